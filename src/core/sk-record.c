@@ -1,0 +1,510 @@
+/* sk-record.c: properties and JSON for every domain object from one field table.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "sk-error.h"
+#include "sk-record.h"
+
+G_DEFINE_ABSTRACT_TYPE (SkRecord, sk_record, G_TYPE_OBJECT)
+
+#define FIELD_PTR(self, field) ((gpointer) (((guint8 *) (self)) + (field)->offset))
+
+static const SkField *
+field_for_pspec (GParamSpec *pspec,
+                 guint       prop_id)
+{
+  SkRecordClass *klass = g_type_class_peek (pspec->owner_type);
+
+  g_assert (prop_id >= 1 && prop_id <= klass->n_fields);
+  return &klass->fields[prop_id - 1];
+}
+
+static void
+sk_record_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  const SkField *field = field_for_pspec (pspec, prop_id);
+  gpointer ptr = FIELD_PTR (object, field);
+
+  switch (field->type)
+    {
+    case SK_FIELD_STRING:
+      g_value_set_string (value, *(char **) ptr);
+      break;
+    case SK_FIELD_INT64:
+    case SK_FIELD_TIME:
+      g_value_set_int64 (value, *(gint64 *) ptr);
+      break;
+    case SK_FIELD_BOOL:
+      g_value_set_boolean (value, *(gboolean *) ptr);
+      break;
+    case SK_FIELD_STRV:
+      g_value_set_boxed (value, *(char ***) ptr);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static gboolean
+strv_equal0 (char **a,
+             char **b)
+{
+  if (a == NULL || b == NULL)
+    return (a == NULL || a[0] == NULL) && (b == NULL || b[0] == NULL);
+  return g_strv_equal ((const char * const *) a, (const char * const *) b);
+}
+
+static void
+sk_record_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  const SkField *field = field_for_pspec (pspec, prop_id);
+  gpointer ptr = FIELD_PTR (object, field);
+  gboolean changed = FALSE;
+
+  switch (field->type)
+    {
+    case SK_FIELD_STRING:
+      changed = g_set_str ((char **) ptr, g_value_get_string (value));
+      break;
+    case SK_FIELD_INT64:
+    case SK_FIELD_TIME:
+      changed = *(gint64 *) ptr != g_value_get_int64 (value);
+      *(gint64 *) ptr = g_value_get_int64 (value);
+      break;
+    case SK_FIELD_BOOL:
+      changed = *(gboolean *) ptr != g_value_get_boolean (value);
+      *(gboolean *) ptr = g_value_get_boolean (value);
+      break;
+    case SK_FIELD_STRV:
+      if (!strv_equal0 (*(char ***) ptr, g_value_get_boxed (value)))
+        {
+          g_strfreev (*(char ***) ptr);
+          *(char ***) ptr = g_value_dup_boxed (value);
+          changed = TRUE;
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+
+  if (changed)
+    g_object_notify_by_pspec (object, pspec);
+}
+
+static void
+sk_record_finalize (GObject *object)
+{
+  for (GType type = G_OBJECT_TYPE (object); type != SK_TYPE_RECORD; type = g_type_parent (type))
+    {
+      SkRecordClass *klass = g_type_class_peek (type);
+
+      for (guint i = 0; i < klass->n_fields; i++)
+        {
+          const SkField *field = &klass->fields[i];
+
+          if (field->type == SK_FIELD_STRING)
+            g_clear_pointer ((char **) FIELD_PTR (object, field), g_free);
+          else if (field->type == SK_FIELD_STRV)
+            g_clear_pointer ((char ***) FIELD_PTR (object, field), g_strfreev);
+        }
+    }
+
+  G_OBJECT_CLASS (sk_record_parent_class)->finalize (object);
+}
+
+static void
+sk_record_class_init (SkRecordClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = sk_record_get_property;
+  object_class->set_property = sk_record_set_property;
+  object_class->finalize = sk_record_finalize;
+}
+
+static void
+sk_record_init (SkRecord *self)
+{
+}
+
+void
+sk_record_class_install_fields (SkRecordClass *klass,
+                                const SkField *fields,
+                                guint          n_fields)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  klass->fields = fields;
+  klass->n_fields = n_fields;
+
+  for (guint i = 0; i < n_fields; i++)
+    {
+      g_autofree char *canonical = g_strdelimit (g_strdup (fields[i].name), "_", '-');
+      const char *name = g_intern_string (canonical);
+      GParamSpec *pspec = NULL;
+
+      switch (fields[i].type)
+        {
+        case SK_FIELD_STRING:
+          pspec = g_param_spec_string (name, NULL, NULL, NULL, flags);
+          break;
+        case SK_FIELD_INT64:
+        case SK_FIELD_TIME:
+          pspec = g_param_spec_int64 (name, NULL, NULL, G_MININT64, G_MAXINT64, 0, flags);
+          break;
+        case SK_FIELD_BOOL:
+          pspec = g_param_spec_boolean (name, NULL, NULL, FALSE, flags);
+          break;
+        case SK_FIELD_STRV:
+          pspec = g_param_spec_boxed (name, NULL, NULL, G_TYPE_STRV, flags);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+      g_object_class_install_property (object_class, i + 1, pspec);
+    }
+}
+
+/* Time helpers */
+
+gint64
+sk_time_now (void)
+{
+  return g_get_real_time ();
+}
+
+char *
+sk_time_to_rfc3339 (gint64 usec)
+{
+  g_autoptr(GDateTime) seconds = NULL;
+  g_autoptr(GDateTime) dt = NULL;
+
+  seconds = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
+  if (seconds == NULL)
+    return NULL;
+  dt = g_date_time_add (seconds, usec % G_USEC_PER_SEC);
+  return g_date_time_format_iso8601 (dt);
+}
+
+gboolean
+sk_time_from_rfc3339 (const char *text,
+                      gint64     *usec)
+{
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (text == NULL)
+    return FALSE;
+  dt = g_date_time_new_from_iso8601 (text, utc);
+  if (dt == NULL)
+    return FALSE;
+  *usec = g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
+  return TRUE;
+}
+
+char *
+sk_json_to_string (JsonNode *node,
+                   gboolean  pretty)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+
+  json_generator_set_pretty (gen, pretty);
+  json_generator_set_root (gen, node);
+  return json_generator_to_data (gen, NULL);
+}
+
+JsonNode *
+sk_json_parse (const char *text,
+               gssize      length,
+               GError    **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, text, length, &local_error))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
+                          "Malformed JSON: %s", local_error->message);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL)
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, "Empty JSON document");
+      return NULL;
+    }
+  return json_node_copy (root);
+}
+
+/* JSON */
+
+static void
+build_field (SkRecord      *self,
+             const SkField *field,
+             JsonBuilder   *builder)
+{
+  gpointer ptr = FIELD_PTR (self, field);
+
+  json_builder_set_member_name (builder, field->name);
+  switch (field->type)
+    {
+    case SK_FIELD_STRING:
+      if (*(char **) ptr != NULL)
+        json_builder_add_string_value (builder, *(char **) ptr);
+      else
+        json_builder_add_null_value (builder);
+      break;
+    case SK_FIELD_INT64:
+      if ((field->flags & SK_FIELD_NULLABLE) && *(gint64 *) ptr == 0)
+        json_builder_add_null_value (builder);
+      else
+        json_builder_add_int_value (builder, *(gint64 *) ptr);
+      break;
+    case SK_FIELD_BOOL:
+      json_builder_add_boolean_value (builder, *(gboolean *) ptr);
+      break;
+    case SK_FIELD_STRV:
+      json_builder_begin_array (builder);
+      for (char **s = *(char ***) ptr; s != NULL && *s != NULL; s++)
+        json_builder_add_string_value (builder, *s);
+      json_builder_end_array (builder);
+      break;
+    case SK_FIELD_TIME:
+      if (*(gint64 *) ptr != SK_TIME_NONE)
+        {
+          g_autofree char *text = sk_time_to_rfc3339 (*(gint64 *) ptr);
+          json_builder_add_string_value (builder, text);
+        }
+      else
+        json_builder_add_null_value (builder);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+void
+sk_record_build_json (SkRecord    *self,
+                      JsonBuilder *builder)
+{
+  SkRecordClass *klass;
+
+  g_return_if_fail (SK_IS_RECORD (self));
+
+  klass = SK_RECORD_GET_CLASS (self);
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < klass->n_fields; i++)
+    if (!(klass->fields[i].flags & SK_FIELD_NO_JSON))
+      build_field (self, &klass->fields[i], builder);
+  if (klass->to_json_extra != NULL)
+    klass->to_json_extra (self, builder);
+  json_builder_end_object (builder);
+}
+
+JsonNode *
+sk_record_to_json (SkRecord *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  g_return_val_if_fail (SK_IS_RECORD (self), NULL);
+
+  sk_record_build_json (self, builder);
+  return json_builder_get_root (builder);
+}
+
+static gboolean
+is_integer_node (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64;
+}
+
+static gboolean
+read_field (SkRecord      *self,
+            const SkField *field,
+            JsonNode      *node,
+            GError       **error)
+{
+  gpointer ptr = FIELD_PTR (self, field);
+  gboolean is_null = JSON_NODE_HOLDS_NULL (node);
+
+  switch (field->type)
+    {
+    case SK_FIELD_STRING:
+      if (is_null)
+        {
+          g_clear_pointer ((char **) ptr, g_free);
+          return TRUE;
+        }
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+        break;
+      g_set_str ((char **) ptr, json_node_get_string (node));
+      return TRUE;
+
+    case SK_FIELD_INT64:
+      if (is_null && (field->flags & SK_FIELD_NULLABLE))
+        {
+          *(gint64 *) ptr = 0;
+          return TRUE;
+        }
+      if (!is_integer_node (node))
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, field->name,
+                              "“%s” must be a whole number", field->name);
+          return FALSE;
+        }
+      *(gint64 *) ptr = json_node_get_int (node);
+      return TRUE;
+
+    case SK_FIELD_BOOL:
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, field->name,
+                              "“%s” must be true or false", field->name);
+          return FALSE;
+        }
+      *(gboolean *) ptr = json_node_get_boolean (node);
+      return TRUE;
+
+    case SK_FIELD_STRV:
+      {
+        g_autoptr(GStrvBuilder) strv = g_strv_builder_new ();
+        JsonArray *array;
+
+        if (!is_null)
+          {
+            if (!JSON_NODE_HOLDS_ARRAY (node))
+              {
+                sk_set_field_error (error, SK_ERROR_MALFORMED, field->name,
+                                    "“%s” must be a list of strings", field->name);
+                return FALSE;
+              }
+            array = json_node_get_array (node);
+            for (guint i = 0; i < json_array_get_length (array); i++)
+              {
+                JsonNode *item = json_array_get_element (array, i);
+
+                if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
+                  {
+                    sk_set_field_error (error, SK_ERROR_MALFORMED, field->name,
+                                        "“%s” must be a list of strings", field->name);
+                    return FALSE;
+                  }
+                g_strv_builder_add (strv, json_node_get_string (item));
+              }
+          }
+        g_strfreev (*(char ***) ptr);
+        *(char ***) ptr = g_strv_builder_end (strv);
+        return TRUE;
+      }
+
+    case SK_FIELD_TIME:
+      if (is_null)
+        {
+          *(gint64 *) ptr = SK_TIME_NONE;
+          return TRUE;
+        }
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+          !sk_time_from_rfc3339 (json_node_get_string (node), (gint64 *) ptr))
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, field->name,
+                              "“%s” must be an RFC 3339 date and time", field->name);
+          return FALSE;
+        }
+      return TRUE;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  sk_set_field_error (error, SK_ERROR_MALFORMED, field->name,
+                      "“%s” must be a string", field->name);
+  return FALSE;
+}
+
+static gboolean
+read_object (SkRecord   *self,
+             JsonObject *object,
+             gboolean    partial,
+             GError    **error)
+{
+  SkRecordClass *klass = SK_RECORD_GET_CLASS (self);
+
+  for (guint i = 0; i < klass->n_fields; i++)
+    {
+      const SkField *field = &klass->fields[i];
+      JsonNode *node;
+
+      if (field->flags & SK_FIELD_NO_JSON)
+        continue;
+      node = json_object_get_member (object, field->name);
+      if (node == NULL)
+        {
+          if (!partial && (field->flags & SK_FIELD_REQUIRED))
+            {
+              sk_set_field_error (error, SK_ERROR_MALFORMED, field->name,
+                                  "“%s” is required", field->name);
+              return FALSE;
+            }
+          continue;
+        }
+      if (partial && (field->flags & SK_FIELD_READONLY))
+        continue;
+      if (!read_field (self, field, node, error))
+        return FALSE;
+    }
+
+  if (klass->from_json_extra != NULL && !klass->from_json_extra (self, object, error))
+    return FALSE;
+
+  return TRUE;
+}
+
+gpointer
+sk_record_from_json (GType     type,
+                     JsonNode *node,
+                     GError  **error)
+{
+  g_autoptr(SkRecord) self = NULL;
+
+  g_return_val_if_fail (g_type_is_a (type, SK_TYPE_RECORD), NULL);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, "Expected a JSON object");
+      return NULL;
+    }
+  self = g_object_new (type, NULL);
+  if (!read_object (self, json_node_get_object (node), FALSE, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+gboolean
+sk_record_update_from_json (SkRecord   *self,
+                            JsonObject *object,
+                            GError    **error)
+{
+  g_return_val_if_fail (SK_IS_RECORD (self), FALSE);
+  g_return_val_if_fail (object != NULL, FALSE);
+
+  return read_object (self, object, TRUE, error);
+}
+
+gpointer
+sk_record_copy (SkRecord *self)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_val_if_fail (SK_IS_RECORD (self), NULL);
+
+  node = sk_record_to_json (self);
+  return sk_record_from_json (G_OBJECT_TYPE (self), node, NULL);
+}

@@ -1,0 +1,89 @@
+/* sk-record.h: base class of the domain objects; fields described once give
+ * GObject properties and the JSON shape of SPEC section 5.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Timestamps are gint64 microseconds since the Unix epoch, UTC; 0 means
+ * "not set" (JSON null). */
+#define SK_TIME_NONE ((gint64) 0)
+
+typedef enum
+{
+  SK_FIELD_STRING,
+  SK_FIELD_INT64,
+  SK_FIELD_BOOL,
+  SK_FIELD_STRV,
+  SK_FIELD_TIME,
+} SkFieldType;
+
+typedef enum
+{
+  SK_FIELD_NONE = 0,
+  SK_FIELD_REQUIRED = 1 << 0,  /* from_json refuses a record without it */
+  SK_FIELD_READONLY = 1 << 1,  /* computed: written by the server, ignored on input */
+  SK_FIELD_NULLABLE = 1 << 2,  /* an int64 that may be null in JSON (0 = none) */
+  SK_FIELD_NO_JSON  = 1 << 3,  /* a property only: the JSON shape nests it (consent) */
+} SkFieldFlags;
+
+typedef struct
+{
+  const char   *name;    /* snake_case: the JSON member and SQL column */
+  SkFieldType   type;
+  gsize         offset;  /* within the instance struct */
+  SkFieldFlags  flags;
+} SkField;
+
+#define SK_TYPE_RECORD (sk_record_get_type ())
+G_DECLARE_DERIVABLE_TYPE (SkRecord, sk_record, SK, RECORD, GObject)
+
+struct _SkRecordClass
+{
+  GObjectClass parent_class;
+
+  const SkField *fields;
+  guint          n_fields;
+
+  /* Members outside the flat fields (children, lines, consent). */
+  void     (*to_json_extra)   (SkRecord    *self,
+                               JsonBuilder *builder);
+  gboolean (*from_json_extra) (SkRecord    *self,
+                               JsonObject  *object,
+                               GError     **error);
+};
+
+/* Called from a subclass's class_init: installs one property per field. */
+void        sk_record_class_install_fields (SkRecordClass *klass,
+                                            const SkField *fields,
+                                            guint          n_fields);
+
+JsonNode   *sk_record_to_json              (SkRecord      *self);
+void        sk_record_build_json           (SkRecord      *self,
+                                            JsonBuilder   *builder);
+/* Creates a record of @type from a JSON object. Type errors and missing
+ * required fields give SK_ERROR_MALFORMED naming the field. */
+gpointer    sk_record_from_json            (GType          type,
+                                            JsonNode      *node,
+                                            GError       **error);
+/* Sets the writable fields present in @object onto @self (a partial update). */
+gboolean    sk_record_update_from_json     (SkRecord      *self,
+                                            JsonObject    *object,
+                                            GError       **error);
+gpointer    sk_record_copy                 (SkRecord      *self);
+
+/* JSON helpers shared by the records and the engine. */
+char       *sk_time_to_rfc3339             (gint64         usec);
+gboolean    sk_time_from_rfc3339           (const char    *text,
+                                            gint64        *usec);
+gint64      sk_time_now                    (void);
+char       *sk_json_to_string              (JsonNode      *node,
+                                            gboolean       pretty);
+JsonNode   *sk_json_parse                  (const char    *text,
+                                            gssize         length,
+                                            GError       **error);
+
+G_END_DECLS
