@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <stdio.h>
+
 #include "sk-error.h"
 #include "sk-model-private.h"
 
@@ -153,7 +155,7 @@ static const SkField campaign_fields[] = {
   F (SkCampaign, channels, STRV, 0),
   F (SkCampaign, budget, INT64, NUL),
   F (SkCampaign, spent, INT64, RO),
-  F (SkCampaign, rule_ids, STRV, RO),
+  F (SkCampaign, rule_ids, STRV, RO | SK_FIELD_COMPUTED),
   F (SkCampaign, version, INT64, RO),
 };
 

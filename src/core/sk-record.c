@@ -70,7 +70,7 @@ sk_record_set_property (GObject      *object,
   switch (field->type)
     {
     case SK_FIELD_STRING:
-      changed = g_set_str ((char **) ptr, g_value_get_string (value));
+      changed = sk_set_str ((char **) ptr, g_value_get_string (value));
       break;
     case SK_FIELD_INT64:
     case SK_FIELD_TIME:
@@ -345,7 +345,7 @@ read_field (SkRecord      *self,
         }
       if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
         break;
-      g_set_str ((char **) ptr, json_node_get_string (node));
+      sk_set_str ((char **) ptr, json_node_get_string (node));
       return TRUE;
 
     case SK_FIELD_INT64:

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <string.h>
+
 #include <glib-object.h>
 #include <json-glib/json-glib.h>
 
@@ -28,6 +30,7 @@ typedef enum
   SK_FIELD_READONLY = 1 << 1,  /* computed: written by the server, ignored on input */
   SK_FIELD_NULLABLE = 1 << 2,  /* an int64 that may be null in JSON (0 = none) */
   SK_FIELD_NO_JSON  = 1 << 3,  /* a property only: the JSON shape nests it (consent) */
+  SK_FIELD_COMPUTED = 1 << 4,  /* derived on reading; no column of its own */
 } SkFieldFlags;
 
 typedef struct
@@ -85,5 +88,20 @@ char       *sk_json_to_string              (JsonNode      *node,
 JsonNode   *sk_json_parse                  (const char    *text,
                                             gssize         length,
                                             GError       **error);
+
+/* g_set_str() arrived in GLib 2.76; Debian 12 has 2.74. */
+static inline gboolean
+sk_set_str (char       **str_pointer,
+            const char  *new_str)
+{
+  char *copy;
+
+  if (*str_pointer == new_str || (*str_pointer && new_str && strcmp (*str_pointer, new_str) == 0))
+    return FALSE;
+  copy = g_strdup (new_str);
+  g_free (*str_pointer);
+  *str_pointer = copy;
+  return TRUE;
+}
 
 G_END_DECLS

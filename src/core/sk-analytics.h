@@ -1,0 +1,96 @@
+/* sk-analytics.h: figures for the charts view and the analytics API.
+ * Periods are [from, to) in microseconds; store_ids NULL or empty = all stores.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "sk-database.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  gint64 revenue;         /* subtotal - discount, net of refunds */
+  gint64 discounts;
+  gint64 bonus_earned;
+  gint64 bonus_spent;
+  gint64 customers;       /* distinct known customers who bought */
+  gint64 purchases;
+  gint64 average_check;   /* revenue / purchases */
+} SkSummary;
+
+typedef struct
+{
+  char   day[11];         /* YYYY-MM-DD, UTC */
+  gint64 revenue;
+  gint64 discounts;
+  gint64 bonus_earned;
+  gint64 bonus_spent;
+  gint64 purchases;
+} SkDailyPoint;
+
+typedef struct
+{
+  char   segment[16];
+  gint64 customers;
+  gint64 total_spent;
+  gint64 bonus_balance;
+} SkSegmentCount;
+
+typedef struct
+{
+  char   *rule_id;
+  char   *name;
+  gint64  uses;
+  gint64  discount;
+  gint64  purchases_with;
+  gint64  revenue_with;
+  gint64  average_with;
+  gint64  purchases_without;
+  gint64  revenue_without;
+  gint64  average_without;
+} SkRuleStats;
+
+typedef struct
+{
+  gint64 purchases;
+  gint64 revenue;
+  gint64 discount;
+  gint64 bonus_earned;
+  gint64 customers;
+  gint64 budget;
+  gint64 spent;
+} SkCampaignFigures;
+
+gboolean  sk_analytics_summary            (SkDatabase         *db,
+                                           gint64              from,
+                                           gint64              to,
+                                           const char * const *store_ids,
+                                           SkSummary          *out,
+                                           GError            **error);
+/* SkDailyPoint per day with sales, in day order. */
+GArray   *sk_analytics_daily              (SkDatabase         *db,
+                                           gint64              from,
+                                           gint64              to,
+                                           const char * const *store_ids,
+                                           GError            **error);
+/* SkSegmentCount for every segment (zero rows included). */
+GArray   *sk_analytics_segments           (SkDatabase         *db,
+                                           GError            **error);
+/* SkRuleStats for every rule, by discount given. */
+GArray   *sk_analytics_rule_effectiveness (SkDatabase         *db,
+                                           gint64              from,
+                                           gint64              to,
+                                           const char * const *store_ids,
+                                           GError            **error);
+gboolean  sk_analytics_campaign           (SkDatabase         *db,
+                                           const char         *campaign_id,
+                                           SkCampaignFigures  *out,
+                                           GError            **error);
+
+JsonNode *sk_summary_to_json              (const SkSummary    *summary);
+JsonNode *sk_daily_to_json                (GArray             *points);
+JsonNode *sk_segments_to_json             (GArray             *counts);
+JsonNode *sk_rule_stats_to_json           (GArray             *stats);
+JsonNode *sk_campaign_figures_to_json     (const SkCampaignFigures *figures);
+
+G_END_DECLS

@@ -1,0 +1,107 @@
+/* sk-database-private.h: SQL helpers shared by the store's own files.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "sk-database.h"
+#include "sk-model-private.h"
+
+G_BEGIN_DECLS
+
+sqlite3      *sk_database_get_handle   (SkDatabase  *self);
+
+/* Prepared statements, cached by their SQL text. The statement comes back
+ * reset and bound: @fmt has one letter per parameter, 's' const char*,
+ * 'i' gint64, 'b' gboolean, 'n' no argument (NULL). */
+sqlite3_stmt *sk_db_query              (SkDatabase  *self,
+                                        GError     **error,
+                                        const char  *sql,
+                                        const char  *fmt,
+                                        ...);
+/* Runs a statement that returns no rows; sets a clear error on constraint
+ * failures (SK_ERROR_CONFLICT) and SQLite failures (SK_ERROR_DATABASE). */
+gboolean      sk_db_exec               (SkDatabase  *self,
+                                        GError     **error,
+                                        const char  *sql,
+                                        const char  *fmt,
+                                        ...);
+/* sqlite3_step with the error mapping of sk_db_exec: SQLITE_ROW -> TRUE and
+ * *has_row; SQLITE_DONE -> TRUE and !*has_row. */
+gboolean      sk_db_step               (SkDatabase   *self,
+                                        sqlite3_stmt *stmt,
+                                        gboolean     *has_row,
+                                        GError      **error);
+/* Single integer result of a query (fallback when there is no row). */
+gint64        sk_db_query_int          (SkDatabase  *self,
+                                        GError     **error,
+                                        gint64       fallback,
+                                        const char  *sql,
+                                        const char  *fmt,
+                                        ...);
+void          sk_db_set_error          (SkDatabase  *self,
+                                        int          rc,
+                                        GError     **error);
+
+/* Nested transactions: the outermost begins IMMEDIATE and commits; inner
+ * ones are savepoints. */
+gboolean      sk_db_begin              (SkDatabase  *self,
+                                        GError     **error);
+gboolean      sk_db_commit             (SkDatabase  *self,
+                                        GError     **error);
+void          sk_db_rollback           (SkDatabase  *self);
+
+/* Records <-> rows by field name. STRV columns hold JSON arrays, TIME
+ * columns microseconds (NULL = not set), BOOL 0/1. */
+gpointer      sk_db_row_to_record      (sqlite3_stmt *stmt,
+                                        GType         type);
+GPtrArray    *sk_db_query_records      (SkDatabase   *self,
+                                        sqlite3_stmt *stmt,
+                                        GType         type,
+                                        GError      **error);
+/* INSERT of every column of @record's field table that @table has. */
+gboolean      sk_db_insert_record      (SkDatabase  *self,
+                                        const char  *table,
+                                        SkRecord    *record,
+                                        GError     **error);
+
+char         *sk_strv_to_json          (char       **strv);
+char        **sk_strv_from_json        (const char  *json);
+
+/* Sync outbox: an event per change, in the same transaction. */
+gboolean      sk_db_outbox_add         (SkDatabase  *self,
+                                        const char  *entity,
+                                        const char  *entity_id,
+                                        const char  *op,
+                                        JsonNode    *payload,
+                                        GError     **error);
+/* The customer's cached balance moves and the ledger row goes in together. */
+SkBonusTransaction *sk_db_ledger_append (SkDatabase  *self,
+                                         const char  *customer_id,
+                                         const char  *kind,
+                                         gint64       amount,
+                                         const char  *reason,
+                                         const char  *purchase_id,
+                                         const char  *store_id,
+                                         gint64       created_at,
+                                         gint64       expires_at,
+                                         GError     **error);
+gboolean      sk_db_update_customer_segment (SkDatabase *self,
+                                             const char *customer_id,
+                                             gint64      now,
+                                             GError    **error);
+char         *sk_name_key              (const char  *full_name);
+
+/* Tests only: make the pipeline fail at a named step ("lines",
+ * "applications", "bonus", "notification", "segment", "outbox"). */
+void          sk_database_set_fail_point (SkDatabase *self,
+                                          const char *step);
+gboolean      sk_db_fail_point_hit     (SkDatabase  *self,
+                                        const char  *step,
+                                        GError     **error);
+/* Tests only: open and migrate no further than @version. */
+SkDatabase   *sk_database_open_at_version (const char  *path,
+                                           int          version,
+                                           GError     **error);
+
+G_END_DECLS

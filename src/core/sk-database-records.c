@@ -1,0 +1,1190 @@
+/* sk-database-records.c: stores, products, customers, rules and campaigns in
+ * the SQLite file, with validation of what users type.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "sk-database-private.h"
+#include "sk-error.h"
+#include "sk-money.h"
+
+/* Validation */
+
+char *
+sk_normalize_phone (const char *input,
+                    GError    **error)
+{
+  g_autoptr(GString) digits = g_string_new (NULL);
+  gboolean plus = FALSE;
+
+  if (input == NULL)
+    goto invalid;
+  for (const char *p = input; *p != '\0'; p++)
+    {
+      if (g_ascii_isdigit (*p))
+        g_string_append_c (digits, *p);
+      else if (*p == '+' && digits->len == 0 && !plus)
+        plus = TRUE;
+      else if (*p != ' ' && *p != '-' && *p != '(' && *p != ')' && *p != '.')
+        goto invalid;
+    }
+
+  /* Russian numbers as people write them: 8 912..., 7 912..., 912... */
+  if (!plus && digits->len == 11 && (digits->str[0] == '8' || digits->str[0] == '7'))
+    return g_strdup_printf ("+7%s", digits->str + 1);
+  if (!plus && digits->len == 10 && digits->str[0] == '9')
+    return g_strdup_printf ("+7%s", digits->str);
+  if (plus && digits->str[0] == '7' && digits->len == 11)
+    return g_strdup_printf ("+%s", digits->str);
+  if (plus && digits->str[0] != '7' && digits->str[0] != '0' && digits->len >= 8 && digits->len <= 15)
+    return g_strdup_printf ("+%s", digits->str);
+
+invalid:
+  sk_set_field_error (error, SK_ERROR_INVALID, "phone",
+                      _("“%s” is not a phone number; type it as +7 912 345-67-89"),
+                      input ? input : "");
+  return NULL;
+}
+
+static gboolean
+validate_id (const char *id,
+             const char *field,
+             GError    **error)
+{
+  if (id != NULL && !g_uuid_string_is_valid (id))
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, field, _("“%s” is not a UUID"), id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+validate_segments (char      **segments,
+                   GError    **error)
+{
+  for (char **s = segments; s != NULL && *s != NULL; s++)
+    if (!sk_segment_is_valid (*s))
+      {
+        sk_set_field_error (error, SK_ERROR_INVALID, "segments",
+                            _("Unknown segment “%s” (new, one_time, occasional, regular, vip)"), *s);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static gboolean
+blank (const char *text)
+{
+  if (text == NULL)
+    return TRUE;
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (!g_unichar_isspace (g_utf8_get_char (p)))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+sk_discount_rule_validate (SkDiscountRule *rule,
+                           GError        **error)
+{
+  g_return_val_if_fail (SK_IS_DISCOUNT_RULE (rule), FALSE);
+
+  if (blank (rule->name))
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "name", _("The rule needs a name"));
+      return FALSE;
+    }
+  if (g_strcmp0 (rule->type, SK_RULE_PERCENTAGE) == 0)
+    {
+      if (rule->value <= 0 || rule->value > 10000)
+        {
+          sk_set_field_error (error, SK_ERROR_INVALID, "value",
+                              _("A percentage must be above 0 %% and at most 100 %% (1–10000 basis points)"));
+          return FALSE;
+        }
+    }
+  else if (g_strcmp0 (rule->type, SK_RULE_FIXED_AMOUNT) == 0)
+    {
+      if (rule->value <= 0 || rule->value > SK_MONEY_MAX)
+        {
+          sk_set_field_error (error, SK_ERROR_INVALID, "value", _("A fixed amount must be above zero"));
+          return FALSE;
+        }
+    }
+  else if (g_strcmp0 (rule->type, SK_RULE_BONUS_MULTIPLIER) == 0)
+    {
+      if (rule->value < 100 || rule->value > 10000)
+        {
+          sk_set_field_error (error, SK_ERROR_INVALID, "value",
+                              _("A bonus multiplier must be between ×1 and ×100 (100–10000)"));
+          return FALSE;
+        }
+    }
+  else
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "type",
+                          _("The type must be percentage, fixed_amount or bonus_multiplier"));
+      return FALSE;
+    }
+  if (rule->min_purchase < 0 || rule->min_purchase > SK_MONEY_MAX)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "min_purchase", _("The minimum purchase cannot be negative"));
+      return FALSE;
+    }
+  if (rule->max_discount < 0 || rule->max_discount > SK_MONEY_MAX)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "max_discount", _("The maximum discount cannot be negative"));
+      return FALSE;
+    }
+  if (rule->usage_limit_total < 0)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "usage_limit_total", _("A usage limit cannot be negative"));
+      return FALSE;
+    }
+  if (rule->usage_limit_per_customer < 0)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "usage_limit_per_customer",
+                          _("A usage limit cannot be negative"));
+      return FALSE;
+    }
+  if (rule->valid_from != SK_TIME_NONE && rule->valid_until != SK_TIME_NONE &&
+      rule->valid_from >= rule->valid_until)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "valid_until",
+                          _("The rule must end after it starts"));
+      return FALSE;
+    }
+  if (!validate_segments (rule->segments, error))
+    return FALSE;
+  return validate_id (rule->id, "id", error);
+}
+
+gboolean
+sk_campaign_validate (SkCampaign *campaign,
+                      GError    **error)
+{
+  static const char * const statuses[] = { "draft", "scheduled", "active", "finished", "archived", NULL };
+  static const char * const channels[] = { "email", "sms", "push", NULL };
+
+  g_return_val_if_fail (SK_IS_CAMPAIGN (campaign), FALSE);
+
+  if (blank (campaign->name))
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "name", _("The campaign needs a name"));
+      return FALSE;
+    }
+  if (campaign->status == NULL || !g_strv_contains (statuses, campaign->status))
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "status",
+                          _("The status must be draft, scheduled, active, finished or archived"));
+      return FALSE;
+    }
+  if (campaign->starts_at != SK_TIME_NONE && campaign->ends_at != SK_TIME_NONE &&
+      campaign->starts_at >= campaign->ends_at)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "ends_at", _("The campaign must end after it starts"));
+      return FALSE;
+    }
+  if (campaign->budget < 0 || campaign->budget > SK_MONEY_MAX)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "budget", _("The budget cannot be negative"));
+      return FALSE;
+    }
+  for (char **c = campaign->channels; c != NULL && *c != NULL; c++)
+    if (!g_strv_contains (channels, *c))
+      {
+        sk_set_field_error (error, SK_ERROR_INVALID, "channels",
+                            _("Unknown channel “%s” (email, sms, push)"), *c);
+        return FALSE;
+      }
+  if (!validate_segments (campaign->segments, error))
+    return FALSE;
+  return validate_id (campaign->id, "id", error);
+}
+
+static gboolean
+validate_customer (SkDatabase *self,
+                   SkCustomer *customer,
+                   GError    **error)
+{
+  if (!validate_id (customer->id, "id", error))
+    return FALSE;
+  if (blank (customer->phone))
+    g_clear_pointer (&customer->phone, g_free);
+  if (blank (customer->card_number))
+    g_clear_pointer (&customer->card_number, g_free);
+  if (blank (customer->email))
+    g_clear_pointer (&customer->email, g_free);
+  if (customer->phone == NULL && customer->card_number == NULL)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "phone",
+                          _("A customer needs a phone number or a card"));
+      return FALSE;
+    }
+  if (customer->phone != NULL)
+    {
+      char *phone = sk_normalize_phone (customer->phone, error);
+
+      if (phone == NULL)
+        return FALSE;
+      g_free (customer->phone);
+      customer->phone = phone;
+    }
+  if (customer->card_number != NULL)
+    {
+      gsize len = strlen (customer->card_number);
+
+      for (const char *p = customer->card_number; *p; p++)
+        if (!g_ascii_isdigit (*p))
+          len = 0;
+      if (len < 6 || len > 20)
+        {
+          sk_set_field_error (error, SK_ERROR_INVALID, "card_number",
+                              _("A card number is 6 to 20 digits"));
+          return FALSE;
+        }
+    }
+  if (customer->email != NULL)
+    {
+      const char *at = strchr (customer->email, '@');
+
+      if (at == NULL || at == customer->email || strchr (at, '.') == NULL || strchr (customer->email, ' '))
+        {
+          sk_set_field_error (error, SK_ERROR_INVALID, "email",
+                              _("“%s” is not an e-mail address"), customer->email);
+          return FALSE;
+        }
+    }
+  if (customer->birth_date != NULL && !sk_date_is_valid (customer->birth_date))
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "birth_date",
+                          _("The birth date must be a date like 1990-05-17"));
+      return FALSE;
+    }
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (customer->children)); i++)
+    {
+      g_autoptr(SkChild) child = g_list_model_get_item (G_LIST_MODEL (customer->children), i);
+
+      if (child->birth_date != NULL && !sk_date_is_valid (child->birth_date))
+        {
+          g_autofree char *field = g_strdup_printf ("children[%u].birth_date", i);
+          sk_set_field_error (error, SK_ERROR_INVALID, field,
+                              _("A child's birth date must be a date like 2019-05-17"));
+          return FALSE;
+        }
+    }
+  if (customer->home_store_id != NULL &&
+      sk_db_query_int (self, NULL, 0, "SELECT count(*) FROM stores WHERE id = ?", "s",
+                       customer->home_store_id) == 0)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "home_store_id", _("There is no such store"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+sk_name_key (const char *full_name)
+{
+  g_autofree char *normalized = NULL;
+
+  if (full_name == NULL)
+    return NULL;
+  normalized = g_utf8_normalize (full_name, -1, G_NORMALIZE_ALL);
+  if (normalized == NULL)
+    return NULL;
+  return g_utf8_casefold (g_strstrip (normalized), -1);
+}
+
+/* Generic update of the writable columns with the version check. */
+
+static gboolean
+update_record (SkDatabase *self,
+               const char *table,
+               SkRecord   *record,
+               GError    **error)
+{
+  SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
+  sqlite3 *db = sk_database_get_handle (self);
+  g_autoptr(GString) sql = g_string_new (NULL);
+  sqlite3_stmt *stmt = NULL;
+  const char *id = sk_record_get_id (record);
+  gint64 version = 0;
+  int index = 1;
+  int rc;
+
+  g_object_get (record, "version", &version, NULL);
+  g_string_printf (sql, "UPDATE %s SET ", table);
+  for (guint i = 0; i < klass->n_fields; i++)
+    {
+      const SkField *f = &klass->fields[i];
+      if ((f->flags & (SK_FIELD_READONLY | SK_FIELD_COMPUTED)) || g_str_equal (f->name, "id"))
+        continue;
+      g_string_append_printf (sql, "%s = ?, ", f->name);
+    }
+  g_string_append (sql, "version = version + 1 WHERE id = ? AND version = ?");
+
+  /* Few distinct texts (one per table): the statement cache keeps them. */
+  stmt = sk_db_query (self, error, sql->str, NULL);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < klass->n_fields; i++)
+    {
+      const SkField *f = &klass->fields[i];
+      gpointer ptr = ((guint8 *) record) + f->offset;
+
+      if ((f->flags & (SK_FIELD_READONLY | SK_FIELD_COMPUTED)) || g_str_equal (f->name, "id"))
+        continue;
+      switch (f->type)
+        {
+        case SK_FIELD_STRING:
+          sqlite3_bind_text (stmt, index, *(char **) ptr, -1, SQLITE_TRANSIENT);
+          break;
+        case SK_FIELD_INT64:
+          sqlite3_bind_int64 (stmt, index, *(gint64 *) ptr);
+          break;
+        case SK_FIELD_TIME:
+          if (*(gint64 *) ptr == SK_TIME_NONE)
+            sqlite3_bind_null (stmt, index);
+          else
+            sqlite3_bind_int64 (stmt, index, *(gint64 *) ptr);
+          break;
+        case SK_FIELD_BOOL:
+          sqlite3_bind_int (stmt, index, *(gboolean *) ptr);
+          break;
+        case SK_FIELD_STRV:
+          sqlite3_bind_text (stmt, index, sk_strv_to_json (*(char ***) ptr), -1, g_free);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+      index++;
+    }
+  sqlite3_bind_text (stmt, index++, id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, index, version);
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      sk_db_set_error (self, rc, error);
+      return FALSE;
+    }
+  if (sqlite3_changes (db) == 0)
+    {
+      g_autofree char *exists_sql = g_strdup_printf ("SELECT count(*) FROM %s WHERE id = ?", table);
+
+      if (sk_db_query_int (self, NULL, 0, exists_sql, "s", id) == 0)
+        sk_set_field_error (error, SK_ERROR_NOT_FOUND, "id", _("No such record: %s"), id);
+      else
+        sk_set_field_error (error, SK_ERROR_STALE, "version",
+                            _("Someone else changed this record meanwhile (your version %"
+                              G_GINT64_FORMAT "); reload it and try again"), version);
+      return FALSE;
+    }
+  g_object_set (record, "version", version + 1, NULL);
+  return TRUE;
+}
+
+static gpointer
+get_one (SkDatabase *self,
+         GType       type,
+         const char *sql,
+         const char *id,
+         const char *what,
+         GError    **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+
+  if (id == NULL)
+    {
+      sk_set_field_error (error, SK_ERROR_NOT_FOUND, "id", _("No %s given"), what);
+      return NULL;
+    }
+  rows = sk_db_query_records (self, sk_db_query (self, error, sql, "s", id), type, error);
+  if (rows == NULL)
+    return NULL;
+  if (rows->len == 0)
+    {
+      sk_set_field_error (error, SK_ERROR_NOT_FOUND, "id", _("There is no %s %s"), what, id);
+      return NULL;
+    }
+  return g_object_ref (g_ptr_array_index (rows, 0));
+}
+
+static gboolean
+save_record (SkDatabase *self,
+             const char *table,
+             const char *entity,
+             SkRecord   *record,
+             GError    **error)
+{
+  gint64 version = 0;
+  g_autoptr(JsonNode) payload = NULL;
+  gboolean creating;
+
+  g_object_get (record, "version", &version, NULL);
+  creating = version == 0;
+
+  if (!sk_db_begin (self, error))
+    return FALSE;
+  if (creating)
+    {
+      if (sk_record_get_id (record) == NULL)
+        {
+          g_autofree char *id = g_uuid_string_random ();
+          g_object_set (record, "id", id, NULL);
+        }
+      g_object_set (record, "version", (gint64) 1, NULL);
+      if (!sk_db_insert_record (self, table, record, error))
+        {
+          g_object_set (record, "version", (gint64) 0, NULL);
+          sk_db_rollback (self);
+          return FALSE;
+        }
+    }
+  else if (!update_record (self, table, record, error))
+    {
+      sk_db_rollback (self);
+      return FALSE;
+    }
+  payload = sk_record_to_json (record);
+  if (!sk_db_outbox_add (self, entity, sk_record_get_id (record), creating ? "create" : "update",
+                         payload, error))
+    {
+      sk_db_rollback (self);
+      return FALSE;
+    }
+  return sk_db_commit (self, error);
+}
+
+/* Stores */
+
+gboolean
+sk_database_save_store (SkDatabase *self,
+                        SkStore    *store,
+                        GError    **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+  g_return_val_if_fail (SK_IS_STORE (store), FALSE);
+
+  if (blank (store->code) || blank (store->name))
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, blank (store->code) ? "code" : "name",
+                          _("A store needs a code and a name"));
+      return FALSE;
+    }
+  if (store->bonus_rate < 0 || store->bonus_rate > 10000)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "bonus_rate",
+                          _("The bonus rate must be between 0 %% and 100 %% (0–10000)"));
+      return FALSE;
+    }
+  if (store->max_bonus_share < 0 || store->max_bonus_share > 10000)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "max_bonus_share",
+                          _("The bonus share must be between 0 %% and 100 %% (0–10000)"));
+      return FALSE;
+    }
+  if (store->timezone != NULL)
+    {
+      g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (store->timezone);
+      if (tz == NULL)
+        {
+          sk_set_field_error (error, SK_ERROR_INVALID, "timezone",
+                              _("Unknown time zone “%s”"), store->timezone);
+          return FALSE;
+        }
+    }
+  if (!validate_id (store->id, "id", error))
+    return FALSE;
+  return save_record (self, "stores", "store", SK_RECORD (store), error);
+}
+
+SkStore *
+sk_database_get_store (SkDatabase *self,
+                       const char *id,
+                       GError    **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  return get_one (self, SK_TYPE_STORE, "SELECT * FROM stores WHERE id = ?", id, _("store"), error);
+}
+
+GPtrArray *
+sk_database_list_stores (SkDatabase *self,
+                         GError    **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  return sk_db_query_records (self, sk_db_query (self, error, "SELECT * FROM stores ORDER BY code", NULL),
+                              SK_TYPE_STORE, error);
+}
+
+/* Products */
+
+gboolean
+sk_database_save_product (SkDatabase *self,
+                          SkProduct  *product,
+                          GError    **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+  g_return_val_if_fail (SK_IS_PRODUCT (product), FALSE);
+
+  if (blank (product->sku) || blank (product->name))
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, blank (product->sku) ? "sku" : "name",
+                          _("A product needs a SKU and a name"));
+      return FALSE;
+    }
+  if (product->price < 0 || product->price > SK_MONEY_MAX)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "price", _("The price cannot be negative"));
+      return FALSE;
+    }
+  return sk_db_exec (self, error,
+                     "INSERT INTO products (sku, name, category, price) VALUES (?, ?, ?, ?)"
+                     " ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
+                     " category = excluded.category, price = excluded.price",
+                     "sssi", product->sku, product->name, product->category, product->price);
+}
+
+SkProduct *
+sk_database_get_product (SkDatabase *self,
+                         const char *sku,
+                         GError    **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  return get_one (self, SK_TYPE_PRODUCT, "SELECT * FROM products WHERE sku = ?", sku, _("product"), error);
+}
+
+GPtrArray *
+sk_database_list_products (SkDatabase *self,
+                           GError    **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  return sk_db_query_records (self, sk_db_query (self, error,
+                                                 "SELECT * FROM products ORDER BY category, name", NULL),
+                              SK_TYPE_PRODUCT, error);
+}
+
+/* Customers */
+
+static gboolean
+load_children (SkDatabase *self,
+               SkCustomer *customer,
+               GError    **error)
+{
+  sqlite3_stmt *stmt = sk_db_query (self, error,
+                                    "SELECT name, birth_date FROM customer_children"
+                                    " WHERE customer_id = ? ORDER BY position",
+                                    "s", customer->id);
+  gboolean has_row;
+
+  if (stmt == NULL)
+    return FALSE;
+  g_list_store_remove_all (customer->children);
+  while (sk_db_step (self, stmt, &has_row, error))
+    {
+      g_autoptr(SkChild) child = NULL;
+
+      if (!has_row)
+        {
+          sqlite3_reset (stmt);
+          return TRUE;
+        }
+      child = sk_child_new ((const char *) sqlite3_column_text (stmt, 0),
+                            (const char *) sqlite3_column_text (stmt, 1));
+      g_list_store_append (customer->children, child);
+    }
+  return FALSE;
+}
+
+static gboolean
+save_children (SkDatabase *self,
+               SkCustomer *customer,
+               GError    **error)
+{
+  GListModel *children = G_LIST_MODEL (customer->children);
+
+  if (!sk_db_exec (self, error, "DELETE FROM customer_children WHERE customer_id = ?", "s", customer->id))
+    return FALSE;
+  for (guint i = 0; i < g_list_model_get_n_items (children); i++)
+    {
+      g_autoptr(SkChild) child = g_list_model_get_item (children, i);
+
+      if (!sk_db_exec (self, error,
+                       "INSERT INTO customer_children (customer_id, position, name, birth_date)"
+                       " VALUES (?, ?, ?, ?)",
+                       "siss", customer->id, (gint64) i, child->name, child->birth_date))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sk_database_create_customer (SkDatabase *self,
+                             SkCustomer *customer,
+                             GError    **error)
+{
+  g_autoptr(JsonNode) payload = NULL;
+  g_autofree char *name_key = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+  g_return_val_if_fail (SK_IS_CUSTOMER (customer), FALSE);
+
+  if (!validate_customer (self, customer, error))
+    return FALSE;
+
+  if (customer->id == NULL)
+    customer->id = g_uuid_string_random ();
+  if (customer->created_at == SK_TIME_NONE)
+    customer->created_at = sk_time_now ();
+  customer->visits = 0;
+  customer->total_spent = 0;
+  customer->last_purchase_at = SK_TIME_NONE;
+  customer->bonus_balance = 0;
+  customer->flagged = FALSE;
+  customer->version = 1;
+  sk_set_str (&customer->segment, SK_SEGMENT_NEW);
+  name_key = sk_name_key (customer->full_name);
+
+  if (!sk_db_begin (self, error))
+    return FALSE;
+  if (!sk_db_insert_record (self, "customers", SK_RECORD (customer), error) ||
+      !sk_db_exec (self, error, "UPDATE customers SET name_key = ? WHERE id = ?", "ss",
+                   name_key, customer->id) ||
+      !save_children (self, customer, error) ||
+      !sk_db_exec (self, error,
+                   "INSERT INTO customer_segments (customer_id, segment, assigned_at) VALUES (?, ?, ?)",
+                   "ssi", customer->id, SK_SEGMENT_NEW, customer->created_at))
+    goto fail;
+  payload = sk_record_to_json (SK_RECORD (customer));
+  if (!sk_db_outbox_add (self, "customer", customer->id, "create", payload, error))
+    goto fail;
+  return sk_db_commit (self, error);
+
+fail:
+  sk_db_rollback (self);
+  customer->version = 0;
+  return FALSE;
+}
+
+gboolean
+sk_database_update_customer (SkDatabase *self,
+                             SkCustomer *customer,
+                             GError    **error)
+{
+  g_autoptr(JsonNode) payload = NULL;
+  g_autoptr(SkCustomer) stored = NULL;
+  g_autofree char *name_key = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+  g_return_val_if_fail (SK_IS_CUSTOMER (customer), FALSE);
+
+  if (!validate_customer (self, customer, error))
+    return FALSE;
+  name_key = sk_name_key (customer->full_name);
+
+  if (!sk_db_begin (self, error))
+    return FALSE;
+  if (!update_record (self, "customers", SK_RECORD (customer), error) ||
+      !sk_db_exec (self, error, "UPDATE customers SET name_key = ? WHERE id = ?", "ss",
+                   name_key, customer->id) ||
+      !save_children (self, customer, error))
+    goto fail;
+  stored = sk_database_get_customer (self, customer->id, error);
+  if (stored == NULL)
+    goto fail;
+  payload = sk_record_to_json (SK_RECORD (stored));
+  if (!sk_db_outbox_add (self, "customer", customer->id, "update", payload, error) ||
+      !sk_db_commit (self, error))
+    goto fail;
+
+  /* Hand back what is stored, statistics included. */
+  customer->visits = stored->visits;
+  customer->total_spent = stored->total_spent;
+  customer->last_purchase_at = stored->last_purchase_at;
+  customer->bonus_balance = stored->bonus_balance;
+  customer->created_at = stored->created_at;
+  customer->flagged = stored->flagged;
+  sk_set_str (&customer->segment, stored->segment);
+  return TRUE;
+
+fail:
+  if (self != NULL)
+    sk_db_rollback (self);
+  return FALSE;
+}
+
+SkCustomer *
+sk_database_get_customer (SkDatabase *self,
+                          const char *id,
+                          GError    **error)
+{
+  g_autoptr(SkCustomer) customer = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+
+  customer = get_one (self, SK_TYPE_CUSTOMER, "SELECT * FROM customers WHERE id = ?", id,
+                      _("customer"), error);
+  if (customer == NULL || !load_children (self, customer, error))
+    return NULL;
+  return g_steal_pointer (&customer);
+}
+
+SkCustomer *
+sk_database_lookup_customer (SkDatabase *self,
+                             const char *card_or_phone,
+                             GError    **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autofree char *phone = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+
+  text = g_strstrip (g_strdup (card_or_phone ? card_or_phone : ""));
+  phone = sk_normalize_phone (text, NULL);
+  rows = sk_db_query_records (self,
+                              sk_db_query (self, error,
+                                           "SELECT * FROM customers WHERE card_number = ?"
+                                           " UNION ALL SELECT * FROM customers WHERE phone = ?"
+                                           " LIMIT 1",
+                                           "ss", text, phone),
+                              SK_TYPE_CUSTOMER, error);
+  if (rows == NULL)
+    return NULL;
+  if (rows->len == 0)
+    {
+      sk_set_field_error (error, SK_ERROR_NOT_FOUND, "q", _("No customer with card or phone “%s”"), text);
+      return NULL;
+    }
+  if (!load_children (self, g_ptr_array_index (rows, 0), error))
+    return NULL;
+  return g_object_ref (g_ptr_array_index (rows, 0));
+}
+
+/* The cursor is the last row's sort key and id. */
+static char *
+make_cursor (const char *key,
+             const char *id)
+{
+  g_autofree char *raw = g_strdup_printf ("%s\n%s", key ? key : "", id);
+  return g_base64_encode ((const guchar *) raw, strlen (raw));
+}
+
+static gboolean
+parse_cursor (const char *cursor,
+              char      **key,
+              char      **id)
+{
+  gsize len;
+  g_autofree char *raw = (char *) g_base64_decode (cursor, &len);
+  char *newline;
+
+  if (raw == NULL || len == 0)
+    return FALSE;
+  raw = g_realloc (raw, len + 1);
+  raw[len] = '\0';
+  newline = strchr (raw, '\n');
+  if (newline == NULL || !g_utf8_validate (raw, len, NULL))
+    return FALSE;
+  *key = g_strndup (raw, newline - raw);
+  *id = g_strdup (newline + 1);
+  return TRUE;
+}
+
+GPtrArray *
+sk_database_search_customers (SkDatabase *self,
+                              const char *query,
+                              const char *cursor,
+                              guint       limit,
+                              char      **next_cursor,
+                              GError    **error)
+{
+  g_autofree char *q = g_strstrip (g_strdup (query ? query : ""));
+  g_autofree char *after_key = NULL;
+  g_autofree char *after_id = NULL;
+  g_autofree char *low = NULL;
+  g_autofree char *high = NULL;
+  const char *key_column;
+  GPtrArray *rows;
+  sqlite3_stmt *stmt;
+  gboolean digits = *q != '\0';
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+
+  if (next_cursor != NULL)
+    *next_cursor = NULL;
+  limit = CLAMP (limit, 1, 1000);
+  if (cursor != NULL && *cursor != '\0' && !parse_cursor (cursor, &after_key, &after_id))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "cursor", _("The cursor is not valid"));
+      return NULL;
+    }
+
+  for (const char *p = q; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p) && !strchr ("+ -()", *p))
+      digits = FALSE;
+
+  /* A prefix range on an index: [low, low + U+10FFFF). */
+  if (digits)
+    {
+      g_autoptr(GString) d = g_string_new (NULL);
+
+      for (const char *p = q; *p != '\0'; p++)
+        if (g_ascii_isdigit (*p))
+          g_string_append_c (d, *p);
+      if (q[0] == '+' || (d->len >= 10 && (d->str[0] == '7' || d->str[0] == '8' || d->str[0] == '9')))
+        {
+          /* A phone as typed: 8 912 ... and 912 ... are +7 912 ... */
+          const char *rest = d->str;
+          if (q[0] != '+' && (d->str[0] == '8' || d->str[0] == '7') && d->len >= 2)
+            rest = d->str + 1;
+          low = q[0] == '+' ? g_strdup_printf ("+%s", d->str) : g_strdup_printf ("+7%s", rest);
+          key_column = "phone";
+        }
+      else
+        {
+          low = g_strdup (d->str);
+          key_column = "card_number";
+        }
+    }
+  else
+    {
+      low = sk_name_key (q);
+      key_column = "name_key";
+    }
+  high = g_strconcat (low, "\xf4\x8f\xbf\xbf", NULL);
+  if (after_key == NULL)
+    {
+      after_key = g_strdup ("");
+      after_id = g_strdup ("");
+    }
+
+  if (g_str_equal (key_column, "phone"))
+    stmt = sk_db_query (self, error,
+                        "SELECT *, phone AS sort_key FROM customers"
+                        " WHERE phone >= ? AND phone < ? AND (phone, id) > (?, ?)"
+                        " ORDER BY phone, id LIMIT ?",
+                        "ssssi", low, high, after_key, after_id, (gint64) limit + 1);
+  else if (g_str_equal (key_column, "card_number"))
+    stmt = sk_db_query (self, error,
+                        "SELECT *, card_number AS sort_key FROM customers"
+                        " WHERE card_number >= ? AND card_number < ? AND (card_number, id) > (?, ?)"
+                        " ORDER BY card_number, id LIMIT ?",
+                        "ssssi", low, high, after_key, after_id, (gint64) limit + 1);
+  else
+    stmt = sk_db_query (self, error,
+                        "SELECT *, name_key AS sort_key FROM customers INDEXED BY customers_name_key"
+                        " WHERE name_key >= ? AND name_key < ? AND (name_key, id) > (?, ?)"
+                        " ORDER BY name_key, id LIMIT ?",
+                        "ssssi", low, high, after_key, after_id, (gint64) limit + 1);
+  rows = sk_db_query_records (self, stmt, SK_TYPE_CUSTOMER, error);
+  if (rows == NULL)
+    return NULL;
+
+  if (rows->len > limit)
+    {
+      SkCustomer *last = g_ptr_array_index (rows, limit - 1);
+      const char *key = g_str_equal (key_column, "phone") ? last->phone
+                      : g_str_equal (key_column, "card_number") ? last->card_number : NULL;
+      g_autofree char *name_key = key ? NULL : sk_name_key (last->full_name);
+
+      g_ptr_array_set_size (rows, limit);
+      if (next_cursor != NULL)
+        *next_cursor = make_cursor (key ? key : name_key, last->id);
+    }
+  return rows;
+}
+
+gint64
+sk_database_count_customers (SkDatabase *self,
+                             GError    **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), -1);
+  return sk_db_query_int (self, error, 0, "SELECT count(*) FROM customers", NULL);
+}
+
+/* Purchases as read back */
+
+static gboolean
+load_purchase_details (SkDatabase *self,
+                       SkPurchase *purchase,
+                       GError    **error)
+{
+  g_autoptr(GPtrArray) lines = NULL;
+  g_autoptr(GPtrArray) apps = NULL;
+
+  lines = sk_db_query_records (self,
+                               sk_db_query (self, error,
+                                            "SELECT * FROM purchase_lines WHERE purchase_id = ?"
+                                            " ORDER BY line_no", "s", purchase->id),
+                               SK_TYPE_PURCHASE_LINE, error);
+  if (lines == NULL)
+    return FALSE;
+  apps = sk_db_query_records (self,
+                              sk_db_query (self, error,
+                                           "SELECT * FROM discount_applications WHERE purchase_id = ?"
+                                           " ORDER BY amount DESC, rule_id", "s", purchase->id),
+                              SK_TYPE_DISCOUNT_APPLICATION, error);
+  if (apps == NULL)
+    return FALSE;
+  g_list_store_splice (purchase->lines, 0, g_list_model_get_n_items (G_LIST_MODEL (purchase->lines)),
+                       lines->pdata, lines->len);
+  g_list_store_splice (purchase->applications, 0,
+                       g_list_model_get_n_items (G_LIST_MODEL (purchase->applications)),
+                       apps->pdata, apps->len);
+  return TRUE;
+}
+
+SkPurchase *
+sk_database_get_purchase (SkDatabase *self,
+                          const char *id,
+                          GError    **error)
+{
+  g_autoptr(SkPurchase) purchase = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+
+  purchase = get_one (self, SK_TYPE_PURCHASE, "SELECT * FROM purchases WHERE id = ?", id,
+                      _("purchase"), error);
+  if (purchase == NULL || !load_purchase_details (self, purchase, error))
+    return NULL;
+  return g_steal_pointer (&purchase);
+}
+
+GPtrArray *
+sk_database_list_purchases (SkDatabase *self,
+                            const char *customer_id,
+                            guint       limit,
+                            GError    **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+
+  rows = sk_db_query_records (self,
+                              sk_db_query (self, error,
+                                           "SELECT * FROM purchases WHERE customer_id = ?"
+                                           " ORDER BY created_at DESC, id LIMIT ?",
+                                           "si", customer_id, (gint64) CLAMP (limit, 1, 10000)),
+                              SK_TYPE_PURCHASE, error);
+  if (rows == NULL)
+    return NULL;
+  for (guint i = 0; i < rows->len; i++)
+    if (!load_purchase_details (self, g_ptr_array_index (rows, i), error))
+      return NULL;
+  return g_steal_pointer (&rows);
+}
+
+/* Rules and campaigns */
+
+static gboolean
+check_store_ids (SkDatabase *self,
+                 char      **store_ids,
+                 GError    **error)
+{
+  for (char **s = store_ids; s != NULL && *s != NULL; s++)
+    if (sk_db_query_int (self, NULL, 0, "SELECT count(*) FROM stores WHERE id = ?", "s", *s) == 0)
+      {
+        sk_set_field_error (error, SK_ERROR_INVALID, "store_ids", _("There is no store %s"), *s);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+gboolean
+sk_database_save_rule (SkDatabase     *self,
+                       SkDiscountRule *rule,
+                       GError        **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+  g_return_val_if_fail (SK_IS_DISCOUNT_RULE (rule), FALSE);
+
+  if (!sk_discount_rule_validate (rule, error) || !check_store_ids (self, rule->store_ids, error))
+    return FALSE;
+  if (rule->campaign_id != NULL && *rule->campaign_id == '\0')
+    g_clear_pointer (&rule->campaign_id, g_free);
+  if (rule->campaign_id != NULL &&
+      sk_db_query_int (self, NULL, 0, "SELECT count(*) FROM campaigns WHERE id = ?", "s",
+                       rule->campaign_id) == 0)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "campaign_id", _("There is no campaign %s"),
+                          rule->campaign_id);
+      return FALSE;
+    }
+  if (rule->version == 0)
+    rule->uses = 0;
+  return save_record (self, "discount_rules", "rule", SK_RECORD (rule), error);
+}
+
+SkDiscountRule *
+sk_database_get_rule (SkDatabase *self,
+                      const char *id,
+                      GError    **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  return get_one (self, SK_TYPE_DISCOUNT_RULE, "SELECT * FROM discount_rules WHERE id = ?", id,
+                  _("rule"), error);
+}
+
+GPtrArray *
+sk_database_list_rules (SkDatabase *self,
+                        GError    **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  return sk_db_query_records (self,
+                              sk_db_query (self, error,
+                                           "SELECT * FROM discount_rules ORDER BY priority DESC, id", NULL),
+                              SK_TYPE_DISCOUNT_RULE, error);
+}
+
+static GPtrArray *
+fill_campaign_rules (SkDatabase *self,
+                     GPtrArray  *campaigns,
+                     GError    **error)
+{
+  if (campaigns == NULL)
+    return NULL;
+  for (guint i = 0; i < campaigns->len; i++)
+    {
+      SkCampaign *campaign = g_ptr_array_index (campaigns, i);
+      g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+      sqlite3_stmt *stmt = sk_db_query (self, error,
+                                        "SELECT id FROM discount_rules WHERE campaign_id = ? ORDER BY id",
+                                        "s", campaign->id);
+      gboolean has_row;
+
+      if (stmt == NULL)
+        return NULL;
+      while (sk_db_step (self, stmt, &has_row, error) && has_row)
+        g_strv_builder_add (ids, (const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+      g_strfreev (campaign->rule_ids);
+      campaign->rule_ids = g_strv_builder_end (ids);
+    }
+  return campaigns;
+}
+
+gboolean
+sk_database_save_campaign (SkDatabase *self,
+                           SkCampaign *campaign,
+                           GError    **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+  g_return_val_if_fail (SK_IS_CAMPAIGN (campaign), FALSE);
+
+  if (!sk_campaign_validate (campaign, error) || !check_store_ids (self, campaign->store_ids, error))
+    return FALSE;
+  if (campaign->version == 0)
+    campaign->spent = 0;
+  return save_record (self, "campaigns", "campaign", SK_RECORD (campaign), error);
+}
+
+SkCampaign *
+sk_database_get_campaign (SkDatabase *self,
+                          const char *id,
+                          GError    **error)
+{
+  g_autoptr(SkCampaign) campaign = NULL;
+  g_autoptr(GPtrArray) one = g_ptr_array_new ();
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+
+  campaign = get_one (self, SK_TYPE_CAMPAIGN, "SELECT * FROM campaigns WHERE id = ?", id,
+                      _("campaign"), error);
+  if (campaign == NULL)
+    return NULL;
+  g_ptr_array_add (one, campaign);
+  if (fill_campaign_rules (self, one, error) == NULL)
+    return NULL;
+  return g_steal_pointer (&campaign);
+}
+
+GPtrArray *
+sk_database_list_campaigns (SkDatabase *self,
+                            GError    **error)
+{
+  g_autoptr(GPtrArray) campaigns = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+
+  campaigns = sk_db_query_records (self,
+                                   sk_db_query (self, error,
+                                                "SELECT * FROM campaigns ORDER BY starts_at DESC, id",
+                                                NULL),
+                                   SK_TYPE_CAMPAIGN, error);
+  if (fill_campaign_rules (self, campaigns, error) == NULL)
+    return NULL;
+  return g_steal_pointer (&campaigns);
+}
+
+/* The engine against the file */
+
+SkEngineResult *
+sk_database_calculate (SkDatabase   *self,
+                       const SkCart *cart,
+                       const char   *customer_id,
+                       gint64        now,
+                       GError      **error)
+{
+  g_autoptr(GPtrArray) rules = NULL;
+  g_autoptr(GPtrArray) campaigns = NULL;
+  g_autoptr(SkEngineCustomer) engine_customer = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  g_return_val_if_fail (cart != NULL, NULL);
+
+  if (!sk_cart_validate (cart, error))
+    return NULL;
+  if (sk_db_query_int (self, error, 0, "SELECT count(*) FROM stores WHERE id = ?", "s", cart->store_id) == 0)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("There is no store %s"), cart->store_id);
+      return NULL;
+    }
+  if (customer_id != NULL)
+    {
+      g_autofree char *segment = NULL;
+      sqlite3_stmt *stmt = sk_db_query (self, error, "SELECT segment FROM customers WHERE id = ?",
+                                        "s", customer_id);
+      gboolean has_row = FALSE;
+
+      if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
+        return NULL;
+      if (has_row)
+        segment = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+      if (!has_row)
+        {
+          sk_set_field_error (error, SK_ERROR_INVALID, "customer_id", _("There is no customer %s"),
+                              customer_id);
+          return NULL;
+        }
+      engine_customer = sk_engine_customer_new (customer_id, segment);
+      stmt = sk_db_query (self, error, "SELECT rule_id, uses FROM rule_customer_uses WHERE customer_id = ?",
+                          "s", customer_id);
+      if (stmt == NULL)
+        return NULL;
+      while (sk_db_step (self, stmt, &has_row, error) && has_row)
+        sk_engine_customer_set_uses (engine_customer, (const char *) sqlite3_column_text (stmt, 0),
+                                     sqlite3_column_int64 (stmt, 1));
+      sqlite3_reset (stmt);
+    }
+
+  rules = sk_db_query_records (self,
+                               sk_db_query (self, error,
+                                            "SELECT * FROM discount_rules WHERE is_active = 1", NULL),
+                               SK_TYPE_DISCOUNT_RULE, error);
+  if (rules == NULL)
+    return NULL;
+  campaigns = sk_db_query_records (self,
+                                   sk_db_query (self, error,
+                                                "SELECT * FROM campaigns WHERE status IN ('scheduled', 'active')",
+                                                NULL),
+                                   SK_TYPE_CAMPAIGN, error);
+  if (campaigns == NULL)
+    return NULL;
+  return sk_discount_engine_calculate (cart, engine_customer, rules, campaigns,
+                                       now != 0 ? now : sk_time_now ());
+}

@@ -1,0 +1,753 @@
+/* sk-database.c: opening and migrating the SQLite file, and the SQL helpers
+ * every other part of the store uses.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "sk-database-private.h"
+#include "sk-error.h"
+#include "sk-schema.h"
+
+struct _SkDatabase
+{
+  GObject     parent_instance;
+  sqlite3    *handle;
+  char       *path;
+  GHashTable *statements;   /* SQL text -> sqlite3_stmt */
+  GHashTable *insert_sql;   /* table name -> INSERT text */
+  guint       depth;        /* transaction nesting */
+  int         schema_version;
+  char       *device_id;
+  char       *fail_point;
+};
+
+G_DEFINE_FINAL_TYPE (SkDatabase, sk_database, G_TYPE_OBJECT)
+
+static void
+sk_database_finalize (GObject *object)
+{
+  SkDatabase *self = SK_DATABASE (object);
+
+  g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->insert_sql, g_hash_table_unref);
+  if (self->handle != NULL)
+    sqlite3_close_v2 (self->handle);
+  g_free (self->path);
+  g_free (self->device_id);
+  g_free (self->fail_point);
+
+  G_OBJECT_CLASS (sk_database_parent_class)->finalize (object);
+}
+
+static void
+sk_database_class_init (SkDatabaseClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = sk_database_finalize;
+}
+
+static void
+sk_database_init (SkDatabase *self)
+{
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) sqlite3_finalize);
+  self->insert_sql = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+sqlite3 *
+sk_database_get_handle (SkDatabase *self)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  return self->handle;
+}
+
+const char *
+sk_database_get_path (SkDatabase *self)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  return self->path;
+}
+
+int
+sk_database_get_schema_version (SkDatabase *self)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), 0);
+  return self->schema_version;
+}
+
+const char *
+sk_database_get_device_id (SkDatabase *self)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  return self->device_id;
+}
+
+/* Errors */
+
+/* "UNIQUE constraint failed: customers.phone" -> "phone" */
+static char *
+constraint_column (const char *message)
+{
+  const char *colon = strrchr (message, ':');
+  const char *dot;
+
+  if (colon == NULL)
+    return NULL;
+  dot = strchr (colon, '.');
+  if (dot == NULL)
+    return NULL;
+  return g_strndup (dot + 1, strcspn (dot + 1, ", "));
+}
+
+void
+sk_db_set_error (SkDatabase *self,
+                 int         rc,
+                 GError    **error)
+{
+  const char *message = sqlite3_errmsg (self->handle);
+  int extended = sqlite3_extended_errcode (self->handle);
+  g_autofree char *column = NULL;
+
+  switch (extended)
+    {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      column = constraint_column (message);
+      sk_set_field_error (error, SK_ERROR_CONFLICT, column,
+                          _("Another record already has this %s"), column ? column : "id");
+      return;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      sk_set_field_error (error, SK_ERROR_NOT_FOUND, NULL, _("A referenced record does not exist"));
+      return;
+    case SQLITE_CONSTRAINT_CHECK:
+    case SQLITE_CONSTRAINT_NOTNULL:
+      column = constraint_column (message);
+      sk_set_field_error (error, SK_ERROR_INVALID, column, _("A value is out of range (%s)"), message);
+      return;
+    case SQLITE_CONSTRAINT_TRIGGER:
+      sk_set_field_error (error, SK_ERROR_INVALID, NULL, "%s", message);
+      return;
+    default:
+      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, _("Database error: %s (%d)"),
+                          message, rc);
+    }
+}
+
+/* Statements */
+
+static gboolean
+bind_args (sqlite3_stmt *stmt,
+           const char   *fmt,
+           va_list       args)
+{
+  int index = 1;
+
+  for (const char *p = fmt; p != NULL && *p != '\0'; p++, index++)
+    {
+      int rc = SQLITE_OK;
+
+      switch (*p)
+        {
+        case 's':
+          {
+            const char *text = va_arg (args, const char *);
+            rc = text ? sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT)
+                      : sqlite3_bind_null (stmt, index);
+          }
+          break;
+        case 'i':
+          rc = sqlite3_bind_int64 (stmt, index, va_arg (args, gint64));
+          break;
+        case 'b':
+          rc = sqlite3_bind_int (stmt, index, va_arg (args, gboolean) ? 1 : 0);
+          break;
+        case 'n':
+          rc = sqlite3_bind_null (stmt, index);
+          break;
+        default:
+          g_critical ("Unknown bind format letter ‘%c’", *p);
+          return FALSE;
+        }
+      if (rc != SQLITE_OK)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static sqlite3_stmt *
+prepare_cached (SkDatabase *self,
+                const char *sql,
+                GError    **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
+  int rc;
+
+  if (stmt != NULL)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      return stmt;
+    }
+  rc = sqlite3_prepare_v3 (self->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      sk_db_set_error (self, rc, error);
+      g_critical ("Cannot prepare SQL: %s: %s", sqlite3_errmsg (self->handle), sql);
+      return NULL;
+    }
+  g_hash_table_insert (self->statements, g_strdup (sql), stmt);
+  return stmt;
+}
+
+static sqlite3_stmt *
+query_valist (SkDatabase *self,
+              GError    **error,
+              const char *sql,
+              const char *fmt,
+              va_list     args)
+{
+  sqlite3_stmt *stmt = prepare_cached (self, sql, error);
+
+  if (stmt == NULL)
+    return NULL;
+  if (!bind_args (stmt, fmt, args))
+    {
+      sk_db_set_error (self, sqlite3_errcode (self->handle), error);
+      return NULL;
+    }
+  return stmt;
+}
+
+sqlite3_stmt *
+sk_db_query (SkDatabase *self,
+             GError    **error,
+             const char *sql,
+             const char *fmt,
+             ...)
+{
+  sqlite3_stmt *stmt;
+  va_list args;
+
+  va_start (args, fmt);
+  stmt = query_valist (self, error, sql, fmt, args);
+  va_end (args);
+  return stmt;
+}
+
+gboolean
+sk_db_step (SkDatabase   *self,
+            sqlite3_stmt *stmt,
+            gboolean     *has_row,
+            GError      **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    {
+      if (has_row != NULL)
+        *has_row = rc == SQLITE_ROW;
+      return TRUE;
+    }
+  sk_db_set_error (self, rc, error);
+  sqlite3_reset (stmt);
+  return FALSE;
+}
+
+gboolean
+sk_db_exec (SkDatabase *self,
+            GError    **error,
+            const char *sql,
+            const char *fmt,
+            ...)
+{
+  sqlite3_stmt *stmt;
+  gboolean ok;
+  va_list args;
+
+  va_start (args, fmt);
+  stmt = query_valist (self, error, sql, fmt, args);
+  va_end (args);
+  if (stmt == NULL)
+    return FALSE;
+  ok = sk_db_step (self, stmt, NULL, error);
+  sqlite3_reset (stmt);
+  return ok;
+}
+
+gint64
+sk_db_query_int (SkDatabase *self,
+                 GError    **error,
+                 gint64      fallback,
+                 const char *sql,
+                 const char *fmt,
+                 ...)
+{
+  sqlite3_stmt *stmt;
+  gboolean has_row = FALSE;
+  gint64 value = fallback;
+  va_list args;
+
+  va_start (args, fmt);
+  stmt = query_valist (self, error, sql, fmt, args);
+  va_end (args);
+  if (stmt == NULL)
+    return fallback;
+  if (sk_db_step (self, stmt, &has_row, error) && has_row &&
+      sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return value;
+}
+
+static gboolean
+exec_script (SkDatabase *self,
+             const char *sql,
+             GError    **error)
+{
+  char *message = NULL;
+  int rc = sqlite3_exec (self->handle, sql, NULL, NULL, &message);
+
+  if (rc != SQLITE_OK)
+    {
+      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, "%s", message ? message : "SQLite error");
+      sqlite3_free (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Transactions */
+
+gboolean
+sk_db_begin (SkDatabase *self,
+             GError    **error)
+{
+  if (self->depth == 0 && !sk_db_exec (self, error, "BEGIN IMMEDIATE", NULL))
+    return FALSE;
+  if (self->depth > 0 && !sk_db_exec (self, error, "SAVEPOINT nested", NULL))
+    return FALSE;
+  self->depth++;
+  return TRUE;
+}
+
+gboolean
+sk_db_commit (SkDatabase *self,
+              GError    **error)
+{
+  g_return_val_if_fail (self->depth > 0, FALSE);
+
+  if (self->depth == 1)
+    {
+      if (!sk_db_exec (self, error, "COMMIT", NULL))
+        {
+          sk_db_rollback (self);
+          return FALSE;
+        }
+    }
+  else if (!sk_db_exec (self, error, "RELEASE nested", NULL))
+    {
+      sk_db_rollback (self);
+      return FALSE;
+    }
+  self->depth--;
+  return TRUE;
+}
+
+void
+sk_db_rollback (SkDatabase *self)
+{
+  g_return_if_fail (self->depth > 0);
+
+  if (self->depth == 1)
+    sk_db_exec (self, NULL, "ROLLBACK", NULL);
+  else
+    {
+      sk_db_exec (self, NULL, "ROLLBACK TO nested", NULL);
+      sk_db_exec (self, NULL, "RELEASE nested", NULL);
+    }
+  self->depth--;
+}
+
+/* Records <-> rows */
+
+char *
+sk_strv_to_json (char **strv)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_array (builder);
+  for (char **s = strv; s != NULL && *s != NULL; s++)
+    json_builder_add_string_value (builder, *s);
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  return sk_json_to_string (root, FALSE);
+}
+
+char **
+sk_strv_from_json (const char *json)
+{
+  g_autoptr(GStrvBuilder) strv = g_strv_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  if (json != NULL && *json != '\0')
+    root = sk_json_parse (json, -1, NULL);
+  if (root != NULL && JSON_NODE_HOLDS_ARRAY (root))
+    {
+      JsonArray *array = json_node_get_array (root);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          const char *s = json_array_get_string_element (array, i);
+          if (s != NULL)
+            g_strv_builder_add (strv, s);
+        }
+    }
+  return g_strv_builder_end (strv);
+}
+
+static const SkField *
+find_field (SkRecordClass *klass,
+            const char    *name)
+{
+  for (guint i = 0; i < klass->n_fields; i++)
+    if (g_str_equal (klass->fields[i].name, name))
+      return &klass->fields[i];
+  return NULL;
+}
+
+gpointer
+sk_db_row_to_record (sqlite3_stmt *stmt,
+                     GType         type)
+{
+  SkRecord *record = g_object_new (type, NULL);
+  SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
+  int n = sqlite3_column_count (stmt);
+
+  for (int col = 0; col < n; col++)
+    {
+      const SkField *field = find_field (klass, sqlite3_column_name (stmt, col));
+      gpointer ptr;
+      gboolean is_null = sqlite3_column_type (stmt, col) == SQLITE_NULL;
+
+      if (field == NULL)
+        continue;
+      ptr = ((guint8 *) record) + field->offset;
+      switch (field->type)
+        {
+        case SK_FIELD_STRING:
+          g_free (*(char **) ptr);
+          *(char **) ptr = is_null ? NULL : g_strdup ((const char *) sqlite3_column_text (stmt, col));
+          break;
+        case SK_FIELD_INT64:
+        case SK_FIELD_TIME:
+          *(gint64 *) ptr = is_null ? 0 : sqlite3_column_int64 (stmt, col);
+          break;
+        case SK_FIELD_BOOL:
+          *(gboolean *) ptr = sqlite3_column_int (stmt, col) != 0;
+          break;
+        case SK_FIELD_STRV:
+          g_strfreev (*(char ***) ptr);
+          *(char ***) ptr = sk_strv_from_json ((const char *) sqlite3_column_text (stmt, col));
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+  return record;
+}
+
+GPtrArray *
+sk_db_query_records (SkDatabase   *self,
+                     sqlite3_stmt *stmt,
+                     GType         type,
+                     GError      **error)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
+  gboolean has_row;
+
+  if (stmt == NULL)
+    return NULL;
+  while (sk_db_step (self, stmt, &has_row, error))
+    {
+      if (!has_row)
+        {
+          sqlite3_reset (stmt);
+          return g_steal_pointer (&records);
+        }
+      g_ptr_array_add (records, sk_db_row_to_record (stmt, type));
+    }
+  return NULL;
+}
+
+static gboolean
+is_column (const SkField *field)
+{
+  return !(field->flags & SK_FIELD_COMPUTED);
+}
+
+gboolean
+sk_db_insert_record (SkDatabase *self,
+                     const char *table,
+                     SkRecord   *record,
+                     GError    **error)
+{
+  SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
+  const char *sql = g_hash_table_lookup (self->insert_sql, table);
+  sqlite3_stmt *stmt;
+  gboolean ok;
+  int index = 1;
+
+  if (sql == NULL)
+    {
+      GString *columns = g_string_new (NULL);
+      GString *values = g_string_new (NULL);
+      char *text;
+
+      for (guint i = 0; i < klass->n_fields; i++)
+        {
+          if (!is_column (&klass->fields[i]))
+            continue;
+          g_string_append_printf (columns, "%s%s", columns->len ? ", " : "", klass->fields[i].name);
+          g_string_append (values, values->len ? ", ?" : "?");
+        }
+      text = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s)", table, columns->str, values->str);
+      g_string_free (columns, TRUE);
+      g_string_free (values, TRUE);
+      g_hash_table_insert (self->insert_sql, g_strdup (table), text);
+      sql = text;
+    }
+
+  stmt = prepare_cached (self, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < klass->n_fields; i++)
+    {
+      const SkField *field = &klass->fields[i];
+      gpointer ptr = ((guint8 *) record) + field->offset;
+
+      if (!is_column (field))
+        continue;
+      switch (field->type)
+        {
+        case SK_FIELD_STRING:
+          sqlite3_bind_text (stmt, index, *(char **) ptr, -1, SQLITE_TRANSIENT);
+          break;
+        case SK_FIELD_INT64:
+          sqlite3_bind_int64 (stmt, index, *(gint64 *) ptr);
+          break;
+        case SK_FIELD_TIME:
+          if (*(gint64 *) ptr == SK_TIME_NONE)
+            sqlite3_bind_null (stmt, index);
+          else
+            sqlite3_bind_int64 (stmt, index, *(gint64 *) ptr);
+          break;
+        case SK_FIELD_BOOL:
+          sqlite3_bind_int (stmt, index, *(gboolean *) ptr ? 1 : 0);
+          break;
+        case SK_FIELD_STRV:
+          {
+            char *json = sk_strv_to_json (*(char ***) ptr);
+            sqlite3_bind_text (stmt, index, json, -1, g_free);
+          }
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+      index++;
+    }
+  ok = sk_db_step (self, stmt, NULL, error);
+  sqlite3_reset (stmt);
+  return ok;
+}
+
+/* Opening and migrations */
+
+static gboolean
+migrate (SkDatabase *self,
+         int         target,
+         GError    **error)
+{
+  int current = (int) sk_db_query_int (self, error, 0, "PRAGMA user_version", NULL);
+
+  if (current > SK_SCHEMA_VERSION)
+    {
+      sk_set_field_error (error, SK_ERROR_SCHEMA_TOO_NEW, NULL,
+                          _("The database “%s” was made by a newer version of Skidka "
+                            "(schema %d; this version knows up to %d). Update Skidka to open it."),
+                          self->path, current, SK_SCHEMA_VERSION);
+      return FALSE;
+    }
+
+  for (int version = current + 1; version <= target; version++)
+    {
+      g_autofree char *pragma = g_strdup_printf ("PRAGMA user_version = %d", version);
+
+      if (!sk_db_begin (self, error))
+        return FALSE;
+      if (!exec_script (self, sk_schema_migration (version), error) ||
+          !exec_script (self, pragma, error))
+        {
+          sk_db_rollback (self);
+          g_prefix_error (error, _("Cannot upgrade the database to schema %d: "), version);
+          return FALSE;
+        }
+      if (!sk_db_commit (self, error))
+        return FALSE;
+      current = version;
+    }
+  self->schema_version = current;
+  return TRUE;
+}
+
+SkDatabase *
+sk_database_open_at_version (const char *path,
+                             int         version,
+                             GError    **error)
+{
+  g_autoptr(SkDatabase) self = NULL;
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (version >= 1 && version <= SK_SCHEMA_VERSION, NULL);
+
+  self = g_object_new (SK_TYPE_DATABASE, NULL);
+  self->path = g_strdup (path);
+  rc = sqlite3_open_v2 (path, &self->handle,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, _("Cannot open the database “%s”: %s"),
+                          path, self->handle ? sqlite3_errmsg (self->handle) : sqlite3_errstr (rc));
+      return NULL;
+    }
+  sqlite3_extended_result_codes (self->handle, 1);
+  sqlite3_busy_timeout (self->handle, 10000);
+
+  if (!exec_script (self,
+                    "PRAGMA foreign_keys = ON;"
+                    "PRAGMA journal_mode = WAL;"
+                    "PRAGMA temp_store = MEMORY;",
+                    error))
+    {
+      g_prefix_error (error, _("Cannot open the database “%s”: "), path);
+      return NULL;
+    }
+  if (!migrate (self, version, error))
+    return NULL;
+
+  self->device_id = sk_database_get_setting (self, "device_id");
+  if (self->device_id == NULL)
+    {
+      self->device_id = g_uuid_string_random ();
+      if (!sk_database_set_setting (self, "device_id", self->device_id, error))
+        return NULL;
+    }
+  return g_steal_pointer (&self);
+}
+
+SkDatabase *
+sk_database_open (const char *path,
+                  GError    **error)
+{
+  return sk_database_open_at_version (path, SK_SCHEMA_VERSION, error);
+}
+
+/* Settings */
+
+char *
+sk_database_get_setting (SkDatabase *self,
+                         const char *key)
+{
+  sqlite3_stmt *stmt;
+  gboolean has_row = FALSE;
+  char *value = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  stmt = sk_db_query (self, NULL, "SELECT value FROM settings WHERE key = ?", "s", key);
+  if (stmt != NULL && sk_db_step (self, stmt, &has_row, NULL) && has_row)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
+  return value;
+}
+
+gint64
+sk_database_get_setting_int (SkDatabase *self,
+                             const char *key,
+                             gint64      fallback)
+{
+  g_autofree char *value = sk_database_get_setting (self, key);
+  gint64 number;
+
+  if (value == NULL || !g_ascii_string_to_signed (value, 10, G_MININT64, G_MAXINT64, &number, NULL))
+    return fallback;
+  return number;
+}
+
+gboolean
+sk_database_set_setting (SkDatabase *self,
+                         const char *key,
+                         const char *value,
+                         GError    **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+  g_return_val_if_fail (key != NULL && value != NULL, FALSE);
+
+  return sk_db_exec (self, error,
+                     "INSERT INTO settings (key, value) VALUES (?, ?)"
+                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                     "ss", key, value);
+}
+
+/* Outbox */
+
+gboolean
+sk_db_outbox_add (SkDatabase *self,
+                  const char *entity,
+                  const char *entity_id,
+                  const char *op,
+                  JsonNode   *payload,
+                  GError    **error)
+{
+  g_autofree char *event_id = g_uuid_string_random ();
+  g_autofree char *json = sk_json_to_string (payload, FALSE);
+
+  if (sk_db_fail_point_hit (self, "outbox", error))
+    return FALSE;
+  return sk_db_exec (self, error,
+                     "INSERT INTO sync_outbox (event_id, entity, entity_id, op, payload, created_at)"
+                     " VALUES (?, ?, ?, ?, ?, ?)",
+                     "sssssi", event_id, entity, entity_id, op, json, sk_time_now ());
+}
+
+gint64
+sk_database_count_outbox (SkDatabase *self,
+                          GError    **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), -1);
+  return sk_db_query_int (self, error, 0, "SELECT count(*) FROM sync_outbox", NULL);
+}
+
+/* Test hooks */
+
+void
+sk_database_set_fail_point (SkDatabase *self,
+                            const char *step)
+{
+  g_return_if_fail (SK_IS_DATABASE (self));
+  sk_set_str (&self->fail_point, step);
+}
+
+gboolean
+sk_db_fail_point_hit (SkDatabase *self,
+                      const char *step,
+                      GError    **error)
+{
+  if (self->fail_point == NULL || !g_str_equal (self->fail_point, step))
+    return FALSE;
+  sk_set_field_error (error, SK_ERROR_DATABASE, NULL, "Injected failure at step “%s”", step);
+  return TRUE;
+}
