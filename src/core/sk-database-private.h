@@ -91,6 +91,7 @@ gboolean      sk_db_update_customer_segment (SkDatabase *self,
                                              gint64      now,
                                              GError    **error);
 char         *sk_name_key              (const char  *full_name);
+gboolean      sk_str_is_blank          (const char  *text);
 
 /* Tests only: make the pipeline fail at a named step ("lines",
  * "applications", "bonus", "notification", "segment", "outbox"). */

@@ -74,8 +74,8 @@ validate_segments (char      **segments,
   return TRUE;
 }
 
-static gboolean
-blank (const char *text)
+gboolean
+sk_str_is_blank (const char *text)
 {
   if (text == NULL)
     return TRUE;
@@ -91,7 +91,7 @@ sk_discount_rule_validate (SkDiscountRule *rule,
 {
   g_return_val_if_fail (SK_IS_DISCOUNT_RULE (rule), FALSE);
 
-  if (blank (rule->name))
+  if (sk_str_is_blank (rule->name))
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "name", _("The rule needs a name"));
       return FALSE;
@@ -170,7 +170,7 @@ sk_campaign_validate (SkCampaign *campaign,
 
   g_return_val_if_fail (SK_IS_CAMPAIGN (campaign), FALSE);
 
-  if (blank (campaign->name))
+  if (sk_str_is_blank (campaign->name))
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "name", _("The campaign needs a name"));
       return FALSE;
@@ -211,11 +211,11 @@ validate_customer (SkDatabase *self,
 {
   if (!validate_id (customer->id, "id", error))
     return FALSE;
-  if (blank (customer->phone))
+  if (sk_str_is_blank (customer->phone))
     g_clear_pointer (&customer->phone, g_free);
-  if (blank (customer->card_number))
+  if (sk_str_is_blank (customer->card_number))
     g_clear_pointer (&customer->card_number, g_free);
-  if (blank (customer->email))
+  if (sk_str_is_blank (customer->email))
     g_clear_pointer (&customer->email, g_free);
   if (customer->phone == NULL && customer->card_number == NULL)
     {
@@ -469,9 +469,9 @@ sk_database_save_store (SkDatabase *self,
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (SK_IS_STORE (store), FALSE);
 
-  if (blank (store->code) || blank (store->name))
+  if (sk_str_is_blank (store->code) || sk_str_is_blank (store->name))
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, blank (store->code) ? "code" : "name",
+      sk_set_field_error (error, SK_ERROR_INVALID, sk_str_is_blank (store->code) ? "code" : "name",
                           _("A store needs a code and a name"));
       return FALSE;
     }
@@ -530,9 +530,9 @@ sk_database_save_product (SkDatabase *self,
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (SK_IS_PRODUCT (product), FALSE);
 
-  if (blank (product->sku) || blank (product->name))
+  if (sk_str_is_blank (product->sku) || sk_str_is_blank (product->name))
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, blank (product->sku) ? "sku" : "name",
+      sk_set_field_error (error, SK_ERROR_INVALID, sk_str_is_blank (product->sku) ? "sku" : "name",
                           _("A product needs a SKU and a name"));
       return FALSE;
     }

@@ -1,0 +1,673 @@
+/* sk-pipeline.c: a sale from cart to ledger in one transaction (SPEC 4,
+ * "Processing a purchase"), and refunds that undo it pro rata.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "sk-database-private.h"
+#include "sk-error.h"
+#include "sk-money.h"
+
+/* Requests */
+
+void
+sk_purchase_request_free (SkPurchaseRequest *request)
+{
+  if (request == NULL)
+    return;
+  g_free (request->id);
+  g_free (request->customer_id);
+  sk_cart_free (request->cart);
+  g_free (request);
+}
+
+SkPurchaseRequest *
+sk_purchase_request_from_json (JsonObject *object,
+                               GError    **error)
+{
+  g_autoptr(SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+  JsonNode *node;
+
+  g_return_val_if_fail (object != NULL, NULL);
+
+  node = json_object_get_member (object, "id");
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "id",
+                          _("“id” (the purchase's UUID made by the till) is required"));
+      return NULL;
+    }
+  request->id = g_strdup (json_node_get_string (node));
+
+  node = json_object_get_member (object, "customer_id");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, "customer_id", _("“customer_id” must be a string or null"));
+          return NULL;
+        }
+      request->customer_id = g_strdup (json_node_get_string (node));
+    }
+
+  node = json_object_get_member (object, "bonus_to_spend");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, "bonus_to_spend",
+                              _("“bonus_to_spend” must be a whole number of kopecks"));
+          return NULL;
+        }
+      request->bonus_to_spend = json_node_get_int (node);
+    }
+
+  node = json_object_get_member (object, "created_at");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+          !sk_time_from_rfc3339 (json_node_get_string (node), &request->created_at))
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, "created_at",
+                              _("“created_at” must be an RFC 3339 date and time"));
+          return NULL;
+        }
+    }
+
+  request->cart = sk_cart_from_json (object, error);
+  if (request->cart == NULL)
+    return NULL;
+  return g_steal_pointer (&request);
+}
+
+void
+sk_purchase_result_free (SkPurchaseResult *result)
+{
+  if (result == NULL)
+    return;
+  g_clear_object (&result->purchase);
+  g_clear_object (&result->customer);
+  g_free (result);
+}
+
+JsonNode *
+sk_purchase_result_to_json (SkPurchaseResult *result)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  g_return_val_if_fail (result != NULL, NULL);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "purchase");
+  sk_record_build_json (SK_RECORD (result->purchase), b);
+  json_builder_set_member_name (b, "customer");
+  if (result->customer != NULL)
+    sk_record_build_json (SK_RECORD (result->customer), b);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "replayed");
+  json_builder_add_boolean_value (b, result->replayed);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* Segments of one customer, after each sale or refund */
+
+gboolean
+sk_db_update_customer_segment (SkDatabase *self,
+                               const char *customer_id,
+                               gint64      now,
+                               GError    **error)
+{
+  SkSegmentThresholds thresholds;
+  sqlite3_stmt *stmt;
+  gboolean has_row = FALSE;
+  gint64 visits = 0, spent = 0;
+  g_autofree char *current = NULL;
+  const char *segment;
+
+  stmt = sk_db_query (self, error, "SELECT visits, total_spent, segment FROM customers WHERE id = ?",
+                      "s", customer_id);
+  if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
+    return FALSE;
+  if (has_row)
+    {
+      visits = sqlite3_column_int64 (stmt, 0);
+      spent = sqlite3_column_int64 (stmt, 1);
+      current = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+    }
+  sqlite3_reset (stmt);
+  if (!has_row)
+    return TRUE;
+
+  sk_database_get_segment_thresholds (self, &thresholds);
+  segment = sk_segment_for (&thresholds, visits, spent);
+  if (g_strcmp0 (segment, current) == 0)
+    return TRUE;
+  return sk_db_exec (self, error, "UPDATE customers SET segment = ? WHERE id = ?", "ss",
+                     segment, customer_id) &&
+         sk_db_exec (self, error,
+                     "INSERT INTO customer_segments (customer_id, segment, previous_segment, assigned_at)"
+                     " VALUES (?, ?, ?, ?)",
+                     "sssi", customer_id, segment, current, now);
+}
+
+/* The pipeline */
+
+static gboolean
+queue_notifications (SkDatabase *self,
+                     SkCustomer *customer,
+                     gint64      earned,
+                     gint64      balance,
+                     gint64      now,
+                     GError    **error)
+{
+  struct { const char *channel; gboolean consent; const char *recipient; } channels[] = {
+    { "email", customer->consent_email, customer->email },
+    { "sms", customer->consent_sms, customer->phone },
+    { "push", customer->consent_push, customer->id },
+  };
+  g_autofree char *earned_text = sk_money_format (earned);
+  g_autofree char *balance_text = sk_money_format (balance);
+  g_autofree char *subject = g_strdup_printf (_("You earned %s in bonuses"), earned_text);
+  g_autofree char *body = g_strdup_printf (_("Thank you for your purchase! You earned %s in bonuses; "
+                                             "your balance is now %s."), earned_text, balance_text);
+
+  for (guint i = 0; i < G_N_ELEMENTS (channels); i++)
+    {
+      g_autofree char *id = NULL;
+
+      if (!channels[i].consent || channels[i].recipient == NULL)
+        continue;
+      id = g_uuid_string_random ();
+      if (!sk_db_exec (self, error,
+                       "INSERT INTO notifications (id, customer_id, channel, event, recipient, subject,"
+                       " body, status, attempts, created_at, next_attempt_at)"
+                       " VALUES (?, ?, ?, 'bonus_earned', ?, ?, ?, 'pending', 0, ?, ?)",
+                       "ssssssii", id, customer->id, channels[i].channel, channels[i].recipient,
+                       subject, body, now, now))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static SkPurchaseResult *
+load_result (SkDatabase *self,
+             const char *purchase_id,
+             gboolean    replayed,
+             GError    **error)
+{
+  g_autoptr(SkPurchaseResult) result = g_new0 (SkPurchaseResult, 1);
+
+  result->replayed = replayed;
+  result->purchase = sk_database_get_purchase (self, purchase_id, error);
+  if (result->purchase == NULL)
+    return NULL;
+  if (result->purchase->customer_id != NULL)
+    {
+      result->customer = sk_database_get_customer (self, result->purchase->customer_id, error);
+      if (result->customer == NULL)
+        return NULL;
+    }
+  return g_steal_pointer (&result);
+}
+
+static gboolean
+record_applications (SkDatabase     *self,
+                     SkPurchase     *purchase,
+                     SkEngineResult *calc,
+                     GError        **error)
+{
+  for (guint i = 0; i < calc->applied->len; i++)
+    {
+      const SkEngineApplied *applied = &g_array_index (calc->applied, SkEngineApplied, i);
+      g_autoptr(SkDiscountApplication) app = g_object_new (SK_TYPE_DISCOUNT_APPLICATION, NULL);
+
+      app->id = g_uuid_string_random ();
+      app->purchase_id = g_strdup (purchase->id);
+      app->rule_id = g_strdup (applied->rule->id);
+      app->rule_name = g_strdup (applied->rule->name);
+      app->customer_id = g_strdup (purchase->customer_id);
+      app->store_id = g_strdup (purchase->store_id);
+      app->amount = applied->amount;
+      app->created_at = purchase->created_at;
+      if (!sk_db_insert_record (self, "discount_applications", SK_RECORD (app), error) ||
+          !sk_db_exec (self, error, "UPDATE discount_rules SET uses = uses + 1 WHERE id = ?", "s",
+                       app->rule_id))
+        return FALSE;
+      if (purchase->customer_id != NULL &&
+          !sk_db_exec (self, error,
+                       "INSERT INTO rule_customer_uses (rule_id, customer_id, uses) VALUES (?, ?, 1)"
+                       " ON CONFLICT (customer_id, rule_id) DO UPDATE SET uses = uses + 1",
+                       "ss", app->rule_id, purchase->customer_id))
+        return FALSE;
+      if (applied->rule->campaign_id != NULL && applied->amount > 0 &&
+          !sk_db_exec (self, error, "UPDATE campaigns SET spent = spent + ? WHERE id = ?", "is",
+                       applied->amount, applied->rule->campaign_id))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+SkPurchaseResult *
+sk_database_process_purchase (SkDatabase        *self,
+                              SkPurchaseRequest *request,
+                              GError           **error)
+{
+  g_autoptr(SkEngineResult) calc = NULL;
+  g_autoptr(SkStore) store = NULL;
+  g_autoptr(SkCustomer) customer = NULL;
+  g_autoptr(SkPurchase) purchase = NULL;
+  g_autoptr(SkBonusTransaction) earn_tx = NULL;
+  g_autoptr(JsonNode) payload = NULL;
+  gint64 now, payable, cap, expiry_days;
+  const SkCart *cart;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  g_return_val_if_fail (request != NULL && request->cart != NULL, NULL);
+
+  cart = request->cart;
+  if (request->id == NULL || !g_uuid_string_is_valid (request->id))
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "id", _("The purchase id must be a UUID"));
+      return NULL;
+    }
+  if (!sk_cart_validate (cart, error))
+    return NULL;
+  if (request->bonus_to_spend < 0 || request->bonus_to_spend > SK_MONEY_MAX)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "bonus_to_spend", _("Bonuses to spend cannot be negative"));
+      return NULL;
+    }
+  if (request->customer_id == NULL && request->bonus_to_spend > 0)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "bonus_to_spend",
+                          _("An anonymous buyer has no bonuses to spend"));
+      return NULL;
+    }
+
+  if (!sk_db_begin (self, error))
+    return NULL;
+
+  /* A replay returns the first result and writes nothing. */
+  if (sk_db_query_int (self, error, 0, "SELECT count(*) FROM purchases WHERE id = ?", "s", request->id) > 0)
+    {
+      sk_db_rollback (self);
+      return load_result (self, request->id, TRUE, error);
+    }
+
+  store = sk_database_get_store (self, cart->store_id, NULL);
+  if (store == NULL)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("There is no store %s"), cart->store_id);
+      goto fail;
+    }
+  if (request->customer_id != NULL)
+    {
+      customer = sk_database_get_customer (self, request->customer_id, NULL);
+      if (customer == NULL)
+        {
+          sk_set_field_error (error, SK_ERROR_INVALID, "customer_id", _("There is no customer %s"),
+                              request->customer_id);
+          goto fail;
+        }
+    }
+  now = request->created_at != 0 ? request->created_at : sk_time_now ();
+
+  /* 1-2: calculate and apply the discounts. */
+  calc = sk_database_calculate (self, cart, request->customer_id, now, error);
+  if (calc == NULL)
+    goto fail;
+  payable = calc->total;
+
+  /* 3: spend, refused loudly when short or above the store's share. */
+  if (customer != NULL && request->bonus_to_spend > customer->bonus_balance)
+    {
+      g_autofree char *have = sk_money_format (customer->bonus_balance);
+      sk_set_field_error (error, SK_ERROR_INSUFFICIENT_BONUS, "bonus_to_spend",
+                          _("Not enough bonuses: the balance is %s"), have);
+      goto fail;
+    }
+  cap = sk_muldiv (payable, store->max_bonus_share, 10000);
+  if (request->bonus_to_spend > cap)
+    {
+      g_autofree char *cap_text = sk_money_format (cap);
+      sk_set_field_error (error, SK_ERROR_BONUS_CAP_EXCEEDED, "bonus_to_spend",
+                          _("At most %s of this purchase can be paid with bonuses"), cap_text);
+      goto fail;
+    }
+
+  /* 4: the purchase and its lines. */
+  purchase = sk_purchase_new ();
+  purchase->id = g_strdup (request->id);
+  purchase->customer_id = g_strdup (request->customer_id);
+  purchase->store_id = g_strdup (cart->store_id);
+  purchase->created_at = now;
+  purchase->subtotal = calc->subtotal;
+  purchase->discount_total = calc->discount_total;
+  purchase->bonus_spent = request->bonus_to_spend;
+  purchase->total_paid = payable - request->bonus_to_spend;
+  purchase->bonus_multiplier = calc->bonus_multiplier;
+  purchase->status = g_strdup ("completed");
+  if (customer != NULL)
+    purchase->bonus_earned = sk_muldiv (payable - request->bonus_to_spend,
+                                        store->bonus_rate * calc->bonus_multiplier, 1000000);
+
+  if (!sk_db_insert_record (self, "purchases", SK_RECORD (purchase), error))
+    goto fail;
+  for (guint i = 0; i < cart->lines->len; i++)
+    {
+      const SkCartLine *line = &g_array_index (cart->lines, SkCartLine, i);
+      gint64 line_total = g_array_index (calc->line_totals, gint64, i);
+      gint64 discount = g_array_index (calc->line_discounts, gint64, i);
+
+      if (!sk_db_exec (self, error,
+                       "INSERT INTO purchase_lines (purchase_id, line_no, sku, name, category,"
+                       " unit_price, quantity, discount, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "sisssiiii", purchase->id, (gint64) i + 1, line->sku, line->name, line->category,
+                       line->unit_price, line->quantity, discount, line_total - discount))
+        goto fail;
+    }
+  if (sk_db_fail_point_hit (self, "lines", error))
+    goto fail;
+
+  /* 5: applications and usage counts. */
+  if (!record_applications (self, purchase, calc, error) ||
+      sk_db_fail_point_hit (self, "applications", error))
+    goto fail;
+
+  if (customer != NULL)
+    {
+      /* 3 and 6: the ledger. */
+      if (purchase->bonus_spent > 0)
+        {
+          g_autoptr(SkBonusTransaction) spend_tx = NULL;
+
+          spend_tx = sk_db_ledger_append (self, customer->id, SK_BONUS_SPEND, -purchase->bonus_spent,
+                                          _("Paid with bonuses"), purchase->id, store->id, now,
+                                          SK_TIME_NONE, error);
+          if (spend_tx == NULL)
+            goto fail;
+        }
+      if (purchase->bonus_earned > 0)
+        {
+          expiry_days = sk_database_get_setting_int (self, SK_SETTING_BONUS_EXPIRY_DAYS, 0);
+          earn_tx = sk_db_ledger_append (self, customer->id, SK_BONUS_EARN, purchase->bonus_earned,
+                                         _("Bonuses for a purchase"), purchase->id, store->id, now,
+                                         expiry_days > 0 ? now + expiry_days * G_TIME_SPAN_DAY : SK_TIME_NONE,
+                                         error);
+          if (earn_tx == NULL)
+            goto fail;
+        }
+      if (sk_db_fail_point_hit (self, "bonus", error))
+        goto fail;
+
+      /* 7: the notification, queued with the sale. */
+      if (earn_tx != NULL &&
+          !queue_notifications (self, customer, purchase->bonus_earned, earn_tx->balance_after, now, error))
+        goto fail;
+      if (sk_db_fail_point_hit (self, "notification", error))
+        goto fail;
+
+      /* 8: statistics and segment. */
+      if (!sk_db_exec (self, error,
+                       "UPDATE customers SET visits = visits + 1, total_spent = total_spent + ?,"
+                       " last_purchase_at = max (coalesce (last_purchase_at, 0), ?) WHERE id = ?",
+                       "iis", payable, now, customer->id) ||
+          !sk_db_update_customer_segment (self, customer->id, now, error) ||
+          sk_db_fail_point_hit (self, "segment", error))
+        goto fail;
+    }
+
+  /* The sale as a sync event, in the same transaction. */
+  {
+    g_autoptr(SkPurchaseResult) result = load_result (self, purchase->id, FALSE, error);
+
+    if (result == NULL)
+      goto fail;
+    payload = sk_purchase_result_to_json (result);
+    if (!sk_db_outbox_add (self, "purchase", purchase->id, "create", payload, error) ||
+        !sk_db_commit (self, error))
+      goto fail;
+    return g_steal_pointer (&result);
+  }
+
+fail:
+  sk_db_rollback (self);
+  return NULL;
+}
+
+/* Refunds */
+
+/* The part of @amount that belongs to @done of @whole, rounded down; taking
+ * differences of these keeps the parts of many refunds adding up exactly. */
+static gint64
+share (gint64 amount,
+       gint64 done,
+       gint64 whole)
+{
+  if (whole <= 0 || amount <= 0)
+    return 0;
+  return sk_muldiv (amount, done, whole);
+}
+
+SkPurchase *
+sk_database_refund_purchase (SkDatabase *self,
+                             const char *refund_id,
+                             const char *purchase_id,
+                             GArray     *lines,
+                             GError    **error)
+{
+  g_autoptr(SkPurchase) purchase = NULL;
+  g_autoptr(GArray) quantities = NULL;  /* gint64 to refund, per line index */
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) payload = NULL;
+  GListModel *purchase_lines;
+  guint n_lines;
+  gint64 amount = 0, discount_before = 0, discount_after = 0, refunded_after;
+  gint64 bonus_reversed, bonus_returned, payable, now = sk_time_now ();
+  gboolean anything = FALSE, complete = TRUE;
+  g_autofree char *existing = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+
+  if (refund_id == NULL || !g_uuid_string_is_valid (refund_id))
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "id", _("The refund id must be a UUID"));
+      return NULL;
+    }
+  if (!sk_db_begin (self, error))
+    return NULL;
+
+  /* Idempotent: a refund already made is answered with the purchase as it is. */
+  {
+    sqlite3_stmt *stmt = sk_db_query (self, error, "SELECT purchase_id FROM refunds WHERE id = ?", "s", refund_id);
+    gboolean has_row = FALSE;
+
+    if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
+      goto fail;
+    if (has_row)
+      existing = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    sqlite3_reset (stmt);
+  }
+  if (existing != NULL)
+    {
+      sk_db_rollback (self);
+      if (g_strcmp0 (existing, purchase_id) != 0)
+        {
+          sk_set_field_error (error, SK_ERROR_CONFLICT, "id",
+                              _("This refund id was used for another purchase"));
+          return NULL;
+        }
+      return sk_database_get_purchase (self, purchase_id, error);
+    }
+
+  purchase = sk_database_get_purchase (self, purchase_id, error);
+  if (purchase == NULL)
+    goto fail;
+  purchase_lines = G_LIST_MODEL (purchase->lines);
+  n_lines = g_list_model_get_n_items (purchase_lines);
+  quantities = g_array_new (FALSE, TRUE, sizeof (gint64));
+  g_array_set_size (quantities, n_lines);
+
+  for (guint i = 0; i < n_lines; i++)
+    {
+      g_autoptr(SkPurchaseLine) line = g_list_model_get_item (purchase_lines, i);
+
+      if (lines == NULL)
+        g_array_index (quantities, gint64, i) = line->quantity - line->refunded_quantity;
+    }
+  for (guint k = 0; lines != NULL && k < lines->len; k++)
+    {
+      const SkRefundLine *want = &g_array_index (lines, SkRefundLine, k);
+      g_autoptr(SkPurchaseLine) line = NULL;
+      g_autofree char *field = g_strdup_printf ("lines[%u]", k);
+      gint64 *q;
+
+      if (want->line_no < 1 || want->line_no > n_lines)
+        {
+          sk_set_field_error (error, SK_ERROR_INVALID, field, _("The purchase has no line %" G_GINT64_FORMAT),
+                              want->line_no);
+          goto fail;
+        }
+      line = g_list_model_get_item (purchase_lines, want->line_no - 1);
+      q = &g_array_index (quantities, gint64, want->line_no - 1);
+      if (want->quantity <= 0 || *q + want->quantity > line->quantity - line->refunded_quantity)
+        {
+          sk_set_field_error (error, SK_ERROR_INVALID, field,
+                              _("Line %" G_GINT64_FORMAT ": at most %" G_GINT64_FORMAT " can be returned"),
+                              want->line_no, line->quantity - line->refunded_quantity - *q);
+          goto fail;
+        }
+      *q += want->quantity;
+    }
+
+  /* Each line returns its share of what was paid for it and of its discount. */
+  for (guint i = 0; i < n_lines; i++)
+    {
+      g_autoptr(SkPurchaseLine) line = g_list_model_get_item (purchase_lines, i);
+      gint64 q = g_array_index (quantities, gint64, i);
+      gint64 before = line->refunded_quantity, after = before + q;
+
+      discount_before += share (line->discount, before, line->quantity);
+      discount_after += share (line->discount, after, line->quantity);
+      complete &= after == line->quantity;
+      if (q == 0)
+        continue;
+      anything = TRUE;
+      amount += share (line->total, after, line->quantity) - share (line->total, before, line->quantity);
+      if (!sk_db_exec (self, error,
+                       "UPDATE purchase_lines SET refunded_quantity = ? WHERE purchase_id = ? AND line_no = ?",
+                       "isi", after, purchase->id, line->line_no))
+        goto fail;
+    }
+  if (!anything)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "lines", _("Everything in this purchase was already returned"));
+      goto fail;
+    }
+
+  payable = purchase->subtotal - purchase->discount_total;
+  refunded_after = purchase->refunded_total + amount;
+  bonus_reversed = share (purchase->bonus_earned, refunded_after, payable) -
+                   share (purchase->bonus_earned, purchase->refunded_total, payable);
+  bonus_returned = share (purchase->bonus_spent, refunded_after, payable) -
+                   share (purchase->bonus_spent, purchase->refunded_total, payable);
+
+  if (!sk_db_exec (self, error,
+                   "UPDATE purchases SET refunded_total = ?, status = ? WHERE id = ?",
+                   "iss", refunded_after, complete ? "refunded" : "partially_refunded", purchase->id) ||
+      !sk_db_exec (self, error,
+                   "INSERT INTO refunds (id, purchase_id, amount, bonus_reversed, bonus_returned, created_at)"
+                   " VALUES (?, ?, ?, ?, ?, ?)",
+                   "ssiiii", refund_id, purchase->id, amount, bonus_reversed, bonus_returned, now))
+    goto fail;
+
+  /* Campaign budgets get back their share of the discount; a use counts
+   * until the whole purchase is returned. */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (purchase->applications)); i++)
+    {
+      g_autoptr(SkDiscountApplication) app = g_list_model_get_item (G_LIST_MODEL (purchase->applications), i);
+      gint64 back = share (app->amount, discount_after, purchase->discount_total) -
+                    share (app->amount, discount_before, purchase->discount_total);
+
+      if (back > 0 &&
+          !sk_db_exec (self, error,
+                       "UPDATE campaigns SET spent = max (0, spent - ?) WHERE id ="
+                       " (SELECT campaign_id FROM discount_rules WHERE id = ?)",
+                       "is", back, app->rule_id))
+        goto fail;
+      if (complete &&
+          (!sk_db_exec (self, error, "UPDATE discount_rules SET uses = max (0, uses - 1) WHERE id = ?", "s",
+                        app->rule_id) ||
+           (purchase->customer_id != NULL &&
+            !sk_db_exec (self, error,
+                         "UPDATE rule_customer_uses SET uses = max (0, uses - 1)"
+                         " WHERE rule_id = ? AND customer_id = ?",
+                         "ss", app->rule_id, purchase->customer_id))))
+        goto fail;
+    }
+
+  if (purchase->customer_id != NULL)
+    {
+      g_autoptr(SkBonusTransaction) returned_tx = NULL;
+      g_autoptr(SkBonusTransaction) reversed_tx = NULL;
+
+      if (bonus_returned > 0)
+        {
+          returned_tx = sk_db_ledger_append (self, purchase->customer_id, SK_BONUS_REVERSE, bonus_returned,
+                                             _("Refund: bonuses paid are returned"), purchase->id,
+                                             purchase->store_id, now, SK_TIME_NONE, error);
+          if (returned_tx == NULL)
+            goto fail;
+        }
+      if (bonus_reversed > 0)
+        {
+          reversed_tx = sk_db_ledger_append (self, purchase->customer_id, SK_BONUS_REVERSE, -bonus_reversed,
+                                             _("Refund: bonuses earned are taken back"), purchase->id,
+                                             purchase->store_id, now, SK_TIME_NONE, error);
+          if (reversed_tx == NULL)
+            goto fail;
+        }
+      if (!sk_db_exec (self, error,
+                       "UPDATE customers SET total_spent = total_spent - ?,"
+                       " visits = visits - ? WHERE id = ?",
+                       "iis", amount, (gint64) (complete ? 1 : 0), purchase->customer_id) ||
+          !sk_db_update_customer_segment (self, purchase->customer_id, now, error))
+        goto fail;
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, refund_id);
+  json_builder_set_member_name (builder, "purchase_id");
+  json_builder_add_string_value (builder, purchase->id);
+  json_builder_set_member_name (builder, "lines");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n_lines; i++)
+    if (g_array_index (quantities, gint64, i) > 0)
+      {
+        json_builder_begin_object (builder);
+        json_builder_set_member_name (builder, "line_no");
+        json_builder_add_int_value (builder, i + 1);
+        json_builder_set_member_name (builder, "quantity");
+        json_builder_add_int_value (builder, g_array_index (quantities, gint64, i));
+        json_builder_end_object (builder);
+      }
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "amount");
+  json_builder_add_int_value (builder, amount);
+  json_builder_end_object (builder);
+  payload = json_builder_get_root (builder);
+  if (!sk_db_outbox_add (self, "refund", refund_id, "create", payload, error) ||
+      !sk_db_commit (self, error))
+    goto fail;
+
+  return sk_database_get_purchase (self, purchase_id, error);
+
+fail:
+  sk_db_rollback (self);
+  return NULL;
+}

@@ -1,0 +1,163 @@
+/* sk-segments.c: customer segments (SPEC 4, "Segments"): thresholds kept in
+ * the file, one customer after a sale, or everyone in one set-based pass.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "sk-database-private.h"
+#include "sk-error.h"
+
+#define DEFAULT_VIP_VISITS     10
+#define DEFAULT_VIP_SPENT      1000000  /* 10 000 ₽ */
+#define DEFAULT_REGULAR_VISITS 5
+
+void
+sk_database_get_segment_thresholds (SkDatabase          *self,
+                                    SkSegmentThresholds *out)
+{
+  g_return_if_fail (SK_IS_DATABASE (self));
+  g_return_if_fail (out != NULL);
+
+  out->vip_visits = sk_database_get_setting_int (self, "segment_vip_visits", DEFAULT_VIP_VISITS);
+  out->vip_spent = sk_database_get_setting_int (self, "segment_vip_spent", DEFAULT_VIP_SPENT);
+  out->regular_visits = sk_database_get_setting_int (self, "segment_regular_visits", DEFAULT_REGULAR_VISITS);
+}
+
+gboolean
+sk_database_set_segment_thresholds (SkDatabase                *self,
+                                    const SkSegmentThresholds *thresholds,
+                                    GError                   **error)
+{
+  char number[32];
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+  g_return_val_if_fail (thresholds != NULL, FALSE);
+
+  /* one_time (1 visit) and occasional sit below regular: keep the order. */
+  if (thresholds->regular_visits < 2)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "regular_visits",
+                          _("A regular customer needs at least 2 visits"));
+      return FALSE;
+    }
+  if (thresholds->vip_visits < thresholds->regular_visits)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "vip_visits",
+                          _("VIP needs at least as many visits as regular"));
+      return FALSE;
+    }
+  if (thresholds->vip_spent < 0)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "vip_spent", _("The VIP amount cannot be negative"));
+      return FALSE;
+    }
+
+  if (!sk_db_begin (self, error))
+    return FALSE;
+  g_snprintf (number, sizeof number, "%" G_GINT64_FORMAT, thresholds->vip_visits);
+  if (!sk_database_set_setting (self, "segment_vip_visits", number, error))
+    goto fail;
+  g_snprintf (number, sizeof number, "%" G_GINT64_FORMAT, thresholds->vip_spent);
+  if (!sk_database_set_setting (self, "segment_vip_spent", number, error))
+    goto fail;
+  g_snprintf (number, sizeof number, "%" G_GINT64_FORMAT, thresholds->regular_visits);
+  if (!sk_database_set_setting (self, "segment_regular_visits", number, error))
+    goto fail;
+  return sk_db_commit (self, error);
+
+fail:
+  sk_db_rollback (self);
+  return FALSE;
+}
+
+const char *
+sk_segment_for (const SkSegmentThresholds *t,
+                gint64                     visits,
+                gint64                     total_spent)
+{
+  g_return_val_if_fail (t != NULL, NULL);
+
+  if (visits >= t->vip_visits && total_spent >= t->vip_spent)
+    return SK_SEGMENT_VIP;
+  if (visits >= t->regular_visits)
+    return SK_SEGMENT_REGULAR;
+  if (visits == 1)
+    return SK_SEGMENT_ONE_TIME;
+  if (visits <= 0)
+    return SK_SEGMENT_NEW;
+  return SK_SEGMENT_OCCASIONAL;
+}
+
+/* The same rule as sk_segment_for, in SQL; ?1 vip visits, ?2 vip spent,
+ * ?3 regular visits. */
+#define SEGMENT_CASE \
+  "(CASE WHEN visits >= ?1 AND total_spent >= ?2 THEN 'vip'" \
+  " WHEN visits >= ?3 THEN 'regular'" \
+  " WHEN visits = 1 THEN 'one_time'" \
+  " WHEN visits <= 0 THEN 'new'" \
+  " ELSE 'occasional' END)"
+
+gint64
+sk_database_update_segments (SkDatabase *self,
+                             GError    **error)
+{
+  SkSegmentThresholds t;
+  gint64 changed;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), -1);
+
+  sk_database_get_segment_thresholds (self, &t);
+  if (!sk_db_begin (self, error))
+    return -1;
+  if (!sk_db_exec (self, error,
+                   "INSERT INTO customer_segments (customer_id, segment, previous_segment, assigned_at)"
+                   " SELECT id, " SEGMENT_CASE ", segment, ?4 FROM customers"
+                   " WHERE segment <> " SEGMENT_CASE,
+                   "iiii", t.vip_visits, t.vip_spent, t.regular_visits, sk_time_now ()))
+    goto fail;
+  changed = sqlite3_changes64 (sk_database_get_handle (self));
+  if (!sk_db_exec (self, error,
+                   "UPDATE customers SET segment = " SEGMENT_CASE " WHERE segment <> " SEGMENT_CASE,
+                   "iii", t.vip_visits, t.vip_spent, t.regular_visits))
+    goto fail;
+  if (!sk_db_commit (self, error))
+    return -1;
+  return changed;
+
+fail:
+  sk_db_rollback (self);
+  return -1;
+}
+
+GPtrArray *
+sk_database_list_segment_history (SkDatabase *self,
+                                  const char *customer_id,
+                                  GError    **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  return sk_db_query_records (self,
+                              sk_db_query (self, error,
+                                           "SELECT * FROM customer_segments WHERE customer_id = ?"
+                                           " ORDER BY assigned_at, id", "s", customer_id),
+                              SK_TYPE_SEGMENT_ASSIGNMENT, error);
+}
+
+GPtrArray *
+sk_database_list_notifications (SkDatabase *self,
+                                const char *customer_id,
+                                GError    **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  if (customer_id == NULL)
+    return sk_db_query_records (self,
+                                sk_db_query (self, error,
+                                             "SELECT * FROM notifications ORDER BY created_at DESC, id LIMIT 1000",
+                                             NULL),
+                                SK_TYPE_NOTIFICATION, error);
+  return sk_db_query_records (self,
+                              sk_db_query (self, error,
+                                           "SELECT * FROM notifications WHERE customer_id = ?"
+                                           " ORDER BY created_at DESC, id", "s", customer_id),
+                              SK_TYPE_NOTIFICATION, error);
+}
