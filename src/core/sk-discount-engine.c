@@ -655,8 +655,11 @@ sk_discount_engine_calculate (const SkCart           *cart,
         }
     }
 
-  /* Whatever order the rules come in, they are judged in one order. */
-  sorted = g_ptr_array_copy (rules, NULL, NULL);
+  /* Whatever order the rules come in, they are judged in one order. A
+   * borrowed view: g_ptr_array_copy would inherit the caller's free func
+   * and drop references the engine never took. */
+  sorted = g_ptr_array_sized_new (rules->len);
+  g_ptr_array_extend (sorted, rules, NULL, NULL);
   g_ptr_array_sort (sorted, compare_rules);
   n_rules = sorted->len;
   states = g_new0 (RuleState, MAX (1, n_rules));

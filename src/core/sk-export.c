@@ -1,0 +1,407 @@
+/* sk-export.c: the whole file as one JSON document and back, for backups,
+ * moving a till's data and tests. Records use the JSON shape of SPEC 5.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "sk-database-private.h"
+#include "sk-error.h"
+
+#define EXPORT_FORMAT "skidka-export"
+
+typedef struct
+{
+  const char *member;
+  const char *table;
+  const char *select;
+  GType     (*get_type) (void);
+} Section;
+
+/* In the order import must insert them (foreign keys). */
+static const Section sections[] = {
+  { "stores", "stores", "SELECT * FROM stores ORDER BY id", sk_store_get_type },
+  { "products", "products", "SELECT * FROM products ORDER BY sku", sk_product_get_type },
+  { "campaigns", "campaigns", "SELECT * FROM campaigns ORDER BY id", sk_campaign_get_type },
+  { "rules", "discount_rules", "SELECT * FROM discount_rules ORDER BY id", sk_discount_rule_get_type },
+  { "customers", "customers", "SELECT * FROM customers ORDER BY id", sk_customer_get_type },
+  { "purchases", "purchases", "SELECT * FROM purchases ORDER BY created_at, id", sk_purchase_get_type },
+  { "bonus_transactions", "bonus_transactions",
+    "SELECT * FROM bonus_transactions ORDER BY rowid", sk_bonus_transaction_get_type },
+  { "segment_history", "customer_segments",
+    "SELECT * FROM customer_segments ORDER BY id", sk_segment_assignment_get_type },
+  { "notifications", "notifications",
+    "SELECT * FROM notifications ORDER BY created_at, id", sk_notification_get_type },
+};
+
+/* Plain tables with no record type: exported row by row. */
+static const char * const plain_tables[] = { "rule_customer_uses", "refunds" };
+
+static gboolean
+add_plain_rows (SkDatabase  *self,
+                JsonBuilder *b,
+                const char  *table,
+                GError     **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT * FROM %s ORDER BY 1, 2", table);
+  sqlite3_stmt *stmt = sk_db_query (self, error, sql, NULL);
+  gboolean has_row;
+
+  if (stmt == NULL)
+    return FALSE;
+  json_builder_set_member_name (b, table);
+  json_builder_begin_array (b);
+  while (sk_db_step (self, stmt, &has_row, error))
+    {
+      if (!has_row)
+        {
+          sqlite3_reset (stmt);
+          json_builder_end_array (b);
+          return TRUE;
+        }
+      json_builder_begin_object (b);
+      for (int col = 0; col < sqlite3_column_count (stmt); col++)
+        {
+          json_builder_set_member_name (b, sqlite3_column_name (stmt, col));
+          switch (sqlite3_column_type (stmt, col))
+            {
+            case SQLITE_INTEGER:
+              json_builder_add_int_value (b, sqlite3_column_int64 (stmt, col));
+              break;
+            case SQLITE_NULL:
+              json_builder_add_null_value (b);
+              break;
+            default:
+              json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, col));
+            }
+        }
+      json_builder_end_object (b);
+    }
+  return FALSE;
+}
+
+JsonNode *
+sk_database_export (SkDatabase *self,
+                    GError    **error)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  sqlite3_stmt *stmt;
+  gboolean has_row;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+
+  /* One read transaction: a consistent picture. */
+  if (!sk_db_begin (self, error))
+    return NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "format");
+  json_builder_add_string_value (b, EXPORT_FORMAT);
+  json_builder_set_member_name (b, "schema_version");
+  json_builder_add_int_value (b, SK_SCHEMA_VERSION);
+
+  json_builder_set_member_name (b, "settings");
+  json_builder_begin_object (b);
+  stmt = sk_db_query (self, error, "SELECT key, value FROM settings WHERE key <> 'device_id' ORDER BY key", NULL);
+  if (stmt == NULL)
+    goto fail;
+  while (sk_db_step (self, stmt, &has_row, error) && has_row)
+    {
+      json_builder_set_member_name (b, (const char *) sqlite3_column_text (stmt, 0));
+      json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  json_builder_end_object (b);
+
+  for (guint s = 0; s < G_N_ELEMENTS (sections); s++)
+    {
+      g_autoptr(GPtrArray) rows = sk_db_query_records (self, sk_db_query (self, error, sections[s].select, NULL),
+                                                       sections[s].get_type (), error);
+      if (rows == NULL)
+        goto fail;
+      json_builder_set_member_name (b, sections[s].member);
+      json_builder_begin_array (b);
+      for (guint i = 0; i < rows->len; i++)
+        {
+          SkRecord *record = g_ptr_array_index (rows, i);
+          g_autoptr(SkRecord) full = NULL;
+
+          /* Nested parts: a customer's children, a purchase's lines. */
+          if (SK_IS_CUSTOMER (record))
+            record = full = (SkRecord *) sk_database_get_customer (self, sk_record_get_id (record), error);
+          else if (SK_IS_PURCHASE (record))
+            record = full = (SkRecord *) sk_database_get_purchase (self, sk_record_get_id (record), error);
+          else if (SK_IS_CAMPAIGN (record))
+            record = full = (SkRecord *) sk_database_get_campaign (self, sk_record_get_id (record), error);
+          if (record == NULL)
+            goto fail;
+          sk_record_build_json (record, b);
+        }
+      json_builder_end_array (b);
+    }
+  for (guint t = 0; t < G_N_ELEMENTS (plain_tables); t++)
+    if (!add_plain_rows (self, b, plain_tables[t], error))
+      goto fail;
+  json_builder_end_object (b);
+
+  sk_db_rollback (self);
+  return json_builder_get_root (b);
+
+fail:
+  sk_db_rollback (self);
+  return NULL;
+}
+
+static gboolean
+import_plain_rows (SkDatabase *self,
+                   JsonObject *root,
+                   const char *table,
+                   GError    **error)
+{
+  JsonNode *node = json_object_get_member (root, table);
+  JsonArray *rows;
+  g_autoptr(GHashTable) columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *info_sql = g_strdup_printf ("PRAGMA table_info (%s)", table);
+  sqlite3_stmt *stmt;
+  gboolean has_row;
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, table, _("“%s” must be a list"), table);
+      return FALSE;
+    }
+  /* Column names come from the schema, never from the document. */
+  stmt = sk_db_query (self, error, info_sql, NULL);
+  if (stmt == NULL)
+    return FALSE;
+  while (sk_db_step (self, stmt, &has_row, error) && has_row)
+    g_hash_table_add (columns, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+  sqlite3_reset (stmt);
+
+  rows = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonNode *row = json_array_get_element (rows, i);
+      g_autoptr(GString) names = g_string_new (NULL);
+      g_autoptr(GString) marks = g_string_new (NULL);
+      g_autoptr(GList) members = NULL;
+      g_autofree char *sql = NULL;
+      sqlite3_stmt *insert;
+      int index = 1;
+      int rc;
+
+      if (!JSON_NODE_HOLDS_OBJECT (row))
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, table, _("Each row of “%s” must be an object"), table);
+          return FALSE;
+        }
+      members = json_object_get_members (json_node_get_object (row));
+      for (GList *l = members; l != NULL; l = l->next)
+        {
+          const char *column = g_hash_table_lookup (columns, l->data) ? l->data : NULL;
+
+          if (column == NULL)
+            {
+              sk_set_field_error (error, SK_ERROR_MALFORMED, table, _("“%s” has no column “%s”"),
+                                  table, (const char *) l->data);
+              return FALSE;
+            }
+          g_string_append_printf (names, "%s%s", names->len ? ", " : "", column);
+          g_string_append (marks, marks->len ? ", ?" : "?");
+        }
+      sql = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s)", table, names->str, marks->str);
+      if (sqlite3_prepare_v2 (sk_database_get_handle (self), sql, -1, &insert, NULL) != SQLITE_OK)
+        {
+          sk_db_set_error (self, SQLITE_ERROR, error);
+          return FALSE;
+        }
+      for (GList *l = members; l != NULL; l = l->next, index++)
+        {
+          JsonNode *value = json_object_get_member (json_node_get_object (row), l->data);
+
+          if (JSON_NODE_HOLDS_NULL (value))
+            sqlite3_bind_null (insert, index);
+          else if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_INT64)
+            sqlite3_bind_int64 (insert, index, json_node_get_int (value));
+          else if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+            sqlite3_bind_text (insert, index, json_node_get_string (value), -1, SQLITE_TRANSIENT);
+          else
+            {
+              sqlite3_finalize (insert);
+              sk_set_field_error (error, SK_ERROR_MALFORMED, table, _("“%s”: values must be numbers or strings"),
+                                  table);
+              return FALSE;
+            }
+        }
+      rc = sqlite3_step (insert);
+      if (rc != SQLITE_DONE)
+        sk_db_set_error (self, rc, error);
+      sqlite3_finalize (insert);
+      if (rc != SQLITE_DONE)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+import_record (SkDatabase *self,
+               const char *table,
+               SkRecord   *record,
+               GError    **error)
+{
+  if (SK_IS_SEGMENT_ASSIGNMENT (record))
+    {
+      SkSegmentAssignment *a = SK_SEGMENT_ASSIGNMENT (record);
+      return sk_db_exec (self, error,
+                         "INSERT INTO customer_segments (customer_id, segment, previous_segment, assigned_at)"
+                         " VALUES (?, ?, ?, ?)",
+                         "sssi", a->customer_id, a->segment, a->previous_segment, a->assigned_at);
+    }
+  if (!sk_db_insert_record (self, table, record, error))
+    return FALSE;
+
+  if (SK_IS_CUSTOMER (record))
+    {
+      SkCustomer *c = SK_CUSTOMER (record);
+      g_autofree char *key = sk_name_key (c->full_name);
+      GListModel *children = G_LIST_MODEL (c->children);
+
+      if (!sk_db_exec (self, error, "UPDATE customers SET name_key = ? WHERE id = ?", "ss", key, c->id))
+        return FALSE;
+      for (guint i = 0; i < g_list_model_get_n_items (children); i++)
+        {
+          g_autoptr(SkChild) child = g_list_model_get_item (children, i);
+          if (!sk_db_exec (self, error,
+                           "INSERT INTO customer_children (customer_id, position, name, birth_date)"
+                           " VALUES (?, ?, ?, ?)",
+                           "siss", c->id, (gint64) i, child->name, child->birth_date))
+            return FALSE;
+        }
+    }
+  else if (SK_IS_PURCHASE (record))
+    {
+      SkPurchase *p = SK_PURCHASE (record);
+      GListModel *lines = G_LIST_MODEL (p->lines);
+      GListModel *apps = G_LIST_MODEL (p->applications);
+
+      for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
+        {
+          g_autoptr(SkPurchaseLine) l = g_list_model_get_item (lines, i);
+          if (!sk_db_exec (self, error,
+                           "INSERT INTO purchase_lines (purchase_id, line_no, sku, name, category, unit_price,"
+                           " quantity, discount, total, refunded_quantity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           "sisssiiiii", p->id, l->line_no ? l->line_no : (gint64) i + 1, l->sku, l->name,
+                           l->category, l->unit_price, l->quantity, l->discount, l->total,
+                           l->refunded_quantity))
+            return FALSE;
+        }
+      for (guint i = 0; i < g_list_model_get_n_items (apps); i++)
+        {
+          g_autoptr(SkRecord) app = g_list_model_get_item (apps, i);
+          if (!sk_db_insert_record (self, "discount_applications", app, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+sk_database_import (SkDatabase *self,
+                    JsonNode   *root,
+                    GError    **error)
+{
+  JsonObject *object;
+  JsonNode *settings;
+  gint64 mismatched;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (root), "format", ""),
+                 EXPORT_FORMAT) != 0)
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "format", _("This is not a Skidka export"));
+      return FALSE;
+    }
+  object = json_node_get_object (root);
+  if (json_object_get_int_member_with_default (object, "schema_version", 0) > SK_SCHEMA_VERSION)
+    {
+      sk_set_field_error (error, SK_ERROR_SCHEMA_TOO_NEW, "schema_version",
+                          _("The export was made by a newer version of Skidka"));
+      return FALSE;
+    }
+  if (sk_db_query_int (self, error, 1, "SELECT (SELECT count(*) FROM stores) + (SELECT count(*) FROM customers)",
+                       NULL) != 0)
+    {
+      sk_set_field_error (error, SK_ERROR_CONFLICT, NULL, _("Import needs an empty database"));
+      return FALSE;
+    }
+
+  if (!sk_db_begin (self, error))
+    return FALSE;
+
+  settings = json_object_get_member (object, "settings");
+  if (settings != NULL && JSON_NODE_HOLDS_OBJECT (settings))
+    {
+      g_autoptr(GList) keys = json_object_get_members (json_node_get_object (settings));
+
+      for (GList *l = keys; l != NULL; l = l->next)
+        {
+          const char *value = json_object_get_string_member_with_default (json_node_get_object (settings),
+                                                                          l->data, NULL);
+          if (value != NULL && !g_str_equal (l->data, "device_id") &&
+              !sk_database_set_setting (self, l->data, value, error))
+            goto fail;
+        }
+    }
+
+  for (guint s = 0; s < G_N_ELEMENTS (sections); s++)
+    {
+      JsonNode *node = json_object_get_member (object, sections[s].member);
+      JsonArray *array;
+
+      if (node == NULL)
+        continue;
+      if (!JSON_NODE_HOLDS_ARRAY (node))
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, sections[s].member, _("“%s” must be a list"),
+                              sections[s].member);
+          goto fail;
+        }
+      array = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          g_autoptr(SkRecord) record = sk_record_from_json (sections[s].get_type (),
+                                                            json_array_get_element (array, i), error);
+          if (record == NULL || !import_record (self, sections[s].table, record, error))
+            {
+              g_prefix_error (error, "%s[%u]: ", sections[s].member, i);
+              goto fail;
+            }
+        }
+    }
+  for (guint t = 0; t < G_N_ELEMENTS (plain_tables); t++)
+    if (!import_plain_rows (self, object, plain_tables[t], error))
+      goto fail;
+
+  /* A document whose balances disagree with its ledger is refused whole. */
+  mismatched = sk_db_query_int (self, error, -1,
+                                "SELECT count(*) FROM customers AS c WHERE c.bonus_balance <>"
+                                " (SELECT coalesce (sum (amount), 0) FROM bonus_transactions WHERE customer_id = c.id)",
+                                NULL);
+  if (mismatched != 0)
+    {
+      if (error == NULL || *error == NULL)
+        sk_set_field_error (error, SK_ERROR_INVALID, "customers",
+                            _("%" G_GINT64_FORMAT " customers' bonus balances do not match their ledger"),
+                            mismatched);
+      goto fail;
+    }
+  return sk_db_commit (self, error);
+
+fail:
+  sk_db_rollback (self);
+  return FALSE;
+}
