@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs, from Debian 12's archive, everything Skidka needs to build, run
+# and test. Safe to run again.
+set -eu
+
+packages="
+  gcc meson ninja-build pkg-config gettext
+  libglib2.0-dev libjson-glib-dev libsqlite3-dev sqlite3
+"
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: run as root (or with sudo)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $packages

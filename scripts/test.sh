@@ -1,0 +1,9 @@
+#!/bin/sh
+# Installs what the tests need, builds, and runs every test with meson.
+set -eu
+cd "$(dirname "$0")/.."
+
+sh scripts/install-deps.sh
+[ -f _build/build.ninja ] || meson setup _build
+ninja -C _build
+meson test -C _build --print-errorlogs "$@"
