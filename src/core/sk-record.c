@@ -143,6 +143,9 @@ sk_record_class_install_fields (SkRecordClass *klass,
 
   klass->fields = fields;
   klass->n_fields = n_fields;
+  /* GObject does not inherit these two: each class sets its own. */
+  object_class->get_property = sk_record_get_property;
+  object_class->set_property = sk_record_set_property;
 
   for (guint i = 0; i < n_fields; i++)
     {

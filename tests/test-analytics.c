@@ -1,0 +1,303 @@
+/* test-analytics.c: the figures the charts and the analytics API show.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "sk-analytics.h"
+#include "sk-database-private.h"
+#include "sk-error.h"
+
+typedef struct
+{
+  char       *dir;
+  SkDatabase *db;
+  SkStore    *store_a;
+  SkStore    *store_b;
+  SkCustomer *anna;
+  SkCustomer *boris;
+  SkCampaign *campaign;
+  SkDiscountRule *ten_percent;   /* campaign rule, stackable 10 % */
+  SkDiscountRule *fixed_500;     /* 5 ₽ off toys, stackable */
+  gint64      day0;              /* 2026-11-01T00:00:00Z */
+} Fixture;
+
+#define DAY G_TIME_SPAN_DAY
+
+static SkCustomer *
+make_customer (SkDatabase *db,
+               const char *name,
+               const char *phone)
+{
+  SkCustomer *c = sk_customer_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_object_set (c, "full-name", name, "phone", phone, NULL);
+  g_assert_true (sk_database_create_customer (db, c, &error));
+  g_assert_no_error (error);
+  return c;
+}
+
+static SkStore *
+make_store (SkDatabase *db,
+            const char *code)
+{
+  SkStore *s = sk_store_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_object_set (s, "code", code, "name", code, "timezone", "Europe/Moscow", NULL);
+  g_assert_true (sk_database_save_store (db, s, &error));
+  g_assert_no_error (error);
+  return s;
+}
+
+static void
+sell (Fixture    *f,
+      SkStore    *store,
+      SkCustomer *customer,
+      gint64      at,
+      const char *category,
+      gint64      price)
+{
+  g_autoptr(SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+  g_autoptr(SkPurchaseResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  request->id = g_uuid_string_random ();
+  request->customer_id = customer ? g_strdup (sk_record_get_id (customer)) : NULL;
+  request->created_at = at;
+  request->cart = sk_cart_new (sk_record_get_id (store));
+  sk_cart_add_line (request->cart, "SKU", "Item", category, price, 1);
+  result = sk_database_process_purchase (f->db, request, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (result);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  const char *toys[] = { "toys", NULL };
+
+  f->dir = g_dir_make_tmp ("skidka-analytics-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (f->dir, "test.db", NULL);
+  f->db = sk_database_open (path, &error);
+  g_assert_no_error (error);
+
+  f->day0 = (gint64) 1793491200 * G_USEC_PER_SEC; /* 2026-11-01T00:00:00Z */
+  f->store_a = make_store (f->db, "A");
+  f->store_b = make_store (f->db, "B");
+  f->anna = make_customer (f->db, "Анна Иванова", "+79120000001");
+  f->boris = make_customer (f->db, "Борис Петров", "+79120000002");
+
+  f->campaign = sk_campaign_new ();
+  g_object_set (f->campaign, "name", "Autumn", "status", "active", "budget", (gint64) 100000, NULL);
+  g_assert_true (sk_database_save_campaign (f->db, f->campaign, &error));
+  g_assert_no_error (error);
+
+  f->ten_percent = sk_discount_rule_new ();
+  g_object_set (f->ten_percent, "name", "Autumn 10 %", "type", "percentage", "value", (gint64) 1000,
+                "campaign-id", sk_record_get_id (f->campaign), "priority", (gint64) 10, NULL);
+  g_assert_true (sk_database_save_rule (f->db, f->ten_percent, &error));
+  g_assert_no_error (error);
+
+  f->fixed_500 = sk_discount_rule_new ();
+  g_object_set (f->fixed_500, "name", "Toys −5 ₽", "type", "fixed_amount", "value", (gint64) 500,
+                "categories", toys, "priority", (gint64) 5, NULL);
+  g_assert_true (sk_database_save_rule (f->db, f->fixed_500, &error));
+  g_assert_no_error (error);
+
+  /* Day 0: Anna buys toys for 100 ₽ in A: 10 % (1000) then 5 ₽ (500) on the rest.
+   * Day 1: Boris buys clothes for 200 ₽ in B: 10 % (2000).
+   * Day 1: an anonymous buyer, clothes 50 ₽ in A: 10 % (500).
+   * Day 40: Anna, toys 100 ₽ in B (outside a 30-day period). */
+  sell (f, f->store_a, f->anna, f->day0 + (gint64) 3600 * G_USEC_PER_SEC, "toys", 10000);
+  sell (f, f->store_b, f->boris, f->day0 + DAY + (gint64) 60 * G_USEC_PER_SEC, "clothes", 20000);
+  sell (f, f->store_a, NULL, f->day0 + DAY + (gint64) 120 * G_USEC_PER_SEC, "clothes", 5000);
+  sell (f, f->store_b, f->anna, f->day0 + 40 * DAY, "toys", 10000);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "test.db", NULL);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+  g_clear_object (&f->ten_percent);
+  g_clear_object (&f->fixed_500);
+  g_clear_object (&f->campaign);
+  g_clear_object (&f->anna);
+  g_clear_object (&f->boris);
+  g_clear_object (&f->store_a);
+  g_clear_object (&f->store_b);
+  g_clear_object (&f->db);
+  g_unlink (path);
+  g_unlink (wal);
+  g_unlink (shm);
+  g_rmdir (f->dir);
+  g_free (f->dir);
+}
+
+static void
+test_summary (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  SkSummary s;
+  const char *only_a[] = { sk_record_get_id (f->store_a), NULL };
+
+  g_assert_true (sk_analytics_summary (f->db, f->day0, f->day0 + 30 * DAY, NULL, &s, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (s.purchases, ==, 3);
+  g_assert_cmpint (s.discounts, ==, 1500 + 2000 + 500);
+  g_assert_cmpint (s.revenue, ==, 8500 + 18000 + 4500);
+  g_assert_cmpint (s.customers, ==, 2);
+  g_assert_cmpint (s.average_check, ==, (8500 + 18000 + 4500) / 3);
+  /* 1 % of what was paid, for known customers only. */
+  g_assert_cmpint (s.bonus_earned, ==, 85 + 180);
+  g_assert_cmpint (s.bonus_spent, ==, 0);
+
+  g_assert_true (sk_analytics_summary (f->db, f->day0, f->day0 + 30 * DAY, only_a, &s, &error));
+  g_assert_cmpint (s.purchases, ==, 2);
+  g_assert_cmpint (s.revenue, ==, 8500 + 4500);
+  g_assert_cmpint (s.customers, ==, 1);
+
+  /* A period that ends before it starts is the user's mistake. */
+  g_assert_false (sk_analytics_summary (f->db, f->day0, f->day0, NULL, &s, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
+}
+
+static void
+test_daily (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) days = sk_analytics_daily (f->db, f->day0, f->day0 + 60 * DAY, NULL, &error);
+  g_autoptr(JsonNode) json = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (days->len, ==, 3);
+  g_assert_cmpstr (g_array_index (days, SkDailyPoint, 0).day, ==, "2026-11-01");
+  g_assert_cmpint (g_array_index (days, SkDailyPoint, 0).revenue, ==, 8500);
+  g_assert_cmpstr (g_array_index (days, SkDailyPoint, 1).day, ==, "2026-11-02");
+  g_assert_cmpint (g_array_index (days, SkDailyPoint, 1).purchases, ==, 2);
+  g_assert_cmpint (g_array_index (days, SkDailyPoint, 1).discounts, ==, 2500);
+  g_assert_cmpstr (g_array_index (days, SkDailyPoint, 2).day, ==, "2026-12-11");
+
+  json = sk_daily_to_json (days);
+  text = sk_json_to_string (json, FALSE);
+  g_assert_nonnull (strstr (text, "\"day\":\"2026-11-02\",\"revenue\":22500"));
+}
+
+static void
+test_segments (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) counts = sk_analytics_segments (f->db, &error);
+  gint64 total = 0;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (counts->len, ==, 5);
+  for (guint i = 0; i < counts->len; i++)
+    {
+      const SkSegmentCount *c = &g_array_index (counts, SkSegmentCount, i);
+
+      total += c->customers;
+      if (g_str_equal (c->segment, "occasional"))
+        g_assert_cmpint (c->customers, ==, 1);   /* Anna: 2 visits */
+      else if (g_str_equal (c->segment, "one_time"))
+        g_assert_cmpint (c->customers, ==, 1);   /* Boris */
+      else
+        g_assert_cmpint (c->customers, ==, 0);
+    }
+  g_assert_cmpint (total, ==, 2);
+}
+
+static void
+test_rule_effectiveness (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) stats = sk_analytics_rule_effectiveness (f->db, f->day0, f->day0 + 30 * DAY, NULL, &error);
+  const SkRuleStats *first, *second;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (stats->len, ==, 2);
+  first = &g_array_index (stats, SkRuleStats, 0);
+  second = &g_array_index (stats, SkRuleStats, 1);
+  g_assert_cmpstr (first->rule_id, ==, sk_record_get_id (f->ten_percent));
+  g_assert_cmpint (first->uses, ==, 3);
+  g_assert_cmpint (first->discount, ==, 3500);
+  g_assert_cmpint (first->purchases_without, ==, 0);
+  g_assert_cmpstr (second->rule_id, ==, sk_record_get_id (f->fixed_500));
+  g_assert_cmpint (second->uses, ==, 1);
+  g_assert_cmpint (second->discount, ==, 500);
+  g_assert_cmpint (second->revenue_with, ==, 8500);
+  g_assert_cmpint (second->average_with, ==, 8500);
+  g_assert_cmpint (second->purchases_without, ==, 2);
+  g_assert_cmpint (second->average_without, ==, (18000 + 4500) / 2);
+}
+
+static void
+test_campaign_figures (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  SkCampaignFigures figures;
+
+  g_assert_true (sk_analytics_campaign (f->db, sk_record_get_id (f->campaign), &figures, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (figures.purchases, ==, 4);
+  g_assert_cmpint (figures.discount, ==, 1000 + 2000 + 500 + 1000);
+  g_assert_cmpint (figures.spent, ==, figures.discount);
+  g_assert_cmpint (figures.budget, ==, 100000);
+  g_assert_cmpint (figures.customers, ==, 2);
+  g_assert_cmpint (figures.revenue, ==, 8500 + 18000 + 4500 + 8500);
+
+  g_assert_false (sk_analytics_campaign (f->db, "no-such-campaign", &figures, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+}
+
+static void
+test_refund_lowers_revenue (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) purchases = sk_database_list_purchases (f->db, sk_record_get_id (f->boris), 10, &error);
+  g_autoptr(SkPurchase) refunded = NULL;
+  g_autofree char *refund_id = g_uuid_string_random ();
+  SkSummary s;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (purchases->len, ==, 1);
+  refunded = sk_database_refund_purchase (f->db, refund_id, sk_record_get_id (g_ptr_array_index (purchases, 0)),
+                                          NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (sk_analytics_summary (f->db, f->day0, f->day0 + 30 * DAY, NULL, &s, &error));
+  g_assert_cmpint (s.revenue, ==, 8500 + 4500);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/analytics/summary", test_summary);
+  ADD ("/analytics/daily", test_daily);
+  ADD ("/analytics/segments", test_segments);
+  ADD ("/analytics/rule-effectiveness", test_rule_effectiveness);
+  ADD ("/analytics/campaign", test_campaign_figures);
+  ADD ("/analytics/refund", test_refund_lowers_revenue);
+#undef ADD
+
+  return g_test_run ();
+}
