@@ -336,6 +336,12 @@ line_matches (const RuleState *state,
   return FALSE;
 }
 
+typedef struct
+{
+  unsigned __int128 remainder;
+  guint             line;
+} Remainder;
+
 /* Spreads @amount over the lines @state covers in proportion to @weights,
  * by largest remainder, so the parts add up to @amount exactly. */
 static void
@@ -345,7 +351,8 @@ allocate (const RuleState *state,
           gint64           amount,
           gint64          *out)
 {
-  g_autofree unsigned __int128 *remainders = g_new0 (unsigned __int128, ctx->n_lines);
+  g_autofree Remainder *remainders = NULL;
+  guint n_remainders = 0;
   gint64 total_weight = 0;
   gint64 given = 0;
 
@@ -358,35 +365,39 @@ allocate (const RuleState *state,
   if (amount == 0 || total_weight == 0)
     return;
 
+  remainders = g_new (Remainder, ctx->n_lines);
   for (guint i = 0; i < ctx->n_lines; i++)
     {
       unsigned __int128 product;
+      unsigned __int128 remainder;
 
-      if (!line_matches (state, ctx, i) || weights[i] == 0)
+      if (weights[i] == 0 || !line_matches (state, ctx, i))
         continue;
       product = (unsigned __int128) amount * (unsigned __int128) weights[i];
       out[i] = (gint64) (product / (unsigned __int128) total_weight);
-      remainders[i] = product % (unsigned __int128) total_weight;
+      remainder = product % (unsigned __int128) total_weight;
       given += out[i];
+      if (remainder > 0)
+        remainders[n_remainders++] = (Remainder) { remainder, i };
     }
 
-  /* The kopecks left go one each to the largest remainders; ties to the
-   * earlier line. At most n_lines - 1 of them. */
-  while (given < amount)
+  /* The kopecks left, fewer than the lines with a remainder, go one each to
+   * the largest remainders; ties to the earlier line. An insertion sort:
+   * stable, and quick for the few dozen lines of a cart. */
+  g_assert (amount - given <= n_remainders);
+  if (given < amount)
     {
-      gint best = -1;
-
-      for (guint i = 0; i < ctx->n_lines; i++)
+      for (guint k = 1; k < n_remainders; k++)
         {
-          if (!line_matches (state, ctx, i) || weights[i] == 0 || out[i] >= weights[i])
-            continue;
-          if (best < 0 || remainders[i] > remainders[best])
-            best = i;
+          Remainder item = remainders[k];
+          guint j = k;
+
+          for (; j > 0 && remainders[j - 1].remainder < item.remainder; j--)
+            remainders[j] = remainders[j - 1];
+          remainders[j] = item;
         }
-      g_assert (best >= 0);
-      out[best]++;
-      remainders[best] = 0;
-      given++;
+      for (guint k = 0; given < amount; k++, given++)
+        out[remainders[k].line]++;
     }
 }
 
@@ -465,7 +476,8 @@ check_eligibility (RuleState              *state,
           state->code = SK_REJECT_CAMPAIGN_INACTIVE;
           return;
         }
-      if (state->kind != KIND_MULTIPLIER && campaign_budget_left (ctx, state->campaign) == 0)
+      /* A spent budget stops every rule of the campaign, multipliers too. */
+      if (campaign_budget_left (ctx, state->campaign) == 0)
         {
           state->code = SK_REJECT_CAMPAIGN_BUDGET_SPENT;
           return;
@@ -594,6 +606,8 @@ sk_discount_engine_calculate (const SkCart           *cart,
   g_autofree gint64 *remaining = NULL;
   g_autofree gint64 *split = NULL;
   g_autofree gint64 *stack_amounts = NULL;
+  g_autoptr(GArray) stack_rules = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GPtrArray) stack_splits = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   SkEngineResult *result;
   Ctx ctx = { 0 };
   guint n_rules;
@@ -694,6 +708,11 @@ sk_discount_engine_calculate (const SkCart           *cart,
       allocate (state, &ctx, remaining, d, split);
       for (guint i = 0; i < ctx.n_lines; i++)
         remaining[i] -= split[i];
+      /* Keep the split: if the stack wins, it is the result. */
+      g_array_append_val (stack_rules, r);
+      g_ptr_array_add (stack_splits, g_array_append_vals (g_array_sized_new (FALSE, FALSE, sizeof (gint64),
+                                                                             ctx.n_lines),
+                                                          split, ctx.n_lines));
       left = state->campaign ? g_hash_table_lookup (ctx.campaign_left, state->campaign) : NULL;
       if (left != NULL)
         *left -= d;
@@ -728,22 +747,14 @@ sk_discount_engine_calculate (const SkCart           *cart,
 
   if (use_stack)
     {
-      /* Replay the stack to record each rule's split. */
-      memcpy (remaining, ctx.line_totals, sizeof (gint64) * ctx.n_lines);
-      for (guint r = 0; r < n_rules; r++)
+      for (guint k = 0; k < stack_rules->len; k++)
         {
-          RuleState *state = &states[r];
+          guint r = g_array_index (stack_rules, guint, k);
+          const gint64 *rule_split = (const gint64 *) (gpointer) ((GArray *) g_ptr_array_index (stack_splits, k))->data;
 
-          if (state->code != SK_REJECT_NONE || state->kind == KIND_MULTIPLIER ||
-              !state->rule->stackable || stack_amounts[r] == 0)
-            continue;
-          allocate (state, &ctx, remaining, stack_amounts[r], split);
           for (guint i = 0; i < ctx.n_lines; i++)
-            {
-              remaining[i] -= split[i];
-              g_array_index (result->line_discounts, gint64, i) += split[i];
-            }
-          add_applied (result, state->rule, stack_amounts[r], split, ctx.n_lines);
+            g_array_index (result->line_discounts, gint64, i) += rule_split[i];
+          add_applied (result, states[r].rule, stack_amounts[r], rule_split, ctx.n_lines);
           result->discount_total += stack_amounts[r];
         }
     }
