@@ -290,11 +290,13 @@ sk_name_key (const char *full_name)
 {
   g_autofree char *normalized = NULL;
 
+  /* Never NULL: a customer without a name still sorts (first) in the
+   * name index, so listing everyone by name finds them too. */
   if (full_name == NULL)
-    return NULL;
+    return g_strdup ("");
   normalized = g_utf8_normalize (full_name, -1, G_NORMALIZE_ALL);
   if (normalized == NULL)
-    return NULL;
+    return g_strdup ("");
   return g_utf8_casefold (g_strstrip (normalized), -1);
 }
 
@@ -438,25 +440,26 @@ save_record (SkDatabase *self,
         }
       g_object_set (record, "version", (gint64) 1, NULL);
       if (!sk_db_insert_record (self, table, record, error))
-        {
-          g_object_set (record, "version", (gint64) 0, NULL);
-          sk_db_rollback (self);
-          return FALSE;
-        }
+        goto fail;
     }
   else if (!update_record (self, table, record, error))
-    {
-      sk_db_rollback (self);
-      return FALSE;
-    }
+    goto fail;
   payload = sk_record_to_json (record);
   if (!sk_db_outbox_add (self, entity, sk_record_get_id (record), creating ? "create" : "update",
                          payload, error))
-    {
-      sk_db_rollback (self);
-      return FALSE;
-    }
-  return sk_db_commit (self, error);
+    goto fail;
+  if (sk_db_commit (self, error))
+    return TRUE;
+  /* sk_db_commit rolled back already. */
+  g_object_set (record, "version", version, NULL);
+  return FALSE;
+
+fail:
+  /* Nothing was saved: the caller's copy keeps the version it had, so
+   * saving it again is not taken for a stale edit. */
+  sk_db_rollback (self);
+  g_object_set (record, "version", version, NULL);
+  return FALSE;
 }
 
 /* Stores */
@@ -661,7 +664,11 @@ sk_database_create_customer (SkDatabase *self,
   payload = sk_record_to_json (SK_RECORD (customer));
   if (!sk_db_outbox_add (self, "customer", customer->id, "create", payload, error))
     goto fail;
-  return sk_db_commit (self, error);
+  if (sk_db_commit (self, error))
+    return TRUE;
+  /* sk_db_commit rolled back already. */
+  customer->version = 0;
+  return FALSE;
 
 fail:
   sk_db_rollback (self);
@@ -677,6 +684,7 @@ sk_database_update_customer (SkDatabase *self,
   g_autoptr(JsonNode) payload = NULL;
   g_autoptr(SkCustomer) stored = NULL;
   g_autofree char *name_key = NULL;
+  gint64 version;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (SK_IS_CUSTOMER (customer), FALSE);
@@ -685,6 +693,7 @@ sk_database_update_customer (SkDatabase *self,
     return FALSE;
   name_key = sk_name_key (customer->full_name);
 
+  version = customer->version;
   if (!sk_db_begin (self, error))
     return FALSE;
   if (!update_record (self, "customers", SK_RECORD (customer), error) ||
@@ -696,9 +705,14 @@ sk_database_update_customer (SkDatabase *self,
   if (stored == NULL)
     goto fail;
   payload = sk_record_to_json (SK_RECORD (stored));
-  if (!sk_db_outbox_add (self, "customer", customer->id, "update", payload, error) ||
-      !sk_db_commit (self, error))
+  if (!sk_db_outbox_add (self, "customer", customer->id, "update", payload, error))
     goto fail;
+  if (!sk_db_commit (self, error))
+    {
+      /* sk_db_commit rolled back already. */
+      customer->version = version;
+      return FALSE;
+    }
 
   /* Hand back what is stored, statistics included. */
   customer->visits = stored->visits;
@@ -711,8 +725,9 @@ sk_database_update_customer (SkDatabase *self,
   return TRUE;
 
 fail:
-  if (self != NULL)
-    sk_db_rollback (self);
+  /* Nothing was saved: keep the version the caller had. */
+  sk_db_rollback (self);
+  customer->version = version;
   return FALSE;
 }
 

@@ -568,14 +568,28 @@ migrate (SkDatabase *self,
          int         target,
          GError    **error)
 {
-  int current = (int) sk_db_query_int (self, error, 0, "PRAGMA user_version", NULL);
+  g_autoptr(GError) local_error = NULL;
+  int current = (int) sk_db_query_int (self, &local_error, 0, "PRAGMA user_version", NULL);
 
+  /* Not a database, or unreadable: say so, and go no further. */
+  if (local_error != NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  _("Cannot open the database “%s”: "), self->path);
+      return FALSE;
+    }
   if (current > SK_SCHEMA_VERSION)
     {
       sk_set_field_error (error, SK_ERROR_SCHEMA_TOO_NEW, NULL,
                           _("The database “%s” was made by a newer version of Skidka "
                             "(schema %d; this version knows up to %d). Update Skidka to open it."),
                           self->path, current, SK_SCHEMA_VERSION);
+      return FALSE;
+    }
+  /* Only now: switching to WAL rewrites the header of a file we refused. */
+  if (!exec_script (self, "PRAGMA journal_mode = WAL", error))
+    {
+      g_prefix_error (error, _("Cannot open the database “%s”: "), self->path);
       return FALSE;
     }
 
@@ -626,7 +640,9 @@ sk_database_open_at_version (const char *path,
 
   if (!exec_script (self,
                     "PRAGMA foreign_keys = ON;"
-                    "PRAGMA journal_mode = WAL;"
+                    /* So that INSERT OR REPLACE cannot rewrite a ledger row:
+                     * its implicit delete then meets the append-only trigger. */
+                    "PRAGMA recursive_triggers = ON;"
                     "PRAGMA temp_store = MEMORY;",
                     error))
     {

@@ -10,7 +10,9 @@
 G_BEGIN_DECLS
 
 /* Up to this many purchases go one by one through the real purchase
- * pipeline; above it a bulk path writes the same rows chunk by chunk. */
+ * pipeline; above it a bulk path writes the same rows chunk by chunk (the
+ * environment variable SKIDKA_DEMO_BULK=1 forces it, for tests that check
+ * both paths make the same sales). */
 #define SK_DEMO_PIPELINE_MAX_PURCHASES ((gint64) 20000)
 
 typedef struct

@@ -137,9 +137,11 @@ sk_database_bonus_manual (SkDatabase *self,
   if (tx == NULL)
     goto fail;
   payload = sk_record_to_json (SK_RECORD (tx));
-  if (!sk_db_outbox_add (self, "bonus_transaction", tx->id, "create", payload, error) ||
-      !sk_db_commit (self, error))
+  if (!sk_db_outbox_add (self, "bonus_transaction", tx->id, "create", payload, error))
     goto fail;
+  /* A failed commit rolls back by itself. */
+  if (!sk_db_commit (self, error))
+    return NULL;
   return g_steal_pointer (&tx);
 
 fail:
@@ -172,15 +174,126 @@ sk_database_ledger_sum (SkDatabase *self,
                           "s", customer_id);
 }
 
+/* One credit of the ledger, and what is left of it after the debits. */
+typedef struct
+{
+  gint64  left;
+  gint64  expires_at;   /* SK_TIME_NONE: never */
+  char   *purchase_id;  /* of an earn: a refund takes that one back first */
+} Lot;
+
+static void
+lot_clear (Lot *lot)
+{
+  g_clear_pointer (&lot->purchase_id, g_free);
+}
+
+/* Takes up to @need from the lots, oldest first, from those that match
+ * (@expired_by: only lots expired by then; @purchase_id: only that sale's
+ * earn); returns what could not be taken. */
+static gint64
+take_from_lots (GArray     *lots,
+                gint64      need,
+                gint64      expired_by,
+                const char *purchase_id)
+{
+  for (guint i = 0; i < lots->len && need > 0; i++)
+    {
+      Lot *lot = &g_array_index (lots, Lot, i);
+      gint64 part;
+
+      if (lot->left == 0)
+        continue;
+      if (expired_by != SK_TIME_NONE && (lot->expires_at == SK_TIME_NONE || lot->expires_at > expired_by))
+        continue;
+      if (purchase_id != NULL && g_strcmp0 (lot->purchase_id, purchase_id) != 0)
+        continue;
+      part = MIN (lot->left, need);
+      lot->left -= part;
+      need -= part;
+    }
+  return need;
+}
+
+/* What is left at @now of a customer's credits past their date, spending
+ * the oldest credits first: the ledger is replayed in time order. An
+ * `expire` row takes what had expired by its time; a `reverse` of a sale
+ * takes back that sale's earn first. */
+static gint64
+expired_left (SkDatabase *self,
+              const char *customer_id,
+              gint64      now,
+              GError    **error)
+{
+  g_autoptr(GArray) lots = g_array_new (FALSE, TRUE, sizeof (Lot));
+  sqlite3_stmt *stmt;
+  gboolean has_row;
+  gint64 debt = 0, due = 0;
+
+  g_array_set_clear_func (lots, (GDestroyNotify) lot_clear);
+  stmt = sk_db_query (self, error,
+                      "SELECT kind, amount, expires_at, purchase_id, created_at FROM bonus_transactions"
+                      " WHERE customer_id = ? ORDER BY created_at, rowid",
+                      "s", customer_id);
+  if (stmt == NULL)
+    return -1;
+  while (sk_db_step (self, stmt, &has_row, error))
+    {
+      const char *kind, *purchase_id;
+      gint64 amount, created_at;
+
+      if (!has_row)
+        {
+          sqlite3_reset (stmt);
+          for (guint i = 0; i < lots->len; i++)
+            {
+              const Lot *lot = &g_array_index (lots, Lot, i);
+
+              if (lot->expires_at != SK_TIME_NONE && lot->expires_at <= now)
+                due += lot->left;
+            }
+          return due;
+        }
+      kind = (const char *) sqlite3_column_text (stmt, 0);
+      amount = sqlite3_column_int64 (stmt, 1);
+      purchase_id = (const char *) sqlite3_column_text (stmt, 3);
+      created_at = sqlite3_column_int64 (stmt, 4);
+      if (amount > 0)
+        {
+          /* A credit first pays off a balance below zero. */
+          gint64 paid = MIN (debt, amount);
+          Lot lot = { amount - paid, sqlite3_column_int64 (stmt, 2), NULL };
+
+          debt -= paid;
+          if (lot.left == 0)
+            continue;
+          if (g_strcmp0 (kind, SK_BONUS_EARN) == 0)
+            lot.purchase_id = g_strdup (purchase_id);
+          g_array_append_val (lots, lot);
+        }
+      else if (amount < 0)
+        {
+          gint64 need = -amount;
+
+          if (g_strcmp0 (kind, SK_BONUS_EXPIRE) == 0)
+            need = take_from_lots (lots, need, created_at, NULL);
+          else if (g_strcmp0 (kind, SK_BONUS_REVERSE) == 0 && purchase_id != NULL)
+            need = take_from_lots (lots, need, SK_TIME_NONE, purchase_id);
+          debt += take_from_lots (lots, need, SK_TIME_NONE, NULL);
+        }
+    }
+  return -1;
+}
+
 gint64
 sk_database_expire_bonuses (SkDatabase *self,
                             gint64      now,
                             GError    **error)
 {
   g_autoptr(GPtrArray) due_ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GArray) due_amounts = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) balances = g_array_new (FALSE, FALSE, sizeof (gint64));
   sqlite3_stmt *stmt;
-  gboolean has_row;
+  gboolean has_row, ok;
   gint64 total = 0;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), -1);
@@ -190,38 +303,42 @@ sk_database_expire_bonuses (SkDatabase *self,
   if (!sk_db_begin (self, error))
     return -1;
 
-  /* Oldest spent first: whatever was debited consumed the oldest credits,
-   * so what is left of the credits past their date is what expires. */
+  /* Those with a credit past its date and something left to lose. */
   stmt = sk_db_query (self, error,
-                      "SELECT t.customer_id, min (c.bonus_balance, t.expired - t.debits) FROM ("
-                      "  SELECT customer_id,"
-                      "    sum (CASE WHEN amount > 0 AND expires_at IS NOT NULL AND expires_at <= ?"
-                      "         THEN amount ELSE 0 END) AS expired,"
-                      "    sum (CASE WHEN amount < 0 THEN -amount ELSE 0 END) AS debits"
-                      "  FROM bonus_transactions GROUP BY customer_id) AS t"
+                      "SELECT DISTINCT t.customer_id, c.bonus_balance FROM bonus_transactions AS t"
                       " JOIN customers AS c ON c.id = t.customer_id"
-                      " WHERE t.expired > t.debits AND c.bonus_balance > 0"
+                      " WHERE t.amount > 0 AND t.expires_at IS NOT NULL AND t.expires_at <= ?"
+                      " AND c.bonus_balance > 0"
                       " ORDER BY t.customer_id",
                       "i", now);
   if (stmt == NULL)
     goto fail;
-  while (sk_db_step (self, stmt, &has_row, error) && has_row)
+  while ((ok = sk_db_step (self, stmt, &has_row, error)) && has_row)
     {
-      gint64 amount = sqlite3_column_int64 (stmt, 1);
+      gint64 balance = sqlite3_column_int64 (stmt, 1);
+
       g_ptr_array_add (due_ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-      g_array_append_val (due_amounts, amount);
+      g_array_append_val (balances, balance);
     }
   sqlite3_reset (stmt);
-  if (error != NULL && *error != NULL)
+  if (!ok)
     goto fail;
 
   for (guint i = 0; i < due_ids->len; i++)
     {
-      gint64 amount = g_array_index (due_amounts, gint64, i);
+      const char *customer_id = g_ptr_array_index (due_ids, i);
       g_autoptr(SkBonusTransaction) tx = NULL;
       g_autoptr(JsonNode) payload = NULL;
+      gint64 amount;
 
-      tx = sk_db_ledger_append (self, g_ptr_array_index (due_ids, i), SK_BONUS_EXPIRE, -amount,
+      amount = expired_left (self, customer_id, now, error);
+      if (amount < 0)
+        goto fail;
+      /* Never below zero. */
+      amount = MIN (amount, g_array_index (balances, gint64, i));
+      if (amount <= 0)
+        continue;
+      tx = sk_db_ledger_append (self, customer_id, SK_BONUS_EXPIRE, -amount,
                                 _("Bonuses expired"), NULL, NULL, now, SK_TIME_NONE, error);
       if (tx == NULL)
         goto fail;

@@ -322,7 +322,10 @@ sk_database_process_purchase (SkDatabase        *self,
   payable = calc->total;
 
   /* 3: spend, refused loudly when short or above the store's share. */
-  if (customer != NULL && request->bonus_to_spend > customer->bonus_balance)
+  /* A balance below zero (a refund took back bonuses already spent) does
+   * not stop a sale paid in money. */
+  if (customer != NULL && request->bonus_to_spend > 0 &&
+      request->bonus_to_spend > customer->bonus_balance)
     {
       g_autofree char *have = sk_money_format (customer->bonus_balance);
       sk_set_field_error (error, SK_ERROR_INSUFFICIENT_BONUS, "bonus_to_spend",
@@ -427,9 +430,11 @@ sk_database_process_purchase (SkDatabase        *self,
     if (result == NULL)
       goto fail;
     payload = sk_purchase_result_to_json (result);
-    if (!sk_db_outbox_add (self, "purchase", purchase->id, "create", payload, error) ||
-        !sk_db_commit (self, error))
+    if (!sk_db_outbox_add (self, "purchase", purchase->id, "create", payload, error))
       goto fail;
+    /* A failed commit rolls back by itself. */
+    if (!sk_db_commit (self, error))
+      return NULL;
     return g_steal_pointer (&result);
   }
 
@@ -533,7 +538,8 @@ sk_database_refund_purchase (SkDatabase *self,
         }
       line = g_list_model_get_item (purchase_lines, want->line_no - 1);
       q = &g_array_index (quantities, gint64, want->line_no - 1);
-      if (want->quantity <= 0 || *q + want->quantity > line->quantity - line->refunded_quantity)
+      /* Compared with what is left, so a huge quantity cannot overflow the sum. */
+      if (want->quantity <= 0 || want->quantity > line->quantity - line->refunded_quantity - *q)
         {
           sk_set_field_error (error, SK_ERROR_INVALID, field,
                               _("Line %" G_GINT64_FORMAT ": at most %" G_GINT64_FORMAT " can be returned"),
@@ -661,9 +667,11 @@ sk_database_refund_purchase (SkDatabase *self,
   json_builder_add_int_value (builder, amount);
   json_builder_end_object (builder);
   payload = json_builder_get_root (builder);
-  if (!sk_db_outbox_add (self, "refund", refund_id, "create", payload, error) ||
-      !sk_db_commit (self, error))
+  if (!sk_db_outbox_add (self, "refund", refund_id, "create", payload, error))
     goto fail;
+  /* A failed commit rolls back by itself. */
+  if (!sk_db_commit (self, error))
+    return NULL;
 
   return sk_database_get_purchase (self, purchase_id, error);
 

@@ -1,0 +1,991 @@
+/* skidka-cli.c: Skidka from a shell: make a database, fill it with demo
+ * data, price a cart, ring up a sale, export, import and sum up.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "sk-analytics.h"
+#include "sk-database.h"
+#include "sk-demo.h"
+#include "sk-error.h"
+#include "sk-money.h"
+#include "sk-record.h"
+
+#define PROGRAM       "skidka-cli"
+#define EXIT_OK       0
+#define EXIT_FAILED   1
+#define EXIT_USAGE    2
+#define DEFAULT_DB    "skidka.db"
+
+typedef struct
+{
+  char *db_path;
+} Cli;
+
+typedef struct
+{
+  const char *name;
+  const char *parameters;
+  const char *summary;
+  int       (*run) (Cli   *cli,
+                    int    argc,
+                    char **argv);
+} Command;
+
+/* Reporting */
+
+static int
+usage_error (const char *format,
+             ...) G_GNUC_PRINTF (1, 2);
+
+static int
+usage_error (const char *format,
+             ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("%s: %s\n", PROGRAM, message);
+  g_printerr ("Try “%s --help”.\n", PROGRAM);
+  return EXIT_USAGE;
+}
+
+/* The message, and the field it is about when the message does not say. */
+static int
+failure (const GError *error)
+{
+  const char *field = error->domain == SK_ERROR ? sk_error_get_field (error) : NULL;
+
+  if (field != NULL && *field != '\0' && strstr (error->message, field) == NULL)
+    g_printerr ("%s: %s (%s)\n", PROGRAM, error->message, field);
+  else
+    g_printerr ("%s: %s\n", PROGRAM, error->message);
+  return EXIT_FAILED;
+}
+
+static int
+failure_message (const char *format,
+                 ...) G_GNUC_PRINTF (1, 2);
+
+static int
+failure_message (const char *format,
+                 ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("%s: %s\n", PROGRAM, message);
+  return EXIT_FAILED;
+}
+
+static void
+print_json (JsonNode *node,
+            gboolean  pretty)
+{
+  g_autofree char *text = sk_json_to_string (node, pretty);
+
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+}
+
+/* Input */
+
+static char *
+read_stdin (gsize   *length,
+            GError **error)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  char buffer[65536];
+  size_t n;
+
+  while ((n = fread (buffer, 1, sizeof buffer, stdin)) > 0)
+    g_string_append_len (text, buffer, n);
+  if (ferror (stdin))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot read the standard input: %s",
+                   g_strerror (errno));
+      return NULL;
+    }
+  *length = text->len;
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* The JSON document on stdin; @want_object: it must be an object. */
+static JsonNode *
+read_json_input (gboolean  want_object,
+                 GError  **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  gsize length = 0;
+
+  text = read_stdin (&length, error);
+  if (text == NULL)
+    return NULL;
+  if (length == 0)
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
+                          "Expected a JSON document on the standard input, got nothing");
+      return NULL;
+    }
+  root = sk_json_parse (text, length, error);
+  if (root == NULL)
+    return NULL;
+  if (want_object && !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, "Expected a JSON object");
+      return NULL;
+    }
+  return g_steal_pointer (&root);
+}
+
+/* Options */
+
+/* Parses a subcommand's options; returns -1 to go on, else the exit code. */
+static int
+parse_options (Cli          *cli,
+               const char   *command,
+               const char   *parameters,
+               const char   *summary,
+               GOptionEntry *entries,
+               int          *argc,
+               char       ***argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameters);
+  g_autoptr(GError) error = NULL;
+  const GOptionEntry db_entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &cli->db_path,
+      "The database file (default ./" DEFAULT_DB ")", "FILE" },
+    G_OPTION_ENTRY_NULL
+  };
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, db_entries, NULL);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    return usage_error ("%s", error->message);
+  return -1;
+}
+
+static int
+check_no_arguments (int    argc,
+                    char **argv)
+{
+  if (argc > 1)
+    return usage_error ("Unexpected argument “%s”", argv[1]);
+  return -1;
+}
+
+/* Opens the database; @may_create: a missing file is made (init, demo,
+ * import), else it is an error, so a typo never leaves an empty file. */
+static SkDatabase *
+open_database (Cli      *cli,
+               gboolean  may_create,
+               GError  **error)
+{
+  if (!may_create && !g_file_test (cli->db_path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   "There is no database “%s”; make one with “%s init” (or pass --db FILE)",
+                   cli->db_path, PROGRAM);
+      return NULL;
+    }
+  return sk_database_open (cli->db_path, error);
+}
+
+/* init */
+
+static int
+run_init (Cli   *cli,
+          int    argc,
+          char **argv)
+{
+  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if ((status = parse_options (cli, "init", NULL, "Create the database file, or upgrade it to this version.",
+                               NULL, &argc, &argv)) >= 0 ||
+      (status = check_no_arguments (argc, argv)) >= 0)
+    return status;
+
+  db = open_database (cli, TRUE, &error);
+  if (db == NULL)
+    return failure (error);
+  g_print ("Database %s is ready (schema version %d)\n", cli->db_path,
+           sk_database_get_schema_version (db));
+  return EXIT_OK;
+}
+
+/* demo */
+
+typedef struct
+{
+  SkDatabase    *db;
+  SkDemoOptions  options;
+  GCancellable  *cancellable;
+  GError        *error;
+  gboolean       ok;
+  gboolean       done;
+} DemoJob;
+
+static gboolean
+demo_wake (gpointer data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+demo_thread (gpointer data)
+{
+  DemoJob *job = data;
+
+  job->ok = sk_demo_generate (job->db, &job->options, job->cancellable, &job->error);
+  g_atomic_int_set (&job->done, TRUE);
+  g_main_context_invoke (NULL, demo_wake, NULL);
+  return NULL;
+}
+
+static gboolean
+on_interrupt (gpointer data)
+{
+  GCancellable *cancellable = data;
+
+  if (!g_cancellable_is_cancelled (cancellable))
+    g_printerr ("%s: stopping; what was made so far is kept consistent…\n", PROGRAM);
+  g_cancellable_cancel (cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static char *
+format_size (const char *path)
+{
+  GStatBuf st;
+  goffset size = 0;
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+
+  if (g_stat (path, &st) == 0)
+    size += st.st_size;
+  if (g_stat (wal, &st) == 0)
+    size += st.st_size;
+  return g_format_size (size);
+}
+
+static int
+run_demo (Cli   *cli,
+          int    argc,
+          char **argv)
+{
+  gint64 customers = 1000, purchases = 10000, days = 180, seed = 1;
+  GOptionEntry entries[] = {
+    { "customers", 0, 0, G_OPTION_ARG_INT64, &customers, "How many customers (default 1000)", "N" },
+    { "purchases", 0, 0, G_OPTION_ARG_INT64, &purchases, "How many purchases (default 10000)", "M" },
+    { "days", 0, 0, G_OPTION_ARG_INT64, &days, "Over how many days up to today (default 180)", "D" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "The random seed: the same seed, the same chain (default 1)",
+      "S" },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = NULL;
+  g_autoptr(GPtrArray) stores = NULL;
+  g_autoptr(GPtrArray) products = NULL;
+  g_autoptr(GPtrArray) rules = NULL;
+  g_autoptr(GPtrArray) campaigns = NULL;
+  g_autofree char *size = NULL;
+  g_autofree char *revenue = NULL;
+  g_autofree char *discounts = NULL;
+  g_autofree char *earned = NULL;
+  g_autofree char *spent = NULL;
+  DemoJob job = { NULL };
+  SkSummary summary;
+  GThread *thread;
+  guint sigint, sigterm;
+  gint64 started;
+  double seconds;
+  int status;
+
+  if ((status = parse_options (cli, "demo", NULL,
+                               "Fill an empty database with a demo chain of children's goods stores:\n"
+                               "stores, products, rules, campaigns, customers and months of purchases.\n"
+                               "Up to 20 000 purchases go through the real purchase pipeline; more are\n"
+                               "written in bulk with the same engine. Ctrl+C stops cleanly.",
+                               entries, &argc, &argv)) >= 0 ||
+      (status = check_no_arguments (argc, argv)) >= 0)
+    return status;
+  if (customers < 0 || customers > 100000000)
+    return usage_error ("--customers must be between 0 and 100 000 000");
+  if (purchases < 0 || purchases > 1000000000)
+    return usage_error ("--purchases must be between 0 and 1 000 000 000");
+  if (days < 1 || days > 3650)
+    return usage_error ("--days must be between 1 and 3650");
+  if (seed < 0 || seed > G_MAXUINT32)
+    return usage_error ("--seed must be between 0 and %u", G_MAXUINT32);
+
+  db = open_database (cli, TRUE, &error);
+  if (db == NULL)
+    return failure (error);
+
+  /* The work runs in a thread so Ctrl+C can cancel it between chunks. */
+  cancellable = g_cancellable_new ();
+  job.db = db;
+  job.options.customers = customers;
+  job.options.purchases = purchases;
+  job.options.days = days;
+  job.options.seed = (guint32) seed;
+  job.cancellable = cancellable;
+
+  sigint = g_unix_signal_add (SIGINT, on_interrupt, cancellable);
+  sigterm = g_unix_signal_add (SIGTERM, on_interrupt, cancellable);
+  started = g_get_monotonic_time ();
+  thread = g_thread_new ("demo", demo_thread, &job);
+  while (!g_atomic_int_get (&job.done))
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+  seconds = (double) (g_get_monotonic_time () - started) / G_USEC_PER_SEC;
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+
+  if (!job.ok)
+    {
+      status = failure (job.error);
+      g_clear_error (&job.error);
+      return status;
+    }
+
+  stores = sk_database_list_stores (db, &error);
+  products = stores ? sk_database_list_products (db, &error) : NULL;
+  rules = products ? sk_database_list_rules (db, &error) : NULL;
+  campaigns = rules ? sk_database_list_campaigns (db, &error) : NULL;
+  if (campaigns == NULL ||
+      !sk_analytics_summary (db, G_MININT64, G_MAXINT64, NULL, &summary, &error))
+    return failure (error);
+
+  size = format_size (cli->db_path);
+  revenue = sk_money_format (summary.revenue);
+  discounts = sk_money_format (summary.discounts);
+  earned = sk_money_format (summary.bonus_earned);
+  spent = sk_money_format (summary.bonus_spent);
+  g_print ("Made %u stores, %u products, %u rules, %u campaigns, %" G_GINT64_FORMAT " customers"
+           " and %" G_GINT64_FORMAT " purchases over %" G_GINT64_FORMAT " days (seed %" G_GINT64_FORMAT ")"
+           " in %.1f s\n",
+           stores->len, products->len, rules->len, campaigns->len, customers, summary.purchases, days,
+           seed, seconds);
+  if (purchases > 0)
+    g_print ("  purchases written %s\n",
+             purchases > SK_DEMO_PIPELINE_MAX_PURCHASES || g_strcmp0 (g_getenv ("SKIDKA_DEMO_BULK"), "1") == 0
+               ? "in bulk, priced by the discount engine" : "one by one through the purchase pipeline");
+  g_print ("  revenue %s, discounts %s, bonuses earned %s, spent %s\n", revenue, discounts, earned, spent);
+  g_print ("  database %s: %s\n", cli->db_path, size);
+  return EXIT_OK;
+}
+
+/* engine */
+
+static gboolean
+member_is_missing (JsonObject *object,
+                   const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  return node == NULL || JSON_NODE_HOLDS_NULL (node);
+}
+
+static GPtrArray *
+read_rules (JsonObject  *input,
+            GError     **error)
+{
+  g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonNode *node = json_object_get_member (input, "rules");
+  JsonArray *array;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return g_steal_pointer (&rules);
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "rules", "“rules” must be a list of rules");
+      return NULL;
+    }
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+      g_autoptr(SkDiscountRule) rule = NULL;
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *where = g_strdup_printf ("rules[%u]", i);
+
+      rule = sk_record_from_json (SK_TYPE_DISCOUNT_RULE, element, &local_error);
+      if (rule != NULL)
+        {
+          JsonObject *object = json_node_get_object (element);
+          gboolean active, stackable;
+          gint64 uses;
+
+          /* Omitted flags mean what they mean in a new rule and in the file. */
+          g_object_get (rule, "is-active", &active, "stackable", &stackable, "uses", &uses, NULL);
+          if (member_is_missing (object, "is_active"))
+            g_object_set (rule, "is-active", TRUE, NULL);
+          if (member_is_missing (object, "stackable"))
+            g_object_set (rule, "stackable", TRUE, NULL);
+          if (sk_record_get_id (rule) == NULL)
+            {
+              g_autofree char *id = g_strdup_printf ("00000000-0000-4000-8000-%012u", i + 1);
+              g_object_set (rule, "id", id, NULL);
+            }
+          if (uses < 0)
+            sk_set_field_error (&local_error, SK_ERROR_INVALID, "uses", "“uses” cannot be negative");
+          else
+            sk_discount_rule_validate (rule, &local_error);
+        }
+      if (local_error != NULL)
+        {
+          const char *field = sk_error_get_field (local_error);
+          g_autofree char *full_field = field ? g_strdup_printf ("%s.%s", where, field) : g_strdup (where);
+
+          sk_set_field_error (error, local_error->code, full_field, "%s: %s", where, local_error->message);
+          return NULL;
+        }
+      g_ptr_array_add (rules, g_steal_pointer (&rule));
+    }
+  return g_steal_pointer (&rules);
+}
+
+static GPtrArray *
+read_campaigns (JsonObject  *input,
+                GError     **error)
+{
+  g_autoptr(GPtrArray) campaigns = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonNode *node = json_object_get_member (input, "campaigns");
+  JsonArray *array;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return g_steal_pointer (&campaigns);
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "campaigns", "“campaigns” must be a list of campaigns");
+      return NULL;
+    }
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      g_autoptr(SkCampaign) campaign = NULL;
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *where = g_strdup_printf ("campaigns[%u]", i);
+
+      campaign = sk_record_from_json (SK_TYPE_CAMPAIGN, json_array_get_element (array, i), &local_error);
+      if (campaign != NULL)
+        sk_campaign_validate (campaign, &local_error);
+      if (local_error != NULL)
+        {
+          const char *field = sk_error_get_field (local_error);
+          g_autofree char *full_field = field ? g_strdup_printf ("%s.%s", where, field) : g_strdup (where);
+
+          sk_set_field_error (error, local_error->code, full_field, "%s: %s", where, local_error->message);
+          return NULL;
+        }
+      g_ptr_array_add (campaigns, g_steal_pointer (&campaign));
+    }
+  return g_steal_pointer (&campaigns);
+}
+
+static gboolean
+read_customer (JsonObject        *input,
+               SkEngineCustomer **out,
+               GError           **error)
+{
+  g_autoptr(SkEngineCustomer) customer = NULL;
+  JsonNode *node = json_object_get_member (input, "customer");
+  JsonObject *object;
+  JsonNode *member;
+  const char *id = NULL;
+  const char *segment = NULL;
+
+  *out = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "customer",
+                          "“customer” must be an object {id, segment, rule_uses} or null");
+      return FALSE;
+    }
+  object = json_node_get_object (node);
+
+  member = json_object_get_member (object, "id");
+  if (member != NULL && !JSON_NODE_HOLDS_NULL (member))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING)
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, "customer.id", "“customer.id” must be a string");
+          return FALSE;
+        }
+      id = json_node_get_string (member);
+    }
+  member = json_object_get_member (object, "segment");
+  if (member != NULL && !JSON_NODE_HOLDS_NULL (member))
+    {
+      if (!JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING)
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, "customer.segment",
+                              "“customer.segment” must be a string");
+          return FALSE;
+        }
+      segment = json_node_get_string (member);
+      if (!sk_segment_is_valid (segment))
+        {
+          sk_set_field_error (error, SK_ERROR_INVALID, "customer.segment",
+                              "Unknown segment “%s” (new, one_time, occasional, regular, vip)", segment);
+          return FALSE;
+        }
+    }
+  customer = sk_engine_customer_new (id, segment);
+
+  member = json_object_get_member (object, "rule_uses");
+  if (member != NULL && !JSON_NODE_HOLDS_NULL (member))
+    {
+      g_autoptr(GList) names = NULL;
+      JsonObject *uses;
+
+      if (!JSON_NODE_HOLDS_OBJECT (member))
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, "customer.rule_uses",
+                              "“customer.rule_uses” must be an object {\"<rule id>\": uses}");
+          return FALSE;
+        }
+      uses = json_node_get_object (member);
+      names = json_object_get_members (uses);
+      for (GList *l = names; l != NULL; l = l->next)
+        {
+          JsonNode *value = json_object_get_member (uses, l->data);
+
+          if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_INT64 ||
+              json_node_get_int (value) < 0)
+            {
+              g_autofree char *field = g_strdup_printf ("customer.rule_uses.%s", (const char *) l->data);
+              sk_set_field_error (error, SK_ERROR_MALFORMED, field,
+                                  "“%s” must be a whole number of uses, 0 or more", field);
+              return FALSE;
+            }
+          sk_engine_customer_set_uses (customer, l->data, json_node_get_int (value));
+        }
+    }
+  *out = g_steal_pointer (&customer);
+  return TRUE;
+}
+
+static int
+run_engine (Cli   *cli,
+            int    argc,
+            char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(GPtrArray) rules = NULL;
+  g_autoptr(GPtrArray) campaigns = NULL;
+  g_autoptr(SkCart) cart = NULL;
+  g_autoptr(SkEngineCustomer) customer = NULL;
+  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr(JsonNode) output = NULL;
+  JsonObject *input;
+  JsonNode *node;
+  gint64 now;
+  int status;
+
+  if ((status = parse_options (cli, "engine", NULL,
+                               "Price a cart with the discount engine alone, no database. Reads\n"
+                               "{\"rules\": [...], \"campaigns\": [...], \"cart\": {\"store_id\", \"items\"},\n"
+                               " \"customer\": {\"id\", \"segment\", \"rule_uses\"} or null, \"now\": RFC 3339}\n"
+                               "on the standard input and prints the calculation.",
+                               NULL, &argc, &argv)) >= 0 ||
+      (status = check_no_arguments (argc, argv)) >= 0)
+    return status;
+
+  root = read_json_input (TRUE, &error);
+  if (root == NULL)
+    return failure (error);
+  input = json_node_get_object (root);
+
+  rules = read_rules (input, &error);
+  if (rules == NULL)
+    return failure (error);
+  campaigns = read_campaigns (input, &error);
+  if (campaigns == NULL)
+    return failure (error);
+
+  node = json_object_get_member (input, "cart");
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return failure_message ("“cart” must be an object {\"store_id\": ..., \"items\": [...]}");
+  cart = sk_cart_from_json (json_node_get_object (node), &error);
+  if (cart == NULL || !sk_cart_validate (cart, &error))
+    {
+      g_prefix_error (&error, "cart: ");
+      return failure (error);
+    }
+  if (!read_customer (input, &customer, &error))
+    return failure (error);
+
+  node = json_object_get_member (input, "now");
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    now = sk_time_now ();
+  else if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+           !sk_time_from_rfc3339 (json_node_get_string (node), &now))
+    return failure_message ("“now” must be an RFC 3339 date and time, like 2024-05-17T12:00:00Z");
+
+  result = sk_discount_engine_calculate (cart, customer, rules, campaigns, now);
+  output = sk_engine_result_to_json (result, cart);
+  print_json (output, TRUE);
+  return EXIT_OK;
+}
+
+/* purchase */
+
+static int
+run_purchase (Cli   *cli,
+              int    argc,
+              char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(SkPurchaseRequest) request = NULL;
+  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr(SkPurchaseResult) result = NULL;
+  g_autoptr(JsonNode) output = NULL;
+  int status;
+
+  if ((status = parse_options (cli, "purchase", NULL,
+                               "Process a sale (POST /api/pos/process-purchase): reads\n"
+                               "{\"id\": UUID, \"store_id\", \"customer_id\" or null, \"items\": [...],\n"
+                               " \"bonus_to_spend\", \"created_at\"} on the standard input and prints the result.\n"
+                               "The same id again prints the first result and changes nothing.",
+                               NULL, &argc, &argv)) >= 0 ||
+      (status = check_no_arguments (argc, argv)) >= 0)
+    return status;
+
+  /* The input is checked before the file is touched. */
+  root = read_json_input (TRUE, &error);
+  if (root == NULL)
+    return failure (error);
+  request = sk_purchase_request_from_json (json_node_get_object (root), &error);
+  if (request == NULL)
+    return failure (error);
+
+  db = open_database (cli, FALSE, &error);
+  if (db == NULL)
+    return failure (error);
+  result = sk_database_process_purchase (db, request, &error);
+  if (result == NULL)
+    return failure (error);
+  output = sk_purchase_result_to_json (result);
+  print_json (output, TRUE);
+  return EXIT_OK;
+}
+
+/* segments update */
+
+static int
+run_segments (Cli   *cli,
+              int    argc,
+              char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkDatabase) db = NULL;
+  gint64 changed;
+  int status;
+
+  if ((status = parse_options (cli, "segments", "update",
+                               "Recompute every customer's segment from their visits and spending.",
+                               NULL, &argc, &argv)) >= 0)
+    return status;
+  if (argc < 2)
+    return usage_error ("Say what to do with the segments: “%s segments update”", PROGRAM);
+  if (!g_str_equal (argv[1], "update"))
+    return usage_error ("Unknown segments action “%s” (there is “update”)", argv[1]);
+  if (argc > 2)
+    return usage_error ("Unexpected argument “%s”", argv[2]);
+
+  db = open_database (cli, FALSE, &error);
+  if (db == NULL)
+    return failure (error);
+  changed = sk_database_update_segments (db, &error);
+  if (changed < 0)
+    return failure (error);
+  g_print ("%" G_GINT64_FORMAT " customers changed segment\n", changed);
+  return EXIT_OK;
+}
+
+/* export, import */
+
+static int
+run_export (Cli   *cli,
+            int    argc,
+            char **argv)
+{
+  gboolean pretty = FALSE;
+  GOptionEntry entries[] = {
+    { "pretty", 0, 0, G_OPTION_ARG_NONE, &pretty, "Indent the JSON for people", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  int status;
+
+  if ((status = parse_options (cli, "export", NULL,
+                               "Print the whole database as one JSON document (for small chains, backups\n"
+                               "and moving data); “import” reads it back.",
+                               entries, &argc, &argv)) >= 0 ||
+      (status = check_no_arguments (argc, argv)) >= 0)
+    return status;
+
+  db = open_database (cli, FALSE, &error);
+  if (db == NULL)
+    return failure (error);
+  root = sk_database_export (db, &error);
+  if (root == NULL)
+    return failure (error);
+  print_json (root, pretty);
+  if (fflush (stdout) != 0)
+    return failure_message ("Cannot write the export: %s", g_strerror (errno));
+  return EXIT_OK;
+}
+
+static gint64
+count_member (JsonObject *object,
+              const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_array_get_length (json_node_get_array (node)) : 0;
+}
+
+static int
+run_import (Cli   *cli,
+            int    argc,
+            char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *object;
+  int status;
+
+  if ((status = parse_options (cli, "import", NULL,
+                               "Read a JSON document made by “export” from the standard input into an\n"
+                               "empty database (made if missing). All or nothing.",
+                               NULL, &argc, &argv)) >= 0 ||
+      (status = check_no_arguments (argc, argv)) >= 0)
+    return status;
+
+  root = read_json_input (TRUE, &error);
+  if (root == NULL)
+    return failure (error);
+  db = open_database (cli, TRUE, &error);
+  if (db == NULL)
+    return failure (error);
+  if (!sk_database_import (db, root, &error))
+    return failure (error);
+  object = json_node_get_object (root);
+  g_print ("Imported %" G_GINT64_FORMAT " stores, %" G_GINT64_FORMAT " rules, %" G_GINT64_FORMAT
+           " customers, %" G_GINT64_FORMAT " purchases and %" G_GINT64_FORMAT " bonus transactions\n",
+           count_member (object, "stores"), count_member (object, "rules"),
+           count_member (object, "customers"), count_member (object, "purchases"),
+           count_member (object, "bonus_transactions"));
+  return EXIT_OK;
+}
+
+/* summary */
+
+static int
+run_summary (Cli   *cli,
+             int    argc,
+             char **argv)
+{
+  g_autofree char *from_text = NULL;
+  g_autofree char *to_text = NULL;
+  g_auto(GStrv) store_ids = NULL;
+  GOptionEntry entries[] = {
+    { "from", 0, 0, G_OPTION_ARG_STRING, &from_text, "Start of the period, included (default: the beginning)",
+      "RFC3339" },
+    { "to", 0, 0, G_OPTION_ARG_STRING, &to_text, "End of the period, excluded (default: no end)", "RFC3339" },
+    { "store", 0, 0, G_OPTION_ARG_STRING_ARRAY, &store_ids, "Only this store (repeat for several)", "ID" },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr(JsonNode) output = NULL;
+  gint64 from = G_MININT64, to = G_MAXINT64;
+  SkSummary summary;
+  int status;
+
+  if ((status = parse_options (cli, "summary", NULL,
+                               "Revenue, discounts, bonuses, customers and purchases over a period.",
+                               entries, &argc, &argv)) >= 0 ||
+      (status = check_no_arguments (argc, argv)) >= 0)
+    return status;
+  if (from_text != NULL && !sk_time_from_rfc3339 (from_text, &from))
+    return usage_error ("--from: “%s” is not an RFC 3339 date and time, like 2024-05-01T00:00:00Z",
+                        from_text);
+  if (to_text != NULL && !sk_time_from_rfc3339 (to_text, &to))
+    return usage_error ("--to: “%s” is not an RFC 3339 date and time, like 2024-06-01T00:00:00Z", to_text);
+  if (from >= to)
+    return usage_error ("--to must come after --from");
+
+  db = open_database (cli, FALSE, &error);
+  if (db == NULL)
+    return failure (error);
+  for (char **s = store_ids; s != NULL && *s != NULL; s++)
+    {
+      g_autoptr(SkStore) store = sk_database_get_store (db, *s, &error);
+
+      if (store == NULL)
+        return failure (error);
+    }
+  if (!sk_analytics_summary (db, from, to, (const char * const *) store_ids, &summary, &error))
+    return failure (error);
+  output = sk_summary_to_json (&summary);
+  print_json (output, TRUE);
+  return EXIT_OK;
+}
+
+/* main */
+
+static const Command commands[] = {
+  { "init", NULL, "Create or upgrade the database file", run_init },
+  { "demo", "[--customers N] [--purchases M] [--days D] [--seed S]",
+    "Fill an empty database with a demo chain", run_demo },
+  { "engine", "< input.json", "Price a cart with the engine alone (no database)", run_engine },
+  { "purchase", "< request.json", "Process a sale through the purchase pipeline", run_purchase },
+  { "segments", "update", "Recompute every customer's segment", run_segments },
+  { "export", "[--pretty] > export.json", "Print the database as JSON", run_export },
+  { "import", "< export.json", "Load a JSON export into an empty database", run_import },
+  { "summary", "[--from RFC3339] [--to RFC3339] [--store ID]", "Sales figures for a period", run_summary },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out,
+           "Usage:\n"
+           "  %s [--db FILE] COMMAND [OPTION…]\n\n"
+           "Skidka: discounts and loyalty bonuses for a chain of children's goods stores.\n\n"
+           "Commands:\n", PROGRAM);
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *synopsis = g_strjoin (" ", commands[i].name, commands[i].parameters, NULL);
+
+      if (strlen (synopsis) <= 24)
+        fprintf (out, "  %-24s %s\n", synopsis, commands[i].summary);
+      else
+        fprintf (out, "  %s\n  %-24s %s\n", synopsis, "", commands[i].summary);
+    }
+  fprintf (out,
+           "\nOptions:\n"
+           "  --db FILE   The database file (default ./" DEFAULT_DB ")\n"
+           "  --version   Print the version\n"
+           "  -h, --help  Show this help; “%s COMMAND --help” shows a command's options\n"
+           "\nExit status: 0 done, 1 failed, 2 wrong usage.\n", PROGRAM);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  Cli cli = { NULL };
+  const Command *command = NULL;
+  g_autofree char **sub_argv = NULL;
+  g_autofree char *command_name = NULL;
+  int sub_argc = 0;
+  int i;
+  int status;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  /* Options before the command: --db, --help, --version. */
+  for (i = 1; i < argc; i++)
+    {
+      const char *arg = argv[i];
+
+      if (g_str_equal (arg, "--db"))
+        {
+          if (i + 1 >= argc)
+            return usage_error ("--db needs a file name");
+          g_free (cli.db_path);
+          cli.db_path = g_strdup (argv[++i]);
+        }
+      else if (g_str_has_prefix (arg, "--db="))
+        {
+          g_free (cli.db_path);
+          cli.db_path = g_strdup (arg + strlen ("--db="));
+        }
+      else if (g_str_equal (arg, "-h") || g_str_equal (arg, "--help") || g_str_equal (arg, "help"))
+        {
+          print_usage (stdout);
+          g_free (cli.db_path);
+          return EXIT_OK;
+        }
+      else if (g_str_equal (arg, "--version"))
+        {
+          g_print ("%s %s\n", PROGRAM, PACKAGE_VERSION);
+          g_free (cli.db_path);
+          return EXIT_OK;
+        }
+      else if (arg[0] == '-')
+        {
+          g_free (cli.db_path);
+          return usage_error ("Unknown option “%s”", arg);
+        }
+      else
+        break;
+    }
+  if (i >= argc)
+    {
+      print_usage (stderr);
+      g_free (cli.db_path);
+      return EXIT_USAGE;
+    }
+  for (guint k = 0; k < G_N_ELEMENTS (commands); k++)
+    if (g_str_equal (argv[i], commands[k].name))
+      command = &commands[k];
+  if (command == NULL)
+    {
+      g_free (cli.db_path);
+      return usage_error ("Unknown command “%s”", argv[i]);
+    }
+
+  /* The command sees itself as argv[0], then its own arguments; GOption
+   * takes the program name for its help from there. */
+  command_name = g_strdup_printf ("%s %s", PROGRAM, command->name);
+  sub_argv = g_new0 (char *, argc - i + 1);
+  sub_argv[sub_argc++] = command_name;
+  for (int k = i + 1; k < argc; k++)
+    sub_argv[sub_argc++] = argv[k];
+  if (cli.db_path == NULL)
+    cli.db_path = g_strdup (DEFAULT_DB);
+
+  {
+    char **args = sub_argv;
+    char *given_db = cli.db_path;
+
+    status = command->run (&cli, sub_argc, args);
+    /* GOption replaced db_path when --db came after the command. */
+    if (cli.db_path != given_db)
+      g_free (given_db);
+  }
+  g_free (cli.db_path);
+  return status;
+}

@@ -1,0 +1,1663 @@
+/* test-database.c: the SQLite store: migrations, stores, customers, rules, campaigns, outbox.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "sk-database-private.h"
+#include "sk-error.h"
+
+typedef struct
+{
+  char       *dir;
+  char       *path;
+  SkDatabase *db;
+} Fixture;
+
+/* Helpers */
+
+static void
+remove_dir (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (d);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (dir, name, NULL);
+      g_assert_cmpint (g_remove (file), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("skidka-database-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->path = g_build_filename (f->dir, "skidka.db", NULL);
+  f->db = sk_database_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (f->db);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_clear_object (&f->db);
+  remove_dir (f->dir);
+  g_free (f->path);
+  g_free (f->dir);
+}
+
+/* One integer from raw SQL, bypassing the store's statement cache. */
+static gint64
+sql_int (sqlite3    *handle,
+         const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (handle, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+static char *
+sql_text (sqlite3    *handle,
+          const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *value = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (handle, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+static gint64
+db_int (SkDatabase *db,
+        const char *sql)
+{
+  return sql_int (sk_database_get_handle (db), sql);
+}
+
+static gint64
+count_rows (SkDatabase *db,
+            const char *table)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", table);
+  return db_int (db, sql);
+}
+
+static gboolean
+table_exists (SkDatabase *db,
+              const char *table)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM sqlite_master"
+                                          " WHERE type = 'table' AND name = '%s'", table);
+  return db_int (db, sql) == 1;
+}
+
+/* The error a user would see: its code, the field it names, and a message. */
+static void
+assert_field_error (const GError *error,
+                    SkErrorCode   code,
+                    const char   *field)
+{
+  g_assert_error (error, SK_ERROR, code);
+  g_assert_cmpstr (sk_error_get_field (error), ==, field);
+  g_assert_nonnull (error->message);
+  g_assert_cmpuint (strlen (error->message), >, 10);
+}
+
+static void
+set_string (char       **field,
+            const char  *value)
+{
+  g_free (*field);
+  *field = g_strdup (value);
+}
+
+static char **
+strv_of (const char *first,
+         ...)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char *s = first;
+  va_list args;
+
+  va_start (args, first);
+  while (s != NULL)
+    {
+      g_strv_builder_add (builder, s);
+      s = va_arg (args, const char *);
+    }
+  va_end (args);
+  return g_strv_builder_end (builder);
+}
+
+static gboolean
+file_contents_equal (const char *path,
+                     GBytes     *expected)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  return len == g_bytes_get_size (expected) &&
+         memcmp (contents, g_bytes_get_data (expected, NULL), len) == 0;
+}
+
+static SkStore *
+make_store (SkDatabase *db,
+            const char *code)
+{
+  g_autoptr(GError) error = NULL;
+  SkStore *store = sk_store_new ();
+
+  set_string (&store->code, code);
+  set_string (&store->name, "Детский мир на Ленина");
+  set_string (&store->address, "Екатеринбург, ул. Ленина, 1");
+  set_string (&store->timezone, "Asia/Yekaterinburg");
+  g_assert_true (sk_database_save_store (db, store, &error));
+  g_assert_no_error (error);
+  return store;
+}
+
+static SkCustomer *
+new_customer (const char *full_name,
+              const char *phone,
+              const char *card)
+{
+  SkCustomer *customer = sk_customer_new ();
+
+  set_string (&customer->full_name, full_name);
+  set_string (&customer->phone, phone);
+  set_string (&customer->card_number, card);
+  return customer;
+}
+
+static SkCustomer *
+create_customer (SkDatabase *db,
+                 const char *full_name,
+                 const char *phone,
+                 const char *card)
+{
+  g_autoptr(GError) error = NULL;
+  SkCustomer *customer = new_customer (full_name, phone, card);
+
+  g_assert_true (sk_database_create_customer (db, customer, &error));
+  g_assert_no_error (error);
+  return customer;
+}
+
+static SkDiscountRule *
+new_rule (const char *name,
+          const char *type,
+          gint64      value)
+{
+  SkDiscountRule *rule = sk_discount_rule_new ();
+
+  set_string (&rule->name, name);
+  set_string (&rule->type, type);
+  rule->value = value;
+  return rule;
+}
+
+/* How many rows each table holds: what a failed call must leave alone. */
+static char *
+table_counts (SkDatabase *db)
+{
+  static const char * const tables[] = {
+    "stores", "customers", "customer_children", "customer_segments", "discount_rules",
+    "campaigns", "sync_outbox", "settings", "products",
+  };
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    g_string_append_printf (out, "%s=%" G_GINT64_FORMAT " ", tables[i], count_rows (db, tables[i]));
+  return g_string_free (out, FALSE);
+}
+
+/* Migrations */
+
+static void
+test_new_file (Fixture       *f,
+               gconstpointer  data)
+{
+  sqlite3 *handle = sk_database_get_handle (f->db);
+  g_autofree char *journal = sql_text (handle, "PRAGMA journal_mode");
+  g_autofree char *device_id = g_strdup (sk_database_get_device_id (f->db));
+  g_autoptr(SkStore) store = NULL;
+  g_autoptr(SkStore) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *store_id = NULL;
+
+  g_assert_cmpint (sk_database_get_schema_version (f->db), ==, SK_SCHEMA_VERSION);
+  g_assert_cmpint (sql_int (handle, "PRAGMA user_version"), ==, SK_SCHEMA_VERSION);
+  g_assert_cmpstr (journal, ==, "wal");
+  g_assert_cmpint (sql_int (handle, "PRAGMA foreign_keys"), ==, 1);
+  g_assert_cmpstr (sk_database_get_path (f->db), ==, f->path);
+  g_assert_true (g_uuid_string_is_valid (device_id));
+  for (const char * const *t = (const char * const[]) {
+         "settings", "stores", "customers", "customer_children", "campaigns", "discount_rules",
+         "rule_customer_uses", "purchases", "purchase_lines", "discount_applications",
+         "bonus_transactions", "customer_segments", "notifications", "sync_outbox", "products",
+         "refunds", NULL };
+       *t != NULL; t++)
+    g_assert_true (table_exists (f->db, *t));
+
+  /* Foreign keys are enforced: a customer of a store that does not exist. */
+  g_assert_cmpint (sqlite3_exec (handle,
+                                 "INSERT INTO customers (id, created_at, home_store_id)"
+                                 " VALUES ('x', 1, 'no-such-store')", NULL, NULL, NULL),
+                   ==, SQLITE_CONSTRAINT_FOREIGNKEY);
+
+  store = make_store (f->db, "EKB-1");
+  store_id = g_strdup (store->id);
+
+  /* Re-opening keeps the data, the schema and the device's identity. */
+  g_clear_object (&f->db);
+  f->db = sk_database_open (f->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_database_get_schema_version (f->db), ==, SK_SCHEMA_VERSION);
+  g_assert_cmpstr (sk_database_get_device_id (f->db), ==, device_id);
+  again = sk_database_get_store (f->db, store_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again->code, ==, "EKB-1");
+  g_assert_cmpstr (again->name, ==, "Детский мир на Ленина");
+  g_assert_cmpstr (again->timezone, ==, "Asia/Yekaterinburg");
+  g_assert_cmpint (again->bonus_rate, ==, 100);
+  g_assert_cmpint (again->max_bonus_share, ==, 10000);
+  g_assert_cmpint (again->version, ==, 1);
+}
+
+static void
+test_upgrade_from_v1 (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = NULL;
+  g_autoptr(SkCustomer) customer = NULL;
+  g_autoptr(SkCustomer) stored = NULL;
+  g_autoptr(SkStore) stored_store = NULL;
+  g_autofree char *device_id = NULL;
+  g_autofree char *v1_path = g_build_filename (f->dir, "old.db", NULL);
+  SkDatabase *old;
+  sqlite3 *handle;
+
+  old = sk_database_open_at_version (v1_path, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_database_get_schema_version (old), ==, 1);
+  g_assert_cmpint (db_int (old, "PRAGMA user_version"), ==, 1);
+  g_assert_false (table_exists (old, "products"));
+  g_assert_false (table_exists (old, "refunds"));
+  device_id = g_strdup (sk_database_get_device_id (old));
+
+  store = make_store (old, "EKB-1");
+  customer = new_customer ("Иванова Анна", "+7 912 345-67-89", "4600001");
+  set_string (&customer->home_store_id, store->id);
+  g_assert_true (sk_database_create_customer (old, customer, &error));
+  g_assert_no_error (error);
+  /* Old files may hold ledger rows; the upgrade must keep them. */
+  g_assert_cmpint (sqlite3_exec (sk_database_get_handle (old),
+                                 "INSERT INTO bonus_transactions (id, customer_id, kind, amount,"
+                                 " balance_after, created_at) SELECT 'tx-1', id, 'earn', 500, 500, 1"
+                                 " FROM customers;"
+                                 "UPDATE customers SET bonus_balance = 500;",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_object_unref (old);
+
+  g_clear_object (&f->db);
+  f->db = sk_database_open (v1_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_database_get_schema_version (f->db), ==, SK_SCHEMA_VERSION);
+  g_assert_cmpint (db_int (f->db, "PRAGMA user_version"), ==, SK_SCHEMA_VERSION);
+  g_assert_cmpstr (sk_database_get_device_id (f->db), ==, device_id);
+  g_assert_true (table_exists (f->db, "products"));
+  g_assert_true (table_exists (f->db, "refunds"));
+
+  stored = sk_database_get_customer (f->db, customer->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored->full_name, ==, "Иванова Анна");
+  g_assert_cmpstr (stored->phone, ==, "+79123456789");
+  g_assert_cmpstr (stored->home_store_id, ==, store->id);
+  g_assert_cmpint (stored->bonus_balance, ==, 500);
+  g_assert_cmpint (sk_database_ledger_sum (f->db, customer->id, NULL), ==, 500);
+  stored_store = sk_database_get_store (f->db, store->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored_store->code, ==, "EKB-1");
+
+  /* The new tables and triggers work. */
+  handle = sk_database_get_handle (f->db);
+  g_assert_cmpint (sqlite3_exec (handle, "UPDATE bonus_transactions SET amount = 1", NULL, NULL, NULL),
+                   !=, SQLITE_OK);
+  {
+    g_autoptr(SkProduct) product = g_object_new (SK_TYPE_PRODUCT, "sku", "LEGO-1", "name", "Лего",
+                                                 "category", "toys", "price", (gint64) 129900, NULL);
+    g_autoptr(SkProduct) back = NULL;
+
+    g_assert_true (sk_database_save_product (f->db, product, &error));
+    g_assert_no_error (error);
+    back = sk_database_get_product (f->db, "LEGO-1", &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (back->price, ==, 129900);
+  }
+}
+
+static void
+test_too_new (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "future.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) before = NULL;
+  g_autoptr(SkDatabase) db = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *needle = NULL;
+  gsize len;
+  sqlite3 *raw = NULL;
+
+  /* A file made by a future Skidka, in whatever journal mode it chose. */
+  g_assert_cmpint (sqlite3_open (path, &raw), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (raw,
+                                 "CREATE TABLE future (x TEXT);"
+                                 "INSERT INTO future VALUES ('keep me');"
+                                 "PRAGMA user_version = 99;", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (raw);
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  before = g_bytes_new_take (g_steal_pointer (&contents), len);
+
+  db = sk_database_open (path, &error);
+  g_assert_null (db);
+  g_assert_error (error, SK_ERROR, SK_ERROR_SCHEMA_TOO_NEW);
+  /* The message says what happened and what to do. */
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_nonnull (strstr (error->message, "99"));
+  needle = g_strdup_printf ("%d", SK_SCHEMA_VERSION);
+  g_assert_nonnull (strstr (error->message, needle));
+  g_assert_nonnull (strstr (error->message, "newer"));
+
+  /* Not modified: same bytes, and no WAL file left behind. */
+  g_assert_true (file_contents_equal (path, before));
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+
+  /* The same holds for a WAL file. */
+  g_clear_error (&error);
+  g_assert_cmpint (sqlite3_open (path, &raw), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (raw, "PRAGMA journal_mode = WAL", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (raw);
+  g_clear_pointer (&before, g_bytes_unref);
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  before = g_bytes_new_take (g_steal_pointer (&contents), len);
+  db = sk_database_open (path, &error);
+  g_assert_null (db);
+  g_assert_error (error, SK_ERROR, SK_ERROR_SCHEMA_TOO_NEW);
+  g_assert_true (file_contents_equal (path, before));
+  g_assert_cmpint (sqlite3_open (path, &raw), ==, SQLITE_OK);
+  g_assert_cmpint (sql_int (raw, "PRAGMA user_version"), ==, 99);
+  g_assert_cmpint (sql_int (raw, "SELECT count(*) FROM sqlite_master WHERE name = 'settings'"), ==, 0);
+  sqlite3_close (raw);
+}
+
+/* Files that cannot be opened: a clear error, never a crash. */
+static void
+test_open_errors (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *missing = g_build_filename (f->dir, "no-such-dir", "skidka.db", NULL);
+  g_autofree char *garbage = g_build_filename (f->dir, "notes.txt", NULL);
+  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr(GError) error = NULL;
+
+  db = sk_database_open (missing, &error);
+  g_assert_null (db);
+  g_assert_error (error, SK_ERROR, SK_ERROR_DATABASE);
+  g_assert_nonnull (strstr (error->message, missing));
+  g_clear_error (&error);
+
+  g_assert_true (g_file_set_contents (garbage, "Список покупок: молоко, хлеб, подгузники.\n"
+                                      "This is not a database, but it is long enough to look like one"
+                                      " to somebody who does not check the header at all.\n", -1, NULL));
+  db = sk_database_open (garbage, &error);
+  g_assert_null (db);
+  g_assert_error (error, SK_ERROR, SK_ERROR_DATABASE);
+  g_assert_nonnull (strstr (error->message, garbage));
+  g_clear_error (&error);
+
+  /* An in-memory database works, for tests and tools. */
+  db = sk_database_open (":memory:", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_database_get_schema_version (db), ==, SK_SCHEMA_VERSION);
+  g_assert_true (g_uuid_string_is_valid (sk_database_get_device_id (db)));
+}
+
+static void
+test_settings (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+  g_autofree char *changed = NULL;
+
+  g_assert_null (sk_database_get_setting (f->db, "nothing"));
+  g_assert_cmpint (sk_database_get_setting_int (f->db, "nothing", 42), ==, 42);
+  g_assert_true (sk_database_set_setting (f->db, SK_SETTING_BONUS_EXPIRY_DAYS, "30", &error));
+  g_assert_no_error (error);
+  value = sk_database_get_setting (f->db, SK_SETTING_BONUS_EXPIRY_DAYS);
+  g_assert_cmpstr (value, ==, "30");
+  g_assert_cmpint (sk_database_get_setting_int (f->db, SK_SETTING_BONUS_EXPIRY_DAYS, 0), ==, 30);
+  g_assert_true (sk_database_set_setting (f->db, SK_SETTING_BONUS_EXPIRY_DAYS, "abc", &error));
+  changed = sk_database_get_setting (f->db, SK_SETTING_BONUS_EXPIRY_DAYS);
+  g_assert_cmpstr (changed, ==, "abc");
+  g_assert_cmpint (sk_database_get_setting_int (f->db, SK_SETTING_BONUS_EXPIRY_DAYS, 7), ==, 7);
+}
+
+/* Stores */
+
+static void
+test_store_validation (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(SkStore) store = NULL;
+  g_autoptr(SkStore) twin = NULL;
+  g_autoptr(SkStore) stale = NULL;
+  g_autoptr(SkStore) back = NULL;
+  g_autoptr(GPtrArray) stores = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  struct { gint64 rate, share; const char *tz; const char *field; } bad[] = {
+    { -1, 10000, NULL, "bonus_rate" },
+    { 10001, 10000, NULL, "bonus_rate" },
+    { 100, -1, NULL, "max_bonus_share" },
+    { 100, 10001, NULL, "max_bonus_share" },
+    { 100, 10000, "Mars/Olympus_Mons", "timezone" },
+  };
+
+  store = make_store (f->db, "EKB-1");
+  g_assert_true (g_uuid_string_is_valid (store->id));
+  g_assert_cmpint (store->version, ==, 1);
+  before = table_counts (f->db);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(SkStore) s = sk_store_new ();
+      g_autofree char *code = g_strdup_printf ("BAD-%u", i);
+
+      set_string (&s->code, code);
+      set_string (&s->name, "Плохой магазин");
+      set_string (&s->timezone, bad[i].tz);
+      s->bonus_rate = bad[i].rate;
+      s->max_bonus_share = bad[i].share;
+      g_assert_false (sk_database_save_store (f->db, s, &error));
+      assert_field_error (error, SK_ERROR_INVALID, bad[i].field);
+      g_assert_cmpint (s->version, ==, 0);
+      g_clear_error (&error);
+    }
+
+  /* Boundaries are accepted. */
+  {
+    g_autoptr(SkStore) edge = sk_store_new ();
+
+    set_string (&edge->code, "EDGE");
+    set_string (&edge->name, "Граница");
+    set_string (&edge->timezone, "Europe/Moscow");
+    edge->bonus_rate = 10000;
+    edge->max_bonus_share = 0;
+    g_assert_true (sk_database_save_store (f->db, edge, &error));
+    g_assert_no_error (error);
+    edge->bonus_rate = 0;
+    g_assert_true (sk_database_save_store (f->db, edge, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (edge->version, ==, 2);
+  }
+  g_free (before);
+  before = table_counts (f->db);
+
+  /* A blank name, a missing code. */
+  twin = sk_store_new ();
+  set_string (&twin->code, "EKB-2");
+  set_string (&twin->name, "  ");
+  g_assert_false (sk_database_save_store (f->db, twin, &error));
+  assert_field_error (error, SK_ERROR_INVALID, "name");
+  g_clear_error (&error);
+  set_string (&twin->code, NULL);
+  set_string (&twin->name, "Второй");
+  g_assert_false (sk_database_save_store (f->db, twin, &error));
+  assert_field_error (error, SK_ERROR_INVALID, "code");
+  g_clear_error (&error);
+
+  /* The same code twice is a conflict naming the code. */
+  set_string (&twin->code, "EKB-1");
+  g_assert_false (sk_database_save_store (f->db, twin, &error));
+  assert_field_error (error, SK_ERROR_CONFLICT, "code");
+  g_clear_error (&error);
+  g_assert_cmpint (twin->version, ==, 0);
+  after = table_counts (f->db);
+  g_assert_cmpstr (after, ==, before);
+
+  /* With a fresh code it goes in. */
+  set_string (&twin->code, "EKB-2");
+  g_assert_true (sk_database_save_store (f->db, twin, &error));
+  g_assert_no_error (error);
+
+  /* Update with the version check. */
+  stale = sk_database_get_store (f->db, store->id, &error);
+  g_assert_no_error (error);
+  store->bonus_rate = 300;
+  g_assert_true (sk_database_save_store (f->db, store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (store->version, ==, 2);
+  stale->bonus_rate = 500;
+  g_assert_false (sk_database_save_store (f->db, stale, &error));
+  assert_field_error (error, SK_ERROR_STALE, "version");
+  g_clear_error (&error);
+  back = sk_database_get_store (f->db, store->id, &error);
+  g_assert_cmpint (back->bonus_rate, ==, 300);
+  g_assert_cmpint (back->version, ==, 2);
+
+  /* Renaming onto another store's code is a conflict too. */
+  set_string (&back->code, "EKB-2");
+  g_assert_false (sk_database_save_store (f->db, back, &error));
+  assert_field_error (error, SK_ERROR_CONFLICT, "code");
+  g_clear_error (&error);
+
+  stores = sk_database_list_stores (f->db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (stores->len, ==, 3);
+  g_assert_cmpstr (((SkStore *) g_ptr_array_index (stores, 0))->code, ==, "EDGE");
+  g_assert_cmpstr (((SkStore *) g_ptr_array_index (stores, 1))->code, ==, "EKB-1");
+  g_assert_cmpstr (((SkStore *) g_ptr_array_index (stores, 2))->code, ==, "EKB-2");
+
+  g_assert_null (sk_database_get_store (f->db, "00000000-0000-4000-8000-000000000000", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+}
+
+/* Customers */
+
+static void
+test_normalize_phone (void)
+{
+  struct { const char *in; const char *out; } good[] = {
+    { "8 (912) 345-67-89", "+79123456789" },
+    { "+7 912 345 67 89", "+79123456789" },
+    { "7-912-345-67-89", "+79123456789" },
+    { "9123456789", "+79123456789" },
+    { "(912) 345.67.89", "+79123456789" },
+    { "+49 30 1234567", "+49301234567" },
+  };
+  const char *bad[] = {
+    "", "12345", "abc", "8 912 345 67 8", "+7 912 345 67 8", "+0 123 456 789",
+    "8 912 345 67 89 0", "912-ABC-67-89", "++79123456789", "1234567890",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *phone = sk_normalize_phone (good[i].in, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (phone, ==, good[i].out);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *phone = sk_normalize_phone (bad[i], &error);
+
+      if (phone != NULL)
+        g_error ("“%s” was taken as the phone %s", bad[i], phone);
+      assert_field_error (error, SK_ERROR_INVALID, "phone");
+    }
+}
+
+static void
+test_customer_create (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = make_store (f->db, "EKB-1");
+  g_autoptr(SkCustomer) customer = new_customer ("Иванова Анна", "8 (912) 345-67-89", "4600001");
+  g_autoptr(SkCustomer) back = NULL;
+  g_autoptr(SkChild) child0 = NULL;
+  g_autoptr(SkChild) child1 = NULL;
+  g_autoptr(GPtrArray) history = NULL;
+  gint64 start = g_get_real_time ();
+
+  set_string (&customer->email, "anna@example.ru");
+  set_string (&customer->birth_date, "1990-05-17");
+  set_string (&customer->home_store_id, store->id);
+  customer->consent_sms = TRUE;
+  customer->consent_push = TRUE;
+  /* A till cannot set statistics: create starts them from zero. */
+  customer->visits = 99;
+  customer->total_spent = 12345;
+  customer->bonus_balance = 100000;
+  set_string (&customer->segment, "vip");
+  {
+    g_autoptr(SkChild) a = sk_child_new ("Маша", "2019-03-08");
+    g_autoptr(SkChild) b = sk_child_new ("Петя", NULL);
+    g_list_store_append (G_LIST_STORE (sk_customer_get_children (customer)), a);
+    g_list_store_append (G_LIST_STORE (sk_customer_get_children (customer)), b);
+  }
+
+  g_assert_true (sk_database_create_customer (f->db, customer, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_uuid_string_is_valid (customer->id));
+  g_assert_cmpstr (customer->phone, ==, "+79123456789");
+  g_assert_cmpint (customer->version, ==, 1);
+  g_assert_cmpstr (customer->segment, ==, "new");
+  g_assert_cmpint (customer->created_at, >=, start);
+
+  back = sk_database_get_customer (f->db, customer->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->full_name, ==, "Иванова Анна");
+  g_assert_cmpstr (back->phone, ==, "+79123456789");
+  g_assert_cmpstr (back->card_number, ==, "4600001");
+  g_assert_cmpstr (back->email, ==, "anna@example.ru");
+  g_assert_cmpstr (back->birth_date, ==, "1990-05-17");
+  g_assert_cmpstr (back->home_store_id, ==, store->id);
+  g_assert_false (back->consent_email);
+  g_assert_true (back->consent_sms);
+  g_assert_true (back->consent_push);
+  g_assert_cmpint (back->created_at, ==, customer->created_at);
+  g_assert_cmpint (back->visits, ==, 0);
+  g_assert_cmpint (back->total_spent, ==, 0);
+  g_assert_cmpint (back->bonus_balance, ==, 0);
+  g_assert_cmpint (back->last_purchase_at, ==, 0);
+  g_assert_cmpstr (back->segment, ==, "new");
+  g_assert_false (back->flagged);
+  g_assert_cmpint (back->version, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (sk_customer_get_children (back)), ==, 2);
+  child0 = g_list_model_get_item (sk_customer_get_children (back), 0);
+  child1 = g_list_model_get_item (sk_customer_get_children (back), 1);
+  g_assert_cmpstr (child0->name, ==, "Маша");
+  g_assert_cmpstr (child0->birth_date, ==, "2019-03-08");
+  g_assert_cmpstr (child1->name, ==, "Петя");
+  g_assert_null (child1->birth_date);
+
+  /* The first segment is on record. */
+  history = sk_database_list_segment_history (f->db, customer->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (history->len, ==, 1);
+  g_assert_cmpstr (((SkSegmentAssignment *) g_ptr_array_index (history, 0))->segment, ==, "new");
+
+  /* A card-only customer (no phone) is fine, and so is a phone-only one. */
+  {
+    g_autoptr(SkCustomer) card_only = create_customer (f->db, "Без телефона", NULL, "4600002");
+    g_autoptr(SkCustomer) phone_only = create_customer (f->db, "Без карты", "+7 912 000-00-01", "");
+
+    g_assert_null (card_only->phone);
+    g_assert_null (phone_only->card_number);
+    g_assert_cmpint (sk_database_count_customers (f->db, NULL), ==, 3);
+  }
+
+  g_assert_null (sk_database_get_customer (f->db, "00000000-0000-4000-8000-000000000000", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+}
+
+static void
+test_customer_invalid (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(SkStore) store = make_store (f->db, "EKB-1");
+  g_autoptr(SkCustomer) existing = create_customer (f->db, "Иванова Анна", "+79123456789", "4600001");
+  g_autofree char *before = table_counts (f->db);
+  struct
+  {
+    const char *phone, *card, *email, *birth, *child_birth, *home, *id;
+    SkErrorCode code;
+    const char *field;
+  } bad[] = {
+    { "12345", NULL, NULL, NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "phone" },
+    { "8 912 ABC 67 89", NULL, NULL, NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "phone" },
+    { NULL, NULL, NULL, NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "phone" },
+    { " ", " ", NULL, NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "phone" },
+    { NULL, "12345", NULL, NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "card_number" },
+    { NULL, "46000A1", NULL, NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "card_number" },
+    { NULL, "123456789012345678901", NULL, NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "card_number" },
+    { "+79120000002", NULL, "anna", NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "email" },
+    { "+79120000002", NULL, "@example.ru", NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "email" },
+    { "+79120000002", NULL, "an na@example.ru", NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "email" },
+    { "+79120000002", NULL, NULL, "1990-02-30", NULL, NULL, NULL, SK_ERROR_INVALID, "birth_date" },
+    { "+79120000002", NULL, NULL, "17.05.1990", NULL, NULL, NULL, SK_ERROR_INVALID, "birth_date" },
+    { "+79120000002", NULL, NULL, "1990-5-17", NULL, NULL, NULL, SK_ERROR_INVALID, "birth_date" },
+    { "+79120000002", NULL, NULL, NULL, "2019-13-01", NULL, NULL, SK_ERROR_INVALID,
+      "children[0].birth_date" },
+    { "+79120000002", NULL, NULL, NULL, NULL, "00000000-0000-4000-8000-000000000000", NULL,
+      SK_ERROR_INVALID, "home_store_id" },
+    { "+79120000002", NULL, NULL, NULL, NULL, NULL, "not-a-uuid", SK_ERROR_INVALID, "id" },
+    /* Duplicates: the same phone as typed differently, the same card. */
+    { "8 (912) 345-67-89", NULL, NULL, NULL, NULL, NULL, NULL, SK_ERROR_CONFLICT, "phone" },
+    { "+79120000002", "4600001", NULL, NULL, NULL, NULL, NULL, SK_ERROR_CONFLICT, "card_number" },
+    { "+79120000002", NULL, NULL, NULL, NULL, NULL, NULL, SK_ERROR_CONFLICT, "id" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SkCustomer) c = new_customer ("Новый Клиент", bad[i].phone, bad[i].card);
+      g_autofree char *after = NULL;
+
+      set_string (&c->email, bad[i].email);
+      set_string (&c->birth_date, bad[i].birth);
+      set_string (&c->home_store_id, bad[i].home);
+      set_string (&c->id, bad[i].id);
+      if (bad[i].child_birth != NULL)
+        {
+          g_autoptr(SkChild) child = sk_child_new ("Маша", bad[i].child_birth);
+          g_list_store_append (G_LIST_STORE (sk_customer_get_children (c)), child);
+        }
+      /* The last case reuses the existing customer's id. */
+      if (g_strcmp0 (bad[i].field, "id") == 0 && bad[i].code == SK_ERROR_CONFLICT)
+        set_string (&c->id, existing->id);
+
+      g_test_message ("case %u: %s", i, bad[i].field);
+      g_assert_false (sk_database_create_customer (f->db, c, &error));
+      assert_field_error (error, bad[i].code, bad[i].field);
+      g_assert_cmpint (c->version, ==, 0);
+      after = table_counts (f->db);
+      g_assert_cmpstr (after, ==, before);
+    }
+}
+
+static void
+test_customer_update (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkCustomer) anna = create_customer (f->db, "Иванова Анна", "+79123456789", "4600001");
+  g_autoptr(SkCustomer) petr = create_customer (f->db, "Петров Пётр", "+79120000001", "4600002");
+  g_autoptr(SkCustomer) stale = NULL;
+  g_autoptr(SkCustomer) back = NULL;
+  g_autoptr(SkChild) child = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gint64 outbox;
+
+  stale = sk_database_get_customer (f->db, anna->id, &error);
+  g_assert_no_error (error);
+
+  /* Purchases moved the statistics meanwhile: an update keeps them. */
+  g_assert_cmpint (sqlite3_exec (sk_database_get_handle (f->db),
+                                 "UPDATE customers SET visits = 3, total_spent = 450000,"
+                                 " segment = 'occasional'", NULL, NULL, NULL), ==, SQLITE_OK);
+
+  outbox = sk_database_count_outbox (f->db, NULL);
+  set_string (&anna->full_name, "Иванова-Смирнова Анна");
+  set_string (&anna->phone, "8 912 345 67 80");
+  set_string (&anna->email, "anna@example.ru");
+  anna->consent_email = TRUE;
+  {
+    g_autoptr(SkChild) c = sk_child_new ("Ваня", "2021-12-31");
+    g_list_store_append (G_LIST_STORE (sk_customer_get_children (anna)), c);
+  }
+  g_assert_true (sk_database_update_customer (f->db, anna, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (anna->version, ==, 2);
+  g_assert_cmpstr (anna->phone, ==, "+79123456780");
+  g_assert_cmpint (anna->visits, ==, 3);
+  g_assert_cmpint (anna->total_spent, ==, 450000);
+  g_assert_cmpstr (anna->segment, ==, "occasional");
+  g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, outbox + 1);
+
+  back = sk_database_get_customer (f->db, anna->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->full_name, ==, "Иванова-Смирнова Анна");
+  g_assert_cmpstr (back->phone, ==, "+79123456780");
+  g_assert_cmpstr (back->email, ==, "anna@example.ru");
+  g_assert_true (back->consent_email);
+  g_assert_cmpint (back->visits, ==, 3);
+  g_assert_cmpint (back->total_spent, ==, 450000);
+  g_assert_cmpint (back->version, ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (sk_customer_get_children (back)), ==, 1);
+  child = g_list_model_get_item (sk_customer_get_children (back), 0);
+  g_assert_cmpstr (child->name, ==, "Ваня");
+  g_assert_cmpstr (child->birth_date, ==, "2021-12-31");
+
+  /* The name search follows the new name. */
+  {
+    g_autoptr(GPtrArray) found = sk_database_search_customers (f->db, "иванова-смирнова", NULL, 10,
+                                                               NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (found->len, ==, 1);
+  }
+
+  /* A stale version: refused, nothing changes. */
+  before = table_counts (f->db);
+  set_string (&stale->full_name, "Кто-то другой");
+  g_assert_false (sk_database_update_customer (f->db, stale, &error));
+  assert_field_error (error, SK_ERROR_STALE, "version");
+  g_clear_error (&error);
+  g_assert_cmpint (stale->version, ==, 1);
+  g_clear_object (&back);
+  back = sk_database_get_customer (f->db, anna->id, &error);
+  g_assert_cmpstr (back->full_name, ==, "Иванова-Смирнова Анна");
+  g_assert_cmpint (back->version, ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (sk_customer_get_children (back)), ==, 1);
+  after = table_counts (f->db);
+  g_assert_cmpstr (after, ==, before);
+
+  /* Taking another customer's phone or card is a conflict; nothing changes. */
+  set_string (&petr->phone, "+7 912 345 67 80");
+  g_assert_false (sk_database_update_customer (f->db, petr, &error));
+  assert_field_error (error, SK_ERROR_CONFLICT, "phone");
+  g_clear_error (&error);
+  g_assert_cmpint (petr->version, ==, 1);
+  set_string (&petr->phone, "+79120000001");
+  set_string (&petr->card_number, "4600001");
+  g_assert_false (sk_database_update_customer (f->db, petr, &error));
+  assert_field_error (error, SK_ERROR_CONFLICT, "card_number");
+  g_clear_error (&error);
+  g_assert_cmpint (petr->version, ==, 1);
+  set_string (&petr->card_number, "4600002");
+  set_string (&petr->email, "not an email");
+  g_assert_false (sk_database_update_customer (f->db, petr, &error));
+  assert_field_error (error, SK_ERROR_INVALID, "email");
+  g_clear_error (&error);
+  g_free (after);
+  after = table_counts (f->db);
+  g_assert_cmpstr (after, ==, before);
+  g_clear_object (&back);
+  back = sk_database_get_customer (f->db, petr->id, &error);
+  g_assert_cmpstr (back->phone, ==, "+79120000001");
+  g_assert_cmpstr (back->card_number, ==, "4600002");
+  g_assert_null (back->email);
+
+  /* Then a good update of the same object goes through. */
+  set_string (&petr->email, "petr@example.ru");
+  g_assert_true (sk_database_update_customer (f->db, petr, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (petr->version, ==, 2);
+
+  /* Updating someone who is not there. */
+  {
+    g_autoptr(SkCustomer) ghost = new_customer ("Призрак", "+79120000009", NULL);
+
+    set_string (&ghost->id, "00000000-0000-4000-8000-000000000000");
+    ghost->version = 1;
+    g_assert_false (sk_database_update_customer (f->db, ghost, &error));
+    g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+  }
+}
+
+static void
+test_customer_lookup (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkCustomer) anna = create_customer (f->db, "Иванова Анна", "+79123456789", "4600001");
+  g_autoptr(SkCustomer) petr = create_customer (f->db, "Петров Пётр", "+79120000001", "9123456789");
+  const char *for_anna[] = { "4600001", " 4600001 ", "+79123456789", "8 (912) 345-67-89",
+                             "+7 912 345 67 89", "89123456789" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (for_anna); i++)
+    {
+      g_autoptr(SkCustomer) found = sk_database_lookup_customer (f->db, for_anna[i], &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (found->id, ==, anna->id);
+    }
+  {
+    g_autoptr(SkChild) child = sk_child_new ("Маша", "2019-03-08");
+    g_autoptr(SkCustomer) found = NULL;
+
+    g_list_store_append (G_LIST_STORE (sk_customer_get_children (anna)), child);
+    g_assert_true (sk_database_update_customer (f->db, anna, &error));
+    found = sk_database_lookup_customer (f->db, "4600001", &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_list_model_get_n_items (sk_customer_get_children (found)), ==, 1);
+  }
+
+  /* A scanned card that looks like a phone is the card's owner. */
+  {
+    g_autoptr(SkCustomer) found = sk_database_lookup_customer (f->db, "9123456789", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (found->id, ==, petr->id);
+  }
+
+  g_assert_null (sk_database_lookup_customer (f->db, "4600009", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (sk_database_lookup_customer (f->db, "", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+}
+
+/* Every page of a search, concatenated. */
+static GPtrArray *
+search_all (SkDatabase *db,
+            const char *query,
+            guint       limit)
+{
+  GPtrArray *all = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *cursor = NULL;
+  guint pages = 0;
+
+  do
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) page = NULL;
+      char *next = NULL;
+
+      page = sk_database_search_customers (db, query, cursor, limit, &next, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (page->len, <=, limit);
+      /* A cursor is only given when there is more to come. */
+      if (next != NULL)
+        g_assert_cmpuint (page->len, ==, limit);
+      for (guint i = 0; i < page->len; i++)
+        g_ptr_array_add (all, g_object_ref (g_ptr_array_index (page, i)));
+      g_free (cursor);
+      cursor = next;
+      g_assert_cmpuint (++pages, <, 1000);
+    }
+  while (cursor != NULL);
+  return all;
+}
+
+static void
+assert_same_ids (GPtrArray  *found,
+                 GHashTable *expected)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < found->len; i++)
+    {
+      SkCustomer *c = g_ptr_array_index (found, i);
+
+      g_assert_true (g_hash_table_contains (expected, c->id));
+      g_assert_false (g_hash_table_contains (seen, c->id));
+      g_hash_table_add (seen, c->id);
+    }
+  g_assert_cmpuint (g_hash_table_size (seen), ==, g_hash_table_size (expected));
+}
+
+static void
+test_customer_search (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) customers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) everyone = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) ivanov = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) phone_912 = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) card_4601 = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *surnames[] = { "Иванова", "ИВАНОВ", "Петрова", "Сидоров", "Ivanov", "Ёлкина", "иванченко" };
+
+  /* 70 customers; the same surname many times so pages split ties. */
+  for (guint i = 0; i < 70; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s %s", surnames[i % G_N_ELEMENTS (surnames)],
+                                               i % 2 ? "Анна" : "Пётр");
+      g_autofree char *phone = g_strdup_printf ("+79%s%07u", i % 3 ? "12" : "22", i);
+      g_autofree char *card = g_strdup_printf ("460%u%05u", i % 4 == 0 ? 1 : 2, i);
+      SkCustomer *c = create_customer (f->db, name, phone, card);
+
+      g_ptr_array_add (customers, c);
+      g_hash_table_add (everyone, c->id);
+      if (g_str_has_prefix (name, "Иванов") || g_str_has_prefix (name, "ИВАНОВ") ||
+          g_str_has_prefix (name, "иванов"))
+        g_hash_table_add (ivanov, c->id);
+      if (i % 3)
+        g_hash_table_add (phone_912, c->id);
+      if (i % 4 == 0)
+        g_hash_table_add (card_4601, c->id);
+    }
+  /* Someone without a name still belongs to "everyone". */
+  {
+    SkCustomer *nameless = create_customer (f->db, NULL, NULL, "46090001");
+    g_ptr_array_add (customers, nameless);
+    g_hash_table_add (everyone, nameless->id);
+  }
+
+  /* Name prefix, Cyrillic, any case: "иван" finds "Иванова Анна". */
+  {
+    g_autoptr(GPtrArray) found = search_all (f->db, "иван", 1000);
+    gboolean anna = FALSE;
+
+    for (guint i = 0; i < found->len; i++)
+      {
+        SkCustomer *c = g_ptr_array_index (found, i);
+        g_assert_true (g_str_has_prefix (c->full_name, "Иван") || g_str_has_prefix (c->full_name, "ИВАН") ||
+                       g_str_has_prefix (c->full_name, "иван"));
+        anna |= g_str_equal (c->full_name, "Иванова Анна");
+      }
+    g_assert_true (anna);
+    /* "иванченко" matches "иван" too. */
+    g_assert_cmpuint (found->len, ==, g_hash_table_size (ivanov) + 10);
+  }
+  {
+    g_autoptr(GPtrArray) found = search_all (f->db, "  ИВАНОВ ", 3);
+    assert_same_ids (found, ivanov);
+  }
+  {
+    g_autoptr(GPtrArray) found = search_all (f->db, "ёлкина а", 4);
+    g_assert_cmpuint (found->len, ==, 5);
+  }
+  {
+    g_autoptr(GPtrArray) found = search_all (f->db, "Иванова Анна", 100);
+    g_assert_cmpuint (found->len, ==, 5);
+  }
+  {
+    g_autoptr(GPtrArray) found = search_all (f->db, "Смирнов", 10);
+    g_assert_cmpuint (found->len, ==, 0);
+  }
+
+  /* Phone prefix, as typed. */
+  {
+    g_autoptr(GPtrArray) found = search_all (f->db, "+7912", 7);
+    assert_same_ids (found, phone_912);
+  }
+  {
+    g_autoptr(GPtrArray) found = search_all (f->db, "+7 (912) 000-00-0", 1000);
+    g_assert_cmpuint (found->len, ==, 6); /* 0000001 .. 0000008, i % 3 != 0 */
+  }
+  {
+    g_autoptr(GPtrArray) found = search_all (f->db, "8 912 000 00 01", 1000);
+    g_assert_cmpuint (found->len, ==, 1);
+    g_assert_cmpstr (((SkCustomer *) g_ptr_array_index (found, 0))->phone, ==, "+79120000001");
+  }
+
+  /* Card prefix. */
+  {
+    g_autoptr(GPtrArray) found = search_all (f->db, "4601", 5);
+    assert_same_ids (found, card_4601);
+  }
+  {
+    g_autoptr(GPtrArray) found = search_all (f->db, "46020000", 1000);
+    g_assert_cmpuint (found->len, ==, 7); /* 46020000 1,2,3,5,6,7,9 */
+  }
+
+  /* Everyone, page after page, each exactly once, in name order. */
+  for (guint limit = 1; limit <= 13; limit += 6)
+    {
+      g_autoptr(GPtrArray) found = search_all (f->db, NULL, limit);
+      g_autoptr(GPtrArray) found_empty = search_all (f->db, "", limit);
+
+      assert_same_ids (found, everyone);
+      assert_same_ids (found_empty, everyone);
+    }
+
+  g_assert_null (sk_database_search_customers (f->db, "иван", "%%% not base64", 10, NULL, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_MALFORMED);
+}
+
+/* Rules and campaigns */
+
+static void
+test_rule_validation (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(SkStore) store = make_store (f->db, "EKB-1");
+  g_autofree char *before = table_counts (f->db);
+  const gint64 day = G_TIME_SPAN_DAY;
+  struct
+  {
+    const char *type;
+    gint64 value;
+    const char *name;
+    gint64 from, until, min_purchase, max_discount, limit_total, limit_customer;
+    const char *segment, *store, *campaign;
+    const char *field;
+  } bad[] = {
+    { "percentage", 0, "Скидка", 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, "value" },
+    { "percentage", -5, "Скидка", 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, "value" },
+    { "percentage", 10001, "Скидка", 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, "value" },
+    { "fixed_amount", 0, "Скидка", 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, "value" },
+    { "bonus_multiplier", 99, "Скидка", 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, "value" },
+    { "bonus_multiplier", 10001, "Скидка", 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, "value" },
+    { "discount", 1000, "Скидка", 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, "type" },
+    { NULL, 1000, "Скидка", 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, "type" },
+    { "percentage", 1000, " ", 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, "name" },
+    { "percentage", 1000, "Скидка", 10 * day, 5 * day, 0, 0, 0, 0, NULL, NULL, NULL, "valid_until" },
+    { "percentage", 1000, "Скидка", 10 * day, 10 * day, 0, 0, 0, 0, NULL, NULL, NULL, "valid_until" },
+    { "percentage", 1000, "Скидка", 0, 0, -1, 0, 0, 0, NULL, NULL, NULL, "min_purchase" },
+    { "percentage", 1000, "Скидка", 0, 0, 0, -1, 0, 0, NULL, NULL, NULL, "max_discount" },
+    { "percentage", 1000, "Скидка", 0, 0, 0, 0, -1, 0, NULL, NULL, NULL, "usage_limit_total" },
+    { "percentage", 1000, "Скидка", 0, 0, 0, 0, 0, -1, NULL, NULL, NULL, "usage_limit_per_customer" },
+    { "percentage", 1000, "Скидка", 0, 0, 0, 0, 0, 0, "gold", NULL, NULL, "segments" },
+    { "percentage", 1000, "Скидка", 0, 0, 0, 0, 0, 0, NULL, "00000000-0000-4000-8000-000000000000",
+      NULL, "store_ids" },
+    { "percentage", 1000, "Скидка", 0, 0, 0, 0, 0, 0, NULL, NULL, "00000000-0000-4000-8000-000000000000",
+      "campaign_id" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SkDiscountRule) rule = new_rule (bad[i].name, bad[i].type, bad[i].value);
+      g_autofree char *after = NULL;
+
+      rule->valid_from = bad[i].from;
+      rule->valid_until = bad[i].until;
+      rule->min_purchase = bad[i].min_purchase;
+      rule->max_discount = bad[i].max_discount;
+      rule->usage_limit_total = bad[i].limit_total;
+      rule->usage_limit_per_customer = bad[i].limit_customer;
+      if (bad[i].segment != NULL)
+        rule->segments = strv_of ("vip", bad[i].segment, NULL);
+      if (bad[i].store != NULL)
+        rule->store_ids = strv_of (store->id, bad[i].store, NULL);
+      set_string (&rule->campaign_id, bad[i].campaign);
+
+      g_test_message ("case %u: %s", i, bad[i].field);
+      g_assert_false (sk_database_save_rule (f->db, rule, &error));
+      assert_field_error (error, SK_ERROR_INVALID, bad[i].field);
+      g_assert_cmpint (rule->version, ==, 0);
+      after = table_counts (f->db);
+      g_assert_cmpstr (after, ==, before);
+    }
+
+  /* The messages say what is wrong in words. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SkDiscountRule) rule = new_rule ("Скидка", "percentage", 0);
+
+    g_assert_false (sk_discount_rule_validate (rule, &error));
+    g_assert_nonnull (strstr (error->message, "percentage"));
+    g_clear_error (&error);
+    rule->value = 1000;
+    rule->segments = strv_of ("gold", NULL);
+    g_assert_false (sk_discount_rule_validate (rule, &error));
+    g_assert_nonnull (strstr (error->message, "gold"));
+  }
+
+  /* Edges that are fine: 100 %, ×1, an empty campaign id. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SkDiscountRule) all = new_rule ("Всё бесплатно", "percentage", 10000);
+    g_autoptr(SkDiscountRule) x1 = new_rule ("×1", "bonus_multiplier", 100);
+
+    set_string (&all->campaign_id, "");
+    g_assert_true (sk_database_save_rule (f->db, all, &error));
+    g_assert_no_error (error);
+    g_assert_null (all->campaign_id);
+    g_assert_true (sk_database_save_rule (f->db, x1, &error));
+    g_assert_no_error (error);
+  }
+}
+
+static void
+test_rule_save (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = make_store (f->db, "EKB-1");
+  g_autoptr(SkDiscountRule) rule = new_rule ("Игрушки −10 %", "percentage", 1000);
+  g_autoptr(SkDiscountRule) back = NULL;
+  g_autoptr(SkDiscountRule) stale = NULL;
+  g_autoptr(GPtrArray) rules = NULL;
+  gint64 outbox = sk_database_count_outbox (f->db, NULL);
+
+  set_string (&rule->description, "Скидка на игрушки");
+  rule->min_purchase = 150000;
+  rule->max_discount = 50000;
+  rule->store_ids = strv_of (store->id, NULL);
+  rule->categories = strv_of ("toys", "games", NULL);
+  rule->segments = strv_of ("regular", "vip", NULL);
+  rule->usage_limit_total = 1000;
+  rule->usage_limit_per_customer = 2;
+  rule->valid_from = (gint64) 1767225600 * G_USEC_PER_SEC;
+  rule->valid_until = rule->valid_from + 30 * G_TIME_SPAN_DAY;
+  rule->priority = 5;
+  rule->stackable = FALSE;
+  rule->uses = 77; /* ignored: only sales count uses */
+
+  g_assert_true (sk_database_save_rule (f->db, rule, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_uuid_string_is_valid (rule->id));
+  g_assert_cmpint (rule->version, ==, 1);
+  g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, outbox + 1);
+
+  back = sk_database_get_rule (f->db, rule->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->name, ==, "Игрушки −10 %");
+  g_assert_cmpstr (back->description, ==, "Скидка на игрушки");
+  g_assert_cmpstr (back->type, ==, "percentage");
+  g_assert_cmpint (back->value, ==, 1000);
+  g_assert_cmpint (back->min_purchase, ==, 150000);
+  g_assert_cmpint (back->max_discount, ==, 50000);
+  g_assert_cmpuint (g_strv_length (back->store_ids), ==, 1);
+  g_assert_cmpstr (back->store_ids[0], ==, store->id);
+  g_assert_cmpuint (g_strv_length (back->categories), ==, 2);
+  g_assert_cmpstr (back->categories[0], ==, "toys");
+  g_assert_cmpstr (back->categories[1], ==, "games");
+  g_assert_cmpuint (g_strv_length (back->segments), ==, 2);
+  g_assert_cmpint (back->usage_limit_total, ==, 1000);
+  g_assert_cmpint (back->usage_limit_per_customer, ==, 2);
+  g_assert_cmpint (back->valid_from, ==, rule->valid_from);
+  g_assert_cmpint (back->valid_until, ==, rule->valid_until);
+  g_assert_true (back->is_active);
+  g_assert_false (back->stackable);
+  g_assert_cmpint (back->priority, ==, 5);
+  g_assert_null (back->campaign_id);
+  g_assert_cmpint (back->uses, ==, 0);
+  g_assert_cmpint (back->version, ==, 1);
+
+  /* Update, with the version check; uses stays what sales made it. */
+  stale = sk_database_get_rule (f->db, rule->id, &error);
+  g_assert_cmpint (sqlite3_exec (sk_database_get_handle (f->db), "UPDATE discount_rules SET uses = 4",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  back->value = 1500;
+  back->is_active = FALSE;
+  back->uses = 0;
+  g_strfreev (back->categories);
+  back->categories = NULL;
+  back->valid_until = SK_TIME_NONE;
+  g_assert_true (sk_database_save_rule (f->db, back, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (back->version, ==, 2);
+  g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, outbox + 2);
+  g_clear_object (&back);
+  back = sk_database_get_rule (f->db, rule->id, &error);
+  g_assert_cmpint (back->value, ==, 1500);
+  g_assert_false (back->is_active);
+  g_assert_cmpint (back->uses, ==, 4);
+  g_assert_cmpuint (g_strv_length (back->categories), ==, 0);
+  g_assert_cmpint (back->valid_until, ==, SK_TIME_NONE);
+
+  stale->value = 2000;
+  g_assert_false (sk_database_save_rule (f->db, stale, &error));
+  assert_field_error (error, SK_ERROR_STALE, "version");
+  g_clear_error (&error);
+  g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, outbox + 2);
+  g_clear_object (&back);
+  back = sk_database_get_rule (f->db, rule->id, &error);
+  g_assert_cmpint (back->value, ==, 1500);
+  g_assert_cmpint (back->version, ==, 2);
+
+  /* An invalid update leaves the stored rule and its version alone. */
+  back->value = 0;
+  g_assert_false (sk_database_save_rule (f->db, back, &error));
+  assert_field_error (error, SK_ERROR_INVALID, "value");
+  g_clear_error (&error);
+  g_assert_cmpint (back->version, ==, 2);
+
+  /* Listing: by priority, highest first. */
+  {
+    g_autoptr(SkDiscountRule) low = new_rule ("Низкий", "fixed_amount", 10000);
+    g_autoptr(SkDiscountRule) high = new_rule ("Высокий", "bonus_multiplier", 200);
+
+    low->priority = 1;
+    high->priority = 10;
+    g_assert_true (sk_database_save_rule (f->db, low, &error));
+    g_assert_true (sk_database_save_rule (f->db, high, &error));
+    g_assert_no_error (error);
+    rules = sk_database_list_rules (f->db, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (rules->len, ==, 3);
+    g_assert_cmpstr (((SkDiscountRule *) g_ptr_array_index (rules, 0))->name, ==, "Высокий");
+    g_assert_cmpstr (((SkDiscountRule *) g_ptr_array_index (rules, 1))->name, ==, "Игрушки −10 %");
+    g_assert_cmpstr (((SkDiscountRule *) g_ptr_array_index (rules, 2))->name, ==, "Низкий");
+  }
+
+  g_assert_null (sk_database_get_rule (f->db, "00000000-0000-4000-8000-000000000000", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+}
+
+static void
+test_campaigns (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = make_store (f->db, "EKB-1");
+  g_autoptr(SkCampaign) campaign = sk_campaign_new ();
+  g_autoptr(SkCampaign) back = NULL;
+  g_autoptr(SkCampaign) stale = NULL;
+  g_autoptr(SkDiscountRule) r1 = new_rule ("Первая", "percentage", 500);
+  g_autoptr(SkDiscountRule) r2 = new_rule ("Вторая", "fixed_amount", 10000);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autofree char *before = NULL;
+  const gint64 t0 = (gint64) 1767225600 * G_USEC_PER_SEC;
+  struct
+  {
+    const char *name, *status;
+    gint64 starts, ends, budget;
+    const char *channel, *segment, *store;
+    const char *field;
+  } bad[] = {
+    { "", "draft", 0, 0, 0, NULL, NULL, NULL, "name" },
+    { "Весна", "running", 0, 0, 0, NULL, NULL, NULL, "status" },
+    { "Весна", NULL, 0, 0, 0, NULL, NULL, NULL, "status" },
+    { "Весна", "draft", t0 + G_TIME_SPAN_DAY, t0, 0, NULL, NULL, NULL, "ends_at" },
+    { "Весна", "draft", t0, t0, 0, NULL, NULL, NULL, "ends_at" },
+    { "Весна", "draft", 0, 0, -1, NULL, NULL, NULL, "budget" },
+    { "Весна", "draft", 0, 0, 0, "fax", NULL, NULL, "channels" },
+    { "Весна", "draft", 0, 0, 0, NULL, "gold", NULL, "segments" },
+    { "Весна", "draft", 0, 0, 0, NULL, NULL, "00000000-0000-4000-8000-000000000000", "store_ids" },
+  };
+
+  before = table_counts (f->db);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(SkCampaign) c = sk_campaign_new ();
+      g_autofree char *after = NULL;
+
+      set_string (&c->name, bad[i].name);
+      set_string (&c->status, bad[i].status);
+      c->starts_at = bad[i].starts;
+      c->ends_at = bad[i].ends;
+      c->budget = bad[i].budget;
+      if (bad[i].channel != NULL)
+        c->channels = strv_of ("sms", bad[i].channel, NULL);
+      if (bad[i].segment != NULL)
+        c->segments = strv_of (bad[i].segment, NULL);
+      if (bad[i].store != NULL)
+        c->store_ids = strv_of (bad[i].store, NULL);
+      g_test_message ("case %u: %s", i, bad[i].field);
+      g_assert_false (sk_database_save_campaign (f->db, c, &error));
+      assert_field_error (error, SK_ERROR_INVALID, bad[i].field);
+      g_clear_error (&error);
+      after = table_counts (f->db);
+      g_assert_cmpstr (after, ==, before);
+    }
+
+  set_string (&campaign->name, "Весна");
+  set_string (&campaign->description, "Весенняя распродажа");
+  set_string (&campaign->status, "active");
+  campaign->starts_at = t0;
+  campaign->ends_at = t0 + 30 * G_TIME_SPAN_DAY;
+  campaign->segments = strv_of ("regular", NULL);
+  campaign->store_ids = strv_of (store->id, NULL);
+  campaign->channels = strv_of ("email", "sms", NULL);
+  campaign->budget = 5000000;
+  campaign->spent = 123; /* only sales spend a budget */
+  g_assert_true (sk_database_save_campaign (f->db, campaign, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (campaign->version, ==, 1);
+  g_assert_cmpint (campaign->spent, ==, 0);
+
+  set_string (&r1->campaign_id, campaign->id);
+  set_string (&r2->campaign_id, campaign->id);
+  g_assert_true (sk_database_save_rule (f->db, r1, &error));
+  g_assert_true (sk_database_save_rule (f->db, r2, &error));
+  g_assert_no_error (error);
+
+  back = sk_database_get_campaign (f->db, campaign->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->name, ==, "Весна");
+  g_assert_cmpstr (back->description, ==, "Весенняя распродажа");
+  g_assert_cmpstr (back->status, ==, "active");
+  g_assert_cmpint (back->starts_at, ==, t0);
+  g_assert_cmpint (back->ends_at, ==, t0 + 30 * G_TIME_SPAN_DAY);
+  g_assert_cmpuint (g_strv_length (back->segments), ==, 1);
+  g_assert_cmpstr (back->store_ids[0], ==, store->id);
+  g_assert_cmpuint (g_strv_length (back->channels), ==, 2);
+  g_assert_cmpint (back->budget, ==, 5000000);
+  g_assert_cmpint (back->spent, ==, 0);
+  g_assert_cmpuint (g_strv_length (back->rule_ids), ==, 2);
+  g_assert_true (g_strv_contains ((const char * const *) back->rule_ids, r1->id));
+  g_assert_true (g_strv_contains ((const char * const *) back->rule_ids, r2->id));
+
+  /* A rule moved out of the campaign leaves its list. */
+  set_string (&r2->campaign_id, NULL);
+  g_assert_true (sk_database_save_rule (f->db, r2, &error));
+  g_assert_no_error (error);
+  list = sk_database_list_campaigns (f->db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_cmpuint (g_strv_length (((SkCampaign *) g_ptr_array_index (list, 0))->rule_ids), ==, 1);
+  g_assert_cmpstr (((SkCampaign *) g_ptr_array_index (list, 0))->rule_ids[0], ==, r1->id);
+
+  /* Update with the version check; spent is not the editor's to change. */
+  stale = sk_database_get_campaign (f->db, campaign->id, &error);
+  g_assert_cmpint (sqlite3_exec (sk_database_get_handle (f->db), "UPDATE campaigns SET spent = 700",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  set_string (&back->status, "finished");
+  back->spent = 0;
+  g_assert_true (sk_database_save_campaign (f->db, back, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (back->version, ==, 2);
+  stale->budget = 1;
+  g_assert_false (sk_database_save_campaign (f->db, stale, &error));
+  assert_field_error (error, SK_ERROR_STALE, "version");
+  g_clear_error (&error);
+  g_clear_object (&back);
+  back = sk_database_get_campaign (f->db, campaign->id, &error);
+  g_assert_cmpstr (back->status, ==, "finished");
+  g_assert_cmpint (back->budget, ==, 5000000);
+  g_assert_cmpint (back->spent, ==, 700);
+  g_assert_cmpint (back->version, ==, 2);
+
+  g_assert_null (sk_database_get_campaign (f->db, "00000000-0000-4000-8000-000000000000", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+}
+
+/* Outbox: every change is an event in the same transaction. */
+
+static void
+assert_last_event (SkDatabase *db,
+                   const char *entity,
+                   const char *entity_id,
+                   const char *op)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (sk_database_get_handle (db),
+                                       "SELECT entity, entity_id, op, payload, event_id FROM sync_outbox"
+                                       " ORDER BY seq DESC LIMIT 1", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, entity);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 1), ==, entity_id);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 2), ==, op);
+  g_assert_true (g_uuid_string_is_valid ((const char *) sqlite3_column_text (stmt, 4)));
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) payload = sk_json_parse ((const char *) sqlite3_column_text (stmt, 3), -1, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (JSON_NODE_HOLDS_OBJECT (payload));
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (payload), "id"), ==, entity_id);
+  }
+  sqlite3_finalize (stmt);
+}
+
+static void
+test_outbox (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = NULL;
+  g_autoptr(SkCustomer) customer = NULL;
+  g_autoptr(SkDiscountRule) rule = new_rule ("Скидка", "percentage", 1000);
+  g_autoptr(SkCampaign) campaign = sk_campaign_new ();
+  gint64 n = sk_database_count_outbox (f->db, NULL);
+
+  g_assert_cmpint (n, ==, 0);
+  store = make_store (f->db, "EKB-1");
+  g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, ++n);
+  assert_last_event (f->db, "store", store->id, "create");
+  store->bonus_rate = 200;
+  g_assert_true (sk_database_save_store (f->db, store, &error));
+  g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, ++n);
+  assert_last_event (f->db, "store", store->id, "update");
+
+  customer = create_customer (f->db, "Иванова Анна", "+79123456789", NULL);
+  g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, ++n);
+  assert_last_event (f->db, "customer", customer->id, "create");
+  set_string (&customer->email, "anna@example.ru");
+  g_assert_true (sk_database_update_customer (f->db, customer, &error));
+  g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, ++n);
+  assert_last_event (f->db, "customer", customer->id, "update");
+
+  set_string (&campaign->name, "Весна");
+  g_assert_true (sk_database_save_campaign (f->db, campaign, &error));
+  g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, ++n);
+  assert_last_event (f->db, "campaign", campaign->id, "create");
+
+  g_assert_true (sk_database_save_rule (f->db, rule, &error));
+  g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, ++n);
+  assert_last_event (f->db, "rule", rule->id, "create");
+  rule->value = 2000;
+  g_assert_true (sk_database_save_rule (f->db, rule, &error));
+  g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, ++n);
+  assert_last_event (f->db, "rule", rule->id, "update");
+  g_assert_no_error (error);
+
+  /* A failed change leaves no event. */
+  rule->version = 1;
+  g_assert_false (sk_database_save_rule (f->db, rule, &error));
+  g_clear_error (&error);
+  g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, n);
+
+  /* When the event cannot be written, the change is not made either. */
+  sk_database_set_fail_point (f->db, "outbox");
+  set_string (&customer->full_name, "Никто");
+  g_assert_false (sk_database_update_customer (f->db, customer, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_DATABASE);
+  g_clear_error (&error);
+  g_assert_cmpint (customer->version, ==, 2);
+  {
+    g_autoptr(SkCustomer) other = new_customer ("Другой", "+79120000001", NULL);
+    g_autoptr(SkStore) other_store = sk_store_new ();
+
+    g_assert_false (sk_database_create_customer (f->db, other, &error));
+    g_clear_error (&error);
+    set_string (&other_store->code, "EKB-2");
+    set_string (&other_store->name, "Второй");
+    g_assert_false (sk_database_save_store (f->db, other_store, &error));
+    g_clear_error (&error);
+    g_assert_cmpint (other_store->version, ==, 0);
+    g_assert_cmpint (other->version, ==, 0);
+    rule->version = 2;
+    rule->value = 3000;
+    g_assert_false (sk_database_save_rule (f->db, rule, &error));
+    g_clear_error (&error);
+    g_assert_cmpint (rule->version, ==, 2);
+  }
+  sk_database_set_fail_point (f->db, NULL);
+  g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, n);
+  g_assert_cmpint (count_rows (f->db, "customers"), ==, 1);
+  g_assert_cmpint (count_rows (f->db, "stores"), ==, 1);
+  {
+    g_autoptr(SkCustomer) back = sk_database_get_customer (f->db, customer->id, &error);
+    g_autoptr(SkDiscountRule) rule_back = sk_database_get_rule (f->db, rule->id, &error);
+
+    g_assert_cmpstr (back->full_name, ==, "Иванова Анна");
+    g_assert_cmpint (back->version, ==, 2);
+    g_assert_cmpint (rule_back->value, ==, 2000);
+  }
+
+  /* After the failure the same objects save normally. */
+  g_assert_true (sk_database_update_customer (f->db, customer, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (customer->version, ==, 3);
+  g_assert_true (sk_database_save_rule (f->db, rule, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (rule->version, ==, 3);
+  g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, n + 2);
+}
+
+/* Makes every COMMIT that wrote a sync event fail, as a full disk or a
+ * deferred constraint would. */
+static void
+break_commits (SkDatabase *db,
+               gboolean    broken)
+{
+  const char *sql = broken
+    ? "CREATE TABLE IF NOT EXISTS test_deferred ("
+      "  customer_id TEXT REFERENCES customers (id) DEFERRABLE INITIALLY DEFERRED);"
+      "CREATE TEMP TRIGGER break_commit AFTER INSERT ON main.sync_outbox"
+      "  BEGIN INSERT INTO test_deferred VALUES ('nobody'); END;"
+    : "DROP TRIGGER temp.break_commit;";
+
+  g_assert_cmpint (sqlite3_exec (sk_database_get_handle (db), sql, NULL, NULL, NULL), ==, SQLITE_OK);
+}
+
+static void
+test_commit_failure (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = make_store (f->db, "EKB-1");
+  g_autoptr(SkCustomer) anna = create_customer (f->db, "Иванова Анна", "+79123456789", NULL);
+  g_autoptr(SkCustomer) petr = new_customer ("Петров Пётр", "+79120000001", NULL);
+  g_autoptr(SkDiscountRule) rule = new_rule ("−10 %", "percentage", 1000);
+  g_autoptr(SkCustomer) back = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  break_commits (f->db, TRUE);
+  before = table_counts (f->db);
+
+  set_string (&anna->full_name, "Кто-то");
+  g_assert_false (sk_database_update_customer (f->db, anna, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_cmpint (anna->version, ==, 1);
+  g_assert_false (sk_database_create_customer (f->db, petr, &error));
+  g_clear_error (&error);
+  g_assert_cmpint (petr->version, ==, 0);
+  g_assert_false (sk_database_save_rule (f->db, rule, &error));
+  g_clear_error (&error);
+  g_assert_cmpint (rule->version, ==, 0);
+  store->bonus_rate = 500;
+  g_assert_false (sk_database_save_store (f->db, store, &error));
+  g_clear_error (&error);
+  g_assert_cmpint (store->version, ==, 1);
+  after = table_counts (f->db);
+  g_assert_cmpstr (after, ==, before);
+
+  /* Once commits work again, the same objects save as they are. */
+  break_commits (f->db, FALSE);
+  g_assert_true (sk_database_update_customer (f->db, anna, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (anna->version, ==, 2);
+  g_assert_true (sk_database_create_customer (f->db, petr, &error));
+  g_assert_no_error (error);
+  g_assert_true (sk_database_save_rule (f->db, rule, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (rule->version, ==, 1);
+  g_assert_true (sk_database_save_store (f->db, store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (store->version, ==, 2);
+  back = sk_database_get_customer (f->db, anna->id, &error);
+  g_assert_cmpstr (back->full_name, ==, "Кто-то");
+}
+
+static void
+add (const char *path,
+     void (*func) (Fixture *, gconstpointer))
+{
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  add ("/database/migrations/new-file", test_new_file);
+  add ("/database/migrations/upgrade-from-v1", test_upgrade_from_v1);
+  add ("/database/migrations/too-new", test_too_new);
+  add ("/database/migrations/open-errors", test_open_errors);
+  add ("/database/settings", test_settings);
+  add ("/database/stores", test_store_validation);
+  g_test_add_func ("/database/customers/normalize-phone", test_normalize_phone);
+  add ("/database/customers/create", test_customer_create);
+  add ("/database/customers/invalid", test_customer_invalid);
+  add ("/database/customers/update", test_customer_update);
+  add ("/database/customers/lookup", test_customer_lookup);
+  add ("/database/customers/search", test_customer_search);
+  add ("/database/rules/validation", test_rule_validation);
+  add ("/database/rules/save", test_rule_save);
+  add ("/database/campaigns", test_campaigns);
+  add ("/database/outbox", test_outbox);
+  add ("/database/commit-failure", test_commit_failure);
+
+  return g_test_run ();
+}
