@@ -460,10 +460,15 @@ test_settings (Fixture       *f,
   value = sk_database_get_setting (f->db, SK_SETTING_BONUS_EXPIRY_DAYS);
   g_assert_cmpstr (value, ==, "30");
   g_assert_cmpint (sk_database_get_setting_int (f->db, SK_SETTING_BONUS_EXPIRY_DAYS, 0), ==, 30);
-  g_assert_true (sk_database_set_setting (f->db, SK_SETTING_BONUS_EXPIRY_DAYS, "abc", &error));
+  /* Expiry is a number of days; anything else is refused and changes nothing. */
+  g_assert_false (sk_database_set_setting (f->db, SK_SETTING_BONUS_EXPIRY_DAYS, "abc", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (sk_database_set_setting (f->db, SK_SETTING_BONUS_EXPIRY_DAYS, "99999999999", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
+  g_clear_error (&error);
   changed = sk_database_get_setting (f->db, SK_SETTING_BONUS_EXPIRY_DAYS);
-  g_assert_cmpstr (changed, ==, "abc");
-  g_assert_cmpint (sk_database_get_setting_int (f->db, SK_SETTING_BONUS_EXPIRY_DAYS, 7), ==, 7);
+  g_assert_cmpstr (changed, ==, "30");
 }
 
 /* Stores */
@@ -1069,6 +1074,18 @@ test_customer_search (Fixture       *f,
     g_autoptr(GPtrArray) found = search_all (f->db, "8 912 000 00 01", 1000);
     g_assert_cmpuint (found->len, ==, 1);
     g_assert_cmpstr (((SkCustomer *) g_ptr_array_index (found, 0))->phone, ==, "+79120000001");
+  }
+
+  /* A short phone prefix is tried as a card first, then as a phone. */
+  {
+    g_autoptr(GPtrArray) found = search_all (f->db, "8 912 000 00", 1000);
+    g_autoptr(GPtrArray) as_phone = search_all (f->db, "+7 912 000 00", 1000);
+    g_assert_cmpuint (found->len, >, 6);
+    g_assert_cmpuint (found->len, ==, as_phone->len);
+  }
+  {
+    g_autoptr(GPtrArray) found = search_all (f->db, "912", 7);
+    assert_same_ids (found, phone_912);
   }
 
   /* Card prefix. */

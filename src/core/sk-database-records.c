@@ -779,34 +779,114 @@ sk_database_lookup_customer (SkDatabase *self,
   return g_object_ref (g_ptr_array_index (rows, 0));
 }
 
-/* The cursor is the last row's sort key and id. */
+/* Search pages by one indexed key; the cursor names the key and carries
+ * the last row's key and id. */
+typedef enum
+{
+  BY_NAME,
+  BY_PHONE,
+  BY_CARD,
+} SearchKey;
+
 static char *
-make_cursor (const char *key,
+make_cursor (SearchKey   by,
+             const char *key,
              const char *id)
 {
-  g_autofree char *raw = g_strdup_printf ("%s\n%s", key ? key : "", id);
+  g_autofree char *raw = g_strdup_printf ("%d\n%s\n%s", by, key ? key : "", id);
   return g_base64_encode ((const guchar *) raw, strlen (raw));
 }
 
 static gboolean
 parse_cursor (const char *cursor,
+              SearchKey  *by,
               char      **key,
               char      **id)
 {
   gsize len;
   g_autofree char *raw = (char *) g_base64_decode (cursor, &len);
-  char *newline;
+  g_auto(GStrv) parts = NULL;
 
   if (raw == NULL || len == 0)
     return FALSE;
   raw = g_realloc (raw, len + 1);
   raw[len] = '\0';
-  newline = strchr (raw, '\n');
-  if (newline == NULL || !g_utf8_validate (raw, len, NULL))
+  if (!g_utf8_validate (raw, len, NULL))
     return FALSE;
-  *key = g_strndup (raw, newline - raw);
-  *id = g_strdup (newline + 1);
+  parts = g_strsplit (raw, "\n", 3);
+  if (g_strv_length (parts) != 3 || parts[0][0] < '0' + BY_NAME || parts[0][0] > '0' + BY_CARD ||
+      parts[0][1] != '\0')
+    return FALSE;
+  *by = parts[0][0] - '0';
+  *key = g_strdup (parts[1]);
+  *id = g_strdup (parts[2]);
   return TRUE;
+}
+
+/* The low end of the prefix range for @q searched by @by. */
+static char *
+search_prefix (const char *q,
+               SearchKey   by)
+{
+  g_autoptr(GString) d = g_string_new (NULL);
+
+  if (by == BY_NAME)
+    return sk_name_key (q);
+  for (const char *p = q; *p != '\0'; p++)
+    if (g_ascii_isdigit (*p))
+      g_string_append_c (d, *p);
+  if (by == BY_CARD)
+    return g_strdup (d->str);
+  /* A phone as typed: 8 912 ..., 7 912 ... and 912 ... are all +7 912 ... */
+  if (q[0] == '+')
+    return g_strdup_printf ("+%s", d->str);
+  if (d->str[0] == '8' || d->str[0] == '7')
+    return g_strdup_printf ("+7%s", d->str + 1);
+  return g_strdup_printf ("+7%s", d->str);
+}
+
+static GPtrArray *
+search_page (SkDatabase *self,
+             SearchKey   by,
+             const char *low,
+             const char *after_key,
+             const char *after_id,
+             guint       limit,
+             char      **next_cursor,
+             GError    **error)
+{
+  static const char * const sql[] = {
+    [BY_NAME] = "SELECT * FROM customers INDEXED BY customers_name_key"
+                " WHERE name_key >= ? AND name_key < ? AND (name_key, id) > (?, ?)"
+                " ORDER BY name_key, id LIMIT ?",
+    [BY_PHONE] = "SELECT * FROM customers"
+                 " WHERE phone >= ? AND phone < ? AND (phone, id) > (?, ?)"
+                 " ORDER BY phone, id LIMIT ?",
+    [BY_CARD] = "SELECT * FROM customers"
+                " WHERE card_number >= ? AND card_number < ? AND (card_number, id) > (?, ?)"
+                " ORDER BY card_number, id LIMIT ?",
+  };
+  g_autofree char *high = g_strconcat (low, "\xf4\x8f\xbf\xbf", NULL);
+  GPtrArray *rows;
+
+  /* A prefix range on an index: [low, low + U+10FFFF). */
+  rows = sk_db_query_records (self,
+                              sk_db_query (self, error, sql[by], "ssssi", low, high,
+                                           after_key ? after_key : "", after_id ? after_id : "",
+                                           (gint64) limit + 1),
+                              SK_TYPE_CUSTOMER, error);
+  if (rows != NULL && rows->len > limit)
+    {
+      SkCustomer *last = g_ptr_array_index (rows, limit - 1);
+      g_autofree char *name_key = by == BY_NAME ? sk_name_key (last->full_name) : NULL;
+
+      if (next_cursor != NULL)
+        *next_cursor = make_cursor (by, by == BY_PHONE ? last->phone : by == BY_CARD ? last->card_number
+                                                                                    : name_key,
+                                    last->id);
+      g_ptr_array_set_size (rows, limit);
+    }
+  return rows;
 }
 
 GPtrArray *
@@ -820,97 +900,59 @@ sk_database_search_customers (SkDatabase *self,
   g_autofree char *q = g_strstrip (g_strdup (query ? query : ""));
   g_autofree char *after_key = NULL;
   g_autofree char *after_id = NULL;
-  g_autofree char *low = NULL;
-  g_autofree char *high = NULL;
-  const char *key_column;
-  GPtrArray *rows;
-  sqlite3_stmt *stmt;
+  SearchKey order[2] = { BY_NAME, BY_NAME };
+  guint n_order = 1;
   gboolean digits = *q != '\0';
+  guint n_digits = 0;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
   if (next_cursor != NULL)
     *next_cursor = NULL;
   limit = CLAMP (limit, 1, 1000);
-  if (cursor != NULL && *cursor != '\0' && !parse_cursor (cursor, &after_key, &after_id))
-    {
-      sk_set_field_error (error, SK_ERROR_MALFORMED, "cursor", _("The cursor is not valid"));
-      return NULL;
-    }
 
   for (const char *p = q; *p != '\0'; p++)
-    if (!g_ascii_isdigit (*p) && !strchr ("+ -()", *p))
-      digits = FALSE;
-
-  /* A prefix range on an index: [low, low + U+10FFFF). */
-  if (digits)
     {
-      g_autoptr(GString) d = g_string_new (NULL);
+      if (!g_ascii_isdigit (*p) && !strchr ("+ -()", *p))
+        digits = FALSE;
+      n_digits += g_ascii_isdigit (*p) ? 1 : 0;
+    }
+  if (digits && n_digits > 0)
+    {
+      /* Digits are a phone or a card: the likelier first, the other if the
+       * first finds no one. */
+      gboolean phone_first = q[0] == '+' || n_digits >= 10;
 
-      for (const char *p = q; *p != '\0'; p++)
-        if (g_ascii_isdigit (*p))
-          g_string_append_c (d, *p);
-      if (q[0] == '+' || (d->len >= 10 && (d->str[0] == '7' || d->str[0] == '8' || d->str[0] == '9')))
+      order[0] = phone_first ? BY_PHONE : BY_CARD;
+      order[1] = phone_first ? BY_CARD : BY_PHONE;
+      n_order = q[0] == '+' ? 1 : 2;
+    }
+
+  if (cursor != NULL && *cursor != '\0')
+    {
+      SearchKey by;
+      g_autofree char *low = NULL;
+
+      if (!parse_cursor (cursor, &by, &after_key, &after_id) ||
+          (by != order[0] && (n_order < 2 || by != order[1])))
         {
-          /* A phone as typed: 8 912 ... and 912 ... are +7 912 ... */
-          const char *rest = d->str;
-          if (q[0] != '+' && (d->str[0] == '8' || d->str[0] == '7') && d->len >= 2)
-            rest = d->str + 1;
-          low = q[0] == '+' ? g_strdup_printf ("+%s", d->str) : g_strdup_printf ("+7%s", rest);
-          key_column = "phone";
+          sk_set_field_error (error, SK_ERROR_MALFORMED, "cursor", _("The cursor is not valid"));
+          return NULL;
         }
-      else
-        {
-          low = g_strdup (d->str);
-          key_column = "card_number";
-        }
-    }
-  else
-    {
-      low = sk_name_key (q);
-      key_column = "name_key";
-    }
-  high = g_strconcat (low, "\xf4\x8f\xbf\xbf", NULL);
-  if (after_key == NULL)
-    {
-      after_key = g_strdup ("");
-      after_id = g_strdup ("");
+      low = search_prefix (q, by);
+      return search_page (self, by, low, after_key, after_id, limit, next_cursor, error);
     }
 
-  if (g_str_equal (key_column, "phone"))
-    stmt = sk_db_query (self, error,
-                        "SELECT *, phone AS sort_key FROM customers"
-                        " WHERE phone >= ? AND phone < ? AND (phone, id) > (?, ?)"
-                        " ORDER BY phone, id LIMIT ?",
-                        "ssssi", low, high, after_key, after_id, (gint64) limit + 1);
-  else if (g_str_equal (key_column, "card_number"))
-    stmt = sk_db_query (self, error,
-                        "SELECT *, card_number AS sort_key FROM customers"
-                        " WHERE card_number >= ? AND card_number < ? AND (card_number, id) > (?, ?)"
-                        " ORDER BY card_number, id LIMIT ?",
-                        "ssssi", low, high, after_key, after_id, (gint64) limit + 1);
-  else
-    stmt = sk_db_query (self, error,
-                        "SELECT *, name_key AS sort_key FROM customers INDEXED BY customers_name_key"
-                        " WHERE name_key >= ? AND name_key < ? AND (name_key, id) > (?, ?)"
-                        " ORDER BY name_key, id LIMIT ?",
-                        "ssssi", low, high, after_key, after_id, (gint64) limit + 1);
-  rows = sk_db_query_records (self, stmt, SK_TYPE_CUSTOMER, error);
-  if (rows == NULL)
-    return NULL;
-
-  if (rows->len > limit)
+  for (guint i = 0; i < n_order; i++)
     {
-      SkCustomer *last = g_ptr_array_index (rows, limit - 1);
-      const char *key = g_str_equal (key_column, "phone") ? last->phone
-                      : g_str_equal (key_column, "card_number") ? last->card_number : NULL;
-      g_autofree char *name_key = key ? NULL : sk_name_key (last->full_name);
+      g_autofree char *low = search_prefix (q, order[i]);
+      GPtrArray *rows = search_page (self, order[i], low, NULL, NULL, limit, next_cursor, error);
 
-      g_ptr_array_set_size (rows, limit);
-      if (next_cursor != NULL)
-        *next_cursor = make_cursor (key ? key : name_key, last->id);
+      if (rows == NULL || rows->len > 0 || i + 1 == n_order)
+        return rows;
+      g_ptr_array_unref (rows);
     }
-  return rows;
+  g_assert_not_reached ();
 }
 
 gint64

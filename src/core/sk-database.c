@@ -712,6 +712,18 @@ sk_database_set_setting (SkDatabase *self,
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (key != NULL && value != NULL, FALSE);
 
+  if (g_str_equal (key, SK_SETTING_BONUS_EXPIRY_DAYS))
+    {
+      guint64 days;
+
+      if (!g_ascii_string_to_unsigned (value, 10, 0, 3650, &days, NULL))
+        {
+          sk_set_field_error (error, SK_ERROR_INVALID, key,
+                              _("Bonus expiry is a number of days from 0 (off) to 3650"));
+          return FALSE;
+        }
+    }
+
   return sk_db_exec (self, error,
                      "INSERT INTO settings (key, value) VALUES (?, ?)"
                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -508,6 +508,11 @@ sk_database_refund_purchase (SkDatabase *self,
       return sk_database_get_purchase (self, purchase_id, error);
     }
 
+  if (lines != NULL && lines->len == 0)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "lines", _("Choose what to return"));
+      goto fail;
+    }
   purchase = sk_database_get_purchase (self, purchase_id, error);
   if (purchase == NULL)
     goto fail;
