@@ -1645,6 +1645,80 @@ test_commit_failure (Fixture       *f,
   g_assert_cmpstr (back->full_name, ==, "Кто-то");
 }
 
+/* The live rules are kept in memory between edits: an edit made here or
+ * through another connection to the same file is seen at the next
+ * calculation, and so is a usage limit reached by sales. */
+static void
+test_rules_cache (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = make_store (f->db, "CACHE");
+  g_autoptr(SkDiscountRule) rule = new_rule ("Ten", SK_RULE_PERCENTAGE, 1000);
+  g_autoptr(SkDiscountRule) other_view = NULL;
+  g_autoptr(SkDatabase) other = NULL;
+  g_autoptr(SkCart) cart = sk_cart_new (store->id);
+  SkEngineResult *result;
+
+  sk_cart_add_line (cart, "A", "A", "toys", 10000, 1);
+  g_assert_true (sk_database_save_rule (f->db, rule, &error));
+  g_assert_no_error (error);
+
+  result = sk_database_calculate (f->db, cart, NULL, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (result->discount_total, ==, 1000);
+  sk_engine_result_free (result);
+
+  /* Edited here. */
+  rule->value = 2000;
+  g_assert_true (sk_database_save_rule (f->db, rule, &error));
+  result = sk_database_calculate (f->db, cart, NULL, 0, &error);
+  g_assert_cmpint (result->discount_total, ==, 2000);
+  sk_engine_result_free (result);
+
+  /* Edited through another connection. */
+  other = sk_database_open (f->path, &error);
+  g_assert_no_error (error);
+  other_view = sk_database_get_rule (other, rule->id, &error);
+  other_view->value = 500;
+  g_assert_true (sk_database_save_rule (other, other_view, &error));
+  g_assert_no_error (error);
+  result = sk_database_calculate (f->db, cart, NULL, 0, &error);
+  g_assert_cmpint (result->discount_total, ==, 500);
+  sk_engine_result_free (result);
+
+  /* Switched off. */
+  other_view->is_active = FALSE;
+  g_assert_true (sk_database_save_rule (other, other_view, &error));
+  result = sk_database_calculate (f->db, cart, NULL, 0, &error);
+  g_assert_cmpint (result->discount_total, ==, 0);
+  sk_engine_result_free (result);
+
+  /* A usage limit reached by sales on the other connection. */
+  other_view->is_active = TRUE;
+  other_view->usage_limit_total = 1;
+  g_assert_true (sk_database_save_rule (other, other_view, &error));
+  result = sk_database_calculate (f->db, cart, NULL, 0, &error);
+  g_assert_cmpint (result->discount_total, ==, 500);
+  sk_engine_result_free (result);
+  {
+    g_autoptr(SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+    g_autoptr(SkPurchaseResult) sale = NULL;
+
+    request->id = g_uuid_string_random ();
+    request->cart = sk_cart_new (store->id);
+    sk_cart_add_line (request->cart, "A", "A", "toys", 10000, 1);
+    sale = sk_database_process_purchase (other, request, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (sale->purchase->discount_total, ==, 500);
+  }
+  result = sk_database_calculate (f->db, cart, NULL, 0, &error);
+  g_assert_cmpint (result->discount_total, ==, 0);
+  g_assert_cmpint (result->rejected->len, ==, 1);
+  g_assert_cmpint (g_array_index (result->rejected, SkEngineRejected, 0).code, ==, SK_REJECT_USAGE_LIMIT_TOTAL);
+  sk_engine_result_free (result);
+}
+
 static void
 add (const char *path,
      void (*func) (Fixture *, gconstpointer))
@@ -1675,6 +1749,7 @@ main (int   argc,
   add ("/database/campaigns", test_campaigns);
   add ("/database/outbox", test_outbox);
   add ("/database/commit-failure", test_commit_failure);
+  add ("/database/rules-cache", test_rules_cache);
 
   return g_test_run ();
 }

@@ -93,6 +93,14 @@ gboolean      sk_db_update_customer_segment (SkDatabase *self,
 char         *sk_name_key              (const char  *full_name);
 gboolean      sk_str_is_blank          (const char  *text);
 
+/* The active rules and the live-able campaigns, kept in memory between
+ * edits; `uses` and `spent` are read fresh for the rules and campaigns that
+ * have a limit or a budget. Returns new references to the shared arrays. */
+gboolean      sk_db_live_rules         (SkDatabase  *self,
+                                        GPtrArray  **rules,
+                                        GPtrArray  **campaigns,
+                                        GError     **error);
+
 /* Tests only: make the pipeline fail at a named step ("lines",
  * "applications", "bonus", "notification", "segment", "outbox"). */
 void          sk_database_set_fail_point (SkDatabase *self,

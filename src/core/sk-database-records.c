@@ -1229,18 +1229,7 @@ sk_database_calculate (SkDatabase   *self,
       sqlite3_reset (stmt);
     }
 
-  rules = sk_db_query_records (self,
-                               sk_db_query (self, error,
-                                            "SELECT * FROM discount_rules WHERE is_active = 1", NULL),
-                               SK_TYPE_DISCOUNT_RULE, error);
-  if (rules == NULL)
-    return NULL;
-  campaigns = sk_db_query_records (self,
-                                   sk_db_query (self, error,
-                                                "SELECT * FROM campaigns WHERE status IN ('scheduled', 'active')",
-                                                NULL),
-                                   SK_TYPE_CAMPAIGN, error);
-  if (campaigns == NULL)
+  if (!sk_db_live_rules (self, &rules, &campaigns, error))
     return NULL;
   return sk_discount_engine_calculate (cart, engine_customer, rules, campaigns,
                                        now != 0 ? now : sk_time_now ());

@@ -20,6 +20,10 @@ struct _SkDatabase
   int         schema_version;
   char       *device_id;
   char       *fail_point;
+  GPtrArray  *rules;        /* live rules cache, see sk_db_live_rules () */
+  GPtrArray  *campaigns;
+  GHashTable *cached_by_id; /* id -> record of either array */
+  gint64      rules_counter;
 };
 
 G_DEFINE_FINAL_TYPE (SkDatabase, sk_database, G_TYPE_OBJECT)
@@ -36,6 +40,9 @@ sk_database_finalize (GObject *object)
   g_free (self->path);
   g_free (self->device_id);
   g_free (self->fail_point);
+  g_clear_pointer (&self->rules, g_ptr_array_unref);
+  g_clear_pointer (&self->campaigns, g_ptr_array_unref);
+  g_clear_pointer (&self->cached_by_id, g_hash_table_unref);
 
   G_OBJECT_CLASS (sk_database_parent_class)->finalize (object);
 }
@@ -357,6 +364,11 @@ void
 sk_db_rollback (SkDatabase *self)
 {
   g_return_if_fail (self->depth > 0);
+
+  /* What was read inside the transaction may never have been committed. */
+  g_clear_pointer (&self->rules, g_ptr_array_unref);
+  g_clear_pointer (&self->campaigns, g_ptr_array_unref);
+  g_clear_pointer (&self->cached_by_id, g_hash_table_unref);
 
   if (self->depth == 1)
     sk_db_exec (self, NULL, "ROLLBACK", NULL);
@@ -757,6 +769,100 @@ sk_database_count_outbox (SkDatabase *self,
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), -1);
   return sk_db_query_int (self, error, 0, "SELECT count(*) FROM sync_outbox", NULL);
+}
+
+/* Live rules */
+
+static gboolean
+refresh_counts (SkDatabase *self,
+                const char *sql,
+                gsize       offset,
+                GError    **error)
+{
+  sqlite3_stmt *stmt = sk_db_query (self, error, sql, NULL);
+  gboolean has_row;
+
+  if (stmt == NULL)
+    return FALSE;
+  while (sk_db_step (self, stmt, &has_row, error))
+    {
+      const char *id;
+      gpointer record;
+
+      if (!has_row)
+        {
+          sqlite3_reset (stmt);
+          return TRUE;
+        }
+      id = (const char *) sqlite3_column_text (stmt, 0);
+      record = g_hash_table_lookup (self->cached_by_id, id);
+      if (record != NULL)
+        *(gint64 *) ((guint8 *) record + offset) = sqlite3_column_int64 (stmt, 1);
+    }
+  return FALSE;
+}
+
+gboolean
+sk_db_live_rules (SkDatabase *self,
+                  GPtrArray **rules,
+                  GPtrArray **campaigns,
+                  GError    **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gint64 counter;
+
+  counter = sk_db_query_int (self, &local_error, -1,
+                             "SELECT value FROM change_counters WHERE name = 'rules'", NULL);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  if (self->rules == NULL || self->campaigns == NULL || counter != self->rules_counter)
+    {
+      g_autoptr(GPtrArray) fresh_rules = NULL;
+      g_autoptr(GPtrArray) fresh_campaigns = NULL;
+
+      fresh_rules = sk_db_query_records (self,
+                                         sk_db_query (self, error,
+                                                      "SELECT * FROM discount_rules WHERE is_active = 1", NULL),
+                                         SK_TYPE_DISCOUNT_RULE, error);
+      if (fresh_rules == NULL)
+        return FALSE;
+      fresh_campaigns = sk_db_query_records (self,
+                                             sk_db_query (self, error,
+                                                          "SELECT * FROM campaigns"
+                                                          " WHERE status IN ('scheduled', 'active')", NULL),
+                                             SK_TYPE_CAMPAIGN, error);
+      if (fresh_campaigns == NULL)
+        return FALSE;
+      g_clear_pointer (&self->rules, g_ptr_array_unref);
+      g_clear_pointer (&self->campaigns, g_ptr_array_unref);
+  g_clear_pointer (&self->cached_by_id, g_hash_table_unref);
+      self->rules = g_steal_pointer (&fresh_rules);
+      self->campaigns = g_steal_pointer (&fresh_campaigns);
+      self->rules_counter = counter;
+      self->cached_by_id = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < self->rules->len; i++)
+        g_hash_table_insert (self->cached_by_id, ((SkDiscountRule *) self->rules->pdata[i])->id,
+                             self->rules->pdata[i]);
+      for (guint i = 0; i < self->campaigns->len; i++)
+        g_hash_table_insert (self->cached_by_id, ((SkCampaign *) self->campaigns->pdata[i])->id,
+                             self->campaigns->pdata[i]);
+    }
+  else if (!refresh_counts (self,
+                            "SELECT id, uses FROM discount_rules WHERE is_active = 1 AND usage_limit_total > 0",
+                            G_STRUCT_OFFSET (SkDiscountRule, uses), error) ||
+           !refresh_counts (self,
+                            "SELECT id, spent FROM campaigns"
+                            " WHERE budget > 0 AND status IN ('scheduled', 'active')",
+                            G_STRUCT_OFFSET (SkCampaign, spent), error))
+    return FALSE;
+
+  *rules = g_ptr_array_ref (self->rules);
+  *campaigns = g_ptr_array_ref (self->campaigns);
+  return TRUE;
 }
 
 /* Test hooks */

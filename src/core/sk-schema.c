@@ -209,9 +209,37 @@ static const char migration_2[] =
   "CREATE TRIGGER bonus_transactions_no_delete BEFORE DELETE ON bonus_transactions"
   "  BEGIN SELECT RAISE (ABORT, 'the bonus ledger is append-only'); END;";
 
+/* A counter that moves whenever a rule or campaign is edited (not when a
+ * sale bumps `uses` or `spent`), so a connection can keep the live rules in
+ * memory and know when to read them again. */
+static const char migration_3[] =
+  "CREATE TABLE change_counters ("
+  "  name TEXT PRIMARY KEY,"
+  "  value INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "INSERT INTO change_counters (name, value) VALUES ('rules', 0);"
+  "CREATE TRIGGER discount_rules_edited_insert AFTER INSERT ON discount_rules"
+  "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'rules'; END;"
+  "CREATE TRIGGER discount_rules_edited_delete AFTER DELETE ON discount_rules"
+  "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'rules'; END;"
+  "CREATE TRIGGER discount_rules_edited_update AFTER UPDATE OF"
+  "  id, name, description, type, value, min_purchase, max_discount, store_ids, categories,"
+  "  segments, usage_limit_total, usage_limit_per_customer, valid_from, valid_until, is_active,"
+  "  priority, stackable, campaign_id, version ON discount_rules"
+  "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'rules'; END;"
+  "CREATE TRIGGER campaigns_edited_insert AFTER INSERT ON campaigns"
+  "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'rules'; END;"
+  "CREATE TRIGGER campaigns_edited_delete AFTER DELETE ON campaigns"
+  "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'rules'; END;"
+  "CREATE TRIGGER campaigns_edited_update AFTER UPDATE OF"
+  "  id, name, description, starts_at, ends_at, status, segments, store_ids, channels, budget,"
+  "  version ON campaigns"
+  "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'rules'; END;";
+
 static const char * const migrations[] = {
   migration_1,
   migration_2,
+  migration_3,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);
