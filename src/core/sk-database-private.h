@@ -91,6 +91,14 @@ gboolean      sk_db_update_customer_segment (SkDatabase *self,
                                              gint64      now,
                                              GError    **error);
 char         *sk_name_key              (const char  *full_name);
+/* The search key and children of a customer row just written. */
+gboolean      sk_db_save_customer_extras (SkDatabase *self,
+                                          SkCustomer *customer,
+                                          GError    **error);
+void          sk_db_bind_field         (sqlite3_stmt  *stmt,
+                                        int            index,
+                                        SkRecord      *record,
+                                        const SkField *field);
 gboolean      sk_str_is_blank          (const char  *text);
 
 /* The active rules and the live-able campaigns, kept in memory between

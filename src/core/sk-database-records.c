@@ -335,34 +335,10 @@ update_record (SkDatabase *self,
   for (guint i = 0; i < klass->n_fields; i++)
     {
       const SkField *f = &klass->fields[i];
-      gpointer ptr = ((guint8 *) record) + f->offset;
 
       if ((f->flags & (SK_FIELD_READONLY | SK_FIELD_COMPUTED)) || g_str_equal (f->name, "id"))
         continue;
-      switch (f->type)
-        {
-        case SK_FIELD_STRING:
-          sqlite3_bind_text (stmt, index, *(char **) ptr, -1, SQLITE_TRANSIENT);
-          break;
-        case SK_FIELD_INT64:
-          sqlite3_bind_int64 (stmt, index, *(gint64 *) ptr);
-          break;
-        case SK_FIELD_TIME:
-          if (*(gint64 *) ptr == SK_TIME_NONE)
-            sqlite3_bind_null (stmt, index);
-          else
-            sqlite3_bind_int64 (stmt, index, *(gint64 *) ptr);
-          break;
-        case SK_FIELD_BOOL:
-          sqlite3_bind_int (stmt, index, *(gboolean *) ptr);
-          break;
-        case SK_FIELD_STRV:
-          sqlite3_bind_text (stmt, index, sk_strv_to_json (*(char ***) ptr), -1, g_free);
-          break;
-        default:
-          g_assert_not_reached ();
-        }
-      index++;
+      sk_db_bind_field (stmt, index++, record, f);
     }
   sqlite3_bind_text (stmt, index++, id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, index, version);
@@ -602,14 +578,17 @@ load_children (SkDatabase *self,
   return FALSE;
 }
 
-static gboolean
-save_children (SkDatabase *self,
-               SkCustomer *customer,
-               GError    **error)
+gboolean
+sk_db_save_customer_extras (SkDatabase *self,
+                            SkCustomer *customer,
+                            GError    **error)
 {
   GListModel *children = G_LIST_MODEL (customer->children);
+  g_autofree char *name_key = sk_name_key (customer->full_name);
 
-  if (!sk_db_exec (self, error, "DELETE FROM customer_children WHERE customer_id = ?", "s", customer->id))
+  if (!sk_db_exec (self, error, "UPDATE customers SET name_key = ? WHERE id = ?", "ss",
+                   name_key, customer->id) ||
+      !sk_db_exec (self, error, "DELETE FROM customer_children WHERE customer_id = ?", "s", customer->id))
     return FALSE;
   for (guint i = 0; i < g_list_model_get_n_items (children); i++)
     {
@@ -630,7 +609,6 @@ sk_database_create_customer (SkDatabase *self,
                              GError    **error)
 {
   g_autoptr(JsonNode) payload = NULL;
-  g_autofree char *name_key = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (SK_IS_CUSTOMER (customer), FALSE);
@@ -649,14 +627,11 @@ sk_database_create_customer (SkDatabase *self,
   customer->flagged = FALSE;
   customer->version = 1;
   sk_set_str (&customer->segment, SK_SEGMENT_NEW);
-  name_key = sk_name_key (customer->full_name);
 
   if (!sk_db_begin (self, error))
     return FALSE;
   if (!sk_db_insert_record (self, "customers", SK_RECORD (customer), error) ||
-      !sk_db_exec (self, error, "UPDATE customers SET name_key = ? WHERE id = ?", "ss",
-                   name_key, customer->id) ||
-      !save_children (self, customer, error) ||
+      !sk_db_save_customer_extras (self, customer, error) ||
       !sk_db_exec (self, error,
                    "INSERT INTO customer_segments (customer_id, segment, assigned_at) VALUES (?, ?, ?)",
                    "ssi", customer->id, SK_SEGMENT_NEW, customer->created_at))
@@ -683,7 +658,6 @@ sk_database_update_customer (SkDatabase *self,
 {
   g_autoptr(JsonNode) payload = NULL;
   g_autoptr(SkCustomer) stored = NULL;
-  g_autofree char *name_key = NULL;
   gint64 version;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
@@ -691,15 +665,12 @@ sk_database_update_customer (SkDatabase *self,
 
   if (!validate_customer (self, customer, error))
     return FALSE;
-  name_key = sk_name_key (customer->full_name);
 
   version = customer->version;
   if (!sk_db_begin (self, error))
     return FALSE;
   if (!update_record (self, "customers", SK_RECORD (customer), error) ||
-      !sk_db_exec (self, error, "UPDATE customers SET name_key = ? WHERE id = ?", "ss",
-                   name_key, customer->id) ||
-      !save_children (self, customer, error))
+      !sk_db_save_customer_extras (self, customer, error))
     goto fail;
   stored = sk_database_get_customer (self, customer->id, error);
   if (stored == NULL)

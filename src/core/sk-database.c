@@ -492,6 +492,39 @@ sk_db_query_records (SkDatabase   *self,
   return NULL;
 }
 
+void
+sk_db_bind_field (sqlite3_stmt  *stmt,
+                  int            index,
+                  SkRecord      *record,
+                  const SkField *field)
+{
+  gpointer ptr = ((guint8 *) record) + field->offset;
+
+  switch (field->type)
+    {
+    case SK_FIELD_STRING:
+      sqlite3_bind_text (stmt, index, *(char **) ptr, -1, SQLITE_TRANSIENT);
+      break;
+    case SK_FIELD_INT64:
+      sqlite3_bind_int64 (stmt, index, *(gint64 *) ptr);
+      break;
+    case SK_FIELD_TIME:
+      if (*(gint64 *) ptr == SK_TIME_NONE)
+        sqlite3_bind_null (stmt, index);
+      else
+        sqlite3_bind_int64 (stmt, index, *(gint64 *) ptr);
+      break;
+    case SK_FIELD_BOOL:
+      sqlite3_bind_int (stmt, index, *(gboolean *) ptr ? 1 : 0);
+      break;
+    case SK_FIELD_STRV:
+      sqlite3_bind_text (stmt, index, sk_strv_to_json (*(char ***) ptr), -1, g_free);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
 static gboolean
 is_column (const SkField *field)
 {
@@ -534,40 +567,8 @@ sk_db_insert_record (SkDatabase *self,
   if (stmt == NULL)
     return FALSE;
   for (guint i = 0; i < klass->n_fields; i++)
-    {
-      const SkField *field = &klass->fields[i];
-      gpointer ptr = ((guint8 *) record) + field->offset;
-
-      if (!is_column (field))
-        continue;
-      switch (field->type)
-        {
-        case SK_FIELD_STRING:
-          sqlite3_bind_text (stmt, index, *(char **) ptr, -1, SQLITE_TRANSIENT);
-          break;
-        case SK_FIELD_INT64:
-          sqlite3_bind_int64 (stmt, index, *(gint64 *) ptr);
-          break;
-        case SK_FIELD_TIME:
-          if (*(gint64 *) ptr == SK_TIME_NONE)
-            sqlite3_bind_null (stmt, index);
-          else
-            sqlite3_bind_int64 (stmt, index, *(gint64 *) ptr);
-          break;
-        case SK_FIELD_BOOL:
-          sqlite3_bind_int (stmt, index, *(gboolean *) ptr ? 1 : 0);
-          break;
-        case SK_FIELD_STRV:
-          {
-            char *json = sk_strv_to_json (*(char ***) ptr);
-            sqlite3_bind_text (stmt, index, json, -1, g_free);
-          }
-          break;
-        default:
-          g_assert_not_reached ();
-        }
-      index++;
-    }
+    if (is_column (&klass->fields[i]))
+      sk_db_bind_field (stmt, index++, record, &klass->fields[i]);
   ok = sk_db_step (self, stmt, NULL, error);
   sqlite3_reset (stmt);
   return ok;

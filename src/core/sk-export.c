@@ -264,21 +264,8 @@ import_record (SkDatabase *self,
 
   if (SK_IS_CUSTOMER (record))
     {
-      SkCustomer *c = SK_CUSTOMER (record);
-      g_autofree char *key = sk_name_key (c->full_name);
-      GListModel *children = G_LIST_MODEL (c->children);
-
-      if (!sk_db_exec (self, error, "UPDATE customers SET name_key = ? WHERE id = ?", "ss", key, c->id))
+      if (!sk_db_save_customer_extras (self, SK_CUSTOMER (record), error))
         return FALSE;
-      for (guint i = 0; i < g_list_model_get_n_items (children); i++)
-        {
-          g_autoptr(SkChild) child = g_list_model_get_item (children, i);
-          if (!sk_db_exec (self, error,
-                           "INSERT INTO customer_children (customer_id, position, name, birth_date)"
-                           " VALUES (?, ?, ?, ?)",
-                           "siss", c->id, (gint64) i, child->name, child->birth_date))
-            return FALSE;
-        }
     }
   else if (SK_IS_PURCHASE (record))
     {
