@@ -6,6 +6,9 @@ set -eu
 packages="
   gcc meson ninja-build pkg-config gettext
   libglib2.0-dev libjson-glib-dev libsqlite3-dev sqlite3
+  libgtk-4-dev libadwaita-1-dev libsecret-1-dev
+  libsoup-3.0-dev libsodium-dev libpq-dev postgresql
+  xvfb xauth desktop-file-utils appstream
 "
 
 if [ "$(id -u)" -ne 0 ]; then
