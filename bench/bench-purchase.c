@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <locale.h>
 #include <stdlib.h>
 
 #include "sk-database-private.h"
@@ -220,6 +221,7 @@ main (int    argc,
   gint64 synchronous;
   Figures p, b, calc, full;
 
+  setlocale (LC_ALL, "");
   if (argc > 1)
     n = g_ascii_strtoll (argv[1], NULL, 10);
   if (n <= 0)

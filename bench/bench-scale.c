@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <locale.h>
 
 #include "sk-analytics.h"
 #include "sk-database-private.h"
@@ -84,6 +85,7 @@ main (int    argc,
   SkSummary summary;
   sqlite3_stmt *stmt;
 
+  setlocale (LC_ALL, "");
   if (argc < 2)
     {
       g_printerr ("Usage: %s FILE [QUERIES]\n"

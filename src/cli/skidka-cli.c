@@ -781,6 +781,7 @@ run_import (Cli   *cli,
   g_autoptr(SkDatabase) db = NULL;
   g_autoptr(JsonNode) root = NULL;
   JsonObject *object;
+  gboolean existed;
   int status;
 
   if ((status = parse_options (cli, "import", NULL,
@@ -793,11 +794,25 @@ run_import (Cli   *cli,
   root = read_json_input (TRUE, &error);
   if (root == NULL)
     return failure (error);
+  existed = g_file_test (cli->db_path, G_FILE_TEST_EXISTS);
   db = open_database (cli, TRUE, &error);
+  if (db != NULL && !sk_database_import (db, root, &error))
+    g_clear_object (&db);
   if (db == NULL)
-    return failure (error);
-  if (!sk_database_import (db, root, &error))
-    return failure (error);
+    {
+      /* All or nothing: a file made for this import goes with it. */
+      if (!existed)
+        {
+          const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+          for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+            {
+              g_autofree char *file = g_strconcat (cli->db_path, suffixes[i], NULL);
+              g_unlink (file);
+            }
+        }
+      return failure (error);
+    }
   object = json_node_get_object (root);
   g_print ("Imported %" G_GINT64_FORMAT " stores, %" G_GINT64_FORMAT " rules, %" G_GINT64_FORMAT
            " customers, %" G_GINT64_FORMAT " purchases and %" G_GINT64_FORMAT " bonus transactions\n",

@@ -1150,6 +1150,53 @@ sk_database_list_campaigns (SkDatabase *self,
 
 /* The engine against the file */
 
+/* The store must exist; the customer (optional) too. *engine_customer is
+ * left NULL for an anonymous buyer. */
+static gboolean
+load_engine_context (SkDatabase        *self,
+                     const char        *store_id,
+                     const char        *customer_id,
+                     SkEngineCustomer **engine_customer,
+                     GError           **error)
+{
+  g_autoptr(SkEngineCustomer) loaded = NULL;
+  g_autofree char *segment = NULL;
+  sqlite3_stmt *stmt;
+  gboolean has_row = FALSE;
+
+  *engine_customer = NULL;
+  if (sk_db_query_int (self, error, 0, "SELECT count(*) FROM stores WHERE id = ?", "s", store_id) == 0)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("There is no store %s"), store_id);
+      return FALSE;
+    }
+  if (customer_id == NULL)
+    return TRUE;
+
+  stmt = sk_db_query (self, error, "SELECT segment FROM customers WHERE id = ?", "s", customer_id);
+  if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
+    return FALSE;
+  if (has_row)
+    segment = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (!has_row)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "customer_id", _("There is no customer %s"), customer_id);
+      return FALSE;
+    }
+  loaded = sk_engine_customer_new (customer_id, segment);
+  stmt = sk_db_query (self, error, "SELECT rule_id, uses FROM rule_customer_uses WHERE customer_id = ?",
+                      "s", customer_id);
+  if (stmt == NULL)
+    return FALSE;
+  while (sk_db_step (self, stmt, &has_row, error) && has_row)
+    sk_engine_customer_set_uses (loaded, (const char *) sqlite3_column_text (stmt, 0),
+                                 sqlite3_column_int64 (stmt, 1));
+  sqlite3_reset (stmt);
+  *engine_customer = g_steal_pointer (&loaded);
+  return TRUE;
+}
+
 SkEngineResult *
 sk_database_calculate (SkDatabase   *self,
                        const SkCart *cart,
@@ -1164,44 +1211,35 @@ sk_database_calculate (SkDatabase   *self,
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   g_return_val_if_fail (cart != NULL, NULL);
 
-  if (!sk_cart_validate (cart, error))
-    return NULL;
-  if (sk_db_query_int (self, error, 0, "SELECT count(*) FROM stores WHERE id = ?", "s", cart->store_id) == 0)
-    {
-      sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("There is no store %s"), cart->store_id);
-      return NULL;
-    }
-  if (customer_id != NULL)
-    {
-      g_autofree char *segment = NULL;
-      sqlite3_stmt *stmt = sk_db_query (self, error, "SELECT segment FROM customers WHERE id = ?",
-                                        "s", customer_id);
-      gboolean has_row = FALSE;
-
-      if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
-        return NULL;
-      if (has_row)
-        segment = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      sqlite3_reset (stmt);
-      if (!has_row)
-        {
-          sk_set_field_error (error, SK_ERROR_INVALID, "customer_id", _("There is no customer %s"),
-                              customer_id);
-          return NULL;
-        }
-      engine_customer = sk_engine_customer_new (customer_id, segment);
-      stmt = sk_db_query (self, error, "SELECT rule_id, uses FROM rule_customer_uses WHERE customer_id = ?",
-                          "s", customer_id);
-      if (stmt == NULL)
-        return NULL;
-      while (sk_db_step (self, stmt, &has_row, error) && has_row)
-        sk_engine_customer_set_uses (engine_customer, (const char *) sqlite3_column_text (stmt, 0),
-                                     sqlite3_column_int64 (stmt, 1));
-      sqlite3_reset (stmt);
-    }
-
-  if (!sk_db_live_rules (self, &rules, &campaigns, error))
+  if (!sk_cart_validate (cart, error) ||
+      !load_engine_context (self, cart->store_id, customer_id, &engine_customer, error) ||
+      !sk_db_live_rules (self, &rules, &campaigns, error))
     return NULL;
   return sk_discount_engine_calculate (cart, engine_customer, rules, campaigns,
+                                       now != 0 ? now : sk_time_now ());
+}
+
+SkEngineResult *
+sk_database_available_discounts (SkDatabase *self,
+                                 const char *store_id,
+                                 const char *customer_id,
+                                 gint64      now,
+                                 GError    **error)
+{
+  g_autoptr(GPtrArray) rules = NULL;
+  g_autoptr(GPtrArray) campaigns = NULL;
+  g_autoptr(SkEngineCustomer) engine_customer = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+
+  if (store_id == NULL)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("A store is required"));
+      return NULL;
+    }
+  if (!load_engine_context (self, store_id, customer_id, &engine_customer, error) ||
+      !sk_db_live_rules (self, &rules, &campaigns, error))
+    return NULL;
+  return sk_discount_engine_available (store_id, engine_customer, rules, campaigns,
                                        now != 0 ? now : sk_time_now ());
 }

@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-#define SK_SCHEMA_VERSION 3
+#define SK_SCHEMA_VERSION 4
 
 #define SK_TYPE_DATABASE (sk_database_get_type ())
 G_DECLARE_FINAL_TYPE (SkDatabase, sk_database, SK, DATABASE, GObject)
@@ -124,6 +124,14 @@ SkEngineResult *sk_database_calculate          (SkDatabase  *self,
                                                 const char  *customer_id,
                                                 gint64       now,
                                                 GError     **error);
+
+/* The rules open to this customer (NULL: anonymous) in this store now,
+ * before a cart is known (see sk_discount_engine_available). */
+SkEngineResult *sk_database_available_discounts (SkDatabase *self,
+                                                 const char *store_id,
+                                                 const char *customer_id,
+                                                 gint64      now,
+                                                 GError    **error);
 
 /* Bonus ledger */
 SkBonusTransaction *sk_database_bonus_manual   (SkDatabase  *self,

@@ -1521,13 +1521,16 @@ purchases_in_bulk (Demo    *demo,
   BulkStatements s = { NULL };
   gint64 synchronous = sk_db_query_int (demo->db, NULL, 2, "PRAGMA synchronous", NULL);
   gint64 cache_size = sk_db_query_int (demo->db, NULL, -2000, "PRAGMA cache_size", NULL);
+  gint64 temp_store = sk_db_query_int (demo->db, NULL, 0, "PRAGMA temp_store", NULL);
   gint64 in_chunk = 0;
   gboolean ok = FALSE;
 
   /* The file is new and the rows are made consistent here: no need to
-   * check references row by row, nor to wait for the disk per chunk. */
+   * check references row by row, nor to wait for the disk per chunk. The
+   * sorts that rebuild indexes and sum up go to temporary files, so memory
+   * stays flat whatever the size. */
   if (!exec_sql (demo->db, "PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF;"
-                 " PRAGMA cache_size = -262144;", error))
+                 " PRAGMA cache_size = -262144; PRAGMA temp_store = FILE;", error))
     return FALSE;
   saved_indexes = drop_purchase_indexes (demo, error);
   if (saved_indexes == NULL)
@@ -1594,17 +1597,22 @@ purchases_in_bulk (Demo    *demo,
 
 out:
   bulk_statements_clear (&s);
-  /* Whatever happened, the file gets its indexes and true figures back. */
+  /* Whatever happened, the file gets its indexes and true figures back.
+   * SQLite's sorter takes as much memory as the page cache may: a small
+   * cache keeps the big sorts below from growing with the file. */
   if (ok)
     g_debug ("Demo: rebuilding indexes and figures");
+  if (!exec_sql (demo->db, "PRAGMA cache_size = -32768;", ok ? error : NULL))
+    ok = FALSE;
   if (!restore_indexes (demo, saved_indexes, ok ? error : NULL) && ok)
     ok = FALSE;
   if (ok && !bulk_finish_figures (demo, error))
     ok = FALSE;
   {
     g_autofree char *pragmas = g_strdup_printf ("PRAGMA foreign_keys = ON; PRAGMA synchronous = %d;"
-                                                " PRAGMA cache_size = %" G_GINT64_FORMAT ";",
-                                                (int) synchronous, cache_size);
+                                                " PRAGMA cache_size = %" G_GINT64_FORMAT ";"
+                                                " PRAGMA temp_store = %d;",
+                                                (int) synchronous, cache_size, (int) temp_store);
     if (!exec_sql (demo->db, pragmas, ok ? error : NULL))
       ok = FALSE;
   }

@@ -525,6 +525,9 @@ check_eligibility (RuleState              *state,
         }
     }
 
+  /* Without a cart (available discounts), what the cart decides is open. */
+  if (cat_index == NULL)
+    return;
   if (strv_empty (rule->categories))
     state->base = subtotal;
   else
@@ -802,6 +805,57 @@ sk_discount_engine_calculate (const SkCart           *cart,
 
   result->total = result->subtotal - result->discount_total;
   g_free (ctx.line_cat);
+  g_hash_table_unref (ctx.campaign_left);
+  return result;
+}
+
+SkEngineResult *
+sk_discount_engine_available (const char             *store_id,
+                              const SkEngineCustomer *customer,
+                              GPtrArray              *rules,
+                              GPtrArray              *campaigns,
+                              gint64                  now)
+{
+  g_autoptr(SkCart) cart = sk_cart_new (store_id);
+  g_autoptr(GHashTable) campaign_by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) sorted = NULL;
+  SkEngineResult *result;
+  Ctx ctx = { 0 };
+
+  g_return_val_if_fail (store_id != NULL, NULL);
+  g_return_val_if_fail (rules != NULL, NULL);
+
+  result = g_new0 (SkEngineResult, 1);
+  result->applied = g_array_new (FALSE, TRUE, sizeof (SkEngineApplied));
+  result->rejected = g_array_new (FALSE, TRUE, sizeof (SkEngineRejected));
+  result->applied_splits = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  result->line_totals = g_array_new (FALSE, TRUE, sizeof (gint64));
+  result->line_discounts = g_array_new (FALSE, TRUE, sizeof (gint64));
+  result->bonus_multiplier = 100;
+
+  ctx.cart = cart;
+  ctx.campaign_left = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  for (guint i = 0; campaigns != NULL && i < campaigns->len; i++)
+    {
+      SkCampaign *campaign = g_ptr_array_index (campaigns, i);
+      if (campaign->id != NULL)
+        g_hash_table_insert (campaign_by_id, campaign->id, campaign);
+    }
+
+  sorted = g_ptr_array_sized_new (rules->len);
+  g_ptr_array_extend (sorted, rules, NULL, NULL);
+  g_ptr_array_sort (sorted, compare_rules);
+  for (guint r = 0; r < sorted->len; r++)
+    {
+      RuleState state = { .rule = g_ptr_array_index (sorted, r) };
+
+      check_eligibility (&state, &ctx, customer, campaign_by_id, NULL, NULL, 0, now);
+      if (state.code == SK_REJECT_NONE)
+        add_applied (result, state.rule, 0, NULL, 0);
+      else
+        add_rejected (result, state.rule, state.code, state.detail);
+      g_free (state.cats);
+    }
   g_hash_table_unref (ctx.campaign_left);
   return result;
 }

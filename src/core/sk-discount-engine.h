@@ -115,6 +115,14 @@ SkEngineResult   *sk_discount_engine_calculate (const SkCart           *cart,
                                                 GPtrArray              *rules,
                                                 GPtrArray              *campaigns,
                                                 gint64                  now);
+/* The rules this customer may get in this store now, before any cart: the
+ * cart's conditions (categories, min purchase) are left open. Eligible rules
+ * come back in `applied` with amount 0, the others in `rejected`. */
+SkEngineResult   *sk_discount_engine_available (const char             *store_id,
+                                                const SkEngineCustomer *customer,
+                                                GPtrArray              *rules,
+                                                GPtrArray              *campaigns,
+                                                gint64                  now);
 void              sk_engine_result_free       (SkEngineResult *result);
 
 /* A sentence for the till: "min purchase 1 500,00 ₽ not reached". */

@@ -236,10 +236,33 @@ static const char migration_3[] =
   "  version ON campaigns"
   "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'rules'; END;";
 
+/* Accounts of the central server: argon2id password hashes, and bearer
+ * tokens kept only as their SHA-256. */
+static const char migration_4[] =
+  "CREATE TABLE users ("
+  "  id TEXT PRIMARY KEY,"
+  "  username TEXT NOT NULL UNIQUE,"
+  "  password_hash TEXT NOT NULL,"
+  "  role TEXT NOT NULL CHECK (role IN ('admin', 'marketing', 'manager', 'cashier')),"
+  "  store_id TEXT REFERENCES stores (id),"
+  "  created_at INTEGER NOT NULL,"
+  "  disabled INTEGER NOT NULL DEFAULT 0,"
+  "  CHECK (role IN ('admin', 'marketing') OR store_id IS NOT NULL)"
+  ");"
+  "CREATE TABLE tokens ("
+  "  token_hash TEXT PRIMARY KEY,"
+  "  user_id TEXT NOT NULL REFERENCES users (id),"
+  "  created_at INTEGER NOT NULL,"
+  "  expires_at INTEGER NOT NULL,"
+  "  revoked INTEGER NOT NULL DEFAULT 0"
+  ");"
+  "CREATE INDEX tokens_user ON tokens (user_id);";
+
 static const char * const migrations[] = {
   migration_1,
   migration_2,
   migration_3,
+  migration_4,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);
