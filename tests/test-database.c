@@ -1719,6 +1719,26 @@ test_rules_cache (Fixture       *f,
   sk_engine_result_free (result);
 }
 
+/* A record read from JSON without its flags gets what a new one has. */
+static void
+test_record_defaults (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) rule_json = sk_json_parse ("{\"name\": \"A\", \"type\": \"percentage\", \"value\": 500}", -1, NULL);
+  g_autoptr(JsonNode) store_json = sk_json_parse ("{\"code\": \"S\", \"name\": \"S\"}", -1, NULL);
+  g_autoptr(JsonNode) campaign_json = sk_json_parse ("{\"name\": \"C\"}", -1, NULL);
+  g_autoptr(SkDiscountRule) rule = sk_record_from_json (SK_TYPE_DISCOUNT_RULE, rule_json, &error);
+  g_autoptr(SkStore) store = sk_record_from_json (SK_TYPE_STORE, store_json, &error);
+  g_autoptr(SkCampaign) campaign = sk_record_from_json (SK_TYPE_CAMPAIGN, campaign_json, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (rule->is_active);
+  g_assert_true (rule->stackable);
+  g_assert_cmpint (store->bonus_rate, ==, 100);
+  g_assert_cmpint (store->max_bonus_share, ==, 10000);
+  g_assert_cmpstr (campaign->status, ==, "draft");
+}
+
 static void
 add (const char *path,
      void (*func) (Fixture *, gconstpointer))
@@ -1750,6 +1770,7 @@ main (int   argc,
   add ("/database/outbox", test_outbox);
   add ("/database/commit-failure", test_commit_failure);
   add ("/database/rules-cache", test_rules_cache);
+  g_test_add_func ("/database/records/defaults", test_record_defaults);
 
   return g_test_run ();
 }

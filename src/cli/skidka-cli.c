@@ -396,15 +396,6 @@ run_demo (Cli   *cli,
 
 /* engine */
 
-static gboolean
-member_is_missing (JsonObject *object,
-                   const char *member)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  return node == NULL || JSON_NODE_HOLDS_NULL (node);
-}
-
 static GPtrArray *
 read_rules (JsonObject  *input,
             GError     **error)
@@ -431,16 +422,9 @@ read_rules (JsonObject  *input,
       rule = sk_record_from_json (SK_TYPE_DISCOUNT_RULE, element, &local_error);
       if (rule != NULL)
         {
-          JsonObject *object = json_node_get_object (element);
-          gboolean active, stackable;
           gint64 uses;
 
-          /* Omitted flags mean what they mean in a new rule and in the file. */
-          g_object_get (rule, "is-active", &active, "stackable", &stackable, "uses", &uses, NULL);
-          if (member_is_missing (object, "is_active"))
-            g_object_set (rule, "is-active", TRUE, NULL);
-          if (member_is_missing (object, "stackable"))
-            g_object_set (rule, "stackable", TRUE, NULL);
+          g_object_get (rule, "uses", &uses, NULL);
           if (sk_record_get_id (rule) == NULL)
             {
               g_autofree char *id = g_strdup_printf ("00000000-0000-4000-8000-%012u", i + 1);

@@ -14,15 +14,18 @@
 #define REQ SK_FIELD_REQUIRED
 #define NUL SK_FIELD_NULLABLE
 
-/* A record type with only flat fields: finalize is the base class's. */
-#define SK_DEFINE_RECORD(TN, t_n, FIELDS)                                     \
+/* A record type with only flat fields: finalize is the base class's. The
+ * defaults are set in _init, so records read from JSON get them too. */
+#define SK_DEFINE_RECORD_WITH_DEFAULTS(TN, t_n, FIELDS, DEFAULTS)             \
   G_DEFINE_FINAL_TYPE (TN, t_n, SK_TYPE_RECORD)                               \
   static void t_n##_class_init (TN##Class *klass)                             \
   {                                                                           \
     sk_record_class_install_fields (SK_RECORD_CLASS (klass), FIELDS,          \
                                     G_N_ELEMENTS (FIELDS));                   \
   }                                                                           \
-  static void t_n##_init (TN *self) { }
+  static void t_n##_init (TN *self) { DEFAULTS; }
+
+#define SK_DEFINE_RECORD(TN, t_n, FIELDS) SK_DEFINE_RECORD_WITH_DEFAULTS (TN, t_n, FIELDS, (void) self)
 
 static const SkField store_fields[] = {
   F (SkStore, id, STRING, 0),
@@ -182,14 +185,17 @@ static const SkField product_fields[] = {
   F (SkProduct, price, INT64, REQ),
 };
 
-SK_DEFINE_RECORD (SkStore, sk_store, store_fields)
+SK_DEFINE_RECORD_WITH_DEFAULTS (SkStore, sk_store, store_fields,
+                                self->bonus_rate = 100; self->max_bonus_share = 10000)
 SK_DEFINE_RECORD (SkChild, sk_child, child_fields)
 SK_DEFINE_RECORD (SkPurchaseLine, sk_purchase_line, purchase_line_fields)
 SK_DEFINE_RECORD (SkBonusTransaction, sk_bonus_transaction, bonus_transaction_fields)
-SK_DEFINE_RECORD (SkDiscountRule, sk_discount_rule, discount_rule_fields)
+SK_DEFINE_RECORD_WITH_DEFAULTS (SkDiscountRule, sk_discount_rule, discount_rule_fields,
+                                self->is_active = TRUE; self->stackable = TRUE)
 SK_DEFINE_RECORD (SkDiscountApplication, sk_discount_application, discount_application_fields)
 SK_DEFINE_RECORD (SkSegmentAssignment, sk_segment_assignment, segment_assignment_fields)
-SK_DEFINE_RECORD (SkCampaign, sk_campaign, campaign_fields)
+SK_DEFINE_RECORD_WITH_DEFAULTS (SkCampaign, sk_campaign, campaign_fields,
+                                self->status = g_strdup ("draft"))
 SK_DEFINE_RECORD (SkNotification, sk_notification, notification_fields)
 SK_DEFINE_RECORD (SkProduct, sk_product, product_fields)
 
@@ -424,11 +430,7 @@ sk_purchase_init (SkPurchase *self)
 SkStore *
 sk_store_new (void)
 {
-  SkStore *self = g_object_new (SK_TYPE_STORE, NULL);
-
-  self->bonus_rate = 100;
-  self->max_bonus_share = 10000;
-  return self;
+  return g_object_new (SK_TYPE_STORE, NULL);
 }
 
 SkCustomer *
@@ -466,20 +468,13 @@ sk_purchase_new (void)
 SkDiscountRule *
 sk_discount_rule_new (void)
 {
-  SkDiscountRule *self = g_object_new (SK_TYPE_DISCOUNT_RULE, NULL);
-
-  self->is_active = TRUE;
-  self->stackable = TRUE;
-  return self;
+  return g_object_new (SK_TYPE_DISCOUNT_RULE, NULL);
 }
 
 SkCampaign *
 sk_campaign_new (void)
 {
-  SkCampaign *self = g_object_new (SK_TYPE_CAMPAIGN, NULL);
-
-  self->status = g_strdup ("draft");
-  return self;
+  return g_object_new (SK_TYPE_CAMPAIGN, NULL);
 }
 
 GListModel *
