@@ -86,10 +86,13 @@ SkBonusTransaction *sk_db_ledger_append (SkDatabase  *self,
                                          gint64       created_at,
                                          gint64       expires_at,
                                          GError     **error);
-gboolean      sk_db_update_customer_segment (SkDatabase *self,
-                                             const char *customer_id,
-                                             gint64      now,
-                                             GError    **error);
+/* Recomputes one customer's segment, keeping history; *segment_out (may be
+ * NULL) gets the segment now. */
+gboolean      sk_db_update_customer_segment (SkDatabase  *self,
+                                             const char  *customer_id,
+                                             gint64       now,
+                                             const char **segment_out,
+                                             GError     **error);
 char         *sk_name_key              (const char  *full_name);
 /* The search key and children of a customer row just written. */
 gboolean      sk_db_save_customer_extras (SkDatabase *self,

@@ -115,10 +115,11 @@ sk_purchase_result_to_json (SkPurchaseResult *result)
 /* Segments of one customer, after each sale or refund */
 
 gboolean
-sk_db_update_customer_segment (SkDatabase *self,
-                               const char *customer_id,
-                               gint64      now,
-                               GError    **error)
+sk_db_update_customer_segment (SkDatabase  *self,
+                               const char  *customer_id,
+                               gint64       now,
+                               const char **segment_out,
+                               GError     **error)
 {
   SkSegmentThresholds thresholds;
   sqlite3_stmt *stmt;
@@ -143,6 +144,8 @@ sk_db_update_customer_segment (SkDatabase *self,
 
   sk_database_get_segment_thresholds (self, &thresholds);
   segment = sk_segment_for (&thresholds, visits, spent);
+  if (segment_out != NULL)
+    *segment_out = segment;
   if (g_strcmp0 (segment, current) == 0)
     return TRUE;
   return sk_db_exec (self, error, "UPDATE customers SET segment = ? WHERE id = ?", "ss",
@@ -213,6 +216,19 @@ load_result (SkDatabase *self,
   return g_steal_pointer (&result);
 }
 
+/* The order sk_database_get_purchase reads them in. */
+static int
+compare_applications (gconstpointer a,
+                      gconstpointer b,
+                      gpointer      data)
+{
+  const SkDiscountApplication *x = a, *y = b;
+
+  if (x->amount != y->amount)
+    return x->amount > y->amount ? -1 : 1;
+  return g_strcmp0 (x->rule_id, y->rule_id);
+}
+
 static gboolean
 record_applications (SkDatabase     *self,
                      SkPurchase     *purchase,
@@ -232,6 +248,7 @@ record_applications (SkDatabase     *self,
       app->store_id = g_strdup (purchase->store_id);
       app->amount = applied->amount;
       app->created_at = purchase->created_at;
+      g_list_store_insert_sorted (purchase->applications, app, compare_applications, NULL);
       if (!sk_db_insert_record (self, "discount_applications", SK_RECORD (app), error) ||
           !sk_db_exec (self, error, "UPDATE discount_rules SET uses = uses + 1 WHERE id = ?", "s",
                        app->rule_id))
@@ -262,6 +279,7 @@ sk_database_process_purchase (SkDatabase        *self,
   g_autoptr(SkBonusTransaction) earn_tx = NULL;
   g_autoptr(JsonNode) payload = NULL;
   gint64 now, payable, cap, expiry_days;
+  const char *segment = NULL;
   const SkCart *cart;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
@@ -365,12 +383,19 @@ sk_database_process_purchase (SkDatabase        *self,
       gint64 line_total = g_array_index (calc->line_totals, gint64, i);
       gint64 discount = g_array_index (calc->line_discounts, gint64, i);
 
+      g_autoptr(SkPurchaseLine) row = sk_purchase_line_new (line->sku, line->name, line->category,
+                                                            line->unit_price, line->quantity);
+
+      row->line_no = i + 1;
+      row->discount = discount;
+      row->total = line_total - discount;
       if (!sk_db_exec (self, error,
                        "INSERT INTO purchase_lines (purchase_id, line_no, sku, name, category,"
                        " unit_price, quantity, discount, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       "sisssiiii", purchase->id, (gint64) i + 1, line->sku, line->name, line->category,
-                       line->unit_price, line->quantity, discount, line_total - discount))
+                       "sisssiiii", purchase->id, row->line_no, line->sku, line->name, line->category,
+                       line->unit_price, line->quantity, row->discount, row->total))
         goto fail;
+      g_list_store_append (purchase->lines, row);
     }
   if (sk_db_fail_point_hit (self, "lines", error))
     goto fail;
@@ -392,6 +417,7 @@ sk_database_process_purchase (SkDatabase        *self,
                                           SK_TIME_NONE, error);
           if (spend_tx == NULL)
             goto fail;
+          customer->bonus_balance = spend_tx->balance_after;
         }
       if (purchase->bonus_earned > 0)
         {
@@ -402,7 +428,9 @@ sk_database_process_purchase (SkDatabase        *self,
                                          error);
           if (earn_tx == NULL)
             goto fail;
+          customer->bonus_balance = earn_tx->balance_after;
         }
+      customer->flagged |= customer->bonus_balance < 0;
       if (sk_db_fail_point_hit (self, "bonus", error))
         goto fail;
 
@@ -417,19 +445,27 @@ sk_database_process_purchase (SkDatabase        *self,
       if (!sk_db_exec (self, error,
                        "UPDATE customers SET visits = visits + 1, total_spent = total_spent + ?,"
                        " last_purchase_at = max (coalesce (last_purchase_at, 0), ?) WHERE id = ?",
-                       "iis", payable, now, customer->id) ||
-          !sk_db_update_customer_segment (self, customer->id, now, error) ||
+                       "iis", payable, now, customer->id))
+        goto fail;
+      customer->visits++;
+      customer->total_spent += payable;
+      customer->last_purchase_at = MAX (customer->last_purchase_at, now);
+      if (!sk_db_update_customer_segment (self, customer->id, now, &segment, error) ||
           sk_db_fail_point_hit (self, "segment", error))
         goto fail;
+      sk_set_str (&customer->segment, segment);
     }
 
-  /* The sale as a sync event, in the same transaction. */
+  /* The sale as a sync event, in the same transaction. The result is what
+   * was written, as a replay will read it back. */
   {
-    g_autoptr(SkPurchaseResult) result = load_result (self, purchase->id, FALSE, error);
+    g_autoptr(SkPurchaseResult) result = g_new0 (SkPurchaseResult, 1);
 
-    if (result == NULL)
-      goto fail;
-    payload = sk_purchase_result_to_json (result);
+    result->purchase = g_object_ref (purchase);
+    result->customer = customer ? g_object_ref (customer) : NULL;
+    /* The sale is the fact to sync; the server derives the customer's
+     * figures itself. */
+    payload = sk_record_to_json (SK_RECORD (purchase));
     if (!sk_db_outbox_add (self, "purchase", purchase->id, "create", payload, error))
       goto fail;
     /* A failed commit rolls back by itself. */
@@ -645,7 +681,7 @@ sk_database_refund_purchase (SkDatabase *self,
                        "UPDATE customers SET total_spent = total_spent - ?,"
                        " visits = visits - ? WHERE id = ?",
                        "iis", amount, (gint64) (complete ? 1 : 0), purchase->customer_id) ||
-          !sk_db_update_customer_segment (self, purchase->customer_id, now, error))
+          !sk_db_update_customer_segment (self, purchase->customer_id, now, NULL, error))
         goto fail;
     }
 

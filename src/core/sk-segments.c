@@ -16,12 +16,37 @@ void
 sk_database_get_segment_thresholds (SkDatabase          *self,
                                     SkSegmentThresholds *out)
 {
+  sqlite3_stmt *stmt;
+  gboolean has_row = FALSE;
+
   g_return_if_fail (SK_IS_DATABASE (self));
   g_return_if_fail (out != NULL);
 
-  out->vip_visits = sk_database_get_setting_int (self, "segment_vip_visits", DEFAULT_VIP_VISITS);
-  out->vip_spent = sk_database_get_setting_int (self, "segment_vip_spent", DEFAULT_VIP_SPENT);
-  out->regular_visits = sk_database_get_setting_int (self, "segment_regular_visits", DEFAULT_REGULAR_VISITS);
+  /* One query: this runs in every sale. */
+  out->vip_visits = DEFAULT_VIP_VISITS;
+  out->vip_spent = DEFAULT_VIP_SPENT;
+  out->regular_visits = DEFAULT_REGULAR_VISITS;
+  stmt = sk_db_query (self, NULL,
+                      "SELECT key, value FROM settings WHERE key IN"
+                      " ('segment_vip_visits', 'segment_vip_spent', 'segment_regular_visits')",
+                      NULL);
+  while (stmt != NULL && sk_db_step (self, stmt, &has_row, NULL) && has_row)
+    {
+      const char *key = (const char *) sqlite3_column_text (stmt, 0);
+      gint64 value;
+
+      if (!g_ascii_string_to_signed ((const char *) sqlite3_column_text (stmt, 1), 10, 0, G_MAXINT64,
+                                     &value, NULL))
+        continue;
+      if (g_str_equal (key, "segment_vip_visits"))
+        out->vip_visits = value;
+      else if (g_str_equal (key, "segment_vip_spent"))
+        out->vip_spent = value;
+      else
+        out->regular_visits = value;
+    }
+  if (stmt != NULL)
+    sqlite3_reset (stmt);
 }
 
 gboolean
