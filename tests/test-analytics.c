@@ -284,6 +284,107 @@ test_refund_lowers_revenue (Fixture       *f,
   g_assert_cmpint (s.revenue, ==, 8500 + 4500);
 }
 
+/* A busy period: figures come from the per-day cache, the customers from
+ * sketches; they must agree with the purchases, and follow changes. */
+static void
+test_busy_period (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("skidka-analytics-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "busy.db", NULL);
+  g_autoptr(SkDatabase) db = sk_database_open (path, &error);
+  g_autoptr(SkStore) store = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  const gint64 day = G_TIME_SPAN_DAY, day0 = (gint64) 1793491200 * G_USEC_PER_SEC;
+  const gint64 from = day0 + 5 * day + 6 * G_TIME_SPAN_HOUR, to = day0 + 35 * day + 3 * G_TIME_SPAN_HOUR;
+  sqlite3 *handle;
+  SkSummary s, again;
+  gint64 exact_customers, exact_purchases, exact_revenue;
+  g_autoptr(GArray) days = NULL;
+  gint64 daily_revenue = 0, daily_purchases = 0;
+
+  g_assert_no_error (error);
+  store = make_store (db, "BUSY");
+  handle = sk_database_get_handle (db);
+  g_assert_cmpint (sqlite3_exec (handle, "BEGIN", NULL, NULL, NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < 20000; i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("INSERT INTO customers (id, phone, created_at)"
+                                              " VALUES ('c%05u', '+7900%07u', 0)", i, i);
+      g_assert_cmpint (sqlite3_exec (handle, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+    }
+  for (guint i = 0; i < 90000; i++)
+    {
+      gint64 at = day0 + g_rand_int_range (rand, 0, 40 * 24 * 60) * G_TIME_SPAN_MINUTE;
+      gint64 subtotal = g_rand_int_range (rand, 1000, 100000);
+      g_autofree char *customer = g_strdup_printf ("'c%05d'", g_rand_int_range (rand, 0, 20000));
+      g_autofree char *sql = g_strdup_printf ("INSERT INTO purchases (id, customer_id, store_id, created_at,"
+                                              " subtotal, discount_total, bonus_spent, bonus_earned, total_paid)"
+                                              " VALUES ('p%06u', %s, '%s', %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+                                              ", %" G_GINT64_FORMAT ", 0, 10, 0)",
+                                              i, i % 10 == 0 ? "NULL" : customer, store->id, at, subtotal,
+                                              subtotal / 10);
+      g_assert_cmpint (sqlite3_exec (handle, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+    }
+  g_assert_cmpint (sqlite3_exec (handle, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+
+#define EXACT(what) \
+  sk_db_query_int (db, NULL, -1, "SELECT " what " FROM purchases WHERE created_at >= ? AND created_at < ?", \
+                   "ii", from, to)
+  exact_customers = EXACT ("count (DISTINCT customer_id)");
+  exact_purchases = EXACT ("count (*)");
+  exact_revenue = EXACT ("sum (subtotal - discount_total - refunded_total)");
+
+  g_assert_true (sk_analytics_summary (db, from, to, NULL, &s, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (s.purchases, ==, exact_purchases);
+  g_assert_cmpint (s.revenue, ==, exact_revenue);
+  g_assert_cmpint (s.bonus_earned, ==, 10 * exact_purchases);
+  g_assert_false (s.customers_exact);
+  g_assert_cmpint (ABS (s.customers - exact_customers) * 100, <=, 3 * exact_customers);
+
+  /* The second time from the cache: the same figures. */
+  g_assert_true (sk_analytics_summary (db, from, to, NULL, &again, &error));
+  g_assert_cmpint (memcmp (&s, &again, sizeof s), ==, 0);
+
+  /* A late sale on a cached day and a refund are seen at once. */
+  g_assert_cmpint (sqlite3_exec (handle,
+                                 "INSERT INTO purchases (id, store_id, created_at, subtotal, discount_total,"
+                                 " bonus_spent, bonus_earned, total_paid) SELECT 'late', id, "
+                                 G_STRINGIFY (1794355200000000) ", 777, 0, 0, 0, 777 FROM stores",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (handle, "UPDATE purchases SET refunded_total = 100 WHERE id = 'p000003'",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_true (sk_analytics_summary (db, from, to, NULL, &again, &error));
+  g_assert_cmpint (again.purchases, ==, exact_purchases + 1);
+  g_assert_cmpint (again.revenue, ==, EXACT ("sum (subtotal - discount_total - refunded_total)"));
+
+  /* The daily series adds up to the same. */
+  days = sk_analytics_daily (db, from, to, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (days->len, ==, 31);
+  for (guint i = 0; i < days->len; i++)
+    {
+      daily_revenue += g_array_index (days, SkDailyPoint, i).revenue;
+      daily_purchases += g_array_index (days, SkDailyPoint, i).purchases;
+      if (i > 0)
+        g_assert_cmpstr (g_array_index (days, SkDailyPoint, i - 1).day, <, g_array_index (days, SkDailyPoint, i).day);
+    }
+  g_assert_cmpint (daily_revenue, ==, again.revenue);
+  g_assert_cmpint (daily_purchases, ==, again.purchases);
+#undef EXACT
+
+  g_clear_object (&db);
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+    g_unlink (path);
+    g_unlink (wal);
+    g_unlink (shm);
+    g_rmdir (dir);
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -298,6 +399,7 @@ main (int   argc,
   ADD ("/analytics/campaign", test_campaign_figures);
   ADD ("/analytics/refund", test_refund_lowers_revenue);
 #undef ADD
+  g_test_add_func ("/analytics/busy-period", test_busy_period);
 
   return g_test_run ();
 }

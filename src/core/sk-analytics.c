@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <math.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "sk-analytics.h"
@@ -30,6 +32,293 @@ check_period (gint64   from,
   return TRUE;
 }
 
+/* Days are UTC days, numbered from the epoch. */
+#define DAY_USEC ((gint64) 86400000000)
+
+/* Distinct customers over a long busy period are estimated from per-day
+ * HyperLogLog sketches (2^14 registers: about 0.8 % standard error); up to
+ * this many purchases they are counted exactly. */
+#define SKETCH_BITS   14
+#define SKETCH_SIZE   (1 << SKETCH_BITS)
+#define EXACT_LIMIT   50000
+
+static gint64
+floor_day (gint64 usec)
+{
+  return usec >= 0 ? usec / DAY_USEC : -((-usec + DAY_USEC - 1) / DAY_USEC);
+}
+
+/* FNV-1a over the id, then MurmurHash3's finaliser to spread the bits. */
+static guint64
+hash_id (const char *id)
+{
+  guint64 h = G_GUINT64_CONSTANT (0xcbf29ce484222325);
+
+  for (const guchar *p = (const guchar *) id; *p != '\0'; p++)
+    h = (h ^ *p) * G_GUINT64_CONSTANT (0x100000001b3);
+  h ^= h >> 33;
+  h *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
+  h ^= h >> 33;
+  h *= G_GUINT64_CONSTANT (0xc4ceb9fe1a85ec53);
+  h ^= h >> 33;
+  return h;
+}
+
+static void
+sketch_add (guint8     *registers,
+            const char *id)
+{
+  guint64 h = hash_id (id);
+  guint index = h >> (64 - SKETCH_BITS);
+  guint64 rest = (h << SKETCH_BITS) | (G_GUINT64_CONSTANT (1) << (SKETCH_BITS - 1));
+  guint8 rank = __builtin_clzll (rest) + 1;
+
+  if (rank > registers[index])
+    registers[index] = rank;
+}
+
+static void
+sketch_merge (guint8       *into,
+              const guint8 *other)
+{
+  for (guint i = 0; i < SKETCH_SIZE; i++)
+    into[i] = MAX (into[i], other[i]);
+}
+
+static gint64
+sketch_estimate (const guint8 *registers)
+{
+  double m = SKETCH_SIZE;
+  double sum = 0;
+  guint zeros = 0;
+  double estimate;
+
+  for (guint i = 0; i < SKETCH_SIZE; i++)
+    {
+      sum += ldexp (1.0, -registers[i]);
+      zeros += registers[i] == 0;
+    }
+  estimate = (0.7213 / (1 + 1.079 / m)) * m * m / sum;
+  /* Few customers: linear counting is the better estimate. */
+  if (estimate <= 2.5 * m && zeros > 0)
+    estimate = m * log (m / zeros);
+  return (gint64) (estimate + 0.5);
+}
+
+typedef struct
+{
+  gint64      purchases;
+  gint64      revenue;
+  gint64      discounts;
+  gint64      bonus_earned;
+  gint64      bonus_spent;
+  GHashTable *customers;   /* set of ids */
+  guint8     *sketch;
+} DayStore;
+
+static void
+day_store_free (gpointer data)
+{
+  DayStore *ds = data;
+
+  g_hash_table_unref (ds->customers);
+  g_free (ds->sketch);
+  g_free (ds);
+}
+
+/* Builds day @day's rows from its purchases (once; triggers drop them when
+ * a purchase of the day changes). */
+static gboolean
+build_day (SkDatabase *db,
+           gint64      day,
+           GError    **error)
+{
+  g_autoptr(GHashTable) stores = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, day_store_free);
+  sqlite3_stmt *stmt;
+  gboolean has_row;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  stmt = sk_db_query (db, error,
+                      "SELECT store_id, customer_id, subtotal - discount_total - refunded_total,"
+                      " discount_total, bonus_earned, bonus_spent"
+                      " FROM purchases INDEXED BY purchases_time WHERE created_at >= ? AND created_at < ?",
+                      "ii", day * DAY_USEC, (day + 1) * DAY_USEC);
+  if (stmt == NULL)
+    return FALSE;
+  while (sk_db_step (db, stmt, &has_row, error) && has_row)
+    {
+      const char *store_id = (const char *) sqlite3_column_text (stmt, 0);
+      const char *customer_id = (const char *) sqlite3_column_text (stmt, 1);
+      DayStore *ds = g_hash_table_lookup (stores, store_id);
+
+      if (ds == NULL)
+        {
+          ds = g_new0 (DayStore, 1);
+          ds->customers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+          ds->sketch = g_malloc0 (SKETCH_SIZE);
+          g_hash_table_insert (stores, g_strdup (store_id), ds);
+        }
+      ds->purchases++;
+      ds->revenue += sqlite3_column_int64 (stmt, 2);
+      ds->discounts += sqlite3_column_int64 (stmt, 3);
+      ds->bonus_earned += sqlite3_column_int64 (stmt, 4);
+      ds->bonus_spent += sqlite3_column_int64 (stmt, 5);
+      if (customer_id != NULL && !g_hash_table_contains (ds->customers, customer_id))
+        {
+          g_hash_table_add (ds->customers, g_strdup (customer_id));
+          sketch_add (ds->sketch, customer_id);
+        }
+    }
+  sqlite3_reset (stmt);
+  if (error != NULL && *error != NULL)
+    return FALSE;
+
+  if (!sk_db_exec (db, error, "INSERT INTO daily_stats_days (day) VALUES (?)", "i", day))
+    return FALSE;
+  g_hash_table_iter_init (&iter, stores);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      DayStore *ds = value;
+
+      stmt = sk_db_query (db, error,
+                          "INSERT INTO daily_stats (day, store_id, purchases, revenue, discounts,"
+                          " bonus_earned, bonus_spent, customers, customers_sketch)"
+                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          "isiiiiii", day, (const char *) key, ds->purchases, ds->revenue, ds->discounts,
+                          ds->bonus_earned, ds->bonus_spent, (gint64) g_hash_table_size (ds->customers));
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_blob (stmt, 9, ds->sketch, SKETCH_SIZE, SQLITE_TRANSIENT);
+      if (!sk_db_step (db, stmt, NULL, error))
+        return FALSE;
+      sqlite3_reset (stmt);
+    }
+  return TRUE;
+}
+
+/* Makes sure every day in [first, last) has its rows. */
+static gboolean
+prepare_days (SkDatabase *db,
+              gint64      first,
+              gint64      last,
+              GError    **error)
+{
+  g_autoptr(GHashTable) ready = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  sqlite3_stmt *stmt;
+  gboolean has_row;
+
+  if (first >= last)
+    return TRUE;
+  stmt = sk_db_query (db, error, "SELECT day FROM daily_stats_days WHERE day >= ? AND day < ?",
+                      "ii", first, last);
+  if (stmt == NULL)
+    return FALSE;
+  while (sk_db_step (db, stmt, &has_row, error) && has_row)
+    {
+      gint64 day = sqlite3_column_int64 (stmt, 0);
+      g_hash_table_add (ready, g_memdup2 (&day, sizeof day));
+    }
+  sqlite3_reset (stmt);
+  if (g_hash_table_size (ready) == (guint) (last - first))
+    return TRUE;
+
+  if (!sk_db_begin (db, error))
+    return FALSE;
+  for (gint64 day = first; day < last; day++)
+    if (!g_hash_table_contains (ready, &day) && !build_day (db, day, error))
+      {
+        sk_db_rollback (db);
+        return FALSE;
+      }
+  return sk_db_commit (db, error);
+}
+
+/* Narrows [from, to) to the time that has purchases at all, so an open
+ * period ("since ever") costs no more than the data. FALSE: none there. */
+static gboolean
+clamp_to_data (SkDatabase *db,
+               gint64     *from,
+               gint64     *to,
+               GError    **error)
+{
+  gint64 first = sk_db_query_int (db, error, G_MAXINT64, "SELECT min (created_at) FROM purchases", NULL);
+  gint64 last = sk_db_query_int (db, error, G_MININT64, "SELECT max (created_at) FROM purchases", NULL);
+
+  if (first > last)
+    return FALSE;
+  *from = MAX (*from, first);
+  *to = MIN (*to, last + 1);
+  return *from < *to;
+}
+
+gboolean
+sk_analytics_prepare (SkDatabase *db,
+                      gint64      from,
+                      gint64      to,
+                      GError    **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
+
+  if (!check_period (from, to, error))
+    return FALSE;
+  if (!clamp_to_data (db, &from, &to, error))
+    return error == NULL || *error == NULL;
+  return prepare_days (db, floor_day (from), floor_day (to - 1) + 1, error);
+}
+
+/* The full days inside [from, to), and the partial days at its ends. */
+static void
+split_period (gint64  from,
+              gint64  to,
+              gint64 *first_day,
+              gint64 *last_day)
+{
+  *first_day = floor_day (from + DAY_USEC - 1);
+  *last_day = floor_day (to);
+  if (*last_day < *first_day)
+    *last_day = *first_day;
+}
+
+/* Adds the purchases of [from, to) to @out and to @sketch. */
+static gboolean
+add_purchases (SkDatabase *db,
+               gint64      from,
+               gint64      to,
+               const char *stores,
+               SkSummary  *out,
+               guint8     *sketch,
+               GError    **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean has_row;
+
+  if (from >= to)
+    return TRUE;
+  stmt = sk_db_query (db, error,
+                      "SELECT customer_id, subtotal - discount_total - refunded_total, discount_total,"
+                      " bonus_earned, bonus_spent FROM purchases INDEXED BY purchases_time"
+                      " WHERE created_at >= ?1 AND created_at < ?2"
+                      " AND (?3 IS NULL OR store_id IN (SELECT value FROM json_each (?3)))",
+                      "iis", from, to, stores);
+  if (stmt == NULL)
+    return FALSE;
+  while (sk_db_step (db, stmt, &has_row, error) && has_row)
+    {
+      const char *customer_id = (const char *) sqlite3_column_text (stmt, 0);
+
+      out->purchases++;
+      out->revenue += sqlite3_column_int64 (stmt, 1);
+      out->discounts += sqlite3_column_int64 (stmt, 2);
+      out->bonus_earned += sqlite3_column_int64 (stmt, 3);
+      out->bonus_spent += sqlite3_column_int64 (stmt, 4);
+      if (customer_id != NULL)
+        sketch_add (sketch, customer_id);
+    }
+  sqlite3_reset (stmt);
+  return error == NULL || *error == NULL;
+}
+
 gboolean
 sk_analytics_summary (SkDatabase         *db,
                       gint64              from,
@@ -39,37 +328,119 @@ sk_analytics_summary (SkDatabase         *db,
                       GError            **error)
 {
   g_autofree char *stores = stores_param (store_ids);
+  g_autofree guint8 *sketch = NULL;
   sqlite3_stmt *stmt;
-  gboolean has_row = FALSE;
+  gboolean has_row;
+  gint64 first_day, last_day;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
 
   memset (out, 0, sizeof *out);
+  out->customers_exact = TRUE;
   if (!check_period (from, to, error))
     return FALSE;
-  stmt = sk_db_query (db, error,
-                      "SELECT count (*), total (subtotal - discount_total - refunded_total),"
-                      " total (discount_total), total (bonus_earned), total (bonus_spent),"
-                      " count (DISTINCT customer_id)"
-                      " FROM purchases INDEXED BY purchases_time"
-                      " WHERE created_at >= ?1 AND created_at < ?2"
-                      " AND (?3 IS NULL OR store_id IN (SELECT value FROM json_each (?3)))",
-                      "iis", from, to, stores);
-  if (stmt == NULL || !sk_db_step (db, stmt, &has_row, error))
+  if (!clamp_to_data (db, &from, &to, error))
+    return error == NULL || *error == NULL;
+  split_period (from, to, &first_day, &last_day);
+  if (!prepare_days (db, first_day, last_day, error))
     return FALSE;
-  if (has_row)
+
+  /* Whole days from their rows, the ends from the purchases themselves. */
+  sketch = g_malloc0 (SKETCH_SIZE);
+  stmt = sk_db_query (db, error,
+                      "SELECT purchases, revenue, discounts, bonus_earned, bonus_spent, customers_sketch"
+                      " FROM daily_stats WHERE day >= ?1 AND day < ?2"
+                      " AND (?3 IS NULL OR store_id IN (SELECT value FROM json_each (?3)))",
+                      "iis", first_day, last_day, stores);
+  if (stmt == NULL)
+    return FALSE;
+  while (sk_db_step (db, stmt, &has_row, error) && has_row)
     {
-      out->purchases = sqlite3_column_int64 (stmt, 0);
-      out->revenue = sqlite3_column_int64 (stmt, 1);
-      out->discounts = sqlite3_column_int64 (stmt, 2);
-      out->bonus_earned = sqlite3_column_int64 (stmt, 3);
-      out->bonus_spent = sqlite3_column_int64 (stmt, 4);
-      out->customers = sqlite3_column_int64 (stmt, 5);
-      out->average_check = out->purchases > 0 ? out->revenue / out->purchases : 0;
+      out->purchases += sqlite3_column_int64 (stmt, 0);
+      out->revenue += sqlite3_column_int64 (stmt, 1);
+      out->discounts += sqlite3_column_int64 (stmt, 2);
+      out->bonus_earned += sqlite3_column_int64 (stmt, 3);
+      out->bonus_spent += sqlite3_column_int64 (stmt, 4);
+      if (sqlite3_column_bytes (stmt, 5) == SKETCH_SIZE)
+        sketch_merge (sketch, sqlite3_column_blob (stmt, 5));
     }
   sqlite3_reset (stmt);
-  return TRUE;
+  if (error != NULL && *error != NULL)
+    return FALSE;
+  if (!add_purchases (db, from, MIN (to, first_day * DAY_USEC), stores, out, sketch, error) ||
+      !add_purchases (db, MAX (from, last_day * DAY_USEC), to, stores, out, sketch, error))
+    return FALSE;
+
+  out->average_check = out->purchases > 0 ? out->revenue / out->purchases : 0;
+  out->customers_exact = out->purchases <= EXACT_LIMIT;
+  if (out->customers_exact)
+    out->customers = sk_db_query_int (db, error, 0,
+                                      "SELECT count (DISTINCT customer_id) FROM purchases INDEXED BY purchases_time"
+                                      " WHERE created_at >= ?1 AND created_at < ?2"
+                                      " AND (?3 IS NULL OR store_id IN (SELECT value FROM json_each (?3)))",
+                                      "iis", from, to, stores);
+  else
+    out->customers = sketch_estimate (sketch);
+  return error == NULL || *error == NULL;
+}
+
+static int
+compare_points (gconstpointer a,
+                gconstpointer b)
+{
+  return strcmp (((const SkDailyPoint *) a)->day, ((const SkDailyPoint *) b)->day);
+}
+
+/* Appends one point per day of the rows @stmt gives (day, revenue, discounts,
+ * bonus_earned, bonus_spent, purchases). */
+static gboolean
+append_points (SkDatabase   *db,
+               sqlite3_stmt *stmt,
+               GArray       *points,
+               GError      **error)
+{
+  gboolean has_row;
+
+  if (stmt == NULL)
+    return FALSE;
+  while (sk_db_step (db, stmt, &has_row, error) && has_row)
+    {
+      SkDailyPoint point = { { 0 } };
+
+      g_strlcpy (point.day, (const char *) sqlite3_column_text (stmt, 0), sizeof point.day);
+      point.revenue = sqlite3_column_int64 (stmt, 1);
+      point.discounts = sqlite3_column_int64 (stmt, 2);
+      point.bonus_earned = sqlite3_column_int64 (stmt, 3);
+      point.bonus_spent = sqlite3_column_int64 (stmt, 4);
+      point.purchases = sqlite3_column_int64 (stmt, 5);
+      g_array_append_val (points, point);
+    }
+  sqlite3_reset (stmt);
+  return error == NULL || *error == NULL;
+}
+
+static gboolean
+append_partial_day (SkDatabase *db,
+                    gint64      from,
+                    gint64      to,
+                    const char *stores,
+                    GArray     *points,
+                    GError    **error)
+{
+  if (from >= to)
+    return TRUE;
+  return append_points (db,
+                        sk_db_query (db, error,
+                                     "SELECT date (created_at / 1000000, 'unixepoch') AS day,"
+                                     " total (subtotal - discount_total - refunded_total), total (discount_total),"
+                                     " total (bonus_earned), total (bonus_spent), count (*)"
+                                     " FROM purchases INDEXED BY purchases_time"
+                                     " WHERE created_at >= ?1 AND created_at < ?2"
+                                     " AND (?3 IS NULL OR store_id IN (SELECT value FROM json_each (?3)))"
+                                     " GROUP BY day",
+                                     "iis", from, to, stores),
+                        points, error);
 }
 
 GArray *
@@ -81,42 +452,31 @@ sk_analytics_daily (SkDatabase         *db,
 {
   g_autofree char *stores = stores_param (store_ids);
   g_autoptr(GArray) points = g_array_new (FALSE, TRUE, sizeof (SkDailyPoint));
-  sqlite3_stmt *stmt;
-  gboolean has_row;
+  gint64 first_day, last_day;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
 
   if (!check_period (from, to, error))
     return NULL;
-  stmt = sk_db_query (db, error,
-                      "SELECT date (created_at / 1000000, 'unixepoch') AS day,"
-                      " total (subtotal - discount_total - refunded_total), total (discount_total),"
-                      " total (bonus_earned), total (bonus_spent), count (*)"
-                      " FROM purchases INDEXED BY purchases_time"
-                      " WHERE created_at >= ?1 AND created_at < ?2"
-                      " AND (?3 IS NULL OR store_id IN (SELECT value FROM json_each (?3)))"
-                      " GROUP BY day ORDER BY day",
-                      "iis", from, to, stores);
-  if (stmt == NULL)
+  if (!clamp_to_data (db, &from, &to, error))
+    return error == NULL || *error == NULL ? g_steal_pointer (&points) : NULL;
+  split_period (from, to, &first_day, &last_day);
+  if (!prepare_days (db, first_day, last_day, error))
     return NULL;
-  while (sk_db_step (db, stmt, &has_row, error))
-    {
-      SkDailyPoint point = { { 0 } };
-
-      if (!has_row)
-        {
-          sqlite3_reset (stmt);
-          return g_steal_pointer (&points);
-        }
-      g_strlcpy (point.day, (const char *) sqlite3_column_text (stmt, 0), sizeof point.day);
-      point.revenue = sqlite3_column_int64 (stmt, 1);
-      point.discounts = sqlite3_column_int64 (stmt, 2);
-      point.bonus_earned = sqlite3_column_int64 (stmt, 3);
-      point.bonus_spent = sqlite3_column_int64 (stmt, 4);
-      point.purchases = sqlite3_column_int64 (stmt, 5);
-      g_array_append_val (points, point);
-    }
-  return NULL;
+  if (!append_points (db,
+                      sk_db_query (db, error,
+                                   "SELECT date (day * 86400, 'unixepoch'), sum (revenue), sum (discounts),"
+                                   " sum (bonus_earned), sum (bonus_spent), sum (purchases)"
+                                   " FROM daily_stats WHERE day >= ?1 AND day < ?2"
+                                   " AND (?3 IS NULL OR store_id IN (SELECT value FROM json_each (?3)))"
+                                   " GROUP BY day",
+                                   "iis", first_day, last_day, stores),
+                      points, error) ||
+      !append_partial_day (db, from, MIN (to, first_day * DAY_USEC), stores, points, error) ||
+      !append_partial_day (db, MAX (from, last_day * DAY_USEC), to, stores, points, error))
+    return NULL;
+  g_array_sort (points, compare_points);
+  return g_steal_pointer (&points);
 }
 
 GArray *
@@ -297,6 +657,8 @@ sk_summary_to_json (const SkSummary *s)
   add_int (b, "bonus_earned", s->bonus_earned);
   add_int (b, "bonus_spent", s->bonus_spent);
   add_int (b, "customers", s->customers);
+  json_builder_set_member_name (b, "customers_exact");
+  json_builder_add_boolean_value (b, s->customers_exact);
   add_int (b, "purchases", s->purchases);
   add_int (b, "average_check", s->average_check);
   json_builder_end_object (b);

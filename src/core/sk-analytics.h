@@ -14,6 +14,7 @@ typedef struct
   gint64 bonus_earned;
   gint64 bonus_spent;
   gint64 customers;       /* distinct known customers who bought */
+  gboolean customers_exact; /* FALSE: a HyperLogLog estimate (±1 %) over a long busy period */
   gint64 purchases;
   gint64 average_check;   /* revenue / purchases */
 } SkSummary;
@@ -61,6 +62,12 @@ typedef struct
   gint64 spent;
 } SkCampaignFigures;
 
+/* Builds the per-day figures of [from, to) ahead of the first chart (they
+ * are otherwise made when first asked for). */
+gboolean  sk_analytics_prepare            (SkDatabase         *db,
+                                           gint64              from,
+                                           gint64              to,
+                                           GError            **error);
 gboolean  sk_analytics_summary            (SkDatabase         *db,
                                            gint64              from,
                                            gint64              to,

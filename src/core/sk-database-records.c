@@ -926,6 +926,170 @@ sk_database_search_customers (SkDatabase *self,
   g_assert_not_reached ();
 }
 
+static gboolean load_purchase_details (SkDatabase *self,
+                                      SkPurchase *purchase,
+                                      GError    **error);
+
+/* The key a lazy list orders @q by: the first of the search's keys that
+ * matches anyone (so the list agrees with sk_database_search_customers). */
+static SearchKey
+search_key_for (SkDatabase *self,
+                const char *q,
+                char      **low)
+{
+  static const char * const exists_sql[] = {
+    [BY_NAME] = "SELECT 1 FROM customers WHERE name_key >= ? AND name_key < ? LIMIT 1",
+    [BY_PHONE] = "SELECT 1 FROM customers WHERE phone >= ? AND phone < ? LIMIT 1",
+    [BY_CARD] = "SELECT 1 FROM customers WHERE card_number >= ? AND card_number < ? LIMIT 1",
+  };
+  gboolean digits = *q != '\0';
+  guint n_digits = 0;
+  SearchKey first, second;
+
+  for (const char *p = q; *p != '\0'; p++)
+    {
+      if (!g_ascii_isdigit (*p) && !strchr ("+ -()", *p))
+        digits = FALSE;
+      n_digits += g_ascii_isdigit (*p) ? 1 : 0;
+    }
+  if (!digits || n_digits == 0)
+    {
+      *low = search_prefix (q, BY_NAME);
+      return BY_NAME;
+    }
+  first = q[0] == '+' || n_digits >= 10 ? BY_PHONE : BY_CARD;
+  second = first == BY_PHONE ? BY_CARD : BY_PHONE;
+  *low = search_prefix (q, first);
+  if (q[0] != '+')
+    {
+      g_autofree char *high = g_strconcat (*low, "\xf4\x8f\xbf\xbf", NULL);
+
+      if (sk_db_query_int (self, NULL, 0, exists_sql[first], "ss", *low, high) == 0)
+        {
+          g_free (*low);
+          *low = search_prefix (q, second);
+          return second;
+        }
+    }
+  return first;
+}
+
+gint64
+sk_database_count_search_customers (SkDatabase *self,
+                                    const char *query,
+                                    GError    **error)
+{
+  static const char * const sql[] = {
+    [BY_NAME] = "SELECT count(*) FROM customers INDEXED BY customers_name_key"
+                " WHERE name_key >= ? AND name_key < ?",
+    [BY_PHONE] = "SELECT count(*) FROM customers WHERE phone >= ? AND phone < ?",
+    [BY_CARD] = "SELECT count(*) FROM customers WHERE card_number >= ? AND card_number < ?",
+  };
+  g_autofree char *q = g_strstrip (g_strdup (query ? query : ""));
+  g_autofree char *low = NULL;
+  g_autofree char *high = NULL;
+  SearchKey by;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), -1);
+  if (*q == '\0')
+    return sk_database_count_customers (self, error);
+  by = search_key_for (self, q, &low);
+  high = g_strconcat (low, "\xf4\x8f\xbf\xbf", NULL);
+  return sk_db_query_int (self, error, -1, sql[by], "ss", low, high);
+}
+
+GPtrArray *
+sk_database_search_customers_at (SkDatabase *self,
+                                 const char *query,
+                                 gint64      offset,
+                                 guint       limit,
+                                 gint64      n_total,
+                                 GError    **error)
+{
+  static const char * const sql[2][3] = {
+    {
+      [BY_NAME] = "SELECT * FROM customers INDEXED BY customers_name_key"
+                  " WHERE name_key >= ? AND name_key < ? ORDER BY name_key, id LIMIT ? OFFSET ?",
+      [BY_PHONE] = "SELECT * FROM customers WHERE phone >= ? AND phone < ?"
+                   " ORDER BY phone, id LIMIT ? OFFSET ?",
+      [BY_CARD] = "SELECT * FROM customers WHERE card_number >= ? AND card_number < ?"
+                  " ORDER BY card_number, id LIMIT ? OFFSET ?",
+    },
+    {
+      [BY_NAME] = "SELECT * FROM customers INDEXED BY customers_name_key"
+                  " WHERE name_key >= ? AND name_key < ? ORDER BY name_key DESC, id DESC LIMIT ? OFFSET ?",
+      [BY_PHONE] = "SELECT * FROM customers WHERE phone >= ? AND phone < ?"
+                   " ORDER BY phone DESC, id DESC LIMIT ? OFFSET ?",
+      [BY_CARD] = "SELECT * FROM customers WHERE card_number >= ? AND card_number < ?"
+                  " ORDER BY card_number DESC, id DESC LIMIT ? OFFSET ?",
+    },
+  };
+  g_autofree char *q = g_strstrip (g_strdup (query ? query : ""));
+  g_autofree char *low = NULL;
+  g_autofree char *high = NULL;
+  gboolean reverse;
+  gint64 skip = offset;
+  GPtrArray *rows;
+  SearchKey by;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  g_return_val_if_fail (offset >= 0, NULL);
+
+  limit = CLAMP (limit, 1, 1000);
+  by = search_key_for (self, q, &low);
+  high = g_strconcat (low, "\xf4\x8f\xbf\xbf", NULL);
+  /* OFFSET walks the index: from the far end when that is shorter, so the
+   * end of a million-row list is as quick as its start. */
+  reverse = n_total > 0 && offset > n_total / 2;
+  if (reverse)
+    {
+      gint64 end = MIN (offset + (gint64) limit, n_total);
+
+      skip = n_total - end;
+      limit = (guint) (end - offset);
+      if (end <= offset)
+        return g_ptr_array_new_with_free_func (g_object_unref);
+    }
+  rows = sk_db_query_records (self,
+                              sk_db_query (self, error, sql[reverse][by], "ssii", low, high,
+                                           (gint64) limit, skip),
+                              SK_TYPE_CUSTOMER, error);
+  if (rows != NULL && reverse)
+    for (guint i = 0; i < rows->len / 2; i++)
+      {
+        gpointer tmp = rows->pdata[i];
+
+        rows->pdata[i] = rows->pdata[rows->len - 1 - i];
+        rows->pdata[rows->len - 1 - i] = tmp;
+      }
+  return rows;
+}
+
+GPtrArray *
+sk_database_list_purchases_between (SkDatabase *self,
+                                    gint64      from,
+                                    gint64      to,
+                                    guint       limit,
+                                    GError    **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+
+  rows = sk_db_query_records (self,
+                              sk_db_query (self, error,
+                                           "SELECT * FROM purchases WHERE created_at >= ? AND created_at < ?"
+                                           " ORDER BY created_at DESC, id LIMIT ?",
+                                           "iii", from, to, (gint64) CLAMP (limit, 1, 100000)),
+                              SK_TYPE_PURCHASE, error);
+  if (rows == NULL)
+    return NULL;
+  for (guint i = 0; i < rows->len; i++)
+    if (!load_purchase_details (self, g_ptr_array_index (rows, i), error))
+      return NULL;
+  return g_steal_pointer (&rows);
+}
+
 gint64
 sk_database_count_customers (SkDatabase *self,
                              GError    **error)

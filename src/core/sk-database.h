@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-#define SK_SCHEMA_VERSION 4
+#define SK_SCHEMA_VERSION 5
 
 #define SK_TYPE_DATABASE (sk_database_get_type ())
 G_DECLARE_FINAL_TYPE (SkDatabase, sk_database, SK, DATABASE, GObject)
@@ -91,10 +91,28 @@ GPtrArray    *sk_database_search_customers     (SkDatabase  *self,
                                                 GError     **error);
 gint64        sk_database_count_customers      (SkDatabase  *self,
                                                 GError     **error);
+/* For a lazy list: how many customers @query matches, and @limit of them
+ * from @offset, in the order of the search above. @n_total: the count if
+ * known (>= 0) so a page near the end is read from the far end. */
+gint64        sk_database_count_search_customers (SkDatabase *self,
+                                                  const char *query,
+                                                  GError    **error);
+GPtrArray    *sk_database_search_customers_at  (SkDatabase  *self,
+                                                const char  *query,
+                                                gint64       offset,
+                                                guint        limit,
+                                                gint64       n_total,
+                                                GError     **error);
 GPtrArray    *sk_database_list_purchases       (SkDatabase  *self,
                                                 const char  *customer_id,
                                                 guint        limit,
                                                 GError     **error);
+/* Purchases of every customer in [@from, @to), newest first, with lines. */
+GPtrArray    *sk_database_list_purchases_between (SkDatabase *self,
+                                                  gint64      from,
+                                                  gint64      to,
+                                                  guint       limit,
+                                                  GError    **error);
 SkPurchase   *sk_database_get_purchase         (SkDatabase  *self,
                                                 const char  *id,
                                                 GError     **error);

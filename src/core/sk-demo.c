@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "sk-database-private.h"
+#include "sk-analytics.h"
 #include "sk-demo.h"
 #include "sk-error.h"
 #include "sk-money.h"
@@ -1752,6 +1753,9 @@ sk_demo_generate (SkDatabase          *db,
         }
     }
   if (!bulk && !finish_campaigns (&demo, error))
+    goto out;
+  /* The charts' per-day figures, so the first chart opens at once. */
+  if (!sk_analytics_prepare (db, G_MININT64 / 2, G_MAXINT64 / 2, error))
     goto out;
   if (!exec_sql (db, "PRAGMA analysis_limit = 1000; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);", error))
     goto out;

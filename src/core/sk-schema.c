@@ -258,11 +258,40 @@ static const char migration_4[] =
   ");"
   "CREATE INDEX tokens_user ON tokens (user_id);";
 
+/* Figures per day and store, kept as a cache for the charts: a day's rows
+ * are made from the purchases when first asked for, and dropped by these
+ * triggers whenever a purchase of that day is added, changed or removed.
+ * Distinct customers over many days add up through a HyperLogLog sketch. */
+static const char migration_5[] =
+  "CREATE TABLE daily_stats_days ("
+  "  day INTEGER PRIMARY KEY"
+  ");"
+  "CREATE TABLE daily_stats ("
+  "  day INTEGER NOT NULL REFERENCES daily_stats_days (day) ON DELETE CASCADE,"
+  "  store_id TEXT NOT NULL,"
+  "  purchases INTEGER NOT NULL,"
+  "  revenue INTEGER NOT NULL,"
+  "  discounts INTEGER NOT NULL,"
+  "  bonus_earned INTEGER NOT NULL,"
+  "  bonus_spent INTEGER NOT NULL,"
+  "  customers INTEGER NOT NULL,"
+  "  customers_sketch BLOB NOT NULL,"
+  "  PRIMARY KEY (day, store_id)"
+  ") WITHOUT ROWID;"
+  "CREATE TRIGGER purchases_daily_insert AFTER INSERT ON purchases"
+  "  BEGIN DELETE FROM daily_stats_days WHERE day = NEW.created_at / 86400000000; END;"
+  "CREATE TRIGGER purchases_daily_update AFTER UPDATE ON purchases"
+  "  BEGIN DELETE FROM daily_stats_days WHERE day IN"
+  "    (OLD.created_at / 86400000000, NEW.created_at / 86400000000); END;"
+  "CREATE TRIGGER purchases_daily_delete AFTER DELETE ON purchases"
+  "  BEGIN DELETE FROM daily_stats_days WHERE day = OLD.created_at / 86400000000; END;";
+
 static const char * const migrations[] = {
   migration_1,
   migration_2,
   migration_3,
   migration_4,
+  migration_5,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);
