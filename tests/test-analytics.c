@@ -294,6 +294,7 @@ test_busy_period (void)
   g_autofree char *path = g_build_filename (dir, "busy.db", NULL);
   g_autoptr(SkDatabase) db = sk_database_open (path, &error);
   g_autoptr(SkStore) store = NULL;
+  g_autoptr(SkDiscountRule) rule = sk_discount_rule_new ();
   g_autoptr(GRand) rand = g_rand_new_with_seed (42);
   const gint64 day = G_TIME_SPAN_DAY, day0 = (gint64) 1793491200 * G_USEC_PER_SEC;
   const gint64 from = day0 + 5 * day + 6 * G_TIME_SPAN_HOUR, to = day0 + 35 * day + 3 * G_TIME_SPAN_HOUR;
@@ -305,6 +306,9 @@ test_busy_period (void)
 
   g_assert_no_error (error);
   store = make_store (db, "BUSY");
+  g_object_set (rule, "name", "Tenth", "type", "percentage", "value", (gint64) 1000, NULL);
+  g_assert_true (sk_database_save_rule (db, rule, &error));
+  g_assert_no_error (error);
   handle = sk_database_get_handle (db);
   g_assert_cmpint (sqlite3_exec (handle, "BEGIN", NULL, NULL, NULL), ==, SQLITE_OK);
   for (guint i = 0; i < 20000; i++)
@@ -326,6 +330,14 @@ test_busy_period (void)
                                               subtotal / 10);
       g_assert_cmpint (sqlite3_exec (handle, sql, NULL, NULL, NULL), ==, SQLITE_OK);
     }
+  /* Every third sale got the rule. */
+  {
+    g_autofree char *sql = g_strdup_printf ("INSERT INTO discount_applications (id, purchase_id, rule_id,"
+                                            " store_id, amount, created_at) SELECT 'a' || id, id, '%s',"
+                                            " store_id, discount_total, created_at FROM purchases"
+                                            " WHERE rowid %% 3 = 0", sk_record_get_id (rule));
+    g_assert_cmpint (sqlite3_exec (handle, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  }
   g_assert_cmpint (sqlite3_exec (handle, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
 
 #define EXACT(what) \
@@ -373,6 +385,29 @@ test_busy_period (void)
   g_assert_cmpint (daily_revenue, ==, again.revenue);
   g_assert_cmpint (daily_purchases, ==, again.purchases);
 #undef EXACT
+
+  /* Rule effectiveness, from the cached days and the two partial ones. */
+  {
+    g_autoptr(GArray) stats = sk_analytics_rule_effectiveness (db, from, to, NULL, &error);
+    const SkRuleStats *r;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (stats->len, ==, 1);
+    r = &g_array_index (stats, SkRuleStats, 0);
+    g_assert_cmpint (r->uses, ==,
+                     sk_db_query_int (db, NULL, -1, "SELECT count (*) FROM discount_applications"
+                                      " WHERE created_at >= ? AND created_at < ?", "ii", from, to));
+    g_assert_cmpint (r->discount, ==,
+                     sk_db_query_int (db, NULL, -1, "SELECT sum (amount) FROM discount_applications"
+                                      " WHERE created_at >= ? AND created_at < ?", "ii", from, to));
+    g_assert_cmpint (r->revenue_with, ==,
+                     sk_db_query_int (db, NULL, -1,
+                                      "SELECT sum (p.subtotal - p.discount_total - p.refunded_total)"
+                                      " FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
+                                      " WHERE a.created_at >= ? AND a.created_at < ?", "ii", from, to));
+    g_assert_cmpint (r->purchases_with + r->purchases_without, ==, again.purchases);
+    g_assert_cmpint (r->uses, >, 20000);
+  }
 
   g_clear_object (&db);
   {

@@ -174,7 +174,16 @@ build_day (SkDatabase *db,
   if (error != NULL && *error != NULL)
     return FALSE;
 
-  if (!sk_db_exec (db, error, "INSERT INTO daily_stats_days (day) VALUES (?)", "i", day))
+  if (!sk_db_exec (db, error, "INSERT INTO daily_stats_days (day) VALUES (?)", "i", day) ||
+      !sk_db_exec (db, error,
+                   "INSERT INTO daily_rule_stats (day, store_id, rule_id, uses, discount, revenue)"
+                   " SELECT ?1, a.store_id, a.rule_id, count (*), total (a.amount),"
+                   "  total (p.subtotal - p.discount_total - p.refunded_total)"
+                   " FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
+                   " WHERE a.rule_id IN (SELECT id FROM discount_rules)"
+                   "  AND a.created_at >= ?2 AND a.created_at < ?3"
+                   " GROUP BY a.store_id, a.rule_id",
+                   "iii", day, day * DAY_USEC, (day + 1) * DAY_USEC))
     return FALSE;
   g_hash_table_iter_init (&iter, stores);
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -548,25 +557,43 @@ sk_analytics_rule_effectiveness (SkDatabase         *db,
   SkSummary all;
   sqlite3_stmt *stmt;
   gboolean has_row;
+  gint64 first_day = 0, last_day = 0;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
 
   g_array_set_clear_func (stats, rule_stats_clear);
   if (!sk_analytics_summary (db, from, to, store_ids, &all, error))
     return NULL;
+  if (clamp_to_data (db, &from, &to, error))
+    split_period (from, to, &first_day, &last_day);
+  else if (error != NULL && *error != NULL)
+    return NULL;
+  /* The summary made the whole days' rows. */
 
-  /* A rule applies at most once per purchase, so one row per application
-   * is one purchase "with" the rule. */
+  /* Whole days from their rows; the ends from the applications. A rule
+   * applies at most once per purchase, so one application is one purchase
+   * "with" the rule. */
   stmt = sk_db_query (db, error,
-                      "SELECT r.id, r.name, count (a.id), total (a.amount),"
-                      " total (p.subtotal - p.discount_total - p.refunded_total)"
-                      " FROM discount_rules AS r"
-                      " LEFT JOIN discount_applications AS a ON a.rule_id = r.id"
-                      "  AND a.created_at >= ?1 AND a.created_at < ?2"
-                      "  AND (?3 IS NULL OR a.store_id IN (SELECT value FROM json_each (?3)))"
-                      " LEFT JOIN purchases AS p ON p.id = a.purchase_id"
-                      " GROUP BY r.id ORDER BY total (a.amount) DESC, count (a.id) DESC, r.id",
-                      "iis", from, to, stores);
+                      "WITH parts (rule_id, uses, discount, revenue) AS ("
+                      "  SELECT rule_id, uses, discount, revenue FROM daily_rule_stats"
+                      "   WHERE day >= ?4 AND day < ?5"
+                      "   AND (?3 IS NULL OR store_id IN (SELECT value FROM json_each (?3)))"
+                      "  UNION ALL"
+                      "  SELECT a.rule_id, 1, a.amount, p.subtotal - p.discount_total - p.refunded_total"
+                      "   FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
+                      "   WHERE a.rule_id IN (SELECT id FROM discount_rules)"
+                      "   AND a.created_at >= ?1 AND a.created_at < min (?2, ?4 * 86400000000)"
+                      "   AND (?3 IS NULL OR a.store_id IN (SELECT value FROM json_each (?3)))"
+                      "  UNION ALL"
+                      "  SELECT a.rule_id, 1, a.amount, p.subtotal - p.discount_total - p.refunded_total"
+                      "   FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
+                      "   WHERE a.rule_id IN (SELECT id FROM discount_rules)"
+                      "   AND a.created_at >= max (?1, ?5 * 86400000000) AND a.created_at < ?2"
+                      "   AND (?3 IS NULL OR a.store_id IN (SELECT value FROM json_each (?3))))"
+                      " SELECT r.id, r.name, total (parts.uses), total (parts.discount), total (parts.revenue)"
+                      " FROM discount_rules AS r LEFT JOIN parts ON parts.rule_id = r.id"
+                      " GROUP BY r.id ORDER BY total (parts.discount) DESC, total (parts.uses) DESC, r.id",
+                      "iisii", from, to, stores, first_day, last_day);
   if (stmt == NULL)
     return NULL;
   while (sk_db_step (db, stmt, &has_row, error))

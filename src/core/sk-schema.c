@@ -286,12 +286,27 @@ static const char migration_5[] =
   "CREATE TRIGGER purchases_daily_delete AFTER DELETE ON purchases"
   "  BEGIN DELETE FROM daily_stats_days WHERE day = OLD.created_at / 86400000000; END;";
 
+/* Rule effectiveness per day and store, in the same cache as migration 5;
+ * the days cached before it are dropped so they are made again whole. */
+static const char migration_6[] =
+  "CREATE TABLE daily_rule_stats ("
+  "  day INTEGER NOT NULL REFERENCES daily_stats_days (day) ON DELETE CASCADE,"
+  "  store_id TEXT NOT NULL,"
+  "  rule_id TEXT NOT NULL,"
+  "  uses INTEGER NOT NULL,"
+  "  discount INTEGER NOT NULL,"
+  "  revenue INTEGER NOT NULL,"
+  "  PRIMARY KEY (day, store_id, rule_id)"
+  ") WITHOUT ROWID;"
+  "DELETE FROM daily_stats_days;";
+
 static const char * const migrations[] = {
   migration_1,
   migration_2,
   migration_3,
   migration_4,
   migration_5,
+  migration_6,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);
