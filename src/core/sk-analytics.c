@@ -126,6 +126,67 @@ day_store_free (gpointer data)
   g_free (ds);
 }
 
+typedef struct
+{
+  gint64 uses;
+  gint64 discount;
+  gint64 revenue;
+} DayRule;
+
+/* The day's rule figures per store; @payable maps the day's purchase ids
+ * to what was paid, so no purchase is looked up again. */
+static gboolean
+build_day_rules (SkDatabase *db,
+                 gint64      day,
+                 GHashTable *payable,
+                 GError    **error)
+{
+  g_autoptr(GHashTable) rules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  sqlite3_stmt *stmt;
+  gboolean has_row;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  stmt = sk_db_query (db, error,
+                      "SELECT store_id || char (31) || rule_id, purchase_id, amount FROM discount_applications"
+                      " WHERE rule_id IN (SELECT id FROM discount_rules) AND created_at >= ? AND created_at < ?",
+                      "ii", day * DAY_USEC, (day + 1) * DAY_USEC);
+  if (stmt == NULL)
+    return FALSE;
+  while (sk_db_step (db, stmt, &has_row, error) && has_row)
+    {
+      const char *store_rule = (const char *) sqlite3_column_text (stmt, 0);
+      const gint64 *paid = g_hash_table_lookup (payable, sqlite3_column_text (stmt, 1));
+      DayRule *r = g_hash_table_lookup (rules, store_rule);
+
+      if (r == NULL)
+        {
+          r = g_new0 (DayRule, 1);
+          g_hash_table_insert (rules, g_strdup (store_rule), r);
+        }
+      r->uses++;
+      r->discount += sqlite3_column_int64 (stmt, 2);
+      r->revenue += paid != NULL ? *paid : 0;
+    }
+  sqlite3_reset (stmt);
+  if (error != NULL && *error != NULL)
+    return FALSE;
+
+  g_hash_table_iter_init (&iter, rules);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const DayRule *r = value;
+      g_auto(GStrv) parts = g_strsplit (key, "\x1f", 2);
+
+      if (!sk_db_exec (db, error,
+                       "INSERT INTO daily_rule_stats (day, store_id, rule_id, uses, discount, revenue)"
+                       " VALUES (?, ?, ?, ?, ?, ?)",
+                       "issiii", day, parts[0], parts[1], r->uses, r->discount, r->revenue))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* Builds day @day's rows from its purchases (once; triggers drop them when
  * a purchase of the day changes). */
 static gboolean
@@ -134,6 +195,7 @@ build_day (SkDatabase *db,
            GError    **error)
 {
   g_autoptr(GHashTable) stores = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, day_store_free);
+  g_autoptr(GHashTable) payable = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   sqlite3_stmt *stmt;
   gboolean has_row;
   GHashTableIter iter;
@@ -141,7 +203,7 @@ build_day (SkDatabase *db,
 
   stmt = sk_db_query (db, error,
                       "SELECT store_id, customer_id, subtotal - discount_total - refunded_total,"
-                      " discount_total, bonus_earned, bonus_spent"
+                      " discount_total, bonus_earned, bonus_spent, id"
                       " FROM purchases INDEXED BY purchases_time WHERE created_at >= ? AND created_at < ?",
                       "ii", day * DAY_USEC, (day + 1) * DAY_USEC);
   if (stmt == NULL)
@@ -159,6 +221,11 @@ build_day (SkDatabase *db,
           ds->sketch = g_malloc0 (SKETCH_SIZE);
           g_hash_table_insert (stores, g_strdup (store_id), ds);
         }
+      {
+        gint64 paid = sqlite3_column_int64 (stmt, 2);
+        g_hash_table_insert (payable, g_strdup ((const char *) sqlite3_column_text (stmt, 6)),
+                             g_memdup2 (&paid, sizeof paid));
+      }
       ds->purchases++;
       ds->revenue += sqlite3_column_int64 (stmt, 2);
       ds->discounts += sqlite3_column_int64 (stmt, 3);
@@ -175,15 +242,7 @@ build_day (SkDatabase *db,
     return FALSE;
 
   if (!sk_db_exec (db, error, "INSERT INTO daily_stats_days (day) VALUES (?)", "i", day) ||
-      !sk_db_exec (db, error,
-                   "INSERT INTO daily_rule_stats (day, store_id, rule_id, uses, discount, revenue)"
-                   " SELECT ?1, a.store_id, a.rule_id, count (*), total (a.amount),"
-                   "  total (p.subtotal - p.discount_total - p.refunded_total)"
-                   " FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
-                   " WHERE a.rule_id IN (SELECT id FROM discount_rules)"
-                   "  AND a.created_at >= ?2 AND a.created_at < ?3"
-                   " GROUP BY a.store_id, a.rule_id",
-                   "iii", day, day * DAY_USEC, (day + 1) * DAY_USEC))
+      !build_day_rules (db, day, payable, error))
     return FALSE;
   g_hash_table_iter_init (&iter, stores);
   while (g_hash_table_iter_next (&iter, &key, &value))
