@@ -1,6 +1,7 @@
 #!/bin/sh
-# Sets up, builds and starts Skidka on its embedded default: a local SQLite
-# file with demo data. Until the desktop app lands this is skidka-cli.
+# Sets up, builds and starts the Skidka desktop app on its embedded default:
+# a local SQLite file in the user data dir (~/.local/share/skidka/skidka.db);
+# on the first run the app offers to load demo data.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -8,11 +9,5 @@ sh scripts/install-deps.sh
 [ -f _build/build.ninja ] || meson setup _build
 ninja -C _build
 
-data="${XDG_DATA_HOME:-$HOME/.local/share}/skidka"
-db="$data/skidka.db"
-mkdir -p "$data"
-if [ ! -f "$db" ]; then
-  _build/src/cli/skidka-cli --db "$db" demo
-fi
-echo "Database: $db"
-_build/src/cli/skidka-cli --db "$db" summary
+# Run from the build tree: the settings schema compiled there.
+GSETTINGS_SCHEMA_DIR="$(pwd)/_build/data" exec _build/src/app/skidka "$@"

@@ -1,0 +1,220 @@
+/* bench-app.c: the desktop app's figures on a database of any size: time to
+ * the first frame, search-to-list time, resident memory with the customers
+ * list scrolled to the end, checkout recompute per cart change.
+ * Run: xvfb-run -a bench-app /tmp/scale.db  (GSETTINGS_SCHEMA_DIR=<build>/data)
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "sk-application.h"
+#include "sk-checkout-view.h"
+#include "sk-customer-list-model.h"
+#include "sk-customers-view.h"
+#include "sk-model-private.h"
+#include "sk-widgets.h"
+#include "sk-window.h"
+
+static gint64 start_time;
+static gint64 first_frame_time;
+
+static void
+pump_until (gboolean (*done) (gpointer),
+            gpointer   data,
+            guint      timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while ((done == NULL || !done (data)) && g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (500);
+}
+
+static gboolean
+have_first_frame (gpointer data)
+{
+  return first_frame_time != 0;
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock,
+                gpointer       data)
+{
+  if (first_frame_time == 0)
+    first_frame_time = g_get_monotonic_time ();
+}
+
+static void
+window_realize_cb (GtkWidget *window,
+                   gpointer   data)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
+
+  g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), NULL);
+}
+
+static gboolean
+not_loading (gpointer model)
+{
+  return !sk_customer_list_model_get_loading (model);
+}
+
+static gint64
+rss_kb (void)
+{
+  g_autofree char *status = NULL;
+  const char *p;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return -1;
+  p = strstr (status, "VmRSS:");
+  return p ? g_ascii_strtoll (p + 6, NULL, 10) : -1;
+}
+
+static int
+compare_int64 (gconstpointer a,
+               gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* Types @query one character at a time, as a cashier would, and times each
+ * update of the list (count + first page on the worker, then the model). */
+static void
+bench_search (SkCustomerListModel *model,
+              const char          *label,
+              const char          *query)
+{
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  glong n_chars = g_utf8_strlen (query, -1);
+
+  for (glong k = 1; k <= n_chars; k++)
+    {
+      g_autofree char *typed = g_utf8_substring (query, 0, k);
+      gint64 t;
+
+      sk_customer_list_model_set_query (model, typed);
+      pump_until (not_loading, model, 60000);
+      t = sk_customer_list_model_get_search_usec (model);
+      g_array_append_val (times, t);
+      /* The list draws, and asks for the rows on screen, between keystrokes. */
+      pump_until (NULL, NULL, 30);
+    }
+  g_array_sort (times, compare_int64);
+  printf ("search %-16s %-22s %2u keystrokes, %7u rows at the end: median %6.1f ms, max %6.1f ms\n",
+          label, query, times->len, g_list_model_get_n_items (G_LIST_MODEL (model)),
+          g_array_index (times, gint64, times->len / 2) / 1000.0,
+          g_array_index (times, gint64, times->len - 1) / 1000.0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(SkApplication) app = NULL;
+  g_autoptr(GError) error = NULL;
+  SkWindow *window;
+  SkCustomersView *customers;
+  SkCustomerListModel *model;
+  SkCheckoutView *checkout;
+  GtkAdjustment *adj;
+  g_autoptr(SkCustomer) sample = NULL;
+  gint64 t, total;
+  int changes = 0;
+
+  start_time = g_get_monotonic_time ();
+  if (argc < 2)
+    {
+      fprintf (stderr, "usage: %s DATABASE\n", argv[0]);
+      return 2;
+    }
+  g_setenv ("SKIDKA_NO_DIALOGS", "1", TRUE);
+  if (g_getenv ("GSETTINGS_BACKEND") == NULL)
+    g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_init ();
+
+  app = g_object_new (SK_TYPE_APPLICATION,
+                      "application-id", "org.skidka.Skidka.Bench",
+                      "flags", G_APPLICATION_NON_UNIQUE,
+                      "resource-base-path", "/org/skidka/Skidka",
+                      "db-path", argv[1],
+                      NULL);
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  window = sk_window_new (app);
+  g_signal_connect (window, "realize", G_CALLBACK (window_realize_cb), NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  pump_until (have_first_frame, NULL, 30000);
+  printf ("first frame                 %8.1f ms after start (target < 1000)\n",
+          (first_frame_time - start_time) / 1000.0);
+  printf ("rss after first frame       %8.1f MB\n", rss_kb () / 1024.0);
+
+  /* Checkout: recompute per cart change */
+  checkout = SK_CHECKOUT_VIEW (sk_window_get_view (window, "checkout"));
+  {
+    g_autoptr(GPtrArray) some = sk_database_search_customers (sk_application_get_database (app), "", NULL, 50,
+                                                               NULL, NULL);
+    sample = g_object_ref (g_ptr_array_index (some, 37));
+  }
+  sk_checkout_view_set_customer (checkout, sample);
+  {
+    g_autoptr(GPtrArray) products = sk_database_list_products (sk_application_get_database (app), NULL);
+
+    for (guint i = 0; i < 10 && i < products->len; i++)
+      {
+        SkProduct *p = g_ptr_array_index (products, i * 3 % products->len);
+
+        sk_checkout_view_add_line (checkout, p->sku, p->name, p->category, p->price, 1);
+      }
+  }
+  total = 0;
+  for (int i = 0; i < 200; i++, changes++)
+    {
+      /* Every change differs from the line's quantity before it. */
+      sk_checkout_view_set_quantity (checkout, i % sk_checkout_view_get_n_lines (checkout), 2 + i % 7);
+      total += sk_checkout_view_get_recompute_usec (checkout);
+    }
+  printf ("checkout recompute          %8.3f ms per cart change, %u lines (%d changes, target < 2)\n",
+          total / 1000.0 / changes, sk_checkout_view_get_n_lines (checkout), changes);
+  sk_checkout_view_set_customer (checkout, NULL);
+
+  /* Customers: search as you type */
+  sk_window_show_view (window, "customers");
+  customers = SK_CUSTOMERS_VIEW (sk_window_get_view (window, "customers"));
+  model = sk_customers_view_get_model (customers);
+  t = g_get_monotonic_time ();
+  pump_until (not_loading, model, 60000);
+  pump_until (NULL, NULL, 200);
+  printf ("customers view opened       %8.1f ms, %u customers\n", (g_get_monotonic_time () - t) / 1000.0,
+          g_list_model_get_n_items (G_LIST_MODEL (model)));
+
+  bench_search (model, "phone", sample->phone);
+  bench_search (model, "card", sample->card_number);
+  bench_search (model, "name", sample->full_name);
+  t = g_get_monotonic_time ();
+  sk_customer_list_model_set_query (model, "");
+  pump_until (not_loading, model, 60000);
+  printf ("search cleared (everyone)    %7.1f ms\n", sk_customer_list_model_get_search_usec (model) / 1000.0);
+
+  /* Scroll to the end and measure memory. */
+  adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (sk_customers_view_get_scroller (customers)));
+  t = g_get_monotonic_time ();
+  for (int i = 0; i < 20; i++)
+    {
+      gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) * (i + 1) / 20.0);
+      pump_until (NULL, NULL, 50);
+    }
+  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
+  pump_until (NULL, NULL, 1500);
+  printf ("scrolled to the end         %8.1f ms; last row loaded: %s; %u pages cached\n",
+          (g_get_monotonic_time () - t) / 1000.0,
+          sk_customer_list_model_is_loaded (model, g_list_model_get_n_items (G_LIST_MODEL (model)) - 1) ? "yes" : "no",
+          sk_customer_list_model_get_n_cached_pages (model));
+  printf ("rss, customers at the end   %8.1f MB (target < 200)\n", rss_kb () / 1024.0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  pump_until (NULL, NULL, 100);
+  return 0;
+}

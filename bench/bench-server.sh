@@ -1,0 +1,128 @@
+#!/bin/sh
+# bench-server.sh: skidka-server under wrk over loopback, on a demo database of
+# 100 000 customers and 200 000 purchases (SQLite): requests per second and p99
+# latency of /api/health, a customer lookup, discounts/calculate and
+# pos/process-purchase, each also as a ratio to /api/health in the same run.
+#   sh bench/bench-server.sh [BUILD_DIR]    (default _build; env: DURATION=10s THREADS=4 CONNECTIONS=32)
+# SPDX-License-Identifier: GPL-3.0-or-later
+set -eu
+
+build="${1:-_build}"
+server="$build/src/server/skidka-server"
+cli="$build/src/cli/skidka-cli"
+duration="${DURATION:-10s}"
+threads="${THREADS:-4}"
+connections="${CONNECTIONS:-32}"
+customers="${CUSTOMERS:-100000}"
+purchases="${PURCHASES:-200000}"
+port="${PORT:-18480}"
+
+for tool in wrk sqlite3 curl; do
+  command -v "$tool" >/dev/null || { echo "bench-server: $tool is needed" >&2; exit 1; }
+done
+[ -x "$server" ] && [ -x "$cli" ] || { echo "bench-server: build first (ninja -C $build)" >&2; exit 1; }
+
+work="$(mktemp -d /tmp/skidka-bench-XXXXXX)"
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+db="$work/bench.db"
+echo "Building a demo database: $customers customers, $purchases purchases..."
+"$cli" --db "$db" demo --customers "$customers" --purchases "$purchases" >/dev/null
+printf 'bench-password\n' > "$work/password"
+"$server" --database "$db" admin create-user --username bench --role admin --password-file "$work/password" >/dev/null
+
+"$server" --database "$db" --port "$port" --log-level message 2> "$work/server.log" &
+pid=$!
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
+
+token=$(curl -sf "http://127.0.0.1:$port/api/auth/login" \
+  -d '{"username": "bench", "password": "bench-password"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
+store=$(sqlite3 "$db" "SELECT id FROM stores ORDER BY code LIMIT 1")
+sqlite3 "$db" "SELECT id FROM customers ORDER BY random() LIMIT 2000" | sed 's/.*/"&",/' > "$work/ids"
+
+common() {
+  cat <<LUA
+local ids = { $(tr -d '\n' < "$work/ids") }
+local headers = { ["Authorization"] = "Bearer $token", ["Content-Type"] = "application/json" }
+local store = "$store"
+function init (args)
+  math.randomseed (os.time () + tonumber (tostring ({}):match ("0x(%x+)") or "1", 16))
+end
+local function uuid ()
+  return (string.gsub ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", "[xy]", function (c)
+    return string.format ("%x", c == "x" and math.random (0, 15) or math.random (8, 11))
+  end))
+end
+local function cart (customer)
+  return '"store_id": "' .. store .. '", "customer_id": "' .. customer .. '", "items": [' ..
+    '{"sku": "TOY-001", "name": "Bear", "category": "toys", "unit_price": 349900, "quantity": 1},' ..
+    '{"sku": "TOY-003", "name": "Ball", "category": "toys", "unit_price": 99900, "quantity": 2}]'
+end
+LUA
+}
+
+{ common; cat <<'LUA'
+request = function ()
+  return wrk.format ("GET", "/api/customers/" .. ids[math.random (#ids)], headers)
+end
+LUA
+} > "$work/lookup.lua"
+{ common; cat <<'LUA'
+request = function ()
+  return wrk.format ("POST", "/api/discounts/calculate", headers, "{" .. cart (ids[math.random (#ids)]) .. "}")
+end
+LUA
+} > "$work/calculate.lua"
+{ common; cat <<'LUA'
+request = function ()
+  return wrk.format ("POST", "/api/pos/process-purchase", headers,
+                     '{"id": "' .. uuid () .. '", ' .. cart (ids[math.random (#ids)]) .. '}')
+end
+LUA
+} > "$work/purchase.lua"
+
+# run NAME [SCRIPT]: prints "rps p99_ms errors"
+run() {
+  if [ -n "${2:-}" ]; then
+    out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$2" "http://127.0.0.1:$port/api/health")
+  else
+    out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency "http://127.0.0.1:$port/api/health")
+  fi
+  rps=$(echo "$out" | awk '/^Requests\/sec/ { print $2 }')
+  p99=$(echo "$out" | awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } print v }')
+  bad=$(echo "$out" | awk '/Non-2xx/ { print $NF }')
+  echo "$rps ${p99:-?} ${bad:-0}"
+}
+
+echo "wrk: $threads threads, $connections connections, $duration each; $(nproc) CPUs; SQLite"
+health=$(run health)
+lookup=$(run lookup "$work/lookup.lua")
+calculate=$(run calculate "$work/calculate.lua")
+purchase=$(run purchase "$work/purchase.lua")
+sold=$(sqlite3 "$db" "SELECT count(*) FROM purchases")
+
+base=$(echo "$health" | cut -d' ' -f1)
+printf '%-28s %12s %10s %10s %8s\n' endpoint req/s p99_ms vs_health non2xx
+for row in "GET /api/health:$health" "GET /api/customers/{id}:$lookup" \
+           "POST /api/discounts/calculate:$calculate" "POST /api/pos/process-purchase:$purchase"; do
+  name="${row%%:*}"
+  set -- ${row#*:}
+  printf '%-28s %12s %10s %9s%% %8s\n' "$name" "$1" "$2" "$(echo "$1 $base" | awk '{ printf "%.1f", 100 * $1 / $2 }')" "$3"
+done
+echo "purchases in the database after the run: $sold"
+# The server says, as it stops, how busy its one database writer was: near
+# 100 % during the process-purchase run means the commit is the bound.
+kill "$pid" && wait "$pid" 2>/dev/null || true
+pid=""
+stats=$(grep -o '[0-9]* writes in.*' "$work/server.log" || true)
+echo "server: $stats"
+busy=$(echo "$stats" | sed -n 's/.*busy \([0-9.]*\) s.*/\1/p')
+seconds=$(echo "$duration" | sed -n 's/^\([0-9]*\)s$/\1/p')
+if [ -n "$busy" ] && [ -n "$seconds" ]; then
+  echo "$busy $seconds" | awk '{ printf "the writer was busy %.0f %% of the %d s process-purchase run\n", 100 * $1 / $2, $2 }'
+fi

@@ -1,0 +1,350 @@
+/* sk-application.c: the application object: settings, the local database,
+ * the current role and the app-wide actions (preferences, shortcuts, about).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "sk-application.h"
+#include "sk-model-private.h"
+#include "sk-preferences-window.h"
+#include "sk-widgets.h"
+#include "sk-window.h"
+
+struct _SkApplication
+{
+  AdwApplication parent_instance;
+
+  char       *db_path;
+  SkDatabase *db;
+  GSettings  *settings;
+  guint       generation;
+};
+
+G_DEFINE_FINAL_TYPE (SkApplication, sk_application, ADW_TYPE_APPLICATION)
+
+enum {
+  PROP_0,
+  PROP_DB_PATH,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static char *
+default_db_path (void)
+{
+  const char *env = g_getenv ("SKIDKA_DB");
+  g_autofree char *dir = NULL;
+
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  dir = g_build_filename (g_get_user_data_dir (), "skidka", NULL);
+  g_mkdir_with_parents (dir, 0700);
+  return g_build_filename (dir, "skidka.db", NULL);
+}
+
+SkApplication *
+sk_application_new (const char *db_path)
+{
+  return g_object_new (SK_TYPE_APPLICATION,
+                       "application-id", APPLICATION_ID,
+                       "flags", G_APPLICATION_NON_UNIQUE,
+                       "resource-base-path", "/org/skidka/Skidka",
+                       "db-path", db_path,
+                       NULL);
+}
+
+SkDatabase *
+sk_application_get_database (SkApplication *self)
+{
+  g_return_val_if_fail (SK_IS_APPLICATION (self), NULL);
+  return self->db;
+}
+
+const char *
+sk_application_get_db_path (SkApplication *self)
+{
+  g_return_val_if_fail (SK_IS_APPLICATION (self), NULL);
+  return self->db_path;
+}
+
+GSettings *
+sk_application_get_settings (SkApplication *self)
+{
+  g_return_val_if_fail (SK_IS_APPLICATION (self), NULL);
+  return self->settings;
+}
+
+SkRole
+sk_application_get_role (SkApplication *self)
+{
+  g_return_val_if_fail (SK_IS_APPLICATION (self), SK_ROLE_CASHIER);
+  return (SkRole) g_settings_get_enum (self->settings, "role");
+}
+
+SkStore *
+sk_application_dup_store (SkApplication *self)
+{
+  g_autofree char *id = NULL;
+  g_autoptr(GPtrArray) stores = NULL;
+  SkStore *store = NULL;
+
+  g_return_val_if_fail (SK_IS_APPLICATION (self), NULL);
+  if (self->db == NULL)
+    return NULL;
+  id = g_settings_get_string (self->settings, "store-id");
+  if (*id != '\0')
+    store = sk_database_get_store (self->db, id, NULL);
+  if (store != NULL)
+    return store;
+  stores = sk_database_list_stores (self->db, NULL);
+  if (stores != NULL && stores->len > 0)
+    return g_object_ref (g_ptr_array_index (stores, 0));
+  return NULL;
+}
+
+SkDatabase *
+sk_application_open_worker_database (SkApplication *self,
+                                     GError       **error)
+{
+  g_return_val_if_fail (SK_IS_APPLICATION (self), NULL);
+  return sk_database_open (self->db_path, error);
+}
+
+guint
+sk_application_get_generation (SkApplication *self)
+{
+  return self->generation;
+}
+
+gboolean
+sk_application_replace_database (SkApplication *self,
+                                 const char    *new_path,
+                                 GError       **error)
+{
+  const char *suffixes[] = { "-wal", "-shm", "-journal" };
+
+  g_return_val_if_fail (SK_IS_APPLICATION (self), FALSE);
+  g_clear_object (&self->db);
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *old = g_strconcat (self->db_path, suffixes[i], NULL);
+      g_autofree char *fresh = g_strconcat (new_path, suffixes[i], NULL);
+
+      g_unlink (old);
+      if (g_file_test (fresh, G_FILE_TEST_EXISTS))
+        g_rename (fresh, old);
+    }
+  if (g_rename (new_path, self->db_path) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   _("Cannot replace the database: %s"), g_strerror (errno));
+      self->db = sk_database_open (self->db_path, NULL);
+      return FALSE;
+    }
+  self->generation++;
+  self->db = sk_database_open (self->db_path, error);
+  return self->db != NULL;
+}
+
+gboolean
+sk_role_can_sell (SkRole role)
+{
+  return role == SK_ROLE_CASHIER || role == SK_ROLE_MANAGER || role == SK_ROLE_ADMIN;
+}
+
+gboolean
+sk_role_can_adjust_bonus (SkRole role)
+{
+  return role == SK_ROLE_MANAGER || role == SK_ROLE_ADMIN;
+}
+
+gboolean
+sk_role_can_edit_rules (SkRole role)
+{
+  return role == SK_ROLE_MARKETING || role == SK_ROLE_ADMIN;
+}
+
+gboolean
+sk_role_can_see_charts (SkRole role)
+{
+  return role != SK_ROLE_CASHIER;
+}
+
+gboolean
+sk_role_can_reset_data (SkRole role)
+{
+  return role == SK_ROLE_ADMIN;
+}
+
+static void
+sk_application_activate (GApplication *app)
+{
+  SkApplication *self = SK_APPLICATION (app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window == NULL)
+    window = GTK_WINDOW (sk_window_new (self));
+  gtk_window_present (window);
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  SkApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  SkPreferencesWindow *prefs = sk_preferences_window_new (self);
+
+  gtk_window_set_transient_for (GTK_WINDOW (prefs), parent);
+  gtk_window_present (GTK_WINDOW (prefs));
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *param,
+              gpointer       user_data)
+{
+  SkApplication *self = user_data;
+  static const char *developers[] = { "The Skidka authors", NULL };
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  adw_show_about_window (parent,
+                         "application-name", _("Skidka"),
+                         "application-icon", APPLICATION_ID,
+                         "developer-name", _("The Skidka authors"),
+                         "version", PACKAGE_VERSION,
+                         "comments", _("Discounts and loyalty bonuses for a chain of children's goods stores"),
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "developers", developers,
+                         /* Translators: put your names here */
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  GtkApplication *app = user_data;
+  GList *windows = gtk_application_get_windows (app);
+
+  while (windows != NULL)
+    {
+      GList *next = windows->next;
+
+      gtk_window_destroy (windows->data);
+      windows = next;
+    }
+  g_application_quit (G_APPLICATION (app));
+}
+
+static const GActionEntry app_actions[] = {
+  { "preferences", preferences_action },
+  { "about", about_action },
+  { "quit", quit_action },
+};
+
+static void
+sk_application_startup (GApplication *app)
+{
+  SkApplication *self = SK_APPLICATION (app);
+  g_autoptr(GError) error = NULL;
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *prefs_accels[] = { "<Control>comma", NULL };
+
+  G_APPLICATION_CLASS (sk_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs_accels);
+
+  self->db = sk_database_open (self->db_path, &error);
+  if (self->db == NULL)
+    g_warning ("Cannot open the database %s: %s", self->db_path, error->message);
+}
+
+static void
+sk_application_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  SkApplication *self = SK_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_DB_PATH:
+      g_value_set_string (value, self->db_path);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sk_application_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  SkApplication *self = SK_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_DB_PATH:
+      g_free (self->db_path);
+      self->db_path = g_value_dup_string (value);
+      if (self->db_path == NULL)
+        self->db_path = default_db_path ();
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sk_application_finalize (GObject *object)
+{
+  SkApplication *self = SK_APPLICATION (object);
+
+  g_clear_object (&self->db);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->db_path, g_free);
+  G_OBJECT_CLASS (sk_application_parent_class)->finalize (object);
+}
+
+static void
+sk_application_class_init (SkApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = sk_application_finalize;
+  object_class->get_property = sk_application_get_property;
+  object_class->set_property = sk_application_set_property;
+  app_class->activate = sk_application_activate;
+  app_class->startup = sk_application_startup;
+
+  properties[PROP_DB_PATH] =
+    g_param_spec_string ("db-path", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Something in the database changed (a sale, an edit, demo data): views
+   * reload what they show. */
+  g_signal_new ("data-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+sk_application_init (SkApplication *self)
+{
+  self->settings = g_settings_new (APPLICATION_ID);
+  sk_app_set_default (self);
+}

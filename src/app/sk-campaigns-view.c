@@ -1,0 +1,439 @@
+/* sk-campaigns-view.c: campaigns listed by status with their figures
+ * (purchases, revenue, discount, bonuses, customers, budget), and an editor.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sk-analytics.h"
+#include "sk-campaigns-view.h"
+#include "sk-model-private.h"
+#include "sk-money.h"
+#include "sk-widgets.h"
+
+struct _SkCampaignsView
+{
+  AdwBin parent_instance;
+
+  GtkStack            *stack;
+  GtkColumnView       *column_view;
+  GtkDropDown         *status_filter;
+  AdwPreferencesGroup *figures_group;
+
+  GListStore          *campaigns;
+  GtkSingleSelection  *selection;
+  GPtrArray           *figure_rows;
+  gboolean             loaded;
+};
+
+G_DEFINE_FINAL_TYPE (SkCampaignsView, sk_campaigns_view, ADW_TYPE_BIN)
+
+static const char * const statuses[] = { "draft", "scheduled", "active", "finished", "archived" };
+
+static const char *
+status_name (const char *status)
+{
+  if (g_strcmp0 (status, "draft") == 0)
+    return _("Draft");
+  if (g_strcmp0 (status, "scheduled") == 0)
+    return _("Scheduled");
+  if (g_strcmp0 (status, "active") == 0)
+    return _("Active");
+  if (g_strcmp0 (status, "finished") == 0)
+    return _("Finished");
+  if (g_strcmp0 (status, "archived") == 0)
+    return _("Archived");
+  return status;
+}
+
+static int
+status_rank (const char *status)
+{
+  static const int rank[] = { 2, 1, 0, 3, 4 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    if (g_strcmp0 (status, statuses[i]) == 0)
+      return rank[i];
+  return 5;
+}
+
+static char *
+cell_name (gpointer item)
+{
+  return g_strdup (SK_CAMPAIGN (item)->name);
+}
+
+static char *
+cell_status (gpointer item)
+{
+  return g_strdup (status_name (SK_CAMPAIGN (item)->status));
+}
+
+static char *
+cell_period (gpointer item)
+{
+  SkCampaign *c = item;
+  g_autofree char *from = sk_date_from_usec (c->starts_at);
+  g_autofree char *to = sk_date_from_usec (c->ends_at);
+
+  return g_strdup_printf ("%s – %s", from, to);
+}
+
+static char *
+cell_segments (gpointer item)
+{
+  SkCampaign *c = item;
+
+  return c->segments && c->segments[0] ? g_strjoinv (", ", c->segments) : g_strdup (_("everyone"));
+}
+
+static char *
+cell_budget (gpointer item)
+{
+  SkCampaign *c = item;
+  g_autofree char *spent = sk_money_format (c->spent);
+  g_autofree char *budget = sk_money_format (c->budget);
+
+  return c->budget > 0 ? g_strdup_printf ("%s / %s", spent, budget) : g_strdup_printf (_("%s, no budget"), spent);
+}
+
+static int
+compare_campaigns (gconstpointer a,
+                   gconstpointer b)
+{
+  SkCampaign *ca = *(SkCampaign **) a;
+  SkCampaign *cb = *(SkCampaign **) b;
+  int r = status_rank (ca->status) - status_rank (cb->status);
+
+  return r != 0 ? r : (cb->starts_at > ca->starts_at) - (cb->starts_at < ca->starts_at);
+}
+
+void
+sk_campaigns_view_reload (SkCampaignsView *self)
+{
+  SkDatabase *db = sk_app () ? sk_application_get_database (sk_app ()) : NULL;
+  g_autoptr(GPtrArray) all = db ? sk_database_list_campaigns (db, NULL) : NULL;
+  g_autoptr(GPtrArray) shown = g_ptr_array_new ();
+  guint filter = gtk_drop_down_get_selected (self->status_filter);
+  gboolean can_edit = sk_app () && sk_role_can_edit_rules (sk_application_get_role (sk_app ()));
+
+  self->loaded = TRUE;
+  for (guint i = 0; all && i < all->len; i++)
+    {
+      SkCampaign *c = g_ptr_array_index (all, i);
+
+      if (filter == 0 || filter == GTK_INVALID_LIST_POSITION || g_strcmp0 (c->status, statuses[filter - 1]) == 0)
+        g_ptr_array_add (shown, c);
+    }
+  g_ptr_array_sort (shown, compare_campaigns);
+  g_list_store_remove_all (self->campaigns);
+  g_list_store_splice (self->campaigns, 0, 0, shown->pdata, shown->len);
+  gtk_stack_set_visible_child_name (self->stack, shown->len ? "list" : "empty");
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "campaigns.new", can_edit);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "campaigns.edit", can_edit);
+}
+
+static void
+show_figures (SkCampaignsView *self)
+{
+  SkCampaign *c = gtk_single_selection_get_selected_item (self->selection);
+  SkCampaignFigures f = { 0 };
+  struct { const char *title; gint64 value; gboolean money; } rows[7];
+
+  for (guint i = 0; i < self->figure_rows->len; i++)
+    adw_preferences_group_remove (self->figures_group, g_ptr_array_index (self->figure_rows, i));
+  g_ptr_array_set_size (self->figure_rows, 0);
+  if (c == NULL)
+    {
+      adw_preferences_group_set_description (self->figures_group, _("Select a campaign to see its figures"));
+      return;
+    }
+  adw_preferences_group_set_description (self->figures_group, c->description);
+  if (!sk_analytics_campaign (sk_application_get_database (sk_app ()), c->id, &f, NULL))
+    return;
+  rows[0] = (typeof (rows[0])) { _("Purchases"), f.purchases, FALSE };
+  rows[1] = (typeof (rows[0])) { _("Revenue"), f.revenue, TRUE };
+  rows[2] = (typeof (rows[0])) { _("Discount given"), f.discount, TRUE };
+  rows[3] = (typeof (rows[0])) { _("Bonuses earned"), f.bonus_earned, TRUE };
+  rows[4] = (typeof (rows[0])) { _("Customers reached"), f.customers, FALSE };
+  rows[5] = (typeof (rows[0])) { _("Budget"), f.budget, TRUE };
+  rows[6] = (typeof (rows[0])) { _("Budget spent"), f.spent, TRUE };
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      g_autofree char *text = rows[i].money ? sk_money_format (rows[i].value)
+                                            : g_strdup_printf ("%" G_GINT64_FORMAT, rows[i].value);
+      GtkWidget *label = gtk_label_new (text);
+
+      if (i == 5 && f.budget == 0)
+        gtk_label_set_text (GTK_LABEL (label), _("none"));
+      gtk_widget_add_css_class (label, "numeric");
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), rows[i].title);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+      adw_preferences_group_add (self->figures_group, row);
+      g_ptr_array_add (self->figure_rows, row);
+    }
+}
+
+/* The editor */
+
+static GtkWidget *
+entry_row (GtkWidget  *group,
+           const char *title,
+           const char *text)
+{
+  GtkWidget *row = adw_entry_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+  return row;
+}
+
+static char **
+split_list (GtkWidget *row)
+{
+  g_auto(GStrv) parts = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (row)), ",", -1);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; parts[i]; i++)
+    if (*g_strstrip (parts[i]) != '\0')
+      g_strv_builder_add (builder, parts[i]);
+  return g_strv_builder_end (builder);
+}
+
+static void
+editor_save_cb (GtkWidget *button,
+                GtkWindow *window)
+{
+  SkCampaign *c = g_object_get_data (G_OBJECT (window), "campaign");
+  GtkWidget **w = g_object_get_data (G_OBJECT (window), "rows");
+  GtkLabel *error_label = g_object_get_data (G_OBJECT (window), "error");
+  GPtrArray *rule_checks = g_object_get_data (G_OBJECT (window), "rule-checks");
+  g_autoptr(GStrvBuilder) rule_ids = g_strv_builder_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) segments = split_list (w[4]);
+  g_auto(GStrv) stores = split_list (w[5]);
+  g_auto(GStrv) channels = split_list (w[6]);
+  g_auto(GStrv) ids = NULL;
+  gint64 from = 0, until = 0, budget = 0;
+  const char *budget_text = gtk_editable_get_text (GTK_EDITABLE (w[7]));
+  guint status = adw_combo_row_get_selected (ADW_COMBO_ROW (w[8]));
+
+  for (guint i = 0; i < rule_checks->len; i++)
+    if (gtk_check_button_get_active (g_ptr_array_index (rule_checks, i)))
+      g_strv_builder_add (rule_ids, g_object_get_data (g_ptr_array_index (rule_checks, i), "rule-id"));
+  ids = g_strv_builder_end (rule_ids);
+
+  if (!sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (w[2])), &from) ||
+      !sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (w[3])), &until))
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Dates look like 2026-12-31"));
+  else if (until != 0 && from != 0 && until < from)
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The campaign must end after it starts"));
+  else if (*budget_text != '\0' && (!sk_money_parse (budget_text, &budget) || budget < 0))
+    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The budget must be an amount in rubles"));
+  if (error == NULL)
+    {
+      g_object_set (c,
+                    "name", gtk_editable_get_text (GTK_EDITABLE (w[0])),
+                    "description", gtk_editable_get_text (GTK_EDITABLE (w[1])),
+                    "starts-at", from,
+                    "ends-at", until ? until + (gint64) G_USEC_PER_SEC * 86400 - 1 : 0,
+                    "segments", segments[0] ? segments : NULL,
+                    "store-ids", stores[0] ? stores : NULL,
+                    "channels", channels[0] ? channels : NULL,
+                    "budget", budget,
+                    "status", statuses[MIN (status, G_N_ELEMENTS (statuses) - 1)],
+                    "rule-ids", ids[0] ? ids : NULL,
+                    NULL);
+      sk_database_save_campaign (sk_application_get_database (sk_app ()), c, &error);
+    }
+  if (error != NULL)
+    {
+      gtk_label_set_text (error_label, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (error_label), TRUE);
+      return;
+    }
+  sk_app_data_changed ();
+  gtk_window_destroy (window);
+}
+
+static void
+open_editor (SkCampaignsView *self,
+             SkCampaign      *campaign)
+{
+  GtkWidget *window = adw_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *header = adw_header_bar_new ();
+  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
+  GtkWidget *save = gtk_button_new_with_mnemonic (_("_Save"));
+  GtkWidget *page = adw_preferences_page_new ();
+  GtkWidget *group = adw_preferences_group_new ();
+  GtkWidget *rules_group = adw_preferences_group_new ();
+  GtkWidget *error_label = gtk_label_new (NULL);
+  GtkWidget **rows = g_new0 (GtkWidget *, 9);
+  GPtrArray *rule_checks = g_ptr_array_new ();
+  g_autoptr(GPtrArray) rules = sk_database_list_rules (sk_application_get_database (sk_app ()), NULL);
+  SkCampaign *c = campaign ? sk_record_copy (SK_RECORD (campaign)) : sk_campaign_new ();
+  g_autofree char *from = sk_date_from_usec (c->starts_at);
+  g_autofree char *to = sk_date_from_usec (c->ends_at);
+  g_autofree char *segments = c->segments ? g_strjoinv (", ", c->segments) : NULL;
+  g_autofree char *stores = c->store_ids ? g_strjoinv (", ", c->store_ids) : NULL;
+  g_autofree char *channels = c->channels ? g_strjoinv (", ", c->channels) : NULL;
+  g_autofree char *budget = c->budget ? g_strdup_printf ("%" G_GINT64_FORMAT, c->budget / 100) : NULL;
+  g_autoptr(GtkStringList) status_names = gtk_string_list_new (NULL);
+
+  gtk_window_set_title (GTK_WINDOW (window), campaign ? _("Edit Campaign") : _("New Campaign"));
+  gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))));
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  gtk_window_set_default_size (GTK_WINDOW (window), 520, 700);
+  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
+  gtk_widget_add_css_class (save, "suggested-action");
+  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
+  adw_header_bar_pack_end (ADW_HEADER_BAR (header), save);
+  gtk_box_append (GTK_BOX (box), header);
+  gtk_widget_add_css_class (error_label, "error");
+  gtk_widget_set_visible (error_label, FALSE);
+  gtk_box_append (GTK_BOX (box), error_label);
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Campaign"));
+  rows[0] = entry_row (group, _("Name"), c->name);
+  rows[1] = entry_row (group, _("Description"), c->description);
+  rows[2] = entry_row (group, _("Starts (YYYY-MM-DD)"), from);
+  rows[3] = entry_row (group, _("Ends (YYYY-MM-DD)"), to);
+  rows[4] = entry_row (group, _("Segments (comma-separated)"), segments);
+  rows[5] = entry_row (group, _("Store ids (comma-separated)"), stores);
+  rows[6] = entry_row (group, _("Channels (email, sms, push)"), channels);
+  rows[7] = entry_row (group, _("Budget, ₽ (empty: none)"), budget);
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    gtk_string_list_append (status_names, status_name (statuses[i]));
+  rows[8] = adw_combo_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (rows[8]), _("Status"));
+  adw_combo_row_set_model (ADW_COMBO_ROW (rows[8]), G_LIST_MODEL (status_names));
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    if (g_strcmp0 (c->status, statuses[i]) == 0)
+      adw_combo_row_set_selected (ADW_COMBO_ROW (rows[8]), i);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), rows[8]);
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (rules_group), _("Rules of the Campaign"));
+  for (guint i = 0; rules && i < rules->len; i++)
+    {
+      SkDiscountRule *r = g_ptr_array_index (rules, i);
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *check = gtk_check_button_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), r->name);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, r->name, -1);
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
+                                   c->rule_ids && g_strv_contains ((const char * const *) c->rule_ids, r->id));
+      g_object_set_data_full (G_OBJECT (check), "rule-id", g_strdup (r->id), g_free);
+      g_ptr_array_add (rule_checks, check);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (rules_group), row);
+    }
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (rules_group));
+  gtk_widget_set_vexpand (page, TRUE);
+  gtk_box_append (GTK_BOX (box), page);
+  adw_window_set_content (ADW_WINDOW (window), box);
+
+  g_object_set_data_full (G_OBJECT (window), "campaign", c, g_object_unref);
+  g_object_set_data_full (G_OBJECT (window), "rows", rows, g_free);
+  g_object_set_data_full (G_OBJECT (window), "rule-checks", rule_checks, (GDestroyNotify) g_ptr_array_unref);
+  g_object_set_data (G_OBJECT (window), "error", error_label);
+  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), window);
+  g_signal_connect (save, "clicked", G_CALLBACK (editor_save_cb), window);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+new_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *param)
+{
+  open_editor (SK_CAMPAIGNS_VIEW (widget), NULL);
+}
+
+static void
+edit_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  SkCampaignsView *self = SK_CAMPAIGNS_VIEW (widget);
+  SkCampaign *c = gtk_single_selection_get_selected_item (self->selection);
+
+  if (c != NULL)
+    open_editor (self, c);
+}
+
+static void
+data_changed_cb (SkCampaignsView *self)
+{
+  if (self->loaded)
+    sk_campaigns_view_reload (self);
+}
+
+static void
+sk_campaigns_view_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (sk_campaigns_view_parent_class)->map (widget);
+  sk_campaigns_view_reload (SK_CAMPAIGNS_VIEW (widget));
+}
+
+static void
+sk_campaigns_view_dispose (GObject *object)
+{
+  SkCampaignsView *self = SK_CAMPAIGNS_VIEW (object);
+
+  g_clear_object (&self->selection);
+  g_clear_object (&self->campaigns);
+  g_clear_pointer (&self->figure_rows, g_ptr_array_unref);
+  G_OBJECT_CLASS (sk_campaigns_view_parent_class)->dispose (object);
+}
+
+static void
+sk_campaigns_view_class_init (SkCampaignsViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sk_campaigns_view_dispose;
+  widget_class->map = sk_campaigns_view_map;
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-campaigns-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignsView, stack);
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignsView, column_view);
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignsView, status_filter);
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignsView, figures_group);
+  gtk_widget_class_install_action (widget_class, "campaigns.new", NULL, new_action);
+  gtk_widget_class_install_action (widget_class, "campaigns.edit", NULL, edit_action);
+}
+
+static void
+sk_campaigns_view_init (SkCampaignsView *self)
+{
+  struct { const char *title; SkCellTextFunc func; gboolean numeric, expand; } columns[] = {
+    { N_("Name"), cell_name, FALSE, TRUE },
+    { N_("Status"), cell_status, FALSE, FALSE },
+    { N_("Period"), cell_period, FALSE, FALSE },
+    { N_("Segments"), cell_segments, FALSE, FALSE },
+    { N_("Budget spent"), cell_budget, TRUE, FALSE },
+  };
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->figure_rows = g_ptr_array_new ();
+  self->campaigns = g_list_store_new (SK_TYPE_CAMPAIGN);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->campaigns)));
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column =
+        sk_text_column_new (_(columns[i].title), columns[i].func, columns[i].numeric, columns[i].expand);
+
+      gtk_column_view_append_column (self->column_view, column);
+    }
+  g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (show_figures), self);
+  g_signal_connect_swapped (self->status_filter, "notify::selected", G_CALLBACK (sk_campaigns_view_reload), self);
+  if (sk_app () != NULL)
+    g_signal_connect_object (sk_app (), "data-changed", G_CALLBACK (data_changed_cb), self, G_CONNECT_SWAPPED);
+}

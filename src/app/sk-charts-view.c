@@ -1,0 +1,470 @@
+/* sk-charts-view.c: charts of a period and store: revenue, discounts and
+ * bonuses per day, customers by segment, the rule effectiveness table.
+ * The figures are read on a worker thread; export as CSV and PNG.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sk-analytics.h"
+#include "sk-charts-view.h"
+#include "sk-model-private.h"
+#include "sk-money.h"
+#include "sk-widgets.h"
+
+struct _SkChartsView
+{
+  AdwBin parent_instance;
+
+  GtkDropDown   *period_dropdown;
+  GtkDropDown   *store_dropdown;
+  GtkDropDown   *kind_dropdown;
+  GtkSpinner    *spinner;
+  GtkLabel      *summary_label;
+  SkChart       *daily_chart;
+  SkChart       *segments_chart;
+  GtkColumnView *rules_view;
+
+  GListStore    *rule_rows;
+  GPtrArray     *store_ids;
+  GArray        *daily;      /* SkDailyPoint shown */
+  GCancellable  *cancellable;
+  gboolean       loaded;
+  gboolean       loading;
+};
+
+G_DEFINE_FINAL_TYPE (SkChartsView, sk_charts_view, ADW_TYPE_BIN)
+
+typedef struct
+{
+  gint64     from;
+  gint64     to;
+  char      *store_id;
+  SkSummary  summary;
+  GArray    *daily;
+  GArray    *segments;
+  GArray    *rules;
+} Figures;
+
+static void
+figures_free (Figures *f)
+{
+  g_free (f->store_id);
+  g_clear_pointer (&f->daily, g_array_unref);
+  g_clear_pointer (&f->segments, g_array_unref);
+  g_clear_pointer (&f->rules, g_array_unref);
+  g_free (f);
+}
+
+static void
+rule_stats_free (gpointer data)
+{
+  SkRuleStats *s = data;
+
+  g_free (s->rule_id);
+  g_free (s->name);
+  g_free (s);
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  Figures *f = task_data;
+  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *stores[] = { f->store_id, NULL };
+  const char * const *filter = f->store_id ? stores : NULL;
+
+  db = sk_application_open_worker_database (sk_app (), &error);
+  if (db == NULL ||
+      !sk_analytics_summary (db, f->from, f->to, filter, &f->summary, &error) ||
+      (f->daily = sk_analytics_daily (db, f->from, f->to, filter, &error)) == NULL ||
+      (f->segments = sk_analytics_segments (db, &error)) == NULL ||
+      (f->rules = sk_analytics_rule_effectiveness (db, f->from, f->to, filter, &error)) == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static char *
+cell_rule (gpointer item)
+{
+  SkRuleStats *s = g_object_get_data (item, "stats");
+
+  return g_strdup (s->name);
+}
+
+static char *
+cell_uses (gpointer item)
+{
+  SkRuleStats *s = g_object_get_data (item, "stats");
+
+  return g_strdup_printf ("%" G_GINT64_FORMAT, s->uses);
+}
+
+static char *
+cell_discount (gpointer item)
+{
+  SkRuleStats *s = g_object_get_data (item, "stats");
+
+  return sk_money_format (s->discount);
+}
+
+static char *
+cell_revenue_with (gpointer item)
+{
+  SkRuleStats *s = g_object_get_data (item, "stats");
+
+  return sk_money_format (s->revenue_with);
+}
+
+static char *
+cell_average_with (gpointer item)
+{
+  SkRuleStats *s = g_object_get_data (item, "stats");
+
+  return sk_money_format (s->average_with);
+}
+
+static char *
+cell_average_without (gpointer item)
+{
+  SkRuleStats *s = g_object_get_data (item, "stats");
+
+  return sk_money_format (s->average_without);
+}
+
+static void
+apply_figures (SkChartsView *self,
+               Figures      *f)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) revenue = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) discounts = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) earned = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) spent = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) counts = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) segment_labels = g_ptr_array_new ();
+  g_autofree char *rev = sk_money_format (f->summary.revenue);
+  g_autofree char *disc = sk_money_format (f->summary.discounts);
+  g_autofree char *bon = sk_money_format (f->summary.bonus_earned);
+  g_autofree char *avg = sk_money_format (f->summary.average_check);
+  g_autofree char *summary = NULL;
+
+  for (guint i = 0; i < f->daily->len; i++)
+    {
+      SkDailyPoint *p = &g_array_index (f->daily, SkDailyPoint, i);
+
+      g_ptr_array_add (labels, g_strdup (p->day + 5));  /* MM-DD */
+      g_array_append_val (revenue, p->revenue);
+      g_array_append_val (discounts, p->discounts);
+      g_array_append_val (earned, p->bonus_earned);
+      g_array_append_val (spent, p->bonus_spent);
+    }
+  sk_chart_set_categories (self->daily_chart, (const char * const *) labels->pdata, labels->len);
+  sk_chart_add_series (self->daily_chart, _("Revenue"), "#3584e4", (gint64 *) revenue->data, revenue->len, TRUE);
+  sk_chart_add_series (self->daily_chart, _("Discounts"), "#e66100", (gint64 *) discounts->data, discounts->len, TRUE);
+  sk_chart_add_series (self->daily_chart, _("Bonuses earned"), "#2ec27e", (gint64 *) earned->data, earned->len, TRUE);
+  sk_chart_add_series (self->daily_chart, _("Bonuses spent"), "#9141ac", (gint64 *) spent->data, spent->len, TRUE);
+
+  for (guint i = 0; i < f->segments->len; i++)
+    {
+      SkSegmentCount *c = &g_array_index (f->segments, SkSegmentCount, i);
+
+      g_ptr_array_add (segment_labels, (gpointer) sk_segment_display_name (c->segment));
+      g_array_append_val (counts, c->customers);
+    }
+  sk_chart_set_categories (self->segments_chart, (const char * const *) segment_labels->pdata, segment_labels->len);
+  sk_chart_add_series (self->segments_chart, _("Customers"), "#1c71d8", (gint64 *) counts->data, counts->len, FALSE);
+
+  g_list_store_remove_all (self->rule_rows);
+  for (guint i = 0; i < f->rules->len; i++)
+    {
+      g_autoptr(GObject) row = g_object_new (G_TYPE_OBJECT, NULL);
+      SkRuleStats *copy = g_new (SkRuleStats, 1);
+
+      *copy = g_array_index (f->rules, SkRuleStats, i);
+      copy->rule_id = g_strdup (copy->rule_id);
+      copy->name = g_strdup (copy->name);
+      g_object_set_data_full (row, "stats", copy, rule_stats_free);
+      g_list_store_append (self->rule_rows, row);
+    }
+
+  {
+    g_autofree char *purchases = g_strdup_printf ("%" G_GINT64_FORMAT, f->summary.purchases);
+    g_autofree char *customers = g_strdup_printf ("%" G_GINT64_FORMAT, f->summary.customers);
+
+    summary = g_strdup_printf (_("Revenue %s · discounts %s · bonuses earned %s · purchases %s · customers %s · average check %s"),
+                               rev, disc, bon, purchases, customers, avg);
+  }
+  gtk_label_set_text (self->summary_label, summary);
+  g_clear_pointer (&self->daily, g_array_unref);
+  self->daily = g_steal_pointer (&f->daily);
+}
+
+static void
+load_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  SkChartsView *self;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      self = SK_CHARTS_VIEW (source);
+      sk_widget_toast_error (GTK_WIDGET (self), error);
+    }
+  else
+    {
+      self = SK_CHARTS_VIEW (source);
+      apply_figures (self, g_task_get_task_data (G_TASK (result)));
+    }
+  self->loading = FALSE;
+  gtk_spinner_stop (self->spinner);
+}
+
+gboolean
+sk_charts_view_is_loading (SkChartsView *self)
+{
+  return self->loading;
+}
+
+SkChart *
+sk_charts_view_get_daily_chart (SkChartsView *self)
+{
+  return self->daily_chart;
+}
+
+void
+sk_charts_view_reload (SkChartsView *self)
+{
+  static const int days[] = { 7, 30, 90, 180 };
+  guint period = gtk_drop_down_get_selected (self->period_dropdown);
+  guint store = gtk_drop_down_get_selected (self->store_dropdown);
+  g_autoptr(GTask) task = NULL;
+  Figures *f;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) tomorrow = NULL;
+
+  if (sk_app () == NULL || sk_application_get_database (sk_app ()) == NULL)
+    return;
+  self->loaded = TRUE;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  /* Whole days, up to the end of today. */
+  tomorrow = g_date_time_new_utc (g_date_time_get_year (now), g_date_time_get_month (now),
+                                  g_date_time_get_day_of_month (now), 0, 0, 0);
+  f = g_new0 (Figures, 1);
+  f->to = (g_date_time_to_unix (tomorrow) + 86400) * G_USEC_PER_SEC;
+  f->from = f->to - (gint64) days[MIN (period, 3)] * 86400 * G_USEC_PER_SEC;
+  if (store > 0 && self->store_ids && store <= self->store_ids->len)
+    f->store_id = g_strdup (g_ptr_array_index (self->store_ids, store - 1));
+  self->loading = TRUE;
+  gtk_spinner_start (self->spinner);
+  task = g_task_new (self, self->cancellable, load_done, NULL);
+  g_task_set_task_data (task, f, (GDestroyNotify) figures_free);
+  g_task_run_in_thread (task, load_thread);
+}
+
+static void
+load_stores (SkChartsView *self)
+{
+  g_autoptr(GPtrArray) stores = sk_database_list_stores (sk_application_get_database (sk_app ()), NULL);
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+
+  g_clear_pointer (&self->store_ids, g_ptr_array_unref);
+  self->store_ids = g_ptr_array_new_with_free_func (g_free);
+  gtk_string_list_append (names, _("All stores"));
+  for (guint i = 0; stores && i < stores->len; i++)
+    {
+      SkStore *s = g_ptr_array_index (stores, i);
+
+      gtk_string_list_append (names, s->name);
+      g_ptr_array_add (self->store_ids, g_strdup (s->id));
+    }
+  g_signal_handlers_block_by_func (self->store_dropdown, sk_charts_view_reload, self);
+  gtk_drop_down_set_model (self->store_dropdown, G_LIST_MODEL (names));
+  g_signal_handlers_unblock_by_func (self->store_dropdown, sk_charts_view_reload, self);
+}
+
+char *
+sk_charts_view_to_csv (SkChartsView *self)
+{
+  GString *s = g_string_new ("day,revenue,discounts,bonus_earned,bonus_spent,purchases\n");
+
+  for (guint i = 0; self->daily && i < self->daily->len; i++)
+    {
+      SkDailyPoint *p = &g_array_index (self->daily, SkDailyPoint, i);
+
+      /* Rubles with two decimals, exact from kopecks, for spreadsheets. */
+      g_string_append_printf (s, "%s,%" G_GINT64_FORMAT ".%02d,%" G_GINT64_FORMAT ".%02d,%" G_GINT64_FORMAT
+                              ".%02d,%" G_GINT64_FORMAT ".%02d,%" G_GINT64_FORMAT "\n",
+                              p->day, p->revenue / 100, (int) (p->revenue % 100),
+                              p->discounts / 100, (int) (p->discounts % 100),
+                              p->bonus_earned / 100, (int) (p->bonus_earned % 100),
+                              p->bonus_spent / 100, (int) (p->bonus_spent % 100),
+                              p->purchases);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+export_response_cb (GtkNativeDialog *dialog,
+                    int              response,
+                    SkChartsView    *self)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  gboolean png = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "png"));
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      G_GNUC_END_IGNORE_DEPRECATIONS
+      path = g_file_get_path (file);
+      if (png)
+        sk_widget_save_png (GTK_WIDGET (self->daily_chart), path, &error);
+      else
+        {
+          g_autofree char *csv = sk_charts_view_to_csv (self);
+
+          g_file_set_contents (path, csv, -1, &error);
+        }
+      if (error != NULL)
+        sk_widget_toast_error (GTK_WIDGET (self), error);
+      else
+        sk_widget_toast (GTK_WIDGET (self), _("Exported"));
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  SkChartsView *self = SK_CHARTS_VIEW (widget);
+  gboolean png = g_str_equal (action_name, "charts.export-png");
+  GtkFileChooserNative *dialog;
+
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  dialog = gtk_file_chooser_native_new (png ? _("Export Chart as PNG") : _("Export Figures as CSV"),
+                                        GTK_WINDOW (gtk_widget_get_root (widget)),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), png ? "skidka-chart.png" : "skidka-daily.csv");
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_object_set_data (G_OBJECT (dialog), "png", GINT_TO_POINTER (png));
+  g_signal_connect (dialog, "response", G_CALLBACK (export_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+kind_changed_cb (SkChartsView *self)
+{
+  sk_chart_set_kind (self->daily_chart,
+                     gtk_drop_down_get_selected (self->kind_dropdown) == 1 ? SK_CHART_BARS : SK_CHART_LINES);
+}
+
+static void
+data_changed_cb (SkChartsView *self)
+{
+  if (self->loaded && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    {
+      load_stores (self);
+      sk_charts_view_reload (self);
+    }
+  else
+    self->loaded = FALSE;
+}
+
+static void
+sk_charts_view_map (GtkWidget *widget)
+{
+  SkChartsView *self = SK_CHARTS_VIEW (widget);
+
+  GTK_WIDGET_CLASS (sk_charts_view_parent_class)->map (widget);
+  if (!self->loaded && sk_app () && sk_application_get_database (sk_app ()))
+    {
+      load_stores (self);
+      sk_charts_view_reload (self);
+    }
+}
+
+static void
+sk_charts_view_dispose (GObject *object)
+{
+  SkChartsView *self = SK_CHARTS_VIEW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->rule_rows);
+  g_clear_pointer (&self->store_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->daily, g_array_unref);
+  G_OBJECT_CLASS (sk_charts_view_parent_class)->dispose (object);
+}
+
+static void
+sk_charts_view_class_init (SkChartsViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sk_charts_view_dispose;
+  widget_class->map = sk_charts_view_map;
+  g_type_ensure (SK_TYPE_CHART);
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-charts-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, SkChartsView, period_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SkChartsView, store_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SkChartsView, kind_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SkChartsView, spinner);
+  gtk_widget_class_bind_template_child (widget_class, SkChartsView, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, SkChartsView, daily_chart);
+  gtk_widget_class_bind_template_child (widget_class, SkChartsView, segments_chart);
+  gtk_widget_class_bind_template_child (widget_class, SkChartsView, rules_view);
+  gtk_widget_class_install_action (widget_class, "charts.export-csv", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "charts.export-png", NULL, export_action);
+}
+
+static void
+sk_charts_view_init (SkChartsView *self)
+{
+  struct { const char *title; SkCellTextFunc func; gboolean numeric, expand; } columns[] = {
+    { N_("Rule"), cell_rule, FALSE, TRUE },
+    { N_("Uses"), cell_uses, TRUE, FALSE },
+    { N_("Discount given"), cell_discount, TRUE, FALSE },
+    { N_("Revenue with it"), cell_revenue_with, TRUE, FALSE },
+    { N_("Average check with"), cell_average_with, TRUE, FALSE },
+    { N_("Average check without"), cell_average_without, TRUE, FALSE },
+  };
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  self->rule_rows = g_list_store_new (G_TYPE_OBJECT);
+  gtk_column_view_set_model (self->rules_view,
+                             GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->rule_rows)))));
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column =
+        sk_text_column_new (_(columns[i].title), columns[i].func, columns[i].numeric, columns[i].expand);
+
+      gtk_column_view_append_column (self->rules_view, column);
+    }
+  g_signal_connect_swapped (self->period_dropdown, "notify::selected", G_CALLBACK (sk_charts_view_reload), self);
+  g_signal_connect_swapped (self->store_dropdown, "notify::selected", G_CALLBACK (sk_charts_view_reload), self);
+  g_signal_connect_swapped (self->kind_dropdown, "notify::selected", G_CALLBACK (kind_changed_cb), self);
+  if (sk_app () != NULL)
+    g_signal_connect_object (sk_app (), "data-changed", G_CALLBACK (data_changed_cb), self, G_CONNECT_SWAPPED);
+}

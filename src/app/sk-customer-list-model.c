@@ -1,0 +1,395 @@
+/* sk-customer-list-model.c: a lazy list of any number of customers. The
+ * count and pages come from SQLite on a worker thread with its own
+ * connection; rows not read yet are placeholders, replaced (items-changed)
+ * when their page arrives; only a bounded number of pages stay cached.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "sk-customer-list-model.h"
+#include "sk-model-private.h"
+
+#define MAX_CACHED_PAGES 40
+
+struct _SkCustomerListModel
+{
+  GObject       parent_instance;
+
+  char         *db_path;
+  char         *query;
+  guint         n_items;
+  GHashTable   *pages;         /* page index -> GPtrArray of SkCustomer */
+  GHashTable   *pending;       /* page index -> TRUE while being read */
+  GQueue        recent;        /* page indexes, most recently used first */
+  guint         generation;    /* bumps on every query; late results are dropped */
+  gboolean      loading;
+  gint64        search_started;
+  gint64        search_usec;
+  GCancellable *cancellable;
+
+  /* The worker's connection, used by one task at a time. */
+  GMutex        worker_lock;
+  SkDatabase   *worker_db;
+};
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SkCustomerListModel, sk_customer_list_model, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+enum {
+  PROP_0,
+  PROP_LOADING,
+  PROP_N_ITEMS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+typedef struct
+{
+  SkCustomerListModel *self;  /* a strong ref */
+  char                *query;
+  guint                generation;
+  guint                page;
+  gint64               n_total;
+  /* results */
+  gint64               count;
+  GPtrArray           *rows;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  g_object_unref (job->self);
+  g_free (job->query);
+  g_clear_pointer (&job->rows, g_ptr_array_unref);
+  g_free (job);
+}
+
+static SkDatabase *
+worker_db (SkCustomerListModel *self,
+           GError             **error)
+{
+  if (self->worker_db == NULL)
+    self->worker_db = sk_database_open (self->db_path, error);
+  return self->worker_db;
+}
+
+static void
+search_thread (GTask        *task,
+               gpointer      source,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  Job *job = task_data;
+  SkCustomerListModel *self = job->self;
+  g_autoptr(GError) error = NULL;
+  SkDatabase *db;
+
+  g_mutex_lock (&self->worker_lock);
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_mutex_unlock (&self->worker_lock);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+      return;
+    }
+  db = worker_db (self, &error);
+  if (db != NULL && job->n_total < 0)
+    job->count = sk_database_count_search_customers (db, job->query, &error);
+  else
+    job->count = job->n_total;
+  if (db != NULL && job->count >= 0)
+    job->rows = sk_database_search_customers_at (db, job->query,
+                                                 (gint64) job->page * SK_CUSTOMER_LIST_PAGE,
+                                                 SK_CUSTOMER_LIST_PAGE, job->count, &error);
+  g_mutex_unlock (&self->worker_lock);
+  if (job->rows == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+touch_page (SkCustomerListModel *self,
+            guint                page)
+{
+  g_queue_remove (&self->recent, GUINT_TO_POINTER (page));
+  g_queue_push_head (&self->recent, GUINT_TO_POINTER (page));
+  while (g_queue_get_length (&self->recent) > MAX_CACHED_PAGES)
+    {
+      guint old = GPOINTER_TO_UINT (g_queue_pop_tail (&self->recent));
+
+      g_hash_table_remove (self->pages, GUINT_TO_POINTER (old));
+    }
+}
+
+static void
+clear_cache (SkCustomerListModel *self)
+{
+  g_hash_table_remove_all (self->pages);
+  g_hash_table_remove_all (self->pending);
+  g_queue_clear (&self->recent);
+}
+
+static void
+search_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  SkCustomerListModel *self = SK_CUSTOMER_LIST_MODEL (source);
+  Job *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  guint old_n = self->n_items;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (job->generation == self->generation)
+        {
+          self->loading = FALSE;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+          if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_warning ("Customer search failed: %s", error->message);
+        }
+      return;
+    }
+  if (job->generation != self->generation)
+    return;
+  clear_cache (self);
+  self->n_items = (guint) MIN (job->count, G_MAXUINT);
+  g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), g_steal_pointer (&job->rows));
+  touch_page (self, 0);
+  self->loading = FALSE;
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, self->n_items);
+  self->search_usec = g_get_monotonic_time () - self->search_started;
+  if (old_n != self->n_items)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+}
+
+static void
+page_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  SkCustomerListModel *self = SK_CUSTOMER_LIST_MODEL (source);
+  Job *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  guint start, n;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error) || job->generation != self->generation)
+    {
+      if (job->generation == self->generation)
+        g_hash_table_remove (self->pending, GUINT_TO_POINTER (job->page));
+      return;
+    }
+  g_hash_table_remove (self->pending, GUINT_TO_POINTER (job->page));
+  start = job->page * SK_CUSTOMER_LIST_PAGE;
+  if (start >= self->n_items)
+    return;
+  n = MIN (SK_CUSTOMER_LIST_PAGE, self->n_items - start);
+  g_hash_table_insert (self->pages, GUINT_TO_POINTER (job->page), g_steal_pointer (&job->rows));
+  touch_page (self, job->page);
+  g_list_model_items_changed (G_LIST_MODEL (self), start, n, n);
+}
+
+static void
+start_job (SkCustomerListModel *self,
+           guint                page,
+           gint64               n_total,
+           GAsyncReadyCallback  callback)
+{
+  g_autoptr(GTask) task = g_task_new (self, self->cancellable, callback, NULL);
+  Job *job = g_new0 (Job, 1);
+
+  job->self = g_object_ref (self);
+  job->query = g_strdup (self->query);
+  job->generation = self->generation;
+  job->page = page;
+  job->n_total = n_total;
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_run_in_thread (task, search_thread);
+}
+
+void
+sk_customer_list_model_set_query (SkCustomerListModel *self,
+                                  const char          *query)
+{
+  g_return_if_fail (SK_IS_CUSTOMER_LIST_MODEL (self));
+
+  g_free (self->query);
+  self->query = g_strdup (query ? query : "");
+  self->generation++;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  self->search_started = g_get_monotonic_time ();
+  if (!self->loading)
+    {
+      self->loading = TRUE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+    }
+  start_job (self, 0, -1, search_done);
+}
+
+const char *
+sk_customer_list_model_get_query (SkCustomerListModel *self)
+{
+  return self->query;
+}
+
+gboolean
+sk_customer_list_model_get_loading (SkCustomerListModel *self)
+{
+  return self->loading;
+}
+
+gint64
+sk_customer_list_model_get_search_usec (SkCustomerListModel *self)
+{
+  return self->search_usec;
+}
+
+guint
+sk_customer_list_model_get_n_cached_pages (SkCustomerListModel *self)
+{
+  return g_hash_table_size (self->pages);
+}
+
+gboolean
+sk_customer_list_model_is_loaded (SkCustomerListModel *self,
+                                  guint                position)
+{
+  GPtrArray *rows = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (position / SK_CUSTOMER_LIST_PAGE));
+
+  return rows != NULL && position % SK_CUSTOMER_LIST_PAGE < rows->len;
+}
+
+static GType
+get_item_type (GListModel *model)
+{
+  return SK_TYPE_CUSTOMER;
+}
+
+static guint
+get_n_items (GListModel *model)
+{
+  return SK_CUSTOMER_LIST_MODEL (model)->n_items;
+}
+
+static gpointer
+get_item (GListModel *model,
+          guint       position)
+{
+  SkCustomerListModel *self = SK_CUSTOMER_LIST_MODEL (model);
+  guint page = position / SK_CUSTOMER_LIST_PAGE;
+  GPtrArray *rows;
+
+  if (position >= self->n_items)
+    return NULL;
+  rows = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (page));
+  if (rows != NULL)
+    {
+      touch_page (self, page);
+      if (position % SK_CUSTOMER_LIST_PAGE < rows->len)
+        return g_object_ref (g_ptr_array_index (rows, position % SK_CUSTOMER_LIST_PAGE));
+    }
+  else if (!g_hash_table_contains (self->pending, GUINT_TO_POINTER (page)))
+    {
+      g_hash_table_add (self->pending, GUINT_TO_POINTER (page));
+      start_job (self, page, self->n_items, page_done);
+    }
+  /* A placeholder until the page is read. */
+  return sk_customer_new ();
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = get_item_type;
+  iface->get_n_items = get_n_items;
+  iface->get_item = get_item;
+}
+
+SkCustomerListModel *
+sk_customer_list_model_new (const char *db_path)
+{
+  SkCustomerListModel *self = g_object_new (SK_TYPE_CUSTOMER_LIST_MODEL, NULL);
+
+  self->db_path = g_strdup (db_path);
+  return self;
+}
+
+static void
+sk_customer_list_model_get_property (GObject    *object,
+                                     guint       prop_id,
+                                     GValue     *value,
+                                     GParamSpec *pspec)
+{
+  SkCustomerListModel *self = SK_CUSTOMER_LIST_MODEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_LOADING:
+      g_value_set_boolean (value, self->loading);
+      break;
+    case PROP_N_ITEMS:
+      g_value_set_uint (value, self->n_items);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sk_customer_list_model_dispose (GObject *object)
+{
+  SkCustomerListModel *self = SK_CUSTOMER_LIST_MODEL (object);
+
+  g_cancellable_cancel (self->cancellable);
+  G_OBJECT_CLASS (sk_customer_list_model_parent_class)->dispose (object);
+}
+
+static void
+sk_customer_list_model_finalize (GObject *object)
+{
+  SkCustomerListModel *self = SK_CUSTOMER_LIST_MODEL (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->pages, g_hash_table_unref);
+  g_clear_pointer (&self->pending, g_hash_table_unref);
+  g_queue_clear (&self->recent);
+  g_clear_object (&self->worker_db);
+  g_mutex_clear (&self->worker_lock);
+  g_free (self->db_path);
+  g_free (self->query);
+  G_OBJECT_CLASS (sk_customer_list_model_parent_class)->finalize (object);
+}
+
+static void
+sk_customer_list_model_class_init (SkCustomerListModelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sk_customer_list_model_dispose;
+  object_class->finalize = sk_customer_list_model_finalize;
+  object_class->get_property = sk_customer_list_model_get_property;
+
+  properties[PROP_LOADING] =
+    g_param_spec_boolean ("loading", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_ITEMS] =
+    g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+sk_customer_list_model_init (SkCustomerListModel *self)
+{
+  self->query = g_strdup ("");
+  self->pages = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+  self->pending = g_hash_table_new (NULL, NULL);
+  g_queue_init (&self->recent);
+  g_mutex_init (&self->worker_lock);
+  self->cancellable = g_cancellable_new ();
+}

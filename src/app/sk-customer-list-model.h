@@ -1,0 +1,32 @@
+/* sk-customer-list-model.h: a lazy GListModel of customers backed by
+ * SQLite: only the pages on screen are in memory, read off the main thread.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "sk-database.h"
+
+G_BEGIN_DECLS
+
+#define SK_CUSTOMER_LIST_PAGE 100
+
+#define SK_TYPE_CUSTOMER_LIST_MODEL (sk_customer_list_model_get_type ())
+G_DECLARE_FINAL_TYPE (SkCustomerListModel, sk_customer_list_model, SK, CUSTOMER_LIST_MODEL, GObject)
+
+/* @db_path: the file; the model opens its own connection for its worker. */
+SkCustomerListModel *sk_customer_list_model_new        (const char          *db_path);
+/* Starts a search (phone, card or name prefix; "" = everyone); the model
+ * changes when its first page is read. */
+void                 sk_customer_list_model_set_query  (SkCustomerListModel *self,
+                                                        const char          *query);
+const char          *sk_customer_list_model_get_query  (SkCustomerListModel *self);
+gboolean             sk_customer_list_model_get_loading (SkCustomerListModel *self);
+/* Microseconds from set_query to the list showing its result. */
+gint64               sk_customer_list_model_get_search_usec (SkCustomerListModel *self);
+/* Is the row at @position read (not a placeholder)? */
+gboolean             sk_customer_list_model_is_loaded  (SkCustomerListModel *self,
+                                                        guint                position);
+guint                sk_customer_list_model_get_n_cached_pages (SkCustomerListModel *self);
+
+G_END_DECLS

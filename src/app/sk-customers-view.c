@@ -1,0 +1,658 @@
+/* sk-customers-view.c: the customers list (lazy, searched as you type off
+ * the main thread) and one customer's profile, statistics, segment history,
+ * bonus ledger and purchases; edit and manual bonus adjustment.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sk-checkout-view.h"
+#include "sk-customer-editor.h"
+#include "sk-customers-view.h"
+#include "sk-model-private.h"
+#include "sk-money.h"
+#include "sk-widgets.h"
+#include "sk-window.h"
+
+struct _SkCustomersView
+{
+  AdwBin parent_instance;
+
+  AdwLeaflet          *leaflet;
+  GtkSearchEntry      *search_entry;
+  GtkWidget           *new_button;
+  GtkLabel            *count_label;
+  GtkWidget           *scroller;
+  GtkColumnView       *column_view;
+  GtkStack            *details_stack;
+  GtkBox              *details_box;
+
+  SkCustomerListModel *model;
+  GtkSingleSelection  *selection;
+  SkCustomer          *customer;
+  gboolean             loaded;
+  guint                generation;
+};
+
+G_DEFINE_FINAL_TYPE (SkCustomersView, sk_customers_view, ADW_TYPE_BIN)
+
+static SkDatabase *
+view_db (void)
+{
+  return sk_app () ? sk_application_get_database (sk_app ()) : NULL;
+}
+
+SkCustomerListModel *
+sk_customers_view_get_model (SkCustomersView *self)
+{
+  return self->model;
+}
+
+GtkWidget *
+sk_customers_view_get_scroller (SkCustomersView *self)
+{
+  return self->scroller;
+}
+
+void
+sk_customers_view_search (SkCustomersView *self,
+                          const char      *query)
+{
+  g_return_if_fail (SK_IS_CUSTOMERS_VIEW (self));
+  if (self->model == NULL)
+    return;
+  sk_customer_list_model_set_query (self->model, query);
+}
+
+static char *
+cell_name (gpointer item)
+{
+  return g_strdup (SK_CUSTOMER (item)->full_name);
+}
+
+static char *
+cell_phone (gpointer item)
+{
+  return g_strdup (SK_CUSTOMER (item)->phone);
+}
+
+static char *
+cell_card (gpointer item)
+{
+  return g_strdup (SK_CUSTOMER (item)->card_number);
+}
+
+static char *
+cell_segment (gpointer item)
+{
+  SkCustomer *c = item;
+
+  return c->id ? g_strdup (sk_segment_display_name (c->segment)) : NULL;
+}
+
+static char *
+cell_visits (gpointer item)
+{
+  SkCustomer *c = item;
+
+  return c->id ? g_strdup_printf ("%" G_GINT64_FORMAT, c->visits) : NULL;
+}
+
+static char *
+cell_spent (gpointer item)
+{
+  SkCustomer *c = item;
+
+  return c->id ? sk_money_format (c->total_spent) : NULL;
+}
+
+static char *
+cell_balance (gpointer item)
+{
+  SkCustomer *c = item;
+
+  return c->id ? sk_money_format (c->bonus_balance) : NULL;
+}
+
+static char *
+cell_last (gpointer item)
+{
+  SkCustomer *c = item;
+
+  return c->id ? sk_datetime_from_usec (c->last_purchase_at) : NULL;
+}
+
+static void
+update_count (SkCustomersView *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  g_autofree char *text = NULL;
+
+  if (sk_customer_list_model_get_loading (self->model))
+    text = g_strdup (_("Searching…"));
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u customer", "%u customers", n), n);
+  gtk_label_set_text (self->count_label, text);
+}
+
+static void
+loading_changed_cb (SkCustomersView *self)
+{
+  update_count (self);
+}
+
+/* Details */
+
+static GtkWidget *
+group_new (GtkBox     *box,
+           const char *title)
+{
+  GtkWidget *group = adw_preferences_group_new ();
+
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), title);
+  gtk_box_append (box, group);
+  return group;
+}
+
+static GtkWidget *
+info_row (GtkWidget  *group,
+          const char *title,
+          const char *value)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value && *value ? value : "—");
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+  return row;
+}
+
+static void
+money_suffix (GtkWidget *row,
+              gint64     amount)
+{
+  g_autofree char *text = sk_money_format (amount);
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_widget_add_css_class (label, "numeric");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+}
+
+static const char *
+bonus_kind_name (const char *kind)
+{
+  if (g_strcmp0 (kind, SK_BONUS_EARN) == 0)
+    return _("Earned");
+  if (g_strcmp0 (kind, SK_BONUS_SPEND) == 0)
+    return _("Spent");
+  if (g_strcmp0 (kind, SK_BONUS_ADJUST) == 0)
+    return _("Adjusted");
+  if (g_strcmp0 (kind, SK_BONUS_EXPIRE) == 0)
+    return _("Expired");
+  if (g_strcmp0 (kind, SK_BONUS_REVERSE) == 0)
+    return _("Reversed");
+  return kind;
+}
+
+static void
+clear_box (GtkBox *box)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
+    gtk_box_remove (box, child);
+}
+
+static void
+show_details (SkCustomersView *self)
+{
+  SkDatabase *db = view_db ();
+  SkCustomer *c = self->customer;
+  g_autoptr(GPtrArray) ledger = NULL;
+  g_autoptr(GPtrArray) purchases = NULL;
+  g_autoptr(GPtrArray) history = NULL;
+  g_autoptr(GString) kids = g_string_new (NULL);
+  g_autoptr(GString) consent = g_string_new (NULL);
+  SkRole role = sk_application_get_role (sk_app ());
+  GtkWidget *group, *row, *buttons, *button, *title;
+
+  clear_box (self->details_box);
+  if (c == NULL || db == NULL)
+    {
+      gtk_stack_set_visible_child_name (self->details_stack, "none");
+      return;
+    }
+  gtk_stack_set_visible_child_name (self->details_stack, "details");
+
+  title = gtk_label_new (c->full_name);
+  gtk_label_set_wrap (GTK_LABEL (title), TRUE);
+  gtk_widget_add_css_class (title, "title-1");
+  gtk_box_append (self->details_box, title);
+
+  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  gtk_widget_set_halign (buttons, GTK_ALIGN_CENTER);
+  button = gtk_button_new_with_mnemonic (_("_Edit"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "customers.edit");
+  gtk_box_append (GTK_BOX (buttons), button);
+  button = gtk_button_new_with_mnemonic (_("_Adjust Bonuses"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "customers.adjust");
+  gtk_widget_set_sensitive (button, sk_role_can_adjust_bonus (role));
+  if (!sk_role_can_adjust_bonus (role))
+    gtk_widget_set_tooltip_text (button, _("A manager or an administrator may adjust bonuses"));
+  gtk_box_append (GTK_BOX (buttons), button);
+  button = gtk_button_new_with_mnemonic (_("_Sell"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "customers.sell");
+  gtk_widget_add_css_class (button, "suggested-action");
+  gtk_widget_set_visible (button, sk_role_can_sell (role));
+  gtk_box_append (GTK_BOX (buttons), button);
+  gtk_box_append (self->details_box, buttons);
+
+  group = group_new (self->details_box, _("Profile"));
+  info_row (group, _("Phone"), c->phone);
+  info_row (group, _("Card"), c->card_number);
+  info_row (group, _("Email"), c->email);
+  info_row (group, _("Birth date"), c->birth_date);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (c->children)); i++)
+    {
+      g_autoptr(SkChild) child = g_list_model_get_item (G_LIST_MODEL (c->children), i);
+
+      g_string_append_printf (kids, "%s%s (%s)", i ? ", " : "", child->name, child->birth_date);
+    }
+  info_row (group, _("Children"), kids->str);
+  if (c->consent_email)
+    g_string_append (consent, _("email"));
+  if (c->consent_sms)
+    g_string_append_printf (consent, "%s%s", consent->len ? ", " : "", _("SMS"));
+  if (c->consent_push)
+    g_string_append_printf (consent, "%s%s", consent->len ? ", " : "", _("push"));
+  info_row (group, _("Agreed to messages by"), consent->len ? consent->str : _("none"));
+
+  group = group_new (self->details_box, _("Statistics"));
+  {
+    g_autofree char *visits = g_strdup_printf ("%" G_GINT64_FORMAT, c->visits);
+    g_autofree char *spent = sk_money_format (c->total_spent);
+    g_autofree char *balance = sk_money_format (c->bonus_balance);
+    g_autofree char *last = sk_datetime_from_usec (c->last_purchase_at);
+    g_autofree char *since = sk_datetime_from_usec (c->created_at);
+
+    info_row (group, _("Segment"), sk_segment_display_name (c->segment));
+    info_row (group, _("Visits"), visits);
+    info_row (group, _("Total spent"), spent);
+    info_row (group, _("Bonus balance"), balance);
+    info_row (group, _("Last purchase"), last);
+    info_row (group, _("Customer since"), since);
+  }
+
+  history = sk_database_list_segment_history (db, c->id, NULL);
+  group = group_new (self->details_box, _("Segment History"));
+  for (guint i = 0; history && i < history->len; i++)
+    {
+      SkSegmentAssignment *a = g_ptr_array_index (history, i);
+      g_autofree char *when = sk_datetime_from_usec (a->assigned_at);
+      g_autofree char *text = g_strdup_printf ("%s → %s",
+                                               a->previous_segment ? sk_segment_display_name (a->previous_segment) : "—",
+                                               sk_segment_display_name (a->segment));
+
+      info_row (group, text, when);
+    }
+
+  ledger = sk_database_list_bonus_transactions (db, c->id, NULL);
+  group = group_new (self->details_box, _("Bonus Ledger"));
+  for (guint i = 0; ledger && i < ledger->len && i < 100; i++)
+    {
+      SkBonusTransaction *t = g_ptr_array_index (ledger, i);
+      g_autofree char *when = sk_datetime_from_usec (t->created_at);
+      g_autofree char *sub = g_strdup_printf ("%s%s%s", when, t->reason ? " · " : "", t->reason ? t->reason : "");
+
+      row = info_row (group, bonus_kind_name (t->kind), sub);
+      money_suffix (row, t->amount);
+    }
+  if (ledger == NULL || ledger->len == 0)
+    info_row (group, _("No bonus movements yet"), NULL);
+
+  purchases = sk_database_list_purchases (db, c->id, 50, NULL);
+  group = group_new (self->details_box, _("Purchases"));
+  for (guint i = 0; purchases && i < purchases->len; i++)
+    {
+      SkPurchase *p = g_ptr_array_index (purchases, i);
+      GListModel *lines = sk_purchase_get_lines (p);
+      GListModel *apps = sk_purchase_get_applications (p);
+      g_autofree char *when = sk_datetime_from_usec (p->created_at);
+      g_autofree char *paid = sk_money_format (p->total_paid);
+      g_autofree char *discount = sk_money_format (p->discount_total);
+      g_autofree char *sub = g_strdup_printf (_("paid %s · discount %s"), paid, discount);
+      GtkWidget *expander = adw_expander_row_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander), when);
+      adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), sub);
+      for (guint j = 0; j < g_list_model_get_n_items (lines); j++)
+        {
+          g_autoptr(SkPurchaseLine) l = g_list_model_get_item (lines, j);
+          g_autofree char *price = sk_money_format (l->unit_price);
+          g_autofree char *lsub = g_strdup_printf ("%" G_GINT64_FORMAT " × %s%s%s", l->quantity, price,
+                                                   l->category ? " · " : "", l->category ? l->category : "");
+
+          row = adw_action_row_new ();
+          adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), l->name);
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), lsub);
+          money_suffix (row, l->total);
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
+        }
+      for (guint j = 0; j < g_list_model_get_n_items (apps); j++)
+        {
+          g_autoptr(SkDiscountApplication) a = g_list_model_get_item (apps, j);
+          g_autofree char *atitle = g_strdup_printf (_("Discount: %s"), a->rule_name);
+
+          row = adw_action_row_new ();
+          adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), atitle);
+          money_suffix (row, -a->amount);
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
+        }
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), expander);
+    }
+  if (purchases == NULL || purchases->len == 0)
+    info_row (group, _("No purchases yet"), NULL);
+}
+
+void
+sk_customers_view_show_customer (SkCustomersView *self,
+                                 const char      *customer_id)
+{
+  SkDatabase *db = view_db ();
+  g_autoptr(SkCustomer) c = NULL;
+
+  g_return_if_fail (SK_IS_CUSTOMERS_VIEW (self));
+  if (db != NULL && customer_id != NULL)
+    c = sk_database_get_customer (db, customer_id, NULL);
+  g_set_object (&self->customer, c);
+  show_details (self);
+  if (c != NULL)
+    adw_leaflet_set_visible_child_name (self->leaflet, "details");
+}
+
+static void
+selection_changed_cb (GtkSingleSelection *selection,
+                      GParamSpec         *pspec,
+                      SkCustomersView    *self)
+{
+  SkCustomer *c = gtk_single_selection_get_selected_item (selection);
+
+  if (c == NULL || c->id == NULL)
+    return;
+  if (self->customer != NULL && g_strcmp0 (self->customer->id, c->id) == 0)
+    return;
+  sk_customers_view_show_customer (self, c->id);
+}
+
+static void
+search_changed_cb (GtkSearchEntry  *entry,
+                   SkCustomersView *self)
+{
+  sk_customers_view_search (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
+}
+
+static void
+editor_saved_cb (SkCustomerEditor *editor,
+                 SkCustomer       *customer,
+                 SkCustomersView  *self)
+{
+  sk_customers_view_show_customer (self, customer->id);
+  sk_app_data_changed ();
+}
+
+static void
+edit_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  SkCustomersView *self = SK_CUSTOMERS_VIEW (widget);
+  SkCustomerEditor *editor;
+  gboolean is_new = g_str_equal (action_name, "customers.new");
+
+  if (view_db () == NULL || (!is_new && self->customer == NULL))
+    return;
+  editor = sk_customer_editor_new (GTK_WINDOW (gtk_widget_get_root (widget)), view_db (),
+                                   is_new ? NULL : self->customer);
+  g_signal_connect_object (editor, "saved", G_CALLBACK (editor_saved_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (editor));
+}
+
+gboolean
+sk_customers_view_adjust_bonus (SkCustomersView *self,
+                                gint64           amount,
+                                const char      *reason,
+                                GError         **error)
+{
+  g_autoptr(SkBonusTransaction) t = NULL;
+  g_autoptr(SkStore) store = NULL;
+
+  g_return_val_if_fail (SK_IS_CUSTOMERS_VIEW (self), FALSE);
+  if (self->customer == NULL)
+    return FALSE;
+  if (!sk_role_can_adjust_bonus (sk_application_get_role (sk_app ())))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                   _("Only a manager or an administrator may adjust bonuses"));
+      return FALSE;
+    }
+  store = sk_application_dup_store (sk_app ());
+  t = sk_database_bonus_manual (view_db (), self->customer->id, SK_BONUS_ADJUST, amount, reason,
+                                store ? store->id : NULL, error);
+  if (t == NULL)
+    return FALSE;
+  sk_customers_view_show_customer (self, self->customer->id);
+  sk_app_data_changed ();
+  return TRUE;
+}
+
+static void
+adjust_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    SkCustomersView  *self)
+{
+  GtkEditable *amount_entry = g_object_get_data (G_OBJECT (dialog), "amount");
+  GtkEditable *reason_entry = g_object_get_data (G_OBJECT (dialog), "reason");
+  const char *text = gtk_editable_get_text (amount_entry);
+  const char *reason = gtk_editable_get_text (reason_entry);
+  g_autoptr(GError) error = NULL;
+  gboolean negative = text[0] == '-' || g_str_has_prefix (text, "−");
+  gint64 amount;
+
+  if (!g_str_equal (response, "apply"))
+    return;
+  if (!sk_money_parse (negative ? text + (text[0] == '-' ? 1 : strlen ("−")) : text, &amount) || amount == 0)
+    {
+      sk_widget_toast (GTK_WIDGET (self), _("Type an amount, like 500 or −200"));
+      return;
+    }
+  if (*reason == '\0')
+    {
+      sk_widget_toast (GTK_WIDGET (self), _("A manual adjustment needs a reason"));
+      return;
+    }
+  if (!sk_customers_view_adjust_bonus (self, negative ? -amount : amount, reason, &error))
+    sk_widget_toast_error (GTK_WIDGET (self), error);
+  else
+    sk_widget_toast (GTK_WIDGET (self), _("Bonuses adjusted"));
+}
+
+static void
+adjust_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  SkCustomersView *self = SK_CUSTOMERS_VIEW (widget);
+  GtkWidget *dialog, *box, *amount, *reason;
+
+  if (self->customer == NULL)
+    return;
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)), _("Adjust Bonuses"),
+                                   _("Add bonuses with a positive amount, take them away with a negative one. The reason is kept in the ledger."));
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  amount = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (amount), _("Amount in rubles, e.g. 500 or −200"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (amount), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Amount"), -1);
+  reason = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (reason), _("Reason"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (reason), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Reason"), -1);
+  gtk_box_append (GTK_BOX (box), amount);
+  gtk_box_append (GTK_BOX (box), reason);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "apply", _("_Apply"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "apply", ADW_RESPONSE_SUGGESTED);
+  g_object_set_data (G_OBJECT (dialog), "amount", amount);
+  g_object_set_data (G_OBJECT (dialog), "reason", reason);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (adjust_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+sell_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  SkCustomersView *self = SK_CUSTOMERS_VIEW (widget);
+  GtkWidget *window = GTK_WIDGET (gtk_widget_get_root (widget));
+  GtkWidget *checkout;
+
+  if (self->customer == NULL || !SK_IS_WINDOW (window))
+    return;
+  checkout = sk_window_get_view (SK_WINDOW (window), "checkout");
+  sk_checkout_view_set_customer (SK_CHECKOUT_VIEW (checkout), self->customer);
+  sk_window_show_view (SK_WINDOW (window), "checkout");
+}
+
+static void
+focus_search_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  gtk_widget_grab_focus (GTK_WIDGET (SK_CUSTOMERS_VIEW (widget)->search_entry));
+}
+
+static void
+data_changed_cb (SkApplication   *app,
+                 SkCustomersView *self)
+{
+  if (!self->loaded)
+    return;
+  if (self->generation != sk_application_get_generation (sk_app ()))
+    {
+      /* The file was replaced: the worker needs a connection to the new one. */
+      self->generation = sk_application_get_generation (sk_app ());
+      g_signal_handlers_disconnect_by_data (self->model, self);
+      g_clear_object (&self->model);
+      self->model = sk_customer_list_model_new (sk_application_get_db_path (sk_app ()));
+      g_signal_connect_swapped (self->model, "notify::loading", G_CALLBACK (loading_changed_cb), self);
+      gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->model));
+    }
+  sk_customer_list_model_set_query (self->model, sk_customer_list_model_get_query (self->model));
+  if (self->customer != NULL)
+    {
+      g_autofree char *id = g_strdup (self->customer->id);
+
+      sk_customers_view_show_customer (self, id);
+    }
+}
+
+static void
+setup_columns (SkCustomersView *self)
+{
+  struct { const char *title; SkCellTextFunc func; gboolean numeric, expand; } columns[] = {
+    { N_("Name"), cell_name, FALSE, TRUE },
+    { N_("Phone"), cell_phone, FALSE, FALSE },
+    { N_("Card"), cell_card, FALSE, FALSE },
+    { N_("Segment"), cell_segment, FALSE, FALSE },
+    { N_("Visits"), cell_visits, TRUE, FALSE },
+    { N_("Total spent"), cell_spent, TRUE, FALSE },
+    { N_("Bonuses"), cell_balance, TRUE, FALSE },
+    { N_("Last purchase"), cell_last, FALSE, FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column =
+        sk_text_column_new (_(columns[i].title), columns[i].func, columns[i].numeric, columns[i].expand);
+
+      gtk_column_view_append_column (self->column_view, column);
+    }
+}
+
+static void
+sk_customers_view_map (GtkWidget *widget)
+{
+  SkCustomersView *self = SK_CUSTOMERS_VIEW (widget);
+
+  GTK_WIDGET_CLASS (sk_customers_view_parent_class)->map (widget);
+  if (!self->loaded && self->model != NULL)
+    {
+      self->loaded = TRUE;
+      sk_customer_list_model_set_query (self->model, "");
+    }
+  gtk_widget_action_set_enabled (widget, "customers.new",
+                                 sk_application_get_role (sk_app ()) != SK_ROLE_MARKETING);
+}
+
+static void
+sk_customers_view_dispose (GObject *object)
+{
+  SkCustomersView *self = SK_CUSTOMERS_VIEW (object);
+
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  g_clear_object (&self->customer);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->model);
+  G_OBJECT_CLASS (sk_customers_view_parent_class)->dispose (object);
+}
+
+static void
+sk_customers_view_class_init (SkCustomersViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sk_customers_view_dispose;
+  widget_class->map = sk_customers_view_map;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-customers-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, SkCustomersView, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomersView, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomersView, new_button);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomersView, count_label);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomersView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomersView, column_view);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomersView, details_stack);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomersView, details_box);
+
+  gtk_widget_class_install_action (widget_class, "customers.new", NULL, edit_action);
+  gtk_widget_class_install_action (widget_class, "customers.edit", NULL, edit_action);
+  gtk_widget_class_install_action (widget_class, "customers.adjust", NULL, adjust_action);
+  gtk_widget_class_install_action (widget_class, "customers.sell", NULL, sell_action);
+  gtk_widget_class_install_action (widget_class, "customers.focus-search", NULL, focus_search_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "customers.focus-search", NULL);
+}
+
+static void
+sk_customers_view_init (SkCustomersView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  setup_columns (self);
+  if (sk_app () == NULL)
+    return;
+  self->model = sk_customer_list_model_new (sk_application_get_db_path (sk_app ()));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
+  g_signal_connect_swapped (self->model, "notify::loading", G_CALLBACK (loading_changed_cb), self);
+  g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
+  g_signal_connect_object (sk_app (), "data-changed", G_CALLBACK (data_changed_cb), self, 0);
+}

@@ -1,0 +1,26 @@
+/* sk-customers-view.h: search, a lazy list of any size, customer details.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "sk-customer-list-model.h"
+
+G_BEGIN_DECLS
+
+#define SK_TYPE_CUSTOMERS_VIEW (sk_customers_view_get_type ())
+G_DECLARE_FINAL_TYPE (SkCustomersView, sk_customers_view, SK, CUSTOMERS_VIEW, AdwBin)
+
+SkCustomerListModel *sk_customers_view_get_model   (SkCustomersView *self);
+void                 sk_customers_view_search      (SkCustomersView *self,
+                                                    const char      *query);
+void                 sk_customers_view_show_customer (SkCustomersView *self,
+                                                      const char      *customer_id);
+GtkWidget           *sk_customers_view_get_scroller (SkCustomersView *self);
+/* Manual bonus adjustment (signed kopecks) with a reason. */
+gboolean             sk_customers_view_adjust_bonus (SkCustomersView *self,
+                                                     gint64           amount,
+                                                     const char      *reason,
+                                                     GError         **error);
+
+G_END_DECLS

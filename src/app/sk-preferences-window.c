@@ -1,0 +1,261 @@
+/* sk-preferences-window.c: settings of this till (store, role, bonus
+ * display, server URL and account) and the demo data reset.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <libsecret/secret.h>
+
+#include "sk-demo.h"
+#include "sk-model-private.h"
+#include "sk-preferences-window.h"
+#include "sk-widgets.h"
+
+struct _SkPreferencesWindow
+{
+  AdwPreferencesWindow parent_instance;
+
+  AdwComboRow   *store_row;
+  AdwComboRow   *role_row;
+  GtkSwitch     *bonus_switch;
+  AdwActionRow  *accrual_row;
+  AdwActionRow  *share_row;
+  AdwEntryRow   *server_row;
+  AdwEntryRow   *account_row;
+  AdwEntryRow   *token_row;
+  AdwActionRow  *db_row;
+  GtkWidget     *reset_button;
+  GtkWidget     *data_group;
+
+  SkApplication *app;
+  GPtrArray     *stores;
+};
+
+G_DEFINE_FINAL_TYPE (SkPreferencesWindow, sk_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+static void
+update_bonus_rows (SkPreferencesWindow *self)
+{
+  g_autoptr(SkStore) store = sk_application_dup_store (self->app);
+  g_autofree char *rate = NULL;
+  g_autofree char *share = NULL;
+
+  if (store == NULL)
+    return;
+  rate = g_strdup_printf (_("%g %% of what is paid in money"), store->bonus_rate / 100.0);
+  share = g_strdup_printf ("%g %%", store->max_bonus_share / 100.0);
+  adw_action_row_set_subtitle (self->accrual_row, rate);
+  adw_action_row_set_subtitle (self->share_row, share);
+}
+
+static void
+store_selected_cb (SkPreferencesWindow *self)
+{
+  guint i = adw_combo_row_get_selected (self->store_row);
+
+  if (self->stores == NULL || i >= self->stores->len)
+    return;
+  g_settings_set_string (sk_application_get_settings (self->app), "store-id",
+                         ((SkStore *) g_ptr_array_index (self->stores, i))->id);
+  update_bonus_rows (self);
+}
+
+static void
+role_selected_cb (SkPreferencesWindow *self)
+{
+  g_settings_set_enum (sk_application_get_settings (self->app), "role",
+                       (int) adw_combo_row_get_selected (self->role_row));
+  gtk_widget_set_visible (self->data_group,
+                          sk_role_can_reset_data (sk_application_get_role (self->app)));
+}
+
+/* The server token lives in the keyring, never in GSettings. */
+static const SecretSchema *
+token_schema (void)
+{
+  static const SecretSchema schema = {
+    "org.skidka.Skidka.Token", SECRET_SCHEMA_NONE,
+    {
+      { "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "account", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 },
+    }
+  };
+
+  return &schema;
+}
+
+static void
+token_stored_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(SkPreferencesWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!secret_password_store_finish (result, &error))
+    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+  else
+    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                      adw_toast_new (_("The token is saved in the keyring")));
+}
+
+static void
+token_apply_cb (SkPreferencesWindow *self)
+{
+  GSettings *settings = sk_application_get_settings (self->app);
+  g_autofree char *server = g_settings_get_string (settings, "server-url");
+  g_autofree char *account = g_settings_get_string (settings, "account");
+
+  secret_password_store (token_schema (), SECRET_COLLECTION_DEFAULT, _("Skidka server token"),
+                         gtk_editable_get_text (GTK_EDITABLE (self->token_row)), NULL,
+                         token_stored_cb, g_object_ref (self),
+                         "server", server, "account", account, NULL);
+  gtk_editable_set_text (GTK_EDITABLE (self->token_row), "");
+}
+
+static void
+reset_thread (GTask        *task,
+              gpointer      source,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  const char *path = task_data;
+  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr(GError) error = NULL;
+  SkDemoOptions options = { -1, -1, 0, 42 };
+
+  g_unlink (path);
+  db = sk_database_open (path, &error);
+  if (db == NULL || !sk_demo_generate (db, &options, cancellable, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+reset_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  SkApplication *app = SK_APPLICATION (source);
+  const char *path = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error) ||
+      !sk_application_replace_database (app, path, &error))
+    {
+      if (window != NULL)
+        sk_widget_toast (GTK_WIDGET (window), error->message);
+      return;
+    }
+  g_settings_reset (sk_application_get_settings (app), "store-id");
+  sk_app_data_changed ();
+  if (window != NULL)
+    sk_widget_toast (GTK_WIDGET (window), _("The demo data was loaded again"));
+}
+
+static void
+reset_response_cb (AdwMessageDialog    *dialog,
+                   const char          *response,
+                   SkPreferencesWindow *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (!g_str_equal (response, "reset"))
+    return;
+  task = g_task_new (self->app, NULL, reset_done, NULL);
+  g_task_set_task_data (task, g_strconcat (sk_application_get_db_path (self->app), ".reset", NULL), g_free);
+  g_task_run_in_thread (task, reset_thread);
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+reset_clicked_cb (SkPreferencesWindow *self)
+{
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Reset to Demo Data?"),
+                                              _("Every customer, sale, rule and campaign in the local database will be erased and replaced by the demo chain. Sales not yet synced are lost."));
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "reset", _("_Reset"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "reset", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (reset_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+SkPreferencesWindow *
+sk_preferences_window_new (SkApplication *app)
+{
+  SkPreferencesWindow *self = g_object_new (SK_TYPE_PREFERENCES_WINDOW, "application", app, NULL);
+  GSettings *settings = sk_application_get_settings (app);
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  g_autoptr(SkStore) current = sk_application_dup_store (app);
+  SkDatabase *db = sk_application_get_database (app);
+
+  self->app = app;
+  self->stores = db ? sk_database_list_stores (db, NULL) : NULL;
+  for (guint i = 0; self->stores && i < self->stores->len; i++)
+    {
+      SkStore *s = g_ptr_array_index (self->stores, i);
+
+      gtk_string_list_append (names, s->name);
+    }
+  adw_combo_row_set_model (self->store_row, G_LIST_MODEL (names));
+  for (guint i = 0; current && self->stores && i < self->stores->len; i++)
+    if (g_strcmp0 (((SkStore *) g_ptr_array_index (self->stores, i))->id, current->id) == 0)
+      adw_combo_row_set_selected (self->store_row, i);
+  adw_combo_row_set_selected (self->role_row, (guint) g_settings_get_enum (settings, "role"));
+  gtk_widget_set_visible (self->data_group, sk_role_can_reset_data (sk_application_get_role (app)));
+  g_settings_bind (settings, "show-bonus-details", self->bonus_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "server-url", self->server_row, "text", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "account", self->account_row, "text", G_SETTINGS_BIND_DEFAULT);
+  adw_action_row_set_subtitle (self->db_row, sk_application_get_db_path (app));
+  update_bonus_rows (self);
+
+  g_signal_connect_swapped (self->store_row, "notify::selected", G_CALLBACK (store_selected_cb), self);
+  g_signal_connect_swapped (self->role_row, "notify::selected", G_CALLBACK (role_selected_cb), self);
+  g_signal_connect_swapped (self->reset_button, "clicked", G_CALLBACK (reset_clicked_cb), self);
+  g_signal_connect_swapped (self->token_row, "apply", G_CALLBACK (token_apply_cb), self);
+  return self;
+}
+
+static void
+sk_preferences_window_dispose (GObject *object)
+{
+  SkPreferencesWindow *self = SK_PREFERENCES_WINDOW (object);
+
+  g_clear_pointer (&self->stores, g_ptr_array_unref);
+  G_OBJECT_CLASS (sk_preferences_window_parent_class)->dispose (object);
+}
+
+static void
+sk_preferences_window_class_init (SkPreferencesWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sk_preferences_window_dispose;
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, store_row);
+  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, role_row);
+  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, bonus_switch);
+  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, accrual_row);
+  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, share_row);
+  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, server_row);
+  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, account_row);
+  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, token_row);
+  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, db_row);
+  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, reset_button);
+  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, data_group);
+}
+
+static void
+sk_preferences_window_init (SkPreferencesWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+}

@@ -1,0 +1,320 @@
+/* sk-rules-view.c: the discount rules with type, value, status and uses;
+ * new, edit, duplicate, enable/disable (for roles that may edit).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sk-model-private.h"
+#include "sk-money.h"
+#include "sk-rule-editor.h"
+#include "sk-rules-view.h"
+#include "sk-widgets.h"
+
+struct _SkRulesView
+{
+  AdwBin parent_instance;
+
+  GtkStack           *stack;
+  GtkColumnView      *column_view;
+  GtkWidget          *readonly_label;
+
+  GListStore         *rules;
+  GtkSingleSelection *selection;
+  gboolean            loaded;
+};
+
+G_DEFINE_FINAL_TYPE (SkRulesView, sk_rules_view, ADW_TYPE_BIN)
+
+GListModel *
+sk_rules_view_get_model (SkRulesView *self)
+{
+  return G_LIST_MODEL (self->rules);
+}
+
+static char *
+cell_name (gpointer item)
+{
+  return g_strdup (SK_DISCOUNT_RULE (item)->name);
+}
+
+static char *
+cell_type (gpointer item)
+{
+  SkDiscountRule *r = item;
+
+  if (g_strcmp0 (r->type, SK_RULE_PERCENTAGE) == 0)
+    return g_strdup (_("Percentage"));
+  if (g_strcmp0 (r->type, SK_RULE_FIXED_AMOUNT) == 0)
+    return g_strdup (_("Fixed amount"));
+  return g_strdup (_("Bonus multiplier"));
+}
+
+static char *
+cell_value (gpointer item)
+{
+  SkDiscountRule *r = item;
+
+  if (g_strcmp0 (r->type, SK_RULE_PERCENTAGE) == 0)
+    return g_strdup_printf ("%g %%", r->value / 100.0);
+  if (g_strcmp0 (r->type, SK_RULE_FIXED_AMOUNT) == 0)
+    return sk_money_format (r->value);
+  return g_strdup_printf ("×%g", r->value / 100.0);
+}
+
+static char *
+cell_conditions (gpointer item)
+{
+  SkDiscountRule *r = item;
+  GString *s = g_string_new (NULL);
+
+  if (r->min_purchase > 0)
+    {
+      g_autofree char *m = sk_money_format (r->min_purchase);
+
+      g_string_append_printf (s, _("from %s"), m);
+    }
+  if (r->categories && r->categories[0])
+    {
+      g_autofree char *c = g_strjoinv (", ", r->categories);
+
+      g_string_append_printf (s, "%s%s", s->len ? " · " : "", c);
+    }
+  if (r->segments && r->segments[0])
+    {
+      g_autofree char *c = g_strjoinv (", ", r->segments);
+
+      g_string_append_printf (s, "%s%s", s->len ? " · " : "", c);
+    }
+  if (!r->stackable)
+    g_string_append_printf (s, "%s%s", s->len ? " · " : "", _("exclusive"));
+  return g_string_free (s, FALSE);
+}
+
+static char *
+cell_status (gpointer item)
+{
+  SkDiscountRule *r = item;
+  gint64 now = sk_time_now ();
+
+  if (!r->is_active)
+    return g_strdup (_("Disabled"));
+  if (r->valid_until != 0 && r->valid_until < now)
+    return g_strdup (_("Expired"));
+  if (r->valid_from != 0 && r->valid_from > now)
+    return g_strdup (_("Scheduled"));
+  if (r->usage_limit_total > 0 && r->uses >= r->usage_limit_total)
+    return g_strdup (_("Limit reached"));
+  return g_strdup (_("Active"));
+}
+
+static char *
+cell_uses (gpointer item)
+{
+  SkDiscountRule *r = item;
+
+  if (r->usage_limit_total > 0)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " / %" G_GINT64_FORMAT, r->uses, r->usage_limit_total);
+  return g_strdup_printf ("%" G_GINT64_FORMAT, r->uses);
+}
+
+static char *
+cell_priority (gpointer item)
+{
+  return g_strdup_printf ("%" G_GINT64_FORMAT, SK_DISCOUNT_RULE (item)->priority);
+}
+
+void
+sk_rules_view_reload (gpointer view)
+{
+  SkRulesView *self = SK_RULES_VIEW (view);
+  SkDatabase *db = sk_app () ? sk_application_get_database (sk_app ()) : NULL;
+  g_autoptr(GPtrArray) rules = NULL;
+  gboolean can_edit = sk_app () && sk_role_can_edit_rules (sk_application_get_role (sk_app ()));
+  guint selected = gtk_single_selection_get_selected (self->selection);
+
+  self->loaded = TRUE;
+  rules = db ? sk_database_list_rules (db, NULL) : NULL;
+  g_list_store_remove_all (self->rules);
+  if (rules != NULL)
+    g_list_store_splice (self->rules, 0, 0, rules->pdata, rules->len);
+  if (selected != GTK_INVALID_LIST_POSITION && selected < g_list_model_get_n_items (G_LIST_MODEL (self->rules)))
+    gtk_single_selection_set_selected (self->selection, selected);
+  gtk_stack_set_visible_child_name (self->stack, rules && rules->len ? "list" : "empty");
+  gtk_widget_set_visible (self->readonly_label, !can_edit);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "rules.new", can_edit);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "rules.edit", can_edit);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "rules.duplicate", can_edit);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "rules.toggle", can_edit);
+}
+
+static SkDiscountRule *
+selected_rule (SkRulesView *self)
+{
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
+static void
+rule_saved_cb (SkRuleEditor   *editor,
+               SkDiscountRule *rule,
+               SkRulesView    *self)
+{
+  sk_app_data_changed ();
+  sk_widget_toast (GTK_WIDGET (self), _("Rule saved"));
+}
+
+static void
+open_editor (SkRulesView    *self,
+             SkDiscountRule *rule)
+{
+  SkRuleEditor *editor = sk_rule_editor_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), rule);
+
+  g_signal_connect_object (editor, "saved", G_CALLBACK (rule_saved_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (editor));
+}
+
+static void
+new_action (GtkWidget  *widget,
+            const char *action_name,
+            GVariant   *param)
+{
+  open_editor (SK_RULES_VIEW (widget), NULL);
+}
+
+static void
+edit_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  SkDiscountRule *rule = selected_rule (SK_RULES_VIEW (widget));
+
+  if (rule != NULL)
+    open_editor (SK_RULES_VIEW (widget), rule);
+}
+
+static void
+duplicate_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  SkDiscountRule *rule = selected_rule (SK_RULES_VIEW (widget));
+  g_autoptr(SkDiscountRule) copy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+
+  if (rule == NULL)
+    return;
+  copy = sk_record_copy (SK_RECORD (rule));
+  /* Translators: the name of a duplicated rule */
+  name = g_strdup_printf (_("%s (copy)"), rule->name);
+  g_object_set (copy, "id", NULL, "name", name, "is-active", FALSE, "version", (gint64) 0, NULL);
+  copy->uses = 0;
+  if (!sk_database_save_rule (sk_application_get_database (sk_app ()), copy, &error))
+    sk_widget_toast_error (widget, error);
+  else
+    {
+      sk_app_data_changed ();
+      sk_widget_toast (widget, _("Rule duplicated (disabled until you enable it)"));
+    }
+}
+
+static void
+toggle_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  SkDiscountRule *rule = selected_rule (SK_RULES_VIEW (widget));
+  g_autoptr(SkDiscountRule) copy = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (rule == NULL)
+    return;
+  copy = sk_record_copy (SK_RECORD (rule));
+  g_object_set (copy, "is-active", !rule->is_active, NULL);
+  if (!sk_database_save_rule (sk_application_get_database (sk_app ()), copy, &error))
+    sk_widget_toast_error (widget, error);
+  else
+    sk_app_data_changed ();
+}
+
+static void
+activate_cb (GtkColumnView *view,
+             guint          position,
+             SkRulesView   *self)
+{
+  g_autoptr(SkDiscountRule) rule = g_list_model_get_item (G_LIST_MODEL (self->rules), position);
+
+  if (rule != NULL && sk_role_can_edit_rules (sk_application_get_role (sk_app ())))
+    open_editor (self, rule);
+}
+
+static void
+data_changed_cb (SkRulesView *self)
+{
+  if (self->loaded)
+    sk_rules_view_reload (self);
+}
+
+static void
+sk_rules_view_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (sk_rules_view_parent_class)->map (widget);
+  sk_rules_view_reload (widget);
+}
+
+static void
+sk_rules_view_dispose (GObject *object)
+{
+  SkRulesView *self = SK_RULES_VIEW (object);
+
+  g_clear_object (&self->selection);
+  g_clear_object (&self->rules);
+  G_OBJECT_CLASS (sk_rules_view_parent_class)->dispose (object);
+}
+
+static void
+sk_rules_view_class_init (SkRulesViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sk_rules_view_dispose;
+  widget_class->map = sk_rules_view_map;
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-rules-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, SkRulesView, stack);
+  gtk_widget_class_bind_template_child (widget_class, SkRulesView, column_view);
+  gtk_widget_class_bind_template_child (widget_class, SkRulesView, readonly_label);
+  gtk_widget_class_install_action (widget_class, "rules.new", NULL, new_action);
+  gtk_widget_class_install_action (widget_class, "rules.edit", NULL, edit_action);
+  gtk_widget_class_install_action (widget_class, "rules.duplicate", NULL, duplicate_action);
+  gtk_widget_class_install_action (widget_class, "rules.toggle", NULL, toggle_action);
+}
+
+static void
+sk_rules_view_init (SkRulesView *self)
+{
+  struct { const char *title; SkCellTextFunc func; gboolean numeric, expand; } columns[] = {
+    { N_("Name"), cell_name, FALSE, TRUE },
+    { N_("Type"), cell_type, FALSE, FALSE },
+    { N_("Value"), cell_value, TRUE, FALSE },
+    { N_("Conditions"), cell_conditions, FALSE, TRUE },
+    { N_("Priority"), cell_priority, TRUE, FALSE },
+    { N_("Status"), cell_status, FALSE, FALSE },
+    { N_("Uses"), cell_uses, TRUE, FALSE },
+  };
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->rules = g_list_store_new (SK_TYPE_DISCOUNT_RULE);
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->rules)));
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    {
+      g_autoptr(GtkColumnViewColumn) column =
+        sk_text_column_new (_(columns[i].title), columns[i].func, columns[i].numeric, columns[i].expand);
+
+      gtk_column_view_append_column (self->column_view, column);
+    }
+  g_signal_connect (self->column_view, "activate", G_CALLBACK (activate_cb), self);
+  if (sk_app () != NULL)
+    g_signal_connect_object (sk_app (), "data-changed", G_CALLBACK (data_changed_cb), self, G_CONNECT_SWAPPED);
+}

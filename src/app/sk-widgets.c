@@ -1,0 +1,222 @@
+/* sk-widgets.c: small helpers shared by the views.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sk-widgets.h"
+
+static SkApplication *default_app;
+
+SkApplication *
+sk_app (void)
+{
+  return default_app;
+}
+
+void
+sk_app_set_default (SkApplication *app)
+{
+  default_app = app;
+}
+
+void
+sk_app_data_changed (void)
+{
+  if (default_app != NULL)
+    g_signal_emit_by_name (default_app, "data-changed");
+}
+
+void
+sk_widget_toast (GtkWidget  *widget,
+                 const char *message)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+  GtkRoot *root;
+
+  if (overlay == NULL && (root = gtk_widget_get_root (widget)) != NULL)
+    {
+      GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (root));
+
+      if (parent != NULL)
+        overlay = gtk_widget_get_first_child (GTK_WIDGET (parent));
+      while (overlay != NULL && !ADW_IS_TOAST_OVERLAY (overlay))
+        overlay = gtk_widget_get_first_child (overlay);
+    }
+  if (overlay == NULL)
+    {
+      g_message ("%s", message);
+      return;
+    }
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (message));
+}
+
+void
+sk_widget_toast_error (GtkWidget    *widget,
+                       const GError *error)
+{
+  sk_widget_toast (widget, error->message);
+}
+
+static void
+text_cell_setup (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+  gboolean numeric = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "numeric"));
+
+  gtk_label_set_xalign (GTK_LABEL (label), numeric ? 1.0 : 0.0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  if (numeric)
+    gtk_widget_add_css_class (label, "numeric");
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+text_cell_bind (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                gpointer                  user_data)
+{
+  SkCellTextFunc func = user_data;
+  gpointer object = gtk_list_item_get_item (item);
+  g_autofree char *text = object != NULL ? func (object) : NULL;
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), text ? text : "");
+}
+
+GtkColumnViewColumn *
+sk_text_column_new (const char     *title,
+                    SkCellTextFunc  func,
+                    gboolean        numeric,
+                    gboolean        expand)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkColumnViewColumn *column;
+
+  g_object_set_data (G_OBJECT (factory), "numeric", GINT_TO_POINTER (numeric));
+  g_signal_connect (factory, "setup", G_CALLBACK (text_cell_setup), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (text_cell_bind), func);
+  column = gtk_column_view_column_new (title, factory);
+  gtk_column_view_column_set_expand (column, expand);
+  gtk_column_view_column_set_resizable (column, TRUE);
+  return column;
+}
+
+GdkTexture *
+sk_widget_render_texture (GtkWidget *widget)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  GtkNative *native;
+  GskRenderer *renderer;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  native = gtk_widget_get_native (widget);
+  if (width <= 0 || height <= 0 || native == NULL)
+    return NULL;
+  renderer = gtk_native_get_renderer (native);
+  if (renderer == NULL)
+    return NULL;
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  /* An opaque background, as the window would draw it. */
+  {
+    GdkRGBA bg;
+    AdwStyleManager *style = adw_style_manager_get_default ();
+
+    gdk_rgba_parse (&bg, adw_style_manager_get_dark (style) ? "#242424" : "#fafafa");
+    gtk_snapshot_append_color (snapshot, &bg, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  }
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL)
+    return NULL;
+  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+}
+
+gboolean
+sk_widget_save_png (GtkWidget   *widget,
+                    const char  *path,
+                    GError     **error)
+{
+  g_autoptr(GdkTexture) texture = sk_widget_render_texture (widget);
+
+  if (texture == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Nothing to save: the view is not shown"));
+      return FALSE;
+    }
+  if (!gdk_texture_save_to_png (texture, path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot write %s"), path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+sk_date_from_usec (gint64 usec)
+{
+  g_autoptr(GDateTime) dt = NULL;
+
+  if (usec == 0)
+    return g_strdup ("");
+  dt = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
+  return dt ? g_date_time_format (dt, "%Y-%m-%d") : g_strdup ("");
+}
+
+char *
+sk_datetime_from_usec (gint64 usec)
+{
+  g_autoptr(GDateTime) dt = NULL;
+  g_autoptr(GDateTime) local = NULL;
+
+  if (usec == 0)
+    return g_strdup ("—");
+  dt = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
+  if (dt == NULL)
+    return g_strdup ("—");
+  local = g_date_time_to_local (dt);
+  return g_date_time_format (local, "%Y-%m-%d %H:%M");
+}
+
+gboolean
+sk_usec_from_date (const char *text,
+                   gint64     *usec)
+{
+  int y, m, d;
+  g_autoptr(GDateTime) dt = NULL;
+  char tail;
+
+  if (text == NULL || *text == '\0')
+    {
+      *usec = 0;
+      return TRUE;
+    }
+  if (sscanf (text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+    return FALSE;
+  dt = g_date_time_new_utc (y, m, d, 0, 0, 0);
+  if (dt == NULL)
+    return FALSE;
+  *usec = g_date_time_to_unix (dt) * G_USEC_PER_SEC;
+  return TRUE;
+}
+
+const char *
+sk_segment_display_name (const char *segment)
+{
+  if (g_strcmp0 (segment, "vip") == 0)
+    return _("VIP");
+  if (g_strcmp0 (segment, "regular") == 0)
+    return _("Regular");
+  if (g_strcmp0 (segment, "occasional") == 0)
+    return _("Occasional");
+  if (g_strcmp0 (segment, "one_time") == 0)
+    return _("One-time");
+  if (g_strcmp0 (segment, "new") == 0)
+    return _("New");
+  return segment ? segment : "";
+}

@@ -1,0 +1,46 @@
+/* sk-widgets.h: small helpers shared by the views: toasts, money labels,
+ * column view columns, rendering a widget to PNG.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "sk-application.h"
+
+G_BEGIN_DECLS
+
+/* The application of a widget's tree (the process's one). */
+SkApplication *sk_app                        (void);
+void           sk_app_set_default            (SkApplication *app);
+
+void           sk_widget_toast               (GtkWidget   *widget,
+                                              const char  *message);
+void           sk_widget_toast_error         (GtkWidget   *widget,
+                                              const GError *error);
+
+/* A text column whose cells show @func (item) in a label. */
+typedef char *(*SkCellTextFunc) (gpointer item);
+GtkColumnViewColumn *sk_text_column_new      (const char     *title,
+                                              SkCellTextFunc  func,
+                                              gboolean        numeric,
+                                              gboolean        expand);
+
+/* Renders @widget (realized) to a texture; NULL if it has no size. */
+GdkTexture    *sk_widget_render_texture      (GtkWidget   *widget);
+gboolean       sk_widget_save_png            (GtkWidget   *widget,
+                                              const char  *path,
+                                              GError     **error);
+
+/* Date helpers: "YYYY-MM-DD" <-> microseconds at UTC midnight. */
+char          *sk_date_from_usec             (gint64       usec);
+gboolean       sk_usec_from_date             (const char  *text,
+                                              gint64      *usec);
+char          *sk_datetime_from_usec         (gint64       usec);
+/* Translated name of a segment ("vip" -> "VIP"). */
+const char    *sk_segment_display_name       (const char  *segment);
+
+/* Signals through the application that data changed (a sale, an edit) so
+ * every view reloads what it shows. */
+void           sk_app_data_changed           (void);
+
+G_END_DECLS

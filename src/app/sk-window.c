@@ -1,0 +1,345 @@
+/* sk-window.c: the main window: view switcher, first run (demo data or an
+ * empty store), role-based visibility of the views.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sk-campaigns-view.h"
+#include "sk-charts-view.h"
+#include "sk-checkout-view.h"
+#include "sk-customers-view.h"
+#include "sk-demo.h"
+#include "sk-model-private.h"
+#include "sk-rules-view.h"
+#include "sk-widgets.h"
+#include "sk-window.h"
+
+struct _SkWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  AdwToastOverlay      *toast_overlay;
+  AdwViewSwitcherTitle *switcher_title;
+  GtkStack             *main_stack;
+  AdwViewStack         *stack;
+  AdwViewStackPage     *checkout_page;
+  AdwViewStackPage     *customers_page;
+  AdwViewStackPage     *rules_page;
+  AdwViewStackPage     *campaigns_page;
+  AdwViewStackPage     *charts_page;
+  GtkWidget            *checkout_view;
+  GtkWidget            *customers_view;
+  GtkWidget            *rules_view;
+  GtkWidget            *campaigns_view;
+  GtkWidget            *charts_view;
+  GtkProgressBar       *demo_progress;
+  GtkWidget            *demo_button;
+
+  SkApplication        *app;
+  GCancellable         *cancellable;
+  guint                 pulse_id;
+};
+
+G_DEFINE_FINAL_TYPE (SkWindow, sk_window, ADW_TYPE_APPLICATION_WINDOW)
+
+void
+sk_window_add_toast (SkWindow   *self,
+                     const char *message)
+{
+  g_return_if_fail (SK_IS_WINDOW (self));
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+void
+sk_window_show_view (SkWindow   *self,
+                     const char *name)
+{
+  g_return_if_fail (SK_IS_WINDOW (self));
+  gtk_stack_set_visible_child_name (self->main_stack, "views");
+  adw_view_stack_set_visible_child_name (self->stack, name);
+}
+
+GtkWidget *
+sk_window_get_view (SkWindow   *self,
+                    const char *name)
+{
+  g_return_val_if_fail (SK_IS_WINDOW (self), NULL);
+  return adw_view_stack_get_child_by_name (self->stack, name);
+}
+
+gboolean
+sk_window_is_welcome (SkWindow *self)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "welcome") == 0;
+}
+
+static void
+apply_role (SkWindow *self)
+{
+  SkRole role = sk_application_get_role (self->app);
+  const char *visible;
+
+  adw_view_stack_page_set_visible (self->checkout_page, sk_role_can_sell (role));
+  adw_view_stack_page_set_visible (self->rules_page, role != SK_ROLE_CASHIER);
+  adw_view_stack_page_set_visible (self->campaigns_page, role != SK_ROLE_CASHIER);
+  adw_view_stack_page_set_visible (self->charts_page, sk_role_can_see_charts (role));
+  visible = adw_view_stack_get_visible_child_name (self->stack);
+  if (visible == NULL ||
+      !adw_view_stack_page_get_visible (adw_view_stack_get_page (self->stack,
+                                                                 adw_view_stack_get_visible_child (self->stack))))
+    adw_view_stack_set_visible_child_name (self->stack, sk_role_can_sell (role) ? "checkout" : "customers");
+}
+
+static void
+role_changed_cb (GSettings  *settings,
+                 const char *key,
+                 SkWindow   *self)
+{
+  apply_role (self);
+}
+
+static gboolean
+database_is_empty (SkWindow *self)
+{
+  SkDatabase *db = sk_application_get_database (self->app);
+  g_autoptr(GPtrArray) stores = NULL;
+
+  if (db == NULL)
+    return TRUE;
+  stores = sk_database_list_stores (db, NULL);
+  return stores == NULL || stores->len == 0;
+}
+
+static void
+demo_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  const char *path = task_data;
+  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr(GError) error = NULL;
+  SkDemoOptions options = { -1, -1, 0, 42 };
+
+  db = sk_database_open (path, &error);
+  if (db == NULL || !sk_demo_generate (db, &options, cancellable, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+demo_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  SkWindow *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_handle_id (&self->pulse_id, g_source_remove);
+  gtk_widget_set_visible (GTK_WIDGET (self->demo_progress), FALSE);
+  gtk_widget_set_sensitive (self->demo_button, TRUE);
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        sk_window_add_toast (self, error->message);
+      g_object_unref (self);
+      return;
+    }
+  g_settings_set_boolean (sk_application_get_settings (self->app), "demo-offered", TRUE);
+  sk_app_data_changed ();
+  sk_window_show_view (self, "checkout");
+  apply_role (self);
+  sk_window_add_toast (self, _("Demo data loaded"));
+  g_object_unref (self);
+}
+
+static gboolean
+pulse_cb (gpointer user_data)
+{
+  SkWindow *self = user_data;
+
+  gtk_progress_bar_pulse (self->demo_progress);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+load_demo_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  SkWindow *self = SK_WINDOW (widget);
+  g_autoptr(GTask) task = NULL;
+
+  gtk_widget_set_sensitive (self->demo_button, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->demo_progress), TRUE);
+  self->pulse_id = g_timeout_add (100, pulse_cb, self);
+  task = g_task_new (self, self->cancellable, demo_done, g_object_ref (self));
+  g_task_set_task_data (task, g_strdup (sk_application_get_db_path (self->app)), g_free);
+  g_task_run_in_thread (task, demo_thread);
+}
+
+static void
+start_empty_action (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *param)
+{
+  SkWindow *self = SK_WINDOW (widget);
+  SkDatabase *db = sk_application_get_database (self->app);
+  g_autoptr(GError) error = NULL;
+
+  if (db != NULL && database_is_empty (self))
+    {
+      g_autoptr(SkStore) store = sk_store_new ();
+
+      /* A till sells in a store: start with one the manager can rename. */
+      g_object_set (store,
+                    "code", "main",
+                    "name", _("Main store"),
+                    "timezone", "Europe/Moscow",
+                    NULL);
+      if (!sk_database_save_store (db, store, &error))
+        sk_window_add_toast (self, error->message);
+    }
+  g_settings_set_boolean (sk_application_get_settings (self->app), "demo-offered", TRUE);
+  sk_app_data_changed ();
+  sk_window_show_view (self, "checkout");
+  apply_role (self);
+}
+
+static void
+show_view_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *param)
+{
+  SkWindow *self = SK_WINDOW (widget);
+  const char *name = g_variant_get_string (param, NULL);
+  GtkWidget *child = adw_view_stack_get_child_by_name (self->stack, name);
+
+  if (sk_window_is_welcome (self) || child == NULL ||
+      !adw_view_stack_page_get_visible (adw_view_stack_get_page (self->stack, child)))
+    return;
+  adw_view_stack_set_visible_child (self->stack, child);
+}
+
+static void
+save_window_state (SkWindow *self)
+{
+  GSettings *settings = sk_application_get_settings (self->app);
+  int width, height;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_settings_set_int (settings, "window-width", width);
+  g_settings_set_int (settings, "window-height", height);
+  g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
+}
+
+static gboolean
+sk_window_close_request (GtkWindow *window)
+{
+  save_window_state (SK_WINDOW (window));
+  return GTK_WINDOW_CLASS (sk_window_parent_class)->close_request (window);
+}
+
+SkWindow *
+sk_window_new (SkApplication *app)
+{
+  SkWindow *self = g_object_new (SK_TYPE_WINDOW, "application", app, NULL);
+  GSettings *settings = sk_application_get_settings (app);
+
+  self->app = app;
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (settings, "window-width"),
+                               g_settings_get_int (settings, "window-height"));
+  if (g_settings_get_boolean (settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+  g_signal_connect_object (settings, "changed::role", G_CALLBACK (role_changed_cb), self, 0);
+
+  if (sk_application_get_database (app) == NULL)
+    {
+      adw_status_page_set_title (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->main_stack, "welcome")),
+                                 _("Cannot open the database"));
+      adw_status_page_set_description (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->main_stack, "welcome")),
+                                       sk_application_get_db_path (app));
+      gtk_stack_set_visible_child_name (self->main_stack, "welcome");
+      gtk_widget_set_visible (self->demo_button, FALSE);
+    }
+  else if (database_is_empty (self) && !g_settings_get_boolean (settings, "demo-offered"))
+    gtk_stack_set_visible_child_name (self->main_stack, "welcome");
+  else
+    gtk_stack_set_visible_child_name (self->main_stack, "views");
+  apply_role (self);
+  return self;
+}
+
+static void
+sk_window_dispose (GObject *object)
+{
+  SkWindow *self = SK_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->pulse_id, g_source_remove);
+  G_OBJECT_CLASS (sk_window_parent_class)->dispose (object);
+}
+
+static void
+sk_window_finalize (GObject *object)
+{
+  SkWindow *self = SK_WINDOW (object);
+
+  g_clear_object (&self->cancellable);
+  G_OBJECT_CLASS (sk_window_parent_class)->finalize (object);
+}
+
+static void
+sk_window_class_init (SkWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+  static const char *views[] = { "checkout", "customers", "rules", "campaigns", "charts" };
+
+  object_class->dispose = sk_window_dispose;
+  object_class->finalize = sk_window_finalize;
+  window_class->close_request = sk_window_close_request;
+
+  g_type_ensure (SK_TYPE_CHECKOUT_VIEW);
+  g_type_ensure (SK_TYPE_CUSTOMERS_VIEW);
+  g_type_ensure (SK_TYPE_RULES_VIEW);
+  g_type_ensure (SK_TYPE_CAMPAIGNS_VIEW);
+  g_type_ensure (SK_TYPE_CHARTS_VIEW);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, checkout_page);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, customers_page);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, rules_page);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, campaigns_page);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, charts_page);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, checkout_view);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, customers_view);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, rules_view);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, campaigns_view);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, charts_view);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, demo_progress);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, demo_button);
+
+  gtk_widget_class_install_action (widget_class, "win.load-demo", NULL, load_demo_action);
+  gtk_widget_class_install_action (widget_class, "win.start-empty", NULL, start_empty_action);
+  gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action);
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK,
+                                         "win.show-view", "s", views[i]);
+}
+
+static void
+sk_window_init (SkWindow *self)
+{
+  /* AdwApplication loads style.css from the resource base path. */
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+}

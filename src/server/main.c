@@ -1,0 +1,281 @@
+/* main.c: skidka-server: runs the REST server, or an admin command on its database.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "skidka-server"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <locale.h>
+
+#include <glib-unix.h>
+
+#include "sk-server-private.h"
+
+static GLogLevelFlags max_level = G_LOG_LEVEL_MESSAGE;
+
+/* journald when stderr is the journal, plain lines otherwise; filtered by
+ * the configured level. */
+static GLogWriterOutput
+log_writer (GLogLevelFlags   level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  if ((level & G_LOG_LEVEL_MASK) > max_level && !(level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)))
+    return G_LOG_WRITER_HANDLED;
+  if (g_log_writer_is_journald (fileno (stderr)) &&
+      g_log_writer_journald (level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
+    return G_LOG_WRITER_HANDLED;
+  {
+    /* Everything to stderr, as services do: stdout stays for command output. */
+    g_autofree char *line = g_log_writer_format_fields (level, fields, n_fields, g_log_writer_supports_color (fileno (stderr)));
+
+    fprintf (stderr, "%s\n", line);
+    fflush (stderr);
+  }
+  return G_LOG_WRITER_HANDLED;
+}
+
+static gboolean
+set_log_level (const char  *name,
+               GError     **error)
+{
+  static const struct { const char *name; GLogLevelFlags level; } levels[] = {
+    { "error", G_LOG_LEVEL_CRITICAL },
+    { "warning", G_LOG_LEVEL_WARNING },
+    { "message", G_LOG_LEVEL_MESSAGE },
+    { "info", G_LOG_LEVEL_INFO },
+    { "debug", G_LOG_LEVEL_DEBUG },
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (levels); i++)
+    if (g_ascii_strcasecmp (name, levels[i].name) == 0)
+      {
+        max_level = levels[i].level;
+        return TRUE;
+      }
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "Log level is error, warning, message, info or debug, not “%s”", name);
+  return FALSE;
+}
+
+static gboolean
+on_stop_signal (gpointer data)
+{
+  g_message ("Stopping");
+  g_main_loop_quit (data);
+  return G_SOURCE_CONTINUE;
+}
+
+static char *
+read_password (const char  *file,
+               GError     **error)
+{
+  g_autofree char *text = NULL;
+  char buffer[1024];
+  struct termios old, quiet;
+  gboolean tty = isatty (STDIN_FILENO);
+
+  if (file != NULL)
+    {
+      if (!g_file_get_contents (file, &text, NULL, error))
+        return NULL;
+      return g_strdup (g_strchomp (text));
+    }
+  if (tty)
+    {
+      fprintf (stderr, "Password: ");
+      tcgetattr (STDIN_FILENO, &old);
+      quiet = old;
+      quiet.c_lflag &= ~ECHO;
+      tcsetattr (STDIN_FILENO, TCSANOW, &quiet);
+    }
+  if (fgets (buffer, sizeof buffer, stdin) == NULL)
+    buffer[0] = '\0';
+  if (tty)
+    {
+      tcsetattr (STDIN_FILENO, TCSANOW, &old);
+      fprintf (stderr, "\n");
+    }
+  text = g_strdup (g_strchomp (buffer));
+  memset (buffer, 0, sizeof buffer);
+  return g_steal_pointer (&text);
+}
+
+static int
+fail (GError *error)
+{
+  g_printerr ("skidka-server: %s\n", error->message);
+  return 1;
+}
+
+static int
+admin_command (SkServerConfig  *config,
+               int              argc,
+               char           **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkDatabase) db = NULL;
+  const char *command = argc > 2 ? argv[2] : "";
+
+  if (!g_str_equal (command, "create-user") && !g_str_equal (command, "create-store") &&
+      !g_str_equal (command, "migrate"))
+    {
+      g_printerr ("Usage: skidka-server [--config FILE] admin create-user|create-store|migrate [OPTIONS]\n");
+      return 2;
+    }
+  db = sk_database_open (config->database, &error);
+  if (db == NULL)
+    return fail (error);
+
+  if (g_str_equal (command, "migrate"))
+    {
+      g_print ("%s is at schema version %d\n", config->database, sk_database_get_schema_version (db));
+      return 0;
+    }
+  if (g_str_equal (command, "create-user"))
+    {
+      g_autofree char *username = NULL, *role = NULL, *store = NULL, *password_file = NULL;
+      g_autofree char *password = NULL, *id = NULL;
+      GOptionEntry entries[] = {
+        { "username", 0, 0, G_OPTION_ARG_STRING, &username, "Login name", "NAME" },
+        { "role", 0, 0, G_OPTION_ARG_STRING, &role, "admin, marketing, manager or cashier", "ROLE" },
+        { "store", 0, 0, G_OPTION_ARG_STRING, &store, "Store id (managers and cashiers)", "ID" },
+        { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, "Read the password from FILE (else asked)", "FILE" },
+        { NULL }
+      };
+      g_autoptr(GOptionContext) context = g_option_context_new ("- create a user");
+
+      g_option_context_add_main_entries (context, entries, NULL);
+      argv[2] = argv[0];
+      if (!g_option_context_parse (context, &argc, &argv, &error))
+        return fail (error);
+      if (username == NULL || role == NULL)
+        {
+          g_printerr ("create-user needs --username and --role\n");
+          return 2;
+        }
+      password = read_password (password_file, &error);
+      if (password == NULL)
+        return fail (error);
+      id = sk_auth_create_user (db, username, password, role, store, &error);
+      if (id == NULL)
+        return fail (error);
+      g_print ("%s\n", id);
+      return 0;
+    }
+  else
+    {
+      g_autofree char *code = NULL, *name = NULL, *address = NULL, *timezone = NULL, *id = NULL;
+      g_autoptr(SkStore) store = sk_store_new ();
+      GOptionEntry entries[] = {
+        { "id", 0, 0, G_OPTION_ARG_STRING, &id, "Store id (default: made up)", "ID" },
+        { "code", 0, 0, G_OPTION_ARG_STRING, &code, "Short code", "CODE" },
+        { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name", "NAME" },
+        { "address", 0, 0, G_OPTION_ARG_STRING, &address, "Address", "TEXT" },
+        { "timezone", 0, 0, G_OPTION_ARG_STRING, &timezone, "Time zone, e.g. Europe/Moscow", "TZ" },
+        { NULL }
+      };
+      g_autoptr(GOptionContext) context = g_option_context_new ("- create a store");
+
+      g_option_context_add_main_entries (context, entries, NULL);
+      argv[2] = argv[0];
+      if (!g_option_context_parse (context, &argc, &argv, &error))
+        return fail (error);
+      g_object_set (store, "id", id, "code", code, "name", name, "address", address, "timezone", timezone, NULL);
+      if (!sk_database_save_store (db, store, &error))
+        return fail (error);
+      g_print ("%s\n", sk_record_get_id (store));
+      return 0;
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkServerConfig) config = NULL;
+  g_autoptr(SkServer) server = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GKeyFile) keys = NULL;
+  g_autofree char *config_path = NULL;
+  g_autofree char *database = NULL;
+  g_autofree char *log_level = NULL;
+  gint port = -1;
+  gboolean openapi = FALSE;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file (GKeyFile)", "FILE" },
+    { "database", 'd', 0, G_OPTION_ARG_FILENAME, &database, "SQLite database file (overrides the config)", "FILE" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port (overrides the config; 0: any)", "PORT" },
+    { "log-level", 0, 0, G_OPTION_ARG_STRING, &log_level, "error, warning, message, info or debug", "LEVEL" },
+    { "openapi", 0, 0, G_OPTION_ARG_NONE, &openapi, "Print the OpenAPI document and exit", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("[admin create-user|create-store|migrate ...]");
+
+  setlocale (LC_ALL, "");
+  g_log_set_writer_func (log_writer, NULL, NULL);
+  g_option_context_set_summary (context, "The Skidka HQ server: REST API for tills and integrations.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  /* The admin subcommands parse their own options. */
+  g_option_context_set_ignore_unknown_options (context, TRUE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail (error);
+
+  if (openapi)
+    {
+      g_autoptr(JsonNode) document = sk_server_openapi ();
+      g_autofree char *text = sk_json_to_string (document, TRUE);
+
+      g_print ("%s\n", text);
+      return 0;
+    }
+
+  if (config_path != NULL)
+    {
+      config = sk_server_config_load (config_path, &error);
+      if (config == NULL)
+        return fail (error);
+      keys = g_key_file_new ();
+      if (g_key_file_load_from_file (keys, config_path, G_KEY_FILE_NONE, NULL) && log_level == NULL)
+        log_level = g_key_file_get_string (keys, "log", "level", NULL);
+    }
+  else
+    config = sk_server_config_new ();
+  if (database != NULL)
+    {
+      g_free (config->database);
+      config->database = g_steal_pointer (&database);
+    }
+  if (port >= 0)
+    config->port = port;
+  if (log_level != NULL && !set_log_level (g_strstrip (log_level), &error))
+    return fail (error);
+
+  if (argc > 1 && g_str_equal (argv[1], "admin"))
+    return admin_command (config, argc, argv);
+  if (argc > 1)
+    {
+      g_printerr ("skidka-server: unknown command “%s”\n", argv[1]);
+      return 2;
+    }
+
+  /* The handlers go in first: a SIGTERM right after "Listening" must
+   * still stop cleanly. */
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, on_stop_signal, loop);
+  g_unix_signal_add (SIGINT, on_stop_signal, loop);
+  server = sk_server_new (config);
+  if (!sk_server_start (server, &error))
+    return fail (error);
+  g_main_loop_run (loop);
+  sk_server_stop (server);
+  g_message ("Stopped");
+  return 0;
+}

@@ -1,0 +1,519 @@
+/* sk-server-auth.c: accounts of the server: argon2id passwords, hashed bearer tokens, login rate limits.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <sodium.h>
+
+#include "sk-database-private.h"
+#include "sk-server-private.h"
+
+#define TOKEN_BYTES 32
+
+static const struct
+{
+  SkRole      role;
+  const char *name;
+} role_names[] = {
+  { SK_ROLE_ADMIN, "admin" },
+  { SK_ROLE_MARKETING, "marketing" },
+  { SK_ROLE_MANAGER, "manager" },
+  { SK_ROLE_CASHIER, "cashier" },
+};
+
+SkRole
+sk_role_from_string (const char *name)
+{
+  guint i;
+
+  for (i = 0; name != NULL && i < G_N_ELEMENTS (role_names); i++)
+    if (g_str_equal (name, role_names[i].name))
+      return role_names[i].role;
+  return SK_ROLE_NONE;
+}
+
+const char *
+sk_role_to_string (SkRole role)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (role_names); i++)
+    if (role_names[i].role == role)
+      return role_names[i].name;
+  return "none";
+}
+
+void
+sk_server_user_free (SkServerUser *user)
+{
+  if (user == NULL)
+    return;
+  g_free (user->id);
+  g_free (user->username);
+  g_free (user->store_id);
+  g_free (user->token_hash);
+  g_free (user);
+}
+
+static gboolean
+ensure_sodium (GError **error)
+{
+  if (sodium_init () < 0)
+    {
+      g_set_error (error, SK_ERROR, SK_ERROR_DATABASE, "libsodium could not start");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+sk_auth_hash_password (const char  *password,
+                       GError     **error)
+{
+  char hash[crypto_pwhash_STRBYTES];
+
+  g_return_val_if_fail (password != NULL, NULL);
+
+  if (!ensure_sodium (error))
+    return NULL;
+  if (strlen (password) < 8)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "password",
+                          _("A password needs at least 8 characters"));
+      return NULL;
+    }
+  if (crypto_pwhash_str_alg (hash, password, strlen (password),
+                             crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                             crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                             crypto_pwhash_ALG_ARGON2ID13) != 0)
+    {
+      g_set_error (error, SK_ERROR, SK_ERROR_DATABASE, "Out of memory hashing a password");
+      return NULL;
+    }
+  return g_strdup (hash);
+}
+
+gboolean
+sk_auth_verify_password (const char *hash,
+                         const char *password)
+{
+  g_return_val_if_fail (hash != NULL, FALSE);
+  g_return_val_if_fail (password != NULL, FALSE);
+
+  if (sodium_init () < 0)
+    return FALSE;
+  return crypto_pwhash_str_verify (hash, password, strlen (password)) == 0;
+}
+
+char *
+sk_auth_token_hash (const char *token)
+{
+  g_return_val_if_fail (token != NULL, NULL);
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
+}
+
+static char *
+new_token (void)
+{
+  guchar bytes[TOKEN_BYTES];
+  char *text;
+  char *p;
+
+  randombytes_buf (bytes, sizeof bytes);
+  text = g_base64_encode (bytes, sizeof bytes);
+  sodium_memzero (bytes, sizeof bytes);
+  /* base64url without padding: safe in a header and a URL */
+  for (p = text; *p; p++)
+    {
+      if (*p == '+')
+        *p = '-';
+      else if (*p == '/')
+        *p = '_';
+      else if (*p == '=')
+        {
+          *p = '\0';
+          break;
+        }
+    }
+  return text;
+}
+
+char *
+sk_auth_create_user (SkDatabase  *db,
+                     const char  *username,
+                     const char  *password,
+                     const char  *role,
+                     const char  *store_id,
+                     GError     **error)
+{
+  g_autofree char *hash = NULL;
+  g_autofree char *id = NULL;
+  SkRole r;
+
+  g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
+
+  if (sk_str_is_blank (username) || strlen (username) > 64)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "username", _("A user needs a name of up to 64 characters"));
+      return NULL;
+    }
+  if (password == NULL)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "password", _("A user needs a password"));
+      return NULL;
+    }
+  r = sk_role_from_string (role);
+  if (r == SK_ROLE_NONE)
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "role",
+                          _("The role is admin, marketing, manager or cashier"));
+      return NULL;
+    }
+  if ((r & SK_ROLES_STORE) && sk_str_is_blank (store_id))
+    {
+      sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("Managers and cashiers belong to a store"));
+      return NULL;
+    }
+  if (r & SK_ROLES_HQ)
+    store_id = NULL;
+  if (store_id != NULL)
+    {
+      g_autoptr(SkStore) store = sk_database_get_store (db, store_id, error);
+      if (store == NULL)
+        {
+          if (error && *error && g_error_matches (*error, SK_ERROR, SK_ERROR_NOT_FOUND))
+            {
+              g_clear_error (error);
+              sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("There is no store %s"), store_id);
+            }
+          return NULL;
+        }
+    }
+  if (sk_db_query_int (db, NULL, 0, "SELECT count(*) FROM users WHERE username = ?", "s", username) > 0)
+    {
+      sk_set_field_error (error, SK_ERROR_CONFLICT, "username", _("The user %s exists already"), username);
+      return NULL;
+    }
+  hash = sk_auth_hash_password (password, error);
+  if (hash == NULL)
+    return NULL;
+  id = g_uuid_string_random ();
+  if (!sk_db_exec (db, error,
+                   "INSERT INTO users (id, username, password_hash, role, store_id, created_at)"
+                   " VALUES (?, ?, ?, ?, ?, ?)",
+                   "sssssi", id, username, hash, role, store_id, sk_time_now ()))
+    return NULL;
+  return g_steal_pointer (&id);
+}
+
+JsonNode *
+sk_auth_list_users (SkDatabase  *db,
+                    GError     **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  sqlite3_stmt *stmt;
+  gboolean has_row = FALSE;
+
+  g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
+
+  stmt = sk_db_query (db, error,
+                      "SELECT id, username, role, store_id, created_at, disabled FROM users ORDER BY username",
+                      NULL);
+  if (stmt == NULL)
+    return NULL;
+  json_builder_begin_array (builder);
+  while (sk_db_step (db, stmt, &has_row, error) && has_row)
+    {
+      g_autofree char *created = sk_time_to_rfc3339 (sqlite3_column_int64 (stmt, 4));
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 0));
+      json_builder_set_member_name (builder, "username");
+      json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 1));
+      json_builder_set_member_name (builder, "role");
+      json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 2));
+      json_builder_set_member_name (builder, "store_id");
+      if (sqlite3_column_type (stmt, 3) == SQLITE_NULL)
+        json_builder_add_null_value (builder);
+      else
+        json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 3));
+      json_builder_set_member_name (builder, "created_at");
+      json_builder_add_string_value (builder, created);
+      json_builder_set_member_name (builder, "disabled");
+      json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 5) != 0);
+      json_builder_end_object (builder);
+    }
+  sqlite3_reset (stmt);
+  json_builder_end_array (builder);
+  if (has_row)
+    return NULL;  /* stopped by an error */
+  return json_builder_get_root (builder);
+}
+
+gboolean
+sk_auth_set_disabled (SkDatabase  *db,
+                      const char  *user_id,
+                      gboolean     disabled,
+                      GError     **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
+  g_return_val_if_fail (user_id != NULL, FALSE);
+
+  if (!sk_db_begin (db, error))
+    return FALSE;
+  if (sk_db_query_int (db, error, 0, "SELECT count(*) FROM users WHERE id = ?", "s", user_id) == 0)
+    {
+      if (error == NULL || *error == NULL)
+        sk_set_field_error (error, SK_ERROR_NOT_FOUND, NULL, _("There is no user %s"), user_id);
+      sk_db_rollback (db);
+      return FALSE;
+    }
+  /* A disabled account's tokens die with it, for good. */
+  if (!sk_db_exec (db, error, "UPDATE users SET disabled = ? WHERE id = ?", "bs", disabled, user_id) ||
+      (disabled && !sk_db_exec (db, error, "UPDATE tokens SET revoked = 1 WHERE user_id = ?", "s", user_id)))
+    {
+      sk_db_rollback (db);
+      return FALSE;
+    }
+  return sk_db_commit (db, error);  /* rolls back by itself on failure */
+}
+
+char *
+sk_auth_login (SkDatabase    *db,
+               const char    *username,
+               const char    *password,
+               gint64         lifetime_seconds,
+               SkServerUser **user,
+               GError       **error)
+{
+  g_autoptr(SkServerUser) found = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *token = NULL;
+  sqlite3_stmt *stmt;
+  gboolean has_row = FALSE;
+  gboolean disabled = TRUE;
+  gint64 now;
+
+  g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
+  g_return_val_if_fail (username != NULL && password != NULL, NULL);
+
+  if (!ensure_sodium (error))
+    return NULL;
+  stmt = sk_db_query (db, error,
+                      "SELECT id, username, role, store_id, password_hash, disabled FROM users WHERE username = ?",
+                      "s", username);
+  if (stmt == NULL || !sk_db_step (db, stmt, &has_row, error))
+    return NULL;
+  if (has_row)
+    {
+      found = g_new0 (SkServerUser, 1);
+      found->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      found->username = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      found->role = sk_role_from_string ((const char *) sqlite3_column_text (stmt, 2));
+      found->store_id = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      hash = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
+      disabled = sqlite3_column_int (stmt, 5) != 0;
+    }
+  sqlite3_reset (stmt);
+
+  /* The same work for an unknown user as for a wrong password, so timing
+   * does not tell which names exist. */
+  if (hash == NULL)
+    {
+      static char dummy[crypto_pwhash_STRBYTES];
+      static gsize dummy_made = 0;
+
+      if (g_once_init_enter (&dummy_made))
+        {
+          if (crypto_pwhash_str_alg (dummy, "not a password", 14,
+                                     crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                     crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                                     crypto_pwhash_ALG_ARGON2ID13) != 0)
+            dummy[0] = '\0';
+          g_once_init_leave (&dummy_made, 1);
+        }
+      if (dummy[0] != '\0' && crypto_pwhash_str_verify (dummy, password, strlen (password)) == 0)
+        g_assert_not_reached ();
+    }
+  if (hash == NULL || !sk_auth_verify_password (hash, password) || disabled)
+    {
+      g_set_error (error, SK_ERROR, SK_ERROR_UNAUTHORIZED, _("Wrong user name or password"));
+      return NULL;
+    }
+
+  token = new_token ();
+  found->token_hash = sk_auth_token_hash (token);
+  now = sk_time_now ();
+  /* Expired tokens serve nobody; a day's grace keeps them for a look. */
+  if (!sk_db_exec (db, error, "DELETE FROM tokens WHERE expires_at < ?", "i", now - G_TIME_SPAN_DAY))
+    return NULL;
+  if (!sk_db_exec (db, error,
+                   "INSERT INTO tokens (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                   "ssii", found->token_hash, found->id, now, now + lifetime_seconds * G_USEC_PER_SEC))
+    return NULL;
+  if (user != NULL)
+    *user = g_steal_pointer (&found);
+  return g_steal_pointer (&token);
+}
+
+SkServerUser *
+sk_auth_check_token (SkDatabase  *db,
+                     const char  *token,
+                     GError     **error)
+{
+  g_autoptr(SkServerUser) user = NULL;
+  g_autofree char *hash = NULL;
+  sqlite3_stmt *stmt;
+  gboolean has_row = FALSE;
+
+  g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
+
+  if (token == NULL || *token == '\0')
+    {
+      g_set_error (error, SK_ERROR, SK_ERROR_UNAUTHORIZED, _("Log in first"));
+      return NULL;
+    }
+  hash = sk_auth_token_hash (token);
+  stmt = sk_db_query (db, error,
+                      "SELECT u.id, u.username, u.role, u.store_id FROM tokens t JOIN users u ON u.id = t.user_id"
+                      " WHERE t.token_hash = ? AND t.revoked = 0 AND t.expires_at > ? AND u.disabled = 0",
+                      "si", hash, sk_time_now ());
+  if (stmt == NULL || !sk_db_step (db, stmt, &has_row, error))
+    return NULL;
+  if (has_row)
+    {
+      user = g_new0 (SkServerUser, 1);
+      user->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      user->username = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      user->role = sk_role_from_string ((const char *) sqlite3_column_text (stmt, 2));
+      user->store_id = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      user->token_hash = g_steal_pointer (&hash);
+    }
+  sqlite3_reset (stmt);
+  if (user == NULL)
+    g_set_error (error, SK_ERROR, SK_ERROR_UNAUTHORIZED, _("The token is unknown, expired or revoked"));
+  return g_steal_pointer (&user);
+}
+
+gboolean
+sk_auth_revoke (SkDatabase  *db,
+                const char  *token_hash,
+                GError     **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
+  g_return_val_if_fail (token_hash != NULL, FALSE);
+
+  return sk_db_exec (db, error, "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", token_hash);
+}
+
+/* Failed logins, per user name and per remote address, in memory: a restart
+ * forgets them, which is acceptable for a limit meant to slow guessing. */
+struct _SkRateLimiter
+{
+  GMutex      lock;
+  GHashTable *failures;   /* key -> GArray of gint64 times */
+  guint       attempts;
+  gint64      window;     /* microseconds */
+};
+
+SkRateLimiter *
+sk_rate_limiter_new (guint  attempts,
+                     gint64 window_seconds)
+{
+  SkRateLimiter *limiter = g_new0 (SkRateLimiter, 1);
+
+  g_mutex_init (&limiter->lock);
+  limiter->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
+  limiter->attempts = MAX (attempts, 1);
+  limiter->window = MAX (window_seconds, 1) * G_USEC_PER_SEC;
+  return limiter;
+}
+
+void
+sk_rate_limiter_free (SkRateLimiter *limiter)
+{
+  if (limiter == NULL)
+    return;
+  g_hash_table_unref (limiter->failures);
+  g_mutex_clear (&limiter->lock);
+  g_free (limiter);
+}
+
+static GArray *
+recent_failures (SkRateLimiter *limiter,
+                 const char    *key,
+                 gboolean       create)
+{
+  GArray *times = g_hash_table_lookup (limiter->failures, key);
+  gint64 oldest = g_get_monotonic_time () - limiter->window;
+
+  if (times == NULL && create)
+    {
+      times = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_hash_table_insert (limiter->failures, g_strdup (key), times);
+    }
+  while (times != NULL && times->len > 0 && g_array_index (times, gint64, 0) < oldest)
+    g_array_remove_index (times, 0);
+  return times;
+}
+
+gboolean
+sk_rate_limiter_allowed (SkRateLimiter *limiter,
+                         const char    *key,
+                         guint          factor)
+{
+  GArray *times;
+  gboolean allowed;
+
+  g_return_val_if_fail (limiter != NULL && key != NULL, FALSE);
+
+  g_mutex_lock (&limiter->lock);
+  times = recent_failures (limiter, key, FALSE);
+  allowed = times == NULL || times->len < limiter->attempts * MAX (factor, 1);
+  g_mutex_unlock (&limiter->lock);
+  return allowed;
+}
+
+void
+sk_rate_limiter_fail (SkRateLimiter *limiter,
+                      const char    *key)
+{
+  gint64 now = g_get_monotonic_time ();
+  GArray *times;
+
+  g_return_if_fail (limiter != NULL && key != NULL);
+
+  g_mutex_lock (&limiter->lock);
+  /* Guessing with ever new names must not grow the table without end. */
+  if (g_hash_table_size (limiter->failures) > 10000)
+    {
+      GHashTableIter iter;
+      gpointer name, value;
+
+      g_hash_table_iter_init (&iter, limiter->failures);
+      while (g_hash_table_iter_next (&iter, &name, &value))
+        {
+          GArray *old = value;
+
+          if (old->len == 0 || g_array_index (old, gint64, old->len - 1) < now - limiter->window)
+            g_hash_table_iter_remove (&iter);
+        }
+    }
+  times = recent_failures (limiter, key, TRUE);
+  g_array_append_val (times, now);
+  g_mutex_unlock (&limiter->lock);
+}
+
+void
+sk_rate_limiter_reset (SkRateLimiter *limiter,
+                       const char    *key)
+{
+  g_return_if_fail (limiter != NULL && key != NULL);
+
+  g_mutex_lock (&limiter->lock);
+  g_hash_table_remove (limiter->failures, key);
+  g_mutex_unlock (&limiter->lock);
+}

@@ -1,0 +1,168 @@
+/* sk-server-private.h: what the server's files share: requests, routes, roles and accounts.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "sk-database.h"
+#include "sk-error.h"
+#include "sk-server.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  SK_ROLE_NONE      = 0,
+  SK_ROLE_ADMIN     = 1 << 0,
+  SK_ROLE_MARKETING = 1 << 1,
+  SK_ROLE_MANAGER   = 1 << 2,
+  SK_ROLE_CASHIER   = 1 << 3,
+} SkRole;
+
+#define SK_ROLES_ALL   (SK_ROLE_ADMIN | SK_ROLE_MARKETING | SK_ROLE_MANAGER | SK_ROLE_CASHIER)
+#define SK_ROLES_HQ    (SK_ROLE_ADMIN | SK_ROLE_MARKETING)
+#define SK_ROLES_STORE (SK_ROLE_MANAGER | SK_ROLE_CASHIER)
+
+SkRole       sk_role_from_string      (const char *name);
+const char  *sk_role_to_string        (SkRole      role);
+
+/* The account behind a request. */
+typedef struct
+{
+  char   *id;
+  char   *username;
+  SkRole  role;
+  char   *store_id;      /* managers and cashiers only */
+  char   *token_hash;
+} SkServerUser;
+
+void         sk_server_user_free      (SkServerUser *user);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkServerUser, sk_server_user_free)
+
+/* The server's one writer at a time, and how busy it keeps the database. */
+typedef struct
+{
+  GMutex  mutex;
+  gint64  busy;      /* microseconds held, changed under @mutex */
+  guint64 writes;
+} SkWriteLock;
+
+gint64       sk_write_lock_acquire     (SkWriteLock *lock);
+void         sk_write_lock_release     (SkWriteLock *lock,
+                                        gint64       acquired);
+
+/* One request as a worker sees it: copied out of the SoupServerMessage on
+ * the main thread, answered by filling the out members. */
+typedef struct
+{
+  SkDatabase     *db;
+  const SkServerConfig *config;
+  const char     *method;
+  char           *path;
+  GPtrArray      *args;         /* the path segments matched by '*' */
+  GHashTable     *query;        /* char* -> char* */
+  GBytes         *body;
+  char           *if_match;
+  char           *authorization;
+  char           *remote;
+  SkServerUser   *user;         /* NULL on public routes */
+  gpointer        limiter;      /* SkRateLimiter of the server */
+  SkWriteLock    *write_lock;   /* held around a write (see SK_ROUTE_WRITES) */
+
+  guint           status;
+  JsonNode       *response;
+  char           *etag;
+  GBytes         *raw;          /* a ready body instead of @response */
+} SkRequest;
+
+typedef void (*SkRouteHandler) (SkRequest *request);
+
+typedef enum
+{
+  SK_ROUTE_NONE   = 0,
+  /* Writes in one short transaction: the server runs these one at a time,
+   * so they queue on a mutex instead of in SQLite's sleeping busy handler. */
+  SK_ROUTE_WRITES = 1 << 0,
+} SkRouteFlags;
+
+typedef struct
+{
+  const char     *method;
+  const char     *pattern;      /* "/api/customers/ *" without the space */
+  SkRouteHandler  handler;
+  SkRole          roles;        /* SK_ROLE_NONE: public */
+  const char     *summary;
+  const char     *request_schema;   /* OpenAPI component name or NULL */
+  const char     *response_schema;
+  const char     *query_params;     /* "q,limit,cursor" */
+  SkRouteFlags    flags;
+} SkRoute;
+
+const SkRoute *sk_server_routes         (guint       *n_routes);
+/* The route for @method and @path (arguments appended to @args), or NULL;
+ * *path_known says whether another method would have matched. */
+const SkRoute *sk_server_route_find     (const char  *method,
+                                         const char  *path,
+                                         GPtrArray   *args,
+                                         gboolean    *path_known);
+
+void         sk_request_set_error      (SkRequest   *request,
+                                        const GError *error);
+void         sk_request_fail           (SkRequest   *request,
+                                        SkErrorCode  code,
+                                        const char  *field,
+                                        const char  *message);
+void         sk_request_reply          (SkRequest   *request,
+                                        guint        status,
+                                        JsonNode    *node);
+JsonNode    *sk_error_to_json          (const char  *code,
+                                        const char  *message,
+                                        const char  *field);
+
+/* Accounts (sk-server-auth.c) */
+char        *sk_auth_hash_password     (const char  *password,
+                                        GError     **error);
+gboolean     sk_auth_verify_password   (const char  *hash,
+                                        const char  *password);
+char        *sk_auth_create_user       (SkDatabase  *db,
+                                        const char  *username,
+                                        const char  *password,
+                                        const char  *role,
+                                        const char  *store_id,
+                                        GError     **error);
+JsonNode    *sk_auth_list_users        (SkDatabase  *db,
+                                        GError     **error);
+/* Disabling also revokes every token of the user. */
+gboolean     sk_auth_set_disabled      (SkDatabase  *db,
+                                        const char  *user_id,
+                                        gboolean     disabled,
+                                        GError     **error);
+/* A new bearer token for @username, or NULL with SK_ERROR_UNAUTHORIZED. */
+char        *sk_auth_login             (SkDatabase  *db,
+                                        const char  *username,
+                                        const char  *password,
+                                        gint64       lifetime_seconds,
+                                        SkServerUser **user,
+                                        GError     **error);
+SkServerUser *sk_auth_check_token      (SkDatabase  *db,
+                                        const char  *token,
+                                        GError     **error);
+gboolean     sk_auth_revoke            (SkDatabase  *db,
+                                        const char  *token_hash,
+                                        GError     **error);
+char        *sk_auth_token_hash        (const char  *token);
+
+typedef struct _SkRateLimiter SkRateLimiter;
+SkRateLimiter *sk_rate_limiter_new     (guint        attempts,
+                                        gint64       window_seconds);
+void         sk_rate_limiter_free      (SkRateLimiter *limiter);
+/* May @key try again now? It has @factor times the attempts. */
+gboolean     sk_rate_limiter_allowed   (SkRateLimiter *limiter,
+                                        const char    *key,
+                                        guint          factor);
+void         sk_rate_limiter_fail      (SkRateLimiter *limiter,
+                                        const char    *key);
+void         sk_rate_limiter_reset     (SkRateLimiter *limiter,
+                                        const char    *key);
+
+G_END_DECLS

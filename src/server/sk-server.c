@@ -1,0 +1,631 @@
+/* sk-server.c: the SoupServer, its database workers and the access log.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "skidka-server"
+
+#include "config.h"
+
+#include <libsoup/soup.h>
+
+#include "sk-server-private.h"
+
+#define DEFAULT_MAX_BODY       (1024 * 1024)
+#define DEFAULT_TOKEN_LIFETIME (12 * 60 * 60)
+
+struct _SkServer
+{
+  GObject         parent_instance;
+
+  SkServerConfig *config;
+  SoupServer     *soup;
+  GMainContext   *context;
+  GThreadPool    *pool;
+  GAsyncQueue    *connections;  /* idle SkDatabase, one thread at a time each */
+  SkRateLimiter  *limiter;
+  SkWriteLock     write_lock;
+  gint64          started_at;
+  gboolean        running;
+  guint           port;
+};
+
+G_DEFINE_FINAL_TYPE (SkServer, sk_server, G_TYPE_OBJECT)
+
+/* A request on its way through a worker and back. */
+typedef struct
+{
+  SkServer          *server;
+  SoupServerMessage *msg;
+  const SkRoute     *route;
+  SkRequest          request;
+  gint64             started;
+  gboolean           finished;   /* the client went away meanwhile */
+  gulong             finished_id;
+} Job;
+
+SkServerConfig *
+sk_server_config_new (void)
+{
+  SkServerConfig *config = g_new0 (SkServerConfig, 1);
+
+  config->address = g_strdup ("127.0.0.1");
+  config->port = 8080;
+  config->database = g_strdup ("skidka-server.db");
+  return config;
+}
+
+void
+sk_server_config_free (SkServerConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->address);
+  g_free (config->database);
+  g_free (config->tls_certificate);
+  g_free (config->tls_key);
+  g_free (config);
+}
+
+static SkServerConfig *
+config_copy (const SkServerConfig *config)
+{
+  SkServerConfig *copy = g_memdup2 (config, sizeof *config);
+
+  copy->address = g_strdup (config->address);
+  copy->database = g_strdup (config->database);
+  copy->tls_certificate = g_strdup (config->tls_certificate);
+  copy->tls_key = g_strdup (config->tls_key);
+  return copy;
+}
+
+static gboolean
+key_int (GKeyFile    *file,
+         const char  *group,
+         const char  *key,
+         gint64       min,
+         gint64       max,
+         gint64      *out,
+         GError     **error)
+{
+  g_autoptr(GError) local = NULL;
+  gint64 value;
+
+  if (!g_key_file_has_key (file, group, key, NULL))
+    return TRUE;
+  value = g_key_file_get_int64 (file, group, key, &local);
+  if (local != NULL || value < min || value > max)
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s] %s must be a whole number from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
+                   group, key, min, max);
+      return FALSE;
+    }
+  *out = value;
+  return TRUE;
+}
+
+static void
+key_string (GKeyFile    *file,
+            const char  *group,
+            const char  *key,
+            char       **out)
+{
+  g_autofree char *value = g_key_file_get_string (file, group, key, NULL);
+
+  if (value != NULL && *g_strstrip (value) != '\0')
+    {
+      g_free (*out);
+      *out = g_steal_pointer (&value);
+    }
+}
+
+SkServerConfig *
+sk_server_config_load (const char  *path,
+                       GError     **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(SkServerConfig) config = sk_server_config_new ();
+  gint64 port = config->port, workers = 0, max_body = DEFAULT_MAX_BODY;
+  gint64 lifetime = DEFAULT_TOKEN_LIFETIME, attempts = 5, window = 900;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, error))
+    return NULL;
+  key_string (file, "server", "address", &config->address);
+  key_string (file, "database", "path", &config->database);
+  key_string (file, "tls", "certificate", &config->tls_certificate);
+  key_string (file, "tls", "key", &config->tls_key);
+  if (!key_int (file, "server", "port", 0, 65535, &port, error) ||
+      !key_int (file, "server", "workers", 0, 256, &workers, error) ||
+      !key_int (file, "server", "max-body", 1024, G_MAXINT32, &max_body, error) ||
+      !key_int (file, "auth", "token-lifetime", 60, 365 * 24 * 3600, &lifetime, error) ||
+      !key_int (file, "auth", "login-attempts", 1, 1000, &attempts, error) ||
+      !key_int (file, "auth", "login-window", 1, 24 * 3600, &window, error))
+    return NULL;
+  if ((config->tls_certificate == NULL) != (config->tls_key == NULL))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[tls] needs both certificate and key");
+      return NULL;
+    }
+  config->port = port;
+  config->workers = workers;
+  config->max_body = max_body;
+  config->token_lifetime = lifetime;
+  config->login_attempts = attempts;
+  config->login_window = window;
+  return g_steal_pointer (&config);
+}
+
+static void
+sk_server_finalize (GObject *object)
+{
+  SkServer *self = SK_SERVER (object);
+
+  sk_server_stop (self);
+  g_clear_pointer (&self->connections, g_async_queue_unref);
+  g_clear_pointer (&self->limiter, sk_rate_limiter_free);
+  g_clear_pointer (&self->config, sk_server_config_free);
+  g_mutex_clear (&self->write_lock.mutex);
+  G_OBJECT_CLASS (sk_server_parent_class)->finalize (object);
+}
+
+static void
+sk_server_class_init (SkServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = sk_server_finalize;
+}
+
+static void
+sk_server_init (SkServer *self)
+{
+  self->connections = g_async_queue_new_full (g_object_unref);
+  g_mutex_init (&self->write_lock.mutex);
+}
+
+SkServer *
+sk_server_new (const SkServerConfig *config)
+{
+  SkServer *self;
+
+  g_return_val_if_fail (config != NULL, NULL);
+
+  self = g_object_new (SK_TYPE_SERVER, NULL);
+  self->config = config_copy (config);
+  if (self->config->max_body == 0)
+    self->config->max_body = DEFAULT_MAX_BODY;
+  if (self->config->token_lifetime == 0)
+    self->config->token_lifetime = DEFAULT_TOKEN_LIFETIME;
+  if (self->config->workers == 0)
+    self->config->workers = CLAMP (g_get_num_processors (), 2, 16);
+  if (self->config->login_attempts == 0)
+    self->config->login_attempts = 5;
+  if (self->config->login_window == 0)
+    self->config->login_window = 15 * 60;
+  self->limiter = sk_rate_limiter_new (self->config->login_attempts, self->config->login_window);
+  return self;
+}
+
+guint
+sk_server_get_port (SkServer *self)
+{
+  g_return_val_if_fail (SK_IS_SERVER (self), 0);
+  return self->port;
+}
+
+/* Responses */
+
+JsonNode *
+sk_error_to_json (const char *code,
+                  const char *message,
+                  const char *field)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, code);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, message);
+  json_builder_set_member_name (builder, "field");
+  if (field != NULL)
+    json_builder_add_string_value (builder, field);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static void
+set_json_body (SoupServerMessage *msg,
+               guint              status,
+               JsonNode          *node)
+{
+  g_autofree char *text = sk_json_to_string (node, FALSE);
+  gsize length = strlen (text);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json; charset=utf-8", SOUP_MEMORY_TAKE,
+                                    g_steal_pointer (&text), length);
+}
+
+static void
+reply_error (SoupServerMessage *msg,
+             guint              status,
+             const char        *code,
+             const char        *message)
+{
+  g_autoptr(JsonNode) node = sk_error_to_json (code, message, NULL);
+
+  set_json_body (msg, status, node);
+}
+
+static void
+access_log (SoupServerMessage *msg,
+            guint              status,
+            gint64             started,
+            const char        *user)
+{
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *method = soup_server_message_get_method (msg);
+  const char *remote = soup_server_message_get_remote_host (msg);
+  g_autofree char *status_text = g_strdup_printf ("%u", status);
+  g_autofree char *duration = g_strdup_printf ("%.3f", (g_get_monotonic_time () - started) / 1000.0);
+
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                    "MESSAGE", "%s %s %s %s ms user=%s remote=%s", method, g_uri_get_path (uri),
+                    status_text, duration, user ? user : "-", remote ? remote : "-",
+                    "HTTP_METHOD", method,
+                    "HTTP_PATH", g_uri_get_path (uri),
+                    "HTTP_STATUS", status_text,
+                    "HTTP_DURATION_MS", duration,
+                    "HTTP_USER", user ? user : "-",
+                    "HTTP_REMOTE", remote ? remote : "-");
+}
+
+/* Workers */
+
+gint64
+sk_write_lock_acquire (SkWriteLock *lock)
+{
+  g_return_val_if_fail (lock != NULL, 0);
+
+  g_mutex_lock (&lock->mutex);
+  return g_get_monotonic_time ();
+}
+
+void
+sk_write_lock_release (SkWriteLock *lock,
+                       gint64       acquired)
+{
+  g_return_if_fail (lock != NULL);
+
+  lock->busy += g_get_monotonic_time () - acquired;
+  lock->writes++;
+  g_mutex_unlock (&lock->mutex);
+}
+
+static void
+job_free (Job *job)
+{
+  SkRequest *r = &job->request;
+
+  if (job->finished_id != 0)
+    g_signal_handler_disconnect (job->msg, job->finished_id);
+  g_clear_object (&job->msg);
+  g_clear_object (&job->server);
+  g_clear_object (&r->db);
+  g_free (r->path);
+  g_clear_pointer (&r->args, g_ptr_array_unref);
+  g_clear_pointer (&r->query, g_hash_table_unref);
+  g_clear_pointer (&r->body, g_bytes_unref);
+  g_free (r->if_match);
+  g_free (r->authorization);
+  g_free (r->remote);
+  g_clear_pointer (&r->user, sk_server_user_free);
+  g_clear_pointer (&r->response, json_node_unref);
+  g_free (r->etag);
+  g_clear_pointer (&r->raw, g_bytes_unref);
+  g_free (job);
+}
+
+static void
+on_message_finished (SoupServerMessage *msg,
+                     Job               *job)
+{
+  job->finished = TRUE;
+}
+
+static gboolean
+job_done (gpointer data)
+{
+  Job *job = data;
+  SkRequest *r = &job->request;
+  SoupMessageHeaders *headers;
+
+  if (job->finished || !job->server->running)
+    {
+      job_free (job);
+      return G_SOURCE_REMOVE;
+    }
+  headers = soup_server_message_get_response_headers (job->msg);
+  if (r->raw != NULL)
+    {
+      soup_server_message_set_status (job->msg, r->status ? r->status : 200, NULL);
+      soup_message_headers_replace (headers, "Content-Type", "application/json; charset=utf-8");
+      soup_message_body_append_bytes (soup_server_message_get_response_body (job->msg), r->raw);
+    }
+  else if (r->response != NULL)
+    set_json_body (job->msg, r->status ? r->status : 200, r->response);
+  else
+    soup_server_message_set_status (job->msg, r->status ? r->status : 204, NULL);
+  if (r->etag != NULL)
+    soup_message_headers_replace (headers, "ETag", r->etag);
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  access_log (job->msg, r->status ? r->status : 200, job->started, r->user ? r->user->username : NULL);
+  soup_server_message_unpause (job->msg);
+  job_free (job);
+  return G_SOURCE_REMOVE;
+}
+
+static SkDatabase *
+take_connection (SkServer  *self,
+                 GError   **error)
+{
+  SkDatabase *db = g_async_queue_try_pop (self->connections);
+
+  if (db != NULL)
+    return db;
+  return sk_database_open (self->config->database, error);
+}
+
+static void
+authenticate (SkRequest *r)
+{
+  g_autoptr(GError) error = NULL;
+  const char *token = NULL;
+
+  if (r->authorization != NULL && g_ascii_strncasecmp (r->authorization, "Bearer ", 7) == 0)
+    token = r->authorization + 7;
+  if (token == NULL)
+    {
+      sk_request_fail (r, SK_ERROR_UNAUTHORIZED, NULL, "Log in first: send Authorization: Bearer TOKEN");
+      return;
+    }
+  r->user = sk_auth_check_token (r->db, token, &error);
+  if (r->user == NULL)
+    sk_request_set_error (r, error);
+}
+
+static void
+worker (gpointer data,
+        gpointer user_data)
+{
+  Job *job = data;
+  SkServer *self = job->server;
+  SkRequest *r = &job->request;
+  g_autoptr(GError) error = NULL;
+
+  r->db = take_connection (self, &error);
+  if (r->db == NULL)
+    {
+      g_message ("Cannot open the database: %s", error->message);
+      sk_request_fail (r, SK_ERROR_DATABASE, NULL, "The database is not available");
+    }
+  else
+    {
+      if (job->route->roles != SK_ROLE_NONE)
+        {
+          authenticate (r);
+          if (r->user != NULL && !(r->user->role & job->route->roles))
+            sk_request_fail (r, SK_ERROR_FORBIDDEN, NULL, "Your role may not do this");
+        }
+      if (r->status == 0 && (job->route->flags & SK_ROUTE_WRITES))
+        {
+          gint64 acquired = sk_write_lock_acquire (&self->write_lock);
+
+          job->route->handler (r);
+          sk_write_lock_release (&self->write_lock, acquired);
+        }
+      else if (r->status == 0)
+        job->route->handler (r);
+      g_async_queue_push (self->connections, g_steal_pointer (&r->db));
+    }
+  /* Serialise here too: the main thread only moves bytes. */
+  if (r->response != NULL && r->raw == NULL)
+    {
+      char *text = sk_json_to_string (r->response, FALSE);
+
+      r->raw = g_bytes_new_take (text, strlen (text));
+      g_clear_pointer (&r->response, json_node_unref);
+    }
+  g_main_context_invoke (self->context, job_done, job);
+}
+
+static char *
+header_copy (SoupMessageHeaders *headers,
+             const char         *name)
+{
+  return g_strdup (soup_message_headers_get_one (headers, name));
+}
+
+static void
+on_early (SoupServer        *server,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query,
+          gpointer           user_data)
+{
+  SkServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  goffset length = soup_message_headers_get_content_length (headers);
+
+  if (length > (goffset) self->config->max_body)
+    {
+      reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large", "The request body is too large");
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+      access_log (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, g_get_monotonic_time (), NULL);
+    }
+}
+
+static void
+on_request (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  SkServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  const char *method = soup_server_message_get_method (msg);
+  const SkRoute *route;
+  gboolean path_known = FALSE;
+  gint64 started = g_get_monotonic_time ();
+  Job *job;
+
+  if (soup_server_message_get_status (msg) == SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE)
+    return;  /* answered by on_early */
+  if (body->length > (goffset) self->config->max_body)
+    {
+      reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large", "The request body is too large");
+      access_log (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, started, NULL);
+      return;
+    }
+  route = sk_server_route_find (method, path, args, &path_known);
+  if (route == NULL)
+    {
+      if (path_known)
+        reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed", "This method is not allowed here");
+      else
+        reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "There is no such endpoint");
+      access_log (msg, soup_server_message_get_status (msg), started, NULL);
+      return;
+    }
+
+  job = g_new0 (Job, 1);
+  job->server = g_object_ref (self);
+  job->msg = g_object_ref (msg);
+  job->route = route;
+  job->started = started;
+  job->request.config = self->config;
+  job->request.limiter = self->limiter;
+  job->request.write_lock = &self->write_lock;
+  job->request.method = route->method;
+  job->request.path = g_strdup (path);
+  job->request.args = g_steal_pointer (&args);
+  job->request.query = query ? g_hash_table_ref (query) : g_hash_table_new (g_str_hash, g_str_equal);
+  if (body->length > 0)
+    {
+      g_autoptr(GBytes) flat = soup_message_body_flatten (body);
+      job->request.body = g_bytes_ref (flat);
+    }
+  job->request.if_match = header_copy (headers, "If-Match");
+  job->request.authorization = header_copy (headers, "Authorization");
+  job->request.remote = g_strdup (soup_server_message_get_remote_host (msg));
+  job->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (on_message_finished), job);
+
+  soup_server_message_pause (msg);
+  g_thread_pool_push (self->pool, job, NULL);
+}
+
+gboolean
+sk_server_start (SkServer  *self,
+                 GError   **error)
+{
+  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoslist(GUri) uris = NULL;
+  SoupServerListenOptions options = 0;
+
+  g_return_val_if_fail (SK_IS_SERVER (self), FALSE);
+  g_return_val_if_fail (!self->running, FALSE);
+
+  /* The first connection migrates the file before any worker opens it. */
+  db = sk_database_open (self->config->database, error);
+  if (db == NULL)
+    return FALSE;
+  g_async_queue_push (self->connections, g_steal_pointer (&db));
+
+  address = g_inet_socket_address_new_from_string (self->config->address ? self->config->address : "127.0.0.1",
+                                                   self->config->port);
+  if (address == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Not an IP address: %s",
+                   self->config->address);
+      return FALSE;
+    }
+
+  self->soup = soup_server_new ("server-header", "skidka-server/" PACKAGE_VERSION, NULL);
+  if (self->config->tls_certificate != NULL)
+    {
+      g_autoptr(GTlsCertificate) certificate =
+        g_tls_certificate_new_from_files (self->config->tls_certificate, self->config->tls_key, error);
+      if (certificate == NULL)
+        {
+          g_clear_object (&self->soup);
+          return FALSE;
+        }
+      soup_server_set_tls_certificate (self->soup, certificate);
+      options |= SOUP_SERVER_LISTEN_HTTPS;
+    }
+  soup_server_add_early_handler (self->soup, NULL, on_early, self, NULL);
+  soup_server_add_handler (self->soup, NULL, on_request, self, NULL);
+
+  self->context = g_main_context_ref_thread_default ();
+  self->pool = g_thread_pool_new (worker, self, self->config->workers, FALSE, error);
+  if (self->pool == NULL)
+    {
+      g_clear_object (&self->soup);
+      g_clear_pointer (&self->context, g_main_context_unref);
+      return FALSE;
+    }
+  if (!soup_server_listen (self->soup, address, options, error))
+    {
+      g_thread_pool_free (g_steal_pointer (&self->pool), TRUE, TRUE);
+      g_clear_object (&self->soup);
+      g_clear_pointer (&self->context, g_main_context_unref);
+      return FALSE;
+    }
+  uris = soup_server_get_uris (self->soup);
+  self->port = uris ? (guint) g_uri_get_port (uris->data) : self->config->port;
+  self->running = TRUE;
+  self->started_at = g_get_monotonic_time ();
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
+                    "MESSAGE", "Listening on %s port %u (%s), database %s",
+                    self->config->address, self->port,
+                    (options & SOUP_SERVER_LISTEN_HTTPS) ? "https" : "http", self->config->database);
+  return TRUE;
+}
+
+void
+sk_server_stop (SkServer *self)
+{
+  g_return_if_fail (SK_IS_SERVER (self));
+
+  if (self->soup == NULL)
+    return;
+  self->running = FALSE;
+  soup_server_disconnect (self->soup);
+  /* Let the requests in flight finish their transactions. */
+  if (self->pool != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->pool), FALSE, TRUE);
+  while (g_main_context_iteration (self->context, FALSE))
+    ;
+  if (self->write_lock.writes > 0)
+    {
+      double uptime = (g_get_monotonic_time () - self->started_at) / (double) G_USEC_PER_SEC;
+
+      /* How close the writes came to what one database writer can do. */
+      g_message ("%" G_GUINT64_FORMAT " writes in %.1f s; the database writer was busy %.1f s (%.0f %%),"
+                 " %.3f ms per write",
+                 self->write_lock.writes, uptime, self->write_lock.busy / (double) G_USEC_PER_SEC,
+                 100.0 * self->write_lock.busy / (uptime * G_USEC_PER_SEC),
+                 self->write_lock.busy / 1000.0 / self->write_lock.writes);
+    }
+  g_clear_object (&self->soup);
+  g_clear_pointer (&self->context, g_main_context_unref);
+}

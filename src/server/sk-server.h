@@ -1,0 +1,45 @@
+/* sk-server.h: skidka-server, the HQ REST server over libskidka.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char   *address;          /* "127.0.0.1", "0.0.0.0", "::"; NULL: loopback */
+  guint   port;             /* 0: any free port (tests) */
+  char   *database;         /* path of the SQLite file */
+  char   *tls_certificate;  /* PEM files; both NULL: plain HTTP */
+  char   *tls_key;
+  guint   workers;          /* database threads; 0: the number of CPUs */
+  gsize   max_body;         /* bytes; 0: 1 MiB */
+  gint64  token_lifetime;   /* seconds; 0: 12 hours */
+  guint   login_attempts;   /* failed logins allowed per window; 0: 5 */
+  gint64  login_window;     /* seconds; 0: 15 minutes */
+} SkServerConfig;
+
+SkServerConfig *sk_server_config_new        (void);
+/* Reads the [server], [database] and [tls] groups of a GKeyFile. */
+SkServerConfig *sk_server_config_load       (const char      *path,
+                                             GError         **error);
+void            sk_server_config_free       (SkServerConfig  *config);
+
+#define SK_TYPE_SERVER (sk_server_get_type ())
+G_DECLARE_FINAL_TYPE (SkServer, sk_server, SK, SERVER, GObject)
+
+SkServer       *sk_server_new               (const SkServerConfig *config);
+/* Opens (and migrates) the database and listens; the server's callbacks run
+ * on the thread-default main context of the caller. */
+gboolean        sk_server_start             (SkServer        *self,
+                                             GError         **error);
+/* Stops listening and waits for the requests in flight. */
+void            sk_server_stop              (SkServer        *self);
+guint           sk_server_get_port          (SkServer        *self);
+/* The OpenAPI 3 document of every route (new reference). */
+JsonNode       *sk_server_openapi           (void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkServerConfig, sk_server_config_free)
+
+G_END_DECLS

@@ -1,0 +1,102 @@
+/* test-app-chart.c: the chart widget renders a known series (to a texture,
+ * not blank), as lines and bars; its tooltip names the values.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "sk-chart.h"
+#include "sk-charts-view.h"
+#include "test-app-common.h"
+
+static guint
+count_distinct_pixels (GdkTexture *texture)
+{
+  int w = gdk_texture_get_width (texture);
+  int h = gdk_texture_get_height (texture);
+  g_autofree guchar *data = g_malloc ((gsize) w * h * 4);
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+
+  gdk_texture_download (texture, data, (gsize) w * 4);
+  for (int i = 0; i < w * h; i++)
+    {
+      guint32 px;
+
+      memcpy (&px, data + (gsize) i * 4, 4);
+      g_hash_table_add (seen, GUINT_TO_POINTER (px));
+    }
+  return g_hash_table_size (seen);
+}
+
+static void
+test_render (AppFixture   *f,
+             gconstpointer data)
+{
+  const char *labels[] = { "11-01", "11-02", "11-03", "11-04", "11-05" };
+  const gint64 revenue[] = { 1000000, 2500000, 1800000, 3000000, 1200000 };
+  const gint64 discount[] = { 100000, 300000, 150000, 420000, 90000 };
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *chart = sk_chart_new ();
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *tip = NULL;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 640, 360);
+  gtk_window_set_child (GTK_WINDOW (window), chart);
+  sk_chart_set_title (SK_CHART (chart), "Known series");
+  sk_chart_set_categories (SK_CHART (chart), labels, G_N_ELEMENTS (labels));
+  sk_chart_add_series (SK_CHART (chart), "Revenue", "#3584e4", revenue, G_N_ELEMENTS (revenue), TRUE);
+  sk_chart_add_series (SK_CHART (chart), "Discounts", "#e66100", discount, G_N_ELEMENTS (discount), TRUE);
+  gtk_window_present (GTK_WINDOW (window));
+  app_pump (400);
+
+  texture = sk_widget_render_texture (chart);
+  g_assert_nonnull (texture);
+  g_assert_cmpuint (count_distinct_pixels (texture), >, 8);
+  app_save_png (chart, "chart-lines");
+
+  sk_chart_set_kind (SK_CHART (chart), SK_CHART_BARS);
+  sk_chart_set_hover (SK_CHART (chart), 3);
+  app_pump (200);
+  g_clear_object (&texture);
+  texture = sk_widget_render_texture (chart);
+  g_assert_cmpuint (count_distinct_pixels (texture), >, 8);
+  app_save_png (chart, "chart-bars");
+
+  tip = sk_chart_describe (SK_CHART (chart), 3);
+  g_assert_nonnull (strstr (tip, "11-04"));
+  g_assert_nonnull (strstr (tip, "30"));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static gboolean
+charts_loaded (gpointer view)
+{
+  return !sk_charts_view_is_loading (view);
+}
+
+static void
+test_view (AppFixture   *f,
+           gconstpointer data)
+{
+  SkChartsView *view;
+  g_autofree char *csv = NULL;
+
+  sk_window_show_view (f->window, "charts");
+  view = SK_CHARTS_VIEW (sk_window_get_view (f->window, "charts"));
+  app_pump (100);
+  g_assert_true (app_wait (charts_loaded, view, 20000));
+  app_pump (300);
+  g_assert_cmpuint (sk_chart_get_n_series (sk_charts_view_get_daily_chart (view)), ==, 4);
+  csv = sk_charts_view_to_csv (view);
+  g_assert_true (g_str_has_prefix (csv, "day,revenue,"));
+  g_assert_cmpuint (strlen (csv), >, 40);
+  app_save_png (GTK_WIDGET (view), "charts-view");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  app_test_init (&argc, &argv);
+  g_test_add ("/app/chart/render", AppFixture, NULL, app_fixture_setup, test_render, app_fixture_teardown);
+  g_test_add ("/app/chart/view", AppFixture, NULL, app_fixture_setup, test_view, app_fixture_teardown);
+  return g_test_run ();
+}

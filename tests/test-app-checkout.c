@@ -1,0 +1,155 @@
+/* test-app-checkout.c: drives the till through its widgets and actions:
+ * find a customer, add lines, see the engine's discounts, spend bonuses,
+ * pay (twice: one sale), and checks the purchase, balance and segment.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "sk-checkout-view.h"
+#include "sk-model-private.h"
+#include "test-app-common.h"
+
+static SkCustomer *
+customer_with_bonus (SkDatabase *db)
+{
+  g_autoptr(GPtrArray) all = sk_database_search_customers (db, "", NULL, 1000, NULL, NULL);
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      SkCustomer *c = g_ptr_array_index (all, i);
+
+      if (c->bonus_balance > 0 && c->card_number != NULL)
+        return g_object_ref (c);
+    }
+  g_assert_not_reached ();
+}
+
+static void
+test_sale (AppFixture   *f,
+           gconstpointer data)
+{
+  SkDatabase *db = sk_application_get_database (f->app);
+  SkCheckoutView *view;
+  g_autoptr(SkCustomer) customer = customer_with_bonus (db);
+  g_autoptr(GPtrArray) products = sk_database_list_products (db, NULL);
+  g_autoptr(GPtrArray) before = sk_database_list_purchases (db, customer->id, 10000, NULL);
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(SkCustomer) fresh = NULL;
+  g_autoptr(SkCart) cart = NULL;
+  g_autoptr(SkEngineResult) expected = NULL;
+  g_autoptr(GError) error = NULL;
+  const SkEngineResult *result;
+  SkProduct *product;
+  SkSegmentThresholds thresholds;
+  gint64 spend, earn, balance;
+
+  sk_window_show_view (f->window, "checkout");
+  app_pump (300);
+  view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
+
+  /* The scanner types the card number and Enter. */
+  g_assert_true (sk_checkout_view_find_customer (view, customer->card_number));
+  g_assert_cmpstr (sk_record_get_id (sk_checkout_view_get_customer (view)), ==, customer->id);
+  g_assert_false (sk_checkout_view_find_customer (view, "0000000000000"));
+
+  g_assert_cmpuint (products->len, >, 0);
+  product = g_ptr_array_index (products, 0);
+  g_assert_true (sk_checkout_view_add_sku (view, product->sku));
+  g_assert_true (sk_checkout_view_add_sku (view, product->sku));   /* same line, quantity 2 */
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
+  sk_checkout_view_add_line (view, NULL, "Stroller", "strollers", 1500000, 1);
+  sk_checkout_view_add_line (view, NULL, "Socks", "clothes", 19900, 3);
+  sk_checkout_view_set_quantity (view, 2, 4);
+  sk_checkout_view_remove_line (view, 2);
+  sk_checkout_view_add_line (view, NULL, "Socks", "clothes", 19900, 4);
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 3);
+
+  /* The panel shows what the engine gives for the same cart and customer. */
+  {
+    g_autoptr(SkStore) store = sk_application_dup_store (f->app);
+
+    cart = sk_cart_new (store->id);
+  }
+  sk_cart_add_line (cart, product->sku, product->name, product->category, product->price, 2);
+  sk_cart_add_line (cart, NULL, "Stroller", "strollers", 1500000, 1);
+  sk_cart_add_line (cart, NULL, "Socks", "clothes", 19900, 4);
+  expected = sk_database_calculate (db, cart, customer->id, sk_time_now (), &error);
+  g_assert_no_error (error);
+  result = sk_checkout_view_get_result (view);
+  g_assert_nonnull (result);
+  g_assert_cmpint (result->subtotal, ==, product->price * 2 + 1500000 + 19900 * 4);
+  g_assert_cmpint (result->discount_total, ==, expected->discount_total);
+  g_assert_cmpint (result->applied->len, ==, expected->applied->len);
+  g_assert_cmpint (result->rejected->len, ==, expected->rejected->len);
+  g_test_message ("discount %" G_GINT64_FORMAT ", %u applied, %u rejected, recompute %" G_GINT64_FORMAT " µs",
+                  result->discount_total, result->applied->len, result->rejected->len,
+                  sk_checkout_view_get_recompute_usec (view));
+  app_pump (200);
+  app_save_png (sk_window_get_view (f->window, "checkout"), "checkout-cart");
+
+  /* Bonuses: capped at min (balance, payable x share). */
+  sk_checkout_view_set_bonus_spend (view, G_MAXINT64 / 4);
+  spend = sk_checkout_view_get_bonus_spend (view);
+  result = sk_checkout_view_get_result (view);   /* recomputed */
+  g_assert_cmpint (spend, ==, sk_checkout_view_get_bonus_cap (view));
+  g_assert_cmpint (spend, <=, customer->bonus_balance);
+  g_assert_cmpint (spend, >, 0);
+  g_assert_cmpint (sk_checkout_view_get_to_pay (view), ==, result->total - spend);
+  earn = sk_checkout_view_get_bonus_earn (view);
+
+  /* Pay, and a double click: one sale. */
+  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.pay", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.pay", NULL);
+  app_pump (200);
+  g_assert_nonnull (sk_checkout_view_get_last_purchase (view));
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 0);
+  after = sk_database_list_purchases (db, customer->id, 10000, NULL);
+  g_assert_cmpuint (after->len, ==, before->len + 1);
+  {
+    SkPurchase *p = g_ptr_array_index (after, 0);
+
+    g_assert_cmpint (p->subtotal, ==, expected->subtotal);
+    g_assert_cmpint (p->discount_total, ==, expected->discount_total);
+    g_assert_cmpint (p->bonus_spent, ==, spend);
+    g_assert_cmpint (p->bonus_earned, ==, earn);
+    g_assert_cmpint (p->total_paid, ==, expected->total - spend);
+  }
+  fresh = sk_database_get_customer (db, customer->id, &error);
+  g_assert_no_error (error);
+  balance = customer->bonus_balance - spend + earn;
+  g_assert_cmpint (fresh->bonus_balance, ==, balance);
+  g_assert_cmpint (sk_database_ledger_sum (db, customer->id, NULL), ==, balance);
+  g_assert_cmpint (fresh->visits, ==, customer->visits + 1);
+  sk_database_get_segment_thresholds (db, &thresholds);
+  g_assert_cmpstr (fresh->segment, ==, sk_segment_for (&thresholds, fresh->visits, fresh->total_spent));
+}
+
+static void
+test_anonymous (AppFixture   *f,
+                gconstpointer data)
+{
+  SkDatabase *db = sk_application_get_database (f->app);
+  SkCheckoutView *view;
+  g_autofree char *receipt = NULL;
+
+  sk_window_show_view (f->window, "checkout");
+  app_pump (200);
+  view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
+  sk_checkout_view_add_line (view, NULL, "Ball", "toys", 49900, 1);
+  g_assert_cmpint (sk_checkout_view_get_bonus_cap (view), ==, 0);
+  g_assert_cmpint (sk_checkout_view_get_bonus_earn (view), ==, 0);
+  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.pay", NULL);
+  g_assert_nonnull (sk_checkout_view_get_last_purchase (view));
+  receipt = sk_checkout_format_receipt (sk_checkout_view_get_last_purchase (view), NULL, NULL);
+  g_assert_nonnull (strstr (receipt, "Ball"));
+  g_assert_nonnull (sk_database_get_purchase (db, sk_record_get_id (sk_checkout_view_get_last_purchase (view)), NULL));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  app_test_init (&argc, &argv);
+  g_test_add ("/app/checkout/sale", AppFixture, NULL, app_fixture_setup, test_sale, app_fixture_teardown);
+  g_test_add ("/app/checkout/anonymous", AppFixture, NULL, app_fixture_setup, test_anonymous, app_fixture_teardown);
+  return g_test_run ();
+}

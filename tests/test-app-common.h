@@ -1,0 +1,147 @@
+/* test-app-common.h: what the GTK tests share: a temporary database with a
+ * small demo chain, the application and its window, pumping the main loop,
+ * saving a PNG of a view under the build directory.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib/gstdio.h>
+
+#include "sk-application.h"
+#include "sk-demo.h"
+#include "sk-widgets.h"
+#include "sk-window.h"
+
+/* No session bus under xvfb-run in CI: GTK and libadwaita warn about it,
+ * which is not the app's fault; everything else stays fatal. */
+static inline gboolean
+app_fatal_handler (const char    *domain,
+                   GLogLevelFlags level,
+                   const char    *message,
+                   gpointer       data)
+{
+  return !(strstr (message, "session bus") || strstr (message, "dbus") || strstr (message, "portal") ||
+           strstr (message, "a11y") || strstr (message, "accessibility bus"));
+}
+
+static inline void
+app_test_init (int    *argc,
+               char ***argv)
+{
+  g_setenv ("SKIDKA_NO_DIALOGS", "1", TRUE);
+  gtk_test_init (argc, argv, NULL);
+  g_test_log_set_fatal_handler (app_fatal_handler, NULL);
+}
+
+typedef struct
+{
+  char          *dir;
+  char          *db_path;
+  SkApplication *app;
+  SkWindow      *window;
+} AppFixture;
+
+static inline void
+app_pump (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+}
+
+/* Iterates until @done (data) is TRUE or @ms pass. */
+static inline gboolean
+app_wait (gboolean (*done) (gpointer data),
+          gpointer data,
+          guint    ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+    }
+  return TRUE;
+}
+
+static inline void
+app_fixture_setup (AppFixture   *f,
+                   gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkDatabase) db = NULL;
+  SkDemoOptions options = { 60, 400, 60, 7 };
+
+  f->dir = g_dir_make_tmp ("skidka-app-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->db_path = g_build_filename (f->dir, "test.db", NULL);
+  if (data == NULL)
+    {
+      db = sk_database_open (f->db_path, &error);
+      g_assert_no_error (error);
+      sk_demo_generate (db, &options, NULL, &error);
+      g_assert_no_error (error);
+      g_clear_object (&db);
+    }
+  {
+    /* One id per fixture: a previous test's application may still be
+     * exported on the bus until it is finalized. */
+    static guint counter;
+    g_autofree char *id = g_strdup_printf ("org.skidka.Skidka.Test%u", ++counter);
+
+    f->app = g_object_new (SK_TYPE_APPLICATION,
+                           "application-id", id,
+                           "flags", G_APPLICATION_NON_UNIQUE,
+                           "resource-base-path", "/org/skidka/Skidka",
+                           "db-path", f->db_path,
+                           NULL);
+  }
+  g_application_register (G_APPLICATION (f->app), NULL, &error);
+  g_assert_no_error (error);
+  g_application_activate (G_APPLICATION (f->app));
+  f->window = SK_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (f->app)));
+  g_assert_nonnull (f->window);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 780);
+  app_pump (300);
+}
+
+static inline void
+app_fixture_teardown (AppFixture   *f,
+                      gconstpointer data)
+{
+  const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  app_pump (100);
+  g_clear_object (&f->app);
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *p = g_strconcat (f->db_path, suffixes[i], NULL);
+
+      g_unlink (p);
+    }
+  g_rmdir (f->dir);
+  g_free (f->db_path);
+  g_free (f->dir);
+}
+
+/* Saves a PNG of @widget as a test artifact under the build directory. */
+static inline void
+app_save_png (GtkWidget  *widget,
+              const char *name)
+{
+  const char *dir = g_getenv ("SKIDKA_ARTIFACT_DIR");
+  g_autofree char *file = g_strconcat (name, ".png", NULL);
+  g_autofree char *path = g_build_filename (dir ? dir : ".", file, NULL);
+  g_autoptr(GError) error = NULL;
+
+  sk_widget_save_png (widget, path, &error);
+  g_assert_no_error (error);
+  g_test_message ("saved %s", path);
+}

@@ -1,0 +1,168 @@
+/* test-app-customers.c: the lazy customers model returns the right rows for
+ * a search (phone, card, name, everyone), and the editor validates.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "sk-customer-editor.h"
+#include "sk-customer-list-model.h"
+#include "sk-customers-view.h"
+#include "sk-model-private.h"
+#include "test-app-common.h"
+
+static gboolean
+not_loading (gpointer model)
+{
+  return !sk_customer_list_model_get_loading (model);
+}
+
+static gboolean
+all_loaded (gpointer model)
+{
+  guint n = g_list_model_get_n_items (model);
+
+  for (guint i = 0; i < n; i++)
+    if (!sk_customer_list_model_is_loaded (model, i))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+search (SkCustomerListModel *model,
+        const char          *query)
+{
+  sk_customer_list_model_set_query (model, query);
+  g_assert_true (app_wait (not_loading, model, 10000));
+}
+
+static void
+test_model (AppFixture   *f,
+            gconstpointer data)
+{
+  SkDatabase *db = sk_application_get_database (f->app);
+  g_autoptr(SkCustomerListModel) model = sk_customer_list_model_new (f->db_path);
+  g_autoptr(GPtrArray) all = sk_database_search_customers (db, "", NULL, 1000, NULL, NULL);
+  SkCustomer *target = g_ptr_array_index (all, 7);
+  g_autofree char *prefix = g_utf8_substring (target->full_name, 0, 3);
+  guint n;
+
+  search (model, "");
+  n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_assert_cmpint (n, ==, sk_database_count_customers (db, NULL));
+  /* Every row, in the order of the store's own search. */
+  for (guint i = 0; i < n; i++)
+    g_object_unref (g_list_model_get_item (G_LIST_MODEL (model), i));
+  g_assert_true (app_wait (all_loaded, model, 10000));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SkCustomer) c = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+      g_assert_cmpstr (c->id, ==, ((SkCustomer *) g_ptr_array_index (all, i))->id);
+    }
+
+  search (model, target->phone);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
+  {
+    g_autoptr(SkCustomer) c = g_list_model_get_item (G_LIST_MODEL (model), 0);
+
+    g_assert_cmpstr (c->id, ==, target->id);
+  }
+  search (model, target->card_number);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), >=, 1);
+  {
+    g_autoptr(SkCustomer) c = g_list_model_get_item (G_LIST_MODEL (model), 0);
+
+    g_assert_cmpstr (c->card_number, ==, target->card_number);
+  }
+  search (model, prefix);
+  n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_assert_cmpuint (n, >=, 1);
+  for (guint i = 0; i < n; i++)
+    g_object_unref (g_list_model_get_item (G_LIST_MODEL (model), i));
+  g_assert_true (app_wait (all_loaded, model, 10000));
+  {
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(SkCustomer) c = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+        found |= g_strcmp0 (c->id, target->id) == 0;
+      }
+    g_assert_true (found);
+  }
+  search (model, "Zzzzzz nobody");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 0);
+}
+
+static void
+test_view (AppFixture   *f,
+           gconstpointer data)
+{
+  SkDatabase *db = sk_application_get_database (f->app);
+  g_autoptr(GPtrArray) all = sk_database_search_customers (db, "", NULL, 10, NULL, NULL);
+  SkCustomer *target = g_ptr_array_index (all, 2);
+  SkCustomersView *view;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkCustomer) fresh = NULL;
+
+  sk_window_show_view (f->window, "customers");
+  view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
+  g_assert_true (app_wait (not_loading, sk_customers_view_get_model (view), 10000));
+  sk_customers_view_show_customer (view, target->id);
+  app_pump (500);
+  app_save_png (GTK_WIDGET (view), "customers-details");
+  g_assert_true (sk_customers_view_adjust_bonus (view, 12345, "Goodwill", &error));
+  g_assert_no_error (error);
+  fresh = sk_database_get_customer (db, target->id, NULL);
+  g_assert_cmpint (fresh->bonus_balance, ==, target->bonus_balance + 12345);
+
+  /* Cashiers may not adjust bonuses. */
+  g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_CASHIER);
+  g_assert_false (sk_customers_view_adjust_bonus (view, 100, "x", &error));
+  g_assert_nonnull (error);
+  g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_ADMIN);
+}
+
+static void
+test_editor (AppFixture   *f,
+             gconstpointer data)
+{
+  SkDatabase *db = sk_application_get_database (f->app);
+  g_autoptr(GPtrArray) all = sk_database_search_customers (db, "", NULL, 10, NULL, NULL);
+  SkCustomer *other = g_ptr_array_index (all, 0);
+  SkCustomerEditor *editor = sk_customer_editor_new (GTK_WINDOW (f->window), db, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkCustomer) found = NULL;
+
+  sk_customer_editor_set_text (editor, "name", "Anna Petrova");
+  sk_customer_editor_set_text (editor, "phone", "12");
+  g_assert_false (sk_customer_editor_save (editor, &error));
+  g_clear_error (&error);
+  sk_customer_editor_set_text (editor, "phone", other->phone);   /* taken */
+  g_assert_false (sk_customer_editor_save (editor, &error));
+  g_clear_error (&error);
+  sk_customer_editor_set_text (editor, "phone", "8 (999) 555-12-34");
+  sk_customer_editor_set_text (editor, "birth_date", "2020-13-45");
+  g_assert_false (sk_customer_editor_save (editor, &error));
+  g_clear_error (&error);
+  sk_customer_editor_set_text (editor, "birth_date", "1990-05-01");
+  sk_customer_editor_set_text (editor, "children", "Misha 2019-04-01; Masha 2021-02-03");
+  g_assert_true (sk_customer_editor_save (editor, &error));
+  g_assert_no_error (error);
+  found = sk_database_lookup_customer (db, "+79995551234", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found->full_name, ==, "Anna Petrova");
+  g_assert_cmpuint (g_list_model_get_n_items (sk_customer_get_children (found)), ==, 2);
+  gtk_window_destroy (GTK_WINDOW (editor));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  app_test_init (&argc, &argv);
+  g_test_add ("/app/customers/model", AppFixture, NULL, app_fixture_setup, test_model, app_fixture_teardown);
+  g_test_add ("/app/customers/view", AppFixture, NULL, app_fixture_setup, test_view, app_fixture_teardown);
+  g_test_add ("/app/customers/editor", AppFixture, NULL, app_fixture_setup, test_editor, app_fixture_teardown);
+  return g_test_run ();
+}

@@ -1,0 +1,124 @@
+/* test-app-rules.c: the rule editor refuses invalid input with a message
+ * and saves valid input; the preview counts the last 30 days.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "sk-model-private.h"
+#include "sk-rule-editor.h"
+#include "sk-rules-view.h"
+#include "test-app-common.h"
+
+static void
+expect_refused (SkRuleEditor *editor)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (sk_rule_editor_save (editor, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (sk_rule_editor_get_error (editor));
+  g_test_message ("refused: %s", error->message);
+}
+
+static void
+test_editor (AppFixture   *f,
+             gconstpointer data)
+{
+  SkDatabase *db = sk_application_get_database (f->app);
+  SkRuleEditor *editor = sk_rule_editor_new (GTK_WINDOW (f->window), NULL);
+  g_autoptr(GPtrArray) before = sk_database_list_rules (db, NULL);
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GError) error = NULL;
+  SkDiscountRule *saved = NULL;
+
+  gtk_window_present (GTK_WINDOW (editor));
+  expect_refused (editor);                                  /* no name */
+  sk_rule_editor_set_field (editor, "name", "Autumn 15 %");
+  sk_rule_editor_set_field (editor, "type", "0");
+  sk_rule_editor_set_field (editor, "value", "150");
+  expect_refused (editor);                                  /* > 100 % */
+  sk_rule_editor_set_field (editor, "value", "abc");
+  expect_refused (editor);
+  sk_rule_editor_set_field (editor, "value", "15");
+  sk_rule_editor_set_field (editor, "valid_from", "2026-12-31");
+  sk_rule_editor_set_field (editor, "valid_until", "2026-01-01");
+  expect_refused (editor);                                  /* dates out of order */
+  sk_rule_editor_set_field (editor, "valid_until", "31.12.2027");
+  expect_refused (editor);                                  /* not a date */
+  sk_rule_editor_set_field (editor, "valid_from", "");
+  sk_rule_editor_set_field (editor, "valid_until", "");
+  sk_rule_editor_set_field (editor, "segments", "vip, gold");
+  expect_refused (editor);                                  /* unknown segment */
+  sk_rule_editor_set_field (editor, "segments", "vip, regular");
+  sk_rule_editor_set_field (editor, "min_purchase", "-5");
+  expect_refused (editor);
+  sk_rule_editor_set_field (editor, "min_purchase", "1 500");
+  sk_rule_editor_set_field (editor, "categories", "toys, clothes");
+  app_pump (200);
+  app_save_png (GTK_WIDGET (editor), "rule-editor");
+  g_assert_true (sk_rule_editor_save (editor, &error));
+  g_assert_no_error (error);
+  gtk_window_destroy (GTK_WINDOW (editor));
+
+  after = sk_database_list_rules (db, NULL);
+  g_assert_cmpuint (after->len, ==, before->len + 1);
+  for (guint i = 0; i < after->len; i++)
+    if (g_strcmp0 (((SkDiscountRule *) g_ptr_array_index (after, i))->name, "Autumn 15 %") == 0)
+      saved = g_ptr_array_index (after, i);
+  g_assert_nonnull (saved);
+  g_assert_cmpstr (saved->type, ==, SK_RULE_PERCENTAGE);
+  g_assert_cmpint (saved->value, ==, 1500);
+  g_assert_cmpint (saved->min_purchase, ==, 150000);
+  g_assert_cmpstr (saved->segments[0], ==, "vip");
+  g_assert_cmpstr (saved->categories[1], ==, "clothes");
+  g_assert_true (saved->is_active);
+}
+
+static void
+test_preview (AppFixture   *f,
+              gconstpointer data)
+{
+  SkDatabase *db = sk_application_get_database (f->app);
+  g_autoptr(SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr(GError) error = NULL;
+  SkRulePreview preview;
+  gint64 now = sk_time_now ();
+
+  g_object_set (rule, "name", "Everything 10 %", "type", SK_RULE_PERCENTAGE, "value", (gint64) 1000,
+                "is-active", TRUE, NULL);
+  g_assert_true (sk_rule_preview_compute (db, rule, now - (gint64) 30 * 86400 * G_USEC_PER_SEC, now, 20000,
+                                          &preview, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (preview.purchases, >, 0);
+  g_assert_cmpint (preview.matched, ==, preview.purchases);
+  g_assert_cmpint (preview.amount, >, 0);
+}
+
+static void
+test_view (AppFixture   *f,
+           gconstpointer data)
+{
+  SkRulesView *view;
+  guint n;
+
+  sk_window_show_view (f->window, "rules");
+  app_pump (300);
+  view = SK_RULES_VIEW (sk_window_get_view (f->window, "rules"));
+  n = g_list_model_get_n_items (sk_rules_view_get_model (view));
+  g_assert_cmpuint (n, >, 0);
+  g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_MANAGER);
+  sk_rules_view_reload (view);
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (view), "rules.new", NULL) &&
+                  gtk_widget_get_visible (GTK_WIDGET (view)) && FALSE);
+  g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_ADMIN);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  app_test_init (&argc, &argv);
+  g_test_add ("/app/rules/editor", AppFixture, NULL, app_fixture_setup, test_editor, app_fixture_teardown);
+  g_test_add ("/app/rules/preview", AppFixture, NULL, app_fixture_setup, test_preview, app_fixture_teardown);
+  g_test_add ("/app/rules/view", AppFixture, NULL, app_fixture_setup, test_view, app_fixture_teardown);
+  return g_test_run ();
+}

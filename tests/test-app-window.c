@@ -1,0 +1,95 @@
+/* test-app-window.c: the window opens on a database, shows every view,
+ * follows the role, offers demo data on an empty first run; a PNG of each
+ * view is saved under the build directory.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "test-app-common.h"
+
+static void
+test_views (AppFixture   *f,
+            gconstpointer data)
+{
+  const char *views[] = { "checkout", "customers", "rules", "campaigns", "charts" };
+
+  g_assert_false (sk_window_is_welcome (f->window));
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("view-%s", views[i]);
+
+      sk_window_show_view (f->window, views[i]);
+      app_pump (800);
+      g_assert_true (gtk_widget_get_mapped (sk_window_get_view (f->window, views[i])));
+      app_save_png (GTK_WIDGET (f->window), name);
+    }
+  /* Narrow: the view switcher moves to the bottom bar and views still fit. */
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 380, 700);
+  sk_window_show_view (f->window, "checkout");
+  app_pump (800);
+  app_save_png (GTK_WIDGET (f->window), "view-checkout-narrow");
+  /* Dark style */
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 780);
+  sk_window_show_view (f->window, "charts");
+  app_pump (800);
+  app_save_png (GTK_WIDGET (f->window), "view-charts-dark");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  /* Preferences */
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  app_pump (500);
+  {
+    GList *windows = gtk_application_get_windows (GTK_APPLICATION (f->app));
+    GtkWindow *prefs = NULL;
+
+    for (GList *l = windows; l != NULL; l = l->next)
+      if (l->data != (gpointer) f->window)
+        prefs = l->data;
+    g_assert_nonnull (prefs);
+    app_save_png (GTK_WIDGET (prefs), "preferences");
+    gtk_window_destroy (prefs);
+  }
+}
+
+static void
+test_roles (AppFixture   *f,
+            gconstpointer data)
+{
+  GSettings *settings = sk_application_get_settings (f->app);
+  GtkWidget *stack = gtk_widget_get_parent (sk_window_get_view (f->window, "rules"));
+  AdwViewStackPage *rules = adw_view_stack_get_page (ADW_VIEW_STACK (stack), sk_window_get_view (f->window, "rules"));
+  AdwViewStackPage *checkout = adw_view_stack_get_page (ADW_VIEW_STACK (stack), sk_window_get_view (f->window, "checkout"));
+
+  g_settings_set_enum (settings, "role", SK_ROLE_CASHIER);
+  g_assert_false (adw_view_stack_page_get_visible (rules));
+  g_assert_true (adw_view_stack_page_get_visible (checkout));
+  g_settings_set_enum (settings, "role", SK_ROLE_MARKETING);
+  g_assert_true (adw_view_stack_page_get_visible (rules));
+  g_assert_false (adw_view_stack_page_get_visible (checkout));
+  g_settings_set_enum (settings, "role", SK_ROLE_ADMIN);
+  g_assert_true (adw_view_stack_page_get_visible (checkout));
+}
+
+static void
+test_first_run (AppFixture   *f,
+                gconstpointer data)
+{
+  g_assert_true (sk_window_is_welcome (f->window));
+  app_save_png (GTK_WIDGET (f->window), "view-welcome");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.start-empty", NULL);
+  app_pump (300);
+  g_assert_false (sk_window_is_welcome (f->window));
+  app_save_png (GTK_WIDGET (f->window), "view-checkout-empty");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  app_test_init (&argc, &argv);
+  g_test_add ("/app/window/views", AppFixture, NULL, app_fixture_setup, test_views, app_fixture_teardown);
+  g_test_add ("/app/window/roles", AppFixture, NULL, app_fixture_setup, test_roles, app_fixture_teardown);
+  g_test_add ("/app/window/first-run", AppFixture, "empty", app_fixture_setup, test_first_run,
+              app_fixture_teardown);
+  return g_test_run ();
+}

@@ -1,0 +1,1442 @@
+/* test-server.c: skidka-server in-process on port 0, spoken to over HTTP: every endpoint, errors, roles, concurrency.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#include "sk-database-private.h"
+#include "sk-server-private.h"
+
+/* One server for the whole program, in its own thread and main context. */
+static struct
+{
+  char         *dir;
+  char         *path;
+  SkDatabase   *db;          /* the test's own connection, for checks */
+  GThread      *thread;
+  GMainContext *context;
+  GMainLoop    *loop;
+  GMutex        lock;
+  GCond         cond;
+  guint         port;
+  SoupSession  *session;
+  char         *store1;
+  char         *store2;
+  char         *token[5];     /* admin, marketing, manager1, cashier1, manager2 */
+} env;
+
+enum { ADMIN, MARKETING, MANAGER, CASHIER, MANAGER2 };
+static const char * const role_names[] = { "admin", "marketing", "manager", "cashier", "manager2" };
+
+static gpointer
+server_thread (gpointer data)
+{
+  g_autoptr(SkServerConfig) config = sk_server_config_new ();
+  g_autoptr(SkServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_main_context_push_thread_default (env.context);
+  g_free (config->database);
+  config->database = g_strdup (env.path);
+  config->port = 0;
+  config->workers = 8;
+  server = sk_server_new (config);
+  g_assert_true (sk_server_start (server, &error));
+  g_assert_no_error (error);
+
+  g_mutex_lock (&env.lock);
+  env.port = sk_server_get_port (server);
+  g_cond_signal (&env.cond);
+  g_mutex_unlock (&env.lock);
+
+  g_main_loop_run (env.loop);
+  sk_server_stop (server);
+  g_main_context_pop_thread_default (env.context);
+  return NULL;
+}
+
+/* HTTP */
+
+typedef struct
+{
+  guint       status;
+  JsonNode   *node;
+  char       *etag;
+} Reply;
+
+static void
+reply_free (Reply *reply)
+{
+  g_clear_pointer (&reply->node, json_node_unref);
+  g_free (reply->etag);
+  g_free (reply);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
+
+static Reply *
+call_full (SoupSession *session,
+           const char  *method,
+           const char  *path,
+           const char  *token,
+           const char  *body,
+           gsize        body_length,
+           const char  *if_match)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", env.port, path);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  Reply *reply = g_new0 (Reply, 1);
+  SoupMessageHeaders *headers;
+
+  g_assert_nonnull (msg);
+  headers = soup_message_get_request_headers (msg);
+  if (token != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+      soup_message_headers_replace (headers, "Authorization", auth);
+    }
+  if (if_match != NULL)
+    soup_message_headers_replace (headers, "If-Match", if_match);
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) request = g_bytes_new (body, body_length == G_MAXSIZE ? strlen (body) : body_length);
+      soup_message_set_request_body_from_bytes (msg, "application/json", request);
+    }
+  bytes = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  reply->status = soup_message_get_status (msg);
+  reply->etag = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag"));
+  if (g_bytes_get_size (bytes) > 0)
+    {
+      reply->node = json_from_string (g_bytes_get_data (bytes, NULL), &error);
+      g_assert_no_error (error);
+    }
+  return reply;
+}
+
+static Reply *
+call (const char *method,
+      const char *path,
+      int         who,
+      const char *body)
+{
+  return call_full (env.session, method, path, who >= 0 ? env.token[who] : NULL,
+                    body, body ? strlen (body) : 0, NULL);
+}
+
+static JsonObject *
+obj (Reply *reply)
+{
+  g_assert_nonnull (reply->node);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (reply->node));
+  return json_node_get_object (reply->node);
+}
+
+static const char *
+str (Reply      *reply,
+     const char *member)
+{
+  return json_object_get_string_member (obj (reply), member);
+}
+
+static gint64
+num (Reply      *reply,
+     const char *member)
+{
+  return json_object_get_int_member (obj (reply), member);
+}
+
+/* Asserts an error reply: status, code and (when given) field. */
+static void
+assert_error (Reply      *reply,
+              guint       status,
+              const char *code,
+              const char *field)
+{
+  JsonObject *error;
+
+  if (reply->status != status)
+    g_error ("expected %u, got %u: %s", status, reply->status,
+             reply->node ? json_to_string (reply->node, FALSE) : "(no body)");
+  error = json_object_get_object_member (obj (reply), "error");
+  g_assert_nonnull (error);
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, code);
+  g_assert_nonnull (json_object_get_string_member (error, "message"));
+  if (field != NULL)
+    g_assert_cmpstr (json_object_get_string_member (error, "field"), ==, field);
+}
+
+static void
+assert_status (Reply *reply,
+               guint  status)
+{
+  if (reply->status != status)
+    g_error ("expected %u, got %u: %s", status, reply->status,
+             reply->node ? json_to_string (reply->node, FALSE) : "(no body)");
+}
+
+static gint64
+count (const char *sql)
+{
+  return sk_db_query_int (env.db, NULL, -1, sql, NULL);
+}
+
+static guint card_serial = 100000;
+
+/* A new customer (by the admin) with a unique card and phone. */
+static char *
+new_customer (const char *store_id)
+{
+  guint n = ++card_serial;
+  g_autofree char *body = g_strdup_printf ("{\"full_name\": \"Test %u\", \"card_number\": \"77%06u\","
+                                           " \"phone\": \"+7901%07u\", \"home_store_id\": \"%s\","
+                                           " \"consent\": {\"email\": false, \"sms\": true, \"push\": false}}",
+                                           n, n, n, store_id);
+  g_autoptr(Reply) reply = call ("POST", "/api/customers", ADMIN, body);
+
+  assert_status (reply, 201);
+  return g_strdup (str (reply, "id"));
+}
+
+static char *
+new_store (const char *extra)
+{
+  static guint serial = 0;
+  guint n = ++serial;
+  g_autofree char *body = g_strdup_printf ("{\"code\": \"T%u\", \"name\": \"Test store %u\"%s}",
+                                           n, n, extra ? extra : "");
+  g_autoptr(Reply) reply = call ("POST", "/api/stores", ADMIN, body);
+
+  assert_status (reply, 201);
+  return g_strdup (str (reply, "id"));
+}
+
+static char *
+new_rule (const char *store_id,
+          const char *extra)
+{
+  g_autofree char *body = g_strdup_printf ("{\"name\": \"Test rule\", \"type\": \"percentage\", \"value\": 1000,"
+                                           " \"store_ids\": [\"%s\"]%s}", store_id, extra ? extra : "");
+  g_autoptr(Reply) reply = call ("POST", "/api/discounts/rules", MARKETING, body);
+
+  assert_status (reply, 201);
+  return g_strdup (str (reply, "id"));
+}
+
+static gint64
+balance_of (const char *customer_id)
+{
+  g_autofree char *path = g_strdup_printf ("/api/bonuses/%s/balance", customer_id);
+  g_autoptr(Reply) reply = call ("GET", path, ADMIN, NULL);
+
+  assert_status (reply, 200);
+  return num (reply, "balance");
+}
+
+static char *
+cart_json (const char *store_id,
+           const char *customer_id,
+           gint64      unit_price,
+           gint64      quantity)
+{
+  g_autofree char *customer = customer_id ? g_strdup_printf ("\"%s\"", customer_id) : g_strdup ("null");
+
+  return g_strdup_printf ("\"store_id\": \"%s\", \"customer_id\": %s, \"items\": [{\"sku\": \"bear\","
+                          " \"name\": \"Teddy bear\", \"category\": \"toys\", \"unit_price\": %" G_GINT64_FORMAT ","
+                          " \"quantity\": %" G_GINT64_FORMAT "}]",
+                          store_id, customer, unit_price, quantity);
+}
+
+/* Tests */
+
+static void
+test_health (void)
+{
+  g_autoptr(Reply) health = call ("GET", "/api/health", -1, NULL);
+  g_autoptr(Reply) doc = call ("GET", "/api/openapi.json", -1, NULL);
+  g_autoptr(Reply) missing = call ("GET", "/api/nothing-here", ADMIN, NULL);
+  g_autoptr(Reply) method = call ("DELETE", "/api/health", ADMIN, NULL);
+  JsonObject *paths;
+  const SkRoute *routes;
+  guint n, i;
+
+  assert_status (health, 200);
+  g_assert_cmpstr (str (health, "status"), ==, "ok");
+  assert_status (doc, 200);
+  g_assert_cmpstr (str (doc, "openapi"), ==, "3.0.3");
+  paths = json_object_get_object_member (obj (doc), "paths");
+  routes = sk_server_routes (&n);
+  for (i = 0; i < n; i++)
+    {
+      g_autoptr(GString) path = g_string_new (routes[i].pattern);
+      g_autofree char *lower = g_ascii_strdown (routes[i].method, -1);
+      JsonObject *item;
+
+      g_string_replace (path, "*", "{id}", 0);
+      item = json_object_get_object_member (paths, path->str);
+      g_assert_nonnull (item);
+      g_assert_true (json_object_has_member (item, lower));
+    }
+  assert_error (missing, 404, "not_found", NULL);
+  assert_error (method, 405, "method_not_allowed", NULL);
+}
+
+static void
+test_auth (void)
+{
+  g_autoptr(Reply) wrong = call ("POST", "/api/auth/login", -1, "{\"username\": \"admin\", \"password\": \"nope-nope\"}");
+  g_autoptr(Reply) unknown = call ("POST", "/api/auth/login", -1, "{\"username\": \"ghost\", \"password\": \"nope-nope\"}");
+  g_autoptr(Reply) missing = call ("POST", "/api/auth/login", -1, "{\"username\": \"admin\"}");
+  g_autoptr(Reply) typed = call ("POST", "/api/auth/login", -1, "{\"username\": 5, \"password\": \"x\"}");
+  g_autoptr(Reply) no_token = call ("GET", "/api/customers", -1, NULL);
+  g_autoptr(Reply) bad_token = NULL;
+  g_autoptr(Reply) login = NULL;
+  g_autoptr(Reply) me = NULL;
+  g_autoptr(Reply) logout = NULL;
+  g_autoptr(Reply) after = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *stored = NULL;
+
+  assert_error (wrong, 401, "unauthorized", NULL);
+  assert_error (unknown, 401, "unauthorized", NULL);
+  assert_error (missing, 400, "malformed", "password");
+  assert_error (typed, 400, "malformed", "username");
+  assert_error (no_token, 401, "unauthorized", NULL);
+  bad_token = call_full (env.session, "GET", "/api/customers", "not-a-token", NULL, 0, NULL);
+  assert_error (bad_token, 401, "unauthorized", NULL);
+
+  login = call ("POST", "/api/auth/login", -1, "{\"username\": \"cashier1\", \"password\": \"cashier-pass\"}");
+  assert_status (login, 200);
+  token = g_strdup (str (login, "token"));
+  g_assert_cmpstr (str (login, "token_type"), ==, "Bearer");
+  /* Only the hash is kept. */
+  stored = sk_auth_token_hash (token);
+  g_assert_cmpint (sk_db_query_int (env.db, NULL, 0, "SELECT count(*) FROM tokens WHERE token_hash = ?", "s", stored), ==, 1);
+  g_assert_cmpint (sk_db_query_int (env.db, NULL, 0, "SELECT count(*) FROM tokens WHERE token_hash = ?", "s", token), ==, 0);
+  g_assert_cmpint (count ("SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$%'"), ==,
+                   count ("SELECT count(*) FROM users"));
+
+  me = call_full (env.session, "GET", "/api/auth/me", token, NULL, 0, NULL);
+  assert_status (me, 200);
+  g_assert_cmpstr (str (me, "role"), ==, "cashier");
+  g_assert_cmpstr (str (me, "store_id"), ==, env.store1);
+  logout = call_full (env.session, "POST", "/api/auth/logout", token, NULL, 0, NULL);
+  assert_status (logout, 204);
+  after = call_full (env.session, "GET", "/api/auth/me", token, NULL, 0, NULL);
+  assert_error (after, 401, "unauthorized", NULL);
+}
+
+static void
+test_customers (void)
+{
+  g_autoptr(Reply) created = NULL;
+  g_autoptr(Reply) reply = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *etag = NULL;
+  gint64 before;
+
+  created = call ("POST", "/api/customers", CASHIER,
+                  "{\"full_name\": \"Maria Ivanova\", \"card_number\": \"4000123\", \"phone\": \"8 (916) 555-12-34\","
+                  " \"birth_date\": \"1990-04-02\", \"children\": [{\"name\": \"Sasha\", \"birth_date\": \"2019-05-01\"}],"
+                  " \"bonus_balance\": 999999}");
+  assert_status (created, 201);
+  id = g_strdup (str (created, "id"));
+  g_assert_cmpstr (str (created, "phone"), ==, "+79165551234");
+  g_assert_cmpstr (str (created, "segment"), ==, "new");
+  /* Read-only fields are the server's: the balance did not come from the client. */
+  g_assert_cmpint (num (created, "bonus_balance"), ==, 0);
+  g_assert_cmpint (num (created, "version"), ==, 1);
+  /* A cashier's registration lands in the cashier's store. */
+  g_assert_cmpstr (str (created, "home_store_id"), ==, env.store1);
+  g_assert_cmpstr (created->etag, ==, "\"1\"");
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (created), "children")), ==, 1);
+
+  before = count ("SELECT count(*) FROM customers");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/customers", ADMIN, "{\"full_name\": \"Dup\", \"phone\": \"+79165551234\"}");
+  assert_error (reply, 409, "conflict", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/customers", ADMIN, "{\"full_name\": \"Dup\", \"card_number\": \"4000123\"}");
+  assert_error (reply, 409, "conflict", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/customers", ADMIN, "{\"full_name\": ");
+  assert_error (reply, 400, "malformed", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/customers", ADMIN, "[1, 2]");
+  assert_error (reply, 400, "malformed", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/customers", ADMIN, "{\"full_name\": 42}");
+  assert_error (reply, 400, "malformed", "full_name");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/customers", ADMIN, "{\"full_name\": \"X\", \"phone\": \"12\"}");
+  assert_error (reply, 422, "invalid_value", "phone");
+  g_clear_pointer (&reply, reply_free);
+  reply = call_full (env.session, "POST", "/api/customers", env.token[ADMIN], "{\"full_name\": \"\xff\xfe\"}", G_MAXSIZE, NULL);
+  assert_error (reply, 400, "malformed", NULL);
+  g_assert_cmpint (count ("SELECT count(*) FROM customers"), ==, before);
+
+  path = g_strdup_printf ("/api/customers/%s", id);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", path, MARKETING, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpstr (str (reply, "full_name"), ==, "Maria Ivanova");
+  etag = g_strdup (reply->etag);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/customers/00000000-0000-4000-8000-000000000000", ADMIN, NULL);
+  assert_error (reply, 404, "not_found", NULL);
+
+  /* Optimistic concurrency: If-Match, then a stale one, then a stale body version. */
+  g_clear_pointer (&reply, reply_free);
+  reply = call_full (env.session, "PUT", path, env.token[MANAGER], "{\"email\": \"maria@example.org\"}", G_MAXSIZE, etag);
+  assert_status (reply, 200);
+  g_assert_cmpstr (str (reply, "email"), ==, "maria@example.org");
+  g_assert_cmpint (num (reply, "version"), ==, 2);
+  g_assert_cmpstr (str (reply, "id"), ==, id);
+  g_clear_pointer (&reply, reply_free);
+  reply = call_full (env.session, "PUT", path, env.token[MANAGER], "{\"email\": \"other@example.org\"}", G_MAXSIZE, etag);
+  assert_error (reply, 412, "stale_version", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("PUT", path, ADMIN, "{\"email\": \"other@example.org\", \"version\": 1}");
+  assert_error (reply, 412, "stale_version", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("PUT", path, ADMIN, "{\"email\": 5, \"version\": 2}");
+  assert_error (reply, 400, "malformed", "email");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", path, ADMIN, NULL);
+  g_assert_cmpstr (str (reply, "email"), ==, "maria@example.org");
+  /* A manager of another store may not edit this store's customer. */
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("PUT", path, MANAGER2, "{\"email\": \"x@example.org\"}");
+  assert_error (reply, 403, "forbidden", NULL);
+
+  /* Search by phone, card and name; purchases (none yet). */
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/customers?q=%2B7916555", CASHIER, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 1);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/customers?q=4000123", CASHIER, NULL);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 1);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/customers?q=Maria", CASHIER, NULL);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 1);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/customers?limit=0", CASHIER, NULL);
+  assert_error (reply, 422, "invalid_value", "limit");
+  g_clear_pointer (&path, g_free);
+  path = g_strdup_printf ("/api/customers/%s/purchases", id);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", path, MANAGER, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 0);
+}
+
+static void
+test_customers_pages (void)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *cursor = NULL;
+  gint64 total = count ("SELECT count(*) FROM customers");
+  guint pages = 0;
+  guint i;
+
+  for (i = 0; i < 5; i++)
+    g_free (new_customer (env.store1));
+  total += 5;
+  do
+    {
+      g_autofree char *path = NULL;
+      g_autoptr(Reply) reply = NULL;
+      g_autofree char *escaped = cursor ? g_uri_escape_string (cursor, NULL, FALSE) : NULL;
+      JsonArray *items;
+      JsonNode *next;
+      guint k;
+
+      path = escaped ? g_strdup_printf ("/api/customers?limit=2&cursor=%s", escaped)
+                     : g_strdup ("/api/customers?limit=2");
+      reply = call ("GET", path, MARKETING, NULL);
+      assert_status (reply, 200);
+      items = json_object_get_array_member (obj (reply), "items");
+      g_assert_cmpint (json_array_get_length (items), <=, 2);
+      for (k = 0; k < json_array_get_length (items); k++)
+        {
+          const char *id = json_object_get_string_member (json_array_get_object_element (items, k), "id");
+          g_assert_true (g_hash_table_add (seen, g_strdup (id)));
+        }
+      next = json_object_get_member (obj (reply), "next_cursor");
+      g_free (cursor);
+      cursor = JSON_NODE_HOLDS_NULL (next) ? NULL : g_strdup (json_node_get_string (next));
+      pages++;
+      g_assert_cmpuint (pages, <, 1000);
+    }
+  while (cursor != NULL);
+  g_assert_cmpint (g_hash_table_size (seen), ==, total);
+}
+
+static void
+test_bonuses (void)
+{
+  g_autofree char *id = new_customer (env.store1);
+  g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", id);
+  g_autofree char *spend = g_strdup_printf ("/api/bonuses/%s/spend", id);
+  g_autofree char *adjust = g_strdup_printf ("/api/bonuses/%s/adjust", id);
+  g_autofree char *txs = g_strdup_printf ("/api/bonuses/%s/transactions", id);
+  g_autofree char *other_store = g_strdup_printf ("{\"amount\": 100, \"reason\": \"x\", \"store_id\": \"%s\"}",
+                                                  env.store2);
+  g_autoptr(Reply) reply = NULL;
+  gint64 ledger;
+
+  reply = call ("POST", earn, MANAGER, "{\"amount\": 10000, \"reason\": \"welcome gift\"}");
+  assert_status (reply, 201);
+  g_assert_cmpstr (str (reply, "kind"), ==, "earn");
+  g_assert_cmpint (num (reply, "amount"), ==, 10000);
+  g_assert_cmpint (num (reply, "balance_after"), ==, 10000);
+  g_assert_cmpstr (str (reply, "store_id"), ==, env.store1);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", spend, ADMIN, "{\"amount\": 3000, \"reason\": \"gift wrap\"}");
+  assert_status (reply, 201);
+  g_assert_cmpint (num (reply, "amount"), ==, -3000);
+  g_assert_cmpint (num (reply, "balance_after"), ==, 7000);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", adjust, ADMIN, "{\"amount\": -500, \"reason\": \"correction\"}");
+  assert_status (reply, 201);
+  g_assert_cmpint (balance_of (id), ==, 6500);
+
+  /* Errors write nothing. */
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", spend, ADMIN, "{\"amount\": 6501, \"reason\": \"too much\"}");
+  assert_error (reply, 422, "insufficient_bonus", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", spend, ADMIN, "{\"amount\": -5, \"reason\": \"negative\"}");
+  assert_error (reply, 422, "invalid_value", "amount");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", earn, ADMIN, "{\"amount\": \"100\", \"reason\": \"text\"}");
+  assert_error (reply, 400, "malformed", "amount");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", earn, ADMIN, "{\"amount\": 1.5, \"reason\": \"float\"}");
+  assert_error (reply, 400, "malformed", "amount");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", earn, ADMIN, "{\"amount\": 100}");
+  assert_error (reply, 400, "malformed", "reason");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", earn, ADMIN, "{\"amount\": 100, \"reason\": \"  \"}");
+  assert_error (reply, 422, "invalid_value", "reason");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/bonuses/00000000-0000-4000-8000-000000000000/earn", ADMIN,
+                "{\"amount\": 100, \"reason\": \"ghost\"}");
+  assert_error (reply, 404, "not_found", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", earn, MANAGER, other_store);
+  assert_error (reply, 403, "forbidden", "store_id");
+  g_assert_cmpint (balance_of (id), ==, 6500);
+
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", txs, MARKETING, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 3);
+  ledger = sk_database_ledger_sum (env.db, id, NULL);
+  g_assert_cmpint (ledger, ==, 6500);
+}
+
+static void
+test_rules (void)
+{
+  g_autofree char *store = new_store (NULL);
+  g_autofree char *rule = new_rule (store, ", \"priority\": 5");
+  g_autofree char *path = g_strdup_printf ("/api/discounts/rules/%s", rule);
+  g_autoptr(Reply) reply = NULL;
+  gint64 before = count ("SELECT count(*) FROM discount_rules");
+
+  reply = call ("GET", path, CASHIER, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpint (num (reply, "value"), ==, 1000);
+  g_assert_cmpstr (reply->etag, ==, "\"1\"");
+  g_clear_pointer (&reply, reply_free);
+  reply = call_full (env.session, "PUT", path, env.token[MARKETING], "{\"value\": 1500}", 15, "\"1\"");
+  assert_status (reply, 200);
+  g_assert_cmpint (num (reply, "value"), ==, 1500);
+  g_assert_cmpint (num (reply, "version"), ==, 2);
+  g_clear_pointer (&reply, reply_free);
+  reply = call_full (env.session, "PUT", path, env.token[MARKETING], "{\"value\": 2000}", 15, "\"1\"");
+  assert_error (reply, 412, "stale_version", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("PUT", path, MARKETING, "{\"value\": -5, \"version\": 2}");
+  assert_error (reply, 422, "invalid_value", "value");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("PUT", "/api/discounts/rules/00000000-0000-4000-8000-000000000000", MARKETING, "{\"value\": 5}");
+  assert_error (reply, 404, "not_found", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/discounts/rules", MARKETING, "{\"type\": \"percentage\", \"value\": 5}");
+  assert_error (reply, 400, "malformed", "name");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/discounts/rules", MARKETING, "{\"name\": \"x\", \"type\": \"magic\", \"value\": 5}");
+  assert_error (reply, 422, "invalid_value", "type");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/discounts/rules", MARKETING, "{\"name\": \"x\", \"type\": \"percentage\", \"value\": \"5\"}");
+  assert_error (reply, 400, "malformed", "value");
+  g_assert_cmpint (count ("SELECT count(*) FROM discount_rules"), ==, before);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/discounts/rules?limit=500", CASHIER, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, before);
+}
+
+static void
+test_calculate (void)
+{
+  g_autofree char *store = new_store (NULL);
+  g_autofree char *rule = new_rule (store, NULL);
+  g_autofree char *small = new_rule (store, ", \"name\": \"Big carts\", \"type\": \"fixed_amount\", \"value\": 50000,"
+                                             " \"min_purchase\": 1000000, \"stackable\": false");
+  g_autofree char *cart = cart_json (store, NULL, 129900, 2);
+  g_autofree char *body = g_strdup_printf ("{%s}", cart);
+  g_autoptr(Reply) reply = call ("POST", "/api/discounts/calculate", ADMIN, body);
+  JsonArray *applied, *rejected, *lines;
+  gboolean found = FALSE;
+  guint i;
+
+  assert_status (reply, 200);
+  g_assert_cmpint (num (reply, "subtotal"), ==, 259800);
+  g_assert_cmpint (num (reply, "discount_total"), ==, 25980);
+  g_assert_cmpint (num (reply, "total"), ==, 233820);
+  g_assert_cmpint (num (reply, "bonus_multiplier"), ==, 100);
+  applied = json_object_get_array_member (obj (reply), "applied");
+  g_assert_cmpint (json_array_get_length (applied), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (applied, 0), "rule_id"), ==, rule);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (applied, 0), "amount"), ==, 25980);
+  /* Rules of other stores are listed as rejected too; find ours. */
+  rejected = json_object_get_array_member (obj (reply), "rejected");
+  for (i = 0; i < json_array_get_length (rejected); i++)
+    {
+      JsonObject *item = json_array_get_object_element (rejected, i);
+
+      if (g_strcmp0 (json_object_get_string_member (item, "rule_id"), small) == 0)
+        {
+          g_assert_nonnull (strstr (json_object_get_string_member (item, "reason"), "min"));
+          found = TRUE;
+        }
+    }
+  g_assert_true (found);
+  lines = json_object_get_array_member (obj (reply), "lines");
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (lines, 0), "discount"), ==, 25980);
+
+  /* Errors. */
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/discounts/calculate", ADMIN, "{\"store_id\": \"x\", \"items\": 5}");
+  g_assert_cmpuint (reply->status, ==, 400);
+  g_clear_pointer (&reply, reply_free);
+  g_free (cart);
+  g_free (body);
+  cart = cart_json (store, NULL, -100, 1);
+  body = g_strdup_printf ("{%s}", cart);
+  reply = call ("POST", "/api/discounts/calculate", ADMIN, body);
+  assert_error (reply, 422, "invalid_value", NULL);
+  g_clear_pointer (&reply, reply_free);
+  g_free (cart);
+  g_free (body);
+  cart = cart_json (store, NULL, 100, 0);
+  body = g_strdup_printf ("{%s}", cart);
+  reply = call ("POST", "/api/discounts/calculate", ADMIN, body);
+  assert_error (reply, 422, "invalid_value", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/discounts/calculate", ADMIN,
+                "{\"store_id\": \"00000000-0000-4000-8000-000000000000\", \"items\": [{\"unit_price\": 100, \"quantity\": 1}]}");
+  g_assert_cmpuint (reply->status, >=, 400);
+  g_assert_cmpuint (reply->status, <, 500);
+  /* A cashier computes for its own store only. */
+  g_clear_pointer (&reply, reply_free);
+  g_free (cart);
+  g_free (body);
+  cart = cart_json (store, NULL, 100, 1);
+  body = g_strdup_printf ("{%s}", cart);
+  reply = call ("POST", "/api/discounts/calculate", CASHIER, body);
+  assert_error (reply, 403, "forbidden", "store_id");
+}
+
+static void
+test_pos (void)
+{
+  g_autofree char *store = new_store (NULL);
+  g_autofree char *rule = new_rule (store, NULL);
+  g_autofree char *customer = new_customer (store);
+  g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
+  g_autofree char *cart = cart_json (store, customer, 129900, 2);
+  g_autofree char *purchase_id = g_uuid_string_random ();
+  g_autofree char *body = g_strdup_printf ("{\"id\": \"%s\", %s, \"bonus_to_spend\": 10000}", purchase_id, cart);
+  g_autofree char *over_id = g_uuid_string_random ();
+  g_autofree char *over = g_strdup_printf ("{\"id\": \"%s\", %s, \"bonus_to_spend\": 10001}", over_id, cart);
+  g_autofree char *path = NULL;
+  g_autofree char *refund = NULL;
+  g_autofree char *refund_id = g_uuid_string_random ();
+  g_autoptr(Reply) reply = NULL;
+  JsonObject *purchase, *cust;
+  gint64 purchases_before;
+
+  reply = call ("POST", earn, ADMIN, "{\"amount\": 10000, \"reason\": \"gift\"}");
+  assert_status (reply, 201);
+
+  /* Over-spend: refused, nothing written. */
+  purchases_before = count ("SELECT count(*) FROM purchases");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/pos/process-purchase", ADMIN, over);
+  assert_error (reply, 422, "insufficient_bonus", NULL);
+  g_assert_cmpint (count ("SELECT count(*) FROM purchases"), ==, purchases_before);
+  g_assert_cmpint (balance_of (customer), ==, 10000);
+
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/pos/process-purchase", ADMIN, "{\"id\": 5}");
+  g_assert_cmpuint (reply->status, ==, 400);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/pos/process-purchase", CASHIER, body);
+  assert_error (reply, 403, "forbidden", "store_id");
+
+  /* The sale: 2 x 1 299 ₽, 10 % off, 100 ₽ of bonuses, 1 % back on the rest. */
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/pos/process-purchase", ADMIN, body);
+  assert_status (reply, 201);
+  purchase = json_object_get_object_member (obj (reply), "purchase");
+  cust = json_object_get_object_member (obj (reply), "customer");
+  g_assert_cmpstr (json_object_get_string_member (purchase, "id"), ==, purchase_id);
+  g_assert_cmpint (json_object_get_int_member (purchase, "subtotal"), ==, 259800);
+  g_assert_cmpint (json_object_get_int_member (purchase, "discount_total"), ==, 25980);
+  g_assert_cmpint (json_object_get_int_member (purchase, "bonus_spent"), ==, 10000);
+  g_assert_cmpint (json_object_get_int_member (purchase, "total_paid"), ==, 223820);
+  g_assert_cmpint (json_object_get_int_member (purchase, "bonus_earned"), ==, 2238);
+  g_assert_cmpint (json_object_get_int_member (cust, "bonus_balance"), ==, 2238);
+  g_assert_cmpint (json_object_get_int_member (cust, "visits"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (cust, "segment"), ==, "one_time");
+
+  /* A replay returns the first result and writes nothing. */
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/pos/process-purchase", ADMIN, body);
+  assert_status (reply, 200);
+  purchase = json_object_get_object_member (obj (reply), "purchase");
+  g_assert_cmpint (json_object_get_int_member (purchase, "total_paid"), ==, 223820);
+  g_assert_cmpint (balance_of (customer), ==, 2238);
+  g_assert_cmpint (count ("SELECT count(*) FROM purchases"), ==, purchases_before + 1);
+
+  path = g_strdup_printf ("/api/pos/purchases/%s", purchase_id);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", path, MARKETING, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpint (num (reply, "total_paid"), ==, 223820);
+
+  /* The customer's history: all of it for HQ, none for another store's manager. */
+  g_clear_pointer (&path, g_free);
+  path = g_strdup_printf ("/api/customers/%s/purchases", customer);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", path, MARKETING, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 1);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", path, MANAGER, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 0);
+
+  /* The bonus notification was queued with the sale (the customer consented to SMS). */
+  g_clear_pointer (&path, g_free);
+  path = g_strdup_printf ("/api/notifications?customer_id=%s", customer);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", path, MARKETING, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), >=, 1);
+
+  /* Analytics of this store see exactly this sale. */
+  g_clear_pointer (&path, g_free);
+  path = g_strdup_printf ("/api/analytics/summary?store_id=%s", store);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", path, MARKETING, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpint (num (reply, "purchases"), ==, 1);
+  g_assert_cmpint (num (reply, "revenue"), ==, 233820);
+  g_assert_cmpint (num (reply, "discounts"), ==, 25980);
+  g_assert_cmpint (num (reply, "bonus_spent"), ==, 10000);
+  g_assert_cmpint (num (reply, "bonus_earned"), ==, 2238);
+
+  /* Available discounts before a cart. */
+  g_clear_pointer (&path, g_free);
+  path = g_strdup_printf ("/api/pos/customer/%s/available-discounts?store_id=%s", customer, store);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", path, ADMIN, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "applied")), ==, 1);
+  g_clear_pointer (&path, g_free);
+  path = g_strdup_printf ("/api/pos/customer/%s/available-discounts", customer);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", path, ADMIN, NULL);
+  assert_error (reply, 400, "malformed", "store_id");
+
+  /* A manager of another store may not refund it; the admin may. */
+  refund = g_strdup_printf ("{\"id\": \"%s\", \"purchase_id\": \"%s\"}", refund_id, purchase_id);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/pos/refund", MANAGER2, refund);
+  assert_error (reply, 403, "forbidden", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/pos/refund", ADMIN, "{\"id\": \"x\", \"purchase_id\": \"00000000-0000-4000-8000-000000000000\"}");
+  assert_error (reply, 404, "not_found", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/pos/refund", ADMIN, refund);
+  assert_status (reply, 200);
+  g_assert_cmpint (num (reply, "refunded_total"), ==, 223820 + 10000);
+  /* Bonuses spent come back, bonuses earned go: 2238 - 2238 + 10000. */
+  g_assert_cmpint (balance_of (customer), ==, 10000);
+  g_assert_cmpint (sk_database_ledger_sum (env.db, customer, NULL), ==, 10000);
+}
+
+static void
+test_analytics (void)
+{
+  g_autoptr(Reply) reply = call ("POST", "/api/analytics/", MARKETING, "{}");
+  g_autofree char *other = NULL;
+
+  assert_status (reply, 200);
+  g_assert_true (json_object_has_member (obj (reply), "summary"));
+  g_assert_true (json_object_has_member (obj (reply), "daily"));
+  g_assert_true (json_object_has_member (obj (reply), "segments"));
+  g_assert_true (json_object_has_member (obj (reply), "rules"));
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/analytics", MARKETING, "{\"from\": \"yesterday\"}");
+  assert_error (reply, 400, "malformed", "from");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/analytics/summary?from=nonsense", ADMIN, NULL);
+  assert_error (reply, 400, "malformed", "from");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/analytics/segments/update", MARKETING, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpint (num (reply, "changed"), >=, 0);
+  /* A manager sees its own store only. */
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/analytics/summary", MANAGER, NULL);
+  assert_status (reply, 200);
+  other = g_strdup_printf ("/api/analytics/summary?store_id=%s", env.store2);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", other, MANAGER, NULL);
+  assert_error (reply, 403, "forbidden", "store_id");
+}
+
+static void
+test_stores_campaigns_users (void)
+{
+  g_autofree char *store = new_store (", \"bonus_rate\": 300, \"timezone\": \"Europe/Moscow\"");
+  g_autofree char *path = g_strdup_printf ("/api/stores/%s", store);
+  g_autofree char *campaign = NULL;
+  g_autofree char *cpath = NULL;
+  g_autofree char *figures = NULL;
+  g_autofree char *till7 = g_strdup_printf ("{\"username\": \"till7\", \"password\": \"long-enough\","
+                                            " \"role\": \"cashier\", \"store_id\": \"%s\"}", store);
+  g_autoptr(Reply) reply = call ("GET", path, CASHIER, NULL);
+  gint64 users;
+
+  assert_status (reply, 200);
+  g_assert_cmpint (num (reply, "bonus_rate"), ==, 300);
+  g_assert_cmpint (num (reply, "max_bonus_share"), ==, 10000);
+  g_clear_pointer (&reply, reply_free);
+  reply = call_full (env.session, "PUT", path, env.token[ADMIN], "{\"name\": \"Renamed\"}", G_MAXSIZE, "\"1\"");
+  assert_status (reply, 200);
+  g_assert_cmpstr (str (reply, "name"), ==, "Renamed");
+  g_clear_pointer (&reply, reply_free);
+  reply = call_full (env.session, "PUT", path, env.token[ADMIN], "{\"name\": \"Again\"}", G_MAXSIZE, "\"1\"");
+  assert_error (reply, 412, "stale_version", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("PUT", path, ADMIN, "{\"bonus_rate\": 20000}");
+  assert_error (reply, 422, "invalid_value", "bonus_rate");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/stores", ADMIN, "{\"code\": \"T1\", \"name\": \"Same code\"}");
+  assert_error (reply, 409, "conflict", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/stores", CASHIER, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
+                   count ("SELECT count(*) FROM stores"));
+
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/campaigns", MARKETING,
+                "{\"name\": \"Back to school\", \"status\": \"active\", \"budget\": 1000000,"
+                " \"starts_at\": \"2026-08-01T00:00:00Z\", \"ends_at\": \"2026-09-15T00:00:00Z\"}");
+  assert_status (reply, 201);
+  campaign = g_strdup (str (reply, "id"));
+  g_assert_cmpint (num (reply, "budget"), ==, 1000000);
+  cpath = g_strdup_printf ("/api/campaigns/%s", campaign);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("PUT", cpath, MARKETING, "{\"description\": \"Pens and bags\", \"version\": 1}");
+  assert_status (reply, 200);
+  g_assert_cmpint (num (reply, "version"), ==, 2);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("PUT", cpath, MARKETING, "{\"description\": \"Stale\", \"version\": 1}");
+  assert_error (reply, 412, "stale_version", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/campaigns", MARKETING, "{\"description\": \"no name\"}");
+  assert_error (reply, 400, "malformed", "name");
+  figures = g_strdup_printf ("/api/campaigns/%s/figures", campaign);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", figures, MARKETING, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpint (num (reply, "purchases"), ==, 0);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/campaigns", CASHIER, NULL);
+  assert_status (reply, 200);
+
+  users = count ("SELECT count(*) FROM users");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/users", ADMIN, till7);
+  assert_status (reply, 201);
+  g_assert_cmpstr (str (reply, "role"), ==, "cashier");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/users", ADMIN, "{\"username\": \"till7\", \"password\": \"long-enough\", \"role\": \"marketing\"}");
+  assert_error (reply, 409, "conflict", "username");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/users", ADMIN, "{\"username\": \"till8\", \"password\": \"long-enough\", \"role\": \"king\"}");
+  assert_error (reply, 422, "invalid_value", "role");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/users", ADMIN, "{\"username\": \"till8\", \"password\": \"long-enough\", \"role\": \"cashier\"}");
+  assert_error (reply, 422, "invalid_value", "store_id");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/users", ADMIN, "{\"username\": \"till8\", \"password\": \"short\", \"role\": \"marketing\"}");
+  assert_error (reply, 422, "invalid_value", "password");
+  g_assert_cmpint (count ("SELECT count(*) FROM users"), ==, users + 1);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/users", ADMIN, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, users + 1);
+  {
+    g_autofree char *text = json_to_string (reply->node, FALSE);
+    g_assert_null (strstr (text, "argon2"));
+  }
+
+  /* Disabling an account kills its tokens and its logins. */
+  {
+    g_autoptr(Reply) created = call ("POST", "/api/users", ADMIN, "{\"username\": \"temp\", \"password\": \"temp-password\", \"role\": \"marketing\"}");
+    g_autoptr(Reply) login = NULL;
+    g_autoptr(Reply) me = NULL;
+    g_autoptr(Reply) put = NULL;
+    g_autofree char *upath = NULL;
+    g_autofree char *token = NULL;
+
+    assert_status (created, 201);
+    upath = g_strdup_printf ("/api/users/%s", str (created, "id"));
+    login = call ("POST", "/api/auth/login", -1, "{\"username\": \"temp\", \"password\": \"temp-password\"}");
+    assert_status (login, 200);
+    token = g_strdup (str (login, "token"));
+    put = call ("PUT", upath, ADMIN, "{\"disabled\": \"yes\"}");
+    assert_error (put, 400, "malformed", "disabled");
+    g_clear_pointer (&put, reply_free);
+    put = call ("PUT", "/api/users/00000000-0000-4000-8000-000000000000", ADMIN, "{\"disabled\": true}");
+    assert_error (put, 404, "not_found", NULL);
+    g_clear_pointer (&put, reply_free);
+    put = call ("PUT", upath, MARKETING, "{\"disabled\": true}");
+    assert_error (put, 403, "forbidden", NULL);
+    g_clear_pointer (&put, reply_free);
+    put = call ("PUT", upath, ADMIN, "{\"disabled\": true}");
+    assert_status (put, 204);
+    me = call_full (env.session, "GET", "/api/auth/me", token, NULL, 0, NULL);
+    assert_error (me, 401, "unauthorized", NULL);
+    g_clear_pointer (&login, reply_free);
+    login = call ("POST", "/api/auth/login", -1, "{\"username\": \"temp\", \"password\": \"temp-password\"}");
+    assert_error (login, 401, "unauthorized", NULL);
+    users++;
+  }
+
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/notifications?limit=10", MANAGER, NULL);
+  assert_status (reply, 200);
+  g_assert_true (json_object_has_member (obj (reply), "next_cursor"));
+}
+
+/* Each role against each endpoint: allowed ones never get 401/403, the
+ * others get 403. Bodies are invalid where they could write, so the
+ * matrix leaves no trace. */
+static void
+test_roles (void)
+{
+  g_autofree char *customer = new_customer (env.store1);
+  g_autofree char *rule = new_rule (env.store1, ", \"is_active\": false");
+  struct
+  {
+    const char *method;
+    const char *path;
+    const char *body;
+    const char *allowed;   /* initials: A M G C (admin, marketing, manager, cashier) */
+  } matrix[] = {
+    { "GET", "/api/customers", NULL, "AMGC" },
+    { "POST", "/api/customers", "{}", "AGC" },
+    { "GET", "/api/customers/{c}", NULL, "AMGC" },
+    { "PUT", "/api/customers/{c}", "{\"email\": 5}", "AG" },
+    { "GET", "/api/customers/{c}/purchases", NULL, "AMG" },
+    { "GET", "/api/bonuses/{c}/balance", NULL, "AMGC" },
+    { "POST", "/api/bonuses/{c}/earn", "{\"amount\": 0, \"reason\": \"x\"}", "AG" },
+    { "POST", "/api/bonuses/{c}/spend", "{\"amount\": 0, \"reason\": \"x\"}", "AG" },
+    { "POST", "/api/bonuses/{c}/adjust", "{\"amount\": 0, \"reason\": \"x\"}", "AG" },
+    { "GET", "/api/bonuses/{c}/transactions", NULL, "AMG" },
+    { "GET", "/api/discounts/rules", NULL, "AMGC" },
+    { "POST", "/api/discounts/rules", "{}", "AM" },
+    { "GET", "/api/discounts/rules/{r}", NULL, "AMGC" },
+    { "PUT", "/api/discounts/rules/{r}", "{\"value\": -1}", "AM" },
+    { "POST", "/api/discounts/calculate", "{\"store_id\": \"{s}\", \"items\": []}", "AMGC" },
+    { "POST", "/api/pos/process-purchase", "{\"id\": \"{c}\", \"store_id\": \"{s}\", \"items\": []}", "AGC" },
+    { "GET", "/api/pos/customer/{c}/available-discounts?store_id={s}", NULL, "AMGC" },
+    { "POST", "/api/pos/refund", "{\"id\": \"r\", \"purchase_id\": \"none\"}", "AG" },
+    { "GET", "/api/pos/purchases/none", NULL, "AMGC" },
+    { "GET", "/api/analytics/summary", NULL, "AMG" },
+    { "POST", "/api/analytics", "{}", "AMG" },
+    { "POST", "/api/analytics/segments/update", NULL, "AM" },
+    { "GET", "/api/stores", NULL, "AMGC" },
+    { "POST", "/api/stores", "{}", "A" },
+    { "GET", "/api/stores/{s}", NULL, "AMGC" },
+    { "PUT", "/api/stores/{s}", "{\"bonus_rate\": -1}", "A" },
+    { "GET", "/api/campaigns", NULL, "AMGC" },
+    { "POST", "/api/campaigns", "{}", "AM" },
+    { "GET", "/api/campaigns/none", NULL, "AMGC" },
+    { "PUT", "/api/campaigns/none", "{}", "AM" },
+    { "GET", "/api/campaigns/none/figures", NULL, "AM" },
+    { "GET", "/api/users", NULL, "A" },
+    { "POST", "/api/users", "{}", "A" },
+    { "PUT", "/api/users/none", "{}", "A" },
+    { "GET", "/api/notifications", NULL, "AMG" },
+    { "GET", "/api/auth/me", NULL, "AMGC" },
+  };
+  const char initials[] = { 'A', 'M', 'G', 'C' };
+  gint64 ledger_rows = count ("SELECT count(*) FROM bonus_transactions");
+  gint64 purchases = count ("SELECT count(*) FROM purchases");
+  gint64 customers = count ("SELECT count(*) FROM customers");
+  gint64 rules = count ("SELECT count(*) FROM discount_rules");
+  guint i;
+  int who;
+
+  for (i = 0; i < G_N_ELEMENTS (matrix); i++)
+    for (who = ADMIN; who <= CASHIER; who++)
+      {
+        g_autoptr(GString) path = g_string_new (matrix[i].path);
+        g_autoptr(GString) body = g_string_new (matrix[i].body);
+        g_autoptr(Reply) reply = NULL;
+        gboolean allowed = strchr (matrix[i].allowed, initials[who]) != NULL;
+
+        g_string_replace (path, "{c}", customer, 0);
+        g_string_replace (path, "{r}", rule, 0);
+        g_string_replace (path, "{s}", env.store1, 0);
+        if (matrix[i].body != NULL)
+          {
+            g_string_replace (body, "{c}", customer, 0);
+            g_string_replace (body, "{s}", env.store1, 0);
+          }
+        reply = call (matrix[i].method, path->str, who, matrix[i].body ? body->str : NULL);
+        if (allowed && (reply->status == 401 || reply->status == 403))
+          g_error ("%s %s as %s: %u, expected allowed", matrix[i].method, matrix[i].path, role_names[who], reply->status);
+        if (!allowed && reply->status != 403)
+          g_error ("%s %s as %s: %u, expected 403", matrix[i].method, matrix[i].path, role_names[who], reply->status);
+        g_assert_cmpuint (reply->status, <, 500);
+        /* Without a token, everything but the public routes is 401. */
+        if (who == ADMIN)
+          {
+            g_autoptr(Reply) anonymous = call (matrix[i].method, path->str, -1, matrix[i].body ? body->str : NULL);
+            assert_error (anonymous, 401, "unauthorized", NULL);
+          }
+      }
+  g_assert_cmpint (count ("SELECT count(*) FROM bonus_transactions"), ==, ledger_rows);
+  g_assert_cmpint (count ("SELECT count(*) FROM purchases"), ==, purchases);
+  g_assert_cmpint (count ("SELECT count(*) FROM customers"), ==, customers);
+  g_assert_cmpint (count ("SELECT count(*) FROM discount_rules"), ==, rules);
+}
+
+/* Concurrency: many tills spending one balance at once. */
+typedef struct
+{
+  const char *path;
+  char       *body;
+  guint       status;
+  gint64      discount;
+} Attempt;
+
+static gpointer
+attempt_thread (gpointer data)
+{
+  Attempt *attempt = data;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(Reply) reply = call_full (session, "POST", attempt->path, env.token[ADMIN],
+                                      attempt->body, strlen (attempt->body), NULL);
+
+  attempt->status = reply->status;
+  if (reply->status == 201)
+    {
+      if (json_object_has_member (obj (reply), "purchase"))
+        attempt->discount = json_object_get_int_member (json_object_get_object_member (obj (reply), "purchase"),
+                                                        "discount_total");
+    }
+  else
+    g_assert_cmpuint (reply->status, ==, 422);
+  return NULL;
+}
+
+static guint
+run_attempts (Attempt *attempts,
+              guint    n)
+{
+  GThread *threads[64];
+  guint ok = 0;
+  guint i;
+
+  g_assert_cmpuint (n, <=, G_N_ELEMENTS (threads));
+  for (i = 0; i < n; i++)
+    threads[i] = g_thread_new ("till", attempt_thread, &attempts[i]);
+  for (i = 0; i < n; i++)
+    {
+      g_thread_join (threads[i]);
+      if (attempts[i].status == 201)
+        ok++;
+    }
+  return ok;
+}
+
+static void
+test_concurrent_spend (void)
+{
+  g_autofree char *customer = new_customer (env.store1);
+  g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
+  g_autofree char *spend = g_strdup_printf ("/api/bonuses/%s/spend", customer);
+  g_autoptr(Reply) reply = call ("POST", earn, ADMIN, "{\"amount\": 10000, \"reason\": \"gift\"}");
+  Attempt attempts[20];
+  guint i;
+
+  assert_status (reply, 201);
+  for (i = 0; i < G_N_ELEMENTS (attempts); i++)
+    {
+      attempts[i] = (Attempt) { spend, g_strdup ("{\"amount\": 1000, \"reason\": \"race\"}"), 0, 0 };
+    }
+  g_assert_cmpuint (run_attempts (attempts, G_N_ELEMENTS (attempts)), ==, 10);
+  for (i = 0; i < G_N_ELEMENTS (attempts); i++)
+    g_free (attempts[i].body);
+  g_assert_cmpint (balance_of (customer), ==, 0);
+  g_assert_cmpint (sk_database_ledger_sum (env.db, customer, NULL), ==, 0);
+}
+
+static void
+test_concurrent_purchases (void)
+{
+  g_autofree char *store = new_store (NULL);
+  g_autofree char *customer = new_customer (store);
+  g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
+  g_autofree char *cart = cart_json (store, customer, 10000, 1);
+  g_autoptr(Reply) reply = call ("POST", earn, ADMIN, "{\"amount\": 5000, \"reason\": \"gift\"}");
+  Attempt attempts[20];
+  guint i;
+
+  assert_status (reply, 201);
+  for (i = 0; i < G_N_ELEMENTS (attempts); i++)
+    {
+      g_autofree char *id = g_uuid_string_random ();
+      attempts[i] = (Attempt) { "/api/pos/process-purchase",
+                                g_strdup_printf ("{\"id\": \"%s\", %s, \"bonus_to_spend\": 1000}", id, cart), 0, 0 };
+    }
+  /* Each sale spends 1000 and earns floor(9000 x 1 %) = 90: 5000 -> 4090 ->
+   * ... -> 450 after five; a sixth cannot pay. */
+  g_assert_cmpuint (run_attempts (attempts, G_N_ELEMENTS (attempts)), ==, 5);
+  for (i = 0; i < G_N_ELEMENTS (attempts); i++)
+    g_free (attempts[i].body);
+  g_assert_cmpint (balance_of (customer), ==, 450);
+  g_assert_cmpint (sk_database_ledger_sum (env.db, customer, NULL), ==, 450);
+}
+
+static void
+test_concurrent_usage_limit (void)
+{
+  g_autofree char *store = new_store (NULL);
+  g_autofree char *rule = new_rule (store, ", \"usage_limit_total\": 3");
+  g_autofree char *cart = cart_json (store, NULL, 10000, 1);
+  Attempt attempts[12];
+  guint discounted = 0;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (attempts); i++)
+    {
+      g_autofree char *id = g_uuid_string_random ();
+      attempts[i] = (Attempt) { "/api/pos/process-purchase", g_strdup_printf ("{\"id\": \"%s\", %s}", id, cart), 0, 0 };
+    }
+  g_assert_cmpuint (run_attempts (attempts, G_N_ELEMENTS (attempts)), ==, G_N_ELEMENTS (attempts));
+  for (i = 0; i < G_N_ELEMENTS (attempts); i++)
+    {
+      if (attempts[i].discount > 0)
+        {
+          g_assert_cmpint (attempts[i].discount, ==, 1000);
+          discounted++;
+        }
+      g_free (attempts[i].body);
+    }
+  g_assert_cmpuint (discounted, ==, 3);
+  g_assert_cmpint (sk_db_query_int (env.db, NULL, -1, "SELECT uses FROM discount_rules WHERE id = ?", "s", rule), ==, 3);
+}
+
+static void
+test_limits (void)
+{
+  gsize size = 1024 * 1024 + 10;
+  g_autofree char *big = g_malloc (size);
+  g_autoptr(Reply) reply = NULL;
+
+  memset (big, ' ', size);
+  big[0] = '{';
+  big[size - 1] = '}';
+  reply = call_full (env.session, "POST", "/api/customers", env.token[ADMIN], big, size, NULL);
+  assert_error (reply, 413, "too_large", NULL);
+}
+
+/* Last: it locks out the address for the rest of the window. */
+static void
+test_login_rate_limit (void)
+{
+  guint i;
+
+  for (i = 0; i < 5; i++)
+    {
+      g_autoptr(Reply) reply = call ("POST", "/api/auth/login", -1, "{\"username\": \"marketing1\", \"password\": \"guess-guess\"}");
+      assert_error (reply, 401, "unauthorized", NULL);
+    }
+  {
+    /* Even the right password waits now. */
+    g_autoptr(Reply) reply = call ("POST", "/api/auth/login", -1, "{\"username\": \"marketing1\", \"password\": \"marketing-pass\"}");
+    assert_error (reply, 429, "too_many_attempts", NULL);
+  }
+  {
+    g_autoptr(Reply) reply = call ("POST", "/api/auth/login", -1, "{\"username\": \"admin\", \"password\": \"admin-pass\"}");
+    assert_status (reply, 200);
+  }
+}
+
+/* The program itself: admin commands, then a run stopped by SIGTERM. */
+static gboolean
+run_program (const char * const *argv,
+             const char         *input,
+             char              **out)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stdout_text = NULL;
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                     G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, input, NULL, &stdout_text, NULL, &error);
+  g_assert_no_error (error);
+  if (out != NULL)
+    *out = g_strdup (g_strstrip (stdout_text));
+  return g_subprocess_get_if_exited (process) && g_subprocess_get_exit_status (process) == 0;
+}
+
+static void
+test_program (void)
+{
+  const char *program = g_getenv ("SKIDKA_SERVER");
+  g_autofree char *dir = NULL;
+  g_autofree char *db = NULL;
+  g_autofree char *conf = NULL;
+  g_autofree char *conf_text = NULL;
+  g_autofree char *store = NULL;
+  g_autofree char *user = NULL;
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(GDataInputStream) log = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkDatabase) check = NULL;
+  char *line;
+  gboolean listening = FALSE;
+
+  if (program == NULL)
+    {
+      g_test_skip ("SKIDKA_SERVER is not set");
+      return;
+    }
+  dir = g_dir_make_tmp ("skidka-server-program-XXXXXX", &error);
+  g_assert_no_error (error);
+  db = g_build_filename (dir, "hq.db", NULL);
+  conf = g_build_filename (dir, "hq.conf", NULL);
+  conf_text = g_strdup_printf ("[server]\naddress=127.0.0.1\nport=0\n[database]\npath=%s\n[log]\nlevel=info\n", db);
+  g_assert_true (g_file_set_contents (conf, conf_text, -1, &error));
+
+  {
+    const char *argv[] = { program, "--config", conf, "admin", "migrate", NULL };
+    g_assert_true (run_program (argv, NULL, NULL));
+  }
+  {
+    const char *argv[] = { program, "--config", conf, "admin", "create-store", "--code", "MSK-01",
+                           "--name", "Moscow 1", "--timezone", "Europe/Moscow", NULL };
+    g_assert_true (run_program (argv, NULL, &store));
+    g_assert_true (g_uuid_string_is_valid (store));
+  }
+  {
+    /* The password from stdin (no terminal): as a script would give it. */
+    const char *argv[] = { program, "--config", conf, "admin", "create-user", "--username", "boss",
+                           "--role", "admin", NULL };
+    g_assert_true (run_program (argv, "first-admin-pass\n", &user));
+    g_assert_true (g_uuid_string_is_valid (user));
+  }
+  {
+    const char *argv[] = { program, "--config", conf, "admin", "create-user", "--username", "till",
+                           "--role", "cashier", NULL };
+    g_assert_false (run_program (argv, "till-pass-long\n", NULL));  /* a cashier needs a store */
+  }
+  check = sk_database_open (db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_db_query_int (check, NULL, 0, "SELECT count(*) FROM users WHERE username = 'boss' AND role = 'admin'", NULL), ==, 1);
+  g_clear_object (&check);
+
+  /* Runs, answers, and stops cleanly on SIGTERM. */
+  {
+    const char *argv[] = { program, "--config", conf, NULL };
+    server = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+    g_assert_no_error (error);
+  }
+  log = g_data_input_stream_new (g_subprocess_get_stderr_pipe (server));
+  while (!listening && (line = g_data_input_stream_read_line_utf8 (log, NULL, NULL, &error)) != NULL)
+    {
+      listening = strstr (line, "Listening on") != NULL;
+      g_free (line);
+    }
+  g_assert_true (listening);
+  g_subprocess_send_signal (server, SIGTERM);
+  g_assert_true (g_subprocess_wait (server, NULL, &error));
+  g_assert_true (g_subprocess_get_if_exited (server));
+  g_assert_cmpint (g_subprocess_get_exit_status (server), ==, 0);
+
+  {
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+
+    while ((name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *file = g_build_filename (dir, name, NULL);
+        g_remove (file);
+      }
+    g_rmdir (dir);
+  }
+}
+
+/* Setup */
+
+static char *
+login (const char *username,
+       const char *password)
+{
+  g_autofree char *body = g_strdup_printf ("{\"username\": \"%s\", \"password\": \"%s\"}", username, password);
+  g_autoptr(Reply) reply = call ("POST", "/api/auth/login", -1, body);
+
+  assert_status (reply, 200);
+  return g_strdup (str (reply, "token"));
+}
+
+static void
+setup (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) s1 = sk_store_new ();
+  g_autoptr(SkStore) s2 = sk_store_new ();
+  struct { const char *name, *password, *role; char **store; } users[] = {
+    { "admin", "admin-pass", "admin", NULL },
+    { "marketing1", "marketing-pass", "marketing", NULL },
+    { "manager1", "manager-pass", "manager", &env.store1 },
+    { "cashier1", "cashier-pass", "cashier", &env.store1 },
+    { "manager2", "manager-pass", "manager", &env.store2 },
+  };
+  guint i;
+
+  env.dir = g_dir_make_tmp ("skidka-server-XXXXXX", &error);
+  g_assert_no_error (error);
+  env.path = g_build_filename (env.dir, "server.db", NULL);
+  env.db = sk_database_open (env.path, &error);
+  g_assert_no_error (error);
+
+  g_object_set (s1, "code", "S1", "name", "Store one", NULL);
+  g_object_set (s2, "code", "S2", "name", "Store two", NULL);
+  g_assert_true (sk_database_save_store (env.db, s1, &error));
+  g_assert_true (sk_database_save_store (env.db, s2, &error));
+  env.store1 = g_strdup (sk_record_get_id (s1));
+  env.store2 = g_strdup (sk_record_get_id (s2));
+  for (i = 0; i < G_N_ELEMENTS (users); i++)
+    {
+      g_autofree char *id = sk_auth_create_user (env.db, users[i].name, users[i].password, users[i].role,
+                                                 users[i].store ? *users[i].store : NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (id);
+    }
+
+  g_mutex_init (&env.lock);
+  g_cond_init (&env.cond);
+  env.context = g_main_context_new ();
+  env.loop = g_main_loop_new (env.context, FALSE);
+  env.thread = g_thread_new ("server", server_thread, NULL);
+  g_mutex_lock (&env.lock);
+  while (env.port == 0)
+    g_cond_wait (&env.cond, &env.lock);
+  g_mutex_unlock (&env.lock);
+
+  env.session = soup_session_new ();
+  for (i = 0; i < G_N_ELEMENTS (users); i++)
+    env.token[i] = login (users[i].name, users[i].password);
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (env.loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+teardown (void)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  guint i;
+
+  g_main_context_invoke (env.context, quit_loop, NULL);
+  g_thread_join (env.thread);
+  g_main_loop_unref (env.loop);
+  g_main_context_unref (env.context);
+  g_clear_object (&env.session);
+  g_clear_object (&env.db);
+  dir = g_dir_open (env.dir, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (env.dir, name, NULL);
+      g_remove (file);
+    }
+  g_rmdir (env.dir);
+  for (i = 0; i < G_N_ELEMENTS (env.token); i++)
+    g_free (env.token[i]);
+  g_free (env.store1);
+  g_free (env.store2);
+  g_free (env.path);
+  g_free (env.dir);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  setup ();
+  g_test_add_func ("/server/health", test_health);
+  g_test_add_func ("/server/auth", test_auth);
+  g_test_add_func ("/server/customers", test_customers);
+  g_test_add_func ("/server/customers/pages", test_customers_pages);
+  g_test_add_func ("/server/bonuses", test_bonuses);
+  g_test_add_func ("/server/rules", test_rules);
+  g_test_add_func ("/server/calculate", test_calculate);
+  g_test_add_func ("/server/pos", test_pos);
+  g_test_add_func ("/server/analytics", test_analytics);
+  g_test_add_func ("/server/stores-campaigns-users", test_stores_campaigns_users);
+  g_test_add_func ("/server/roles", test_roles);
+  g_test_add_func ("/server/concurrent/spend", test_concurrent_spend);
+  g_test_add_func ("/server/concurrent/purchases", test_concurrent_purchases);
+  g_test_add_func ("/server/concurrent/usage-limit", test_concurrent_usage_limit);
+  g_test_add_func ("/server/limits", test_limits);
+  g_test_add_func ("/server/login-rate-limit", test_login_rate_limit);
+  g_test_add_func ("/server/program", test_program);
+  status = g_test_run ();
+  teardown ();
+  return status;
+}
