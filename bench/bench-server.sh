@@ -2,7 +2,7 @@
 # bench-server.sh: skidka-server under wrk over loopback, on a demo database of
 # 100 000 customers and 200 000 purchases (SQLite): requests per second and p99
 # latency of /api/health, a customer lookup, discounts/calculate and
-# pos/process-purchase, each also as a ratio to /api/health in the same run.
+# pos/process-purchase (and a till's card search), each also as a ratio to /api/health in the same run.
 #   sh bench/bench-server.sh [BUILD_DIR]    (default _build; env: DURATION=10s THREADS=4 CONNECTIONS=32)
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -eu
@@ -44,10 +44,13 @@ token=$(curl -sf "http://127.0.0.1:$port/api/auth/login" \
   -d '{"username": "bench", "password": "bench-password"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
 store=$(sqlite3 "$db" "SELECT id FROM stores ORDER BY code LIMIT 1")
 sqlite3 "$db" "SELECT id FROM customers ORDER BY random() LIMIT 2000" | sed 's/.*/"&",/' > "$work/ids"
+sqlite3 "$db" "SELECT card_number FROM customers WHERE card_number IS NOT NULL ORDER BY random() LIMIT 2000" \
+  | sed 's/.*/"&",/' > "$work/cards"
 
 common() {
   cat <<LUA
 local ids = { $(tr -d '\n' < "$work/ids") }
+local cards = { $(tr -d '\n' < "$work/cards") }
 local headers = { ["Authorization"] = "Bearer $token", ["Content-Type"] = "application/json" }
 local store = "$store"
 function init (args)
@@ -72,6 +75,12 @@ request = function ()
 end
 LUA
 } > "$work/lookup.lua"
+{ common; cat <<'LUA'
+request = function ()
+  return wrk.format ("GET", "/api/customers?limit=5&q=" .. cards[math.random (#cards)], headers)
+end
+LUA
+} > "$work/search.lua"
 { common; cat <<'LUA'
 request = function ()
   return wrk.format ("POST", "/api/discounts/calculate", headers, "{" .. cart (ids[math.random (#ids)]) .. "}")
@@ -102,17 +111,18 @@ run() {
 echo "wrk: $threads threads, $connections connections, $duration each; $(nproc) CPUs; SQLite"
 health=$(run health)
 lookup=$(run lookup "$work/lookup.lua")
+search=$(run search "$work/search.lua")
 calculate=$(run calculate "$work/calculate.lua")
 purchase=$(run purchase "$work/purchase.lua")
 sold=$(sqlite3 "$db" "SELECT count(*) FROM purchases")
 
 base=$(echo "$health" | cut -d' ' -f1)
-printf '%-28s %12s %10s %10s %8s\n' endpoint req/s p99_ms vs_health non2xx
-for row in "GET /api/health:$health" "GET /api/customers/{id}:$lookup" \
+printf '%-32s %12s %10s %10s %8s\n' endpoint req/s p99_ms vs_health non2xx
+for row in "GET /api/health:$health" "GET /api/customers/{id}:$lookup" "GET /api/customers?q=CARD:$search" \
            "POST /api/discounts/calculate:$calculate" "POST /api/pos/process-purchase:$purchase"; do
   name="${row%%:*}"
   set -- ${row#*:}
-  printf '%-28s %12s %10s %9s%% %8s\n' "$name" "$1" "$2" "$(echo "$1 $base" | awk '{ printf "%.1f", 100 * $1 / $2 }')" "$3"
+  printf '%-32s %12s %10s %9s%% %8s\n' "$name" "$1" "$2" "$(echo "$1 $base" | awk '{ printf "%.1f", 100 * $1 / $2 }')" "$3"
 done
 echo "purchases in the database after the run: $sold"
 # The server says, as it stops, how busy its one database writer was: near

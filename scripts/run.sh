@@ -9,5 +9,6 @@ sh scripts/install-deps.sh
 [ -f _build/build.ninja ] || meson setup _build
 ninja -C _build
 
-# Run from the build tree: the settings schema compiled there.
-GSETTINGS_SCHEMA_DIR="$(pwd)/_build/data" exec _build/src/app/skidka "$@"
+# Run from the build tree: the settings schema and translations built there.
+GSETTINGS_SCHEMA_DIR="$(pwd)/_build/data" SKIDKA_LOCALEDIR="$(pwd)/_build/po" \
+  exec _build/src/app/skidka "$@"

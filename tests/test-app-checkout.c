@@ -144,12 +144,88 @@ test_anonymous (AppFixture   *f,
   g_assert_nonnull (sk_database_get_purchase (db, sk_record_get_id (sk_checkout_view_get_last_purchase (view)), NULL));
 }
 
+static GtkWidget *
+find_entry (GtkWidget  *root,
+            GType       type,
+            const char *placeholder)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        {
+          g_autofree char *text = NULL;
+
+          g_object_get (child, "placeholder-text", &text, NULL);
+          if (g_strcmp0 (text, placeholder) == 0)
+            return child;
+        }
+      if ((found = find_entry (child, type, placeholder)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* What the keyboard does: the scanner types a card and Enter, the cashier
+ * types SKUs and Enter, then a free item with Enter on its price. */
+static void
+test_keyboard (AppFixture   *f,
+               gconstpointer data)
+{
+  SkDatabase *db = sk_application_get_database (f->app);
+  g_autoptr(SkCustomer) customer = customer_with_bonus (db);
+  g_autoptr(GPtrArray) products = sk_database_list_products (db, NULL);
+  SkProduct *product = g_ptr_array_index (products, 1);
+  GtkWidget *view, *customer_entry, *sku_entry, *name_entry, *price_entry;
+
+  sk_window_show_view (f->window, "checkout");
+  app_pump (300);
+  view = sk_window_get_view (f->window, "checkout");
+  customer_entry = find_entry (view, GTK_TYPE_SEARCH_ENTRY, "Scan a card or type a phone number (F2)");
+  sku_entry = find_entry (view, GTK_TYPE_ENTRY, "SKU (F3)");
+  name_entry = find_entry (view, GTK_TYPE_ENTRY, "Name");
+  price_entry = find_entry (view, GTK_TYPE_ENTRY, "Price");
+  g_assert_nonnull (customer_entry);
+  g_assert_nonnull (sku_entry);
+  g_assert_nonnull (name_entry);
+  g_assert_nonnull (price_entry);
+
+  gtk_editable_set_text (GTK_EDITABLE (customer_entry), customer->card_number);
+  g_signal_emit_by_name (customer_entry, "activate");
+  g_assert_cmpstr (sk_record_get_id (sk_checkout_view_get_customer (SK_CHECKOUT_VIEW (view))), ==, customer->id);
+
+  gtk_editable_set_text (GTK_EDITABLE (sku_entry), product->sku);
+  g_signal_emit_by_name (sku_entry, "activate");
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 1);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (sku_entry)), ==, "");
+
+  gtk_editable_set_text (GTK_EDITABLE (name_entry), "Puzzle");
+  gtk_editable_set_text (GTK_EDITABLE (price_entry), "1 299,50");
+  g_signal_emit_by_name (price_entry, "activate");
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 2);
+  g_assert_cmpint (sk_checkout_view_get_result (SK_CHECKOUT_VIEW (view))->subtotal, ==, product->price + 129950);
+
+  /* A bad price is refused and nothing is added. */
+  gtk_editable_set_text (GTK_EDITABLE (name_entry), "Kite");
+  gtk_editable_set_text (GTK_EDITABLE (price_entry), "-5");
+  g_signal_emit_by_name (price_entry, "activate");
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 2);
+
+  /* F12 is bound to this action. */
+  g_assert_true (gtk_widget_activate_action (view, "checkout.pay", NULL));
+  g_assert_nonnull (sk_checkout_view_get_last_purchase (SK_CHECKOUT_VIEW (view)));
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   app_test_init (&argc, &argv);
   g_test_add ("/app/checkout/sale", AppFixture, NULL, app_fixture_setup, test_sale, app_fixture_teardown);
+  g_test_add ("/app/checkout/keyboard", AppFixture, NULL, app_fixture_setup, test_keyboard, app_fixture_teardown);
   g_test_add ("/app/checkout/anonymous", AppFixture, NULL, app_fixture_setup, test_anonymous, app_fixture_teardown);
   return g_test_run ();
 }

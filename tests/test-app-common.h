@@ -102,6 +102,13 @@ app_fixture_setup (AppFixture   *f,
                            "db-path", f->db_path,
                            NULL);
   }
+  /* Settings live in memory for the whole program: start each test afresh. */
+  {
+    const char *keys[] = { "demo-offered", "role", "store-id", "show-bonus-details" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+      g_settings_reset (sk_application_get_settings (f->app), keys[i]);
+  }
   g_application_register (G_APPLICATION (f->app), NULL, &error);
   g_assert_no_error (error);
   g_application_activate (G_APPLICATION (f->app));

@@ -94,6 +94,51 @@ test_model (AppFixture   *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 0);
 }
 
+/* Several pages: rows past the first page, read from either end. */
+static void
+test_pages (AppFixture   *f,
+            gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "pages.db", NULL);
+  g_autoptr(SkDatabase) db = sk_database_open (path, NULL);
+  g_autoptr(SkCustomerListModel) model = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GError) error = NULL;
+  SkDemoOptions options = { 450, 300, 30, 11 };
+  guint n;
+
+  sk_demo_generate (db, &options, NULL, &error);
+  g_assert_no_error (error);
+  all = sk_database_search_customers (db, "", NULL, 1000, NULL, NULL);
+  model = sk_customer_list_model_new (path);
+  search (model, "");
+  n = g_list_model_get_n_items (G_LIST_MODEL (model));
+  g_assert_cmpuint (n, ==, all->len);
+  g_assert_cmpuint (n, >, 4 * SK_CUSTOMER_LIST_PAGE);
+  /* From the end backwards, as scrolling to the bottom does. */
+  for (guint i = n; i-- > 0;)
+    g_object_unref (g_list_model_get_item (G_LIST_MODEL (model), i));
+  g_assert_true (app_wait (all_loaded, model, 10000));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SkCustomer) c = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+      g_assert_cmpstr (c->id, ==, ((SkCustomer *) g_ptr_array_index (all, i))->id);
+    }
+  g_clear_object (&model);
+  g_clear_object (&db);
+  {
+    const char *suffixes[] = { "", "-wal", "-shm" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+      {
+        g_autofree char *p = g_strconcat (path, suffixes[i], NULL);
+
+        g_unlink (p);
+      }
+  }
+}
+
 static void
 test_view (AppFixture   *f,
            gconstpointer data)
@@ -162,6 +207,7 @@ main (int   argc,
 {
   app_test_init (&argc, &argv);
   g_test_add ("/app/customers/model", AppFixture, NULL, app_fixture_setup, test_model, app_fixture_teardown);
+  g_test_add ("/app/customers/pages", AppFixture, NULL, app_fixture_setup, test_pages, app_fixture_teardown);
   g_test_add ("/app/customers/view", AppFixture, NULL, app_fixture_setup, test_view, app_fixture_teardown);
   g_test_add ("/app/customers/editor", AppFixture, NULL, app_fixture_setup, test_editor, app_fixture_teardown);
   return g_test_run ();

@@ -82,6 +82,32 @@ test_first_run (AppFixture   *f,
   app_save_png (GTK_WIDGET (f->window), "view-checkout-empty");
 }
 
+static gboolean
+welcome_gone (gpointer window)
+{
+  return !sk_window_is_welcome (window);
+}
+
+/* The first-run offer: demo data is made on a worker thread while the
+ * window stays responsive, then the views show it. */
+static void
+test_load_demo (AppFixture   *f,
+                gconstpointer data)
+{
+  SkDatabase *db;
+
+  g_assert_true (sk_window_is_welcome (f->window));
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.load-demo", NULL);
+  app_pump (300);
+  app_save_png (GTK_WIDGET (f->window), "view-welcome-loading");
+  g_assert_true (app_wait (welcome_gone, f->window, 120000));
+  db = sk_application_get_database (f->app);
+  g_assert_cmpint (sk_database_count_customers (db, NULL), >, 0);
+  sk_window_show_view (f->window, "customers");
+  app_pump (800);
+  app_save_png (GTK_WIDGET (f->window), "view-customers-after-demo");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -90,6 +116,8 @@ main (int   argc,
   g_test_add ("/app/window/views", AppFixture, NULL, app_fixture_setup, test_views, app_fixture_teardown);
   g_test_add ("/app/window/roles", AppFixture, NULL, app_fixture_setup, test_roles, app_fixture_teardown);
   g_test_add ("/app/window/first-run", AppFixture, "empty", app_fixture_setup, test_first_run,
+              app_fixture_teardown);
+  g_test_add ("/app/window/load-demo", AppFixture, "empty", app_fixture_setup, test_load_demo,
               app_fixture_teardown);
   return g_test_run ();
 }

@@ -429,6 +429,12 @@ test_customers (void)
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", "/api/customers?limit=0", CASHIER, NULL);
   assert_error (reply, 422, "invalid_value", "limit");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/customers?limit=ten", CASHIER, NULL);
+  assert_error (reply, 400, "malformed", "limit");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/customers?cursor=garbage", CASHIER, NULL);
+  assert_error (reply, 400, "malformed", "cursor");
   g_clear_pointer (&path, g_free);
   path = g_strdup_printf ("/api/customers/%s/purchases", id);
   g_clear_pointer (&reply, reply_free);
@@ -746,6 +752,10 @@ test_pos (void)
   reply = call ("GET", path, MARKETING, NULL);
   assert_status (reply, 200);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), >=, 1);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", path, MANAGER, NULL);  /* the customer is another store's */
+  assert_status (reply, 200);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 0);
 
   /* Analytics of this store see exactly this sale. */
   g_clear_pointer (&path, g_free);
@@ -1206,6 +1216,143 @@ test_login_rate_limit (void)
   }
 }
 
+/* TLS: a second server, HTTPS only, with a self-signed certificate made for
+ * this test (valid until 2126). */
+static const char test_certificate[] =
+  "-----BEGIN CERTIFICATE-----\n"
+  "MIIBfzCCASWgAwIBAgIUZztneE8brVG6jkhXjmhu4KqmSgwwCgYIKoZIzj0EAwIw\n"
+  "FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNDA4NDQxOFoYDzIxMjYxMDMx\n"
+  "MDg0NDE4WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO\n"
+  "PQMBBwNCAASQU5z23748YSXcwoMlwVrHb/TFazjdb2BSCTycsUA9dVpjy25x37B5\n"
+  "54pmS/ZdA18abkEIiU0NrB1KoJDgxy/ao1MwUTAdBgNVHQ4EFgQUBHEefkuqDUvv\n"
+  "JlpXPDDip+wysl4wHwYDVR0jBBgwFoAUBHEefkuqDUvvJlpXPDDip+wysl4wDwYD\n"
+  "VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiA5XvPzX/ab0e8GjAdgcPk9\n"
+  "MwX79ad3DjwP0ISnOx1wsAIhAPNyRu0cF4SUsW6CjOSKiH9XiNIPjoaqHYaTH19T\n"
+  "2Sgj\n"
+  "-----END CERTIFICATE-----\n";
+static const char test_key[] =
+  "-----BEGIN PRIVATE KEY-----\n"
+  "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQggEY9YlfV5UFm+u64\n"
+  "S0u+S4hWqn134h2+AneFkqvgOp+hRANCAASQU5z23748YSXcwoMlwVrHb/TFazjd\n"
+  "b2BSCTycsUA9dVpjy25x37B554pmS/ZdA18abkEIiU0NrB1KoJDgxy/a\n"
+  "-----END PRIVATE KEY-----\n";
+
+typedef struct
+{
+  SkServerConfig *config;
+  GMainContext   *context;
+  GMainLoop      *loop;
+  guint           port;
+  GMutex          lock;
+  GCond           cond;
+} SecondServer;
+
+static gpointer
+second_server_thread (gpointer data)
+{
+  SecondServer *second = data;
+  g_autoptr(SkServer) server = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_main_context_push_thread_default (second->context);
+  server = sk_server_new (second->config);
+  g_assert_true (sk_server_start (server, &error));
+  g_assert_no_error (error);
+  g_mutex_lock (&second->lock);
+  second->port = sk_server_get_port (server);
+  g_cond_signal (&second->cond);
+  g_mutex_unlock (&second->lock);
+  g_main_loop_run (second->loop);
+  sk_server_stop (server);
+  g_main_context_pop_thread_default (second->context);
+  return NULL;
+}
+
+static gboolean
+accept_test_certificate (SoupMessage          *msg,
+                         GTlsCertificate      *certificate,
+                         GTlsCertificateFlags  errors,
+                         gpointer              data)
+{
+  g_autoptr(GTlsCertificate) expected = g_tls_certificate_new_from_pem (test_certificate, -1, NULL);
+
+  return expected != NULL && g_tls_certificate_is_same (certificate, expected);
+}
+
+static gboolean
+quit_second (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_tls (void)
+{
+  SecondServer second = { 0, };
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *cert = g_build_filename (env.dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (env.dir, "key.pem", NULL);
+  g_autofree char *https = NULL;
+  g_autofree char *http = NULL;
+  GThread *thread;
+
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      g_test_skip ("No TLS backend (glib-networking)");
+      return;
+    }
+  g_assert_true (g_file_set_contents (cert, test_certificate, -1, &error));
+  g_assert_true (g_file_set_contents (key, test_key, -1, &error));
+  second.config = sk_server_config_new ();
+  g_free (second.config->database);
+  second.config->database = g_strdup (env.path);
+  second.config->port = 0;
+  second.config->tls_certificate = g_strdup (cert);
+  second.config->tls_key = g_strdup (key);
+  second.context = g_main_context_new ();
+  second.loop = g_main_loop_new (second.context, FALSE);
+  g_mutex_init (&second.lock);
+  g_cond_init (&second.cond);
+  thread = g_thread_new ("tls-server", second_server_thread, &second);
+  g_mutex_lock (&second.lock);
+  while (second.port == 0)
+    g_cond_wait (&second.cond, &second.lock);
+  g_mutex_unlock (&second.lock);
+
+  https = g_strdup_printf ("https://127.0.0.1:%u/api/health", second.port);
+  {
+    g_autoptr(SoupMessage) msg = soup_message_new ("GET", https);
+    g_autoptr(GBytes) body = NULL;
+
+    g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_test_certificate), NULL);
+    body = soup_session_send_and_read (session, msg, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+    g_assert_nonnull (strstr (g_bytes_get_data (body, NULL), "\"ok\""));
+  }
+  /* Plain HTTP gets no answer from an HTTPS server. */
+  http = g_strdup_printf ("http://127.0.0.1:%u/api/health", second.port);
+  {
+    g_autoptr(SoupMessage) msg = soup_message_new ("GET", http);
+    g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, &error);
+
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+  }
+
+  g_main_context_invoke (second.context, quit_second, second.loop);
+  g_thread_join (thread);
+  g_main_loop_unref (second.loop);
+  g_main_context_unref (second.context);
+  g_mutex_clear (&second.lock);
+  g_cond_clear (&second.cond);
+  sk_server_config_free (second.config);
+  g_remove (cert);
+  g_remove (key);
+}
+
 /* The program itself: admin commands, then a run stopped by SIGTERM. */
 static gboolean
 run_program (const char * const *argv,
@@ -1436,6 +1583,7 @@ main (int    argc,
   g_test_add_func ("/server/limits", test_limits);
   g_test_add_func ("/server/login-rate-limit", test_login_rate_limit);
   g_test_add_func ("/server/program", test_program);
+  g_test_add_func ("/server/tls", test_tls);
   status = g_test_run ();
   teardown ();
   return status;

@@ -11,10 +11,12 @@ int
 main (int   argc,
       char *argv[])
 {
+  const char *localedir = g_getenv ("SKIDKA_LOCALEDIR");
   g_autoptr(SkApplication) app = NULL;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* Running from the build tree: translations are in <build>/po. */
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -148,7 +148,12 @@ show_figures (SkCampaignsView *self)
       adw_preferences_group_set_description (self->figures_group, _("Select a campaign to see its figures"));
       return;
     }
-  adw_preferences_group_set_description (self->figures_group, c->description);
+  {
+    g_autofree char *escaped = g_markup_escape_text (c->description ? c->description : "", -1);
+
+    /* The group's description is markup. */
+    adw_preferences_group_set_description (self->figures_group, escaped);
+  }
   if (!sk_analytics_campaign (sk_application_get_database (sk_app ()), c->id, &f, NULL))
     return;
   rows[0] = (typeof (rows[0])) { _("Purchases"), f.purchases, FALSE };
@@ -323,6 +328,7 @@ open_editor (SkCampaignsView *self,
       GtkWidget *row = adw_action_row_new ();
       GtkWidget *check = gtk_check_button_new ();
 
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), r->name);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);

@@ -198,6 +198,8 @@ money_row (const char *title,
   g_autofree char *minus = g_strdup_printf ("−%s", text);
   GtkWidget *label = gtk_label_new (amount > 0 && css_class != NULL ? minus : text);
 
+  /* Rule names are text, not markup ("Coats & boots"). */
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   if (subtitle != NULL)
     adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
@@ -235,8 +237,9 @@ update_customer_row (SkCheckoutView *self)
                          self->customer->phone ? self->customer->phone : "—",
                          self->customer->card_number ? self->customer->card_number : "—",
                          sk_segment_display_name (self->customer->segment), balance);
-      g_autofree char *title = g_markup_escape_text (self->customer->full_name ? self->customer->full_name : _("Customer"), -1);
+      const char *title = self->customer->full_name ? self->customer->full_name : _("Customer");
 
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self->customer_row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->customer_row), title);
       adw_action_row_set_subtitle (self->customer_row, subtitle);
       gtk_widget_set_visible (self->clear_customer_button, TRUE);
@@ -295,6 +298,7 @@ rebuild_discount_lists (SkCheckoutView *self)
               g_autofree char *sub = g_strdup_printf (_("Bonuses ×%.2g"), a->rule->value / 100.0);
 
               row = adw_action_row_new ();
+              adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
               adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), a->rule->name);
               adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
             }
@@ -313,6 +317,7 @@ rebuild_discount_lists (SkCheckoutView *self)
       g_autofree char *reason = sk_reject_reason_to_string (r);
 
       row = adw_action_row_new ();
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), r->rule->name);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), reason);
       gtk_widget_add_css_class (row, "rejected-reason");

@@ -9,6 +9,9 @@
 #include "sk-model-private.h"
 
 #define MAX_CACHED_PAGES 40
+/* A page still worth reading when it is among the newest requests: the
+ * rows on screen span at most a few pages. */
+#define WANTED_PAGES 6
 
 struct _SkCustomerListModel
 {
@@ -22,6 +25,8 @@ struct _SkCustomerListModel
   GQueue        recent;        /* page indexes, most recently used first */
   guint         generation;    /* bumps on every query; late results are dropped */
   gboolean      loading;
+  gboolean      truncated;
+  gint64        everyone;      /* the count of the empty search, -1 unknown */
   gint64        search_started;
   gint64        search_usec;
   GCancellable *cancellable;
@@ -29,6 +34,10 @@ struct _SkCustomerListModel
   /* The worker's connection, used by one task at a time. */
   GMutex        worker_lock;
   SkDatabase   *worker_db;
+  /* Pages asked for, newest first (guarded by request_lock): a page that
+   * scrolling left behind is not read at all. */
+  GMutex        request_lock;
+  GQueue        requests;
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -55,6 +64,8 @@ typedef struct
   /* results */
   gint64               count;
   GPtrArray           *rows;
+  gint64               worker_usec;   /* when the worker finished */
+  gint64               done_usec;
 } Job;
 
 static void
@@ -75,6 +86,21 @@ worker_db (SkCustomerListModel *self,
   return self->worker_db;
 }
 
+static gboolean
+page_still_wanted (SkCustomerListModel *self,
+                   guint                page)
+{
+  gboolean wanted = FALSE;
+  guint i = 0;
+
+  g_mutex_lock (&self->request_lock);
+  for (GList *l = self->requests.head; l != NULL && i < WANTED_PAGES; l = l->next, i++)
+    if (GPOINTER_TO_UINT (l->data) == page)
+      wanted = TRUE;
+  g_mutex_unlock (&self->request_lock);
+  return wanted;
+}
+
 static void
 search_thread (GTask        *task,
                gpointer      source,
@@ -87,7 +113,8 @@ search_thread (GTask        *task,
   SkDatabase *db;
 
   g_mutex_lock (&self->worker_lock);
-  if (g_cancellable_is_cancelled (cancellable))
+  if (g_cancellable_is_cancelled (cancellable) ||
+      (job->n_total >= 0 && job->page > 0 && !page_still_wanted (self, job->page)))
     {
       g_mutex_unlock (&self->worker_lock);
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
@@ -95,7 +122,8 @@ search_thread (GTask        *task,
     }
   db = worker_db (self, &error);
   if (db != NULL && job->n_total < 0)
-    job->count = sk_database_count_search_customers (db, job->query, &error);
+    job->count = sk_database_count_search_customers (db, job->query,
+                                                     *job->query ? SK_CUSTOMER_SEARCH_MAX + 1 : 0, &error);
   else
     job->count = job->n_total;
   if (db != NULL && job->count >= 0)
@@ -103,6 +131,7 @@ search_thread (GTask        *task,
                                                  (gint64) job->page * SK_CUSTOMER_LIST_PAGE,
                                                  SK_CUSTOMER_LIST_PAGE, job->count, &error);
   g_mutex_unlock (&self->worker_lock);
+  job->worker_usec = g_get_monotonic_time ();
   if (job->rows == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -140,6 +169,7 @@ search_done (GObject      *source,
   Job *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   guint old_n = self->n_items;
+  guint common;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -154,13 +184,40 @@ search_done (GObject      *source,
     }
   if (job->generation != self->generation)
     return;
+  /* Typing narrows the search, and the first rows often stay the same:
+   * keep those objects and announce only what changed after them, so the
+   * list keeps their row widgets instead of building them again. */
+  {
+    GPtrArray *old_rows = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (0));
+
+    common = 0;
+    while (old_rows != NULL && common < old_rows->len && common < job->rows->len &&
+           g_strcmp0 (((SkCustomer *) g_ptr_array_index (old_rows, common))->id,
+                      ((SkCustomer *) g_ptr_array_index (job->rows, common))->id) == 0 &&
+           ((SkCustomer *) g_ptr_array_index (old_rows, common))->version ==
+           ((SkCustomer *) g_ptr_array_index (job->rows, common))->version)
+      {
+        g_object_unref (job->rows->pdata[common]);
+        job->rows->pdata[common] = g_object_ref (g_ptr_array_index (old_rows, common));
+        common++;
+      }
+  }
   clear_cache (self);
-  self->n_items = (guint) MIN (job->count, G_MAXUINT);
+  self->truncated = *job->query != '\0' && job->count > SK_CUSTOMER_SEARCH_MAX;
+  if (*job->query == '\0')
+    self->everyone = job->count;
+  self->n_items = (guint) MIN (job->count, self->truncated ? SK_CUSTOMER_SEARCH_MAX : G_MAXUINT);
   g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), g_steal_pointer (&job->rows));
   touch_page (self, 0);
   self->loading = FALSE;
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, self->n_items);
+  job->done_usec = g_get_monotonic_time ();
+  common = MIN (common, MIN (old_n, self->n_items));
+  if (old_n != common || self->n_items != common)
+    g_list_model_items_changed (G_LIST_MODEL (self), common, old_n - common, self->n_items - common);
   self->search_usec = g_get_monotonic_time () - self->search_started;
+  g_debug ("search “%s”: worker %.1f ms, to main loop %.1f ms, list update %.1f ms", job->query,
+           (job->worker_usec - self->search_started) / 1000.0, (job->done_usec - job->worker_usec) / 1000.0,
+           (g_get_monotonic_time () - job->done_usec) / 1000.0);
   if (old_n != self->n_items)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
@@ -179,7 +236,20 @@ page_done (GObject      *source,
   if (!g_task_propagate_boolean (G_TASK (result), &error) || job->generation != self->generation)
     {
       if (job->generation == self->generation)
-        g_hash_table_remove (self->pending, GUINT_TO_POINTER (job->page));
+        {
+          guint first = job->page * SK_CUSTOMER_LIST_PAGE;
+
+          g_hash_table_remove (self->pending, GUINT_TO_POINTER (job->page));
+          /* Skipped as left behind: if those rows are on screen after all,
+           * announcing them makes the list ask again. */
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && first < self->n_items &&
+              page_still_wanted (self, job->page))
+            {
+              guint count = MIN (SK_CUSTOMER_LIST_PAGE, self->n_items - first);
+
+              g_list_model_items_changed (G_LIST_MODEL (self), first, count, count);
+            }
+        }
       return;
     }
   g_hash_table_remove (self->pending, GUINT_TO_POINTER (job->page));
@@ -228,7 +298,24 @@ sk_customer_list_model_set_query (SkCustomerListModel *self,
       self->loading = TRUE;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
     }
-  start_job (self, 0, -1, search_done);
+  /* Everyone's count is known from the last time; data changes refresh it. */
+  start_job (self, 0, *self->query == '\0' ? self->everyone : -1, search_done);
+}
+
+void
+sk_customer_list_model_refresh (SkCustomerListModel *self)
+{
+  g_autofree char *query = g_strdup (self->query);
+
+  g_return_if_fail (SK_IS_CUSTOMER_LIST_MODEL (self));
+  self->everyone = -1;
+  sk_customer_list_model_set_query (self, query);
+}
+
+gboolean
+sk_customer_list_model_get_truncated (SkCustomerListModel *self)
+{
+  return self->truncated;
 }
 
 const char *
@@ -295,8 +382,15 @@ get_item (GListModel *model,
     }
   else if (!g_hash_table_contains (self->pending, GUINT_TO_POINTER (page)))
     {
+      g_mutex_lock (&self->request_lock);
+      g_queue_remove (&self->requests, GUINT_TO_POINTER (page));
+      g_queue_push_head (&self->requests, GUINT_TO_POINTER (page));
+      while (g_queue_get_length (&self->requests) > WANTED_PAGES * 4)
+        g_queue_pop_tail (&self->requests);
+      g_mutex_unlock (&self->request_lock);
       g_hash_table_add (self->pending, GUINT_TO_POINTER (page));
-      start_job (self, page, self->n_items, page_done);
+      /* A truncated search cannot be read from its far end (0: never). */
+      start_job (self, page, self->truncated ? 0 : self->n_items, page_done);
     }
   /* A placeholder until the page is read. */
   return sk_customer_new ();
@@ -360,6 +454,8 @@ sk_customer_list_model_finalize (GObject *object)
   g_queue_clear (&self->recent);
   g_clear_object (&self->worker_db);
   g_mutex_clear (&self->worker_lock);
+  g_queue_clear (&self->requests);
+  g_mutex_clear (&self->request_lock);
   g_free (self->db_path);
   g_free (self->query);
   G_OBJECT_CLASS (sk_customer_list_model_parent_class)->finalize (object);
@@ -387,9 +483,12 @@ static void
 sk_customer_list_model_init (SkCustomerListModel *self)
 {
   self->query = g_strdup ("");
+  self->everyone = -1;
   self->pages = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
   self->pending = g_hash_table_new (NULL, NULL);
   g_queue_init (&self->recent);
   g_mutex_init (&self->worker_lock);
+  g_mutex_init (&self->request_lock);
+  g_queue_init (&self->requests);
   self->cancellable = g_cancellable_new ();
 }

@@ -10,6 +10,9 @@
 G_BEGIN_DECLS
 
 #define SK_CUSTOMER_LIST_PAGE 100
+/* A search lists at most this many customers ("keep typing" beyond it);
+ * the empty search lists everyone. */
+#define SK_CUSTOMER_SEARCH_MAX 10000
 
 #define SK_TYPE_CUSTOMER_LIST_MODEL (sk_customer_list_model_get_type ())
 G_DECLARE_FINAL_TYPE (SkCustomerListModel, sk_customer_list_model, SK, CUSTOMER_LIST_MODEL, GObject)
@@ -21,6 +24,10 @@ SkCustomerListModel *sk_customer_list_model_new        (const char          *db_
 void                 sk_customer_list_model_set_query  (SkCustomerListModel *self,
                                                         const char          *query);
 const char          *sk_customer_list_model_get_query  (SkCustomerListModel *self);
+/* Runs the query again (the data changed), counting everyone afresh. */
+void                 sk_customer_list_model_refresh    (SkCustomerListModel *self);
+/* The search matched more than SK_CUSTOMER_SEARCH_MAX: only that many are listed. */
+gboolean             sk_customer_list_model_get_truncated (SkCustomerListModel *self);
 gboolean             sk_customer_list_model_get_loading (SkCustomerListModel *self);
 /* Microseconds from set_query to the list showing its result. */
 gint64               sk_customer_list_model_get_search_usec (SkCustomerListModel *self);

@@ -130,6 +130,8 @@ update_count (SkCustomersView *self)
 
   if (sk_customer_list_model_get_loading (self->model))
     text = g_strdup (_("Searching…"));
+  else if (sk_customer_list_model_get_truncated (self->model))
+    text = g_strdup_printf (_("More than %u customers: keep typing to narrow the search"), n);
   else
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u customer", "%u customers", n), n);
   gtk_label_set_text (self->count_label, text);
@@ -324,6 +326,7 @@ show_details (SkCustomersView *self)
       g_autofree char *sub = g_strdup_printf (_("paid %s · discount %s"), paid, discount);
       GtkWidget *expander = adw_expander_row_new ();
 
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (expander), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander), when);
       adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), sub);
       for (guint j = 0; j < g_list_model_get_n_items (lines); j++)
@@ -552,7 +555,7 @@ data_changed_cb (SkApplication   *app,
       g_signal_connect_swapped (self->model, "notify::loading", G_CALLBACK (loading_changed_cb), self);
       gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->model));
     }
-  sk_customer_list_model_set_query (self->model, sk_customer_list_model_get_query (self->model));
+  sk_customer_list_model_refresh (self->model);
   if (self->customer != NULL)
     {
       g_autofree char *id = g_strdup (self->customer->id);
@@ -564,15 +567,17 @@ data_changed_cb (SkApplication   *app,
 static void
 setup_columns (SkCustomersView *self)
 {
-  struct { const char *title; SkCellTextFunc func; gboolean numeric, expand; } columns[] = {
-    { N_("Name"), cell_name, FALSE, TRUE },
-    { N_("Phone"), cell_phone, FALSE, FALSE },
-    { N_("Card"), cell_card, FALSE, FALSE },
-    { N_("Segment"), cell_segment, FALSE, FALSE },
-    { N_("Visits"), cell_visits, TRUE, FALSE },
-    { N_("Total spent"), cell_spent, TRUE, FALSE },
-    { N_("Bonuses"), cell_balance, TRUE, FALSE },
-    { N_("Last purchase"), cell_last, FALSE, FALSE },
+  /* Fixed widths: a column of any width would measure every row on each
+   * change of the list, which is what a search does on every keystroke. */
+  struct { const char *title; SkCellTextFunc func; gboolean numeric, expand; int width; } columns[] = {
+    { N_("Name"), cell_name, FALSE, TRUE, 220 },
+    { N_("Phone"), cell_phone, FALSE, FALSE, 130 },
+    { N_("Card"), cell_card, FALSE, FALSE, 130 },
+    { N_("Segment"), cell_segment, FALSE, FALSE, 100 },
+    { N_("Visits"), cell_visits, TRUE, FALSE, 60 },
+    { N_("Total spent"), cell_spent, TRUE, FALSE, 120 },
+    { N_("Bonuses"), cell_balance, TRUE, FALSE, 100 },
+    { N_("Last purchase"), cell_last, FALSE, FALSE, 140 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
@@ -580,6 +585,7 @@ setup_columns (SkCustomersView *self)
       g_autoptr(GtkColumnViewColumn) column =
         sk_text_column_new (_(columns[i].title), columns[i].func, columns[i].numeric, columns[i].expand);
 
+      gtk_column_view_column_set_fixed_width (column, columns[i].width);
       gtk_column_view_append_column (self->column_view, column);
     }
 }

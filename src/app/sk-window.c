@@ -51,12 +51,23 @@ sk_window_add_toast (SkWindow   *self,
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
 }
 
+static void
+show_main (SkWindow   *self,
+           const char *page)
+{
+  gboolean views = g_str_equal (page, "views");
+
+  gtk_stack_set_visible_child_name (self->main_stack, page);
+  /* The first-run page has no views to switch between. */
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, views);
+}
+
 void
 sk_window_show_view (SkWindow   *self,
                      const char *name)
 {
   g_return_if_fail (SK_IS_WINDOW (self));
-  gtk_stack_set_visible_child_name (self->main_stack, "views");
+  show_main (self, "views");
   adw_view_stack_set_visible_child_name (self->stack, name);
 }
 
@@ -139,7 +150,8 @@ demo_done (GObject      *source,
 
   g_clear_handle_id (&self->pulse_id, g_source_remove);
   gtk_widget_set_visible (GTK_WIDGET (self->demo_progress), FALSE);
-  gtk_widget_set_sensitive (self->demo_button, TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.load-demo", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start-empty", TRUE);
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -172,7 +184,8 @@ load_demo_action (GtkWidget  *widget,
   SkWindow *self = SK_WINDOW (widget);
   g_autoptr(GTask) task = NULL;
 
-  gtk_widget_set_sensitive (self->demo_button, FALSE);
+  gtk_widget_action_set_enabled (widget, "win.load-demo", FALSE);
+  gtk_widget_action_set_enabled (widget, "win.start-empty", FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->demo_progress), TRUE);
   self->pulse_id = g_timeout_add (100, pulse_cb, self);
   task = g_task_new (self, self->cancellable, demo_done, g_object_ref (self));
@@ -262,13 +275,13 @@ sk_window_new (SkApplication *app)
                                  _("Cannot open the database"));
       adw_status_page_set_description (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->main_stack, "welcome")),
                                        sk_application_get_db_path (app));
-      gtk_stack_set_visible_child_name (self->main_stack, "welcome");
+      show_main (self, "welcome");
       gtk_widget_set_visible (self->demo_button, FALSE);
     }
   else if (database_is_empty (self) && !g_settings_get_boolean (settings, "demo-offered"))
-    gtk_stack_set_visible_child_name (self->main_stack, "welcome");
+    show_main (self, "welcome");
   else
-    gtk_stack_set_visible_child_name (self->main_stack, "views");
+    show_main (self, "views");
   apply_role (self);
   return self;
 }

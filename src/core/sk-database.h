@@ -91,11 +91,13 @@ GPtrArray    *sk_database_search_customers     (SkDatabase  *self,
                                                 GError     **error);
 gint64        sk_database_count_customers      (SkDatabase  *self,
                                                 GError     **error);
-/* For a lazy list: how many customers @query matches, and @limit of them
- * from @offset, in the order of the search above. @n_total: the count if
- * known (>= 0) so a page near the end is read from the far end. */
+/* For a lazy list: how many customers @query matches (at most @max when
+ * @max > 0), and @limit of them from @offset, in the order of the search
+ * above. @n_total: the count if known (>= 0) so a page near the end is read
+ * from the far end. */
 gint64        sk_database_count_search_customers (SkDatabase *self,
                                                   const char *query,
+                                                  gint64      max,
                                                   GError    **error);
 GPtrArray    *sk_database_search_customers_at  (SkDatabase  *self,
                                                 const char  *query,

@@ -191,7 +191,12 @@ query_limit (SkRequest *r,
   const char *text = query (r, "limit");
   guint64 value = DEFAULT_LIMIT;
 
-  if (text != NULL && (!g_ascii_string_to_unsigned (text, 10, 1, MAX_LIMIT, &value, NULL)))
+  if (text != NULL && !g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, &value, NULL))
+    {
+      sk_request_fail (r, SK_ERROR_MALFORMED, "limit", "limit must be a whole number");
+      return FALSE;
+    }
+  if (value < 1 || value > MAX_LIMIT)
     {
       sk_request_fail (r, SK_ERROR_INVALID, "limit", "limit must be from 1 to 500");
       return FALSE;
@@ -919,8 +924,10 @@ handle_refund (SkRequest *r)
               !member_int (r, json_node_get_object (item), "line_no", TRUE, &line.line_no) ||
               !member_int (r, json_node_get_object (item), "quantity", TRUE, &line.quantity))
             {
-              if (r->status == 0)
-                sk_request_fail (r, SK_ERROR_MALFORMED, "lines", "Each line is {line_no, quantity}");
+              g_autofree char *field = g_strdup_printf ("lines[%u]", i);
+
+              /* Name the line, not just the member. */
+              sk_request_fail (r, SK_ERROR_MALFORMED, field, "Each line is {line_no, quantity} with whole numbers");
               return;
             }
           g_array_append_val (lines, line);
@@ -1283,12 +1290,52 @@ handle_user_update (SkRequest *r)
 
 /* Notifications */
 
+/* Is @customer_id one of the customers of the manager's store? */
+static gboolean
+customer_of_own_store (SkRequest  *r,
+                       const char *customer_id,
+                       GHashTable *cache)
+{
+  gpointer known;
+
+  if (customer_id == NULL)
+    return FALSE;
+  if (!g_hash_table_lookup_extended (cache, customer_id, NULL, &known))
+    {
+      g_autoptr(SkCustomer) customer = sk_database_get_customer (r->db, customer_id, NULL);
+      g_autofree char *home = NULL;
+
+      if (customer != NULL)
+        g_object_get (customer, "home-store-id", &home, NULL);
+      known = GINT_TO_POINTER (home != NULL && g_strcmp0 (home, own_store (r)) == 0);
+      g_hash_table_insert (cache, g_strdup (customer_id), known);
+    }
+  return GPOINTER_TO_INT (known);
+}
+
 static void
 handle_notifications_list (SkRequest *r)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) notifications = sk_database_list_notifications (r->db, query (r, "customer_id"), &error);
 
+  /* A manager sees the messages to its own store's customers. */
+  if (notifications != NULL && own_store (r) != NULL)
+    {
+      g_autoptr(GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      guint i = 0;
+
+      while (i < notifications->len)
+        {
+          g_autofree char *customer_id = NULL;
+
+          g_object_get (g_ptr_array_index (notifications, i), "customer-id", &customer_id, NULL);
+          if (customer_of_own_store (r, customer_id, cache))
+            i++;
+          else
+            g_ptr_array_remove_index (notifications, i);
+        }
+    }
   reply_list (r, notifications, error);
 }
 
