@@ -68,6 +68,7 @@ typedef struct
   SkServerUser   *user;         /* NULL on public routes */
   gpointer        limiter;      /* SkRateLimiter of the server */
   SkWriteLock    *write_lock;   /* held around a write (see SK_ROUTE_WRITES) */
+  const struct _SkRoute *route;
 
   guint           status;
   JsonNode       *response;
@@ -85,7 +86,7 @@ typedef enum
   SK_ROUTE_WRITES = 1 << 0,
 } SkRouteFlags;
 
-typedef struct
+typedef struct _SkRoute
 {
   const char     *method;
   const char     *pattern;      /* "/api/customers/ *" without the space */
@@ -96,6 +97,7 @@ typedef struct
   const char     *response_schema;
   const char     *query_params;     /* "q,limit,cursor" */
   SkRouteFlags    flags;
+  gconstpointer   data;             /* for handlers shared by several routes */
 } SkRoute;
 
 const SkRoute *sk_server_routes         (guint       *n_routes);

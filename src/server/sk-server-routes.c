@@ -729,55 +729,82 @@ handle_bonus_transactions (SkRequest *r)
 
 /* Rules */
 
-static void
-handle_rules_list (SkRequest *r)
+/* Editable records: rules, stores and campaigns share their four handlers;
+ * the route's data says which. */
+typedef struct
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) rules = sk_database_list_rules (r->db, &error);
+  GType      (*get_type) (void);
+  gpointer   (*get)      (SkDatabase *db, const char *id, GError **error);
+  gboolean   (*save)     (SkDatabase *db, gpointer record, GError **error);
+  GPtrArray *(*list)     (SkDatabase *db, GError **error);
+} Editable;
 
-  reply_list (r, rules, error);
+static const Editable rules_editable = {
+  sk_discount_rule_get_type, (gpointer) sk_database_get_rule, (gpointer) sk_database_save_rule,
+  sk_database_list_rules,
+};
+static const Editable stores_editable = {
+  sk_store_get_type, (gpointer) sk_database_get_store, (gpointer) sk_database_save_store,
+  sk_database_list_stores,
+};
+static const Editable campaigns_editable = {
+  sk_campaign_get_type, (gpointer) sk_database_get_campaign, (gpointer) sk_database_save_campaign,
+  sk_database_list_campaigns,
+};
+
+static void
+handle_editable_list (SkRequest *r)
+{
+  const Editable *e = r->route->data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = e->list (r->db, &error);
+
+  reply_list (r, records, error);
 }
 
 static void
-handle_rules_create (SkRequest *r)
+handle_editable_create (SkRequest *r)
 {
-  g_autoptr(SkDiscountRule) rule = body_record (r, SK_TYPE_DISCOUNT_RULE);
+  const Editable *e = r->route->data;
+  g_autoptr(SkRecord) record = body_record (r, e->get_type ());
   g_autoptr(GError) error = NULL;
 
-  if (rule == NULL)
+  if (record == NULL)
     return;
-  if (!sk_database_save_rule (r->db, rule, &error))
+  if (!e->save (r->db, record, &error))
     sk_request_set_error (r, error);
   else
-    reply_record (r, 201, rule);
+    reply_record (r, 201, record);
 }
 
 static void
-handle_rule_get (SkRequest *r)
+handle_editable_get (SkRequest *r)
 {
+  const Editable *e = r->route->data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(SkDiscountRule) rule = sk_database_get_rule (r->db, arg (r, 0), &error);
+  g_autoptr(SkRecord) record = e->get (r->db, arg (r, 0), &error);
 
-  if (rule == NULL)
+  if (record == NULL)
     sk_request_set_error (r, error);
   else
-    reply_record (r, 200, rule);
+    reply_record (r, 200, record);
 }
 
 static void
-handle_rule_update (SkRequest *r)
+handle_editable_update (SkRequest *r)
 {
+  const Editable *e = r->route->data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(SkDiscountRule) rule = sk_database_get_rule (r->db, arg (r, 0), &error);
+  g_autoptr(SkRecord) record = e->get (r->db, arg (r, 0), &error);
 
-  if (rule == NULL)
+  if (record == NULL)
     sk_request_set_error (r, error);
-  else if (!body_update (r, rule))
+  else if (!body_update (r, record))
     return;
-  else if (!sk_database_save_rule (r->db, rule, &error))
+  else if (!e->save (r->db, record, &error))
     sk_request_set_error (r, error);
   else
-    reply_record (r, 200, rule);
+    reply_record (r, 200, record);
 }
 
 /* Checkout */
@@ -1097,109 +1124,7 @@ handle_segments_update (SkRequest *r)
 
 /* Stores */
 
-static void
-handle_stores_list (SkRequest *r)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) stores = sk_database_list_stores (r->db, &error);
-
-  reply_list (r, stores, error);
-}
-
-static void
-handle_stores_create (SkRequest *r)
-{
-  g_autoptr(SkStore) store = body_record (r, SK_TYPE_STORE);
-  g_autoptr(GError) error = NULL;
-
-  if (store == NULL)
-    return;
-  if (!sk_database_save_store (r->db, store, &error))
-    sk_request_set_error (r, error);
-  else
-    reply_record (r, 201, store);
-}
-
-static void
-handle_store_get (SkRequest *r)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = sk_database_get_store (r->db, arg (r, 0), &error);
-
-  if (store == NULL)
-    sk_request_set_error (r, error);
-  else
-    reply_record (r, 200, store);
-}
-
-static void
-handle_store_update (SkRequest *r)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = sk_database_get_store (r->db, arg (r, 0), &error);
-
-  if (store == NULL)
-    sk_request_set_error (r, error);
-  else if (!body_update (r, store))
-    return;
-  else if (!sk_database_save_store (r->db, store, &error))
-    sk_request_set_error (r, error);
-  else
-    reply_record (r, 200, store);
-}
-
 /* Campaigns */
-
-static void
-handle_campaigns_list (SkRequest *r)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) campaigns = sk_database_list_campaigns (r->db, &error);
-
-  reply_list (r, campaigns, error);
-}
-
-static void
-handle_campaigns_create (SkRequest *r)
-{
-  g_autoptr(SkCampaign) campaign = body_record (r, SK_TYPE_CAMPAIGN);
-  g_autoptr(GError) error = NULL;
-
-  if (campaign == NULL)
-    return;
-  if (!sk_database_save_campaign (r->db, campaign, &error))
-    sk_request_set_error (r, error);
-  else
-    reply_record (r, 201, campaign);
-}
-
-static void
-handle_campaign_get (SkRequest *r)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCampaign) campaign = sk_database_get_campaign (r->db, arg (r, 0), &error);
-
-  if (campaign == NULL)
-    sk_request_set_error (r, error);
-  else
-    reply_record (r, 200, campaign);
-}
-
-static void
-handle_campaign_update (SkRequest *r)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCampaign) campaign = sk_database_get_campaign (r->db, arg (r, 0), &error);
-
-  if (campaign == NULL)
-    sk_request_set_error (r, error);
-  else if (!body_update (r, campaign))
-    return;
-  else if (!sk_database_save_campaign (r->db, campaign, &error))
-    sk_request_set_error (r, error);
-  else
-    reply_record (r, 200, campaign);
-}
 
 static void
 handle_campaign_figures (SkRequest *r)
@@ -1367,10 +1292,10 @@ static const SkRoute routes[] = {
   { "POST", "/api/bonuses/*/adjust", handle_bonus_adjust, ADMIN | MGR, "Correct a balance (signed amount)", "BonusRequest", "BonusTransaction", NULL, SK_ROUTE_WRITES },
   { "GET", "/api/bonuses/*/transactions", handle_bonus_transactions, ADMIN | MKT | MGR, "A customer's bonus ledger", NULL, "page:BonusTransaction", "limit,cursor" },
 
-  { "GET", "/api/discounts/rules", handle_rules_list, ALL, "Discount rules", NULL, "page:DiscountRule", "limit,cursor" },
-  { "POST", "/api/discounts/rules", handle_rules_create, HQ, "Create a rule", "DiscountRule", "DiscountRule", NULL, SK_ROUTE_WRITES },
-  { "GET", "/api/discounts/rules/*", handle_rule_get, ALL, "A rule", NULL, "DiscountRule", NULL },
-  { "PUT", "/api/discounts/rules/*", handle_rule_update, HQ, "Update a rule (If-Match or version)", "DiscountRule", "DiscountRule", NULL, SK_ROUTE_WRITES },
+  { "GET", "/api/discounts/rules", handle_editable_list, ALL, "Discount rules", NULL, "page:DiscountRule", "limit,cursor", 0, &rules_editable },
+  { "POST", "/api/discounts/rules", handle_editable_create, HQ, "Create a rule", "DiscountRule", "DiscountRule", NULL, SK_ROUTE_WRITES, &rules_editable },
+  { "GET", "/api/discounts/rules/*", handle_editable_get, ALL, "A rule", NULL, "DiscountRule", NULL, 0, &rules_editable },
+  { "PUT", "/api/discounts/rules/*", handle_editable_update, HQ, "Update a rule (If-Match or version)", "DiscountRule", "DiscountRule", NULL, SK_ROUTE_WRITES, &rules_editable },
   { "POST", "/api/discounts/calculate", handle_calculate, ALL, "What a cart gets now", "CalculateRequest", "CalculateResult", NULL },
 
   { "POST", "/api/pos/process-purchase", handle_process_purchase, ADMIN | MGR | CASH, "Sell: discounts, bonuses, the purchase, in one transaction", "PurchaseRequest", "PurchaseResult", NULL },
@@ -1382,15 +1307,15 @@ static const SkRoute routes[] = {
   { "POST", "/api/analytics", handle_detailed, ADMIN | MKT | MGR, "Detailed analytics: summary, days, segments, rules", "AnalyticsRequest", "Analytics", NULL },
   { "POST", "/api/analytics/segments/update", handle_segments_update, HQ, "Recompute everyone's segment", NULL, "SegmentsUpdate", NULL, SK_ROUTE_WRITES },
 
-  { "GET", "/api/stores", handle_stores_list, ALL, "Stores", NULL, "page:Store", "limit,cursor" },
-  { "POST", "/api/stores", handle_stores_create, ADMIN, "Create a store", "Store", "Store", NULL, SK_ROUTE_WRITES },
-  { "GET", "/api/stores/*", handle_store_get, ALL, "A store", NULL, "Store", NULL },
-  { "PUT", "/api/stores/*", handle_store_update, ADMIN, "Update a store (If-Match or version)", "Store", "Store", NULL, SK_ROUTE_WRITES },
+  { "GET", "/api/stores", handle_editable_list, ALL, "Stores", NULL, "page:Store", "limit,cursor", 0, &stores_editable },
+  { "POST", "/api/stores", handle_editable_create, ADMIN, "Create a store", "Store", "Store", NULL, SK_ROUTE_WRITES, &stores_editable },
+  { "GET", "/api/stores/*", handle_editable_get, ALL, "A store", NULL, "Store", NULL, 0, &stores_editable },
+  { "PUT", "/api/stores/*", handle_editable_update, ADMIN, "Update a store (If-Match or version)", "Store", "Store", NULL, SK_ROUTE_WRITES, &stores_editable },
 
-  { "GET", "/api/campaigns", handle_campaigns_list, ALL, "Campaigns", NULL, "page:Campaign", "limit,cursor" },
-  { "POST", "/api/campaigns", handle_campaigns_create, HQ, "Create a campaign", "Campaign", "Campaign", NULL, SK_ROUTE_WRITES },
-  { "GET", "/api/campaigns/*", handle_campaign_get, ALL, "A campaign", NULL, "Campaign", NULL },
-  { "PUT", "/api/campaigns/*", handle_campaign_update, HQ, "Update a campaign (If-Match or version)", "Campaign", "Campaign", NULL, SK_ROUTE_WRITES },
+  { "GET", "/api/campaigns", handle_editable_list, ALL, "Campaigns", NULL, "page:Campaign", "limit,cursor", 0, &campaigns_editable },
+  { "POST", "/api/campaigns", handle_editable_create, HQ, "Create a campaign", "Campaign", "Campaign", NULL, SK_ROUTE_WRITES, &campaigns_editable },
+  { "GET", "/api/campaigns/*", handle_editable_get, ALL, "A campaign", NULL, "Campaign", NULL, 0, &campaigns_editable },
+  { "PUT", "/api/campaigns/*", handle_editable_update, HQ, "Update a campaign (If-Match or version)", "Campaign", "Campaign", NULL, SK_ROUTE_WRITES, &campaigns_editable },
   { "GET", "/api/campaigns/*/figures", handle_campaign_figures, HQ, "A campaign's figures", NULL, "CampaignFigures", NULL },
 
   { "GET", "/api/users", handle_users_list, ADMIN, "Accounts", NULL, "page:User", NULL },

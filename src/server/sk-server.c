@@ -510,6 +510,7 @@ on_request (SoupServer        *server,
   job->server = g_object_ref (self);
   job->msg = g_object_ref (msg);
   job->route = route;
+  job->request.route = route;
   job->started = started;
   job->request.config = self->config;
   job->request.limiter = self->limiter;
