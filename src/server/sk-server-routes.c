@@ -115,6 +115,44 @@ body_object (SkRequest *r)
   return json_object_ref (json_node_get_object (node));
 }
 
+/* A member of the body: FALSE (and the request failed) when a required one
+ * is absent or null; *node is NULL when an optional one is. */
+static gboolean
+member_node (SkRequest   *r,
+             JsonObject  *object,
+             const char  *name,
+             gboolean     required,
+             JsonNode   **node)
+{
+  *node = json_object_get_member (object, name);
+  if (*node != NULL && JSON_NODE_HOLDS_NULL (*node))
+    *node = NULL;
+  if (*node == NULL && required)
+    {
+      g_autofree char *message = g_strdup_printf ("%s is required", name);
+      sk_request_fail (r, SK_ERROR_MALFORMED, name, message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A member of @type, or fails the request naming what it should be. */
+static gboolean
+member_is (SkRequest  *r,
+           JsonNode   *node,
+           const char *name,
+           GType       type,
+           const char *what)
+{
+  g_autofree char *message = NULL;
+
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type)
+    return TRUE;
+  message = g_strdup_printf ("%s must be %s", name, what);
+  sk_request_fail (r, SK_ERROR_MALFORMED, name, message);
+  return FALSE;
+}
+
 /* A string member: absent or null gives NULL; another type is malformed. */
 static gboolean
 member_string (SkRequest   *r,
@@ -123,25 +161,15 @@ member_string (SkRequest   *r,
                gboolean     required,
                const char **out)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  JsonNode *node;
 
   *out = NULL;
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    {
-      if (required)
-        {
-          g_autofree char *message = g_strdup_printf ("%s is required", name);
-          sk_request_fail (r, SK_ERROR_MALFORMED, name, message);
-          return FALSE;
-        }
-      return TRUE;
-    }
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      g_autofree char *message = g_strdup_printf ("%s must be a string", name);
-      sk_request_fail (r, SK_ERROR_MALFORMED, name, message);
-      return FALSE;
-    }
+  if (!member_node (r, object, name, required, &node))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!member_is (r, node, name, G_TYPE_STRING, "a string"))
+    return FALSE;
   *out = json_node_get_string (node);
   return TRUE;
 }
@@ -153,24 +181,14 @@ member_int (SkRequest  *r,
             gboolean    required,
             gint64     *out)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  JsonNode *node;
 
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    {
-      if (required)
-        {
-          g_autofree char *message = g_strdup_printf ("%s is required", name);
-          sk_request_fail (r, SK_ERROR_MALFORMED, name, message);
-          return FALSE;
-        }
-      return TRUE;
-    }
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    {
-      g_autofree char *message = g_strdup_printf ("%s must be a whole number", name);
-      sk_request_fail (r, SK_ERROR_MALFORMED, name, message);
-      return FALSE;
-    }
+  if (!member_node (r, object, name, required, &node))
+    return FALSE;
+  if (node == NULL)
+    return TRUE;
+  if (!member_is (r, node, name, G_TYPE_INT64, "a whole number"))
+    return FALSE;
   *out = json_node_get_int (node);
   return TRUE;
 }
