@@ -356,9 +356,12 @@ update_record (SkDatabase *self,
       if (sk_db_query_int (self, NULL, 0, exists_sql, "s", id) == 0)
         sk_set_field_error (error, SK_ERROR_NOT_FOUND, "id", _("No such record: %s"), id);
       else
-        sk_set_field_error (error, SK_ERROR_STALE, "version",
-                            _("Someone else changed this record meanwhile (your version %"
-                              G_GINT64_FORMAT "); reload it and try again"), version);
+        {
+          g_autofree char *yours = g_strdup_printf ("%" G_GINT64_FORMAT, version);
+          sk_set_field_error (error, SK_ERROR_STALE, "version",
+                              _("Someone else changed this record meanwhile (your version %s); "
+                                "reload it and try again"), yours);
+        }
       return FALSE;
     }
   g_object_set (record, "version", version + 1, NULL);

@@ -380,10 +380,12 @@ sk_database_import (SkDatabase *self,
                                 NULL);
   if (mismatched != 0)
     {
+      g_autofree char *count = g_strdup_printf ("%" G_GINT64_FORMAT, mismatched);
+
       if (error == NULL || *error == NULL)
         sk_set_field_error (error, SK_ERROR_INVALID, "customers",
-                            _("%" G_GINT64_FORMAT " customers' bonus balances do not match their ledger"),
-                            mismatched);
+                            _("%s customers' bonus balances do not match their ledger"),
+                            count);
       goto fail;
     }
   return sk_db_commit (self, error);

@@ -573,8 +573,9 @@ sk_database_refund_purchase (SkDatabase *self,
 
       if (want->line_no < 1 || want->line_no > n_lines)
         {
-          sk_set_field_error (error, SK_ERROR_INVALID, field, _("The purchase has no line %" G_GINT64_FORMAT),
-                              want->line_no);
+          g_autofree char *line_no = g_strdup_printf ("%" G_GINT64_FORMAT, want->line_no);
+
+          sk_set_field_error (error, SK_ERROR_INVALID, field, _("The purchase has no line %s"), line_no);
           goto fail;
         }
       line = g_list_model_get_item (purchase_lines, want->line_no - 1);
@@ -582,9 +583,12 @@ sk_database_refund_purchase (SkDatabase *self,
       /* Compared with what is left, so a huge quantity cannot overflow the sum. */
       if (want->quantity <= 0 || want->quantity > line->quantity - line->refunded_quantity - *q)
         {
-          sk_set_field_error (error, SK_ERROR_INVALID, field,
-                              _("Line %" G_GINT64_FORMAT ": at most %" G_GINT64_FORMAT " can be returned"),
-                              want->line_no, line->quantity - line->refunded_quantity - *q);
+          g_autofree char *line_no = g_strdup_printf ("%" G_GINT64_FORMAT, want->line_no);
+          g_autofree char *left = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                   line->quantity - line->refunded_quantity - *q);
+
+          sk_set_field_error (error, SK_ERROR_INVALID, field, _("Line %s: at most %s can be returned"),
+                              line_no, left);
           goto fail;
         }
       *q += want->quantity;
