@@ -8,6 +8,7 @@
 
 #include "sk-database-private.h"
 #include "sk-error.h"
+#include "sk-test-util.h"
 
 typedef struct
 {
@@ -17,21 +18,6 @@ typedef struct
 } Fixture;
 
 /* Helpers */
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  g_assert_nonnull (d);
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (dir, name, NULL);
-      g_assert_cmpint (g_remove (file), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (dir), ==, 0);
-}
 
 static void
 fixture_setup (Fixture       *f,
@@ -52,7 +38,7 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   g_clear_object (&f->db);
-  remove_dir (f->dir);
+  sk_test_remove_dir (f->dir);
   g_free (f->path);
   g_free (f->dir);
 }
@@ -122,14 +108,6 @@ assert_field_error (const GError *error,
   g_assert_cmpuint (strlen (error->message), >, 10);
 }
 
-static void
-set_string (char       **field,
-            const char  *value)
-{
-  g_free (*field);
-  *field = g_strdup (value);
-}
-
 static char **
 strv_of (const char *first,
          ...)
@@ -167,10 +145,10 @@ make_store (SkDatabase *db,
   g_autoptr(GError) error = NULL;
   SkStore *store = sk_store_new ();
 
-  set_string (&store->code, code);
-  set_string (&store->name, "Детский мир на Ленина");
-  set_string (&store->address, "Екатеринбург, ул. Ленина, 1");
-  set_string (&store->timezone, "Asia/Yekaterinburg");
+  sk_test_set_string (&store->code, code);
+  sk_test_set_string (&store->name, "Детский мир на Ленина");
+  sk_test_set_string (&store->address, "Екатеринбург, ул. Ленина, 1");
+  sk_test_set_string (&store->timezone, "Asia/Yekaterinburg");
   g_assert_true (sk_database_save_store (db, store, &error));
   g_assert_no_error (error);
   return store;
@@ -183,9 +161,9 @@ new_customer (const char *full_name,
 {
   SkCustomer *customer = sk_customer_new ();
 
-  set_string (&customer->full_name, full_name);
-  set_string (&customer->phone, phone);
-  set_string (&customer->card_number, card);
+  sk_test_set_string (&customer->full_name, full_name);
+  sk_test_set_string (&customer->phone, phone);
+  sk_test_set_string (&customer->card_number, card);
   return customer;
 }
 
@@ -210,8 +188,8 @@ new_rule (const char *name,
 {
   SkDiscountRule *rule = sk_discount_rule_new ();
 
-  set_string (&rule->name, name);
-  set_string (&rule->type, type);
+  sk_test_set_string (&rule->name, name);
+  sk_test_set_string (&rule->type, type);
   rule->value = value;
   return rule;
 }
@@ -308,7 +286,7 @@ test_upgrade_from_v1 (Fixture       *f,
 
   store = make_store (old, "EKB-1");
   customer = new_customer ("Иванова Анна", "+7 912 345-67-89", "4600001");
-  set_string (&customer->home_store_id, store->id);
+  sk_test_set_string (&customer->home_store_id, store->id);
   g_assert_true (sk_database_create_customer (old, customer, &error));
   g_assert_no_error (error);
   /* Old files may hold ledger rows; the upgrade must keep them. */
@@ -503,9 +481,9 @@ test_store_validation (Fixture       *f,
       g_autoptr(SkStore) s = sk_store_new ();
       g_autofree char *code = g_strdup_printf ("BAD-%u", i);
 
-      set_string (&s->code, code);
-      set_string (&s->name, "Плохой магазин");
-      set_string (&s->timezone, bad[i].tz);
+      sk_test_set_string (&s->code, code);
+      sk_test_set_string (&s->name, "Плохой магазин");
+      sk_test_set_string (&s->timezone, bad[i].tz);
       s->bonus_rate = bad[i].rate;
       s->max_bonus_share = bad[i].share;
       g_assert_false (sk_database_save_store (f->db, s, &error));
@@ -518,9 +496,9 @@ test_store_validation (Fixture       *f,
   {
     g_autoptr(SkStore) edge = sk_store_new ();
 
-    set_string (&edge->code, "EDGE");
-    set_string (&edge->name, "Граница");
-    set_string (&edge->timezone, "Europe/Moscow");
+    sk_test_set_string (&edge->code, "EDGE");
+    sk_test_set_string (&edge->name, "Граница");
+    sk_test_set_string (&edge->timezone, "Europe/Moscow");
     edge->bonus_rate = 10000;
     edge->max_bonus_share = 0;
     g_assert_true (sk_database_save_store (f->db, edge, &error));
@@ -535,19 +513,19 @@ test_store_validation (Fixture       *f,
 
   /* A blank name, a missing code. */
   twin = sk_store_new ();
-  set_string (&twin->code, "EKB-2");
-  set_string (&twin->name, "  ");
+  sk_test_set_string (&twin->code, "EKB-2");
+  sk_test_set_string (&twin->name, "  ");
   g_assert_false (sk_database_save_store (f->db, twin, &error));
   assert_field_error (error, SK_ERROR_INVALID, "name");
   g_clear_error (&error);
-  set_string (&twin->code, NULL);
-  set_string (&twin->name, "Второй");
+  sk_test_set_string (&twin->code, NULL);
+  sk_test_set_string (&twin->name, "Второй");
   g_assert_false (sk_database_save_store (f->db, twin, &error));
   assert_field_error (error, SK_ERROR_INVALID, "code");
   g_clear_error (&error);
 
   /* The same code twice is a conflict naming the code. */
-  set_string (&twin->code, "EKB-1");
+  sk_test_set_string (&twin->code, "EKB-1");
   g_assert_false (sk_database_save_store (f->db, twin, &error));
   assert_field_error (error, SK_ERROR_CONFLICT, "code");
   g_clear_error (&error);
@@ -556,7 +534,7 @@ test_store_validation (Fixture       *f,
   g_assert_cmpstr (after, ==, before);
 
   /* With a fresh code it goes in. */
-  set_string (&twin->code, "EKB-2");
+  sk_test_set_string (&twin->code, "EKB-2");
   g_assert_true (sk_database_save_store (f->db, twin, &error));
   g_assert_no_error (error);
 
@@ -576,7 +554,7 @@ test_store_validation (Fixture       *f,
   g_assert_cmpint (back->version, ==, 2);
 
   /* Renaming onto another store's code is a conflict too. */
-  set_string (&back->code, "EKB-2");
+  sk_test_set_string (&back->code, "EKB-2");
   g_assert_false (sk_database_save_store (f->db, back, &error));
   assert_field_error (error, SK_ERROR_CONFLICT, "code");
   g_clear_error (&error);
@@ -642,16 +620,16 @@ test_customer_create (Fixture       *f,
   g_autoptr(GPtrArray) history = NULL;
   gint64 start = g_get_real_time ();
 
-  set_string (&customer->email, "anna@example.ru");
-  set_string (&customer->birth_date, "1990-05-17");
-  set_string (&customer->home_store_id, store->id);
+  sk_test_set_string (&customer->email, "anna@example.ru");
+  sk_test_set_string (&customer->birth_date, "1990-05-17");
+  sk_test_set_string (&customer->home_store_id, store->id);
   customer->consent_sms = TRUE;
   customer->consent_push = TRUE;
   /* A till cannot set statistics: create starts them from zero. */
   customer->visits = 99;
   customer->total_spent = 12345;
   customer->bonus_balance = 100000;
-  set_string (&customer->segment, "vip");
+  sk_test_set_string (&customer->segment, "vip");
   {
     g_autoptr(SkChild) a = sk_child_new ("Маша", "2019-03-08");
     g_autoptr(SkChild) b = sk_child_new ("Петя", NULL);
@@ -757,10 +735,10 @@ test_customer_invalid (Fixture       *f,
       g_autoptr(SkCustomer) c = new_customer ("Новый Клиент", bad[i].phone, bad[i].card);
       g_autofree char *after = NULL;
 
-      set_string (&c->email, bad[i].email);
-      set_string (&c->birth_date, bad[i].birth);
-      set_string (&c->home_store_id, bad[i].home);
-      set_string (&c->id, bad[i].id);
+      sk_test_set_string (&c->email, bad[i].email);
+      sk_test_set_string (&c->birth_date, bad[i].birth);
+      sk_test_set_string (&c->home_store_id, bad[i].home);
+      sk_test_set_string (&c->id, bad[i].id);
       if (bad[i].child_birth != NULL)
         {
           g_autoptr(SkChild) child = sk_child_new ("Маша", bad[i].child_birth);
@@ -768,7 +746,7 @@ test_customer_invalid (Fixture       *f,
         }
       /* The last case reuses the existing customer's id. */
       if (g_strcmp0 (bad[i].field, "id") == 0 && bad[i].code == SK_ERROR_CONFLICT)
-        set_string (&c->id, existing->id);
+        sk_test_set_string (&c->id, existing->id);
 
       g_test_message ("case %u: %s", i, bad[i].field);
       g_assert_false (sk_database_create_customer (f->db, c, &error));
@@ -802,9 +780,9 @@ test_customer_update (Fixture       *f,
                                  " segment = 'occasional'", NULL, NULL, NULL), ==, SQLITE_OK);
 
   outbox = sk_database_count_outbox (f->db, NULL);
-  set_string (&anna->full_name, "Иванова-Смирнова Анна");
-  set_string (&anna->phone, "8 912 345 67 80");
-  set_string (&anna->email, "anna@example.ru");
+  sk_test_set_string (&anna->full_name, "Иванова-Смирнова Анна");
+  sk_test_set_string (&anna->phone, "8 912 345 67 80");
+  sk_test_set_string (&anna->email, "anna@example.ru");
   anna->consent_email = TRUE;
   {
     g_autoptr(SkChild) c = sk_child_new ("Ваня", "2021-12-31");
@@ -843,7 +821,7 @@ test_customer_update (Fixture       *f,
 
   /* A stale version: refused, nothing changes. */
   before = table_counts (f->db);
-  set_string (&stale->full_name, "Кто-то другой");
+  sk_test_set_string (&stale->full_name, "Кто-то другой");
   g_assert_false (sk_database_update_customer (f->db, stale, &error));
   assert_field_error (error, SK_ERROR_STALE, "version");
   g_clear_error (&error);
@@ -857,19 +835,19 @@ test_customer_update (Fixture       *f,
   g_assert_cmpstr (after, ==, before);
 
   /* Taking another customer's phone or card is a conflict; nothing changes. */
-  set_string (&petr->phone, "+7 912 345 67 80");
+  sk_test_set_string (&petr->phone, "+7 912 345 67 80");
   g_assert_false (sk_database_update_customer (f->db, petr, &error));
   assert_field_error (error, SK_ERROR_CONFLICT, "phone");
   g_clear_error (&error);
   g_assert_cmpint (petr->version, ==, 1);
-  set_string (&petr->phone, "+79120000001");
-  set_string (&petr->card_number, "4600001");
+  sk_test_set_string (&petr->phone, "+79120000001");
+  sk_test_set_string (&petr->card_number, "4600001");
   g_assert_false (sk_database_update_customer (f->db, petr, &error));
   assert_field_error (error, SK_ERROR_CONFLICT, "card_number");
   g_clear_error (&error);
   g_assert_cmpint (petr->version, ==, 1);
-  set_string (&petr->card_number, "4600002");
-  set_string (&petr->email, "not an email");
+  sk_test_set_string (&petr->card_number, "4600002");
+  sk_test_set_string (&petr->email, "not an email");
   g_assert_false (sk_database_update_customer (f->db, petr, &error));
   assert_field_error (error, SK_ERROR_INVALID, "email");
   g_clear_error (&error);
@@ -883,7 +861,7 @@ test_customer_update (Fixture       *f,
   g_assert_null (back->email);
 
   /* Then a good update of the same object goes through. */
-  set_string (&petr->email, "petr@example.ru");
+  sk_test_set_string (&petr->email, "petr@example.ru");
   g_assert_true (sk_database_update_customer (f->db, petr, &error));
   g_assert_no_error (error);
   g_assert_cmpint (petr->version, ==, 2);
@@ -892,7 +870,7 @@ test_customer_update (Fixture       *f,
   {
     g_autoptr(SkCustomer) ghost = new_customer ("Призрак", "+79120000009", NULL);
 
-    set_string (&ghost->id, "00000000-0000-4000-8000-000000000000");
+    sk_test_set_string (&ghost->id, "00000000-0000-4000-8000-000000000000");
     ghost->version = 1;
     g_assert_false (sk_database_update_customer (f->db, ghost, &error));
     g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
@@ -1168,7 +1146,7 @@ test_rule_validation (Fixture       *f,
         rule->segments = strv_of ("vip", bad[i].segment, NULL);
       if (bad[i].store != NULL)
         rule->store_ids = strv_of (store->id, bad[i].store, NULL);
-      set_string (&rule->campaign_id, bad[i].campaign);
+      sk_test_set_string (&rule->campaign_id, bad[i].campaign);
 
       g_test_message ("case %u: %s", i, bad[i].field);
       g_assert_false (sk_database_save_rule (f->db, rule, &error));
@@ -1198,7 +1176,7 @@ test_rule_validation (Fixture       *f,
     g_autoptr(SkDiscountRule) all = new_rule ("Всё бесплатно", "percentage", 10000);
     g_autoptr(SkDiscountRule) x1 = new_rule ("×1", "bonus_multiplier", 100);
 
-    set_string (&all->campaign_id, "");
+    sk_test_set_string (&all->campaign_id, "");
     g_assert_true (sk_database_save_rule (f->db, all, &error));
     g_assert_no_error (error);
     g_assert_null (all->campaign_id);
@@ -1219,7 +1197,7 @@ test_rule_save (Fixture       *f,
   g_autoptr(GPtrArray) rules = NULL;
   gint64 outbox = sk_database_count_outbox (f->db, NULL);
 
-  set_string (&rule->description, "Скидка на игрушки");
+  sk_test_set_string (&rule->description, "Скидка на игрушки");
   rule->min_purchase = 150000;
   rule->max_discount = 50000;
   rule->store_ids = strv_of (store->id, NULL);
@@ -1363,8 +1341,8 @@ test_campaigns (Fixture       *f,
       g_autoptr(SkCampaign) c = sk_campaign_new ();
       g_autofree char *after = NULL;
 
-      set_string (&c->name, bad[i].name);
-      set_string (&c->status, bad[i].status);
+      sk_test_set_string (&c->name, bad[i].name);
+      sk_test_set_string (&c->status, bad[i].status);
       c->starts_at = bad[i].starts;
       c->ends_at = bad[i].ends;
       c->budget = bad[i].budget;
@@ -1382,9 +1360,9 @@ test_campaigns (Fixture       *f,
       g_assert_cmpstr (after, ==, before);
     }
 
-  set_string (&campaign->name, "Весна");
-  set_string (&campaign->description, "Весенняя распродажа");
-  set_string (&campaign->status, "active");
+  sk_test_set_string (&campaign->name, "Весна");
+  sk_test_set_string (&campaign->description, "Весенняя распродажа");
+  sk_test_set_string (&campaign->status, "active");
   campaign->starts_at = t0;
   campaign->ends_at = t0 + 30 * G_TIME_SPAN_DAY;
   campaign->segments = strv_of ("regular", NULL);
@@ -1397,8 +1375,8 @@ test_campaigns (Fixture       *f,
   g_assert_cmpint (campaign->version, ==, 1);
   g_assert_cmpint (campaign->spent, ==, 0);
 
-  set_string (&r1->campaign_id, campaign->id);
-  set_string (&r2->campaign_id, campaign->id);
+  sk_test_set_string (&r1->campaign_id, campaign->id);
+  sk_test_set_string (&r2->campaign_id, campaign->id);
   g_assert_true (sk_database_save_rule (f->db, r1, &error));
   g_assert_true (sk_database_save_rule (f->db, r2, &error));
   g_assert_no_error (error);
@@ -1420,7 +1398,7 @@ test_campaigns (Fixture       *f,
   g_assert_true (g_strv_contains ((const char * const *) back->rule_ids, r2->id));
 
   /* A rule moved out of the campaign leaves its list. */
-  set_string (&r2->campaign_id, NULL);
+  sk_test_set_string (&r2->campaign_id, NULL);
   g_assert_true (sk_database_save_rule (f->db, r2, &error));
   g_assert_no_error (error);
   list = sk_database_list_campaigns (f->db, &error);
@@ -1433,7 +1411,7 @@ test_campaigns (Fixture       *f,
   stale = sk_database_get_campaign (f->db, campaign->id, &error);
   g_assert_cmpint (sqlite3_exec (sk_database_get_handle (f->db), "UPDATE campaigns SET spent = 700",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
-  set_string (&back->status, "finished");
+  sk_test_set_string (&back->status, "finished");
   back->spent = 0;
   g_assert_true (sk_database_save_campaign (f->db, back, &error));
   g_assert_no_error (error);
@@ -1505,12 +1483,12 @@ test_outbox (Fixture       *f,
   customer = create_customer (f->db, "Иванова Анна", "+79123456789", NULL);
   g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, ++n);
   assert_last_event (f->db, "customer", customer->id, "create");
-  set_string (&customer->email, "anna@example.ru");
+  sk_test_set_string (&customer->email, "anna@example.ru");
   g_assert_true (sk_database_update_customer (f->db, customer, &error));
   g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, ++n);
   assert_last_event (f->db, "customer", customer->id, "update");
 
-  set_string (&campaign->name, "Весна");
+  sk_test_set_string (&campaign->name, "Весна");
   g_assert_true (sk_database_save_campaign (f->db, campaign, &error));
   g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, ++n);
   assert_last_event (f->db, "campaign", campaign->id, "create");
@@ -1532,7 +1510,7 @@ test_outbox (Fixture       *f,
 
   /* When the event cannot be written, the change is not made either. */
   sk_database_set_fail_point (f->db, "outbox");
-  set_string (&customer->full_name, "Никто");
+  sk_test_set_string (&customer->full_name, "Никто");
   g_assert_false (sk_database_update_customer (f->db, customer, &error));
   g_assert_error (error, SK_ERROR, SK_ERROR_DATABASE);
   g_clear_error (&error);
@@ -1543,8 +1521,8 @@ test_outbox (Fixture       *f,
 
     g_assert_false (sk_database_create_customer (f->db, other, &error));
     g_clear_error (&error);
-    set_string (&other_store->code, "EKB-2");
-    set_string (&other_store->name, "Второй");
+    sk_test_set_string (&other_store->code, "EKB-2");
+    sk_test_set_string (&other_store->name, "Второй");
     g_assert_false (sk_database_save_store (f->db, other_store, &error));
     g_clear_error (&error);
     g_assert_cmpint (other_store->version, ==, 0);
@@ -1578,22 +1556,6 @@ test_outbox (Fixture       *f,
   g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, n + 2);
 }
 
-/* Makes every COMMIT that wrote a sync event fail, as a full disk or a
- * deferred constraint would. */
-static void
-break_commits (SkDatabase *db,
-               gboolean    broken)
-{
-  const char *sql = broken
-    ? "CREATE TABLE IF NOT EXISTS test_deferred ("
-      "  customer_id TEXT REFERENCES customers (id) DEFERRABLE INITIALLY DEFERRED);"
-      "CREATE TEMP TRIGGER break_commit AFTER INSERT ON main.sync_outbox"
-      "  BEGIN INSERT INTO test_deferred VALUES ('nobody'); END;"
-    : "DROP TRIGGER temp.break_commit;";
-
-  g_assert_cmpint (sqlite3_exec (sk_database_get_handle (db), sql, NULL, NULL, NULL), ==, SQLITE_OK);
-}
-
 static void
 test_commit_failure (Fixture       *f,
                      gconstpointer  data)
@@ -1607,10 +1569,10 @@ test_commit_failure (Fixture       *f,
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
 
-  break_commits (f->db, TRUE);
+  sk_test_break_commits (f->db, TRUE);
   before = table_counts (f->db);
 
-  set_string (&anna->full_name, "Кто-то");
+  sk_test_set_string (&anna->full_name, "Кто-то");
   g_assert_false (sk_database_update_customer (f->db, anna, &error));
   g_assert_nonnull (error);
   g_clear_error (&error);
@@ -1629,7 +1591,7 @@ test_commit_failure (Fixture       *f,
   g_assert_cmpstr (after, ==, before);
 
   /* Once commits work again, the same objects save as they are. */
-  break_commits (f->db, FALSE);
+  sk_test_break_commits (f->db, FALSE);
   g_assert_true (sk_database_update_customer (f->db, anna, &error));
   g_assert_no_error (error);
   g_assert_cmpint (anna->version, ==, 2);

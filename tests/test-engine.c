@@ -7,6 +7,7 @@
 #include "sk-discount-engine.h"
 #include "sk-error.h"
 #include "sk-model-private.h"
+#include "sk-test-util.h"
 
 /* 2026-01-01 00:00 UTC: every test runs at a fixed time. */
 #define NOW  ((gint64) 1767225600 * G_USEC_PER_SEC)
@@ -17,14 +18,6 @@
 /* Building rules, campaigns and carts. The tests write the instance structs
  * of sk-model-private.h directly: the engine reads exactly those fields, and
  * the tests then do not depend on the property machinery of SkRecord. */
-
-static void
-set_string (char       **field,
-            const char  *value)
-{
-  g_free (*field);
-  *field = g_strdup (value);
-}
 
 /* Sets a string list (categories, store_ids, segments) from a
  * NULL-terminated list of strings. */
@@ -64,9 +57,9 @@ add_rule (GPtrArray  *rules,
   /* sk_discount_rule_new: active and stackable unless told otherwise. */
   g_assert_true (rule->is_active);
   g_assert_true (rule->stackable);
-  set_string (&rule->id, id);
-  set_string (&rule->name, name);
-  set_string (&rule->type, type);
+  sk_test_set_string (&rule->id, id);
+  sk_test_set_string (&rule->name, name);
+  sk_test_set_string (&rule->type, type);
   rule->value = value;
   g_ptr_array_add (rules, rule);
   return rule;
@@ -91,9 +84,9 @@ add_campaign (GPtrArray  *campaigns,
 {
   SkCampaign *campaign = sk_campaign_new ();
 
-  set_string (&campaign->id, id);
-  set_string (&campaign->name, id);
-  set_string (&campaign->status, status);
+  sk_test_set_string (&campaign->id, id);
+  sk_test_set_string (&campaign->name, id);
+  sk_test_set_string (&campaign->status, status);
   campaign->starts_at = starts_at;
   campaign->ends_at = ends_at;
   g_ptr_array_add (campaigns, campaign);
@@ -473,7 +466,7 @@ test_max_discount (void)
   pct = calc (cart, NULL, rules, NULL);
   g_assert_cmpint (pct->discount_total, ==, 1000);
 
-  set_string (&rule->type, SK_RULE_FIXED_AMOUNT);
+  sk_test_set_string (&rule->type, SK_RULE_FIXED_AMOUNT);
   rule->value = 3000;
   rule->max_discount = 2000;
   fixed = calc (cart, NULL, rules, NULL);
@@ -738,8 +731,8 @@ test_campaign_is_live (void)
 {
   g_autoptr(SkCampaign) campaign = sk_campaign_new ();
 
-  set_string (&campaign->id, "c1");
-  set_string (&campaign->status, "active");
+  sk_test_set_string (&campaign->id, "c1");
+  sk_test_set_string (&campaign->status, "active");
   campaign->starts_at = NOW - HOUR;
   campaign->ends_at = NOW + HOUR;
   g_assert_true (sk_campaign_is_live (campaign, NOW));
@@ -747,17 +740,17 @@ test_campaign_is_live (void)
   g_assert_false (sk_campaign_is_live (campaign, NOW - HOUR - 1));
   g_assert_false (sk_campaign_is_live (campaign, NOW + HOUR));
 
-  set_string (&campaign->status, "scheduled");
+  sk_test_set_string (&campaign->status, "scheduled");
   g_assert_true (sk_campaign_is_live (campaign, NOW));
-  set_string (&campaign->status, "draft");
+  sk_test_set_string (&campaign->status, "draft");
   g_assert_false (sk_campaign_is_live (campaign, NOW));
-  set_string (&campaign->status, "finished");
+  sk_test_set_string (&campaign->status, "finished");
   g_assert_false (sk_campaign_is_live (campaign, NOW));
-  set_string (&campaign->status, "archived");
+  sk_test_set_string (&campaign->status, "archived");
   g_assert_false (sk_campaign_is_live (campaign, NOW));
 
   /* No period: live as long as it is active. */
-  set_string (&campaign->status, "active");
+  sk_test_set_string (&campaign->status, "active");
   campaign->starts_at = SK_TIME_NONE;
   campaign->ends_at = SK_TIME_NONE;
   g_assert_true (sk_campaign_is_live (campaign, NOW));
@@ -773,13 +766,13 @@ test_campaign_rules (void)
   g_autoptr(SkEngineResult) result = NULL;
   g_autofree char *reason = NULL;
 
-  set_string (&add_rule (rules, "live", SK_RULE_PERCENTAGE, 1000)->campaign_id, "c-live");
-  set_string (&add_rule (rules, "sched", SK_RULE_FIXED_AMOUNT, 100)->campaign_id, "c-sched");
-  set_string (&add_rule (rules, "draft", SK_RULE_PERCENTAGE, 3000)->campaign_id, "c-draft");
-  set_string (&add_rule (rules, "future", SK_RULE_PERCENTAGE, 3000)->campaign_id, "c-future");
-  set_string (&add_rule (rules, "over", SK_RULE_PERCENTAGE, 3000)->campaign_id, "c-over");
-  set_string (&add_rule (rules, "lost", SK_RULE_PERCENTAGE, 3000)->campaign_id, "c-unknown");
-  set_string (&add_rule (rules, "xlost", SK_RULE_BONUS_MULTIPLIER, 300)->campaign_id, "c-draft");
+  sk_test_set_string (&add_rule (rules, "live", SK_RULE_PERCENTAGE, 1000)->campaign_id, "c-live");
+  sk_test_set_string (&add_rule (rules, "sched", SK_RULE_FIXED_AMOUNT, 100)->campaign_id, "c-sched");
+  sk_test_set_string (&add_rule (rules, "draft", SK_RULE_PERCENTAGE, 3000)->campaign_id, "c-draft");
+  sk_test_set_string (&add_rule (rules, "future", SK_RULE_PERCENTAGE, 3000)->campaign_id, "c-future");
+  sk_test_set_string (&add_rule (rules, "over", SK_RULE_PERCENTAGE, 3000)->campaign_id, "c-over");
+  sk_test_set_string (&add_rule (rules, "lost", SK_RULE_PERCENTAGE, 3000)->campaign_id, "c-unknown");
+  sk_test_set_string (&add_rule (rules, "xlost", SK_RULE_BONUS_MULTIPLIER, 300)->campaign_id, "c-draft");
 
   /* Without campaigns, no campaign rule is live. */
   no_campaigns = calc (cart, NULL, rules, NULL);
@@ -819,8 +812,8 @@ test_campaign_budget (void)
   g_autofree char *reason = NULL;
   SkCampaign *campaign;
 
-  set_string (&add_rule (rules, "b", SK_RULE_PERCENTAGE, 1000)->campaign_id, "c1");
-  set_string (&add_rule (rules, "m", SK_RULE_BONUS_MULTIPLIER, 300)->campaign_id, "c1");
+  sk_test_set_string (&add_rule (rules, "b", SK_RULE_PERCENTAGE, 1000)->campaign_id, "c1");
+  sk_test_set_string (&add_rule (rules, "m", SK_RULE_BONUS_MULTIPLIER, 300)->campaign_id, "c1");
   campaign = add_campaign (campaigns, "c1", "active", NOW - HOUR, NOW + HOUR);
 
   campaign->budget = 1000;
@@ -863,8 +856,8 @@ test_campaign_budget_shared (void)
 
   /* Two stacked rules of one campaign share what is left of its budget:
    * 800, then 5 % of 9 200 = 460 capped to the 200 left. */
-  set_string (&rule_order (add_rule (rules, "first", SK_RULE_PERCENTAGE, 800), 2, TRUE)->campaign_id, "c1");
-  set_string (&rule_order (add_rule (rules, "second", SK_RULE_PERCENTAGE, 500), 1, TRUE)->campaign_id, "c1");
+  sk_test_set_string (&rule_order (add_rule (rules, "first", SK_RULE_PERCENTAGE, 800), 2, TRUE)->campaign_id, "c1");
+  sk_test_set_string (&rule_order (add_rule (rules, "second", SK_RULE_PERCENTAGE, 500), 1, TRUE)->campaign_id, "c1");
   add_rule (rules, "free", SK_RULE_PERCENTAGE, 100);
   campaign = add_campaign (campaigns, "c1", "active", SK_TIME_NONE, SK_TIME_NONE);
   campaign->budget = 1000;
@@ -889,8 +882,8 @@ test_campaign_budget_per_choice (void)
   /* The stack and the exclusive rule are alternatives: each is judged
    * against the whole 1 200 left, not what the other would have used. The
    * stack gives 1 000, the exclusive rule 5 000 capped to 1 200. */
-  set_string (&add_rule (rules, "stack", SK_RULE_PERCENTAGE, 1000)->campaign_id, "c1");
-  set_string (&rule_order (add_rule (rules, "alone", SK_RULE_FIXED_AMOUNT, 5000), 0, FALSE)->campaign_id,
+  sk_test_set_string (&add_rule (rules, "stack", SK_RULE_PERCENTAGE, 1000)->campaign_id, "c1");
+  sk_test_set_string (&rule_order (add_rule (rules, "alone", SK_RULE_FIXED_AMOUNT, 5000), 0, FALSE)->campaign_id,
               "c1");
   campaign = add_campaign (campaigns, "c1", "active", SK_TIME_NONE, SK_TIME_NONE);
   campaign->budget = 5000;
@@ -1151,7 +1144,7 @@ test_conditions_combined (void)
   rule->uses = 10;
   rule->valid_from = NOW - HOUR;
   rule->valid_until = NOW + HOUR;
-  set_string (&rule->campaign_id, "c1");
+  sk_test_set_string (&rule->campaign_id, "c1");
   campaign = add_campaign (campaigns, "c1", "active", NOW - 2 * HOUR, NOW + 2 * HOUR);
   campaign->budget = 10000;
   campaign->spent = 6000;
@@ -1803,7 +1796,7 @@ random_rules (GRand    *rand,
       if (chance (rand, 0.3))
         {
           g_autofree char *campaign_id = g_strdup_printf ("c%d", g_rand_int_range (rand, 0, 4));
-          set_string (&rule->campaign_id, campaign_id);
+          sk_test_set_string (&rule->campaign_id, campaign_id);
         }
     }
   return rules;

@@ -8,6 +8,7 @@
 
 #include "sk-database-private.h"
 #include "sk-error.h"
+#include "sk-test-util.h"
 
 /* 2030-01-01 00:00 UTC: dated sales and expiry runs happen after the
  * manual changes the tests make now. */
@@ -25,44 +26,6 @@ typedef struct
 /* Helpers */
 
 static void
-set_string (char       **field,
-            const char  *value)
-{
-  g_free (*field);
-  *field = g_strdup (value);
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  g_assert_nonnull (d);
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (dir, name, NULL);
-      g_assert_cmpint (g_remove (file), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (dir), ==, 0);
-}
-
-static SkCustomer *
-create_customer (SkDatabase *db,
-                 const char *full_name,
-                 const char *phone)
-{
-  g_autoptr(GError) error = NULL;
-  SkCustomer *customer = sk_customer_new ();
-
-  set_string (&customer->full_name, full_name);
-  set_string (&customer->phone, phone);
-  g_assert_true (sk_database_create_customer (db, customer, &error));
-  g_assert_no_error (error);
-  return customer;
-}
-
-static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
@@ -76,11 +39,11 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
 
   f->store = sk_store_new ();
-  set_string (&f->store->code, "EKB-1");
-  set_string (&f->store->name, "Детский мир");
+  sk_test_set_string (&f->store->code, "EKB-1");
+  sk_test_set_string (&f->store->name, "Детский мир");
   g_assert_true (sk_database_save_store (f->db, f->store, &error));
   g_assert_no_error (error);
-  f->anna = create_customer (f->db, "Иванова Анна", "+79123456789");
+  f->anna = sk_test_create_customer (f->db, "Иванова Анна", "+79123456789");
 }
 
 static void
@@ -90,7 +53,7 @@ fixture_teardown (Fixture       *f,
   g_clear_object (&f->anna);
   g_clear_object (&f->store);
   g_clear_object (&f->db);
-  remove_dir (f->dir);
+  sk_test_remove_dir (f->dir);
   g_free (f->dir);
 }
 
@@ -392,14 +355,14 @@ test_random_operations (Fixture       *f,
   gint64 expected[3] = { 0, 0, 0 };
   guint refused = 0, refunds = 0, sales = 0;
 
-  set_string (&rule->name, "−5 %");
-  set_string (&rule->type, SK_RULE_PERCENTAGE);
+  sk_test_set_string (&rule->name, "−5 %");
+  sk_test_set_string (&rule->type, SK_RULE_PERCENTAGE);
   rule->value = 500;
   g_assert_true (sk_database_save_rule (f->db, rule, &error));
   g_assert_no_error (error);
   g_ptr_array_add (customers, g_object_ref (f->anna));
-  g_ptr_array_add (customers, create_customer (f->db, "Петров Пётр", "+79120000001"));
-  g_ptr_array_add (customers, create_customer (f->db, "Сидорова Ольга", "+79120000002"));
+  g_ptr_array_add (customers, sk_test_create_customer (f->db, "Петров Пётр", "+79120000001"));
+  g_ptr_array_add (customers, sk_test_create_customer (f->db, "Сидорова Ольга", "+79120000002"));
 
   for (guint step = 0; step < 400; step++)
     {
@@ -595,8 +558,8 @@ static void
 test_expiry_never_below_zero (Fixture       *f,
                               gconstpointer  data)
 {
-  g_autoptr(SkCustomer) petr = create_customer (f->db, "Петров Пётр", "+79120000001");
-  g_autoptr(SkCustomer) olga = create_customer (f->db, "Сидорова Ольга", "+79120000002");
+  g_autoptr(SkCustomer) petr = sk_test_create_customer (f->db, "Петров Пётр", "+79120000001");
+  g_autoptr(SkCustomer) olga = sk_test_create_customer (f->db, "Сидорова Ольга", "+79120000002");
   g_autoptr(GError) error = NULL;
 
   g_assert_true (sk_database_set_setting (f->db, SK_SETTING_BONUS_EXPIRY_DAYS, "30", &error));
@@ -823,7 +786,7 @@ test_update_segments (Fixture       *f,
     {
       g_autofree char *phone = g_strdup_printf ("+7912000%04u", i);
       g_autofree char *sql = NULL;
-      SkCustomer *c = create_customer (f->db, "Клиент", phone);
+      SkCustomer *c = sk_test_create_customer (f->db, "Клиент", phone);
 
       g_ptr_array_add (customers, c);
       set_stats (f, c->id, cases[i].visits, cases[i].spent);

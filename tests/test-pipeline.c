@@ -8,6 +8,7 @@
 
 #include "sk-database-private.h"
 #include "sk-error.h"
+#include "sk-test-util.h"
 
 /* 2030-01-01 00:00 UTC: every sale happens at a fixed time, after the
  * manual bonus grants the tests make now. */
@@ -25,44 +26,6 @@ typedef struct
 /* Helpers */
 
 static void
-set_string (char       **field,
-            const char  *value)
-{
-  g_free (*field);
-  *field = g_strdup (value);
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  g_assert_nonnull (d);
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (dir, name, NULL);
-      g_assert_cmpint (g_remove (file), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (dir), ==, 0);
-}
-
-static SkCustomer *
-create_customer (SkDatabase *db,
-                 const char *full_name,
-                 const char *phone)
-{
-  g_autoptr(GError) error = NULL;
-  SkCustomer *customer = sk_customer_new ();
-
-  set_string (&customer->full_name, full_name);
-  set_string (&customer->phone, phone);
-  g_assert_true (sk_database_create_customer (db, customer, &error));
-  g_assert_no_error (error);
-  return customer;
-}
-
-static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
@@ -76,17 +39,17 @@ fixture_setup (Fixture       *f,
   g_assert_no_error (error);
 
   f->store = sk_store_new ();
-  set_string (&f->store->code, "EKB-1");
-  set_string (&f->store->name, "Детский мир");
-  set_string (&f->store->timezone, "Asia/Yekaterinburg");
+  sk_test_set_string (&f->store->code, "EKB-1");
+  sk_test_set_string (&f->store->name, "Детский мир");
+  sk_test_set_string (&f->store->timezone, "Asia/Yekaterinburg");
   g_assert_true (sk_database_save_store (f->db, f->store, &error));
   g_assert_no_error (error);
   g_assert_cmpint (f->store->bonus_rate, ==, 100);
 
   f->anna = sk_customer_new ();
-  set_string (&f->anna->full_name, "Иванова Анна");
-  set_string (&f->anna->phone, "+79123456789");
-  set_string (&f->anna->email, "anna@example.ru");
+  sk_test_set_string (&f->anna->full_name, "Иванова Анна");
+  sk_test_set_string (&f->anna->phone, "+79123456789");
+  sk_test_set_string (&f->anna->email, "anna@example.ru");
   f->anna->consent_email = TRUE;
   f->anna->consent_sms = TRUE;
   g_assert_true (sk_database_create_customer (f->db, f->anna, &error));
@@ -100,7 +63,7 @@ fixture_teardown (Fixture       *f,
   g_clear_object (&f->anna);
   g_clear_object (&f->store);
   g_clear_object (&f->db);
-  remove_dir (f->dir);
+  sk_test_remove_dir (f->dir);
   g_free (f->dir);
 }
 
@@ -217,15 +180,15 @@ save_rule (Fixture    *f,
   g_autoptr(GError) error = NULL;
   SkDiscountRule *rule = sk_discount_rule_new ();
 
-  set_string (&rule->name, name);
-  set_string (&rule->type, type);
+  sk_test_set_string (&rule->name, name);
+  sk_test_set_string (&rule->type, type);
   rule->value = value;
   if (category != NULL)
     {
       rule->categories = g_new0 (char *, 2);
       rule->categories[0] = g_strdup (category);
     }
-  set_string (&rule->campaign_id, campaign_id);
+  sk_test_set_string (&rule->campaign_id, campaign_id);
   g_assert_true (sk_database_save_rule (f->db, rule, &error));
   g_assert_no_error (error);
   return rule;
@@ -239,8 +202,8 @@ save_campaign (Fixture    *f,
   g_autoptr(GError) error = NULL;
   SkCampaign *campaign = sk_campaign_new ();
 
-  set_string (&campaign->name, "Весна");
-  set_string (&campaign->status, status);
+  sk_test_set_string (&campaign->name, "Весна");
+  sk_test_set_string (&campaign->status, status);
   campaign->budget = budget;
   g_assert_true (sk_database_save_campaign (f->db, campaign, &error));
   g_assert_no_error (error);
@@ -535,7 +498,7 @@ test_anonymous_and_no_consent (Fixture       *f,
                                gconstpointer  data)
 {
   g_autoptr(SkDiscountRule) rule = save_rule (f, "−5 %", SK_RULE_PERCENTAGE, 500, NULL, NULL);
-  g_autoptr(SkCustomer) petr = create_customer (f->db, "Петров Пётр", "+79120000001");
+  g_autoptr(SkCustomer) petr = sk_test_create_customer (f->db, "Петров Пётр", "+79120000001");
   g_autoptr(SkPurchaseRequest) anonymous = request_new (f, NULL, 0, NOW);
   g_autoptr(SkPurchaseRequest) silent = request_new (f, petr->id, 0, NOW + HOUR);
   g_autoptr(SkPurchaseResult) r1 = NULL;
@@ -573,8 +536,8 @@ test_anonymous_and_no_consent (Fixture       *f,
   g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM notifications", NULL), ==, 0);
 
   /* SMS consent without a phone, push consent: push goes to the app. */
-  set_string (&petr->phone, NULL);
-  set_string (&petr->card_number, "4600001");
+  sk_test_set_string (&petr->phone, NULL);
+  sk_test_set_string (&petr->card_number, "4600001");
   petr->consent_sms = TRUE;
   petr->consent_push = TRUE;
   g_assert_true (sk_database_update_customer (f->db, petr, &error));
@@ -865,23 +828,6 @@ test_fail_points (Fixture       *f,
                               f->anna->id), ==, 2);
 }
 
-/* Makes every COMMIT that wrote a sync event fail, as a full disk or a
- * deferred constraint would: the event drags in a row whose deferred
- * foreign key points nowhere. */
-static void
-break_commits (SkDatabase *db,
-               gboolean    broken)
-{
-  const char *sql = broken
-    ? "CREATE TABLE IF NOT EXISTS test_deferred ("
-      "  customer_id TEXT REFERENCES customers (id) DEFERRABLE INITIALLY DEFERRED);"
-      "CREATE TEMP TRIGGER break_commit AFTER INSERT ON main.sync_outbox"
-      "  BEGIN INSERT INTO test_deferred VALUES ('nobody'); END;"
-    : "DROP TRIGGER temp.break_commit;";
-
-  g_assert_cmpint (sqlite3_exec (sk_database_get_handle (db), sql, NULL, NULL, NULL), ==, SQLITE_OK);
-}
-
 static void
 test_commit_failure (Fixture       *f,
                      gconstpointer  data)
@@ -897,7 +843,7 @@ test_commit_failure (Fixture       *f,
 
   give_bonus (f, f->anna->id, 5000);
   sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", 100000, 1);
-  break_commits (f->db, TRUE);
+  sk_test_break_commits (f->db, TRUE);
   before = dump_database (f->db);
   result = sk_database_process_purchase (f->db, request, &error);
   g_assert_null (result);
@@ -905,12 +851,12 @@ test_commit_failure (Fixture       *f,
   g_clear_error (&error);
   after = dump_database (f->db);
   g_assert_cmpstr (after, ==, before);
-  break_commits (f->db, FALSE);
+  sk_test_break_commits (f->db, FALSE);
 
   result = process_ok (f, request);
   g_assert_cmpint (result->purchase->bonus_earned, ==, 890);
 
-  break_commits (f->db, TRUE);
+  sk_test_break_commits (f->db, TRUE);
   g_free (before);
   before = dump_database (f->db);
   refunded = sk_database_refund_purchase (f->db, refund_id, request->id, NULL, &error);
@@ -920,7 +866,7 @@ test_commit_failure (Fixture       *f,
   g_free (after);
   after = dump_database (f->db);
   g_assert_cmpstr (after, ==, before);
-  break_commits (f->db, FALSE);
+  sk_test_break_commits (f->db, FALSE);
 
   refunded = sk_database_refund_purchase (f->db, refund_id, request->id, NULL, &error);
   g_assert_no_error (error);
@@ -1024,9 +970,9 @@ test_bad_input (Fixture       *f,
       g_test_message ("case %s", bad[i].what);
       request = request_new (f, customer, bad[i].bonus, NOW);
       if (bad[i].id != NULL)
-        set_string (&request->id, bad[i].id);
+        sk_test_set_string (&request->id, bad[i].id);
       if (bad[i].store != NULL)
-        set_string (&request->cart->store_id, bad[i].store);
+        sk_test_set_string (&request->cart->store_id, bad[i].store);
       if (bad[i].quantity != 0 || bad[i].price != 0)
         sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", bad[i].price, bad[i].quantity);
       result = sk_database_process_purchase (f->db, request, &error);
