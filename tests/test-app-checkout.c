@@ -219,6 +219,113 @@ test_keyboard (AppFixture   *f,
   g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 0);
 }
 
+/* Activates what @accel does in @window, as pressing it would when no
+ * widget inside takes the key (the window's own shortcuts). */
+static gboolean
+press (GtkWidget  *window,
+       const char *accel)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (window);
+  g_autoptr(GtkShortcutTrigger) trigger = gtk_shortcut_trigger_parse_string (accel);
+
+  g_assert_nonnull (trigger);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+
+          if (gtk_shortcut_trigger_equal (gtk_shortcut_get_trigger (shortcut), trigger))
+            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0, window,
+                                                 gtk_shortcut_get_arguments (shortcut));
+        }
+    }
+  return FALSE;
+}
+
+static const char *
+visible_view (AppFixture *f)
+{
+  GtkWidget *stack = gtk_widget_get_parent (sk_window_get_view (f->window, "checkout"));
+
+  return adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (stack));
+}
+
+static gboolean
+has_focus (AppFixture *f,
+           GtkWidget  *widget)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
+/* F2, F3, F4, F12 and Ctrl+N work from any view: they bring the checkout
+ * forward and do their thing there; not for a role that may not sell. */
+static void
+test_shortcuts (AppFixture   *f,
+                gconstpointer data)
+{
+  SkDatabase *db = sk_application_get_database (f->app);
+  g_autoptr(GPtrArray) products = sk_database_list_products (db, NULL);
+  SkProduct *product = g_ptr_array_index (products, 0);
+  GtkWidget *window = GTK_WIDGET (f->window);
+  GtkWidget *view = sk_window_get_view (f->window, "checkout");
+  GtkWidget *customer_entry = find_entry (view, GTK_TYPE_SEARCH_ENTRY, "Scan a card or type a phone number (F2)");
+  GtkWidget *sku_entry = find_entry (view, GTK_TYPE_ENTRY, "SKU (F3)");
+  struct { const char *accel; GtkWidget *target; } focus[] = {
+    { "F2", customer_entry },
+    { "F3", sku_entry },
+  };
+
+  g_assert_nonnull (customer_entry);
+  g_assert_nonnull (sku_entry);
+  for (guint i = 0; i < G_N_ELEMENTS (focus); i++)
+    {
+      sk_window_show_view (f->window, "customers");
+      app_pump (100);
+      g_assert_true (press (window, focus[i].accel));
+      app_pump (100);
+      g_assert_cmpstr (visible_view (f), ==, "checkout");
+      g_assert_true (has_focus (f, focus[i].target));
+    }
+  sk_window_show_view (f->window, "rules");
+  g_assert_true (press (window, "F4"));
+  g_assert_cmpstr (visible_view (f), ==, "checkout");
+
+  /* Ctrl+N from another view starts a new sale. */
+  sk_checkout_view_add_line (SK_CHECKOUT_VIEW (view), product->sku, product->name, product->category,
+                             product->price, 1);
+  sk_window_show_view (f->window, "customers");
+  g_assert_true (press (window, "<Control>n"));
+  g_assert_cmpstr (visible_view (f), ==, "checkout");
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 0);
+  app_pump (100);
+  g_assert_true (has_focus (f, customer_entry));
+
+  /* F12 from another view pays. */
+  sk_checkout_view_add_line (SK_CHECKOUT_VIEW (view), product->sku, product->name, product->category,
+                             product->price, 2);
+  sk_window_show_view (f->window, "charts");
+  g_assert_true (press (window, "F12"));
+  g_assert_cmpstr (visible_view (f), ==, "checkout");
+  g_assert_nonnull (sk_checkout_view_get_last_purchase (SK_CHECKOUT_VIEW (view)));
+  g_assert_cmpint (sk_checkout_view_get_last_purchase (SK_CHECKOUT_VIEW (view))->subtotal, ==, 2 * product->price);
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 0);
+
+  /* Marketing does not sell: the keys leave it where it is. */
+  g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_MARKETING);
+  app_pump (100);
+  sk_window_show_view (f->window, "customers");
+  press (window, "F2");
+  g_assert_cmpstr (visible_view (f), ==, "customers");
+  g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_ADMIN);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -226,6 +333,7 @@ main (int   argc,
   app_test_init (&argc, &argv);
   g_test_add ("/app/checkout/sale", AppFixture, NULL, app_fixture_setup, test_sale, app_fixture_teardown);
   g_test_add ("/app/checkout/keyboard", AppFixture, NULL, app_fixture_setup, test_keyboard, app_fixture_teardown);
+  g_test_add ("/app/checkout/shortcuts", AppFixture, NULL, app_fixture_setup, test_shortcuts, app_fixture_teardown);
   g_test_add ("/app/checkout/anonymous", AppFixture, NULL, app_fixture_setup, test_anonymous, app_fixture_teardown);
   return g_test_run ();
 }

@@ -7,6 +7,7 @@
 #include "sk-customer-list-model.h"
 #include "sk-customers-view.h"
 #include "sk-model-private.h"
+#include "sk-money.h"
 #include "test-app-common.h"
 
 static gboolean
@@ -94,6 +95,32 @@ test_model (AppFixture   *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 0);
 }
 
+typedef struct
+{
+  guint n;          /* the count as announced so far */
+  guint emissions;
+} Announced;
+
+/* Every change is either a removal or an addition (GTK 4.8 searches all
+ * added rows otherwise), the announced count always matches the model's,
+ * and the list never looks empty on its way from some rows to others. */
+static void
+items_changed_cb (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  Announced  *a)
+{
+  g_assert_true (removed == 0 || added == 0);
+  g_assert_cmpuint (position + removed, <=, a->n);
+  a->n = a->n - removed + added;
+  a->emissions++;
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, a->n);
+  g_assert_cmpuint (a->n, >, 0);
+  for (guint i = 0; i < MIN (a->n, 5); i++)
+    g_object_unref (g_list_model_get_item (model, i));
+}
+
 /* Several pages: rows past the first page, read from either end. */
 static void
 test_pages (AppFixture   *f,
@@ -125,6 +152,30 @@ test_pages (AppFixture   *f,
 
       g_assert_cmpstr (c->id, ==, ((SkCustomer *) g_ptr_array_index (all, i))->id);
     }
+
+  /* From everyone to a few and back: announced cheaply, rows still right. */
+  {
+    Announced a = { n, 0 };
+    SkCustomer *target = g_ptr_array_index (all, 3);
+    g_autofree char *prefix = g_utf8_substring (target->full_name, 0, 2);
+
+    g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), &a);
+    search (model, prefix);
+    g_assert_cmpuint (a.emissions, >, 0);
+    g_assert_cmpuint (a.n, ==, g_list_model_get_n_items (G_LIST_MODEL (model)));
+    search (model, "");
+    g_assert_cmpuint (a.n, ==, all->len);
+    g_signal_handlers_disconnect_by_func (model, items_changed_cb, &a);
+    for (guint i = 0; i < n; i++)
+      g_object_unref (g_list_model_get_item (G_LIST_MODEL (model), i));
+    g_assert_true (app_wait (all_loaded, model, 10000));
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(SkCustomer) c = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+        g_assert_cmpstr (c->id, ==, ((SkCustomer *) g_ptr_array_index (all, i))->id);
+      }
+  }
   g_clear_object (&model);
   g_clear_object (&db);
   {
@@ -139,6 +190,62 @@ test_pages (AppFixture   *f,
   }
 }
 
+static gboolean
+details_ready (gpointer view)
+{
+  return !sk_customers_view_get_loading_details (view);
+}
+
+/* Every label's text under @widget, one a line. */
+static void
+collect_text (GtkWidget *widget,
+              GString   *out)
+{
+  if (GTK_IS_LABEL (widget))
+    g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (widget)));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    collect_text (child, out);
+}
+
+static void
+assert_details_show (SkCustomersView *view,
+                     SkDatabase      *db,
+                     const char      *id)
+{
+  g_autoptr(SkCustomer) c = sk_database_get_customer (db, id, NULL);
+  g_autoptr(GPtrArray) purchases = sk_database_list_purchases (db, id, 50, NULL);
+  g_autoptr(GPtrArray) ledger = sk_database_list_bonus_transactions (db, id, NULL);
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *balance = sk_money_format (c->bonus_balance);
+  g_autofree char *name_line = g_strdup_printf ("\n%s\n", c->full_name);
+
+  g_assert_nonnull (sk_customers_view_get_customer (view));
+  g_assert_cmpstr (sk_customers_view_get_customer (view)->id, ==, id);
+  g_string_append_c (text, '\n');
+  collect_text (sk_customers_view_get_details (view), text);
+  g_assert_nonnull (strstr (text->str, name_line));
+  g_assert_nonnull (strstr (text->str, c->phone));
+  g_assert_nonnull (strstr (text->str, c->card_number));
+  g_assert_nonnull (strstr (text->str, balance));
+  g_assert_nonnull (strstr (text->str, "\nSegment History\n"));
+  g_assert_nonnull (strstr (text->str, "\nBonus Ledger\n"));
+  g_assert_nonnull (strstr (text->str, "\nPurchases\n"));
+  if (ledger->len == 0)
+    g_assert_nonnull (strstr (text->str, "No bonus movements yet"));
+  if (purchases->len == 0)
+    g_assert_nonnull (strstr (text->str, "No purchases yet"));
+  else
+    {
+      SkPurchase *p = g_ptr_array_index (purchases, 0);
+      g_autofree char *paid = sk_money_format (p->total_paid);
+      g_autofree char *when = sk_datetime_from_usec (p->created_at);
+
+      /* The newest purchase, with what was paid. */
+      g_assert_nonnull (strstr (text->str, when));
+      g_assert_nonnull (strstr (text->str, paid));
+    }
+}
+
 static void
 test_view (AppFixture   *f,
            gconstpointer data)
@@ -146,6 +253,7 @@ test_view (AppFixture   *f,
   SkDatabase *db = sk_application_get_database (f->app);
   g_autoptr(GPtrArray) all = sk_database_search_customers (db, "", NULL, 10, NULL, NULL);
   SkCustomer *target = g_ptr_array_index (all, 2);
+  SkCustomer *other = g_ptr_array_index (all, 5);
   SkCustomersView *view;
   g_autoptr(GError) error = NULL;
   g_autoptr(SkCustomer) fresh = NULL;
@@ -153,19 +261,39 @@ test_view (AppFixture   *f,
   sk_window_show_view (f->window, "customers");
   view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
   g_assert_true (app_wait (not_loading, sk_customers_view_get_model (view), 10000));
+
+  /* The details are read on a worker: nothing changes until they arrive,
+   * and choosing another customer meanwhile cancels the first. */
+  sk_customers_view_show_customer (view, other->id);
+  g_assert_true (sk_customers_view_get_loading_details (view));
+  g_assert_null (sk_customers_view_get_customer (view));
   sk_customers_view_show_customer (view, target->id);
-  app_pump (500);
+  g_assert_true (app_wait (details_ready, view, 10000));
+  app_pump (200);
+  assert_details_show (view, db, target->id);
   app_save_png (GTK_WIDGET (view), "customers-details");
+
   g_assert_true (sk_customers_view_adjust_bonus (view, 12345, "Goodwill", &error));
   g_assert_no_error (error);
   fresh = sk_database_get_customer (db, target->id, NULL);
   g_assert_cmpint (fresh->bonus_balance, ==, target->bonus_balance + 12345);
+  g_assert_true (app_wait (details_ready, view, 10000));
+  assert_details_show (view, db, target->id);
+  {
+    g_autoptr(GString) text = g_string_new (NULL);
+
+    collect_text (sk_customers_view_get_details (view), text);
+    g_assert_nonnull (strstr (text->str, "Goodwill"));
+  }
 
   /* Cashiers may not adjust bonuses. */
   g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_CASHIER);
   g_assert_false (sk_customers_view_adjust_bonus (view, 100, "x", &error));
   g_assert_nonnull (error);
   g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_ADMIN);
+
+  /* A read still under way when the window goes is cancelled, harmlessly. */
+  sk_customers_view_show_customer (view, other->id);
 }
 
 static void

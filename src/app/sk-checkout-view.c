@@ -1288,11 +1288,8 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
   gtk_widget_class_install_action (widget_class, "checkout.show-panel", NULL, show_panel_action);
   gtk_widget_class_install_action (widget_class, "checkout.show-cart", NULL, show_panel_action);
 
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F2, 0, "checkout.focus", "s", "customer");
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F3, 0, "checkout.focus", "s", "sku");
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F4, 0, "checkout.focus", "s", "bonus");
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F12, 0, "checkout.pay", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "checkout.new-sale", NULL);
+  /* F2, F3, F4, F12 and Ctrl+N are the window's (win.checkout): they work
+   * from any view. */
 }
 
 static void

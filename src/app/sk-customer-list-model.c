@@ -20,6 +20,9 @@ struct _SkCustomerListModel
   char         *db_path;
   char         *query;
   guint         n_items;
+  /* While a search's rows are announced: row 0 is a placeholder and the
+   * real rows follow it (see announce_new_rows()). */
+  gboolean      has_ghost;
   GHashTable   *pages;         /* page index -> GPtrArray of SkCustomer */
   GHashTable   *pending;       /* page index -> TRUE while being read */
   GQueue        recent;        /* page indexes, most recently used first */
@@ -160,6 +163,44 @@ clear_cache (SkCustomerListModel *self)
   g_queue_clear (&self->recent);
 }
 
+/* The rows from @common on changed from @old_n to self->n_items. Never in
+ * one announcement: given removed and added rows together, GTK 4.8's list
+ * looks for each removed row's widget among all the added items (get_item
+ * on every one of them, a placeholder each: 1M of them when the search is
+ * cleared), and so does GtkSingleSelection for a selected row. Removed
+ * first, then added, nothing is looked for. Neither may the list be empty
+ * in between (GTK 4.8 then warns when it scrolls): a placeholder row (the
+ * ghost) stands in until the new rows are in. */
+static void
+announce_new_rows (SkCustomerListModel *self,
+                   guint                common,
+                   guint                old_n)
+{
+  guint new_n = self->n_items;
+
+  if (common == 0 && old_n > 0 && new_n > 0)
+    {
+      self->has_ghost = TRUE;
+      self->n_items = 1;
+      if (old_n > 1)
+        g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n - 1, 0);
+      self->n_items = new_n + 1;
+      g_list_model_items_changed (G_LIST_MODEL (self), 1, 0, new_n);
+      self->has_ghost = FALSE;
+      self->n_items = new_n;
+      g_list_model_items_changed (G_LIST_MODEL (self), 0, 1, 0);
+      return;
+    }
+  if (old_n != common)
+    {
+      self->n_items = common;
+      g_list_model_items_changed (G_LIST_MODEL (self), common, old_n - common, 0);
+      self->n_items = new_n;
+    }
+  if (new_n != common)
+    g_list_model_items_changed (G_LIST_MODEL (self), common, 0, new_n - common);
+}
+
 static void
 search_done (GObject      *source,
              GAsyncResult *result,
@@ -212,8 +253,7 @@ search_done (GObject      *source,
   self->loading = FALSE;
   job->done_usec = g_get_monotonic_time ();
   common = MIN (common, MIN (old_n, self->n_items));
-  if (old_n != common || self->n_items != common)
-    g_list_model_items_changed (G_LIST_MODEL (self), common, old_n - common, self->n_items - common);
+  announce_new_rows (self, common, old_n);
   self->search_usec = g_get_monotonic_time () - self->search_started;
   g_debug ("search “%s”: worker %.1f ms, to main loop %.1f ms, list update %.1f ms", job->query,
            (job->worker_usec - self->search_started) / 1000.0, (job->done_usec - job->worker_usec) / 1000.0,
@@ -368,11 +408,18 @@ get_item (GListModel *model,
           guint       position)
 {
   SkCustomerListModel *self = SK_CUSTOMER_LIST_MODEL (model);
-  guint page = position / SK_CUSTOMER_LIST_PAGE;
+  guint page;
   GPtrArray *rows;
 
   if (position >= self->n_items)
     return NULL;
+  if (self->has_ghost)
+    {
+      if (position == 0)
+        return sk_customer_new ();
+      position--;
+    }
+  page = position / SK_CUSTOMER_LIST_PAGE;
   rows = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (page));
   if (rows != NULL)
     {
@@ -390,7 +437,7 @@ get_item (GListModel *model,
       g_mutex_unlock (&self->request_lock);
       g_hash_table_add (self->pending, GUINT_TO_POINTER (page));
       /* A truncated search cannot be read from its far end (0: never). */
-      start_job (self, page, self->truncated ? 0 : self->n_items, page_done);
+      start_job (self, page, self->truncated ? 0 : self->n_items - (self->has_ghost ? 1 : 0), page_done);
     }
   /* A placeholder until the page is read. */
   return sk_customer_new ();

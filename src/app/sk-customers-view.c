@@ -1,6 +1,7 @@
 /* sk-customers-view.c: the customers list (lazy, searched as you type off
  * the main thread) and one customer's profile, statistics, segment history,
- * bonus ledger and purchases; edit and manual bonus adjustment.
+ * bonus ledger and purchases (also read off the main thread); edit and
+ * manual bonus adjustment.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -30,6 +31,9 @@ struct _SkCustomersView
   SkCustomerListModel *model;
   GtkSingleSelection  *selection;
   SkCustomer          *customer;
+  /* The customer whose details are being read, and how to stop that. */
+  char                *loading_id;
+  GCancellable        *details_cancellable;
   gboolean             loaded;
   guint                generation;
 };
@@ -206,21 +210,73 @@ clear_box (GtkBox *box)
     gtk_box_remove (box, child);
 }
 
-static void
-show_details (SkCustomersView *self)
+/* What the details show, read together on a worker thread. */
+typedef struct
 {
-  SkDatabase *db = view_db ();
+  SkApplication *app;
+  char          *id;
+  SkCustomer    *customer;
+  GPtrArray     *history;
+  GPtrArray     *ledger;
+  GPtrArray     *purchases;
+} Details;
+
+static void
+details_free (Details *d)
+{
+  g_clear_object (&d->app);
+  g_free (d->id);
+  g_clear_object (&d->customer);
+  g_clear_pointer (&d->history, g_ptr_array_unref);
+  g_clear_pointer (&d->ledger, g_ptr_array_unref);
+  g_clear_pointer (&d->purchases, g_ptr_array_unref);
+  g_free (d);
+}
+
+static void
+details_thread (GTask        *task,
+                gpointer      source,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  Details *d = task_data;
+  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr(GError) error = NULL;
+
+  db = sk_application_open_worker_database (d->app, &error);
+  if (db == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* An unknown id is no error: the details then say nobody is chosen. */
+  d->customer = sk_database_get_customer (db, d->id, NULL);
+  if (d->customer != NULL && !g_cancellable_is_cancelled (cancellable))
+    d->history = sk_database_list_segment_history (db, d->id, NULL);
+  if (d->customer != NULL && !g_cancellable_is_cancelled (cancellable))
+    d->ledger = sk_database_list_bonus_transactions (db, d->id, NULL);
+  if (d->customer != NULL && !g_cancellable_is_cancelled (cancellable))
+    d->purchases = sk_database_list_purchases (db, d->id, 50, NULL);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+show_details (SkCustomersView *self,
+              Details         *d)
+{
   SkCustomer *c = self->customer;
-  g_autoptr(GPtrArray) ledger = NULL;
-  g_autoptr(GPtrArray) purchases = NULL;
-  g_autoptr(GPtrArray) history = NULL;
+  GPtrArray *ledger = d ? d->ledger : NULL;
+  GPtrArray *purchases = d ? d->purchases : NULL;
+  GPtrArray *history = d ? d->history : NULL;
   g_autoptr(GString) kids = g_string_new (NULL);
   g_autoptr(GString) consent = g_string_new (NULL);
   SkRole role = sk_application_get_role (sk_app ());
   GtkWidget *group, *row, *buttons, *button, *title;
 
   clear_box (self->details_box);
-  if (c == NULL || db == NULL)
+  if (c == NULL)
     {
       gtk_stack_set_visible_child_name (self->details_stack, "none");
       return;
@@ -286,7 +342,6 @@ show_details (SkCustomersView *self)
     info_row (group, _("Customer since"), since);
   }
 
-  history = sk_database_list_segment_history (db, c->id, NULL);
   group = group_new (self->details_box, _("Segment History"));
   for (guint i = 0; history && i < history->len; i++)
     {
@@ -299,7 +354,6 @@ show_details (SkCustomersView *self)
       info_row (group, text, when);
     }
 
-  ledger = sk_database_list_bonus_transactions (db, c->id, NULL);
   group = group_new (self->details_box, _("Bonus Ledger"));
   for (guint i = 0; ledger && i < ledger->len && i < 100; i++)
     {
@@ -313,7 +367,6 @@ show_details (SkCustomersView *self)
   if (ledger == NULL || ledger->len == 0)
     info_row (group, _("No bonus movements yet"), NULL);
 
-  purchases = sk_database_list_purchases (db, c->id, 50, NULL);
   group = group_new (self->details_box, _("Purchases"));
   for (guint i = 0; purchases && i < purchases->len; i++)
     {
@@ -360,20 +413,95 @@ show_details (SkCustomersView *self)
     info_row (group, _("No purchases yet"), NULL);
 }
 
+static void
+set_details_loading (SkCustomersView *self,
+                     const char      *id)
+{
+  gboolean ready = id == NULL;
+
+  g_free (self->loading_id);
+  self->loading_id = g_strdup (id);
+  /* Until they arrive, the buttons would act on the customer shown before. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "customers.edit", ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "customers.adjust", ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "customers.sell", ready);
+}
+
+static void
+details_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  SkCustomersView *self = SK_CUSTOMERS_VIEW (source);
+  Details *d = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      /* Cancelled: another customer was chosen, or the view went away. */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      set_details_loading (self, NULL);
+      sk_widget_toast_error (GTK_WIDGET (self), error);
+      return;
+    }
+  set_details_loading (self, NULL);
+  g_set_object (&self->customer, d->customer);
+  show_details (self, d);
+  if (d->customer != NULL)
+    adw_leaflet_set_visible_child_name (self->leaflet, "details");
+}
+
+/* Reads the customer's details off the main thread and shows them; a
+ * request for another customer cancels this one. */
 void
 sk_customers_view_show_customer (SkCustomersView *self,
                                  const char      *customer_id)
 {
-  SkDatabase *db = view_db ();
-  g_autoptr(SkCustomer) c = NULL;
+  g_autoptr(GTask) task = NULL;
+  Details *d;
 
   g_return_if_fail (SK_IS_CUSTOMERS_VIEW (self));
-  if (db != NULL && customer_id != NULL)
-    c = sk_database_get_customer (db, customer_id, NULL);
-  g_set_object (&self->customer, c);
-  show_details (self);
-  if (c != NULL)
-    adw_leaflet_set_visible_child_name (self->leaflet, "details");
+
+  g_cancellable_cancel (self->details_cancellable);
+  g_clear_object (&self->details_cancellable);
+  if (customer_id == NULL || view_db () == NULL)
+    {
+      set_details_loading (self, NULL);
+      g_clear_object (&self->customer);
+      show_details (self, NULL);
+      return;
+    }
+  self->details_cancellable = g_cancellable_new ();
+  set_details_loading (self, customer_id);
+  d = g_new0 (Details, 1);
+  d->app = g_object_ref (sk_app ());
+  d->id = g_strdup (customer_id);
+  task = g_task_new (self, self->details_cancellable, details_done, NULL);
+  g_task_set_source_tag (task, sk_customers_view_show_customer);
+  g_task_set_task_data (task, d, (GDestroyNotify) details_free);
+  g_task_run_in_thread (task, details_thread);
+}
+
+gboolean
+sk_customers_view_get_loading_details (SkCustomersView *self)
+{
+  g_return_val_if_fail (SK_IS_CUSTOMERS_VIEW (self), FALSE);
+  return self->loading_id != NULL;
+}
+
+SkCustomer *
+sk_customers_view_get_customer (SkCustomersView *self)
+{
+  g_return_val_if_fail (SK_IS_CUSTOMERS_VIEW (self), NULL);
+  return self->customer;
+}
+
+GtkWidget *
+sk_customers_view_get_details (SkCustomersView *self)
+{
+  g_return_val_if_fail (SK_IS_CUSTOMERS_VIEW (self), NULL);
+  return GTK_WIDGET (self->details_box);
 }
 
 static void
@@ -385,7 +513,8 @@ selection_changed_cb (GtkSingleSelection *selection,
 
   if (c == NULL || c->id == NULL)
     return;
-  if (self->customer != NULL && g_strcmp0 (self->customer->id, c->id) == 0)
+  if (self->loading_id != NULL ? g_strcmp0 (self->loading_id, c->id) == 0
+                               : self->customer != NULL && g_strcmp0 (self->customer->id, c->id) == 0)
     return;
   sk_customers_view_show_customer (self, c->id);
 }
@@ -433,7 +562,7 @@ sk_customers_view_adjust_bonus (SkCustomersView *self,
   g_autoptr(SkStore) store = NULL;
 
   g_return_val_if_fail (SK_IS_CUSTOMERS_VIEW (self), FALSE);
-  if (self->customer == NULL)
+  if (self->customer == NULL || self->loading_id != NULL)
     return FALSE;
   if (!sk_role_can_adjust_bonus (sk_application_get_role (sk_app ())))
     {
@@ -610,6 +739,9 @@ sk_customers_view_dispose (GObject *object)
 {
   SkCustomersView *self = SK_CUSTOMERS_VIEW (object);
 
+  g_cancellable_cancel (self->details_cancellable);
+  g_clear_object (&self->details_cancellable);
+  g_clear_pointer (&self->loading_id, g_free);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->customer);

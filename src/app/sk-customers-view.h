@@ -17,6 +17,12 @@ void                 sk_customers_view_search      (SkCustomersView *self,
 void                 sk_customers_view_show_customer (SkCustomersView *self,
                                                       const char      *customer_id);
 GtkWidget           *sk_customers_view_get_scroller (SkCustomersView *self);
+/* TRUE while a customer's details are read on the worker thread. */
+gboolean             sk_customers_view_get_loading_details (SkCustomersView *self);
+/* The customer whose details are shown, or NULL. */
+SkCustomer          *sk_customers_view_get_customer (SkCustomersView *self);
+/* The box the details are built in (for tests). */
+GtkWidget           *sk_customers_view_get_details (SkCustomersView *self);
 /* Manual bonus adjustment (signed kopecks) with a reason. */
 gboolean             sk_customers_view_adjust_bonus (SkCustomersView *self,
                                                      gint64           amount,

@@ -236,6 +236,29 @@ show_view_action (GtkWidget  *widget,
   adw_view_stack_set_visible_child (self->stack, child);
 }
 
+/* The till's keys work wherever the focus is: they bring the checkout
+ * forward (when the role may sell) and do what they say there. */
+static void
+checkout_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *param)
+{
+  SkWindow *self = SK_WINDOW (widget);
+  const char *what = g_variant_get_string (param, NULL);
+  GtkWidget *checkout = adw_view_stack_get_child_by_name (self->stack, "checkout");
+
+  if (sk_window_is_welcome (self) || checkout == NULL ||
+      !adw_view_stack_page_get_visible (adw_view_stack_get_page (self->stack, checkout)))
+    return;
+  adw_view_stack_set_visible_child (self->stack, checkout);
+  if (g_str_equal (what, "pay"))
+    gtk_widget_activate_action (checkout, "checkout.pay", NULL);
+  else if (g_str_equal (what, "new-sale"))
+    gtk_widget_activate_action (checkout, "checkout.new-sale", NULL);
+  else
+    gtk_widget_activate_action (checkout, "checkout.focus", "s", what);
+}
+
 static void
 save_window_state (SkWindow *self)
 {
@@ -344,6 +367,12 @@ sk_window_class_init (SkWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.load-demo", NULL, load_demo_action);
   gtk_widget_class_install_action (widget_class, "win.start-empty", NULL, start_empty_action);
   gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action);
+  gtk_widget_class_install_action (widget_class, "win.checkout", "s", checkout_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F2, 0, "win.checkout", "s", "customer");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F3, 0, "win.checkout", "s", "sku");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F4, 0, "win.checkout", "s", "bonus");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F12, 0, "win.checkout", "s", "pay");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.checkout", "s", "new-sale");
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
     gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK,
                                          "win.show-view", "s", views[i]);
