@@ -396,83 +396,70 @@ run_demo (Cli   *cli,
 
 /* engine */
 
-static GPtrArray *
-read_rules (JsonObject  *input,
-            GError     **error)
+/* Checks one record of the input; @index is its place in the list. */
+typedef gboolean (*RecordCheck) (gpointer  record,
+                                 guint     index,
+                                 GError  **error);
+
+static gboolean
+check_rule (gpointer  record,
+            guint     index,
+            GError  **error)
 {
-  g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func (g_object_unref);
-  JsonNode *node = json_object_get_member (input, "rules");
-  JsonArray *array;
+  SkDiscountRule *rule = record;
+  gint64 uses;
 
-  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return g_steal_pointer (&rules);
-  if (!JSON_NODE_HOLDS_ARRAY (node))
+  g_object_get (rule, "uses", &uses, NULL);
+  if (sk_record_get_id (rule) == NULL)
     {
-      sk_set_field_error (error, SK_ERROR_MALFORMED, "rules", "“rules” must be a list of rules");
-      return NULL;
+      g_autofree char *id = g_strdup_printf ("00000000-0000-4000-8000-%012u", index + 1);
+      g_object_set (rule, "id", id, NULL);
     }
-  array = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (array); i++)
+  if (uses < 0)
     {
-      JsonNode *element = json_array_get_element (array, i);
-      g_autoptr(SkDiscountRule) rule = NULL;
-      g_autoptr(GError) local_error = NULL;
-      g_autofree char *where = g_strdup_printf ("rules[%u]", i);
-
-      rule = sk_record_from_json (SK_TYPE_DISCOUNT_RULE, element, &local_error);
-      if (rule != NULL)
-        {
-          gint64 uses;
-
-          g_object_get (rule, "uses", &uses, NULL);
-          if (sk_record_get_id (rule) == NULL)
-            {
-              g_autofree char *id = g_strdup_printf ("00000000-0000-4000-8000-%012u", i + 1);
-              g_object_set (rule, "id", id, NULL);
-            }
-          if (uses < 0)
-            sk_set_field_error (&local_error, SK_ERROR_INVALID, "uses", "“uses” cannot be negative");
-          else
-            sk_discount_rule_validate (rule, &local_error);
-        }
-      if (local_error != NULL)
-        {
-          const char *field = sk_error_get_field (local_error);
-          g_autofree char *full_field = field ? g_strdup_printf ("%s.%s", where, field) : g_strdup (where);
-
-          sk_set_field_error (error, local_error->code, full_field, "%s: %s", where, local_error->message);
-          return NULL;
-        }
-      g_ptr_array_add (rules, g_steal_pointer (&rule));
+      sk_set_field_error (error, SK_ERROR_INVALID, "uses", "“uses” cannot be negative");
+      return FALSE;
     }
-  return g_steal_pointer (&rules);
+  return sk_discount_rule_validate (rule, error);
 }
 
-static GPtrArray *
-read_campaigns (JsonObject  *input,
-                GError     **error)
+static gboolean
+check_campaign (gpointer  record,
+                guint     index,
+                GError  **error)
 {
-  g_autoptr(GPtrArray) campaigns = g_ptr_array_new_with_free_func (g_object_unref);
-  JsonNode *node = json_object_get_member (input, "campaigns");
+  return sk_campaign_validate (record, error);
+}
+
+/* The list @member of @input as records of @type, each checked; an error
+ * names the element ("rules[2].value"). */
+static GPtrArray *
+read_records (JsonObject   *input,
+              const char   *member,
+              GType         type,
+              RecordCheck   check,
+              GError      **error)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonNode *node = json_object_get_member (input, member);
   JsonArray *array;
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
-    return g_steal_pointer (&campaigns);
+    return g_steal_pointer (&records);
   if (!JSON_NODE_HOLDS_ARRAY (node))
     {
-      sk_set_field_error (error, SK_ERROR_MALFORMED, "campaigns", "“campaigns” must be a list of campaigns");
+      sk_set_field_error (error, SK_ERROR_MALFORMED, member, "“%s” must be a list", member);
       return NULL;
     }
   array = json_node_get_array (node);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      g_autoptr(SkCampaign) campaign = NULL;
       g_autoptr(GError) local_error = NULL;
-      g_autofree char *where = g_strdup_printf ("campaigns[%u]", i);
+      g_autofree char *where = g_strdup_printf ("%s[%u]", member, i);
+      g_autoptr(SkRecord) record = sk_record_from_json (type, json_array_get_element (array, i), &local_error);
 
-      campaign = sk_record_from_json (SK_TYPE_CAMPAIGN, json_array_get_element (array, i), &local_error);
-      if (campaign != NULL)
-        sk_campaign_validate (campaign, &local_error);
+      if (record != NULL)
+        check (record, i, &local_error);
       if (local_error != NULL)
         {
           const char *field = sk_error_get_field (local_error);
@@ -481,9 +468,9 @@ read_campaigns (JsonObject  *input,
           sk_set_field_error (error, local_error->code, full_field, "%s: %s", where, local_error->message);
           return NULL;
         }
-      g_ptr_array_add (campaigns, g_steal_pointer (&campaign));
+      g_ptr_array_add (records, g_steal_pointer (&record));
     }
-  return g_steal_pointer (&campaigns);
+  return g_steal_pointer (&records);
 }
 
 static gboolean
@@ -603,10 +590,10 @@ run_engine (Cli   *cli,
     return failure (error);
   input = json_node_get_object (root);
 
-  rules = read_rules (input, &error);
+  rules = read_records (input, "rules", SK_TYPE_DISCOUNT_RULE, check_rule, &error);
   if (rules == NULL)
     return failure (error);
-  campaigns = read_campaigns (input, &error);
+  campaigns = read_records (input, "campaigns", SK_TYPE_CAMPAIGN, check_campaign, &error);
   if (campaigns == NULL)
     return failure (error);
 
