@@ -1077,6 +1077,15 @@ quantity_changed_cb (GtkSpinButton *spin,
 }
 
 static void
+quantity_notify_cb (SkCartItem    *item,
+                    GParamSpec    *pspec,
+                    GtkSpinButton *spin)
+{
+  if (gtk_spin_button_get_value_as_int (spin) != item->quantity)
+    gtk_spin_button_set_value (spin, item->quantity);
+}
+
+static void
 quantity_setup (GtkSignalListItemFactory *factory,
                 GtkListItem              *list_item,
                 gpointer                  user_data)
@@ -1098,6 +1107,8 @@ quantity_bind (GtkSignalListItemFactory *factory,
 
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), item->quantity);
   g_signal_connect (spin, "value-changed", G_CALLBACK (quantity_changed_cb), list_item);
+  /* The same SKU scanned again raises the quantity: show it. */
+  g_signal_connect_object (item, "notify::quantity", G_CALLBACK (quantity_notify_cb), spin, 0);
 }
 
 static void
@@ -1105,7 +1116,12 @@ quantity_unbind (GtkSignalListItemFactory *factory,
                  GtkListItem              *list_item,
                  gpointer                  user_data)
 {
-  g_signal_handlers_disconnect_by_func (gtk_list_item_get_child (list_item), quantity_changed_cb, list_item);
+  GtkWidget *spin = gtk_list_item_get_child (list_item);
+  SkCartItem *item = gtk_list_item_get_item (list_item);
+
+  g_signal_handlers_disconnect_by_func (spin, quantity_changed_cb, list_item);
+  if (item != NULL)
+    g_signal_handlers_disconnect_by_func (item, quantity_notify_cb, spin);
 }
 
 static void
