@@ -1,11 +1,14 @@
 /* test-app-checkout.c: drives the till through its widgets and actions:
  * find a customer, add lines, see the engine's discounts, spend bonuses,
- * pay (twice: one sale), and checks the purchase, balance and segment.
+ * pay (twice: one sale), and checks the purchase, balance and segment;
+ * prints the receipt into a PDF.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
 #include "sk-checkout-view.h"
+#include "sk-error.h"
 #include "sk-model-private.h"
+#include "sk-money.h"
 #include "test-app-common.h"
 
 static SkCustomer *
@@ -326,6 +329,101 @@ test_shortcuts (AppFixture   *f,
   g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_ADMIN);
 }
 
+/* Spaces in the money format (no-break ones too) may come out of a PDF as
+ * any kind of blank: compare with every run of blanks as one space. */
+static char *
+squeeze_blanks (const char *text)
+{
+  GString *out = g_string_new (NULL);
+  gboolean blank = FALSE;
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isspace (c) || c == 0x00A0 || c == 0x202F)
+        {
+          if (!blank)
+            g_string_append_c (out, ' ');
+          blank = TRUE;
+          continue;
+        }
+      blank = FALSE;
+      g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* A sale, then its receipt printed without a dialog: the same drawing as
+ * the Print button, exported into a PDF under the build directory. */
+static void
+test_receipt_pdf (AppFixture   *f,
+                  gconstpointer data)
+{
+  SkDatabase *db = sk_application_get_database (f->app);
+  g_autoptr(SkCustomer) customer = customer_with_bonus (db);
+  const char *dir = g_getenv ("SKIDKA_ARTIFACT_DIR");
+  g_autofree char *path = g_build_filename (dir ? dir : ".", "checkout-receipt.pdf", NULL);
+  g_autofree char *pdftotext = g_find_program_in_path ("pdftotext");
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  SkCheckoutView *view;
+  SkPurchase *purchase;
+  gsize length = 0;
+
+  sk_window_show_view (f->window, "checkout");
+  app_pump (200);
+  view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
+
+  /* Nothing sold yet: nothing to print. */
+  g_assert_false (sk_checkout_view_export_receipt (view, path, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (sk_checkout_view_find_customer (view, customer->card_number));
+  sk_checkout_view_add_line (view, NULL, "Stroller", "strollers", 1500000, 1);
+  sk_checkout_view_add_line (view, NULL, "Socks", "clothes", 19900, 3);
+  sk_checkout_view_set_bonus_spend (view, G_MAXINT64 / 4);
+  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.pay", NULL);
+  app_pump (100);
+  purchase = sk_checkout_view_get_last_purchase (view);
+  g_assert_nonnull (purchase);
+
+  g_unlink (path);
+  g_assert_true (sk_checkout_view_export_receipt (view, path, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (length, >, 1024);
+  g_assert_true (g_str_has_prefix (contents, "%PDF"));
+  g_test_message ("saved %s (%" G_GSIZE_FORMAT " bytes)", path, length);
+
+  if (pdftotext == NULL)
+    {
+      g_test_message ("pdftotext not found: the receipt's text is not checked");
+      return;
+    }
+  {
+    const char *argv[] = { pdftotext, "-enc", "UTF-8", path, "-", NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *money = sk_money_format (purchase->total_paid);
+    g_autofree char *paid = g_strdup_printf ("Paid: %s", money);
+    g_autofree char *text = NULL;
+    g_autofree char *expected = NULL;
+    int status = 0;
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                                 &out, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, &error));
+    g_assert_no_error (error);
+    text = squeeze_blanks (out);
+    expected = squeeze_blanks (paid);
+    g_test_message ("looking for “%s” in the PDF's text", expected);
+    g_assert_nonnull (strstr (text, expected));
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -334,6 +432,7 @@ main (int   argc,
   g_test_add ("/app/checkout/sale", AppFixture, NULL, app_fixture_setup, test_sale, app_fixture_teardown);
   g_test_add ("/app/checkout/keyboard", AppFixture, NULL, app_fixture_setup, test_keyboard, app_fixture_teardown);
   g_test_add ("/app/checkout/shortcuts", AppFixture, NULL, app_fixture_setup, test_shortcuts, app_fixture_teardown);
+  g_test_add ("/app/checkout/receipt-pdf", AppFixture, NULL, app_fixture_setup, test_receipt_pdf, app_fixture_teardown);
   g_test_add ("/app/checkout/anonymous", AppFixture, NULL, app_fixture_setup, test_anonymous, app_fixture_teardown);
   return g_test_run ();
 }

@@ -1429,6 +1429,44 @@ test_campaigns (Fixture       *f,
 
   g_assert_null (sk_database_get_campaign (f->db, "00000000-0000-4000-8000-000000000000", &error));
   g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* rule_ids moves rules into the campaign and out of it. */
+  {
+    g_autoptr(SkDiscountRule) second = new_rule ("Second", SK_RULE_PERCENTAGE, 500);
+    g_autoptr(SkDiscountRule) r1_back = NULL;
+    g_autoptr(SkDiscountRule) second_back = NULL;
+    const char *only_r2[] = { NULL, NULL };
+    const char *nothing[] = { NULL };
+    const char *unknown[] = { "00000000-0000-4000-8000-000000000001", NULL };
+
+    g_assert_true (sk_database_save_rule (f->db, second, &error));
+    g_assert_no_error (error);
+    only_r2[0] = second->id;
+    g_object_set (back, "rule-ids", only_r2, NULL);
+    g_assert_true (sk_database_save_campaign (f->db, back, &error));
+    g_assert_no_error (error);
+    r1_back = sk_database_get_rule (f->db, r1->id, &error);
+    second_back = sk_database_get_rule (f->db, second->id, &error);
+    g_assert_null (r1_back->campaign_id);
+    g_assert_cmpstr (second_back->campaign_id, ==, campaign->id);
+
+    /* An unknown rule changes nothing at all. */
+    g_object_set (back, "rule-ids", unknown, "name", "Renamed", NULL);
+    g_assert_false (sk_database_save_campaign (f->db, back, &error));
+    assert_field_error (error, SK_ERROR_INVALID, "rule_ids");
+    g_clear_error (&error);
+    g_clear_object (&back);
+    back = sk_database_get_campaign (f->db, campaign->id, &error);
+    g_assert_cmpstr (back->name, !=, "Renamed");
+    g_assert_cmpuint (g_strv_length (back->rule_ids), ==, 1);
+
+    g_object_set (back, "rule-ids", nothing, NULL);
+    g_assert_true (sk_database_save_campaign (f->db, back, &error));
+    g_clear_object (&second_back);
+    second_back = sk_database_get_rule (f->db, second->id, &error);
+    g_assert_null (second_back->campaign_id);
+  }
 }
 
 /* Outbox: every change is an event in the same transaction. */

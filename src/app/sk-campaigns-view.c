@@ -1,11 +1,13 @@
 /* sk-campaigns-view.c: campaigns listed by status with their figures
- * (purchases, revenue, discount, bonuses, customers, budget), and an editor.
+ * (purchases, revenue, discount, bonuses, customers, budget); new and edit
+ * open the campaign editor.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
 #include <glib/gi18n.h>
 
 #include "sk-analytics.h"
+#include "sk-campaign-editor.h"
 #include "sk-campaigns-view.h"
 #include "sk-model-private.h"
 #include "sk-money.h"
@@ -182,175 +184,26 @@ show_figures (SkCampaignsView *self)
 
 /* The editor */
 
-static GtkWidget *
-entry_row (GtkWidget  *group,
-           const char *title,
-           const char *text)
-{
-  GtkWidget *row = adw_entry_row_new ();
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
-  return row;
-}
-
-static char **
-split_list (GtkWidget *row)
-{
-  g_auto(GStrv) parts = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (row)), ",", -1);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-
-  for (guint i = 0; parts[i]; i++)
-    if (*g_strstrip (parts[i]) != '\0')
-      g_strv_builder_add (builder, parts[i]);
-  return g_strv_builder_end (builder);
-}
-
 static void
-editor_save_cb (GtkWidget *button,
-                GtkWindow *window)
+editor_saved_cb (SkCampaignEditor *editor,
+                 SkCampaign       *campaign,
+                 gpointer          user_data)
 {
-  SkCampaign *c = g_object_get_data (G_OBJECT (window), "campaign");
-  GtkWidget **w = g_object_get_data (G_OBJECT (window), "rows");
-  GtkLabel *error_label = g_object_get_data (G_OBJECT (window), "error");
-  GPtrArray *rule_checks = g_object_get_data (G_OBJECT (window), "rule-checks");
-  g_autoptr(GStrvBuilder) rule_ids = g_strv_builder_new ();
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) segments = split_list (w[4]);
-  g_auto(GStrv) stores = split_list (w[5]);
-  g_auto(GStrv) channels = split_list (w[6]);
-  g_auto(GStrv) ids = NULL;
-  gint64 from = 0, until = 0, budget = 0;
-  const char *budget_text = gtk_editable_get_text (GTK_EDITABLE (w[7]));
-  guint status = adw_combo_row_get_selected (ADW_COMBO_ROW (w[8]));
-
-  for (guint i = 0; i < rule_checks->len; i++)
-    if (gtk_check_button_get_active (g_ptr_array_index (rule_checks, i)))
-      g_strv_builder_add (rule_ids, g_object_get_data (g_ptr_array_index (rule_checks, i), "rule-id"));
-  ids = g_strv_builder_end (rule_ids);
-
-  if (!sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (w[2])), &from) ||
-      !sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (w[3])), &until))
-    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("Dates look like 2026-12-31"));
-  else if (until != 0 && from != 0 && until < from)
-    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The campaign must end after it starts"));
-  else if (*budget_text != '\0' && (!sk_money_parse (budget_text, &budget) || budget < 0))
-    g_set_error (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, _("The budget must be an amount in rubles"));
-  if (error == NULL)
-    {
-      g_object_set (c,
-                    "name", gtk_editable_get_text (GTK_EDITABLE (w[0])),
-                    "description", gtk_editable_get_text (GTK_EDITABLE (w[1])),
-                    "starts-at", from,
-                    "ends-at", until ? until + (gint64) G_USEC_PER_SEC * 86400 - 1 : 0,
-                    "segments", segments[0] ? segments : NULL,
-                    "store-ids", stores[0] ? stores : NULL,
-                    "channels", channels[0] ? channels : NULL,
-                    "budget", budget,
-                    "status", statuses[MIN (status, G_N_ELEMENTS (statuses) - 1)],
-                    "rule-ids", ids[0] ? ids : NULL,
-                    NULL);
-      sk_database_save_campaign (sk_application_get_database (sk_app ()), c, &error);
-    }
-  if (error != NULL)
-    {
-      gtk_label_set_text (error_label, error->message);
-      gtk_widget_set_visible (GTK_WIDGET (error_label), TRUE);
-      return;
-    }
   sk_app_data_changed ();
-  gtk_window_destroy (window);
 }
 
 static void
 open_editor (SkCampaignsView *self,
              SkCampaign      *campaign)
 {
-  GtkWidget *window = adw_window_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
-  GtkWidget *save = gtk_button_new_with_mnemonic (_("_Save"));
-  GtkWidget *page = adw_preferences_page_new ();
-  GtkWidget *group = adw_preferences_group_new ();
-  GtkWidget *rules_group = adw_preferences_group_new ();
-  GtkWidget *error_label = gtk_label_new (NULL);
-  GtkWidget **rows = g_new0 (GtkWidget *, 9);
-  GPtrArray *rule_checks = g_ptr_array_new ();
-  g_autoptr(GPtrArray) rules = sk_database_list_rules (sk_application_get_database (sk_app ()), NULL);
-  SkCampaign *c = campaign ? sk_record_copy (SK_RECORD (campaign)) : sk_campaign_new ();
-  g_autofree char *from = sk_date_from_usec (c->starts_at);
-  g_autofree char *to = sk_date_from_usec (c->ends_at);
-  g_autofree char *segments = c->segments ? g_strjoinv (", ", c->segments) : NULL;
-  g_autofree char *stores = c->store_ids ? g_strjoinv (", ", c->store_ids) : NULL;
-  g_autofree char *channels = c->channels ? g_strjoinv (", ", c->channels) : NULL;
-  g_autofree char *budget = c->budget ? g_strdup_printf ("%" G_GINT64_FORMAT, c->budget / 100) : NULL;
-  g_autoptr(GtkStringList) status_names = gtk_string_list_new (NULL);
+  SkDatabase *db = sk_app () ? sk_application_get_database (sk_app ()) : NULL;
+  SkCampaignEditor *editor;
 
-  gtk_window_set_title (GTK_WINDOW (window), campaign ? _("Edit Campaign") : _("New Campaign"));
-  gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))));
-  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
-  gtk_window_set_default_size (GTK_WINDOW (window), 520, 700);
-  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  gtk_widget_add_css_class (save, "suggested-action");
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), save);
-  gtk_box_append (GTK_BOX (box), header);
-  gtk_widget_add_css_class (error_label, "error");
-  gtk_widget_set_visible (error_label, FALSE);
-  gtk_box_append (GTK_BOX (box), error_label);
-
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _("Campaign"));
-  rows[0] = entry_row (group, _("Name"), c->name);
-  rows[1] = entry_row (group, _("Description"), c->description);
-  rows[2] = entry_row (group, _("Starts (YYYY-MM-DD)"), from);
-  rows[3] = entry_row (group, _("Ends (YYYY-MM-DD)"), to);
-  rows[4] = entry_row (group, _("Segments (comma-separated)"), segments);
-  rows[5] = entry_row (group, _("Store ids (comma-separated)"), stores);
-  rows[6] = entry_row (group, _("Channels (email, sms, push)"), channels);
-  rows[7] = entry_row (group, _("Budget, ₽ (empty: none)"), budget);
-  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
-    gtk_string_list_append (status_names, status_name (statuses[i]));
-  rows[8] = adw_combo_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (rows[8]), _("Status"));
-  adw_combo_row_set_model (ADW_COMBO_ROW (rows[8]), G_LIST_MODEL (status_names));
-  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
-    if (g_strcmp0 (c->status, statuses[i]) == 0)
-      adw_combo_row_set_selected (ADW_COMBO_ROW (rows[8]), i);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), rows[8]);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (group));
-
-  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (rules_group), _("Rules of the Campaign"));
-  for (guint i = 0; rules && i < rules->len; i++)
-    {
-      SkDiscountRule *r = g_ptr_array_index (rules, i);
-      GtkWidget *row = adw_action_row_new ();
-      GtkWidget *check = gtk_check_button_new ();
-
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), r->name);
-      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
-      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, r->name, -1);
-      gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
-                                   c->rule_ids && g_strv_contains ((const char * const *) c->rule_ids, r->id));
-      g_object_set_data_full (G_OBJECT (check), "rule-id", g_strdup (r->id), g_free);
-      g_ptr_array_add (rule_checks, check);
-      adw_preferences_group_add (ADW_PREFERENCES_GROUP (rules_group), row);
-    }
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (rules_group));
-  gtk_widget_set_vexpand (page, TRUE);
-  gtk_box_append (GTK_BOX (box), page);
-  adw_window_set_content (ADW_WINDOW (window), box);
-
-  g_object_set_data_full (G_OBJECT (window), "campaign", c, g_object_unref);
-  g_object_set_data_full (G_OBJECT (window), "rows", rows, g_free);
-  g_object_set_data_full (G_OBJECT (window), "rule-checks", rule_checks, (GDestroyNotify) g_ptr_array_unref);
-  g_object_set_data (G_OBJECT (window), "error", error_label);
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), window);
-  g_signal_connect (save, "clicked", G_CALLBACK (editor_save_cb), window);
-  gtk_window_present (GTK_WINDOW (window));
+  if (db == NULL)
+    return;
+  editor = sk_campaign_editor_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), db, campaign);
+  g_signal_connect (editor, "saved", G_CALLBACK (editor_saved_cb), NULL);
+  gtk_window_present (GTK_WINDOW (editor));
 }
 
 static void

@@ -8,6 +8,7 @@
 
 #include "sk-checkout-view.h"
 #include "sk-customer-editor.h"
+#include "sk-error.h"
 #include "sk-model-private.h"
 #include "sk-money.h"
 #include "sk-widgets.h"
@@ -158,6 +159,7 @@ struct _SkCheckoutView
   SkStore         *store;
   SkEngineResult  *result;
   SkPurchase      *last_purchase;
+  SkCustomer      *last_customer;   /* as the last sale left them, for its receipt */
   char            *sale_id;         /* the client UUID of the sale being rung up */
   gint64           bonus_cap;
   gint64           bonus_spend;
@@ -711,21 +713,53 @@ print_draw_page (GtkPrintOperation *op,
   g_object_unref (layout);
 }
 
+/* One operation for the dialog and for export, so both draw the same. */
+static GtkPrintOperation *
+receipt_print_operation_new (const char *text)
+{
+  GtkPrintOperation *op = gtk_print_operation_new ();
+
+  gtk_print_operation_set_job_name (op, _("Receipt"));
+  g_signal_connect (op, "begin-print", G_CALLBACK (print_begin), NULL);
+  g_signal_connect_data (op, "draw-page", G_CALLBACK (print_draw_page), g_strdup (text),
+                         (GClosureNotify) (void (*) (void)) g_free, 0);
+  return op;
+}
+
 static void
 print_receipt (GtkWindow  *parent,
                const char *text)
 {
-  g_autoptr(GtkPrintOperation) op = gtk_print_operation_new ();
+  g_autoptr(GtkPrintOperation) op = receipt_print_operation_new (text);
   g_autoptr(GError) error = NULL;
-  char *copy = g_strdup (text);
 
-  gtk_print_operation_set_job_name (op, _("Receipt"));
-  g_signal_connect (op, "begin-print", G_CALLBACK (print_begin), NULL);
-  g_signal_connect_data (op, "draw-page", G_CALLBACK (print_draw_page), copy,
-                         (GClosureNotify) (void (*) (void)) g_free, 0);
   if (gtk_print_operation_run (op, GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG, parent, &error) ==
       GTK_PRINT_OPERATION_RESULT_ERROR)
     g_warning ("Printing failed: %s", error->message);
+}
+
+gboolean
+sk_checkout_view_export_receipt (SkCheckoutView  *self,
+                                 const char      *path,
+                                 GError         **error)
+{
+  g_autoptr(GtkPrintOperation) op = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->last_purchase == NULL)
+    {
+      g_set_error_literal (error, SK_ERROR, SK_ERROR_NOT_FOUND, _("No sale to print a receipt for"));
+      return FALSE;
+    }
+  text = sk_checkout_format_receipt (self->last_purchase, self->last_customer, self->store);
+  op = receipt_print_operation_new (text);
+  gtk_print_operation_set_export_filename (op, path);
+  return gtk_print_operation_run (op, GTK_PRINT_OPERATION_ACTION_EXPORT, NULL, error) !=
+         GTK_PRINT_OPERATION_RESULT_ERROR;
 }
 
 static void
@@ -806,6 +840,7 @@ pay_action (GtkWidget  *widget,
       return;
     }
   g_set_object (&self->last_purchase, result->purchase);
+  g_set_object (&self->last_customer, result->customer);
   show_receipt (self, result->purchase, result->customer);
   {
     g_autofree char *paid = sk_money_format (result->purchase->total_paid);
@@ -1251,6 +1286,7 @@ sk_checkout_view_dispose (GObject *object)
   g_clear_object (&self->customer);
   g_clear_object (&self->store);
   g_clear_object (&self->last_purchase);
+  g_clear_object (&self->last_customer);
   g_clear_pointer (&self->products, g_ptr_array_unref);
   g_clear_pointer (&self->result, sk_engine_result_free);
   g_clear_pointer (&self->sale_id, g_free);

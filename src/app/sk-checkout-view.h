@@ -48,5 +48,9 @@ void                  sk_checkout_view_recompute       (SkCheckoutView *self);
 char                 *sk_checkout_format_receipt       (SkPurchase     *purchase,
                                                         SkCustomer     *customer,
                                                         SkStore        *store);
+/* Prints the last sale's receipt into a PDF at @path, without a dialog. */
+gboolean              sk_checkout_view_export_receipt  (SkCheckoutView *self,
+                                                        const char     *path,
+                                                        GError        **error);
 
 G_END_DECLS

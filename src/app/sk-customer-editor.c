@@ -34,33 +34,6 @@ G_DEFINE_FINAL_TYPE (SkCustomerEditor, sk_customer_editor, ADW_TYPE_WINDOW)
 enum { SAVED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
-static AdwEntryRow *
-entry_row (AdwPreferencesGroup *group,
-           const char          *title)
-{
-  GtkWidget *row = adw_entry_row_new ();
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_preferences_group_add (group, row);
-  return ADW_ENTRY_ROW (row);
-}
-
-static GtkSwitch *
-switch_row (AdwPreferencesGroup *group,
-            const char          *title)
-{
-  GtkWidget *row = adw_action_row_new ();
-  GtkWidget *sw = gtk_switch_new ();
-
-  gtk_widget_set_valign (sw, GTK_ALIGN_CENTER);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_add_suffix (ADW_ACTION_ROW (row), sw);
-  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), sw);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (sw), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
-  adw_preferences_group_add (group, row);
-  return GTK_SWITCH (sw);
-}
-
 void
 sk_customer_editor_set_text (SkCustomerEditor *self,
                              const char       *field,
@@ -214,8 +187,12 @@ sk_customer_editor_save (SkCustomerEditor *self,
 }
 
 static void
-save_clicked_cb (SkCustomerEditor *self)
+save_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
 {
+  SkCustomerEditor *self = SK_CUSTOMER_EDITOR (widget);
+
   if (sk_customer_editor_save (self, NULL))
     gtk_window_destroy (GTK_WINDOW (self));
 }
@@ -227,20 +204,17 @@ sk_customer_editor_new (GtkWindow  *parent,
 {
   SkCustomerEditor *self = g_object_new (SK_TYPE_CUSTOMER_EDITOR,
                                          "transient-for", parent,
-                                         "modal", TRUE,
-                                         "default-width", 480,
-                                         "default-height", 620,
                                          NULL);
   g_autoptr(GString) kids = g_string_new (NULL);
 
   self->db = g_object_ref (db);
   self->is_new = customer == NULL;
   self->customer = customer ? sk_record_copy (SK_RECORD (customer)) : sk_customer_new ();
-  gtk_window_set_title (GTK_WINDOW (self), self->is_new ? _("New Customer") : _("Edit Customer"));
   if (!self->is_new)
     {
       SkCustomer *c = self->customer;
 
+      gtk_window_set_title (GTK_WINDOW (self), _("Edit Customer"));
       gtk_editable_set_text (GTK_EDITABLE (self->name_row), c->full_name ? c->full_name : "");
       gtk_editable_set_text (GTK_EDITABLE (self->phone_row), c->phone ? c->phone : "");
       gtk_editable_set_text (GTK_EDITABLE (self->card_row), c->card_number ? c->card_number : "");
@@ -274,56 +248,30 @@ static void
 sk_customer_editor_class_init (SkCustomerEditorClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sk_customer_editor_dispose;
   signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                  NULL, NULL, NULL, G_TYPE_NONE, 1, SK_TYPE_CUSTOMER);
-  gtk_widget_class_add_binding_action (GTK_WIDGET_CLASS (klass), GDK_KEY_Escape, 0, "window.close", NULL);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-customer-editor.ui");
+  gtk_widget_class_bind_template_child (widget_class, SkCustomerEditor, name_row);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomerEditor, phone_row);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomerEditor, card_row);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomerEditor, email_row);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomerEditor, birth_row);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomerEditor, children_row);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomerEditor, email_switch);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomerEditor, sms_switch);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomerEditor, push_switch);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomerEditor, error_label);
+
+  gtk_widget_class_install_action (widget_class, "editor.save", NULL, save_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
 static void
 sk_customer_editor_init (SkCustomerEditor *self)
 {
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
-  GtkWidget *save = gtk_button_new_with_mnemonic (_("_Save"));
-  GtkWidget *page = adw_preferences_page_new ();
-  AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  AdwPreferencesGroup *consent = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-
-  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  gtk_widget_add_css_class (save, "suggested-action");
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), save);
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), self);
-  g_signal_connect_swapped (save, "clicked", G_CALLBACK (save_clicked_cb), self);
-  gtk_box_append (GTK_BOX (box), header);
-
-  self->error_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->error_label, TRUE);
-  gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "error");
-  gtk_widget_set_margin_top (GTK_WIDGET (self->error_label), 12);
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->error_label));
-
-  adw_preferences_group_set_title (group, _("Profile"));
-  self->name_row = entry_row (group, _("Full name"));
-  self->phone_row = entry_row (group, _("Phone (+7…)"));
-  self->card_row = entry_row (group, _("Card number"));
-  self->email_row = entry_row (group, _("Email"));
-  self->birth_row = entry_row (group, _("Birth date (YYYY-MM-DD)"));
-  self->children_row = entry_row (group, _("Children (Name 2019-04-01; …)"));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
-
-  adw_preferences_group_set_title (consent, _("Consent to messages"));
-  self->email_switch = switch_row (consent, _("Email"));
-  self->sms_switch = switch_row (consent, _("SMS"));
-  self->push_switch = switch_row (consent, _("Push notifications"));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), consent);
-  gtk_widget_set_vexpand (page, TRUE);
-  gtk_box_append (GTK_BOX (box), page);
-  adw_window_set_content (ADW_WINDOW (self), box);
-  gtk_window_set_default_widget (GTK_WINDOW (self), save);
+  gtk_widget_init_template (GTK_WIDGET (self));
 }

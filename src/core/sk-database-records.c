@@ -1271,6 +1271,8 @@ sk_database_save_campaign (SkDatabase *self,
                            SkCampaign *campaign,
                            GError    **error)
 {
+  g_autofree char *ids = NULL;
+
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (SK_IS_CAMPAIGN (campaign), FALSE);
 
@@ -1278,7 +1280,38 @@ sk_database_save_campaign (SkDatabase *self,
     return FALSE;
   if (campaign->version == 0)
     campaign->spent = 0;
-  return save_record (self, "campaigns", "campaign", SK_RECORD (campaign), error);
+  if (campaign->rule_ids == NULL)
+    return save_record (self, "campaigns", "campaign", SK_RECORD (campaign), error);
+
+  /* rule_ids, when given, says which rules belong to the campaign: the
+   * campaign and its rules change together. */
+  ids = sk_strv_to_json (campaign->rule_ids);
+  if (!sk_db_begin (self, error))
+    return FALSE;
+  if (sk_db_query_int (self, error, -1,
+                       "SELECT count (DISTINCT value) = (SELECT count (*) FROM discount_rules"
+                       "  WHERE id IN (SELECT value FROM json_each (?1))) FROM json_each (?1)",
+                       "s", ids) != 1)
+    {
+      if (error == NULL || *error == NULL)
+        sk_set_field_error (error, SK_ERROR_INVALID, "rule_ids", _("Some of these rules do not exist"));
+      sk_db_rollback (self);
+      return FALSE;
+    }
+  if (!save_record (self, "campaigns", "campaign", SK_RECORD (campaign), error) ||
+      !sk_db_exec (self, error,
+                   "UPDATE discount_rules SET campaign_id = NULL, version = version + 1"
+                   " WHERE campaign_id = ?1 AND id NOT IN (SELECT value FROM json_each (?2))",
+                   "ss", campaign->id, ids) ||
+      !sk_db_exec (self, error,
+                   "UPDATE discount_rules SET campaign_id = ?1, version = version + 1"
+                   " WHERE id IN (SELECT value FROM json_each (?2)) AND campaign_id IS NOT ?1",
+                   "ss", campaign->id, ids))
+    {
+      sk_db_rollback (self);
+      return FALSE;
+    }
+  return sk_db_commit (self, error);
 }
 
 SkCampaign *

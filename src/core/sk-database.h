@@ -120,7 +120,8 @@ SkPurchase   *sk_database_get_purchase         (SkDatabase  *self,
                                                 GError     **error);
 
 /* Rules and campaigns. Save validates, inserts (assigning an id) or updates
- * with the version check. */
+ * with the version check. A campaign's rule_ids, when set, also moves the
+ * listed rules into it and the others out of it, in the same transaction. */
 gboolean      sk_database_save_rule            (SkDatabase     *self,
                                                 SkDiscountRule *rule,
                                                 GError        **error);

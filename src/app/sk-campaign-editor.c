@@ -1,0 +1,283 @@
+/* sk-campaign-editor.c: create or edit a campaign; the dates, the budget and
+ * the order of the dates are checked here, the rest by the store, and the
+ * message is shown in place.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sk-campaign-editor.h"
+#include "sk-error.h"
+#include "sk-model-private.h"
+#include "sk-money.h"
+#include "sk-widgets.h"
+
+struct _SkCampaignEditor
+{
+  AdwWindow parent_instance;
+
+  GtkLabel            *error_label;
+  AdwEntryRow         *name_row;
+  AdwEntryRow         *description_row;
+  AdwEntryRow         *starts_row;
+  AdwEntryRow         *ends_row;
+  AdwEntryRow         *segments_row;
+  AdwEntryRow         *stores_row;
+  AdwEntryRow         *channels_row;
+  AdwEntryRow         *budget_row;
+  AdwComboRow         *status_row;
+  AdwPreferencesGroup *rules_group;
+
+  SkDatabase          *db;
+  SkCampaign          *campaign;      /* a copy being edited */
+  GPtrArray           *rule_checks;   /* GtkCheckButton, with "rule-id" data */
+};
+
+G_DEFINE_FINAL_TYPE (SkCampaignEditor, sk_campaign_editor, ADW_TYPE_WINDOW)
+
+enum { SAVED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+/* In the order of the status row's items in sk-campaign-editor.ui. */
+static const char * const statuses[] = { "draft", "scheduled", "active", "finished", "archived" };
+
+static void
+set_text (AdwEntryRow *row,
+          const char  *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
+}
+
+void
+sk_campaign_editor_set_text (SkCampaignEditor *self,
+                             const char       *field,
+                             const char       *text)
+{
+  struct { const char *field; AdwEntryRow *row; } rows[] = {
+    { "name", self->name_row },
+    { "description", self->description_row },
+    { "starts", self->starts_row },
+    { "ends", self->ends_row },
+    { "segments", self->segments_row },
+    { "stores", self->stores_row },
+    { "channels", self->channels_row },
+    { "budget", self->budget_row },
+  };
+
+  g_return_if_fail (SK_IS_CAMPAIGN_EDITOR (self));
+  g_return_if_fail (field != NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    if (g_str_equal (field, rows[i].field))
+      {
+        set_text (rows[i].row, text);
+        return;
+      }
+  g_return_if_reached ();
+}
+
+static char **
+split_list (AdwEntryRow *row)
+{
+  g_auto(GStrv) parts = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (row)), ",", -1);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; parts[i]; i++)
+    if (*g_strstrip (parts[i]) != '\0')
+      g_strv_builder_add (builder, parts[i]);
+  return g_strv_builder_end (builder);
+}
+
+gboolean
+sk_campaign_editor_save (SkCampaignEditor *self,
+                         GError          **error)
+{
+  g_autoptr(GStrvBuilder) rule_ids = NULL;
+  g_autoptr(GError) local = NULL;
+  g_auto(GStrv) segments = NULL;
+  g_auto(GStrv) stores = NULL;
+  g_auto(GStrv) channels = NULL;
+  g_auto(GStrv) ids = NULL;
+  gint64 from = 0, until = 0, budget = 0;
+  const char *budget_text;
+  guint status;
+
+  g_return_val_if_fail (SK_IS_CAMPAIGN_EDITOR (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  rule_ids = g_strv_builder_new ();
+  for (guint i = 0; i < self->rule_checks->len; i++)
+    {
+      GtkCheckButton *check = g_ptr_array_index (self->rule_checks, i);
+
+      if (gtk_check_button_get_active (check))
+        g_strv_builder_add (rule_ids, g_object_get_data (G_OBJECT (check), "rule-id"));
+    }
+  ids = g_strv_builder_end (rule_ids);
+  segments = split_list (self->segments_row);
+  stores = split_list (self->stores_row);
+  channels = split_list (self->channels_row);
+  budget_text = gtk_editable_get_text (GTK_EDITABLE (self->budget_row));
+  status = adw_combo_row_get_selected (self->status_row);
+
+  if (!sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (self->starts_row)), &from) ||
+      !sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (self->ends_row)), &until))
+    g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _("Dates look like 2026-12-31"));
+  else if (until != 0 && from != 0 && until < from)
+    g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _("The campaign must end after it starts"));
+  else if (*budget_text != '\0' && (!sk_money_parse (budget_text, &budget) || budget < 0))
+    g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _("The budget must be an amount in rubles"));
+  if (local == NULL)
+    {
+      g_object_set (self->campaign,
+                    "name", gtk_editable_get_text (GTK_EDITABLE (self->name_row)),
+                    "description", gtk_editable_get_text (GTK_EDITABLE (self->description_row)),
+                    "starts-at", from,
+                    "ends-at", until ? until + (gint64) G_USEC_PER_SEC * 86400 - 1 : 0,
+                    "segments", segments[0] ? segments : NULL,
+                    "store-ids", stores[0] ? stores : NULL,
+                    "channels", channels[0] ? channels : NULL,
+                    "budget", budget,
+                    "status", statuses[MIN (status, G_N_ELEMENTS (statuses) - 1)],
+                    "rule-ids", ids,
+                    NULL);
+      sk_database_save_campaign (self->db, self->campaign, &local);
+    }
+  if (local != NULL)
+    {
+      gtk_label_set_text (self->error_label, local->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+  g_signal_emit (self, signals[SAVED], 0, self->campaign);
+  return TRUE;
+}
+
+static void
+save_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *param)
+{
+  SkCampaignEditor *self = SK_CAMPAIGN_EDITOR (widget);
+
+  if (sk_campaign_editor_save (self, NULL))
+    gtk_window_destroy (GTK_WINDOW (self));
+}
+
+static void
+add_rule_rows (SkCampaignEditor *self)
+{
+  g_autoptr(GPtrArray) rules = sk_database_list_rules (self->db, NULL);
+  SkCampaign *c = self->campaign;
+
+  for (guint i = 0; rules && i < rules->len; i++)
+    {
+      SkDiscountRule *r = g_ptr_array_index (rules, i);
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *check = gtk_check_button_new ();
+
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), r->name);
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, r->name, -1);
+      gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
+                                   c->rule_ids && g_strv_contains ((const char * const *) c->rule_ids, r->id));
+      g_object_set_data_full (G_OBJECT (check), "rule-id", g_strdup (r->id), g_free);
+      g_ptr_array_add (self->rule_checks, check);
+      adw_preferences_group_add (self->rules_group, row);
+    }
+}
+
+SkCampaignEditor *
+sk_campaign_editor_new (GtkWindow  *parent,
+                        SkDatabase *db,
+                        SkCampaign *campaign)
+{
+  SkCampaignEditor *self;
+  SkCampaign *c;
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *segments = NULL;
+  g_autofree char *stores = NULL;
+  g_autofree char *channels = NULL;
+  g_autofree char *budget = NULL;
+
+  g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
+  g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
+  g_return_val_if_fail (campaign == NULL || SK_IS_CAMPAIGN (campaign), NULL);
+
+  self = g_object_new (SK_TYPE_CAMPAIGN_EDITOR, "transient-for", parent, NULL);
+  self->db = g_object_ref (db);
+  self->campaign = campaign ? sk_record_copy (SK_RECORD (campaign)) : sk_campaign_new ();
+  c = self->campaign;
+  if (campaign != NULL)
+    gtk_window_set_title (GTK_WINDOW (self), _("Edit Campaign"));
+
+  from = sk_date_from_usec (c->starts_at);
+  to = sk_date_from_usec (c->ends_at);
+  segments = c->segments ? g_strjoinv (", ", c->segments) : NULL;
+  stores = c->store_ids ? g_strjoinv (", ", c->store_ids) : NULL;
+  channels = c->channels ? g_strjoinv (", ", c->channels) : NULL;
+  budget = c->budget ? g_strdup_printf ("%" G_GINT64_FORMAT, c->budget / 100) : NULL;
+  set_text (self->name_row, c->name);
+  set_text (self->description_row, c->description);
+  set_text (self->starts_row, from);
+  set_text (self->ends_row, to);
+  set_text (self->segments_row, segments);
+  set_text (self->stores_row, stores);
+  set_text (self->channels_row, channels);
+  set_text (self->budget_row, budget);
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    if (g_strcmp0 (c->status, statuses[i]) == 0)
+      adw_combo_row_set_selected (self->status_row, i);
+  add_rule_rows (self);
+  return self;
+}
+
+static void
+sk_campaign_editor_dispose (GObject *object)
+{
+  SkCampaignEditor *self = SK_CAMPAIGN_EDITOR (object);
+
+  g_clear_object (&self->db);
+  g_clear_object (&self->campaign);
+  g_clear_pointer (&self->rule_checks, g_ptr_array_unref);
+  G_OBJECT_CLASS (sk_campaign_editor_parent_class)->dispose (object);
+}
+
+static void
+sk_campaign_editor_class_init (SkCampaignEditorClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sk_campaign_editor_dispose;
+  signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                 NULL, NULL, NULL, G_TYPE_NONE, 1, SK_TYPE_CAMPAIGN);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-campaign-editor.ui");
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, error_label);
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, name_row);
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, description_row);
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, starts_row);
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, ends_row);
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, segments_row);
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, stores_row);
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, channels_row);
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, budget_row);
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, status_row);
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, rules_group);
+
+  gtk_widget_class_install_action (widget_class, "editor.save", NULL, save_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+sk_campaign_editor_init (SkCampaignEditor *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->rule_checks = g_ptr_array_new ();
+}
