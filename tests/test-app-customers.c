@@ -55,7 +55,8 @@ test_model (AppFixture   *f,
   g_assert_true (app_wait (all_loaded, model, 10000));
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(SkCustomer) c = g_list_model_get_item (G_LIST_MODEL (model), i);
+      g_autoptr(SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
+      SkCustomer *c = sk_customer_row_get_customer (row);
 
       g_assert_cmpstr (c->id, ==, ((SkCustomer *) g_ptr_array_index (all, i))->id);
     }
@@ -63,14 +64,16 @@ test_model (AppFixture   *f,
   search (model, target->phone);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
   {
-    g_autoptr(SkCustomer) c = g_list_model_get_item (G_LIST_MODEL (model), 0);
+    g_autoptr(SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), 0);
+    SkCustomer *c = sk_customer_row_get_customer (row);
 
     g_assert_cmpstr (c->id, ==, target->id);
   }
   search (model, target->card_number);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), >=, 1);
   {
-    g_autoptr(SkCustomer) c = g_list_model_get_item (G_LIST_MODEL (model), 0);
+    g_autoptr(SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), 0);
+    SkCustomer *c = sk_customer_row_get_customer (row);
 
     g_assert_cmpstr (c->card_number, ==, target->card_number);
   }
@@ -85,7 +88,8 @@ test_model (AppFixture   *f,
 
     for (guint i = 0; i < n; i++)
       {
-        g_autoptr(SkCustomer) c = g_list_model_get_item (G_LIST_MODEL (model), i);
+        g_autoptr(SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
+        SkCustomer *c = sk_customer_row_get_customer (row);
 
         found |= g_strcmp0 (c->id, target->id) == 0;
       }
@@ -121,6 +125,18 @@ items_changed_cb (GListModel *model,
     g_object_unref (g_list_model_get_item (model, i));
 }
 
+static void
+count_cb (guint *counter)
+{
+  (*counter)++;
+}
+
+static gboolean
+row_shows_customer (gpointer row)
+{
+  return sk_customer_row_get_customer (row) != NULL;
+}
+
 /* Several pages: rows past the first page, read from either end. */
 static void
 test_pages (AppFixture   *f,
@@ -148,7 +164,8 @@ test_pages (AppFixture   *f,
   g_assert_true (app_wait (all_loaded, model, 10000));
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(SkCustomer) c = g_list_model_get_item (G_LIST_MODEL (model), i);
+      g_autoptr(SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
+      SkCustomer *c = sk_customer_row_get_customer (row);
 
       g_assert_cmpstr (c->id, ==, ((SkCustomer *) g_ptr_array_index (all, i))->id);
     }
@@ -171,11 +188,63 @@ test_pages (AppFixture   *f,
     g_assert_true (app_wait (all_loaded, model, 10000));
     for (guint i = 0; i < n; i++)
       {
-        g_autoptr(SkCustomer) c = g_list_model_get_item (G_LIST_MODEL (model), i);
+        g_autoptr(SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
+        SkCustomer *c = sk_customer_row_get_customer (row);
 
         g_assert_cmpstr (c->id, ==, ((SkCustomer *) g_ptr_array_index (all, i))->id);
       }
   }
+  /* The rows the list holds stay its items across searches and pages: what
+   * they show changes (notify::customer), the list hears only of the count.
+   * A search reads the pages of the rows held at once; a row asked for
+   * later shows a placeholder until its page is read. */
+  {
+    Announced a = { n, 0 };
+    SkCustomer *target = g_ptr_array_index (all, 3);
+    g_autofree char *prefix = g_utf8_substring (target->full_name, 0, 2);
+    g_autoptr(SkCustomerRow) first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+    g_autoptr(SkCustomerRow) far = g_list_model_get_item (G_LIST_MODEL (model), 2 * SK_CUSTOMER_LIST_PAGE + 50);
+    g_autoptr(SkCustomerRow) later = NULL;
+    g_autoptr(SkCustomerRow) again = NULL;
+    g_autoptr(GPtrArray) matches = sk_database_search_customers (db, prefix, NULL, 1000, NULL, NULL);
+    guint notified = 0;
+    guint k;
+
+    g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), &a);
+    g_signal_connect_swapped (far, "notify::customer", G_CALLBACK (count_cb), &notified);
+    sk_customer_list_model_refresh (model);
+    g_assert_true (app_wait (not_loading, model, 10000));
+    g_assert_cmpuint (a.emissions, ==, 0);
+    again = g_list_model_get_item (G_LIST_MODEL (model), 0);
+    g_assert_true (again == first);
+    g_clear_object (&again);
+    g_assert_nonnull (sk_customer_row_get_customer (far));
+    g_assert_cmpstr (sk_customer_row_get_customer (far)->id, ==,
+                     ((SkCustomer *) g_ptr_array_index (all, 2 * SK_CUSTOMER_LIST_PAGE + 50))->id);
+    g_assert_cmpuint (notified, ==, 0);   /* the same customer: nothing to redraw */
+
+    later = g_list_model_get_item (G_LIST_MODEL (model), 3 * SK_CUSTOMER_LIST_PAGE + 50);
+    g_assert_null (sk_customer_row_get_customer (later));
+    g_signal_connect_swapped (later, "notify::customer", G_CALLBACK (count_cb), &notified);
+    g_assert_true (app_wait (row_shows_customer, later, 10000));
+    g_assert_cmpuint (notified, ==, 1);
+    g_assert_cmpstr (sk_customer_row_get_customer (later)->id, ==,
+                     ((SkCustomer *) g_ptr_array_index (all, 3 * SK_CUSTOMER_LIST_PAGE + 50))->id);
+    g_assert_cmpuint (a.emissions, ==, 0);
+
+    search (model, prefix);
+    k = g_list_model_get_n_items (G_LIST_MODEL (model));
+    g_assert_cmpuint (k, ==, matches->len);
+    g_assert_cmpuint (a.emissions, ==, 1);
+    g_assert_cmpuint (a.n, ==, k);
+    again = g_list_model_get_item (G_LIST_MODEL (model), 0);
+    g_assert_true (again == first);
+    g_clear_object (&again);
+    g_assert_cmpstr (sk_customer_row_get_customer (first)->id, ==,
+                     ((SkCustomer *) g_ptr_array_index (matches, 0))->id);
+    g_signal_handlers_disconnect_by_func (model, items_changed_cb, &a);
+  }
+
   g_clear_object (&model);
   g_clear_object (&db);
   {

@@ -1,7 +1,11 @@
 /* sk-customer-list-model.c: a lazy list of any number of customers. The
  * count and pages come from SQLite on a worker thread with its own
- * connection; rows not read yet are placeholders, replaced (items-changed)
- * when their page arrives; only a bounded number of pages stay cached.
+ * connection; only a bounded number of pages stay cached. The items are
+ * rows (SkCustomerRow) that keep their identity while their position is in
+ * the list: a search or a page that arrives changes what the rows hold, and
+ * the list announces only a change in the count, so GTK keeps its row
+ * widgets (GTK 4.8 cannot update a row in place: any item announced as
+ * changed costs a new row widget with all its cells).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -12,6 +16,9 @@
 /* A page still worth reading when it is among the newest requests: the
  * rows on screen span at most a few pages. */
 #define WANTED_PAGES 6
+/* A search reads at most this many pages besides the first for the rows
+ * the list holds: GTK 4.8 keeps about 200 rows around the visible ones. */
+#define MAX_HELD_PAGES 8
 
 struct _SkCustomerListModel
 {
@@ -20,9 +27,9 @@ struct _SkCustomerListModel
   char         *db_path;
   char         *query;
   guint         n_items;
-  /* While a search's rows are announced: row 0 is a placeholder and the
-   * real rows follow it (see announce_new_rows()). */
-  gboolean      has_ghost;
+  /* position -> SkCustomerRow handed out and still alive (not a ref: a row
+   * leaves the table when it is finalized or its position is removed). */
+  GHashTable   *rows;
   GHashTable   *pages;         /* page index -> GPtrArray of SkCustomer */
   GHashTable   *pending;       /* page index -> TRUE while being read */
   GQueue        recent;        /* page indexes, most recently used first */
@@ -42,6 +49,103 @@ struct _SkCustomerListModel
   GMutex        request_lock;
   GQueue        requests;
 };
+
+
+struct _SkCustomerRow
+{
+  GObject              parent_instance;
+
+  SkCustomerListModel *model;     /* not a ref; NULL once detached */
+  guint                position;
+  SkCustomer          *customer;  /* NULL while its page is read */
+};
+
+G_DEFINE_FINAL_TYPE (SkCustomerRow, sk_customer_row, G_TYPE_OBJECT)
+
+enum {
+  ROW_PROP_0,
+  ROW_PROP_CUSTOMER,
+  ROW_N_PROPS
+};
+
+static GParamSpec *row_properties[ROW_N_PROPS];
+
+SkCustomer *
+sk_customer_row_get_customer (SkCustomerRow *self)
+{
+  g_return_val_if_fail (SK_IS_CUSTOMER_ROW (self), NULL);
+  return self->customer;
+}
+
+/* The same customer unchanged (id and version) is no change: its cells
+ * stay as they are. */
+static void
+row_set_customer (SkCustomerRow *self,
+                  SkCustomer    *customer)
+{
+  if (self->customer == customer)
+    return;
+  if (self->customer != NULL && customer != NULL &&
+      g_strcmp0 (self->customer->id, customer->id) == 0 &&
+      self->customer->version == customer->version)
+    return;
+  g_set_object (&self->customer, customer);
+  g_object_notify_by_pspec (G_OBJECT (self), row_properties[ROW_PROP_CUSTOMER]);
+}
+
+static void
+row_detach (gpointer data)
+{
+  SK_CUSTOMER_ROW (data)->model = NULL;
+}
+
+static void
+sk_customer_row_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  SkCustomerRow *self = SK_CUSTOMER_ROW (object);
+
+  switch (prop_id)
+    {
+    case ROW_PROP_CUSTOMER:
+      g_value_set_object (value, self->customer);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sk_customer_row_finalize (GObject *object)
+{
+  SkCustomerRow *self = SK_CUSTOMER_ROW (object);
+
+  if (self->model != NULL)
+    g_hash_table_steal (self->model->rows, GUINT_TO_POINTER (self->position));
+  g_clear_object (&self->customer);
+  G_OBJECT_CLASS (sk_customer_row_parent_class)->finalize (object);
+}
+
+static void
+sk_customer_row_class_init (SkCustomerRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = sk_customer_row_finalize;
+  object_class->get_property = sk_customer_row_get_property;
+
+  row_properties[ROW_PROP_CUSTOMER] =
+    g_param_spec_object ("customer", NULL, NULL, SK_TYPE_CUSTOMER,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, ROW_N_PROPS, row_properties);
+}
+
+static void
+sk_customer_row_init (SkCustomerRow *self)
+{
+}
 
 static void list_model_iface_init (GListModelInterface *iface);
 
@@ -67,9 +171,21 @@ typedef struct
   /* results */
   gint64               count;
   GPtrArray           *rows;
+  /* A search also reads the other pages the list holds rows of, so that
+   * they show the new result at once: one update of the list, not one
+   * with placeholders and one more per page. */
+  GArray              *extra_pages;   /* guint, or NULL */
+  GPtrArray           *extra_rows;    /* a GPtrArray of rows (or NULL) per extra page */
   gint64               worker_usec;   /* when the worker finished */
   gint64               done_usec;
 } Job;
+
+static void
+rows_free (gpointer rows)
+{
+  if (rows != NULL)
+    g_ptr_array_unref (rows);
+}
 
 static void
 job_free (Job *job)
@@ -77,6 +193,8 @@ job_free (Job *job)
   g_object_unref (job->self);
   g_free (job->query);
   g_clear_pointer (&job->rows, g_ptr_array_unref);
+  g_clear_pointer (&job->extra_pages, g_array_unref);
+  g_clear_pointer (&job->extra_rows, g_ptr_array_unref);
   g_free (job);
 }
 
@@ -133,6 +251,24 @@ search_thread (GTask        *task,
     job->rows = sk_database_search_customers_at (db, job->query,
                                                  (gint64) job->page * SK_CUSTOMER_LIST_PAGE,
                                                  SK_CUSTOMER_LIST_PAGE, job->count, &error);
+  if (job->rows != NULL && job->extra_pages != NULL)
+    {
+      gboolean truncated = *job->query != '\0' && job->count > SK_CUSTOMER_SEARCH_MAX;
+      gint64 n = truncated ? SK_CUSTOMER_SEARCH_MAX : job->count;
+
+      job->extra_rows = g_ptr_array_new_with_free_func (rows_free);
+      for (guint i = 0; i < job->extra_pages->len && !g_cancellable_is_cancelled (cancellable); i++)
+        {
+          gint64 offset = (gint64) g_array_index (job->extra_pages, guint, i) * SK_CUSTOMER_LIST_PAGE;
+          GPtrArray *rows = NULL;
+
+          /* A truncated search cannot be read from its far end (0: never). */
+          if (offset < n)
+            rows = sk_database_search_customers_at (db, job->query, offset, SK_CUSTOMER_LIST_PAGE,
+                                                    truncated ? 0 : job->count, NULL);
+          g_ptr_array_add (job->extra_rows, rows);
+        }
+    }
   g_mutex_unlock (&self->worker_lock);
   job->worker_usec = g_get_monotonic_time ();
   if (job->rows == NULL)
@@ -163,42 +299,123 @@ clear_cache (SkCustomerListModel *self)
   g_queue_clear (&self->recent);
 }
 
-/* The rows from @common on changed from @old_n to self->n_items. Never in
- * one announcement: given removed and added rows together, GTK 4.8's list
- * looks for each removed row's widget among all the added items (get_item
- * on every one of them, a placeholder each: 1M of them when the search is
- * cleared), and so does GtkSingleSelection for a selected row. Removed
- * first, then added, nothing is looked for. Neither may the list be empty
- * in between (GTK 4.8 then warns when it scrolls): a placeholder row (the
- * ghost) stands in until the new rows are in. */
 static void
-announce_new_rows (SkCustomerListModel *self,
-                   guint                common,
-                   guint                old_n)
+start_job (SkCustomerListModel *self,
+           guint                page,
+           gint64               n_total,
+           GArray              *extra_pages,
+           GAsyncReadyCallback  callback)
+{
+  g_autoptr(GTask) task = g_task_new (self, self->cancellable, callback, NULL);
+  Job *job = g_new0 (Job, 1);
+
+  job->self = g_object_ref (self);
+  job->query = g_strdup (self->query);
+  job->generation = self->generation;
+  job->page = page;
+  job->n_total = n_total;
+  job->extra_pages = extra_pages;
+  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_run_in_thread (task, search_thread);
+}
+
+static void page_done (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data);
+
+/* Reads @page unless it is read or being read already. */
+static void
+request_page (SkCustomerListModel *self,
+              guint                page)
+{
+  if (g_hash_table_contains (self->pages, GUINT_TO_POINTER (page)) ||
+      g_hash_table_contains (self->pending, GUINT_TO_POINTER (page)))
+    return;
+  g_mutex_lock (&self->request_lock);
+  g_queue_remove (&self->requests, GUINT_TO_POINTER (page));
+  g_queue_push_head (&self->requests, GUINT_TO_POINTER (page));
+  while (g_queue_get_length (&self->requests) > WANTED_PAGES * 4)
+    g_queue_pop_tail (&self->requests);
+  g_mutex_unlock (&self->request_lock);
+  g_hash_table_add (self->pending, GUINT_TO_POINTER (page));
+  /* A truncated search cannot be read from its far end (0: never). */
+  start_job (self, page, self->truncated ? 0 : self->n_items, NULL, page_done);
+}
+
+/* The customer at @position if its page is read, else NULL. */
+static SkCustomer *
+lookup_customer (SkCustomerListModel *self,
+                 guint                position)
+{
+  GPtrArray *rows = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (position / SK_CUSTOMER_LIST_PAGE));
+
+  if (rows == NULL || position % SK_CUSTOMER_LIST_PAGE >= rows->len)
+    return NULL;
+  return g_ptr_array_index (rows, position % SK_CUSTOMER_LIST_PAGE);
+}
+
+static int
+compare_uint (gconstpointer a,
+              gconstpointer b)
+{
+  guint x = *(const guint *) a, y = *(const guint *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* A new result is in (self->pages holds its first page): the rows the list
+ * holds show it, or a placeholder until their page is read, and the list
+ * hears only of the change in the count from @old_n. Never removed and
+ * added rows in one announcement: GTK 4.8's list then looks for each
+ * removed row's widget among all the added items (get_item on every one of
+ * them: 1M of them when the search is cleared), and so does
+ * GtkSingleSelection for a selected row. Neither does the list look empty
+ * on its way from some rows to others. */
+static void
+show_new_rows (SkCustomerListModel *self,
+               guint                old_n)
 {
   guint new_n = self->n_items;
+  g_autoptr(GArray) pages = g_array_new (FALSE, FALSE, sizeof (guint));
+  GHashTableIter iter;
+  gpointer key, value;
+  gint64 t0 = g_get_monotonic_time (), t1;
 
-  if (common == 0 && old_n > 0 && new_n > 0)
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, &key, &value))
     {
-      self->has_ghost = TRUE;
-      self->n_items = 1;
-      if (old_n > 1)
-        g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n - 1, 0);
-      self->n_items = new_n + 1;
-      g_list_model_items_changed (G_LIST_MODEL (self), 1, 0, new_n);
-      self->has_ghost = FALSE;
-      self->n_items = new_n;
-      g_list_model_items_changed (G_LIST_MODEL (self), 0, 1, 0);
-      return;
+      SkCustomerRow *row = value;
+      SkCustomer *customer;
+
+      if (row->position >= new_n)
+        {
+          /* Gone from the list; whoever still holds it keeps what it showed. */
+          row->model = NULL;
+          g_hash_table_iter_steal (&iter);
+          continue;
+        }
+      customer = lookup_customer (self, row->position);
+      row_set_customer (row, customer);
+      if (customer == NULL)
+        {
+          guint page = row->position / SK_CUSTOMER_LIST_PAGE;
+
+          g_array_append_val (pages, page);
+        }
     }
-  if (old_n != common)
-    {
-      self->n_items = common;
-      g_list_model_items_changed (G_LIST_MODEL (self), common, old_n - common, 0);
-      self->n_items = new_n;
-    }
-  if (new_n != common)
-    g_list_model_items_changed (G_LIST_MODEL (self), common, 0, new_n - common);
+  t1 = g_get_monotonic_time ();
+  if (new_n < old_n)
+    g_list_model_items_changed (G_LIST_MODEL (self), new_n, old_n - new_n, 0);
+  else if (new_n > old_n)
+    g_list_model_items_changed (G_LIST_MODEL (self), old_n, 0, new_n - old_n);
+  /* The rows the list holds are about a screen each side of the visible
+   * ones: in the order of the list, those in the middle asked for last. */
+  g_array_sort (pages, compare_uint);
+  for (guint i = 0; i < pages->len; i++)
+    if (i == 0 || g_array_index (pages, guint, i) != g_array_index (pages, guint, i - 1))
+      request_page (self, g_array_index (pages, guint, i));
+  g_debug ("%u rows updated in %.1f ms, count %u -> %u in %.1f ms", g_hash_table_size (self->rows),
+           (t1 - t0) / 1000.0, old_n, new_n, (g_get_monotonic_time () - t1) / 1000.0);
 }
 
 static void
@@ -210,7 +427,6 @@ search_done (GObject      *source,
   Job *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   guint old_n = self->n_items;
-  guint common;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
@@ -225,24 +441,6 @@ search_done (GObject      *source,
     }
   if (job->generation != self->generation)
     return;
-  /* Typing narrows the search, and the first rows often stay the same:
-   * keep those objects and announce only what changed after them, so the
-   * list keeps their row widgets instead of building them again. */
-  {
-    GPtrArray *old_rows = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (0));
-
-    common = 0;
-    while (old_rows != NULL && common < old_rows->len && common < job->rows->len &&
-           g_strcmp0 (((SkCustomer *) g_ptr_array_index (old_rows, common))->id,
-                      ((SkCustomer *) g_ptr_array_index (job->rows, common))->id) == 0 &&
-           ((SkCustomer *) g_ptr_array_index (old_rows, common))->version ==
-           ((SkCustomer *) g_ptr_array_index (job->rows, common))->version)
-      {
-        g_object_unref (job->rows->pdata[common]);
-        job->rows->pdata[common] = g_object_ref (g_ptr_array_index (old_rows, common));
-        common++;
-      }
-  }
   clear_cache (self);
   self->truncated = *job->query != '\0' && job->count > SK_CUSTOMER_SEARCH_MAX;
   if (*job->query == '\0')
@@ -250,10 +448,19 @@ search_done (GObject      *source,
   self->n_items = (guint) MIN (job->count, self->truncated ? SK_CUSTOMER_SEARCH_MAX : G_MAXUINT);
   g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), g_steal_pointer (&job->rows));
   touch_page (self, 0);
+  for (guint i = 0; job->extra_rows != NULL && i < job->extra_rows->len; i++)
+    {
+      guint page = g_array_index (job->extra_pages, guint, i);
+      GPtrArray *rows = g_ptr_array_index (job->extra_rows, i);
+
+      if (rows == NULL || (gint64) page * SK_CUSTOMER_LIST_PAGE >= self->n_items)
+        continue;
+      g_hash_table_insert (self->pages, GUINT_TO_POINTER (page), g_ptr_array_ref (rows));
+      touch_page (self, page);
+    }
   self->loading = FALSE;
   job->done_usec = g_get_monotonic_time ();
-  common = MIN (common, MIN (old_n, self->n_items));
-  announce_new_rows (self, common, old_n);
+  show_new_rows (self, old_n);
   self->search_usec = g_get_monotonic_time () - self->search_started;
   g_debug ("search “%s”: worker %.1f ms, to main loop %.1f ms, list update %.1f ms", job->query,
            (job->worker_usec - self->search_started) / 1000.0, (job->done_usec - job->worker_usec) / 1000.0,
@@ -261,6 +468,19 @@ search_done (GObject      *source,
   if (old_n != self->n_items)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+}
+
+/* Does the list hold a row of @page (is it on screen or near it)? */
+static gboolean
+page_has_rows (SkCustomerListModel *self,
+               guint                page)
+{
+  guint first = page * SK_CUSTOMER_LIST_PAGE;
+
+  for (guint i = first; i < first + SK_CUSTOMER_LIST_PAGE && i < self->n_items; i++)
+    if (g_hash_table_contains (self->rows, GUINT_TO_POINTER (i)))
+      return TRUE;
+  return FALSE;
 }
 
 static void
@@ -277,18 +497,13 @@ page_done (GObject      *source,
     {
       if (job->generation == self->generation)
         {
-          guint first = job->page * SK_CUSTOMER_LIST_PAGE;
-
           g_hash_table_remove (self->pending, GUINT_TO_POINTER (job->page));
           /* Skipped as left behind: if those rows are on screen after all,
-           * announcing them makes the list ask again. */
-          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && first < self->n_items &&
-              page_still_wanted (self, job->page))
-            {
-              guint count = MIN (SK_CUSTOMER_LIST_PAGE, self->n_items - first);
-
-              g_list_model_items_changed (G_LIST_MODEL (self), first, count, count);
-            }
+           * they are read now. */
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+              job->page * SK_CUSTOMER_LIST_PAGE < self->n_items &&
+              page_still_wanted (self, job->page) && page_has_rows (self, job->page))
+            request_page (self, job->page);
         }
       return;
     }
@@ -299,25 +514,40 @@ page_done (GObject      *source,
   n = MIN (SK_CUSTOMER_LIST_PAGE, self->n_items - start);
   g_hash_table_insert (self->pages, GUINT_TO_POINTER (job->page), g_steal_pointer (&job->rows));
   touch_page (self, job->page);
-  g_list_model_items_changed (G_LIST_MODEL (self), start, n, n);
+  /* The rows change what they show; the list's items stay. */
+  for (guint i = start; i < start + n; i++)
+    {
+      SkCustomerRow *row = g_hash_table_lookup (self->rows, GUINT_TO_POINTER (i));
+
+      if (row != NULL)
+        row_set_customer (row, lookup_customer (self, i));
+    }
 }
 
-static void
-start_job (SkCustomerListModel *self,
-           guint                page,
-           gint64               n_total,
-           GAsyncReadyCallback  callback)
+/* The pages other than the first that the list holds rows of (about a
+ * screen each side of the visible ones), in order; NULL if none. */
+static GArray *
+held_pages (SkCustomerListModel *self)
 {
-  g_autoptr(GTask) task = g_task_new (self, self->cancellable, callback, NULL);
-  Job *job = g_new0 (Job, 1);
+  g_autoptr(GArray) pages = g_array_new (FALSE, FALSE, sizeof (guint));
+  GHashTableIter iter;
+  gpointer key;
+  guint n = 0;
 
-  job->self = g_object_ref (self);
-  job->query = g_strdup (self->query);
-  job->generation = self->generation;
-  job->page = page;
-  job->n_total = n_total;
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
-  g_task_run_in_thread (task, search_thread);
+  g_hash_table_iter_init (&iter, self->rows);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      guint page = GPOINTER_TO_UINT (key) / SK_CUSTOMER_LIST_PAGE;
+
+      if (page > 0)
+        g_array_append_val (pages, page);
+    }
+  g_array_sort (pages, compare_uint);
+  for (guint i = 0; i < pages->len && n < MAX_HELD_PAGES; i++)
+    if (n == 0 || g_array_index (pages, guint, i) != g_array_index (pages, guint, n - 1))
+      g_array_index (pages, guint, n++) = g_array_index (pages, guint, i);
+  g_array_set_size (pages, n);
+  return n > 0 ? g_steal_pointer (&pages) : NULL;
 }
 
 void
@@ -339,7 +569,7 @@ sk_customer_list_model_set_query (SkCustomerListModel *self,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
     }
   /* Everyone's count is known from the last time; data changes refresh it. */
-  start_job (self, 0, *self->query == '\0' ? self->everyone : -1, search_done);
+  start_job (self, 0, *self->query == '\0' ? self->everyone : -1, held_pages (self), search_done);
 }
 
 void
@@ -394,7 +624,7 @@ sk_customer_list_model_is_loaded (SkCustomerListModel *self,
 static GType
 get_item_type (GListModel *model)
 {
-  return SK_TYPE_CUSTOMER;
+  return SK_TYPE_CUSTOMER_ROW;
 }
 
 static guint
@@ -408,39 +638,29 @@ get_item (GListModel *model,
           guint       position)
 {
   SkCustomerListModel *self = SK_CUSTOMER_LIST_MODEL (model);
-  guint page;
-  GPtrArray *rows;
+  guint page = position / SK_CUSTOMER_LIST_PAGE;
+  SkCustomerRow *row;
 
   if (position >= self->n_items)
     return NULL;
-  if (self->has_ghost)
+  row = g_hash_table_lookup (self->rows, GUINT_TO_POINTER (position));
+  if (row == NULL)
     {
-      if (position == 0)
-        return sk_customer_new ();
-      position--;
+      row = g_object_new (SK_TYPE_CUSTOMER_ROW, NULL);
+      row->model = self;
+      row->position = position;
+      row->customer = lookup_customer (self, position);
+      if (row->customer != NULL)
+        g_object_ref (row->customer);
+      g_hash_table_insert (self->rows, GUINT_TO_POINTER (position), row);
     }
-  page = position / SK_CUSTOMER_LIST_PAGE;
-  rows = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (page));
-  if (rows != NULL)
-    {
-      touch_page (self, page);
-      if (position % SK_CUSTOMER_LIST_PAGE < rows->len)
-        return g_object_ref (g_ptr_array_index (rows, position % SK_CUSTOMER_LIST_PAGE));
-    }
-  else if (!g_hash_table_contains (self->pending, GUINT_TO_POINTER (page)))
-    {
-      g_mutex_lock (&self->request_lock);
-      g_queue_remove (&self->requests, GUINT_TO_POINTER (page));
-      g_queue_push_head (&self->requests, GUINT_TO_POINTER (page));
-      while (g_queue_get_length (&self->requests) > WANTED_PAGES * 4)
-        g_queue_pop_tail (&self->requests);
-      g_mutex_unlock (&self->request_lock);
-      g_hash_table_add (self->pending, GUINT_TO_POINTER (page));
-      /* A truncated search cannot be read from its far end (0: never). */
-      start_job (self, page, self->truncated ? 0 : self->n_items - (self->has_ghost ? 1 : 0), page_done);
-    }
-  /* A placeholder until the page is read. */
-  return sk_customer_new ();
+  else
+    g_object_ref (row);
+  if (g_hash_table_contains (self->pages, GUINT_TO_POINTER (page)))
+    touch_page (self, page);
+  else
+    request_page (self, page);   /* a placeholder until the page is read */
+  return row;
 }
 
 static void
@@ -496,6 +716,7 @@ sk_customer_list_model_finalize (GObject *object)
   SkCustomerListModel *self = SK_CUSTOMER_LIST_MODEL (object);
 
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->rows, g_hash_table_unref);
   g_clear_pointer (&self->pages, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_hash_table_unref);
   g_queue_clear (&self->recent);
@@ -531,6 +752,7 @@ sk_customer_list_model_init (SkCustomerListModel *self)
 {
   self->query = g_strdup ("");
   self->everyone = -1;
+  self->rows = g_hash_table_new_full (NULL, NULL, NULL, row_detach);
   self->pages = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
   self->pending = g_hash_table_new (NULL, NULL);
   g_queue_init (&self->recent);

@@ -1,4 +1,4 @@
-/* sk-customer-list-model.h: a lazy GListModel of customers backed by
+/* sk-customer-list-model.h: a lazy GListModel of customer rows backed by
  * SQLite: only the pages on screen are in memory, read off the main thread.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
@@ -13,6 +13,15 @@ G_BEGIN_DECLS
 /* A search lists at most this many customers ("keep typing" beyond it);
  * the empty search lists everyone. */
 #define SK_CUSTOMER_SEARCH_MAX 10000
+
+/* One row of the list: its customer changes (notify::customer) while the
+ * row stays the list's item at its position, so that the list keeps its
+ * row widget. */
+#define SK_TYPE_CUSTOMER_ROW (sk_customer_row_get_type ())
+G_DECLARE_FINAL_TYPE (SkCustomerRow, sk_customer_row, SK, CUSTOMER_ROW, GObject)
+
+/* NULL while the row's page is read (a placeholder). */
+SkCustomer          *sk_customer_row_get_customer      (SkCustomerRow       *self);
 
 #define SK_TYPE_CUSTOMER_LIST_MODEL (sk_customer_list_model_get_type ())
 G_DECLARE_FINAL_TYPE (SkCustomerListModel, sk_customer_list_model, SK, CUSTOMER_LIST_MODEL, GObject)

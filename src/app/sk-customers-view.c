@@ -36,6 +36,8 @@ struct _SkCustomersView
   GCancellable        *details_cancellable;
   gboolean             loaded;
   guint                generation;
+  /* "Searching…" is shown only for a search that takes a while. */
+  guint                searching_id;
 };
 
 G_DEFINE_FINAL_TYPE (SkCustomersView, sk_customers_view, ADW_TYPE_BIN)
@@ -126,13 +128,17 @@ cell_last (gpointer item)
   return c->id ? sk_datetime_from_usec (c->last_purchase_at) : NULL;
 }
 
+/* Waits this long before saying "Searching…": most searches are done
+ * sooner, and the label changing twice per keystroke costs two frames. */
+#define SEARCHING_DELAY_MS 300
+
 static void
 update_count (SkCustomersView *self)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
   g_autofree char *text = NULL;
 
-  if (sk_customer_list_model_get_loading (self->model))
+  if (sk_customer_list_model_get_loading (self->model) && self->searching_id == 0)
     text = g_strdup (_("Searching…"));
   else if (sk_customer_list_model_get_truncated (self->model))
     text = g_strdup_printf (_("More than %u customers: keep typing to narrow the search"), n);
@@ -141,10 +147,39 @@ update_count (SkCustomersView *self)
   gtk_label_set_text (self->count_label, text);
 }
 
+static gboolean
+searching_cb (gpointer data)
+{
+  SkCustomersView *self = data;
+
+  self->searching_id = 0;
+  update_count (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 loading_changed_cb (SkCustomersView *self)
 {
-  update_count (self);
+  gboolean loading = sk_customer_list_model_get_loading (self->model);
+
+  if (loading && self->searching_id == 0)
+    self->searching_id = g_timeout_add (SEARCHING_DELAY_MS, searching_cb, self);
+  else if (!loading)
+    g_clear_handle_id (&self->searching_id, g_source_remove);
+  /* Until then the label keeps the count of the search before. */
+  if (!loading || self->searching_id == 0)
+    update_count (self);
+  /* A search keeps the rows and changes what they show: a selected row
+   * that now shows somebody else is no longer chosen. */
+  if (!loading)
+    {
+      SkCustomerRow *row = gtk_single_selection_get_selected_item (self->selection);
+      SkCustomer *c = row != NULL ? sk_customer_row_get_customer (row) : NULL;
+      const char *chosen = self->loading_id ? self->loading_id : self->customer ? self->customer->id : NULL;
+
+      if (row != NULL && (c == NULL || g_strcmp0 (c->id, chosen) != 0))
+        gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+    }
 }
 
 /* Details */
@@ -509,7 +544,8 @@ selection_changed_cb (GtkSingleSelection *selection,
                       GParamSpec         *pspec,
                       SkCustomersView    *self)
 {
-  SkCustomer *c = gtk_single_selection_get_selected_item (selection);
+  SkCustomerRow *row = gtk_single_selection_get_selected_item (selection);
+  SkCustomer *c = row != NULL ? sk_customer_row_get_customer (row) : NULL;
 
   if (c == NULL || c->id == NULL)
     return;
@@ -693,27 +729,94 @@ data_changed_cb (SkApplication   *app,
     }
 }
 
+/* The list's cells follow their row (SkCustomerRow): a search changes what
+ * a row shows, not the row, and GTK 4.8 would build a whole row of cells
+ * again for every item announced as changed. */
+typedef struct
+{
+  const char     *title;
+  SkCellTextFunc  func;
+  gboolean        numeric;
+  gboolean        expand;
+  int             width;
+} Column;
+
+/* Fixed widths: a column of any width would measure every row on each
+ * change of the list, which is what a search does on every keystroke. */
+static const Column columns[] = {
+  { N_("Name"), cell_name, FALSE, TRUE, 220 },
+  { N_("Phone"), cell_phone, FALSE, FALSE, 130 },
+  { N_("Card"), cell_card, FALSE, FALSE, 130 },
+  { N_("Segment"), cell_segment, FALSE, FALSE, 100 },
+  { N_("Visits"), cell_visits, TRUE, FALSE, 60 },
+  { N_("Total spent"), cell_spent, TRUE, FALSE, 120 },
+  { N_("Bonuses"), cell_balance, TRUE, FALSE, 100 },
+  { N_("Last purchase"), cell_last, FALSE, FALSE, 140 },
+};
+
+static void
+cell_update (SkCustomerRow *row,
+             GParamSpec    *pspec,
+             GtkLabel      *label)
+{
+  const Column *column = g_object_get_data (G_OBJECT (label), "sk-column");
+  SkCustomer *customer = sk_customer_row_get_customer (row);
+  g_autofree char *text = customer != NULL ? column->func (customer) : NULL;
+
+  if (g_strcmp0 (gtk_label_get_text (label), text ? text : "") != 0)
+    gtk_label_set_text (label, text ? text : "");
+}
+
+static void
+cell_setup (GtkSignalListItemFactory *factory,
+            GtkListItem              *item,
+            const Column             *column)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), column->numeric ? 1.0 : 0.0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  if (column->numeric)
+    gtk_widget_add_css_class (label, "numeric");
+  g_object_set_data (G_OBJECT (label), "sk-column", (gpointer) column);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+cell_bind (GtkSignalListItemFactory *factory,
+           GtkListItem              *item,
+           const Column             *column)
+{
+  SkCustomerRow *row = gtk_list_item_get_item (item);
+  GtkWidget *label = gtk_list_item_get_child (item);
+
+  g_signal_connect (row, "notify::customer", G_CALLBACK (cell_update), label);
+  cell_update (row, NULL, GTK_LABEL (label));
+}
+
+static void
+cell_unbind (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             const Column             *column)
+{
+  g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (item), cell_update,
+                                        gtk_list_item_get_child (item));
+}
+
 static void
 setup_columns (SkCustomersView *self)
 {
-  /* Fixed widths: a column of any width would measure every row on each
-   * change of the list, which is what a search does on every keystroke. */
-  struct { const char *title; SkCellTextFunc func; gboolean numeric, expand; int width; } columns[] = {
-    { N_("Name"), cell_name, FALSE, TRUE, 220 },
-    { N_("Phone"), cell_phone, FALSE, FALSE, 130 },
-    { N_("Card"), cell_card, FALSE, FALSE, 130 },
-    { N_("Segment"), cell_segment, FALSE, FALSE, 100 },
-    { N_("Visits"), cell_visits, TRUE, FALSE, 60 },
-    { N_("Total spent"), cell_spent, TRUE, FALSE, 120 },
-    { N_("Bonuses"), cell_balance, TRUE, FALSE, 100 },
-    { N_("Last purchase"), cell_last, FALSE, FALSE, 140 },
-  };
-
   for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
     {
-      g_autoptr(GtkColumnViewColumn) column =
-        sk_text_column_new (_(columns[i].title), columns[i].func, columns[i].numeric, columns[i].expand);
+      g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+      g_autoptr(GtkColumnViewColumn) column = NULL;
 
+      g_signal_connect (factory, "setup", G_CALLBACK (cell_setup), (gpointer) &columns[i]);
+      g_signal_connect (factory, "bind", G_CALLBACK (cell_bind), (gpointer) &columns[i]);
+      g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind), (gpointer) &columns[i]);
+      column = gtk_column_view_column_new (_(columns[i].title), g_steal_pointer (&factory));
+      gtk_column_view_column_set_expand (column, columns[i].expand);
+      gtk_column_view_column_set_resizable (column, TRUE);
       gtk_column_view_column_set_fixed_width (column, columns[i].width);
       gtk_column_view_append_column (self->column_view, column);
     }
@@ -741,6 +844,7 @@ sk_customers_view_dispose (GObject *object)
 
   g_cancellable_cancel (self->details_cancellable);
   g_clear_object (&self->details_cancellable);
+  g_clear_handle_id (&self->searching_id, g_source_remove);
   g_clear_pointer (&self->loading_id, g_free);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
