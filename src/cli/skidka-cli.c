@@ -45,17 +45,28 @@ static int
 usage_error (const char *format,
              ...) G_GNUC_PRINTF (1, 2);
 
+static void
+print_error (const char *format,
+             va_list     args) G_GNUC_PRINTF (1, 0);
+
+static void
+print_error (const char *format,
+             va_list     args)
+{
+  g_autofree char *message = g_strdup_vprintf (format, args);
+
+  g_printerr ("%s: %s\n", PROGRAM, message);
+}
+
 static int
 usage_error (const char *format,
              ...)
 {
-  g_autofree char *message = NULL;
   va_list args;
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  print_error (format, args);
   va_end (args);
-  g_printerr ("%s: %s\n", PROGRAM, message);
   g_printerr ("Try “%s --help”.\n", PROGRAM);
   return EXIT_USAGE;
 }
@@ -81,13 +92,11 @@ static int
 failure_message (const char *format,
                  ...)
 {
-  g_autofree char *message = NULL;
   va_list args;
 
   va_start (args, format);
-  message = g_strdup_vprintf (format, args);
+  print_error (format, args);
   va_end (args);
-  g_printerr ("%s: %s\n", PROGRAM, message);
   return EXIT_FAILED;
 }
 

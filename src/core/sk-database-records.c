@@ -819,6 +819,33 @@ search_prefix (const char *q,
   return g_strdup_printf ("+7%s", d->str);
 }
 
+/* Which keys @q is searched by, in order: a name; or digits, a phone or a
+ * card, the likelier first and the other when the first finds no one. */
+static guint
+search_order (const char *q,
+              SearchKey   order[2])
+{
+  gboolean digits = *q != '\0';
+  guint n_digits = 0;
+  gboolean phone_first;
+
+  for (const char *p = q; *p != '\0'; p++)
+    {
+      if (!g_ascii_isdigit (*p) && !strchr ("+ -()", *p))
+        digits = FALSE;
+      n_digits += g_ascii_isdigit (*p) ? 1 : 0;
+    }
+  if (!digits || n_digits == 0)
+    {
+      order[0] = order[1] = BY_NAME;
+      return 1;
+    }
+  phone_first = q[0] == '+' || n_digits >= 10;
+  order[0] = phone_first ? BY_PHONE : BY_CARD;
+  order[1] = phone_first ? BY_CARD : BY_PHONE;
+  return q[0] == '+' ? 1 : 2;
+}
+
 static GPtrArray *
 search_page (SkDatabase *self,
              SearchKey   by,
@@ -874,33 +901,14 @@ sk_database_search_customers (SkDatabase *self,
   g_autofree char *q = g_strstrip (g_strdup (query ? query : ""));
   g_autofree char *after_key = NULL;
   g_autofree char *after_id = NULL;
-  SearchKey order[2] = { BY_NAME, BY_NAME };
-  guint n_order = 1;
-  gboolean digits = *q != '\0';
-  guint n_digits = 0;
+  SearchKey order[2];
+  guint n_order = search_order (q, order);
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
   if (next_cursor != NULL)
     *next_cursor = NULL;
   limit = CLAMP (limit, 1, 1000);
-
-  for (const char *p = q; *p != '\0'; p++)
-    {
-      if (!g_ascii_isdigit (*p) && !strchr ("+ -()", *p))
-        digits = FALSE;
-      n_digits += g_ascii_isdigit (*p) ? 1 : 0;
-    }
-  if (digits && n_digits > 0)
-    {
-      /* Digits are a phone or a card: the likelier first, the other if the
-       * first finds no one. */
-      gboolean phone_first = q[0] == '+' || n_digits >= 10;
-
-      order[0] = phone_first ? BY_PHONE : BY_CARD;
-      order[1] = phone_first ? BY_CARD : BY_PHONE;
-      n_order = q[0] == '+' ? 1 : 2;
-    }
 
   if (cursor != NULL && *cursor != '\0')
     {
@@ -941,29 +949,15 @@ search_key_for (SkDatabase *self,
                 char      **low)
 {
   static const char * const exists_sql[] = {
-    [BY_NAME] = "SELECT 1 FROM customers WHERE name_key >= ? AND name_key < ? LIMIT 1",
     [BY_PHONE] = "SELECT 1 FROM customers WHERE phone >= ? AND phone < ? LIMIT 1",
     [BY_CARD] = "SELECT 1 FROM customers WHERE card_number >= ? AND card_number < ? LIMIT 1",
   };
-  gboolean digits = *q != '\0';
-  guint n_digits = 0;
-  SearchKey first, second;
+  SearchKey order[2];
+  guint n_order = search_order (q, order);
+  SearchKey first = order[0], second = order[1];
 
-  for (const char *p = q; *p != '\0'; p++)
-    {
-      if (!g_ascii_isdigit (*p) && !strchr ("+ -()", *p))
-        digits = FALSE;
-      n_digits += g_ascii_isdigit (*p) ? 1 : 0;
-    }
-  if (!digits || n_digits == 0)
-    {
-      *low = search_prefix (q, BY_NAME);
-      return BY_NAME;
-    }
-  first = q[0] == '+' || n_digits >= 10 ? BY_PHONE : BY_CARD;
-  second = first == BY_PHONE ? BY_CARD : BY_PHONE;
   *low = search_prefix (q, first);
-  if (q[0] != '+')
+  if (n_order == 2)
     {
       g_autofree char *high = g_strconcat (*low, "\xf4\x8f\xbf\xbf", NULL);
 
