@@ -118,9 +118,10 @@ read_rows (SkDatabase *db,
            const char *id)
 {
   GPtrArray *rows = g_ptr_array_new_with_free_func (row_free);
-  sqlite3_stmt *stmt = sk_db_query (db, NULL, sql, "s", id);
+  sqlite3_stmt *stmt = NULL;
 
-  g_assert (stmt != NULL);
+  g_assert (sqlite3_prepare_v2 (sk_database_get_handle (db), sql, -1, &stmt, NULL) == SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       Row *row = g_new0 (Row, 1);
@@ -131,7 +132,7 @@ read_rows (SkDatabase *db,
         row->values[i] = sqlite3_value_dup (sqlite3_column_value (stmt, i));
       g_ptr_array_add (rows, row);
     }
-  sqlite3_reset (stmt);
+  sqlite3_finalize (stmt);
   return rows;
 }
 

@@ -121,8 +121,9 @@ main (int    argc,
     g_error ("The file has no customers; make it with skidka-cli demo");
 
   /* Random customers to look for, as a till would be asked. */
-  stmt = sk_db_query (db, NULL, "SELECT phone, card_number, full_name FROM customers WHERE rowid >= ?"
-                      " ORDER BY rowid LIMIT 1", "n");
+  g_assert (sqlite3_prepare_v2 (sk_database_get_handle (db),
+                                "SELECT phone, card_number, full_name FROM customers WHERE rowid >= ?"
+                                " ORDER BY rowid LIMIT 1", -1, &stmt, NULL) == SQLITE_OK);
   for (gint64 i = 0; i < queries; i++)
     {
       sqlite3_reset (stmt);

@@ -142,7 +142,7 @@ build_day_rules (SkDatabase *db,
                  GError    **error)
 {
   g_autoptr(GHashTable) rules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row;
   GHashTableIter iter;
   gpointer key, value;
@@ -155,8 +155,8 @@ build_day_rules (SkDatabase *db,
     return FALSE;
   while (sk_db_step (db, stmt, &has_row, error) && has_row)
     {
-      const char *store_rule = (const char *) sqlite3_column_text (stmt, 0);
-      const gint64 *paid = g_hash_table_lookup (payable, sqlite3_column_text (stmt, 1));
+      const char *store_rule = sk_stmt_text (stmt, 0);
+      const gint64 *paid = g_hash_table_lookup (payable, sk_stmt_text (stmt, 1));
       DayRule *r = g_hash_table_lookup (rules, store_rule);
 
       if (r == NULL)
@@ -165,10 +165,10 @@ build_day_rules (SkDatabase *db,
           g_hash_table_insert (rules, g_strdup (store_rule), r);
         }
       r->uses++;
-      r->discount += sqlite3_column_int64 (stmt, 2);
+      r->discount += sk_stmt_int64 (stmt, 2);
       r->revenue += paid != NULL ? *paid : 0;
     }
-  sqlite3_reset (stmt);
+  sk_stmt_reset (stmt);
   if (error != NULL && *error != NULL)
     return FALSE;
 
@@ -196,7 +196,7 @@ build_day (SkDatabase *db,
 {
   g_autoptr(GHashTable) stores = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, day_store_free);
   g_autoptr(GHashTable) payable = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row;
   GHashTableIter iter;
   gpointer key, value;
@@ -210,8 +210,8 @@ build_day (SkDatabase *db,
     return FALSE;
   while (sk_db_step (db, stmt, &has_row, error) && has_row)
     {
-      const char *store_id = (const char *) sqlite3_column_text (stmt, 0);
-      const char *customer_id = (const char *) sqlite3_column_text (stmt, 1);
+      const char *store_id = sk_stmt_text (stmt, 0);
+      const char *customer_id = sk_stmt_text (stmt, 1);
       DayStore *ds = g_hash_table_lookup (stores, store_id);
 
       if (ds == NULL)
@@ -222,22 +222,22 @@ build_day (SkDatabase *db,
           g_hash_table_insert (stores, g_strdup (store_id), ds);
         }
       {
-        gint64 paid = sqlite3_column_int64 (stmt, 2);
-        g_hash_table_insert (payable, g_strdup ((const char *) sqlite3_column_text (stmt, 6)),
+        gint64 paid = sk_stmt_int64 (stmt, 2);
+        g_hash_table_insert (payable, g_strdup (sk_stmt_text (stmt, 6)),
                              g_memdup2 (&paid, sizeof paid));
       }
       ds->purchases++;
-      ds->revenue += sqlite3_column_int64 (stmt, 2);
-      ds->discounts += sqlite3_column_int64 (stmt, 3);
-      ds->bonus_earned += sqlite3_column_int64 (stmt, 4);
-      ds->bonus_spent += sqlite3_column_int64 (stmt, 5);
+      ds->revenue += sk_stmt_int64 (stmt, 2);
+      ds->discounts += sk_stmt_int64 (stmt, 3);
+      ds->bonus_earned += sk_stmt_int64 (stmt, 4);
+      ds->bonus_spent += sk_stmt_int64 (stmt, 5);
       if (customer_id != NULL && !g_hash_table_contains (ds->customers, customer_id))
         {
           g_hash_table_add (ds->customers, g_strdup (customer_id));
           sketch_add (ds->sketch, customer_id);
         }
     }
-  sqlite3_reset (stmt);
+  sk_stmt_reset (stmt);
   if (error != NULL && *error != NULL)
     return FALSE;
 
@@ -257,10 +257,10 @@ build_day (SkDatabase *db,
                           ds->bonus_earned, ds->bonus_spent, (gint64) g_hash_table_size (ds->customers));
       if (stmt == NULL)
         return FALSE;
-      sqlite3_bind_blob (stmt, 9, ds->sketch, SKETCH_SIZE, SQLITE_TRANSIENT);
+      sk_stmt_bind_blob (stmt, 9, ds->sketch, SKETCH_SIZE);
       if (!sk_db_step (db, stmt, NULL, error))
         return FALSE;
-      sqlite3_reset (stmt);
+      sk_stmt_reset (stmt);
     }
   return TRUE;
 }
@@ -273,7 +273,7 @@ prepare_days (SkDatabase *db,
               GError    **error)
 {
   g_autoptr(GHashTable) ready = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row;
 
   if (first >= last)
@@ -284,10 +284,10 @@ prepare_days (SkDatabase *db,
     return FALSE;
   while (sk_db_step (db, stmt, &has_row, error) && has_row)
     {
-      gint64 day = sqlite3_column_int64 (stmt, 0);
+      gint64 day = sk_stmt_int64 (stmt, 0);
       g_hash_table_add (ready, g_memdup2 (&day, sizeof day));
     }
-  sqlite3_reset (stmt);
+  sk_stmt_reset (stmt);
   if (g_hash_table_size (ready) == (guint) (last - first))
     return TRUE;
 
@@ -358,7 +358,7 @@ add_purchases (SkDatabase *db,
                guint8     *sketch,
                GError    **error)
 {
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row;
 
   if (from >= to)
@@ -373,17 +373,17 @@ add_purchases (SkDatabase *db,
     return FALSE;
   while (sk_db_step (db, stmt, &has_row, error) && has_row)
     {
-      const char *customer_id = (const char *) sqlite3_column_text (stmt, 0);
+      const char *customer_id = sk_stmt_text (stmt, 0);
 
       out->purchases++;
-      out->revenue += sqlite3_column_int64 (stmt, 1);
-      out->discounts += sqlite3_column_int64 (stmt, 2);
-      out->bonus_earned += sqlite3_column_int64 (stmt, 3);
-      out->bonus_spent += sqlite3_column_int64 (stmt, 4);
+      out->revenue += sk_stmt_int64 (stmt, 1);
+      out->discounts += sk_stmt_int64 (stmt, 2);
+      out->bonus_earned += sk_stmt_int64 (stmt, 3);
+      out->bonus_spent += sk_stmt_int64 (stmt, 4);
       if (customer_id != NULL)
         sketch_add (sketch, customer_id);
     }
-  sqlite3_reset (stmt);
+  sk_stmt_reset (stmt);
   return error == NULL || *error == NULL;
 }
 
@@ -397,7 +397,7 @@ sk_analytics_summary (SkDatabase         *db,
 {
   g_autofree char *stores = stores_param (store_ids);
   g_autofree guint8 *sketch = NULL;
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row;
   gint64 first_day, last_day;
 
@@ -425,15 +425,18 @@ sk_analytics_summary (SkDatabase         *db,
     return FALSE;
   while (sk_db_step (db, stmt, &has_row, error) && has_row)
     {
-      out->purchases += sqlite3_column_int64 (stmt, 0);
-      out->revenue += sqlite3_column_int64 (stmt, 1);
-      out->discounts += sqlite3_column_int64 (stmt, 2);
-      out->bonus_earned += sqlite3_column_int64 (stmt, 3);
-      out->bonus_spent += sqlite3_column_int64 (stmt, 4);
-      if (sqlite3_column_bytes (stmt, 5) == SKETCH_SIZE)
-        sketch_merge (sketch, sqlite3_column_blob (stmt, 5));
+      gsize size = 0;
+      const guint8 *blob = sk_stmt_blob (stmt, 5, &size);
+
+      out->purchases += sk_stmt_int64 (stmt, 0);
+      out->revenue += sk_stmt_int64 (stmt, 1);
+      out->discounts += sk_stmt_int64 (stmt, 2);
+      out->bonus_earned += sk_stmt_int64 (stmt, 3);
+      out->bonus_spent += sk_stmt_int64 (stmt, 4);
+      if (size == SKETCH_SIZE)
+        sketch_merge (sketch, blob);
     }
-  sqlite3_reset (stmt);
+  sk_stmt_reset (stmt);
   if (error != NULL && *error != NULL)
     return FALSE;
   if (!add_purchases (db, from, MIN (to, first_day * DAY_USEC), stores, out, sketch, error) ||
@@ -464,7 +467,7 @@ compare_points (gconstpointer a,
  * bonus_earned, bonus_spent, purchases). */
 static gboolean
 append_points (SkDatabase   *db,
-               sqlite3_stmt *stmt,
+               SkStmt *stmt,
                GArray       *points,
                GError      **error)
 {
@@ -476,15 +479,15 @@ append_points (SkDatabase   *db,
     {
       SkDailyPoint point = { { 0 } };
 
-      g_strlcpy (point.day, (const char *) sqlite3_column_text (stmt, 0), sizeof point.day);
-      point.revenue = sqlite3_column_int64 (stmt, 1);
-      point.discounts = sqlite3_column_int64 (stmt, 2);
-      point.bonus_earned = sqlite3_column_int64 (stmt, 3);
-      point.bonus_spent = sqlite3_column_int64 (stmt, 4);
-      point.purchases = sqlite3_column_int64 (stmt, 5);
+      g_strlcpy (point.day, sk_stmt_text (stmt, 0), sizeof point.day);
+      point.revenue = sk_stmt_int64 (stmt, 1);
+      point.discounts = sk_stmt_int64 (stmt, 2);
+      point.bonus_earned = sk_stmt_int64 (stmt, 3);
+      point.bonus_spent = sk_stmt_int64 (stmt, 4);
+      point.purchases = sk_stmt_int64 (stmt, 5);
       g_array_append_val (points, point);
     }
-  sqlite3_reset (stmt);
+  sk_stmt_reset (stmt);
   return error == NULL || *error == NULL;
 }
 
@@ -555,7 +558,7 @@ sk_analytics_segments (SkDatabase *db,
     SK_SEGMENT_NEW, SK_SEGMENT_ONE_TIME, SK_SEGMENT_OCCASIONAL, SK_SEGMENT_REGULAR, SK_SEGMENT_VIP,
   };
   g_autoptr(GArray) counts = g_array_new (FALSE, TRUE, sizeof (SkSegmentCount));
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
@@ -577,18 +580,18 @@ sk_analytics_segments (SkDatabase *db,
 
       if (!has_row)
         {
-          sqlite3_reset (stmt);
+          sk_stmt_reset (stmt);
           return g_steal_pointer (&counts);
         }
-      segment = (const char *) sqlite3_column_text (stmt, 0);
+      segment = sk_stmt_text (stmt, 0);
       for (guint i = 0; i < counts->len; i++)
         {
           SkSegmentCount *count = &g_array_index (counts, SkSegmentCount, i);
           if (g_strcmp0 (count->segment, segment) == 0)
             {
-              count->customers = sqlite3_column_int64 (stmt, 1);
-              count->total_spent = sqlite3_column_int64 (stmt, 2);
-              count->bonus_balance = sqlite3_column_int64 (stmt, 3);
+              count->customers = sk_stmt_int64 (stmt, 1);
+              count->total_spent = sk_stmt_int64 (stmt, 2);
+              count->bonus_balance = sk_stmt_int64 (stmt, 3);
             }
         }
     }
@@ -614,7 +617,7 @@ sk_analytics_rule_effectiveness (SkDatabase         *db,
   g_autofree char *stores = stores_param (store_ids);
   g_autoptr(GArray) stats = g_array_new (FALSE, TRUE, sizeof (SkRuleStats));
   SkSummary all;
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row;
   gint64 first_day = 0, last_day = 0;
 
@@ -661,15 +664,15 @@ sk_analytics_rule_effectiveness (SkDatabase         *db,
 
       if (!has_row)
         {
-          sqlite3_reset (stmt);
+          sk_stmt_reset (stmt);
           return g_steal_pointer (&stats);
         }
-      s.rule_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      s.name = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      s.uses = sqlite3_column_int64 (stmt, 2);
-      s.discount = sqlite3_column_int64 (stmt, 3);
+      s.rule_id = g_strdup (sk_stmt_text (stmt, 0));
+      s.name = g_strdup (sk_stmt_text (stmt, 1));
+      s.uses = sk_stmt_int64 (stmt, 2);
+      s.discount = sk_stmt_int64 (stmt, 3);
       s.purchases_with = s.uses;
-      s.revenue_with = sqlite3_column_int64 (stmt, 4);
+      s.revenue_with = sk_stmt_int64 (stmt, 4);
       s.average_with = s.purchases_with > 0 ? s.revenue_with / s.purchases_with : 0;
       s.purchases_without = all.purchases - s.purchases_with;
       s.revenue_without = all.revenue - s.revenue_with;
@@ -686,7 +689,7 @@ sk_analytics_campaign (SkDatabase        *db,
                        GError           **error)
 {
   g_autoptr(SkCampaign) campaign = NULL;
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row = FALSE;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
@@ -711,13 +714,13 @@ sk_analytics_campaign (SkDatabase        *db,
     return FALSE;
   if (has_row)
     {
-      out->purchases = sqlite3_column_int64 (stmt, 0);
-      out->revenue = sqlite3_column_int64 (stmt, 1);
-      out->discount = sqlite3_column_int64 (stmt, 2);
-      out->bonus_earned = sqlite3_column_int64 (stmt, 3);
-      out->customers = sqlite3_column_int64 (stmt, 4);
+      out->purchases = sk_stmt_int64 (stmt, 0);
+      out->revenue = sk_stmt_int64 (stmt, 1);
+      out->discount = sk_stmt_int64 (stmt, 2);
+      out->bonus_earned = sk_stmt_int64 (stmt, 3);
+      out->customers = sk_stmt_int64 (stmt, 4);
     }
-  sqlite3_reset (stmt);
+  sk_stmt_reset (stmt);
   return TRUE;
 }
 

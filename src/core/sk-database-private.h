@@ -5,16 +5,19 @@
 #include <sqlite3.h>
 
 #include "sk-database.h"
+#include "sk-sql.h"
 #include "sk-model-private.h"
 
 G_BEGIN_DECLS
 
+/* The SQLite handle, or NULL on another backend. */
 sqlite3      *sk_database_get_handle   (SkDatabase  *self);
+gboolean      sk_db_is_sqlite          (SkDatabase  *self);
 
 /* Prepared statements, cached by their SQL text. The statement comes back
  * reset and bound: @fmt has one letter per parameter, 's' const char*,
  * 'i' gint64, 'b' gboolean, 'n' no argument (NULL). */
-sqlite3_stmt *sk_db_query              (SkDatabase  *self,
+SkStmt *sk_db_query              (SkDatabase  *self,
                                         GError     **error,
                                         const char  *sql,
                                         const char  *fmt,
@@ -26,12 +29,26 @@ gboolean      sk_db_exec               (SkDatabase  *self,
                                         const char  *sql,
                                         const char  *fmt,
                                         ...);
-/* sqlite3_step with the error mapping of sk_db_exec: SQLITE_ROW -> TRUE and
- * *has_row; SQLITE_DONE -> TRUE and !*has_row. */
+/* The next row, with the error mapping of sk_db_exec: TRUE and *has_row,
+ * or TRUE and !*has_row when there are no more. */
 gboolean      sk_db_step               (SkDatabase   *self,
-                                        sqlite3_stmt *stmt,
+                                        SkStmt       *stmt,
                                         gboolean     *has_row,
                                         GError      **error);
+/* Steps a statement that returns no rows, and resets it. */
+gboolean      sk_db_step_done          (SkDatabase   *self,
+                                        SkStmt       *stmt,
+                                        GError      **error);
+/* A cached statement, unbound (for statements bound column by column). */
+SkStmt       *sk_db_prepare            (SkDatabase   *self,
+                                        const char   *sql,
+                                        GError      **error);
+/* Several statements without parameters. */
+gboolean      sk_db_exec_script        (SkDatabase   *self,
+                                        const char   *sql,
+                                        GError      **error);
+/* Rows changed by the last INSERT, UPDATE or DELETE. */
+gint64        sk_db_changes            (SkDatabase   *self);
 /* Single integer result of a query (fallback when there is no row). */
 gint64        sk_db_query_int          (SkDatabase  *self,
                                         GError     **error,
@@ -39,9 +56,6 @@ gint64        sk_db_query_int          (SkDatabase  *self,
                                         const char  *sql,
                                         const char  *fmt,
                                         ...);
-void          sk_db_set_error          (SkDatabase  *self,
-                                        int          rc,
-                                        GError     **error);
 
 /* Nested transactions: the outermost begins IMMEDIATE and commits; inner
  * ones are savepoints. */
@@ -53,10 +67,10 @@ void          sk_db_rollback           (SkDatabase  *self);
 
 /* Records <-> rows by field name. STRV columns hold JSON arrays, TIME
  * columns microseconds (NULL = not set), BOOL 0/1. */
-gpointer      sk_db_row_to_record      (sqlite3_stmt *stmt,
+gpointer      sk_db_row_to_record      (SkStmt *stmt,
                                         GType         type);
 GPtrArray    *sk_db_query_records      (SkDatabase   *self,
-                                        sqlite3_stmt *stmt,
+                                        SkStmt *stmt,
                                         GType         type,
                                         GError      **error);
 /* INSERT of every column of @record's field table that @table has. */
@@ -98,7 +112,7 @@ char         *sk_name_key              (const char  *full_name);
 gboolean      sk_db_save_customer_extras (SkDatabase *self,
                                           SkCustomer *customer,
                                           GError    **error);
-void          sk_db_bind_field         (sqlite3_stmt  *stmt,
+void          sk_db_bind_field         (SkStmt  *stmt,
                                         int            index,
                                         SkRecord      *record,
                                         const SkField *field);

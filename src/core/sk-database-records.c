@@ -309,13 +309,11 @@ update_record (SkDatabase *self,
                GError    **error)
 {
   SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
-  sqlite3 *db = sk_database_get_handle (self);
   g_autoptr(GString) sql = g_string_new (NULL);
-  sqlite3_stmt *stmt = NULL;
+  SkStmt *stmt = NULL;
   const char *id = sk_record_get_id (record);
   gint64 version = 0;
   int index = 1;
-  int rc;
 
   g_object_get (record, "version", &version, NULL);
   g_string_printf (sql, "UPDATE %s SET ", table);
@@ -340,16 +338,11 @@ update_record (SkDatabase *self,
         continue;
       sk_db_bind_field (stmt, index++, record, f);
     }
-  sqlite3_bind_text (stmt, index++, id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64 (stmt, index, version);
-  rc = sqlite3_step (stmt);
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      sk_db_set_error (self, rc, error);
-      return FALSE;
-    }
-  if (sqlite3_changes (db) == 0)
+  sk_stmt_bind_text (stmt, index++, id);
+  sk_stmt_bind_int64 (stmt, index, version);
+  if (!sk_db_step_done (self, stmt, error))
+    return FALSE;
+  if (sk_db_changes (self) == 0)
     {
       g_autofree char *exists_sql = g_strdup_printf ("SELECT count(*) FROM %s WHERE id = ?", table);
 
@@ -556,7 +549,7 @@ load_children (SkDatabase *self,
                SkCustomer *customer,
                GError    **error)
 {
-  sqlite3_stmt *stmt = sk_db_query (self, error,
+  SkStmt *stmt = sk_db_query (self, error,
                                     "SELECT name, birth_date FROM customer_children"
                                     " WHERE customer_id = ? ORDER BY position",
                                     "s", customer->id);
@@ -571,11 +564,11 @@ load_children (SkDatabase *self,
 
       if (!has_row)
         {
-          sqlite3_reset (stmt);
+          sk_stmt_reset (stmt);
           return TRUE;
         }
-      child = sk_child_new ((const char *) sqlite3_column_text (stmt, 0),
-                            (const char *) sqlite3_column_text (stmt, 1));
+      child = sk_child_new (sk_stmt_text (stmt, 0),
+                            sk_stmt_text (stmt, 1));
       g_list_store_append (customer->children, child);
     }
   return FALSE;
@@ -1244,7 +1237,7 @@ fill_campaign_rules (SkDatabase *self,
     {
       SkCampaign *campaign = g_ptr_array_index (campaigns, i);
       g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
-      sqlite3_stmt *stmt = sk_db_query (self, error,
+      SkStmt *stmt = sk_db_query (self, error,
                                         "SELECT id FROM discount_rules WHERE campaign_id = ? ORDER BY id",
                                         "s", campaign->id);
       gboolean has_row;
@@ -1252,8 +1245,8 @@ fill_campaign_rules (SkDatabase *self,
       if (stmt == NULL)
         return NULL;
       while (sk_db_step (self, stmt, &has_row, error) && has_row)
-        g_strv_builder_add (ids, (const char *) sqlite3_column_text (stmt, 0));
-      sqlite3_reset (stmt);
+        g_strv_builder_add (ids, sk_stmt_text (stmt, 0));
+      sk_stmt_reset (stmt);
       g_strfreev (campaign->rule_ids);
       campaign->rule_ids = g_strv_builder_end (ids);
     }
@@ -1359,7 +1352,7 @@ load_engine_context (SkDatabase        *self,
 {
   g_autoptr(SkEngineCustomer) loaded = NULL;
   g_autofree char *segment = NULL;
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row = FALSE;
 
   *engine_customer = NULL;
@@ -1375,8 +1368,8 @@ load_engine_context (SkDatabase        *self,
   if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
     return FALSE;
   if (has_row)
-    segment = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_reset (stmt);
+    segment = g_strdup (sk_stmt_text (stmt, 0));
+  sk_stmt_reset (stmt);
   if (!has_row)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "customer_id", _("There is no customer %s"), customer_id);
@@ -1388,9 +1381,9 @@ load_engine_context (SkDatabase        *self,
   if (stmt == NULL)
     return FALSE;
   while (sk_db_step (self, stmt, &has_row, error) && has_row)
-    sk_engine_customer_set_uses (loaded, (const char *) sqlite3_column_text (stmt, 0),
-                                 sqlite3_column_int64 (stmt, 1));
-  sqlite3_reset (stmt);
+    sk_engine_customer_set_uses (loaded, sk_stmt_text (stmt, 0),
+                                 sk_stmt_int64 (stmt, 1));
+  sk_stmt_reset (stmt);
   *engine_customer = g_steal_pointer (&loaded);
   return TRUE;
 }

@@ -8,22 +8,24 @@
 #include "sk-database-private.h"
 #include "sk-error.h"
 #include "sk-schema.h"
+#include "sk-sql-sqlite.h"
 
 struct _SkDatabase
 {
-  GObject     parent_instance;
-  sqlite3    *handle;
-  char       *path;
-  GHashTable *statements;   /* SQL text -> sqlite3_stmt */
-  GHashTable *insert_sql;   /* table name -> INSERT text */
-  guint       depth;        /* transaction nesting */
-  int         schema_version;
-  char       *device_id;
-  char       *fail_point;
-  GPtrArray  *rules;        /* live rules cache, see sk_db_live_rules () */
-  GPtrArray  *campaigns;
-  GHashTable *cached_by_id; /* id -> record of either array */
-  gint64      rules_counter;
+  GObject             parent_instance;
+  const SkSqlBackend *backend;
+  SkSqlConn          *conn;
+  char               *path;
+  GHashTable         *statements;   /* SQL text -> SkStmt */
+  GHashTable         *insert_sql;   /* table name -> INSERT text */
+  guint               depth;        /* transaction nesting */
+  int                 schema_version;
+  char               *device_id;
+  char               *fail_point;
+  GPtrArray          *rules;        /* live rules cache, see sk_db_live_rules () */
+  GPtrArray          *campaigns;
+  GHashTable         *cached_by_id; /* id -> record of either array */
+  gint64              rules_counter;
 };
 
 G_DEFINE_FINAL_TYPE (SkDatabase, sk_database, G_TYPE_OBJECT)
@@ -35,8 +37,8 @@ sk_database_finalize (GObject *object)
 
   g_clear_pointer (&self->statements, g_hash_table_unref);
   g_clear_pointer (&self->insert_sql, g_hash_table_unref);
-  if (self->handle != NULL)
-    sqlite3_close_v2 (self->handle);
+  if (self->conn != NULL)
+    self->backend->close (self->conn);
   g_free (self->path);
   g_free (self->device_id);
   g_free (self->fail_point);
@@ -57,15 +59,66 @@ static void
 sk_database_init (SkDatabase *self)
 {
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                            (GDestroyNotify) sqlite3_finalize);
+                                            (GDestroyNotify) sk_stmt_free);
   self->insert_sql = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+/* Backends */
+
+static GPtrArray *backends;
+G_LOCK_DEFINE_STATIC (backends);
+
+void
+sk_sql_register_backend (const SkSqlBackend *backend)
+{
+  G_LOCK (backends);
+  if (backends == NULL)
+    backends = g_ptr_array_new ();
+  if (!g_ptr_array_find (backends, backend, NULL))
+    g_ptr_array_add (backends, (gpointer) backend);
+  G_UNLOCK (backends);
+}
+
+const SkSqlBackend *
+sk_sql_find_backend (const char *location)
+{
+  const SkSqlBackend *found = &sk_sql_sqlite_backend;
+
+  G_LOCK (backends);
+  for (guint i = 0; backends != NULL && i < backends->len; i++)
+    {
+      const SkSqlBackend *backend = backends->pdata[i];
+
+      if (backend->accepts (location))
+        {
+          found = backend;
+          break;
+        }
+    }
+  G_UNLOCK (backends);
+  return found;
+}
+
+static gboolean
+is_database_uri (const char *location)
+{
+  return g_str_has_prefix (location, "postgresql://") || g_str_has_prefix (location, "postgres://");
 }
 
 sqlite3 *
 sk_database_get_handle (SkDatabase *self)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
-  return self->handle;
+  if (self->backend != &sk_sql_sqlite_backend)
+    return NULL;
+  return sk_sql_sqlite_handle (self->conn);
+}
+
+const char *
+sk_database_get_backend_name (SkDatabase *self)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  return self->backend->name;
 }
 
 const char *
@@ -89,150 +142,91 @@ sk_database_get_device_id (SkDatabase *self)
   return self->device_id;
 }
 
-/* Errors */
-
-/* "UNIQUE constraint failed: customers.phone" -> "phone" */
-static char *
-constraint_column (const char *message)
-{
-  const char *colon = strrchr (message, ':');
-  const char *dot;
-
-  if (colon == NULL)
-    return NULL;
-  dot = strchr (colon, '.');
-  if (dot == NULL)
-    return NULL;
-  return g_strndup (dot + 1, strcspn (dot + 1, ", "));
-}
-
-void
-sk_db_set_error (SkDatabase *self,
-                 int         rc,
-                 GError    **error)
-{
-  const char *message = sqlite3_errmsg (self->handle);
-  int extended = sqlite3_extended_errcode (self->handle);
-  g_autofree char *column = NULL;
-
-  switch (extended)
-    {
-    case SQLITE_CONSTRAINT_UNIQUE:
-    case SQLITE_CONSTRAINT_PRIMARYKEY:
-      column = constraint_column (message);
-      sk_set_field_error (error, SK_ERROR_CONFLICT, column,
-                          _("Another record already has this %s"), column ? column : "id");
-      return;
-    case SQLITE_CONSTRAINT_FOREIGNKEY:
-      sk_set_field_error (error, SK_ERROR_NOT_FOUND, NULL, _("A referenced record does not exist"));
-      return;
-    case SQLITE_CONSTRAINT_CHECK:
-    case SQLITE_CONSTRAINT_NOTNULL:
-      column = constraint_column (message);
-      sk_set_field_error (error, SK_ERROR_INVALID, column, _("A value is out of range (%s)"), message);
-      return;
-    case SQLITE_CONSTRAINT_TRIGGER:
-      sk_set_field_error (error, SK_ERROR_INVALID, NULL, "%s", message);
-      return;
-    default:
-      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, _("Database error: %s (%d)"),
-                          message, rc);
-    }
-}
-
 /* Statements */
 
 static gboolean
-bind_args (sqlite3_stmt *stmt,
-           const char   *fmt,
-           va_list       args)
+bind_args (SkStmt     *stmt,
+           const char *fmt,
+           va_list     args)
 {
   int index = 1;
 
   for (const char *p = fmt; p != NULL && *p != '\0'; p++, index++)
     {
-      int rc = SQLITE_OK;
-
       switch (*p)
         {
         case 's':
-          {
-            const char *text = va_arg (args, const char *);
-            rc = text ? sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT)
-                      : sqlite3_bind_null (stmt, index);
-          }
+          sk_stmt_bind_text (stmt, index, va_arg (args, const char *));
           break;
         case 'i':
-          rc = sqlite3_bind_int64 (stmt, index, va_arg (args, gint64));
+          sk_stmt_bind_int64 (stmt, index, va_arg (args, gint64));
           break;
         case 'b':
-          rc = sqlite3_bind_int (stmt, index, va_arg (args, gboolean) ? 1 : 0);
+          sk_stmt_bind_int64 (stmt, index, va_arg (args, gboolean) ? 1 : 0);
           break;
         case 'n':
-          rc = sqlite3_bind_null (stmt, index);
+          sk_stmt_bind_null (stmt, index);
           break;
         default:
           g_critical ("Unknown bind format letter ‘%c’", *p);
           return FALSE;
         }
-      if (rc != SQLITE_OK)
-        return FALSE;
     }
   return TRUE;
 }
 
-static sqlite3_stmt *
+static SkStmt *
 prepare_cached (SkDatabase *self,
                 const char *sql,
                 GError    **error)
 {
-  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
-  int rc;
+  SkStmt *stmt = g_hash_table_lookup (self->statements, sql);
+  g_autoptr(GError) local_error = NULL;
 
   if (stmt != NULL)
     {
-      sqlite3_reset (stmt);
-      sqlite3_clear_bindings (stmt);
+      sk_stmt_reset (stmt);
+      stmt->ops->clear_bindings (stmt);
       return stmt;
     }
-  rc = sqlite3_prepare_v3 (self->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
-  if (rc != SQLITE_OK)
+  stmt = self->backend->prepare (self->conn, sql, &local_error);
+  if (stmt == NULL)
     {
-      sk_db_set_error (self, rc, error);
-      g_critical ("Cannot prepare SQL: %s: %s", sqlite3_errmsg (self->handle), sql);
+      g_critical ("Cannot prepare SQL: %s: %s", local_error->message, sql);
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
   g_hash_table_insert (self->statements, g_strdup (sql), stmt);
   return stmt;
 }
 
-static sqlite3_stmt *
+static SkStmt *
 query_valist (SkDatabase *self,
               GError    **error,
               const char *sql,
               const char *fmt,
               va_list     args)
 {
-  sqlite3_stmt *stmt = prepare_cached (self, sql, error);
+  SkStmt *stmt = prepare_cached (self, sql, error);
 
   if (stmt == NULL)
     return NULL;
   if (!bind_args (stmt, fmt, args))
     {
-      sk_db_set_error (self, sqlite3_errcode (self->handle), error);
+      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, "Cannot bind the parameters of %s", sql);
       return NULL;
     }
   return stmt;
 }
 
-sqlite3_stmt *
+SkStmt *
 sk_db_query (SkDatabase *self,
              GError    **error,
              const char *sql,
              const char *fmt,
              ...)
 {
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   va_list args;
 
   va_start (args, fmt);
@@ -241,23 +235,45 @@ sk_db_query (SkDatabase *self,
   return stmt;
 }
 
-gboolean
-sk_db_step (SkDatabase   *self,
-            sqlite3_stmt *stmt,
-            gboolean     *has_row,
-            GError      **error)
+SkStmt *
+sk_db_prepare (SkDatabase *self,
+               const char *sql,
+               GError    **error)
 {
-  int rc = sqlite3_step (stmt);
+  return prepare_cached (self, sql, error);
+}
 
-  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-    {
-      if (has_row != NULL)
-        *has_row = rc == SQLITE_ROW;
-      return TRUE;
-    }
-  sk_db_set_error (self, rc, error);
-  sqlite3_reset (stmt);
-  return FALSE;
+gboolean
+sk_db_step (SkDatabase *self,
+            SkStmt     *stmt,
+            gboolean   *has_row,
+            GError    **error)
+{
+  return stmt->ops->step (stmt, has_row, error);
+}
+
+/* Steps a statement that returns no rows, and resets it. */
+gboolean
+sk_db_step_done (SkDatabase *self,
+                 SkStmt     *stmt,
+                 GError    **error)
+{
+  gboolean ok = stmt->ops->step (stmt, NULL, error);
+
+  sk_stmt_reset (stmt);
+  return ok;
+}
+
+gint64
+sk_db_changes (SkDatabase *self)
+{
+  return self->backend->changes (self->conn);
+}
+
+gboolean
+sk_db_is_sqlite (SkDatabase *self)
+{
+  return self->backend == &sk_sql_sqlite_backend;
 }
 
 gboolean
@@ -267,8 +283,7 @@ sk_db_exec (SkDatabase *self,
             const char *fmt,
             ...)
 {
-  sqlite3_stmt *stmt;
-  gboolean ok;
+  SkStmt *stmt;
   va_list args;
 
   va_start (args, fmt);
@@ -276,9 +291,7 @@ sk_db_exec (SkDatabase *self,
   va_end (args);
   if (stmt == NULL)
     return FALSE;
-  ok = sk_db_step (self, stmt, NULL, error);
-  sqlite3_reset (stmt);
-  return ok;
+  return sk_db_step_done (self, stmt, error);
 }
 
 gint64
@@ -289,7 +302,7 @@ sk_db_query_int (SkDatabase *self,
                  const char *fmt,
                  ...)
 {
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row = FALSE;
   gint64 value = fallback;
   va_list args;
@@ -299,28 +312,18 @@ sk_db_query_int (SkDatabase *self,
   va_end (args);
   if (stmt == NULL)
     return fallback;
-  if (sk_db_step (self, stmt, &has_row, error) && has_row &&
-      sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
+  if (sk_db_step (self, stmt, &has_row, error) && has_row && !sk_stmt_is_null (stmt, 0))
+    value = sk_stmt_int64 (stmt, 0);
+  sk_stmt_reset (stmt);
   return value;
 }
 
-static gboolean
-exec_script (SkDatabase *self,
-             const char *sql,
-             GError    **error)
+gboolean
+sk_db_exec_script (SkDatabase *self,
+                   const char *sql,
+                   GError    **error)
 {
-  char *message = NULL;
-  int rc = sqlite3_exec (self->handle, sql, NULL, NULL, &message);
-
-  if (rc != SQLITE_OK)
-    {
-      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, "%s", message ? message : "SQLite error");
-      sqlite3_free (message);
-      return FALSE;
-    }
-  return TRUE;
+  return self->backend->exec_script (self->conn, sql, error);
 }
 
 /* Transactions */
@@ -329,7 +332,7 @@ gboolean
 sk_db_begin (SkDatabase *self,
              GError    **error)
 {
-  if (self->depth == 0 && !sk_db_exec (self, error, "BEGIN IMMEDIATE", NULL))
+  if (self->depth == 0 && !sk_db_exec_script (self, self->backend->begin_sql, error))
     return FALSE;
   if (self->depth > 0 && !sk_db_exec (self, error, "SAVEPOINT nested", NULL))
     return FALSE;
@@ -429,18 +432,18 @@ find_field (SkRecordClass *klass,
 }
 
 gpointer
-sk_db_row_to_record (sqlite3_stmt *stmt,
+sk_db_row_to_record (SkStmt *stmt,
                      GType         type)
 {
   SkRecord *record = g_object_new (type, NULL);
   SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
-  int n = sqlite3_column_count (stmt);
+  int n = sk_stmt_column_count (stmt);
 
   for (int col = 0; col < n; col++)
     {
-      const SkField *field = find_field (klass, sqlite3_column_name (stmt, col));
+      const SkField *field = find_field (klass, sk_stmt_column_name (stmt, col));
       gpointer ptr;
-      gboolean is_null = sqlite3_column_type (stmt, col) == SQLITE_NULL;
+      gboolean is_null = sk_stmt_is_null (stmt, col);
 
       if (field == NULL)
         continue;
@@ -449,18 +452,18 @@ sk_db_row_to_record (sqlite3_stmt *stmt,
         {
         case SK_FIELD_STRING:
           g_free (*(char **) ptr);
-          *(char **) ptr = is_null ? NULL : g_strdup ((const char *) sqlite3_column_text (stmt, col));
+          *(char **) ptr = is_null ? NULL : g_strdup (sk_stmt_text (stmt, col));
           break;
         case SK_FIELD_INT64:
         case SK_FIELD_TIME:
-          *(gint64 *) ptr = is_null ? 0 : sqlite3_column_int64 (stmt, col);
+          *(gint64 *) ptr = is_null ? 0 : sk_stmt_int64 (stmt, col);
           break;
         case SK_FIELD_BOOL:
-          *(gboolean *) ptr = sqlite3_column_int (stmt, col) != 0;
+          *(gboolean *) ptr = sk_stmt_int64 (stmt, col) != 0;
           break;
         case SK_FIELD_STRV:
           g_strfreev (*(char ***) ptr);
-          *(char ***) ptr = sk_strv_from_json ((const char *) sqlite3_column_text (stmt, col));
+          *(char ***) ptr = sk_strv_from_json (sk_stmt_text (stmt, col));
           break;
         default:
           g_assert_not_reached ();
@@ -471,7 +474,7 @@ sk_db_row_to_record (sqlite3_stmt *stmt,
 
 GPtrArray *
 sk_db_query_records (SkDatabase   *self,
-                     sqlite3_stmt *stmt,
+                     SkStmt *stmt,
                      GType         type,
                      GError      **error)
 {
@@ -484,7 +487,7 @@ sk_db_query_records (SkDatabase   *self,
     {
       if (!has_row)
         {
-          sqlite3_reset (stmt);
+          sk_stmt_reset (stmt);
           return g_steal_pointer (&records);
         }
       g_ptr_array_add (records, sk_db_row_to_record (stmt, type));
@@ -493,7 +496,7 @@ sk_db_query_records (SkDatabase   *self,
 }
 
 void
-sk_db_bind_field (sqlite3_stmt  *stmt,
+sk_db_bind_field (SkStmt  *stmt,
                   int            index,
                   SkRecord      *record,
                   const SkField *field)
@@ -503,22 +506,25 @@ sk_db_bind_field (sqlite3_stmt  *stmt,
   switch (field->type)
     {
     case SK_FIELD_STRING:
-      sqlite3_bind_text (stmt, index, *(char **) ptr, -1, SQLITE_TRANSIENT);
+      sk_stmt_bind_text (stmt, index, *(char **) ptr);
       break;
     case SK_FIELD_INT64:
-      sqlite3_bind_int64 (stmt, index, *(gint64 *) ptr);
+      sk_stmt_bind_int64 (stmt, index, *(gint64 *) ptr);
       break;
     case SK_FIELD_TIME:
       if (*(gint64 *) ptr == SK_TIME_NONE)
-        sqlite3_bind_null (stmt, index);
+        sk_stmt_bind_null (stmt, index);
       else
-        sqlite3_bind_int64 (stmt, index, *(gint64 *) ptr);
+        sk_stmt_bind_int64 (stmt, index, *(gint64 *) ptr);
       break;
     case SK_FIELD_BOOL:
-      sqlite3_bind_int (stmt, index, *(gboolean *) ptr ? 1 : 0);
+      sk_stmt_bind_int64 (stmt, index, *(gboolean *) ptr ? 1 : 0);
       break;
     case SK_FIELD_STRV:
-      sqlite3_bind_text (stmt, index, sk_strv_to_json (*(char ***) ptr), -1, g_free);
+      {
+        g_autofree char *json = sk_strv_to_json (*(char ***) ptr);
+        sk_stmt_bind_text (stmt, index, json);
+      }
       break;
     default:
       g_assert_not_reached ();
@@ -539,7 +545,7 @@ sk_db_insert_record (SkDatabase *self,
 {
   SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
   const char *sql = g_hash_table_lookup (self->insert_sql, table);
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean ok;
   int index = 1;
 
@@ -570,7 +576,7 @@ sk_db_insert_record (SkDatabase *self,
     if (is_column (&klass->fields[i]))
       sk_db_bind_field (stmt, index++, record, &klass->fields[i]);
   ok = sk_db_step (self, stmt, NULL, error);
-  sqlite3_reset (stmt);
+  sk_stmt_reset (stmt);
   return ok;
 }
 
@@ -582,7 +588,7 @@ migrate (SkDatabase *self,
          GError    **error)
 {
   g_autoptr(GError) local_error = NULL;
-  int current = (int) sk_db_query_int (self, &local_error, 0, "PRAGMA user_version", NULL);
+  int current = self->backend->get_schema_version (self->conn, &local_error);
 
   /* Not a database, or unreadable: say so, and go no further. */
   if (local_error != NULL)
@@ -599,21 +605,32 @@ migrate (SkDatabase *self,
                           self->path, current, SK_SCHEMA_VERSION);
       return FALSE;
     }
-  /* Only now: switching to WAL rewrites the header of a file we refused. */
-  if (!exec_script (self, "PRAGMA journal_mode = WAL", error))
-    {
-      g_prefix_error (error, _("Cannot open the database “%s”: "), self->path);
-      return FALSE;
-    }
 
-  for (int version = current + 1; version <= target; version++)
+  while (current < target)
     {
-      g_autofree char *pragma = g_strdup_printf ("PRAGMA user_version = %d", version);
+      int version;
+      g_autofree char *sql = NULL;
 
       if (!sk_db_begin (self, error))
         return FALSE;
-      if (!exec_script (self, sk_schema_migration (version), error) ||
-          !exec_script (self, pragma, error))
+      /* Another server may have migrated while we waited for the lock. */
+      version = self->backend->get_schema_version (self->conn, error);
+      if (version < 0)
+        {
+          sk_db_rollback (self);
+          return FALSE;
+        }
+      if (version >= target)
+        {
+          current = version;
+          if (!sk_db_commit (self, error))
+            return FALSE;
+          break;
+        }
+      version++;
+      sql = self->backend->migration (version);
+      if (!sk_db_exec_script (self, sql, error) ||
+          !self->backend->set_schema_version (self->conn, version, error))
         {
           sk_db_rollback (self);
           g_prefix_error (error, _("Cannot upgrade the database to schema %d: "), version);
@@ -627,39 +644,46 @@ migrate (SkDatabase *self,
   return TRUE;
 }
 
+static char *
+describe_location (const char *location)
+{
+  /* Never show a password written in a connection URI. */
+  g_autoptr(GUri) uri = NULL;
+
+  if (!is_database_uri (location))
+    return g_strdup (location);
+  uri = g_uri_parse (location, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
+  if (uri == NULL)
+    return g_strdup ("postgresql://…");
+  return g_uri_to_string_partial (uri, G_URI_HIDE_PASSWORD);
+}
+
 SkDatabase *
 sk_database_open_at_version (const char *path,
                              int         version,
                              GError    **error)
 {
   g_autoptr(SkDatabase) self = NULL;
-  int rc;
+  g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (version >= 1 && version <= SK_SCHEMA_VERSION, NULL);
 
   self = g_object_new (SK_TYPE_DATABASE, NULL);
-  self->path = g_strdup (path);
-  rc = sqlite3_open_v2 (path, &self->handle,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc != SQLITE_OK)
+  self->path = describe_location (path);
+  self->backend = sk_sql_find_backend (path);
+  if (self->backend == &sk_sql_sqlite_backend && is_database_uri (path))
     {
-      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, _("Cannot open the database “%s”: %s"),
-                          path, self->handle ? sqlite3_errmsg (self->handle) : sqlite3_errstr (rc));
+      sk_set_field_error (error, SK_ERROR_DATABASE, NULL,
+                          _("Cannot open the database “%s”: this program was built without "
+                            "PostgreSQL support"), self->path);
       return NULL;
     }
-  sqlite3_extended_result_codes (self->handle, 1);
-  sqlite3_busy_timeout (self->handle, 10000);
-
-  if (!exec_script (self,
-                    "PRAGMA foreign_keys = ON;"
-                    /* So that INSERT OR REPLACE cannot rewrite a ledger row:
-                     * its implicit delete then meets the append-only trigger. */
-                    "PRAGMA recursive_triggers = ON;"
-                    "PRAGMA temp_store = MEMORY;",
-                    error))
+  self->conn = self->backend->open (path, &local_error);
+  if (self->conn == NULL)
     {
-      g_prefix_error (error, _("Cannot open the database “%s”: "), path);
+      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, _("Cannot open the database “%s”: %s"),
+                          self->path, local_error->message);
       return NULL;
     }
   if (!migrate (self, version, error))
@@ -688,7 +712,7 @@ char *
 sk_database_get_setting (SkDatabase *self,
                          const char *key)
 {
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row = FALSE;
   char *value = NULL;
 
@@ -697,9 +721,9 @@ sk_database_get_setting (SkDatabase *self,
 
   stmt = sk_db_query (self, NULL, "SELECT value FROM settings WHERE key = ?", "s", key);
   if (stmt != NULL && sk_db_step (self, stmt, &has_row, NULL) && has_row)
-    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    value = g_strdup (sk_stmt_text (stmt, 0));
   if (stmt != NULL)
-    sqlite3_reset (stmt);
+    sk_stmt_reset (stmt);
   return value;
 }
 
@@ -780,7 +804,7 @@ refresh_counts (SkDatabase *self,
                 gsize       offset,
                 GError    **error)
 {
-  sqlite3_stmt *stmt = sk_db_query (self, error, sql, NULL);
+  SkStmt *stmt = sk_db_query (self, error, sql, NULL);
   gboolean has_row;
 
   if (stmt == NULL)
@@ -792,13 +816,13 @@ refresh_counts (SkDatabase *self,
 
       if (!has_row)
         {
-          sqlite3_reset (stmt);
+          sk_stmt_reset (stmt);
           return TRUE;
         }
-      id = (const char *) sqlite3_column_text (stmt, 0);
+      id = sk_stmt_text (stmt, 0);
       record = g_hash_table_lookup (self->cached_by_id, id);
       if (record != NULL)
-        *(gint64 *) ((guint8 *) record + offset) = sqlite3_column_int64 (stmt, 1);
+        *(gint64 *) ((guint8 *) record + offset) = sk_stmt_int64 (stmt, 1);
     }
   return FALSE;
 }

@@ -17,10 +17,14 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SkDatabase, sk_database, SK, DATABASE, GObject)
 
 /* Opens (creating if needed) and upgrades the file; refuses a file made by a
- * newer Skidka with SK_ERROR_SCHEMA_TOO_NEW. ":memory:" works for tests. */
+ * newer Skidka with SK_ERROR_SCHEMA_TOO_NEW. ":memory:" works for tests.
+ * A "postgresql://" URI opens a PostgreSQL database instead, once
+ * sk_postgres_init () has registered that backend (the server does). */
 SkDatabase   *sk_database_open                 (const char  *path,
                                                 GError     **error);
 int           sk_database_get_schema_version   (SkDatabase  *self);
+/* "sqlite" or "postgresql". */
+const char   *sk_database_get_backend_name     (SkDatabase  *self);
 const char   *sk_database_get_path             (SkDatabase  *self);
 /* This till's identity for sync (made once, kept in settings). */
 const char   *sk_database_get_device_id        (SkDatabase  *self);

@@ -380,60 +380,40 @@ exec_sql (SkDatabase *db,
           const char *sql,
           GError    **error)
 {
-  char *message = NULL;
-
-  if (sqlite3_exec (sk_database_get_handle (db), sql, NULL, NULL, &message) != SQLITE_OK)
+  if (!sk_db_exec_script (db, sql, error))
     {
-      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, "Demo data: %s",
-                          message ? message : "SQLite error");
-      sqlite3_free (message);
+      g_prefix_error (error, "Demo data: ");
       return FALSE;
     }
   return TRUE;
 }
 
-static sqlite3_stmt *
+static SkStmt *
 prepare (SkDatabase *db,
          const char *sql,
          GError    **error)
 {
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v2 (sk_database_get_handle (db), sql, -1, &stmt, NULL) != SQLITE_OK)
-    {
-      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, "Demo data: %s",
-                          sqlite3_errmsg (sk_database_get_handle (db)));
-      return NULL;
-    }
-  return stmt;
+  return sk_db_prepare (db, sql, error);
 }
 
 /* Steps a prepared statement of the bulk path and resets it. */
 static gboolean
-step_done (Demo         *demo,
-           sqlite3_stmt *stmt,
-           GError      **error)
+step_done (Demo    *demo,
+           SkStmt  *stmt,
+           GError **error)
 {
-  int rc = sqlite3_step (stmt);
-
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      sk_db_set_error (demo->db, rc, error);
-      return FALSE;
-    }
-  return TRUE;
+  return sk_db_step_done (demo->db, stmt, error);
 }
 
 static void
-bind_text_or_null (sqlite3_stmt *stmt,
+bind_text_or_null (SkStmt *stmt,
                    int           index,
                    const char   *text)
 {
   if (text != NULL)
-    sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
+    sk_stmt_bind_text (stmt, index, text);
   else
-    sqlite3_bind_null (stmt, index);
+    sk_stmt_bind_null (stmt, index);
 }
 
 /* Stores, products, campaigns and rules: few, so through the public API. */
@@ -848,9 +828,9 @@ static gboolean
 create_customers_bulk (Demo    *demo,
                        GError **error)
 {
-  sqlite3_stmt *customer_stmt = NULL;
-  sqlite3_stmt *child_stmt = NULL;
-  sqlite3_stmt *segment_stmt = NULL;
+  SkStmt *customer_stmt = NULL;
+  SkStmt *child_stmt = NULL;
+  SkStmt *segment_stmt = NULL;
   guint32 offset[2] = { g_rand_int (demo->rand), g_rand_int (demo->rand) };
   gboolean in_transaction = FALSE;
   gboolean ok = FALSE;
@@ -884,31 +864,31 @@ create_customers_bulk (Demo    *demo,
         }
       make_person (demo, i, offset, &p);
       name_key = sk_name_key (p.full_name);
-      sqlite3_bind_text (customer_stmt, 1, c->id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (customer_stmt, 2, p.card, -1, SQLITE_STATIC);
-      sqlite3_bind_text (customer_stmt, 3, p.phone, -1, SQLITE_STATIC);
+      sk_stmt_bind_text (customer_stmt, 1, c->id);
+      sk_stmt_bind_text (customer_stmt, 2, p.card);
+      sk_stmt_bind_text (customer_stmt, 3, p.phone);
       bind_text_or_null (customer_stmt, 4, p.email);
-      sqlite3_bind_text (customer_stmt, 5, p.full_name, -1, SQLITE_STATIC);
-      sqlite3_bind_text (customer_stmt, 6, name_key, -1, SQLITE_STATIC);
+      sk_stmt_bind_text (customer_stmt, 5, p.full_name);
+      sk_stmt_bind_text (customer_stmt, 6, name_key);
       bind_text_or_null (customer_stmt, 7, p.birth_date);
-      sqlite3_bind_int (customer_stmt, 8, p.consent_email);
-      sqlite3_bind_int (customer_stmt, 9, p.consent_sms);
-      sqlite3_bind_int (customer_stmt, 10, p.consent_push);
-      sqlite3_bind_text (customer_stmt, 11, demo->store_ids[c->store], -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (customer_stmt, 12, c->created_at);
+      sk_stmt_bind_int64 (customer_stmt, 8, p.consent_email);
+      sk_stmt_bind_int64 (customer_stmt, 9, p.consent_sms);
+      sk_stmt_bind_int64 (customer_stmt, 10, p.consent_push);
+      sk_stmt_bind_text (customer_stmt, 11, demo->store_ids[c->store]);
+      sk_stmt_bind_int64 (customer_stmt, 12, c->created_at);
       row_ok = step_done (demo, customer_stmt, error);
       for (guint k = 0; row_ok && k < p.n_children; k++)
         {
-          sqlite3_bind_text (child_stmt, 1, c->id, -1, SQLITE_STATIC);
-          sqlite3_bind_int64 (child_stmt, 2, k);
-          sqlite3_bind_text (child_stmt, 3, p.child_names[k], -1, SQLITE_STATIC);
-          sqlite3_bind_text (child_stmt, 4, p.child_dates[k], -1, SQLITE_STATIC);
+          sk_stmt_bind_text (child_stmt, 1, c->id);
+          sk_stmt_bind_int64 (child_stmt, 2, k);
+          sk_stmt_bind_text (child_stmt, 3, p.child_names[k]);
+          sk_stmt_bind_text (child_stmt, 4, p.child_dates[k]);
           row_ok = step_done (demo, child_stmt, error);
         }
       if (row_ok)
         {
-          sqlite3_bind_text (segment_stmt, 1, c->id, -1, SQLITE_STATIC);
-          sqlite3_bind_int64 (segment_stmt, 2, c->created_at);
+          sk_stmt_bind_text (segment_stmt, 1, c->id);
+          sk_stmt_bind_int64 (segment_stmt, 2, c->created_at);
           row_ok = step_done (demo, segment_stmt, error);
         }
       person_clear (&p);
@@ -927,9 +907,6 @@ create_customers_bulk (Demo    *demo,
 out:
   if (in_transaction)
     sk_db_rollback (demo->db);
-  sqlite3_finalize (customer_stmt);
-  sqlite3_finalize (child_stmt);
-  sqlite3_finalize (segment_stmt);
   return ok;
 }
 
@@ -1265,19 +1242,15 @@ saved_index_free (gpointer data)
 
 typedef struct
 {
-  sqlite3_stmt *purchase;
-  sqlite3_stmt *line;
-  sqlite3_stmt *application;
-  sqlite3_stmt *bonus;
+  SkStmt *purchase;
+  SkStmt *line;
+  SkStmt *application;
+  SkStmt *bonus;
 } BulkStatements;
 
 static void
 bulk_statements_clear (BulkStatements *s)
 {
-  sqlite3_finalize (s->purchase);
-  sqlite3_finalize (s->line);
-  sqlite3_finalize (s->application);
-  sqlite3_finalize (s->bonus);
 }
 
 static gboolean
@@ -1296,19 +1269,19 @@ bulk_bonus_row (Demo           *demo,
 
   make_uuid (demo->row_rand, at, id);
   c->balance += amount;
-  sqlite3_bind_text (s->bonus, 1, id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (s->bonus, 2, c->id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (s->bonus, 3, kind, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (s->bonus, 4, amount);
-  sqlite3_bind_int64 (s->bonus, 5, c->balance);
-  sqlite3_bind_text (s->bonus, 6, reason, -1, SQLITE_STATIC);
-  sqlite3_bind_text (s->bonus, 7, purchase_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (s->bonus, 8, store_id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (s->bonus, 9, at);
+  sk_stmt_bind_text (s->bonus, 1, id);
+  sk_stmt_bind_text (s->bonus, 2, c->id);
+  sk_stmt_bind_text (s->bonus, 3, kind);
+  sk_stmt_bind_int64 (s->bonus, 4, amount);
+  sk_stmt_bind_int64 (s->bonus, 5, c->balance);
+  sk_stmt_bind_text (s->bonus, 6, reason);
+  sk_stmt_bind_text (s->bonus, 7, purchase_id);
+  sk_stmt_bind_text (s->bonus, 8, store_id);
+  sk_stmt_bind_int64 (s->bonus, 9, at);
   if (amount > 0 && demo->expiry_days > 0)
-    sqlite3_bind_int64 (s->bonus, 10, at + demo->expiry_days * DAY);
+    sk_stmt_bind_int64 (s->bonus, 10, at + demo->expiry_days * DAY);
   else
-    sqlite3_bind_null (s->bonus, 10);
+    sk_stmt_bind_null (s->bonus, 10);
   return step_done (demo, s->bonus, error);
 }
 
@@ -1345,16 +1318,16 @@ bulk_purchase (Demo           *demo,
     }
 
   make_uuid (demo->id_rand, slot->at, id);
-  sqlite3_bind_text (s->purchase, 1, id, -1, SQLITE_STATIC);
+  sk_stmt_bind_text (s->purchase, 1, id);
   bind_text_or_null (s->purchase, 2, c ? c->id : NULL);
-  sqlite3_bind_text (s->purchase, 3, store_id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (s->purchase, 4, slot->at);
-  sqlite3_bind_int64 (s->purchase, 5, result->subtotal);
-  sqlite3_bind_int64 (s->purchase, 6, result->discount_total);
-  sqlite3_bind_int64 (s->purchase, 7, spend);
-  sqlite3_bind_int64 (s->purchase, 8, earn);
-  sqlite3_bind_int64 (s->purchase, 9, payable - spend);
-  sqlite3_bind_int64 (s->purchase, 10, result->bonus_multiplier);
+  sk_stmt_bind_text (s->purchase, 3, store_id);
+  sk_stmt_bind_int64 (s->purchase, 4, slot->at);
+  sk_stmt_bind_int64 (s->purchase, 5, result->subtotal);
+  sk_stmt_bind_int64 (s->purchase, 6, result->discount_total);
+  sk_stmt_bind_int64 (s->purchase, 7, spend);
+  sk_stmt_bind_int64 (s->purchase, 8, earn);
+  sk_stmt_bind_int64 (s->purchase, 9, payable - spend);
+  sk_stmt_bind_int64 (s->purchase, 10, result->bonus_multiplier);
   if (!step_done (demo, s->purchase, error))
     return FALSE;
 
@@ -1363,15 +1336,15 @@ bulk_purchase (Demo           *demo,
       const SkCartLine *line = &g_array_index (cart->lines, SkCartLine, i);
       gint64 discount = g_array_index (result->line_discounts, gint64, i);
 
-      sqlite3_bind_text (s->line, 1, id, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (s->line, 2, i + 1);
-      sqlite3_bind_text (s->line, 3, line->sku, -1, SQLITE_STATIC);
-      sqlite3_bind_text (s->line, 4, line->name, -1, SQLITE_STATIC);
-      sqlite3_bind_text (s->line, 5, line->category, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (s->line, 6, line->unit_price);
-      sqlite3_bind_int64 (s->line, 7, line->quantity);
-      sqlite3_bind_int64 (s->line, 8, discount);
-      sqlite3_bind_int64 (s->line, 9, g_array_index (result->line_totals, gint64, i) - discount);
+      sk_stmt_bind_text (s->line, 1, id);
+      sk_stmt_bind_int64 (s->line, 2, i + 1);
+      sk_stmt_bind_text (s->line, 3, line->sku);
+      sk_stmt_bind_text (s->line, 4, line->name);
+      sk_stmt_bind_text (s->line, 5, line->category);
+      sk_stmt_bind_int64 (s->line, 6, line->unit_price);
+      sk_stmt_bind_int64 (s->line, 7, line->quantity);
+      sk_stmt_bind_int64 (s->line, 8, discount);
+      sk_stmt_bind_int64 (s->line, 9, g_array_index (result->line_totals, gint64, i) - discount);
       if (!step_done (demo, s->line, error))
         return FALSE;
     }
@@ -1383,14 +1356,14 @@ bulk_purchase (Demo           *demo,
       char application_id[37];
 
       make_uuid (demo->row_rand, slot->at, application_id);
-      sqlite3_bind_text (s->application, 1, application_id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (s->application, 2, id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (s->application, 3, rule->id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (s->application, 4, rule->name, -1, SQLITE_STATIC);
+      sk_stmt_bind_text (s->application, 1, application_id);
+      sk_stmt_bind_text (s->application, 2, id);
+      sk_stmt_bind_text (s->application, 3, rule->id);
+      sk_stmt_bind_text (s->application, 4, rule->name);
       bind_text_or_null (s->application, 5, c ? c->id : NULL);
-      sqlite3_bind_text (s->application, 6, store_id, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (s->application, 7, applied->amount);
-      sqlite3_bind_int64 (s->application, 8, slot->at);
+      sk_stmt_bind_text (s->application, 6, store_id);
+      sk_stmt_bind_int64 (s->application, 7, applied->amount);
+      sk_stmt_bind_int64 (s->application, 8, slot->at);
       if (!step_done (demo, s->application, error))
         return FALSE;
 
@@ -1432,29 +1405,28 @@ drop_purchase_indexes (Demo    *demo,
                        GError **error)
 {
   g_autoptr(GPtrArray) saved = g_ptr_array_new_with_free_func (saved_index_free);
-  sqlite3_stmt *stmt;
-  int rc;
+  SkStmt *stmt;
+  gboolean has_row;
 
+  if (!sk_db_is_sqlite (demo->db))
+    return g_steal_pointer (&saved);
   stmt = prepare (demo->db,
                   "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
                   " AND tbl_name IN ('purchases', 'purchase_lines', 'discount_applications',"
                   " 'bonus_transactions')", error);
   if (stmt == NULL)
     return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  while (sk_db_step (demo->db, stmt, &has_row, error) && has_row)
     {
       SavedIndex *index = g_new0 (SavedIndex, 1);
 
-      index->name = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      index->sql = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      index->name = g_strdup (sk_stmt_text (stmt, 0));
+      index->sql = g_strdup (sk_stmt_text (stmt, 1));
       g_ptr_array_add (saved, index);
     }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      sk_db_set_error (demo->db, rc, error);
-      return NULL;
-    }
+  sk_stmt_reset (stmt);
+  if (error != NULL && *error != NULL)
+    return NULL;
   for (guint i = 0; i < saved->len; i++)
     {
       SavedIndex *index = g_ptr_array_index (saved, i);
@@ -1497,7 +1469,7 @@ bulk_finish_figures (Demo    *demo,
                    "         max (created_at) AS last"
                    "       FROM purchases WHERE customer_id IS NOT NULL GROUP BY customer_id) AS p"
                    " WHERE customers.id = p.customer_id;"
-                   "UPDATE customers SET bonus_balance = b.balance, flagged = b.balance < 0"
+                   "UPDATE customers SET bonus_balance = b.balance, flagged = CASE WHEN b.balance < 0 THEN 1 ELSE 0 END"
                    " FROM (SELECT customer_id, sum (amount) AS balance FROM bonus_transactions"
                    "       GROUP BY customer_id) AS b"
                    " WHERE customers.id = b.customer_id;"
@@ -1520,9 +1492,10 @@ purchases_in_bulk (Demo    *demo,
   g_autoptr(GPtrArray) saved_indexes = NULL;
   g_autoptr(GError) cancel_error = NULL;
   BulkStatements s = { NULL };
-  gint64 synchronous = sk_db_query_int (demo->db, NULL, 2, "PRAGMA synchronous", NULL);
-  gint64 cache_size = sk_db_query_int (demo->db, NULL, -2000, "PRAGMA cache_size", NULL);
-  gint64 temp_store = sk_db_query_int (demo->db, NULL, 0, "PRAGMA temp_store", NULL);
+  gboolean lite = sk_db_is_sqlite (demo->db);
+  gint64 synchronous = lite ? sk_db_query_int (demo->db, NULL, 2, "PRAGMA synchronous", NULL) : 0;
+  gint64 cache_size = lite ? sk_db_query_int (demo->db, NULL, -2000, "PRAGMA cache_size", NULL) : 0;
+  gint64 temp_store = lite ? sk_db_query_int (demo->db, NULL, 0, "PRAGMA temp_store", NULL) : 0;
   gint64 in_chunk = 0;
   gboolean ok = FALSE;
 
@@ -1530,8 +1503,8 @@ purchases_in_bulk (Demo    *demo,
    * check references row by row, nor to wait for the disk per chunk. The
    * sorts that rebuild indexes and sum up go to temporary files, so memory
    * stays flat whatever the size. */
-  if (!exec_sql (demo->db, "PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF;"
-                 " PRAGMA cache_size = -262144; PRAGMA temp_store = FILE;", error))
+  if (lite && !exec_sql (demo->db, "PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF;"
+                         " PRAGMA cache_size = -262144; PRAGMA temp_store = FILE;", error))
     return FALSE;
   saved_indexes = drop_purchase_indexes (demo, error);
   if (saved_indexes == NULL)
@@ -1603,7 +1576,7 @@ out:
    * cache keeps the big sorts below from growing with the file. */
   if (ok)
     g_debug ("Demo: rebuilding indexes and figures");
-  if (!exec_sql (demo->db, "PRAGMA cache_size = -32768;", ok ? error : NULL))
+  if (lite && !exec_sql (demo->db, "PRAGMA cache_size = -32768;", ok ? error : NULL))
     ok = FALSE;
   if (!restore_indexes (demo, saved_indexes, ok ? error : NULL) && ok)
     ok = FALSE;
@@ -1614,7 +1587,7 @@ out:
                                                 " PRAGMA cache_size = %" G_GINT64_FORMAT ";"
                                                 " PRAGMA temp_store = %d;",
                                                 (int) synchronous, cache_size, (int) temp_store);
-    if (!exec_sql (demo->db, pragmas, ok ? error : NULL))
+    if (lite && !exec_sql (demo->db, pragmas, ok ? error : NULL))
       ok = FALSE;
   }
   if (ok && cancel_error != NULL)
@@ -1757,7 +1730,9 @@ sk_demo_generate (SkDatabase          *db,
   /* The charts' per-day figures, so the first chart opens at once. */
   if (!sk_analytics_prepare (db, G_MININT64 / 2, G_MAXINT64 / 2, error))
     goto out;
-  if (!exec_sql (db, "PRAGMA analysis_limit = 1000; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);", error))
+  if (!exec_sql (db, sk_db_is_sqlite (db)
+                         ? "PRAGMA analysis_limit = 1000; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);"
+                         : "ANALYZE", error))
     goto out;
   ok = TRUE;
 

@@ -44,7 +44,7 @@ add_plain_rows (SkDatabase  *self,
                 GError     **error)
 {
   g_autofree char *sql = g_strdup_printf ("SELECT * FROM %s ORDER BY 1, 2", table);
-  sqlite3_stmt *stmt = sk_db_query (self, error, sql, NULL);
+  SkStmt *stmt = sk_db_query (self, error, sql, NULL);
   gboolean has_row;
 
   if (stmt == NULL)
@@ -55,25 +55,20 @@ add_plain_rows (SkDatabase  *self,
     {
       if (!has_row)
         {
-          sqlite3_reset (stmt);
+          sk_stmt_reset (stmt);
           json_builder_end_array (b);
           return TRUE;
         }
       json_builder_begin_object (b);
-      for (int col = 0; col < sqlite3_column_count (stmt); col++)
+      for (int col = 0; col < sk_stmt_column_count (stmt); col++)
         {
-          json_builder_set_member_name (b, sqlite3_column_name (stmt, col));
-          switch (sqlite3_column_type (stmt, col))
-            {
-            case SQLITE_INTEGER:
-              json_builder_add_int_value (b, sqlite3_column_int64 (stmt, col));
-              break;
-            case SQLITE_NULL:
-              json_builder_add_null_value (b);
-              break;
-            default:
-              json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, col));
-            }
+          json_builder_set_member_name (b, sk_stmt_column_name (stmt, col));
+          if (sk_stmt_is_null (stmt, col))
+            json_builder_add_null_value (b);
+          else if (sk_stmt_is_integer (stmt, col))
+            json_builder_add_int_value (b, sk_stmt_int64 (stmt, col));
+          else
+            json_builder_add_string_value (b, sk_stmt_text (stmt, col));
         }
       json_builder_end_object (b);
     }
@@ -85,7 +80,7 @@ sk_database_export (SkDatabase *self,
                     GError    **error)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
@@ -107,10 +102,10 @@ sk_database_export (SkDatabase *self,
     goto fail;
   while (sk_db_step (self, stmt, &has_row, error) && has_row)
     {
-      json_builder_set_member_name (b, (const char *) sqlite3_column_text (stmt, 0));
-      json_builder_add_string_value (b, (const char *) sqlite3_column_text (stmt, 1));
+      json_builder_set_member_name (b, sk_stmt_text (stmt, 0));
+      json_builder_add_string_value (b, sk_stmt_text (stmt, 1));
     }
-  sqlite3_reset (stmt);
+  sk_stmt_reset (stmt);
   json_builder_end_object (b);
 
   for (guint s = 0; s < G_N_ELEMENTS (sections); s++)
@@ -161,8 +156,8 @@ import_plain_rows (SkDatabase *self,
   JsonNode *node = json_object_get_member (root, table);
   JsonArray *rows;
   g_autoptr(GHashTable) columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree char *info_sql = g_strdup_printf ("PRAGMA table_info (%s)", table);
-  sqlite3_stmt *stmt;
+  g_autofree char *info_sql = g_strdup_printf ("SELECT * FROM %s LIMIT 0", table);
+  SkStmt *stmt;
   gboolean has_row;
 
   if (node == NULL)
@@ -176,9 +171,11 @@ import_plain_rows (SkDatabase *self,
   stmt = sk_db_query (self, error, info_sql, NULL);
   if (stmt == NULL)
     return FALSE;
-  while (sk_db_step (self, stmt, &has_row, error) && has_row)
-    g_hash_table_add (columns, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
-  sqlite3_reset (stmt);
+  if (!sk_db_step (self, stmt, &has_row, error))
+    return FALSE;
+  for (int col = 0; col < sk_stmt_column_count (stmt); col++)
+    g_hash_table_add (columns, g_strdup (sk_stmt_column_name (stmt, col)));
+  sk_stmt_reset (stmt);
 
   rows = json_node_get_array (node);
   for (guint i = 0; i < json_array_get_length (rows); i++)
@@ -188,9 +185,8 @@ import_plain_rows (SkDatabase *self,
       g_autoptr(GString) marks = g_string_new (NULL);
       g_autoptr(GList) members = NULL;
       g_autofree char *sql = NULL;
-      sqlite3_stmt *insert;
+      SkStmt *insert;
       int index = 1;
-      int rc;
 
       if (!JSON_NODE_HOLDS_OBJECT (row))
         {
@@ -212,34 +208,27 @@ import_plain_rows (SkDatabase *self,
           g_string_append (marks, marks->len ? ", ?" : "?");
         }
       sql = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s)", table, names->str, marks->str);
-      if (sqlite3_prepare_v2 (sk_database_get_handle (self), sql, -1, &insert, NULL) != SQLITE_OK)
-        {
-          sk_db_set_error (self, SQLITE_ERROR, error);
-          return FALSE;
-        }
+      insert = sk_db_prepare (self, sql, error);
+      if (insert == NULL)
+        return FALSE;
       for (GList *l = members; l != NULL; l = l->next, index++)
         {
           JsonNode *value = json_object_get_member (json_node_get_object (row), l->data);
 
           if (JSON_NODE_HOLDS_NULL (value))
-            sqlite3_bind_null (insert, index);
+            sk_stmt_bind_null (insert, index);
           else if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_INT64)
-            sqlite3_bind_int64 (insert, index, json_node_get_int (value));
+            sk_stmt_bind_int64 (insert, index, json_node_get_int (value));
           else if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
-            sqlite3_bind_text (insert, index, json_node_get_string (value), -1, SQLITE_TRANSIENT);
+            sk_stmt_bind_text (insert, index, json_node_get_string (value));
           else
             {
-              sqlite3_finalize (insert);
               sk_set_field_error (error, SK_ERROR_MALFORMED, table, _("“%s”: values must be numbers or strings"),
                                   table);
               return FALSE;
             }
         }
-      rc = sqlite3_step (insert);
-      if (rc != SQLITE_DONE)
-        sk_db_set_error (self, rc, error);
-      sqlite3_finalize (insert);
-      if (rc != SQLITE_DONE)
+      if (!sk_db_step_done (self, insert, error))
         return FALSE;
     }
   return TRUE;

@@ -226,7 +226,7 @@ expired_left (SkDatabase *self,
               GError    **error)
 {
   g_autoptr(GArray) lots = g_array_new (FALSE, TRUE, sizeof (Lot));
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row;
   gint64 debt = 0, due = 0;
 
@@ -244,7 +244,7 @@ expired_left (SkDatabase *self,
 
       if (!has_row)
         {
-          sqlite3_reset (stmt);
+          sk_stmt_reset (stmt);
           for (guint i = 0; i < lots->len; i++)
             {
               const Lot *lot = &g_array_index (lots, Lot, i);
@@ -254,15 +254,15 @@ expired_left (SkDatabase *self,
             }
           return due;
         }
-      kind = (const char *) sqlite3_column_text (stmt, 0);
-      amount = sqlite3_column_int64 (stmt, 1);
-      purchase_id = (const char *) sqlite3_column_text (stmt, 3);
-      created_at = sqlite3_column_int64 (stmt, 4);
+      kind = sk_stmt_text (stmt, 0);
+      amount = sk_stmt_int64 (stmt, 1);
+      purchase_id = sk_stmt_text (stmt, 3);
+      created_at = sk_stmt_int64 (stmt, 4);
       if (amount > 0)
         {
           /* A credit first pays off a balance below zero. */
           gint64 paid = MIN (debt, amount);
-          Lot lot = { amount - paid, sqlite3_column_int64 (stmt, 2), NULL };
+          Lot lot = { amount - paid, sk_stmt_int64 (stmt, 2), NULL };
 
           debt -= paid;
           if (lot.left == 0)
@@ -292,7 +292,7 @@ sk_database_expire_bonuses (SkDatabase *self,
 {
   g_autoptr(GPtrArray) due_ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) balances = g_array_new (FALSE, FALSE, sizeof (gint64));
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row, ok;
   gint64 total = 0;
 
@@ -315,12 +315,12 @@ sk_database_expire_bonuses (SkDatabase *self,
     goto fail;
   while ((ok = sk_db_step (self, stmt, &has_row, error)) && has_row)
     {
-      gint64 balance = sqlite3_column_int64 (stmt, 1);
+      gint64 balance = sk_stmt_int64 (stmt, 1);
 
-      g_ptr_array_add (due_ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      g_ptr_array_add (due_ids, g_strdup (sk_stmt_text (stmt, 0)));
       g_array_append_val (balances, balance);
     }
-  sqlite3_reset (stmt);
+  sk_stmt_reset (stmt);
   if (!ok)
     goto fail;
 

@@ -122,7 +122,7 @@ sk_db_update_customer_segment (SkDatabase  *self,
                                GError     **error)
 {
   SkSegmentThresholds thresholds;
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row = FALSE;
   gint64 visits = 0, spent = 0;
   g_autofree char *current = NULL;
@@ -134,11 +134,11 @@ sk_db_update_customer_segment (SkDatabase  *self,
     return FALSE;
   if (has_row)
     {
-      visits = sqlite3_column_int64 (stmt, 0);
-      spent = sqlite3_column_int64 (stmt, 1);
-      current = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      visits = sk_stmt_int64 (stmt, 0);
+      spent = sk_stmt_int64 (stmt, 1);
+      current = g_strdup (sk_stmt_text (stmt, 2));
     }
-  sqlite3_reset (stmt);
+  sk_stmt_reset (stmt);
   if (!has_row)
     return TRUE;
 
@@ -523,14 +523,14 @@ sk_database_refund_purchase (SkDatabase *self,
 
   /* Idempotent: a refund already made is answered with the purchase as it is. */
   {
-    sqlite3_stmt *stmt = sk_db_query (self, error, "SELECT purchase_id FROM refunds WHERE id = ?", "s", refund_id);
+    SkStmt *stmt = sk_db_query (self, error, "SELECT purchase_id FROM refunds WHERE id = ?", "s", refund_id);
     gboolean has_row = FALSE;
 
     if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
       goto fail;
     if (has_row)
-      existing = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-    sqlite3_reset (stmt);
+      existing = g_strdup (sk_stmt_text (stmt, 0));
+    sk_stmt_reset (stmt);
   }
   if (existing != NULL)
     {

@@ -16,7 +16,7 @@ void
 sk_database_get_segment_thresholds (SkDatabase          *self,
                                     SkSegmentThresholds *out)
 {
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row = FALSE;
 
   g_return_if_fail (SK_IS_DATABASE (self));
@@ -32,10 +32,10 @@ sk_database_get_segment_thresholds (SkDatabase          *self,
                       NULL);
   while (stmt != NULL && sk_db_step (self, stmt, &has_row, NULL) && has_row)
     {
-      const char *key = (const char *) sqlite3_column_text (stmt, 0);
+      const char *key = sk_stmt_text (stmt, 0);
       gint64 value;
 
-      if (!g_ascii_string_to_signed ((const char *) sqlite3_column_text (stmt, 1), 10, 0, G_MAXINT64,
+      if (!g_ascii_string_to_signed (sk_stmt_text (stmt, 1), 10, 0, G_MAXINT64,
                                      &value, NULL))
         continue;
       if (g_str_equal (key, "segment_vip_visits"))
@@ -46,7 +46,7 @@ sk_database_get_segment_thresholds (SkDatabase          *self,
         out->regular_visits = value;
     }
   if (stmt != NULL)
-    sqlite3_reset (stmt);
+    sk_stmt_reset (stmt);
 }
 
 gboolean
@@ -141,7 +141,7 @@ sk_database_update_segments (SkDatabase *self,
                    " WHERE segment <> " SEGMENT_CASE,
                    "iiii", t.vip_visits, t.vip_spent, t.regular_visits, sk_time_now ()))
     goto fail;
-  changed = sqlite3_changes64 (sk_database_get_handle (self));
+  changed = sk_db_changes (self);
   if (!sk_db_exec (self, error,
                    "UPDATE customers SET segment = " SEGMENT_CASE " WHERE segment <> " SEGMENT_CASE,
                    "iii", t.vip_visits, t.vip_spent, t.regular_visits))

@@ -213,7 +213,7 @@ sk_auth_list_users (SkDatabase  *db,
                     GError     **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row = FALSE;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
@@ -226,27 +226,27 @@ sk_auth_list_users (SkDatabase  *db,
   json_builder_begin_array (builder);
   while (sk_db_step (db, stmt, &has_row, error) && has_row)
     {
-      g_autofree char *created = sk_time_to_rfc3339 (sqlite3_column_int64 (stmt, 4));
+      g_autofree char *created = sk_time_to_rfc3339 (sk_stmt_int64 (stmt, 4));
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 0));
+      json_builder_add_string_value (builder, sk_stmt_text (stmt, 0));
       json_builder_set_member_name (builder, "username");
-      json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 1));
+      json_builder_add_string_value (builder, sk_stmt_text (stmt, 1));
       json_builder_set_member_name (builder, "role");
-      json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 2));
+      json_builder_add_string_value (builder, sk_stmt_text (stmt, 2));
       json_builder_set_member_name (builder, "store_id");
-      if (sqlite3_column_type (stmt, 3) == SQLITE_NULL)
+      if (sk_stmt_is_null (stmt, 3))
         json_builder_add_null_value (builder);
       else
-        json_builder_add_string_value (builder, (const char *) sqlite3_column_text (stmt, 3));
+        json_builder_add_string_value (builder, sk_stmt_text (stmt, 3));
       json_builder_set_member_name (builder, "created_at");
       json_builder_add_string_value (builder, created);
       json_builder_set_member_name (builder, "disabled");
-      json_builder_add_boolean_value (builder, sqlite3_column_int (stmt, 5) != 0);
+      json_builder_add_boolean_value (builder, sk_stmt_int64 (stmt, 5) != 0);
       json_builder_end_object (builder);
     }
-  sqlite3_reset (stmt);
+  sk_stmt_reset (stmt);
   json_builder_end_array (builder);
   if (has_row)
     return NULL;  /* stopped by an error */
@@ -292,7 +292,7 @@ sk_auth_login (SkDatabase    *db,
   g_autoptr(SkServerUser) found = NULL;
   g_autofree char *hash = NULL;
   g_autofree char *token = NULL;
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row = FALSE;
   gboolean disabled = TRUE;
   gint64 now;
@@ -310,14 +310,14 @@ sk_auth_login (SkDatabase    *db,
   if (has_row)
     {
       found = g_new0 (SkServerUser, 1);
-      found->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      found->username = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      found->role = sk_role_from_string ((const char *) sqlite3_column_text (stmt, 2));
-      found->store_id = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-      hash = g_strdup ((const char *) sqlite3_column_text (stmt, 4));
-      disabled = sqlite3_column_int (stmt, 5) != 0;
+      found->id = g_strdup (sk_stmt_text (stmt, 0));
+      found->username = g_strdup (sk_stmt_text (stmt, 1));
+      found->role = sk_role_from_string (sk_stmt_text (stmt, 2));
+      found->store_id = g_strdup (sk_stmt_text (stmt, 3));
+      hash = g_strdup (sk_stmt_text (stmt, 4));
+      disabled = sk_stmt_int64 (stmt, 5) != 0;
     }
-  sqlite3_reset (stmt);
+  sk_stmt_reset (stmt);
 
   /* The same work for an unknown user as for a wrong password, so timing
    * does not tell which names exist. */
@@ -366,7 +366,7 @@ sk_auth_check_token (SkDatabase  *db,
 {
   g_autoptr(SkServerUser) user = NULL;
   g_autofree char *hash = NULL;
-  sqlite3_stmt *stmt;
+  SkStmt *stmt;
   gboolean has_row = FALSE;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
@@ -386,13 +386,13 @@ sk_auth_check_token (SkDatabase  *db,
   if (has_row)
     {
       user = g_new0 (SkServerUser, 1);
-      user->id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      user->username = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      user->role = sk_role_from_string ((const char *) sqlite3_column_text (stmt, 2));
-      user->store_id = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+      user->id = g_strdup (sk_stmt_text (stmt, 0));
+      user->username = g_strdup (sk_stmt_text (stmt, 1));
+      user->role = sk_role_from_string (sk_stmt_text (stmt, 2));
+      user->store_id = g_strdup (sk_stmt_text (stmt, 3));
       user->token_hash = g_steal_pointer (&hash);
     }
-  sqlite3_reset (stmt);
+  sk_stmt_reset (stmt);
   if (user == NULL)
     g_set_error (error, SK_ERROR, SK_ERROR_UNAUTHORIZED, _("The token is unknown, expired or revoked"));
   return g_steal_pointer (&user);

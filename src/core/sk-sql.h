@@ -1,0 +1,166 @@
+/* sk-sql.h: the storage abstraction under SkDatabase. A backend (SQLite in
+ * the core, PostgreSQL in libskidka-pg) gives connections that prepare
+ * statements; every other file of the store speaks only to SkStmt.
+ *
+ * The SQL is written once, in SQLite's spelling with `?` or `?N`
+ * parameters; a backend may rewrite it when preparing (see
+ * sk-sql-postgres.c for the few rewrites it knows).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _SkSqlConn    SkSqlConn;
+typedef struct _SkStmt       SkStmt;
+typedef struct _SkSqlBackend SkSqlBackend;
+
+typedef struct
+{
+  /* Parameters count from 1; a bound text or blob is copied. */
+  void          (*bind_text)     (SkStmt *stmt, int index, const char *text);
+  void          (*bind_int64)    (SkStmt *stmt, int index, gint64 value);
+  void          (*bind_null)     (SkStmt *stmt, int index);
+  void          (*bind_blob)     (SkStmt *stmt, int index, const void *data, gsize size);
+  /* The next row: TRUE and *has_row, or TRUE and !*has_row when done;
+   * FALSE with @error set (mapped to SkError codes) on failure. */
+  gboolean      (*step)          (SkStmt *stmt, gboolean *has_row, GError **error);
+  /* Ready to run again; bindings stay until clear_bindings. */
+  void          (*reset)         (SkStmt *stmt);
+  void          (*clear_bindings)(SkStmt *stmt);
+  void          (*free)          (SkStmt *stmt);
+  /* Columns of the current row, counted from 0. */
+  int           (*column_count)  (SkStmt *stmt);
+  const char   *(*column_name)   (SkStmt *stmt, int col);
+  gboolean      (*is_null)       (SkStmt *stmt, int col);
+  gboolean      (*is_integer)    (SkStmt *stmt, int col);
+  const char   *(*text)          (SkStmt *stmt, int col);
+  gint64        (*int64)         (SkStmt *stmt, int col);
+  double        (*dbl)           (SkStmt *stmt, int col);
+  const guint8 *(*blob)          (SkStmt *stmt, int col, gsize *size);
+} SkStmtOps;
+
+struct _SkStmt
+{
+  const SkStmtOps *ops;
+};
+
+struct _SkSqlBackend
+{
+  const char *name;
+  /* Does this backend take @location (a file path, a URI...)? */
+  gboolean    (*accepts)            (const char *location);
+  SkSqlConn  *(*open)               (const char *location, GError **error);
+  void        (*close)              (SkSqlConn *conn);
+  SkStmt     *(*prepare)            (SkSqlConn *conn, const char *sql, GError **error);
+  /* Several statements without parameters. */
+  gboolean    (*exec_script)        (SkSqlConn *conn, const char *sql, GError **error);
+  /* Rows changed by the last INSERT, UPDATE or DELETE. */
+  gint64      (*changes)            (SkSqlConn *conn);
+  /* The outermost transaction: it holds the write lock until its end, so
+   * that writers of one database follow one another as they do in SQLite. */
+  const char *begin_sql;
+  /* The schema version kept in the database; 0 for a new one. */
+  int         (*get_schema_version) (SkSqlConn *conn, GError **error);
+  gboolean    (*set_schema_version) (SkSqlConn *conn, int version, GError **error);
+  /* The text of migration @version for this backend (from sk-schema.c). */
+  char       *(*migration)          (int version);
+};
+
+/* Backends other than SQLite register themselves (sk_postgres_init ()). */
+void                sk_sql_register_backend (const SkSqlBackend *backend);
+const SkSqlBackend *sk_sql_find_backend     (const char         *location);
+
+extern const SkSqlBackend sk_sql_sqlite_backend;
+
+/* The error of a unique key met, the same for every backend. */
+void                sk_sql_set_conflict_error (GError    **error,
+                                               const char *column);
+
+static inline void
+sk_stmt_bind_text (SkStmt *stmt, int index, const char *text)
+{
+  stmt->ops->bind_text (stmt, index, text);
+}
+
+static inline void
+sk_stmt_bind_int64 (SkStmt *stmt, int index, gint64 value)
+{
+  stmt->ops->bind_int64 (stmt, index, value);
+}
+
+static inline void
+sk_stmt_bind_null (SkStmt *stmt, int index)
+{
+  stmt->ops->bind_null (stmt, index);
+}
+
+static inline void
+sk_stmt_bind_blob (SkStmt *stmt, int index, const void *data, gsize size)
+{
+  stmt->ops->bind_blob (stmt, index, data, size);
+}
+
+static inline void
+sk_stmt_reset (SkStmt *stmt)
+{
+  stmt->ops->reset (stmt);
+}
+
+static inline void
+sk_stmt_free (SkStmt *stmt)
+{
+  if (stmt != NULL)
+    stmt->ops->free (stmt);
+}
+
+static inline int
+sk_stmt_column_count (SkStmt *stmt)
+{
+  return stmt->ops->column_count (stmt);
+}
+
+static inline const char *
+sk_stmt_column_name (SkStmt *stmt, int col)
+{
+  return stmt->ops->column_name (stmt, col);
+}
+
+static inline gboolean
+sk_stmt_is_null (SkStmt *stmt, int col)
+{
+  return stmt->ops->is_null (stmt, col);
+}
+
+static inline gboolean
+sk_stmt_is_integer (SkStmt *stmt, int col)
+{
+  return stmt->ops->is_integer (stmt, col);
+}
+
+static inline const char *
+sk_stmt_text (SkStmt *stmt, int col)
+{
+  return stmt->ops->text (stmt, col);
+}
+
+static inline gint64
+sk_stmt_int64 (SkStmt *stmt, int col)
+{
+  return stmt->ops->int64 (stmt, col);
+}
+
+static inline double
+sk_stmt_double (SkStmt *stmt, int col)
+{
+  return stmt->ops->dbl (stmt, col);
+}
+
+static inline const guint8 *
+sk_stmt_blob (SkStmt *stmt, int col, gsize *size)
+{
+  return stmt->ops->blob (stmt, col, size);
+}
+
+G_END_DECLS
