@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <libpq-fe.h>
 #include <libsoup/soup.h>
 
 #include "sk-database-private.h"
+#include "sk-postgres.h"
 #include "sk-server-private.h"
 
 /* One server for the whole program, in its own thread and main context. */
@@ -28,6 +30,35 @@ static struct
   char         *store2;
   char         *token[5];     /* admin, marketing, manager1, cashier1, manager2 */
 } env;
+
+/* A new, empty database: a file in @dir, or, when SKIDKA_TEST_POSTGRES
+ * gives a server (tests/with-postgres.sh), a new schema there. */
+static char *
+new_database (const char *dir,
+              const char *name)
+{
+  const char *server = g_getenv ("SKIDKA_TEST_POSTGRES");
+  g_autofree char *schema = NULL;
+  g_autofree char *create = NULL;
+  g_autofree char *uuid = NULL;
+  PGconn *pg;
+  PGresult *result;
+
+  if (server == NULL || *server == '\0')
+    return g_build_filename (dir, name, NULL);
+
+  uuid = g_uuid_string_random ();
+  g_strdelimit (uuid, "-", '_');
+  schema = g_strdup_printf ("test_%s", uuid);
+  create = g_strdup_printf ("CREATE SCHEMA %s", schema);
+  pg = PQconnectdb (server);
+  g_assert_cmpint (PQstatus (pg), ==, CONNECTION_OK);
+  result = PQexec (pg, create);
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
+  PQclear (result);
+  PQfinish (pg);
+  return g_strdup_printf ("%s&options=-csearch_path%%3D%s", server, schema);
+}
 
 enum { ADMIN, MARKETING, MANAGER, CASHIER, MANAGER2 };
 static const char * const role_names[] = { "admin", "marketing", "manager", "cashier", "manager2" };
@@ -1397,7 +1428,7 @@ test_program (void)
     }
   dir = g_dir_make_tmp ("skidka-server-program-XXXXXX", &error);
   g_assert_no_error (error);
-  db = g_build_filename (dir, "hq.db", NULL);
+  db = new_database (dir, "hq.db");
   conf = g_build_filename (dir, "hq.conf", NULL);
   conf_text = g_strdup_printf ("[server]\naddress=127.0.0.1\nport=0\n[database]\npath=%s\n[log]\nlevel=info\n", db);
   g_assert_true (g_file_set_contents (conf, conf_text, -1, &error));
@@ -1490,9 +1521,10 @@ setup (void)
 
   env.dir = g_dir_make_tmp ("skidka-server-XXXXXX", &error);
   g_assert_no_error (error);
-  env.path = g_build_filename (env.dir, "server.db", NULL);
+  env.path = new_database (env.dir, "server.db");
   env.db = sk_database_open (env.path, &error);
   g_assert_no_error (error);
+  g_test_message ("Database backend: %s", sk_database_get_backend_name (env.db));
 
   g_object_set (s1, "code", "S1", "name", "Store one", NULL);
   g_object_set (s2, "code", "S2", "name", "Store two", NULL);
@@ -1565,6 +1597,7 @@ main (int    argc,
   int status;
 
   g_test_init (&argc, &argv, NULL);
+  sk_postgres_init ();
   setup ();
   g_test_add_func ("/server/health", test_health);
   g_test_add_func ("/server/auth", test_auth);

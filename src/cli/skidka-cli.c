@@ -13,6 +13,7 @@
 
 #include "sk-analytics.h"
 #include "sk-database.h"
+#include "sk-postgres.h"
 #include "sk-demo.h"
 #include "sk-error.h"
 #include "sk-money.h"
@@ -908,6 +909,7 @@ main (int    argc,
   int status;
 
   setlocale (LC_ALL, "");
+  sk_postgres_init ();
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   /* Options before the command: --db, --help, --version. */

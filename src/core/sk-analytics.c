@@ -367,7 +367,7 @@ add_purchases (SkDatabase *db,
                       "SELECT customer_id, subtotal - discount_total - refunded_total, discount_total,"
                       " bonus_earned, bonus_spent FROM purchases INDEXED BY purchases_time"
                       " WHERE created_at >= ?1 AND created_at < ?2"
-                      " AND (?3 IS NULL OR store_id IN (SELECT value FROM json_each (?3)))",
+                      " AND (CAST (?3 AS TEXT) IS NULL OR store_id IN (SELECT value FROM json_each (?3)))",
                       "iis", from, to, stores);
   if (stmt == NULL)
     return FALSE;
@@ -419,7 +419,7 @@ sk_analytics_summary (SkDatabase         *db,
   stmt = sk_db_query (db, error,
                       "SELECT purchases, revenue, discounts, bonus_earned, bonus_spent, customers_sketch"
                       " FROM daily_stats WHERE day >= ?1 AND day < ?2"
-                      " AND (?3 IS NULL OR store_id IN (SELECT value FROM json_each (?3)))",
+                      " AND (CAST (?3 AS TEXT) IS NULL OR store_id IN (SELECT value FROM json_each (?3)))",
                       "iis", first_day, last_day, stores);
   if (stmt == NULL)
     return FALSE;
@@ -449,7 +449,7 @@ sk_analytics_summary (SkDatabase         *db,
     out->customers = sk_db_query_int (db, error, 0,
                                       "SELECT count (DISTINCT customer_id) FROM purchases INDEXED BY purchases_time"
                                       " WHERE created_at >= ?1 AND created_at < ?2"
-                                      " AND (?3 IS NULL OR store_id IN (SELECT value FROM json_each (?3)))",
+                                      " AND (CAST (?3 AS TEXT) IS NULL OR store_id IN (SELECT value FROM json_each (?3)))",
                                       "iis", from, to, stores);
   else
     out->customers = sketch_estimate (sketch);
@@ -479,7 +479,10 @@ append_points (SkDatabase   *db,
     {
       SkDailyPoint point = { { 0 } };
 
-      g_strlcpy (point.day, sk_stmt_text (stmt, 0), sizeof point.day);
+      g_autoptr(GDateTime) day = g_date_time_new_from_unix_utc (sk_stmt_int64 (stmt, 0) * 86400);
+      g_autofree char *text = g_date_time_format (day, "%Y-%m-%d");
+
+      g_strlcpy (point.day, text, sizeof point.day);
       point.revenue = sk_stmt_int64 (stmt, 1);
       point.discounts = sk_stmt_int64 (stmt, 2);
       point.bonus_earned = sk_stmt_int64 (stmt, 3);
@@ -503,12 +506,12 @@ append_partial_day (SkDatabase *db,
     return TRUE;
   return append_points (db,
                         sk_db_query (db, error,
-                                     "SELECT date (created_at / 1000000, 'unixepoch') AS day,"
-                                     " total (subtotal - discount_total - refunded_total), total (discount_total),"
-                                     " total (bonus_earned), total (bonus_spent), count (*)"
+                                     "SELECT created_at / 86400000000 AS day,"
+                                     " coalesce (sum (subtotal - discount_total - refunded_total), 0), coalesce (sum (discount_total), 0),"
+                                     " coalesce (sum (bonus_earned), 0), coalesce (sum (bonus_spent), 0), count (*)"
                                      " FROM purchases INDEXED BY purchases_time"
                                      " WHERE created_at >= ?1 AND created_at < ?2"
-                                     " AND (?3 IS NULL OR store_id IN (SELECT value FROM json_each (?3)))"
+                                     " AND (CAST (?3 AS TEXT) IS NULL OR store_id IN (SELECT value FROM json_each (?3)))"
                                      " GROUP BY day",
                                      "iis", from, to, stores),
                         points, error);
@@ -536,10 +539,10 @@ sk_analytics_daily (SkDatabase         *db,
     return NULL;
   if (!append_points (db,
                       sk_db_query (db, error,
-                                   "SELECT date (day * 86400, 'unixepoch'), sum (revenue), sum (discounts),"
+                                   "SELECT day, sum (revenue), sum (discounts),"
                                    " sum (bonus_earned), sum (bonus_spent), sum (purchases)"
                                    " FROM daily_stats WHERE day >= ?1 AND day < ?2"
-                                   " AND (?3 IS NULL OR store_id IN (SELECT value FROM json_each (?3)))"
+                                   " AND (CAST (?3 AS TEXT) IS NULL OR store_id IN (SELECT value FROM json_each (?3)))"
                                    " GROUP BY day",
                                    "iis", first_day, last_day, stores),
                       points, error) ||
@@ -570,7 +573,7 @@ sk_analytics_segments (SkDatabase *db,
       g_array_append_val (counts, count);
     }
   stmt = sk_db_query (db, error,
-                      "SELECT segment, count (*), total (total_spent), total (bonus_balance)"
+                      "SELECT segment, count (*), coalesce (sum (total_spent), 0), coalesce (sum (bonus_balance), 0)"
                       " FROM customers GROUP BY segment", NULL);
   if (stmt == NULL)
     return NULL;
@@ -639,22 +642,23 @@ sk_analytics_rule_effectiveness (SkDatabase         *db,
                       "WITH parts (rule_id, uses, discount, revenue) AS ("
                       "  SELECT rule_id, uses, discount, revenue FROM daily_rule_stats"
                       "   WHERE day >= ?4 AND day < ?5"
-                      "   AND (?3 IS NULL OR store_id IN (SELECT value FROM json_each (?3)))"
+                      "   AND (CAST (?3 AS TEXT) IS NULL OR store_id IN (SELECT value FROM json_each (?3)))"
                       "  UNION ALL"
                       "  SELECT a.rule_id, 1, a.amount, p.subtotal - p.discount_total - p.refunded_total"
                       "   FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
                       "   WHERE a.rule_id IN (SELECT id FROM discount_rules)"
                       "   AND a.created_at >= ?1 AND a.created_at < min (?2, ?4 * 86400000000)"
-                      "   AND (?3 IS NULL OR a.store_id IN (SELECT value FROM json_each (?3)))"
+                      "   AND (CAST (?3 AS TEXT) IS NULL OR a.store_id IN (SELECT value FROM json_each (?3)))"
                       "  UNION ALL"
                       "  SELECT a.rule_id, 1, a.amount, p.subtotal - p.discount_total - p.refunded_total"
                       "   FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
                       "   WHERE a.rule_id IN (SELECT id FROM discount_rules)"
                       "   AND a.created_at >= max (?1, ?5 * 86400000000) AND a.created_at < ?2"
-                      "   AND (?3 IS NULL OR a.store_id IN (SELECT value FROM json_each (?3))))"
-                      " SELECT r.id, r.name, total (parts.uses), total (parts.discount), total (parts.revenue)"
+                      "   AND (CAST (?3 AS TEXT) IS NULL OR a.store_id IN (SELECT value FROM json_each (?3))))"
+                      " SELECT r.id, r.name, coalesce (sum (parts.uses), 0) AS uses,"
+                      " coalesce (sum (parts.discount), 0) AS discount, coalesce (sum (parts.revenue), 0)"
                       " FROM discount_rules AS r LEFT JOIN parts ON parts.rule_id = r.id"
-                      " GROUP BY r.id ORDER BY total (parts.discount) DESC, total (parts.uses) DESC, r.id",
+                      " GROUP BY r.id, r.name ORDER BY discount DESC, uses DESC, r.id",
                       "iisii", from, to, stores, first_day, last_day);
   if (stmt == NULL)
     return NULL;
@@ -706,8 +710,8 @@ sk_analytics_campaign (SkDatabase        *db,
                       "WITH a AS (SELECT a.purchase_id, sum (a.amount) AS amount"
                       "  FROM discount_applications AS a JOIN discount_rules AS r ON r.id = a.rule_id"
                       "  WHERE r.campaign_id = ? GROUP BY a.purchase_id)"
-                      " SELECT count (*), total (p.subtotal - p.discount_total - p.refunded_total),"
-                      " total (a.amount), total (p.bonus_earned), count (DISTINCT p.customer_id)"
+                      " SELECT count (*), coalesce (sum (p.subtotal - p.discount_total - p.refunded_total), 0),"
+                      " coalesce (sum (a.amount), 0), coalesce (sum (p.bonus_earned), 0), count (DISTINCT p.customer_id)"
                       " FROM a JOIN purchases AS p ON p.id = a.purchase_id",
                       "s", campaign_id);
   if (stmt == NULL || !sk_db_step (db, stmt, &has_row, error))

@@ -49,7 +49,7 @@ sk_db_ledger_append (SkDatabase *self,
   if (!sk_db_insert_record (self, "bonus_transactions", SK_RECORD (tx), error) ||
       !sk_db_exec (self, error,
                    "UPDATE customers SET bonus_balance = ?,"
-                   " flagged = flagged OR ? < 0 WHERE id = ?",
+                   " flagged = CASE WHEN ? < 0 THEN 1 ELSE flagged END WHERE id = ?",
                    "iis", tx->balance_after, tx->balance_after, customer_id))
     return NULL;
   return g_steal_pointer (&tx);

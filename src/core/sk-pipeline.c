@@ -256,7 +256,7 @@ record_applications (SkDatabase     *self,
       if (purchase->customer_id != NULL &&
           !sk_db_exec (self, error,
                        "INSERT INTO rule_customer_uses (rule_id, customer_id, uses) VALUES (?, ?, 1)"
-                       " ON CONFLICT (customer_id, rule_id) DO UPDATE SET uses = uses + 1",
+                       " ON CONFLICT (customer_id, rule_id) DO UPDATE SET uses = rule_customer_uses.uses + 1",
                        "ss", app->rule_id, purchase->customer_id))
         return FALSE;
       if (applied->rule->campaign_id != NULL && applied->amount > 0 &&

@@ -13,6 +13,7 @@
 
 #include <glib-unix.h>
 
+#include "sk-postgres.h"
 #include "sk-server-private.h"
 
 static GLogLevelFlags max_level = G_LOG_LEVEL_MESSAGE;
@@ -129,6 +130,7 @@ admin_command (SkServerConfig  *config,
       g_printerr ("Usage: skidka-server [--config FILE] admin create-user|create-store|migrate [OPTIONS]\n");
       return 2;
     }
+  sk_postgres_init ();
   db = sk_database_open (config->database, &error);
   if (db == NULL)
     return fail (error);

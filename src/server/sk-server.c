@@ -6,6 +6,7 @@
 
 #include <libsoup/soup.h>
 
+#include "sk-postgres.h"
 #include "sk-server-private.h"
 
 #define DEFAULT_MAX_BODY       (1024 * 1024)
@@ -173,6 +174,8 @@ static void
 sk_server_class_init (SkServerClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = sk_server_finalize;
+  /* A chain's server keeps its data in PostgreSQL ("postgresql://" URI). */
+  sk_postgres_init ();
 }
 
 static void

@@ -1,0 +1,642 @@
+/* sk-sql-postgres.c: the PostgreSQL backend (libpq), for a chain's server.
+ *
+ * The store's SQL is written in SQLite's spelling; this backend rewrites
+ * the little that differs when it prepares a statement:
+ *   ?N and ? parameters            -> $N
+ *   INDEXED BY name                -> (nothing; the planner chooses)
+ *   json_each (X)                  -> json_array_elements_text (CAST (X AS json))
+ *   a IS ?N, a IS NOT ?N           -> IS [NOT] DISTINCT FROM $N
+ *   max (a, b), min (a, b)         -> greatest (a, b), least (a, b)
+ *   rowid                          -> ctid (used only to order the rows of
+ *                                     the append-only ledger as written)
+ * and the migrations: INTEGER -> BIGINT, BLOB -> BYTEA, TEXT -> TEXT COLLATE
+ * "C" (SQLite compares bytes), rowid keys -> BIGSERIAL, and its triggers as
+ * PL/pgSQL functions.
+ *
+ * Writers take one advisory lock for their whole transaction, as SQLite's
+ * BEGIN IMMEDIATE does: two tills spending the same bonuses follow one
+ * another, and usage limits hold, across every server on the database.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <libpq-fe.h>
+
+#include "sk-error.h"
+#include "sk-postgres.h"
+#include "sk-schema.h"
+#include "sk-sql.h"
+
+#define INT8_OID  20
+#define INT2_OID  21
+#define INT4_OID  23
+#define BYTEA_OID 17
+
+struct _SkSqlConn
+{
+  PGconn *pg;
+  guint   next_name;
+  gint64  changes;
+};
+
+typedef struct
+{
+  SkStmt     base;
+  SkSqlConn *conn;
+  char      *sql;
+  char       name[24];
+  gboolean   prepared;
+  gboolean   simple;      /* transaction control: run as a plain query */
+  int        n_params;
+  char     **values;      /* text form; NULL for SQL NULL */
+  Oid       *types;
+  PGresult  *result;
+  int        row;
+  int        n_rows;
+  guchar    *blob;        /* last blob decoded from bytea's text form */
+} PgStmt;
+
+#define PG(s) ((PgStmt *) (s))
+
+/* Errors */
+
+static void
+set_error_from_result (const PGresult *result,
+                       PGconn         *pg,
+                       GError        **error)
+{
+  const char *state = result ? PQresultErrorField (result, PG_DIAG_SQLSTATE) : NULL;
+  const char *message = result ? PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+  if (message == NULL)
+    message = PQerrorMessage (pg);
+  if (state == NULL)
+    state = "";
+
+  if (g_str_equal (state, "23505"))
+    {
+      /* customers_phone_key -> phone; customers_pkey -> id */
+      const char *constraint = PQresultErrorField (result, PG_DIAG_CONSTRAINT_NAME);
+      const char *table = PQresultErrorField (result, PG_DIAG_TABLE_NAME);
+      g_autofree char *column = NULL;
+
+      if (constraint != NULL && table != NULL && g_str_has_prefix (constraint, table) &&
+          constraint[strlen (table)] == '_' && g_str_has_suffix (constraint, "_key"))
+        column = g_strndup (constraint + strlen (table) + 1,
+                            strlen (constraint) - strlen (table) - 1 - strlen ("_key"));
+      sk_sql_set_conflict_error (error, column);
+    }
+  else if (g_str_equal (state, "23503"))
+    sk_set_field_error (error, SK_ERROR_NOT_FOUND, NULL, _("A referenced record does not exist"));
+  else if (g_str_equal (state, "23514") || g_str_equal (state, "23502"))
+    sk_set_field_error (error, SK_ERROR_INVALID, PQresultErrorField (result, PG_DIAG_COLUMN_NAME),
+                        _("A value is out of range (%s)"), message);
+  else if (g_str_equal (state, "P0001"))
+    sk_set_field_error (error, SK_ERROR_INVALID, NULL, "%s", message);
+  else
+    {
+      g_autofree char *text = g_strchomp (g_strdup (message));
+      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, _("Database error: %s (%s)"), text, state);
+    }
+}
+
+/* Statements */
+
+static void
+set_param (SkStmt *stmt, int index, char *value, Oid type)
+{
+  PgStmt *s = PG (stmt);
+
+  g_return_if_fail (index >= 1 && index <= s->n_params);
+  g_free (s->values[index - 1]);
+  s->values[index - 1] = value;
+  s->types[index - 1] = type;
+}
+
+static void
+pg_bind_text (SkStmt *stmt, int index, const char *text)
+{
+  set_param (stmt, index, g_strdup (text), 0);
+}
+
+static void
+pg_bind_int64 (SkStmt *stmt, int index, gint64 value)
+{
+  set_param (stmt, index, g_strdup_printf ("%" G_GINT64_FORMAT, value), INT8_OID);
+}
+
+static void
+pg_bind_null (SkStmt *stmt, int index)
+{
+  set_param (stmt, index, NULL, 0);
+}
+
+static void
+pg_bind_blob (SkStmt *stmt, int index, const void *data, gsize size)
+{
+  GString *hex = g_string_sized_new (2 + 2 * size);
+  const guint8 *bytes = data;
+
+  g_string_append (hex, "\\x");
+  for (gsize i = 0; i < size; i++)
+    g_string_append_printf (hex, "%02x", bytes[i]);
+  set_param (stmt, index, g_string_free (hex, FALSE), BYTEA_OID);
+}
+
+static void
+clear_blob (PgStmt *s)
+{
+  g_clear_pointer (&s->blob, PQfreemem);
+}
+
+static void
+pg_reset (SkStmt *stmt)
+{
+  PgStmt *s = PG (stmt);
+
+  clear_blob (s);
+  g_clear_pointer (&s->result, PQclear);
+  s->row = -1;
+  s->n_rows = 0;
+}
+
+static void
+pg_clear_bindings (SkStmt *stmt)
+{
+  PgStmt *s = PG (stmt);
+
+  for (int i = 0; i < s->n_params; i++)
+    g_clear_pointer (&s->values[i], g_free);
+}
+
+static void
+pg_free (SkStmt *stmt)
+{
+  PgStmt *s = PG (stmt);
+
+  pg_reset (stmt);
+  pg_clear_bindings (stmt);
+  g_free (s->values);
+  g_free (s->types);
+  g_free (s->sql);
+  g_free (s);
+}
+
+static gboolean
+ensure_prepared (PgStmt  *s,
+                 GError **error)
+{
+  PGresult *result;
+
+  if (s->prepared || s->simple)
+    return TRUE;
+  /* Typed as first bound: numbers as bigint, so that "?4" alone in a
+   * select list or beside an integer is read as one. */
+  result = PQprepare (s->conn->pg, s->name, s->sql, s->n_params, s->types);
+  if (PQresultStatus (result) != PGRES_COMMAND_OK)
+    {
+      g_warning ("Cannot prepare SQL: %s: %s", PQresultErrorMessage (result), s->sql);
+      set_error_from_result (result, s->conn->pg, error);
+      PQclear (result);
+      return FALSE;
+    }
+  PQclear (result);
+  s->prepared = TRUE;
+  return TRUE;
+}
+
+static gboolean
+pg_step (SkStmt   *stmt,
+         gboolean *has_row,
+         GError  **error)
+{
+  PgStmt *s = PG (stmt);
+
+  if (s->result == NULL)
+    {
+      PGresult *result;
+      ExecStatusType status;
+
+      if (!ensure_prepared (s, error))
+        return FALSE;
+      if (s->simple)
+        result = PQexec (s->conn->pg, s->sql);
+      else
+        result = PQexecPrepared (s->conn->pg, s->name, s->n_params,
+                                 (const char * const *) s->values, NULL, NULL, 0);
+      status = PQresultStatus (result);
+      if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+        {
+          set_error_from_result (result, s->conn->pg, error);
+          PQclear (result);
+          return FALSE;
+        }
+      if (*PQcmdTuples (result) != '\0')
+        s->conn->changes = g_ascii_strtoll (PQcmdTuples (result), NULL, 10);
+      s->result = result;
+      s->n_rows = status == PGRES_TUPLES_OK ? PQntuples (result) : 0;
+      s->row = -1;
+    }
+  clear_blob (s);
+  if (s->row < s->n_rows)
+    s->row++;
+  if (has_row != NULL)
+    *has_row = s->row < s->n_rows;
+  return TRUE;
+}
+
+static int
+pg_column_count (SkStmt *stmt)
+{
+  return PG (stmt)->result ? PQnfields (PG (stmt)->result) : 0;
+}
+
+static const char *
+pg_column_name (SkStmt *stmt, int col)
+{
+  return PG (stmt)->result ? PQfname (PG (stmt)->result, col) : NULL;
+}
+
+static gboolean
+has_value (PgStmt *s, int col)
+{
+  return s->result != NULL && s->row >= 0 && s->row < s->n_rows &&
+         !PQgetisnull (s->result, s->row, col);
+}
+
+static gboolean
+pg_is_null (SkStmt *stmt, int col)
+{
+  return !has_value (PG (stmt), col);
+}
+
+static gboolean
+pg_is_integer (SkStmt *stmt, int col)
+{
+  Oid type = PG (stmt)->result ? PQftype (PG (stmt)->result, col) : 0;
+
+  return type == INT8_OID || type == INT4_OID || type == INT2_OID;
+}
+
+static const char *
+pg_text (SkStmt *stmt, int col)
+{
+  PgStmt *s = PG (stmt);
+
+  return has_value (s, col) ? PQgetvalue (s->result, s->row, col) : NULL;
+}
+
+static gint64
+pg_column_int64 (SkStmt *stmt, int col)
+{
+  const char *text = pg_text (stmt, col);
+
+  if (text == NULL)
+    return 0;
+  /* Booleans come as t and f; sums of bigints as numeric. */
+  if (text[0] == 't' && text[1] == '\0')
+    return 1;
+  if (strchr (text, '.') != NULL || strchr (text, 'e') != NULL)
+    return (gint64) g_ascii_strtod (text, NULL);
+  return g_ascii_strtoll (text, NULL, 10);
+}
+
+static double
+pg_column_double (SkStmt *stmt, int col)
+{
+  const char *text = pg_text (stmt, col);
+
+  return text ? g_ascii_strtod (text, NULL) : 0.0;
+}
+
+static const guint8 *
+pg_blob (SkStmt *stmt, int col, gsize *size)
+{
+  PgStmt *s = PG (stmt);
+  const char *text = pg_text (stmt, col);
+  size_t length = 0;
+
+  clear_blob (s);
+  *size = 0;
+  if (text == NULL)
+    return NULL;
+  s->blob = PQunescapeBytea ((const unsigned char *) text, &length);
+  *size = length;
+  return s->blob;
+}
+
+static const SkStmtOps pg_stmt_ops = {
+  pg_bind_text, pg_bind_int64, pg_bind_null, pg_bind_blob,
+  pg_step, pg_reset, pg_clear_bindings, pg_free,
+  pg_column_count, pg_column_name, pg_is_null, pg_is_integer,
+  pg_text, pg_column_int64, pg_column_double, pg_blob,
+};
+
+/* SQL rewriting */
+
+/* SQLite's max and min of several arguments are scalar functions. */
+static void
+rewrite_scalar_min_max (GString *sql)
+{
+  for (gsize i = 0; i + 4 < sql->len; i++)
+    {
+      const char *p = sql->str + i;
+      gboolean is_max = g_str_has_prefix (p, "max (");
+      int depth = 0;
+      gboolean comma = FALSE;
+
+      if ((!is_max && !g_str_has_prefix (p, "min (")) ||
+          (i > 0 && (g_ascii_isalnum (p[-1]) || p[-1] == '_')))
+        continue;
+      for (const char *q = p + 4; *q != '\0'; q++)
+        {
+          if (*q == '(')
+            depth++;
+          else if (*q == ')' && --depth == 0)
+            break;
+          else if (*q == ',' && depth == 1)
+            comma = TRUE;
+        }
+      if (comma)
+        {
+          g_string_erase (sql, i, 3);
+          g_string_insert (sql, i, is_max ? "greatest" : "least");
+        }
+    }
+}
+
+char *
+sk_postgres_translate (const char *sql,
+                       int        *n_params)
+{
+  static GRegex *indexed_by, *json_each, *is_not_param, *is_param, *rowid;
+  GString *out = g_string_sized_new (strlen (sql) + 16);
+  char quote = 0;
+  int next_anonymous = 1;
+  int max_param = 0;
+  char *step1, *step2, *step3;
+
+  if (g_once_init_enter (&indexed_by))
+    {
+      json_each = g_regex_new ("\\bjson_each \\(([^()]*)\\)", G_REGEX_OPTIMIZE, 0, NULL);
+      is_not_param = g_regex_new ("\\bIS NOT (\\$[0-9]+)", G_REGEX_OPTIMIZE, 0, NULL);
+      is_param = g_regex_new ("\\bIS (\\$[0-9]+)", G_REGEX_OPTIMIZE, 0, NULL);
+      rowid = g_regex_new ("\\browid\\b", G_REGEX_OPTIMIZE, 0, NULL);
+      g_once_init_leave (&indexed_by, g_regex_new (" (NOT INDEXED|INDEXED BY [a-z_]+)",
+                                                   G_REGEX_OPTIMIZE, 0, NULL));
+    }
+
+  for (const char *p = sql; *p != '\0'; p++)
+    {
+      if (quote != 0)
+        {
+          if (*p == quote)
+            quote = 0;
+          g_string_append_c (out, *p);
+        }
+      else if (*p == '\'' || *p == '"')
+        {
+          quote = *p;
+          g_string_append_c (out, *p);
+        }
+      else if (*p == '?')
+        {
+          int number;
+
+          if (g_ascii_isdigit (p[1]))
+            {
+              char *end;
+              number = (int) strtol (p + 1, &end, 10);
+              p = end - 1;
+            }
+          else
+            number = MAX (next_anonymous, max_param + 1);
+          next_anonymous = number + 1;
+          max_param = MAX (max_param, number);
+          g_string_append_printf (out, "$%d", number);
+        }
+      else
+        g_string_append_c (out, *p);
+    }
+
+  rewrite_scalar_min_max (out);
+  step1 = g_regex_replace (indexed_by, out->str, -1, 0, "", 0, NULL);
+  step2 = g_regex_replace (json_each, step1, -1, 0,
+                           "json_array_elements_text (CAST (\\1 AS json))", 0, NULL);
+  step3 = g_regex_replace (is_not_param, step2, -1, 0, "IS DISTINCT FROM \\1", 0, NULL);
+  g_free (step1);
+  step1 = g_regex_replace (is_param, step3, -1, 0, "IS NOT DISTINCT FROM \\1", 0, NULL);
+  g_free (step2);
+  g_free (step3);
+  step2 = step1;
+  step1 = g_regex_replace_literal (rowid, step2, -1, 0, "ctid", 0, NULL);
+  g_free (step2);
+  g_string_free (out, TRUE);
+  *n_params = max_param;
+  return step1;
+}
+
+/* Migrations: the SQLite text made PostgreSQL's, and the triggers. */
+
+static const char * const pg_triggers[SK_SCHEMA_VERSION + 1] = {
+  [2] =
+    "CREATE FUNCTION bonus_transactions_append_only () RETURNS trigger LANGUAGE plpgsql AS $$"
+    "  BEGIN RAISE EXCEPTION 'the bonus ledger is append-only'; END $$;"
+    "CREATE TRIGGER bonus_transactions_no_change BEFORE UPDATE OR DELETE ON bonus_transactions"
+    "  FOR EACH ROW EXECUTE FUNCTION bonus_transactions_append_only ();"
+    "CREATE TRIGGER bonus_transactions_no_truncate BEFORE TRUNCATE ON bonus_transactions"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION bonus_transactions_append_only ();",
+  [3] =
+    "CREATE FUNCTION rules_edited () RETURNS trigger LANGUAGE plpgsql AS $$"
+    "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'rules'; RETURN NULL; END $$;"
+    "CREATE TRIGGER discount_rules_edited AFTER INSERT OR DELETE OR UPDATE OF"
+    "  id, name, description, type, value, min_purchase, max_discount, store_ids, categories,"
+    "  segments, usage_limit_total, usage_limit_per_customer, valid_from, valid_until, is_active,"
+    "  priority, stackable, campaign_id, version ON discount_rules"
+    "  FOR EACH ROW EXECUTE FUNCTION rules_edited ();"
+    "CREATE TRIGGER campaigns_edited AFTER INSERT OR DELETE OR UPDATE OF"
+    "  id, name, description, starts_at, ends_at, status, segments, store_ids, channels, budget,"
+    "  version ON campaigns"
+    "  FOR EACH ROW EXECUTE FUNCTION rules_edited ();",
+  [5] =
+    "CREATE FUNCTION purchases_daily () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    "  IF TG_OP <> 'INSERT' THEN"
+    "    DELETE FROM daily_stats_days WHERE day = OLD.created_at / 86400000000;"
+    "  END IF;"
+    "  IF TG_OP <> 'DELETE' THEN"
+    "    DELETE FROM daily_stats_days WHERE day = NEW.created_at / 86400000000;"
+    "  END IF;"
+    "  RETURN NULL; END $$;"
+    "CREATE TRIGGER purchases_daily AFTER INSERT OR UPDATE OR DELETE ON purchases"
+    "  FOR EACH ROW EXECUTE FUNCTION purchases_daily ();",
+};
+
+char *
+sk_postgres_migration (int version)
+{
+  static const struct { const char *pattern, *replacement; } rewrites[] = {
+    { "CREATE TRIGGER .*? END;", "" },
+    { "\\bseq INTEGER PRIMARY KEY AUTOINCREMENT\\b", "seq BIGSERIAL PRIMARY KEY" },
+    { "\\bid INTEGER PRIMARY KEY\\b", "id BIGSERIAL PRIMARY KEY" },
+    { "\\bINTEGER\\b", "BIGINT" },
+    { "\\bBLOB\\b", "BYTEA" },
+    { "\\bTEXT\\b", "TEXT COLLATE \"C\"" },
+    { "\\) WITHOUT ROWID", ")" },
+  };
+  g_autofree char *sql = g_strdup (sk_schema_migration (version));
+
+  for (guint i = 0; i < G_N_ELEMENTS (rewrites); i++)
+    {
+      g_autoptr(GRegex) regex = g_regex_new (rewrites[i].pattern, G_REGEX_DOTALL, 0, NULL);
+      char *next = g_regex_replace_literal (regex, sql, -1, 0, rewrites[i].replacement, 0, NULL);
+
+      g_free (sql);
+      sql = next;
+    }
+  return g_strconcat (sql, pg_triggers[version] ? pg_triggers[version] : "", NULL);
+}
+
+/* Connections */
+
+static gboolean
+pg_accepts (const char *location)
+{
+  return g_str_has_prefix (location, "postgresql://") || g_str_has_prefix (location, "postgres://");
+}
+
+static void
+ignore_notice (void *arg, const char *message)
+{
+}
+
+static gboolean
+pg_exec_script (SkSqlConn  *conn,
+                const char *sql,
+                GError    **error)
+{
+  PGresult *result = PQexec (conn->pg, sql);
+  ExecStatusType status = PQresultStatus (result);
+  gboolean ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+
+  if (!ok)
+    set_error_from_result (result, conn->pg, error);
+  PQclear (result);
+  return ok;
+}
+
+static void
+pg_close (SkSqlConn *conn)
+{
+  PQfinish (conn->pg);
+  g_free (conn);
+}
+
+static SkSqlConn *
+pg_open (const char *location,
+         GError    **error)
+{
+  g_autofree SkSqlConn *conn = g_new0 (SkSqlConn, 1);
+
+  conn->pg = PQconnectdb (location);
+  if (PQstatus (conn->pg) != CONNECTION_OK)
+    {
+      g_autofree char *text = g_strchomp (g_strdup (PQerrorMessage (conn->pg)));
+
+      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, "%s", text);
+      PQfinish (conn->pg);
+      return NULL;
+    }
+  PQsetNoticeProcessor (conn->pg, ignore_notice, NULL);
+  if (!pg_exec_script (conn, "SET client_encoding = 'UTF8'", error))
+    {
+      PQfinish (conn->pg);
+      return NULL;
+    }
+  return g_steal_pointer (&conn);
+}
+
+static gboolean
+is_transaction_control (const char *sql)
+{
+  static const char * const words[] = { "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+    if (g_str_has_prefix (sql, words[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static SkStmt *
+pg_prepare (SkSqlConn  *conn,
+            const char *sql,
+            GError    **error)
+{
+  PgStmt *s = g_new0 (PgStmt, 1);
+
+  s->base.ops = &pg_stmt_ops;
+  s->conn = conn;
+  s->sql = sk_postgres_translate (sql, &s->n_params);
+  s->simple = s->n_params == 0 && is_transaction_control (sql);
+  s->values = g_new0 (char *, s->n_params + 1);
+  s->types = g_new0 (Oid, s->n_params + 1);
+  s->row = -1;
+  g_snprintf (s->name, sizeof s->name, "sk%u", ++conn->next_name);
+  return &s->base;
+}
+
+static gint64
+pg_changes (SkSqlConn *conn)
+{
+  return conn->changes;
+}
+
+static int
+pg_get_schema_version (SkSqlConn *conn,
+                       GError   **error)
+{
+  PGresult *result;
+  int version = -1;
+
+  if (!pg_exec_script (conn, "CREATE TABLE IF NOT EXISTS skidka_schema (version INTEGER NOT NULL)",
+                       error))
+    return -1;
+  result = PQexec (conn->pg, "SELECT coalesce (max (version), 0) FROM skidka_schema");
+  if (PQresultStatus (result) == PGRES_TUPLES_OK && PQntuples (result) == 1)
+    version = atoi (PQgetvalue (result, 0, 0));
+  else
+    set_error_from_result (result, conn->pg, error);
+  PQclear (result);
+  return version;
+}
+
+static gboolean
+pg_set_schema_version (SkSqlConn *conn,
+                       int        version,
+                       GError   **error)
+{
+  g_autofree char *sql = g_strdup_printf ("DELETE FROM skidka_schema;"
+                                          "INSERT INTO skidka_schema (version) VALUES (%d)", version);
+
+  return pg_exec_script (conn, sql, error);
+}
+
+static const SkSqlBackend postgres_backend = {
+  .name = "postgresql",
+  .accepts = pg_accepts,
+  .open = pg_open,
+  .close = pg_close,
+  .prepare = pg_prepare,
+  .exec_script = pg_exec_script,
+  .changes = pg_changes,
+  /* Any number will do, as long as every Skidka takes the same. */
+  .begin_sql = "BEGIN; SELECT pg_advisory_xact_lock (7537393)",
+  .get_schema_version = pg_get_schema_version,
+  .set_schema_version = pg_set_schema_version,
+  .migration = sk_postgres_migration,
+};
+
+void
+sk_postgres_init (void)
+{
+  sk_sql_register_backend (&postgres_backend);
+}
