@@ -1,9 +1,11 @@
 #!/bin/sh
 # bench-server.sh: skidka-server under wrk over loopback, on a demo database of
-# 100 000 customers and 200 000 purchases (SQLite): requests per second and p99
+# 100 000 customers and 200 000 purchases: requests per second and p99
 # latency of /api/health, a customer lookup, discounts/calculate and
 # pos/process-purchase (and a till's card search), each also as a ratio to /api/health in the same run.
 #   sh bench/bench-server.sh [BUILD_DIR]    (default _build; env: DURATION=10s THREADS=4 CONNECTIONS=32)
+#   BACKEND=postgresql sh bench/bench-server.sh   the same on a private PostgreSQL
+#                                                 server (tests/with-postgres.sh, fsync on)
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -eu
 
@@ -16,8 +18,13 @@ connections="${CONNECTIONS:-32}"
 customers="${CUSTOMERS:-100000}"
 purchases="${PURCHASES:-200000}"
 port="${PORT:-18480}"
+backend="${BACKEND:-sqlite}"
 
-for tool in wrk sqlite3 curl; do
+if [ "$backend" = postgresql ] && [ -z "${SKIDKA_TEST_POSTGRES:-}" ]; then
+  SKIDKA_PG_FSYNC=on exec sh "$(dirname "$0")/../tests/with-postgres.sh" sh "$0" "$@"
+fi
+
+for tool in wrk sqlite3 psql curl; do
   command -v "$tool" >/dev/null || { echo "bench-server: $tool is needed" >&2; exit 1; }
 done
 [ -x "$server" ] && [ -x "$cli" ] || { echo "bench-server: build first (ninja -C $build)" >&2; exit 1; }
@@ -30,7 +37,13 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-db="$work/bench.db"
+if [ "$backend" = postgresql ]; then
+  db="$SKIDKA_TEST_POSTGRES"
+  sql() { psql -Atq "$db" -c "$1"; }
+else
+  db="$work/bench.db"
+  sql() { sqlite3 "$db" "$1"; }
+fi
 echo "Building a demo database: $customers customers, $purchases purchases..."
 "$cli" --db "$db" demo --customers "$customers" --purchases "$purchases" >/dev/null
 printf 'bench-password\n' > "$work/password"
@@ -42,9 +55,9 @@ for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null &
 
 token=$(curl -sf "http://127.0.0.1:$port/api/auth/login" \
   -d '{"username": "bench", "password": "bench-password"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
-store=$(sqlite3 "$db" "SELECT id FROM stores ORDER BY code LIMIT 1")
-sqlite3 "$db" "SELECT id FROM customers ORDER BY random() LIMIT 2000" | sed 's/.*/"&",/' > "$work/ids"
-sqlite3 "$db" "SELECT card_number FROM customers WHERE card_number IS NOT NULL ORDER BY random() LIMIT 2000" \
+store=$(sql "SELECT id FROM stores ORDER BY code LIMIT 1")
+sql "SELECT id FROM customers ORDER BY random() LIMIT 2000" | sed 's/.*/"&",/' > "$work/ids"
+sql "SELECT card_number FROM customers WHERE card_number IS NOT NULL ORDER BY random() LIMIT 2000" \
   | sed 's/.*/"&",/' > "$work/cards"
 
 common() {
@@ -108,13 +121,13 @@ run() {
   echo "$rps ${p99:-?} ${bad:-0}"
 }
 
-echo "wrk: $threads threads, $connections connections, $duration each; $(nproc) CPUs; SQLite"
+echo "wrk: $threads threads, $connections connections, $duration each; $(nproc) CPUs; $backend"
 health=$(run health)
 lookup=$(run lookup "$work/lookup.lua")
 search=$(run search "$work/search.lua")
 calculate=$(run calculate "$work/calculate.lua")
 purchase=$(run purchase "$work/purchase.lua")
-sold=$(sqlite3 "$db" "SELECT count(*) FROM purchases")
+sold=$(sql "SELECT count(*) FROM purchases")
 
 base=$(echo "$health" | cut -d' ' -f1)
 printf '%-32s %12s %10s %10s %8s\n' endpoint req/s p99_ms vs_health non2xx

@@ -148,15 +148,15 @@ build_day_rules (SkDatabase *db,
   gpointer key, value;
 
   stmt = sk_db_query (db, error,
-                      "SELECT store_id || char (31) || rule_id, purchase_id, amount FROM discount_applications"
+                      "SELECT store_id, rule_id, purchase_id, amount FROM discount_applications"
                       " WHERE rule_id IN (SELECT id FROM discount_rules) AND created_at >= ? AND created_at < ?",
                       "ii", day * DAY_USEC, (day + 1) * DAY_USEC);
   if (stmt == NULL)
     return FALSE;
   while (sk_db_step (db, stmt, &has_row, error) && has_row)
     {
-      const char *store_rule = sk_stmt_text (stmt, 0);
-      const gint64 *paid = g_hash_table_lookup (payable, sk_stmt_text (stmt, 1));
+      g_autofree char *store_rule = g_strdup_printf ("%s\x1f%s", sk_stmt_text (stmt, 0), sk_stmt_text (stmt, 1));
+      const gint64 *paid = g_hash_table_lookup (payable, sk_stmt_text (stmt, 2));
       DayRule *r = g_hash_table_lookup (rules, store_rule);
 
       if (r == NULL)
@@ -165,7 +165,7 @@ build_day_rules (SkDatabase *db,
           g_hash_table_insert (rules, g_strdup (store_rule), r);
         }
       r->uses++;
-      r->discount += sk_stmt_int64 (stmt, 2);
+      r->discount += sk_stmt_int64 (stmt, 3);
       r->revenue += paid != NULL ? *paid : 0;
     }
   sk_stmt_reset (stmt);
