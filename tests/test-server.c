@@ -298,6 +298,9 @@ test_health (void)
 
   assert_status (health, 200);
   g_assert_cmpstr (str (health, "status"), ==, "ok");
+  /* The suite runs twice: on SQLite, and on PostgreSQL under with-postgres.sh. */
+  g_assert_cmpstr (str (health, "database"), ==,
+                   g_getenv ("SKIDKA_TEST_POSTGRES") ? "postgresql" : "sqlite");
   assert_status (doc, 200);
   g_assert_cmpstr (str (doc, "openapi"), ==, "3.0.3");
   paths = json_object_get_object_member (obj (doc), "paths");

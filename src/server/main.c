@@ -213,7 +213,7 @@ main (int    argc,
   gboolean openapi = FALSE;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file (GKeyFile)", "FILE" },
-    { "database", 'd', 0, G_OPTION_ARG_FILENAME, &database, "SQLite database file (overrides the config)", "FILE" },
+    { "database", 'd', 0, G_OPTION_ARG_FILENAME, &database, "SQLite file or postgresql:// URI (overrides the config)", "FILE|URI" },
     { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port (overrides the config; 0: any)", "PORT" },
     { "log-level", 0, 0, G_OPTION_ARG_STRING, &log_level, "error, warning, message, info or debug", "LEVEL" },
     { "openapi", 0, 0, G_OPTION_ARG_NONE, &openapi, "Print the OpenAPI document and exit", NULL },

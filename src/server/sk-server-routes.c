@@ -412,6 +412,8 @@ handle_health (SkRequest *r)
   json_builder_add_string_value (builder, PACKAGE_VERSION);
   json_builder_set_member_name (builder, "schema_version");
   json_builder_add_int_value (builder, sk_database_get_schema_version (r->db));
+  json_builder_set_member_name (builder, "database");
+  json_builder_add_string_value (builder, sk_database_get_backend_name (r->db));
   json_builder_end_object (builder);
   sk_request_reply (r, 200, json_builder_get_root (builder));
 }
