@@ -152,6 +152,46 @@ test_server (void)
   g_assert_error (error, SK_ERROR, SK_ERROR_SCHEMA_TOO_NEW);
 }
 
+/* The server drops our connection (a restart, a network cut): that
+ * statement fails as a database error, and the next one works again. */
+static void
+test_reconnect (void)
+{
+  g_autofree char *uri = NULL;
+  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 pid;
+  g_autofree char *kill = NULL;
+  PGconn *pg;
+  PGresult *result;
+
+  if (g_getenv ("SKIDKA_TEST_POSTGRES") == NULL)
+    {
+      g_test_skip ("No PostgreSQL server (run under tests/with-postgres.sh)");
+      return;
+    }
+  uri = new_database ();
+  db = sk_database_open (uri, &error);
+  g_assert_no_error (error);
+  pid = sk_db_query_int (db, &error, -1, "SELECT pg_backend_pid ()", NULL);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_database_count_customers (db, &error), ==, 0);
+
+  kill = g_strdup_printf ("SELECT pg_terminate_backend (%" G_GINT64_FORMAT ")", pid);
+  pg = PQconnectdb (g_getenv ("SKIDKA_TEST_POSTGRES"));
+  result = PQexec (pg, kill);
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_TUPLES_OK);
+  PQclear (result);
+  PQfinish (pg);
+
+  sk_database_count_customers (db, &error);
+  g_assert_error (error, SK_ERROR, SK_ERROR_DATABASE);
+  g_clear_error (&error);
+  g_assert_cmpint (sk_database_count_customers (db, &error), ==, 0);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_db_query_int (db, NULL, -1, "SELECT pg_backend_pid ()", NULL), !=, pid);
+}
+
 static void
 test_unreachable (void)
 {
@@ -174,6 +214,7 @@ main (int    argc,
   g_test_add_func ("/postgres/translate", test_translate);
   g_test_add_func ("/postgres/migrations", test_migrations_text);
   g_test_add_func ("/postgres/server", test_server);
+  g_test_add_func ("/postgres/reconnect", test_reconnect);
   g_test_add_func ("/postgres/unreachable", test_unreachable);
   return g_test_run ();
 }

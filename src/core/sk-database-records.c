@@ -989,7 +989,7 @@ sk_database_count_search_customers (SkDatabase *self,
     return sk_database_count_customers (self, error);
   by = search_key_for (self, q, &low);
   high = g_strconcat (low, "\xf4\x8f\xbf\xbf", NULL);
-  return sk_db_query_int (self, error, -1, sql[by], "ssi", low, high, max > 0 ? max : (gint64) -1);
+  return sk_db_query_int (self, error, -1, sql[by], "ssi", low, high, max > 0 ? max : G_MAXINT64);
 }
 
 GPtrArray *
@@ -1355,35 +1355,58 @@ load_engine_context (SkDatabase        *self,
   SkStmt *stmt;
   gboolean has_row = FALSE;
 
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GHashTable) uses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gboolean store_found = FALSE;
+  gboolean customer_found = FALSE;
+  GHashTableIter iter;
+  gpointer rule_id, count;
+
+  /* The store, the customer's segment and rule uses: one round trip. */
   *engine_customer = NULL;
-  if (sk_db_query_int (self, error, 0, "SELECT count(*) FROM stores WHERE id = ?", "s", store_id) == 0)
+  stmt = sk_db_query (self, error,
+                      "SELECT 0, NULL, count(*) FROM stores WHERE id = ?1"
+                      " UNION ALL SELECT 1, segment, 0 FROM customers WHERE id = ?2"
+                      " UNION ALL SELECT 2, rule_id, uses FROM rule_customer_uses WHERE customer_id = ?2",
+                      "ss", store_id, customer_id);
+  if (stmt == NULL)
+    return FALSE;
+  while (sk_db_step (self, stmt, &has_row, &local_error) && has_row)
+    switch (sk_stmt_int64 (stmt, 0))
+      {
+      case 0:
+        store_found = sk_stmt_int64 (stmt, 2) > 0;
+        break;
+      case 1:
+        customer_found = TRUE;
+        segment = g_strdup (sk_stmt_text (stmt, 1));
+        break;
+      default:
+        g_hash_table_insert (uses, g_strdup (sk_stmt_text (stmt, 1)),
+                             GINT_TO_POINTER ((int) sk_stmt_int64 (stmt, 2)));
+      }
+  sk_stmt_reset (stmt);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (!store_found)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("There is no store %s"), store_id);
       return FALSE;
     }
   if (customer_id == NULL)
     return TRUE;
-
-  stmt = sk_db_query (self, error, "SELECT segment FROM customers WHERE id = ?", "s", customer_id);
-  if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
-    return FALSE;
-  if (has_row)
-    segment = g_strdup (sk_stmt_text (stmt, 0));
-  sk_stmt_reset (stmt);
-  if (!has_row)
+  if (!customer_found)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "customer_id", _("There is no customer %s"), customer_id);
       return FALSE;
     }
   loaded = sk_engine_customer_new (customer_id, segment);
-  stmt = sk_db_query (self, error, "SELECT rule_id, uses FROM rule_customer_uses WHERE customer_id = ?",
-                      "s", customer_id);
-  if (stmt == NULL)
-    return FALSE;
-  while (sk_db_step (self, stmt, &has_row, error) && has_row)
-    sk_engine_customer_set_uses (loaded, sk_stmt_text (stmt, 0),
-                                 sk_stmt_int64 (stmt, 1));
-  sk_stmt_reset (stmt);
+  g_hash_table_iter_init (&iter, uses);
+  while (g_hash_table_iter_next (&iter, &rule_id, &count))
+    sk_engine_customer_set_uses (loaded, rule_id, GPOINTER_TO_INT (count));
   *engine_customer = g_steal_pointer (&loaded);
   return TRUE;
 }

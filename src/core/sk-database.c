@@ -798,33 +798,17 @@ sk_database_count_outbox (SkDatabase *self,
 
 /* Live rules */
 
-static gboolean
-refresh_counts (SkDatabase *self,
-                const char *sql,
-                gsize       offset,
-                GError    **error)
+typedef struct
 {
-  SkStmt *stmt = sk_db_query (self, error, sql, NULL);
-  gboolean has_row;
+  char   *id;
+  gint64  value;
+  gsize   offset;
+} LiveCount;
 
-  if (stmt == NULL)
-    return FALSE;
-  while (sk_db_step (self, stmt, &has_row, error))
-    {
-      const char *id;
-      gpointer record;
-
-      if (!has_row)
-        {
-          sk_stmt_reset (stmt);
-          return TRUE;
-        }
-      id = sk_stmt_text (stmt, 0);
-      record = g_hash_table_lookup (self->cached_by_id, id);
-      if (record != NULL)
-        *(gint64 *) ((guint8 *) record + offset) = sk_stmt_int64 (stmt, 1);
-    }
-  return FALSE;
+static void
+live_count_clear (gpointer data)
+{
+  g_free (((LiveCount *) data)->id);
 }
 
 gboolean
@@ -833,11 +817,42 @@ sk_db_live_rules (SkDatabase *self,
                   GPtrArray **campaigns,
                   GError    **error)
 {
+  g_autoptr(GArray) counts = g_array_new (FALSE, TRUE, sizeof (LiveCount));
   g_autoptr(GError) local_error = NULL;
-  gint64 counter;
+  gint64 counter = -1;
+  gboolean has_row;
+  SkStmt *stmt;
 
-  counter = sk_db_query_int (self, &local_error, -1,
-                             "SELECT value FROM change_counters WHERE name = 'rules'", NULL);
+  /* One round trip when nothing was edited: the edit counter, and the uses
+   * and spending of the rules and campaigns that have a limit. */
+  g_array_set_clear_func (counts, live_count_clear);
+  stmt = sk_db_query (self, error,
+                      "SELECT 0, NULL, value FROM change_counters WHERE name = 'rules'"
+                      " UNION ALL SELECT 1, id, uses FROM discount_rules"
+                      "  WHERE is_active = 1 AND usage_limit_total > 0"
+                      " UNION ALL SELECT 2, id, spent FROM campaigns"
+                      "  WHERE budget > 0 AND status IN ('scheduled', 'active')", NULL);
+  if (stmt == NULL)
+    return FALSE;
+  while (sk_db_step (self, stmt, &has_row, &local_error) && has_row)
+    {
+      LiveCount count = { NULL, sk_stmt_int64 (stmt, 2), 0 };
+
+      switch (sk_stmt_int64 (stmt, 0))
+        {
+        case 0:
+          counter = count.value;
+          continue;
+        case 1:
+          count.offset = G_STRUCT_OFFSET (SkDiscountRule, uses);
+          break;
+        default:
+          count.offset = G_STRUCT_OFFSET (SkCampaign, spent);
+        }
+      count.id = g_strdup (sk_stmt_text (stmt, 1));
+      g_array_append_val (counts, count);
+    }
+  sk_stmt_reset (stmt);
   if (local_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -864,7 +879,7 @@ sk_db_live_rules (SkDatabase *self,
         return FALSE;
       g_clear_pointer (&self->rules, g_ptr_array_unref);
       g_clear_pointer (&self->campaigns, g_ptr_array_unref);
-  g_clear_pointer (&self->cached_by_id, g_hash_table_unref);
+      g_clear_pointer (&self->cached_by_id, g_hash_table_unref);
       self->rules = g_steal_pointer (&fresh_rules);
       self->campaigns = g_steal_pointer (&fresh_campaigns);
       self->rules_counter = counter;
@@ -876,14 +891,15 @@ sk_db_live_rules (SkDatabase *self,
         g_hash_table_insert (self->cached_by_id, ((SkCampaign *) self->campaigns->pdata[i])->id,
                              self->campaigns->pdata[i]);
     }
-  else if (!refresh_counts (self,
-                            "SELECT id, uses FROM discount_rules WHERE is_active = 1 AND usage_limit_total > 0",
-                            G_STRUCT_OFFSET (SkDiscountRule, uses), error) ||
-           !refresh_counts (self,
-                            "SELECT id, spent FROM campaigns"
-                            " WHERE budget > 0 AND status IN ('scheduled', 'active')",
-                            G_STRUCT_OFFSET (SkCampaign, spent), error))
-    return FALSE;
+  else
+    for (guint i = 0; i < counts->len; i++)
+      {
+        const LiveCount *count = &g_array_index (counts, LiveCount, i);
+        gpointer record = g_hash_table_lookup (self->cached_by_id, count->id);
+
+        if (record != NULL)
+          *(gint64 *) ((guint8 *) record + count->offset) = count->value;
+      }
 
   *rules = g_ptr_array_ref (self->rules);
   *campaigns = g_ptr_array_ref (self->campaigns);

@@ -37,6 +37,7 @@ struct _SkSqlConn
   PGconn *pg;
   guint   next_name;
   gint64  changes;
+  guint   generation;   /* moves when the connection is made again */
 };
 
 typedef struct
@@ -46,6 +47,7 @@ typedef struct
   char      *sql;
   char       name[24];
   gboolean   prepared;
+  guint      generation;  /* of the connection it was prepared on */
   gboolean   simple;      /* transaction control: run as a plain query */
   int        n_params;
   char     **values;      /* text form; NULL for SQL NULL */
@@ -182,28 +184,45 @@ pg_free (SkStmt *stmt)
   g_free (s);
 }
 
+/* A connection lost (the server restarted, a network cut): the statement
+ * fails with the error, and the connection is made again for the next
+ * one, whose statements are prepared anew. */
+static void
+reconnect_if_lost (SkSqlConn *conn)
+{
+  if (PQstatus (conn->pg) != CONNECTION_BAD)
+    return;
+  g_message ("The connection to PostgreSQL was lost; connecting again");
+  PQreset (conn->pg);
+  conn->generation++;
+}
+
 static gboolean
 ensure_prepared (PgStmt  *s,
                  GError **error)
 {
   PGresult *result;
 
-  if (s->prepared || s->simple)
+  if (s->simple || (s->prepared && s->generation == s->conn->generation))
     return TRUE;
   /* Typed as first bound: numbers as bigint, so that "?4" alone in a
    * select list or beside an integer is read as one. */
   result = PQprepare (s->conn->pg, s->name, s->sql, s->n_params, s->types);
   if (PQresultStatus (result) != PGRES_COMMAND_OK)
     {
-      g_warning ("Cannot prepare SQL: %s: %s", PQresultErrorMessage (result), s->sql);
+      if (PQstatus (s->conn->pg) == CONNECTION_OK)
+        g_warning ("Cannot prepare SQL: %s: %s", PQresultErrorMessage (result), s->sql);
       set_error_from_result (result, s->conn->pg, error);
       PQclear (result);
+      reconnect_if_lost (s->conn);
       return FALSE;
     }
   PQclear (result);
   s->prepared = TRUE;
+  s->generation = s->conn->generation;
   return TRUE;
 }
+
 
 static gboolean
 pg_step (SkStmt   *stmt,
@@ -229,6 +248,7 @@ pg_step (SkStmt   *stmt,
         {
           set_error_from_result (result, s->conn->pg, error);
           PQclear (result);
+          reconnect_if_lost (s->conn);
           return FALSE;
         }
       if (*PQcmdTuples (result) != '\0')
@@ -521,6 +541,8 @@ pg_exec_script (SkSqlConn  *conn,
   if (!ok)
     set_error_from_result (result, conn->pg, error);
   PQclear (result);
+  if (!ok)
+    reconnect_if_lost (conn);
   return ok;
 }
 
