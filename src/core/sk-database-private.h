@@ -120,11 +120,28 @@ gboolean      sk_str_is_blank          (const char  *text);
 
 /* The active rules and the live-able campaigns, kept in memory between
  * edits; `uses` and `spent` are read fresh for the rules and campaigns that
- * have a limit or a budget. Returns new references to the shared arrays. */
-gboolean      sk_db_live_rules         (SkDatabase  *self,
-                                        GPtrArray  **rules,
-                                        GPtrArray  **campaigns,
-                                        GError     **error);
+ * have a limit or a budget. Both come from the rows of SK_DB_LIVE_COUNTS_SQL
+ * (kinds 10 to 12 in its first column), which a caller reads as part of its
+ * own query (UNION ALL), so a calculation is one round trip. */
+#define SK_DB_LIVE_COUNTS_SQL \
+  "SELECT 10, NULL, value FROM change_counters WHERE name = 'rules'" \
+  " UNION ALL SELECT 11, id, uses FROM discount_rules" \
+  "  WHERE is_active = 1 AND usage_limit_total > 0" \
+  " UNION ALL SELECT 12, id, spent FROM campaigns" \
+  "  WHERE budget > 0 AND status IN ('scheduled', 'active')"
+typedef struct _SkLiveCounts SkLiveCounts;
+SkLiveCounts *sk_live_counts_new       (void);
+void          sk_live_counts_free      (SkLiveCounts *live);
+/* Takes a row of SK_DB_LIVE_COUNTS_SQL; FALSE for a row of another kind. */
+gboolean      sk_live_counts_add_row   (SkLiveCounts *live,
+                                        SkStmt       *stmt);
+/* Returns new references to the shared arrays. */
+gboolean      sk_db_live_rules         (SkDatabase   *self,
+                                        SkLiveCounts *live,
+                                        GPtrArray   **rules,
+                                        GPtrArray   **campaigns,
+                                        GError      **error);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkLiveCounts, sk_live_counts_free)
 
 /* Tests only: make the pipeline fail at a named step ("lines",
  * "applications", "bonus", "notification", "segment", "outbox"). */

@@ -1348,6 +1348,7 @@ load_engine_context (SkDatabase        *self,
                      const char        *store_id,
                      const char        *customer_id,
                      SkEngineCustomer **engine_customer,
+                     SkLiveCounts      *live,
                      GError           **error)
 {
   g_autoptr(SkEngineCustomer) loaded = NULL;
@@ -1362,29 +1363,32 @@ load_engine_context (SkDatabase        *self,
   GHashTableIter iter;
   gpointer rule_id, count;
 
-  /* The store, the customer's segment and rule uses: one round trip. */
+  /* The store, the customer's segment and rule uses, and what the live
+   * rules need: one round trip. */
   *engine_customer = NULL;
   stmt = sk_db_query (self, error,
                       "SELECT 0, NULL, count(*) FROM stores WHERE id = ?1"
                       " UNION ALL SELECT 1, segment, 0 FROM customers WHERE id = ?2"
-                      " UNION ALL SELECT 2, rule_id, uses FROM rule_customer_uses WHERE customer_id = ?2",
+                      " UNION ALL SELECT 2, rule_id, uses FROM rule_customer_uses WHERE customer_id = ?2"
+                      " UNION ALL " SK_DB_LIVE_COUNTS_SQL,
                       "ss", store_id, customer_id);
   if (stmt == NULL)
     return FALSE;
   while (sk_db_step (self, stmt, &has_row, &local_error) && has_row)
-    switch (sk_stmt_int64 (stmt, 0))
-      {
-      case 0:
-        store_found = sk_stmt_int64 (stmt, 2) > 0;
-        break;
-      case 1:
-        customer_found = TRUE;
-        segment = g_strdup (sk_stmt_text (stmt, 1));
-        break;
-      default:
-        g_hash_table_insert (uses, g_strdup (sk_stmt_text (stmt, 1)),
-                             GINT_TO_POINTER ((int) sk_stmt_int64 (stmt, 2)));
-      }
+    if (!sk_live_counts_add_row (live, stmt))
+      switch (sk_stmt_int64 (stmt, 0))
+        {
+        case 0:
+          store_found = sk_stmt_int64 (stmt, 2) > 0;
+          break;
+        case 1:
+          customer_found = TRUE;
+          segment = g_strdup (sk_stmt_text (stmt, 1));
+          break;
+        default:
+          g_hash_table_insert (uses, g_strdup (sk_stmt_text (stmt, 1)),
+                               GINT_TO_POINTER ((int) sk_stmt_int64 (stmt, 2)));
+        }
   sk_stmt_reset (stmt);
   if (local_error != NULL)
     {
@@ -1421,13 +1425,14 @@ sk_database_calculate (SkDatabase   *self,
   g_autoptr(GPtrArray) rules = NULL;
   g_autoptr(GPtrArray) campaigns = NULL;
   g_autoptr(SkEngineCustomer) engine_customer = NULL;
+  g_autoptr(SkLiveCounts) live = sk_live_counts_new ();
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   g_return_val_if_fail (cart != NULL, NULL);
 
   if (!sk_cart_validate (cart, error) ||
-      !load_engine_context (self, cart->store_id, customer_id, &engine_customer, error) ||
-      !sk_db_live_rules (self, &rules, &campaigns, error))
+      !load_engine_context (self, cart->store_id, customer_id, &engine_customer, live, error) ||
+      !sk_db_live_rules (self, live, &rules, &campaigns, error))
     return NULL;
   return sk_discount_engine_calculate (cart, engine_customer, rules, campaigns,
                                        now != 0 ? now : sk_time_now ());
@@ -1443,6 +1448,7 @@ sk_database_available_discounts (SkDatabase *self,
   g_autoptr(GPtrArray) rules = NULL;
   g_autoptr(GPtrArray) campaigns = NULL;
   g_autoptr(SkEngineCustomer) engine_customer = NULL;
+  g_autoptr(SkLiveCounts) live = sk_live_counts_new ();
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
@@ -1451,8 +1457,8 @@ sk_database_available_discounts (SkDatabase *self,
       sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("A store is required"));
       return NULL;
     }
-  if (!load_engine_context (self, store_id, customer_id, &engine_customer, error) ||
-      !sk_db_live_rules (self, &rules, &campaigns, error))
+  if (!load_engine_context (self, store_id, customer_id, &engine_customer, live, error) ||
+      !sk_db_live_rules (self, live, &rules, &campaigns, error))
     return NULL;
   return sk_discount_engine_available (store_id, engine_customer, rules, campaigns,
                                        now != 0 ? now : sk_time_now ());

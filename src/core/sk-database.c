@@ -805,59 +805,71 @@ typedef struct
   gsize   offset;
 } LiveCount;
 
+struct _SkLiveCounts
+{
+  gint64  counter;
+  GArray *counts;
+};
+
 static void
 live_count_clear (gpointer data)
 {
   g_free (((LiveCount *) data)->id);
 }
 
-gboolean
-sk_db_live_rules (SkDatabase *self,
-                  GPtrArray **rules,
-                  GPtrArray **campaigns,
-                  GError    **error)
+SkLiveCounts *
+sk_live_counts_new (void)
 {
-  g_autoptr(GArray) counts = g_array_new (FALSE, TRUE, sizeof (LiveCount));
-  g_autoptr(GError) local_error = NULL;
-  gint64 counter = -1;
-  gboolean has_row;
-  SkStmt *stmt;
+  SkLiveCounts *live = g_new0 (SkLiveCounts, 1);
 
-  /* One round trip when nothing was edited: the edit counter, and the uses
-   * and spending of the rules and campaigns that have a limit. */
-  g_array_set_clear_func (counts, live_count_clear);
-  stmt = sk_db_query (self, error,
-                      "SELECT 0, NULL, value FROM change_counters WHERE name = 'rules'"
-                      " UNION ALL SELECT 1, id, uses FROM discount_rules"
-                      "  WHERE is_active = 1 AND usage_limit_total > 0"
-                      " UNION ALL SELECT 2, id, spent FROM campaigns"
-                      "  WHERE budget > 0 AND status IN ('scheduled', 'active')", NULL);
-  if (stmt == NULL)
-    return FALSE;
-  while (sk_db_step (self, stmt, &has_row, &local_error) && has_row)
-    {
-      LiveCount count = { NULL, sk_stmt_int64 (stmt, 2), 0 };
+  live->counter = -1;
+  live->counts = g_array_new (FALSE, TRUE, sizeof (LiveCount));
+  g_array_set_clear_func (live->counts, live_count_clear);
+  return live;
+}
 
-      switch (sk_stmt_int64 (stmt, 0))
-        {
-        case 0:
-          counter = count.value;
-          continue;
-        case 1:
-          count.offset = G_STRUCT_OFFSET (SkDiscountRule, uses);
-          break;
-        default:
-          count.offset = G_STRUCT_OFFSET (SkCampaign, spent);
-        }
-      count.id = g_strdup (sk_stmt_text (stmt, 1));
-      g_array_append_val (counts, count);
-    }
-  sk_stmt_reset (stmt);
-  if (local_error != NULL)
+void
+sk_live_counts_free (SkLiveCounts *live)
+{
+  if (live == NULL)
+    return;
+  g_array_unref (live->counts);
+  g_free (live);
+}
+
+gboolean
+sk_live_counts_add_row (SkLiveCounts *live,
+                        SkStmt       *stmt)
+{
+  LiveCount count = { NULL, sk_stmt_int64 (stmt, 2), 0 };
+
+  switch (sk_stmt_int64 (stmt, 0))
     {
-      g_propagate_error (error, g_steal_pointer (&local_error));
+    case 10:
+      live->counter = count.value;
+      return TRUE;
+    case 11:
+      count.offset = G_STRUCT_OFFSET (SkDiscountRule, uses);
+      break;
+    case 12:
+      count.offset = G_STRUCT_OFFSET (SkCampaign, spent);
+      break;
+    default:
       return FALSE;
     }
+  count.id = g_strdup (sk_stmt_text (stmt, 1));
+  g_array_append_val (live->counts, count);
+  return TRUE;
+}
+
+gboolean
+sk_db_live_rules (SkDatabase   *self,
+                  SkLiveCounts *live,
+                  GPtrArray   **rules,
+                  GPtrArray   **campaigns,
+                  GError      **error)
+{
+  gint64 counter = live->counter;
 
   if (self->rules == NULL || self->campaigns == NULL || counter != self->rules_counter)
     {
@@ -892,9 +904,9 @@ sk_db_live_rules (SkDatabase *self,
                              self->campaigns->pdata[i]);
     }
   else
-    for (guint i = 0; i < counts->len; i++)
+    for (guint i = 0; i < live->counts->len; i++)
       {
-        const LiveCount *count = &g_array_index (counts, LiveCount, i);
+        const LiveCount *count = &g_array_index (live->counts, LiveCount, i);
         gpointer record = g_hash_table_lookup (self->cached_by_id, count->id);
 
         if (record != NULL)
