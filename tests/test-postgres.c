@@ -9,6 +9,7 @@
 #include "sk-database-private.h"
 #include "sk-error.h"
 #include "sk-postgres.h"
+#include "sk-test-postgres.h"
 
 static void
 assert_translation (const char *sqlite,
@@ -59,27 +60,6 @@ test_migrations_text (void)
   }
 }
 
-/* A new schema on the test server, as a URI that opens it. */
-static char *
-new_database (void)
-{
-  const char *server = g_getenv ("SKIDKA_TEST_POSTGRES");
-  g_autofree char *uuid = g_uuid_string_random ();
-  g_autofree char *create = NULL;
-  PGconn *pg;
-  PGresult *result;
-
-  g_strdelimit (uuid, "-", '_');
-  create = g_strdup_printf ("CREATE SCHEMA t_%s", uuid);
-  pg = PQconnectdb (server);
-  g_assert_cmpint (PQstatus (pg), ==, CONNECTION_OK);
-  result = PQexec (pg, create);
-  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
-  PQclear (result);
-  PQfinish (pg);
-  return g_strdup_printf ("%s&options=-csearch_path%%3Dt_%s", server, uuid);
-}
-
 static SkCustomer *
 customer (const char *phone,
           const char *card)
@@ -93,7 +73,7 @@ customer (const char *phone,
 static void
 test_server (void)
 {
-  g_autofree char *uri = NULL;
+  g_autofree char *uri = sk_test_postgres_database ();
   g_autoptr(SkDatabase) db = NULL;
   g_autoptr(SkDatabase) again = NULL;
   g_autoptr(SkDatabase) newer = NULL;
@@ -102,12 +82,11 @@ test_server (void)
   g_autoptr(SkCustomer) same_phone = customer ("+79001234567", "2000000000028");
   g_autoptr(SkBonusTransaction) earned = NULL;
 
-  if (g_getenv ("SKIDKA_TEST_POSTGRES") == NULL)
+  if (uri == NULL)
     {
       g_test_skip ("No PostgreSQL server (run under tests/with-postgres.sh)");
       return;
     }
-  uri = new_database ();
   db = sk_database_open (uri, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (sk_database_get_backend_name (db), ==, "postgresql");
@@ -157,7 +136,7 @@ test_server (void)
 static void
 test_reconnect (void)
 {
-  g_autofree char *uri = NULL;
+  g_autofree char *uri = sk_test_postgres_database ();
   g_autoptr(SkDatabase) db = NULL;
   g_autoptr(GError) error = NULL;
   gint64 pid;
@@ -165,12 +144,11 @@ test_reconnect (void)
   PGconn *pg;
   PGresult *result;
 
-  if (g_getenv ("SKIDKA_TEST_POSTGRES") == NULL)
+  if (uri == NULL)
     {
       g_test_skip ("No PostgreSQL server (run under tests/with-postgres.sh)");
       return;
     }
-  uri = new_database ();
   db = sk_database_open (uri, &error);
   g_assert_no_error (error);
   pid = sk_db_query_int (db, &error, -1, "SELECT pg_backend_pid ()", NULL);

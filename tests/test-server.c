@@ -6,12 +6,12 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
-#include <libpq-fe.h>
 #include <libsoup/soup.h>
 
 #include "sk-database-private.h"
 #include "sk-postgres.h"
 #include "sk-server-private.h"
+#include "sk-test-postgres.h"
 
 /* One server for the whole program, in its own thread and main context. */
 static struct
@@ -31,33 +31,15 @@ static struct
   char         *token[5];     /* admin, marketing, manager1, cashier1, manager2 */
 } env;
 
-/* A new, empty database: a file in @dir, or, when SKIDKA_TEST_POSTGRES
- * gives a server (tests/with-postgres.sh), a new schema there. */
+/* A new, empty database: a file in @dir, or, when the suite runs under
+ * tests/with-postgres.sh, a new schema on that server. */
 static char *
 new_database (const char *dir,
               const char *name)
 {
-  const char *server = g_getenv ("SKIDKA_TEST_POSTGRES");
-  g_autofree char *schema = NULL;
-  g_autofree char *create = NULL;
-  g_autofree char *uuid = NULL;
-  PGconn *pg;
-  PGresult *result;
+  char *uri = sk_test_postgres_database ();
 
-  if (server == NULL || *server == '\0')
-    return g_build_filename (dir, name, NULL);
-
-  uuid = g_uuid_string_random ();
-  g_strdelimit (uuid, "-", '_');
-  schema = g_strdup_printf ("test_%s", uuid);
-  create = g_strdup_printf ("CREATE SCHEMA %s", schema);
-  pg = PQconnectdb (server);
-  g_assert_cmpint (PQstatus (pg), ==, CONNECTION_OK);
-  result = PQexec (pg, create);
-  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
-  PQclear (result);
-  PQfinish (pg);
-  return g_strdup_printf ("%s&options=-csearch_path%%3D%s", server, schema);
+  return uri != NULL ? uri : g_build_filename (dir, name, NULL);
 }
 
 enum { ADMIN, MARKETING, MANAGER, CASHIER, MANAGER2 };

@@ -1,0 +1,30 @@
+/* sk-test-postgres.c: a new database on the test PostgreSQL server.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <libpq-fe.h>
+
+#include "sk-test-postgres.h"
+
+char *
+sk_test_postgres_database (void)
+{
+  const char *server = g_getenv ("SKIDKA_TEST_POSTGRES");
+  g_autofree char *uuid = NULL;
+  g_autofree char *create = NULL;
+  PGconn *pg;
+  PGresult *result;
+
+  if (server == NULL || *server == '\0')
+    return NULL;
+  uuid = g_uuid_string_random ();
+  g_strdelimit (uuid, "-", '_');
+  create = g_strdup_printf ("CREATE SCHEMA test_%s", uuid);
+  pg = PQconnectdb (server);
+  g_assert_cmpint (PQstatus (pg), ==, CONNECTION_OK);
+  result = PQexec (pg, create);
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
+  PQclear (result);
+  PQfinish (pg);
+  return g_strdup_printf ("%s&options=-csearch_path%%3Dtest_%s", server, uuid);
+}
