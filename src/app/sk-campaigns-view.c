@@ -280,6 +280,7 @@ sk_campaigns_view_init (SkCampaignsView *self)
   };
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  sk_status_page_defer_icon (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->stack, "empty")));
   self->figure_rows = g_ptr_array_new ();
   self->campaigns = g_list_store_new (SK_TYPE_CAMPAIGN);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->campaigns)));

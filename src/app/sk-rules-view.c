@@ -304,6 +304,7 @@ sk_rules_view_init (SkRulesView *self)
   };
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  sk_status_page_defer_icon (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->stack, "empty")));
   self->rules = g_list_store_new (SK_TYPE_DISCOUNT_RULE);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->rules)));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));

@@ -103,6 +103,28 @@ sk_text_column_new (const char     *title,
   return column;
 }
 
+static void
+status_page_map_cb (GtkWidget *page)
+{
+  const char *icon = g_object_get_data (G_OBJECT (page), "sk-deferred-icon");
+
+  g_signal_handlers_disconnect_by_func (page, status_page_map_cb, NULL);
+  adw_status_page_set_icon_name (ADW_STATUS_PAGE (page), icon);
+}
+
+void
+sk_status_page_defer_icon (AdwStatusPage *page)
+{
+  g_return_if_fail (ADW_IS_STATUS_PAGE (page));
+
+  if (adw_status_page_get_icon_name (page) == NULL)
+    return;
+  g_object_set_data_full (G_OBJECT (page), "sk-deferred-icon",
+                          g_strdup (adw_status_page_get_icon_name (page)), g_free);
+  adw_status_page_set_icon_name (page, NULL);
+  g_signal_connect (page, "map", G_CALLBACK (status_page_map_cb), NULL);
+}
+
 GdkTexture *
 sk_widget_render_texture (GtkWidget *widget)
 {

@@ -25,6 +25,12 @@ GtkColumnViewColumn *sk_text_column_new      (const char     *title,
                                               gboolean        numeric,
                                               gboolean        expand);
 
+/* Gives @page the icon its .ui names only when the page is first shown.
+ * A status page draws its icon at 128 px, which the icon theme has only as
+ * SVG: the first one loaded brings in librsvg (about 7 MB resident), and
+ * GTK loads it as soon as the page is styled, hidden page of a stack or not. */
+void           sk_status_page_defer_icon     (AdwStatusPage *page);
+
 /* Renders @widget (realized) to a texture; NULL if it has no size. */
 GdkTexture    *sk_widget_render_texture      (GtkWidget   *widget);
 gboolean       sk_widget_save_png            (GtkWidget   *widget,

@@ -383,5 +383,7 @@ sk_window_init (SkWindow *self)
 {
   /* AdwApplication loads style.css from the resource base path. */
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* Shown on the first run only. */
+  sk_status_page_defer_icon (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->main_stack, "welcome")));
   self->cancellable = g_cancellable_new ();
 }
