@@ -9,10 +9,18 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <sqlite3.h>
+
 #include "sk-customer-list-model.h"
+#include "sk-database-private.h"
 #include "sk-model-private.h"
 
-#define MAX_CACHED_PAGES 40
+/* The list holds rows of at most MAX_HELD_PAGES pages (see below); a few
+ * more keep scrolling back cheap. A row keeps its customer when its page
+ * leaves the cache, so this bounds memory, not what is shown. */
+#define MAX_CACHED_PAGES 12
+/* The worker connection's page cache, in KiB (SQLite's default is 2000). */
+#define WORKER_CACHE_KIB 256
 /* A page still worth reading when it is among the newest requests: the
  * rows on screen span at most a few pages. */
 #define WANTED_PAGES 6
@@ -203,7 +211,17 @@ worker_db (SkCustomerListModel *self,
            GError             **error)
 {
   if (self->worker_db == NULL)
-    self->worker_db = sk_database_open (self->db_path, error);
+    {
+      sqlite3 *handle;
+
+      self->worker_db = sk_database_open (self->db_path, error);
+      /* A page of rows reads a few dozen B-tree pages through an index; a
+       * full default cache would mostly hold the pages of counts and of
+       * searches long done. The file's pages stay in the OS cache anyway. */
+      handle = self->worker_db != NULL ? sk_database_get_handle (self->worker_db) : NULL;
+      if (handle != NULL)
+        sqlite3_exec (handle, "PRAGMA cache_size = -" G_STRINGIFY (WORKER_CACHE_KIB), NULL, NULL, NULL);
+    }
   return self->worker_db;
 }
 
