@@ -207,7 +207,7 @@ open_database (Cli      *cli,
                gboolean  may_create,
                GError  **error)
 {
-  if (!may_create && strstr (cli->db_path, "://") == NULL &&
+  if (!may_create && !sk_database_is_uri (cli->db_path) &&
       !g_file_test (cli->db_path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -289,7 +289,7 @@ format_size (const char *path)
   goffset size = 0;
   g_autofree char *wal = g_strconcat (path, "-wal", NULL);
 
-  if (strstr (path, "://") != NULL)
+  if (sk_database_is_uri (path))
     return g_strdup ("kept by the database server");
   if (g_stat (path, &st) == 0)
     size += st.st_size;
@@ -778,7 +778,7 @@ run_import (Cli   *cli,
   root = read_json_input (TRUE, &error);
   if (root == NULL)
     return failure (error);
-  existed = strstr (cli->db_path, "://") != NULL || g_file_test (cli->db_path, G_FILE_TEST_EXISTS);
+  existed = sk_database_is_uri (cli->db_path) || g_file_test (cli->db_path, G_FILE_TEST_EXISTS);
   db = open_database (cli, TRUE, &error);
   if (db != NULL && !sk_database_import (db, root, &error))
     g_clear_object (&db);

@@ -1352,25 +1352,20 @@ load_engine_context (SkDatabase        *self,
                      GError           **error)
 {
   g_autoptr(SkEngineCustomer) loaded = NULL;
-  g_autofree char *segment = NULL;
+  g_autoptr(GError) local_error = NULL;
   SkStmt *stmt;
   gboolean has_row = FALSE;
-
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GHashTable) uses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gboolean store_found = FALSE;
-  gboolean customer_found = FALSE;
-  GHashTableIter iter;
-  gpointer rule_id, count;
 
   /* The store, the customer's segment and rule uses, and what the live
-   * rules need: one round trip. */
+   * rules need: one round trip. In kind order, so the customer comes
+   * before its uses. */
   *engine_customer = NULL;
   stmt = sk_db_query (self, error,
                       "SELECT 0, NULL, count(*) FROM stores WHERE id = ?1"
                       " UNION ALL SELECT 1, segment, 0 FROM customers WHERE id = ?2"
                       " UNION ALL SELECT 2, rule_id, uses FROM rule_customer_uses WHERE customer_id = ?2"
-                      " UNION ALL " SK_DB_LIVE_COUNTS_SQL,
+                      " UNION ALL " SK_DB_LIVE_COUNTS_SQL " ORDER BY 1",
                       "ss", store_id, customer_id);
   if (stmt == NULL)
     return FALSE;
@@ -1382,12 +1377,10 @@ load_engine_context (SkDatabase        *self,
           store_found = sk_stmt_int64 (stmt, 2) > 0;
           break;
         case 1:
-          customer_found = TRUE;
-          segment = g_strdup (sk_stmt_text (stmt, 1));
+          loaded = sk_engine_customer_new (customer_id, sk_stmt_text (stmt, 1));
           break;
         default:
-          g_hash_table_insert (uses, g_strdup (sk_stmt_text (stmt, 1)),
-                               GINT_TO_POINTER ((int) sk_stmt_int64 (stmt, 2)));
+          sk_engine_customer_set_uses (loaded, sk_stmt_text (stmt, 1), sk_stmt_int64 (stmt, 2));
         }
   sk_stmt_reset (stmt);
   if (local_error != NULL)
@@ -1402,15 +1395,11 @@ load_engine_context (SkDatabase        *self,
     }
   if (customer_id == NULL)
     return TRUE;
-  if (!customer_found)
+  if (loaded == NULL)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "customer_id", _("There is no customer %s"), customer_id);
       return FALSE;
     }
-  loaded = sk_engine_customer_new (customer_id, segment);
-  g_hash_table_iter_init (&iter, uses);
-  while (g_hash_table_iter_next (&iter, &rule_id, &count))
-    sk_engine_customer_set_uses (loaded, rule_id, GPOINTER_TO_INT (count));
   *engine_customer = g_steal_pointer (&loaded);
   return TRUE;
 }

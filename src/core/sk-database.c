@@ -99,8 +99,8 @@ sk_sql_find_backend (const char *location)
   return found;
 }
 
-static gboolean
-is_database_uri (const char *location)
+gboolean
+sk_database_is_uri (const char *location)
 {
   return g_str_has_prefix (location, "postgresql://") || g_str_has_prefix (location, "postgres://");
 }
@@ -650,7 +650,7 @@ describe_location (const char *location)
   /* Never show a password written in a connection URI. */
   g_autoptr(GUri) uri = NULL;
 
-  if (!is_database_uri (location))
+  if (!sk_database_is_uri (location))
     return g_strdup (location);
   uri = g_uri_parse (location, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
   if (uri == NULL)
@@ -672,7 +672,7 @@ sk_database_open_at_version (const char *path,
   self = g_object_new (SK_TYPE_DATABASE, NULL);
   self->path = describe_location (path);
   self->backend = sk_sql_find_backend (path);
-  if (self->backend == &sk_sql_sqlite_backend && is_database_uri (path))
+  if (self->backend == &sk_sql_sqlite_backend && sk_database_is_uri (path))
     {
       sk_set_field_error (error, SK_ERROR_DATABASE, NULL,
                           _("Cannot open the database “%s”: this program was built without "

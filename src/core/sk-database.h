@@ -23,6 +23,8 @@ G_DECLARE_FINAL_TYPE (SkDatabase, sk_database, SK, DATABASE, GObject)
 SkDatabase   *sk_database_open                 (const char  *path,
                                                 GError     **error);
 int           sk_database_get_schema_version   (SkDatabase  *self);
+/* Is @location a database server's URI ("postgresql://...") rather than a file? */
+gboolean      sk_database_is_uri               (const char  *location);
 /* "sqlite" or "postgresql". */
 const char   *sk_database_get_backend_name     (SkDatabase  *self);
 const char   *sk_database_get_path             (SkDatabase  *self);

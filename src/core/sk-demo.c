@@ -388,22 +388,6 @@ exec_sql (SkDatabase *db,
   return TRUE;
 }
 
-static SkStmt *
-prepare (SkDatabase *db,
-         const char *sql,
-         GError    **error)
-{
-  return sk_db_prepare (db, sql, error);
-}
-
-/* Steps a prepared statement of the bulk path and resets it. */
-static gboolean
-step_done (Demo    *demo,
-           SkStmt  *stmt,
-           GError **error)
-{
-  return sk_db_step_done (demo->db, stmt, error);
-}
 
 static void
 bind_text_or_null (SkStmt *stmt,
@@ -835,15 +819,15 @@ create_customers_bulk (Demo    *demo,
   gboolean in_transaction = FALSE;
   gboolean ok = FALSE;
 
-  customer_stmt = prepare (demo->db,
+  customer_stmt = sk_db_prepare (demo->db,
                            "INSERT INTO customers (id, card_number, phone, email, full_name, name_key,"
                            " birth_date, consent_email, consent_sms, consent_push, home_store_id,"
                            " created_at, segment, version)"
                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 1)", error);
-  child_stmt = prepare (demo->db,
+  child_stmt = sk_db_prepare (demo->db,
                         "INSERT INTO customer_children (customer_id, position, name, birth_date)"
                         " VALUES (?, ?, ?, ?)", error);
-  segment_stmt = prepare (demo->db,
+  segment_stmt = sk_db_prepare (demo->db,
                           "INSERT INTO customer_segments (customer_id, segment, assigned_at)"
                           " VALUES (?, 'new', ?)", error);
   if (customer_stmt == NULL || child_stmt == NULL || segment_stmt == NULL)
@@ -876,20 +860,20 @@ create_customers_bulk (Demo    *demo,
       sk_stmt_bind_int64 (customer_stmt, 10, p.consent_push);
       sk_stmt_bind_text (customer_stmt, 11, demo->store_ids[c->store]);
       sk_stmt_bind_int64 (customer_stmt, 12, c->created_at);
-      row_ok = step_done (demo, customer_stmt, error);
+      row_ok = sk_db_step_done (demo->db, customer_stmt, error);
       for (guint k = 0; row_ok && k < p.n_children; k++)
         {
           sk_stmt_bind_text (child_stmt, 1, c->id);
           sk_stmt_bind_int64 (child_stmt, 2, k);
           sk_stmt_bind_text (child_stmt, 3, p.child_names[k]);
           sk_stmt_bind_text (child_stmt, 4, p.child_dates[k]);
-          row_ok = step_done (demo, child_stmt, error);
+          row_ok = sk_db_step_done (demo->db, child_stmt, error);
         }
       if (row_ok)
         {
           sk_stmt_bind_text (segment_stmt, 1, c->id);
           sk_stmt_bind_int64 (segment_stmt, 2, c->created_at);
-          row_ok = step_done (demo, segment_stmt, error);
+          row_ok = sk_db_step_done (demo->db, segment_stmt, error);
         }
       person_clear (&p);
       if (!row_ok)
@@ -1282,7 +1266,7 @@ bulk_bonus_row (Demo           *demo,
     sk_stmt_bind_int64 (s->bonus, 10, at + demo->expiry_days * DAY);
   else
     sk_stmt_bind_null (s->bonus, 10);
-  return step_done (demo, s->bonus, error);
+  return sk_db_step_done (demo->db, s->bonus, error);
 }
 
 /* One sale: the engine decides, the rows go in, the figures move on. */
@@ -1328,7 +1312,7 @@ bulk_purchase (Demo           *demo,
   sk_stmt_bind_int64 (s->purchase, 8, earn);
   sk_stmt_bind_int64 (s->purchase, 9, payable - spend);
   sk_stmt_bind_int64 (s->purchase, 10, result->bonus_multiplier);
-  if (!step_done (demo, s->purchase, error))
+  if (!sk_db_step_done (demo->db, s->purchase, error))
     return FALSE;
 
   for (guint i = 0; i < cart->lines->len; i++)
@@ -1345,7 +1329,7 @@ bulk_purchase (Demo           *demo,
       sk_stmt_bind_int64 (s->line, 7, line->quantity);
       sk_stmt_bind_int64 (s->line, 8, discount);
       sk_stmt_bind_int64 (s->line, 9, g_array_index (result->line_totals, gint64, i) - discount);
-      if (!step_done (demo, s->line, error))
+      if (!sk_db_step_done (demo->db, s->line, error))
         return FALSE;
     }
 
@@ -1364,7 +1348,7 @@ bulk_purchase (Demo           *demo,
       sk_stmt_bind_text (s->application, 6, store_id);
       sk_stmt_bind_int64 (s->application, 7, applied->amount);
       sk_stmt_bind_int64 (s->application, 8, slot->at);
-      if (!step_done (demo, s->application, error))
+      if (!sk_db_step_done (demo->db, s->application, error))
         return FALSE;
 
       /* The engine's inputs move on as the pipeline's would. */
@@ -1410,7 +1394,7 @@ drop_purchase_indexes (Demo    *demo,
 
   if (!sk_db_is_sqlite (demo->db))
     return g_steal_pointer (&saved);
-  stmt = prepare (demo->db,
+  stmt = sk_db_prepare (demo->db,
                   "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
                   " AND tbl_name IN ('purchases', 'purchase_lines', 'discount_applications',"
                   " 'bonus_transactions')", error);
@@ -1510,23 +1494,23 @@ purchases_in_bulk (Demo    *demo,
   if (saved_indexes == NULL)
     goto out;
 
-  s.purchase = prepare (demo->db,
+  s.purchase = sk_db_prepare (demo->db,
                         "INSERT INTO purchases (id, customer_id, store_id, created_at, subtotal,"
                         " discount_total, bonus_spent, bonus_earned, total_paid, bonus_multiplier,"
                         " status, refunded_total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'completed', 0)",
                         error);
   s.line = s.purchase == NULL ? NULL
-         : prepare (demo->db,
+         : sk_db_prepare (demo->db,
                     "INSERT INTO purchase_lines (purchase_id, line_no, sku, name, category, unit_price,"
                     " quantity, discount, total, refunded_quantity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
                     error);
   s.application = s.line == NULL ? NULL
-                : prepare (demo->db,
+                : sk_db_prepare (demo->db,
                            "INSERT INTO discount_applications (id, purchase_id, rule_id, rule_name,"
                            " customer_id, store_id, amount, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            error);
   s.bonus = s.application == NULL ? NULL
-          : prepare (demo->db,
+          : sk_db_prepare (demo->db,
                      "INSERT INTO bonus_transactions (id, customer_id, kind, amount, balance_after,"
                      " reason, purchase_id, store_id, created_at, expires_at)"
                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);

@@ -22,6 +22,7 @@
 #include <glib/gi18n-lib.h>
 #include <libpq-fe.h>
 
+#include "sk-database.h"
 #include "sk-error.h"
 #include "sk-postgres.h"
 #include "sk-schema.h"
@@ -385,26 +386,62 @@ rewrite_scalar_min_max (GString *sql)
     }
 }
 
+/* Regular-expression rewrites, compiled once per table. */
+typedef struct
+{
+  const char *pattern;
+  const char *replacement;
+} Rewrite;
+
+static char *
+apply_rewrites (char          *sql,
+                const Rewrite *rewrites,
+                guint          n,
+                GRegex       **compiled)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      char *next = g_regex_replace (compiled[i], sql, -1, 0, rewrites[i].replacement, 0, NULL);
+
+      g_free (sql);
+      sql = next;
+    }
+  return sql;
+}
+
+static GRegex **
+compile_rewrites (const Rewrite      *rewrites,
+                  guint               n,
+                  GRegexCompileFlags  flags)
+{
+  GRegex **compiled = g_new0 (GRegex *, n);
+
+  for (guint i = 0; i < n; i++)
+    compiled[i] = g_regex_new (rewrites[i].pattern, flags | G_REGEX_OPTIMIZE, 0, NULL);
+  return compiled;
+}
+
+static const Rewrite statement_rewrites[] = {
+  { " (NOT INDEXED|INDEXED BY [a-z_]+)", "" },
+  { "\\bjson_each \\(([^()]*)\\)", "json_array_elements_text (CAST (\\1 AS json))" },
+  { "\\bIS NOT (\\$[0-9]+)", "IS DISTINCT FROM \\1" },
+  { "\\bIS (\\$[0-9]+)", "IS NOT DISTINCT FROM \\1" },
+  { "\\browid\\b", "ctid" },
+};
+
 char *
 sk_postgres_translate (const char *sql,
                        int        *n_params)
 {
-  static GRegex *indexed_by, *json_each, *is_not_param, *is_param, *rowid;
+  static GRegex **compiled;
   GString *out = g_string_sized_new (strlen (sql) + 16);
   char quote = 0;
   int next_anonymous = 1;
   int max_param = 0;
-  char *step1, *step2, *step3;
 
-  if (g_once_init_enter (&indexed_by))
-    {
-      json_each = g_regex_new ("\\bjson_each \\(([^()]*)\\)", G_REGEX_OPTIMIZE, 0, NULL);
-      is_not_param = g_regex_new ("\\bIS NOT (\\$[0-9]+)", G_REGEX_OPTIMIZE, 0, NULL);
-      is_param = g_regex_new ("\\bIS (\\$[0-9]+)", G_REGEX_OPTIMIZE, 0, NULL);
-      rowid = g_regex_new ("\\browid\\b", G_REGEX_OPTIMIZE, 0, NULL);
-      g_once_init_leave (&indexed_by, g_regex_new (" (NOT INDEXED|INDEXED BY [a-z_]+)",
-                                                   G_REGEX_OPTIMIZE, 0, NULL));
-    }
+  if (g_once_init_enter (&compiled))
+    g_once_init_leave (&compiled, compile_rewrites (statement_rewrites,
+                                                    G_N_ELEMENTS (statement_rewrites), 0));
 
   for (const char *p = sql; *p != '\0'; p++)
     {
@@ -440,20 +477,9 @@ sk_postgres_translate (const char *sql,
     }
 
   rewrite_scalar_min_max (out);
-  step1 = g_regex_replace (indexed_by, out->str, -1, 0, "", 0, NULL);
-  step2 = g_regex_replace (json_each, step1, -1, 0,
-                           "json_array_elements_text (CAST (\\1 AS json))", 0, NULL);
-  step3 = g_regex_replace (is_not_param, step2, -1, 0, "IS DISTINCT FROM \\1", 0, NULL);
-  g_free (step1);
-  step1 = g_regex_replace (is_param, step3, -1, 0, "IS NOT DISTINCT FROM \\1", 0, NULL);
-  g_free (step2);
-  g_free (step3);
-  step2 = step1;
-  step1 = g_regex_replace_literal (rowid, step2, -1, 0, "ctid", 0, NULL);
-  g_free (step2);
-  g_string_free (out, TRUE);
   *n_params = max_param;
-  return step1;
+  return apply_rewrites (g_string_free (out, FALSE), statement_rewrites,
+                         G_N_ELEMENTS (statement_rewrites), compiled);
 }
 
 /* Migrations: the SQLite text made PostgreSQL's, and the triggers. */
@@ -491,38 +517,31 @@ static const char * const pg_triggers[SK_SCHEMA_VERSION + 1] = {
     "  FOR EACH ROW EXECUTE FUNCTION purchases_daily ();",
 };
 
+static const Rewrite migration_rewrites[] = {
+  { "CREATE TRIGGER .*? END;", "" },
+  { "\\bseq INTEGER PRIMARY KEY AUTOINCREMENT\\b", "seq BIGSERIAL PRIMARY KEY" },
+  { "\\bid INTEGER PRIMARY KEY\\b", "id BIGSERIAL PRIMARY KEY" },
+  { "\\bINTEGER\\b", "BIGINT" },
+  { "\\bBLOB\\b", "BYTEA" },
+  { "\\bTEXT\\b", "TEXT COLLATE \"C\"" },
+  { "\\) WITHOUT ROWID", ")" },
+};
+
 char *
 sk_postgres_migration (int version)
 {
-  static const struct { const char *pattern, *replacement; } rewrites[] = {
-    { "CREATE TRIGGER .*? END;", "" },
-    { "\\bseq INTEGER PRIMARY KEY AUTOINCREMENT\\b", "seq BIGSERIAL PRIMARY KEY" },
-    { "\\bid INTEGER PRIMARY KEY\\b", "id BIGSERIAL PRIMARY KEY" },
-    { "\\bINTEGER\\b", "BIGINT" },
-    { "\\bBLOB\\b", "BYTEA" },
-    { "\\bTEXT\\b", "TEXT COLLATE \"C\"" },
-    { "\\) WITHOUT ROWID", ")" },
-  };
-  g_autofree char *sql = g_strdup (sk_schema_migration (version));
+  static GRegex **compiled;
+  g_autofree char *sql = NULL;
 
-  for (guint i = 0; i < G_N_ELEMENTS (rewrites); i++)
-    {
-      g_autoptr(GRegex) regex = g_regex_new (rewrites[i].pattern, G_REGEX_DOTALL, 0, NULL);
-      char *next = g_regex_replace_literal (regex, sql, -1, 0, rewrites[i].replacement, 0, NULL);
-
-      g_free (sql);
-      sql = next;
-    }
+  if (g_once_init_enter (&compiled))
+    g_once_init_leave (&compiled, compile_rewrites (migration_rewrites,
+                                                    G_N_ELEMENTS (migration_rewrites), G_REGEX_DOTALL));
+  sql = apply_rewrites (g_strdup (sk_schema_migration (version)), migration_rewrites,
+                        G_N_ELEMENTS (migration_rewrites), compiled);
   return g_strconcat (sql, pg_triggers[version] ? pg_triggers[version] : "", NULL);
 }
 
 /* Connections */
-
-static gboolean
-pg_accepts (const char *location)
-{
-  return g_str_has_prefix (location, "postgresql://") || g_str_has_prefix (location, "postgres://");
-}
 
 static void
 ignore_notice (void *arg, const char *message)
@@ -644,7 +663,7 @@ pg_set_schema_version (SkSqlConn *conn,
 
 static const SkSqlBackend postgres_backend = {
   .name = "postgresql",
-  .accepts = pg_accepts,
+  .accepts = sk_database_is_uri,
   .open = pg_open,
   .close = pg_close,
   .prepare = pg_prepare,
