@@ -90,16 +90,18 @@ reply_free (Reply *reply)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
 
+/* A request to the server on @port (the suite's own or another). */
 static Reply *
-call_full (SoupSession *session,
-           const char  *method,
-           const char  *path,
-           const char  *token,
-           const char  *body,
-           gsize        body_length,
-           const char  *if_match)
+call_at (guint        port,
+         SoupSession *session,
+         const char  *method,
+         const char  *path,
+         const char  *token,
+         const char  *body,
+         gsize        body_length,
+         const char  *if_match)
 {
-  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", env.port, path);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
   g_autoptr(SoupMessage) msg = soup_message_new (method, url);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
@@ -130,6 +132,18 @@ call_full (SoupSession *session,
       g_assert_no_error (error);
     }
   return reply;
+}
+
+static Reply *
+call_full (SoupSession *session,
+           const char  *method,
+           const char  *path,
+           const char  *token,
+           const char  *body,
+           gsize        body_length,
+           const char  *if_match)
+{
+  return call_at (env.port, session, method, path, token, body, body_length, if_match);
 }
 
 static Reply *
@@ -1261,6 +1275,7 @@ typedef struct
   guint           port;
   GMutex          lock;
   GCond           cond;
+  GThread        *thread;
 } SecondServer;
 
 static gpointer
@@ -1285,6 +1300,49 @@ second_server_thread (gpointer data)
 }
 
 static gboolean
+quit_second (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Another server on the suite's database, in its own thread; HTTPS when
+ * given a certificate and key. */
+static void
+second_server_start (SecondServer *second,
+                     const char   *certificate,
+                     const char   *key)
+{
+  second->config = sk_server_config_new ();
+  g_free (second->config->database);
+  second->config->database = g_strdup (env.path);
+  second->config->port = 0;
+  second->config->tls_certificate = g_strdup (certificate);
+  second->config->tls_key = g_strdup (key);
+  second->context = g_main_context_new ();
+  second->loop = g_main_loop_new (second->context, FALSE);
+  g_mutex_init (&second->lock);
+  g_cond_init (&second->cond);
+  second->thread = g_thread_new ("second-server", second_server_thread, second);
+  g_mutex_lock (&second->lock);
+  while (second->port == 0)
+    g_cond_wait (&second->cond, &second->lock);
+  g_mutex_unlock (&second->lock);
+}
+
+static void
+second_server_stop (SecondServer *second)
+{
+  g_main_context_invoke (second->context, quit_second, second->loop);
+  g_thread_join (second->thread);
+  g_main_loop_unref (second->loop);
+  g_main_context_unref (second->context);
+  g_mutex_clear (&second->lock);
+  g_cond_clear (&second->cond);
+  sk_server_config_free (second->config);
+}
+
+static gboolean
 accept_test_certificate (SoupMessage          *msg,
                          GTlsCertificate      *certificate,
                          GTlsCertificateFlags  errors,
@@ -1295,12 +1353,6 @@ accept_test_certificate (SoupMessage          *msg,
   return expected != NULL && g_tls_certificate_is_same (certificate, expected);
 }
 
-static gboolean
-quit_second (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
-}
 
 static void
 test_tls (void)
@@ -1312,7 +1364,6 @@ test_tls (void)
   g_autofree char *key = g_build_filename (env.dir, "key.pem", NULL);
   g_autofree char *https = NULL;
   g_autofree char *http = NULL;
-  GThread *thread;
 
   if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
     {
@@ -1321,21 +1372,7 @@ test_tls (void)
     }
   g_assert_true (g_file_set_contents (cert, test_certificate, -1, &error));
   g_assert_true (g_file_set_contents (key, test_key, -1, &error));
-  second.config = sk_server_config_new ();
-  g_free (second.config->database);
-  second.config->database = g_strdup (env.path);
-  second.config->port = 0;
-  second.config->tls_certificate = g_strdup (cert);
-  second.config->tls_key = g_strdup (key);
-  second.context = g_main_context_new ();
-  second.loop = g_main_loop_new (second.context, FALSE);
-  g_mutex_init (&second.lock);
-  g_cond_init (&second.cond);
-  thread = g_thread_new ("tls-server", second_server_thread, &second);
-  g_mutex_lock (&second.lock);
-  while (second.port == 0)
-    g_cond_wait (&second.cond, &second.lock);
-  g_mutex_unlock (&second.lock);
+  second_server_start (&second, cert, key);
 
   https = g_strdup_printf ("https://127.0.0.1:%u/api/health", second.port);
   {
@@ -1358,13 +1395,7 @@ test_tls (void)
     g_clear_error (&error);
   }
 
-  g_main_context_invoke (second.context, quit_second, second.loop);
-  g_thread_join (thread);
-  g_main_loop_unref (second.loop);
-  g_main_context_unref (second.context);
-  g_mutex_clear (&second.lock);
-  g_cond_clear (&second.cond);
-  sk_server_config_free (second.config);
+  second_server_stop (&second);
   g_remove (cert);
   g_remove (key);
 }
@@ -1489,6 +1520,151 @@ login (const char *username,
   return g_strdup (str (reply, "token"));
 }
 
+/* The status of GET /api/auth/me with @token on @port once it is @status,
+ * or after 5 s: a server learns of another's change through the database. */
+static guint
+me_status_within (guint       port,
+                  const char *token,
+                  guint       status)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  guint last;
+
+  for (;;)
+    {
+      g_autoptr(Reply) me = call_at (port, env.session, "GET", "/api/auth/me", token, NULL, 0, NULL);
+
+      last = me->status;
+      if (last == status || g_get_monotonic_time () > deadline)
+        return last;
+      g_usleep (20 * 1000);
+    }
+}
+
+/* The listeners of the servers on PostgreSQL, as "pid,pid". */
+static char *
+listener_pids (void)
+{
+  g_autoptr(GError) error = NULL;
+  SkStmt *stmt = sk_db_query (env.db, &error,
+                              "SELECT string_agg (CAST (pid AS TEXT), ',' ORDER BY pid) FROM pg_stat_activity"
+                              " WHERE application_name = 'skidka-server listener' AND datname = current_database ()",
+                              NULL);
+  gboolean has_row = FALSE;
+  char *pids;
+
+  g_assert_no_error (error);
+  g_assert_true (sk_db_step (env.db, stmt, &has_row, &error));
+  pids = g_strdup (sk_stmt_text (stmt, 0));
+  sk_stmt_reset (stmt);
+  return pids;
+}
+
+/* Are there as many listeners @after as @before, none of them the same? */
+static gboolean
+new_listeners (const char *before,
+               const char *after)
+{
+  g_auto(GStrv) old = g_strsplit (before, ",", -1);
+  g_auto(GStrv) now = after ? g_strsplit (after, ",", -1) : g_new0 (char *, 1);
+
+  for (guint i = 0; now[i] != NULL; i++)
+    if (g_strv_contains ((const char * const *) old, now[i]))
+      return FALSE;
+  return g_strv_length (now) == g_strv_length (old);
+}
+
+/* A token revoked through one server, or by an operator in SQL, and the
+ * tokens of an account disabled, are refused by every server on the same
+ * database, even one that has just accepted them (PostgreSQL servers keep
+ * the tokens they checked until the database tells them of a change). */
+static void
+test_revoked_everywhere (void)
+{
+  SecondServer second = { 0, };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *user = sk_auth_create_user (env.db, "till9", "till9-pass", "cashier", env.store1, &error);
+  g_autofree char *put = g_strdup_printf ("/api/users/%s", user);
+  g_autofree char *token = NULL;
+  g_autofree char *hash = NULL;
+  g_autoptr(Reply) logout = NULL;
+  g_autoptr(Reply) disable = NULL;
+  g_autoptr(Reply) enable = NULL;
+  gboolean postgres = g_str_equal (sk_database_get_backend_name (env.db), "postgresql");
+
+  g_assert_no_error (error);
+  second_server_start (&second, NULL, NULL);
+
+  /* Logged out on the first server. */
+  token = login ("till9", "till9-pass");
+  g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
+  g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
+  logout = call_full (env.session, "POST", "/api/auth/logout", token, NULL, 0, NULL);
+  assert_status (logout, 204);
+  g_assert_cmpuint (me_status_within (env.port, token, 401), ==, 401);
+  g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
+
+  /* Revoked by an operator, behind every server's back. */
+  g_clear_pointer (&token, g_free);
+  token = login ("till9", "till9-pass");
+  g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
+  g_assert_cmpuint (me_status_within (env.port, token, 200), ==, 200);
+  hash = sk_auth_token_hash (token);
+  g_assert_true (sk_db_exec (env.db, &error, "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
+  g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
+  g_assert_cmpuint (me_status_within (env.port, token, 401), ==, 401);
+
+  /* The account disabled through the first server. */
+  g_clear_pointer (&token, g_free);
+  token = login ("till9", "till9-pass");
+  g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
+  disable = call ("PUT", put, ADMIN, "{\"disabled\": true}");
+  assert_status (disable, 204);
+  g_assert_cmpuint (me_status_within (env.port, token, 401), ==, 401);
+  g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
+  enable = call ("PUT", put, ADMIN, "{\"disabled\": false}");
+  assert_status (enable, 204);
+
+  /* The connection that listens is lost: what changes meanwhile still counts. */
+  if (postgres)
+    {
+      g_autofree char *before = listener_pids ();
+      g_autofree char *after = NULL;
+      gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+      g_assert_nonnull (before);
+      g_clear_pointer (&token, g_free);
+      token = login ("till9", "till9-pass");
+      g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
+      g_assert_true (sk_db_exec (env.db, &error,
+                                 "SELECT pg_terminate_backend (pid) FROM pg_stat_activity"
+                                 " WHERE application_name = 'skidka-server listener'"
+                                 " AND datname = current_database ()", NULL));
+      g_clear_pointer (&hash, g_free);
+      hash = sk_auth_token_hash (token);
+      g_assert_true (sk_db_exec (env.db, &error, "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
+      g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
+
+      /* Both servers listen again, on new connections. */
+      while (!new_listeners (before, after) && g_get_monotonic_time () < deadline)
+        {
+          g_free (after);
+          g_usleep (50 * 1000);
+          after = listener_pids ();
+        }
+      g_assert_true (new_listeners (before, after));
+      g_clear_pointer (&token, g_free);
+      token = login ("till9", "till9-pass");
+      g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
+      g_clear_pointer (&hash, g_free);
+      hash = sk_auth_token_hash (token);
+      g_assert_true (sk_db_exec (env.db, &error, "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
+      g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
+    }
+  g_assert_no_error (error);
+  second_server_stop (&second);
+}
+
 static void
 setup (void)
 {
@@ -1586,6 +1762,7 @@ main (int    argc,
   setup ();
   g_test_add_func ("/server/health", test_health);
   g_test_add_func ("/server/auth", test_auth);
+  g_test_add_func ("/server/auth/revoked-everywhere", test_revoked_everywhere);
   g_test_add_func ("/server/customers", test_customers);
   g_test_add_func ("/server/customers/pages", test_customers_pages);
   g_test_add_func ("/server/bonuses", test_bonuses);

@@ -304,6 +304,12 @@ static const char migration_6[] =
   ") WITHOUT ROWID;"
   "DELETE FROM daily_stats_days;";
 
+/* On PostgreSQL, a change to an account or a token is announced to every
+ * server on the database (NOTIFY skidka_accounts, by triggers the backend
+ * adds), so a server may keep the tokens it has checked until then. On
+ * SQLite there is nobody to tell: its server checks every time. */
+static const char migration_7[] = "";
+
 static const char * const migrations[] = {
   migration_1,
   migration_2,
@@ -311,6 +317,7 @@ static const char * const migrations[] = {
   migration_4,
   migration_5,
   migration_6,
+  migration_7,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);

@@ -14,4 +14,26 @@ char *sk_postgres_translate (const char *sql,
                              int        *n_params);
 char *sk_postgres_migration (int         version);
 
+/* A thread listening on a channel, so that what other connections change
+ * reaches this process at once (NOTIFY, sent by triggers of the schema).
+ * @func runs in that thread: with @listening TRUE on each notification and
+ * once listening starts, FALSE when the connection is lost (what was
+ * notified meanwhile is unknown; it is made again every second). */
+typedef struct _SkPostgresListener SkPostgresListener;
+
+/* Notified when a user or a token is changed or removed. */
+#define SK_POSTGRES_ACCOUNTS_CHANNEL "skidka_accounts"
+
+typedef void (*SkPostgresNotifyFunc) (gboolean listening,
+                                      gpointer user_data);
+
+SkPostgresListener *sk_postgres_listen        (const char           *uri,
+                                               const char           *channel,
+                                               SkPostgresNotifyFunc  func,
+                                               gpointer              user_data,
+                                               GError              **error);
+void                sk_postgres_listener_free (SkPostgresListener   *listener);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkPostgresListener, sk_postgres_listener_free)
+
 G_END_DECLS

@@ -515,6 +515,14 @@ static const char * const pg_triggers[SK_SCHEMA_VERSION + 1] = {
     "  RETURN NULL; END $$;"
     "CREATE TRIGGER purchases_daily AFTER INSERT OR UPDATE OR DELETE ON purchases"
     "  FOR EACH ROW EXECUTE FUNCTION purchases_daily ();",
+  /* A new user or token changes nothing a server has kept. */
+  [7] =
+    "CREATE FUNCTION accounts_changed () RETURNS trigger LANGUAGE plpgsql AS $$"
+    "  BEGIN PERFORM pg_notify ('" SK_POSTGRES_ACCOUNTS_CHANNEL "', ''); RETURN NULL; END $$;"
+    "CREATE TRIGGER users_changed AFTER UPDATE OR DELETE OR TRUNCATE ON users"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION accounts_changed ();"
+    "CREATE TRIGGER tokens_changed AFTER UPDATE OR DELETE OR TRUNCATE ON tokens"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION accounts_changed ();",
 };
 
 static const Rewrite migration_rewrites[] = {

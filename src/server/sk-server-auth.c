@@ -114,6 +114,147 @@ sk_auth_token_hash (const char *token)
   return g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
 }
 
+/* Checked tokens, kept while the database can tell the server of every
+ * change to accounts and tokens (on PostgreSQL, see sk_postgres_listen). A
+ * check that began before the last change is not kept: the generation
+ * moves with each change. */
+struct _SkTokenCache
+{
+  GMutex      lock;
+  GHashTable *entries;      /* token hash -> CachedToken */
+  guint64     generation;
+  gboolean    enabled;
+};
+
+typedef struct
+{
+  SkServerUser *user;
+  gint64        expires_at;  /* the token's, as sk_time_now () */
+  gint64        deadline;    /* monotonic: kept no longer than this */
+} CachedToken;
+
+#define TOKEN_CACHE_MAX      10000
+#define TOKEN_CACHE_LIFETIME (60 * G_USEC_PER_SEC)
+
+static void
+cached_token_free (gpointer data)
+{
+  CachedToken *cached = data;
+
+  sk_server_user_free (cached->user);
+  g_free (cached);
+}
+
+static SkServerUser *
+user_copy (const SkServerUser *user)
+{
+  SkServerUser *copy = g_new0 (SkServerUser, 1);
+
+  copy->id = g_strdup (user->id);
+  copy->username = g_strdup (user->username);
+  copy->role = user->role;
+  copy->store_id = g_strdup (user->store_id);
+  copy->token_hash = g_strdup (user->token_hash);
+  return copy;
+}
+
+SkTokenCache *
+sk_token_cache_new (void)
+{
+  SkTokenCache *cache = g_new0 (SkTokenCache, 1);
+
+  g_mutex_init (&cache->lock);
+  cache->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, cached_token_free);
+  return cache;
+}
+
+void
+sk_token_cache_free (SkTokenCache *cache)
+{
+  if (cache == NULL)
+    return;
+  g_hash_table_unref (cache->entries);
+  g_mutex_clear (&cache->lock);
+  g_free (cache);
+}
+
+/* Under the lock: forget every token, and every check under way. */
+static void
+token_cache_clear (SkTokenCache *cache)
+{
+  g_hash_table_remove_all (cache->entries);
+  cache->generation++;
+}
+
+void
+sk_token_cache_reset (SkTokenCache *cache,
+                      gboolean      enabled)
+{
+  g_return_if_fail (cache != NULL);
+
+  g_mutex_lock (&cache->lock);
+  token_cache_clear (cache);
+  cache->enabled = enabled;
+  g_mutex_unlock (&cache->lock);
+}
+
+/* After this server changed accounts or tokens: it forgets at once, the
+ * other servers when the database tells them. */
+static void
+token_cache_forget (SkTokenCache *cache)
+{
+  if (cache == NULL)
+    return;
+  g_mutex_lock (&cache->lock);
+  token_cache_clear (cache);
+  g_mutex_unlock (&cache->lock);
+}
+
+/* The account behind @hash if kept and still valid, else NULL and the
+ * generation to keep the database's answer under. */
+static SkServerUser *
+token_cache_lookup (SkTokenCache *cache,
+                    const char   *hash,
+                    guint64      *generation)
+{
+  SkServerUser *user = NULL;
+  CachedToken *cached;
+
+  g_mutex_lock (&cache->lock);
+  cached = cache->enabled ? g_hash_table_lookup (cache->entries, hash) : NULL;
+  if (cached != NULL && (cached->expires_at <= sk_time_now () || cached->deadline <= g_get_monotonic_time ()))
+    {
+      g_hash_table_remove (cache->entries, hash);
+      cached = NULL;
+    }
+  if (cached != NULL)
+    user = user_copy (cached->user);
+  *generation = cache->generation;
+  g_mutex_unlock (&cache->lock);
+  return user;
+}
+
+static void
+token_cache_add (SkTokenCache       *cache,
+                 guint64             generation,
+                 const SkServerUser *user,
+                 gint64              expires_at)
+{
+  g_mutex_lock (&cache->lock);
+  if (cache->enabled && cache->generation == generation)
+    {
+      CachedToken *cached = g_new0 (CachedToken, 1);
+
+      if (g_hash_table_size (cache->entries) >= TOKEN_CACHE_MAX)
+        g_hash_table_remove_all (cache->entries);
+      cached->user = user_copy (user);
+      cached->expires_at = expires_at;
+      cached->deadline = g_get_monotonic_time () + TOKEN_CACHE_LIFETIME;
+      g_hash_table_replace (cache->entries, cached->user->token_hash, cached);
+    }
+  g_mutex_unlock (&cache->lock);
+}
+
 static char *
 new_token (void)
 {
@@ -254,10 +395,11 @@ sk_auth_list_users (SkDatabase  *db,
 }
 
 gboolean
-sk_auth_set_disabled (SkDatabase  *db,
-                      const char  *user_id,
-                      gboolean     disabled,
-                      GError     **error)
+sk_auth_set_disabled (SkDatabase    *db,
+                      SkTokenCache  *cache,
+                      const char    *user_id,
+                      gboolean       disabled,
+                      GError       **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
   g_return_val_if_fail (user_id != NULL, FALSE);
@@ -278,7 +420,10 @@ sk_auth_set_disabled (SkDatabase  *db,
       sk_db_rollback (db);
       return FALSE;
     }
-  return sk_db_commit (db, error);  /* rolls back by itself on failure */
+  if (!sk_db_commit (db, error))  /* rolls back by itself on failure */
+    return FALSE;
+  token_cache_forget (cache);
+  return TRUE;
 }
 
 char *
@@ -360,14 +505,17 @@ sk_auth_login (SkDatabase    *db,
 }
 
 SkServerUser *
-sk_auth_check_token (SkDatabase  *db,
-                     const char  *token,
-                     GError     **error)
+sk_auth_check_token (SkDatabase    *db,
+                     SkTokenCache  *cache,
+                     const char    *token,
+                     GError       **error)
 {
   g_autoptr(SkServerUser) user = NULL;
   g_autofree char *hash = NULL;
   SkStmt *stmt;
   gboolean has_row = FALSE;
+  guint64 generation = 0;
+  gint64 expires_at = 0;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
 
@@ -377,8 +525,11 @@ sk_auth_check_token (SkDatabase  *db,
       return NULL;
     }
   hash = sk_auth_token_hash (token);
+  if (cache != NULL && (user = token_cache_lookup (cache, hash, &generation)) != NULL)
+    return g_steal_pointer (&user);
   stmt = sk_db_query (db, error,
-                      "SELECT u.id, u.username, u.role, u.store_id FROM tokens t JOIN users u ON u.id = t.user_id"
+                      "SELECT u.id, u.username, u.role, u.store_id, t.expires_at"
+                      " FROM tokens t JOIN users u ON u.id = t.user_id"
                       " WHERE t.token_hash = ? AND t.revoked = 0 AND t.expires_at > ? AND u.disabled = 0",
                       "si", hash, sk_time_now ());
   if (stmt == NULL || !sk_db_step (db, stmt, &has_row, error))
@@ -391,22 +542,29 @@ sk_auth_check_token (SkDatabase  *db,
       user->role = sk_role_from_string (sk_stmt_text (stmt, 2));
       user->store_id = g_strdup (sk_stmt_text (stmt, 3));
       user->token_hash = g_steal_pointer (&hash);
+      expires_at = sk_stmt_int64 (stmt, 4);
     }
   sk_stmt_reset (stmt);
   if (user == NULL)
     g_set_error (error, SK_ERROR, SK_ERROR_UNAUTHORIZED, _("The token is unknown, expired or revoked"));
+  else if (cache != NULL)
+    token_cache_add (cache, generation, user, expires_at);
   return g_steal_pointer (&user);
 }
 
 gboolean
-sk_auth_revoke (SkDatabase  *db,
-                const char  *token_hash,
-                GError     **error)
+sk_auth_revoke (SkDatabase    *db,
+                SkTokenCache  *cache,
+                const char    *token_hash,
+                GError       **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
   g_return_val_if_fail (token_hash != NULL, FALSE);
 
-  return sk_db_exec (db, error, "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", token_hash);
+  if (!sk_db_exec (db, error, "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", token_hash))
+    return FALSE;
+  token_cache_forget (cache);
+  return TRUE;
 }
 
 /* Failed logins, per user name and per remote address, in memory: a restart

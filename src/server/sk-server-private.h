@@ -39,6 +39,10 @@ typedef struct
 void         sk_server_user_free      (SkServerUser *user);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkServerUser, sk_server_user_free)
 
+/* Tokens a server has checked, kept while it can learn of every change to
+ * accounts and tokens; off until sk_token_cache_reset (cache, TRUE). */
+typedef struct _SkTokenCache SkTokenCache;
+
 /* The server's one writer at a time, and how busy it keeps the database. */
 typedef struct
 {
@@ -67,6 +71,7 @@ typedef struct
   char           *remote;
   SkServerUser   *user;         /* NULL on public routes */
   gpointer        limiter;      /* SkRateLimiter of the server */
+  SkTokenCache   *tokens;       /* the server's checked tokens */
   SkWriteLock    *write_lock;   /* held around a write (see SK_ROUTE_WRITES) */
   const struct _SkRoute *route;
 
@@ -135,10 +140,11 @@ char        *sk_auth_create_user       (SkDatabase  *db,
 JsonNode    *sk_auth_list_users        (SkDatabase  *db,
                                         GError     **error);
 /* Disabling also revokes every token of the user. */
-gboolean     sk_auth_set_disabled      (SkDatabase  *db,
-                                        const char  *user_id,
-                                        gboolean     disabled,
-                                        GError     **error);
+gboolean     sk_auth_set_disabled      (SkDatabase   *db,
+                                        SkTokenCache *cache,
+                                        const char   *user_id,
+                                        gboolean      disabled,
+                                        GError      **error);
 /* A new bearer token for @username, or NULL with SK_ERROR_UNAUTHORIZED. */
 char        *sk_auth_login             (SkDatabase  *db,
                                         const char  *username,
@@ -146,12 +152,21 @@ char        *sk_auth_login             (SkDatabase  *db,
                                         gint64       lifetime_seconds,
                                         SkServerUser **user,
                                         GError     **error);
-SkServerUser *sk_auth_check_token      (SkDatabase  *db,
-                                        const char  *token,
-                                        GError     **error);
-gboolean     sk_auth_revoke            (SkDatabase  *db,
-                                        const char  *token_hash,
-                                        GError     **error);
+SkTokenCache *sk_token_cache_new       (void);
+void         sk_token_cache_free       (SkTokenCache *cache);
+/* Forgets every token; keeps them from now on only if @enabled. */
+void         sk_token_cache_reset      (SkTokenCache *cache,
+                                        gboolean      enabled);
+
+/* The account of a valid @token, from @cache (may be NULL) or the database. */
+SkServerUser *sk_auth_check_token      (SkDatabase   *db,
+                                        SkTokenCache *cache,
+                                        const char   *token,
+                                        GError      **error);
+gboolean     sk_auth_revoke            (SkDatabase   *db,
+                                        SkTokenCache *cache,
+                                        const char   *token_hash,
+                                        GError      **error);
 char        *sk_auth_token_hash        (const char  *token);
 
 typedef struct _SkRateLimiter SkRateLimiter;

@@ -517,7 +517,7 @@ handle_logout (SkRequest *r)
 {
   g_autoptr(GError) error = NULL;
 
-  if (!sk_auth_revoke (r->db, r->user->token_hash, &error))
+  if (!sk_auth_revoke (r->db, r->tokens, r->user->token_hash, &error))
     sk_request_set_error (r, error);
   else
     r->status = 204;
@@ -1227,7 +1227,7 @@ handle_user_update (SkRequest *r)
       sk_request_fail (r, SK_ERROR_INVALID, "disabled", "You cannot disable your own account");
       return;
     }
-  if (!sk_auth_set_disabled (r->db, arg (r, 0), json_node_get_boolean (disabled), &error))
+  if (!sk_auth_set_disabled (r->db, r->tokens, arg (r, 0), json_node_get_boolean (disabled), &error))
     sk_request_set_error (r, error);
   else
     r->status = 204;

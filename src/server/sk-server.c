@@ -22,6 +22,8 @@ struct _SkServer
   GThreadPool    *pool;
   GAsyncQueue    *connections;  /* idle SkDatabase, one thread at a time each */
   SkRateLimiter  *limiter;
+  SkTokenCache   *tokens;
+  SkPostgresListener *listener;  /* of changes to accounts, on PostgreSQL */
   SkWriteLock     write_lock;
   gint64          started_at;
   gboolean        running;
@@ -165,6 +167,7 @@ sk_server_finalize (GObject *object)
   sk_server_stop (self);
   g_clear_pointer (&self->connections, g_async_queue_unref);
   g_clear_pointer (&self->limiter, sk_rate_limiter_free);
+  g_clear_pointer (&self->tokens, sk_token_cache_free);
   g_clear_pointer (&self->config, sk_server_config_free);
   g_mutex_clear (&self->write_lock.mutex);
   G_OBJECT_CLASS (sk_server_parent_class)->finalize (object);
@@ -205,6 +208,7 @@ sk_server_new (const SkServerConfig *config)
   if (self->config->login_window == 0)
     self->config->login_window = 15 * 60;
   self->limiter = sk_rate_limiter_new (self->config->login_attempts, self->config->login_window);
+  self->tokens = sk_token_cache_new ();
   return self;
 }
 
@@ -397,7 +401,7 @@ authenticate (SkRequest *r)
       sk_request_fail (r, SK_ERROR_UNAUTHORIZED, NULL, "Log in first: send Authorization: Bearer TOKEN");
       return;
     }
-  r->user = sk_auth_check_token (r->db, token, &error);
+  r->user = sk_auth_check_token (r->db, r->tokens, token, &error);
   if (r->user == NULL)
     sk_request_set_error (r, error);
 }
@@ -517,6 +521,7 @@ on_request (SoupServer        *server,
   job->started = started;
   job->request.config = self->config;
   job->request.limiter = self->limiter;
+  job->request.tokens = self->tokens;
   job->request.write_lock = &self->write_lock;
   job->request.method = route->method;
   job->request.path = g_strdup (path);
@@ -536,6 +541,14 @@ on_request (SoupServer        *server,
   g_thread_pool_push (self->pool, job, NULL);
 }
 
+/* In the listener's thread. */
+static void
+on_accounts_changed (gboolean listening,
+                     gpointer user_data)
+{
+  sk_token_cache_reset (user_data, listening);
+}
+
 gboolean
 sk_server_start (SkServer  *self,
                  GError   **error)
@@ -544,6 +557,7 @@ sk_server_start (SkServer  *self,
   g_autoptr(GSocketAddress) address = NULL;
   g_autoslist(GUri) uris = NULL;
   SoupServerListenOptions options = 0;
+  gboolean postgres;
 
   g_return_val_if_fail (SK_IS_SERVER (self), FALSE);
   g_return_val_if_fail (!self->running, FALSE);
@@ -552,6 +566,7 @@ sk_server_start (SkServer  *self,
   db = sk_database_open (self->config->database, error);
   if (db == NULL)
     return FALSE;
+  postgres = g_str_equal (sk_database_get_backend_name (db), "postgresql");
   g_async_queue_push (self->connections, g_steal_pointer (&db));
 
   address = g_inet_socket_address_new_from_string (self->config->address ? self->config->address : "127.0.0.1",
@@ -594,6 +609,17 @@ sk_server_start (SkServer  *self,
       g_clear_pointer (&self->context, g_main_context_unref);
       return FALSE;
     }
+  /* PostgreSQL tells every server of a change to accounts or tokens, so the
+   * tokens checked may be kept until then; SQLite's are checked each time. */
+  if (postgres)
+    {
+      g_autoptr(GError) local = NULL;
+
+      self->listener = sk_postgres_listen (self->config->database, SK_POSTGRES_ACCOUNTS_CHANNEL,
+                                           on_accounts_changed, self->tokens, &local);
+      if (self->listener == NULL)
+        g_warning ("Tokens will be checked in the database each time: %s", local->message);
+    }
   uris = soup_server_get_uris (self->soup);
   self->port = uris ? (guint) g_uri_get_port (uris->data) : self->config->port;
   self->running = TRUE;
@@ -630,6 +656,8 @@ sk_server_stop (SkServer *self)
                  100.0 * self->write_lock.busy / (uptime * G_USEC_PER_SEC),
                  self->write_lock.busy / 1000.0 / self->write_lock.writes);
     }
+  g_clear_pointer (&self->listener, sk_postgres_listener_free);
+  sk_token_cache_reset (self->tokens, FALSE);
   g_clear_object (&self->soup);
   g_clear_pointer (&self->context, g_main_context_unref);
 }
