@@ -2,9 +2,14 @@
  * the first frame, search-to-list time, resident memory with the customers
  * list scrolled to the end, checkout recompute per cart change.
  * Run: xvfb-run -a bench-app /tmp/scale.db  (GSETTINGS_SCHEMA_DIR=<build>/data)
+ * The resident memory is VmRSS, then what it is made of; with
+ * SKIDKA_BENCH_MAPPINGS=N, also the N largest mappings (a file's name,
+ * [heap], [anon] for the others).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <malloc.h>
+#include <sqlite3.h>
 #include <stdio.h>
 
 #include "sk-application.h"
@@ -75,6 +80,116 @@ rss_kb (void)
     return -1;
   p = strstr (status, "VmRSS:");
   return p ? g_ascii_strtoll (p + 6, NULL, 10) : -1;
+}
+
+/* A field of /proc/self/smaps_rollup, in kB (0 if missing). */
+static gint64
+rollup_kb (const char *rollup,
+           const char *field)
+{
+  g_autofree char *key = g_strconcat ("\n", field, ":", NULL);
+  const char *p = strstr (rollup, key);
+
+  return p ? g_ascii_strtoll (p + strlen (key), NULL, 10) : 0;
+}
+
+typedef struct
+{
+  char  *name;
+  gint64 rss_kb;
+  gint64 anon_kb;
+} Mapping;
+
+static void
+mapping_free (gpointer data)
+{
+  Mapping *m = data;
+
+  g_free (m->name);
+  g_free (m);
+}
+
+static int
+compare_mapping (gconstpointer a,
+                 gconstpointer b)
+{
+  const Mapping *x = *(Mapping * const *) a, *y = *(Mapping * const *) b;
+
+  return (y->rss_kb > x->rss_kb) - (y->rss_kb < x->rss_kb);
+}
+
+/* The @n_top largest parts of the resident memory by what is mapped. */
+static void
+print_mappings (guint n_top)
+{
+  g_autofree char *smaps = NULL;
+  g_autoptr(GHashTable) by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (mapping_free);
+  g_auto(GStrv) lines = NULL;
+  Mapping *current = NULL;
+
+  if (!g_file_get_contents ("/proc/self/smaps", &smaps, NULL, NULL))
+    return;
+  lines = g_strsplit (smaps, "\n", -1);
+  for (char **l = lines; *l != NULL; l++)
+    {
+      /* "start-end perms offset dev inode [path]" opens each mapping. */
+      if (g_ascii_isxdigit (**l) && strchr (*l, '-') != NULL && strchr (*l, ':') > strchr (*l, ' '))
+        {
+          g_auto(GStrv) fields = g_strsplit_set (*l, " ", -1);
+          const char *path = NULL;
+          g_autofree char *name = NULL;
+
+          for (guint i = 5; fields[i] != NULL && path == NULL; i++)
+            if (*fields[i] != '\0')
+              path = fields[i];
+          name = path == NULL ? g_strdup ("[anon]") : *path == '/' ? g_path_get_basename (path) : g_strdup (path);
+          current = g_hash_table_lookup (by_name, name);
+          if (current == NULL)
+            {
+              current = g_new0 (Mapping, 1);
+              current->name = g_steal_pointer (&name);
+              g_hash_table_insert (by_name, current->name, current);
+              g_ptr_array_add (all, current);
+            }
+        }
+      else if (current != NULL && g_str_has_prefix (*l, "Rss:"))
+        current->rss_kb += g_ascii_strtoll (*l + 4, NULL, 10);
+      else if (current != NULL && g_str_has_prefix (*l, "Anonymous:"))
+        current->anon_kb += g_ascii_strtoll (*l + 10, NULL, 10);
+    }
+  g_ptr_array_sort (all, compare_mapping);
+  for (guint i = 0; i < all->len && i < n_top; i++)
+    {
+      Mapping *m = g_ptr_array_index (all, i);
+
+      printf ("    %-36s %7.1f MB resident, %7.1f MB of it anonymous\n", m->name, m->rss_kb / 1024.0,
+              m->anon_kb / 1024.0);
+    }
+}
+
+/* What the resident memory is made of: pages of files (libraries, fonts;
+ * some shared with other processes, as Xvfb shares Mesa's) and anonymous
+ * memory, most of it malloc's. */
+static void
+print_memory_breakdown (void)
+{
+  g_autofree char *rollup = NULL;
+  struct mallinfo2 mi = mallinfo2 ();
+  const char *n_top = g_getenv ("SKIDKA_BENCH_MAPPINGS");
+
+  if (!g_file_get_contents ("/proc/self/smaps_rollup", &rollup, NULL, NULL))
+    return;
+  printf ("  of which anonymous %.1f MB, file pages %.1f MB (%.1f MB of all shared with other processes)\n",
+          rollup_kb (rollup, "Anonymous") / 1024.0,
+          (rollup_kb (rollup, "Rss") - rollup_kb (rollup, "Anonymous")) / 1024.0,
+          (rollup_kb (rollup, "Shared_Clean") + rollup_kb (rollup, "Shared_Dirty")) / 1024.0);
+  /* Allocated is not resident until written: the sums differ. */
+  printf ("  malloc: %.1f MB allocated (SQLite %.1f MB of it), %.1f MB free in its heaps\n",
+          (mi.uordblks + mi.hblkhd) / 1048576.0, sqlite3_memory_used () / 1048576.0,
+          mi.fordblks / 1048576.0);
+  if (n_top != NULL)
+    print_mappings (MAX (1, g_ascii_strtoull (n_top, NULL, 10)));
 }
 
 static int
@@ -156,6 +271,7 @@ main (int   argc,
   printf ("first frame                 %8.1f ms after start (target < 1000)\n",
           (first_frame_time - start_time) / 1000.0);
   printf ("rss after first frame       %8.1f MB\n", rss_kb () / 1024.0);
+  print_memory_breakdown ();
 
   /* Checkout: recompute per cart change */
   checkout = SK_CHECKOUT_VIEW (sk_window_get_view (window, "checkout"));
@@ -222,6 +338,7 @@ main (int   argc,
           sk_customer_list_model_is_loaded (model, g_list_model_get_n_items (G_LIST_MODEL (model)) - 1) ? "yes" : "no",
           sk_customer_list_model_get_n_cached_pages (model));
   printf ("rss, customers at the end   %8.1f MB (target < 200)\n", rss_kb () / 1024.0);
+  print_memory_breakdown ();
 
   gtk_window_destroy (GTK_WINDOW (window));
   pump_until (NULL, NULL, 100);
