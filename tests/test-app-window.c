@@ -11,6 +11,8 @@ test_views (AppFixture   *f,
             gconstpointer data)
 {
   const char *views[] = { "checkout", "customers", "rules", "campaigns", "charts" };
+  AdwViewStack *stack = ADW_VIEW_STACK (gtk_widget_get_ancestor (sk_window_get_view (f->window, "checkout"),
+                                                                ADW_TYPE_VIEW_STACK));
 
   g_assert_false (sk_window_is_welcome (f->window));
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
@@ -19,6 +21,8 @@ test_views (AppFixture   *f,
 
       sk_window_show_view (f->window, views[i]);
       app_pump (800);
+      /* Shown, so built (some views are built only then). */
+      g_assert_nonnull (gtk_widget_get_first_child (adw_view_stack_get_child_by_name (stack, views[i])));
       g_assert_true (gtk_widget_get_mapped (sk_window_get_view (f->window, views[i])));
       app_save_png (GTK_WIDGET (f->window), name);
     }
@@ -56,9 +60,10 @@ test_roles (AppFixture   *f,
             gconstpointer data)
 {
   GSettings *settings = sk_application_get_settings (f->app);
-  GtkWidget *stack = gtk_widget_get_parent (sk_window_get_view (f->window, "rules"));
-  AdwViewStackPage *rules = adw_view_stack_get_page (ADW_VIEW_STACK (stack), sk_window_get_view (f->window, "rules"));
-  AdwViewStackPage *checkout = adw_view_stack_get_page (ADW_VIEW_STACK (stack), sk_window_get_view (f->window, "checkout"));
+  AdwViewStack *stack = ADW_VIEW_STACK (gtk_widget_get_ancestor (sk_window_get_view (f->window, "checkout"),
+                                                                ADW_TYPE_VIEW_STACK));
+  AdwViewStackPage *rules = adw_view_stack_get_page (stack, adw_view_stack_get_child_by_name (stack, "rules"));
+  AdwViewStackPage *checkout = adw_view_stack_get_page (stack, adw_view_stack_get_child_by_name (stack, "checkout"));
 
   g_settings_set_enum (settings, "role", SK_ROLE_CASHIER);
   g_assert_false (adw_view_stack_page_get_visible (rules));

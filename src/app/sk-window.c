@@ -30,9 +30,6 @@ struct _SkWindow
   AdwViewStackPage     *charts_page;
   GtkWidget            *checkout_view;
   GtkWidget            *customers_view;
-  GtkWidget            *rules_view;
-  GtkWidget            *campaigns_view;
-  GtkWidget            *charts_view;
   GtkProgressBar       *demo_progress;
   GtkWidget            *demo_button;
 
@@ -62,6 +59,46 @@ show_main (SkWindow   *self,
   adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, views);
 }
 
+/* The views a till seldom opens are built when first shown or asked for:
+ * until then their page holds an empty AdwBin. A cashier's till is spared
+ * their widgets and models (about 2 MB). */
+static const struct
+{
+  const char *name;
+  GType     (*get_type) (void);
+} lazy_views[] = {
+  { "rules", sk_rules_view_get_type },
+  { "campaigns", sk_campaigns_view_get_type },
+  { "charts", sk_charts_view_get_type },
+};
+
+/* The view called @name, built now if it was not yet. */
+static GtkWidget *
+ensure_view (SkWindow   *self,
+             const char *name)
+{
+  GtkWidget *child = adw_view_stack_get_child_by_name (self->stack, name);
+
+  for (guint i = 0; i < G_N_ELEMENTS (lazy_views) && child != NULL; i++)
+    if (g_str_equal (name, lazy_views[i].name))
+      {
+        if (adw_bin_get_child (ADW_BIN (child)) == NULL)
+          adw_bin_set_child (ADW_BIN (child), g_object_new (lazy_views[i].get_type (), NULL));
+        return adw_bin_get_child (ADW_BIN (child));
+      }
+  return child;
+}
+
+/* Shown from the view switcher too. */
+static void
+visible_child_cb (SkWindow *self)
+{
+  const char *name = adw_view_stack_get_visible_child_name (self->stack);
+
+  if (name != NULL)
+    ensure_view (self, name);
+}
+
 void
 sk_window_show_view (SkWindow   *self,
                      const char *name)
@@ -76,7 +113,7 @@ sk_window_get_view (SkWindow   *self,
                     const char *name)
 {
   g_return_val_if_fail (SK_IS_WINDOW (self), NULL);
-  return adw_view_stack_get_child_by_name (self->stack, name);
+  return ensure_view (self, name);
 }
 
 gboolean
@@ -342,9 +379,6 @@ sk_window_class_init (SkWindowClass *klass)
 
   g_type_ensure (SK_TYPE_CHECKOUT_VIEW);
   g_type_ensure (SK_TYPE_CUSTOMERS_VIEW);
-  g_type_ensure (SK_TYPE_RULES_VIEW);
-  g_type_ensure (SK_TYPE_CAMPAIGNS_VIEW);
-  g_type_ensure (SK_TYPE_CHARTS_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SkWindow, toast_overlay);
@@ -358,9 +392,6 @@ sk_window_class_init (SkWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkWindow, charts_page);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, checkout_view);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, customers_view);
-  gtk_widget_class_bind_template_child (widget_class, SkWindow, rules_view);
-  gtk_widget_class_bind_template_child (widget_class, SkWindow, campaigns_view);
-  gtk_widget_class_bind_template_child (widget_class, SkWindow, charts_view);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, demo_progress);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, demo_button);
 
@@ -386,4 +417,6 @@ sk_window_init (SkWindow *self)
   /* Shown on the first run only. */
   sk_status_page_defer_icon (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->main_stack, "welcome")));
   self->cancellable = g_cancellable_new ();
+  g_signal_connect_object (self->stack, "notify::visible-child", G_CALLBACK (visible_child_cb), self,
+                           G_CONNECT_SWAPPED);
 }
