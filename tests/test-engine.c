@@ -1362,6 +1362,58 @@ test_json (void)
   g_assert_cmpint (json_object_get_int_member (item, "total"), ==, 6300);
 }
 
+static const char *
+rejected_member (JsonNode   *root,
+                 const char *member)
+{
+  JsonArray *rejected = json_object_get_array_member (json_node_get_object (root), "rejected");
+
+  g_assert_cmpuint (json_array_get_length (rejected), ==, 1);
+  return json_object_get_string_member (json_array_get_object_element (rejected, 0), member);
+}
+
+/* Rejected entries are shared between answers: an edited rule must still
+ * show its new name and reason, and an answer already given must not change. */
+static void
+test_json_rule_edited (void)
+{
+  g_autoptr(GPtrArray) rules = rules_new ();
+  g_autoptr(SkCart) cart = sk_cart_new ("s1");
+  g_autoptr(SkEngineResult) first = NULL;
+  g_autoptr(SkEngineResult) second = NULL;
+  g_autoptr(JsonNode) before = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  g_autoptr(JsonNode) after = NULL;
+  g_autofree char *before_text = NULL;
+  g_autofree char *text = NULL;
+  SkDiscountRule *rule;
+
+  sk_cart_add_line (cart, "A-1", "Ball", "toys", 1500, 2);
+  rule = add_rule (rules, "min", SK_RULE_FIXED_AMOUNT, 500);
+  rule->min_purchase = 150000;
+
+  first = calc (cart, NULL, rules, NULL);
+  before = sk_engine_result_to_json (first, cart);
+  before_text = sk_json_to_string (before, FALSE);
+  again = sk_engine_result_to_json (first, cart);
+  text = sk_json_to_string (again, FALSE);
+  g_assert_cmpstr (text, ==, before_text);
+
+  g_free (rule->name);
+  rule->name = g_strdup ("Spring sale");
+  rule->min_purchase = 250000;
+  second = calc (cart, NULL, rules, NULL);
+  after = sk_engine_result_to_json (second, cart);
+  g_assert_cmpstr (rejected_member (after, "name"), ==, "Spring sale");
+  g_assert_cmpstr (rejected_member (after, "reason"), ==, "min purchase 2\u202f500,00\u00a0₽ not reached");
+
+  g_assert_cmpstr (rejected_member (before, "name"), ==, "Rule min");
+  g_assert_cmpstr (rejected_member (before, "reason"), ==, "min purchase 1\u202f500,00\u00a0₽ not reached");
+  g_clear_pointer (&text, g_free);
+  text = sk_json_to_string (before, FALSE);
+  g_assert_cmpstr (text, ==, before_text);
+}
+
 /* Order independence */
 
 static char *
@@ -2294,6 +2346,7 @@ main (int   argc,
   g_test_add_func ("/engine/allocation/large-amounts", test_large_amounts);
   g_test_add_func ("/engine/output/reject-codes", test_reject_codes);
   g_test_add_func ("/engine/output/json", test_json);
+  g_test_add_func ("/engine/output/json-rule-edited", test_json_rule_edited);
   g_test_add_func ("/engine/order/shuffled-rules", test_shuffled_rules);
   g_test_add_func ("/engine/order/rules-untouched", test_rules_untouched);
   g_test_add_func ("/engine/cart/validate", test_cart_validate);

@@ -129,7 +129,9 @@ void              sk_engine_result_free       (SkEngineResult *result);
 char             *sk_reject_reason_to_string  (const SkEngineRejected *rejected);
 const char       *sk_reject_code_to_string    (SkRejectCode code);
 
-/* The calculate response of SPEC 5. */
+/* The calculate response of SPEC 5. The entries of "rejected" are sealed
+ * and shared with other answers (sk-engine-json.c): read them, do not change
+ * them. Safe to call from several threads at once. */
 JsonNode         *sk_engine_result_to_json    (const SkEngineResult *result,
                                                const SkCart         *cart);
 
