@@ -1717,6 +1717,66 @@ test_rules_cache (Fixture       *f,
   g_assert_cmpint (result->rejected->len, ==, 1);
   g_assert_cmpint (g_array_index (result->rejected, SkEngineRejected, 0).code, ==, SK_REJECT_USAGE_LIMIT_TOTAL);
   sk_engine_result_free (result);
+
+  /* A campaign budget spent by a sale on the other connection. */
+  {
+    g_autoptr(SkCampaign) campaign = sk_campaign_new ();
+    g_autoptr(SkDiscountRule) fixed = new_rule ("Minus 5", SK_RULE_FIXED_AMOUNT, 500);
+    g_autoptr(SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+    g_autoptr(SkPurchaseResult) sale = NULL;
+
+    sk_test_set_string (&campaign->name, "Весна");
+    sk_test_set_string (&campaign->status, "active");
+    campaign->budget = 500;
+    g_assert_true (sk_database_save_campaign (other, campaign, &error));
+    g_assert_no_error (error);
+    sk_test_set_string (&fixed->campaign_id, campaign->id);
+    g_assert_true (sk_database_save_rule (other, fixed, &error));
+    g_assert_no_error (error);
+    result = sk_database_calculate (f->db, cart, NULL, 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (result->discount_total, ==, 500);
+    sk_engine_result_free (result);
+
+    request->id = g_uuid_string_random ();
+    request->cart = sk_cart_new (store->id);
+    sk_cart_add_line (request->cart, "A", "A", "toys", 10000, 1);
+    sale = sk_database_process_purchase (other, request, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (sale->purchase->discount_total, ==, 500);
+
+    result = sk_database_calculate (f->db, cart, NULL, 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (result->discount_total, ==, 0);
+    g_assert_cmpint (result->rejected->len, ==, 2);
+    for (guint i = 0; i < result->rejected->len; i++)
+      {
+        SkEngineRejected *r = &g_array_index (result->rejected, SkEngineRejected, i);
+
+        g_assert_cmpint (r->code, ==, r->rule->usage_limit_total > 0 ? SK_REJECT_USAGE_LIMIT_TOTAL
+                                                                     : SK_REJECT_CAMPAIGN_BUDGET_SPENT);
+      }
+    sk_engine_result_free (result);
+  }
+
+  /* A store opened through the other connection, then removed there. */
+  {
+    g_autoptr(SkStore) opened = make_store (other, "CACHE-2");
+    g_autoptr(SkCart) there = sk_cart_new (opened->id);
+
+    sk_cart_add_line (there, "A", "A", "toys", 10000, 1);
+    result = sk_database_calculate (f->db, there, NULL, 0, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (result->subtotal, ==, 10000);
+    sk_engine_result_free (result);
+
+    g_assert_true (sk_db_exec (other, &error, "DELETE FROM stores WHERE id = ?", "s", opened->id));
+    g_assert_no_error (error);
+    result = sk_database_calculate (f->db, there, NULL, 0, &error);
+    g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
+    g_assert_cmpstr (sk_error_get_field (error), ==, "store_id");
+    g_assert_null (result);
+  }
 }
 
 /* A record read from JSON without its flags gets what a new one has. */

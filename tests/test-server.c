@@ -1574,6 +1574,106 @@ new_listeners (const char *before,
   return g_strv_length (now) == g_strv_length (old);
 }
 
+/* The code under which @rule_id was rejected, or NULL. */
+static const char *
+rejected_code (Reply      *reply,
+               const char *rule_id)
+{
+  JsonArray *rejected = json_object_get_array_member (obj (reply), "rejected");
+
+  for (guint i = 0; i < json_array_get_length (rejected); i++)
+    {
+      JsonObject *item = json_array_get_object_element (rejected, i);
+
+      if (g_strcmp0 (json_object_get_string_member (item, "rule_id"), rule_id) == 0)
+        return json_object_get_string_member (item, "code");
+    }
+  return NULL;
+}
+
+/* Calculates @cart on the server on @port, a few times (each of a server's
+ * workers keeps its own), and checks the discount and, when given, the code
+ * under which @rule_id is rejected. */
+static void
+assert_calculated_at (guint       port,
+                      const char *cart,
+                      gint64      discount,
+                      const char *rule_id,
+                      const char *code)
+{
+  g_autofree char *body = g_strdup_printf ("{%s}", cart);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(Reply) reply = call_at (port, env.session, "POST", "/api/discounts/calculate",
+                                        env.token[ADMIN], body, strlen (body), NULL);
+
+      assert_status (reply, 200);
+      g_assert_cmpint (num (reply, "discount_total"), ==, discount);
+      if (rule_id != NULL)
+        g_assert_cmpstr (rejected_code (reply, rule_id), ==, code);
+    }
+}
+
+/* Sells @cart on the suite's server. */
+static void
+sell (const char *cart,
+      gint64      discount)
+{
+  g_autofree char *id = g_uuid_string_random ();
+  g_autofree char *body = g_strdup_printf ("{\"id\": \"%s\", %s}", id, cart);
+  g_autoptr(Reply) sale = call ("POST", "/api/pos/process-purchase", ADMIN, body);
+
+  assert_status (sale, 201);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (obj (sale), "purchase"),
+                                               "discount_total"), ==, discount);
+}
+
+/* A server keeps the live rules, their counts and the store ids between
+ * calculations; what a sale or an edit on another server changed is seen at
+ * the next one all the same: a usage limit reached, a campaign budget spent,
+ * a new store. Several calls each, as each of a server's workers keeps its own. */
+static void
+test_calculate_everywhere (void)
+{
+  SecondServer second = { 0, };
+  g_autofree char *store = new_store (NULL);
+  g_autofree char *limited = new_rule (store, ", \"type\": \"fixed_amount\", \"value\": 1000, \"usage_limit_total\": 1");
+  g_autofree char *campaign = NULL;
+  g_autofree char *budgeted = NULL;
+  g_autofree char *extra = NULL;
+  g_autofree char *small = cart_json (store, NULL, 10000, 1);
+  g_autofree char *big = cart_json (store, NULL, 10000, 2);
+  g_autofree char *new_store_id = NULL;
+  g_autofree char *there = NULL;
+  g_autoptr(Reply) created = NULL;
+
+  created = call ("POST", "/api/campaigns", MARKETING,
+                  "{\"name\": \"Small budget\", \"status\": \"active\", \"budget\": 500}");
+  assert_status (created, 201);
+  campaign = g_strdup (str (created, "id"));
+  extra = g_strdup_printf (", \"type\": \"fixed_amount\", \"value\": 500, \"min_purchase\": 20000,"
+                           " \"campaign_id\": \"%s\"", campaign);
+  budgeted = new_rule (store, extra);
+  second_server_start (&second, NULL, NULL);
+
+  /* The usage limit, reached by a sale of the small cart on the first server. */
+  assert_calculated_at (second.port, small, 1000, NULL, NULL);
+  sell (small, 1000);
+  assert_calculated_at (second.port, small, 0, limited, "usage_limit_total");
+
+  /* The budget, spent by a sale of the big cart there. */
+  assert_calculated_at (second.port, big, 500, limited, "usage_limit_total");
+  sell (big, 500);
+  assert_calculated_at (second.port, big, 0, budgeted, "campaign_budget_spent");
+
+  /* A store opened there. */
+  new_store_id = new_store (NULL);
+  there = cart_json (new_store_id, NULL, 10000, 1);
+  assert_calculated_at (second.port, there, 0, NULL, NULL);
+  second_server_stop (&second);
+}
+
 /* A token revoked through one server, or by an operator in SQL, and the
  * tokens of an account disabled, are refused by every server on the same
  * database, even one that has just accepted them (PostgreSQL servers keep
@@ -1768,6 +1868,7 @@ main (int    argc,
   g_test_add_func ("/server/bonuses", test_bonuses);
   g_test_add_func ("/server/rules", test_rules);
   g_test_add_func ("/server/calculate", test_calculate);
+  g_test_add_func ("/server/calculate/everywhere", test_calculate_everywhere);
   g_test_add_func ("/server/pos", test_pos);
   g_test_add_func ("/server/analytics", test_analytics);
   g_test_add_func ("/server/stores-campaigns-users", test_stores_campaigns_users);

@@ -1348,56 +1348,54 @@ load_engine_context (SkDatabase        *self,
                      const char        *store_id,
                      const char        *customer_id,
                      SkEngineCustomer **engine_customer,
-                     SkLiveCounts      *live,
+                     GPtrArray        **rules,
+                     GPtrArray        **campaigns,
                      GError           **error)
 {
   g_autoptr(SkEngineCustomer) loaded = NULL;
+  g_autoptr(SkLiveCounts) live = sk_live_counts_new ();
   g_autoptr(GError) local_error = NULL;
   SkStmt *stmt;
   gboolean has_row = FALSE;
-  gboolean store_found = FALSE;
 
-  /* The store, the customer's segment and rule uses, and what the live
-   * rules need: one round trip. In kind order, so the customer comes
-   * before its uses. */
+  /* The customer's segment and rule uses, and what the live rules need:
+   * one round trip. In kind order, so the customer comes before its uses. */
   *engine_customer = NULL;
   stmt = sk_db_query (self, error,
-                      "SELECT 0, NULL, count(*) FROM stores WHERE id = ?1"
-                      " UNION ALL SELECT 1, segment, 0 FROM customers WHERE id = ?2"
-                      " UNION ALL SELECT 2, rule_id, uses FROM rule_customer_uses WHERE customer_id = ?2"
-                      " UNION ALL " SK_DB_LIVE_COUNTS_SQL " ORDER BY 1",
-                      "ss", store_id, customer_id);
+                      "SELECT 1, segment, 0 FROM customers WHERE id = ?1"
+                      " UNION ALL SELECT 2, rule_id, uses FROM rule_customer_uses WHERE customer_id = ?1"
+                      " UNION ALL " SK_DB_LIVE_COUNTS_SQL ("?2") " ORDER BY 1",
+                      "si", customer_id, sk_db_live_sales_seen (self));
   if (stmt == NULL)
     return FALSE;
   while (sk_db_step (self, stmt, &has_row, &local_error) && has_row)
     if (!sk_live_counts_add_row (live, stmt))
-      switch (sk_stmt_int64 (stmt, 0))
-        {
-        case 0:
-          store_found = sk_stmt_int64 (stmt, 2) > 0;
-          break;
-        case 1:
+      {
+        if (sk_stmt_int64 (stmt, 0) == 1)
           loaded = sk_engine_customer_new (customer_id, sk_stmt_text (stmt, 1));
-          break;
-        default:
+        else
           sk_engine_customer_set_uses (loaded, sk_stmt_text (stmt, 1), sk_stmt_int64 (stmt, 2));
-        }
+      }
   sk_stmt_reset (stmt);
   if (local_error != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  if (!store_found)
+  if (!sk_db_live_rules (self, live, rules, campaigns, error))
+    return FALSE;
+  if (!sk_db_live_store_exists (self, store_id))
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("There is no store %s"), store_id);
+      g_clear_pointer (rules, g_ptr_array_unref);
+      g_clear_pointer (campaigns, g_ptr_array_unref);
       return FALSE;
     }
-  if (customer_id == NULL)
-    return TRUE;
-  if (loaded == NULL)
+  if (customer_id != NULL && loaded == NULL)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "customer_id", _("There is no customer %s"), customer_id);
+      g_clear_pointer (rules, g_ptr_array_unref);
+      g_clear_pointer (campaigns, g_ptr_array_unref);
       return FALSE;
     }
   *engine_customer = g_steal_pointer (&loaded);
@@ -1414,14 +1412,12 @@ sk_database_calculate (SkDatabase   *self,
   g_autoptr(GPtrArray) rules = NULL;
   g_autoptr(GPtrArray) campaigns = NULL;
   g_autoptr(SkEngineCustomer) engine_customer = NULL;
-  g_autoptr(SkLiveCounts) live = sk_live_counts_new ();
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   g_return_val_if_fail (cart != NULL, NULL);
 
   if (!sk_cart_validate (cart, error) ||
-      !load_engine_context (self, cart->store_id, customer_id, &engine_customer, live, error) ||
-      !sk_db_live_rules (self, live, &rules, &campaigns, error))
+      !load_engine_context (self, cart->store_id, customer_id, &engine_customer, &rules, &campaigns, error))
     return NULL;
   return sk_discount_engine_calculate (cart, engine_customer, rules, campaigns,
                                        now != 0 ? now : sk_time_now ());
@@ -1437,7 +1433,6 @@ sk_database_available_discounts (SkDatabase *self,
   g_autoptr(GPtrArray) rules = NULL;
   g_autoptr(GPtrArray) campaigns = NULL;
   g_autoptr(SkEngineCustomer) engine_customer = NULL;
-  g_autoptr(SkLiveCounts) live = sk_live_counts_new ();
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
@@ -1446,8 +1441,7 @@ sk_database_available_discounts (SkDatabase *self,
       sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("A store is required"));
       return NULL;
     }
-  if (!load_engine_context (self, store_id, customer_id, &engine_customer, live, error) ||
-      !sk_db_live_rules (self, live, &rules, &campaigns, error))
+  if (!load_engine_context (self, store_id, customer_id, &engine_customer, &rules, &campaigns, error))
     return NULL;
   return sk_discount_engine_available (store_id, engine_customer, rules, campaigns,
                                        now != 0 ? now : sk_time_now ());

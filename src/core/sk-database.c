@@ -25,7 +25,9 @@ struct _SkDatabase
   GPtrArray          *rules;        /* live rules cache, see sk_db_live_rules () */
   GPtrArray          *campaigns;
   GHashTable         *cached_by_id; /* id -> record of either array */
+  GHashTable         *store_ids;
   gint64              rules_counter;
+  gint64              sales_counter; /* -1: none kept */
 };
 
 G_DEFINE_FINAL_TYPE (SkDatabase, sk_database, G_TYPE_OBJECT)
@@ -45,6 +47,7 @@ sk_database_finalize (GObject *object)
   g_clear_pointer (&self->rules, g_ptr_array_unref);
   g_clear_pointer (&self->campaigns, g_ptr_array_unref);
   g_clear_pointer (&self->cached_by_id, g_hash_table_unref);
+  g_clear_pointer (&self->store_ids, g_hash_table_unref);
 
   G_OBJECT_CLASS (sk_database_parent_class)->finalize (object);
 }
@@ -61,6 +64,7 @@ sk_database_init (SkDatabase *self)
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) sk_stmt_free);
   self->insert_sql = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->sales_counter = -1;
 }
 
 /* Backends */
@@ -372,6 +376,8 @@ sk_db_rollback (SkDatabase *self)
   g_clear_pointer (&self->rules, g_ptr_array_unref);
   g_clear_pointer (&self->campaigns, g_ptr_array_unref);
   g_clear_pointer (&self->cached_by_id, g_hash_table_unref);
+  g_clear_pointer (&self->store_ids, g_hash_table_unref);
+  self->sales_counter = -1;
 
   if (self->depth == 1)
     sk_db_exec (self, NULL, "ROLLBACK", NULL);
@@ -807,8 +813,9 @@ typedef struct
 
 struct _SkLiveCounts
 {
-  gint64  counter;
-  GArray *counts;
+  gint64  rules;   /* the counters as read; -1: no such row */
+  gint64  sales;
+  GArray *counts;  /* only when 'sales' moved */
 };
 
 static void
@@ -822,7 +829,8 @@ sk_live_counts_new (void)
 {
   SkLiveCounts *live = g_new0 (SkLiveCounts, 1);
 
-  live->counter = -1;
+  live->rules = -1;
+  live->sales = -1;
   live->counts = g_array_new (FALSE, TRUE, sizeof (LiveCount));
   g_array_set_clear_func (live->counts, live_count_clear);
   return live;
@@ -846,7 +854,10 @@ sk_live_counts_add_row (SkLiveCounts *live,
   switch (sk_stmt_int64 (stmt, 0))
     {
     case 10:
-      live->counter = count.value;
+      if (g_strcmp0 (sk_stmt_text (stmt, 1), "sales") == 0)
+        live->sales = count.value;
+      else
+        live->rules = count.value;
       return TRUE;
     case 11:
       count.offset = G_STRUCT_OFFSET (SkDiscountRule, uses);
@@ -862,6 +873,43 @@ sk_live_counts_add_row (SkLiveCounts *live,
   return TRUE;
 }
 
+gint64
+sk_db_live_sales_seen (SkDatabase *self)
+{
+  return self->sales_counter;
+}
+
+static GPtrArray *
+query_live_records (SkDatabase  *self,
+                    GType        type,
+                    const char  *sql,
+                    GError     **error)
+{
+  return sk_db_query_records (self, sk_db_query (self, error, sql, NULL), type, error);
+}
+
+static GHashTable *
+query_store_ids (SkDatabase  *self,
+                 GError     **error)
+{
+  g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GError) local_error = NULL;
+  SkStmt *stmt = sk_db_query (self, error, "SELECT id FROM stores", NULL);
+  gboolean has_row = FALSE;
+
+  if (stmt == NULL)
+    return NULL;
+  while (sk_db_step (self, stmt, &has_row, &local_error) && has_row)
+    g_hash_table_add (ids, g_strdup (sk_stmt_text (stmt, 0)));
+  sk_stmt_reset (stmt);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
+}
+
 gboolean
 sk_db_live_rules (SkDatabase   *self,
                   SkLiveCounts *live,
@@ -869,32 +917,30 @@ sk_db_live_rules (SkDatabase   *self,
                   GPtrArray   **campaigns,
                   GError      **error)
 {
-  gint64 counter = live->counter;
-
-  if (self->rules == NULL || self->campaigns == NULL || counter != self->rules_counter)
+  if (self->rules == NULL || live->rules != self->rules_counter || live->rules < 0)
     {
       g_autoptr(GPtrArray) fresh_rules = NULL;
       g_autoptr(GPtrArray) fresh_campaigns = NULL;
+      g_autoptr(GHashTable) fresh_stores = NULL;
 
-      fresh_rules = sk_db_query_records (self,
-                                         sk_db_query (self, error,
-                                                      "SELECT * FROM discount_rules WHERE is_active = 1", NULL),
-                                         SK_TYPE_DISCOUNT_RULE, error);
+      fresh_rules = query_live_records (self, SK_TYPE_DISCOUNT_RULE,
+                                        "SELECT * FROM discount_rules WHERE is_active = 1", error);
       if (fresh_rules == NULL)
         return FALSE;
-      fresh_campaigns = sk_db_query_records (self,
-                                             sk_db_query (self, error,
-                                                          "SELECT * FROM campaigns"
-                                                          " WHERE status IN ('scheduled', 'active')", NULL),
-                                             SK_TYPE_CAMPAIGN, error);
+      fresh_campaigns = query_live_records (self, SK_TYPE_CAMPAIGN,
+                                            "SELECT * FROM campaigns WHERE status IN ('scheduled', 'active')",
+                                            error);
       if (fresh_campaigns == NULL)
+        return FALSE;
+      fresh_stores = query_store_ids (self, error);
+      if (fresh_stores == NULL)
         return FALSE;
       g_clear_pointer (&self->rules, g_ptr_array_unref);
       g_clear_pointer (&self->campaigns, g_ptr_array_unref);
       g_clear_pointer (&self->cached_by_id, g_hash_table_unref);
+      g_clear_pointer (&self->store_ids, g_hash_table_unref);
       self->rules = g_steal_pointer (&fresh_rules);
       self->campaigns = g_steal_pointer (&fresh_campaigns);
-      self->rules_counter = counter;
       self->cached_by_id = g_hash_table_new (g_str_hash, g_str_equal);
       for (guint i = 0; i < self->rules->len; i++)
         g_hash_table_insert (self->cached_by_id, ((SkDiscountRule *) self->rules->pdata[i])->id,
@@ -902,20 +948,34 @@ sk_db_live_rules (SkDatabase   *self,
       for (guint i = 0; i < self->campaigns->len; i++)
         g_hash_table_insert (self->cached_by_id, ((SkCampaign *) self->campaigns->pdata[i])->id,
                              self->campaigns->pdata[i]);
+      self->store_ids = g_steal_pointer (&fresh_stores);
+      /* Read after the counters: as new as they say, or newer. */
+      self->rules_counter = live->rules;
+      self->sales_counter = live->sales;
     }
-  else
-    for (guint i = 0; i < live->counts->len; i++)
-      {
-        const LiveCount *count = &g_array_index (live->counts, LiveCount, i);
-        gpointer record = g_hash_table_lookup (self->cached_by_id, count->id);
+  else if (live->sales != self->sales_counter || live->sales < 0)
+    {
+      for (guint i = 0; i < live->counts->len; i++)
+        {
+          const LiveCount *count = &g_array_index (live->counts, LiveCount, i);
+          gpointer record = g_hash_table_lookup (self->cached_by_id, count->id);
 
-        if (record != NULL)
-          *(gint64 *) ((guint8 *) record + count->offset) = count->value;
-      }
+          if (record != NULL)
+            *(gint64 *) ((guint8 *) record + count->offset) = count->value;
+        }
+      self->sales_counter = live->sales;
+    }
 
   *rules = g_ptr_array_ref (self->rules);
   *campaigns = g_ptr_array_ref (self->campaigns);
   return TRUE;
+}
+
+gboolean
+sk_db_live_store_exists (SkDatabase *self,
+                         const char *store_id)
+{
+  return self->store_ids != NULL && store_id != NULL && g_hash_table_contains (self->store_ids, store_id);
 }
 
 /* Test hooks */

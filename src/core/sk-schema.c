@@ -310,6 +310,27 @@ static const char migration_6[] =
  * SQLite there is nobody to tell: its server checks every time. */
 static const char migration_7[] = "";
 
+/* So that a calculation need not read the live counts nor check its store
+ * every time: a second counter, 'sales', moves when a sale (or a refund)
+ * changes what SK_DB_LIVE_COUNTS_SQL reads, the uses of a rule with a
+ * usage limit or the spending of a campaign with a budget; and 'rules' now
+ * also moves when a store is added, removed or renumbered, as the live rules
+ * cache keeps the store ids too. */
+static const char migration_8[] =
+  "INSERT INTO change_counters (name, value) VALUES ('sales', 0);"
+  "CREATE TRIGGER discount_rules_used AFTER UPDATE OF uses ON discount_rules"
+  "  WHEN NEW.usage_limit_total > 0 AND NEW.uses <> OLD.uses"
+  "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'sales'; END;"
+  "CREATE TRIGGER campaigns_spent AFTER UPDATE OF spent ON campaigns"
+  "  WHEN NEW.budget > 0 AND NEW.spent <> OLD.spent"
+  "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'sales'; END;"
+  "CREATE TRIGGER stores_edited_insert AFTER INSERT ON stores"
+  "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'rules'; END;"
+  "CREATE TRIGGER stores_edited_delete AFTER DELETE ON stores"
+  "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'rules'; END;"
+  "CREATE TRIGGER stores_edited_update AFTER UPDATE OF id ON stores"
+  "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'rules'; END;";
+
 static const char * const migrations[] = {
   migration_1,
   migration_2,
@@ -318,6 +339,7 @@ static const char * const migrations[] = {
   migration_5,
   migration_6,
   migration_7,
+  migration_8,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);

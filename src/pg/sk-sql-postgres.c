@@ -523,6 +523,15 @@ static const char * const pg_triggers[SK_SCHEMA_VERSION + 1] = {
     "  FOR EACH STATEMENT EXECUTE FUNCTION accounts_changed ();"
     "CREATE TRIGGER tokens_changed AFTER UPDATE OR DELETE OR TRUNCATE ON tokens"
     "  FOR EACH STATEMENT EXECUTE FUNCTION accounts_changed ();",
+  [8] =
+    "CREATE FUNCTION sales_counted () RETURNS trigger LANGUAGE plpgsql AS $$"
+    "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'sales'; RETURN NULL; END $$;"
+    "CREATE TRIGGER discount_rules_used AFTER UPDATE OF uses ON discount_rules FOR EACH ROW"
+    "  WHEN (NEW.usage_limit_total > 0 AND NEW.uses <> OLD.uses) EXECUTE FUNCTION sales_counted ();"
+    "CREATE TRIGGER campaigns_spent AFTER UPDATE OF spent ON campaigns FOR EACH ROW"
+    "  WHEN (NEW.budget > 0 AND NEW.spent <> OLD.spent) EXECUTE FUNCTION sales_counted ();"
+    "CREATE TRIGGER stores_edited AFTER INSERT OR DELETE OR UPDATE OF id ON stores"
+    "  FOR EACH ROW EXECUTE FUNCTION rules_edited ();",
 };
 
 static const Rewrite migration_rewrites[] = {
