@@ -2,7 +2,8 @@
 # bench-server.sh: skidka-server under wrk over loopback, on a demo database of
 # 100 000 customers and 200 000 purchases: requests per second and p99
 # latency of /api/health, a customer lookup, discounts/calculate and
-# pos/process-purchase (and a till's card search), each also as a ratio to /api/health in the same run.
+# pos/process-purchase (and a till's card search), each also as a ratio to a
+# /api/health run made just before it.
 #   sh bench/bench-server.sh [BUILD_DIR]    (default _build; env: DURATION=10s THREADS=4 CONNECTIONS=32)
 #   BACKEND=postgresql sh bench/bench-server.sh   the same on a private PostgreSQL
 #                                                 server (tests/with-postgres.sh, fsync on)
@@ -141,20 +142,28 @@ run() {
 }
 
 echo "wrk: $threads threads, $connections connections, $duration each; $(nproc) CPUs; $backend"
+# This machine's speed drifts from minute to minute (other guests on the
+# host), so each endpoint is compared with a /api/health run made just
+# before it, not with one made a minute earlier.
 health=$(run health)
-lookup=$(run lookup "$work/lookup.lua")
-search=$(run search "$work/search.lua")
-calculate=$(run calculate "$work/calculate.lua")
-purchase=$(run purchase "$work/purchase.lua")
+lookup_base=$(run health); lookup=$(run lookup "$work/lookup.lua")
+search_base=$(run health); search=$(run search "$work/search.lua")
+calculate_base=$(run health); calculate=$(run calculate "$work/calculate.lua")
+purchase_base=$(run health); purchase=$(run purchase "$work/purchase.lua")
 sold=$(sql "SELECT count(*) FROM purchases")
 
-base=$(echo "$health" | cut -d' ' -f1)
-printf '%-32s %12s %10s %10s %8s\n' endpoint req/s p99_ms vs_health non2xx
-for row in "GET /api/health:$health" "GET /api/customers/{id}:$lookup" "GET /api/customers?q=CARD:$search" \
-           "POST /api/discounts/calculate:$calculate" "POST /api/pos/process-purchase:$purchase"; do
+printf '%-32s %12s %10s %14s %10s %8s\n' endpoint req/s p99_ms health_before vs_health non2xx
+for row in "GET /api/health:$health:$health" "GET /api/customers/{id}:$lookup:$lookup_base" \
+           "GET /api/customers?q=CARD:$search:$search_base" \
+           "POST /api/discounts/calculate:$calculate:$calculate_base" \
+           "POST /api/pos/process-purchase:$purchase:$purchase_base"; do
   name="${row%%:*}"
-  set -- ${row#*:}
-  printf '%-32s %12s %10s %9s%% %8s\n' "$name" "$1" "$2" "$(echo "$1 $base" | awk '{ printf "%.1f", 100 * $1 / $2 }')" "$3"
+  rest="${row#*:}"
+  base="${rest#*:}"
+  base="${base%% *}"
+  set -- ${rest%%:*}
+  printf '%-32s %12s %10s %14s %9s%% %8s\n' "$name" "$1" "$2" "$base" \
+    "$(echo "$1 $base" | awk '{ printf "%.1f", 100 * $1 / $2 }')" "$3"
 done
 echo "purchases in the database after the run: $sold"
 # The server says, as it stops, how busy its one database writer was: near
