@@ -1645,6 +1645,24 @@ test_commit_failure (Fixture       *f,
   g_assert_cmpstr (back->full_name, ==, "Кто-то");
 }
 
+/* Sells one item of 100 ₽ in @store_id, anonymously. */
+static void
+sell_one (SkDatabase *db,
+          const char *store_id,
+          gint64      discount)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+  g_autoptr(SkPurchaseResult) sale = NULL;
+
+  request->id = g_uuid_string_random ();
+  request->cart = sk_cart_new (store_id);
+  sk_cart_add_line (request->cart, "A", "A", "toys", 10000, 1);
+  sale = sk_database_process_purchase (db, request, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sale->purchase->discount_total, ==, discount);
+}
+
 /* The live rules are kept in memory between edits: an edit made here or
  * through another connection to the same file is seen at the next
  * calculation, and so is a usage limit reached by sales. */
@@ -1701,17 +1719,7 @@ test_rules_cache (Fixture       *f,
   result = sk_database_calculate (f->db, cart, NULL, 0, &error);
   g_assert_cmpint (result->discount_total, ==, 500);
   sk_engine_result_free (result);
-  {
-    g_autoptr(SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
-    g_autoptr(SkPurchaseResult) sale = NULL;
-
-    request->id = g_uuid_string_random ();
-    request->cart = sk_cart_new (store->id);
-    sk_cart_add_line (request->cart, "A", "A", "toys", 10000, 1);
-    sale = sk_database_process_purchase (other, request, &error);
-    g_assert_no_error (error);
-    g_assert_cmpint (sale->purchase->discount_total, ==, 500);
-  }
+  sell_one (other, store->id, 500);
   result = sk_database_calculate (f->db, cart, NULL, 0, &error);
   g_assert_cmpint (result->discount_total, ==, 0);
   g_assert_cmpint (result->rejected->len, ==, 1);
@@ -1722,8 +1730,6 @@ test_rules_cache (Fixture       *f,
   {
     g_autoptr(SkCampaign) campaign = sk_campaign_new ();
     g_autoptr(SkDiscountRule) fixed = new_rule ("Minus 5", SK_RULE_FIXED_AMOUNT, 500);
-    g_autoptr(SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
-    g_autoptr(SkPurchaseResult) sale = NULL;
 
     sk_test_set_string (&campaign->name, "Весна");
     sk_test_set_string (&campaign->status, "active");
@@ -1738,13 +1744,7 @@ test_rules_cache (Fixture       *f,
     g_assert_cmpint (result->discount_total, ==, 500);
     sk_engine_result_free (result);
 
-    request->id = g_uuid_string_random ();
-    request->cart = sk_cart_new (store->id);
-    sk_cart_add_line (request->cart, "A", "A", "toys", 10000, 1);
-    sale = sk_database_process_purchase (other, request, &error);
-    g_assert_no_error (error);
-    g_assert_cmpint (sale->purchase->discount_total, ==, 500);
-
+    sell_one (other, store->id, 500);
     result = sk_database_calculate (f->db, cart, NULL, 0, &error);
     g_assert_no_error (error);
     g_assert_cmpint (result->discount_total, ==, 0);
