@@ -25,7 +25,8 @@ if [ "$backend" = postgresql ] && [ -z "${SKIDKA_TEST_POSTGRES:-}" ]; then
   SKIDKA_PG_FSYNC=on exec sh "$(dirname "$0")/../tests/with-postgres.sh" sh "$0" "$@"
 fi
 
-for tool in wrk sqlite3 psql curl; do
+if [ "$backend" = postgresql ]; then client=psql; else client=sqlite3; fi
+for tool in wrk "$client" curl; do
   command -v "$tool" >/dev/null || { echo "bench-server: $tool is needed" >&2; exit 1; }
 done
 [ -x "$server" ] && [ -x "$cli" ] || { echo "bench-server: build first (ninja -C $build)" >&2; exit 1; }

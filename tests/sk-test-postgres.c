@@ -26,5 +26,6 @@ sk_test_postgres_database (void)
   g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
   PQclear (result);
   PQfinish (pg);
-  return g_strdup_printf ("%s&options=-csearch_path%%3Dtest_%s", server, uuid);
+  return g_strdup_printf ("%s%coptions=-csearch_path%%3Dtest_%s", server,
+                          strchr (server, '?') != NULL ? '&' : '?', uuid);
 }

@@ -131,6 +131,76 @@ test_server (void)
   g_assert_error (error, SK_ERROR, SK_ERROR_SCHEMA_TOO_NEW);
 }
 
+/* Whether a notification on the accounts channel reaches @listener within
+ * half a second. */
+static gboolean
+accounts_notified (PGconn *listener)
+{
+  gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  gboolean seen = FALSE;
+
+  while (!seen && g_get_monotonic_time () < deadline)
+    {
+      PGnotify *notify;
+
+      g_usleep (G_USEC_PER_SEC / 50);
+      g_assert_cmpint (PQconsumeInput (listener), ==, 1);
+      while ((notify = PQnotifies (listener)) != NULL)
+        {
+          seen |= g_str_equal (notify->relname, SK_POSTGRES_ACCOUNTS_CHANNEL);
+          PQfreemem (notify);
+        }
+    }
+  return seen;
+}
+
+/* Servers forget the tokens they keep when told an account or a token
+ * changed; a statement that changes no row (a login's sweep of expired
+ * tokens, mostly) tells nobody. */
+static void
+test_accounts_notify (void)
+{
+  g_autofree char *uri = sk_test_postgres_database ();
+  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr(GError) error = NULL;
+  PGconn *listener;
+  PGresult *result;
+
+  if (uri == NULL)
+    {
+      g_test_skip ("No PostgreSQL server (run under tests/with-postgres.sh)");
+      return;
+    }
+  db = sk_database_open (uri, &error);
+  g_assert_no_error (error);
+  listener = PQconnectdb (uri);
+  g_assert_cmpint (PQstatus (listener), ==, CONNECTION_OK);
+  result = PQexec (listener, "LISTEN " SK_POSTGRES_ACCOUNTS_CHANNEL);
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
+  PQclear (result);
+
+  g_assert_true (sk_db_exec (db, &error, "INSERT INTO users (id, username, password_hash, role, created_at)"
+                             " VALUES ('u1', 'anna', 'x', 'admin', 0)", NULL));
+  g_assert_true (sk_db_exec (db, &error, "INSERT INTO tokens (token_hash, user_id, created_at, expires_at)"
+                             " VALUES ('t1', 'u1', 0, 100)", NULL));
+  g_assert_no_error (error);
+  g_assert_false (accounts_notified (listener));
+
+  g_assert_true (sk_db_exec (db, &error, "DELETE FROM tokens WHERE expires_at < 0", NULL));
+  g_assert_true (sk_db_exec (db, &error, "UPDATE users SET disabled = 1 WHERE id = 'nobody'", NULL));
+  g_assert_no_error (error);
+  g_assert_false (accounts_notified (listener));
+
+  g_assert_true (sk_db_exec (db, &error, "UPDATE tokens SET revoked = 1 WHERE token_hash = 't1'", NULL));
+  g_assert_true (accounts_notified (listener));
+  g_assert_true (sk_db_exec (db, &error, "UPDATE users SET disabled = 1 WHERE id = 'u1'", NULL));
+  g_assert_true (accounts_notified (listener));
+  g_assert_true (sk_db_exec (db, &error, "TRUNCATE tokens", NULL));
+  g_assert_no_error (error);
+  g_assert_true (accounts_notified (listener));
+  PQfinish (listener);
+}
+
 /* The server drops our connection (a restart, a network cut): that
  * statement fails as a database error, and the next one works again. */
 static void
@@ -192,6 +262,7 @@ main (int    argc,
   g_test_add_func ("/postgres/translate", test_translate);
   g_test_add_func ("/postgres/migrations", test_migrations_text);
   g_test_add_func ("/postgres/server", test_server);
+  g_test_add_func ("/postgres/accounts-notify", test_accounts_notify);
   g_test_add_func ("/postgres/reconnect", test_reconnect);
   g_test_add_func ("/postgres/unreachable", test_unreachable);
   return g_test_run ();

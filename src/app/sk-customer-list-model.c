@@ -9,8 +9,6 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <sqlite3.h>
-
 #include "sk-customer-list-model.h"
 #include "sk-database-private.h"
 #include "sk-model-private.h"
@@ -212,15 +210,12 @@ worker_db (SkCustomerListModel *self,
 {
   if (self->worker_db == NULL)
     {
-      sqlite3 *handle;
-
       self->worker_db = sk_database_open (self->db_path, error);
       /* A page of rows reads a few dozen B-tree pages through an index; a
        * full default cache would mostly hold the pages of counts and of
        * searches long done. The file's pages stay in the OS cache anyway. */
-      handle = self->worker_db != NULL ? sk_database_get_handle (self->worker_db) : NULL;
-      if (handle != NULL)
-        sqlite3_exec (handle, "PRAGMA cache_size = -" G_STRINGIFY (WORKER_CACHE_KIB), NULL, NULL, NULL);
+      if (self->worker_db != NULL)
+        sk_db_exec (self->worker_db, NULL, "PRAGMA cache_size = -" G_STRINGIFY (WORKER_CACHE_KIB), NULL);
     }
   return self->worker_db;
 }

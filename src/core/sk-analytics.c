@@ -162,7 +162,7 @@ build_day_rules (SkDatabase *db,
       if (r == NULL)
         {
           r = g_new0 (DayRule, 1);
-          g_hash_table_insert (rules, g_strdup (store_rule), r);
+          g_hash_table_insert (rules, g_steal_pointer (&store_rule), r);
         }
       r->uses++;
       r->discount += sk_stmt_int64 (stmt, 3);
@@ -258,9 +258,8 @@ build_day (SkDatabase *db,
       if (stmt == NULL)
         return FALSE;
       sk_stmt_bind_blob (stmt, 9, ds->sketch, SKETCH_SIZE);
-      if (!sk_db_step (db, stmt, NULL, error))
+      if (!sk_db_step_done (db, stmt, error))
         return FALSE;
-      sk_stmt_reset (stmt);
     }
   return TRUE;
 }

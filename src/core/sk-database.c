@@ -552,7 +552,6 @@ sk_db_insert_record (SkDatabase *self,
   SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
   const char *sql = g_hash_table_lookup (self->insert_sql, table);
   SkStmt *stmt;
-  gboolean ok;
   int index = 1;
 
   if (sql == NULL)
@@ -581,9 +580,7 @@ sk_db_insert_record (SkDatabase *self,
   for (guint i = 0; i < klass->n_fields; i++)
     if (is_column (&klass->fields[i]))
       sk_db_bind_field (stmt, index++, record, &klass->fields[i]);
-  ok = sk_db_step (self, stmt, NULL, error);
-  sk_stmt_reset (stmt);
-  return ok;
+  return sk_db_step_done (self, stmt, error);
 }
 
 /* Opening and migrations */
@@ -603,15 +600,6 @@ migrate (SkDatabase *self,
                                   _("Cannot open the database “%s”: "), self->path);
       return FALSE;
     }
-  if (current > SK_SCHEMA_VERSION)
-    {
-      sk_set_field_error (error, SK_ERROR_SCHEMA_TOO_NEW, NULL,
-                          _("The database “%s” was made by a newer version of Skidka "
-                            "(schema %d; this version knows up to %d). Update Skidka to open it."),
-                          self->path, current, SK_SCHEMA_VERSION);
-      return FALSE;
-    }
-
   while (current < target)
     {
       int version;
@@ -646,6 +634,15 @@ migrate (SkDatabase *self,
         return FALSE;
       current = version;
     }
+  /* Found so, or made so meanwhile by another server. */
+  if (current > SK_SCHEMA_VERSION)
+    {
+      sk_set_field_error (error, SK_ERROR_SCHEMA_TOO_NEW, NULL,
+                          _("The database “%s” was made by a newer version of Skidka "
+                            "(schema %d; this version knows up to %d). Update Skidka to open it."),
+                          self->path, current, SK_SCHEMA_VERSION);
+      return FALSE;
+    }
   self->schema_version = current;
   return TRUE;
 }
@@ -661,7 +658,10 @@ describe_location (const char *location)
   uri = g_uri_parse (location, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
   if (uri == NULL)
     return g_strdup ("postgresql://…");
-  return g_uri_to_string_partial (uri, G_URI_HIDE_PASSWORD);
+  /* libpq takes one in the query too: ?password=... */
+  return g_uri_to_string_partial (uri, G_URI_HIDE_PASSWORD |
+                                  (strstr (g_uri_get_query (uri) ? g_uri_get_query (uri) : "", "password")
+                                   ? G_URI_HIDE_QUERY : 0));
 }
 
 SkDatabase *

@@ -389,17 +389,6 @@ exec_sql (SkDatabase *db,
 }
 
 
-static void
-bind_text_or_null (SkStmt *stmt,
-                   int           index,
-                   const char   *text)
-{
-  if (text != NULL)
-    sk_stmt_bind_text (stmt, index, text);
-  else
-    sk_stmt_bind_null (stmt, index);
-}
-
 /* Stores, products, campaigns and rules: few, so through the public API. */
 
 static gboolean
@@ -851,10 +840,10 @@ create_customers_bulk (Demo    *demo,
       sk_stmt_bind_text (customer_stmt, 1, c->id);
       sk_stmt_bind_text (customer_stmt, 2, p.card);
       sk_stmt_bind_text (customer_stmt, 3, p.phone);
-      bind_text_or_null (customer_stmt, 4, p.email);
+      sk_stmt_bind_text (customer_stmt, 4, p.email);
       sk_stmt_bind_text (customer_stmt, 5, p.full_name);
       sk_stmt_bind_text (customer_stmt, 6, name_key);
-      bind_text_or_null (customer_stmt, 7, p.birth_date);
+      sk_stmt_bind_text (customer_stmt, 7, p.birth_date);
       sk_stmt_bind_int64 (customer_stmt, 8, p.consent_email);
       sk_stmt_bind_int64 (customer_stmt, 9, p.consent_sms);
       sk_stmt_bind_int64 (customer_stmt, 10, p.consent_push);
@@ -1232,11 +1221,6 @@ typedef struct
   SkStmt *bonus;
 } BulkStatements;
 
-static void
-bulk_statements_clear (BulkStatements *s)
-{
-}
-
 static gboolean
 bulk_bonus_row (Demo           *demo,
                 BulkStatements *s,
@@ -1303,7 +1287,7 @@ bulk_purchase (Demo           *demo,
 
   make_uuid (demo->id_rand, slot->at, id);
   sk_stmt_bind_text (s->purchase, 1, id);
-  bind_text_or_null (s->purchase, 2, c ? c->id : NULL);
+  sk_stmt_bind_text (s->purchase, 2, c ? c->id : NULL);
   sk_stmt_bind_text (s->purchase, 3, store_id);
   sk_stmt_bind_int64 (s->purchase, 4, slot->at);
   sk_stmt_bind_int64 (s->purchase, 5, result->subtotal);
@@ -1344,7 +1328,7 @@ bulk_purchase (Demo           *demo,
       sk_stmt_bind_text (s->application, 2, id);
       sk_stmt_bind_text (s->application, 3, rule->id);
       sk_stmt_bind_text (s->application, 4, rule->name);
-      bind_text_or_null (s->application, 5, c ? c->id : NULL);
+      sk_stmt_bind_text (s->application, 5, c ? c->id : NULL);
       sk_stmt_bind_text (s->application, 6, store_id);
       sk_stmt_bind_int64 (s->application, 7, applied->amount);
       sk_stmt_bind_int64 (s->application, 8, slot->at);
@@ -1554,7 +1538,6 @@ purchases_in_bulk (Demo    *demo,
   ok = TRUE;
 
 out:
-  bulk_statements_clear (&s);
   /* Whatever happened, the file gets its indexes and true figures back.
    * SQLite's sorter takes as much memory as the page cache may: a small
    * cache keeps the big sorts below from growing with the file. */

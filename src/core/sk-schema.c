@@ -315,7 +315,8 @@ static const char migration_7[] = "";
  * changes what SK_DB_LIVE_COUNTS_SQL reads, the uses of a rule with a
  * usage limit or the spending of a campaign with a budget; and 'rules' now
  * also moves when a store is added, removed or renumbered, as the live rules
- * cache keeps the store ids too. */
+ * cache keeps the store ids too. On PostgreSQL, the account triggers of
+ * migration 7 become per row. */
 static const char migration_8[] =
   "INSERT INTO change_counters (name, value) VALUES ('sales', 0);"
   "CREATE TRIGGER discount_rules_used AFTER UPDATE OF uses ON discount_rules"

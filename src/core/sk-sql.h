@@ -18,7 +18,8 @@ typedef struct _SkSqlBackend SkSqlBackend;
 
 typedef struct
 {
-  /* Parameters count from 1; a bound text or blob is copied. */
+  /* Parameters count from 1; a bound text or blob is copied; a NULL text
+   * binds SQL NULL. */
   void          (*bind_text)     (SkStmt *stmt, int index, const char *text);
   void          (*bind_int64)    (SkStmt *stmt, int index, gint64 value);
   void          (*bind_null)     (SkStmt *stmt, int index);

@@ -137,13 +137,19 @@ pg_bind_null (SkStmt *stmt, int index)
 static void
 pg_bind_blob (SkStmt *stmt, int index, const void *data, gsize size)
 {
-  GString *hex = g_string_sized_new (2 + 2 * size);
+  static const char digits[] = "0123456789abcdef";
   const guint8 *bytes = data;
+  char *hex = g_malloc (3 + 2 * size);
 
-  g_string_append (hex, "\\x");
+  hex[0] = '\\';
+  hex[1] = 'x';
   for (gsize i = 0; i < size; i++)
-    g_string_append_printf (hex, "%02x", bytes[i]);
-  set_param (stmt, index, g_string_free (hex, FALSE), BYTEA_OID);
+    {
+      hex[2 + 2 * i] = digits[bytes[i] >> 4];
+      hex[3 + 2 * i] = digits[bytes[i] & 0xf];
+    }
+  hex[2 + 2 * size] = '\0';
+  set_param (stmt, index, hex, BYTEA_OID);
 }
 
 static void
@@ -252,7 +258,9 @@ pg_step (SkStmt   *stmt,
           reconnect_if_lost (s->conn);
           return FALSE;
         }
-      if (*PQcmdTuples (result) != '\0')
+      /* As sqlite3_changes (): rows written by the last INSERT, UPDATE or
+       * DELETE; a SELECT leaves it alone. */
+      if (status == PGRES_COMMAND_OK && *PQcmdTuples (result) != '\0')
         s->conn->changes = g_ascii_strtoll (PQcmdTuples (result), NULL, 10);
       s->result = result;
       s->n_rows = status == PGRES_TUPLES_OK ? PQntuples (result) : 0;
@@ -531,7 +539,21 @@ static const char * const pg_triggers[SK_SCHEMA_VERSION + 1] = {
     "CREATE TRIGGER campaigns_spent AFTER UPDATE OF spent ON campaigns FOR EACH ROW"
     "  WHEN (NEW.budget > 0 AND NEW.spent <> OLD.spent) EXECUTE FUNCTION sales_counted ();"
     "CREATE TRIGGER stores_edited AFTER INSERT OR DELETE OR UPDATE OF id ON stores"
-    "  FOR EACH ROW EXECUTE FUNCTION rules_edited ();",
+    "  FOR EACH ROW EXECUTE FUNCTION rules_edited ();"
+    /* Migration 7's triggers were per statement, so they fired for
+     * statements that changed nothing: every login's sweep of expired
+     * tokens emptied every server's cache. Per row now (TRUNCATE has
+     * statement triggers only). */
+    "DROP TRIGGER users_changed ON users;"
+    "DROP TRIGGER tokens_changed ON tokens;"
+    "CREATE TRIGGER users_changed AFTER UPDATE OR DELETE ON users"
+    "  FOR EACH ROW EXECUTE FUNCTION accounts_changed ();"
+    "CREATE TRIGGER users_truncated AFTER TRUNCATE ON users"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION accounts_changed ();"
+    "CREATE TRIGGER tokens_changed AFTER UPDATE OR DELETE ON tokens"
+    "  FOR EACH ROW EXECUTE FUNCTION accounts_changed ();"
+    "CREATE TRIGGER tokens_truncated AFTER TRUNCATE ON tokens"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION accounts_changed ();",
 };
 
 static const Rewrite migration_rewrites[] = {
@@ -652,12 +674,23 @@ static int
 pg_get_schema_version (SkSqlConn *conn,
                        GError   **error)
 {
-  PGresult *result;
+  /* Read only: servers starting together on a new database ask this
+   * outside any lock, and concurrent CREATE TABLE IF NOT EXISTS can fail.
+   * The table is made with the first migration, under the writers' lock. */
+  PGresult *result = PQexec (conn->pg, "SELECT to_regclass ('skidka_schema') IS NOT NULL");
+  gboolean exists = FALSE;
   int version = -1;
 
-  if (!pg_exec_script (conn, "CREATE TABLE IF NOT EXISTS skidka_schema (version INTEGER NOT NULL)",
-                       error))
-    return -1;
+  if (PQresultStatus (result) != PGRES_TUPLES_OK || PQntuples (result) != 1)
+    {
+      set_error_from_result (result, conn->pg, error);
+      PQclear (result);
+      return -1;
+    }
+  exists = g_str_equal (PQgetvalue (result, 0, 0), "t");
+  PQclear (result);
+  if (!exists)
+    return 0;
   result = PQexec (conn->pg, "SELECT coalesce (max (version), 0) FROM skidka_schema");
   if (PQresultStatus (result) == PGRES_TUPLES_OK && PQntuples (result) == 1)
     version = atoi (PQgetvalue (result, 0, 0));
@@ -672,7 +705,8 @@ pg_set_schema_version (SkSqlConn *conn,
                        int        version,
                        GError   **error)
 {
-  g_autofree char *sql = g_strdup_printf ("DELETE FROM skidka_schema;"
+  g_autofree char *sql = g_strdup_printf ("CREATE TABLE IF NOT EXISTS skidka_schema (version INTEGER NOT NULL);"
+                                          "DELETE FROM skidka_schema;"
                                           "INSERT INTO skidka_schema (version) VALUES (%d)", version);
 
   return pg_exec_script (conn, sql, error);

@@ -130,7 +130,6 @@ admin_command (SkServerConfig  *config,
       g_printerr ("Usage: skidka-server [--config FILE] admin create-user|create-store|migrate [OPTIONS]\n");
       return 2;
     }
-  sk_postgres_init ();
   db = sk_database_open (config->database, &error);
   if (db == NULL)
     return fail (error);
@@ -222,6 +221,8 @@ main (int    argc,
   g_autoptr(GOptionContext) context = g_option_context_new ("[admin create-user|create-store|migrate ...]");
 
   setlocale (LC_ALL, "");
+  /* A chain's server keeps its data in PostgreSQL ("postgresql://" URI). */
+  sk_postgres_init ();
   g_log_set_writer_func (log_writer, NULL, NULL);
   g_option_context_set_summary (context, "The Skidka HQ server: REST API for tills and integrations.");
   g_option_context_add_main_entries (context, entries, NULL);

@@ -177,8 +177,6 @@ static void
 sk_server_class_init (SkServerClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = sk_server_finalize;
-  /* A chain's server keeps its data in PostgreSQL ("postgresql://" URI). */
-  sk_postgres_init ();
 }
 
 static void
@@ -521,7 +519,8 @@ on_request (SoupServer        *server,
   job->started = started;
   job->request.config = self->config;
   job->request.limiter = self->limiter;
-  job->request.tokens = self->tokens;
+  /* Kept only while the database can say when to forget them. */
+  job->request.tokens = self->listener != NULL ? self->tokens : NULL;
   job->request.write_lock = &self->write_lock;
   job->request.method = route->method;
   job->request.path = g_strdup (path);
