@@ -321,6 +321,8 @@ test_auth (void)
 {
   g_autoptr(Reply) wrong = call ("POST", "/api/auth/login", -1, "{\"username\": \"admin\", \"password\": \"nope-nope\"}");
   g_autoptr(Reply) unknown = call ("POST", "/api/auth/login", -1, "{\"username\": \"ghost\", \"password\": \"nope-nope\"}");
+  /* Once the password of the dummy hash for unknown names: it stopped the server. */
+  g_autoptr(Reply) dummy = call ("POST", "/api/auth/login", -1, "{\"username\": \"nobody\", \"password\": \"not a password\"}");
   g_autoptr(Reply) missing = call ("POST", "/api/auth/login", -1, "{\"username\": \"admin\"}");
   g_autoptr(Reply) typed = call ("POST", "/api/auth/login", -1, "{\"username\": 5, \"password\": \"x\"}");
   g_autoptr(Reply) no_token = call ("GET", "/api/customers", -1, NULL);
@@ -334,6 +336,7 @@ test_auth (void)
 
   assert_error (wrong, 401, "unauthorized", NULL);
   assert_error (unknown, 401, "unauthorized", NULL);
+  assert_error (dummy, 401, "unauthorized", NULL);
   assert_error (missing, 400, "malformed", "password");
   assert_error (typed, 400, "malformed", "username");
   assert_error (no_token, 401, "unauthorized", NULL);
