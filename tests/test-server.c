@@ -696,6 +696,16 @@ test_calculate (void)
                 "{\"store_id\": \"00000000-0000-4000-8000-000000000000\", \"items\": [{\"unit_price\": 100, \"quantity\": 1}]}");
   g_assert_cmpuint (reply->status, >=, 400);
   g_assert_cmpuint (reply->status, <, 500);
+  /* A line without a SKU (CartItem allows it) once stopped the server. */
+  g_clear_pointer (&reply, reply_free);
+  g_free (body);
+  body = g_strdup_printf ("{\"store_id\": \"%s\", \"items\": [{\"name\": \"Loose item\", \"unit_price\": 129900,"
+                          " \"quantity\": 2}]}", store);
+  reply = call ("POST", "/api/discounts/calculate", ADMIN, body);
+  assert_status (reply, 200);
+  g_assert_cmpint (num (reply, "total"), ==, 233820);
+  lines = json_object_get_array_member (obj (reply), "lines");
+  g_assert_true (json_object_get_null_member (json_array_get_object_element (lines, 0), "sku"));
   /* A cashier computes for its own store only. */
   g_clear_pointer (&reply, reply_free);
   g_free (cart);
@@ -1233,6 +1243,43 @@ test_limits (void)
   big[size - 1] = '}';
   reply = call_full (env.session, "POST", "/api/customers", env.token[ADMIN], big, size, NULL);
   assert_error (reply, 413, "too_large", NULL);
+}
+
+/* Bodies well under the size limit that nest deeper than any document of
+ * ours: they once overflowed a worker's stack in json-glib's parser. */
+static void
+test_json_depth (void)
+{
+  static const struct
+  {
+    const char *open, *close;
+    guint       levels;
+  } shapes[] = {
+    { "[", "]", 75000 },
+    { "{\"a\":", "}", 52000 },
+  };
+  const char *paths[] = { "/api/auth/login", "/api/discounts/calculate" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+    for (guint k = 0; k < G_N_ELEMENTS (paths); k++)
+      {
+        g_autoptr(GString) body = g_string_new (NULL);
+        g_autoptr(Reply) reply = NULL;
+
+        for (guint level = 0; level < shapes[i].levels; level++)
+          g_string_append (body, shapes[i].open);
+        g_string_append (body, "1");
+        for (guint level = 0; level < shapes[i].levels; level++)
+          g_string_append (body, shapes[i].close);
+        reply = call_full (env.session, "POST", paths[k], env.token[ADMIN], body->str, body->len, NULL);
+        assert_error (reply, 400, "malformed", NULL);
+      }
+  /* And still serving. */
+  {
+    g_autoptr(Reply) health = call ("GET", "/api/health", -1, NULL);
+
+    assert_status (health, 200);
+  }
 }
 
 /* Last: it locks out the address for the rest of the window. */
@@ -1866,6 +1913,7 @@ main (int    argc,
   g_test_add_func ("/server/concurrent/purchases", test_concurrent_purchases);
   g_test_add_func ("/server/concurrent/usage-limit", test_concurrent_usage_limit);
   g_test_add_func ("/server/limits", test_limits);
+  g_test_add_func ("/server/limits/json-depth", test_json_depth);
   g_test_add_func ("/server/login-rate-limit", test_login_rate_limit);
   g_test_add_func ("/server/program", test_program);
   g_test_add_func ("/server/tls", test_tls);

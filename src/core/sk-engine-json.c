@@ -6,13 +6,17 @@
 #include "sk-discount-engine.h"
 #include "sk-model-private.h"
 
-/* A string member as JsonBuilder adds it (a NULL string stays a string node). */
+/* A string member; NULL (a cart line sent without a SKU) is JSON null, as a
+ * string node holding NULL would stop the generator. */
 static void
 set_string (JsonObject *object,
             const char *name,
             const char *value)
 {
-  json_object_set_member (object, name, json_node_init_string (json_node_alloc (), value));
+  if (value == NULL)
+    json_object_set_null_member (object, name);
+  else
+    json_object_set_string_member (object, name, value);
 }
 
 /* Rejected entries, shared between answers.

@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "sk-error.h"
 #include "sk-record.h"
 
@@ -223,6 +225,43 @@ sk_json_to_string (JsonNode *node,
   return json_generator_to_data (gen, NULL);
 }
 
+/* How deep arrays and objects may nest. Our documents are a few levels
+ * deep; json-glib's parser recurses once per level and overflows a worker
+ * thread's stack at some tens of thousands, so deeper input is refused
+ * before it sees it. */
+#define SK_JSON_MAX_DEPTH 64
+
+static gboolean
+json_depth_allowed (const char *text,
+                    gsize       length)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > SK_JSON_MAX_DEPTH)
+            return FALSE;
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+  return TRUE;
+}
+
 JsonNode *
 sk_json_parse (const char *text,
                gssize      length,
@@ -232,6 +271,16 @@ sk_json_parse (const char *text,
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
 
+  g_return_val_if_fail (text != NULL, NULL);
+
+  if (length < 0)
+    length = strlen (text);
+  if (!json_depth_allowed (text, length))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
+                          "Malformed JSON: nested deeper than %d levels", SK_JSON_MAX_DEPTH);
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, text, length, &local_error))
     {
       sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,

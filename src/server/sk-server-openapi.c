@@ -57,7 +57,7 @@ static const char fixed_schemas[] =
   "    \"name\": {\"type\": \"string\"}, \"type\": {\"type\": \"string\"}, \"amount\": {\"type\": \"integer\", \"format\": \"int64\"}}}},"
   "  \"rejected\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"properties\": {\"rule_id\": {\"type\": \"string\"},"
   "    \"name\": {\"type\": \"string\"}, \"code\": {\"type\": \"string\"}, \"reason\": {\"type\": \"string\"}}}},"
-  "  \"lines\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"properties\": {\"sku\": {\"type\": \"string\"},"
+  "  \"lines\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"properties\": {\"sku\": {\"type\": \"string\", \"nullable\": true},"
   "    \"discount\": {\"type\": \"integer\", \"format\": \"int64\"}, \"total\": {\"type\": \"integer\", \"format\": \"int64\"}}}}}},"
   "\"PurchaseResult\": {\"type\": \"object\", \"properties\": {\"purchase\": {\"$ref\": \"#/components/schemas/Purchase\"},"
   "  \"customer\": {\"allOf\": [{\"$ref\": \"#/components/schemas/Customer\"}], \"nullable\": true},"
