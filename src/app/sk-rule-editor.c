@@ -389,9 +389,12 @@ sk_rule_preview_compute (SkDatabase     *db,
           if (segment == NULL)
             {
               g_autoptr(SkCustomer) c = sk_database_get_customer (db, p->customer_id, NULL);
+              char *stored = g_strdup (c && c->segment ? c->segment : SK_SEGMENT_NEW);
 
-              segment = c && c->segment ? c->segment : SK_SEGMENT_NEW;
-              g_hash_table_insert (segments, g_strdup (p->customer_id), g_strdup (segment));
+              /* The table's copy, not the customer's: the customer is freed
+               * at the end of this block, the table lives for the loop. */
+              g_hash_table_insert (segments, g_strdup (p->customer_id), stored);
+              segment = stored;
             }
           customer = sk_engine_customer_new (p->customer_id, segment);
         }
