@@ -18,12 +18,21 @@ typedef struct
   gint64  token_lifetime;   /* seconds; 0: 12 hours */
   guint   login_attempts;   /* failed logins allowed per window; 0: 5 */
   gint64  login_window;     /* seconds; 0: 15 minutes */
+  guint   max_connections;  /* open at once, beyond: 503; 0: 1000 (fewer
+                             * if the descriptor limit is lower) */
+  guint   header_timeout;   /* seconds for a request's head; 0: 10 */
+  guint   body_timeout;     /* seconds for its body after the head; 0: 30 */
+  guint   idle_timeout;     /* seconds a kept-alive connection may idle; 0: 30 */
 } SkServerConfig;
 
 SkServerConfig *sk_server_config_new        (void);
 /* Reads the [server], [database] and [tls] groups of a GKeyFile. */
 SkServerConfig *sk_server_config_load       (const char      *path,
                                              GError         **error);
+/* The same from the text of such a file (the fuzzer feeds it this way). */
+SkServerConfig *sk_server_config_load_from_data (const char  *data,
+                                                 gsize        length,
+                                                 GError     **error);
 void            sk_server_config_free       (SkServerConfig  *config);
 
 #define SK_TYPE_SERVER (sk_server_get_type ())
