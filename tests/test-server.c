@@ -2,8 +2,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
@@ -1478,6 +1483,201 @@ run_program (const char * const *argv,
   return g_subprocess_get_if_exited (process) && g_subprocess_get_exit_status (process) == 0;
 }
 
+/* A raw TCP connection to 127.0.0.1:@port, blocking, reads time out. */
+static int
+raw_connect (guint port)
+{
+  struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (port) };
+  struct timeval timeout = { .tv_sec = 15 };
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+
+  g_assert_cmpint (fd, >=, 0);
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  g_assert_cmpint (connect (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+  setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  return fd;
+}
+
+/* Everything the server sends until it closes (or the read times out). */
+static char *
+raw_read_all (int fd)
+{
+  GString *text = g_string_new (NULL);
+  char buffer[4096];
+  ssize_t n;
+
+  while ((n = recv (fd, buffer, sizeof buffer, 0)) > 0)
+    g_string_append_len (text, buffer, n);
+  return g_string_free (text, FALSE);
+}
+
+/* GET /api/health on a new connection: the whole answer. */
+static char *
+raw_health (guint port)
+{
+  const char *request = "GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  int fd = raw_connect (port);
+  char *answer;
+
+  g_assert_cmpint (send (fd, request, strlen (request), MSG_NOSIGNAL), ==, (gssize) strlen (request));
+  answer = raw_read_all (fd);
+  close (fd);
+  return answer;
+}
+
+static void
+limit_descriptors (gpointer data)
+{
+  struct rlimit limit = { 256, 256 };
+
+  setrlimit (RLIMIT_NOFILE, &limit);
+}
+
+/* A server started as a program under a descriptor limit: idle connections
+ * beyond what it can hold get a JSON 503 instead of silence, it serves again
+ * once they are gone, and a head that never ends is cut off. */
+static void
+test_connection_limits (void)
+{
+  const char *program = g_getenv ("SKIDKA_SERVER");
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(GDataInputStream) log = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *conf = NULL;
+  g_autofree char *conf_text = NULL;
+  g_autofree char *db = NULL;
+  g_autoptr(GArray) idle = g_array_new (FALSE, FALSE, sizeof (int));
+  struct rlimit own;
+  guint port = 0, refused = 0, held = 0;
+  char *line;
+
+  if (program == NULL)
+    {
+      g_test_skip ("SKIDKA_SERVER is not set");
+      return;
+    }
+  /* This process holds every connection's other end. */
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &own), ==, 0);
+  if (own.rlim_cur < 1024 && own.rlim_max >= 1024)
+    {
+      own.rlim_cur = 1024;
+      setrlimit (RLIMIT_NOFILE, &own);
+    }
+  dir = g_dir_make_tmp ("skidka-server-limits-XXXXXX", &error);
+  g_assert_no_error (error);
+  db = new_database (dir, "hq.db");
+  conf = g_build_filename (dir, "hq.conf", NULL);
+  conf_text = g_strdup_printf ("[server]\naddress=127.0.0.1\nport=0\nworkers=2\nheader-timeout=1\n"
+                               "[database]\npath=%s\n[log]\nlevel=info\n", db);
+  g_assert_true (g_file_set_contents (conf, conf_text, -1, &error));
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_set_child_setup (launcher, limit_descriptors, NULL, NULL);
+  server = g_subprocess_launcher_spawn (launcher, &error, program, "--config", conf, NULL);
+  g_assert_no_error (error);
+  log = g_data_input_stream_new (g_subprocess_get_stderr_pipe (server));
+  while (port == 0 && (line = g_data_input_stream_read_line_utf8 (log, NULL, NULL, &error)) != NULL)
+    {
+      const char *at = strstr (line, " port ");
+
+      if (strstr (line, "Listening on") != NULL && at != NULL)
+        port = atoi (at + 6);
+      g_free (line);
+    }
+  g_assert_cmpuint (port, >, 0);
+
+  /* 300 idle connections against 256 descriptors, the database's included. */
+  for (guint i = 0; i < 300; i++)
+    {
+      int fd = raw_connect (port);
+
+      g_array_append_val (idle, fd);
+    }
+  /* Those over the cap are answered at once and closed. */
+  for (guint i = 0; i < idle->len; i++)
+    {
+      int fd = g_array_index (idle, int, i);
+      char peek[64];
+      ssize_t n = recv (fd, peek, sizeof peek - 1, MSG_DONTWAIT);
+
+      if (n <= 0)
+        {
+          held++;
+          continue;
+        }
+      peek[n] = '\0';
+      g_assert_true (g_str_has_prefix (peek, "HTTP/1.1 503"));
+      refused++;
+    }
+  g_assert_cmpuint (held, >, 100);
+  g_assert_cmpuint (refused, >, 0);
+  {
+    g_autofree char *busy = raw_health (port);
+    const char *body = strstr (busy, "\r\n\r\n");
+    g_autoptr(JsonNode) node = NULL;
+
+    g_assert_true (g_str_has_prefix (busy, "HTTP/1.1 503"));
+    g_assert_nonnull (body);
+    node = json_from_string (body + 4, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (node), "error"),
+                                                    "code"), ==, "unavailable");
+  }
+  for (guint i = 0; i < idle->len; i++)
+    close (g_array_index (idle, int, i));
+
+  /* Serving again once they are gone. */
+  {
+    g_autofree char *answer = NULL;
+
+    for (guint tries = 0; tries < 50; tries++)
+      {
+        g_clear_pointer (&answer, g_free);
+        answer = raw_health (port);
+        if (g_str_has_prefix (answer, "HTTP/1.1 200"))
+          break;
+        g_usleep (100 * 1000);
+      }
+    g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200"));
+  }
+
+  /* A head that never ends is closed after header-timeout (1 s), silent
+   * connections too. */
+  {
+    const char *half = "GET /api/health HTTP/1.1\r\nHost: localhost\r\n";
+    int slow = raw_connect (port);
+    int silent = raw_connect (port);
+    gint64 started = g_get_monotonic_time ();
+    g_autofree char *rest = NULL;
+    g_autofree char *nothing = NULL;
+
+    g_assert_cmpint (send (slow, half, strlen (half), MSG_NOSIGNAL), ==, (gssize) strlen (half));
+    rest = raw_read_all (slow);
+    nothing = raw_read_all (silent);
+    /* Closed by the server (not our 15 s read timeout). */
+    g_assert_cmpint (g_get_monotonic_time () - started, <, 10 * G_USEC_PER_SEC);
+    g_assert_cmpstr (nothing, ==, "");
+    close (slow);
+    close (silent);
+  }
+
+  g_subprocess_send_signal (server, SIGTERM);
+  g_assert_true (g_subprocess_wait (server, NULL, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (server), ==, 0);
+  {
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+
+    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *file = g_build_filename (dir, name, NULL);
+        g_remove (file);
+      }
+    g_rmdir (dir);
+  }
+}
+
 static void
 test_program (void)
 {
@@ -1914,6 +2114,7 @@ main (int    argc,
   g_test_add_func ("/server/concurrent/usage-limit", test_concurrent_usage_limit);
   g_test_add_func ("/server/limits", test_limits);
   g_test_add_func ("/server/limits/json-depth", test_json_depth);
+  g_test_add_func ("/server/limits/connections", test_connection_limits);
   g_test_add_func ("/server/login-rate-limit", test_login_rate_limit);
   g_test_add_func ("/server/program", test_program);
   g_test_add_func ("/server/tls", test_tls);

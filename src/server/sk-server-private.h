@@ -3,6 +3,7 @@
 #pragma once
 
 #include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 #include "sk-database.h"
 #include "sk-error.h"
@@ -181,5 +182,29 @@ void         sk_rate_limiter_fail      (SkRateLimiter *limiter,
                                         const char    *key);
 void         sk_rate_limiter_reset     (SkRateLimiter *limiter,
                                         const char    *key);
+
+/* The server's own accept loop (sk-server-listener.c). */
+typedef struct
+{
+  guint max_connections;  /* beyond it a new connection gets 503 */
+  guint header_timeout;   /* seconds from accept to a request's whole head */
+  guint body_timeout;     /* seconds from the head to the whole body */
+  guint idle_timeout;     /* seconds a kept-alive connection waits for its next
+                           * request, and a read or write may stall */
+} SkListenerLimits;
+
+typedef struct _SkListener SkListener;
+
+SkListener  *sk_listener_new           (SoupServer             *soup,
+                                        GSocketAddress         *address,
+                                        GTlsCertificate        *certificate,
+                                        const SkListenerLimits *limits,
+                                        GError                **error);
+void         sk_listener_free          (SkListener        *self);
+guint        sk_listener_get_port      (SkListener        *self);
+guint        sk_listener_get_n_connections (SkListener    *self);
+/* From the server's early handler: the head of @msg has arrived. */
+void         sk_listener_got_headers   (SkListener        *self,
+                                        SoupServerMessage *msg);
 
 G_END_DECLS

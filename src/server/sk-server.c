@@ -4,6 +4,8 @@
 
 #include "config.h"
 
+#include <sys/resource.h>
+
 #include <libsoup/soup.h>
 
 #include "sk-postgres.h"
@@ -11,6 +13,10 @@
 
 #define DEFAULT_MAX_BODY       (1024 * 1024)
 #define DEFAULT_TOKEN_LIFETIME (12 * 60 * 60)
+#define DEFAULT_MAX_CONNECTIONS 1000
+#define DEFAULT_HEADER_TIMEOUT 10
+#define DEFAULT_BODY_TIMEOUT   30
+#define DEFAULT_IDLE_TIMEOUT   30
 
 struct _SkServer
 {
@@ -18,6 +24,7 @@ struct _SkServer
 
   SkServerConfig *config;
   SoupServer     *soup;
+  SkListener     *accept;       /* our own accept loop for @soup */
   GMainContext   *context;
   GThreadPool    *pool;
   GAsyncQueue    *connections;  /* idle SkDatabase, one thread at a time each */
@@ -129,6 +136,8 @@ sk_server_config_load_from_data (const char  *data,
   g_autoptr(SkServerConfig) config = sk_server_config_new ();
   gint64 port = config->port, workers = 0, max_body = DEFAULT_MAX_BODY;
   gint64 lifetime = DEFAULT_TOKEN_LIFETIME, attempts = 5, window = 900;
+  gint64 max_connections = DEFAULT_MAX_CONNECTIONS, header_timeout = DEFAULT_HEADER_TIMEOUT;
+  gint64 body_timeout = DEFAULT_BODY_TIMEOUT, idle_timeout = DEFAULT_IDLE_TIMEOUT;
 
   g_return_val_if_fail (data != NULL || length == 0, NULL);
 
@@ -141,6 +150,10 @@ sk_server_config_load_from_data (const char  *data,
   if (!key_int (file, "server", "port", 0, 65535, &port, error) ||
       !key_int (file, "server", "workers", 0, 256, &workers, error) ||
       !key_int (file, "server", "max-body", 1024, G_MAXINT32, &max_body, error) ||
+      !key_int (file, "server", "max-connections", 1, 1000000, &max_connections, error) ||
+      !key_int (file, "server", "header-timeout", 1, 3600, &header_timeout, error) ||
+      !key_int (file, "server", "body-timeout", 1, 3600, &body_timeout, error) ||
+      !key_int (file, "server", "idle-timeout", 1, 3600, &idle_timeout, error) ||
       !key_int (file, "auth", "token-lifetime", 60, 365 * 24 * 3600, &lifetime, error) ||
       !key_int (file, "auth", "login-attempts", 1, 1000, &attempts, error) ||
       !key_int (file, "auth", "login-window", 1, 24 * 3600, &window, error))
@@ -154,6 +167,10 @@ sk_server_config_load_from_data (const char  *data,
   config->port = port;
   config->workers = workers;
   config->max_body = max_body;
+  config->max_connections = max_connections;
+  config->header_timeout = header_timeout;
+  config->body_timeout = body_timeout;
+  config->idle_timeout = idle_timeout;
   config->token_lifetime = lifetime;
   config->login_attempts = attempts;
   config->login_window = window;
@@ -220,6 +237,14 @@ sk_server_new (const SkServerConfig *config)
     self->config->login_attempts = 5;
   if (self->config->login_window == 0)
     self->config->login_window = 15 * 60;
+  if (self->config->max_connections == 0)
+    self->config->max_connections = DEFAULT_MAX_CONNECTIONS;
+  if (self->config->header_timeout == 0)
+    self->config->header_timeout = DEFAULT_HEADER_TIMEOUT;
+  if (self->config->body_timeout == 0)
+    self->config->body_timeout = DEFAULT_BODY_TIMEOUT;
+  if (self->config->idle_timeout == 0)
+    self->config->idle_timeout = DEFAULT_IDLE_TIMEOUT;
   self->limiter = sk_rate_limiter_new (self->config->login_attempts, self->config->login_window);
   self->tokens = sk_token_cache_new ();
   return self;
@@ -482,6 +507,7 @@ on_early (SoupServer        *server,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   goffset length = soup_message_headers_get_content_length (headers);
 
+  sk_listener_got_headers (self->accept, msg);
   if (length > (goffset) self->config->max_body)
     {
       reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large", "The request body is too large");
@@ -515,6 +541,19 @@ on_request (SoupServer        *server,
       access_log (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, started, NULL);
       return;
     }
+  /* The path is still percent-encoded (raw-paths): it must decode, without
+   * NUL, to UTF-8, or no message of ours may quote a part of it. */
+  {
+    g_autofree char *decoded = g_uri_unescape_string (path, NULL);
+
+    if (decoded == NULL || !g_utf8_validate (decoded, -1, NULL))
+      {
+        reply_error (msg, SOUP_STATUS_BAD_REQUEST, "malformed",
+                     "The path is not valid: bad percent-encoding or not UTF-8");
+        access_log (msg, SOUP_STATUS_BAD_REQUEST, started, NULL);
+        return;
+      }
+  }
   route = sk_server_route_find (method, path, args, &path_known);
   if (route == NULL)
     {
@@ -563,14 +602,40 @@ on_accounts_changed (gboolean listening,
   sk_token_cache_reset (user_data, listening);
 }
 
+/* A server needs a descriptor per connection and a few per database
+ * connection: take the hard limit the system grants (systemd's default soft
+ * limit is 1 024), and keep the connections under what remains. */
+static guint
+connections_allowed (guint wanted,
+                     guint workers)
+{
+  struct rlimit limit;
+  rlim_t reserve = 64 + 4 * (rlim_t) workers;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
+    return wanted;
+  if (limit.rlim_cur < limit.rlim_max)
+    {
+      struct rlimit raised = { MIN (limit.rlim_max, 1 << 20), limit.rlim_max };
+
+      if (setrlimit (RLIMIT_NOFILE, &raised) == 0)
+        limit = raised;
+    }
+  if (limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > wanted + reserve)
+    return wanted;
+  if (limit.rlim_cur <= reserve + 16)
+    return 16;
+  return limit.rlim_cur - reserve;
+}
+
 gboolean
 sk_server_start (SkServer  *self,
                  GError   **error)
 {
   g_autoptr(SkDatabase) db = NULL;
   g_autoptr(GSocketAddress) address = NULL;
-  g_autoslist(GUri) uris = NULL;
-  SoupServerListenOptions options = 0;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  SkListenerLimits limits = { 0, };
   gboolean postgres;
 
   g_return_val_if_fail (SK_IS_SERVER (self), FALSE);
@@ -591,20 +656,16 @@ sk_server_start (SkServer  *self,
                    self->config->address);
       return FALSE;
     }
-
-  self->soup = soup_server_new ("server-header", "skidka-server/" PACKAGE_VERSION, NULL);
   if (self->config->tls_certificate != NULL)
     {
-      g_autoptr(GTlsCertificate) certificate =
-        g_tls_certificate_new_from_files (self->config->tls_certificate, self->config->tls_key, error);
+      certificate = g_tls_certificate_new_from_files (self->config->tls_certificate, self->config->tls_key, error);
       if (certificate == NULL)
-        {
-          g_clear_object (&self->soup);
-          return FALSE;
-        }
-      soup_server_set_tls_certificate (self->soup, certificate);
-      options |= SOUP_SERVER_LISTEN_HTTPS;
+        return FALSE;
     }
+
+  /* Paths reach the routes still percent-encoded: a bad escape is then our
+   * JSON 400, not libsoup's empty one. */
+  self->soup = soup_server_new ("server-header", "skidka-server/" PACKAGE_VERSION, "raw-paths", TRUE, NULL);
   soup_server_add_early_handler (self->soup, NULL, on_early, self, NULL);
   soup_server_add_handler (self->soup, NULL, on_request, self, NULL);
 
@@ -616,7 +677,12 @@ sk_server_start (SkServer  *self,
       g_clear_pointer (&self->context, g_main_context_unref);
       return FALSE;
     }
-  if (!soup_server_listen (self->soup, address, options, error))
+  limits.max_connections = connections_allowed (self->config->max_connections, self->config->workers);
+  limits.header_timeout = self->config->header_timeout;
+  limits.body_timeout = self->config->body_timeout;
+  limits.idle_timeout = self->config->idle_timeout;
+  self->accept = sk_listener_new (self->soup, address, certificate, &limits, error);
+  if (self->accept == NULL)
     {
       g_thread_pool_free (g_steal_pointer (&self->pool), TRUE, TRUE);
       g_clear_object (&self->soup);
@@ -634,14 +700,13 @@ sk_server_start (SkServer  *self,
       if (self->listener == NULL)
         g_warning ("Tokens will be checked in the database each time: %s", local->message);
     }
-  uris = soup_server_get_uris (self->soup);
-  self->port = uris ? (guint) g_uri_get_port (uris->data) : self->config->port;
+  self->port = sk_listener_get_port (self->accept);
   self->running = TRUE;
   self->started_at = g_get_monotonic_time ();
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
-                    "MESSAGE", "Listening on %s port %u (%s), database %s",
-                    self->config->address, self->port,
-                    (options & SOUP_SERVER_LISTEN_HTTPS) ? "https" : "http", self->config->database);
+                    "MESSAGE", "Listening on %s port %u (%s), database %s, up to %u connections",
+                    self->config->address, self->port, certificate != NULL ? "https" : "http",
+                    self->config->database, limits.max_connections);
   return TRUE;
 }
 
@@ -653,6 +718,7 @@ sk_server_stop (SkServer *self)
   if (self->soup == NULL)
     return;
   self->running = FALSE;
+  g_clear_pointer (&self->accept, sk_listener_free);
   soup_server_disconnect (self->soup);
   /* Let the requests in flight finish their transactions. */
   if (self->pool != NULL)

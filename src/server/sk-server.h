@@ -18,6 +18,11 @@ typedef struct
   gint64  token_lifetime;   /* seconds; 0: 12 hours */
   guint   login_attempts;   /* failed logins allowed per window; 0: 5 */
   gint64  login_window;     /* seconds; 0: 15 minutes */
+  guint   max_connections;  /* open at once, beyond: 503; 0: 1000 (fewer
+                             * if the descriptor limit is lower) */
+  guint   header_timeout;   /* seconds for a request's head; 0: 10 */
+  guint   body_timeout;     /* seconds for its body after the head; 0: 30 */
+  guint   idle_timeout;     /* seconds a kept-alive connection may idle; 0: 30 */
 } SkServerConfig;
 
 SkServerConfig *sk_server_config_new        (void);
