@@ -1,0 +1,93 @@
+/* fuzz-common.c: set-up and answer checks shared by the libFuzzer targets.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fuzz-common.h"
+#include "sk-record.h"
+
+void
+sk_fuzz_init (void)
+{
+  /* ASan sees GLib's allocations one by one only without the slice cache. */
+  g_setenv ("G_SLICE", "always-malloc", TRUE);
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+}
+
+void
+sk_fuzz_fail (const char *format,
+              ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  fputs ("skidka-fuzz: ", stderr);
+  vfprintf (stderr, format, args);
+  fputc ('\n', stderr);
+  va_end (args);
+  abort ();
+}
+
+void
+sk_fuzz_check_json_text (const char *text,
+                         gsize       length)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) error = NULL;
+  const char *end = NULL;
+
+  if (!g_utf8_validate (text, length, &end))
+    sk_fuzz_fail ("the answer is not UTF-8 at byte %" G_GSIZE_FORMAT ": %.*s",
+                  (gsize) (end - text), (int) MIN (length, 400), text);
+  if (!json_parser_load_from_data (parser, text, length, &error))
+    sk_fuzz_fail ("the answer is not JSON (%s): %.*s", error->message, (int) MIN (length, 400), text);
+}
+
+void
+sk_fuzz_check_json (JsonNode *node)
+{
+  g_autofree char *text = sk_json_to_string (node, FALSE);
+
+  if (text == NULL)
+    sk_fuzz_fail ("the answer could not be serialised");
+  sk_fuzz_check_json_text (text, strlen (text));
+}
+
+static gboolean
+holds_string (JsonObject *object,
+              const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+void
+sk_fuzz_check_error (JsonNode *node)
+{
+  g_autofree char *text = node != NULL ? sk_json_to_string (node, FALSE) : NULL;
+  JsonObject *root, *error;
+  JsonNode *inner, *field;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    sk_fuzz_fail ("an error answer that is not an object: %s", text ? text : "(none)");
+  root = json_node_get_object (node);
+  inner = json_object_get_member (root, "error");
+  if (json_object_get_size (root) != 1 || inner == NULL || !JSON_NODE_HOLDS_OBJECT (inner))
+    sk_fuzz_fail ("an error answer without just an \"error\" object: %s", text);
+  error = json_node_get_object (inner);
+  field = json_object_get_member (error, "field");
+  if (json_object_get_size (error) != 3 || !holds_string (error, "code") || !holds_string (error, "message") ||
+      field == NULL || !(JSON_NODE_HOLDS_NULL (field) || holds_string (error, "field")))
+    sk_fuzz_fail ("an error answer not of the documented shape {code, message, field}: %s", text);
+}
+
+char *
+sk_fuzz_strndup (const uint8_t *data,
+                 size_t         size)
+{
+  return g_strndup ((const char *) data, size);
+}
