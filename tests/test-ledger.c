@@ -893,6 +893,55 @@ test_invalid_thresholds (Fixture       *f,
   }
 }
 
+typedef struct
+{
+  SkDatabase *db;
+  const char *customer_id;
+} Writer;
+
+static gpointer
+earn_thread (gpointer data)
+{
+  Writer *w = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkBonusTransaction) tx = sk_database_bonus_manual (w->db, w->customer_id, SK_BONUS_EARN, 100,
+                                                              "waited for the lock", NULL, &error);
+
+  g_assert_no_error (error);
+  return NULL;
+}
+
+/* Two writers on one file (two servers, or the app and the CLI): the one
+ * that waits for the write lock writes its row after the other's, so its
+ * row's time must not be earlier. */
+static void
+test_commit_order (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "skidka.db", NULL);
+  g_autoptr(SkDatabase) other = sk_database_open (path, &error);
+  g_autoptr(SkBonusTransaction) first = NULL;
+  Writer waiting = { f->db, f->anna->id };
+  GThread *thread;
+
+  g_assert_no_error (error);
+  g_assert_true (sk_db_begin (other, &error));
+  thread = g_thread_new ("earn", earn_thread, &waiting);
+  g_usleep (200 * 1000);  /* the thread now waits for the lock */
+  first = sk_database_bonus_manual (other, f->anna->id, SK_BONUS_EARN, 50, "holds the lock", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (sk_db_commit (other, &error));
+  g_thread_join (thread);
+
+  g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM bonus_transactions WHERE customer_id = ?", f->anna->id),
+                   ==, 2);
+  g_assert_cmpint (query_int (f->db,
+                              "SELECT count(*) FROM bonus_transactions a JOIN bonus_transactions b"
+                              " ON a.customer_id = b.customer_id AND a.rowid < b.rowid AND a.created_at > b.created_at"
+                              " WHERE a.customer_id = ?", f->anna->id), ==, 0);
+}
+
 static void
 add (const char *path,
      void (*func) (Fixture *, gconstpointer))
@@ -916,6 +965,7 @@ main (int   argc,
   add ("/ledger/expiry/oldest-first", test_expiry_oldest_first);
   add ("/ledger/expiry/refund", test_expiry_refund);
   add ("/ledger/expiry/off", test_expiry_off);
+  add ("/ledger/commit-order", test_commit_order);
   g_test_add_func ("/segments/segment-for", test_segment_for);
   add ("/segments/update", test_update_segments);
   add ("/segments/invalid-thresholds", test_invalid_thresholds);

@@ -329,6 +329,19 @@ assert_tx (GPtrArray  *ledger,
 
 /* A sale, end to end */
 
+/* Every notification of a customer (a test's few fit one page). */
+static GPtrArray *
+customer_notifications (SkDatabase  *db,
+                        const char  *customer_id,
+                        GError     **error)
+{
+  g_autofree char *next = NULL;
+  GPtrArray *page = sk_database_list_notifications (db, customer_id, NULL, NULL, 500, &next, error);
+
+  g_assert_null (next);
+  return page;
+}
+
 static void
 test_purchase (Fixture       *f,
                gconstpointer  data)
@@ -426,7 +439,7 @@ test_purchase (Fixture       *f,
   g_assert_cmpint (checked_balance (f, f->anna->id), ==, 10576);
 
   /* Notifications: e-mail and SMS, which Anna agreed to; no push. */
-  notifications = sk_database_list_notifications (f->db, f->anna->id, &error);
+  notifications = customer_notifications (f->db, f->anna->id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (notifications->len, ==, 2);
   for (guint i = 0; i < notifications->len; i++)
@@ -530,7 +543,7 @@ test_anonymous_and_no_consent (Fixture       *f,
   r2 = process_ok (f, silent);
   g_assert_cmpint (r2->purchase->bonus_earned, ==, 949);
   g_assert_cmpint (checked_balance (f, petr->id), ==, 949);
-  notifications = sk_database_list_notifications (f->db, petr->id, &error);
+  notifications = customer_notifications (f->db, petr->id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (notifications->len, ==, 0);
   g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM notifications", NULL), ==, 0);
@@ -549,7 +562,7 @@ test_anonymous_and_no_consent (Fixture       *f,
 
     sk_cart_add_line (again->cart, "BEAR", "Мишка", "toys", 99900, 1);
     r3 = process_ok (f, again);
-    list = sk_database_list_notifications (f->db, petr->id, &error);
+    list = customer_notifications (f->db, petr->id, &error);
     g_assert_cmpuint (list->len, ==, 1);
     g_assert_cmpstr (((SkNotification *) g_ptr_array_index (list, 0))->channel, ==, "push");
   }
@@ -906,19 +919,40 @@ test_replay (Fixture       *f,
   after = dump_database (f->db);
   g_assert_cmpstr (after, ==, before);
 
-  /* Even when the till sends a different cart or spend under the same id. */
-  g_clear_pointer (&second, sk_purchase_result_free);
-  sk_cart_add_line (request->cart, "BEAR", "Мишка", "toys", 99900, 3);
-  request->bonus_to_spend = 3000;
-  second = sk_database_process_purchase (f->db, request, &error);
-  g_assert_no_error (error);
-  g_assert_true (second->replayed);
-  g_assert_cmpint (second->purchase->subtotal, ==, 150000);
-  g_assert_cmpint (second->purchase->bonus_spent, ==, 2000);
   {
     g_autoptr(JsonNode) json = sk_purchase_result_to_json (second);
     g_assert_true (json_object_get_boolean_member (json_node_get_object (json), "replayed"));
   }
+
+  /* A different cart or spend under the same id is no replay but a
+   * mistake, told apart (SPEC 5, idempotency); nothing is written. */
+  g_clear_pointer (&second, sk_purchase_result_free);
+  sk_cart_add_line (request->cart, "BEAR", "Мишка", "toys", 99900, 3);
+  second = sk_database_process_purchase (f->db, request, &error);
+  g_assert_null (second);
+  g_assert_error (error, SK_ERROR, SK_ERROR_IDEMPOTENCY_MISMATCH);
+  g_assert_cmpstr (sk_error_get_field (error), ==, "id");
+  g_clear_error (&error);
+  g_array_set_size (request->cart->lines, 1);
+  request->bonus_to_spend = 3000;
+  second = sk_database_process_purchase (f->db, request, &error);
+  g_assert_null (second);
+  g_assert_error (error, SK_ERROR, SK_ERROR_IDEMPOTENCY_MISMATCH);
+  g_clear_error (&error);
+  /* A caller bound to another store learns nothing of the sale. */
+  request->bonus_to_spend = 2000;
+  request->visible_store_id = g_strdup ("another-store");
+  second = sk_database_process_purchase (f->db, request, &error);
+  g_assert_null (second);
+  g_assert_error (error, SK_ERROR, SK_ERROR_FORBIDDEN);
+  g_clear_error (&error);
+  /* The same request again, from its own store: the first result. */
+  g_free (request->visible_store_id);
+  request->visible_store_id = g_strdup (first->purchase->store_id);
+  second = sk_database_process_purchase (f->db, request, &error);
+  g_assert_no_error (error);
+  g_assert_true (second->replayed);
+  g_assert_cmpint (second->purchase->bonus_spent, ==, 2000);
   g_free (after);
   after = dump_database (f->db);
   g_assert_cmpstr (after, ==, before);

@@ -62,6 +62,7 @@ server_thread (gpointer data)
   config->database = g_strdup (env.path);
   config->port = 0;
   config->workers = 8;
+  config->trusted_proxies = g_strsplit ("127.0.0.1", ";", -1);
   server = sk_server_new (config);
   g_assert_true (sk_server_start (server, &error));
   g_assert_no_error (error);
@@ -798,8 +799,7 @@ test_pos (void)
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 1);
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", path, MANAGER, NULL);
-  assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 0);
+  assert_error (reply, 403, "forbidden", NULL);
 
   /* The bonus notification was queued with the sale (the customer consented to SMS). */
   g_clear_pointer (&path, g_free);
@@ -810,8 +810,7 @@ test_pos (void)
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), >=, 1);
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", path, MANAGER, NULL);  /* the customer is another store's */
-  assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 0);
+  assert_error (reply, 403, "forbidden", NULL);
 
   /* Analytics of this store see exactly this sale. */
   g_clear_pointer (&path, g_free);
@@ -1012,6 +1011,90 @@ test_stores_campaigns_users (void)
   reply = call ("GET", "/api/notifications?limit=10", MANAGER, NULL);
   assert_status (reply, 200);
   g_assert_true (json_object_has_member (obj (reply), "next_cursor"));
+}
+
+/* A manager's notifications are those of its store's customers, filtered
+ * in the query: more than a thousand newer ones of another store hide none
+ * of them, and the pages of the list join up without a gap or a repeat. */
+static void
+test_notifications_pages (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ours = new_customer (env.store1);
+  g_autofree char *theirs = new_customer (env.store2);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *cursor = NULL;
+  gint64 now = sk_time_now ();
+  guint own_seen = 0, pages = 0;
+  gint64 own_total;
+
+  g_assert_true (sk_db_begin (env.db, &error));
+  for (guint i = 0; i < 1100 + 3; i++)
+    {
+      g_autofree char *id = g_uuid_string_random ();
+      /* Three of ours, older than all of theirs. */
+      gboolean own = i < 3;
+
+      g_assert_true (sk_db_exec (env.db, &error,
+                                 "INSERT INTO notifications (id, customer_id, channel, event, recipient, body, created_at)"
+                                 " VALUES (?, ?, 'sms', 'test', '+79010000000', 'Hello', ?)",
+                                 "ssi", id, own ? ours : theirs, now + (own ? 0 : (gint64) i * G_USEC_PER_SEC)));
+    }
+  g_assert_true (sk_db_commit (env.db, &error));
+  g_assert_no_error (error);
+  own_total = sk_db_query_int (env.db, NULL, -1,
+                               "SELECT count(*) FROM notifications n JOIN customers c ON c.id = n.customer_id"
+                               " WHERE c.home_store_id = ?", "s", env.store1);
+  g_assert_cmpint (own_total, >=, 3);
+
+  /* The manager pages through its own, three at a time. */
+  do
+    {
+      g_autofree char *path = cursor ? g_strdup_printf ("/api/notifications?limit=3&cursor=%s", cursor)
+                                     : g_strdup ("/api/notifications?limit=3");
+      g_autoptr(Reply) reply = call ("GET", path, MANAGER, NULL);
+      JsonArray *items;
+      JsonNode *next;
+
+      assert_status (reply, 200);
+      items = json_object_get_array_member (obj (reply), "items");
+      g_assert_cmpuint (json_array_get_length (items), <=, 3);
+      for (guint i = 0; i < json_array_get_length (items); i++)
+        {
+          JsonObject *item = json_array_get_object_element (items, i);
+          g_autoptr(SkCustomer) customer = sk_database_get_customer (env.db, json_object_get_string_member (item, "customer_id"), NULL);
+          g_autofree char *home = NULL;
+
+          g_object_get (customer, "home-store-id", &home, NULL);
+          g_assert_cmpstr (home, ==, env.store1);
+          g_assert_true (g_hash_table_add (seen, g_strdup (json_object_get_string_member (item, "id"))));
+          own_seen++;
+        }
+      next = json_object_get_member (obj (reply), "next_cursor");
+      g_clear_pointer (&cursor, g_free);
+      if (!JSON_NODE_HOLDS_NULL (next))
+        cursor = g_uri_escape_string (json_node_get_string (next), NULL, FALSE);
+      g_assert_cmpuint (++pages, <, 1000);
+    }
+  while (cursor != NULL);
+  g_assert_cmpint (own_seen, ==, own_total);
+
+  /* The admin sees the chain's, newest first, one page at a time. */
+  {
+    g_autoptr(Reply) reply = call ("GET", "/api/notifications?limit=1", ADMIN, NULL);
+    JsonArray *items;
+
+    assert_status (reply, 200);
+    items = json_object_get_array_member (obj (reply), "items");
+    g_assert_cmpuint (json_array_get_length (items), ==, 1);
+    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (items, 0), "customer_id"), ==, theirs);
+    g_assert_false (JSON_NODE_HOLDS_NULL (json_object_get_member (obj (reply), "next_cursor")));
+  }
+  {
+    g_autoptr(Reply) reply = call ("GET", "/api/notifications?cursor=12345", ADMIN, NULL);
+
+    assert_error (reply, 400, "malformed", "cursor");
+  }
 }
 
 /* Each role against each endpoint: allowed ones never get 401/403, the
@@ -1533,6 +1616,157 @@ limit_descriptors (gpointer data)
   setrlimit (RLIMIT_NOFILE, &limit);
 }
 
+/* What the suite's server answers to @request sent as it is. */
+static char *
+raw_request (const char *request)
+{
+  int fd = raw_connect (env.port);
+  char *answer;
+
+  g_assert_cmpint (send (fd, request, strlen (request), MSG_NOSIGNAL), ==, (gssize) strlen (request));
+  answer = raw_read_all (fd);
+  close (fd);
+  return answer;
+}
+
+/* Paths that do not decode to UTF-8 get our error JSON, and nothing we
+ * send quotes bytes that are not UTF-8. Requests libsoup cannot parse at all
+ * (a bad escape, not HTTP, an unknown coding) it answers itself, with an
+ * empty body: those keep their status and stop nothing. */
+static void
+test_bad_paths (void)
+{
+  static const struct
+  {
+    const char *request;
+    guint       status;
+    gboolean    ours;
+  } cases[] = {
+    { "GET /api/customers/%ff%fe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400, TRUE },
+    { "GET /api/customers/a%00b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400, TRUE },
+    { "GET /api/nothing/\xff HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400, TRUE },
+    { "GET /api/customers/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400, FALSE },
+    { "NOT HTTP AT ALL\r\n\r\n", 400, FALSE },
+    { "GET /api/health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked, rot13\r\n\r\n", 501, FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *answer = raw_request (cases[i].request);
+      g_autofree char *status_line = g_strdup_printf (" %u ", cases[i].status);
+      const char *body = strstr (answer, "\r\n\r\n");
+      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(GError) error = NULL;
+      JsonObject *e;
+
+      g_test_message ("%s", cases[i].request);
+      g_assert_true (g_str_has_prefix (answer, "HTTP/1."));
+      g_assert_nonnull (strstr (answer, status_line));
+      g_assert_nonnull (body);
+      g_assert_true (g_utf8_validate (body, -1, NULL));
+      if (!cases[i].ours)
+        continue;
+      node = json_from_string (body + 4, &error);
+      g_assert_no_error (error);
+      e = json_object_get_object_member (json_node_get_object (node), "error");
+      g_assert_cmpstr (json_object_get_string_member (e, "code"), ==, "malformed");
+      g_assert_nonnull (json_object_get_string_member (e, "message"));
+    }
+  {
+    g_autoptr(Reply) health = call ("GET", "/api/health", -1, NULL);
+
+    assert_status (health, 200);
+  }
+}
+
+typedef struct
+{
+  const char *body;
+  gint        unauthorized;
+  gint        too_many;
+} Guesses;
+
+static gpointer
+guess_thread (gpointer data)
+{
+  Guesses *guesses = data;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(Reply) reply = call_at (env.port, session, "POST", "/api/auth/login", NULL, guesses->body, G_MAXSIZE, NULL);
+
+  if (reply->status == 401)
+    g_atomic_int_inc (&guesses->unauthorized);
+  else if (reply->status == 429)
+    g_atomic_int_inc (&guesses->too_many);
+  return NULL;
+}
+
+/* Guesses in parallel for one name get no more verifications than the
+ * limit: those in flight count. */
+static void
+test_login_parallel (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = sk_auth_create_user (env.db, "parallel1", "parallel-pass", "marketing", NULL, &error);
+  Guesses guesses = { "{\"username\": \"parallel1\", \"password\": \"guess-guess\"}", 0, 0 };
+  GThread *threads[40];
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("guess", guess_thread, &guesses);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
+  g_assert_cmpint (guesses.unauthorized + guesses.too_many, ==, G_N_ELEMENTS (threads));
+  g_assert_cmpint (guesses.unauthorized, <=, 5);
+  g_assert_cmpint (guesses.too_many, >=, G_N_ELEMENTS (threads) - 5);
+}
+
+/* Failures of many names from one address (everyone, behind a proxy) hold
+ * back new names there, not a name that has logged in from it before. */
+static void
+test_login_address (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *known = sk_auth_create_user (env.db, "regular1", "regular-pass", "marketing", NULL, &error);
+  g_autofree char *fresh = sk_auth_create_user (env.db, "newcomer1", "newcomer-pass", "marketing", NULL, &error);
+  gboolean locked = FALSE;
+
+  g_assert_no_error (error);
+  {
+    g_autoptr(Reply) reply = call ("POST", "/api/auth/login", -1, "{\"username\": \"regular1\", \"password\": \"regular-pass\"}");
+    assert_status (reply, 200);
+  }
+  for (guint i = 0; i < 30 && !locked; i++)
+    {
+      g_autofree char *body = g_strdup_printf ("{\"username\": \"ghost%u\", \"password\": \"guess-guess\"}", i);
+      g_autoptr(Reply) reply = call ("POST", "/api/auth/login", -1, body);
+
+      locked = reply->status == 429;
+      if (!locked)
+        assert_error (reply, 401, "unauthorized", NULL);
+    }
+  g_assert_true (locked);
+  {
+    g_autoptr(Reply) reply = call ("POST", "/api/auth/login", -1, "{\"username\": \"regular1\", \"password\": \"regular-pass\"}");
+    assert_status (reply, 200);
+  }
+  {
+    g_autoptr(Reply) reply = call ("POST", "/api/auth/login", -1, "{\"username\": \"newcomer1\", \"password\": \"newcomer-pass\"}");
+    assert_error (reply, 429, "too_many_attempts", NULL);
+  }
+  /* The suite's server trusts 127.0.0.1 as a proxy: the till behind it is
+   * another address, with its own count. */
+  {
+    const char *body = "{\"username\": \"newcomer1\", \"password\": \"newcomer-pass\"}";
+    g_autofree char *request = g_strdup_printf ("POST /api/auth/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                                                "X-Forwarded-For: 10.1.2.3, 198.51.100.7\r\n"
+                                                "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                                                strlen (body), body);
+    g_autofree char *answer = raw_request (request);
+
+    g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200 "));
+  }
+}
+
 /* A server started as a program under a descriptor limit: idle connections
  * beyond what it can hold get a JSON 503 instead of silence, it serves again
  * once they are gone, and a head that never ends is cut off. */
@@ -1569,7 +1803,7 @@ test_connection_limits (void)
   g_assert_no_error (error);
   db = new_database (dir, "hq.db");
   conf = g_build_filename (dir, "hq.conf", NULL);
-  conf_text = g_strdup_printf ("[server]\naddress=127.0.0.1\nport=0\nworkers=2\nheader-timeout=1\n"
+  conf_text = g_strdup_printf ("[server]\naddress=127.0.0.1\nport=0\nworkers=2\nheader-timeout=3\n"
                                "[database]\npath=%s\n[log]\nlevel=info\n", db);
   g_assert_true (g_file_set_contents (conf, conf_text, -1, &error));
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
@@ -1594,7 +1828,9 @@ test_connection_limits (void)
 
       g_array_append_val (idle, fd);
     }
-  /* Those over the cap are answered at once and closed. */
+  /* Those over the cap are answered at once and closed; the held ones stay
+   * open for header-timeout (3 s). */
+  g_usleep (G_USEC_PER_SEC / 2);
   for (guint i = 0; i < idle->len; i++)
     {
       int fd = g_array_index (idle, int, i);
@@ -1642,7 +1878,7 @@ test_connection_limits (void)
     g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200"));
   }
 
-  /* A head that never ends is closed after header-timeout (1 s), silent
+  /* A head that never ends is closed after header-timeout (3 s), silent
    * connections too. */
   {
     const char *half = "GET /api/health HTTP/1.1\r\nHost: localhost\r\n";
@@ -2001,6 +2237,580 @@ test_revoked_everywhere (void)
   second_server_stop (&second);
 }
 
+/* The authorisation policy (SPEC 5; README, "Who may do what"): every route
+ * of the table, as every role and without a token, on the things of the
+ * caller's own store and on those of another store. */
+
+/* What a case acts on: store one's things (the manager's and the cashier's
+ * own) or store two's (another store's). */
+typedef struct
+{
+  const char *store;       /* {s} */
+  char       *customer;    /* {c}: {s} is its home store */
+  char       *visitor;     /* {v}: another; store one's tills sell to it */
+  char       *purchase;    /* {p}: a sale at {s} to {c}, made with POLICY_SALE */
+  char       *refundable;  /* {q}: another, refunded a unit at a time */
+  char       *rule;        /* {r}: of {s}, not active */
+  char       *campaign;    /* {k}: of {s} */
+  char       *user;        /* {u}: a cashier of {s} */
+} PolicyScene;
+
+#define POLICY_ITEMS "\"items\": [{\"sku\": \"bear\", \"name\": \"Teddy bear\", \"category\": \"toys\"," \
+                     " \"unit_price\": 10000, \"quantity\": 10}]"
+/* A sale as the scene makes it: a replay of {p} with this body is the same request. */
+#define POLICY_SALE "{\"id\": \"{p}\", \"store_id\": \"{s}\", \"customer_id\": \"{c}\", " POLICY_ITEMS "}"
+
+static guint policy_serial = 3000000;
+
+/* @template with the scene's things in place of {s} {c} {v} {p} {q} {r} {k}
+ * {u}; {S} is store one (the till of the manager and cashier), {n} a new
+ * serial, {uuid} a new UUID. */
+static char *
+policy_expand (const char        *template,
+               const PolicyScene *scene)
+{
+  GString *text = g_string_new (template);
+  g_autofree char *serial = g_strdup_printf ("%07u", ++policy_serial);
+  g_autofree char *uuid = g_uuid_string_random ();
+
+  g_string_replace (text, "{s}", scene->store, 0);
+  g_string_replace (text, "{S}", env.store1, 0);
+  g_string_replace (text, "{c}", scene->customer, 0);
+  g_string_replace (text, "{v}", scene->visitor, 0);
+  g_string_replace (text, "{p}", scene->purchase, 0);
+  g_string_replace (text, "{q}", scene->refundable, 0);
+  g_string_replace (text, "{r}", scene->rule, 0);
+  g_string_replace (text, "{k}", scene->campaign, 0);
+  g_string_replace (text, "{u}", scene->user, 0);
+  g_string_replace (text, "{n}", serial, 0);
+  g_string_replace (text, "{uuid}", uuid, 0);
+  return g_string_free (text, FALSE);
+}
+
+static void
+policy_scene_init (PolicyScene *scene,
+                   const char  *store)
+{
+  g_autofree char *campaign = g_strdup_printf ("{\"name\": \"Policy\", \"store_ids\": [\"%s\"]}", store);
+  g_autofree char *user = NULL;
+  g_autofree char *earn = NULL;
+  g_autoptr(Reply) reply = NULL;
+
+  scene->store = store;
+  scene->customer = new_customer (store);
+  scene->visitor = new_customer (store);
+  scene->purchase = g_uuid_string_random ();
+  scene->refundable = g_uuid_string_random ();
+  scene->rule = new_rule (store, ", \"is_active\": false");
+  scene->user = NULL;
+  scene->campaign = NULL;
+  reply = call ("POST", "/api/campaigns", MARKETING, campaign);
+  assert_status (reply, 201);
+  scene->campaign = g_strdup (str (reply, "id"));
+  user = g_strdup_printf ("{\"username\": \"policy-%.8s\", \"password\": \"policy-pass\","
+                          " \"role\": \"cashier\", \"store_id\": \"%s\"}", scene->purchase, store);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/users", ADMIN, user);
+  assert_status (reply, 201);
+  scene->user = g_strdup (str (reply, "id"));
+  /* Enough to spend by hand, and the two sales. */
+  earn = g_strdup_printf ("/api/bonuses/%s/earn", scene->customer);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", earn, ADMIN, "{\"amount\": 100000, \"reason\": \"policy\"}");
+  assert_status (reply, 201);
+  for (guint i = 0; i < 2; i++)
+    {
+      PolicyScene as = *scene;
+      g_autofree char *body = NULL;
+
+      as.purchase = i == 0 ? scene->purchase : scene->refundable;
+      body = policy_expand (POLICY_SALE, &as);
+      g_clear_pointer (&reply, reply_free);
+      reply = call ("POST", "/api/pos/process-purchase", ADMIN, body);
+      assert_status (reply, 201);
+    }
+}
+
+static void
+policy_scene_clear (PolicyScene *scene)
+{
+  g_free (scene->customer);
+  g_free (scene->visitor);
+  g_free (scene->purchase);
+  g_free (scene->refundable);
+  g_free (scene->rule);
+  g_free (scene->campaign);
+  g_free (scene->user);
+}
+
+/* The answers, in the order admin, marketing, manager, cashier, no token:
+ * a status, or a status and the error's code ("409:idempotency_mismatch");
+ * 401, 403 and 404 mean their usual codes. Managers and cashiers are of
+ * store one, so "own" is store one's things and "other" store two's. */
+typedef struct
+{
+  const char *method;
+  const char *pattern;   /* the route's, as in the table */
+  const char *path;
+  const char *body;
+  const char *own;
+  const char *other;
+  gboolean    new_token; /* each call with a token of its own (logout) */
+} PolicyCase;
+
+#define EVERYONE "200 200 200 200 200"
+#define ANY_ROLE "200 200 200 200 401"
+
+static const PolicyCase policy_cases[] = {
+  /* Public */
+  { "GET", "/api/health", "/api/health", NULL, EVERYONE, EVERYONE },
+  { "GET", "/api/openapi.json", "/api/openapi.json", NULL, EVERYONE, EVERYONE },
+  { "POST", "/api/auth/login", "/api/auth/login", "{\"username\": \"cashier1\", \"password\": \"cashier-pass\"}",
+    EVERYONE, EVERYONE },
+  { "POST", "/api/auth/logout", "/api/auth/logout", NULL, "204 204 204 204 401", "204 204 204 204 401", TRUE },
+  { "GET", "/api/auth/me", "/api/auth/me", NULL, ANY_ROLE, ANY_ROLE },
+
+  /* Customers are members of the chain: every till finds and reads them. */
+  { "GET", "/api/customers", "/api/customers?q=Test", NULL, ANY_ROLE, ANY_ROLE },
+  { "POST", "/api/customers", "/api/customers",
+    "{\"full_name\": \"Policy {n}\", \"card_number\": \"88{n}\", \"phone\": \"+7902{n}\", \"home_store_id\": \"{s}\"}",
+    "201 403 201 201 401", "201 403 403 403 401" },
+  { "GET", "/api/customers/*", "/api/customers/{c}", NULL, ANY_ROLE, ANY_ROLE },
+  { "PUT", "/api/customers/*", "/api/customers/{c}", "{\"email\": \"policy{n}@example.org\"}",
+    "200 403 200 403 401", "200 403 403 403 401" },
+  { "GET", "/api/customers/*/purchases", "/api/customers/{c}/purchases", NULL,
+    "200 200 200 403 401", "200 200 403 403 401" },
+
+  { "GET", "/api/bonuses/*/balance", "/api/bonuses/{c}/balance", NULL, ANY_ROLE, ANY_ROLE },
+  { "POST", "/api/bonuses/*/earn", "/api/bonuses/{c}/earn", "{\"amount\": 100, \"reason\": \"policy\"}",
+    "201 403 201 403 401", "201 403 403 403 401" },
+  { "POST", "/api/bonuses/*/spend", "/api/bonuses/{c}/spend", "{\"amount\": 100, \"reason\": \"policy\"}",
+    "201 403 201 403 401", "201 403 403 403 401" },
+  { "POST", "/api/bonuses/*/adjust", "/api/bonuses/{c}/adjust", "{\"amount\": -100, \"reason\": \"policy\"}",
+    "201 403 201 403 401", "201 403 403 403 401" },
+  { "GET", "/api/bonuses/*/transactions", "/api/bonuses/{c}/transactions", NULL,
+    "200 200 200 403 401", "200 200 403 403 401" },
+
+  /* Rules are HQ's; every till reads them. */
+  { "GET", "/api/discounts/rules", "/api/discounts/rules", NULL, ANY_ROLE, ANY_ROLE },
+  { "POST", "/api/discounts/rules", "/api/discounts/rules",
+    "{\"name\": \"Policy {n}\", \"type\": \"percentage\", \"value\": 100, \"store_ids\": [\"{s}\"], \"is_active\": false}",
+    "201 201 403 403 401", "201 201 403 403 401" },
+  { "GET", "/api/discounts/rules/*", "/api/discounts/rules/{r}", NULL, ANY_ROLE, ANY_ROLE },
+  { "PUT", "/api/discounts/rules/*", "/api/discounts/rules/{r}", "{\"description\": \"policy {n}\"}",
+    "200 200 403 403 401", "200 200 403 403 401" },
+
+  /* A till prices and sells at its own store, to any customer of the chain. */
+  { "POST", "/api/discounts/calculate", "/api/discounts/calculate",
+    "{\"store_id\": \"{S}\", \"customer_id\": \"{c}\", " POLICY_ITEMS "}", ANY_ROLE, ANY_ROLE },
+  { "POST", "/api/discounts/calculate", "/api/discounts/calculate",
+    "{\"store_id\": \"{s}\", \"customer_id\": \"{c}\", " POLICY_ITEMS "}", ANY_ROLE, "200 200 403 403 401" },
+  { "POST", "/api/pos/process-purchase", "/api/pos/process-purchase",
+    "{\"id\": \"{uuid}\", \"store_id\": \"{S}\", \"customer_id\": \"{v}\", " POLICY_ITEMS "}",
+    "201 403 201 201 401", "201 403 201 201 401" },
+  { "POST", "/api/pos/process-purchase", "/api/pos/process-purchase",
+    "{\"id\": \"{uuid}\", \"store_id\": \"{s}\", \"customer_id\": \"{c}\", " POLICY_ITEMS "}",
+    "201 403 201 201 401", "201 403 403 403 401" },
+  /* Replays: the first result, to a caller who may see that sale and for
+   * the same request only. */
+  { "POST", "/api/pos/process-purchase", "/api/pos/process-purchase", POLICY_SALE,
+    "200 403 200 200 401", "200 403 403 403 401" },
+  { "POST", "/api/pos/process-purchase", "/api/pos/process-purchase",
+    "{\"id\": \"{p}\", \"store_id\": \"{S}\", \"customer_id\": \"{c}\", \"items\": [{\"sku\": \"bear\","
+    " \"name\": \"Teddy bear\", \"category\": \"toys\", \"unit_price\": 10000, \"quantity\": 9}]}",
+    "409:idempotency_mismatch 403 409:idempotency_mismatch 409:idempotency_mismatch 401",
+    "409:idempotency_mismatch 403 403 403 401" },
+  { "GET", "/api/pos/customer/*/available-discounts", "/api/pos/customer/{c}/available-discounts?store_id={S}",
+    NULL, ANY_ROLE, ANY_ROLE },
+  { "GET", "/api/pos/customer/*/available-discounts", "/api/pos/customer/{c}/available-discounts?store_id={s}",
+    NULL, ANY_ROLE, "200 200 403 403 401" },
+  { "POST", "/api/pos/refund", "/api/pos/refund",
+    "{\"id\": \"{uuid}\", \"purchase_id\": \"{q}\", \"lines\": [{\"line_no\": 1, \"quantity\": 1}]}",
+    "200 403 200 403 401", "200 403 403 403 401" },
+  { "GET", "/api/pos/purchases/*", "/api/pos/purchases/{p}", NULL, ANY_ROLE, "200 200 403 403 401" },
+
+  { "GET", "/api/analytics/summary", "/api/analytics/summary?store_id={s}", NULL,
+    "200 200 200 403 401", "200 200 403 403 401" },
+  { "POST", "/api/analytics", "/api/analytics", "{\"store_ids\": [\"{s}\"]}",
+    "200 200 200 403 401", "200 200 403 403 401" },
+  { "POST", "/api/analytics/segments/update", "/api/analytics/segments/update", NULL,
+    "200 200 403 403 401", "200 200 403 403 401" },
+
+  { "GET", "/api/stores", "/api/stores", NULL, ANY_ROLE, ANY_ROLE },
+  { "POST", "/api/stores", "/api/stores", "{\"code\": \"P{n}\", \"name\": \"Policy {n}\"}",
+    "201 403 403 403 401", "201 403 403 403 401" },
+  { "GET", "/api/stores/*", "/api/stores/{s}", NULL, ANY_ROLE, ANY_ROLE },
+  { "PUT", "/api/stores/*", "/api/stores/{s}", "{\"address\": \"Policy street {n}\"}",
+    "200 403 403 403 401", "200 403 403 403 401" },
+
+  { "GET", "/api/campaigns", "/api/campaigns", NULL, ANY_ROLE, ANY_ROLE },
+  { "POST", "/api/campaigns", "/api/campaigns", "{\"name\": \"Policy {n}\", \"store_ids\": [\"{s}\"]}",
+    "201 201 403 403 401", "201 201 403 403 401" },
+  { "GET", "/api/campaigns/*", "/api/campaigns/{k}", NULL, ANY_ROLE, ANY_ROLE },
+  { "PUT", "/api/campaigns/*", "/api/campaigns/{k}", "{\"description\": \"policy {n}\"}",
+    "200 200 403 403 401", "200 200 403 403 401" },
+  { "GET", "/api/campaigns/*/figures", "/api/campaigns/{k}/figures", NULL,
+    "200 200 403 403 401", "200 200 403 403 401" },
+
+  { "GET", "/api/users", "/api/users", NULL, "200 403 403 403 401", "200 403 403 403 401" },
+  { "POST", "/api/users", "/api/users",
+    "{\"username\": \"policy{n}\", \"password\": \"policy-pass\", \"role\": \"cashier\", \"store_id\": \"{s}\"}",
+    "201 403 403 403 401", "201 403 403 403 401" },
+  { "PUT", "/api/users/*", "/api/users/{u}", "{\"disabled\": false}", "204 403 403 403 401", "204 403 403 403 401" },
+
+  { "GET", "/api/notifications", "/api/notifications?customer_id={c}", NULL,
+    "200 200 200 403 401", "200 200 403 403 401" },
+  { "GET", "/api/notifications", "/api/notifications", NULL, "200 200 200 403 401", "200 200 200 403 401" },
+};
+
+static const char *
+policy_error_code (guint status)
+{
+  switch (status)
+    {
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 409: return "conflict";
+    default: return NULL;
+    }
+}
+
+static void
+test_policy (void)
+{
+  static const struct { const char *name, *password; } accounts[] = {
+    { "admin", "admin-pass" }, { "marketing1", "marketing-pass" },
+    { "manager1", "manager-pass" }, { "cashier1", "cashier-pass" },
+  };
+  char *tokens[G_N_ELEMENTS (accounts)];
+  PolicyScene scenes[2];
+  const SkRoute *routes;
+  guint n_routes, i, j;
+
+  /* Every route has its cases, and every case its route. */
+  routes = sk_server_routes (&n_routes);
+  for (i = 0; i < n_routes; i++)
+    {
+      gboolean found = FALSE;
+
+      for (j = 0; j < G_N_ELEMENTS (policy_cases) && !found; j++)
+        found = g_str_equal (policy_cases[j].method, routes[i].method) &&
+                g_str_equal (policy_cases[j].pattern, routes[i].pattern);
+      if (!found)
+        g_error ("%s %s has no case in the policy test", routes[i].method, routes[i].pattern);
+      /* And its rule written down, for the OpenAPI description. */
+      if (routes[i].policy == NULL || strlen (routes[i].policy) < 20)
+        g_error ("%s %s has no policy text", routes[i].method, routes[i].pattern);
+    }
+  for (j = 0; j < G_N_ELEMENTS (policy_cases); j++)
+    {
+      gboolean found = FALSE;
+
+      for (i = 0; i < n_routes && !found; i++)
+        found = g_str_equal (policy_cases[j].method, routes[i].method) &&
+                g_str_equal (policy_cases[j].pattern, routes[i].pattern);
+      if (!found)
+        g_error ("The policy test's %s %s is no route", policy_cases[j].method, policy_cases[j].pattern);
+    }
+
+  /* Tokens of the test's own: it logs them out. */
+  for (i = 0; i < G_N_ELEMENTS (accounts); i++)
+    tokens[i] = login (accounts[i].name, accounts[i].password);
+  policy_scene_init (&scenes[0], env.store1);
+  policy_scene_init (&scenes[1], env.store2);
+
+  for (j = 0; j < G_N_ELEMENTS (policy_cases); j++)
+    for (guint s = 0; s < 2; s++)
+      {
+        const PolicyCase *c = &policy_cases[j];
+        g_auto(GStrv) expected = g_strsplit (s == 0 ? c->own : c->other, " ", -1);
+
+        g_assert_cmpuint (g_strv_length (expected), ==, G_N_ELEMENTS (accounts) + 1);
+        for (guint who = 0; who <= G_N_ELEMENTS (accounts); who++)
+          {
+            g_autofree char *path = policy_expand (c->path, &scenes[s]);
+            g_autofree char *body = c->body ? policy_expand (c->body, &scenes[s]) : NULL;
+            g_autofree char *fresh = NULL;
+            g_autoptr(Reply) reply = NULL;
+            const char *token = NULL;
+            const char *want = expected[who];
+            const char *code = strchr (want, ':');
+            guint status = (guint) g_ascii_strtoull (want, NULL, 10);
+
+            if (who < G_N_ELEMENTS (accounts))
+              token = c->new_token ? (fresh = login (accounts[who].name, accounts[who].password)) : tokens[who];
+            code = code != NULL ? code + 1 : policy_error_code (status);
+            reply = call_full (env.session, c->method, path, token, body, body ? strlen (body) : 0, NULL);
+            if (reply->status != status)
+              g_error ("%s %s (%s store) as %s: %u, the policy says %u: %s", c->method, c->path,
+                       s == 0 ? "own" : "other", who < G_N_ELEMENTS (accounts) ? accounts[who].name : "nobody",
+                       reply->status, status, reply->node ? json_to_string (reply->node, FALSE) : "(no body)");
+            if (code != NULL)
+              assert_error (reply, status, code, NULL);
+          }
+      }
+
+  for (i = 0; i < G_N_ELEMENTS (accounts); i++)
+    g_free (tokens[i]);
+  policy_scene_clear (&scenes[0]);
+  policy_scene_clear (&scenes[1]);
+}
+
+static gint64
+ledger_rows (const char *customer_id)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM bonus_transactions WHERE customer_id = '%s'",
+                                          customer_id);
+  return count (sql);
+}
+
+/* The defects of issue 10 (6), one by one. */
+static void
+test_policy_defects (void)
+{
+  g_autofree char *mine = new_customer (env.store1);
+  g_autofree char *theirs = new_customer (env.store2);
+  g_autofree char *earn_theirs = g_strdup_printf ("/api/bonuses/%s/earn", theirs);
+  g_autofree char *earn_mine = g_strdup_printf ("/api/bonuses/%s/earn", mine);
+  g_autofree char *adjust_mine = g_strdup_printf ("/api/bonuses/%s/adjust", mine);
+  g_autofree char *sale_id = g_uuid_string_random ();
+  g_autofree char *sale = NULL;
+  g_autofree char *cart = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(Reply) reply = NULL;
+  gint64 rows = ledger_rows (theirs);
+  static const char * const verbs[] = { "earn", "spend", "adjust" };
+
+  /* A manager of store one moves no bonuses of store two's customer. */
+  for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
+    {
+      g_free (path);
+      path = g_strdup_printf ("/api/bonuses/%s/%s", theirs, verbs[i]);
+      g_clear_pointer (&reply, reply_free);
+      reply = call ("POST", path, MANAGER, "{\"amount\": 100, \"reason\": \"mine now\"}");
+      assert_error (reply, 403, "forbidden", NULL);
+    }
+  g_assert_cmpint (ledger_rows (theirs), ==, rows);
+
+  /* Nor reads its ledger and purchases. */
+  g_free (path);
+  path = g_strdup_printf ("/api/bonuses/%s/transactions", theirs);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", path, MANAGER, NULL);
+  assert_error (reply, 403, "forbidden", NULL);
+  g_free (path);
+  path = g_strdup_printf ("/api/customers/%s/purchases", theirs);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", path, MANAGER, NULL);
+  assert_error (reply, 403, "forbidden", NULL);
+
+  /* A cashier of store one replaying the id of a store two sale learns
+   * nothing of it: not the sale, not its customer's phone. */
+  cart = cart_json (env.store2, theirs, 5000, 1);
+  sale = g_strdup_printf ("{\"id\": \"%s\", %s}", sale_id, cart);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/pos/process-purchase", MANAGER2, sale);
+  assert_status (reply, 201);
+  g_free (cart);
+  cart = cart_json (env.store1, theirs, 5000, 1);
+  body = g_strdup_printf ("{\"id\": \"%s\", %s}", sale_id, cart);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/pos/process-purchase", CASHIER, body);
+  assert_error (reply, 403, "forbidden", NULL);
+  g_assert_false (json_object_has_member (obj (reply), "purchase"));
+  g_assert_false (json_object_has_member (obj (reply), "customer"));
+  /* The same request again: the first result, once more. */
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/pos/process-purchase", MANAGER2, sale);
+  assert_status (reply, 200);
+  g_assert_true (json_object_get_boolean_member (obj (reply), "replayed"));
+  /* The same request written another way is still the same. */
+  g_free (body);
+  body = g_strdup_printf ("{\"items\": [{\"quantity\": 1, \"unit_price\": 5000, \"category\": \"toys\","
+                          " \"name\": \"Teddy bear\", \"sku\": \"bear\"}], \"customer_id\": \"%s\","
+                          " \"store_id\": \"%s\", \"id\": \"%s\"}", theirs, env.store2, sale_id);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/pos/process-purchase", MANAGER2, body);
+  assert_status (reply, 200);
+  /* Another body with that id is a mistake, not a replay (as Stripe has it). */
+  g_free (cart);
+  cart = cart_json (env.store2, theirs, 5000, 2);
+  g_free (body);
+  body = g_strdup_printf ("{\"id\": \"%s\", %s}", sale_id, cart);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/pos/process-purchase", MANAGER2, body);
+  assert_error (reply, 409, "idempotency_mismatch", "id");
+  g_free (body);
+  body = g_strdup_printf ("{\"id\": \"%s\", \"bonus_to_spend\": 100, %s}", sale_id, cart);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/pos/process-purchase", ADMIN, body);
+  assert_error (reply, 409, "idempotency_mismatch", "id");
+
+  /* A customer who bought at store one is of store one too. */
+  g_free (cart);
+  cart = cart_json (env.store1, theirs, 5000, 1);
+  g_free (sale_id);
+  sale_id = g_uuid_string_random ();
+  g_free (body);
+  body = g_strdup_printf ("{\"id\": \"%s\", %s}", sale_id, cart);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/pos/process-purchase", CASHIER, body);
+  assert_status (reply, 201);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", earn_theirs, MANAGER, "{\"amount\": 100, \"reason\": \"bought here\"}");
+  assert_status (reply, 201);
+  g_free (path);
+  path = g_strdup_printf ("/api/customers/%s/purchases", theirs);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", path, MANAGER, NULL);
+  assert_status (reply, 200);
+  /* Its sales at store one only. */
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 1);
+
+  /* Above the manual limit, a manager needs an admin. */
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", earn_mine, MANAGER, "{\"amount\": 1000001, \"reason\": \"too much\"}");
+  assert_error (reply, 403, "forbidden", "amount");
+  g_assert_nonnull (strstr (json_object_get_string_member (json_object_get_object_member (obj (reply), "error"),
+                                                           "message"), "admin"));
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", adjust_mine, MANAGER, "{\"amount\": -1000001, \"reason\": \"too much\"}");
+  assert_error (reply, 403, "forbidden", "amount");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", earn_mine, MANAGER, "{\"amount\": 1000000, \"reason\": \"just so\"}");
+  assert_status (reply, 201);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", earn_mine, ADMIN, "{\"amount\": 1000001, \"reason\": \"an admin may\"}");
+  assert_status (reply, 201);
+  g_assert_cmpint (balance_of (mine), ==, 2000001);
+}
+
+/* A manager keeps a customer's home store or, for one without a home who
+ * bought at its store, makes it its own; it never clears nor moves it. */
+static void
+test_policy_home_store (void)
+{
+  g_autofree char *mine = new_customer (env.store1);
+  g_autofree char *path = g_strdup_printf ("/api/customers/%s", mine);
+  g_autofree char *homeless = NULL;
+  g_autofree char *homeless_path = NULL;
+  g_autofree char *sale_id = NULL;
+  g_autofree char *sale = NULL;
+  g_autofree char *cart = NULL;
+  g_autofree char *body = NULL;
+  g_autoptr(Reply) reply = NULL;
+
+  reply = call ("PUT", path, MANAGER, "{\"home_store_id\": null}");
+  assert_error (reply, 403, "forbidden", "home_store_id");
+  g_clear_pointer (&reply, reply_free);
+  body = g_strdup_printf ("{\"home_store_id\": \"%s\"}", env.store2);
+  reply = call ("PUT", path, MANAGER, body);
+  assert_error (reply, 403, "forbidden", "home_store_id");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", path, ADMIN, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpstr (str (reply, "home_store_id"), ==, env.store1);
+  /* Other edits stay the manager's. */
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("PUT", path, MANAGER, "{\"email\": \"home@example.org\"}");
+  assert_status (reply, 200);
+  g_assert_cmpstr (str (reply, "home_store_id"), ==, env.store1);
+  /* An admin moves customers. */
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("PUT", path, ADMIN, body);
+  assert_status (reply, 200);
+  g_assert_cmpstr (str (reply, "home_store_id"), ==, env.store2);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("PUT", path, MANAGER, "{\"email\": \"gone@example.org\"}");
+  assert_error (reply, 403, "forbidden", NULL);
+
+  /* A customer of no store is no store's to edit... */
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/customers", ADMIN, "{\"full_name\": \"Homeless\", \"phone\": \"+79039990001\"}");
+  assert_status (reply, 201);
+  homeless = g_strdup (str (reply, "id"));
+  g_assert_true (json_node_is_null (json_object_get_member (obj (reply), "home_store_id")));
+  homeless_path = g_strdup_printf ("/api/customers/%s", homeless);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("PUT", homeless_path, MANAGER2, "{\"email\": \"mine@example.org\"}");
+  assert_error (reply, 403, "forbidden", NULL);
+  /* ...until it buys there. */
+  cart = cart_json (env.store2, homeless, 5000, 1);
+  sale_id = g_uuid_string_random ();
+  sale = g_strdup_printf ("{\"id\": \"%s\", %s}", sale_id, cart);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/pos/process-purchase", MANAGER2, sale);
+  assert_status (reply, 201);
+  g_free (body);
+  body = g_strdup_printf ("{\"home_store_id\": \"%s\"}", env.store2);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("PUT", homeless_path, MANAGER2, body);
+  assert_status (reply, 200);
+  g_assert_cmpstr (str (reply, "home_store_id"), ==, env.store2);
+}
+
+/* POST creates: an id already taken is a conflict, never an overwrite; and
+ * the server, not the client, says when a customer was registered. */
+static void
+test_policy_create_only (void)
+{
+  g_autofree char *rule = new_rule (env.store1, ", \"is_active\": false");
+  g_autofree char *rule_path = g_strdup_printf ("/api/discounts/rules/%s", rule);
+  g_autofree char *body = g_strdup_printf ("{\"id\": \"%s\", \"version\": 1, \"name\": \"Overwritten\","
+                                           " \"type\": \"percentage\", \"value\": 9000}", rule);
+  g_autofree char *store_body = g_strdup_printf ("{\"id\": \"%s\", \"version\": 1, \"code\": \"HIJACK\","
+                                                 " \"name\": \"Overwritten\"}", env.store2);
+  g_autofree char *store_path = g_strdup_printf ("/api/stores/%s", env.store2);
+  g_autoptr(Reply) reply = call ("POST", "/api/discounts/rules", MARKETING, body);
+  gint64 created = 0;
+
+  assert_error (reply, 409, "conflict", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", rule_path, ADMIN, NULL);
+  assert_status (reply, 200);
+  g_assert_cmpstr (str (reply, "name"), ==, "Test rule");
+  g_assert_cmpint (num (reply, "value"), ==, 1000);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/stores", ADMIN, store_body);
+  assert_error (reply, 409, "conflict", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", store_path, ADMIN, NULL);
+  g_assert_cmpstr (str (reply, "name"), ==, "Store two");
+
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/customers", CASHIER,
+                "{\"full_name\": \"Early bird\", \"phone\": \"+79039990002\", \"created_at\": \"2001-02-03T04:05:06Z\"}");
+  assert_status (reply, 201);
+  g_assert_true (sk_time_from_rfc3339 (str (reply, "created_at"), &created));
+  g_assert_cmpint (created, >, sk_time_now () - 600 * G_USEC_PER_SEC);
+}
+
+/* [auth] manual-bonus-limit in the configuration file. */
+static void
+test_policy_config (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (env.dir, "policy.conf", NULL);
+  g_autoptr(SkServerConfig) config = NULL;
+  g_autoptr(SkServerConfig) defaults = sk_server_config_new ();
+
+  g_assert_true (g_file_set_contents (path, "[auth]\nmanual-bonus-limit=50000\n", -1, &error));
+  config = sk_server_config_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (config->manual_bonus_limit, ==, 50000);
+  g_clear_pointer (&config, sk_server_config_free);
+  g_assert_true (g_file_set_contents (path, "[auth]\nmanual-bonus-limit=-1\n", -1, &error));
+  config = sk_server_config_load (path, &error);
+  g_assert_null (config);
+  g_assert_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+  g_assert_nonnull (strstr (error->message, "manual-bonus-limit"));
+  g_remove (path);
+  /* 0 in the structure: the default, 10 000 roubles. */
+  g_assert_cmpint (defaults->manual_bonus_limit, ==, 0);
+}
+
 static void
 setup (void)
 {
@@ -2109,15 +2919,25 @@ main (int    argc,
   g_test_add_func ("/server/analytics", test_analytics);
   g_test_add_func ("/server/stores-campaigns-users", test_stores_campaigns_users);
   g_test_add_func ("/server/roles", test_roles);
+  g_test_add_func ("/server/policy", test_policy);
+  g_test_add_func ("/server/policy/defects", test_policy_defects);
+  g_test_add_func ("/server/policy/home-store", test_policy_home_store);
+  g_test_add_func ("/server/policy/create-only", test_policy_create_only);
+  g_test_add_func ("/server/policy/config", test_policy_config);
   g_test_add_func ("/server/concurrent/spend", test_concurrent_spend);
   g_test_add_func ("/server/concurrent/purchases", test_concurrent_purchases);
   g_test_add_func ("/server/concurrent/usage-limit", test_concurrent_usage_limit);
+  g_test_add_func ("/server/notifications/pages", test_notifications_pages);
   g_test_add_func ("/server/limits", test_limits);
   g_test_add_func ("/server/limits/json-depth", test_json_depth);
   g_test_add_func ("/server/limits/connections", test_connection_limits);
+  g_test_add_func ("/server/limits/bad-paths", test_bad_paths);
   g_test_add_func ("/server/login-rate-limit", test_login_rate_limit);
   g_test_add_func ("/server/program", test_program);
   g_test_add_func ("/server/tls", test_tls);
+  /* Last: they lock out the address for the rest of the window. */
+  g_test_add_func ("/server/login-rate-limit/parallel", test_login_parallel);
+  g_test_add_func ("/server/login-rate-limit/address", test_login_address);
   status = g_test_run ();
   teardown ();
   return status;

@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-#define SK_SCHEMA_VERSION 8
+#define SK_SCHEMA_VERSION 9
 
 #define SK_TYPE_DATABASE (sk_database_get_type ())
 G_DECLARE_FINAL_TYPE (SkDatabase, sk_database, SK, DATABASE, GObject)
@@ -115,6 +115,13 @@ GPtrArray    *sk_database_list_purchases       (SkDatabase  *self,
                                                 const char  *customer_id,
                                                 guint        limit,
                                                 GError     **error);
+/* Has @customer_id bought at @store_id (a sale there, refunded or not)? The
+ * server's policy counts such a customer as one of that store's. */
+gboolean      sk_database_customer_bought_at   (SkDatabase  *self,
+                                                const char  *customer_id,
+                                                const char  *store_id,
+                                                gboolean    *bought,
+                                                GError     **error);
 /* Purchases of every customer in [@from, @to), newest first, with lines. */
 GPtrArray    *sk_database_list_purchases_between (SkDatabase *self,
                                                   gint64      from,
@@ -189,6 +196,9 @@ typedef struct
   SkCart *cart;
   gint64  bonus_to_spend;
   gint64  created_at;       /* 0: now */
+  /* Set: a replay of a sale made at another store is refused
+   * (SK_ERROR_FORBIDDEN) before anything of that sale is read. */
+  char   *visible_store_id;
 } SkPurchaseRequest;
 
 typedef struct
@@ -246,8 +256,15 @@ GPtrArray    *sk_database_list_segment_history (SkDatabase  *self,
                                                 GError     **error);
 
 /* Notifications (the outbox; delivery is another part's job) */
+/* A page of notifications, newest first: of one customer and/or of the
+ * customers whose home store is @store_id (either may be NULL), after
+ * @cursor (NULL: from the newest); *next_cursor is NULL on the last page. */
 GPtrArray    *sk_database_list_notifications   (SkDatabase  *self,
                                                 const char  *customer_id,
+                                                const char  *store_id,
+                                                const char  *cursor,
+                                                guint        limit,
+                                                char       **next_cursor,
                                                 GError     **error);
 /* Sync events waiting to be pushed. */
 gint64        sk_database_count_outbox         (SkDatabase  *self,

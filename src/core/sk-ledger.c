@@ -69,7 +69,7 @@ sk_database_bonus_manual (SkDatabase *self,
   gint64 balance;
   gint64 signed_amount;
   gint64 expires_at = SK_TIME_NONE;
-  gint64 now = sk_time_now ();
+  gint64 now;
   gint64 expiry_days;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
@@ -106,6 +106,9 @@ sk_database_bonus_manual (SkDatabase *self,
 
   if (!sk_db_begin (self, error))
     return NULL;
+  /* The time is taken holding the write lock, so that rows written through
+   * several servers (or processes) have times in commit order. */
+  now = sk_time_now ();
   balance = sk_db_query_int (self, error, G_MININT64,
                              "SELECT bonus_balance FROM customers WHERE id = ?", "s", customer_id);
   if (balance == G_MININT64)

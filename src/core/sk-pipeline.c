@@ -18,6 +18,7 @@ sk_purchase_request_free (SkPurchaseRequest *request)
     return;
   g_free (request->id);
   g_free (request->customer_id);
+  g_free (request->visible_store_id);
   sk_cart_free (request->cart);
   g_free (request);
 }
@@ -216,6 +217,89 @@ load_result (SkDatabase *self,
   return g_steal_pointer (&result);
 }
 
+/* What makes two requests with one id the same sale: the SHA-256 of the
+ * parsed request, not of its text, so the order of members and the spaces
+ * do not matter while every value that changes the sale does. Kept with
+ * the purchase (migration 9). */
+static char *
+request_digest (const SkPurchaseRequest *request)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_array (b);
+  /* The form's own version, should it ever change. */
+  json_builder_add_string_value (b, "purchase-request-1");
+  json_builder_add_string_value (b, request->id);
+  json_builder_add_string_value (b, request->cart->store_id);
+  if (request->customer_id != NULL)
+    json_builder_add_string_value (b, request->customer_id);
+  else
+    json_builder_add_null_value (b);
+  json_builder_add_int_value (b, request->bonus_to_spend);
+  json_builder_add_int_value (b, request->created_at);
+  json_builder_begin_array (b);
+  for (guint i = 0; i < request->cart->lines->len; i++)
+    {
+      const SkCartLine *line = &g_array_index (request->cart->lines, SkCartLine, i);
+      const char *texts[] = { line->sku, line->name, line->category };
+
+      json_builder_begin_array (b);
+      for (guint t = 0; t < G_N_ELEMENTS (texts); t++)
+        if (texts[t] != NULL)
+          json_builder_add_string_value (b, texts[t]);
+        else
+          json_builder_add_null_value (b);
+      json_builder_add_int_value (b, line->unit_price);
+      json_builder_add_int_value (b, line->quantity);
+      json_builder_end_array (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_array (b);
+  root = json_builder_get_root (b);
+  text = json_to_string (root, FALSE);
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+}
+
+/* A replay returns the first result and writes nothing, but only to a
+ * caller who may see that sale and only for the same request, as Stripe
+ * does: another body with a used id is a till's mistake, and answering it
+ * with the first sale would hide that. Sales made before migration 9 have
+ * no digest; their store and customer must match. */
+static SkPurchaseResult *
+replay (SkDatabase              *self,
+        const SkPurchaseRequest *request,
+        const char              *digest,
+        const char              *store_id,
+        const char              *customer_id,
+        const char              *stored_digest,
+        GError                 **error)
+{
+  gboolean same;
+
+  if (request->visible_store_id != NULL && g_strcmp0 (store_id, request->visible_store_id) != 0)
+    {
+      /* 403 rather than 404: the id is taken whatever the answer, so
+       * pretending it is free would only mislead the till. */
+      sk_set_field_error (error, SK_ERROR_FORBIDDEN, "id",
+                          _("This id belongs to a sale of another store; a new sale needs a new id"));
+      return NULL;
+    }
+  if (stored_digest != NULL)
+    same = g_str_equal (stored_digest, digest);
+  else
+    same = g_strcmp0 (store_id, request->cart->store_id) == 0 &&
+           g_strcmp0 (customer_id, request->customer_id) == 0;
+  if (!same)
+    {
+      sk_set_field_error (error, SK_ERROR_IDEMPOTENCY_MISMATCH, "id",
+                          _("This id was used for a different sale; a new sale needs a new id"));
+      return NULL;
+    }
+  return load_result (self, request->id, TRUE, error);
+}
+
 /* The order sk_database_get_purchase reads them in. */
 static int
 compare_applications (gconstpointer a,
@@ -281,6 +365,7 @@ sk_database_process_purchase (SkDatabase        *self,
   gint64 now, payable, cap, expiry_days;
   const char *segment = NULL;
   const SkCart *cart;
+  g_autofree char *digest = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   g_return_val_if_fail (request != NULL && request->cart != NULL, NULL);
@@ -305,15 +390,33 @@ sk_database_process_purchase (SkDatabase        *self,
       return NULL;
     }
 
+  digest = request_digest (request);
   if (!sk_db_begin (self, error))
     return NULL;
 
-  /* A replay returns the first result and writes nothing. */
-  if (sk_db_query_int (self, error, 0, "SELECT count(*) FROM purchases WHERE id = ?", "s", request->id) > 0)
-    {
-      sk_db_rollback (self);
-      return load_result (self, request->id, TRUE, error);
-    }
+  {
+    SkStmt *stmt = sk_db_query (self, error, "SELECT store_id, customer_id, request_hash FROM purchases WHERE id = ?",
+                                "s", request->id);
+    gboolean has_row = FALSE;
+    g_autofree char *stored_store = NULL;
+    g_autofree char *stored_customer = NULL;
+    g_autofree char *stored_digest = NULL;
+
+    if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
+      goto fail;
+    if (has_row)
+      {
+        stored_store = g_strdup (sk_stmt_text (stmt, 0));
+        stored_customer = g_strdup (sk_stmt_text (stmt, 1));
+        stored_digest = g_strdup (sk_stmt_text (stmt, 2));
+      }
+    sk_stmt_reset (stmt);
+    if (has_row)
+      {
+        sk_db_rollback (self);
+        return replay (self, request, digest, stored_store, stored_customer, stored_digest, error);
+      }
+  }
 
   store = sk_database_get_store (self, cart->store_id, NULL);
   if (store == NULL)
@@ -375,7 +478,8 @@ sk_database_process_purchase (SkDatabase        *self,
     purchase->bonus_earned = sk_muldiv (payable - request->bonus_to_spend,
                                         store->bonus_rate * calc->bonus_multiplier, 1000000);
 
-  if (!sk_db_insert_record (self, "purchases", SK_RECORD (purchase), error))
+  if (!sk_db_insert_record (self, "purchases", SK_RECORD (purchase), error) ||
+      !sk_db_exec (self, error, "UPDATE purchases SET request_hash = ? WHERE id = ?", "ss", digest, purchase->id))
     goto fail;
   for (guint i = 0; i < cart->lines->len; i++)
     {
@@ -507,7 +611,7 @@ sk_database_refund_purchase (SkDatabase *self,
   GListModel *purchase_lines;
   guint n_lines;
   gint64 amount = 0, discount_before = 0, discount_after = 0, refunded_after;
-  gint64 bonus_reversed, bonus_returned, payable, now = sk_time_now ();
+  gint64 bonus_reversed, bonus_returned, payable, now;
   gboolean anything = FALSE, complete = TRUE;
   g_autofree char *existing = NULL;
 
@@ -520,6 +624,8 @@ sk_database_refund_purchase (SkDatabase *self,
     }
   if (!sk_db_begin (self, error))
     return NULL;
+  /* Taken holding the write lock: ledger times follow commit order. */
+  now = sk_time_now ();
 
   /* Idempotent: a refund already made is answered with the purchase as it is. */
   {

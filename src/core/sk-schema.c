@@ -332,6 +332,14 @@ static const char migration_8[] =
   "CREATE TRIGGER stores_edited_update AFTER UPDATE OF id ON stores"
   "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'rules'; END;";
 
+/* What a sale's request was, so that its id replayed with another body is
+ * told apart from a replay (SPEC 5, idempotency): the SHA-256 of the
+ * request's canonical form (sk-pipeline.c). Sales made before have none. */
+static const char migration_9[] =
+  "ALTER TABLE purchases ADD COLUMN request_hash TEXT;"
+  /* The chain's notifications newest first, a page at a time. */
+  "CREATE INDEX notifications_time ON notifications (created_at, id);";
+
 static const char * const migrations[] = {
   migration_1,
   migration_2,
@@ -341,6 +349,7 @@ static const char * const migrations[] = {
   migration_6,
   migration_7,
   migration_8,
+  migration_9,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "sk-database-private.h"
@@ -169,20 +171,58 @@ sk_database_list_segment_history (SkDatabase *self,
 }
 
 GPtrArray *
-sk_database_list_notifications (SkDatabase *self,
-                                const char *customer_id,
-                                GError    **error)
+sk_database_list_notifications (SkDatabase  *self,
+                                const char  *customer_id,
+                                const char  *store_id,
+                                const char  *cursor,
+                                guint        limit,
+                                char       **next_cursor,
+                                GError     **error)
 {
+  g_autoptr(GPtrArray) page = NULL;
+  gint64 before = G_MAXINT64;
+  const char *before_id = "";
+
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
-  if (customer_id == NULL)
-    return sk_db_query_records (self,
-                                sk_db_query (self, error,
-                                             "SELECT * FROM notifications ORDER BY created_at DESC, id LIMIT 1000",
-                                             NULL),
-                                SK_TYPE_NOTIFICATION, error);
-  return sk_db_query_records (self,
+  g_return_val_if_fail (limit > 0 && next_cursor != NULL, NULL);
+
+  *next_cursor = NULL;
+  /* The cursor is the (created_at, id) of the last row given. */
+  if (cursor != NULL)
+    {
+      const char *colon = strchr (cursor, ':');
+      g_autofree char *time = colon ? g_strndup (cursor, colon - cursor) : NULL;
+
+      if (time == NULL || !g_ascii_string_to_signed (time, 10, 0, G_MAXINT64, &before, NULL) ||
+          !g_uuid_string_is_valid (colon + 1))
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, "cursor", _("The cursor is not one this server gave"));
+          return NULL;
+        }
+      before_id = colon + 1;
+    }
+  /* One row more than asked tells whether there is a next page. */
+  page = sk_db_query_records (self,
                               sk_db_query (self, error,
-                                           "SELECT * FROM notifications WHERE customer_id = ?"
-                                           " ORDER BY created_at DESC, id", "s", customer_id),
+                                           "SELECT * FROM notifications"
+                                           " WHERE (created_at < ? OR (created_at = ? AND id < ?))"
+                                           " AND (? = '' OR customer_id = ?)"
+                                           " AND (? = '' OR customer_id IN (SELECT id FROM customers WHERE home_store_id = ?))"
+                                           " ORDER BY created_at DESC, id DESC LIMIT ?",
+                                           "iisssssi", before, before, before_id,
+                                           customer_id ? customer_id : "", customer_id ? customer_id : "",
+                                           store_id ? store_id : "", store_id ? store_id : "",
+                                           (gint64) limit + 1),
                               SK_TYPE_NOTIFICATION, error);
+  if (page == NULL)
+    return NULL;
+  if (page->len > limit)
+    {
+      SkNotification *last;
+
+      g_ptr_array_set_size (page, limit);
+      last = g_ptr_array_index (page, limit - 1);
+      *next_cursor = g_strdup_printf ("%" G_GINT64_FORMAT ":%s", last->created_at, last->id);
+    }
+  return g_steal_pointer (&page);
 }

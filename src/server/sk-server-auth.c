@@ -485,8 +485,9 @@ sk_auth_login (SkDatabase    *db,
           sodium_memzero (secret, sizeof secret);
           g_once_init_leave (&dummy_made, 1);
         }
-      if (dummy[0] != '\0')
-        (void) crypto_pwhash_str_verify (dummy, password, strlen (password));
+      /* What it says does not matter: the login fails below either way. */
+      if (dummy[0] != '\0' && crypto_pwhash_str_verify (dummy, password, strlen (password)) == 0)
+        hash = NULL;
     }
   if (hash == NULL || !sk_auth_verify_password (hash, password) || disabled)
     {
@@ -573,14 +574,33 @@ sk_auth_revoke (SkDatabase    *db,
 }
 
 /* Failed logins, per user name and per remote address, in memory: a restart
- * forgets them, which is acceptable for a limit meant to slow guessing. */
+ * forgets them, which is acceptable for a limit meant to slow guessing.
+ * Attempts in flight count too, so parallel guesses cannot all pass the
+ * check before the first failure is written down. */
+typedef struct
+{
+  GArray *failures;   /* gint64 times, oldest first */
+  guint   in_flight;
+  gint64  succeeded;  /* the last success of a pair key, or 0 */
+} Attempts;
+
 struct _SkRateLimiter
 {
   GMutex      lock;
-  GHashTable *failures;   /* key -> GArray of gint64 times */
+  GHashTable *keys;       /* key -> Attempts */
   guint       attempts;
   gint64      window;     /* microseconds */
 };
+
+/* How long a name that logged in from an address is trusted there. */
+#define KNOWN_PAIR_LIFETIME (30 * G_TIME_SPAN_DAY)
+
+static void
+attempts_free (Attempts *a)
+{
+  g_array_unref (a->failures);
+  g_free (a);
+}
 
 SkRateLimiter *
 sk_rate_limiter_new (guint  attempts,
@@ -589,7 +609,7 @@ sk_rate_limiter_new (guint  attempts,
   SkRateLimiter *limiter = g_new0 (SkRateLimiter, 1);
 
   g_mutex_init (&limiter->lock);
-  limiter->failures = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
+  limiter->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) attempts_free);
   limiter->attempts = MAX (attempts, 1);
   limiter->window = MAX (window_seconds, 1) * G_USEC_PER_SEC;
   return limiter;
@@ -600,73 +620,84 @@ sk_rate_limiter_free (SkRateLimiter *limiter)
 {
   if (limiter == NULL)
     return;
-  g_hash_table_unref (limiter->failures);
+  g_hash_table_unref (limiter->keys);
   g_mutex_clear (&limiter->lock);
   g_free (limiter);
 }
 
-static GArray *
-recent_failures (SkRateLimiter *limiter,
-                 const char    *key,
-                 gboolean       create)
+/* Under the lock. */
+static Attempts *
+key_attempts (SkRateLimiter *limiter,
+              const char    *key,
+              gint64         now)
 {
-  GArray *times = g_hash_table_lookup (limiter->failures, key);
-  gint64 oldest = g_get_monotonic_time () - limiter->window;
+  Attempts *a = g_hash_table_lookup (limiter->keys, key);
+  gint64 oldest = now - limiter->window;
+  guint expired = 0;
 
-  if (times == NULL && create)
+  if (a == NULL)
     {
-      times = g_array_new (FALSE, FALSE, sizeof (gint64));
-      g_hash_table_insert (limiter->failures, g_strdup (key), times);
+      /* Guessing with ever new names must not grow the table without end. */
+      if (g_hash_table_size (limiter->keys) > 10000)
+        {
+          GHashTableIter iter;
+          gpointer value;
+
+          g_hash_table_iter_init (&iter, limiter->keys);
+          while (g_hash_table_iter_next (&iter, NULL, &value))
+            {
+              Attempts *old = value;
+
+              if (old->in_flight == 0 && now - old->succeeded > KNOWN_PAIR_LIFETIME &&
+                  (old->failures->len == 0 || g_array_index (old->failures, gint64, old->failures->len - 1) < oldest))
+                g_hash_table_iter_remove (&iter);
+            }
+        }
+      a = g_new0 (Attempts, 1);
+      a->failures = g_array_new (FALSE, FALSE, sizeof (gint64));
+      g_hash_table_insert (limiter->keys, g_strdup (key), a);
     }
-  while (times != NULL && times->len > 0 && g_array_index (times, gint64, 0) < oldest)
-    g_array_remove_index (times, 0);
-  return times;
+  while (expired < a->failures->len && g_array_index (a->failures, gint64, expired) < oldest)
+    expired++;
+  g_array_remove_range (a->failures, 0, expired);
+  return a;
 }
 
 gboolean
-sk_rate_limiter_allowed (SkRateLimiter *limiter,
-                         const char    *key,
-                         guint          factor)
+sk_rate_limiter_begin (SkRateLimiter *limiter,
+                       const char    *key,
+                       guint          factor)
 {
-  GArray *times;
+  Attempts *a;
   gboolean allowed;
 
   g_return_val_if_fail (limiter != NULL && key != NULL, FALSE);
 
   g_mutex_lock (&limiter->lock);
-  times = recent_failures (limiter, key, FALSE);
-  allowed = times == NULL || times->len < limiter->attempts * MAX (factor, 1);
+  a = key_attempts (limiter, key, g_get_monotonic_time ());
+  allowed = a->failures->len + a->in_flight < limiter->attempts * MAX (factor, 1);
+  if (allowed)
+    a->in_flight++;
   g_mutex_unlock (&limiter->lock);
   return allowed;
 }
 
 void
-sk_rate_limiter_fail (SkRateLimiter *limiter,
-                      const char    *key)
+sk_rate_limiter_end (SkRateLimiter *limiter,
+                     const char    *key,
+                     gboolean       failed)
 {
   gint64 now = g_get_monotonic_time ();
-  GArray *times;
+  Attempts *a;
 
   g_return_if_fail (limiter != NULL && key != NULL);
 
   g_mutex_lock (&limiter->lock);
-  /* Guessing with ever new names must not grow the table without end. */
-  if (g_hash_table_size (limiter->failures) > 10000)
-    {
-      GHashTableIter iter;
-      gpointer name, value;
-
-      g_hash_table_iter_init (&iter, limiter->failures);
-      while (g_hash_table_iter_next (&iter, &name, &value))
-        {
-          GArray *old = value;
-
-          if (old->len == 0 || g_array_index (old, gint64, old->len - 1) < now - limiter->window)
-            g_hash_table_iter_remove (&iter);
-        }
-    }
-  times = recent_failures (limiter, key, TRUE);
-  g_array_append_val (times, now);
+  a = key_attempts (limiter, key, now);
+  if (a->in_flight > 0)
+    a->in_flight--;
+  if (failed)
+    g_array_append_val (a->failures, now);
   g_mutex_unlock (&limiter->lock);
 }
 
@@ -674,9 +705,41 @@ void
 sk_rate_limiter_reset (SkRateLimiter *limiter,
                        const char    *key)
 {
+  Attempts *a;
+
   g_return_if_fail (limiter != NULL && key != NULL);
 
   g_mutex_lock (&limiter->lock);
-  g_hash_table_remove (limiter->failures, key);
+  a = key_attempts (limiter, key, g_get_monotonic_time ());
+  g_array_set_size (a->failures, 0);
   g_mutex_unlock (&limiter->lock);
+}
+
+void
+sk_rate_limiter_succeeded (SkRateLimiter *limiter,
+                           const char    *key)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_return_if_fail (limiter != NULL && key != NULL);
+
+  g_mutex_lock (&limiter->lock);
+  key_attempts (limiter, key, now)->succeeded = now;
+  g_mutex_unlock (&limiter->lock);
+}
+
+gboolean
+sk_rate_limiter_known (SkRateLimiter *limiter,
+                       const char    *key)
+{
+  Attempts *a;
+  gboolean known;
+
+  g_return_val_if_fail (limiter != NULL && key != NULL, FALSE);
+
+  g_mutex_lock (&limiter->lock);
+  a = g_hash_table_lookup (limiter->keys, key);
+  known = a != NULL && a->succeeded != 0 && g_get_monotonic_time () - a->succeeded < KNOWN_PAIR_LIFETIME;
+  g_mutex_unlock (&limiter->lock);
+  return known;
 }

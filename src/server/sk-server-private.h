@@ -104,6 +104,9 @@ typedef struct _SkRoute
   const char     *query_params;     /* "q,limit,cursor" */
   SkRouteFlags    flags;
   gconstpointer   data;             /* for handlers shared by several routes */
+  /* Who may do it, by role and own or other store: the authorisation
+   * policy of this route, as its OpenAPI description states it. */
+  const char     *policy;
 } SkRoute;
 
 const SkRoute *sk_server_routes         (guint       *n_routes);
@@ -175,10 +178,19 @@ SkRateLimiter *sk_rate_limiter_new     (guint        attempts,
                                         gint64       window_seconds);
 void         sk_rate_limiter_free      (SkRateLimiter *limiter);
 /* May @key try again now? It has @factor times the attempts. */
-gboolean     sk_rate_limiter_allowed   (SkRateLimiter *limiter,
+/* Takes one attempt for @key, which may have @factor times the attempts
+ * (failures in the window and attempts in flight), or says to wait. */
+gboolean     sk_rate_limiter_begin     (SkRateLimiter *limiter,
                                         const char    *key,
                                         guint          factor);
-void         sk_rate_limiter_fail      (SkRateLimiter *limiter,
+/* Ends an attempt that sk_rate_limiter_begin took. */
+void         sk_rate_limiter_end       (SkRateLimiter *limiter,
+                                        const char    *key,
+                                        gboolean       failed);
+/* Remembers that @key (a name at an address) logged in, for 30 days. */
+void         sk_rate_limiter_succeeded (SkRateLimiter *limiter,
+                                        const char    *key);
+gboolean     sk_rate_limiter_known     (SkRateLimiter *limiter,
                                         const char    *key);
 void         sk_rate_limiter_reset     (SkRateLimiter *limiter,
                                         const char    *key);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sk-analytics.h"
+#include "sk-money.h"
 #include "sk-server-private.h"
 
 #define DEFAULT_LIMIT 50
@@ -267,16 +268,80 @@ own_store (SkRequest *r)
   return r->user != NULL && (r->user->role & SK_ROLES_STORE) ? r->user->store_id : NULL;
 }
 
-/* A page of an in-memory list; the cursor is the offset of the next item. */
+/* The policy (SPEC 5; README, "Who may do what"): customers are members of
+ * the chain, but a customer is of a store when it is the customer's home
+ * store or the customer bought there. *own is TRUE for HQ roles. */
+static gboolean
+customer_is_own (SkRequest  *r,
+                 SkCustomer *customer,
+                 gboolean   *own,
+                 GError    **error)
+{
+  g_autofree char *home = NULL;
+  const char *store = own_store (r);
+
+  *own = TRUE;
+  if (store == NULL)
+    return TRUE;
+  g_object_get (customer, "home-store-id", &home, NULL);
+  if (g_strcmp0 (home, store) == 0)
+    return TRUE;
+  return sk_database_customer_bought_at (r->db, sk_record_get_id (customer), store, own, error);
+}
+
+/* May the caller write for @customer, or read its ledger and purchases?
+ * Store roles: for the customers of their own store only. */
+static gboolean
+customer_allowed (SkRequest  *r,
+                  SkCustomer *customer)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean own = FALSE;
+
+  if (!customer_is_own (r, customer, &own, &error))
+    {
+      sk_request_set_error (r, error);
+      return FALSE;
+    }
+  if (!own)
+    sk_request_fail (r, SK_ERROR_FORBIDDEN, NULL,
+                     "This customer is another store's: neither its home store nor a store where it bought");
+  return own;
+}
+
+/* {"items": [...], "next_cursor": ...}: a page of @records. */
+static void
+reply_items (SkRequest *r,
+             GPtrArray *records,
+             const char *next_cursor)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < records->len; i++)
+    sk_record_build_json (g_ptr_array_index (records, i), builder);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "next_cursor");
+  if (next_cursor != NULL)
+    json_builder_add_string_value (builder, next_cursor);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+  sk_request_reply (r, 200, json_builder_get_root (builder));
+}
+
+/* A page of an in-memory list (of the few rules, stores or campaigns of a
+ * chain); the cursor is the offset of the next item. */
 static void
 reply_page (SkRequest *r,
             GPtrArray *records)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   const char *cursor = query (r, "cursor");
+  g_autofree char *next = NULL;
   guint64 offset = 0;
   guint limit;
-  guint i;
 
   if (!query_limit (r, &limit))
     return;
@@ -285,22 +350,12 @@ reply_page (SkRequest *r,
       sk_request_fail (r, SK_ERROR_MALFORMED, "cursor", "The cursor is not one this server gave");
       return;
     }
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "items");
-  json_builder_begin_array (builder);
-  for (i = offset; i < records->len && i < offset + limit; i++)
-    sk_record_build_json (g_ptr_array_index (records, i), builder);
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "next_cursor");
   if (offset + limit < records->len)
-    {
-      g_autofree char *next = g_strdup_printf ("%" G_GUINT64_FORMAT, offset + limit);
-      json_builder_add_string_value (builder, next);
-    }
-  else
-    json_builder_add_null_value (builder);
-  json_builder_end_object (builder);
-  sk_request_reply (r, 200, json_builder_get_root (builder));
+    next = g_strdup_printf ("%" G_GUINT64_FORMAT, offset + limit);
+  g_ptr_array_remove_range (records, 0, MIN (offset, records->len));
+  if (records->len > limit)
+    g_ptr_array_set_size (records, limit);
+  reply_items (r, records, next);
 }
 
 static void
@@ -468,7 +523,9 @@ handle_login (SkRequest *r)
   g_autofree char *token = NULL;
   g_autofree char *user_key = NULL;
   g_autofree char *addr_key = NULL;
+  g_autofree char *pair_key = NULL;
   g_autofree char *expires = NULL;
+  gboolean known, failed;
   const char *username, *password;
   SkRateLimiter *limiter = r->limiter;
 
@@ -478,24 +535,34 @@ handle_login (SkRequest *r)
     return;
   user_key = g_strconcat ("user:", username, NULL);
   addr_key = g_strconcat ("addr:", r->remote ? r->remote : "-", NULL);
-  /* Many tills of a store may share one address: it gets more tries. */
-  if (!sk_rate_limiter_allowed (limiter, user_key, 1) || !sk_rate_limiter_allowed (limiter, addr_key, 4))
+  pair_key = g_strconcat ("pair:", r->remote ? r->remote : "-", "\n", username, NULL);
+  /* Many tills of a store may share one address: it gets more tries. A name
+   * that has logged in from this address before is not held back by other
+   * names' failures there (behind a proxy every till has one address). */
+  known = sk_rate_limiter_known (limiter, pair_key);
+  if (!sk_rate_limiter_begin (limiter, user_key, 1))
     {
       reply_too_many (r);
       return;
     }
+  if (!known && !sk_rate_limiter_begin (limiter, addr_key, 4))
+    {
+      sk_rate_limiter_end (limiter, user_key, FALSE);
+      reply_too_many (r);
+      return;
+    }
   token = sk_auth_login (r->db, username, password, r->config->token_lifetime, &user, &error);
+  failed = token == NULL && g_error_matches (error, SK_ERROR, SK_ERROR_UNAUTHORIZED);
+  sk_rate_limiter_end (limiter, user_key, failed);
+  if (!known)
+    sk_rate_limiter_end (limiter, addr_key, failed);
   if (token == NULL)
     {
-      if (g_error_matches (error, SK_ERROR, SK_ERROR_UNAUTHORIZED))
-        {
-          sk_rate_limiter_fail (limiter, user_key);
-          sk_rate_limiter_fail (limiter, addr_key);
-        }
       sk_request_set_error (r, error);
       return;
     }
   sk_rate_limiter_reset (limiter, user_key);
+  sk_rate_limiter_succeeded (limiter, pair_key);
   r->user = g_steal_pointer (&user);
   expires = sk_time_to_rfc3339 (sk_time_now () + r->config->token_lifetime * G_USEC_PER_SEC);
   builder = json_builder_new ();
@@ -536,10 +603,8 @@ handle_customers_list (SkRequest *r)
 {
   g_autoptr(GPtrArray) customers = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
   g_autofree char *next = NULL;
   guint limit;
-  guint i;
 
   if (!query_limit (r, &limit))
     return;
@@ -549,20 +614,7 @@ handle_customers_list (SkRequest *r)
       sk_request_set_error (r, error);
       return;
     }
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "items");
-  json_builder_begin_array (builder);
-  for (i = 0; i < customers->len; i++)
-    sk_record_build_json (g_ptr_array_index (customers, i), builder);
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "next_cursor");
-  if (next != NULL)
-    json_builder_add_string_value (builder, next);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_end_object (builder);
-  sk_request_reply (r, 200, json_builder_get_root (builder));
+  reply_items (r, customers, next);
 }
 
 static void
@@ -574,6 +626,8 @@ handle_customers_create (SkRequest *r)
 
   if (customer == NULL)
     return;
+  /* When it was registered is the server's to say. */
+  g_object_set (customer, "created-at", SK_TIME_NONE, NULL);
   g_object_get (customer, "home-store-id", &home, NULL);
   if (own_store (r) != NULL)
     {
@@ -606,22 +660,29 @@ handle_customer_update (SkRequest *r)
   g_autoptr(GError) error = NULL;
   g_autoptr(SkCustomer) customer = sk_database_get_customer (r->db, arg (r, 0), &error);
   g_autofree char *home = NULL;
+  g_autofree char *new_home = NULL;
+  const char *store = own_store (r);
 
   if (customer == NULL)
     {
       sk_request_set_error (r, error);
       return;
     }
-  /* A manager edits the customers of its store (and those of none). */
-  g_object_get (customer, "home-store-id", &home, NULL);
-  if (home != NULL && !store_allowed (r, home))
+  if (!customer_allowed (r, customer))
     return;
+  g_object_get (customer, "home-store-id", &home, NULL);
   if (!body_update (r, customer))
     return;
-  g_clear_pointer (&home, g_free);
-  g_object_get (customer, "home-store-id", &home, NULL);
-  if (home != NULL && !store_allowed (r, home))
-    return;
+  g_object_get (customer, "home-store-id", &new_home, NULL);
+  /* A store hands its customer to nobody: moved, it would be another
+   * store's; cleared, no store's. It may only make its own a customer of
+   * no store who bought there. */
+  if (store != NULL && g_strcmp0 (home, new_home) != 0 &&
+      !(home == NULL && g_strcmp0 (new_home, store) == 0))
+    {
+      sk_request_fail (r, SK_ERROR_FORBIDDEN, "home_store_id", "Only an admin moves a customer to another store");
+      return;
+    }
   if (!sk_database_update_customer (r->db, customer, &error))
     sk_request_set_error (r, error);
   else
@@ -641,6 +702,8 @@ handle_customer_purchases (SkRequest *r)
       sk_request_set_error (r, error);
       return;
     }
+  if (!customer_allowed (r, customer))
+    return;
   purchases = sk_database_list_purchases (r->db, arg (r, 0), 10000, &error);
   if (purchases != NULL && store != NULL)
     {
@@ -693,19 +756,39 @@ bonus_manual (SkRequest  *r,
 {
   g_autoptr(JsonObject) object = body_object (r);
   g_autoptr(SkBonusTransaction) tx = NULL;
+  g_autoptr(SkCustomer) customer = NULL;
   g_autoptr(GError) error = NULL;
   const char *reason, *store_id;
   gint64 amount = 0;
+  gint64 limit = r->config->manual_bonus_limit;
 
   if (object == NULL ||
       !member_int (r, object, "amount", TRUE, &amount) ||
       !member_string (r, object, "reason", TRUE, &reason) ||
       !member_string (r, object, "store_id", FALSE, &store_id))
     return;
+  customer = sk_database_get_customer (r->db, arg (r, 0), &error);
+  if (customer == NULL)
+    {
+      sk_request_set_error (r, error);
+      return;
+    }
+  if (!customer_allowed (r, customer))
+    return;
   if (store_id == NULL)
     store_id = own_store (r);
   else if (!store_allowed (r, store_id))
     return;
+  /* Bonuses are money: a large sum moved by hand, by mistake or not, is
+   * for an admin to answer for. */
+  if (r->user->role != SK_ROLE_ADMIN && (amount > limit || amount < -limit))
+    {
+      g_autofree char *text = sk_money_format (limit);
+      g_autofree char *message = g_strdup_printf ("Moving more than %s of bonuses by hand needs an admin", text);
+
+      sk_request_fail (r, SK_ERROR_FORBIDDEN, "amount", message);
+      return;
+    }
   tx = sk_database_bonus_manual (r->db, arg (r, 0), kind, amount, reason, store_id, &error);
   if (tx == NULL)
     sk_request_set_error (r, error);
@@ -743,6 +826,8 @@ handle_bonus_transactions (SkRequest *r)
       sk_request_set_error (r, error);
       return;
     }
+  if (!customer_allowed (r, customer))
+    return;
   transactions = sk_database_list_bonus_transactions (r->db, arg (r, 0), &error);
   reply_list (r, transactions, error);
 }
@@ -791,6 +876,9 @@ handle_editable_create (SkRequest *r)
 
   if (record == NULL)
     return;
+  /* POST creates: with version 0 the save inserts, and an id already
+   * taken is a conflict instead of an edit that skipped If-Match. */
+  g_object_set (record, "version", (gint64) 0, NULL);
   if (!e->save (r->db, record, &error))
     sk_request_set_error (r, error);
   else
@@ -903,6 +991,7 @@ handle_process_purchase (SkRequest *r)
     }
   if (!store_allowed (r, request->cart->store_id))
     return;
+  request->visible_store_id = g_strdup (own_store (r));
   /* Parsing and the reply stay outside: only the transaction queues. */
   {
     gint64 acquired = sk_write_lock_acquire (r->write_lock);
@@ -1235,53 +1324,38 @@ handle_user_update (SkRequest *r)
 
 /* Notifications */
 
-/* Is @customer_id one of the customers of the manager's store? */
-static gboolean
-customer_of_own_store (SkRequest  *r,
-                       const char *customer_id,
-                       GHashTable *cache)
-{
-  gpointer known;
-
-  if (customer_id == NULL)
-    return FALSE;
-  if (!g_hash_table_lookup_extended (cache, customer_id, NULL, &known))
-    {
-      g_autoptr(SkCustomer) customer = sk_database_get_customer (r->db, customer_id, NULL);
-      g_autofree char *home = NULL;
-
-      if (customer != NULL)
-        g_object_get (customer, "home-store-id", &home, NULL);
-      known = GINT_TO_POINTER (home != NULL && g_strcmp0 (home, own_store (r)) == 0);
-      g_hash_table_insert (cache, g_strdup (customer_id), known);
-    }
-  return GPOINTER_TO_INT (known);
-}
-
+/* A manager sees the messages to its own store's customers (by home store),
+ * filtered in the query, so that a page is full whatever the chain sends. */
 static void
 handle_notifications_list (SkRequest *r)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) notifications = sk_database_list_notifications (r->db, query (r, "customer_id"), &error);
+  g_autoptr(GPtrArray) notifications = NULL;
+  g_autofree char *next = NULL;
+  const char *customer_id = query (r, "customer_id");
+  guint limit;
 
-  /* A manager sees the messages to its own store's customers. */
-  if (notifications != NULL && own_store (r) != NULL)
+  if (!query_limit (r, &limit))
+    return;
+  /* One customer's messages are its history: as its ledger, its store's. */
+  if (customer_id != NULL && own_store (r) != NULL)
     {
-      g_autoptr(GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      guint i = 0;
+      g_autoptr(SkCustomer) customer = sk_database_get_customer (r->db, customer_id, &error);
 
-      while (i < notifications->len)
+      if (customer == NULL)
         {
-          g_autofree char *customer_id = NULL;
-
-          g_object_get (g_ptr_array_index (notifications, i), "customer-id", &customer_id, NULL);
-          if (customer_of_own_store (r, customer_id, cache))
-            i++;
-          else
-            g_ptr_array_remove_index (notifications, i);
+          sk_request_set_error (r, error);
+          return;
         }
+      if (!customer_allowed (r, customer))
+        return;
     }
-  reply_list (r, notifications, error);
+  notifications = sk_database_list_notifications (r->db, customer_id, own_store (r),
+                                                  query (r, "cursor"), limit, &next, &error);
+  if (notifications == NULL)
+    sk_request_set_error (r, error);
+  else
+    reply_items (r, notifications, next);
 }
 
 /* The table. Patterns match segment by segment; '*' is one segment. */
@@ -1293,56 +1367,99 @@ handle_notifications_list (SkRequest *r)
 #define CASH SK_ROLE_CASHIER
 #define MKT SK_ROLE_MARKETING
 
+/* The authorisation policy (SPEC 5; README, "Who may do what"), route by
+ * route, as the OpenAPI document states it and /server/policy checks it.
+ * Store roles are manager and cashier, bound to one store; a customer is
+ * of a store when it is the customer's home store or the customer bought
+ * there; a sale is of the store where it was made. */
+#define P_PUBLIC "Public: anyone, without a token."
+#define P_SELF "Any role (admin, marketing, manager, cashier), on its own token."
+#define P_CHAIN_CUSTOMER "Any role (admin, marketing, manager, cashier), for any customer of the chain: customers are " \
+  "members of the chain, so every till finds them, reads their balance and sells to them."
+#define P_CUSTOMER_CREATE "admin: a customer of any store, or of none. manager, cashier: a customer whose home store " \
+  "is their own (none given: their own; another: 403). marketing: 403. The server sets created_at."
+#define P_CUSTOMER_UPDATE "admin: any customer. manager: a customer of its own store (home store there, or a sale " \
+  "there; another store's: 403), keeping its home store: clearing it or moving it to another store is 403, " \
+  "only a customer of no store who bought there may be given the manager's own. marketing, cashier: 403."
+#define P_CUSTOMER_HISTORY(what) "admin, marketing: any customer. manager: a customer of its own store (home " \
+  "store there, or a sale there)" what "; another store's customer: 403. cashier: 403."
+#define P_MANUAL_BONUS "admin: any customer, any amount. manager: a customer of its own store (home store there, " \
+  "or a sale there; another store's: 403), for its own store (store_id absent or its own; another: 403), at most " \
+  "[auth] manual-bonus-limit of the server (default 1 000 000 kopecks) either way per movement (beyond: 403, an " \
+  "admin must). marketing, cashier: 403."
+#define P_CHAIN_READ(what) "Any role (admin, marketing, manager, cashier): every " what " of the chain."
+#define P_HQ_WRITE(what) "admin, marketing: any " what ". manager, cashier: 403."
+#define P_HQ_CREATE(what) "admin, marketing: a new " what "; an id already taken is 409 (POST never edits). " \
+  "manager, cashier: 403."
+#define P_HQ_ONLY "admin, marketing. manager, cashier: 403."
+#define P_ADMIN_ONLY "admin only. marketing, manager, cashier: 403."
+#define P_CALCULATE "Any role (admin, marketing, manager, cashier), for any customer of the chain or none; " \
+  "manager and cashier at their own store only (store_id of another: 403)."
+#define P_SELL "admin: at any store. manager, cashier: at their own store only (store_id of another: 403), to any " \
+  "customer of the chain. marketing: 403. A replayed id answers the first result (200) only to a caller who may " \
+  "see that sale (manager, cashier: a sale of their own store; another store's: 403, not 404, as the id is taken " \
+  "whatever the answer) and only for the same request (another body: 409 idempotency_mismatch)."
+#define P_AVAILABLE "Any role (admin, marketing, manager, cashier), for any customer of the chain; manager and " \
+  "cashier at their own store only (store_id of another: 403; none given: their own)."
+#define P_REFUND "admin: any sale. manager: a sale made at its own store; another store's: 403. marketing, " \
+  "cashier: 403."
+#define P_PURCHASE "admin, marketing: any sale. manager, cashier: a sale made at their own store; another " \
+  "store's: 403."
+#define P_ANALYTICS "admin, marketing: any stores (none given: the whole chain). manager: its own store only " \
+  "(another: 403; none given: its own). cashier: 403."
+#define P_NOTIFICATIONS "admin, marketing: every notification. manager: those to the customers of its own store " \
+  "(home store there, or a sale there); customer_id of another store's customer: 403. cashier: 403."
+
 static const SkRoute routes[] = {
-  { "GET", "/api/health", handle_health, SK_ROLE_NONE, "Is the server up", NULL, "Health", NULL },
-  { "GET", "/api/openapi.json", handle_openapi, SK_ROLE_NONE, "This document", NULL, "Any", NULL },
-  { "POST", "/api/auth/login", handle_login, SK_ROLE_NONE, "Log in: a bearer token", "LoginRequest", "LoginResponse", NULL },
-  { "POST", "/api/auth/logout", handle_logout, ALL, "Revoke the token of this request", NULL, NULL, NULL },
-  { "GET", "/api/auth/me", handle_me, ALL, "The account of this token", NULL, "User", NULL },
+  { "GET", "/api/health", handle_health, SK_ROLE_NONE, "Is the server up", NULL, "Health", NULL, .policy = P_PUBLIC },
+  { "GET", "/api/openapi.json", handle_openapi, SK_ROLE_NONE, "This document", NULL, "Any", NULL, .policy = P_PUBLIC },
+  { "POST", "/api/auth/login", handle_login, SK_ROLE_NONE, "Log in: a bearer token", "LoginRequest", "LoginResponse", NULL, .policy = P_PUBLIC },
+  { "POST", "/api/auth/logout", handle_logout, ALL, "Revoke the token of this request", NULL, NULL, NULL, .policy = P_SELF },
+  { "GET", "/api/auth/me", handle_me, ALL, "The account of this token", NULL, "User", NULL, .policy = P_SELF },
 
-  { "GET", "/api/customers", handle_customers_list, ALL, "Customers by phone, card or name prefix", NULL, "page:Customer", "q,limit,cursor" },
-  { "POST", "/api/customers", handle_customers_create, ADMIN | MGR | CASH, "Register a customer", "Customer", "Customer", NULL, SK_ROUTE_WRITES },
-  { "GET", "/api/customers/*", handle_customer_get, ALL, "A customer", NULL, "Customer", NULL },
-  { "PUT", "/api/customers/*", handle_customer_update, ADMIN | MGR, "Update a customer (If-Match or version)", "Customer", "Customer", NULL, SK_ROUTE_WRITES },
-  { "GET", "/api/customers/*/purchases", handle_customer_purchases, ADMIN | MKT | MGR, "A customer's purchases (a manager's store only)", NULL, "page:Purchase", "limit,cursor" },
+  { "GET", "/api/customers", handle_customers_list, ALL, "Customers by phone, card or name prefix", NULL, "page:Customer", "q,limit,cursor", .policy = P_CHAIN_CUSTOMER },
+  { "POST", "/api/customers", handle_customers_create, ADMIN | MGR | CASH, "Register a customer", "Customer", "Customer", NULL, SK_ROUTE_WRITES, .policy = P_CUSTOMER_CREATE },
+  { "GET", "/api/customers/*", handle_customer_get, ALL, "A customer", NULL, "Customer", NULL, .policy = P_CHAIN_CUSTOMER },
+  { "PUT", "/api/customers/*", handle_customer_update, ADMIN | MGR, "Update a customer (If-Match or version)", "Customer", "Customer", NULL, SK_ROUTE_WRITES, .policy = P_CUSTOMER_UPDATE },
+  { "GET", "/api/customers/*/purchases", handle_customer_purchases, ADMIN | MKT | MGR, "A customer's purchases", NULL, "page:Purchase", "limit,cursor", .policy = P_CUSTOMER_HISTORY (", and only the sales made at its store") },
 
-  { "GET", "/api/bonuses/*/balance", handle_bonus_balance, ALL, "A customer's bonus balance", NULL, "Balance", NULL },
-  { "POST", "/api/bonuses/*/earn", handle_bonus_earn, ADMIN | MGR, "Add bonuses by hand", "BonusRequest", "BonusTransaction", NULL, SK_ROUTE_WRITES },
-  { "POST", "/api/bonuses/*/spend", handle_bonus_spend, ADMIN | MGR, "Spend bonuses by hand", "BonusRequest", "BonusTransaction", NULL, SK_ROUTE_WRITES },
-  { "POST", "/api/bonuses/*/adjust", handle_bonus_adjust, ADMIN | MGR, "Correct a balance (signed amount)", "BonusRequest", "BonusTransaction", NULL, SK_ROUTE_WRITES },
-  { "GET", "/api/bonuses/*/transactions", handle_bonus_transactions, ADMIN | MKT | MGR, "A customer's bonus ledger", NULL, "page:BonusTransaction", "limit,cursor" },
+  { "GET", "/api/bonuses/*/balance", handle_bonus_balance, ALL, "A customer's bonus balance", NULL, "Balance", NULL, .policy = P_CHAIN_CUSTOMER },
+  { "POST", "/api/bonuses/*/earn", handle_bonus_earn, ADMIN | MGR, "Add bonuses by hand", "BonusRequest", "BonusTransaction", NULL, SK_ROUTE_WRITES, .policy = P_MANUAL_BONUS },
+  { "POST", "/api/bonuses/*/spend", handle_bonus_spend, ADMIN | MGR, "Spend bonuses by hand", "BonusRequest", "BonusTransaction", NULL, SK_ROUTE_WRITES, .policy = P_MANUAL_BONUS },
+  { "POST", "/api/bonuses/*/adjust", handle_bonus_adjust, ADMIN | MGR, "Correct a balance (signed amount)", "BonusRequest", "BonusTransaction", NULL, SK_ROUTE_WRITES, .policy = P_MANUAL_BONUS },
+  { "GET", "/api/bonuses/*/transactions", handle_bonus_transactions, ADMIN | MKT | MGR, "A customer's bonus ledger", NULL, "page:BonusTransaction", "limit,cursor", .policy = P_CUSTOMER_HISTORY ("") },
 
-  { "GET", "/api/discounts/rules", handle_editable_list, ALL, "Discount rules", NULL, "page:DiscountRule", "limit,cursor", 0, &rules_editable },
-  { "POST", "/api/discounts/rules", handle_editable_create, HQ, "Create a rule", "DiscountRule", "DiscountRule", NULL, SK_ROUTE_WRITES, &rules_editable },
-  { "GET", "/api/discounts/rules/*", handle_editable_get, ALL, "A rule", NULL, "DiscountRule", NULL, 0, &rules_editable },
-  { "PUT", "/api/discounts/rules/*", handle_editable_update, HQ, "Update a rule (If-Match or version)", "DiscountRule", "DiscountRule", NULL, SK_ROUTE_WRITES, &rules_editable },
-  { "POST", "/api/discounts/calculate", handle_calculate, ALL, "What a cart gets now", "CalculateRequest", "CalculateResult", NULL },
+  { "GET", "/api/discounts/rules", handle_editable_list, ALL, "Discount rules", NULL, "page:DiscountRule", "limit,cursor", 0, &rules_editable, .policy = P_CHAIN_READ ("rule") },
+  { "POST", "/api/discounts/rules", handle_editable_create, HQ, "Create a rule", "DiscountRule", "DiscountRule", NULL, SK_ROUTE_WRITES, &rules_editable, .policy = P_HQ_CREATE ("rule") },
+  { "GET", "/api/discounts/rules/*", handle_editable_get, ALL, "A rule", NULL, "DiscountRule", NULL, 0, &rules_editable, .policy = P_CHAIN_READ ("rule") },
+  { "PUT", "/api/discounts/rules/*", handle_editable_update, HQ, "Update a rule (If-Match or version)", "DiscountRule", "DiscountRule", NULL, SK_ROUTE_WRITES, &rules_editable, .policy = P_HQ_WRITE ("rule") },
+  { "POST", "/api/discounts/calculate", handle_calculate, ALL, "What a cart gets now", "CalculateRequest", "CalculateResult", NULL, .policy = P_CALCULATE },
 
-  { "POST", "/api/pos/process-purchase", handle_process_purchase, ADMIN | MGR | CASH, "Sell: discounts, bonuses, the purchase, in one transaction", "PurchaseRequest", "PurchaseResult", NULL },
-  { "GET", "/api/pos/customer/*/available-discounts", handle_available, ALL, "Rules open to a customer (or \"anonymous\") in a store", NULL, "CalculateResult", "store_id" },
-  { "POST", "/api/pos/refund", handle_refund, ADMIN | MGR, "Refund a purchase or some of its lines", "RefundRequest", "Purchase", NULL, SK_ROUTE_WRITES },
-  { "GET", "/api/pos/purchases/*", handle_purchase_get, ADMIN | MKT | MGR | CASH, "A purchase", NULL, "Purchase", NULL },
+  { "POST", "/api/pos/process-purchase", handle_process_purchase, ADMIN | MGR | CASH, "Sell: discounts, bonuses, the purchase, in one transaction", "PurchaseRequest", "PurchaseResult", NULL, .policy = P_SELL },
+  { "GET", "/api/pos/customer/*/available-discounts", handle_available, ALL, "Rules open to a customer (or \"anonymous\") in a store", NULL, "CalculateResult", "store_id", .policy = P_AVAILABLE },
+  { "POST", "/api/pos/refund", handle_refund, ADMIN | MGR, "Refund a purchase or some of its lines", "RefundRequest", "Purchase", NULL, SK_ROUTE_WRITES, .policy = P_REFUND },
+  { "GET", "/api/pos/purchases/*", handle_purchase_get, ADMIN | MKT | MGR | CASH, "A purchase", NULL, "Purchase", NULL, .policy = P_PURCHASE },
 
-  { "GET", "/api/analytics/summary", handle_summary, ADMIN | MKT | MGR, "Revenue, discounts and bonuses of a period", NULL, "Summary", "from,to,store_id" },
-  { "POST", "/api/analytics", handle_detailed, ADMIN | MKT | MGR, "Detailed analytics: summary, days, segments, rules", "AnalyticsRequest", "Analytics", NULL },
-  { "POST", "/api/analytics/segments/update", handle_segments_update, HQ, "Recompute everyone's segment", NULL, "SegmentsUpdate", NULL, SK_ROUTE_WRITES },
+  { "GET", "/api/analytics/summary", handle_summary, ADMIN | MKT | MGR, "Revenue, discounts and bonuses of a period", NULL, "Summary", "from,to,store_id", .policy = P_ANALYTICS },
+  { "POST", "/api/analytics", handle_detailed, ADMIN | MKT | MGR, "Detailed analytics: summary, days, segments, rules", "AnalyticsRequest", "Analytics", NULL, .policy = P_ANALYTICS },
+  { "POST", "/api/analytics/segments/update", handle_segments_update, HQ, "Recompute everyone's segment", NULL, "SegmentsUpdate", NULL, SK_ROUTE_WRITES, .policy = P_HQ_ONLY },
 
-  { "GET", "/api/stores", handle_editable_list, ALL, "Stores", NULL, "page:Store", "limit,cursor", 0, &stores_editable },
-  { "POST", "/api/stores", handle_editable_create, ADMIN, "Create a store", "Store", "Store", NULL, SK_ROUTE_WRITES, &stores_editable },
-  { "GET", "/api/stores/*", handle_editable_get, ALL, "A store", NULL, "Store", NULL, 0, &stores_editable },
-  { "PUT", "/api/stores/*", handle_editable_update, ADMIN, "Update a store (If-Match or version)", "Store", "Store", NULL, SK_ROUTE_WRITES, &stores_editable },
+  { "GET", "/api/stores", handle_editable_list, ALL, "Stores", NULL, "page:Store", "limit,cursor", 0, &stores_editable, .policy = P_CHAIN_READ ("store") },
+  { "POST", "/api/stores", handle_editable_create, ADMIN, "Create a store", "Store", "Store", NULL, SK_ROUTE_WRITES, &stores_editable, .policy = P_ADMIN_ONLY " An id already taken is 409 (POST never edits)." },
+  { "GET", "/api/stores/*", handle_editable_get, ALL, "A store", NULL, "Store", NULL, 0, &stores_editable, .policy = P_CHAIN_READ ("store") },
+  { "PUT", "/api/stores/*", handle_editable_update, ADMIN, "Update a store (If-Match or version)", "Store", "Store", NULL, SK_ROUTE_WRITES, &stores_editable, .policy = P_ADMIN_ONLY },
 
-  { "GET", "/api/campaigns", handle_editable_list, ALL, "Campaigns", NULL, "page:Campaign", "limit,cursor", 0, &campaigns_editable },
-  { "POST", "/api/campaigns", handle_editable_create, HQ, "Create a campaign", "Campaign", "Campaign", NULL, SK_ROUTE_WRITES, &campaigns_editable },
-  { "GET", "/api/campaigns/*", handle_editable_get, ALL, "A campaign", NULL, "Campaign", NULL, 0, &campaigns_editable },
-  { "PUT", "/api/campaigns/*", handle_editable_update, HQ, "Update a campaign (If-Match or version)", "Campaign", "Campaign", NULL, SK_ROUTE_WRITES, &campaigns_editable },
-  { "GET", "/api/campaigns/*/figures", handle_campaign_figures, HQ, "A campaign's figures", NULL, "CampaignFigures", NULL },
+  { "GET", "/api/campaigns", handle_editable_list, ALL, "Campaigns", NULL, "page:Campaign", "limit,cursor", 0, &campaigns_editable, .policy = P_CHAIN_READ ("campaign") " Stores see them read-only." },
+  { "POST", "/api/campaigns", handle_editable_create, HQ, "Create a campaign", "Campaign", "Campaign", NULL, SK_ROUTE_WRITES, &campaigns_editable, .policy = P_HQ_CREATE ("campaign") },
+  { "GET", "/api/campaigns/*", handle_editable_get, ALL, "A campaign", NULL, "Campaign", NULL, 0, &campaigns_editable, .policy = P_CHAIN_READ ("campaign") " Stores see them read-only." },
+  { "PUT", "/api/campaigns/*", handle_editable_update, HQ, "Update a campaign (If-Match or version)", "Campaign", "Campaign", NULL, SK_ROUTE_WRITES, &campaigns_editable, .policy = P_HQ_WRITE ("campaign") },
+  { "GET", "/api/campaigns/*/figures", handle_campaign_figures, HQ, "A campaign's figures", NULL, "CampaignFigures", NULL, .policy = P_HQ_WRITE ("campaign") },
 
-  { "GET", "/api/users", handle_users_list, ADMIN, "Accounts", NULL, "page:User", NULL },
-  { "POST", "/api/users", handle_users_create, ADMIN, "Create an account", "UserCreate", "User", NULL },
-  { "PUT", "/api/users/*", handle_user_update, ADMIN, "Disable (revoking its tokens) or enable an account", "UserUpdate", NULL, NULL, SK_ROUTE_WRITES },
+  { "GET", "/api/users", handle_users_list, ADMIN, "Accounts", NULL, "page:User", NULL, .policy = P_ADMIN_ONLY },
+  { "POST", "/api/users", handle_users_create, ADMIN, "Create an account", "UserCreate", "User", NULL, .policy = P_ADMIN_ONLY },
+  { "PUT", "/api/users/*", handle_user_update, ADMIN, "Disable (revoking its tokens) or enable an account", "UserUpdate", NULL, NULL, SK_ROUTE_WRITES, .policy = P_ADMIN_ONLY },
 
-  { "GET", "/api/notifications", handle_notifications_list, ADMIN | MKT | MGR, "The notification outbox and history", NULL, "page:Notification", "customer_id,limit,cursor" },
+  { "GET", "/api/notifications", handle_notifications_list, ADMIN | MKT | MGR, "The notification outbox and history", NULL, "page:Notification", "customer_id,limit,cursor", .policy = P_NOTIFICATIONS },
 };
 
 const SkRoute *

@@ -13,6 +13,7 @@
 
 #define DEFAULT_MAX_BODY       (1024 * 1024)
 #define DEFAULT_TOKEN_LIFETIME (12 * 60 * 60)
+#define DEFAULT_MANUAL_BONUS_LIMIT 1000000  /* kopecks: 10 000 roubles */
 #define DEFAULT_MAX_CONNECTIONS 1000
 #define DEFAULT_HEADER_TIMEOUT 10
 #define DEFAULT_BODY_TIMEOUT   30
@@ -71,6 +72,7 @@ sk_server_config_free (SkServerConfig *config)
   g_free (config->database);
   g_free (config->tls_certificate);
   g_free (config->tls_key);
+  g_strfreev (config->trusted_proxies);
   g_free (config);
 }
 
@@ -83,6 +85,7 @@ config_copy (const SkServerConfig *config)
   copy->database = g_strdup (config->database);
   copy->tls_certificate = g_strdup (config->tls_certificate);
   copy->tls_key = g_strdup (config->tls_key);
+  copy->trusted_proxies = g_strdupv (config->trusted_proxies);
   return copy;
 }
 
@@ -136,6 +139,7 @@ sk_server_config_load_from_data (const char  *data,
   g_autoptr(SkServerConfig) config = sk_server_config_new ();
   gint64 port = config->port, workers = 0, max_body = DEFAULT_MAX_BODY;
   gint64 lifetime = DEFAULT_TOKEN_LIFETIME, attempts = 5, window = 900;
+  gint64 manual_limit = DEFAULT_MANUAL_BONUS_LIMIT;
   gint64 max_connections = DEFAULT_MAX_CONNECTIONS, header_timeout = DEFAULT_HEADER_TIMEOUT;
   gint64 body_timeout = DEFAULT_BODY_TIMEOUT, idle_timeout = DEFAULT_IDLE_TIMEOUT;
 
@@ -147,6 +151,14 @@ sk_server_config_load_from_data (const char  *data,
   key_string (file, "database", "path", &config->database);
   key_string (file, "tls", "certificate", &config->tls_certificate);
   key_string (file, "tls", "key", &config->tls_key);
+  config->trusted_proxies = g_key_file_get_string_list (file, "server", "trusted-proxies", NULL, NULL);
+  for (guint i = 0; config->trusted_proxies != NULL && config->trusted_proxies[i] != NULL; i++)
+    if (!g_hostname_is_ip_address (g_strstrip (config->trusted_proxies[i])))
+      {
+        g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                     "[server] trusted-proxies must list IP addresses, not “%s”", config->trusted_proxies[i]);
+        return NULL;
+      }
   if (!key_int (file, "server", "port", 0, 65535, &port, error) ||
       !key_int (file, "server", "workers", 0, 256, &workers, error) ||
       !key_int (file, "server", "max-body", 1024, G_MAXINT32, &max_body, error) ||
@@ -156,7 +168,8 @@ sk_server_config_load_from_data (const char  *data,
       !key_int (file, "server", "idle-timeout", 1, 3600, &idle_timeout, error) ||
       !key_int (file, "auth", "token-lifetime", 60, 365 * 24 * 3600, &lifetime, error) ||
       !key_int (file, "auth", "login-attempts", 1, 1000, &attempts, error) ||
-      !key_int (file, "auth", "login-window", 1, 24 * 3600, &window, error))
+      !key_int (file, "auth", "login-window", 1, 24 * 3600, &window, error) ||
+      !key_int (file, "auth", "manual-bonus-limit", 1, SK_MONEY_MAX, &manual_limit, error))
     return NULL;
   if ((config->tls_certificate == NULL) != (config->tls_key == NULL))
     {
@@ -174,6 +187,7 @@ sk_server_config_load_from_data (const char  *data,
   config->token_lifetime = lifetime;
   config->login_attempts = attempts;
   config->login_window = window;
+  config->manual_bonus_limit = manual_limit;
   return g_steal_pointer (&config);
 }
 
@@ -237,6 +251,8 @@ sk_server_new (const SkServerConfig *config)
     self->config->login_attempts = 5;
   if (self->config->login_window == 0)
     self->config->login_window = 15 * 60;
+  if (self->config->manual_bonus_limit == 0)
+    self->config->manual_bonus_limit = DEFAULT_MANUAL_BONUS_LIMIT;
   if (self->config->max_connections == 0)
     self->config->max_connections = DEFAULT_MAX_CONNECTIONS;
   if (self->config->header_timeout == 0)
@@ -496,6 +512,30 @@ header_copy (SoupMessageHeaders *headers,
   return g_strdup (soup_message_headers_get_one (headers, name));
 }
 
+/* The client's address: the peer's, or, when the peer is a proxy the
+ * config trusts, the last address that proxy put in X-Forwarded-For. */
+static char *
+client_address (SkServer          *self,
+                SoupServerMessage *msg)
+{
+  const char *peer = soup_server_message_get_remote_host (msg);
+  const char *forwarded;
+  g_auto(GStrv) hops = NULL;
+  guint n;
+
+  if (peer == NULL || self->config->trusted_proxies == NULL ||
+      !g_strv_contains ((const char * const *) self->config->trusted_proxies, peer))
+    return g_strdup (peer);
+  forwarded = soup_message_headers_get_list (soup_server_message_get_request_headers (msg), "X-Forwarded-For");
+  if (forwarded == NULL)
+    return g_strdup (peer);
+  hops = g_strsplit (forwarded, ",", -1);
+  n = g_strv_length (hops);
+  if (n == 0 || !g_hostname_is_ip_address (g_strstrip (hops[n - 1])))
+    return g_strdup (peer);
+  return g_strdup (hops[n - 1]);
+}
+
 static void
 on_early (SoupServer        *server,
           SoupServerMessage *msg,
@@ -587,7 +627,7 @@ on_request (SoupServer        *server,
     }
   job->request.if_match = header_copy (headers, "If-Match");
   job->request.authorization = header_copy (headers, "Authorization");
-  job->request.remote = g_strdup (soup_server_message_get_remote_host (msg));
+  job->request.remote = client_address (self, msg);
   job->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (on_message_finished), job);
 
   soup_server_message_pause (msg);

@@ -18,11 +18,14 @@ typedef struct
   gint64  token_lifetime;   /* seconds; 0: 12 hours */
   guint   login_attempts;   /* failed logins allowed per window; 0: 5 */
   gint64  login_window;     /* seconds; 0: 15 minutes */
+  gint64  manual_bonus_limit; /* kopecks a manager may earn, spend or adjust by
+                               * hand at once; above it an admin must; 0: 1 000 000 */
   guint   max_connections;  /* open at once, beyond: 503; 0: 1000 (fewer
                              * if the descriptor limit is lower) */
   guint   header_timeout;   /* seconds for a request's head; 0: 10 */
   guint   body_timeout;     /* seconds for its body after the head; 0: 30 */
   guint   idle_timeout;     /* seconds a kept-alive connection may idle; 0: 30 */
+  char  **trusted_proxies;  /* addresses whose X-Forwarded-For names the client */
 } SkServerConfig;
 
 SkServerConfig *sk_server_config_new        (void);
