@@ -1013,6 +1013,71 @@ test_stores_campaigns_users (void)
   g_assert_true (json_object_has_member (obj (reply), "next_cursor"));
 }
 
+/* Every row of @path, a page of @limit at a time, each once. */
+static guint
+count_pages (const char *path,
+             guint       limit,
+             int         role)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *cursor = NULL;
+  guint pages = 0;
+
+  do
+    {
+      g_autofree char *page = cursor ? g_strdup_printf ("%s?limit=%u&cursor=%s", path, limit, cursor)
+                                     : g_strdup_printf ("%s?limit=%u", path, limit);
+      g_autoptr(Reply) reply = call ("GET", page, role, NULL);
+      JsonArray *items;
+      JsonNode *next;
+
+      assert_status (reply, 200);
+      items = json_object_get_array_member (obj (reply), "items");
+      g_assert_cmpuint (json_array_get_length (items), <=, limit);
+      for (guint i = 0; i < json_array_get_length (items); i++)
+        g_assert_true (g_hash_table_add (seen, g_strdup (json_object_get_string_member (
+                                                   json_array_get_object_element (items, i), "id"))));
+      next = json_object_get_member (obj (reply), "next_cursor");
+      g_clear_pointer (&cursor, g_free);
+      if (!JSON_NODE_HOLDS_NULL (next))
+        cursor = g_uri_escape_string (json_node_get_string (next), NULL, FALSE);
+      g_assert_cmpuint (++pages, <, 1000);
+    }
+  while (cursor != NULL);
+  return g_hash_table_size (seen);
+}
+
+/* A customer's ledger and purchases come a page at a time from the
+ * database, the manager's filtered to its store there. */
+static void
+test_customer_pages (void)
+{
+  g_autofree char *customer = new_customer (env.store1);
+  g_autofree char *ledger = g_strdup_printf ("/api/bonuses/%s/transactions", customer);
+  g_autofree char *purchases = g_strdup_printf ("/api/customers/%s/purchases", customer);
+
+  for (guint i = 0; i < 7; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/api/bonuses/%s/earn", customer);
+      g_autoptr(Reply) reply = call ("POST", path, ADMIN, "{\"amount\": 100, \"reason\": \"pages\"}");
+
+      assert_status (reply, 201);
+    }
+  g_assert_cmpuint (count_pages (ledger, 3, ADMIN), ==, 7);
+  g_assert_cmpuint (count_pages (ledger, 7, MANAGER), ==, 7);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *id = g_uuid_string_random ();
+      g_autofree char *cart = cart_json (i < 3 ? env.store1 : env.store2, customer, 1000, 1);
+      g_autofree char *body = g_strdup_printf ("{\"id\": \"%s\", %s}", id, cart);
+      g_autoptr(Reply) reply = call ("POST", "/api/pos/process-purchase", ADMIN, body);
+
+      assert_status (reply, 201);
+    }
+  g_assert_cmpuint (count_pages (purchases, 2, ADMIN), ==, 5);
+  g_assert_cmpuint (count_pages (purchases, 2, MANAGER), ==, 3);
+}
+
 /* A manager's notifications are those of its store's customers, filtered
  * in the query: more than a thousand newer ones of another store hide none
  * of them, and the pages of the list join up without a gap or a repeat. */
@@ -2928,6 +2993,7 @@ main (int    argc,
   g_test_add_func ("/server/concurrent/purchases", test_concurrent_purchases);
   g_test_add_func ("/server/concurrent/usage-limit", test_concurrent_usage_limit);
   g_test_add_func ("/server/notifications/pages", test_notifications_pages);
+  g_test_add_func ("/server/customers/ledger-pages", test_customer_pages);
   g_test_add_func ("/server/limits", test_limits);
   g_test_add_func ("/server/limits/json-depth", test_json_depth);
   g_test_add_func ("/server/limits/connections", test_connection_limits);

@@ -65,6 +65,20 @@ gboolean      sk_db_commit             (SkDatabase  *self,
                                         GError     **error);
 void          sk_db_rollback           (SkDatabase  *self);
 
+/* Pages of a list newest first, by (created_at, id): a cursor is the time
+ * and id of the last row given. Parses @cursor (NULL: the first page, from
+ * G_MAXINT64 and ""). */
+gboolean      sk_db_page_cursor_parse  (const char  *cursor,
+                                        gint64      *created_at,
+                                        const char **id,
+                                        GError     **error);
+/* Cuts @rows (queried with LIMIT @limit + 1) to @limit and returns the
+ * cursor of the next page, or NULL when there is none. */
+char         *sk_db_page_finish        (GPtrArray   *rows,
+                                        guint        limit,
+                                        gint64     (*created_at) (gpointer record),
+                                        const char *(*id)         (gpointer record));
+
 /* Records <-> rows by field name. STRV columns hold JSON arrays, TIME
  * columns microseconds (NULL = not set), BOOL 0/1. */
 gpointer      sk_db_row_to_record      (SkStmt *stmt,

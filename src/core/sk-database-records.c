@@ -1164,6 +1164,82 @@ sk_database_list_purchases (SkDatabase *self,
   return g_steal_pointer (&rows);
 }
 
+static gint64
+purchase_time (gpointer record)
+{
+  return ((SkPurchase *) record)->created_at;
+}
+
+static const char *
+purchase_id (gpointer record)
+{
+  return ((SkPurchase *) record)->id;
+}
+
+GPtrArray *
+sk_database_list_purchases_page (SkDatabase  *self,
+                                 const char  *customer_id,
+                                 const char  *store_id,
+                                 const char  *cursor,
+                                 guint        limit,
+                                 char       **next_cursor,
+                                 GError     **error)
+{
+  g_autoptr(GPtrArray) page = NULL;
+  const char *before_id;
+  gint64 before;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  g_return_val_if_fail (customer_id != NULL && limit > 0 && next_cursor != NULL, NULL);
+
+  *next_cursor = NULL;
+  if (!sk_db_page_cursor_parse (cursor, &before, &before_id, error))
+    return NULL;
+  page = sk_db_query_records (self,
+                              sk_db_query (self, error,
+                                           "SELECT * FROM purchases WHERE customer_id = ?"
+                                           " AND (? = '' OR store_id = ?)"
+                                           " AND (created_at < ? OR (created_at = ? AND id < ?))"
+                                           " ORDER BY created_at DESC, id DESC LIMIT ?",
+                                           "sssiisi", customer_id, store_id ? store_id : "", store_id ? store_id : "",
+                                           before, before, before_id, (gint64) limit + 1),
+                              SK_TYPE_PURCHASE, error);
+  if (page == NULL)
+    return NULL;
+  *next_cursor = sk_db_page_finish (page, limit, purchase_time, purchase_id);
+  for (guint i = 0; i < page->len; i++)
+    if (!load_purchase_details (self, g_ptr_array_index (page, i), error))
+      return NULL;
+  return g_steal_pointer (&page);
+}
+
+gboolean
+sk_database_customer_bought_at (SkDatabase *self,
+                                const char *customer_id,
+                                const char *store_id,
+                                gboolean   *bought,
+                                GError    **error)
+{
+  GError *local = NULL;
+  gint64 n;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+  g_return_val_if_fail (customer_id != NULL && store_id != NULL && bought != NULL, FALSE);
+
+  /* One row at most, found through purchases_customer. */
+  n = sk_db_query_int (self, &local, 0,
+                       "SELECT count(*) FROM (SELECT 1 FROM purchases WHERE customer_id = ? AND store_id = ?"
+                       " LIMIT 1) AS sale",
+                       "ss", customer_id, store_id);
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  *bought = n > 0;
+  return TRUE;
+}
+
 /* Rules and campaigns */
 
 static gboolean

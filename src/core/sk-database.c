@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "sk-database-private.h"
@@ -331,6 +333,46 @@ sk_db_exec_script (SkDatabase *self,
 }
 
 /* Transactions */
+
+gboolean
+sk_db_page_cursor_parse (const char  *cursor,
+                         gint64      *created_at,
+                         const char **id,
+                         GError     **error)
+{
+  const char *colon;
+  g_autofree char *time = NULL;
+
+  *created_at = G_MAXINT64;
+  *id = "";
+  if (cursor == NULL)
+    return TRUE;
+  colon = strchr (cursor, ':');
+  time = colon ? g_strndup (cursor, colon - cursor) : NULL;
+  if (time == NULL || !g_ascii_string_to_signed (time, 10, 0, G_MAXINT64, created_at, NULL) ||
+      !g_uuid_string_is_valid (colon + 1))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "cursor", _("The cursor is not one this server gave"));
+      return FALSE;
+    }
+  *id = colon + 1;
+  return TRUE;
+}
+
+char *
+sk_db_page_finish (GPtrArray   *rows,
+                   guint        limit,
+                   gint64     (*created_at) (gpointer record),
+                   const char *(*id)         (gpointer record))
+{
+  gpointer last;
+
+  if (rows->len <= limit)
+    return NULL;
+  g_ptr_array_set_size (rows, limit);
+  last = g_ptr_array_index (rows, limit - 1);
+  return g_strdup_printf ("%" G_GINT64_FORMAT ":%s", created_at (last), id (last));
+}
 
 gboolean
 sk_db_begin (SkDatabase *self,

@@ -115,6 +115,15 @@ GPtrArray    *sk_database_list_purchases       (SkDatabase  *self,
                                                 const char  *customer_id,
                                                 guint        limit,
                                                 GError     **error);
+/* A page of a customer's purchases, newest first, of one store when
+ * @store_id is set (see sk_database_list_notifications for @cursor). */
+GPtrArray    *sk_database_list_purchases_page  (SkDatabase  *self,
+                                                const char  *customer_id,
+                                                const char  *store_id,
+                                                const char  *cursor,
+                                                guint        limit,
+                                                char       **next_cursor,
+                                                GError     **error);
 /* Has @customer_id bought at @store_id (a sale there, refunded or not)? The
  * server's policy counts such a customer as one of that store's. */
 gboolean      sk_database_customer_bought_at   (SkDatabase  *self,
@@ -178,6 +187,14 @@ SkBonusTransaction *sk_database_bonus_manual   (SkDatabase  *self,
 GPtrArray    *sk_database_list_bonus_transactions (SkDatabase *self,
                                                    const char *customer_id,
                                                    GError    **error);
+/* A page of a customer's ledger, newest first (see
+ * sk_database_list_notifications for @cursor and @next_cursor). */
+GPtrArray    *sk_database_list_bonus_transactions_page (SkDatabase  *self,
+                                                       const char  *customer_id,
+                                                       const char  *cursor,
+                                                       guint        limit,
+                                                       char       **next_cursor,
+                                                       GError     **error);
 /* The sum of the ledger, for checks: must equal the cached balance. */
 gint64        sk_database_ledger_sum           (SkDatabase  *self,
                                                 const char  *customer_id,

@@ -3,8 +3,6 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <string.h>
-
 #include <glib/gi18n-lib.h>
 
 #include "sk-database-private.h"
@@ -170,6 +168,18 @@ sk_database_list_segment_history (SkDatabase *self,
                               SK_TYPE_SEGMENT_ASSIGNMENT, error);
 }
 
+static gint64
+notification_time (gpointer record)
+{
+  return ((SkNotification *) record)->created_at;
+}
+
+static const char *
+notification_id (gpointer record)
+{
+  return ((SkNotification *) record)->id;
+}
+
 GPtrArray *
 sk_database_list_notifications (SkDatabase  *self,
                                 const char  *customer_id,
@@ -180,27 +190,15 @@ sk_database_list_notifications (SkDatabase  *self,
                                 GError     **error)
 {
   g_autoptr(GPtrArray) page = NULL;
-  gint64 before = G_MAXINT64;
-  const char *before_id = "";
+  gint64 before;
+  const char *before_id;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   g_return_val_if_fail (limit > 0 && next_cursor != NULL, NULL);
 
   *next_cursor = NULL;
-  /* The cursor is the (created_at, id) of the last row given. */
-  if (cursor != NULL)
-    {
-      const char *colon = strchr (cursor, ':');
-      g_autofree char *time = colon ? g_strndup (cursor, colon - cursor) : NULL;
-
-      if (time == NULL || !g_ascii_string_to_signed (time, 10, 0, G_MAXINT64, &before, NULL) ||
-          !g_uuid_string_is_valid (colon + 1))
-        {
-          sk_set_field_error (error, SK_ERROR_MALFORMED, "cursor", _("The cursor is not one this server gave"));
-          return NULL;
-        }
-      before_id = colon + 1;
-    }
+  if (!sk_db_page_cursor_parse (cursor, &before, &before_id, error))
+    return NULL;
   /* One row more than asked tells whether there is a next page. */
   page = sk_db_query_records (self,
                               sk_db_query (self, error,
@@ -216,13 +214,6 @@ sk_database_list_notifications (SkDatabase  *self,
                               SK_TYPE_NOTIFICATION, error);
   if (page == NULL)
     return NULL;
-  if (page->len > limit)
-    {
-      SkNotification *last;
-
-      g_ptr_array_set_size (page, limit);
-      last = g_ptr_array_index (page, limit - 1);
-      *next_cursor = g_strdup_printf ("%" G_GINT64_FORMAT ":%s", last->created_at, last->id);
-    }
+  *next_cursor = sk_db_page_finish (page, limit, notification_time, notification_id);
   return g_steal_pointer (&page);
 }

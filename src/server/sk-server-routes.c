@@ -695,7 +695,9 @@ handle_customer_purchases (SkRequest *r)
   g_autoptr(GError) error = NULL;
   g_autoptr(SkCustomer) customer = sk_database_get_customer (r->db, arg (r, 0), &error);
   g_autoptr(GPtrArray) purchases = NULL;
+  g_autofree char *next = NULL;
   const char *store = own_store (r);
+  guint limit;
 
   if (customer == NULL)
     {
@@ -704,24 +706,14 @@ handle_customer_purchases (SkRequest *r)
     }
   if (!customer_allowed (r, customer))
     return;
-  purchases = sk_database_list_purchases (r->db, arg (r, 0), 10000, &error);
-  if (purchases != NULL && store != NULL)
-    {
-      guint i = 0;
-
-      /* A manager sees the purchases of its own store only. */
-      while (i < purchases->len)
-        {
-          g_autofree char *store_id = NULL;
-
-          g_object_get (g_ptr_array_index (purchases, i), "store-id", &store_id, NULL);
-          if (g_strcmp0 (store_id, store) != 0)
-            g_ptr_array_remove_index (purchases, i);
-          else
-            i++;
-        }
-    }
-  reply_list (r, purchases, error);
+  if (!query_limit (r, &limit))
+    return;
+  /* A manager sees the purchases of its own store only. */
+  purchases = sk_database_list_purchases_page (r->db, arg (r, 0), store, query (r, "cursor"), limit, &next, &error);
+  if (purchases == NULL)
+    sk_request_set_error (r, error);
+  else
+    reply_items (r, purchases, next);
 }
 
 /* Bonuses */
@@ -820,6 +812,8 @@ handle_bonus_transactions (SkRequest *r)
   g_autoptr(GError) error = NULL;
   g_autoptr(SkCustomer) customer = sk_database_get_customer (r->db, arg (r, 0), &error);
   g_autoptr(GPtrArray) transactions = NULL;
+  g_autofree char *next = NULL;
+  guint limit;
 
   if (customer == NULL)
     {
@@ -828,8 +822,14 @@ handle_bonus_transactions (SkRequest *r)
     }
   if (!customer_allowed (r, customer))
     return;
-  transactions = sk_database_list_bonus_transactions (r->db, arg (r, 0), &error);
-  reply_list (r, transactions, error);
+  if (!query_limit (r, &limit))
+    return;
+  transactions = sk_database_list_bonus_transactions_page (r->db, arg (r, 0), query (r, "cursor"), limit, &next,
+                                                           &error);
+  if (transactions == NULL)
+    sk_request_set_error (r, error);
+  else
+    reply_items (r, transactions, next);
 }
 
 /* Rules */
