@@ -47,6 +47,7 @@ sk_error_code_to_string (SkErrorCode code)
     case SK_ERROR_DATABASE: return "database_error";
     case SK_ERROR_UNAUTHORIZED: return "unauthorized";
     case SK_ERROR_FORBIDDEN: return "forbidden";
+    case SK_ERROR_IDEMPOTENCY_MISMATCH: return "idempotency_mismatch";
     default: return "error";
     }
 }
@@ -60,7 +61,9 @@ sk_error_code_to_http_status (SkErrorCode code)
     case SK_ERROR_UNAUTHORIZED: return 401;
     case SK_ERROR_FORBIDDEN: return 403;
     case SK_ERROR_NOT_FOUND: return 404;
-    case SK_ERROR_CONFLICT: return 409;
+    case SK_ERROR_CONFLICT:
+    case SK_ERROR_IDEMPOTENCY_MISMATCH:
+      return 409;
     case SK_ERROR_STALE: return 412;
     case SK_ERROR_INVALID:
     case SK_ERROR_INSUFFICIENT_BONUS:

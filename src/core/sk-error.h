@@ -23,6 +23,7 @@ typedef enum
   SK_ERROR_DATABASE,           /* an I/O or SQLite failure, not the user's fault */
   SK_ERROR_UNAUTHORIZED,       /* 401 */
   SK_ERROR_FORBIDDEN,          /* 403 */
+  SK_ERROR_IDEMPOTENCY_MISMATCH, /* 409 idempotency_mismatch: an id used by another request */
 } SkErrorCode;
 
 GQuark       sk_error_quark               (void);

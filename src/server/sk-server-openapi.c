@@ -313,20 +313,6 @@ operation_id (const SkRoute *route)
   return g_string_free (id, FALSE);
 }
 
-static const char *
-roles_text (SkRole roles)
-{
-  static const struct { SkRole roles; const char *text; } known[] = {
-    { SK_ROLES_ALL, "Roles: admin, marketing, manager, cashier (store roles: own store only)." },
-  };
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (known); i++)
-    if (known[i].roles == roles)
-      return known[i].text;
-  return NULL;
-}
-
 JsonNode *
 sk_server_openapi (void)
 {
@@ -355,7 +341,8 @@ sk_server_openapi (void)
               "Discounts and loyalty bonuses for a chain of children's goods stores. Money is integer kopecks, "
               "percentages basis points, multipliers hundredths, times RFC 3339 UTC. Errors are "
               "{\"error\": {\"code\", \"message\", \"field\"}}. Editable records carry a version and an ETag; "
-              "PUT with If-Match (or \"version\") gets 412 when stale.");
+              "PUT with If-Match (or \"version\") gets 412 when stale. Who may call an operation, by role and "
+              "for their own store or another, is in its description (README, \"Who may do what\").");
   json_builder_set_member_name (builder, "license");
   json_builder_begin_object (builder);
   add_string (builder, "name", "GPL-3.0-or-later");
@@ -415,15 +402,10 @@ sk_server_openapi (void)
           json_builder_begin_object (builder);
           add_string (builder, "operationId", op);
           add_string (builder, "summary", route->summary);
-          description = route->roles == SK_ROLE_NONE
-            ? g_strdup ("Public: no token needed.")
-            : roles_text (route->roles) != NULL
-              ? g_strdup (roles_text (route->roles))
-              : g_strdup_printf ("Roles:%s%s%s%s (store roles: own store only).",
-                                 (route->roles & SK_ROLE_ADMIN) ? " admin" : "",
-                                 (route->roles & SK_ROLE_MARKETING) ? " marketing" : "",
-                                 (route->roles & SK_ROLE_MANAGER) ? " manager" : "",
-                                 (route->roles & SK_ROLE_CASHIER) ? " cashier" : "");
+          /* Who may do it: the route's policy (every route has one, the
+           * policy test checks), then what no token gets. */
+          description = g_strconcat (route->policy != NULL ? route->policy : "",
+                                     route->roles == SK_ROLE_NONE ? NULL : " Without a token: 401.", NULL);
           add_string (builder, "description", description);
           if (route->roles == SK_ROLE_NONE)
             {
