@@ -1372,6 +1372,35 @@ rejected_member (JsonNode   *root,
   return json_object_get_string_member (json_array_get_object_element (rejected, 0), member);
 }
 
+/* JSON forbids raw control characters in strings; json-glib 1.6 writes
+ * U+001F raw. A name or store id with it made answers strict clients
+ * refuse, and SQLite's json_each () refused the store list of analytics
+ * (a 500 the fuzzer found). */
+static void
+test_json_control_characters (void)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) reparsed = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *pretty = NULL;
+
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, "a\x1f" "b\x01" "c\n");
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+
+  text = sk_json_to_string (root, FALSE);
+  pretty = sk_json_to_string (root, TRUE);
+  for (const char *p = text; *p != '\0'; p++)
+    g_assert_cmpint ((guchar) *p, >=, 0x20);
+  g_assert_cmpstr (text, ==, "[\"a\\u001fb\\u0001c\\n\"]");
+  g_assert_null (strchr (pretty, 0x1f));
+  reparsed = sk_json_parse (text, -1, NULL);
+  g_assert_nonnull (reparsed);
+  g_assert_cmpstr (json_array_get_string_element (json_node_get_array (reparsed), 0), ==, "a\x1f" "b\x01" "c\n");
+}
+
 /* Rejected entries are shared between answers: an edited rule must still
  * show its new name and reason, and an answer already given must not change. */
 static void
@@ -2347,6 +2376,7 @@ main (int   argc,
   g_test_add_func ("/engine/output/reject-codes", test_reject_codes);
   g_test_add_func ("/engine/output/json", test_json);
   g_test_add_func ("/engine/output/json-rule-edited", test_json_rule_edited);
+  g_test_add_func ("/engine/output/json-control-characters", test_json_control_characters);
   g_test_add_func ("/engine/order/shuffled-rules", test_shuffled_rules);
   g_test_add_func ("/engine/order/rules-untouched", test_rules_untouched);
   g_test_add_func ("/engine/cart/validate", test_cart_validate);

@@ -219,10 +219,27 @@ sk_json_to_string (JsonNode *node,
                    gboolean  pretty)
 {
   g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(GString) escaped = NULL;
+  char *text;
 
   json_generator_set_pretty (gen, pretty);
   json_generator_set_root (gen, node);
-  return json_generator_to_data (gen, NULL);
+  text = json_generator_to_data (gen, NULL);
+  /* json-glib 1.6 escapes every control character but U+001F, which JSON
+   * forbids raw too (SQLite's json_each () refuses it). The generator
+   * writes that byte only inside strings, so escaping each one is safe. */
+  if (strchr (text, 0x1f) == NULL)
+    return text;
+  escaped = g_string_new (NULL);
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == 0x1f)
+        g_string_append (escaped, "\\u001f");
+      else
+        g_string_append_c (escaped, *p);
+    }
+  g_free (text);
+  return g_string_free (g_steal_pointer (&escaped), FALSE);
 }
 
 /* How deep arrays and objects may nest. Our documents are a few levels
