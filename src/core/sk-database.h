@@ -274,7 +274,8 @@ GPtrArray    *sk_database_list_segment_history (SkDatabase  *self,
 
 /* Notifications (the outbox; delivery is another part's job) */
 /* A page of notifications, newest first: of one customer and/or of the
- * customers whose home store is @store_id (either may be NULL), after
+ * customers of @store_id, whose home store it is or who bought there
+ * (either may be NULL), after
  * @cursor (NULL: from the newest); *next_cursor is NULL on the last page. */
 GPtrArray    *sk_database_list_notifications   (SkDatabase  *self,
                                                 const char  *customer_id,

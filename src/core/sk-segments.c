@@ -205,11 +205,16 @@ sk_database_list_notifications (SkDatabase  *self,
                                            "SELECT * FROM notifications"
                                            " WHERE (created_at < ? OR (created_at = ? AND id < ?))"
                                            " AND (? = '' OR customer_id = ?)"
-                                           " AND (? = '' OR customer_id IN (SELECT id FROM customers WHERE home_store_id = ?))"
+                                           /* The server's policy: a customer of the store is
+                                            * one whose home it is, or who bought there. */
+                                           " AND (? = '' OR customer_id IN (SELECT id FROM customers WHERE home_store_id = ?)"
+                                           "      OR EXISTS (SELECT 1 FROM purchases"
+                                           "                 WHERE purchases.customer_id = notifications.customer_id"
+                                           "                 AND purchases.store_id = ?))"
                                            " ORDER BY created_at DESC, id DESC LIMIT ?",
-                                           "iisssssi", before, before, before_id,
+                                           "iissssssi", before, before, before_id,
                                            customer_id ? customer_id : "", customer_id ? customer_id : "",
-                                           store_id ? store_id : "", store_id ? store_id : "",
+                                           store_id ? store_id : "", store_id ? store_id : "", store_id ? store_id : "",
                                            (gint64) limit + 1),
                               SK_TYPE_NOTIFICATION, error);
   if (page == NULL)
