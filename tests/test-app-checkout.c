@@ -133,6 +133,7 @@ test_anonymous (AppFixture   *f,
   SkDatabase *db = sk_application_get_database (f->app);
   SkCheckoutView *view;
   g_autofree char *receipt = NULL;
+  g_autoptr(SkPurchase) stored = NULL;
 
   sk_window_show_view (f->window, "checkout");
   app_pump (200);
@@ -144,7 +145,8 @@ test_anonymous (AppFixture   *f,
   g_assert_nonnull (sk_checkout_view_get_last_purchase (view));
   receipt = sk_checkout_format_receipt (sk_checkout_view_get_last_purchase (view), NULL, NULL);
   g_assert_nonnull (strstr (receipt, "Ball"));
-  g_assert_nonnull (sk_database_get_purchase (db, sk_record_get_id (sk_checkout_view_get_last_purchase (view)), NULL));
+  stored = sk_database_get_purchase (db, sk_record_get_id (sk_checkout_view_get_last_purchase (view)), NULL);
+  g_assert_nonnull (stored);
 }
 
 static GtkWidget *

@@ -1193,9 +1193,16 @@ setup_cart_columns (SkCheckoutView *self)
 
   gtk_column_view_set_model (self->cart_view,
                              GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->cart)))));
-  gtk_column_view_append_column (self->cart_view, sk_text_column_new (_("Item"), cell_name, FALSE, TRUE));
-  gtk_column_view_append_column (self->cart_view, sk_text_column_new (_("Category"), cell_category, FALSE, FALSE));
-  gtk_column_view_append_column (self->cart_view, sk_text_column_new (_("Price"), cell_price, TRUE, FALSE));
+  /* The view takes its own reference to each column. */
+  column = sk_text_column_new (_("Item"), cell_name, FALSE, TRUE);
+  gtk_column_view_append_column (self->cart_view, column);
+  g_object_unref (column);
+  column = sk_text_column_new (_("Category"), cell_category, FALSE, FALSE);
+  gtk_column_view_append_column (self->cart_view, column);
+  g_object_unref (column);
+  column = sk_text_column_new (_("Price"), cell_price, TRUE, FALSE);
+  gtk_column_view_append_column (self->cart_view, column);
+  g_object_unref (column);
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (quantity_setup), self);
