@@ -84,8 +84,11 @@ sk_application_get_settings (SkApplication *self)
 SkRole
 sk_application_get_role (SkApplication *self)
 {
+  g_autofree char *role = NULL;
+
   g_return_val_if_fail (SK_IS_APPLICATION (self), SK_ROLE_CASHIER);
-  return (SkRole) g_settings_get_enum (self->settings, "role");
+  role = g_settings_get_string (self->settings, "role");
+  return sk_role_from_string (role);
 }
 
 SkStore *
@@ -151,36 +154,6 @@ sk_application_replace_database (SkApplication *self,
   self->generation++;
   self->db = sk_database_open (self->db_path, error);
   return self->db != NULL;
-}
-
-gboolean
-sk_role_can_sell (SkRole role)
-{
-  return role == SK_ROLE_CASHIER || role == SK_ROLE_MANAGER || role == SK_ROLE_ADMIN;
-}
-
-gboolean
-sk_role_can_adjust_bonus (SkRole role)
-{
-  return role == SK_ROLE_MANAGER || role == SK_ROLE_ADMIN;
-}
-
-gboolean
-sk_role_can_edit_rules (SkRole role)
-{
-  return role == SK_ROLE_MARKETING || role == SK_ROLE_ADMIN;
-}
-
-gboolean
-sk_role_can_see_charts (SkRole role)
-{
-  return role != SK_ROLE_CASHIER;
-}
-
-gboolean
-sk_role_can_reset_data (SkRole role)
-{
-  return role == SK_ROLE_ADMIN;
 }
 
 static void

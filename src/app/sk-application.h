@@ -5,16 +5,9 @@
 #include <adwaita.h>
 
 #include "sk-database.h"
+#include "sk-role.h"
 
 G_BEGIN_DECLS
-
-typedef enum
-{
-  SK_ROLE_CASHIER,
-  SK_ROLE_MANAGER,
-  SK_ROLE_MARKETING,
-  SK_ROLE_ADMIN,
-} SkRole;
 
 #define SK_TYPE_APPLICATION (sk_application_get_type ())
 G_DECLARE_FINAL_TYPE (SkApplication, sk_application, SK, APPLICATION, AdwApplication)
@@ -39,10 +32,5 @@ gboolean       sk_application_replace_database (SkApplication *self,
 guint          sk_application_get_generation (SkApplication *self);
 
 /* Role checks used by the views to hide or disable what a role may not do. */
-gboolean       sk_role_can_sell             (SkRole role);
-gboolean       sk_role_can_adjust_bonus     (SkRole role);
-gboolean       sk_role_can_edit_rules       (SkRole role);
-gboolean       sk_role_can_see_charts       (SkRole role);
-gboolean       sk_role_can_reset_data       (SkRole role);
 
 G_END_DECLS

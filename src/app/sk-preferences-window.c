@@ -61,11 +61,16 @@ store_selected_cb (SkPreferencesWindow *self)
   update_bonus_rows (self);
 }
 
+/* The roles in the order of the role row's list. */
+static const SkRole role_rows[] = { SK_ROLE_CASHIER, SK_ROLE_MANAGER, SK_ROLE_MARKETING, SK_ROLE_ADMIN };
+
 static void
 role_selected_cb (SkPreferencesWindow *self)
 {
-  g_settings_set_enum (sk_application_get_settings (self->app), "role",
-                       (int) adw_combo_row_get_selected (self->role_row));
+  guint selected = adw_combo_row_get_selected (self->role_row);
+
+  if (selected < G_N_ELEMENTS (role_rows))
+    g_settings_set_string (sk_application_get_settings (self->app), "role", sk_role_to_string (role_rows[selected]));
   gtk_widget_set_visible (self->data_group,
                           sk_role_can_reset_data (sk_application_get_role (self->app)));
 }
@@ -209,7 +214,9 @@ sk_preferences_window_new (SkApplication *app)
   for (guint i = 0; current && self->stores && i < self->stores->len; i++)
     if (g_strcmp0 (((SkStore *) g_ptr_array_index (self->stores, i))->id, current->id) == 0)
       adw_combo_row_set_selected (self->store_row, i);
-  adw_combo_row_set_selected (self->role_row, (guint) g_settings_get_enum (settings, "role"));
+  for (guint i = 0; i < G_N_ELEMENTS (role_rows); i++)
+    if (role_rows[i] == sk_application_get_role (app))
+      adw_combo_row_set_selected (self->role_row, i);
   gtk_widget_set_visible (self->data_group, sk_role_can_reset_data (sk_application_get_role (app)));
   g_settings_bind (settings, "show-bonus-details", self->bonus_switch, "active", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "server-url", self->server_row, "text", G_SETTINGS_BIND_DEFAULT);

@@ -352,7 +352,7 @@ sk_db_page_cursor_parse (const char  *cursor,
   if (time == NULL || !g_ascii_string_to_signed (time, 10, 0, G_MAXINT64, created_at, NULL) ||
       !g_uuid_string_is_valid (colon + 1))
     {
-      sk_set_field_error (error, SK_ERROR_MALFORMED, "cursor", _("The cursor is not one this server gave"));
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "cursor", _("The cursor is not valid"));
       return FALSE;
     }
   *id = colon + 1;

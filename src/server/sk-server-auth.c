@@ -12,39 +12,6 @@
 
 #define TOKEN_BYTES 32
 
-static const struct
-{
-  SkRole      role;
-  const char *name;
-} role_names[] = {
-  { SK_ROLE_ADMIN, "admin" },
-  { SK_ROLE_MARKETING, "marketing" },
-  { SK_ROLE_MANAGER, "manager" },
-  { SK_ROLE_CASHIER, "cashier" },
-};
-
-SkRole
-sk_role_from_string (const char *name)
-{
-  guint i;
-
-  for (i = 0; name != NULL && i < G_N_ELEMENTS (role_names); i++)
-    if (g_str_equal (name, role_names[i].name))
-      return role_names[i].role;
-  return SK_ROLE_NONE;
-}
-
-const char *
-sk_role_to_string (SkRole role)
-{
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (role_names); i++)
-    if (role_names[i].role == role)
-      return role_names[i].name;
-  return "none";
-}
-
 void
 sk_server_user_free (SkServerUser *user)
 {

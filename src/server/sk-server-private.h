@@ -7,25 +7,10 @@
 
 #include "sk-database.h"
 #include "sk-error.h"
+#include "sk-role.h"
 #include "sk-server.h"
 
 G_BEGIN_DECLS
-
-typedef enum
-{
-  SK_ROLE_NONE      = 0,
-  SK_ROLE_ADMIN     = 1 << 0,
-  SK_ROLE_MARKETING = 1 << 1,
-  SK_ROLE_MANAGER   = 1 << 2,
-  SK_ROLE_CASHIER   = 1 << 3,
-} SkRole;
-
-#define SK_ROLES_ALL   (SK_ROLE_ADMIN | SK_ROLE_MARKETING | SK_ROLE_MANAGER | SK_ROLE_CASHIER)
-#define SK_ROLES_HQ    (SK_ROLE_ADMIN | SK_ROLE_MARKETING)
-#define SK_ROLES_STORE (SK_ROLE_MANAGER | SK_ROLE_CASHIER)
-
-SkRole       sk_role_from_string      (const char *name);
-const char  *sk_role_to_string        (SkRole      role);
 
 /* The account behind a request. */
 typedef struct
