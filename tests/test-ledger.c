@@ -275,6 +275,83 @@ test_manual_invalid (Fixture       *f,
   }
 }
 
+/* Earning the most one movement may be, again and again, stops at
+ * SK_BALANCE_MAX with an error that changes nothing (it once wrapped the
+ * balance past 2^63 after 9 300 earns of 10^15). */
+static void
+test_balance_bound (Fixture       *f,
+                    gconstpointer  data)
+{
+  guint accepted = 0;
+  g_autofree char *before = NULL;
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SkBonusTransaction) tx = NULL;
+      g_autofree char *state = ledger_state (f->db);
+      gint64 balance = checked_balance (f->db, f->anna->id);
+
+      tx = sk_database_bonus_manual (f->db, f->anna->id, SK_BONUS_EARN, SK_MONEY_MAX, "Причина", NULL, &error);
+      if (tx != NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpint (tx->balance_after, <=, SK_BALANCE_MAX);
+          accepted++;
+          continue;
+        }
+      g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
+      g_assert_cmpstr (sk_error_get_field (error), ==, "amount");
+      g_assert_cmpint (checked_balance (f->db, f->anna->id), ==, balance);
+      before = ledger_state (f->db);
+      g_assert_cmpstr (before, ==, state);
+    }
+  g_assert_cmpuint (accepted, ==, SK_BALANCE_MAX / SK_MONEY_MAX);
+  g_assert_cmpint (checked_balance (f->db, f->anna->id), ==, accepted * SK_MONEY_MAX);
+
+  /* One amount above the limit is refused as an amount, as is 10^15. */
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_null (sk_database_bonus_manual (f->db, f->anna->id, SK_BONUS_ADJUST, (gint64) 1000000000000000,
+                                             "Причина", NULL, &error));
+    g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
+    g_assert_cmpstr (sk_error_get_field (error), ==, "amount");
+  }
+
+  /* A whole balance at the bound goes in one movement. */
+  {
+    g_autoptr(SkBonusTransaction) all = manual_ok (f, f->anna->id, SK_BONUS_SPEND, SK_BALANCE_MAX, "Всё");
+
+    g_assert_cmpint (all->balance_after, ==, 0);
+    g_assert_cmpint (checked_balance (f->db, f->anna->id), ==, 0);
+  }
+
+  /* A balance written beyond the bound before there was one (no ledger
+   * rows to match here) may only come back towards zero. */
+  exec_sql (f->db, "UPDATE customers SET bonus_balance = 9000000000000000000");
+  {
+    g_autoptr(SkBonusTransaction) back = manual_ok (f, f->anna->id, SK_BONUS_SPEND, SK_MONEY_MAX, "Назад");
+    g_autoptr(SkBonusTransaction) further = NULL;
+    g_autoptr(GError) error = NULL;
+
+    g_assert_cmpint (back->balance_after, ==, 9000000000000000000 - SK_MONEY_MAX);
+    further = sk_database_bonus_manual (f->db, f->anna->id, SK_BONUS_EARN, SK_MONEY_MAX, "Причина", NULL, &error);
+    g_assert_null (further);
+    g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
+  }
+  /* Far below zero, a spend is refused as more than the balance, without
+   * computing a sum that overflows. */
+  exec_sql (f->db, "UPDATE customers SET bonus_balance = -9223372036854775807");
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_null (sk_database_bonus_manual (f->db, f->anna->id, SK_BONUS_SPEND, SK_MONEY_MAX, "Причина",
+                                             NULL, &error));
+    g_assert_error (error, SK_ERROR, SK_ERROR_INSUFFICIENT_BONUS);
+  }
+}
+
 static void
 test_append_only (Fixture       *f,
                   gconstpointer  data)
@@ -958,6 +1035,7 @@ main (int   argc,
   add ("/ledger/manual", test_manual);
   add ("/ledger/manual-invalid", test_manual_invalid);
   add ("/ledger/manual-commit-failure", test_manual_commit_failure);
+  add ("/ledger/balance-bound", test_balance_bound);
   add ("/ledger/append-only", test_append_only);
   add ("/ledger/random-operations", test_random_operations);
   add ("/ledger/expiry/basic", test_expiry);

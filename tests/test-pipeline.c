@@ -664,6 +664,69 @@ test_campaign_budget (Fixture       *f,
   g_assert_cmpint (campaign_spent (f, draft->id), ==, 0);
 }
 
+static void
+exec_sql (SkDatabase *db,
+          const char *sql)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (sk_database_get_handle (db), sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+}
+
+/* Running figures stop at the top of 64 bits instead of wrapping (or, in
+ * SQLite, turning into floats); bonuses that would take a balance beyond
+ * SK_BALANCE_MAX refuse the whole sale. */
+static void
+test_money_bounds (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(SkCampaign) campaign = save_campaign (f, "active", 0);
+  g_autoptr(SkDiscountRule) rule = save_rule (f, "Весна −10 %", SK_RULE_PERCENTAGE, 1000, NULL, campaign->id);
+  g_autofree char *sql = NULL;
+
+  exec_sql (f->db, "UPDATE customers SET total_spent = 9223372036854775800");
+  sql = g_strdup_printf ("UPDATE campaigns SET spent = 9223372036854775800 WHERE id = '%s'", campaign->id);
+  exec_sql (f->db, sql);
+  {
+    g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 0, NOW);
+    g_autoptr(SkPurchaseResult) result = NULL;
+    g_autoptr(SkCustomer) anna = NULL;
+
+    sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", 200000, 1);
+    result = process_ok (f, request);
+    g_assert_cmpint (result->purchase->discount_total, ==, 20000);
+    g_assert_cmpint (result->customer->total_spent, ==, G_MAXINT64);
+    anna = get_customer (f, f->anna->id);
+    g_assert_cmpint (anna->total_spent, ==, G_MAXINT64);
+    g_assert_cmpint (campaign_spent (f, campaign->id), ==, G_MAXINT64);
+    g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM customers WHERE typeof (total_spent) = 'integer'", NULL),
+                     ==, 1);
+    g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM campaigns WHERE typeof (spent) = 'integer'", NULL),
+                     ==, 1);
+  }
+  g_assert_cmpint (rule_uses (f, rule->id), ==, 1);
+
+  /* 5 kopecks below the bound: a sale earning more is refused whole. */
+  give_bonus (f, f->anna->id, SK_BALANCE_MAX - 5 - checked_balance (f, f->anna->id));
+  {
+    g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 0, NOW + HOUR);
+    g_autoptr(SkPurchaseResult) result = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *before = dump_database (f->db);
+    g_autofree char *after = NULL;
+
+    sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", 200000, 1);
+    result = sk_database_process_purchase (f->db, request, &error);
+    g_assert_null (result);
+    g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
+    g_assert_cmpstr (sk_error_get_field (error), ==, "customer_id");
+    after = dump_database (f->db);
+    g_assert_cmpstr (after, ==, before);
+    g_assert_cmpint (checked_balance (f, f->anna->id), ==, SK_BALANCE_MAX - 5);
+  }
+}
+
 /* Spend errors write nothing. */
 static void
 test_spend_errors (Fixture       *f,
@@ -1469,6 +1532,7 @@ main (int   argc,
   add ("/pipeline/purchase/anonymous-and-consent", test_anonymous_and_no_consent);
   add ("/pipeline/purchase/segments", test_segments_follow_sales);
   add ("/pipeline/purchase/campaign-budget", test_campaign_budget);
+  add ("/pipeline/purchase/money-bounds", test_money_bounds);
   add ("/pipeline/purchase/spend-errors", test_spend_errors);
   add ("/pipeline/purchase/negative-balance", test_negative_balance);
   add ("/pipeline/purchase/fail-points", test_fail_points);

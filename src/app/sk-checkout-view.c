@@ -505,6 +505,8 @@ sk_checkout_view_add_line (SkCheckoutView *self,
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->cart));
 
   g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
+  /* So that price x quantity (at most SK_QUANTITY_MAX) fits 64 bits. */
+  g_return_if_fail (unit_price >= 0 && unit_price <= SK_MONEY_MAX);
 
   /* The same SKU scanned again adds to its line. */
   for (guint i = 0; sku != NULL && *sku != '\0' && i < n; i++)

@@ -9,6 +9,7 @@
 #include "sk-analytics.h"
 #include "sk-database-private.h"
 #include "sk-error.h"
+#include "sk-money.h"
 
 /* Store filters travel as one JSON array parameter: NULL = every store. */
 static char *
@@ -165,8 +166,8 @@ build_day_rules (SkDatabase *db,
           g_hash_table_insert (rules, g_steal_pointer (&store_rule), r);
         }
       r->uses++;
-      r->discount += sk_stmt_int64 (stmt, 3);
-      r->revenue += paid != NULL ? *paid : 0;
+      sk_money_add_saturating (&r->discount, sk_stmt_int64 (stmt, 3));
+      sk_money_add_saturating (&r->revenue, paid != NULL ? *paid : 0);
     }
   sk_stmt_reset (stmt);
   if (error != NULL && *error != NULL)
@@ -227,10 +228,10 @@ build_day (SkDatabase *db,
                              g_memdup2 (&paid, sizeof paid));
       }
       ds->purchases++;
-      ds->revenue += sk_stmt_int64 (stmt, 2);
-      ds->discounts += sk_stmt_int64 (stmt, 3);
-      ds->bonus_earned += sk_stmt_int64 (stmt, 4);
-      ds->bonus_spent += sk_stmt_int64 (stmt, 5);
+      sk_money_add_saturating (&ds->revenue, sk_stmt_int64 (stmt, 2));
+      sk_money_add_saturating (&ds->discounts, sk_stmt_int64 (stmt, 3));
+      sk_money_add_saturating (&ds->bonus_earned, sk_stmt_int64 (stmt, 4));
+      sk_money_add_saturating (&ds->bonus_spent, sk_stmt_int64 (stmt, 5));
       if (customer_id != NULL && !g_hash_table_contains (ds->customers, customer_id))
         {
           g_hash_table_add (ds->customers, g_strdup (customer_id));
@@ -375,10 +376,10 @@ add_purchases (SkDatabase *db,
       const char *customer_id = sk_stmt_text (stmt, 0);
 
       out->purchases++;
-      out->revenue += sk_stmt_int64 (stmt, 1);
-      out->discounts += sk_stmt_int64 (stmt, 2);
-      out->bonus_earned += sk_stmt_int64 (stmt, 3);
-      out->bonus_spent += sk_stmt_int64 (stmt, 4);
+      sk_money_add_saturating (&out->revenue, sk_stmt_int64 (stmt, 1));
+      sk_money_add_saturating (&out->discounts, sk_stmt_int64 (stmt, 2));
+      sk_money_add_saturating (&out->bonus_earned, sk_stmt_int64 (stmt, 3));
+      sk_money_add_saturating (&out->bonus_spent, sk_stmt_int64 (stmt, 4));
       if (customer_id != NULL)
         sketch_add (sketch, customer_id);
     }
@@ -428,10 +429,10 @@ sk_analytics_summary (SkDatabase         *db,
       const guint8 *blob = sk_stmt_blob (stmt, 5, &size);
 
       out->purchases += sk_stmt_int64 (stmt, 0);
-      out->revenue += sk_stmt_int64 (stmt, 1);
-      out->discounts += sk_stmt_int64 (stmt, 2);
-      out->bonus_earned += sk_stmt_int64 (stmt, 3);
-      out->bonus_spent += sk_stmt_int64 (stmt, 4);
+      sk_money_add_saturating (&out->revenue, sk_stmt_int64 (stmt, 1));
+      sk_money_add_saturating (&out->discounts, sk_stmt_int64 (stmt, 2));
+      sk_money_add_saturating (&out->bonus_earned, sk_stmt_int64 (stmt, 3));
+      sk_money_add_saturating (&out->bonus_spent, sk_stmt_int64 (stmt, 4));
       if (size == SKETCH_SIZE)
         sketch_merge (sketch, blob);
     }

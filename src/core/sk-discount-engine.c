@@ -412,7 +412,8 @@ campaign_budget_left (Ctx        *ctx,
   left = g_hash_table_lookup (ctx->campaign_left, campaign);
   if (left == NULL)
     {
-      gint64 initial = MAX (0, campaign->budget - campaign->spent);
+      /* Compared before subtracting: spent comes from the database. */
+      gint64 initial = campaign->spent >= campaign->budget ? 0 : campaign->budget - MAX (campaign->spent, 0);
       left = g_memdup2 (&initial, sizeof initial);
       g_hash_table_insert (ctx->campaign_left, campaign, left);
     }

@@ -4,12 +4,10 @@
 #pragma once
 
 #include "sk-model.h"
+#include "sk-money.h"  /* SK_MONEY_MAX: the most a line or a cart may reach */
 
 G_BEGIN_DECLS
 
-/* Largest money amount (kopecks) a line or a cart may reach: 10^13 ₽ is far
- * beyond any sale, and keeps every product of two amounts inside 128 bits. */
-#define SK_MONEY_MAX     ((gint64) 1000000000000000)
 #define SK_QUANTITY_MAX  ((gint64) 1000000)
 
 typedef struct

@@ -22,7 +22,7 @@ sk_db_ledger_append (SkDatabase *self,
                      GError    **error)
 {
   g_autoptr(SkBonusTransaction) tx = NULL;
-  gint64 balance;
+  gint64 balance, after;
 
   balance = sk_db_query_int (self, error, G_MININT64,
                              "SELECT bonus_balance FROM customers WHERE id = ?", "s", customer_id);
@@ -34,12 +34,24 @@ sk_db_ledger_append (SkDatabase *self,
       return NULL;
     }
 
+  /* No balance goes beyond SK_BALANCE_MAX; one written before there was a
+   * bound may still move back towards zero. */
+  if (__builtin_add_overflow (balance, amount, &after) ||
+      ((after > SK_BALANCE_MAX || after < -SK_BALANCE_MAX) && (amount > 0) == (after > 0)))
+    {
+      g_autofree char *limit = sk_money_format (SK_BALANCE_MAX);
+
+      sk_set_field_error (error, SK_ERROR_INVALID, "amount",
+                          _("A bonus balance cannot go beyond %s either way"), limit);
+      return NULL;
+    }
+
   tx = g_object_new (SK_TYPE_BONUS_TRANSACTION, NULL);
   tx->id = g_uuid_string_random ();
   tx->customer_id = g_strdup (customer_id);
   tx->kind = g_strdup (kind);
   tx->amount = amount;
-  tx->balance_after = balance + amount;
+  tx->balance_after = after;
   tx->reason = g_strdup (reason);
   tx->purchase_id = g_strdup (purchase_id);
   tx->store_id = g_strdup (store_id);
@@ -83,7 +95,10 @@ sk_database_bonus_manual (SkDatabase *self,
     {
       if (amount <= 0 || amount > SK_MONEY_MAX)
         {
-          sk_set_field_error (error, SK_ERROR_INVALID, "amount", _("The amount must be above zero"));
+          g_autofree char *limit = sk_money_format (SK_MONEY_MAX);
+
+          sk_set_field_error (error, SK_ERROR_INVALID, "amount",
+                              _("The amount must be above zero and at most %s"), limit);
           return NULL;
         }
       signed_amount = g_str_equal (kind, SK_BONUS_EARN) ? amount : -amount;
@@ -92,7 +107,10 @@ sk_database_bonus_manual (SkDatabase *self,
     {
       if (amount == 0 || amount > SK_MONEY_MAX || amount < -SK_MONEY_MAX)
         {
-          sk_set_field_error (error, SK_ERROR_INVALID, "amount", _("An adjustment cannot be zero"));
+          g_autofree char *limit = sk_money_format (SK_MONEY_MAX);
+
+          sk_set_field_error (error, SK_ERROR_INVALID, "amount",
+                              _("An adjustment cannot be zero or more than %s either way"), limit);
           return NULL;
         }
       signed_amount = amount;
@@ -124,7 +142,9 @@ sk_database_bonus_manual (SkDatabase *self,
       sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("There is no store %s"), store_id);
       goto fail;
     }
-  if (signed_amount < 0 && balance + signed_amount < 0)
+  /* Compared, not added: a balance from before SK_BALANCE_MAX may be far
+   * below zero. */
+  if (signed_amount < 0 && balance < -signed_amount)
     {
       g_autofree char *have = sk_money_format (balance);
       sk_set_field_error (error, SK_ERROR_INSUFFICIENT_BONUS, "amount",

@@ -313,6 +313,14 @@ compare_applications (gconstpointer a,
   return g_strcmp0 (x->rule_id, y->rule_id);
 }
 
+/* @column + @param in SQL, stopping at the top of a 64-bit integer: for
+ * running figures (what a customer spent in all, what a campaign gave) that
+ * grow with every sale; SQLite would turn an overflow into a float,
+ * PostgreSQL into an error. @param must not be negative. */
+#define SATURATING_ADD(column, param) \
+  "CASE WHEN " column " > 9223372036854775807 - " param " THEN 9223372036854775807" \
+  " ELSE " column " + " param " END"
+
 static gboolean
 record_applications (SkDatabase     *self,
                      SkPurchase     *purchase,
@@ -344,8 +352,8 @@ record_applications (SkDatabase     *self,
                        "ss", app->rule_id, purchase->customer_id))
         return FALSE;
       if (applied->rule->campaign_id != NULL && applied->amount > 0 &&
-          !sk_db_exec (self, error, "UPDATE campaigns SET spent = spent + ? WHERE id = ?", "is",
-                       applied->amount, applied->rule->campaign_id))
+          !sk_db_exec (self, error, "UPDATE campaigns SET spent = " SATURATING_ADD ("spent", "?1") " WHERE id = ?2",
+                       "is", applied->amount, applied->rule->campaign_id))
         return FALSE;
     }
   return TRUE;
@@ -525,6 +533,20 @@ sk_database_process_purchase (SkDatabase        *self,
         }
       if (purchase->bonus_earned > 0)
         {
+          gint64 after;
+
+          /* Refused whole, before the ledger says "amount" of a request
+           * that has none. */
+          if (purchase->bonus_earned > SK_MONEY_MAX ||
+              !sk_money_add (customer->bonus_balance, purchase->bonus_earned, SK_BALANCE_MAX, &after))
+            {
+              g_autofree char *limit = sk_money_format (SK_BALANCE_MAX);
+
+              sk_set_field_error (error, SK_ERROR_INVALID, "customer_id",
+                                  _("The bonuses for this purchase would take the customer's balance"
+                                    " beyond %s"), limit);
+              goto fail;
+            }
           expiry_days = sk_database_get_setting_int (self, SK_SETTING_BONUS_EXPIRY_DAYS, 0);
           earn_tx = sk_db_ledger_append (self, customer->id, SK_BONUS_EARN, purchase->bonus_earned,
                                          _("Bonuses for a purchase"), purchase->id, store->id, now,
@@ -547,12 +569,12 @@ sk_database_process_purchase (SkDatabase        *self,
 
       /* 8: statistics and segment. */
       if (!sk_db_exec (self, error,
-                       "UPDATE customers SET visits = visits + 1, total_spent = total_spent + ?,"
-                       " last_purchase_at = max (coalesce (last_purchase_at, 0), ?) WHERE id = ?",
+                       "UPDATE customers SET visits = visits + 1, total_spent = " SATURATING_ADD ("total_spent", "?1") ","
+                       " last_purchase_at = max (coalesce (last_purchase_at, 0), ?2) WHERE id = ?3",
                        "iis", payable, now, customer->id))
         goto fail;
       customer->visits++;
-      customer->total_spent += payable;
+      sk_money_add_saturating (&customer->total_spent, payable);
       customer->last_purchase_at = MAX (customer->last_purchase_at, now);
       if (!sk_db_update_customer_segment (self, customer->id, now, &segment, error) ||
           sk_db_fail_point_hit (self, "segment", error))

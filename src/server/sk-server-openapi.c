@@ -6,9 +6,12 @@
 #include <string.h>
 
 #include "sk-model.h"
+#include "sk-money.h"
 #include "sk-server-private.h"
 
-/* The shapes that are not records. */
+/* The shapes that are not records. Their money bounds are SK_MONEY_MAX and
+ * SK_BALANCE_MAX, written out. */
+G_STATIC_ASSERT (SK_MONEY_MAX == 1000000000000 && SK_BALANCE_MAX == SK_MONEY_MAX);
 static const char fixed_schemas[] =
   "{"
   "\"Error\": {\"type\": \"object\", \"required\": [\"error\"], \"properties\": {\"error\": {\"type\": \"object\","
@@ -37,18 +40,21 @@ static const char fixed_schemas[] =
   "\"Balance\": {\"type\": \"object\", \"properties\": {\"customer_id\": {\"type\": \"string\"},"
   "  \"balance\": {\"type\": \"integer\", \"format\": \"int64\", \"description\": \"kopecks\"}}},"
   "\"BonusRequest\": {\"type\": \"object\", \"required\": [\"amount\", \"reason\"], \"properties\": {"
-  "  \"amount\": {\"type\": \"integer\", \"format\": \"int64\", \"description\": \"kopecks; signed for adjust\"},"
+  "  \"amount\": {\"type\": \"integer\", \"format\": \"int64\", \"minimum\": -1000000000000,"
+  "    \"maximum\": 1000000000000, \"description\": \"kopecks; signed for adjust; refused (422) if the balance"
+  " would go beyond 1000000000000 either way\"},"
   "  \"reason\": {\"type\": \"string\"}, \"store_id\": {\"type\": \"string\", \"nullable\": true}}},"
   "\"CartItem\": {\"type\": \"object\", \"required\": [\"unit_price\", \"quantity\"], \"properties\": {"
   "  \"sku\": {\"type\": \"string\"}, \"name\": {\"type\": \"string\"}, \"category\": {\"type\": \"string\"},"
-  "  \"unit_price\": {\"type\": \"integer\", \"format\": \"int64\", \"minimum\": 0},"
+  "  \"unit_price\": {\"type\": \"integer\", \"format\": \"int64\", \"minimum\": 0, \"maximum\": 1000000000000,"
+  "    \"description\": \"kopecks; a line and the cart are bounded the same\"},"
   "  \"quantity\": {\"type\": \"integer\", \"format\": \"int64\", \"minimum\": 1}}},"
   "\"CalculateRequest\": {\"type\": \"object\", \"required\": [\"store_id\", \"items\"], \"properties\": {"
   "  \"store_id\": {\"type\": \"string\"}, \"customer_id\": {\"type\": \"string\", \"nullable\": true},"
   "  \"items\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/CartItem\"}}}},"
   "\"PurchaseRequest\": {\"allOf\": [{\"$ref\": \"#/components/schemas/CalculateRequest\"}, {\"type\": \"object\","
   "  \"required\": [\"id\"], \"properties\": {\"id\": {\"type\": \"string\", \"format\": \"uuid\"},"
-  "  \"bonus_to_spend\": {\"type\": \"integer\", \"format\": \"int64\", \"minimum\": 0},"
+  "  \"bonus_to_spend\": {\"type\": \"integer\", \"format\": \"int64\", \"minimum\": 0, \"maximum\": 1000000000000},"
   "  \"created_at\": {\"type\": \"string\", \"format\": \"date-time\"}}}]},"
   "\"CalculateResult\": {\"type\": \"object\", \"properties\": {"
   "  \"subtotal\": {\"type\": \"integer\", \"format\": \"int64\"}, \"discount_total\": {\"type\": \"integer\", \"format\": \"int64\"},"
