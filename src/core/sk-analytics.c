@@ -205,7 +205,7 @@ build_day (SkDatabase *db,
   stmt = sk_db_query (db, error,
                       "SELECT store_id, customer_id, subtotal - discount_total - refunded_total,"
                       " discount_total, bonus_earned, bonus_spent, id"
-                      " FROM purchases INDEXED BY purchases_time WHERE created_at >= ? AND created_at < ?",
+                      " FROM purchases WHERE created_at >= ? AND created_at < ?",
                       "ii", day * DAY_USEC, (day + 1) * DAY_USEC);
   if (stmt == NULL)
     return FALSE;
@@ -365,9 +365,9 @@ add_purchases (SkDatabase *db,
     return TRUE;
   stmt = sk_db_query (db, error,
                       "SELECT customer_id, subtotal - discount_total - refunded_total, discount_total,"
-                      " bonus_earned, bonus_spent FROM purchases INDEXED BY purchases_time"
+                      " bonus_earned, bonus_spent FROM purchases"
                       " WHERE created_at >= ?1 AND created_at < ?2"
-                      " AND (CAST (?3 AS TEXT) IS NULL OR store_id IN (SELECT value FROM json_each (?3)))",
+                      " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')",
                       "iis", from, to, stores);
   if (stmt == NULL)
     return FALSE;
@@ -419,7 +419,7 @@ sk_analytics_summary (SkDatabase         *db,
   stmt = sk_db_query (db, error,
                       "SELECT purchases, revenue, discounts, bonus_earned, bonus_spent, customers_sketch"
                       " FROM daily_stats WHERE day >= ?1 AND day < ?2"
-                      " AND (CAST (?3 AS TEXT) IS NULL OR store_id IN (SELECT value FROM json_each (?3)))",
+                      " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')",
                       "iis", first_day, last_day, stores);
   if (stmt == NULL)
     return FALSE;
@@ -447,9 +447,9 @@ sk_analytics_summary (SkDatabase         *db,
   out->customers_exact = out->purchases <= EXACT_LIMIT;
   if (out->customers_exact)
     out->customers = sk_db_query_int (db, error, 0,
-                                      "SELECT count (DISTINCT customer_id) FROM purchases INDEXED BY purchases_time"
+                                      "SELECT count (DISTINCT customer_id) FROM purchases"
                                       " WHERE created_at >= ?1 AND created_at < ?2"
-                                      " AND (CAST (?3 AS TEXT) IS NULL OR store_id IN (SELECT value FROM json_each (?3)))",
+                                      " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')",
                                       "iis", from, to, stores);
   else
     out->customers = sketch_estimate (sketch);
@@ -509,9 +509,9 @@ append_partial_day (SkDatabase *db,
                                      "SELECT created_at / 86400000000 AS day,"
                                      " coalesce (sum (subtotal - discount_total - refunded_total), 0), coalesce (sum (discount_total), 0),"
                                      " coalesce (sum (bonus_earned), 0), coalesce (sum (bonus_spent), 0), count (*)"
-                                     " FROM purchases INDEXED BY purchases_time"
+                                     " FROM purchases"
                                      " WHERE created_at >= ?1 AND created_at < ?2"
-                                     " AND (CAST (?3 AS TEXT) IS NULL OR store_id IN (SELECT value FROM json_each (?3)))"
+                                     " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')"
                                      " GROUP BY day",
                                      "iis", from, to, stores),
                         points, error);
@@ -542,7 +542,7 @@ sk_analytics_daily (SkDatabase         *db,
                                    "SELECT day, sum (revenue), sum (discounts),"
                                    " sum (bonus_earned), sum (bonus_spent), sum (purchases)"
                                    " FROM daily_stats WHERE day >= ?1 AND day < ?2"
-                                   " AND (CAST (?3 AS TEXT) IS NULL OR store_id IN (SELECT value FROM json_each (?3)))"
+                                   " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')"
                                    " GROUP BY day",
                                    "iis", first_day, last_day, stores),
                       points, error) ||
@@ -642,19 +642,19 @@ sk_analytics_rule_effectiveness (SkDatabase         *db,
                       "WITH parts (rule_id, uses, discount, revenue) AS ("
                       "  SELECT rule_id, uses, discount, revenue FROM daily_rule_stats"
                       "   WHERE day >= ?4 AND day < ?5"
-                      "   AND (CAST (?3 AS TEXT) IS NULL OR store_id IN (SELECT value FROM json_each (?3)))"
+                      "   AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')"
                       "  UNION ALL"
                       "  SELECT a.rule_id, 1, a.amount, p.subtotal - p.discount_total - p.refunded_total"
                       "   FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
                       "   WHERE a.rule_id IN (SELECT id FROM discount_rules)"
-                      "   AND a.created_at >= ?1 AND a.created_at < min (?2, ?4 * 86400000000)"
-                      "   AND (CAST (?3 AS TEXT) IS NULL OR a.store_id IN (SELECT value FROM json_each (?3)))"
+                      "   AND a.created_at >= ?1 AND a.created_at < ?2 AND a.created_at < ?4 * 86400000000"
+                      "   AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || a.store_id || '\"%')"
                       "  UNION ALL"
                       "  SELECT a.rule_id, 1, a.amount, p.subtotal - p.discount_total - p.refunded_total"
                       "   FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
                       "   WHERE a.rule_id IN (SELECT id FROM discount_rules)"
-                      "   AND a.created_at >= max (?1, ?5 * 86400000000) AND a.created_at < ?2"
-                      "   AND (CAST (?3 AS TEXT) IS NULL OR a.store_id IN (SELECT value FROM json_each (?3))))"
+                      "   AND a.created_at >= ?1 AND a.created_at >= ?5 * 86400000000 AND a.created_at < ?2"
+                      "   AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || a.store_id || '\"%'))"
                       " SELECT r.id, r.name, coalesce (sum (parts.uses), 0) AS uses,"
                       " coalesce (sum (parts.discount), 0) AS discount, coalesce (sum (parts.revenue), 0)"
                       " FROM discount_rules AS r LEFT JOIN parts ON parts.rule_id = r.id"

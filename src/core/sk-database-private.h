@@ -57,6 +57,10 @@ gint64        sk_db_query_int          (SkDatabase  *self,
                                         const char  *fmt,
                                         ...);
 
+/* The text of a named statement for this connection's backend. */
+const char   *sk_db_sql                (SkDatabase    *self,
+                                        SkSqlStatement name);
+
 /* Nested transactions: the outermost begins IMMEDIATE and commits; inner
  * ones are savepoints. */
 gboolean      sk_db_begin              (SkDatabase  *self,

@@ -850,7 +850,7 @@ search_page (SkDatabase *self,
              GError    **error)
 {
   static const char * const sql[] = {
-    [BY_NAME] = "SELECT * FROM customers INDEXED BY customers_name_key"
+    [BY_NAME] = "SELECT * FROM customers"
                 " WHERE name_key >= ? AND name_key < ? AND (name_key, id) > (?, ?)"
                 " ORDER BY name_key, id LIMIT ?",
     [BY_PHONE] = "SELECT * FROM customers"
@@ -973,7 +973,7 @@ sk_database_count_search_customers (SkDatabase *self,
   /* Counting a broad prefix ("+7", "А") walks most of an index: @max stops
    * the walk, as a list typed into only needs "more than max". */
   static const char * const sql[] = {
-    [BY_NAME] = "SELECT count(*) FROM (SELECT 1 FROM customers INDEXED BY customers_name_key"
+    [BY_NAME] = "SELECT count(*) FROM (SELECT 1 FROM customers"
                 " WHERE name_key >= ? AND name_key < ? LIMIT ?)",
     [BY_PHONE] = "SELECT count(*) FROM (SELECT 1 FROM customers WHERE phone >= ? AND phone < ? LIMIT ?)",
     [BY_CARD] = "SELECT count(*) FROM (SELECT 1 FROM customers"
@@ -1002,7 +1002,7 @@ sk_database_search_customers_at (SkDatabase *self,
 {
   static const char * const sql[2][3] = {
     {
-      [BY_NAME] = "SELECT * FROM customers INDEXED BY customers_name_key"
+      [BY_NAME] = "SELECT * FROM customers"
                   " WHERE name_key >= ? AND name_key < ? ORDER BY name_key, id LIMIT ? OFFSET ?",
       [BY_PHONE] = "SELECT * FROM customers WHERE phone >= ? AND phone < ?"
                    " ORDER BY phone, id LIMIT ? OFFSET ?",
@@ -1010,7 +1010,7 @@ sk_database_search_customers_at (SkDatabase *self,
                   " ORDER BY card_number, id LIMIT ? OFFSET ?",
     },
     {
-      [BY_NAME] = "SELECT * FROM customers INDEXED BY customers_name_key"
+      [BY_NAME] = "SELECT * FROM customers"
                   " WHERE name_key >= ? AND name_key < ? ORDER BY name_key DESC, id DESC LIMIT ? OFFSET ?",
       [BY_PHONE] = "SELECT * FROM customers WHERE phone >= ? AND phone < ?"
                    " ORDER BY phone DESC, id DESC LIMIT ? OFFSET ?",
@@ -1329,6 +1329,17 @@ fill_campaign_rules (SkDatabase *self,
   return campaigns;
 }
 
+/* How many different strings @strv holds. */
+static gint64
+distinct_count (char **strv)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (char **s = strv; s != NULL && *s != NULL; s++)
+    g_hash_table_add (seen, *s);
+  return g_hash_table_size (seen);
+}
+
 gboolean
 sk_database_save_campaign (SkDatabase *self,
                            SkCampaign *campaign,
@@ -1352,9 +1363,8 @@ sk_database_save_campaign (SkDatabase *self,
   if (!sk_db_begin (self, error))
     return FALSE;
   if (sk_db_query_int (self, error, -1,
-                       "SELECT count (DISTINCT value) = (SELECT count (*) FROM discount_rules"
-                       "  WHERE id IN (SELECT value FROM json_each (?1))) FROM json_each (?1)",
-                       "s", ids) != 1)
+                       "SELECT count (*) FROM discount_rules WHERE ? LIKE '%\"' || id || '\"%'", "s", ids)
+      != distinct_count (campaign->rule_ids))
     {
       if (error == NULL || *error == NULL)
         sk_set_field_error (error, SK_ERROR_INVALID, "rule_ids", _("Some of these rules do not exist"));
@@ -1364,11 +1374,11 @@ sk_database_save_campaign (SkDatabase *self,
   if (!save_record (self, "campaigns", "campaign", SK_RECORD (campaign), error) ||
       !sk_db_exec (self, error,
                    "UPDATE discount_rules SET campaign_id = NULL, version = version + 1"
-                   " WHERE campaign_id = ?1 AND id NOT IN (SELECT value FROM json_each (?2))",
+                   " WHERE campaign_id = ?1 AND ?2 NOT LIKE '%\"' || id || '\"%'",
                    "ss", campaign->id, ids) ||
       !sk_db_exec (self, error,
                    "UPDATE discount_rules SET campaign_id = ?1, version = version + 1"
-                   " WHERE id IN (SELECT value FROM json_each (?2)) AND campaign_id IS NOT ?1",
+                   " WHERE ?2 LIKE '%\"' || id || '\"%' AND campaign_id IS DISTINCT FROM ?1",
                    "ss", campaign->id, ids))
     {
       sk_db_rollback (self);

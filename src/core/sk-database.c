@@ -334,6 +334,15 @@ sk_db_exec_script (SkDatabase *self,
 
 /* Transactions */
 
+const char *
+sk_db_sql (SkDatabase    *self,
+           SkSqlStatement name)
+{
+  g_return_val_if_fail (name < SK_SQL_N_STATEMENTS, NULL);
+
+  return self->backend->statements[name];
+}
+
 gboolean
 sk_db_page_cursor_parse (const char  *cursor,
                          gint64      *created_at,

@@ -14,24 +14,25 @@ typedef struct
 {
   const char *member;
   const char *table;
-  const char *select;
+  const char *select;          /* NULL: @statement */
+  SkSqlStatement statement;
   GType     (*get_type) (void);
 } Section;
 
 /* In the order import must insert them (foreign keys). */
 static const Section sections[] = {
-  { "stores", "stores", "SELECT * FROM stores ORDER BY id", sk_store_get_type },
-  { "products", "products", "SELECT * FROM products ORDER BY sku", sk_product_get_type },
-  { "campaigns", "campaigns", "SELECT * FROM campaigns ORDER BY id", sk_campaign_get_type },
-  { "rules", "discount_rules", "SELECT * FROM discount_rules ORDER BY id", sk_discount_rule_get_type },
-  { "customers", "customers", "SELECT * FROM customers ORDER BY id", sk_customer_get_type },
-  { "purchases", "purchases", "SELECT * FROM purchases ORDER BY created_at, id", sk_purchase_get_type },
+  { "stores", "stores", "SELECT * FROM stores ORDER BY id", 0, sk_store_get_type },
+  { "products", "products", "SELECT * FROM products ORDER BY sku", 0, sk_product_get_type },
+  { "campaigns", "campaigns", "SELECT * FROM campaigns ORDER BY id", 0, sk_campaign_get_type },
+  { "rules", "discount_rules", "SELECT * FROM discount_rules ORDER BY id", 0, sk_discount_rule_get_type },
+  { "customers", "customers", "SELECT * FROM customers ORDER BY id", 0, sk_customer_get_type },
+  { "purchases", "purchases", "SELECT * FROM purchases ORDER BY created_at, id", 0, sk_purchase_get_type },
   { "bonus_transactions", "bonus_transactions",
-    "SELECT * FROM bonus_transactions ORDER BY rowid", sk_bonus_transaction_get_type },
+    NULL, SK_SQL_LEDGER_EXPORT, sk_bonus_transaction_get_type },
   { "segment_history", "customer_segments",
-    "SELECT * FROM customer_segments ORDER BY id", sk_segment_assignment_get_type },
+    "SELECT * FROM customer_segments ORDER BY id", 0, sk_segment_assignment_get_type },
   { "notifications", "notifications",
-    "SELECT * FROM notifications ORDER BY created_at, id", sk_notification_get_type },
+    "SELECT * FROM notifications ORDER BY created_at, id", 0, sk_notification_get_type },
 };
 
 /* Plain tables with no record type: exported row by row. */
@@ -110,7 +111,8 @@ sk_database_export (SkDatabase *self,
 
   for (guint s = 0; s < G_N_ELEMENTS (sections); s++)
     {
-      g_autoptr(GPtrArray) rows = sk_db_query_records (self, sk_db_query (self, error, sections[s].select, NULL),
+      const char *select = sections[s].select ? sections[s].select : sk_db_sql (self, sections[s].statement);
+      g_autoptr(GPtrArray) rows = sk_db_query_records (self, sk_db_query (self, error, select, NULL),
                                                        sections[s].get_type (), error);
       if (rows == NULL)
         goto fail;

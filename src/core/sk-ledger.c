@@ -179,9 +179,7 @@ sk_database_list_bonus_transactions (SkDatabase *self,
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   return sk_db_query_records (self,
-                              sk_db_query (self, error,
-                                           "SELECT * FROM bonus_transactions WHERE customer_id = ?"
-                                           " ORDER BY created_at DESC, rowid DESC",
+                              sk_db_query (self, error, sk_db_sql (self, SK_SQL_LEDGER_NEWEST_FIRST),
                                            "s", customer_id),
                               SK_TYPE_BONUS_TRANSACTION, error);
 }
@@ -297,10 +295,7 @@ expired_left (SkDatabase *self,
   gint64 debt = 0, due = 0;
 
   g_array_set_clear_func (lots, (GDestroyNotify) lot_clear);
-  stmt = sk_db_query (self, error,
-                      "SELECT kind, amount, expires_at, purchase_id, created_at FROM bonus_transactions"
-                      " WHERE customer_id = ? ORDER BY created_at, rowid",
-                      "s", customer_id);
+  stmt = sk_db_query (self, error, sk_db_sql (self, SK_SQL_LEDGER_OLDEST_FIRST), "s", customer_id);
   if (stmt == NULL)
     return -1;
   while (sk_db_step (self, stmt, &has_row, error))

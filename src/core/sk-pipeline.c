@@ -570,7 +570,7 @@ sk_database_process_purchase (SkDatabase        *self,
       /* 8: statistics and segment. */
       if (!sk_db_exec (self, error,
                        "UPDATE customers SET visits = visits + 1, total_spent = " SATURATING_ADD ("total_spent", "?1") ","
-                       " last_purchase_at = max (coalesce (last_purchase_at, 0), ?2) WHERE id = ?3",
+                       " last_purchase_at = CASE WHEN last_purchase_at > ?2 THEN last_purchase_at ELSE ?2 END WHERE id = ?3",
                        "iis", payable, now, customer->id))
         goto fail;
       customer->visits++;
@@ -773,16 +773,16 @@ sk_database_refund_purchase (SkDatabase *self,
 
       if (back > 0 &&
           !sk_db_exec (self, error,
-                       "UPDATE campaigns SET spent = max (0, spent - ?) WHERE id ="
-                       " (SELECT campaign_id FROM discount_rules WHERE id = ?)",
+                       "UPDATE campaigns SET spent = CASE WHEN spent > ?1 THEN spent - ?1 ELSE 0 END WHERE id ="
+                       " (SELECT campaign_id FROM discount_rules WHERE id = ?2)",
                        "is", back, app->rule_id))
         goto fail;
       if (complete &&
-          (!sk_db_exec (self, error, "UPDATE discount_rules SET uses = max (0, uses - 1) WHERE id = ?", "s",
+          (!sk_db_exec (self, error, "UPDATE discount_rules SET uses = CASE WHEN uses > 0 THEN uses - 1 ELSE 0 END WHERE id = ?", "s",
                         app->rule_id) ||
            (purchase->customer_id != NULL &&
             !sk_db_exec (self, error,
-                         "UPDATE rule_customer_uses SET uses = max (0, uses - 1)"
+                         "UPDATE rule_customer_uses SET uses = CASE WHEN uses > 0 THEN uses - 1 ELSE 0 END"
                          " WHERE rule_id = ? AND customer_id = ?",
                          "ss", app->rule_id, purchase->customer_id))))
         goto fail;

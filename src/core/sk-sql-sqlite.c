@@ -352,4 +352,12 @@ const SkSqlBackend sk_sql_sqlite_backend = {
   .get_schema_version = lite_get_schema_version,
   .set_schema_version = lite_set_schema_version,
   .migration = lite_migration,
+  .statements = {
+    [SK_SQL_LEDGER_OLDEST_FIRST] =
+      "SELECT kind, amount, expires_at, purchase_id, created_at FROM bonus_transactions"
+      " WHERE customer_id = ?1 ORDER BY created_at, rowid",
+    [SK_SQL_LEDGER_NEWEST_FIRST] =
+      "SELECT * FROM bonus_transactions WHERE customer_id = ?1 ORDER BY created_at DESC, rowid DESC",
+    [SK_SQL_LEDGER_EXPORT] = "SELECT * FROM bonus_transactions ORDER BY rowid",
+  },
 };

@@ -2,15 +2,30 @@
  * the core, PostgreSQL in libskidka-pg) gives connections that prepare
  * statements; every other file of the store speaks only to SkStmt.
  *
- * The SQL is written once, in SQLite's spelling with `?` or `?N`
- * parameters; a backend may rewrite it when preparing (see
- * sk-sql-postgres.c for the few rewrites it knows).
+ * A statement is written once, in SQL every backend takes, with `?` or
+ * `?N` parameters (a backend may number them its own way). A statement that
+ * cannot be is a named one (SkSqlStatement): each backend has its own text
+ * of it, and the store asks for it by name (sk_db_sql ()).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
 #include <glib.h>
 
 G_BEGIN_DECLS
+
+/* Statements whose text differs between backends. */
+typedef enum
+{
+  /* kind, amount, expires_at, purchase_id, created_at of the ledger of
+   * customer ?1, oldest first, rows of one time in the order they were
+   * written (SQLite's rowid, PostgreSQL's seq). */
+  SK_SQL_LEDGER_OLDEST_FIRST,
+  /* The rows of the ledger of customer ?1, newest first. */
+  SK_SQL_LEDGER_NEWEST_FIRST,
+  /* Every row of the ledger, in the order written (export). */
+  SK_SQL_LEDGER_EXPORT,
+  SK_SQL_N_STATEMENTS
+} SkSqlStatement;
 
 typedef struct _SkSqlConn    SkSqlConn;
 typedef struct _SkStmt       SkStmt;
@@ -67,6 +82,8 @@ struct _SkSqlBackend
   gboolean    (*set_schema_version) (SkSqlConn *conn, int version, GError **error);
   /* The text of migration @version for this backend (from sk-schema.c). */
   char       *(*migration)          (int version);
+  /* The text of each named statement. */
+  const char *statements[SK_SQL_N_STATEMENTS];
 };
 
 /* Backends other than SQLite register themselves (sk_postgres_init ()). */

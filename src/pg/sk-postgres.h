@@ -9,9 +9,10 @@ G_BEGIN_DECLS
 /* Lets sk_database_open () take "postgresql://" URIs. */
 void  sk_postgres_init      (void);
 
-/* The rewrites of SQLite's spelling (tests and curious readers). */
+/* A statement's `?` and `?N` parameters numbered as `$N`. */
 char *sk_postgres_translate (const char *sql,
                              int        *n_params);
+/* The text of migration @version for PostgreSQL (sk-schema-postgres.c). */
 char *sk_postgres_migration (int         version);
 
 /* A thread listening on a channel, so that what other connections change

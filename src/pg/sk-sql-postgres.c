@@ -1,17 +1,10 @@
 /* sk-sql-postgres.c: the PostgreSQL backend (libpq), for a chain's server.
  *
- * The store's SQL is written in SQLite's spelling; this backend rewrites
- * the little that differs when it prepares a statement:
- *   ?N and ? parameters            -> $N
- *   INDEXED BY name                -> (nothing; the planner chooses)
- *   json_each (X)                  -> json_array_elements_text (CAST (X AS json))
- *   a IS ?N, a IS NOT ?N           -> IS [NOT] DISTINCT FROM $N
- *   max (a, b), min (a, b)         -> greatest (a, b), least (a, b)
- *   rowid                          -> ctid (used only to order the rows of
- *                                     the append-only ledger as written)
- * and the migrations: INTEGER -> BIGINT, BLOB -> BYTEA, TEXT -> TEXT COLLATE
- * "C" (SQLite compares bytes), rowid keys -> BIGSERIAL, and its triggers as
- * PL/pgSQL functions.
+ * The store's statements are written once, in SQL both backends take, with
+ * SQLite's `?` and `?N` parameters, which this backend numbers as `$N` when
+ * it prepares them; the few whose text must differ are named statements
+ * (sk-sql.h), and the migrations have their own text
+ * (sk-schema-postgres.c).
  *
  * Writers take one advisory lock for their whole transaction, as SQLite's
  * BEGIN IMMEDIATE does: two tills spending the same bonuses follow one
@@ -363,93 +356,14 @@ static const SkStmtOps pg_stmt_ops = {
 
 /* SQL rewriting */
 
-/* SQLite's max and min of several arguments are scalar functions. */
-static void
-rewrite_scalar_min_max (GString *sql)
-{
-  for (gsize i = 0; i + 4 < sql->len; i++)
-    {
-      const char *p = sql->str + i;
-      gboolean is_max = g_str_has_prefix (p, "max (");
-      int depth = 0;
-      gboolean comma = FALSE;
-
-      if ((!is_max && !g_str_has_prefix (p, "min (")) ||
-          (i > 0 && (g_ascii_isalnum (p[-1]) || p[-1] == '_')))
-        continue;
-      for (const char *q = p + 4; *q != '\0'; q++)
-        {
-          if (*q == '(')
-            depth++;
-          else if (*q == ')' && --depth == 0)
-            break;
-          else if (*q == ',' && depth == 1)
-            comma = TRUE;
-        }
-      if (comma)
-        {
-          g_string_erase (sql, i, 3);
-          g_string_insert (sql, i, is_max ? "greatest" : "least");
-        }
-    }
-}
-
-/* Regular-expression rewrites, compiled once per table. */
-typedef struct
-{
-  const char *pattern;
-  const char *replacement;
-} Rewrite;
-
-static char *
-apply_rewrites (char          *sql,
-                const Rewrite *rewrites,
-                guint          n,
-                GRegex       **compiled)
-{
-  for (guint i = 0; i < n; i++)
-    {
-      char *next = g_regex_replace (compiled[i], sql, -1, 0, rewrites[i].replacement, 0, NULL);
-
-      g_free (sql);
-      sql = next;
-    }
-  return sql;
-}
-
-static GRegex **
-compile_rewrites (const Rewrite      *rewrites,
-                  guint               n,
-                  GRegexCompileFlags  flags)
-{
-  GRegex **compiled = g_new0 (GRegex *, n);
-
-  for (guint i = 0; i < n; i++)
-    compiled[i] = g_regex_new (rewrites[i].pattern, flags | G_REGEX_OPTIMIZE, 0, NULL);
-  return compiled;
-}
-
-static const Rewrite statement_rewrites[] = {
-  { " (NOT INDEXED|INDEXED BY [a-z_]+)", "" },
-  { "\\bjson_each \\(([^()]*)\\)", "json_array_elements_text (CAST (\\1 AS json))" },
-  { "\\bIS NOT (\\$[0-9]+)", "IS DISTINCT FROM \\1" },
-  { "\\bIS (\\$[0-9]+)", "IS NOT DISTINCT FROM \\1" },
-  { "\\browid\\b", "ctid" },
-};
-
 char *
 sk_postgres_translate (const char *sql,
                        int        *n_params)
 {
-  static GRegex **compiled;
   GString *out = g_string_sized_new (strlen (sql) + 16);
   char quote = 0;
   int next_anonymous = 1;
   int max_param = 0;
-
-  if (g_once_init_enter (&compiled))
-    g_once_init_leave (&compiled, compile_rewrites (statement_rewrites,
-                                                    G_N_ELEMENTS (statement_rewrites), 0));
 
   for (const char *p = sql; *p != '\0'; p++)
     {
@@ -484,100 +398,8 @@ sk_postgres_translate (const char *sql,
         g_string_append_c (out, *p);
     }
 
-  rewrite_scalar_min_max (out);
   *n_params = max_param;
-  return apply_rewrites (g_string_free (out, FALSE), statement_rewrites,
-                         G_N_ELEMENTS (statement_rewrites), compiled);
-}
-
-/* Migrations: the SQLite text made PostgreSQL's, and the triggers. */
-
-static const char * const pg_triggers[SK_SCHEMA_VERSION + 1] = {
-  [2] =
-    "CREATE FUNCTION bonus_transactions_append_only () RETURNS trigger LANGUAGE plpgsql AS $$"
-    "  BEGIN RAISE EXCEPTION 'the bonus ledger is append-only'; END $$;"
-    "CREATE TRIGGER bonus_transactions_no_change BEFORE UPDATE OR DELETE ON bonus_transactions"
-    "  FOR EACH ROW EXECUTE FUNCTION bonus_transactions_append_only ();"
-    "CREATE TRIGGER bonus_transactions_no_truncate BEFORE TRUNCATE ON bonus_transactions"
-    "  FOR EACH STATEMENT EXECUTE FUNCTION bonus_transactions_append_only ();",
-  [3] =
-    "CREATE FUNCTION rules_edited () RETURNS trigger LANGUAGE plpgsql AS $$"
-    "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'rules'; RETURN NULL; END $$;"
-    "CREATE TRIGGER discount_rules_edited AFTER INSERT OR DELETE OR UPDATE OF"
-    "  id, name, description, type, value, min_purchase, max_discount, store_ids, categories,"
-    "  segments, usage_limit_total, usage_limit_per_customer, valid_from, valid_until, is_active,"
-    "  priority, stackable, campaign_id, version ON discount_rules"
-    "  FOR EACH ROW EXECUTE FUNCTION rules_edited ();"
-    "CREATE TRIGGER campaigns_edited AFTER INSERT OR DELETE OR UPDATE OF"
-    "  id, name, description, starts_at, ends_at, status, segments, store_ids, channels, budget,"
-    "  version ON campaigns"
-    "  FOR EACH ROW EXECUTE FUNCTION rules_edited ();",
-  [5] =
-    "CREATE FUNCTION purchases_daily () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-    "  IF TG_OP <> 'INSERT' THEN"
-    "    DELETE FROM daily_stats_days WHERE day = OLD.created_at / 86400000000;"
-    "  END IF;"
-    "  IF TG_OP <> 'DELETE' THEN"
-    "    DELETE FROM daily_stats_days WHERE day = NEW.created_at / 86400000000;"
-    "  END IF;"
-    "  RETURN NULL; END $$;"
-    "CREATE TRIGGER purchases_daily AFTER INSERT OR UPDATE OR DELETE ON purchases"
-    "  FOR EACH ROW EXECUTE FUNCTION purchases_daily ();",
-  /* A new user or token changes nothing a server has kept. */
-  [7] =
-    "CREATE FUNCTION accounts_changed () RETURNS trigger LANGUAGE plpgsql AS $$"
-    "  BEGIN PERFORM pg_notify ('" SK_POSTGRES_ACCOUNTS_CHANNEL "', ''); RETURN NULL; END $$;"
-    "CREATE TRIGGER users_changed AFTER UPDATE OR DELETE OR TRUNCATE ON users"
-    "  FOR EACH STATEMENT EXECUTE FUNCTION accounts_changed ();"
-    "CREATE TRIGGER tokens_changed AFTER UPDATE OR DELETE OR TRUNCATE ON tokens"
-    "  FOR EACH STATEMENT EXECUTE FUNCTION accounts_changed ();",
-  [8] =
-    "CREATE FUNCTION sales_counted () RETURNS trigger LANGUAGE plpgsql AS $$"
-    "  BEGIN UPDATE change_counters SET value = value + 1 WHERE name = 'sales'; RETURN NULL; END $$;"
-    "CREATE TRIGGER discount_rules_used AFTER UPDATE OF uses ON discount_rules FOR EACH ROW"
-    "  WHEN (NEW.usage_limit_total > 0 AND NEW.uses <> OLD.uses) EXECUTE FUNCTION sales_counted ();"
-    "CREATE TRIGGER campaigns_spent AFTER UPDATE OF spent ON campaigns FOR EACH ROW"
-    "  WHEN (NEW.budget > 0 AND NEW.spent <> OLD.spent) EXECUTE FUNCTION sales_counted ();"
-    "CREATE TRIGGER stores_edited AFTER INSERT OR DELETE OR UPDATE OF id ON stores"
-    "  FOR EACH ROW EXECUTE FUNCTION rules_edited ();"
-    /* Migration 7's triggers were per statement, so they fired for
-     * statements that changed nothing: every login's sweep of expired
-     * tokens emptied every server's cache. Per row now (TRUNCATE has
-     * statement triggers only). */
-    "DROP TRIGGER users_changed ON users;"
-    "DROP TRIGGER tokens_changed ON tokens;"
-    "CREATE TRIGGER users_changed AFTER UPDATE OR DELETE ON users"
-    "  FOR EACH ROW EXECUTE FUNCTION accounts_changed ();"
-    "CREATE TRIGGER users_truncated AFTER TRUNCATE ON users"
-    "  FOR EACH STATEMENT EXECUTE FUNCTION accounts_changed ();"
-    "CREATE TRIGGER tokens_changed AFTER UPDATE OR DELETE ON tokens"
-    "  FOR EACH ROW EXECUTE FUNCTION accounts_changed ();"
-    "CREATE TRIGGER tokens_truncated AFTER TRUNCATE ON tokens"
-    "  FOR EACH STATEMENT EXECUTE FUNCTION accounts_changed ();",
-};
-
-static const Rewrite migration_rewrites[] = {
-  { "CREATE TRIGGER .*? END;", "" },
-  { "\\bseq INTEGER PRIMARY KEY AUTOINCREMENT\\b", "seq BIGSERIAL PRIMARY KEY" },
-  { "\\bid INTEGER PRIMARY KEY\\b", "id BIGSERIAL PRIMARY KEY" },
-  { "\\bINTEGER\\b", "BIGINT" },
-  { "\\bBLOB\\b", "BYTEA" },
-  { "\\bTEXT\\b", "TEXT COLLATE \"C\"" },
-  { "\\) WITHOUT ROWID", ")" },
-};
-
-char *
-sk_postgres_migration (int version)
-{
-  static GRegex **compiled;
-  g_autofree char *sql = NULL;
-
-  if (g_once_init_enter (&compiled))
-    g_once_init_leave (&compiled, compile_rewrites (migration_rewrites,
-                                                    G_N_ELEMENTS (migration_rewrites), G_REGEX_DOTALL));
-  sql = apply_rewrites (g_strdup (sk_schema_migration (version)), migration_rewrites,
-                        G_N_ELEMENTS (migration_rewrites), compiled);
-  return g_strconcat (sql, pg_triggers[version] ? pg_triggers[version] : "", NULL);
+  return g_string_free (out, FALSE);
 }
 
 /* Connections */
@@ -725,6 +547,14 @@ static const SkSqlBackend postgres_backend = {
   .get_schema_version = pg_get_schema_version,
   .set_schema_version = pg_set_schema_version,
   .migration = sk_postgres_migration,
+  .statements = {
+    [SK_SQL_LEDGER_OLDEST_FIRST] =
+      "SELECT kind, amount, expires_at, purchase_id, created_at FROM bonus_transactions"
+      " WHERE customer_id = ?1 ORDER BY created_at, seq",
+    [SK_SQL_LEDGER_NEWEST_FIRST] =
+      "SELECT * FROM bonus_transactions WHERE customer_id = ?1 ORDER BY created_at DESC, seq DESC",
+    [SK_SQL_LEDGER_EXPORT] = "SELECT * FROM bonus_transactions ORDER BY seq",
+  },
 };
 
 void
