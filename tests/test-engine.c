@@ -1401,6 +1401,62 @@ test_json_control_characters (void)
   g_assert_cmpstr (json_array_get_string_element (json_node_get_array (reparsed), 0), ==, "a\x1f" "b\x01" "c\n");
 }
 
+/* One JSON text is one value. json-glib 1.6 reads a container after the
+ * root ("{...}{...}"), keeps the first and leaks the rest: a request body
+ * with a megabyte after its object leaked a megabyte (the fuzzer found it). */
+static void
+test_json_one_value (void)
+{
+  const char *refused[] = {
+    "{\"a\": 1}{\"b\": 2}", "[1, 2] [3]", "1 {\"a\": \"b\"}", "{} x", "{}/* comment */", "\"a\"\"b\"", "2 3",
+  };
+  const char *read[] = {
+    " {\"a\": \"}{ ][\\\"\"}\r\n", "\xef\xbb\xbf[1]", "\"x\"", "-5 ", "[{}, []]\t",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = sk_json_parse (refused[i], -1, &error);
+
+      g_assert_null (node);
+      g_assert_error (error, SK_ERROR, SK_ERROR_MALFORMED);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (read); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = sk_json_parse (read[i], -1, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (node);
+    }
+}
+
+/* json-glib 1.6 decodes a lone surrogate escape ("\\ud800") into bytes
+ * that are not UTF-8; a name stored so broke every answer that showed it. */
+static void
+test_json_lone_surrogate (void)
+{
+  const char *refused[] = {
+    "{\"name\": \"\\ud800x\"}", "[\"a\", [\"\\udc00\"]]", "{\"\\ud83d\": 1}", "\"\\ude00\\ud83d\"",
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(JsonNode) refused_node = sk_json_parse (refused[i], -1, &local_error);
+
+      g_assert_null (refused_node);
+      g_assert_error (local_error, SK_ERROR, SK_ERROR_MALFORMED);
+    }
+  /* A pair is one character. */
+  node = sk_json_parse ("{\"name\": \"\\ud83d\\ude00\"}", -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "name"), ==, "\xf0\x9f\x98\x80");
+}
+
 /* Rejected entries are shared between answers: an edited rule must still
  * show its new name and reason, and an answer already given must not change. */
 static void
@@ -2377,6 +2433,8 @@ main (int   argc,
   g_test_add_func ("/engine/output/json", test_json);
   g_test_add_func ("/engine/output/json-rule-edited", test_json_rule_edited);
   g_test_add_func ("/engine/output/json-control-characters", test_json_control_characters);
+  g_test_add_func ("/engine/input/json-one-value", test_json_one_value);
+  g_test_add_func ("/engine/input/json-lone-surrogate", test_json_lone_surrogate);
   g_test_add_func ("/engine/order/shuffled-rules", test_shuffled_rules);
   g_test_add_func ("/engine/order/rules-untouched", test_rules_untouched);
   g_test_add_func ("/engine/cart/validate", test_cart_validate);

@@ -279,6 +279,92 @@ json_depth_allowed (const char *text,
   return TRUE;
 }
 
+/* Is @text one JSON value? json-glib 1.6 reads containers after the root
+ * ("{...}{...}", "1 [...]"), keeps the first and leaks the others: a body
+ * with a megabyte after its object leaked a megabyte per request. Nothing
+ * but whitespace may follow the first value. */
+static gboolean
+json_one_value (const char *text,
+                gsize       length)
+{
+  gboolean in_string = FALSE;
+  gboolean seen = FALSE;    /* the value has begun */
+  gboolean done = FALSE;    /* and ended */
+  guint depth = 0;
+  gsize i = 0;
+
+  /* json-glib skips a byte order mark, so may we. */
+  if (length >= 3 && memcmp (text, "\xef\xbb\xbf", 3) == 0)
+    i = 3;
+  for (; i < length; i++)
+    {
+      char c = text[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            {
+              in_string = FALSE;
+              done = depth == 0;
+            }
+        }
+      else if (depth > 0)
+        {
+          if (c == '"')
+            in_string = TRUE;
+          else if (c == '[' || c == '{')
+            depth++;
+          else if (c == ']' || c == '}')
+            done = --depth == 0;
+        }
+      else if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+        done = seen;
+      else if (done || (seen && (c == '"' || c == '[' || c == '{')))
+        return FALSE;
+      else
+        {
+          seen = TRUE;
+          if (c == '"')
+            in_string = TRUE;
+          else if (c == '[' || c == '{')
+            depth++;
+        }
+    }
+  return TRUE;
+}
+
+/* Are every string and member name in @node UTF-8? json-glib 1.6 decodes
+ * a lone surrogate escape ("\\ud800") into bytes that are not. The depth
+ * check above bounds the recursion. */
+static gboolean
+json_strings_valid (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *member;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        if (!g_utf8_validate (name, -1, NULL) || !json_strings_valid (member))
+          return FALSE;
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        if (!json_strings_valid (json_array_get_element (array, i)))
+          return FALSE;
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_utf8_validate (json_node_get_string (node), -1, NULL);
+  return TRUE;
+}
+
 JsonNode *
 sk_json_parse (const char *text,
                gssize      length,
@@ -298,6 +384,11 @@ sk_json_parse (const char *text,
                           "Malformed JSON: nested deeper than %d levels", SK_JSON_MAX_DEPTH);
       return NULL;
     }
+  if (!json_one_value (text, length))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, "Malformed JSON: more than one value");
+      return NULL;
+    }
   if (!json_parser_load_from_data (parser, text, length, &local_error))
     {
       sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
@@ -308,6 +399,11 @@ sk_json_parse (const char *text,
   if (root == NULL)
     {
       sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, "Empty JSON document");
+      return NULL;
+    }
+  if (!json_strings_valid (root))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, "Malformed JSON: a string is not valid Unicode");
       return NULL;
     }
   return json_node_copy (root);
