@@ -140,29 +140,24 @@ gboolean      sk_str_is_blank          (const char  *text);
  * memory until the 'rules' change counter moves (an edit of any of them).
  * `uses` and `spent` of the rules and campaigns that have a limit or a budget
  * are kept too, until the 'sales' counter moves (a sale or refund that
- * changed one; see migration 8). Both counters, and the counts when the
- * caller's 'sales' differs from the database's, come from the rows of
- * SK_DB_LIVE_COUNTS_SQL (kinds 10 to 12 in its first column), which a caller
- * reads as part of its own query (UNION ALL), so a calculation is one round
- * trip; `known` is the parameter (?N) bound to sk_db_live_sales_seen ().
- * Reading the counts only when they changed, and no store row at all, made
- * that query cost PostgreSQL a quarter less. */
-#define SK_DB_LIVE_COUNTS_SQL(known) \
-  "SELECT 10, name, value FROM change_counters WHERE name IN ('rules', 'sales')" \
-  " UNION ALL SELECT 11, id, uses FROM discount_rules" \
-  "  WHERE is_active = 1 AND usage_limit_total > 0" \
-  "  AND coalesce ((SELECT value FROM change_counters WHERE name = 'sales'), -2) <> " known \
-  " UNION ALL SELECT 12, id, spent FROM campaigns" \
-  "  WHERE budget > 0 AND status IN ('scheduled', 'active')" \
-  "  AND coalesce ((SELECT value FROM change_counters WHERE name = 'sales'), -2) <> " known
+ * changed one; see migration 8). A calculation reads both counters, the
+ * counts when the 'sales' counter differs from the one seen, and the
+ * customer's segment and rule uses in one query (sk_db_query_engine_context),
+ * so it is one round trip. Reading the counts only when they changed, and no
+ * store row at all, made that query cost PostgreSQL a quarter less. */
 typedef struct _SkLiveCounts SkLiveCounts;
 SkLiveCounts *sk_live_counts_new       (void);
 void          sk_live_counts_free      (SkLiveCounts *live);
-/* Takes a row of SK_DB_LIVE_COUNTS_SQL; FALSE for a row of another kind. */
+/* The rows of what a calculation needs, told apart by their first column:
+ * 'customer' (segment), 'customer_uses' (rule id, uses), and the rows
+ * sk_live_counts_add_row takes; sorted by that column. */
+SkStmt       *sk_db_query_engine_context (SkDatabase *self,
+                                          const char *customer_id,
+                                          GError    **error);
+/* Takes a row of sk_db_query_engine_context about the live rules ('counter',
+ * 'rule_uses', 'campaign_spent'); FALSE for a row of another kind. */
 gboolean      sk_live_counts_add_row   (SkLiveCounts *live,
                                         SkStmt       *stmt);
-/* The 'sales' counter the kept counts are as of; -1 before any. */
-gint64        sk_db_live_sales_seen    (SkDatabase   *self);
 /* Returns new references to the shared arrays. */
 gboolean      sk_db_live_rules         (SkDatabase   *self,
                                         SkLiveCounts *live,

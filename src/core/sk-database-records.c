@@ -1445,21 +1445,17 @@ load_engine_context (SkDatabase        *self,
   gboolean has_row = FALSE;
 
   /* The customer's segment and rule uses, and what the live rules need:
-   * one round trip. In kind order, so the customer comes before its uses. */
+   * one round trip; 'customer' sorts before 'customer_uses'. */
   *engine_customer = NULL;
-  stmt = sk_db_query (self, error,
-                      "SELECT 1, segment, 0 FROM customers WHERE id = ?1"
-                      " UNION ALL SELECT 2, rule_id, uses FROM rule_customer_uses WHERE customer_id = ?1"
-                      " UNION ALL " SK_DB_LIVE_COUNTS_SQL ("?2") " ORDER BY 1",
-                      "si", customer_id, sk_db_live_sales_seen (self));
+  stmt = sk_db_query_engine_context (self, customer_id, error);
   if (stmt == NULL)
     return FALSE;
   while (sk_db_step (self, stmt, &has_row, &local_error) && has_row)
     if (!sk_live_counts_add_row (live, stmt))
       {
-        if (sk_stmt_int64 (stmt, 0) == 1)
+        if (g_strcmp0 (sk_stmt_text (stmt, 0), "customer") == 0)
           loaded = sk_engine_customer_new (customer_id, sk_stmt_text (stmt, 1));
-        else
+        else if (g_strcmp0 (sk_stmt_text (stmt, 0), "customer_uses") == 0)
           sk_engine_customer_set_uses (loaded, sk_stmt_text (stmt, 1), sk_stmt_int64 (stmt, 2));
       }
   sk_stmt_reset (stmt);

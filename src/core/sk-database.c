@@ -901,33 +901,44 @@ sk_live_counts_add_row (SkLiveCounts *live,
                         SkStmt       *stmt)
 {
   LiveCount count = { NULL, sk_stmt_int64 (stmt, 2), 0 };
+  const char *kind = sk_stmt_text (stmt, 0);
 
-  switch (sk_stmt_int64 (stmt, 0))
+  if (g_strcmp0 (kind, "counter") == 0)
     {
-    case 10:
       if (g_strcmp0 (sk_stmt_text (stmt, 1), "sales") == 0)
         live->sales = count.value;
       else
         live->rules = count.value;
       return TRUE;
-    case 11:
-      count.offset = G_STRUCT_OFFSET (SkDiscountRule, uses);
-      break;
-    case 12:
-      count.offset = G_STRUCT_OFFSET (SkCampaign, spent);
-      break;
-    default:
-      return FALSE;
     }
+  if (g_strcmp0 (kind, "rule_uses") == 0)
+    count.offset = G_STRUCT_OFFSET (SkDiscountRule, uses);
+  else if (g_strcmp0 (kind, "campaign_spent") == 0)
+    count.offset = G_STRUCT_OFFSET (SkCampaign, spent);
+  else
+    return FALSE;
   count.id = g_strdup (sk_stmt_text (stmt, 1));
   g_array_append_val (live->counts, count);
   return TRUE;
 }
 
-gint64
-sk_db_live_sales_seen (SkDatabase *self)
+SkStmt *
+sk_db_query_engine_context (SkDatabase *self,
+                            const char *customer_id,
+                            GError    **error)
 {
-  return self->sales_counter;
+  return sk_db_query (self, error,
+                      "SELECT 'customer' AS kind, segment AS name, 0 AS value FROM customers WHERE id = ?1"
+                      " UNION ALL SELECT 'customer_uses', rule_id, uses FROM rule_customer_uses WHERE customer_id = ?1"
+                      " UNION ALL SELECT 'counter', name, value FROM change_counters WHERE name IN ('rules', 'sales')"
+                      " UNION ALL SELECT 'rule_uses', id, uses FROM discount_rules"
+                      "  WHERE is_active = 1 AND usage_limit_total > 0"
+                      "  AND coalesce ((SELECT value FROM change_counters WHERE name = 'sales'), -2) <> ?2"
+                      " UNION ALL SELECT 'campaign_spent', id, spent FROM campaigns"
+                      "  WHERE budget > 0 AND status IN ('scheduled', 'active')"
+                      "  AND coalesce ((SELECT value FROM change_counters WHERE name = 'sales'), -2) <> ?2"
+                      " ORDER BY 1",
+                      "si", customer_id, self->sales_counter);
 }
 
 static GPtrArray *

@@ -312,7 +312,7 @@ static const char migration_7[] = "";
 
 /* So that a calculation need not read the live counts nor check its store
  * every time: a second counter, 'sales', moves when a sale (or a refund)
- * changes what SK_DB_LIVE_COUNTS_SQL reads, the uses of a rule with a
+ * changes what a calculation reads (sk_db_query_engine_context), the uses of a rule with a
  * usage limit or the spending of a campaign with a budget; and 'rules' now
  * also moves when a store is added, removed or renumbered, as the live rules
  * cache keeps the store ids too. On PostgreSQL, the account triggers of
