@@ -118,6 +118,11 @@ SkBonusTransaction *sk_db_ledger_append (SkDatabase  *self,
                                          gint64       created_at,
                                          gint64       expires_at,
                                          GError     **error);
+/* The rows of a purchase and its lines, as sk_sale_to_purchase made them
+ * (the pipeline and the demo's bulk path write through it). */
+gboolean      sk_db_insert_purchase    (SkDatabase  *self,
+                                        SkPurchase  *purchase,
+                                        GError     **error);
 /* Recomputes one customer's segment, keeping history; *segment_out (may be
  * NULL) gets the segment now. */
 gboolean      sk_db_update_customer_segment (SkDatabase  *self,

@@ -9,6 +9,7 @@
 #include "sk-error.h"
 #include "sk-model-private.h"
 #include "sk-money.h"
+#include "sk-sale.h"
 
 /* Cart */
 
@@ -804,7 +805,7 @@ sk_discount_engine_calculate (const SkCart           *cart,
       g_free (state->cats);
     }
 
-  result->total = result->subtotal - result->discount_total;
+  result->total = sk_payable (result->subtotal, result->discount_total);
   g_free (ctx.line_cat);
   g_hash_table_unref (ctx.campaign_left);
   return result;

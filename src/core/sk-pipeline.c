@@ -8,6 +8,7 @@
 #include "sk-database-private.h"
 #include "sk-error.h"
 #include "sk-money.h"
+#include "sk-sale.h"
 
 /* Requests */
 
@@ -300,19 +301,6 @@ replay (SkDatabase              *self,
   return load_result (self, request->id, TRUE, error);
 }
 
-/* The order sk_database_get_purchase reads them in. */
-static int
-compare_applications (gconstpointer a,
-                      gconstpointer b,
-                      gpointer      data)
-{
-  const SkDiscountApplication *x = a, *y = b;
-
-  if (x->amount != y->amount)
-    return x->amount > y->amount ? -1 : 1;
-  return g_strcmp0 (x->rule_id, y->rule_id);
-}
-
 /* @column + @param in SQL, stopping at the top of a 64-bit integer: for
  * running figures (what a customer spent in all, what a campaign gave) that
  * grow with every sale; SQLite would turn an overflow into a float,
@@ -321,26 +309,37 @@ compare_applications (gconstpointer a,
   "CASE WHEN " column " > 9223372036854775807 - " param " THEN 9223372036854775807" \
   " ELSE " column " + " param " END"
 
+static SkDiscountApplication *
+find_application (SkPurchase *purchase,
+                  const char *rule_id)
+{
+  GListModel *apps = G_LIST_MODEL (purchase->applications);
+
+  for (guint i = 0; i < g_list_model_get_n_items (apps); i++)
+    {
+      SkDiscountApplication *app = g_list_model_get_item (apps, i);
+
+      g_object_unref (app);  /* the purchase keeps it */
+      if (g_strcmp0 (app->rule_id, rule_id) == 0)
+        return app;
+    }
+  return NULL;
+}
+
+/* The purchase's applications (sk_sale_to_purchase made them), in the
+ * order the rules applied, and the usage counts and budgets they move. */
 static gboolean
 record_applications (SkDatabase     *self,
                      SkPurchase     *purchase,
-                     SkEngineResult *calc,
+                     const SkEngineResult *calc,
                      GError        **error)
 {
   for (guint i = 0; i < calc->applied->len; i++)
     {
       const SkEngineApplied *applied = &g_array_index (calc->applied, SkEngineApplied, i);
-      g_autoptr(SkDiscountApplication) app = g_object_new (SK_TYPE_DISCOUNT_APPLICATION, NULL);
+      SkDiscountApplication *app = find_application (purchase, applied->rule->id);
 
-      app->id = g_uuid_string_random ();
-      app->purchase_id = g_strdup (purchase->id);
-      app->rule_id = g_strdup (applied->rule->id);
-      app->rule_name = g_strdup (applied->rule->name);
-      app->customer_id = g_strdup (purchase->customer_id);
-      app->store_id = g_strdup (purchase->store_id);
-      app->amount = applied->amount;
-      app->created_at = purchase->created_at;
-      g_list_store_insert_sorted (purchase->applications, app, compare_applications, NULL);
+      g_assert (app != NULL);
       if (!sk_db_insert_record (self, "discount_applications", SK_RECORD (app), error) ||
           !sk_db_exec (self, error, "UPDATE discount_rules SET uses = uses + 1 WHERE id = ?", "s",
                        app->rule_id))
@@ -359,18 +358,42 @@ record_applications (SkDatabase     *self,
   return TRUE;
 }
 
+gboolean
+sk_db_insert_purchase (SkDatabase *self,
+                       SkPurchase *purchase,
+                       GError    **error)
+{
+  GListModel *lines = G_LIST_MODEL (purchase->lines);
+
+  if (!sk_db_insert_record (self, "purchases", SK_RECORD (purchase), error))
+    return FALSE;
+  for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
+    {
+      g_autoptr(SkPurchaseLine) row = g_list_model_get_item (lines, i);
+
+      if (!sk_db_exec (self, error,
+                       "INSERT INTO purchase_lines (purchase_id, line_no, sku, name, category,"
+                       " unit_price, quantity, discount, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "sisssiiii", purchase->id, row->line_no, row->sku, row->name, row->category,
+                       row->unit_price, row->quantity, row->discount, row->total))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 SkPurchaseResult *
 sk_database_process_purchase (SkDatabase        *self,
                               SkPurchaseRequest *request,
                               GError           **error)
 {
-  g_autoptr(SkEngineResult) calc = NULL;
+  SkEngineResult *calc = NULL;
+  g_autoptr(SkSale) sale = NULL;
   g_autoptr(SkStore) store = NULL;
   g_autoptr(SkCustomer) customer = NULL;
   g_autoptr(SkPurchase) purchase = NULL;
   g_autoptr(SkBonusTransaction) earn_tx = NULL;
   g_autoptr(JsonNode) payload = NULL;
-  gint64 now, payable, cap, expiry_days;
+  gint64 now, payable, expiry_days;
   const char *segment = NULL;
   const SkCart *cart;
   g_autofree char *digest = NULL;
@@ -444,76 +467,33 @@ sk_database_process_purchase (SkDatabase        *self,
     }
   now = request->created_at != 0 ? request->created_at : sk_time_now ();
 
-  /* 1-2: calculate and apply the discounts. */
+  /* 1-2: calculate and apply the discounts; the sale's figures are the
+   * till's, by the same code. */
   calc = sk_database_calculate (self, cart, request->customer_id, now, error);
   if (calc == NULL)
     goto fail;
-  payable = calc->total;
+  sale = sk_sale_new_for_cart (store, customer, cart);
+  sk_sale_set_result (sale, calc);
+  payable = sk_sale_get_payable (sale);
 
   /* 3: spend, refused loudly when short or above the store's share. */
-  /* A balance below zero (a refund took back bonuses already spent) does
-   * not stop a sale paid in money. */
-  if (customer != NULL && request->bonus_to_spend > 0 &&
-      request->bonus_to_spend > customer->bonus_balance)
-    {
-      g_autofree char *have = sk_money_format (customer->bonus_balance);
-      sk_set_field_error (error, SK_ERROR_INSUFFICIENT_BONUS, "bonus_to_spend",
-                          _("Not enough bonuses: the balance is %s"), have);
-      goto fail;
-    }
-  cap = sk_muldiv (payable, store->max_bonus_share, 10000);
-  if (request->bonus_to_spend > cap)
-    {
-      g_autofree char *cap_text = sk_money_format (cap);
-      sk_set_field_error (error, SK_ERROR_BONUS_CAP_EXCEEDED, "bonus_to_spend",
-                          _("At most %s of this purchase can be paid with bonuses"), cap_text);
-      goto fail;
-    }
+  if (!sk_bonus_spend_check (request->bonus_to_spend, payable, store->max_bonus_share,
+                             customer ? customer->bonus_balance : 0, error))
+    goto fail;
+  sk_sale_set_bonus_to_spend (sale, request->bonus_to_spend);
+  g_assert (sk_sale_get_bonus_to_spend (sale) == request->bonus_to_spend);
 
   /* 4: the purchase and its lines. */
-  purchase = sk_purchase_new ();
-  purchase->id = g_strdup (request->id);
-  purchase->customer_id = g_strdup (request->customer_id);
-  purchase->store_id = g_strdup (cart->store_id);
-  purchase->created_at = now;
-  purchase->subtotal = calc->subtotal;
-  purchase->discount_total = calc->discount_total;
-  purchase->bonus_spent = request->bonus_to_spend;
-  purchase->total_paid = payable - request->bonus_to_spend;
-  purchase->bonus_multiplier = calc->bonus_multiplier;
-  purchase->status = g_strdup ("completed");
-  if (customer != NULL)
-    purchase->bonus_earned = sk_muldiv (payable - request->bonus_to_spend,
-                                        store->bonus_rate * calc->bonus_multiplier, 1000000);
-
-  if (!sk_db_insert_record (self, "purchases", SK_RECORD (purchase), error) ||
+  sk_sale_set_id (sale, request->id);
+  purchase = sk_sale_to_purchase (sale, now);
+  if (!sk_db_insert_purchase (self, purchase, error) ||
       !sk_db_exec (self, error, "UPDATE purchases SET request_hash = ? WHERE id = ?", "ss", digest, purchase->id))
     goto fail;
-  for (guint i = 0; i < cart->lines->len; i++)
-    {
-      const SkCartLine *line = &g_array_index (cart->lines, SkCartLine, i);
-      gint64 line_total = g_array_index (calc->line_totals, gint64, i);
-      gint64 discount = g_array_index (calc->line_discounts, gint64, i);
-
-      g_autoptr(SkPurchaseLine) row = sk_purchase_line_new (line->sku, line->name, line->category,
-                                                            line->unit_price, line->quantity);
-
-      row->line_no = i + 1;
-      row->discount = discount;
-      row->total = line_total - discount;
-      if (!sk_db_exec (self, error,
-                       "INSERT INTO purchase_lines (purchase_id, line_no, sku, name, category,"
-                       " unit_price, quantity, discount, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       "sisssiiii", purchase->id, row->line_no, line->sku, line->name, line->category,
-                       line->unit_price, line->quantity, row->discount, row->total))
-        goto fail;
-      g_list_store_append (purchase->lines, row);
-    }
   if (sk_db_fail_point_hit (self, "lines", error))
     goto fail;
 
   /* 5: applications and usage counts. */
-  if (!record_applications (self, purchase, calc, error) ||
+  if (!record_applications (self, purchase, sk_sale_get_result (sale), error) ||
       sk_db_fail_point_hit (self, "applications", error))
     goto fail;
 
