@@ -1779,6 +1779,41 @@ test_rules_cache (Fixture       *f,
   }
 }
 
+/* An export always names its records; an import that took one without an
+ * id stored a row that no lookup finds, and the next export failed (the
+ * fuzzer found it with a campaign). */
+static void
+test_import_needs_ids (Fixture       *f,
+                       gconstpointer  data)
+{
+  const char *sections[] = { "stores", "campaigns", "rules", "customers", "notifications" };
+  const char *records[] = {
+    "{\"code\": \"S1\", \"name\": \"One\"}",
+    "{\"name\": \"Summer\", \"status\": \"active\"}",
+    "{\"name\": \"Toys\", \"type\": \"percentage\", \"value\": 500}",
+    "{\"phone\": \"+79001234567\", \"created_at\": \"2024-01-01T00:00:00Z\"}",
+    "{\"channel\": \"sms\", \"created_at\": \"2024-01-01T00:00:00Z\"}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sections); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = g_strdup_printf ("{\"format\": \"skidka-export\", \"%s\": [%s]}",
+                                               sections[i], records[i]);
+      g_autoptr(JsonNode) root = sk_json_parse (text, -1, &error);
+      g_autoptr(JsonNode) exported = NULL;
+
+      g_assert_no_error (error);
+      g_assert_false (sk_database_import (f->db, root, &error));
+      g_assert_error (error, SK_ERROR, SK_ERROR_MALFORMED);
+      g_assert_cmpstr (sk_error_get_field (error), ==, "id");
+      g_clear_error (&error);
+      exported = sk_database_export (f->db, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (exported);
+    }
+}
+
 /* A record read from JSON without its flags gets what a new one has. */
 static void
 test_record_defaults (void)
@@ -1830,6 +1865,7 @@ main (int   argc,
   add ("/database/outbox", test_outbox);
   add ("/database/commit-failure", test_commit_failure);
   add ("/database/rules-cache", test_rules_cache);
+  add ("/database/import/needs-ids", test_import_needs_ids);
   g_test_add_func ("/database/records/defaults", test_record_defaults);
 
   return g_test_run ();

@@ -353,6 +353,15 @@ sk_database_import (SkDatabase *self,
         {
           g_autoptr(SkRecord) record = sk_record_from_json (sections[s].get_type (),
                                                             json_array_get_element (array, i), error);
+          GParamSpec *id = record ? g_object_class_find_property (G_OBJECT_GET_CLASS (record), "id") : NULL;
+
+          /* An export names every record; one without an id could be
+           * stored but never found again. */
+          if (record != NULL && id != NULL && id->value_type == G_TYPE_STRING && sk_record_get_id (record) == NULL)
+            {
+              sk_set_field_error (error, SK_ERROR_MALFORMED, "id", _("“id” is required"));
+              g_clear_object (&record);
+            }
           if (record == NULL || !import_record (self, sections[s].table, record, error))
             {
               g_prefix_error (error, "%s[%u]: ", sections[s].member, i);
