@@ -42,6 +42,11 @@ sk_fuzz_check_json_text (const char *text,
   if (!g_utf8_validate (text, length, &end))
     sk_fuzz_fail ("the answer is not UTF-8 at byte %" G_GSIZE_FORMAT ": %.*s",
                   (gsize) (end - text), (int) MIN (length, 400), text);
+  /* json-glib reads raw control characters in strings; JSON forbids them. */
+  for (gsize i = 0; i < length; i++)
+    if ((guchar) text[i] < 0x20 && text[i] != '\n' && text[i] != '\r' && text[i] != '\t')
+      sk_fuzz_fail ("the answer has a raw control character 0x%02x at byte %" G_GSIZE_FORMAT ": %.*s",
+                    (guchar) text[i], i, (int) MIN (length, 400), text);
   if (!json_parser_load_from_data (parser, text, length, &error))
     sk_fuzz_fail ("the answer is not JSON (%s): %.*s", error->message, (int) MIN (length, 400), text);
 }
