@@ -322,6 +322,38 @@ test_health (void)
   assert_error (method, 405, "method_not_allowed", NULL);
 }
 
+/* The table says which routes write, so that writers queue on the server's
+ * write lock: every POST and PUT does, but for those that only compute
+ * (calculate, detailed analytics) and the sale, which takes the lock itself
+ * around its transaction. The server also stops the suite at once when a
+ * route writes without the lock (every route is walked by /server/policy). */
+static void
+test_route_table (void)
+{
+  static const char * const computing[] = {
+    "POST /api/discounts/calculate", "POST /api/analytics", "POST /api/pos/process-purchase", NULL,
+  };
+  const SkRoute *routes;
+  guint n;
+
+  routes = sk_server_routes (&n);
+  g_assert_cmpuint (n, >=, 40);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s %s", routes[i].method, routes[i].pattern);
+      gboolean writes = (routes[i].flags & SK_ROUTE_WRITES) != 0;
+
+      g_test_message ("%s", name);
+      g_assert_nonnull (routes[i].handler);
+      g_assert_nonnull (routes[i].summary);
+      g_assert_nonnull (routes[i].policy);
+      if (g_str_equal (routes[i].method, "GET"))
+        g_assert_false (writes);
+      else
+        g_assert_true (writes != g_strv_contains (computing, name));
+    }
+}
+
 static void
 test_auth (void)
 {
@@ -2996,6 +3028,7 @@ main (int    argc,
   sk_postgres_init ();
   setup ();
   g_test_add_func ("/server/health", test_health);
+  g_test_add_func ("/server/route-table", test_route_table);
   g_test_add_func ("/server/auth", test_auth);
   g_test_add_func ("/server/auth/revoked-everywhere", test_revoked_everywhere);
   g_test_add_func ("/server/customers", test_customers);

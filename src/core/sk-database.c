@@ -30,6 +30,7 @@ struct _SkDatabase
   GHashTable         *store_ids;
   gint64              rules_counter;
   gint64              sales_counter; /* -1: none kept */
+  guint64             writes;       /* see sk_database_get_writes () */
 };
 
 G_DEFINE_FINAL_TYPE (SkDatabase, sk_database, G_TYPE_OBJECT)
@@ -292,6 +293,8 @@ sk_db_exec (SkDatabase *self,
   SkStmt *stmt;
   va_list args;
 
+  if (self->depth == 0)
+    self->writes++;
   va_start (args, fmt);
   stmt = query_valist (self, error, sql, fmt, args);
   va_end (args);
@@ -333,6 +336,13 @@ sk_db_exec_script (SkDatabase *self,
 }
 
 /* Transactions */
+
+guint64
+sk_database_get_writes (SkDatabase *self)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), 0);
+  return self->writes;
+}
 
 const char *
 sk_db_sql (SkDatabase    *self,
@@ -389,6 +399,8 @@ sk_db_begin (SkDatabase *self,
 {
   if (self->depth == 0 && !sk_db_exec_script (self, self->backend->begin_sql, error))
     return FALSE;
+  if (self->depth == 0)
+    self->writes++;
   if (self->depth > 0 && !sk_db_exec (self, error, "SAVEPOINT nested", NULL))
     return FALSE;
   self->depth++;

@@ -27,6 +27,10 @@ int           sk_database_get_schema_version   (SkDatabase  *self);
 gboolean      sk_database_is_uri               (const char  *location);
 /* "sqlite" or "postgresql". */
 const char   *sk_database_get_backend_name     (SkDatabase  *self);
+/* How many writes this connection has begun: outermost transactions, and
+ * statements run outside one. The server checks with it that a request
+ * that writes holds its write lock. */
+guint64       sk_database_get_writes           (SkDatabase  *self);
 const char   *sk_database_get_path             (SkDatabase  *self);
 /* This till's identity for sync (made once, kept in settings). */
 const char   *sk_database_get_device_id        (SkDatabase  *self);

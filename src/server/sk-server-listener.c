@@ -232,6 +232,7 @@ accept_one (SkListener *self,
   if (g_hash_table_size (self->connections) >= self->limits.max_connections)
     {
       refuse (self, socket);
+      g_object_unref (socket);
       return;
     }
   conn = g_new0 (Connection, 1);
@@ -242,6 +243,7 @@ accept_one (SkListener *self,
     {
       g_free (conn);
       g_socket_close (socket, NULL);
+      g_object_unref (socket);
       return;
     }
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);

@@ -59,6 +59,7 @@ typedef struct
   gpointer        limiter;      /* SkRateLimiter of the server */
   SkTokenCache   *tokens;       /* the server's checked tokens */
   SkWriteLock    *write_lock;   /* held around a write (see SK_ROUTE_WRITES) */
+  gboolean        write_locked; /* the handler held it (sk_request_lock_writes) */
   const struct _SkRoute *route;
 
   guint           status;
@@ -75,6 +76,9 @@ typedef enum
   /* Writes in one short transaction: the server runs these one at a time,
    * so they queue on a mutex instead of in SQLite's sleeping busy handler. */
   SK_ROUTE_WRITES = 1 << 0,
+  /* Reads, and may keep what it computed (analytics' per-day figures) in
+   * short transactions of its own that need not queue behind sales. */
+  SK_ROUTE_CACHES = 1 << 1,
 } SkRouteFlags;
 
 typedef struct _SkRoute
@@ -114,6 +118,80 @@ void         sk_request_reply          (SkRequest   *request,
 JsonNode    *sk_error_to_json          (const char  *code,
                                         const char  *message,
                                         const char  *field);
+
+/* What handlers share (sk-server-request.c). */
+void sk_request_reply_record (SkRequest *r, guint status, gpointer record);
+JsonObject *sk_request_body_object (SkRequest *r);
+gboolean sk_request_member_string (SkRequest *r, JsonObject *object, const char *name, gboolean required, const char **out);
+gboolean sk_request_member_int (SkRequest *r, JsonObject *object, const char *name, gboolean required, gint64 *out);
+const char *sk_request_query (SkRequest *r, const char *name);
+gboolean sk_request_query_limit (SkRequest *r, guint *limit);
+gboolean sk_request_query_time (SkRequest *r, const char *name, gint64 fallback, gint64 *out);
+const char *sk_request_arg (SkRequest *r, guint i);
+gboolean sk_request_store_allowed (SkRequest *r, const char *store_id);
+const char *sk_request_own_store (SkRequest *r);
+gboolean sk_request_customer_is_own (SkRequest *r, SkCustomer *customer, gboolean *own, GError **error);
+gboolean sk_request_customer_allowed (SkRequest *r, SkCustomer *customer);
+void sk_request_reply_items (SkRequest *r, GPtrArray *records, const char *next_cursor);
+void sk_request_reply_page (SkRequest *r, GPtrArray *records);
+void sk_request_reply_list (SkRequest *r, GPtrArray *records, GError *error);
+gpointer sk_request_body_record (SkRequest *r, GType type);
+gboolean sk_request_body_update (SkRequest *r, gpointer record);
+
+/* The routes of each area (sk-server-<area>.c). */
+extern const SkRoute sk_server_accounts_routes[];
+extern const guint   sk_server_accounts_routes_n;
+extern const SkRoute sk_server_customers_routes[];
+extern const guint   sk_server_customers_routes_n;
+extern const SkRoute sk_server_records_routes[];
+extern const guint   sk_server_records_routes_n;
+extern const SkRoute sk_server_pos_routes[];
+extern const guint   sk_server_pos_routes_n;
+extern const SkRoute sk_server_analytics_routes[];
+extern const guint   sk_server_analytics_routes_n;
+
+/* The authorisation policy (SPEC 5; README, "Who may do what"), route by
+ * route, as the OpenAPI document states it and /server/policy checks it.
+ * Store roles are manager and cashier, bound to one store; a customer is
+ * of a store when it is the customer's home store or the customer bought
+ * there; a sale is of the store where it was made. */
+#define P_PUBLIC "Public: anyone, without a token."
+#define P_SELF "Any role (admin, marketing, manager, cashier), on its own token."
+#define P_CHAIN_CUSTOMER "Any role (admin, marketing, manager, cashier), for any customer of the chain: customers are " \
+  "members of the chain, so every till finds them, reads their balance and sells to them."
+#define P_CUSTOMER_CREATE "admin: a customer of any store, or of none. manager, cashier: a customer whose home store " \
+  "is their own (none given: their own; another: 403). marketing: 403. The server sets created_at."
+#define P_CUSTOMER_UPDATE "admin: any customer. manager: a customer of its own store (home store there, or a sale " \
+  "there; another store's: 403), keeping its home store: clearing it or moving it to another store is 403, " \
+  "only a customer of no store who bought there may be given the manager's own. marketing, cashier: 403."
+#define P_CUSTOMER_HISTORY(what) "admin, marketing: any customer. manager: a customer of its own store (home " \
+  "store there, or a sale there)" what "; another store's customer: 403. cashier: 403."
+#define P_MANUAL_BONUS "admin: any customer, any amount. manager: a customer of its own store (home store there, " \
+  "or a sale there; another store's: 403), for its own store (store_id absent or its own; another: 403), at most " \
+  "[auth] manual-bonus-limit of the server (default 1 000 000 kopecks) either way per movement (beyond: 403, an " \
+  "admin must). marketing, cashier: 403."
+#define P_CHAIN_READ(what) "Any role (admin, marketing, manager, cashier): every " what " of the chain."
+#define P_HQ_WRITE(what) "admin, marketing: any " what ". manager, cashier: 403."
+#define P_HQ_CREATE(what) "admin, marketing: a new " what "; an id already taken is 409 (POST never edits). " \
+  "manager, cashier: 403."
+#define P_HQ_ONLY "admin, marketing. manager, cashier: 403."
+#define P_ADMIN_ONLY "admin only. marketing, manager, cashier: 403."
+#define P_CALCULATE "Any role (admin, marketing, manager, cashier), for any customer of the chain or none; " \
+  "manager and cashier at their own store only (store_id of another: 403)."
+#define P_SELL "admin: at any store. manager, cashier: at their own store only (store_id of another: 403), to any " \
+  "customer of the chain. marketing: 403. A replayed id answers the first result (200) only to a caller who may " \
+  "see that sale (manager, cashier: a sale of their own store; another store's: 403, not 404, as the id is taken " \
+  "whatever the answer) and only for the same request (another body: 409 idempotency_mismatch)."
+#define P_AVAILABLE "Any role (admin, marketing, manager, cashier), for any customer of the chain; manager and " \
+  "cashier at their own store only (store_id of another: 403; none given: their own)."
+#define P_REFUND "admin: any sale. manager: a sale made at its own store; another store's: 403. marketing, " \
+  "cashier: 403."
+#define P_PURCHASE "admin, marketing: any sale. manager, cashier: a sale made at their own store; another " \
+  "store's: 403."
+#define P_ANALYTICS "admin, marketing: any stores (none given: the whole chain). manager: its own store only " \
+  "(another: 403; none given: its own). cashier: 403."
+#define P_NOTIFICATIONS "admin, marketing: every notification. manager: those to the customers of its own store " \
+  "(home store there, or a sale there); customer_id of another store's customer: 403. cashier: 403."
 
 /* Accounts (sk-server-auth.c) */
 char        *sk_auth_hash_password     (const char  *password,

@@ -487,11 +487,23 @@ worker (gpointer data,
         {
           gint64 acquired = sk_write_lock_acquire (&self->write_lock);
 
+          r->write_locked = TRUE;
           job->route->handler (r);
           sk_write_lock_release (&self->write_lock, acquired);
         }
       else if (r->status == 0)
-        job->route->handler (r);
+        {
+          guint64 writes = sk_database_get_writes (r->db);
+
+          job->route->handler (r);
+          /* Writers queue on the write lock, not in the database's busy
+           * handler: a route that writes must say so (the suite makes
+           * this fatal, and walks every route). */
+          if (sk_database_get_writes (r->db) != writes && !r->write_locked &&
+              !(job->route->flags & SK_ROUTE_CACHES))
+            g_critical ("%s %s wrote without the write lock: its route needs SK_ROUTE_WRITES",
+                        job->route->method, job->route->pattern);
+        }
       g_async_queue_push (self->connections, g_steal_pointer (&r->db));
     }
   /* Serialise here too: the main thread only moves bytes. */
