@@ -11,6 +11,7 @@
 #include "sk-demo.h"
 #include "sk-error.h"
 #include "sk-money.h"
+#include "sk-sale.h"
 
 #define DEFAULT_CUSTOMERS    ((gint64) 1000)
 #define DEFAULT_PURCHASES    ((gint64) 10000)
@@ -260,6 +261,8 @@ typedef struct
   gint64               expiry_days;
 
   char                *store_ids[N_STORES];
+  SkStore             *stores[N_STORES];  /* as saved: the sales' rates and shares */
+  SkCustomer          *sale_customer;      /* see demo_sale_new */
   double               store_cumulative[N_STORES];
 
   DemoCustomer        *customers;    /* in order of registration */
@@ -411,6 +414,7 @@ create_stores (Demo    *demo,
       if (!sk_database_save_store (demo->db, store, error))
         return FALSE;
       demo->store_ids[i] = g_strdup (store->id);
+      demo->stores[i] = g_object_ref (store);
       sum += stores[i].weight;
       demo->store_cumulative[i] = sum;
     }
@@ -1073,19 +1077,18 @@ make_cart (Demo       *demo,
   return cart;
 }
 
-/* How much of the allowed bonus a customer spends: often nothing, else all
- * or a round part of it. */
+/* How much of what the sale allows (its bonus cap) a customer with
+ * @balance spends: often nothing, else all or a round part of it. */
 static gint64
 choose_spend (Demo   *demo,
               gint64  balance,
-              gint64  payable,
-              gint64  max_share)
+              SkSale *sale)
 {
   gint64 allowed, part;
 
   if (balance < 20000 || !rand_chance (demo, 0.3))
     return 0;
-  allowed = MIN (balance, sk_muldiv (payable, max_share, 10000));
+  allowed = sk_sale_get_bonus_cap (sale);
   if (allowed <= 0)
     return 0;
   if (rand_chance (demo, 0.5))
@@ -1093,6 +1096,30 @@ choose_spend (Demo   *demo,
   /* Whole rubles, never above what is allowed. */
   part = rand_range (demo, 1, allowed + 1) / 100 * 100;
   return part > 0 ? part : allowed;
+}
+
+/* The sale of @cart as the till rings it up, for @c (NULL: anonymous) with
+ * the balance the demo has kept for it. Takes @result (may be NULL). */
+static SkSale *
+demo_sale_new (Demo           *demo,
+               const Slot     *slot,
+               DemoCustomer   *c,
+               const SkCart   *cart,
+               SkEngineResult *result)
+{
+  SkSale *sale;
+
+  /* One customer object, refreshed per sale: the sale only reads it. */
+  if (c != NULL)
+    {
+      if (demo->sale_customer == NULL)
+        demo->sale_customer = sk_customer_new ();
+      sk_set_str (&demo->sale_customer->id, c->id);
+      demo->sale_customer->bonus_balance = c->balance;
+    }
+  sale = sk_sale_new_for_cart (demo->stores[slot->store], c ? demo->sale_customer : NULL, cart);
+  sk_sale_set_result (sale, result);
+  return sale;
 }
 
 static void
@@ -1142,8 +1169,11 @@ purchases_via_pipeline (Demo    *demo,
         {
           const Slot *slot = &g_array_index (slots, Slot, i);
           DemoCustomer *c = slot->customer >= 0 ? &demo->customers[slot->customer] : NULL;
-          g_autoptr(SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+          g_autoptr(SkPurchaseRequest) request = NULL;
           g_autoptr(SkPurchaseResult) result = NULL;
+          g_autoptr(SkCart) cart = NULL;
+          g_autoptr(SkSale) sale = NULL;
+          g_autofree char *id = NULL;
           g_autoptr(GError) local_error = NULL;
 
           if (in_batch == 0)
@@ -1153,19 +1183,23 @@ purchases_via_pipeline (Demo    *demo,
               if (!sk_db_begin (demo->db, error))
                 return FALSE;
             }
-          request->id = demo_uuid_dup (demo, slot->at);
-          request->customer_id = c ? g_strdup (c->id) : NULL;
-          request->cart = make_cart (demo, demo->store_ids[slot->store]);
-          request->created_at = slot->at;
+          /* Rung up as the till does: a sale, priced when the customer
+           * may spend, then its request through the pipeline. */
+          id = demo_uuid_dup (demo, slot->at);
+          cart = make_cart (demo, demo->store_ids[slot->store]);
+          sale = demo_sale_new (demo, slot, c, cart, NULL);
+          sk_sale_set_id (sale, id);
           if (c != NULL && c->balance >= 20000)
             {
-              g_autoptr(SkEngineResult) quote = sk_database_calculate (demo->db, request->cart, c->id,
-                                                                       slot->at, error);
+              SkEngineResult *quote = sk_database_calculate (demo->db, cart, c->id, slot->at, error);
+
               if (quote == NULL)
                 goto fail;
-              request->bonus_to_spend = choose_spend (demo, c->balance, quote->total,
-                                                      stores[slot->store].max_bonus_share);
+              sk_sale_set_result (sale, quote);
+              sk_sale_set_bonus_to_spend (sale, choose_spend (demo, c->balance, sale));
             }
+          request = sk_sale_to_request (sale);
+          request->created_at = slot->at;
 
           result = sk_database_process_purchase (demo->db, request, &local_error);
           if (result == NULL)
@@ -1213,60 +1247,53 @@ saved_index_free (gpointer data)
   g_free (index);
 }
 
-typedef struct
-{
-  SkStmt *purchase;
-  SkStmt *line;
-  SkStmt *application;
-  SkStmt *bonus;
-} BulkStatements;
-
+/* A row of the ledger; the balances are the demo's own until the end,
+ * when the customers' cached figures are summed from the rows. */
 static gboolean
-bulk_bonus_row (Demo           *demo,
-                BulkStatements *s,
-                DemoCustomer   *c,
-                const char     *kind,
-                gint64          amount,
-                const char     *reason,
-                const char     *purchase_id,
-                const char     *store_id,
-                gint64          at,
-                GError        **error)
+bulk_bonus_row (Demo          *demo,
+                DemoCustomer  *c,
+                const char    *kind,
+                gint64         amount,
+                const char    *reason,
+                SkPurchase    *purchase,
+                GError       **error)
 {
+  g_autoptr(SkBonusTransaction) tx = g_object_new (SK_TYPE_BONUS_TRANSACTION, NULL);
   char id[37];
 
-  make_uuid (demo->row_rand, at, id);
+  make_uuid (demo->row_rand, purchase->created_at, id);
   c->balance += amount;
-  sk_stmt_bind_text (s->bonus, 1, id);
-  sk_stmt_bind_text (s->bonus, 2, c->id);
-  sk_stmt_bind_text (s->bonus, 3, kind);
-  sk_stmt_bind_int64 (s->bonus, 4, amount);
-  sk_stmt_bind_int64 (s->bonus, 5, c->balance);
-  sk_stmt_bind_text (s->bonus, 6, reason);
-  sk_stmt_bind_text (s->bonus, 7, purchase_id);
-  sk_stmt_bind_text (s->bonus, 8, store_id);
-  sk_stmt_bind_int64 (s->bonus, 9, at);
+  tx->id = g_strdup (id);
+  tx->customer_id = g_strdup (c->id);
+  tx->kind = g_strdup (kind);
+  tx->amount = amount;
+  tx->balance_after = c->balance;
+  tx->reason = g_strdup (reason);
+  tx->purchase_id = g_strdup (purchase->id);
+  tx->store_id = g_strdup (purchase->store_id);
+  tx->created_at = purchase->created_at;
   if (amount > 0 && demo->expiry_days > 0)
-    sk_stmt_bind_int64 (s->bonus, 10, at + demo->expiry_days * DAY);
-  else
-    sk_stmt_bind_null (s->bonus, 10);
-  return sk_db_step_done (demo->db, s->bonus, error);
+    tx->expires_at = purchase->created_at + demo->expiry_days * DAY;
+  return sk_db_insert_record (demo->db, "bonus_transactions", SK_RECORD (tx), error);
 }
 
-/* One sale: the engine decides, the rows go in, the figures move on. */
+/* One sale: the engine prices it, the sale makes the purchase as the
+ * pipeline would, its rows go in, the engine's inputs move on. What the
+ * pipeline does per sale for the customers' figures, rule uses and budgets
+ * is done here once, from the rows, at the end (bulk_finish_figures). */
 static gboolean
-bulk_purchase (Demo           *demo,
-               BulkStatements *s,
-               const Slot     *slot,
-               GError        **error)
+bulk_purchase (Demo        *demo,
+               const Slot  *slot,
+               GError     **error)
 {
   DemoCustomer *c = slot->customer >= 0 ? &demo->customers[slot->customer] : NULL;
-  const char *store_id = demo->store_ids[slot->store];
-  g_autoptr(SkCart) cart = make_cart (demo, store_id);
+  g_autoptr(SkCart) cart = make_cart (demo, demo->store_ids[slot->store]);
   g_autoptr(SkEngineCustomer) engine_customer = NULL;
-  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr(SkSale) sale = NULL;
+  g_autoptr(SkPurchase) purchase = NULL;
+  const SkEngineResult *result;
+  GListModel *applications;
   char id[37];
-  gint64 payable, spend = 0, earn = 0;
 
   if (c != NULL)
     {
@@ -1276,44 +1303,29 @@ bulk_purchase (Demo           *demo,
         if (c->limited_uses[k] > 0)
           sk_engine_customer_set_uses (engine_customer, demo->limited[k]->id, c->limited_uses[k]);
     }
-  result = sk_discount_engine_calculate (cart, engine_customer, demo->rules, demo->campaigns, slot->at);
-  payable = result->total;
+  sale = demo_sale_new (demo, slot, c, cart,
+                        sk_discount_engine_calculate (cart, engine_customer, demo->rules, demo->campaigns,
+                                                      slot->at));
+  result = sk_sale_get_result (sale);
   if (c != NULL)
-    {
-      spend = choose_spend (demo, c->balance, payable, stores[slot->store].max_bonus_share);
-      earn = sk_muldiv (payable - spend, stores[slot->store].bonus_rate * result->bonus_multiplier,
-                        1000000);
-    }
+    sk_sale_set_bonus_to_spend (sale, choose_spend (demo, c->balance, sale));
 
   make_uuid (demo->id_rand, slot->at, id);
-  sk_stmt_bind_text (s->purchase, 1, id);
-  sk_stmt_bind_text (s->purchase, 2, c ? c->id : NULL);
-  sk_stmt_bind_text (s->purchase, 3, store_id);
-  sk_stmt_bind_int64 (s->purchase, 4, slot->at);
-  sk_stmt_bind_int64 (s->purchase, 5, result->subtotal);
-  sk_stmt_bind_int64 (s->purchase, 6, result->discount_total);
-  sk_stmt_bind_int64 (s->purchase, 7, spend);
-  sk_stmt_bind_int64 (s->purchase, 8, earn);
-  sk_stmt_bind_int64 (s->purchase, 9, payable - spend);
-  sk_stmt_bind_int64 (s->purchase, 10, result->bonus_multiplier);
-  if (!sk_db_step_done (demo->db, s->purchase, error))
+  sk_sale_set_id (sale, id);
+  purchase = sk_sale_to_purchase (sale, slot->at);
+  if (!sk_db_insert_purchase (demo->db, purchase, error))
     return FALSE;
 
-  for (guint i = 0; i < cart->lines->len; i++)
+  applications = sk_purchase_get_applications (purchase);
+  for (guint i = 0; i < g_list_model_get_n_items (applications); i++)
     {
-      const SkCartLine *line = &g_array_index (cart->lines, SkCartLine, i);
-      gint64 discount = g_array_index (result->line_discounts, gint64, i);
+      g_autoptr(SkDiscountApplication) app = g_list_model_get_item (applications, i);
+      char application_id[37];
 
-      sk_stmt_bind_text (s->line, 1, id);
-      sk_stmt_bind_int64 (s->line, 2, i + 1);
-      sk_stmt_bind_text (s->line, 3, line->sku);
-      sk_stmt_bind_text (s->line, 4, line->name);
-      sk_stmt_bind_text (s->line, 5, line->category);
-      sk_stmt_bind_int64 (s->line, 6, line->unit_price);
-      sk_stmt_bind_int64 (s->line, 7, line->quantity);
-      sk_stmt_bind_int64 (s->line, 8, discount);
-      sk_stmt_bind_int64 (s->line, 9, g_array_index (result->line_totals, gint64, i) - discount);
-      if (!sk_db_step_done (demo->db, s->line, error))
+      /* The seed's own ids, so the same seed makes the same rows. */
+      make_uuid (demo->row_rand, slot->at, application_id);
+      sk_set_str (&app->id, application_id);
+      if (!sk_db_insert_record (demo->db, "discount_applications", SK_RECORD (app), error))
         return FALSE;
     }
 
@@ -1321,19 +1333,6 @@ bulk_purchase (Demo           *demo,
     {
       const SkEngineApplied *applied = &g_array_index (result->applied, SkEngineApplied, i);
       SkDiscountRule *rule = applied->rule;
-      char application_id[37];
-
-      make_uuid (demo->row_rand, slot->at, application_id);
-      sk_stmt_bind_text (s->application, 1, application_id);
-      sk_stmt_bind_text (s->application, 2, id);
-      sk_stmt_bind_text (s->application, 3, rule->id);
-      sk_stmt_bind_text (s->application, 4, rule->name);
-      sk_stmt_bind_text (s->application, 5, c ? c->id : NULL);
-      sk_stmt_bind_text (s->application, 6, store_id);
-      sk_stmt_bind_int64 (s->application, 7, applied->amount);
-      sk_stmt_bind_int64 (s->application, 8, slot->at);
-      if (!sk_db_step_done (demo->db, s->application, error))
-        return FALSE;
 
       /* The engine's inputs move on as the pipeline's would. */
       rule->uses++;
@@ -1352,16 +1351,16 @@ bulk_purchase (Demo           *demo,
 
   if (c != NULL)
     {
-      if (spend > 0 &&
-          !bulk_bonus_row (demo, s, c, SK_BONUS_SPEND, -spend, _("Paid with bonuses"), id,
-                           store_id, slot->at, error))
+      if (purchase->bonus_spent > 0 &&
+          !bulk_bonus_row (demo, c, SK_BONUS_SPEND, -purchase->bonus_spent, _("Paid with bonuses"), purchase,
+                           error))
         return FALSE;
-      if (earn > 0 &&
-          !bulk_bonus_row (demo, s, c, SK_BONUS_EARN, earn, _("Bonuses for a purchase"), id,
-                           store_id, slot->at, error))
+      if (purchase->bonus_earned > 0 &&
+          !bulk_bonus_row (demo, c, SK_BONUS_EARN, purchase->bonus_earned, _("Bonuses for a purchase"),
+                           purchase, error))
         return FALSE;
       c->visits++;
-      c->spent += payable;
+      c->spent += sk_sale_get_payable (sale);
     }
   return TRUE;
 }
@@ -1459,7 +1458,6 @@ purchases_in_bulk (Demo    *demo,
   g_autofree gint64 *counts = g_new0 (gint64, demo->days);
   g_autoptr(GPtrArray) saved_indexes = NULL;
   g_autoptr(GError) cancel_error = NULL;
-  BulkStatements s = { NULL };
   gboolean lite = sk_db_is_sqlite (demo->db);
   gint64 synchronous = lite ? sk_db_query_int (demo->db, NULL, 2, "PRAGMA synchronous", NULL) : 0;
   gint64 cache_size = lite ? sk_db_query_int (demo->db, NULL, -2000, "PRAGMA cache_size", NULL) : 0;
@@ -1476,29 +1474,6 @@ purchases_in_bulk (Demo    *demo,
     return FALSE;
   saved_indexes = drop_purchase_indexes (demo, error);
   if (saved_indexes == NULL)
-    goto out;
-
-  s.purchase = sk_db_prepare (demo->db,
-                        "INSERT INTO purchases (id, customer_id, store_id, created_at, subtotal,"
-                        " discount_total, bonus_spent, bonus_earned, total_paid, bonus_multiplier,"
-                        " status, refunded_total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'completed', 0)",
-                        error);
-  s.line = s.purchase == NULL ? NULL
-         : sk_db_prepare (demo->db,
-                    "INSERT INTO purchase_lines (purchase_id, line_no, sku, name, category, unit_price,"
-                    " quantity, discount, total, refunded_quantity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                    error);
-  s.application = s.line == NULL ? NULL
-                : sk_db_prepare (demo->db,
-                           "INSERT INTO discount_applications (id, purchase_id, rule_id, rule_name,"
-                           " customer_id, store_id, amount, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           error);
-  s.bonus = s.application == NULL ? NULL
-          : sk_db_prepare (demo->db,
-                     "INSERT INTO bonus_transactions (id, customer_id, kind, amount, balance_after,"
-                     " reason, purchase_id, store_id, created_at, expires_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
-  if (s.bonus == NULL)
     goto out;
 
   plan_days (demo, counts);
@@ -1518,7 +1493,7 @@ purchases_in_bulk (Demo    *demo,
               if (!sk_db_begin (demo->db, error))
                 goto out;
             }
-          if (!bulk_purchase (demo, &s, &g_array_index (slots, Slot, i), error))
+          if (!bulk_purchase (demo, &g_array_index (slots, Slot, i), error))
             {
               sk_db_rollback (demo->db);
               goto out;
@@ -1602,10 +1577,14 @@ static void
 demo_clear (Demo *demo)
 {
   for (guint i = 0; i < N_STORES; i++)
-    g_free (demo->store_ids[i]);
+    {
+      g_free (demo->store_ids[i]);
+      g_clear_object (&demo->stores[i]);
+    }
   for (guint t = 0; t < N_TIERS; t++)
     g_clear_pointer (&demo->tier_members[t], g_array_unref);
   g_free (demo->customers);
+  g_clear_object (&demo->sale_customer);
   g_free (demo->finished_campaign_id);
   g_clear_pointer (&demo->rules, g_ptr_array_unref);
   g_clear_pointer (&demo->campaigns, g_ptr_array_unref);

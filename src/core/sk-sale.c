@@ -133,6 +133,9 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+/* SkPurchaseLine's, which the sale sets and notifies */
+static GParamSpec *line_discount_pspec;
+static GParamSpec *line_total_pspec;
 
 static void
 set_figure (SkSale *self,
@@ -189,7 +192,7 @@ sk_sale_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_ID:
-      g_value_set_string (value, self->id);
+      g_value_set_string (value, sk_sale_get_id (self));
       break;
     case PROP_STORE:
       g_value_set_object (value, self->store);
@@ -306,12 +309,19 @@ sk_sale_class_init (SkSaleClass *klass)
     properties[figures[i].prop] = g_param_spec_int64 (figures[i].name, NULL, NULL, G_MININT64, G_MAXINT64, 0, ro);
   properties[PROP_BONUS_MULTIPLIER] = g_param_spec_int64 ("bonus-multiplier", NULL, NULL, 0, G_MAXINT64, 100, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  {
+    GObjectClass *line_class = g_type_class_ref (SK_TYPE_PURCHASE_LINE);
+
+    line_discount_pspec = g_object_class_find_property (line_class, "discount");
+    line_total_pspec = g_object_class_find_property (line_class, "total");
+    g_type_class_unref (line_class);
+  }
 }
 
 static void
 sk_sale_init (SkSale *self)
 {
-  self->id = g_uuid_string_random ();
   self->lines = g_list_store_new (SK_TYPE_PURCHASE_LINE);
   self->bonus_multiplier = 100;
 }
@@ -373,6 +383,10 @@ const char *
 sk_sale_get_id (SkSale *self)
 {
   g_return_val_if_fail (SK_IS_SALE (self), NULL);
+
+  /* Made when first asked for: the demo and the pipeline give their own. */
+  if (self->id == NULL)
+    self->id = g_uuid_string_random ();
   return self->id;
 }
 
@@ -383,10 +397,7 @@ sk_sale_set_id (SkSale     *self,
   g_return_if_fail (SK_IS_SALE (self));
 
   if (id == NULL)
-    {
-      g_free (self->id);
-      self->id = g_uuid_string_random ();
-    }
+    g_clear_pointer (&self->id, g_free);
   else if (!sk_set_str (&self->id, id))
     return;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ID]);
@@ -564,6 +575,20 @@ sk_sale_to_cart (SkSale *self)
   return cart;
 }
 
+/* A line's discount or total, notified only when it moves: a sale the demo
+ * writes by the thousand has no one listening. */
+static void
+set_line_figure (SkPurchaseLine *line,
+                 gint64         *field,
+                 gint64          value,
+                 GParamSpec     *pspec)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (line), pspec);
+}
+
 void
 sk_sale_set_result (SkSale         *self,
                     SkEngineResult *result)
@@ -589,7 +614,8 @@ sk_sale_set_result (SkSale         *self,
                                  : line->unit_price * line->quantity;
       gint64 discount = result ? g_array_index (result->line_discounts, gint64, i) : 0;
 
-      g_object_set (line, "discount", discount, "total", line_total - discount, NULL);
+      set_line_figure (line, &line->discount, discount, line_discount_pspec);
+      set_line_figure (line, &line->total, line_total - discount, line_total_pspec);
     }
   update_figures (self);
 }
@@ -676,7 +702,7 @@ sk_sale_to_request (SkSale *self)
   g_return_val_if_fail (self->store != NULL, NULL);
 
   request = g_new0 (SkPurchaseRequest, 1);
-  request->id = g_strdup (self->id);
+  request->id = g_strdup (sk_sale_get_id (self));
   request->customer_id = self->customer ? g_strdup (self->customer->id) : NULL;
   request->cart = sk_sale_to_cart (self);
   request->bonus_to_spend = self->bonus_to_spend;
@@ -707,7 +733,7 @@ sk_sale_to_purchase (SkSale *self,
   g_return_val_if_fail (self->store != NULL && self->result != NULL, NULL);
 
   purchase = sk_purchase_new ();
-  purchase->id = g_strdup (self->id);
+  purchase->id = g_strdup (sk_sale_get_id (self));
   purchase->customer_id = self->customer ? g_strdup (self->customer->id) : NULL;
   purchase->store_id = g_strdup (self->store->id);
   purchase->created_at = created_at;
