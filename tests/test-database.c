@@ -6,6 +6,7 @@
 
 #include <glib/gstdio.h>
 
+#include "sk-accounts.h"
 #include "sk-database-private.h"
 #include "sk-error.h"
 #include "sk-test-util.h"
@@ -1834,6 +1835,195 @@ test_record_defaults (void)
   g_assert_cmpstr (campaign->status, ==, "draft");
 }
 
+/* The server's accounts: what an account may be, and tokens that serve
+ * while they are neither expired nor revoked nor of a disabled account. */
+static SkAccount *
+new_account (const char *username,
+             SkRole      role,
+             const char *store_id)
+{
+  SkAccount *account = sk_account_new ();
+
+  account->username = g_strdup (username);
+  account->role = role;
+  account->store_id = g_strdup (store_id);
+  account->password_hash = g_strdup ("$argon2id$not-a-real-hash");
+  return account;
+}
+
+static void
+test_accounts (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(SkStore) store = make_store (f->db, "EKB-1");
+  g_autoptr(SkAccount) boss = new_account ("boss", SK_ROLE_ADMIN, store->id);
+  g_autoptr(SkAccount) till = new_account ("till", SK_ROLE_CASHIER, store->id);
+  g_autoptr(SkAccount) found = NULL;
+  g_autoptr(SkAccount) copy = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *long_name = g_strnfill (65, 'a');
+  gint64 now = sk_time_now ();
+  struct
+  {
+    const char *username;
+    SkRole      role;
+    const char *store_id;
+    SkErrorCode code;
+    const char *field;
+  } bad[] = {
+    { "", SK_ROLE_ADMIN, NULL, SK_ERROR_INVALID, "username" },
+    { "   ", SK_ROLE_ADMIN, NULL, SK_ERROR_INVALID, "username" },
+    { NULL, SK_ROLE_ADMIN, NULL, SK_ERROR_INVALID, "username" },
+    { long_name, SK_ROLE_ADMIN, NULL, SK_ERROR_INVALID, "username" },
+    { "nobody", SK_ROLE_NONE, NULL, SK_ERROR_INVALID, "role" },
+    { "twofold", SK_ROLE_ADMIN | SK_ROLE_CASHIER, NULL, SK_ERROR_INVALID, "role" },
+    { "homeless", SK_ROLE_MANAGER, NULL, SK_ERROR_INVALID, "store_id" },
+    { "homeless", SK_ROLE_CASHIER, " ", SK_ERROR_INVALID, "store_id" },
+    { "lost", SK_ROLE_CASHIER, "00000000-0000-4000-8000-000000000000", SK_ERROR_INVALID,
+      "store_id" },
+    { "boss", SK_ROLE_MARKETING, NULL, SK_ERROR_CONFLICT, "username" },
+  };
+
+  /* An admin belongs to no store, whatever it was given; ids and times are
+   * assigned. */
+  g_assert_true (sk_database_add_account (f->db, boss, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_uuid_string_is_valid (boss->id));
+  g_assert_cmpint (boss->created_at, >=, now);
+  g_assert_null (boss->store_id);
+  sk_test_set_string (&till->id, "till-id");
+  till->created_at = 1000;
+  g_assert_true (sk_database_add_account (f->db, till, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (till->id, ==, "till-id");
+  g_assert_cmpint (till->created_at, ==, 1000);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(SkAccount) account = new_account (bad[i].username, bad[i].role, bad[i].store_id);
+
+      g_assert_false (sk_database_validate_account (f->db, account, &error));
+      assert_field_error (error, bad[i].code, bad[i].field);
+      g_clear_error (&error);
+      g_assert_false (sk_database_add_account (f->db, account, &error));
+      assert_field_error (error, bad[i].code, bad[i].field);
+      g_clear_error (&error);
+      g_assert_null (account->id);
+    }
+  g_assert_cmpint (sk_db_query_int (f->db, NULL, -1, "SELECT count(*) FROM users", NULL), ==, 2);
+
+  /* By name, with the password hash; the list leaves the hashes out. */
+  found = sk_database_find_account (f->db, "till", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found->id, ==, "till-id");
+  g_assert_cmpint (found->role, ==, SK_ROLE_CASHIER);
+  g_assert_cmpstr (found->store_id, ==, store->id);
+  g_assert_cmpstr (found->password_hash, ==, "$argon2id$not-a-real-hash");
+  g_assert_cmpint (found->created_at, ==, 1000);
+  g_assert_false (found->disabled);
+  g_assert_null (found->token_hash);
+  copy = sk_account_copy (found);
+  g_clear_pointer (&found, sk_account_free);
+  g_assert_cmpstr (copy->password_hash, ==, "$argon2id$not-a-real-hash");
+  g_assert_null (sk_database_find_account (f->db, "Till", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  accounts = sk_database_list_accounts (f->db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (accounts->len, ==, 2);
+  found = sk_account_copy (g_ptr_array_index (accounts, 0));
+  g_assert_cmpstr (found->username, ==, "boss");
+  g_assert_cmpint (found->role, ==, SK_ROLE_ADMIN);
+  g_assert_null (found->store_id);
+  g_assert_null (found->password_hash);
+  g_clear_pointer (&found, sk_account_free);
+  g_assert_cmpstr (((SkAccount *) g_ptr_array_index (accounts, 1))->username, ==, "till");
+
+  /* Tokens serve until they expire or are revoked. */
+  g_assert_true (sk_database_add_token (f->db, "live", till->id, now + G_TIME_SPAN_HOUR, &error));
+  g_assert_true (sk_database_add_token (f->db, "other", till->id, now + G_TIME_SPAN_HOUR, &error));
+  g_assert_true (sk_database_add_token (f->db, "old", till->id, now - G_TIME_SPAN_HOUR, &error));
+  g_assert_true (sk_database_add_token (f->db, "boss", boss->id, now + G_TIME_SPAN_HOUR, &error));
+  g_assert_no_error (error);
+  found = sk_database_find_token_account (f->db, "live", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found->id, ==, till->id);
+  g_assert_cmpstr (found->username, ==, "till");
+  g_assert_cmpint (found->role, ==, SK_ROLE_CASHIER);
+  g_assert_cmpstr (found->store_id, ==, store->id);
+  g_assert_cmpstr (found->token_hash, ==, "live");
+  g_assert_cmpint (found->token_expires_at, ==, now + G_TIME_SPAN_HOUR);
+  g_assert_null (found->password_hash);
+  g_clear_pointer (&found, sk_account_free);
+  g_assert_null (sk_database_find_token_account (f->db, "old", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (sk_database_find_token_account (f->db, "unknown", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (sk_database_revoke_token (f->db, "other", &error));
+  g_assert_true (sk_database_revoke_token (f->db, "unknown", &error));
+  g_assert_no_error (error);
+  g_assert_null (sk_database_find_token_account (f->db, "other", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* A new token sweeps those expired more than a day ago, not the others. */
+  g_assert_true (sk_db_exec (f->db, &error,
+                             "UPDATE tokens SET expires_at = ? WHERE token_hash = 'other'",
+                             "i", now - 2 * G_TIME_SPAN_DAY));
+  g_assert_true (sk_database_add_token (f->db, "new", till->id, now + G_TIME_SPAN_HOUR, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_db_query_int (f->db, NULL, -1,
+                                    "SELECT count(*) FROM tokens WHERE token_hash = 'other'", NULL),
+                   ==, 0);
+  g_assert_cmpint (sk_db_query_int (f->db, NULL, -1, "SELECT count(*) FROM tokens", NULL), ==, 4);
+  g_assert_false (sk_database_add_token (f->db, "new", till->id, now + G_TIME_SPAN_HOUR, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_CONFLICT);
+  g_clear_error (&error);
+
+  /* Disabling revokes every token of the account, and enabling brings none
+   * back; the other accounts' tokens go on serving. */
+  g_assert_false (sk_database_set_account_disabled (f->db, "nobody", TRUE, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (sk_database_set_account_disabled (f->db, till->id, TRUE, &error));
+  g_assert_no_error (error);
+  found = sk_database_find_account (f->db, "till", &error);
+  g_assert_true (found->disabled);
+  g_clear_pointer (&found, sk_account_free);
+  g_assert_null (sk_database_find_token_account (f->db, "live", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (sk_database_set_account_disabled (f->db, till->id, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_null (sk_database_find_token_account (f->db, "live", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_null (sk_database_find_token_account (f->db, "new", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  found = sk_database_find_token_account (f->db, "boss", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found->id, ==, boss->id);
+  g_clear_pointer (&found, sk_account_free);
+
+  /* One transaction: when the tokens cannot be revoked, the account stays
+   * enabled. */
+  g_assert_cmpint (sqlite3_exec (sk_database_get_handle (f->db),
+                                 "CREATE TEMP TRIGGER tokens_stuck BEFORE UPDATE ON main.tokens"
+                                 "  BEGIN SELECT RAISE (ABORT, 'tokens are stuck'); END;",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_false (sk_database_set_account_disabled (f->db, boss->id, TRUE, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  found = sk_database_find_token_account (f->db, "boss", &error);
+  g_assert_no_error (error);
+  g_assert_false (found->disabled);
+}
+
 static void
 add (const char *path,
      void (*func) (Fixture *, gconstpointer))
@@ -1853,6 +2043,7 @@ main (int   argc,
   add ("/database/migrations/open-errors", test_open_errors);
   add ("/database/settings", test_settings);
   add ("/database/stores", test_store_validation);
+  add ("/database/accounts", test_accounts);
   g_test_add_func ("/database/customers/normalize-phone", test_normalize_phone);
   add ("/database/customers/create", test_customer_create);
   add ("/database/customers/invalid", test_customer_invalid);

@@ -8,6 +8,7 @@
 
 #include <glib/gstdio.h>
 
+#include "sk-accounts.h"
 #include "sk-database-private.h"
 #include "sk-error.h"
 #include "sk-postgres.h"
@@ -265,6 +266,113 @@ test_accounts_notify (void)
   PQfinish (listener);
 }
 
+/* The accounts API on PostgreSQL: the same answers as on SQLite (see
+ * test-database.c), names in the order of their bytes, the unique name
+ * named, NULL stores, 0/1 flags. */
+static SkAccount *
+account (const char *username,
+         SkRole      role,
+         const char *store_id)
+{
+  SkAccount *a = sk_account_new ();
+
+  a->username = g_strdup (username);
+  a->role = role;
+  a->store_id = g_strdup (store_id);
+  a->password_hash = g_strdup ("$argon2id$x");
+  return a;
+}
+
+static void
+test_accounts (void)
+{
+  g_autofree char *uri = sk_test_postgres_database ();
+  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkStore) store = sk_store_new ();
+  g_autoptr(SkAccount) anna = account ("anna", SK_ROLE_MARKETING, "ignored");
+  g_autoptr(SkAccount) zed = account ("Zed", SK_ROLE_MANAGER, NULL);
+  g_autoptr(SkAccount) twin = account ("anna", SK_ROLE_ADMIN, NULL);
+  g_autoptr(SkAccount) found = NULL;
+  g_autoptr(GPtrArray) list = NULL;
+  gint64 now = sk_time_now ();
+
+  if (uri == NULL)
+    {
+      g_test_skip ("No PostgreSQL server (run under tests/with-postgres.sh)");
+      return;
+    }
+  db = sk_database_open (uri, &error);
+  g_assert_no_error (error);
+  store->code = g_strdup ("EKB-1");
+  store->name = g_strdup ("Екатеринбург");
+  g_assert_true (sk_database_save_store (db, store, &error));
+  g_assert_no_error (error);
+  zed->store_id = g_strdup (store->id);
+
+  g_assert_true (sk_database_add_account (db, anna, &error));
+  g_assert_true (sk_database_add_account (db, zed, &error));
+  g_assert_no_error (error);
+  g_assert_null (anna->store_id);
+  g_assert_false (sk_database_add_account (db, twin, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_CONFLICT);
+  g_assert_cmpstr (sk_error_get_field (error), ==, "username");
+  g_clear_error (&error);
+
+  list = sk_database_list_accounts (db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpstr (((SkAccount *) g_ptr_array_index (list, 0))->username, ==, "Zed");
+  g_assert_cmpstr (((SkAccount *) g_ptr_array_index (list, 0))->store_id, ==, store->id);
+  g_assert_cmpstr (((SkAccount *) g_ptr_array_index (list, 1))->username, ==, "anna");
+  g_assert_null (((SkAccount *) g_ptr_array_index (list, 1))->store_id);
+
+  found = sk_database_find_account (db, "anna", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found->id, ==, anna->id);
+  g_assert_cmpint (found->role, ==, SK_ROLE_MARKETING);
+  g_assert_cmpstr (found->password_hash, ==, "$argon2id$x");
+  g_assert_cmpint (found->created_at, ==, anna->created_at);
+  g_assert_false (found->disabled);
+  g_clear_pointer (&found, sk_account_free);
+
+  g_assert_true (sk_database_add_token (db, "t-zed", zed->id, now + G_TIME_SPAN_HOUR, &error));
+  g_assert_true (sk_database_add_token (db, "t-anna", anna->id, now + G_TIME_SPAN_HOUR, &error));
+  g_assert_true (sk_database_add_token (db, "t-old", anna->id, now - 2 * G_TIME_SPAN_DAY, &error));
+  g_assert_true (sk_database_add_token (db, "t-new", anna->id, now + G_TIME_SPAN_HOUR, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_db_query_int (db, NULL, -1, "SELECT count(*) FROM tokens", NULL), ==, 3);
+  found = sk_database_find_token_account (db, "t-zed", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found->username, ==, "Zed");
+  g_assert_cmpint (found->role, ==, SK_ROLE_MANAGER);
+  g_assert_cmpstr (found->store_id, ==, store->id);
+  g_assert_cmpint (found->token_expires_at, ==, now + G_TIME_SPAN_HOUR);
+  g_clear_pointer (&found, sk_account_free);
+
+  g_assert_true (sk_database_revoke_token (db, "t-new", &error));
+  g_assert_no_error (error);
+  g_assert_null (sk_database_find_token_account (db, "t-new", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (sk_database_set_account_disabled (db, anna->id, TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_null (sk_database_find_token_account (db, "t-anna", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (sk_database_set_account_disabled (db, anna->id, FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_null (sk_database_find_token_account (db, "t-anna", &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (sk_database_set_account_disabled (db, "nobody", TRUE, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  found = sk_database_find_token_account (db, "t-zed", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (found->id, ==, zed->id);
+}
+
 /* The server drops our connection (a restart, a network cut): that
  * statement fails as a database error, and the next one works again. */
 static void
@@ -328,6 +436,7 @@ main (int    argc,
   g_test_add_func ("/postgres/server", test_server);
   g_test_add_func ("/postgres/same-schema", test_same_schema);
   g_test_add_func ("/postgres/accounts-notify", test_accounts_notify);
+  g_test_add_func ("/postgres/accounts", test_accounts);
   g_test_add_func ("/postgres/reconnect", test_reconnect);
   g_test_add_func ("/postgres/unreachable", test_unreachable);
   return g_test_run ();

@@ -7,7 +7,7 @@
 #include <glib/gi18n.h>
 #include <sodium.h>
 
-#include "sk-database-private.h"
+#include "sk-accounts.h"
 #include "sk-server-private.h"
 
 #define TOKEN_BYTES 32
@@ -22,6 +22,20 @@ sk_server_user_free (SkServerUser *user)
   g_free (user->store_id);
   g_free (user->token_hash);
   g_free (user);
+}
+
+/* The request's view of an account found by its name or its token. */
+static SkServerUser *
+user_from_account (SkAccount *account)
+{
+  SkServerUser *user = g_new0 (SkServerUser, 1);
+
+  user->id = g_steal_pointer (&account->id);
+  user->username = g_steal_pointer (&account->username);
+  user->role = account->role;
+  user->store_id = g_steal_pointer (&account->store_id);
+  user->token_hash = g_steal_pointer (&account->token_hash);
+  return user;
 }
 
 static gboolean
@@ -256,108 +270,66 @@ sk_auth_create_user (SkDatabase  *db,
                      const char  *store_id,
                      GError     **error)
 {
-  g_autofree char *hash = NULL;
-  g_autofree char *id = NULL;
-  SkRole r;
+  g_autoptr(SkAccount) account = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
 
-  if (sk_str_is_blank (username) || strlen (username) > 64)
-    {
-      sk_set_field_error (error, SK_ERROR_INVALID, "username", _("A user needs a name of up to 64 characters"));
-      return NULL;
-    }
   if (password == NULL)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "password", _("A user needs a password"));
       return NULL;
     }
-  r = sk_role_from_string (role);
-  if (r == SK_ROLE_NONE)
-    {
-      sk_set_field_error (error, SK_ERROR_INVALID, "role",
-                          _("The role is admin, marketing, manager or cashier"));
-      return NULL;
-    }
-  if ((r & SK_ROLES_STORE) && sk_str_is_blank (store_id))
-    {
-      sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("Managers and cashiers belong to a store"));
-      return NULL;
-    }
-  if (r & SK_ROLES_HQ)
-    store_id = NULL;
-  if (store_id != NULL)
-    {
-      g_autoptr(SkStore) store = sk_database_get_store (db, store_id, error);
-      if (store == NULL)
-        {
-          if (error && *error && g_error_matches (*error, SK_ERROR, SK_ERROR_NOT_FOUND))
-            {
-              g_clear_error (error);
-              sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("There is no store %s"), store_id);
-            }
-          return NULL;
-        }
-    }
-  if (sk_db_query_int (db, NULL, 0, "SELECT count(*) FROM users WHERE username = ?", "s", username) > 0)
-    {
-      sk_set_field_error (error, SK_ERROR_CONFLICT, "username", _("The user %s exists already"), username);
-      return NULL;
-    }
-  hash = sk_auth_hash_password (password, error);
-  if (hash == NULL)
+  account = sk_account_new ();
+  account->username = g_strdup (username);
+  account->role = sk_role_from_string (role);
+  account->store_id = g_strdup (store_id);
+  /* Hashing is slow on purpose: not for an account refused anyway. */
+  if (!sk_database_validate_account (db, account, error))
     return NULL;
-  id = g_uuid_string_random ();
-  if (!sk_db_exec (db, error,
-                   "INSERT INTO users (id, username, password_hash, role, store_id, created_at)"
-                   " VALUES (?, ?, ?, ?, ?, ?)",
-                   "sssssi", id, username, hash, role, store_id, sk_time_now ()))
+  account->password_hash = sk_auth_hash_password (password, error);
+  if (account->password_hash == NULL || !sk_database_add_account (db, account, error))
     return NULL;
-  return g_steal_pointer (&id);
+  return g_steal_pointer (&account->id);
 }
 
 JsonNode *
 sk_auth_list_users (SkDatabase  *db,
                     GError     **error)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  SkStmt *stmt;
-  gboolean has_row = FALSE;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(GPtrArray) accounts = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
 
-  stmt = sk_db_query (db, error,
-                      "SELECT id, username, role, store_id, created_at, disabled FROM users ORDER BY username",
-                      NULL);
-  if (stmt == NULL)
+  accounts = sk_database_list_accounts (db, error);
+  if (accounts == NULL)
     return NULL;
+  builder = json_builder_new ();
   json_builder_begin_array (builder);
-  while (sk_db_step (db, stmt, &has_row, error) && has_row)
+  for (guint i = 0; i < accounts->len; i++)
     {
-      g_autofree char *created = sk_time_to_rfc3339 (sk_stmt_int64 (stmt, 4));
+      SkAccount *account = g_ptr_array_index (accounts, i);
+      g_autofree char *created = sk_time_to_rfc3339 (account->created_at);
 
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, sk_stmt_text (stmt, 0));
+      json_builder_add_string_value (builder, account->id);
       json_builder_set_member_name (builder, "username");
-      json_builder_add_string_value (builder, sk_stmt_text (stmt, 1));
+      json_builder_add_string_value (builder, account->username);
       json_builder_set_member_name (builder, "role");
-      json_builder_add_string_value (builder, sk_stmt_text (stmt, 2));
+      json_builder_add_string_value (builder, sk_role_to_string (account->role));
       json_builder_set_member_name (builder, "store_id");
-      if (sk_stmt_is_null (stmt, 3))
+      if (account->store_id == NULL)
         json_builder_add_null_value (builder);
       else
-        json_builder_add_string_value (builder, sk_stmt_text (stmt, 3));
+        json_builder_add_string_value (builder, account->store_id);
       json_builder_set_member_name (builder, "created_at");
       json_builder_add_string_value (builder, created);
       json_builder_set_member_name (builder, "disabled");
-      json_builder_add_boolean_value (builder, sk_stmt_int64 (stmt, 5) != 0);
+      json_builder_add_boolean_value (builder, account->disabled);
       json_builder_end_object (builder);
     }
-  sk_stmt_reset (stmt);
   json_builder_end_array (builder);
-  if (has_row)
-    return NULL;  /* stopped by an error */
   return json_builder_get_root (builder);
 }
 
@@ -371,23 +343,7 @@ sk_auth_set_disabled (SkDatabase    *db,
   g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
   g_return_val_if_fail (user_id != NULL, FALSE);
 
-  if (!sk_db_begin (db, error))
-    return FALSE;
-  if (sk_db_query_int (db, error, 0, "SELECT count(*) FROM users WHERE id = ?", "s", user_id) == 0)
-    {
-      if (error == NULL || *error == NULL)
-        sk_set_field_error (error, SK_ERROR_NOT_FOUND, NULL, _("There is no user %s"), user_id);
-      sk_db_rollback (db);
-      return FALSE;
-    }
-  /* A disabled account's tokens die with it, for good. */
-  if (!sk_db_exec (db, error, "UPDATE users SET disabled = ? WHERE id = ?", "bs", disabled, user_id) ||
-      (disabled && !sk_db_exec (db, error, "UPDATE tokens SET revoked = 1 WHERE user_id = ?", "s", user_id)))
-    {
-      sk_db_rollback (db);
-      return FALSE;
-    }
-  if (!sk_db_commit (db, error))  /* rolls back by itself on failure */
+  if (!sk_database_set_account_disabled (db, user_id, disabled, error))
     return FALSE;
   token_cache_forget (cache);
   return TRUE;
@@ -401,35 +357,32 @@ sk_auth_login (SkDatabase    *db,
                SkServerUser **user,
                GError       **error)
 {
+  g_autoptr(SkAccount) account = NULL;
   g_autoptr(SkServerUser) found = NULL;
   g_autofree char *hash = NULL;
   g_autofree char *token = NULL;
-  SkStmt *stmt;
-  gboolean has_row = FALSE;
+  GError *local = NULL;
   gboolean disabled = TRUE;
-  gint64 now;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
   g_return_val_if_fail (username != NULL && password != NULL, NULL);
 
   if (!ensure_sodium (error))
     return NULL;
-  stmt = sk_db_query (db, error,
-                      "SELECT id, username, role, store_id, password_hash, disabled FROM users WHERE username = ?",
-                      "s", username);
-  if (stmt == NULL || !sk_db_step (db, stmt, &has_row, error))
-    return NULL;
-  if (has_row)
+  account = sk_database_find_account (db, username, &local);
+  if (account != NULL)
     {
-      found = g_new0 (SkServerUser, 1);
-      found->id = g_strdup (sk_stmt_text (stmt, 0));
-      found->username = g_strdup (sk_stmt_text (stmt, 1));
-      found->role = sk_role_from_string (sk_stmt_text (stmt, 2));
-      found->store_id = g_strdup (sk_stmt_text (stmt, 3));
-      hash = g_strdup (sk_stmt_text (stmt, 4));
-      disabled = sk_stmt_int64 (stmt, 5) != 0;
+      hash = g_steal_pointer (&account->password_hash);
+      disabled = account->disabled;
+      found = user_from_account (account);
     }
-  sk_stmt_reset (stmt);
+  else if (g_error_matches (local, SK_ERROR, SK_ERROR_NOT_FOUND))
+    g_clear_error (&local);
+  else
+    {
+      g_propagate_error (error, local);
+      return NULL;
+    }
 
   /* The same work for an unknown user as for a wrong password, so timing
    * does not tell which names exist. The dummy hash is of random bytes no
@@ -464,13 +417,8 @@ sk_auth_login (SkDatabase    *db,
 
   token = new_token ();
   found->token_hash = sk_auth_token_hash (token);
-  now = sk_time_now ();
-  /* Expired tokens serve nobody; a day's grace keeps them for a look. */
-  if (!sk_db_exec (db, error, "DELETE FROM tokens WHERE expires_at < ?", "i", now - G_TIME_SPAN_DAY))
-    return NULL;
-  if (!sk_db_exec (db, error,
-                   "INSERT INTO tokens (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                   "ssii", found->token_hash, found->id, now, now + lifetime_seconds * G_USEC_PER_SEC))
+  if (!sk_database_add_token (db, found->token_hash, found->id,
+                              sk_time_now () + lifetime_seconds * G_USEC_PER_SEC, error))
     return NULL;
   if (user != NULL)
     *user = g_steal_pointer (&found);
@@ -483,12 +431,11 @@ sk_auth_check_token (SkDatabase    *db,
                      const char    *token,
                      GError       **error)
 {
+  g_autoptr(SkAccount) account = NULL;
   g_autoptr(SkServerUser) user = NULL;
   g_autofree char *hash = NULL;
-  SkStmt *stmt;
-  gboolean has_row = FALSE;
+  GError *local = NULL;
   guint64 generation = 0;
-  gint64 expires_at = 0;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
 
@@ -500,28 +447,22 @@ sk_auth_check_token (SkDatabase    *db,
   hash = sk_auth_token_hash (token);
   if (cache != NULL && (user = token_cache_lookup (cache, hash, &generation)) != NULL)
     return g_steal_pointer (&user);
-  stmt = sk_db_query (db, error,
-                      "SELECT u.id, u.username, u.role, u.store_id, t.expires_at"
-                      " FROM tokens t JOIN users u ON u.id = t.user_id"
-                      " WHERE t.token_hash = ? AND t.revoked = 0 AND t.expires_at > ? AND u.disabled = 0",
-                      "si", hash, sk_time_now ());
-  if (stmt == NULL || !sk_db_step (db, stmt, &has_row, error))
-    return NULL;
-  if (has_row)
+  account = sk_database_find_token_account (db, hash, &local);
+  if (account == NULL)
     {
-      user = g_new0 (SkServerUser, 1);
-      user->id = g_strdup (sk_stmt_text (stmt, 0));
-      user->username = g_strdup (sk_stmt_text (stmt, 1));
-      user->role = sk_role_from_string (sk_stmt_text (stmt, 2));
-      user->store_id = g_strdup (sk_stmt_text (stmt, 3));
-      user->token_hash = g_steal_pointer (&hash);
-      expires_at = sk_stmt_int64 (stmt, 4);
+      if (g_error_matches (local, SK_ERROR, SK_ERROR_NOT_FOUND))
+        {
+          g_clear_error (&local);
+          g_set_error (error, SK_ERROR, SK_ERROR_UNAUTHORIZED,
+                       _("The token is unknown, expired or revoked"));
+        }
+      else
+        g_propagate_error (error, local);
+      return NULL;
     }
-  sk_stmt_reset (stmt);
-  if (user == NULL)
-    g_set_error (error, SK_ERROR, SK_ERROR_UNAUTHORIZED, _("The token is unknown, expired or revoked"));
-  else if (cache != NULL)
-    token_cache_add (cache, generation, user, expires_at);
+  user = user_from_account (account);
+  if (cache != NULL)
+    token_cache_add (cache, generation, user, account->token_expires_at);
   return g_steal_pointer (&user);
 }
 
@@ -534,7 +475,7 @@ sk_auth_revoke (SkDatabase    *db,
   g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
   g_return_val_if_fail (token_hash != NULL, FALSE);
 
-  if (!sk_db_exec (db, error, "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", token_hash))
+  if (!sk_database_revoke_token (db, token_hash, error))
     return FALSE;
   token_cache_forget (cache);
   return TRUE;
