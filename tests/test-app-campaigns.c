@@ -129,11 +129,58 @@ test_editor (AppFixture   *f,
   gtk_window_destroy (GTK_WINDOW (again));
 }
 
+/* The budget is money in kopecks, shown and read by the one money helper:
+ * saved unchanged it stays 1 234,56 ₽ (not 1 234,00 ₽), and what a user
+ * types with kopecks is kept to the kopeck. */
+static void
+test_budget_kopecks (AppFixture   *f,
+                     gconstpointer data)
+{
+  SkDatabase *db = sk_application_get_database (f->app);
+  g_autoptr(SkCampaign) campaign = campaign_with_rules (db);
+  g_autoptr(SkCampaign) stored = NULL;
+  g_autoptr(SkCampaign) typed = NULL;
+  g_autoptr(GError) error = NULL;
+  SkCampaignEditor *editor;
+
+  g_object_set (campaign, "budget", (gint64) 123456, NULL);
+  g_assert_true (sk_database_save_campaign (db, campaign, &error));
+  g_assert_no_error (error);
+  g_clear_object (&campaign);
+  campaign = campaign_with_rules (db);
+  g_assert_cmpint (campaign->budget, ==, 123456);
+
+  /* Opened and saved unchanged. */
+  editor = sk_campaign_editor_new (GTK_WINDOW (f->window), db, campaign);
+  gtk_window_present (GTK_WINDOW (editor));
+  app_pump (100);
+  g_assert_true (sk_campaign_editor_save (editor, &error));
+  g_assert_no_error (error);
+  gtk_window_destroy (GTK_WINDOW (editor));
+  stored = sk_database_get_campaign (db, campaign->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (stored->budget, ==, 123456);
+
+  /* Typed by a user, with kopecks. */
+  editor = sk_campaign_editor_new (GTK_WINDOW (f->window), db, stored);
+  gtk_window_present (GTK_WINDOW (editor));
+  app_pump (100);
+  sk_campaign_editor_set_text (editor, "budget", "1 234,56");
+  g_assert_true (sk_campaign_editor_save (editor, &error));
+  g_assert_no_error (error);
+  gtk_window_destroy (GTK_WINDOW (editor));
+  typed = sk_database_get_campaign (db, campaign->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (typed->budget, ==, 123456);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   app_test_init (&argc, &argv);
   g_test_add ("/app/campaigns/editor", AppFixture, NULL, app_fixture_setup, test_editor, app_fixture_teardown);
+  g_test_add ("/app/campaigns/budget-kopecks", AppFixture, NULL, app_fixture_setup, test_budget_kopecks,
+              app_fixture_teardown);
   return g_test_run ();
 }

@@ -221,7 +221,8 @@ sk_campaign_editor_new (GtkWindow  *parent,
   segments = c->segments ? g_strjoinv (", ", c->segments) : NULL;
   stores = c->store_ids ? g_strjoinv (", ", c->store_ids) : NULL;
   channels = c->channels ? g_strjoinv (", ", c->channels) : NULL;
-  budget = c->budget ? g_strdup_printf ("%" G_GINT64_FORMAT, c->budget / 100) : NULL;
+  /* Kopecks exactly, as the one money helper writes them; it reads them back. */
+  budget = c->budget ? sk_money_format (c->budget) : NULL;
   set_text (self->name_row, c->name);
   set_text (self->description_row, c->description);
   set_text (self->starts_row, from);
