@@ -38,12 +38,22 @@ campaign_with_rules (SkDatabase *db)
   g_assert_not_reached ();
 }
 
+static gboolean
+editor_save (SkCampaignEditor *editor,
+             GError          **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  sk_campaign_editor_save_async (editor, NULL, app_keep_result, &result);
+  return sk_campaign_editor_save_finish (editor, app_wait_result (&result), error);
+}
+
 static void
 expect_refused (SkCampaignEditor *editor)
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (sk_campaign_editor_save (editor, &error));
+  g_assert_false (editor_save (editor, &error));
   g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
   g_test_message ("refused: %s", error->message);
 }
@@ -60,19 +70,20 @@ static void
 test_editor (AppFixture   *f,
              gconstpointer data)
 {
-  SkDatabase *db = sk_application_get_database (f->app);
+  SkDatabase *db = f->db;
   g_autoptr(GPtrArray) rules = sk_database_list_rules (db, NULL);
   g_autoptr(GPtrArray) checks = g_ptr_array_new ();
   g_autoptr(SkCampaign) saved = NULL;
   g_autoptr(SkCampaign) stored = NULL;
   g_autoptr(SkCampaign) grouped = campaign_with_rules (db);
   g_autoptr(GError) error = NULL;
-  SkCampaignEditor *editor = sk_campaign_editor_new (GTK_WINDOW (f->window), db, NULL);
+  SkCampaignEditor *editor = sk_campaign_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app),
+                                                     NULL);
   SkCampaignEditor *again;
 
   g_signal_connect (editor, "saved", G_CALLBACK (saved_cb), &saved);
   gtk_window_present (GTK_WINDOW (editor));
-  app_pump (100);
+  app_pump (300);
 
   /* One check per rule, each named for screen readers by its rule. */
   collect_checks (GTK_WIDGET (editor), checks);
@@ -93,7 +104,7 @@ test_editor (AppFixture   *f,
   sk_campaign_editor_set_text (editor, "budget", "50 000");
   sk_campaign_editor_set_text (editor, "segments", "vip, regular");
   sk_campaign_editor_set_text (editor, "channels", "email");
-  g_assert_true (sk_campaign_editor_save (editor, &error));
+  g_assert_true (editor_save (editor, &error));
   g_assert_no_error (error);
   g_assert_nonnull (saved);
   g_assert_nonnull (saved->id);
@@ -108,9 +119,9 @@ test_editor (AppFixture   *f,
   g_assert_cmpstr (stored->segments[1], ==, "regular");
 
   /* Opened again: its fields filled in, its rules checked. */
-  again = sk_campaign_editor_new (GTK_WINDOW (f->window), db, grouped);
+  again = sk_campaign_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app), grouped);
   gtk_window_present (GTK_WINDOW (again));
-  app_pump (100);
+  app_pump (300);
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (again)), ==, "Edit Campaign");
   g_ptr_array_set_size (checks, 0);
   collect_checks (GTK_WIDGET (again), checks);
@@ -124,7 +135,7 @@ test_editor (AppFixture   *f,
   }
   app_save_png (GTK_WIDGET (again), "campaign-editor");
   /* Saved unchanged, it stays valid. */
-  g_assert_true (sk_campaign_editor_save (again, &error));
+  g_assert_true (editor_save (again, &error));
   g_assert_no_error (error);
   gtk_window_destroy (GTK_WINDOW (again));
 }
@@ -136,7 +147,7 @@ static void
 test_budget_kopecks (AppFixture   *f,
                      gconstpointer data)
 {
-  SkDatabase *db = sk_application_get_database (f->app);
+  SkDatabase *db = f->db;
   g_autoptr(SkCampaign) campaign = campaign_with_rules (db);
   g_autoptr(SkCampaign) stored = NULL;
   g_autoptr(SkCampaign) typed = NULL;
@@ -151,10 +162,10 @@ test_budget_kopecks (AppFixture   *f,
   g_assert_cmpint (campaign->budget, ==, 123456);
 
   /* Opened and saved unchanged. */
-  editor = sk_campaign_editor_new (GTK_WINDOW (f->window), db, campaign);
+  editor = sk_campaign_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app), campaign);
   gtk_window_present (GTK_WINDOW (editor));
-  app_pump (100);
-  g_assert_true (sk_campaign_editor_save (editor, &error));
+  app_pump (300);
+  g_assert_true (editor_save (editor, &error));
   g_assert_no_error (error);
   gtk_window_destroy (GTK_WINDOW (editor));
   stored = sk_database_get_campaign (db, campaign->id, &error);
@@ -162,11 +173,11 @@ test_budget_kopecks (AppFixture   *f,
   g_assert_cmpint (stored->budget, ==, 123456);
 
   /* Typed by a user, with kopecks. */
-  editor = sk_campaign_editor_new (GTK_WINDOW (f->window), db, stored);
+  editor = sk_campaign_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app), stored);
   gtk_window_present (GTK_WINDOW (editor));
-  app_pump (100);
+  app_pump (300);
   sk_campaign_editor_set_text (editor, "budget", "1 234,56");
-  g_assert_true (sk_campaign_editor_save (editor, &error));
+  g_assert_true (editor_save (editor, &error));
   g_assert_no_error (error);
   gtk_window_destroy (GTK_WINDOW (editor));
   typed = sk_database_get_campaign (db, campaign->id, &error);

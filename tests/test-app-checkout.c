@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "sk-checkout-view.h"
+#include "sk-database-private.h"
 #include "sk-error.h"
 #include "sk-model-private.h"
 #include "sk-money.h"
@@ -26,11 +27,38 @@ customer_with_bonus (SkDatabase *db)
   g_assert_not_reached ();
 }
 
+/* What Enter after a scan does, waited for. */
+static gboolean
+find_customer (SkCheckoutView *view,
+               const char     *card_or_phone)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  sk_checkout_view_find_customer_async (view, card_or_phone, NULL, app_keep_result, &result);
+  return sk_checkout_view_find_customer_finish (view, app_wait_result (&result), NULL);
+}
+
+static gboolean
+sale_done (gpointer view)
+{
+  return !sk_checkout_view_get_paying (view);
+}
+
+/* Pays as F12 does and waits for the sale to be stored. */
+static gboolean
+pay (SkCheckoutView *view)
+{
+  gboolean activated = gtk_widget_activate_action (GTK_WIDGET (view), "checkout.pay", NULL);
+
+  g_assert_true (app_wait (sale_done, view, 30000));
+  return activated;
+}
+
 static void
 test_sale (AppFixture   *f,
            gconstpointer data)
 {
-  SkDatabase *db = sk_application_get_database (f->app);
+  SkDatabase *db = f->db;
   SkCheckoutView *view;
   g_autoptr(SkCustomer) customer = customer_with_bonus (db);
   g_autoptr(GPtrArray) products = sk_database_list_products (db, NULL);
@@ -50,9 +78,9 @@ test_sale (AppFixture   *f,
   view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
 
   /* The scanner types the card number and Enter. */
-  g_assert_true (sk_checkout_view_find_customer (view, customer->card_number));
+  g_assert_true (find_customer (view, customer->card_number));
   g_assert_cmpstr (sk_record_get_id (sk_checkout_view_get_customer (view)), ==, customer->id);
-  g_assert_false (sk_checkout_view_find_customer (view, "0000000000000"));
+  g_assert_false (find_customer (view, "0000000000000"));
 
   g_assert_cmpuint (products->len, >, 0);
   product = g_ptr_array_index (products, 0);
@@ -68,7 +96,9 @@ test_sale (AppFixture   *f,
 
   /* The panel shows what the engine gives for the same cart and customer. */
   {
-    g_autoptr(SkStore) store = sk_application_dup_store (f->app);
+    /* The till sells in the first store (no store set). */
+    g_autoptr(GPtrArray) stores = sk_database_list_stores (f->db, NULL);
+    SkStore *store = g_ptr_array_index (stores, 0);
 
     cart = sk_cart_new (store->id);
   }
@@ -102,6 +132,7 @@ test_sale (AppFixture   *f,
   /* Pay, and a double click: one sale. */
   gtk_widget_activate_action (GTK_WIDGET (view), "checkout.pay", NULL);
   gtk_widget_activate_action (GTK_WIDGET (view), "checkout.pay", NULL);
+  g_assert_true (app_wait (sale_done, view, 30000));
   app_pump (200);
   g_assert_nonnull (sk_checkout_view_get_last_purchase (view));
   g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 0);
@@ -130,7 +161,7 @@ static void
 test_anonymous (AppFixture   *f,
                 gconstpointer data)
 {
-  SkDatabase *db = sk_application_get_database (f->app);
+  SkDatabase *db = f->db;
   SkCheckoutView *view;
   g_autofree char *receipt = NULL;
   g_autoptr(SkPurchase) stored = NULL;
@@ -141,7 +172,7 @@ test_anonymous (AppFixture   *f,
   sk_checkout_view_add_line (view, NULL, "Ball", "toys", 49900, 1);
   g_assert_cmpint (sk_checkout_view_get_bonus_cap (view), ==, 0);
   g_assert_cmpint (sk_checkout_view_get_bonus_earn (view), ==, 0);
-  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.pay", NULL);
+  pay (view);
   g_assert_nonnull (sk_checkout_view_get_last_purchase (view));
   receipt = sk_checkout_format_receipt (sk_checkout_view_get_last_purchase (view), NULL, NULL);
   g_assert_nonnull (strstr (receipt, "Ball"));
@@ -173,13 +204,19 @@ find_entry (GtkWidget  *root,
   return NULL;
 }
 
+static gboolean
+has_customer (gpointer view)
+{
+  return sk_checkout_view_get_customer (view) != NULL;
+}
+
 /* What the keyboard does: the scanner types a card and Enter, the cashier
  * types SKUs and Enter, then a free item with Enter on its price. */
 static void
 test_keyboard (AppFixture   *f,
                gconstpointer data)
 {
-  SkDatabase *db = sk_application_get_database (f->app);
+  SkDatabase *db = f->db;
   g_autoptr(SkCustomer) customer = customer_with_bonus (db);
   g_autoptr(GPtrArray) products = sk_database_list_products (db, NULL);
   SkProduct *product = g_ptr_array_index (products, 1);
@@ -199,6 +236,7 @@ test_keyboard (AppFixture   *f,
 
   gtk_editable_set_text (GTK_EDITABLE (customer_entry), customer->card_number);
   g_signal_emit_by_name (customer_entry, "activate");
+  g_assert_true (app_wait (has_customer, view, 10000));
   g_assert_cmpstr (sk_record_get_id (sk_checkout_view_get_customer (SK_CHECKOUT_VIEW (view))), ==, customer->id);
 
   gtk_editable_set_text (GTK_EDITABLE (sku_entry), product->sku);
@@ -219,7 +257,7 @@ test_keyboard (AppFixture   *f,
   g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 2);
 
   /* F12 is bound to this action. */
-  g_assert_true (gtk_widget_activate_action (view, "checkout.pay", NULL));
+  g_assert_true (pay (SK_CHECKOUT_VIEW (view)));
   g_assert_nonnull (sk_checkout_view_get_last_purchase (SK_CHECKOUT_VIEW (view)));
   g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 0);
 }
@@ -275,7 +313,7 @@ static void
 test_shortcuts (AppFixture   *f,
                 gconstpointer data)
 {
-  SkDatabase *db = sk_application_get_database (f->app);
+  SkDatabase *db = f->db;
   g_autoptr(GPtrArray) products = sk_database_list_products (db, NULL);
   SkProduct *product = g_ptr_array_index (products, 0);
   GtkWidget *window = GTK_WIDGET (f->window);
@@ -317,6 +355,7 @@ test_shortcuts (AppFixture   *f,
                              product->price, 2);
   sk_window_show_view (f->window, "charts");
   g_assert_true (press (window, "F12"));
+  g_assert_true (app_wait (sale_done, view, 30000));
   g_assert_cmpstr (visible_view (f), ==, "checkout");
   g_assert_nonnull (sk_checkout_view_get_last_purchase (SK_CHECKOUT_VIEW (view)));
   g_assert_cmpint (sk_checkout_view_get_last_purchase (SK_CHECKOUT_VIEW (view))->subtotal, ==, 2 * product->price);
@@ -362,7 +401,7 @@ static void
 test_receipt_pdf (AppFixture   *f,
                   gconstpointer data)
 {
-  SkDatabase *db = sk_application_get_database (f->app);
+  SkDatabase *db = f->db;
   g_autoptr(SkCustomer) customer = customer_with_bonus (db);
   const char *dir = g_getenv ("SKIDKA_ARTIFACT_DIR");
   g_autofree char *path = g_build_filename (dir ? dir : ".", "checkout-receipt.pdf", NULL);
@@ -382,11 +421,11 @@ test_receipt_pdf (AppFixture   *f,
   g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
-  g_assert_true (sk_checkout_view_find_customer (view, customer->card_number));
+  g_assert_true (find_customer (view, customer->card_number));
   sk_checkout_view_add_line (view, NULL, "Stroller", "strollers", 1500000, 1);
   sk_checkout_view_add_line (view, NULL, "Socks", "clothes", 19900, 3);
   sk_checkout_view_set_bonus_spend (view, G_MAXINT64 / 4);
-  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.pay", NULL);
+  pay (view);
   app_pump (100);
   purchase = sk_checkout_view_get_last_purchase (view);
   g_assert_nonnull (purchase);
@@ -426,6 +465,109 @@ test_receipt_pdf (AppFixture   *f,
   }
 }
 
+/* Another till (a connection of its own) holds the write lock a while. */
+typedef struct
+{
+  const char *path;
+  guint       hold_ms;
+  GMutex      lock;
+  GCond       cond;
+  gboolean    held;
+} Holder;
+
+static gpointer
+hold_write_lock (gpointer data)
+{
+  Holder *h = data;
+  g_autoptr(SkDatabase) db = sk_database_open (h->path, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (db);
+  g_assert_true (sk_db_begin (db, &error));
+  g_assert_no_error (error);
+  g_mutex_lock (&h->lock);
+  h->held = TRUE;
+  g_cond_signal (&h->cond);
+  g_mutex_unlock (&h->lock);
+  g_usleep ((gulong) h->hold_ms * 1000);
+  g_assert_true (sk_db_commit (db, &error));
+  g_assert_no_error (error);
+  return NULL;
+}
+
+typedef struct
+{
+  SkCheckoutView *view;
+  gint64          last;
+  gint64          longest;
+  guint           ticks;
+} Ticks;
+
+/* Counts the ticks while the sale is under way. */
+static gboolean
+tick_cb (gpointer data)
+{
+  Ticks *t = data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (!sk_checkout_view_get_paying (t->view))
+    return G_SOURCE_CONTINUE;
+  t->longest = MAX (t->longest, now - t->last);
+  t->last = now;
+  t->ticks++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* The sale waits for the write lock (300 ms) on a worker: the main loop
+ * keeps ticking every 5 ms meanwhile, and no gap is long (while the sale
+ * is under way; the new sale that follows draws the till again). */
+static void
+test_pay_does_not_block (AppFixture   *f,
+                         gconstpointer data)
+{
+  g_autoptr(SkCustomer) customer = customer_with_bonus (f->db);
+  g_autoptr(GThread) thread = NULL;
+  Holder holder = { f->db_path, 300 };
+  Ticks ticks = { 0 };
+  SkCheckoutView *view;
+  gint64 started, took;
+  guint tick_id;
+
+  sk_window_show_view (f->window, "checkout");
+  app_pump (200);
+  view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
+  g_assert_true (find_customer (view, customer->card_number));
+  sk_checkout_view_add_line (view, NULL, "Stroller", "strollers", 1500000, 1);
+  app_pump (100);
+
+  g_mutex_init (&holder.lock);
+  g_cond_init (&holder.cond);
+  thread = g_thread_new ("write-lock", hold_write_lock, &holder);
+  g_mutex_lock (&holder.lock);
+  while (!holder.held)
+    g_cond_wait (&holder.cond, &holder.lock);
+  g_mutex_unlock (&holder.lock);
+
+  ticks.view = view;
+  started = ticks.last = g_get_monotonic_time ();
+  tick_id = g_timeout_add (5, tick_cb, &ticks);
+  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.pay", NULL);
+  g_assert_true (sk_checkout_view_get_paying (view));
+  g_assert_true (app_wait (sale_done, view, 30000));
+  took = g_get_monotonic_time () - started;
+  g_source_remove (tick_id);
+  g_thread_join (g_steal_pointer (&thread));
+  g_mutex_clear (&holder.lock);
+  g_cond_clear (&holder.cond);
+
+  g_test_message ("the sale took %.0f ms; %u ticks, the longest gap %.1f ms", took / 1000.0, ticks.ticks,
+                  ticks.longest / 1000.0);
+  g_assert_nonnull (sk_checkout_view_get_last_purchase (view));
+  g_assert_cmpint (took, >=, 250 * 1000);
+  g_assert_cmpuint (ticks.ticks, >=, 20);
+  g_assert_cmpint (ticks.longest, <, 100 * 1000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -436,5 +578,7 @@ main (int   argc,
   g_test_add ("/app/checkout/shortcuts", AppFixture, NULL, app_fixture_setup, test_shortcuts, app_fixture_teardown);
   g_test_add ("/app/checkout/receipt-pdf", AppFixture, NULL, app_fixture_setup, test_receipt_pdf, app_fixture_teardown);
   g_test_add ("/app/checkout/anonymous", AppFixture, NULL, app_fixture_setup, test_anonymous, app_fixture_teardown);
+  g_test_add ("/app/checkout/pay-does-not-block", AppFixture, NULL, app_fixture_setup, test_pay_does_not_block,
+              app_fixture_teardown);
   return g_test_run ();
 }

@@ -38,6 +38,8 @@ typedef struct
   char          *db_path;
   SkApplication *app;
   SkWindow      *window;
+  /* The test's own connection, to check what the app wrote. */
+  SkDatabase    *db;
 } AppFixture;
 
 static inline void
@@ -50,6 +52,31 @@ app_pump (guint ms)
       if (!g_main_context_iteration (NULL, FALSE))
         g_usleep (1000);
     }
+}
+
+/* An async call's result, kept for its _finish. */
+static inline void
+app_keep_result (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+/* Iterates until the call that app_keep_result () answers is done. */
+static inline GAsyncResult *
+app_wait_result (GAsyncResult **slot)
+{
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (*slot == NULL)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_main_context_iteration (NULL, FALSE);
+      if (*slot == NULL)
+        g_usleep (500);
+    }
+  return *slot;
 }
 
 /* Iterates until @done (data) is TRUE or @ms pass. */
@@ -116,6 +143,8 @@ app_fixture_setup (AppFixture   *f,
   g_assert_nonnull (f->window);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 780);
   app_pump (300);
+  f->db = sk_database_open (f->db_path, &error);
+  g_assert_no_error (error);
 }
 
 static inline void
@@ -126,6 +155,7 @@ app_fixture_teardown (AppFixture   *f,
 
   gtk_window_destroy (GTK_WINDOW (f->window));
   app_pump (100);
+  g_clear_object (&f->db);
   g_clear_object (&f->app);
   for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
     {

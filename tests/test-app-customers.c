@@ -5,8 +5,10 @@
 
 #include "sk-customer-editor.h"
 #include "sk-customer-list-model.h"
+#include "sk-charts-view.h"
 #include "sk-customers-view.h"
 #include "sk-model-private.h"
+#include "sk-rules-view.h"
 #include "sk-money.h"
 #include "test-app-common.h"
 
@@ -39,8 +41,8 @@ static void
 test_model (AppFixture   *f,
             gconstpointer data)
 {
-  SkDatabase *db = sk_application_get_database (f->app);
-  g_autoptr(SkCustomerListModel) model = sk_customer_list_model_new (f->db_path);
+  SkDatabase *db = f->db;
+  g_autoptr(SkCustomerListModel) model = sk_customer_list_model_new (sk_application_get_repository (f->app));
   g_autoptr(GPtrArray) all = sk_database_search_customers (db, "", NULL, 1000, NULL, NULL);
   SkCustomer *target = g_ptr_array_index (all, 7);
   g_autofree char *prefix = g_utf8_substring (target->full_name, 0, 3);
@@ -144,6 +146,7 @@ test_pages (AppFixture   *f,
 {
   g_autofree char *path = g_build_filename (f->dir, "pages.db", NULL);
   g_autoptr(SkDatabase) db = sk_database_open (path, NULL);
+  g_autoptr(SkRepository) repository = sk_repository_new (path);
   g_autoptr(SkCustomerListModel) model = NULL;
   g_autoptr(GPtrArray) all = NULL;
   g_autoptr(GError) error = NULL;
@@ -153,7 +156,7 @@ test_pages (AppFixture   *f,
   sk_demo_generate (db, &options, NULL, &error);
   g_assert_no_error (error);
   all = sk_database_search_customers (db, "", NULL, 1000, NULL, NULL);
-  model = sk_customer_list_model_new (path);
+  model = sk_customer_list_model_new (repository);
   search (model, "");
   n = g_list_model_get_n_items (G_LIST_MODEL (model));
   g_assert_cmpuint (n, ==, all->len);
@@ -246,6 +249,7 @@ test_pages (AppFixture   *f,
   }
 
   g_clear_object (&model);
+  g_clear_object (&repository);
   g_clear_object (&db);
   {
     const char *suffixes[] = { "", "-wal", "-shm" };
@@ -315,11 +319,33 @@ assert_details_show (SkCustomersView *view,
     }
 }
 
+static gboolean
+adjust_bonus (SkCustomersView *view,
+              gint64           amount,
+              const char      *reason,
+              GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  sk_customers_view_adjust_bonus_async (view, amount, reason, NULL, app_keep_result, &result);
+  return sk_customers_view_adjust_bonus_finish (view, app_wait_result (&result), error);
+}
+
+static gboolean
+editor_save (SkCustomerEditor *editor,
+             GError          **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  sk_customer_editor_save_async (editor, NULL, app_keep_result, &result);
+  return sk_customer_editor_save_finish (editor, app_wait_result (&result), error);
+}
+
 static void
 test_view (AppFixture   *f,
            gconstpointer data)
 {
-  SkDatabase *db = sk_application_get_database (f->app);
+  SkDatabase *db = f->db;
   g_autoptr(GPtrArray) all = sk_database_search_customers (db, "", NULL, 10, NULL, NULL);
   SkCustomer *target = g_ptr_array_index (all, 2);
   SkCustomer *other = g_ptr_array_index (all, 5);
@@ -342,7 +368,7 @@ test_view (AppFixture   *f,
   assert_details_show (view, db, target->id);
   app_save_png (GTK_WIDGET (view), "customers-details");
 
-  g_assert_true (sk_customers_view_adjust_bonus (view, 12345, "Goodwill", &error));
+  g_assert_true (adjust_bonus (view, 12345, "Goodwill", &error));
   g_assert_no_error (error);
   fresh = sk_database_get_customer (db, target->id, NULL);
   g_assert_cmpint (fresh->bonus_balance, ==, target->bonus_balance + 12345);
@@ -357,7 +383,7 @@ test_view (AppFixture   *f,
 
   /* Cashiers may not adjust bonuses. */
   g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_CASHIER);
-  g_assert_false (sk_customers_view_adjust_bonus (view, 100, "x", &error));
+  g_assert_false (adjust_bonus (view, 100, "x", &error));
   g_assert_nonnull (error);
   g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_ADMIN);
 
@@ -369,33 +395,122 @@ static void
 test_editor (AppFixture   *f,
              gconstpointer data)
 {
-  SkDatabase *db = sk_application_get_database (f->app);
+  SkDatabase *db = f->db;
   g_autoptr(GPtrArray) all = sk_database_search_customers (db, "", NULL, 10, NULL, NULL);
   SkCustomer *other = g_ptr_array_index (all, 0);
-  SkCustomerEditor *editor = sk_customer_editor_new (GTK_WINDOW (f->window), db, NULL);
+  SkCustomerEditor *editor = sk_customer_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app),
+                                                     NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(SkCustomer) found = NULL;
 
   sk_customer_editor_set_text (editor, "name", "Anna Petrova");
   sk_customer_editor_set_text (editor, "phone", "12");
-  g_assert_false (sk_customer_editor_save (editor, &error));
+  g_assert_false (editor_save (editor, &error));
   g_clear_error (&error);
   sk_customer_editor_set_text (editor, "phone", other->phone);   /* taken */
-  g_assert_false (sk_customer_editor_save (editor, &error));
+  g_assert_false (editor_save (editor, &error));
   g_clear_error (&error);
   sk_customer_editor_set_text (editor, "phone", "8 (999) 555-12-34");
   sk_customer_editor_set_text (editor, "birth_date", "2020-13-45");
-  g_assert_false (sk_customer_editor_save (editor, &error));
+  g_assert_false (editor_save (editor, &error));
   g_clear_error (&error);
   sk_customer_editor_set_text (editor, "birth_date", "1990-05-01");
   sk_customer_editor_set_text (editor, "children", "Misha 2019-04-01; Masha 2021-02-03");
-  g_assert_true (sk_customer_editor_save (editor, &error));
+  g_assert_true (editor_save (editor, &error));
   g_assert_no_error (error);
   found = sk_database_lookup_customer (db, "+79995551234", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (found->full_name, ==, "Anna Petrova");
   g_assert_cmpuint (g_list_model_get_n_items (sk_customer_get_children (found)), ==, 2);
   gtk_window_destroy (GTK_WINDOW (editor));
+}
+
+static gboolean
+rules_ready (gpointer view)
+{
+  return !sk_rules_view_get_loading (view);
+}
+
+static gboolean
+charts_ready (gpointer view)
+{
+  return !sk_charts_view_is_loading (view);
+}
+
+static gboolean
+row_shows_name (gpointer row)
+{
+  SkCustomer *c = sk_customer_row_get_customer (row);
+
+  return c != NULL && g_strcmp0 (c->full_name, "Aaron Aardvark") == 0;
+}
+
+/* A customer's edit is announced as that customer's change: the list
+ * shows the new name in that customer's row (the same row), the rules and
+ * the charts are not read again; a rule's edit does make the rules view
+ * read its list again. */
+static void
+test_changed_only (AppFixture   *f,
+                   gconstpointer data)
+{
+  SkRepository *repository = sk_application_get_repository (f->app);
+  SkCustomersView *view;
+  SkRulesView *rules;
+  SkChartsView *charts;
+  SkCustomerEditor *editor;
+  SkCustomerListModel *model;
+  g_autoptr(SkCustomerRow) row = NULL;
+  g_autoptr(SkCustomer) customer = NULL;
+  g_autoptr(GError) error = NULL;
+  guint rule_reloads, chart_reloads, notified = 0;
+
+  /* Every view built and loaded once. */
+  sk_window_show_view (f->window, "rules");
+  rules = SK_RULES_VIEW (sk_window_get_view (f->window, "rules"));
+  g_assert_true (app_wait (rules_ready, rules, 10000));
+  sk_window_show_view (f->window, "charts");
+  charts = SK_CHARTS_VIEW (sk_window_get_view (f->window, "charts"));
+  app_pump (100);
+  g_assert_true (app_wait (charts_ready, charts, 20000));
+  sk_window_show_view (f->window, "customers");
+  view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
+  model = sk_customers_view_get_model (view);
+  g_assert_true (app_wait (not_loading, model, 10000));
+  row = g_list_model_get_item (G_LIST_MODEL (model), 0);
+  g_assert_true (app_wait (row_shows_customer, row, 10000));
+  customer = g_object_ref (sk_customer_row_get_customer (row));
+  rule_reloads = sk_rules_view_get_n_reloads (rules);
+  chart_reloads = sk_charts_view_get_n_reloads (charts);
+  g_signal_connect_swapped (row, "notify::customer", G_CALLBACK (count_cb), &notified);
+
+  /* "Aaron ..." stays first: the row is that customer's still. */
+  editor = sk_customer_editor_new (GTK_WINDOW (f->window), repository, customer);
+  sk_customer_editor_set_text (editor, "name", "Aaron Aardvark");
+  g_assert_true (editor_save (editor, &error));
+  g_assert_no_error (error);
+  gtk_window_destroy (GTK_WINDOW (editor));
+  g_assert_true (app_wait (row_shows_name, row, 10000));
+  g_assert_true (app_wait (not_loading, model, 10000));
+  app_pump (300);
+  g_assert_cmpstr (sk_customer_row_get_customer (row)->id, ==, customer->id);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_cmpuint (sk_rules_view_get_n_reloads (rules), ==, rule_reloads);
+  g_assert_cmpuint (sk_charts_view_get_n_reloads (charts), ==, chart_reloads);
+
+  /* A rule's edit: the rules view reads its list again. */
+  {
+    g_autoptr(SkDiscountRule) shown = g_list_model_get_item (sk_rules_view_get_model (rules), 0);
+    g_autoptr(SkDiscountRule) rule = sk_record_copy (SK_RECORD (shown));
+    g_autoptr(SkDiscountRule) saved = NULL;
+    g_autoptr(GAsyncResult) result = NULL;
+
+    g_object_set (rule, "priority", (gint64) 7, NULL);
+    sk_repository_save_rule_async (repository, rule, NULL, app_keep_result, &result);
+    saved = sk_repository_save_rule_finish (repository, app_wait_result (&result), &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (saved);
+    g_assert_cmpuint (sk_rules_view_get_n_reloads (rules), ==, rule_reloads + 1);
+  }
 }
 
 int
@@ -407,5 +522,7 @@ main (int   argc,
   g_test_add ("/app/customers/pages", AppFixture, NULL, app_fixture_setup, test_pages, app_fixture_teardown);
   g_test_add ("/app/customers/view", AppFixture, NULL, app_fixture_setup, test_view, app_fixture_teardown);
   g_test_add ("/app/customers/editor", AppFixture, NULL, app_fixture_setup, test_editor, app_fixture_teardown);
+  g_test_add ("/app/customers/changed-only", AppFixture, NULL, app_fixture_setup, test_changed_only,
+              app_fixture_teardown);
   return g_test_run ();
 }

@@ -8,12 +8,22 @@
 #include "sk-rules-view.h"
 #include "test-app-common.h"
 
+static gboolean
+editor_save (SkRuleEditor *editor,
+             GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  sk_rule_editor_save_async (editor, NULL, app_keep_result, &result);
+  return sk_rule_editor_save_finish (editor, app_wait_result (&result), error);
+}
+
 static void
 expect_refused (SkRuleEditor *editor)
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (sk_rule_editor_save (editor, &error));
+  g_assert_false (editor_save (editor, &error));
   g_assert_nonnull (error);
   g_assert_nonnull (sk_rule_editor_get_error (editor));
   g_test_message ("refused: %s", error->message);
@@ -23,7 +33,7 @@ static void
 test_editor (AppFixture   *f,
              gconstpointer data)
 {
-  SkDatabase *db = sk_application_get_database (f->app);
+  SkDatabase *db = f->db;
   SkRuleEditor *editor = sk_rule_editor_new (GTK_WINDOW (f->window), NULL);
   g_autoptr(GPtrArray) before = sk_database_list_rules (db, NULL);
   g_autoptr(GPtrArray) after = NULL;
@@ -55,7 +65,7 @@ test_editor (AppFixture   *f,
   sk_rule_editor_set_field (editor, "categories", "toys, clothes");
   app_pump (200);
   app_save_png (GTK_WIDGET (editor), "rule-editor");
-  g_assert_true (sk_rule_editor_save (editor, &error));
+  g_assert_true (editor_save (editor, &error));
   g_assert_no_error (error);
   gtk_window_destroy (GTK_WINDOW (editor));
 
@@ -77,7 +87,7 @@ static void
 test_preview (AppFixture   *f,
               gconstpointer data)
 {
-  SkDatabase *db = sk_application_get_database (f->app);
+  SkDatabase *db = f->db;
   g_autoptr(SkDiscountRule) rule = sk_discount_rule_new ();
   g_autoptr(GError) error = NULL;
   SkRulePreview preview;
@@ -101,7 +111,7 @@ static void
 test_preview_segment (AppFixture   *f,
                       gconstpointer data)
 {
-  SkDatabase *db = sk_application_get_database (f->app);
+  SkDatabase *db = f->db;
   g_autoptr(SkDiscountRule) rule = sk_discount_rule_new ();
   g_autoptr(GPtrArray) purchases = NULL;
   g_autoptr(GError) error = NULL;

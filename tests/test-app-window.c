@@ -106,7 +106,7 @@ test_load_demo (AppFixture   *f,
   app_pump (300);
   app_save_png (GTK_WIDGET (f->window), "view-welcome-loading");
   g_assert_true (app_wait (welcome_gone, f->window, 120000));
-  db = sk_application_get_database (f->app);
+  db = f->db;
   g_assert_cmpint (sk_database_count_customers (db, NULL), >, 0);
   sk_window_show_view (f->window, "customers");
   app_pump (800);

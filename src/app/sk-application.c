@@ -11,7 +11,6 @@
 #endif
 
 #include "sk-application.h"
-#include "sk-model-private.h"
 #include "sk-preferences-window.h"
 #include "sk-widgets.h"
 #include "sk-window.h"
@@ -20,10 +19,9 @@ struct _SkApplication
 {
   AdwApplication parent_instance;
 
-  char       *db_path;
-  SkDatabase *db;
-  GSettings  *settings;
-  guint       generation;
+  char         *db_path;
+  SkRepository *repository;
+  GSettings    *settings;
 };
 
 G_DEFINE_FINAL_TYPE (SkApplication, sk_application, ADW_TYPE_APPLICATION)
@@ -60,11 +58,11 @@ sk_application_new (const char *db_path)
                        NULL);
 }
 
-SkDatabase *
-sk_application_get_database (SkApplication *self)
+SkRepository *
+sk_application_get_repository (SkApplication *self)
 {
   g_return_val_if_fail (SK_IS_APPLICATION (self), NULL);
-  return self->db;
+  return self->repository;
 }
 
 const char *
@@ -91,69 +89,14 @@ sk_application_get_role (SkApplication *self)
   return sk_role_from_string (role);
 }
 
-SkStore *
-sk_application_dup_store (SkApplication *self)
+char *
+sk_application_dup_store_id (SkApplication *self)
 {
   g_autofree char *id = NULL;
-  g_autoptr(GPtrArray) stores = NULL;
-  SkStore *store = NULL;
 
   g_return_val_if_fail (SK_IS_APPLICATION (self), NULL);
-  if (self->db == NULL)
-    return NULL;
   id = g_settings_get_string (self->settings, "store-id");
-  if (*id != '\0')
-    store = sk_database_get_store (self->db, id, NULL);
-  if (store != NULL)
-    return store;
-  stores = sk_database_list_stores (self->db, NULL);
-  if (stores != NULL && stores->len > 0)
-    return g_object_ref (g_ptr_array_index (stores, 0));
-  return NULL;
-}
-
-SkDatabase *
-sk_application_open_worker_database (SkApplication *self,
-                                     GError       **error)
-{
-  g_return_val_if_fail (SK_IS_APPLICATION (self), NULL);
-  return sk_database_open (self->db_path, error);
-}
-
-guint
-sk_application_get_generation (SkApplication *self)
-{
-  return self->generation;
-}
-
-gboolean
-sk_application_replace_database (SkApplication *self,
-                                 const char    *new_path,
-                                 GError       **error)
-{
-  const char *suffixes[] = { "-wal", "-shm", "-journal" };
-
-  g_return_val_if_fail (SK_IS_APPLICATION (self), FALSE);
-  g_clear_object (&self->db);
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *old = g_strconcat (self->db_path, suffixes[i], NULL);
-      g_autofree char *fresh = g_strconcat (new_path, suffixes[i], NULL);
-
-      g_unlink (old);
-      if (g_file_test (fresh, G_FILE_TEST_EXISTS))
-        g_rename (fresh, old);
-    }
-  if (g_rename (new_path, self->db_path) != 0)
-    {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
-                   _("Cannot replace the database: %s"), g_strerror (errno));
-      self->db = sk_database_open (self->db_path, NULL);
-      return FALSE;
-    }
-  self->generation++;
-  self->db = sk_database_open (self->db_path, error);
-  return self->db != NULL;
+  return *id != '\0' ? g_steal_pointer (&id) : NULL;
 }
 
 static void
@@ -248,7 +191,6 @@ static void
 sk_application_startup (GApplication *app)
 {
   SkApplication *self = SK_APPLICATION (app);
-  g_autoptr(GError) error = NULL;
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *prefs_accels[] = { "<Control>comma", NULL };
 
@@ -259,10 +201,6 @@ sk_application_startup (GApplication *app)
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs_accels);
-
-  self->db = sk_database_open (self->db_path, &error);
-  if (self->db == NULL)
-    g_warning ("Cannot open the database %s: %s", self->db_path, error->message);
 }
 
 static void
@@ -305,11 +243,23 @@ sk_application_set_property (GObject      *object,
 }
 
 static void
+sk_application_constructed (GObject *object)
+{
+  SkApplication *self = SK_APPLICATION (object);
+
+  G_OBJECT_CLASS (sk_application_parent_class)->constructed (object);
+  if (self->db_path == NULL)
+    self->db_path = default_db_path ();
+  /* Opens nothing yet: the window's first question opens the file. */
+  self->repository = sk_repository_new (self->db_path);
+}
+
+static void
 sk_application_finalize (GObject *object)
 {
   SkApplication *self = SK_APPLICATION (object);
 
-  g_clear_object (&self->db);
+  g_clear_object (&self->repository);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->db_path, g_free);
   G_OBJECT_CLASS (sk_application_parent_class)->finalize (object);
@@ -321,6 +271,7 @@ sk_application_class_init (SkApplicationClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  object_class->constructed = sk_application_constructed;
   object_class->finalize = sk_application_finalize;
   object_class->get_property = sk_application_get_property;
   object_class->set_property = sk_application_set_property;
@@ -331,11 +282,6 @@ sk_application_class_init (SkApplicationClass *klass)
     g_param_spec_string ("db-path", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
-
-  /* Something in the database changed (a sale, an edit, demo data): views
-   * reload what they show. */
-  g_signal_new ("data-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

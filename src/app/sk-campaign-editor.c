@@ -28,9 +28,12 @@ struct _SkCampaignEditor
   AdwComboRow         *status_row;
   AdwPreferencesGroup *rules_group;
 
-  SkDatabase          *db;
+  SkRepository        *repository;
+  GCancellable        *cancellable;
   SkCampaign          *campaign;      /* a copy being edited */
   GPtrArray           *rule_checks;   /* GtkCheckButton, with "rule-id" data */
+  gboolean             rules_listed;  /* the checks are there */
+  gboolean             saving;
 };
 
 G_DEFINE_FINAL_TYPE (SkCampaignEditor, sk_campaign_editor, ADW_TYPE_WINDOW)
@@ -88,10 +91,44 @@ split_list (AdwEntryRow *row)
   return g_strv_builder_end (builder);
 }
 
-gboolean
-sk_campaign_editor_save (SkCampaignEditor *self,
-                         GError          **error)
+static void
+campaign_stored_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
+  g_autoptr(GTask) task = user_data;
+  SkCampaignEditor *self = g_task_get_source_object (task);
+  g_autoptr(SkCampaign) saved = NULL;
+  g_autoptr(GError) error = NULL;
+
+  saved = sk_repository_save_campaign_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  self->saving = FALSE;
+  if (saved == NULL)
+    {
+      gtk_label_set_text (self->error_label, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* The copy as stored: its id and version for the next save. */
+  g_set_object (&self->campaign, saved);
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+  g_signal_emit (self, signals[SAVED], 0, self->campaign);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+sk_campaign_editor_save_async (SkCampaignEditor    *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
   g_autoptr(GStrvBuilder) rule_ids = NULL;
   g_autoptr(GError) local = NULL;
   g_auto(GStrv) segments = NULL;
@@ -102,8 +139,14 @@ sk_campaign_editor_save (SkCampaignEditor *self,
   const char *budget_text;
   guint status;
 
-  g_return_val_if_fail (SK_IS_CAMPAIGN_EDITOR (self), FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  g_return_if_fail (SK_IS_CAMPAIGN_EDITOR (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sk_campaign_editor_save_async);
+  if (self->saving)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, _("The campaign is being saved"));
+      return;
+    }
 
   rule_ids = g_strv_builder_new ();
   for (guint i = 0; i < self->rule_checks->len; i++)
@@ -139,20 +182,39 @@ sk_campaign_editor_save (SkCampaignEditor *self,
                     "channels", channels[0] ? channels : NULL,
                     "budget", budget,
                     "status", statuses[MIN (status, G_N_ELEMENTS (statuses) - 1)],
-                    "rule-ids", ids,
                     NULL);
-      sk_database_save_campaign (self->db, self->campaign, &local);
+      /* Until the rules are listed the campaign keeps its own. */
+      if (self->rules_listed)
+        g_object_set (self->campaign, "rule-ids", ids, NULL);
     }
   if (local != NULL)
     {
       gtk_label_set_text (self->error_label, local->message);
       gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
+      g_task_return_error (task, g_steal_pointer (&local));
+      return;
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
-  g_signal_emit (self, signals[SAVED], 0, self->campaign);
-  return TRUE;
+  self->saving = TRUE;
+  sk_repository_save_campaign_async (self->repository, self->campaign, self->cancellable, campaign_stored_cb,
+                                     g_steal_pointer (&task));
+}
+
+gboolean
+sk_campaign_editor_save_finish (SkCampaignEditor  *self,
+                                GAsyncResult      *result,
+                                GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+saved_then_close_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  if (sk_campaign_editor_save_finish (SK_CAMPAIGN_EDITOR (source), result, NULL))
+    gtk_window_destroy (GTK_WINDOW (source));
 }
 
 static void
@@ -160,17 +222,31 @@ save_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *param)
 {
-  SkCampaignEditor *self = SK_CAMPAIGN_EDITOR (widget);
-
-  if (sk_campaign_editor_save (self, NULL))
-    gtk_window_destroy (GTK_WINDOW (self));
+  sk_campaign_editor_save_async (SK_CAMPAIGN_EDITOR (widget), NULL, saved_then_close_cb, NULL);
 }
 
 static void
-add_rule_rows (SkCampaignEditor *self)
+rules_listed_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
-  g_autoptr(GPtrArray) rules = sk_database_list_rules (self->db, NULL);
-  SkCampaign *c = self->campaign;
+  SkCampaignEditor *self;
+  g_autoptr(GPtrArray) rules = NULL;
+  g_autoptr(GError) error = NULL;
+  SkCampaign *c;
+
+  rules = sk_repository_list_rules_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_CAMPAIGN_EDITOR (user_data);
+  c = self->campaign;
+  if (rules == NULL)
+    {
+      gtk_label_set_text (self->error_label, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+      return;
+    }
+  self->rules_listed = TRUE;
 
   for (guint i = 0; rules && i < rules->len; i++)
     {
@@ -192,9 +268,9 @@ add_rule_rows (SkCampaignEditor *self)
 }
 
 SkCampaignEditor *
-sk_campaign_editor_new (GtkWindow  *parent,
-                        SkDatabase *db,
-                        SkCampaign *campaign)
+sk_campaign_editor_new (GtkWindow    *parent,
+                        SkRepository *repository,
+                        SkCampaign   *campaign)
 {
   SkCampaignEditor *self;
   SkCampaign *c;
@@ -206,11 +282,11 @@ sk_campaign_editor_new (GtkWindow  *parent,
   g_autofree char *budget = NULL;
 
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
-  g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
+  g_return_val_if_fail (SK_IS_REPOSITORY (repository), NULL);
   g_return_val_if_fail (campaign == NULL || SK_IS_CAMPAIGN (campaign), NULL);
 
   self = g_object_new (SK_TYPE_CAMPAIGN_EDITOR, "transient-for", parent, NULL);
-  self->db = g_object_ref (db);
+  self->repository = g_object_ref (repository);
   self->campaign = campaign ? sk_record_copy (SK_RECORD (campaign)) : sk_campaign_new ();
   c = self->campaign;
   if (campaign != NULL)
@@ -234,7 +310,8 @@ sk_campaign_editor_new (GtkWindow  *parent,
   for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
     if (g_strcmp0 (c->status, statuses[i]) == 0)
       adw_combo_row_set_selected (self->status_row, i);
-  add_rule_rows (self);
+  /* The rules' checks arrive from a worker. */
+  sk_repository_list_rules_async (repository, self->cancellable, rules_listed_cb, self);
   return self;
 }
 
@@ -243,7 +320,9 @@ sk_campaign_editor_dispose (GObject *object)
 {
   SkCampaignEditor *self = SK_CAMPAIGN_EDITOR (object);
 
-  g_clear_object (&self->db);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->repository);
   g_clear_object (&self->campaign);
   g_clear_pointer (&self->rule_checks, g_ptr_array_unref);
   G_OBJECT_CLASS (sk_campaign_editor_parent_class)->dispose (object);
@@ -280,5 +359,6 @@ static void
 sk_campaign_editor_init (SkCampaignEditor *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
   self->rule_checks = g_ptr_array_new ();
 }

@@ -5,7 +5,7 @@
 
 #include <adwaita.h>
 
-#include "sk-database.h"
+#include "sk-repository.h"
 
 G_BEGIN_DECLS
 
@@ -14,15 +14,21 @@ G_DECLARE_FINAL_TYPE (SkCampaignEditor, sk_campaign_editor, SK, CAMPAIGN_EDITOR,
 
 /* @campaign: NULL for a new one; a copy is edited. Emits "saved" (SkCampaign). */
 SkCampaignEditor *sk_campaign_editor_new       (GtkWindow        *parent,
-                                                SkDatabase       *db,
+                                                SkRepository     *repository,
                                                 SkCampaign       *campaign);
 /* Sets a field as a user would type it: "name", "description", "starts",
  * "ends", "segments", "stores", "channels", "budget". */
 void              sk_campaign_editor_set_text  (SkCampaignEditor *self,
                                                 const char       *field,
                                                 const char       *text);
-/* Validates and saves; on failure shows the message and returns FALSE. */
-gboolean          sk_campaign_editor_save      (SkCampaignEditor *self,
-                                                GError          **error);
+/* Validates the form, then saves on a worker; a failure shows its message
+ * in place. Emits "saved" before the callback. */
+void              sk_campaign_editor_save_async  (SkCampaignEditor    *self,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean          sk_campaign_editor_save_finish (SkCampaignEditor    *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
 
 G_END_DECLS

@@ -25,6 +25,8 @@ struct _SkCampaignsView
   GListStore          *campaigns;
   GtkSingleSelection  *selection;
   GPtrArray           *figure_rows;
+  GCancellable        *cancellable;          /* the list being read */
+  GCancellable        *figures_cancellable;  /* the figures being read */
   gboolean             loaded;
 };
 
@@ -110,17 +112,29 @@ compare_campaigns (gconstpointer a,
   return r != 0 ? r : (cb->starts_at > ca->starts_at) - (cb->starts_at < ca->starts_at);
 }
 
-void
-sk_campaigns_view_reload (SkCampaignsView *self)
+static void
+campaigns_listed_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
-  SkDatabase *db = sk_app () ? sk_application_get_database (sk_app ()) : NULL;
-  g_autoptr(GPtrArray) all = db ? sk_database_list_campaigns (db, NULL) : NULL;
+  SkCampaignsView *self;
+  g_autoptr(GPtrArray) all = NULL;
   g_autoptr(GPtrArray) shown = g_ptr_array_new ();
-  guint filter = gtk_drop_down_get_selected (self->status_filter);
-  gboolean can_edit = sk_app () && sk_role_can_edit_rules (sk_application_get_role (sk_app ()));
+  g_autoptr(GError) error = NULL;
+  guint filter;
 
-  self->loaded = TRUE;
-  for (guint i = 0; all && i < all->len; i++)
+  all = sk_repository_list_campaigns_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_CAMPAIGNS_VIEW (user_data);
+  g_clear_object (&self->cancellable);
+  if (all == NULL)
+    {
+      sk_widget_toast_error (GTK_WIDGET (self), error);
+      return;
+    }
+  filter = gtk_drop_down_get_selected (self->status_filter);
+  for (guint i = 0; i < all->len; i++)
     {
       SkCampaign *c = g_ptr_array_index (all, i);
 
@@ -131,16 +145,70 @@ sk_campaigns_view_reload (SkCampaignsView *self)
   g_list_store_remove_all (self->campaigns);
   g_list_store_splice (self->campaigns, 0, 0, shown->pdata, shown->len);
   gtk_stack_set_visible_child_name (self->stack, shown->len ? "list" : "empty");
+}
+
+void
+sk_campaigns_view_reload (SkCampaignsView *self)
+{
+  gboolean can_edit = sk_app () && sk_role_can_edit_rules (sk_application_get_role (sk_app ()));
+
+  self->loaded = TRUE;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "campaigns.new", can_edit);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "campaigns.edit", can_edit);
+  if (sk_app_repository () == NULL)
+    return;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  sk_repository_list_campaigns_async (sk_app_repository (), self->cancellable, campaigns_listed_cb, self);
+}
+
+static void
+figures_read_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  SkCampaignsView *self;
+  g_autofree SkCampaignFigures *figures = NULL;
+  g_autoptr(GError) error = NULL;
+  SkCampaign *c;
+  struct { const char *title; gint64 value; gboolean money; } rows[7];
+
+  figures = sk_repository_campaign_figures_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_CAMPAIGNS_VIEW (user_data);
+  c = gtk_single_selection_get_selected_item (self->selection);
+  if (figures == NULL || c == NULL)
+    return;
+  rows[0] = (typeof (rows[0])) { _("Purchases"), figures->purchases, FALSE };
+  rows[1] = (typeof (rows[0])) { _("Revenue"), figures->revenue, TRUE };
+  rows[2] = (typeof (rows[0])) { _("Discount given"), figures->discount, TRUE };
+  rows[3] = (typeof (rows[0])) { _("Bonuses earned"), figures->bonus_earned, TRUE };
+  rows[4] = (typeof (rows[0])) { _("Customers reached"), figures->customers, FALSE };
+  rows[5] = (typeof (rows[0])) { _("Budget"), figures->budget, TRUE };
+  rows[6] = (typeof (rows[0])) { _("Budget spent"), figures->spent, TRUE };
+  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+    {
+      GtkWidget *row = adw_action_row_new ();
+      g_autofree char *text = rows[i].money ? sk_money_format (rows[i].value)
+                                            : g_strdup_printf ("%" G_GINT64_FORMAT, rows[i].value);
+      GtkWidget *label = gtk_label_new (text);
+
+      if (i == 5 && figures->budget == 0)
+        gtk_label_set_text (GTK_LABEL (label), _("none"));
+      gtk_widget_add_css_class (label, "numeric");
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), rows[i].title);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+      adw_preferences_group_add (self->figures_group, row);
+      g_ptr_array_add (self->figure_rows, row);
+    }
 }
 
 static void
 show_figures (SkCampaignsView *self)
 {
   SkCampaign *c = gtk_single_selection_get_selected_item (self->selection);
-  SkCampaignFigures f = { 0 };
-  struct { const char *title; gint64 value; gboolean money; } rows[7];
 
   for (guint i = 0; i < self->figure_rows->len; i++)
     adw_preferences_group_remove (self->figures_group, g_ptr_array_index (self->figure_rows, i));
@@ -156,53 +224,29 @@ show_figures (SkCampaignsView *self)
     /* The group's description is markup. */
     adw_preferences_group_set_description (self->figures_group, escaped);
   }
-  if (!sk_analytics_campaign (sk_application_get_database (sk_app ()), c->id, &f, NULL))
+  /* A newer choice replaces a read still under way. */
+  g_cancellable_cancel (self->figures_cancellable);
+  g_clear_object (&self->figures_cancellable);
+  if (sk_app_repository () == NULL)
     return;
-  rows[0] = (typeof (rows[0])) { _("Purchases"), f.purchases, FALSE };
-  rows[1] = (typeof (rows[0])) { _("Revenue"), f.revenue, TRUE };
-  rows[2] = (typeof (rows[0])) { _("Discount given"), f.discount, TRUE };
-  rows[3] = (typeof (rows[0])) { _("Bonuses earned"), f.bonus_earned, TRUE };
-  rows[4] = (typeof (rows[0])) { _("Customers reached"), f.customers, FALSE };
-  rows[5] = (typeof (rows[0])) { _("Budget"), f.budget, TRUE };
-  rows[6] = (typeof (rows[0])) { _("Budget spent"), f.spent, TRUE };
-  for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
-    {
-      GtkWidget *row = adw_action_row_new ();
-      g_autofree char *text = rows[i].money ? sk_money_format (rows[i].value)
-                                            : g_strdup_printf ("%" G_GINT64_FORMAT, rows[i].value);
-      GtkWidget *label = gtk_label_new (text);
-
-      if (i == 5 && f.budget == 0)
-        gtk_label_set_text (GTK_LABEL (label), _("none"));
-      gtk_widget_add_css_class (label, "numeric");
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), rows[i].title);
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
-      adw_preferences_group_add (self->figures_group, row);
-      g_ptr_array_add (self->figure_rows, row);
-    }
+  self->figures_cancellable = g_cancellable_new ();
+  sk_repository_campaign_figures_async (sk_app_repository (), c->id, self->figures_cancellable, figures_read_cb,
+                                        self);
 }
 
 /* The editor */
 
 static void
-editor_saved_cb (SkCampaignEditor *editor,
-                 SkCampaign       *campaign,
-                 gpointer          user_data)
-{
-  sk_app_data_changed ();
-}
-
-static void
 open_editor (SkCampaignsView *self,
              SkCampaign      *campaign)
 {
-  SkDatabase *db = sk_app () ? sk_application_get_database (sk_app ()) : NULL;
   SkCampaignEditor *editor;
 
-  if (db == NULL)
+  if (sk_app_repository () == NULL)
     return;
-  editor = sk_campaign_editor_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), db, campaign);
-  g_signal_connect (editor, "saved", G_CALLBACK (editor_saved_cb), NULL);
+  /* The list follows campaigns-changed once it is saved. */
+  editor = sk_campaign_editor_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), sk_app_repository (),
+                                   campaign);
   gtk_window_present (GTK_WINDOW (editor));
 }
 
@@ -226,11 +270,15 @@ edit_action (GtkWidget  *widget,
     open_editor (self, c);
 }
 
+/* The campaigns, and their spending that a sale moves. */
 static void
-data_changed_cb (SkCampaignsView *self)
+campaigns_changed_cb (SkCampaignsView *self)
 {
   if (self->loaded)
-    sk_campaigns_view_reload (self);
+    {
+      sk_campaigns_view_reload (self);
+      show_figures (self);
+    }
 }
 
 static void
@@ -245,6 +293,10 @@ sk_campaigns_view_dispose (GObject *object)
 {
   SkCampaignsView *self = SK_CAMPAIGNS_VIEW (object);
 
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->figures_cancellable);
+  g_clear_object (&self->figures_cancellable);
   g_clear_object (&self->selection);
   g_clear_object (&self->campaigns);
   g_clear_pointer (&self->figure_rows, g_ptr_array_unref);
@@ -295,5 +347,14 @@ sk_campaigns_view_init (SkCampaignsView *self)
   g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (show_figures), self);
   g_signal_connect_swapped (self->status_filter, "notify::selected", G_CALLBACK (sk_campaigns_view_reload), self);
   if (sk_app () != NULL)
-    g_signal_connect_object (sk_app (), "data-changed", G_CALLBACK (data_changed_cb), self, G_CONNECT_SWAPPED);
+    {
+      SkRepository *repository = sk_application_get_repository (sk_app ());
+
+      g_signal_connect_object (repository, "campaigns-changed", G_CALLBACK (campaigns_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (repository, "purchase-added", G_CALLBACK (campaigns_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (repository, "database-changed", G_CALLBACK (campaigns_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+    }
 }

@@ -1,6 +1,6 @@
 /* sk-charts-view.c: charts of a period and store: revenue, discounts and
  * bonuses per day, customers by segment, the rule effectiveness table.
- * The figures are read on a worker thread; export as CSV and PNG.
+ * The figures are read on the repository's workers; export as CSV and PNG.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -29,32 +29,13 @@ struct _SkChartsView
   GPtrArray     *store_ids;
   GArray        *daily;      /* SkDailyPoint shown */
   GCancellable  *cancellable;
+  GCancellable  *stores_cancellable;
   gboolean       loaded;
   gboolean       loading;
+  guint          n_reloads;
 };
 
 G_DEFINE_FINAL_TYPE (SkChartsView, sk_charts_view, ADW_TYPE_BIN)
-
-typedef struct
-{
-  gint64     from;
-  gint64     to;
-  char      *store_id;
-  SkSummary  summary;
-  GArray    *daily;
-  GArray    *segments;
-  GArray    *rules;
-} Figures;
-
-static void
-figures_free (Figures *f)
-{
-  g_free (f->store_id);
-  g_clear_pointer (&f->daily, g_array_unref);
-  g_clear_pointer (&f->segments, g_array_unref);
-  g_clear_pointer (&f->rules, g_array_unref);
-  g_free (f);
-}
 
 static void
 rule_stats_free (gpointer data)
@@ -64,31 +45,6 @@ rule_stats_free (gpointer data)
   g_free (s->rule_id);
   g_free (s->name);
   g_free (s);
-}
-
-static void
-load_thread (GTask        *task,
-             gpointer      source,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  Figures *f = task_data;
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *stores[] = { f->store_id, NULL };
-  const char * const *filter = f->store_id ? stores : NULL;
-
-  db = sk_application_open_worker_database (sk_app (), &error);
-  if (db == NULL ||
-      !sk_analytics_summary (db, f->from, f->to, filter, &f->summary, &error) ||
-      (f->daily = sk_analytics_daily (db, f->from, f->to, filter, &error)) == NULL ||
-      (f->segments = sk_analytics_segments (db, &error)) == NULL ||
-      (f->rules = sk_analytics_rule_effectiveness (db, f->from, f->to, filter, &error)) == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
 }
 
 static char *
@@ -140,8 +96,8 @@ cell_average_without (gpointer item)
 }
 
 static void
-apply_figures (SkChartsView *self,
-               Figures      *f)
+apply_figures (SkChartsView   *self,
+               SkChartFigures *f)
 {
   g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) revenue = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -213,20 +169,17 @@ load_done (GObject      *source,
            gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(SkChartFigures) figures = NULL;
   SkChartsView *self;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      self = SK_CHARTS_VIEW (source);
-      sk_widget_toast_error (GTK_WIDGET (self), error);
-    }
+  figures = sk_repository_chart_figures_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_CHARTS_VIEW (user_data);
+  if (figures == NULL)
+    sk_widget_toast_error (GTK_WIDGET (self), error);
   else
-    {
-      self = SK_CHARTS_VIEW (source);
-      apply_figures (self, g_task_get_task_data (G_TASK (result)));
-    }
+    apply_figures (self, figures);
   self->loading = FALSE;
   gtk_spinner_stop (self->spinner);
 }
@@ -249,12 +202,12 @@ sk_charts_view_reload (SkChartsView *self)
   static const int days[] = { 7, 30, 90, 180 };
   guint period = gtk_drop_down_get_selected (self->period_dropdown);
   guint store = gtk_drop_down_get_selected (self->store_dropdown);
-  g_autoptr(GTask) task = NULL;
-  Figures *f;
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr(GDateTime) tomorrow = NULL;
+  const char *store_id = NULL;
+  gint64 from, to;
 
-  if (sk_app () == NULL || sk_application_get_database (sk_app ()) == NULL)
+  if (sk_app_repository () == NULL)
     return;
   self->loaded = TRUE;
   g_cancellable_cancel (self->cancellable);
@@ -264,23 +217,37 @@ sk_charts_view_reload (SkChartsView *self)
   /* Whole days, up to the end of today. */
   tomorrow = g_date_time_new_utc (g_date_time_get_year (now), g_date_time_get_month (now),
                                   g_date_time_get_day_of_month (now), 0, 0, 0);
-  f = g_new0 (Figures, 1);
-  f->to = (g_date_time_to_unix (tomorrow) + 86400) * G_USEC_PER_SEC;
-  f->from = f->to - (gint64) days[MIN (period, 3)] * 86400 * G_USEC_PER_SEC;
+  to = (g_date_time_to_unix (tomorrow) + 86400) * G_USEC_PER_SEC;
+  from = to - (gint64) days[MIN (period, 3)] * 86400 * G_USEC_PER_SEC;
   if (store > 0 && self->store_ids && store <= self->store_ids->len)
-    f->store_id = g_strdup (g_ptr_array_index (self->store_ids, store - 1));
+    store_id = g_ptr_array_index (self->store_ids, store - 1);
   self->loading = TRUE;
+  self->n_reloads++;
   gtk_spinner_start (self->spinner);
-  task = g_task_new (self, self->cancellable, load_done, NULL);
-  g_task_set_task_data (task, f, (GDestroyNotify) figures_free);
-  g_task_run_in_thread (task, load_thread);
+  sk_repository_chart_figures_async (sk_app_repository (), from, to, store_id, self->cancellable, load_done, self);
+}
+
+guint
+sk_charts_view_get_n_reloads (SkChartsView *self)
+{
+  g_return_val_if_fail (SK_IS_CHARTS_VIEW (self), 0);
+  return self->n_reloads;
 }
 
 static void
-load_stores (SkChartsView *self)
+stores_listed_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
-  g_autoptr(GPtrArray) stores = sk_database_list_stores (sk_application_get_database (sk_app ()), NULL);
+  SkChartsView *self;
+  g_autoptr(GPtrArray) stores = NULL;
+  g_autoptr(GError) error = NULL;
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+
+  stores = sk_repository_list_stores_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_CHARTS_VIEW (user_data);
 
   g_clear_pointer (&self->store_ids, g_ptr_array_unref);
   self->store_ids = g_ptr_array_new_with_free_func (g_free);
@@ -295,6 +262,16 @@ load_stores (SkChartsView *self)
   g_signal_handlers_block_by_func (self->store_dropdown, sk_charts_view_reload, self);
   gtk_drop_down_set_model (self->store_dropdown, G_LIST_MODEL (names));
   g_signal_handlers_unblock_by_func (self->store_dropdown, sk_charts_view_reload, self);
+}
+
+/* The store menu; the figures of all stores meanwhile. */
+static void
+load_stores (SkChartsView *self)
+{
+  g_cancellable_cancel (self->stores_cancellable);
+  g_clear_object (&self->stores_cancellable);
+  self->stores_cancellable = g_cancellable_new ();
+  sk_repository_list_stores_async (sk_app_repository (), self->stores_cancellable, stores_listed_cb, self);
 }
 
 char *
@@ -378,8 +355,10 @@ kind_changed_cb (SkChartsView *self)
                      gtk_drop_down_get_selected (self->kind_dropdown) == 1 ? SK_CHART_BARS : SK_CHART_LINES);
 }
 
+/* Sales, rules (their names in the table), stores and the whole file:
+ * not a customer's edit (the charts count sales, not profiles). */
 static void
-data_changed_cb (SkChartsView *self)
+figures_changed_cb (SkChartsView *self)
 {
   if (self->loaded && gtk_widget_get_mapped (GTK_WIDGET (self)))
     {
@@ -396,7 +375,7 @@ sk_charts_view_map (GtkWidget *widget)
   SkChartsView *self = SK_CHARTS_VIEW (widget);
 
   GTK_WIDGET_CLASS (sk_charts_view_parent_class)->map (widget);
-  if (!self->loaded && sk_app () && sk_application_get_database (sk_app ()))
+  if (!self->loaded && sk_app_repository () != NULL)
     {
       load_stores (self);
       sk_charts_view_reload (self);
@@ -410,6 +389,8 @@ sk_charts_view_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->stores_cancellable);
+  g_clear_object (&self->stores_cancellable);
   g_clear_object (&self->rule_rows);
   g_clear_pointer (&self->store_ids, g_ptr_array_unref);
   g_clear_pointer (&self->daily, g_array_unref);
@@ -466,5 +447,11 @@ sk_charts_view_init (SkChartsView *self)
   g_signal_connect_swapped (self->store_dropdown, "notify::selected", G_CALLBACK (sk_charts_view_reload), self);
   g_signal_connect_swapped (self->kind_dropdown, "notify::selected", G_CALLBACK (kind_changed_cb), self);
   if (sk_app () != NULL)
-    g_signal_connect_object (sk_app (), "data-changed", G_CALLBACK (data_changed_cb), self, G_CONNECT_SWAPPED);
+    {
+      SkRepository *repository = sk_application_get_repository (sk_app ());
+      const char *changes[] = { "purchase-added", "rules-changed", "stores-changed", "database-changed" };
+
+      for (guint i = 0; i < G_N_ELEMENTS (changes); i++)
+        g_signal_connect_object (repository, changes[i], G_CALLBACK (figures_changed_cb), self, G_CONNECT_SWAPPED);
+    }
 }

@@ -1,6 +1,7 @@
-/* sk-checkout-view.c: the till. Every change of the customer, the cart or
- * the bonus spend recomputes the whole panel through the one engine
- * (sk_database_calculate), so the till shows what the sale will record.
+/* sk-checkout-view.c: the till. It rings up an SkSale (the core's cart and
+ * figures); every change of the customer, the lines or the bonus spend
+ * prices the sale through the one engine, and the sale's figures are what
+ * the pipeline will record.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -11,118 +12,8 @@
 #include "sk-error.h"
 #include "sk-model-private.h"
 #include "sk-money.h"
+#include "sk-sale.h"
 #include "sk-widgets.h"
-
-/* One cart line as the till edits it. */
-#define SK_TYPE_CART_ITEM (sk_cart_item_get_type ())
-G_DECLARE_FINAL_TYPE (SkCartItem, sk_cart_item, SK, CART_ITEM, GObject)
-
-struct _SkCartItem
-{
-  GObject parent_instance;
-  char   *sku;
-  char   *name;
-  char   *category;
-  gint64  unit_price;
-  gint64  quantity;
-  gint64  discount;
-};
-
-G_DEFINE_FINAL_TYPE (SkCartItem, sk_cart_item, G_TYPE_OBJECT)
-
-enum {
-  ITEM_PROP_0,
-  ITEM_PROP_QUANTITY,
-  ITEM_PROP_DISCOUNT,
-  ITEM_N_PROPS
-};
-
-static GParamSpec *item_properties[ITEM_N_PROPS];
-
-static void
-sk_cart_item_get_property (GObject    *object,
-                           guint       prop_id,
-                           GValue     *value,
-                           GParamSpec *pspec)
-{
-  SkCartItem *self = SK_CART_ITEM (object);
-
-  switch (prop_id)
-    {
-    case ITEM_PROP_QUANTITY:
-      g_value_set_int64 (value, self->quantity);
-      break;
-    case ITEM_PROP_DISCOUNT:
-      g_value_set_int64 (value, self->discount);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-sk_cart_item_set_property (GObject      *object,
-                           guint         prop_id,
-                           const GValue *value,
-                           GParamSpec   *pspec)
-{
-  SkCartItem *self = SK_CART_ITEM (object);
-  gint64 v = g_value_get_int64 (value);
-
-  switch (prop_id)
-    {
-    case ITEM_PROP_QUANTITY:
-      if (self->quantity != v)
-        {
-          self->quantity = v;
-          g_object_notify_by_pspec (object, pspec);
-        }
-      break;
-    case ITEM_PROP_DISCOUNT:
-      if (self->discount != v)
-        {
-          self->discount = v;
-          g_object_notify_by_pspec (object, pspec);
-        }
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-sk_cart_item_finalize (GObject *object)
-{
-  SkCartItem *self = SK_CART_ITEM (object);
-
-  g_free (self->sku);
-  g_free (self->name);
-  g_free (self->category);
-  G_OBJECT_CLASS (sk_cart_item_parent_class)->finalize (object);
-}
-
-static void
-sk_cart_item_class_init (SkCartItemClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->finalize = sk_cart_item_finalize;
-  object_class->get_property = sk_cart_item_get_property;
-  object_class->set_property = sk_cart_item_set_property;
-  item_properties[ITEM_PROP_QUANTITY] =
-    g_param_spec_int64 ("quantity", NULL, NULL, 1, SK_QUANTITY_MAX, 1,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  item_properties[ITEM_PROP_DISCOUNT] =
-    g_param_spec_int64 ("discount", NULL, NULL, 0, G_MAXINT64, 0,
-                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_properties (object_class, ITEM_N_PROPS, item_properties);
-}
-
-static void
-sk_cart_item_init (SkCartItem *self)
-{
-  self->quantity = 1;
-}
 
 struct _SkCheckoutView
 {
@@ -153,32 +44,21 @@ struct _SkCheckoutView
   GtkWidget       *pay_button;
   GtkLabel        *timing_label;
 
-  GListStore      *cart;            /* SkCartItem */
+  SkSale          *sale;            /* the lines, customer, store and figures */
   GPtrArray       *products;        /* SkProduct, parallel to the dropdown */
-  SkCustomer      *customer;
-  SkStore         *store;
-  SkEngineResult  *result;
   SkPurchase      *last_purchase;
   SkCustomer      *last_customer;   /* as the last sale left them, for its receipt */
-  char            *sale_id;         /* the client UUID of the sale being rung up */
-  gint64           bonus_cap;
-  gint64           bonus_spend;
-  gint64           bonus_earn;
   gint64           recompute_usec;
   char            *panel_key;       /* what the discount lists show now */
   gint64           engine_usec;
   gboolean         loaded;
   gboolean         paying;
   gboolean         updating_spin;
+  GCancellable    *cancellable;     /* the view's reads and its sale */
 };
 
 G_DEFINE_FINAL_TYPE (SkCheckoutView, sk_checkout_view, ADW_TYPE_BIN)
 
-static SkDatabase *
-view_db (void)
-{
-  return sk_app () ? sk_application_get_database (sk_app ()) : NULL;
-}
 
 static void
 clear_list_box (GtkListBox *box)
@@ -212,6 +92,26 @@ money_row (const char *title,
   return row;
 }
 
+static gboolean
+money_label_transform (GBinding     *binding,
+                       const GValue *from,
+                       GValue       *to,
+                       gpointer      user_data)
+{
+  g_value_take_string (to, sk_money_format (g_value_get_int64 (from)));
+  return TRUE;
+}
+
+/* A label that shows one of the sale's figures, always. */
+static void
+bind_money_label (SkSale     *sale,
+                  const char *property,
+                  GtkLabel   *label)
+{
+  g_object_bind_property_full (sale, property, label, "label", G_BINDING_SYNC_CREATE,
+                               money_label_transform, NULL, NULL, NULL);
+}
+
 static void
 set_money_label (GtkLabel *label,
                  gint64    amount)
@@ -224,7 +124,9 @@ set_money_label (GtkLabel *label,
 static void
 update_customer_row (SkCheckoutView *self)
 {
-  if (self->customer == NULL)
+  SkCustomer *customer = sk_sale_get_customer (self->sale);
+
+  if (customer == NULL)
     {
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->customer_row), _("Anonymous sale"));
       adw_action_row_set_subtitle (self->customer_row,
@@ -233,13 +135,13 @@ update_customer_row (SkCheckoutView *self)
     }
   else
     {
-      g_autofree char *balance = sk_money_format (self->customer->bonus_balance);
+      g_autofree char *balance = sk_money_format (customer->bonus_balance);
       g_autofree char *subtitle =
         g_strdup_printf (_("%s · card %s · %s · bonuses %s"),
-                         self->customer->phone ? self->customer->phone : "—",
-                         self->customer->card_number ? self->customer->card_number : "—",
-                         sk_segment_display_name (self->customer->segment), balance);
-      const char *title = self->customer->full_name ? self->customer->full_name : _("Customer");
+                         customer->phone ? customer->phone : "—",
+                         customer->card_number ? customer->card_number : "—",
+                         sk_segment_display_name (customer->segment), balance);
+      const char *title = customer->full_name ? customer->full_name : _("Customer");
 
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self->customer_row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->customer_row), title);
@@ -253,23 +155,24 @@ update_customer_row (SkCheckoutView *self)
 static gboolean
 update_panel_key (SkCheckoutView *self)
 {
+  const SkEngineResult *result = sk_sale_get_result (self->sale);
   GString *key = g_string_new (NULL);
   gboolean changed;
 
-  for (guint i = 0; self->result && i < self->result->applied->len; i++)
+  for (guint i = 0; result && i < result->applied->len; i++)
     {
-      SkEngineApplied *a = &g_array_index (self->result->applied, SkEngineApplied, i);
+      SkEngineApplied *a = &g_array_index (result->applied, SkEngineApplied, i);
 
       g_string_append_printf (key, "a%s:%" G_GINT64_FORMAT ";", a->rule->id, a->amount);
     }
-  for (guint i = 0; self->result && i < self->result->rejected->len; i++)
+  for (guint i = 0; result && i < result->rejected->len; i++)
     {
-      SkEngineRejected *r = &g_array_index (self->result->rejected, SkEngineRejected, i);
+      SkEngineRejected *r = &g_array_index (result->rejected, SkEngineRejected, i);
 
       g_string_append_printf (key, "r%s:%d:%" G_GINT64_FORMAT ";", r->rule->id, r->code, r->detail);
     }
-  if (self->result)
-    g_string_append_printf (key, "t%" G_GINT64_FORMAT, self->result->discount_total);
+  if (result)
+    g_string_append_printf (key, "t%" G_GINT64_FORMAT, result->discount_total);
   changed = g_strcmp0 (key->str, self->panel_key) != 0;
   g_free (self->panel_key);
   self->panel_key = g_string_free (key, FALSE);
@@ -279,11 +182,12 @@ update_panel_key (SkCheckoutView *self)
 static void
 rebuild_discount_lists (SkCheckoutView *self)
 {
+  const SkEngineResult *result = sk_sale_get_result (self->sale);
   GtkWidget *row;
 
   clear_list_box (self->applied_list);
   clear_list_box (self->rejected_list);
-  if (self->result == NULL || self->result->applied->len == 0)
+  if (result == NULL || result->applied->len == 0)
     {
       row = adw_action_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No discount"));
@@ -291,9 +195,9 @@ rebuild_discount_lists (SkCheckoutView *self)
     }
   else
     {
-      for (guint i = 0; i < self->result->applied->len; i++)
+      for (guint i = 0; i < result->applied->len; i++)
         {
-          SkEngineApplied *a = &g_array_index (self->result->applied, SkEngineApplied, i);
+          SkEngineApplied *a = &g_array_index (result->applied, SkEngineApplied, i);
 
           if (g_strcmp0 (a->rule->type, SK_RULE_BONUS_MULTIPLIER) == 0)
             {
@@ -308,14 +212,14 @@ rebuild_discount_lists (SkCheckoutView *self)
             row = money_row (a->rule->name, NULL, a->amount, "discount-amount");
           gtk_list_box_append (self->applied_list, row);
         }
-      row = money_row (_("Total discount"), NULL, self->result->discount_total, "discount-amount");
+      row = money_row (_("Total discount"), NULL, result->discount_total, "discount-amount");
       gtk_list_box_append (self->applied_list, row);
     }
-  gtk_widget_set_visible (self->rejected_heading, self->result && self->result->rejected->len > 0);
-  gtk_widget_set_visible (GTK_WIDGET (self->rejected_list), self->result && self->result->rejected->len > 0);
-  for (guint i = 0; self->result && i < self->result->rejected->len; i++)
+  gtk_widget_set_visible (self->rejected_heading, result && result->rejected->len > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->rejected_list), result && result->rejected->len > 0);
+  for (guint i = 0; result && i < result->rejected->len; i++)
     {
-      SkEngineRejected *r = &g_array_index (self->result->rejected, SkEngineRejected, i);
+      SkEngineRejected *r = &g_array_index (result->rejected, SkEngineRejected, i);
       g_autofree char *reason = sk_reject_reason_to_string (r);
 
       row = adw_action_row_new ();
@@ -330,72 +234,46 @@ rebuild_discount_lists (SkCheckoutView *self)
 void
 sk_checkout_view_recompute (SkCheckoutView *self)
 {
-  SkDatabase *db = view_db ();
+  SkRepository *repository = sk_app_repository ();
   g_autoptr(SkCart) cart = NULL;
   g_autoptr(GError) error = NULL;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->cart));
+  SkEngineResult *result = NULL;
+  SkCustomer *customer;
   gint64 start = g_get_monotonic_time ();
-  gint64 share = 10000, rate = 100, payable;
+  gint64 cap, spend;
+  guint n;
 
   g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
 
-  g_clear_pointer (&self->result, sk_engine_result_free);
+  n = sk_sale_get_n_lines (self->sale);
+  customer = sk_sale_get_customer (self->sale);
   gtk_stack_set_visible_child_name (self->cart_stack, n > 0 ? "cart" : "empty");
 
-  if (db != NULL && n > 0 && self->store != NULL)
+  if (repository != NULL && n > 0 && (cart = sk_sale_to_cart (self->sale)) != NULL)
     {
-      cart = sk_cart_new (self->store->id);
-      for (guint i = 0; i < n; i++)
-        {
-          g_autoptr(SkCartItem) item = g_list_model_get_item (G_LIST_MODEL (self->cart), i);
-
-          sk_cart_add_line (cart, item->sku, item->name, item->category, item->unit_price, item->quantity);
-        }
       if (!sk_cart_validate (cart, &error) ||
-          (self->result = sk_database_calculate (db, cart, self->customer ? self->customer->id : NULL,
-                                                 sk_time_now (), &error)) == NULL)
+          (result = sk_repository_calculate (repository, cart, customer ? customer->id : NULL,
+                                             sk_time_now (), &error)) == NULL)
         sk_widget_toast_error (GTK_WIDGET (self), error);
     }
   self->engine_usec = g_get_monotonic_time () - start;
+  /* The sale works out its figures (SPEC 4: payable, the bonus cap, accrual);
+   * the labels bound to them follow. */
+  sk_sale_set_result (self->sale, result);
+  cap = sk_sale_get_bonus_cap (self->sale);
+  spend = sk_sale_get_bonus_to_spend (self->sale);
 
-  if (self->store != NULL)
-    {
-      share = self->store->max_bonus_share;
-      rate = self->store->bonus_rate;
-    }
-  payable = self->result ? self->result->total : 0;
-
-  /* SPEC 4, Bonuses: spend at most min (balance, floor (payable x share)). */
-  self->bonus_cap = 0;
-  if (self->customer != NULL && payable > 0)
-    self->bonus_cap = MIN (MAX (self->customer->bonus_balance, 0), sk_muldiv (payable, share, 10000));
-  self->bonus_spend = CLAMP (self->bonus_spend, 0, self->bonus_cap);
-  self->bonus_earn = 0;
-  if (self->customer != NULL && self->result != NULL)
-    self->bonus_earn = sk_muldiv (payable - self->bonus_spend,
-                                  rate * self->result->bonus_multiplier, 1000000);
-
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(SkCartItem) item = g_list_model_get_item (G_LIST_MODEL (self->cart), i);
-      gint64 discount = self->result ? g_array_index (self->result->line_discounts, gint64, i) : 0;
-
-      g_object_set (item, "discount", discount, NULL);
-    }
-
-  set_money_label (self->subtotal_label, self->result ? self->result->subtotal : 0);
   if (update_panel_key (self))
     rebuild_discount_lists (self);
-  set_money_label (self->balance_label, self->customer ? self->customer->bonus_balance : 0);
-  set_money_label (self->earn_label, self->bonus_earn);
+  set_money_label (self->balance_label, customer ? customer->bonus_balance : 0);
   self->updating_spin = TRUE;
-  gtk_spin_button_set_range (self->bonus_spin, 0, self->bonus_cap / 100.0);
-  gtk_spin_button_set_value (self->bonus_spin, self->bonus_spend / 100.0);
+  gtk_spin_button_set_range (self->bonus_spin, 0, cap / 100.0);
+  gtk_spin_button_set_value (self->bonus_spin, spend / 100.0);
   self->updating_spin = FALSE;
-  gtk_widget_set_sensitive (GTK_WIDGET (self->bonus_spin), self->bonus_cap > 0);
-  set_money_label (self->total_label, payable - self->bonus_spend);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.pay", n > 0 && self->result != NULL && !self->paying);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.spend-max", self->bonus_cap > 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->bonus_spin), cap > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.pay",
+                                 n > 0 && sk_sale_get_result (self->sale) != NULL && !self->paying);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.spend-max", cap > 0);
 
   self->recompute_usec = g_get_monotonic_time () - start;
   {
@@ -407,17 +285,23 @@ sk_checkout_view_recompute (SkCheckoutView *self)
 }
 
 static void
-load_store_and_products (SkCheckoutView *self)
+products_listed_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
-  SkDatabase *db = view_db ();
+  SkCheckoutView *self;
+  g_autoptr(GPtrArray) products = NULL;
+  g_autoptr(GError) error = NULL;
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
 
-  g_clear_object (&self->store);
-  g_clear_pointer (&self->products, g_ptr_array_unref);
-  if (db == NULL)
+  products = sk_repository_list_products_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  self->store = sk_application_dup_store (sk_app ());
-  self->products = sk_database_list_products (db, NULL);
+  self = SK_CHECKOUT_VIEW (user_data);
+  g_clear_pointer (&self->products, g_ptr_array_unref);
+  self->products = g_steal_pointer (&products);
+  if (self->products == NULL)
+    sk_widget_toast_error (GTK_WIDGET (self), error);
   for (guint i = 0; self->products && i < self->products->len; i++)
     {
       SkProduct *p = g_ptr_array_index (self->products, i);
@@ -437,13 +321,42 @@ load_store_and_products (SkCheckoutView *self)
 }
 
 static void
+store_loaded_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  SkCheckoutView *self;
+  g_autoptr(SkStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store = sk_repository_get_store_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_CHECKOUT_VIEW (user_data);
+  if (error != NULL)
+    sk_widget_toast_error (GTK_WIDGET (self), error);
+  sk_sale_set_store (self->sale, store);
+  sk_checkout_view_recompute (self);
+}
+
+/* The view's cancellable goes with the view: a late answer finds no view. */
+static void
+load_store_and_products (SkCheckoutView *self)
+{
+  SkRepository *repository = sk_app_repository ();
+  g_autofree char *store_id = NULL;
+
+  if (repository == NULL)
+    return;
+  store_id = sk_application_dup_store_id (sk_app ());
+  sk_repository_get_store_async (repository, store_id, self->cancellable, store_loaded_cb, self);
+  sk_repository_list_products_async (repository, self->cancellable, products_listed_cb, self);
+}
+
+static void
 new_sale (SkCheckoutView *self)
 {
-  g_free (self->sale_id);
-  self->sale_id = g_uuid_string_random ();
-  g_list_store_remove_all (self->cart);
-  g_clear_object (&self->customer);
-  self->bonus_spend = 0;
+  sk_sale_clear (self->sale);
   self->paying = FALSE;
   gtk_editable_set_text (GTK_EDITABLE (self->customer_entry), "");
   update_customer_row (self);
@@ -455,8 +368,7 @@ sk_checkout_view_set_customer (SkCheckoutView *self,
                                SkCustomer     *customer)
 {
   g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
-  g_set_object (&self->customer, customer);
-  self->bonus_spend = 0;
+  sk_sale_set_customer (self->sale, customer);
   update_customer_row (self);
   sk_checkout_view_recompute (self);
 }
@@ -465,32 +377,67 @@ SkCustomer *
 sk_checkout_view_get_customer (SkCheckoutView *self)
 {
   g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), NULL);
-  return self->customer;
+  return sk_sale_get_customer (self->sale);
 }
 
-gboolean
-sk_checkout_view_find_customer (SkCheckoutView *self,
-                                const char     *card_or_phone)
+static void
+customer_found_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
-  SkDatabase *db = view_db ();
+  g_autoptr(GTask) task = user_data;
   g_autoptr(SkCustomer) customer = NULL;
   g_autoptr(GError) error = NULL;
+  SkCheckoutView *self = g_task_get_source_object (task);
 
-  g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
-  if (db == NULL || card_or_phone == NULL || *card_or_phone == '\0')
-    return FALSE;
-  customer = sk_database_lookup_customer (db, card_or_phone, &error);
+  customer = sk_repository_lookup_customer_finish (SK_REPOSITORY (source), result, &error);
   if (customer == NULL)
     {
-      g_autofree char *msg = g_strdup_printf (_("No customer with card or phone “%s”"), card_or_phone);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *msg = g_strdup_printf (_("No customer with card or phone “%s”"),
+                                                  (const char *) g_task_get_task_data (task));
 
-      sk_widget_toast (GTK_WIDGET (self), msg);
-      return FALSE;
+          sk_widget_toast (GTK_WIDGET (self), msg);
+        }
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
   sk_checkout_view_set_customer (self, customer);
   gtk_editable_set_text (GTK_EDITABLE (self->customer_entry), "");
   gtk_widget_grab_focus (GTK_WIDGET (self->sku_entry));
-  return TRUE;
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+sk_checkout_view_find_customer_async (SkCheckoutView      *self,
+                                      const char          *card_or_phone,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sk_checkout_view_find_customer_async);
+  g_task_set_task_data (task, g_strdup (card_or_phone), g_free);
+  if (sk_app_repository () == NULL || card_or_phone == NULL || *card_or_phone == '\0')
+    {
+      g_task_return_new_error (task, SK_ERROR, SK_ERROR_NOT_FOUND, _("Scan a card or type a phone number"));
+      return;
+    }
+  sk_repository_lookup_customer_async (sk_app_repository (), card_or_phone, self->cancellable, customer_found_cb,
+                                       g_steal_pointer (&task));
+}
+
+gboolean
+sk_checkout_view_find_customer_finish (SkCheckoutView  *self,
+                                       GAsyncResult    *result,
+                                       GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void
@@ -501,33 +448,11 @@ sk_checkout_view_add_line (SkCheckoutView *self,
                            gint64          unit_price,
                            gint64          quantity)
 {
-  g_autoptr(SkCartItem) item = NULL;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->cart));
-
   g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
-  /* So that price x quantity (at most SK_QUANTITY_MAX) fits 64 bits. */
-  g_return_if_fail (unit_price >= 0 && unit_price <= SK_MONEY_MAX);
 
-  /* The same SKU scanned again adds to its line. */
-  for (guint i = 0; sku != NULL && *sku != '\0' && i < n; i++)
-    {
-      g_autoptr(SkCartItem) existing = g_list_model_get_item (G_LIST_MODEL (self->cart), i);
-
-      if (g_strcmp0 (existing->sku, sku) == 0 && existing->unit_price == unit_price)
-        {
-          g_object_set (existing, "quantity", MIN (existing->quantity + quantity, SK_QUANTITY_MAX), NULL);
-          sk_checkout_view_recompute (self);
-          return;
-        }
-    }
-  item = g_object_new (SK_TYPE_CART_ITEM, NULL);
-  item->sku = g_strdup (sku && *sku ? sku : NULL);
-  item->name = g_strdup (name);
-  item->category = g_strdup (category && *category ? category : NULL);
-  item->unit_price = unit_price;
-  item->quantity = quantity;
-  g_list_store_append (self->cart, item);
-  sk_checkout_view_recompute (self);
+  /* The same SKU scanned again adds to its line (the sale's rule). */
+  if (sk_sale_add_line (self->sale, sku, name, category, unit_price, quantity) != NULL)
+    sk_checkout_view_recompute (self);
 }
 
 gboolean
@@ -558,10 +483,10 @@ sk_checkout_view_set_quantity (SkCheckoutView *self,
                                guint           line,
                                gint64          quantity)
 {
-  g_autoptr(SkCartItem) item = g_list_model_get_item (G_LIST_MODEL (self->cart), line);
+  g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
+  g_return_if_fail (line < sk_sale_get_n_lines (self->sale));
 
-  g_return_if_fail (item != NULL);
-  g_object_set (item, "quantity", CLAMP (quantity, 1, SK_QUANTITY_MAX), NULL);
+  sk_sale_set_quantity (self->sale, line, quantity);
   sk_checkout_view_recompute (self);
 }
 
@@ -569,15 +494,17 @@ void
 sk_checkout_view_remove_line (SkCheckoutView *self,
                               guint           line)
 {
-  g_return_if_fail (line < g_list_model_get_n_items (G_LIST_MODEL (self->cart)));
-  g_list_store_remove (self->cart, line);
+  g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
+  g_return_if_fail (line < sk_sale_get_n_lines (self->sale));
+
+  sk_sale_remove_line (self->sale, line);
   sk_checkout_view_recompute (self);
 }
 
 guint
 sk_checkout_view_get_n_lines (SkCheckoutView *self)
 {
-  return g_list_model_get_n_items (G_LIST_MODEL (self->cart));
+  return sk_sale_get_n_lines (self->sale);
 }
 
 void
@@ -585,38 +512,38 @@ sk_checkout_view_set_bonus_spend (SkCheckoutView *self,
                                   gint64          amount)
 {
   g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
-  self->bonus_spend = CLAMP (amount, 0, self->bonus_cap);
+  sk_sale_set_bonus_to_spend (self->sale, amount);
   sk_checkout_view_recompute (self);
 }
 
 gint64
 sk_checkout_view_get_bonus_cap (SkCheckoutView *self)
 {
-  return self->bonus_cap;
+  return sk_sale_get_bonus_cap (self->sale);
 }
 
 gint64
 sk_checkout_view_get_bonus_spend (SkCheckoutView *self)
 {
-  return self->bonus_spend;
+  return sk_sale_get_bonus_to_spend (self->sale);
 }
 
 gint64
 sk_checkout_view_get_bonus_earn (SkCheckoutView *self)
 {
-  return self->bonus_earn;
+  return sk_sale_get_bonus_earned (self->sale);
 }
 
 gint64
 sk_checkout_view_get_to_pay (SkCheckoutView *self)
 {
-  return (self->result ? self->result->total : 0) - self->bonus_spend;
+  return sk_sale_get_to_pay (self->sale);
 }
 
 const SkEngineResult *
 sk_checkout_view_get_result (SkCheckoutView *self)
 {
-  return self->result;
+  return sk_sale_get_result (self->sale);
 }
 
 SkPurchase *
@@ -757,7 +684,7 @@ sk_checkout_view_export_receipt (SkCheckoutView  *self,
       g_set_error_literal (error, SK_ERROR, SK_ERROR_NOT_FOUND, _("No sale to print a receipt for"));
       return FALSE;
     }
-  text = sk_checkout_format_receipt (self->last_purchase, self->last_customer, self->store);
+  text = sk_checkout_format_receipt (self->last_purchase, self->last_customer, sk_sale_get_store (self->sale));
   op = receipt_print_operation_new (text);
   gtk_print_operation_set_export_filename (op, path);
   return gtk_print_operation_run (op, GTK_PRINT_OPERATION_ACTION_EXPORT, NULL, error) !=
@@ -779,7 +706,7 @@ show_receipt (SkCheckoutView *self,
               SkPurchase     *purchase,
               SkCustomer     *customer)
 {
-  g_autofree char *text = sk_checkout_format_receipt (purchase, customer, self->store);
+  g_autofree char *text = sk_checkout_format_receipt (purchase, customer, sk_sale_get_store (self->sale));
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   GtkWidget *dialog;
   GtkWidget *label;
@@ -803,56 +730,66 @@ show_receipt (SkCheckoutView *self,
 }
 
 static void
+paid_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  SkCheckoutView *self;
+  g_autoptr(SkPurchaseResult) sale = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The repository announced the sale (purchase-added) before this. */
+  sale = sk_repository_process_purchase_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_CHECKOUT_VIEW (user_data);
+  if (sale == NULL)
+    {
+      self->paying = FALSE;
+      sk_widget_toast_error (GTK_WIDGET (self), error);
+      sk_checkout_view_recompute (self);
+      return;
+    }
+  g_set_object (&self->last_purchase, sale->purchase);
+  g_set_object (&self->last_customer, sale->customer);
+  show_receipt (self, sale->purchase, sale->customer);
+  {
+    g_autofree char *paid = sk_money_format (sale->purchase->total_paid);
+    g_autofree char *msg = g_strdup_printf (_("Paid %s"), paid);
+
+    sk_widget_toast (GTK_WIDGET (self), msg);
+  }
+  new_sale (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->customer_entry));
+}
+
+static void
 pay_action (GtkWidget  *widget,
             const char *action_name,
             GVariant   *param)
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
-  SkDatabase *db = view_db ();
-  g_autoptr(SkCart) cart = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkPurchaseResult) result = NULL;
-  SkPurchaseRequest request = { 0 };
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->cart));
+  SkRepository *repository = sk_app_repository ();
+  SkPurchaseRequest *request;
+  guint n = sk_sale_get_n_lines (self->sale);
 
-  if (db == NULL || self->store == NULL || n == 0 || self->paying)
+  if (repository == NULL || sk_sale_get_store (self->sale) == NULL || n == 0 || self->paying)
     return;
   /* A double click must never make two sales: the button is off while we
-   * pay, and the request carries the sale's UUID, so a replay is a no-op. */
+   * pay, and the request carries the sale's UUID, so a replay is a no-op.
+   * The sale runs on a worker: the till keeps drawing while it waits. */
   self->paying = TRUE;
   gtk_widget_action_set_enabled (widget, "checkout.pay", FALSE);
 
-  cart = sk_cart_new (self->store->id);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(SkCartItem) item = g_list_model_get_item (G_LIST_MODEL (self->cart), i);
+  request = sk_sale_to_request (self->sale);
+  sk_repository_process_purchase_async (repository, request, self->cancellable, paid_cb, self);
+}
 
-      sk_cart_add_line (cart, item->sku, item->name, item->category, item->unit_price, item->quantity);
-    }
-  request.id = self->sale_id;
-  request.customer_id = self->customer ? self->customer->id : NULL;
-  request.cart = cart;
-  request.bonus_to_spend = self->bonus_spend;
-  result = sk_database_process_purchase (db, &request, &error);
-  if (result == NULL)
-    {
-      self->paying = FALSE;
-      sk_widget_toast_error (widget, error);
-      sk_checkout_view_recompute (self);
-      return;
-    }
-  g_set_object (&self->last_purchase, result->purchase);
-  g_set_object (&self->last_customer, result->customer);
-  show_receipt (self, result->purchase, result->customer);
-  {
-    g_autofree char *paid = sk_money_format (result->purchase->total_paid);
-    g_autofree char *msg = g_strdup_printf (_("Paid %s"), paid);
-
-    sk_widget_toast (widget, msg);
-  }
-  new_sale (self);
-  gtk_widget_grab_focus (GTK_WIDGET (self->customer_entry));
-  sk_app_data_changed ();
+gboolean
+sk_checkout_view_get_paying (SkCheckoutView *self)
+{
+  g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
+  return self->paying;
 }
 
 static void
@@ -880,7 +817,6 @@ customer_saved_cb (SkCustomerEditor *editor,
                    SkCheckoutView   *self)
 {
   sk_checkout_view_set_customer (self, customer);
-  sk_app_data_changed ();
 }
 
 static void
@@ -892,9 +828,9 @@ register_action (GtkWidget  *widget,
   SkCustomerEditor *editor;
   const char *typed = gtk_editable_get_text (GTK_EDITABLE (self->customer_entry));
 
-  if (view_db () == NULL)
+  if (sk_app_repository () == NULL)
     return;
-  editor = sk_customer_editor_new (GTK_WINDOW (gtk_widget_get_root (widget)), view_db (), NULL);
+  editor = sk_customer_editor_new (GTK_WINDOW (gtk_widget_get_root (widget)), sk_app_repository (), NULL);
   /* What the cashier typed is likely the new customer's phone or card. */
   if (typed != NULL && *typed != '\0')
     sk_customer_editor_set_text (editor, strlen (typed) >= 10 || typed[0] == '+' ? "phone" : "card",
@@ -964,7 +900,7 @@ spend_max_action (GtkWidget  *widget,
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
 
-  sk_checkout_view_set_bonus_spend (self, self->bonus_cap);
+  sk_checkout_view_set_bonus_spend (self, sk_sale_get_bonus_cap (self->sale));
 }
 
 static void
@@ -998,7 +934,10 @@ static void
 customer_activate_cb (GtkSearchEntry *entry,
                       SkCheckoutView *self)
 {
-  sk_checkout_view_find_customer (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+
+  if (*text != '\0')
+    sk_checkout_view_find_customer_async (self, text, NULL, NULL, NULL);
 }
 
 static void
@@ -1027,36 +966,41 @@ bonus_spin_changed_cb (GtkSpinButton  *spin,
 static char *
 cell_name (gpointer item)
 {
-  SkCartItem *i = item;
+  g_autofree char *sku = NULL;
+  g_autofree char *name = NULL;
 
-  return i->sku ? g_strdup_printf ("%s · %s", i->name, i->sku) : g_strdup (i->name);
+  g_object_get (item, "sku", &sku, "name", &name, NULL);
+  return sku ? g_strdup_printf ("%s · %s", name, sku) : g_steal_pointer (&name);
 }
 
 static char *
 cell_category (gpointer item)
 {
-  return g_strdup (SK_CART_ITEM (item)->category);
+  char *category = NULL;
+
+  g_object_get (item, "category", &category, NULL);
+  return category;
 }
 
 static char *
 cell_price (gpointer item)
 {
-  return sk_money_format (SK_CART_ITEM (item)->unit_price);
+  gint64 price = 0;
+
+  g_object_get (item, "unit-price", &price, NULL);
+  return sk_money_format (price);
 }
 
+/* A line's discount (blank when none) or total, as money. */
 static gboolean
 money_transform (GBinding     *binding,
                  const GValue *from,
                  GValue       *to,
                  gpointer      user_data)
 {
-  SkCartItem *item = SK_CART_ITEM (g_binding_dup_source (binding));
   gint64 v = g_value_get_int64 (from);
 
-  if (user_data != NULL)  /* the line total: price x quantity - discount */
-    v = item->unit_price * item->quantity - item->discount;
   g_value_take_string (to, v == 0 && user_data == NULL ? g_strdup ("") : sk_money_format (v));
-  g_object_unref (item);
   return TRUE;
 }
 
@@ -1082,7 +1026,8 @@ bound_label_bind (GtkSignalListItemFactory *factory,
   GObject *item = gtk_list_item_get_item (list_item);
   GBinding *binding;
 
-  binding = g_object_bind_property_full (item, "discount", gtk_list_item_get_child (list_item), "label",
+  binding = g_object_bind_property_full (item, user_data ? "total" : "discount",
+                                         gtk_list_item_get_child (list_item), "label",
                                          G_BINDING_SYNC_CREATE, money_transform, NULL, user_data, NULL);
   g_object_set_data (G_OBJECT (list_item), "binding", binding);
 }
@@ -1103,23 +1048,28 @@ static void
 quantity_changed_cb (GtkSpinButton *spin,
                      GtkListItem   *list_item)
 {
-  SkCartItem *item = gtk_list_item_get_item (list_item);
   SkCheckoutView *self = g_object_get_data (G_OBJECT (spin), "view");
+  guint position = gtk_list_item_get_position (list_item);
   gint64 q = gtk_spin_button_get_value_as_int (spin);
+  gint64 quantity = 0;
 
-  if (item == NULL || item->quantity == q)
+  if (gtk_list_item_get_item (list_item) == NULL || position == GTK_INVALID_LIST_POSITION)
     return;
-  g_object_set (item, "quantity", q, NULL);
-  sk_checkout_view_recompute (self);
+  g_object_get (gtk_list_item_get_item (list_item), "quantity", &quantity, NULL);
+  if (quantity != q)
+    sk_checkout_view_set_quantity (self, position, q);
 }
 
 static void
-quantity_notify_cb (SkCartItem    *item,
-                    GParamSpec    *pspec,
-                    GtkSpinButton *spin)
+quantity_notify_cb (SkPurchaseLine *line,
+                    GParamSpec     *pspec,
+                    GtkSpinButton  *spin)
 {
-  if (gtk_spin_button_get_value_as_int (spin) != item->quantity)
-    gtk_spin_button_set_value (spin, item->quantity);
+  gint64 quantity = 0;
+
+  g_object_get (line, "quantity", &quantity, NULL);
+  if (gtk_spin_button_get_value_as_int (spin) != quantity)
+    gtk_spin_button_set_value (spin, quantity);
 }
 
 static void
@@ -1140,9 +1090,11 @@ quantity_bind (GtkSignalListItemFactory *factory,
                gpointer                  user_data)
 {
   GtkWidget *spin = gtk_list_item_get_child (list_item);
-  SkCartItem *item = gtk_list_item_get_item (list_item);
+  SkPurchaseLine *item = gtk_list_item_get_item (list_item);
+  gint64 quantity = 0;
 
-  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), item->quantity);
+  g_object_get (item, "quantity", &quantity, NULL);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), quantity);
   g_signal_connect (spin, "value-changed", G_CALLBACK (quantity_changed_cb), list_item);
   /* The same SKU scanned again raises the quantity: show it. */
   g_signal_connect_object (item, "notify::quantity", G_CALLBACK (quantity_notify_cb), spin, 0);
@@ -1154,7 +1106,7 @@ quantity_unbind (GtkSignalListItemFactory *factory,
                  gpointer                  user_data)
 {
   GtkWidget *spin = gtk_list_item_get_child (list_item);
-  SkCartItem *item = gtk_list_item_get_item (list_item);
+  SkPurchaseLine *item = gtk_list_item_get_item (list_item);
 
   g_signal_handlers_disconnect_by_func (spin, quantity_changed_cb, list_item);
   if (item != NULL)
@@ -1194,7 +1146,7 @@ setup_cart_columns (SkCheckoutView *self)
   GtkColumnViewColumn *column;
 
   gtk_column_view_set_model (self->cart_view,
-                             GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->cart)))));
+                             GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (sk_sale_get_lines (self->sale)))));
   /* The view takes its own reference to each column. */
   column = sk_text_column_new (_("Item"), cell_name, FALSE, TRUE);
   gtk_column_view_append_column (self->cart_view, column);
@@ -1238,22 +1190,71 @@ setup_cart_columns (SkCheckoutView *self)
 }
 
 static void
-reload (SkCheckoutView *self)
+customer_refreshed_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
 {
-  load_store_and_products (self);
-  if (self->customer != NULL && view_db () != NULL)
-    {
-      g_autoptr(SkCustomer) fresh = sk_database_get_customer (view_db (), self->customer->id, NULL);
+  SkCheckoutView *self;
+  g_autoptr(SkCustomer) fresh = NULL;
+  g_autoptr(GError) error = NULL;
 
-      g_set_object (&self->customer, fresh);
-      update_customer_row (self);
-    }
+  fresh = sk_repository_get_customer_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_CHECKOUT_VIEW (user_data);
+  /* Still the customer of this sale (not cleared or changed meanwhile)? */
+  if (fresh == NULL || sk_sale_get_customer (self->sale) == NULL ||
+      g_strcmp0 (sk_sale_get_customer (self->sale)->id, fresh->id) != 0)
+    return;
+  sk_sale_set_customer (self->sale, fresh);
+  update_customer_row (self);
   sk_checkout_view_recompute (self);
 }
 
 static void
-data_changed_cb (SkApplication  *app,
-                 SkCheckoutView *self)
+refresh_customer (SkCheckoutView *self)
+{
+  if (sk_sale_get_customer (self->sale) != NULL && sk_app_repository () != NULL)
+    sk_repository_get_customer_async (sk_app_repository (), sk_sale_get_customer (self->sale)->id, self->cancellable,
+                                      customer_refreshed_cb, self);
+}
+
+static void
+reload (SkCheckoutView *self)
+{
+  load_store_and_products (self);
+  refresh_customer (self);
+  sk_checkout_view_recompute (self);
+}
+
+/* What concerns the till: its store and products, and its customer. */
+static void
+stores_changed_cb (SkCheckoutView *self)
+{
+  if (self->loaded)
+    load_store_and_products (self);
+}
+
+static void
+customer_changed_cb (SkRepository   *repository,
+                     const char     *customer_id,
+                     SkCheckoutView *self)
+{
+  if (self->loaded && sk_sale_get_customer (self->sale) != NULL && g_strcmp0 (sk_sale_get_customer (self->sale)->id, customer_id) == 0)
+    refresh_customer (self);
+}
+
+static void
+purchase_added_cb (SkRepository   *repository,
+                   const char     *purchase_id,
+                   const char     *customer_id,
+                   SkCheckoutView *self)
+{
+  customer_changed_cb (repository, customer_id, self);
+}
+
+static void
+database_changed_cb (SkCheckoutView *self)
 {
   if (self->loaded)
     reload (self);
@@ -1291,14 +1292,12 @@ sk_checkout_view_dispose (GObject *object)
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (object);
 
-  g_clear_object (&self->cart);
-  g_clear_object (&self->customer);
-  g_clear_object (&self->store);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->sale);
   g_clear_object (&self->last_purchase);
   g_clear_object (&self->last_customer);
   g_clear_pointer (&self->products, g_ptr_array_unref);
-  g_clear_pointer (&self->result, sk_engine_result_free);
-  g_clear_pointer (&self->sale_id, g_free);
   g_clear_pointer (&self->panel_key, g_free);
   G_OBJECT_CLASS (sk_checkout_view_parent_class)->dispose (object);
 }
@@ -1357,9 +1356,12 @@ static void
 sk_checkout_view_init (SkCheckoutView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->cart = g_list_store_new (SK_TYPE_CART_ITEM);
-  self->sale_id = g_uuid_string_random ();
+  self->sale = sk_sale_new (NULL);
+  self->cancellable = g_cancellable_new ();
   setup_cart_columns (self);
+  bind_money_label (self->sale, "subtotal", self->subtotal_label);
+  bind_money_label (self->sale, "bonus-earned", self->earn_label);
+  bind_money_label (self->sale, "to-pay", self->total_label);
 
   g_signal_connect (self->customer_entry, "activate", G_CALLBACK (customer_activate_cb), self);
   g_signal_connect (self->sku_entry, "activate", G_CALLBACK (sku_activate_cb), self);
@@ -1368,8 +1370,14 @@ sk_checkout_view_init (SkCheckoutView *self)
   if (sk_app () != NULL)
     {
       GSettings *settings = sk_application_get_settings (sk_app ());
+      SkRepository *repository = sk_application_get_repository (sk_app ());
 
-      g_signal_connect_object (sk_app (), "data-changed", G_CALLBACK (data_changed_cb), self, 0);
+      g_signal_connect_object (repository, "stores-changed", G_CALLBACK (stores_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (repository, "customer-changed", G_CALLBACK (customer_changed_cb), self, 0);
+      g_signal_connect_object (repository, "purchase-added", G_CALLBACK (purchase_added_cb), self, 0);
+      g_signal_connect_object (repository, "database-changed", G_CALLBACK (database_changed_cb), self,
+                               G_CONNECT_SWAPPED);
       g_signal_connect_object (settings, "changed", G_CALLBACK (bonus_setting_changed_cb), self, 0);
       bonus_setting_changed_cb (settings, "show-bonus-details", self);
     }

@@ -12,8 +12,16 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SkCheckoutView, sk_checkout_view, SK, CHECKOUT_VIEW, AdwBin)
 
 /* What the keyboard and the scanner do, also used by the tests. */
-gboolean              sk_checkout_view_find_customer   (SkCheckoutView *self,
-                                                        const char     *card_or_phone);
+/* Looks the customer up on a worker and makes them the sale's; FALSE and
+ * a toast when nobody has that card or phone. */
+void                  sk_checkout_view_find_customer_async  (SkCheckoutView      *self,
+                                                             const char          *card_or_phone,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+gboolean              sk_checkout_view_find_customer_finish (SkCheckoutView      *self,
+                                                             GAsyncResult        *result,
+                                                             GError             **error);
 void                  sk_checkout_view_set_customer    (SkCheckoutView *self,
                                                         SkCustomer     *customer);
 SkCustomer           *sk_checkout_view_get_customer    (SkCheckoutView *self);
@@ -42,6 +50,8 @@ const SkEngineResult *sk_checkout_view_get_result      (SkCheckoutView *self);
 /* The last completed sale (NULL before one), and the time of the last
  * recompute in microseconds (for the benchmark). */
 SkPurchase           *sk_checkout_view_get_last_purchase (SkCheckoutView *self);
+/* TRUE from Pay until the sale is stored (or refused). */
+gboolean              sk_checkout_view_get_paying      (SkCheckoutView *self);
 gint64                sk_checkout_view_get_recompute_usec (SkCheckoutView *self);
 void                  sk_checkout_view_recompute       (SkCheckoutView *self);
 /* Builds the receipt text of a purchase. */

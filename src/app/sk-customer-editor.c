@@ -8,14 +8,17 @@
 #include "sk-customer-editor.h"
 #include "sk-error.h"
 #include "sk-model-private.h"
+#include "sk-widgets.h"
 
 struct _SkCustomerEditor
 {
   AdwWindow parent_instance;
 
-  SkDatabase  *db;
+  SkRepository *repository;
   SkCustomer  *customer;   /* a copy being edited */
   gboolean     is_new;
+  gboolean     saving;
+  GCancellable *cancellable;
 
   AdwEntryRow *name_row;
   AdwEntryRow *phone_row;
@@ -82,10 +85,63 @@ mark_error (SkCustomerEditor *self,
     }
 }
 
-gboolean
-sk_customer_editor_save (SkCustomerEditor *self,
-                         GError          **error)
+static void
+show_error (SkCustomerEditor *self,
+            const GError     *error,
+            AdwEntryRow      *bad)
 {
+  gtk_label_set_text (self->error_label, error->message);
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+  mark_error (self, bad);
+}
+
+static void
+customer_stored_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SkCustomerEditor *self = g_task_get_source_object (task);
+  g_autoptr(SkCustomer) saved = NULL;
+  g_autoptr(GError) error = NULL;
+
+  saved = sk_repository_save_customer_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  self->saving = FALSE;
+  if (saved == NULL)
+    {
+      const char *field = sk_error_get_field (error);
+      AdwEntryRow *bad = g_strcmp0 (field, "phone") == 0 ? self->phone_row
+                       : g_strcmp0 (field, "card_number") == 0 ? self->card_row
+                       : g_strcmp0 (field, "email") == 0 ? self->email_row
+                       : NULL;
+
+      if (bad == NULL && g_error_matches (error, SK_ERROR, SK_ERROR_CONFLICT))
+        bad = strstr (error->message, "card") ? self->card_row : self->phone_row;
+      show_error (self, error, bad);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+  mark_error (self, NULL);
+  /* The copy as stored: its id and version for the next save. */
+  g_set_object (&self->customer, saved);
+  self->is_new = FALSE;
+  g_signal_emit (self, signals[SAVED], 0, self->customer);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+sk_customer_editor_save_async (SkCustomerEditor    *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
   g_autoptr(GError) local = NULL;
   g_autofree char *phone = NULL;
   const char *name = text_or_null (self->name_row);
@@ -93,9 +149,15 @@ sk_customer_editor_save (SkCustomerEditor *self,
   const char *birth = text_or_null (self->birth_row);
   const char *children = text_or_null (self->children_row);
   AdwEntryRow *bad = NULL;
-  gboolean ok;
 
-  g_return_val_if_fail (SK_IS_CUSTOMER_EDITOR (self), FALSE);
+  g_return_if_fail (SK_IS_CUSTOMER_EDITOR (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sk_customer_editor_save_async);
+  if (self->saving)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, _("The customer is being saved"));
+      return;
+    }
 
   if (name == NULL)
     {
@@ -154,36 +216,34 @@ sk_customer_editor_save (SkCustomerEditor *self,
         }
     }
 
-  if (local == NULL)
-    {
-      ok = self->is_new ? sk_database_create_customer (self->db, self->customer, &local)
-                        : sk_database_update_customer (self->db, self->customer, &local);
-      if (!ok)
-        {
-          const char *field = sk_error_get_field (local);
-
-          bad = g_strcmp0 (field, "phone") == 0 ? self->phone_row
-              : g_strcmp0 (field, "card_number") == 0 ? self->card_row
-              : g_strcmp0 (field, "email") == 0 ? self->email_row
-              : NULL;
-          if (bad == NULL && g_error_matches (local, SK_ERROR, SK_ERROR_CONFLICT))
-            bad = strstr (local->message, "card") ? self->card_row : self->phone_row;
-        }
-    }
-
   if (local != NULL)
     {
-      gtk_label_set_text (self->error_label, local->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
-      mark_error (self, bad);
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
+      show_error (self, local, bad);
+      g_task_return_error (task, g_steal_pointer (&local));
+      return;
     }
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
-  mark_error (self, NULL);
-  self->is_new = FALSE;
-  g_signal_emit (self, signals[SAVED], 0, self->customer);
-  return TRUE;
+  /* The store checks the rest (unique phone and card) on a worker. */
+  self->saving = TRUE;
+  sk_repository_save_customer_async (self->repository, self->customer, self->is_new, self->cancellable,
+                                     customer_stored_cb, g_steal_pointer (&task));
+}
+
+gboolean
+sk_customer_editor_save_finish (SkCustomerEditor  *self,
+                                GAsyncResult      *result,
+                                GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+saved_then_close_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  if (sk_customer_editor_save_finish (SK_CUSTOMER_EDITOR (source), result, NULL))
+    gtk_window_destroy (GTK_WINDOW (source));
 }
 
 static void
@@ -191,23 +251,20 @@ save_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *param)
 {
-  SkCustomerEditor *self = SK_CUSTOMER_EDITOR (widget);
-
-  if (sk_customer_editor_save (self, NULL))
-    gtk_window_destroy (GTK_WINDOW (self));
+  sk_customer_editor_save_async (SK_CUSTOMER_EDITOR (widget), NULL, saved_then_close_cb, NULL);
 }
 
 SkCustomerEditor *
-sk_customer_editor_new (GtkWindow  *parent,
-                        SkDatabase *db,
-                        SkCustomer *customer)
+sk_customer_editor_new (GtkWindow    *parent,
+                        SkRepository *repository,
+                        SkCustomer   *customer)
 {
   SkCustomerEditor *self = g_object_new (SK_TYPE_CUSTOMER_EDITOR,
                                          "transient-for", parent,
                                          NULL);
   g_autoptr(GString) kids = g_string_new (NULL);
 
-  self->db = g_object_ref (db);
+  self->repository = g_object_ref (repository);
   self->is_new = customer == NULL;
   self->customer = customer ? sk_record_copy (SK_RECORD (customer)) : sk_customer_new ();
   if (!self->is_new)
@@ -239,7 +296,9 @@ sk_customer_editor_dispose (GObject *object)
 {
   SkCustomerEditor *self = SK_CUSTOMER_EDITOR (object);
 
-  g_clear_object (&self->db);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->repository);
   g_clear_object (&self->customer);
   G_OBJECT_CLASS (sk_customer_editor_parent_class)->dispose (object);
 }
@@ -274,4 +333,5 @@ static void
 sk_customer_editor_init (SkCustomerEditor *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
 }

@@ -5,7 +5,7 @@
 
 #include <adwaita.h>
 
-#include "sk-database.h"
+#include "sk-repository.h"
 
 G_BEGIN_DECLS
 
@@ -14,13 +14,19 @@ G_DECLARE_FINAL_TYPE (SkCustomerEditor, sk_customer_editor, SK, CUSTOMER_EDITOR,
 
 /* @customer: NULL to register a new one. Emits "saved" (SkCustomer). */
 SkCustomerEditor *sk_customer_editor_new    (GtkWindow        *parent,
-                                             SkDatabase       *db,
+                                             SkRepository     *repository,
                                              SkCustomer       *customer);
 void              sk_customer_editor_set_text (SkCustomerEditor *self,
                                                const char       *field,
                                                const char       *text);
-/* Validates and saves; on failure shows the message and returns FALSE. */
-gboolean          sk_customer_editor_save   (SkCustomerEditor *self,
-                                             GError          **error);
+/* Validates the form, then saves on a worker; a failure shows its message
+ * in place. Emits "saved" before the callback. */
+void              sk_customer_editor_save_async  (SkCustomerEditor    *self,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean          sk_customer_editor_save_finish (SkCustomerEditor    *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
 
 G_END_DECLS

@@ -1,6 +1,7 @@
 /* sk-customer-list-model.c: a lazy list of any number of customers. The
  * count and pages come from SQLite on a worker thread with its own
- * connection; only a bounded number of pages stay cached. The items are
+ * connection (from the repository, opened again when the file is
+ * replaced); only a bounded number of pages stay cached. The items are
  * rows (SkCustomerRow) that keep their identity while their position is in
  * the list: a search or a page that arrives changes what the rows hold, and
  * the list announces only a change in the count, so GTK keeps its row
@@ -10,7 +11,6 @@
 #include "config.h"
 
 #include "sk-customer-list-model.h"
-#include "sk-database-private.h"
 #include "sk-model-private.h"
 
 /* The list holds rows of at most MAX_HELD_PAGES pages (see below); a few
@@ -30,7 +30,7 @@ struct _SkCustomerListModel
 {
   GObject       parent_instance;
 
-  char         *db_path;
+  SkRepository *repository;
   char         *query;
   guint         n_items;
   /* position -> SkCustomerRow handed out and still alive (not a ref: a row
@@ -50,6 +50,7 @@ struct _SkCustomerListModel
   /* The worker's connection, used by one task at a time. */
   GMutex        worker_lock;
   SkDatabase   *worker_db;
+  guint         worker_generation;
   /* Pages asked for, newest first (guarded by request_lock): a page that
    * scrolling left behind is not read at all. */
   GMutex        request_lock;
@@ -208,14 +209,17 @@ static SkDatabase *
 worker_db (SkCustomerListModel *self,
            GError             **error)
 {
+  guint generation = sk_repository_get_generation (self->repository);
+
+  if (self->worker_db != NULL && self->worker_generation != generation)
+    g_clear_object (&self->worker_db);
   if (self->worker_db == NULL)
     {
-      self->worker_db = sk_database_open (self->db_path, error);
       /* A page of rows reads a few dozen B-tree pages through an index; a
        * full default cache would mostly hold the pages of counts and of
        * searches long done. The file's pages stay in the OS cache anyway. */
-      if (self->worker_db != NULL)
-        sk_db_exec (self->worker_db, NULL, "PRAGMA cache_size = -" G_STRINGIFY (WORKER_CACHE_KIB), NULL);
+      self->worker_db = sk_repository_open_database (self->repository, WORKER_CACHE_KIB, error);
+      self->worker_generation = generation;
     }
   return self->worker_db;
 }
@@ -685,11 +689,13 @@ list_model_iface_init (GListModelInterface *iface)
 }
 
 SkCustomerListModel *
-sk_customer_list_model_new (const char *db_path)
+sk_customer_list_model_new (SkRepository *repository)
 {
-  SkCustomerListModel *self = g_object_new (SK_TYPE_CUSTOMER_LIST_MODEL, NULL);
+  SkCustomerListModel *self;
 
-  self->db_path = g_strdup (db_path);
+  g_return_val_if_fail (SK_IS_REPOSITORY (repository), NULL);
+  self = g_object_new (SK_TYPE_CUSTOMER_LIST_MODEL, NULL);
+  self->repository = g_object_ref (repository);
   return self;
 }
 
@@ -737,7 +743,7 @@ sk_customer_list_model_finalize (GObject *object)
   g_mutex_clear (&self->worker_lock);
   g_queue_clear (&self->requests);
   g_mutex_clear (&self->request_lock);
-  g_free (self->db_path);
+  g_clear_object (&self->repository);
   g_free (self->query);
   G_OBJECT_CLASS (sk_customer_list_model_parent_class)->finalize (object);
 }

@@ -5,7 +5,7 @@
 
 #include <gio/gio.h>
 
-#include "sk-database.h"
+#include "sk-repository.h"
 
 G_BEGIN_DECLS
 
@@ -26,8 +26,8 @@ SkCustomer          *sk_customer_row_get_customer      (SkCustomerRow       *sel
 #define SK_TYPE_CUSTOMER_LIST_MODEL (sk_customer_list_model_get_type ())
 G_DECLARE_FINAL_TYPE (SkCustomerListModel, sk_customer_list_model, SK, CUSTOMER_LIST_MODEL, GObject)
 
-/* @db_path: the file; the model opens its own connection for its worker. */
-SkCustomerListModel *sk_customer_list_model_new        (const char          *db_path);
+/* The model's worker keeps a connection of its own from @repository. */
+SkCustomerListModel *sk_customer_list_model_new        (SkRepository        *repository);
 /* Starts a search (phone, card or name prefix; "" = everyone); the model
  * changes when its first page is read. */
 void                 sk_customer_list_model_set_query  (SkCustomerListModel *self,

@@ -36,18 +36,12 @@ struct _SkCustomersView
   char                *loading_id;
   GCancellable        *details_cancellable;
   gboolean             loaded;
-  guint                generation;
+  GCancellable        *cancellable;   /* adjustments */
   /* "Searching…" is shown only for a search that takes a while. */
   guint                searching_id;
 };
 
 G_DEFINE_FINAL_TYPE (SkCustomersView, sk_customers_view, ADW_TYPE_BIN)
-
-static SkDatabase *
-view_db (void)
-{
-  return sk_app () ? sk_application_get_database (sk_app ()) : NULL;
-}
 
 SkCustomerListModel *
 sk_customers_view_get_model (SkCustomersView *self)
@@ -246,61 +240,9 @@ clear_box (GtkBox *box)
     gtk_box_remove (box, child);
 }
 
-/* What the details show, read together on a worker thread. */
-typedef struct
-{
-  SkApplication *app;
-  char          *id;
-  SkCustomer    *customer;
-  GPtrArray     *history;
-  GPtrArray     *ledger;
-  GPtrArray     *purchases;
-} Details;
-
 static void
-details_free (Details *d)
-{
-  g_clear_object (&d->app);
-  g_free (d->id);
-  g_clear_object (&d->customer);
-  g_clear_pointer (&d->history, g_ptr_array_unref);
-  g_clear_pointer (&d->ledger, g_ptr_array_unref);
-  g_clear_pointer (&d->purchases, g_ptr_array_unref);
-  g_free (d);
-}
-
-static void
-details_thread (GTask        *task,
-                gpointer      source,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  Details *d = task_data;
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(GError) error = NULL;
-
-  db = sk_application_open_worker_database (d->app, &error);
-  if (db == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  /* An unknown id is no error: the details then say nobody is chosen. */
-  d->customer = sk_database_get_customer (db, d->id, NULL);
-  if (d->customer != NULL && !g_cancellable_is_cancelled (cancellable))
-    d->history = sk_database_list_segment_history (db, d->id, NULL);
-  if (d->customer != NULL && !g_cancellable_is_cancelled (cancellable))
-    d->ledger = sk_database_list_bonus_transactions (db, d->id, NULL);
-  if (d->customer != NULL && !g_cancellable_is_cancelled (cancellable))
-    d->purchases = sk_database_list_purchases (db, d->id, 50, NULL);
-  if (g_task_return_error_if_cancelled (task))
-    return;
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-show_details (SkCustomersView *self,
-              Details         *d)
+show_details (SkCustomersView   *self,
+              SkCustomerDetails *d)
 {
   SkCustomer *c = self->customer;
   GPtrArray *ledger = d ? d->ledger : NULL;
@@ -468,20 +410,21 @@ details_done (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  SkCustomersView *self = SK_CUSTOMERS_VIEW (source);
-  Details *d = g_task_get_task_data (G_TASK (result));
+  SkCustomersView *self;
+  g_autoptr(SkCustomerDetails) d = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  d = sk_repository_load_customer_details_finish (SK_REPOSITORY (source), result, &error);
+  /* Cancelled: another customer was chosen, or the view went away. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_CUSTOMERS_VIEW (user_data);
+  set_details_loading (self, NULL);
+  if (d == NULL)
     {
-      /* Cancelled: another customer was chosen, or the view went away. */
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      set_details_loading (self, NULL);
       sk_widget_toast_error (GTK_WIDGET (self), error);
       return;
     }
-  set_details_loading (self, NULL);
   g_set_object (&self->customer, d->customer);
   show_details (self, d);
   if (d->customer != NULL)
@@ -494,14 +437,11 @@ void
 sk_customers_view_show_customer (SkCustomersView *self,
                                  const char      *customer_id)
 {
-  g_autoptr(GTask) task = NULL;
-  Details *d;
-
   g_return_if_fail (SK_IS_CUSTOMERS_VIEW (self));
 
   g_cancellable_cancel (self->details_cancellable);
   g_clear_object (&self->details_cancellable);
-  if (customer_id == NULL || view_db () == NULL)
+  if (customer_id == NULL || sk_app_repository () == NULL)
     {
       set_details_loading (self, NULL);
       g_clear_object (&self->customer);
@@ -510,13 +450,8 @@ sk_customers_view_show_customer (SkCustomersView *self,
     }
   self->details_cancellable = g_cancellable_new ();
   set_details_loading (self, customer_id);
-  d = g_new0 (Details, 1);
-  d->app = g_object_ref (sk_app ());
-  d->id = g_strdup (customer_id);
-  task = g_task_new (self, self->details_cancellable, details_done, NULL);
-  g_task_set_source_tag (task, sk_customers_view_show_customer);
-  g_task_set_task_data (task, d, (GDestroyNotify) details_free);
-  g_task_run_in_thread (task, details_thread);
+  sk_repository_load_customer_details_async (sk_app_repository (), customer_id, self->details_cancellable,
+                                             details_done, self);
 }
 
 gboolean
@@ -568,8 +503,9 @@ editor_saved_cb (SkCustomerEditor *editor,
                  SkCustomer       *customer,
                  SkCustomersView  *self)
 {
-  sk_customers_view_show_customer (self, customer->id);
-  sk_app_data_changed ();
+  /* The list and the details follow customer-changed. */
+  if (self->customer == NULL || g_strcmp0 (self->customer->id, customer->id) != 0)
+    sk_customers_view_show_customer (self, customer->id);
 }
 
 static void
@@ -581,40 +517,85 @@ edit_action (GtkWidget  *widget,
   SkCustomerEditor *editor;
   gboolean is_new = g_str_equal (action_name, "customers.new");
 
-  if (view_db () == NULL || (!is_new && self->customer == NULL))
+  if (sk_app_repository () == NULL || (!is_new && self->customer == NULL))
     return;
-  editor = sk_customer_editor_new (GTK_WINDOW (gtk_widget_get_root (widget)), view_db (),
+  editor = sk_customer_editor_new (GTK_WINDOW (gtk_widget_get_root (widget)), sk_app_repository (),
                                    is_new ? NULL : self->customer);
   g_signal_connect_object (editor, "saved", G_CALLBACK (editor_saved_cb), self, 0);
   gtk_window_present (GTK_WINDOW (editor));
 }
 
-gboolean
-sk_customers_view_adjust_bonus (SkCustomersView *self,
-                                gint64           amount,
-                                const char      *reason,
-                                GError         **error)
+static void
+bonus_adjusted_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
+  g_autoptr(GTask) task = user_data;
   g_autoptr(SkBonusTransaction) t = NULL;
-  g_autoptr(SkStore) store = NULL;
+  g_autoptr(GError) error = NULL;
 
-  g_return_val_if_fail (SK_IS_CUSTOMERS_VIEW (self), FALSE);
-  if (self->customer == NULL || self->loading_id != NULL)
-    return FALSE;
+  /* The details follow customer-changed, announced before this. */
+  t = sk_repository_adjust_bonus_finish (SK_REPOSITORY (source), result, &error);
+  if (t == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+sk_customers_view_adjust_bonus_async (SkCustomersView     *self,
+                                      gint64               amount,
+                                      const char          *reason,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *store_id = NULL;
+
+  g_return_if_fail (SK_IS_CUSTOMERS_VIEW (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sk_customers_view_adjust_bonus_async);
+  if (self->customer == NULL || self->loading_id != NULL || sk_app_repository () == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("No customer is shown"));
+      return;
+    }
   if (!sk_role_can_adjust_bonus (sk_application_get_role (sk_app ())))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                   _("Only a manager or an administrator may adjust bonuses"));
-      return FALSE;
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+                               _("Only a manager or an administrator may adjust bonuses"));
+      return;
     }
-  store = sk_application_dup_store (sk_app ());
-  t = sk_database_bonus_manual (view_db (), self->customer->id, SK_BONUS_ADJUST, amount, reason,
-                                store ? store->id : NULL, error);
-  if (t == NULL)
-    return FALSE;
-  sk_customers_view_show_customer (self, self->customer->id);
-  sk_app_data_changed ();
-  return TRUE;
+  store_id = sk_application_dup_store_id (sk_app ());
+  sk_repository_adjust_bonus_async (sk_app_repository (), self->customer->id, amount, reason, store_id,
+                                    self->cancellable, bonus_adjusted_cb, g_steal_pointer (&task));
+}
+
+gboolean
+sk_customers_view_adjust_bonus_finish (SkCustomersView  *self,
+                                       GAsyncResult     *result,
+                                       GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+adjusted_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  SkCustomersView *self = SK_CUSTOMERS_VIEW (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!sk_customers_view_adjust_bonus_finish (self, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        sk_widget_toast_error (GTK_WIDGET (self), error);
+    }
+  else
+    sk_widget_toast (GTK_WIDGET (self), _("Bonuses adjusted"));
 }
 
 static void
@@ -626,7 +607,6 @@ adjust_response_cb (AdwMessageDialog *dialog,
   GtkEditable *reason_entry = g_object_get_data (G_OBJECT (dialog), "reason");
   const char *text = gtk_editable_get_text (amount_entry);
   const char *reason = gtk_editable_get_text (reason_entry);
-  g_autoptr(GError) error = NULL;
   gboolean negative = text[0] == '-' || g_str_has_prefix (text, "−");
   gint64 amount;
 
@@ -642,10 +622,7 @@ adjust_response_cb (AdwMessageDialog *dialog,
       sk_widget_toast (GTK_WIDGET (self), _("A manual adjustment needs a reason"));
       return;
     }
-  if (!sk_customers_view_adjust_bonus (self, negative ? -amount : amount, reason, &error))
-    sk_widget_toast_error (GTK_WIDGET (self), error);
-  else
-    sk_widget_toast (GTK_WIDGET (self), _("Bonuses adjusted"));
+  sk_customers_view_adjust_bonus_async (self, negative ? -amount : amount, reason, NULL, adjusted_cb, NULL);
 }
 
 static void
@@ -705,29 +682,47 @@ focus_search_action (GtkWidget  *widget,
   gtk_widget_grab_focus (GTK_WIDGET (SK_CUSTOMERS_VIEW (widget)->search_entry));
 }
 
+/* The list runs its search again (only rows whose customer changed are
+ * redrawn), and the details are read again when they are of @customer_id
+ * (NULL: whoever is shown). */
 static void
-data_changed_cb (SkApplication   *app,
-                 SkCustomersView *self)
+refresh (SkCustomersView *self,
+         const char      *customer_id)
 {
   if (!self->loaded)
     return;
-  if (self->generation != sk_application_get_generation (sk_app ()))
-    {
-      /* The file was replaced: the worker needs a connection to the new one. */
-      self->generation = sk_application_get_generation (sk_app ());
-      g_signal_handlers_disconnect_by_data (self->model, self);
-      g_clear_object (&self->model);
-      self->model = sk_customer_list_model_new (sk_application_get_db_path (sk_app ()));
-      g_signal_connect_swapped (self->model, "notify::loading", G_CALLBACK (loading_changed_cb), self);
-      gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->model));
-    }
   sk_customer_list_model_refresh (self->model);
-  if (self->customer != NULL)
+  if (self->customer != NULL && (customer_id == NULL || g_strcmp0 (self->customer->id, customer_id) == 0))
     {
       g_autofree char *id = g_strdup (self->customer->id);
 
       sk_customers_view_show_customer (self, id);
     }
+}
+
+static void
+customer_changed_cb (SkRepository    *repository,
+                     const char      *customer_id,
+                     SkCustomersView *self)
+{
+  refresh (self, customer_id);
+}
+
+/* A sale moves its customer's visits, spending and bonuses. */
+static void
+purchase_added_cb (SkRepository    *repository,
+                   const char      *purchase_id,
+                   const char      *customer_id,
+                   SkCustomersView *self)
+{
+  if (customer_id != NULL)
+    refresh (self, customer_id);
+}
+
+static void
+database_changed_cb (SkCustomersView *self)
+{
+  refresh (self, NULL);
 }
 
 /* The list's cells follow their row (SkCustomerRow): a search changes what
@@ -841,6 +836,8 @@ sk_customers_view_dispose (GObject *object)
 
   g_cancellable_cancel (self->details_cancellable);
   g_clear_object (&self->details_cancellable);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->searching_id, g_source_remove);
   g_clear_pointer (&self->loading_id, g_free);
   if (self->model != NULL)
@@ -881,11 +878,15 @@ sk_customers_view_class_init (SkCustomersViewClass *klass)
 static void
 sk_customers_view_init (SkCustomersView *self)
 {
+  SkRepository *repository;
+
   gtk_widget_init_template (GTK_WIDGET (self));
   setup_columns (self);
+  self->cancellable = g_cancellable_new ();
   if (sk_app () == NULL)
     return;
-  self->model = sk_customer_list_model_new (sk_application_get_db_path (sk_app ()));
+  repository = sk_application_get_repository (sk_app ());
+  self->model = sk_customer_list_model_new (repository);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
@@ -893,5 +894,8 @@ sk_customers_view_init (SkCustomersView *self)
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
   g_signal_connect_swapped (self->model, "notify::loading", G_CALLBACK (loading_changed_cb), self);
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
-  g_signal_connect_object (sk_app (), "data-changed", G_CALLBACK (data_changed_cb), self, 0);
+  g_signal_connect_object (repository, "customer-changed", G_CALLBACK (customer_changed_cb), self, 0);
+  g_signal_connect_object (repository, "purchase-added", G_CALLBACK (purchase_added_cb), self, 0);
+  g_signal_connect_object (repository, "database-changed", G_CALLBACK (database_changed_cb), self,
+                           G_CONNECT_SWAPPED);
 }

@@ -23,10 +23,16 @@ gboolean             sk_customers_view_get_loading_details (SkCustomersView *sel
 SkCustomer          *sk_customers_view_get_customer (SkCustomersView *self);
 /* The box the details are built in (for tests). */
 GtkWidget           *sk_customers_view_get_details (SkCustomersView *self);
-/* Manual bonus adjustment (signed kopecks) with a reason. */
-gboolean             sk_customers_view_adjust_bonus (SkCustomersView *self,
-                                                     gint64           amount,
-                                                     const char      *reason,
-                                                     GError         **error);
+/* Manual bonus adjustment (signed kopecks) with a reason, of the customer
+ * shown, on a worker; the details are read again when it is stored. */
+void                 sk_customers_view_adjust_bonus_async  (SkCustomersView     *self,
+                                                            gint64               amount,
+                                                            const char          *reason,
+                                                            GCancellable        *cancellable,
+                                                            GAsyncReadyCallback  callback,
+                                                            gpointer             user_data);
+gboolean             sk_customers_view_adjust_bonus_finish (SkCustomersView     *self,
+                                                            GAsyncResult        *result,
+                                                            GError             **error);
 
 G_END_DECLS

@@ -30,14 +30,17 @@ struct _SkPreferencesWindow
 
   SkApplication *app;
   GPtrArray     *stores;
+  GCancellable  *cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (SkPreferencesWindow, sk_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
 
+/* The store chosen in the row (the till's store). */
 static void
 update_bonus_rows (SkPreferencesWindow *self)
 {
-  g_autoptr(SkStore) store = sk_application_dup_store (self->app);
+  guint i = adw_combo_row_get_selected (self->store_row);
+  SkStore *store = self->stores != NULL && i < self->stores->len ? g_ptr_array_index (self->stores, i) : NULL;
   g_autofree char *rate = NULL;
   g_autofree char *share = NULL;
 
@@ -121,43 +124,22 @@ token_apply_cb (SkPreferencesWindow *self)
 }
 
 static void
-reset_thread (GTask        *task,
-              gpointer      source,
-              gpointer      task_data,
-              GCancellable *cancellable)
-{
-  const char *path = task_data;
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(GError) error = NULL;
-  SkDemoOptions options = { -1, -1, 0, 42 };
-
-  g_unlink (path);
-  db = sk_database_open (path, &error);
-  if (db == NULL || !sk_demo_generate (db, &options, cancellable, &error))
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
 reset_done (GObject      *source,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  SkApplication *app = SK_APPLICATION (source);
-  const char *path = g_task_get_task_data (G_TASK (result));
+  g_autoptr(SkApplication) app = user_data;
   g_autoptr(GError) error = NULL;
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error) ||
-      !sk_application_replace_database (app, path, &error))
+  /* The views heard database-changed already. */
+  if (!sk_repository_generate_demo_finish (SK_REPOSITORY (source), result, &error))
     {
       if (window != NULL)
         sk_widget_toast (GTK_WIDGET (window), error->message);
       return;
     }
   g_settings_reset (sk_application_get_settings (app), "store-id");
-  sk_app_data_changed ();
   if (window != NULL)
     sk_widget_toast (GTK_WIDGET (window), _("The demo data was loaded again"));
 }
@@ -167,13 +149,14 @@ reset_response_cb (AdwMessageDialog    *dialog,
                    const char          *response,
                    SkPreferencesWindow *self)
 {
-  g_autoptr(GTask) task = NULL;
+  const SkDemoOptions options = { -1, -1, 0, 42 };
 
   if (!g_str_equal (response, "reset"))
     return;
-  task = g_task_new (self->app, NULL, reset_done, NULL);
-  g_task_set_task_data (task, g_strconcat (sk_application_get_db_path (self->app), ".reset", NULL), g_free);
-  g_task_run_in_thread (task, reset_thread);
+  /* Made in a new file that then replaces this one, off the main thread;
+   * outlives this window. */
+  sk_repository_generate_demo_async (sk_application_get_repository (self->app), &options, TRUE, NULL, reset_done,
+                                     g_object_ref (self->app));
   gtk_window_close (GTK_WINDOW (self));
 }
 
@@ -193,27 +176,54 @@ reset_clicked_cb (SkPreferencesWindow *self)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+static void
+stores_listed_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  SkPreferencesWindow *self;
+  g_autoptr(GPtrArray) stores = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  g_autofree char *current = NULL;
+  guint selected = 0;
+
+  stores = sk_repository_list_stores_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_PREFERENCES_WINDOW (user_data);
+  if (stores == NULL)
+    {
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+      return;
+    }
+  g_clear_pointer (&self->stores, g_ptr_array_unref);
+  self->stores = g_steal_pointer (&stores);
+  /* The setting, else the first store (as the till sells). */
+  current = sk_application_dup_store_id (self->app);
+  for (guint i = 0; i < self->stores->len; i++)
+    {
+      SkStore *s = g_ptr_array_index (self->stores, i);
+
+      gtk_string_list_append (names, s->name);
+      if (g_strcmp0 (s->id, current) == 0)
+        selected = i;
+    }
+  g_signal_handlers_block_by_func (self->store_row, store_selected_cb, self);
+  adw_combo_row_set_model (self->store_row, G_LIST_MODEL (names));
+  adw_combo_row_set_selected (self->store_row, selected);
+  g_signal_handlers_unblock_by_func (self->store_row, store_selected_cb, self);
+  update_bonus_rows (self);
+}
+
 SkPreferencesWindow *
 sk_preferences_window_new (SkApplication *app)
 {
   SkPreferencesWindow *self = g_object_new (SK_TYPE_PREFERENCES_WINDOW, "application", app, NULL);
   GSettings *settings = sk_application_get_settings (app);
-  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
-  g_autoptr(SkStore) current = sk_application_dup_store (app);
-  SkDatabase *db = sk_application_get_database (app);
 
   self->app = app;
-  self->stores = db ? sk_database_list_stores (db, NULL) : NULL;
-  for (guint i = 0; self->stores && i < self->stores->len; i++)
-    {
-      SkStore *s = g_ptr_array_index (self->stores, i);
-
-      gtk_string_list_append (names, s->name);
-    }
-  adw_combo_row_set_model (self->store_row, G_LIST_MODEL (names));
-  for (guint i = 0; current && self->stores && i < self->stores->len; i++)
-    if (g_strcmp0 (((SkStore *) g_ptr_array_index (self->stores, i))->id, current->id) == 0)
-      adw_combo_row_set_selected (self->store_row, i);
+  sk_repository_list_stores_async (sk_application_get_repository (app), self->cancellable, stores_listed_cb, self);
   for (guint i = 0; i < G_N_ELEMENTS (role_rows); i++)
     if (role_rows[i] == sk_application_get_role (app))
       adw_combo_row_set_selected (self->role_row, i);
@@ -222,7 +232,6 @@ sk_preferences_window_new (SkApplication *app)
   g_settings_bind (settings, "server-url", self->server_row, "text", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "account", self->account_row, "text", G_SETTINGS_BIND_DEFAULT);
   adw_action_row_set_subtitle (self->db_row, sk_application_get_db_path (app));
-  update_bonus_rows (self);
 
   g_signal_connect_swapped (self->store_row, "notify::selected", G_CALLBACK (store_selected_cb), self);
   g_signal_connect_swapped (self->role_row, "notify::selected", G_CALLBACK (role_selected_cb), self);
@@ -236,6 +245,8 @@ sk_preferences_window_dispose (GObject *object)
 {
   SkPreferencesWindow *self = SK_PREFERENCES_WINDOW (object);
 
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   g_clear_pointer (&self->stores, g_ptr_array_unref);
   G_OBJECT_CLASS (sk_preferences_window_parent_class)->dispose (object);
 }
@@ -265,4 +276,5 @@ static void
 sk_preferences_window_init (SkPreferencesWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
 }

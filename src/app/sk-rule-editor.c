@@ -1,6 +1,7 @@
 /* sk-rule-editor.c: the rule editor: user input checked with clear
  * messages before the store's own validation, and a preview of what the
- * rule would have given over the last 30 days (on a worker thread).
+ * rule would have given over the last 30 days; both on the repository's
+ * workers.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -41,6 +42,7 @@ struct _SkRuleEditor
 
   SkDiscountRule *rule;
   gboolean        is_new;
+  gboolean        saving;
   GPtrArray      *campaigns;
   GCancellable   *cancellable;
 };
@@ -277,10 +279,14 @@ read_form (SkRuleEditor    *self,
                 "is-active", gtk_switch_get_active (self->active_switch),
                 "stackable", gtk_switch_get_active (self->stackable_switch),
                 "priority", (gint64) gtk_spin_button_get_value_as_int (self->priority_spin),
-                "campaign-id", campaign > 0 && self->campaigns && campaign <= self->campaigns->len
-                                 ? ((SkCampaign *) g_ptr_array_index (self->campaigns, campaign - 1))->id
-                                 : NULL,
                 NULL);
+  /* Until the campaigns are read the rule keeps its own. */
+  if (self->campaigns != NULL)
+    g_object_set (rule, "campaign-id",
+                  campaign > 0 && campaign <= self->campaigns->len
+                    ? ((SkCampaign *) g_ptr_array_index (self->campaigns, campaign - 1))->id
+                    : NULL,
+                  NULL);
   if (!sk_discount_rule_validate (rule, error))
     {
       const char *field = sk_error_get_field (error ? *error : NULL);
@@ -311,26 +317,82 @@ show_error (SkRuleEditor *self,
     }
 }
 
-gboolean
-sk_rule_editor_save (SkRuleEditor *self,
-                     GError      **error)
+static void
+rule_stored_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
-  SkDatabase *db = sk_application_get_database (sk_app ());
+  g_autoptr(GTask) task = user_data;
+  SkRuleEditor *self = g_task_get_source_object (task);
+  g_autoptr(SkDiscountRule) saved = NULL;
+  g_autoptr(GError) error = NULL;
+
+  saved = sk_repository_save_rule_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  self->saving = FALSE;
+  if (saved == NULL)
+    {
+      show_error (self, NULL, error->message);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  show_error (self, NULL, NULL);
+  /* The copy as stored: its id and version for the next save. */
+  g_set_object (&self->rule, saved);
+  self->is_new = FALSE;
+  g_signal_emit (self, signals[SAVED], 0, self->rule);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+sk_rule_editor_save_async (SkRuleEditor        *self,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
   g_autoptr(GError) local = NULL;
   AdwEntryRow *bad = NULL;
 
-  g_return_val_if_fail (SK_IS_RULE_EDITOR (self), FALSE);
-  if (!read_form (self, self->rule, &bad, &local) ||
-      !sk_database_save_rule (db, self->rule, &local))
+  g_return_if_fail (SK_IS_RULE_EDITOR (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sk_rule_editor_save_async);
+  if (self->saving)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, _("The rule is being saved"));
+      return;
+    }
+  if (!read_form (self, self->rule, &bad, &local))
     {
       show_error (self, bad, local->message);
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
+      g_task_return_error (task, g_steal_pointer (&local));
+      return;
     }
-  show_error (self, NULL, NULL);
-  self->is_new = FALSE;
-  g_signal_emit (self, signals[SAVED], 0, self->rule);
-  return TRUE;
+  self->saving = TRUE;
+  sk_repository_save_rule_async (sk_app_repository (), self->rule, self->cancellable, rule_stored_cb,
+                                 g_steal_pointer (&task));
+}
+
+gboolean
+sk_rule_editor_save_finish (SkRuleEditor  *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+saved_then_close_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  if (sk_rule_editor_save_finish (SK_RULE_EDITOR (source), result, NULL))
+    gtk_window_destroy (GTK_WINDOW (source));
 }
 
 static void
@@ -338,100 +400,7 @@ save_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *param)
 {
-  if (sk_rule_editor_save (SK_RULE_EDITOR (widget), NULL))
-    gtk_window_destroy (GTK_WINDOW (widget));
-}
-
-gboolean
-sk_rule_preview_compute (SkDatabase     *db,
-                         SkDiscountRule *rule,
-                         gint64          from,
-                         gint64          to,
-                         guint           limit,
-                         SkRulePreview  *out,
-                         GError        **error)
-{
-  g_autoptr(GPtrArray) purchases = NULL;
-  g_autoptr(GPtrArray) campaigns = NULL;
-  g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GHashTable) segments = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  SkDiscountRule *copy = sk_record_copy (SK_RECORD (rule));
-
-  memset (out, 0, sizeof *out);
-  copy->uses = 0;
-  copy->usage_limit_total = 0;
-  copy->usage_limit_per_customer = 0;
-  g_ptr_array_add (rules, copy);
-  purchases = sk_database_list_purchases_between (db, from, to, limit, error);
-  if (purchases == NULL)
-    return FALSE;
-  campaigns = sk_database_list_campaigns (db, error);
-  if (campaigns == NULL)
-    return FALSE;
-  for (guint i = 0; i < purchases->len; i++)
-    {
-      SkPurchase *p = g_ptr_array_index (purchases, i);
-      GListModel *lines = sk_purchase_get_lines (p);
-      g_autoptr(SkCart) cart = sk_cart_new (p->store_id);
-      g_autoptr(SkEngineCustomer) customer = NULL;
-      g_autoptr(SkEngineResult) result = NULL;
-
-      for (guint j = 0; j < g_list_model_get_n_items (lines); j++)
-        {
-          g_autoptr(SkPurchaseLine) l = g_list_model_get_item (lines, j);
-
-          sk_cart_add_line (cart, l->sku, l->name, l->category, l->unit_price, l->quantity);
-        }
-      if (p->customer_id != NULL)
-        {
-          const char *segment = g_hash_table_lookup (segments, p->customer_id);
-
-          if (segment == NULL)
-            {
-              g_autoptr(SkCustomer) c = sk_database_get_customer (db, p->customer_id, NULL);
-              char *stored = g_strdup (c && c->segment ? c->segment : SK_SEGMENT_NEW);
-
-              /* The table's copy, not the customer's: the customer is freed
-               * at the end of this block, the table lives for the loop. */
-              g_hash_table_insert (segments, g_strdup (p->customer_id), stored);
-              segment = stored;
-            }
-          customer = sk_engine_customer_new (p->customer_id, segment);
-        }
-      if (!sk_cart_validate (cart, NULL))
-        continue;
-      result = sk_discount_engine_calculate (cart, customer, rules, campaigns, p->created_at);
-      out->purchases++;
-      if (result->applied->len > 0)
-        {
-          out->matched++;
-          out->amount += result->discount_total;
-        }
-    }
-  return TRUE;
-}
-
-static void
-preview_thread (GTask        *task,
-                gpointer      source,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(GError) error = NULL;
-  SkRulePreview *preview = g_new0 (SkRulePreview, 1);
-  gint64 now = sk_time_now ();
-
-  db = sk_application_open_worker_database (sk_app (), &error);
-  if (db == NULL ||
-      !sk_rule_preview_compute (db, task_data, now - (gint64) G_USEC_PER_SEC * 60 * 60 * 24 * 30, now, PREVIEW_LIMIT,
-                                preview, &error))
-    {
-      g_free (preview);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_task_return_pointer (task, preview, g_free);
+  sk_rule_editor_save_async (SK_RULE_EDITOR (widget), NULL, saved_then_close_cb, NULL);
 }
 
 static void
@@ -440,12 +409,12 @@ preview_done (GObject      *source,
               gpointer      user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree SkRulePreview *preview = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autofree SkRulePreview *preview = sk_repository_preview_rule_finish (SK_REPOSITORY (source), result, &error);
   SkRuleEditor *self;
 
   if (preview == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  self = SK_RULE_EDITOR (source);
+  self = SK_RULE_EDITOR (user_data);
   gtk_spinner_stop (self->preview_spinner);
   if (preview == NULL)
     {
@@ -473,8 +442,8 @@ preview_action (GtkWidget  *widget,
   SkRuleEditor *self = SK_RULE_EDITOR (widget);
   g_autoptr(SkDiscountRule) rule = sk_record_copy (SK_RECORD (self->rule));
   g_autoptr(GError) error = NULL;
-  g_autoptr(GTask) task = NULL;
   AdwEntryRow *bad = NULL;
+  gint64 now = sk_time_now ();
 
   if (!read_form (self, rule, &bad, &error))
     {
@@ -484,10 +453,38 @@ preview_action (GtkWidget  *widget,
   show_error (self, NULL, NULL);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->preview_row), _("Computing…"));
   gtk_spinner_start (self->preview_spinner);
-  task = g_task_new (self, self->cancellable, preview_done, NULL);
-  g_task_set_return_on_cancel (task, TRUE);
-  g_task_set_task_data (task, g_steal_pointer (&rule), g_object_unref);
-  g_task_run_in_thread (task, preview_thread);
+  sk_repository_preview_rule_async (sk_app_repository (), rule, now - (gint64) G_USEC_PER_SEC * 60 * 60 * 24 * 30,
+                                    now, PREVIEW_LIMIT, self->cancellable, preview_done, self);
+}
+
+static void
+campaigns_listed_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  SkRuleEditor *self;
+  g_autoptr(GPtrArray) campaigns = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+
+  campaigns = sk_repository_list_campaigns_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_RULE_EDITOR (user_data);
+  if (campaigns == NULL)
+    {
+      show_error (self, NULL, error->message);
+      return;
+    }
+  g_clear_pointer (&self->campaigns, g_ptr_array_unref);
+  self->campaigns = g_steal_pointer (&campaigns);
+  gtk_string_list_append (names, _("None"));
+  for (guint i = 0; i < self->campaigns->len; i++)
+    gtk_string_list_append (names, ((SkCampaign *) g_ptr_array_index (self->campaigns, i))->name);
+  adw_combo_row_set_model (self->campaign_row, G_LIST_MODEL (names));
+  for (guint i = 0; i < self->campaigns->len; i++)
+    if (g_strcmp0 (((SkCampaign *) g_ptr_array_index (self->campaigns, i))->id, self->rule->campaign_id) == 0)
+      adw_combo_row_set_selected (self->campaign_row, i + 1);
 }
 
 SkRuleEditor *
@@ -495,8 +492,6 @@ sk_rule_editor_new (GtkWindow      *parent,
                     SkDiscountRule *rule)
 {
   SkRuleEditor *self = g_object_new (SK_TYPE_RULE_EDITOR, "transient-for", parent, NULL);
-  SkDatabase *db = sk_application_get_database (sk_app ());
-  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
   SkDiscountRule *r;
   g_autofree char *from = NULL;
   g_autofree char *until = NULL;
@@ -511,20 +506,9 @@ sk_rule_editor_new (GtkWindow      *parent,
     }
   gtk_window_set_title (GTK_WINDOW (self), self->is_new ? _("New Rule") : _("Edit Rule"));
 
-  gtk_string_list_append (names, _("None"));
-  self->campaigns = db ? sk_database_list_campaigns (db, NULL) : NULL;
-  for (guint i = 0; self->campaigns && i < self->campaigns->len; i++)
-    {
-      SkCampaign *c = g_ptr_array_index (self->campaigns, i);
-
-      gtk_string_list_append (names, c->name);
-      if (g_strcmp0 (c->id, r->campaign_id) == 0)
-        adw_combo_row_set_selected (self->campaign_row, i + 1);
-    }
-  adw_combo_row_set_model (self->campaign_row, G_LIST_MODEL (names));
-  for (guint i = 0; self->campaigns && i < self->campaigns->len; i++)
-    if (g_strcmp0 (((SkCampaign *) g_ptr_array_index (self->campaigns, i))->id, r->campaign_id) == 0)
-      adw_combo_row_set_selected (self->campaign_row, i + 1);
+  /* The campaigns arrive from a worker. */
+  if (sk_app_repository () != NULL)
+    sk_repository_list_campaigns_async (sk_app_repository (), self->cancellable, campaigns_listed_cb, self);
 
   set_text (self->name_row, r->name);
   set_text (self->description_row, r->description);

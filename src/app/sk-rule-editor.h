@@ -5,7 +5,7 @@
 
 #include <adwaita.h>
 
-#include "sk-database.h"
+#include "sk-repository.h"
 
 G_BEGIN_DECLS
 
@@ -20,25 +20,15 @@ SkRuleEditor *sk_rule_editor_new       (GtkWindow      *parent,
 void          sk_rule_editor_set_field (SkRuleEditor   *self,
                                         const char     *field,
                                         const char     *text);
-gboolean      sk_rule_editor_save      (SkRuleEditor   *self,
-                                        GError        **error);
+/* Validates the form, then saves on a worker; a failure shows its message
+ * in place. Emits "saved" before the callback. */
+void          sk_rule_editor_save_async  (SkRuleEditor        *self,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+gboolean      sk_rule_editor_save_finish (SkRuleEditor        *self,
+                                          GAsyncResult        *result,
+                                          GError             **error);
 const char   *sk_rule_editor_get_error (SkRuleEditor   *self);
-
-typedef struct
-{
-  gint64 purchases;   /* purchases looked at */
-  gint64 matched;     /* where the rule gave something */
-  gint64 amount;      /* money off in total */
-} SkRulePreview;
-
-/* What @rule alone would have given over [@from, @to) (at most @limit
- * purchases, newest first). Blocking: call it on a worker connection. */
-gboolean      sk_rule_preview_compute  (SkDatabase     *db,
-                                        SkDiscountRule *rule,
-                                        gint64          from,
-                                        gint64          to,
-                                        guint           limit,
-                                        SkRulePreview  *out,
-                                        GError        **error);
 
 G_END_DECLS

@@ -21,7 +21,9 @@ struct _SkRulesView
 
   GListStore         *rules;
   GtkSingleSelection *selection;
+  GCancellable       *cancellable;   /* the list being read */
   gboolean            loaded;
+  guint               n_reloads;
 };
 
 G_DEFINE_FINAL_TYPE (SkRulesView, sk_rules_view, ADW_TYPE_BIN)
@@ -124,28 +126,68 @@ cell_priority (gpointer item)
   return g_strdup_printf ("%" G_GINT64_FORMAT, SK_DISCOUNT_RULE (item)->priority);
 }
 
+static void
+rules_listed_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  SkRulesView *self;
+  g_autoptr(GPtrArray) rules = NULL;
+  g_autoptr(GError) error = NULL;
+  guint selected;
+
+  rules = sk_repository_list_rules_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_RULES_VIEW (user_data);
+  g_clear_object (&self->cancellable);
+  if (rules == NULL)
+    {
+      sk_widget_toast_error (GTK_WIDGET (self), error);
+      return;
+    }
+  selected = gtk_single_selection_get_selected (self->selection);
+  g_list_store_splice (self->rules, 0, g_list_model_get_n_items (G_LIST_MODEL (self->rules)),
+                       rules->pdata, rules->len);
+  if (selected != GTK_INVALID_LIST_POSITION && selected < g_list_model_get_n_items (G_LIST_MODEL (self->rules)))
+    gtk_single_selection_set_selected (self->selection, selected);
+  gtk_stack_set_visible_child_name (self->stack, rules->len ? "list" : "empty");
+}
+
 void
 sk_rules_view_reload (gpointer view)
 {
   SkRulesView *self = SK_RULES_VIEW (view);
-  SkDatabase *db = sk_app () ? sk_application_get_database (sk_app ()) : NULL;
-  g_autoptr(GPtrArray) rules = NULL;
   gboolean can_edit = sk_app () && sk_role_can_edit_rules (sk_application_get_role (sk_app ()));
-  guint selected = gtk_single_selection_get_selected (self->selection);
 
   self->loaded = TRUE;
-  rules = db ? sk_database_list_rules (db, NULL) : NULL;
-  g_list_store_remove_all (self->rules);
-  if (rules != NULL)
-    g_list_store_splice (self->rules, 0, 0, rules->pdata, rules->len);
-  if (selected != GTK_INVALID_LIST_POSITION && selected < g_list_model_get_n_items (G_LIST_MODEL (self->rules)))
-    gtk_single_selection_set_selected (self->selection, selected);
-  gtk_stack_set_visible_child_name (self->stack, rules && rules->len ? "list" : "empty");
   gtk_widget_set_visible (self->readonly_label, !can_edit);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "rules.new", can_edit);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "rules.edit", can_edit);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "rules.duplicate", can_edit);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "rules.toggle", can_edit);
+  if (sk_app_repository () == NULL)
+    return;
+  /* A newer read replaces one still under way. */
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  self->n_reloads++;
+  sk_repository_list_rules_async (sk_app_repository (), self->cancellable, rules_listed_cb, self);
+}
+
+gboolean
+sk_rules_view_get_loading (SkRulesView *self)
+{
+  g_return_val_if_fail (SK_IS_RULES_VIEW (self), FALSE);
+  return self->cancellable != NULL;
+}
+
+guint
+sk_rules_view_get_n_reloads (SkRulesView *self)
+{
+  g_return_val_if_fail (SK_IS_RULES_VIEW (self), 0);
+  return self->n_reloads;
 }
 
 static SkDiscountRule *
@@ -159,7 +201,6 @@ rule_saved_cb (SkRuleEditor   *editor,
                SkDiscountRule *rule,
                SkRulesView    *self)
 {
-  sk_app_data_changed ();
   sk_widget_toast (GTK_WIDGET (self), _("Rule saved"));
 }
 
@@ -193,29 +234,40 @@ edit_action (GtkWidget  *widget,
 }
 
 static void
+rule_stored_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GtkWidget) widget = user_data;
+  g_autoptr(SkDiscountRule) rule = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The list follows rules-changed. */
+  rule = sk_repository_save_rule_finish (SK_REPOSITORY (source), result, &error);
+  if (rule == NULL)
+    sk_widget_toast_error (widget, error);
+  else if (g_object_get_data (G_OBJECT (widget), "sk-duplicated") != NULL)
+    sk_widget_toast (widget, _("Rule duplicated (disabled until you enable it)"));
+}
+
+static void
 duplicate_action (GtkWidget  *widget,
                   const char *action_name,
                   GVariant   *param)
 {
   SkDiscountRule *rule = selected_rule (SK_RULES_VIEW (widget));
   g_autoptr(SkDiscountRule) copy = NULL;
-  g_autoptr(GError) error = NULL;
   g_autofree char *name = NULL;
 
-  if (rule == NULL)
+  if (rule == NULL || sk_app_repository () == NULL)
     return;
   copy = sk_record_copy (SK_RECORD (rule));
   /* Translators: the name of a duplicated rule */
   name = g_strdup_printf (_("%s (copy)"), rule->name);
   g_object_set (copy, "id", NULL, "name", name, "is-active", FALSE, "version", (gint64) 0, NULL);
   copy->uses = 0;
-  if (!sk_database_save_rule (sk_application_get_database (sk_app ()), copy, &error))
-    sk_widget_toast_error (widget, error);
-  else
-    {
-      sk_app_data_changed ();
-      sk_widget_toast (widget, _("Rule duplicated (disabled until you enable it)"));
-    }
+  g_object_set_data (G_OBJECT (widget), "sk-duplicated", GINT_TO_POINTER (TRUE));
+  sk_repository_save_rule_async (sk_app_repository (), copy, NULL, rule_stored_cb, g_object_ref (widget));
 }
 
 static void
@@ -225,16 +277,13 @@ toggle_action (GtkWidget  *widget,
 {
   SkDiscountRule *rule = selected_rule (SK_RULES_VIEW (widget));
   g_autoptr(SkDiscountRule) copy = NULL;
-  g_autoptr(GError) error = NULL;
 
-  if (rule == NULL)
+  if (rule == NULL || sk_app_repository () == NULL)
     return;
   copy = sk_record_copy (SK_RECORD (rule));
   g_object_set (copy, "is-active", !rule->is_active, NULL);
-  if (!sk_database_save_rule (sk_application_get_database (sk_app ()), copy, &error))
-    sk_widget_toast_error (widget, error);
-  else
-    sk_app_data_changed ();
+  g_object_set_data (G_OBJECT (widget), "sk-duplicated", NULL);
+  sk_repository_save_rule_async (sk_app_repository (), copy, NULL, rule_stored_cb, g_object_ref (widget));
 }
 
 static void
@@ -248,8 +297,9 @@ activate_cb (GtkColumnView *view,
     open_editor (self, rule);
 }
 
+/* The rules, and their uses that a sale moves. */
 static void
-data_changed_cb (SkRulesView *self)
+rules_changed_cb (SkRulesView *self)
 {
   if (self->loaded)
     sk_rules_view_reload (self);
@@ -267,6 +317,8 @@ sk_rules_view_dispose (GObject *object)
 {
   SkRulesView *self = SK_RULES_VIEW (object);
 
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   g_clear_object (&self->selection);
   g_clear_object (&self->rules);
   G_OBJECT_CLASS (sk_rules_view_parent_class)->dispose (object);
@@ -317,5 +369,13 @@ sk_rules_view_init (SkRulesView *self)
     }
   g_signal_connect (self->column_view, "activate", G_CALLBACK (activate_cb), self);
   if (sk_app () != NULL)
-    g_signal_connect_object (sk_app (), "data-changed", G_CALLBACK (data_changed_cb), self, G_CONNECT_SWAPPED);
+    {
+      SkRepository *repository = sk_application_get_repository (sk_app ());
+
+      g_signal_connect_object (repository, "rules-changed", G_CALLBACK (rules_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (repository, "purchase-added", G_CALLBACK (rules_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (repository, "database-changed", G_CALLBACK (rules_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+    }
 }

@@ -20,11 +20,10 @@ sk_app_set_default (SkApplication *app)
   default_app = app;
 }
 
-void
-sk_app_data_changed (void)
+SkRepository *
+sk_app_repository (void)
 {
-  if (default_app != NULL)
-    g_signal_emit_by_name (default_app, "data-changed");
+  return default_app != NULL ? sk_application_get_repository (default_app) : NULL;
 }
 
 void

@@ -12,6 +12,8 @@ G_BEGIN_DECLS
 /* The application of a widget's tree (the process's one). */
 SkApplication *sk_app                        (void);
 void           sk_app_set_default            (SkApplication *app);
+/* Its repository: how the views read and write (NULL without an app). */
+SkRepository  *sk_app_repository             (void);
 
 void           sk_widget_toast               (GtkWidget   *widget,
                                               const char  *message);
@@ -44,9 +46,5 @@ gboolean       sk_usec_from_date             (const char  *text,
 char          *sk_datetime_from_usec         (gint64       usec);
 /* Translated name of a segment ("vip" -> "VIP"). */
 const char    *sk_segment_display_name       (const char  *segment);
-
-/* Signals through the application that data changed (a sale, an edit) so
- * every view reloads what it shows. */
-void           sk_app_data_changed           (void);
 
 G_END_DECLS

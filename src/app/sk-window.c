@@ -10,7 +10,6 @@
 #include "sk-checkout-view.h"
 #include "sk-customers-view.h"
 #include "sk-demo.h"
-#include "sk-model-private.h"
 #include "sk-rules-view.h"
 #include "sk-widgets.h"
 #include "sk-window.h"
@@ -36,6 +35,7 @@ struct _SkWindow
   SkApplication        *app;
   GCancellable         *cancellable;
   guint                 pulse_id;
+  gboolean              empty;     /* no store in the file yet */
 };
 
 G_DEFINE_FINAL_TYPE (SkWindow, sk_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -147,36 +147,6 @@ role_changed_cb (GSettings  *settings,
   apply_role (self);
 }
 
-static gboolean
-database_is_empty (SkWindow *self)
-{
-  SkDatabase *db = sk_application_get_database (self->app);
-  g_autoptr(GPtrArray) stores = NULL;
-
-  if (db == NULL)
-    return TRUE;
-  stores = sk_database_list_stores (db, NULL);
-  return stores == NULL || stores->len == 0;
-}
-
-static void
-demo_thread (GTask        *task,
-             gpointer      source,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  const char *path = task_data;
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(GError) error = NULL;
-  SkDemoOptions options = { -1, -1, 0, 42 };
-
-  db = sk_database_open (path, &error);
-  if (db == NULL || !sk_demo_generate (db, &options, cancellable, &error))
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
 static void
 demo_done (GObject      *source,
            GAsyncResult *result,
@@ -189,15 +159,16 @@ demo_done (GObject      *source,
   gtk_widget_set_visible (GTK_WIDGET (self->demo_progress), FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.load-demo", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.start-empty", TRUE);
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  /* The repository announced database-changed: the views reload. */
+  if (!sk_repository_generate_demo_finish (SK_REPOSITORY (source), result, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         sk_window_add_toast (self, error->message);
       g_object_unref (self);
       return;
     }
+  self->empty = FALSE;
   g_settings_set_boolean (sk_application_get_settings (self->app), "demo-offered", TRUE);
-  sk_app_data_changed ();
   sk_window_show_view (self, "checkout");
   apply_role (self);
   sk_window_add_toast (self, _("Demo data loaded"));
@@ -219,15 +190,28 @@ load_demo_action (GtkWidget  *widget,
                   GVariant   *param)
 {
   SkWindow *self = SK_WINDOW (widget);
-  g_autoptr(GTask) task = NULL;
+  const SkDemoOptions options = { -1, -1, 0, 42 };
 
   gtk_widget_action_set_enabled (widget, "win.load-demo", FALSE);
   gtk_widget_action_set_enabled (widget, "win.start-empty", FALSE);
   gtk_widget_set_visible (GTK_WIDGET (self->demo_progress), TRUE);
   self->pulse_id = g_timeout_add (100, pulse_cb, self);
-  task = g_task_new (self, self->cancellable, demo_done, g_object_ref (self));
-  g_task_set_task_data (task, g_strdup (sk_application_get_db_path (self->app)), g_free);
-  g_task_run_in_thread (task, demo_thread);
+  sk_repository_generate_demo_async (sk_application_get_repository (self->app), &options, FALSE,
+                                     self->cancellable, demo_done, g_object_ref (self));
+}
+
+static void
+store_saved_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(SkWindow) self = user_data;
+  g_autoptr(SkStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store = sk_repository_save_store_finish (SK_REPOSITORY (source), result, &error);
+  if (store == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    sk_window_add_toast (self, error->message);
 }
 
 static void
@@ -236,24 +220,23 @@ start_empty_action (GtkWidget  *widget,
                     GVariant   *param)
 {
   SkWindow *self = SK_WINDOW (widget);
-  SkDatabase *db = sk_application_get_database (self->app);
-  g_autoptr(GError) error = NULL;
 
-  if (db != NULL && database_is_empty (self))
+  if (self->empty)
     {
       g_autoptr(SkStore) store = sk_store_new ();
 
-      /* A till sells in a store: start with one the manager can rename. */
+      /* A till sells in a store: start with one the manager can rename. The
+       * views hear of it (stores-changed) when it is saved. */
       g_object_set (store,
                     "code", "main",
                     "name", _("Main store"),
                     "timezone", "Europe/Moscow",
                     NULL);
-      if (!sk_database_save_store (db, store, &error))
-        sk_window_add_toast (self, error->message);
+      self->empty = FALSE;
+      sk_repository_save_store_async (sk_application_get_repository (self->app), store, self->cancellable,
+                                      store_saved_cb, g_object_ref (self));
     }
   g_settings_set_boolean (sk_application_get_settings (self->app), "demo-offered", TRUE);
-  sk_app_data_changed ();
   sk_window_show_view (self, "checkout");
   apply_role (self);
 }
@@ -315,6 +298,38 @@ sk_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (sk_window_parent_class)->close_request (window);
 }
 
+static void
+stores_listed_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(SkWindow) self = user_data;
+  g_autoptr(GPtrArray) stores = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *welcome = gtk_stack_get_child_by_name (self->main_stack, "welcome");
+  GSettings *settings = sk_application_get_settings (self->app);
+
+  stores = sk_repository_list_stores_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  gtk_widget_set_sensitive (welcome, TRUE);
+  if (stores == NULL)
+    {
+      g_warning ("Cannot open the database %s: %s", sk_application_get_db_path (self->app), error->message);
+      adw_status_page_set_title (ADW_STATUS_PAGE (welcome), _("Cannot open the database"));
+      adw_status_page_set_description (ADW_STATUS_PAGE (welcome), sk_application_get_db_path (self->app));
+      show_main (self, "welcome");
+      gtk_widget_set_visible (self->demo_button, FALSE);
+      return;
+    }
+  self->empty = stores->len == 0;
+  if (self->empty && !g_settings_get_boolean (settings, "demo-offered"))
+    show_main (self, "welcome");
+  else
+    show_main (self, "views");
+  apply_role (self);
+}
+
 SkWindow *
 sk_window_new (SkApplication *app)
 {
@@ -329,19 +344,11 @@ sk_window_new (SkApplication *app)
     gtk_window_maximize (GTK_WINDOW (self));
   g_signal_connect_object (settings, "changed::role", G_CALLBACK (role_changed_cb), self, 0);
 
-  if (sk_application_get_database (app) == NULL)
-    {
-      adw_status_page_set_title (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->main_stack, "welcome")),
-                                 _("Cannot open the database"));
-      adw_status_page_set_description (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->main_stack, "welcome")),
-                                       sk_application_get_db_path (app));
-      show_main (self, "welcome");
-      gtk_widget_set_visible (self->demo_button, FALSE);
-    }
-  else if (database_is_empty (self) && !g_settings_get_boolean (settings, "demo-offered"))
-    show_main (self, "welcome");
-  else
-    show_main (self, "views");
+  /* The first question to the file opens it: until the answer the
+   * first-run page stays, inert. */
+  gtk_widget_set_sensitive (gtk_stack_get_child_by_name (self->main_stack, "welcome"), FALSE);
+  sk_repository_list_stores_async (sk_application_get_repository (app), self->cancellable, stores_listed_cb,
+                                   g_object_ref (self));
   apply_role (self);
   return self;
 }

@@ -1,0 +1,1396 @@
+/* sk-repository.c: the store for a GUI: calls queued to a pool of worker
+ * threads, each with a connection opened once and kept (reopened when the
+ * file is replaced), results and change signals back on the main context.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "sk-database-private.h"
+#include "sk-error.h"
+#include "sk-repository.h"
+
+typedef enum
+{
+  CHANGED_CUSTOMER  = 1 << 0,
+  CHANGED_PURCHASE  = 1 << 1,
+  CHANGED_RULES     = 1 << 2,
+  CHANGED_CAMPAIGNS = 1 << 3,
+  CHANGED_STORES    = 1 << 4,
+  CHANGED_DATABASE  = 1 << 5,
+} Changes;
+
+typedef struct _Job Job;
+
+/* Runs on a worker with its connection (NULL for a job that opens what it
+ * needs); returns the task's result, NULL with or without an error. */
+typedef gpointer (*JobFunc) (SkRepository *self,
+                             SkDatabase   *db,
+                             Job          *job,
+                             GCancellable *cancellable,
+                             GError      **error);
+
+struct _Job
+{
+  GTask          *task;          /* a strong ref until the result is back */
+  JobFunc         func;
+  gpointer        data;
+  GDestroyNotify  data_free;
+  GDestroyNotify  result_free;
+  gboolean        no_connection;
+  gpointer        result;
+  GError         *error;
+  /* What the job changed, announced on the main context: on success, or
+   * always when announce_always (demo data stays when cancelled). */
+  Changes         changes;
+  gboolean        announce_always;
+  char           *customer_id;
+  char           *purchase_id;
+};
+
+typedef struct
+{
+  SkDatabase *db;
+  guint       generation;
+} Connection;
+
+struct _SkRepository
+{
+  GObject       parent_instance;
+
+  char         *path;
+  GMainContext *context;
+  GThreadPool  *pool;
+  GMutex        idle_lock;
+  GPtrArray    *idle;           /* Connection, not in use */
+  /* Jobs on the file hold it shared; replacing the file holds it alone. */
+  GRWLock       file_lock;
+  guint         generation;     /* atomic */
+  guint         n_jobs;         /* atomic */
+  guint         n_opened;       /* atomic */
+  /* The main thread's connection, for sk_repository_calculate only. */
+  SkDatabase   *main_db;
+  guint         main_generation;
+};
+
+G_DEFINE_FINAL_TYPE (SkRepository, sk_repository, G_TYPE_OBJECT)
+
+enum {
+  CUSTOMER_CHANGED,
+  PURCHASE_ADDED,
+  RULES_CHANGED,
+  CAMPAIGNS_CHANGED,
+  STORES_CHANGED,
+  DATABASE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+enum {
+  PROP_0,
+  PROP_PATH,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+connection_free (gpointer data)
+{
+  Connection *conn = data;
+
+  g_clear_object (&conn->db);
+  g_free (conn);
+}
+
+static void
+job_free (Job *job)
+{
+  if (job->data_free != NULL)
+    g_clear_pointer (&job->data, job->data_free);
+  if (job->result_free != NULL)
+    g_clear_pointer (&job->result, job->result_free);
+  g_clear_error (&job->error);
+  g_free (job->customer_id);
+  g_free (job->purchase_id);
+  g_free (job);
+}
+
+/* A connection to the file as it is now: one kept from an earlier job, or
+ * a new one when there is none or the file was replaced since. */
+static Connection *
+acquire (SkRepository *self,
+         GError      **error)
+{
+  guint generation = g_atomic_int_get (&self->generation);
+  Connection *conn = NULL;
+
+  g_mutex_lock (&self->idle_lock);
+  if (self->idle->len > 0)
+    conn = g_ptr_array_steal_index_fast (self->idle, self->idle->len - 1);
+  g_mutex_unlock (&self->idle_lock);
+  if (conn != NULL && conn->generation != generation)
+    g_clear_object (&conn->db);
+  if (conn == NULL)
+    conn = g_new0 (Connection, 1);
+  if (conn->db == NULL)
+    {
+      conn->db = sk_database_open (self->path, error);
+      conn->generation = generation;
+      if (conn->db == NULL)
+        {
+          g_free (conn);
+          return NULL;
+        }
+      g_atomic_int_inc (&self->n_opened);
+    }
+  return conn;
+}
+
+static void
+release (SkRepository *self,
+         Connection   *conn)
+{
+  g_mutex_lock (&self->idle_lock);
+  g_ptr_array_add (self->idle, conn);
+  g_mutex_unlock (&self->idle_lock);
+}
+
+static void
+announce (SkRepository *self,
+          Job          *job)
+{
+  if (job->changes & CHANGED_DATABASE)
+    {
+      g_signal_emit (self, signals[DATABASE_CHANGED], 0);
+      return;
+    }
+  if (job->changes & CHANGED_STORES)
+    g_signal_emit (self, signals[STORES_CHANGED], 0);
+  if (job->changes & CHANGED_RULES)
+    g_signal_emit (self, signals[RULES_CHANGED], 0);
+  if (job->changes & CHANGED_CAMPAIGNS)
+    g_signal_emit (self, signals[CAMPAIGNS_CHANGED], 0);
+  if ((job->changes & CHANGED_CUSTOMER) && job->customer_id != NULL)
+    g_signal_emit (self, signals[CUSTOMER_CHANGED], 0, job->customer_id);
+  if ((job->changes & CHANGED_PURCHASE) && job->purchase_id != NULL)
+    g_signal_emit (self, signals[PURCHASE_ADDED], 0, job->purchase_id, job->customer_id);
+}
+
+/* On the main context: the changes first, so that the views are told
+ * before the caller's callback runs (a cancelled caller still has them). */
+static gboolean
+job_complete (gpointer data)
+{
+  Job *job = data;
+  GTask *task = job->task;
+  SkRepository *self = g_task_get_source_object (task);
+
+  if (job->error == NULL || job->announce_always)
+    announce (self, job);
+  if (job->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&job->error));
+  else
+    g_task_return_pointer (task, g_steal_pointer (&job->result), job->result_free);
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pool_run (gpointer data,
+          gpointer user_data)
+{
+  Job *job = data;
+  SkRepository *self = user_data;
+  GCancellable *cancellable = g_task_get_cancellable (job->task);
+
+  g_atomic_int_inc (&self->n_jobs);
+  if (g_cancellable_is_cancelled (cancellable))
+    g_cancellable_set_error_if_cancelled (cancellable, &job->error);
+  else if (job->no_connection)
+    job->result = job->func (self, NULL, job, cancellable, &job->error);
+  else
+    {
+      Connection *conn;
+
+      g_rw_lock_reader_lock (&self->file_lock);
+      conn = acquire (self, &job->error);
+      if (conn != NULL)
+        {
+          job->result = job->func (self, conn->db, job, cancellable, &job->error);
+          release (self, conn);
+        }
+      g_rw_lock_reader_unlock (&self->file_lock);
+    }
+  g_main_context_invoke (self->context, job_complete, job);
+}
+
+static Job *
+job_new (SkRepository        *self,
+         gpointer             source_tag,
+         JobFunc              func,
+         gpointer             data,
+         GDestroyNotify       data_free,
+         GDestroyNotify       result_free,
+         GCancellable        *cancellable,
+         GAsyncReadyCallback  callback,
+         gpointer             user_data)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, source_tag);
+  g_task_set_task_data (job->task, job, (GDestroyNotify) job_free);
+  job->func = func;
+  job->data = data;
+  job->data_free = data_free;
+  job->result_free = result_free;
+  return job;
+}
+
+static void
+job_push (SkRepository *self,
+          Job          *job)
+{
+  g_thread_pool_push (self->pool, job, NULL);
+}
+
+static void
+run (SkRepository        *self,
+     gpointer             source_tag,
+     JobFunc              func,
+     gpointer             data,
+     GDestroyNotify       data_free,
+     GDestroyNotify       result_free,
+     GCancellable        *cancellable,
+     GAsyncReadyCallback  callback,
+     gpointer             user_data)
+{
+  job_push (self, job_new (self, source_tag, func, data, data_free, result_free, cancellable, callback,
+                           user_data));
+}
+
+static gpointer
+finish (SkRepository *self,
+        GAsyncResult *result,
+        gpointer      source_tag,
+        GError      **error)
+{
+  g_return_val_if_fail (SK_IS_REPOSITORY (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+SkRepository *
+sk_repository_new (const char *path)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+  return g_object_new (SK_TYPE_REPOSITORY, "path", path, NULL);
+}
+
+const char *
+sk_repository_get_path (SkRepository *self)
+{
+  g_return_val_if_fail (SK_IS_REPOSITORY (self), NULL);
+  return self->path;
+}
+
+guint
+sk_repository_get_generation (SkRepository *self)
+{
+  g_return_val_if_fail (SK_IS_REPOSITORY (self), 0);
+  return g_atomic_int_get (&self->generation);
+}
+
+guint
+sk_repository_get_n_jobs (SkRepository *self)
+{
+  g_return_val_if_fail (SK_IS_REPOSITORY (self), 0);
+  return g_atomic_int_get (&self->n_jobs);
+}
+
+guint
+sk_repository_get_n_opened (SkRepository *self)
+{
+  g_return_val_if_fail (SK_IS_REPOSITORY (self), 0);
+  return g_atomic_int_get (&self->n_opened);
+}
+
+SkDatabase *
+sk_repository_open_database (SkRepository *self,
+                             int           cache_kib,
+                             GError      **error)
+{
+  g_autoptr(SkDatabase) db = NULL;
+
+  g_return_val_if_fail (SK_IS_REPOSITORY (self), NULL);
+  db = sk_database_open (self->path, error);
+  if (db == NULL)
+    return NULL;
+  if (cache_kib > 0 && sk_db_is_sqlite (db))
+    {
+      g_autofree char *pragma = g_strdup_printf ("PRAGMA cache_size = -%d", cache_kib);
+
+      sk_db_exec_script (db, pragma, NULL);
+    }
+  return g_steal_pointer (&db);
+}
+
+SkEngineResult *
+sk_repository_calculate (SkRepository *self,
+                         const SkCart *cart,
+                         const char   *customer_id,
+                         gint64        now,
+                         GError      **error)
+{
+  guint generation;
+
+  g_return_val_if_fail (SK_IS_REPOSITORY (self), NULL);
+  g_return_val_if_fail (cart != NULL, NULL);
+  generation = g_atomic_int_get (&self->generation);
+  if (self->main_db != NULL && self->main_generation != generation)
+    g_clear_object (&self->main_db);
+  if (self->main_db == NULL)
+    {
+      self->main_db = sk_database_open (self->path, error);
+      self->main_generation = generation;
+      if (self->main_db == NULL)
+        return NULL;
+    }
+  return sk_database_calculate (self->main_db, cart, customer_id, now, error);
+}
+
+/* Stores and products */
+
+static gpointer
+list_stores_job (SkRepository *self,
+                 SkDatabase   *db,
+                 Job          *job,
+                 GCancellable *cancellable,
+                 GError      **error)
+{
+  return sk_database_list_stores (db, error);
+}
+
+void
+sk_repository_list_stores_async (SkRepository        *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  run (self, sk_repository_list_stores_async, list_stores_job, NULL, NULL,
+       (GDestroyNotify) g_ptr_array_unref, cancellable, callback, user_data);
+}
+
+GPtrArray *
+sk_repository_list_stores_finish (SkRepository *self,
+                                  GAsyncResult *result,
+                                  GError      **error)
+{
+  return finish (self, result, sk_repository_list_stores_async, error);
+}
+
+/* The store @id, else the first one (as a till with no setting sells). */
+static SkStore *
+resolve_store (SkDatabase *db,
+               const char *id,
+               GError    **error)
+{
+  g_autoptr(GPtrArray) stores = NULL;
+
+  if (id != NULL && *id != '\0')
+    {
+      SkStore *store = sk_database_get_store (db, id, NULL);
+
+      if (store != NULL)
+        return store;
+    }
+  stores = sk_database_list_stores (db, error);
+  if (stores == NULL || stores->len == 0)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (stores, 0));
+}
+
+static gpointer
+get_store_job (SkRepository *self,
+               SkDatabase   *db,
+               Job          *job,
+               GCancellable *cancellable,
+               GError      **error)
+{
+  return resolve_store (db, job->data, error);
+}
+
+void
+sk_repository_get_store_async (SkRepository        *self,
+                               const char          *id,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  run (self, sk_repository_get_store_async, get_store_job, g_strdup (id), g_free, g_object_unref,
+       cancellable, callback, user_data);
+}
+
+SkStore *
+sk_repository_get_store_finish (SkRepository *self,
+                                GAsyncResult *result,
+                                GError      **error)
+{
+  return finish (self, result, sk_repository_get_store_async, error);
+}
+
+static gpointer
+save_store_job (SkRepository *self,
+                SkDatabase   *db,
+                Job          *job,
+                GCancellable *cancellable,
+                GError      **error)
+{
+  if (!sk_database_save_store (db, job->data, error))
+    return NULL;
+  job->changes = CHANGED_STORES;
+  return g_object_ref (job->data);
+}
+
+void
+sk_repository_save_store_async (SkRepository        *self,
+                                SkStore             *store,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (SK_IS_STORE (store));
+  run (self, sk_repository_save_store_async, save_store_job, sk_record_copy (SK_RECORD (store)),
+       g_object_unref, g_object_unref, cancellable, callback, user_data);
+}
+
+SkStore *
+sk_repository_save_store_finish (SkRepository *self,
+                                 GAsyncResult *result,
+                                 GError      **error)
+{
+  return finish (self, result, sk_repository_save_store_async, error);
+}
+
+static gpointer
+list_products_job (SkRepository *self,
+                   SkDatabase   *db,
+                   Job          *job,
+                   GCancellable *cancellable,
+                   GError      **error)
+{
+  return sk_database_list_products (db, error);
+}
+
+void
+sk_repository_list_products_async (SkRepository        *self,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  run (self, sk_repository_list_products_async, list_products_job, NULL, NULL,
+       (GDestroyNotify) g_ptr_array_unref, cancellable, callback, user_data);
+}
+
+GPtrArray *
+sk_repository_list_products_finish (SkRepository *self,
+                                    GAsyncResult *result,
+                                    GError      **error)
+{
+  return finish (self, result, sk_repository_list_products_async, error);
+}
+
+/* Customers */
+
+static gpointer
+get_customer_job (SkRepository *self,
+                  SkDatabase   *db,
+                  Job          *job,
+                  GCancellable *cancellable,
+                  GError      **error)
+{
+  return sk_database_get_customer (db, job->data, error);
+}
+
+void
+sk_repository_get_customer_async (SkRepository        *self,
+                                  const char          *id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (id != NULL);
+  run (self, sk_repository_get_customer_async, get_customer_job, g_strdup (id), g_free, g_object_unref,
+       cancellable, callback, user_data);
+}
+
+SkCustomer *
+sk_repository_get_customer_finish (SkRepository *self,
+                                   GAsyncResult *result,
+                                   GError      **error)
+{
+  return finish (self, result, sk_repository_get_customer_async, error);
+}
+
+static gpointer
+lookup_customer_job (SkRepository *self,
+                     SkDatabase   *db,
+                     Job          *job,
+                     GCancellable *cancellable,
+                     GError      **error)
+{
+  return sk_database_lookup_customer (db, job->data, error);
+}
+
+void
+sk_repository_lookup_customer_async (SkRepository        *self,
+                                     const char          *card_or_phone,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (card_or_phone != NULL);
+  run (self, sk_repository_lookup_customer_async, lookup_customer_job, g_strdup (card_or_phone), g_free,
+       g_object_unref, cancellable, callback, user_data);
+}
+
+SkCustomer *
+sk_repository_lookup_customer_finish (SkRepository *self,
+                                      GAsyncResult *result,
+                                      GError      **error)
+{
+  return finish (self, result, sk_repository_lookup_customer_async, error);
+}
+
+void
+sk_customer_details_free (SkCustomerDetails *details)
+{
+  if (details == NULL)
+    return;
+  g_clear_object (&details->customer);
+  g_clear_pointer (&details->history, g_ptr_array_unref);
+  g_clear_pointer (&details->ledger, g_ptr_array_unref);
+  g_clear_pointer (&details->purchases, g_ptr_array_unref);
+  g_free (details);
+}
+
+static gpointer
+customer_details_job (SkRepository *self,
+                      SkDatabase   *db,
+                      Job          *job,
+                      GCancellable *cancellable,
+                      GError      **error)
+{
+  const char *id = job->data;
+  SkCustomerDetails *d = g_new0 (SkCustomerDetails, 1);
+
+  /* An unknown id is no error: the details then say nobody is chosen. */
+  d->customer = sk_database_get_customer (db, id, NULL);
+  if (d->customer != NULL && !g_cancellable_is_cancelled (cancellable))
+    d->history = sk_database_list_segment_history (db, id, NULL);
+  if (d->customer != NULL && !g_cancellable_is_cancelled (cancellable))
+    d->ledger = sk_database_list_bonus_transactions (db, id, NULL);
+  if (d->customer != NULL && !g_cancellable_is_cancelled (cancellable))
+    d->purchases = sk_database_list_purchases (db, id, 50, NULL);
+  return d;
+}
+
+void
+sk_repository_load_customer_details_async (SkRepository        *self,
+                                           const char          *id,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (id != NULL);
+  run (self, sk_repository_load_customer_details_async, customer_details_job, g_strdup (id), g_free,
+       (GDestroyNotify) sk_customer_details_free, cancellable, callback, user_data);
+}
+
+SkCustomerDetails *
+sk_repository_load_customer_details_finish (SkRepository *self,
+                                            GAsyncResult *result,
+                                            GError      **error)
+{
+  return finish (self, result, sk_repository_load_customer_details_async, error);
+}
+
+typedef struct
+{
+  SkCustomer *customer;
+  gboolean    create;
+} CustomerSave;
+
+static void
+customer_save_free (CustomerSave *s)
+{
+  g_clear_object (&s->customer);
+  g_free (s);
+}
+
+static gpointer
+save_customer_job (SkRepository *self,
+                   SkDatabase   *db,
+                   Job          *job,
+                   GCancellable *cancellable,
+                   GError      **error)
+{
+  CustomerSave *s = job->data;
+
+  if (!(s->create ? sk_database_create_customer (db, s->customer, error)
+                  : sk_database_update_customer (db, s->customer, error)))
+    return NULL;
+  job->changes = CHANGED_CUSTOMER;
+  job->customer_id = g_strdup (sk_record_get_id (s->customer));
+  return g_object_ref (s->customer);
+}
+
+void
+sk_repository_save_customer_async (SkRepository        *self,
+                                   SkCustomer          *customer,
+                                   gboolean             create,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  CustomerSave *s;
+
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (SK_IS_CUSTOMER (customer));
+  /* The worker writes the id and version into its own copy. */
+  s = g_new0 (CustomerSave, 1);
+  s->customer = sk_record_copy (SK_RECORD (customer));
+  s->create = create;
+  run (self, sk_repository_save_customer_async, save_customer_job, s, (GDestroyNotify) customer_save_free,
+       g_object_unref, cancellable, callback, user_data);
+}
+
+SkCustomer *
+sk_repository_save_customer_finish (SkRepository *self,
+                                    GAsyncResult *result,
+                                    GError      **error)
+{
+  return finish (self, result, sk_repository_save_customer_async, error);
+}
+
+typedef struct
+{
+  char   *customer_id;
+  gint64  amount;
+  char   *reason;
+  char   *store_id;
+} Adjustment;
+
+static void
+adjustment_free (Adjustment *a)
+{
+  g_free (a->customer_id);
+  g_free (a->reason);
+  g_free (a->store_id);
+  g_free (a);
+}
+
+static gpointer
+adjust_bonus_job (SkRepository *self,
+                  SkDatabase   *db,
+                  Job          *job,
+                  GCancellable *cancellable,
+                  GError      **error)
+{
+  Adjustment *a = job->data;
+  g_autoptr(SkStore) store = resolve_store (db, a->store_id, NULL);
+  SkBonusTransaction *t;
+
+  t = sk_database_bonus_manual (db, a->customer_id, SK_BONUS_ADJUST, a->amount, a->reason,
+                                store != NULL ? sk_record_get_id (store) : NULL, error);
+  if (t == NULL)
+    return NULL;
+  job->changes = CHANGED_CUSTOMER;
+  job->customer_id = g_strdup (a->customer_id);
+  return t;
+}
+
+void
+sk_repository_adjust_bonus_async (SkRepository        *self,
+                                  const char          *customer_id,
+                                  gint64               amount,
+                                  const char          *reason,
+                                  const char          *store_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  Adjustment *a;
+
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (customer_id != NULL);
+  a = g_new0 (Adjustment, 1);
+  a->customer_id = g_strdup (customer_id);
+  a->amount = amount;
+  a->reason = g_strdup (reason);
+  a->store_id = g_strdup (store_id);
+  run (self, sk_repository_adjust_bonus_async, adjust_bonus_job, a, (GDestroyNotify) adjustment_free,
+       g_object_unref, cancellable, callback, user_data);
+}
+
+SkBonusTransaction *
+sk_repository_adjust_bonus_finish (SkRepository *self,
+                                   GAsyncResult *result,
+                                   GError      **error)
+{
+  return finish (self, result, sk_repository_adjust_bonus_async, error);
+}
+
+/* Sales */
+
+static gpointer
+process_purchase_job (SkRepository *self,
+                      SkDatabase   *db,
+                      Job          *job,
+                      GCancellable *cancellable,
+                      GError      **error)
+{
+  SkPurchaseRequest *request = job->data;
+  SkPurchaseResult *result = sk_database_process_purchase (db, request, error);
+
+  if (result == NULL)
+    return NULL;
+  job->changes = CHANGED_PURCHASE | CHANGED_CUSTOMER;
+  job->purchase_id = g_strdup (sk_record_get_id (result->purchase));
+  job->customer_id = g_strdup (request->customer_id);
+  return result;
+}
+
+void
+sk_repository_process_purchase_async (SkRepository        *self,
+                                      SkPurchaseRequest   *request,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (request != NULL);
+  run (self, sk_repository_process_purchase_async, process_purchase_job, request,
+       (GDestroyNotify) sk_purchase_request_free, (GDestroyNotify) sk_purchase_result_free, cancellable,
+       callback, user_data);
+}
+
+SkPurchaseResult *
+sk_repository_process_purchase_finish (SkRepository *self,
+                                       GAsyncResult *result,
+                                       GError      **error)
+{
+  return finish (self, result, sk_repository_process_purchase_async, error);
+}
+
+/* Rules and campaigns */
+
+static gpointer
+list_rules_job (SkRepository *self,
+                SkDatabase   *db,
+                Job          *job,
+                GCancellable *cancellable,
+                GError      **error)
+{
+  return sk_database_list_rules (db, error);
+}
+
+void
+sk_repository_list_rules_async (SkRepository        *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  run (self, sk_repository_list_rules_async, list_rules_job, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
+       cancellable, callback, user_data);
+}
+
+GPtrArray *
+sk_repository_list_rules_finish (SkRepository *self,
+                                 GAsyncResult *result,
+                                 GError      **error)
+{
+  return finish (self, result, sk_repository_list_rules_async, error);
+}
+
+static gpointer
+save_rule_job (SkRepository *self,
+               SkDatabase   *db,
+               Job          *job,
+               GCancellable *cancellable,
+               GError      **error)
+{
+  if (!sk_database_save_rule (db, job->data, error))
+    return NULL;
+  job->changes = CHANGED_RULES;
+  return g_object_ref (job->data);
+}
+
+void
+sk_repository_save_rule_async (SkRepository        *self,
+                               SkDiscountRule      *rule,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (SK_IS_DISCOUNT_RULE (rule));
+  run (self, sk_repository_save_rule_async, save_rule_job, sk_record_copy (SK_RECORD (rule)), g_object_unref,
+       g_object_unref, cancellable, callback, user_data);
+}
+
+SkDiscountRule *
+sk_repository_save_rule_finish (SkRepository *self,
+                                GAsyncResult *result,
+                                GError      **error)
+{
+  return finish (self, result, sk_repository_save_rule_async, error);
+}
+
+static gpointer
+list_campaigns_job (SkRepository *self,
+                    SkDatabase   *db,
+                    Job          *job,
+                    GCancellable *cancellable,
+                    GError      **error)
+{
+  return sk_database_list_campaigns (db, error);
+}
+
+void
+sk_repository_list_campaigns_async (SkRepository        *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  run (self, sk_repository_list_campaigns_async, list_campaigns_job, NULL, NULL,
+       (GDestroyNotify) g_ptr_array_unref, cancellable, callback, user_data);
+}
+
+GPtrArray *
+sk_repository_list_campaigns_finish (SkRepository *self,
+                                     GAsyncResult *result,
+                                     GError      **error)
+{
+  return finish (self, result, sk_repository_list_campaigns_async, error);
+}
+
+static gpointer
+save_campaign_job (SkRepository *self,
+                   SkDatabase   *db,
+                   Job          *job,
+                   GCancellable *cancellable,
+                   GError      **error)
+{
+  if (!sk_database_save_campaign (db, job->data, error))
+    return NULL;
+  /* A campaign's rule_ids move rules into it and out of it. */
+  job->changes = CHANGED_CAMPAIGNS | CHANGED_RULES;
+  return g_object_ref (job->data);
+}
+
+void
+sk_repository_save_campaign_async (SkRepository        *self,
+                                   SkCampaign          *campaign,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (SK_IS_CAMPAIGN (campaign));
+  run (self, sk_repository_save_campaign_async, save_campaign_job, sk_record_copy (SK_RECORD (campaign)),
+       g_object_unref, g_object_unref, cancellable, callback, user_data);
+}
+
+SkCampaign *
+sk_repository_save_campaign_finish (SkRepository *self,
+                                    GAsyncResult *result,
+                                    GError      **error)
+{
+  return finish (self, result, sk_repository_save_campaign_async, error);
+}
+
+gboolean
+sk_rule_preview_compute (SkDatabase     *db,
+                         SkDiscountRule *rule,
+                         gint64          from,
+                         gint64          to,
+                         guint           limit,
+                         SkRulePreview  *out,
+                         GError        **error)
+{
+  g_autoptr(GPtrArray) purchases = NULL;
+  g_autoptr(GPtrArray) campaigns = NULL;
+  g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) segments = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  SkDiscountRule *copy;
+
+  g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
+  g_return_val_if_fail (SK_IS_DISCOUNT_RULE (rule), FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  copy = sk_record_copy (SK_RECORD (rule));
+  memset (out, 0, sizeof *out);
+  copy->uses = 0;
+  copy->usage_limit_total = 0;
+  copy->usage_limit_per_customer = 0;
+  g_ptr_array_add (rules, copy);
+  purchases = sk_database_list_purchases_between (db, from, to, limit, error);
+  if (purchases == NULL)
+    return FALSE;
+  campaigns = sk_database_list_campaigns (db, error);
+  if (campaigns == NULL)
+    return FALSE;
+  for (guint i = 0; i < purchases->len; i++)
+    {
+      SkPurchase *p = g_ptr_array_index (purchases, i);
+      GListModel *lines = sk_purchase_get_lines (p);
+      g_autoptr(SkCart) cart = sk_cart_new (p->store_id);
+      g_autoptr(SkEngineCustomer) customer = NULL;
+      g_autoptr(SkEngineResult) result = NULL;
+
+      for (guint j = 0; j < g_list_model_get_n_items (lines); j++)
+        {
+          g_autoptr(SkPurchaseLine) l = g_list_model_get_item (lines, j);
+
+          sk_cart_add_line (cart, l->sku, l->name, l->category, l->unit_price, l->quantity);
+        }
+      if (p->customer_id != NULL)
+        {
+          const char *segment = g_hash_table_lookup (segments, p->customer_id);
+
+          if (segment == NULL)
+            {
+              g_autoptr(SkCustomer) c = sk_database_get_customer (db, p->customer_id, NULL);
+              char *stored = g_strdup (c && c->segment ? c->segment : SK_SEGMENT_NEW);
+
+              /* The table's copy, not the customer's: the customer is freed
+               * at the end of this block, the table lives for the loop. */
+              g_hash_table_insert (segments, g_strdup (p->customer_id), stored);
+              segment = stored;
+            }
+          customer = sk_engine_customer_new (p->customer_id, segment);
+        }
+      if (!sk_cart_validate (cart, NULL))
+        continue;
+      result = sk_discount_engine_calculate (cart, customer, rules, campaigns, p->created_at);
+      out->purchases++;
+      if (result->applied->len > 0)
+        {
+          out->matched++;
+          out->amount += result->discount_total;
+        }
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  SkDiscountRule *rule;
+  gint64          from;
+  gint64          to;
+  guint           limit;
+} PreviewRequest;
+
+static void
+preview_request_free (PreviewRequest *p)
+{
+  g_clear_object (&p->rule);
+  g_free (p);
+}
+
+static gpointer
+preview_rule_job (SkRepository *self,
+                  SkDatabase   *db,
+                  Job          *job,
+                  GCancellable *cancellable,
+                  GError      **error)
+{
+  PreviewRequest *p = job->data;
+  g_autofree SkRulePreview *preview = g_new0 (SkRulePreview, 1);
+
+  if (!sk_rule_preview_compute (db, p->rule, p->from, p->to, p->limit, preview, error))
+    return NULL;
+  return g_steal_pointer (&preview);
+}
+
+void
+sk_repository_preview_rule_async (SkRepository        *self,
+                                  SkDiscountRule      *rule,
+                                  gint64               from,
+                                  gint64               to,
+                                  guint                limit,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  PreviewRequest *p;
+
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (SK_IS_DISCOUNT_RULE (rule));
+  p = g_new0 (PreviewRequest, 1);
+  p->rule = sk_record_copy (SK_RECORD (rule));
+  p->from = from;
+  p->to = to;
+  p->limit = limit;
+  run (self, sk_repository_preview_rule_async, preview_rule_job, p, (GDestroyNotify) preview_request_free,
+       g_free, cancellable, callback, user_data);
+}
+
+SkRulePreview *
+sk_repository_preview_rule_finish (SkRepository *self,
+                                   GAsyncResult *result,
+                                   GError      **error)
+{
+  return finish (self, result, sk_repository_preview_rule_async, error);
+}
+
+/* Analytics */
+
+static gpointer
+campaign_figures_job (SkRepository *self,
+                      SkDatabase   *db,
+                      Job          *job,
+                      GCancellable *cancellable,
+                      GError      **error)
+{
+  g_autofree SkCampaignFigures *figures = g_new0 (SkCampaignFigures, 1);
+
+  if (!sk_analytics_campaign (db, job->data, figures, error))
+    return NULL;
+  return g_steal_pointer (&figures);
+}
+
+void
+sk_repository_campaign_figures_async (SkRepository        *self,
+                                      const char          *campaign_id,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (campaign_id != NULL);
+  run (self, sk_repository_campaign_figures_async, campaign_figures_job, g_strdup (campaign_id), g_free,
+       g_free, cancellable, callback, user_data);
+}
+
+SkCampaignFigures *
+sk_repository_campaign_figures_finish (SkRepository *self,
+                                       GAsyncResult *result,
+                                       GError      **error)
+{
+  return finish (self, result, sk_repository_campaign_figures_async, error);
+}
+
+void
+sk_chart_figures_free (SkChartFigures *figures)
+{
+  if (figures == NULL)
+    return;
+  g_clear_pointer (&figures->daily, g_array_unref);
+  g_clear_pointer (&figures->segments, g_array_unref);
+  g_clear_pointer (&figures->rules, g_array_unref);
+  g_free (figures);
+}
+
+typedef struct
+{
+  gint64  from;
+  gint64  to;
+  char   *store_id;
+} Period;
+
+static void
+period_free (Period *p)
+{
+  g_free (p->store_id);
+  g_free (p);
+}
+
+static gpointer
+chart_figures_job (SkRepository *self,
+                   SkDatabase   *db,
+                   Job          *job,
+                   GCancellable *cancellable,
+                   GError      **error)
+{
+  Period *p = job->data;
+  const char *stores[] = { p->store_id, NULL };
+  const char * const *filter = p->store_id ? stores : NULL;
+  g_autoptr(SkChartFigures) f = g_new0 (SkChartFigures, 1);
+
+  if (!sk_analytics_summary (db, p->from, p->to, filter, &f->summary, error) ||
+      (f->daily = sk_analytics_daily (db, p->from, p->to, filter, error)) == NULL ||
+      (f->segments = sk_analytics_segments (db, error)) == NULL ||
+      (f->rules = sk_analytics_rule_effectiveness (db, p->from, p->to, filter, error)) == NULL)
+    return NULL;
+  return g_steal_pointer (&f);
+}
+
+void
+sk_repository_chart_figures_async (SkRepository        *self,
+                                   gint64               from,
+                                   gint64               to,
+                                   const char          *store_id,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  Period *p;
+
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  p = g_new0 (Period, 1);
+  p->from = from;
+  p->to = to;
+  p->store_id = g_strdup (store_id);
+  run (self, sk_repository_chart_figures_async, chart_figures_job, p, (GDestroyNotify) period_free,
+       (GDestroyNotify) sk_chart_figures_free, cancellable, callback, user_data);
+}
+
+SkChartFigures *
+sk_repository_chart_figures_finish (SkRepository *self,
+                                    GAsyncResult *result,
+                                    GError      **error)
+{
+  return finish (self, result, sk_repository_chart_figures_async, error);
+}
+
+/* Demo data */
+
+static const char * const file_suffixes[] = { "-wal", "-shm", "-journal" };
+
+static void
+unlink_database (const char *path)
+{
+  g_unlink (path);
+  for (guint i = 0; i < G_N_ELEMENTS (file_suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, file_suffixes[i], NULL);
+
+      g_unlink (file);
+    }
+}
+
+/* Moves @fresh over the file while no job uses it; the workers open the
+ * new one on their next job. */
+static gboolean
+replace_file (SkRepository *self,
+              const char   *fresh,
+              GError      **error)
+{
+  gboolean ok = TRUE;
+
+  g_rw_lock_writer_lock (&self->file_lock);
+  g_mutex_lock (&self->idle_lock);
+  g_ptr_array_set_size (self->idle, 0);
+  g_mutex_unlock (&self->idle_lock);
+  for (guint i = 0; i < G_N_ELEMENTS (file_suffixes); i++)
+    {
+      g_autofree char *old = g_strconcat (self->path, file_suffixes[i], NULL);
+      g_autofree char *fresh_file = g_strconcat (fresh, file_suffixes[i], NULL);
+
+      g_unlink (old);
+      if (g_file_test (fresh_file, G_FILE_TEST_EXISTS))
+        g_rename (fresh_file, old);
+    }
+  if (g_rename (fresh, self->path) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot replace the database: %s"),
+                   g_strerror (saved));
+      ok = FALSE;
+    }
+  /* Even on failure: the -wal of the old file may be gone. */
+  g_atomic_int_inc (&self->generation);
+  g_rw_lock_writer_unlock (&self->file_lock);
+  return ok;
+}
+
+static gpointer
+demo_job (SkRepository *self,
+          SkDatabase   *db,
+          Job          *job,
+          GCancellable *cancellable,
+          GError      **error)
+{
+  const SkDemoOptions *options = job->data;
+
+  job->changes = CHANGED_DATABASE;
+  job->announce_always = TRUE;
+  if (!sk_demo_generate (db, options, cancellable, error))
+    return NULL;
+  return GINT_TO_POINTER (TRUE);
+}
+
+static gpointer
+reset_demo_job (SkRepository *self,
+                SkDatabase   *db,
+                Job          *job,
+                GCancellable *cancellable,
+                GError      **error)
+{
+  const SkDemoOptions *options = job->data;
+  g_autofree char *fresh = g_strconcat (self->path, ".reset", NULL);
+  g_autoptr(SkDatabase) fresh_db = NULL;
+
+  unlink_database (fresh);
+  fresh_db = sk_database_open (fresh, error);
+  if (fresh_db == NULL || !sk_demo_generate (fresh_db, options, cancellable, error))
+    {
+      g_clear_object (&fresh_db);
+      unlink_database (fresh);
+      return NULL;
+    }
+  g_clear_object (&fresh_db);
+  job->changes = CHANGED_DATABASE;
+  job->announce_always = TRUE;
+  if (!replace_file (self, fresh, error))
+    return NULL;
+  return GINT_TO_POINTER (TRUE);
+}
+
+void
+sk_repository_generate_demo_async (SkRepository        *self,
+                                   const SkDemoOptions *options,
+                                   gboolean             replace,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  Job *job;
+
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (options != NULL);
+  job = job_new (self, sk_repository_generate_demo_async, replace ? reset_demo_job : demo_job,
+                 g_memdup2 (options, sizeof *options), g_free, NULL, cancellable, callback, user_data);
+  job->no_connection = replace;
+  job_push (self, job);
+}
+
+gboolean
+sk_repository_generate_demo_finish (SkRepository *self,
+                                    GAsyncResult *result,
+                                    GError      **error)
+{
+  return finish (self, result, sk_repository_generate_demo_async, error) != NULL;
+}
+
+/* The object */
+
+static void
+sk_repository_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  SkRepository *self = SK_REPOSITORY (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sk_repository_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  SkRepository *self = SK_REPOSITORY (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_free (self->path);
+      self->path = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sk_repository_finalize (GObject *object)
+{
+  SkRepository *self = SK_REPOSITORY (object);
+
+  /* Every job holds a reference: none is queued or running now. */
+  g_thread_pool_free (self->pool, TRUE, TRUE);
+  g_clear_pointer (&self->idle, g_ptr_array_unref);
+  g_mutex_clear (&self->idle_lock);
+  g_rw_lock_clear (&self->file_lock);
+  g_clear_object (&self->main_db);
+  g_main_context_unref (self->context);
+  g_free (self->path);
+  G_OBJECT_CLASS (sk_repository_parent_class)->finalize (object);
+}
+
+static void
+sk_repository_class_init (SkRepositoryClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = sk_repository_finalize;
+  object_class->get_property = sk_repository_get_property;
+  object_class->set_property = sk_repository_set_property;
+
+  properties[PROP_PATH] =
+    g_param_spec_string ("path", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* A customer was created or edited, or their bonuses moved. */
+  signals[CUSTOMER_CHANGED] =
+    g_signal_new ("customer-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* A sale (purchase id, customer id or NULL); the rules' uses and the
+   * campaigns' spending may have moved with it. */
+  signals[PURCHASE_ADDED] =
+    g_signal_new ("purchase-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[RULES_CHANGED] =
+    g_signal_new ("rules-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+  signals[CAMPAIGNS_CHANGED] =
+    g_signal_new ("campaigns-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+  /* The stores or the products. */
+  signals[STORES_CHANGED] =
+    g_signal_new ("stores-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+  /* Everything may have changed (demo data, the file replaced). */
+  signals[DATABASE_CHANGED] =
+    g_signal_new ("database-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
+}
+
+static void
+sk_repository_init (SkRepository *self)
+{
+  self->context = g_main_context_ref_thread_default ();
+  self->idle = g_ptr_array_new_with_free_func (connection_free);
+  g_mutex_init (&self->idle_lock);
+  g_rw_lock_init (&self->file_lock);
+  /* Not exclusive: idle threads go back to GLib's shared pool. */
+  self->pool = g_thread_pool_new (pool_run, self, SK_REPOSITORY_WORKERS, FALSE, NULL);
+}
