@@ -54,11 +54,15 @@ struct _SkCheckoutView
   gboolean         loaded;
   gboolean         paying;
   gboolean         updating_spin;
-  GCancellable    *cancellable;     /* the view's reads and its sale */
 };
 
 G_DEFINE_FINAL_TYPE (SkCheckoutView, sk_checkout_view, ADW_TYPE_BIN)
 
+static SkDatabase *
+view_db (void)
+{
+  return sk_app () ? sk_application_get_database (sk_app ()) : NULL;
+}
 
 static void
 clear_list_box (GtkListBox *box)
@@ -234,7 +238,7 @@ rebuild_discount_lists (SkCheckoutView *self)
 void
 sk_checkout_view_recompute (SkCheckoutView *self)
 {
-  SkRepository *repository = sk_app_repository ();
+  SkDatabase *db = view_db ();
   g_autoptr(SkCart) cart = NULL;
   g_autoptr(GError) error = NULL;
   SkEngineResult *result = NULL;
@@ -249,11 +253,11 @@ sk_checkout_view_recompute (SkCheckoutView *self)
   customer = sk_sale_get_customer (self->sale);
   gtk_stack_set_visible_child_name (self->cart_stack, n > 0 ? "cart" : "empty");
 
-  if (repository != NULL && n > 0 && (cart = sk_sale_to_cart (self->sale)) != NULL)
+  if (db != NULL && n > 0 && (cart = sk_sale_to_cart (self->sale)) != NULL)
     {
       if (!sk_cart_validate (cart, &error) ||
-          (result = sk_repository_calculate (repository, cart, customer ? customer->id : NULL,
-                                             sk_time_now (), &error)) == NULL)
+          (result = sk_database_calculate (db, cart, customer ? customer->id : NULL,
+                                           sk_time_now (), &error)) == NULL)
         sk_widget_toast_error (GTK_WIDGET (self), error);
     }
   self->engine_usec = g_get_monotonic_time () - start;
@@ -285,23 +289,20 @@ sk_checkout_view_recompute (SkCheckoutView *self)
 }
 
 static void
-products_listed_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+load_store_and_products (SkCheckoutView *self)
 {
-  SkCheckoutView *self;
-  g_autoptr(GPtrArray) products = NULL;
-  g_autoptr(GError) error = NULL;
+  SkDatabase *db = view_db ();
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
 
-  products = sk_repository_list_products_finish (SK_REPOSITORY (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = SK_CHECKOUT_VIEW (user_data);
   g_clear_pointer (&self->products, g_ptr_array_unref);
-  self->products = g_steal_pointer (&products);
-  if (self->products == NULL)
-    sk_widget_toast_error (GTK_WIDGET (self), error);
+  if (db == NULL)
+    return;
+  {
+    g_autoptr(SkStore) store = sk_application_dup_store (sk_app ());
+
+    sk_sale_set_store (self->sale, store);
+  }
+  self->products = sk_database_list_products (db, NULL);
   for (guint i = 0; self->products && i < self->products->len; i++)
     {
       SkProduct *p = g_ptr_array_index (self->products, i);
@@ -318,39 +319,6 @@ products_listed_cb (GObject      *source,
     gtk_drop_down_set_expression (self->product_dropdown, expr);
     gtk_expression_unref (expr);
   }
-}
-
-static void
-store_loaded_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  SkCheckoutView *self;
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(GError) error = NULL;
-
-  store = sk_repository_get_store_finish (SK_REPOSITORY (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = SK_CHECKOUT_VIEW (user_data);
-  if (error != NULL)
-    sk_widget_toast_error (GTK_WIDGET (self), error);
-  sk_sale_set_store (self->sale, store);
-  sk_checkout_view_recompute (self);
-}
-
-/* The view's cancellable goes with the view: a late answer finds no view. */
-static void
-load_store_and_products (SkCheckoutView *self)
-{
-  SkRepository *repository = sk_app_repository ();
-  g_autofree char *store_id = NULL;
-
-  if (repository == NULL)
-    return;
-  store_id = sk_application_dup_store_id (sk_app ());
-  sk_repository_get_store_async (repository, store_id, self->cancellable, store_loaded_cb, self);
-  sk_repository_list_products_async (repository, self->cancellable, products_listed_cb, self);
 }
 
 static void
@@ -380,64 +348,29 @@ sk_checkout_view_get_customer (SkCheckoutView *self)
   return sk_sale_get_customer (self->sale);
 }
 
-static void
-customer_found_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+gboolean
+sk_checkout_view_find_customer (SkCheckoutView *self,
+                                const char     *card_or_phone)
 {
-  g_autoptr(GTask) task = user_data;
+  SkDatabase *db = view_db ();
   g_autoptr(SkCustomer) customer = NULL;
   g_autoptr(GError) error = NULL;
-  SkCheckoutView *self = g_task_get_source_object (task);
 
-  customer = sk_repository_lookup_customer_finish (SK_REPOSITORY (source), result, &error);
+  g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
+  if (db == NULL || card_or_phone == NULL || *card_or_phone == '\0')
+    return FALSE;
+  customer = sk_database_lookup_customer (db, card_or_phone, &error);
   if (customer == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_autofree char *msg = g_strdup_printf (_("No customer with card or phone “%s”"),
-                                                  (const char *) g_task_get_task_data (task));
+      g_autofree char *msg = g_strdup_printf (_("No customer with card or phone “%s”"), card_or_phone);
 
-          sk_widget_toast (GTK_WIDGET (self), msg);
-        }
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
+      sk_widget_toast (GTK_WIDGET (self), msg);
+      return FALSE;
     }
   sk_checkout_view_set_customer (self, customer);
   gtk_editable_set_text (GTK_EDITABLE (self->customer_entry), "");
   gtk_widget_grab_focus (GTK_WIDGET (self->sku_entry));
-  g_task_return_boolean (task, TRUE);
-}
-
-void
-sk_checkout_view_find_customer_async (SkCheckoutView      *self,
-                                      const char          *card_or_phone,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sk_checkout_view_find_customer_async);
-  g_task_set_task_data (task, g_strdup (card_or_phone), g_free);
-  if (sk_app_repository () == NULL || card_or_phone == NULL || *card_or_phone == '\0')
-    {
-      g_task_return_new_error (task, SK_ERROR, SK_ERROR_NOT_FOUND, _("Scan a card or type a phone number"));
-      return;
-    }
-  sk_repository_lookup_customer_async (sk_app_repository (), card_or_phone, self->cancellable, customer_found_cb,
-                                       g_steal_pointer (&task));
-}
-
-gboolean
-sk_checkout_view_find_customer_finish (SkCheckoutView  *self,
-                                       GAsyncResult    *result,
-                                       GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return TRUE;
 }
 
 void
@@ -730,66 +663,45 @@ show_receipt (SkCheckoutView *self,
 }
 
 static void
-paid_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  SkCheckoutView *self;
-  g_autoptr(SkPurchaseResult) sale = NULL;
-  g_autoptr(GError) error = NULL;
-
-  /* The repository announced the sale (purchase-added) before this. */
-  sale = sk_repository_process_purchase_finish (SK_REPOSITORY (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = SK_CHECKOUT_VIEW (user_data);
-  if (sale == NULL)
-    {
-      self->paying = FALSE;
-      sk_widget_toast_error (GTK_WIDGET (self), error);
-      sk_checkout_view_recompute (self);
-      return;
-    }
-  g_set_object (&self->last_purchase, sale->purchase);
-  g_set_object (&self->last_customer, sale->customer);
-  show_receipt (self, sale->purchase, sale->customer);
-  {
-    g_autofree char *paid = sk_money_format (sale->purchase->total_paid);
-    g_autofree char *msg = g_strdup_printf (_("Paid %s"), paid);
-
-    sk_widget_toast (GTK_WIDGET (self), msg);
-  }
-  new_sale (self);
-  gtk_widget_grab_focus (GTK_WIDGET (self->customer_entry));
-}
-
-static void
 pay_action (GtkWidget  *widget,
             const char *action_name,
             GVariant   *param)
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
-  SkRepository *repository = sk_app_repository ();
-  SkPurchaseRequest *request;
+  SkDatabase *db = view_db ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkPurchaseResult) result = NULL;
+  g_autoptr(SkPurchaseRequest) request = NULL;
   guint n = sk_sale_get_n_lines (self->sale);
 
-  if (repository == NULL || sk_sale_get_store (self->sale) == NULL || n == 0 || self->paying)
+  if (db == NULL || sk_sale_get_store (self->sale) == NULL || n == 0 || self->paying)
     return;
   /* A double click must never make two sales: the button is off while we
-   * pay, and the request carries the sale's UUID, so a replay is a no-op.
-   * The sale runs on a worker: the till keeps drawing while it waits. */
+   * pay, and the request carries the sale's UUID, so a replay is a no-op. */
   self->paying = TRUE;
   gtk_widget_action_set_enabled (widget, "checkout.pay", FALSE);
 
   request = sk_sale_to_request (self->sale);
-  sk_repository_process_purchase_async (repository, request, self->cancellable, paid_cb, self);
-}
+  result = sk_database_process_purchase (db, request, &error);
+  if (result == NULL)
+    {
+      self->paying = FALSE;
+      sk_widget_toast_error (widget, error);
+      sk_checkout_view_recompute (self);
+      return;
+    }
+  g_set_object (&self->last_purchase, result->purchase);
+  g_set_object (&self->last_customer, result->customer);
+  show_receipt (self, result->purchase, result->customer);
+  {
+    g_autofree char *paid = sk_money_format (result->purchase->total_paid);
+    g_autofree char *msg = g_strdup_printf (_("Paid %s"), paid);
 
-gboolean
-sk_checkout_view_get_paying (SkCheckoutView *self)
-{
-  g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
-  return self->paying;
+    sk_widget_toast (widget, msg);
+  }
+  new_sale (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->customer_entry));
+  sk_app_data_changed ();
 }
 
 static void
@@ -817,6 +729,7 @@ customer_saved_cb (SkCustomerEditor *editor,
                    SkCheckoutView   *self)
 {
   sk_checkout_view_set_customer (self, customer);
+  sk_app_data_changed ();
 }
 
 static void
@@ -828,9 +741,9 @@ register_action (GtkWidget  *widget,
   SkCustomerEditor *editor;
   const char *typed = gtk_editable_get_text (GTK_EDITABLE (self->customer_entry));
 
-  if (sk_app_repository () == NULL)
+  if (view_db () == NULL)
     return;
-  editor = sk_customer_editor_new (GTK_WINDOW (gtk_widget_get_root (widget)), sk_app_repository (), NULL);
+  editor = sk_customer_editor_new (GTK_WINDOW (gtk_widget_get_root (widget)), view_db (), NULL);
   /* What the cashier typed is likely the new customer's phone or card. */
   if (typed != NULL && *typed != '\0')
     sk_customer_editor_set_text (editor, strlen (typed) >= 10 || typed[0] == '+' ? "phone" : "card",
@@ -934,10 +847,7 @@ static void
 customer_activate_cb (GtkSearchEntry *entry,
                       SkCheckoutView *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
-
-  if (*text != '\0')
-    sk_checkout_view_find_customer_async (self, text, NULL, NULL, NULL);
+  sk_checkout_view_find_customer (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
 }
 
 static void
@@ -1190,71 +1100,22 @@ setup_cart_columns (SkCheckoutView *self)
 }
 
 static void
-customer_refreshed_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  SkCheckoutView *self;
-  g_autoptr(SkCustomer) fresh = NULL;
-  g_autoptr(GError) error = NULL;
-
-  fresh = sk_repository_get_customer_finish (SK_REPOSITORY (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = SK_CHECKOUT_VIEW (user_data);
-  /* Still the customer of this sale (not cleared or changed meanwhile)? */
-  if (fresh == NULL || sk_sale_get_customer (self->sale) == NULL ||
-      g_strcmp0 (sk_sale_get_customer (self->sale)->id, fresh->id) != 0)
-    return;
-  sk_sale_set_customer (self->sale, fresh);
-  update_customer_row (self);
-  sk_checkout_view_recompute (self);
-}
-
-static void
-refresh_customer (SkCheckoutView *self)
-{
-  if (sk_sale_get_customer (self->sale) != NULL && sk_app_repository () != NULL)
-    sk_repository_get_customer_async (sk_app_repository (), sk_sale_get_customer (self->sale)->id, self->cancellable,
-                                      customer_refreshed_cb, self);
-}
-
-static void
 reload (SkCheckoutView *self)
 {
   load_store_and_products (self);
-  refresh_customer (self);
+  if (sk_sale_get_customer (self->sale) != NULL && view_db () != NULL)
+    {
+      g_autoptr(SkCustomer) fresh = sk_database_get_customer (view_db (), sk_sale_get_customer (self->sale)->id, NULL);
+
+      sk_sale_set_customer (self->sale, fresh);
+      update_customer_row (self);
+    }
   sk_checkout_view_recompute (self);
 }
 
-/* What concerns the till: its store and products, and its customer. */
 static void
-stores_changed_cb (SkCheckoutView *self)
-{
-  if (self->loaded)
-    load_store_and_products (self);
-}
-
-static void
-customer_changed_cb (SkRepository   *repository,
-                     const char     *customer_id,
-                     SkCheckoutView *self)
-{
-  if (self->loaded && sk_sale_get_customer (self->sale) != NULL && g_strcmp0 (sk_sale_get_customer (self->sale)->id, customer_id) == 0)
-    refresh_customer (self);
-}
-
-static void
-purchase_added_cb (SkRepository   *repository,
-                   const char     *purchase_id,
-                   const char     *customer_id,
-                   SkCheckoutView *self)
-{
-  customer_changed_cb (repository, customer_id, self);
-}
-
-static void
-database_changed_cb (SkCheckoutView *self)
+data_changed_cb (SkApplication  *app,
+                 SkCheckoutView *self)
 {
   if (self->loaded)
     reload (self);
@@ -1292,8 +1153,6 @@ sk_checkout_view_dispose (GObject *object)
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
   g_clear_object (&self->sale);
   g_clear_object (&self->last_purchase);
   g_clear_object (&self->last_customer);
@@ -1357,7 +1216,6 @@ sk_checkout_view_init (SkCheckoutView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->sale = sk_sale_new (NULL);
-  self->cancellable = g_cancellable_new ();
   setup_cart_columns (self);
   bind_money_label (self->sale, "subtotal", self->subtotal_label);
   bind_money_label (self->sale, "bonus-earned", self->earn_label);
@@ -1370,14 +1228,8 @@ sk_checkout_view_init (SkCheckoutView *self)
   if (sk_app () != NULL)
     {
       GSettings *settings = sk_application_get_settings (sk_app ());
-      SkRepository *repository = sk_application_get_repository (sk_app ());
 
-      g_signal_connect_object (repository, "stores-changed", G_CALLBACK (stores_changed_cb), self,
-                               G_CONNECT_SWAPPED);
-      g_signal_connect_object (repository, "customer-changed", G_CALLBACK (customer_changed_cb), self, 0);
-      g_signal_connect_object (repository, "purchase-added", G_CALLBACK (purchase_added_cb), self, 0);
-      g_signal_connect_object (repository, "database-changed", G_CALLBACK (database_changed_cb), self,
-                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (sk_app (), "data-changed", G_CALLBACK (data_changed_cb), self, 0);
       g_signal_connect_object (settings, "changed", G_CALLBACK (bonus_setting_changed_cb), self, 0);
       bonus_setting_changed_cb (settings, "show-bonus-details", self);
     }
