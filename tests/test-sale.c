@@ -168,10 +168,11 @@ test_lines (Fixture       *f,
   GListModel *lines = sk_sale_get_lines (sale);
   SkPurchaseLine *first, *again;
   guint quantity_notified = 0;
-  const char *id;
+  g_autofree char *id = NULL;
 
   g_assert_true (g_list_model_get_item_type (lines) == SK_TYPE_PURCHASE_LINE);
-  id = sk_sale_get_id (sale);
+  /* A copy: clearing the sale below frees its id. */
+  id = g_strdup (sk_sale_get_id (sale));
   g_assert_true (g_uuid_string_is_valid (id));
   g_assert_cmpstr (sk_sale_get_id (sale), ==, id);
 

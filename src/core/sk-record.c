@@ -335,6 +335,70 @@ json_one_value (const char *text,
   return TRUE;
 }
 
+/* The code unit of the "\\uXXXX" escape at @p (4 hex digits after "\\u"
+ * at p[0..1]), or -1 if there is none within @end. */
+static gint
+json_escape_unit (const char *p,
+                  const char *end)
+{
+  gint unit = 0;
+
+  if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
+    return -1;
+  for (guint k = 2; k < 6; k++)
+    {
+      gint digit = g_ascii_xdigit_value (p[k]);
+
+      if (digit < 0)
+        return -1;
+      unit = unit * 16 + digit;
+    }
+  return unit;
+}
+
+/* Does every surrogate escape in @text come as a pair, high then low?
+ * json-glib 1.6 leaks its string buffer when it meets a malformed pair
+ * ("\\ude00\\ud83d"): 152 bytes per request body, found by
+ * LeakSanitizer. Checked here, json-glib never sees one. */
+static gboolean
+json_surrogates_paired (const char *text,
+                        gsize       length)
+{
+  const char *end = text + length;
+  gboolean in_string = FALSE;
+
+  for (const char *p = text; p < end; p++)
+    {
+      gint unit;
+
+      if (!in_string)
+        {
+          in_string = *p == '"';
+          continue;
+        }
+      if (*p == '"')
+        {
+          in_string = FALSE;
+          continue;
+        }
+      if (*p != '\\')
+        continue;
+      unit = json_escape_unit (p, end);
+      if (unit < 0xd800 || unit > 0xdfff)
+        {
+          p++;  /* the escaped character (a "\\u" without four digits is json-glib's to refuse) */
+          continue;
+        }
+      if (unit >= 0xdc00)
+        return FALSE;
+      unit = json_escape_unit (p + 6, end);
+      if (unit < 0xdc00 || unit > 0xdfff)
+        return FALSE;
+      p += 11;
+    }
+  return TRUE;
+}
+
 /* Are every string and member name in @node UTF-8? json-glib 1.6 decodes
  * a lone surrogate escape ("\\ud800") into bytes that are not. The depth
  * check above bounds the recursion. */
@@ -387,6 +451,11 @@ sk_json_parse (const char *text,
   if (!json_one_value (text, length))
     {
       sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, "Malformed JSON: more than one value");
+      return NULL;
+    }
+  if (!json_surrogates_paired (text, length))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, "Malformed JSON: a lone surrogate escape");
       return NULL;
     }
   if (!json_parser_load_from_data (parser, text, length, &local_error))
