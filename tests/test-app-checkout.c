@@ -520,7 +520,15 @@ tick_cb (gpointer data)
 
 /* The sale waits for the write lock (300 ms) on a worker: the main loop
  * keeps ticking every 5 ms meanwhile, and no gap is long (while the sale
- * is under way; the new sale that follows draws the till again). */
+ * is under way; the new sale that follows draws the till again). Built
+ * with AddressSanitizer (.ci/sanitize) the till draws 2-3 times slower; a
+ * gap still well below the lock's 300 ms shows the loop was not blocked. */
+#ifdef __SANITIZE_ADDRESS__
+#define LONGEST_GAP_USEC (250 * 1000)
+#else
+#define LONGEST_GAP_USEC (100 * 1000)
+#endif
+
 static void
 test_pay_does_not_block (AppFixture   *f,
                          gconstpointer data)
@@ -565,7 +573,7 @@ test_pay_does_not_block (AppFixture   *f,
   g_assert_nonnull (sk_checkout_view_get_last_purchase (view));
   g_assert_cmpint (took, >=, 250 * 1000);
   g_assert_cmpuint (ticks.ticks, >=, 20);
-  g_assert_cmpint (ticks.longest, <, 100 * 1000);
+  g_assert_cmpint (ticks.longest, <, LONGEST_GAP_USEC);
 }
 
 int

@@ -283,13 +283,13 @@ test_balance_bound (Fixture       *f,
                     gconstpointer  data)
 {
   guint accepted = 0;
-  g_autofree char *before = NULL;
 
   for (guint i = 0; i < 20; i++)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(SkBonusTransaction) tx = NULL;
       g_autofree char *state = ledger_state (f->db);
+      g_autofree char *after = NULL;
       gint64 balance = checked_balance (f->db, f->anna->id);
 
       tx = sk_database_bonus_manual (f->db, f->anna->id, SK_BONUS_EARN, SK_MONEY_MAX, "Причина", NULL, &error);
@@ -303,8 +303,8 @@ test_balance_bound (Fixture       *f,
       g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
       g_assert_cmpstr (sk_error_get_field (error), ==, "amount");
       g_assert_cmpint (checked_balance (f->db, f->anna->id), ==, balance);
-      before = ledger_state (f->db);
-      g_assert_cmpstr (before, ==, state);
+      after = ledger_state (f->db);
+      g_assert_cmpstr (after, ==, state);
     }
   g_assert_cmpuint (accepted, ==, SK_BALANCE_MAX / SK_MONEY_MAX);
   g_assert_cmpint (checked_balance (f->db, f->anna->id), ==, accepted * SK_MONEY_MAX);
