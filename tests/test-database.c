@@ -1835,6 +1835,49 @@ test_record_defaults (void)
   g_assert_cmpstr (campaign->status, ==, "draft");
 }
 
+/* The typed reads the app uses in place of the instance structs. */
+static void
+test_record_fields (void)
+{
+  g_autoptr(SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr(SkCustomer) customer = sk_customer_new ();
+  g_autoptr(GListStore) kids = g_list_store_new (SK_TYPE_CHILD);
+  g_autoptr(SkChild) child = sk_child_new ("Masha", "2019-04-01");
+  const char *categories[] = { "milk", "bread", NULL };
+
+  g_object_set (rule, "id", "r1", "name", "Milk", "value", (gint64) 500, "valid-until", (gint64) 42,
+                "stackable", FALSE, "categories", categories, NULL);
+  g_assert_cmpstr (sk_record_get_id (rule), ==, "r1");
+  g_assert_cmpstr (sk_record_get_string (rule, "name"), ==, "Milk");
+  g_assert_null (sk_record_get_string (rule, "description"));
+  g_assert_cmpint (sk_record_get_int64 (rule, "value"), ==, 500);
+  g_assert_cmpint (sk_record_get_int64 (rule, "valid_until"), ==, 42);
+  g_assert_true (sk_record_get_boolean (rule, "is_active"));
+  g_assert_false (sk_record_get_boolean (rule, "stackable"));
+  g_assert_true (g_strv_equal (sk_record_get_strv (rule, "categories"), categories));
+  g_assert_null (sk_record_get_strv (rule, "segments"));
+
+  /* A wrong name or type is the caller's mistake: a critical. */
+  if (g_test_undefined ())
+    {
+      g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "*has no field “nmae”*");
+      g_assert_null (sk_record_get_string (rule, "nmae"));
+      g_test_assert_expected_messages ();
+      g_test_expect_message (G_LOG_DOMAIN, G_LOG_LEVEL_CRITICAL, "*“value”*");
+      g_assert_null (sk_record_get_string (rule, "value"));
+      g_test_assert_expected_messages ();
+    }
+
+  g_list_store_append (kids, child);
+  sk_customer_set_children (customer, G_LIST_MODEL (kids));
+  g_assert_cmpuint (g_list_model_get_n_items (sk_customer_get_children (customer)), ==, 1);
+  /* Its own list given back keeps it. */
+  sk_customer_set_children (customer, sk_customer_get_children (customer));
+  g_assert_cmpuint (g_list_model_get_n_items (sk_customer_get_children (customer)), ==, 1);
+  sk_customer_set_children (customer, NULL);
+  g_assert_cmpuint (g_list_model_get_n_items (sk_customer_get_children (customer)), ==, 0);
+}
+
 /* The server's accounts: what an account may be, and tokens that serve
  * while they are neither expired nor revoked nor of a disabled account. */
 static SkAccount *
@@ -2058,6 +2101,7 @@ main (int   argc,
   add ("/database/rules-cache", test_rules_cache);
   add ("/database/import/needs-ids", test_import_needs_ids);
   g_test_add_func ("/database/records/defaults", test_record_defaults);
+  g_test_add_func ("/database/records/fields", test_record_fields);
 
   return g_test_run ();
 }

@@ -8,7 +8,6 @@
 
 #include "sk-campaign-editor.h"
 #include "sk-error.h"
-#include "sk-model-private.h"
 #include "sk-money.h"
 #include "sk-widgets.h"
 
@@ -49,6 +48,16 @@ set_text (AdwEntryRow *row,
           const char  *text)
 {
   gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
+}
+
+/* A list field as the rows show it, "a, b"; NULL for none. */
+static char *
+join_list (SkCampaign *campaign,
+           const char *field)
+{
+  const char * const *list = sk_record_get_strv (campaign, field);
+
+  return list ? g_strjoinv (", ", (char **) list) : NULL;
 }
 
 void
@@ -233,13 +242,13 @@ rules_listed_cb (GObject      *source,
   SkCampaignEditor *self;
   g_autoptr(GPtrArray) rules = NULL;
   g_autoptr(GError) error = NULL;
-  SkCampaign *c;
+  const char * const *rule_ids;
 
   rules = sk_repository_list_rules_finish (SK_REPOSITORY (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self = SK_CAMPAIGN_EDITOR (user_data);
-  c = self->campaign;
+  rule_ids = sk_record_get_strv (self->campaign, "rule_ids");
   if (rules == NULL)
     {
       gtk_label_set_text (self->error_label, error->message);
@@ -251,17 +260,18 @@ rules_listed_cb (GObject      *source,
   for (guint i = 0; rules && i < rules->len; i++)
     {
       SkDiscountRule *r = g_ptr_array_index (rules, i);
+      const char *name = sk_record_get_string (r, "name");
       GtkWidget *row = adw_action_row_new ();
       GtkWidget *check = gtk_check_button_new ();
 
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), r->name);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, r->name, -1);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
       gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
-                                   c->rule_ids && g_strv_contains ((const char * const *) c->rule_ids, r->id));
-      g_object_set_data_full (G_OBJECT (check), "rule-id", g_strdup (r->id), g_free);
+                                   rule_ids && g_strv_contains (rule_ids, sk_record_get_id (r)));
+      g_object_set_data_full (G_OBJECT (check), "rule-id", g_strdup (sk_record_get_id (r)), g_free);
       g_ptr_array_add (self->rule_checks, check);
       adw_preferences_group_add (self->rules_group, row);
     }
@@ -292,15 +302,16 @@ sk_campaign_editor_new (GtkWindow    *parent,
   if (campaign != NULL)
     gtk_window_set_title (GTK_WINDOW (self), _("Edit Campaign"));
 
-  from = sk_date_from_usec (c->starts_at);
-  to = sk_date_from_usec (c->ends_at);
-  segments = c->segments ? g_strjoinv (", ", c->segments) : NULL;
-  stores = c->store_ids ? g_strjoinv (", ", c->store_ids) : NULL;
-  channels = c->channels ? g_strjoinv (", ", c->channels) : NULL;
+  from = sk_date_from_usec (sk_record_get_int64 (c, "starts_at"));
+  to = sk_date_from_usec (sk_record_get_int64 (c, "ends_at"));
+  segments = join_list (c, "segments");
+  stores = join_list (c, "store_ids");
+  channels = join_list (c, "channels");
   /* Kopecks exactly, as the one money helper writes them; it reads them back. */
-  budget = c->budget ? sk_money_format (c->budget) : NULL;
-  set_text (self->name_row, c->name);
-  set_text (self->description_row, c->description);
+  if (sk_record_get_int64 (c, "budget") != 0)
+    budget = sk_money_format (sk_record_get_int64 (c, "budget"));
+  set_text (self->name_row, sk_record_get_string (c, "name"));
+  set_text (self->description_row, sk_record_get_string (c, "description"));
   set_text (self->starts_row, from);
   set_text (self->ends_row, to);
   set_text (self->segments_row, segments);
@@ -308,7 +319,7 @@ sk_campaign_editor_new (GtkWindow    *parent,
   set_text (self->channels_row, channels);
   set_text (self->budget_row, budget);
   for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
-    if (g_strcmp0 (c->status, statuses[i]) == 0)
+    if (g_strcmp0 (sk_record_get_string (c, "status"), statuses[i]) == 0)
       adw_combo_row_set_selected (self->status_row, i);
   /* The rules' checks arrive from a worker. */
   sk_repository_list_rules_async (repository, self->cancellable, rules_listed_cb, self);

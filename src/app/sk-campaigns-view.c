@@ -9,7 +9,6 @@
 #include "sk-analytics.h"
 #include "sk-campaign-editor.h"
 #include "sk-campaigns-view.h"
-#include "sk-model-private.h"
 #include "sk-money.h"
 #include "sk-widgets.h"
 
@@ -64,21 +63,20 @@ status_rank (const char *status)
 static char *
 cell_name (gpointer item)
 {
-  return g_strdup (SK_CAMPAIGN (item)->name);
+  return g_strdup (sk_record_get_string (item, "name"));
 }
 
 static char *
 cell_status (gpointer item)
 {
-  return g_strdup (status_name (SK_CAMPAIGN (item)->status));
+  return g_strdup (status_name (sk_record_get_string (item, "status")));
 }
 
 static char *
 cell_period (gpointer item)
 {
-  SkCampaign *c = item;
-  g_autofree char *from = sk_date_from_usec (c->starts_at);
-  g_autofree char *to = sk_date_from_usec (c->ends_at);
+  g_autofree char *from = sk_date_from_usec (sk_record_get_int64 (item, "starts_at"));
+  g_autofree char *to = sk_date_from_usec (sk_record_get_int64 (item, "ends_at"));
 
   return g_strdup_printf ("%s – %s", from, to);
 }
@@ -86,19 +84,19 @@ cell_period (gpointer item)
 static char *
 cell_segments (gpointer item)
 {
-  SkCampaign *c = item;
+  const char * const *segments = sk_record_get_strv (item, "segments");
 
-  return c->segments && c->segments[0] ? g_strjoinv (", ", c->segments) : g_strdup (_("everyone"));
+  return segments && segments[0] ? g_strjoinv (", ", (char **) segments) : g_strdup (_("everyone"));
 }
 
 static char *
 cell_budget (gpointer item)
 {
-  SkCampaign *c = item;
-  g_autofree char *spent = sk_money_format (c->spent);
-  g_autofree char *budget = sk_money_format (c->budget);
+  gint64 budget_kopecks = sk_record_get_int64 (item, "budget");
+  g_autofree char *spent = sk_money_format (sk_record_get_int64 (item, "spent"));
+  g_autofree char *budget = sk_money_format (budget_kopecks);
 
-  return c->budget > 0 ? g_strdup_printf ("%s / %s", spent, budget) : g_strdup_printf (_("%s, no budget"), spent);
+  return budget_kopecks > 0 ? g_strdup_printf ("%s / %s", spent, budget) : g_strdup_printf (_("%s, no budget"), spent);
 }
 
 static int
@@ -107,9 +105,11 @@ compare_campaigns (gconstpointer a,
 {
   SkCampaign *ca = *(SkCampaign **) a;
   SkCampaign *cb = *(SkCampaign **) b;
-  int r = status_rank (ca->status) - status_rank (cb->status);
+  gint64 starts_a = sk_record_get_int64 (ca, "starts_at");
+  gint64 starts_b = sk_record_get_int64 (cb, "starts_at");
+  int r = status_rank (sk_record_get_string (ca, "status")) - status_rank (sk_record_get_string (cb, "status"));
 
-  return r != 0 ? r : (cb->starts_at > ca->starts_at) - (cb->starts_at < ca->starts_at);
+  return r != 0 ? r : (starts_b > starts_a) - (starts_b < starts_a);
 }
 
 static void
@@ -138,7 +138,7 @@ campaigns_listed_cb (GObject      *source,
     {
       SkCampaign *c = g_ptr_array_index (all, i);
 
-      if (filter == 0 || filter == GTK_INVALID_LIST_POSITION || g_strcmp0 (c->status, statuses[filter - 1]) == 0)
+      if (filter == 0 || filter == GTK_INVALID_LIST_POSITION || g_strcmp0 (sk_record_get_string (c, "status"), statuses[filter - 1]) == 0)
         g_ptr_array_add (shown, c);
     }
   g_ptr_array_sort (shown, compare_campaigns);
@@ -219,7 +219,8 @@ show_figures (SkCampaignsView *self)
       return;
     }
   {
-    g_autofree char *escaped = g_markup_escape_text (c->description ? c->description : "", -1);
+    const char *description = sk_record_get_string (c, "description");
+    g_autofree char *escaped = g_markup_escape_text (description ? description : "", -1);
 
     /* The group's description is markup. */
     adw_preferences_group_set_description (self->figures_group, escaped);
@@ -230,7 +231,7 @@ show_figures (SkCampaignsView *self)
   if (sk_app_repository () == NULL)
     return;
   self->figures_cancellable = g_cancellable_new ();
-  sk_repository_campaign_figures_async (sk_app_repository (), c->id, self->figures_cancellable, figures_read_cb,
+  sk_repository_campaign_figures_async (sk_app_repository (), sk_record_get_id (c), self->figures_cancellable, figures_read_cb,
                                         self);
 }
 

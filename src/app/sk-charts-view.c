@@ -8,7 +8,6 @@
 
 #include "sk-analytics.h"
 #include "sk-charts-view.h"
-#include "sk-model-private.h"
 #include "sk-money.h"
 #include "sk-widgets.h"
 
@@ -256,8 +255,8 @@ stores_listed_cb (GObject      *source,
     {
       SkStore *s = g_ptr_array_index (stores, i);
 
-      gtk_string_list_append (names, s->name);
-      g_ptr_array_add (self->store_ids, g_strdup (s->id));
+      gtk_string_list_append (names, sk_record_get_string (s, "name"));
+      g_ptr_array_add (self->store_ids, g_strdup (sk_record_get_id (s)));
     }
   g_signal_handlers_block_by_func (self->store_dropdown, sk_charts_view_reload, self);
   gtk_drop_down_set_model (self->store_dropdown, G_LIST_MODEL (names));

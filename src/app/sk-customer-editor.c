@@ -7,7 +7,6 @@
 
 #include "sk-customer-editor.h"
 #include "sk-error.h"
-#include "sk-model-private.h"
 #include "sk-widgets.h"
 
 struct _SkCustomerEditor
@@ -37,6 +36,13 @@ G_DEFINE_FINAL_TYPE (SkCustomerEditor, sk_customer_editor, ADW_TYPE_WINDOW)
 enum { SAVED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
+static void
+set_text (AdwEntryRow *row,
+          const char  *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
+}
+
 void
 sk_customer_editor_set_text (SkCustomerEditor *self,
                              const char       *field,
@@ -58,7 +64,7 @@ sk_customer_editor_set_text (SkCustomerEditor *self,
   else if (g_str_equal (field, "children"))
     row = self->children_row;
   g_return_if_fail (row != NULL);
-  gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
+  set_text (row, text);
 }
 
 static const char *
@@ -179,6 +185,8 @@ sk_customer_editor_save_async (SkCustomerEditor    *self,
 
   if (local == NULL)
     {
+      g_autoptr(GListStore) kids = g_list_store_new (SK_TYPE_CHILD);
+
       g_object_set (self->customer,
                     "full-name", name,
                     "phone", phone,
@@ -189,7 +197,6 @@ sk_customer_editor_save_async (SkCustomerEditor    *self,
                     "consent-sms", gtk_switch_get_active (self->sms_switch),
                     "consent-push", gtk_switch_get_active (self->push_switch),
                     NULL);
-      g_list_store_remove_all (self->customer->children);
       if (children != NULL)
         {
           g_auto(GStrv) parts = g_strsplit (children, ";", -1);
@@ -211,9 +218,11 @@ sk_customer_editor_save_async (SkCustomerEditor    *self,
                 }
               *space = '\0';
               child = sk_child_new (g_strstrip (part), space + 1);
-              g_list_store_append (self->customer->children, child);
+              g_list_store_append (kids, child);
             }
         }
+      if (local == NULL)
+        sk_customer_set_children (self->customer, G_LIST_MODEL (kids));
     }
 
   if (local != NULL)
@@ -270,21 +279,23 @@ sk_customer_editor_new (GtkWindow    *parent,
   if (!self->is_new)
     {
       SkCustomer *c = self->customer;
+      GListModel *children = sk_customer_get_children (c);
 
       gtk_window_set_title (GTK_WINDOW (self), _("Edit Customer"));
-      gtk_editable_set_text (GTK_EDITABLE (self->name_row), c->full_name ? c->full_name : "");
-      gtk_editable_set_text (GTK_EDITABLE (self->phone_row), c->phone ? c->phone : "");
-      gtk_editable_set_text (GTK_EDITABLE (self->card_row), c->card_number ? c->card_number : "");
-      gtk_editable_set_text (GTK_EDITABLE (self->email_row), c->email ? c->email : "");
-      gtk_editable_set_text (GTK_EDITABLE (self->birth_row), c->birth_date ? c->birth_date : "");
-      gtk_switch_set_active (self->email_switch, c->consent_email);
-      gtk_switch_set_active (self->sms_switch, c->consent_sms);
-      gtk_switch_set_active (self->push_switch, c->consent_push);
-      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (c->children)); i++)
+      set_text (self->name_row, sk_record_get_string (c, "full_name"));
+      set_text (self->phone_row, sk_record_get_string (c, "phone"));
+      set_text (self->card_row, sk_record_get_string (c, "card_number"));
+      set_text (self->email_row, sk_record_get_string (c, "email"));
+      set_text (self->birth_row, sk_record_get_string (c, "birth_date"));
+      gtk_switch_set_active (self->email_switch, sk_record_get_boolean (c, "consent_email"));
+      gtk_switch_set_active (self->sms_switch, sk_record_get_boolean (c, "consent_sms"));
+      gtk_switch_set_active (self->push_switch, sk_record_get_boolean (c, "consent_push"));
+      for (guint i = 0; i < g_list_model_get_n_items (children); i++)
         {
-          g_autoptr(SkChild) child = g_list_model_get_item (G_LIST_MODEL (c->children), i);
+          g_autoptr(SkChild) child = g_list_model_get_item (children, i);
 
-          g_string_append_printf (kids, "%s%s %s", i ? "; " : "", child->name, child->birth_date);
+          g_string_append_printf (kids, "%s%s %s", i ? "; " : "", sk_record_get_string (child, "name"),
+                                  sk_record_get_string (child, "birth_date"));
         }
       gtk_editable_set_text (GTK_EDITABLE (self->children_row), kids->str);
     }

@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include "sk-customer-list-model.h"
-#include "sk-model-private.h"
 
 /* The list holds rows of at most MAX_HELD_PAGES pages (see below); a few
  * more keep scrolling back cheap. A row keeps its customer when its page
@@ -93,8 +92,8 @@ row_set_customer (SkCustomerRow *self,
   if (self->customer == customer)
     return;
   if (self->customer != NULL && customer != NULL &&
-      g_strcmp0 (self->customer->id, customer->id) == 0 &&
-      self->customer->version == customer->version)
+      g_strcmp0 (sk_record_get_id (self->customer), sk_record_get_id (customer)) == 0 &&
+      sk_record_get_int64 (self->customer, "version") == sk_record_get_int64 (customer, "version"))
     return;
   g_set_object (&self->customer, customer);
   g_object_notify_by_pspec (G_OBJECT (self), row_properties[ROW_PROP_CUSTOMER]);

@@ -11,7 +11,6 @@
 #include "sk-checkout-view.h"
 #include "sk-customer-editor.h"
 #include "sk-customers-view.h"
-#include "sk-model-private.h"
 #include "sk-money.h"
 #include "sk-widgets.h"
 #include "sk-window.h"
@@ -68,59 +67,59 @@ sk_customers_view_search (SkCustomersView *self,
 static char *
 cell_name (gpointer item)
 {
-  return g_strdup (SK_CUSTOMER (item)->full_name);
+  return g_strdup (sk_record_get_string (item, "full_name"));
 }
 
 static char *
 cell_phone (gpointer item)
 {
-  return g_strdup (SK_CUSTOMER (item)->phone);
+  return g_strdup (sk_record_get_string (item, "phone"));
 }
 
 static char *
 cell_card (gpointer item)
 {
-  return g_strdup (SK_CUSTOMER (item)->card_number);
+  return g_strdup (sk_record_get_string (item, "card_number"));
 }
 
 static char *
 cell_segment (gpointer item)
 {
-  SkCustomer *c = item;
-
-  return c->id ? g_strdup (sk_segment_display_name (c->segment)) : NULL;
+  if (sk_record_get_id (item) == NULL)
+    return NULL;
+  return g_strdup (sk_segment_display_name (sk_record_get_string (item, "segment")));
 }
 
 static char *
 cell_visits (gpointer item)
 {
-  SkCustomer *c = item;
-
-  return c->id ? g_strdup_printf ("%" G_GINT64_FORMAT, c->visits) : NULL;
+  if (sk_record_get_id (item) == NULL)
+    return NULL;
+  return g_strdup_printf ("%" G_GINT64_FORMAT, sk_record_get_int64 (item, "visits"));
 }
 
 static char *
 cell_spent (gpointer item)
 {
-  SkCustomer *c = item;
-
-  return c->id ? sk_money_format (c->total_spent) : NULL;
+  if (sk_record_get_id (item) == NULL)
+    return NULL;
+  return sk_money_format (sk_record_get_int64 (item, "total_spent"));
 }
 
 static char *
 cell_balance (gpointer item)
 {
-  SkCustomer *c = item;
-
-  return c->id ? sk_money_format (c->bonus_balance) : NULL;
+  if (sk_record_get_id (item) == NULL)
+    return NULL;
+  return sk_money_format (sk_record_get_int64 (item, "bonus_balance"));
 }
 
 static char *
 cell_last (gpointer item)
 {
-  SkCustomer *c = item;
-
-  return c->id ? sk_datetime_from_usec (c->last_purchase_at) : NULL;
+  if (sk_record_get_id (item) == NULL)
+    return NULL;
+  return sk_datetime_from_usec (sk_record_get_int64 (item, "last_purchase_at"));
 }
 
 /* Waits this long before saying "Searching…": most searches are done
@@ -170,9 +169,10 @@ loading_changed_cb (SkCustomersView *self)
     {
       SkCustomerRow *row = gtk_single_selection_get_selected_item (self->selection);
       SkCustomer *c = row != NULL ? sk_customer_row_get_customer (row) : NULL;
-      const char *chosen = self->loading_id ? self->loading_id : self->customer ? self->customer->id : NULL;
+      const char *chosen = self->loading_id ? self->loading_id
+                                            : self->customer ? sk_record_get_id (self->customer) : NULL;
 
-      if (row != NULL && (c == NULL || g_strcmp0 (c->id, chosen) != 0))
+      if (row != NULL && (c == NULL || g_strcmp0 (sk_record_get_id (c), chosen) != 0))
         gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
     }
 }
@@ -261,7 +261,7 @@ show_details (SkCustomersView   *self,
     }
   gtk_stack_set_visible_child_name (self->details_stack, "details");
 
-  title = gtk_label_new (c->full_name);
+  title = gtk_label_new (sk_record_get_string (c, "full_name"));
   gtk_label_set_wrap (GTK_LABEL (title), TRUE);
   gtk_widget_add_css_class (title, "title-1");
   gtk_box_append (self->details_box, title);
@@ -285,34 +285,35 @@ show_details (SkCustomersView   *self,
   gtk_box_append (self->details_box, buttons);
 
   group = group_new (self->details_box, _("Profile"));
-  info_row (group, _("Phone"), c->phone);
-  info_row (group, _("Card"), c->card_number);
-  info_row (group, _("Email"), c->email);
-  info_row (group, _("Birth date"), c->birth_date);
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (c->children)); i++)
+  info_row (group, _("Phone"), sk_record_get_string (c, "phone"));
+  info_row (group, _("Card"), sk_record_get_string (c, "card_number"));
+  info_row (group, _("Email"), sk_record_get_string (c, "email"));
+  info_row (group, _("Birth date"), sk_record_get_string (c, "birth_date"));
+  for (guint i = 0; i < g_list_model_get_n_items (sk_customer_get_children (c)); i++)
     {
-      g_autoptr(SkChild) child = g_list_model_get_item (G_LIST_MODEL (c->children), i);
+      g_autoptr(SkChild) child = g_list_model_get_item (sk_customer_get_children (c), i);
 
-      g_string_append_printf (kids, "%s%s (%s)", i ? ", " : "", child->name, child->birth_date);
+      g_string_append_printf (kids, "%s%s (%s)", i ? ", " : "", sk_record_get_string (child, "name"),
+                              sk_record_get_string (child, "birth_date"));
     }
   info_row (group, _("Children"), kids->str);
-  if (c->consent_email)
+  if (sk_record_get_boolean (c, "consent_email"))
     g_string_append (consent, _("email"));
-  if (c->consent_sms)
+  if (sk_record_get_boolean (c, "consent_sms"))
     g_string_append_printf (consent, "%s%s", consent->len ? ", " : "", _("SMS"));
-  if (c->consent_push)
+  if (sk_record_get_boolean (c, "consent_push"))
     g_string_append_printf (consent, "%s%s", consent->len ? ", " : "", _("push"));
   info_row (group, _("Agreed to messages by"), consent->len ? consent->str : _("none"));
 
   group = group_new (self->details_box, _("Statistics"));
   {
-    g_autofree char *visits = g_strdup_printf ("%" G_GINT64_FORMAT, c->visits);
-    g_autofree char *spent = sk_money_format (c->total_spent);
-    g_autofree char *balance = sk_money_format (c->bonus_balance);
-    g_autofree char *last = sk_datetime_from_usec (c->last_purchase_at);
-    g_autofree char *since = sk_datetime_from_usec (c->created_at);
+    g_autofree char *visits = g_strdup_printf ("%" G_GINT64_FORMAT, sk_record_get_int64 (c, "visits"));
+    g_autofree char *spent = sk_money_format (sk_record_get_int64 (c, "total_spent"));
+    g_autofree char *balance = sk_money_format (sk_record_get_int64 (c, "bonus_balance"));
+    g_autofree char *last = sk_datetime_from_usec (sk_record_get_int64 (c, "last_purchase_at"));
+    g_autofree char *since = sk_datetime_from_usec (sk_record_get_int64 (c, "created_at"));
 
-    info_row (group, _("Segment"), sk_segment_display_name (c->segment));
+    info_row (group, _("Segment"), sk_segment_display_name (sk_record_get_string (c, "segment")));
     info_row (group, _("Visits"), visits);
     info_row (group, _("Total spent"), spent);
     info_row (group, _("Bonus balance"), balance);
@@ -324,10 +325,11 @@ show_details (SkCustomersView   *self,
   for (guint i = 0; history && i < history->len; i++)
     {
       SkSegmentAssignment *a = g_ptr_array_index (history, i);
-      g_autofree char *when = sk_datetime_from_usec (a->assigned_at);
+      const char *previous = sk_record_get_string (a, "previous_segment");
+      g_autofree char *when = sk_datetime_from_usec (sk_record_get_int64 (a, "assigned_at"));
       g_autofree char *text = g_strdup_printf ("%s → %s",
-                                               a->previous_segment ? sk_segment_display_name (a->previous_segment) : "—",
-                                               sk_segment_display_name (a->segment));
+                                               previous ? sk_segment_display_name (previous) : "—",
+                                               sk_segment_display_name (sk_record_get_string (a, "segment")));
 
       info_row (group, text, when);
     }
@@ -336,11 +338,12 @@ show_details (SkCustomersView   *self,
   for (guint i = 0; ledger && i < ledger->len && i < 100; i++)
     {
       SkBonusTransaction *t = g_ptr_array_index (ledger, i);
-      g_autofree char *when = sk_datetime_from_usec (t->created_at);
-      g_autofree char *sub = g_strdup_printf ("%s%s%s", when, t->reason ? " · " : "", t->reason ? t->reason : "");
+      const char *reason = sk_record_get_string (t, "reason");
+      g_autofree char *when = sk_datetime_from_usec (sk_record_get_int64 (t, "created_at"));
+      g_autofree char *sub = g_strdup_printf ("%s%s%s", when, reason ? " · " : "", reason ? reason : "");
 
-      row = info_row (group, bonus_kind_name (t->kind), sub);
-      money_suffix (row, t->amount);
+      row = info_row (group, bonus_kind_name (sk_record_get_string (t, "kind")), sub);
+      money_suffix (row, sk_record_get_int64 (t, "amount"));
     }
   if (ledger == NULL || ledger->len == 0)
     info_row (group, _("No bonus movements yet"), NULL);
@@ -351,9 +354,9 @@ show_details (SkCustomersView   *self,
       SkPurchase *p = g_ptr_array_index (purchases, i);
       GListModel *lines = sk_purchase_get_lines (p);
       GListModel *apps = sk_purchase_get_applications (p);
-      g_autofree char *when = sk_datetime_from_usec (p->created_at);
-      g_autofree char *paid = sk_money_format (p->total_paid);
-      g_autofree char *discount = sk_money_format (p->discount_total);
+      g_autofree char *when = sk_datetime_from_usec (sk_record_get_int64 (p, "created_at"));
+      g_autofree char *paid = sk_money_format (sk_record_get_int64 (p, "total_paid"));
+      g_autofree char *discount = sk_money_format (sk_record_get_int64 (p, "discount_total"));
       g_autofree char *sub = g_strdup_printf (_("paid %s · discount %s"), paid, discount);
       GtkWidget *expander = adw_expander_row_new ();
 
@@ -363,26 +366,28 @@ show_details (SkCustomersView   *self,
       for (guint j = 0; j < g_list_model_get_n_items (lines); j++)
         {
           g_autoptr(SkPurchaseLine) l = g_list_model_get_item (lines, j);
-          g_autofree char *price = sk_money_format (l->unit_price);
-          g_autofree char *lsub = g_strdup_printf ("%" G_GINT64_FORMAT " × %s%s%s", l->quantity, price,
-                                                   l->category ? " · " : "", l->category ? l->category : "");
+          const char *category = sk_record_get_string (l, "category");
+          g_autofree char *price = sk_money_format (sk_record_get_int64 (l, "unit_price"));
+          g_autofree char *lsub = g_strdup_printf ("%" G_GINT64_FORMAT " × %s%s%s",
+                                                   sk_record_get_int64 (l, "quantity"), price,
+                                                   category ? " · " : "", category ? category : "");
 
           row = adw_action_row_new ();
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), l->name);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), sk_record_get_string (l, "name"));
           adw_action_row_set_subtitle (ADW_ACTION_ROW (row), lsub);
-          money_suffix (row, l->total);
+          money_suffix (row, sk_record_get_int64 (l, "total"));
           adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
         }
       for (guint j = 0; j < g_list_model_get_n_items (apps); j++)
         {
           g_autoptr(SkDiscountApplication) a = g_list_model_get_item (apps, j);
-          g_autofree char *atitle = g_strdup_printf (_("Discount: %s"), a->rule_name);
+          g_autofree char *atitle = g_strdup_printf (_("Discount: %s"), sk_record_get_string (a, "rule_name"));
 
           row = adw_action_row_new ();
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), atitle);
-          money_suffix (row, -a->amount);
+          money_suffix (row, -sk_record_get_int64 (a, "amount"));
           adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
         }
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), expander);
@@ -483,12 +488,14 @@ selection_changed_cb (GtkSingleSelection *selection,
   SkCustomerRow *row = gtk_single_selection_get_selected_item (selection);
   SkCustomer *c = row != NULL ? sk_customer_row_get_customer (row) : NULL;
 
-  if (c == NULL || c->id == NULL)
+  const char *id = c != NULL ? sk_record_get_id (c) : NULL;
+
+  if (id == NULL)
     return;
-  if (self->loading_id != NULL ? g_strcmp0 (self->loading_id, c->id) == 0
-                               : self->customer != NULL && g_strcmp0 (self->customer->id, c->id) == 0)
+  if (self->loading_id != NULL ? g_strcmp0 (self->loading_id, id) == 0
+                               : self->customer != NULL && g_strcmp0 (sk_record_get_id (self->customer), id) == 0)
     return;
-  sk_customers_view_show_customer (self, c->id);
+  sk_customers_view_show_customer (self, id);
 }
 
 static void
@@ -504,8 +511,8 @@ editor_saved_cb (SkCustomerEditor *editor,
                  SkCustomersView  *self)
 {
   /* The list and the details follow customer-changed. */
-  if (self->customer == NULL || g_strcmp0 (self->customer->id, customer->id) != 0)
-    sk_customers_view_show_customer (self, customer->id);
+  if (self->customer == NULL || g_strcmp0 (sk_record_get_id (self->customer), sk_record_get_id (customer)) != 0)
+    sk_customers_view_show_customer (self, sk_record_get_id (customer));
 }
 
 static void
@@ -568,7 +575,7 @@ sk_customers_view_adjust_bonus_async (SkCustomersView     *self,
       return;
     }
   store_id = sk_application_dup_store_id (sk_app ());
-  sk_repository_adjust_bonus_async (sk_app_repository (), self->customer->id, amount, reason, store_id,
+  sk_repository_adjust_bonus_async (sk_app_repository (), sk_record_get_id (self->customer), amount, reason, store_id,
                                     self->cancellable, bonus_adjusted_cb, g_steal_pointer (&task));
 }
 
@@ -692,9 +699,9 @@ refresh (SkCustomersView *self,
   if (!self->loaded)
     return;
   sk_customer_list_model_refresh (self->model);
-  if (self->customer != NULL && (customer_id == NULL || g_strcmp0 (self->customer->id, customer_id) == 0))
+  if (self->customer != NULL && (customer_id == NULL || g_strcmp0 (sk_record_get_id (self->customer), customer_id) == 0))
     {
-      g_autofree char *id = g_strdup (self->customer->id);
+      g_autofree char *id = g_strdup (sk_record_get_id (self->customer));
 
       sk_customers_view_show_customer (self, id);
     }

@@ -8,7 +8,6 @@
 #include <libsecret/secret.h>
 
 #include "sk-demo.h"
-#include "sk-model-private.h"
 #include "sk-preferences-window.h"
 #include "sk-widgets.h"
 
@@ -46,8 +45,8 @@ update_bonus_rows (SkPreferencesWindow *self)
 
   if (store == NULL)
     return;
-  rate = g_strdup_printf (_("%g %% of what is paid in money"), store->bonus_rate / 100.0);
-  share = g_strdup_printf ("%g %%", store->max_bonus_share / 100.0);
+  rate = g_strdup_printf (_("%g %% of what is paid in money"), sk_record_get_int64 (store, "bonus_rate") / 100.0);
+  share = g_strdup_printf ("%g %%", sk_record_get_int64 (store, "max_bonus_share") / 100.0);
   adw_action_row_set_subtitle (self->accrual_row, rate);
   adw_action_row_set_subtitle (self->share_row, share);
 }
@@ -60,7 +59,7 @@ store_selected_cb (SkPreferencesWindow *self)
   if (self->stores == NULL || i >= self->stores->len)
     return;
   g_settings_set_string (sk_application_get_settings (self->app), "store-id",
-                         ((SkStore *) g_ptr_array_index (self->stores, i))->id);
+                         sk_record_get_id (g_ptr_array_index (self->stores, i)));
   update_bonus_rows (self);
 }
 
@@ -205,8 +204,8 @@ stores_listed_cb (GObject      *source,
     {
       SkStore *s = g_ptr_array_index (self->stores, i);
 
-      gtk_string_list_append (names, s->name);
-      if (g_strcmp0 (s->id, current) == 0)
+      gtk_string_list_append (names, sk_record_get_string (s, "name"));
+      if (g_strcmp0 (sk_record_get_id (s), current) == 0)
         selected = i;
     }
   g_signal_handlers_block_by_func (self->store_row, store_selected_cb, self);

@@ -8,7 +8,6 @@
 #include <glib/gi18n.h>
 
 #include "sk-error.h"
-#include "sk-model-private.h"
 #include "sk-money.h"
 #include "sk-rule-editor.h"
 #include "sk-widgets.h"
@@ -74,10 +73,10 @@ set_money_text (AdwEntryRow *row,
 }
 
 static void
-set_list_text (AdwEntryRow *row,
-               char       **list)
+set_list_text (AdwEntryRow        *row,
+               const char * const *list)
 {
-  g_autofree char *text = list ? g_strjoinv (", ", list) : NULL;
+  g_autofree char *text = list ? g_strjoinv (", ", (char **) list) : NULL;
 
   set_text (row, text);
 }
@@ -284,7 +283,7 @@ read_form (SkRuleEditor    *self,
   if (self->campaigns != NULL)
     g_object_set (rule, "campaign-id",
                   campaign > 0 && campaign <= self->campaigns->len
-                    ? ((SkCampaign *) g_ptr_array_index (self->campaigns, campaign - 1))->id
+                    ? sk_record_get_id (g_ptr_array_index (self->campaigns, campaign - 1))
                     : NULL,
                   NULL);
   if (!sk_discount_rule_validate (rule, error))
@@ -480,10 +479,11 @@ campaigns_listed_cb (GObject      *source,
   self->campaigns = g_steal_pointer (&campaigns);
   gtk_string_list_append (names, _("None"));
   for (guint i = 0; i < self->campaigns->len; i++)
-    gtk_string_list_append (names, ((SkCampaign *) g_ptr_array_index (self->campaigns, i))->name);
+    gtk_string_list_append (names, sk_record_get_string (g_ptr_array_index (self->campaigns, i), "name"));
   adw_combo_row_set_model (self->campaign_row, G_LIST_MODEL (names));
   for (guint i = 0; i < self->campaigns->len; i++)
-    if (g_strcmp0 (((SkCampaign *) g_ptr_array_index (self->campaigns, i))->id, self->rule->campaign_id) == 0)
+    if (g_strcmp0 (sk_record_get_id (g_ptr_array_index (self->campaigns, i)),
+                   sk_record_get_string (self->rule, "campaign_id")) == 0)
       adw_combo_row_set_selected (self->campaign_row, i + 1);
 }
 
@@ -493,43 +493,43 @@ sk_rule_editor_new (GtkWindow      *parent,
 {
   SkRuleEditor *self = g_object_new (SK_TYPE_RULE_EDITOR, "transient-for", parent, NULL);
   SkDiscountRule *r;
+  gint64 valid_from;
+  gint64 valid_until;
   g_autofree char *from = NULL;
   g_autofree char *until = NULL;
 
   self->is_new = rule == NULL;
+  /* A new rule is active and stackable: the type's defaults. */
   self->rule = rule ? sk_record_copy (SK_RECORD (rule)) : sk_discount_rule_new ();
   r = self->rule;
-  if (self->is_new)
-    {
-      r->is_active = TRUE;
-      r->stackable = TRUE;
-    }
   gtk_window_set_title (GTK_WINDOW (self), self->is_new ? _("New Rule") : _("Edit Rule"));
 
   /* The campaigns arrive from a worker. */
   if (sk_app_repository () != NULL)
     sk_repository_list_campaigns_async (sk_app_repository (), self->cancellable, campaigns_listed_cb, self);
 
-  set_text (self->name_row, r->name);
-  set_text (self->description_row, r->description);
+  set_text (self->name_row, sk_record_get_string (r, "name"));
+  set_text (self->description_row, sk_record_get_string (r, "description"));
   for (guint i = 0; i < G_N_ELEMENTS (rule_types); i++)
-    if (g_strcmp0 (r->type, rule_types[i]) == 0)
+    if (g_strcmp0 (sk_record_get_string (r, "type"), rule_types[i]) == 0)
       adw_combo_row_set_selected (self->type_row, i);
-  set_money_text (self->value_row, r->value);
-  gtk_switch_set_active (self->active_switch, r->is_active);
-  gtk_switch_set_active (self->stackable_switch, r->stackable);
-  gtk_spin_button_set_value (self->priority_spin, r->priority);
-  set_money_text (self->min_purchase_row, r->min_purchase);
-  set_money_text (self->max_discount_row, r->max_discount);
-  set_list_text (self->categories_row, r->categories);
-  set_list_text (self->segments_row, r->segments);
-  set_list_text (self->stores_row, r->store_ids);
-  from = r->valid_from ? sk_date_from_usec (r->valid_from) : NULL;
-  until = r->valid_until ? sk_date_from_usec (r->valid_until) : NULL;
+  set_money_text (self->value_row, sk_record_get_int64 (r, "value"));
+  gtk_switch_set_active (self->active_switch, sk_record_get_boolean (r, "is_active"));
+  gtk_switch_set_active (self->stackable_switch, sk_record_get_boolean (r, "stackable"));
+  gtk_spin_button_set_value (self->priority_spin, sk_record_get_int64 (r, "priority"));
+  set_money_text (self->min_purchase_row, sk_record_get_int64 (r, "min_purchase"));
+  set_money_text (self->max_discount_row, sk_record_get_int64 (r, "max_discount"));
+  set_list_text (self->categories_row, sk_record_get_strv (r, "categories"));
+  set_list_text (self->segments_row, sk_record_get_strv (r, "segments"));
+  set_list_text (self->stores_row, sk_record_get_strv (r, "store_ids"));
+  valid_from = sk_record_get_int64 (r, "valid_from");
+  valid_until = sk_record_get_int64 (r, "valid_until");
+  from = valid_from ? sk_date_from_usec (valid_from) : NULL;
+  until = valid_until ? sk_date_from_usec (valid_until) : NULL;
   set_text (self->valid_from_row, from);
   set_text (self->valid_until_row, until);
-  gtk_spin_button_set_value (self->limit_total_spin, r->usage_limit_total);
-  gtk_spin_button_set_value (self->limit_customer_spin, r->usage_limit_per_customer);
+  gtk_spin_button_set_value (self->limit_total_spin, sk_record_get_int64 (r, "usage_limit_total"));
+  gtk_spin_button_set_value (self->limit_customer_spin, sk_record_get_int64 (r, "usage_limit_per_customer"));
   return self;
 }
 

@@ -5,7 +5,6 @@
 
 #include <glib/gi18n.h>
 
-#include "sk-model-private.h"
 #include "sk-money.h"
 #include "sk-rule-editor.h"
 #include "sk-rules-view.h"
@@ -37,17 +36,17 @@ sk_rules_view_get_model (SkRulesView *self)
 static char *
 cell_name (gpointer item)
 {
-  return g_strdup (SK_DISCOUNT_RULE (item)->name);
+  return g_strdup (sk_record_get_string (item, "name"));
 }
 
 static char *
 cell_type (gpointer item)
 {
-  SkDiscountRule *r = item;
+  const char *type = sk_record_get_string (item, "type");
 
-  if (g_strcmp0 (r->type, SK_RULE_PERCENTAGE) == 0)
+  if (g_strcmp0 (type, SK_RULE_PERCENTAGE) == 0)
     return g_strdup (_("Percentage"));
-  if (g_strcmp0 (r->type, SK_RULE_FIXED_AMOUNT) == 0)
+  if (g_strcmp0 (type, SK_RULE_FIXED_AMOUNT) == 0)
     return g_strdup (_("Fixed amount"));
   return g_strdup (_("Bonus multiplier"));
 }
@@ -55,40 +54,43 @@ cell_type (gpointer item)
 static char *
 cell_value (gpointer item)
 {
-  SkDiscountRule *r = item;
+  const char *type = sk_record_get_string (item, "type");
+  gint64 value = sk_record_get_int64 (item, "value");
 
-  if (g_strcmp0 (r->type, SK_RULE_PERCENTAGE) == 0)
-    return g_strdup_printf ("%g %%", r->value / 100.0);
-  if (g_strcmp0 (r->type, SK_RULE_FIXED_AMOUNT) == 0)
-    return sk_money_format (r->value);
-  return g_strdup_printf ("×%g", r->value / 100.0);
+  if (g_strcmp0 (type, SK_RULE_PERCENTAGE) == 0)
+    return g_strdup_printf ("%g %%", value / 100.0);
+  if (g_strcmp0 (type, SK_RULE_FIXED_AMOUNT) == 0)
+    return sk_money_format (value);
+  return g_strdup_printf ("×%g", value / 100.0);
 }
 
 static char *
 cell_conditions (gpointer item)
 {
-  SkDiscountRule *r = item;
+  gint64 min_purchase = sk_record_get_int64 (item, "min_purchase");
+  const char * const *categories = sk_record_get_strv (item, "categories");
+  const char * const *segments = sk_record_get_strv (item, "segments");
   GString *s = g_string_new (NULL);
 
-  if (r->min_purchase > 0)
+  if (min_purchase > 0)
     {
-      g_autofree char *m = sk_money_format (r->min_purchase);
+      g_autofree char *m = sk_money_format (min_purchase);
 
       g_string_append_printf (s, _("from %s"), m);
     }
-  if (r->categories && r->categories[0])
+  if (categories && categories[0])
     {
-      g_autofree char *c = g_strjoinv (", ", r->categories);
+      g_autofree char *c = g_strjoinv (", ", (char **) categories);
 
       g_string_append_printf (s, "%s%s", s->len ? " · " : "", c);
     }
-  if (r->segments && r->segments[0])
+  if (segments && segments[0])
     {
-      g_autofree char *c = g_strjoinv (", ", r->segments);
+      g_autofree char *c = g_strjoinv (", ", (char **) segments);
 
       g_string_append_printf (s, "%s%s", s->len ? " · " : "", c);
     }
-  if (!r->stackable)
+  if (!sk_record_get_boolean (item, "stackable"))
     g_string_append_printf (s, "%s%s", s->len ? " · " : "", _("exclusive"));
   return g_string_free (s, FALSE);
 }
@@ -96,16 +98,18 @@ cell_conditions (gpointer item)
 static char *
 cell_status (gpointer item)
 {
-  SkDiscountRule *r = item;
+  gint64 valid_from = sk_record_get_int64 (item, "valid_from");
+  gint64 valid_until = sk_record_get_int64 (item, "valid_until");
+  gint64 limit = sk_record_get_int64 (item, "usage_limit_total");
   gint64 now = sk_time_now ();
 
-  if (!r->is_active)
+  if (!sk_record_get_boolean (item, "is_active"))
     return g_strdup (_("Disabled"));
-  if (r->valid_until != 0 && r->valid_until < now)
+  if (valid_until != 0 && valid_until < now)
     return g_strdup (_("Expired"));
-  if (r->valid_from != 0 && r->valid_from > now)
+  if (valid_from != 0 && valid_from > now)
     return g_strdup (_("Scheduled"));
-  if (r->usage_limit_total > 0 && r->uses >= r->usage_limit_total)
+  if (limit > 0 && sk_record_get_int64 (item, "uses") >= limit)
     return g_strdup (_("Limit reached"));
   return g_strdup (_("Active"));
 }
@@ -113,17 +117,18 @@ cell_status (gpointer item)
 static char *
 cell_uses (gpointer item)
 {
-  SkDiscountRule *r = item;
+  gint64 uses = sk_record_get_int64 (item, "uses");
+  gint64 limit = sk_record_get_int64 (item, "usage_limit_total");
 
-  if (r->usage_limit_total > 0)
-    return g_strdup_printf ("%" G_GINT64_FORMAT " / %" G_GINT64_FORMAT, r->uses, r->usage_limit_total);
-  return g_strdup_printf ("%" G_GINT64_FORMAT, r->uses);
+  if (limit > 0)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " / %" G_GINT64_FORMAT, uses, limit);
+  return g_strdup_printf ("%" G_GINT64_FORMAT, uses);
 }
 
 static char *
 cell_priority (gpointer item)
 {
-  return g_strdup_printf ("%" G_GINT64_FORMAT, SK_DISCOUNT_RULE (item)->priority);
+  return g_strdup_printf ("%" G_GINT64_FORMAT, sk_record_get_int64 (item, "priority"));
 }
 
 static void
@@ -263,9 +268,9 @@ duplicate_action (GtkWidget  *widget,
     return;
   copy = sk_record_copy (SK_RECORD (rule));
   /* Translators: the name of a duplicated rule */
-  name = g_strdup_printf (_("%s (copy)"), rule->name);
-  g_object_set (copy, "id", NULL, "name", name, "is-active", FALSE, "version", (gint64) 0, NULL);
-  copy->uses = 0;
+  name = g_strdup_printf (_("%s (copy)"), sk_record_get_string (rule, "name"));
+  g_object_set (copy, "id", NULL, "name", name, "is-active", FALSE, "version", (gint64) 0,
+                "uses", (gint64) 0, NULL);
   g_object_set_data (G_OBJECT (widget), "sk-duplicated", GINT_TO_POINTER (TRUE));
   sk_repository_save_rule_async (sk_app_repository (), copy, NULL, rule_stored_cb, g_object_ref (widget));
 }
@@ -281,7 +286,7 @@ toggle_action (GtkWidget  *widget,
   if (rule == NULL || sk_app_repository () == NULL)
     return;
   copy = sk_record_copy (SK_RECORD (rule));
-  g_object_set (copy, "is-active", !rule->is_active, NULL);
+  g_object_set (copy, "is-active", !sk_record_get_boolean (rule, "is_active"), NULL);
   g_object_set_data (G_OBJECT (widget), "sk-duplicated", NULL);
   sk_repository_save_rule_async (sk_app_repository (), copy, NULL, rule_stored_cb, g_object_ref (widget));
 }

@@ -484,6 +484,26 @@ sk_customer_get_children (SkCustomer *self)
   return G_LIST_MODEL (self->children);
 }
 
+void
+sk_customer_set_children (SkCustomer *self,
+                          GListModel *children)
+{
+  g_autoptr(GPtrArray) items = NULL;
+  guint n;
+
+  g_return_if_fail (SK_IS_CUSTOMER (self));
+  g_return_if_fail (children == NULL || G_IS_LIST_MODEL (children));
+  g_return_if_fail (children == NULL || g_type_is_a (g_list_model_get_item_type (children), SK_TYPE_CHILD));
+
+  /* Taken out first: @children may be the customer's own list. */
+  n = children != NULL ? g_list_model_get_n_items (children) : 0;
+  items = g_ptr_array_new_full (n, g_object_unref);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (items, g_list_model_get_item (children, i));
+  g_list_store_splice (self->children, 0, g_list_model_get_n_items (G_LIST_MODEL (self->children)),
+                       items->pdata, items->len);
+}
+
 GListModel *
 sk_purchase_get_lines (SkPurchase *self)
 {

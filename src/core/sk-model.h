@@ -76,6 +76,9 @@ SkCampaign         *sk_campaign_new             (void);
 
 /* Collections are list models so views show them lazily. */
 GListModel         *sk_customer_get_children    (SkCustomer *self);
+/* Replaces the children with the SkChild items of @children (NULL: none). */
+void                sk_customer_set_children    (SkCustomer *self,
+                                                 GListModel *children);
 GListModel         *sk_purchase_get_lines       (SkPurchase *self);
 void                sk_purchase_add_line        (SkPurchase     *self,
                                                  SkPurchaseLine *line);

@@ -742,3 +742,83 @@ sk_record_copy (SkRecord *self)
   node = sk_record_to_json (self);
   return sk_record_from_json (G_OBJECT_TYPE (self), node, NULL);
 }
+
+/* Typed field reads */
+
+static gpointer
+field_ptr_of_type (gpointer     record,
+                   const char  *name,
+                   SkFieldType  type)
+{
+  SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
+
+  for (guint i = 0; i < klass->n_fields; i++)
+    {
+      const SkField *field = &klass->fields[i];
+      SkFieldType field_type = field->type == SK_FIELD_TIME ? SK_FIELD_INT64 : field->type;
+
+      if (strcmp (field->name, name) != 0)
+        continue;
+      if (field_type != type)
+        {
+          g_critical ("The field “%s” of %s is not read with this type",
+                      name, G_OBJECT_TYPE_NAME (record));
+          return NULL;
+        }
+      return FIELD_PTR (record, field);
+    }
+  g_critical ("%s has no field “%s”", G_OBJECT_TYPE_NAME (record), name);
+  return NULL;
+}
+
+const char *
+sk_record_get_string (gpointer    record,
+                      const char *field)
+{
+  char **ptr;
+
+  g_return_val_if_fail (SK_IS_RECORD (record), NULL);
+  g_return_val_if_fail (field != NULL, NULL);
+
+  ptr = field_ptr_of_type (record, field, SK_FIELD_STRING);
+  return ptr != NULL ? *ptr : NULL;
+}
+
+gint64
+sk_record_get_int64 (gpointer    record,
+                     const char *field)
+{
+  gint64 *ptr;
+
+  g_return_val_if_fail (SK_IS_RECORD (record), 0);
+  g_return_val_if_fail (field != NULL, 0);
+
+  ptr = field_ptr_of_type (record, field, SK_FIELD_INT64);
+  return ptr != NULL ? *ptr : 0;
+}
+
+gboolean
+sk_record_get_boolean (gpointer    record,
+                       const char *field)
+{
+  gboolean *ptr;
+
+  g_return_val_if_fail (SK_IS_RECORD (record), FALSE);
+  g_return_val_if_fail (field != NULL, FALSE);
+
+  ptr = field_ptr_of_type (record, field, SK_FIELD_BOOL);
+  return ptr != NULL ? *ptr : FALSE;
+}
+
+const char * const *
+sk_record_get_strv (gpointer    record,
+                    const char *field)
+{
+  char ***ptr;
+
+  g_return_val_if_fail (SK_IS_RECORD (record), NULL);
+  g_return_val_if_fail (field != NULL, NULL);
+
+  ptr = field_ptr_of_type (record, field, SK_FIELD_STRV);
+  return ptr != NULL ? (const char * const *) *ptr : NULL;
+}

@@ -78,6 +78,22 @@ gboolean    sk_record_update_from_json     (SkRecord      *self,
                                             GError       **error);
 gpointer    sk_record_copy                 (SkRecord      *self);
 
+/* Reads one field of a record by its name in the field table ("full_name",
+ * as in JSON and SQL): typed, and without the copy a property read makes,
+ * for list cells and other paths that run per row. A string or list returned
+ * is the record's own, valid while the field keeps its value. TIME fields
+ * read as int64. A name the record lacks or a field of another type is a
+ * programming error: a critical, and NULL, 0 or FALSE. Writes go through
+ * properties (g_object_set), which notify. */
+const char         *sk_record_get_string  (gpointer    record,
+                                           const char *field);
+gint64              sk_record_get_int64   (gpointer    record,
+                                           const char *field);
+gboolean            sk_record_get_boolean (gpointer    record,
+                                           const char *field);
+const char * const *sk_record_get_strv    (gpointer    record,
+                                           const char *field);
+
 /* JSON helpers shared by the records and the engine. */
 char       *sk_time_to_rfc3339             (gint64         usec);
 gboolean    sk_time_from_rfc3339           (const char    *text,
