@@ -1815,6 +1815,48 @@ test_import_needs_ids (Fixture       *f,
     }
 }
 
+/* An import cannot plant a balance beyond SK_BALANCE_MAX, not even one its
+ * ledger agrees with: no movement could have made it. */
+static void
+test_import_balance_bound (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkCustomer) anna = create_customer (f->db, "Иванова Анна", "+79001234567", NULL);
+  g_autoptr(SkBonusTransaction) tx = NULL;
+  g_autoptr(JsonNode) exported = NULL;
+  g_autoptr(SkDatabase) other = NULL;
+  g_autofree char *other_path = g_build_filename (f->dir, "other.db", NULL);
+  JsonObject *customer, *row;
+
+  tx = sk_database_bonus_manual (f->db, anna->id, SK_BONUS_EARN, SK_MONEY_MAX, "Причина", NULL, &error);
+  g_assert_no_error (error);
+  exported = sk_database_export (f->db, &error);
+  g_assert_no_error (error);
+  customer = json_array_get_object_element (json_object_get_array_member (json_node_get_object (exported),
+                                                                          "customers"), 0);
+  row = json_array_get_object_element (json_object_get_array_member (json_node_get_object (exported),
+                                                                     "bonus_transactions"), 0);
+  json_object_set_int_member (customer, "bonus_balance", 2 * SK_BALANCE_MAX);
+  json_object_set_int_member (row, "amount", 2 * SK_BALANCE_MAX);
+  json_object_set_int_member (row, "balance_after", 2 * SK_BALANCE_MAX);
+
+  other = sk_database_open (other_path, &error);
+  g_assert_no_error (error);
+  g_assert_false (sk_database_import (other, exported, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
+  g_assert_cmpstr (sk_error_get_field (error), ==, "customers");
+  g_clear_error (&error);
+  g_assert_cmpint (sk_db_query_int (other, NULL, -1, "SELECT count(*) FROM customers", NULL), ==, 0);
+
+  /* At the bound it is a balance like any other. */
+  json_object_set_int_member (customer, "bonus_balance", SK_BALANCE_MAX);
+  json_object_set_int_member (row, "amount", SK_BALANCE_MAX);
+  json_object_set_int_member (row, "balance_after", SK_BALANCE_MAX);
+  g_assert_true (sk_database_import (other, exported, &error));
+  g_assert_no_error (error);
+}
+
 /* A record read from JSON without its flags gets what a new one has. */
 static void
 test_record_defaults (void)
@@ -2100,6 +2142,7 @@ main (int   argc,
   add ("/database/commit-failure", test_commit_failure);
   add ("/database/rules-cache", test_rules_cache);
   add ("/database/import/needs-ids", test_import_needs_ids);
+  add ("/database/import/balance-bound", test_import_balance_bound);
   g_test_add_func ("/database/records/defaults", test_record_defaults);
   g_test_add_func ("/database/records/fields", test_record_fields);
 

@@ -7,6 +7,7 @@
 
 #include "sk-database-private.h"
 #include "sk-error.h"
+#include "sk-money.h"
 
 #define EXPORT_FORMAT "skidka-export"
 
@@ -292,7 +293,7 @@ sk_database_import (SkDatabase *self,
 {
   JsonObject *object;
   JsonNode *settings;
-  gint64 mismatched;
+  gint64 mismatched, beyond;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
 
@@ -386,6 +387,19 @@ sk_database_import (SkDatabase *self,
         sk_set_field_error (error, SK_ERROR_INVALID, "customers",
                             _("%s customers' bonus balances do not match their ledger"),
                             count);
+      goto fail;
+    }
+  /* So is one with a balance that no movement could have made. */
+  beyond = sk_db_query_int (self, error, -1,
+                            "SELECT count(*) FROM customers WHERE bonus_balance > ?1 OR bonus_balance < -?1",
+                            "i", SK_BALANCE_MAX);
+  if (beyond != 0)
+    {
+      g_autofree char *limit = sk_money_format (SK_BALANCE_MAX);
+
+      if (error == NULL || *error == NULL)
+        sk_set_field_error (error, SK_ERROR_INVALID, "customers",
+                            _("A bonus balance cannot go beyond %s either way"), limit);
       goto fail;
     }
   return sk_db_commit (self, error);
