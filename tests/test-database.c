@@ -1857,6 +1857,41 @@ test_import_balance_bound (Fixture       *f,
   g_assert_no_error (error);
 }
 
+/* Members of the wrong kind are refused or skipped, never passed to
+ * json-glib getters that complain (a CRITICAL, fatal under G_DEBUG). */
+static void
+test_import_member_types (Fixture       *f,
+                          gconstpointer  data)
+{
+  const char *refused[] = { "{\"format\": {}}", "{\"format\": [\"skidka-export\"]}", "{\"format\": 5}" };
+  const char *read[] = {
+    "{\"format\": \"skidka-export\", \"schema_version\": []}",
+    "{\"format\": \"skidka-export\", \"schema_version\": {\"a\": 1}, \"settings\": {\"a\": [1], \"b\": {}, \"c\": 5}}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) root = sk_json_parse (refused[i], -1, &error);
+
+      g_assert_no_error (error);
+      g_assert_false (sk_database_import (f->db, root, &error));
+      g_assert_error (error, SK_ERROR, SK_ERROR_MALFORMED);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (read); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) root = sk_json_parse (read[i], -1, &error);
+      g_autofree char *setting = NULL;
+
+      g_assert_no_error (error);
+      g_assert_true (sk_database_import (f->db, root, &error));
+      g_assert_no_error (error);
+      setting = sk_database_get_setting (f->db, "a");
+      g_assert_null (setting);
+    }
+}
+
 /* A record read from JSON without its flags gets what a new one has. */
 static void
 test_record_defaults (void)
@@ -2142,6 +2177,7 @@ main (int   argc,
   add ("/database/commit-failure", test_commit_failure);
   add ("/database/rules-cache", test_rules_cache);
   add ("/database/import/needs-ids", test_import_needs_ids);
+  add ("/database/import/member-types", test_import_member_types);
   add ("/database/import/balance-bound", test_import_balance_bound);
   g_test_add_func ("/database/records/defaults", test_record_defaults);
   g_test_add_func ("/database/records/fields", test_record_fields);

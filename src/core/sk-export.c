@@ -286,6 +286,33 @@ import_record (SkDatabase *self,
   return TRUE;
 }
 
+/* The string or whole number @name of @object, or @fallback when it is
+ * absent or of another kind: json-glib's _with_default getters raise a
+ * CRITICAL on an object or array. */
+static const char *
+string_member (JsonObject *object,
+               const char *name,
+               const char *fallback)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return fallback;
+  return json_node_get_string (node);
+}
+
+static gint64
+int_member (JsonObject *object,
+            const char *name,
+            gint64      fallback)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return fallback;
+  return json_node_get_int (node);
+}
+
 gboolean
 sk_database_import (SkDatabase *self,
                     JsonNode   *root,
@@ -298,14 +325,13 @@ sk_database_import (SkDatabase *self,
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
 
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
-      g_strcmp0 (json_object_get_string_member_with_default (json_node_get_object (root), "format", ""),
-                 EXPORT_FORMAT) != 0)
+      g_strcmp0 (string_member (json_node_get_object (root), "format", ""), EXPORT_FORMAT) != 0)
     {
       sk_set_field_error (error, SK_ERROR_MALFORMED, "format", _("This is not a Skidka export"));
       return FALSE;
     }
   object = json_node_get_object (root);
-  if (json_object_get_int_member_with_default (object, "schema_version", 0) > SK_SCHEMA_VERSION)
+  if (int_member (object, "schema_version", 0) > SK_SCHEMA_VERSION)
     {
       sk_set_field_error (error, SK_ERROR_SCHEMA_TOO_NEW, "schema_version",
                           _("The export was made by a newer version of Skidka"));
@@ -328,8 +354,7 @@ sk_database_import (SkDatabase *self,
 
       for (GList *l = keys; l != NULL; l = l->next)
         {
-          const char *value = json_object_get_string_member_with_default (json_node_get_object (settings),
-                                                                          l->data, NULL);
+          const char *value = string_member (json_node_get_object (settings), l->data, NULL);
           if (value != NULL && !g_str_equal (l->data, "device_id") &&
               !sk_database_set_setting (self, l->data, value, error))
             goto fail;
