@@ -9,12 +9,28 @@
 #include "fuzz-common.h"
 #include "sk-record.h"
 
+/* GLib stops a fatal message with a breakpoint (SIGTRAP), which libFuzzer
+ * does not catch, so the input would be lost: abort instead. */
+static GLogWriterOutput
+write_log (GLogLevelFlags   log_level,
+           const GLogField *fields,
+           gsize            n_fields,
+           gpointer         user_data)
+{
+  GLogWriterOutput output = g_log_writer_standard_streams (log_level, fields, n_fields, user_data);
+
+  if (log_level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
+    abort ();
+  return output;
+}
+
 void
 sk_fuzz_init (void)
 {
   /* ASan sees GLib's allocations one by one only without the slice cache. */
   g_setenv ("G_SLICE", "always-malloc", TRUE);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+  g_log_set_writer_func (write_log, NULL, NULL);
 }
 
 void
