@@ -1761,7 +1761,9 @@ test_bad_paths (void)
       g_autoptr(GError) error = NULL;
       JsonObject *e;
 
-      g_test_message ("%s", cases[i].request);
+      g_autofree char *shown = g_strescape (cases[i].request, NULL);
+
+      g_test_message ("%s", shown);
       g_assert_true (g_str_has_prefix (answer, "HTTP/1."));
       g_assert_nonnull (strstr (answer, status_line));
       g_assert_nonnull (body);
