@@ -106,7 +106,7 @@ price_cart (SkCart *cart)
   g_autoptr(SkEngineResult) available = NULL;
   g_autoptr(SkCart) empty = NULL;
   g_autoptr(JsonNode) answer = NULL;
-  g_autoptr(JsonNode) open = NULL;
+  g_autoptr(JsonNode) offered = NULL;
 
   if (!sk_cart_validate (cart, NULL))
     return;
@@ -119,8 +119,8 @@ price_cart (SkCart *cart)
 
   available = sk_discount_engine_available (cart->store_id, NULL, rules, campaigns, NOW);
   empty = sk_cart_new (cart->store_id);
-  open = sk_engine_result_to_json (available, empty);
-  sk_fuzz_check_json (open);
+  offered = sk_engine_result_to_json (available, empty);
+  sk_fuzz_check_json (offered);
 }
 
 static void
