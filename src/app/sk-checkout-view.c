@@ -10,7 +10,6 @@
 #include "sk-checkout-view.h"
 #include "sk-customer-editor.h"
 #include "sk-error.h"
-#include "sk-model-private.h"
 #include "sk-money.h"
 #include "sk-sale.h"
 #include "sk-widgets.h"
@@ -54,15 +53,11 @@ struct _SkCheckoutView
   gboolean         loaded;
   gboolean         paying;
   gboolean         updating_spin;
+  GCancellable    *cancellable;     /* the view's reads and its sale */
 };
 
 G_DEFINE_FINAL_TYPE (SkCheckoutView, sk_checkout_view, ADW_TYPE_BIN)
 
-static SkDatabase *
-view_db (void)
-{
-  return sk_app () ? sk_application_get_database (sk_app ()) : NULL;
-}
 
 static void
 clear_list_box (GtkListBox *box)
@@ -139,13 +134,16 @@ update_customer_row (SkCheckoutView *self)
     }
   else
     {
-      g_autofree char *balance = sk_money_format (customer->bonus_balance);
+      const char *phone = sk_record_get_string (customer, "phone");
+      const char *card = sk_record_get_string (customer, "card_number");
+      const char *name = sk_record_get_string (customer, "full_name");
+      g_autofree char *balance = sk_money_format (sk_record_get_int64 (customer, "bonus_balance"));
       g_autofree char *subtitle =
         g_strdup_printf (_("%s · card %s · %s · bonuses %s"),
-                         customer->phone ? customer->phone : "—",
-                         customer->card_number ? customer->card_number : "—",
-                         sk_segment_display_name (customer->segment), balance);
-      const char *title = customer->full_name ? customer->full_name : _("Customer");
+                         phone ? phone : "—",
+                         card ? card : "—",
+                         sk_segment_display_name (sk_record_get_string (customer, "segment")), balance);
+      const char *title = name ? name : _("Customer");
 
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self->customer_row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->customer_row), title);
@@ -167,13 +165,14 @@ update_panel_key (SkCheckoutView *self)
     {
       SkEngineApplied *a = &g_array_index (result->applied, SkEngineApplied, i);
 
-      g_string_append_printf (key, "a%s:%" G_GINT64_FORMAT ";", a->rule->id, a->amount);
+      g_string_append_printf (key, "a%s:%" G_GINT64_FORMAT ";", sk_record_get_id (a->rule), a->amount);
     }
   for (guint i = 0; result && i < result->rejected->len; i++)
     {
       SkEngineRejected *r = &g_array_index (result->rejected, SkEngineRejected, i);
 
-      g_string_append_printf (key, "r%s:%d:%" G_GINT64_FORMAT ";", r->rule->id, r->code, r->detail);
+      g_string_append_printf (key, "r%s:%d:%" G_GINT64_FORMAT ";", sk_record_get_id (r->rule), r->code,
+                              r->detail);
     }
   if (result)
     g_string_append_printf (key, "t%" G_GINT64_FORMAT, result->discount_total);
@@ -203,17 +202,20 @@ rebuild_discount_lists (SkCheckoutView *self)
         {
           SkEngineApplied *a = &g_array_index (result->applied, SkEngineApplied, i);
 
-          if (g_strcmp0 (a->rule->type, SK_RULE_BONUS_MULTIPLIER) == 0)
+          const char *name = sk_record_get_string (a->rule, "name");
+
+          if (g_strcmp0 (sk_record_get_string (a->rule, "type"), SK_RULE_BONUS_MULTIPLIER) == 0)
             {
-              g_autofree char *sub = g_strdup_printf (_("Bonuses ×%.2g"), a->rule->value / 100.0);
+              g_autofree char *sub = g_strdup_printf (_("Bonuses ×%.2g"),
+                                                      sk_record_get_int64 (a->rule, "value") / 100.0);
 
               row = adw_action_row_new ();
               adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-              adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), a->rule->name);
+              adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
               adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
             }
           else
-            row = money_row (a->rule->name, NULL, a->amount, "discount-amount");
+            row = money_row (name, NULL, a->amount, "discount-amount");
           gtk_list_box_append (self->applied_list, row);
         }
       row = money_row (_("Total discount"), NULL, result->discount_total, "discount-amount");
@@ -228,7 +230,7 @@ rebuild_discount_lists (SkCheckoutView *self)
 
       row = adw_action_row_new ();
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), r->rule->name);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), sk_record_get_string (r->rule, "name"));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), reason);
       gtk_widget_add_css_class (row, "rejected-reason");
       gtk_list_box_append (self->rejected_list, row);
@@ -238,7 +240,7 @@ rebuild_discount_lists (SkCheckoutView *self)
 void
 sk_checkout_view_recompute (SkCheckoutView *self)
 {
-  SkDatabase *db = view_db ();
+  SkRepository *repository = sk_app_repository ();
   g_autoptr(SkCart) cart = NULL;
   g_autoptr(GError) error = NULL;
   SkEngineResult *result = NULL;
@@ -253,11 +255,11 @@ sk_checkout_view_recompute (SkCheckoutView *self)
   customer = sk_sale_get_customer (self->sale);
   gtk_stack_set_visible_child_name (self->cart_stack, n > 0 ? "cart" : "empty");
 
-  if (db != NULL && n > 0 && (cart = sk_sale_to_cart (self->sale)) != NULL)
+  if (repository != NULL && n > 0 && (cart = sk_sale_to_cart (self->sale)) != NULL)
     {
       if (!sk_cart_validate (cart, &error) ||
-          (result = sk_database_calculate (db, cart, customer ? customer->id : NULL,
-                                           sk_time_now (), &error)) == NULL)
+          (result = sk_repository_calculate (repository, cart, customer ? sk_record_get_id (customer) : NULL,
+                                             sk_time_now (), &error)) == NULL)
         sk_widget_toast_error (GTK_WIDGET (self), error);
     }
   self->engine_usec = g_get_monotonic_time () - start;
@@ -269,7 +271,7 @@ sk_checkout_view_recompute (SkCheckoutView *self)
 
   if (update_panel_key (self))
     rebuild_discount_lists (self);
-  set_money_label (self->balance_label, customer ? customer->bonus_balance : 0);
+  set_money_label (self->balance_label, customer ? sk_record_get_int64 (customer, "bonus_balance") : 0);
   self->updating_spin = TRUE;
   gtk_spin_button_set_range (self->bonus_spin, 0, cap / 100.0);
   gtk_spin_button_set_value (self->bonus_spin, spend / 100.0);
@@ -289,25 +291,29 @@ sk_checkout_view_recompute (SkCheckoutView *self)
 }
 
 static void
-load_store_and_products (SkCheckoutView *self)
+products_listed_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
-  SkDatabase *db = view_db ();
+  SkCheckoutView *self;
+  g_autoptr(GPtrArray) products = NULL;
+  g_autoptr(GError) error = NULL;
   g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
 
-  g_clear_pointer (&self->products, g_ptr_array_unref);
-  if (db == NULL)
+  products = sk_repository_list_products_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
-  {
-    g_autoptr(SkStore) store = sk_application_dup_store (sk_app ());
-
-    sk_sale_set_store (self->sale, store);
-  }
-  self->products = sk_database_list_products (db, NULL);
+  self = SK_CHECKOUT_VIEW (user_data);
+  g_clear_pointer (&self->products, g_ptr_array_unref);
+  self->products = g_steal_pointer (&products);
+  if (self->products == NULL)
+    sk_widget_toast_error (GTK_WIDGET (self), error);
   for (guint i = 0; self->products && i < self->products->len; i++)
     {
       SkProduct *p = g_ptr_array_index (self->products, i);
-      g_autofree char *price = sk_money_format (p->price);
-      g_autofree char *text = g_strdup_printf ("%s — %s (%s)", p->sku, p->name, price);
+      g_autofree char *price = sk_money_format (sk_record_get_int64 (p, "price"));
+      g_autofree char *text = g_strdup_printf ("%s — %s (%s)", sk_record_get_string (p, "sku"),
+                                               sk_record_get_string (p, "name"), price);
 
       gtk_string_list_append (names, text);
     }
@@ -319,6 +325,39 @@ load_store_and_products (SkCheckoutView *self)
     gtk_drop_down_set_expression (self->product_dropdown, expr);
     gtk_expression_unref (expr);
   }
+}
+
+static void
+store_loaded_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  SkCheckoutView *self;
+  g_autoptr(SkStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  store = sk_repository_get_store_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_CHECKOUT_VIEW (user_data);
+  if (error != NULL)
+    sk_widget_toast_error (GTK_WIDGET (self), error);
+  sk_sale_set_store (self->sale, store);
+  sk_checkout_view_recompute (self);
+}
+
+/* The view's cancellable goes with the view: a late answer finds no view. */
+static void
+load_store_and_products (SkCheckoutView *self)
+{
+  SkRepository *repository = sk_app_repository ();
+  g_autofree char *store_id = NULL;
+
+  if (repository == NULL)
+    return;
+  store_id = sk_application_dup_store_id (sk_app ());
+  sk_repository_get_store_async (repository, store_id, self->cancellable, store_loaded_cb, self);
+  sk_repository_list_products_async (repository, self->cancellable, products_listed_cb, self);
 }
 
 static void
@@ -348,29 +387,64 @@ sk_checkout_view_get_customer (SkCheckoutView *self)
   return sk_sale_get_customer (self->sale);
 }
 
-gboolean
-sk_checkout_view_find_customer (SkCheckoutView *self,
-                                const char     *card_or_phone)
+static void
+customer_found_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
-  SkDatabase *db = view_db ();
+  g_autoptr(GTask) task = user_data;
   g_autoptr(SkCustomer) customer = NULL;
   g_autoptr(GError) error = NULL;
+  SkCheckoutView *self = g_task_get_source_object (task);
 
-  g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
-  if (db == NULL || card_or_phone == NULL || *card_or_phone == '\0')
-    return FALSE;
-  customer = sk_database_lookup_customer (db, card_or_phone, &error);
+  customer = sk_repository_lookup_customer_finish (SK_REPOSITORY (source), result, &error);
   if (customer == NULL)
     {
-      g_autofree char *msg = g_strdup_printf (_("No customer with card or phone “%s”"), card_or_phone);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *msg = g_strdup_printf (_("No customer with card or phone “%s”"),
+                                                  (const char *) g_task_get_task_data (task));
 
-      sk_widget_toast (GTK_WIDGET (self), msg);
-      return FALSE;
+          sk_widget_toast (GTK_WIDGET (self), msg);
+        }
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
     }
   sk_checkout_view_set_customer (self, customer);
   gtk_editable_set_text (GTK_EDITABLE (self->customer_entry), "");
   gtk_widget_grab_focus (GTK_WIDGET (self->sku_entry));
-  return TRUE;
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+sk_checkout_view_find_customer_async (SkCheckoutView      *self,
+                                      const char          *card_or_phone,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sk_checkout_view_find_customer_async);
+  g_task_set_task_data (task, g_strdup (card_or_phone), g_free);
+  if (sk_app_repository () == NULL || card_or_phone == NULL || *card_or_phone == '\0')
+    {
+      g_task_return_new_error (task, SK_ERROR, SK_ERROR_NOT_FOUND, _("Scan a card or type a phone number"));
+      return;
+    }
+  sk_repository_lookup_customer_async (sk_app_repository (), card_or_phone, self->cancellable, customer_found_cb,
+                                       g_steal_pointer (&task));
+}
+
+gboolean
+sk_checkout_view_find_customer_finish (SkCheckoutView  *self,
+                                       GAsyncResult    *result,
+                                       GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void
@@ -388,6 +462,15 @@ sk_checkout_view_add_line (SkCheckoutView *self,
     sk_checkout_view_recompute (self);
 }
 
+/* One of @p on the sale. */
+static void
+add_product (SkCheckoutView *self,
+             SkProduct      *p)
+{
+  sk_checkout_view_add_line (self, sk_record_get_string (p, "sku"), sk_record_get_string (p, "name"),
+                             sk_record_get_string (p, "category"), sk_record_get_int64 (p, "price"), 1);
+}
+
 gboolean
 sk_checkout_view_add_sku (SkCheckoutView *self,
                           const char     *sku)
@@ -397,9 +480,9 @@ sk_checkout_view_add_sku (SkCheckoutView *self,
     {
       SkProduct *p = g_ptr_array_index (self->products, i);
 
-      if (g_ascii_strcasecmp (p->sku, sku) == 0)
+      if (g_ascii_strcasecmp (sk_record_get_string (p, "sku"), sku) == 0)
         {
-          sk_checkout_view_add_line (self, p->sku, p->name, p->category, p->price, 1);
+          add_product (self, p);
           return TRUE;
         }
     }
@@ -499,26 +582,27 @@ sk_checkout_format_receipt (SkPurchase *purchase,
   GString *s = g_string_new (NULL);
   GListModel *lines = sk_purchase_get_lines (purchase);
   GListModel *apps = sk_purchase_get_applications (purchase);
-  g_autofree char *when = sk_datetime_from_usec (purchase->created_at);
-  g_autofree char *subtotal = sk_money_format (purchase->subtotal);
-  g_autofree char *discount = sk_money_format (purchase->discount_total);
-  g_autofree char *spent = sk_money_format (purchase->bonus_spent);
-  g_autofree char *paid = sk_money_format (purchase->total_paid);
-  g_autofree char *earned = sk_money_format (purchase->bonus_earned);
+  g_autofree char *when = sk_datetime_from_usec (sk_record_get_int64 (purchase, "created_at"));
+  g_autofree char *subtotal = sk_money_format (sk_record_get_int64 (purchase, "subtotal"));
+  g_autofree char *discount = sk_money_format (sk_record_get_int64 (purchase, "discount_total"));
+  g_autofree char *spent = sk_money_format (sk_record_get_int64 (purchase, "bonus_spent"));
+  g_autofree char *paid = sk_money_format (sk_record_get_int64 (purchase, "total_paid"));
+  g_autofree char *earned = sk_money_format (sk_record_get_int64 (purchase, "bonus_earned"));
 
-  g_string_append_printf (s, "%s\n%s\n", store ? store->name : _("Skidka"), when);
-  g_string_append_printf (s, _("Receipt %.8s\n"), purchase->id);
+  g_string_append_printf (s, "%s\n%s\n", store ? sk_record_get_string (store, "name") : _("Skidka"), when);
+  g_string_append_printf (s, _("Receipt %.8s\n"), sk_record_get_id (purchase));
   g_string_append (s, "────────────────────────────\n");
   for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
     {
       g_autoptr(SkPurchaseLine) l = g_list_model_get_item (lines, i);
-      g_autofree char *price = sk_money_format (l->unit_price);
-      g_autofree char *total = sk_money_format (l->total);
+      g_autofree char *price = sk_money_format (sk_record_get_int64 (l, "unit_price"));
+      g_autofree char *total = sk_money_format (sk_record_get_int64 (l, "total"));
 
-      g_string_append_printf (s, "%s\n  %" G_GINT64_FORMAT " × %s = %s\n", l->name, l->quantity, price, total);
-      if (l->discount > 0)
+      g_string_append_printf (s, "%s\n  %" G_GINT64_FORMAT " × %s = %s\n", sk_record_get_string (l, "name"),
+                              sk_record_get_int64 (l, "quantity"), price, total);
+      if (sk_record_get_int64 (l, "discount") > 0)
         {
-          g_autofree char *d = sk_money_format (l->discount);
+          g_autofree char *d = sk_money_format (sk_record_get_int64 (l, "discount"));
 
           g_string_append_printf (s, _("  discount −%s\n"), d);
         }
@@ -528,17 +612,17 @@ sk_checkout_format_receipt (SkPurchase *purchase,
   for (guint i = 0; i < g_list_model_get_n_items (apps); i++)
     {
       g_autoptr(SkDiscountApplication) a = g_list_model_get_item (apps, i);
-      g_autofree char *amount = sk_money_format (a->amount);
+      g_autofree char *amount = sk_money_format (sk_record_get_int64 (a, "amount"));
 
-      g_string_append_printf (s, "  %s: −%s\n", a->rule_name, amount);
+      g_string_append_printf (s, "  %s: −%s\n", sk_record_get_string (a, "rule_name"), amount);
     }
   g_string_append_printf (s, _("Discount: %s\n"), discount);
-  if (purchase->bonus_spent > 0)
+  if (sk_record_get_int64 (purchase, "bonus_spent") > 0)
     g_string_append_printf (s, _("Paid with bonuses: %s\n"), spent);
   g_string_append_printf (s, _("Paid: %s\n"), paid);
   if (customer != NULL)
     {
-      g_autofree char *balance = sk_money_format (customer->bonus_balance);
+      g_autofree char *balance = sk_money_format (sk_record_get_int64 (customer, "bonus_balance"));
 
       g_string_append_printf (s, _("Bonuses earned: %s\n"), earned);
       g_string_append_printf (s, _("Bonus balance: %s\n"), balance);
@@ -663,45 +747,66 @@ show_receipt (SkCheckoutView *self,
 }
 
 static void
+paid_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  SkCheckoutView *self;
+  g_autoptr(SkPurchaseResult) sale = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The repository announced the sale (purchase-added) before this. */
+  sale = sk_repository_process_purchase_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_CHECKOUT_VIEW (user_data);
+  if (sale == NULL)
+    {
+      self->paying = FALSE;
+      sk_widget_toast_error (GTK_WIDGET (self), error);
+      sk_checkout_view_recompute (self);
+      return;
+    }
+  g_set_object (&self->last_purchase, sale->purchase);
+  g_set_object (&self->last_customer, sale->customer);
+  show_receipt (self, sale->purchase, sale->customer);
+  {
+    g_autofree char *paid = sk_money_format (sk_record_get_int64 (sale->purchase, "total_paid"));
+    g_autofree char *msg = g_strdup_printf (_("Paid %s"), paid);
+
+    sk_widget_toast (GTK_WIDGET (self), msg);
+  }
+  new_sale (self);
+  gtk_widget_grab_focus (GTK_WIDGET (self->customer_entry));
+}
+
+static void
 pay_action (GtkWidget  *widget,
             const char *action_name,
             GVariant   *param)
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
-  SkDatabase *db = view_db ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkPurchaseResult) result = NULL;
-  g_autoptr(SkPurchaseRequest) request = NULL;
+  SkRepository *repository = sk_app_repository ();
+  SkPurchaseRequest *request;
   guint n = sk_sale_get_n_lines (self->sale);
 
-  if (db == NULL || sk_sale_get_store (self->sale) == NULL || n == 0 || self->paying)
+  if (repository == NULL || sk_sale_get_store (self->sale) == NULL || n == 0 || self->paying)
     return;
   /* A double click must never make two sales: the button is off while we
-   * pay, and the request carries the sale's UUID, so a replay is a no-op. */
+   * pay, and the request carries the sale's UUID, so a replay is a no-op.
+   * The sale runs on a worker: the till keeps drawing while it waits. */
   self->paying = TRUE;
   gtk_widget_action_set_enabled (widget, "checkout.pay", FALSE);
 
   request = sk_sale_to_request (self->sale);
-  result = sk_database_process_purchase (db, request, &error);
-  if (result == NULL)
-    {
-      self->paying = FALSE;
-      sk_widget_toast_error (widget, error);
-      sk_checkout_view_recompute (self);
-      return;
-    }
-  g_set_object (&self->last_purchase, result->purchase);
-  g_set_object (&self->last_customer, result->customer);
-  show_receipt (self, result->purchase, result->customer);
-  {
-    g_autofree char *paid = sk_money_format (result->purchase->total_paid);
-    g_autofree char *msg = g_strdup_printf (_("Paid %s"), paid);
+  sk_repository_process_purchase_async (repository, request, self->cancellable, paid_cb, self);
+}
 
-    sk_widget_toast (widget, msg);
-  }
-  new_sale (self);
-  gtk_widget_grab_focus (GTK_WIDGET (self->customer_entry));
-  sk_app_data_changed ();
+gboolean
+sk_checkout_view_get_paying (SkCheckoutView *self)
+{
+  g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
+  return self->paying;
 }
 
 static void
@@ -729,7 +834,6 @@ customer_saved_cb (SkCustomerEditor *editor,
                    SkCheckoutView   *self)
 {
   sk_checkout_view_set_customer (self, customer);
-  sk_app_data_changed ();
 }
 
 static void
@@ -741,9 +845,9 @@ register_action (GtkWidget  *widget,
   SkCustomerEditor *editor;
   const char *typed = gtk_editable_get_text (GTK_EDITABLE (self->customer_entry));
 
-  if (view_db () == NULL)
+  if (sk_app_repository () == NULL)
     return;
-  editor = sk_customer_editor_new (GTK_WINDOW (gtk_widget_get_root (widget)), view_db (), NULL);
+  editor = sk_customer_editor_new (GTK_WINDOW (gtk_widget_get_root (widget)), sk_app_repository (), NULL);
   /* What the cashier typed is likely the new customer's phone or card. */
   if (typed != NULL && *typed != '\0')
     sk_customer_editor_set_text (editor, strlen (typed) >= 10 || typed[0] == '+' ? "phone" : "card",
@@ -765,7 +869,7 @@ add_product_action (GtkWidget  *widget,
   {
     SkProduct *p = g_ptr_array_index (self->products, pos);
 
-    sk_checkout_view_add_line (self, p->sku, p->name, p->category, p->price, 1);
+    add_product (self, p);
   }
 }
 
@@ -847,7 +951,10 @@ static void
 customer_activate_cb (GtkSearchEntry *entry,
                       SkCheckoutView *self)
 {
-  sk_checkout_view_find_customer (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+
+  if (*text != '\0')
+    sk_checkout_view_find_customer_async (self, text, NULL, NULL, NULL);
 }
 
 static void
@@ -1100,22 +1207,75 @@ setup_cart_columns (SkCheckoutView *self)
 }
 
 static void
-reload (SkCheckoutView *self)
+customer_refreshed_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
 {
-  load_store_and_products (self);
-  if (sk_sale_get_customer (self->sale) != NULL && view_db () != NULL)
-    {
-      g_autoptr(SkCustomer) fresh = sk_database_get_customer (view_db (), sk_sale_get_customer (self->sale)->id, NULL);
+  SkCheckoutView *self;
+  g_autoptr(SkCustomer) fresh = NULL;
+  g_autoptr(GError) error = NULL;
 
-      sk_sale_set_customer (self->sale, fresh);
-      update_customer_row (self);
-    }
+  fresh = sk_repository_get_customer_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_CHECKOUT_VIEW (user_data);
+  /* Still the customer of this sale (not cleared or changed meanwhile)? */
+  if (fresh == NULL || sk_sale_get_customer (self->sale) == NULL ||
+      g_strcmp0 (sk_record_get_id (sk_sale_get_customer (self->sale)), sk_record_get_id (fresh)) != 0)
+    return;
+  sk_sale_set_customer (self->sale, fresh);
+  update_customer_row (self);
   sk_checkout_view_recompute (self);
 }
 
 static void
-data_changed_cb (SkApplication  *app,
-                 SkCheckoutView *self)
+refresh_customer (SkCheckoutView *self)
+{
+  SkCustomer *customer = sk_sale_get_customer (self->sale);
+
+  if (customer != NULL && sk_app_repository () != NULL)
+    sk_repository_get_customer_async (sk_app_repository (), sk_record_get_id (customer), self->cancellable,
+                                      customer_refreshed_cb, self);
+}
+
+static void
+reload (SkCheckoutView *self)
+{
+  load_store_and_products (self);
+  refresh_customer (self);
+  sk_checkout_view_recompute (self);
+}
+
+/* What concerns the till: its store and products, and its customer. */
+static void
+stores_changed_cb (SkCheckoutView *self)
+{
+  if (self->loaded)
+    load_store_and_products (self);
+}
+
+static void
+customer_changed_cb (SkRepository   *repository,
+                     const char     *customer_id,
+                     SkCheckoutView *self)
+{
+  SkCustomer *customer = sk_sale_get_customer (self->sale);
+
+  if (self->loaded && customer != NULL && g_strcmp0 (sk_record_get_id (customer), customer_id) == 0)
+    refresh_customer (self);
+}
+
+static void
+purchase_added_cb (SkRepository   *repository,
+                   const char     *purchase_id,
+                   const char     *customer_id,
+                   SkCheckoutView *self)
+{
+  customer_changed_cb (repository, customer_id, self);
+}
+
+static void
+database_changed_cb (SkCheckoutView *self)
 {
   if (self->loaded)
     reload (self);
@@ -1153,6 +1313,8 @@ sk_checkout_view_dispose (GObject *object)
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (object);
 
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   g_clear_object (&self->sale);
   g_clear_object (&self->last_purchase);
   g_clear_object (&self->last_customer);
@@ -1216,6 +1378,7 @@ sk_checkout_view_init (SkCheckoutView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->sale = sk_sale_new (NULL);
+  self->cancellable = g_cancellable_new ();
   setup_cart_columns (self);
   bind_money_label (self->sale, "subtotal", self->subtotal_label);
   bind_money_label (self->sale, "bonus-earned", self->earn_label);
@@ -1228,8 +1391,14 @@ sk_checkout_view_init (SkCheckoutView *self)
   if (sk_app () != NULL)
     {
       GSettings *settings = sk_application_get_settings (sk_app ());
+      SkRepository *repository = sk_application_get_repository (sk_app ());
 
-      g_signal_connect_object (sk_app (), "data-changed", G_CALLBACK (data_changed_cb), self, 0);
+      g_signal_connect_object (repository, "stores-changed", G_CALLBACK (stores_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (repository, "customer-changed", G_CALLBACK (customer_changed_cb), self, 0);
+      g_signal_connect_object (repository, "purchase-added", G_CALLBACK (purchase_added_cb), self, 0);
+      g_signal_connect_object (repository, "database-changed", G_CALLBACK (database_changed_cb), self,
+                               G_CONNECT_SWAPPED);
       g_signal_connect_object (settings, "changed", G_CALLBACK (bonus_setting_changed_cb), self, 0);
       bonus_setting_changed_cb (settings, "show-bonus-details", self);
     }
