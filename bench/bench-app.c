@@ -24,11 +24,9 @@ static gint64 start_time;
 static gint64 first_frame_time;
 
 static void
-pump_until (gboolean (*done) (gpointer),
-            gpointer   data,
-            guint      timeout_ms)
+pump_until (gboolean (*done) (gpointer), gpointer data, guint timeout_ms)
 {
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gint64 end = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
 
   while ((done == NULL || !done (data)) && g_get_monotonic_time () < end)
     if (!g_main_context_iteration (NULL, FALSE))
@@ -42,16 +40,14 @@ have_first_frame (gpointer data)
 }
 
 static void
-after_paint_cb (GdkFrameClock *clock,
-                gpointer       data)
+after_paint_cb (GdkFrameClock *clock, gpointer data)
 {
   if (first_frame_time == 0)
     first_frame_time = g_get_monotonic_time ();
 }
 
 static void
-window_realize_cb (GtkWidget *window,
-                   gpointer   data)
+window_realize_cb (GtkWidget *window, gpointer data)
 {
   GdkFrameClock *clock = gtk_widget_get_frame_clock (window);
 
@@ -74,7 +70,7 @@ static gint64
 rss_kb (void)
 {
   g_autofree char *status = NULL;
-  const char *p;
+  const char      *p;
 
   if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
     return -1;
@@ -84,11 +80,10 @@ rss_kb (void)
 
 /* A field of /proc/self/smaps_rollup, in kB (0 if missing). */
 static gint64
-rollup_kb (const char *rollup,
-           const char *field)
+rollup_kb (const char *rollup, const char *field)
 {
   g_autofree char *key = g_strconcat ("\n", field, ":", NULL);
-  const char *p = strstr (rollup, key);
+  const char      *p = strstr (rollup, key);
 
   return p ? g_ascii_strtoll (p + strlen (key), NULL, 10) : 0;
 }
@@ -110,10 +105,9 @@ mapping_free (gpointer data)
 }
 
 static int
-compare_mapping (gconstpointer a,
-                 gconstpointer b)
+compare_mapping (gconstpointer a, gconstpointer b)
 {
-  const Mapping *x = *(Mapping * const *) a, *y = *(Mapping * const *) b;
+  const Mapping *x = *(Mapping *const *)a, *y = *(Mapping *const *)b;
 
   return (y->rss_kb > x->rss_kb) - (y->rss_kb < x->rss_kb);
 }
@@ -123,9 +117,9 @@ static void
 print_mappings (guint n_top)
 {
   g_autofree char *smaps = NULL;
-  g_autoptr(GHashTable) by_name = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (mapping_free);
-  g_auto(GStrv) lines = NULL;
+  g_autoptr (GHashTable) by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) all = g_ptr_array_new_with_free_func (mapping_free);
+  g_auto (GStrv) lines = NULL;
   Mapping *current = NULL;
 
   if (!g_file_get_contents ("/proc/self/smaps", &smaps, NULL, NULL))
@@ -136,14 +130,16 @@ print_mappings (guint n_top)
       /* "start-end perms offset dev inode [path]" opens each mapping. */
       if (g_ascii_isxdigit (**l) && strchr (*l, '-') != NULL && strchr (*l, ':') > strchr (*l, ' '))
         {
-          g_auto(GStrv) fields = g_strsplit_set (*l, " ", -1);
-          const char *path = NULL;
+          g_auto (GStrv) fields = g_strsplit_set (*l, " ", -1);
+          const char      *path = NULL;
           g_autofree char *name = NULL;
 
           for (guint i = 5; fields[i] != NULL && path == NULL; i++)
             if (*fields[i] != '\0')
               path = fields[i];
-          name = path == NULL ? g_strdup ("[anon]") : *path == '/' ? g_path_get_basename (path) : g_strdup (path);
+          name = path == NULL   ? g_strdup ("[anon]")
+                 : *path == '/' ? g_path_get_basename (path)
+                                : g_strdup (path);
           current = g_hash_table_lookup (by_name, name);
           if (current == NULL)
             {
@@ -163,8 +159,8 @@ print_mappings (guint n_top)
     {
       Mapping *m = g_ptr_array_index (all, i);
 
-      printf ("    %-36s %7.1f MB resident, %7.1f MB of it anonymous\n", m->name, m->rss_kb / 1024.0,
-              m->anon_kb / 1024.0);
+      printf ("    %-36s %7.1f MB resident, %7.1f MB of it anonymous\n", m->name,
+              m->rss_kb / 1024.0, m->anon_kb / 1024.0);
     }
 }
 
@@ -176,11 +172,12 @@ print_memory_breakdown (void)
 {
   g_autofree char *rollup = NULL;
   struct mallinfo2 mi = mallinfo2 ();
-  const char *n_top = g_getenv ("SKIDKA_BENCH_MAPPINGS");
+  const char      *n_top = g_getenv ("SKIDKA_BENCH_MAPPINGS");
 
   if (!g_file_get_contents ("/proc/self/smaps_rollup", &rollup, NULL, NULL))
     return;
-  printf ("  of which anonymous %.1f MB, file pages %.1f MB (%.1f MB of all shared with other processes)\n",
+  printf ("  of which anonymous %.1f MB, file pages %.1f MB (%.1f MB of all shared with other "
+          "processes)\n",
           rollup_kb (rollup, "Anonymous") / 1024.0,
           (rollup_kb (rollup, "Rss") - rollup_kb (rollup, "Anonymous")) / 1024.0,
           (rollup_kb (rollup, "Shared_Clean") + rollup_kb (rollup, "Shared_Dirty")) / 1024.0);
@@ -193,10 +190,9 @@ print_memory_breakdown (void)
 }
 
 static int
-compare_int64 (gconstpointer a,
-               gconstpointer b)
+compare_int64 (gconstpointer a, gconstpointer b)
 {
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
 
   return (x > y) - (x < y);
 }
@@ -204,17 +200,15 @@ compare_int64 (gconstpointer a,
 /* Types @query one character at a time, as a cashier would, and times each
  * update of the list (count + first page on the worker, then the model). */
 static void
-bench_search (SkCustomerListModel *model,
-              const char          *label,
-              const char          *query)
+bench_search (SkCustomerListModel *model, const char *label, const char *query)
 {
-  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
   glong n_chars = g_utf8_strlen (query, -1);
 
   for (glong k = 1; k <= n_chars; k++)
     {
       g_autofree char *typed = g_utf8_substring (query, 0, k);
-      gint64 t;
+      gint64           t;
 
       sk_customer_list_model_set_query (model, typed);
       pump_until (not_loading, model, 60000);
@@ -231,20 +225,19 @@ bench_search (SkCustomerListModel *model,
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
-  g_autoptr(SkApplication) app = NULL;
-  g_autoptr(SkDatabase) bench_db = NULL;
-  g_autoptr(GError) error = NULL;
-  SkWindow *window;
-  SkCustomersView *customers;
+  g_autoptr (SkApplication) app = NULL;
+  g_autoptr (SkDatabase) bench_db = NULL;
+  g_autoptr (GError) error = NULL;
+  SkWindow            *window;
+  SkCustomersView     *customers;
   SkCustomerListModel *model;
-  SkCheckoutView *checkout;
-  GtkAdjustment *adj;
-  g_autoptr(SkCustomer) sample = NULL;
+  SkCheckoutView      *checkout;
+  GtkAdjustment       *adj;
+  g_autoptr (SkCustomer) sample = NULL;
   gint64 t, total;
-  int changes = 0;
+  int    changes = 0;
 
   start_time = g_get_monotonic_time ();
   if (argc < 2)
@@ -257,12 +250,9 @@ main (int   argc,
     g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   gtk_init ();
 
-  app = g_object_new (SK_TYPE_APPLICATION,
-                      "application-id", "org.skidka.Skidka.Bench",
-                      "flags", G_APPLICATION_NON_UNIQUE,
-                      "resource-base-path", "/org/skidka/Skidka",
-                      "db-path", argv[1],
-                      NULL);
+  app = g_object_new (SK_TYPE_APPLICATION, "application-id", "org.skidka.Skidka.Bench", "flags",
+                      G_APPLICATION_NON_UNIQUE, "resource-base-path", "/org/skidka/Skidka",
+                      "db-path", argv[1], NULL);
   g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
   window = sk_window_new (app);
@@ -280,12 +270,12 @@ main (int   argc,
   bench_db = sk_database_open (sk_application_get_db_path (app), &error);
   g_assert_no_error (error);
   {
-    g_autoptr(GPtrArray) some = sk_database_search_customers (bench_db, "", NULL, 50, NULL, NULL);
+    g_autoptr (GPtrArray) some = sk_database_search_customers (bench_db, "", NULL, 50, NULL, NULL);
     sample = g_object_ref (g_ptr_array_index (some, 37));
   }
   sk_checkout_view_set_customer (checkout, sample);
   {
-    g_autoptr(GPtrArray) products = sk_database_list_products (bench_db, NULL);
+    g_autoptr (GPtrArray) products = sk_database_list_products (bench_db, NULL);
 
     for (guint i = 0; i < 10 && i < products->len; i++)
       {
@@ -298,11 +288,13 @@ main (int   argc,
   for (int i = 0; i < 200; i++, changes++)
     {
       /* Every change differs from the line's quantity before it. */
-      sk_checkout_view_set_quantity (checkout, i % sk_checkout_view_get_n_lines (checkout), 2 + i % 7);
+      sk_checkout_view_set_quantity (checkout, i % sk_checkout_view_get_n_lines (checkout),
+                                     2 + i % 7);
       total += sk_checkout_view_get_recompute_usec (checkout);
     }
-  printf ("checkout recompute          %8.3f ms per cart change, %u lines (%d changes, target < 2)\n",
-          total / 1000.0 / changes, sk_checkout_view_get_n_lines (checkout), changes);
+  printf (
+      "checkout recompute          %8.3f ms per cart change, %u lines (%d changes, target < 2)\n",
+      total / 1000.0 / changes, sk_checkout_view_get_n_lines (checkout), changes);
   sk_checkout_view_set_customer (checkout, NULL);
 
   /* Customers: search as you type */
@@ -312,8 +304,8 @@ main (int   argc,
   t = g_get_monotonic_time ();
   pump_until (not_loading, model, 60000);
   pump_until (NULL, NULL, 200);
-  printf ("customers view opened       %8.1f ms, %u customers\n", (g_get_monotonic_time () - t) / 1000.0,
-          g_list_model_get_n_items (G_LIST_MODEL (model)));
+  printf ("customers view opened       %8.1f ms, %u customers\n",
+          (g_get_monotonic_time () - t) / 1000.0, g_list_model_get_n_items (G_LIST_MODEL (model)));
 
   bench_search (model, "phone", sample->phone);
   bench_search (model, "card", sample->card_number);
@@ -321,25 +313,32 @@ main (int   argc,
   t = g_get_monotonic_time ();
   sk_customer_list_model_set_query (model, "");
   pump_until (not_loading, model, 60000);
-  printf ("search cleared (everyone)    %7.1f ms\n", sk_customer_list_model_get_search_usec (model) / 1000.0);
+  printf ("search cleared (everyone)    %7.1f ms\n",
+          sk_customer_list_model_get_search_usec (model) / 1000.0);
 
   /* Scroll to the end and measure memory. */
-  adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (sk_customers_view_get_scroller (customers)));
+  adj = gtk_scrolled_window_get_vadjustment (
+      GTK_SCROLLED_WINDOW (sk_customers_view_get_scroller (customers)));
   t = g_get_monotonic_time ();
   for (int i = 0; i < 20; i++)
     {
       gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) * (i + 1) / 20.0);
       pump_until (NULL, NULL, 50);
     }
-  gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
+  gtk_adjustment_set_value (adj,
+                            gtk_adjustment_get_upper (adj) - gtk_adjustment_get_page_size (adj));
   pump_until (NULL, NULL, 1000);
   /* The last row, as the list asks for it at the very end. */
-  g_object_unref (g_list_model_get_item (G_LIST_MODEL (model), g_list_model_get_n_items (G_LIST_MODEL (model)) - 1));
+  g_object_unref (g_list_model_get_item (G_LIST_MODEL (model),
+                                         g_list_model_get_n_items (G_LIST_MODEL (model)) - 1));
   pump_until (last_loaded, model, 10000);
-  printf ("scrolled to the end         %8.1f ms; last row loaded: %s; %u pages cached\n",
-          (g_get_monotonic_time () - t) / 1000.0,
-          sk_customer_list_model_is_loaded (model, g_list_model_get_n_items (G_LIST_MODEL (model)) - 1) ? "yes" : "no",
-          sk_customer_list_model_get_n_cached_pages (model));
+  printf (
+      "scrolled to the end         %8.1f ms; last row loaded: %s; %u pages cached\n",
+      (g_get_monotonic_time () - t) / 1000.0,
+      sk_customer_list_model_is_loaded (model, g_list_model_get_n_items (G_LIST_MODEL (model)) - 1)
+          ? "yes"
+          : "no",
+      sk_customer_list_model_get_n_cached_pages (model));
   printf ("rss, customers at the end   %8.1f MB (target < 200)\n", rss_kb () / 1024.0);
   print_memory_breakdown ();
 

@@ -10,13 +10,13 @@
 #include "sk-discount-engine.h"
 #include "sk-model-private.h"
 
-#define NOW            ((gint64) 1767225600 * G_USEC_PER_SEC)
-#define DAY            ((gint64) 24 * 3600 * G_USEC_PER_SEC)
-#define N_CARTS        16    /* different carts per size, taken in turn */
-#define N_RUNS         5     /* timed runs per combination; the median is shown */
-#define MIN_RUN_USEC   100000
+#define NOW          ((gint64)1767225600 * G_USEC_PER_SEC)
+#define DAY          ((gint64)24 * 3600 * G_USEC_PER_SEC)
+#define N_CARTS      16 /* different carts per size, taken in turn */
+#define N_RUNS       5  /* timed runs per combination; the median is shown */
+#define MIN_RUN_USEC 100000
 
-static const char * const segments[] = { "new", "one_time", "occasional", "regular", "vip" };
+static const char *const segments[] = { "new", "one_time", "occasional", "regular", "vip" };
 #define N_CATEGORIES 24
 #define N_STORES     30
 
@@ -33,10 +33,7 @@ store_name (guint i)
 }
 
 static char **
-random_names (GRand *rand,
-              guint  count,
-              guint  pool,
-              char *(*name) (guint))
+random_names (GRand *rand, guint count, guint pool, char *(*name) (guint))
 {
   char **strv = g_new0 (char *, count + 1);
 
@@ -56,15 +53,14 @@ segment_name (guint i)
  * segments or stores; most stackable; a few of a live campaign with a
  * budget. */
 static GPtrArray *
-make_rules (GRand *rand,
-            guint  n)
+make_rules (GRand *rand, guint n)
 {
   GPtrArray *rules = g_ptr_array_new_with_free_func (g_object_unref);
 
   for (guint r = 0; r < n; r++)
     {
       SkDiscountRule *rule = sk_discount_rule_new ();
-      int kind = g_rand_int_range (rand, 0, 10);
+      int             kind = g_rand_int_range (rand, 0, 10);
 
       rule->id = g_strdup_printf ("%08x-%04u", g_rand_int (rand), r);
       rule->name = g_strdup_printf ("Rule %u", r);
@@ -88,7 +84,8 @@ make_rules (GRand *rand,
       rule->valid_from = NOW - DAY;
       rule->valid_until = NOW + DAY;
       if (g_rand_double (rand) < 0.4)
-        rule->categories = random_names (rand, g_rand_int_range (rand, 1, 4), N_CATEGORIES, category_name);
+        rule->categories
+            = random_names (rand, g_rand_int_range (rand, 1, 4), N_CATEGORIES, category_name);
       if (g_rand_double (rand) < 0.2)
         rule->segments = random_names (rand, g_rand_int_range (rand, 1, 3), G_N_ELEMENTS (segments),
                                        segment_name);
@@ -130,19 +127,17 @@ make_campaigns (void)
 }
 
 static SkCart *
-make_cart (GRand *rand,
-           guint  n_lines)
+make_cart (GRand *rand, guint n_lines)
 {
   g_autofree char *store = store_name (g_rand_int_range (rand, 0, 3));
-  SkCart *cart = sk_cart_new (store);
+  SkCart          *cart = sk_cart_new (store);
 
   for (guint i = 0; i < n_lines; i++)
     {
       g_autofree char *sku = g_strdup_printf ("SKU-%05u", g_rand_int_range (rand, 0, 100000));
       g_autofree char *category = category_name (g_rand_int_range (rand, 0, N_CATEGORIES));
 
-      sk_cart_add_line (cart, sku, sku, category,
-                        g_rand_int_range (rand, 100, 500000),
+      sk_cart_add_line (cart, sku, sku, category, g_rand_int_range (rand, 100, 500000),
                         g_rand_int_range (rand, 1, 4));
     }
   g_assert (sk_cart_validate (cart, NULL));
@@ -150,11 +145,10 @@ make_cart (GRand *rand,
 }
 
 static int
-compare_double (const void *a,
-                const void *b)
+compare_double (const void *a, const void *b)
 {
-  double x = *(const double *) a;
-  double y = *(const double *) b;
+  double x = *(const double *)a;
+  double y = *(const double *)b;
 
   return x < y ? -1 : x > y;
 }
@@ -162,14 +156,14 @@ compare_double (const void *a,
 /* Microseconds per calculation: the median of N_RUNS timed runs, each long
  * enough for the clock. */
 static double
-measure (SkCart           **carts,
-         SkEngineCustomer  *customer,
-         GPtrArray         *rules,
-         GPtrArray         *campaigns,
-         guint             *applied)
+measure (SkCart          **carts,
+         SkEngineCustomer *customer,
+         GPtrArray        *rules,
+         GPtrArray        *campaigns,
+         guint            *applied)
 {
   double runs[N_RUNS];
-  guint iterations = 1;
+  guint  iterations = 1;
 
   /* Warm up, and find how many calculations fill a run. */
   for (;;)
@@ -178,8 +172,8 @@ measure (SkCart           **carts,
 
       for (guint i = 0; i < iterations; i++)
         {
-          SkEngineResult *result = sk_discount_engine_calculate (carts[i % N_CARTS], customer,
-                                                                  rules, campaigns, NOW);
+          SkEngineResult *result
+              = sk_discount_engine_calculate (carts[i % N_CARTS], customer, rules, campaigns, NOW);
           sk_engine_result_free (result);
         }
       if (g_get_monotonic_time () - start >= MIN_RUN_USEC / 4)
@@ -194,12 +188,12 @@ measure (SkCart           **carts,
 
       for (guint i = 0; i < iterations; i++)
         {
-          SkEngineResult *result = sk_discount_engine_calculate (carts[i % N_CARTS], customer,
-                                                                  rules, campaigns, NOW);
+          SkEngineResult *result
+              = sk_discount_engine_calculate (carts[i % N_CARTS], customer, rules, campaigns, NOW);
           *applied += result->applied->len;
           sk_engine_result_free (result);
         }
-      runs[run] = (double) (g_get_monotonic_time () - start) / iterations;
+      runs[run] = (double)(g_get_monotonic_time () - start) / iterations;
     }
   qsort (runs, N_RUNS, sizeof runs[0], compare_double);
   return runs[N_RUNS / 2];
@@ -208,17 +202,15 @@ measure (SkCart           **carts,
 /* The same calculation through SkDatabase: rules and the customer's uses
  * read from the SQLite file on each call, as the till and the server do. */
 static double
-measure_database (GRand     *rand,
-                  GPtrArray *rules,
-                  guint      n_lines)
+measure_database (GRand *rand, GPtrArray *rules, guint n_lines)
 {
   g_autofree char *dir = g_dir_make_tmp ("skidka-bench-XXXXXX", NULL);
   g_autofree char *path = g_build_filename (dir, "bench.db", NULL);
-  g_autoptr(SkDatabase) db = sk_database_open (path, NULL);
-  g_autoptr(SkStore) store = sk_store_new ();
-  g_autoptr(SkCustomer) customer = sk_customer_new ();
-  g_autoptr(SkCart) cart = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkDatabase) db = sk_database_open (path, NULL);
+  g_autoptr (SkStore) store = sk_store_new ();
+  g_autoptr (SkCustomer) customer = sk_customer_new ();
+  g_autoptr (SkCart) cart = NULL;
+  g_autoptr (GError) error = NULL;
   gint64 start, n = 0;
 
   g_object_set (store, "code", "BENCH", "name", "Bench", NULL);
@@ -227,7 +219,7 @@ measure_database (GRand     *rand,
   g_assert (sk_database_create_customer (db, customer, NULL));
   for (guint i = 0; i < rules->len; i++)
     {
-      g_autoptr(SkDiscountRule) rule = sk_record_copy (g_ptr_array_index (rules, i));
+      g_autoptr (SkDiscountRule) rule = sk_record_copy (g_ptr_array_index (rules, i));
 
       g_clear_pointer (&rule->id, g_free);
       g_clear_pointer (&rule->campaign_id, g_free);
@@ -243,7 +235,8 @@ measure_database (GRand     *rand,
   start = g_get_monotonic_time ();
   while (g_get_monotonic_time () - start < MIN_RUN_USEC * 5)
     {
-      g_autoptr(SkEngineResult) result = sk_database_calculate (db, cart, customer->id, NOW, &error);
+      g_autoptr (SkEngineResult) result
+          = sk_database_calculate (db, cart, customer->id, NOW, &error);
       g_assert (result != NULL);
       n++;
     }
@@ -256,29 +249,28 @@ measure_database (GRand     *rand,
     g_unlink (shm);
     g_rmdir (dir);
   }
-  return (double) (g_get_monotonic_time () - start) / n;
+  return (double)(g_get_monotonic_time () - start) / n;
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   static const guint line_counts[] = { 1, 10, 50 };
   static const guint rule_counts[] = { 10, 100, 1000 };
-  g_autoptr(GRand) rand = g_rand_new_with_seed (20260101);
-  g_autoptr(GPtrArray) campaigns = make_campaigns ();
-  g_autoptr(SkEngineCustomer) customer = sk_engine_customer_new ("customer-1", "regular");
+  g_autoptr (GRand) rand = g_rand_new_with_seed (20260101);
+  g_autoptr (GPtrArray) campaigns = make_campaigns ();
+  g_autoptr (SkEngineCustomer) customer = sk_engine_customer_new ("customer-1", "regular");
   GPtrArray *rule_sets[G_N_ELEMENTS (rule_counts)];
-  double table[G_N_ELEMENTS (line_counts)][G_N_ELEMENTS (rule_counts)];
-  guint applied = 0;
+  double     table[G_N_ELEMENTS (line_counts)][G_N_ELEMENTS (rule_counts)];
+  guint      applied = 0;
 
   for (guint r = 0; r < G_N_ELEMENTS (rule_counts); r++)
     {
       rule_sets[r] = make_rules (rand, rule_counts[r]);
       /* Some per-customer history, so the lookups happen. */
       for (guint k = 0; k < rule_sets[r]->len; k += 7)
-        sk_engine_customer_set_uses (customer,
-                                     ((SkDiscountRule *) g_ptr_array_index (rule_sets[r], k))->id, 1);
+        sk_engine_customer_set_uses (
+            customer, ((SkDiscountRule *)g_ptr_array_index (rule_sets[r], k))->id, 1);
     }
 
   for (guint l = 0; l < G_N_ELEMENTS (line_counts); l++)
@@ -307,7 +299,8 @@ main (int   argc,
     }
   g_print ("\n(%u rules applied in all, so nothing was optimised away)\n", applied);
 
-  g_print ("\nsk_database_calculate (rules read from SQLite each call), 10 lines, microseconds\n\n");
+  g_print (
+      "\nsk_database_calculate (rules read from SQLite each call), 10 lines, microseconds\n\n");
   for (guint r = 0; r < G_N_ELEMENTS (rule_counts); r++)
     g_print ("%5u rules %14.1f\n", rule_counts[r], measure_database (rand, rule_sets[r], 10));
 

@@ -23,29 +23,29 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define PROBE_TIMEOUT_MS   2000
+#define PROBE_TIMEOUT_MS 2000
 
 typedef enum
 {
   IDLE_OPEN,
-  IDLE_ANSWERED,     /* the server wrote to it (a 503, a 408...) and closed it */
-  IDLE_CLOSED,       /* the server closed or reset it without a word */
+  IDLE_ANSWERED, /* the server wrote to it (a 503, a 408...) and closed it */
+  IDLE_CLOSED,   /* the server closed or reset it without a word */
 } IdleState;
 
 typedef struct
 {
   int       fd;
   IdleState state;
-  guint     status;     /* of what the server wrote, if it did */
+  guint     status; /* of what the server wrote, if it did */
   gint64    opened;
   gint64    closed;
 } Idle;
 
 typedef struct
 {
-  guint ok;
-  guint busy_json;      /* 503 with {"error": ...} */
-  guint other_status;
+  guint       ok;
+  guint       busy_json; /* 503 with {"error": ...} */
+  guint       other_status;
   GHashTable *failures; /* why -> count */
 } Probes;
 
@@ -53,13 +53,12 @@ static const char *mode = "silent";
 
 /* What a fresh client sees now: one line of the report. */
 static const char *
-probe (const BenchServer *server,
-       Probes            *probes)
+probe (const BenchServer *server, Probes *probes)
 {
-  static char line[128];
+  static char      line[128];
   g_autofree char *body = NULL;
-  const char *why = NULL;
-  guint status = bench_server_health (server, PROBE_TIMEOUT_MS, &body, &why);
+  const char      *why = NULL;
+  guint            status = bench_server_health (server, PROBE_TIMEOUT_MS, &body, &why);
 
   if (status == 200)
     {
@@ -78,8 +77,9 @@ probe (const BenchServer *server,
       g_snprintf (line, sizeof line, "%u %.60s", status, body ? body : "");
       return line;
     }
-  g_hash_table_replace (probes->failures, (gpointer) why,
-                        GSIZE_TO_POINTER (GPOINTER_TO_SIZE (g_hash_table_lookup (probes->failures, why)) + 1));
+  g_hash_table_replace (
+      probes->failures, (gpointer)why,
+      GSIZE_TO_POINTER (GPOINTER_TO_SIZE (g_hash_table_lookup (probes->failures, why)) + 1));
   return why;
 }
 
@@ -88,7 +88,7 @@ static void
 sweep (GArray *idles)
 {
   g_autofree struct pollfd *fds = g_new0 (struct pollfd, MAX (idles->len, 1));
-  gint64 now = g_get_monotonic_time ();
+  gint64                    now = g_get_monotonic_time ();
 
   for (guint i = 0; i < idles->len; i++)
     {
@@ -101,8 +101,8 @@ sweep (GArray *idles)
     return;
   for (guint i = 0; i < idles->len; i++)
     {
-      Idle *idle = &g_array_index (idles, Idle, i);
-      char buffer[1024];
+      Idle   *idle = &g_array_index (idles, Idle, i);
+      char    buffer[1024];
       ssize_t n;
 
       if (fds[i].fd < 0 || fds[i].revents == 0)
@@ -115,7 +115,8 @@ sweep (GArray *idles)
           buffer[n] = '\0';
           idle->state = IDLE_ANSWERED;
           idle->status = g_str_has_prefix (buffer, "HTTP/1.") && n >= 12
-                         ? (guint) g_ascii_strtoull (buffer + 9, NULL, 10) : 0;
+                             ? (guint)g_ascii_strtoull (buffer + 9, NULL, 10)
+                             : 0;
         }
       else
         idle->state = IDLE_CLOSED;
@@ -131,8 +132,7 @@ typedef struct
 } Tally;
 
 static void
-tally (GArray *idles,
-       Tally  *t)
+tally (GArray *idles, Tally *t)
 {
   memset (t, 0, sizeof *t);
   for (guint i = 0; i < idles->len; i++)
@@ -149,27 +149,24 @@ tally (GArray *idles,
 }
 
 static void
-print_state (const char        *label,
-             const BenchServer *server,
-             GArray            *idles,
-             guint              timeouts,
-             const char        *health)
+print_state (
+    const char *label, const BenchServer *server, GArray *idles, guint timeouts, const char *health)
 {
-  Tally t;
+  Tally  t;
   gint64 rss = bench_server_rss_kb (server);
 
   tally (idles, &t);
-  g_print ("%-14s idle opened %5u  still open %5u  answered+closed by server %5u  closed silently %5u"
-           "  not accepted %4u   server fds %5d  RSS %6.1f MB   health: %s\n",
-           label, idles->len, t.open, t.answered, t.closed, timeouts, bench_server_fd_count (server),
-           rss >= 0 ? rss / 1024.0 : 0.0, health ? health : "-");
+  g_print (
+      "%-14s idle opened %5u  still open %5u  answered+closed by server %5u  closed silently %5u"
+      "  not accepted %4u   server fds %5d  RSS %6.1f MB   health: %s\n",
+      label, idles->len, t.open, t.answered, t.closed, timeouts, bench_server_fd_count (server),
+      rss >= 0 ? rss / 1024.0 : 0.0, health ? health : "-");
 }
 
 static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
+compare_gint64 (gconstpointer a, gconstpointer b)
 {
-  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
 
   return x < y ? -1 : x > y;
 }
@@ -178,60 +175,62 @@ compare_gint64 (gconstpointer a,
 static void
 print_close_times (GArray *idles)
 {
-  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GHashTable) statuses = g_hash_table_new (g_direct_hash, g_direct_equal);
+  g_autoptr (GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GHashTable) statuses = g_hash_table_new (g_direct_hash, g_direct_equal);
   GHashTableIter iter;
-  gpointer status, count;
+  gpointer       status, count;
 
   for (guint i = 0; i < idles->len; i++)
     {
-      Idle *idle = &g_array_index (idles, Idle, i);
+      Idle  *idle = &g_array_index (idles, Idle, i);
       gint64 lived = idle->closed - idle->opened;
 
       if (idle->state == IDLE_OPEN)
         continue;
       g_array_append_val (times, lived);
       g_hash_table_replace (statuses, GUINT_TO_POINTER (idle->status),
-                            GSIZE_TO_POINTER (GPOINTER_TO_SIZE (g_hash_table_lookup (statuses,
-                                                                                     GUINT_TO_POINTER (idle->status))) + 1));
+                            GSIZE_TO_POINTER (GPOINTER_TO_SIZE (g_hash_table_lookup (
+                                                  statuses, GUINT_TO_POINTER (idle->status)))
+                                              + 1));
     }
   if (times->len == 0)
     {
-      g_print ("the server closed none of the idle connections by itself (no idle or header timeout seen)\n");
+      g_print ("the server closed none of the idle connections by itself (no idle or header "
+               "timeout seen)\n");
       return;
     }
   g_array_sort (times, compare_gint64);
-  g_print ("the server closed %u idle connections itself, after %.1f s (min) / %.1f s (median) / %.1f s (max)"
-           " (within 1 s)\n", times->len,
-           g_array_index (times, gint64, 0) / (double) G_USEC_PER_SEC,
-           g_array_index (times, gint64, times->len / 2) / (double) G_USEC_PER_SEC,
-           g_array_index (times, gint64, times->len - 1) / (double) G_USEC_PER_SEC);
+  g_print ("the server closed %u idle connections itself, after %.1f s (min) / %.1f s (median) / "
+           "%.1f s (max)"
+           " (within 1 s)\n",
+           times->len, g_array_index (times, gint64, 0) / (double)G_USEC_PER_SEC,
+           g_array_index (times, gint64, times->len / 2) / (double)G_USEC_PER_SEC,
+           g_array_index (times, gint64, times->len - 1) / (double)G_USEC_PER_SEC);
   g_hash_table_iter_init (&iter, statuses);
   while (g_hash_table_iter_next (&iter, &status, &count))
     {
       if (GPOINTER_TO_UINT (status) == 0)
         g_print ("  %6zu closed without a word\n", GPOINTER_TO_SIZE (count));
       else
-        g_print ("  %6zu answered %u, then closed\n", GPOINTER_TO_SIZE (count), GPOINTER_TO_UINT (status));
+        g_print ("  %6zu answered %u, then closed\n", GPOINTER_TO_SIZE (count),
+                 GPOINTER_TO_UINT (status));
     }
 }
 
 /* A connection in the kernel's sense: loopback completes the handshake
  * from the listen queue, whether or not the server ever accepts it. */
 static int
-open_idle (const BenchServer *server,
-           int                timeout_ms,
-           const char        *half)
+open_idle (const BenchServer *server, int timeout_ms, const char *half)
 {
   struct pollfd pfd = { .events = POLLOUT };
-  int failure = 0;
-  socklen_t length = sizeof failure;
+  int           failure = 0;
+  socklen_t     length = sizeof failure;
 
   pfd.fd = bench_server_connect (server);
   if (pfd.fd < 0)
     return -1;
-  if (poll (&pfd, 1, timeout_ms) <= 0 ||
-      getsockopt (pfd.fd, SOL_SOCKET, SO_ERROR, &failure, &length) != 0 || failure != 0)
+  if (poll (&pfd, 1, timeout_ms) <= 0
+      || getsockopt (pfd.fd, SOL_SOCKET, SO_ERROR, &failure, &length) != 0 || failure != 0)
     {
       close (pfd.fd);
       return -1;
@@ -242,37 +241,37 @@ open_idle (const BenchServer *server,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GOptionContext) context = g_option_context_new ("- idle connections against skidka-server");
-  g_autoptr(GArray) idles = g_array_new (FALSE, TRUE, sizeof (Idle));
-  g_autofree char *mode_arg = NULL;
-  g_autofree char *half = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GOptionContext) context
+      = g_option_context_new ("- idle connections against skidka-server");
+  g_autoptr (GArray) idles = g_array_new (FALSE, TRUE, sizeof (Idle));
+  g_autofree char   *mode_arg = NULL;
+  g_autofree char   *half = NULL;
   BenchServerOptions server_options = { 0 };
-  BenchServer server = { 0 };
-  gint count = 1100, hold = 30, probe_every = 100, connect_timeout = 1000;
-  GOptionEntry entries[] = {
-    { "idle", 'n', 0, G_OPTION_ARG_INT, &count, "Idle connections to open (1100)", "N" },
-    { "mode", 0, 0, G_OPTION_ARG_STRING, &mode_arg,
-      "silent: connect and send nothing; half: send half a request header (silent)", "MODE" },
-    { "hold", 0, 0, G_OPTION_ARG_INT, &hold,
-      "Seconds to hold them, watching for the server's timeouts (30)", "S" },
-    { "probe-every", 0, 0, G_OPTION_ARG_INT, &probe_every, "A health request every M idle connections (100)", "M" },
-    { "connect-timeout", 0, 0, G_OPTION_ARG_INT, &connect_timeout,
-      "Milliseconds an idle connect may take before it counts as not accepted (1000)", "MS" },
-    { NULL }
-  };
-  Probes probes = { 0 };
-  guint timeouts = 0, consecutive = 0;
-  struct rlimit limit;
-  gint64 start, closed_all, recovered = -1;
-  const char *health = NULL;
-  Tally t;
+  BenchServer        server = { 0 };
+  gint               count = 1100, hold = 30, probe_every = 100, connect_timeout = 1000;
+  GOptionEntry       entries[]
+      = { { "idle", 'n', 0, G_OPTION_ARG_INT, &count, "Idle connections to open (1100)", "N" },
+          { "mode", 0, 0, G_OPTION_ARG_STRING, &mode_arg,
+            "silent: connect and send nothing; half: send half a request header (silent)", "MODE" },
+          { "hold", 0, 0, G_OPTION_ARG_INT, &hold,
+            "Seconds to hold them, watching for the server's timeouts (30)", "S" },
+          { "probe-every", 0, 0, G_OPTION_ARG_INT, &probe_every,
+            "A health request every M idle connections (100)", "M" },
+          { "connect-timeout", 0, 0, G_OPTION_ARG_INT, &connect_timeout,
+            "Milliseconds an idle connect may take before it counts as not accepted (1000)", "MS" },
+          { NULL } };
+  Probes         probes = { 0 };
+  guint          timeouts = 0, consecutive = 0;
+  struct rlimit  limit;
+  gint64         start, closed_all, recovered = -1;
+  const char    *health = NULL;
+  Tally          t;
   GHashTableIter iter;
-  gpointer why, times;
-  int max_fds = 0;
+  gpointer       why, times;
+  int            max_fds = 0;
 
   setlocale (LC_ALL, "");
   server_options.nofile = -1;
@@ -307,9 +306,9 @@ main (int    argc,
           limit.rlim_cur = limit.rlim_max;
           setrlimit (RLIMIT_NOFILE, &limit);
         }
-      if (limit.rlim_cur < (rlim_t) count + 64)
+      if (limit.rlim_cur < (rlim_t)count + 64)
         g_printerr ("bench-idle: our own limit of %lu descriptors is too low for %d connections\n",
-                    (unsigned long) limit.rlim_cur, count);
+                    (unsigned long)limit.rlim_cur, count);
     }
   probes.failures = g_hash_table_new (g_str_hash, g_str_equal);
 
@@ -319,16 +318,18 @@ main (int    argc,
       bench_server_stop (&server);
       return 1;
     }
-  g_print ("server http://%s:%u/ (pid %d, descriptor limit %d, 0: inherited): %d idle connections (%s), "
-           "a health request every %d\n",
-           server.host, server.port, (int) server.pid, server_options.nofile, count, mode, probe_every);
+  g_print (
+      "server http://%s:%u/ (pid %d, descriptor limit %d, 0: inherited): %d idle connections (%s), "
+      "a health request every %d\n",
+      server.host, server.port, (int)server.pid, server_options.nofile, count, mode, probe_every);
   print_state ("start", &server, idles, 0, probe (&server, &probes));
 
   /* 1. Open them, one after another, looking at a fresh client now and then. */
   start = g_get_monotonic_time ();
   for (int i = 0; i < count; i++)
     {
-      Idle idle = { .fd = open_idle (&server, connect_timeout, half), .opened = g_get_monotonic_time () };
+      Idle idle
+          = { .fd = open_idle (&server, connect_timeout, half), .opened = g_get_monotonic_time () };
 
       if (idle.fd < 0)
         {
@@ -336,7 +337,8 @@ main (int    argc,
           /* The listen queue is full: nothing is being accepted. */
           if (++consecutive >= 20)
             {
-              g_print ("%-14s 20 connects in a row not accepted: the server stopped accepting; not opening more\n",
+              g_print ("%-14s 20 connects in a row not accepted: the server stopped accepting; not "
+                       "opening more\n",
                        "");
               break;
             }
@@ -356,7 +358,7 @@ main (int    argc,
           print_state (label, &server, idles, timeouts, probe (&server, &probes));
         }
     }
-  g_print ("opening took %.1f s\n", (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC);
+  g_print ("opening took %.1f s\n", (g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC);
 
   /* 2. Hold them: does the server close idle ones by itself? */
   for (int s = 1; s <= hold; s++)
@@ -404,19 +406,22 @@ main (int    argc,
 
   g_print ("\nSummary (%s idle connections):\n", mode);
   tally (idles, &t);
-  g_print ("  idle connections established: %u of %d tried (%u connects not accepted within %d ms)\n",
-           idles->len, count, timeouts, connect_timeout);
+  g_print (
+      "  idle connections established: %u of %d tried (%u connects not accepted within %d ms)\n",
+      idles->len, count, timeouts, connect_timeout);
   g_print ("  the server's descriptors at most: %d\n", max_fds);
   g_print ("  of them the server answered and closed %u, closed silently %u, left open %u\n",
            t.answered, t.closed, t.open);
-  g_print ("  health while they were open: %u x 200, %u x 503 with the JSON error, %u x other status",
-           probes.ok, probes.busy_json, probes.other_status);
+  g_print (
+      "  health while they were open: %u x 200, %u x 503 with the JSON error, %u x other status",
+      probes.ok, probes.busy_json, probes.other_status);
   g_hash_table_iter_init (&iter, probes.failures);
   while (g_hash_table_iter_next (&iter, &why, &times))
-    g_print (", %zu x %s", GPOINTER_TO_SIZE (times), (const char *) why);
+    g_print (", %zu x %s", GPOINTER_TO_SIZE (times), (const char *)why);
   g_print ("\n");
   if (recovered >= 0)
-    g_print ("  after closing them all: serving again (200 within %.1f s)\n", recovered / (double) G_USEC_PER_SEC);
+    g_print ("  after closing them all: serving again (200 within %.1f s)\n",
+             recovered / (double)G_USEC_PER_SEC);
   else
     g_print ("  after closing them all: NOT serving 10 s later (last: %s)\n", health);
 

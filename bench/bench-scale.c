@@ -14,19 +14,16 @@
 #define DEFAULT_QUERIES 200
 
 static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
+compare_gint64 (gconstpointer a, gconstpointer b)
 {
-  gint64 x = *(const gint64 *) a;
-  gint64 y = *(const gint64 *) b;
+  gint64 x = *(const gint64 *)a;
+  gint64 y = *(const gint64 *)b;
 
   return x < y ? -1 : x > y;
 }
 
 static void
-print_latencies (const char *what,
-                 GArray     *usec,
-                 gint64      found)
+print_latencies (const char *what, GArray *usec, gint64 found)
 {
   gint64 sum = 0;
 
@@ -36,14 +33,12 @@ print_latencies (const char *what,
   g_print ("  %-40s %9.3f %9.3f %9.3f %9.3f   (%" G_GINT64_FORMAT " rows found)\n", what,
            g_array_index (usec, gint64, usec->len / 2) / 1000.0,
            g_array_index (usec, gint64, MIN (usec->len - 1, usec->len * 95 / 100)) / 1000.0,
-           g_array_index (usec, gint64, usec->len - 1) / 1000.0,
-           (double) sum / usec->len / 1000.0, found);
+           g_array_index (usec, gint64, usec->len - 1) / 1000.0, (double)sum / usec->len / 1000.0,
+           found);
 }
 
 static void
-print_once (const char *what,
-            gint64      usec,
-            const char *note)
+print_once (const char *what, gint64 usec, const char *note)
 {
   g_print ("  %-40s %9.1f ms   %s\n", what, usec / 1000.0, note ? note : "");
 }
@@ -62,35 +57,35 @@ name_prefix (const char *full_name)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
-  g_autoptr(GPtrArray) phones = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) cards = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) prefixes = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GArray) phone_usec = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GArray) card_usec = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GArray) name_usec = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GArray) page_usec = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+  g_autoptr (GPtrArray) phones = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) cards = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) prefixes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) phone_usec = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GArray) card_usec = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GArray) name_usec = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GArray) page_usec = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autofree char *size_text = NULL;
   g_autofree char *note = NULL;
-  const char *path;
-  GStatBuf st;
-  gint64 queries = DEFAULT_QUERIES;
-  gint64 customers, purchases, max_rowid, last_sale, found, started, changed;
-  gint64 name_rows = 0, page_rows = 0;
-  SkSummary summary;
-  sqlite3_stmt *stmt;
+  const char      *path;
+  GStatBuf         st;
+  gint64           queries = DEFAULT_QUERIES;
+  gint64           customers, purchases, max_rowid, last_sale, found, started, changed;
+  gint64           name_rows = 0, page_rows = 0;
+  SkSummary        summary;
+  sqlite3_stmt    *stmt;
 
   setlocale (LC_ALL, "");
   if (argc < 2)
     {
-      g_printerr ("Usage: %s FILE [QUERIES]\n"
-                  "  FILE from: skidka-cli --db FILE demo --customers 1000000 --purchases 10000000\n",
-                  argv[0]);
+      g_printerr (
+          "Usage: %s FILE [QUERIES]\n"
+          "  FILE from: skidka-cli --db FILE demo --customers 1000000 --purchases 10000000\n",
+          argv[0]);
       return 2;
     }
   path = argv[1];
@@ -109,9 +104,11 @@ main (int    argc,
   started = g_get_monotonic_time () - started;
 
   customers = sk_database_count_customers (db, NULL);
-  purchases = sk_db_query_int (db, NULL, 0, "SELECT count(*) FROM purchases INDEXED BY purchases_time", NULL);
+  purchases = sk_db_query_int (db, NULL, 0,
+                               "SELECT count(*) FROM purchases INDEXED BY purchases_time", NULL);
   max_rowid = sk_db_query_int (db, NULL, 0, "SELECT max (rowid) FROM customers", NULL);
-  last_sale = sk_db_query_int (db, NULL, sk_time_now (), "SELECT max (created_at) FROM purchases", NULL);
+  last_sale
+      = sk_db_query_int (db, NULL, sk_time_now (), "SELECT max (created_at) FROM purchases", NULL);
   g_stat (path, &st);
   size_text = g_format_size (st.st_size);
   g_print ("bench-scale: %s: %s, %" G_GINT64_FORMAT " customers, %" G_GINT64_FORMAT " purchases\n",
@@ -121,31 +118,34 @@ main (int    argc,
     g_error ("The file has no customers; make it with skidka-cli demo");
 
   /* Random customers to look for, as a till would be asked. */
-  g_assert (sqlite3_prepare_v2 (sk_database_get_handle (db),
-                                "SELECT phone, card_number, full_name FROM customers WHERE rowid >= ?"
-                                " ORDER BY rowid LIMIT 1", -1, &stmt, NULL) == SQLITE_OK);
+  g_assert (
+      sqlite3_prepare_v2 (sk_database_get_handle (db),
+                          "SELECT phone, card_number, full_name FROM customers WHERE rowid >= ?"
+                          " ORDER BY rowid LIMIT 1",
+                          -1, &stmt, NULL)
+      == SQLITE_OK);
   for (gint64 i = 0; i < queries; i++)
     {
       sqlite3_reset (stmt);
-      sqlite3_bind_int64 (stmt, 1, 1 + (gint64) (g_rand_double (rand) * max_rowid));
+      sqlite3_bind_int64 (stmt, 1, 1 + (gint64)(g_rand_double (rand) * max_rowid));
       if (sqlite3_step (stmt) != SQLITE_ROW)
         continue;
-      g_ptr_array_add (phones, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
-      g_ptr_array_add (cards, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
-      g_ptr_array_add (prefixes, name_prefix ((const char *) sqlite3_column_text (stmt, 2)));
+      g_ptr_array_add (phones, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
+      g_ptr_array_add (cards, g_strdup ((const char *)sqlite3_column_text (stmt, 1)));
+      g_ptr_array_add (prefixes, name_prefix ((const char *)sqlite3_column_text (stmt, 2)));
     }
   sqlite3_reset (stmt);
 
-  g_print ("\n  %-40s %9s %9s %9s %9s   (ms, %u queries)\n", "lookup", "median", "p95", "max", "mean",
-           phones->len);
+  g_print ("\n  %-40s %9s %9s %9s %9s   (ms, %u queries)\n", "lookup", "median", "p95", "max",
+           "mean", phones->len);
   found = 0;
   for (guint i = 0; i < phones->len; i++)
     {
-      g_autoptr(SkCustomer) customer = NULL;
+      g_autoptr (SkCustomer) customer = NULL;
       /* Typed the way people type it: 8 912 345-67-89. */
-      const char *phone = g_ptr_array_index (phones, i);
-      g_autofree char *typed = g_strdup_printf ("8 %.3s %.3s-%.2s-%.2s", phone + 2, phone + 5, phone + 8,
-                                                phone + 10);
+      const char      *phone = g_ptr_array_index (phones, i);
+      g_autofree char *typed
+          = g_strdup_printf ("8 %.3s %.3s-%.2s-%.2s", phone + 2, phone + 5, phone + 8, phone + 10);
 
       started = g_get_monotonic_time ();
       customer = sk_database_lookup_customer (db, typed, NULL);
@@ -158,7 +158,7 @@ main (int    argc,
   found = 0;
   for (guint i = 0; i < cards->len; i++)
     {
-      g_autoptr(SkCustomer) customer = NULL;
+      g_autoptr (SkCustomer) customer = NULL;
 
       started = g_get_monotonic_time ();
       customer = sk_database_lookup_customer (db, g_ptr_array_index (cards, i), NULL);
@@ -170,12 +170,13 @@ main (int    argc,
 
   for (guint i = 0; i < prefixes->len; i++)
     {
-      g_autoptr(GPtrArray) rows = NULL;
-      g_autoptr(GPtrArray) next_rows = NULL;
+      g_autoptr (GPtrArray) rows = NULL;
+      g_autoptr (GPtrArray) next_rows = NULL;
       g_autofree char *next = NULL;
 
       started = g_get_monotonic_time ();
-      rows = sk_database_search_customers (db, g_ptr_array_index (prefixes, i), NULL, 50, &next, &error);
+      rows = sk_database_search_customers (db, g_ptr_array_index (prefixes, i), NULL, 50, &next,
+                                           &error);
       started = g_get_monotonic_time () - started;
       if (rows == NULL)
         g_error ("%s", error->message);
@@ -185,7 +186,8 @@ main (int    argc,
         continue;
       /* The second page, as a list scrolled down. */
       started = g_get_monotonic_time ();
-      next_rows = sk_database_search_customers (db, g_ptr_array_index (prefixes, i), next, 50, NULL, &error);
+      next_rows = sk_database_search_customers (db, g_ptr_array_index (prefixes, i), next, 50, NULL,
+                                                &error);
       started = g_get_monotonic_time () - started;
       if (next_rows == NULL)
         g_error ("%s", error->message);
@@ -201,19 +203,21 @@ main (int    argc,
   for (int round = 0; round < 2; round++)
     {
       started = g_get_monotonic_time ();
-      if (!sk_analytics_summary (db, last_sale - 30 * G_TIME_SPAN_DAY, last_sale + 1, NULL, &summary, &error))
+      if (!sk_analytics_summary (db, last_sale - 30 * G_TIME_SPAN_DAY, last_sale + 1, NULL,
+                                 &summary, &error))
         g_error ("%s", error->message);
       started = g_get_monotonic_time () - started;
       g_free (note);
       note = g_strdup_printf ("%" G_GINT64_FORMAT " purchases, %" G_GINT64_FORMAT " customers",
                               summary.purchases, summary.customers);
-      print_once (round == 0 ? "sk_analytics_summary, 30 days (cold)" : "sk_analytics_summary, 30 days (warm)",
+      print_once (round == 0 ? "sk_analytics_summary, 30 days (cold)"
+                             : "sk_analytics_summary, 30 days (warm)",
                   started, note);
     }
   {
-    g_autoptr(GArray) daily = NULL;
-    g_autoptr(GArray) segments = NULL;
-    g_autoptr(GArray) rules = NULL;
+    g_autoptr (GArray) daily = NULL;
+    g_autoptr (GArray) segments = NULL;
+    g_autoptr (GArray) rules = NULL;
 
     started = g_get_monotonic_time ();
     daily = sk_analytics_daily (db, last_sale - 30 * G_TIME_SPAN_DAY, last_sale + 1, NULL, &error);
@@ -232,7 +236,8 @@ main (int    argc,
     print_once ("sk_analytics_segments", started, NULL);
 
     started = g_get_monotonic_time ();
-    rules = sk_analytics_rule_effectiveness (db, last_sale - 30 * G_TIME_SPAN_DAY, last_sale + 1, NULL, &error);
+    rules = sk_analytics_rule_effectiveness (db, last_sale - 30 * G_TIME_SPAN_DAY, last_sale + 1,
+                                             NULL, &error);
     started = g_get_monotonic_time () - started;
     if (rules == NULL)
       g_error ("%s", error->message);

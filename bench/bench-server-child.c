@@ -22,20 +22,21 @@
 GOptionGroup *
 bench_server_option_group (BenchServerOptions *options)
 {
-  GOptionEntry entries[] = {
-    { "url", 0, 0, G_OPTION_ARG_STRING, &options->url,
-      "A running server (http://127.0.0.1:8080) instead of a child of our own", "URL" },
-    { "pid", 0, 0, G_OPTION_ARG_INT, &options->pid, "That server's process id, for its RSS", "PID" },
-    { "server", 0, 0, G_OPTION_ARG_FILENAME, &options->binary,
-      "skidka-server to start (default: the build tree's, next to this program)", "PATH" },
-    { "server-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->server_args,
-      "One more argument for the child server (repeat it), e.g. --server-arg=--config=FILE", "ARG" },
-    { "nofile", 0, 0, G_OPTION_ARG_INT, &options->nofile,
-      "The child's descriptor limit (RLIMIT_NOFILE); 0 inherits ours", "N" },
-    { NULL }
-  };
-  GOptionGroup *group = g_option_group_new ("server", "The server under test:", "Show the server options",
-                                            NULL, NULL);
+  GOptionEntry entries[]
+      = { { "url", 0, 0, G_OPTION_ARG_STRING, &options->url,
+            "A running server (http://127.0.0.1:8080) instead of a child of our own", "URL" },
+          { "pid", 0, 0, G_OPTION_ARG_INT, &options->pid, "That server's process id, for its RSS",
+            "PID" },
+          { "server", 0, 0, G_OPTION_ARG_FILENAME, &options->binary,
+            "skidka-server to start (default: the build tree's, next to this program)", "PATH" },
+          { "server-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->server_args,
+            "One more argument for the child server (repeat it), e.g. --server-arg=--config=FILE",
+            "ARG" },
+          { "nofile", 0, 0, G_OPTION_ARG_INT, &options->nofile,
+            "The child's descriptor limit (RLIMIT_NOFILE); 0 inherits ours", "N" },
+          { NULL } };
+  GOptionGroup *group = g_option_group_new (
+      "server", "The server under test:", "Show the server options", NULL, NULL);
 
   g_option_group_add_entries (group, entries);
   return group;
@@ -57,12 +58,12 @@ static guint16
 free_port (void)
 {
   struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-  socklen_t length = sizeof addr;
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  guint16 port = 0;
+  socklen_t          length = sizeof addr;
+  int                fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  guint16            port = 0;
 
-  if (fd >= 0 && bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0 &&
-      getsockname (fd, (struct sockaddr *) &addr, &length) == 0)
+  if (fd >= 0 && bind (fd, (struct sockaddr *)&addr, sizeof addr) == 0
+      && getsockname (fd, (struct sockaddr *)&addr, &length) == 0)
     port = ntohs (addr.sin_port);
   if (fd >= 0)
     close (fd);
@@ -74,10 +75,11 @@ print_log_tail (const BenchServer *server)
 {
   g_autofree char *path = g_build_filename (server->workdir, "server.log", NULL);
   g_autofree char *text = NULL;
-  gsize length = 0;
+  gsize            length = 0;
 
   if (g_file_get_contents (path, &text, &length, NULL) && length > 0)
-    g_printerr ("--- the server's log (last 2 KB) ---\n%s\n---\n", text + (length > 2048 ? length - 2048 : 0));
+    g_printerr ("--- the server's log (last 2 KB) ---\n%s\n---\n",
+                text + (length > 2048 ? length - 2048 : 0));
 }
 
 static gboolean
@@ -90,12 +92,13 @@ start_child (BenchServer              *server,
   g_autofree char *database = NULL;
   g_autofree char *log = NULL;
   g_autofree char *port = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   pid_t pid;
 
   if (!g_file_test (binary, G_FILE_TEST_IS_EXECUTABLE))
     {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "No server at %s (build it, or give --server)", binary);
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+                   "No server at %s (build it, or give --server)", binary);
       return FALSE;
     }
   server->workdir = g_dir_make_tmp ("skidka-bench-XXXXXX", error);
@@ -124,7 +127,8 @@ start_child (BenchServer              *server,
   pid = fork ();
   if (pid < 0)
     {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "fork: %s", g_strerror (errno));
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "fork: %s",
+                   g_strerror (errno));
       return FALSE;
     }
   if (pid == 0)
@@ -144,7 +148,7 @@ start_child (BenchServer              *server,
           if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
             perror ("setrlimit");
         }
-      execv (binary, (char **) argv->pdata);
+      execv (binary, (char **)argv->pdata);
       perror ("execv");
       _exit (127);
     }
@@ -164,7 +168,7 @@ bench_server_start (BenchServer              *server,
   memset (server, 0, sizeof *server);
   if (options->url != NULL)
     {
-      g_autoptr(GUri) uri = g_uri_parse (options->url, G_URI_FLAGS_NONE, error);
+      g_autoptr (GUri) uri = g_uri_parse (options->url, G_URI_FLAGS_NONE, error);
       struct in_addr probe;
 
       if (uri == NULL)
@@ -194,13 +198,14 @@ bench_server_start (BenchServer              *server,
         {
           server->pid = 0;
           print_log_tail (server);
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "The server exited at once (status %d)", status);
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                       "The server exited at once (status %d)", status);
           return FALSE;
         }
       g_usleep (100 * 1000);
     }
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "No answer 200 from http://%s:%u/api/health",
-               server->host, server->port);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+               "No answer 200 from http://%s:%u/api/health", server->host, server->port);
   return FALSE;
 }
 
@@ -210,11 +215,12 @@ bench_server_stop (BenchServer *server)
   if (server->owned && server->pid > 0)
     {
       gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-      int status = 0;
-      pid_t done = 0;
+      int    status = 0;
+      pid_t  done = 0;
 
       kill (server->pid, SIGTERM);
-      while ((done = waitpid (server->pid, &status, WNOHANG)) == 0 && g_get_monotonic_time () < deadline)
+      while ((done = waitpid (server->pid, &status, WNOHANG)) == 0
+             && g_get_monotonic_time () < deadline)
         g_usleep (50 * 1000);
       if (done == 0)
         {
@@ -231,7 +237,7 @@ bench_server_stop (BenchServer *server)
     }
   if (server->owned && server->workdir != NULL)
     {
-      g_autoptr(GDir) dir = g_dir_open (server->workdir, 0, NULL);
+      g_autoptr (GDir) dir = g_dir_open (server->workdir, 0, NULL);
       const char *name;
 
       while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
@@ -250,11 +256,11 @@ bench_server_rss_kb (const BenchServer *server)
 {
   g_autofree char *path = NULL;
   g_autofree char *text = NULL;
-  const char *line;
+  const char      *line;
 
   if (server->pid <= 0)
     return -1;
-  path = g_strdup_printf ("/proc/%d/status", (int) server->pid);
+  path = g_strdup_printf ("/proc/%d/status", (int)server->pid);
   if (!g_file_get_contents (path, &text, NULL, NULL))
     return -1;
   line = strstr (text, "\nVmRSS:");
@@ -265,12 +271,12 @@ int
 bench_server_fd_count (const BenchServer *server)
 {
   g_autofree char *path = NULL;
-  g_autoptr(GDir) dir = NULL;
+  g_autoptr (GDir) dir = NULL;
   int count = 0;
 
   if (server->pid <= 0)
     return -1;
-  path = g_strdup_printf ("/proc/%d/fd", (int) server->pid);
+  path = g_strdup_printf ("/proc/%d/fd", (int)server->pid);
   dir = g_dir_open (path, 0, NULL);
   if (dir == NULL)
     return -1;
@@ -283,14 +289,14 @@ int
 bench_server_connect (const BenchServer *server)
 {
   struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (server->port) };
-  int fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  int one = 1;
+  int                fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int                one = 1;
 
   if (fd < 0)
     return -1;
   inet_pton (AF_INET, server->host, &addr.sin_addr);
   setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0 && errno != EINPROGRESS)
+  if (connect (fd, (struct sockaddr *)&addr, sizeof addr) != 0 && errno != EINPROGRESS)
     {
       int saved = errno;
 
@@ -302,31 +308,27 @@ bench_server_connect (const BenchServer *server)
 }
 
 static gboolean
-wait_for (int     fd,
-          short   events,
-          gint64  deadline)
+wait_for (int fd, short events, gint64 deadline)
 {
   struct pollfd pfd = { .fd = fd, .events = events };
-  gint64 left = (deadline - g_get_monotonic_time ()) / 1000;
+  gint64        left = (deadline - g_get_monotonic_time ()) / 1000;
 
-  return left > 0 && poll (&pfd, 1, (int) left) > 0;
+  return left > 0 && poll (&pfd, 1, (int)left) > 0;
 }
 
 guint
-bench_server_health (const BenchServer  *server,
-                     int                 timeout_ms,
-                     char              **body,
-                     const char        **why)
+bench_server_health (const BenchServer *server, int timeout_ms, char **body, const char **why)
 {
   g_autofree char *request = g_strdup_printf ("GET /api/health HTTP/1.1\r\nHost: %s:%u\r\n"
-                                              "Connection: close\r\n\r\n", server->host, server->port);
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  g_autoptr(GString) answer = g_string_new (NULL);
+                                              "Connection: close\r\n\r\n",
+                                              server->host, server->port);
+  gint64           deadline = g_get_monotonic_time () + (gint64)timeout_ms * 1000;
+  g_autoptr (GString) answer = g_string_new (NULL);
   const char *dummy, *end;
-  int fd = bench_server_connect (server);
-  int failure = 0;
-  socklen_t length = sizeof failure;
-  guint status = 0;
+  int         fd = bench_server_connect (server);
+  int         failure = 0;
+  socklen_t   length = sizeof failure;
+  guint       status = 0;
 
   why = why ? why : &dummy;
   if (fd < 0)
@@ -342,7 +344,8 @@ bench_server_health (const BenchServer  *server,
       return 0;
     }
   getsockopt (fd, SOL_SOCKET, SO_ERROR, &failure, &length);
-  if (failure != 0 || send (fd, request, strlen (request), MSG_NOSIGNAL) != (ssize_t) strlen (request))
+  if (failure != 0
+      || send (fd, request, strlen (request), MSG_NOSIGNAL) != (ssize_t)strlen (request))
     {
       *why = failure == ECONNREFUSED ? "refused" : "connect failed";
       close (fd);
@@ -350,7 +353,7 @@ bench_server_health (const BenchServer  *server,
     }
   for (;;)
     {
-      char buffer[4096];
+      char    buffer[4096];
       ssize_t n;
 
       if (!wait_for (fd, POLLIN, deadline))
@@ -371,7 +374,7 @@ bench_server_health (const BenchServer  *server,
   close (fd);
   if (g_str_has_prefix (answer->str, "HTTP/1.") && answer->len >= 12)
     {
-      status = (guint) g_ascii_strtoull (answer->str + 9, NULL, 10);
+      status = (guint)g_ascii_strtoull (answer->str + 9, NULL, 10);
       *why = "answered";
     }
   end = strstr (answer->str, "\r\n\r\n");

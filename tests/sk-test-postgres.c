@@ -9,11 +9,11 @@
 char *
 sk_test_postgres_database (void)
 {
-  const char *server = g_getenv ("SKIDKA_TEST_POSTGRES");
+  const char      *server = g_getenv ("SKIDKA_TEST_POSTGRES");
   g_autofree char *uuid = NULL;
   g_autofree char *create = NULL;
-  PGconn *pg;
-  PGresult *result;
+  PGconn          *pg;
+  PGresult        *result;
 
   if (server == NULL || *server == '\0')
     return NULL;

@@ -8,8 +8,7 @@
 #include "sk-test-util.h"
 
 void
-sk_test_set_string (char       **field,
-                    const char  *value)
+sk_test_set_string (char **field, const char *value)
 {
   g_free (*field);
   *field = g_strdup (value);
@@ -18,7 +17,7 @@ sk_test_set_string (char       **field,
 void
 sk_test_remove_dir (const char *dir)
 {
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   const char *name;
 
   g_assert_nonnull (d);
@@ -31,11 +30,9 @@ sk_test_remove_dir (const char *dir)
 }
 
 SkCustomer *
-sk_test_create_customer (SkDatabase *db,
-                         const char *full_name,
-                         const char *phone)
+sk_test_create_customer (SkDatabase *db, const char *full_name, const char *phone)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkCustomer *customer = sk_customer_new ();
 
   sk_test_set_string (&customer->full_name, full_name);
@@ -46,15 +43,15 @@ sk_test_create_customer (SkDatabase *db,
 }
 
 void
-sk_test_break_commits (SkDatabase *db,
-                       gboolean    broken)
+sk_test_break_commits (SkDatabase *db, gboolean broken)
 {
-  const char *sql = broken
-    ? "CREATE TABLE IF NOT EXISTS test_deferred ("
-      "  customer_id TEXT REFERENCES customers (id) DEFERRABLE INITIALLY DEFERRED);"
-      "CREATE TEMP TRIGGER break_commit AFTER INSERT ON main.sync_outbox"
-      "  BEGIN INSERT INTO test_deferred VALUES ('nobody'); END;"
-    : "DROP TRIGGER temp.break_commit;";
+  const char *sql
+      = broken ? "CREATE TABLE IF NOT EXISTS test_deferred ("
+                 "  customer_id TEXT REFERENCES customers (id) DEFERRABLE INITIALLY DEFERRED);"
+                 "CREATE TEMP TRIGGER break_commit AFTER INSERT ON main.sync_outbox"
+                 "  BEGIN INSERT INTO test_deferred VALUES ('nobody'); END;"
+               : "DROP TRIGGER temp.break_commit;";
 
-  g_assert_cmpint (sqlite3_exec (sk_database_get_handle (db), sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (sk_database_get_handle (db), sql, NULL, NULL, NULL), ==,
+                   SQLITE_OK);
 }

@@ -10,27 +10,25 @@
 
 typedef struct
 {
-  char       *dir;
-  SkDatabase *db;
-  SkStore    *store_a;
-  SkStore    *store_b;
-  SkCustomer *anna;
-  SkCustomer *boris;
-  SkCampaign *campaign;
-  SkDiscountRule *ten_percent;   /* campaign rule, stackable 10 % */
-  SkDiscountRule *fixed_500;     /* 5 ₽ off toys, stackable */
-  gint64      day0;              /* 2026-11-01T00:00:00Z */
+  char           *dir;
+  SkDatabase     *db;
+  SkStore        *store_a;
+  SkStore        *store_b;
+  SkCustomer     *anna;
+  SkCustomer     *boris;
+  SkCampaign     *campaign;
+  SkDiscountRule *ten_percent; /* campaign rule, stackable 10 % */
+  SkDiscountRule *fixed_500;   /* 5 ₽ off toys, stackable */
+  gint64          day0;        /* 2026-11-01T00:00:00Z */
 } Fixture;
 
 #define DAY G_TIME_SPAN_DAY
 
 static SkCustomer *
-make_customer (SkDatabase *db,
-               const char *name,
-               const char *phone)
+make_customer (SkDatabase *db, const char *name, const char *phone)
 {
   SkCustomer *c = sk_customer_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_object_set (c, "full-name", name, "phone", phone, NULL);
   g_assert_true (sk_database_create_customer (db, c, &error));
@@ -39,11 +37,10 @@ make_customer (SkDatabase *db,
 }
 
 static SkStore *
-make_store (SkDatabase *db,
-            const char *code)
+make_store (SkDatabase *db, const char *code)
 {
   SkStore *s = sk_store_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_object_set (s, "code", code, "name", code, "timezone", "Europe/Moscow", NULL);
   g_assert_true (sk_database_save_store (db, s, &error));
@@ -52,16 +49,12 @@ make_store (SkDatabase *db,
 }
 
 static void
-sell (Fixture    *f,
-      SkStore    *store,
-      SkCustomer *customer,
-      gint64      at,
-      const char *category,
-      gint64      price)
+sell (
+    Fixture *f, SkStore *store, SkCustomer *customer, gint64 at, const char *category, gint64 price)
 {
-  g_autoptr(SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
-  g_autoptr(SkPurchaseResult) result = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+  g_autoptr (SkPurchaseResult) result = NULL;
+  g_autoptr (GError) error = NULL;
 
   request->id = g_uuid_string_random ();
   request->customer_id = customer ? g_strdup (sk_record_get_id (customer)) : NULL;
@@ -74,12 +67,11 @@ sell (Fixture    *f,
 }
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
-  const char *toys[] = { "toys", NULL };
+  const char      *toys[] = { "toys", NULL };
 
   f->dir = g_dir_make_tmp ("skidka-analytics-XXXXXX", &error);
   g_assert_no_error (error);
@@ -87,26 +79,26 @@ fixture_setup (Fixture       *f,
   f->db = sk_database_open (path, &error);
   g_assert_no_error (error);
 
-  f->day0 = (gint64) 1793491200 * G_USEC_PER_SEC; /* 2026-11-01T00:00:00Z */
+  f->day0 = (gint64)1793491200 * G_USEC_PER_SEC; /* 2026-11-01T00:00:00Z */
   f->store_a = make_store (f->db, "A");
   f->store_b = make_store (f->db, "B");
   f->anna = make_customer (f->db, "Анна Иванова", "+79120000001");
   f->boris = make_customer (f->db, "Борис Петров", "+79120000002");
 
   f->campaign = sk_campaign_new ();
-  g_object_set (f->campaign, "name", "Autumn", "status", "active", "budget", (gint64) 100000, NULL);
+  g_object_set (f->campaign, "name", "Autumn", "status", "active", "budget", (gint64)100000, NULL);
   g_assert_true (sk_database_save_campaign (f->db, f->campaign, &error));
   g_assert_no_error (error);
 
   f->ten_percent = sk_discount_rule_new ();
-  g_object_set (f->ten_percent, "name", "Autumn 10 %", "type", "percentage", "value", (gint64) 1000,
-                "campaign-id", sk_record_get_id (f->campaign), "priority", (gint64) 10, NULL);
+  g_object_set (f->ten_percent, "name", "Autumn 10 %", "type", "percentage", "value", (gint64)1000,
+                "campaign-id", sk_record_get_id (f->campaign), "priority", (gint64)10, NULL);
   g_assert_true (sk_database_save_rule (f->db, f->ten_percent, &error));
   g_assert_no_error (error);
 
   f->fixed_500 = sk_discount_rule_new ();
-  g_object_set (f->fixed_500, "name", "Toys −5 ₽", "type", "fixed_amount", "value", (gint64) 500,
-                "categories", toys, "priority", (gint64) 5, NULL);
+  g_object_set (f->fixed_500, "name", "Toys −5 ₽", "type", "fixed_amount", "value", (gint64)500,
+                "categories", toys, "priority", (gint64)5, NULL);
   g_assert_true (sk_database_save_rule (f->db, f->fixed_500, &error));
   g_assert_no_error (error);
 
@@ -114,15 +106,14 @@ fixture_setup (Fixture       *f,
    * Day 1: Boris buys clothes for 200 ₽ in B: 10 % (2000).
    * Day 1: an anonymous buyer, clothes 50 ₽ in A: 10 % (500).
    * Day 40: Anna, toys 100 ₽ in B (outside a 30-day period). */
-  sell (f, f->store_a, f->anna, f->day0 + (gint64) 3600 * G_USEC_PER_SEC, "toys", 10000);
-  sell (f, f->store_b, f->boris, f->day0 + DAY + (gint64) 60 * G_USEC_PER_SEC, "clothes", 20000);
-  sell (f, f->store_a, NULL, f->day0 + DAY + (gint64) 120 * G_USEC_PER_SEC, "clothes", 5000);
+  sell (f, f->store_a, f->anna, f->day0 + (gint64)3600 * G_USEC_PER_SEC, "toys", 10000);
+  sell (f, f->store_b, f->boris, f->day0 + DAY + (gint64)60 * G_USEC_PER_SEC, "clothes", 20000);
+  sell (f, f->store_a, NULL, f->day0 + DAY + (gint64)120 * G_USEC_PER_SEC, "clothes", 5000);
   sell (f, f->store_b, f->anna, f->day0 + 40 * DAY, "toys", 10000);
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = g_build_filename (f->dir, "test.db", NULL);
   g_autofree char *wal = g_strconcat (path, "-wal", NULL);
@@ -144,11 +135,10 @@ fixture_teardown (Fixture       *f,
 }
 
 static void
-test_summary (Fixture       *f,
-              gconstpointer  data)
+test_summary (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  SkSummary s;
+  g_autoptr (GError) error = NULL;
+  SkSummary   s;
   const char *only_a[] = { sk_record_get_id (f->store_a), NULL };
 
   g_assert_true (sk_analytics_summary (f->db, f->day0, f->day0 + 30 * DAY, NULL, &s, &error));
@@ -173,12 +163,11 @@ test_summary (Fixture       *f,
 }
 
 static void
-test_daily (Fixture       *f,
-            gconstpointer  data)
+test_daily (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) days = sk_analytics_daily (f->db, f->day0, f->day0 + 60 * DAY, NULL, &error);
-  g_autoptr(JsonNode) json = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) days = sk_analytics_daily (f->db, f->day0, f->day0 + 60 * DAY, NULL, &error);
+  g_autoptr (JsonNode) json = NULL;
   g_autofree char *text = NULL;
 
   g_assert_no_error (error);
@@ -196,11 +185,10 @@ test_daily (Fixture       *f,
 }
 
 static void
-test_segments (Fixture       *f,
-               gconstpointer  data)
+test_segments (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) counts = sk_analytics_segments (f->db, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) counts = sk_analytics_segments (f->db, &error);
   gint64 total = 0;
 
   g_assert_no_error (error);
@@ -211,9 +199,9 @@ test_segments (Fixture       *f,
 
       total += c->customers;
       if (g_str_equal (c->segment, "occasional"))
-        g_assert_cmpint (c->customers, ==, 1);   /* Anna: 2 visits */
+        g_assert_cmpint (c->customers, ==, 1); /* Anna: 2 visits */
       else if (g_str_equal (c->segment, "one_time"))
-        g_assert_cmpint (c->customers, ==, 1);   /* Boris */
+        g_assert_cmpint (c->customers, ==, 1); /* Boris */
       else
         g_assert_cmpint (c->customers, ==, 0);
     }
@@ -221,11 +209,11 @@ test_segments (Fixture       *f,
 }
 
 static void
-test_rule_effectiveness (Fixture       *f,
-                         gconstpointer  data)
+test_rule_effectiveness (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) stats = sk_analytics_rule_effectiveness (f->db, f->day0, f->day0 + 30 * DAY, NULL, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) stats
+      = sk_analytics_rule_effectiveness (f->db, f->day0, f->day0 + 30 * DAY, NULL, &error);
   const SkRuleStats *first, *second;
 
   g_assert_no_error (error);
@@ -246,10 +234,9 @@ test_rule_effectiveness (Fixture       *f,
 }
 
 static void
-test_campaign_figures (Fixture       *f,
-                       gconstpointer  data)
+test_campaign_figures (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkCampaignFigures figures;
 
   g_assert_true (sk_analytics_campaign (f->db, sk_record_get_id (f->campaign), &figures, &error));
@@ -266,19 +253,19 @@ test_campaign_figures (Fixture       *f,
 }
 
 static void
-test_refund_lowers_revenue (Fixture       *f,
-                            gconstpointer  data)
+test_refund_lowers_revenue (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) purchases = sk_database_list_purchases (f->db, sk_record_get_id (f->boris), 10, &error);
-  g_autoptr(SkPurchase) refunded = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) purchases
+      = sk_database_list_purchases (f->db, sk_record_get_id (f->boris), 10, &error);
+  g_autoptr (SkPurchase) refunded = NULL;
   g_autofree char *refund_id = g_uuid_string_random ();
-  SkSummary s;
+  SkSummary        s;
 
   g_assert_no_error (error);
   g_assert_cmpuint (purchases->len, ==, 1);
-  refunded = sk_database_refund_purchase (f->db, refund_id, sk_record_get_id (g_ptr_array_index (purchases, 0)),
-                                          NULL, &error);
+  refunded = sk_database_refund_purchase (
+      f->db, refund_id, sk_record_get_id (g_ptr_array_index (purchases, 0)), NULL, &error);
   g_assert_no_error (error);
   g_assert_true (sk_analytics_summary (f->db, f->day0, f->day0 + 30 * DAY, NULL, &s, &error));
   g_assert_cmpint (s.revenue, ==, 8500 + 4500);
@@ -289,24 +276,25 @@ test_refund_lowers_revenue (Fixture       *f,
 static void
 test_busy_period (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("skidka-analytics-XXXXXX", &error);
   g_autofree char *path = g_build_filename (dir, "busy.db", NULL);
-  g_autoptr(SkDatabase) db = sk_database_open (path, &error);
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(SkDiscountRule) rule = sk_discount_rule_new ();
-  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
-  const gint64 day = G_TIME_SPAN_DAY, day0 = (gint64) 1793491200 * G_USEC_PER_SEC;
-  const gint64 from = day0 + 5 * day + 6 * G_TIME_SPAN_HOUR, to = day0 + 35 * day + 3 * G_TIME_SPAN_HOUR;
-  sqlite3 *handle;
+  g_autoptr (SkDatabase) db = sk_database_open (path, &error);
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (GRand) rand = g_rand_new_with_seed (42);
+  const gint64 day = G_TIME_SPAN_DAY, day0 = (gint64)1793491200 * G_USEC_PER_SEC;
+  const gint64 from = day0 + 5 * day + 6 * G_TIME_SPAN_HOUR,
+               to = day0 + 35 * day + 3 * G_TIME_SPAN_HOUR;
+  sqlite3  *handle;
   SkSummary s, again;
-  gint64 exact_customers, exact_purchases, exact_revenue;
-  g_autoptr(GArray) days = NULL;
+  gint64    exact_customers, exact_purchases, exact_revenue;
+  g_autoptr (GArray) days = NULL;
   gint64 daily_revenue = 0, daily_purchases = 0;
 
   g_assert_no_error (error);
   store = make_store (db, "BUSY");
-  g_object_set (rule, "name", "Tenth", "type", "percentage", "value", (gint64) 1000, NULL);
+  g_object_set (rule, "name", "Tenth", "type", "percentage", "value", (gint64)1000, NULL);
   g_assert_true (sk_database_save_rule (db, rule, &error));
   g_assert_no_error (error);
   handle = sk_database_get_handle (db);
@@ -314,34 +302,38 @@ test_busy_period (void)
   for (guint i = 0; i < 20000; i++)
     {
       g_autofree char *sql = g_strdup_printf ("INSERT INTO customers (id, phone, created_at)"
-                                              " VALUES ('c%05u', '+7900%07u', 0)", i, i);
+                                              " VALUES ('c%05u', '+7900%07u', 0)",
+                                              i, i);
       g_assert_cmpint (sqlite3_exec (handle, sql, NULL, NULL, NULL), ==, SQLITE_OK);
     }
   for (guint i = 0; i < 90000; i++)
     {
-      gint64 at = day0 + g_rand_int_range (rand, 0, 40 * 24 * 60) * G_TIME_SPAN_MINUTE;
-      gint64 subtotal = g_rand_int_range (rand, 1000, 100000);
+      gint64           at = day0 + g_rand_int_range (rand, 0, 40 * 24 * 60) * G_TIME_SPAN_MINUTE;
+      gint64           subtotal = g_rand_int_range (rand, 1000, 100000);
       g_autofree char *customer = g_strdup_printf ("'c%05d'", g_rand_int_range (rand, 0, 20000));
-      g_autofree char *sql = g_strdup_printf ("INSERT INTO purchases (id, customer_id, store_id, created_at,"
-                                              " subtotal, discount_total, bonus_spent, bonus_earned, total_paid)"
-                                              " VALUES ('p%06u', %s, '%s', %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
-                                              ", %" G_GINT64_FORMAT ", 0, 10, 0)",
-                                              i, i % 10 == 0 ? "NULL" : customer, store->id, at, subtotal,
-                                              subtotal / 10);
+      g_autofree char *sql = g_strdup_printf (
+          "INSERT INTO purchases (id, customer_id, store_id, created_at,"
+          " subtotal, discount_total, bonus_spent, bonus_earned, total_paid)"
+          " VALUES ('p%06u', %s, '%s', %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+          ", %" G_GINT64_FORMAT ", 0, 10, 0)",
+          i, i % 10 == 0 ? "NULL" : customer, store->id, at, subtotal, subtotal / 10);
       g_assert_cmpint (sqlite3_exec (handle, sql, NULL, NULL, NULL), ==, SQLITE_OK);
     }
   /* Every third sale got the rule. */
   {
-    g_autofree char *sql = g_strdup_printf ("INSERT INTO discount_applications (id, purchase_id, rule_id,"
-                                            " store_id, amount, created_at) SELECT 'a' || id, id, '%s',"
-                                            " store_id, discount_total, created_at FROM purchases"
-                                            " WHERE rowid %% 3 = 0", sk_record_get_id (rule));
+    g_autofree char *sql
+        = g_strdup_printf ("INSERT INTO discount_applications (id, purchase_id, rule_id,"
+                           " store_id, amount, created_at) SELECT 'a' || id, id, '%s',"
+                           " store_id, discount_total, created_at FROM purchases"
+                           " WHERE rowid %% 3 = 0",
+                           sk_record_get_id (rule));
     g_assert_cmpint (sqlite3_exec (handle, sql, NULL, NULL, NULL), ==, SQLITE_OK);
   }
   g_assert_cmpint (sqlite3_exec (handle, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
 
-#define EXACT(what) \
-  sk_db_query_int (db, NULL, -1, "SELECT " what " FROM purchases WHERE created_at >= ? AND created_at < ?", \
+#define EXACT(what)                                                                                \
+  sk_db_query_int (db, NULL, -1,                                                                   \
+                   "SELECT " what " FROM purchases WHERE created_at >= ? AND created_at < ?",      \
                    "ii", from, to)
   exact_customers = EXACT ("count (DISTINCT customer_id)");
   exact_purchases = EXACT ("count (*)");
@@ -360,13 +352,17 @@ test_busy_period (void)
   g_assert_cmpint (memcmp (&s, &again, sizeof s), ==, 0);
 
   /* A late sale on a cached day and a refund are seen at once. */
+  g_assert_cmpint (
+      sqlite3_exec (handle,
+                    "INSERT INTO purchases (id, store_id, created_at, subtotal, discount_total,"
+                    " bonus_spent, bonus_earned, total_paid) SELECT 'late', id, " G_STRINGIFY (
+                        1794355200000000) ", 777, 0, 0, 0, 777 FROM stores",
+                    NULL, NULL, NULL),
+      ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (handle,
-                                 "INSERT INTO purchases (id, store_id, created_at, subtotal, discount_total,"
-                                 " bonus_spent, bonus_earned, total_paid) SELECT 'late', id, "
-                                 G_STRINGIFY (1794355200000000) ", 777, 0, 0, 0, 777 FROM stores",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (handle, "UPDATE purchases SET refunded_total = 100 WHERE id = 'p000003'",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
+                                 "UPDATE purchases SET refunded_total = 100 WHERE id = 'p000003'",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
   g_assert_true (sk_analytics_summary (db, from, to, NULL, &again, &error));
   g_assert_cmpint (again.purchases, ==, exact_purchases + 1);
   g_assert_cmpint (again.revenue, ==, EXACT ("sum (subtotal - discount_total - refunded_total)"));
@@ -380,7 +376,8 @@ test_busy_period (void)
       daily_revenue += g_array_index (days, SkDailyPoint, i).revenue;
       daily_purchases += g_array_index (days, SkDailyPoint, i).purchases;
       if (i > 0)
-        g_assert_cmpstr (g_array_index (days, SkDailyPoint, i - 1).day, <, g_array_index (days, SkDailyPoint, i).day);
+        g_assert_cmpstr (g_array_index (days, SkDailyPoint, i - 1).day, <,
+                         g_array_index (days, SkDailyPoint, i).day);
     }
   g_assert_cmpint (daily_revenue, ==, again.revenue);
   g_assert_cmpint (daily_purchases, ==, again.purchases);
@@ -388,23 +385,30 @@ test_busy_period (void)
 
   /* Rule effectiveness, from the cached days and the two partial ones. */
   {
-    g_autoptr(GArray) stats = sk_analytics_rule_effectiveness (db, from, to, NULL, &error);
+    g_autoptr (GArray) stats = sk_analytics_rule_effectiveness (db, from, to, NULL, &error);
     const SkRuleStats *r;
 
     g_assert_no_error (error);
     g_assert_cmpuint (stats->len, ==, 1);
     r = &g_array_index (stats, SkRuleStats, 0);
     g_assert_cmpint (r->uses, ==,
-                     sk_db_query_int (db, NULL, -1, "SELECT count (*) FROM discount_applications"
-                                      " WHERE created_at >= ? AND created_at < ?", "ii", from, to));
-    g_assert_cmpint (r->discount, ==,
-                     sk_db_query_int (db, NULL, -1, "SELECT sum (amount) FROM discount_applications"
-                                      " WHERE created_at >= ? AND created_at < ?", "ii", from, to));
-    g_assert_cmpint (r->revenue_with, ==,
                      sk_db_query_int (db, NULL, -1,
-                                      "SELECT sum (p.subtotal - p.discount_total - p.refunded_total)"
-                                      " FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
-                                      " WHERE a.created_at >= ? AND a.created_at < ?", "ii", from, to));
+                                      "SELECT count (*) FROM discount_applications"
+                                      " WHERE created_at >= ? AND created_at < ?",
+                                      "ii", from, to));
+    g_assert_cmpint (r->discount, ==,
+                     sk_db_query_int (db, NULL, -1,
+                                      "SELECT sum (amount) FROM discount_applications"
+                                      " WHERE created_at >= ? AND created_at < ?",
+                                      "ii", from, to));
+    g_assert_cmpint (
+        r->revenue_with, ==,
+        sk_db_query_int (
+            db, NULL, -1,
+            "SELECT sum (p.subtotal - p.discount_total - p.refunded_total)"
+            " FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
+            " WHERE a.created_at >= ? AND a.created_at < ?",
+            "ii", from, to));
     g_assert_cmpint (r->purchases_with + r->purchases_without, ==, again.purchases);
     g_assert_cmpint (r->uses, >, 20000);
   }
@@ -421,8 +425,7 @@ test_busy_period (void)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 

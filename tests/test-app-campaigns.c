@@ -10,8 +10,7 @@
 #include "test-app-common.h"
 
 static void
-collect_checks (GtkWidget *root,
-                GPtrArray *checks)
+collect_checks (GtkWidget *root, GPtrArray *checks)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -26,7 +25,7 @@ collect_checks (GtkWidget *root,
 static SkCampaign *
 campaign_with_rules (SkDatabase *db)
 {
-  g_autoptr(GPtrArray) all = sk_database_list_campaigns (db, NULL);
+  g_autoptr (GPtrArray) all = sk_database_list_campaigns (db, NULL);
 
   for (guint i = 0; all && i < all->len; i++)
     {
@@ -39,10 +38,9 @@ campaign_with_rules (SkDatabase *db)
 }
 
 static gboolean
-editor_save (SkCampaignEditor *editor,
-             GError          **error)
+editor_save (SkCampaignEditor *editor, GError **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
 
   sk_campaign_editor_save_async (editor, NULL, app_keep_result, &result);
   return sk_campaign_editor_save_finish (editor, app_wait_result (&result), error);
@@ -51,7 +49,7 @@ editor_save (SkCampaignEditor *editor,
 static void
 expect_refused (SkCampaignEditor *editor)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_false (editor_save (editor, &error));
   g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
@@ -59,26 +57,23 @@ expect_refused (SkCampaignEditor *editor)
 }
 
 static void
-saved_cb (SkCampaignEditor *editor,
-          SkCampaign       *campaign,
-          gpointer          user_data)
+saved_cb (SkCampaignEditor *editor, SkCampaign *campaign, gpointer user_data)
 {
-  g_set_object ((SkCampaign **) user_data, campaign);
+  g_set_object ((SkCampaign **)user_data, campaign);
 }
 
 static void
-test_editor (AppFixture   *f,
-             gconstpointer data)
+test_editor (AppFixture *f, gconstpointer data)
 {
   SkDatabase *db = f->db;
-  g_autoptr(GPtrArray) rules = sk_database_list_rules (db, NULL);
-  g_autoptr(GPtrArray) checks = g_ptr_array_new ();
-  g_autoptr(SkCampaign) saved = NULL;
-  g_autoptr(SkCampaign) stored = NULL;
-  g_autoptr(SkCampaign) grouped = campaign_with_rules (db);
-  g_autoptr(GError) error = NULL;
-  SkCampaignEditor *editor = sk_campaign_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app),
-                                                     NULL);
+  g_autoptr (GPtrArray) rules = sk_database_list_rules (db, NULL);
+  g_autoptr (GPtrArray) checks = g_ptr_array_new ();
+  g_autoptr (SkCampaign) saved = NULL;
+  g_autoptr (SkCampaign) stored = NULL;
+  g_autoptr (SkCampaign) grouped = campaign_with_rules (db);
+  g_autoptr (GError) error = NULL;
+  SkCampaignEditor *editor = sk_campaign_editor_new (GTK_WINDOW (f->window),
+                                                     sk_application_get_repository (f->app), NULL);
   SkCampaignEditor *again;
 
   g_signal_connect (editor, "saved", G_CALLBACK (saved_cb), &saved);
@@ -92,10 +87,10 @@ test_editor (AppFixture   *f,
 
   sk_campaign_editor_set_text (editor, "name", "Back to school");
   sk_campaign_editor_set_text (editor, "starts", "01.09.2026");
-  expect_refused (editor);                                  /* not a date */
+  expect_refused (editor); /* not a date */
   sk_campaign_editor_set_text (editor, "starts", "2026-09-01");
   sk_campaign_editor_set_text (editor, "ends", "2026-08-01");
-  expect_refused (editor);                                  /* ends before it starts */
+  expect_refused (editor); /* ends before it starts */
   sk_campaign_editor_set_text (editor, "ends", "2026-09-30");
   sk_campaign_editor_set_text (editor, "budget", "lots");
   expect_refused (editor);
@@ -119,7 +114,8 @@ test_editor (AppFixture   *f,
   g_assert_cmpstr (stored->segments[1], ==, "regular");
 
   /* Opened again: its fields filled in, its rules checked. */
-  again = sk_campaign_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app), grouped);
+  again = sk_campaign_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app),
+                                  grouped);
   gtk_window_present (GTK_WINDOW (again));
   app_pump (300);
   g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (again)), ==, "Edit Campaign");
@@ -144,17 +140,16 @@ test_editor (AppFixture   *f,
  * saved unchanged it stays 1 234,56 ₽ (not 1 234,00 ₽), and what a user
  * types with kopecks is kept to the kopeck. */
 static void
-test_budget_kopecks (AppFixture   *f,
-                     gconstpointer data)
+test_budget_kopecks (AppFixture *f, gconstpointer data)
 {
   SkDatabase *db = f->db;
-  g_autoptr(SkCampaign) campaign = campaign_with_rules (db);
-  g_autoptr(SkCampaign) stored = NULL;
-  g_autoptr(SkCampaign) typed = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkCampaign) campaign = campaign_with_rules (db);
+  g_autoptr (SkCampaign) stored = NULL;
+  g_autoptr (SkCampaign) typed = NULL;
+  g_autoptr (GError) error = NULL;
   SkCampaignEditor *editor;
 
-  g_object_set (campaign, "budget", (gint64) 123456, NULL);
+  g_object_set (campaign, "budget", (gint64)123456, NULL);
   g_assert_true (sk_database_save_campaign (db, campaign, &error));
   g_assert_no_error (error);
   g_clear_object (&campaign);
@@ -162,7 +157,8 @@ test_budget_kopecks (AppFixture   *f,
   g_assert_cmpint (campaign->budget, ==, 123456);
 
   /* Opened and saved unchanged. */
-  editor = sk_campaign_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app), campaign);
+  editor = sk_campaign_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app),
+                                   campaign);
   gtk_window_present (GTK_WINDOW (editor));
   app_pump (300);
   g_assert_true (editor_save (editor, &error));
@@ -173,7 +169,8 @@ test_budget_kopecks (AppFixture   *f,
   g_assert_cmpint (stored->budget, ==, 123456);
 
   /* Typed by a user, with kopecks. */
-  editor = sk_campaign_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app), stored);
+  editor = sk_campaign_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app),
+                                   stored);
   gtk_window_present (GTK_WINDOW (editor));
   app_pump (300);
   sk_campaign_editor_set_text (editor, "budget", "1 234,56");
@@ -186,12 +183,12 @@ test_budget_kopecks (AppFixture   *f,
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
-  g_test_add ("/app/campaigns/editor", AppFixture, NULL, app_fixture_setup, test_editor, app_fixture_teardown);
-  g_test_add ("/app/campaigns/budget-kopecks", AppFixture, NULL, app_fixture_setup, test_budget_kopecks,
+  g_test_add ("/app/campaigns/editor", AppFixture, NULL, app_fixture_setup, test_editor,
               app_fixture_teardown);
+  g_test_add ("/app/campaigns/budget-kopecks", AppFixture, NULL, app_fixture_setup,
+              test_budget_kopecks, app_fixture_teardown);
   return g_test_run ();
 }

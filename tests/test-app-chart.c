@@ -10,40 +10,41 @@
 static guint
 count_distinct_pixels (GdkTexture *texture)
 {
-  int w = gdk_texture_get_width (texture);
-  int h = gdk_texture_get_height (texture);
-  g_autofree guchar *data = g_malloc ((gsize) w * h * 4);
-  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  int                w = gdk_texture_get_width (texture);
+  int                h = gdk_texture_get_height (texture);
+  g_autofree guchar *data = g_malloc ((gsize)w * h * 4);
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
 
-  gdk_texture_download (texture, data, (gsize) w * 4);
+  gdk_texture_download (texture, data, (gsize)w * 4);
   for (int i = 0; i < w * h; i++)
     {
       guint32 px;
 
-      memcpy (&px, data + (gsize) i * 4, 4);
+      memcpy (&px, data + (gsize)i * 4, 4);
       g_hash_table_add (seen, GUINT_TO_POINTER (px));
     }
   return g_hash_table_size (seen);
 }
 
 static void
-test_render (AppFixture   *f,
-             gconstpointer data)
+test_render (AppFixture *f, gconstpointer data)
 {
-  const char *labels[] = { "11-01", "11-02", "11-03", "11-04", "11-05" };
+  const char  *labels[] = { "11-01", "11-02", "11-03", "11-04", "11-05" };
   const gint64 revenue[] = { 1000000, 2500000, 1800000, 3000000, 1200000 };
   const gint64 discount[] = { 100000, 300000, 150000, 420000, 90000 };
-  GtkWidget *window = gtk_window_new ();
-  GtkWidget *chart = sk_chart_new ();
-  g_autoptr(GdkTexture) texture = NULL;
+  GtkWidget   *window = gtk_window_new ();
+  GtkWidget   *chart = sk_chart_new ();
+  g_autoptr (GdkTexture) texture = NULL;
   g_autofree char *tip = NULL;
 
   gtk_window_set_default_size (GTK_WINDOW (window), 640, 360);
   gtk_window_set_child (GTK_WINDOW (window), chart);
   sk_chart_set_title (SK_CHART (chart), "Known series");
   sk_chart_set_categories (SK_CHART (chart), labels, G_N_ELEMENTS (labels));
-  sk_chart_add_series (SK_CHART (chart), "Revenue", "#3584e4", revenue, G_N_ELEMENTS (revenue), TRUE);
-  sk_chart_add_series (SK_CHART (chart), "Discounts", "#e66100", discount, G_N_ELEMENTS (discount), TRUE);
+  sk_chart_add_series (SK_CHART (chart), "Revenue", "#3584e4", revenue, G_N_ELEMENTS (revenue),
+                       TRUE);
+  sk_chart_add_series (SK_CHART (chart), "Discounts", "#e66100", discount, G_N_ELEMENTS (discount),
+                       TRUE);
   gtk_window_present (GTK_WINDOW (window));
   app_pump (400);
 
@@ -73,10 +74,9 @@ charts_loaded (gpointer view)
 }
 
 static void
-test_view (AppFixture   *f,
-           gconstpointer data)
+test_view (AppFixture *f, gconstpointer data)
 {
-  SkChartsView *view;
+  SkChartsView    *view;
   g_autofree char *csv = NULL;
 
   sk_window_show_view (f->window, "charts");
@@ -92,11 +92,12 @@ test_view (AppFixture   *f,
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
-  g_test_add ("/app/chart/render", AppFixture, NULL, app_fixture_setup, test_render, app_fixture_teardown);
-  g_test_add ("/app/chart/view", AppFixture, NULL, app_fixture_setup, test_view, app_fixture_teardown);
+  g_test_add ("/app/chart/render", AppFixture, NULL, app_fixture_setup, test_render,
+              app_fixture_teardown);
+  g_test_add ("/app/chart/view", AppFixture, NULL, app_fixture_setup, test_view,
+              app_fixture_teardown);
   return g_test_run ();
 }

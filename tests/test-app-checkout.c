@@ -15,7 +15,7 @@
 static SkCustomer *
 customer_with_bonus (SkDatabase *db)
 {
-  g_autoptr(GPtrArray) all = sk_database_search_customers (db, "", NULL, 1000, NULL, NULL);
+  g_autoptr (GPtrArray) all = sk_database_search_customers (db, "", NULL, 1000, NULL, NULL);
 
   for (guint i = 0; i < all->len; i++)
     {
@@ -29,10 +29,9 @@ customer_with_bonus (SkDatabase *db)
 
 /* What Enter after a scan does, waited for. */
 static gboolean
-find_customer (SkCheckoutView *view,
-               const char     *card_or_phone)
+find_customer (SkCheckoutView *view, const char *card_or_phone)
 {
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
 
   sk_checkout_view_find_customer_async (view, card_or_phone, NULL, app_keep_result, &result);
   return sk_checkout_view_find_customer_finish (view, app_wait_result (&result), NULL);
@@ -55,23 +54,22 @@ pay (SkCheckoutView *view)
 }
 
 static void
-test_sale (AppFixture   *f,
-           gconstpointer data)
+test_sale (AppFixture *f, gconstpointer data)
 {
-  SkDatabase *db = f->db;
+  SkDatabase     *db = f->db;
   SkCheckoutView *view;
-  g_autoptr(SkCustomer) customer = customer_with_bonus (db);
-  g_autoptr(GPtrArray) products = sk_database_list_products (db, NULL);
-  g_autoptr(GPtrArray) before = sk_database_list_purchases (db, customer->id, 10000, NULL);
-  g_autoptr(GPtrArray) after = NULL;
-  g_autoptr(SkCustomer) fresh = NULL;
-  g_autoptr(SkCart) cart = NULL;
-  g_autoptr(SkEngineResult) expected = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkCustomer) customer = customer_with_bonus (db);
+  g_autoptr (GPtrArray) products = sk_database_list_products (db, NULL);
+  g_autoptr (GPtrArray) before = sk_database_list_purchases (db, customer->id, 10000, NULL);
+  g_autoptr (GPtrArray) after = NULL;
+  g_autoptr (SkCustomer) fresh = NULL;
+  g_autoptr (SkCart) cart = NULL;
+  g_autoptr (SkEngineResult) expected = NULL;
+  g_autoptr (GError) error = NULL;
   const SkEngineResult *result;
-  SkProduct *product;
-  SkSegmentThresholds thresholds;
-  gint64 spend, earn, balance;
+  SkProduct            *product;
+  SkSegmentThresholds   thresholds;
+  gint64                spend, earn, balance;
 
   sk_window_show_view (f->window, "checkout");
   app_pump (300);
@@ -85,7 +83,7 @@ test_sale (AppFixture   *f,
   g_assert_cmpuint (products->len, >, 0);
   product = g_ptr_array_index (products, 0);
   g_assert_true (sk_checkout_view_add_sku (view, product->sku));
-  g_assert_true (sk_checkout_view_add_sku (view, product->sku));   /* same line, quantity 2 */
+  g_assert_true (sk_checkout_view_add_sku (view, product->sku)); /* same line, quantity 2 */
   g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
   sk_checkout_view_add_line (view, NULL, "Stroller", "strollers", 1500000, 1);
   sk_checkout_view_add_line (view, NULL, "Socks", "clothes", 19900, 3);
@@ -97,7 +95,7 @@ test_sale (AppFixture   *f,
   /* The panel shows what the engine gives for the same cart and customer. */
   {
     /* The till sells in the first store (no store set). */
-    g_autoptr(GPtrArray) stores = sk_database_list_stores (f->db, NULL);
+    g_autoptr (GPtrArray) stores = sk_database_list_stores (f->db, NULL);
     SkStore *store = g_ptr_array_index (stores, 0);
 
     cart = sk_cart_new (store->id);
@@ -113,7 +111,8 @@ test_sale (AppFixture   *f,
   g_assert_cmpint (result->discount_total, ==, expected->discount_total);
   g_assert_cmpint (result->applied->len, ==, expected->applied->len);
   g_assert_cmpint (result->rejected->len, ==, expected->rejected->len);
-  g_test_message ("discount %" G_GINT64_FORMAT ", %u applied, %u rejected, recompute %" G_GINT64_FORMAT " µs",
+  g_test_message ("discount %" G_GINT64_FORMAT
+                  ", %u applied, %u rejected, recompute %" G_GINT64_FORMAT " µs",
                   result->discount_total, result->applied->len, result->rejected->len,
                   sk_checkout_view_get_recompute_usec (view));
   app_pump (200);
@@ -122,7 +121,7 @@ test_sale (AppFixture   *f,
   /* Bonuses: capped at min (balance, payable x share). */
   sk_checkout_view_set_bonus_spend (view, G_MAXINT64 / 4);
   spend = sk_checkout_view_get_bonus_spend (view);
-  result = sk_checkout_view_get_result (view);   /* recomputed */
+  result = sk_checkout_view_get_result (view); /* recomputed */
   g_assert_cmpint (spend, ==, sk_checkout_view_get_bonus_cap (view));
   g_assert_cmpint (spend, <=, customer->bonus_balance);
   g_assert_cmpint (spend, >, 0);
@@ -154,17 +153,17 @@ test_sale (AppFixture   *f,
   g_assert_cmpint (sk_database_ledger_sum (db, customer->id, NULL), ==, balance);
   g_assert_cmpint (fresh->visits, ==, customer->visits + 1);
   sk_database_get_segment_thresholds (db, &thresholds);
-  g_assert_cmpstr (fresh->segment, ==, sk_segment_for (&thresholds, fresh->visits, fresh->total_spent));
+  g_assert_cmpstr (fresh->segment, ==,
+                   sk_segment_for (&thresholds, fresh->visits, fresh->total_spent));
 }
 
 static void
-test_anonymous (AppFixture   *f,
-                gconstpointer data)
+test_anonymous (AppFixture *f, gconstpointer data)
 {
-  SkDatabase *db = f->db;
-  SkCheckoutView *view;
+  SkDatabase      *db = f->db;
+  SkCheckoutView  *view;
   g_autofree char *receipt = NULL;
-  g_autoptr(SkPurchase) stored = NULL;
+  g_autoptr (SkPurchase) stored = NULL;
 
   sk_window_show_view (f->window, "checkout");
   app_pump (200);
@@ -176,14 +175,13 @@ test_anonymous (AppFixture   *f,
   g_assert_nonnull (sk_checkout_view_get_last_purchase (view));
   receipt = sk_checkout_format_receipt (sk_checkout_view_get_last_purchase (view), NULL, NULL);
   g_assert_nonnull (strstr (receipt, "Ball"));
-  stored = sk_database_get_purchase (db, sk_record_get_id (sk_checkout_view_get_last_purchase (view)), NULL);
+  stored = sk_database_get_purchase (
+      db, sk_record_get_id (sk_checkout_view_get_last_purchase (view)), NULL);
   g_assert_nonnull (stored);
 }
 
 static GtkWidget *
-find_entry (GtkWidget  *root,
-            GType       type,
-            const char *placeholder)
+find_entry (GtkWidget *root, GType type, const char *placeholder)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
        child = gtk_widget_get_next_sibling (child))
@@ -213,19 +211,19 @@ has_customer (gpointer view)
 /* What the keyboard does: the scanner types a card and Enter, the cashier
  * types SKUs and Enter, then a free item with Enter on its price. */
 static void
-test_keyboard (AppFixture   *f,
-               gconstpointer data)
+test_keyboard (AppFixture *f, gconstpointer data)
 {
   SkDatabase *db = f->db;
-  g_autoptr(SkCustomer) customer = customer_with_bonus (db);
-  g_autoptr(GPtrArray) products = sk_database_list_products (db, NULL);
+  g_autoptr (SkCustomer) customer = customer_with_bonus (db);
+  g_autoptr (GPtrArray) products = sk_database_list_products (db, NULL);
   SkProduct *product = g_ptr_array_index (products, 1);
   GtkWidget *view, *customer_entry, *sku_entry, *name_entry, *price_entry;
 
   sk_window_show_view (f->window, "checkout");
   app_pump (300);
   view = sk_window_get_view (f->window, "checkout");
-  customer_entry = find_entry (view, GTK_TYPE_SEARCH_ENTRY, "Scan a card or type a phone number (F2)");
+  customer_entry
+      = find_entry (view, GTK_TYPE_SEARCH_ENTRY, "Scan a card or type a phone number (F2)");
   sku_entry = find_entry (view, GTK_TYPE_ENTRY, "SKU (F3)");
   name_entry = find_entry (view, GTK_TYPE_ENTRY, "Name");
   price_entry = find_entry (view, GTK_TYPE_ENTRY, "Price");
@@ -237,7 +235,8 @@ test_keyboard (AppFixture   *f,
   gtk_editable_set_text (GTK_EDITABLE (customer_entry), customer->card_number);
   g_signal_emit_by_name (customer_entry, "activate");
   g_assert_true (app_wait (has_customer, view, 10000));
-  g_assert_cmpstr (sk_record_get_id (sk_checkout_view_get_customer (SK_CHECKOUT_VIEW (view))), ==, customer->id);
+  g_assert_cmpstr (sk_record_get_id (sk_checkout_view_get_customer (SK_CHECKOUT_VIEW (view))), ==,
+                   customer->id);
 
   gtk_editable_set_text (GTK_EDITABLE (sku_entry), product->sku);
   g_signal_emit_by_name (sku_entry, "activate");
@@ -248,7 +247,8 @@ test_keyboard (AppFixture   *f,
   gtk_editable_set_text (GTK_EDITABLE (price_entry), "1 299,50");
   g_signal_emit_by_name (price_entry, "activate");
   g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 2);
-  g_assert_cmpint (sk_checkout_view_get_result (SK_CHECKOUT_VIEW (view))->subtotal, ==, product->price + 129950);
+  g_assert_cmpint (sk_checkout_view_get_result (SK_CHECKOUT_VIEW (view))->subtotal, ==,
+                   product->price + 129950);
 
   /* A bad price is refused and nothing is added. */
   gtk_editable_set_text (GTK_EDITABLE (name_entry), "Kite");
@@ -265,22 +265,21 @@ test_keyboard (AppFixture   *f,
 /* Activates what @accel does in @window, as pressing it would when no
  * widget inside takes the key (the window's own shortcuts). */
 static gboolean
-press (GtkWidget  *window,
-       const char *accel)
+press (GtkWidget *window, const char *accel)
 {
-  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (window);
-  g_autoptr(GtkShortcutTrigger) trigger = gtk_shortcut_trigger_parse_string (accel);
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (window);
+  g_autoptr (GtkShortcutTrigger) trigger = gtk_shortcut_trigger_parse_string (accel);
 
   g_assert_nonnull (trigger);
   for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
     {
-      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
 
       if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
         continue;
       for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
         {
-          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
 
           if (gtk_shortcut_trigger_equal (gtk_shortcut_get_trigger (shortcut), trigger))
             return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0, window,
@@ -299,8 +298,7 @@ visible_view (AppFixture *f)
 }
 
 static gboolean
-has_focus (AppFixture *f,
-           GtkWidget  *widget)
+has_focus (AppFixture *f, GtkWidget *widget)
 {
   GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
 
@@ -310,17 +308,21 @@ has_focus (AppFixture *f,
 /* F2, F3, F4, F12 and Ctrl+N work from any view: they bring the checkout
  * forward and do their thing there; not for a role that may not sell. */
 static void
-test_shortcuts (AppFixture   *f,
-                gconstpointer data)
+test_shortcuts (AppFixture *f, gconstpointer data)
 {
   SkDatabase *db = f->db;
-  g_autoptr(GPtrArray) products = sk_database_list_products (db, NULL);
+  g_autoptr (GPtrArray) products = sk_database_list_products (db, NULL);
   SkProduct *product = g_ptr_array_index (products, 0);
   GtkWidget *window = GTK_WIDGET (f->window);
   GtkWidget *view = sk_window_get_view (f->window, "checkout");
-  GtkWidget *customer_entry = find_entry (view, GTK_TYPE_SEARCH_ENTRY, "Scan a card or type a phone number (F2)");
+  GtkWidget *customer_entry
+      = find_entry (view, GTK_TYPE_SEARCH_ENTRY, "Scan a card or type a phone number (F2)");
   GtkWidget *sku_entry = find_entry (view, GTK_TYPE_ENTRY, "SKU (F3)");
-  struct { const char *accel; GtkWidget *target; } focus[] = {
+  struct
+  {
+    const char *accel;
+    GtkWidget  *target;
+  } focus[] = {
     { "F2", customer_entry },
     { "F3", sku_entry },
   };
@@ -341,8 +343,8 @@ test_shortcuts (AppFixture   *f,
   g_assert_cmpstr (visible_view (f), ==, "checkout");
 
   /* Ctrl+N from another view starts a new sale. */
-  sk_checkout_view_add_line (SK_CHECKOUT_VIEW (view), product->sku, product->name, product->category,
-                             product->price, 1);
+  sk_checkout_view_add_line (SK_CHECKOUT_VIEW (view), product->sku, product->name,
+                             product->category, product->price, 1);
   sk_window_show_view (f->window, "customers");
   g_assert_true (press (window, "<Control>n"));
   g_assert_cmpstr (visible_view (f), ==, "checkout");
@@ -351,14 +353,15 @@ test_shortcuts (AppFixture   *f,
   g_assert_true (has_focus (f, customer_entry));
 
   /* F12 from another view pays. */
-  sk_checkout_view_add_line (SK_CHECKOUT_VIEW (view), product->sku, product->name, product->category,
-                             product->price, 2);
+  sk_checkout_view_add_line (SK_CHECKOUT_VIEW (view), product->sku, product->name,
+                             product->category, product->price, 2);
   sk_window_show_view (f->window, "charts");
   g_assert_true (press (window, "F12"));
   g_assert_true (app_wait (sale_done, view, 30000));
   g_assert_cmpstr (visible_view (f), ==, "checkout");
   g_assert_nonnull (sk_checkout_view_get_last_purchase (SK_CHECKOUT_VIEW (view)));
-  g_assert_cmpint (sk_checkout_view_get_last_purchase (SK_CHECKOUT_VIEW (view))->subtotal, ==, 2 * product->price);
+  g_assert_cmpint (sk_checkout_view_get_last_purchase (SK_CHECKOUT_VIEW (view))->subtotal, ==,
+                   2 * product->price);
   g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 0);
 
   /* Marketing does not sell: the keys leave it where it is. */
@@ -398,19 +401,18 @@ squeeze_blanks (const char *text)
 /* A sale, then its receipt printed without a dialog: the same drawing as
  * the Print button, exported into a PDF under the build directory. */
 static void
-test_receipt_pdf (AppFixture   *f,
-                  gconstpointer data)
+test_receipt_pdf (AppFixture *f, gconstpointer data)
 {
   SkDatabase *db = f->db;
-  g_autoptr(SkCustomer) customer = customer_with_bonus (db);
-  const char *dir = g_getenv ("SKIDKA_ARTIFACT_DIR");
+  g_autoptr (SkCustomer) customer = customer_with_bonus (db);
+  const char      *dir = g_getenv ("SKIDKA_ARTIFACT_DIR");
   g_autofree char *path = g_build_filename (dir ? dir : ".", "checkout-receipt.pdf", NULL);
   g_autofree char *pdftotext = g_find_program_in_path ("pdftotext");
   g_autofree char *contents = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkCheckoutView *view;
-  SkPurchase *purchase;
-  gsize length = 0;
+  SkPurchase     *purchase;
+  gsize           length = 0;
 
   sk_window_show_view (f->window, "checkout");
   app_pump (200);
@@ -445,15 +447,15 @@ test_receipt_pdf (AppFixture   *f,
       return;
     }
   {
-    const char *argv[] = { pdftotext, "-enc", "UTF-8", path, "-", NULL };
+    const char      *argv[] = { pdftotext, "-enc", "UTF-8", path, "-", NULL };
     g_autofree char *out = NULL;
     g_autofree char *money = sk_money_format (purchase->total_paid);
     g_autofree char *paid = g_strdup_printf ("Paid: %s", money);
     g_autofree char *text = NULL;
     g_autofree char *expected = NULL;
-    int status = 0;
+    int              status = 0;
 
-    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+    g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
                                  &out, NULL, &status, &error));
     g_assert_no_error (error);
     g_assert_true (g_spawn_check_wait_status (status, &error));
@@ -479,8 +481,8 @@ static gpointer
 hold_write_lock (gpointer data)
 {
   Holder *h = data;
-  g_autoptr(SkDatabase) db = sk_database_open (h->path, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkDatabase) db = sk_database_open (h->path, NULL);
+  g_autoptr (GError) error = NULL;
 
   g_assert_nonnull (db);
   g_assert_true (sk_db_begin (db, &error));
@@ -489,7 +491,7 @@ hold_write_lock (gpointer data)
   h->held = TRUE;
   g_cond_signal (&h->cond);
   g_mutex_unlock (&h->lock);
-  g_usleep ((gulong) h->hold_ms * 1000);
+  g_usleep ((gulong)h->hold_ms * 1000);
   g_assert_true (sk_db_commit (db, &error));
   g_assert_no_error (error);
   return NULL;
@@ -527,16 +529,15 @@ tick_cb (gpointer data)
 #define LONGEST_GAP_USEC (500 * 1000)
 
 static void
-test_pay_does_not_block (AppFixture   *f,
-                         gconstpointer data)
+test_pay_does_not_block (AppFixture *f, gconstpointer data)
 {
-  g_autoptr(SkCustomer) customer = customer_with_bonus (f->db);
-  g_autoptr(GThread) thread = NULL;
-  Holder holder = { f->db_path, HOLD_MSEC };
-  Ticks ticks = { 0 };
+  g_autoptr (SkCustomer) customer = customer_with_bonus (f->db);
+  g_autoptr (GThread) thread = NULL;
+  Holder          holder = { f->db_path, HOLD_MSEC };
+  Ticks           ticks = { 0 };
   SkCheckoutView *view;
-  gint64 started, took;
-  guint tick_id;
+  gint64          started, took;
+  guint           tick_id;
 
   sk_window_show_view (f->window, "checkout");
   app_pump (200);
@@ -565,8 +566,8 @@ test_pay_does_not_block (AppFixture   *f,
   g_mutex_clear (&holder.lock);
   g_cond_clear (&holder.cond);
 
-  g_test_message ("the sale took %.0f ms; %u ticks, the longest gap %.1f ms", took / 1000.0, ticks.ticks,
-                  ticks.longest / 1000.0);
+  g_test_message ("the sale took %.0f ms; %u ticks, the longest gap %.1f ms", took / 1000.0,
+                  ticks.ticks, ticks.longest / 1000.0);
   g_assert_nonnull (sk_checkout_view_get_last_purchase (view));
   g_assert_cmpint (took, >=, (HOLD_MSEC - 50) * 1000);
   g_assert_cmpuint (ticks.ticks, >=, 10);
@@ -574,16 +575,20 @@ test_pay_does_not_block (AppFixture   *f,
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
-  g_test_add ("/app/checkout/sale", AppFixture, NULL, app_fixture_setup, test_sale, app_fixture_teardown);
-  g_test_add ("/app/checkout/keyboard", AppFixture, NULL, app_fixture_setup, test_keyboard, app_fixture_teardown);
-  g_test_add ("/app/checkout/shortcuts", AppFixture, NULL, app_fixture_setup, test_shortcuts, app_fixture_teardown);
-  g_test_add ("/app/checkout/receipt-pdf", AppFixture, NULL, app_fixture_setup, test_receipt_pdf, app_fixture_teardown);
-  g_test_add ("/app/checkout/anonymous", AppFixture, NULL, app_fixture_setup, test_anonymous, app_fixture_teardown);
-  g_test_add ("/app/checkout/pay-does-not-block", AppFixture, NULL, app_fixture_setup, test_pay_does_not_block,
+  g_test_add ("/app/checkout/sale", AppFixture, NULL, app_fixture_setup, test_sale,
               app_fixture_teardown);
+  g_test_add ("/app/checkout/keyboard", AppFixture, NULL, app_fixture_setup, test_keyboard,
+              app_fixture_teardown);
+  g_test_add ("/app/checkout/shortcuts", AppFixture, NULL, app_fixture_setup, test_shortcuts,
+              app_fixture_teardown);
+  g_test_add ("/app/checkout/receipt-pdf", AppFixture, NULL, app_fixture_setup, test_receipt_pdf,
+              app_fixture_teardown);
+  g_test_add ("/app/checkout/anonymous", AppFixture, NULL, app_fixture_setup, test_anonymous,
+              app_fixture_teardown);
+  g_test_add ("/app/checkout/pay-does-not-block", AppFixture, NULL, app_fixture_setup,
+              test_pay_does_not_block, app_fixture_teardown);
   return g_test_run ();
 }

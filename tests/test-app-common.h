@@ -14,18 +14,14 @@
 /* No session bus under xvfb-run in CI: GTK and libadwaita warn about it,
  * which is not the app's fault; everything else stays fatal. */
 static inline gboolean
-app_fatal_handler (const char    *domain,
-                   GLogLevelFlags level,
-                   const char    *message,
-                   gpointer       data)
+app_fatal_handler (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
 {
-  return !(strstr (message, "session bus") || strstr (message, "dbus") || strstr (message, "portal") ||
-           strstr (message, "a11y") || strstr (message, "accessibility bus"));
+  return !(strstr (message, "session bus") || strstr (message, "dbus") || strstr (message, "portal")
+           || strstr (message, "a11y") || strstr (message, "accessibility bus"));
 }
 
 static inline void
-app_test_init (int    *argc,
-               char ***argv)
+app_test_init (int *argc, char ***argv)
 {
   g_setenv ("SKIDKA_NO_DIALOGS", "1", TRUE);
   gtk_test_init (argc, argv, NULL);
@@ -39,13 +35,13 @@ typedef struct
   SkApplication *app;
   SkWindow      *window;
   /* The test's own connection, to check what the app wrote. */
-  SkDatabase    *db;
+  SkDatabase *db;
 } AppFixture;
 
 static inline void
 app_pump (guint ms)
 {
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+  gint64 end = g_get_monotonic_time () + (gint64)ms * 1000;
 
   while (g_get_monotonic_time () < end)
     {
@@ -56,11 +52,9 @@ app_pump (guint ms)
 
 /* An async call's result, kept for its _finish. */
 static inline void
-app_keep_result (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
+app_keep_result (GObject *source, GAsyncResult *result, gpointer data)
 {
-  *(GAsyncResult **) data = g_object_ref (result);
+  *(GAsyncResult **)data = g_object_ref (result);
 }
 
 /* Iterates until the call that app_keep_result () answers is done. */
@@ -81,11 +75,9 @@ app_wait_result (GAsyncResult **slot)
 
 /* Iterates until @done (data) is TRUE or @ms pass. */
 static inline gboolean
-app_wait (gboolean (*done) (gpointer data),
-          gpointer data,
-          guint    ms)
+app_wait (gboolean (*done) (gpointer data), gpointer data, guint ms)
 {
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+  gint64 end = g_get_monotonic_time () + (gint64)ms * 1000;
 
   while (!done (data))
     {
@@ -98,11 +90,10 @@ app_wait (gboolean (*done) (gpointer data),
 }
 
 static inline void
-app_fixture_setup (AppFixture   *f,
-                   gconstpointer data)
+app_fixture_setup (AppFixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db = NULL;
   SkDemoOptions options = { 60, 400, 60, 7 };
 
   f->dir = g_dir_make_tmp ("skidka-app-XXXXXX", &error);
@@ -119,15 +110,12 @@ app_fixture_setup (AppFixture   *f,
   {
     /* One id per fixture: a previous test's application may still be
      * exported on the bus until it is finalized. */
-    static guint counter;
+    static guint     counter;
     g_autofree char *id = g_strdup_printf ("org.skidka.Skidka.Test%u", ++counter);
 
-    f->app = g_object_new (SK_TYPE_APPLICATION,
-                           "application-id", id,
-                           "flags", G_APPLICATION_NON_UNIQUE,
-                           "resource-base-path", "/org/skidka/Skidka",
-                           "db-path", f->db_path,
-                           NULL);
+    f->app = g_object_new (SK_TYPE_APPLICATION, "application-id", id, "flags",
+                           G_APPLICATION_NON_UNIQUE, "resource-base-path", "/org/skidka/Skidka",
+                           "db-path", f->db_path, NULL);
   }
   /* Settings live in memory for the whole program: start each test afresh. */
   {
@@ -148,8 +136,7 @@ app_fixture_setup (AppFixture   *f,
 }
 
 static inline void
-app_fixture_teardown (AppFixture   *f,
-                      gconstpointer data)
+app_fixture_teardown (AppFixture *f, gconstpointer data)
 {
   const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
 
@@ -170,13 +157,12 @@ app_fixture_teardown (AppFixture   *f,
 
 /* Saves a PNG of @widget as a test artifact under the build directory. */
 static inline void
-app_save_png (GtkWidget  *widget,
-              const char *name)
+app_save_png (GtkWidget *widget, const char *name)
 {
-  const char *dir = g_getenv ("SKIDKA_ARTIFACT_DIR");
+  const char      *dir = g_getenv ("SKIDKA_ARTIFACT_DIR");
   g_autofree char *file = g_strconcat (name, ".png", NULL);
   g_autofree char *path = g_build_filename (dir ? dir : ".", file, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   sk_widget_save_png (widget, path, &error);
   g_assert_no_error (error);

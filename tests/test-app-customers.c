@@ -30,23 +30,22 @@ all_loaded (gpointer model)
 }
 
 static void
-search (SkCustomerListModel *model,
-        const char          *query)
+search (SkCustomerListModel *model, const char *query)
 {
   sk_customer_list_model_set_query (model, query);
   g_assert_true (app_wait (not_loading, model, 10000));
 }
 
 static void
-test_model (AppFixture   *f,
-            gconstpointer data)
+test_model (AppFixture *f, gconstpointer data)
 {
   SkDatabase *db = f->db;
-  g_autoptr(SkCustomerListModel) model = sk_customer_list_model_new (sk_application_get_repository (f->app));
-  g_autoptr(GPtrArray) all = sk_database_search_customers (db, "", NULL, 1000, NULL, NULL);
-  SkCustomer *target = g_ptr_array_index (all, 7);
+  g_autoptr (SkCustomerListModel) model
+      = sk_customer_list_model_new (sk_application_get_repository (f->app));
+  g_autoptr (GPtrArray) all = sk_database_search_customers (db, "", NULL, 1000, NULL, NULL);
+  SkCustomer      *target = g_ptr_array_index (all, 7);
   g_autofree char *prefix = g_utf8_substring (target->full_name, 0, 3);
-  guint n;
+  guint            n;
 
   search (model, "");
   n = g_list_model_get_n_items (G_LIST_MODEL (model));
@@ -57,16 +56,16 @@ test_model (AppFixture   *f,
   g_assert_true (app_wait (all_loaded, model, 10000));
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
+      g_autoptr (SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
       SkCustomer *c = sk_customer_row_get_customer (row);
 
-      g_assert_cmpstr (c->id, ==, ((SkCustomer *) g_ptr_array_index (all, i))->id);
+      g_assert_cmpstr (c->id, ==, ((SkCustomer *)g_ptr_array_index (all, i))->id);
     }
 
   search (model, target->phone);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
   {
-    g_autoptr(SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), 0);
+    g_autoptr (SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), 0);
     SkCustomer *c = sk_customer_row_get_customer (row);
 
     g_assert_cmpstr (c->id, ==, target->id);
@@ -74,7 +73,7 @@ test_model (AppFixture   *f,
   search (model, target->card_number);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), >=, 1);
   {
-    g_autoptr(SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), 0);
+    g_autoptr (SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), 0);
     SkCustomer *c = sk_customer_row_get_customer (row);
 
     g_assert_cmpstr (c->card_number, ==, target->card_number);
@@ -90,7 +89,7 @@ test_model (AppFixture   *f,
 
     for (guint i = 0; i < n; i++)
       {
-        g_autoptr(SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
+        g_autoptr (SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
         SkCustomer *c = sk_customer_row_get_customer (row);
 
         found |= g_strcmp0 (c->id, target->id) == 0;
@@ -103,7 +102,7 @@ test_model (AppFixture   *f,
 
 typedef struct
 {
-  guint n;          /* the count as announced so far */
+  guint n; /* the count as announced so far */
   guint emissions;
 } Announced;
 
@@ -111,11 +110,7 @@ typedef struct
  * added rows otherwise), the announced count always matches the model's,
  * and the list never looks empty on its way from some rows to others. */
 static void
-items_changed_cb (GListModel *model,
-                  guint       position,
-                  guint       removed,
-                  guint       added,
-                  Announced  *a)
+items_changed_cb (GListModel *model, guint position, guint removed, guint added, Announced *a)
 {
   g_assert_true (removed == 0 || added == 0);
   g_assert_cmpuint (position + removed, <=, a->n);
@@ -141,17 +136,16 @@ row_shows_customer (gpointer row)
 
 /* Several pages: rows past the first page, read from either end. */
 static void
-test_pages (AppFixture   *f,
-            gconstpointer data)
+test_pages (AppFixture *f, gconstpointer data)
 {
   g_autofree char *path = g_build_filename (f->dir, "pages.db", NULL);
-  g_autoptr(SkDatabase) db = sk_database_open (path, NULL);
-  g_autoptr(SkRepository) repository = sk_repository_new (path);
-  g_autoptr(SkCustomerListModel) model = NULL;
-  g_autoptr(GPtrArray) all = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkDatabase) db = sk_database_open (path, NULL);
+  g_autoptr (SkRepository) repository = sk_repository_new (path);
+  g_autoptr (SkCustomerListModel) model = NULL;
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (GError) error = NULL;
   SkDemoOptions options = { 450, 300, 30, 11 };
-  guint n;
+  guint         n;
 
   sk_demo_generate (db, &options, NULL, &error);
   g_assert_no_error (error);
@@ -167,16 +161,16 @@ test_pages (AppFixture   *f,
   g_assert_true (app_wait (all_loaded, model, 10000));
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
+      g_autoptr (SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
       SkCustomer *c = sk_customer_row_get_customer (row);
 
-      g_assert_cmpstr (c->id, ==, ((SkCustomer *) g_ptr_array_index (all, i))->id);
+      g_assert_cmpstr (c->id, ==, ((SkCustomer *)g_ptr_array_index (all, i))->id);
     }
 
   /* From everyone to a few and back: announced cheaply, rows still right. */
   {
-    Announced a = { n, 0 };
-    SkCustomer *target = g_ptr_array_index (all, 3);
+    Announced        a = { n, 0 };
+    SkCustomer      *target = g_ptr_array_index (all, 3);
     g_autofree char *prefix = g_utf8_substring (target->full_name, 0, 2);
 
     g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), &a);
@@ -191,10 +185,10 @@ test_pages (AppFixture   *f,
     g_assert_true (app_wait (all_loaded, model, 10000));
     for (guint i = 0; i < n; i++)
       {
-        g_autoptr(SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
+        g_autoptr (SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
         SkCustomer *c = sk_customer_row_get_customer (row);
 
-        g_assert_cmpstr (c->id, ==, ((SkCustomer *) g_ptr_array_index (all, i))->id);
+        g_assert_cmpstr (c->id, ==, ((SkCustomer *)g_ptr_array_index (all, i))->id);
       }
   }
   /* The rows the list holds stay its items across searches and pages: what
@@ -202,14 +196,16 @@ test_pages (AppFixture   *f,
    * A search reads the pages of the rows held at once; a row asked for
    * later shows a placeholder until its page is read. */
   {
-    Announced a = { n, 0 };
-    SkCustomer *target = g_ptr_array_index (all, 3);
+    Announced        a = { n, 0 };
+    SkCustomer      *target = g_ptr_array_index (all, 3);
     g_autofree char *prefix = g_utf8_substring (target->full_name, 0, 2);
-    g_autoptr(SkCustomerRow) first = g_list_model_get_item (G_LIST_MODEL (model), 0);
-    g_autoptr(SkCustomerRow) far = g_list_model_get_item (G_LIST_MODEL (model), 2 * SK_CUSTOMER_LIST_PAGE + 50);
-    g_autoptr(SkCustomerRow) later = NULL;
-    g_autoptr(SkCustomerRow) again = NULL;
-    g_autoptr(GPtrArray) matches = sk_database_search_customers (db, prefix, NULL, 1000, NULL, NULL);
+    g_autoptr (SkCustomerRow) first = g_list_model_get_item (G_LIST_MODEL (model), 0);
+    g_autoptr (SkCustomerRow) far
+        = g_list_model_get_item (G_LIST_MODEL (model), 2 * SK_CUSTOMER_LIST_PAGE + 50);
+    g_autoptr (SkCustomerRow) later = NULL;
+    g_autoptr (SkCustomerRow) again = NULL;
+    g_autoptr (GPtrArray) matches
+        = sk_database_search_customers (db, prefix, NULL, 1000, NULL, NULL);
     guint notified = 0;
     guint k;
 
@@ -223,8 +219,8 @@ test_pages (AppFixture   *f,
     g_clear_object (&again);
     g_assert_nonnull (sk_customer_row_get_customer (far));
     g_assert_cmpstr (sk_customer_row_get_customer (far)->id, ==,
-                     ((SkCustomer *) g_ptr_array_index (all, 2 * SK_CUSTOMER_LIST_PAGE + 50))->id);
-    g_assert_cmpuint (notified, ==, 0);   /* the same customer: nothing to redraw */
+                     ((SkCustomer *)g_ptr_array_index (all, 2 * SK_CUSTOMER_LIST_PAGE + 50))->id);
+    g_assert_cmpuint (notified, ==, 0); /* the same customer: nothing to redraw */
 
     later = g_list_model_get_item (G_LIST_MODEL (model), 3 * SK_CUSTOMER_LIST_PAGE + 50);
     g_assert_null (sk_customer_row_get_customer (later));
@@ -232,7 +228,7 @@ test_pages (AppFixture   *f,
     g_assert_true (app_wait (row_shows_customer, later, 10000));
     g_assert_cmpuint (notified, ==, 1);
     g_assert_cmpstr (sk_customer_row_get_customer (later)->id, ==,
-                     ((SkCustomer *) g_ptr_array_index (all, 3 * SK_CUSTOMER_LIST_PAGE + 50))->id);
+                     ((SkCustomer *)g_ptr_array_index (all, 3 * SK_CUSTOMER_LIST_PAGE + 50))->id);
     g_assert_cmpuint (a.emissions, ==, 0);
 
     search (model, prefix);
@@ -244,7 +240,7 @@ test_pages (AppFixture   *f,
     g_assert_true (again == first);
     g_clear_object (&again);
     g_assert_cmpstr (sk_customer_row_get_customer (first)->id, ==,
-                     ((SkCustomer *) g_ptr_array_index (matches, 0))->id);
+                     ((SkCustomer *)g_ptr_array_index (matches, 0))->id);
     g_signal_handlers_disconnect_by_func (model, items_changed_cb, &a);
   }
 
@@ -271,24 +267,22 @@ details_ready (gpointer view)
 
 /* Every label's text under @widget, one a line. */
 static void
-collect_text (GtkWidget *widget,
-              GString   *out)
+collect_text (GtkWidget *widget, GString *out)
 {
   if (GTK_IS_LABEL (widget))
     g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (widget)));
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
     collect_text (child, out);
 }
 
 static void
-assert_details_show (SkCustomersView *view,
-                     SkDatabase      *db,
-                     const char      *id)
+assert_details_show (SkCustomersView *view, SkDatabase *db, const char *id)
 {
-  g_autoptr(SkCustomer) c = sk_database_get_customer (db, id, NULL);
-  g_autoptr(GPtrArray) purchases = sk_database_list_purchases (db, id, 50, NULL);
-  g_autoptr(GPtrArray) ledger = sk_database_list_bonus_transactions (db, id, NULL);
-  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr (SkCustomer) c = sk_database_get_customer (db, id, NULL);
+  g_autoptr (GPtrArray) purchases = sk_database_list_purchases (db, id, 50, NULL);
+  g_autoptr (GPtrArray) ledger = sk_database_list_bonus_transactions (db, id, NULL);
+  g_autoptr (GString) text = g_string_new (NULL);
   g_autofree char *balance = sk_money_format (c->bonus_balance);
   g_autofree char *name_line = g_strdup_printf ("\n%s\n", c->full_name);
 
@@ -309,7 +303,7 @@ assert_details_show (SkCustomersView *view,
     g_assert_nonnull (strstr (text->str, "No purchases yet"));
   else
     {
-      SkPurchase *p = g_ptr_array_index (purchases, 0);
+      SkPurchase      *p = g_ptr_array_index (purchases, 0);
       g_autofree char *paid = sk_money_format (p->total_paid);
       g_autofree char *when = sk_datetime_from_usec (p->created_at);
 
@@ -320,38 +314,33 @@ assert_details_show (SkCustomersView *view,
 }
 
 static gboolean
-adjust_bonus (SkCustomersView *view,
-              gint64           amount,
-              const char      *reason,
-              GError         **error)
+adjust_bonus (SkCustomersView *view, gint64 amount, const char *reason, GError **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
 
   sk_customers_view_adjust_bonus_async (view, amount, reason, NULL, app_keep_result, &result);
   return sk_customers_view_adjust_bonus_finish (view, app_wait_result (&result), error);
 }
 
 static gboolean
-editor_save (SkCustomerEditor *editor,
-             GError          **error)
+editor_save (SkCustomerEditor *editor, GError **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
 
   sk_customer_editor_save_async (editor, NULL, app_keep_result, &result);
   return sk_customer_editor_save_finish (editor, app_wait_result (&result), error);
 }
 
 static void
-test_view (AppFixture   *f,
-           gconstpointer data)
+test_view (AppFixture *f, gconstpointer data)
 {
   SkDatabase *db = f->db;
-  g_autoptr(GPtrArray) all = sk_database_search_customers (db, "", NULL, 10, NULL, NULL);
-  SkCustomer *target = g_ptr_array_index (all, 2);
-  SkCustomer *other = g_ptr_array_index (all, 5);
+  g_autoptr (GPtrArray) all = sk_database_search_customers (db, "", NULL, 10, NULL, NULL);
+  SkCustomer      *target = g_ptr_array_index (all, 2);
+  SkCustomer      *other = g_ptr_array_index (all, 5);
   SkCustomersView *view;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCustomer) fresh = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) fresh = NULL;
 
   sk_window_show_view (f->window, "customers");
   view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
@@ -375,7 +364,7 @@ test_view (AppFixture   *f,
   g_assert_true (app_wait (details_ready, view, 10000));
   assert_details_show (view, db, target->id);
   {
-    g_autoptr(GString) text = g_string_new (NULL);
+    g_autoptr (GString) text = g_string_new (NULL);
 
     collect_text (sk_customers_view_get_details (view), text);
     g_assert_nonnull (strstr (text->str, "Goodwill"));
@@ -392,22 +381,21 @@ test_view (AppFixture   *f,
 }
 
 static void
-test_editor (AppFixture   *f,
-             gconstpointer data)
+test_editor (AppFixture *f, gconstpointer data)
 {
   SkDatabase *db = f->db;
-  g_autoptr(GPtrArray) all = sk_database_search_customers (db, "", NULL, 10, NULL, NULL);
-  SkCustomer *other = g_ptr_array_index (all, 0);
-  SkCustomerEditor *editor = sk_customer_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app),
-                                                     NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCustomer) found = NULL;
+  g_autoptr (GPtrArray) all = sk_database_search_customers (db, "", NULL, 10, NULL, NULL);
+  SkCustomer       *other = g_ptr_array_index (all, 0);
+  SkCustomerEditor *editor = sk_customer_editor_new (GTK_WINDOW (f->window),
+                                                     sk_application_get_repository (f->app), NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) found = NULL;
 
   sk_customer_editor_set_text (editor, "name", "Anna Petrova");
   sk_customer_editor_set_text (editor, "phone", "12");
   g_assert_false (editor_save (editor, &error));
   g_clear_error (&error);
-  sk_customer_editor_set_text (editor, "phone", other->phone);   /* taken */
+  sk_customer_editor_set_text (editor, "phone", other->phone); /* taken */
   g_assert_false (editor_save (editor, &error));
   g_clear_error (&error);
   sk_customer_editor_set_text (editor, "phone", "8 (999) 555-12-34");
@@ -450,18 +438,17 @@ row_shows_name (gpointer row)
  * the charts are not read again; a rule's edit does make the rules view
  * read its list again. */
 static void
-test_changed_only (AppFixture   *f,
-                   gconstpointer data)
+test_changed_only (AppFixture *f, gconstpointer data)
 {
-  SkRepository *repository = sk_application_get_repository (f->app);
-  SkCustomersView *view;
-  SkRulesView *rules;
-  SkChartsView *charts;
-  SkCustomerEditor *editor;
+  SkRepository        *repository = sk_application_get_repository (f->app);
+  SkCustomersView     *view;
+  SkRulesView         *rules;
+  SkChartsView        *charts;
+  SkCustomerEditor    *editor;
   SkCustomerListModel *model;
-  g_autoptr(SkCustomerRow) row = NULL;
-  g_autoptr(SkCustomer) customer = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkCustomerRow) row = NULL;
+  g_autoptr (SkCustomer) customer = NULL;
+  g_autoptr (GError) error = NULL;
   guint rule_reloads, chart_reloads, notified = 0;
 
   /* Every view built and loaded once. */
@@ -499,12 +486,12 @@ test_changed_only (AppFixture   *f,
 
   /* A rule's edit: the rules view reads its list again. */
   {
-    g_autoptr(SkDiscountRule) shown = g_list_model_get_item (sk_rules_view_get_model (rules), 0);
-    g_autoptr(SkDiscountRule) rule = sk_record_copy (SK_RECORD (shown));
-    g_autoptr(SkDiscountRule) saved = NULL;
-    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr (SkDiscountRule) shown = g_list_model_get_item (sk_rules_view_get_model (rules), 0);
+    g_autoptr (SkDiscountRule) rule = sk_record_copy (SK_RECORD (shown));
+    g_autoptr (SkDiscountRule) saved = NULL;
+    g_autoptr (GAsyncResult) result = NULL;
 
-    g_object_set (rule, "priority", (gint64) 7, NULL);
+    g_object_set (rule, "priority", (gint64)7, NULL);
     sk_repository_save_rule_async (repository, rule, NULL, app_keep_result, &result);
     saved = sk_repository_save_rule_finish (repository, app_wait_result (&result), &error);
     g_assert_no_error (error);
@@ -514,14 +501,17 @@ test_changed_only (AppFixture   *f,
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
-  g_test_add ("/app/customers/model", AppFixture, NULL, app_fixture_setup, test_model, app_fixture_teardown);
-  g_test_add ("/app/customers/pages", AppFixture, NULL, app_fixture_setup, test_pages, app_fixture_teardown);
-  g_test_add ("/app/customers/view", AppFixture, NULL, app_fixture_setup, test_view, app_fixture_teardown);
-  g_test_add ("/app/customers/editor", AppFixture, NULL, app_fixture_setup, test_editor, app_fixture_teardown);
+  g_test_add ("/app/customers/model", AppFixture, NULL, app_fixture_setup, test_model,
+              app_fixture_teardown);
+  g_test_add ("/app/customers/pages", AppFixture, NULL, app_fixture_setup, test_pages,
+              app_fixture_teardown);
+  g_test_add ("/app/customers/view", AppFixture, NULL, app_fixture_setup, test_view,
+              app_fixture_teardown);
+  g_test_add ("/app/customers/editor", AppFixture, NULL, app_fixture_setup, test_editor,
+              app_fixture_teardown);
   g_test_add ("/app/customers/changed-only", AppFixture, NULL, app_fixture_setup, test_changed_only,
               app_fixture_teardown);
   return g_test_run ();

@@ -9,10 +9,9 @@
 #include "test-app-common.h"
 
 static gboolean
-editor_save (SkRuleEditor *editor,
-             GError      **error)
+editor_save (SkRuleEditor *editor, GError **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
 
   sk_rule_editor_save_async (editor, NULL, app_keep_result, &result);
   return sk_rule_editor_save_finish (editor, app_wait_result (&result), error);
@@ -21,7 +20,7 @@ editor_save (SkRuleEditor *editor,
 static void
 expect_refused (SkRuleEditor *editor)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_false (editor_save (editor, &error));
   g_assert_nonnull (error);
@@ -30,34 +29,33 @@ expect_refused (SkRuleEditor *editor)
 }
 
 static void
-test_editor (AppFixture   *f,
-             gconstpointer data)
+test_editor (AppFixture *f, gconstpointer data)
 {
-  SkDatabase *db = f->db;
+  SkDatabase   *db = f->db;
   SkRuleEditor *editor = sk_rule_editor_new (GTK_WINDOW (f->window), NULL);
-  g_autoptr(GPtrArray) before = sk_database_list_rules (db, NULL);
-  g_autoptr(GPtrArray) after = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GPtrArray) before = sk_database_list_rules (db, NULL);
+  g_autoptr (GPtrArray) after = NULL;
+  g_autoptr (GError) error = NULL;
   SkDiscountRule *saved = NULL;
 
   gtk_window_present (GTK_WINDOW (editor));
-  expect_refused (editor);                                  /* no name */
+  expect_refused (editor); /* no name */
   sk_rule_editor_set_field (editor, "name", "Autumn 15 %");
   sk_rule_editor_set_field (editor, "type", "0");
   sk_rule_editor_set_field (editor, "value", "150");
-  expect_refused (editor);                                  /* > 100 % */
+  expect_refused (editor); /* > 100 % */
   sk_rule_editor_set_field (editor, "value", "abc");
   expect_refused (editor);
   sk_rule_editor_set_field (editor, "value", "15");
   sk_rule_editor_set_field (editor, "valid_from", "2026-12-31");
   sk_rule_editor_set_field (editor, "valid_until", "2026-01-01");
-  expect_refused (editor);                                  /* dates out of order */
+  expect_refused (editor); /* dates out of order */
   sk_rule_editor_set_field (editor, "valid_until", "31.12.2027");
-  expect_refused (editor);                                  /* not a date */
+  expect_refused (editor); /* not a date */
   sk_rule_editor_set_field (editor, "valid_from", "");
   sk_rule_editor_set_field (editor, "valid_until", "");
   sk_rule_editor_set_field (editor, "segments", "vip, gold");
-  expect_refused (editor);                                  /* unknown segment */
+  expect_refused (editor); /* unknown segment */
   sk_rule_editor_set_field (editor, "segments", "vip, regular");
   sk_rule_editor_set_field (editor, "min_purchase", "-5");
   expect_refused (editor);
@@ -72,7 +70,7 @@ test_editor (AppFixture   *f,
   after = sk_database_list_rules (db, NULL);
   g_assert_cmpuint (after->len, ==, before->len + 1);
   for (guint i = 0; i < after->len; i++)
-    if (g_strcmp0 (((SkDiscountRule *) g_ptr_array_index (after, i))->name, "Autumn 15 %") == 0)
+    if (g_strcmp0 (((SkDiscountRule *)g_ptr_array_index (after, i))->name, "Autumn 15 %") == 0)
       saved = g_ptr_array_index (after, i);
   g_assert_nonnull (saved);
   g_assert_cmpstr (saved->type, ==, SK_RULE_PERCENTAGE);
@@ -84,19 +82,18 @@ test_editor (AppFixture   *f,
 }
 
 static void
-test_preview (AppFixture   *f,
-              gconstpointer data)
+test_preview (AppFixture *f, gconstpointer data)
 {
   SkDatabase *db = f->db;
-  g_autoptr(SkDiscountRule) rule = sk_discount_rule_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (GError) error = NULL;
   SkRulePreview preview;
-  gint64 now = sk_time_now ();
+  gint64        now = sk_time_now ();
 
-  g_object_set (rule, "name", "Everything 10 %", "type", SK_RULE_PERCENTAGE, "value", (gint64) 1000,
+  g_object_set (rule, "name", "Everything 10 %", "type", SK_RULE_PERCENTAGE, "value", (gint64)1000,
                 "is-active", TRUE, NULL);
-  g_assert_true (sk_rule_preview_compute (db, rule, now - (gint64) 30 * 86400 * G_USEC_PER_SEC, now, 20000,
-                                          &preview, &error));
+  g_assert_true (sk_rule_preview_compute (db, rule, now - (gint64)30 * 86400 * G_USEC_PER_SEC, now,
+                                          20000, &preview, &error));
   g_assert_no_error (error);
   g_assert_cmpint (preview.purchases, >, 0);
   g_assert_cmpint (preview.matched, ==, preview.purchases);
@@ -108,26 +105,25 @@ test_preview (AppFixture   *f,
  * segment from a customer already freed; ASan saw it, and glibc's free list
  * overwrites the string, so the count was short even without ASan). */
 static void
-test_preview_segment (AppFixture   *f,
-                      gconstpointer data)
+test_preview_segment (AppFixture *f, gconstpointer data)
 {
   SkDatabase *db = f->db;
-  g_autoptr(SkDiscountRule) rule = sk_discount_rule_new ();
-  g_autoptr(GPtrArray) purchases = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *segments[] = { SK_SEGMENT_REGULAR, NULL };
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (GPtrArray) purchases = NULL;
+  g_autoptr (GError) error = NULL;
+  const char   *segments[] = { SK_SEGMENT_REGULAR, NULL };
   SkRulePreview preview;
-  gint64 now = sk_time_now (), from = now - (gint64) 30 * 86400 * G_USEC_PER_SEC;
-  gint64 expected = 0;
+  gint64        now = sk_time_now (), from = now - (gint64)30 * 86400 * G_USEC_PER_SEC;
+  gint64        expected = 0;
 
-  g_object_set (rule, "name", "Regulars 10 %", "type", SK_RULE_PERCENTAGE, "value", (gint64) 1000,
+  g_object_set (rule, "name", "Regulars 10 %", "type", SK_RULE_PERCENTAGE, "value", (gint64)1000,
                 "segments", segments, "is-active", TRUE, NULL);
   purchases = sk_database_list_purchases_between (db, from, now, 20000, &error);
   g_assert_no_error (error);
   for (guint i = 0; i < purchases->len; i++)
     {
       SkPurchase *p = g_ptr_array_index (purchases, i);
-      g_autoptr(SkCustomer) c = NULL;
+      g_autoptr (SkCustomer) c = NULL;
 
       if (p->customer_id == NULL)
         continue;
@@ -144,11 +140,10 @@ test_preview_segment (AppFixture   *f,
 }
 
 static void
-test_view (AppFixture   *f,
-           gconstpointer data)
+test_view (AppFixture *f, gconstpointer data)
 {
   SkRulesView *view;
-  guint n;
+  guint        n;
 
   sk_window_show_view (f->window, "rules");
   app_pump (300);
@@ -157,20 +152,22 @@ test_view (AppFixture   *f,
   g_assert_cmpuint (n, >, 0);
   g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_MANAGER);
   sk_rules_view_reload (view);
-  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (view), "rules.new", NULL) &&
-                  gtk_widget_get_visible (GTK_WIDGET (view)) && FALSE);
+  g_assert_false (gtk_widget_activate_action (GTK_WIDGET (view), "rules.new", NULL)
+                  && gtk_widget_get_visible (GTK_WIDGET (view)) && FALSE);
   g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_ADMIN);
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
-  g_test_add ("/app/rules/editor", AppFixture, NULL, app_fixture_setup, test_editor, app_fixture_teardown);
-  g_test_add ("/app/rules/preview", AppFixture, NULL, app_fixture_setup, test_preview, app_fixture_teardown);
-  g_test_add ("/app/rules/preview-segment", AppFixture, NULL, app_fixture_setup, test_preview_segment,
+  g_test_add ("/app/rules/editor", AppFixture, NULL, app_fixture_setup, test_editor,
               app_fixture_teardown);
-  g_test_add ("/app/rules/view", AppFixture, NULL, app_fixture_setup, test_view, app_fixture_teardown);
+  g_test_add ("/app/rules/preview", AppFixture, NULL, app_fixture_setup, test_preview,
+              app_fixture_teardown);
+  g_test_add ("/app/rules/preview-segment", AppFixture, NULL, app_fixture_setup,
+              test_preview_segment, app_fixture_teardown);
+  g_test_add ("/app/rules/view", AppFixture, NULL, app_fixture_setup, test_view,
+              app_fixture_teardown);
   return g_test_run ();
 }

@@ -7,12 +7,11 @@
 #include "test-app-common.h"
 
 static void
-test_views (AppFixture   *f,
-            gconstpointer data)
+test_views (AppFixture *f, gconstpointer data)
 {
-  const char *views[] = { "checkout", "customers", "rules", "campaigns", "charts" };
-  AdwViewStack *stack = ADW_VIEW_STACK (gtk_widget_get_ancestor (sk_window_get_view (f->window, "checkout"),
-                                                                ADW_TYPE_VIEW_STACK));
+  const char   *views[] = { "checkout", "customers", "rules", "campaigns", "charts" };
+  AdwViewStack *stack = ADW_VIEW_STACK (
+      gtk_widget_get_ancestor (sk_window_get_view (f->window, "checkout"), ADW_TYPE_VIEW_STACK));
 
   g_assert_false (sk_window_is_welcome (f->window));
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
@@ -22,7 +21,8 @@ test_views (AppFixture   *f,
       sk_window_show_view (f->window, views[i]);
       app_pump (800);
       /* Shown, so built (some views are built only then). */
-      g_assert_nonnull (gtk_widget_get_first_child (adw_view_stack_get_child_by_name (stack, views[i])));
+      g_assert_nonnull (
+          gtk_widget_get_first_child (adw_view_stack_get_child_by_name (stack, views[i])));
       g_assert_true (gtk_widget_get_mapped (sk_window_get_view (f->window, views[i])));
       app_save_png (GTK_WIDGET (f->window), name);
     }
@@ -32,7 +32,8 @@ test_views (AppFixture   *f,
   app_pump (800);
   app_save_png (GTK_WIDGET (f->window), "view-checkout-narrow");
   /* Dark style */
-  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_FORCE_DARK);
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1200, 780);
   sk_window_show_view (f->window, "charts");
   app_pump (800);
@@ -43,11 +44,11 @@ test_views (AppFixture   *f,
   g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
   app_pump (500);
   {
-    GList *windows = gtk_application_get_windows (GTK_APPLICATION (f->app));
+    GList     *windows = gtk_application_get_windows (GTK_APPLICATION (f->app));
     GtkWindow *prefs = NULL;
 
     for (GList *l = windows; l != NULL; l = l->next)
-      if (l->data != (gpointer) f->window)
+      if (l->data != (gpointer)f->window)
         prefs = l->data;
     g_assert_nonnull (prefs);
     app_save_png (GTK_WIDGET (prefs), "preferences");
@@ -56,14 +57,15 @@ test_views (AppFixture   *f,
 }
 
 static void
-test_roles (AppFixture   *f,
-            gconstpointer data)
+test_roles (AppFixture *f, gconstpointer data)
 {
-  GSettings *settings = sk_application_get_settings (f->app);
-  AdwViewStack *stack = ADW_VIEW_STACK (gtk_widget_get_ancestor (sk_window_get_view (f->window, "checkout"),
-                                                                ADW_TYPE_VIEW_STACK));
-  AdwViewStackPage *rules = adw_view_stack_get_page (stack, adw_view_stack_get_child_by_name (stack, "rules"));
-  AdwViewStackPage *checkout = adw_view_stack_get_page (stack, adw_view_stack_get_child_by_name (stack, "checkout"));
+  GSettings    *settings = sk_application_get_settings (f->app);
+  AdwViewStack *stack = ADW_VIEW_STACK (
+      gtk_widget_get_ancestor (sk_window_get_view (f->window, "checkout"), ADW_TYPE_VIEW_STACK));
+  AdwViewStackPage *rules
+      = adw_view_stack_get_page (stack, adw_view_stack_get_child_by_name (stack, "rules"));
+  AdwViewStackPage *checkout
+      = adw_view_stack_get_page (stack, adw_view_stack_get_child_by_name (stack, "checkout"));
 
   g_settings_set_enum (settings, "role", SK_ROLE_CASHIER);
   g_assert_false (adw_view_stack_page_get_visible (rules));
@@ -76,8 +78,7 @@ test_roles (AppFixture   *f,
 }
 
 static void
-test_first_run (AppFixture   *f,
-                gconstpointer data)
+test_first_run (AppFixture *f, gconstpointer data)
 {
   g_assert_true (sk_window_is_welcome (f->window));
   app_save_png (GTK_WIDGET (f->window), "view-welcome");
@@ -96,8 +97,7 @@ welcome_gone (gpointer window)
 /* The first-run offer: demo data is made on a worker thread while the
  * window stays responsive, then the views show it. */
 static void
-test_load_demo (AppFixture   *f,
-                gconstpointer data)
+test_load_demo (AppFixture *f, gconstpointer data)
 {
   SkDatabase *db;
 
@@ -114,12 +114,13 @@ test_load_demo (AppFixture   *f,
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
-  g_test_add ("/app/window/views", AppFixture, NULL, app_fixture_setup, test_views, app_fixture_teardown);
-  g_test_add ("/app/window/roles", AppFixture, NULL, app_fixture_setup, test_roles, app_fixture_teardown);
+  g_test_add ("/app/window/views", AppFixture, NULL, app_fixture_setup, test_views,
+              app_fixture_teardown);
+  g_test_add ("/app/window/roles", AppFixture, NULL, app_fixture_setup, test_roles,
+              app_fixture_teardown);
   g_test_add ("/app/window/first-run", AppFixture, "empty", app_fixture_setup, test_first_run,
               app_fixture_teardown);
   g_test_add ("/app/window/load-demo", AppFixture, "empty", app_fixture_setup, test_load_demo,

@@ -40,20 +40,18 @@ run_free (Run *run)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
 
 static void
-fixture_set_up (Fixture      *f,
-                gconstpointer data)
+fixture_set_up (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   f->dir = g_dir_make_tmp ("skidka-cli-XXXXXX", &error);
   g_assert_no_error (error);
 }
 
 static void
-fixture_tear_down (Fixture      *f,
-                   gconstpointer data)
+fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+  g_autoptr (GDir) dir = g_dir_open (f->dir, 0, NULL);
   const char *name;
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
@@ -66,8 +64,7 @@ fixture_tear_down (Fixture      *f,
 }
 
 static char *
-path_in (Fixture    *f,
-         const char *name)
+path_in (Fixture *f, const char *name)
 {
   return g_build_filename (f->dir, name, NULL);
 }
@@ -75,30 +72,29 @@ path_in (Fixture    *f,
 /* Runs the CLI with @args (NULL-terminated), @input on its stdin and, if
  * @bulk, the demo's bulk path forced. */
 static Run *
-run_cli_full (const char         *input,
-              gboolean            bulk,
-              const char * const *args)
+run_cli_full (const char *input, gboolean bulk, const char *const *args)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
   const char *cli = g_getenv ("SKIDKA_CLI");
-  Run *run = g_new0 (Run, 1);
+  Run        *run = g_new0 (Run, 1);
 
   g_assert_nonnull (cli);
-  g_ptr_array_add (argv, (gpointer) cli);
+  g_ptr_array_add (argv, (gpointer)cli);
   for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
+    g_ptr_array_add (argv, (gpointer)args[i]);
   g_ptr_array_add (argv, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                   | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   if (bulk)
     g_subprocess_launcher_setenv (launcher, "SKIDKA_DEMO_BULK", "1", TRUE);
   else
     g_subprocess_launcher_unsetenv (launcher, "SKIDKA_DEMO_BULK");
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, input ? input : "", NULL, &run->out, &run->err, &error);
   g_assert_no_error (error);
@@ -110,8 +106,10 @@ run_cli_full (const char         *input,
   return run;
 }
 
-#define run_cli(input, ...) run_cli_full ((input), FALSE, (const char * const []) { __VA_ARGS__, NULL })
-#define run_cli_bulk(input, ...) run_cli_full ((input), TRUE, (const char * const []) { __VA_ARGS__, NULL })
+#define run_cli(input, ...)                                                                        \
+  run_cli_full ((input), FALSE, (const char *const[]){ __VA_ARGS__, NULL })
+#define run_cli_bulk(input, ...)                                                                   \
+  run_cli_full ((input), TRUE, (const char *const[]){ __VA_ARGS__, NULL })
 
 static void
 assert_ok (Run *run)
@@ -122,9 +120,7 @@ assert_ok (Run *run)
 
 /* A failure: the given status, one clear line on stderr, nothing on stdout. */
 static void
-assert_fails (Run        *run,
-              int         status,
-              const char *words)
+assert_fails (Run *run, int status, const char *words)
 {
   g_assert_cmpint (run->status, ==, status);
   g_assert_true (g_str_has_prefix (run->err, "skidka-cli: "));
@@ -135,12 +131,11 @@ assert_fails (Run        *run,
 
 /* SQL on the file, read-only, behind the CLI's back. */
 static gint64
-sql_int (const char *db_path,
-         const char *sql)
+sql_int (const char *db_path, const char *sql)
 {
-  sqlite3 *db = NULL;
+  sqlite3      *db = NULL;
   sqlite3_stmt *stmt = NULL;
-  gint64 value = G_MININT64;
+  gint64        value = G_MININT64;
 
   g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
@@ -154,14 +149,12 @@ sql_int (const char *db_path,
 
 /* Compares @db_path with @other_path through ATTACH: @sql sees "b". */
 static gint64
-sql_int2 (const char *db_path,
-          const char *other_path,
-          const char *sql)
+sql_int2 (const char *db_path, const char *other_path, const char *sql)
 {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *stmt = NULL;
+  sqlite3         *db = NULL;
+  sqlite3_stmt    *stmt = NULL;
   g_autofree char *uri = g_strdup_printf ("file:%s?mode=ro", other_path);
-  gint64 value = G_MININT64;
+  gint64           value = G_MININT64;
 
   g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL), ==,
                    SQLITE_OK);
@@ -181,8 +174,8 @@ sql_int2 (const char *db_path,
 static JsonObject *
 parse_object (const char *text)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = sk_json_parse (text, -1, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = sk_json_parse (text, -1, &error);
 
   g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
@@ -190,10 +183,9 @@ parse_object (const char *text)
 }
 
 static gint64
-member_int (JsonObject *object,
-            const char *path)
+member_int (JsonObject *object, const char *path)
 {
-  g_auto(GStrv) parts = g_strsplit (path, ".", -1);
+  g_auto (GStrv) parts = g_strsplit (path, ".", -1);
   JsonObject *o = object;
 
   for (guint i = 0; parts[i + 1] != NULL; i++)
@@ -205,20 +197,19 @@ member_int (JsonObject *object,
 /* Usage */
 
 static void
-test_usage (Fixture      *f,
-            gconstpointer data)
+test_usage (Fixture *f, gconstpointer data)
 {
   g_autofree char *db = path_in (f, "usage.db");
-  g_autoptr(Run) none = run_cli (NULL, "--db", db);
-  g_autoptr(Run) unknown = run_cli (NULL, "--db", db, "frobnicate");
-  g_autoptr(Run) bad_option = run_cli (NULL, "--db", db, "demo", "--wat");
-  g_autoptr(Run) negative = run_cli (NULL, "--db", db, "demo", "--customers", "-5");
-  g_autoptr(Run) not_number = run_cli (NULL, "--db", db, "demo", "--purchases", "many");
-  g_autoptr(Run) help = run_cli (NULL, "--help");
-  g_autoptr(Run) demo_help = run_cli (NULL, "demo", "--help");
-  g_autoptr(Run) segments = run_cli (NULL, "--db", db, "segments");
-  g_autoptr(Run) bad_from = run_cli (NULL, "--db", db, "summary", "--from", "yesterday");
-  g_autoptr(Run) extra = run_cli (NULL, "--db", db, "init", "please");
+  g_autoptr (Run) none = run_cli (NULL, "--db", db);
+  g_autoptr (Run) unknown = run_cli (NULL, "--db", db, "frobnicate");
+  g_autoptr (Run) bad_option = run_cli (NULL, "--db", db, "demo", "--wat");
+  g_autoptr (Run) negative = run_cli (NULL, "--db", db, "demo", "--customers", "-5");
+  g_autoptr (Run) not_number = run_cli (NULL, "--db", db, "demo", "--purchases", "many");
+  g_autoptr (Run) help = run_cli (NULL, "--help");
+  g_autoptr (Run) demo_help = run_cli (NULL, "demo", "--help");
+  g_autoptr (Run) segments = run_cli (NULL, "--db", db, "segments");
+  g_autoptr (Run) bad_from = run_cli (NULL, "--db", db, "summary", "--from", "yesterday");
+  g_autoptr (Run) extra = run_cli (NULL, "--db", db, "init", "please");
 
   g_assert_cmpint (none->status, ==, 2);
   assert_fails (unknown, 2, "Unknown command");
@@ -241,15 +232,14 @@ test_usage (Fixture      *f,
 }
 
 static void
-test_init (Fixture      *f,
-           gconstpointer data)
+test_init (Fixture *f, gconstpointer data)
 {
   g_autofree char *db = path_in (f, "init.db");
   g_autofree char *missing = path_in (f, "missing.db");
-  g_autoptr(Run) init = run_cli (NULL, "--db", db, "init");
-  g_autoptr(Run) again = run_cli (NULL, "init", "--db", db);
-  g_autoptr(Run) no_db = run_cli ("{}", "--db", missing, "purchase");
-  g_autoptr(Run) no_db_export = run_cli (NULL, "--db", missing, "export");
+  g_autoptr (Run) init = run_cli (NULL, "--db", db, "init");
+  g_autoptr (Run) again = run_cli (NULL, "init", "--db", db);
+  g_autoptr (Run) no_db = run_cli ("{}", "--db", missing, "purchase");
+  g_autoptr (Run) no_db_export = run_cli (NULL, "--db", missing, "export");
 
   assert_ok (init);
   g_assert_nonnull (strstr (init->out, "schema version"));
@@ -284,34 +274,35 @@ ean13_is_valid (const char *code)
 
 /* Every cached figure equals what the rows say, through the public API. */
 static void
-check_customers_against_ledger (const char *db_path,
-                                gint64      expected)
+check_customers_against_ledger (const char *db_path, gint64 expected)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkDatabase) db = sk_database_open (db_path, &error);
-  g_autofree char *cursor = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db = sk_database_open (db_path, &error);
+  g_autofree char    *cursor = NULL;
   SkSegmentThresholds thresholds;
-  gint64 seen = 0;
+  gint64              seen = 0;
 
   g_assert_no_error (error);
   sk_database_get_segment_thresholds (db, &thresholds);
   do
     {
       g_autofree char *next = NULL;
-      g_autoptr(GPtrArray) page = sk_database_search_customers (db, NULL, cursor, 20, &next, &error);
+      g_autoptr (GPtrArray) page
+          = sk_database_search_customers (db, NULL, cursor, 20, &next, &error);
 
       g_assert_no_error (error);
       for (guint i = 0; i < page->len; i++)
         {
-          SkCustomer *customer = g_ptr_array_index (page, i);
+          SkCustomer      *customer = g_ptr_array_index (page, i);
           g_autofree char *id = NULL;
           g_autofree char *card = NULL;
           g_autofree char *phone = NULL;
           g_autofree char *segment = NULL;
-          gint64 balance, visits, spent;
+          gint64           balance, visits, spent;
 
-          g_object_get (customer, "id", &id, "card-number", &card, "phone", &phone, "segment", &segment,
-                        "bonus-balance", &balance, "visits", &visits, "total-spent", &spent, NULL);
+          g_object_get (customer, "id", &id, "card-number", &card, "phone", &phone, "segment",
+                        &segment, "bonus-balance", &balance, "visits", &visits, "total-spent",
+                        &spent, NULL);
           g_assert_cmpint (sk_database_ledger_sum (db, id, &error), ==, balance);
           g_assert_no_error (error);
           g_assert_cmpint (balance, >=, 0);
@@ -331,10 +322,11 @@ check_customers_against_ledger (const char *db_path,
 static void
 check_demo_rows (const char *db)
 {
-  gint64 now = g_get_real_time ();
-  g_autofree char *recent = g_strdup_printf ("SELECT count(*) FROM purchases WHERE created_at >= %"
-                                             G_GINT64_FORMAT " OR created_at < %" G_GINT64_FORMAT,
-                                             now, now - 182 * G_TIME_SPAN_DAY);
+  gint64           now = g_get_real_time ();
+  g_autofree char *recent
+      = g_strdup_printf ("SELECT count(*) FROM purchases WHERE created_at >= %" G_GINT64_FORMAT
+                         " OR created_at < %" G_GINT64_FORMAT,
+                         now, now - 182 * G_TIME_SPAN_DAY);
 
   g_assert_cmpint (sql_int (db, "SELECT count(*) FROM stores"), ==, 5);
   g_assert_cmpint (sql_int (db, "SELECT count(*) FROM stores WHERE max_bonus_share = 3000"), ==, 1);
@@ -343,7 +335,8 @@ check_demo_rows (const char *db)
   g_assert_cmpint (sql_int (db, "SELECT count(*) FROM discount_rules"), >=, 10);
   g_assert_cmpint (sql_int (db, "SELECT count(DISTINCT type) FROM discount_rules"), ==, 3);
   g_assert_cmpint (sql_int (db, "SELECT count(*) FROM discount_rules WHERE stackable = 0"), >, 0);
-  g_assert_cmpint (sql_int (db, "SELECT count(*) FROM campaigns WHERE status = 'active' AND budget > 0"), ==, 1);
+  g_assert_cmpint (
+      sql_int (db, "SELECT count(*) FROM campaigns WHERE status = 'active' AND budget > 0"), ==, 1);
   g_assert_cmpint (sql_int (db, "SELECT count(*) FROM campaigns WHERE status = 'finished'"), ==, 1);
   g_assert_cmpint (sql_int (db, "SELECT count(*) FROM campaigns WHERE status = 'draft'"), ==, 1);
   g_assert_cmpint (sql_int (db, "SELECT count(*) FROM customers"), ==, 50);
@@ -353,76 +346,105 @@ check_demo_rows (const char *db)
 
   /* Statistics are the sums of the sales. */
   g_assert_cmpint (sql_int (db, "SELECT count(*) FROM customers AS c WHERE visits <>"
-                                " (SELECT count(*) FROM purchases WHERE customer_id = c.id)"), ==, 0);
-  g_assert_cmpint (sql_int (db, "SELECT count(*) FROM customers AS c WHERE total_spent <>"
-                                " (SELECT coalesce (sum (subtotal - discount_total - refunded_total), 0)"
-                                "  FROM purchases WHERE customer_id = c.id)"), ==, 0);
-  g_assert_cmpint (sql_int (db, "SELECT count(*) FROM customers AS c WHERE last_purchase_at IS NOT"
-                                " (SELECT max (created_at) FROM purchases WHERE customer_id = c.id)"), ==, 0);
-  g_assert_cmpint (sql_int (db, "SELECT count(*) FROM customers AS c WHERE created_at >"
-                                " (SELECT min (created_at) FROM purchases WHERE customer_id = c.id)"), ==, 0);
+                                " (SELECT count(*) FROM purchases WHERE customer_id = c.id)"),
+                   ==, 0);
+  g_assert_cmpint (
+      sql_int (db, "SELECT count(*) FROM customers AS c WHERE total_spent <>"
+                   " (SELECT coalesce (sum (subtotal - discount_total - refunded_total), 0)"
+                   "  FROM purchases WHERE customer_id = c.id)"),
+      ==, 0);
+  g_assert_cmpint (sql_int (db,
+                            "SELECT count(*) FROM customers AS c WHERE last_purchase_at IS NOT"
+                            " (SELECT max (created_at) FROM purchases WHERE customer_id = c.id)"),
+                   ==, 0);
+  g_assert_cmpint (sql_int (db,
+                            "SELECT count(*) FROM customers AS c WHERE created_at >"
+                            " (SELECT min (created_at) FROM purchases WHERE customer_id = c.id)"),
+                   ==, 0);
 
   /* Every sale adds up: lines, discounts, applications, bonuses. */
-  g_assert_cmpint (sql_int (db, "SELECT count(*) FROM purchases AS p WHERE subtotal <>"
-                                " (SELECT sum (unit_price * quantity) FROM purchase_lines WHERE purchase_id = p.id)"
-                                " OR discount_total <> (SELECT sum (discount) FROM purchase_lines WHERE purchase_id = p.id)"
-                                " OR subtotal - discount_total <> (SELECT sum (total) FROM purchase_lines WHERE purchase_id = p.id)"
-                                " OR discount_total <> (SELECT coalesce (sum (amount), 0) FROM discount_applications"
-                                "                       WHERE purchase_id = p.id)"
-                                " OR total_paid <> subtotal - discount_total - bonus_spent"), ==, 0);
-  g_assert_cmpint (sql_int (db, "SELECT count(*) FROM purchases AS p WHERE bonus_earned <>"
-                                " (SELECT coalesce (sum (amount), 0) FROM bonus_transactions"
-                                "  WHERE purchase_id = p.id AND kind = 'earn')"
-                                " OR bonus_spent <> -(SELECT coalesce (sum (amount), 0) FROM bonus_transactions"
-                                "  WHERE purchase_id = p.id AND kind = 'spend')"), ==, 0);
-  g_assert_cmpint (sql_int (db, "SELECT count(*) FROM purchases AS p JOIN stores AS s ON s.id = p.store_id"
-                                " WHERE p.bonus_spent * 10000 > (p.subtotal - p.discount_total) * s.max_bonus_share"),
-                   ==, 0);
+  g_assert_cmpint (
+      sql_int (db,
+               "SELECT count(*) FROM purchases AS p WHERE subtotal <>"
+               " (SELECT sum (unit_price * quantity) FROM purchase_lines WHERE purchase_id = p.id)"
+               " OR discount_total <> (SELECT sum (discount) FROM purchase_lines WHERE purchase_id "
+               "= p.id)"
+               " OR subtotal - discount_total <> (SELECT sum (total) FROM purchase_lines WHERE "
+               "purchase_id = p.id)"
+               " OR discount_total <> (SELECT coalesce (sum (amount), 0) FROM discount_applications"
+               "                       WHERE purchase_id = p.id)"
+               " OR total_paid <> subtotal - discount_total - bonus_spent"),
+      ==, 0);
+  g_assert_cmpint (
+      sql_int (db, "SELECT count(*) FROM purchases AS p WHERE bonus_earned <>"
+                   " (SELECT coalesce (sum (amount), 0) FROM bonus_transactions"
+                   "  WHERE purchase_id = p.id AND kind = 'earn')"
+                   " OR bonus_spent <> -(SELECT coalesce (sum (amount), 0) FROM bonus_transactions"
+                   "  WHERE purchase_id = p.id AND kind = 'spend')"),
+      ==, 0);
+  g_assert_cmpint (
+      sql_int (
+          db, "SELECT count(*) FROM purchases AS p JOIN stores AS s ON s.id = p.store_id"
+              " WHERE p.bonus_spent * 10000 > (p.subtotal - p.discount_total) * s.max_bonus_share"),
+      ==, 0);
   g_assert_cmpint (sql_int (db, "SELECT count(*) FROM purchases WHERE bonus_spent > 0"), >, 0);
   g_assert_cmpint (sql_int (db, "SELECT count(*) FROM purchases WHERE customer_id IS NULL"), >, 0);
-  g_assert_cmpint (sql_int (db, "SELECT count(*) FROM discount_rules AS r WHERE uses <>"
-                                " (SELECT count(*) FROM discount_applications WHERE rule_id = r.id)"), ==, 0);
-  g_assert_cmpint (sql_int (db, "SELECT count(*) FROM campaigns AS c WHERE spent <>"
-                                " (SELECT coalesce (sum (a.amount), 0) FROM discount_applications AS a"
-                                "  JOIN discount_rules AS r ON r.id = a.rule_id WHERE r.campaign_id = c.id)"
-                                " OR (budget > 0 AND spent > budget)"), ==, 0);
-  g_assert_cmpint (sql_int (db, "SELECT count(*) FROM discount_rules AS r WHERE usage_limit_total > 0"
-                                " AND uses > usage_limit_total"), ==, 0);
-  g_assert_cmpint (sql_int (db, "SELECT count(*) FROM rule_customer_uses AS u JOIN discount_rules AS r"
-                                " ON r.id = u.rule_id WHERE r.usage_limit_per_customer > 0"
-                                " AND u.uses > r.usage_limit_per_customer"), ==, 0);
-  g_assert_cmpint (sql_int (db, "SELECT count(*) FROM discount_applications AS a JOIN discount_rules AS r"
-                                " ON r.id = a.rule_id WHERE r.is_active = 0"), ==, 0);
+  g_assert_cmpint (sql_int (db,
+                            "SELECT count(*) FROM discount_rules AS r WHERE uses <>"
+                            " (SELECT count(*) FROM discount_applications WHERE rule_id = r.id)"),
+                   ==, 0);
+  g_assert_cmpint (
+      sql_int (db, "SELECT count(*) FROM campaigns AS c WHERE spent <>"
+                   " (SELECT coalesce (sum (a.amount), 0) FROM discount_applications AS a"
+                   "  JOIN discount_rules AS r ON r.id = a.rule_id WHERE r.campaign_id = c.id)"
+                   " OR (budget > 0 AND spent > budget)"),
+      ==, 0);
+  g_assert_cmpint (sql_int (db,
+                            "SELECT count(*) FROM discount_rules AS r WHERE usage_limit_total > 0"
+                            " AND uses > usage_limit_total"),
+                   ==, 0);
+  g_assert_cmpint (sql_int (db,
+                            "SELECT count(*) FROM rule_customer_uses AS u JOIN discount_rules AS r"
+                            " ON r.id = u.rule_id WHERE r.usage_limit_per_customer > 0"
+                            " AND u.uses > r.usage_limit_per_customer"),
+                   ==, 0);
+  g_assert_cmpint (
+      sql_int (db, "SELECT count(*) FROM discount_applications AS a JOIN discount_rules AS r"
+                   " ON r.id = a.rule_id WHERE r.is_active = 0"),
+      ==, 0);
   /* Several kinds of rules really applied. */
-  g_assert_cmpint (sql_int (db, "SELECT count(DISTINCT rule_id) FROM discount_applications"), >=, 6);
+  g_assert_cmpint (sql_int (db, "SELECT count(DISTINCT rule_id) FROM discount_applications"), >=,
+                   6);
 }
 
 static void
-test_demo (Fixture      *f,
-           gconstpointer data)
+test_demo (Fixture *f, gconstpointer data)
 {
   g_autofree char *db = path_in (f, "demo.db");
   g_autofree char *same = path_in (f, "same.db");
   g_autofree char *bulk = path_in (f, "bulk.db");
   g_autofree char *other = path_in (f, "other.db");
-  g_autoptr(Run) init = run_cli (NULL, "--db", db, "init");
-  g_autoptr(Run) demo = run_cli (NULL, "--db", db, "demo", "--customers", "50", "--purchases", "500",
-                                 "--seed", "7");
-  g_autoptr(Run) again = NULL;
-  g_autoptr(Run) same_run = NULL;
-  g_autoptr(Run) bulk_run = NULL;
-  g_autoptr(Run) other_run = NULL;
-  g_autoptr(Run) segments = NULL;
-  const char *compare_purchases =
-    "SELECT count(*) FROM purchases AS p JOIN b.purchases AS q USING (id)"
-    " WHERE p.customer_id IS q.customer_id AND p.store_id = q.store_id AND p.created_at = q.created_at"
-    " AND p.subtotal = q.subtotal AND p.discount_total = q.discount_total AND p.bonus_spent = q.bonus_spent"
-    " AND p.bonus_earned = q.bonus_earned AND p.bonus_multiplier = q.bonus_multiplier";
-  const char *compare_customers =
-    "SELECT count(*) FROM customers AS c JOIN b.customers AS d USING (id)"
-    " WHERE c.phone = d.phone AND c.card_number = d.card_number AND c.full_name = d.full_name"
-    " AND c.visits = d.visits AND c.total_spent = d.total_spent AND c.bonus_balance = d.bonus_balance"
-    " AND c.segment = d.segment AND c.created_at = d.created_at";
+  g_autoptr (Run) init = run_cli (NULL, "--db", db, "init");
+  g_autoptr (Run) demo = run_cli (NULL, "--db", db, "demo", "--customers", "50", "--purchases",
+                                  "500", "--seed", "7");
+  g_autoptr (Run) again = NULL;
+  g_autoptr (Run) same_run = NULL;
+  g_autoptr (Run) bulk_run = NULL;
+  g_autoptr (Run) other_run = NULL;
+  g_autoptr (Run) segments = NULL;
+  const char *compare_purchases
+      = "SELECT count(*) FROM purchases AS p JOIN b.purchases AS q USING (id)"
+        " WHERE p.customer_id IS q.customer_id AND p.store_id = q.store_id AND p.created_at = "
+        "q.created_at"
+        " AND p.subtotal = q.subtotal AND p.discount_total = q.discount_total AND p.bonus_spent = "
+        "q.bonus_spent"
+        " AND p.bonus_earned = q.bonus_earned AND p.bonus_multiplier = q.bonus_multiplier";
+  const char *compare_customers
+      = "SELECT count(*) FROM customers AS c JOIN b.customers AS d USING (id)"
+        " WHERE c.phone = d.phone AND c.card_number = d.card_number AND c.full_name = d.full_name"
+        " AND c.visits = d.visits AND c.total_spent = d.total_spent AND c.bonus_balance = "
+        "d.bonus_balance"
+        " AND c.segment = d.segment AND c.created_at = d.created_at";
 
   assert_ok (init);
   assert_ok (demo);
@@ -432,7 +454,8 @@ test_demo (Fixture      *f,
   check_customers_against_ledger (db, 50);
   /* The pipeline queued what it queues. */
   g_assert_cmpint (sql_int (db, "SELECT count(*) FROM notifications"), >, 0);
-  g_assert_cmpint (sql_int (db, "SELECT count(*) FROM sync_outbox WHERE entity = 'purchase'"), ==, 500);
+  g_assert_cmpint (sql_int (db, "SELECT count(*) FROM sync_outbox WHERE entity = 'purchase'"), ==,
+                   500);
 
   /* Only into an empty file. */
   again = run_cli (NULL, "--db", db, "demo", "--customers", "5", "--purchases", "5");
@@ -445,7 +468,8 @@ test_demo (Fixture      *f,
   g_assert_cmpstr (segments->out, ==, "0 customers changed segment\n");
 
   /* The same seed makes the same chain; the bulk path makes the same sales. */
-  same_run = run_cli (NULL, "--db", same, "demo", "--customers", "50", "--purchases", "500", "--seed", "7");
+  same_run = run_cli (NULL, "--db", same, "demo", "--customers", "50", "--purchases", "500",
+                      "--seed", "7");
   assert_ok (same_run);
   g_assert_cmpint (sql_int2 (db, same, compare_purchases), ==, 500);
   g_assert_cmpint (sql_int2 (db, same, compare_customers), ==, 50);
@@ -458,16 +482,19 @@ test_demo (Fixture      *f,
   check_customers_against_ledger (bulk, 50);
   g_assert_cmpint (sql_int2 (db, bulk, compare_purchases), ==, 500);
   g_assert_cmpint (sql_int2 (db, bulk, compare_customers), ==, 50);
-  g_assert_cmpint (sql_int2 (db, bulk, "SELECT count(*) FROM purchase_lines AS l JOIN b.purchase_lines AS m"
-                                       " USING (purchase_id, line_no) WHERE l.sku = m.sku"
-                                       " AND l.quantity = m.quantity AND l.discount = m.discount"),
+  g_assert_cmpint (sql_int2 (db, bulk,
+                             "SELECT count(*) FROM purchase_lines AS l JOIN b.purchase_lines AS m"
+                             " USING (purchase_id, line_no) WHERE l.sku = m.sku"
+                             " AND l.quantity = m.quantity AND l.discount = m.discount"),
                    ==, sql_int (db, "SELECT count(*) FROM purchase_lines"));
-  g_assert_cmpint (sql_int2 (db, bulk, "SELECT count(*) FROM discount_rules AS r JOIN b.discount_rules AS s"
-                                       " USING (id) WHERE r.uses = s.uses"),
+  g_assert_cmpint (sql_int2 (db, bulk,
+                             "SELECT count(*) FROM discount_rules AS r JOIN b.discount_rules AS s"
+                             " USING (id) WHERE r.uses = s.uses"),
                    ==, sql_int (db, "SELECT count(*) FROM discount_rules"));
 
   /* Another seed, another chain. */
-  other_run = run_cli (NULL, "--db", other, "demo", "--customers", "50", "--purchases", "500", "--seed", "8");
+  other_run = run_cli (NULL, "--db", other, "demo", "--customers", "50", "--purchases", "500",
+                       "--seed", "8");
   assert_ok (other_run);
   g_assert_cmpint (sql_int2 (db, other, compare_purchases), ==, 0);
 }
@@ -475,43 +502,48 @@ test_demo (Fixture      *f,
 /* summary */
 
 static void
-test_summary (Fixture      *f,
-              gconstpointer data)
+test_summary (Fixture *f, gconstpointer data)
 {
   g_autofree char *db = path_in (f, "summary.db");
-  g_autoptr(Run) demo = run_cli (NULL, "--db", db, "demo", "--customers", "30", "--purchases", "300");
-  g_autoptr(Run) all = run_cli (NULL, "--db", db, "summary");
-  g_autoptr(Run) nowhere = run_cli (NULL, "--db", db, "summary", "--store", NOWHERE_ID);
-  g_autoptr(Run) backwards = run_cli (NULL, "--db", db, "summary", "--from", "2025-02-01T00:00:00Z",
-                                      "--to", "2025-01-01T00:00:00Z");
-  g_autoptr(Run) one_store = NULL;
-  g_autoptr(JsonObject) figures = NULL;
-  g_autoptr(JsonObject) store_figures = NULL;
+  g_autoptr (Run) demo
+      = run_cli (NULL, "--db", db, "demo", "--customers", "30", "--purchases", "300");
+  g_autoptr (Run) all = run_cli (NULL, "--db", db, "summary");
+  g_autoptr (Run) nowhere = run_cli (NULL, "--db", db, "summary", "--store", NOWHERE_ID);
+  g_autoptr (Run) backwards = run_cli (NULL, "--db", db, "summary", "--from",
+                                       "2025-02-01T00:00:00Z", "--to", "2025-01-01T00:00:00Z");
+  g_autoptr (Run) one_store = NULL;
+  g_autoptr (JsonObject) figures = NULL;
+  g_autoptr (JsonObject) store_figures = NULL;
   g_autofree char *store_sql = NULL;
   g_autofree char *store_id = NULL;
-  sqlite3 *handle = NULL;
-  sqlite3_stmt *stmt = NULL;
+  sqlite3         *handle = NULL;
+  sqlite3_stmt    *stmt = NULL;
 
   assert_ok (demo);
   assert_ok (all);
   figures = parse_object (all->out);
   g_assert_cmpint (member_int (figures, "purchases"), ==, 300);
-  g_assert_cmpint (member_int (figures, "revenue"), ==,
-                   sql_int (db, "SELECT sum (subtotal - discount_total - refunded_total) FROM purchases"));
-  g_assert_cmpint (member_int (figures, "discounts"), ==, sql_int (db, "SELECT sum (discount_total) FROM purchases"));
-  g_assert_cmpint (member_int (figures, "bonus_earned"), ==, sql_int (db, "SELECT sum (bonus_earned) FROM purchases"));
+  g_assert_cmpint (
+      member_int (figures, "revenue"), ==,
+      sql_int (db, "SELECT sum (subtotal - discount_total - refunded_total) FROM purchases"));
+  g_assert_cmpint (member_int (figures, "discounts"), ==,
+                   sql_int (db, "SELECT sum (discount_total) FROM purchases"));
+  g_assert_cmpint (member_int (figures, "bonus_earned"), ==,
+                   sql_int (db, "SELECT sum (bonus_earned) FROM purchases"));
   assert_fails (nowhere, 1, NULL);
   assert_fails (backwards, 2, "--to");
 
   g_assert_cmpint (sqlite3_open_v2 (db, &handle, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (handle, "SELECT id FROM stores WHERE code = 'KZN-01'", -1, &stmt, NULL),
-                   ==, SQLITE_OK);
+  g_assert_cmpint (
+      sqlite3_prepare_v2 (handle, "SELECT id FROM stores WHERE code = 'KZN-01'", -1, &stmt, NULL),
+      ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  store_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  store_id = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
   sqlite3_finalize (stmt);
   sqlite3_close (handle);
 
-  one_store = run_cli (NULL, "--db", db, "summary", "--store", store_id, "--from", "1970-01-02T00:00:00Z");
+  one_store = run_cli (NULL, "--db", db, "summary", "--store", store_id, "--from",
+                       "1970-01-02T00:00:00Z");
   assert_ok (one_store);
   store_figures = parse_object (one_store->out);
   store_sql = g_strdup_printf ("SELECT count(*) FROM purchases WHERE store_id = '%s'", store_id);
@@ -524,35 +556,137 @@ test_summary (Fixture      *f,
 
 #define RULE(letter) "\"00000000-0000-4000-8000-00000000000" letter "\""
 
-static const char engine_input[] =
-  "{\"now\": \"2025-03-01T12:00:00Z\","
-  " \"cart\": {\"store_id\": \"" STORE_ID "\", \"items\": ["
-  "   {\"sku\": \"T1\", \"name\": \"Конструктор\", \"category\": \"toys\", \"unit_price\": 129900, \"quantity\": 2},"
-  "   {\"sku\": \"F1\", \"name\": \"Пюре\", \"category\": \"food\", \"unit_price\": 5900, \"quantity\": 3}]},"
-  " \"customer\": {\"id\": \"c-1\", \"segment\": \"vip\", \"rule_uses\": {" RULE ("f") ": 1}},"
-  " \"rules\": ["
-  "  {\"id\": " RULE ("a") ", \"name\": \"Toys 10%\", \"type\": \"percentage\", \"value\": 1000,"
-  "   \"categories\": [\"toys\"], \"priority\": 10, \"stackable\": true, \"is_active\": true},"
-  "  {\"id\": " RULE ("b") ", \"name\": \"200 off from 1000\", \"type\": \"fixed_amount\", \"value\": 20000,"
-  "   \"min_purchase\": 100000, \"priority\": 5},"
-  "  {\"id\": " RULE ("c") ", \"name\": \"15% alone\", \"type\": \"percentage\", \"value\": 1500,"
-  "   \"max_discount\": 30000, \"stackable\": false, \"priority\": 1},"
-  "  {\"id\": " RULE ("d") ", \"name\": \"VIP x2\", \"type\": \"bonus_multiplier\", \"value\": 200,"
-  "   \"segments\": [\"vip\"]},"
-  "  {\"id\": " RULE ("e") ", \"name\": \"Disabled\", \"type\": \"percentage\", \"value\": 5000, \"is_active\": false},"
-  "  {\"id\": " RULE ("f") ", \"name\": \"Once\", \"type\": \"fixed_amount\", \"value\": 10000,"
-  "   \"usage_limit_per_customer\": 1, \"priority\": 3},"
-  "  {\"id\": " RULE ("9") ", \"name\": \"Sold out\", \"type\": \"percentage\", \"value\": 500,"
-  "   \"usage_limit_total\": 100, \"uses\": 100, \"priority\": 2},"
-  "  {\"id\": " RULE ("8") ", \"name\": \"Books\", \"type\": \"percentage\", \"value\": 1000,"
-  "   \"categories\": [\"books\"], \"priority\": 4},"
-  "  {\"id\": " RULE ("7") ", \"name\": \"Big cart\", \"type\": \"fixed_amount\", \"value\": 50000,"
-  "   \"min_purchase\": 500000, \"priority\": 6}"
-  " ]}";
+static const char engine_input[]
+    = "{\"now\": \"2025-03-01T12:00:00Z\","
+      " \"cart\": {\"store_id\": \"" STORE_ID "\", \"items\": ["
+      "   {\"sku\": \"T1\", \"name\": \"Конструктор\", \"category\": \"toys\", \"unit_price\": "
+      "129900, \"quantity\": 2},"
+      "   {\"sku\": \"F1\", \"name\": \"Пюре\", \"category\": \"food\", \"unit_price\": 5900, "
+      "\"quantity\": 3}]},"
+      " \"customer\": {\"id\": \"c-1\", \"segment\": \"vip\", \"rule_uses\": {" RULE (
+          "f") ": 1}},"
+               " \"rules\": ["
+               "  {\"id\": " RULE (
+                   "a") ", \"name\": \"Toys 10%\", \"type\": \"percentage\", \"value\": 1000,"
+                        "   \"categories\": [\"toys\"], \"priority\": 10, \"stackable\": true, "
+                        "\"is_active\": true},"
+                        "  {\"id\": " RULE (
+                            "b") ", \"name\": \"200 off from 1000\", \"type\": \"fixed_amount\", "
+                                 "\"value\": 20000,"
+                                 "   \"min_purchase\": 100000, \"priority\": 5},"
+                                 "  {\"id\": " RULE (
+                                     "c") ", \"name\": \"15% alone\", \"type\": \"percentage\", "
+                                          "\"value\": 1500,"
+                                          "   \"max_discount\": 30000, \"stackable\": false, "
+                                          "\"priority\": 1},"
+                                          "  {\"id\": " RULE (
+                                              "d") ", \"name\": \"VIP x2\", \"type\": "
+                                                   "\"bonus_multiplier\", \"value\": 200,"
+                                                   "   \"segments\": [\"vip\"]},"
+                                                   "  {\"id\": " RULE (
+                                                       "e") ", \"name\": \"Disabled\", \"type\": "
+                                                            "\"percentage\", \"value\": 5000, "
+                                                            "\"is_active\": false},"
+                                                            "  {\"id\": " RULE (
+                                                                "f") ", \"name\": \"Once\", "
+                                                                     "\"type\": \"fixed_amount\", "
+                                                                     "\"value\": 10000,"
+                                                                     "   "
+                                                                     "\"usage_limit_per_customer\":"
+                                                                     " 1, \"priority\": 3},"
+                                                                     "  {\"id\": " RULE (
+                                                                         "9") ", \"name\": \"Sold "
+                                                                              "out\", \"type\": "
+                                                                              "\"percentage\", "
+                                                                              "\"value\": 500,"
+                                                                              "   "
+                                                                              "\"usage_limit_"
+                                                                              "total\": 100, "
+                                                                              "\"uses\": 100, "
+                                                                              "\"priority\": 2},"
+                                                                              "  {\"id\": " RULE (
+                                                                                  "8") ", "
+                                                                                       "\"name\": "
+                                                                                       "\"Books\", "
+                                                                                       "\"type\": "
+                                                                                       "\"percentag"
+                                                                                       "e\", "
+                                                                                       "\"value\": "
+                                                                                       "1000,"
+                                                                                       "   "
+                                                                                       "\"categorie"
+                                                                                       "s\": "
+                                                                                       "[\"books\"]"
+                                                                                       ", "
+                                                                                       "\"priority"
+                                                                                       "\": 4},"
+                                                                                       "  "
+                                                                                       "{\"id\":"
+                                                                                       " " RULE (
+                                                                                           "7") ", "
+                                                                                                "\""
+                                                                                                "na"
+                                                                                                "me"
+                                                                                                "\""
+                                                                                                ": "
+                                                                                                "\""
+                                                                                                "Bi"
+                                                                                                "g "
+                                                                                                "ca"
+                                                                                                "rt"
+                                                                                                "\""
+                                                                                                ", "
+                                                                                                "\""
+                                                                                                "ty"
+                                                                                                "pe"
+                                                                                                "\""
+                                                                                                ": "
+                                                                                                "\""
+                                                                                                "fi"
+                                                                                                "xe"
+                                                                                                "d_"
+                                                                                                "am"
+                                                                                                "ou"
+                                                                                                "nt"
+                                                                                                "\""
+                                                                                                ", "
+                                                                                                "\""
+                                                                                                "va"
+                                                                                                "lu"
+                                                                                                "e"
+                                                                                                "\""
+                                                                                                ": "
+                                                                                                "50"
+                                                                                                "00"
+                                                                                                "0,"
+                                                                                                "  "
+                                                                                                " "
+                                                                                                "\""
+                                                                                                "mi"
+                                                                                                "n_"
+                                                                                                "pu"
+                                                                                                "rc"
+                                                                                                "ha"
+                                                                                                "se"
+                                                                                                "\""
+                                                                                                ": "
+                                                                                                "50"
+                                                                                                "00"
+                                                                                                "00"
+                                                                                                ", "
+                                                                                                "\""
+                                                                                                "pr"
+                                                                                                "io"
+                                                                                                "ri"
+                                                                                                "ty"
+                                                                                                "\""
+                                                                                                ": "
+                                                                                                "6}"
+                                                                                                " ]"
+                                                                                                "}";
 
 static const char *
-rejected_code (JsonObject *result,
-               const char *rule_id)
+rejected_code (JsonObject *result, const char *rule_id)
 {
   JsonArray *rejected = json_object_get_array_member (result, "rejected");
 
@@ -570,13 +704,12 @@ rejected_code (JsonObject *result,
 }
 
 static void
-test_engine (Fixture      *f,
-             gconstpointer data)
+test_engine (Fixture *f, gconstpointer data)
 {
-  g_autoptr(Run) run = run_cli (engine_input, "engine");
-  g_autoptr(Run) again = run_cli (engine_input, "engine");
-  g_autoptr(JsonObject) result = NULL;
-  JsonArray *applied, *lines;
+  g_autoptr (Run) run = run_cli (engine_input, "engine");
+  g_autoptr (Run) again = run_cli (engine_input, "engine");
+  g_autoptr (JsonObject) result = NULL;
+  JsonArray  *applied, *lines;
   JsonObject *line;
 
   assert_ok (run);
@@ -591,12 +724,16 @@ test_engine (Fixture      *f,
 
   applied = json_object_get_array_member (result, "applied");
   g_assert_cmpint (json_array_get_length (applied), ==, 3);
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (applied, 0), "name"), ==,
-                   "Toys 10%");
-  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (applied, 0), "amount"), ==, 25980);
-  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (applied, 1), "amount"), ==, 20000);
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (applied, 2), "type"), ==,
-                   "bonus_multiplier");
+  g_assert_cmpstr (
+      json_object_get_string_member (json_array_get_object_element (applied, 0), "name"), ==,
+      "Toys 10%");
+  g_assert_cmpint (
+      json_object_get_int_member (json_array_get_object_element (applied, 0), "amount"), ==, 25980);
+  g_assert_cmpint (
+      json_object_get_int_member (json_array_get_object_element (applied, 1), "amount"), ==, 20000);
+  g_assert_cmpstr (
+      json_object_get_string_member (json_array_get_object_element (applied, 2), "type"), ==,
+      "bonus_multiplier");
 
   lines = json_object_get_array_member (result, "lines");
   g_assert_cmpint (json_array_get_length (lines), ==, 2);
@@ -607,12 +744,17 @@ test_engine (Fixture      *f,
   g_assert_cmpint (json_object_get_int_member (line, "discount"), ==, 1407);
   g_assert_cmpint (json_object_get_int_member (line, "total"), ==, 16293);
 
-  g_assert_cmpstr (rejected_code (result, "00000000-0000-4000-8000-00000000000c"), ==, "not_chosen");
+  g_assert_cmpstr (rejected_code (result, "00000000-0000-4000-8000-00000000000c"), ==,
+                   "not_chosen");
   g_assert_cmpstr (rejected_code (result, "00000000-0000-4000-8000-00000000000e"), ==, "inactive");
-  g_assert_cmpstr (rejected_code (result, "00000000-0000-4000-8000-00000000000f"), ==, "usage_limit_per_customer");
-  g_assert_cmpstr (rejected_code (result, "00000000-0000-4000-8000-000000000009"), ==, "usage_limit_total");
-  g_assert_cmpstr (rejected_code (result, "00000000-0000-4000-8000-000000000008"), ==, "no_matching_items");
-  g_assert_cmpstr (rejected_code (result, "00000000-0000-4000-8000-000000000007"), ==, "min_purchase");
+  g_assert_cmpstr (rejected_code (result, "00000000-0000-4000-8000-00000000000f"), ==,
+                   "usage_limit_per_customer");
+  g_assert_cmpstr (rejected_code (result, "00000000-0000-4000-8000-000000000009"), ==,
+                   "usage_limit_total");
+  g_assert_cmpstr (rejected_code (result, "00000000-0000-4000-8000-000000000008"), ==,
+                   "no_matching_items");
+  g_assert_cmpstr (rejected_code (result, "00000000-0000-4000-8000-000000000007"), ==,
+                   "min_purchase");
   g_assert_null (rejected_code (result, "00000000-0000-4000-8000-00000000000a"));
 
   /* A pure function: the same input, the same bytes. */
@@ -621,12 +763,11 @@ test_engine (Fixture      *f,
 }
 
 static void
-test_engine_anonymous (Fixture      *f,
-                       gconstpointer data)
+test_engine_anonymous (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GString) input = g_string_new (engine_input);
-  g_autoptr(Run) run = NULL;
-  g_autoptr(JsonObject) result = NULL;
+  g_autoptr (GString) input = g_string_new (engine_input);
+  g_autoptr (Run) run = NULL;
+  g_autoptr (JsonObject) result = NULL;
   gsize at = strstr (input->str, "\"customer\": {") - input->str;
   gsize end = strstr (input->str + at, "}},") - input->str + 2;
 
@@ -644,48 +785,64 @@ test_engine_anonymous (Fixture      *f,
 }
 
 static void
-test_engine_bad_input (Fixture      *f,
-                       gconstpointer data)
+test_engine_bad_input (Fixture *f, gconstpointer data)
 {
-  static const struct { const char *input; const char *words; } cases[] = {
+  static const struct
+  {
+    const char *input;
+    const char *words;
+  } cases[] = {
     { "", "nothing" },
     { "{\"rules\": [", "Malformed JSON" },
     { "[1, 2]", "JSON object" },
-    { "{\"rules\": [], \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 100,"
-      " \"quantity\": -1}]}}", "quantity" },
-    { "{\"rules\": [], \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 100,"
-      " \"quantity\": \"2\"}]}}", "quantity" },
-    { "{\"rules\": [], \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 1.5,"
-      " \"quantity\": 1}]}}", "unit_price" },
+    { "{\"rules\": [], \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", "
+      "\"unit_price\": 100,"
+      " \"quantity\": -1}]}}",
+      "quantity" },
+    { "{\"rules\": [], \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", "
+      "\"unit_price\": 100,"
+      " \"quantity\": \"2\"}]}}",
+      "quantity" },
+    { "{\"rules\": [], \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", "
+      "\"unit_price\": 1.5,"
+      " \"quantity\": 1}]}}",
+      "unit_price" },
     { "{\"rules\": [], \"cart\": {\"store_id\": \"s\", \"items\": []}}", "empty" },
     { "{\"rules\": []}", "cart" },
     { "{\"rules\": {}, \"cart\": {\"store_id\": \"s\", \"items\": []}}", "rules" },
     { "{\"rules\": [{\"name\": \"x\", \"type\": \"gift\", \"value\": 1}],"
-      " \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 100, \"quantity\": 1}]}}",
+      " \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 100, "
+      "\"quantity\": 1}]}}",
       "rules[0]" },
     { "{\"rules\": [{\"name\": \"x\", \"type\": \"percentage\", \"value\": 20000}],"
-      " \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 100, \"quantity\": 1}]}}",
+      " \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 100, "
+      "\"quantity\": 1}]}}",
       "rules[0]" },
     { "{\"rules\": [{\"name\": \"x\", \"type\": \"percentage\", \"value\": \"10\"}],"
-      " \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 100, \"quantity\": 1}]}}",
+      " \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 100, "
+      "\"quantity\": 1}]}}",
       "value" },
     { "{\"rules\": [], \"customer\": {\"segment\": \"gold\"},"
-      " \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 100, \"quantity\": 1}]}}",
+      " \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 100, "
+      "\"quantity\": 1}]}}",
       "gold" },
     { "{\"rules\": [], \"customer\": {\"rule_uses\": {\"r\": -1}},"
-      " \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 100, \"quantity\": 1}]}}",
+      " \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 100, "
+      "\"quantity\": 1}]}}",
       "rule_uses" },
     { "{\"rules\": [], \"now\": \"tomorrow\","
-      " \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 100, \"quantity\": 1}]}}",
+      " \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 100, "
+      "\"quantity\": 1}]}}",
       "now" },
     { "{\"rules\": [], \"campaigns\": [{\"name\": \"c\", \"status\": \"paused\"}],"
-      " \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 100, \"quantity\": 1}]}}",
+      " \"cart\": {\"store_id\": \"s\", \"items\": [{\"sku\": \"x\", \"unit_price\": 100, "
+      "\"quantity\": 1}]}}",
       "campaigns[0]" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(Run) run = run_cli (cases[i].input, "engine");
+      g_autoptr (Run) run = run_cli (cases[i].input, "engine");
 
       g_test_message ("case %u: %s", i, cases[i].input);
       assert_fails (run, 1, cases[i].words);
@@ -697,24 +854,25 @@ test_engine_bad_input (Fixture      *f,
 static void
 make_purchase_fixture (const char *db_path)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkDatabase) db = sk_database_open (db_path, &error);
-  g_autoptr(SkStore) store = sk_store_new ();
-  g_autoptr(SkCustomer) customer = sk_customer_new ();
-  g_autoptr(SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db = sk_database_open (db_path, &error);
+  g_autoptr (SkStore) store = sk_store_new ();
+  g_autoptr (SkCustomer) customer = sk_customer_new ();
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
   const char *toys[] = { "toys", NULL };
 
   g_assert_no_error (error);
-  g_object_set (store, "id", STORE_ID, "code", "MSK-01", "name", "Москва", "timezone", "Europe/Moscow",
-                "bonus-rate", (gint64) 100, "max-bonus-share", (gint64) 5000, NULL);
+  g_object_set (store, "id", STORE_ID, "code", "MSK-01", "name", "Москва", "timezone",
+                "Europe/Moscow", "bonus-rate", (gint64)100, "max-bonus-share", (gint64)5000, NULL);
   g_assert_true (sk_database_save_store (db, store, &error));
   g_assert_no_error (error);
-  g_object_set (customer, "id", CUSTOMER_ID, "full-name", "Иванова Анна Сергеевна", "phone", "+7 912 345-67-89",
-                "card-number", "2700000000015", "home-store-id", STORE_ID, NULL);
+  g_object_set (customer, "id", CUSTOMER_ID, "full-name", "Иванова Анна Сергеевна", "phone",
+                "+7 912 345-67-89", "card-number", "2700000000015", "home-store-id", STORE_ID,
+                NULL);
   g_assert_true (sk_database_create_customer (db, customer, &error));
   g_assert_no_error (error);
-  g_object_set (rule, "id", RULE_ID, "name", "Игрушки −10 %", "type", "percentage", "value", (gint64) 1000,
-                "categories", toys, "priority", (gint64) 10, NULL);
+  g_object_set (rule, "id", RULE_ID, "name", "Игрушки −10 %", "type", "percentage", "value",
+                (gint64)1000, "categories", toys, "priority", (gint64)10, NULL);
   g_assert_true (sk_database_save_rule (db, rule, &error));
   g_assert_no_error (error);
 }
@@ -723,44 +881,50 @@ make_purchase_fixture (const char *db_path)
 static char *
 snapshot (const char *db)
 {
-  return g_strdup_printf ("%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
-                          "/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
-                          sql_int (db, "SELECT count(*) FROM purchases"),
-                          sql_int (db, "SELECT count(*) FROM purchase_lines"),
-                          sql_int (db, "SELECT count(*) FROM discount_applications"),
-                          sql_int (db, "SELECT count(*) FROM bonus_transactions"),
-                          sql_int (db, "SELECT count(*) FROM notifications"),
-                          sql_int (db, "SELECT count(*) FROM sync_outbox"),
-                          sql_int (db, "SELECT sum (bonus_balance) + sum (visits) + sum (total_spent) FROM customers"),
-                          sql_int (db, "SELECT sum (uses) FROM discount_rules"));
+  return g_strdup_printf (
+      "%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
+      "/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "/%" G_GINT64_FORMAT,
+      sql_int (db, "SELECT count(*) FROM purchases"),
+      sql_int (db, "SELECT count(*) FROM purchase_lines"),
+      sql_int (db, "SELECT count(*) FROM discount_applications"),
+      sql_int (db, "SELECT count(*) FROM bonus_transactions"),
+      sql_int (db, "SELECT count(*) FROM notifications"),
+      sql_int (db, "SELECT count(*) FROM sync_outbox"),
+      sql_int (db, "SELECT sum (bonus_balance) + sum (visits) + sum (total_spent) FROM customers"),
+      sql_int (db, "SELECT sum (uses) FROM discount_rules"));
 }
 
-#define SALE(id, items, spend) \
-  "{\"id\": \"" id "\", \"store_id\": \"" STORE_ID "\", \"customer_id\": \"" CUSTOMER_ID "\"," \
-  " \"bonus_to_spend\": " spend ", \"created_at\": \"2025-03-01T12:00:00Z\", \"items\": [" items "]}"
-#define TOY(q) "{\"sku\": \"T1\", \"name\": \"Конструктор\", \"category\": \"toys\", \"unit_price\": 129900, \"quantity\": " q "}"
-#define FOOD(price, q) "{\"sku\": \"F1\", \"name\": \"Пюре\", \"category\": \"food\", \"unit_price\": " price ", \"quantity\": " q "}"
+#define SALE(id, items, spend)                                                                     \
+  "{\"id\": \"" id "\", \"store_id\": \"" STORE_ID "\", \"customer_id\": \"" CUSTOMER_ID "\","     \
+  " \"bonus_to_spend\": " spend ", \"created_at\": \"2025-03-01T12:00:00Z\", \"items\": [" items   \
+  "]}"
+#define TOY(q)                                                                                               \
+  "{\"sku\": \"T1\", \"name\": \"Конструктор\", \"category\": \"toys\", \"unit_price\": 129900, " \
+  "\"quantity\": " q "}"
+#define FOOD(price, q)                                                                             \
+  "{\"sku\": \"F1\", \"name\": \"Пюре\", \"category\": \"food\", \"unit_price\": " price           \
+  ", \"quantity\": " q "}"
 
 static void
-test_purchase (Fixture      *f,
-               gconstpointer data)
+test_purchase (Fixture *f, gconstpointer data)
 {
   g_autofree char *db = path_in (f, "purchase.db");
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
-  g_autoptr(Run) first = NULL;
-  g_autoptr(Run) replay = NULL;
-  g_autoptr(Run) second = NULL;
-  g_autoptr(JsonObject) result = NULL;
-  g_autoptr(JsonObject) replayed = NULL;
-  g_autoptr(JsonObject) result2 = NULL;
-  g_autoptr(JsonNode) purchase_node = NULL;
-  g_autoptr(JsonNode) replayed_node = NULL;
+  g_autoptr (Run) first = NULL;
+  g_autoptr (Run) replay = NULL;
+  g_autoptr (Run) second = NULL;
+  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (JsonObject) replayed = NULL;
+  g_autoptr (JsonObject) result2 = NULL;
+  g_autoptr (JsonNode) purchase_node = NULL;
+  g_autoptr (JsonNode) replayed_node = NULL;
 
   make_purchase_fixture (db);
 
   /* 10 % off the toys: 25 980; bonuses 1 % of what was paid, rounded down. */
-  first = run_cli (SALE (PURCHASE_1, TOY ("2") "," FOOD ("5900", "3"), "0"), "--db", db, "purchase");
+  first
+      = run_cli (SALE (PURCHASE_1, TOY ("2") "," FOOD ("5900", "3"), "0"), "--db", db, "purchase");
   assert_ok (first);
   result = parse_object (first->out);
   g_assert_cmpint (member_int (result, "purchase.subtotal"), ==, 277500);
@@ -771,20 +935,24 @@ test_purchase (Fixture      *f,
   g_assert_cmpint (member_int (result, "customer.bonus_balance"), ==, 2515);
   g_assert_cmpint (member_int (result, "customer.visits"), ==, 1);
   g_assert_cmpint (member_int (result, "customer.total_spent"), ==, 251520);
-  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (result, "customer"), "segment"),
-                   ==, "one_time");
+  g_assert_cmpstr (
+      json_object_get_string_member (json_object_get_object_member (result, "customer"), "segment"),
+      ==, "one_time");
   g_assert_false (json_object_get_boolean_member (result, "replayed"));
 
   /* The same id again: the first result, nothing written. */
   before = snapshot (db);
-  replay = run_cli (SALE (PURCHASE_1, TOY ("2") "," FOOD ("5900", "3"), "0"), "--db", db, "purchase");
+  replay
+      = run_cli (SALE (PURCHASE_1, TOY ("2") "," FOOD ("5900", "3"), "0"), "--db", db, "purchase");
   assert_ok (replay);
   after = snapshot (db);
   g_assert_cmpstr (before, ==, after);
   replayed = parse_object (replay->out);
   g_assert_true (json_object_get_boolean_member (replayed, "replayed"));
-  purchase_node = json_node_init_object (json_node_alloc (), json_object_get_object_member (result, "purchase"));
-  replayed_node = json_node_init_object (json_node_alloc (), json_object_get_object_member (replayed, "purchase"));
+  purchase_node = json_node_init_object (json_node_alloc (),
+                                         json_object_get_object_member (result, "purchase"));
+  replayed_node = json_node_init_object (json_node_alloc (),
+                                         json_object_get_object_member (replayed, "purchase"));
   g_assert_true (json_node_equal (purchase_node, replayed_node));
   g_assert_cmpint (member_int (replayed, "customer.bonus_balance"), ==, 2515);
 
@@ -801,15 +969,19 @@ test_purchase (Fixture      *f,
 }
 
 static void
-test_purchase_bad_input (Fixture      *f,
-                         gconstpointer data)
+test_purchase_bad_input (Fixture *f, gconstpointer data)
 {
-  static const struct { const char *input; const char *words; } cases[] = {
+  static const struct
+  {
+    const char *input;
+    const char *words;
+  } cases[] = {
     { "", "nothing" },
     { "{\"id\": ", "Malformed JSON" },
     { "\"a sale\"", "JSON object" },
     { "{\"store_id\": \"" STORE_ID "\", \"items\": [" TOY ("1") "]}", "id" },
-    { "{\"id\": \"not-a-uuid\", \"store_id\": \"" STORE_ID "\", \"items\": [" TOY ("1") "]}", "UUID" },
+    { "{\"id\": \"not-a-uuid\", \"store_id\": \"" STORE_ID "\", \"items\": [" TOY ("1") "]}",
+      "UUID" },
     { SALE (PURCHASE_2, TOY ("-1"), "0"), "quantity" },
     { SALE (PURCHASE_2, TOY ("0"), "0"), "quantity" },
     { SALE (PURCHASE_2, TOY ("\"2\""), "0"), "quantity" },
@@ -820,28 +992,34 @@ test_purchase_bad_input (Fixture      *f,
     { SALE (PURCHASE_2, TOY ("1"), "500000"), "Not enough bonuses" },
     /* 20 ₽ of food may be paid half with bonuses (the store's 50 %). */
     { SALE (PURCHASE_2, FOOD ("2000", "1"), "1500"), "At most" },
-    { "{\"id\": \"" PURCHASE_2 "\", \"store_id\": \"" NOWHERE_ID "\", \"items\": [" TOY ("1") "]}", "store" },
-    { "{\"id\": \"" PURCHASE_2 "\", \"store_id\": \"" STORE_ID "\", \"customer_id\": \"" NOWHERE_ID "\","
-      " \"items\": [" TOY ("1") "]}", "customer" },
+    { "{\"id\": \"" PURCHASE_2 "\", \"store_id\": \"" NOWHERE_ID "\", \"items\": [" TOY ("1") "]}",
+      "store" },
+    { "{\"id\": \"" PURCHASE_2 "\", \"store_id\": \"" STORE_ID "\", \"customer_id\": \"" NOWHERE_ID
+      "\","
+      " \"items\": [" TOY ("1") "]}",
+      "customer" },
     { "{\"id\": \"" PURCHASE_2 "\", \"store_id\": \"" STORE_ID "\", \"bonus_to_spend\": 100,"
-      " \"items\": [" TOY ("1") "]}", "anonymous" },
+      " \"items\": [" TOY ("1") "]}",
+      "anonymous" },
     { "{\"id\": \"" PURCHASE_2 "\", \"store_id\": 5, \"items\": [" TOY ("1") "]}", "store_id" },
     { "{\"id\": \"" PURCHASE_2 "\", \"store_id\": \"" STORE_ID "\", \"items\": {}}", "items" },
     { "{\"id\": \"" PURCHASE_2 "\", \"store_id\": \"" STORE_ID "\", \"created_at\": \"soon\","
-      " \"items\": [" TOY ("1") "]}", "created_at" },
+      " \"items\": [" TOY ("1") "]}",
+      "created_at" },
   };
   g_autofree char *db = path_in (f, "bad.db");
   g_autofree char *before = NULL;
-  g_autoptr(Run) first = NULL;
+  g_autoptr (Run) first = NULL;
 
   make_purchase_fixture (db);
-  first = run_cli (SALE (PURCHASE_1, TOY ("2") "," FOOD ("5900", "3"), "0"), "--db", db, "purchase");
+  first
+      = run_cli (SALE (PURCHASE_1, TOY ("2") "," FOOD ("5900", "3"), "0"), "--db", db, "purchase");
   assert_ok (first);
   before = snapshot (db);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(Run) run = run_cli (cases[i].input, "--db", db, "purchase");
+      g_autoptr (Run) run = run_cli (cases[i].input, "--db", db, "purchase");
       g_autofree char *after = NULL;
 
       g_test_message ("case %u: %s", i, cases[i].input);
@@ -854,23 +1032,33 @@ test_purchase_bad_input (Fixture      *f,
 /* export -> import */
 
 static void
-test_export_import (Fixture      *f,
-                    gconstpointer data)
+test_export_import (Fixture *f, gconstpointer data)
 {
-  static const char * const tables[] = {
-    "stores", "products", "campaigns", "discount_rules", "customers", "customer_children", "purchases",
-    "purchase_lines", "discount_applications", "bonus_transactions", "customer_segments",
-    "notifications", "rule_customer_uses",
+  static const char *const tables[] = {
+    "stores",
+    "products",
+    "campaigns",
+    "discount_rules",
+    "customers",
+    "customer_children",
+    "purchases",
+    "purchase_lines",
+    "discount_applications",
+    "bonus_transactions",
+    "customer_segments",
+    "notifications",
+    "rule_customer_uses",
   };
   g_autofree char *db = path_in (f, "source.db");
   g_autofree char *copy = path_in (f, "copy.db");
-  g_autoptr(Run) demo = run_cli (NULL, "--db", db, "demo", "--customers", "50", "--purchases", "500");
-  g_autoptr(Run) exported = run_cli (NULL, "--db", db, "export");
-  g_autoptr(Run) imported = NULL;
-  g_autoptr(Run) twice = NULL;
-  g_autoptr(Run) garbage = NULL;
-  g_autoptr(Run) not_export = NULL;
-  g_autoptr(Run) pretty = NULL;
+  g_autoptr (Run) demo
+      = run_cli (NULL, "--db", db, "demo", "--customers", "50", "--purchases", "500");
+  g_autoptr (Run) exported = run_cli (NULL, "--db", db, "export");
+  g_autoptr (Run) imported = NULL;
+  g_autoptr (Run) twice = NULL;
+  g_autoptr (Run) garbage = NULL;
+  g_autoptr (Run) not_export = NULL;
+  g_autoptr (Run) pretty = NULL;
   g_autofree char *garbage_db = path_in (f, "garbage.db");
 
   assert_ok (demo);
@@ -887,15 +1075,18 @@ test_export_import (Fixture      *f,
       g_test_message ("table %s", tables[i]);
       g_assert_cmpint (sql_int (copy, sql), ==, sql_int (db, sql));
     }
-  g_assert_cmpint (sql_int2 (db, copy, "SELECT count(*) FROM customers AS c JOIN b.customers AS d USING (id)"
-                                       " WHERE c.bonus_balance = d.bonus_balance AND c.visits = d.visits"
-                                       " AND c.total_spent = d.total_spent AND c.segment = d.segment"
-                                       " AND c.phone = d.phone AND c.card_number = d.card_number"),
+  g_assert_cmpint (sql_int2 (db, copy,
+                             "SELECT count(*) FROM customers AS c JOIN b.customers AS d USING (id)"
+                             " WHERE c.bonus_balance = d.bonus_balance AND c.visits = d.visits"
+                             " AND c.total_spent = d.total_spent AND c.segment = d.segment"
+                             " AND c.phone = d.phone AND c.card_number = d.card_number"),
                    ==, 50);
-  g_assert_cmpint (sql_int2 (db, copy, "SELECT count(*) FROM purchases AS p JOIN b.purchases AS q USING (id)"
-                                       " WHERE p.subtotal = q.subtotal AND p.discount_total = q.discount_total"
-                                       " AND p.bonus_earned = q.bonus_earned AND p.created_at = q.created_at"),
-                   ==, 500);
+  g_assert_cmpint (
+      sql_int2 (db, copy,
+                "SELECT count(*) FROM purchases AS p JOIN b.purchases AS q USING (id)"
+                " WHERE p.subtotal = q.subtotal AND p.discount_total = q.discount_total"
+                " AND p.bonus_earned = q.bonus_earned AND p.created_at = q.created_at"),
+      ==, 500);
   check_customers_against_ledger (copy, 50);
 
   /* Only into an empty file, and all or nothing. */
@@ -915,8 +1106,7 @@ test_export_import (Fixture      *f,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 

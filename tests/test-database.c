@@ -21,10 +21,9 @@ typedef struct
 /* Helpers */
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   f->dir = g_dir_make_tmp ("skidka-database-XXXXXX", &error);
   g_assert_no_error (error);
@@ -35,8 +34,7 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->db);
   sk_test_remove_dir (f->dir);
@@ -46,11 +44,10 @@ fixture_teardown (Fixture       *f,
 
 /* One integer from raw SQL, bypassing the store's statement cache. */
 static gint64
-sql_int (sqlite3    *handle,
-         const char *sql)
+sql_int (sqlite3 *handle, const char *sql)
 {
   sqlite3_stmt *stmt = NULL;
-  gint64 value;
+  gint64        value;
 
   g_assert_cmpint (sqlite3_prepare_v2 (handle, sql, -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
@@ -60,48 +57,43 @@ sql_int (sqlite3    *handle,
 }
 
 static char *
-sql_text (sqlite3    *handle,
-          const char *sql)
+sql_text (sqlite3 *handle, const char *sql)
 {
   sqlite3_stmt *stmt = NULL;
-  char *value = NULL;
+  char         *value = NULL;
 
   g_assert_cmpint (sqlite3_prepare_v2 (handle, sql, -1, &stmt, NULL), ==, SQLITE_OK);
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    value = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
   sqlite3_finalize (stmt);
   return value;
 }
 
 static gint64
-db_int (SkDatabase *db,
-        const char *sql)
+db_int (SkDatabase *db, const char *sql)
 {
   return sql_int (sk_database_get_handle (db), sql);
 }
 
 static gint64
-count_rows (SkDatabase *db,
-            const char *table)
+count_rows (SkDatabase *db, const char *table)
 {
   g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", table);
   return db_int (db, sql);
 }
 
 static gboolean
-table_exists (SkDatabase *db,
-              const char *table)
+table_exists (SkDatabase *db, const char *table)
 {
   g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM sqlite_master"
-                                          " WHERE type = 'table' AND name = '%s'", table);
+                                          " WHERE type = 'table' AND name = '%s'",
+                                          table);
   return db_int (db, sql) == 1;
 }
 
 /* The error a user would see: its code, the field it names, and a message. */
 static void
-assert_field_error (const GError *error,
-                    SkErrorCode   code,
-                    const char   *field)
+assert_field_error (const GError *error, SkErrorCode code, const char *field)
 {
   g_assert_error (error, SK_ERROR, code);
   g_assert_cmpstr (sk_error_get_field (error), ==, field);
@@ -110,12 +102,11 @@ assert_field_error (const GError *error,
 }
 
 static char **
-strv_of (const char *first,
-         ...)
+strv_of (const char *first, ...)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
   const char *s = first;
-  va_list args;
+  va_list     args;
 
   va_start (args, first);
   while (s != NULL)
@@ -128,22 +119,20 @@ strv_of (const char *first,
 }
 
 static gboolean
-file_contents_equal (const char *path,
-                     GBytes     *expected)
+file_contents_equal (const char *path, GBytes *expected)
 {
   g_autofree char *contents = NULL;
-  gsize len = 0;
+  gsize            len = 0;
 
   g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
-  return len == g_bytes_get_size (expected) &&
-         memcmp (contents, g_bytes_get_data (expected, NULL), len) == 0;
+  return len == g_bytes_get_size (expected)
+         && memcmp (contents, g_bytes_get_data (expected, NULL), len) == 0;
 }
 
 static SkStore *
-make_store (SkDatabase *db,
-            const char *code)
+make_store (SkDatabase *db, const char *code)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkStore *store = sk_store_new ();
 
   sk_test_set_string (&store->code, code);
@@ -156,9 +145,7 @@ make_store (SkDatabase *db,
 }
 
 static SkCustomer *
-new_customer (const char *full_name,
-              const char *phone,
-              const char *card)
+new_customer (const char *full_name, const char *phone, const char *card)
 {
   SkCustomer *customer = sk_customer_new ();
 
@@ -169,12 +156,9 @@ new_customer (const char *full_name,
 }
 
 static SkCustomer *
-create_customer (SkDatabase *db,
-                 const char *full_name,
-                 const char *phone,
-                 const char *card)
+create_customer (SkDatabase *db, const char *full_name, const char *phone, const char *card)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkCustomer *customer = new_customer (full_name, phone, card);
 
   g_assert_true (sk_database_create_customer (db, customer, &error));
@@ -183,9 +167,7 @@ create_customer (SkDatabase *db,
 }
 
 static SkDiscountRule *
-new_rule (const char *name,
-          const char *type,
-          gint64      value)
+new_rule (const char *name, const char *type, gint64 value)
 {
   SkDiscountRule *rule = sk_discount_rule_new ();
 
@@ -199,9 +181,9 @@ new_rule (const char *name,
 static char *
 table_counts (SkDatabase *db)
 {
-  static const char * const tables[] = {
-    "stores", "customers", "customer_children", "customer_segments", "discount_rules",
-    "campaigns", "sync_outbox", "settings", "products",
+  static const char *const tables[] = {
+    "stores",    "customers",   "customer_children", "customer_segments", "discount_rules",
+    "campaigns", "sync_outbox", "settings",          "products",
   };
   GString *out = g_string_new (NULL);
 
@@ -213,15 +195,14 @@ table_counts (SkDatabase *db)
 /* Migrations */
 
 static void
-test_new_file (Fixture       *f,
-               gconstpointer  data)
+test_new_file (Fixture *f, gconstpointer data)
 {
-  sqlite3 *handle = sk_database_get_handle (f->db);
+  sqlite3         *handle = sk_database_get_handle (f->db);
   g_autofree char *journal = sql_text (handle, "PRAGMA journal_mode");
   g_autofree char *device_id = g_strdup (sk_database_get_device_id (f->db));
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(SkStore) again = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (SkStore) again = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *store_id = NULL;
 
   g_assert_cmpint (sk_database_get_schema_version (f->db), ==, SK_SCHEMA_VERSION);
@@ -230,18 +211,20 @@ test_new_file (Fixture       *f,
   g_assert_cmpint (sql_int (handle, "PRAGMA foreign_keys"), ==, 1);
   g_assert_cmpstr (sk_database_get_path (f->db), ==, f->path);
   g_assert_true (g_uuid_string_is_valid (device_id));
-  for (const char * const *t = (const char * const[]) {
-         "settings", "stores", "customers", "customer_children", "campaigns", "discount_rules",
-         "rule_customer_uses", "purchases", "purchase_lines", "discount_applications",
-         "bonus_transactions", "customer_segments", "notifications", "sync_outbox", "products",
-         "refunds", NULL };
+  for (const char *const *t
+       = (const char *const[]){ "settings", "stores", "customers", "customer_children", "campaigns",
+                                "discount_rules", "rule_customer_uses", "purchases",
+                                "purchase_lines", "discount_applications", "bonus_transactions",
+                                "customer_segments", "notifications", "sync_outbox", "products",
+                                "refunds", NULL };
        *t != NULL; t++)
     g_assert_true (table_exists (f->db, *t));
 
   /* Foreign keys are enforced: a customer of a store that does not exist. */
   g_assert_cmpint (sqlite3_exec (handle,
                                  "INSERT INTO customers (id, created_at, home_store_id)"
-                                 " VALUES ('x', 1, 'no-such-store')", NULL, NULL, NULL),
+                                 " VALUES ('x', 1, 'no-such-store')",
+                                 NULL, NULL, NULL),
                    ==, SQLITE_CONSTRAINT_FOREIGNKEY);
 
   store = make_store (f->db, "EKB-1");
@@ -264,18 +247,17 @@ test_new_file (Fixture       *f,
 }
 
 static void
-test_upgrade_from_v1 (Fixture       *f,
-                      gconstpointer  data)
+test_upgrade_from_v1 (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(SkCustomer) customer = NULL;
-  g_autoptr(SkCustomer) stored = NULL;
-  g_autoptr(SkStore) stored_store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (SkCustomer) customer = NULL;
+  g_autoptr (SkCustomer) stored = NULL;
+  g_autoptr (SkStore) stored_store = NULL;
   g_autofree char *device_id = NULL;
   g_autofree char *v1_path = g_build_filename (f->dir, "old.db", NULL);
-  SkDatabase *old;
-  sqlite3 *handle;
+  SkDatabase      *old;
+  sqlite3         *handle;
 
   old = sk_database_open_at_version (v1_path, 1, &error);
   g_assert_no_error (error);
@@ -291,12 +273,14 @@ test_upgrade_from_v1 (Fixture       *f,
   g_assert_true (sk_database_create_customer (old, customer, &error));
   g_assert_no_error (error);
   /* Old files may hold ledger rows; the upgrade must keep them. */
-  g_assert_cmpint (sqlite3_exec (sk_database_get_handle (old),
-                                 "INSERT INTO bonus_transactions (id, customer_id, kind, amount,"
-                                 " balance_after, created_at) SELECT 'tx-1', id, 'earn', 500, 500, 1"
-                                 " FROM customers;"
-                                 "UPDATE customers SET bonus_balance = 500;",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (
+      sqlite3_exec (sk_database_get_handle (old),
+                    "INSERT INTO bonus_transactions (id, customer_id, kind, amount,"
+                    " balance_after, created_at) SELECT 'tx-1', id, 'earn', 500, 500, 1"
+                    " FROM customers;"
+                    "UPDATE customers SET bonus_balance = 500;",
+                    NULL, NULL, NULL),
+      ==, SQLITE_OK);
   g_object_unref (old);
 
   g_clear_object (&f->db);
@@ -321,12 +305,14 @@ test_upgrade_from_v1 (Fixture       *f,
 
   /* The new tables and triggers work. */
   handle = sk_database_get_handle (f->db);
-  g_assert_cmpint (sqlite3_exec (handle, "UPDATE bonus_transactions SET amount = 1", NULL, NULL, NULL),
-                   !=, SQLITE_OK);
+  g_assert_cmpint (
+      sqlite3_exec (handle, "UPDATE bonus_transactions SET amount = 1", NULL, NULL, NULL), !=,
+      SQLITE_OK);
   {
-    g_autoptr(SkProduct) product = g_object_new (SK_TYPE_PRODUCT, "sku", "LEGO-1", "name", "Лего",
-                                                 "category", "toys", "price", (gint64) 129900, NULL);
-    g_autoptr(SkProduct) back = NULL;
+    g_autoptr (SkProduct) product
+        = g_object_new (SK_TYPE_PRODUCT, "sku", "LEGO-1", "name", "Лего", "category", "toys",
+                        "price", (gint64)129900, NULL);
+    g_autoptr (SkProduct) back = NULL;
 
     g_assert_true (sk_database_save_product (f->db, product, &error));
     g_assert_no_error (error);
@@ -337,25 +323,26 @@ test_upgrade_from_v1 (Fixture       *f,
 }
 
 static void
-test_too_new (Fixture       *f,
-              gconstpointer  data)
+test_too_new (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = g_build_filename (f->dir, "future.db", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) before = NULL;
-  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) before = NULL;
+  g_autoptr (SkDatabase) db = NULL;
   g_autofree char *contents = NULL;
   g_autofree char *wal = g_strconcat (path, "-wal", NULL);
   g_autofree char *needle = NULL;
-  gsize len;
-  sqlite3 *raw = NULL;
+  gsize            len;
+  sqlite3         *raw = NULL;
 
   /* A file made by a future Skidka, in whatever journal mode it chose. */
   g_assert_cmpint (sqlite3_open (path, &raw), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (raw,
                                  "CREATE TABLE future (x TEXT);"
                                  "INSERT INTO future VALUES ('keep me');"
-                                 "PRAGMA user_version = 99;", NULL, NULL, NULL), ==, SQLITE_OK);
+                                 "PRAGMA user_version = 99;",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
   sqlite3_close (raw);
   g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
   before = g_bytes_new_take (g_steal_pointer (&contents), len);
@@ -377,7 +364,8 @@ test_too_new (Fixture       *f,
   /* The same holds for a WAL file. */
   g_clear_error (&error);
   g_assert_cmpint (sqlite3_open (path, &raw), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (raw, "PRAGMA journal_mode = WAL", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (raw, "PRAGMA journal_mode = WAL", NULL, NULL, NULL), ==,
+                   SQLITE_OK);
   sqlite3_close (raw);
   g_clear_pointer (&before, g_bytes_unref);
   g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
@@ -388,19 +376,19 @@ test_too_new (Fixture       *f,
   g_assert_true (file_contents_equal (path, before));
   g_assert_cmpint (sqlite3_open (path, &raw), ==, SQLITE_OK);
   g_assert_cmpint (sql_int (raw, "PRAGMA user_version"), ==, 99);
-  g_assert_cmpint (sql_int (raw, "SELECT count(*) FROM sqlite_master WHERE name = 'settings'"), ==, 0);
+  g_assert_cmpint (sql_int (raw, "SELECT count(*) FROM sqlite_master WHERE name = 'settings'"), ==,
+                   0);
   sqlite3_close (raw);
 }
 
 /* Files that cannot be opened: a clear error, never a crash. */
 static void
-test_open_errors (Fixture       *f,
-                  gconstpointer  data)
+test_open_errors (Fixture *f, gconstpointer data)
 {
   g_autofree char *missing = g_build_filename (f->dir, "no-such-dir", "skidka.db", NULL);
   g_autofree char *garbage = g_build_filename (f->dir, "notes.txt", NULL);
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (GError) error = NULL;
 
   db = sk_database_open (missing, &error);
   g_assert_null (db);
@@ -408,9 +396,12 @@ test_open_errors (Fixture       *f,
   g_assert_nonnull (strstr (error->message, missing));
   g_clear_error (&error);
 
-  g_assert_true (g_file_set_contents (garbage, "Список покупок: молоко, хлеб, подгузники.\n"
-                                      "This is not a database, but it is long enough to look like one"
-                                      " to somebody who does not check the header at all.\n", -1, NULL));
+  g_assert_true (
+      g_file_set_contents (garbage,
+                           "Список покупок: молоко, хлеб, подгузники.\n"
+                           "This is not a database, but it is long enough to look like one"
+                           " to somebody who does not check the header at all.\n",
+                           -1, NULL));
   db = sk_database_open (garbage, &error);
   g_assert_null (db);
   g_assert_error (error, SK_ERROR, SK_ERROR_DATABASE);
@@ -425,10 +416,9 @@ test_open_errors (Fixture       *f,
 }
 
 static void
-test_settings (Fixture       *f,
-               gconstpointer  data)
+test_settings (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *value = NULL;
   g_autofree char *changed = NULL;
 
@@ -443,7 +433,8 @@ test_settings (Fixture       *f,
   g_assert_false (sk_database_set_setting (f->db, SK_SETTING_BONUS_EXPIRY_DAYS, "abc", &error));
   g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
   g_clear_error (&error);
-  g_assert_false (sk_database_set_setting (f->db, SK_SETTING_BONUS_EXPIRY_DAYS, "99999999999", &error));
+  g_assert_false (
+      sk_database_set_setting (f->db, SK_SETTING_BONUS_EXPIRY_DAYS, "99999999999", &error));
   g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
   g_clear_error (&error);
   changed = sk_database_get_setting (f->db, SK_SETTING_BONUS_EXPIRY_DAYS);
@@ -453,18 +444,22 @@ test_settings (Fixture       *f,
 /* Stores */
 
 static void
-test_store_validation (Fixture       *f,
-                       gconstpointer  data)
+test_store_validation (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(SkStore) twin = NULL;
-  g_autoptr(SkStore) stale = NULL;
-  g_autoptr(SkStore) back = NULL;
-  g_autoptr(GPtrArray) stores = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (SkStore) twin = NULL;
+  g_autoptr (SkStore) stale = NULL;
+  g_autoptr (SkStore) back = NULL;
+  g_autoptr (GPtrArray) stores = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
-  struct { gint64 rate, share; const char *tz; const char *field; } bad[] = {
+  struct
+  {
+    gint64      rate, share;
+    const char *tz;
+    const char *field;
+  } bad[] = {
     { -1, 10000, NULL, "bonus_rate" },
     { 10001, 10000, NULL, "bonus_rate" },
     { 100, -1, NULL, "max_bonus_share" },
@@ -479,7 +474,7 @@ test_store_validation (Fixture       *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(SkStore) s = sk_store_new ();
+      g_autoptr (SkStore) s = sk_store_new ();
       g_autofree char *code = g_strdup_printf ("BAD-%u", i);
 
       sk_test_set_string (&s->code, code);
@@ -495,7 +490,7 @@ test_store_validation (Fixture       *f,
 
   /* Boundaries are accepted. */
   {
-    g_autoptr(SkStore) edge = sk_store_new ();
+    g_autoptr (SkStore) edge = sk_store_new ();
 
     sk_test_set_string (&edge->code, "EDGE");
     sk_test_set_string (&edge->name, "Граница");
@@ -563,9 +558,9 @@ test_store_validation (Fixture       *f,
   stores = sk_database_list_stores (f->db, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (stores->len, ==, 3);
-  g_assert_cmpstr (((SkStore *) g_ptr_array_index (stores, 0))->code, ==, "EDGE");
-  g_assert_cmpstr (((SkStore *) g_ptr_array_index (stores, 1))->code, ==, "EKB-1");
-  g_assert_cmpstr (((SkStore *) g_ptr_array_index (stores, 2))->code, ==, "EKB-2");
+  g_assert_cmpstr (((SkStore *)g_ptr_array_index (stores, 0))->code, ==, "EDGE");
+  g_assert_cmpstr (((SkStore *)g_ptr_array_index (stores, 1))->code, ==, "EKB-1");
+  g_assert_cmpstr (((SkStore *)g_ptr_array_index (stores, 2))->code, ==, "EKB-2");
 
   g_assert_null (sk_database_get_store (f->db, "00000000-0000-4000-8000-000000000000", &error));
   g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
@@ -576,22 +571,31 @@ test_store_validation (Fixture       *f,
 static void
 test_normalize_phone (void)
 {
-  struct { const char *in; const char *out; } good[] = {
-    { "8 (912) 345-67-89", "+79123456789" },
-    { "+7 912 345 67 89", "+79123456789" },
-    { "7-912-345-67-89", "+79123456789" },
-    { "9123456789", "+79123456789" },
-    { "(912) 345.67.89", "+79123456789" },
-    { "+49 30 1234567", "+49301234567" },
+  struct
+  {
+    const char *in;
+    const char *out;
+  } good[] = {
+    { "8 (912) 345-67-89", "+79123456789" }, { "+7 912 345 67 89", "+79123456789" },
+    { "7-912-345-67-89", "+79123456789" },   { "9123456789", "+79123456789" },
+    { "(912) 345.67.89", "+79123456789" },   { "+49 30 1234567", "+49301234567" },
   };
   const char *bad[] = {
-    "", "12345", "abc", "8 912 345 67 8", "+7 912 345 67 8", "+0 123 456 789",
-    "8 912 345 67 89 0", "912-ABC-67-89", "++79123456789", "1234567890",
+    "",
+    "12345",
+    "abc",
+    "8 912 345 67 8",
+    "+7 912 345 67 8",
+    "+0 123 456 789",
+    "8 912 345 67 89 0",
+    "912-ABC-67-89",
+    "++79123456789",
+    "1234567890",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (good); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_autofree char *phone = sk_normalize_phone (good[i].in, &error);
 
       g_assert_no_error (error);
@@ -599,7 +603,7 @@ test_normalize_phone (void)
     }
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_autofree char *phone = sk_normalize_phone (bad[i], &error);
 
       if (phone != NULL)
@@ -609,16 +613,15 @@ test_normalize_phone (void)
 }
 
 static void
-test_customer_create (Fixture       *f,
-                      gconstpointer  data)
+test_customer_create (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = make_store (f->db, "EKB-1");
-  g_autoptr(SkCustomer) customer = new_customer ("Иванова Анна", "8 (912) 345-67-89", "4600001");
-  g_autoptr(SkCustomer) back = NULL;
-  g_autoptr(SkChild) child0 = NULL;
-  g_autoptr(SkChild) child1 = NULL;
-  g_autoptr(GPtrArray) history = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = make_store (f->db, "EKB-1");
+  g_autoptr (SkCustomer) customer = new_customer ("Иванова Анна", "8 (912) 345-67-89", "4600001");
+  g_autoptr (SkCustomer) back = NULL;
+  g_autoptr (SkChild) child0 = NULL;
+  g_autoptr (SkChild) child1 = NULL;
+  g_autoptr (GPtrArray) history = NULL;
   gint64 start = g_get_real_time ();
 
   sk_test_set_string (&customer->email, "anna@example.ru");
@@ -632,8 +635,8 @@ test_customer_create (Fixture       *f,
   customer->bonus_balance = 100000;
   sk_test_set_string (&customer->segment, "vip");
   {
-    g_autoptr(SkChild) a = sk_child_new ("Маша", "2019-03-08");
-    g_autoptr(SkChild) b = sk_child_new ("Петя", NULL);
+    g_autoptr (SkChild) a = sk_child_new ("Маша", "2019-03-08");
+    g_autoptr (SkChild) b = sk_child_new ("Петя", NULL);
     g_list_store_append (G_LIST_STORE (sk_customer_get_children (customer)), a);
     g_list_store_append (G_LIST_STORE (sk_customer_get_children (customer)), b);
   }
@@ -677,12 +680,13 @@ test_customer_create (Fixture       *f,
   history = sk_database_list_segment_history (f->db, customer->id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (history->len, ==, 1);
-  g_assert_cmpstr (((SkSegmentAssignment *) g_ptr_array_index (history, 0))->segment, ==, "new");
+  g_assert_cmpstr (((SkSegmentAssignment *)g_ptr_array_index (history, 0))->segment, ==, "new");
 
   /* A card-only customer (no phone) is fine, and so is a phone-only one. */
   {
-    g_autoptr(SkCustomer) card_only = create_customer (f->db, "Без телефона", NULL, "4600002");
-    g_autoptr(SkCustomer) phone_only = create_customer (f->db, "Без карты", "+7 912 000-00-01", "");
+    g_autoptr (SkCustomer) card_only = create_customer (f->db, "Без телефона", NULL, "4600002");
+    g_autoptr (SkCustomer) phone_only
+        = create_customer (f->db, "Без карты", "+7 912 000-00-01", "");
 
     g_assert_null (card_only->phone);
     g_assert_null (phone_only->card_number);
@@ -694,11 +698,11 @@ test_customer_create (Fixture       *f,
 }
 
 static void
-test_customer_invalid (Fixture       *f,
-                       gconstpointer  data)
+test_customer_invalid (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SkStore) store = make_store (f->db, "EKB-1");
-  g_autoptr(SkCustomer) existing = create_customer (f->db, "Иванова Анна", "+79123456789", "4600001");
+  g_autoptr (SkStore) store = make_store (f->db, "EKB-1");
+  g_autoptr (SkCustomer) existing
+      = create_customer (f->db, "Иванова Анна", "+79123456789", "4600001");
   g_autofree char *before = table_counts (f->db);
   struct
   {
@@ -712,7 +716,8 @@ test_customer_invalid (Fixture       *f,
     { " ", " ", NULL, NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "phone" },
     { NULL, "12345", NULL, NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "card_number" },
     { NULL, "46000A1", NULL, NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "card_number" },
-    { NULL, "123456789012345678901", NULL, NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "card_number" },
+    { NULL, "123456789012345678901", NULL, NULL, NULL, NULL, NULL, SK_ERROR_INVALID,
+      "card_number" },
     { "+79120000002", NULL, "anna", NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "email" },
     { "+79120000002", NULL, "@example.ru", NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "email" },
     { "+79120000002", NULL, "an na@example.ru", NULL, NULL, NULL, NULL, SK_ERROR_INVALID, "email" },
@@ -732,8 +737,8 @@ test_customer_invalid (Fixture       *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(SkCustomer) c = new_customer ("Новый Клиент", bad[i].phone, bad[i].card);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (SkCustomer) c = new_customer ("Новый Клиент", bad[i].phone, bad[i].card);
       g_autofree char *after = NULL;
 
       sk_test_set_string (&c->email, bad[i].email);
@@ -742,7 +747,7 @@ test_customer_invalid (Fixture       *f,
       sk_test_set_string (&c->id, bad[i].id);
       if (bad[i].child_birth != NULL)
         {
-          g_autoptr(SkChild) child = sk_child_new ("Маша", bad[i].child_birth);
+          g_autoptr (SkChild) child = sk_child_new ("Маша", bad[i].child_birth);
           g_list_store_append (G_LIST_STORE (sk_customer_get_children (c)), child);
         }
       /* The last case reuses the existing customer's id. */
@@ -759,18 +764,17 @@ test_customer_invalid (Fixture       *f,
 }
 
 static void
-test_customer_update (Fixture       *f,
-                      gconstpointer  data)
+test_customer_update (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCustomer) anna = create_customer (f->db, "Иванова Анна", "+79123456789", "4600001");
-  g_autoptr(SkCustomer) petr = create_customer (f->db, "Петров Пётр", "+79120000001", "4600002");
-  g_autoptr(SkCustomer) stale = NULL;
-  g_autoptr(SkCustomer) back = NULL;
-  g_autoptr(SkChild) child = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) anna = create_customer (f->db, "Иванова Анна", "+79123456789", "4600001");
+  g_autoptr (SkCustomer) petr = create_customer (f->db, "Петров Пётр", "+79120000001", "4600002");
+  g_autoptr (SkCustomer) stale = NULL;
+  g_autoptr (SkCustomer) back = NULL;
+  g_autoptr (SkChild) child = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
-  gint64 outbox;
+  gint64           outbox;
 
   stale = sk_database_get_customer (f->db, anna->id, &error);
   g_assert_no_error (error);
@@ -778,7 +782,9 @@ test_customer_update (Fixture       *f,
   /* Purchases moved the statistics meanwhile: an update keeps them. */
   g_assert_cmpint (sqlite3_exec (sk_database_get_handle (f->db),
                                  "UPDATE customers SET visits = 3, total_spent = 450000,"
-                                 " segment = 'occasional'", NULL, NULL, NULL), ==, SQLITE_OK);
+                                 " segment = 'occasional'",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
 
   outbox = sk_database_count_outbox (f->db, NULL);
   sk_test_set_string (&anna->full_name, "Иванова-Смирнова Анна");
@@ -786,7 +792,7 @@ test_customer_update (Fixture       *f,
   sk_test_set_string (&anna->email, "anna@example.ru");
   anna->consent_email = TRUE;
   {
-    g_autoptr(SkChild) c = sk_child_new ("Ваня", "2021-12-31");
+    g_autoptr (SkChild) c = sk_child_new ("Ваня", "2021-12-31");
     g_list_store_append (G_LIST_STORE (sk_customer_get_children (anna)), c);
   }
   g_assert_true (sk_database_update_customer (f->db, anna, &error));
@@ -814,8 +820,8 @@ test_customer_update (Fixture       *f,
 
   /* The name search follows the new name. */
   {
-    g_autoptr(GPtrArray) found = sk_database_search_customers (f->db, "иванова-смирнова", NULL, 10,
-                                                               NULL, &error);
+    g_autoptr (GPtrArray) found
+        = sk_database_search_customers (f->db, "иванова-смирнова", NULL, 10, NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (found->len, ==, 1);
   }
@@ -869,7 +875,7 @@ test_customer_update (Fixture       *f,
 
   /* Updating someone who is not there. */
   {
-    g_autoptr(SkCustomer) ghost = new_customer ("Призрак", "+79120000009", NULL);
+    g_autoptr (SkCustomer) ghost = new_customer ("Призрак", "+79120000009", NULL);
 
     sk_test_set_string (&ghost->id, "00000000-0000-4000-8000-000000000000");
     ghost->version = 1;
@@ -879,25 +885,25 @@ test_customer_update (Fixture       *f,
 }
 
 static void
-test_customer_lookup (Fixture       *f,
-                      gconstpointer  data)
+test_customer_lookup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCustomer) anna = create_customer (f->db, "Иванова Анна", "+79123456789", "4600001");
-  g_autoptr(SkCustomer) petr = create_customer (f->db, "Петров Пётр", "+79120000001", "9123456789");
-  const char *for_anna[] = { "4600001", " 4600001 ", "+79123456789", "8 (912) 345-67-89",
-                             "+7 912 345 67 89", "89123456789" };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) anna = create_customer (f->db, "Иванова Анна", "+79123456789", "4600001");
+  g_autoptr (SkCustomer) petr
+      = create_customer (f->db, "Петров Пётр", "+79120000001", "9123456789");
+  const char *for_anna[] = { "4600001",           " 4600001 ",        "+79123456789",
+                             "8 (912) 345-67-89", "+7 912 345 67 89", "89123456789" };
 
   for (guint i = 0; i < G_N_ELEMENTS (for_anna); i++)
     {
-      g_autoptr(SkCustomer) found = sk_database_lookup_customer (f->db, for_anna[i], &error);
+      g_autoptr (SkCustomer) found = sk_database_lookup_customer (f->db, for_anna[i], &error);
 
       g_assert_no_error (error);
       g_assert_cmpstr (found->id, ==, anna->id);
     }
   {
-    g_autoptr(SkChild) child = sk_child_new ("Маша", "2019-03-08");
-    g_autoptr(SkCustomer) found = NULL;
+    g_autoptr (SkChild) child = sk_child_new ("Маша", "2019-03-08");
+    g_autoptr (SkCustomer) found = NULL;
 
     g_list_store_append (G_LIST_STORE (sk_customer_get_children (anna)), child);
     g_assert_true (sk_database_update_customer (f->db, anna, &error));
@@ -908,7 +914,7 @@ test_customer_lookup (Fixture       *f,
 
   /* A scanned card that looks like a phone is the card's owner. */
   {
-    g_autoptr(SkCustomer) found = sk_database_lookup_customer (f->db, "9123456789", &error);
+    g_autoptr (SkCustomer) found = sk_database_lookup_customer (f->db, "9123456789", &error);
     g_assert_no_error (error);
     g_assert_cmpstr (found->id, ==, petr->id);
   }
@@ -922,18 +928,16 @@ test_customer_lookup (Fixture       *f,
 
 /* Every page of a search, concatenated. */
 static GPtrArray *
-search_all (SkDatabase *db,
-            const char *query,
-            guint       limit)
+search_all (SkDatabase *db, const char *query, guint limit)
 {
-  GPtrArray *all = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray       *all = g_ptr_array_new_with_free_func (g_object_unref);
   g_autofree char *cursor = NULL;
-  guint pages = 0;
+  guint            pages = 0;
 
   do
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GPtrArray) page = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GPtrArray) page = NULL;
       char *next = NULL;
 
       page = sk_database_search_customers (db, query, cursor, limit, &next, &error);
@@ -953,10 +957,9 @@ search_all (SkDatabase *db,
 }
 
 static void
-assert_same_ids (GPtrArray  *found,
-                 GHashTable *expected)
+assert_same_ids (GPtrArray *found, GHashTable *expected)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
   for (guint i = 0; i < found->len; i++)
     {
@@ -970,16 +973,16 @@ assert_same_ids (GPtrArray  *found,
 }
 
 static void
-test_customer_search (Fixture       *f,
-                      gconstpointer  data)
+test_customer_search (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) customers = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GHashTable) everyone = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) ivanov = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) phone_912 = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) card_4601 = g_hash_table_new (g_str_hash, g_str_equal);
-  const char *surnames[] = { "Иванова", "ИВАНОВ", "Петрова", "Сидоров", "Ivanov", "Ёлкина", "иванченко" };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) customers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GHashTable) everyone = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) ivanov = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) phone_912 = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) card_4601 = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *surnames[]
+      = { "Иванова", "ИВАНОВ", "Петрова", "Сидоров", "Ivanov", "Ёлкина", "иванченко" };
 
   /* 70 customers; the same surname many times so pages split ties. */
   for (guint i = 0; i < 70; i++)
@@ -988,12 +991,12 @@ test_customer_search (Fixture       *f,
                                                i % 2 ? "Анна" : "Пётр");
       g_autofree char *phone = g_strdup_printf ("+79%s%07u", i % 3 ? "12" : "22", i);
       g_autofree char *card = g_strdup_printf ("460%u%05u", i % 4 == 0 ? 1 : 2, i);
-      SkCustomer *c = create_customer (f->db, name, phone, card);
+      SkCustomer      *c = create_customer (f->db, name, phone, card);
 
       g_ptr_array_add (customers, c);
       g_hash_table_add (everyone, c->id);
-      if (g_str_has_prefix (name, "Иванов") || g_str_has_prefix (name, "ИВАНОВ") ||
-          g_str_has_prefix (name, "иванов"))
+      if (g_str_has_prefix (name, "Иванов") || g_str_has_prefix (name, "ИВАНОВ")
+          || g_str_has_prefix (name, "иванов"))
         g_hash_table_add (ivanov, c->id);
       if (i % 3)
         g_hash_table_add (phone_912, c->id);
@@ -1009,14 +1012,15 @@ test_customer_search (Fixture       *f,
 
   /* Name prefix, Cyrillic, any case: "иван" finds "Иванова Анна". */
   {
-    g_autoptr(GPtrArray) found = search_all (f->db, "иван", 1000);
+    g_autoptr (GPtrArray) found = search_all (f->db, "иван", 1000);
     gboolean anna = FALSE;
 
     for (guint i = 0; i < found->len; i++)
       {
         SkCustomer *c = g_ptr_array_index (found, i);
-        g_assert_true (g_str_has_prefix (c->full_name, "Иван") || g_str_has_prefix (c->full_name, "ИВАН") ||
-                       g_str_has_prefix (c->full_name, "иван"));
+        g_assert_true (g_str_has_prefix (c->full_name, "Иван")
+                       || g_str_has_prefix (c->full_name, "ИВАН")
+                       || g_str_has_prefix (c->full_name, "иван"));
         anna |= g_str_equal (c->full_name, "Иванова Анна");
       }
     g_assert_true (anna);
@@ -1024,64 +1028,64 @@ test_customer_search (Fixture       *f,
     g_assert_cmpuint (found->len, ==, g_hash_table_size (ivanov) + 10);
   }
   {
-    g_autoptr(GPtrArray) found = search_all (f->db, "  ИВАНОВ ", 3);
+    g_autoptr (GPtrArray) found = search_all (f->db, "  ИВАНОВ ", 3);
     assert_same_ids (found, ivanov);
   }
   {
-    g_autoptr(GPtrArray) found = search_all (f->db, "ёлкина а", 4);
+    g_autoptr (GPtrArray) found = search_all (f->db, "ёлкина а", 4);
     g_assert_cmpuint (found->len, ==, 5);
   }
   {
-    g_autoptr(GPtrArray) found = search_all (f->db, "Иванова Анна", 100);
+    g_autoptr (GPtrArray) found = search_all (f->db, "Иванова Анна", 100);
     g_assert_cmpuint (found->len, ==, 5);
   }
   {
-    g_autoptr(GPtrArray) found = search_all (f->db, "Смирнов", 10);
+    g_autoptr (GPtrArray) found = search_all (f->db, "Смирнов", 10);
     g_assert_cmpuint (found->len, ==, 0);
   }
 
   /* Phone prefix, as typed. */
   {
-    g_autoptr(GPtrArray) found = search_all (f->db, "+7912", 7);
+    g_autoptr (GPtrArray) found = search_all (f->db, "+7912", 7);
     assert_same_ids (found, phone_912);
   }
   {
-    g_autoptr(GPtrArray) found = search_all (f->db, "+7 (912) 000-00-0", 1000);
+    g_autoptr (GPtrArray) found = search_all (f->db, "+7 (912) 000-00-0", 1000);
     g_assert_cmpuint (found->len, ==, 6); /* 0000001 .. 0000008, i % 3 != 0 */
   }
   {
-    g_autoptr(GPtrArray) found = search_all (f->db, "8 912 000 00 01", 1000);
+    g_autoptr (GPtrArray) found = search_all (f->db, "8 912 000 00 01", 1000);
     g_assert_cmpuint (found->len, ==, 1);
-    g_assert_cmpstr (((SkCustomer *) g_ptr_array_index (found, 0))->phone, ==, "+79120000001");
+    g_assert_cmpstr (((SkCustomer *)g_ptr_array_index (found, 0))->phone, ==, "+79120000001");
   }
 
   /* A short phone prefix is tried as a card first, then as a phone. */
   {
-    g_autoptr(GPtrArray) found = search_all (f->db, "8 912 000 00", 1000);
-    g_autoptr(GPtrArray) as_phone = search_all (f->db, "+7 912 000 00", 1000);
+    g_autoptr (GPtrArray) found = search_all (f->db, "8 912 000 00", 1000);
+    g_autoptr (GPtrArray) as_phone = search_all (f->db, "+7 912 000 00", 1000);
     g_assert_cmpuint (found->len, >, 6);
     g_assert_cmpuint (found->len, ==, as_phone->len);
   }
   {
-    g_autoptr(GPtrArray) found = search_all (f->db, "912", 7);
+    g_autoptr (GPtrArray) found = search_all (f->db, "912", 7);
     assert_same_ids (found, phone_912);
   }
 
   /* Card prefix. */
   {
-    g_autoptr(GPtrArray) found = search_all (f->db, "4601", 5);
+    g_autoptr (GPtrArray) found = search_all (f->db, "4601", 5);
     assert_same_ids (found, card_4601);
   }
   {
-    g_autoptr(GPtrArray) found = search_all (f->db, "46020000", 1000);
+    g_autoptr (GPtrArray) found = search_all (f->db, "46020000", 1000);
     g_assert_cmpuint (found->len, ==, 7); /* 46020000 1,2,3,5,6,7,9 */
   }
 
   /* Everyone, page after page, each exactly once, in name order. */
   for (guint limit = 1; limit <= 13; limit += 6)
     {
-      g_autoptr(GPtrArray) found = search_all (f->db, NULL, limit);
-      g_autoptr(GPtrArray) found_empty = search_all (f->db, "", limit);
+      g_autoptr (GPtrArray) found = search_all (f->db, NULL, limit);
+      g_autoptr (GPtrArray) found_empty = search_all (f->db, "", limit);
 
       assert_same_ids (found, everyone);
       assert_same_ids (found_empty, everyone);
@@ -1094,18 +1098,17 @@ test_customer_search (Fixture       *f,
 /* Rules and campaigns */
 
 static void
-test_rule_validation (Fixture       *f,
-                      gconstpointer  data)
+test_rule_validation (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SkStore) store = make_store (f->db, "EKB-1");
+  g_autoptr (SkStore) store = make_store (f->db, "EKB-1");
   g_autofree char *before = table_counts (f->db);
-  const gint64 day = G_TIME_SPAN_DAY;
+  const gint64     day = G_TIME_SPAN_DAY;
   struct
   {
     const char *type;
-    gint64 value;
+    gint64      value;
     const char *name;
-    gint64 from, until, min_purchase, max_discount, limit_total, limit_customer;
+    gint64      from, until, min_purchase, max_discount, limit_total, limit_customer;
     const char *segment, *store, *campaign;
     const char *field;
   } bad[] = {
@@ -1118,23 +1121,26 @@ test_rule_validation (Fixture       *f,
     { "discount", 1000, "Скидка", 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, "type" },
     { NULL, 1000, "Скидка", 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, "type" },
     { "percentage", 1000, " ", 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, "name" },
-    { "percentage", 1000, "Скидка", 10 * day, 5 * day, 0, 0, 0, 0, NULL, NULL, NULL, "valid_until" },
-    { "percentage", 1000, "Скидка", 10 * day, 10 * day, 0, 0, 0, 0, NULL, NULL, NULL, "valid_until" },
+    { "percentage", 1000, "Скидка", 10 * day, 5 * day, 0, 0, 0, 0, NULL, NULL, NULL,
+      "valid_until" },
+    { "percentage", 1000, "Скидка", 10 * day, 10 * day, 0, 0, 0, 0, NULL, NULL, NULL,
+      "valid_until" },
     { "percentage", 1000, "Скидка", 0, 0, -1, 0, 0, 0, NULL, NULL, NULL, "min_purchase" },
     { "percentage", 1000, "Скидка", 0, 0, 0, -1, 0, 0, NULL, NULL, NULL, "max_discount" },
     { "percentage", 1000, "Скидка", 0, 0, 0, 0, -1, 0, NULL, NULL, NULL, "usage_limit_total" },
-    { "percentage", 1000, "Скидка", 0, 0, 0, 0, 0, -1, NULL, NULL, NULL, "usage_limit_per_customer" },
+    { "percentage", 1000, "Скидка", 0, 0, 0, 0, 0, -1, NULL, NULL, NULL,
+      "usage_limit_per_customer" },
     { "percentage", 1000, "Скидка", 0, 0, 0, 0, 0, 0, "gold", NULL, NULL, "segments" },
     { "percentage", 1000, "Скидка", 0, 0, 0, 0, 0, 0, NULL, "00000000-0000-4000-8000-000000000000",
       NULL, "store_ids" },
-    { "percentage", 1000, "Скидка", 0, 0, 0, 0, 0, 0, NULL, NULL, "00000000-0000-4000-8000-000000000000",
-      "campaign_id" },
+    { "percentage", 1000, "Скидка", 0, 0, 0, 0, 0, 0, NULL, NULL,
+      "00000000-0000-4000-8000-000000000000", "campaign_id" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(SkDiscountRule) rule = new_rule (bad[i].name, bad[i].type, bad[i].value);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (SkDiscountRule) rule = new_rule (bad[i].name, bad[i].type, bad[i].value);
       g_autofree char *after = NULL;
 
       rule->valid_from = bad[i].from;
@@ -1159,8 +1165,8 @@ test_rule_validation (Fixture       *f,
 
   /* The messages say what is wrong in words. */
   {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(SkDiscountRule) rule = new_rule ("Скидка", "percentage", 0);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (SkDiscountRule) rule = new_rule ("Скидка", "percentage", 0);
 
     g_assert_false (sk_discount_rule_validate (rule, &error));
     g_assert_nonnull (strstr (error->message, "percentage"));
@@ -1173,9 +1179,9 @@ test_rule_validation (Fixture       *f,
 
   /* Edges that are fine: 100 %, ×1, an empty campaign id. */
   {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(SkDiscountRule) all = new_rule ("Всё бесплатно", "percentage", 10000);
-    g_autoptr(SkDiscountRule) x1 = new_rule ("×1", "bonus_multiplier", 100);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (SkDiscountRule) all = new_rule ("Всё бесплатно", "percentage", 10000);
+    g_autoptr (SkDiscountRule) x1 = new_rule ("×1", "bonus_multiplier", 100);
 
     sk_test_set_string (&all->campaign_id, "");
     g_assert_true (sk_database_save_rule (f->db, all, &error));
@@ -1187,15 +1193,14 @@ test_rule_validation (Fixture       *f,
 }
 
 static void
-test_rule_save (Fixture       *f,
-                gconstpointer  data)
+test_rule_save (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = make_store (f->db, "EKB-1");
-  g_autoptr(SkDiscountRule) rule = new_rule ("Игрушки −10 %", "percentage", 1000);
-  g_autoptr(SkDiscountRule) back = NULL;
-  g_autoptr(SkDiscountRule) stale = NULL;
-  g_autoptr(GPtrArray) rules = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = make_store (f->db, "EKB-1");
+  g_autoptr (SkDiscountRule) rule = new_rule ("Игрушки −10 %", "percentage", 1000);
+  g_autoptr (SkDiscountRule) back = NULL;
+  g_autoptr (SkDiscountRule) stale = NULL;
+  g_autoptr (GPtrArray) rules = NULL;
   gint64 outbox = sk_database_count_outbox (f->db, NULL);
 
   sk_test_set_string (&rule->description, "Скидка на игрушки");
@@ -1206,7 +1211,7 @@ test_rule_save (Fixture       *f,
   rule->segments = strv_of ("regular", "vip", NULL);
   rule->usage_limit_total = 1000;
   rule->usage_limit_per_customer = 2;
-  rule->valid_from = (gint64) 1767225600 * G_USEC_PER_SEC;
+  rule->valid_from = (gint64)1767225600 * G_USEC_PER_SEC;
   rule->valid_until = rule->valid_from + 30 * G_TIME_SPAN_DAY;
   rule->priority = 5;
   rule->stackable = FALSE;
@@ -1245,8 +1250,9 @@ test_rule_save (Fixture       *f,
 
   /* Update, with the version check; uses stays what sales made it. */
   stale = sk_database_get_rule (f->db, rule->id, &error);
-  g_assert_cmpint (sqlite3_exec (sk_database_get_handle (f->db), "UPDATE discount_rules SET uses = 4",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (sk_database_get_handle (f->db),
+                                 "UPDATE discount_rules SET uses = 4", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
   back->value = 1500;
   back->is_active = FALSE;
   back->uses = 0;
@@ -1284,8 +1290,8 @@ test_rule_save (Fixture       *f,
 
   /* Listing: by priority, highest first. */
   {
-    g_autoptr(SkDiscountRule) low = new_rule ("Низкий", "fixed_amount", 10000);
-    g_autoptr(SkDiscountRule) high = new_rule ("Высокий", "bonus_multiplier", 200);
+    g_autoptr (SkDiscountRule) low = new_rule ("Низкий", "fixed_amount", 10000);
+    g_autoptr (SkDiscountRule) high = new_rule ("Высокий", "bonus_multiplier", 200);
 
     low->priority = 1;
     high->priority = 10;
@@ -1295,9 +1301,9 @@ test_rule_save (Fixture       *f,
     rules = sk_database_list_rules (f->db, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (rules->len, ==, 3);
-    g_assert_cmpstr (((SkDiscountRule *) g_ptr_array_index (rules, 0))->name, ==, "Высокий");
-    g_assert_cmpstr (((SkDiscountRule *) g_ptr_array_index (rules, 1))->name, ==, "Игрушки −10 %");
-    g_assert_cmpstr (((SkDiscountRule *) g_ptr_array_index (rules, 2))->name, ==, "Низкий");
+    g_assert_cmpstr (((SkDiscountRule *)g_ptr_array_index (rules, 0))->name, ==, "Высокий");
+    g_assert_cmpstr (((SkDiscountRule *)g_ptr_array_index (rules, 1))->name, ==, "Игрушки −10 %");
+    g_assert_cmpstr (((SkDiscountRule *)g_ptr_array_index (rules, 2))->name, ==, "Низкий");
   }
 
   g_assert_null (sk_database_get_rule (f->db, "00000000-0000-4000-8000-000000000000", &error));
@@ -1305,23 +1311,22 @@ test_rule_save (Fixture       *f,
 }
 
 static void
-test_campaigns (Fixture       *f,
-                gconstpointer  data)
+test_campaigns (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = make_store (f->db, "EKB-1");
-  g_autoptr(SkCampaign) campaign = sk_campaign_new ();
-  g_autoptr(SkCampaign) back = NULL;
-  g_autoptr(SkCampaign) stale = NULL;
-  g_autoptr(SkDiscountRule) r1 = new_rule ("Первая", "percentage", 500);
-  g_autoptr(SkDiscountRule) r2 = new_rule ("Вторая", "fixed_amount", 10000);
-  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = make_store (f->db, "EKB-1");
+  g_autoptr (SkCampaign) campaign = sk_campaign_new ();
+  g_autoptr (SkCampaign) back = NULL;
+  g_autoptr (SkCampaign) stale = NULL;
+  g_autoptr (SkDiscountRule) r1 = new_rule ("Первая", "percentage", 500);
+  g_autoptr (SkDiscountRule) r2 = new_rule ("Вторая", "fixed_amount", 10000);
+  g_autoptr (GPtrArray) list = NULL;
   g_autofree char *before = NULL;
-  const gint64 t0 = (gint64) 1767225600 * G_USEC_PER_SEC;
+  const gint64     t0 = (gint64)1767225600 * G_USEC_PER_SEC;
   struct
   {
     const char *name, *status;
-    gint64 starts, ends, budget;
+    gint64      starts, ends, budget;
     const char *channel, *segment, *store;
     const char *field;
   } bad[] = {
@@ -1339,7 +1344,7 @@ test_campaigns (Fixture       *f,
   before = table_counts (f->db);
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(SkCampaign) c = sk_campaign_new ();
+      g_autoptr (SkCampaign) c = sk_campaign_new ();
       g_autofree char *after = NULL;
 
       sk_test_set_string (&c->name, bad[i].name);
@@ -1395,8 +1400,8 @@ test_campaigns (Fixture       *f,
   g_assert_cmpint (back->budget, ==, 5000000);
   g_assert_cmpint (back->spent, ==, 0);
   g_assert_cmpuint (g_strv_length (back->rule_ids), ==, 2);
-  g_assert_true (g_strv_contains ((const char * const *) back->rule_ids, r1->id));
-  g_assert_true (g_strv_contains ((const char * const *) back->rule_ids, r2->id));
+  g_assert_true (g_strv_contains ((const char *const *)back->rule_ids, r1->id));
+  g_assert_true (g_strv_contains ((const char *const *)back->rule_ids, r2->id));
 
   /* A rule moved out of the campaign leaves its list. */
   sk_test_set_string (&r2->campaign_id, NULL);
@@ -1405,13 +1410,14 @@ test_campaigns (Fixture       *f,
   list = sk_database_list_campaigns (f->db, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (list->len, ==, 1);
-  g_assert_cmpuint (g_strv_length (((SkCampaign *) g_ptr_array_index (list, 0))->rule_ids), ==, 1);
-  g_assert_cmpstr (((SkCampaign *) g_ptr_array_index (list, 0))->rule_ids[0], ==, r1->id);
+  g_assert_cmpuint (g_strv_length (((SkCampaign *)g_ptr_array_index (list, 0))->rule_ids), ==, 1);
+  g_assert_cmpstr (((SkCampaign *)g_ptr_array_index (list, 0))->rule_ids[0], ==, r1->id);
 
   /* Update with the version check; spent is not the editor's to change. */
   stale = sk_database_get_campaign (f->db, campaign->id, &error);
   g_assert_cmpint (sqlite3_exec (sk_database_get_handle (f->db), "UPDATE campaigns SET spent = 700",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
   sk_test_set_string (&back->status, "finished");
   back->spent = 0;
   g_assert_true (sk_database_save_campaign (f->db, back, &error));
@@ -1434,9 +1440,9 @@ test_campaigns (Fixture       *f,
 
   /* rule_ids moves rules into the campaign and out of it. */
   {
-    g_autoptr(SkDiscountRule) second = new_rule ("Second", SK_RULE_PERCENTAGE, 500);
-    g_autoptr(SkDiscountRule) r1_back = NULL;
-    g_autoptr(SkDiscountRule) second_back = NULL;
+    g_autoptr (SkDiscountRule) second = new_rule ("Second", SK_RULE_PERCENTAGE, 500);
+    g_autoptr (SkDiscountRule) r1_back = NULL;
+    g_autoptr (SkDiscountRule) second_back = NULL;
     const char *only_r2[] = { NULL, NULL };
     const char *nothing[] = { NULL };
     const char *unknown[] = { "00000000-0000-4000-8000-000000000001", NULL };
@@ -1473,41 +1479,42 @@ test_campaigns (Fixture       *f,
 /* Outbox: every change is an event in the same transaction. */
 
 static void
-assert_last_event (SkDatabase *db,
-                   const char *entity,
-                   const char *entity_id,
-                   const char *op)
+assert_last_event (SkDatabase *db, const char *entity, const char *entity_id, const char *op)
 {
   sqlite3_stmt *stmt = NULL;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (sk_database_get_handle (db),
-                                       "SELECT entity, entity_id, op, payload, event_id FROM sync_outbox"
-                                       " ORDER BY seq DESC LIMIT 1", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (
+      sqlite3_prepare_v2 (sk_database_get_handle (db),
+                          "SELECT entity, entity_id, op, payload, event_id FROM sync_outbox"
+                          " ORDER BY seq DESC LIMIT 1",
+                          -1, &stmt, NULL),
+      ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, entity);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 1), ==, entity_id);
-  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 2), ==, op);
-  g_assert_true (g_uuid_string_is_valid ((const char *) sqlite3_column_text (stmt, 4)));
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 0), ==, entity);
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 1), ==, entity_id);
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 2), ==, op);
+  g_assert_true (g_uuid_string_is_valid ((const char *)sqlite3_column_text (stmt, 4)));
   {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) payload = sk_json_parse ((const char *) sqlite3_column_text (stmt, 3), -1, &error);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonNode) payload
+        = sk_json_parse ((const char *)sqlite3_column_text (stmt, 3), -1, &error);
 
     g_assert_no_error (error);
     g_assert_true (JSON_NODE_HOLDS_OBJECT (payload));
-    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (payload), "id"), ==, entity_id);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (payload), "id"), ==,
+                     entity_id);
   }
   sqlite3_finalize (stmt);
 }
 
 static void
-test_outbox (Fixture       *f,
-             gconstpointer  data)
+test_outbox (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(SkCustomer) customer = NULL;
-  g_autoptr(SkDiscountRule) rule = new_rule ("Скидка", "percentage", 1000);
-  g_autoptr(SkCampaign) campaign = sk_campaign_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (SkCustomer) customer = NULL;
+  g_autoptr (SkDiscountRule) rule = new_rule ("Скидка", "percentage", 1000);
+  g_autoptr (SkCampaign) campaign = sk_campaign_new ();
   gint64 n = sk_database_count_outbox (f->db, NULL);
 
   g_assert_cmpint (n, ==, 0);
@@ -1555,8 +1562,8 @@ test_outbox (Fixture       *f,
   g_clear_error (&error);
   g_assert_cmpint (customer->version, ==, 2);
   {
-    g_autoptr(SkCustomer) other = new_customer ("Другой", "+79120000001", NULL);
-    g_autoptr(SkStore) other_store = sk_store_new ();
+    g_autoptr (SkCustomer) other = new_customer ("Другой", "+79120000001", NULL);
+    g_autoptr (SkStore) other_store = sk_store_new ();
 
     g_assert_false (sk_database_create_customer (f->db, other, &error));
     g_clear_error (&error);
@@ -1577,8 +1584,8 @@ test_outbox (Fixture       *f,
   g_assert_cmpint (count_rows (f->db, "customers"), ==, 1);
   g_assert_cmpint (count_rows (f->db, "stores"), ==, 1);
   {
-    g_autoptr(SkCustomer) back = sk_database_get_customer (f->db, customer->id, &error);
-    g_autoptr(SkDiscountRule) rule_back = sk_database_get_rule (f->db, rule->id, &error);
+    g_autoptr (SkCustomer) back = sk_database_get_customer (f->db, customer->id, &error);
+    g_autoptr (SkDiscountRule) rule_back = sk_database_get_rule (f->db, rule->id, &error);
 
     g_assert_cmpstr (back->full_name, ==, "Иванова Анна");
     g_assert_cmpint (back->version, ==, 2);
@@ -1596,15 +1603,14 @@ test_outbox (Fixture       *f,
 }
 
 static void
-test_commit_failure (Fixture       *f,
-                     gconstpointer  data)
+test_commit_failure (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = make_store (f->db, "EKB-1");
-  g_autoptr(SkCustomer) anna = create_customer (f->db, "Иванова Анна", "+79123456789", NULL);
-  g_autoptr(SkCustomer) petr = new_customer ("Петров Пётр", "+79120000001", NULL);
-  g_autoptr(SkDiscountRule) rule = new_rule ("−10 %", "percentage", 1000);
-  g_autoptr(SkCustomer) back = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = make_store (f->db, "EKB-1");
+  g_autoptr (SkCustomer) anna = create_customer (f->db, "Иванова Анна", "+79123456789", NULL);
+  g_autoptr (SkCustomer) petr = new_customer ("Петров Пётр", "+79120000001", NULL);
+  g_autoptr (SkDiscountRule) rule = new_rule ("−10 %", "percentage", 1000);
+  g_autoptr (SkCustomer) back = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
 
@@ -1648,13 +1654,11 @@ test_commit_failure (Fixture       *f,
 
 /* Sells one item of 100 ₽ in @store_id, anonymously. */
 static void
-sell_one (SkDatabase *db,
-          const char *store_id,
-          gint64      discount)
+sell_one (SkDatabase *db, const char *store_id, gint64 discount)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
-  g_autoptr(SkPurchaseResult) sale = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+  g_autoptr (SkPurchaseResult) sale = NULL;
 
   request->id = g_uuid_string_random ();
   request->cart = sk_cart_new (store_id);
@@ -1668,15 +1672,14 @@ sell_one (SkDatabase *db,
  * through another connection to the same file is seen at the next
  * calculation, and so is a usage limit reached by sales. */
 static void
-test_rules_cache (Fixture       *f,
-                  gconstpointer  data)
+test_rules_cache (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = make_store (f->db, "CACHE");
-  g_autoptr(SkDiscountRule) rule = new_rule ("Ten", SK_RULE_PERCENTAGE, 1000);
-  g_autoptr(SkDiscountRule) other_view = NULL;
-  g_autoptr(SkDatabase) other = NULL;
-  g_autoptr(SkCart) cart = sk_cart_new (store->id);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = make_store (f->db, "CACHE");
+  g_autoptr (SkDiscountRule) rule = new_rule ("Ten", SK_RULE_PERCENTAGE, 1000);
+  g_autoptr (SkDiscountRule) other_view = NULL;
+  g_autoptr (SkDatabase) other = NULL;
+  g_autoptr (SkCart) cart = sk_cart_new (store->id);
   SkEngineResult *result;
 
   sk_cart_add_line (cart, "A", "A", "toys", 10000, 1);
@@ -1724,13 +1727,14 @@ test_rules_cache (Fixture       *f,
   result = sk_database_calculate (f->db, cart, NULL, 0, &error);
   g_assert_cmpint (result->discount_total, ==, 0);
   g_assert_cmpint (result->rejected->len, ==, 1);
-  g_assert_cmpint (g_array_index (result->rejected, SkEngineRejected, 0).code, ==, SK_REJECT_USAGE_LIMIT_TOTAL);
+  g_assert_cmpint (g_array_index (result->rejected, SkEngineRejected, 0).code, ==,
+                   SK_REJECT_USAGE_LIMIT_TOTAL);
   sk_engine_result_free (result);
 
   /* A campaign budget spent by a sale on the other connection. */
   {
-    g_autoptr(SkCampaign) campaign = sk_campaign_new ();
-    g_autoptr(SkDiscountRule) fixed = new_rule ("Minus 5", SK_RULE_FIXED_AMOUNT, 500);
+    g_autoptr (SkCampaign) campaign = sk_campaign_new ();
+    g_autoptr (SkDiscountRule) fixed = new_rule ("Minus 5", SK_RULE_FIXED_AMOUNT, 500);
 
     sk_test_set_string (&campaign->name, "Весна");
     sk_test_set_string (&campaign->status, "active");
@@ -1754,16 +1758,17 @@ test_rules_cache (Fixture       *f,
       {
         SkEngineRejected *r = &g_array_index (result->rejected, SkEngineRejected, i);
 
-        g_assert_cmpint (r->code, ==, r->rule->usage_limit_total > 0 ? SK_REJECT_USAGE_LIMIT_TOTAL
-                                                                     : SK_REJECT_CAMPAIGN_BUDGET_SPENT);
+        g_assert_cmpint (r->code, ==,
+                         r->rule->usage_limit_total > 0 ? SK_REJECT_USAGE_LIMIT_TOTAL
+                                                        : SK_REJECT_CAMPAIGN_BUDGET_SPENT);
       }
     sk_engine_result_free (result);
   }
 
   /* A store opened through the other connection, then removed there. */
   {
-    g_autoptr(SkStore) opened = make_store (other, "CACHE-2");
-    g_autoptr(SkCart) there = sk_cart_new (opened->id);
+    g_autoptr (SkStore) opened = make_store (other, "CACHE-2");
+    g_autoptr (SkCart) there = sk_cart_new (opened->id);
 
     sk_cart_add_line (there, "A", "A", "toys", 10000, 1);
     result = sk_database_calculate (f->db, there, NULL, 0, &error);
@@ -1784,8 +1789,7 @@ test_rules_cache (Fixture       *f,
  * id stored a row that no lookup finds, and the next export failed (the
  * fuzzer found it with a campaign). */
 static void
-test_import_needs_ids (Fixture       *f,
-                       gconstpointer  data)
+test_import_needs_ids (Fixture *f, gconstpointer data)
 {
   const char *sections[] = { "stores", "campaigns", "rules", "customers", "notifications" };
   const char *records[] = {
@@ -1798,11 +1802,11 @@ test_import_needs_ids (Fixture       *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (sections); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_autofree char *text = g_strdup_printf ("{\"format\": \"skidka-export\", \"%s\": [%s]}",
                                                sections[i], records[i]);
-      g_autoptr(JsonNode) root = sk_json_parse (text, -1, &error);
-      g_autoptr(JsonNode) exported = NULL;
+      g_autoptr (JsonNode) root = sk_json_parse (text, -1, &error);
+      g_autoptr (JsonNode) exported = NULL;
 
       g_assert_no_error (error);
       g_assert_false (sk_database_import (f->db, root, &error));
@@ -1818,25 +1822,25 @@ test_import_needs_ids (Fixture       *f,
 /* An import cannot plant a balance beyond SK_BALANCE_MAX, not even one its
  * ledger agrees with: no movement could have made it. */
 static void
-test_import_balance_bound (Fixture       *f,
-                           gconstpointer  data)
+test_import_balance_bound (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCustomer) anna = create_customer (f->db, "Иванова Анна", "+79001234567", NULL);
-  g_autoptr(SkBonusTransaction) tx = NULL;
-  g_autoptr(JsonNode) exported = NULL;
-  g_autoptr(SkDatabase) other = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) anna = create_customer (f->db, "Иванова Анна", "+79001234567", NULL);
+  g_autoptr (SkBonusTransaction) tx = NULL;
+  g_autoptr (JsonNode) exported = NULL;
+  g_autoptr (SkDatabase) other = NULL;
   g_autofree char *other_path = g_build_filename (f->dir, "other.db", NULL);
-  JsonObject *customer, *row;
+  JsonObject      *customer, *row;
 
-  tx = sk_database_bonus_manual (f->db, anna->id, SK_BONUS_EARN, SK_MONEY_MAX, "Причина", NULL, &error);
+  tx = sk_database_bonus_manual (f->db, anna->id, SK_BONUS_EARN, SK_MONEY_MAX, "Причина", NULL,
+                                 &error);
   g_assert_no_error (error);
   exported = sk_database_export (f->db, &error);
   g_assert_no_error (error);
-  customer = json_array_get_object_element (json_object_get_array_member (json_node_get_object (exported),
-                                                                          "customers"), 0);
-  row = json_array_get_object_element (json_object_get_array_member (json_node_get_object (exported),
-                                                                     "bonus_transactions"), 0);
+  customer = json_array_get_object_element (
+      json_object_get_array_member (json_node_get_object (exported), "customers"), 0);
+  row = json_array_get_object_element (
+      json_object_get_array_member (json_node_get_object (exported), "bonus_transactions"), 0);
   json_object_set_int_member (customer, "bonus_balance", 2 * SK_BALANCE_MAX);
   json_object_set_int_member (row, "amount", 2 * SK_BALANCE_MAX);
   json_object_set_int_member (row, "balance_after", 2 * SK_BALANCE_MAX);
@@ -1847,7 +1851,8 @@ test_import_balance_bound (Fixture       *f,
   g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
   g_assert_cmpstr (sk_error_get_field (error), ==, "customers");
   g_clear_error (&error);
-  g_assert_cmpint (sk_db_query_int (other, NULL, -1, "SELECT count(*) FROM customers", NULL), ==, 0);
+  g_assert_cmpint (sk_db_query_int (other, NULL, -1, "SELECT count(*) FROM customers", NULL), ==,
+                   0);
 
   /* At the bound it is a balance like any other. */
   json_object_set_int_member (customer, "bonus_balance", SK_BALANCE_MAX);
@@ -1860,19 +1865,20 @@ test_import_balance_bound (Fixture       *f,
 /* Members of the wrong kind are refused or skipped, never passed to
  * json-glib getters that complain (a CRITICAL, fatal under G_DEBUG). */
 static void
-test_import_member_types (Fixture       *f,
-                          gconstpointer  data)
+test_import_member_types (Fixture *f, gconstpointer data)
 {
-  const char *refused[] = { "{\"format\": {}}", "{\"format\": [\"skidka-export\"]}", "{\"format\": 5}" };
+  const char *refused[]
+      = { "{\"format\": {}}", "{\"format\": [\"skidka-export\"]}", "{\"format\": 5}" };
   const char *read[] = {
     "{\"format\": \"skidka-export\", \"schema_version\": []}",
-    "{\"format\": \"skidka-export\", \"schema_version\": {\"a\": 1}, \"settings\": {\"a\": [1], \"b\": {}, \"c\": 5}}",
+    "{\"format\": \"skidka-export\", \"schema_version\": {\"a\": 1}, \"settings\": {\"a\": [1], "
+    "\"b\": {}, \"c\": 5}}",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(JsonNode) root = sk_json_parse (refused[i], -1, &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonNode) root = sk_json_parse (refused[i], -1, &error);
 
       g_assert_no_error (error);
       g_assert_false (sk_database_import (f->db, root, &error));
@@ -1880,8 +1886,8 @@ test_import_member_types (Fixture       *f,
     }
   for (guint i = 0; i < G_N_ELEMENTS (read); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(JsonNode) root = sk_json_parse (read[i], -1, &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonNode) root = sk_json_parse (read[i], -1, &error);
       g_autofree char *setting = NULL;
 
       g_assert_no_error (error);
@@ -1896,13 +1902,14 @@ test_import_member_types (Fixture       *f,
 static void
 test_record_defaults (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) rule_json = sk_json_parse ("{\"name\": \"A\", \"type\": \"percentage\", \"value\": 500}", -1, NULL);
-  g_autoptr(JsonNode) store_json = sk_json_parse ("{\"code\": \"S\", \"name\": \"S\"}", -1, NULL);
-  g_autoptr(JsonNode) campaign_json = sk_json_parse ("{\"name\": \"C\"}", -1, NULL);
-  g_autoptr(SkDiscountRule) rule = sk_record_from_json (SK_TYPE_DISCOUNT_RULE, rule_json, &error);
-  g_autoptr(SkStore) store = sk_record_from_json (SK_TYPE_STORE, store_json, &error);
-  g_autoptr(SkCampaign) campaign = sk_record_from_json (SK_TYPE_CAMPAIGN, campaign_json, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) rule_json
+      = sk_json_parse ("{\"name\": \"A\", \"type\": \"percentage\", \"value\": 500}", -1, NULL);
+  g_autoptr (JsonNode) store_json = sk_json_parse ("{\"code\": \"S\", \"name\": \"S\"}", -1, NULL);
+  g_autoptr (JsonNode) campaign_json = sk_json_parse ("{\"name\": \"C\"}", -1, NULL);
+  g_autoptr (SkDiscountRule) rule = sk_record_from_json (SK_TYPE_DISCOUNT_RULE, rule_json, &error);
+  g_autoptr (SkStore) store = sk_record_from_json (SK_TYPE_STORE, store_json, &error);
+  g_autoptr (SkCampaign) campaign = sk_record_from_json (SK_TYPE_CAMPAIGN, campaign_json, &error);
 
   g_assert_no_error (error);
   g_assert_true (rule->is_active);
@@ -1916,13 +1923,13 @@ test_record_defaults (void)
 static void
 test_record_fields (void)
 {
-  g_autoptr(SkDiscountRule) rule = sk_discount_rule_new ();
-  g_autoptr(SkCustomer) customer = sk_customer_new ();
-  g_autoptr(GListStore) kids = g_list_store_new (SK_TYPE_CHILD);
-  g_autoptr(SkChild) child = sk_child_new ("Masha", "2019-04-01");
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkCustomer) customer = sk_customer_new ();
+  g_autoptr (GListStore) kids = g_list_store_new (SK_TYPE_CHILD);
+  g_autoptr (SkChild) child = sk_child_new ("Masha", "2019-04-01");
   const char *categories[] = { "milk", "bread", NULL };
 
-  g_object_set (rule, "id", "r1", "name", "Milk", "value", (gint64) 500, "valid-until", (gint64) 42,
+  g_object_set (rule, "id", "r1", "name", "Milk", "value", (gint64)500, "valid-until", (gint64)42,
                 "stackable", FALSE, "categories", categories, NULL);
   g_assert_cmpstr (sk_record_get_id (rule), ==, "r1");
   g_assert_cmpstr (sk_record_get_string (rule, "name"), ==, "Milk");
@@ -1958,9 +1965,7 @@ test_record_fields (void)
 /* The server's accounts: what an account may be, and tokens that serve
  * while they are neither expired nor revoked nor of a disabled account. */
 static SkAccount *
-new_account (const char *username,
-             SkRole      role,
-             const char *store_id)
+new_account (const char *username, SkRole role, const char *store_id)
 {
   SkAccount *account = sk_account_new ();
 
@@ -1972,18 +1977,17 @@ new_account (const char *username,
 }
 
 static void
-test_accounts (Fixture       *f,
-               gconstpointer  data)
+test_accounts (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SkStore) store = make_store (f->db, "EKB-1");
-  g_autoptr(SkAccount) boss = new_account ("boss", SK_ROLE_ADMIN, store->id);
-  g_autoptr(SkAccount) till = new_account ("till", SK_ROLE_CASHIER, store->id);
-  g_autoptr(SkAccount) found = NULL;
-  g_autoptr(SkAccount) copy = NULL;
-  g_autoptr(GPtrArray) accounts = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkStore) store = make_store (f->db, "EKB-1");
+  g_autoptr (SkAccount) boss = new_account ("boss", SK_ROLE_ADMIN, store->id);
+  g_autoptr (SkAccount) till = new_account ("till", SK_ROLE_CASHIER, store->id);
+  g_autoptr (SkAccount) found = NULL;
+  g_autoptr (SkAccount) copy = NULL;
+  g_autoptr (GPtrArray) accounts = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *long_name = g_strnfill (65, 'a');
-  gint64 now = sk_time_now ();
+  gint64           now = sk_time_now ();
   struct
   {
     const char *username;
@@ -2021,7 +2025,7 @@ test_accounts (Fixture       *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(SkAccount) account = new_account (bad[i].username, bad[i].role, bad[i].store_id);
+      g_autoptr (SkAccount) account = new_account (bad[i].username, bad[i].role, bad[i].store_id);
 
       g_assert_false (sk_database_validate_account (f->db, account, &error));
       assert_field_error (error, bad[i].code, bad[i].field);
@@ -2059,7 +2063,7 @@ test_accounts (Fixture       *f,
   g_assert_null (found->store_id);
   g_assert_null (found->password_hash);
   g_clear_pointer (&found, sk_account_free);
-  g_assert_cmpstr (((SkAccount *) g_ptr_array_index (accounts, 1))->username, ==, "till");
+  g_assert_cmpstr (((SkAccount *)g_ptr_array_index (accounts, 1))->username, ==, "till");
 
   /* Tokens serve until they expire or are revoked. */
   g_assert_true (sk_database_add_token (f->db, "live", till->id, now + G_TIME_SPAN_HOUR, &error));
@@ -2092,8 +2096,8 @@ test_accounts (Fixture       *f,
 
   /* A new token sweeps those expired more than a day ago, not the others. */
   g_assert_true (sk_db_exec (f->db, &error,
-                             "UPDATE tokens SET expires_at = ? WHERE token_hash = 'other'",
-                             "i", now - 2 * G_TIME_SPAN_DAY));
+                             "UPDATE tokens SET expires_at = ? WHERE token_hash = 'other'", "i",
+                             now - 2 * G_TIME_SPAN_DAY));
   g_assert_true (sk_database_add_token (f->db, "new", till->id, now + G_TIME_SPAN_HOUR, &error));
   g_assert_no_error (error);
   g_assert_cmpint (sk_db_query_int (f->db, NULL, -1,
@@ -2135,7 +2139,8 @@ test_accounts (Fixture       *f,
   g_assert_cmpint (sqlite3_exec (sk_database_get_handle (f->db),
                                  "CREATE TEMP TRIGGER tokens_stuck BEFORE UPDATE ON main.tokens"
                                  "  BEGIN SELECT RAISE (ABORT, 'tokens are stuck'); END;",
-                                 NULL, NULL, NULL), ==, SQLITE_OK);
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
   g_assert_false (sk_database_set_account_disabled (f->db, boss->id, TRUE, &error));
   g_assert_nonnull (error);
   g_clear_error (&error);
@@ -2145,15 +2150,13 @@ test_accounts (Fixture       *f,
 }
 
 static void
-add (const char *path,
-     void (*func) (Fixture *, gconstpointer))
+add (const char *path, void (*func) (Fixture *, gconstpointer))
 {
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown);
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 

@@ -10,8 +10,8 @@
 #include "sk-test-util.h"
 
 /* 2026-01-01 00:00 UTC: every test runs at a fixed time. */
-#define NOW  ((gint64) 1767225600 * G_USEC_PER_SEC)
-#define HOUR ((gint64) 3600 * G_USEC_PER_SEC)
+#define NOW  ((gint64)1767225600 * G_USEC_PER_SEC)
+#define HOUR ((gint64)3600 * G_USEC_PER_SEC)
 
 #define LINE_DISCOUNT(r, i) (g_array_index ((r)->line_discounts, gint64, (i)))
 
@@ -22,12 +22,11 @@
 /* Sets a string list (categories, store_ids, segments) from a
  * NULL-terminated list of strings. */
 static void G_GNUC_NULL_TERMINATED
-set_strv (char ***field,
-          ...)
+set_strv (char ***field, ...)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
   const char *s;
-  va_list args;
+  va_list     args;
 
   va_start (args, field);
   while ((s = va_arg (args, const char *)) != NULL)
@@ -46,12 +45,9 @@ rules_new (void)
 }
 
 static SkDiscountRule *
-add_rule (GPtrArray  *rules,
-          const char *id,
-          const char *type,
-          gint64      value)
+add_rule (GPtrArray *rules, const char *id, const char *type, gint64 value)
 {
-  SkDiscountRule *rule = sk_discount_rule_new ();
+  SkDiscountRule  *rule = sk_discount_rule_new ();
   g_autofree char *name = g_strdup_printf ("Rule %s", id);
 
   /* sk_discount_rule_new: active and stackable unless told otherwise. */
@@ -66,9 +62,7 @@ add_rule (GPtrArray  *rules,
 }
 
 static SkDiscountRule *
-rule_order (SkDiscountRule *rule,
-            gint64          priority,
-            gboolean        stackable)
+rule_order (SkDiscountRule *rule, gint64 priority, gboolean stackable)
 {
   rule->priority = priority;
   rule->stackable = stackable;
@@ -76,11 +70,8 @@ rule_order (SkDiscountRule *rule,
 }
 
 static SkCampaign *
-add_campaign (GPtrArray  *campaigns,
-              const char *id,
-              const char *status,
-              gint64      starts_at,
-              gint64      ends_at)
+add_campaign (
+    GPtrArray *campaigns, const char *id, const char *status, gint64 starts_at, gint64 ends_at)
 {
   SkCampaign *campaign = sk_campaign_new ();
 
@@ -96,14 +87,13 @@ add_campaign (GPtrArray  *campaigns,
 /* A cart in store "s1" of @n lines "A", "B", ... with @prices, quantity 1,
  * category "toys". */
 static SkCart *
-cart_of_prices (guint         n,
-                const gint64 *prices)
+cart_of_prices (guint n, const gint64 *prices)
 {
   SkCart *cart = sk_cart_new ("s1");
 
   for (guint i = 0; i < n; i++)
     {
-      char sku[2] = { (char) ('A' + i), '\0' };
+      char sku[2] = { (char)('A' + i), '\0' };
       sk_cart_add_line (cart, sku, sku, "toys", prices[i], 1);
     }
   return cart;
@@ -112,8 +102,7 @@ cart_of_prices (guint         n,
 /* Reading a result */
 
 static gint64
-applied_amount (const SkEngineResult *result,
-                const char           *rule_id)
+applied_amount (const SkEngineResult *result, const char *rule_id)
 {
   for (guint i = 0; i < result->applied->len; i++)
     {
@@ -126,16 +115,14 @@ applied_amount (const SkEngineResult *result,
 }
 
 static const char *
-applied_id (const SkEngineResult *result,
-            guint                 index)
+applied_id (const SkEngineResult *result, guint index)
 {
   g_assert_cmpuint (index, <, result->applied->len);
   return g_array_index (result->applied, SkEngineApplied, index).rule->id;
 }
 
 static const SkEngineRejected *
-find_rejected (const SkEngineResult *result,
-               const char           *rule_id)
+find_rejected (const SkEngineResult *result, const char *rule_id)
 {
   for (guint i = 0; i < result->rejected->len; i++)
     {
@@ -150,8 +137,7 @@ find_rejected (const SkEngineResult *result,
 /* The code a rule was rejected with, as the API spells it; NULL if it was
  * not rejected. */
 static const char *
-rejected_code (const SkEngineResult *result,
-               const char           *rule_id)
+rejected_code (const SkEngineResult *result, const char *rule_id)
 {
   const SkEngineRejected *r = find_rejected (result, rule_id);
 
@@ -159,8 +145,7 @@ rejected_code (const SkEngineResult *result,
 }
 
 static char *
-rejected_reason (const SkEngineResult *result,
-                 const char           *rule_id)
+rejected_reason (const SkEngineResult *result, const char *rule_id)
 {
   const SkEngineRejected *r = find_rejected (result, rule_id);
 
@@ -171,21 +156,19 @@ rejected_reason (const SkEngineResult *result,
 /* What must hold for every result, whatever the rules: checked after every
  * calculation in this file. */
 static void
-check_invariants (const SkCart         *cart,
-                  GPtrArray            *rules,
-                  const SkEngineResult *result)
+check_invariants (const SkCart *cart, GPtrArray *rules, const SkEngineResult *result)
 {
   gint64 subtotal = 0;
   gint64 line_sum = 0;
   gint64 applied_sum = 0;
-  guint n_multipliers = 0;
+  guint  n_multipliers = 0;
 
   g_assert_cmpuint (result->line_totals->len, ==, cart->lines->len);
   g_assert_cmpuint (result->line_discounts->len, ==, cart->lines->len);
   for (guint i = 0; i < cart->lines->len; i++)
     {
       const SkCartLine *line = &g_array_index (cart->lines, SkCartLine, i);
-      gint64 line_total = g_array_index (result->line_totals, gint64, i);
+      gint64            line_total = g_array_index (result->line_totals, gint64, i);
 
       g_assert_cmpint (line_total, ==, line->unit_price * line->quantity);
       g_assert_cmpint (LINE_DISCOUNT (result, i), >=, 0);
@@ -203,8 +186,8 @@ check_invariants (const SkCart         *cart,
   for (guint k = 0; k < result->applied->len; k++)
     {
       const SkEngineApplied *a = &g_array_index (result->applied, SkEngineApplied, k);
-      GArray *split = g_ptr_array_index (result->applied_splits, k);
-      gint64 split_sum = 0;
+      GArray                *split = g_ptr_array_index (result->applied_splits, k);
+      gint64                 split_sum = 0;
 
       g_assert_cmpuint (split->len, ==, cart->lines->len);
       for (guint i = 0; i < split->len; i++)
@@ -233,9 +216,9 @@ check_invariants (const SkCart         *cart,
   g_assert_cmpuint (result->applied->len + result->rejected->len, ==, rules->len);
   for (guint r = 0; r < rules->len; r++)
     {
-      SkDiscountRule *rule = g_ptr_array_index (rules, r);
+      SkDiscountRule         *rule = g_ptr_array_index (rules, r);
       const SkEngineRejected *rejected = find_rejected (result, rule->id);
-      gboolean applied = applied_amount (result, rule->id) >= 0;
+      gboolean                applied = applied_amount (result, rule->id) >= 0;
 
       g_assert_true (applied != (rejected != NULL));
       if (rejected != NULL)
@@ -264,10 +247,7 @@ calc_at (const SkCart           *cart,
 }
 
 static SkEngineResult *
-calc (const SkCart           *cart,
-      const SkEngineCustomer *customer,
-      GPtrArray              *rules,
-      GPtrArray              *campaigns)
+calc (const SkCart *cart, const SkEngineCustomer *customer, GPtrArray *rules, GPtrArray *campaigns)
 {
   return calc_at (cart, customer, rules, campaigns, NOW);
 }
@@ -277,11 +257,11 @@ calc (const SkCart           *cart,
 static void
 test_percentage (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (2, (gint64[]) { 6000, 4000 });
-  g_autoptr(SkCart) odd = cart_of_prices (1, (gint64[]) { 3333 });
-  g_autoptr(SkEngineResult) result = NULL;
-  g_autoptr(SkEngineResult) floored = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (2, (gint64[]){ 6000, 4000 });
+  g_autoptr (SkCart) odd = cart_of_prices (1, (gint64[]){ 3333 });
+  g_autoptr (SkEngineResult) result = NULL;
+  g_autoptr (SkEngineResult) floored = NULL;
 
   add_rule (rules, "r1", SK_RULE_PERCENTAGE, 1000);
   result = calc (cart, NULL, rules, NULL);
@@ -296,7 +276,7 @@ test_percentage (void)
   g_assert_cmpuint (result->rejected->len, ==, 0);
 
   /* floor (3333 x 1500 / 10000) = floor (499.95) = 499 */
-  ((SkDiscountRule *) g_ptr_array_index (rules, 0))->value = 1500;
+  ((SkDiscountRule *)g_ptr_array_index (rules, 0))->value = 1500;
   floored = calc (odd, NULL, rules, NULL);
   g_assert_cmpint (floored->discount_total, ==, 499);
   g_assert_cmpint (floored->total, ==, 2834);
@@ -305,9 +285,9 @@ test_percentage (void)
 static void
 test_percentage_full (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (2, (gint64[]) { 1234, 5678 });
-  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (2, (gint64[]){ 1234, 5678 });
+  g_autoptr (SkEngineResult) result = NULL;
 
   /* 100 %: the cart costs nothing, and no line goes below zero. */
   add_rule (rules, "all", SK_RULE_PERCENTAGE, 10000);
@@ -321,9 +301,9 @@ test_percentage_full (void)
 static void
 test_fixed_amount (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (2, (gint64[]) { 6000, 4000 });
-  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (2, (gint64[]){ 6000, 4000 });
+  g_autoptr (SkEngineResult) result = NULL;
 
   add_rule (rules, "f", SK_RULE_FIXED_AMOUNT, 500);
   result = calc (cart, NULL, rules, NULL);
@@ -337,12 +317,12 @@ test_fixed_amount (void)
 static void
 test_fixed_capped_at_base (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(GPtrArray) cat_rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (2, (gint64[]) { 6000, 4000 });
-  g_autoptr(SkCart) mixed = sk_cart_new ("s1");
-  g_autoptr(SkEngineResult) result = NULL;
-  g_autoptr(SkEngineResult) cat_result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (GPtrArray) cat_rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (2, (gint64[]){ 6000, 4000 });
+  g_autoptr (SkCart) mixed = sk_cart_new ("s1");
+  g_autoptr (SkEngineResult) result = NULL;
+  g_autoptr (SkEngineResult) cat_result = NULL;
   SkDiscountRule *rule;
 
   add_rule (rules, "big", SK_RULE_FIXED_AMOUNT, 25000);
@@ -367,11 +347,11 @@ test_fixed_capped_at_base (void)
 static void
 test_bonus_multiplier (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(GPtrArray) two = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
-  g_autoptr(SkEngineResult) result = NULL;
-  g_autoptr(SkEngineResult) both = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (GPtrArray) two = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
+  g_autoptr (SkEngineResult) result = NULL;
+  g_autoptr (SkEngineResult) both = NULL;
 
   /* No money off; the accrual is scaled. */
   add_rule (rules, "x2", SK_RULE_BONUS_MULTIPLIER, 200);
@@ -400,12 +380,12 @@ test_bonus_multiplier (void)
 static void
 test_min_purchase (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 100000 });
-  g_autoptr(SkEngineResult) short_of = NULL;
-  g_autoptr(SkEngineResult) exact = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 100000 });
+  g_autoptr (SkEngineResult) short_of = NULL;
+  g_autoptr (SkEngineResult) exact = NULL;
   g_autofree char *reason = NULL;
-  SkDiscountRule *rule;
+  SkDiscountRule  *rule;
 
   rule = add_rule (rules, "m", SK_RULE_PERCENTAGE, 1000);
   rule->min_purchase = 150000;
@@ -427,9 +407,9 @@ test_min_purchase (void)
 static void
 test_min_purchase_category_base (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = sk_cart_new ("s1");
-  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = sk_cart_new ("s1");
+  g_autoptr (SkEngineResult) result = NULL;
   SkDiscountRule *toys;
   SkDiscountRule *both;
 
@@ -454,11 +434,11 @@ test_min_purchase_category_base (void)
 static void
 test_max_discount (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
-  g_autoptr(SkEngineResult) pct = NULL;
-  g_autoptr(SkEngineResult) fixed = NULL;
-  g_autoptr(SkEngineResult) under = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
+  g_autoptr (SkEngineResult) pct = NULL;
+  g_autoptr (SkEngineResult) fixed = NULL;
+  g_autoptr (SkEngineResult) under = NULL;
   SkDiscountRule *rule;
 
   rule = add_rule (rules, "half", SK_RULE_PERCENTAGE, 5000);
@@ -481,13 +461,13 @@ test_max_discount (void)
 static void
 test_store (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) in_s1 = sk_cart_new ("s1");
-  g_autoptr(SkCart) in_s2 = sk_cart_new ("s2");
-  g_autoptr(SkEngineResult) refused = NULL;
-  g_autoptr(SkEngineResult) granted = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) in_s1 = sk_cart_new ("s1");
+  g_autoptr (SkCart) in_s2 = sk_cart_new ("s2");
+  g_autoptr (SkEngineResult) refused = NULL;
+  g_autoptr (SkEngineResult) granted = NULL;
   g_autofree char *reason = NULL;
-  SkDiscountRule *rule;
+  SkDiscountRule  *rule;
 
   sk_cart_add_line (in_s1, "A", "Ball", "toys", 10000, 1);
   sk_cart_add_line (in_s2, "A", "Ball", "toys", 10000, 1);
@@ -507,11 +487,11 @@ test_store (void)
 static void
 test_categories (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(GPtrArray) absent = rules_new ();
-  g_autoptr(SkCart) cart = sk_cart_new ("s1");
-  g_autoptr(SkEngineResult) result = NULL;
-  g_autoptr(SkEngineResult) none = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (GPtrArray) absent = rules_new ();
+  g_autoptr (SkCart) cart = sk_cart_new ("s1");
+  g_autoptr (SkEngineResult) result = NULL;
+  g_autoptr (SkEngineResult) none = NULL;
   SkDiscountRule *rule;
 
   sk_cart_add_line (cart, "T", "Car", "toys", 1000, 3);
@@ -536,15 +516,15 @@ test_categories (void)
 static void
 test_segments (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
-  g_autoptr(SkEngineCustomer) vip = sk_engine_customer_new ("c-vip", SK_SEGMENT_VIP);
-  g_autoptr(SkEngineCustomer) regular = sk_engine_customer_new ("c-reg", SK_SEGMENT_REGULAR);
-  g_autoptr(SkEngineCustomer) unsegmented = sk_engine_customer_new ("c-none", NULL);
-  g_autoptr(SkEngineResult) for_vip = NULL;
-  g_autoptr(SkEngineResult) for_regular = NULL;
-  g_autoptr(SkEngineResult) for_anonymous = NULL;
-  g_autoptr(SkEngineResult) for_unsegmented = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
+  g_autoptr (SkEngineCustomer) vip = sk_engine_customer_new ("c-vip", SK_SEGMENT_VIP);
+  g_autoptr (SkEngineCustomer) regular = sk_engine_customer_new ("c-reg", SK_SEGMENT_REGULAR);
+  g_autoptr (SkEngineCustomer) unsegmented = sk_engine_customer_new ("c-none", NULL);
+  g_autoptr (SkEngineResult) for_vip = NULL;
+  g_autoptr (SkEngineResult) for_regular = NULL;
+  g_autoptr (SkEngineResult) for_anonymous = NULL;
+  g_autoptr (SkEngineResult) for_unsegmented = NULL;
   SkDiscountRule *rule;
 
   rule = add_rule (rules, "vip", SK_RULE_PERCENTAGE, 2000);
@@ -575,13 +555,13 @@ test_segments (void)
 static void
 test_usage_limit_total (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
-  g_autoptr(SkEngineResult) under = NULL;
-  g_autoptr(SkEngineResult) reached = NULL;
-  g_autoptr(SkEngineResult) unlimited = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
+  g_autoptr (SkEngineResult) under = NULL;
+  g_autoptr (SkEngineResult) reached = NULL;
+  g_autoptr (SkEngineResult) unlimited = NULL;
   g_autofree char *reason = NULL;
-  SkDiscountRule *rule;
+  SkDiscountRule  *rule;
 
   rule = add_rule (rules, "lim", SK_RULE_PERCENTAGE, 1000);
   rule->usage_limit_total = 5;
@@ -606,19 +586,19 @@ test_usage_limit_total (void)
 static void
 test_usage_limit_per_customer (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
-  g_autoptr(SkEngineCustomer) once = sk_engine_customer_new ("c1", SK_SEGMENT_REGULAR);
-  g_autoptr(SkEngineCustomer) twice = sk_engine_customer_new ("c2", SK_SEGMENT_REGULAR);
-  g_autoptr(SkEngineResult) for_once = NULL;
-  g_autoptr(SkEngineResult) for_twice = NULL;
-  g_autoptr(SkEngineResult) for_anonymous = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
+  g_autoptr (SkEngineCustomer) once = sk_engine_customer_new ("c1", SK_SEGMENT_REGULAR);
+  g_autoptr (SkEngineCustomer) twice = sk_engine_customer_new ("c2", SK_SEGMENT_REGULAR);
+  g_autoptr (SkEngineResult) for_once = NULL;
+  g_autoptr (SkEngineResult) for_twice = NULL;
+  g_autoptr (SkEngineResult) for_anonymous = NULL;
   g_autofree char *reason = NULL;
-  SkDiscountRule *rule;
+  SkDiscountRule  *rule;
 
   rule = add_rule (rules, "pc", SK_RULE_FIXED_AMOUNT, 700);
   rule->usage_limit_per_customer = 2;
-  rule->uses = 1000;  /* the total uses do not count here */
+  rule->uses = 1000; /* the total uses do not count here */
   sk_engine_customer_set_uses (once, "pc", 1);
   sk_engine_customer_set_uses (once, "other", 99);
   sk_engine_customer_set_uses (twice, "pc", 2);
@@ -643,15 +623,15 @@ test_usage_limit_per_customer (void)
 static void
 test_validity_window (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
-  g_autoptr(SkEngineResult) before = NULL;
-  g_autoptr(SkEngineResult) at_start = NULL;
-  g_autoptr(SkEngineResult) at_end = NULL;
-  g_autoptr(SkEngineResult) just_before_end = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
+  g_autoptr (SkEngineResult) before = NULL;
+  g_autoptr (SkEngineResult) at_start = NULL;
+  g_autoptr (SkEngineResult) at_end = NULL;
+  g_autoptr (SkEngineResult) just_before_end = NULL;
   g_autofree char *reason_before = NULL;
   g_autofree char *reason_after = NULL;
-  SkDiscountRule *rule;
+  SkDiscountRule  *rule;
 
   /* [valid_from, valid_until) */
   rule = add_rule (rules, "w", SK_RULE_PERCENTAGE, 1000);
@@ -680,10 +660,10 @@ test_validity_window (void)
 static void
 test_open_window (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
-  g_autoptr(SkEngineResult) early = NULL;
-  g_autoptr(SkEngineResult) late = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
+  g_autoptr (SkEngineResult) early = NULL;
+  g_autoptr (SkEngineResult) late = NULL;
   SkDiscountRule *from_only;
   SkDiscountRule *until_only;
 
@@ -707,9 +687,9 @@ test_open_window (void)
 static void
 test_inactive (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
-  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
+  g_autoptr (SkEngineResult) result = NULL;
   g_autofree char *reason = NULL;
 
   add_rule (rules, "off", SK_RULE_PERCENTAGE, 5000)->is_active = FALSE;
@@ -729,7 +709,7 @@ test_inactive (void)
 static void
 test_campaign_is_live (void)
 {
-  g_autoptr(SkCampaign) campaign = sk_campaign_new ();
+  g_autoptr (SkCampaign) campaign = sk_campaign_new ();
 
   sk_test_set_string (&campaign->id, "c1");
   sk_test_set_string (&campaign->status, "active");
@@ -759,20 +739,24 @@ test_campaign_is_live (void)
 static void
 test_campaign_rules (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(GPtrArray) campaigns = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
-  g_autoptr(SkEngineResult) no_campaigns = NULL;
-  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (GPtrArray) campaigns = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
+  g_autoptr (SkEngineResult) no_campaigns = NULL;
+  g_autoptr (SkEngineResult) result = NULL;
   g_autofree char *reason = NULL;
 
   sk_test_set_string (&add_rule (rules, "live", SK_RULE_PERCENTAGE, 1000)->campaign_id, "c-live");
-  sk_test_set_string (&add_rule (rules, "sched", SK_RULE_FIXED_AMOUNT, 100)->campaign_id, "c-sched");
+  sk_test_set_string (&add_rule (rules, "sched", SK_RULE_FIXED_AMOUNT, 100)->campaign_id,
+                      "c-sched");
   sk_test_set_string (&add_rule (rules, "draft", SK_RULE_PERCENTAGE, 3000)->campaign_id, "c-draft");
-  sk_test_set_string (&add_rule (rules, "future", SK_RULE_PERCENTAGE, 3000)->campaign_id, "c-future");
+  sk_test_set_string (&add_rule (rules, "future", SK_RULE_PERCENTAGE, 3000)->campaign_id,
+                      "c-future");
   sk_test_set_string (&add_rule (rules, "over", SK_RULE_PERCENTAGE, 3000)->campaign_id, "c-over");
-  sk_test_set_string (&add_rule (rules, "lost", SK_RULE_PERCENTAGE, 3000)->campaign_id, "c-unknown");
-  sk_test_set_string (&add_rule (rules, "xlost", SK_RULE_BONUS_MULTIPLIER, 300)->campaign_id, "c-draft");
+  sk_test_set_string (&add_rule (rules, "lost", SK_RULE_PERCENTAGE, 3000)->campaign_id,
+                      "c-unknown");
+  sk_test_set_string (&add_rule (rules, "xlost", SK_RULE_BONUS_MULTIPLIER, 300)->campaign_id,
+                      "c-draft");
 
   /* Without campaigns, no campaign rule is live. */
   no_campaigns = calc (cart, NULL, rules, NULL);
@@ -802,15 +786,15 @@ test_campaign_rules (void)
 static void
 test_campaign_budget (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(GPtrArray) campaigns = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(SkCart) cart = cart_of_prices (2, (gint64[]) { 6000, 4000 });
-  g_autoptr(SkEngineResult) spent = NULL;
-  g_autoptr(SkEngineResult) overspent = NULL;
-  g_autoptr(SkEngineResult) partly = NULL;
-  g_autoptr(SkEngineResult) unlimited = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (GPtrArray) campaigns = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (SkCart) cart = cart_of_prices (2, (gint64[]){ 6000, 4000 });
+  g_autoptr (SkEngineResult) spent = NULL;
+  g_autoptr (SkEngineResult) overspent = NULL;
+  g_autoptr (SkEngineResult) partly = NULL;
+  g_autoptr (SkEngineResult) unlimited = NULL;
   g_autofree char *reason = NULL;
-  SkCampaign *campaign;
+  SkCampaign      *campaign;
 
   sk_test_set_string (&add_rule (rules, "b", SK_RULE_PERCENTAGE, 1000)->campaign_id, "c1");
   sk_test_set_string (&add_rule (rules, "m", SK_RULE_BONUS_MULTIPLIER, 300)->campaign_id, "c1");
@@ -848,16 +832,19 @@ test_campaign_budget (void)
 static void
 test_campaign_budget_shared (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(GPtrArray) campaigns = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
-  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (GPtrArray) campaigns = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
+  g_autoptr (SkEngineResult) result = NULL;
   SkCampaign *campaign;
 
   /* Two stacked rules of one campaign share what is left of its budget:
    * 800, then 5 % of 9 200 = 460 capped to the 200 left. */
-  sk_test_set_string (&rule_order (add_rule (rules, "first", SK_RULE_PERCENTAGE, 800), 2, TRUE)->campaign_id, "c1");
-  sk_test_set_string (&rule_order (add_rule (rules, "second", SK_RULE_PERCENTAGE, 500), 1, TRUE)->campaign_id, "c1");
+  sk_test_set_string (
+      &rule_order (add_rule (rules, "first", SK_RULE_PERCENTAGE, 800), 2, TRUE)->campaign_id, "c1");
+  sk_test_set_string (
+      &rule_order (add_rule (rules, "second", SK_RULE_PERCENTAGE, 500), 1, TRUE)->campaign_id,
+      "c1");
   add_rule (rules, "free", SK_RULE_PERCENTAGE, 100);
   campaign = add_campaign (campaigns, "c1", "active", SK_TIME_NONE, SK_TIME_NONE);
   campaign->budget = 1000;
@@ -873,18 +860,19 @@ test_campaign_budget_shared (void)
 static void
 test_campaign_budget_per_choice (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(GPtrArray) campaigns = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
-  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (GPtrArray) campaigns = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
+  g_autoptr (SkEngineResult) result = NULL;
   SkCampaign *campaign;
 
   /* The stack and the exclusive rule are alternatives: each is judged
    * against the whole 1 200 left, not what the other would have used. The
    * stack gives 1 000, the exclusive rule 5 000 capped to 1 200. */
   sk_test_set_string (&add_rule (rules, "stack", SK_RULE_PERCENTAGE, 1000)->campaign_id, "c1");
-  sk_test_set_string (&rule_order (add_rule (rules, "alone", SK_RULE_FIXED_AMOUNT, 5000), 0, FALSE)->campaign_id,
-              "c1");
+  sk_test_set_string (
+      &rule_order (add_rule (rules, "alone", SK_RULE_FIXED_AMOUNT, 5000), 0, FALSE)->campaign_id,
+      "c1");
   campaign = add_campaign (campaigns, "c1", "active", SK_TIME_NONE, SK_TIME_NONE);
   campaign->budget = 5000;
   campaign->spent = 3800;
@@ -900,13 +888,13 @@ test_campaign_budget_per_choice (void)
 static void
 test_stacking_order (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(GPtrArray) fixed_first = rules_new ();
-  g_autoptr(GPtrArray) pct_first = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
-  g_autoptr(SkEngineResult) result = NULL;
-  g_autoptr(SkEngineResult) r_fixed = NULL;
-  g_autoptr(SkEngineResult) r_pct = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (GPtrArray) fixed_first = rules_new ();
+  g_autoptr (GPtrArray) pct_first = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
+  g_autoptr (SkEngineResult) result = NULL;
+  g_autoptr (SkEngineResult) r_fixed = NULL;
+  g_autoptr (SkEngineResult) r_pct = NULL;
 
   /* Priority decides, not the id: 10 % (priority 2) first, then 5 % on
    * what is left. */
@@ -940,9 +928,9 @@ test_stacking_order (void)
 static void
 test_stacking_same_priority (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
-  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
+  g_autoptr (SkEngineResult) result = NULL;
 
   /* Equal priority: the lower id goes first. */
   add_rule (rules, "r2", SK_RULE_PERCENTAGE, 1000);
@@ -957,9 +945,9 @@ test_stacking_same_priority (void)
 static void
 test_stacking_categories (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = sk_cart_new ("s1");
-  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = sk_cart_new ("s1");
+  g_autoptr (SkEngineResult) result = NULL;
   SkDiscountRule *toys;
 
   sk_cart_add_line (cart, "T", "Doll", "toys", 4000, 1);
@@ -982,9 +970,9 @@ test_stacking_categories (void)
 static void
 test_stacking_never_below_zero (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (2, (gint64[]) { 3000, 2000 });
-  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (2, (gint64[]){ 3000, 2000 });
+  g_autoptr (SkEngineResult) result = NULL;
   g_autofree char *reason = NULL;
 
   /* 4 000 off, then 2 000 off of the 1 000 left, then nothing is left. */
@@ -1006,9 +994,9 @@ test_stacking_never_below_zero (void)
 static void
 test_exclusive_beats_stack (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
-  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
+  g_autoptr (SkEngineResult) result = NULL;
   g_autofree char *reason = NULL;
 
   /* The stack gives 1 450, the exclusive 20 % gives 2 000: the customer
@@ -1031,9 +1019,9 @@ test_exclusive_beats_stack (void)
 static void
 test_stack_beats_exclusive (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
-  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
+  g_autoptr (SkEngineResult) result = NULL;
 
   /* 1 450 stacked beats 12 % = 1 200 alone, though the exclusive rule has
    * the higher priority. */
@@ -1053,9 +1041,9 @@ test_stack_beats_exclusive (void)
 static void
 test_exclusive_on_full_cart (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (3, (gint64[]) { 1000, 1000, 1000 });
-  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (3, (gint64[]){ 1000, 1000, 1000 });
+  g_autoptr (SkEngineResult) result = NULL;
 
   /* An exclusive rule is judged alone on the whole cart, never on what a
    * stack left: 3 000 off is capped at the 3 000 the cart costs. */
@@ -1071,15 +1059,15 @@ test_exclusive_on_full_cart (void)
 static void
 test_ties (void)
 {
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
-  g_autoptr(GPtrArray) same_priority = rules_new ();
-  g_autoptr(GPtrArray) by_priority = rules_new ();
-  g_autoptr(GPtrArray) exclusive_higher = rules_new ();
-  g_autoptr(GPtrArray) stack_higher = rules_new ();
-  g_autoptr(SkEngineResult) r1 = NULL;
-  g_autoptr(SkEngineResult) r2 = NULL;
-  g_autoptr(SkEngineResult) r3 = NULL;
-  g_autoptr(SkEngineResult) r4 = NULL;
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
+  g_autoptr (GPtrArray) same_priority = rules_new ();
+  g_autoptr (GPtrArray) by_priority = rules_new ();
+  g_autoptr (GPtrArray) exclusive_higher = rules_new ();
+  g_autoptr (GPtrArray) stack_higher = rules_new ();
+  g_autoptr (SkEngineResult) r1 = NULL;
+  g_autoptr (SkEngineResult) r2 = NULL;
+  g_autoptr (SkEngineResult) r3 = NULL;
+  g_autoptr (SkEngineResult) r4 = NULL;
 
   /* Two exclusives giving 1 000 each at equal priority: the lower id. */
   rule_order (add_rule (same_priority, "zz", SK_RULE_FIXED_AMOUNT, 1000), 0, FALSE);
@@ -1112,19 +1100,19 @@ test_ties (void)
 static void
 test_conditions_combined (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(GPtrArray) campaigns = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(SkCart) cart = sk_cart_new ("s2");
-  g_autoptr(SkCart) elsewhere = sk_cart_new ("s1");
-  g_autoptr(SkEngineCustomer) vip = sk_engine_customer_new ("c1", SK_SEGMENT_VIP);
-  g_autoptr(SkEngineCustomer) spent_vip = sk_engine_customer_new ("c2", SK_SEGMENT_VIP);
-  g_autoptr(SkEngineResult) granted = NULL;
-  g_autoptr(SkEngineResult) other_store = NULL;
-  g_autoptr(SkEngineResult) used_up = NULL;
-  g_autoptr(SkEngineResult) anonymous = NULL;
-  g_autoptr(SkEngineResult) too_late = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (GPtrArray) campaigns = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (SkCart) cart = sk_cart_new ("s2");
+  g_autoptr (SkCart) elsewhere = sk_cart_new ("s1");
+  g_autoptr (SkEngineCustomer) vip = sk_engine_customer_new ("c1", SK_SEGMENT_VIP);
+  g_autoptr (SkEngineCustomer) spent_vip = sk_engine_customer_new ("c2", SK_SEGMENT_VIP);
+  g_autoptr (SkEngineResult) granted = NULL;
+  g_autoptr (SkEngineResult) other_store = NULL;
+  g_autoptr (SkEngineResult) used_up = NULL;
+  g_autoptr (SkEngineResult) anonymous = NULL;
+  g_autoptr (SkEngineResult) too_late = NULL;
   SkDiscountRule *rule;
-  SkCampaign *campaign;
+  SkCampaign     *campaign;
 
   sk_cart_add_line (cart, "T1", "Robot", "toys", 12000, 2);
   sk_cart_add_line (cart, "B1", "Atlas", "books", 3000, 1);
@@ -1178,15 +1166,15 @@ test_conditions_combined (void)
 static void
 test_allocation (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(GPtrArray) one_kopeck = rules_new ();
-  g_autoptr(SkCart) equal = cart_of_prices (3, (gint64[]) { 1000, 1000, 1000 });
-  g_autoptr(SkCart) unequal = cart_of_prices (3, (gint64[]) { 1000, 0, 2000 });
-  g_autoptr(SkCart) tiny = cart_of_prices (3, (gint64[]) { 1, 1, 1 });
-  g_autoptr(SkEngineResult) result = NULL;
-  g_autoptr(SkEngineResult) again = NULL;
-  g_autoptr(SkEngineResult) weighted = NULL;
-  g_autoptr(SkEngineResult) tiny_result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (GPtrArray) one_kopeck = rules_new ();
+  g_autoptr (SkCart) equal = cart_of_prices (3, (gint64[]){ 1000, 1000, 1000 });
+  g_autoptr (SkCart) unequal = cart_of_prices (3, (gint64[]){ 1000, 0, 2000 });
+  g_autoptr (SkCart) tiny = cart_of_prices (3, (gint64[]){ 1, 1, 1 });
+  g_autoptr (SkEngineResult) result = NULL;
+  g_autoptr (SkEngineResult) again = NULL;
+  g_autoptr (SkEngineResult) weighted = NULL;
+  g_autoptr (SkEngineResult) tiny_result = NULL;
 
   add_rule (rules, "f100", SK_RULE_FIXED_AMOUNT, 100);
 
@@ -1217,9 +1205,9 @@ test_allocation (void)
 static void
 test_allocation_largest_remainder (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (4, (gint64[]) { 101, 202, 303, 394 });
-  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (4, (gint64[]){ 101, 202, 303, 394 });
+  g_autoptr (SkEngineResult) result = NULL;
   GArray *split;
 
   /* 10 over 1 000 in 101 : 202 : 303 : 394 = 1.01 : 2.02 : 3.03 : 3.94 ->
@@ -1238,9 +1226,9 @@ test_allocation_largest_remainder (void)
 static void
 test_large_amounts (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = sk_cart_new ("s1");
-  g_autoptr(SkEngineResult) result = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = sk_cart_new ("s1");
+  g_autoptr (SkEngineResult) result = NULL;
 
   /* Near SK_MONEY_MAX a product of two amounts needs more than 64 bits. */
   sk_cart_add_line (cart, "A", "A", "toys", SK_MONEY_MAX / 3, 1);
@@ -1259,7 +1247,11 @@ test_large_amounts (void)
 static void
 test_reject_codes (void)
 {
-  static const struct { SkRejectCode code; const char *name; } codes[] = {
+  static const struct
+  {
+    SkRejectCode code;
+    const char  *name;
+  } codes[] = {
     { SK_REJECT_NONE, "none" },
     { SK_REJECT_INACTIVE, "inactive" },
     { SK_REJECT_NOT_STARTED, "not_started" },
@@ -1277,7 +1269,7 @@ test_reject_codes (void)
     { SK_REJECT_NOT_CHOSEN, "not_chosen" },
     { SK_REJECT_LOWER_MULTIPLIER, "lower_multiplier" },
   };
-  g_autoptr(SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
 
   for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
     {
@@ -1294,18 +1286,18 @@ test_reject_codes (void)
 static void
 test_json (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = sk_cart_new ("s1");
-  g_autoptr(SkEngineResult) result = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(JsonNode) reparsed = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = sk_cart_new ("s1");
+  g_autoptr (SkEngineResult) result = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonNode) reparsed = NULL;
   g_autofree char *text = NULL;
-  JsonObject *object;
-  JsonArray *applied;
-  JsonArray *rejected;
-  JsonArray *lines;
-  JsonObject *item;
-  SkDiscountRule *rule;
+  JsonObject      *object;
+  JsonArray       *applied;
+  JsonArray       *rejected;
+  JsonArray       *lines;
+  JsonObject      *item;
+  SkDiscountRule  *rule;
 
   sk_cart_add_line (cart, "A-1", "Ball", "toys", 1500, 2);
   sk_cart_add_line (cart, "B-2", "Milk", "food", 7000, 1);
@@ -1363,8 +1355,7 @@ test_json (void)
 }
 
 static const char *
-rejected_member (JsonNode   *root,
-                 const char *member)
+rejected_member (JsonNode *root, const char *member)
 {
   JsonArray *rejected = json_object_get_array_member (json_node_get_object (root), "rejected");
 
@@ -1379,26 +1370,31 @@ rejected_member (JsonNode   *root,
 static void
 test_json_control_characters (void)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(JsonNode) reparsed = NULL;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonNode) reparsed = NULL;
   g_autofree char *text = NULL;
   g_autofree char *pretty = NULL;
 
   json_builder_begin_array (builder);
-  json_builder_add_string_value (builder, "a\x1f" "b\x01" "c\n");
+  json_builder_add_string_value (builder, "a\x1f"
+                                          "b\x01"
+                                          "c\n");
   json_builder_end_array (builder);
   root = json_builder_get_root (builder);
 
   text = sk_json_to_string (root, FALSE);
   pretty = sk_json_to_string (root, TRUE);
   for (const char *p = text; *p != '\0'; p++)
-    g_assert_cmpint ((guchar) *p, >=, 0x20);
+    g_assert_cmpint ((guchar)*p, >=, 0x20);
   g_assert_cmpstr (text, ==, "[\"a\\u001fb\\u0001c\\n\"]");
   g_assert_null (strchr (pretty, 0x1f));
   reparsed = sk_json_parse (text, -1, NULL);
   g_assert_nonnull (reparsed);
-  g_assert_cmpstr (json_array_get_string_element (json_node_get_array (reparsed), 0), ==, "a\x1f" "b\x01" "c\n");
+  g_assert_cmpstr (json_array_get_string_element (json_node_get_array (reparsed), 0), ==,
+                   "a\x1f"
+                   "b\x01"
+                   "c\n");
 }
 
 /* One JSON text is one value. json-glib 1.6 reads a container after the
@@ -1408,7 +1404,8 @@ static void
 test_json_one_value (void)
 {
   const char *refused[] = {
-    "{\"a\": 1}{\"b\": 2}", "[1, 2] [3]", "1 {\"a\": \"b\"}", "{} x", "{}/* comment */", "\"a\"\"b\"", "2 3",
+    "{\"a\": 1}{\"b\": 2}", "[1, 2] [3]", "1 {\"a\": \"b\"}", "{} x", "{}/* comment */",
+    "\"a\"\"b\"",           "2 3",
   };
   const char *read[] = {
     " {\"a\": \"}{ ][\\\"\"}\r\n", "\xef\xbb\xbf[1]", "\"x\"", "-5 ", "[{}, []]\t",
@@ -1416,16 +1413,16 @@ test_json_one_value (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(JsonNode) node = sk_json_parse (refused[i], -1, &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonNode) node = sk_json_parse (refused[i], -1, &error);
 
       g_assert_null (node);
       g_assert_error (error, SK_ERROR, SK_ERROR_MALFORMED);
     }
   for (guint i = 0; i < G_N_ELEMENTS (read); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(JsonNode) node = sk_json_parse (read[i], -1, &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonNode) node = sk_json_parse (read[i], -1, &error);
 
       g_assert_no_error (error);
       g_assert_nonnull (node);
@@ -1438,17 +1435,22 @@ static void
 test_json_lone_surrogate (void)
 {
   const char *refused[] = {
-    "{\"name\": \"\\ud800x\"}", "[\"a\", [\"\\udc00\"]]", "{\"\\ud83d\": 1}", "\"\\ude00\\ud83d\"",
+    "{\"name\": \"\\ud800x\"}",
+    "[\"a\", [\"\\udc00\"]]",
+    "{\"\\ud83d\": 1}",
+    "\"\\ude00\\ud83d\"",
     /* A malformed pair leaked json-glib's buffer: refused before it. */
-    "\"\\ud83d\\u0041\"", "\"\\ud83d\\ud83d\"", "\"\\ud83d",
+    "\"\\ud83d\\u0041\"",
+    "\"\\ud83d\\ud83d\"",
+    "\"\\ud83d",
   };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
     {
-      g_autoptr(GError) local_error = NULL;
-      g_autoptr(JsonNode) refused_node = sk_json_parse (refused[i], -1, &local_error);
+      g_autoptr (GError) local_error = NULL;
+      g_autoptr (JsonNode) refused_node = sk_json_parse (refused[i], -1, &local_error);
 
       g_assert_null (refused_node);
       g_assert_error (local_error, SK_ERROR, SK_ERROR_MALFORMED);
@@ -1456,7 +1458,8 @@ test_json_lone_surrogate (void)
   /* A pair is one character. */
   node = sk_json_parse ("{\"name\": \"\\ud83d\\ude00\"}", -1, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "name"), ==, "\xf0\x9f\x98\x80");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "name"), ==,
+                   "\xf0\x9f\x98\x80");
 }
 
 /* Rejected entries are shared between answers: an edited rule must still
@@ -1464,16 +1467,16 @@ test_json_lone_surrogate (void)
 static void
 test_json_rule_edited (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = sk_cart_new ("s1");
-  g_autoptr(SkEngineResult) first = NULL;
-  g_autoptr(SkEngineResult) second = NULL;
-  g_autoptr(JsonNode) before = NULL;
-  g_autoptr(JsonNode) again = NULL;
-  g_autoptr(JsonNode) after = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = sk_cart_new ("s1");
+  g_autoptr (SkEngineResult) first = NULL;
+  g_autoptr (SkEngineResult) second = NULL;
+  g_autoptr (JsonNode) before = NULL;
+  g_autoptr (JsonNode) again = NULL;
+  g_autoptr (JsonNode) after = NULL;
   g_autofree char *before_text = NULL;
   g_autofree char *text = NULL;
-  SkDiscountRule *rule;
+  SkDiscountRule  *rule;
 
   sk_cart_add_line (cart, "A-1", "Ball", "toys", 1500, 2);
   rule = add_rule (rules, "min", SK_RULE_FIXED_AMOUNT, 500);
@@ -1492,10 +1495,12 @@ test_json_rule_edited (void)
   second = calc (cart, NULL, rules, NULL);
   after = sk_engine_result_to_json (second, cart);
   g_assert_cmpstr (rejected_member (after, "name"), ==, "Spring sale");
-  g_assert_cmpstr (rejected_member (after, "reason"), ==, "min purchase 2\u202f500,00\u00a0₽ not reached");
+  g_assert_cmpstr (rejected_member (after, "reason"), ==,
+                   "min purchase 2\u202f500,00\u00a0₽ not reached");
 
   g_assert_cmpstr (rejected_member (before, "name"), ==, "Rule min");
-  g_assert_cmpstr (rejected_member (before, "reason"), ==, "min purchase 1\u202f500,00\u00a0₽ not reached");
+  g_assert_cmpstr (rejected_member (before, "reason"), ==,
+                   "min purchase 1\u202f500,00\u00a0₽ not reached");
   g_clear_pointer (&text, g_free);
   text = sk_json_to_string (before, FALSE);
   g_assert_cmpstr (text, ==, before_text);
@@ -1504,12 +1509,11 @@ test_json_rule_edited (void)
 /* Order independence */
 
 static char *
-result_fingerprint (const SkEngineResult *result,
-                    const SkCart         *cart)
+result_fingerprint (const SkEngineResult *result, const SkCart *cart)
 {
-  g_autoptr(JsonNode) root = sk_engine_result_to_json (result, cart);
+  g_autoptr (JsonNode) root = sk_engine_result_to_json (result, cart);
   g_autofree char *json = sk_json_to_string (root, FALSE);
-  GString *out = g_string_new (json);
+  GString         *out = g_string_new (json);
 
   /* The JSON lacks the per-rule splits and the reject details. */
   for (guint k = 0; k < result->applied_splits->len; k++)
@@ -1527,8 +1531,7 @@ result_fingerprint (const SkEngineResult *result,
 }
 
 static GPtrArray *
-shuffled_copy (GPtrArray *rules,
-               GRand     *rand)
+shuffled_copy (GPtrArray *rules, GRand *rand)
 {
   GPtrArray *copy = g_ptr_array_new_full (rules->len, g_object_unref);
 
@@ -1536,7 +1539,7 @@ shuffled_copy (GPtrArray *rules,
     g_ptr_array_add (copy, g_object_ref (g_ptr_array_index (rules, i)));
   for (guint i = copy->len; i > 1; i--)
     {
-      guint j = g_rand_int_range (rand, 0, i);
+      guint    j = g_rand_int_range (rand, 0, i);
       gpointer tmp = copy->pdata[i - 1];
 
       copy->pdata[i - 1] = copy->pdata[j];
@@ -1548,13 +1551,13 @@ shuffled_copy (GPtrArray *rules,
 static void
 test_shuffled_rules (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(GRand) rand = g_rand_new_with_seed (20260101);
-  g_autoptr(SkCart) cart = sk_cart_new ("s1");
-  g_autoptr(SkEngineCustomer) customer = sk_engine_customer_new ("c1", SK_SEGMENT_REGULAR);
-  g_autoptr(SkEngineResult) reference = NULL;
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (GRand) rand = g_rand_new_with_seed (20260101);
+  g_autoptr (SkCart) cart = sk_cart_new ("s1");
+  g_autoptr (SkEngineCustomer) customer = sk_engine_customer_new ("c1", SK_SEGMENT_REGULAR);
+  g_autoptr (SkEngineResult) reference = NULL;
   g_autofree char *expected = NULL;
-  SkDiscountRule *rule;
+  SkDiscountRule  *rule;
 
   sk_cart_add_line (cart, "T1", "Car", "toys", 1999, 3);
   sk_cart_add_line (cart, "T2", "Kite", "toys", 777, 1);
@@ -1590,8 +1593,8 @@ test_shuffled_rules (void)
 
   for (guint round = 0; round < 50; round++)
     {
-      g_autoptr(GPtrArray) shuffled = shuffled_copy (rules, rand);
-      g_autoptr(SkEngineResult) result = calc (cart, customer, shuffled, NULL);
+      g_autoptr (GPtrArray) shuffled = shuffled_copy (rules, rand);
+      g_autoptr (SkEngineResult) result = calc (cart, customer, shuffled, NULL);
       g_autofree char *got = result_fingerprint (result, cart);
 
       g_assert_cmpstr (got, ==, expected);
@@ -1601,10 +1604,10 @@ test_shuffled_rules (void)
 static void
 test_rules_untouched (void)
 {
-  g_autoptr(GPtrArray) rules = rules_new ();
-  g_autoptr(SkCart) cart = cart_of_prices (1, (gint64[]) { 10000 });
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = cart_of_prices (1, (gint64[]){ 10000 });
   SkDiscountRule *rule = add_rule (rules, "r", SK_RULE_PERCENTAGE, 1000);
-  GWeakRef weak;
+  GWeakRef        weak;
 
   /* The engine is pure: the caller's rules keep exactly the references
    * they had, however often it runs, and keep their order. */
@@ -1612,11 +1615,11 @@ test_rules_untouched (void)
   g_weak_ref_init (&weak, rule);
   for (guint i = 0; i < 5; i++)
     {
-      g_autoptr(SkEngineResult) result = calc (cart, NULL, rules, NULL);
+      g_autoptr (SkEngineResult) result = calc (cart, NULL, rules, NULL);
       g_assert_cmpint (result->discount_total, ==, 1090);
     }
   g_assert_cmpuint (G_OBJECT (rule)->ref_count, ==, 1);
-  g_assert_cmpstr (((SkDiscountRule *) g_ptr_array_index (rules, 0))->id, ==, "r");
+  g_assert_cmpstr (((SkDiscountRule *)g_ptr_array_index (rules, 0))->id, ==, "r");
   g_ptr_array_set_size (rules, 0);
   g_assert_null (g_weak_ref_get (&weak));
   g_weak_ref_clear (&weak);
@@ -1625,10 +1628,9 @@ test_rules_untouched (void)
 /* Cart validation */
 
 static void
-assert_cart_invalid (const SkCart *cart,
-                     const char   *field)
+assert_cart_invalid (const SkCart *cart, const char *field)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_false (sk_cart_validate (cart, &error));
   g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
@@ -1638,19 +1640,19 @@ assert_cart_invalid (const SkCart *cart,
 static void
 test_cart_validate (void)
 {
-  g_autoptr(SkCart) good = sk_cart_new ("s1");
-  g_autoptr(SkCart) no_store = sk_cart_new (NULL);
-  g_autoptr(SkCart) empty_store = sk_cart_new ("");
-  g_autoptr(SkCart) empty = sk_cart_new ("s1");
-  g_autoptr(SkCart) zero_qty = sk_cart_new ("s1");
-  g_autoptr(SkCart) negative_qty = sk_cart_new ("s1");
-  g_autoptr(SkCart) huge_qty = sk_cart_new ("s1");
-  g_autoptr(SkCart) negative_price = sk_cart_new ("s1");
-  g_autoptr(SkCart) line_overflow = sk_cart_new ("s1");
-  g_autoptr(SkCart) int64_overflow = sk_cart_new ("s1");
-  g_autoptr(SkCart) cart_overflow = sk_cart_new ("s1");
-  g_autoptr(SkCart) at_limit = sk_cart_new ("s1");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkCart) good = sk_cart_new ("s1");
+  g_autoptr (SkCart) no_store = sk_cart_new (NULL);
+  g_autoptr (SkCart) empty_store = sk_cart_new ("");
+  g_autoptr (SkCart) empty = sk_cart_new ("s1");
+  g_autoptr (SkCart) zero_qty = sk_cart_new ("s1");
+  g_autoptr (SkCart) negative_qty = sk_cart_new ("s1");
+  g_autoptr (SkCart) huge_qty = sk_cart_new ("s1");
+  g_autoptr (SkCart) negative_price = sk_cart_new ("s1");
+  g_autoptr (SkCart) line_overflow = sk_cart_new ("s1");
+  g_autoptr (SkCart) int64_overflow = sk_cart_new ("s1");
+  g_autoptr (SkCart) cart_overflow = sk_cart_new ("s1");
+  g_autoptr (SkCart) at_limit = sk_cart_new ("s1");
+  g_autoptr (GError) error = NULL;
 
   sk_cart_add_line (good, "A", "Ball", "toys", 0, 1);
   sk_cart_add_line (good, "B", "Bear", NULL, 1500, SK_QUANTITY_MAX);
@@ -1697,10 +1699,9 @@ test_cart_validate (void)
 }
 
 static SkCart *
-cart_from_text (const char *text,
-                GError    **error)
+cart_from_text (const char *text, GError **error)
 {
-  g_autoptr(JsonNode) node = sk_json_parse (text, -1, NULL);
+  g_autoptr (JsonNode) node = sk_json_parse (text, -1, NULL);
 
   g_assert_nonnull (node);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
@@ -1708,11 +1709,10 @@ cart_from_text (const char *text,
 }
 
 static void
-assert_json_malformed (const char *text,
-                       const char *field)
+assert_json_malformed (const char *text, const char *field)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCart) cart = cart_from_text (text, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCart) cart = cart_from_text (text, &error);
 
   g_assert_null (cart);
   g_assert_error (error, SK_ERROR, SK_ERROR_MALFORMED);
@@ -1720,11 +1720,10 @@ assert_json_malformed (const char *text,
 }
 
 static void
-assert_json_invalid (const char *text,
-                     const char *field)
+assert_json_invalid (const char *text, const char *field)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCart) cart = cart_from_text (text, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCart) cart = cart_from_text (text, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (cart);
@@ -1734,8 +1733,8 @@ assert_json_invalid (const char *text,
 static void
 test_cart_from_json (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCart) cart = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCart) cart = NULL;
   const SkCartLine *line;
 
   cart = cart_from_text ("{\"store_id\": \"s1\", \"items\": ["
@@ -1806,23 +1805,20 @@ test_cart_from_json (void)
 
 /* Randomized: invariants and an independent reference calculation */
 
-static const char * const random_categories[] = { "toys", "clothes", "food", "books", "shoes" };
-static const char * const random_segments[] = {
+static const char *const random_categories[] = { "toys", "clothes", "food", "books", "shoes" };
+static const char *const random_segments[] = {
   SK_SEGMENT_NEW, SK_SEGMENT_ONE_TIME, SK_SEGMENT_OCCASIONAL, SK_SEGMENT_REGULAR, SK_SEGMENT_VIP,
 };
-static const char * const random_stores[] = { "s1", "s2", "s3" };
+static const char *const random_stores[] = { "s1", "s2", "s3" };
 
 static gboolean
-chance (GRand  *rand,
-        double  p)
+chance (GRand *rand, double p)
 {
   return g_rand_double (rand) < p;
 }
 
 static const char *
-pick (GRand             *rand,
-      const char * const *list,
-      guint               n)
+pick (GRand *rand, const char *const *list, guint n)
 {
   return list[g_rand_int_range (rand, 0, n)];
 }
@@ -1830,13 +1826,9 @@ pick (GRand             *rand,
 /* A random non-empty subset of @list, sometimes with a name that is in no
  * cart. */
 static void
-set_random_strv (GRand              *rand,
-                 char             ***field,
-                 const char * const *list,
-                 guint               n,
-                 const char         *stranger)
+set_random_strv (GRand *rand, char ***field, const char *const *list, guint n, const char *stranger)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
   guint count = g_rand_int_range (rand, 1, 3);
 
   for (guint k = 0; k < count; k++)
@@ -1850,20 +1842,21 @@ set_random_strv (GRand              *rand,
 static SkCart *
 random_cart (GRand *rand)
 {
-  SkCart *cart = sk_cart_new (pick (rand, random_stores, G_N_ELEMENTS (random_stores)));
-  guint n = g_rand_int_range (rand, 1, 9);
+  SkCart  *cart = sk_cart_new (pick (rand, random_stores, G_N_ELEMENTS (random_stores)));
+  guint    n = g_rand_int_range (rand, 1, 9);
   gboolean huge = chance (rand, 0.05);
 
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *sku = g_strdup_printf ("SKU%u", i);
-      const char *category = chance (rand, 0.1) ? NULL :
-        pick (rand, random_categories, G_N_ELEMENTS (random_categories));
-      gint64 price;
-      gint64 quantity = chance (rand, 0.7) ? 1 : g_rand_int_range (rand, 2, 6);
+      const char      *category = chance (rand, 0.1)
+                                      ? NULL
+                                      : pick (rand, random_categories, G_N_ELEMENTS (random_categories));
+      gint64           price;
+      gint64           quantity = chance (rand, 0.7) ? 1 : g_rand_int_range (rand, 2, 6);
 
       if (huge)
-        price = (gint64) (g_rand_double (rand) * (double) (SK_MONEY_MAX / 50));
+        price = (gint64)(g_rand_double (rand) * (double)(SK_MONEY_MAX / 50));
       else if (chance (rand, 0.1))
         price = g_rand_int_range (rand, 0, 4);
       else
@@ -1875,27 +1868,24 @@ random_cart (GRand *rand)
 }
 
 static gint64
-random_amount (GRand  *rand,
-               gint64  subtotal)
+random_amount (GRand *rand, gint64 subtotal)
 {
   if (chance (rand, 0.5))
     return g_rand_int_range (rand, 0, 5000);
-  return (gint64) (g_rand_double (rand) * 1.5 * (double) subtotal);
+  return (gint64)(g_rand_double (rand) * 1.5 * (double)subtotal);
 }
 
 static GPtrArray *
-random_rules (GRand    *rand,
-              gint64    subtotal,
-              gboolean  low_multipliers)
+random_rules (GRand *rand, gint64 subtotal, gboolean low_multipliers)
 {
   GPtrArray *rules = rules_new ();
-  guint n = g_rand_int_range (rand, 0, 13);
+  guint      n = g_rand_int_range (rand, 0, 13);
 
   for (guint r = 0; r < n; r++)
     {
       g_autofree char *id = g_strdup_printf ("r%02u", r);
-      int kind = g_rand_int_range (rand, 0, 10);
-      SkDiscountRule *rule;
+      int              kind = g_rand_int_range (rand, 0, 10);
+      SkDiscountRule  *rule;
 
       if (kind < 5)
         rule = add_rule (rules, id, SK_RULE_PERCENTAGE,
@@ -1919,8 +1909,8 @@ random_rules (GRand    *rand,
         set_random_strv (rand, &rule->categories, random_categories,
                          G_N_ELEMENTS (random_categories), "garden");
       if (chance (rand, 0.2))
-        set_random_strv (rand, &rule->segments, random_segments,
-                         G_N_ELEMENTS (random_segments), "staff");
+        set_random_strv (rand, &rule->segments, random_segments, G_N_ELEMENTS (random_segments),
+                         "staff");
       if (chance (rand, 0.15))
         {
           rule->usage_limit_total = g_rand_int_range (rand, 1, 5);
@@ -1944,19 +1934,17 @@ random_rules (GRand    *rand,
 static GPtrArray *
 random_campaigns (GRand *rand)
 {
-  static const char * const statuses[] = { "draft", "scheduled", "active", "active", "finished" };
-  GPtrArray *campaigns = g_ptr_array_new_with_free_func (g_object_unref);
+  static const char *const statuses[] = { "draft", "scheduled", "active", "active", "finished" };
+  GPtrArray               *campaigns = g_ptr_array_new_with_free_func (g_object_unref);
 
   /* c0..c2 are known; c3 never is. */
   for (guint c = 0; c < 3; c++)
     {
       g_autofree char *id = g_strdup_printf ("c%u", c);
-      SkCampaign *campaign = add_campaign (campaigns, id,
-                                           pick (rand, statuses, G_N_ELEMENTS (statuses)),
-                                           chance (rand, 0.3) ? SK_TIME_NONE :
-                                           NOW + g_rand_int_range (rand, -3, 2) * HOUR,
-                                           chance (rand, 0.3) ? SK_TIME_NONE :
-                                           NOW + g_rand_int_range (rand, -1, 4) * HOUR);
+      SkCampaign      *campaign = add_campaign (
+               campaigns, id, pick (rand, statuses, G_N_ELEMENTS (statuses)),
+          chance (rand, 0.3) ? SK_TIME_NONE : NOW + g_rand_int_range (rand, -3, 2) * HOUR,
+          chance (rand, 0.3) ? SK_TIME_NONE : NOW + g_rand_int_range (rand, -1, 4) * HOUR);
       if (chance (rand, 0.5))
         {
           campaign->budget = g_rand_int_range (rand, 1, 20000);
@@ -1967,20 +1955,18 @@ random_campaigns (GRand *rand)
 }
 
 static SkEngineCustomer *
-random_customer (GRand     *rand,
-                 GPtrArray *rules)
+random_customer (GRand *rand, GPtrArray *rules)
 {
   SkEngineCustomer *customer;
 
   if (chance (rand, 0.3))
     return NULL;
-  customer = sk_engine_customer_new ("cust",
-                                     chance (rand, 0.1) ? NULL :
-                                     pick (rand, random_segments, G_N_ELEMENTS (random_segments)));
+  customer = sk_engine_customer_new (
+      "cust",
+      chance (rand, 0.1) ? NULL : pick (rand, random_segments, G_N_ELEMENTS (random_segments)));
   for (guint r = 0; r < rules->len; r++)
     if (chance (rand, 0.3))
-      sk_engine_customer_set_uses (customer,
-                                   ((SkDiscountRule *) g_ptr_array_index (rules, r))->id,
+      sk_engine_customer_set_uses (customer, ((SkDiscountRule *)g_ptr_array_index (rules, r))->id,
                                    g_rand_int_range (rand, 0, 4));
   return customer;
 }
@@ -1996,15 +1982,13 @@ typedef struct
 } RefRule;
 
 static gboolean
-strv_has (char      **strv,
-          const char *s)
+strv_has (char **strv, const char *s)
 {
-  return s != NULL && strv != NULL && g_strv_contains ((const char * const *) strv, s);
+  return s != NULL && strv != NULL && g_strv_contains ((const char *const *)strv, s);
 }
 
 static gboolean
-ref_line_in_rule (const SkDiscountRule *rule,
-                  const SkCartLine     *line)
+ref_line_in_rule (const SkDiscountRule *rule, const SkCartLine *line)
 {
   if (rule->categories == NULL || rule->categories[0] == NULL)
     return TRUE;
@@ -2012,8 +1996,7 @@ ref_line_in_rule (const SkDiscountRule *rule,
 }
 
 static int
-ref_compare (gconstpointer a,
-             gconstpointer b)
+ref_compare (gconstpointer a, gconstpointer b)
 {
   const RefRule *ra = a;
   const RefRule *rb = b;
@@ -2032,7 +2015,7 @@ ref_eligible (const SkDiscountRule   *rule,
               GPtrArray              *campaigns,
               SkCampaign            **campaign_out)
 {
-  gint64 base = 0;
+  gint64   base = 0;
   gboolean any_line = FALSE;
 
   *campaign_out = NULL;
@@ -2053,8 +2036,8 @@ ref_eligible (const SkDiscountRule   *rule,
         }
       if (*campaign_out == NULL)
         return FALSE;
-      if (g_strcmp0 ((*campaign_out)->status, "active") != 0 &&
-          g_strcmp0 ((*campaign_out)->status, "scheduled") != 0)
+      if (g_strcmp0 ((*campaign_out)->status, "active") != 0
+          && g_strcmp0 ((*campaign_out)->status, "scheduled") != 0)
         return FALSE;
       if ((*campaign_out)->starts_at != 0 && NOW < (*campaign_out)->starts_at)
         return FALSE;
@@ -2064,17 +2047,17 @@ ref_eligible (const SkDiscountRule   *rule,
       if ((*campaign_out)->budget > 0 && (*campaign_out)->spent >= (*campaign_out)->budget)
         return FALSE;
     }
-  if (rule->store_ids != NULL && rule->store_ids[0] != NULL &&
-      !strv_has (rule->store_ids, cart->store_id))
+  if (rule->store_ids != NULL && rule->store_ids[0] != NULL
+      && !strv_has (rule->store_ids, cart->store_id))
     return FALSE;
-  if (rule->segments != NULL && rule->segments[0] != NULL &&
-      (customer == NULL || !strv_has (rule->segments, customer->segment)))
+  if (rule->segments != NULL && rule->segments[0] != NULL
+      && (customer == NULL || !strv_has (rule->segments, customer->segment)))
     return FALSE;
   if (rule->usage_limit_total > 0 && rule->uses >= rule->usage_limit_total)
     return FALSE;
-  if (rule->usage_limit_per_customer > 0 &&
-      (customer == NULL ||
-       sk_engine_customer_get_uses (customer, rule->id) >= rule->usage_limit_per_customer))
+  if (rule->usage_limit_per_customer > 0
+      && (customer == NULL
+          || sk_engine_customer_get_uses (customer, rule->id) >= rule->usage_limit_per_customer))
     return FALSE;
   for (guint i = 0; i < cart->lines->len; i++)
     {
@@ -2090,14 +2073,12 @@ ref_eligible (const SkDiscountRule   *rule,
 }
 
 static gint64
-ref_amount (const SkDiscountRule *rule,
-            gint64                base,
-            gint64                budget_left)
+ref_amount (const SkDiscountRule *rule, gint64 base, gint64 budget_left)
 {
   gint64 d;
 
   if (g_strcmp0 (rule->type, SK_RULE_PERCENTAGE) == 0)
-    d = (gint64) ((__int128) base * rule->value / 10000);
+    d = (gint64)((__int128)base * rule->value / 10000);
   else
     d = MIN (rule->value, base);
   if (rule->max_discount > 0 && d > rule->max_discount)
@@ -2113,11 +2094,11 @@ ref_allocate (const SkDiscountRule *rule,
               gint64                amount,
               gint64               *out)
 {
-  guint n = cart->lines->len;
+  guint                n = cart->lines->len;
   g_autofree __int128 *rem = g_new0 (__int128, n);
-  g_autofree guint *order = g_new (guint, n);
-  __int128 total = 0;
-  gint64 given = 0;
+  g_autofree guint    *order = g_new (guint, n);
+  __int128             total = 0;
+  gint64               given = 0;
 
   for (guint i = 0; i < n; i++)
     {
@@ -2131,9 +2112,9 @@ ref_allocate (const SkDiscountRule *rule,
   for (guint i = 0; i < n; i++)
     if (ref_line_in_rule (rule, &g_array_index (cart->lines, SkCartLine, i)))
       {
-        __int128 p = (__int128) amount * weights[i];
+        __int128 p = (__int128)amount * weights[i];
 
-        out[i] = (gint64) (p / total);
+        out[i] = (gint64)(p / total);
         rem[i] = p % total;
         given += out[i];
       }
@@ -2155,13 +2136,12 @@ ref_allocate (const SkDiscountRule *rule,
 }
 
 static gint64
-ref_budget_left (SkCampaign *campaign,
-                 GHashTable *used)
+ref_budget_left (SkCampaign *campaign, GHashTable *used)
 {
   if (campaign == NULL || campaign->budget <= 0)
     return G_MAXINT64;
-  return MAX (0, campaign->budget - campaign->spent -
-                 (gint64) GPOINTER_TO_SIZE (g_hash_table_lookup (used, campaign)));
+  return MAX (0, campaign->budget - campaign->spent
+                     - (gint64)GPOINTER_TO_SIZE (g_hash_table_lookup (used, campaign)));
 }
 
 /* Compares the engine's @result with the reference calculation. */
@@ -2173,20 +2153,20 @@ check_against_reference (const SkCart           *cart,
                          const SkEngineResult   *result)
 {
   guint n = cart->lines->len;
-  g_autoptr(GArray) refs = g_array_new (FALSE, TRUE, sizeof (RefRule));
-  g_autoptr(GHashTable) used = g_hash_table_new (NULL, NULL);
+  g_autoptr (GArray) refs = g_array_new (FALSE, TRUE, sizeof (RefRule));
+  g_autoptr (GHashTable) used = g_hash_table_new (NULL, NULL);
   g_autofree gint64 *remaining = g_new0 (gint64, n);
   g_autofree gint64 *full = g_new0 (gint64, n);
   g_autofree gint64 *split = g_new0 (gint64, n);
   g_autofree gint64 *expect_lines = g_new0 (gint64, n);
-  gint64 stack_total = 0;
-  gint first_stacked = -1;
-  gint best_single = -1;
-  gint64 best_single_amount = 0;
-  gint64 multiplier = 100;
-  gboolean any_multiplier = FALSE;
-  gboolean use_stack;
-  gint64 expected_total;
+  gint64             stack_total = 0;
+  gint               first_stacked = -1;
+  gint               best_single = -1;
+  gint64             best_single_amount = 0;
+  gint64             multiplier = 100;
+  gboolean           any_multiplier = FALSE;
+  gboolean           use_stack;
+  gint64             expected_total;
 
   for (guint r = 0; r < rules->len; r++)
     {
@@ -2207,11 +2187,11 @@ check_against_reference (const SkCart           *cart,
   for (guint r = 0; r < refs->len; r++)
     {
       const RefRule *ref = &g_array_index (refs, RefRule, r);
-      gint64 base = 0;
-      gint64 d;
+      gint64         base = 0;
+      gint64         d;
 
-      if (!ref->eligible || !ref->rule->stackable ||
-          g_strcmp0 (ref->rule->type, SK_RULE_BONUS_MULTIPLIER) == 0)
+      if (!ref->eligible || !ref->rule->stackable
+          || g_strcmp0 (ref->rule->type, SK_RULE_BONUS_MULTIPLIER) == 0)
         continue;
       for (guint i = 0; i < n; i++)
         if (ref_line_in_rule (ref->rule, &g_array_index (cart->lines, SkCartLine, i)))
@@ -2223,7 +2203,7 @@ check_against_reference (const SkCart           *cart,
         {
           gsize so_far = GPOINTER_TO_SIZE (g_hash_table_lookup (used, ref->campaign));
 
-          g_hash_table_insert (used, ref->campaign, GSIZE_TO_POINTER (so_far + (gsize) d));
+          g_hash_table_insert (used, ref->campaign, GSIZE_TO_POINTER (so_far + (gsize)d));
         }
       ref_allocate (ref->rule, cart, remaining, d, split);
       for (guint i = 0; i < n; i++)
@@ -2241,11 +2221,11 @@ check_against_reference (const SkCart           *cart,
   for (guint r = 0; r < refs->len; r++)
     {
       const RefRule *ref = &g_array_index (refs, RefRule, r);
-      gint64 base = 0;
-      gint64 d;
+      gint64         base = 0;
+      gint64         d;
 
-      if (!ref->eligible || ref->rule->stackable ||
-          g_strcmp0 (ref->rule->type, SK_RULE_BONUS_MULTIPLIER) == 0)
+      if (!ref->eligible || ref->rule->stackable
+          || g_strcmp0 (ref->rule->type, SK_RULE_BONUS_MULTIPLIER) == 0)
         continue;
       for (guint i = 0; i < n; i++)
         if (ref_line_in_rule (ref->rule, &g_array_index (cart->lines, SkCartLine, i)))
@@ -2262,8 +2242,8 @@ check_against_reference (const SkCart           *cart,
     {
       const RefRule *ref = &g_array_index (refs, RefRule, r);
 
-      if (ref->eligible && g_strcmp0 (ref->rule->type, SK_RULE_BONUS_MULTIPLIER) == 0 &&
-          (!any_multiplier || ref->rule->value > multiplier))
+      if (ref->eligible && g_strcmp0 (ref->rule->type, SK_RULE_BONUS_MULTIPLIER) == 0
+          && (!any_multiplier || ref->rule->value > multiplier))
         {
           multiplier = ref->rule->value;
           any_multiplier = TRUE;
@@ -2280,8 +2260,8 @@ check_against_reference (const SkCart           *cart,
     for (guint i = 0; i < n; i++)
       expect_lines[i] = full[i] - remaining[i];
   else if (best_single >= 0)
-    ref_allocate (g_array_index (refs, RefRule, best_single).rule, cart, full,
-                  best_single_amount, expect_lines);
+    ref_allocate (g_array_index (refs, RefRule, best_single).rule, cart, full, best_single_amount,
+                  expect_lines);
 
   g_assert_cmpint (result->discount_total, ==, expected_total);
   g_assert_cmpint (result->bonus_multiplier, ==, multiplier);
@@ -2292,7 +2272,7 @@ check_against_reference (const SkCart           *cart,
    * refused for a choice, not a condition. */
   for (guint r = 0; r < refs->len; r++)
     {
-      const RefRule *ref = &g_array_index (refs, RefRule, r);
+      const RefRule          *ref = &g_array_index (refs, RefRule, r);
       const SkEngineRejected *rejected = find_rejected (result, ref->rule->id);
 
       if (!ref->eligible)
@@ -2303,9 +2283,9 @@ check_against_reference (const SkCart           *cart,
           g_assert_cmpint (rejected->code, !=, SK_REJECT_LOWER_MULTIPLIER);
         }
       else if (rejected != NULL)
-        g_assert_true (rejected->code == SK_REJECT_NOT_CHOSEN ||
-                       rejected->code == SK_REJECT_ZERO_DISCOUNT ||
-                       rejected->code == SK_REJECT_LOWER_MULTIPLIER);
+        g_assert_true (rejected->code == SK_REJECT_NOT_CHOSEN
+                       || rejected->code == SK_REJECT_ZERO_DISCOUNT
+                       || rejected->code == SK_REJECT_LOWER_MULTIPLIER);
     }
   if (!use_stack && best_single >= 0)
     {
@@ -2316,27 +2296,25 @@ check_against_reference (const SkCart           *cart,
 }
 
 static void
-run_random (guint32  seed,
-            guint    iterations,
-            gboolean low_multipliers)
+run_random (guint32 seed, guint iterations, gboolean low_multipliers)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (seed);
   guint discounted = 0;
   guint exclusive_won = 0;
   guint multiplied = 0;
 
   for (guint it = 0; it < iterations; it++)
     {
-      g_autoptr(SkCart) cart = random_cart (rand);
-      g_autoptr(GPtrArray) campaigns = random_campaigns (rand);
-      g_autoptr(GPtrArray) rules = NULL;
-      g_autoptr(GPtrArray) shuffled = NULL;
-      g_autoptr(SkEngineCustomer) customer = NULL;
-      g_autoptr(SkEngineResult) result = NULL;
-      g_autoptr(SkEngineResult) again = NULL;
+      g_autoptr (SkCart) cart = random_cart (rand);
+      g_autoptr (GPtrArray) campaigns = random_campaigns (rand);
+      g_autoptr (GPtrArray) rules = NULL;
+      g_autoptr (GPtrArray) shuffled = NULL;
+      g_autoptr (SkEngineCustomer) customer = NULL;
+      g_autoptr (SkEngineResult) result = NULL;
+      g_autoptr (SkEngineResult) again = NULL;
       g_autofree char *first = NULL;
       g_autofree char *second = NULL;
-      gint64 subtotal = 0;
+      gint64           subtotal = 0;
 
       for (guint i = 0; i < cart->lines->len; i++)
         {
@@ -2363,8 +2341,8 @@ run_random (guint32  seed,
       discounted += result->discount_total > 0;
       multiplied += result->bonus_multiplier != 100;
       for (guint k = 0; k < result->applied->len; k++)
-        if (!g_array_index (result->applied, SkEngineApplied, k).rule->stackable &&
-            g_array_index (result->applied, SkEngineApplied, k).amount > 0)
+        if (!g_array_index (result->applied, SkEngineApplied, k).rule->stackable
+            && g_array_index (result->applied, SkEngineApplied, k).amount > 0)
           exclusive_won++;
     }
 
@@ -2393,8 +2371,7 @@ test_random_low_multipliers (void)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 

@@ -12,24 +12,23 @@
 
 /* 2030-01-01 00:00 UTC: every sale happens at a fixed time, after the
  * manual bonus grants the tests make now. */
-#define NOW  ((gint64) 1893456000 * G_USEC_PER_SEC)
-#define HOUR ((gint64) 3600 * G_USEC_PER_SEC)
+#define NOW  ((gint64)1893456000 * G_USEC_PER_SEC)
+#define HOUR ((gint64)3600 * G_USEC_PER_SEC)
 
 typedef struct
 {
   char       *dir;
   SkDatabase *db;
   SkStore    *store;
-  SkCustomer *anna;   /* consents to e-mail and SMS, not push */
+  SkCustomer *anna; /* consents to e-mail and SMS, not push */
 } Fixture;
 
 /* Helpers */
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
 
   f->dir = g_dir_make_tmp ("skidka-pipeline-XXXXXX", &error);
@@ -57,8 +56,7 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->anna);
   g_clear_object (&f->store);
@@ -70,14 +68,13 @@ fixture_teardown (Fixture       *f,
 /* One integer from SQL with at most one text parameter, outside the
  * store's statement cache. */
 static gint64
-query_int (SkDatabase *db,
-           const char *sql,
-           const char *arg)
+query_int (SkDatabase *db, const char *sql, const char *arg)
 {
   sqlite3_stmt *stmt = NULL;
-  gint64 value;
+  gint64        value;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (sk_database_get_handle (db), sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (sk_database_get_handle (db), sql, -1, &stmt, NULL), ==,
+                   SQLITE_OK);
   if (arg != NULL)
     sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_TRANSIENT);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
@@ -87,10 +84,9 @@ query_int (SkDatabase *db,
 }
 
 static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
+compare_strings (gconstpointer a, gconstpointer b)
 {
-  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+  return g_strcmp0 (*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Every row of every table, as text, in a stable order: two dumps are
@@ -99,22 +95,24 @@ static char *
 dump_database (SkDatabase *db)
 {
   sqlite3 *handle = sk_database_get_handle (db);
-  g_autoptr(GPtrArray) tables = g_ptr_array_new_with_free_func (g_free);
-  GString *out = g_string_new (NULL);
+  g_autoptr (GPtrArray) tables = g_ptr_array_new_with_free_func (g_free);
+  GString      *out = g_string_new (NULL);
   sqlite3_stmt *stmt = NULL;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (handle,
-                                       "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
-                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (
+                       handle, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+                       -1, &stmt, NULL),
+                   ==, SQLITE_OK);
   while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (tables, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+    g_ptr_array_add (tables, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
   sqlite3_finalize (stmt);
   g_assert_cmpuint (tables->len, >=, 16);
 
   for (guint t = 0; t < tables->len; t++)
     {
-      g_autofree char *sql = g_strdup_printf ("SELECT * FROM \"%s\"", (char *) g_ptr_array_index (tables, t));
-      g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (g_free);
+      g_autofree char *sql
+          = g_strdup_printf ("SELECT * FROM \"%s\"", (char *)g_ptr_array_index (tables, t));
+      g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (g_free);
 
       g_assert_cmpint (sqlite3_prepare_v2 (handle, sql, -1, &stmt, NULL), ==, SQLITE_OK);
       while (sqlite3_step (stmt) == SQLITE_ROW)
@@ -126,24 +124,22 @@ dump_database (SkDatabase *db)
               if (sqlite3_column_type (stmt, c) == SQLITE_NULL)
                 g_string_append (row, "NULL|");
               else
-                g_string_append_printf (row, "'%s'|", (const char *) sqlite3_column_text (stmt, c));
+                g_string_append_printf (row, "'%s'|", (const char *)sqlite3_column_text (stmt, c));
             }
           g_ptr_array_add (rows, g_string_free (row, FALSE));
         }
       sqlite3_finalize (stmt);
       g_ptr_array_sort (rows, compare_strings);
-      g_string_append_printf (out, "== %s (%u rows)\n", (char *) g_ptr_array_index (tables, t), rows->len);
+      g_string_append_printf (out, "== %s (%u rows)\n", (char *)g_ptr_array_index (tables, t),
+                              rows->len);
       for (guint r = 0; r < rows->len; r++)
-        g_string_append_printf (out, "%s\n", (char *) g_ptr_array_index (rows, r));
+        g_string_append_printf (out, "%s\n", (char *)g_ptr_array_index (rows, r));
     }
   return g_string_free (out, FALSE);
 }
 
 static SkPurchaseRequest *
-request_new (Fixture    *f,
-             const char *customer_id,
-             gint64      bonus_to_spend,
-             gint64      created_at)
+request_new (Fixture *f, const char *customer_id, gint64 bonus_to_spend, gint64 created_at)
 {
   SkPurchaseRequest *request = g_new0 (SkPurchaseRequest, 1);
 
@@ -156,10 +152,9 @@ request_new (Fixture    *f,
 }
 
 static SkPurchaseResult *
-process_ok (Fixture           *f,
-            SkPurchaseRequest *request)
+process_ok (Fixture *f, SkPurchaseRequest *request)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkPurchaseResult *result = sk_database_process_purchase (f->db, request, &error);
 
   g_assert_no_error (error);
@@ -177,7 +172,7 @@ save_rule (Fixture    *f,
            const char *category,
            const char *campaign_id)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkDiscountRule *rule = sk_discount_rule_new ();
 
   sk_test_set_string (&rule->name, name);
@@ -195,11 +190,9 @@ save_rule (Fixture    *f,
 }
 
 static SkCampaign *
-save_campaign (Fixture    *f,
-               const char *status,
-               gint64      budget)
+save_campaign (Fixture *f, const char *status, gint64 budget)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkCampaign *campaign = sk_campaign_new ();
 
   sk_test_set_string (&campaign->name, "Весна");
@@ -211,12 +204,10 @@ save_campaign (Fixture    *f,
 }
 
 static void
-give_bonus (Fixture    *f,
-            const char *customer_id,
-            gint64      amount)
+give_bonus (Fixture *f, const char *customer_id, gint64 amount)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkBonusTransaction) tx = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkBonusTransaction) tx = NULL;
 
   tx = sk_database_bonus_manual (f->db, customer_id, SK_BONUS_EARN, amount, "Приветственные бонусы",
                                  NULL, &error);
@@ -225,10 +216,9 @@ give_bonus (Fixture    *f,
 }
 
 static SkCustomer *
-get_customer (Fixture    *f,
-              const char *id)
+get_customer (Fixture *f, const char *id)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkCustomer *customer = sk_database_get_customer (f->db, id, &error);
 
   g_assert_no_error (error);
@@ -237,11 +227,10 @@ get_customer (Fixture    *f,
 
 /* The cached balance is the sum of the ledger; returns it. */
 static gint64
-checked_balance (Fixture    *f,
-                 const char *customer_id)
+checked_balance (Fixture *f, const char *customer_id)
 {
-  g_autoptr(SkCustomer) customer = get_customer (f, customer_id);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkCustomer) customer = get_customer (f, customer_id);
+  g_autoptr (GError) error = NULL;
   gint64 sum = sk_database_ledger_sum (f->db, customer_id, &error);
 
   g_assert_no_error (error);
@@ -250,40 +239,36 @@ checked_balance (Fixture    *f,
 }
 
 static gint64
-rule_uses (Fixture    *f,
-           const char *rule_id)
+rule_uses (Fixture *f, const char *rule_id)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkDiscountRule) rule = sk_database_get_rule (f->db, rule_id, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDiscountRule) rule = sk_database_get_rule (f->db, rule_id, &error);
 
   g_assert_no_error (error);
   return rule->uses;
 }
 
 static gint64
-customer_rule_uses (Fixture    *f,
-                    const char *rule_id,
-                    const char *customer_id)
+customer_rule_uses (Fixture *f, const char *rule_id, const char *customer_id)
 {
   g_autofree char *sql = g_strdup_printf ("SELECT coalesce (sum (uses), 0) FROM rule_customer_uses"
-                                          " WHERE customer_id = '%s' AND rule_id = ?", customer_id);
+                                          " WHERE customer_id = '%s' AND rule_id = ?",
+                                          customer_id);
   return query_int (f->db, sql, rule_id);
 }
 
 static gint64
-campaign_spent (Fixture    *f,
-                const char *campaign_id)
+campaign_spent (Fixture *f, const char *campaign_id)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCampaign) campaign = sk_database_get_campaign (f->db, campaign_id, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCampaign) campaign = sk_database_get_campaign (f->db, campaign_id, &error);
 
   g_assert_no_error (error);
   return campaign->spent;
 }
 
 static SkPurchaseLine *
-purchase_line (SkPurchase *purchase,
-               guint       index)
+purchase_line (SkPurchase *purchase, guint index)
 {
   g_assert_cmpuint (index, <, g_list_model_get_n_items (sk_purchase_get_lines (purchase)));
   return g_list_model_get_item (sk_purchase_get_lines (purchase), index);
@@ -291,10 +276,9 @@ purchase_line (SkPurchase *purchase,
 
 /* Ledger rows of a customer, oldest first. */
 static GPtrArray *
-ledger_oldest_first (Fixture    *f,
-                     const char *customer_id)
+ledger_oldest_first (Fixture *f, const char *customer_id)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   GPtrArray *rows = sk_database_list_bonus_transactions (f->db, customer_id, &error);
 
   g_assert_no_error (error);
@@ -331,9 +315,7 @@ assert_tx (GPtrArray  *ledger,
 
 /* Every notification of a customer (a test's few fit one page). */
 static GPtrArray *
-customer_notifications (SkDatabase  *db,
-                        const char  *customer_id,
-                        GError     **error)
+customer_notifications (SkDatabase *db, const char *customer_id, GError **error)
 {
   g_autofree char *next = NULL;
   GPtrArray *page = sk_database_list_notifications (db, customer_id, NULL, NULL, 500, &next, error);
@@ -343,23 +325,24 @@ customer_notifications (SkDatabase  *db,
 }
 
 static void
-test_purchase (Fixture       *f,
-               gconstpointer  data)
+test_purchase (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SkDiscountRule) toys = save_rule (f, "Игрушки −10 %", SK_RULE_PERCENTAGE, 1000, "toys", NULL);
-  g_autoptr(SkDiscountRule) x2 = save_rule (f, "Бонусы ×2", SK_RULE_BONUS_MULTIPLIER, 200, NULL, NULL);
-  g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 5000, NOW);
-  g_autoptr(SkPurchaseResult) result = NULL;
-  g_autoptr(SkPurchase) stored = NULL;
-  g_autoptr(SkCustomer) anna = NULL;
-  g_autoptr(SkPurchaseLine) line0 = NULL;
-  g_autoptr(SkPurchaseLine) line1 = NULL;
-  g_autoptr(GPtrArray) ledger = NULL;
-  g_autoptr(GPtrArray) notifications = NULL;
-  g_autoptr(GPtrArray) history = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkDiscountRule) toys
+      = save_rule (f, "Игрушки −10 %", SK_RULE_PERCENTAGE, 1000, "toys", NULL);
+  g_autoptr (SkDiscountRule) x2
+      = save_rule (f, "Бонусы ×2", SK_RULE_BONUS_MULTIPLIER, 200, NULL, NULL);
+  g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 5000, NOW);
+  g_autoptr (SkPurchaseResult) result = NULL;
+  g_autoptr (SkPurchase) stored = NULL;
+  g_autoptr (SkCustomer) anna = NULL;
+  g_autoptr (SkPurchaseLine) line0 = NULL;
+  g_autoptr (SkPurchaseLine) line1 = NULL;
+  g_autoptr (GPtrArray) ledger = NULL;
+  g_autoptr (GPtrArray) notifications = NULL;
+  g_autoptr (GPtrArray) history = NULL;
+  g_autoptr (GError) error = NULL;
   SkPurchase *p;
-  gint64 outbox;
+  gint64      outbox;
 
   give_bonus (f, f->anna->id, 10000);
   outbox = sk_database_count_outbox (f->db, NULL);
@@ -411,8 +394,10 @@ test_purchase (Fixture       *f,
   /* The discount applications, and the usage counts. */
   g_assert_cmpuint (g_list_model_get_n_items (sk_purchase_get_applications (stored)), ==, 2);
   {
-    g_autoptr(SkDiscountApplication) a0 = g_list_model_get_item (sk_purchase_get_applications (stored), 0);
-    g_autoptr(SkDiscountApplication) a1 = g_list_model_get_item (sk_purchase_get_applications (stored), 1);
+    g_autoptr (SkDiscountApplication) a0
+        = g_list_model_get_item (sk_purchase_get_applications (stored), 0);
+    g_autoptr (SkDiscountApplication) a1
+        = g_list_model_get_item (sk_purchase_get_applications (stored), 1);
 
     g_assert_cmpstr (a0->rule_id, ==, toys->id);
     g_assert_cmpstr (a0->rule_name, ==, "Игрушки −10 %");
@@ -435,7 +420,8 @@ test_purchase (Fixture       *f,
   assert_tx (ledger, 0, "earn", 10000, 10000, NULL);
   assert_tx (ledger, 1, "spend", -5000, 5000, request->id);
   assert_tx (ledger, 2, "earn", 5576, 10576, request->id);
-  g_assert_cmpstr (((SkBonusTransaction *) g_ptr_array_index (ledger, 1))->store_id, ==, f->store->id);
+  g_assert_cmpstr (((SkBonusTransaction *)g_ptr_array_index (ledger, 1))->store_id, ==,
+                   f->store->id);
   g_assert_cmpint (checked_balance (f, f->anna->id), ==, 10576);
 
   /* Notifications: e-mail and SMS, which Anna agreed to; no push. */
@@ -472,16 +458,21 @@ test_purchase (Fixture       *f,
   history = sk_database_list_segment_history (f->db, f->anna->id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (history->len, ==, 2);
-  g_assert_cmpstr (((SkSegmentAssignment *) g_ptr_array_index (history, 1))->segment, ==, "one_time");
-  g_assert_cmpstr (((SkSegmentAssignment *) g_ptr_array_index (history, 1))->previous_segment, ==, "new");
-  g_assert_cmpint (((SkSegmentAssignment *) g_ptr_array_index (history, 1))->assigned_at, ==, NOW);
+  g_assert_cmpstr (((SkSegmentAssignment *)g_ptr_array_index (history, 1))->segment, ==,
+                   "one_time");
+  g_assert_cmpstr (((SkSegmentAssignment *)g_ptr_array_index (history, 1))->previous_segment, ==,
+                   "new");
+  g_assert_cmpint (((SkSegmentAssignment *)g_ptr_array_index (history, 1))->assigned_at, ==, NOW);
 
   /* The sync event of the sale, with the sale in it. */
   g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, outbox + 1);
-  g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM sync_outbox WHERE entity = 'purchase'"
-                              " AND op = 'create' AND entity_id = ?", request->id), ==, 1);
+  g_assert_cmpint (query_int (f->db,
+                              "SELECT count(*) FROM sync_outbox WHERE entity = 'purchase'"
+                              " AND op = 'create' AND entity_id = ?",
+                              request->id),
+                   ==, 1);
   {
-    g_autoptr(JsonNode) json = sk_purchase_result_to_json (result);
+    g_autoptr (JsonNode) json = sk_purchase_result_to_json (result);
     JsonObject *purchase = json_object_get_object_member (json_node_get_object (json), "purchase");
     JsonObject *customer = json_object_get_object_member (json_node_get_object (json), "customer");
 
@@ -490,34 +481,34 @@ test_purchase (Fixture       *f,
     g_assert_cmpint (json_object_get_int_member (purchase, "bonus_spent"), ==, 5000);
     g_assert_cmpint (json_object_get_int_member (purchase, "bonus_earned"), ==, 5576);
     g_assert_cmpint (json_object_get_int_member (purchase, "total_paid"), ==, 278820);
-    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (purchase, "lines")), ==, 2);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (purchase, "lines")), ==,
+                      2);
     g_assert_cmpint (json_object_get_int_member (customer, "bonus_balance"), ==, 10576);
     g_assert_cmpstr (json_object_get_string_member (customer, "segment"), ==, "one_time");
     g_assert_false (json_object_get_boolean_member (json_node_get_object (json), "replayed"));
   }
 
   {
-    g_autoptr(GPtrArray) purchases = sk_database_list_purchases (f->db, f->anna->id, 10, &error);
+    g_autoptr (GPtrArray) purchases = sk_database_list_purchases (f->db, f->anna->id, 10, &error);
 
     g_assert_no_error (error);
     g_assert_cmpuint (purchases->len, ==, 1);
-    g_assert_cmpuint (g_list_model_get_n_items (sk_purchase_get_lines (g_ptr_array_index (purchases, 0))),
-                      ==, 2);
+    g_assert_cmpuint (
+        g_list_model_get_n_items (sk_purchase_get_lines (g_ptr_array_index (purchases, 0))), ==, 2);
   }
 }
 
 static void
-test_anonymous_and_no_consent (Fixture       *f,
-                               gconstpointer  data)
+test_anonymous_and_no_consent (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SkDiscountRule) rule = save_rule (f, "−5 %", SK_RULE_PERCENTAGE, 500, NULL, NULL);
-  g_autoptr(SkCustomer) petr = sk_test_create_customer (f->db, "Петров Пётр", "+79120000001");
-  g_autoptr(SkPurchaseRequest) anonymous = request_new (f, NULL, 0, NOW);
-  g_autoptr(SkPurchaseRequest) silent = request_new (f, petr->id, 0, NOW + HOUR);
-  g_autoptr(SkPurchaseResult) r1 = NULL;
-  g_autoptr(SkPurchaseResult) r2 = NULL;
-  g_autoptr(GPtrArray) notifications = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkDiscountRule) rule = save_rule (f, "−5 %", SK_RULE_PERCENTAGE, 500, NULL, NULL);
+  g_autoptr (SkCustomer) petr = sk_test_create_customer (f->db, "Петров Пётр", "+79120000001");
+  g_autoptr (SkPurchaseRequest) anonymous = request_new (f, NULL, 0, NOW);
+  g_autoptr (SkPurchaseRequest) silent = request_new (f, petr->id, 0, NOW + HOUR);
+  g_autoptr (SkPurchaseResult) r1 = NULL;
+  g_autoptr (SkPurchaseResult) r2 = NULL;
+  g_autoptr (GPtrArray) notifications = NULL;
+  g_autoptr (GError) error = NULL;
   gint64 outbox = sk_database_count_outbox (f->db, NULL);
 
   sk_cart_add_line (anonymous->cart, "BEAR", "Мишка", "toys", 99900, 1);
@@ -534,7 +525,7 @@ test_anonymous_and_no_consent (Fixture       *f,
   g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM notifications", NULL), ==, 0);
   g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, outbox + 1);
   {
-    g_autoptr(JsonNode) json = sk_purchase_result_to_json (r1);
+    g_autoptr (JsonNode) json = sk_purchase_result_to_json (r1);
     g_assert_true (json_object_get_null_member (json_node_get_object (json), "customer"));
   }
 
@@ -556,36 +547,35 @@ test_anonymous_and_no_consent (Fixture       *f,
   g_assert_true (sk_database_update_customer (f->db, petr, &error));
   g_assert_no_error (error);
   {
-    g_autoptr(SkPurchaseRequest) again = request_new (f, petr->id, 0, NOW + 2 * HOUR);
-    g_autoptr(SkPurchaseResult) r3 = NULL;
-    g_autoptr(GPtrArray) list = NULL;
+    g_autoptr (SkPurchaseRequest) again = request_new (f, petr->id, 0, NOW + 2 * HOUR);
+    g_autoptr (SkPurchaseResult) r3 = NULL;
+    g_autoptr (GPtrArray) list = NULL;
 
     sk_cart_add_line (again->cart, "BEAR", "Мишка", "toys", 99900, 1);
     r3 = process_ok (f, again);
     list = customer_notifications (f->db, petr->id, &error);
     g_assert_cmpuint (list->len, ==, 1);
-    g_assert_cmpstr (((SkNotification *) g_ptr_array_index (list, 0))->channel, ==, "push");
+    g_assert_cmpstr (((SkNotification *)g_ptr_array_index (list, 0))->channel, ==, "push");
   }
 }
 
 /* Segments move with the sales, and history keeps every change. */
 static void
-test_segments_follow_sales (Fixture       *f,
-                            gconstpointer  data)
+test_segments_follow_sales (Fixture *f, gconstpointer data)
 {
   const char *expected[] = {
     "one_time", "occasional", "occasional", "occasional", "regular",
-    "regular", "regular", "regular", "regular", "vip",
+    "regular",  "regular",    "regular",    "regular",    "vip",
   };
-  g_autoptr(GPtrArray) history = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GPtrArray) history = NULL;
+  g_autoptr (GError) error = NULL;
   gint64 spent = 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
     {
-      g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 0, NOW + i * HOUR);
-      g_autoptr(SkPurchaseResult) result = NULL;
-      g_autoptr(SkCustomer) anna = NULL;
+      g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 0, NOW + i * HOUR);
+      g_autoptr (SkPurchaseResult) result = NULL;
+      g_autoptr (SkCustomer) anna = NULL;
 
       /* 1 000 ₽ each: the 10th sale reaches 10 000 ₽. */
       sk_cart_add_line (request->cart, "PRAM", "Коляска", "prams", 100000, 1);
@@ -605,7 +595,7 @@ test_segments_follow_sales (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpuint (history->len, ==, 5);
   {
-    const char *segments[] = { "new", "one_time", "occasional", "regular", "vip" };
+    const char  *segments[] = { "new", "one_time", "occasional", "regular", "vip" };
     const gint64 at[] = { 0, NOW, NOW + HOUR, NOW + 4 * HOUR, NOW + 9 * HOUR };
 
     for (guint i = 0; i < history->len; i++)
@@ -621,9 +611,9 @@ test_segments_follow_sales (Fixture       *f,
 
   /* A sale dated before the last one does not move last_purchase_at back. */
   {
-    g_autoptr(SkPurchaseRequest) late = request_new (f, f->anna->id, 0, NOW - HOUR);
-    g_autoptr(SkPurchaseResult) result = NULL;
-    g_autoptr(SkCustomer) anna = NULL;
+    g_autoptr (SkPurchaseRequest) late = request_new (f, f->anna->id, 0, NOW - HOUR);
+    g_autoptr (SkPurchaseResult) result = NULL;
+    g_autoptr (SkCustomer) anna = NULL;
 
     sk_cart_add_line (late->cart, "PRAM", "Коляска", "prams", 100000, 1);
     result = process_ok (f, late);
@@ -636,37 +626,36 @@ test_segments_follow_sales (Fixture       *f,
 /* Campaign budgets: spent grows by the rules' discount; a spent budget
  * stops the rule. */
 static void
-test_campaign_budget (Fixture       *f,
-                      gconstpointer  data)
+test_campaign_budget (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SkCampaign) campaign = save_campaign (f, "active", 30000);
-  g_autoptr(SkCampaign) draft = save_campaign (f, "draft", 0);
-  g_autoptr(SkDiscountRule) rule = save_rule (f, "Весна −10 %", SK_RULE_PERCENTAGE, 1000, NULL, campaign->id);
-  g_autoptr(SkDiscountRule) sleeping = save_rule (f, "Черновик −50 %", SK_RULE_PERCENTAGE, 5000, NULL,
-                                                 draft->id);
+  g_autoptr (SkCampaign) campaign = save_campaign (f, "active", 30000);
+  g_autoptr (SkCampaign) draft = save_campaign (f, "draft", 0);
+  g_autoptr (SkDiscountRule) rule
+      = save_rule (f, "Весна −10 %", SK_RULE_PERCENTAGE, 1000, NULL, campaign->id);
+  g_autoptr (SkDiscountRule) sleeping
+      = save_rule (f, "Черновик −50 %", SK_RULE_PERCENTAGE, 5000, NULL, draft->id);
   const gint64 discounts[] = { 20000, 10000, 0 };
   const gint64 spent[] = { 20000, 30000, 30000 };
 
   for (guint i = 0; i < G_N_ELEMENTS (discounts); i++)
     {
-      g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 0, NOW + i * HOUR);
-      g_autoptr(SkPurchaseResult) result = NULL;
+      g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 0, NOW + i * HOUR);
+      g_autoptr (SkPurchaseResult) result = NULL;
 
       sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", 200000, 1);
       result = process_ok (f, request);
       g_assert_cmpint (result->purchase->discount_total, ==, discounts[i]);
       g_assert_cmpint (campaign_spent (f, campaign->id), ==, spent[i]);
       g_assert_cmpint (rule_uses (f, rule->id), ==, i < 2 ? i + 1 : 2);
-      g_assert_cmpint (g_list_model_get_n_items (sk_purchase_get_applications (result->purchase)), ==,
-                       i < 2 ? 1 : 0);
+      g_assert_cmpint (g_list_model_get_n_items (sk_purchase_get_applications (result->purchase)),
+                       ==, i < 2 ? 1 : 0);
     }
   g_assert_cmpint (rule_uses (f, sleeping->id), ==, 0);
   g_assert_cmpint (campaign_spent (f, draft->id), ==, 0);
 }
 
 static void
-exec_sql (SkDatabase *db,
-          const char *sql)
+exec_sql (SkDatabase *db, const char *sql)
 {
   char *message = NULL;
 
@@ -678,20 +667,21 @@ exec_sql (SkDatabase *db,
  * SQLite, turning into floats); bonuses that would take a balance beyond
  * SK_BALANCE_MAX refuse the whole sale. */
 static void
-test_money_bounds (Fixture       *f,
-                   gconstpointer  data)
+test_money_bounds (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SkCampaign) campaign = save_campaign (f, "active", 0);
-  g_autoptr(SkDiscountRule) rule = save_rule (f, "Весна −10 %", SK_RULE_PERCENTAGE, 1000, NULL, campaign->id);
+  g_autoptr (SkCampaign) campaign = save_campaign (f, "active", 0);
+  g_autoptr (SkDiscountRule) rule
+      = save_rule (f, "Весна −10 %", SK_RULE_PERCENTAGE, 1000, NULL, campaign->id);
   g_autofree char *sql = NULL;
 
   exec_sql (f->db, "UPDATE customers SET total_spent = 9223372036854775800");
-  sql = g_strdup_printf ("UPDATE campaigns SET spent = 9223372036854775800 WHERE id = '%s'", campaign->id);
+  sql = g_strdup_printf ("UPDATE campaigns SET spent = 9223372036854775800 WHERE id = '%s'",
+                         campaign->id);
   exec_sql (f->db, sql);
   {
-    g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 0, NOW);
-    g_autoptr(SkPurchaseResult) result = NULL;
-    g_autoptr(SkCustomer) anna = NULL;
+    g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 0, NOW);
+    g_autoptr (SkPurchaseResult) result = NULL;
+    g_autoptr (SkCustomer) anna = NULL;
 
     sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", 200000, 1);
     result = process_ok (f, request);
@@ -700,19 +690,22 @@ test_money_bounds (Fixture       *f,
     anna = get_customer (f, f->anna->id);
     g_assert_cmpint (anna->total_spent, ==, G_MAXINT64);
     g_assert_cmpint (campaign_spent (f, campaign->id), ==, G_MAXINT64);
-    g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM customers WHERE typeof (total_spent) = 'integer'", NULL),
-                     ==, 1);
-    g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM campaigns WHERE typeof (spent) = 'integer'", NULL),
-                     ==, 1);
+    g_assert_cmpint (
+        query_int (f->db, "SELECT count(*) FROM customers WHERE typeof (total_spent) = 'integer'",
+                   NULL),
+        ==, 1);
+    g_assert_cmpint (
+        query_int (f->db, "SELECT count(*) FROM campaigns WHERE typeof (spent) = 'integer'", NULL),
+        ==, 1);
   }
   g_assert_cmpint (rule_uses (f, rule->id), ==, 1);
 
   /* 5 kopecks below the bound: a sale earning more is refused whole. */
   give_bonus (f, f->anna->id, SK_BALANCE_MAX - 5 - checked_balance (f, f->anna->id));
   {
-    g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 0, NOW + HOUR);
-    g_autoptr(SkPurchaseResult) result = NULL;
-    g_autoptr(GError) error = NULL;
+    g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 0, NOW + HOUR);
+    g_autoptr (SkPurchaseResult) result = NULL;
+    g_autoptr (GError) error = NULL;
     g_autofree char *before = dump_database (f->db);
     g_autofree char *after = NULL;
 
@@ -729,10 +722,9 @@ test_money_bounds (Fixture       *f,
 
 /* Spend errors write nothing. */
 static void
-test_spend_errors (Fixture       *f,
-                   gconstpointer  data)
+test_spend_errors (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
 
@@ -744,8 +736,8 @@ test_spend_errors (Fixture       *f,
   /* More than the balance. */
   before = dump_database (f->db);
   {
-    g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 10001, NOW);
-    g_autoptr(SkPurchaseResult) result = NULL;
+    g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 10001, NOW);
+    g_autoptr (SkPurchaseResult) result = NULL;
 
     sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", 200000, 1);
     result = sk_database_process_purchase (f->db, request, &error);
@@ -763,8 +755,8 @@ test_spend_errors (Fixture       *f,
   g_free (before);
   before = dump_database (f->db);
   {
-    g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 100001, NOW);
-    g_autoptr(SkPurchaseResult) result = NULL;
+    g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 100001, NOW);
+    g_autoptr (SkPurchaseResult) result = NULL;
 
     sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", 200001, 1);
     result = sk_database_process_purchase (f->db, request, &error);
@@ -780,8 +772,8 @@ test_spend_errors (Fixture       *f,
 
   /* Exactly the cap, floor (200 001 × 5000 / 10000) = 100 000, is fine. */
   {
-    g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 100000, NOW);
-    g_autoptr(SkPurchaseResult) result = NULL;
+    g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 100000, NOW);
+    g_autoptr (SkPurchaseResult) result = NULL;
 
     sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", 200001, 1);
     result = process_ok (f, request);
@@ -795,8 +787,8 @@ test_spend_errors (Fixture       *f,
   f->store->max_bonus_share = 10000;
   g_assert_true (sk_database_save_store (f->db, f->store, &error));
   {
-    g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 911000, NOW + HOUR);
-    g_autoptr(SkPurchaseResult) result = NULL;
+    g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 911000, NOW + HOUR);
+    g_autoptr (SkPurchaseResult) result = NULL;
 
     sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", 911000, 1);
     result = process_ok (f, request);
@@ -806,8 +798,8 @@ test_spend_errors (Fixture       *f,
     g_assert_cmpint (result->customer->bonus_balance, ==, 0);
   }
   {
-    g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 1, NOW + 2 * HOUR);
-    g_autoptr(SkPurchaseResult) result = NULL;
+    g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 1, NOW + 2 * HOUR);
+    g_autoptr (SkPurchaseResult) result = NULL;
 
     sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", 911000, 1);
     result = sk_database_process_purchase (f->db, request, &error);
@@ -818,26 +810,25 @@ test_spend_errors (Fixture       *f,
 /* A refund can take back bonuses already spent: the balance goes below
  * zero and the customer is flagged, but can still buy and pay in money. */
 static void
-test_negative_balance (Fixture       *f,
-                       gconstpointer  data)
+test_negative_balance (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SkPurchaseRequest) first = request_new (f, f->anna->id, 0, 0);
-  g_autoptr(SkPurchaseRequest) second = request_new (f, f->anna->id, 0, 0);
-  g_autoptr(SkPurchaseRequest) third = request_new (f, f->anna->id, 1, 0);
-  g_autoptr(SkPurchaseResult) r1 = NULL;
-  g_autoptr(SkPurchaseResult) r2 = NULL;
-  g_autoptr(SkPurchaseResult) r3 = NULL;
-  g_autoptr(SkBonusTransaction) spend = NULL;
-  g_autoptr(SkPurchase) refunded = NULL;
-  g_autoptr(SkCustomer) anna = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkPurchaseRequest) first = request_new (f, f->anna->id, 0, 0);
+  g_autoptr (SkPurchaseRequest) second = request_new (f, f->anna->id, 0, 0);
+  g_autoptr (SkPurchaseRequest) third = request_new (f, f->anna->id, 1, 0);
+  g_autoptr (SkPurchaseResult) r1 = NULL;
+  g_autoptr (SkPurchaseResult) r2 = NULL;
+  g_autoptr (SkPurchaseResult) r3 = NULL;
+  g_autoptr (SkBonusTransaction) spend = NULL;
+  g_autoptr (SkPurchase) refunded = NULL;
+  g_autoptr (SkCustomer) anna = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *refund_id = g_uuid_string_random ();
 
   sk_cart_add_line (first->cart, "PRAM", "Коляска", "prams", 1000000, 1);
   r1 = process_ok (f, first);
   g_assert_cmpint (r1->purchase->bonus_earned, ==, 10000);
-  spend = sk_database_bonus_manual (f->db, f->anna->id, SK_BONUS_SPEND, 10000, "Подарочная карта", NULL,
-                                    &error);
+  spend = sk_database_bonus_manual (f->db, f->anna->id, SK_BONUS_SPEND, 10000, "Подарочная карта",
+                                    NULL, &error);
   g_assert_no_error (error);
   refunded = sk_database_refund_purchase (f->db, refund_id, first->id, NULL, &error);
   g_assert_no_error (error);
@@ -861,16 +852,15 @@ test_negative_balance (Fixture       *f,
 
 /* All or nothing: a failure at any step leaves no trace. */
 static void
-test_fail_points (Fixture       *f,
-                  gconstpointer  data)
+test_fail_points (Fixture *f, gconstpointer data)
 {
   const char *steps[] = { "lines", "applications", "bonus", "notification", "segment", "outbox" };
-  g_autoptr(SkDiscountRule) rule = NULL;
-  g_autoptr(SkCampaign) campaign = save_campaign (f, "active", 1000000);
-  g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 1000, NOW);
-  g_autoptr(SkPurchaseResult) result = NULL;
+  g_autoptr (SkDiscountRule) rule = NULL;
+  g_autoptr (SkCampaign) campaign = save_campaign (f, "active", 1000000);
+  g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 1000, NOW);
+  g_autoptr (SkPurchaseResult) result = NULL;
   g_autofree char *before = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   rule = save_rule (f, "Весна −10 %", SK_RULE_PERCENTAGE, 1000, NULL, campaign->id);
   give_bonus (f, f->anna->id, 5000);
@@ -901,18 +891,18 @@ test_fail_points (Fixture       *f,
   g_assert_cmpint (checked_balance (f, f->anna->id), ==, 5000 - 1000 + 1790);
   g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM notifications", NULL), ==, 2);
   g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM customer_segments WHERE customer_id = ?",
-                              f->anna->id), ==, 2);
+                              f->anna->id),
+                   ==, 2);
 }
 
 static void
-test_commit_failure (Fixture       *f,
-                     gconstpointer  data)
+test_commit_failure (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SkDiscountRule) rule = save_rule (f, "−10 %", SK_RULE_PERCENTAGE, 1000, NULL, NULL);
-  g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 1000, 0);
-  g_autoptr(SkPurchaseResult) result = NULL;
-  g_autoptr(SkPurchase) refunded = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkDiscountRule) rule = save_rule (f, "−10 %", SK_RULE_PERCENTAGE, 1000, NULL, NULL);
+  g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 1000, 0);
+  g_autoptr (SkPurchaseResult) result = NULL;
+  g_autoptr (SkPurchase) refunded = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *refund_id = g_uuid_string_random ();
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
@@ -952,14 +942,13 @@ test_commit_failure (Fixture       *f,
 
 /* A replayed sale answers the first result and writes nothing. */
 static void
-test_replay (Fixture       *f,
-             gconstpointer  data)
+test_replay (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SkDiscountRule) rule = save_rule (f, "−10 %", SK_RULE_PERCENTAGE, 1000, NULL, NULL);
-  g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 2000, NOW);
-  g_autoptr(SkPurchaseResult) first = NULL;
-  g_autoptr(SkPurchaseResult) second = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkDiscountRule) rule = save_rule (f, "−10 %", SK_RULE_PERCENTAGE, 1000, NULL, NULL);
+  g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 2000, NOW);
+  g_autoptr (SkPurchaseResult) first = NULL;
+  g_autoptr (SkPurchaseResult) second = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
 
@@ -983,7 +972,7 @@ test_replay (Fixture       *f,
   g_assert_cmpstr (after, ==, before);
 
   {
-    g_autoptr(JsonNode) json = sk_purchase_result_to_json (second);
+    g_autoptr (JsonNode) json = sk_purchase_result_to_json (second);
     g_assert_true (json_object_get_boolean_member (json_node_get_object (json), "replayed"));
   }
 
@@ -1024,8 +1013,7 @@ test_replay (Fixture       *f,
 
 /* Bad input: a clear error, nothing written. */
 static void
-test_bad_input (Fixture       *f,
-                gconstpointer  data)
+test_bad_input (Fixture *f, gconstpointer data)
 {
   struct
   {
@@ -1033,7 +1021,7 @@ test_bad_input (Fixture       *f,
     const char *id;
     const char *customer;
     const char *store;
-    gint64 price, quantity, bonus;
+    gint64      price, quantity, bonus;
     const char *field;
   } bad[] = {
     { "zero quantity", NULL, "anna", NULL, 10000, 0, 0, "items[0].quantity" },
@@ -1042,9 +1030,11 @@ test_bad_input (Fixture       *f,
     { "negative price", NULL, "anna", NULL, -1, 1, 0, "items[0].unit_price" },
     { "price overflow", NULL, "anna", NULL, SK_MONEY_MAX, 2, 0, "items[0].unit_price" },
     { "price of int64", NULL, "anna", NULL, G_MAXINT64, 1, 0, "items[0].unit_price" },
-    { "unknown customer", NULL, "00000000-0000-4000-8000-000000000000", NULL, 10000, 1, 0, "customer_id" },
+    { "unknown customer", NULL, "00000000-0000-4000-8000-000000000000", NULL, 10000, 1, 0,
+      "customer_id" },
     { "malformed customer", NULL, "anna'--", NULL, 10000, 1, 0, "customer_id" },
-    { "unknown store", NULL, "anna", "00000000-0000-4000-8000-000000000000", 10000, 1, 0, "store_id" },
+    { "unknown store", NULL, "anna", "00000000-0000-4000-8000-000000000000", 10000, 1, 0,
+      "store_id" },
     { "empty store", NULL, "anna", "", 10000, 1, 0, "store_id" },
     { "malformed id", "purchase-1", "anna", NULL, 10000, 1, 0, "id" },
     { "empty id", "", "anna", NULL, 10000, 1, 0, "id" },
@@ -1058,11 +1048,12 @@ test_bad_input (Fixture       *f,
   before = dump_database (f->db);
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(SkPurchaseRequest) request = NULL;
-      g_autoptr(SkPurchaseResult) result = NULL;
-      g_autoptr(GError) error = NULL;
+      g_autoptr (SkPurchaseRequest) request = NULL;
+      g_autoptr (SkPurchaseResult) result = NULL;
+      g_autoptr (GError) error = NULL;
       g_autofree char *after = NULL;
-      const char *customer = g_strcmp0 (bad[i].customer, "anna") == 0 ? f->anna->id : bad[i].customer;
+      const char      *customer
+          = g_strcmp0 (bad[i].customer, "anna") == 0 ? f->anna->id : bad[i].customer;
 
       g_test_message ("case %s", bad[i].what);
       request = request_new (f, customer, bad[i].bonus, NOW);
@@ -1085,36 +1076,50 @@ test_bad_input (Fixture       *f,
 static void
 test_request_from_json (void)
 {
-  struct { const char *json; const char *field; } bad[] = {
+  struct
+  {
+    const char *json;
+    const char *field;
+  } bad[] = {
     { "{\"store_id\": \"s\", \"items\": []}", "id" },
     { "{\"id\": 5, \"store_id\": \"s\", \"items\": []}", "id" },
     { "{\"id\": \"u\", \"customer_id\": 7, \"store_id\": \"s\", \"items\": []}", "customer_id" },
-    { "{\"id\": \"u\", \"customer_id\": [\"c\"], \"store_id\": \"s\", \"items\": []}", "customer_id" },
-    { "{\"id\": \"u\", \"bonus_to_spend\": \"100\", \"store_id\": \"s\", \"items\": []}", "bonus_to_spend" },
-    { "{\"id\": \"u\", \"bonus_to_spend\": 100.5, \"store_id\": \"s\", \"items\": []}", "bonus_to_spend" },
-    { "{\"id\": \"u\", \"bonus_to_spend\": true, \"store_id\": \"s\", \"items\": []}", "bonus_to_spend" },
-    { "{\"id\": \"u\", \"created_at\": \"yesterday\", \"store_id\": \"s\", \"items\": []}", "created_at" },
-    { "{\"id\": \"u\", \"created_at\": 1767225600, \"store_id\": \"s\", \"items\": []}", "created_at" },
+    { "{\"id\": \"u\", \"customer_id\": [\"c\"], \"store_id\": \"s\", \"items\": []}",
+      "customer_id" },
+    { "{\"id\": \"u\", \"bonus_to_spend\": \"100\", \"store_id\": \"s\", \"items\": []}",
+      "bonus_to_spend" },
+    { "{\"id\": \"u\", \"bonus_to_spend\": 100.5, \"store_id\": \"s\", \"items\": []}",
+      "bonus_to_spend" },
+    { "{\"id\": \"u\", \"bonus_to_spend\": true, \"store_id\": \"s\", \"items\": []}",
+      "bonus_to_spend" },
+    { "{\"id\": \"u\", \"created_at\": \"yesterday\", \"store_id\": \"s\", \"items\": []}",
+      "created_at" },
+    { "{\"id\": \"u\", \"created_at\": 1767225600, \"store_id\": \"s\", \"items\": []}",
+      "created_at" },
     { "{\"id\": \"u\", \"store_id\": 3, \"items\": []}", "store_id" },
     { "{\"id\": \"u\", \"store_id\": \"s\"}", "items" },
     { "{\"id\": \"u\", \"store_id\": \"s\", \"items\": {}}", "items" },
     { "{\"id\": \"u\", \"store_id\": \"s\", \"items\": [5]}", "items[0]" },
-    { "{\"id\": \"u\", \"store_id\": \"s\", \"items\": [{\"sku\": 1, \"unit_price\": 1, \"quantity\": 1}]}",
+    { "{\"id\": \"u\", \"store_id\": \"s\", \"items\": [{\"sku\": 1, \"unit_price\": 1, "
+      "\"quantity\": 1}]}",
       "items[0].sku" },
-    { "{\"id\": \"u\", \"store_id\": \"s\", \"items\": [{\"unit_price\": \"129900\", \"quantity\": 1}]}",
+    { "{\"id\": \"u\", \"store_id\": \"s\", \"items\": [{\"unit_price\": \"129900\", \"quantity\": "
+      "1}]}",
       "items[0].unit_price" },
-    { "{\"id\": \"u\", \"store_id\": \"s\", \"items\": [{\"unit_price\": 1299.0, \"quantity\": 1}]}",
+    { "{\"id\": \"u\", \"store_id\": \"s\", \"items\": [{\"unit_price\": 1299.0, \"quantity\": "
+      "1}]}",
       "items[0].unit_price" },
     { "{\"id\": \"u\", \"store_id\": \"s\", \"items\": [{\"unit_price\": 1, \"quantity\": 1.5}]}",
       "items[0].quantity" },
-    { "{\"id\": \"u\", \"store_id\": \"s\", \"items\": [{\"unit_price\": 1}]}", "items[0].quantity" },
+    { "{\"id\": \"u\", \"store_id\": \"s\", \"items\": [{\"unit_price\": 1}]}",
+      "items[0].quantity" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(JsonNode) node = sk_json_parse (bad[i].json, -1, &error);
-      g_autoptr(SkPurchaseRequest) request = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (JsonNode) node = sk_json_parse (bad[i].json, -1, &error);
+      g_autoptr (SkPurchaseRequest) request = NULL;
 
       g_assert_no_error (error);
       request = sk_purchase_request_from_json (json_node_get_object (node), &error);
@@ -1125,13 +1130,15 @@ test_request_from_json (void)
 
   /* The SPEC 5 shape, read exactly. */
   {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(JsonNode) node = sk_json_parse (
-      "{\"id\": \"0b7e3a52-2f0c-4f3e-9b8a-3c1f2d4e5a6b\", \"customer_id\": null,"
-      " \"store_id\": \"st\", \"bonus_to_spend\": 10000, \"created_at\": \"2030-01-01T10:00:00Z\","
-      " \"items\": [{\"sku\": \"LEGO-1\", \"name\": \"Лего\", \"category\": \"toys\","
-      " \"unit_price\": 129900, \"quantity\": 2}, {\"unit_price\": 0, \"quantity\": 1}]}", -1, &error);
-    g_autoptr(SkPurchaseRequest) request = NULL;
+    g_autoptr (GError) error = NULL;
+    g_autoptr (JsonNode) node = sk_json_parse (
+        "{\"id\": \"0b7e3a52-2f0c-4f3e-9b8a-3c1f2d4e5a6b\", \"customer_id\": null,"
+        " \"store_id\": \"st\", \"bonus_to_spend\": 10000, \"created_at\": "
+        "\"2030-01-01T10:00:00Z\","
+        " \"items\": [{\"sku\": \"LEGO-1\", \"name\": \"Лего\", \"category\": \"toys\","
+        " \"unit_price\": 129900, \"quantity\": 2}, {\"unit_price\": 0, \"quantity\": 1}]}",
+        -1, &error);
+    g_autoptr (SkPurchaseRequest) request = NULL;
     const SkCartLine *line;
 
     g_assert_no_error (error);
@@ -1169,14 +1176,13 @@ typedef struct
  *   7 % off everything = 74,90 ₽, split 70,00 ₽ / 4,90 ₽ (largest remainder);
  *   payable 995,16 ₽; earned floor ((99 516 − 3 000) × 1 %) = 9,65 ₽. */
 static void
-refund_setup (Fixture     *f,
-              RefundSetup *s)
+refund_setup (Fixture *f, RefundSetup *s)
 {
   /* Refunds happen now: so does this sale, for the ledger's order. */
-  g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 3000, 0);
-  g_autoptr(SkPurchaseResult) result = NULL;
-  g_autoptr(SkPurchaseLine) line0 = NULL;
-  g_autoptr(SkPurchaseLine) line1 = NULL;
+  g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 3000, 0);
+  g_autoptr (SkPurchaseResult) result = NULL;
+  g_autoptr (SkPurchaseLine) line0 = NULL;
+  g_autoptr (SkPurchaseLine) line1 = NULL;
 
   s->campaign = save_campaign (f, "active", 1000000);
   s->rule = save_rule (f, "−7 %", SK_RULE_PERCENTAGE, 700, NULL, s->campaign->id);
@@ -1210,9 +1216,7 @@ refund_clear (RefundSetup *s)
 }
 
 static GArray *
-refund_lines (gint64 line_no,
-              gint64 quantity,
-              ...)
+refund_lines (gint64 line_no, gint64 quantity, ...)
 {
   GArray *lines = g_array_new (FALSE, FALSE, sizeof (SkRefundLine));
   va_list args;
@@ -1232,19 +1236,18 @@ refund_lines (gint64 line_no,
 }
 
 static void
-test_refund_whole (Fixture       *f,
-                   gconstpointer  data)
+test_refund_whole (Fixture *f, gconstpointer data)
 {
   RefundSetup s = { 0 };
-  g_autoptr(SkPurchase) refunded = NULL;
-  g_autoptr(SkPurchase) again = NULL;
-  g_autoptr(SkCustomer) anna = NULL;
-  g_autoptr(GPtrArray) ledger = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkPurchase) refunded = NULL;
+  g_autoptr (SkPurchase) again = NULL;
+  g_autoptr (SkCustomer) anna = NULL;
+  g_autoptr (GPtrArray) ledger = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *refund_id = g_uuid_string_random ();
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
-  gint64 outbox;
+  gint64           outbox;
 
   refund_setup (f, &s);
   outbox = sk_database_count_outbox (f->db, NULL);
@@ -1254,7 +1257,7 @@ test_refund_whole (Fixture       *f,
   g_assert_cmpint (refunded->refunded_total, ==, 99516);
   for (guint i = 0; i < 2; i++)
     {
-      g_autoptr(SkPurchaseLine) line = purchase_line (refunded, i);
+      g_autoptr (SkPurchaseLine) line = purchase_line (refunded, i);
       g_assert_cmpint (line->refunded_quantity, ==, line->quantity);
     }
 
@@ -1273,13 +1276,18 @@ test_refund_whole (Fixture       *f,
   g_assert_cmpint (anna->total_spent, ==, 0);
   g_assert_cmpint (anna->visits, ==, 0);
   g_assert_cmpstr (anna->segment, ==, "new");
-  g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM refunds WHERE purchase_id = ?", s.purchase_id),
-                   ==, 1);
-  g_assert_cmpint (query_int (f->db, "SELECT amount FROM refunds WHERE purchase_id = ?", s.purchase_id),
-                   ==, 99516);
+  g_assert_cmpint (
+      query_int (f->db, "SELECT count(*) FROM refunds WHERE purchase_id = ?", s.purchase_id), ==,
+      1);
+  g_assert_cmpint (
+      query_int (f->db, "SELECT amount FROM refunds WHERE purchase_id = ?", s.purchase_id), ==,
+      99516);
   g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, outbox + 1);
-  g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM sync_outbox WHERE entity = 'refund'"
-                              " AND entity_id = ?", refund_id), ==, 1);
+  g_assert_cmpint (query_int (f->db,
+                              "SELECT count(*) FROM sync_outbox WHERE entity = 'refund'"
+                              " AND entity_id = ?",
+                              refund_id),
+                   ==, 1);
 
   /* Replaying the refund changes nothing and answers the purchase. */
   before = dump_database (f->db);
@@ -1293,7 +1301,8 @@ test_refund_whole (Fixture       *f,
   /* A new refund of a purchase already returned is refused. */
   {
     g_autofree char *other_id = g_uuid_string_random ();
-    g_autoptr(SkPurchase) none = sk_database_refund_purchase (f->db, other_id, s.purchase_id, NULL, &error);
+    g_autoptr (SkPurchase) none
+        = sk_database_refund_purchase (f->db, other_id, s.purchase_id, NULL, &error);
 
     g_assert_null (none);
     g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
@@ -1305,9 +1314,9 @@ test_refund_whole (Fixture       *f,
 
   /* The same refund id for another purchase is a conflict. */
   {
-    g_autoptr(SkPurchaseRequest) request = request_new (f, f->anna->id, 0, NOW + HOUR);
-    g_autoptr(SkPurchaseResult) result = NULL;
-    g_autoptr(SkPurchase) none = NULL;
+    g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 0, NOW + HOUR);
+    g_autoptr (SkPurchaseResult) result = NULL;
+    g_autoptr (SkPurchase) none = NULL;
 
     sk_cart_add_line (request->cart, "DOLL", "Кукла", "toys", 33333, 1);
     result = process_ok (f, request);
@@ -1325,10 +1334,10 @@ test_refund_whole (Fixture       *f,
   /* Refunds of what does not exist, or with a malformed id. */
   {
     g_autofree char *other_id = g_uuid_string_random ();
-    g_autoptr(SkPurchase) none = NULL;
+    g_autoptr (SkPurchase) none = NULL;
 
-    none = sk_database_refund_purchase (f->db, other_id, "00000000-0000-4000-8000-000000000000", NULL,
-                                        &error);
+    none = sk_database_refund_purchase (f->db, other_id, "00000000-0000-4000-8000-000000000000",
+                                        NULL, &error);
     g_assert_null (none);
     g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
     g_clear_error (&error);
@@ -1344,18 +1353,21 @@ test_refund_whole (Fixture       *f,
 }
 
 static void
-test_refund_partial (Fixture       *f,
-                     gconstpointer  data)
+test_refund_partial (Fixture *f, gconstpointer data)
 {
   /* Returned per step: money, earned bonuses taken back, spent bonuses
    * given back, the campaign's discount given back (see refund_setup). */
-  struct { gint64 amount, reversed, returned, discount; const char *status; } expected[] = {
+  struct
+  {
+    gint64      amount, reversed, returned, discount;
+    const char *status;
+  } expected[] = {
     { 30999, 300, 934, 2333, "partially_refunded" },  /* line 1: 1 of 3 */
     { 33793, 328, 1019, 2543, "partially_refunded" }, /* line 1: 1 more, line 2: 3 of 7 */
     { 34724, 337, 1047, 2614, "refunded" },           /* the rest */
   };
   RefundSetup s = { 0 };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gint64 refunded_total = 0, balance, campaign, total_spent = 99516;
   gint64 sum_amount = 0, sum_reversed = 0, sum_returned = 0;
 
@@ -1365,16 +1377,16 @@ test_refund_partial (Fixture       *f,
 
   for (guint step = 0; step < G_N_ELEMENTS (expected); step++)
     {
-      g_autoptr(GArray) lines = NULL;
-      g_autoptr(SkPurchase) p = NULL;
-      g_autoptr(SkCustomer) anna = NULL;
-      g_autoptr(GPtrArray) ledger = NULL;
+      g_autoptr (GArray) lines = NULL;
+      g_autoptr (SkPurchase) p = NULL;
+      g_autoptr (SkCustomer) anna = NULL;
+      g_autoptr (GPtrArray) ledger = NULL;
       g_autofree char *refund_id = g_uuid_string_random ();
 
       if (step == 0)
-        lines = refund_lines (1, 1, (gint64) 0);
+        lines = refund_lines (1, 1, (gint64)0);
       else if (step == 1)
-        lines = refund_lines (2, 3, (gint64) 1, (gint64) 1, (gint64) 0);
+        lines = refund_lines (2, 3, (gint64)1, (gint64)1, (gint64)0);
       p = sk_database_refund_purchase (f->db, refund_id, s.purchase_id, lines, &error);
       g_assert_no_error (error);
 
@@ -1390,17 +1402,20 @@ test_refund_partial (Fixture       *f,
       g_assert_cmpint (p->refunded_total, ==, refunded_total);
       g_assert_cmpint (query_int (f->db, "SELECT amount FROM refunds WHERE id = ?", refund_id), ==,
                        expected[step].amount);
-      g_assert_cmpint (query_int (f->db, "SELECT bonus_reversed FROM refunds WHERE id = ?", refund_id), ==,
-                       expected[step].reversed);
-      g_assert_cmpint (query_int (f->db, "SELECT bonus_returned FROM refunds WHERE id = ?", refund_id), ==,
-                       expected[step].returned);
+      g_assert_cmpint (
+          query_int (f->db, "SELECT bonus_reversed FROM refunds WHERE id = ?", refund_id), ==,
+          expected[step].reversed);
+      g_assert_cmpint (
+          query_int (f->db, "SELECT bonus_returned FROM refunds WHERE id = ?", refund_id), ==,
+          expected[step].returned);
       g_assert_cmpint (checked_balance (f, f->anna->id), ==, balance);
       g_assert_cmpint (campaign_spent (f, s.campaign->id), ==, campaign);
       ledger = ledger_oldest_first (f, f->anna->id);
       g_assert_cmpuint (ledger->len, ==, 3 + 2 * (step + 1));
       assert_tx (ledger, ledger->len - 2, "reverse", expected[step].returned,
                  balance + expected[step].reversed, s.purchase_id);
-      assert_tx (ledger, ledger->len - 1, "reverse", -expected[step].reversed, balance, s.purchase_id);
+      assert_tx (ledger, ledger->len - 1, "reverse", -expected[step].reversed, balance,
+                 s.purchase_id);
 
       anna = get_customer (f, f->anna->id);
       g_assert_cmpint (anna->total_spent, ==, total_spent);
@@ -1421,28 +1436,30 @@ test_refund_partial (Fixture       *f,
 }
 
 static void
-test_refund_invalid (Fixture       *f,
-                     gconstpointer  data)
+test_refund_invalid (Fixture *f, gconstpointer data)
 {
-  RefundSetup s = { 0 };
+  RefundSetup      s = { 0 };
   g_autofree char *before = NULL;
-  struct { gint64 line_no, quantity, line_no2, quantity2; } bad[] = {
-    { 1, 4, 0, 0 },                  /* more than bought */
+  struct
+  {
+    gint64 line_no, quantity, line_no2, quantity2;
+  } bad[] = {
+    { 1, 4, 0, 0 }, /* more than bought */
     { 2, 8, 0, 0 },
-    { 1, 1, 1, 1 },                  /* twice, together more than is left */
+    { 1, 1, 1, 1 }, /* twice, together more than is left */
     { 1, 0, 0, 0 },
     { 1, -1, 0, 0 },
-    { 3, 1, 0, 0 },                  /* no such line */
+    { 3, 1, 0, 0 }, /* no such line */
     { -1, 1, 0, 0 },
-    { 1, 1, 1, G_MAXINT64 },         /* an overflowing sum */
+    { 1, 1, 1, G_MAXINT64 }, /* an overflowing sum */
     { 1, G_MAXINT64, 1, G_MAXINT64 },
   };
 
   refund_setup (f, &s);
   {
-    g_autoptr(GArray) lines = refund_lines (1, 2, (gint64) 0);
-    g_autoptr(SkPurchase) p = NULL;
-    g_autoptr(GError) error = NULL;
+    g_autoptr (GArray) lines = refund_lines (1, 2, (gint64)0);
+    g_autoptr (SkPurchase) p = NULL;
+    g_autoptr (GError) error = NULL;
     g_autofree char *refund_id = g_uuid_string_random ();
 
     p = sk_database_refund_purchase (f->db, refund_id, s.purchase_id, lines, &error);
@@ -1452,13 +1469,13 @@ test_refund_invalid (Fixture       *f,
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GArray) lines = g_array_new (FALSE, FALSE, sizeof (SkRefundLine));
-      g_autoptr(SkPurchase) p = NULL;
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GArray) lines = g_array_new (FALSE, FALSE, sizeof (SkRefundLine));
+      g_autoptr (SkPurchase) p = NULL;
+      g_autoptr (GError) error = NULL;
       g_autofree char *refund_id = g_uuid_string_random ();
       g_autofree char *after = NULL;
-      SkRefundLine a = { bad[i].line_no, bad[i].quantity };
-      SkRefundLine b = { bad[i].line_no2, bad[i].quantity2 };
+      SkRefundLine     a = { bad[i].line_no, bad[i].quantity };
+      SkRefundLine     b = { bad[i].line_no2, bad[i].quantity2 };
 
       g_array_append_val (lines, a);
       if (b.line_no != 0)
@@ -1475,9 +1492,9 @@ test_refund_invalid (Fixture       *f,
 
   /* What is left can still be returned: 1 doll and 7 books. */
   {
-    g_autoptr(GArray) lines = refund_lines (1, 1, (gint64) 2, (gint64) 7, (gint64) 0);
-    g_autoptr(SkPurchase) p = NULL;
-    g_autoptr(GError) error = NULL;
+    g_autoptr (GArray) lines = refund_lines (1, 1, (gint64)2, (gint64)7, (gint64)0);
+    g_autoptr (SkPurchase) p = NULL;
+    g_autoptr (GError) error = NULL;
     g_autofree char *refund_id = g_uuid_string_random ();
 
     p = sk_database_refund_purchase (f->db, refund_id, s.purchase_id, lines, &error);
@@ -1491,16 +1508,15 @@ test_refund_invalid (Fixture       *f,
 
 /* An anonymous sale is refunded without touching any customer. */
 static void
-test_refund_anonymous (Fixture       *f,
-                       gconstpointer  data)
+test_refund_anonymous (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SkDiscountRule) rule = save_rule (f, "−10 %", SK_RULE_PERCENTAGE, 1000, NULL, NULL);
-  g_autoptr(SkPurchaseRequest) request = request_new (f, NULL, 0, NOW);
-  g_autoptr(SkPurchaseResult) result = NULL;
-  g_autoptr(SkPurchase) p = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkDiscountRule) rule = save_rule (f, "−10 %", SK_RULE_PERCENTAGE, 1000, NULL, NULL);
+  g_autoptr (SkPurchaseRequest) request = request_new (f, NULL, 0, NOW);
+  g_autoptr (SkPurchaseResult) result = NULL;
+  g_autoptr (SkPurchase) p = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *refund_id = g_uuid_string_random ();
-  g_autoptr(SkCustomer) anna = NULL;
+  g_autoptr (SkCustomer) anna = NULL;
 
   sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", 100000, 2);
   result = process_ok (f, request);
@@ -1516,15 +1532,13 @@ test_refund_anonymous (Fixture       *f,
 }
 
 static void
-add (const char *path,
-     void (*func) (Fixture *, gconstpointer))
+add (const char *path, void (*func) (Fixture *, gconstpointer))
 {
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown);
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 

@@ -15,11 +15,9 @@
 #include "sk-test-postgres.h"
 
 static void
-assert_translation (const char *sqlite,
-                    const char *expected,
-                    int         expected_params)
+assert_translation (const char *sqlite, const char *expected, int expected_params)
 {
-  int n_params = -1;
+  int              n_params = -1;
   g_autofree char *pg = sk_postgres_translate (sqlite, &n_params);
 
   g_assert_cmpstr (pg, ==, expected);
@@ -57,8 +55,7 @@ test_migrations_text (void)
 }
 
 static SkCustomer *
-customer (const char *phone,
-          const char *card)
+customer (const char *phone, const char *card)
 {
   SkCustomer *c = sk_customer_new ();
 
@@ -70,13 +67,13 @@ static void
 test_server (void)
 {
   g_autofree char *uri = sk_test_postgres_database ();
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(SkDatabase) again = NULL;
-  g_autoptr(SkDatabase) newer = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCustomer) first = customer ("+79001234567", "2000000000011");
-  g_autoptr(SkCustomer) same_phone = customer ("+79001234567", "2000000000028");
-  g_autoptr(SkBonusTransaction) earned = NULL;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (SkDatabase) again = NULL;
+  g_autoptr (SkDatabase) newer = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) first = customer ("+79001234567", "2000000000011");
+  g_autoptr (SkCustomer) same_phone = customer ("+79001234567", "2000000000028");
+  g_autoptr (SkBonusTransaction) earned = NULL;
 
   if (uri == NULL)
     {
@@ -99,14 +96,15 @@ test_server (void)
 
   /* Cyrillic survives the round trip; the name key is searchable. */
   {
-    g_autoptr(SkCustomer) read = sk_database_get_customer (db, sk_record_get_id (SK_RECORD (first)), &error);
+    g_autoptr (SkCustomer) read
+        = sk_database_get_customer (db, sk_record_get_id (SK_RECORD (first)), &error);
     g_assert_no_error (error);
     g_assert_cmpstr (read->full_name, ==, "Анна Петрова");
   }
 
   /* The ledger is append-only in PostgreSQL too. */
-  earned = sk_database_bonus_manual (db, sk_record_get_id (SK_RECORD (first)), "earn", 500, "welcome", NULL,
-                                     &error);
+  earned = sk_database_bonus_manual (db, sk_record_get_id (SK_RECORD (first)), "earn", 500,
+                                     "welcome", NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (earned);
   g_assert_false (sk_db_exec (db, &error, "UPDATE bonus_transactions SET amount = 1", NULL));
@@ -115,7 +113,8 @@ test_server (void)
   g_assert_false (sk_db_exec (db, &error, "DELETE FROM bonus_transactions", NULL));
   g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
   g_clear_error (&error);
-  g_assert_cmpint (sk_database_ledger_sum (db, sk_record_get_id (SK_RECORD (first)), NULL), ==, 500);
+  g_assert_cmpint (sk_database_ledger_sum (db, sk_record_get_id (SK_RECORD (first)), NULL), ==,
+                   500);
 
   /* Opening again migrates nothing; a newer schema is refused. */
   again = sk_database_open (uri, &error);
@@ -129,17 +128,17 @@ test_server (void)
 
 /* The (table, column) pairs of a database's schema, as "table.column". */
 static GHashTable *
-schema_columns (SkDatabase *db,
-                const char *sql)
+schema_columns (SkDatabase *db, const char *sql)
 {
   GHashTable *columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GError) error = NULL;
-  SkStmt *stmt = sk_db_query (db, &error, sql, NULL);
+  g_autoptr (GError) error = NULL;
+  SkStmt  *stmt = sk_db_query (db, &error, sql, NULL);
   gboolean has_row;
 
   g_assert_no_error (error);
   while (sk_db_step (db, stmt, &has_row, &error) && has_row)
-    g_hash_table_add (columns, g_strdup_printf ("%s.%s", sk_stmt_text (stmt, 0), sk_stmt_text (stmt, 1)));
+    g_hash_table_add (columns,
+                      g_strdup_printf ("%s.%s", sk_stmt_text (stmt, 0), sk_stmt_text (stmt, 1)));
   g_assert_no_error (error);
   sk_stmt_reset (stmt);
   return columns;
@@ -155,13 +154,13 @@ test_same_schema (void)
   g_autofree char *uri = sk_test_postgres_database ();
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
-  g_autoptr(SkDatabase) pg = NULL;
-  g_autoptr(SkDatabase) lite = NULL;
-  g_autoptr(GHashTable) pg_columns = NULL;
-  g_autoptr(GHashTable) lite_columns = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkDatabase) pg = NULL;
+  g_autoptr (SkDatabase) lite = NULL;
+  g_autoptr (GHashTable) pg_columns = NULL;
+  g_autoptr (GHashTable) lite_columns = NULL;
+  g_autoptr (GError) error = NULL;
   GHashTableIter iter;
-  gpointer key;
+  gpointer       key;
 
   if (uri == NULL)
     {
@@ -175,8 +174,9 @@ test_same_schema (void)
   g_assert_no_error (error);
   pg = sk_database_open (uri, &error);
   g_assert_no_error (error);
-  lite_columns = schema_columns (lite, "SELECT m.name, p.name FROM sqlite_master AS m, pragma_table_info (m.name) AS p"
-                                       " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'");
+  lite_columns = schema_columns (
+      lite, "SELECT m.name, p.name FROM sqlite_master AS m, pragma_table_info (m.name) AS p"
+            " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'");
   pg_columns = schema_columns (pg, "SELECT table_name, column_name FROM information_schema.columns"
                                    " WHERE table_schema = current_schema ()");
   g_assert_cmpuint (g_hash_table_size (lite_columns), >, 50);
@@ -186,11 +186,11 @@ test_same_schema (void)
   while (g_hash_table_iter_next (&iter, &key, NULL))
     {
       if (!g_hash_table_remove (pg_columns, key))
-        g_error ("%s is in SQLite's schema, not in PostgreSQL's", (const char *) key);
+        g_error ("%s is in SQLite's schema, not in PostgreSQL's", (const char *)key);
     }
   g_hash_table_iter_init (&iter, pg_columns);
   while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_error ("%s is in PostgreSQL's schema, not in SQLite's", (const char *) key);
+    g_error ("%s is in PostgreSQL's schema, not in SQLite's", (const char *)key);
   g_clear_object (&lite);
   g_remove (path);
   g_rmdir (dir);
@@ -201,7 +201,7 @@ test_same_schema (void)
 static gboolean
 accounts_notified (PGconn *listener)
 {
-  gint64 deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  gint64   deadline = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
   gboolean seen = FALSE;
 
   while (!seen && g_get_monotonic_time () < deadline)
@@ -226,9 +226,9 @@ static void
 test_accounts_notify (void)
 {
   g_autofree char *uri = sk_test_postgres_database ();
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(GError) error = NULL;
-  PGconn *listener;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (GError) error = NULL;
+  PGconn   *listener;
   PGresult *result;
 
   if (uri == NULL)
@@ -244,19 +244,25 @@ test_accounts_notify (void)
   g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
   PQclear (result);
 
-  g_assert_true (sk_db_exec (db, &error, "INSERT INTO users (id, username, password_hash, role, created_at)"
-                             " VALUES ('u1', 'anna', 'x', 'admin', 0)", NULL));
-  g_assert_true (sk_db_exec (db, &error, "INSERT INTO tokens (token_hash, user_id, created_at, expires_at)"
-                             " VALUES ('t1', 'u1', 0, 100)", NULL));
+  g_assert_true (sk_db_exec (db, &error,
+                             "INSERT INTO users (id, username, password_hash, role, created_at)"
+                             " VALUES ('u1', 'anna', 'x', 'admin', 0)",
+                             NULL));
+  g_assert_true (sk_db_exec (db, &error,
+                             "INSERT INTO tokens (token_hash, user_id, created_at, expires_at)"
+                             " VALUES ('t1', 'u1', 0, 100)",
+                             NULL));
   g_assert_no_error (error);
   g_assert_false (accounts_notified (listener));
 
   g_assert_true (sk_db_exec (db, &error, "DELETE FROM tokens WHERE expires_at < 0", NULL));
-  g_assert_true (sk_db_exec (db, &error, "UPDATE users SET disabled = 1 WHERE id = 'nobody'", NULL));
+  g_assert_true (
+      sk_db_exec (db, &error, "UPDATE users SET disabled = 1 WHERE id = 'nobody'", NULL));
   g_assert_no_error (error);
   g_assert_false (accounts_notified (listener));
 
-  g_assert_true (sk_db_exec (db, &error, "UPDATE tokens SET revoked = 1 WHERE token_hash = 't1'", NULL));
+  g_assert_true (
+      sk_db_exec (db, &error, "UPDATE tokens SET revoked = 1 WHERE token_hash = 't1'", NULL));
   g_assert_true (accounts_notified (listener));
   g_assert_true (sk_db_exec (db, &error, "UPDATE users SET disabled = 1 WHERE id = 'u1'", NULL));
   g_assert_true (accounts_notified (listener));
@@ -270,9 +276,7 @@ test_accounts_notify (void)
  * test-database.c), names in the order of their bytes, the unique name
  * named, NULL stores, 0/1 flags. */
 static SkAccount *
-account (const char *username,
-         SkRole      role,
-         const char *store_id)
+account (const char *username, SkRole role, const char *store_id)
 {
   SkAccount *a = sk_account_new ();
 
@@ -287,14 +291,14 @@ static void
 test_accounts (void)
 {
   g_autofree char *uri = sk_test_postgres_database ();
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store = sk_store_new ();
-  g_autoptr(SkAccount) anna = account ("anna", SK_ROLE_MARKETING, "ignored");
-  g_autoptr(SkAccount) zed = account ("Zed", SK_ROLE_MANAGER, NULL);
-  g_autoptr(SkAccount) twin = account ("anna", SK_ROLE_ADMIN, NULL);
-  g_autoptr(SkAccount) found = NULL;
-  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = sk_store_new ();
+  g_autoptr (SkAccount) anna = account ("anna", SK_ROLE_MARKETING, "ignored");
+  g_autoptr (SkAccount) zed = account ("Zed", SK_ROLE_MANAGER, NULL);
+  g_autoptr (SkAccount) twin = account ("anna", SK_ROLE_ADMIN, NULL);
+  g_autoptr (SkAccount) found = NULL;
+  g_autoptr (GPtrArray) list = NULL;
   gint64 now = sk_time_now ();
 
   if (uri == NULL)
@@ -322,10 +326,10 @@ test_accounts (void)
   list = sk_database_list_accounts (db, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (list->len, ==, 2);
-  g_assert_cmpstr (((SkAccount *) g_ptr_array_index (list, 0))->username, ==, "Zed");
-  g_assert_cmpstr (((SkAccount *) g_ptr_array_index (list, 0))->store_id, ==, store->id);
-  g_assert_cmpstr (((SkAccount *) g_ptr_array_index (list, 1))->username, ==, "anna");
-  g_assert_null (((SkAccount *) g_ptr_array_index (list, 1))->store_id);
+  g_assert_cmpstr (((SkAccount *)g_ptr_array_index (list, 0))->username, ==, "Zed");
+  g_assert_cmpstr (((SkAccount *)g_ptr_array_index (list, 0))->store_id, ==, store->id);
+  g_assert_cmpstr (((SkAccount *)g_ptr_array_index (list, 1))->username, ==, "anna");
+  g_assert_null (((SkAccount *)g_ptr_array_index (list, 1))->store_id);
 
   found = sk_database_find_account (db, "anna", &error);
   g_assert_no_error (error);
@@ -379,12 +383,12 @@ static void
 test_reconnect (void)
 {
   g_autofree char *uri = sk_test_postgres_database ();
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(GError) error = NULL;
-  gint64 pid;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64           pid;
   g_autofree char *kill = NULL;
-  PGconn *pg;
-  PGresult *result;
+  PGconn          *pg;
+  PGresult        *result;
 
   if (uri == NULL)
     {
@@ -415,9 +419,9 @@ test_reconnect (void)
 static void
 test_unreachable (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkDatabase) db = sk_database_open ("postgresql://nobody:secret@127.0.0.1:1/none?connect_timeout=2",
-                                               &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db
+      = sk_database_open ("postgresql://nobody:secret@127.0.0.1:1/none?connect_timeout=2", &error);
 
   g_assert_null (db);
   g_assert_error (error, SK_ERROR, SK_ERROR_DATABASE);
@@ -426,8 +430,7 @@ test_unreachable (void)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   sk_postgres_init ();

@@ -10,7 +10,7 @@
 #include "sk-test-util.h"
 
 /* 2030-01-01 00:00 UTC */
-#define NOW ((gint64) 1893456000 * G_USEC_PER_SEC)
+#define NOW ((gint64)1893456000 * G_USEC_PER_SEC)
 
 typedef struct
 {
@@ -21,12 +21,11 @@ typedef struct
 } Fixture;
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
-  g_autoptr(SkBonusTransaction) grant = NULL;
+  g_autoptr (SkBonusTransaction) grant = NULL;
 
   f->dir = g_dir_make_tmp ("skidka-sale-XXXXXX", &error);
   g_assert_no_error (error);
@@ -37,13 +36,14 @@ fixture_setup (Fixture       *f,
   f->store = sk_store_new ();
   sk_test_set_string (&f->store->code, "EKB-1");
   sk_test_set_string (&f->store->name, "Детский мир");
-  f->store->bonus_rate = 300;          /* 3 % */
-  f->store->max_bonus_share = 3000;    /* bonuses pay at most 30 % */
+  f->store->bonus_rate = 300;       /* 3 % */
+  f->store->max_bonus_share = 3000; /* bonuses pay at most 30 % */
   g_assert_true (sk_database_save_store (f->db, f->store, &error));
   g_assert_no_error (error);
 
   f->anna = sk_test_create_customer (f->db, "Иванова Анна", "+79123456789");
-  grant = sk_database_bonus_manual (f->db, f->anna->id, SK_BONUS_ADJUST, 500000, "welcome", NULL, &error);
+  grant = sk_database_bonus_manual (f->db, f->anna->id, SK_BONUS_ADJUST, 500000, "welcome", NULL,
+                                    &error);
   g_assert_no_error (error);
   g_clear_object (&f->anna);
   f->anna = sk_database_lookup_customer (f->db, "+79123456789", &error);
@@ -52,8 +52,7 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->anna);
   g_clear_object (&f->store);
@@ -63,21 +62,17 @@ fixture_teardown (Fixture       *f,
 }
 
 static SkDiscountRule *
-save_rule (Fixture    *f,
-           const char *name,
-           const char *type,
-           gint64      value,
-           const char *category)
+save_rule (Fixture *f, const char *name, const char *type, gint64 value, const char *category)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkDiscountRule *rule = sk_discount_rule_new ();
-  const char *categories[] = { category, NULL };
+  const char     *categories[] = { category, NULL };
 
   sk_test_set_string (&rule->name, name);
   sk_test_set_string (&rule->type, type);
   rule->value = value;
   if (category != NULL)
-    rule->categories = g_strdupv ((char **) categories);
+    rule->categories = g_strdupv ((char **)categories);
   g_assert_true (sk_database_save_rule (f->db, rule, &error));
   g_assert_no_error (error);
   return rule;
@@ -85,12 +80,11 @@ save_rule (Fixture    *f,
 
 /* Prices the sale as the till does. */
 static void
-price (Fixture *f,
-       SkSale  *sale)
+price (Fixture *f, SkSale *sale)
 {
-  g_autoptr(SkCart) cart = sk_sale_to_cart (sale);
-  g_autoptr(GError) error = NULL;
-  SkCustomer *customer = sk_sale_get_customer (sale);
+  g_autoptr (SkCart) cart = sk_sale_to_cart (sale);
+  g_autoptr (GError) error = NULL;
+  SkCustomer     *customer = sk_sale_get_customer (sale);
   SkEngineResult *result;
 
   result = sk_database_calculate (f->db, cart, customer ? customer->id : NULL, NOW, &error);
@@ -99,11 +93,9 @@ price (Fixture *f,
 }
 
 static gint64
-line_int (GListModel *lines,
-          guint       position,
-          const char *property)
+line_int (GListModel *lines, guint position, const char *property)
 {
-  g_autoptr(SkPurchaseLine) line = g_list_model_get_item (lines, position);
+  g_autoptr (SkPurchaseLine) line = g_list_model_get_item (lines, position);
   gint64 value = 0;
 
   g_assert_nonnull (line);
@@ -115,7 +107,7 @@ line_int (GListModel *lines,
 static void
 test_rules (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_cmpint (sk_payable (100000, 15000), ==, 85000);
   g_assert_cmpint (sk_payable (100000, 200000), ==, 0);
@@ -150,24 +142,21 @@ test_rules (void)
 }
 
 static void
-count_notify (GObject    *object,
-              GParamSpec *pspec,
-              gpointer    user_data)
+count_notify (GObject *object, GParamSpec *pspec, gpointer user_data)
 {
-  (*(guint *) user_data)++;
+  (*(guint *)user_data)++;
 }
 
 /* Lines: the same SKU at the same price again adds to its line; another
  * price or no SKU makes a new one; quantities are clamped; positions are
  * the line numbers. */
 static void
-test_lines (Fixture       *f,
-            gconstpointer  data)
+test_lines (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SkSale) sale = sk_sale_new (f->store);
-  GListModel *lines = sk_sale_get_lines (sale);
-  SkPurchaseLine *first, *again;
-  guint quantity_notified = 0;
+  g_autoptr (SkSale) sale = sk_sale_new (f->store);
+  GListModel      *lines = sk_sale_get_lines (sale);
+  SkPurchaseLine  *first, *again;
+  guint            quantity_notified = 0;
   g_autofree char *id = NULL;
 
   g_assert_true (g_list_model_get_item_type (lines) == SK_TYPE_PURCHASE_LINE);
@@ -184,14 +173,14 @@ test_lines (Fixture       *f,
   g_assert_cmpint (line_int (lines, 0, "quantity"), ==, 3);
   g_assert_cmpuint (quantity_notified, ==, 1);
 
-  sk_sale_add_line (sale, "CAR", "Машинка", "toys", 99000, 1);       /* another price */
+  sk_sale_add_line (sale, "CAR", "Машинка", "toys", 99000, 1); /* another price */
   sk_sale_add_line (sale, NULL, "Носки", "clothes", 19900, 2);
-  sk_sale_add_line (sale, "", "Носки", "", 19900, 2);                 /* no SKU: never merged */
+  sk_sale_add_line (sale, "", "Носки", "", 19900, 2); /* no SKU: never merged */
   g_assert_cmpuint (sk_sale_get_n_lines (sale), ==, 4);
   for (guint i = 0; i < 4; i++)
     g_assert_cmpint (line_int (lines, i, "line-no"), ==, i + 1);
   {
-    g_autoptr(SkPurchaseLine) blank = g_list_model_get_item (lines, 3);
+    g_autoptr (SkPurchaseLine) blank = g_list_model_get_item (lines, 3);
     g_autofree char *sku = NULL;
     g_autofree char *category = NULL;
 
@@ -214,7 +203,7 @@ test_lines (Fixture       *f,
 
   /* The engine's input is the lines as they are. */
   {
-    g_autoptr(SkCart) cart = sk_sale_to_cart (sale);
+    g_autoptr (SkCart) cart = sk_sale_to_cart (sale);
 
     g_assert_cmpstr (cart->store_id, ==, f->store->id);
     g_assert_cmpuint (cart->lines->len, ==, 3);
@@ -235,15 +224,16 @@ test_lines (Fixture       *f,
 /* Figures: totals from the engine, the cap and accrual from the store and
  * the customer; the spend is clamped to the cap. */
 static void
-test_figures (Fixture       *f,
-              gconstpointer  data)
+test_figures (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SkDiscountRule) toys = save_rule (f, "Игрушки −10 %", SK_RULE_PERCENTAGE, 1000, "toys");
-  g_autoptr(SkDiscountRule) triple = save_rule (f, "Бонусы ×1,5", SK_RULE_BONUS_MULTIPLIER, 150, NULL);
-  g_autoptr(SkSale) sale = sk_sale_new (f->store);
+  g_autoptr (SkDiscountRule) toys
+      = save_rule (f, "Игрушки −10 %", SK_RULE_PERCENTAGE, 1000, "toys");
+  g_autoptr (SkDiscountRule) triple
+      = save_rule (f, "Бонусы ×1,5", SK_RULE_BONUS_MULTIPLIER, 150, NULL);
+  g_autoptr (SkSale) sale = sk_sale_new (f->store);
   GListModel *lines = sk_sale_get_lines (sale);
-  gint64 to_pay = -1;
-  guint to_pay_notified = 0;
+  gint64      to_pay = -1;
+  guint       to_pay_notified = 0;
 
   g_signal_connect (sale, "notify::to-pay", G_CALLBACK (count_notify), &to_pay_notified);
   sk_sale_add_line (sale, "CAR", "Машинка", "toys", 120000, 2);
@@ -280,7 +270,8 @@ test_figures (Fixture       *f,
   sk_sale_set_bonus_to_spend (sale, G_MAXINT64);
   g_assert_cmpint (sk_sale_get_bonus_to_spend (sale), ==, 82710);
   g_assert_cmpint (sk_sale_get_to_pay (sale), ==, 275700 - 82710);
-  g_assert_cmpint (sk_sale_get_bonus_earned (sale), ==, (gint64) (275700 - 82710) * 300 * 150 / 1000000);
+  g_assert_cmpint (sk_sale_get_bonus_earned (sale), ==,
+                   (gint64)(275700 - 82710) * 300 * 150 / 1000000);
   g_object_get (sale, "to-pay", &to_pay, NULL);
   g_assert_cmpint (to_pay, ==, 275700 - 82710);
   g_assert_cmpuint (to_pay_notified, >, 0);
@@ -297,31 +288,33 @@ test_figures (Fixture       *f,
 
   /* Another customer starts with no spend. */
   {
-    g_autoptr(SkCustomer) boris = sk_test_create_customer (f->db, "Петров Борис", "+79120000001");
+    g_autoptr (SkCustomer) boris = sk_test_create_customer (f->db, "Петров Борис", "+79120000001");
 
     sk_sale_set_customer (sale, boris);
     g_assert_cmpint (sk_sale_get_bonus_to_spend (sale), ==, 0);
-    g_assert_cmpint (sk_sale_get_bonus_cap (sale), ==, 0);   /* no balance */
+    g_assert_cmpint (sk_sale_get_bonus_cap (sale), ==, 0); /* no balance */
   }
-  (void) toys;
-  (void) triple;
+  (void)toys;
+  (void)triple;
 }
 
 /* What the till shows before paying is what the pipeline records: the
  * sale's request through sk_database_process_purchase gives the same
  * figures and lines, and the sale's own purchase matches them. */
 static void
-test_preview_is_recorded (Fixture       *f,
-                          gconstpointer  data)
+test_preview_is_recorded (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SkDiscountRule) toys = save_rule (f, "Игрушки −10 %", SK_RULE_PERCENTAGE, 1000, "toys");
-  g_autoptr(SkDiscountRule) fixed = save_rule (f, "−333 ₽", SK_RULE_FIXED_AMOUNT, 33300, "clothes");
-  g_autoptr(SkDiscountRule) bonus = save_rule (f, "Бонусы ×2", SK_RULE_BONUS_MULTIPLIER, 200, NULL);
-  g_autoptr(SkSale) sale = sk_sale_new (f->store);
-  g_autoptr(SkPurchaseRequest) request = NULL;
-  g_autoptr(SkPurchaseResult) result = NULL;
-  g_autoptr(SkPurchase) preview = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkDiscountRule) toys
+      = save_rule (f, "Игрушки −10 %", SK_RULE_PERCENTAGE, 1000, "toys");
+  g_autoptr (SkDiscountRule) fixed
+      = save_rule (f, "−333 ₽", SK_RULE_FIXED_AMOUNT, 33300, "clothes");
+  g_autoptr (SkDiscountRule) bonus
+      = save_rule (f, "Бонусы ×2", SK_RULE_BONUS_MULTIPLIER, 200, NULL);
+  g_autoptr (SkSale) sale = sk_sale_new (f->store);
+  g_autoptr (SkPurchaseRequest) request = NULL;
+  g_autoptr (SkPurchaseResult) result = NULL;
+  g_autoptr (SkPurchase) preview = NULL;
+  g_autoptr (GError) error = NULL;
   SkPurchase *recorded;
   GListModel *lines;
 
@@ -351,8 +344,9 @@ test_preview_is_recorded (Fixture       *f,
   g_assert_cmpint (recorded->bonus_earned, ==, sk_sale_get_bonus_earned (sale));
   g_assert_cmpint (recorded->total_paid, ==, sk_sale_get_to_pay (sale));
   g_assert_cmpint (recorded->bonus_multiplier, ==, 200);
-  g_assert_cmpint (recorded->total_paid, ==,
-                   sk_paid_in_money (sk_payable (recorded->subtotal, recorded->discount_total), 123456));
+  g_assert_cmpint (
+      recorded->total_paid, ==,
+      sk_paid_in_money (sk_payable (recorded->subtotal, recorded->discount_total), 123456));
   g_assert_cmpint (recorded->bonus_earned, ==,
                    sk_bonus_accrual (sk_sale_get_payable (sale), 123456, 300, 200));
   g_assert_cmpint (result->customer->bonus_balance, ==,
@@ -383,10 +377,10 @@ test_preview_is_recorded (Fixture       *f,
     g_assert_cmpuint (g_list_model_get_n_items (preview_apps), ==, 3);
     for (guint i = 0; i < 3; i++)
       {
-        g_autoptr(SkDiscountApplication) a = g_list_model_get_item (apps, i);
-        g_autoptr(SkDiscountApplication) b = g_list_model_get_item (preview_apps, i);
+        g_autoptr (SkDiscountApplication) a = g_list_model_get_item (apps, i);
+        g_autoptr (SkDiscountApplication) b = g_list_model_get_item (preview_apps, i);
         g_autofree char *rule_a = NULL, *rule_b = NULL;
-        gint64 amount_a = 0, amount_b = 0;
+        gint64           amount_a = 0, amount_b = 0;
 
         g_object_get (a, "rule-id", &rule_a, "amount", &amount_a, NULL);
         g_object_get (b, "rule-id", &rule_b, "amount", &amount_b, NULL);
@@ -397,29 +391,28 @@ test_preview_is_recorded (Fixture       *f,
 
   /* Paying the same sale again is its replay: nothing new. */
   {
-    g_autoptr(SkPurchaseRequest) again = sk_sale_to_request (sale);
-    g_autoptr(SkPurchaseResult) replayed = NULL;
+    g_autoptr (SkPurchaseRequest) again = sk_sale_to_request (sale);
+    g_autoptr (SkPurchaseResult) replayed = NULL;
 
     again->created_at = NOW;
     replayed = sk_database_process_purchase (f->db, again, &error);
     g_assert_no_error (error);
     g_assert_true (replayed->replayed);
   }
-  (void) toys;
-  (void) fixed;
-  (void) bonus;
+  (void)toys;
+  (void)fixed;
+  (void)bonus;
 }
 
 /* The pipeline refuses what the sale would clamp: asking for more than the
  * cap is an error there, never a silent cut. */
 static void
-test_pipeline_refuses_over_cap (Fixture       *f,
-                                gconstpointer  data)
+test_pipeline_refuses_over_cap (Fixture *f, gconstpointer data)
 {
-  g_autoptr(SkSale) sale = sk_sale_new (f->store);
-  g_autoptr(SkPurchaseRequest) request = NULL;
-  g_autoptr(SkPurchaseResult) result = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkSale) sale = sk_sale_new (f->store);
+  g_autoptr (SkPurchaseRequest) request = NULL;
+  g_autoptr (SkPurchaseResult) result = NULL;
+  g_autoptr (GError) error = NULL;
 
   sk_sale_set_customer (sale, f->anna);
   sk_sale_add_line (sale, "CAR", "Машинка", "toys", 100000, 1);
@@ -434,8 +427,7 @@ test_pipeline_refuses_over_cap (Fixture       *f,
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 

@@ -1,5 +1,5 @@
-/* test-server.c: skidka-server in-process on port 0, spoken to over HTTP: every endpoint, errors, roles, concurrency.
- * SPDX-License-Identifier: GPL-3.0-or-later */
+/* test-server.c: skidka-server in-process on port 0, spoken to over HTTP: every endpoint, errors,
+ * roles, concurrency. SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -23,7 +23,7 @@ static struct
 {
   char         *dir;
   char         *path;
-  SkDatabase   *db;          /* the test's own connection, for checks */
+  SkDatabase   *db; /* the test's own connection, for checks */
   GThread      *thread;
   GMainContext *context;
   GMainLoop    *loop;
@@ -33,29 +33,35 @@ static struct
   SoupSession  *session;
   char         *store1;
   char         *store2;
-  char         *token[5];     /* admin, marketing, manager1, cashier1, manager2 */
+  char         *token[5]; /* admin, marketing, manager1, cashier1, manager2 */
 } env;
 
 /* A new, empty database: a file in @dir, or, when the suite runs under
  * tests/with-postgres.sh, a new schema on that server. */
 static char *
-new_database (const char *dir,
-              const char *name)
+new_database (const char *dir, const char *name)
 {
   char *uri = sk_test_postgres_database ();
 
   return uri != NULL ? uri : g_build_filename (dir, name, NULL);
 }
 
-enum { ADMIN, MARKETING, MANAGER, CASHIER, MANAGER2 };
-static const char * const role_names[] = { "admin", "marketing", "manager", "cashier", "manager2" };
+enum
+{
+  ADMIN,
+  MARKETING,
+  MANAGER,
+  CASHIER,
+  MANAGER2
+};
+static const char *const role_names[] = { "admin", "marketing", "manager", "cashier", "manager2" };
 
 static gpointer
 server_thread (gpointer data)
 {
-  g_autoptr(SkServerConfig) config = sk_server_config_new ();
-  g_autoptr(SkServer) server = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkServerConfig) config = sk_server_config_new ();
+  g_autoptr (SkServer) server = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_main_context_push_thread_default (env.context);
   g_free (config->database);
@@ -82,9 +88,9 @@ server_thread (gpointer data)
 
 typedef struct
 {
-  guint       status;
-  JsonNode   *node;
-  char       *etag;
+  guint     status;
+  JsonNode *node;
+  char     *etag;
 } Reply;
 
 static void
@@ -108,10 +114,10 @@ call_at (guint        port,
          const char  *if_match)
 {
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GError) error = NULL;
-  Reply *reply = g_new0 (Reply, 1);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  Reply              *reply = g_new0 (Reply, 1);
   SoupMessageHeaders *headers;
 
   g_assert_nonnull (msg);
@@ -125,13 +131,15 @@ call_at (guint        port,
     soup_message_headers_replace (headers, "If-Match", if_match);
   if (body != NULL)
     {
-      g_autoptr(GBytes) request = g_bytes_new (body, body_length == G_MAXSIZE ? strlen (body) : body_length);
+      g_autoptr (GBytes) request
+          = g_bytes_new (body, body_length == G_MAXSIZE ? strlen (body) : body_length);
       soup_message_set_request_body_from_bytes (msg, "application/json", request);
     }
   bytes = soup_session_send_and_read (session, msg, NULL, &error);
   g_assert_no_error (error);
   reply->status = soup_message_get_status (msg);
-  reply->etag = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag"));
+  reply->etag
+      = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag"));
   if (g_bytes_get_size (bytes) > 0)
     {
       reply->node = json_from_string (g_bytes_get_data (bytes, NULL), &error);
@@ -153,13 +161,10 @@ call_full (SoupSession *session,
 }
 
 static Reply *
-call (const char *method,
-      const char *path,
-      int         who,
-      const char *body)
+call (const char *method, const char *path, int who, const char *body)
 {
-  return call_full (env.session, method, path, who >= 0 ? env.token[who] : NULL,
-                    body, body ? strlen (body) : 0, NULL);
+  return call_full (env.session, method, path, who >= 0 ? env.token[who] : NULL, body,
+                    body ? strlen (body) : 0, NULL);
 }
 
 static JsonObject *
@@ -171,25 +176,20 @@ obj (Reply *reply)
 }
 
 static const char *
-str (Reply      *reply,
-     const char *member)
+str (Reply *reply, const char *member)
 {
   return json_object_get_string_member (obj (reply), member);
 }
 
 static gint64
-num (Reply      *reply,
-     const char *member)
+num (Reply *reply, const char *member)
 {
   return json_object_get_int_member (obj (reply), member);
 }
 
 /* Asserts an error reply: status, code and (when given) field. */
 static void
-assert_error (Reply      *reply,
-              guint       status,
-              const char *code,
-              const char *field)
+assert_error (Reply *reply, guint status, const char *code, const char *field)
 {
   JsonObject *error;
 
@@ -205,8 +205,7 @@ assert_error (Reply      *reply,
 }
 
 static void
-assert_status (Reply *reply,
-               guint  status)
+assert_status (Reply *reply, guint status)
 {
   if (reply->status != status)
     g_error ("expected %u, got %u: %s", status, reply->status,
@@ -225,12 +224,13 @@ static guint card_serial = 100000;
 static char *
 new_customer (const char *store_id)
 {
-  guint n = ++card_serial;
-  g_autofree char *body = g_strdup_printf ("{\"full_name\": \"Test %u\", \"card_number\": \"77%06u\","
-                                           " \"phone\": \"+7901%07u\", \"home_store_id\": \"%s\","
-                                           " \"consent\": {\"email\": false, \"sms\": true, \"push\": false}}",
-                                           n, n, n, store_id);
-  g_autoptr(Reply) reply = call ("POST", "/api/customers", ADMIN, body);
+  guint            n = ++card_serial;
+  g_autofree char *body
+      = g_strdup_printf ("{\"full_name\": \"Test %u\", \"card_number\": \"77%06u\","
+                         " \"phone\": \"+7901%07u\", \"home_store_id\": \"%s\","
+                         " \"consent\": {\"email\": false, \"sms\": true, \"push\": false}}",
+                         n, n, n, store_id);
+  g_autoptr (Reply) reply = call ("POST", "/api/customers", ADMIN, body);
 
   assert_status (reply, 201);
   return g_strdup (str (reply, "id"));
@@ -239,23 +239,24 @@ new_customer (const char *store_id)
 static char *
 new_store (const char *extra)
 {
-  static guint serial = 0;
-  guint n = ++serial;
-  g_autofree char *body = g_strdup_printf ("{\"code\": \"T%u\", \"name\": \"Test store %u\"%s}",
-                                           n, n, extra ? extra : "");
-  g_autoptr(Reply) reply = call ("POST", "/api/stores", ADMIN, body);
+  static guint     serial = 0;
+  guint            n = ++serial;
+  g_autofree char *body = g_strdup_printf ("{\"code\": \"T%u\", \"name\": \"Test store %u\"%s}", n,
+                                           n, extra ? extra : "");
+  g_autoptr (Reply) reply = call ("POST", "/api/stores", ADMIN, body);
 
   assert_status (reply, 201);
   return g_strdup (str (reply, "id"));
 }
 
 static char *
-new_rule (const char *store_id,
-          const char *extra)
+new_rule (const char *store_id, const char *extra)
 {
-  g_autofree char *body = g_strdup_printf ("{\"name\": \"Test rule\", \"type\": \"percentage\", \"value\": 1000,"
-                                           " \"store_ids\": [\"%s\"]%s}", store_id, extra ? extra : "");
-  g_autoptr(Reply) reply = call ("POST", "/api/discounts/rules", MARKETING, body);
+  g_autofree char *body
+      = g_strdup_printf ("{\"name\": \"Test rule\", \"type\": \"percentage\", \"value\": 1000,"
+                         " \"store_ids\": [\"%s\"]%s}",
+                         store_id, extra ? extra : "");
+  g_autoptr (Reply) reply = call ("POST", "/api/discounts/rules", MARKETING, body);
 
   assert_status (reply, 201);
   return g_strdup (str (reply, "id"));
@@ -265,24 +266,23 @@ static gint64
 balance_of (const char *customer_id)
 {
   g_autofree char *path = g_strdup_printf ("/api/bonuses/%s/balance", customer_id);
-  g_autoptr(Reply) reply = call ("GET", path, ADMIN, NULL);
+  g_autoptr (Reply) reply = call ("GET", path, ADMIN, NULL);
 
   assert_status (reply, 200);
   return num (reply, "balance");
 }
 
 static char *
-cart_json (const char *store_id,
-           const char *customer_id,
-           gint64      unit_price,
-           gint64      quantity)
+cart_json (const char *store_id, const char *customer_id, gint64 unit_price, gint64 quantity)
 {
-  g_autofree char *customer = customer_id ? g_strdup_printf ("\"%s\"", customer_id) : g_strdup ("null");
+  g_autofree char *customer
+      = customer_id ? g_strdup_printf ("\"%s\"", customer_id) : g_strdup ("null");
 
-  return g_strdup_printf ("\"store_id\": \"%s\", \"customer_id\": %s, \"items\": [{\"sku\": \"bear\","
-                          " \"name\": \"Teddy bear\", \"category\": \"toys\", \"unit_price\": %" G_GINT64_FORMAT ","
-                          " \"quantity\": %" G_GINT64_FORMAT "}]",
-                          store_id, customer, unit_price, quantity);
+  return g_strdup_printf (
+      "\"store_id\": \"%s\", \"customer_id\": %s, \"items\": [{\"sku\": \"bear\","
+      " \"name\": \"Teddy bear\", \"category\": \"toys\", \"unit_price\": %" G_GINT64_FORMAT ","
+      " \"quantity\": %" G_GINT64_FORMAT "}]",
+      store_id, customer, unit_price, quantity);
 }
 
 /* Tests */
@@ -290,13 +290,13 @@ cart_json (const char *store_id,
 static void
 test_health (void)
 {
-  g_autoptr(Reply) health = call ("GET", "/api/health", -1, NULL);
-  g_autoptr(Reply) doc = call ("GET", "/api/openapi.json", -1, NULL);
-  g_autoptr(Reply) missing = call ("GET", "/api/nothing-here", ADMIN, NULL);
-  g_autoptr(Reply) method = call ("DELETE", "/api/health", ADMIN, NULL);
-  JsonObject *paths;
+  g_autoptr (Reply) health = call ("GET", "/api/health", -1, NULL);
+  g_autoptr (Reply) doc = call ("GET", "/api/openapi.json", -1, NULL);
+  g_autoptr (Reply) missing = call ("GET", "/api/nothing-here", ADMIN, NULL);
+  g_autoptr (Reply) method = call ("DELETE", "/api/health", ADMIN, NULL);
+  JsonObject    *paths;
   const SkRoute *routes;
-  guint n, i;
+  guint          n, i;
 
   assert_status (health, 200);
   g_assert_cmpstr (str (health, "status"), ==, "ok");
@@ -309,9 +309,9 @@ test_health (void)
   routes = sk_server_routes (&n);
   for (i = 0; i < n; i++)
     {
-      g_autoptr(GString) path = g_string_new (routes[i].pattern);
+      g_autoptr (GString) path = g_string_new (routes[i].pattern);
       g_autofree char *lower = g_ascii_strdown (routes[i].method, -1);
-      JsonObject *item;
+      JsonObject      *item;
 
       g_string_replace (path, "*", "{id}", 0);
       item = json_object_get_object_member (paths, path->str);
@@ -330,18 +330,21 @@ test_health (void)
 static void
 test_route_table (void)
 {
-  static const char * const computing[] = {
-    "POST /api/discounts/calculate", "POST /api/analytics", "POST /api/pos/process-purchase", NULL,
+  static const char *const computing[] = {
+    "POST /api/discounts/calculate",
+    "POST /api/analytics",
+    "POST /api/pos/process-purchase",
+    NULL,
   };
   const SkRoute *routes;
-  guint n;
+  guint          n;
 
   routes = sk_server_routes (&n);
   g_assert_cmpuint (n, >=, 40);
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *name = g_strdup_printf ("%s %s", routes[i].method, routes[i].pattern);
-      gboolean writes = (routes[i].flags & SK_ROUTE_WRITES) != 0;
+      gboolean         writes = (routes[i].flags & SK_ROUTE_WRITES) != 0;
 
       g_test_message ("%s", name);
       g_assert_nonnull (routes[i].handler);
@@ -357,18 +360,22 @@ test_route_table (void)
 static void
 test_auth (void)
 {
-  g_autoptr(Reply) wrong = call ("POST", "/api/auth/login", -1, "{\"username\": \"admin\", \"password\": \"nope-nope\"}");
-  g_autoptr(Reply) unknown = call ("POST", "/api/auth/login", -1, "{\"username\": \"ghost\", \"password\": \"nope-nope\"}");
+  g_autoptr (Reply) wrong = call ("POST", "/api/auth/login", -1,
+                                  "{\"username\": \"admin\", \"password\": \"nope-nope\"}");
+  g_autoptr (Reply) unknown = call ("POST", "/api/auth/login", -1,
+                                    "{\"username\": \"ghost\", \"password\": \"nope-nope\"}");
   /* Once the password of the dummy hash for unknown names: it stopped the server. */
-  g_autoptr(Reply) dummy = call ("POST", "/api/auth/login", -1, "{\"username\": \"nobody\", \"password\": \"not a password\"}");
-  g_autoptr(Reply) missing = call ("POST", "/api/auth/login", -1, "{\"username\": \"admin\"}");
-  g_autoptr(Reply) typed = call ("POST", "/api/auth/login", -1, "{\"username\": 5, \"password\": \"x\"}");
-  g_autoptr(Reply) no_token = call ("GET", "/api/customers", -1, NULL);
-  g_autoptr(Reply) bad_token = NULL;
-  g_autoptr(Reply) login = NULL;
-  g_autoptr(Reply) me = NULL;
-  g_autoptr(Reply) logout = NULL;
-  g_autoptr(Reply) after = NULL;
+  g_autoptr (Reply) dummy = call ("POST", "/api/auth/login", -1,
+                                  "{\"username\": \"nobody\", \"password\": \"not a password\"}");
+  g_autoptr (Reply) missing = call ("POST", "/api/auth/login", -1, "{\"username\": \"admin\"}");
+  g_autoptr (Reply) typed
+      = call ("POST", "/api/auth/login", -1, "{\"username\": 5, \"password\": \"x\"}");
+  g_autoptr (Reply) no_token = call ("GET", "/api/customers", -1, NULL);
+  g_autoptr (Reply) bad_token = NULL;
+  g_autoptr (Reply) login = NULL;
+  g_autoptr (Reply) me = NULL;
+  g_autoptr (Reply) logout = NULL;
+  g_autoptr (Reply) after = NULL;
   g_autofree char *token = NULL;
   g_autofree char *stored = NULL;
 
@@ -381,14 +388,20 @@ test_auth (void)
   bad_token = call_full (env.session, "GET", "/api/customers", "not-a-token", NULL, 0, NULL);
   assert_error (bad_token, 401, "unauthorized", NULL);
 
-  login = call ("POST", "/api/auth/login", -1, "{\"username\": \"cashier1\", \"password\": \"cashier-pass\"}");
+  login = call ("POST", "/api/auth/login", -1,
+                "{\"username\": \"cashier1\", \"password\": \"cashier-pass\"}");
   assert_status (login, 200);
   token = g_strdup (str (login, "token"));
   g_assert_cmpstr (str (login, "token_type"), ==, "Bearer");
   /* Only the hash is kept. */
   stored = sk_auth_token_hash (token);
-  g_assert_cmpint (sk_db_query_int (env.db, NULL, 0, "SELECT count(*) FROM tokens WHERE token_hash = ?", "s", stored), ==, 1);
-  g_assert_cmpint (sk_db_query_int (env.db, NULL, 0, "SELECT count(*) FROM tokens WHERE token_hash = ?", "s", token), ==, 0);
+  g_assert_cmpint (sk_db_query_int (env.db, NULL, 0,
+                                    "SELECT count(*) FROM tokens WHERE token_hash = ?", "s",
+                                    stored),
+                   ==, 1);
+  g_assert_cmpint (sk_db_query_int (env.db, NULL, 0,
+                                    "SELECT count(*) FROM tokens WHERE token_hash = ?", "s", token),
+                   ==, 0);
   g_assert_cmpint (count ("SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$%'"), ==,
                    count ("SELECT count(*) FROM users"));
 
@@ -405,16 +418,18 @@ test_auth (void)
 static void
 test_customers (void)
 {
-  g_autoptr(Reply) created = NULL;
-  g_autoptr(Reply) reply = NULL;
+  g_autoptr (Reply) created = NULL;
+  g_autoptr (Reply) reply = NULL;
   g_autofree char *id = NULL;
   g_autofree char *path = NULL;
   g_autofree char *etag = NULL;
-  gint64 before;
+  gint64           before;
 
   created = call ("POST", "/api/customers", CASHIER,
-                  "{\"full_name\": \"Maria Ivanova\", \"card_number\": \"4000123\", \"phone\": \"8 (916) 555-12-34\","
-                  " \"birth_date\": \"1990-04-02\", \"children\": [{\"name\": \"Sasha\", \"birth_date\": \"2019-05-01\"}],"
+                  "{\"full_name\": \"Maria Ivanova\", \"card_number\": \"4000123\", \"phone\": \"8 "
+                  "(916) 555-12-34\","
+                  " \"birth_date\": \"1990-04-02\", \"children\": [{\"name\": \"Sasha\", "
+                  "\"birth_date\": \"2019-05-01\"}],"
                   " \"bonus_balance\": 999999}");
   assert_status (created, 201);
   id = g_strdup (str (created, "id"));
@@ -426,14 +441,17 @@ test_customers (void)
   /* A cashier's registration lands in the cashier's store. */
   g_assert_cmpstr (str (created, "home_store_id"), ==, env.store1);
   g_assert_cmpstr (created->etag, ==, "\"1\"");
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (created), "children")), ==, 1);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (created), "children")),
+                   ==, 1);
 
   before = count ("SELECT count(*) FROM customers");
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/customers", ADMIN, "{\"full_name\": \"Dup\", \"phone\": \"+79165551234\"}");
+  reply = call ("POST", "/api/customers", ADMIN,
+                "{\"full_name\": \"Dup\", \"phone\": \"+79165551234\"}");
   assert_error (reply, 409, "conflict", NULL);
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/customers", ADMIN, "{\"full_name\": \"Dup\", \"card_number\": \"4000123\"}");
+  reply = call ("POST", "/api/customers", ADMIN,
+                "{\"full_name\": \"Dup\", \"card_number\": \"4000123\"}");
   assert_error (reply, 409, "conflict", NULL);
   g_clear_pointer (&reply, reply_free);
   reply = call ("POST", "/api/customers", ADMIN, "{\"full_name\": ");
@@ -448,7 +466,8 @@ test_customers (void)
   reply = call ("POST", "/api/customers", ADMIN, "{\"full_name\": \"X\", \"phone\": \"12\"}");
   assert_error (reply, 422, "invalid_value", "phone");
   g_clear_pointer (&reply, reply_free);
-  reply = call_full (env.session, "POST", "/api/customers", env.token[ADMIN], "{\"full_name\": \"\xff\xfe\"}", G_MAXSIZE, NULL);
+  reply = call_full (env.session, "POST", "/api/customers", env.token[ADMIN],
+                     "{\"full_name\": \"\xff\xfe\"}", G_MAXSIZE, NULL);
   assert_error (reply, 400, "malformed", NULL);
   g_assert_cmpint (count ("SELECT count(*) FROM customers"), ==, before);
 
@@ -464,13 +483,15 @@ test_customers (void)
 
   /* Optimistic concurrency: If-Match, then a stale one, then a stale body version. */
   g_clear_pointer (&reply, reply_free);
-  reply = call_full (env.session, "PUT", path, env.token[MANAGER], "{\"email\": \"maria@example.org\"}", G_MAXSIZE, etag);
+  reply = call_full (env.session, "PUT", path, env.token[MANAGER],
+                     "{\"email\": \"maria@example.org\"}", G_MAXSIZE, etag);
   assert_status (reply, 200);
   g_assert_cmpstr (str (reply, "email"), ==, "maria@example.org");
   g_assert_cmpint (num (reply, "version"), ==, 2);
   g_assert_cmpstr (str (reply, "id"), ==, id);
   g_clear_pointer (&reply, reply_free);
-  reply = call_full (env.session, "PUT", path, env.token[MANAGER], "{\"email\": \"other@example.org\"}", G_MAXSIZE, etag);
+  reply = call_full (env.session, "PUT", path, env.token[MANAGER],
+                     "{\"email\": \"other@example.org\"}", G_MAXSIZE, etag);
   assert_error (reply, 412, "stale_version", NULL);
   g_clear_pointer (&reply, reply_free);
   reply = call ("PUT", path, ADMIN, "{\"email\": \"other@example.org\", \"version\": 1}");
@@ -490,13 +511,16 @@ test_customers (void)
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", "/api/customers?q=%2B7916555", CASHIER, NULL);
   assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 1);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
+                   1);
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", "/api/customers?q=4000123", CASHIER, NULL);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 1);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
+                   1);
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", "/api/customers?q=Maria", CASHIER, NULL);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 1);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
+                   1);
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", "/api/customers?limit=0", CASHIER, NULL);
   assert_error (reply, 422, "invalid_value", "limit");
@@ -511,17 +535,18 @@ test_customers (void)
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", path, MANAGER, NULL);
   assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 0);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
+                   0);
 }
 
 static void
 test_customers_pages (void)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *cursor = NULL;
-  gint64 total = count ("SELECT count(*) FROM customers");
-  guint pages = 0;
-  guint i;
+  gint64           total = count ("SELECT count(*) FROM customers");
+  guint            pages = 0;
+  guint            i;
 
   for (i = 0; i < 5; i++)
     g_free (new_customer (env.store1));
@@ -529,11 +554,11 @@ test_customers_pages (void)
   do
     {
       g_autofree char *path = NULL;
-      g_autoptr(Reply) reply = NULL;
+      g_autoptr (Reply) reply = NULL;
       g_autofree char *escaped = cursor ? g_uri_escape_string (cursor, NULL, FALSE) : NULL;
-      JsonArray *items;
-      JsonNode *next;
-      guint k;
+      JsonArray       *items;
+      JsonNode        *next;
+      guint            k;
 
       path = escaped ? g_strdup_printf ("/api/customers?limit=2&cursor=%s", escaped)
                      : g_strdup ("/api/customers?limit=2");
@@ -543,7 +568,8 @@ test_customers_pages (void)
       g_assert_cmpint (json_array_get_length (items), <=, 2);
       for (k = 0; k < json_array_get_length (items); k++)
         {
-          const char *id = json_object_get_string_member (json_array_get_object_element (items, k), "id");
+          const char *id
+              = json_object_get_string_member (json_array_get_object_element (items, k), "id");
           g_assert_true (g_hash_table_add (seen, g_strdup (id)));
         }
       next = json_object_get_member (obj (reply), "next_cursor");
@@ -564,9 +590,9 @@ test_bonuses (void)
   g_autofree char *spend = g_strdup_printf ("/api/bonuses/%s/spend", id);
   g_autofree char *adjust = g_strdup_printf ("/api/bonuses/%s/adjust", id);
   g_autofree char *txs = g_strdup_printf ("/api/bonuses/%s/transactions", id);
-  g_autofree char *other_store = g_strdup_printf ("{\"amount\": 100, \"reason\": \"x\", \"store_id\": \"%s\"}",
-                                                  env.store2);
-  g_autoptr(Reply) reply = NULL;
+  g_autofree char *other_store
+      = g_strdup_printf ("{\"amount\": 100, \"reason\": \"x\", \"store_id\": \"%s\"}", env.store2);
+  g_autoptr (Reply) reply = NULL;
   gint64 ledger;
 
   reply = call ("POST", earn, MANAGER, "{\"amount\": 10000, \"reason\": \"welcome gift\"}");
@@ -616,7 +642,8 @@ test_bonuses (void)
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", txs, MARKETING, NULL);
   assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 3);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
+                   3);
   ledger = sk_database_ledger_sum (env.db, id, NULL);
   g_assert_cmpint (ledger, ==, 6500);
 }
@@ -627,7 +654,7 @@ test_rules (void)
   g_autofree char *store = new_store (NULL);
   g_autofree char *rule = new_rule (store, ", \"priority\": 5");
   g_autofree char *path = g_strdup_printf ("/api/discounts/rules/%s", rule);
-  g_autoptr(Reply) reply = NULL;
+  g_autoptr (Reply) reply = NULL;
   gint64 before = count ("SELECT count(*) FROM discount_rules");
 
   reply = call ("GET", path, CASHIER, NULL);
@@ -635,40 +662,45 @@ test_rules (void)
   g_assert_cmpint (num (reply, "value"), ==, 1000);
   g_assert_cmpstr (reply->etag, ==, "\"1\"");
   g_clear_pointer (&reply, reply_free);
-  reply = call_full (env.session, "PUT", path, env.token[MARKETING], "{\"value\": 1500}", 15, "\"1\"");
+  reply = call_full (env.session, "PUT", path, env.token[MARKETING], "{\"value\": 1500}", 15,
+                     "\"1\"");
   assert_status (reply, 200);
   g_assert_cmpint (num (reply, "value"), ==, 1500);
   g_assert_cmpint (num (reply, "version"), ==, 2);
   g_clear_pointer (&reply, reply_free);
-  reply = call_full (env.session, "PUT", path, env.token[MARKETING], "{\"value\": 2000}", 15, "\"1\"");
+  reply = call_full (env.session, "PUT", path, env.token[MARKETING], "{\"value\": 2000}", 15,
+                     "\"1\"");
   assert_error (reply, 412, "stale_version", NULL);
   g_clear_pointer (&reply, reply_free);
   reply = call ("PUT", path, MARKETING, "{\"value\": -5, \"version\": 2}");
   assert_error (reply, 422, "invalid_value", "value");
   g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", "/api/discounts/rules/00000000-0000-4000-8000-000000000000", MARKETING, "{\"value\": 5}");
+  reply = call ("PUT", "/api/discounts/rules/00000000-0000-4000-8000-000000000000", MARKETING,
+                "{\"value\": 5}");
   assert_error (reply, 404, "not_found", NULL);
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/discounts/rules", MARKETING, "{\"type\": \"percentage\", \"value\": 5}");
+  reply = call ("POST", "/api/discounts/rules", MARKETING,
+                "{\"type\": \"percentage\", \"value\": 5}");
   assert_error (reply, 400, "malformed", "name");
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/discounts/rules", MARKETING, "{\"name\": \"x\", \"type\": \"magic\", \"value\": 5}");
+  reply = call ("POST", "/api/discounts/rules", MARKETING,
+                "{\"name\": \"x\", \"type\": \"magic\", \"value\": 5}");
   assert_error (reply, 422, "invalid_value", "type");
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/discounts/rules", MARKETING, "{\"name\": \"x\", \"type\": \"percentage\", \"value\": \"5\"}");
+  reply = call ("POST", "/api/discounts/rules", MARKETING,
+                "{\"name\": \"x\", \"type\": \"percentage\", \"value\": \"5\"}");
   assert_error (reply, 400, "malformed", "value");
   g_assert_cmpint (count ("SELECT count(*) FROM discount_rules"), ==, before);
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", "/api/discounts/rules?limit=500", CASHIER, NULL);
   assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, before);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
+                   before);
 }
 
 /* @member of the entry under which @rule_id was rejected, or NULL. */
 static const char *
-rejected_member (Reply      *reply,
-                 const char *rule_id,
-                 const char *member)
+rejected_member (Reply *reply, const char *rule_id, const char *member)
 {
   JsonArray *rejected = json_object_get_array_member (obj (reply), "rejected");
 
@@ -687,12 +719,13 @@ test_calculate (void)
 {
   g_autofree char *store = new_store (NULL);
   g_autofree char *rule = new_rule (store, NULL);
-  g_autofree char *small = new_rule (store, ", \"name\": \"Big carts\", \"type\": \"fixed_amount\", \"value\": 50000,"
-                                             " \"min_purchase\": 1000000, \"stackable\": false");
+  g_autofree char *small
+      = new_rule (store, ", \"name\": \"Big carts\", \"type\": \"fixed_amount\", \"value\": 50000,"
+                         " \"min_purchase\": 1000000, \"stackable\": false");
   g_autofree char *cart = cart_json (store, NULL, 129900, 2);
   g_autofree char *body = g_strdup_printf ("{%s}", cart);
-  g_autoptr(Reply) reply = call ("POST", "/api/discounts/calculate", ADMIN, body);
-  JsonArray *applied, *lines;
+  g_autoptr (Reply) reply = call ("POST", "/api/discounts/calculate", ADMIN, body);
+  JsonArray  *applied, *lines;
   const char *reason;
 
   assert_status (reply, 200);
@@ -702,14 +735,18 @@ test_calculate (void)
   g_assert_cmpint (num (reply, "bonus_multiplier"), ==, 100);
   applied = json_object_get_array_member (obj (reply), "applied");
   g_assert_cmpint (json_array_get_length (applied), ==, 1);
-  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (applied, 0), "rule_id"), ==, rule);
-  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (applied, 0), "amount"), ==, 25980);
+  g_assert_cmpstr (
+      json_object_get_string_member (json_array_get_object_element (applied, 0), "rule_id"), ==,
+      rule);
+  g_assert_cmpint (
+      json_object_get_int_member (json_array_get_object_element (applied, 0), "amount"), ==, 25980);
   /* Rules of other stores are listed as rejected too; find ours. */
   reason = rejected_member (reply, small, "reason");
   g_assert_nonnull (reason);
   g_assert_nonnull (strstr (reason, "min"));
   lines = json_object_get_array_member (obj (reply), "lines");
-  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (lines, 0), "discount"), ==, 25980);
+  g_assert_cmpint (
+      json_object_get_int_member (json_array_get_object_element (lines, 0), "discount"), ==, 25980);
 
   /* Errors. */
   g_clear_pointer (&reply, reply_free);
@@ -731,14 +768,17 @@ test_calculate (void)
   assert_error (reply, 422, "invalid_value", NULL);
   g_clear_pointer (&reply, reply_free);
   reply = call ("POST", "/api/discounts/calculate", ADMIN,
-                "{\"store_id\": \"00000000-0000-4000-8000-000000000000\", \"items\": [{\"unit_price\": 100, \"quantity\": 1}]}");
+                "{\"store_id\": \"00000000-0000-4000-8000-000000000000\", \"items\": "
+                "[{\"unit_price\": 100, \"quantity\": 1}]}");
   g_assert_cmpuint (reply->status, >=, 400);
   g_assert_cmpuint (reply->status, <, 500);
   /* A line without a SKU (CartItem allows it) once stopped the server. */
   g_clear_pointer (&reply, reply_free);
   g_free (body);
-  body = g_strdup_printf ("{\"store_id\": \"%s\", \"items\": [{\"name\": \"Loose item\", \"unit_price\": 129900,"
-                          " \"quantity\": 2}]}", store);
+  body = g_strdup_printf (
+      "{\"store_id\": \"%s\", \"items\": [{\"name\": \"Loose item\", \"unit_price\": 129900,"
+      " \"quantity\": 2}]}",
+      store);
   reply = call ("POST", "/api/discounts/calculate", ADMIN, body);
   assert_status (reply, 200);
   g_assert_cmpint (num (reply, "total"), ==, 233820);
@@ -763,15 +803,17 @@ test_pos (void)
   g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
   g_autofree char *cart = cart_json (store, customer, 129900, 2);
   g_autofree char *purchase_id = g_uuid_string_random ();
-  g_autofree char *body = g_strdup_printf ("{\"id\": \"%s\", %s, \"bonus_to_spend\": 10000}", purchase_id, cart);
+  g_autofree char *body
+      = g_strdup_printf ("{\"id\": \"%s\", %s, \"bonus_to_spend\": 10000}", purchase_id, cart);
   g_autofree char *over_id = g_uuid_string_random ();
-  g_autofree char *over = g_strdup_printf ("{\"id\": \"%s\", %s, \"bonus_to_spend\": 10001}", over_id, cart);
+  g_autofree char *over
+      = g_strdup_printf ("{\"id\": \"%s\", %s, \"bonus_to_spend\": 10001}", over_id, cart);
   g_autofree char *path = NULL;
   g_autofree char *refund = NULL;
   g_autofree char *refund_id = g_uuid_string_random ();
-  g_autoptr(Reply) reply = NULL;
+  g_autoptr (Reply) reply = NULL;
   JsonObject *purchase, *cust;
-  gint64 purchases_before;
+  gint64      purchases_before;
 
   reply = call ("POST", earn, ADMIN, "{\"amount\": 10000, \"reason\": \"gift\"}");
   assert_status (reply, 201);
@@ -828,7 +870,8 @@ test_pos (void)
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", path, MARKETING, NULL);
   assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 1);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
+                   1);
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", path, MANAGER, NULL);
   assert_error (reply, 403, "forbidden", NULL);
@@ -839,9 +882,10 @@ test_pos (void)
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", path, MARKETING, NULL);
   assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), >=, 1);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), >=,
+                   1);
   g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MANAGER, NULL);  /* the customer is another store's */
+  reply = call ("GET", path, MANAGER, NULL); /* the customer is another store's */
   assert_error (reply, 403, "forbidden", NULL);
 
   /* Analytics of this store see exactly this sale. */
@@ -862,7 +906,8 @@ test_pos (void)
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", path, ADMIN, NULL);
   assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "applied")), ==, 1);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "applied")),
+                   ==, 1);
   g_clear_pointer (&path, g_free);
   path = g_strdup_printf ("/api/pos/customer/%s/available-discounts", customer);
   g_clear_pointer (&reply, reply_free);
@@ -875,7 +920,8 @@ test_pos (void)
   reply = call ("POST", "/api/pos/refund", MANAGER2, refund);
   assert_error (reply, 403, "forbidden", NULL);
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/refund", ADMIN, "{\"id\": \"x\", \"purchase_id\": \"00000000-0000-4000-8000-000000000000\"}");
+  reply = call ("POST", "/api/pos/refund", ADMIN,
+                "{\"id\": \"x\", \"purchase_id\": \"00000000-0000-4000-8000-000000000000\"}");
   assert_error (reply, 404, "not_found", NULL);
   g_clear_pointer (&reply, reply_free);
   reply = call ("POST", "/api/pos/refund", ADMIN, refund);
@@ -889,7 +935,7 @@ test_pos (void)
 static void
 test_analytics (void)
 {
-  g_autoptr(Reply) reply = call ("POST", "/api/analytics/", MARKETING, "{}");
+  g_autoptr (Reply) reply = call ("POST", "/api/analytics/", MARKETING, "{}");
   g_autofree char *other = NULL;
 
   assert_status (reply, 200);
@@ -925,20 +971,24 @@ test_stores_campaigns_users (void)
   g_autofree char *campaign = NULL;
   g_autofree char *cpath = NULL;
   g_autofree char *figures = NULL;
-  g_autofree char *till7 = g_strdup_printf ("{\"username\": \"till7\", \"password\": \"long-enough\","
-                                            " \"role\": \"cashier\", \"store_id\": \"%s\"}", store);
-  g_autoptr(Reply) reply = call ("GET", path, CASHIER, NULL);
+  g_autofree char *till7
+      = g_strdup_printf ("{\"username\": \"till7\", \"password\": \"long-enough\","
+                         " \"role\": \"cashier\", \"store_id\": \"%s\"}",
+                         store);
+  g_autoptr (Reply) reply = call ("GET", path, CASHIER, NULL);
   gint64 users;
 
   assert_status (reply, 200);
   g_assert_cmpint (num (reply, "bonus_rate"), ==, 300);
   g_assert_cmpint (num (reply, "max_bonus_share"), ==, 10000);
   g_clear_pointer (&reply, reply_free);
-  reply = call_full (env.session, "PUT", path, env.token[ADMIN], "{\"name\": \"Renamed\"}", G_MAXSIZE, "\"1\"");
+  reply = call_full (env.session, "PUT", path, env.token[ADMIN], "{\"name\": \"Renamed\"}",
+                     G_MAXSIZE, "\"1\"");
   assert_status (reply, 200);
   g_assert_cmpstr (str (reply, "name"), ==, "Renamed");
   g_clear_pointer (&reply, reply_free);
-  reply = call_full (env.session, "PUT", path, env.token[ADMIN], "{\"name\": \"Again\"}", G_MAXSIZE, "\"1\"");
+  reply = call_full (env.session, "PUT", path, env.token[ADMIN], "{\"name\": \"Again\"}", G_MAXSIZE,
+                     "\"1\"");
   assert_error (reply, 412, "stale_version", NULL);
   g_clear_pointer (&reply, reply_free);
   reply = call ("PUT", path, ADMIN, "{\"bonus_rate\": 20000}");
@@ -985,22 +1035,28 @@ test_stores_campaigns_users (void)
   assert_status (reply, 201);
   g_assert_cmpstr (str (reply, "role"), ==, "cashier");
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/users", ADMIN, "{\"username\": \"till7\", \"password\": \"long-enough\", \"role\": \"marketing\"}");
+  reply
+      = call ("POST", "/api/users", ADMIN,
+              "{\"username\": \"till7\", \"password\": \"long-enough\", \"role\": \"marketing\"}");
   assert_error (reply, 409, "conflict", "username");
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/users", ADMIN, "{\"username\": \"till8\", \"password\": \"long-enough\", \"role\": \"king\"}");
+  reply = call ("POST", "/api/users", ADMIN,
+                "{\"username\": \"till8\", \"password\": \"long-enough\", \"role\": \"king\"}");
   assert_error (reply, 422, "invalid_value", "role");
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/users", ADMIN, "{\"username\": \"till8\", \"password\": \"long-enough\", \"role\": \"cashier\"}");
+  reply = call ("POST", "/api/users", ADMIN,
+                "{\"username\": \"till8\", \"password\": \"long-enough\", \"role\": \"cashier\"}");
   assert_error (reply, 422, "invalid_value", "store_id");
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/users", ADMIN, "{\"username\": \"till8\", \"password\": \"short\", \"role\": \"marketing\"}");
+  reply = call ("POST", "/api/users", ADMIN,
+                "{\"username\": \"till8\", \"password\": \"short\", \"role\": \"marketing\"}");
   assert_error (reply, 422, "invalid_value", "password");
   g_assert_cmpint (count ("SELECT count(*) FROM users"), ==, users + 1);
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", "/api/users", ADMIN, NULL);
   assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, users + 1);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
+                   users + 1);
   {
     g_autofree char *text = json_to_string (reply->node, FALSE);
     g_assert_null (strstr (text, "argon2"));
@@ -1008,22 +1064,26 @@ test_stores_campaigns_users (void)
 
   /* Disabling an account kills its tokens and its logins. */
   {
-    g_autoptr(Reply) created = call ("POST", "/api/users", ADMIN, "{\"username\": \"temp\", \"password\": \"temp-password\", \"role\": \"marketing\"}");
-    g_autoptr(Reply) login = NULL;
-    g_autoptr(Reply) me = NULL;
-    g_autoptr(Reply) put = NULL;
+    g_autoptr (Reply) created = call (
+        "POST", "/api/users", ADMIN,
+        "{\"username\": \"temp\", \"password\": \"temp-password\", \"role\": \"marketing\"}");
+    g_autoptr (Reply) login = NULL;
+    g_autoptr (Reply) me = NULL;
+    g_autoptr (Reply) put = NULL;
     g_autofree char *upath = NULL;
     g_autofree char *token = NULL;
 
     assert_status (created, 201);
     upath = g_strdup_printf ("/api/users/%s", str (created, "id"));
-    login = call ("POST", "/api/auth/login", -1, "{\"username\": \"temp\", \"password\": \"temp-password\"}");
+    login = call ("POST", "/api/auth/login", -1,
+                  "{\"username\": \"temp\", \"password\": \"temp-password\"}");
     assert_status (login, 200);
     token = g_strdup (str (login, "token"));
     put = call ("PUT", upath, ADMIN, "{\"disabled\": \"yes\"}");
     assert_error (put, 400, "malformed", "disabled");
     g_clear_pointer (&put, reply_free);
-    put = call ("PUT", "/api/users/00000000-0000-4000-8000-000000000000", ADMIN, "{\"disabled\": true}");
+    put = call ("PUT", "/api/users/00000000-0000-4000-8000-000000000000", ADMIN,
+                "{\"disabled\": true}");
     assert_error (put, 404, "not_found", NULL);
     g_clear_pointer (&put, reply_free);
     put = call ("PUT", upath, MARKETING, "{\"disabled\": true}");
@@ -1034,7 +1094,8 @@ test_stores_campaigns_users (void)
     me = call_full (env.session, "GET", "/api/auth/me", token, NULL, 0, NULL);
     assert_error (me, 401, "unauthorized", NULL);
     g_clear_pointer (&login, reply_free);
-    login = call ("POST", "/api/auth/login", -1, "{\"username\": \"temp\", \"password\": \"temp-password\"}");
+    login = call ("POST", "/api/auth/login", -1,
+                  "{\"username\": \"temp\", \"password\": \"temp-password\"}");
     assert_error (login, 401, "unauthorized", NULL);
     users++;
   }
@@ -1047,28 +1108,28 @@ test_stores_campaigns_users (void)
 
 /* Every row of @path, a page of @limit at a time, each once. */
 static guint
-count_pages (const char *path,
-             guint       limit,
-             int         role)
+count_pages (const char *path, guint limit, int role)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *cursor = NULL;
-  guint pages = 0;
+  guint            pages = 0;
 
   do
     {
-      g_autofree char *page = cursor ? g_strdup_printf ("%s?limit=%u&cursor=%s", path, limit, cursor)
-                                     : g_strdup_printf ("%s?limit=%u", path, limit);
-      g_autoptr(Reply) reply = call ("GET", page, role, NULL);
+      g_autofree char *page = cursor
+                                  ? g_strdup_printf ("%s?limit=%u&cursor=%s", path, limit, cursor)
+                                  : g_strdup_printf ("%s?limit=%u", path, limit);
+      g_autoptr (Reply) reply = call ("GET", page, role, NULL);
       JsonArray *items;
-      JsonNode *next;
+      JsonNode  *next;
 
       assert_status (reply, 200);
       items = json_object_get_array_member (obj (reply), "items");
       g_assert_cmpuint (json_array_get_length (items), <=, limit);
       for (guint i = 0; i < json_array_get_length (items); i++)
-        g_assert_true (g_hash_table_add (seen, g_strdup (json_object_get_string_member (
-                                                   json_array_get_object_element (items, i), "id"))));
+        g_assert_true (
+            g_hash_table_add (seen, g_strdup (json_object_get_string_member (
+                                        json_array_get_object_element (items, i), "id"))));
       next = json_object_get_member (obj (reply), "next_cursor");
       g_clear_pointer (&cursor, g_free);
       if (!JSON_NODE_HOLDS_NULL (next))
@@ -1091,7 +1152,8 @@ test_customer_pages (void)
   for (guint i = 0; i < 7; i++)
     {
       g_autofree char *path = g_strdup_printf ("/api/bonuses/%s/earn", customer);
-      g_autoptr(Reply) reply = call ("POST", path, ADMIN, "{\"amount\": 100, \"reason\": \"pages\"}");
+      g_autoptr (Reply) reply
+          = call ("POST", path, ADMIN, "{\"amount\": 100, \"reason\": \"pages\"}");
 
       assert_status (reply, 201);
     }
@@ -1102,7 +1164,7 @@ test_customer_pages (void)
       g_autofree char *id = g_uuid_string_random ();
       g_autofree char *cart = cart_json (i < 3 ? env.store1 : env.store2, customer, 1000, 1);
       g_autofree char *body = g_strdup_printf ("{\"id\": \"%s\", %s}", id, cart);
-      g_autoptr(Reply) reply = call ("POST", "/api/pos/process-purchase", ADMIN, body);
+      g_autoptr (Reply) reply = call ("POST", "/api/pos/process-purchase", ADMIN, body);
 
       assert_status (reply, 201);
     }
@@ -1116,14 +1178,14 @@ test_customer_pages (void)
 static void
 test_notifications_pages (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *ours = new_customer (env.store1);
   g_autofree char *theirs = new_customer (env.store2);
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *cursor = NULL;
-  gint64 now = sk_time_now ();
-  guint own_seen = 0, pages = 0;
-  gint64 own_total;
+  gint64           now = sk_time_now ();
+  guint            own_seen = 0, pages = 0;
+  gint64           own_total;
 
   g_assert_true (sk_db_begin (env.db, &error));
   for (guint i = 0; i < 1100 + 3; i++)
@@ -1132,28 +1194,32 @@ test_notifications_pages (void)
       /* Three of ours, older than all of theirs. */
       gboolean own = i < 3;
 
-      g_assert_true (sk_db_exec (env.db, &error,
-                                 "INSERT INTO notifications (id, customer_id, channel, event, recipient, body, created_at)"
-                                 " VALUES (?, ?, 'sms', 'test', '+79010000000', 'Hello', ?)",
-                                 "ssi", id, own ? ours : theirs, now + (own ? 0 : (gint64) i * G_USEC_PER_SEC)));
+      g_assert_true (sk_db_exec (
+          env.db, &error,
+          "INSERT INTO notifications (id, customer_id, channel, event, recipient, body, created_at)"
+          " VALUES (?, ?, 'sms', 'test', '+79010000000', 'Hello', ?)",
+          "ssi", id, own ? ours : theirs, now + (own ? 0 : (gint64)i * G_USEC_PER_SEC)));
     }
   g_assert_true (sk_db_commit (env.db, &error));
   g_assert_no_error (error);
   /* Store one's customers: its home store, or they bought there (the policy). */
-  own_total = sk_db_query_int (env.db, NULL, -1,
-                               "SELECT count(*) FROM notifications n JOIN customers c ON c.id = n.customer_id"
-                               " WHERE c.home_store_id = ?1 OR EXISTS (SELECT 1 FROM purchases p"
-                               " WHERE p.customer_id = c.id AND p.store_id = ?1)", "s", env.store1);
+  own_total = sk_db_query_int (
+      env.db, NULL, -1,
+      "SELECT count(*) FROM notifications n JOIN customers c ON c.id = n.customer_id"
+      " WHERE c.home_store_id = ?1 OR EXISTS (SELECT 1 FROM purchases p"
+      " WHERE p.customer_id = c.id AND p.store_id = ?1)",
+      "s", env.store1);
   g_assert_cmpint (own_total, >=, 3);
 
   /* The manager pages through its own, three at a time. */
   do
     {
-      g_autofree char *path = cursor ? g_strdup_printf ("/api/notifications?limit=3&cursor=%s", cursor)
-                                     : g_strdup ("/api/notifications?limit=3");
-      g_autoptr(Reply) reply = call ("GET", path, MANAGER, NULL);
+      g_autofree char *path = cursor
+                                  ? g_strdup_printf ("/api/notifications?limit=3&cursor=%s", cursor)
+                                  : g_strdup ("/api/notifications?limit=3");
+      g_autoptr (Reply) reply = call ("GET", path, MANAGER, NULL);
       JsonArray *items;
-      JsonNode *next;
+      JsonNode  *next;
 
       assert_status (reply, 200);
       items = json_object_get_array_member (obj (reply), "items");
@@ -1161,15 +1227,18 @@ test_notifications_pages (void)
       for (guint i = 0; i < json_array_get_length (items); i++)
         {
           JsonObject *item = json_array_get_object_element (items, i);
-          g_autoptr(SkCustomer) customer = sk_database_get_customer (env.db, json_object_get_string_member (item, "customer_id"), NULL);
+          g_autoptr (SkCustomer) customer = sk_database_get_customer (
+              env.db, json_object_get_string_member (item, "customer_id"), NULL);
           g_autofree char *home = NULL;
-          gboolean bought = FALSE;
+          gboolean         bought = FALSE;
 
           g_object_get (customer, "home-store-id", &home, NULL);
-          g_assert_true (sk_database_customer_bought_at (env.db, json_object_get_string_member (item, "customer_id"),
-                                                         env.store1, &bought, NULL));
+          g_assert_true (sk_database_customer_bought_at (
+              env.db, json_object_get_string_member (item, "customer_id"), env.store1, &bought,
+              NULL));
           g_assert_true (g_strcmp0 (home, env.store1) == 0 || bought);
-          g_assert_true (g_hash_table_add (seen, g_strdup (json_object_get_string_member (item, "id"))));
+          g_assert_true (
+              g_hash_table_add (seen, g_strdup (json_object_get_string_member (item, "id"))));
           own_seen++;
         }
       next = json_object_get_member (obj (reply), "next_cursor");
@@ -1183,17 +1252,19 @@ test_notifications_pages (void)
 
   /* The admin sees the chain's, newest first, one page at a time. */
   {
-    g_autoptr(Reply) reply = call ("GET", "/api/notifications?limit=1", ADMIN, NULL);
+    g_autoptr (Reply) reply = call ("GET", "/api/notifications?limit=1", ADMIN, NULL);
     JsonArray *items;
 
     assert_status (reply, 200);
     items = json_object_get_array_member (obj (reply), "items");
     g_assert_cmpuint (json_array_get_length (items), ==, 1);
-    g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (items, 0), "customer_id"), ==, theirs);
+    g_assert_cmpstr (
+        json_object_get_string_member (json_array_get_object_element (items, 0), "customer_id"), ==,
+        theirs);
     g_assert_false (JSON_NODE_HOLDS_NULL (json_object_get_member (obj (reply), "next_cursor")));
   }
   {
-    g_autoptr(Reply) reply = call ("GET", "/api/notifications?cursor=12345", ADMIN, NULL);
+    g_autoptr (Reply) reply = call ("GET", "/api/notifications?cursor=12345", ADMIN, NULL);
 
     assert_error (reply, 400, "malformed", "cursor");
   }
@@ -1212,7 +1283,7 @@ test_roles (void)
     const char *method;
     const char *path;
     const char *body;
-    const char *allowed;   /* initials: A M G C (admin, marketing, manager, cashier) */
+    const char *allowed; /* initials: A M G C (admin, marketing, manager, cashier) */
   } matrix[] = {
     { "GET", "/api/customers", NULL, "AMGC" },
     { "POST", "/api/customers", "{}", "AGC" },
@@ -1229,7 +1300,8 @@ test_roles (void)
     { "GET", "/api/discounts/rules/{r}", NULL, "AMGC" },
     { "PUT", "/api/discounts/rules/{r}", "{\"value\": -1}", "AM" },
     { "POST", "/api/discounts/calculate", "{\"store_id\": \"{s}\", \"items\": []}", "AMGC" },
-    { "POST", "/api/pos/process-purchase", "{\"id\": \"{c}\", \"store_id\": \"{s}\", \"items\": []}", "AGC" },
+    { "POST", "/api/pos/process-purchase",
+      "{\"id\": \"{c}\", \"store_id\": \"{s}\", \"items\": []}", "AGC" },
     { "GET", "/api/pos/customer/{c}/available-discounts?store_id={s}", NULL, "AMGC" },
     { "POST", "/api/pos/refund", "{\"id\": \"r\", \"purchase_id\": \"none\"}", "AG" },
     { "GET", "/api/pos/purchases/none", NULL, "AMGC" },
@@ -1252,19 +1324,19 @@ test_roles (void)
     { "GET", "/api/auth/me", NULL, "AMGC" },
   };
   const char initials[] = { 'A', 'M', 'G', 'C' };
-  gint64 ledger_rows = count ("SELECT count(*) FROM bonus_transactions");
-  gint64 purchases = count ("SELECT count(*) FROM purchases");
-  gint64 customers = count ("SELECT count(*) FROM customers");
-  gint64 rules = count ("SELECT count(*) FROM discount_rules");
-  guint i;
-  int who;
+  gint64     ledger_rows = count ("SELECT count(*) FROM bonus_transactions");
+  gint64     purchases = count ("SELECT count(*) FROM purchases");
+  gint64     customers = count ("SELECT count(*) FROM customers");
+  gint64     rules = count ("SELECT count(*) FROM discount_rules");
+  guint      i;
+  int        who;
 
   for (i = 0; i < G_N_ELEMENTS (matrix); i++)
     for (who = ADMIN; who <= CASHIER; who++)
       {
-        g_autoptr(GString) path = g_string_new (matrix[i].path);
-        g_autoptr(GString) body = g_string_new (matrix[i].body);
-        g_autoptr(Reply) reply = NULL;
+        g_autoptr (GString) path = g_string_new (matrix[i].path);
+        g_autoptr (GString) body = g_string_new (matrix[i].body);
+        g_autoptr (Reply) reply = NULL;
         gboolean allowed = strchr (matrix[i].allowed, initials[who]) != NULL;
 
         g_string_replace (path, "{c}", customer, 0);
@@ -1277,14 +1349,17 @@ test_roles (void)
           }
         reply = call (matrix[i].method, path->str, who, matrix[i].body ? body->str : NULL);
         if (allowed && (reply->status == 401 || reply->status == 403))
-          g_error ("%s %s as %s: %u, expected allowed", matrix[i].method, matrix[i].path, role_names[who], reply->status);
+          g_error ("%s %s as %s: %u, expected allowed", matrix[i].method, matrix[i].path,
+                   role_names[who], reply->status);
         if (!allowed && reply->status != 403)
-          g_error ("%s %s as %s: %u, expected 403", matrix[i].method, matrix[i].path, role_names[who], reply->status);
+          g_error ("%s %s as %s: %u, expected 403", matrix[i].method, matrix[i].path,
+                   role_names[who], reply->status);
         g_assert_cmpuint (reply->status, <, 500);
         /* Without a token, everything but the public routes is 401. */
         if (who == ADMIN)
           {
-            g_autoptr(Reply) anonymous = call (matrix[i].method, path->str, -1, matrix[i].body ? body->str : NULL);
+            g_autoptr (Reply) anonymous
+                = call (matrix[i].method, path->str, -1, matrix[i].body ? body->str : NULL);
             assert_error (anonymous, 401, "unauthorized", NULL);
           }
       }
@@ -1307,16 +1382,16 @@ static gpointer
 attempt_thread (gpointer data)
 {
   Attempt *attempt = data;
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(Reply) reply = call_full (session, "POST", attempt->path, env.token[ADMIN],
-                                      attempt->body, strlen (attempt->body), NULL);
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (Reply) reply = call_full (session, "POST", attempt->path, env.token[ADMIN],
+                                       attempt->body, strlen (attempt->body), NULL);
 
   attempt->status = reply->status;
   if (reply->status == 201)
     {
       if (json_object_has_member (obj (reply), "purchase"))
-        attempt->discount = json_object_get_int_member (json_object_get_object_member (obj (reply), "purchase"),
-                                                        "discount_total");
+        attempt->discount = json_object_get_int_member (
+            json_object_get_object_member (obj (reply), "purchase"), "discount_total");
     }
   else
     g_assert_cmpuint (reply->status, ==, 422);
@@ -1324,12 +1399,11 @@ attempt_thread (gpointer data)
 }
 
 static guint
-run_attempts (Attempt *attempts,
-              guint    n)
+run_attempts (Attempt *attempts, guint n)
 {
   GThread *threads[64];
-  guint ok = 0;
-  guint i;
+  guint    ok = 0;
+  guint    i;
 
   g_assert_cmpuint (n, <=, G_N_ELEMENTS (threads));
   for (i = 0; i < n; i++)
@@ -1349,14 +1423,14 @@ test_concurrent_spend (void)
   g_autofree char *customer = new_customer (env.store1);
   g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
   g_autofree char *spend = g_strdup_printf ("/api/bonuses/%s/spend", customer);
-  g_autoptr(Reply) reply = call ("POST", earn, ADMIN, "{\"amount\": 10000, \"reason\": \"gift\"}");
+  g_autoptr (Reply) reply = call ("POST", earn, ADMIN, "{\"amount\": 10000, \"reason\": \"gift\"}");
   Attempt attempts[20];
-  guint i;
+  guint   i;
 
   assert_status (reply, 201);
   for (i = 0; i < G_N_ELEMENTS (attempts); i++)
     {
-      attempts[i] = (Attempt) { spend, g_strdup ("{\"amount\": 1000, \"reason\": \"race\"}"), 0, 0 };
+      attempts[i] = (Attempt){ spend, g_strdup ("{\"amount\": 1000, \"reason\": \"race\"}"), 0, 0 };
     }
   g_assert_cmpuint (run_attempts (attempts, G_N_ELEMENTS (attempts)), ==, 10);
   for (i = 0; i < G_N_ELEMENTS (attempts); i++)
@@ -1372,16 +1446,18 @@ test_concurrent_purchases (void)
   g_autofree char *customer = new_customer (store);
   g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
   g_autofree char *cart = cart_json (store, customer, 10000, 1);
-  g_autoptr(Reply) reply = call ("POST", earn, ADMIN, "{\"amount\": 5000, \"reason\": \"gift\"}");
+  g_autoptr (Reply) reply = call ("POST", earn, ADMIN, "{\"amount\": 5000, \"reason\": \"gift\"}");
   Attempt attempts[20];
-  guint i;
+  guint   i;
 
   assert_status (reply, 201);
   for (i = 0; i < G_N_ELEMENTS (attempts); i++)
     {
       g_autofree char *id = g_uuid_string_random ();
-      attempts[i] = (Attempt) { "/api/pos/process-purchase",
-                                g_strdup_printf ("{\"id\": \"%s\", %s, \"bonus_to_spend\": 1000}", id, cart), 0, 0 };
+      attempts[i]
+          = (Attempt){ "/api/pos/process-purchase",
+                       g_strdup_printf ("{\"id\": \"%s\", %s, \"bonus_to_spend\": 1000}", id, cart),
+                       0, 0 };
     }
   /* Each sale spends 1000 and earns floor(9000 x 1 %) = 90: 5000 -> 4090 ->
    * ... -> 450 after five; a sixth cannot pay. */
@@ -1398,14 +1474,15 @@ test_concurrent_usage_limit (void)
   g_autofree char *store = new_store (NULL);
   g_autofree char *rule = new_rule (store, ", \"usage_limit_total\": 3");
   g_autofree char *cart = cart_json (store, NULL, 10000, 1);
-  Attempt attempts[12];
-  guint discounted = 0;
-  guint i;
+  Attempt          attempts[12];
+  guint            discounted = 0;
+  guint            i;
 
   for (i = 0; i < G_N_ELEMENTS (attempts); i++)
     {
       g_autofree char *id = g_uuid_string_random ();
-      attempts[i] = (Attempt) { "/api/pos/process-purchase", g_strdup_printf ("{\"id\": \"%s\", %s}", id, cart), 0, 0 };
+      attempts[i] = (Attempt){ "/api/pos/process-purchase",
+                               g_strdup_printf ("{\"id\": \"%s\", %s}", id, cart), 0, 0 };
     }
   g_assert_cmpuint (run_attempts (attempts, G_N_ELEMENTS (attempts)), ==, G_N_ELEMENTS (attempts));
   for (i = 0; i < G_N_ELEMENTS (attempts); i++)
@@ -1418,15 +1495,17 @@ test_concurrent_usage_limit (void)
       g_free (attempts[i].body);
     }
   g_assert_cmpuint (discounted, ==, 3);
-  g_assert_cmpint (sk_db_query_int (env.db, NULL, -1, "SELECT uses FROM discount_rules WHERE id = ?", "s", rule), ==, 3);
+  g_assert_cmpint (
+      sk_db_query_int (env.db, NULL, -1, "SELECT uses FROM discount_rules WHERE id = ?", "s", rule),
+      ==, 3);
 }
 
 static void
 test_limits (void)
 {
-  gsize size = 1024 * 1024 + 10;
+  gsize            size = 1024 * 1024 + 10;
   g_autofree char *big = g_malloc (size);
-  g_autoptr(Reply) reply = NULL;
+  g_autoptr (Reply) reply = NULL;
 
   memset (big, ' ', size);
   big[0] = '{';
@@ -1453,20 +1532,21 @@ test_json_depth (void)
   for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
     for (guint k = 0; k < G_N_ELEMENTS (paths); k++)
       {
-        g_autoptr(GString) body = g_string_new (NULL);
-        g_autoptr(Reply) reply = NULL;
+        g_autoptr (GString) body = g_string_new (NULL);
+        g_autoptr (Reply) reply = NULL;
 
         for (guint level = 0; level < shapes[i].levels; level++)
           g_string_append (body, shapes[i].open);
         g_string_append (body, "1");
         for (guint level = 0; level < shapes[i].levels; level++)
           g_string_append (body, shapes[i].close);
-        reply = call_full (env.session, "POST", paths[k], env.token[ADMIN], body->str, body->len, NULL);
+        reply = call_full (env.session, "POST", paths[k], env.token[ADMIN], body->str, body->len,
+                           NULL);
         assert_error (reply, 400, "malformed", NULL);
       }
   /* And still serving. */
   {
-    g_autoptr(Reply) health = call ("GET", "/api/health", -1, NULL);
+    g_autoptr (Reply) health = call ("GET", "/api/health", -1, NULL);
 
     assert_status (health, 200);
   }
@@ -1480,40 +1560,44 @@ test_login_rate_limit (void)
 
   for (i = 0; i < 5; i++)
     {
-      g_autoptr(Reply) reply = call ("POST", "/api/auth/login", -1, "{\"username\": \"marketing1\", \"password\": \"guess-guess\"}");
+      g_autoptr (Reply) reply
+          = call ("POST", "/api/auth/login", -1,
+                  "{\"username\": \"marketing1\", \"password\": \"guess-guess\"}");
       assert_error (reply, 401, "unauthorized", NULL);
     }
   {
     /* Even the right password waits now. */
-    g_autoptr(Reply) reply = call ("POST", "/api/auth/login", -1, "{\"username\": \"marketing1\", \"password\": \"marketing-pass\"}");
+    g_autoptr (Reply) reply
+        = call ("POST", "/api/auth/login", -1,
+                "{\"username\": \"marketing1\", \"password\": \"marketing-pass\"}");
     assert_error (reply, 429, "too_many_attempts", NULL);
   }
   {
-    g_autoptr(Reply) reply = call ("POST", "/api/auth/login", -1, "{\"username\": \"admin\", \"password\": \"admin-pass\"}");
+    g_autoptr (Reply) reply = call ("POST", "/api/auth/login", -1,
+                                    "{\"username\": \"admin\", \"password\": \"admin-pass\"}");
     assert_status (reply, 200);
   }
 }
 
 /* TLS: a second server, HTTPS only, with a self-signed certificate made for
  * this test (valid until 2126). */
-static const char test_certificate[] =
-  "-----BEGIN CERTIFICATE-----\n"
-  "MIIBfzCCASWgAwIBAgIUZztneE8brVG6jkhXjmhu4KqmSgwwCgYIKoZIzj0EAwIw\n"
-  "FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNDA4NDQxOFoYDzIxMjYxMDMx\n"
-  "MDg0NDE4WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO\n"
-  "PQMBBwNCAASQU5z23748YSXcwoMlwVrHb/TFazjdb2BSCTycsUA9dVpjy25x37B5\n"
-  "54pmS/ZdA18abkEIiU0NrB1KoJDgxy/ao1MwUTAdBgNVHQ4EFgQUBHEefkuqDUvv\n"
-  "JlpXPDDip+wysl4wHwYDVR0jBBgwFoAUBHEefkuqDUvvJlpXPDDip+wysl4wDwYD\n"
-  "VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiA5XvPzX/ab0e8GjAdgcPk9\n"
-  "MwX79ad3DjwP0ISnOx1wsAIhAPNyRu0cF4SUsW6CjOSKiH9XiNIPjoaqHYaTH19T\n"
-  "2Sgj\n"
-  "-----END CERTIFICATE-----\n";
-static const char test_key[] =
-  "-----BEGIN PRIVATE KEY-----\n"
-  "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQggEY9YlfV5UFm+u64\n"
-  "S0u+S4hWqn134h2+AneFkqvgOp+hRANCAASQU5z23748YSXcwoMlwVrHb/TFazjd\n"
-  "b2BSCTycsUA9dVpjy25x37B554pmS/ZdA18abkEIiU0NrB1KoJDgxy/a\n"
-  "-----END PRIVATE KEY-----\n";
+static const char test_certificate[]
+    = "-----BEGIN CERTIFICATE-----\n"
+      "MIIBfzCCASWgAwIBAgIUZztneE8brVG6jkhXjmhu4KqmSgwwCgYIKoZIzj0EAwIw\n"
+      "FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyNDA4NDQxOFoYDzIxMjYxMDMx\n"
+      "MDg0NDE4WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO\n"
+      "PQMBBwNCAASQU5z23748YSXcwoMlwVrHb/TFazjdb2BSCTycsUA9dVpjy25x37B5\n"
+      "54pmS/ZdA18abkEIiU0NrB1KoJDgxy/ao1MwUTAdBgNVHQ4EFgQUBHEefkuqDUvv\n"
+      "JlpXPDDip+wysl4wHwYDVR0jBBgwFoAUBHEefkuqDUvvJlpXPDDip+wysl4wDwYD\n"
+      "VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiA5XvPzX/ab0e8GjAdgcPk9\n"
+      "MwX79ad3DjwP0ISnOx1wsAIhAPNyRu0cF4SUsW6CjOSKiH9XiNIPjoaqHYaTH19T\n"
+      "2Sgj\n"
+      "-----END CERTIFICATE-----\n";
+static const char test_key[] = "-----BEGIN PRIVATE KEY-----\n"
+                               "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQggEY9YlfV5UFm+u64\n"
+                               "S0u+S4hWqn134h2+AneFkqvgOp+hRANCAASQU5z23748YSXcwoMlwVrHb/TFazjd\n"
+                               "b2BSCTycsUA9dVpjy25x37B554pmS/ZdA18abkEIiU0NrB1KoJDgxy/a\n"
+                               "-----END PRIVATE KEY-----\n";
 
 typedef struct
 {
@@ -1530,8 +1614,8 @@ static gpointer
 second_server_thread (gpointer data)
 {
   SecondServer *second = data;
-  g_autoptr(SkServer) server = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkServer) server = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_main_context_push_thread_default (second->context);
   server = sk_server_new (second->config);
@@ -1557,9 +1641,7 @@ quit_second (gpointer data)
 /* Another server on the suite's database, in its own thread; HTTPS when
  * given a certificate and key. */
 static void
-second_server_start (SecondServer *second,
-                     const char   *certificate,
-                     const char   *key)
+second_server_start (SecondServer *second, const char *certificate, const char *key)
 {
   second->config = sk_server_config_new ();
   g_free (second->config->database);
@@ -1591,23 +1673,25 @@ second_server_stop (SecondServer *second)
 }
 
 static gboolean
-accept_test_certificate (SoupMessage          *msg,
-                         GTlsCertificate      *certificate,
-                         GTlsCertificateFlags  errors,
-                         gpointer              data)
+accept_test_certificate (SoupMessage         *msg,
+                         GTlsCertificate     *certificate,
+                         GTlsCertificateFlags errors,
+                         gpointer             data)
 {
-  g_autoptr(GTlsCertificate) expected = g_tls_certificate_new_from_pem (test_certificate, -1, NULL);
+  g_autoptr (GTlsCertificate) expected
+      = g_tls_certificate_new_from_pem (test_certificate, -1, NULL);
 
   return expected != NULL && g_tls_certificate_is_same (certificate, expected);
 }
 
-
 static void
 test_tls (void)
 {
-  SecondServer second = { 0, };
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(GError) error = NULL;
+  SecondServer second = {
+    0,
+  };
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (GError) error = NULL;
   g_autofree char *cert = g_build_filename (env.dir, "cert.pem", NULL);
   g_autofree char *key = g_build_filename (env.dir, "key.pem", NULL);
   g_autofree char *https = NULL;
@@ -1624,8 +1708,8 @@ test_tls (void)
 
   https = g_strdup_printf ("https://127.0.0.1:%u/api/health", second.port);
   {
-    g_autoptr(SoupMessage) msg = soup_message_new ("GET", https);
-    g_autoptr(GBytes) body = NULL;
+    g_autoptr (SoupMessage) msg = soup_message_new ("GET", https);
+    g_autoptr (GBytes) body = NULL;
 
     g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_test_certificate), NULL);
     body = soup_session_send_and_read (session, msg, NULL, &error);
@@ -1636,8 +1720,8 @@ test_tls (void)
   /* Plain HTTP gets no answer from an HTTPS server. */
   http = g_strdup_printf ("http://127.0.0.1:%u/api/health", second.port);
   {
-    g_autoptr(SoupMessage) msg = soup_message_new ("GET", http);
-    g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, &error);
+    g_autoptr (SoupMessage) msg = soup_message_new ("GET", http);
+    g_autoptr (GBytes) body = soup_session_send_and_read (session, msg, NULL, &error);
 
     g_assert_nonnull (error);
     g_clear_error (&error);
@@ -1650,16 +1734,16 @@ test_tls (void)
 
 /* The program itself: admin commands, then a run stopped by SIGTERM. */
 static gboolean
-run_program (const char * const *argv,
-             const char         *input,
-             char              **out)
+run_program (const char *const *argv, const char *input, char **out)
 {
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *stdout_text = NULL;
 
-  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                     G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  process = g_subprocess_newv (argv,
+                               G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                   | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                               &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, input, NULL, &stdout_text, NULL, &error);
   g_assert_no_error (error);
@@ -1673,12 +1757,12 @@ static int
 raw_connect (guint port)
 {
   struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons (port) };
-  struct timeval timeout = { .tv_sec = 15 };
-  int fd = socket (AF_INET, SOCK_STREAM, 0);
+  struct timeval     timeout = { .tv_sec = 15 };
+  int                fd = socket (AF_INET, SOCK_STREAM, 0);
 
   g_assert_cmpint (fd, >=, 0);
   addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-  g_assert_cmpint (connect (fd, (struct sockaddr *) &addr, sizeof addr), ==, 0);
+  g_assert_cmpint (connect (fd, (struct sockaddr *)&addr, sizeof addr), ==, 0);
   setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   return fd;
 }
@@ -1688,8 +1772,8 @@ static char *
 raw_read_all (int fd)
 {
   GString *text = g_string_new (NULL);
-  char buffer[4096];
-  ssize_t n;
+  char     buffer[4096];
+  ssize_t  n;
 
   while ((n = recv (fd, buffer, sizeof buffer, 0)) > 0)
     g_string_append_len (text, buffer, n);
@@ -1701,10 +1785,11 @@ static char *
 raw_health (guint port)
 {
   const char *request = "GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-  int fd = raw_connect (port);
-  char *answer;
+  int         fd = raw_connect (port);
+  char       *answer;
 
-  g_assert_cmpint (send (fd, request, strlen (request), MSG_NOSIGNAL), ==, (gssize) strlen (request));
+  g_assert_cmpint (send (fd, request, strlen (request), MSG_NOSIGNAL), ==,
+                   (gssize)strlen (request));
   answer = raw_read_all (fd);
   close (fd);
   return answer;
@@ -1722,10 +1807,11 @@ limit_descriptors (gpointer data)
 static char *
 raw_request (const char *request)
 {
-  int fd = raw_connect (env.port);
+  int   fd = raw_connect (env.port);
   char *answer;
 
-  g_assert_cmpint (send (fd, request, strlen (request), MSG_NOSIGNAL), ==, (gssize) strlen (request));
+  g_assert_cmpint (send (fd, request, strlen (request), MSG_NOSIGNAL), ==,
+                   (gssize)strlen (request));
   answer = raw_read_all (fd);
   close (fd);
   return answer;
@@ -1749,16 +1835,17 @@ test_bad_paths (void)
     { "GET /api/nothing/\xff HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400, TRUE },
     { "GET /api/customers/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 400, FALSE },
     { "NOT HTTP AT ALL\r\n\r\n", 400, FALSE },
-    { "GET /api/health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked, rot13\r\n\r\n", 501, FALSE },
+    { "GET /api/health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked, rot13\r\n\r\n", 501,
+      FALSE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *answer = raw_request (cases[i].request);
       g_autofree char *status_line = g_strdup_printf (" %u ", cases[i].status);
-      const char *body = strstr (answer, "\r\n\r\n");
-      g_autoptr(JsonNode) node = NULL;
-      g_autoptr(GError) error = NULL;
+      const char      *body = strstr (answer, "\r\n\r\n");
+      g_autoptr (JsonNode) node = NULL;
+      g_autoptr (GError) error = NULL;
       JsonObject *e;
 
       g_autofree char *shown = g_strescape (cases[i].request, NULL);
@@ -1777,7 +1864,7 @@ test_bad_paths (void)
       g_assert_nonnull (json_object_get_string_member (e, "message"));
     }
   {
-    g_autoptr(Reply) health = call ("GET", "/api/health", -1, NULL);
+    g_autoptr (Reply) health = call ("GET", "/api/health", -1, NULL);
 
     assert_status (health, 200);
   }
@@ -1794,8 +1881,9 @@ static gpointer
 guess_thread (gpointer data)
 {
   Guesses *guesses = data;
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(Reply) reply = call_at (env.port, session, "POST", "/api/auth/login", NULL, guesses->body, G_MAXSIZE, NULL);
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (Reply) reply = call_at (env.port, session, "POST", "/api/auth/login", NULL,
+                                     guesses->body, G_MAXSIZE, NULL);
 
   if (reply->status == 401)
     g_atomic_int_inc (&guesses->unauthorized);
@@ -1809,9 +1897,10 @@ guess_thread (gpointer data)
 static void
 test_login_parallel (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *id = sk_auth_create_user (env.db, "parallel1", "parallel-pass", "marketing", NULL, &error);
-  Guesses guesses = { "{\"username\": \"parallel1\", \"password\": \"guess-guess\"}", 0, 0 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id
+      = sk_auth_create_user (env.db, "parallel1", "parallel-pass", "marketing", NULL, &error);
+  Guesses  guesses = { "{\"username\": \"parallel1\", \"password\": \"guess-guess\"}", 0, 0 };
   GThread *threads[40];
 
   g_assert_no_error (error);
@@ -1829,20 +1918,24 @@ test_login_parallel (void)
 static void
 test_login_address (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *known = sk_auth_create_user (env.db, "regular1", "regular-pass", "marketing", NULL, &error);
-  g_autofree char *fresh = sk_auth_create_user (env.db, "newcomer1", "newcomer-pass", "marketing", NULL, &error);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *known
+      = sk_auth_create_user (env.db, "regular1", "regular-pass", "marketing", NULL, &error);
+  g_autofree char *fresh
+      = sk_auth_create_user (env.db, "newcomer1", "newcomer-pass", "marketing", NULL, &error);
   gboolean locked = FALSE;
 
   g_assert_no_error (error);
   {
-    g_autoptr(Reply) reply = call ("POST", "/api/auth/login", -1, "{\"username\": \"regular1\", \"password\": \"regular-pass\"}");
+    g_autoptr (Reply) reply = call ("POST", "/api/auth/login", -1,
+                                    "{\"username\": \"regular1\", \"password\": \"regular-pass\"}");
     assert_status (reply, 200);
   }
   for (guint i = 0; i < 30 && !locked; i++)
     {
-      g_autofree char *body = g_strdup_printf ("{\"username\": \"ghost%u\", \"password\": \"guess-guess\"}", i);
-      g_autoptr(Reply) reply = call ("POST", "/api/auth/login", -1, body);
+      g_autofree char *body
+          = g_strdup_printf ("{\"username\": \"ghost%u\", \"password\": \"guess-guess\"}", i);
+      g_autoptr (Reply) reply = call ("POST", "/api/auth/login", -1, body);
 
       locked = reply->status == 429;
       if (!locked)
@@ -1850,21 +1943,25 @@ test_login_address (void)
     }
   g_assert_true (locked);
   {
-    g_autoptr(Reply) reply = call ("POST", "/api/auth/login", -1, "{\"username\": \"regular1\", \"password\": \"regular-pass\"}");
+    g_autoptr (Reply) reply = call ("POST", "/api/auth/login", -1,
+                                    "{\"username\": \"regular1\", \"password\": \"regular-pass\"}");
     assert_status (reply, 200);
   }
   {
-    g_autoptr(Reply) reply = call ("POST", "/api/auth/login", -1, "{\"username\": \"newcomer1\", \"password\": \"newcomer-pass\"}");
+    g_autoptr (Reply) reply
+        = call ("POST", "/api/auth/login", -1,
+                "{\"username\": \"newcomer1\", \"password\": \"newcomer-pass\"}");
     assert_error (reply, 429, "too_many_attempts", NULL);
   }
   /* The suite's server trusts 127.0.0.1 as a proxy: the till behind it is
    * another address, with its own count. */
   {
-    const char *body = "{\"username\": \"newcomer1\", \"password\": \"newcomer-pass\"}";
-    g_autofree char *request = g_strdup_printf ("POST /api/auth/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                                                "X-Forwarded-For: 10.1.2.3, 198.51.100.7\r\n"
-                                                "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-                                                strlen (body), body);
+    const char      *body = "{\"username\": \"newcomer1\", \"password\": \"newcomer-pass\"}";
+    g_autofree char *request
+        = g_strdup_printf ("POST /api/auth/login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                           "X-Forwarded-For: 10.1.2.3, 198.51.100.7\r\n"
+                           "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                           strlen (body), body);
     g_autofree char *answer = raw_request (request);
 
     g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200 "));
@@ -1878,18 +1975,18 @@ static void
 test_connection_limits (void)
 {
   const char *program = g_getenv ("SKIDKA_SERVER");
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) server = NULL;
-  g_autoptr(GDataInputStream) log = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) server = NULL;
+  g_autoptr (GDataInputStream) log = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *conf = NULL;
   g_autofree char *conf_text = NULL;
   g_autofree char *db = NULL;
-  g_autoptr(GArray) idle = g_array_new (FALSE, FALSE, sizeof (int));
+  g_autoptr (GArray) idle = g_array_new (FALSE, FALSE, sizeof (int));
   struct rlimit own;
-  guint port = 0, refused = 0, held = 0;
-  char *line;
+  guint         port = 0, refused = 0, held = 0;
+  char         *line;
 
   if (program == NULL)
     {
@@ -1908,9 +2005,11 @@ test_connection_limits (void)
   db = new_database (dir, "hq.db");
   conf = g_build_filename (dir, "hq.conf", NULL);
   conf_text = g_strdup_printf ("[server]\naddress=127.0.0.1\nport=0\nworkers=2\nheader-timeout=3\n"
-                               "[database]\npath=%s\n[log]\nlevel=info\n", db);
+                               "[database]\npath=%s\n[log]\nlevel=info\n",
+                               db);
   g_assert_true (g_file_set_contents (conf, conf_text, -1, &error));
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_child_setup (launcher, limit_descriptors, NULL, NULL);
   server = g_subprocess_launcher_spawn (launcher, &error, program, "--config", conf, NULL);
   g_assert_no_error (error);
@@ -1937,8 +2036,8 @@ test_connection_limits (void)
   g_usleep (G_USEC_PER_SEC / 2);
   for (guint i = 0; i < idle->len; i++)
     {
-      int fd = g_array_index (idle, int, i);
-      char peek[64];
+      int     fd = g_array_index (idle, int, i);
+      char    peek[64];
       ssize_t n = recv (fd, peek, sizeof peek - 1, MSG_DONTWAIT);
 
       if (n <= 0)
@@ -1954,15 +2053,17 @@ test_connection_limits (void)
   g_assert_cmpuint (refused, >, 0);
   {
     g_autofree char *busy = raw_health (port);
-    const char *body = strstr (busy, "\r\n\r\n");
-    g_autoptr(JsonNode) node = NULL;
+    const char      *body = strstr (busy, "\r\n\r\n");
+    g_autoptr (JsonNode) node = NULL;
 
     g_assert_true (g_str_has_prefix (busy, "HTTP/1.1 503"));
     g_assert_nonnull (body);
     node = json_from_string (body + 4, &error);
     g_assert_no_error (error);
-    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_node_get_object (node), "error"),
-                                                    "code"), ==, "unavailable");
+    g_assert_cmpstr (
+        json_object_get_string_member (
+            json_object_get_object_member (json_node_get_object (node), "error"), "code"),
+        ==, "unavailable");
   }
   for (guint i = 0; i < idle->len; i++)
     close (g_array_index (idle, int, i));
@@ -1985,14 +2086,14 @@ test_connection_limits (void)
   /* A head that never ends is closed after header-timeout (3 s), silent
    * connections too. */
   {
-    const char *half = "GET /api/health HTTP/1.1\r\nHost: localhost\r\n";
-    int slow = raw_connect (port);
-    int silent = raw_connect (port);
-    gint64 started = g_get_monotonic_time ();
+    const char      *half = "GET /api/health HTTP/1.1\r\nHost: localhost\r\n";
+    int              slow = raw_connect (port);
+    int              silent = raw_connect (port);
+    gint64           started = g_get_monotonic_time ();
     g_autofree char *rest = NULL;
     g_autofree char *nothing = NULL;
 
-    g_assert_cmpint (send (slow, half, strlen (half), MSG_NOSIGNAL), ==, (gssize) strlen (half));
+    g_assert_cmpint (send (slow, half, strlen (half), MSG_NOSIGNAL), ==, (gssize)strlen (half));
     rest = raw_read_all (slow);
     nothing = raw_read_all (silent);
     /* Closed by the server (not our 15 s read timeout). */
@@ -2006,7 +2107,7 @@ test_connection_limits (void)
   g_assert_true (g_subprocess_wait (server, NULL, &error));
   g_assert_cmpint (g_subprocess_get_exit_status (server), ==, 0);
   {
-    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
     const char *name;
 
     while (d != NULL && (name = g_dir_read_name (d)) != NULL)
@@ -2021,18 +2122,18 @@ test_connection_limits (void)
 static void
 test_program (void)
 {
-  const char *program = g_getenv ("SKIDKA_SERVER");
+  const char      *program = g_getenv ("SKIDKA_SERVER");
   g_autofree char *dir = NULL;
   g_autofree char *db = NULL;
   g_autofree char *conf = NULL;
   g_autofree char *conf_text = NULL;
   g_autofree char *store = NULL;
   g_autofree char *user = NULL;
-  g_autoptr(GSubprocess) server = NULL;
-  g_autoptr(GDataInputStream) log = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkDatabase) check = NULL;
-  char *line;
+  g_autoptr (GSubprocess) server = NULL;
+  g_autoptr (GDataInputStream) log = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) check = NULL;
+  char    *line;
   gboolean listening = FALSE;
 
   if (program == NULL)
@@ -2044,7 +2145,8 @@ test_program (void)
   g_assert_no_error (error);
   db = new_database (dir, "hq.db");
   conf = g_build_filename (dir, "hq.conf", NULL);
-  conf_text = g_strdup_printf ("[server]\naddress=127.0.0.1\nport=0\n[database]\npath=%s\n[log]\nlevel=info\n", db);
+  conf_text = g_strdup_printf (
+      "[server]\naddress=127.0.0.1\nport=0\n[database]\npath=%s\n[log]\nlevel=info\n", db);
   g_assert_true (g_file_set_contents (conf, conf_text, -1, &error));
 
   {
@@ -2052,36 +2154,43 @@ test_program (void)
     g_assert_true (run_program (argv, NULL, NULL));
   }
   {
-    const char *argv[] = { program, "--config", conf, "admin", "create-store", "--code", "MSK-01",
-                           "--name", "Moscow 1", "--timezone", "Europe/Moscow", NULL };
+    const char *argv[]
+        = { program,  "--config", conf,       "admin",      "create-store",  "--code",
+            "MSK-01", "--name",   "Moscow 1", "--timezone", "Europe/Moscow", NULL };
     g_assert_true (run_program (argv, NULL, &store));
     g_assert_true (g_uuid_string_is_valid (store));
   }
   {
     /* The password from stdin (no terminal): as a script would give it. */
-    const char *argv[] = { program, "--config", conf, "admin", "create-user", "--username", "boss",
-                           "--role", "admin", NULL };
+    const char *argv[] = { program,      "--config", conf,     "admin", "create-user",
+                           "--username", "boss",     "--role", "admin", NULL };
     g_assert_true (run_program (argv, "first-admin-pass\n", &user));
     g_assert_true (g_uuid_string_is_valid (user));
   }
   {
-    const char *argv[] = { program, "--config", conf, "admin", "create-user", "--username", "till",
-                           "--role", "cashier", NULL };
-    g_assert_false (run_program (argv, "till-pass-long\n", NULL));  /* a cashier needs a store */
+    const char *argv[] = { program,      "--config", conf,     "admin",   "create-user",
+                           "--username", "till",     "--role", "cashier", NULL };
+    g_assert_false (run_program (argv, "till-pass-long\n", NULL)); /* a cashier needs a store */
   }
   check = sk_database_open (db, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (sk_db_query_int (check, NULL, 0, "SELECT count(*) FROM users WHERE username = 'boss' AND role = 'admin'", NULL), ==, 1);
+  g_assert_cmpint (
+      sk_db_query_int (check, NULL, 0,
+                       "SELECT count(*) FROM users WHERE username = 'boss' AND role = 'admin'",
+                       NULL),
+      ==, 1);
   g_clear_object (&check);
 
   /* Runs, answers, and stops cleanly on SIGTERM. */
   {
     const char *argv[] = { program, "--config", conf, NULL };
-    server = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+    server = g_subprocess_newv (
+        argv, G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
     g_assert_no_error (error);
   }
   log = g_data_input_stream_new (g_subprocess_get_stderr_pipe (server));
-  while (!listening && (line = g_data_input_stream_read_line_utf8 (log, NULL, NULL, &error)) != NULL)
+  while (!listening
+         && (line = g_data_input_stream_read_line_utf8 (log, NULL, NULL, &error)) != NULL)
     {
       listening = strstr (line, "Listening on") != NULL;
       g_free (line);
@@ -2093,7 +2202,7 @@ test_program (void)
   g_assert_cmpint (g_subprocess_get_exit_status (server), ==, 0);
 
   {
-    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
     const char *name;
 
     while ((name = g_dir_read_name (d)) != NULL)
@@ -2108,11 +2217,11 @@ test_program (void)
 /* Setup */
 
 static char *
-login (const char *username,
-       const char *password)
+login (const char *username, const char *password)
 {
-  g_autofree char *body = g_strdup_printf ("{\"username\": \"%s\", \"password\": \"%s\"}", username, password);
-  g_autoptr(Reply) reply = call ("POST", "/api/auth/login", -1, body);
+  g_autofree char *body
+      = g_strdup_printf ("{\"username\": \"%s\", \"password\": \"%s\"}", username, password);
+  g_autoptr (Reply) reply = call ("POST", "/api/auth/login", -1, body);
 
   assert_status (reply, 200);
   return g_strdup (str (reply, "token"));
@@ -2121,16 +2230,15 @@ login (const char *username,
 /* The status of GET /api/auth/me with @token on @port once it is @status,
  * or after 5 s: a server learns of another's change through the database. */
 static guint
-me_status_within (guint       port,
-                  const char *token,
-                  guint       status)
+me_status_within (guint port, const char *token, guint status)
 {
   gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  guint last;
+  guint  last;
 
   for (;;)
     {
-      g_autoptr(Reply) me = call_at (port, env.session, "GET", "/api/auth/me", token, NULL, 0, NULL);
+      g_autoptr (Reply) me
+          = call_at (port, env.session, "GET", "/api/auth/me", token, NULL, 0, NULL);
 
       last = me->status;
       if (last == status || g_get_monotonic_time () > deadline)
@@ -2143,13 +2251,14 @@ me_status_within (guint       port,
 static char *
 listener_pids (void)
 {
-  g_autoptr(GError) error = NULL;
-  SkStmt *stmt = sk_db_query (env.db, &error,
-                              "SELECT string_agg (CAST (pid AS TEXT), ',' ORDER BY pid) FROM pg_stat_activity"
-                              " WHERE application_name = 'skidka-server listener' AND datname = current_database ()",
-                              NULL);
+  g_autoptr (GError) error = NULL;
+  SkStmt *stmt = sk_db_query (
+      env.db, &error,
+      "SELECT string_agg (CAST (pid AS TEXT), ',' ORDER BY pid) FROM pg_stat_activity"
+      " WHERE application_name = 'skidka-server listener' AND datname = current_database ()",
+      NULL);
   gboolean has_row = FALSE;
-  char *pids;
+  char    *pids;
 
   g_assert_no_error (error);
   g_assert_true (sk_db_step (env.db, stmt, &has_row, &error));
@@ -2160,14 +2269,13 @@ listener_pids (void)
 
 /* Are there as many listeners @after as @before, none of them the same? */
 static gboolean
-new_listeners (const char *before,
-               const char *after)
+new_listeners (const char *before, const char *after)
 {
-  g_auto(GStrv) old = g_strsplit (before, ",", -1);
-  g_auto(GStrv) now = after ? g_strsplit (after, ",", -1) : g_new0 (char *, 1);
+  g_auto (GStrv) old = g_strsplit (before, ",", -1);
+  g_auto (GStrv) now = after ? g_strsplit (after, ",", -1) : g_new0 (char *, 1);
 
   for (guint i = 0; now[i] != NULL; i++)
-    if (g_strv_contains ((const char * const *) old, now[i]))
+    if (g_strv_contains ((const char *const *)old, now[i]))
       return FALSE;
   return g_strv_length (now) == g_strv_length (old);
 }
@@ -2175,15 +2283,12 @@ new_listeners (const char *before,
 /* Calculates @cart on the server on @port, and checks the discount and,
  * when given, the code under which @rule_id is rejected. */
 static void
-assert_calculated_at (guint       port,
-                      const char *cart,
-                      gint64      discount,
-                      const char *rule_id,
-                      const char *code)
+assert_calculated_at (
+    guint port, const char *cart, gint64 discount, const char *rule_id, const char *code)
 {
   g_autofree char *body = g_strdup_printf ("{%s}", cart);
-  g_autoptr(Reply) reply = call_at (port, env.session, "POST", "/api/discounts/calculate",
-                                    env.token[ADMIN], body, strlen (body), NULL);
+  g_autoptr (Reply) reply = call_at (port, env.session, "POST", "/api/discounts/calculate",
+                                     env.token[ADMIN], body, strlen (body), NULL);
 
   assert_status (reply, 200);
   g_assert_cmpint (num (reply, "discount_total"), ==, discount);
@@ -2193,16 +2298,16 @@ assert_calculated_at (guint       port,
 
 /* Sells @cart on the suite's server. */
 static void
-sell (const char *cart,
-      gint64      discount)
+sell (const char *cart, gint64 discount)
 {
   g_autofree char *id = g_uuid_string_random ();
   g_autofree char *body = g_strdup_printf ("{\"id\": \"%s\", %s}", id, cart);
-  g_autoptr(Reply) sale = call ("POST", "/api/pos/process-purchase", ADMIN, body);
+  g_autoptr (Reply) sale = call ("POST", "/api/pos/process-purchase", ADMIN, body);
 
   assert_status (sale, 201);
-  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (obj (sale), "purchase"),
-                                               "discount_total"), ==, discount);
+  g_assert_cmpint (json_object_get_int_member (
+                       json_object_get_object_member (obj (sale), "purchase"), "discount_total"),
+                   ==, discount);
 }
 
 /* A server keeps the live rules, their counts and the store ids between
@@ -2212,9 +2317,12 @@ sell (const char *cart,
 static void
 test_calculate_everywhere (void)
 {
-  SecondServer second = { 0, };
+  SecondServer second = {
+    0,
+  };
   g_autofree char *store = new_store (NULL);
-  g_autofree char *limited = new_rule (store, ", \"type\": \"fixed_amount\", \"value\": 1000, \"usage_limit_total\": 1");
+  g_autofree char *limited
+      = new_rule (store, ", \"type\": \"fixed_amount\", \"value\": 1000, \"usage_limit_total\": 1");
   g_autofree char *campaign = NULL;
   g_autofree char *budgeted = NULL;
   g_autofree char *extra = NULL;
@@ -2222,14 +2330,15 @@ test_calculate_everywhere (void)
   g_autofree char *big = cart_json (store, NULL, 10000, 2);
   g_autofree char *new_store_id = NULL;
   g_autofree char *there = NULL;
-  g_autoptr(Reply) created = NULL;
+  g_autoptr (Reply) created = NULL;
 
   created = call ("POST", "/api/campaigns", MARKETING,
                   "{\"name\": \"Small budget\", \"status\": \"active\", \"budget\": 500}");
   assert_status (created, 201);
   campaign = g_strdup (str (created, "id"));
   extra = g_strdup_printf (", \"type\": \"fixed_amount\", \"value\": 500, \"min_purchase\": 20000,"
-                           " \"campaign_id\": \"%s\"", campaign);
+                           " \"campaign_id\": \"%s\"",
+                           campaign);
   budgeted = new_rule (store, extra);
   second_server_start (&second, NULL, NULL);
 
@@ -2257,15 +2366,18 @@ test_calculate_everywhere (void)
 static void
 test_revoked_everywhere (void)
 {
-  SecondServer second = { 0, };
-  g_autoptr(GError) error = NULL;
-  g_autofree char *user = sk_auth_create_user (env.db, "till9", "till9-pass", "cashier", env.store1, &error);
+  SecondServer second = {
+    0,
+  };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user
+      = sk_auth_create_user (env.db, "till9", "till9-pass", "cashier", env.store1, &error);
   g_autofree char *put = g_strdup_printf ("/api/users/%s", user);
   g_autofree char *token = NULL;
   g_autofree char *hash = NULL;
-  g_autoptr(Reply) logout = NULL;
-  g_autoptr(Reply) disable = NULL;
-  g_autoptr(Reply) enable = NULL;
+  g_autoptr (Reply) logout = NULL;
+  g_autoptr (Reply) disable = NULL;
+  g_autoptr (Reply) enable = NULL;
   gboolean postgres = g_str_equal (sk_database_get_backend_name (env.db), "postgresql");
 
   g_assert_no_error (error);
@@ -2286,7 +2398,8 @@ test_revoked_everywhere (void)
   g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
   g_assert_cmpuint (me_status_within (env.port, token, 200), ==, 200);
   hash = sk_auth_token_hash (token);
-  g_assert_true (sk_db_exec (env.db, &error, "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
+  g_assert_true (
+      sk_db_exec (env.db, &error, "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
   g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
   g_assert_cmpuint (me_status_within (env.port, token, 401), ==, 401);
 
@@ -2306,7 +2419,7 @@ test_revoked_everywhere (void)
     {
       g_autofree char *before = listener_pids ();
       g_autofree char *after = NULL;
-      gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+      gint64           deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
       g_assert_nonnull (before);
       g_clear_pointer (&token, g_free);
@@ -2315,10 +2428,12 @@ test_revoked_everywhere (void)
       g_assert_true (sk_db_exec (env.db, &error,
                                  "SELECT pg_terminate_backend (pid) FROM pg_stat_activity"
                                  " WHERE application_name = 'skidka-server listener'"
-                                 " AND datname = current_database ()", NULL));
+                                 " AND datname = current_database ()",
+                                 NULL));
       g_clear_pointer (&hash, g_free);
       hash = sk_auth_token_hash (token);
-      g_assert_true (sk_db_exec (env.db, &error, "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
+      g_assert_true (sk_db_exec (env.db, &error,
+                                 "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
       g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
 
       /* Both servers listen again, on new connections. */
@@ -2334,7 +2449,8 @@ test_revoked_everywhere (void)
       g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
       g_clear_pointer (&hash, g_free);
       hash = sk_auth_token_hash (token);
-      g_assert_true (sk_db_exec (env.db, &error, "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
+      g_assert_true (sk_db_exec (env.db, &error,
+                                 "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
       g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
     }
   g_assert_no_error (error);
@@ -2349,20 +2465,22 @@ test_revoked_everywhere (void)
  * own) or store two's (another store's). */
 typedef struct
 {
-  const char *store;       /* {s} */
-  char       *customer;    /* {c}: {s} is its home store */
-  char       *visitor;     /* {v}: another; store one's tills sell to it */
-  char       *purchase;    /* {p}: a sale at {s} to {c}, made with POLICY_SALE */
-  char       *refundable;  /* {q}: another, refunded a unit at a time */
-  char       *rule;        /* {r}: of {s}, not active */
-  char       *campaign;    /* {k}: of {s} */
-  char       *user;        /* {u}: a cashier of {s} */
+  const char *store;      /* {s} */
+  char       *customer;   /* {c}: {s} is its home store */
+  char       *visitor;    /* {v}: another; store one's tills sell to it */
+  char       *purchase;   /* {p}: a sale at {s} to {c}, made with POLICY_SALE */
+  char       *refundable; /* {q}: another, refunded a unit at a time */
+  char       *rule;       /* {r}: of {s}, not active */
+  char       *campaign;   /* {k}: of {s} */
+  char       *user;       /* {u}: a cashier of {s} */
 } PolicyScene;
 
-#define POLICY_ITEMS "\"items\": [{\"sku\": \"bear\", \"name\": \"Teddy bear\", \"category\": \"toys\"," \
-                     " \"unit_price\": 10000, \"quantity\": 10}]"
+#define POLICY_ITEMS                                                                               \
+  "\"items\": [{\"sku\": \"bear\", \"name\": \"Teddy bear\", \"category\": \"toys\","              \
+  " \"unit_price\": 10000, \"quantity\": 10}]"
 /* A sale as the scene makes it: a replay of {p} with this body is the same request. */
-#define POLICY_SALE "{\"id\": \"{p}\", \"store_id\": \"{s}\", \"customer_id\": \"{c}\", " POLICY_ITEMS "}"
+#define POLICY_SALE                                                                                \
+  "{\"id\": \"{p}\", \"store_id\": \"{s}\", \"customer_id\": \"{c}\", " POLICY_ITEMS "}"
 
 static guint policy_serial = 3000000;
 
@@ -2370,10 +2488,9 @@ static guint policy_serial = 3000000;
  * {u}; {S} is store one (the till of the manager and cashier), {n} a new
  * serial, {uuid} a new UUID. */
 static char *
-policy_expand (const char        *template,
-               const PolicyScene *scene)
+policy_expand (const char *template, const PolicyScene *scene)
 {
-  GString *text = g_string_new (template);
+  GString         *text = g_string_new (template);
   g_autofree char *serial = g_strdup_printf ("%07u", ++policy_serial);
   g_autofree char *uuid = g_uuid_string_random ();
 
@@ -2392,13 +2509,13 @@ policy_expand (const char        *template,
 }
 
 static void
-policy_scene_init (PolicyScene *scene,
-                   const char  *store)
+policy_scene_init (PolicyScene *scene, const char *store)
 {
-  g_autofree char *campaign = g_strdup_printf ("{\"name\": \"Policy\", \"store_ids\": [\"%s\"]}", store);
+  g_autofree char *campaign
+      = g_strdup_printf ("{\"name\": \"Policy\", \"store_ids\": [\"%s\"]}", store);
   g_autofree char *user = NULL;
   g_autofree char *earn = NULL;
-  g_autoptr(Reply) reply = NULL;
+  g_autoptr (Reply) reply = NULL;
 
   scene->store = store;
   scene->customer = new_customer (store);
@@ -2412,7 +2529,8 @@ policy_scene_init (PolicyScene *scene,
   assert_status (reply, 201);
   scene->campaign = g_strdup (str (reply, "id"));
   user = g_strdup_printf ("{\"username\": \"policy-%.8s\", \"password\": \"policy-pass\","
-                          " \"role\": \"cashier\", \"store_id\": \"%s\"}", scene->purchase, store);
+                          " \"role\": \"cashier\", \"store_id\": \"%s\"}",
+                          scene->purchase, store);
   g_clear_pointer (&reply, reply_free);
   reply = call ("POST", "/api/users", ADMIN, user);
   assert_status (reply, 201);
@@ -2424,7 +2542,7 @@ policy_scene_init (PolicyScene *scene,
   assert_status (reply, 201);
   for (guint i = 0; i < 2; i++)
     {
-      PolicyScene as = *scene;
+      PolicyScene      as = *scene;
       g_autofree char *body = NULL;
 
       as.purchase = i == 0 ? scene->purchase : scene->refundable;
@@ -2454,7 +2572,7 @@ policy_scene_clear (PolicyScene *scene)
 typedef struct
 {
   const char *method;
-  const char *pattern;   /* the route's, as in the table */
+  const char *pattern; /* the route's, as in the table */
   const char *path;
   const char *body;
   const char *own;
@@ -2469,15 +2587,17 @@ static const PolicyCase policy_cases[] = {
   /* Public */
   { "GET", "/api/health", "/api/health", NULL, EVERYONE, EVERYONE },
   { "GET", "/api/openapi.json", "/api/openapi.json", NULL, EVERYONE, EVERYONE },
-  { "POST", "/api/auth/login", "/api/auth/login", "{\"username\": \"cashier1\", \"password\": \"cashier-pass\"}",
-    EVERYONE, EVERYONE },
-  { "POST", "/api/auth/logout", "/api/auth/logout", NULL, "204 204 204 204 401", "204 204 204 204 401", TRUE },
+  { "POST", "/api/auth/login", "/api/auth/login",
+    "{\"username\": \"cashier1\", \"password\": \"cashier-pass\"}", EVERYONE, EVERYONE },
+  { "POST", "/api/auth/logout", "/api/auth/logout", NULL, "204 204 204 204 401",
+    "204 204 204 204 401", TRUE },
   { "GET", "/api/auth/me", "/api/auth/me", NULL, ANY_ROLE, ANY_ROLE },
 
   /* Customers are members of the chain: every till finds and reads them. */
   { "GET", "/api/customers", "/api/customers?q=Test", NULL, ANY_ROLE, ANY_ROLE },
   { "POST", "/api/customers", "/api/customers",
-    "{\"full_name\": \"Policy {n}\", \"card_number\": \"88{n}\", \"phone\": \"+7902{n}\", \"home_store_id\": \"{s}\"}",
+    "{\"full_name\": \"Policy {n}\", \"card_number\": \"88{n}\", \"phone\": \"+7902{n}\", "
+    "\"home_store_id\": \"{s}\"}",
     "201 403 201 201 401", "201 403 403 403 401" },
   { "GET", "/api/customers/*", "/api/customers/{c}", NULL, ANY_ROLE, ANY_ROLE },
   { "PUT", "/api/customers/*", "/api/customers/{c}", "{\"email\": \"policy{n}@example.org\"}",
@@ -2486,29 +2606,31 @@ static const PolicyCase policy_cases[] = {
     "200 200 200 403 401", "200 200 403 403 401" },
 
   { "GET", "/api/bonuses/*/balance", "/api/bonuses/{c}/balance", NULL, ANY_ROLE, ANY_ROLE },
-  { "POST", "/api/bonuses/*/earn", "/api/bonuses/{c}/earn", "{\"amount\": 100, \"reason\": \"policy\"}",
-    "201 403 201 403 401", "201 403 403 403 401" },
-  { "POST", "/api/bonuses/*/spend", "/api/bonuses/{c}/spend", "{\"amount\": 100, \"reason\": \"policy\"}",
-    "201 403 201 403 401", "201 403 403 403 401" },
-  { "POST", "/api/bonuses/*/adjust", "/api/bonuses/{c}/adjust", "{\"amount\": -100, \"reason\": \"policy\"}",
-    "201 403 201 403 401", "201 403 403 403 401" },
+  { "POST", "/api/bonuses/*/earn", "/api/bonuses/{c}/earn",
+    "{\"amount\": 100, \"reason\": \"policy\"}", "201 403 201 403 401", "201 403 403 403 401" },
+  { "POST", "/api/bonuses/*/spend", "/api/bonuses/{c}/spend",
+    "{\"amount\": 100, \"reason\": \"policy\"}", "201 403 201 403 401", "201 403 403 403 401" },
+  { "POST", "/api/bonuses/*/adjust", "/api/bonuses/{c}/adjust",
+    "{\"amount\": -100, \"reason\": \"policy\"}", "201 403 201 403 401", "201 403 403 403 401" },
   { "GET", "/api/bonuses/*/transactions", "/api/bonuses/{c}/transactions", NULL,
     "200 200 200 403 401", "200 200 403 403 401" },
 
   /* Rules are HQ's; every till reads them. */
   { "GET", "/api/discounts/rules", "/api/discounts/rules", NULL, ANY_ROLE, ANY_ROLE },
   { "POST", "/api/discounts/rules", "/api/discounts/rules",
-    "{\"name\": \"Policy {n}\", \"type\": \"percentage\", \"value\": 100, \"store_ids\": [\"{s}\"], \"is_active\": false}",
+    "{\"name\": \"Policy {n}\", \"type\": \"percentage\", \"value\": 100, \"store_ids\": "
+    "[\"{s}\"], \"is_active\": false}",
     "201 201 403 403 401", "201 201 403 403 401" },
   { "GET", "/api/discounts/rules/*", "/api/discounts/rules/{r}", NULL, ANY_ROLE, ANY_ROLE },
-  { "PUT", "/api/discounts/rules/*", "/api/discounts/rules/{r}", "{\"description\": \"policy {n}\"}",
-    "200 200 403 403 401", "200 200 403 403 401" },
+  { "PUT", "/api/discounts/rules/*", "/api/discounts/rules/{r}",
+    "{\"description\": \"policy {n}\"}", "200 200 403 403 401", "200 200 403 403 401" },
 
   /* A till prices and sells at its own store, to any customer of the chain. */
   { "POST", "/api/discounts/calculate", "/api/discounts/calculate",
     "{\"store_id\": \"{S}\", \"customer_id\": \"{c}\", " POLICY_ITEMS "}", ANY_ROLE, ANY_ROLE },
   { "POST", "/api/discounts/calculate", "/api/discounts/calculate",
-    "{\"store_id\": \"{s}\", \"customer_id\": \"{c}\", " POLICY_ITEMS "}", ANY_ROLE, "200 200 403 403 401" },
+    "{\"store_id\": \"{s}\", \"customer_id\": \"{c}\", " POLICY_ITEMS "}", ANY_ROLE,
+    "200 200 403 403 401" },
   { "POST", "/api/pos/process-purchase", "/api/pos/process-purchase",
     "{\"id\": \"{uuid}\", \"store_id\": \"{S}\", \"customer_id\": \"{v}\", " POLICY_ITEMS "}",
     "201 403 201 201 401", "201 403 201 201 401" },
@@ -2520,23 +2642,27 @@ static const PolicyCase policy_cases[] = {
   { "POST", "/api/pos/process-purchase", "/api/pos/process-purchase", POLICY_SALE,
     "200 403 200 200 401", "200 403 403 403 401" },
   { "POST", "/api/pos/process-purchase", "/api/pos/process-purchase",
-    "{\"id\": \"{p}\", \"store_id\": \"{S}\", \"customer_id\": \"{c}\", \"items\": [{\"sku\": \"bear\","
+    "{\"id\": \"{p}\", \"store_id\": \"{S}\", \"customer_id\": \"{c}\", \"items\": [{\"sku\": "
+    "\"bear\","
     " \"name\": \"Teddy bear\", \"category\": \"toys\", \"unit_price\": 10000, \"quantity\": 9}]}",
     "409:idempotency_mismatch 403 409:idempotency_mismatch 409:idempotency_mismatch 401",
     "409:idempotency_mismatch 403 403 403 401" },
-  { "GET", "/api/pos/customer/*/available-discounts", "/api/pos/customer/{c}/available-discounts?store_id={S}",
-    NULL, ANY_ROLE, ANY_ROLE },
-  { "GET", "/api/pos/customer/*/available-discounts", "/api/pos/customer/{c}/available-discounts?store_id={s}",
-    NULL, ANY_ROLE, "200 200 403 403 401" },
+  { "GET", "/api/pos/customer/*/available-discounts",
+    "/api/pos/customer/{c}/available-discounts?store_id={S}", NULL, ANY_ROLE, ANY_ROLE },
+  { "GET", "/api/pos/customer/*/available-discounts",
+    "/api/pos/customer/{c}/available-discounts?store_id={s}", NULL, ANY_ROLE,
+    "200 200 403 403 401" },
   { "POST", "/api/pos/refund", "/api/pos/refund",
-    "{\"id\": \"{uuid}\", \"purchase_id\": \"{q}\", \"lines\": [{\"line_no\": 1, \"quantity\": 1}]}",
+    "{\"id\": \"{uuid}\", \"purchase_id\": \"{q}\", \"lines\": [{\"line_no\": 1, \"quantity\": "
+    "1}]}",
     "200 403 200 403 401", "200 403 403 403 401" },
-  { "GET", "/api/pos/purchases/*", "/api/pos/purchases/{p}", NULL, ANY_ROLE, "200 200 403 403 401" },
+  { "GET", "/api/pos/purchases/*", "/api/pos/purchases/{p}", NULL, ANY_ROLE,
+    "200 200 403 403 401" },
 
   { "GET", "/api/analytics/summary", "/api/analytics/summary?store_id={s}", NULL,
     "200 200 200 403 401", "200 200 403 403 401" },
-  { "POST", "/api/analytics", "/api/analytics", "{\"store_ids\": [\"{s}\"]}",
-    "200 200 200 403 401", "200 200 403 403 401" },
+  { "POST", "/api/analytics", "/api/analytics", "{\"store_ids\": [\"{s}\"]}", "200 200 200 403 401",
+    "200 200 403 403 401" },
   { "POST", "/api/analytics/segments/update", "/api/analytics/segments/update", NULL,
     "200 200 403 403 401", "200 200 403 403 401" },
 
@@ -2548,23 +2674,27 @@ static const PolicyCase policy_cases[] = {
     "200 403 403 403 401", "200 403 403 403 401" },
 
   { "GET", "/api/campaigns", "/api/campaigns", NULL, ANY_ROLE, ANY_ROLE },
-  { "POST", "/api/campaigns", "/api/campaigns", "{\"name\": \"Policy {n}\", \"store_ids\": [\"{s}\"]}",
-    "201 201 403 403 401", "201 201 403 403 401" },
+  { "POST", "/api/campaigns", "/api/campaigns",
+    "{\"name\": \"Policy {n}\", \"store_ids\": [\"{s}\"]}", "201 201 403 403 401",
+    "201 201 403 403 401" },
   { "GET", "/api/campaigns/*", "/api/campaigns/{k}", NULL, ANY_ROLE, ANY_ROLE },
   { "PUT", "/api/campaigns/*", "/api/campaigns/{k}", "{\"description\": \"policy {n}\"}",
     "200 200 403 403 401", "200 200 403 403 401" },
-  { "GET", "/api/campaigns/*/figures", "/api/campaigns/{k}/figures", NULL,
-    "200 200 403 403 401", "200 200 403 403 401" },
+  { "GET", "/api/campaigns/*/figures", "/api/campaigns/{k}/figures", NULL, "200 200 403 403 401",
+    "200 200 403 403 401" },
 
   { "GET", "/api/users", "/api/users", NULL, "200 403 403 403 401", "200 403 403 403 401" },
   { "POST", "/api/users", "/api/users",
-    "{\"username\": \"policy{n}\", \"password\": \"policy-pass\", \"role\": \"cashier\", \"store_id\": \"{s}\"}",
+    "{\"username\": \"policy{n}\", \"password\": \"policy-pass\", \"role\": \"cashier\", "
+    "\"store_id\": \"{s}\"}",
     "201 403 403 403 401", "201 403 403 403 401" },
-  { "PUT", "/api/users/*", "/api/users/{u}", "{\"disabled\": false}", "204 403 403 403 401", "204 403 403 403 401" },
+  { "PUT", "/api/users/*", "/api/users/{u}", "{\"disabled\": false}", "204 403 403 403 401",
+    "204 403 403 403 401" },
 
-  { "GET", "/api/notifications", "/api/notifications?customer_id={c}", NULL,
-    "200 200 200 403 401", "200 200 403 403 401" },
-  { "GET", "/api/notifications", "/api/notifications", NULL, "200 200 200 403 401", "200 200 200 403 401" },
+  { "GET", "/api/notifications", "/api/notifications?customer_id={c}", NULL, "200 200 200 403 401",
+    "200 200 403 403 401" },
+  { "GET", "/api/notifications", "/api/notifications", NULL, "200 200 200 403 401",
+    "200 200 200 403 401" },
 };
 
 static const char *
@@ -2572,25 +2702,35 @@ policy_error_code (guint status)
 {
   switch (status)
     {
-    case 401: return "unauthorized";
-    case 403: return "forbidden";
-    case 404: return "not_found";
-    case 409: return "conflict";
-    default: return NULL;
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 409:
+      return "conflict";
+    default:
+      return NULL;
     }
 }
 
 static void
 test_policy (void)
 {
-  static const struct { const char *name, *password; } accounts[] = {
-    { "admin", "admin-pass" }, { "marketing1", "marketing-pass" },
-    { "manager1", "manager-pass" }, { "cashier1", "cashier-pass" },
+  static const struct
+  {
+    const char *name, *password;
+  } accounts[] = {
+    { "admin", "admin-pass" },
+    { "marketing1", "marketing-pass" },
+    { "manager1", "manager-pass" },
+    { "cashier1", "cashier-pass" },
   };
-  char *tokens[G_N_ELEMENTS (accounts)];
-  PolicyScene scenes[2];
+  char          *tokens[G_N_ELEMENTS (accounts)];
+  PolicyScene    scenes[2];
   const SkRoute *routes;
-  guint n_routes, i, j;
+  guint          n_routes, i, j;
 
   /* Every route has its cases, and every case its route. */
   routes = sk_server_routes (&n_routes);
@@ -2599,8 +2739,8 @@ test_policy (void)
       gboolean found = FALSE;
 
       for (j = 0; j < G_N_ELEMENTS (policy_cases) && !found; j++)
-        found = g_str_equal (policy_cases[j].method, routes[i].method) &&
-                g_str_equal (policy_cases[j].pattern, routes[i].pattern);
+        found = g_str_equal (policy_cases[j].method, routes[i].method)
+                && g_str_equal (policy_cases[j].pattern, routes[i].pattern);
       if (!found)
         g_error ("%s %s has no case in the policy test", routes[i].method, routes[i].pattern);
       /* And its rule written down, for the OpenAPI description. */
@@ -2612,10 +2752,11 @@ test_policy (void)
       gboolean found = FALSE;
 
       for (i = 0; i < n_routes && !found; i++)
-        found = g_str_equal (policy_cases[j].method, routes[i].method) &&
-                g_str_equal (policy_cases[j].pattern, routes[i].pattern);
+        found = g_str_equal (policy_cases[j].method, routes[i].method)
+                && g_str_equal (policy_cases[j].pattern, routes[i].pattern);
       if (!found)
-        g_error ("The policy test's %s %s is no route", policy_cases[j].method, policy_cases[j].pattern);
+        g_error ("The policy test's %s %s is no route", policy_cases[j].method,
+                 policy_cases[j].pattern);
     }
 
   /* Tokens of the test's own: it logs them out. */
@@ -2628,7 +2769,7 @@ test_policy (void)
     for (guint s = 0; s < 2; s++)
       {
         const PolicyCase *c = &policy_cases[j];
-        g_auto(GStrv) expected = g_strsplit (s == 0 ? c->own : c->other, " ", -1);
+        g_auto (GStrv) expected = g_strsplit (s == 0 ? c->own : c->other, " ", -1);
 
         g_assert_cmpuint (g_strv_length (expected), ==, G_N_ELEMENTS (accounts) + 1);
         for (guint who = 0; who <= G_N_ELEMENTS (accounts); who++)
@@ -2636,20 +2777,23 @@ test_policy (void)
             g_autofree char *path = policy_expand (c->path, &scenes[s]);
             g_autofree char *body = c->body ? policy_expand (c->body, &scenes[s]) : NULL;
             g_autofree char *fresh = NULL;
-            g_autoptr(Reply) reply = NULL;
+            g_autoptr (Reply) reply = NULL;
             const char *token = NULL;
             const char *want = expected[who];
             const char *code = strchr (want, ':');
-            guint status = (guint) g_ascii_strtoull (want, NULL, 10);
+            guint       status = (guint)g_ascii_strtoull (want, NULL, 10);
 
             if (who < G_N_ELEMENTS (accounts))
-              token = c->new_token ? (fresh = login (accounts[who].name, accounts[who].password)) : tokens[who];
+              token = c->new_token ? (fresh = login (accounts[who].name, accounts[who].password))
+                                   : tokens[who];
             code = code != NULL ? code + 1 : policy_error_code (status);
-            reply = call_full (env.session, c->method, path, token, body, body ? strlen (body) : 0, NULL);
+            reply = call_full (env.session, c->method, path, token, body, body ? strlen (body) : 0,
+                               NULL);
             if (reply->status != status)
               g_error ("%s %s (%s store) as %s: %u, the policy says %u: %s", c->method, c->path,
-                       s == 0 ? "own" : "other", who < G_N_ELEMENTS (accounts) ? accounts[who].name : "nobody",
-                       reply->status, status, reply->node ? json_to_string (reply->node, FALSE) : "(no body)");
+                       s == 0 ? "own" : "other",
+                       who < G_N_ELEMENTS (accounts) ? accounts[who].name : "nobody", reply->status,
+                       status, reply->node ? json_to_string (reply->node, FALSE) : "(no body)");
             if (code != NULL)
               assert_error (reply, status, code, NULL);
           }
@@ -2664,8 +2808,8 @@ test_policy (void)
 static gint64
 ledger_rows (const char *customer_id)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM bonus_transactions WHERE customer_id = '%s'",
-                                          customer_id);
+  g_autofree char *sql = g_strdup_printf (
+      "SELECT count(*) FROM bonus_transactions WHERE customer_id = '%s'", customer_id);
   return count (sql);
 }
 
@@ -2683,9 +2827,9 @@ test_policy_defects (void)
   g_autofree char *cart = NULL;
   g_autofree char *path = NULL;
   g_autofree char *body = NULL;
-  g_autoptr(Reply) reply = NULL;
-  gint64 rows = ledger_rows (theirs);
-  static const char * const verbs[] = { "earn", "spend", "adjust" };
+  g_autoptr (Reply) reply = NULL;
+  gint64                   rows = ledger_rows (theirs);
+  static const char *const verbs[] = { "earn", "spend", "adjust" };
 
   /* A manager of store one moves no bonuses of store two's customer. */
   for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
@@ -2732,9 +2876,11 @@ test_policy_defects (void)
   g_assert_true (json_object_get_boolean_member (obj (reply), "replayed"));
   /* The same request written another way is still the same. */
   g_free (body);
-  body = g_strdup_printf ("{\"items\": [{\"quantity\": 1, \"unit_price\": 5000, \"category\": \"toys\","
-                          " \"name\": \"Teddy bear\", \"sku\": \"bear\"}], \"customer_id\": \"%s\","
-                          " \"store_id\": \"%s\", \"id\": \"%s\"}", theirs, env.store2, sale_id);
+  body = g_strdup_printf (
+      "{\"items\": [{\"quantity\": 1, \"unit_price\": 5000, \"category\": \"toys\","
+      " \"name\": \"Teddy bear\", \"sku\": \"bear\"}], \"customer_id\": \"%s\","
+      " \"store_id\": \"%s\", \"id\": \"%s\"}",
+      theirs, env.store2, sale_id);
   g_clear_pointer (&reply, reply_free);
   reply = call ("POST", "/api/pos/process-purchase", MANAGER2, body);
   assert_status (reply, 200);
@@ -2771,24 +2917,28 @@ test_policy_defects (void)
   reply = call ("GET", path, MANAGER, NULL);
   assert_status (reply, 200);
   /* Its sales at store one only. */
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==, 1);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
+                    1);
   /* And its messages, alone or among the store's. */
   g_free (path);
   path = g_strdup_printf ("/api/notifications?customer_id=%s", theirs);
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", path, MANAGER, NULL);
   assert_status (reply, 200);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), >=, 2);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), >=,
+                    2);
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", "/api/notifications?limit=500", MANAGER, NULL);
   assert_status (reply, 200);
   {
     JsonArray *items = json_object_get_array_member (obj (reply), "items");
-    guint found = 0;
+    guint      found = 0;
 
     for (guint i = 0; i < json_array_get_length (items); i++)
-      found += g_strcmp0 (json_object_get_string_member (json_array_get_object_element (items, i), "customer_id"),
-                          theirs) == 0;
+      found += g_strcmp0 (json_object_get_string_member (json_array_get_object_element (items, i),
+                                                         "customer_id"),
+                          theirs)
+               == 0;
     g_assert_cmpuint (found, >=, 2);
   }
 
@@ -2796,8 +2946,9 @@ test_policy_defects (void)
   g_clear_pointer (&reply, reply_free);
   reply = call ("POST", earn_mine, MANAGER, "{\"amount\": 1000001, \"reason\": \"too much\"}");
   assert_error (reply, 403, "forbidden", "amount");
-  g_assert_nonnull (strstr (json_object_get_string_member (json_object_get_object_member (obj (reply), "error"),
-                                                           "message"), "admin"));
+  g_assert_nonnull (strstr (json_object_get_string_member (
+                                json_object_get_object_member (obj (reply), "error"), "message"),
+                            "admin"));
   g_clear_pointer (&reply, reply_free);
   reply = call ("POST", adjust_mine, MANAGER, "{\"amount\": -1000001, \"reason\": \"too much\"}");
   assert_error (reply, 403, "forbidden", "amount");
@@ -2823,7 +2974,7 @@ test_policy_home_store (void)
   g_autofree char *sale = NULL;
   g_autofree char *cart = NULL;
   g_autofree char *body = NULL;
-  g_autoptr(Reply) reply = NULL;
+  g_autoptr (Reply) reply = NULL;
 
   reply = call ("PUT", path, MANAGER, "{\"home_store_id\": null}");
   assert_error (reply, 403, "forbidden", "home_store_id");
@@ -2851,7 +3002,8 @@ test_policy_home_store (void)
 
   /* A customer of no store is no store's to edit... */
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/customers", ADMIN, "{\"full_name\": \"Homeless\", \"phone\": \"+79039990001\"}");
+  reply = call ("POST", "/api/customers", ADMIN,
+                "{\"full_name\": \"Homeless\", \"phone\": \"+79039990001\"}");
   assert_status (reply, 201);
   homeless = g_strdup (str (reply, "id"));
   g_assert_true (json_node_is_null (json_object_get_member (obj (reply), "home_store_id")));
@@ -2881,12 +3033,16 @@ test_policy_create_only (void)
 {
   g_autofree char *rule = new_rule (env.store1, ", \"is_active\": false");
   g_autofree char *rule_path = g_strdup_printf ("/api/discounts/rules/%s", rule);
-  g_autofree char *body = g_strdup_printf ("{\"id\": \"%s\", \"version\": 1, \"name\": \"Overwritten\","
-                                           " \"type\": \"percentage\", \"value\": 9000}", rule);
-  g_autofree char *store_body = g_strdup_printf ("{\"id\": \"%s\", \"version\": 1, \"code\": \"HIJACK\","
-                                                 " \"name\": \"Overwritten\"}", env.store2);
+  g_autofree char *body
+      = g_strdup_printf ("{\"id\": \"%s\", \"version\": 1, \"name\": \"Overwritten\","
+                         " \"type\": \"percentage\", \"value\": 9000}",
+                         rule);
+  g_autofree char *store_body
+      = g_strdup_printf ("{\"id\": \"%s\", \"version\": 1, \"code\": \"HIJACK\","
+                         " \"name\": \"Overwritten\"}",
+                         env.store2);
   g_autofree char *store_path = g_strdup_printf ("/api/stores/%s", env.store2);
-  g_autoptr(Reply) reply = call ("POST", "/api/discounts/rules", MARKETING, body);
+  g_autoptr (Reply) reply = call ("POST", "/api/discounts/rules", MARKETING, body);
   gint64 created = 0;
 
   assert_error (reply, 409, "conflict", NULL);
@@ -2904,7 +3060,8 @@ test_policy_create_only (void)
 
   g_clear_pointer (&reply, reply_free);
   reply = call ("POST", "/api/customers", CASHIER,
-                "{\"full_name\": \"Early bird\", \"phone\": \"+79039990002\", \"created_at\": \"2001-02-03T04:05:06Z\"}");
+                "{\"full_name\": \"Early bird\", \"phone\": \"+79039990002\", \"created_at\": "
+                "\"2001-02-03T04:05:06Z\"}");
   assert_status (reply, 201);
   g_assert_true (sk_time_from_rfc3339 (str (reply, "created_at"), &created));
   g_assert_cmpint (created, >, sk_time_now () - 600 * G_USEC_PER_SEC);
@@ -2914,10 +3071,10 @@ test_policy_create_only (void)
 static void
 test_policy_config (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = g_build_filename (env.dir, "policy.conf", NULL);
-  g_autoptr(SkServerConfig) config = NULL;
-  g_autoptr(SkServerConfig) defaults = sk_server_config_new ();
+  g_autoptr (SkServerConfig) config = NULL;
+  g_autoptr (SkServerConfig) defaults = sk_server_config_new ();
 
   g_assert_true (g_file_set_contents (path, "[auth]\nmanual-bonus-limit=50000\n", -1, &error));
   config = sk_server_config_load (path, &error);
@@ -2937,10 +3094,14 @@ test_policy_config (void)
 static void
 setup (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) s1 = sk_store_new ();
-  g_autoptr(SkStore) s2 = sk_store_new ();
-  struct { const char *name, *password, *role; char **store; } users[] = {
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) s1 = sk_store_new ();
+  g_autoptr (SkStore) s2 = sk_store_new ();
+  struct
+  {
+    const char *name, *password, *role;
+    char      **store;
+  } users[] = {
     { "admin", "admin-pass", "admin", NULL },
     { "marketing1", "marketing-pass", "marketing", NULL },
     { "manager1", "manager-pass", "manager", &env.store1 },
@@ -2964,8 +3125,9 @@ setup (void)
   env.store2 = g_strdup (sk_record_get_id (s2));
   for (i = 0; i < G_N_ELEMENTS (users); i++)
     {
-      g_autofree char *id = sk_auth_create_user (env.db, users[i].name, users[i].password, users[i].role,
-                                                 users[i].store ? *users[i].store : NULL, &error);
+      g_autofree char *id
+          = sk_auth_create_user (env.db, users[i].name, users[i].password, users[i].role,
+                                 users[i].store ? *users[i].store : NULL, &error);
       g_assert_no_error (error);
       g_assert_nonnull (id);
     }
@@ -2995,9 +3157,9 @@ quit_loop (gpointer data)
 static void
 teardown (void)
 {
-  g_autoptr(GDir) dir = NULL;
+  g_autoptr (GDir) dir = NULL;
   const char *name;
-  guint i;
+  guint       i;
 
   g_main_context_invoke (env.context, quit_loop, NULL);
   g_thread_join (env.thread);
@@ -3021,8 +3183,7 @@ teardown (void)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   int status;
 

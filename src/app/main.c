@@ -8,11 +8,10 @@
 #include "sk-application.h"
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   const char *localedir = g_getenv ("SKIDKA_LOCALEDIR");
-  g_autoptr(SkApplication) app = NULL;
+  g_autoptr (SkApplication) app = NULL;
 
   setlocale (LC_ALL, "");
   /* Running from the build tree: translations are in <build>/po. */

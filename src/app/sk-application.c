@@ -26,7 +26,8 @@ struct _SkApplication
 
 G_DEFINE_FINAL_TYPE (SkApplication, sk_application, ADW_TYPE_APPLICATION)
 
-enum {
+enum
+{
   PROP_0,
   PROP_DB_PATH,
   N_PROPS
@@ -37,7 +38,7 @@ static GParamSpec *properties[N_PROPS];
 static char *
 default_db_path (void)
 {
-  const char *env = g_getenv ("SKIDKA_DB");
+  const char      *env = g_getenv ("SKIDKA_DB");
   g_autofree char *dir = NULL;
 
   if (env != NULL && *env != '\0')
@@ -50,12 +51,9 @@ default_db_path (void)
 SkApplication *
 sk_application_new (const char *db_path)
 {
-  return g_object_new (SK_TYPE_APPLICATION,
-                       "application-id", APPLICATION_ID,
-                       "flags", G_APPLICATION_NON_UNIQUE,
-                       "resource-base-path", "/org/skidka/Skidka",
-                       "db-path", db_path,
-                       NULL);
+  return g_object_new (SK_TYPE_APPLICATION, "application-id", APPLICATION_ID, "flags",
+                       G_APPLICATION_NON_UNIQUE, "resource-base-path", "/org/skidka/Skidka",
+                       "db-path", db_path, NULL);
 }
 
 SkRepository *
@@ -103,7 +101,7 @@ static void
 sk_application_activate (GApplication *app)
 {
   SkApplication *self = SK_APPLICATION (app);
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  GtkWindow     *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   if (window == NULL)
     window = GTK_WINDOW (sk_window_new (self));
@@ -111,12 +109,10 @@ sk_application_activate (GApplication *app)
 }
 
 static void
-preferences_action (GSimpleAction *action,
-                    GVariant      *param,
-                    gpointer       user_data)
+preferences_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
-  SkApplication *self = user_data;
-  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  SkApplication       *self = user_data;
+  GtkWindow           *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
   SkPreferencesWindow *prefs = sk_preferences_window_new (self);
 
   gtk_window_set_transient_for (GTK_WINDOW (prefs), parent);
@@ -124,34 +120,26 @@ preferences_action (GSimpleAction *action,
 }
 
 static void
-about_action (GSimpleAction *action,
-              GVariant      *param,
-              gpointer       user_data)
+about_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
-  SkApplication *self = user_data;
+  SkApplication     *self = user_data;
   static const char *developers[] = { "The Skidka authors", NULL };
-  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWindow         *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-  adw_show_about_window (parent,
-                         "application-name", _("Skidka"),
-                         "application-icon", APPLICATION_ID,
-                         "developer-name", _("The Skidka authors"),
-                         "version", PACKAGE_VERSION,
-                         "comments", _("Discounts and loyalty bonuses for a chain of children's goods stores"),
-                         "license-type", GTK_LICENSE_GPL_3_0,
-                         "developers", developers,
+  adw_show_about_window (parent, "application-name", _ ("Skidka"), "application-icon",
+                         APPLICATION_ID, "developer-name", _ ("The Skidka authors"), "version",
+                         PACKAGE_VERSION, "comments",
+                         _ ("Discounts and loyalty bonuses for a chain of children's goods stores"),
+                         "license-type", GTK_LICENSE_GPL_3_0, "developers", developers,
                          /* Translators: put your names here */
-                         "translator-credits", _("translator-credits"),
-                         NULL);
+                         "translator-credits", _ ("translator-credits"), NULL);
 }
 
 static void
-quit_action (GSimpleAction *action,
-             GVariant      *param,
-             gpointer       user_data)
+quit_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   GtkApplication *app = user_data;
-  GList *windows = gtk_application_get_windows (app);
+  GList          *windows = gtk_application_get_windows (app);
 
   while (windows != NULL)
     {
@@ -190,7 +178,7 @@ tune_malloc (void)
 static void
 sk_application_startup (GApplication *app)
 {
-  SkApplication *self = SK_APPLICATION (app);
+  SkApplication     *self = SK_APPLICATION (app);
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *prefs_accels[] = { "<Control>comma", NULL };
 
@@ -198,16 +186,14 @@ sk_application_startup (GApplication *app)
   tune_malloc ();
   G_APPLICATION_CLASS (sk_application_parent_class)->startup (app);
 
-  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
+                                   self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs_accels);
 }
 
 static void
-sk_application_get_property (GObject    *object,
-                             guint       prop_id,
-                             GValue     *value,
-                             GParamSpec *pspec)
+sk_application_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   SkApplication *self = SK_APPLICATION (object);
 
@@ -222,10 +208,7 @@ sk_application_get_property (GObject    *object,
 }
 
 static void
-sk_application_set_property (GObject      *object,
-                             guint         prop_id,
-                             const GValue *value,
-                             GParamSpec   *pspec)
+sk_application_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   SkApplication *self = SK_APPLICATION (object);
 
@@ -268,7 +251,7 @@ sk_application_finalize (GObject *object)
 static void
 sk_application_class_init (SkApplicationClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass      *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   object_class->constructed = sk_application_constructed;
@@ -278,9 +261,9 @@ sk_application_class_init (SkApplicationClass *klass)
   app_class->activate = sk_application_activate;
   app_class->startup = sk_application_startup;
 
-  properties[PROP_DB_PATH] =
-    g_param_spec_string ("db-path", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DB_PATH]
+      = g_param_spec_string ("db-path", NULL, NULL, NULL,
+                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 

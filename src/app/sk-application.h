@@ -13,15 +13,15 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SkApplication, sk_application, SK, APPLICATION, AdwApplication)
 
 /* @db_path: NULL for the user data dir (or $SKIDKA_DB). */
-SkApplication *sk_application_new           (const char    *db_path);
+SkApplication *sk_application_new (const char *db_path);
 /* Every database call of the app goes through it. */
-SkRepository  *sk_application_get_repository (SkApplication *self);
-const char    *sk_application_get_db_path   (SkApplication *self);
-GSettings     *sk_application_get_settings  (SkApplication *self);
-SkRole         sk_application_get_role      (SkApplication *self);
+SkRepository *sk_application_get_repository (SkApplication *self);
+const char   *sk_application_get_db_path (SkApplication *self);
+GSettings    *sk_application_get_settings (SkApplication *self);
+SkRole        sk_application_get_role (SkApplication *self);
 /* The store this till is set to sell in, or NULL for the first store (see
  * sk_repository_get_store_async). */
-char          *sk_application_dup_store_id  (SkApplication *self);
+char *sk_application_dup_store_id (SkApplication *self);
 
 /* Role checks used by the views to hide or disable what a role may not do. */
 

@@ -27,53 +27,53 @@ struct _SkCampaignEditor
   AdwComboRow         *status_row;
   AdwPreferencesGroup *rules_group;
 
-  SkRepository        *repository;
-  GCancellable        *cancellable;
-  SkCampaign          *campaign;      /* a copy being edited */
-  GPtrArray           *rule_checks;   /* GtkCheckButton, with "rule-id" data */
-  gboolean             rules_listed;  /* the checks are there */
-  gboolean             saving;
+  SkRepository *repository;
+  GCancellable *cancellable;
+  SkCampaign   *campaign;     /* a copy being edited */
+  GPtrArray    *rule_checks;  /* GtkCheckButton, with "rule-id" data */
+  gboolean      rules_listed; /* the checks are there */
+  gboolean      saving;
 };
 
 G_DEFINE_FINAL_TYPE (SkCampaignEditor, sk_campaign_editor, ADW_TYPE_WINDOW)
 
-enum { SAVED, N_SIGNALS };
+enum
+{
+  SAVED,
+  N_SIGNALS
+};
 static guint signals[N_SIGNALS];
 
 /* In the order of the status row's items in sk-campaign-editor.ui. */
-static const char * const statuses[] = { "draft", "scheduled", "active", "finished", "archived" };
+static const char *const statuses[] = { "draft", "scheduled", "active", "finished", "archived" };
 
 static void
-set_text (AdwEntryRow *row,
-          const char  *text)
+set_text (AdwEntryRow *row, const char *text)
 {
   gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
 }
 
 /* A list field as the rows show it, "a, b"; NULL for none. */
 static char *
-join_list (SkCampaign *campaign,
-           const char *field)
+join_list (SkCampaign *campaign, const char *field)
 {
-  const char * const *list = sk_record_get_strv (campaign, field);
+  const char *const *list = sk_record_get_strv (campaign, field);
 
-  return list ? g_strjoinv (", ", (char **) list) : NULL;
+  return list ? g_strjoinv (", ", (char **)list) : NULL;
 }
 
 void
-sk_campaign_editor_set_text (SkCampaignEditor *self,
-                             const char       *field,
-                             const char       *text)
+sk_campaign_editor_set_text (SkCampaignEditor *self, const char *field, const char *text)
 {
-  struct { const char *field; AdwEntryRow *row; } rows[] = {
-    { "name", self->name_row },
-    { "description", self->description_row },
-    { "starts", self->starts_row },
-    { "ends", self->ends_row },
-    { "segments", self->segments_row },
-    { "stores", self->stores_row },
-    { "channels", self->channels_row },
-    { "budget", self->budget_row },
+  struct
+  {
+    const char  *field;
+    AdwEntryRow *row;
+  } rows[] = {
+    { "name", self->name_row },         { "description", self->description_row },
+    { "starts", self->starts_row },     { "ends", self->ends_row },
+    { "segments", self->segments_row }, { "stores", self->stores_row },
+    { "channels", self->channels_row }, { "budget", self->budget_row },
   };
 
   g_return_if_fail (SK_IS_CAMPAIGN_EDITOR (self));
@@ -91,8 +91,8 @@ sk_campaign_editor_set_text (SkCampaignEditor *self,
 static char **
 split_list (AdwEntryRow *row)
 {
-  g_auto(GStrv) parts = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (row)), ",", -1);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) parts = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (row)), ",", -1);
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
 
   for (guint i = 0; parts[i]; i++)
     if (*g_strstrip (parts[i]) != '\0')
@@ -101,14 +101,12 @@ split_list (AdwEntryRow *row)
 }
 
 static void
-campaign_stored_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+campaign_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  g_autoptr (GTask) task = user_data;
   SkCampaignEditor *self = g_task_get_source_object (task);
-  g_autoptr(SkCampaign) saved = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkCampaign) saved = NULL;
+  g_autoptr (GError) error = NULL;
 
   saved = sk_repository_save_campaign_finish (SK_REPOSITORY (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -132,28 +130,29 @@ campaign_stored_cb (GObject      *source,
 }
 
 void
-sk_campaign_editor_save_async (SkCampaignEditor    *self,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
+sk_campaign_editor_save_async (SkCampaignEditor   *self,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GStrvBuilder) rule_ids = NULL;
-  g_autoptr(GError) local = NULL;
-  g_auto(GStrv) segments = NULL;
-  g_auto(GStrv) stores = NULL;
-  g_auto(GStrv) channels = NULL;
-  g_auto(GStrv) ids = NULL;
-  gint64 from = 0, until = 0, budget = 0;
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GStrvBuilder) rule_ids = NULL;
+  g_autoptr (GError) local = NULL;
+  g_auto (GStrv) segments = NULL;
+  g_auto (GStrv) stores = NULL;
+  g_auto (GStrv) channels = NULL;
+  g_auto (GStrv) ids = NULL;
+  gint64      from = 0, until = 0, budget = 0;
   const char *budget_text;
-  guint status;
+  guint       status;
 
   g_return_if_fail (SK_IS_CAMPAIGN_EDITOR (self));
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sk_campaign_editor_save_async);
   if (self->saving)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, _("The campaign is being saved"));
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               _ ("The campaign is being saved"));
       return;
     }
 
@@ -172,26 +171,22 @@ sk_campaign_editor_save_async (SkCampaignEditor    *self,
   budget_text = gtk_editable_get_text (GTK_EDITABLE (self->budget_row));
   status = adw_combo_row_get_selected (self->status_row);
 
-  if (!sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (self->starts_row)), &from) ||
-      !sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (self->ends_row)), &until))
-    g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _("Dates look like 2026-12-31"));
+  if (!sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (self->starts_row)), &from)
+      || !sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (self->ends_row)), &until))
+    g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("Dates look like 2026-12-31"));
   else if (until != 0 && from != 0 && until < from)
-    g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _("The campaign must end after it starts"));
+    g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("The campaign must end after it starts"));
   else if (*budget_text != '\0' && (!sk_money_parse (budget_text, &budget) || budget < 0))
-    g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _("The budget must be an amount in rubles"));
+    g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("The budget must be an amount in rubles"));
   if (local == NULL)
     {
-      g_object_set (self->campaign,
-                    "name", gtk_editable_get_text (GTK_EDITABLE (self->name_row)),
+      g_object_set (self->campaign, "name", gtk_editable_get_text (GTK_EDITABLE (self->name_row)),
                     "description", gtk_editable_get_text (GTK_EDITABLE (self->description_row)),
-                    "starts-at", from,
-                    "ends-at", until ? until + (gint64) G_USEC_PER_SEC * 86400 - 1 : 0,
-                    "segments", segments[0] ? segments : NULL,
-                    "store-ids", stores[0] ? stores : NULL,
-                    "channels", channels[0] ? channels : NULL,
-                    "budget", budget,
-                    "status", statuses[MIN (status, G_N_ELEMENTS (statuses) - 1)],
-                    NULL);
+                    "starts-at", from, "ends-at",
+                    until ? until + (gint64)G_USEC_PER_SEC * 86400 - 1 : 0, "segments",
+                    segments[0] ? segments : NULL, "store-ids", stores[0] ? stores : NULL,
+                    "channels", channels[0] ? channels : NULL, "budget", budget, "status",
+                    statuses[MIN (status, G_N_ELEMENTS (statuses) - 1)], NULL);
       /* Until the rules are listed the campaign keeps its own. */
       if (self->rules_listed)
         g_object_set (self->campaign, "rule-ids", ids, NULL);
@@ -204,45 +199,37 @@ sk_campaign_editor_save_async (SkCampaignEditor    *self,
       return;
     }
   self->saving = TRUE;
-  sk_repository_save_campaign_async (self->repository, self->campaign, self->cancellable, campaign_stored_cb,
-                                     g_steal_pointer (&task));
+  sk_repository_save_campaign_async (self->repository, self->campaign, self->cancellable,
+                                     campaign_stored_cb, g_steal_pointer (&task));
 }
 
 gboolean
-sk_campaign_editor_save_finish (SkCampaignEditor  *self,
-                                GAsyncResult      *result,
-                                GError           **error)
+sk_campaign_editor_save_finish (SkCampaignEditor *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
-saved_then_close_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+saved_then_close_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   if (sk_campaign_editor_save_finish (SK_CAMPAIGN_EDITOR (source), result, NULL))
     gtk_window_destroy (GTK_WINDOW (source));
 }
 
 static void
-save_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
+save_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   sk_campaign_editor_save_async (SK_CAMPAIGN_EDITOR (widget), NULL, saved_then_close_cb, NULL);
 }
 
 static void
-rules_listed_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+rules_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkCampaignEditor *self;
-  g_autoptr(GPtrArray) rules = NULL;
-  g_autoptr(GError) error = NULL;
-  const char * const *rule_ids;
+  g_autoptr (GPtrArray) rules = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *const *rule_ids;
 
   rules = sk_repository_list_rules_finish (SK_REPOSITORY (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -260,15 +247,16 @@ rules_listed_cb (GObject      *source,
   for (guint i = 0; rules && i < rules->len; i++)
     {
       SkDiscountRule *r = g_ptr_array_index (rules, i);
-      const char *name = sk_record_get_string (r, "name");
-      GtkWidget *row = adw_action_row_new ();
-      GtkWidget *check = gtk_check_button_new ();
+      const char     *name = sk_record_get_string (r, "name");
+      GtkWidget      *row = adw_action_row_new ();
+      GtkWidget      *check = gtk_check_button_new ();
 
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, name,
+                                      -1);
       gtk_check_button_set_active (GTK_CHECK_BUTTON (check),
                                    rule_ids && g_strv_contains (rule_ids, sk_record_get_id (r)));
       g_object_set_data_full (G_OBJECT (check), "rule-id", g_strdup (sk_record_get_id (r)), g_free);
@@ -278,18 +266,16 @@ rules_listed_cb (GObject      *source,
 }
 
 SkCampaignEditor *
-sk_campaign_editor_new (GtkWindow    *parent,
-                        SkRepository *repository,
-                        SkCampaign   *campaign)
+sk_campaign_editor_new (GtkWindow *parent, SkRepository *repository, SkCampaign *campaign)
 {
   SkCampaignEditor *self;
-  SkCampaign *c;
-  g_autofree char *from = NULL;
-  g_autofree char *to = NULL;
-  g_autofree char *segments = NULL;
-  g_autofree char *stores = NULL;
-  g_autofree char *channels = NULL;
-  g_autofree char *budget = NULL;
+  SkCampaign       *c;
+  g_autofree char  *from = NULL;
+  g_autofree char  *to = NULL;
+  g_autofree char  *segments = NULL;
+  g_autofree char  *stores = NULL;
+  g_autofree char  *channels = NULL;
+  g_autofree char  *budget = NULL;
 
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
   g_return_val_if_fail (SK_IS_REPOSITORY (repository), NULL);
@@ -300,7 +286,7 @@ sk_campaign_editor_new (GtkWindow    *parent,
   self->campaign = campaign ? sk_record_copy (SK_RECORD (campaign)) : sk_campaign_new ();
   c = self->campaign;
   if (campaign != NULL)
-    gtk_window_set_title (GTK_WINDOW (self), _("Edit Campaign"));
+    gtk_window_set_title (GTK_WINDOW (self), _ ("Edit Campaign"));
 
   from = sk_date_from_usec (sk_record_get_int64 (c, "starts_at"));
   to = sk_date_from_usec (sk_record_get_int64 (c, "ends_at"));
@@ -342,14 +328,15 @@ sk_campaign_editor_dispose (GObject *object)
 static void
 sk_campaign_editor_class_init (SkCampaignEditorClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sk_campaign_editor_dispose;
-  signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                 NULL, NULL, NULL, G_TYPE_NONE, 1, SK_TYPE_CAMPAIGN);
+  signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, SK_TYPE_CAMPAIGN);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-campaign-editor.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/skidka/Skidka/sk-campaign-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, error_label);
   gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, name_row);
   gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, description_row);

@@ -13,22 +13,18 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SkCampaignEditor, sk_campaign_editor, SK, CAMPAIGN_EDITOR, AdwWindow)
 
 /* @campaign: NULL for a new one; a copy is edited. Emits "saved" (SkCampaign). */
-SkCampaignEditor *sk_campaign_editor_new       (GtkWindow        *parent,
-                                                SkRepository     *repository,
-                                                SkCampaign       *campaign);
+SkCampaignEditor *
+sk_campaign_editor_new (GtkWindow *parent, SkRepository *repository, SkCampaign *campaign);
 /* Sets a field as a user would type it: "name", "description", "starts",
  * "ends", "segments", "stores", "channels", "budget". */
-void              sk_campaign_editor_set_text  (SkCampaignEditor *self,
-                                                const char       *field,
-                                                const char       *text);
+void sk_campaign_editor_set_text (SkCampaignEditor *self, const char *field, const char *text);
 /* Validates the form, then saves on a worker; a failure shows its message
  * in place. Emits "saved" before the callback. */
-void              sk_campaign_editor_save_async  (SkCampaignEditor    *self,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-gboolean          sk_campaign_editor_save_finish (SkCampaignEditor    *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
+void sk_campaign_editor_save_async (SkCampaignEditor   *self,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+gboolean
+sk_campaign_editor_save_finish (SkCampaignEditor *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

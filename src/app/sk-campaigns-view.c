@@ -21,31 +21,31 @@ struct _SkCampaignsView
   GtkDropDown         *status_filter;
   AdwPreferencesGroup *figures_group;
 
-  GListStore          *campaigns;
-  GtkSingleSelection  *selection;
-  GPtrArray           *figure_rows;
-  GCancellable        *cancellable;          /* the list being read */
-  GCancellable        *figures_cancellable;  /* the figures being read */
-  gboolean             loaded;
+  GListStore         *campaigns;
+  GtkSingleSelection *selection;
+  GPtrArray          *figure_rows;
+  GCancellable       *cancellable;         /* the list being read */
+  GCancellable       *figures_cancellable; /* the figures being read */
+  gboolean            loaded;
 };
 
 G_DEFINE_FINAL_TYPE (SkCampaignsView, sk_campaigns_view, ADW_TYPE_BIN)
 
-static const char * const statuses[] = { "draft", "scheduled", "active", "finished", "archived" };
+static const char *const statuses[] = { "draft", "scheduled", "active", "finished", "archived" };
 
 static const char *
 status_name (const char *status)
 {
   if (g_strcmp0 (status, "draft") == 0)
-    return _("Draft");
+    return _ ("Draft");
   if (g_strcmp0 (status, "scheduled") == 0)
-    return _("Scheduled");
+    return _ ("Scheduled");
   if (g_strcmp0 (status, "active") == 0)
-    return _("Active");
+    return _ ("Active");
   if (g_strcmp0 (status, "finished") == 0)
-    return _("Finished");
+    return _ ("Finished");
   if (g_strcmp0 (status, "archived") == 0)
-    return _("Archived");
+    return _ ("Archived");
   return status;
 }
 
@@ -84,43 +84,42 @@ cell_period (gpointer item)
 static char *
 cell_segments (gpointer item)
 {
-  const char * const *segments = sk_record_get_strv (item, "segments");
+  const char *const *segments = sk_record_get_strv (item, "segments");
 
-  return segments && segments[0] ? g_strjoinv (", ", (char **) segments) : g_strdup (_("everyone"));
+  return segments && segments[0] ? g_strjoinv (", ", (char **)segments) : g_strdup (_ ("everyone"));
 }
 
 static char *
 cell_budget (gpointer item)
 {
-  gint64 budget_kopecks = sk_record_get_int64 (item, "budget");
+  gint64           budget_kopecks = sk_record_get_int64 (item, "budget");
   g_autofree char *spent = sk_money_format (sk_record_get_int64 (item, "spent"));
   g_autofree char *budget = sk_money_format (budget_kopecks);
 
-  return budget_kopecks > 0 ? g_strdup_printf ("%s / %s", spent, budget) : g_strdup_printf (_("%s, no budget"), spent);
+  return budget_kopecks > 0 ? g_strdup_printf ("%s / %s", spent, budget)
+                            : g_strdup_printf (_ ("%s, no budget"), spent);
 }
 
 static int
-compare_campaigns (gconstpointer a,
-                   gconstpointer b)
+compare_campaigns (gconstpointer a, gconstpointer b)
 {
-  SkCampaign *ca = *(SkCampaign **) a;
-  SkCampaign *cb = *(SkCampaign **) b;
-  gint64 starts_a = sk_record_get_int64 (ca, "starts_at");
-  gint64 starts_b = sk_record_get_int64 (cb, "starts_at");
-  int r = status_rank (sk_record_get_string (ca, "status")) - status_rank (sk_record_get_string (cb, "status"));
+  SkCampaign *ca = *(SkCampaign **)a;
+  SkCampaign *cb = *(SkCampaign **)b;
+  gint64      starts_a = sk_record_get_int64 (ca, "starts_at");
+  gint64      starts_b = sk_record_get_int64 (cb, "starts_at");
+  int         r = status_rank (sk_record_get_string (ca, "status"))
+          - status_rank (sk_record_get_string (cb, "status"));
 
   return r != 0 ? r : (starts_b > starts_a) - (starts_b < starts_a);
 }
 
 static void
-campaigns_listed_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+campaigns_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkCampaignsView *self;
-  g_autoptr(GPtrArray) all = NULL;
-  g_autoptr(GPtrArray) shown = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (GPtrArray) shown = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
   guint filter;
 
   all = sk_repository_list_campaigns_finish (SK_REPOSITORY (source), result, &error);
@@ -138,7 +137,8 @@ campaigns_listed_cb (GObject      *source,
     {
       SkCampaign *c = g_ptr_array_index (all, i);
 
-      if (filter == 0 || filter == GTK_INVALID_LIST_POSITION || g_strcmp0 (sk_record_get_string (c, "status"), statuses[filter - 1]) == 0)
+      if (filter == 0 || filter == GTK_INVALID_LIST_POSITION
+          || g_strcmp0 (sk_record_get_string (c, "status"), statuses[filter - 1]) == 0)
         g_ptr_array_add (shown, c);
     }
   g_ptr_array_sort (shown, compare_campaigns);
@@ -160,19 +160,23 @@ sk_campaigns_view_reload (SkCampaignsView *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  sk_repository_list_campaigns_async (sk_app_repository (), self->cancellable, campaigns_listed_cb, self);
+  sk_repository_list_campaigns_async (sk_app_repository (), self->cancellable, campaigns_listed_cb,
+                                      self);
 }
 
 static void
-figures_read_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+figures_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  SkCampaignsView *self;
+  SkCampaignsView              *self;
   g_autofree SkCampaignFigures *figures = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkCampaign *c;
-  struct { const char *title; gint64 value; gboolean money; } rows[7];
+  struct
+  {
+    const char *title;
+    gint64      value;
+    gboolean    money;
+  } rows[7];
 
   figures = sk_repository_campaign_figures_finish (SK_REPOSITORY (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -181,22 +185,22 @@ figures_read_cb (GObject      *source,
   c = gtk_single_selection_get_selected_item (self->selection);
   if (figures == NULL || c == NULL)
     return;
-  rows[0] = (typeof (rows[0])) { _("Purchases"), figures->purchases, FALSE };
-  rows[1] = (typeof (rows[0])) { _("Revenue"), figures->revenue, TRUE };
-  rows[2] = (typeof (rows[0])) { _("Discount given"), figures->discount, TRUE };
-  rows[3] = (typeof (rows[0])) { _("Bonuses earned"), figures->bonus_earned, TRUE };
-  rows[4] = (typeof (rows[0])) { _("Customers reached"), figures->customers, FALSE };
-  rows[5] = (typeof (rows[0])) { _("Budget"), figures->budget, TRUE };
-  rows[6] = (typeof (rows[0])) { _("Budget spent"), figures->spent, TRUE };
+  rows[0] = (typeof (rows[0])){ _ ("Purchases"), figures->purchases, FALSE };
+  rows[1] = (typeof (rows[0])){ _ ("Revenue"), figures->revenue, TRUE };
+  rows[2] = (typeof (rows[0])){ _ ("Discount given"), figures->discount, TRUE };
+  rows[3] = (typeof (rows[0])){ _ ("Bonuses earned"), figures->bonus_earned, TRUE };
+  rows[4] = (typeof (rows[0])){ _ ("Customers reached"), figures->customers, FALSE };
+  rows[5] = (typeof (rows[0])){ _ ("Budget"), figures->budget, TRUE };
+  rows[6] = (typeof (rows[0])){ _ ("Budget spent"), figures->spent, TRUE };
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      GtkWidget *row = adw_action_row_new ();
+      GtkWidget       *row = adw_action_row_new ();
       g_autofree char *text = rows[i].money ? sk_money_format (rows[i].value)
                                             : g_strdup_printf ("%" G_GINT64_FORMAT, rows[i].value);
-      GtkWidget *label = gtk_label_new (text);
+      GtkWidget       *label = gtk_label_new (text);
 
       if (i == 5 && figures->budget == 0)
-        gtk_label_set_text (GTK_LABEL (label), _("none"));
+        gtk_label_set_text (GTK_LABEL (label), _ ("none"));
       gtk_widget_add_css_class (label, "numeric");
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), rows[i].title);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
@@ -215,11 +219,12 @@ show_figures (SkCampaignsView *self)
   g_ptr_array_set_size (self->figure_rows, 0);
   if (c == NULL)
     {
-      adw_preferences_group_set_description (self->figures_group, _("Select a campaign to see its figures"));
+      adw_preferences_group_set_description (self->figures_group,
+                                             _ ("Select a campaign to see its figures"));
       return;
     }
   {
-    const char *description = sk_record_get_string (c, "description");
+    const char      *description = sk_record_get_string (c, "description");
     g_autofree char *escaped = g_markup_escape_text (description ? description : "", -1);
 
     /* The group's description is markup. */
@@ -231,41 +236,36 @@ show_figures (SkCampaignsView *self)
   if (sk_app_repository () == NULL)
     return;
   self->figures_cancellable = g_cancellable_new ();
-  sk_repository_campaign_figures_async (sk_app_repository (), sk_record_get_id (c), self->figures_cancellable, figures_read_cb,
-                                        self);
+  sk_repository_campaign_figures_async (sk_app_repository (), sk_record_get_id (c),
+                                        self->figures_cancellable, figures_read_cb, self);
 }
 
 /* The editor */
 
 static void
-open_editor (SkCampaignsView *self,
-             SkCampaign      *campaign)
+open_editor (SkCampaignsView *self, SkCampaign *campaign)
 {
   SkCampaignEditor *editor;
 
   if (sk_app_repository () == NULL)
     return;
   /* The list follows campaigns-changed once it is saved. */
-  editor = sk_campaign_editor_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), sk_app_repository (),
-                                   campaign);
+  editor = sk_campaign_editor_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                   sk_app_repository (), campaign);
   gtk_window_present (GTK_WINDOW (editor));
 }
 
 static void
-new_action (GtkWidget  *widget,
-            const char *action_name,
-            GVariant   *param)
+new_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   open_editor (SK_CAMPAIGNS_VIEW (widget), NULL);
 }
 
 static void
-edit_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
+edit_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkCampaignsView *self = SK_CAMPAIGNS_VIEW (widget);
-  SkCampaign *c = gtk_single_selection_get_selected_item (self->selection);
+  SkCampaign      *c = gtk_single_selection_get_selected_item (self->selection);
 
   if (c != NULL)
     open_editor (self, c);
@@ -307,12 +307,13 @@ sk_campaigns_view_dispose (GObject *object)
 static void
 sk_campaigns_view_class_init (SkCampaignsViewClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sk_campaigns_view_dispose;
   widget_class->map = sk_campaigns_view_map;
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-campaigns-view.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/skidka/Skidka/sk-campaigns-view.ui");
   gtk_widget_class_bind_template_child (widget_class, SkCampaignsView, stack);
   gtk_widget_class_bind_template_child (widget_class, SkCampaignsView, column_view);
   gtk_widget_class_bind_template_child (widget_class, SkCampaignsView, status_filter);
@@ -324,12 +325,17 @@ sk_campaigns_view_class_init (SkCampaignsViewClass *klass)
 static void
 sk_campaigns_view_init (SkCampaignsView *self)
 {
-  struct { const char *title; SkCellTextFunc func; gboolean numeric, expand; } columns[] = {
-    { N_("Name"), cell_name, FALSE, TRUE },
-    { N_("Status"), cell_status, FALSE, FALSE },
-    { N_("Period"), cell_period, FALSE, FALSE },
-    { N_("Segments"), cell_segments, FALSE, FALSE },
-    { N_("Budget spent"), cell_budget, TRUE, FALSE },
+  struct
+  {
+    const char    *title;
+    SkCellTextFunc func;
+    gboolean       numeric, expand;
+  } columns[] = {
+    { N_ ("Name"), cell_name, FALSE, TRUE },
+    { N_ ("Status"), cell_status, FALSE, FALSE },
+    { N_ ("Period"), cell_period, FALSE, FALSE },
+    { N_ ("Segments"), cell_segments, FALSE, FALSE },
+    { N_ ("Budget spent"), cell_budget, TRUE, FALSE },
   };
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -340,22 +346,24 @@ sk_campaigns_view_init (SkCampaignsView *self)
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
     {
-      g_autoptr(GtkColumnViewColumn) column =
-        sk_text_column_new (_(columns[i].title), columns[i].func, columns[i].numeric, columns[i].expand);
+      g_autoptr (GtkColumnViewColumn) column = sk_text_column_new (
+          _ (columns[i].title), columns[i].func, columns[i].numeric, columns[i].expand);
 
       gtk_column_view_append_column (self->column_view, column);
     }
-  g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (show_figures), self);
-  g_signal_connect_swapped (self->status_filter, "notify::selected", G_CALLBACK (sk_campaigns_view_reload), self);
+  g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (show_figures),
+                            self);
+  g_signal_connect_swapped (self->status_filter, "notify::selected",
+                            G_CALLBACK (sk_campaigns_view_reload), self);
   if (sk_app () != NULL)
     {
       SkRepository *repository = sk_application_get_repository (sk_app ());
 
-      g_signal_connect_object (repository, "campaigns-changed", G_CALLBACK (campaigns_changed_cb), self,
-                               G_CONNECT_SWAPPED);
-      g_signal_connect_object (repository, "purchase-added", G_CALLBACK (campaigns_changed_cb), self,
-                               G_CONNECT_SWAPPED);
-      g_signal_connect_object (repository, "database-changed", G_CALLBACK (campaigns_changed_cb), self,
-                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (repository, "campaigns-changed", G_CALLBACK (campaigns_changed_cb),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (repository, "purchase-added", G_CALLBACK (campaigns_changed_cb),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (repository, "database-changed", G_CALLBACK (campaigns_changed_cb),
+                               self, G_CONNECT_SWAPPED);
     }
 }

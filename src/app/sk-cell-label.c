@@ -17,13 +17,14 @@ struct _SkCellLabel
 {
   GtkWidget parent_instance;
 
-  char     *text;
-  gboolean  numeric;
+  char    *text;
+  gboolean numeric;
 };
 
 G_DEFINE_FINAL_TYPE (SkCellLabel, sk_cell_label, GTK_TYPE_WIDGET)
 
-enum {
+enum
+{
   PROP_0,
   PROP_TEXT,
   PROP_NUMERIC,
@@ -46,8 +47,7 @@ sk_cell_label_get_text (SkCellLabel *self)
 }
 
 void
-sk_cell_label_set_text (SkCellLabel *self,
-                        const char  *text)
+sk_cell_label_set_text (SkCellLabel *self, const char *text)
 {
   g_return_if_fail (SK_IS_CELL_LABEL (self));
 
@@ -57,7 +57,8 @@ sk_cell_label_set_text (SkCellLabel *self,
     return;
   g_free (self->text);
   self->text = g_strdup (text);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, self->text, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, self->text,
+                                  -1);
   /* Another text may need another font, of another height. */
   gtk_widget_queue_resize (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TEXT]);
@@ -71,7 +72,7 @@ static PangoLayout *
 create_layout (SkCellLabel *self)
 {
   PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (self), self->text);
-  gboolean rtl = gtk_widget_get_direction (GTK_WIDGET (self)) == GTK_TEXT_DIR_RTL;
+  gboolean     rtl = gtk_widget_get_direction (GTK_WIDGET (self)) == GTK_TEXT_DIR_RTL;
 
   if (self->numeric)
     {
@@ -87,18 +88,18 @@ create_layout (SkCellLabel *self)
 }
 
 static void
-sk_cell_label_measure (GtkWidget      *widget,
-                       GtkOrientation  orientation,
-                       int             for_size,
-                       int            *minimum,
-                       int            *natural,
-                       int            *minimum_baseline,
-                       int            *natural_baseline)
+sk_cell_label_measure (GtkWidget     *widget,
+                       GtkOrientation orientation,
+                       int            for_size,
+                       int           *minimum,
+                       int           *natural,
+                       int           *minimum_baseline,
+                       int           *natural_baseline)
 {
   SkCellLabel *self = SK_CELL_LABEL (widget);
-  g_autoptr(PangoLayout) layout = create_layout (self);
+  g_autoptr (PangoLayout) layout = create_layout (self);
   PangoRectangle widest, smallest;
-  int widest_baseline, smallest_baseline;
+  int            widest_baseline, smallest_baseline;
 
   pango_layout_get_extents (layout, NULL, &widest);
   widest_baseline = pango_layout_get_baseline (layout) / PANGO_SCALE;
@@ -125,17 +126,16 @@ sk_cell_label_measure (GtkWidget      *widget,
 }
 
 static void
-sk_cell_label_snapshot (GtkWidget   *widget,
-                        GtkSnapshot *snapshot)
+sk_cell_label_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   SkCellLabel *self = SK_CELL_LABEL (widget);
-  g_autoptr(PangoLayout) layout = NULL;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  int baseline = gtk_widget_get_allocated_baseline (widget);
-  float xalign = self->numeric ? 1.0f : 0.0f;
+  g_autoptr (PangoLayout) layout = NULL;
+  int            width = gtk_widget_get_width (widget);
+  int            height = gtk_widget_get_height (widget);
+  int            baseline = gtk_widget_get_allocated_baseline (widget);
+  float          xalign = self->numeric ? 1.0f : 0.0f;
   PangoRectangle logical;
-  float x, y;
+  float          x, y;
 
   if (self->text == NULL || *self->text == '\0')
     return;
@@ -153,10 +153,7 @@ sk_cell_label_snapshot (GtkWidget   *widget,
 }
 
 static void
-sk_cell_label_get_property (GObject    *object,
-                            guint       prop_id,
-                            GValue     *value,
-                            GParamSpec *pspec)
+sk_cell_label_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   SkCellLabel *self = SK_CELL_LABEL (object);
 
@@ -174,10 +171,7 @@ sk_cell_label_get_property (GObject    *object,
 }
 
 static void
-sk_cell_label_set_property (GObject      *object,
-                            guint         prop_id,
-                            const GValue *value,
-                            GParamSpec   *pspec)
+sk_cell_label_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   SkCellLabel *self = SK_CELL_LABEL (object);
 
@@ -208,7 +202,7 @@ sk_cell_label_finalize (GObject *object)
 static void
 sk_cell_label_class_init (SkCellLabelClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->finalize = sk_cell_label_finalize;
@@ -217,12 +211,11 @@ sk_cell_label_class_init (SkCellLabelClass *klass)
   widget_class->measure = sk_cell_label_measure;
   widget_class->snapshot = sk_cell_label_snapshot;
 
-  properties[PROP_TEXT] =
-    g_param_spec_string ("text", NULL, NULL, "",
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_NUMERIC] =
-    g_param_spec_boolean ("numeric", NULL, NULL, FALSE,
-                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TEXT] = g_param_spec_string (
+      "text", NULL, NULL, "", G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_NUMERIC]
+      = g_param_spec_boolean ("numeric", NULL, NULL, FALSE,
+                              G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* Styled as a label: the theme's rules for labels apply. */

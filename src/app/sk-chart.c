@@ -20,24 +20,25 @@ typedef struct
 {
   char    *name;
   GdkRGBA  color;
-  GArray  *values;   /* gint64 */
+  GArray  *values; /* gint64 */
   gboolean money;
 } Series;
 
 struct _SkChart
 {
-  GtkWidget    parent_instance;
+  GtkWidget parent_instance;
 
-  SkChartKind  kind;
-  char        *title;
-  GPtrArray   *labels;   /* char* */
-  GPtrArray   *series;   /* Series* */
-  int          hover;
+  SkChartKind kind;
+  char       *title;
+  GPtrArray  *labels; /* char* */
+  GPtrArray  *series; /* Series* */
+  int         hover;
 };
 
 G_DEFINE_FINAL_TYPE (SkChart, sk_chart, GTK_TYPE_WIDGET)
 
-enum {
+enum
+{
   PROP_0,
   PROP_KIND,
   PROP_TITLE,
@@ -61,8 +62,7 @@ sk_chart_new (void)
 }
 
 void
-sk_chart_set_kind (SkChart     *self,
-                   SkChartKind  kind)
+sk_chart_set_kind (SkChart *self, SkChartKind kind)
 {
   g_return_if_fail (SK_IS_CHART (self));
   if (self->kind == kind)
@@ -79,8 +79,7 @@ sk_chart_get_kind (SkChart *self)
 }
 
 void
-sk_chart_set_title (SkChart    *self,
-                    const char *title)
+sk_chart_set_title (SkChart *self, const char *title)
 {
   g_return_if_fail (SK_IS_CHART (self));
   if (g_strcmp0 (self->title, title) == 0)
@@ -92,9 +91,7 @@ sk_chart_set_title (SkChart    *self,
 }
 
 void
-sk_chart_set_categories (SkChart            *self,
-                         const char * const *labels,
-                         guint               n_labels)
+sk_chart_set_categories (SkChart *self, const char *const *labels, guint n_labels)
 {
   g_return_if_fail (SK_IS_CHART (self));
   g_ptr_array_set_size (self->labels, 0);
@@ -140,10 +137,9 @@ sk_chart_get_hover (SkChart *self)
 }
 
 void
-sk_chart_set_hover (SkChart *self,
-                    int      index)
+sk_chart_set_hover (SkChart *self, int index)
 {
-  if (index >= (int) self->labels->len)
+  if (index >= (int)self->labels->len)
     index = -1;
   if (self->hover == index)
     return;
@@ -152,15 +148,13 @@ sk_chart_set_hover (SkChart *self,
 }
 
 static char *
-format_value (gint64   v,
-              gboolean money)
+format_value (gint64 v, gboolean money)
 {
   return money ? sk_money_format (v) : g_strdup_printf ("%" G_GINT64_FORMAT, v);
 }
 
 char *
-sk_chart_describe (SkChart *self,
-                   guint    index)
+sk_chart_describe (SkChart *self, guint index)
 {
   GString *s;
 
@@ -168,10 +162,11 @@ sk_chart_describe (SkChart *self,
   s = g_string_new (g_ptr_array_index (self->labels, index));
   for (guint i = 0; i < self->series->len; i++)
     {
-      Series *series = g_ptr_array_index (self->series, i);
-      g_autofree char *v = index < series->values->len
-                           ? format_value (g_array_index (series->values, gint64, index), series->money)
-                           : g_strdup ("—");
+      Series          *series = g_ptr_array_index (self->series, i);
+      g_autofree char *v
+          = index < series->values->len
+                ? format_value (g_array_index (series->values, gint64, index), series->money)
+                : g_strdup ("—");
 
       g_string_append_printf (s, "\n%s: %s", series->name, v);
     }
@@ -205,7 +200,7 @@ append_text (GtkSnapshot   *snapshot,
              const char    *text,
              float          x,
              float          y,
-             float          align,   /* 0 left, 0.5 centre, 1 right */
+             float          align, /* 0 left, 0.5 centre, 1 right */
              const GdkRGBA *color)
 {
   int w, h;
@@ -219,20 +214,19 @@ append_text (GtkSnapshot   *snapshot,
 }
 
 static void
-sk_chart_snapshot (GtkWidget   *widget,
-                   GtkSnapshot *snapshot)
+sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   SkChart *self = SK_CHART (widget);
-  float width = gtk_widget_get_width (widget);
-  float height = gtk_widget_get_height (widget);
-  float plot_w = width - MARGIN_LEFT - MARGIN_RIGHT;
-  float plot_h = height - MARGIN_TOP - MARGIN_BOTTOM;
-  guint n = self->labels->len;
+  float    width = gtk_widget_get_width (widget);
+  float    height = gtk_widget_get_height (widget);
+  float    plot_w = width - MARGIN_LEFT - MARGIN_RIGHT;
+  float    plot_h = height - MARGIN_TOP - MARGIN_BOTTOM;
+  guint    n = self->labels->len;
   gboolean money = FALSE;
-  gint64 max = 0;
-  double top;
-  GdkRGBA fg, grid, hover_bg;
-  g_autoptr(PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
+  gint64   max = 0;
+  double   top;
+  GdkRGBA  fg, grid, hover_bg;
+  g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
   float slot;
   float legend_x = 8;
   guint label_step;
@@ -258,14 +252,15 @@ sk_chart_snapshot (GtkWidget   *widget,
     return;
   if (n == 0 || self->series->len == 0)
     {
-      append_text (snapshot, layout, _("No data for this period"), width / 2, height / 2, 0.5, &fg);
+      append_text (snapshot, layout, _ ("No data for this period"), width / 2, height / 2, 0.5,
+                   &fg);
       return;
     }
 
   for (guint i = 0; i < self->series->len; i++)
     {
       Series *s = g_ptr_array_index (self->series, i);
-      int w, h;
+      int     w, h;
 
       money |= s->money;
       for (guint j = 0; j < s->values->len; j++)
@@ -277,14 +272,14 @@ sk_chart_snapshot (GtkWidget   *widget,
       append_text (snapshot, layout, s->name, legend_x + 16, 34, 0, &fg);
       legend_x += w + 32;
     }
-  top = nice_max ((double) max);
+  top = nice_max ((double)max);
 
   /* Grid and y axis labels: five steps. */
   for (int i = 0; i <= 5; i++)
     {
-      float y = MARGIN_TOP + plot_h - plot_h * i / 5.0;
+      float            y = MARGIN_TOP + plot_h - plot_h * i / 5.0;
       g_autofree char *label = NULL;
-      gint64 v = (gint64) (top * i / 5.0);
+      gint64           v = (gint64)(top * i / 5.0);
 
       gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (MARGIN_LEFT, y, plot_w, 1));
       if (money)
@@ -300,16 +295,19 @@ sk_chart_snapshot (GtkWidget   *widget,
         label = format_value (v, FALSE);
       append_text (snapshot, layout, label, MARGIN_LEFT - 6, y, 1, &fg);
     }
-  gtk_snapshot_append_color (snapshot, &fg, &GRAPHENE_RECT_INIT (MARGIN_LEFT, MARGIN_TOP, 1, plot_h));
-  gtk_snapshot_append_color (snapshot, &fg, &GRAPHENE_RECT_INIT (MARGIN_LEFT, MARGIN_TOP + plot_h, plot_w, 1));
+  gtk_snapshot_append_color (snapshot, &fg,
+                             &GRAPHENE_RECT_INIT (MARGIN_LEFT, MARGIN_TOP, 1, plot_h));
+  gtk_snapshot_append_color (snapshot, &fg,
+                             &GRAPHENE_RECT_INIT (MARGIN_LEFT, MARGIN_TOP + plot_h, plot_w, 1));
 
   slot = plot_w / n;
-  if (self->hover >= 0 && self->hover < (int) n)
-    gtk_snapshot_append_color (snapshot, &hover_bg,
-                               &GRAPHENE_RECT_INIT (MARGIN_LEFT + slot * self->hover, MARGIN_TOP, slot, plot_h));
+  if (self->hover >= 0 && self->hover < (int)n)
+    gtk_snapshot_append_color (
+        snapshot, &hover_bg,
+        &GRAPHENE_RECT_INIT (MARGIN_LEFT + slot * self->hover, MARGIN_TOP, slot, plot_h));
 
   /* x labels, thinned so they do not overlap */
-  label_step = MAX (1, (guint) ceil (n * 80.0 / plot_w));
+  label_step = MAX (1, (guint)ceil (n * 80.0 / plot_w));
   for (guint i = 0; i < n; i += label_step)
     append_text (snapshot, layout, g_ptr_array_index (self->labels, i),
                  MARGIN_LEFT + slot * (i + 0.5), MARGIN_TOP + plot_h + 14, 0.5, &fg);
@@ -328,8 +326,9 @@ sk_chart_snapshot (GtkWidget   *widget,
               float h = plot_h * g_array_index (series->values, gint64, i) / top;
               float x = MARGIN_LEFT + slot * i + slot * 0.1 + bar * s;
 
-              gtk_snapshot_append_color (snapshot, &series->color,
-                                         &GRAPHENE_RECT_INIT (x, MARGIN_TOP + plot_h - h, MAX (bar - 1, 1), h));
+              gtk_snapshot_append_color (
+                  snapshot, &series->color,
+                  &GRAPHENE_RECT_INIT (x, MARGIN_TOP + plot_h - h, MAX (bar - 1, 1), h));
             }
         }
     }
@@ -347,7 +346,8 @@ sk_chart_snapshot (GtkWidget   *widget,
           for (guint i = 0; i < MIN (n, series->values->len); i++)
             {
               double x = MARGIN_LEFT + slot * (i + 0.5);
-              double y = MARGIN_TOP + plot_h - plot_h * g_array_index (series->values, gint64, i) / top;
+              double y
+                  = MARGIN_TOP + plot_h - plot_h * g_array_index (series->values, gint64, i) / top;
 
               if (i == 0)
                 cairo_move_to (cr, x, y);
@@ -355,10 +355,11 @@ sk_chart_snapshot (GtkWidget   *widget,
                 cairo_line_to (cr, x, y);
             }
           cairo_stroke (cr);
-          if (self->hover >= 0 && self->hover < (int) series->values->len)
+          if (self->hover >= 0 && self->hover < (int)series->values->len)
             {
               double x = MARGIN_LEFT + slot * (self->hover + 0.5);
-              double y = MARGIN_TOP + plot_h - plot_h * g_array_index (series->values, gint64, self->hover) / top;
+              double y = MARGIN_TOP + plot_h
+                         - plot_h * g_array_index (series->values, gint64, self->hover) / top;
 
               cairo_arc (cr, x, y, 4, 0, 2 * G_PI);
               cairo_fill (cr);
@@ -369,43 +370,34 @@ sk_chart_snapshot (GtkWidget   *widget,
 }
 
 static int
-index_at (SkChart *self,
-          double   x)
+index_at (SkChart *self, double x)
 {
   float plot_w = gtk_widget_get_width (GTK_WIDGET (self)) - MARGIN_LEFT - MARGIN_RIGHT;
-  int i;
+  int   i;
 
   if (self->labels->len == 0 || plot_w <= 0 || x < MARGIN_LEFT)
     return -1;
-  i = (int) ((x - MARGIN_LEFT) / (plot_w / self->labels->len));
-  return i < (int) self->labels->len ? i : -1;
+  i = (int)((x - MARGIN_LEFT) / (plot_w / self->labels->len));
+  return i < (int)self->labels->len ? i : -1;
 }
 
 static void
-motion_cb (GtkEventControllerMotion *controller,
-           double                    x,
-           double                    y,
-           SkChart                  *self)
+motion_cb (GtkEventControllerMotion *controller, double x, double y, SkChart *self)
 {
   sk_chart_set_hover (self, index_at (self, x));
 }
 
 static void
-leave_cb (GtkEventControllerMotion *controller,
-          SkChart                  *self)
+leave_cb (GtkEventControllerMotion *controller, SkChart *self)
 {
   sk_chart_set_hover (self, -1);
 }
 
 static gboolean
-query_tooltip_cb (GtkWidget  *widget,
-                  int         x,
-                  int         y,
-                  gboolean    keyboard,
-                  GtkTooltip *tooltip,
-                  SkChart    *self)
+query_tooltip_cb (
+    GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip, SkChart *self)
 {
-  int i = keyboard ? self->hover : index_at (self, x);
+  int              i = keyboard ? self->hover : index_at (self, x);
   g_autofree char *text = NULL;
 
   if (i < 0 || self->series->len == 0)
@@ -416,23 +408,20 @@ query_tooltip_cb (GtkWidget  *widget,
 }
 
 static void
-sk_chart_measure (GtkWidget      *widget,
-                  GtkOrientation  orientation,
-                  int             for_size,
-                  int            *minimum,
-                  int            *natural,
-                  int            *minimum_baseline,
-                  int            *natural_baseline)
+sk_chart_measure (GtkWidget     *widget,
+                  GtkOrientation orientation,
+                  int            for_size,
+                  int           *minimum,
+                  int           *natural,
+                  int           *minimum_baseline,
+                  int           *natural_baseline)
 {
   *minimum = orientation == GTK_ORIENTATION_HORIZONTAL ? 240 : 180;
   *natural = orientation == GTK_ORIENTATION_HORIZONTAL ? 640 : 300;
 }
 
 static void
-sk_chart_get_property (GObject    *object,
-                       guint       prop_id,
-                       GValue     *value,
-                       GParamSpec *pspec)
+sk_chart_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   SkChart *self = SK_CHART (object);
 
@@ -450,10 +439,7 @@ sk_chart_get_property (GObject    *object,
 }
 
 static void
-sk_chart_set_property (GObject      *object,
-                       guint         prop_id,
-                       const GValue *value,
-                       GParamSpec   *pspec)
+sk_chart_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   SkChart *self = SK_CHART (object);
 
@@ -484,7 +470,7 @@ sk_chart_finalize (GObject *object)
 static void
 sk_chart_class_init (SkChartClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->finalize = sk_chart_finalize;
@@ -493,12 +479,12 @@ sk_chart_class_init (SkChartClass *klass)
   widget_class->snapshot = sk_chart_snapshot;
   widget_class->measure = sk_chart_measure;
 
-  properties[PROP_KIND] =
-    g_param_spec_int ("kind", NULL, NULL, SK_CHART_LINES, SK_CHART_BARS, SK_CHART_LINES,
-                      G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_TITLE] =
-    g_param_spec_string ("title", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_KIND]
+      = g_param_spec_int ("kind", NULL, NULL, SK_CHART_LINES, SK_CHART_BARS, SK_CHART_LINES,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TITLE]
+      = g_param_spec_string ("title", NULL, NULL, NULL,
+                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
   gtk_widget_class_set_css_name (widget_class, "chart");
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
@@ -510,7 +496,7 @@ sk_chart_init (SkChart *self)
   GtkEventController *motion = gtk_event_controller_motion_new ();
 
   self->labels = g_ptr_array_new_with_free_func (g_free);
-  self->series = g_ptr_array_new_with_free_func ((GDestroyNotify) series_free);
+  self->series = g_ptr_array_new_with_free_func ((GDestroyNotify)series_free);
   self->hover = -1;
   g_signal_connect (motion, "motion", G_CALLBACK (motion_cb), self);
   g_signal_connect (motion, "leave", G_CALLBACK (leave_cb), self);

@@ -16,31 +16,25 @@ typedef enum
 #define SK_TYPE_CHART (sk_chart_get_type ())
 G_DECLARE_FINAL_TYPE (SkChart, sk_chart, SK, CHART, GtkWidget)
 
-GtkWidget   *sk_chart_new             (void);
-void         sk_chart_set_kind        (SkChart            *self,
-                                       SkChartKind         kind);
-SkChartKind  sk_chart_get_kind        (SkChart            *self);
-void         sk_chart_set_title       (SkChart            *self,
-                                       const char         *title);
+GtkWidget  *sk_chart_new (void);
+void        sk_chart_set_kind (SkChart *self, SkChartKind kind);
+SkChartKind sk_chart_get_kind (SkChart *self);
+void        sk_chart_set_title (SkChart *self, const char *title);
 /* Removes all series and sets the category labels (x axis). */
-void         sk_chart_set_categories  (SkChart            *self,
-                                       const char * const *labels,
-                                       guint               n_labels);
+void sk_chart_set_categories (SkChart *self, const char *const *labels, guint n_labels);
 /* @values: one per category; @money: values are kopecks (formatted as
  * money), otherwise plain counts. @color: "#rrggbb". */
-void         sk_chart_add_series      (SkChart            *self,
-                                       const char         *name,
-                                       const char         *color,
-                                       const gint64       *values,
-                                       guint               n_values,
-                                       gboolean            money);
-guint        sk_chart_get_n_series    (SkChart            *self);
+void  sk_chart_add_series (SkChart      *self,
+                           const char   *name,
+                           const char   *color,
+                           const gint64 *values,
+                           guint         n_values,
+                           gboolean      money);
+guint sk_chart_get_n_series (SkChart *self);
 /* The category under the pointer, or -1. */
-int          sk_chart_get_hover       (SkChart            *self);
-void         sk_chart_set_hover       (SkChart            *self,
-                                       int                 index);
+int  sk_chart_get_hover (SkChart *self);
+void sk_chart_set_hover (SkChart *self, int index);
 /* The tooltip text for a category (what hovering shows). */
-char        *sk_chart_describe        (SkChart            *self,
-                                       guint               index);
+char *sk_chart_describe (SkChart *self, guint index);
 
 G_END_DECLS

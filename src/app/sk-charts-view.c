@@ -24,14 +24,14 @@ struct _SkChartsView
   SkChart       *segments_chart;
   GtkColumnView *rules_view;
 
-  GListStore    *rule_rows;
-  GPtrArray     *store_ids;
-  GArray        *daily;      /* SkDailyPoint shown */
-  GCancellable  *cancellable;
-  GCancellable  *stores_cancellable;
-  gboolean       loaded;
-  gboolean       loading;
-  guint          n_reloads;
+  GListStore   *rule_rows;
+  GPtrArray    *store_ids;
+  GArray       *daily; /* SkDailyPoint shown */
+  GCancellable *cancellable;
+  GCancellable *stores_cancellable;
+  gboolean      loaded;
+  gboolean      loading;
+  guint         n_reloads;
 };
 
 G_DEFINE_FINAL_TYPE (SkChartsView, sk_charts_view, ADW_TYPE_BIN)
@@ -95,16 +95,15 @@ cell_average_without (gpointer item)
 }
 
 static void
-apply_figures (SkChartsView   *self,
-               SkChartFigures *f)
+apply_figures (SkChartsView *self, SkChartFigures *f)
 {
-  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GArray) revenue = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GArray) discounts = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GArray) earned = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GArray) spent = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GArray) counts = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GPtrArray) segment_labels = g_ptr_array_new ();
+  g_autoptr (GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) revenue = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GArray) discounts = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GArray) earned = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GArray) spent = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GArray) counts = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (GPtrArray) segment_labels = g_ptr_array_new ();
   g_autofree char *rev = sk_money_format (f->summary.revenue);
   g_autofree char *disc = sk_money_format (f->summary.discounts);
   g_autofree char *bon = sk_money_format (f->summary.bonus_earned);
@@ -115,32 +114,38 @@ apply_figures (SkChartsView   *self,
     {
       SkDailyPoint *p = &g_array_index (f->daily, SkDailyPoint, i);
 
-      g_ptr_array_add (labels, g_strdup (p->day + 5));  /* MM-DD */
+      g_ptr_array_add (labels, g_strdup (p->day + 5)); /* MM-DD */
       g_array_append_val (revenue, p->revenue);
       g_array_append_val (discounts, p->discounts);
       g_array_append_val (earned, p->bonus_earned);
       g_array_append_val (spent, p->bonus_spent);
     }
-  sk_chart_set_categories (self->daily_chart, (const char * const *) labels->pdata, labels->len);
-  sk_chart_add_series (self->daily_chart, _("Revenue"), "#3584e4", (gint64 *) revenue->data, revenue->len, TRUE);
-  sk_chart_add_series (self->daily_chart, _("Discounts"), "#e66100", (gint64 *) discounts->data, discounts->len, TRUE);
-  sk_chart_add_series (self->daily_chart, _("Bonuses earned"), "#2ec27e", (gint64 *) earned->data, earned->len, TRUE);
-  sk_chart_add_series (self->daily_chart, _("Bonuses spent"), "#9141ac", (gint64 *) spent->data, spent->len, TRUE);
+  sk_chart_set_categories (self->daily_chart, (const char *const *)labels->pdata, labels->len);
+  sk_chart_add_series (self->daily_chart, _ ("Revenue"), "#3584e4", (gint64 *)revenue->data,
+                       revenue->len, TRUE);
+  sk_chart_add_series (self->daily_chart, _ ("Discounts"), "#e66100", (gint64 *)discounts->data,
+                       discounts->len, TRUE);
+  sk_chart_add_series (self->daily_chart, _ ("Bonuses earned"), "#2ec27e", (gint64 *)earned->data,
+                       earned->len, TRUE);
+  sk_chart_add_series (self->daily_chart, _ ("Bonuses spent"), "#9141ac", (gint64 *)spent->data,
+                       spent->len, TRUE);
 
   for (guint i = 0; i < f->segments->len; i++)
     {
       SkSegmentCount *c = &g_array_index (f->segments, SkSegmentCount, i);
 
-      g_ptr_array_add (segment_labels, (gpointer) sk_segment_display_name (c->segment));
+      g_ptr_array_add (segment_labels, (gpointer)sk_segment_display_name (c->segment));
       g_array_append_val (counts, c->customers);
     }
-  sk_chart_set_categories (self->segments_chart, (const char * const *) segment_labels->pdata, segment_labels->len);
-  sk_chart_add_series (self->segments_chart, _("Customers"), "#1c71d8", (gint64 *) counts->data, counts->len, FALSE);
+  sk_chart_set_categories (self->segments_chart, (const char *const *)segment_labels->pdata,
+                           segment_labels->len);
+  sk_chart_add_series (self->segments_chart, _ ("Customers"), "#1c71d8", (gint64 *)counts->data,
+                       counts->len, FALSE);
 
   g_list_store_remove_all (self->rule_rows);
   for (guint i = 0; i < f->rules->len; i++)
     {
-      g_autoptr(GObject) row = g_object_new (G_TYPE_OBJECT, NULL);
+      g_autoptr (GObject) row = g_object_new (G_TYPE_OBJECT, NULL);
       SkRuleStats *copy = g_new (SkRuleStats, 1);
 
       *copy = g_array_index (f->rules, SkRuleStats, i);
@@ -154,7 +159,8 @@ apply_figures (SkChartsView   *self,
     g_autofree char *purchases = g_strdup_printf ("%" G_GINT64_FORMAT, f->summary.purchases);
     g_autofree char *customers = g_strdup_printf ("%" G_GINT64_FORMAT, f->summary.customers);
 
-    summary = g_strdup_printf (_("Revenue %s · discounts %s · bonuses earned %s · purchases %s · customers %s · average check %s"),
+    summary = g_strdup_printf (_ ("Revenue %s · discounts %s · bonuses earned %s · purchases %s · "
+                                  "customers %s · average check %s"),
                                rev, disc, bon, purchases, customers, avg);
   }
   gtk_label_set_text (self->summary_label, summary);
@@ -163,12 +169,10 @@ apply_figures (SkChartsView   *self,
 }
 
 static void
-load_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+load_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkChartFigures) figures = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkChartFigures) figures = NULL;
   SkChartsView *self;
 
   figures = sk_repository_chart_figures_finish (SK_REPOSITORY (source), result, &error);
@@ -199,12 +203,12 @@ void
 sk_charts_view_reload (SkChartsView *self)
 {
   static const int days[] = { 7, 30, 90, 180 };
-  guint period = gtk_drop_down_get_selected (self->period_dropdown);
-  guint store = gtk_drop_down_get_selected (self->store_dropdown);
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autoptr(GDateTime) tomorrow = NULL;
+  guint            period = gtk_drop_down_get_selected (self->period_dropdown);
+  guint            store = gtk_drop_down_get_selected (self->store_dropdown);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr (GDateTime) tomorrow = NULL;
   const char *store_id = NULL;
-  gint64 from, to;
+  gint64      from, to;
 
   if (sk_app_repository () == NULL)
     return;
@@ -217,13 +221,14 @@ sk_charts_view_reload (SkChartsView *self)
   tomorrow = g_date_time_new_utc (g_date_time_get_year (now), g_date_time_get_month (now),
                                   g_date_time_get_day_of_month (now), 0, 0, 0);
   to = (g_date_time_to_unix (tomorrow) + 86400) * G_USEC_PER_SEC;
-  from = to - (gint64) days[MIN (period, 3)] * 86400 * G_USEC_PER_SEC;
+  from = to - (gint64)days[MIN (period, 3)] * 86400 * G_USEC_PER_SEC;
   if (store > 0 && self->store_ids && store <= self->store_ids->len)
     store_id = g_ptr_array_index (self->store_ids, store - 1);
   self->loading = TRUE;
   self->n_reloads++;
   gtk_spinner_start (self->spinner);
-  sk_repository_chart_figures_async (sk_app_repository (), from, to, store_id, self->cancellable, load_done, self);
+  sk_repository_chart_figures_async (sk_app_repository (), from, to, store_id, self->cancellable,
+                                     load_done, self);
 }
 
 guint
@@ -234,14 +239,12 @@ sk_charts_view_get_n_reloads (SkChartsView *self)
 }
 
 static void
-stores_listed_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+stores_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkChartsView *self;
-  g_autoptr(GPtrArray) stores = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  g_autoptr (GPtrArray) stores = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
 
   stores = sk_repository_list_stores_finish (SK_REPOSITORY (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -250,7 +253,7 @@ stores_listed_cb (GObject      *source,
 
   g_clear_pointer (&self->store_ids, g_ptr_array_unref);
   self->store_ids = g_ptr_array_new_with_free_func (g_free);
-  gtk_string_list_append (names, _("All stores"));
+  gtk_string_list_append (names, _ ("All stores"));
   for (guint i = 0; stores && i < stores->len; i++)
     {
       SkStore *s = g_ptr_array_index (stores, i);
@@ -270,7 +273,8 @@ load_stores (SkChartsView *self)
   g_cancellable_cancel (self->stores_cancellable);
   g_clear_object (&self->stores_cancellable);
   self->stores_cancellable = g_cancellable_new ();
-  sk_repository_list_stores_async (sk_app_repository (), self->stores_cancellable, stores_listed_cb, self);
+  sk_repository_list_stores_async (sk_app_repository (), self->stores_cancellable, stores_listed_cb,
+                                   self);
 }
 
 char *
@@ -283,26 +287,24 @@ sk_charts_view_to_csv (SkChartsView *self)
       SkDailyPoint *p = &g_array_index (self->daily, SkDailyPoint, i);
 
       /* Rubles with two decimals, exact from kopecks, for spreadsheets. */
-      g_string_append_printf (s, "%s,%" G_GINT64_FORMAT ".%02d,%" G_GINT64_FORMAT ".%02d,%" G_GINT64_FORMAT
-                              ".%02d,%" G_GINT64_FORMAT ".%02d,%" G_GINT64_FORMAT "\n",
-                              p->day, p->revenue / 100, (int) (p->revenue % 100),
-                              p->discounts / 100, (int) (p->discounts % 100),
-                              p->bonus_earned / 100, (int) (p->bonus_earned % 100),
-                              p->bonus_spent / 100, (int) (p->bonus_spent % 100),
-                              p->purchases);
+      g_string_append_printf (
+          s,
+          "%s,%" G_GINT64_FORMAT ".%02d,%" G_GINT64_FORMAT ".%02d,%" G_GINT64_FORMAT
+          ".%02d,%" G_GINT64_FORMAT ".%02d,%" G_GINT64_FORMAT "\n",
+          p->day, p->revenue / 100, (int)(p->revenue % 100), p->discounts / 100,
+          (int)(p->discounts % 100), p->bonus_earned / 100, (int)(p->bonus_earned % 100),
+          p->bonus_spent / 100, (int)(p->bonus_spent % 100), p->purchases);
     }
   return g_string_free (s, FALSE);
 }
 
 static void
-export_response_cb (GtkNativeDialog *dialog,
-                    int              response,
-                    SkChartsView    *self)
+export_response_cb (GtkNativeDialog *dialog, int response, SkChartsView *self)
 {
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
-  gboolean png = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "png"));
+  gboolean         png = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "png"));
 
   if (response == GTK_RESPONSE_ACCEPT)
     {
@@ -321,26 +323,26 @@ export_response_cb (GtkNativeDialog *dialog,
       if (error != NULL)
         sk_widget_toast_error (GTK_WIDGET (self), error);
       else
-        sk_widget_toast (GTK_WIDGET (self), _("Exported"));
+        sk_widget_toast (GTK_WIDGET (self), _ ("Exported"));
     }
   gtk_native_dialog_destroy (dialog);
   g_object_unref (dialog);
 }
 
 static void
-export_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *param)
+export_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
-  SkChartsView *self = SK_CHARTS_VIEW (widget);
-  gboolean png = g_str_equal (action_name, "charts.export-png");
+  SkChartsView         *self = SK_CHARTS_VIEW (widget);
+  gboolean              png = g_str_equal (action_name, "charts.export-png");
   GtkFileChooserNative *dialog;
 
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  dialog = gtk_file_chooser_native_new (png ? _("Export Chart as PNG") : _("Export Figures as CSV"),
-                                        GTK_WINDOW (gtk_widget_get_root (widget)),
-                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), png ? "skidka-chart.png" : "skidka-daily.csv");
+  dialog
+      = gtk_file_chooser_native_new (png ? _ ("Export Chart as PNG") : _ ("Export Figures as CSV"),
+                                     GTK_WINDOW (gtk_widget_get_root (widget)),
+                                     GTK_FILE_CHOOSER_ACTION_SAVE, _ ("_Export"), _ ("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog),
+                                     png ? "skidka-chart.png" : "skidka-daily.csv");
   G_GNUC_END_IGNORE_DEPRECATIONS
   g_object_set_data (G_OBJECT (dialog), "png", GINT_TO_POINTER (png));
   g_signal_connect (dialog, "response", G_CALLBACK (export_response_cb), self);
@@ -350,8 +352,9 @@ export_action (GtkWidget  *widget,
 static void
 kind_changed_cb (SkChartsView *self)
 {
-  sk_chart_set_kind (self->daily_chart,
-                     gtk_drop_down_get_selected (self->kind_dropdown) == 1 ? SK_CHART_BARS : SK_CHART_LINES);
+  sk_chart_set_kind (self->daily_chart, gtk_drop_down_get_selected (self->kind_dropdown) == 1
+                                            ? SK_CHART_BARS
+                                            : SK_CHART_LINES);
 }
 
 /* Sales, rules (their names in the table), stores and the whole file:
@@ -399,13 +402,14 @@ sk_charts_view_dispose (GObject *object)
 static void
 sk_charts_view_class_init (SkChartsViewClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sk_charts_view_dispose;
   widget_class->map = sk_charts_view_map;
   g_type_ensure (SK_TYPE_CHART);
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-charts-view.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/skidka/Skidka/sk-charts-view.ui");
   gtk_widget_class_bind_template_child (widget_class, SkChartsView, period_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SkChartsView, store_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SkChartsView, kind_dropdown);
@@ -421,36 +425,46 @@ sk_charts_view_class_init (SkChartsViewClass *klass)
 static void
 sk_charts_view_init (SkChartsView *self)
 {
-  struct { const char *title; SkCellTextFunc func; gboolean numeric, expand; } columns[] = {
-    { N_("Rule"), cell_rule, FALSE, TRUE },
-    { N_("Uses"), cell_uses, TRUE, FALSE },
-    { N_("Discount given"), cell_discount, TRUE, FALSE },
-    { N_("Revenue with it"), cell_revenue_with, TRUE, FALSE },
-    { N_("Average check with"), cell_average_with, TRUE, FALSE },
-    { N_("Average check without"), cell_average_without, TRUE, FALSE },
+  struct
+  {
+    const char    *title;
+    SkCellTextFunc func;
+    gboolean       numeric, expand;
+  } columns[] = {
+    { N_ ("Rule"), cell_rule, FALSE, TRUE },
+    { N_ ("Uses"), cell_uses, TRUE, FALSE },
+    { N_ ("Discount given"), cell_discount, TRUE, FALSE },
+    { N_ ("Revenue with it"), cell_revenue_with, TRUE, FALSE },
+    { N_ ("Average check with"), cell_average_with, TRUE, FALSE },
+    { N_ ("Average check without"), cell_average_without, TRUE, FALSE },
   };
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   self->rule_rows = g_list_store_new (G_TYPE_OBJECT);
-  gtk_column_view_set_model (self->rules_view,
-                             GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->rule_rows)))));
+  gtk_column_view_set_model (self->rules_view, GTK_SELECTION_MODEL (gtk_no_selection_new (
+                                                   g_object_ref (G_LIST_MODEL (self->rule_rows)))));
   for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
     {
-      g_autoptr(GtkColumnViewColumn) column =
-        sk_text_column_new (_(columns[i].title), columns[i].func, columns[i].numeric, columns[i].expand);
+      g_autoptr (GtkColumnViewColumn) column = sk_text_column_new (
+          _ (columns[i].title), columns[i].func, columns[i].numeric, columns[i].expand);
 
       gtk_column_view_append_column (self->rules_view, column);
     }
-  g_signal_connect_swapped (self->period_dropdown, "notify::selected", G_CALLBACK (sk_charts_view_reload), self);
-  g_signal_connect_swapped (self->store_dropdown, "notify::selected", G_CALLBACK (sk_charts_view_reload), self);
-  g_signal_connect_swapped (self->kind_dropdown, "notify::selected", G_CALLBACK (kind_changed_cb), self);
+  g_signal_connect_swapped (self->period_dropdown, "notify::selected",
+                            G_CALLBACK (sk_charts_view_reload), self);
+  g_signal_connect_swapped (self->store_dropdown, "notify::selected",
+                            G_CALLBACK (sk_charts_view_reload), self);
+  g_signal_connect_swapped (self->kind_dropdown, "notify::selected", G_CALLBACK (kind_changed_cb),
+                            self);
   if (sk_app () != NULL)
     {
       SkRepository *repository = sk_application_get_repository (sk_app ());
-      const char *changes[] = { "purchase-added", "rules-changed", "stores-changed", "database-changed" };
+      const char   *changes[]
+          = { "purchase-added", "rules-changed", "stores-changed", "database-changed" };
 
       for (guint i = 0; i < G_N_ELEMENTS (changes); i++)
-        g_signal_connect_object (repository, changes[i], G_CALLBACK (figures_changed_cb), self, G_CONNECT_SWAPPED);
+        g_signal_connect_object (repository, changes[i], G_CALLBACK (figures_changed_cb), self,
+                                 G_CONNECT_SWAPPED);
     }
 }

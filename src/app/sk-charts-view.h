@@ -11,12 +11,12 @@ G_BEGIN_DECLS
 #define SK_TYPE_CHARTS_VIEW (sk_charts_view_get_type ())
 G_DECLARE_FINAL_TYPE (SkChartsView, sk_charts_view, SK, CHARTS_VIEW, AdwBin)
 
-void      sk_charts_view_reload     (SkChartsView *self);
-gboolean  sk_charts_view_is_loading (SkChartsView *self);
+void     sk_charts_view_reload (SkChartsView *self);
+gboolean sk_charts_view_is_loading (SkChartsView *self);
 /* How many reads of the figures the view started (tests). */
-guint     sk_charts_view_get_n_reloads (SkChartsView *self);
-SkChart  *sk_charts_view_get_daily_chart (SkChartsView *self);
+guint    sk_charts_view_get_n_reloads (SkChartsView *self);
+SkChart *sk_charts_view_get_daily_chart (SkChartsView *self);
 /* The daily figures shown, as CSV (day,revenue,discounts,...; rubles). */
-char     *sk_charts_view_to_csv     (SkChartsView *self);
+char *sk_charts_view_to_csv (SkChartsView *self);
 
 G_END_DECLS

@@ -18,46 +18,45 @@ struct _SkCheckoutView
 {
   AdwBin parent_instance;
 
-  AdwLeaflet      *leaflet;
-  GtkSearchEntry  *customer_entry;
-  AdwActionRow    *customer_row;
-  GtkWidget       *clear_customer_button;
-  GtkWidget       *register_button;
-  GtkEntry        *sku_entry;
-  GtkDropDown     *product_dropdown;
-  GtkEntry        *name_entry;
-  GtkEntry        *category_entry;
-  GtkEntry        *price_entry;
-  GtkSpinButton   *quantity_spin;
-  GtkStack        *cart_stack;
-  GtkColumnView   *cart_view;
-  GtkLabel        *subtotal_label;
-  GtkListBox      *applied_list;
-  GtkWidget       *rejected_heading;
-  GtkListBox      *rejected_list;
-  GtkWidget       *bonus_box;
-  GtkSpinButton   *bonus_spin;
-  GtkLabel        *balance_label;
-  GtkLabel        *earn_label;
-  GtkLabel        *total_label;
-  GtkWidget       *pay_button;
-  GtkLabel        *timing_label;
+  AdwLeaflet     *leaflet;
+  GtkSearchEntry *customer_entry;
+  AdwActionRow   *customer_row;
+  GtkWidget      *clear_customer_button;
+  GtkWidget      *register_button;
+  GtkEntry       *sku_entry;
+  GtkDropDown    *product_dropdown;
+  GtkEntry       *name_entry;
+  GtkEntry       *category_entry;
+  GtkEntry       *price_entry;
+  GtkSpinButton  *quantity_spin;
+  GtkStack       *cart_stack;
+  GtkColumnView  *cart_view;
+  GtkLabel       *subtotal_label;
+  GtkListBox     *applied_list;
+  GtkWidget      *rejected_heading;
+  GtkListBox     *rejected_list;
+  GtkWidget      *bonus_box;
+  GtkSpinButton  *bonus_spin;
+  GtkLabel       *balance_label;
+  GtkLabel       *earn_label;
+  GtkLabel       *total_label;
+  GtkWidget      *pay_button;
+  GtkLabel       *timing_label;
 
-  SkSale          *sale;            /* the lines, customer, store and figures */
-  GPtrArray       *products;        /* SkProduct, parallel to the dropdown */
-  SkPurchase      *last_purchase;
-  SkCustomer      *last_customer;   /* as the last sale left them, for its receipt */
-  gint64           recompute_usec;
-  char            *panel_key;       /* what the discount lists show now */
-  gint64           engine_usec;
-  gboolean         loaded;
-  gboolean         paying;
-  gboolean         updating_spin;
-  GCancellable    *cancellable;     /* the view's reads and its sale */
+  SkSale       *sale;     /* the lines, customer, store and figures */
+  GPtrArray    *products; /* SkProduct, parallel to the dropdown */
+  SkPurchase   *last_purchase;
+  SkCustomer   *last_customer; /* as the last sale left them, for its receipt */
+  gint64        recompute_usec;
+  char         *panel_key; /* what the discount lists show now */
+  gint64        engine_usec;
+  gboolean      loaded;
+  gboolean      paying;
+  gboolean      updating_spin;
+  GCancellable *cancellable; /* the view's reads and its sale */
 };
 
 G_DEFINE_FINAL_TYPE (SkCheckoutView, sk_checkout_view, ADW_TYPE_BIN)
-
 
 static void
 clear_list_box (GtkListBox *box)
@@ -69,15 +68,12 @@ clear_list_box (GtkListBox *box)
 }
 
 static GtkWidget *
-money_row (const char *title,
-           const char *subtitle,
-           gint64      amount,
-           const char *css_class)
+money_row (const char *title, const char *subtitle, gint64 amount, const char *css_class)
 {
-  GtkWidget *row = adw_action_row_new ();
+  GtkWidget       *row = adw_action_row_new ();
   g_autofree char *text = sk_money_format (amount);
   g_autofree char *minus = g_strdup_printf ("−%s", text);
-  GtkWidget *label = gtk_label_new (amount > 0 && css_class != NULL ? minus : text);
+  GtkWidget       *label = gtk_label_new (amount > 0 && css_class != NULL ? minus : text);
 
   /* Rule names are text, not markup ("Coats & boots"). */
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
@@ -92,10 +88,7 @@ money_row (const char *title,
 }
 
 static gboolean
-money_label_transform (GBinding     *binding,
-                       const GValue *from,
-                       GValue       *to,
-                       gpointer      user_data)
+money_label_transform (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
 {
   g_value_take_string (to, sk_money_format (g_value_get_int64 (from)));
   return TRUE;
@@ -103,17 +96,14 @@ money_label_transform (GBinding     *binding,
 
 /* A label that shows one of the sale's figures, always. */
 static void
-bind_money_label (SkSale     *sale,
-                  const char *property,
-                  GtkLabel   *label)
+bind_money_label (SkSale *sale, const char *property, GtkLabel *label)
 {
   g_object_bind_property_full (sale, property, label, "label", G_BINDING_SYNC_CREATE,
                                money_label_transform, NULL, NULL, NULL);
 }
 
 static void
-set_money_label (GtkLabel *label,
-                 gint64    amount)
+set_money_label (GtkLabel *label, gint64 amount)
 {
   g_autofree char *text = sk_money_format (amount);
 
@@ -127,23 +117,22 @@ update_customer_row (SkCheckoutView *self)
 
   if (customer == NULL)
     {
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->customer_row), _("Anonymous sale"));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->customer_row),
+                                     _ ("Anonymous sale"));
       adw_action_row_set_subtitle (self->customer_row,
-                                   _("No customer: no bonuses, only rules without a segment"));
+                                   _ ("No customer: no bonuses, only rules without a segment"));
       gtk_widget_set_visible (self->clear_customer_button, FALSE);
     }
   else
     {
-      const char *phone = sk_record_get_string (customer, "phone");
-      const char *card = sk_record_get_string (customer, "card_number");
-      const char *name = sk_record_get_string (customer, "full_name");
+      const char      *phone = sk_record_get_string (customer, "phone");
+      const char      *card = sk_record_get_string (customer, "card_number");
+      const char      *name = sk_record_get_string (customer, "full_name");
       g_autofree char *balance = sk_money_format (sk_record_get_int64 (customer, "bonus_balance"));
-      g_autofree char *subtitle =
-        g_strdup_printf (_("%s · card %s · %s · bonuses %s"),
-                         phone ? phone : "—",
-                         card ? card : "—",
-                         sk_segment_display_name (sk_record_get_string (customer, "segment")), balance);
-      const char *title = name ? name : _("Customer");
+      g_autofree char *subtitle = g_strdup_printf (
+          _ ("%s · card %s · %s · bonuses %s"), phone ? phone : "—", card ? card : "—",
+          sk_segment_display_name (sk_record_get_string (customer, "segment")), balance);
+      const char *title = name ? name : _ ("Customer");
 
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self->customer_row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->customer_row), title);
@@ -158,21 +147,22 @@ static gboolean
 update_panel_key (SkCheckoutView *self)
 {
   const SkEngineResult *result = sk_sale_get_result (self->sale);
-  GString *key = g_string_new (NULL);
-  gboolean changed;
+  GString              *key = g_string_new (NULL);
+  gboolean              changed;
 
   for (guint i = 0; result && i < result->applied->len; i++)
     {
       SkEngineApplied *a = &g_array_index (result->applied, SkEngineApplied, i);
 
-      g_string_append_printf (key, "a%s:%" G_GINT64_FORMAT ";", sk_record_get_id (a->rule), a->amount);
+      g_string_append_printf (key, "a%s:%" G_GINT64_FORMAT ";", sk_record_get_id (a->rule),
+                              a->amount);
     }
   for (guint i = 0; result && i < result->rejected->len; i++)
     {
       SkEngineRejected *r = &g_array_index (result->rejected, SkEngineRejected, i);
 
-      g_string_append_printf (key, "r%s:%d:%" G_GINT64_FORMAT ";", sk_record_get_id (r->rule), r->code,
-                              r->detail);
+      g_string_append_printf (key, "r%s:%d:%" G_GINT64_FORMAT ";", sk_record_get_id (r->rule),
+                              r->code, r->detail);
     }
   if (result)
     g_string_append_printf (key, "t%" G_GINT64_FORMAT, result->discount_total);
@@ -186,14 +176,14 @@ static void
 rebuild_discount_lists (SkCheckoutView *self)
 {
   const SkEngineResult *result = sk_sale_get_result (self->sale);
-  GtkWidget *row;
+  GtkWidget            *row;
 
   clear_list_box (self->applied_list);
   clear_list_box (self->rejected_list);
   if (result == NULL || result->applied->len == 0)
     {
       row = adw_action_row_new ();
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No discount"));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _ ("No discount"));
       gtk_list_box_append (self->applied_list, row);
     }
   else
@@ -206,8 +196,8 @@ rebuild_discount_lists (SkCheckoutView *self)
 
           if (g_strcmp0 (sk_record_get_string (a->rule, "type"), SK_RULE_BONUS_MULTIPLIER) == 0)
             {
-              g_autofree char *sub = g_strdup_printf (_("Bonuses ×%.2g"),
-                                                      sk_record_get_int64 (a->rule, "value") / 100.0);
+              g_autofree char *sub = g_strdup_printf (
+                  _ ("Bonuses ×%.2g"), sk_record_get_int64 (a->rule, "value") / 100.0);
 
               row = adw_action_row_new ();
               adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
@@ -218,7 +208,7 @@ rebuild_discount_lists (SkCheckoutView *self)
             row = money_row (name, NULL, a->amount, "discount-amount");
           gtk_list_box_append (self->applied_list, row);
         }
-      row = money_row (_("Total discount"), NULL, result->discount_total, "discount-amount");
+      row = money_row (_ ("Total discount"), NULL, result->discount_total, "discount-amount");
       gtk_list_box_append (self->applied_list, row);
     }
   gtk_widget_set_visible (self->rejected_heading, result && result->rejected->len > 0);
@@ -226,11 +216,12 @@ rebuild_discount_lists (SkCheckoutView *self)
   for (guint i = 0; result && i < result->rejected->len; i++)
     {
       SkEngineRejected *r = &g_array_index (result->rejected, SkEngineRejected, i);
-      g_autofree char *reason = sk_reject_reason_to_string (r);
+      g_autofree char  *reason = sk_reject_reason_to_string (r);
 
       row = adw_action_row_new ();
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), sk_record_get_string (r->rule, "name"));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                     sk_record_get_string (r->rule, "name"));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), reason);
       gtk_widget_add_css_class (row, "rejected-reason");
       gtk_list_box_append (self->rejected_list, row);
@@ -241,13 +232,13 @@ void
 sk_checkout_view_recompute (SkCheckoutView *self)
 {
   SkRepository *repository = sk_app_repository ();
-  g_autoptr(SkCart) cart = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkCart) cart = NULL;
+  g_autoptr (GError) error = NULL;
   SkEngineResult *result = NULL;
-  SkCustomer *customer;
-  gint64 start = g_get_monotonic_time ();
-  gint64 cap, spend;
-  guint n;
+  SkCustomer     *customer;
+  gint64          start = g_get_monotonic_time ();
+  gint64          cap, spend;
+  guint           n;
 
   g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
 
@@ -257,9 +248,11 @@ sk_checkout_view_recompute (SkCheckoutView *self)
 
   if (repository != NULL && n > 0 && (cart = sk_sale_to_cart (self->sale)) != NULL)
     {
-      if (!sk_cart_validate (cart, &error) ||
-          (result = sk_repository_calculate (repository, cart, customer ? sk_record_get_id (customer) : NULL,
-                                             sk_time_now (), &error)) == NULL)
+      if (!sk_cart_validate (cart, &error)
+          || (result = sk_repository_calculate (repository, cart,
+                                                customer ? sk_record_get_id (customer) : NULL,
+                                                sk_time_now (), &error))
+                 == NULL)
         sk_widget_toast_error (GTK_WIDGET (self), error);
     }
   self->engine_usec = g_get_monotonic_time () - start;
@@ -271,7 +264,8 @@ sk_checkout_view_recompute (SkCheckoutView *self)
 
   if (update_panel_key (self))
     rebuild_discount_lists (self);
-  set_money_label (self->balance_label, customer ? sk_record_get_int64 (customer, "bonus_balance") : 0);
+  set_money_label (self->balance_label,
+                   customer ? sk_record_get_int64 (customer, "bonus_balance") : 0);
   self->updating_spin = TRUE;
   gtk_spin_button_set_range (self->bonus_spin, 0, cap / 100.0);
   gtk_spin_button_set_value (self->bonus_spin, spend / 100.0);
@@ -283,22 +277,21 @@ sk_checkout_view_recompute (SkCheckoutView *self)
 
   self->recompute_usec = g_get_monotonic_time () - start;
   {
-    g_autofree char *timing = g_strdup_printf (_("Recomputed in %.2f ms (engine %.2f ms)"),
-                                               self->recompute_usec / 1000.0, self->engine_usec / 1000.0);
+    g_autofree char *timing
+        = g_strdup_printf (_ ("Recomputed in %.2f ms (engine %.2f ms)"),
+                           self->recompute_usec / 1000.0, self->engine_usec / 1000.0);
 
     gtk_label_set_text (self->timing_label, timing);
   }
 }
 
 static void
-products_listed_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+products_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkCheckoutView *self;
-  g_autoptr(GPtrArray) products = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  g_autoptr (GPtrArray) products = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
 
   products = sk_repository_list_products_finish (SK_REPOSITORY (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -310,7 +303,7 @@ products_listed_cb (GObject      *source,
     sk_widget_toast_error (GTK_WIDGET (self), error);
   for (guint i = 0; self->products && i < self->products->len; i++)
     {
-      SkProduct *p = g_ptr_array_index (self->products, i);
+      SkProduct       *p = g_ptr_array_index (self->products, i);
       g_autofree char *price = sk_money_format (sk_record_get_int64 (p, "price"));
       g_autofree char *text = g_strdup_printf ("%s — %s (%s)", sk_record_get_string (p, "sku"),
                                                sk_record_get_string (p, "name"), price);
@@ -328,13 +321,11 @@ products_listed_cb (GObject      *source,
 }
 
 static void
-store_loaded_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+store_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkCheckoutView *self;
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (GError) error = NULL;
 
   store = sk_repository_get_store_finish (SK_REPOSITORY (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -350,7 +341,7 @@ store_loaded_cb (GObject      *source,
 static void
 load_store_and_products (SkCheckoutView *self)
 {
-  SkRepository *repository = sk_app_repository ();
+  SkRepository    *repository = sk_app_repository ();
   g_autofree char *store_id = NULL;
 
   if (repository == NULL)
@@ -371,8 +362,7 @@ new_sale (SkCheckoutView *self)
 }
 
 void
-sk_checkout_view_set_customer (SkCheckoutView *self,
-                               SkCustomer     *customer)
+sk_checkout_view_set_customer (SkCheckoutView *self, SkCustomer *customer)
 {
   g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
   sk_sale_set_customer (self->sale, customer);
@@ -388,13 +378,11 @@ sk_checkout_view_get_customer (SkCheckoutView *self)
 }
 
 static void
-customer_found_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+customer_found_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(SkCustomer) customer = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (SkCustomer) customer = NULL;
+  g_autoptr (GError) error = NULL;
   SkCheckoutView *self = g_task_get_source_object (task);
 
   customer = sk_repository_lookup_customer_finish (SK_REPOSITORY (source), result, &error);
@@ -402,8 +390,8 @@ customer_found_cb (GObject      *source,
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          g_autofree char *msg = g_strdup_printf (_("No customer with card or phone “%s”"),
-                                                  (const char *) g_task_get_task_data (task));
+          g_autofree char *msg = g_strdup_printf (_ ("No customer with card or phone “%s”"),
+                                                  (const char *)g_task_get_task_data (task));
 
           sk_widget_toast (GTK_WIDGET (self), msg);
         }
@@ -417,13 +405,13 @@ customer_found_cb (GObject      *source,
 }
 
 void
-sk_checkout_view_find_customer_async (SkCheckoutView      *self,
-                                      const char          *card_or_phone,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
+sk_checkout_view_find_customer_async (SkCheckoutView     *self,
+                                      const char         *card_or_phone,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  g_autoptr (GTask) task = NULL;
 
   g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
   task = g_task_new (self, cancellable, callback, user_data);
@@ -431,17 +419,16 @@ sk_checkout_view_find_customer_async (SkCheckoutView      *self,
   g_task_set_task_data (task, g_strdup (card_or_phone), g_free);
   if (sk_app_repository () == NULL || card_or_phone == NULL || *card_or_phone == '\0')
     {
-      g_task_return_new_error (task, SK_ERROR, SK_ERROR_NOT_FOUND, _("Scan a card or type a phone number"));
+      g_task_return_new_error (task, SK_ERROR, SK_ERROR_NOT_FOUND,
+                               _ ("Scan a card or type a phone number"));
       return;
     }
-  sk_repository_lookup_customer_async (sk_app_repository (), card_or_phone, self->cancellable, customer_found_cb,
-                                       g_steal_pointer (&task));
+  sk_repository_lookup_customer_async (sk_app_repository (), card_or_phone, self->cancellable,
+                                       customer_found_cb, g_steal_pointer (&task));
 }
 
 gboolean
-sk_checkout_view_find_customer_finish (SkCheckoutView  *self,
-                                       GAsyncResult    *result,
-                                       GError         **error)
+sk_checkout_view_find_customer_finish (SkCheckoutView *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
@@ -464,16 +451,15 @@ sk_checkout_view_add_line (SkCheckoutView *self,
 
 /* One of @p on the sale. */
 static void
-add_product (SkCheckoutView *self,
-             SkProduct      *p)
+add_product (SkCheckoutView *self, SkProduct *p)
 {
-  sk_checkout_view_add_line (self, sk_record_get_string (p, "sku"), sk_record_get_string (p, "name"),
-                             sk_record_get_string (p, "category"), sk_record_get_int64 (p, "price"), 1);
+  sk_checkout_view_add_line (self, sk_record_get_string (p, "sku"),
+                             sk_record_get_string (p, "name"), sk_record_get_string (p, "category"),
+                             sk_record_get_int64 (p, "price"), 1);
 }
 
 gboolean
-sk_checkout_view_add_sku (SkCheckoutView *self,
-                          const char     *sku)
+sk_checkout_view_add_sku (SkCheckoutView *self, const char *sku)
 {
   g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
   for (guint i = 0; self->products && i < self->products->len; i++)
@@ -487,7 +473,7 @@ sk_checkout_view_add_sku (SkCheckoutView *self,
         }
     }
   {
-    g_autofree char *msg = g_strdup_printf (_("No product with SKU “%s”"), sku);
+    g_autofree char *msg = g_strdup_printf (_ ("No product with SKU “%s”"), sku);
 
     sk_widget_toast (GTK_WIDGET (self), msg);
   }
@@ -495,9 +481,7 @@ sk_checkout_view_add_sku (SkCheckoutView *self,
 }
 
 void
-sk_checkout_view_set_quantity (SkCheckoutView *self,
-                               guint           line,
-                               gint64          quantity)
+sk_checkout_view_set_quantity (SkCheckoutView *self, guint line, gint64 quantity)
 {
   g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
   g_return_if_fail (line < sk_sale_get_n_lines (self->sale));
@@ -507,8 +491,7 @@ sk_checkout_view_set_quantity (SkCheckoutView *self,
 }
 
 void
-sk_checkout_view_remove_line (SkCheckoutView *self,
-                              guint           line)
+sk_checkout_view_remove_line (SkCheckoutView *self, guint line)
 {
   g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
   g_return_if_fail (line < sk_sale_get_n_lines (self->sale));
@@ -524,8 +507,7 @@ sk_checkout_view_get_n_lines (SkCheckoutView *self)
 }
 
 void
-sk_checkout_view_set_bonus_spend (SkCheckoutView *self,
-                                  gint64          amount)
+sk_checkout_view_set_bonus_spend (SkCheckoutView *self, gint64 amount)
 {
   g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
   sk_sale_set_bonus_to_spend (self->sale, amount);
@@ -575,13 +557,11 @@ sk_checkout_view_get_recompute_usec (SkCheckoutView *self)
 }
 
 char *
-sk_checkout_format_receipt (SkPurchase *purchase,
-                            SkCustomer *customer,
-                            SkStore    *store)
+sk_checkout_format_receipt (SkPurchase *purchase, SkCustomer *customer, SkStore *store)
 {
-  GString *s = g_string_new (NULL);
-  GListModel *lines = sk_purchase_get_lines (purchase);
-  GListModel *apps = sk_purchase_get_applications (purchase);
+  GString         *s = g_string_new (NULL);
+  GListModel      *lines = sk_purchase_get_lines (purchase);
+  GListModel      *apps = sk_purchase_get_applications (purchase);
   g_autofree char *when = sk_datetime_from_usec (sk_record_get_int64 (purchase, "created_at"));
   g_autofree char *subtotal = sk_money_format (sk_record_get_int64 (purchase, "subtotal"));
   g_autofree char *discount = sk_money_format (sk_record_get_int64 (purchase, "discount_total"));
@@ -589,43 +569,45 @@ sk_checkout_format_receipt (SkPurchase *purchase,
   g_autofree char *paid = sk_money_format (sk_record_get_int64 (purchase, "total_paid"));
   g_autofree char *earned = sk_money_format (sk_record_get_int64 (purchase, "bonus_earned"));
 
-  g_string_append_printf (s, "%s\n%s\n", store ? sk_record_get_string (store, "name") : _("Skidka"), when);
-  g_string_append_printf (s, _("Receipt %.8s\n"), sk_record_get_id (purchase));
+  g_string_append_printf (s, "%s\n%s\n",
+                          store ? sk_record_get_string (store, "name") : _ ("Skidka"), when);
+  g_string_append_printf (s, _ ("Receipt %.8s\n"), sk_record_get_id (purchase));
   g_string_append (s, "────────────────────────────\n");
   for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
     {
-      g_autoptr(SkPurchaseLine) l = g_list_model_get_item (lines, i);
+      g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, i);
       g_autofree char *price = sk_money_format (sk_record_get_int64 (l, "unit_price"));
       g_autofree char *total = sk_money_format (sk_record_get_int64 (l, "total"));
 
-      g_string_append_printf (s, "%s\n  %" G_GINT64_FORMAT " × %s = %s\n", sk_record_get_string (l, "name"),
-                              sk_record_get_int64 (l, "quantity"), price, total);
+      g_string_append_printf (s, "%s\n  %" G_GINT64_FORMAT " × %s = %s\n",
+                              sk_record_get_string (l, "name"), sk_record_get_int64 (l, "quantity"),
+                              price, total);
       if (sk_record_get_int64 (l, "discount") > 0)
         {
           g_autofree char *d = sk_money_format (sk_record_get_int64 (l, "discount"));
 
-          g_string_append_printf (s, _("  discount −%s\n"), d);
+          g_string_append_printf (s, _ ("  discount −%s\n"), d);
         }
     }
   g_string_append (s, "────────────────────────────\n");
-  g_string_append_printf (s, _("Subtotal: %s\n"), subtotal);
+  g_string_append_printf (s, _ ("Subtotal: %s\n"), subtotal);
   for (guint i = 0; i < g_list_model_get_n_items (apps); i++)
     {
-      g_autoptr(SkDiscountApplication) a = g_list_model_get_item (apps, i);
+      g_autoptr (SkDiscountApplication) a = g_list_model_get_item (apps, i);
       g_autofree char *amount = sk_money_format (sk_record_get_int64 (a, "amount"));
 
       g_string_append_printf (s, "  %s: −%s\n", sk_record_get_string (a, "rule_name"), amount);
     }
-  g_string_append_printf (s, _("Discount: %s\n"), discount);
+  g_string_append_printf (s, _ ("Discount: %s\n"), discount);
   if (sk_record_get_int64 (purchase, "bonus_spent") > 0)
-    g_string_append_printf (s, _("Paid with bonuses: %s\n"), spent);
-  g_string_append_printf (s, _("Paid: %s\n"), paid);
+    g_string_append_printf (s, _ ("Paid with bonuses: %s\n"), spent);
+  g_string_append_printf (s, _ ("Paid: %s\n"), paid);
   if (customer != NULL)
     {
       g_autofree char *balance = sk_money_format (sk_record_get_int64 (customer, "bonus_balance"));
 
-      g_string_append_printf (s, _("Bonuses earned: %s\n"), earned);
-      g_string_append_printf (s, _("Bonus balance: %s\n"), balance);
+      g_string_append_printf (s, _ ("Bonuses earned: %s\n"), earned);
+      g_string_append_printf (s, _ ("Bonus balance: %s\n"), balance);
     }
   return g_string_free (s, FALSE);
 }
@@ -633,22 +615,17 @@ sk_checkout_format_receipt (SkPurchase *purchase,
 /* Printing the receipt */
 
 static void
-print_begin (GtkPrintOperation *op,
-             GtkPrintContext   *context,
-             gpointer           user_data)
+print_begin (GtkPrintOperation *op, GtkPrintContext *context, gpointer user_data)
 {
   gtk_print_operation_set_n_pages (op, 1);
 }
 
 static void
-print_draw_page (GtkPrintOperation *op,
-                 GtkPrintContext   *context,
-                 int                page_nr,
-                 gpointer           user_data)
+print_draw_page (GtkPrintOperation *op, GtkPrintContext *context, int page_nr, gpointer user_data)
 {
-  const char *text = user_data;
-  cairo_t *cr = gtk_print_context_get_cairo_context (context);
-  PangoLayout *layout = gtk_print_context_create_pango_layout (context);
+  const char           *text = user_data;
+  cairo_t              *cr = gtk_print_context_get_cairo_context (context);
+  PangoLayout          *layout = gtk_print_context_create_pango_layout (context);
   PangoFontDescription *font = pango_font_description_from_string ("Monospace 9");
 
   pango_layout_set_font_description (layout, font);
@@ -665,31 +642,28 @@ receipt_print_operation_new (const char *text)
 {
   GtkPrintOperation *op = gtk_print_operation_new ();
 
-  gtk_print_operation_set_job_name (op, _("Receipt"));
+  gtk_print_operation_set_job_name (op, _ ("Receipt"));
   g_signal_connect (op, "begin-print", G_CALLBACK (print_begin), NULL);
   g_signal_connect_data (op, "draw-page", G_CALLBACK (print_draw_page), g_strdup (text),
-                         (GClosureNotify) (void (*) (void)) g_free, 0);
+                         (GClosureNotify)(void (*) (void))g_free, 0);
   return op;
 }
 
 static void
-print_receipt (GtkWindow  *parent,
-               const char *text)
+print_receipt (GtkWindow *parent, const char *text)
 {
-  g_autoptr(GtkPrintOperation) op = receipt_print_operation_new (text);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GtkPrintOperation) op = receipt_print_operation_new (text);
+  g_autoptr (GError) error = NULL;
 
-  if (gtk_print_operation_run (op, GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG, parent, &error) ==
-      GTK_PRINT_OPERATION_RESULT_ERROR)
+  if (gtk_print_operation_run (op, GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG, parent, &error)
+      == GTK_PRINT_OPERATION_RESULT_ERROR)
     g_warning ("Printing failed: %s", error->message);
 }
 
 gboolean
-sk_checkout_view_export_receipt (SkCheckoutView  *self,
-                                 const char      *path,
-                                 GError         **error)
+sk_checkout_view_export_receipt (SkCheckoutView *self, const char *path, GError **error)
 {
-  g_autoptr(GtkPrintOperation) op = NULL;
+  g_autoptr (GtkPrintOperation) op = NULL;
   g_autofree char *text = NULL;
 
   g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
@@ -698,20 +672,20 @@ sk_checkout_view_export_receipt (SkCheckoutView  *self,
 
   if (self->last_purchase == NULL)
     {
-      g_set_error_literal (error, SK_ERROR, SK_ERROR_NOT_FOUND, _("No sale to print a receipt for"));
+      g_set_error_literal (error, SK_ERROR, SK_ERROR_NOT_FOUND,
+                           _ ("No sale to print a receipt for"));
       return FALSE;
     }
-  text = sk_checkout_format_receipt (self->last_purchase, self->last_customer, sk_sale_get_store (self->sale));
+  text = sk_checkout_format_receipt (self->last_purchase, self->last_customer,
+                                     sk_sale_get_store (self->sale));
   op = receipt_print_operation_new (text);
   gtk_print_operation_set_export_filename (op, path);
-  return gtk_print_operation_run (op, GTK_PRINT_OPERATION_ACTION_EXPORT, NULL, error) !=
-         GTK_PRINT_OPERATION_RESULT_ERROR;
+  return gtk_print_operation_run (op, GTK_PRINT_OPERATION_ACTION_EXPORT, NULL, error)
+         != GTK_PRINT_OPERATION_RESULT_ERROR;
 }
 
 static void
-receipt_response (AdwMessageDialog *dialog,
-                  const char       *response,
-                  gpointer          user_data)
+receipt_response (AdwMessageDialog *dialog, const char *response, gpointer user_data)
 {
   if (g_strcmp0 (response, "print") == 0)
     print_receipt (gtk_window_get_transient_for (GTK_WINDOW (dialog)),
@@ -719,26 +693,23 @@ receipt_response (AdwMessageDialog *dialog,
 }
 
 static void
-show_receipt (SkCheckoutView *self,
-              SkPurchase     *purchase,
-              SkCustomer     *customer)
+show_receipt (SkCheckoutView *self, SkPurchase *purchase, SkCustomer *customer)
 {
-  g_autofree char *text = sk_checkout_format_receipt (purchase, customer, sk_sale_get_store (self->sale));
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *text
+      = sk_checkout_format_receipt (purchase, customer, sk_sale_get_store (self->sale));
+  GtkRoot   *root = gtk_widget_get_root (GTK_WIDGET (self));
   GtkWidget *dialog;
   GtkWidget *label;
 
   if (root == NULL || g_getenv ("SKIDKA_NO_DIALOGS") != NULL)
     return;
-  dialog = adw_message_dialog_new (GTK_WINDOW (root), _("Sale Complete"), NULL);
+  dialog = adw_message_dialog_new (GTK_WINDOW (root), _ ("Sale Complete"), NULL);
   label = gtk_label_new (text);
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
   gtk_widget_add_css_class (label, "monospace");
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), label);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "print", _("_Print"),
-                                    "close", _("_Close"),
-                                    NULL);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "print", _ ("_Print"), "close",
+                                    _ ("_Close"), NULL);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
   g_object_set_data_full (G_OBJECT (dialog), "receipt", g_steal_pointer (&text), g_free);
@@ -747,13 +718,11 @@ show_receipt (SkCheckoutView *self,
 }
 
 static void
-paid_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+paid_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkCheckoutView *self;
-  g_autoptr(SkPurchaseResult) sale = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkPurchaseResult) sale = NULL;
+  g_autoptr (GError) error = NULL;
 
   /* The repository announced the sale (purchase-added) before this. */
   sale = sk_repository_process_purchase_finish (SK_REPOSITORY (source), result, &error);
@@ -772,7 +741,7 @@ paid_cb (GObject      *source,
   show_receipt (self, sale->purchase, sale->customer);
   {
     g_autofree char *paid = sk_money_format (sk_record_get_int64 (sale->purchase, "total_paid"));
-    g_autofree char *msg = g_strdup_printf (_("Paid %s"), paid);
+    g_autofree char *msg = g_strdup_printf (_ ("Paid %s"), paid);
 
     sk_widget_toast (GTK_WIDGET (self), msg);
   }
@@ -781,14 +750,12 @@ paid_cb (GObject      *source,
 }
 
 static void
-pay_action (GtkWidget  *widget,
-            const char *action_name,
-            GVariant   *param)
+pay_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
-  SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
-  SkRepository *repository = sk_app_repository ();
+  SkCheckoutView    *self = SK_CHECKOUT_VIEW (widget);
+  SkRepository      *repository = sk_app_repository ();
   SkPurchaseRequest *request;
-  guint n = sk_sale_get_n_lines (self->sale);
+  guint              n = sk_sale_get_n_lines (self->sale);
 
   if (repository == NULL || sk_sale_get_store (self->sale) == NULL || n == 0 || self->paying)
     return;
@@ -810,9 +777,7 @@ sk_checkout_view_get_paying (SkCheckoutView *self)
 }
 
 static void
-new_sale_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *param)
+new_sale_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
 
@@ -821,33 +786,28 @@ new_sale_action (GtkWidget  *widget,
 }
 
 static void
-clear_customer_action (GtkWidget  *widget,
-                       const char *action_name,
-                       GVariant   *param)
+clear_customer_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   sk_checkout_view_set_customer (SK_CHECKOUT_VIEW (widget), NULL);
 }
 
 static void
-customer_saved_cb (SkCustomerEditor *editor,
-                   SkCustomer       *customer,
-                   SkCheckoutView   *self)
+customer_saved_cb (SkCustomerEditor *editor, SkCustomer *customer, SkCheckoutView *self)
 {
   sk_checkout_view_set_customer (self, customer);
 }
 
 static void
-register_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *param)
+register_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
-  SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
+  SkCheckoutView   *self = SK_CHECKOUT_VIEW (widget);
   SkCustomerEditor *editor;
-  const char *typed = gtk_editable_get_text (GTK_EDITABLE (self->customer_entry));
+  const char       *typed = gtk_editable_get_text (GTK_EDITABLE (self->customer_entry));
 
   if (sk_app_repository () == NULL)
     return;
-  editor = sk_customer_editor_new (GTK_WINDOW (gtk_widget_get_root (widget)), sk_app_repository (), NULL);
+  editor = sk_customer_editor_new (GTK_WINDOW (gtk_widget_get_root (widget)), sk_app_repository (),
+                                   NULL);
   /* What the cashier typed is likely the new customer's phone or card. */
   if (typed != NULL && *typed != '\0')
     sk_customer_editor_set_text (editor, strlen (typed) >= 10 || typed[0] == '+' ? "phone" : "card",
@@ -857,12 +817,10 @@ register_action (GtkWidget  *widget,
 }
 
 static void
-add_product_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *param)
+add_product_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
-  guint pos = gtk_drop_down_get_selected (self->product_dropdown);
+  guint           pos = gtk_drop_down_get_selected (self->product_dropdown);
 
   if (self->products == NULL || pos >= self->products->len)
     return;
@@ -874,25 +832,23 @@ add_product_action (GtkWidget  *widget,
 }
 
 static void
-add_free_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *param)
+add_free_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
-  const char *name = gtk_editable_get_text (GTK_EDITABLE (self->name_entry));
-  const char *category = gtk_editable_get_text (GTK_EDITABLE (self->category_entry));
-  const char *price_text = gtk_editable_get_text (GTK_EDITABLE (self->price_entry));
-  gint64 price = 0;
+  const char     *name = gtk_editable_get_text (GTK_EDITABLE (self->name_entry));
+  const char     *category = gtk_editable_get_text (GTK_EDITABLE (self->category_entry));
+  const char     *price_text = gtk_editable_get_text (GTK_EDITABLE (self->price_entry));
+  gint64          price = 0;
 
   if (*name == '\0')
     {
-      sk_widget_toast (widget, _("Type the item's name"));
+      sk_widget_toast (widget, _ ("Type the item's name"));
       gtk_widget_grab_focus (GTK_WIDGET (self->name_entry));
       return;
     }
   if (!sk_money_parse (price_text, &price) || price <= 0 || price > SK_MONEY_MAX)
     {
-      sk_widget_toast (widget, _("The price must be a positive amount, like 1299 or 1 299,50"));
+      sk_widget_toast (widget, _ ("The price must be a positive amount, like 1299 or 1 299,50"));
       gtk_widget_grab_focus (GTK_WIDGET (self->price_entry));
       return;
     }
@@ -911,9 +867,7 @@ price_activate_cb (SkCheckoutView *self)
 }
 
 static void
-spend_max_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *param)
+spend_max_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
 
@@ -921,12 +875,10 @@ spend_max_action (GtkWidget  *widget,
 }
 
 static void
-focus_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *param)
+focus_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
-  const char *what = g_variant_get_string (param, NULL);
+  const char     *what = g_variant_get_string (param, NULL);
 
   if (g_str_equal (what, "customer"))
     gtk_widget_grab_focus (GTK_WIDGET (self->customer_entry));
@@ -937,19 +889,16 @@ focus_action (GtkWidget  *widget,
 }
 
 static void
-show_panel_action (GtkWidget  *widget,
-                   const char *action_name,
-                   GVariant   *param)
+show_panel_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
 
-  adw_leaflet_set_visible_child_name (self->leaflet,
-                                      g_str_equal (action_name, "checkout.show-panel") ? "panel" : "cart");
+  adw_leaflet_set_visible_child_name (
+      self->leaflet, g_str_equal (action_name, "checkout.show-panel") ? "panel" : "cart");
 }
 
 static void
-customer_activate_cb (GtkSearchEntry *entry,
-                      SkCheckoutView *self)
+customer_activate_cb (GtkSearchEntry *entry, SkCheckoutView *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
 
@@ -958,8 +907,7 @@ customer_activate_cb (GtkSearchEntry *entry,
 }
 
 static void
-sku_activate_cb (GtkEntry       *entry,
-                 SkCheckoutView *self)
+sku_activate_cb (GtkEntry *entry, SkCheckoutView *self)
 {
   const char *sku = gtk_editable_get_text (GTK_EDITABLE (entry));
 
@@ -970,12 +918,11 @@ sku_activate_cb (GtkEntry       *entry,
 }
 
 static void
-bonus_spin_changed_cb (GtkSpinButton  *spin,
-                       SkCheckoutView *self)
+bonus_spin_changed_cb (GtkSpinButton *spin, SkCheckoutView *self)
 {
   if (self->updating_spin)
     return;
-  sk_checkout_view_set_bonus_spend (self, (gint64) (gtk_spin_button_get_value (spin) * 100 + 0.5));
+  sk_checkout_view_set_bonus_spend (self, (gint64)(gtk_spin_button_get_value (spin) * 100 + 0.5));
 }
 
 /* Cart columns */
@@ -1010,10 +957,7 @@ cell_price (gpointer item)
 
 /* A line's discount (blank when none) or total, as money. */
 static gboolean
-money_transform (GBinding     *binding,
-                 const GValue *from,
-                 GValue       *to,
-                 gpointer      user_data)
+money_transform (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
 {
   gint64 v = g_value_get_int64 (from);
 
@@ -1022,9 +966,7 @@ money_transform (GBinding     *binding,
 }
 
 static void
-bound_label_setup (GtkSignalListItemFactory *factory,
-                   GtkListItem              *list_item,
-                   gpointer                  user_data)
+bound_label_setup (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
   GtkWidget *label = gtk_label_new (NULL);
 
@@ -1036,23 +978,19 @@ bound_label_setup (GtkSignalListItemFactory *factory,
 }
 
 static void
-bound_label_bind (GtkSignalListItemFactory *factory,
-                  GtkListItem              *list_item,
-                  gpointer                  user_data)
+bound_label_bind (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
-  GObject *item = gtk_list_item_get_item (list_item);
+  GObject  *item = gtk_list_item_get_item (list_item);
   GBinding *binding;
 
-  binding = g_object_bind_property_full (item, user_data ? "total" : "discount",
-                                         gtk_list_item_get_child (list_item), "label",
-                                         G_BINDING_SYNC_CREATE, money_transform, NULL, user_data, NULL);
+  binding = g_object_bind_property_full (
+      item, user_data ? "total" : "discount", gtk_list_item_get_child (list_item), "label",
+      G_BINDING_SYNC_CREATE, money_transform, NULL, user_data, NULL);
   g_object_set_data (G_OBJECT (list_item), "binding", binding);
 }
 
 static void
-bound_label_unbind (GtkSignalListItemFactory *factory,
-                    GtkListItem              *list_item,
-                    gpointer                  user_data)
+bound_label_unbind (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
   GBinding *binding = g_object_get_data (G_OBJECT (list_item), "binding");
 
@@ -1062,13 +1000,12 @@ bound_label_unbind (GtkSignalListItemFactory *factory,
 }
 
 static void
-quantity_changed_cb (GtkSpinButton *spin,
-                     GtkListItem   *list_item)
+quantity_changed_cb (GtkSpinButton *spin, GtkListItem *list_item)
 {
   SkCheckoutView *self = g_object_get_data (G_OBJECT (spin), "view");
-  guint position = gtk_list_item_get_position (list_item);
-  gint64 q = gtk_spin_button_get_value_as_int (spin);
-  gint64 quantity = 0;
+  guint           position = gtk_list_item_get_position (list_item);
+  gint64          q = gtk_spin_button_get_value_as_int (spin);
+  gint64          quantity = 0;
 
   if (gtk_list_item_get_item (list_item) == NULL || position == GTK_INVALID_LIST_POSITION)
     return;
@@ -1078,9 +1015,7 @@ quantity_changed_cb (GtkSpinButton *spin,
 }
 
 static void
-quantity_notify_cb (SkPurchaseLine *line,
-                    GParamSpec     *pspec,
-                    GtkSpinButton  *spin)
+quantity_notify_cb (SkPurchaseLine *line, GParamSpec *pspec, GtkSpinButton *spin)
 {
   gint64 quantity = 0;
 
@@ -1090,25 +1025,22 @@ quantity_notify_cb (SkPurchaseLine *line,
 }
 
 static void
-quantity_setup (GtkSignalListItemFactory *factory,
-                GtkListItem              *list_item,
-                gpointer                  user_data)
+quantity_setup (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
   GtkWidget *spin = gtk_spin_button_new_with_range (1, SK_QUANTITY_MAX, 1);
 
   g_object_set_data (G_OBJECT (spin), "view", user_data);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Quantity"), -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Quantity"), -1);
   gtk_list_item_set_child (list_item, spin);
 }
 
 static void
-quantity_bind (GtkSignalListItemFactory *factory,
-               GtkListItem              *list_item,
-               gpointer                  user_data)
+quantity_bind (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
-  GtkWidget *spin = gtk_list_item_get_child (list_item);
+  GtkWidget      *spin = gtk_list_item_get_child (list_item);
   SkPurchaseLine *item = gtk_list_item_get_item (list_item);
-  gint64 quantity = 0;
+  gint64          quantity = 0;
 
   g_object_get (item, "quantity", &quantity, NULL);
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), quantity);
@@ -1118,11 +1050,9 @@ quantity_bind (GtkSignalListItemFactory *factory,
 }
 
 static void
-quantity_unbind (GtkSignalListItemFactory *factory,
-                 GtkListItem              *list_item,
-                 gpointer                  user_data)
+quantity_unbind (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
-  GtkWidget *spin = gtk_list_item_get_child (list_item);
+  GtkWidget      *spin = gtk_list_item_get_child (list_item);
   SkPurchaseLine *item = gtk_list_item_get_item (list_item);
 
   g_signal_handlers_disconnect_by_func (spin, quantity_changed_cb, list_item);
@@ -1131,26 +1061,24 @@ quantity_unbind (GtkSignalListItemFactory *factory,
 }
 
 static void
-remove_clicked_cb (GtkButton   *button,
-                   GtkListItem *list_item)
+remove_clicked_cb (GtkButton *button, GtkListItem *list_item)
 {
   SkCheckoutView *self = g_object_get_data (G_OBJECT (button), "view");
-  guint pos = gtk_list_item_get_position (list_item);
+  guint           pos = gtk_list_item_get_position (list_item);
 
   if (pos != GTK_INVALID_LIST_POSITION)
     sk_checkout_view_remove_line (self, pos);
 }
 
 static void
-remove_setup (GtkSignalListItemFactory *factory,
-              GtkListItem              *list_item,
-              gpointer                  user_data)
+remove_setup (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
   GtkWidget *button = gtk_button_new_from_icon_name ("edit-delete-symbolic");
 
   gtk_widget_add_css_class (button, "flat");
-  gtk_widget_set_tooltip_text (button, _("Remove the Line"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Remove the Line"), -1);
+  gtk_widget_set_tooltip_text (button, _ ("Remove the Line"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Remove the Line"), -1);
   g_object_set_data (G_OBJECT (button), "view", user_data);
   g_signal_connect (button, "clicked", G_CALLBACK (remove_clicked_cb), list_item);
   gtk_list_item_set_child (list_item, button);
@@ -1159,19 +1087,19 @@ remove_setup (GtkSignalListItemFactory *factory,
 static void
 setup_cart_columns (SkCheckoutView *self)
 {
-  GtkListItemFactory *factory;
+  GtkListItemFactory  *factory;
   GtkColumnViewColumn *column;
 
-  gtk_column_view_set_model (self->cart_view,
-                             GTK_SELECTION_MODEL (gtk_no_selection_new (g_object_ref (sk_sale_get_lines (self->sale)))));
+  gtk_column_view_set_model (self->cart_view, GTK_SELECTION_MODEL (gtk_no_selection_new (
+                                                  g_object_ref (sk_sale_get_lines (self->sale)))));
   /* The view takes its own reference to each column. */
-  column = sk_text_column_new (_("Item"), cell_name, FALSE, TRUE);
+  column = sk_text_column_new (_ ("Item"), cell_name, FALSE, TRUE);
   gtk_column_view_append_column (self->cart_view, column);
   g_object_unref (column);
-  column = sk_text_column_new (_("Category"), cell_category, FALSE, FALSE);
+  column = sk_text_column_new (_ ("Category"), cell_category, FALSE, FALSE);
   gtk_column_view_append_column (self->cart_view, column);
   g_object_unref (column);
-  column = sk_text_column_new (_("Price"), cell_price, TRUE, FALSE);
+  column = sk_text_column_new (_ ("Price"), cell_price, TRUE, FALSE);
   gtk_column_view_append_column (self->cart_view, column);
   g_object_unref (column);
 
@@ -1179,7 +1107,7 @@ setup_cart_columns (SkCheckoutView *self)
   g_signal_connect (factory, "setup", G_CALLBACK (quantity_setup), self);
   g_signal_connect (factory, "bind", G_CALLBACK (quantity_bind), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (quantity_unbind), self);
-  column = gtk_column_view_column_new (_("Qty"), factory);
+  column = gtk_column_view_column_new (_ ("Qty"), factory);
   gtk_column_view_append_column (self->cart_view, column);
   g_object_unref (column);
 
@@ -1187,7 +1115,7 @@ setup_cart_columns (SkCheckoutView *self)
   g_signal_connect (factory, "setup", G_CALLBACK (bound_label_setup), NULL);
   g_signal_connect (factory, "bind", G_CALLBACK (bound_label_bind), NULL);
   g_signal_connect (factory, "unbind", G_CALLBACK (bound_label_unbind), NULL);
-  column = gtk_column_view_column_new (_("Discount"), factory);
+  column = gtk_column_view_column_new (_ ("Discount"), factory);
   gtk_column_view_append_column (self->cart_view, column);
   g_object_unref (column);
 
@@ -1195,7 +1123,7 @@ setup_cart_columns (SkCheckoutView *self)
   g_signal_connect (factory, "setup", G_CALLBACK (bound_label_setup), GINT_TO_POINTER (1));
   g_signal_connect (factory, "bind", G_CALLBACK (bound_label_bind), GINT_TO_POINTER (1));
   g_signal_connect (factory, "unbind", G_CALLBACK (bound_label_unbind), GINT_TO_POINTER (1));
-  column = gtk_column_view_column_new (_("Total"), factory);
+  column = gtk_column_view_column_new (_ ("Total"), factory);
   gtk_column_view_append_column (self->cart_view, column);
   g_object_unref (column);
 
@@ -1207,21 +1135,20 @@ setup_cart_columns (SkCheckoutView *self)
 }
 
 static void
-customer_refreshed_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
+customer_refreshed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkCheckoutView *self;
-  g_autoptr(SkCustomer) fresh = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkCustomer) fresh = NULL;
+  g_autoptr (GError) error = NULL;
 
   fresh = sk_repository_get_customer_finish (SK_REPOSITORY (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self = SK_CHECKOUT_VIEW (user_data);
   /* Still the customer of this sale (not cleared or changed meanwhile)? */
-  if (fresh == NULL || sk_sale_get_customer (self->sale) == NULL ||
-      g_strcmp0 (sk_record_get_id (sk_sale_get_customer (self->sale)), sk_record_get_id (fresh)) != 0)
+  if (fresh == NULL || sk_sale_get_customer (self->sale) == NULL
+      || g_strcmp0 (sk_record_get_id (sk_sale_get_customer (self->sale)), sk_record_get_id (fresh))
+             != 0)
     return;
   sk_sale_set_customer (self->sale, fresh);
   update_customer_row (self);
@@ -1234,8 +1161,8 @@ refresh_customer (SkCheckoutView *self)
   SkCustomer *customer = sk_sale_get_customer (self->sale);
 
   if (customer != NULL && sk_app_repository () != NULL)
-    sk_repository_get_customer_async (sk_app_repository (), sk_record_get_id (customer), self->cancellable,
-                                      customer_refreshed_cb, self);
+    sk_repository_get_customer_async (sk_app_repository (), sk_record_get_id (customer),
+                                      self->cancellable, customer_refreshed_cb, self);
 }
 
 static void
@@ -1255,9 +1182,7 @@ stores_changed_cb (SkCheckoutView *self)
 }
 
 static void
-customer_changed_cb (SkRepository   *repository,
-                     const char     *customer_id,
-                     SkCheckoutView *self)
+customer_changed_cb (SkRepository *repository, const char *customer_id, SkCheckoutView *self)
 {
   SkCustomer *customer = sk_sale_get_customer (self->sale);
 
@@ -1282,9 +1207,7 @@ database_changed_cb (SkCheckoutView *self)
 }
 
 static void
-bonus_setting_changed_cb (GSettings      *settings,
-                          const char     *key,
-                          SkCheckoutView *self)
+bonus_setting_changed_cb (GSettings *settings, const char *key, SkCheckoutView *self)
 {
   SkRole role = sk_application_get_role (sk_app ());
 
@@ -1326,13 +1249,14 @@ sk_checkout_view_dispose (GObject *object)
 static void
 sk_checkout_view_class_init (SkCheckoutViewClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sk_checkout_view_dispose;
   widget_class->map = sk_checkout_view_map;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-checkout-view.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/skidka/Skidka/sk-checkout-view.ui");
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, leaflet);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, customer_entry);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, customer_row);
@@ -1360,7 +1284,8 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
 
   gtk_widget_class_install_action (widget_class, "checkout.pay", NULL, pay_action);
   gtk_widget_class_install_action (widget_class, "checkout.new-sale", NULL, new_sale_action);
-  gtk_widget_class_install_action (widget_class, "checkout.clear-customer", NULL, clear_customer_action);
+  gtk_widget_class_install_action (widget_class, "checkout.clear-customer", NULL,
+                                   clear_customer_action);
   gtk_widget_class_install_action (widget_class, "checkout.register", NULL, register_action);
   gtk_widget_class_install_action (widget_class, "checkout.add-product", NULL, add_product_action);
   gtk_widget_class_install_action (widget_class, "checkout.add-free", NULL, add_free_action);
@@ -1390,15 +1315,17 @@ sk_checkout_view_init (SkCheckoutView *self)
   g_signal_connect (self->bonus_spin, "value-changed", G_CALLBACK (bonus_spin_changed_cb), self);
   if (sk_app () != NULL)
     {
-      GSettings *settings = sk_application_get_settings (sk_app ());
+      GSettings    *settings = sk_application_get_settings (sk_app ());
       SkRepository *repository = sk_application_get_repository (sk_app ());
 
       g_signal_connect_object (repository, "stores-changed", G_CALLBACK (stores_changed_cb), self,
                                G_CONNECT_SWAPPED);
-      g_signal_connect_object (repository, "customer-changed", G_CALLBACK (customer_changed_cb), self, 0);
-      g_signal_connect_object (repository, "purchase-added", G_CALLBACK (purchase_added_cb), self, 0);
-      g_signal_connect_object (repository, "database-changed", G_CALLBACK (database_changed_cb), self,
-                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (repository, "customer-changed", G_CALLBACK (customer_changed_cb),
+                               self, 0);
+      g_signal_connect_object (repository, "purchase-added", G_CALLBACK (purchase_added_cb), self,
+                               0);
+      g_signal_connect_object (repository, "database-changed", G_CALLBACK (database_changed_cb),
+                               self, G_CONNECT_SWAPPED);
       g_signal_connect_object (settings, "changed", G_CALLBACK (bonus_setting_changed_cb), self, 0);
       bonus_setting_changed_cb (settings, "show-bonus-details", self);
     }

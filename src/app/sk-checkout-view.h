@@ -14,53 +14,42 @@ G_DECLARE_FINAL_TYPE (SkCheckoutView, sk_checkout_view, SK, CHECKOUT_VIEW, AdwBi
 /* What the keyboard and the scanner do, also used by the tests. */
 /* Looks the customer up on a worker and makes them the sale's; FALSE and
  * a toast when nobody has that card or phone. */
-void                  sk_checkout_view_find_customer_async  (SkCheckoutView      *self,
-                                                             const char          *card_or_phone,
-                                                             GCancellable        *cancellable,
-                                                             GAsyncReadyCallback  callback,
-                                                             gpointer             user_data);
-gboolean              sk_checkout_view_find_customer_finish (SkCheckoutView      *self,
-                                                             GAsyncResult        *result,
-                                                             GError             **error);
-void                  sk_checkout_view_set_customer    (SkCheckoutView *self,
-                                                        SkCustomer     *customer);
-SkCustomer           *sk_checkout_view_get_customer    (SkCheckoutView *self);
-void                  sk_checkout_view_add_line        (SkCheckoutView *self,
-                                                        const char     *sku,
-                                                        const char     *name,
-                                                        const char     *category,
-                                                        gint64          unit_price,
-                                                        gint64          quantity);
-gboolean              sk_checkout_view_add_sku         (SkCheckoutView *self,
-                                                        const char     *sku);
-void                  sk_checkout_view_set_quantity    (SkCheckoutView *self,
-                                                        guint           line,
-                                                        gint64          quantity);
-void                  sk_checkout_view_remove_line     (SkCheckoutView *self,
-                                                        guint           line);
-guint                 sk_checkout_view_get_n_lines     (SkCheckoutView *self);
+void sk_checkout_view_find_customer_async (SkCheckoutView     *self,
+                                           const char         *card_or_phone,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+gboolean
+sk_checkout_view_find_customer_finish (SkCheckoutView *self, GAsyncResult *result, GError **error);
+void        sk_checkout_view_set_customer (SkCheckoutView *self, SkCustomer *customer);
+SkCustomer *sk_checkout_view_get_customer (SkCheckoutView *self);
+void        sk_checkout_view_add_line (SkCheckoutView *self,
+                                       const char     *sku,
+                                       const char     *name,
+                                       const char     *category,
+                                       gint64          unit_price,
+                                       gint64          quantity);
+gboolean    sk_checkout_view_add_sku (SkCheckoutView *self, const char *sku);
+void        sk_checkout_view_set_quantity (SkCheckoutView *self, guint line, gint64 quantity);
+void        sk_checkout_view_remove_line (SkCheckoutView *self, guint line);
+guint       sk_checkout_view_get_n_lines (SkCheckoutView *self);
 /* kopecks; clamped to the cap */
-void                  sk_checkout_view_set_bonus_spend (SkCheckoutView *self,
-                                                        gint64          amount);
-gint64                sk_checkout_view_get_bonus_cap   (SkCheckoutView *self);
+void                  sk_checkout_view_set_bonus_spend (SkCheckoutView *self, gint64 amount);
+gint64                sk_checkout_view_get_bonus_cap (SkCheckoutView *self);
 gint64                sk_checkout_view_get_bonus_spend (SkCheckoutView *self);
-gint64                sk_checkout_view_get_bonus_earn  (SkCheckoutView *self);
-gint64                sk_checkout_view_get_to_pay      (SkCheckoutView *self);
-const SkEngineResult *sk_checkout_view_get_result      (SkCheckoutView *self);
+gint64                sk_checkout_view_get_bonus_earn (SkCheckoutView *self);
+gint64                sk_checkout_view_get_to_pay (SkCheckoutView *self);
+const SkEngineResult *sk_checkout_view_get_result (SkCheckoutView *self);
 /* The last completed sale (NULL before one), and the time of the last
  * recompute in microseconds (for the benchmark). */
-SkPurchase           *sk_checkout_view_get_last_purchase (SkCheckoutView *self);
+SkPurchase *sk_checkout_view_get_last_purchase (SkCheckoutView *self);
 /* TRUE from Pay until the sale is stored (or refused). */
-gboolean              sk_checkout_view_get_paying      (SkCheckoutView *self);
-gint64                sk_checkout_view_get_recompute_usec (SkCheckoutView *self);
-void                  sk_checkout_view_recompute       (SkCheckoutView *self);
+gboolean sk_checkout_view_get_paying (SkCheckoutView *self);
+gint64   sk_checkout_view_get_recompute_usec (SkCheckoutView *self);
+void     sk_checkout_view_recompute (SkCheckoutView *self);
 /* Builds the receipt text of a purchase. */
-char                 *sk_checkout_format_receipt       (SkPurchase     *purchase,
-                                                        SkCustomer     *customer,
-                                                        SkStore        *store);
+char *sk_checkout_format_receipt (SkPurchase *purchase, SkCustomer *customer, SkStore *store);
 /* Prints the last sale's receipt into a PDF at @path, without a dialog. */
-gboolean              sk_checkout_view_export_receipt  (SkCheckoutView *self,
-                                                        const char     *path,
-                                                        GError        **error);
+gboolean sk_checkout_view_export_receipt (SkCheckoutView *self, const char *path, GError **error);
 
 G_END_DECLS

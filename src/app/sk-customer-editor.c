@@ -14,9 +14,9 @@ struct _SkCustomerEditor
   AdwWindow parent_instance;
 
   SkRepository *repository;
-  SkCustomer  *customer;   /* a copy being edited */
-  gboolean     is_new;
-  gboolean     saving;
+  SkCustomer   *customer; /* a copy being edited */
+  gboolean      is_new;
+  gboolean      saving;
   GCancellable *cancellable;
 
   AdwEntryRow *name_row;
@@ -33,20 +33,21 @@ struct _SkCustomerEditor
 
 G_DEFINE_FINAL_TYPE (SkCustomerEditor, sk_customer_editor, ADW_TYPE_WINDOW)
 
-enum { SAVED, N_SIGNALS };
+enum
+{
+  SAVED,
+  N_SIGNALS
+};
 static guint signals[N_SIGNALS];
 
 static void
-set_text (AdwEntryRow *row,
-          const char  *text)
+set_text (AdwEntryRow *row, const char *text)
 {
   gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
 }
 
 void
-sk_customer_editor_set_text (SkCustomerEditor *self,
-                             const char       *field,
-                             const char       *text)
+sk_customer_editor_set_text (SkCustomerEditor *self, const char *field, const char *text)
 {
   AdwEntryRow *row = NULL;
 
@@ -76,11 +77,10 @@ text_or_null (AdwEntryRow *row)
 }
 
 static void
-mark_error (SkCustomerEditor *self,
-            AdwEntryRow      *row)
+mark_error (SkCustomerEditor *self, AdwEntryRow *row)
 {
-  AdwEntryRow *rows[] = { self->name_row, self->phone_row, self->card_row, self->email_row,
-                          self->birth_row, self->children_row };
+  AdwEntryRow *rows[] = { self->name_row,  self->phone_row, self->card_row,
+                          self->email_row, self->birth_row, self->children_row };
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     gtk_widget_remove_css_class (GTK_WIDGET (rows[i]), "error");
@@ -92,9 +92,7 @@ mark_error (SkCustomerEditor *self,
 }
 
 static void
-show_error (SkCustomerEditor *self,
-            const GError     *error,
-            AdwEntryRow      *bad)
+show_error (SkCustomerEditor *self, const GError *error, AdwEntryRow *bad)
 {
   gtk_label_set_text (self->error_label, error->message);
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
@@ -102,14 +100,12 @@ show_error (SkCustomerEditor *self,
 }
 
 static void
-customer_stored_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+customer_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  g_autoptr (GTask) task = user_data;
   SkCustomerEditor *self = g_task_get_source_object (task);
-  g_autoptr(SkCustomer) saved = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkCustomer) saved = NULL;
+  g_autoptr (GError) error = NULL;
 
   saved = sk_repository_save_customer_finish (SK_REPOSITORY (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -120,11 +116,11 @@ customer_stored_cb (GObject      *source,
   self->saving = FALSE;
   if (saved == NULL)
     {
-      const char *field = sk_error_get_field (error);
-      AdwEntryRow *bad = g_strcmp0 (field, "phone") == 0 ? self->phone_row
-                       : g_strcmp0 (field, "card_number") == 0 ? self->card_row
-                       : g_strcmp0 (field, "email") == 0 ? self->email_row
-                       : NULL;
+      const char  *field = sk_error_get_field (error);
+      AdwEntryRow *bad = g_strcmp0 (field, "phone") == 0         ? self->phone_row
+                         : g_strcmp0 (field, "card_number") == 0 ? self->card_row
+                         : g_strcmp0 (field, "email") == 0       ? self->email_row
+                                                                 : NULL;
 
       if (bad == NULL && g_error_matches (error, SK_ERROR, SK_ERROR_CONFLICT))
         bad = strstr (error->message, "card") ? self->card_row : self->phone_row;
@@ -142,77 +138,76 @@ customer_stored_cb (GObject      *source,
 }
 
 void
-sk_customer_editor_save_async (SkCustomerEditor    *self,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
+sk_customer_editor_save_async (SkCustomerEditor   *self,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) local = NULL;
   g_autofree char *phone = NULL;
-  const char *name = text_or_null (self->name_row);
-  const char *phone_text = text_or_null (self->phone_row);
-  const char *birth = text_or_null (self->birth_row);
-  const char *children = text_or_null (self->children_row);
-  AdwEntryRow *bad = NULL;
+  const char      *name = text_or_null (self->name_row);
+  const char      *phone_text = text_or_null (self->phone_row);
+  const char      *birth = text_or_null (self->birth_row);
+  const char      *children = text_or_null (self->children_row);
+  AdwEntryRow     *bad = NULL;
 
   g_return_if_fail (SK_IS_CUSTOMER_EDITOR (self));
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, sk_customer_editor_save_async);
   if (self->saving)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, _("The customer is being saved"));
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               _ ("The customer is being saved"));
       return;
     }
 
   if (name == NULL)
     {
-      g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _("Type the customer's name"));
+      g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("Type the customer's name"));
       bad = self->name_row;
     }
   else if (phone_text == NULL && text_or_null (self->card_row) == NULL)
     {
-      g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _("A customer needs a phone number or a card"));
+      g_set_error (&local, SK_ERROR, SK_ERROR_INVALID,
+                   _ ("A customer needs a phone number or a card"));
       bad = self->phone_row;
     }
   else if (phone_text != NULL && (phone = sk_normalize_phone (phone_text, &local)) == NULL)
     bad = self->phone_row;
   else if (birth != NULL && !sk_date_is_valid (birth))
     {
-      g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _("The birth date must look like 2015-06-30"));
+      g_set_error (&local, SK_ERROR, SK_ERROR_INVALID,
+                   _ ("The birth date must look like 2015-06-30"));
       bad = self->birth_row;
     }
 
   if (local == NULL)
     {
-      g_autoptr(GListStore) kids = g_list_store_new (SK_TYPE_CHILD);
+      g_autoptr (GListStore) kids = g_list_store_new (SK_TYPE_CHILD);
 
-      g_object_set (self->customer,
-                    "full-name", name,
-                    "phone", phone,
-                    "card-number", text_or_null (self->card_row),
-                    "email", text_or_null (self->email_row),
-                    "birth-date", birth,
-                    "consent-email", gtk_switch_get_active (self->email_switch),
-                    "consent-sms", gtk_switch_get_active (self->sms_switch),
-                    "consent-push", gtk_switch_get_active (self->push_switch),
-                    NULL);
+      g_object_set (self->customer, "full-name", name, "phone", phone, "card-number",
+                    text_or_null (self->card_row), "email", text_or_null (self->email_row),
+                    "birth-date", birth, "consent-email",
+                    gtk_switch_get_active (self->email_switch), "consent-sms",
+                    gtk_switch_get_active (self->sms_switch), "consent-push",
+                    gtk_switch_get_active (self->push_switch), NULL);
       if (children != NULL)
         {
-          g_auto(GStrv) parts = g_strsplit (children, ";", -1);
+          g_auto (GStrv) parts = g_strsplit (children, ";", -1);
 
           for (guint i = 0; parts[i] != NULL && local == NULL; i++)
             {
               g_autofree char *part = g_strstrip (g_strdup (parts[i]));
-              char *space = strrchr (part, ' ');
-              g_autoptr(SkChild) child = NULL;
+              char            *space = strrchr (part, ' ');
+              g_autoptr (SkChild) child = NULL;
 
               if (*part == '\0')
                 continue;
               if (space == NULL || !sk_date_is_valid (space + 1))
                 {
                   g_set_error (&local, SK_ERROR, SK_ERROR_INVALID,
-                               _("Children: write “Name 2019-04-01”, separated by “;”"));
+                               _ ("Children: write “Name 2019-04-01”, separated by “;”"));
                   bad = self->children_row;
                   break;
                 }
@@ -233,45 +228,36 @@ sk_customer_editor_save_async (SkCustomerEditor    *self,
     }
   /* The store checks the rest (unique phone and card) on a worker. */
   self->saving = TRUE;
-  sk_repository_save_customer_async (self->repository, self->customer, self->is_new, self->cancellable,
-                                     customer_stored_cb, g_steal_pointer (&task));
+  sk_repository_save_customer_async (self->repository, self->customer, self->is_new,
+                                     self->cancellable, customer_stored_cb,
+                                     g_steal_pointer (&task));
 }
 
 gboolean
-sk_customer_editor_save_finish (SkCustomerEditor  *self,
-                                GAsyncResult      *result,
-                                GError           **error)
+sk_customer_editor_save_finish (SkCustomerEditor *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
-saved_then_close_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+saved_then_close_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   if (sk_customer_editor_save_finish (SK_CUSTOMER_EDITOR (source), result, NULL))
     gtk_window_destroy (GTK_WINDOW (source));
 }
 
 static void
-save_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
+save_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   sk_customer_editor_save_async (SK_CUSTOMER_EDITOR (widget), NULL, saved_then_close_cb, NULL);
 }
 
 SkCustomerEditor *
-sk_customer_editor_new (GtkWindow    *parent,
-                        SkRepository *repository,
-                        SkCustomer   *customer)
+sk_customer_editor_new (GtkWindow *parent, SkRepository *repository, SkCustomer *customer)
 {
-  SkCustomerEditor *self = g_object_new (SK_TYPE_CUSTOMER_EDITOR,
-                                         "transient-for", parent,
-                                         NULL);
-  g_autoptr(GString) kids = g_string_new (NULL);
+  SkCustomerEditor *self = g_object_new (SK_TYPE_CUSTOMER_EDITOR, "transient-for", parent, NULL);
+  g_autoptr (GString) kids = g_string_new (NULL);
 
   self->repository = g_object_ref (repository);
   self->is_new = customer == NULL;
@@ -281,7 +267,7 @@ sk_customer_editor_new (GtkWindow    *parent,
       SkCustomer *c = self->customer;
       GListModel *children = sk_customer_get_children (c);
 
-      gtk_window_set_title (GTK_WINDOW (self), _("Edit Customer"));
+      gtk_window_set_title (GTK_WINDOW (self), _ ("Edit Customer"));
       set_text (self->name_row, sk_record_get_string (c, "full_name"));
       set_text (self->phone_row, sk_record_get_string (c, "phone"));
       set_text (self->card_row, sk_record_get_string (c, "card_number"));
@@ -292,9 +278,10 @@ sk_customer_editor_new (GtkWindow    *parent,
       gtk_switch_set_active (self->push_switch, sk_record_get_boolean (c, "consent_push"));
       for (guint i = 0; i < g_list_model_get_n_items (children); i++)
         {
-          g_autoptr(SkChild) child = g_list_model_get_item (children, i);
+          g_autoptr (SkChild) child = g_list_model_get_item (children, i);
 
-          g_string_append_printf (kids, "%s%s %s", i ? "; " : "", sk_record_get_string (child, "name"),
+          g_string_append_printf (kids, "%s%s %s", i ? "; " : "",
+                                  sk_record_get_string (child, "name"),
                                   sk_record_get_string (child, "birth_date"));
         }
       gtk_editable_set_text (GTK_EDITABLE (self->children_row), kids->str);
@@ -317,14 +304,15 @@ sk_customer_editor_dispose (GObject *object)
 static void
 sk_customer_editor_class_init (SkCustomerEditorClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sk_customer_editor_dispose;
-  signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                 NULL, NULL, NULL, G_TYPE_NONE, 1, SK_TYPE_CUSTOMER);
+  signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, SK_TYPE_CUSTOMER);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-customer-editor.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/skidka/Skidka/sk-customer-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, SkCustomerEditor, name_row);
   gtk_widget_class_bind_template_child (widget_class, SkCustomerEditor, phone_row);
   gtk_widget_class_bind_template_child (widget_class, SkCustomerEditor, card_row);

@@ -13,20 +13,16 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SkCustomerEditor, sk_customer_editor, SK, CUSTOMER_EDITOR, AdwWindow)
 
 /* @customer: NULL to register a new one. Emits "saved" (SkCustomer). */
-SkCustomerEditor *sk_customer_editor_new    (GtkWindow        *parent,
-                                             SkRepository     *repository,
-                                             SkCustomer       *customer);
-void              sk_customer_editor_set_text (SkCustomerEditor *self,
-                                               const char       *field,
-                                               const char       *text);
+SkCustomerEditor      *
+sk_customer_editor_new (GtkWindow *parent, SkRepository *repository, SkCustomer *customer);
+void sk_customer_editor_set_text (SkCustomerEditor *self, const char *field, const char *text);
 /* Validates the form, then saves on a worker; a failure shows its message
  * in place. Emits "saved" before the callback. */
-void              sk_customer_editor_save_async  (SkCustomerEditor    *self,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-gboolean          sk_customer_editor_save_finish (SkCustomerEditor    *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
+void sk_customer_editor_save_async (SkCustomerEditor   *self,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+gboolean
+sk_customer_editor_save_finish (SkCustomerEditor *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

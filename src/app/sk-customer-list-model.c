@@ -27,7 +27,7 @@
 
 struct _SkCustomerListModel
 {
-  GObject       parent_instance;
+  GObject parent_instance;
 
   SkRepository *repository;
   char         *query;
@@ -35,40 +35,40 @@ struct _SkCustomerListModel
   /* position -> SkCustomerRow handed out and still alive (not a ref: a row
    * leaves the table when it is finalized or its position is removed). */
   GHashTable   *rows;
-  GHashTable   *pages;         /* page index -> GPtrArray of SkCustomer */
-  GHashTable   *pending;       /* page index -> TRUE while being read */
-  GQueue        recent;        /* page indexes, most recently used first */
-  guint         generation;    /* bumps on every query; late results are dropped */
+  GHashTable   *pages;      /* page index -> GPtrArray of SkCustomer */
+  GHashTable   *pending;    /* page index -> TRUE while being read */
+  GQueue        recent;     /* page indexes, most recently used first */
+  guint         generation; /* bumps on every query; late results are dropped */
   gboolean      loading;
   gboolean      truncated;
-  gint64        everyone;      /* the count of the empty search, -1 unknown */
+  gint64        everyone; /* the count of the empty search, -1 unknown */
   gint64        search_started;
   gint64        search_usec;
   GCancellable *cancellable;
 
   /* The worker's connection, used by one task at a time. */
-  GMutex        worker_lock;
-  SkDatabase   *worker_db;
-  guint         worker_generation;
+  GMutex      worker_lock;
+  SkDatabase *worker_db;
+  guint       worker_generation;
   /* Pages asked for, newest first (guarded by request_lock): a page that
    * scrolling left behind is not read at all. */
-  GMutex        request_lock;
-  GQueue        requests;
+  GMutex request_lock;
+  GQueue requests;
 };
-
 
 struct _SkCustomerRow
 {
-  GObject              parent_instance;
+  GObject parent_instance;
 
-  SkCustomerListModel *model;     /* not a ref; NULL once detached */
+  SkCustomerListModel *model; /* not a ref; NULL once detached */
   guint                position;
-  SkCustomer          *customer;  /* NULL while its page is read */
+  SkCustomer          *customer; /* NULL while its page is read */
 };
 
 G_DEFINE_FINAL_TYPE (SkCustomerRow, sk_customer_row, G_TYPE_OBJECT)
 
-enum {
+enum
+{
   ROW_PROP_0,
   ROW_PROP_CUSTOMER,
   ROW_N_PROPS
@@ -86,14 +86,14 @@ sk_customer_row_get_customer (SkCustomerRow *self)
 /* The same customer unchanged (id and version) is no change: its cells
  * stay as they are. */
 static void
-row_set_customer (SkCustomerRow *self,
-                  SkCustomer    *customer)
+row_set_customer (SkCustomerRow *self, SkCustomer *customer)
 {
   if (self->customer == customer)
     return;
-  if (self->customer != NULL && customer != NULL &&
-      g_strcmp0 (sk_record_get_id (self->customer), sk_record_get_id (customer)) == 0 &&
-      sk_record_get_int64 (self->customer, "version") == sk_record_get_int64 (customer, "version"))
+  if (self->customer != NULL && customer != NULL
+      && g_strcmp0 (sk_record_get_id (self->customer), sk_record_get_id (customer)) == 0
+      && sk_record_get_int64 (self->customer, "version")
+             == sk_record_get_int64 (customer, "version"))
     return;
   g_set_object (&self->customer, customer);
   g_object_notify_by_pspec (G_OBJECT (self), row_properties[ROW_PROP_CUSTOMER]);
@@ -106,10 +106,7 @@ row_detach (gpointer data)
 }
 
 static void
-sk_customer_row_get_property (GObject    *object,
-                              guint       prop_id,
-                              GValue     *value,
-                              GParamSpec *pspec)
+sk_customer_row_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   SkCustomerRow *self = SK_CUSTOMER_ROW (object);
 
@@ -142,9 +139,9 @@ sk_customer_row_class_init (SkCustomerRowClass *klass)
   object_class->finalize = sk_customer_row_finalize;
   object_class->get_property = sk_customer_row_get_property;
 
-  row_properties[ROW_PROP_CUSTOMER] =
-    g_param_spec_object ("customer", NULL, NULL, SK_TYPE_CUSTOMER,
-                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  row_properties[ROW_PROP_CUSTOMER]
+      = g_param_spec_object ("customer", NULL, NULL, SK_TYPE_CUSTOMER,
+                             G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, ROW_N_PROPS, row_properties);
 }
 
@@ -155,10 +152,13 @@ sk_customer_row_init (SkCustomerRow *self)
 
 static void list_model_iface_init (GListModelInterface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (SkCustomerListModel, sk_customer_list_model, G_TYPE_OBJECT,
+G_DEFINE_FINAL_TYPE_WITH_CODE (SkCustomerListModel,
+                               sk_customer_list_model,
+                               G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
 
-enum {
+enum
+{
   PROP_0,
   PROP_LOADING,
   PROP_N_ITEMS,
@@ -169,21 +169,21 @@ static GParamSpec *properties[N_PROPS];
 
 typedef struct
 {
-  SkCustomerListModel *self;  /* a strong ref */
+  SkCustomerListModel *self; /* a strong ref */
   char                *query;
   guint                generation;
   guint                page;
   gint64               n_total;
   /* results */
-  gint64               count;
-  GPtrArray           *rows;
+  gint64     count;
+  GPtrArray *rows;
   /* A search also reads the other pages the list holds rows of, so that
    * they show the new result at once: one update of the list, not one
    * with placeholders and one more per page. */
-  GArray              *extra_pages;   /* guint, or NULL */
-  GPtrArray           *extra_rows;    /* a GPtrArray of rows (or NULL) per extra page */
-  gint64               worker_usec;   /* when the worker finished */
-  gint64               done_usec;
+  GArray    *extra_pages; /* guint, or NULL */
+  GPtrArray *extra_rows;  /* a GPtrArray of rows (or NULL) per extra page */
+  gint64     worker_usec; /* when the worker finished */
+  gint64     done_usec;
 } Job;
 
 static void
@@ -205,8 +205,7 @@ job_free (Job *job)
 }
 
 static SkDatabase *
-worker_db (SkCustomerListModel *self,
-           GError             **error)
+worker_db (SkCustomerListModel *self, GError **error)
 {
   guint generation = sk_repository_get_generation (self->repository);
 
@@ -224,11 +223,10 @@ worker_db (SkCustomerListModel *self,
 }
 
 static gboolean
-page_still_wanted (SkCustomerListModel *self,
-                   guint                page)
+page_still_wanted (SkCustomerListModel *self, guint page)
 {
   gboolean wanted = FALSE;
-  guint i = 0;
+  guint    i = 0;
 
   g_mutex_lock (&self->request_lock);
   for (GList *l = self->requests.head; l != NULL && i < WANTED_PAGES; l = l->next, i++)
@@ -239,19 +237,16 @@ page_still_wanted (SkCustomerListModel *self,
 }
 
 static void
-search_thread (GTask        *task,
-               gpointer      source,
-               gpointer      task_data,
-               GCancellable *cancellable)
+search_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
-  Job *job = task_data;
+  Job                 *job = task_data;
   SkCustomerListModel *self = job->self;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   SkDatabase *db;
 
   g_mutex_lock (&self->worker_lock);
-  if (g_cancellable_is_cancelled (cancellable) ||
-      (job->n_total >= 0 && job->page > 0 && !page_still_wanted (self, job->page)))
+  if (g_cancellable_is_cancelled (cancellable)
+      || (job->n_total >= 0 && job->page > 0 && !page_still_wanted (self, job->page)))
     {
       g_mutex_unlock (&self->worker_lock);
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
@@ -259,23 +254,24 @@ search_thread (GTask        *task,
     }
   db = worker_db (self, &error);
   if (db != NULL && job->n_total < 0)
-    job->count = sk_database_count_search_customers (db, job->query,
-                                                     *job->query ? SK_CUSTOMER_SEARCH_MAX + 1 : 0, &error);
+    job->count = sk_database_count_search_customers (
+        db, job->query, *job->query ? SK_CUSTOMER_SEARCH_MAX + 1 : 0, &error);
   else
     job->count = job->n_total;
   if (db != NULL && job->count >= 0)
     job->rows = sk_database_search_customers_at (db, job->query,
-                                                 (gint64) job->page * SK_CUSTOMER_LIST_PAGE,
+                                                 (gint64)job->page * SK_CUSTOMER_LIST_PAGE,
                                                  SK_CUSTOMER_LIST_PAGE, job->count, &error);
   if (job->rows != NULL && job->extra_pages != NULL)
     {
       gboolean truncated = *job->query != '\0' && job->count > SK_CUSTOMER_SEARCH_MAX;
-      gint64 n = truncated ? SK_CUSTOMER_SEARCH_MAX : job->count;
+      gint64   n = truncated ? SK_CUSTOMER_SEARCH_MAX : job->count;
 
       job->extra_rows = g_ptr_array_new_with_free_func (rows_free);
       for (guint i = 0; i < job->extra_pages->len && !g_cancellable_is_cancelled (cancellable); i++)
         {
-          gint64 offset = (gint64) g_array_index (job->extra_pages, guint, i) * SK_CUSTOMER_LIST_PAGE;
+          gint64 offset
+              = (gint64)g_array_index (job->extra_pages, guint, i) * SK_CUSTOMER_LIST_PAGE;
           GPtrArray *rows = NULL;
 
           /* A truncated search cannot be read from its far end (0: never). */
@@ -294,8 +290,7 @@ search_thread (GTask        *task,
 }
 
 static void
-touch_page (SkCustomerListModel *self,
-            guint                page)
+touch_page (SkCustomerListModel *self, guint page)
 {
   g_queue_remove (&self->recent, GUINT_TO_POINTER (page));
   g_queue_push_head (&self->recent, GUINT_TO_POINTER (page));
@@ -322,7 +317,7 @@ start_job (SkCustomerListModel *self,
            GArray              *extra_pages,
            GAsyncReadyCallback  callback)
 {
-  g_autoptr(GTask) task = g_task_new (self, self->cancellable, callback, NULL);
+  g_autoptr (GTask) task = g_task_new (self, self->cancellable, callback, NULL);
   Job *job = g_new0 (Job, 1);
 
   job->self = g_object_ref (self);
@@ -331,21 +326,18 @@ start_job (SkCustomerListModel *self,
   job->page = page;
   job->n_total = n_total;
   job->extra_pages = extra_pages;
-  g_task_set_task_data (task, job, (GDestroyNotify) job_free);
+  g_task_set_task_data (task, job, (GDestroyNotify)job_free);
   g_task_run_in_thread (task, search_thread);
 }
 
-static void page_done (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data);
+static void page_done (GObject *source, GAsyncResult *result, gpointer user_data);
 
 /* Reads @page unless it is read or being read already. */
 static void
-request_page (SkCustomerListModel *self,
-              guint                page)
+request_page (SkCustomerListModel *self, guint page)
 {
-  if (g_hash_table_contains (self->pages, GUINT_TO_POINTER (page)) ||
-      g_hash_table_contains (self->pending, GUINT_TO_POINTER (page)))
+  if (g_hash_table_contains (self->pages, GUINT_TO_POINTER (page))
+      || g_hash_table_contains (self->pending, GUINT_TO_POINTER (page)))
     return;
   g_mutex_lock (&self->request_lock);
   g_queue_remove (&self->requests, GUINT_TO_POINTER (page));
@@ -360,10 +352,10 @@ request_page (SkCustomerListModel *self,
 
 /* The customer at @position if its page is read, else NULL. */
 static SkCustomer *
-lookup_customer (SkCustomerListModel *self,
-                 guint                position)
+lookup_customer (SkCustomerListModel *self, guint position)
 {
-  GPtrArray *rows = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (position / SK_CUSTOMER_LIST_PAGE));
+  GPtrArray *rows
+      = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (position / SK_CUSTOMER_LIST_PAGE));
 
   if (rows == NULL || position % SK_CUSTOMER_LIST_PAGE >= rows->len)
     return NULL;
@@ -371,10 +363,9 @@ lookup_customer (SkCustomerListModel *self,
 }
 
 static int
-compare_uint (gconstpointer a,
-              gconstpointer b)
+compare_uint (gconstpointer a, gconstpointer b)
 {
-  guint x = *(const guint *) a, y = *(const guint *) b;
+  guint x = *(const guint *)a, y = *(const guint *)b;
 
   return (x > y) - (x < y);
 }
@@ -388,20 +379,19 @@ compare_uint (gconstpointer a,
  * GtkSingleSelection for a selected row. Neither does the list look empty
  * on its way from some rows to others. */
 static void
-show_new_rows (SkCustomerListModel *self,
-               guint                old_n)
+show_new_rows (SkCustomerListModel *self, guint old_n)
 {
   guint new_n = self->n_items;
-  g_autoptr(GArray) pages = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) pages = g_array_new (FALSE, FALSE, sizeof (guint));
   GHashTableIter iter;
-  gpointer key, value;
-  gint64 t0 = g_get_monotonic_time (), t1;
+  gpointer       key, value;
+  gint64         t0 = g_get_monotonic_time (), t1;
 
   g_hash_table_iter_init (&iter, self->rows);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       SkCustomerRow *row = value;
-      SkCustomer *customer;
+      SkCustomer    *customer;
 
       if (row->position >= new_n)
         {
@@ -435,13 +425,11 @@ show_new_rows (SkCustomerListModel *self,
 }
 
 static void
-search_done (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+search_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkCustomerListModel *self = SK_CUSTOMER_LIST_MODEL (source);
-  Job *job = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
+  Job                 *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
   guint old_n = self->n_items;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -461,15 +449,15 @@ search_done (GObject      *source,
   self->truncated = *job->query != '\0' && job->count > SK_CUSTOMER_SEARCH_MAX;
   if (*job->query == '\0')
     self->everyone = job->count;
-  self->n_items = (guint) MIN (job->count, self->truncated ? SK_CUSTOMER_SEARCH_MAX : G_MAXUINT);
+  self->n_items = (guint)MIN (job->count, self->truncated ? SK_CUSTOMER_SEARCH_MAX : G_MAXUINT);
   g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), g_steal_pointer (&job->rows));
   touch_page (self, 0);
   for (guint i = 0; job->extra_rows != NULL && i < job->extra_rows->len; i++)
     {
-      guint page = g_array_index (job->extra_pages, guint, i);
+      guint      page = g_array_index (job->extra_pages, guint, i);
       GPtrArray *rows = g_ptr_array_index (job->extra_rows, i);
 
-      if (rows == NULL || (gint64) page * SK_CUSTOMER_LIST_PAGE >= self->n_items)
+      if (rows == NULL || (gint64)page * SK_CUSTOMER_LIST_PAGE >= self->n_items)
         continue;
       g_hash_table_insert (self->pages, GUINT_TO_POINTER (page), g_ptr_array_ref (rows));
       touch_page (self, page);
@@ -479,7 +467,8 @@ search_done (GObject      *source,
   show_new_rows (self, old_n);
   self->search_usec = g_get_monotonic_time () - self->search_started;
   g_debug ("search “%s”: worker %.1f ms, to main loop %.1f ms, list update %.1f ms", job->query,
-           (job->worker_usec - self->search_started) / 1000.0, (job->done_usec - job->worker_usec) / 1000.0,
+           (job->worker_usec - self->search_started) / 1000.0,
+           (job->done_usec - job->worker_usec) / 1000.0,
            (g_get_monotonic_time () - job->done_usec) / 1000.0);
   if (old_n != self->n_items)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);
@@ -488,8 +477,7 @@ search_done (GObject      *source,
 
 /* Does the list hold a row of @page (is it on screen or near it)? */
 static gboolean
-page_has_rows (SkCustomerListModel *self,
-               guint                page)
+page_has_rows (SkCustomerListModel *self, guint page)
 {
   guint first = page * SK_CUSTOMER_LIST_PAGE;
 
@@ -500,13 +488,11 @@ page_has_rows (SkCustomerListModel *self,
 }
 
 static void
-page_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+page_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkCustomerListModel *self = SK_CUSTOMER_LIST_MODEL (source);
-  Job *job = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
+  Job                 *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
   guint start, n;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error) || job->generation != self->generation)
@@ -516,9 +502,9 @@ page_done (GObject      *source,
           g_hash_table_remove (self->pending, GUINT_TO_POINTER (job->page));
           /* Skipped as left behind: if those rows are on screen after all,
            * they are read now. */
-          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-              job->page * SK_CUSTOMER_LIST_PAGE < self->n_items &&
-              page_still_wanted (self, job->page) && page_has_rows (self, job->page))
+          if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+              && job->page * SK_CUSTOMER_LIST_PAGE < self->n_items
+              && page_still_wanted (self, job->page) && page_has_rows (self, job->page))
             request_page (self, job->page);
         }
       return;
@@ -545,10 +531,10 @@ page_done (GObject      *source,
 static GArray *
 held_pages (SkCustomerListModel *self)
 {
-  g_autoptr(GArray) pages = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) pages = g_array_new (FALSE, FALSE, sizeof (guint));
   GHashTableIter iter;
-  gpointer key;
-  guint n = 0;
+  gpointer       key;
+  guint          n = 0;
 
   g_hash_table_iter_init (&iter, self->rows);
   while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -567,8 +553,7 @@ held_pages (SkCustomerListModel *self)
 }
 
 void
-sk_customer_list_model_set_query (SkCustomerListModel *self,
-                                  const char          *query)
+sk_customer_list_model_set_query (SkCustomerListModel *self, const char *query)
 {
   g_return_if_fail (SK_IS_CUSTOMER_LIST_MODEL (self));
 
@@ -629,10 +614,10 @@ sk_customer_list_model_get_n_cached_pages (SkCustomerListModel *self)
 }
 
 gboolean
-sk_customer_list_model_is_loaded (SkCustomerListModel *self,
-                                  guint                position)
+sk_customer_list_model_is_loaded (SkCustomerListModel *self, guint position)
 {
-  GPtrArray *rows = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (position / SK_CUSTOMER_LIST_PAGE));
+  GPtrArray *rows
+      = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (position / SK_CUSTOMER_LIST_PAGE));
 
   return rows != NULL && position % SK_CUSTOMER_LIST_PAGE < rows->len;
 }
@@ -650,12 +635,11 @@ get_n_items (GListModel *model)
 }
 
 static gpointer
-get_item (GListModel *model,
-          guint       position)
+get_item (GListModel *model, guint position)
 {
   SkCustomerListModel *self = SK_CUSTOMER_LIST_MODEL (model);
-  guint page = position / SK_CUSTOMER_LIST_PAGE;
-  SkCustomerRow *row;
+  guint                page = position / SK_CUSTOMER_LIST_PAGE;
+  SkCustomerRow       *row;
 
   if (position >= self->n_items)
     return NULL;
@@ -675,7 +659,7 @@ get_item (GListModel *model,
   if (g_hash_table_contains (self->pages, GUINT_TO_POINTER (page)))
     touch_page (self, page);
   else
-    request_page (self, page);   /* a placeholder until the page is read */
+    request_page (self, page); /* a placeholder until the page is read */
   return row;
 }
 
@@ -756,12 +740,12 @@ sk_customer_list_model_class_init (SkCustomerListModelClass *klass)
   object_class->finalize = sk_customer_list_model_finalize;
   object_class->get_property = sk_customer_list_model_get_property;
 
-  properties[PROP_LOADING] =
-    g_param_spec_boolean ("loading", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_N_ITEMS] =
-    g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
-                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LOADING]
+      = g_param_spec_boolean ("loading", NULL, NULL, FALSE,
+                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_ITEMS]
+      = g_param_spec_uint ("n-items", NULL, NULL, 0, G_MAXUINT, 0,
+                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -771,7 +755,7 @@ sk_customer_list_model_init (SkCustomerListModel *self)
   self->query = g_strdup ("");
   self->everyone = -1;
   self->rows = g_hash_table_new_full (NULL, NULL, NULL, row_detach);
-  self->pages = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) g_ptr_array_unref);
+  self->pages = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify)g_ptr_array_unref);
   self->pending = g_hash_table_new (NULL, NULL);
   g_queue_init (&self->recent);
   g_mutex_init (&self->worker_lock);

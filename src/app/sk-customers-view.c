@@ -19,25 +19,25 @@ struct _SkCustomersView
 {
   AdwBin parent_instance;
 
-  AdwLeaflet          *leaflet;
-  GtkSearchEntry      *search_entry;
-  GtkWidget           *new_button;
-  GtkLabel            *count_label;
-  GtkWidget           *scroller;
-  GtkColumnView       *column_view;
-  GtkStack            *details_stack;
-  GtkBox              *details_box;
+  AdwLeaflet     *leaflet;
+  GtkSearchEntry *search_entry;
+  GtkWidget      *new_button;
+  GtkLabel       *count_label;
+  GtkWidget      *scroller;
+  GtkColumnView  *column_view;
+  GtkStack       *details_stack;
+  GtkBox         *details_box;
 
   SkCustomerListModel *model;
   GtkSingleSelection  *selection;
   SkCustomer          *customer;
   /* The customer whose details are being read, and how to stop that. */
-  char                *loading_id;
-  GCancellable        *details_cancellable;
-  gboolean             loaded;
-  GCancellable        *cancellable;   /* adjustments */
+  char         *loading_id;
+  GCancellable *details_cancellable;
+  gboolean      loaded;
+  GCancellable *cancellable; /* adjustments */
   /* "Searching…" is shown only for a search that takes a while. */
-  guint                searching_id;
+  guint searching_id;
 };
 
 G_DEFINE_FINAL_TYPE (SkCustomersView, sk_customers_view, ADW_TYPE_BIN)
@@ -55,8 +55,7 @@ sk_customers_view_get_scroller (SkCustomersView *self)
 }
 
 void
-sk_customers_view_search (SkCustomersView *self,
-                          const char      *query)
+sk_customers_view_search (SkCustomersView *self, const char *query)
 {
   g_return_if_fail (SK_IS_CUSTOMERS_VIEW (self));
   if (self->model == NULL)
@@ -129,13 +128,13 @@ cell_last (gpointer item)
 static void
 update_count (SkCustomersView *self)
 {
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  guint            n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
   g_autofree char *text = NULL;
 
   if (sk_customer_list_model_get_loading (self->model) && self->searching_id == 0)
-    text = g_strdup (_("Searching…"));
+    text = g_strdup (_ ("Searching…"));
   else if (sk_customer_list_model_get_truncated (self->model))
-    text = g_strdup_printf (_("More than %u customers: keep typing to narrow the search"), n);
+    text = g_strdup_printf (_ ("More than %u customers: keep typing to narrow the search"), n);
   else
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u customer", "%u customers", n), n);
   gtk_label_set_text (self->count_label, text);
@@ -168,9 +167,10 @@ loading_changed_cb (SkCustomersView *self)
   if (!loading)
     {
       SkCustomerRow *row = gtk_single_selection_get_selected_item (self->selection);
-      SkCustomer *c = row != NULL ? sk_customer_row_get_customer (row) : NULL;
-      const char *chosen = self->loading_id ? self->loading_id
-                                            : self->customer ? sk_record_get_id (self->customer) : NULL;
+      SkCustomer    *c = row != NULL ? sk_customer_row_get_customer (row) : NULL;
+      const char    *chosen = self->loading_id ? self->loading_id
+                              : self->customer ? sk_record_get_id (self->customer)
+                                               : NULL;
 
       if (row != NULL && (c == NULL || g_strcmp0 (sk_record_get_id (c), chosen) != 0))
         gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
@@ -180,8 +180,7 @@ loading_changed_cb (SkCustomersView *self)
 /* Details */
 
 static GtkWidget *
-group_new (GtkBox     *box,
-           const char *title)
+group_new (GtkBox *box, const char *title)
 {
   GtkWidget *group = adw_preferences_group_new ();
 
@@ -191,9 +190,7 @@ group_new (GtkBox     *box,
 }
 
 static GtkWidget *
-info_row (GtkWidget  *group,
-          const char *title,
-          const char *value)
+info_row (GtkWidget *group, const char *title, const char *value)
 {
   GtkWidget *row = adw_action_row_new ();
 
@@ -205,11 +202,10 @@ info_row (GtkWidget  *group,
 }
 
 static void
-money_suffix (GtkWidget *row,
-              gint64     amount)
+money_suffix (GtkWidget *row, gint64 amount)
 {
   g_autofree char *text = sk_money_format (amount);
-  GtkWidget *label = gtk_label_new (text);
+  GtkWidget       *label = gtk_label_new (text);
 
   gtk_widget_add_css_class (label, "numeric");
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
@@ -219,15 +215,15 @@ static const char *
 bonus_kind_name (const char *kind)
 {
   if (g_strcmp0 (kind, SK_BONUS_EARN) == 0)
-    return _("Earned");
+    return _ ("Earned");
   if (g_strcmp0 (kind, SK_BONUS_SPEND) == 0)
-    return _("Spent");
+    return _ ("Spent");
   if (g_strcmp0 (kind, SK_BONUS_ADJUST) == 0)
-    return _("Adjusted");
+    return _ ("Adjusted");
   if (g_strcmp0 (kind, SK_BONUS_EXPIRE) == 0)
-    return _("Expired");
+    return _ ("Expired");
   if (g_strcmp0 (kind, SK_BONUS_REVERSE) == 0)
-    return _("Reversed");
+    return _ ("Reversed");
   return kind;
 }
 
@@ -241,16 +237,15 @@ clear_box (GtkBox *box)
 }
 
 static void
-show_details (SkCustomersView   *self,
-              SkCustomerDetails *d)
+show_details (SkCustomersView *self, SkCustomerDetails *d)
 {
   SkCustomer *c = self->customer;
-  GPtrArray *ledger = d ? d->ledger : NULL;
-  GPtrArray *purchases = d ? d->purchases : NULL;
-  GPtrArray *history = d ? d->history : NULL;
-  g_autoptr(GString) kids = g_string_new (NULL);
-  g_autoptr(GString) consent = g_string_new (NULL);
-  SkRole role = sk_application_get_role (sk_app ());
+  GPtrArray  *ledger = d ? d->ledger : NULL;
+  GPtrArray  *purchases = d ? d->purchases : NULL;
+  GPtrArray  *history = d ? d->history : NULL;
+  g_autoptr (GString) kids = g_string_new (NULL);
+  g_autoptr (GString) consent = g_string_new (NULL);
+  SkRole     role = sk_application_get_role (sk_app ());
   GtkWidget *group, *row, *buttons, *button, *title;
 
   clear_box (self->details_box);
@@ -268,105 +263,108 @@ show_details (SkCustomersView   *self,
 
   buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_widget_set_halign (buttons, GTK_ALIGN_CENTER);
-  button = gtk_button_new_with_mnemonic (_("_Edit"));
+  button = gtk_button_new_with_mnemonic (_ ("_Edit"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "customers.edit");
   gtk_box_append (GTK_BOX (buttons), button);
-  button = gtk_button_new_with_mnemonic (_("_Adjust Bonuses"));
+  button = gtk_button_new_with_mnemonic (_ ("_Adjust Bonuses"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "customers.adjust");
   gtk_widget_set_sensitive (button, sk_role_can_adjust_bonus (role));
   if (!sk_role_can_adjust_bonus (role))
-    gtk_widget_set_tooltip_text (button, _("A manager or an administrator may adjust bonuses"));
+    gtk_widget_set_tooltip_text (button, _ ("A manager or an administrator may adjust bonuses"));
   gtk_box_append (GTK_BOX (buttons), button);
-  button = gtk_button_new_with_mnemonic (_("_Sell"));
+  button = gtk_button_new_with_mnemonic (_ ("_Sell"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "customers.sell");
   gtk_widget_add_css_class (button, "suggested-action");
   gtk_widget_set_visible (button, sk_role_can_sell (role));
   gtk_box_append (GTK_BOX (buttons), button);
   gtk_box_append (self->details_box, buttons);
 
-  group = group_new (self->details_box, _("Profile"));
-  info_row (group, _("Phone"), sk_record_get_string (c, "phone"));
-  info_row (group, _("Card"), sk_record_get_string (c, "card_number"));
-  info_row (group, _("Email"), sk_record_get_string (c, "email"));
-  info_row (group, _("Birth date"), sk_record_get_string (c, "birth_date"));
+  group = group_new (self->details_box, _ ("Profile"));
+  info_row (group, _ ("Phone"), sk_record_get_string (c, "phone"));
+  info_row (group, _ ("Card"), sk_record_get_string (c, "card_number"));
+  info_row (group, _ ("Email"), sk_record_get_string (c, "email"));
+  info_row (group, _ ("Birth date"), sk_record_get_string (c, "birth_date"));
   for (guint i = 0; i < g_list_model_get_n_items (sk_customer_get_children (c)); i++)
     {
-      g_autoptr(SkChild) child = g_list_model_get_item (sk_customer_get_children (c), i);
+      g_autoptr (SkChild) child = g_list_model_get_item (sk_customer_get_children (c), i);
 
-      g_string_append_printf (kids, "%s%s (%s)", i ? ", " : "", sk_record_get_string (child, "name"),
+      g_string_append_printf (kids, "%s%s (%s)", i ? ", " : "",
+                              sk_record_get_string (child, "name"),
                               sk_record_get_string (child, "birth_date"));
     }
-  info_row (group, _("Children"), kids->str);
+  info_row (group, _ ("Children"), kids->str);
   if (sk_record_get_boolean (c, "consent_email"))
-    g_string_append (consent, _("email"));
+    g_string_append (consent, _ ("email"));
   if (sk_record_get_boolean (c, "consent_sms"))
-    g_string_append_printf (consent, "%s%s", consent->len ? ", " : "", _("SMS"));
+    g_string_append_printf (consent, "%s%s", consent->len ? ", " : "", _ ("SMS"));
   if (sk_record_get_boolean (c, "consent_push"))
-    g_string_append_printf (consent, "%s%s", consent->len ? ", " : "", _("push"));
-  info_row (group, _("Agreed to messages by"), consent->len ? consent->str : _("none"));
+    g_string_append_printf (consent, "%s%s", consent->len ? ", " : "", _ ("push"));
+  info_row (group, _ ("Agreed to messages by"), consent->len ? consent->str : _ ("none"));
 
-  group = group_new (self->details_box, _("Statistics"));
+  group = group_new (self->details_box, _ ("Statistics"));
   {
-    g_autofree char *visits = g_strdup_printf ("%" G_GINT64_FORMAT, sk_record_get_int64 (c, "visits"));
+    g_autofree char *visits
+        = g_strdup_printf ("%" G_GINT64_FORMAT, sk_record_get_int64 (c, "visits"));
     g_autofree char *spent = sk_money_format (sk_record_get_int64 (c, "total_spent"));
     g_autofree char *balance = sk_money_format (sk_record_get_int64 (c, "bonus_balance"));
     g_autofree char *last = sk_datetime_from_usec (sk_record_get_int64 (c, "last_purchase_at"));
     g_autofree char *since = sk_datetime_from_usec (sk_record_get_int64 (c, "created_at"));
 
-    info_row (group, _("Segment"), sk_segment_display_name (sk_record_get_string (c, "segment")));
-    info_row (group, _("Visits"), visits);
-    info_row (group, _("Total spent"), spent);
-    info_row (group, _("Bonus balance"), balance);
-    info_row (group, _("Last purchase"), last);
-    info_row (group, _("Customer since"), since);
+    info_row (group, _ ("Segment"), sk_segment_display_name (sk_record_get_string (c, "segment")));
+    info_row (group, _ ("Visits"), visits);
+    info_row (group, _ ("Total spent"), spent);
+    info_row (group, _ ("Bonus balance"), balance);
+    info_row (group, _ ("Last purchase"), last);
+    info_row (group, _ ("Customer since"), since);
   }
 
-  group = group_new (self->details_box, _("Segment History"));
+  group = group_new (self->details_box, _ ("Segment History"));
   for (guint i = 0; history && i < history->len; i++)
     {
       SkSegmentAssignment *a = g_ptr_array_index (history, i);
-      const char *previous = sk_record_get_string (a, "previous_segment");
-      g_autofree char *when = sk_datetime_from_usec (sk_record_get_int64 (a, "assigned_at"));
-      g_autofree char *text = g_strdup_printf ("%s → %s",
-                                               previous ? sk_segment_display_name (previous) : "—",
-                                               sk_segment_display_name (sk_record_get_string (a, "segment")));
+      const char          *previous = sk_record_get_string (a, "previous_segment");
+      g_autofree char     *when = sk_datetime_from_usec (sk_record_get_int64 (a, "assigned_at"));
+      g_autofree char     *text
+          = g_strdup_printf ("%s → %s", previous ? sk_segment_display_name (previous) : "—",
+                             sk_segment_display_name (sk_record_get_string (a, "segment")));
 
       info_row (group, text, when);
     }
 
-  group = group_new (self->details_box, _("Bonus Ledger"));
+  group = group_new (self->details_box, _ ("Bonus Ledger"));
   for (guint i = 0; ledger && i < ledger->len && i < 100; i++)
     {
       SkBonusTransaction *t = g_ptr_array_index (ledger, i);
-      const char *reason = sk_record_get_string (t, "reason");
-      g_autofree char *when = sk_datetime_from_usec (sk_record_get_int64 (t, "created_at"));
-      g_autofree char *sub = g_strdup_printf ("%s%s%s", when, reason ? " · " : "", reason ? reason : "");
+      const char         *reason = sk_record_get_string (t, "reason");
+      g_autofree char    *when = sk_datetime_from_usec (sk_record_get_int64 (t, "created_at"));
+      g_autofree char    *sub
+          = g_strdup_printf ("%s%s%s", when, reason ? " · " : "", reason ? reason : "");
 
       row = info_row (group, bonus_kind_name (sk_record_get_string (t, "kind")), sub);
       money_suffix (row, sk_record_get_int64 (t, "amount"));
     }
   if (ledger == NULL || ledger->len == 0)
-    info_row (group, _("No bonus movements yet"), NULL);
+    info_row (group, _ ("No bonus movements yet"), NULL);
 
-  group = group_new (self->details_box, _("Purchases"));
+  group = group_new (self->details_box, _ ("Purchases"));
   for (guint i = 0; purchases && i < purchases->len; i++)
     {
-      SkPurchase *p = g_ptr_array_index (purchases, i);
-      GListModel *lines = sk_purchase_get_lines (p);
-      GListModel *apps = sk_purchase_get_applications (p);
+      SkPurchase      *p = g_ptr_array_index (purchases, i);
+      GListModel      *lines = sk_purchase_get_lines (p);
+      GListModel      *apps = sk_purchase_get_applications (p);
       g_autofree char *when = sk_datetime_from_usec (sk_record_get_int64 (p, "created_at"));
       g_autofree char *paid = sk_money_format (sk_record_get_int64 (p, "total_paid"));
       g_autofree char *discount = sk_money_format (sk_record_get_int64 (p, "discount_total"));
-      g_autofree char *sub = g_strdup_printf (_("paid %s · discount %s"), paid, discount);
-      GtkWidget *expander = adw_expander_row_new ();
+      g_autofree char *sub = g_strdup_printf (_ ("paid %s · discount %s"), paid, discount);
+      GtkWidget       *expander = adw_expander_row_new ();
 
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (expander), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander), when);
       adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), sub);
       for (guint j = 0; j < g_list_model_get_n_items (lines); j++)
         {
-          g_autoptr(SkPurchaseLine) l = g_list_model_get_item (lines, j);
-          const char *category = sk_record_get_string (l, "category");
+          g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, j);
+          const char      *category = sk_record_get_string (l, "category");
           g_autofree char *price = sk_money_format (sk_record_get_int64 (l, "unit_price"));
           g_autofree char *lsub = g_strdup_printf ("%" G_GINT64_FORMAT " × %s%s%s",
                                                    sk_record_get_int64 (l, "quantity"), price,
@@ -374,15 +372,17 @@ show_details (SkCustomersView   *self,
 
           row = adw_action_row_new ();
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), sk_record_get_string (l, "name"));
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
+                                         sk_record_get_string (l, "name"));
           adw_action_row_set_subtitle (ADW_ACTION_ROW (row), lsub);
           money_suffix (row, sk_record_get_int64 (l, "total"));
           adw_expander_row_add_row (ADW_EXPANDER_ROW (expander), row);
         }
       for (guint j = 0; j < g_list_model_get_n_items (apps); j++)
         {
-          g_autoptr(SkDiscountApplication) a = g_list_model_get_item (apps, j);
-          g_autofree char *atitle = g_strdup_printf (_("Discount: %s"), sk_record_get_string (a, "rule_name"));
+          g_autoptr (SkDiscountApplication) a = g_list_model_get_item (apps, j);
+          g_autofree char *atitle
+              = g_strdup_printf (_ ("Discount: %s"), sk_record_get_string (a, "rule_name"));
 
           row = adw_action_row_new ();
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
@@ -393,12 +393,11 @@ show_details (SkCustomersView   *self,
       adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), expander);
     }
   if (purchases == NULL || purchases->len == 0)
-    info_row (group, _("No purchases yet"), NULL);
+    info_row (group, _ ("No purchases yet"), NULL);
 }
 
 static void
-set_details_loading (SkCustomersView *self,
-                     const char      *id)
+set_details_loading (SkCustomersView *self, const char *id)
 {
   gboolean ready = id == NULL;
 
@@ -411,13 +410,11 @@ set_details_loading (SkCustomersView *self,
 }
 
 static void
-details_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+details_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkCustomersView *self;
-  g_autoptr(SkCustomerDetails) d = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkCustomerDetails) d = NULL;
+  g_autoptr (GError) error = NULL;
 
   d = sk_repository_load_customer_details_finish (SK_REPOSITORY (source), result, &error);
   /* Cancelled: another customer was chosen, or the view went away. */
@@ -439,8 +436,7 @@ details_done (GObject      *source,
 /* Reads the customer's details off the main thread and shows them; a
  * request for another customer cancels this one. */
 void
-sk_customers_view_show_customer (SkCustomersView *self,
-                                 const char      *customer_id)
+sk_customers_view_show_customer (SkCustomersView *self, const char *customer_id)
 {
   g_return_if_fail (SK_IS_CUSTOMERS_VIEW (self));
 
@@ -455,8 +451,8 @@ sk_customers_view_show_customer (SkCustomersView *self,
     }
   self->details_cancellable = g_cancellable_new ();
   set_details_loading (self, customer_id);
-  sk_repository_load_customer_details_async (sk_app_repository (), customer_id, self->details_cancellable,
-                                             details_done, self);
+  sk_repository_load_customer_details_async (sk_app_repository (), customer_id,
+                                             self->details_cancellable, details_done, self);
 }
 
 gboolean
@@ -481,48 +477,43 @@ sk_customers_view_get_details (SkCustomersView *self)
 }
 
 static void
-selection_changed_cb (GtkSingleSelection *selection,
-                      GParamSpec         *pspec,
-                      SkCustomersView    *self)
+selection_changed_cb (GtkSingleSelection *selection, GParamSpec *pspec, SkCustomersView *self)
 {
   SkCustomerRow *row = gtk_single_selection_get_selected_item (selection);
-  SkCustomer *c = row != NULL ? sk_customer_row_get_customer (row) : NULL;
+  SkCustomer    *c = row != NULL ? sk_customer_row_get_customer (row) : NULL;
 
   const char *id = c != NULL ? sk_record_get_id (c) : NULL;
 
   if (id == NULL)
     return;
-  if (self->loading_id != NULL ? g_strcmp0 (self->loading_id, id) == 0
-                               : self->customer != NULL && g_strcmp0 (sk_record_get_id (self->customer), id) == 0)
+  if (self->loading_id != NULL
+          ? g_strcmp0 (self->loading_id, id) == 0
+          : self->customer != NULL && g_strcmp0 (sk_record_get_id (self->customer), id) == 0)
     return;
   sk_customers_view_show_customer (self, id);
 }
 
 static void
-search_changed_cb (GtkSearchEntry  *entry,
-                   SkCustomersView *self)
+search_changed_cb (GtkSearchEntry *entry, SkCustomersView *self)
 {
   sk_customers_view_search (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
 }
 
 static void
-editor_saved_cb (SkCustomerEditor *editor,
-                 SkCustomer       *customer,
-                 SkCustomersView  *self)
+editor_saved_cb (SkCustomerEditor *editor, SkCustomer *customer, SkCustomersView *self)
 {
   /* The list and the details follow customer-changed. */
-  if (self->customer == NULL || g_strcmp0 (sk_record_get_id (self->customer), sk_record_get_id (customer)) != 0)
+  if (self->customer == NULL
+      || g_strcmp0 (sk_record_get_id (self->customer), sk_record_get_id (customer)) != 0)
     sk_customers_view_show_customer (self, sk_record_get_id (customer));
 }
 
 static void
-edit_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
+edit_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
-  SkCustomersView *self = SK_CUSTOMERS_VIEW (widget);
+  SkCustomersView  *self = SK_CUSTOMERS_VIEW (widget);
   SkCustomerEditor *editor;
-  gboolean is_new = g_str_equal (action_name, "customers.new");
+  gboolean          is_new = g_str_equal (action_name, "customers.new");
 
   if (sk_app_repository () == NULL || (!is_new && self->customer == NULL))
     return;
@@ -533,13 +524,11 @@ edit_action (GtkWidget  *widget,
 }
 
 static void
-bonus_adjusted_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+bonus_adjusted_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(SkBonusTransaction) t = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GTask) task = user_data;
+  g_autoptr (SkBonusTransaction) t = NULL;
+  g_autoptr (GError) error = NULL;
 
   /* The details follow customer-changed, announced before this. */
   t = sk_repository_adjust_bonus_finish (SK_REPOSITORY (source), result, &error);
@@ -550,14 +539,14 @@ bonus_adjusted_cb (GObject      *source,
 }
 
 void
-sk_customers_view_adjust_bonus_async (SkCustomersView     *self,
-                                      gint64               amount,
-                                      const char          *reason,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
+sk_customers_view_adjust_bonus_async (SkCustomersView    *self,
+                                      gint64              amount,
+                                      const char         *reason,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  g_autoptr (GTask) task = NULL;
   g_autofree char *store_id = NULL;
 
   g_return_if_fail (SK_IS_CUSTOMERS_VIEW (self));
@@ -565,36 +554,33 @@ sk_customers_view_adjust_bonus_async (SkCustomersView     *self,
   g_task_set_source_tag (task, sk_customers_view_adjust_bonus_async);
   if (self->customer == NULL || self->loading_id != NULL || sk_app_repository () == NULL)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("No customer is shown"));
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _ ("No customer is shown"));
       return;
     }
   if (!sk_role_can_adjust_bonus (sk_application_get_role (sk_app ())))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-                               _("Only a manager or an administrator may adjust bonuses"));
+                               _ ("Only a manager or an administrator may adjust bonuses"));
       return;
     }
   store_id = sk_application_dup_store_id (sk_app ());
-  sk_repository_adjust_bonus_async (sk_app_repository (), sk_record_get_id (self->customer), amount, reason, store_id,
-                                    self->cancellable, bonus_adjusted_cb, g_steal_pointer (&task));
+  sk_repository_adjust_bonus_async (sk_app_repository (), sk_record_get_id (self->customer), amount,
+                                    reason, store_id, self->cancellable, bonus_adjusted_cb,
+                                    g_steal_pointer (&task));
 }
 
 gboolean
-sk_customers_view_adjust_bonus_finish (SkCustomersView  *self,
-                                       GAsyncResult     *result,
-                                       GError          **error)
+sk_customers_view_adjust_bonus_finish (SkCustomersView *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
-adjusted_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+adjusted_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkCustomersView *self = SK_CUSTOMERS_VIEW (source);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!sk_customers_view_adjust_bonus_finish (self, result, &error))
     {
@@ -602,63 +588,63 @@ adjusted_cb (GObject      *source,
         sk_widget_toast_error (GTK_WIDGET (self), error);
     }
   else
-    sk_widget_toast (GTK_WIDGET (self), _("Bonuses adjusted"));
+    sk_widget_toast (GTK_WIDGET (self), _ ("Bonuses adjusted"));
 }
 
 static void
-adjust_response_cb (AdwMessageDialog *dialog,
-                    const char       *response,
-                    SkCustomersView  *self)
+adjust_response_cb (AdwMessageDialog *dialog, const char *response, SkCustomersView *self)
 {
   GtkEditable *amount_entry = g_object_get_data (G_OBJECT (dialog), "amount");
   GtkEditable *reason_entry = g_object_get_data (G_OBJECT (dialog), "reason");
-  const char *text = gtk_editable_get_text (amount_entry);
-  const char *reason = gtk_editable_get_text (reason_entry);
-  gboolean negative = text[0] == '-' || g_str_has_prefix (text, "−");
-  gint64 amount;
+  const char  *text = gtk_editable_get_text (amount_entry);
+  const char  *reason = gtk_editable_get_text (reason_entry);
+  gboolean     negative = text[0] == '-' || g_str_has_prefix (text, "−");
+  gint64       amount;
 
   if (!g_str_equal (response, "apply"))
     return;
-  if (!sk_money_parse (negative ? text + (text[0] == '-' ? 1 : strlen ("−")) : text, &amount) || amount == 0)
+  if (!sk_money_parse (negative ? text + (text[0] == '-' ? 1 : strlen ("−")) : text, &amount)
+      || amount == 0)
     {
-      sk_widget_toast (GTK_WIDGET (self), _("Type an amount, like 500 or −200"));
+      sk_widget_toast (GTK_WIDGET (self), _ ("Type an amount, like 500 or −200"));
       return;
     }
   if (*reason == '\0')
     {
-      sk_widget_toast (GTK_WIDGET (self), _("A manual adjustment needs a reason"));
+      sk_widget_toast (GTK_WIDGET (self), _ ("A manual adjustment needs a reason"));
       return;
     }
-  sk_customers_view_adjust_bonus_async (self, negative ? -amount : amount, reason, NULL, adjusted_cb, NULL);
+  sk_customers_view_adjust_bonus_async (self, negative ? -amount : amount, reason, NULL,
+                                        adjusted_cb, NULL);
 }
 
 static void
-adjust_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *param)
+adjust_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkCustomersView *self = SK_CUSTOMERS_VIEW (widget);
-  GtkWidget *dialog, *box, *amount, *reason;
+  GtkWidget       *dialog, *box, *amount, *reason;
 
   if (self->customer == NULL)
     return;
-  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)), _("Adjust Bonuses"),
-                                   _("Add bonuses with a positive amount, take them away with a negative one. The reason is kept in the ledger."));
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)), _ ("Adjust Bonuses"),
+                                   _ ("Add bonuses with a positive amount, take them away with a "
+                                      "negative one. The reason is kept in the ledger."));
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   amount = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (amount), _("Amount in rubles, e.g. 500 or −200"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (amount), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Amount"), -1);
+  gtk_entry_set_placeholder_text (GTK_ENTRY (amount), _ ("Amount in rubles, e.g. 500 or −200"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (amount), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Amount"), -1);
   reason = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (reason), _("Reason"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (reason), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Reason"), -1);
+  gtk_entry_set_placeholder_text (GTK_ENTRY (reason), _ ("Reason"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (reason), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _ ("Reason"), -1);
   gtk_box_append (GTK_BOX (box), amount);
   gtk_box_append (GTK_BOX (box), reason);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "apply", _("_Apply"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "apply", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"), "apply",
+                                    _ ("_Apply"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "apply",
+                                              ADW_RESPONSE_SUGGESTED);
   g_object_set_data (G_OBJECT (dialog), "amount", amount);
   g_object_set_data (G_OBJECT (dialog), "reason", reason);
   g_signal_connect_object (dialog, "response", G_CALLBACK (adjust_response_cb), self, 0);
@@ -666,13 +652,11 @@ adjust_action (GtkWidget  *widget,
 }
 
 static void
-sell_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
+sell_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkCustomersView *self = SK_CUSTOMERS_VIEW (widget);
-  GtkWidget *window = GTK_WIDGET (gtk_widget_get_root (widget));
-  GtkWidget *checkout;
+  GtkWidget       *window = GTK_WIDGET (gtk_widget_get_root (widget));
+  GtkWidget       *checkout;
 
   if (self->customer == NULL || !SK_IS_WINDOW (window))
     return;
@@ -682,9 +666,7 @@ sell_action (GtkWidget  *widget,
 }
 
 static void
-focus_search_action (GtkWidget  *widget,
-                     const char *action_name,
-                     GVariant   *param)
+focus_search_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   gtk_widget_grab_focus (GTK_WIDGET (SK_CUSTOMERS_VIEW (widget)->search_entry));
 }
@@ -693,13 +675,13 @@ focus_search_action (GtkWidget  *widget,
  * redrawn), and the details are read again when they are of @customer_id
  * (NULL: whoever is shown). */
 static void
-refresh (SkCustomersView *self,
-         const char      *customer_id)
+refresh (SkCustomersView *self, const char *customer_id)
 {
   if (!self->loaded)
     return;
   sk_customer_list_model_refresh (self->model);
-  if (self->customer != NULL && (customer_id == NULL || g_strcmp0 (sk_record_get_id (self->customer), customer_id) == 0))
+  if (self->customer != NULL
+      && (customer_id == NULL || g_strcmp0 (sk_record_get_id (self->customer), customer_id) == 0))
     {
       g_autofree char *id = g_strdup (sk_record_get_id (self->customer));
 
@@ -708,9 +690,7 @@ refresh (SkCustomersView *self,
 }
 
 static void
-customer_changed_cb (SkRepository    *repository,
-                     const char      *customer_id,
-                     SkCustomersView *self)
+customer_changed_cb (SkRepository *repository, const char *customer_id, SkCustomersView *self)
 {
   refresh (self, customer_id);
 }
@@ -737,66 +717,58 @@ database_changed_cb (SkCustomersView *self)
  * again for every item announced as changed. */
 typedef struct
 {
-  const char     *title;
-  SkCellTextFunc  func;
-  gboolean        numeric;
-  gboolean        expand;
-  int             width;
+  const char    *title;
+  SkCellTextFunc func;
+  gboolean       numeric;
+  gboolean       expand;
+  int            width;
 } Column;
 
 /* Fixed widths: a column of any width would measure every row on each
  * change of the list, which is what a search does on every keystroke. */
 static const Column columns[] = {
-  { N_("Name"), cell_name, FALSE, TRUE, 220 },
-  { N_("Phone"), cell_phone, FALSE, FALSE, 130 },
-  { N_("Card"), cell_card, FALSE, FALSE, 130 },
-  { N_("Segment"), cell_segment, FALSE, FALSE, 100 },
-  { N_("Visits"), cell_visits, TRUE, FALSE, 60 },
-  { N_("Total spent"), cell_spent, TRUE, FALSE, 120 },
-  { N_("Bonuses"), cell_balance, TRUE, FALSE, 100 },
-  { N_("Last purchase"), cell_last, FALSE, FALSE, 140 },
+  { N_ ("Name"), cell_name, FALSE, TRUE, 220 },
+  { N_ ("Phone"), cell_phone, FALSE, FALSE, 130 },
+  { N_ ("Card"), cell_card, FALSE, FALSE, 130 },
+  { N_ ("Segment"), cell_segment, FALSE, FALSE, 100 },
+  { N_ ("Visits"), cell_visits, TRUE, FALSE, 60 },
+  { N_ ("Total spent"), cell_spent, TRUE, FALSE, 120 },
+  { N_ ("Bonuses"), cell_balance, TRUE, FALSE, 100 },
+  { N_ ("Last purchase"), cell_last, FALSE, FALSE, 140 },
 };
 
 static void
-cell_update (SkCustomerRow *row,
-             GParamSpec    *pspec,
-             SkCellLabel   *label)
+cell_update (SkCustomerRow *row, GParamSpec *pspec, SkCellLabel *label)
 {
-  const Column *column = g_object_get_data (G_OBJECT (label), "sk-column");
-  SkCustomer *customer = sk_customer_row_get_customer (row);
+  const Column    *column = g_object_get_data (G_OBJECT (label), "sk-column");
+  SkCustomer      *customer = sk_customer_row_get_customer (row);
   g_autofree char *text = customer != NULL ? column->func (customer) : NULL;
 
   sk_cell_label_set_text (label, text);
 }
 
 static void
-cell_setup (GtkSignalListItemFactory *factory,
-            GtkListItem              *item,
-            const Column             *column)
+cell_setup (GtkSignalListItemFactory *factory, GtkListItem *item, const Column *column)
 {
   /* Not a GtkLabel: the list keeps some 1 600 cells alive. */
   GtkWidget *label = sk_cell_label_new (column->numeric);
 
-  g_object_set_data (G_OBJECT (label), "sk-column", (gpointer) column);
+  g_object_set_data (G_OBJECT (label), "sk-column", (gpointer)column);
   gtk_list_item_set_child (item, label);
 }
 
 static void
-cell_bind (GtkSignalListItemFactory *factory,
-           GtkListItem              *item,
-           const Column             *column)
+cell_bind (GtkSignalListItemFactory *factory, GtkListItem *item, const Column *column)
 {
   SkCustomerRow *row = gtk_list_item_get_item (item);
-  GtkWidget *label = gtk_list_item_get_child (item);
+  GtkWidget     *label = gtk_list_item_get_child (item);
 
   g_signal_connect (row, "notify::customer", G_CALLBACK (cell_update), label);
   cell_update (row, NULL, SK_CELL_LABEL (label));
 }
 
 static void
-cell_unbind (GtkSignalListItemFactory *factory,
-             GtkListItem              *item,
-             const Column             *column)
+cell_unbind (GtkSignalListItemFactory *factory, GtkListItem *item, const Column *column)
 {
   g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (item), cell_update,
                                         gtk_list_item_get_child (item));
@@ -807,13 +779,13 @@ setup_columns (SkCustomersView *self)
 {
   for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
     {
-      g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
-      g_autoptr(GtkColumnViewColumn) column = NULL;
+      g_autoptr (GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+      g_autoptr (GtkColumnViewColumn) column = NULL;
 
-      g_signal_connect (factory, "setup", G_CALLBACK (cell_setup), (gpointer) &columns[i]);
-      g_signal_connect (factory, "bind", G_CALLBACK (cell_bind), (gpointer) &columns[i]);
-      g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind), (gpointer) &columns[i]);
-      column = gtk_column_view_column_new (_(columns[i].title), g_steal_pointer (&factory));
+      g_signal_connect (factory, "setup", G_CALLBACK (cell_setup), (gpointer)&columns[i]);
+      g_signal_connect (factory, "bind", G_CALLBACK (cell_bind), (gpointer)&columns[i]);
+      g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind), (gpointer)&columns[i]);
+      column = gtk_column_view_column_new (_ (columns[i].title), g_steal_pointer (&factory));
       gtk_column_view_column_set_expand (column, columns[i].expand);
       gtk_column_view_column_set_resizable (column, TRUE);
       gtk_column_view_column_set_fixed_width (column, columns[i].width);
@@ -858,13 +830,14 @@ sk_customers_view_dispose (GObject *object)
 static void
 sk_customers_view_class_init (SkCustomersViewClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sk_customers_view_dispose;
   widget_class->map = sk_customers_view_map;
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-customers-view.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/skidka/Skidka/sk-customers-view.ui");
   gtk_widget_class_bind_template_child (widget_class, SkCustomersView, leaflet);
   gtk_widget_class_bind_template_child (widget_class, SkCustomersView, search_entry);
   gtk_widget_class_bind_template_child (widget_class, SkCustomersView, new_button);
@@ -878,8 +851,10 @@ sk_customers_view_class_init (SkCustomersViewClass *klass)
   gtk_widget_class_install_action (widget_class, "customers.edit", NULL, edit_action);
   gtk_widget_class_install_action (widget_class, "customers.adjust", NULL, adjust_action);
   gtk_widget_class_install_action (widget_class, "customers.sell", NULL, sell_action);
-  gtk_widget_class_install_action (widget_class, "customers.focus-search", NULL, focus_search_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "customers.focus-search", NULL);
+  gtk_widget_class_install_action (widget_class, "customers.focus-search", NULL,
+                                   focus_search_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "customers.focus-search", NULL);
 }
 
 static void
@@ -901,7 +876,8 @@ sk_customers_view_init (SkCustomersView *self)
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
   g_signal_connect_swapped (self->model, "notify::loading", G_CALLBACK (loading_changed_cb), self);
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
-  g_signal_connect_object (repository, "customer-changed", G_CALLBACK (customer_changed_cb), self, 0);
+  g_signal_connect_object (repository, "customer-changed", G_CALLBACK (customer_changed_cb), self,
+                           0);
   g_signal_connect_object (repository, "purchase-added", G_CALLBACK (purchase_added_cb), self, 0);
   g_signal_connect_object (repository, "database-changed", G_CALLBACK (database_changed_cb), self,
                            G_CONNECT_SWAPPED);

@@ -15,17 +15,17 @@ struct _SkPreferencesWindow
 {
   AdwPreferencesWindow parent_instance;
 
-  AdwComboRow   *store_row;
-  AdwComboRow   *role_row;
-  GtkSwitch     *bonus_switch;
-  AdwActionRow  *accrual_row;
-  AdwActionRow  *share_row;
-  AdwEntryRow   *server_row;
-  AdwEntryRow   *account_row;
-  AdwEntryRow   *token_row;
-  AdwActionRow  *db_row;
-  GtkWidget     *reset_button;
-  GtkWidget     *data_group;
+  AdwComboRow  *store_row;
+  AdwComboRow  *role_row;
+  GtkSwitch    *bonus_switch;
+  AdwActionRow *accrual_row;
+  AdwActionRow *share_row;
+  AdwEntryRow  *server_row;
+  AdwEntryRow  *account_row;
+  AdwEntryRow  *token_row;
+  AdwActionRow *db_row;
+  GtkWidget    *reset_button;
+  GtkWidget    *data_group;
 
   SkApplication *app;
   GPtrArray     *stores;
@@ -38,14 +38,16 @@ G_DEFINE_FINAL_TYPE (SkPreferencesWindow, sk_preferences_window, ADW_TYPE_PREFER
 static void
 update_bonus_rows (SkPreferencesWindow *self)
 {
-  guint i = adw_combo_row_get_selected (self->store_row);
-  SkStore *store = self->stores != NULL && i < self->stores->len ? g_ptr_array_index (self->stores, i) : NULL;
+  guint    i = adw_combo_row_get_selected (self->store_row);
+  SkStore *store
+      = self->stores != NULL && i < self->stores->len ? g_ptr_array_index (self->stores, i) : NULL;
   g_autofree char *rate = NULL;
   g_autofree char *share = NULL;
 
   if (store == NULL)
     return;
-  rate = g_strdup_printf (_("%g %% of what is paid in money"), sk_record_get_int64 (store, "bonus_rate") / 100.0);
+  rate = g_strdup_printf (_ ("%g %% of what is paid in money"),
+                          sk_record_get_int64 (store, "bonus_rate") / 100.0);
   share = g_strdup_printf ("%g %%", sk_record_get_int64 (store, "max_bonus_share") / 100.0);
   adw_action_row_set_subtitle (self->accrual_row, rate);
   adw_action_row_set_subtitle (self->share_row, share);
@@ -64,7 +66,8 @@ store_selected_cb (SkPreferencesWindow *self)
 }
 
 /* The roles in the order of the role row's list. */
-static const SkRole role_rows[] = { SK_ROLE_CASHIER, SK_ROLE_MANAGER, SK_ROLE_MARKETING, SK_ROLE_ADMIN };
+static const SkRole role_rows[]
+    = { SK_ROLE_CASHIER, SK_ROLE_MANAGER, SK_ROLE_MARKETING, SK_ROLE_ADMIN };
 
 static void
 role_selected_cb (SkPreferencesWindow *self)
@@ -72,7 +75,8 @@ role_selected_cb (SkPreferencesWindow *self)
   guint selected = adw_combo_row_get_selected (self->role_row);
 
   if (selected < G_N_ELEMENTS (role_rows))
-    g_settings_set_string (sk_application_get_settings (self->app), "role", sk_role_to_string (role_rows[selected]));
+    g_settings_set_string (sk_application_get_settings (self->app), "role",
+                           sk_role_to_string (role_rows[selected]));
   gtk_widget_set_visible (self->data_group,
                           sk_role_can_reset_data (sk_application_get_role (self->app)));
 }
@@ -81,54 +85,50 @@ role_selected_cb (SkPreferencesWindow *self)
 static const SecretSchema *
 token_schema (void)
 {
-  static const SecretSchema schema = {
-    "org.skidka.Skidka.Token", SECRET_SCHEMA_NONE,
-    {
-      { "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { "account", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { NULL, 0 },
-    }
-  };
+  static const SecretSchema schema = { "org.skidka.Skidka.Token",
+                                       SECRET_SCHEMA_NONE,
+                                       {
+                                           { "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
+                                           { "account", SECRET_SCHEMA_ATTRIBUTE_STRING },
+                                           { NULL, 0 },
+                                       } };
 
   return &schema;
 }
 
 static void
-token_stored_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+token_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(SkPreferencesWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkPreferencesWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
 
   if (!secret_password_store_finish (result, &error))
-    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                      adw_toast_new (error->message));
   else
     adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
-                                      adw_toast_new (_("The token is saved in the keyring")));
+                                      adw_toast_new (_ ("The token is saved in the keyring")));
 }
 
 static void
 token_apply_cb (SkPreferencesWindow *self)
 {
-  GSettings *settings = sk_application_get_settings (self->app);
+  GSettings       *settings = sk_application_get_settings (self->app);
   g_autofree char *server = g_settings_get_string (settings, "server-url");
   g_autofree char *account = g_settings_get_string (settings, "account");
 
-  secret_password_store (token_schema (), SECRET_COLLECTION_DEFAULT, _("Skidka server token"),
+  secret_password_store (token_schema (), SECRET_COLLECTION_DEFAULT, _ ("Skidka server token"),
                          gtk_editable_get_text (GTK_EDITABLE (self->token_row)), NULL,
-                         token_stored_cb, g_object_ref (self),
-                         "server", server, "account", account, NULL);
+                         token_stored_cb, g_object_ref (self), "server", server, "account", account,
+                         NULL);
   gtk_editable_set_text (GTK_EDITABLE (self->token_row), "");
 }
 
 static void
-reset_done (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+reset_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(SkApplication) app = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkApplication) app = user_data;
+  g_autoptr (GError) error = NULL;
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   /* The views heard database-changed already. */
@@ -140,13 +140,11 @@ reset_done (GObject      *source,
     }
   g_settings_reset (sk_application_get_settings (app), "store-id");
   if (window != NULL)
-    sk_widget_toast (GTK_WIDGET (window), _("The demo data was loaded again"));
+    sk_widget_toast (GTK_WIDGET (window), _ ("The demo data was loaded again"));
 }
 
 static void
-reset_response_cb (AdwMessageDialog    *dialog,
-                   const char          *response,
-                   SkPreferencesWindow *self)
+reset_response_cb (AdwMessageDialog *dialog, const char *response, SkPreferencesWindow *self)
 {
   const SkDemoOptions options = { -1, -1, 0, 42 };
 
@@ -154,38 +152,37 @@ reset_response_cb (AdwMessageDialog    *dialog,
     return;
   /* Made in a new file that then replaces this one, off the main thread;
    * outlives this window. */
-  sk_repository_generate_demo_async (sk_application_get_repository (self->app), &options, TRUE, NULL, reset_done,
-                                     g_object_ref (self->app));
+  sk_repository_generate_demo_async (sk_application_get_repository (self->app), &options, TRUE,
+                                     NULL, reset_done, g_object_ref (self->app));
   gtk_window_close (GTK_WINDOW (self));
 }
 
 static void
 reset_clicked_cb (SkPreferencesWindow *self)
 {
-  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Reset to Demo Data?"),
-                                              _("Every customer, sale, rule and campaign in the local database will be erased and replaced by the demo chain. Sales not yet synced are lost."));
+  GtkWidget *dialog = adw_message_dialog_new (
+      GTK_WINDOW (self), _ ("Reset to Demo Data?"),
+      _ ("Every customer, sale, rule and campaign in the local database will be erased and "
+         "replaced by the demo chain. Sales not yet synced are lost."));
 
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "reset", _("_Reset"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "reset", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"), "reset",
+                                    _ ("_Reset"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "reset",
+                                              ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect_object (dialog, "response", G_CALLBACK (reset_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
-stores_listed_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+stores_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkPreferencesWindow *self;
-  g_autoptr(GPtrArray) stores = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  g_autoptr (GPtrArray) stores = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
   g_autofree char *current = NULL;
-  guint selected = 0;
+  guint            selected = 0;
 
   stores = sk_repository_list_stores_finish (SK_REPOSITORY (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -193,7 +190,8 @@ stores_listed_cb (GObject      *source,
   self = SK_PREFERENCES_WINDOW (user_data);
   if (stores == NULL)
     {
-      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                        adw_toast_new (error->message));
       return;
     }
   g_clear_pointer (&self->stores, g_ptr_array_unref);
@@ -219,21 +217,25 @@ SkPreferencesWindow *
 sk_preferences_window_new (SkApplication *app)
 {
   SkPreferencesWindow *self = g_object_new (SK_TYPE_PREFERENCES_WINDOW, "application", app, NULL);
-  GSettings *settings = sk_application_get_settings (app);
+  GSettings           *settings = sk_application_get_settings (app);
 
   self->app = app;
-  sk_repository_list_stores_async (sk_application_get_repository (app), self->cancellable, stores_listed_cb, self);
+  sk_repository_list_stores_async (sk_application_get_repository (app), self->cancellable,
+                                   stores_listed_cb, self);
   for (guint i = 0; i < G_N_ELEMENTS (role_rows); i++)
     if (role_rows[i] == sk_application_get_role (app))
       adw_combo_row_set_selected (self->role_row, i);
   gtk_widget_set_visible (self->data_group, sk_role_can_reset_data (sk_application_get_role (app)));
-  g_settings_bind (settings, "show-bonus-details", self->bonus_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "show-bonus-details", self->bonus_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "server-url", self->server_row, "text", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "account", self->account_row, "text", G_SETTINGS_BIND_DEFAULT);
   adw_action_row_set_subtitle (self->db_row, sk_application_get_db_path (app));
 
-  g_signal_connect_swapped (self->store_row, "notify::selected", G_CALLBACK (store_selected_cb), self);
-  g_signal_connect_swapped (self->role_row, "notify::selected", G_CALLBACK (role_selected_cb), self);
+  g_signal_connect_swapped (self->store_row, "notify::selected", G_CALLBACK (store_selected_cb),
+                            self);
+  g_signal_connect_swapped (self->role_row, "notify::selected", G_CALLBACK (role_selected_cb),
+                            self);
   g_signal_connect_swapped (self->reset_button, "clicked", G_CALLBACK (reset_clicked_cb), self);
   g_signal_connect_swapped (self->token_row, "apply", G_CALLBACK (token_apply_cb), self);
   return self;
@@ -253,11 +255,12 @@ sk_preferences_window_dispose (GObject *object)
 static void
 sk_preferences_window_class_init (SkPreferencesWindowClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sk_preferences_window_dispose;
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-preferences-window.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/skidka/Skidka/sk-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, store_row);
   gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, role_row);
   gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, bonus_switch);

@@ -9,7 +9,8 @@
 G_BEGIN_DECLS
 
 #define SK_TYPE_PREFERENCES_WINDOW (sk_preferences_window_get_type ())
-G_DECLARE_FINAL_TYPE (SkPreferencesWindow, sk_preferences_window, SK, PREFERENCES_WINDOW, AdwPreferencesWindow)
+G_DECLARE_FINAL_TYPE (
+    SkPreferencesWindow, sk_preferences_window, SK, PREFERENCES_WINDOW, AdwPreferencesWindow)
 
 SkPreferencesWindow *sk_preferences_window_new (SkApplication *app);
 

@@ -18,26 +18,26 @@ struct _SkRuleEditor
 {
   AdwWindow parent_instance;
 
-  GtkLabel       *error_label;
-  AdwEntryRow    *name_row;
-  AdwEntryRow    *description_row;
-  AdwComboRow    *type_row;
-  AdwEntryRow    *value_row;
-  GtkSwitch      *active_switch;
-  GtkSwitch      *stackable_switch;
-  GtkSpinButton  *priority_spin;
-  AdwEntryRow    *min_purchase_row;
-  AdwEntryRow    *max_discount_row;
-  AdwEntryRow    *categories_row;
-  AdwEntryRow    *segments_row;
-  AdwEntryRow    *stores_row;
-  AdwEntryRow    *valid_from_row;
-  AdwEntryRow    *valid_until_row;
-  GtkSpinButton  *limit_total_spin;
-  GtkSpinButton  *limit_customer_spin;
-  AdwComboRow    *campaign_row;
-  AdwActionRow   *preview_row;
-  GtkSpinner     *preview_spinner;
+  GtkLabel      *error_label;
+  AdwEntryRow   *name_row;
+  AdwEntryRow   *description_row;
+  AdwComboRow   *type_row;
+  AdwEntryRow   *value_row;
+  GtkSwitch     *active_switch;
+  GtkSwitch     *stackable_switch;
+  GtkSpinButton *priority_spin;
+  AdwEntryRow   *min_purchase_row;
+  AdwEntryRow   *max_discount_row;
+  AdwEntryRow   *categories_row;
+  AdwEntryRow   *segments_row;
+  AdwEntryRow   *stores_row;
+  AdwEntryRow   *valid_from_row;
+  AdwEntryRow   *valid_until_row;
+  GtkSpinButton *limit_total_spin;
+  GtkSpinButton *limit_customer_spin;
+  AdwComboRow   *campaign_row;
+  AdwActionRow  *preview_row;
+  GtkSpinner    *preview_spinner;
 
   SkDiscountRule *rule;
   gboolean        is_new;
@@ -48,44 +48,50 @@ struct _SkRuleEditor
 
 G_DEFINE_FINAL_TYPE (SkRuleEditor, sk_rule_editor, ADW_TYPE_WINDOW)
 
-enum { SAVED, N_SIGNALS };
+enum
+{
+  SAVED,
+  N_SIGNALS
+};
 static guint signals[N_SIGNALS];
 
-static const char * const rule_types[] = { SK_RULE_PERCENTAGE, SK_RULE_FIXED_AMOUNT, SK_RULE_BONUS_MULTIPLIER };
+static const char *const rule_types[]
+    = { SK_RULE_PERCENTAGE, SK_RULE_FIXED_AMOUNT, SK_RULE_BONUS_MULTIPLIER };
 
 static void
-set_text (AdwEntryRow *row,
-          const char  *text)
+set_text (AdwEntryRow *row, const char *text)
 {
   gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
 }
 
 static void
-set_money_text (AdwEntryRow *row,
-                gint64       kopecks)
+set_money_text (AdwEntryRow *row, gint64 kopecks)
 {
   g_autofree char *text = NULL;
 
   if (kopecks != 0)
-    text = kopecks % 100 == 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, kopecks / 100)
-                              : g_strdup_printf ("%" G_GINT64_FORMAT ".%02d", kopecks / 100, (int) (kopecks % 100));
+    text = kopecks % 100 == 0
+               ? g_strdup_printf ("%" G_GINT64_FORMAT, kopecks / 100)
+               : g_strdup_printf ("%" G_GINT64_FORMAT ".%02d", kopecks / 100, (int)(kopecks % 100));
   set_text (row, text);
 }
 
 static void
-set_list_text (AdwEntryRow        *row,
-               const char * const *list)
+set_list_text (AdwEntryRow *row, const char *const *list)
 {
-  g_autofree char *text = list ? g_strjoinv (", ", (char **) list) : NULL;
+  g_autofree char *text = list ? g_strjoinv (", ", (char **)list) : NULL;
 
   set_text (row, text);
 }
 
 static AdwEntryRow *
-row_for_field (SkRuleEditor *self,
-               const char   *field)
+row_for_field (SkRuleEditor *self, const char *field)
 {
-  struct { const char *name; AdwEntryRow *row; } map[] = {
+  struct
+  {
+    const char  *name;
+    AdwEntryRow *row;
+  } map[] = {
     { "name", self->name_row },
     { "description", self->description_row },
     { "value", self->value_row },
@@ -105,16 +111,14 @@ row_for_field (SkRuleEditor *self,
 }
 
 void
-sk_rule_editor_set_field (SkRuleEditor *self,
-                          const char   *field,
-                          const char   *text)
+sk_rule_editor_set_field (SkRuleEditor *self, const char *field, const char *text)
 {
   AdwEntryRow *row;
 
   g_return_if_fail (SK_IS_RULE_EDITOR (self));
   if (g_str_equal (field, "type"))
     {
-      adw_combo_row_set_selected (self->type_row, (guint) g_ascii_strtoull (text, NULL, 10));
+      adw_combo_row_set_selected (self->type_row, (guint)g_ascii_strtoull (text, NULL, 10));
       return;
     }
   if (g_str_equal (field, "is_active"))
@@ -130,14 +134,16 @@ sk_rule_editor_set_field (SkRuleEditor *self,
 const char *
 sk_rule_editor_get_error (SkRuleEditor *self)
 {
-  return gtk_widget_get_visible (GTK_WIDGET (self->error_label)) ? gtk_label_get_text (self->error_label) : NULL;
+  return gtk_widget_get_visible (GTK_WIDGET (self->error_label))
+             ? gtk_label_get_text (self->error_label)
+             : NULL;
 }
 
 static char **
 parse_list (AdwEntryRow *row)
 {
-  g_auto(GStrv) parts = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (row)), ",", -1);
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) parts = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (row)), ",", -1);
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
 
   for (guint i = 0; parts[i] != NULL; i++)
     {
@@ -149,10 +155,7 @@ parse_list (AdwEntryRow *row)
 }
 
 static gboolean
-parse_money_row (AdwEntryRow *row,
-                 gint64      *out,
-                 GError     **error,
-                 const char  *what)
+parse_money_row (AdwEntryRow *row, gint64 *out, GError **error, const char *what)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (row));
 
@@ -164,7 +167,8 @@ parse_money_row (AdwEntryRow *row,
   if (!sk_money_parse (text, out) || *out < 0 || *out > SK_MONEY_MAX)
     {
       /* Translators: %s is a field, like "Minimum purchase" */
-      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _("%s must be an amount in rubles, like 1500 or 99,90"), what);
+      g_set_error (error, SK_ERROR, SK_ERROR_INVALID,
+                   _ ("%s must be an amount in rubles, like 1500 or 99,90"), what);
       return FALSE;
     }
   return TRUE;
@@ -172,25 +176,23 @@ parse_money_row (AdwEntryRow *row,
 
 /* Reads the form into @rule; on a bad field, names it and returns it in @bad. */
 static gboolean
-read_form (SkRuleEditor    *self,
-           SkDiscountRule  *rule,
-           AdwEntryRow    **bad,
-           GError         **error)
+read_form (SkRuleEditor *self, SkDiscountRule *rule, AdwEntryRow **bad, GError **error)
 {
-  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
+  g_autofree char *name
+      = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
   const char *value_text = gtk_editable_get_text (GTK_EDITABLE (self->value_row));
-  guint type = adw_combo_row_get_selected (self->type_row);
-  guint campaign = adw_combo_row_get_selected (self->campaign_row);
-  gint64 value = 0, min_purchase, max_discount, from = 0, until = 0;
-  g_auto(GStrv) categories = parse_list (self->categories_row);
-  g_auto(GStrv) segments = parse_list (self->segments_row);
-  g_auto(GStrv) stores = parse_list (self->stores_row);
+  guint       type = adw_combo_row_get_selected (self->type_row);
+  guint       campaign = adw_combo_row_get_selected (self->campaign_row);
+  gint64      value = 0, min_purchase, max_discount, from = 0, until = 0;
+  g_auto (GStrv) categories = parse_list (self->categories_row);
+  g_auto (GStrv) segments = parse_list (self->segments_row);
+  g_auto (GStrv) stores = parse_list (self->stores_row);
 
   *bad = NULL;
   if (*name == '\0')
     {
       *bad = self->name_row;
-      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _("The rule needs a name"));
+      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("The rule needs a name"));
       return FALSE;
     }
   if (type >= G_N_ELEMENTS (rule_types))
@@ -198,7 +200,8 @@ read_form (SkRuleEditor    *self,
   if (!sk_money_parse (value_text, &value))
     {
       *bad = self->value_row;
-      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _("The value must be a number, like 10 or 12,5"));
+      g_set_error (error, SK_ERROR, SK_ERROR_INVALID,
+                   _ ("The value must be a number, like 10 or 12,5"));
       return FALSE;
     }
   /* One parser for all three: "10" is 10 % = 1000 bp, 10 ₽ = 1000 kopecks,
@@ -206,27 +209,29 @@ read_form (SkRuleEditor    *self,
   if (type == 0 && (value <= 0 || value > 10000))
     {
       *bad = self->value_row;
-      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _("A percentage must be more than 0 and at most 100 %%"));
+      g_set_error (error, SK_ERROR, SK_ERROR_INVALID,
+                   _ ("A percentage must be more than 0 and at most 100 %%"));
       return FALSE;
     }
   if (type == 1 && (value <= 0 || value > SK_MONEY_MAX))
     {
       *bad = self->value_row;
-      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _("A fixed amount must be more than 0 ₽"));
+      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("A fixed amount must be more than 0 ₽"));
       return FALSE;
     }
   if (type == 2 && (value < 100 || value > 10000))
     {
       *bad = self->value_row;
-      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _("A bonus multiplier must be between ×1 and ×100"));
+      g_set_error (error, SK_ERROR, SK_ERROR_INVALID,
+                   _ ("A bonus multiplier must be between ×1 and ×100"));
       return FALSE;
     }
-  if (!parse_money_row (self->min_purchase_row, &min_purchase, error, _("Minimum purchase")))
+  if (!parse_money_row (self->min_purchase_row, &min_purchase, error, _ ("Minimum purchase")))
     {
       *bad = self->min_purchase_row;
       return FALSE;
     }
-  if (!parse_money_row (self->max_discount_row, &max_discount, error, _("Maximum discount")))
+  if (!parse_money_row (self->max_discount_row, &max_discount, error, _ ("Maximum discount")))
     {
       *bad = self->max_discount_row;
       return FALSE;
@@ -236,55 +241,49 @@ read_form (SkRuleEditor    *self,
       {
         *bad = self->segments_row;
         g_set_error (error, SK_ERROR, SK_ERROR_INVALID,
-                     _("“%s” is not a segment: use new, one_time, occasional, regular or vip"), segments[i]);
+                     _ ("“%s” is not a segment: use new, one_time, occasional, regular or vip"),
+                     segments[i]);
         return FALSE;
       }
   if (!sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (self->valid_from_row)), &from))
     {
       *bad = self->valid_from_row;
-      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _("Dates look like 2026-12-31"));
+      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("Dates look like 2026-12-31"));
       return FALSE;
     }
   if (!sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (self->valid_until_row)), &until))
     {
       *bad = self->valid_until_row;
-      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _("Dates look like 2026-12-31"));
+      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("Dates look like 2026-12-31"));
       return FALSE;
     }
   /* "Valid until" a day means to its end. */
   if (until != 0)
-    until += (gint64) G_USEC_PER_SEC * 60 * 60 * 24 - 1;
+    until += (gint64)G_USEC_PER_SEC * 60 * 60 * 24 - 1;
   if (from != 0 && until != 0 && until <= from)
     {
       *bad = self->valid_until_row;
-      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _("The rule must end after it starts"));
+      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("The rule must end after it starts"));
       return FALSE;
     }
 
-  g_object_set (rule,
-                "name", name,
-                "description", gtk_editable_get_text (GTK_EDITABLE (self->description_row)),
-                "type", rule_types[type],
-                "value", value,
-                "min-purchase", min_purchase,
-                "max-discount", max_discount,
-                "categories", categories[0] ? categories : NULL,
-                "segments", segments[0] ? segments : NULL,
-                "store-ids", stores[0] ? stores : NULL,
-                "valid-from", from,
-                "valid-until", until,
-                "usage-limit-total", (gint64) gtk_spin_button_get_value_as_int (self->limit_total_spin),
-                "usage-limit-per-customer", (gint64) gtk_spin_button_get_value_as_int (self->limit_customer_spin),
-                "is-active", gtk_switch_get_active (self->active_switch),
-                "stackable", gtk_switch_get_active (self->stackable_switch),
-                "priority", (gint64) gtk_spin_button_get_value_as_int (self->priority_spin),
-                NULL);
+  g_object_set (
+      rule, "name", name, "description",
+      gtk_editable_get_text (GTK_EDITABLE (self->description_row)), "type", rule_types[type],
+      "value", value, "min-purchase", min_purchase, "max-discount", max_discount, "categories",
+      categories[0] ? categories : NULL, "segments", segments[0] ? segments : NULL, "store-ids",
+      stores[0] ? stores : NULL, "valid-from", from, "valid-until", until, "usage-limit-total",
+      (gint64)gtk_spin_button_get_value_as_int (self->limit_total_spin), "usage-limit-per-customer",
+      (gint64)gtk_spin_button_get_value_as_int (self->limit_customer_spin), "is-active",
+      gtk_switch_get_active (self->active_switch), "stackable",
+      gtk_switch_get_active (self->stackable_switch), "priority",
+      (gint64)gtk_spin_button_get_value_as_int (self->priority_spin), NULL);
   /* Until the campaigns are read the rule keeps its own. */
   if (self->campaigns != NULL)
     g_object_set (rule, "campaign-id",
                   campaign > 0 && campaign <= self->campaigns->len
-                    ? sk_record_get_id (g_ptr_array_index (self->campaigns, campaign - 1))
-                    : NULL,
+                      ? sk_record_get_id (g_ptr_array_index (self->campaigns, campaign - 1))
+                      : NULL,
                   NULL);
   if (!sk_discount_rule_validate (rule, error))
     {
@@ -297,13 +296,11 @@ read_form (SkRuleEditor    *self,
 }
 
 static void
-show_error (SkRuleEditor *self,
-            AdwEntryRow  *bad,
-            const char   *message)
+show_error (SkRuleEditor *self, AdwEntryRow *bad, const char *message)
 {
-  AdwEntryRow *rows[] = { self->name_row, self->value_row, self->min_purchase_row, self->max_discount_row,
-                          self->categories_row, self->segments_row, self->stores_row,
-                          self->valid_from_row, self->valid_until_row };
+  AdwEntryRow *rows[] = { self->name_row,         self->value_row,      self->min_purchase_row,
+                          self->max_discount_row, self->categories_row, self->segments_row,
+                          self->stores_row,       self->valid_from_row, self->valid_until_row };
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     gtk_widget_remove_css_class (GTK_WIDGET (rows[i]), "error");
@@ -317,14 +314,12 @@ show_error (SkRuleEditor *self,
 }
 
 static void
-rule_stored_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+rule_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  g_autoptr (GTask) task = user_data;
   SkRuleEditor *self = g_task_get_source_object (task);
-  g_autoptr(SkDiscountRule) saved = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkDiscountRule) saved = NULL;
+  g_autoptr (GError) error = NULL;
 
   saved = sk_repository_save_rule_finish (SK_REPOSITORY (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -348,13 +343,13 @@ rule_stored_cb (GObject      *source,
 }
 
 void
-sk_rule_editor_save_async (SkRuleEditor        *self,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
+sk_rule_editor_save_async (SkRuleEditor       *self,
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) local = NULL;
   AdwEntryRow *bad = NULL;
 
   g_return_if_fail (SK_IS_RULE_EDITOR (self));
@@ -362,7 +357,7 @@ sk_rule_editor_save_async (SkRuleEditor        *self,
   g_task_set_source_tag (task, sk_rule_editor_save_async);
   if (self->saving)
     {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, _("The rule is being saved"));
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, _ ("The rule is being saved"));
       return;
     }
   if (!read_form (self, self->rule, &bad, &local))
@@ -372,43 +367,36 @@ sk_rule_editor_save_async (SkRuleEditor        *self,
       return;
     }
   self->saving = TRUE;
-  sk_repository_save_rule_async (sk_app_repository (), self->rule, self->cancellable, rule_stored_cb,
-                                 g_steal_pointer (&task));
+  sk_repository_save_rule_async (sk_app_repository (), self->rule, self->cancellable,
+                                 rule_stored_cb, g_steal_pointer (&task));
 }
 
 gboolean
-sk_rule_editor_save_finish (SkRuleEditor  *self,
-                            GAsyncResult  *result,
-                            GError       **error)
+sk_rule_editor_save_finish (SkRuleEditor *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
-saved_then_close_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+saved_then_close_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   if (sk_rule_editor_save_finish (SK_RULE_EDITOR (source), result, NULL))
     gtk_window_destroy (GTK_WINDOW (source));
 }
 
 static void
-save_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
+save_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   sk_rule_editor_save_async (SK_RULE_EDITOR (widget), NULL, saved_then_close_cb, NULL);
 }
 
 static void
-preview_done (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+preview_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree SkRulePreview *preview = sk_repository_preview_rule_finish (SK_REPOSITORY (source), result, &error);
+  g_autoptr (GError) error = NULL;
+  g_autofree SkRulePreview *preview
+      = sk_repository_preview_rule_finish (SK_REPOSITORY (source), result, &error);
   SkRuleEditor *self;
 
   if (preview == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -425,24 +413,24 @@ preview_done (GObject      *source,
     g_autofree char *matched = g_strdup_printf ("%" G_GINT64_FORMAT, preview->matched);
     g_autofree char *total = g_strdup_printf ("%" G_GINT64_FORMAT, preview->purchases);
     /* Translators: "12 of 340 purchases, 1 200,00 ₽ off" */
-    g_autofree char *title = g_strdup_printf (_("%s of %s purchases, %s off"), matched, total, amount);
+    g_autofree char *title
+        = g_strdup_printf (_ ("%s of %s purchases, %s off"), matched, total, amount);
 
     adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->preview_row), title);
-    adw_action_row_set_subtitle (self->preview_row,
-                                 preview->purchases >= PREVIEW_LIMIT ? _("The newest 20 000 purchases of the period") : "");
+    adw_action_row_set_subtitle (
+        self->preview_row,
+        preview->purchases >= PREVIEW_LIMIT ? _ ("The newest 20 000 purchases of the period") : "");
   }
 }
 
 static void
-preview_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *param)
+preview_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkRuleEditor *self = SK_RULE_EDITOR (widget);
-  g_autoptr(SkDiscountRule) rule = sk_record_copy (SK_RECORD (self->rule));
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkDiscountRule) rule = sk_record_copy (SK_RECORD (self->rule));
+  g_autoptr (GError) error = NULL;
   AdwEntryRow *bad = NULL;
-  gint64 now = sk_time_now ();
+  gint64       now = sk_time_now ();
 
   if (!read_form (self, rule, &bad, &error))
     {
@@ -450,21 +438,20 @@ preview_action (GtkWidget  *widget,
       return;
     }
   show_error (self, NULL, NULL);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->preview_row), _("Computing…"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->preview_row), _ ("Computing…"));
   gtk_spinner_start (self->preview_spinner);
-  sk_repository_preview_rule_async (sk_app_repository (), rule, now - (gint64) G_USEC_PER_SEC * 60 * 60 * 24 * 30,
-                                    now, PREVIEW_LIMIT, self->cancellable, preview_done, self);
+  sk_repository_preview_rule_async (sk_app_repository (), rule,
+                                    now - (gint64)G_USEC_PER_SEC * 60 * 60 * 24 * 30, now,
+                                    PREVIEW_LIMIT, self->cancellable, preview_done, self);
 }
 
 static void
-campaigns_listed_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+campaigns_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkRuleEditor *self;
-  g_autoptr(GPtrArray) campaigns = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  g_autoptr (GPtrArray) campaigns = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
 
   campaigns = sk_repository_list_campaigns_finish (SK_REPOSITORY (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -477,24 +464,25 @@ campaigns_listed_cb (GObject      *source,
     }
   g_clear_pointer (&self->campaigns, g_ptr_array_unref);
   self->campaigns = g_steal_pointer (&campaigns);
-  gtk_string_list_append (names, _("None"));
+  gtk_string_list_append (names, _ ("None"));
   for (guint i = 0; i < self->campaigns->len; i++)
-    gtk_string_list_append (names, sk_record_get_string (g_ptr_array_index (self->campaigns, i), "name"));
+    gtk_string_list_append (names,
+                            sk_record_get_string (g_ptr_array_index (self->campaigns, i), "name"));
   adw_combo_row_set_model (self->campaign_row, G_LIST_MODEL (names));
   for (guint i = 0; i < self->campaigns->len; i++)
     if (g_strcmp0 (sk_record_get_id (g_ptr_array_index (self->campaigns, i)),
-                   sk_record_get_string (self->rule, "campaign_id")) == 0)
+                   sk_record_get_string (self->rule, "campaign_id"))
+        == 0)
       adw_combo_row_set_selected (self->campaign_row, i + 1);
 }
 
 SkRuleEditor *
-sk_rule_editor_new (GtkWindow      *parent,
-                    SkDiscountRule *rule)
+sk_rule_editor_new (GtkWindow *parent, SkDiscountRule *rule)
 {
-  SkRuleEditor *self = g_object_new (SK_TYPE_RULE_EDITOR, "transient-for", parent, NULL);
-  SkDiscountRule *r;
-  gint64 valid_from;
-  gint64 valid_until;
+  SkRuleEditor    *self = g_object_new (SK_TYPE_RULE_EDITOR, "transient-for", parent, NULL);
+  SkDiscountRule  *r;
+  gint64           valid_from;
+  gint64           valid_until;
   g_autofree char *from = NULL;
   g_autofree char *until = NULL;
 
@@ -502,11 +490,12 @@ sk_rule_editor_new (GtkWindow      *parent,
   /* A new rule is active and stackable: the type's defaults. */
   self->rule = rule ? sk_record_copy (SK_RECORD (rule)) : sk_discount_rule_new ();
   r = self->rule;
-  gtk_window_set_title (GTK_WINDOW (self), self->is_new ? _("New Rule") : _("Edit Rule"));
+  gtk_window_set_title (GTK_WINDOW (self), self->is_new ? _ ("New Rule") : _ ("Edit Rule"));
 
   /* The campaigns arrive from a worker. */
   if (sk_app_repository () != NULL)
-    sk_repository_list_campaigns_async (sk_app_repository (), self->cancellable, campaigns_listed_cb, self);
+    sk_repository_list_campaigns_async (sk_app_repository (), self->cancellable,
+                                        campaigns_listed_cb, self);
 
   set_text (self->name_row, sk_record_get_string (r, "name"));
   set_text (self->description_row, sk_record_get_string (r, "description"));
@@ -529,7 +518,8 @@ sk_rule_editor_new (GtkWindow      *parent,
   set_text (self->valid_from_row, from);
   set_text (self->valid_until_row, until);
   gtk_spin_button_set_value (self->limit_total_spin, sk_record_get_int64 (r, "usage_limit_total"));
-  gtk_spin_button_set_value (self->limit_customer_spin, sk_record_get_int64 (r, "usage_limit_per_customer"));
+  gtk_spin_button_set_value (self->limit_customer_spin,
+                             sk_record_get_int64 (r, "usage_limit_per_customer"));
   return self;
 }
 
@@ -548,14 +538,15 @@ sk_rule_editor_dispose (GObject *object)
 static void
 sk_rule_editor_class_init (SkRuleEditorClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sk_rule_editor_dispose;
-  signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                 NULL, NULL, NULL, G_TYPE_NONE, 1, SK_TYPE_DISCOUNT_RULE);
+  signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, SK_TYPE_DISCOUNT_RULE);
 
-  gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-rule-editor.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/skidka/Skidka/sk-rule-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, SkRuleEditor, error_label);
   gtk_widget_class_bind_template_child (widget_class, SkRuleEditor, name_row);
   gtk_widget_class_bind_template_child (widget_class, SkRuleEditor, description_row);
@@ -580,7 +571,8 @@ sk_rule_editor_class_init (SkRuleEditorClass *klass)
   gtk_widget_class_install_action (widget_class, "editor.save", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "editor.preview", NULL, preview_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "editor.save", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "editor.save",
+                                       NULL);
 }
 
 static void

@@ -13,22 +13,17 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SkRuleEditor, sk_rule_editor, SK, RULE_EDITOR, AdwWindow)
 
 /* @rule: NULL for a new rule; a copy is edited. Emits "saved" (SkDiscountRule). */
-SkRuleEditor *sk_rule_editor_new       (GtkWindow      *parent,
-                                        SkDiscountRule *rule);
+SkRuleEditor *sk_rule_editor_new (GtkWindow *parent, SkDiscountRule *rule);
 /* Sets a field as a user would type it: "name", "value", "type" (0..2),
  * "min_purchase", "max_discount", "categories", "segments", "valid_from", ... */
-void          sk_rule_editor_set_field (SkRuleEditor   *self,
-                                        const char     *field,
-                                        const char     *text);
+void sk_rule_editor_set_field (SkRuleEditor *self, const char *field, const char *text);
 /* Validates the form, then saves on a worker; a failure shows its message
  * in place. Emits "saved" before the callback. */
-void          sk_rule_editor_save_async  (SkRuleEditor        *self,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data);
-gboolean      sk_rule_editor_save_finish (SkRuleEditor        *self,
-                                          GAsyncResult        *result,
-                                          GError             **error);
-const char   *sk_rule_editor_get_error (SkRuleEditor   *self);
+void        sk_rule_editor_save_async (SkRuleEditor       *self,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+gboolean    sk_rule_editor_save_finish (SkRuleEditor *self, GAsyncResult *result, GError **error);
+const char *sk_rule_editor_get_error (SkRuleEditor *self);
 
 G_END_DECLS

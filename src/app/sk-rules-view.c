@@ -14,13 +14,13 @@ struct _SkRulesView
 {
   AdwBin parent_instance;
 
-  GtkStack           *stack;
-  GtkColumnView      *column_view;
-  GtkWidget          *readonly_label;
+  GtkStack      *stack;
+  GtkColumnView *column_view;
+  GtkWidget     *readonly_label;
 
   GListStore         *rules;
   GtkSingleSelection *selection;
-  GCancellable       *cancellable;   /* the list being read */
+  GCancellable       *cancellable; /* the list being read */
   gboolean            loaded;
   guint               n_reloads;
 };
@@ -45,17 +45,17 @@ cell_type (gpointer item)
   const char *type = sk_record_get_string (item, "type");
 
   if (g_strcmp0 (type, SK_RULE_PERCENTAGE) == 0)
-    return g_strdup (_("Percentage"));
+    return g_strdup (_ ("Percentage"));
   if (g_strcmp0 (type, SK_RULE_FIXED_AMOUNT) == 0)
-    return g_strdup (_("Fixed amount"));
-  return g_strdup (_("Bonus multiplier"));
+    return g_strdup (_ ("Fixed amount"));
+  return g_strdup (_ ("Bonus multiplier"));
 }
 
 static char *
 cell_value (gpointer item)
 {
   const char *type = sk_record_get_string (item, "type");
-  gint64 value = sk_record_get_int64 (item, "value");
+  gint64      value = sk_record_get_int64 (item, "value");
 
   if (g_strcmp0 (type, SK_RULE_PERCENTAGE) == 0)
     return g_strdup_printf ("%g %%", value / 100.0);
@@ -67,31 +67,31 @@ cell_value (gpointer item)
 static char *
 cell_conditions (gpointer item)
 {
-  gint64 min_purchase = sk_record_get_int64 (item, "min_purchase");
-  const char * const *categories = sk_record_get_strv (item, "categories");
-  const char * const *segments = sk_record_get_strv (item, "segments");
-  GString *s = g_string_new (NULL);
+  gint64             min_purchase = sk_record_get_int64 (item, "min_purchase");
+  const char *const *categories = sk_record_get_strv (item, "categories");
+  const char *const *segments = sk_record_get_strv (item, "segments");
+  GString           *s = g_string_new (NULL);
 
   if (min_purchase > 0)
     {
       g_autofree char *m = sk_money_format (min_purchase);
 
-      g_string_append_printf (s, _("from %s"), m);
+      g_string_append_printf (s, _ ("from %s"), m);
     }
   if (categories && categories[0])
     {
-      g_autofree char *c = g_strjoinv (", ", (char **) categories);
+      g_autofree char *c = g_strjoinv (", ", (char **)categories);
 
       g_string_append_printf (s, "%s%s", s->len ? " · " : "", c);
     }
   if (segments && segments[0])
     {
-      g_autofree char *c = g_strjoinv (", ", (char **) segments);
+      g_autofree char *c = g_strjoinv (", ", (char **)segments);
 
       g_string_append_printf (s, "%s%s", s->len ? " · " : "", c);
     }
   if (!sk_record_get_boolean (item, "stackable"))
-    g_string_append_printf (s, "%s%s", s->len ? " · " : "", _("exclusive"));
+    g_string_append_printf (s, "%s%s", s->len ? " · " : "", _ ("exclusive"));
   return g_string_free (s, FALSE);
 }
 
@@ -104,14 +104,14 @@ cell_status (gpointer item)
   gint64 now = sk_time_now ();
 
   if (!sk_record_get_boolean (item, "is_active"))
-    return g_strdup (_("Disabled"));
+    return g_strdup (_ ("Disabled"));
   if (valid_until != 0 && valid_until < now)
-    return g_strdup (_("Expired"));
+    return g_strdup (_ ("Expired"));
   if (valid_from != 0 && valid_from > now)
-    return g_strdup (_("Scheduled"));
+    return g_strdup (_ ("Scheduled"));
   if (limit > 0 && sk_record_get_int64 (item, "uses") >= limit)
-    return g_strdup (_("Limit reached"));
-  return g_strdup (_("Active"));
+    return g_strdup (_ ("Limit reached"));
+  return g_strdup (_ ("Active"));
 }
 
 static char *
@@ -132,13 +132,11 @@ cell_priority (gpointer item)
 }
 
 static void
-rules_listed_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+rules_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkRulesView *self;
-  g_autoptr(GPtrArray) rules = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GPtrArray) rules = NULL;
+  g_autoptr (GError) error = NULL;
   guint selected;
 
   rules = sk_repository_list_rules_finish (SK_REPOSITORY (source), result, &error);
@@ -154,7 +152,8 @@ rules_listed_cb (GObject      *source,
   selected = gtk_single_selection_get_selected (self->selection);
   g_list_store_splice (self->rules, 0, g_list_model_get_n_items (G_LIST_MODEL (self->rules)),
                        rules->pdata, rules->len);
-  if (selected != GTK_INVALID_LIST_POSITION && selected < g_list_model_get_n_items (G_LIST_MODEL (self->rules)))
+  if (selected != GTK_INVALID_LIST_POSITION
+      && selected < g_list_model_get_n_items (G_LIST_MODEL (self->rules)))
     gtk_single_selection_set_selected (self->selection, selected);
   gtk_stack_set_visible_child_name (self->stack, rules->len ? "list" : "empty");
 }
@@ -163,7 +162,7 @@ void
 sk_rules_view_reload (gpointer view)
 {
   SkRulesView *self = SK_RULES_VIEW (view);
-  gboolean can_edit = sk_app () && sk_role_can_edit_rules (sk_application_get_role (sk_app ()));
+  gboolean     can_edit = sk_app () && sk_role_can_edit_rules (sk_application_get_role (sk_app ()));
 
   self->loaded = TRUE;
   gtk_widget_set_visible (self->readonly_label, !can_edit);
@@ -202,35 +201,29 @@ selected_rule (SkRulesView *self)
 }
 
 static void
-rule_saved_cb (SkRuleEditor   *editor,
-               SkDiscountRule *rule,
-               SkRulesView    *self)
+rule_saved_cb (SkRuleEditor *editor, SkDiscountRule *rule, SkRulesView *self)
 {
-  sk_widget_toast (GTK_WIDGET (self), _("Rule saved"));
+  sk_widget_toast (GTK_WIDGET (self), _ ("Rule saved"));
 }
 
 static void
-open_editor (SkRulesView    *self,
-             SkDiscountRule *rule)
+open_editor (SkRulesView *self, SkDiscountRule *rule)
 {
-  SkRuleEditor *editor = sk_rule_editor_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), rule);
+  SkRuleEditor *editor
+      = sk_rule_editor_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), rule);
 
   g_signal_connect_object (editor, "saved", G_CALLBACK (rule_saved_cb), self, 0);
   gtk_window_present (GTK_WINDOW (editor));
 }
 
 static void
-new_action (GtkWidget  *widget,
-            const char *action_name,
-            GVariant   *param)
+new_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   open_editor (SK_RULES_VIEW (widget), NULL);
 }
 
 static void
-edit_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *param)
+edit_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkDiscountRule *rule = selected_rule (SK_RULES_VIEW (widget));
 
@@ -239,64 +232,58 @@ edit_action (GtkWidget  *widget,
 }
 
 static void
-rule_stored_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+rule_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GtkWidget) widget = user_data;
-  g_autoptr(SkDiscountRule) rule = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GtkWidget) widget = user_data;
+  g_autoptr (SkDiscountRule) rule = NULL;
+  g_autoptr (GError) error = NULL;
 
   /* The list follows rules-changed. */
   rule = sk_repository_save_rule_finish (SK_REPOSITORY (source), result, &error);
   if (rule == NULL)
     sk_widget_toast_error (widget, error);
   else if (g_object_get_data (G_OBJECT (widget), "sk-duplicated") != NULL)
-    sk_widget_toast (widget, _("Rule duplicated (disabled until you enable it)"));
+    sk_widget_toast (widget, _ ("Rule duplicated (disabled until you enable it)"));
 }
 
 static void
-duplicate_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *param)
+duplicate_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkDiscountRule *rule = selected_rule (SK_RULES_VIEW (widget));
-  g_autoptr(SkDiscountRule) copy = NULL;
+  g_autoptr (SkDiscountRule) copy = NULL;
   g_autofree char *name = NULL;
 
   if (rule == NULL || sk_app_repository () == NULL)
     return;
   copy = sk_record_copy (SK_RECORD (rule));
   /* Translators: the name of a duplicated rule */
-  name = g_strdup_printf (_("%s (copy)"), sk_record_get_string (rule, "name"));
-  g_object_set (copy, "id", NULL, "name", name, "is-active", FALSE, "version", (gint64) 0,
-                "uses", (gint64) 0, NULL);
+  name = g_strdup_printf (_ ("%s (copy)"), sk_record_get_string (rule, "name"));
+  g_object_set (copy, "id", NULL, "name", name, "is-active", FALSE, "version", (gint64)0, "uses",
+                (gint64)0, NULL);
   g_object_set_data (G_OBJECT (widget), "sk-duplicated", GINT_TO_POINTER (TRUE));
-  sk_repository_save_rule_async (sk_app_repository (), copy, NULL, rule_stored_cb, g_object_ref (widget));
+  sk_repository_save_rule_async (sk_app_repository (), copy, NULL, rule_stored_cb,
+                                 g_object_ref (widget));
 }
 
 static void
-toggle_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *param)
+toggle_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkDiscountRule *rule = selected_rule (SK_RULES_VIEW (widget));
-  g_autoptr(SkDiscountRule) copy = NULL;
+  g_autoptr (SkDiscountRule) copy = NULL;
 
   if (rule == NULL || sk_app_repository () == NULL)
     return;
   copy = sk_record_copy (SK_RECORD (rule));
   g_object_set (copy, "is-active", !sk_record_get_boolean (rule, "is_active"), NULL);
   g_object_set_data (G_OBJECT (widget), "sk-duplicated", NULL);
-  sk_repository_save_rule_async (sk_app_repository (), copy, NULL, rule_stored_cb, g_object_ref (widget));
+  sk_repository_save_rule_async (sk_app_repository (), copy, NULL, rule_stored_cb,
+                                 g_object_ref (widget));
 }
 
 static void
-activate_cb (GtkColumnView *view,
-             guint          position,
-             SkRulesView   *self)
+activate_cb (GtkColumnView *view, guint position, SkRulesView *self)
 {
-  g_autoptr(SkDiscountRule) rule = g_list_model_get_item (G_LIST_MODEL (self->rules), position);
+  g_autoptr (SkDiscountRule) rule = g_list_model_get_item (G_LIST_MODEL (self->rules), position);
 
   if (rule != NULL && sk_role_can_edit_rules (sk_application_get_role (sk_app ())))
     open_editor (self, rule);
@@ -332,7 +319,7 @@ sk_rules_view_dispose (GObject *object)
 static void
 sk_rules_view_class_init (SkRulesViewClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sk_rules_view_dispose;
@@ -350,14 +337,19 @@ sk_rules_view_class_init (SkRulesViewClass *klass)
 static void
 sk_rules_view_init (SkRulesView *self)
 {
-  struct { const char *title; SkCellTextFunc func; gboolean numeric, expand; } columns[] = {
-    { N_("Name"), cell_name, FALSE, TRUE },
-    { N_("Type"), cell_type, FALSE, FALSE },
-    { N_("Value"), cell_value, TRUE, FALSE },
-    { N_("Conditions"), cell_conditions, FALSE, TRUE },
-    { N_("Priority"), cell_priority, TRUE, FALSE },
-    { N_("Status"), cell_status, FALSE, FALSE },
-    { N_("Uses"), cell_uses, TRUE, FALSE },
+  struct
+  {
+    const char    *title;
+    SkCellTextFunc func;
+    gboolean       numeric, expand;
+  } columns[] = {
+    { N_ ("Name"), cell_name, FALSE, TRUE },
+    { N_ ("Type"), cell_type, FALSE, FALSE },
+    { N_ ("Value"), cell_value, TRUE, FALSE },
+    { N_ ("Conditions"), cell_conditions, FALSE, TRUE },
+    { N_ ("Priority"), cell_priority, TRUE, FALSE },
+    { N_ ("Status"), cell_status, FALSE, FALSE },
+    { N_ ("Uses"), cell_uses, TRUE, FALSE },
   };
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -367,8 +359,8 @@ sk_rules_view_init (SkRulesView *self)
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
     {
-      g_autoptr(GtkColumnViewColumn) column =
-        sk_text_column_new (_(columns[i].title), columns[i].func, columns[i].numeric, columns[i].expand);
+      g_autoptr (GtkColumnViewColumn) column = sk_text_column_new (
+          _ (columns[i].title), columns[i].func, columns[i].numeric, columns[i].expand);
 
       gtk_column_view_append_column (self->column_view, column);
     }
@@ -377,7 +369,8 @@ sk_rules_view_init (SkRulesView *self)
     {
       SkRepository *repository = sk_application_get_repository (sk_app ());
 
-      g_signal_connect_object (repository, "rules-changed", G_CALLBACK (rules_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (repository, "rules-changed", G_CALLBACK (rules_changed_cb), self,
+                               G_CONNECT_SWAPPED);
       g_signal_connect_object (repository, "purchase-added", G_CALLBACK (rules_changed_cb), self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (repository, "database-changed", G_CALLBACK (rules_changed_cb), self,

@@ -27,11 +27,10 @@ sk_app_repository (void)
 }
 
 void
-sk_widget_toast (GtkWidget  *widget,
-                 const char *message)
+sk_widget_toast (GtkWidget *widget, const char *message)
 {
   GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
-  GtkRoot *root;
+  GtkRoot   *root;
 
   if (overlay == NULL && (root = gtk_widget_get_root (widget)) != NULL)
     {
@@ -51,19 +50,16 @@ sk_widget_toast (GtkWidget  *widget,
 }
 
 void
-sk_widget_toast_error (GtkWidget    *widget,
-                       const GError *error)
+sk_widget_toast_error (GtkWidget *widget, const GError *error)
 {
   sk_widget_toast (widget, error->message);
 }
 
 static void
-text_cell_setup (GtkSignalListItemFactory *factory,
-                 GtkListItem              *item,
-                 gpointer                  user_data)
+text_cell_setup (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
   GtkWidget *label = gtk_label_new (NULL);
-  gboolean numeric = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "numeric"));
+  gboolean   numeric = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (factory), "numeric"));
 
   gtk_label_set_xalign (GTK_LABEL (label), numeric ? 1.0 : 0.0);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
@@ -73,24 +69,19 @@ text_cell_setup (GtkSignalListItemFactory *factory,
 }
 
 static void
-text_cell_bind (GtkSignalListItemFactory *factory,
-                GtkListItem              *item,
-                gpointer                  user_data)
+text_cell_bind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
-  SkCellTextFunc func = user_data;
-  gpointer object = gtk_list_item_get_item (item);
+  SkCellTextFunc   func = user_data;
+  gpointer         object = gtk_list_item_get_item (item);
   g_autofree char *text = object != NULL ? func (object) : NULL;
 
   gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)), text ? text : "");
 }
 
 GtkColumnViewColumn *
-sk_text_column_new (const char     *title,
-                    SkCellTextFunc  func,
-                    gboolean        numeric,
-                    gboolean        expand)
+sk_text_column_new (const char *title, SkCellTextFunc func, gboolean numeric, gboolean expand)
 {
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkListItemFactory  *factory = gtk_signal_list_item_factory_new ();
   GtkColumnViewColumn *column;
 
   g_object_set_data (G_OBJECT (factory), "numeric", GINT_TO_POINTER (numeric));
@@ -127,13 +118,13 @@ sk_status_page_defer_icon (AdwStatusPage *page)
 GdkTexture *
 sk_widget_render_texture (GtkWidget *widget)
 {
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  GtkNative *native;
+  g_autoptr (GdkPaintable) paintable = NULL;
+  g_autoptr (GtkSnapshot) snapshot = NULL;
+  g_autoptr (GskRenderNode) node = NULL;
+  GtkNative   *native;
   GskRenderer *renderer;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
+  int          width = gtk_widget_get_width (widget);
+  int          height = gtk_widget_get_height (widget);
 
   native = gtk_widget_get_native (widget);
   if (width <= 0 || height <= 0 || native == NULL)
@@ -145,7 +136,7 @@ sk_widget_render_texture (GtkWidget *widget)
   snapshot = gtk_snapshot_new ();
   /* An opaque background, as the window would draw it. */
   {
-    GdkRGBA bg;
+    GdkRGBA          bg;
     AdwStyleManager *style = adw_style_manager_get_default ();
 
     gdk_rgba_parse (&bg, adw_style_manager_get_dark (style) ? "#242424" : "#fafafa");
@@ -159,20 +150,19 @@ sk_widget_render_texture (GtkWidget *widget)
 }
 
 gboolean
-sk_widget_save_png (GtkWidget   *widget,
-                    const char  *path,
-                    GError     **error)
+sk_widget_save_png (GtkWidget *widget, const char *path, GError **error)
 {
-  g_autoptr(GdkTexture) texture = sk_widget_render_texture (widget);
+  g_autoptr (GdkTexture) texture = sk_widget_render_texture (widget);
 
   if (texture == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Nothing to save: the view is not shown"));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _ ("Nothing to save: the view is not shown"));
       return FALSE;
     }
   if (!gdk_texture_save_to_png (texture, path))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot write %s"), path);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _ ("Cannot write %s"), path);
       return FALSE;
     }
   return TRUE;
@@ -181,7 +171,7 @@ sk_widget_save_png (GtkWidget   *widget,
 char *
 sk_date_from_usec (gint64 usec)
 {
-  g_autoptr(GDateTime) dt = NULL;
+  g_autoptr (GDateTime) dt = NULL;
 
   if (usec == 0)
     return g_strdup ("");
@@ -192,8 +182,8 @@ sk_date_from_usec (gint64 usec)
 char *
 sk_datetime_from_usec (gint64 usec)
 {
-  g_autoptr(GDateTime) dt = NULL;
-  g_autoptr(GDateTime) local = NULL;
+  g_autoptr (GDateTime) dt = NULL;
+  g_autoptr (GDateTime) local = NULL;
 
   if (usec == 0)
     return g_strdup ("—");
@@ -205,11 +195,10 @@ sk_datetime_from_usec (gint64 usec)
 }
 
 gboolean
-sk_usec_from_date (const char *text,
-                   gint64     *usec)
+sk_usec_from_date (const char *text, gint64 *usec)
 {
   int y, m, d;
-  g_autoptr(GDateTime) dt = NULL;
+  g_autoptr (GDateTime) dt = NULL;
   char tail;
 
   if (text == NULL || *text == '\0')
@@ -230,14 +219,14 @@ const char *
 sk_segment_display_name (const char *segment)
 {
   if (g_strcmp0 (segment, "vip") == 0)
-    return _("VIP");
+    return _ ("VIP");
   if (g_strcmp0 (segment, "regular") == 0)
-    return _("Regular");
+    return _ ("Regular");
   if (g_strcmp0 (segment, "occasional") == 0)
-    return _("Occasional");
+    return _ ("Occasional");
   if (g_strcmp0 (segment, "one_time") == 0)
-    return _("One-time");
+    return _ ("One-time");
   if (g_strcmp0 (segment, "new") == 0)
-    return _("New");
+    return _ ("New");
   return segment ? segment : "";
 }

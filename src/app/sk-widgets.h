@@ -10,41 +10,34 @@
 G_BEGIN_DECLS
 
 /* The application of a widget's tree (the process's one). */
-SkApplication *sk_app                        (void);
-void           sk_app_set_default            (SkApplication *app);
+SkApplication *sk_app (void);
+void           sk_app_set_default (SkApplication *app);
 /* Its repository: how the views read and write (NULL without an app). */
-SkRepository  *sk_app_repository             (void);
+SkRepository *sk_app_repository (void);
 
-void           sk_widget_toast               (GtkWidget   *widget,
-                                              const char  *message);
-void           sk_widget_toast_error         (GtkWidget   *widget,
-                                              const GError *error);
+void sk_widget_toast (GtkWidget *widget, const char *message);
+void sk_widget_toast_error (GtkWidget *widget, const GError *error);
 
 /* A text column whose cells show @func (item) in a label. */
 typedef char *(*SkCellTextFunc) (gpointer item);
-GtkColumnViewColumn *sk_text_column_new      (const char     *title,
-                                              SkCellTextFunc  func,
-                                              gboolean        numeric,
-                                              gboolean        expand);
+GtkColumnViewColumn *
+sk_text_column_new (const char *title, SkCellTextFunc func, gboolean numeric, gboolean expand);
 
 /* Gives @page the icon its .ui names only when the page is first shown.
  * A status page draws its icon at 128 px, which the icon theme has only as
  * SVG: the first one loaded brings in librsvg (about 7 MB resident), and
  * GTK loads it as soon as the page is styled, hidden page of a stack or not. */
-void           sk_status_page_defer_icon     (AdwStatusPage *page);
+void sk_status_page_defer_icon (AdwStatusPage *page);
 
 /* Renders @widget (realized) to a texture; NULL if it has no size. */
-GdkTexture    *sk_widget_render_texture      (GtkWidget   *widget);
-gboolean       sk_widget_save_png            (GtkWidget   *widget,
-                                              const char  *path,
-                                              GError     **error);
+GdkTexture *sk_widget_render_texture (GtkWidget *widget);
+gboolean    sk_widget_save_png (GtkWidget *widget, const char *path, GError **error);
 
 /* Date helpers: "YYYY-MM-DD" <-> microseconds at UTC midnight. */
-char          *sk_date_from_usec             (gint64       usec);
-gboolean       sk_usec_from_date             (const char  *text,
-                                              gint64      *usec);
-char          *sk_datetime_from_usec         (gint64       usec);
+char    *sk_date_from_usec (gint64 usec);
+gboolean sk_usec_from_date (const char *text, gint64 *usec);
+char    *sk_datetime_from_usec (gint64 usec);
 /* Translated name of a segment ("vip" -> "VIP"). */
-const char    *sk_segment_display_name       (const char  *segment);
+const char *sk_segment_display_name (const char *segment);
 
 G_END_DECLS

@@ -32,25 +32,23 @@ struct _SkWindow
   GtkProgressBar       *demo_progress;
   GtkWidget            *demo_button;
 
-  SkApplication        *app;
-  GCancellable         *cancellable;
-  guint                 pulse_id;
-  gboolean              empty;     /* no store in the file yet */
+  SkApplication *app;
+  GCancellable  *cancellable;
+  guint          pulse_id;
+  gboolean       empty; /* no store in the file yet */
 };
 
 G_DEFINE_FINAL_TYPE (SkWindow, sk_window, ADW_TYPE_APPLICATION_WINDOW)
 
 void
-sk_window_add_toast (SkWindow   *self,
-                     const char *message)
+sk_window_add_toast (SkWindow *self, const char *message)
 {
   g_return_if_fail (SK_IS_WINDOW (self));
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
 }
 
 static void
-show_main (SkWindow   *self,
-           const char *page)
+show_main (SkWindow *self, const char *page)
 {
   gboolean views = g_str_equal (page, "views");
 
@@ -65,7 +63,7 @@ show_main (SkWindow   *self,
 static const struct
 {
   const char *name;
-  GType     (*get_type) (void);
+  GType (*get_type) (void);
 } lazy_views[] = {
   { "rules", sk_rules_view_get_type },
   { "campaigns", sk_campaigns_view_get_type },
@@ -74,8 +72,7 @@ static const struct
 
 /* The view called @name, built now if it was not yet. */
 static GtkWidget *
-ensure_view (SkWindow   *self,
-             const char *name)
+ensure_view (SkWindow *self, const char *name)
 {
   GtkWidget *child = adw_view_stack_get_child_by_name (self->stack, name);
 
@@ -100,8 +97,7 @@ visible_child_cb (SkWindow *self)
 }
 
 void
-sk_window_show_view (SkWindow   *self,
-                     const char *name)
+sk_window_show_view (SkWindow *self, const char *name)
 {
   g_return_if_fail (SK_IS_WINDOW (self));
   show_main (self, "views");
@@ -109,8 +105,7 @@ sk_window_show_view (SkWindow   *self,
 }
 
 GtkWidget *
-sk_window_get_view (SkWindow   *self,
-                    const char *name)
+sk_window_get_view (SkWindow *self, const char *name)
 {
   g_return_val_if_fail (SK_IS_WINDOW (self), NULL);
   return ensure_view (self, name);
@@ -125,7 +120,7 @@ sk_window_is_welcome (SkWindow *self)
 static void
 apply_role (SkWindow *self)
 {
-  SkRole role = sk_application_get_role (self->app);
+  SkRole      role = sk_application_get_role (self->app);
   const char *visible;
 
   adw_view_stack_page_set_visible (self->checkout_page, sk_role_can_sell (role));
@@ -133,27 +128,24 @@ apply_role (SkWindow *self)
   adw_view_stack_page_set_visible (self->campaigns_page, role != SK_ROLE_CASHIER);
   adw_view_stack_page_set_visible (self->charts_page, sk_role_can_see_charts (role));
   visible = adw_view_stack_get_visible_child_name (self->stack);
-  if (visible == NULL ||
-      !adw_view_stack_page_get_visible (adw_view_stack_get_page (self->stack,
-                                                                 adw_view_stack_get_visible_child (self->stack))))
-    adw_view_stack_set_visible_child_name (self->stack, sk_role_can_sell (role) ? "checkout" : "customers");
+  if (visible == NULL
+      || !adw_view_stack_page_get_visible (
+          adw_view_stack_get_page (self->stack, adw_view_stack_get_visible_child (self->stack))))
+    adw_view_stack_set_visible_child_name (self->stack,
+                                           sk_role_can_sell (role) ? "checkout" : "customers");
 }
 
 static void
-role_changed_cb (GSettings  *settings,
-                 const char *key,
-                 SkWindow   *self)
+role_changed_cb (GSettings *settings, const char *key, SkWindow *self)
 {
   apply_role (self);
 }
 
 static void
-demo_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+demo_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkWindow *self = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_clear_handle_id (&self->pulse_id, g_source_remove);
   gtk_widget_set_visible (GTK_WIDGET (self->demo_progress), FALSE);
@@ -171,7 +163,7 @@ demo_done (GObject      *source,
   g_settings_set_boolean (sk_application_get_settings (self->app), "demo-offered", TRUE);
   sk_window_show_view (self, "checkout");
   apply_role (self);
-  sk_window_add_toast (self, _("Demo data loaded"));
+  sk_window_add_toast (self, _ ("Demo data loaded"));
   g_object_unref (self);
 }
 
@@ -185,11 +177,9 @@ pulse_cb (gpointer user_data)
 }
 
 static void
-load_demo_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *param)
+load_demo_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
-  SkWindow *self = SK_WINDOW (widget);
+  SkWindow           *self = SK_WINDOW (widget);
   const SkDemoOptions options = { -1, -1, 0, 42 };
 
   gtk_widget_action_set_enabled (widget, "win.load-demo", FALSE);
@@ -201,13 +191,11 @@ load_demo_action (GtkWidget  *widget,
 }
 
 static void
-store_saved_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+store_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(SkWindow) self = user_data;
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkWindow) self = user_data;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (GError) error = NULL;
 
   store = sk_repository_save_store_finish (SK_REPOSITORY (source), result, &error);
   if (store == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -215,26 +203,21 @@ store_saved_cb (GObject      *source,
 }
 
 static void
-start_empty_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *param)
+start_empty_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkWindow *self = SK_WINDOW (widget);
 
   if (self->empty)
     {
-      g_autoptr(SkStore) store = sk_store_new ();
+      g_autoptr (SkStore) store = sk_store_new ();
 
       /* A till sells in a store: start with one the manager can rename. The
        * views hear of it (stores-changed) when it is saved. */
-      g_object_set (store,
-                    "code", "main",
-                    "name", _("Main store"),
-                    "timezone", "Europe/Moscow",
+      g_object_set (store, "code", "main", "name", _ ("Main store"), "timezone", "Europe/Moscow",
                     NULL);
       self->empty = FALSE;
-      sk_repository_save_store_async (sk_application_get_repository (self->app), store, self->cancellable,
-                                      store_saved_cb, g_object_ref (self));
+      sk_repository_save_store_async (sk_application_get_repository (self->app), store,
+                                      self->cancellable, store_saved_cb, g_object_ref (self));
     }
   g_settings_set_boolean (sk_application_get_settings (self->app), "demo-offered", TRUE);
   sk_window_show_view (self, "checkout");
@@ -242,16 +225,14 @@ start_empty_action (GtkWidget  *widget,
 }
 
 static void
-show_view_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *param)
+show_view_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
-  SkWindow *self = SK_WINDOW (widget);
+  SkWindow   *self = SK_WINDOW (widget);
   const char *name = g_variant_get_string (param, NULL);
-  GtkWidget *child = adw_view_stack_get_child_by_name (self->stack, name);
+  GtkWidget  *child = adw_view_stack_get_child_by_name (self->stack, name);
 
-  if (sk_window_is_welcome (self) || child == NULL ||
-      !adw_view_stack_page_get_visible (adw_view_stack_get_page (self->stack, child)))
+  if (sk_window_is_welcome (self) || child == NULL
+      || !adw_view_stack_page_get_visible (adw_view_stack_get_page (self->stack, child)))
     return;
   adw_view_stack_set_visible_child (self->stack, child);
 }
@@ -259,16 +240,14 @@ show_view_action (GtkWidget  *widget,
 /* The till's keys work wherever the focus is: they bring the checkout
  * forward (when the role may sell) and do what they say there. */
 static void
-checkout_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *param)
+checkout_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
-  SkWindow *self = SK_WINDOW (widget);
+  SkWindow   *self = SK_WINDOW (widget);
   const char *what = g_variant_get_string (param, NULL);
-  GtkWidget *checkout = adw_view_stack_get_child_by_name (self->stack, "checkout");
+  GtkWidget  *checkout = adw_view_stack_get_child_by_name (self->stack, "checkout");
 
-  if (sk_window_is_welcome (self) || checkout == NULL ||
-      !adw_view_stack_page_get_visible (adw_view_stack_get_page (self->stack, checkout)))
+  if (sk_window_is_welcome (self) || checkout == NULL
+      || !adw_view_stack_page_get_visible (adw_view_stack_get_page (self->stack, checkout)))
     return;
   adw_view_stack_set_visible_child (self->stack, checkout);
   if (g_str_equal (what, "pay"))
@@ -283,12 +262,13 @@ static void
 save_window_state (SkWindow *self)
 {
   GSettings *settings = sk_application_get_settings (self->app);
-  int width, height;
+  int        width, height;
 
   gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
   g_settings_set_int (settings, "window-width", width);
   g_settings_set_int (settings, "window-height", height);
-  g_settings_set_boolean (settings, "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
+  g_settings_set_boolean (settings, "window-maximized",
+                          gtk_window_is_maximized (GTK_WINDOW (self)));
 }
 
 static gboolean
@@ -299,13 +279,11 @@ sk_window_close_request (GtkWindow *window)
 }
 
 static void
-stores_listed_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+stores_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(SkWindow) self = user_data;
-  g_autoptr(GPtrArray) stores = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkWindow) self = user_data;
+  g_autoptr (GPtrArray) stores = NULL;
+  g_autoptr (GError) error = NULL;
   GtkWidget *welcome = gtk_stack_get_child_by_name (self->main_stack, "welcome");
   GSettings *settings = sk_application_get_settings (self->app);
 
@@ -315,9 +293,11 @@ stores_listed_cb (GObject      *source,
   gtk_widget_set_sensitive (welcome, TRUE);
   if (stores == NULL)
     {
-      g_warning ("Cannot open the database %s: %s", sk_application_get_db_path (self->app), error->message);
-      adw_status_page_set_title (ADW_STATUS_PAGE (welcome), _("Cannot open the database"));
-      adw_status_page_set_description (ADW_STATUS_PAGE (welcome), sk_application_get_db_path (self->app));
+      g_warning ("Cannot open the database %s: %s", sk_application_get_db_path (self->app),
+                 error->message);
+      adw_status_page_set_title (ADW_STATUS_PAGE (welcome), _ ("Cannot open the database"));
+      adw_status_page_set_description (ADW_STATUS_PAGE (welcome),
+                                       sk_application_get_db_path (self->app));
       show_main (self, "welcome");
       gtk_widget_set_visible (self->demo_button, FALSE);
       return;
@@ -333,12 +313,11 @@ stores_listed_cb (GObject      *source,
 SkWindow *
 sk_window_new (SkApplication *app)
 {
-  SkWindow *self = g_object_new (SK_TYPE_WINDOW, "application", app, NULL);
+  SkWindow  *self = g_object_new (SK_TYPE_WINDOW, "application", app, NULL);
   GSettings *settings = sk_application_get_settings (app);
 
   self->app = app;
-  gtk_window_set_default_size (GTK_WINDOW (self),
-                               g_settings_get_int (settings, "window-width"),
+  gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (settings, "window-width"),
                                g_settings_get_int (settings, "window-height"));
   if (g_settings_get_boolean (settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
@@ -347,8 +326,8 @@ sk_window_new (SkApplication *app)
   /* The first question to the file opens it: until the answer the
    * first-run page stays, inert. */
   gtk_widget_set_sensitive (gtk_stack_get_child_by_name (self->main_stack, "welcome"), FALSE);
-  sk_repository_list_stores_async (sk_application_get_repository (app), self->cancellable, stores_listed_cb,
-                                   g_object_ref (self));
+  sk_repository_list_stores_async (sk_application_get_repository (app), self->cancellable,
+                                   stores_listed_cb, g_object_ref (self));
   apply_role (self);
   return self;
 }
@@ -375,9 +354,9 @@ sk_window_finalize (GObject *object)
 static void
 sk_window_class_init (SkWindowClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
-  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+  GObjectClass      *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass    *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass    *window_class = GTK_WINDOW_CLASS (klass);
   static const char *views[] = { "checkout", "customers", "rules", "campaigns", "charts" };
 
   object_class->dispose = sk_window_dispose;
@@ -406,14 +385,16 @@ sk_window_class_init (SkWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.start-empty", NULL, start_empty_action);
   gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action);
   gtk_widget_class_install_action (widget_class, "win.checkout", "s", checkout_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F2, 0, "win.checkout", "s", "customer");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F2, 0, "win.checkout", "s",
+                                       "customer");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F3, 0, "win.checkout", "s", "sku");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F4, 0, "win.checkout", "s", "bonus");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F12, 0, "win.checkout", "s", "pay");
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.checkout", "s", "new-sale");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.checkout",
+                                       "s", "new-sale");
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
-    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK,
-                                         "win.show-view", "s", views[i]);
+    gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1 + i, GDK_ALT_MASK, "win.show-view",
+                                         "s", views[i]);
 }
 
 static void
@@ -422,8 +403,9 @@ sk_window_init (SkWindow *self)
   /* AdwApplication loads style.css from the resource base path. */
   gtk_widget_init_template (GTK_WIDGET (self));
   /* Shown on the first run only. */
-  sk_status_page_defer_icon (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->main_stack, "welcome")));
+  sk_status_page_defer_icon (
+      ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->main_stack, "welcome")));
   self->cancellable = g_cancellable_new ();
-  g_signal_connect_object (self->stack, "notify::visible-child", G_CALLBACK (visible_child_cb), self,
-                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->stack, "notify::visible-child", G_CALLBACK (visible_child_cb),
+                           self, G_CONNECT_SWAPPED);
 }

@@ -19,11 +19,11 @@
 #include "sk-money.h"
 #include "sk-record.h"
 
-#define PROGRAM       "skidka-cli"
-#define EXIT_OK       0
-#define EXIT_FAILED   1
-#define EXIT_USAGE    2
-#define DEFAULT_DB    "skidka.db"
+#define PROGRAM     "skidka-cli"
+#define EXIT_OK     0
+#define EXIT_FAILED 1
+#define EXIT_USAGE  2
+#define DEFAULT_DB  "skidka.db"
 
 typedef struct
 {
@@ -35,24 +35,17 @@ typedef struct
   const char *name;
   const char *parameters;
   const char *summary;
-  int       (*run) (Cli   *cli,
-                    int    argc,
-                    char **argv);
+  int (*run) (Cli *cli, int argc, char **argv);
 } Command;
 
 /* Reporting */
 
-static int
-usage_error (const char *format,
-             ...) G_GNUC_PRINTF (1, 2);
+static int usage_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
+
+static void print_error (const char *format, va_list args) G_GNUC_PRINTF (1, 0);
 
 static void
-print_error (const char *format,
-             va_list     args) G_GNUC_PRINTF (1, 0);
-
-static void
-print_error (const char *format,
-             va_list     args)
+print_error (const char *format, va_list args)
 {
   g_autofree char *message = g_strdup_vprintf (format, args);
 
@@ -60,8 +53,7 @@ print_error (const char *format,
 }
 
 static int
-usage_error (const char *format,
-             ...)
+usage_error (const char *format, ...)
 {
   va_list args;
 
@@ -85,13 +77,10 @@ failure (const GError *error)
   return EXIT_FAILED;
 }
 
-static int
-failure_message (const char *format,
-                 ...) G_GNUC_PRINTF (1, 2);
+static int failure_message (const char *format, ...) G_GNUC_PRINTF (1, 2);
 
 static int
-failure_message (const char *format,
-                 ...)
+failure_message (const char *format, ...)
 {
   va_list args;
 
@@ -102,8 +91,7 @@ failure_message (const char *format,
 }
 
 static void
-print_json (JsonNode *node,
-            gboolean  pretty)
+print_json (JsonNode *node, gboolean pretty)
 {
   g_autofree char *text = sk_json_to_string (node, pretty);
 
@@ -114,11 +102,10 @@ print_json (JsonNode *node,
 /* Input */
 
 static char *
-read_stdin (gsize   *length,
-            GError **error)
+read_stdin (gsize *length, GError **error)
 {
-  g_autoptr(GString) text = g_string_new (NULL);
-  char buffer[65536];
+  g_autoptr (GString) text = g_string_new (NULL);
+  char   buffer[65536];
   size_t n;
 
   while ((n = fread (buffer, 1, sizeof buffer, stdin)) > 0)
@@ -135,11 +122,10 @@ read_stdin (gsize   *length,
 
 /* The JSON document on stdin; @want_object: it must be an object. */
 static JsonNode *
-read_json_input (gboolean  want_object,
-                 GError  **error)
+read_json_input (gboolean want_object, GError **error)
 {
   g_autofree char *text = NULL;
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (JsonNode) root = NULL;
   gsize length = 0;
 
   text = read_stdin (&length, error);
@@ -174,13 +160,11 @@ parse_options (Cli          *cli,
                int          *argc,
                char       ***argv)
 {
-  g_autoptr(GOptionContext) context = g_option_context_new (parameters);
-  g_autoptr(GError) error = NULL;
-  const GOptionEntry db_entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &cli->db_path,
-      "The database file (default ./" DEFAULT_DB ")", "FILE" },
-    G_OPTION_ENTRY_NULL
-  };
+  g_autoptr (GOptionContext) context = g_option_context_new (parameters);
+  g_autoptr (GError) error = NULL;
+  const GOptionEntry db_entries[] = { { "db", 0, 0, G_OPTION_ARG_FILENAME, &cli->db_path,
+                                        "The database file (default ./" DEFAULT_DB ")", "FILE" },
+                                      G_OPTION_ENTRY_NULL };
 
   g_option_context_set_summary (context, summary);
   g_option_context_add_main_entries (context, db_entries, NULL);
@@ -192,8 +176,7 @@ parse_options (Cli          *cli,
 }
 
 static int
-check_no_arguments (int    argc,
-                    char **argv)
+check_no_arguments (int argc, char **argv)
 {
   if (argc > 1)
     return usage_error ("Unexpected argument “%s”", argv[1]);
@@ -203,12 +186,10 @@ check_no_arguments (int    argc,
 /* Opens the database; @may_create: a missing file is made (init, demo,
  * import), else it is an error, so a typo never leaves an empty file. */
 static SkDatabase *
-open_database (Cli      *cli,
-               gboolean  may_create,
-               GError  **error)
+open_database (Cli *cli, gboolean may_create, GError **error)
 {
-  if (!may_create && !sk_database_is_uri (cli->db_path) &&
-      !g_file_test (cli->db_path, G_FILE_TEST_EXISTS))
+  if (!may_create && !sk_database_is_uri (cli->db_path)
+      && !g_file_test (cli->db_path, G_FILE_TEST_EXISTS))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                    "There is no database “%s”; make one with “%s init” (or pass --db FILE)",
@@ -221,17 +202,17 @@ open_database (Cli      *cli,
 /* init */
 
 static int
-run_init (Cli   *cli,
-          int    argc,
-          char **argv)
+run_init (Cli *cli, int argc, char **argv)
 {
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (GError) error = NULL;
   int status;
 
-  if ((status = parse_options (cli, "init", NULL, "Create the database file, or upgrade it to this version.",
-                               NULL, &argc, &argv)) >= 0 ||
-      (status = check_no_arguments (argc, argv)) >= 0)
+  if ((status = parse_options (cli, "init", NULL,
+                               "Create the database file, or upgrade it to this version.", NULL,
+                               &argc, &argv))
+          >= 0
+      || (status = check_no_arguments (argc, argv)) >= 0)
     return status;
 
   db = open_database (cli, TRUE, &error);
@@ -246,12 +227,12 @@ run_init (Cli   *cli,
 
 typedef struct
 {
-  SkDatabase    *db;
-  SkDemoOptions  options;
-  GCancellable  *cancellable;
-  GError        *error;
-  gboolean       ok;
-  gboolean       done;
+  SkDatabase   *db;
+  SkDemoOptions options;
+  GCancellable *cancellable;
+  GError       *error;
+  gboolean      ok;
+  gboolean      done;
 } DemoJob;
 
 static gboolean
@@ -285,8 +266,8 @@ on_interrupt (gpointer data)
 static char *
 format_size (const char *path)
 {
-  GStatBuf st;
-  goffset size = 0;
+  GStatBuf         st;
+  goffset          size = 0;
   g_autofree char *wal = g_strconcat (path, "-wal", NULL);
 
   if (sk_database_is_uri (path))
@@ -299,46 +280,47 @@ format_size (const char *path)
 }
 
 static int
-run_demo (Cli   *cli,
-          int    argc,
-          char **argv)
+run_demo (Cli *cli, int argc, char **argv)
 {
-  gint64 customers = 1000, purchases = 10000, days = 180, seed = 1;
-  GOptionEntry entries[] = {
-    { "customers", 0, 0, G_OPTION_ARG_INT64, &customers, "How many customers (default 1000)", "N" },
-    { "purchases", 0, 0, G_OPTION_ARG_INT64, &purchases, "How many purchases (default 10000)", "M" },
-    { "days", 0, 0, G_OPTION_ARG_INT64, &days, "Over how many days up to today (default 180)", "D" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, "The random seed: the same seed, the same chain (default 1)",
-      "S" },
-    G_OPTION_ENTRY_NULL
-  };
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GCancellable) cancellable = NULL;
-  g_autoptr(GPtrArray) stores = NULL;
-  g_autoptr(GPtrArray) products = NULL;
-  g_autoptr(GPtrArray) rules = NULL;
-  g_autoptr(GPtrArray) campaigns = NULL;
+  gint64       customers = 1000, purchases = 10000, days = 180, seed = 1;
+  GOptionEntry entries[] = { { "customers", 0, 0, G_OPTION_ARG_INT64, &customers,
+                               "How many customers (default 1000)", "N" },
+                             { "purchases", 0, 0, G_OPTION_ARG_INT64, &purchases,
+                               "How many purchases (default 10000)", "M" },
+                             { "days", 0, 0, G_OPTION_ARG_INT64, &days,
+                               "Over how many days up to today (default 180)", "D" },
+                             { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
+                               "The random seed: the same seed, the same chain (default 1)", "S" },
+                             G_OPTION_ENTRY_NULL };
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GCancellable) cancellable = NULL;
+  g_autoptr (GPtrArray) stores = NULL;
+  g_autoptr (GPtrArray) products = NULL;
+  g_autoptr (GPtrArray) rules = NULL;
+  g_autoptr (GPtrArray) campaigns = NULL;
   g_autofree char *size = NULL;
   g_autofree char *revenue = NULL;
   g_autofree char *discounts = NULL;
   g_autofree char *earned = NULL;
   g_autofree char *spent = NULL;
-  DemoJob job = { NULL };
-  SkSummary summary;
-  GThread *thread;
-  guint sigint, sigterm;
-  gint64 started;
-  double seconds;
-  int status;
+  DemoJob          job = { NULL };
+  SkSummary        summary;
+  GThread         *thread;
+  guint            sigint, sigterm;
+  gint64           started;
+  double           seconds;
+  int              status;
 
-  if ((status = parse_options (cli, "demo", NULL,
-                               "Fill an empty database with a demo chain of children's goods stores:\n"
-                               "stores, products, rules, campaigns, customers and months of purchases.\n"
-                               "Up to 20 000 purchases go through the real purchase pipeline; more are\n"
-                               "written in bulk with the same engine. Ctrl+C stops cleanly.",
-                               entries, &argc, &argv)) >= 0 ||
-      (status = check_no_arguments (argc, argv)) >= 0)
+  if ((status
+       = parse_options (cli, "demo", NULL,
+                        "Fill an empty database with a demo chain of children's goods stores:\n"
+                        "stores, products, rules, campaigns, customers and months of purchases.\n"
+                        "Up to 20 000 purchases go through the real purchase pipeline; more are\n"
+                        "written in bulk with the same engine. Ctrl+C stops cleanly.",
+                        entries, &argc, &argv))
+          >= 0
+      || (status = check_no_arguments (argc, argv)) >= 0)
     return status;
   if (customers < 0 || customers > 100000000)
     return usage_error ("--customers must be between 0 and 100 000 000");
@@ -359,7 +341,7 @@ run_demo (Cli   *cli,
   job.options.customers = customers;
   job.options.purchases = purchases;
   job.options.days = days;
-  job.options.seed = (guint32) seed;
+  job.options.seed = (guint32)seed;
   job.cancellable = cancellable;
 
   sigint = g_unix_signal_add (SIGINT, on_interrupt, cancellable);
@@ -369,7 +351,7 @@ run_demo (Cli   *cli,
   while (!g_atomic_int_get (&job.done))
     g_main_context_iteration (NULL, TRUE);
   g_thread_join (thread);
-  seconds = (double) (g_get_monotonic_time () - started) / G_USEC_PER_SEC;
+  seconds = (double)(g_get_monotonic_time () - started) / G_USEC_PER_SEC;
   g_source_remove (sigint);
   g_source_remove (sigterm);
 
@@ -384,8 +366,8 @@ run_demo (Cli   *cli,
   products = stores ? sk_database_list_products (db, &error) : NULL;
   rules = products ? sk_database_list_rules (db, &error) : NULL;
   campaigns = rules ? sk_database_list_campaigns (db, &error) : NULL;
-  if (campaigns == NULL ||
-      !sk_analytics_summary (db, G_MININT64, G_MAXINT64, NULL, &summary, &error))
+  if (campaigns == NULL
+      || !sk_analytics_summary (db, G_MININT64, G_MAXINT64, NULL, &summary, &error))
     return failure (error);
 
   size = format_size (cli->db_path);
@@ -394,15 +376,19 @@ run_demo (Cli   *cli,
   earned = sk_money_format (summary.bonus_earned);
   spent = sk_money_format (summary.bonus_spent);
   g_print ("Made %u stores, %u products, %u rules, %u campaigns, %" G_GINT64_FORMAT " customers"
-           " and %" G_GINT64_FORMAT " purchases over %" G_GINT64_FORMAT " days (seed %" G_GINT64_FORMAT ")"
+           " and %" G_GINT64_FORMAT " purchases over %" G_GINT64_FORMAT
+           " days (seed %" G_GINT64_FORMAT ")"
            " in %.1f s\n",
-           stores->len, products->len, rules->len, campaigns->len, customers, summary.purchases, days,
-           seed, seconds);
+           stores->len, products->len, rules->len, campaigns->len, customers, summary.purchases,
+           days, seed, seconds);
   if (purchases > 0)
     g_print ("  purchases written %s\n",
-             purchases > SK_DEMO_PIPELINE_MAX_PURCHASES || g_strcmp0 (g_getenv ("SKIDKA_DEMO_BULK"), "1") == 0
-               ? "in bulk, priced by the discount engine" : "one by one through the purchase pipeline");
-  g_print ("  revenue %s, discounts %s, bonuses earned %s, spent %s\n", revenue, discounts, earned, spent);
+             purchases > SK_DEMO_PIPELINE_MAX_PURCHASES
+                     || g_strcmp0 (g_getenv ("SKIDKA_DEMO_BULK"), "1") == 0
+                 ? "in bulk, priced by the discount engine"
+                 : "one by one through the purchase pipeline");
+  g_print ("  revenue %s, discounts %s, bonuses earned %s, spent %s\n", revenue, discounts, earned,
+           spent);
   g_print ("  database %s: %s\n", cli->db_path, size);
   return EXIT_OK;
 }
@@ -410,17 +396,13 @@ run_demo (Cli   *cli,
 /* engine */
 
 /* Checks one record of the input; @index is its place in the list. */
-typedef gboolean (*RecordCheck) (gpointer  record,
-                                 guint     index,
-                                 GError  **error);
+typedef gboolean (*RecordCheck) (gpointer record, guint index, GError **error);
 
 static gboolean
-check_rule (gpointer  record,
-            guint     index,
-            GError  **error)
+check_rule (gpointer record, guint index, GError **error)
 {
   SkDiscountRule *rule = record;
-  gint64 uses;
+  gint64          uses;
 
   g_object_get (rule, "uses", &uses, NULL);
   if (sk_record_get_id (rule) == NULL)
@@ -437,9 +419,7 @@ check_rule (gpointer  record,
 }
 
 static gboolean
-check_campaign (gpointer  record,
-                guint     index,
-                GError  **error)
+check_campaign (gpointer record, guint index, GError **error)
 {
   return sk_campaign_validate (record, error);
 }
@@ -447,14 +427,10 @@ check_campaign (gpointer  record,
 /* The list @member of @input as records of @type, each checked; an error
  * names the element ("rules[2].value"). */
 static GPtrArray *
-read_records (JsonObject   *input,
-              const char   *member,
-              GType         type,
-              RecordCheck   check,
-              GError      **error)
+read_records (JsonObject *input, const char *member, GType type, RecordCheck check, GError **error)
 {
-  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
-  JsonNode *node = json_object_get_member (input, member);
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonNode  *node = json_object_get_member (input, member);
   JsonArray *array;
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
@@ -467,18 +443,21 @@ read_records (JsonObject   *input,
   array = json_node_get_array (node);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      g_autoptr(GError) local_error = NULL;
+      g_autoptr (GError) local_error = NULL;
       g_autofree char *where = g_strdup_printf ("%s[%u]", member, i);
-      g_autoptr(SkRecord) record = sk_record_from_json (type, json_array_get_element (array, i), &local_error);
+      g_autoptr (SkRecord) record
+          = sk_record_from_json (type, json_array_get_element (array, i), &local_error);
 
       if (record != NULL)
         check (record, i, &local_error);
       if (local_error != NULL)
         {
-          const char *field = sk_error_get_field (local_error);
-          g_autofree char *full_field = field ? g_strdup_printf ("%s.%s", where, field) : g_strdup (where);
+          const char      *field = sk_error_get_field (local_error);
+          g_autofree char *full_field
+              = field ? g_strdup_printf ("%s.%s", where, field) : g_strdup (where);
 
-          sk_set_field_error (error, local_error->code, full_field, "%s: %s", where, local_error->message);
+          sk_set_field_error (error, local_error->code, full_field, "%s: %s", where,
+                              local_error->message);
           return NULL;
         }
       g_ptr_array_add (records, g_steal_pointer (&record));
@@ -487,14 +466,12 @@ read_records (JsonObject   *input,
 }
 
 static gboolean
-read_customer (JsonObject        *input,
-               SkEngineCustomer **out,
-               GError           **error)
+read_customer (JsonObject *input, SkEngineCustomer **out, GError **error)
 {
-  g_autoptr(SkEngineCustomer) customer = NULL;
-  JsonNode *node = json_object_get_member (input, "customer");
+  g_autoptr (SkEngineCustomer) customer = NULL;
+  JsonNode   *node = json_object_get_member (input, "customer");
   JsonObject *object;
-  JsonNode *member;
+  JsonNode   *member;
   const char *id = NULL;
   const char *segment = NULL;
 
@@ -514,7 +491,8 @@ read_customer (JsonObject        *input,
     {
       if (!JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING)
         {
-          sk_set_field_error (error, SK_ERROR_MALFORMED, "customer.id", "“customer.id” must be a string");
+          sk_set_field_error (error, SK_ERROR_MALFORMED, "customer.id",
+                              "“customer.id” must be a string");
           return FALSE;
         }
       id = json_node_get_string (member);
@@ -532,7 +510,8 @@ read_customer (JsonObject        *input,
       if (!sk_segment_is_valid (segment))
         {
           sk_set_field_error (error, SK_ERROR_INVALID, "customer.segment",
-                              "Unknown segment “%s” (new, one_time, occasional, regular, vip)", segment);
+                              "Unknown segment “%s” (new, one_time, occasional, regular, vip)",
+                              segment);
           return FALSE;
         }
     }
@@ -541,7 +520,7 @@ read_customer (JsonObject        *input,
   member = json_object_get_member (object, "rule_uses");
   if (member != NULL && !JSON_NODE_HOLDS_NULL (member))
     {
-      g_autoptr(GList) names = NULL;
+      g_autoptr (GList) names = NULL;
       JsonObject *uses;
 
       if (!JSON_NODE_HOLDS_OBJECT (member))
@@ -556,10 +535,11 @@ read_customer (JsonObject        *input,
         {
           JsonNode *value = json_object_get_member (uses, l->data);
 
-          if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_INT64 ||
-              json_node_get_int (value) < 0)
+          if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_INT64
+              || json_node_get_int (value) < 0)
             {
-              g_autofree char *field = g_strdup_printf ("customer.rule_uses.%s", (const char *) l->data);
+              g_autofree char *field
+                  = g_strdup_printf ("customer.rule_uses.%s", (const char *)l->data);
               sk_set_field_error (error, SK_ERROR_MALFORMED, field,
                                   "“%s” must be a whole number of uses, 0 or more", field);
               return FALSE;
@@ -572,30 +552,30 @@ read_customer (JsonObject        *input,
 }
 
 static int
-run_engine (Cli   *cli,
-            int    argc,
-            char **argv)
+run_engine (Cli *cli, int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GPtrArray) rules = NULL;
-  g_autoptr(GPtrArray) campaigns = NULL;
-  g_autoptr(SkCart) cart = NULL;
-  g_autoptr(SkEngineCustomer) customer = NULL;
-  g_autoptr(SkEngineResult) result = NULL;
-  g_autoptr(JsonNode) output = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GPtrArray) rules = NULL;
+  g_autoptr (GPtrArray) campaigns = NULL;
+  g_autoptr (SkCart) cart = NULL;
+  g_autoptr (SkEngineCustomer) customer = NULL;
+  g_autoptr (SkEngineResult) result = NULL;
+  g_autoptr (JsonNode) output = NULL;
   JsonObject *input;
-  JsonNode *node;
-  gint64 now;
-  int status;
+  JsonNode   *node;
+  gint64      now;
+  int         status;
 
-  if ((status = parse_options (cli, "engine", NULL,
-                               "Price a cart with the discount engine alone, no database. Reads\n"
-                               "{\"rules\": [...], \"campaigns\": [...], \"cart\": {\"store_id\", \"items\"},\n"
-                               " \"customer\": {\"id\", \"segment\", \"rule_uses\"} or null, \"now\": RFC 3339}\n"
-                               "on the standard input and prints the calculation.",
-                               NULL, &argc, &argv)) >= 0 ||
-      (status = check_no_arguments (argc, argv)) >= 0)
+  if ((status = parse_options (
+           cli, "engine", NULL,
+           "Price a cart with the discount engine alone, no database. Reads\n"
+           "{\"rules\": [...], \"campaigns\": [...], \"cart\": {\"store_id\", \"items\"},\n"
+           " \"customer\": {\"id\", \"segment\", \"rule_uses\"} or null, \"now\": RFC 3339}\n"
+           "on the standard input and prints the calculation.",
+           NULL, &argc, &argv))
+          >= 0
+      || (status = check_no_arguments (argc, argv)) >= 0)
     return status;
 
   root = read_json_input (TRUE, &error);
@@ -625,8 +605,8 @@ run_engine (Cli   *cli,
   node = json_object_get_member (input, "now");
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     now = sk_time_now ();
-  else if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
-           !sk_time_from_rfc3339 (json_node_get_string (node), &now))
+  else if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING
+           || !sk_time_from_rfc3339 (json_node_get_string (node), &now))
     return failure_message ("“now” must be an RFC 3339 date and time, like 2024-05-17T12:00:00Z");
 
   result = sk_discount_engine_calculate (cart, customer, rules, campaigns, now);
@@ -638,25 +618,25 @@ run_engine (Cli   *cli,
 /* purchase */
 
 static int
-run_purchase (Cli   *cli,
-              int    argc,
-              char **argv)
+run_purchase (Cli *cli, int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(SkPurchaseRequest) request = NULL;
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(SkPurchaseResult) result = NULL;
-  g_autoptr(JsonNode) output = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (SkPurchaseRequest) request = NULL;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (SkPurchaseResult) result = NULL;
+  g_autoptr (JsonNode) output = NULL;
   int status;
 
-  if ((status = parse_options (cli, "purchase", NULL,
-                               "Process a sale (POST /api/pos/process-purchase): reads\n"
-                               "{\"id\": UUID, \"store_id\", \"customer_id\" or null, \"items\": [...],\n"
-                               " \"bonus_to_spend\", \"created_at\"} on the standard input and prints the result.\n"
-                               "The same id again prints the first result and changes nothing.",
-                               NULL, &argc, &argv)) >= 0 ||
-      (status = check_no_arguments (argc, argv)) >= 0)
+  if ((status = parse_options (
+           cli, "purchase", NULL,
+           "Process a sale (POST /api/pos/process-purchase): reads\n"
+           "{\"id\": UUID, \"store_id\", \"customer_id\" or null, \"items\": [...],\n"
+           " \"bonus_to_spend\", \"created_at\"} on the standard input and prints the result.\n"
+           "The same id again prints the first result and changes nothing.",
+           NULL, &argc, &argv))
+          >= 0
+      || (status = check_no_arguments (argc, argv)) >= 0)
     return status;
 
   /* The input is checked before the file is touched. */
@@ -681,18 +661,17 @@ run_purchase (Cli   *cli,
 /* segments update */
 
 static int
-run_segments (Cli   *cli,
-              int    argc,
-              char **argv)
+run_segments (Cli *cli, int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db = NULL;
   gint64 changed;
-  int status;
+  int    status;
 
   if ((status = parse_options (cli, "segments", "update",
                                "Recompute every customer's segment from their visits and spending.",
-                               NULL, &argc, &argv)) >= 0)
+                               NULL, &argc, &argv))
+      >= 0)
     return status;
   if (argc < 2)
     return usage_error ("Say what to do with the segments: “%s segments update”", PROGRAM);
@@ -714,25 +693,24 @@ run_segments (Cli   *cli,
 /* export, import */
 
 static int
-run_export (Cli   *cli,
-            int    argc,
-            char **argv)
+run_export (Cli *cli, int argc, char **argv)
 {
-  gboolean pretty = FALSE;
-  GOptionEntry entries[] = {
-    { "pretty", 0, 0, G_OPTION_ARG_NONE, &pretty, "Indent the JSON for people", NULL },
-    G_OPTION_ENTRY_NULL
-  };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(JsonNode) root = NULL;
+  gboolean     pretty = FALSE;
+  GOptionEntry entries[]
+      = { { "pretty", 0, 0, G_OPTION_ARG_NONE, &pretty, "Indent the JSON for people", NULL },
+          G_OPTION_ENTRY_NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (JsonNode) root = NULL;
   int status;
 
-  if ((status = parse_options (cli, "export", NULL,
-                               "Print the whole database as one JSON document (for small chains, backups\n"
-                               "and moving data); “import” reads it back.",
-                               entries, &argc, &argv)) >= 0 ||
-      (status = check_no_arguments (argc, argv)) >= 0)
+  if ((status
+       = parse_options (cli, "export", NULL,
+                        "Print the whole database as one JSON document (for small chains, backups\n"
+                        "and moving data); “import” reads it back.",
+                        entries, &argc, &argv))
+          >= 0
+      || (status = check_no_arguments (argc, argv)) >= 0)
     return status;
 
   db = open_database (cli, FALSE, &error);
@@ -748,31 +726,32 @@ run_export (Cli   *cli,
 }
 
 static gint64
-count_member (JsonObject *object,
-              const char *member)
+count_member (JsonObject *object, const char *member)
 {
   JsonNode *node = json_object_get_member (object, member);
 
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_array_get_length (json_node_get_array (node)) : 0;
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node)
+             ? json_array_get_length (json_node_get_array (node))
+             : 0;
 }
 
 static int
-run_import (Cli   *cli,
-            int    argc,
-            char **argv)
+run_import (Cli *cli, int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (JsonNode) root = NULL;
   JsonObject *object;
-  gboolean existed;
-  int status;
+  gboolean    existed;
+  int         status;
 
-  if ((status = parse_options (cli, "import", NULL,
-                               "Read a JSON document made by “export” from the standard input into an\n"
-                               "empty database (made if missing). All or nothing.",
-                               NULL, &argc, &argv)) >= 0 ||
-      (status = check_no_arguments (argc, argv)) >= 0)
+  if ((status
+       = parse_options (cli, "import", NULL,
+                        "Read a JSON document made by “export” from the standard input into an\n"
+                        "empty database (made if missing). All or nothing.",
+                        NULL, &argc, &argv))
+          >= 0
+      || (status = check_no_arguments (argc, argv)) >= 0)
     return status;
 
   root = read_json_input (TRUE, &error);
@@ -799,7 +778,8 @@ run_import (Cli   *cli,
     }
   object = json_node_get_object (root);
   g_print ("Imported %" G_GINT64_FORMAT " stores, %" G_GINT64_FORMAT " rules, %" G_GINT64_FORMAT
-           " customers, %" G_GINT64_FORMAT " purchases and %" G_GINT64_FORMAT " bonus transactions\n",
+           " customers, %" G_GINT64_FORMAT " purchases and %" G_GINT64_FORMAT
+           " bonus transactions\n",
            count_member (object, "stores"), count_member (object, "rules"),
            count_member (object, "customers"), count_member (object, "purchases"),
            count_member (object, "bonus_transactions"));
@@ -809,37 +789,39 @@ run_import (Cli   *cli,
 /* summary */
 
 static int
-run_summary (Cli   *cli,
-             int    argc,
-             char **argv)
+run_summary (Cli *cli, int argc, char **argv)
 {
   g_autofree char *from_text = NULL;
   g_autofree char *to_text = NULL;
-  g_auto(GStrv) store_ids = NULL;
-  GOptionEntry entries[] = {
-    { "from", 0, 0, G_OPTION_ARG_STRING, &from_text, "Start of the period, included (default: the beginning)",
-      "RFC3339" },
-    { "to", 0, 0, G_OPTION_ARG_STRING, &to_text, "End of the period, excluded (default: no end)", "RFC3339" },
-    { "store", 0, 0, G_OPTION_ARG_STRING_ARRAY, &store_ids, "Only this store (repeat for several)", "ID" },
-    G_OPTION_ENTRY_NULL
-  };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(JsonNode) output = NULL;
-  gint64 from = G_MININT64, to = G_MAXINT64;
+  g_auto (GStrv) store_ids = NULL;
+  GOptionEntry entries[]
+      = { { "from", 0, 0, G_OPTION_ARG_STRING, &from_text,
+            "Start of the period, included (default: the beginning)", "RFC3339" },
+          { "to", 0, 0, G_OPTION_ARG_STRING, &to_text,
+            "End of the period, excluded (default: no end)", "RFC3339" },
+          { "store", 0, 0, G_OPTION_ARG_STRING_ARRAY, &store_ids,
+            "Only this store (repeat for several)", "ID" },
+          G_OPTION_ENTRY_NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (JsonNode) output = NULL;
+  gint64    from = G_MININT64, to = G_MAXINT64;
   SkSummary summary;
-  int status;
+  int       status;
 
-  if ((status = parse_options (cli, "summary", NULL,
-                               "Revenue, discounts, bonuses, customers and purchases over a period.",
-                               entries, &argc, &argv)) >= 0 ||
-      (status = check_no_arguments (argc, argv)) >= 0)
+  if ((status
+       = parse_options (cli, "summary", NULL,
+                        "Revenue, discounts, bonuses, customers and purchases over a period.",
+                        entries, &argc, &argv))
+          >= 0
+      || (status = check_no_arguments (argc, argv)) >= 0)
     return status;
   if (from_text != NULL && !sk_time_from_rfc3339 (from_text, &from))
     return usage_error ("--from: “%s” is not an RFC 3339 date and time, like 2024-05-01T00:00:00Z",
                         from_text);
   if (to_text != NULL && !sk_time_from_rfc3339 (to_text, &to))
-    return usage_error ("--to: “%s” is not an RFC 3339 date and time, like 2024-06-01T00:00:00Z", to_text);
+    return usage_error ("--to: “%s” is not an RFC 3339 date and time, like 2024-06-01T00:00:00Z",
+                        to_text);
   if (from >= to)
     return usage_error ("--to must come after --from");
 
@@ -848,12 +830,12 @@ run_summary (Cli   *cli,
     return failure (error);
   for (char **s = store_ids; s != NULL && *s != NULL; s++)
     {
-      g_autoptr(SkStore) store = sk_database_get_store (db, *s, &error);
+      g_autoptr (SkStore) store = sk_database_get_store (db, *s, &error);
 
       if (store == NULL)
         return failure (error);
     }
-  if (!sk_analytics_summary (db, from, to, (const char * const *) store_ids, &summary, &error))
+  if (!sk_analytics_summary (db, from, to, (const char *const *)store_ids, &summary, &error))
     return failure (error);
   output = sk_summary_to_json (&summary);
   print_json (output, TRUE);
@@ -871,7 +853,8 @@ static const Command commands[] = {
   { "segments", "update", "Recompute every customer's segment", run_segments },
   { "export", "[--pretty] > export.json", "Print the database as JSON", run_export },
   { "import", "< export.json", "Load a JSON export into an empty database", run_import },
-  { "summary", "[--from RFC3339] [--to RFC3339] [--store ID]", "Sales figures for a period", run_summary },
+  { "summary", "[--from RFC3339] [--to RFC3339] [--store ID]", "Sales figures for a period",
+    run_summary },
 };
 
 static void
@@ -881,7 +864,8 @@ print_usage (FILE *out)
            "Usage:\n"
            "  %s [--db FILE] COMMAND [OPTION…]\n\n"
            "Skidka: discounts and loyalty bonuses for a chain of children's goods stores.\n\n"
-           "Commands:\n", PROGRAM);
+           "Commands:\n",
+           PROGRAM);
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
       g_autofree char *synopsis = g_strjoin (" ", commands[i].name, commands[i].parameters, NULL);
@@ -896,20 +880,20 @@ print_usage (FILE *out)
            "  --db FILE   The database file (default ./" DEFAULT_DB ")\n"
            "  --version   Print the version\n"
            "  -h, --help  Show this help; “%s COMMAND --help” shows a command's options\n"
-           "\nExit status: 0 done, 1 failed, 2 wrong usage.\n", PROGRAM);
+           "\nExit status: 0 done, 1 failed, 2 wrong usage.\n",
+           PROGRAM);
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
-  Cli cli = { NULL };
-  const Command *command = NULL;
+  Cli               cli = { NULL };
+  const Command    *command = NULL;
   g_autofree char **sub_argv = NULL;
-  g_autofree char *command_name = NULL;
-  int sub_argc = 0;
-  int i;
-  int status;
+  g_autofree char  *command_name = NULL;
+  int               sub_argc = 0;
+  int               i;
+  int               status;
 
   setlocale (LC_ALL, "");
   sk_postgres_init ();
@@ -979,7 +963,7 @@ main (int    argc,
 
   {
     char **args = sub_argv;
-    char *given_db = cli.db_path;
+    char  *given_db = cli.db_path;
 
     status = command->run (&cli, sub_argc, args);
     /* GOption replaced db_path when --db came after the command. */

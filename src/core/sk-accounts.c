@@ -66,9 +66,7 @@ account_from_row (SkStmt *stmt)
 }
 
 gboolean
-sk_database_validate_account (SkDatabase      *self,
-                              const SkAccount *account,
-                              GError         **error)
+sk_database_validate_account (SkDatabase *self, const SkAccount *account, GError **error)
 {
   gint64 taken;
 
@@ -79,25 +77,25 @@ sk_database_validate_account (SkDatabase      *self,
   if (sk_str_is_blank (account->username) || strlen (account->username) > 64)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "username",
-                          _("A user needs a name of up to 64 characters"));
+                          _ ("A user needs a name of up to 64 characters"));
       return FALSE;
     }
   /* One of the four roles, not none nor a set of them. */
   if (sk_role_from_string (sk_role_to_string (account->role)) == SK_ROLE_NONE)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "role",
-                          _("The role is admin, marketing, manager or cashier"));
+                          _ ("The role is admin, marketing, manager or cashier"));
       return FALSE;
     }
   if (account->role & SK_ROLES_STORE)
     {
-      g_autoptr(SkStore) store = NULL;
+      g_autoptr (SkStore) store = NULL;
       GError *local = NULL;
 
       if (sk_str_is_blank (account->store_id))
         {
           sk_set_field_error (error, SK_ERROR_INVALID, "store_id",
-                              _("Managers and cashiers belong to a store"));
+                              _ ("Managers and cashiers belong to a store"));
           return FALSE;
         }
       store = sk_database_get_store (self, account->store_id, &local);
@@ -106,7 +104,7 @@ sk_database_validate_account (SkDatabase      *self,
           if (g_error_matches (local, SK_ERROR, SK_ERROR_NOT_FOUND))
             {
               g_clear_error (&local);
-              sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("There is no store %s"),
+              sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _ ("There is no store %s"),
                                   account->store_id);
             }
           else
@@ -114,13 +112,13 @@ sk_database_validate_account (SkDatabase      *self,
           return FALSE;
         }
     }
-  taken = sk_db_query_int (self, error, -1, "SELECT count(*) FROM users WHERE username = ?",
-                           "s", account->username);
+  taken = sk_db_query_int (self, error, -1, "SELECT count(*) FROM users WHERE username = ?", "s",
+                           account->username);
   if (taken < 0)
     return FALSE;
   if (taken > 0)
     {
-      sk_set_field_error (error, SK_ERROR_CONFLICT, "username", _("The user %s exists already"),
+      sk_set_field_error (error, SK_ERROR_CONFLICT, "username", _ ("The user %s exists already"),
                           account->username);
       return FALSE;
     }
@@ -128,12 +126,10 @@ sk_database_validate_account (SkDatabase      *self,
 }
 
 gboolean
-sk_database_add_account (SkDatabase  *self,
-                         SkAccount   *account,
-                         GError     **error)
+sk_database_add_account (SkDatabase *self, SkAccount *account, GError **error)
 {
   g_autofree char *id = NULL;
-  gint64 created_at;
+  gint64           created_at;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (account != NULL, FALSE);
@@ -154,13 +150,13 @@ sk_database_add_account (SkDatabase  *self,
                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
                    "sssssib", id, account->username, account->password_hash,
                    sk_role_to_string (account->role),
-                   (account->role & SK_ROLES_STORE) ? account->store_id : NULL,
-                   created_at, account->disabled))
+                   (account->role & SK_ROLES_STORE) ? account->store_id : NULL, created_at,
+                   account->disabled))
     {
       sk_db_rollback (self);
       return FALSE;
     }
-  if (!sk_db_commit (self, error))  /* rolls back by itself on failure */
+  if (!sk_db_commit (self, error)) /* rolls back by itself on failure */
     return FALSE;
 
   /* Only now, so a refused account comes back as it was given. */
@@ -173,13 +169,11 @@ sk_database_add_account (SkDatabase  *self,
 }
 
 SkAccount *
-sk_database_find_account (SkDatabase  *self,
-                          const char  *username,
-                          GError     **error)
+sk_database_find_account (SkDatabase *self, const char *username, GError **error)
 {
   SkAccount *account = NULL;
-  SkStmt *stmt;
-  gboolean has_row = FALSE;
+  SkStmt    *stmt;
+  gboolean   has_row = FALSE;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   g_return_val_if_fail (username != NULL, NULL);
@@ -202,24 +196,23 @@ sk_database_find_account (SkDatabase  *self,
     }
   sk_stmt_reset (stmt);
   if (account == NULL)
-    sk_set_field_error (error, SK_ERROR_NOT_FOUND, "username", _("There is no user %s"), username);
+    sk_set_field_error (error, SK_ERROR_NOT_FOUND, "username", _ ("There is no user %s"), username);
   return account;
 }
 
 GPtrArray *
-sk_database_list_accounts (SkDatabase  *self,
-                           GError     **error)
+sk_database_list_accounts (SkDatabase *self, GError **error)
 {
-  g_autoptr(GPtrArray) accounts = g_ptr_array_new_with_free_func ((GDestroyNotify) sk_account_free);
-  SkStmt *stmt;
+  g_autoptr (GPtrArray) accounts = g_ptr_array_new_with_free_func ((GDestroyNotify)sk_account_free);
+  SkStmt  *stmt;
   gboolean has_row = FALSE;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
   /* Names compare by their bytes on both backends (COLLATE "C" on
    * PostgreSQL), so both list them in one order. */
-  stmt = sk_db_query (self, error,
-                      "SELECT " ACCOUNT_COLUMNS " FROM users u ORDER BY u.username", NULL);
+  stmt = sk_db_query (self, error, "SELECT " ACCOUNT_COLUMNS " FROM users u ORDER BY u.username",
+                      NULL);
   if (stmt == NULL)
     return NULL;
   while (sk_db_step (self, stmt, &has_row, error))
@@ -236,10 +229,10 @@ sk_database_list_accounts (SkDatabase  *self,
 }
 
 gboolean
-sk_database_set_account_disabled (SkDatabase  *self,
-                                  const char  *id,
-                                  gboolean     disabled,
-                                  GError     **error)
+sk_database_set_account_disabled (SkDatabase *self,
+                                  const char *id,
+                                  gboolean    disabled,
+                                  GError    **error)
 {
   gint64 found;
 
@@ -252,27 +245,27 @@ sk_database_set_account_disabled (SkDatabase  *self,
   if (found <= 0)
     {
       if (found == 0)
-        sk_set_field_error (error, SK_ERROR_NOT_FOUND, NULL, _("There is no user %s"), id);
+        sk_set_field_error (error, SK_ERROR_NOT_FOUND, NULL, _ ("There is no user %s"), id);
       sk_db_rollback (self);
       return FALSE;
     }
   /* A disabled account's tokens die with it, for good. */
-  if (!sk_db_exec (self, error, "UPDATE users SET disabled = ? WHERE id = ?", "bs", disabled, id) ||
-      (disabled &&
-       !sk_db_exec (self, error, "UPDATE tokens SET revoked = 1 WHERE user_id = ?", "s", id)))
+  if (!sk_db_exec (self, error, "UPDATE users SET disabled = ? WHERE id = ?", "bs", disabled, id)
+      || (disabled
+          && !sk_db_exec (self, error, "UPDATE tokens SET revoked = 1 WHERE user_id = ?", "s", id)))
     {
       sk_db_rollback (self);
       return FALSE;
     }
-  return sk_db_commit (self, error);  /* rolls back by itself on failure */
+  return sk_db_commit (self, error); /* rolls back by itself on failure */
 }
 
 gboolean
-sk_database_add_token (SkDatabase  *self,
-                       const char  *token_hash,
-                       const char  *account_id,
-                       gint64       expires_at,
-                       GError     **error)
+sk_database_add_token (SkDatabase *self,
+                       const char *token_hash,
+                       const char *account_id,
+                       gint64      expires_at,
+                       GError    **error)
 {
   gint64 now;
 
@@ -283,22 +276,20 @@ sk_database_add_token (SkDatabase  *self,
   now = sk_time_now ();
   /* Two statements of their own, not a transaction: on PostgreSQL that
    * would take the lock every writer queues on, for a login. */
-  return sk_db_exec (self, error, "DELETE FROM tokens WHERE expires_at < ?",
-                     "i", now - G_TIME_SPAN_DAY) &&
-         sk_db_exec (self, error,
-                     "INSERT INTO tokens (token_hash, user_id, created_at, expires_at)"
-                     " VALUES (?, ?, ?, ?)",
-                     "ssii", token_hash, account_id, now, expires_at);
+  return sk_db_exec (self, error, "DELETE FROM tokens WHERE expires_at < ?", "i",
+                     now - G_TIME_SPAN_DAY)
+         && sk_db_exec (self, error,
+                        "INSERT INTO tokens (token_hash, user_id, created_at, expires_at)"
+                        " VALUES (?, ?, ?, ?)",
+                        "ssii", token_hash, account_id, now, expires_at);
 }
 
 SkAccount *
-sk_database_find_token_account (SkDatabase  *self,
-                                const char  *token_hash,
-                                GError     **error)
+sk_database_find_token_account (SkDatabase *self, const char *token_hash, GError **error)
 {
   SkAccount *account = NULL;
-  SkStmt *stmt;
-  gboolean has_row = FALSE;
+  SkStmt    *stmt;
+  gboolean   has_row = FALSE;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   g_return_val_if_fail (token_hash != NULL, NULL);
@@ -325,18 +316,16 @@ sk_database_find_token_account (SkDatabase  *self,
   sk_stmt_reset (stmt);
   if (account == NULL)
     sk_set_field_error (error, SK_ERROR_NOT_FOUND, NULL,
-                        _("The token is unknown, expired or revoked"));
+                        _ ("The token is unknown, expired or revoked"));
   return account;
 }
 
 gboolean
-sk_database_revoke_token (SkDatabase  *self,
-                          const char  *token_hash,
-                          GError     **error)
+sk_database_revoke_token (SkDatabase *self, const char *token_hash, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (token_hash != NULL, FALSE);
 
-  return sk_db_exec (self, error, "UPDATE tokens SET revoked = 1 WHERE token_hash = ?",
-                     "s", token_hash);
+  return sk_db_exec (self, error, "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s",
+                     token_hash);
 }

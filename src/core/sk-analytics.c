@@ -13,35 +13,33 @@
 
 /* Store filters travel as one JSON array parameter: NULL = every store. */
 static char *
-stores_param (const char * const *store_ids)
+stores_param (const char *const *store_ids)
 {
   if (store_ids == NULL || store_ids[0] == NULL)
     return NULL;
-  return sk_strv_to_json ((char **) store_ids);
+  return sk_strv_to_json ((char **)store_ids);
 }
 
 static gboolean
-check_period (gint64   from,
-              gint64   to,
-              GError **error)
+check_period (gint64 from, gint64 to, GError **error)
 {
   if (from >= to)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "to", _("The period must end after it starts"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "to", _ ("The period must end after it starts"));
       return FALSE;
     }
   return TRUE;
 }
 
 /* Days are UTC days, numbered from the epoch. */
-#define DAY_USEC ((gint64) 86400000000)
+#define DAY_USEC ((gint64)86400000000)
 
 /* Distinct customers over a long busy period are estimated from per-day
  * HyperLogLog sketches (2^14 registers: about 0.8 % standard error); up to
  * this many purchases they are counted exactly. */
-#define SKETCH_BITS   14
-#define SKETCH_SIZE   (1 << SKETCH_BITS)
-#define EXACT_LIMIT   50000
+#define SKETCH_BITS 14
+#define SKETCH_SIZE (1 << SKETCH_BITS)
+#define EXACT_LIMIT 50000
 
 static gint64
 floor_day (gint64 usec)
@@ -55,7 +53,7 @@ hash_id (const char *id)
 {
   guint64 h = G_GUINT64_CONSTANT (0xcbf29ce484222325);
 
-  for (const guchar *p = (const guchar *) id; *p != '\0'; p++)
+  for (const guchar *p = (const guchar *)id; *p != '\0'; p++)
     h = (h ^ *p) * G_GUINT64_CONSTANT (0x100000001b3);
   h ^= h >> 33;
   h *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
@@ -66,21 +64,19 @@ hash_id (const char *id)
 }
 
 static void
-sketch_add (guint8     *registers,
-            const char *id)
+sketch_add (guint8 *registers, const char *id)
 {
   guint64 h = hash_id (id);
-  guint index = h >> (64 - SKETCH_BITS);
+  guint   index = h >> (64 - SKETCH_BITS);
   guint64 rest = (h << SKETCH_BITS) | (G_GUINT64_CONSTANT (1) << (SKETCH_BITS - 1));
-  guint8 rank = __builtin_clzll (rest) + 1;
+  guint8  rank = __builtin_clzll (rest) + 1;
 
   if (rank > registers[index])
     registers[index] = rank;
 }
 
 static void
-sketch_merge (guint8       *into,
-              const guint8 *other)
+sketch_merge (guint8 *into, const guint8 *other)
 {
   for (guint i = 0; i < SKETCH_SIZE; i++)
     into[i] = MAX (into[i], other[i]);
@@ -91,7 +87,7 @@ sketch_estimate (const guint8 *registers)
 {
   double m = SKETCH_SIZE;
   double sum = 0;
-  guint zeros = 0;
+  guint  zeros = 0;
   double estimate;
 
   for (guint i = 0; i < SKETCH_SIZE; i++)
@@ -103,7 +99,7 @@ sketch_estimate (const guint8 *registers)
   /* Few customers: linear counting is the better estimate. */
   if (estimate <= 2.5 * m && zeros > 0)
     estimate = m * log (m / zeros);
-  return (gint64) (estimate + 0.5);
+  return (gint64)(estimate + 0.5);
 }
 
 typedef struct
@@ -113,7 +109,7 @@ typedef struct
   gint64      discounts;
   gint64      bonus_earned;
   gint64      bonus_spent;
-  GHashTable *customers;   /* set of ids */
+  GHashTable *customers; /* set of ids */
   guint8     *sketch;
 } DayStore;
 
@@ -137,28 +133,27 @@ typedef struct
 /* The day's rule figures per store; @payable maps the day's purchase ids
  * to what was paid, so no purchase is looked up again. */
 static gboolean
-build_day_rules (SkDatabase *db,
-                 gint64      day,
-                 GHashTable *payable,
-                 GError    **error)
+build_day_rules (SkDatabase *db, gint64 day, GHashTable *payable, GError **error)
 {
-  g_autoptr(GHashTable) rules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  SkStmt *stmt;
-  gboolean has_row;
+  g_autoptr (GHashTable) rules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  SkStmt        *stmt;
+  gboolean       has_row;
   GHashTableIter iter;
-  gpointer key, value;
+  gpointer       key, value;
 
-  stmt = sk_db_query (db, error,
-                      "SELECT store_id, rule_id, purchase_id, amount FROM discount_applications"
-                      " WHERE rule_id IN (SELECT id FROM discount_rules) AND created_at >= ? AND created_at < ?",
-                      "ii", day * DAY_USEC, (day + 1) * DAY_USEC);
+  stmt = sk_db_query (
+      db, error,
+      "SELECT store_id, rule_id, purchase_id, amount FROM discount_applications"
+      " WHERE rule_id IN (SELECT id FROM discount_rules) AND created_at >= ? AND created_at < ?",
+      "ii", day * DAY_USEC, (day + 1) * DAY_USEC);
   if (stmt == NULL)
     return FALSE;
   while (sk_db_step (db, stmt, &has_row, error) && has_row)
     {
-      g_autofree char *store_rule = g_strdup_printf ("%s\x1f%s", sk_stmt_text (stmt, 0), sk_stmt_text (stmt, 1));
+      g_autofree char *store_rule
+          = g_strdup_printf ("%s\x1f%s", sk_stmt_text (stmt, 0), sk_stmt_text (stmt, 1));
       const gint64 *paid = g_hash_table_lookup (payable, sk_stmt_text (stmt, 2));
-      DayRule *r = g_hash_table_lookup (rules, store_rule);
+      DayRule      *r = g_hash_table_lookup (rules, store_rule);
 
       if (r == NULL)
         {
@@ -177,12 +172,13 @@ build_day_rules (SkDatabase *db,
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
       const DayRule *r = value;
-      g_auto(GStrv) parts = g_strsplit (key, "\x1f", 2);
+      g_auto (GStrv) parts = g_strsplit (key, "\x1f", 2);
 
-      if (!sk_db_exec (db, error,
-                       "INSERT INTO daily_rule_stats (day, store_id, rule_id, uses, discount, revenue)"
-                       " VALUES (?, ?, ?, ?, ?, ?)",
-                       "issiii", day, parts[0], parts[1], r->uses, r->discount, r->revenue))
+      if (!sk_db_exec (
+              db, error,
+              "INSERT INTO daily_rule_stats (day, store_id, rule_id, uses, discount, revenue)"
+              " VALUES (?, ?, ?, ?, ?, ?)",
+              "issiii", day, parts[0], parts[1], r->uses, r->discount, r->revenue))
         return FALSE;
     }
   return TRUE;
@@ -191,16 +187,15 @@ build_day_rules (SkDatabase *db,
 /* Builds day @day's rows from its purchases (once; triggers drop them when
  * a purchase of the day changes). */
 static gboolean
-build_day (SkDatabase *db,
-           gint64      day,
-           GError    **error)
+build_day (SkDatabase *db, gint64 day, GError **error)
 {
-  g_autoptr(GHashTable) stores = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, day_store_free);
-  g_autoptr(GHashTable) payable = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  SkStmt *stmt;
-  gboolean has_row;
+  g_autoptr (GHashTable) stores
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, day_store_free);
+  g_autoptr (GHashTable) payable = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  SkStmt        *stmt;
+  gboolean       has_row;
   GHashTableIter iter;
-  gpointer key, value;
+  gpointer       key, value;
 
   stmt = sk_db_query (db, error,
                       "SELECT store_id, customer_id, subtotal - discount_total - refunded_total,"
@@ -213,7 +208,7 @@ build_day (SkDatabase *db,
     {
       const char *store_id = sk_stmt_text (stmt, 0);
       const char *customer_id = sk_stmt_text (stmt, 1);
-      DayStore *ds = g_hash_table_lookup (stores, store_id);
+      DayStore   *ds = g_hash_table_lookup (stores, store_id);
 
       if (ds == NULL)
         {
@@ -242,8 +237,8 @@ build_day (SkDatabase *db,
   if (error != NULL && *error != NULL)
     return FALSE;
 
-  if (!sk_db_exec (db, error, "INSERT INTO daily_stats_days (day) VALUES (?)", "i", day) ||
-      !build_day_rules (db, day, payable, error))
+  if (!sk_db_exec (db, error, "INSERT INTO daily_stats_days (day) VALUES (?)", "i", day)
+      || !build_day_rules (db, day, payable, error))
     return FALSE;
   g_hash_table_iter_init (&iter, stores);
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -254,8 +249,9 @@ build_day (SkDatabase *db,
                           "INSERT INTO daily_stats (day, store_id, purchases, revenue, discounts,"
                           " bonus_earned, bonus_spent, customers, customers_sketch)"
                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                          "isiiiiii", day, (const char *) key, ds->purchases, ds->revenue, ds->discounts,
-                          ds->bonus_earned, ds->bonus_spent, (gint64) g_hash_table_size (ds->customers));
+                          "isiiiiii", day, (const char *)key, ds->purchases, ds->revenue,
+                          ds->discounts, ds->bonus_earned, ds->bonus_spent,
+                          (gint64)g_hash_table_size (ds->customers));
       if (stmt == NULL)
         return FALSE;
       sk_stmt_bind_blob (stmt, 9, ds->sketch, SKETCH_SIZE);
@@ -267,13 +263,10 @@ build_day (SkDatabase *db,
 
 /* Makes sure every day in [first, last) has its rows. */
 static gboolean
-prepare_days (SkDatabase *db,
-              gint64      first,
-              gint64      last,
-              GError    **error)
+prepare_days (SkDatabase *db, gint64 first, gint64 last, GError **error)
 {
-  g_autoptr(GHashTable) ready = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
-  SkStmt *stmt;
+  g_autoptr (GHashTable) ready = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  SkStmt  *stmt;
   gboolean has_row;
 
   if (first >= last)
@@ -288,7 +281,7 @@ prepare_days (SkDatabase *db,
       g_hash_table_add (ready, g_memdup2 (&day, sizeof day));
     }
   sk_stmt_reset (stmt);
-  if (g_hash_table_size (ready) == (guint) (last - first))
+  if (g_hash_table_size (ready) == (guint)(last - first))
     return TRUE;
 
   if (!sk_db_begin (db, error))
@@ -305,13 +298,12 @@ prepare_days (SkDatabase *db,
 /* Narrows [from, to) to the time that has purchases at all, so an open
  * period ("since ever") costs no more than the data. FALSE: none there. */
 static gboolean
-clamp_to_data (SkDatabase *db,
-               gint64     *from,
-               gint64     *to,
-               GError    **error)
+clamp_to_data (SkDatabase *db, gint64 *from, gint64 *to, GError **error)
 {
-  gint64 first = sk_db_query_int (db, error, G_MAXINT64, "SELECT min (created_at) FROM purchases", NULL);
-  gint64 last = sk_db_query_int (db, error, G_MININT64, "SELECT max (created_at) FROM purchases", NULL);
+  gint64 first
+      = sk_db_query_int (db, error, G_MAXINT64, "SELECT min (created_at) FROM purchases", NULL);
+  gint64 last
+      = sk_db_query_int (db, error, G_MININT64, "SELECT max (created_at) FROM purchases", NULL);
 
   if (first > last)
     return FALSE;
@@ -321,10 +313,7 @@ clamp_to_data (SkDatabase *db,
 }
 
 gboolean
-sk_analytics_prepare (SkDatabase *db,
-                      gint64      from,
-                      gint64      to,
-                      GError    **error)
+sk_analytics_prepare (SkDatabase *db, gint64 from, gint64 to, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
 
@@ -337,10 +326,7 @@ sk_analytics_prepare (SkDatabase *db,
 
 /* The full days inside [from, to), and the partial days at its ends. */
 static void
-split_period (gint64  from,
-              gint64  to,
-              gint64 *first_day,
-              gint64 *last_day)
+split_period (gint64 from, gint64 to, gint64 *first_day, gint64 *last_day)
 {
   *first_day = floor_day (from + DAY_USEC - 1);
   *last_day = floor_day (to);
@@ -358,17 +344,18 @@ add_purchases (SkDatabase *db,
                guint8     *sketch,
                GError    **error)
 {
-  SkStmt *stmt;
+  SkStmt  *stmt;
   gboolean has_row;
 
   if (from >= to)
     return TRUE;
-  stmt = sk_db_query (db, error,
-                      "SELECT customer_id, subtotal - discount_total - refunded_total, discount_total,"
-                      " bonus_earned, bonus_spent FROM purchases"
-                      " WHERE created_at >= ?1 AND created_at < ?2"
-                      " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')",
-                      "iis", from, to, stores);
+  stmt = sk_db_query (
+      db, error,
+      "SELECT customer_id, subtotal - discount_total - refunded_total, discount_total,"
+      " bonus_earned, bonus_spent FROM purchases"
+      " WHERE created_at >= ?1 AND created_at < ?2"
+      " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')",
+      "iis", from, to, stores);
   if (stmt == NULL)
     return FALSE;
   while (sk_db_step (db, stmt, &has_row, error) && has_row)
@@ -388,18 +375,18 @@ add_purchases (SkDatabase *db,
 }
 
 gboolean
-sk_analytics_summary (SkDatabase         *db,
-                      gint64              from,
-                      gint64              to,
-                      const char * const *store_ids,
-                      SkSummary          *out,
-                      GError            **error)
+sk_analytics_summary (SkDatabase        *db,
+                      gint64             from,
+                      gint64             to,
+                      const char *const *store_ids,
+                      SkSummary         *out,
+                      GError           **error)
 {
-  g_autofree char *stores = stores_param (store_ids);
+  g_autofree char   *stores = stores_param (store_ids);
   g_autofree guint8 *sketch = NULL;
-  SkStmt *stmt;
-  gboolean has_row;
-  gint64 first_day, last_day;
+  SkStmt            *stmt;
+  gboolean           has_row;
+  gint64             first_day, last_day;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
@@ -416,16 +403,17 @@ sk_analytics_summary (SkDatabase         *db,
 
   /* Whole days from their rows, the ends from the purchases themselves. */
   sketch = g_malloc0 (SKETCH_SIZE);
-  stmt = sk_db_query (db, error,
-                      "SELECT purchases, revenue, discounts, bonus_earned, bonus_spent, customers_sketch"
-                      " FROM daily_stats WHERE day >= ?1 AND day < ?2"
-                      " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')",
-                      "iis", first_day, last_day, stores);
+  stmt = sk_db_query (
+      db, error,
+      "SELECT purchases, revenue, discounts, bonus_earned, bonus_spent, customers_sketch"
+      " FROM daily_stats WHERE day >= ?1 AND day < ?2"
+      " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')",
+      "iis", first_day, last_day, stores);
   if (stmt == NULL)
     return FALSE;
   while (sk_db_step (db, stmt, &has_row, error) && has_row)
     {
-      gsize size = 0;
+      gsize         size = 0;
       const guint8 *blob = sk_stmt_blob (stmt, 5, &size);
 
       out->purchases += sk_stmt_int64 (stmt, 0);
@@ -439,37 +427,34 @@ sk_analytics_summary (SkDatabase         *db,
   sk_stmt_reset (stmt);
   if (error != NULL && *error != NULL)
     return FALSE;
-  if (!add_purchases (db, from, MIN (to, first_day * DAY_USEC), stores, out, sketch, error) ||
-      !add_purchases (db, MAX (from, last_day * DAY_USEC), to, stores, out, sketch, error))
+  if (!add_purchases (db, from, MIN (to, first_day * DAY_USEC), stores, out, sketch, error)
+      || !add_purchases (db, MAX (from, last_day * DAY_USEC), to, stores, out, sketch, error))
     return FALSE;
 
   out->average_check = out->purchases > 0 ? out->revenue / out->purchases : 0;
   out->customers_exact = out->purchases <= EXACT_LIMIT;
   if (out->customers_exact)
-    out->customers = sk_db_query_int (db, error, 0,
-                                      "SELECT count (DISTINCT customer_id) FROM purchases"
-                                      " WHERE created_at >= ?1 AND created_at < ?2"
-                                      " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')",
-                                      "iis", from, to, stores);
+    out->customers = sk_db_query_int (
+        db, error, 0,
+        "SELECT count (DISTINCT customer_id) FROM purchases"
+        " WHERE created_at >= ?1 AND created_at < ?2"
+        " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')",
+        "iis", from, to, stores);
   else
     out->customers = sketch_estimate (sketch);
   return error == NULL || *error == NULL;
 }
 
 static int
-compare_points (gconstpointer a,
-                gconstpointer b)
+compare_points (gconstpointer a, gconstpointer b)
 {
-  return strcmp (((const SkDailyPoint *) a)->day, ((const SkDailyPoint *) b)->day);
+  return strcmp (((const SkDailyPoint *)a)->day, ((const SkDailyPoint *)b)->day);
 }
 
 /* Appends one point per day of the rows @stmt gives (day, revenue, discounts,
  * bonus_earned, bonus_spent, purchases). */
 static gboolean
-append_points (SkDatabase   *db,
-               SkStmt *stmt,
-               GArray       *points,
-               GError      **error)
+append_points (SkDatabase *db, SkStmt *stmt, GArray *points, GError **error)
 {
   gboolean has_row;
 
@@ -479,7 +464,7 @@ append_points (SkDatabase   *db,
     {
       SkDailyPoint point = { { 0 } };
 
-      g_autoptr(GDateTime) day = g_date_time_new_from_unix_utc (sk_stmt_int64 (stmt, 0) * 86400);
+      g_autoptr (GDateTime) day = g_date_time_new_from_unix_utc (sk_stmt_int64 (stmt, 0) * 86400);
       g_autofree char *text = g_date_time_format (day, "%Y-%m-%d");
 
       g_strlcpy (point.day, text, sizeof point.day);
@@ -495,37 +480,33 @@ append_points (SkDatabase   *db,
 }
 
 static gboolean
-append_partial_day (SkDatabase *db,
-                    gint64      from,
-                    gint64      to,
-                    const char *stores,
-                    GArray     *points,
-                    GError    **error)
+append_partial_day (
+    SkDatabase *db, gint64 from, gint64 to, const char *stores, GArray *points, GError **error)
 {
   if (from >= to)
     return TRUE;
-  return append_points (db,
-                        sk_db_query (db, error,
-                                     "SELECT created_at / 86400000000 AS day,"
-                                     " coalesce (sum (subtotal - discount_total - refunded_total), 0), coalesce (sum (discount_total), 0),"
-                                     " coalesce (sum (bonus_earned), 0), coalesce (sum (bonus_spent), 0), count (*)"
-                                     " FROM purchases"
-                                     " WHERE created_at >= ?1 AND created_at < ?2"
-                                     " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')"
-                                     " GROUP BY day",
-                                     "iis", from, to, stores),
-                        points, error);
+  return append_points (
+      db,
+      sk_db_query (
+          db, error,
+          "SELECT created_at / 86400000000 AS day,"
+          " coalesce (sum (subtotal - discount_total - refunded_total), 0), coalesce (sum "
+          "(discount_total), 0),"
+          " coalesce (sum (bonus_earned), 0), coalesce (sum (bonus_spent), 0), count (*)"
+          " FROM purchases"
+          " WHERE created_at >= ?1 AND created_at < ?2"
+          " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')"
+          " GROUP BY day",
+          "iis", from, to, stores),
+      points, error);
 }
 
 GArray *
-sk_analytics_daily (SkDatabase         *db,
-                    gint64              from,
-                    gint64              to,
-                    const char * const *store_ids,
-                    GError            **error)
+sk_analytics_daily (
+    SkDatabase *db, gint64 from, gint64 to, const char *const *store_ids, GError **error)
 {
   g_autofree char *stores = stores_param (store_ids);
-  g_autoptr(GArray) points = g_array_new (FALSE, TRUE, sizeof (SkDailyPoint));
+  g_autoptr (GArray) points = g_array_new (FALSE, TRUE, sizeof (SkDailyPoint));
   gint64 first_day, last_day;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
@@ -542,26 +523,26 @@ sk_analytics_daily (SkDatabase         *db,
                                    "SELECT day, sum (revenue), sum (discounts),"
                                    " sum (bonus_earned), sum (bonus_spent), sum (purchases)"
                                    " FROM daily_stats WHERE day >= ?1 AND day < ?2"
-                                   " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')"
+                                   " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE "
+                                   "'%\"' || store_id || '\"%')"
                                    " GROUP BY day",
                                    "iis", first_day, last_day, stores),
-                      points, error) ||
-      !append_partial_day (db, from, MIN (to, first_day * DAY_USEC), stores, points, error) ||
-      !append_partial_day (db, MAX (from, last_day * DAY_USEC), to, stores, points, error))
+                      points, error)
+      || !append_partial_day (db, from, MIN (to, first_day * DAY_USEC), stores, points, error)
+      || !append_partial_day (db, MAX (from, last_day * DAY_USEC), to, stores, points, error))
     return NULL;
   g_array_sort (points, compare_points);
   return g_steal_pointer (&points);
 }
 
 GArray *
-sk_analytics_segments (SkDatabase *db,
-                       GError    **error)
+sk_analytics_segments (SkDatabase *db, GError **error)
 {
-  static const char * const order[] = {
+  static const char *const order[] = {
     SK_SEGMENT_NEW, SK_SEGMENT_ONE_TIME, SK_SEGMENT_OCCASIONAL, SK_SEGMENT_REGULAR, SK_SEGMENT_VIP,
   };
-  g_autoptr(GArray) counts = g_array_new (FALSE, TRUE, sizeof (SkSegmentCount));
-  SkStmt *stmt;
+  g_autoptr (GArray) counts = g_array_new (FALSE, TRUE, sizeof (SkSegmentCount));
+  SkStmt  *stmt;
   gboolean has_row;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
@@ -573,8 +554,10 @@ sk_analytics_segments (SkDatabase *db,
       g_array_append_val (counts, count);
     }
   stmt = sk_db_query (db, error,
-                      "SELECT segment, count (*), coalesce (sum (total_spent), 0), coalesce (sum (bonus_balance), 0)"
-                      " FROM customers GROUP BY segment", NULL);
+                      "SELECT segment, count (*), coalesce (sum (total_spent), 0), coalesce (sum "
+                      "(bonus_balance), 0)"
+                      " FROM customers GROUP BY segment",
+                      NULL);
   if (stmt == NULL)
     return NULL;
   while (sk_db_step (db, stmt, &has_row, error))
@@ -611,18 +594,15 @@ rule_stats_clear (gpointer data)
 }
 
 GArray *
-sk_analytics_rule_effectiveness (SkDatabase         *db,
-                                 gint64              from,
-                                 gint64              to,
-                                 const char * const *store_ids,
-                                 GError            **error)
+sk_analytics_rule_effectiveness (
+    SkDatabase *db, gint64 from, gint64 to, const char *const *store_ids, GError **error)
 {
   g_autofree char *stores = stores_param (store_ids);
-  g_autoptr(GArray) stats = g_array_new (FALSE, TRUE, sizeof (SkRuleStats));
+  g_autoptr (GArray) stats = g_array_new (FALSE, TRUE, sizeof (SkRuleStats));
   SkSummary all;
-  SkStmt *stmt;
-  gboolean has_row;
-  gint64 first_day = 0, last_day = 0;
+  SkStmt   *stmt;
+  gboolean  has_row;
+  gint64    first_day = 0, last_day = 0;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
 
@@ -638,28 +618,29 @@ sk_analytics_rule_effectiveness (SkDatabase         *db,
   /* Whole days from their rows; the ends from the applications. A rule
    * applies at most once per purchase, so one application is one purchase
    * "with" the rule. */
-  stmt = sk_db_query (db, error,
-                      "WITH parts (rule_id, uses, discount, revenue) AS ("
-                      "  SELECT rule_id, uses, discount, revenue FROM daily_rule_stats"
-                      "   WHERE day >= ?4 AND day < ?5"
-                      "   AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')"
-                      "  UNION ALL"
-                      "  SELECT a.rule_id, 1, a.amount, p.subtotal - p.discount_total - p.refunded_total"
-                      "   FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
-                      "   WHERE a.rule_id IN (SELECT id FROM discount_rules)"
-                      "   AND a.created_at >= ?1 AND a.created_at < ?2 AND a.created_at < ?4 * 86400000000"
-                      "   AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || a.store_id || '\"%')"
-                      "  UNION ALL"
-                      "  SELECT a.rule_id, 1, a.amount, p.subtotal - p.discount_total - p.refunded_total"
-                      "   FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
-                      "   WHERE a.rule_id IN (SELECT id FROM discount_rules)"
-                      "   AND a.created_at >= ?1 AND a.created_at >= ?5 * 86400000000 AND a.created_at < ?2"
-                      "   AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || a.store_id || '\"%'))"
-                      " SELECT r.id, r.name, coalesce (sum (parts.uses), 0) AS uses,"
-                      " coalesce (sum (parts.discount), 0) AS discount, coalesce (sum (parts.revenue), 0)"
-                      " FROM discount_rules AS r LEFT JOIN parts ON parts.rule_id = r.id"
-                      " GROUP BY r.id, r.name ORDER BY discount DESC, uses DESC, r.id",
-                      "iisii", from, to, stores, first_day, last_day);
+  stmt = sk_db_query (
+      db, error,
+      "WITH parts (rule_id, uses, discount, revenue) AS ("
+      "  SELECT rule_id, uses, discount, revenue FROM daily_rule_stats"
+      "   WHERE day >= ?4 AND day < ?5"
+      "   AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')"
+      "  UNION ALL"
+      "  SELECT a.rule_id, 1, a.amount, p.subtotal - p.discount_total - p.refunded_total"
+      "   FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
+      "   WHERE a.rule_id IN (SELECT id FROM discount_rules)"
+      "   AND a.created_at >= ?1 AND a.created_at < ?2 AND a.created_at < ?4 * 86400000000"
+      "   AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || a.store_id || '\"%')"
+      "  UNION ALL"
+      "  SELECT a.rule_id, 1, a.amount, p.subtotal - p.discount_total - p.refunded_total"
+      "   FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
+      "   WHERE a.rule_id IN (SELECT id FROM discount_rules)"
+      "   AND a.created_at >= ?1 AND a.created_at >= ?5 * 86400000000 AND a.created_at < ?2"
+      "   AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || a.store_id || '\"%'))"
+      " SELECT r.id, r.name, coalesce (sum (parts.uses), 0) AS uses,"
+      " coalesce (sum (parts.discount), 0) AS discount, coalesce (sum (parts.revenue), 0)"
+      " FROM discount_rules AS r LEFT JOIN parts ON parts.rule_id = r.id"
+      " GROUP BY r.id, r.name ORDER BY discount DESC, uses DESC, r.id",
+      "iisii", from, to, stores, first_day, last_day);
   if (stmt == NULL)
     return NULL;
   while (sk_db_step (db, stmt, &has_row, error))
@@ -692,8 +673,8 @@ sk_analytics_campaign (SkDatabase        *db,
                        SkCampaignFigures *out,
                        GError           **error)
 {
-  g_autoptr(SkCampaign) campaign = NULL;
-  SkStmt *stmt;
+  g_autoptr (SkCampaign) campaign = NULL;
+  SkStmt  *stmt;
   gboolean has_row = FALSE;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
@@ -706,14 +687,16 @@ sk_analytics_campaign (SkDatabase        *db,
   out->budget = campaign->budget;
   out->spent = campaign->spent;
 
-  stmt = sk_db_query (db, error,
-                      "WITH a AS (SELECT a.purchase_id, sum (a.amount) AS amount"
-                      "  FROM discount_applications AS a JOIN discount_rules AS r ON r.id = a.rule_id"
-                      "  WHERE r.campaign_id = ? GROUP BY a.purchase_id)"
-                      " SELECT count (*), coalesce (sum (p.subtotal - p.discount_total - p.refunded_total), 0),"
-                      " coalesce (sum (a.amount), 0), coalesce (sum (p.bonus_earned), 0), count (DISTINCT p.customer_id)"
-                      " FROM a JOIN purchases AS p ON p.id = a.purchase_id",
-                      "s", campaign_id);
+  stmt = sk_db_query (
+      db, error,
+      "WITH a AS (SELECT a.purchase_id, sum (a.amount) AS amount"
+      "  FROM discount_applications AS a JOIN discount_rules AS r ON r.id = a.rule_id"
+      "  WHERE r.campaign_id = ? GROUP BY a.purchase_id)"
+      " SELECT count (*), coalesce (sum (p.subtotal - p.discount_total - p.refunded_total), 0),"
+      " coalesce (sum (a.amount), 0), coalesce (sum (p.bonus_earned), 0), count (DISTINCT "
+      "p.customer_id)"
+      " FROM a JOIN purchases AS p ON p.id = a.purchase_id",
+      "s", campaign_id);
   if (stmt == NULL || !sk_db_step (db, stmt, &has_row, error))
     return FALSE;
   if (has_row)
@@ -731,9 +714,7 @@ sk_analytics_campaign (SkDatabase        *db,
 /* JSON */
 
 static void
-add_int (JsonBuilder *b,
-         const char  *name,
-         gint64       value)
+add_int (JsonBuilder *b, const char *name, gint64 value)
 {
   json_builder_set_member_name (b, name);
   json_builder_add_int_value (b, value);
@@ -742,7 +723,7 @@ add_int (JsonBuilder *b,
 JsonNode *
 sk_summary_to_json (const SkSummary *s)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
   add_int (b, "revenue", s->revenue);
@@ -761,7 +742,7 @@ sk_summary_to_json (const SkSummary *s)
 JsonNode *
 sk_daily_to_json (GArray *points)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_array (b);
   for (guint i = 0; i < points->len; i++)
@@ -785,7 +766,7 @@ sk_daily_to_json (GArray *points)
 JsonNode *
 sk_segments_to_json (GArray *counts)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_array (b);
   for (guint i = 0; i < counts->len; i++)
@@ -807,7 +788,7 @@ sk_segments_to_json (GArray *counts)
 JsonNode *
 sk_rule_stats_to_json (GArray *stats)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_array (b);
   for (guint i = 0; i < stats->len; i++)
@@ -836,7 +817,7 @@ sk_rule_stats_to_json (GArray *stats)
 JsonNode *
 sk_campaign_figures_to_json (const SkCampaignFigures *f)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonBuilder) b = json_builder_new ();
 
   json_builder_begin_object (b);
   add_int (b, "purchases", f->purchases);

@@ -9,19 +9,19 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  gint64 revenue;         /* subtotal - discount, net of refunds */
-  gint64 discounts;
-  gint64 bonus_earned;
-  gint64 bonus_spent;
-  gint64 customers;       /* distinct known customers who bought */
+  gint64   revenue; /* subtotal - discount, net of refunds */
+  gint64   discounts;
+  gint64   bonus_earned;
+  gint64   bonus_spent;
+  gint64   customers;       /* distinct known customers who bought */
   gboolean customers_exact; /* FALSE: a HyperLogLog estimate (±1 %) over a long busy period */
-  gint64 purchases;
-  gint64 average_check;   /* revenue / purchases */
+  gint64   purchases;
+  gint64   average_check; /* revenue / purchases */
 } SkSummary;
 
 typedef struct
 {
-  char   day[11];         /* YYYY-MM-DD, UTC */
+  char   day[11]; /* YYYY-MM-DD, UTC */
   gint64 revenue;
   gint64 discounts;
   gint64 bonus_earned;
@@ -39,16 +39,16 @@ typedef struct
 
 typedef struct
 {
-  char   *rule_id;
-  char   *name;
-  gint64  uses;
-  gint64  discount;
-  gint64  purchases_with;
-  gint64  revenue_with;
-  gint64  average_with;
-  gint64  purchases_without;
-  gint64  revenue_without;
-  gint64  average_without;
+  char  *rule_id;
+  char  *name;
+  gint64 uses;
+  gint64 discount;
+  gint64 purchases_with;
+  gint64 revenue_with;
+  gint64 average_with;
+  gint64 purchases_without;
+  gint64 revenue_without;
+  gint64 average_without;
 } SkRuleStats;
 
 typedef struct
@@ -64,40 +64,30 @@ typedef struct
 
 /* Builds the per-day figures of [from, to) ahead of the first chart (they
  * are otherwise made when first asked for). */
-gboolean  sk_analytics_prepare            (SkDatabase         *db,
-                                           gint64              from,
-                                           gint64              to,
-                                           GError            **error);
-gboolean  sk_analytics_summary            (SkDatabase         *db,
-                                           gint64              from,
-                                           gint64              to,
-                                           const char * const *store_ids,
-                                           SkSummary          *out,
-                                           GError            **error);
+gboolean sk_analytics_prepare (SkDatabase *db, gint64 from, gint64 to, GError **error);
+gboolean sk_analytics_summary (SkDatabase        *db,
+                               gint64             from,
+                               gint64             to,
+                               const char *const *store_ids,
+                               SkSummary         *out,
+                               GError           **error);
 /* SkDailyPoint per day with sales, in day order. */
-GArray   *sk_analytics_daily              (SkDatabase         *db,
-                                           gint64              from,
-                                           gint64              to,
-                                           const char * const *store_ids,
-                                           GError            **error);
+GArray *sk_analytics_daily (
+    SkDatabase *db, gint64 from, gint64 to, const char *const *store_ids, GError **error);
 /* SkSegmentCount for every segment (zero rows included). */
-GArray   *sk_analytics_segments           (SkDatabase         *db,
-                                           GError            **error);
+GArray *sk_analytics_segments (SkDatabase *db, GError **error);
 /* SkRuleStats for every rule, by discount given. */
-GArray   *sk_analytics_rule_effectiveness (SkDatabase         *db,
-                                           gint64              from,
-                                           gint64              to,
-                                           const char * const *store_ids,
-                                           GError            **error);
-gboolean  sk_analytics_campaign           (SkDatabase         *db,
-                                           const char         *campaign_id,
-                                           SkCampaignFigures  *out,
-                                           GError            **error);
+GArray *sk_analytics_rule_effectiveness (
+    SkDatabase *db, gint64 from, gint64 to, const char *const *store_ids, GError **error);
+gboolean sk_analytics_campaign (SkDatabase        *db,
+                                const char        *campaign_id,
+                                SkCampaignFigures *out,
+                                GError           **error);
 
-JsonNode *sk_summary_to_json              (const SkSummary    *summary);
-JsonNode *sk_daily_to_json                (GArray             *points);
-JsonNode *sk_segments_to_json             (GArray             *counts);
-JsonNode *sk_rule_stats_to_json           (GArray             *stats);
-JsonNode *sk_campaign_figures_to_json     (const SkCampaignFigures *figures);
+JsonNode *sk_summary_to_json (const SkSummary *summary);
+JsonNode *sk_daily_to_json (GArray *points);
+JsonNode *sk_segments_to_json (GArray *counts);
+JsonNode *sk_rule_stats_to_json (GArray *stats);
+JsonNode *sk_campaign_figures_to_json (const SkCampaignFigures *figures);
 
 G_END_DECLS

@@ -11,135 +11,96 @@
 G_BEGIN_DECLS
 
 /* The SQLite handle, or NULL on another backend. */
-sqlite3      *sk_database_get_handle   (SkDatabase  *self);
-gboolean      sk_db_is_sqlite          (SkDatabase  *self);
+sqlite3 *sk_database_get_handle (SkDatabase *self);
+gboolean sk_db_is_sqlite (SkDatabase *self);
 
 /* Prepared statements, cached by their SQL text. The statement comes back
  * reset and bound: @fmt has one letter per parameter, 's' const char*,
  * 'i' gint64, 'b' gboolean, 'n' no argument (NULL). */
-SkStmt *sk_db_query              (SkDatabase  *self,
-                                        GError     **error,
-                                        const char  *sql,
-                                        const char  *fmt,
-                                        ...);
+SkStmt *sk_db_query (SkDatabase *self, GError **error, const char *sql, const char *fmt, ...);
 /* Runs a statement that returns no rows; sets a clear error on constraint
  * failures (SK_ERROR_CONFLICT) and SQLite failures (SK_ERROR_DATABASE). */
-gboolean      sk_db_exec               (SkDatabase  *self,
-                                        GError     **error,
-                                        const char  *sql,
-                                        const char  *fmt,
-                                        ...);
+gboolean sk_db_exec (SkDatabase *self, GError **error, const char *sql, const char *fmt, ...);
 /* The next row, with the error mapping of sk_db_exec: TRUE and *has_row,
  * or TRUE and !*has_row when there are no more. */
-gboolean      sk_db_step               (SkDatabase   *self,
-                                        SkStmt       *stmt,
-                                        gboolean     *has_row,
-                                        GError      **error);
+gboolean sk_db_step (SkDatabase *self, SkStmt *stmt, gboolean *has_row, GError **error);
 /* Steps a statement that returns no rows, and resets it. */
-gboolean      sk_db_step_done          (SkDatabase   *self,
-                                        SkStmt       *stmt,
-                                        GError      **error);
+gboolean sk_db_step_done (SkDatabase *self, SkStmt *stmt, GError **error);
 /* A cached statement, unbound (for statements bound column by column). */
-SkStmt       *sk_db_prepare            (SkDatabase   *self,
-                                        const char   *sql,
-                                        GError      **error);
+SkStmt *sk_db_prepare (SkDatabase *self, const char *sql, GError **error);
 /* Several statements without parameters. */
-gboolean      sk_db_exec_script        (SkDatabase   *self,
-                                        const char   *sql,
-                                        GError      **error);
+gboolean sk_db_exec_script (SkDatabase *self, const char *sql, GError **error);
 /* Rows changed by the last INSERT, UPDATE or DELETE. */
-gint64        sk_db_changes            (SkDatabase   *self);
+gint64 sk_db_changes (SkDatabase *self);
 /* Single integer result of a query (fallback when there is no row). */
-gint64        sk_db_query_int          (SkDatabase  *self,
-                                        GError     **error,
-                                        gint64       fallback,
-                                        const char  *sql,
-                                        const char  *fmt,
-                                        ...);
+gint64 sk_db_query_int (
+    SkDatabase *self, GError **error, gint64 fallback, const char *sql, const char *fmt, ...);
 
 /* The text of a named statement for this connection's backend. */
-const char   *sk_db_sql                (SkDatabase    *self,
-                                        SkSqlStatement name);
+const char *sk_db_sql (SkDatabase *self, SkSqlStatement name);
 
 /* Nested transactions: the outermost begins IMMEDIATE and commits; inner
  * ones are savepoints. */
-gboolean      sk_db_begin              (SkDatabase  *self,
-                                        GError     **error);
-gboolean      sk_db_commit             (SkDatabase  *self,
-                                        GError     **error);
-void          sk_db_rollback           (SkDatabase  *self);
+gboolean sk_db_begin (SkDatabase *self, GError **error);
+gboolean sk_db_commit (SkDatabase *self, GError **error);
+void     sk_db_rollback (SkDatabase *self);
 
 /* Pages of a list newest first, by (created_at, id): a cursor is the time
  * and id of the last row given. Parses @cursor (NULL: the first page, from
  * G_MAXINT64 and ""). */
-gboolean      sk_db_page_cursor_parse  (const char  *cursor,
-                                        gint64      *created_at,
-                                        const char **id,
-                                        GError     **error);
+gboolean
+sk_db_page_cursor_parse (const char *cursor, gint64 *created_at, const char **id, GError **error);
 /* Cuts @rows (queried with LIMIT @limit + 1) to @limit and returns the
  * cursor of the next page, or NULL when there is none. */
-char         *sk_db_page_finish        (GPtrArray   *rows,
-                                        guint        limit,
-                                        gint64     (*created_at) (gpointer record),
-                                        const char *(*id)         (gpointer record));
+char *sk_db_page_finish (GPtrArray *rows,
+                         guint      limit,
+                         gint64 (*created_at) (gpointer record),
+                         const char *(*id) (gpointer record));
 
 /* Records <-> rows by field name. STRV columns hold JSON arrays, TIME
  * columns microseconds (NULL = not set), BOOL 0/1. */
-gpointer      sk_db_row_to_record      (SkStmt *stmt,
-                                        GType         type);
-GPtrArray    *sk_db_query_records      (SkDatabase   *self,
-                                        SkStmt *stmt,
-                                        GType         type,
-                                        GError      **error);
+gpointer   sk_db_row_to_record (SkStmt *stmt, GType type);
+GPtrArray *sk_db_query_records (SkDatabase *self, SkStmt *stmt, GType type, GError **error);
 /* INSERT of every column of @record's field table that @table has. */
-gboolean      sk_db_insert_record      (SkDatabase  *self,
-                                        const char  *table,
-                                        SkRecord    *record,
-                                        GError     **error);
+gboolean
+sk_db_insert_record (SkDatabase *self, const char *table, SkRecord *record, GError **error);
 
-char         *sk_strv_to_json          (char       **strv);
-char        **sk_strv_from_json        (const char  *json);
+char  *sk_strv_to_json (char **strv);
+char **sk_strv_from_json (const char *json);
 
 /* Sync outbox: an event per change, in the same transaction. */
-gboolean      sk_db_outbox_add         (SkDatabase  *self,
-                                        const char  *entity,
-                                        const char  *entity_id,
-                                        const char  *op,
-                                        JsonNode    *payload,
-                                        GError     **error);
+gboolean sk_db_outbox_add (SkDatabase *self,
+                           const char *entity,
+                           const char *entity_id,
+                           const char *op,
+                           JsonNode   *payload,
+                           GError    **error);
 /* The customer's cached balance moves and the ledger row goes in together. */
-SkBonusTransaction *sk_db_ledger_append (SkDatabase  *self,
-                                         const char  *customer_id,
-                                         const char  *kind,
-                                         gint64       amount,
-                                         const char  *reason,
-                                         const char  *purchase_id,
-                                         const char  *store_id,
-                                         gint64       created_at,
-                                         gint64       expires_at,
-                                         GError     **error);
+SkBonusTransaction *sk_db_ledger_append (SkDatabase *self,
+                                         const char *customer_id,
+                                         const char *kind,
+                                         gint64      amount,
+                                         const char *reason,
+                                         const char *purchase_id,
+                                         const char *store_id,
+                                         gint64      created_at,
+                                         gint64      expires_at,
+                                         GError    **error);
 /* The rows of a purchase and its lines, as sk_sale_to_purchase made them
  * (the pipeline and the demo's bulk path write through it). */
-gboolean      sk_db_insert_purchase    (SkDatabase  *self,
-                                        SkPurchase  *purchase,
-                                        GError     **error);
+gboolean sk_db_insert_purchase (SkDatabase *self, SkPurchase *purchase, GError **error);
 /* Recomputes one customer's segment, keeping history; *segment_out (may be
  * NULL) gets the segment now. */
-gboolean      sk_db_update_customer_segment (SkDatabase  *self,
-                                             const char  *customer_id,
-                                             gint64       now,
-                                             const char **segment_out,
-                                             GError     **error);
-char         *sk_name_key              (const char  *full_name);
+gboolean sk_db_update_customer_segment (SkDatabase  *self,
+                                        const char  *customer_id,
+                                        gint64       now,
+                                        const char **segment_out,
+                                        GError     **error);
+char    *sk_name_key (const char *full_name);
 /* The search key and children of a customer row just written. */
-gboolean      sk_db_save_customer_extras (SkDatabase *self,
-                                          SkCustomer *customer,
-                                          GError    **error);
-void          sk_db_bind_field         (SkStmt  *stmt,
-                                        int            index,
-                                        SkRecord      *record,
-                                        const SkField *field);
-gboolean      sk_str_is_blank          (const char  *text);
+gboolean sk_db_save_customer_extras (SkDatabase *self, SkCustomer *customer, GError **error);
+void     sk_db_bind_field (SkStmt *stmt, int index, SkRecord *record, const SkField *field);
+gboolean sk_str_is_blank (const char *text);
 
 /* The active rules, the live-able campaigns and the store ids, kept in
  * memory until the 'rules' change counter moves (an edit of any of them).
@@ -151,39 +112,27 @@ gboolean      sk_str_is_blank          (const char  *text);
  * so it is one round trip. Reading the counts only when they changed, and no
  * store row at all, made that query cost PostgreSQL a quarter less. */
 typedef struct _SkLiveCounts SkLiveCounts;
-SkLiveCounts *sk_live_counts_new       (void);
-void          sk_live_counts_free      (SkLiveCounts *live);
+SkLiveCounts                *sk_live_counts_new (void);
+void                         sk_live_counts_free (SkLiveCounts *live);
 /* The rows of what a calculation needs, told apart by their first column:
  * 'customer' (segment), 'customer_uses' (rule id, uses), and the rows
  * sk_live_counts_add_row takes; sorted by that column. */
-SkStmt       *sk_db_query_engine_context (SkDatabase *self,
-                                          const char *customer_id,
-                                          GError    **error);
+SkStmt *sk_db_query_engine_context (SkDatabase *self, const char *customer_id, GError **error);
 /* Takes a row of sk_db_query_engine_context about the live rules ('counter',
  * 'rule_uses', 'campaign_spent'); FALSE for a row of another kind. */
-gboolean      sk_live_counts_add_row   (SkLiveCounts *live,
-                                        SkStmt       *stmt);
+gboolean sk_live_counts_add_row (SkLiveCounts *live, SkStmt *stmt);
 /* Returns new references to the shared arrays. */
-gboolean      sk_db_live_rules         (SkDatabase   *self,
-                                        SkLiveCounts *live,
-                                        GPtrArray   **rules,
-                                        GPtrArray   **campaigns,
-                                        GError      **error);
+gboolean sk_db_live_rules (
+    SkDatabase *self, SkLiveCounts *live, GPtrArray **rules, GPtrArray **campaigns, GError **error);
 /* Whether the store exists, as of the last sk_db_live_rules (). */
-gboolean      sk_db_live_store_exists  (SkDatabase   *self,
-                                        const char   *store_id);
+gboolean sk_db_live_store_exists (SkDatabase *self, const char *store_id);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkLiveCounts, sk_live_counts_free)
 
 /* Tests only: make the pipeline fail at a named step ("lines",
  * "applications", "bonus", "notification", "segment", "outbox"). */
-void          sk_database_set_fail_point (SkDatabase *self,
-                                          const char *step);
-gboolean      sk_db_fail_point_hit     (SkDatabase  *self,
-                                        const char  *step,
-                                        GError     **error);
+void     sk_database_set_fail_point (SkDatabase *self, const char *step);
+gboolean sk_db_fail_point_hit (SkDatabase *self, const char *step, GError **error);
 /* Tests only: open and migrate no further than @version. */
-SkDatabase   *sk_database_open_at_version (const char  *path,
-                                           int          version,
-                                           GError     **error);
+SkDatabase *sk_database_open_at_version (const char *path, int version, GError **error);
 
 G_END_DECLS

@@ -12,10 +12,9 @@
 /* Validation */
 
 char *
-sk_normalize_phone (const char *input,
-                    GError    **error)
+sk_normalize_phone (const char *input, GError **error)
 {
-  g_autoptr(GString) digits = g_string_new (NULL);
+  g_autoptr (GString) digits = g_string_new (NULL);
   gboolean plus = FALSE;
 
   if (input == NULL)
@@ -37,38 +36,37 @@ sk_normalize_phone (const char *input,
     return g_strdup_printf ("+7%s", digits->str);
   if (plus && digits->str[0] == '7' && digits->len == 11)
     return g_strdup_printf ("+%s", digits->str);
-  if (plus && digits->str[0] != '7' && digits->str[0] != '0' && digits->len >= 8 && digits->len <= 15)
+  if (plus && digits->str[0] != '7' && digits->str[0] != '0' && digits->len >= 8
+      && digits->len <= 15)
     return g_strdup_printf ("+%s", digits->str);
 
 invalid:
   sk_set_field_error (error, SK_ERROR_INVALID, "phone",
-                      _("“%s” is not a phone number; type it as +7 912 345-67-89"),
+                      _ ("“%s” is not a phone number; type it as +7 912 345-67-89"),
                       input ? input : "");
   return NULL;
 }
 
 static gboolean
-validate_id (const char *id,
-             const char *field,
-             GError    **error)
+validate_id (const char *id, const char *field, GError **error)
 {
   if (id != NULL && !g_uuid_string_is_valid (id))
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, field, _("“%s” is not a UUID"), id);
+      sk_set_field_error (error, SK_ERROR_INVALID, field, _ ("“%s” is not a UUID"), id);
       return FALSE;
     }
   return TRUE;
 }
 
 static gboolean
-validate_segments (char      **segments,
-                   GError    **error)
+validate_segments (char **segments, GError **error)
 {
   for (char **s = segments; s != NULL && *s != NULL; s++)
     if (!sk_segment_is_valid (*s))
       {
         sk_set_field_error (error, SK_ERROR_INVALID, "segments",
-                            _("Unknown segment “%s” (new, one_time, occasional, regular, vip)"), *s);
+                            _ ("Unknown segment “%s” (new, one_time, occasional, regular, vip)"),
+                            *s);
         return FALSE;
       }
   return TRUE;
@@ -86,22 +84,22 @@ sk_str_is_blank (const char *text)
 }
 
 gboolean
-sk_discount_rule_validate (SkDiscountRule *rule,
-                           GError        **error)
+sk_discount_rule_validate (SkDiscountRule *rule, GError **error)
 {
   g_return_val_if_fail (SK_IS_DISCOUNT_RULE (rule), FALSE);
 
   if (sk_str_is_blank (rule->name))
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "name", _("The rule needs a name"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "name", _ ("The rule needs a name"));
       return FALSE;
     }
   if (g_strcmp0 (rule->type, SK_RULE_PERCENTAGE) == 0)
     {
       if (rule->value <= 0 || rule->value > 10000)
         {
-          sk_set_field_error (error, SK_ERROR_INVALID, "value",
-                              _("A percentage must be above 0 %% and at most 100 %% (1–10000 basis points)"));
+          sk_set_field_error (
+              error, SK_ERROR_INVALID, "value",
+              _ ("A percentage must be above 0 %% and at most 100 %% (1–10000 basis points)"));
           return FALSE;
         }
     }
@@ -109,7 +107,8 @@ sk_discount_rule_validate (SkDiscountRule *rule,
     {
       if (rule->value <= 0 || rule->value > SK_MONEY_MAX)
         {
-          sk_set_field_error (error, SK_ERROR_INVALID, "value", _("A fixed amount must be above zero"));
+          sk_set_field_error (error, SK_ERROR_INVALID, "value",
+                              _ ("A fixed amount must be above zero"));
           return FALSE;
         }
     }
@@ -118,42 +117,45 @@ sk_discount_rule_validate (SkDiscountRule *rule,
       if (rule->value < 100 || rule->value > 10000)
         {
           sk_set_field_error (error, SK_ERROR_INVALID, "value",
-                              _("A bonus multiplier must be between ×1 and ×100 (100–10000)"));
+                              _ ("A bonus multiplier must be between ×1 and ×100 (100–10000)"));
           return FALSE;
         }
     }
   else
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "type",
-                          _("The type must be percentage, fixed_amount or bonus_multiplier"));
+                          _ ("The type must be percentage, fixed_amount or bonus_multiplier"));
       return FALSE;
     }
   if (rule->min_purchase < 0 || rule->min_purchase > SK_MONEY_MAX)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "min_purchase", _("The minimum purchase cannot be negative"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "min_purchase",
+                          _ ("The minimum purchase cannot be negative"));
       return FALSE;
     }
   if (rule->max_discount < 0 || rule->max_discount > SK_MONEY_MAX)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "max_discount", _("The maximum discount cannot be negative"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "max_discount",
+                          _ ("The maximum discount cannot be negative"));
       return FALSE;
     }
   if (rule->usage_limit_total < 0)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "usage_limit_total", _("A usage limit cannot be negative"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "usage_limit_total",
+                          _ ("A usage limit cannot be negative"));
       return FALSE;
     }
   if (rule->usage_limit_per_customer < 0)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "usage_limit_per_customer",
-                          _("A usage limit cannot be negative"));
+                          _ ("A usage limit cannot be negative"));
       return FALSE;
     }
-  if (rule->valid_from != SK_TIME_NONE && rule->valid_until != SK_TIME_NONE &&
-      rule->valid_from >= rule->valid_until)
+  if (rule->valid_from != SK_TIME_NONE && rule->valid_until != SK_TIME_NONE
+      && rule->valid_from >= rule->valid_until)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "valid_until",
-                          _("The rule must end after it starts"));
+                          _ ("The rule must end after it starts"));
       return FALSE;
     }
   if (!validate_segments (rule->segments, error))
@@ -162,41 +164,42 @@ sk_discount_rule_validate (SkDiscountRule *rule,
 }
 
 gboolean
-sk_campaign_validate (SkCampaign *campaign,
-                      GError    **error)
+sk_campaign_validate (SkCampaign *campaign, GError **error)
 {
-  static const char * const statuses[] = { "draft", "scheduled", "active", "finished", "archived", NULL };
-  static const char * const channels[] = { "email", "sms", "push", NULL };
+  static const char *const statuses[]
+      = { "draft", "scheduled", "active", "finished", "archived", NULL };
+  static const char *const channels[] = { "email", "sms", "push", NULL };
 
   g_return_val_if_fail (SK_IS_CAMPAIGN (campaign), FALSE);
 
   if (sk_str_is_blank (campaign->name))
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "name", _("The campaign needs a name"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "name", _ ("The campaign needs a name"));
       return FALSE;
     }
   if (campaign->status == NULL || !g_strv_contains (statuses, campaign->status))
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "status",
-                          _("The status must be draft, scheduled, active, finished or archived"));
+                          _ ("The status must be draft, scheduled, active, finished or archived"));
       return FALSE;
     }
-  if (campaign->starts_at != SK_TIME_NONE && campaign->ends_at != SK_TIME_NONE &&
-      campaign->starts_at >= campaign->ends_at)
+  if (campaign->starts_at != SK_TIME_NONE && campaign->ends_at != SK_TIME_NONE
+      && campaign->starts_at >= campaign->ends_at)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "ends_at", _("The campaign must end after it starts"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "ends_at",
+                          _ ("The campaign must end after it starts"));
       return FALSE;
     }
   if (campaign->budget < 0 || campaign->budget > SK_MONEY_MAX)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "budget", _("The budget cannot be negative"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "budget", _ ("The budget cannot be negative"));
       return FALSE;
     }
   for (char **c = campaign->channels; c != NULL && *c != NULL; c++)
     if (!g_strv_contains (channels, *c))
       {
         sk_set_field_error (error, SK_ERROR_INVALID, "channels",
-                            _("Unknown channel “%s” (email, sms, push)"), *c);
+                            _ ("Unknown channel “%s” (email, sms, push)"), *c);
         return FALSE;
       }
   if (!validate_segments (campaign->segments, error))
@@ -205,9 +208,7 @@ sk_campaign_validate (SkCampaign *campaign,
 }
 
 static gboolean
-validate_customer (SkDatabase *self,
-                   SkCustomer *customer,
-                   GError    **error)
+validate_customer (SkDatabase *self, SkCustomer *customer, GError **error)
 {
   if (!validate_id (customer->id, "id", error))
     return FALSE;
@@ -220,7 +221,7 @@ validate_customer (SkDatabase *self,
   if (customer->phone == NULL && customer->card_number == NULL)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "phone",
-                          _("A customer needs a phone number or a card"));
+                          _ ("A customer needs a phone number or a card"));
       return FALSE;
     }
   if (customer->phone != NULL)
@@ -242,7 +243,7 @@ validate_customer (SkDatabase *self,
       if (len < 6 || len > 20)
         {
           sk_set_field_error (error, SK_ERROR_INVALID, "card_number",
-                              _("A card number is 6 to 20 digits"));
+                              _ ("A card number is 6 to 20 digits"));
           return FALSE;
         }
     }
@@ -250,36 +251,38 @@ validate_customer (SkDatabase *self,
     {
       const char *at = strchr (customer->email, '@');
 
-      if (at == NULL || at == customer->email || strchr (at, '.') == NULL || strchr (customer->email, ' '))
+      if (at == NULL || at == customer->email || strchr (at, '.') == NULL
+          || strchr (customer->email, ' '))
         {
-          sk_set_field_error (error, SK_ERROR_INVALID, "email",
-                              _("“%s” is not an e-mail address"), customer->email);
+          sk_set_field_error (error, SK_ERROR_INVALID, "email", _ ("“%s” is not an e-mail address"),
+                              customer->email);
           return FALSE;
         }
     }
   if (customer->birth_date != NULL && !sk_date_is_valid (customer->birth_date))
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "birth_date",
-                          _("The birth date must be a date like 1990-05-17"));
+                          _ ("The birth date must be a date like 1990-05-17"));
       return FALSE;
     }
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (customer->children)); i++)
     {
-      g_autoptr(SkChild) child = g_list_model_get_item (G_LIST_MODEL (customer->children), i);
+      g_autoptr (SkChild) child = g_list_model_get_item (G_LIST_MODEL (customer->children), i);
 
       if (child->birth_date != NULL && !sk_date_is_valid (child->birth_date))
         {
           g_autofree char *field = g_strdup_printf ("children[%u].birth_date", i);
           sk_set_field_error (error, SK_ERROR_INVALID, field,
-                              _("A child's birth date must be a date like 2019-05-17"));
+                              _ ("A child's birth date must be a date like 2019-05-17"));
           return FALSE;
         }
     }
-  if (customer->home_store_id != NULL &&
-      sk_db_query_int (self, NULL, 0, "SELECT count(*) FROM stores WHERE id = ?", "s",
-                       customer->home_store_id) == 0)
+  if (customer->home_store_id != NULL
+      && sk_db_query_int (self, NULL, 0, "SELECT count(*) FROM stores WHERE id = ?", "s",
+                          customer->home_store_id)
+             == 0)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "home_store_id", _("There is no such store"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "home_store_id", _ ("There is no such store"));
       return FALSE;
     }
   return TRUE;
@@ -303,17 +306,14 @@ sk_name_key (const char *full_name)
 /* Generic update of the writable columns with the version check. */
 
 static gboolean
-update_record (SkDatabase *self,
-               const char *table,
-               SkRecord   *record,
-               GError    **error)
+update_record (SkDatabase *self, const char *table, SkRecord *record, GError **error)
 {
   SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
-  g_autoptr(GString) sql = g_string_new (NULL);
-  SkStmt *stmt = NULL;
+  g_autoptr (GString) sql = g_string_new (NULL);
+  SkStmt     *stmt = NULL;
   const char *id = sk_record_get_id (record);
-  gint64 version = 0;
-  int index = 1;
+  gint64      version = 0;
+  int         index = 1;
 
   g_object_get (record, "version", &version, NULL);
   g_string_printf (sql, "UPDATE %s SET ", table);
@@ -347,13 +347,14 @@ update_record (SkDatabase *self,
       g_autofree char *exists_sql = g_strdup_printf ("SELECT count(*) FROM %s WHERE id = ?", table);
 
       if (sk_db_query_int (self, NULL, 0, exists_sql, "s", id) == 0)
-        sk_set_field_error (error, SK_ERROR_NOT_FOUND, "id", _("No such record: %s"), id);
+        sk_set_field_error (error, SK_ERROR_NOT_FOUND, "id", _ ("No such record: %s"), id);
       else
         {
           g_autofree char *yours = g_strdup_printf ("%" G_GINT64_FORMAT, version);
           sk_set_field_error (error, SK_ERROR_STALE, "version",
-                              _("Someone else changed this record meanwhile (your version %s); "
-                                "reload it and try again"), yours);
+                              _ ("Someone else changed this record meanwhile (your version %s); "
+                                 "reload it and try again"),
+                              yours);
         }
       return FALSE;
     }
@@ -362,18 +363,14 @@ update_record (SkDatabase *self,
 }
 
 static gpointer
-get_one (SkDatabase *self,
-         GType       type,
-         const char *sql,
-         const char *id,
-         const char *what,
-         GError    **error)
+get_one (
+    SkDatabase *self, GType type, const char *sql, const char *id, const char *what, GError **error)
 {
-  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
 
   if (id == NULL)
     {
-      sk_set_field_error (error, SK_ERROR_NOT_FOUND, "id", _("No %s given"), what);
+      sk_set_field_error (error, SK_ERROR_NOT_FOUND, "id", _ ("No %s given"), what);
       return NULL;
     }
   rows = sk_db_query_records (self, sk_db_query (self, error, sql, "s", id), type, error);
@@ -381,21 +378,18 @@ get_one (SkDatabase *self,
     return NULL;
   if (rows->len == 0)
     {
-      sk_set_field_error (error, SK_ERROR_NOT_FOUND, "id", _("There is no %s %s"), what, id);
+      sk_set_field_error (error, SK_ERROR_NOT_FOUND, "id", _ ("There is no %s %s"), what, id);
       return NULL;
     }
   return g_object_ref (g_ptr_array_index (rows, 0));
 }
 
 static gboolean
-save_record (SkDatabase *self,
-             const char *table,
-             const char *entity,
-             SkRecord   *record,
-             GError    **error)
+save_record (
+    SkDatabase *self, const char *table, const char *entity, SkRecord *record, GError **error)
 {
   gint64 version = 0;
-  g_autoptr(JsonNode) payload = NULL;
+  g_autoptr (JsonNode) payload = NULL;
   gboolean creating;
 
   g_object_get (record, "version", &version, NULL);
@@ -410,7 +404,7 @@ save_record (SkDatabase *self,
           g_autofree char *id = g_uuid_string_random ();
           g_object_set (record, "id", id, NULL);
         }
-      g_object_set (record, "version", (gint64) 1, NULL);
+      g_object_set (record, "version", (gint64)1, NULL);
       if (!sk_db_insert_record (self, table, record, error))
         goto fail;
     }
@@ -437,9 +431,7 @@ fail:
 /* Stores */
 
 gboolean
-sk_database_save_store (SkDatabase *self,
-                        SkStore    *store,
-                        GError    **error)
+sk_database_save_store (SkDatabase *self, SkStore *store, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (SK_IS_STORE (store), FALSE);
@@ -447,28 +439,28 @@ sk_database_save_store (SkDatabase *self,
   if (sk_str_is_blank (store->code) || sk_str_is_blank (store->name))
     {
       sk_set_field_error (error, SK_ERROR_INVALID, sk_str_is_blank (store->code) ? "code" : "name",
-                          _("A store needs a code and a name"));
+                          _ ("A store needs a code and a name"));
       return FALSE;
     }
   if (store->bonus_rate < 0 || store->bonus_rate > 10000)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "bonus_rate",
-                          _("The bonus rate must be between 0 %% and 100 %% (0–10000)"));
+                          _ ("The bonus rate must be between 0 %% and 100 %% (0–10000)"));
       return FALSE;
     }
   if (store->max_bonus_share < 0 || store->max_bonus_share > 10000)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "max_bonus_share",
-                          _("The bonus share must be between 0 %% and 100 %% (0–10000)"));
+                          _ ("The bonus share must be between 0 %% and 100 %% (0–10000)"));
       return FALSE;
     }
   if (store->timezone != NULL)
     {
-      g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (store->timezone);
+      g_autoptr (GTimeZone) tz = g_time_zone_new_identifier (store->timezone);
       if (tz == NULL)
         {
-          sk_set_field_error (error, SK_ERROR_INVALID, "timezone",
-                              _("Unknown time zone “%s”"), store->timezone);
+          sk_set_field_error (error, SK_ERROR_INVALID, "timezone", _ ("Unknown time zone “%s”"),
+                              store->timezone);
           return FALSE;
         }
     }
@@ -478,29 +470,25 @@ sk_database_save_store (SkDatabase *self,
 }
 
 SkStore *
-sk_database_get_store (SkDatabase *self,
-                       const char *id,
-                       GError    **error)
+sk_database_get_store (SkDatabase *self, const char *id, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
-  return get_one (self, SK_TYPE_STORE, "SELECT * FROM stores WHERE id = ?", id, _("store"), error);
+  return get_one (self, SK_TYPE_STORE, "SELECT * FROM stores WHERE id = ?", id, _ ("store"), error);
 }
 
 GPtrArray *
-sk_database_list_stores (SkDatabase *self,
-                         GError    **error)
+sk_database_list_stores (SkDatabase *self, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
-  return sk_db_query_records (self, sk_db_query (self, error, "SELECT * FROM stores ORDER BY code", NULL),
+  return sk_db_query_records (self,
+                              sk_db_query (self, error, "SELECT * FROM stores ORDER BY code", NULL),
                               SK_TYPE_STORE, error);
 }
 
 /* Products */
 
 gboolean
-sk_database_save_product (SkDatabase *self,
-                          SkProduct  *product,
-                          GError    **error)
+sk_database_save_product (SkDatabase *self, SkProduct *product, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (SK_IS_PRODUCT (product), FALSE);
@@ -508,12 +496,12 @@ sk_database_save_product (SkDatabase *self,
   if (sk_str_is_blank (product->sku) || sk_str_is_blank (product->name))
     {
       sk_set_field_error (error, SK_ERROR_INVALID, sk_str_is_blank (product->sku) ? "sku" : "name",
-                          _("A product needs a SKU and a name"));
+                          _ ("A product needs a SKU and a name"));
       return FALSE;
     }
   if (product->price < 0 || product->price > SK_MONEY_MAX)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "price", _("The price cannot be negative"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "price", _ ("The price cannot be negative"));
       return FALSE;
     }
   return sk_db_exec (self, error,
@@ -524,35 +512,31 @@ sk_database_save_product (SkDatabase *self,
 }
 
 SkProduct *
-sk_database_get_product (SkDatabase *self,
-                         const char *sku,
-                         GError    **error)
+sk_database_get_product (SkDatabase *self, const char *sku, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
-  return get_one (self, SK_TYPE_PRODUCT, "SELECT * FROM products WHERE sku = ?", sku, _("product"), error);
+  return get_one (self, SK_TYPE_PRODUCT, "SELECT * FROM products WHERE sku = ?", sku, _ ("product"),
+                  error);
 }
 
 GPtrArray *
-sk_database_list_products (SkDatabase *self,
-                           GError    **error)
+sk_database_list_products (SkDatabase *self, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
-  return sk_db_query_records (self, sk_db_query (self, error,
-                                                 "SELECT * FROM products ORDER BY category, name", NULL),
-                              SK_TYPE_PRODUCT, error);
+  return sk_db_query_records (
+      self, sk_db_query (self, error, "SELECT * FROM products ORDER BY category, name", NULL),
+      SK_TYPE_PRODUCT, error);
 }
 
 /* Customers */
 
 static gboolean
-load_children (SkDatabase *self,
-               SkCustomer *customer,
-               GError    **error)
+load_children (SkDatabase *self, SkCustomer *customer, GError **error)
 {
-  SkStmt *stmt = sk_db_query (self, error,
-                                    "SELECT name, birth_date FROM customer_children"
-                                    " WHERE customer_id = ? ORDER BY position",
-                                    "s", customer->id);
+  SkStmt  *stmt = sk_db_query (self, error,
+                               "SELECT name, birth_date FROM customer_children"
+                                " WHERE customer_id = ? ORDER BY position",
+                               "s", customer->id);
   gboolean has_row;
 
   if (stmt == NULL)
@@ -560,51 +544,47 @@ load_children (SkDatabase *self,
   g_list_store_remove_all (customer->children);
   while (sk_db_step (self, stmt, &has_row, error))
     {
-      g_autoptr(SkChild) child = NULL;
+      g_autoptr (SkChild) child = NULL;
 
       if (!has_row)
         {
           sk_stmt_reset (stmt);
           return TRUE;
         }
-      child = sk_child_new (sk_stmt_text (stmt, 0),
-                            sk_stmt_text (stmt, 1));
+      child = sk_child_new (sk_stmt_text (stmt, 0), sk_stmt_text (stmt, 1));
       g_list_store_append (customer->children, child);
     }
   return FALSE;
 }
 
 gboolean
-sk_db_save_customer_extras (SkDatabase *self,
-                            SkCustomer *customer,
-                            GError    **error)
+sk_db_save_customer_extras (SkDatabase *self, SkCustomer *customer, GError **error)
 {
-  GListModel *children = G_LIST_MODEL (customer->children);
+  GListModel      *children = G_LIST_MODEL (customer->children);
   g_autofree char *name_key = sk_name_key (customer->full_name);
 
-  if (!sk_db_exec (self, error, "UPDATE customers SET name_key = ? WHERE id = ?", "ss",
-                   name_key, customer->id) ||
-      !sk_db_exec (self, error, "DELETE FROM customer_children WHERE customer_id = ?", "s", customer->id))
+  if (!sk_db_exec (self, error, "UPDATE customers SET name_key = ? WHERE id = ?", "ss", name_key,
+                   customer->id)
+      || !sk_db_exec (self, error, "DELETE FROM customer_children WHERE customer_id = ?", "s",
+                      customer->id))
     return FALSE;
   for (guint i = 0; i < g_list_model_get_n_items (children); i++)
     {
-      g_autoptr(SkChild) child = g_list_model_get_item (children, i);
+      g_autoptr (SkChild) child = g_list_model_get_item (children, i);
 
       if (!sk_db_exec (self, error,
                        "INSERT INTO customer_children (customer_id, position, name, birth_date)"
                        " VALUES (?, ?, ?, ?)",
-                       "siss", customer->id, (gint64) i, child->name, child->birth_date))
+                       "siss", customer->id, (gint64)i, child->name, child->birth_date))
         return FALSE;
     }
   return TRUE;
 }
 
 gboolean
-sk_database_create_customer (SkDatabase *self,
-                             SkCustomer *customer,
-                             GError    **error)
+sk_database_create_customer (SkDatabase *self, SkCustomer *customer, GError **error)
 {
-  g_autoptr(JsonNode) payload = NULL;
+  g_autoptr (JsonNode) payload = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (SK_IS_CUSTOMER (customer), FALSE);
@@ -626,11 +606,12 @@ sk_database_create_customer (SkDatabase *self,
 
   if (!sk_db_begin (self, error))
     return FALSE;
-  if (!sk_db_insert_record (self, "customers", SK_RECORD (customer), error) ||
-      !sk_db_save_customer_extras (self, customer, error) ||
-      !sk_db_exec (self, error,
-                   "INSERT INTO customer_segments (customer_id, segment, assigned_at) VALUES (?, ?, ?)",
-                   "ssi", customer->id, SK_SEGMENT_NEW, customer->created_at))
+  if (!sk_db_insert_record (self, "customers", SK_RECORD (customer), error)
+      || !sk_db_save_customer_extras (self, customer, error)
+      || !sk_db_exec (
+          self, error,
+          "INSERT INTO customer_segments (customer_id, segment, assigned_at) VALUES (?, ?, ?)",
+          "ssi", customer->id, SK_SEGMENT_NEW, customer->created_at))
     goto fail;
   payload = sk_record_to_json (SK_RECORD (customer));
   if (!sk_db_outbox_add (self, "customer", customer->id, "create", payload, error))
@@ -648,12 +629,10 @@ fail:
 }
 
 gboolean
-sk_database_update_customer (SkDatabase *self,
-                             SkCustomer *customer,
-                             GError    **error)
+sk_database_update_customer (SkDatabase *self, SkCustomer *customer, GError **error)
 {
-  g_autoptr(JsonNode) payload = NULL;
-  g_autoptr(SkCustomer) stored = NULL;
+  g_autoptr (JsonNode) payload = NULL;
+  g_autoptr (SkCustomer) stored = NULL;
   gint64 version;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
@@ -665,8 +644,8 @@ sk_database_update_customer (SkDatabase *self,
   version = customer->version;
   if (!sk_db_begin (self, error))
     return FALSE;
-  if (!update_record (self, "customers", SK_RECORD (customer), error) ||
-      !sk_db_save_customer_extras (self, customer, error))
+  if (!update_record (self, "customers", SK_RECORD (customer), error)
+      || !sk_db_save_customer_extras (self, customer, error))
     goto fail;
   stored = sk_database_get_customer (self, customer->id, error);
   if (stored == NULL)
@@ -699,27 +678,23 @@ fail:
 }
 
 SkCustomer *
-sk_database_get_customer (SkDatabase *self,
-                          const char *id,
-                          GError    **error)
+sk_database_get_customer (SkDatabase *self, const char *id, GError **error)
 {
-  g_autoptr(SkCustomer) customer = NULL;
+  g_autoptr (SkCustomer) customer = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
   customer = get_one (self, SK_TYPE_CUSTOMER, "SELECT * FROM customers WHERE id = ?", id,
-                      _("customer"), error);
+                      _ ("customer"), error);
   if (customer == NULL || !load_children (self, customer, error))
     return NULL;
   return g_steal_pointer (&customer);
 }
 
 SkCustomer *
-sk_database_lookup_customer (SkDatabase *self,
-                             const char *card_or_phone,
-                             GError    **error)
+sk_database_lookup_customer (SkDatabase *self, const char *card_or_phone, GError **error)
 {
-  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
   g_autofree char *phone = NULL;
   g_autofree char *text = NULL;
 
@@ -738,7 +713,8 @@ sk_database_lookup_customer (SkDatabase *self,
     return NULL;
   if (rows->len == 0)
     {
-      sk_set_field_error (error, SK_ERROR_NOT_FOUND, "q", _("No customer with card or phone “%s”"), text);
+      sk_set_field_error (error, SK_ERROR_NOT_FOUND, "q", _ ("No customer with card or phone “%s”"),
+                          text);
       return NULL;
     }
   if (!load_children (self, g_ptr_array_index (rows, 0), error))
@@ -756,23 +732,18 @@ typedef enum
 } SearchKey;
 
 static char *
-make_cursor (SearchKey   by,
-             const char *key,
-             const char *id)
+make_cursor (SearchKey by, const char *key, const char *id)
 {
   g_autofree char *raw = g_strdup_printf ("%d\n%s\n%s", by, key ? key : "", id);
-  return g_base64_encode ((const guchar *) raw, strlen (raw));
+  return g_base64_encode ((const guchar *)raw, strlen (raw));
 }
 
 static gboolean
-parse_cursor (const char *cursor,
-              SearchKey  *by,
-              char      **key,
-              char      **id)
+parse_cursor (const char *cursor, SearchKey *by, char **key, char **id)
 {
-  gsize len;
-  g_autofree char *raw = (char *) g_base64_decode (cursor, &len);
-  g_auto(GStrv) parts = NULL;
+  gsize            len;
+  g_autofree char *raw = (char *)g_base64_decode (cursor, &len);
+  g_auto (GStrv) parts = NULL;
 
   if (raw == NULL || len == 0)
     return FALSE;
@@ -781,8 +752,8 @@ parse_cursor (const char *cursor,
   if (!g_utf8_validate (raw, len, NULL))
     return FALSE;
   parts = g_strsplit (raw, "\n", 3);
-  if (g_strv_length (parts) != 3 || parts[0][0] < '0' + BY_NAME || parts[0][0] > '0' + BY_CARD ||
-      parts[0][1] != '\0')
+  if (g_strv_length (parts) != 3 || parts[0][0] < '0' + BY_NAME || parts[0][0] > '0' + BY_CARD
+      || parts[0][1] != '\0')
     return FALSE;
   *by = parts[0][0] - '0';
   *key = g_strdup (parts[1]);
@@ -792,10 +763,9 @@ parse_cursor (const char *cursor,
 
 /* The low end of the prefix range for @q searched by @by. */
 static char *
-search_prefix (const char *q,
-               SearchKey   by)
+search_prefix (const char *q, SearchKey by)
 {
-  g_autoptr(GString) d = g_string_new (NULL);
+  g_autoptr (GString) d = g_string_new (NULL);
 
   if (by == BY_NAME)
     return sk_name_key (q);
@@ -815,11 +785,10 @@ search_prefix (const char *q,
 /* Which keys @q is searched by, in order: a name; or digits, a phone or a
  * card, the likelier first and the other when the first finds no one. */
 static guint
-search_order (const char *q,
-              SearchKey   order[2])
+search_order (const char *q, SearchKey order[2])
 {
   gboolean digits = *q != '\0';
-  guint n_digits = 0;
+  guint    n_digits = 0;
   gboolean phone_first;
 
   for (const char *p = q; *p != '\0'; p++)
@@ -849,7 +818,7 @@ search_page (SkDatabase *self,
              char      **next_cursor,
              GError    **error)
 {
-  static const char * const sql[] = {
+  static const char *const sql[] = {
     [BY_NAME] = "SELECT * FROM customers"
                 " WHERE name_key >= ? AND name_key < ? AND (name_key, id) > (?, ?)"
                 " ORDER BY name_key, id LIMIT ?",
@@ -861,22 +830,24 @@ search_page (SkDatabase *self,
                 " ORDER BY card_number, id LIMIT ?",
   };
   g_autofree char *high = g_strconcat (low, "\xf4\x8f\xbf\xbf", NULL);
-  GPtrArray *rows;
+  GPtrArray       *rows;
 
   /* A prefix range on an index: [low, low + U+10FFFF). */
   rows = sk_db_query_records (self,
                               sk_db_query (self, error, sql[by], "ssssi", low, high,
                                            after_key ? after_key : "", after_id ? after_id : "",
-                                           (gint64) limit + 1),
+                                           (gint64)limit + 1),
                               SK_TYPE_CUSTOMER, error);
   if (rows != NULL && rows->len > limit)
     {
-      SkCustomer *last = g_ptr_array_index (rows, limit - 1);
+      SkCustomer      *last = g_ptr_array_index (rows, limit - 1);
       g_autofree char *name_key = by == BY_NAME ? sk_name_key (last->full_name) : NULL;
 
       if (next_cursor != NULL)
-        *next_cursor = make_cursor (by, by == BY_PHONE ? last->phone : by == BY_CARD ? last->card_number
-                                                                                    : name_key,
+        *next_cursor = make_cursor (by,
+                                    by == BY_PHONE  ? last->phone
+                                    : by == BY_CARD ? last->card_number
+                                                    : name_key,
                                     last->id);
       g_ptr_array_set_size (rows, limit);
     }
@@ -894,8 +865,8 @@ sk_database_search_customers (SkDatabase *self,
   g_autofree char *q = g_strstrip (g_strdup (query ? query : ""));
   g_autofree char *after_key = NULL;
   g_autofree char *after_id = NULL;
-  SearchKey order[2];
-  guint n_order = search_order (q, order);
+  SearchKey        order[2];
+  guint            n_order = search_order (q, order);
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
@@ -905,13 +876,13 @@ sk_database_search_customers (SkDatabase *self,
 
   if (cursor != NULL && *cursor != '\0')
     {
-      SearchKey by;
+      SearchKey        by;
       g_autofree char *low = NULL;
 
-      if (!parse_cursor (cursor, &by, &after_key, &after_id) ||
-          (by != order[0] && (n_order < 2 || by != order[1])))
+      if (!parse_cursor (cursor, &by, &after_key, &after_id)
+          || (by != order[0] && (n_order < 2 || by != order[1])))
         {
-          sk_set_field_error (error, SK_ERROR_MALFORMED, "cursor", _("The cursor is not valid"));
+          sk_set_field_error (error, SK_ERROR_MALFORMED, "cursor", _ ("The cursor is not valid"));
           return NULL;
         }
       low = search_prefix (q, by);
@@ -930,23 +901,19 @@ sk_database_search_customers (SkDatabase *self,
   g_assert_not_reached ();
 }
 
-static gboolean load_purchase_details (SkDatabase *self,
-                                      SkPurchase *purchase,
-                                      GError    **error);
+static gboolean load_purchase_details (SkDatabase *self, SkPurchase *purchase, GError **error);
 
 /* The key a lazy list orders @q by: the first of the search's keys that
  * matches anyone (so the list agrees with sk_database_search_customers). */
 static SearchKey
-search_key_for (SkDatabase *self,
-                const char *q,
-                char      **low)
+search_key_for (SkDatabase *self, const char *q, char **low)
 {
-  static const char * const exists_sql[] = {
+  static const char *const exists_sql[] = {
     [BY_PHONE] = "SELECT 1 FROM customers WHERE phone >= ? AND phone < ? LIMIT 1",
     [BY_CARD] = "SELECT 1 FROM customers WHERE card_number >= ? AND card_number < ? LIMIT 1",
   };
   SearchKey order[2];
-  guint n_order = search_order (q, order);
+  guint     n_order = search_order (q, order);
   SearchKey first = order[0], second = order[1];
 
   *low = search_prefix (q, first);
@@ -965,24 +932,22 @@ search_key_for (SkDatabase *self,
 }
 
 gint64
-sk_database_count_search_customers (SkDatabase *self,
-                                    const char *query,
-                                    gint64      max,
-                                    GError    **error)
+sk_database_count_search_customers (SkDatabase *self, const char *query, gint64 max, GError **error)
 {
   /* Counting a broad prefix ("+7", "А") walks most of an index: @max stops
    * the walk, as a list typed into only needs "more than max". */
-  static const char * const sql[] = {
+  static const char *const sql[] = {
     [BY_NAME] = "SELECT count(*) FROM (SELECT 1 FROM customers"
                 " WHERE name_key >= ? AND name_key < ? LIMIT ?)",
-    [BY_PHONE] = "SELECT count(*) FROM (SELECT 1 FROM customers WHERE phone >= ? AND phone < ? LIMIT ?)",
+    [BY_PHONE]
+    = "SELECT count(*) FROM (SELECT 1 FROM customers WHERE phone >= ? AND phone < ? LIMIT ?)",
     [BY_CARD] = "SELECT count(*) FROM (SELECT 1 FROM customers"
                 " WHERE card_number >= ? AND card_number < ? LIMIT ?)",
   };
   g_autofree char *q = g_strstrip (g_strdup (query ? query : ""));
   g_autofree char *low = NULL;
   g_autofree char *high = NULL;
-  SearchKey by;
+  SearchKey        by;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), -1);
   if (*q == '\0' && max <= 0)
@@ -993,38 +958,35 @@ sk_database_count_search_customers (SkDatabase *self,
 }
 
 GPtrArray *
-sk_database_search_customers_at (SkDatabase *self,
-                                 const char *query,
-                                 gint64      offset,
-                                 guint       limit,
-                                 gint64      n_total,
-                                 GError    **error)
+sk_database_search_customers_at (
+    SkDatabase *self, const char *query, gint64 offset, guint limit, gint64 n_total, GError **error)
 {
-  static const char * const sql[2][3] = {
+  static const char *const sql[2][3] = {
     {
-      [BY_NAME] = "SELECT * FROM customers"
-                  " WHERE name_key >= ? AND name_key < ? ORDER BY name_key, id LIMIT ? OFFSET ?",
-      [BY_PHONE] = "SELECT * FROM customers WHERE phone >= ? AND phone < ?"
-                   " ORDER BY phone, id LIMIT ? OFFSET ?",
-      [BY_CARD] = "SELECT * FROM customers WHERE card_number >= ? AND card_number < ?"
-                  " ORDER BY card_number, id LIMIT ? OFFSET ?",
+        [BY_NAME] = "SELECT * FROM customers"
+                    " WHERE name_key >= ? AND name_key < ? ORDER BY name_key, id LIMIT ? OFFSET ?",
+        [BY_PHONE] = "SELECT * FROM customers WHERE phone >= ? AND phone < ?"
+                     " ORDER BY phone, id LIMIT ? OFFSET ?",
+        [BY_CARD] = "SELECT * FROM customers WHERE card_number >= ? AND card_number < ?"
+                    " ORDER BY card_number, id LIMIT ? OFFSET ?",
     },
     {
-      [BY_NAME] = "SELECT * FROM customers"
-                  " WHERE name_key >= ? AND name_key < ? ORDER BY name_key DESC, id DESC LIMIT ? OFFSET ?",
-      [BY_PHONE] = "SELECT * FROM customers WHERE phone >= ? AND phone < ?"
-                   " ORDER BY phone DESC, id DESC LIMIT ? OFFSET ?",
-      [BY_CARD] = "SELECT * FROM customers WHERE card_number >= ? AND card_number < ?"
-                  " ORDER BY card_number DESC, id DESC LIMIT ? OFFSET ?",
+        [BY_NAME]
+        = "SELECT * FROM customers"
+          " WHERE name_key >= ? AND name_key < ? ORDER BY name_key DESC, id DESC LIMIT ? OFFSET ?",
+        [BY_PHONE] = "SELECT * FROM customers WHERE phone >= ? AND phone < ?"
+                     " ORDER BY phone DESC, id DESC LIMIT ? OFFSET ?",
+        [BY_CARD] = "SELECT * FROM customers WHERE card_number >= ? AND card_number < ?"
+                    " ORDER BY card_number DESC, id DESC LIMIT ? OFFSET ?",
     },
   };
   g_autofree char *q = g_strstrip (g_strdup (query ? query : ""));
   g_autofree char *low = NULL;
   g_autofree char *high = NULL;
-  gboolean reverse;
-  gint64 skip = offset;
-  GPtrArray *rows;
-  SearchKey by;
+  gboolean         reverse;
+  gint64           skip = offset;
+  GPtrArray       *rows;
+  SearchKey        by;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   g_return_val_if_fail (offset >= 0, NULL);
@@ -1037,17 +999,16 @@ sk_database_search_customers_at (SkDatabase *self,
   reverse = n_total > 0 && offset > n_total / 2;
   if (reverse)
     {
-      gint64 end = MIN (offset + (gint64) limit, n_total);
+      gint64 end = MIN (offset + (gint64)limit, n_total);
 
       skip = n_total - end;
-      limit = (guint) (end - offset);
+      limit = (guint)(end - offset);
       if (end <= offset)
         return g_ptr_array_new_with_free_func (g_object_unref);
     }
-  rows = sk_db_query_records (self,
-                              sk_db_query (self, error, sql[reverse][by], "ssii", low, high,
-                                           (gint64) limit, skip),
-                              SK_TYPE_CUSTOMER, error);
+  rows = sk_db_query_records (
+      self, sk_db_query (self, error, sql[reverse][by], "ssii", low, high, (gint64)limit, skip),
+      SK_TYPE_CUSTOMER, error);
   if (rows != NULL && reverse)
     for (guint i = 0; i < rows->len / 2; i++)
       {
@@ -1060,22 +1021,20 @@ sk_database_search_customers_at (SkDatabase *self,
 }
 
 GPtrArray *
-sk_database_list_purchases_between (SkDatabase *self,
-                                    gint64      from,
-                                    gint64      to,
-                                    guint       limit,
-                                    GError    **error)
+sk_database_list_purchases_between (
+    SkDatabase *self, gint64 from, gint64 to, guint limit, GError **error)
 {
-  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
-  rows = sk_db_query_records (self,
-                              sk_db_query (self, error,
-                                           "SELECT * FROM purchases WHERE created_at >= ? AND created_at < ?"
-                                           " ORDER BY created_at DESC, id LIMIT ?",
-                                           "iii", from, to, (gint64) CLAMP (limit, 1, 100000)),
-                              SK_TYPE_PURCHASE, error);
+  rows = sk_db_query_records (
+      self,
+      sk_db_query (self, error,
+                   "SELECT * FROM purchases WHERE created_at >= ? AND created_at < ?"
+                   " ORDER BY created_at DESC, id LIMIT ?",
+                   "iii", from, to, (gint64)CLAMP (limit, 1, 100000)),
+      SK_TYPE_PURCHASE, error);
   if (rows == NULL)
     return NULL;
   for (guint i = 0; i < rows->len; i++)
@@ -1085,8 +1044,7 @@ sk_database_list_purchases_between (SkDatabase *self,
 }
 
 gint64
-sk_database_count_customers (SkDatabase *self,
-                             GError    **error)
+sk_database_count_customers (SkDatabase *self, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), -1);
   return sk_db_query_int (self, error, 0, "SELECT count(*) FROM customers", NULL);
@@ -1095,29 +1053,31 @@ sk_database_count_customers (SkDatabase *self,
 /* Purchases as read back */
 
 static gboolean
-load_purchase_details (SkDatabase *self,
-                       SkPurchase *purchase,
-                       GError    **error)
+load_purchase_details (SkDatabase *self, SkPurchase *purchase, GError **error)
 {
-  g_autoptr(GPtrArray) lines = NULL;
-  g_autoptr(GPtrArray) apps = NULL;
+  g_autoptr (GPtrArray) lines = NULL;
+  g_autoptr (GPtrArray) apps = NULL;
 
   lines = sk_db_query_records (self,
                                sk_db_query (self, error,
                                             "SELECT * FROM purchase_lines WHERE purchase_id = ?"
-                                            " ORDER BY line_no", "s", purchase->id),
+                                            " ORDER BY line_no",
+                                            "s", purchase->id),
                                SK_TYPE_PURCHASE_LINE, error);
   if (lines == NULL)
     return FALSE;
-  apps = sk_db_query_records (self,
-                              sk_db_query (self, error,
-                                           "SELECT * FROM discount_applications WHERE purchase_id = ?"
-                                           " ORDER BY amount DESC, rule_id", "s", purchase->id),
-                              SK_TYPE_DISCOUNT_APPLICATION, error);
+  apps = sk_db_query_records (
+      self,
+      sk_db_query (self, error,
+                   "SELECT * FROM discount_applications WHERE purchase_id = ?"
+                   " ORDER BY amount DESC, rule_id",
+                   "s", purchase->id),
+      SK_TYPE_DISCOUNT_APPLICATION, error);
   if (apps == NULL)
     return FALSE;
-  g_list_store_splice (purchase->lines, 0, g_list_model_get_n_items (G_LIST_MODEL (purchase->lines)),
-                       lines->pdata, lines->len);
+  g_list_store_splice (purchase->lines, 0,
+                       g_list_model_get_n_items (G_LIST_MODEL (purchase->lines)), lines->pdata,
+                       lines->len);
   g_list_store_splice (purchase->applications, 0,
                        g_list_model_get_n_items (G_LIST_MODEL (purchase->applications)),
                        apps->pdata, apps->len);
@@ -1125,28 +1085,23 @@ load_purchase_details (SkDatabase *self,
 }
 
 SkPurchase *
-sk_database_get_purchase (SkDatabase *self,
-                          const char *id,
-                          GError    **error)
+sk_database_get_purchase (SkDatabase *self, const char *id, GError **error)
 {
-  g_autoptr(SkPurchase) purchase = NULL;
+  g_autoptr (SkPurchase) purchase = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
   purchase = get_one (self, SK_TYPE_PURCHASE, "SELECT * FROM purchases WHERE id = ?", id,
-                      _("purchase"), error);
+                      _ ("purchase"), error);
   if (purchase == NULL || !load_purchase_details (self, purchase, error))
     return NULL;
   return g_steal_pointer (&purchase);
 }
 
 GPtrArray *
-sk_database_list_purchases (SkDatabase *self,
-                            const char *customer_id,
-                            guint       limit,
-                            GError    **error)
+sk_database_list_purchases (SkDatabase *self, const char *customer_id, guint limit, GError **error)
 {
-  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
@@ -1154,7 +1109,7 @@ sk_database_list_purchases (SkDatabase *self,
                               sk_db_query (self, error,
                                            "SELECT * FROM purchases WHERE customer_id = ?"
                                            " ORDER BY created_at DESC, id LIMIT ?",
-                                           "si", customer_id, (gint64) CLAMP (limit, 1, 10000)),
+                                           "si", customer_id, (gint64)CLAMP (limit, 1, 10000)),
                               SK_TYPE_PURCHASE, error);
   if (rows == NULL)
     return NULL;
@@ -1167,27 +1122,27 @@ sk_database_list_purchases (SkDatabase *self,
 static gint64
 purchase_time (gpointer record)
 {
-  return ((SkPurchase *) record)->created_at;
+  return ((SkPurchase *)record)->created_at;
 }
 
 static const char *
 purchase_id (gpointer record)
 {
-  return ((SkPurchase *) record)->id;
+  return ((SkPurchase *)record)->id;
 }
 
 GPtrArray *
-sk_database_list_purchases_page (SkDatabase  *self,
-                                 const char  *customer_id,
-                                 const char  *store_id,
-                                 const char  *cursor,
-                                 guint        limit,
-                                 char       **next_cursor,
-                                 GError     **error)
+sk_database_list_purchases_page (SkDatabase *self,
+                                 const char *customer_id,
+                                 const char *store_id,
+                                 const char *cursor,
+                                 guint       limit,
+                                 char      **next_cursor,
+                                 GError    **error)
 {
-  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr (GPtrArray) page = NULL;
   const char *before_id;
-  gint64 before;
+  gint64      before;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   g_return_val_if_fail (customer_id != NULL && limit > 0 && next_cursor != NULL, NULL);
@@ -1201,8 +1156,9 @@ sk_database_list_purchases_page (SkDatabase  *self,
                                            " AND (? = '' OR store_id = ?)"
                                            " AND (created_at < ? OR (created_at = ? AND id < ?))"
                                            " ORDER BY created_at DESC, id DESC LIMIT ?",
-                                           "sssiisi", customer_id, store_id ? store_id : "", store_id ? store_id : "",
-                                           before, before, before_id, (gint64) limit + 1),
+                                           "sssiisi", customer_id, store_id ? store_id : "",
+                                           store_id ? store_id : "", before, before, before_id,
+                                           (gint64)limit + 1),
                               SK_TYPE_PURCHASE, error);
   if (page == NULL)
     return NULL;
@@ -1221,16 +1177,17 @@ sk_database_customer_bought_at (SkDatabase *self,
                                 GError    **error)
 {
   GError *local = NULL;
-  gint64 n;
+  gint64  n;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (customer_id != NULL && store_id != NULL && bought != NULL, FALSE);
 
   /* One row at most, found through purchases_customer. */
-  n = sk_db_query_int (self, &local, 0,
-                       "SELECT count(*) FROM (SELECT 1 FROM purchases WHERE customer_id = ? AND store_id = ?"
-                       " LIMIT 1) AS sale",
-                       "ss", customer_id, store_id);
+  n = sk_db_query_int (
+      self, &local, 0,
+      "SELECT count(*) FROM (SELECT 1 FROM purchases WHERE customer_id = ? AND store_id = ?"
+      " LIMIT 1) AS sale",
+      "ss", customer_id, store_id);
   if (local != NULL)
     {
       g_propagate_error (error, local);
@@ -1243,23 +1200,19 @@ sk_database_customer_bought_at (SkDatabase *self,
 /* Rules and campaigns */
 
 static gboolean
-check_store_ids (SkDatabase *self,
-                 char      **store_ids,
-                 GError    **error)
+check_store_ids (SkDatabase *self, char **store_ids, GError **error)
 {
   for (char **s = store_ids; s != NULL && *s != NULL; s++)
     if (sk_db_query_int (self, NULL, 0, "SELECT count(*) FROM stores WHERE id = ?", "s", *s) == 0)
       {
-        sk_set_field_error (error, SK_ERROR_INVALID, "store_ids", _("There is no store %s"), *s);
+        sk_set_field_error (error, SK_ERROR_INVALID, "store_ids", _ ("There is no store %s"), *s);
         return FALSE;
       }
   return TRUE;
 }
 
 gboolean
-sk_database_save_rule (SkDatabase     *self,
-                       SkDiscountRule *rule,
-                       GError        **error)
+sk_database_save_rule (SkDatabase *self, SkDiscountRule *rule, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (SK_IS_DISCOUNT_RULE (rule), FALSE);
@@ -1268,11 +1221,12 @@ sk_database_save_rule (SkDatabase     *self,
     return FALSE;
   if (rule->campaign_id != NULL && *rule->campaign_id == '\0')
     g_clear_pointer (&rule->campaign_id, g_free);
-  if (rule->campaign_id != NULL &&
-      sk_db_query_int (self, NULL, 0, "SELECT count(*) FROM campaigns WHERE id = ?", "s",
-                       rule->campaign_id) == 0)
+  if (rule->campaign_id != NULL
+      && sk_db_query_int (self, NULL, 0, "SELECT count(*) FROM campaigns WHERE id = ?", "s",
+                          rule->campaign_id)
+             == 0)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "campaign_id", _("There is no campaign %s"),
+      sk_set_field_error (error, SK_ERROR_INVALID, "campaign_id", _ ("There is no campaign %s"),
                           rule->campaign_id);
       return FALSE;
     }
@@ -1282,40 +1236,35 @@ sk_database_save_rule (SkDatabase     *self,
 }
 
 SkDiscountRule *
-sk_database_get_rule (SkDatabase *self,
-                      const char *id,
-                      GError    **error)
+sk_database_get_rule (SkDatabase *self, const char *id, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   return get_one (self, SK_TYPE_DISCOUNT_RULE, "SELECT * FROM discount_rules WHERE id = ?", id,
-                  _("rule"), error);
+                  _ ("rule"), error);
 }
 
 GPtrArray *
-sk_database_list_rules (SkDatabase *self,
-                        GError    **error)
+sk_database_list_rules (SkDatabase *self, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
-  return sk_db_query_records (self,
-                              sk_db_query (self, error,
-                                           "SELECT * FROM discount_rules ORDER BY priority DESC, id", NULL),
-                              SK_TYPE_DISCOUNT_RULE, error);
+  return sk_db_query_records (
+      self,
+      sk_db_query (self, error, "SELECT * FROM discount_rules ORDER BY priority DESC, id", NULL),
+      SK_TYPE_DISCOUNT_RULE, error);
 }
 
 static GPtrArray *
-fill_campaign_rules (SkDatabase *self,
-                     GPtrArray  *campaigns,
-                     GError    **error)
+fill_campaign_rules (SkDatabase *self, GPtrArray *campaigns, GError **error)
 {
   if (campaigns == NULL)
     return NULL;
   for (guint i = 0; i < campaigns->len; i++)
     {
       SkCampaign *campaign = g_ptr_array_index (campaigns, i);
-      g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
-      SkStmt *stmt = sk_db_query (self, error,
-                                        "SELECT id FROM discount_rules WHERE campaign_id = ? ORDER BY id",
-                                        "s", campaign->id);
+      g_autoptr (GStrvBuilder) ids = g_strv_builder_new ();
+      SkStmt  *stmt = sk_db_query (self, error,
+                                   "SELECT id FROM discount_rules WHERE campaign_id = ? ORDER BY id",
+                                   "s", campaign->id);
       gboolean has_row;
 
       if (stmt == NULL)
@@ -1333,7 +1282,7 @@ fill_campaign_rules (SkDatabase *self,
 static gint64
 distinct_count (char **strv)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
   for (char **s = strv; s != NULL && *s != NULL; s++)
     g_hash_table_add (seen, *s);
@@ -1341,16 +1290,15 @@ distinct_count (char **strv)
 }
 
 gboolean
-sk_database_save_campaign (SkDatabase *self,
-                           SkCampaign *campaign,
-                           GError    **error)
+sk_database_save_campaign (SkDatabase *self, SkCampaign *campaign, GError **error)
 {
   g_autofree char *ids = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (SK_IS_CAMPAIGN (campaign), FALSE);
 
-  if (!sk_campaign_validate (campaign, error) || !check_store_ids (self, campaign->store_ids, error))
+  if (!sk_campaign_validate (campaign, error)
+      || !check_store_ids (self, campaign->store_ids, error))
     return FALSE;
   if (campaign->version == 0)
     campaign->spent = 0;
@@ -1363,23 +1311,25 @@ sk_database_save_campaign (SkDatabase *self,
   if (!sk_db_begin (self, error))
     return FALSE;
   if (sk_db_query_int (self, error, -1,
-                       "SELECT count (*) FROM discount_rules WHERE ? LIKE '%\"' || id || '\"%'", "s", ids)
+                       "SELECT count (*) FROM discount_rules WHERE ? LIKE '%\"' || id || '\"%'",
+                       "s", ids)
       != distinct_count (campaign->rule_ids))
     {
       if (error == NULL || *error == NULL)
-        sk_set_field_error (error, SK_ERROR_INVALID, "rule_ids", _("Some of these rules do not exist"));
+        sk_set_field_error (error, SK_ERROR_INVALID, "rule_ids",
+                            _ ("Some of these rules do not exist"));
       sk_db_rollback (self);
       return FALSE;
     }
-  if (!save_record (self, "campaigns", "campaign", SK_RECORD (campaign), error) ||
-      !sk_db_exec (self, error,
-                   "UPDATE discount_rules SET campaign_id = NULL, version = version + 1"
-                   " WHERE campaign_id = ?1 AND ?2 NOT LIKE '%\"' || id || '\"%'",
-                   "ss", campaign->id, ids) ||
-      !sk_db_exec (self, error,
-                   "UPDATE discount_rules SET campaign_id = ?1, version = version + 1"
-                   " WHERE ?2 LIKE '%\"' || id || '\"%' AND campaign_id IS DISTINCT FROM ?1",
-                   "ss", campaign->id, ids))
+  if (!save_record (self, "campaigns", "campaign", SK_RECORD (campaign), error)
+      || !sk_db_exec (self, error,
+                      "UPDATE discount_rules SET campaign_id = NULL, version = version + 1"
+                      " WHERE campaign_id = ?1 AND ?2 NOT LIKE '%\"' || id || '\"%'",
+                      "ss", campaign->id, ids)
+      || !sk_db_exec (self, error,
+                      "UPDATE discount_rules SET campaign_id = ?1, version = version + 1"
+                      " WHERE ?2 LIKE '%\"' || id || '\"%' AND campaign_id IS DISTINCT FROM ?1",
+                      "ss", campaign->id, ids))
     {
       sk_db_rollback (self);
       return FALSE;
@@ -1388,17 +1338,15 @@ sk_database_save_campaign (SkDatabase *self,
 }
 
 SkCampaign *
-sk_database_get_campaign (SkDatabase *self,
-                          const char *id,
-                          GError    **error)
+sk_database_get_campaign (SkDatabase *self, const char *id, GError **error)
 {
-  g_autoptr(SkCampaign) campaign = NULL;
-  g_autoptr(GPtrArray) one = g_ptr_array_new ();
+  g_autoptr (SkCampaign) campaign = NULL;
+  g_autoptr (GPtrArray) one = g_ptr_array_new ();
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
   campaign = get_one (self, SK_TYPE_CAMPAIGN, "SELECT * FROM campaigns WHERE id = ?", id,
-                      _("campaign"), error);
+                      _ ("campaign"), error);
   if (campaign == NULL)
     return NULL;
   g_ptr_array_add (one, campaign);
@@ -1408,18 +1356,15 @@ sk_database_get_campaign (SkDatabase *self,
 }
 
 GPtrArray *
-sk_database_list_campaigns (SkDatabase *self,
-                            GError    **error)
+sk_database_list_campaigns (SkDatabase *self, GError **error)
 {
-  g_autoptr(GPtrArray) campaigns = NULL;
+  g_autoptr (GPtrArray) campaigns = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
-  campaigns = sk_db_query_records (self,
-                                   sk_db_query (self, error,
-                                                "SELECT * FROM campaigns ORDER BY starts_at DESC, id",
-                                                NULL),
-                                   SK_TYPE_CAMPAIGN, error);
+  campaigns = sk_db_query_records (
+      self, sk_db_query (self, error, "SELECT * FROM campaigns ORDER BY starts_at DESC, id", NULL),
+      SK_TYPE_CAMPAIGN, error);
   if (fill_campaign_rules (self, campaigns, error) == NULL)
     return NULL;
   return g_steal_pointer (&campaigns);
@@ -1438,10 +1383,10 @@ load_engine_context (SkDatabase        *self,
                      GPtrArray        **campaigns,
                      GError           **error)
 {
-  g_autoptr(SkEngineCustomer) loaded = NULL;
-  g_autoptr(SkLiveCounts) live = sk_live_counts_new ();
-  g_autoptr(GError) local_error = NULL;
-  SkStmt *stmt;
+  g_autoptr (SkEngineCustomer) loaded = NULL;
+  g_autoptr (SkLiveCounts) live = sk_live_counts_new ();
+  g_autoptr (GError) local_error = NULL;
+  SkStmt  *stmt;
   gboolean has_row = FALSE;
 
   /* The customer's segment and rule uses, and what the live rules need:
@@ -1468,14 +1413,16 @@ load_engine_context (SkDatabase        *self,
     return FALSE;
   if (!sk_db_live_store_exists (self, store_id))
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("There is no store %s"), store_id);
+      sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _ ("There is no store %s"),
+                          store_id);
       g_clear_pointer (rules, g_ptr_array_unref);
       g_clear_pointer (campaigns, g_ptr_array_unref);
       return FALSE;
     }
   if (customer_id != NULL && loaded == NULL)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "customer_id", _("There is no customer %s"), customer_id);
+      sk_set_field_error (error, SK_ERROR_INVALID, "customer_id", _ ("There is no customer %s"),
+                          customer_id);
       g_clear_pointer (rules, g_ptr_array_unref);
       g_clear_pointer (campaigns, g_ptr_array_unref);
       return FALSE;
@@ -1485,45 +1432,41 @@ load_engine_context (SkDatabase        *self,
 }
 
 SkEngineResult *
-sk_database_calculate (SkDatabase   *self,
-                       const SkCart *cart,
-                       const char   *customer_id,
-                       gint64        now,
-                       GError      **error)
+sk_database_calculate (
+    SkDatabase *self, const SkCart *cart, const char *customer_id, gint64 now, GError **error)
 {
-  g_autoptr(GPtrArray) rules = NULL;
-  g_autoptr(GPtrArray) campaigns = NULL;
-  g_autoptr(SkEngineCustomer) engine_customer = NULL;
+  g_autoptr (GPtrArray) rules = NULL;
+  g_autoptr (GPtrArray) campaigns = NULL;
+  g_autoptr (SkEngineCustomer) engine_customer = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   g_return_val_if_fail (cart != NULL, NULL);
 
-  if (!sk_cart_validate (cart, error) ||
-      !load_engine_context (self, cart->store_id, customer_id, &engine_customer, &rules, &campaigns, error))
+  if (!sk_cart_validate (cart, error)
+      || !load_engine_context (self, cart->store_id, customer_id, &engine_customer, &rules,
+                               &campaigns, error))
     return NULL;
   return sk_discount_engine_calculate (cart, engine_customer, rules, campaigns,
                                        now != 0 ? now : sk_time_now ());
 }
 
 SkEngineResult *
-sk_database_available_discounts (SkDatabase *self,
-                                 const char *store_id,
-                                 const char *customer_id,
-                                 gint64      now,
-                                 GError    **error)
+sk_database_available_discounts (
+    SkDatabase *self, const char *store_id, const char *customer_id, gint64 now, GError **error)
 {
-  g_autoptr(GPtrArray) rules = NULL;
-  g_autoptr(GPtrArray) campaigns = NULL;
-  g_autoptr(SkEngineCustomer) engine_customer = NULL;
+  g_autoptr (GPtrArray) rules = NULL;
+  g_autoptr (GPtrArray) campaigns = NULL;
+  g_autoptr (SkEngineCustomer) engine_customer = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
   if (store_id == NULL)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("A store is required"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _ ("A store is required"));
       return NULL;
     }
-  if (!load_engine_context (self, store_id, customer_id, &engine_customer, &rules, &campaigns, error))
+  if (!load_engine_context (self, store_id, customer_id, &engine_customer, &rules, &campaigns,
+                            error))
     return NULL;
   return sk_discount_engine_available (store_id, engine_customer, rules, campaigns,
                                        now != 0 ? now : sk_time_now ());

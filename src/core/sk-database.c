@@ -18,19 +18,19 @@ struct _SkDatabase
   const SkSqlBackend *backend;
   SkSqlConn          *conn;
   char               *path;
-  GHashTable         *statements;   /* SQL text -> SkStmt */
-  GHashTable         *insert_sql;   /* table name -> INSERT text */
-  guint               depth;        /* transaction nesting */
+  GHashTable         *statements; /* SQL text -> SkStmt */
+  GHashTable         *insert_sql; /* table name -> INSERT text */
+  guint               depth;      /* transaction nesting */
   int                 schema_version;
   char               *device_id;
   char               *fail_point;
-  GPtrArray          *rules;        /* live rules cache, see sk_db_live_rules () */
+  GPtrArray          *rules; /* live rules cache, see sk_db_live_rules () */
   GPtrArray          *campaigns;
   GHashTable         *cached_by_id; /* id -> record of either array */
   GHashTable         *store_ids;
   gint64              rules_counter;
   gint64              sales_counter; /* -1: none kept */
-  guint64             writes;       /* see sk_database_get_writes () */
+  guint64             writes;        /* see sk_database_get_writes () */
 };
 
 G_DEFINE_FINAL_TYPE (SkDatabase, sk_database, G_TYPE_OBJECT)
@@ -64,8 +64,8 @@ sk_database_class_init (SkDatabaseClass *klass)
 static void
 sk_database_init (SkDatabase *self)
 {
-  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                            (GDestroyNotify) sk_stmt_free);
+  self->statements
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)sk_stmt_free);
   self->insert_sql = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->sales_counter = -1;
 }
@@ -82,7 +82,7 @@ sk_sql_register_backend (const SkSqlBackend *backend)
   if (backends == NULL)
     backends = g_ptr_array_new ();
   if (!g_ptr_array_find (backends, backend, NULL))
-    g_ptr_array_add (backends, (gpointer) backend);
+    g_ptr_array_add (backends, (gpointer)backend);
   G_UNLOCK (backends);
 }
 
@@ -152,9 +152,7 @@ sk_database_get_device_id (SkDatabase *self)
 /* Statements */
 
 static gboolean
-bind_args (SkStmt     *stmt,
-           const char *fmt,
-           va_list     args)
+bind_args (SkStmt *stmt, const char *fmt, va_list args)
 {
   int index = 1;
 
@@ -183,12 +181,10 @@ bind_args (SkStmt     *stmt,
 }
 
 static SkStmt *
-prepare_cached (SkDatabase *self,
-                const char *sql,
-                GError    **error)
+prepare_cached (SkDatabase *self, const char *sql, GError **error)
 {
   SkStmt *stmt = g_hash_table_lookup (self->statements, sql);
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (GError) local_error = NULL;
 
   if (stmt != NULL)
     {
@@ -208,11 +204,7 @@ prepare_cached (SkDatabase *self,
 }
 
 static SkStmt *
-query_valist (SkDatabase *self,
-              GError    **error,
-              const char *sql,
-              const char *fmt,
-              va_list     args)
+query_valist (SkDatabase *self, GError **error, const char *sql, const char *fmt, va_list args)
 {
   SkStmt *stmt = prepare_cached (self, sql, error);
 
@@ -227,11 +219,7 @@ query_valist (SkDatabase *self,
 }
 
 SkStmt *
-sk_db_query (SkDatabase *self,
-             GError    **error,
-             const char *sql,
-             const char *fmt,
-             ...)
+sk_db_query (SkDatabase *self, GError **error, const char *sql, const char *fmt, ...)
 {
   SkStmt *stmt;
   va_list args;
@@ -243,27 +231,20 @@ sk_db_query (SkDatabase *self,
 }
 
 SkStmt *
-sk_db_prepare (SkDatabase *self,
-               const char *sql,
-               GError    **error)
+sk_db_prepare (SkDatabase *self, const char *sql, GError **error)
 {
   return prepare_cached (self, sql, error);
 }
 
 gboolean
-sk_db_step (SkDatabase *self,
-            SkStmt     *stmt,
-            gboolean   *has_row,
-            GError    **error)
+sk_db_step (SkDatabase *self, SkStmt *stmt, gboolean *has_row, GError **error)
 {
   return stmt->ops->step (stmt, has_row, error);
 }
 
 /* Steps a statement that returns no rows, and resets it. */
 gboolean
-sk_db_step_done (SkDatabase *self,
-                 SkStmt     *stmt,
-                 GError    **error)
+sk_db_step_done (SkDatabase *self, SkStmt *stmt, GError **error)
 {
   gboolean ok = stmt->ops->step (stmt, NULL, error);
 
@@ -284,11 +265,7 @@ sk_db_is_sqlite (SkDatabase *self)
 }
 
 gboolean
-sk_db_exec (SkDatabase *self,
-            GError    **error,
-            const char *sql,
-            const char *fmt,
-            ...)
+sk_db_exec (SkDatabase *self, GError **error, const char *sql, const char *fmt, ...)
 {
   SkStmt *stmt;
   va_list args;
@@ -304,17 +281,13 @@ sk_db_exec (SkDatabase *self,
 }
 
 gint64
-sk_db_query_int (SkDatabase *self,
-                 GError    **error,
-                 gint64      fallback,
-                 const char *sql,
-                 const char *fmt,
-                 ...)
+sk_db_query_int (
+    SkDatabase *self, GError **error, gint64 fallback, const char *sql, const char *fmt, ...)
 {
-  SkStmt *stmt;
+  SkStmt  *stmt;
   gboolean has_row = FALSE;
-  gint64 value = fallback;
-  va_list args;
+  gint64   value = fallback;
+  va_list  args;
 
   va_start (args, fmt);
   stmt = query_valist (self, error, sql, fmt, args);
@@ -328,9 +301,7 @@ sk_db_query_int (SkDatabase *self,
 }
 
 gboolean
-sk_db_exec_script (SkDatabase *self,
-                   const char *sql,
-                   GError    **error)
+sk_db_exec_script (SkDatabase *self, const char *sql, GError **error)
 {
   return self->backend->exec_script (self->conn, sql, error);
 }
@@ -345,8 +316,7 @@ sk_database_get_writes (SkDatabase *self)
 }
 
 const char *
-sk_db_sql (SkDatabase    *self,
-           SkSqlStatement name)
+sk_db_sql (SkDatabase *self, SkSqlStatement name)
 {
   g_return_val_if_fail (name < SK_SQL_N_STATEMENTS, NULL);
 
@@ -354,12 +324,9 @@ sk_db_sql (SkDatabase    *self,
 }
 
 gboolean
-sk_db_page_cursor_parse (const char  *cursor,
-                         gint64      *created_at,
-                         const char **id,
-                         GError     **error)
+sk_db_page_cursor_parse (const char *cursor, gint64 *created_at, const char **id, GError **error)
 {
-  const char *colon;
+  const char      *colon;
   g_autofree char *time = NULL;
 
   *created_at = G_MAXINT64;
@@ -368,10 +335,10 @@ sk_db_page_cursor_parse (const char  *cursor,
     return TRUE;
   colon = strchr (cursor, ':');
   time = colon ? g_strndup (cursor, colon - cursor) : NULL;
-  if (time == NULL || !g_ascii_string_to_signed (time, 10, 0, G_MAXINT64, created_at, NULL) ||
-      !g_uuid_string_is_valid (colon + 1))
+  if (time == NULL || !g_ascii_string_to_signed (time, 10, 0, G_MAXINT64, created_at, NULL)
+      || !g_uuid_string_is_valid (colon + 1))
     {
-      sk_set_field_error (error, SK_ERROR_MALFORMED, "cursor", _("The cursor is not valid"));
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "cursor", _ ("The cursor is not valid"));
       return FALSE;
     }
   *id = colon + 1;
@@ -379,10 +346,10 @@ sk_db_page_cursor_parse (const char  *cursor,
 }
 
 char *
-sk_db_page_finish (GPtrArray   *rows,
-                   guint        limit,
-                   gint64     (*created_at) (gpointer record),
-                   const char *(*id)         (gpointer record))
+sk_db_page_finish (GPtrArray *rows,
+                   guint      limit,
+                   gint64 (*created_at) (gpointer record),
+                   const char *(*id) (gpointer record))
 {
   gpointer last;
 
@@ -394,8 +361,7 @@ sk_db_page_finish (GPtrArray   *rows,
 }
 
 gboolean
-sk_db_begin (SkDatabase *self,
-             GError    **error)
+sk_db_begin (SkDatabase *self, GError **error)
 {
   if (self->depth == 0 && !sk_db_exec_script (self, self->backend->begin_sql, error))
     return FALSE;
@@ -408,8 +374,7 @@ sk_db_begin (SkDatabase *self,
 }
 
 gboolean
-sk_db_commit (SkDatabase *self,
-              GError    **error)
+sk_db_commit (SkDatabase *self, GError **error)
 {
   g_return_val_if_fail (self->depth > 0, FALSE);
 
@@ -457,8 +422,8 @@ sk_db_rollback (SkDatabase *self)
 char *
 sk_strv_to_json (char **strv)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
 
   json_builder_begin_array (builder);
   for (char **s = strv; s != NULL && *s != NULL; s++)
@@ -471,8 +436,8 @@ sk_strv_to_json (char **strv)
 char **
 sk_strv_from_json (const char *json)
 {
-  g_autoptr(GStrvBuilder) strv = g_strv_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (GStrvBuilder) strv = g_strv_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
 
   if (json != NULL && *json != '\0')
     root = sk_json_parse (json, -1, NULL);
@@ -491,8 +456,7 @@ sk_strv_from_json (const char *json)
 }
 
 static const SkField *
-find_field (SkRecordClass *klass,
-            const char    *name)
+find_field (SkRecordClass *klass, const char *name)
 {
   for (guint i = 0; i < klass->n_fields; i++)
     if (g_str_equal (klass->fields[i].name, name))
@@ -501,38 +465,37 @@ find_field (SkRecordClass *klass,
 }
 
 gpointer
-sk_db_row_to_record (SkStmt *stmt,
-                     GType         type)
+sk_db_row_to_record (SkStmt *stmt, GType type)
 {
-  SkRecord *record = g_object_new (type, NULL);
+  SkRecord      *record = g_object_new (type, NULL);
   SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
-  int n = sk_stmt_column_count (stmt);
+  int            n = sk_stmt_column_count (stmt);
 
   for (int col = 0; col < n; col++)
     {
       const SkField *field = find_field (klass, sk_stmt_column_name (stmt, col));
-      gpointer ptr;
-      gboolean is_null = sk_stmt_is_null (stmt, col);
+      gpointer       ptr;
+      gboolean       is_null = sk_stmt_is_null (stmt, col);
 
       if (field == NULL)
         continue;
-      ptr = ((guint8 *) record) + field->offset;
+      ptr = ((guint8 *)record) + field->offset;
       switch (field->type)
         {
         case SK_FIELD_STRING:
-          g_free (*(char **) ptr);
-          *(char **) ptr = is_null ? NULL : g_strdup (sk_stmt_text (stmt, col));
+          g_free (*(char **)ptr);
+          *(char **)ptr = is_null ? NULL : g_strdup (sk_stmt_text (stmt, col));
           break;
         case SK_FIELD_INT64:
         case SK_FIELD_TIME:
-          *(gint64 *) ptr = is_null ? 0 : sk_stmt_int64 (stmt, col);
+          *(gint64 *)ptr = is_null ? 0 : sk_stmt_int64 (stmt, col);
           break;
         case SK_FIELD_BOOL:
-          *(gboolean *) ptr = sk_stmt_int64 (stmt, col) != 0;
+          *(gboolean *)ptr = sk_stmt_int64 (stmt, col) != 0;
           break;
         case SK_FIELD_STRV:
-          g_strfreev (*(char ***) ptr);
-          *(char ***) ptr = sk_strv_from_json (sk_stmt_text (stmt, col));
+          g_strfreev (*(char ***)ptr);
+          *(char ***)ptr = sk_strv_from_json (sk_stmt_text (stmt, col));
           break;
         default:
           g_assert_not_reached ();
@@ -542,12 +505,9 @@ sk_db_row_to_record (SkStmt *stmt,
 }
 
 GPtrArray *
-sk_db_query_records (SkDatabase   *self,
-                     SkStmt *stmt,
-                     GType         type,
-                     GError      **error)
+sk_db_query_records (SkDatabase *self, SkStmt *stmt, GType type, GError **error)
 {
-  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
   gboolean has_row;
 
   if (stmt == NULL)
@@ -565,33 +525,30 @@ sk_db_query_records (SkDatabase   *self,
 }
 
 void
-sk_db_bind_field (SkStmt  *stmt,
-                  int            index,
-                  SkRecord      *record,
-                  const SkField *field)
+sk_db_bind_field (SkStmt *stmt, int index, SkRecord *record, const SkField *field)
 {
-  gpointer ptr = ((guint8 *) record) + field->offset;
+  gpointer ptr = ((guint8 *)record) + field->offset;
 
   switch (field->type)
     {
     case SK_FIELD_STRING:
-      sk_stmt_bind_text (stmt, index, *(char **) ptr);
+      sk_stmt_bind_text (stmt, index, *(char **)ptr);
       break;
     case SK_FIELD_INT64:
-      sk_stmt_bind_int64 (stmt, index, *(gint64 *) ptr);
+      sk_stmt_bind_int64 (stmt, index, *(gint64 *)ptr);
       break;
     case SK_FIELD_TIME:
-      if (*(gint64 *) ptr == SK_TIME_NONE)
+      if (*(gint64 *)ptr == SK_TIME_NONE)
         sk_stmt_bind_null (stmt, index);
       else
-        sk_stmt_bind_int64 (stmt, index, *(gint64 *) ptr);
+        sk_stmt_bind_int64 (stmt, index, *(gint64 *)ptr);
       break;
     case SK_FIELD_BOOL:
-      sk_stmt_bind_int64 (stmt, index, *(gboolean *) ptr ? 1 : 0);
+      sk_stmt_bind_int64 (stmt, index, *(gboolean *)ptr ? 1 : 0);
       break;
     case SK_FIELD_STRV:
       {
-        g_autofree char *json = sk_strv_to_json (*(char ***) ptr);
+        g_autofree char *json = sk_strv_to_json (*(char ***)ptr);
         sk_stmt_bind_text (stmt, index, json);
       }
       break;
@@ -607,21 +564,18 @@ is_column (const SkField *field)
 }
 
 gboolean
-sk_db_insert_record (SkDatabase *self,
-                     const char *table,
-                     SkRecord   *record,
-                     GError    **error)
+sk_db_insert_record (SkDatabase *self, const char *table, SkRecord *record, GError **error)
 {
   SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
-  const char *sql = g_hash_table_lookup (self->insert_sql, table);
-  SkStmt *stmt;
-  int index = 1;
+  const char    *sql = g_hash_table_lookup (self->insert_sql, table);
+  SkStmt        *stmt;
+  int            index = 1;
 
   if (sql == NULL)
     {
       GString *columns = g_string_new (NULL);
       GString *values = g_string_new (NULL);
-      char *text;
+      char    *text;
 
       for (guint i = 0; i < klass->n_fields; i++)
         {
@@ -649,23 +603,21 @@ sk_db_insert_record (SkDatabase *self,
 /* Opening and migrations */
 
 static gboolean
-migrate (SkDatabase *self,
-         int         target,
-         GError    **error)
+migrate (SkDatabase *self, int target, GError **error)
 {
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (GError) local_error = NULL;
   int current = self->backend->get_schema_version (self->conn, &local_error);
 
   /* Not a database, or unreadable: say so, and go no further. */
   if (local_error != NULL)
     {
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                  _("Cannot open the database “%s”: "), self->path);
+                                  _ ("Cannot open the database “%s”: "), self->path);
       return FALSE;
     }
   while (current < target)
     {
-      int version;
+      int              version;
       g_autofree char *sql = NULL;
 
       if (!sk_db_begin (self, error))
@@ -686,11 +638,11 @@ migrate (SkDatabase *self,
         }
       version++;
       sql = self->backend->migration (version);
-      if (!sk_db_exec_script (self, sql, error) ||
-          !self->backend->set_schema_version (self->conn, version, error))
+      if (!sk_db_exec_script (self, sql, error)
+          || !self->backend->set_schema_version (self->conn, version, error))
         {
           sk_db_rollback (self);
-          g_prefix_error (error, _("Cannot upgrade the database to schema %d: "), version);
+          g_prefix_error (error, _ ("Cannot upgrade the database to schema %d: "), version);
           return FALSE;
         }
       if (!sk_db_commit (self, error))
@@ -701,8 +653,8 @@ migrate (SkDatabase *self,
   if (current > SK_SCHEMA_VERSION)
     {
       sk_set_field_error (error, SK_ERROR_SCHEMA_TOO_NEW, NULL,
-                          _("The database “%s” was made by a newer version of Skidka "
-                            "(schema %d; this version knows up to %d). Update Skidka to open it."),
+                          _ ("The database “%s” was made by a newer version of Skidka "
+                             "(schema %d; this version knows up to %d). Update Skidka to open it."),
                           self->path, current, SK_SCHEMA_VERSION);
       return FALSE;
     }
@@ -714,7 +666,7 @@ static char *
 describe_location (const char *location)
 {
   /* Never show a password written in a connection URI. */
-  g_autoptr(GUri) uri = NULL;
+  g_autoptr (GUri) uri = NULL;
 
   if (!sk_database_is_uri (location))
     return g_strdup (location);
@@ -722,18 +674,18 @@ describe_location (const char *location)
   if (uri == NULL)
     return g_strdup ("postgresql://…");
   /* libpq takes one in the query too: ?password=... */
-  return g_uri_to_string_partial (uri, G_URI_HIDE_PASSWORD |
-                                  (strstr (g_uri_get_query (uri) ? g_uri_get_query (uri) : "", "password")
-                                   ? G_URI_HIDE_QUERY : 0));
+  return g_uri_to_string_partial (
+      uri, G_URI_HIDE_PASSWORD
+               | (strstr (g_uri_get_query (uri) ? g_uri_get_query (uri) : "", "password")
+                      ? G_URI_HIDE_QUERY
+                      : 0));
 }
 
 SkDatabase *
-sk_database_open_at_version (const char *path,
-                             int         version,
-                             GError    **error)
+sk_database_open_at_version (const char *path, int version, GError **error)
 {
-  g_autoptr(SkDatabase) self = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (SkDatabase) self = NULL;
+  g_autoptr (GError) local_error = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (version >= 1 && version <= SK_SCHEMA_VERSION, NULL);
@@ -744,14 +696,15 @@ sk_database_open_at_version (const char *path,
   if (self->backend == &sk_sql_sqlite_backend && sk_database_is_uri (path))
     {
       sk_set_field_error (error, SK_ERROR_DATABASE, NULL,
-                          _("Cannot open the database “%s”: this program was built without "
-                            "PostgreSQL support"), self->path);
+                          _ ("Cannot open the database “%s”: this program was built without "
+                             "PostgreSQL support"),
+                          self->path);
       return NULL;
     }
   self->conn = self->backend->open (path, &local_error);
   if (self->conn == NULL)
     {
-      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, _("Cannot open the database “%s”: %s"),
+      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, _ ("Cannot open the database “%s”: %s"),
                           self->path, local_error->message);
       return NULL;
     }
@@ -769,8 +722,7 @@ sk_database_open_at_version (const char *path,
 }
 
 SkDatabase *
-sk_database_open (const char *path,
-                  GError    **error)
+sk_database_open (const char *path, GError **error)
 {
   return sk_database_open_at_version (path, SK_SCHEMA_VERSION, error);
 }
@@ -778,12 +730,11 @@ sk_database_open (const char *path,
 /* Settings */
 
 char *
-sk_database_get_setting (SkDatabase *self,
-                         const char *key)
+sk_database_get_setting (SkDatabase *self, const char *key)
 {
-  SkStmt *stmt;
+  SkStmt  *stmt;
   gboolean has_row = FALSE;
-  char *value = NULL;
+  char    *value = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   g_return_val_if_fail (key != NULL, NULL);
@@ -797,12 +748,10 @@ sk_database_get_setting (SkDatabase *self,
 }
 
 gint64
-sk_database_get_setting_int (SkDatabase *self,
-                             const char *key,
-                             gint64      fallback)
+sk_database_get_setting_int (SkDatabase *self, const char *key, gint64 fallback)
 {
   g_autofree char *value = sk_database_get_setting (self, key);
-  gint64 number;
+  gint64           number;
 
   if (value == NULL || !g_ascii_string_to_signed (value, 10, G_MININT64, G_MAXINT64, &number, NULL))
     return fallback;
@@ -810,10 +759,7 @@ sk_database_get_setting_int (SkDatabase *self,
 }
 
 gboolean
-sk_database_set_setting (SkDatabase *self,
-                         const char *key,
-                         const char *value,
-                         GError    **error)
+sk_database_set_setting (SkDatabase *self, const char *key, const char *value, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (key != NULL && value != NULL, FALSE);
@@ -825,7 +771,7 @@ sk_database_set_setting (SkDatabase *self,
       if (!g_ascii_string_to_unsigned (value, 10, 0, 3650, &days, NULL))
         {
           sk_set_field_error (error, SK_ERROR_INVALID, key,
-                              _("Bonus expiry is a number of days from 0 (off) to 3650"));
+                              _ ("Bonus expiry is a number of days from 0 (off) to 3650"));
           return FALSE;
         }
     }
@@ -851,15 +797,15 @@ sk_db_outbox_add (SkDatabase *self,
 
   if (sk_db_fail_point_hit (self, "outbox", error))
     return FALSE;
-  return sk_db_exec (self, error,
-                     "INSERT INTO sync_outbox (event_id, entity, entity_id, op, payload, created_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?)",
-                     "sssssi", event_id, entity, entity_id, op, json, sk_time_now ());
+  return sk_db_exec (
+      self, error,
+      "INSERT INTO sync_outbox (event_id, entity, entity_id, op, payload, created_at)"
+      " VALUES (?, ?, ?, ?, ?, ?)",
+      "sssssi", event_id, entity, entity_id, op, json, sk_time_now ());
 }
 
 gint64
-sk_database_count_outbox (SkDatabase *self,
-                          GError    **error)
+sk_database_count_outbox (SkDatabase *self, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), -1);
   return sk_db_query_int (self, error, 0, "SELECT count(*) FROM sync_outbox", NULL);
@@ -869,22 +815,22 @@ sk_database_count_outbox (SkDatabase *self,
 
 typedef struct
 {
-  char   *id;
-  gint64  value;
-  gsize   offset;
+  char  *id;
+  gint64 value;
+  gsize  offset;
 } LiveCount;
 
 struct _SkLiveCounts
 {
-  gint64  rules;   /* the counters as read; -1: no such row */
+  gint64  rules; /* the counters as read; -1: no such row */
   gint64  sales;
-  GArray *counts;  /* only when 'sales' moved */
+  GArray *counts; /* only when 'sales' moved */
 };
 
 static void
 live_count_clear (gpointer data)
 {
-  g_free (((LiveCount *) data)->id);
+  g_free (((LiveCount *)data)->id);
 }
 
 SkLiveCounts *
@@ -909,10 +855,9 @@ sk_live_counts_free (SkLiveCounts *live)
 }
 
 gboolean
-sk_live_counts_add_row (SkLiveCounts *live,
-                        SkStmt       *stmt)
+sk_live_counts_add_row (SkLiveCounts *live, SkStmt *stmt)
 {
-  LiveCount count = { NULL, sk_stmt_int64 (stmt, 2), 0 };
+  LiveCount   count = { NULL, sk_stmt_int64 (stmt, 2), 0 };
   const char *kind = sk_stmt_text (stmt, 0);
 
   if (g_strcmp0 (kind, "counter") == 0)
@@ -935,40 +880,37 @@ sk_live_counts_add_row (SkLiveCounts *live,
 }
 
 SkStmt *
-sk_db_query_engine_context (SkDatabase *self,
-                            const char *customer_id,
-                            GError    **error)
+sk_db_query_engine_context (SkDatabase *self, const char *customer_id, GError **error)
 {
-  return sk_db_query (self, error,
-                      "SELECT 'customer' AS kind, segment AS name, 0 AS value FROM customers WHERE id = ?1"
-                      " UNION ALL SELECT 'customer_uses', rule_id, uses FROM rule_customer_uses WHERE customer_id = ?1"
-                      " UNION ALL SELECT 'counter', name, value FROM change_counters WHERE name IN ('rules', 'sales')"
-                      " UNION ALL SELECT 'rule_uses', id, uses FROM discount_rules"
-                      "  WHERE is_active = 1 AND usage_limit_total > 0"
-                      "  AND coalesce ((SELECT value FROM change_counters WHERE name = 'sales'), -2) <> ?2"
-                      " UNION ALL SELECT 'campaign_spent', id, spent FROM campaigns"
-                      "  WHERE budget > 0 AND status IN ('scheduled', 'active')"
-                      "  AND coalesce ((SELECT value FROM change_counters WHERE name = 'sales'), -2) <> ?2"
-                      " ORDER BY 1",
-                      "si", customer_id, self->sales_counter);
+  return sk_db_query (
+      self, error,
+      "SELECT 'customer' AS kind, segment AS name, 0 AS value FROM customers WHERE id = ?1"
+      " UNION ALL SELECT 'customer_uses', rule_id, uses FROM rule_customer_uses WHERE customer_id "
+      "= ?1"
+      " UNION ALL SELECT 'counter', name, value FROM change_counters WHERE name IN ('rules', "
+      "'sales')"
+      " UNION ALL SELECT 'rule_uses', id, uses FROM discount_rules"
+      "  WHERE is_active = 1 AND usage_limit_total > 0"
+      "  AND coalesce ((SELECT value FROM change_counters WHERE name = 'sales'), -2) <> ?2"
+      " UNION ALL SELECT 'campaign_spent', id, spent FROM campaigns"
+      "  WHERE budget > 0 AND status IN ('scheduled', 'active')"
+      "  AND coalesce ((SELECT value FROM change_counters WHERE name = 'sales'), -2) <> ?2"
+      " ORDER BY 1",
+      "si", customer_id, self->sales_counter);
 }
 
 static GPtrArray *
-query_live_records (SkDatabase  *self,
-                    GType        type,
-                    const char  *sql,
-                    GError     **error)
+query_live_records (SkDatabase *self, GType type, const char *sql, GError **error)
 {
   return sk_db_query_records (self, sk_db_query (self, error, sql, NULL), type, error);
 }
 
 static GHashTable *
-query_store_ids (SkDatabase  *self,
-                 GError     **error)
+query_store_ids (SkDatabase *self, GError **error)
 {
-  g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GError) local_error = NULL;
-  SkStmt *stmt = sk_db_query (self, error, "SELECT id FROM stores", NULL);
+  g_autoptr (GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GError) local_error = NULL;
+  SkStmt  *stmt = sk_db_query (self, error, "SELECT id FROM stores", NULL);
   gboolean has_row = FALSE;
 
   if (stmt == NULL)
@@ -985,25 +927,22 @@ query_store_ids (SkDatabase  *self,
 }
 
 gboolean
-sk_db_live_rules (SkDatabase   *self,
-                  SkLiveCounts *live,
-                  GPtrArray   **rules,
-                  GPtrArray   **campaigns,
-                  GError      **error)
+sk_db_live_rules (
+    SkDatabase *self, SkLiveCounts *live, GPtrArray **rules, GPtrArray **campaigns, GError **error)
 {
   if (self->rules == NULL || live->rules != self->rules_counter || live->rules < 0)
     {
-      g_autoptr(GPtrArray) fresh_rules = NULL;
-      g_autoptr(GPtrArray) fresh_campaigns = NULL;
-      g_autoptr(GHashTable) fresh_stores = NULL;
+      g_autoptr (GPtrArray) fresh_rules = NULL;
+      g_autoptr (GPtrArray) fresh_campaigns = NULL;
+      g_autoptr (GHashTable) fresh_stores = NULL;
 
       fresh_rules = query_live_records (self, SK_TYPE_DISCOUNT_RULE,
                                         "SELECT * FROM discount_rules WHERE is_active = 1", error);
       if (fresh_rules == NULL)
         return FALSE;
-      fresh_campaigns = query_live_records (self, SK_TYPE_CAMPAIGN,
-                                            "SELECT * FROM campaigns WHERE status IN ('scheduled', 'active')",
-                                            error);
+      fresh_campaigns = query_live_records (
+          self, SK_TYPE_CAMPAIGN, "SELECT * FROM campaigns WHERE status IN ('scheduled', 'active')",
+          error);
       if (fresh_campaigns == NULL)
         return FALSE;
       fresh_stores = query_store_ids (self, error);
@@ -1017,10 +956,10 @@ sk_db_live_rules (SkDatabase   *self,
       self->campaigns = g_steal_pointer (&fresh_campaigns);
       self->cached_by_id = g_hash_table_new (g_str_hash, g_str_equal);
       for (guint i = 0; i < self->rules->len; i++)
-        g_hash_table_insert (self->cached_by_id, ((SkDiscountRule *) self->rules->pdata[i])->id,
+        g_hash_table_insert (self->cached_by_id, ((SkDiscountRule *)self->rules->pdata[i])->id,
                              self->rules->pdata[i]);
       for (guint i = 0; i < self->campaigns->len; i++)
-        g_hash_table_insert (self->cached_by_id, ((SkCampaign *) self->campaigns->pdata[i])->id,
+        g_hash_table_insert (self->cached_by_id, ((SkCampaign *)self->campaigns->pdata[i])->id,
                              self->campaigns->pdata[i]);
       self->store_ids = g_steal_pointer (&fresh_stores);
       /* Read after the counters: as new as they say, or newer. */
@@ -1032,10 +971,10 @@ sk_db_live_rules (SkDatabase   *self,
       for (guint i = 0; i < live->counts->len; i++)
         {
           const LiveCount *count = &g_array_index (live->counts, LiveCount, i);
-          gpointer record = g_hash_table_lookup (self->cached_by_id, count->id);
+          gpointer         record = g_hash_table_lookup (self->cached_by_id, count->id);
 
           if (record != NULL)
-            *(gint64 *) ((guint8 *) record + count->offset) = count->value;
+            *(gint64 *)((guint8 *)record + count->offset) = count->value;
         }
       self->sales_counter = live->sales;
     }
@@ -1046,26 +985,23 @@ sk_db_live_rules (SkDatabase   *self,
 }
 
 gboolean
-sk_db_live_store_exists (SkDatabase *self,
-                         const char *store_id)
+sk_db_live_store_exists (SkDatabase *self, const char *store_id)
 {
-  return self->store_ids != NULL && store_id != NULL && g_hash_table_contains (self->store_ids, store_id);
+  return self->store_ids != NULL && store_id != NULL
+         && g_hash_table_contains (self->store_ids, store_id);
 }
 
 /* Test hooks */
 
 void
-sk_database_set_fail_point (SkDatabase *self,
-                            const char *step)
+sk_database_set_fail_point (SkDatabase *self, const char *step)
 {
   g_return_if_fail (SK_IS_DATABASE (self));
   sk_set_str (&self->fail_point, step);
 }
 
 gboolean
-sk_db_fail_point_hit (SkDatabase *self,
-                      const char *step,
-                      GError    **error)
+sk_db_fail_point_hit (SkDatabase *self, const char *step, GError **error)
 {
   if (self->fail_point == NULL || !g_str_equal (self->fail_point, step))
     return FALSE;

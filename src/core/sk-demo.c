@@ -13,17 +13,17 @@
 #include "sk-money.h"
 #include "sk-sale.h"
 
-#define DEFAULT_CUSTOMERS    ((gint64) 1000)
-#define DEFAULT_PURCHASES    ((gint64) 10000)
-#define DEFAULT_DAYS         ((gint64) 180)
-#define MAX_DAYS             ((gint64) 3650)
-#define API_CUSTOMERS_MAX    ((gint64) 20000)
-#define PIPELINE_BATCH       500    /* purchases per outer transaction */
-#define BULK_CHUNK           50000  /* purchases per transaction in the bulk path */
-#define CUSTOMER_CHUNK       100000
-#define MAX_LINES            7
-#define MAX_LIMITED_RULES    4
-#define DAY                  G_TIME_SPAN_DAY
+#define DEFAULT_CUSTOMERS ((gint64)1000)
+#define DEFAULT_PURCHASES ((gint64)10000)
+#define DEFAULT_DAYS      ((gint64)180)
+#define MAX_DAYS          ((gint64)3650)
+#define API_CUSTOMERS_MAX ((gint64)20000)
+#define PIPELINE_BATCH    500   /* purchases per outer transaction */
+#define BULK_CHUNK        50000 /* purchases per transaction in the bulk path */
+#define CUSTOMER_CHUNK    100000
+#define MAX_LINES         7
+#define MAX_LIMITED_RULES 4
+#define DAY               G_TIME_SPAN_DAY
 
 /* The catalogue */
 
@@ -39,7 +39,7 @@ typedef enum
   N_CATEGORIES
 } Category;
 
-static const char * const category_names[N_CATEGORIES] = {
+static const char *const category_names[N_CATEGORIES] = {
   "toys", "clothes", "shoes", "food", "hygiene", "books", "school",
 };
 
@@ -51,7 +51,7 @@ typedef struct
   const char *sku;
   const char *name;
   Category    category;
-  gint64      price;   /* kopecks */
+  gint64      price; /* kopecks */
 } DemoProduct;
 
 static const DemoProduct products[] = {
@@ -126,17 +126,21 @@ typedef struct
   const char *name;
   const char *address;
   const char *timezone;
-  int         utc_offset;      /* hours; Russia keeps no summer time */
+  int         utc_offset; /* hours; Russia keeps no summer time */
   gint64      bonus_rate;
   gint64      max_bonus_share;
-  double      weight;          /* share of the chain's customers and sales */
+  double      weight; /* share of the chain's customers and sales */
 } DemoStore;
 
 static const DemoStore stores[] = {
-  { "MSK-01", "Мишутка — Тверская", "Москва, ул. Тверская, 15", "Europe/Moscow", 3, 100, 10000, 30 },
-  { "SPB-01", "Мишутка — Невский", "Санкт-Петербург, Невский пр., 48", "Europe/Moscow", 3, 100, 10000, 24 },
-  { "EKB-01", "Мишутка — Екатеринбург", "Екатеринбург, ул. Вайнера, 9", "Asia/Yekaterinburg", 5, 100, 10000, 16 },
-  { "NSK-01", "Мишутка — Новосибирск", "Новосибирск, Красный пр., 29", "Asia/Novosibirsk", 7, 100, 10000, 14 },
+  { "MSK-01", "Мишутка — Тверская", "Москва, ул. Тверская, 15", "Europe/Moscow", 3, 100, 10000,
+    30 },
+  { "SPB-01", "Мишутка — Невский", "Санкт-Петербург, Невский пр., 48", "Europe/Moscow", 3, 100,
+    10000, 24 },
+  { "EKB-01", "Мишутка — Екатеринбург", "Екатеринбург, ул. Вайнера, 9", "Asia/Yekaterinburg", 5,
+    100, 10000, 16 },
+  { "NSK-01", "Мишутка — Новосибирск", "Новосибирск, Красный пр., 29", "Asia/Novosibirsk", 7, 100,
+    10000, 14 },
   { "KZN-01", "Мишутка — Казань", "Казань, ул. Баумана, 44", "Europe/Moscow", 3, 100, 3000, 16 },
 };
 
@@ -151,63 +155,74 @@ typedef struct
 } Name;
 
 static const Name female_names[] = {
-  { "Анна", "anna" }, { "Мария", "maria" }, { "Елена", "elena" }, { "Ольга", "olga" },
-  { "Наталья", "natalya" }, { "Екатерина", "ekaterina" }, { "Татьяна", "tatyana" },
-  { "Ирина", "irina" }, { "Светлана", "svetlana" }, { "Юлия", "yulia" },
-  { "Анастасия", "anastasia" }, { "Дарья", "darya" }, { "Ксения", "ksenia" },
-  { "Марина", "marina" }, { "Алина", "alina" }, { "Виктория", "viktoria" },
-  { "Евгения", "evgenia" }, { "Полина", "polina" }, { "Людмила", "lyudmila" },
-  { "Валерия", "valeria" },
+  { "Анна", "anna" },         { "Мария", "maria" },         { "Елена", "elena" },
+  { "Ольга", "olga" },        { "Наталья", "natalya" },     { "Екатерина", "ekaterina" },
+  { "Татьяна", "tatyana" },   { "Ирина", "irina" },         { "Светлана", "svetlana" },
+  { "Юлия", "yulia" },        { "Анастасия", "anastasia" }, { "Дарья", "darya" },
+  { "Ксения", "ksenia" },     { "Марина", "marina" },       { "Алина", "alina" },
+  { "Виктория", "viktoria" }, { "Евгения", "evgenia" },     { "Полина", "polina" },
+  { "Людмила", "lyudmila" },  { "Валерия", "valeria" },
 };
 
 static const Name male_names[] = {
   { "Александр", "alexander" }, { "Дмитрий", "dmitry" }, { "Сергей", "sergey" },
-  { "Андрей", "andrey" }, { "Алексей", "alexey" }, { "Максим", "maxim" }, { "Иван", "ivan" },
-  { "Михаил", "mikhail" }, { "Артём", "artem" }, { "Николай", "nikolay" },
-  { "Евгений", "evgeny" }, { "Владимир", "vladimir" }, { "Павел", "pavel" },
-  { "Роман", "roman" }, { "Илья", "ilya" }, { "Денис", "denis" },
+  { "Андрей", "andrey" },       { "Алексей", "alexey" }, { "Максим", "maxim" },
+  { "Иван", "ivan" },           { "Михаил", "mikhail" }, { "Артём", "artem" },
+  { "Николай", "nikolay" },     { "Евгений", "evgeny" }, { "Владимир", "vladimir" },
+  { "Павел", "pavel" },         { "Роман", "roman" },    { "Илья", "ilya" },
+  { "Денис", "denis" },
 };
 
 /* Patronymics: the father's name, for a son and for a daughter. */
-static const char * const patronymics[][2] = {
-  { "Александрович", "Александровна" }, { "Дмитриевич", "Дмитриевна" },
-  { "Сергеевич", "Сергеевна" }, { "Андреевич", "Андреевна" }, { "Алексеевич", "Алексеевна" },
-  { "Максимович", "Максимовна" }, { "Иванович", "Ивановна" }, { "Михайлович", "Михайловна" },
-  { "Николаевич", "Николаевна" }, { "Владимирович", "Владимировна" },
-  { "Павлович", "Павловна" }, { "Романович", "Романовна" }, { "Ильич", "Ильинична" },
-  { "Денисович", "Денисовна" }, { "Евгеньевич", "Евгеньевна" }, { "Олегович", "Олеговна" },
+static const char *const patronymics[][2] = {
+  { "Александрович", "Александровна" },
+  { "Дмитриевич", "Дмитриевна" },
+  { "Сергеевич", "Сергеевна" },
+  { "Андреевич", "Андреевна" },
+  { "Алексеевич", "Алексеевна" },
+  { "Максимович", "Максимовна" },
+  { "Иванович", "Ивановна" },
+  { "Михайлович", "Михайловна" },
+  { "Николаевич", "Николаевна" },
+  { "Владимирович", "Владимировна" },
+  { "Павлович", "Павловна" },
+  { "Романович", "Романовна" },
+  { "Ильич", "Ильинична" },
+  { "Денисович", "Денисовна" },
+  { "Евгеньевич", "Евгеньевна" },
+  { "Олегович", "Олеговна" },
 };
 
 /* Surnames in the male form; every one takes "а" for a woman. */
 static const Name surnames[] = {
-  { "Иванов", "ivanov" }, { "Смирнов", "smirnov" }, { "Кузнецов", "kuznetsov" },
-  { "Попов", "popov" }, { "Васильев", "vasilyev" }, { "Петров", "petrov" },
-  { "Соколов", "sokolov" }, { "Михайлов", "mikhailov" }, { "Новиков", "novikov" },
-  { "Фёдоров", "fedorov" }, { "Морозов", "morozov" }, { "Волков", "volkov" },
-  { "Алексеев", "alekseev" }, { "Лебедев", "lebedev" }, { "Семёнов", "semenov" },
-  { "Егоров", "egorov" }, { "Павлов", "pavlov" }, { "Козлов", "kozlov" },
-  { "Степанов", "stepanov" }, { "Николаев", "nikolaev" }, { "Орлов", "orlov" },
-  { "Андреев", "andreev" }, { "Макаров", "makarov" }, { "Никитин", "nikitin" },
-  { "Захаров", "zakharov" }, { "Зайцев", "zaytsev" }, { "Соловьёв", "solovyov" },
-  { "Борисов", "borisov" }, { "Яковлев", "yakovlev" }, { "Григорьев", "grigoryev" },
-  { "Романов", "romanov" }, { "Воробьёв", "vorobyov" }, { "Сергеев", "sergeev" },
-  { "Кузьмин", "kuzmin" }, { "Фролов", "frolov" }, { "Александров", "alexandrov" },
-  { "Дмитриев", "dmitriev" }, { "Королёв", "korolev" }, { "Гусев", "gusev" },
-  { "Киселёв", "kiselev" }, { "Ильин", "ilyin" }, { "Максимов", "maximov" },
-  { "Поляков", "polyakov" }, { "Сорокин", "sorokin" }, { "Виноградов", "vinogradov" },
-  { "Ковалёв", "kovalev" }, { "Белов", "belov" }, { "Медведев", "medvedev" },
-  { "Антонов", "antonov" }, { "Тарасов", "tarasov" },
+  { "Иванов", "ivanov" },     { "Смирнов", "smirnov" },    { "Кузнецов", "kuznetsov" },
+  { "Попов", "popov" },       { "Васильев", "vasilyev" },  { "Петров", "petrov" },
+  { "Соколов", "sokolov" },   { "Михайлов", "mikhailov" }, { "Новиков", "novikov" },
+  { "Фёдоров", "fedorov" },   { "Морозов", "morozov" },    { "Волков", "volkov" },
+  { "Алексеев", "alekseev" }, { "Лебедев", "lebedev" },    { "Семёнов", "semenov" },
+  { "Егоров", "egorov" },     { "Павлов", "pavlov" },      { "Козлов", "kozlov" },
+  { "Степанов", "stepanov" }, { "Николаев", "nikolaev" },  { "Орлов", "orlov" },
+  { "Андреев", "andreev" },   { "Макаров", "makarov" },    { "Никитин", "nikitin" },
+  { "Захаров", "zakharov" },  { "Зайцев", "zaytsev" },     { "Соловьёв", "solovyov" },
+  { "Борисов", "borisov" },   { "Яковлев", "yakovlev" },   { "Григорьев", "grigoryev" },
+  { "Романов", "romanov" },   { "Воробьёв", "vorobyov" },  { "Сергеев", "sergeev" },
+  { "Кузьмин", "kuzmin" },    { "Фролов", "frolov" },      { "Александров", "alexandrov" },
+  { "Дмитриев", "dmitriev" }, { "Королёв", "korolev" },    { "Гусев", "gusev" },
+  { "Киселёв", "kiselev" },   { "Ильин", "ilyin" },        { "Максимов", "maximov" },
+  { "Поляков", "polyakov" },  { "Сорокин", "sorokin" },    { "Виноградов", "vinogradov" },
+  { "Ковалёв", "kovalev" },   { "Белов", "belov" },        { "Медведев", "medvedev" },
+  { "Антонов", "antonov" },   { "Тарасов", "tarasov" },
 };
 
-static const char * const boys[] = {
+static const char *const boys[] = {
   "Михаил", "Артём", "Матвей", "Тимофей", "Лев", "Марк", "Иван", "Фёдор", "Максим", "Александр",
 };
 
-static const char * const girls[] = {
+static const char *const girls[] = {
   "София", "Ева", "Алиса", "Варвара", "Вероника", "Милана", "Мария", "Анна", "Василиса", "Полина",
 };
 
-static const char * const mail_domains[] = {
+static const char *const mail_domains[] = {
   "mail.ru", "yandex.ru", "gmail.com", "bk.ru", "inbox.ru", "rambler.ru",
 };
 
@@ -240,45 +255,45 @@ typedef struct
 typedef struct
 {
   gint64 at;
-  gint64 customer;   /* index, or -1: anonymous */
+  gint64 customer; /* index, or -1: anonymous */
   guint  store;
 } Slot;
 
 typedef struct
 {
-  SkDatabase          *db;
-  GRand               *rand;         /* what happens: who buys what, when */
-  GRand               *id_rand;      /* ids of stores, rules, customers, purchases */
-  GRand               *row_rand;     /* ids of the bulk path's own rows */
-  gboolean             force_bulk;
-  GCancellable        *cancellable;
-  gint64               n_customers;
-  gint64               n_purchases;
-  gint64               days;
-  gint64               start;        /* the window of purchases: [start, end) */
-  gint64               end;
-  SkSegmentThresholds  thresholds;
-  gint64               expiry_days;
+  SkDatabase         *db;
+  GRand              *rand;     /* what happens: who buys what, when */
+  GRand              *id_rand;  /* ids of stores, rules, customers, purchases */
+  GRand              *row_rand; /* ids of the bulk path's own rows */
+  gboolean            force_bulk;
+  GCancellable       *cancellable;
+  gint64              n_customers;
+  gint64              n_purchases;
+  gint64              days;
+  gint64              start; /* the window of purchases: [start, end) */
+  gint64              end;
+  SkSegmentThresholds thresholds;
+  gint64              expiry_days;
 
-  char                *store_ids[N_STORES];
-  SkStore             *stores[N_STORES];  /* as saved: the sales' rates and shares */
-  SkCustomer          *sale_customer;      /* see demo_sale_new */
-  double               store_cumulative[N_STORES];
+  char       *store_ids[N_STORES];
+  SkStore    *stores[N_STORES]; /* as saved: the sales' rates and shares */
+  SkCustomer *sale_customer;    /* see demo_sale_new */
+  double      store_cumulative[N_STORES];
 
-  DemoCustomer        *customers;    /* in order of registration */
-  GArray              *tier_members[N_TIERS];  /* gint64 customer indexes, ascending */
+  DemoCustomer *customers;             /* in order of registration */
+  GArray       *tier_members[N_TIERS]; /* gint64 customer indexes, ascending */
 
-  char                *finished_campaign_id;
-  GPtrArray           *rules;        /* SkDiscountRule, live ones, as stored */
-  GPtrArray           *campaigns;    /* SkCampaign */
-  guint                n_limited;
-  SkDiscountRule      *limited[MAX_LIMITED_RULES];
+  char           *finished_campaign_id;
+  GPtrArray      *rules;     /* SkDiscountRule, live ones, as stored */
+  GPtrArray      *campaigns; /* SkCampaign */
+  guint           n_limited;
+  SkDiscountRule *limited[MAX_LIMITED_RULES];
 
-  double               day_category_cumulative[N_CATEGORIES];
-  guint                category_products[N_CATEGORIES][16];
-  guint                category_n_products[N_CATEGORIES];
+  double day_category_cumulative[N_CATEGORIES];
+  guint  category_products[N_CATEGORIES][16];
+  guint  category_n_products[N_CATEGORIES];
 
-  gint64               written;      /* purchases written so far */
+  gint64 written; /* purchases written so far */
 } Demo;
 
 /* Random helpers: only GRand, so a seed replays the same chain. */
@@ -290,26 +305,21 @@ rand_unit (Demo *demo)
 }
 
 static gint64
-rand_range (Demo  *demo,
-            gint64 low,
-            gint64 high)   /* [low, high) */
+rand_range (Demo *demo, gint64 low, gint64 high) /* [low, high) */
 {
   if (high <= low)
     return low;
-  return low + (gint64) (g_rand_double (demo->rand) * (double) (high - low));
+  return low + (gint64)(g_rand_double (demo->rand) * (double)(high - low));
 }
 
 static gboolean
-rand_chance (Demo  *demo,
-             double p)
+rand_chance (Demo *demo, double p)
 {
   return g_rand_double (demo->rand) < p;
 }
 
 static guint
-rand_cumulative (Demo         *demo,
-                 const double *cumulative,
-                 guint         n)
+rand_cumulative (Demo *demo, const double *cumulative, guint n)
 {
   double x = g_rand_double (demo->rand) * cumulative[n - 1];
 
@@ -322,13 +332,11 @@ rand_cumulative (Demo         *demo,
 /* A UUID from the run's random stream. With a time, a version 7 one: its
  * leading milliseconds keep the primary key indexes append-mostly. */
 static void
-make_uuid (GRand *rand,
-           gint64 usec,
-           char   out[37])
+make_uuid (GRand *rand, gint64 usec, char out[37])
 {
   static const char hex[] = "0123456789abcdef";
-  guint8 b[16];
-  guint o = 0;
+  guint8            b[16];
+  guint             o = 0;
 
   for (guint i = 0; i < 16; i += 4)
     {
@@ -341,7 +349,7 @@ make_uuid (GRand *rand,
     }
   if (usec > 0)
     {
-      guint64 ms = (guint64) usec / 1000;
+      guint64 ms = (guint64)usec / 1000;
 
       for (guint i = 0; i < 6; i++)
         b[i] = ms >> (8 * (5 - i));
@@ -362,8 +370,7 @@ make_uuid (GRand *rand,
 }
 
 static char *
-demo_uuid_dup (Demo  *demo,
-               gint64 usec)
+demo_uuid_dup (Demo *demo, gint64 usec)
 {
   char id[37];
 
@@ -372,16 +379,13 @@ demo_uuid_dup (Demo  *demo,
 }
 
 static gboolean
-check_cancelled (Demo    *demo,
-                 GError **error)
+check_cancelled (Demo *demo, GError **error)
 {
   return g_cancellable_set_error_if_cancelled (demo->cancellable, error);
 }
 
 static gboolean
-exec_sql (SkDatabase *db,
-          const char *sql,
-          GError    **error)
+exec_sql (SkDatabase *db, const char *sql, GError **error)
 {
   if (!sk_db_exec_script (db, sql, error))
     {
@@ -391,18 +395,16 @@ exec_sql (SkDatabase *db,
   return TRUE;
 }
 
-
 /* Stores, products, campaigns and rules: few, so through the public API. */
 
 static gboolean
-create_stores (Demo    *demo,
-               GError **error)
+create_stores (Demo *demo, GError **error)
 {
   double sum = 0;
 
   for (guint i = 0; i < N_STORES; i++)
     {
-      g_autoptr(SkStore) store = sk_store_new ();
+      g_autoptr (SkStore) store = sk_store_new ();
 
       store->id = demo_uuid_dup (demo, 0);
       store->code = g_strdup (stores[i].code);
@@ -422,12 +424,11 @@ create_stores (Demo    *demo,
 }
 
 static gboolean
-create_products (Demo    *demo,
-                 GError **error)
+create_products (Demo *demo, GError **error)
 {
   for (guint i = 0; i < G_N_ELEMENTS (products); i++)
     {
-      g_autoptr(SkProduct) product = g_object_new (SK_TYPE_PRODUCT, NULL);
+      g_autoptr (SkProduct) product = g_object_new (SK_TYPE_PRODUCT, NULL);
       Category c = products[i].category;
 
       product->sku = g_strdup (products[i].sku);
@@ -443,16 +444,16 @@ create_products (Demo    *demo,
 }
 
 static SkCampaign *
-save_campaign (Demo        *demo,
-               const char  *name,
-               const char  *description,
-               const char  *status,
-               gint64       starts_at,
-               gint64       ends_at,
-               gint64       budget,
-               GError     **error)
+save_campaign (Demo       *demo,
+               const char *name,
+               const char *description,
+               const char *status,
+               gint64      starts_at,
+               gint64      ends_at,
+               gint64      budget,
+               GError    **error)
 {
-  g_autoptr(SkCampaign) campaign = sk_campaign_new ();
+  g_autoptr (SkCampaign) campaign = sk_campaign_new ();
   const char *channels[] = { "email", "sms", "push", NULL };
 
   campaign->id = demo_uuid_dup (demo, 0);
@@ -462,7 +463,7 @@ save_campaign (Demo        *demo,
   campaign->starts_at = starts_at;
   campaign->ends_at = ends_at;
   campaign->budget = budget;
-  campaign->channels = g_strdupv ((char **) channels);
+  campaign->channels = g_strdupv ((char **)channels);
   if (!sk_database_save_campaign (demo->db, campaign, error))
     return NULL;
   return g_steal_pointer (&campaign);
@@ -478,7 +479,7 @@ typedef struct
   gint64      max_discount;
   const char *categories[3];
   const char *segments[3];
-  int         stores[3];          /* store indexes + 1; 0 ends */
+  int         stores[3]; /* store indexes + 1; 0 ends */
   gint64      usage_limit_total;
   gint64      usage_limit_per_customer;
   gint64      valid_from;
@@ -490,12 +491,10 @@ typedef struct
 } RuleSpec;
 
 static gboolean
-save_rule (Demo           *demo,
-           const RuleSpec *spec,
-           GError        **error)
+save_rule (Demo *demo, const RuleSpec *spec, GError **error)
 {
-  g_autoptr(SkDiscountRule) rule = sk_discount_rule_new ();
-  g_autoptr(GStrvBuilder) store_ids = g_strv_builder_new ();
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (GStrvBuilder) store_ids = g_strv_builder_new ();
 
   rule->id = demo_uuid_dup (demo, 0);
   rule->name = g_strdup (spec->name);
@@ -504,8 +503,8 @@ save_rule (Demo           *demo,
   rule->value = spec->value;
   rule->min_purchase = spec->min_purchase;
   rule->max_discount = spec->max_discount;
-  rule->categories = g_strdupv ((char **) spec->categories);
-  rule->segments = g_strdupv ((char **) spec->segments);
+  rule->categories = g_strdupv ((char **)spec->categories);
+  rule->segments = g_strdupv ((char **)spec->segments);
   for (guint i = 0; i < G_N_ELEMENTS (spec->stores) && spec->stores[i] > 0; i++)
     g_strv_builder_add (store_ids, demo->store_ids[spec->stores[i] - 1]);
   rule->store_ids = g_strv_builder_end (store_ids);
@@ -521,27 +520,25 @@ save_rule (Demo           *demo,
 }
 
 static gboolean
-create_rules (Demo    *demo,
-              GError **error)
+create_rules (Demo *demo, GError **error)
 {
-  g_autoptr(SkCampaign) school = NULL;
-  g_autoptr(SkCampaign) toys = NULL;
-  g_autoptr(SkCampaign) summer = NULL;
-  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr (SkCampaign) school = NULL;
+  g_autoptr (SkCampaign) toys = NULL;
+  g_autoptr (SkCampaign) summer = NULL;
+  g_autoptr (GPtrArray) all = NULL;
   gint64 span = demo->end - demo->start;
-  gint64 school_budget = MAX ((gint64) 500000, demo->n_purchases * 400);
-  gint64 shoe_limit = MAX ((gint64) 20, demo->n_purchases / 200);
+  gint64 school_budget = MAX ((gint64)500000, demo->n_purchases * 400);
+  gint64 shoe_limit = MAX ((gint64)20, demo->n_purchases / 200);
 
-  school = save_campaign (demo, "Снова в школу",
-                          "Всё к школе со скидкой, пока не кончится бюджет акции", "active",
-                          demo->end - MIN (25, demo->days / 3 + 1) * DAY, demo->end + 20 * DAY,
-                          school_budget, error);
+  school = save_campaign (
+      demo, "Снова в школу", "Всё к школе со скидкой, пока не кончится бюджет акции", "active",
+      demo->end - MIN (25, demo->days / 3 + 1) * DAY, demo->end + 20 * DAY, school_budget, error);
   if (school == NULL)
     return FALSE;
   /* Saved active so its rules work inside its period; marked finished at the end. */
   toys = save_campaign (demo, "Неделя игрушек", "Игрушки со скидкой и подарок к большой покупке",
-                        "active", demo->start + span * 35 / 100, demo->start + span * 50 / 100,
-                        0, error);
+                        "active", demo->start + span * 35 / 100, demo->start + span * 50 / 100, 0,
+                        error);
   if (toys == NULL)
     return FALSE;
   demo->finished_campaign_id = g_strdup (toys->id);
@@ -552,47 +549,110 @@ create_rules (Demo    *demo,
 
   {
     const RuleSpec specs[] = {
-      { .name = "Постоянным покупателям −5 %", .description = "На всю покупку для постоянных и VIP",
-        .type = SK_RULE_PERCENTAGE, .value = 500, .segments = { SK_SEGMENT_REGULAR, SK_SEGMENT_VIP },
+      { .name = "Постоянным покупателям −5 %",
+        .description = "На всю покупку для постоянных и VIP",
+        .type = SK_RULE_PERCENTAGE,
+        .value = 500,
+        .segments = { SK_SEGMENT_REGULAR, SK_SEGMENT_VIP },
         .priority = 10 },
-      { .name = "VIP: −10 % на одежду и обувь", .type = SK_RULE_PERCENTAGE, .value = 1000,
-        .max_discount = 200000, .categories = { "clothes", "shoes" }, .segments = { SK_SEGMENT_VIP },
+      { .name = "VIP: −10 % на одежду и обувь",
+        .type = SK_RULE_PERCENTAGE,
+        .value = 1000,
+        .max_discount = 200000,
+        .categories = { "clothes", "shoes" },
+        .segments = { SK_SEGMENT_VIP },
         .priority = 20 },
-      { .name = "500 ₽ при покупке от 5 000 ₽", .description = "Не суммируется с другими скидками",
-        .type = SK_RULE_FIXED_AMOUNT, .value = 50000, .min_purchase = 500000, .priority = 15,
+      { .name = "500 ₽ при покупке от 5 000 ₽",
+        .description = "Не суммируется с другими скидками",
+        .type = SK_RULE_FIXED_AMOUNT,
+        .value = 50000,
+        .min_purchase = 500000,
+        .priority = 15,
         .exclusive = TRUE },
-      { .name = "Книги −15 % в Москве и Петербурге", .type = SK_RULE_PERCENTAGE, .value = 1500,
-        .categories = { "books" }, .stores = { 1, 2 }, .priority = 25 },
-      { .name = "Двойные бонусы для VIP", .type = SK_RULE_BONUS_MULTIPLIER, .value = 200,
-        .segments = { SK_SEGMENT_VIP }, .priority = 5 },
-      { .name = "Приветственная скидка 300 ₽", .description = "Первая покупка от 1 500 ₽",
-        .type = SK_RULE_FIXED_AMOUNT, .value = 30000, .min_purchase = 150000,
-        .segments = { SK_SEGMENT_NEW }, .usage_limit_per_customer = 1, .priority = 50,
+      { .name = "Книги −15 % в Москве и Петербурге",
+        .type = SK_RULE_PERCENTAGE,
+        .value = 1500,
+        .categories = { "books" },
+        .stores = { 1, 2 },
+        .priority = 25 },
+      { .name = "Двойные бонусы для VIP",
+        .type = SK_RULE_BONUS_MULTIPLIER,
+        .value = 200,
+        .segments = { SK_SEGMENT_VIP },
+        .priority = 5 },
+      { .name = "Приветственная скидка 300 ₽",
+        .description = "Первая покупка от 1 500 ₽",
+        .type = SK_RULE_FIXED_AMOUNT,
+        .value = 30000,
+        .min_purchase = 150000,
+        .segments = { SK_SEGMENT_NEW },
+        .usage_limit_per_customer = 1,
+        .priority = 50,
         .exclusive = TRUE },
-      { .name = "Обувь −25 %: ограниченное предложение", .type = SK_RULE_PERCENTAGE, .value = 2500,
-        .categories = { "shoes" }, .usage_limit_total = shoe_limit,
-        .valid_from = demo->start + span * 60 / 100, .priority = 12, .exclusive = TRUE },
-      { .name = "Осенняя скидка −7 % на одежду", .type = SK_RULE_PERCENTAGE, .value = 700,
-        .categories = { "clothes" }, .valid_from = demo->start + span * 10 / 100,
-        .valid_until = demo->start + span * 30 / 100, .priority = 8 },
-      { .name = "Гигиена: −50 ₽ от 1 000 ₽", .type = SK_RULE_FIXED_AMOUNT, .value = 5000,
-        .min_purchase = 100000, .categories = { "hygiene" }, .priority = 6 },
-      { .name = "Старая акция (отключена)", .type = SK_RULE_PERCENTAGE, .value = 3000,
-        .inactive = TRUE, .priority = 1 },
-      { .name = "Казань: бонусы ×1,5", .type = SK_RULE_BONUS_MULTIPLIER, .value = 150,
-        .stores = { 5 }, .priority = 4 },
-      { .name = "Школьная ярмарка: −20 % к школе", .type = SK_RULE_PERCENTAGE, .value = 2000,
-        .max_discount = 150000, .categories = { "school" }, .priority = 40,
+      { .name = "Обувь −25 %: ограниченное предложение",
+        .type = SK_RULE_PERCENTAGE,
+        .value = 2500,
+        .categories = { "shoes" },
+        .usage_limit_total = shoe_limit,
+        .valid_from = demo->start + span * 60 / 100,
+        .priority = 12,
+        .exclusive = TRUE },
+      { .name = "Осенняя скидка −7 % на одежду",
+        .type = SK_RULE_PERCENTAGE,
+        .value = 700,
+        .categories = { "clothes" },
+        .valid_from = demo->start + span * 10 / 100,
+        .valid_until = demo->start + span * 30 / 100,
+        .priority = 8 },
+      { .name = "Гигиена: −50 ₽ от 1 000 ₽",
+        .type = SK_RULE_FIXED_AMOUNT,
+        .value = 5000,
+        .min_purchase = 100000,
+        .categories = { "hygiene" },
+        .priority = 6 },
+      { .name = "Старая акция (отключена)",
+        .type = SK_RULE_PERCENTAGE,
+        .value = 3000,
+        .inactive = TRUE,
+        .priority = 1 },
+      { .name = "Казань: бонусы ×1,5",
+        .type = SK_RULE_BONUS_MULTIPLIER,
+        .value = 150,
+        .stores = { 5 },
+        .priority = 4 },
+      { .name = "Школьная ярмарка: −20 % к школе",
+        .type = SK_RULE_PERCENTAGE,
+        .value = 2000,
+        .max_discount = 150000,
+        .categories = { "school" },
+        .priority = 40,
         .campaign_id = school->id },
-      { .name = "Тройные бонусы на школьные покупки от 1 000 ₽", .type = SK_RULE_BONUS_MULTIPLIER,
-        .value = 300, .min_purchase = 100000, .categories = { "school" }, .priority = 35,
+      { .name = "Тройные бонусы на школьные покупки от 1 000 ₽",
+        .type = SK_RULE_BONUS_MULTIPLIER,
+        .value = 300,
+        .min_purchase = 100000,
+        .categories = { "school" },
+        .priority = 35,
         .campaign_id = school->id },
-      { .name = "Неделя игрушек: −15 %", .type = SK_RULE_PERCENTAGE, .value = 1500,
-        .categories = { "toys" }, .priority = 30, .campaign_id = toys->id },
-      { .name = "1 000 ₽ в подарок от 7 000 ₽", .type = SK_RULE_FIXED_AMOUNT, .value = 100000,
-        .min_purchase = 700000, .priority = 45, .exclusive = TRUE, .campaign_id = toys->id },
-      { .name = "Летняя распродажа −30 %", .type = SK_RULE_PERCENTAGE, .value = 3000,
-        .categories = { "clothes", "shoes" }, .priority = 22, .exclusive = TRUE,
+      { .name = "Неделя игрушек: −15 %",
+        .type = SK_RULE_PERCENTAGE,
+        .value = 1500,
+        .categories = { "toys" },
+        .priority = 30,
+        .campaign_id = toys->id },
+      { .name = "1 000 ₽ в подарок от 7 000 ₽",
+        .type = SK_RULE_FIXED_AMOUNT,
+        .value = 100000,
+        .min_purchase = 700000,
+        .priority = 45,
+        .exclusive = TRUE,
+        .campaign_id = toys->id },
+      { .name = "Летняя распродажа −30 %",
+        .type = SK_RULE_PERCENTAGE,
+        .value = 3000,
+        .categories = { "clothes", "shoes" },
+        .priority = 22,
+        .exclusive = TRUE,
         .campaign_id = summer->id },
     };
 
@@ -626,8 +686,7 @@ create_rules (Demo    *demo,
 /* Customers */
 
 static void
-make_ean13 (gint64 number,
-            char   out[14])
+make_ean13 (gint64 number, char out[14])
 {
   int sum = 0;
 
@@ -640,12 +699,10 @@ make_ean13 (gint64 number,
 }
 
 static char *
-random_date (Demo  *demo,
-             gint64 from,
-             gint64 to)
+random_date (Demo *demo, gint64 from, gint64 to)
 {
   gint64 at = rand_range (demo, from, to);
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (at / G_USEC_PER_SEC);
+  g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (at / G_USEC_PER_SEC);
 
   return g_date_time_format (dt, "%Y-%m-%d");
 }
@@ -677,34 +734,36 @@ person_clear (Person *p)
 
 /* Phones and cards from a bijection of the index, so they never repeat. */
 static void
-make_person (Demo          *demo,
-             gint64         index,
-             const guint32  offset[2],
-             Person        *p)
+make_person (Demo *demo, gint64 index, const guint32 offset[2], Person *p)
 {
-  gboolean female = rand_chance (demo, 0.82);
-  const Name *first = female ? &female_names[g_rand_int_range (demo->rand, 0, G_N_ELEMENTS (female_names))]
-                             : &male_names[g_rand_int_range (demo->rand, 0, G_N_ELEMENTS (male_names))];
+  gboolean    female = rand_chance (demo, 0.82);
+  const Name *first
+      = female ? &female_names[g_rand_int_range (demo->rand, 0, G_N_ELEMENTS (female_names))]
+               : &male_names[g_rand_int_range (demo->rand, 0, G_N_ELEMENTS (male_names))];
   const Name *surname = &surnames[g_rand_int_range (demo->rand, 0, G_N_ELEMENTS (surnames))];
-  const char *patronymic = patronymics[g_rand_int_range (demo->rand, 0, G_N_ELEMENTS (patronymics))][female];
-  gint64 phone = (index * (gint64) 387420489 + offset[0]) % (gint64) 1000000000;
-  gint64 card = (index * (gint64) 3486784401 + offset[1]) % (gint64) 10000000000;
+  const char *patronymic
+      = patronymics[g_rand_int_range (demo->rand, 0, G_N_ELEMENTS (patronymics))][female];
+  gint64 phone = (index * (gint64)387420489 + offset[0]) % (gint64)1000000000;
+  gint64 card = (index * (gint64)3486784401 + offset[1]) % (gint64)10000000000;
   gint64 now = demo->end;
 
   memset (p, 0, sizeof *p);
-  p->full_name = g_strdup_printf ("%s%s %s %s", surname->ru, female ? "а" : "", first->ru, patronymic);
+  p->full_name
+      = g_strdup_printf ("%s%s %s %s", surname->ru, female ? "а" : "", first->ru, patronymic);
   g_snprintf (p->phone, sizeof p->phone, "+79%09" G_GINT64_FORMAT, phone);
   make_ean13 (card, p->card);
   if (rand_chance (demo, 0.75))
-    p->email = g_strdup_printf ("%s.%s%s%d@%s", first->lat, surname->lat, female ? "a" : "",
-                                g_rand_int_range (demo->rand, 1, 1000),
-                                mail_domains[g_rand_int_range (demo->rand, 0, G_N_ELEMENTS (mail_domains))]);
+    p->email = g_strdup_printf (
+        "%s.%s%s%d@%s", first->lat, surname->lat, female ? "a" : "",
+        g_rand_int_range (demo->rand, 1, 1000),
+        mail_domains[g_rand_int_range (demo->rand, 0, G_N_ELEMENTS (mail_domains))]);
   if (rand_chance (demo, 0.8))
     p->birth_date = random_date (demo, now - 45 * 365 * DAY, now - 20 * 365 * DAY);
   p->consent_email = p->email != NULL && rand_chance (demo, 0.6);
   p->consent_sms = rand_chance (demo, 0.7);
   p->consent_push = rand_chance (demo, 0.35);
-  p->n_children = g_rand_int_range (demo->rand, 0, 100) < 15 ? 0 : g_rand_int_range (demo->rand, 1, 4);
+  p->n_children
+      = g_rand_int_range (demo->rand, 0, 100) < 15 ? 0 : g_rand_int_range (demo->rand, 1, 4);
   for (guint i = 0; i < p->n_children; i++)
     {
       gboolean girl = rand_chance (demo, 0.5);
@@ -716,11 +775,10 @@ make_person (Demo          *demo,
 }
 
 static int
-compare_gint64 (gconstpointer a,
-                gconstpointer b)
+compare_gint64 (gconstpointer a, gconstpointer b)
 {
-  gint64 x = *(const gint64 *) a;
-  gint64 y = *(const gint64 *) b;
+  gint64 x = *(const gint64 *)a;
+  gint64 y = *(const gint64 *)b;
 
   return x < y ? -1 : x > y;
 }
@@ -731,8 +789,8 @@ static void
 plan_customers (Demo *demo)
 {
   g_autofree gint64 *registered = g_new (gint64, MAX (1, demo->n_customers));
-  double cumulative[N_TIERS];
-  double sum = 0;
+  double             cumulative[N_TIERS];
+  double             sum = 0;
 
   for (guint t = 0; t < N_TIERS; t++)
     {
@@ -741,8 +799,9 @@ plan_customers (Demo *demo)
       demo->tier_members[t] = g_array_new (FALSE, FALSE, sizeof (gint64));
     }
   for (gint64 i = 0; i < demo->n_customers; i++)
-    registered[i] = rand_chance (demo, 0.65) ? rand_range (demo, demo->start - 730 * DAY, demo->start)
-                                             : rand_range (demo, demo->start, demo->end);
+    registered[i] = rand_chance (demo, 0.65)
+                        ? rand_range (demo, demo->start - 730 * DAY, demo->start)
+                        : rand_range (demo, demo->start, demo->end);
   qsort (registered, demo->n_customers, sizeof (gint64), compare_gint64);
 
   demo->customers = g_new0 (DemoCustomer, MAX (1, demo->n_customers));
@@ -759,8 +818,7 @@ plan_customers (Demo *demo)
 }
 
 static gboolean
-create_customers_api (Demo    *demo,
-                      GError **error)
+create_customers_api (Demo *demo, GError **error)
 {
   guint32 offset[2] = { g_rand_int (demo->rand), g_rand_int (demo->rand) };
 
@@ -769,7 +827,7 @@ create_customers_api (Demo    *demo,
   for (gint64 i = 0; i < demo->n_customers; i++)
     {
       DemoCustomer *c = &demo->customers[i];
-      g_autoptr(SkCustomer) customer = sk_customer_new ();
+      g_autoptr (SkCustomer) customer = sk_customer_new ();
       Person p;
 
       make_person (demo, i, offset, &p);
@@ -786,7 +844,7 @@ create_customers_api (Demo    *demo,
       customer->created_at = c->created_at;
       for (guint k = 0; k < p.n_children; k++)
         {
-          g_autoptr(SkChild) child = sk_child_new (p.child_names[k], p.child_dates[k]);
+          g_autoptr (SkChild) child = sk_child_new (p.child_names[k], p.child_dates[k]);
           g_list_store_append (customer->children, child);
         }
       person_clear (&p);
@@ -802,36 +860,40 @@ create_customers_api (Demo    *demo,
 /* Rows straight into the tables, a chunk per transaction; the same rows
  * sk_database_create_customer writes, sync events aside. */
 static gboolean
-create_customers_bulk (Demo    *demo,
-                       GError **error)
+create_customers_bulk (Demo *demo, GError **error)
 {
-  SkStmt *customer_stmt = NULL;
-  SkStmt *child_stmt = NULL;
-  SkStmt *segment_stmt = NULL;
-  guint32 offset[2] = { g_rand_int (demo->rand), g_rand_int (demo->rand) };
+  SkStmt  *customer_stmt = NULL;
+  SkStmt  *child_stmt = NULL;
+  SkStmt  *segment_stmt = NULL;
+  guint32  offset[2] = { g_rand_int (demo->rand), g_rand_int (demo->rand) };
   gboolean in_transaction = FALSE;
   gboolean ok = FALSE;
 
-  customer_stmt = sk_db_prepare (demo->db,
-                           "INSERT INTO customers (id, card_number, phone, email, full_name, name_key,"
-                           " birth_date, consent_email, consent_sms, consent_push, home_store_id,"
-                           " created_at, segment, version)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 1)", error);
-  child_stmt = sk_db_prepare (demo->db,
-                        "INSERT INTO customer_children (customer_id, position, name, birth_date)"
-                        " VALUES (?, ?, ?, ?)", error);
+  customer_stmt
+      = sk_db_prepare (demo->db,
+                       "INSERT INTO customers (id, card_number, phone, email, full_name, name_key,"
+                       " birth_date, consent_email, consent_sms, consent_push, home_store_id,"
+                       " created_at, segment, version)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', 1)",
+                       error);
+  child_stmt
+      = sk_db_prepare (demo->db,
+                       "INSERT INTO customer_children (customer_id, position, name, birth_date)"
+                       " VALUES (?, ?, ?, ?)",
+                       error);
   segment_stmt = sk_db_prepare (demo->db,
-                          "INSERT INTO customer_segments (customer_id, segment, assigned_at)"
-                          " VALUES (?, 'new', ?)", error);
+                                "INSERT INTO customer_segments (customer_id, segment, assigned_at)"
+                                " VALUES (?, 'new', ?)",
+                                error);
   if (customer_stmt == NULL || child_stmt == NULL || segment_stmt == NULL)
     goto out;
 
   for (gint64 i = 0; i < demo->n_customers; i++)
     {
-      DemoCustomer *c = &demo->customers[i];
+      DemoCustomer    *c = &demo->customers[i];
       g_autofree char *name_key = NULL;
-      Person p;
-      gboolean row_ok;
+      Person           p;
+      gboolean         row_ok;
 
       if (!in_transaction)
         {
@@ -890,12 +952,9 @@ out:
 /* The calendar: how busy a day is and what sells */
 
 static void
-day_date (gint64  day_start,
-          int    *month,
-          int    *mday,
-          int    *weekday)
+day_date (gint64 day_start, int *month, int *mday, int *weekday)
 {
-  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (day_start / G_USEC_PER_SEC);
+  g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (day_start / G_USEC_PER_SEC);
 
   *month = g_date_time_get_month (dt);
   *mday = g_date_time_get_day_of_month (dt);
@@ -903,10 +962,9 @@ day_date (gint64  day_start,
 }
 
 static double
-day_weight (Demo  *demo,
-            gint64 d)
+day_weight (Demo *demo, gint64 d)
 {
-  int month, mday, weekday;
+  int    month, mday, weekday;
   double w = 1.0;
 
   day_date (demo->start + d * DAY, &month, &mday, &weekday);
@@ -914,21 +972,20 @@ day_weight (Demo  *demo,
     w *= 1.45;
   else if (weekday == 5)
     w *= 1.15;
-  w *= 1.0 + 0.25 * (double) d / (double) demo->days;   /* the chain grows */
+  w *= 1.0 + 0.25 * (double)d / (double)demo->days; /* the chain grows */
   if (month == 12 && mday >= 10)
     w *= 1.6;
   if ((month == 8 && mday >= 15) || (month == 9 && mday <= 5))
     w *= 1.3;
-  if (month == 6 && mday == 1)   /* Children's Day */
+  if (month == 6 && mday == 1) /* Children's Day */
     w *= 1.5;
   return w;
 }
 
 static void
-set_day_categories (Demo  *demo,
-                    gint64 day_start)
+set_day_categories (Demo *demo, gint64 day_start)
 {
-  int month, mday, weekday;
+  int    month, mday, weekday;
   double sum = 0;
 
   day_date (day_start, &month, &mday, &weekday);
@@ -940,7 +997,8 @@ set_day_categories (Demo  *demo,
         w *= 5;
       if (c == CAT_TOYS && month == 12 && mday >= 10)
         w *= 2;
-      if ((c == CAT_CLOTHES || c == CAT_SHOES) && (month == 3 || month == 4 || month == 9 || month == 10))
+      if ((c == CAT_CLOTHES || c == CAT_SHOES)
+          && (month == 3 || month == 4 || month == 9 || month == 10))
         w *= 1.5;
       sum += w;
       demo->day_category_cumulative[c] = sum;
@@ -949,16 +1007,15 @@ set_day_categories (Demo  *demo,
 
 /* Picks a registered customer at @at (or -1: an anonymous sale). */
 static gint64
-pick_customer (Demo  *demo,
-               gint64 at)
+pick_customer (Demo *demo, gint64 at)
 {
-  double cumulative[N_TIERS];
-  double sum = 0;
-  gint64 lo = 0;
-  gint64 hi = demo->n_customers;
-  Tier tier;
+  double  cumulative[N_TIERS];
+  double  sum = 0;
+  gint64  lo = 0;
+  gint64  hi = demo->n_customers;
+  Tier    tier;
   GArray *members;
-  guint a, b;
+  guint   a, b;
 
   for (guint t = 0; t < N_TIERS; t++)
     {
@@ -1000,8 +1057,7 @@ pick_customer (Demo  *demo,
 }
 
 static int
-compare_slots (gconstpointer a,
-               gconstpointer b)
+compare_slots (gconstpointer a, gconstpointer b)
 {
   const Slot *x = a;
   const Slot *y = b;
@@ -1014,15 +1070,13 @@ compare_slots (gconstpointer a,
 /* The day's sales in time order: who, where and when (opening hours,
  * 10:00 to 22:00 local time, busiest after work). */
 static GArray *
-plan_day (Demo  *demo,
-          gint64 day_start,
-          gint64 count)
+plan_day (Demo *demo, gint64 day_start, gint64 count)
 {
   GArray *slots = g_array_sized_new (FALSE, FALSE, sizeof (Slot), count);
 
   for (gint64 i = 0; i < count; i++)
     {
-      Slot slot;
+      Slot   slot;
       gint64 local;
 
       local = rand_chance (demo, 0.4) ? rand_range (demo, 17 * 3600, 21 * 3600)
@@ -1033,8 +1087,8 @@ plan_day (Demo  *demo,
         slot.store = demo->customers[slot.customer].store;
       else
         slot.store = rand_cumulative (demo, demo->store_cumulative, N_STORES);
-      slot.at = day_start + (local - stores[slot.store].utc_offset * 3600) * G_USEC_PER_SEC +
-                rand_range (demo, 0, G_USEC_PER_SEC);
+      slot.at = day_start + (local - stores[slot.store].utc_offset * 3600) * G_USEC_PER_SEC
+                + rand_range (demo, 0, G_USEC_PER_SEC);
       /* A customer registered today cannot buy before registering. */
       if (slot.customer >= 0 && slot.at <= demo->customers[slot.customer].created_at)
         slot.at = demo->customers[slot.customer].created_at + G_USEC_PER_SEC;
@@ -1045,22 +1099,22 @@ plan_day (Demo  *demo,
 }
 
 static SkCart *
-make_cart (Demo       *demo,
-           const char *store_id)
+make_cart (Demo *demo, const char *store_id)
 {
   static const double n_lines_cumulative[MAX_LINES] = { 30, 58, 76, 87, 94, 98, 100 };
-  SkCart *cart = sk_cart_new (store_id);
-  guint n = rand_cumulative (demo, n_lines_cumulative, MAX_LINES) + 1;
-  guint chosen[MAX_LINES];
-  guint n_chosen = 0;
+  SkCart             *cart = sk_cart_new (store_id);
+  guint               n = rand_cumulative (demo, n_lines_cumulative, MAX_LINES) + 1;
+  guint               chosen[MAX_LINES];
+  guint               n_chosen = 0;
 
   for (guint i = 0; i < n; i++)
     {
       Category c = rand_cumulative (demo, demo->day_category_cumulative, N_CATEGORIES);
-      guint p = demo->category_products[c][g_rand_int_range (demo->rand, 0, demo->category_n_products[c])];
+      guint    p = demo->category_products[c][g_rand_int_range (demo->rand, 0,
+                                                                demo->category_n_products[c])];
       gboolean seen = FALSE;
-      gint64 quantity;
-      double q = rand_unit (demo);
+      gint64   quantity;
+      double   q = rand_unit (demo);
 
       for (guint k = 0; k < n_chosen; k++)
         seen = seen || chosen[k] == p;
@@ -1080,9 +1134,7 @@ make_cart (Demo       *demo,
 /* How much of what the sale allows (its bonus cap) a customer with
  * @balance spends: often nothing, else all or a round part of it. */
 static gint64
-choose_spend (Demo   *demo,
-              gint64  balance,
-              SkSale *sale)
+choose_spend (Demo *demo, gint64 balance, SkSale *sale)
 {
   gint64 allowed, part;
 
@@ -1101,11 +1153,8 @@ choose_spend (Demo   *demo,
 /* The sale of @cart as the till rings it up, for @c (NULL: anonymous) with
  * the balance the demo has kept for it. Takes @result (may be NULL). */
 static SkSale *
-demo_sale_new (Demo           *demo,
-               const Slot     *slot,
-               DemoCustomer   *c,
-               const SkCart   *cart,
-               SkEngineResult *result)
+demo_sale_new (
+    Demo *demo, const Slot *slot, DemoCustomer *c, const SkCart *cart, SkEngineResult *result)
 {
   SkSale *sale;
 
@@ -1123,13 +1172,12 @@ demo_sale_new (Demo           *demo,
 }
 
 static void
-plan_days (Demo   *demo,
-           gint64 *counts)
+plan_days (Demo *demo, gint64 *counts)
 {
   g_autofree double *weights = g_new (double, demo->days);
-  double total = 0;
-  double cumulative = 0;
-  gint64 given = 0;
+  double             total = 0;
+  double             cumulative = 0;
+  gint64             given = 0;
 
   for (gint64 d = 0; d < demo->days; d++)
     {
@@ -1142,7 +1190,7 @@ plan_days (Demo   *demo,
 
       cumulative += weights[d];
       upto = d + 1 == demo->days ? demo->n_purchases
-                                 : (gint64) llround ((double) demo->n_purchases * cumulative / total);
+                                 : (gint64)llround ((double)demo->n_purchases * cumulative / total);
       counts[d] = upto - given;
       given = upto;
     }
@@ -1151,30 +1199,29 @@ plan_days (Demo   *demo,
 /* Purchases through the real pipeline */
 
 static gboolean
-purchases_via_pipeline (Demo    *demo,
-                        GError **error)
+purchases_via_pipeline (Demo *demo, GError **error)
 {
   g_autofree gint64 *counts = g_new0 (gint64, demo->days);
-  gint64 in_batch = 0;
+  gint64             in_batch = 0;
 
   plan_days (demo, counts);
   for (gint64 d = 0; d < demo->days; d++)
     {
       gint64 day_start = demo->start + d * DAY;
-      g_autoptr(GArray) slots = NULL;
+      g_autoptr (GArray) slots = NULL;
 
       set_day_categories (demo, day_start);
       slots = plan_day (demo, day_start, counts[d]);
       for (guint i = 0; i < slots->len; i++)
         {
-          const Slot *slot = &g_array_index (slots, Slot, i);
+          const Slot   *slot = &g_array_index (slots, Slot, i);
           DemoCustomer *c = slot->customer >= 0 ? &demo->customers[slot->customer] : NULL;
-          g_autoptr(SkPurchaseRequest) request = NULL;
-          g_autoptr(SkPurchaseResult) result = NULL;
-          g_autoptr(SkCart) cart = NULL;
-          g_autoptr(SkSale) sale = NULL;
+          g_autoptr (SkPurchaseRequest) request = NULL;
+          g_autoptr (SkPurchaseResult) result = NULL;
+          g_autoptr (SkCart) cart = NULL;
+          g_autoptr (SkSale) sale = NULL;
           g_autofree char *id = NULL;
-          g_autoptr(GError) local_error = NULL;
+          g_autoptr (GError) local_error = NULL;
 
           if (in_batch == 0)
             {
@@ -1191,7 +1238,8 @@ purchases_via_pipeline (Demo    *demo,
           sk_sale_set_id (sale, id);
           if (c != NULL && c->balance >= 20000)
             {
-              SkEngineResult *quote = sk_database_calculate (demo->db, cart, c->id, slot->at, error);
+              SkEngineResult *quote
+                  = sk_database_calculate (demo->db, cart, c->id, slot->at, error);
 
               if (quote == NULL)
                 goto fail;
@@ -1205,7 +1253,8 @@ purchases_via_pipeline (Demo    *demo,
           if (result == NULL)
             {
               g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                          "Demo purchase %" G_GINT64_FORMAT ": ", demo->written + 1);
+                                          "Demo purchase %" G_GINT64_FORMAT ": ",
+                                          demo->written + 1);
               goto fail;
             }
           if (c != NULL && result->customer != NULL)
@@ -1218,7 +1267,8 @@ purchases_via_pipeline (Demo    *demo,
                 return FALSE;
             }
         }
-      g_debug ("Demo: day %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT " purchases",
+      g_debug ("Demo: day %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT
+               " purchases",
                d + 1, demo->days, demo->written);
     }
   return in_batch == 0 || sk_db_commit (demo->db, error);
@@ -1233,8 +1283,8 @@ fail:
 
 typedef struct
 {
-  char         *name;
-  char         *sql;
+  char *name;
+  char *sql;
 } SavedIndex;
 
 static void
@@ -1250,15 +1300,15 @@ saved_index_free (gpointer data)
 /* A row of the ledger; the balances are the demo's own until the end,
  * when the customers' cached figures are summed from the rows. */
 static gboolean
-bulk_bonus_row (Demo          *demo,
-                DemoCustomer  *c,
-                const char    *kind,
-                gint64         amount,
-                const char    *reason,
-                SkPurchase    *purchase,
-                GError       **error)
+bulk_bonus_row (Demo         *demo,
+                DemoCustomer *c,
+                const char   *kind,
+                gint64        amount,
+                const char   *reason,
+                SkPurchase   *purchase,
+                GError      **error)
 {
-  g_autoptr(SkBonusTransaction) tx = g_object_new (SK_TYPE_BONUS_TRANSACTION, NULL);
+  g_autoptr (SkBonusTransaction) tx = g_object_new (SK_TYPE_BONUS_TRANSACTION, NULL);
   char id[37];
 
   make_uuid (demo->row_rand, purchase->created_at, id);
@@ -1282,30 +1332,28 @@ bulk_bonus_row (Demo          *demo,
  * pipeline does per sale for the customers' figures, rule uses and budgets
  * is done here once, from the rows, at the end (bulk_finish_figures). */
 static gboolean
-bulk_purchase (Demo        *demo,
-               const Slot  *slot,
-               GError     **error)
+bulk_purchase (Demo *demo, const Slot *slot, GError **error)
 {
   DemoCustomer *c = slot->customer >= 0 ? &demo->customers[slot->customer] : NULL;
-  g_autoptr(SkCart) cart = make_cart (demo, demo->store_ids[slot->store]);
-  g_autoptr(SkEngineCustomer) engine_customer = NULL;
-  g_autoptr(SkSale) sale = NULL;
-  g_autoptr(SkPurchase) purchase = NULL;
+  g_autoptr (SkCart) cart = make_cart (demo, demo->store_ids[slot->store]);
+  g_autoptr (SkEngineCustomer) engine_customer = NULL;
+  g_autoptr (SkSale) sale = NULL;
+  g_autoptr (SkPurchase) purchase = NULL;
   const SkEngineResult *result;
-  GListModel *applications;
-  char id[37];
+  GListModel           *applications;
+  char                  id[37];
 
   if (c != NULL)
     {
-      engine_customer = sk_engine_customer_new (c->id, sk_segment_for (&demo->thresholds, c->visits,
-                                                                       c->spent));
+      engine_customer
+          = sk_engine_customer_new (c->id, sk_segment_for (&demo->thresholds, c->visits, c->spent));
       for (guint k = 0; k < demo->n_limited; k++)
         if (c->limited_uses[k] > 0)
           sk_engine_customer_set_uses (engine_customer, demo->limited[k]->id, c->limited_uses[k]);
     }
-  sale = demo_sale_new (demo, slot, c, cart,
-                        sk_discount_engine_calculate (cart, engine_customer, demo->rules, demo->campaigns,
-                                                      slot->at));
+  sale = demo_sale_new (
+      demo, slot, c, cart,
+      sk_discount_engine_calculate (cart, engine_customer, demo->rules, demo->campaigns, slot->at));
   result = sk_sale_get_result (sale);
   if (c != NULL)
     sk_sale_set_bonus_to_spend (sale, choose_spend (demo, c->balance, sale));
@@ -1319,7 +1367,7 @@ bulk_purchase (Demo        *demo,
   applications = sk_purchase_get_applications (purchase);
   for (guint i = 0; i < g_list_model_get_n_items (applications); i++)
     {
-      g_autoptr(SkDiscountApplication) app = g_list_model_get_item (applications, i);
+      g_autoptr (SkDiscountApplication) app = g_list_model_get_item (applications, i);
       char application_id[37];
 
       /* The seed's own ids, so the same seed makes the same rows. */
@@ -1332,7 +1380,7 @@ bulk_purchase (Demo        *demo,
   for (guint i = 0; i < result->applied->len; i++)
     {
       const SkEngineApplied *applied = &g_array_index (result->applied, SkEngineApplied, i);
-      SkDiscountRule *rule = applied->rule;
+      SkDiscountRule        *rule = applied->rule;
 
       /* The engine's inputs move on as the pipeline's would. */
       rule->uses++;
@@ -1351,13 +1399,13 @@ bulk_purchase (Demo        *demo,
 
   if (c != NULL)
     {
-      if (purchase->bonus_spent > 0 &&
-          !bulk_bonus_row (demo, c, SK_BONUS_SPEND, -purchase->bonus_spent, _("Paid with bonuses"), purchase,
-                           error))
+      if (purchase->bonus_spent > 0
+          && !bulk_bonus_row (demo, c, SK_BONUS_SPEND, -purchase->bonus_spent,
+                              _ ("Paid with bonuses"), purchase, error))
         return FALSE;
-      if (purchase->bonus_earned > 0 &&
-          !bulk_bonus_row (demo, c, SK_BONUS_EARN, purchase->bonus_earned, _("Bonuses for a purchase"),
-                           purchase, error))
+      if (purchase->bonus_earned > 0
+          && !bulk_bonus_row (demo, c, SK_BONUS_EARN, purchase->bonus_earned,
+                              _ ("Bonuses for a purchase"), purchase, error))
         return FALSE;
       c->visits++;
       c->spent += sk_sale_get_payable (sale);
@@ -1368,19 +1416,20 @@ bulk_purchase (Demo        *demo,
 /* Secondary indexes of the purchase tables go while the rows pour in and
  * come back sorted at the end, far faster than keeping them on the way. */
 static GPtrArray *
-drop_purchase_indexes (Demo    *demo,
-                       GError **error)
+drop_purchase_indexes (Demo *demo, GError **error)
 {
-  g_autoptr(GPtrArray) saved = g_ptr_array_new_with_free_func (saved_index_free);
-  SkStmt *stmt;
+  g_autoptr (GPtrArray) saved = g_ptr_array_new_with_free_func (saved_index_free);
+  SkStmt  *stmt;
   gboolean has_row;
 
   if (!sk_db_is_sqlite (demo->db))
     return g_steal_pointer (&saved);
-  stmt = sk_db_prepare (demo->db,
-                  "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
-                  " AND tbl_name IN ('purchases', 'purchase_lines', 'discount_applications',"
-                  " 'bonus_transactions')", error);
+  stmt = sk_db_prepare (
+      demo->db,
+      "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL"
+      " AND tbl_name IN ('purchases', 'purchase_lines', 'discount_applications',"
+      " 'bonus_transactions')",
+      error);
   if (stmt == NULL)
     return NULL;
   while (sk_db_step (demo->db, stmt, &has_row, error) && has_row)
@@ -1396,7 +1445,7 @@ drop_purchase_indexes (Demo    *demo,
     return NULL;
   for (guint i = 0; i < saved->len; i++)
     {
-      SavedIndex *index = g_ptr_array_index (saved, i);
+      SavedIndex      *index = g_ptr_array_index (saved, i);
       g_autofree char *sql = g_strdup_printf ("DROP INDEX \"%s\"", index->name);
 
       if (!exec_sql (demo->db, sql, error))
@@ -1406,13 +1455,11 @@ drop_purchase_indexes (Demo    *demo,
 }
 
 static gboolean
-restore_indexes (Demo      *demo,
-                 GPtrArray *saved,
-                 GError   **error)
+restore_indexes (Demo *demo, GPtrArray *saved, GError **error)
 {
   for (guint i = 0; saved != NULL && i < saved->len; i++)
     {
-      SavedIndex *index = g_ptr_array_index (saved, i);
+      SavedIndex      *index = g_ptr_array_index (saved, i);
       g_autofree char *sql = g_strdup_printf ("%s;", index->sql);
 
       if (!exec_sql (demo->db, sql, error))
@@ -1425,41 +1472,41 @@ restore_indexes (Demo      *demo,
 /* The customers' figures, rule uses and campaign budgets, from the rows
  * themselves: the cached figures equal what the rows say by construction. */
 static gboolean
-bulk_finish_figures (Demo    *demo,
-                     GError **error)
+bulk_finish_figures (Demo *demo, GError **error)
 {
-  return exec_sql (demo->db,
-                   "UPDATE customers SET visits = p.n, total_spent = p.spent,"
-                   "  last_purchase_at = p.last"
-                   " FROM (SELECT customer_id, count(*) AS n,"
-                   "         sum (subtotal - discount_total - refunded_total) AS spent,"
-                   "         max (created_at) AS last"
-                   "       FROM purchases WHERE customer_id IS NOT NULL GROUP BY customer_id) AS p"
-                   " WHERE customers.id = p.customer_id;"
-                   "UPDATE customers SET bonus_balance = b.balance, flagged = CASE WHEN b.balance < 0 THEN 1 ELSE 0 END"
-                   " FROM (SELECT customer_id, sum (amount) AS balance FROM bonus_transactions"
-                   "       GROUP BY customer_id) AS b"
-                   " WHERE customers.id = b.customer_id;"
-                   "UPDATE discount_rules SET uses = (SELECT count(*) FROM discount_applications AS a"
-                   "  WHERE a.rule_id = discount_rules.id);"
-                   "INSERT INTO rule_customer_uses (rule_id, customer_id, uses)"
-                   " SELECT rule_id, customer_id, count(*) FROM discount_applications"
-                   " WHERE customer_id IS NOT NULL GROUP BY customer_id, rule_id;"
-                   "UPDATE campaigns SET spent = (SELECT coalesce (sum (a.amount), 0)"
-                   "  FROM discount_applications AS a JOIN discount_rules AS r ON r.id = a.rule_id"
-                   "  WHERE r.campaign_id = campaigns.id);",
-                   error);
+  return exec_sql (
+      demo->db,
+      "UPDATE customers SET visits = p.n, total_spent = p.spent,"
+      "  last_purchase_at = p.last"
+      " FROM (SELECT customer_id, count(*) AS n,"
+      "         sum (subtotal - discount_total - refunded_total) AS spent,"
+      "         max (created_at) AS last"
+      "       FROM purchases WHERE customer_id IS NOT NULL GROUP BY customer_id) AS p"
+      " WHERE customers.id = p.customer_id;"
+      "UPDATE customers SET bonus_balance = b.balance, flagged = CASE WHEN b.balance < 0 THEN 1 "
+      "ELSE 0 END"
+      " FROM (SELECT customer_id, sum (amount) AS balance FROM bonus_transactions"
+      "       GROUP BY customer_id) AS b"
+      " WHERE customers.id = b.customer_id;"
+      "UPDATE discount_rules SET uses = (SELECT count(*) FROM discount_applications AS a"
+      "  WHERE a.rule_id = discount_rules.id);"
+      "INSERT INTO rule_customer_uses (rule_id, customer_id, uses)"
+      " SELECT rule_id, customer_id, count(*) FROM discount_applications"
+      " WHERE customer_id IS NOT NULL GROUP BY customer_id, rule_id;"
+      "UPDATE campaigns SET spent = (SELECT coalesce (sum (a.amount), 0)"
+      "  FROM discount_applications AS a JOIN discount_rules AS r ON r.id = a.rule_id"
+      "  WHERE r.campaign_id = campaigns.id);",
+      error);
 }
 
 static gboolean
-purchases_in_bulk (Demo    *demo,
-                   GError **error)
+purchases_in_bulk (Demo *demo, GError **error)
 {
   g_autofree gint64 *counts = g_new0 (gint64, demo->days);
-  g_autoptr(GPtrArray) saved_indexes = NULL;
-  g_autoptr(GError) cancel_error = NULL;
+  g_autoptr (GPtrArray) saved_indexes = NULL;
+  g_autoptr (GError) cancel_error = NULL;
   gboolean lite = sk_db_is_sqlite (demo->db);
-  gint64 synchronous = lite ? sk_db_query_int (demo->db, NULL, 2, "PRAGMA synchronous", NULL) : 0;
+  gint64   synchronous = lite ? sk_db_query_int (demo->db, NULL, 2, "PRAGMA synchronous", NULL) : 0;
   gint64 cache_size = lite ? sk_db_query_int (demo->db, NULL, -2000, "PRAGMA cache_size", NULL) : 0;
   gint64 temp_store = lite ? sk_db_query_int (demo->db, NULL, 0, "PRAGMA temp_store", NULL) : 0;
   gint64 in_chunk = 0;
@@ -1469,8 +1516,11 @@ purchases_in_bulk (Demo    *demo,
    * check references row by row, nor to wait for the disk per chunk. The
    * sorts that rebuild indexes and sum up go to temporary files, so memory
    * stays flat whatever the size. */
-  if (lite && !exec_sql (demo->db, "PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF;"
-                         " PRAGMA cache_size = -262144; PRAGMA temp_store = FILE;", error))
+  if (lite
+      && !exec_sql (demo->db,
+                    "PRAGMA foreign_keys = OFF; PRAGMA synchronous = OFF;"
+                    " PRAGMA cache_size = -262144; PRAGMA temp_store = FILE;",
+                    error))
     return FALSE;
   saved_indexes = drop_purchase_indexes (demo, error);
   if (saved_indexes == NULL)
@@ -1480,7 +1530,7 @@ purchases_in_bulk (Demo    *demo,
   for (gint64 d = 0; d < demo->days && cancel_error == NULL; d++)
     {
       gint64 day_start = demo->start + d * DAY;
-      g_autoptr(GArray) slots = NULL;
+      g_autoptr (GArray) slots = NULL;
 
       set_day_categories (demo, day_start);
       slots = plan_day (demo, day_start, counts[d]);
@@ -1528,7 +1578,7 @@ out:
     g_autofree char *pragmas = g_strdup_printf ("PRAGMA foreign_keys = ON; PRAGMA synchronous = %d;"
                                                 " PRAGMA cache_size = %" G_GINT64_FORMAT ";"
                                                 " PRAGMA temp_store = %d;",
-                                                (int) synchronous, cache_size, (int) temp_store);
+                                                (int)synchronous, cache_size, (int)temp_store);
     if (lite && !exec_sql (demo->db, pragmas, ok ? error : NULL))
       ok = FALSE;
   }
@@ -1543,29 +1593,29 @@ out:
 /* The whole run */
 
 static gboolean
-database_is_empty (Demo    *demo,
-                   GError **error)
+database_is_empty (Demo *demo, GError **error)
 {
-  gint64 rows = sk_db_query_int (demo->db, error, -1,
-                                 "SELECT (SELECT count(*) FROM stores) + (SELECT count(*) FROM customers)"
-                                 " + (SELECT count(*) FROM purchases) + (SELECT count(*) FROM discount_rules)",
-                                 NULL);
+  gint64 rows = sk_db_query_int (
+      demo->db, error, -1,
+      "SELECT (SELECT count(*) FROM stores) + (SELECT count(*) FROM customers)"
+      " + (SELECT count(*) FROM purchases) + (SELECT count(*) FROM discount_rules)",
+      NULL);
   if (rows < 0)
     return FALSE;
   if (rows > 0)
     {
       sk_set_field_error (error, SK_ERROR_CONFLICT, NULL,
-                          _("The database already has data; demo data goes into an empty one"));
+                          _ ("The database already has data; demo data goes into an empty one"));
       return FALSE;
     }
   return TRUE;
 }
 
 static gboolean
-finish_campaigns (Demo    *demo,
-                  GError **error)
+finish_campaigns (Demo *demo, GError **error)
 {
-  g_autoptr(SkCampaign) campaign = sk_database_get_campaign (demo->db, demo->finished_campaign_id, error);
+  g_autoptr (SkCampaign) campaign
+      = sk_database_get_campaign (demo->db, demo->finished_campaign_id, error);
 
   if (campaign == NULL)
     return FALSE;
@@ -1600,8 +1650,8 @@ sk_demo_generate (SkDatabase          *db,
                   GError             **error)
 {
   Demo demo = { NULL };
-  g_autoptr(GDateTime) now = NULL;
-  g_autoptr(GDateTime) today = NULL;
+  g_autoptr (GDateTime) now = NULL;
+  g_autoptr (GDateTime) today = NULL;
   gboolean ok = FALSE;
   gboolean bulk;
 
@@ -1619,12 +1669,13 @@ sk_demo_generate (SkDatabase          *db,
   demo.n_customers = options->customers >= 0 ? options->customers : DEFAULT_CUSTOMERS;
   demo.n_purchases = options->purchases >= 0 ? options->purchases : DEFAULT_PURCHASES;
   demo.days = options->days > 0 ? options->days : DEFAULT_DAYS;
-  if (demo.days > MAX_DAYS || demo.n_customers > (gint64) 100000000 ||
-      demo.n_purchases > (gint64) 1000000000)
+  if (demo.days > MAX_DAYS || demo.n_customers > (gint64)100000000
+      || demo.n_purchases > (gint64)1000000000)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, NULL,
-                          _("Demo sizes are limited to 100 million customers, a billion purchases"
-                            " and %" G_GINT64_FORMAT " days"), MAX_DAYS);
+                          _ ("Demo sizes are limited to 100 million customers, a billion purchases"
+                             " and %" G_GINT64_FORMAT " days"),
+                          MAX_DAYS);
       goto out;
     }
   bulk = demo.n_purchases > SK_DEMO_PIPELINE_MAX_PURCHASES || demo.force_bulk;
@@ -1640,8 +1691,8 @@ sk_demo_generate (SkDatabase          *db,
 
   if (!database_is_empty (&demo, error) || check_cancelled (&demo, error))
     goto out;
-  if (!create_stores (&demo, error) || !create_products (&demo, error) ||
-      !create_rules (&demo, error))
+  if (!create_stores (&demo, error) || !create_products (&demo, error)
+      || !create_rules (&demo, error))
     goto out;
 
   plan_customers (&demo);
@@ -1654,7 +1705,7 @@ sk_demo_generate (SkDatabase          *db,
     goto out;
   if (bulk)
     {
-      g_autoptr(GError) purchase_error = NULL;
+      g_autoptr (GError) purchase_error = NULL;
       gboolean purchases_ok = purchases_in_bulk (&demo, &purchase_error);
 
       /* Cancelled: what was written still gets its segments. */
@@ -1676,9 +1727,11 @@ sk_demo_generate (SkDatabase          *db,
   /* The charts' per-day figures, so the first chart opens at once. */
   if (!sk_analytics_prepare (db, G_MININT64 / 2, G_MAXINT64 / 2, error))
     goto out;
-  if (!exec_sql (db, sk_db_is_sqlite (db)
-                         ? "PRAGMA analysis_limit = 1000; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);"
-                         : "ANALYZE", error))
+  if (!exec_sql (db,
+                 sk_db_is_sqlite (db)
+                     ? "PRAGMA analysis_limit = 1000; ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);"
+                     : "ANALYZE",
+                 error))
     goto out;
   ok = TRUE;
 

@@ -13,14 +13,14 @@ G_BEGIN_DECLS
  * pipeline; above it a bulk path writes the same rows chunk by chunk (the
  * environment variable SKIDKA_DEMO_BULK=1 forces it, for tests that check
  * both paths make the same sales). */
-#define SK_DEMO_PIPELINE_MAX_PURCHASES ((gint64) 20000)
+#define SK_DEMO_PIPELINE_MAX_PURCHASES ((gint64)20000)
 
 typedef struct
 {
-  gint64  customers;  /* < 0: the default (1000) */
-  gint64  purchases;  /* < 0: the default (10000) */
-  gint64  days;       /* <= 0: the default (180); purchases end before today (UTC) */
-  guint32 seed;       /* the same seed gives the same chain, shifted to end today */
+  gint64  customers; /* < 0: the default (1000) */
+  gint64  purchases; /* < 0: the default (10000) */
+  gint64  days;      /* <= 0: the default (180); purchases end before today (UTC) */
+  guint32 seed;      /* the same seed gives the same chain, shifted to end today */
 } SkDemoOptions;
 
 /* Refuses a database that already has stores, customers or purchases

@@ -65,8 +65,7 @@ sk_cart_free (SkCart *cart)
 }
 
 gboolean
-sk_cart_validate (const SkCart *cart,
-                  GError      **error)
+sk_cart_validate (const SkCart *cart, GError **error)
 {
   gint64 subtotal = 0;
 
@@ -85,18 +84,18 @@ sk_cart_validate (const SkCart *cart,
   for (guint i = 0; i < cart->lines->len; i++)
     {
       const SkCartLine *line = &g_array_index (cart->lines, SkCartLine, i);
-      g_autofree char *field = NULL;
+      g_autofree char  *field = NULL;
 
       if (line->quantity <= 0 || line->quantity > SK_QUANTITY_MAX)
         {
           field = g_strdup_printf ("items[%u].quantity", i);
           sk_set_field_error (error, SK_ERROR_INVALID, field,
-                              "Line %u: quantity must be between 1 and %" G_GINT64_FORMAT,
-                              i + 1, SK_QUANTITY_MAX);
+                              "Line %u: quantity must be between 1 and %" G_GINT64_FORMAT, i + 1,
+                              SK_QUANTITY_MAX);
           return FALSE;
         }
-      if (line->unit_price < 0 || line->unit_price > SK_MONEY_MAX ||
-          line->unit_price > SK_MONEY_MAX / line->quantity)
+      if (line->unit_price < 0 || line->unit_price > SK_MONEY_MAX
+          || line->unit_price > SK_MONEY_MAX / line->quantity)
         {
           field = g_strdup_printf ("items[%u].unit_price", i);
           sk_set_field_error (error, SK_ERROR_INVALID, field,
@@ -114,9 +113,7 @@ sk_cart_validate (const SkCart *cart,
 }
 
 static const char *
-json_get_string_member (JsonObject *object,
-                        const char *member,
-                        gboolean   *ok)
+json_get_string_member (JsonObject *object, const char *member, gboolean *ok)
 {
   JsonNode *node = json_object_get_member (object, member);
 
@@ -132,14 +129,13 @@ json_get_string_member (JsonObject *object,
 }
 
 SkCart *
-sk_cart_from_json (JsonObject *object,
-                   GError    **error)
+sk_cart_from_json (JsonObject *object, GError **error)
 {
-  g_autoptr(SkCart) cart = NULL;
-  JsonNode *items;
-  JsonArray *array;
+  g_autoptr (SkCart) cart = NULL;
+  JsonNode   *items;
+  JsonArray  *array;
   const char *store_id;
-  gboolean ok;
+  gboolean    ok;
 
   g_return_val_if_fail (object != NULL, NULL);
 
@@ -160,12 +156,12 @@ sk_cart_from_json (JsonObject *object,
   array = json_node_get_array (items);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      JsonNode *node = json_array_get_element (array, i);
+      JsonNode   *node = json_array_get_element (array, i);
       JsonObject *item;
       const char *names[] = { "sku", "name", "category" };
       const char *values[3];
       const char *numbers[] = { "unit_price", "quantity" };
-      gint64 ints[2];
+      gint64      ints[2];
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
         {
@@ -188,11 +184,12 @@ sk_cart_from_json (JsonObject *object,
         {
           JsonNode *n = json_object_get_member (item, numbers[k]);
 
-          if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_INT64)
+          if (n == NULL || !JSON_NODE_HOLDS_VALUE (n)
+              || json_node_get_value_type (n) != G_TYPE_INT64)
             {
               g_autofree char *field = g_strdup_printf ("items[%u].%s", i, numbers[k]);
-              sk_set_field_error (error, SK_ERROR_MALFORMED, field,
-                                  "“%s” must be a whole number", field);
+              sk_set_field_error (error, SK_ERROR_MALFORMED, field, "“%s” must be a whole number",
+                                  field);
               return NULL;
             }
           ints[k] = json_node_get_int (n);
@@ -205,8 +202,7 @@ sk_cart_from_json (JsonObject *object,
 /* Customer */
 
 SkEngineCustomer *
-sk_engine_customer_new (const char *id,
-                        const char *segment)
+sk_engine_customer_new (const char *id, const char *segment)
 {
   SkEngineCustomer *customer = g_new0 (SkEngineCustomer, 1);
 
@@ -217,17 +213,14 @@ sk_engine_customer_new (const char *id,
 }
 
 void
-sk_engine_customer_set_uses (SkEngineCustomer *customer,
-                             const char       *rule_id,
-                             gint64            uses)
+sk_engine_customer_set_uses (SkEngineCustomer *customer, const char *rule_id, gint64 uses)
 {
   g_return_if_fail (customer != NULL && rule_id != NULL);
   g_hash_table_insert (customer->rule_uses, g_strdup (rule_id), g_memdup2 (&uses, sizeof uses));
 }
 
 gint64
-sk_engine_customer_get_uses (const SkEngineCustomer *customer,
-                             const char             *rule_id)
+sk_engine_customer_get_uses (const SkEngineCustomer *customer, const char *rule_id)
 {
   const gint64 *uses;
 
@@ -249,8 +242,7 @@ sk_engine_customer_free (SkEngineCustomer *customer)
 }
 
 gboolean
-sk_campaign_is_live (SkCampaign *campaign,
-                     gint64      now)
+sk_campaign_is_live (SkCampaign *campaign, gint64 now)
 {
   g_return_val_if_fail (SK_IS_CAMPAIGN (campaign), FALSE);
 
@@ -279,27 +271,26 @@ typedef struct
   RuleKind        kind;
   SkRejectCode    code;
   gint64          detail;
-  gint64          base;         /* sum of its lines' totals */
-  int            *cats;         /* cart category indexes of its categories; NULL = all lines */
+  gint64          base; /* sum of its lines' totals */
+  int            *cats; /* cart category indexes of its categories; NULL = all lines */
   guint           n_cats;
   SkCampaign     *campaign;
 } RuleState;
 
 typedef struct
 {
-  const SkCart   *cart;
-  gint64         *line_totals;
-  int            *line_cat;     /* category index per line */
-  guint           n_lines;
-  GHashTable     *campaign_left; /* SkCampaign* -> gint64* budget left in this cart */
+  const SkCart *cart;
+  gint64       *line_totals;
+  int          *line_cat; /* category index per line */
+  guint         n_lines;
+  GHashTable   *campaign_left; /* SkCampaign* -> gint64* budget left in this cart */
 } Ctx;
 
 static int
-compare_rules (gconstpointer a,
-               gconstpointer b)
+compare_rules (gconstpointer a, gconstpointer b)
 {
-  const SkDiscountRule *ra = *(SkDiscountRule * const *) a;
-  const SkDiscountRule *rb = *(SkDiscountRule * const *) b;
+  const SkDiscountRule *ra = *(SkDiscountRule *const *)a;
+  const SkDiscountRule *rb = *(SkDiscountRule *const *)b;
 
   if (ra->priority != rb->priority)
     return ra->priority > rb->priority ? -1 : 1;
@@ -325,9 +316,7 @@ strv_empty (char **strv)
 }
 
 static gboolean
-line_matches (const RuleState *state,
-              const Ctx       *ctx,
-              guint            line)
+line_matches (const RuleState *state, const Ctx *ctx, guint line)
 {
   if (state->cats == NULL)
     return TRUE;
@@ -346,16 +335,12 @@ typedef struct
 /* Spreads @amount over the lines @state covers in proportion to @weights,
  * by largest remainder, so the parts add up to @amount exactly. */
 static void
-allocate (const RuleState *state,
-          const Ctx       *ctx,
-          const gint64    *weights,
-          gint64           amount,
-          gint64          *out)
+allocate (const RuleState *state, const Ctx *ctx, const gint64 *weights, gint64 amount, gint64 *out)
 {
   g_autofree Remainder *remainders = NULL;
-  guint n_remainders = 0;
-  gint64 total_weight = 0;
-  gint64 given = 0;
+  guint                 n_remainders = 0;
+  gint64                total_weight = 0;
+  gint64                given = 0;
 
   for (guint i = 0; i < ctx->n_lines; i++)
     {
@@ -374,12 +359,12 @@ allocate (const RuleState *state,
 
       if (weights[i] == 0 || !line_matches (state, ctx, i))
         continue;
-      product = (unsigned __int128) amount * (unsigned __int128) weights[i];
-      out[i] = (gint64) (product / (unsigned __int128) total_weight);
-      remainder = product % (unsigned __int128) total_weight;
+      product = (unsigned __int128)amount * (unsigned __int128)weights[i];
+      out[i] = (gint64)(product / (unsigned __int128)total_weight);
+      remainder = product % (unsigned __int128)total_weight;
       given += out[i];
       if (remainder > 0)
-        remainders[n_remainders++] = (Remainder) { remainder, i };
+        remainders[n_remainders++] = (Remainder){ remainder, i };
     }
 
   /* The kopecks left, fewer than the lines with a remainder, go one each to
@@ -391,7 +376,7 @@ allocate (const RuleState *state,
       for (guint k = 1; k < n_remainders; k++)
         {
           Remainder item = remainders[k];
-          guint j = k;
+          guint     j = k;
 
           for (; j > 0 && remainders[j - 1].remainder < item.remainder; j--)
             remainders[j] = remainders[j - 1];
@@ -403,8 +388,7 @@ allocate (const RuleState *state,
 }
 
 static gint64
-campaign_budget_left (Ctx        *ctx,
-                      SkCampaign *campaign)
+campaign_budget_left (Ctx *ctx, SkCampaign *campaign)
 {
   gint64 *left;
 
@@ -414,7 +398,8 @@ campaign_budget_left (Ctx        *ctx,
   if (left == NULL)
     {
       /* Compared before subtracting: spent comes from the database. */
-      gint64 initial = campaign->spent >= campaign->budget ? 0 : campaign->budget - MAX (campaign->spent, 0);
+      gint64 initial
+          = campaign->spent >= campaign->budget ? 0 : campaign->budget - MAX (campaign->spent, 0);
       left = g_memdup2 (&initial, sizeof initial);
       g_hash_table_insert (ctx->campaign_left, campaign, left);
     }
@@ -423,11 +408,10 @@ campaign_budget_left (Ctx        *ctx,
 
 /* The money a rule gives on @base, before the campaign budget. */
 static gint64
-rule_discount (const RuleState *state,
-               gint64           base)
+rule_discount (const RuleState *state, gint64 base)
 {
   const SkDiscountRule *rule = state->rule;
-  gint64 d;
+  gint64                d;
 
   if (state->kind == KIND_PERCENTAGE)
     d = sk_muldiv (base, CLAMP (rule->value, 0, 10000), 10000);
@@ -485,8 +469,8 @@ check_eligibility (RuleState              *state,
           return;
         }
     }
-  if (!strv_empty (rule->store_ids) &&
-      !g_strv_contains ((const char * const *) rule->store_ids, ctx->cart->store_id))
+  if (!strv_empty (rule->store_ids)
+      && !g_strv_contains ((const char *const *)rule->store_ids, ctx->cart->store_id))
     {
       state->code = SK_REJECT_STORE;
       return;
@@ -498,8 +482,8 @@ check_eligibility (RuleState              *state,
           state->code = SK_REJECT_ANONYMOUS;
           return;
         }
-      if (customer->segment == NULL ||
-          !g_strv_contains ((const char * const *) rule->segments, customer->segment))
+      if (customer->segment == NULL
+          || !g_strv_contains ((const char *const *)rule->segments, customer->segment))
         {
           state->code = SK_REJECT_SEGMENT;
           return;
@@ -568,14 +552,11 @@ check_eligibility (RuleState              *state,
 }
 
 static void
-add_applied (SkEngineResult *result,
-             SkDiscountRule *rule,
-             gint64          amount,
-             const gint64   *split,
-             guint           n_lines)
+add_applied (
+    SkEngineResult *result, SkDiscountRule *rule, gint64 amount, const gint64 *split, guint n_lines)
 {
   SkEngineApplied applied = { g_object_ref (rule), amount };
-  GArray *copy = g_array_sized_new (FALSE, TRUE, sizeof (gint64), n_lines);
+  GArray         *copy = g_array_sized_new (FALSE, TRUE, sizeof (gint64), n_lines);
 
   if (split != NULL)
     g_array_append_vals (copy, split, n_lines);
@@ -586,10 +567,7 @@ add_applied (SkEngineResult *result,
 }
 
 static void
-add_rejected (SkEngineResult *result,
-              SkDiscountRule *rule,
-              SkRejectCode    code,
-              gint64          detail)
+add_rejected (SkEngineResult *result, SkDiscountRule *rule, SkRejectCode code, gint64 detail)
 {
   SkEngineRejected rejected = { g_object_ref (rule), code, detail };
 
@@ -603,26 +581,27 @@ sk_discount_engine_calculate (const SkCart           *cart,
                               GPtrArray              *campaigns,
                               gint64                  now)
 {
-  g_autoptr(GHashTable) cat_index = NULL;
-  g_autoptr(GHashTable) campaign_by_id = NULL;
-  g_autoptr(GPtrArray) sorted = NULL;
-  g_autofree gint64 *cat_sums = NULL;
+  g_autoptr (GHashTable) cat_index = NULL;
+  g_autoptr (GHashTable) campaign_by_id = NULL;
+  g_autoptr (GPtrArray) sorted = NULL;
+  g_autofree gint64    *cat_sums = NULL;
   g_autofree RuleState *states = NULL;
-  g_autofree gint64 *remaining = NULL;
-  g_autofree gint64 *split = NULL;
-  g_autofree gint64 *stack_amounts = NULL;
-  g_autoptr(GArray) stack_rules = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr(GPtrArray) stack_splits = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  g_autofree gint64    *remaining = NULL;
+  g_autofree gint64    *split = NULL;
+  g_autofree gint64    *stack_amounts = NULL;
+  g_autoptr (GArray) stack_rules = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GPtrArray) stack_splits
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)g_array_unref);
   SkEngineResult *result;
-  Ctx ctx = { 0 };
-  guint n_rules;
-  guint n_cats = 0;
-  gint64 stack_total = 0;
-  gint best_single = -1;
-  gint64 best_single_amount = 0;
-  gint first_stacked = -1;
-  gint best_multiplier = -1;
-  gboolean use_stack;
+  Ctx             ctx = { 0 };
+  guint           n_rules;
+  guint           n_cats = 0;
+  gint64          stack_total = 0;
+  gint            best_single = -1;
+  gint64          best_single_amount = 0;
+  gint            first_stacked = -1;
+  gint            best_multiplier = -1;
+  gboolean        use_stack;
 
   g_return_val_if_fail (cart != NULL, NULL);
   g_return_val_if_fail (rules != NULL, NULL);
@@ -630,7 +609,7 @@ sk_discount_engine_calculate (const SkCart           *cart,
   result = g_new0 (SkEngineResult, 1);
   result->applied = g_array_new (FALSE, TRUE, sizeof (SkEngineApplied));
   result->rejected = g_array_new (FALSE, TRUE, sizeof (SkEngineRejected));
-  result->applied_splits = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  result->applied_splits = g_ptr_array_new_with_free_func ((GDestroyNotify)g_array_unref);
   result->line_totals = g_array_sized_new (FALSE, TRUE, sizeof (gint64), cart->lines->len);
   result->line_discounts = g_array_sized_new (FALSE, TRUE, sizeof (gint64), cart->lines->len);
   g_array_set_size (result->line_totals, cart->lines->len);
@@ -639,7 +618,7 @@ sk_discount_engine_calculate (const SkCart           *cart,
 
   ctx.cart = cart;
   ctx.n_lines = cart->lines->len;
-  ctx.line_totals = (gint64 *) (gpointer) result->line_totals->data;
+  ctx.line_totals = (gint64 *)(gpointer)result->line_totals->data;
   ctx.line_cat = g_new (int, MAX (1, ctx.n_lines));
   ctx.campaign_left = g_hash_table_new_full (NULL, NULL, NULL, g_free);
 
@@ -649,15 +628,15 @@ sk_discount_engine_calculate (const SkCart           *cart,
   for (guint i = 0; i < ctx.n_lines; i++)
     {
       const SkCartLine *line = &g_array_index (cart->lines, SkCartLine, i);
-      const char *category = line->category ? line->category : "";
-      gpointer idx;
+      const char       *category = line->category ? line->category : "";
+      gpointer          idx;
 
       ctx.line_totals[i] = line->unit_price * line->quantity;
       result->subtotal += ctx.line_totals[i];
       if (!g_hash_table_lookup_extended (cat_index, category, NULL, &idx))
         {
           idx = GINT_TO_POINTER (n_cats++);
-          g_hash_table_insert (cat_index, (gpointer) category, idx);
+          g_hash_table_insert (cat_index, (gpointer)category, idx);
         }
       ctx.line_cat[i] = GPOINTER_TO_INT (idx);
       cat_sums[GPOINTER_TO_INT (idx)] += ctx.line_totals[i];
@@ -697,11 +676,12 @@ sk_discount_engine_calculate (const SkCart           *cart,
   for (guint r = 0; r < n_rules; r++)
     {
       RuleState *state = &states[r];
-      gint64 base = 0;
-      gint64 d;
-      gint64 *left;
+      gint64     base = 0;
+      gint64     d;
+      gint64    *left;
 
-      if (state->code != SK_REJECT_NONE || state->kind == KIND_MULTIPLIER || !state->rule->stackable)
+      if (state->code != SK_REJECT_NONE || state->kind == KIND_MULTIPLIER
+          || !state->rule->stackable)
         continue;
       for (guint i = 0; i < ctx.n_lines; i++)
         if (line_matches (state, &ctx, i))
@@ -715,9 +695,10 @@ sk_discount_engine_calculate (const SkCart           *cart,
         remaining[i] -= split[i];
       /* Keep the split: if the stack wins, it is the result. */
       g_array_append_val (stack_rules, r);
-      g_ptr_array_add (stack_splits, g_array_append_vals (g_array_sized_new (FALSE, FALSE, sizeof (gint64),
-                                                                             ctx.n_lines),
-                                                          split, ctx.n_lines));
+      g_ptr_array_add (
+          stack_splits,
+          g_array_append_vals (g_array_sized_new (FALSE, FALSE, sizeof (gint64), ctx.n_lines),
+                               split, ctx.n_lines));
       left = state->campaign ? g_hash_table_lookup (ctx.campaign_left, state->campaign) : NULL;
       if (left != NULL)
         *left -= d;
@@ -731,7 +712,7 @@ sk_discount_engine_calculate (const SkCart           *cart,
   for (guint r = 0; r < n_rules; r++)
     {
       RuleState *state = &states[r];
-      gint64 d;
+      gint64     d;
 
       if (state->code != SK_REJECT_NONE || state->kind == KIND_MULTIPLIER || state->rule->stackable)
         continue;
@@ -746,16 +727,17 @@ sk_discount_engine_calculate (const SkCart           *cart,
 
   /* The customer gets the larger; on a tie the higher priority, then the
    * lower id, which is the earlier rule in sorted order. */
-  use_stack = stack_total > 0 &&
-              (best_single < 0 || stack_total > best_single_amount ||
-               (stack_total == best_single_amount && first_stacked < best_single));
+  use_stack = stack_total > 0
+              && (best_single < 0 || stack_total > best_single_amount
+                  || (stack_total == best_single_amount && first_stacked < best_single));
 
   if (use_stack)
     {
       for (guint k = 0; k < stack_rules->len; k++)
         {
-          guint r = g_array_index (stack_rules, guint, k);
-          const gint64 *rule_split = (const gint64 *) (gpointer) ((GArray *) g_ptr_array_index (stack_splits, k))->data;
+          guint         r = g_array_index (stack_rules, guint, k);
+          const gint64 *rule_split
+              = (const gint64 *)(gpointer)((GArray *)g_ptr_array_index (stack_splits, k))->data;
 
           for (guint i = 0; i < ctx.n_lines; i++)
             g_array_index (result->line_discounts, gint64, i) += rule_split[i];
@@ -776,8 +758,8 @@ sk_discount_engine_calculate (const SkCart           *cart,
 
   /* The highest eligible multiplier scales the accrual. */
   for (guint r = 0; r < n_rules; r++)
-    if (states[r].code == SK_REJECT_NONE && states[r].kind == KIND_MULTIPLIER &&
-        (best_multiplier < 0 || states[r].rule->value > states[best_multiplier].rule->value))
+    if (states[r].code == SK_REJECT_NONE && states[r].kind == KIND_MULTIPLIER
+        && (best_multiplier < 0 || states[r].rule->value > states[best_multiplier].rule->value))
       best_multiplier = r;
   if (best_multiplier >= 0)
     {
@@ -788,16 +770,16 @@ sk_discount_engine_calculate (const SkCart           *cart,
   /* Everything not applied, and why. */
   for (guint r = 0; r < n_rules; r++)
     {
-      RuleState *state = &states[r];
+      RuleState   *state = &states[r];
       SkRejectCode code = state->code;
 
       if (code == SK_REJECT_NONE)
         {
           if (state->kind == KIND_MULTIPLIER)
-            code = (gint) r == best_multiplier ? SK_REJECT_NONE : SK_REJECT_LOWER_MULTIPLIER;
+            code = (gint)r == best_multiplier ? SK_REJECT_NONE : SK_REJECT_LOWER_MULTIPLIER;
           else if (stack_amounts[r] == 0)
             code = SK_REJECT_ZERO_DISCOUNT;
-          else if (state->rule->stackable ? !use_stack : (use_stack || (gint) r != best_single))
+          else if (state->rule->stackable ? !use_stack : (use_stack || (gint)r != best_single))
             code = SK_REJECT_NOT_CHOSEN;
         }
       if (code != SK_REJECT_NONE)
@@ -818,11 +800,11 @@ sk_discount_engine_available (const char             *store_id,
                               GPtrArray              *campaigns,
                               gint64                  now)
 {
-  g_autoptr(SkCart) cart = sk_cart_new (store_id);
-  g_autoptr(GHashTable) campaign_by_id = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) sorted = NULL;
+  g_autoptr (SkCart) cart = sk_cart_new (store_id);
+  g_autoptr (GHashTable) campaign_by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) sorted = NULL;
   SkEngineResult *result;
-  Ctx ctx = { 0 };
+  Ctx             ctx = { 0 };
 
   g_return_val_if_fail (store_id != NULL, NULL);
   g_return_val_if_fail (rules != NULL, NULL);
@@ -830,7 +812,7 @@ sk_discount_engine_available (const char             *store_id,
   result = g_new0 (SkEngineResult, 1);
   result->applied = g_array_new (FALSE, TRUE, sizeof (SkEngineApplied));
   result->rejected = g_array_new (FALSE, TRUE, sizeof (SkEngineRejected));
-  result->applied_splits = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  result->applied_splits = g_ptr_array_new_with_free_func ((GDestroyNotify)g_array_unref);
   result->line_totals = g_array_new (FALSE, TRUE, sizeof (gint64));
   result->line_discounts = g_array_new (FALSE, TRUE, sizeof (gint64));
   result->bonus_multiplier = 100;
@@ -884,23 +866,40 @@ sk_reject_code_to_string (SkRejectCode code)
 {
   switch (code)
     {
-    case SK_REJECT_NONE: return "none";
-    case SK_REJECT_INACTIVE: return "inactive";
-    case SK_REJECT_NOT_STARTED: return "not_started";
-    case SK_REJECT_EXPIRED: return "expired";
-    case SK_REJECT_CAMPAIGN_INACTIVE: return "campaign_inactive";
-    case SK_REJECT_CAMPAIGN_BUDGET_SPENT: return "campaign_budget_spent";
-    case SK_REJECT_STORE: return "store";
-    case SK_REJECT_ANONYMOUS: return "anonymous";
-    case SK_REJECT_SEGMENT: return "segment";
-    case SK_REJECT_USAGE_LIMIT_TOTAL: return "usage_limit_total";
-    case SK_REJECT_USAGE_LIMIT_CUSTOMER: return "usage_limit_per_customer";
-    case SK_REJECT_NO_MATCHING_ITEMS: return "no_matching_items";
-    case SK_REJECT_MIN_PURCHASE: return "min_purchase";
-    case SK_REJECT_ZERO_DISCOUNT: return "zero_discount";
-    case SK_REJECT_NOT_CHOSEN: return "not_chosen";
-    case SK_REJECT_LOWER_MULTIPLIER: return "lower_multiplier";
-    default: return "unknown";
+    case SK_REJECT_NONE:
+      return "none";
+    case SK_REJECT_INACTIVE:
+      return "inactive";
+    case SK_REJECT_NOT_STARTED:
+      return "not_started";
+    case SK_REJECT_EXPIRED:
+      return "expired";
+    case SK_REJECT_CAMPAIGN_INACTIVE:
+      return "campaign_inactive";
+    case SK_REJECT_CAMPAIGN_BUDGET_SPENT:
+      return "campaign_budget_spent";
+    case SK_REJECT_STORE:
+      return "store";
+    case SK_REJECT_ANONYMOUS:
+      return "anonymous";
+    case SK_REJECT_SEGMENT:
+      return "segment";
+    case SK_REJECT_USAGE_LIMIT_TOTAL:
+      return "usage_limit_total";
+    case SK_REJECT_USAGE_LIMIT_CUSTOMER:
+      return "usage_limit_per_customer";
+    case SK_REJECT_NO_MATCHING_ITEMS:
+      return "no_matching_items";
+    case SK_REJECT_MIN_PURCHASE:
+      return "min_purchase";
+    case SK_REJECT_ZERO_DISCOUNT:
+      return "zero_discount";
+    case SK_REJECT_NOT_CHOSEN:
+      return "not_chosen";
+    case SK_REJECT_LOWER_MULTIPLIER:
+      return "lower_multiplier";
+    default:
+      return "unknown";
     }
 }
 
@@ -915,38 +914,38 @@ sk_reject_reason_to_string (const SkEngineRejected *rejected)
   switch (rejected->code)
     {
     case SK_REJECT_INACTIVE:
-      return g_strdup (_("rule is disabled"));
+      return g_strdup (_ ("rule is disabled"));
     case SK_REJECT_NOT_STARTED:
       when = sk_time_to_rfc3339 (rejected->detail);
-      return g_strdup_printf (_("valid from %s"), when);
+      return g_strdup_printf (_ ("valid from %s"), when);
     case SK_REJECT_EXPIRED:
       when = sk_time_to_rfc3339 (rejected->detail);
-      return g_strdup_printf (_("expired on %s"), when);
+      return g_strdup_printf (_ ("expired on %s"), when);
     case SK_REJECT_CAMPAIGN_INACTIVE:
-      return g_strdup (_("its campaign is not running"));
+      return g_strdup (_ ("its campaign is not running"));
     case SK_REJECT_CAMPAIGN_BUDGET_SPENT:
-      return g_strdup (_("campaign budget spent"));
+      return g_strdup (_ ("campaign budget spent"));
     case SK_REJECT_STORE:
-      return g_strdup (_("not valid in this store"));
+      return g_strdup (_ ("not valid in this store"));
     case SK_REJECT_ANONYMOUS:
-      return g_strdup (_("only for a registered customer"));
+      return g_strdup (_ ("only for a registered customer"));
     case SK_REJECT_SEGMENT:
-      return g_strdup (_("not for this customer's segment"));
+      return g_strdup (_ ("not for this customer's segment"));
     case SK_REJECT_USAGE_LIMIT_TOTAL:
-      return g_strdup (_("usage limit reached"));
+      return g_strdup (_ ("usage limit reached"));
     case SK_REJECT_USAGE_LIMIT_CUSTOMER:
-      return g_strdup (_("usage limit per customer reached"));
+      return g_strdup (_ ("usage limit per customer reached"));
     case SK_REJECT_NO_MATCHING_ITEMS:
-      return g_strdup (_("no items of its categories"));
+      return g_strdup (_ ("no items of its categories"));
     case SK_REJECT_MIN_PURCHASE:
       money = sk_money_format (rejected->detail);
-      return g_strdup_printf (_("min purchase %s not reached"), money);
+      return g_strdup_printf (_ ("min purchase %s not reached"), money);
     case SK_REJECT_ZERO_DISCOUNT:
-      return g_strdup (_("gives no discount on this cart"));
+      return g_strdup (_ ("gives no discount on this cart"));
     case SK_REJECT_NOT_CHOSEN:
-      return g_strdup (_("a better discount applies"));
+      return g_strdup (_ ("a better discount applies"));
     case SK_REJECT_LOWER_MULTIPLIER:
-      return g_strdup (_("a higher bonus multiplier applies"));
+      return g_strdup (_ ("a higher bonus multiplier applies"));
     case SK_REJECT_NONE:
     default:
       return g_strdup ("");

@@ -9,9 +9,7 @@
 /* A string member; NULL (a cart line sent without a SKU) is JSON null, as a
  * string node holding NULL would stop the generator. */
 static void
-set_string (JsonObject *object,
-            const char *name,
-            const char *value)
+set_string (JsonObject *object, const char *name, const char *value)
 {
   if (value == NULL)
     json_object_set_null_member (object, name);
@@ -36,20 +34,20 @@ set_string (JsonObject *object,
 
 typedef struct
 {
-  const char   *rule_id;
-  const char   *name;
-  SkRejectCode  code;
-  gint64        detail;
+  const char  *rule_id;
+  const char  *name;
+  SkRejectCode code;
+  gint64       detail;
 } RejectedKey;
 
-static GMutex rejected_lock;
-static GHashTable *rejected_entries;  /* RejectedKey (own copies) → sealed JsonNode */
+static GMutex      rejected_lock;
+static GHashTable *rejected_entries; /* RejectedKey (own copies) → sealed JsonNode */
 
 static guint
 rejected_key_hash (gconstpointer data)
 {
   const RejectedKey *key = data;
-  guint hash = g_str_hash (key->rule_id);
+  guint              hash = g_str_hash (key->rule_id);
 
   hash = hash * 31 + (key->name != NULL ? g_str_hash (key->name) : 0);
   hash = hash * 31 + key->code;
@@ -57,24 +55,23 @@ rejected_key_hash (gconstpointer data)
 }
 
 static gboolean
-rejected_key_equal (gconstpointer a,
-                    gconstpointer b)
+rejected_key_equal (gconstpointer a, gconstpointer b)
 {
   const RejectedKey *x = a;
   const RejectedKey *y = b;
 
-  return x->code == y->code && x->detail == y->detail &&
-         g_str_equal (x->rule_id, y->rule_id) && g_strcmp0 (x->name, y->name) == 0;
+  return x->code == y->code && x->detail == y->detail && g_str_equal (x->rule_id, y->rule_id)
+         && g_strcmp0 (x->name, y->name) == 0;
 }
 
 /* The key and its strings in one block. */
 static RejectedKey *
 rejected_key_copy (const RejectedKey *key)
 {
-  gsize id_size = strlen (key->rule_id) + 1;
-  gsize name_size = key->name != NULL ? strlen (key->name) + 1 : 0;
+  gsize        id_size = strlen (key->rule_id) + 1;
+  gsize        name_size = key->name != NULL ? strlen (key->name) + 1 : 0;
   RejectedKey *copy = g_malloc (sizeof (RejectedKey) + id_size + name_size);
-  char *strings = (char *) (copy + 1);
+  char        *strings = (char *)(copy + 1);
 
   *copy = *key;
   copy->rule_id = memcpy (strings, key->rule_id, id_size);
@@ -87,8 +84,8 @@ static JsonNode *
 rejected_entry_new (const SkEngineRejected *rejected)
 {
   g_autofree char *reason = sk_reject_reason_to_string (rejected);
-  JsonObject *o = json_object_new ();
-  JsonNode *node;
+  JsonObject      *o = json_object_new ();
+  JsonNode        *node;
 
   set_string (o, "rule_id", rejected->rule->id);
   set_string (o, "name", rejected->rule->name);
@@ -105,13 +102,13 @@ static JsonNode *
 rejected_entry (const SkEngineRejected *rejected)
 {
   RejectedKey key = { rejected->rule->id, rejected->rule->name, rejected->code, rejected->detail };
-  JsonNode *node;
+  JsonNode   *node;
 
   if (key.rule_id == NULL)
     return rejected_entry_new (rejected);
   if (rejected_entries == NULL)
-    rejected_entries = g_hash_table_new_full (rejected_key_hash, rejected_key_equal,
-                                              g_free, (GDestroyNotify) json_node_unref);
+    rejected_entries = g_hash_table_new_full (rejected_key_hash, rejected_key_equal, g_free,
+                                              (GDestroyNotify)json_node_unref);
   node = g_hash_table_lookup (rejected_entries, &key);
   if (node == NULL)
     {
@@ -126,12 +123,11 @@ rejected_entry (const SkEngineRejected *rejected)
 /* The objects are made directly, not through a JsonBuilder: a server
  * answers this for every cart, and the builder's state cost a third more. */
 JsonNode *
-sk_engine_result_to_json (const SkEngineResult *result,
-                          const SkCart         *cart)
+sk_engine_result_to_json (const SkEngineResult *result, const SkCart *cart)
 {
   JsonObject *root;
-  JsonArray *applied, *rejected, *lines;
-  JsonNode *node;
+  JsonArray  *applied, *rejected, *lines;
+  JsonNode   *node;
 
   g_return_val_if_fail (result != NULL && cart != NULL, NULL);
 
@@ -145,7 +141,7 @@ sk_engine_result_to_json (const SkEngineResult *result,
   for (guint i = 0; i < result->applied->len; i++)
     {
       const SkEngineApplied *a = &g_array_index (result->applied, SkEngineApplied, i);
-      JsonObject *o = json_object_new ();
+      JsonObject            *o = json_object_new ();
 
       set_string (o, "rule_id", a->rule->id);
       set_string (o, "name", a->rule->name);
@@ -158,7 +154,8 @@ sk_engine_result_to_json (const SkEngineResult *result,
   rejected = json_array_sized_new (result->rejected->len);
   g_mutex_lock (&rejected_lock);
   for (guint i = 0; i < result->rejected->len; i++)
-    json_array_add_element (rejected, rejected_entry (&g_array_index (result->rejected, SkEngineRejected, i)));
+    json_array_add_element (
+        rejected, rejected_entry (&g_array_index (result->rejected, SkEngineRejected, i)));
   g_mutex_unlock (&rejected_lock);
   json_object_set_array_member (root, "rejected", rejected);
 
@@ -166,12 +163,13 @@ sk_engine_result_to_json (const SkEngineResult *result,
   for (guint i = 0; i < cart->lines->len; i++)
     {
       const SkCartLine *line = &g_array_index (cart->lines, SkCartLine, i);
-      gint64 discount = g_array_index (result->line_discounts, gint64, i);
-      JsonObject *o = json_object_new ();
+      gint64            discount = g_array_index (result->line_discounts, gint64, i);
+      JsonObject       *o = json_object_new ();
 
       set_string (o, "sku", line->sku);
       json_object_set_int_member (o, "discount", discount);
-      json_object_set_int_member (o, "total", g_array_index (result->line_totals, gint64, i) - discount);
+      json_object_set_int_member (o, "total",
+                                  g_array_index (result->line_totals, gint64, i) - discount);
       json_array_add_object_element (lines, o);
     }
   json_object_set_array_member (root, "lines", lines);

@@ -16,8 +16,7 @@ sk_error_private_init (SkErrorPrivate *priv)
 }
 
 static void
-sk_error_private_copy (const SkErrorPrivate *src,
-                       SkErrorPrivate       *dest)
+sk_error_private_copy (const SkErrorPrivate *src, SkErrorPrivate *dest)
 {
   dest->field = g_strdup (src->field);
 }
@@ -36,19 +35,32 @@ sk_error_code_to_string (SkErrorCode code)
 {
   switch (code)
     {
-    case SK_ERROR_MALFORMED: return "malformed";
-    case SK_ERROR_INVALID: return "invalid_value";
-    case SK_ERROR_NOT_FOUND: return "not_found";
-    case SK_ERROR_CONFLICT: return "conflict";
-    case SK_ERROR_STALE: return "stale_version";
-    case SK_ERROR_INSUFFICIENT_BONUS: return "insufficient_bonus";
-    case SK_ERROR_BONUS_CAP_EXCEEDED: return "bonus_cap_exceeded";
-    case SK_ERROR_SCHEMA_TOO_NEW: return "schema_too_new";
-    case SK_ERROR_DATABASE: return "database_error";
-    case SK_ERROR_UNAUTHORIZED: return "unauthorized";
-    case SK_ERROR_FORBIDDEN: return "forbidden";
-    case SK_ERROR_IDEMPOTENCY_MISMATCH: return "idempotency_mismatch";
-    default: return "error";
+    case SK_ERROR_MALFORMED:
+      return "malformed";
+    case SK_ERROR_INVALID:
+      return "invalid_value";
+    case SK_ERROR_NOT_FOUND:
+      return "not_found";
+    case SK_ERROR_CONFLICT:
+      return "conflict";
+    case SK_ERROR_STALE:
+      return "stale_version";
+    case SK_ERROR_INSUFFICIENT_BONUS:
+      return "insufficient_bonus";
+    case SK_ERROR_BONUS_CAP_EXCEEDED:
+      return "bonus_cap_exceeded";
+    case SK_ERROR_SCHEMA_TOO_NEW:
+      return "schema_too_new";
+    case SK_ERROR_DATABASE:
+      return "database_error";
+    case SK_ERROR_UNAUTHORIZED:
+      return "unauthorized";
+    case SK_ERROR_FORBIDDEN:
+      return "forbidden";
+    case SK_ERROR_IDEMPOTENCY_MISMATCH:
+      return "idempotency_mismatch";
+    default:
+      return "error";
     }
 }
 
@@ -57,14 +69,19 @@ sk_error_code_to_http_status (SkErrorCode code)
 {
   switch (code)
     {
-    case SK_ERROR_MALFORMED: return 400;
-    case SK_ERROR_UNAUTHORIZED: return 401;
-    case SK_ERROR_FORBIDDEN: return 403;
-    case SK_ERROR_NOT_FOUND: return 404;
+    case SK_ERROR_MALFORMED:
+      return 400;
+    case SK_ERROR_UNAUTHORIZED:
+      return 401;
+    case SK_ERROR_FORBIDDEN:
+      return 403;
+    case SK_ERROR_NOT_FOUND:
+      return 404;
     case SK_ERROR_CONFLICT:
     case SK_ERROR_IDEMPOTENCY_MISMATCH:
       return 409;
-    case SK_ERROR_STALE: return 412;
+    case SK_ERROR_STALE:
+      return 412;
     case SK_ERROR_INVALID:
     case SK_ERROR_INSUFFICIENT_BONUS:
     case SK_ERROR_BONUS_CAP_EXCEEDED:
@@ -77,14 +94,10 @@ sk_error_code_to_http_status (SkErrorCode code)
 }
 
 void
-sk_set_field_error (GError     **error,
-                    SkErrorCode  code,
-                    const char  *field,
-                    const char  *format,
-                    ...)
+sk_set_field_error (GError **error, SkErrorCode code, const char *field, const char *format, ...)
 {
   g_autofree char *message = NULL;
-  va_list args;
+  va_list          args;
 
   if (error == NULL)
     return;

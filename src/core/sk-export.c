@@ -13,11 +13,11 @@
 
 typedef struct
 {
-  const char *member;
-  const char *table;
-  const char *select;          /* NULL: @statement */
+  const char    *member;
+  const char    *table;
+  const char    *select; /* NULL: @statement */
   SkSqlStatement statement;
-  GType     (*get_type) (void);
+  GType (*get_type) (void);
 } Section;
 
 /* In the order import must insert them (foreign keys). */
@@ -25,29 +25,28 @@ static const Section sections[] = {
   { "stores", "stores", "SELECT * FROM stores ORDER BY id", 0, sk_store_get_type },
   { "products", "products", "SELECT * FROM products ORDER BY sku", 0, sk_product_get_type },
   { "campaigns", "campaigns", "SELECT * FROM campaigns ORDER BY id", 0, sk_campaign_get_type },
-  { "rules", "discount_rules", "SELECT * FROM discount_rules ORDER BY id", 0, sk_discount_rule_get_type },
+  { "rules", "discount_rules", "SELECT * FROM discount_rules ORDER BY id", 0,
+    sk_discount_rule_get_type },
   { "customers", "customers", "SELECT * FROM customers ORDER BY id", 0, sk_customer_get_type },
-  { "purchases", "purchases", "SELECT * FROM purchases ORDER BY created_at, id", 0, sk_purchase_get_type },
-  { "bonus_transactions", "bonus_transactions",
-    NULL, SK_SQL_LEDGER_EXPORT, sk_bonus_transaction_get_type },
-  { "segment_history", "customer_segments",
-    "SELECT * FROM customer_segments ORDER BY id", 0, sk_segment_assignment_get_type },
-  { "notifications", "notifications",
-    "SELECT * FROM notifications ORDER BY created_at, id", 0, sk_notification_get_type },
+  { "purchases", "purchases", "SELECT * FROM purchases ORDER BY created_at, id", 0,
+    sk_purchase_get_type },
+  { "bonus_transactions", "bonus_transactions", NULL, SK_SQL_LEDGER_EXPORT,
+    sk_bonus_transaction_get_type },
+  { "segment_history", "customer_segments", "SELECT * FROM customer_segments ORDER BY id", 0,
+    sk_segment_assignment_get_type },
+  { "notifications", "notifications", "SELECT * FROM notifications ORDER BY created_at, id", 0,
+    sk_notification_get_type },
 };
 
 /* Plain tables with no record type: exported row by row. */
-static const char * const plain_tables[] = { "rule_customer_uses", "refunds" };
+static const char *const plain_tables[] = { "rule_customer_uses", "refunds" };
 
 static gboolean
-add_plain_rows (SkDatabase  *self,
-                JsonBuilder *b,
-                const char  *table,
-                GError     **error)
+add_plain_rows (SkDatabase *self, JsonBuilder *b, const char *table, GError **error)
 {
   g_autofree char *sql = g_strdup_printf ("SELECT * FROM %s ORDER BY 1, 2", table);
-  SkStmt *stmt = sk_db_query (self, error, sql, NULL);
-  gboolean has_row;
+  SkStmt          *stmt = sk_db_query (self, error, sql, NULL);
+  gboolean         has_row;
 
   if (stmt == NULL)
     return FALSE;
@@ -78,11 +77,10 @@ add_plain_rows (SkDatabase  *self,
 }
 
 JsonNode *
-sk_database_export (SkDatabase *self,
-                    GError    **error)
+sk_database_export (SkDatabase *self, GError **error)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  SkStmt *stmt;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  SkStmt  *stmt;
   gboolean has_row;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
@@ -99,7 +97,8 @@ sk_database_export (SkDatabase *self,
 
   json_builder_set_member_name (b, "settings");
   json_builder_begin_object (b);
-  stmt = sk_db_query (self, error, "SELECT key, value FROM settings WHERE key <> 'device_id' ORDER BY key", NULL);
+  stmt = sk_db_query (
+      self, error, "SELECT key, value FROM settings WHERE key <> 'device_id' ORDER BY key", NULL);
   if (stmt == NULL)
     goto fail;
   while (sk_db_step (self, stmt, &has_row, error) && has_row)
@@ -112,9 +111,10 @@ sk_database_export (SkDatabase *self,
 
   for (guint s = 0; s < G_N_ELEMENTS (sections); s++)
     {
-      const char *select = sections[s].select ? sections[s].select : sk_db_sql (self, sections[s].statement);
-      g_autoptr(GPtrArray) rows = sk_db_query_records (self, sk_db_query (self, error, select, NULL),
-                                                       sections[s].get_type (), error);
+      const char *select
+          = sections[s].select ? sections[s].select : sk_db_sql (self, sections[s].statement);
+      g_autoptr (GPtrArray) rows = sk_db_query_records (
+          self, sk_db_query (self, error, select, NULL), sections[s].get_type (), error);
       if (rows == NULL)
         goto fail;
       json_builder_set_member_name (b, sections[s].member);
@@ -122,15 +122,18 @@ sk_database_export (SkDatabase *self,
       for (guint i = 0; i < rows->len; i++)
         {
           SkRecord *record = g_ptr_array_index (rows, i);
-          g_autoptr(SkRecord) full = NULL;
+          g_autoptr (SkRecord) full = NULL;
 
           /* Nested parts: a customer's children, a purchase's lines. */
           if (SK_IS_CUSTOMER (record))
-            record = full = (SkRecord *) sk_database_get_customer (self, sk_record_get_id (record), error);
+            record = full
+                = (SkRecord *)sk_database_get_customer (self, sk_record_get_id (record), error);
           else if (SK_IS_PURCHASE (record))
-            record = full = (SkRecord *) sk_database_get_purchase (self, sk_record_get_id (record), error);
+            record = full
+                = (SkRecord *)sk_database_get_purchase (self, sk_record_get_id (record), error);
           else if (SK_IS_CAMPAIGN (record))
-            record = full = (SkRecord *) sk_database_get_campaign (self, sk_record_get_id (record), error);
+            record = full
+                = (SkRecord *)sk_database_get_campaign (self, sk_record_get_id (record), error);
           if (record == NULL)
             goto fail;
           sk_record_build_json (record, b);
@@ -151,23 +154,20 @@ fail:
 }
 
 static gboolean
-import_plain_rows (SkDatabase *self,
-                   JsonObject *root,
-                   const char *table,
-                   GError    **error)
+import_plain_rows (SkDatabase *self, JsonObject *root, const char *table, GError **error)
 {
-  JsonNode *node = json_object_get_member (root, table);
+  JsonNode  *node = json_object_get_member (root, table);
   JsonArray *rows;
-  g_autoptr(GHashTable) columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) columns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *info_sql = g_strdup_printf ("SELECT * FROM %s LIMIT 0", table);
-  SkStmt *stmt;
-  gboolean has_row;
+  SkStmt          *stmt;
+  gboolean         has_row;
 
   if (node == NULL)
     return TRUE;
   if (!JSON_NODE_HOLDS_ARRAY (node))
     {
-      sk_set_field_error (error, SK_ERROR_MALFORMED, table, _("“%s” must be a list"), table);
+      sk_set_field_error (error, SK_ERROR_MALFORMED, table, _ ("“%s” must be a list"), table);
       return FALSE;
     }
   /* Column names come from the schema, never from the document. */
@@ -184,16 +184,17 @@ import_plain_rows (SkDatabase *self,
   for (guint i = 0; i < json_array_get_length (rows); i++)
     {
       JsonNode *row = json_array_get_element (rows, i);
-      g_autoptr(GString) names = g_string_new (NULL);
-      g_autoptr(GString) marks = g_string_new (NULL);
-      g_autoptr(GList) members = NULL;
+      g_autoptr (GString) names = g_string_new (NULL);
+      g_autoptr (GString) marks = g_string_new (NULL);
+      g_autoptr (GList) members = NULL;
       g_autofree char *sql = NULL;
-      SkStmt *insert;
-      int index = 1;
+      SkStmt          *insert;
+      int              index = 1;
 
       if (!JSON_NODE_HOLDS_OBJECT (row))
         {
-          sk_set_field_error (error, SK_ERROR_MALFORMED, table, _("Each row of “%s” must be an object"), table);
+          sk_set_field_error (error, SK_ERROR_MALFORMED, table,
+                              _ ("Each row of “%s” must be an object"), table);
           return FALSE;
         }
       members = json_object_get_members (json_node_get_object (row));
@@ -203,8 +204,8 @@ import_plain_rows (SkDatabase *self,
 
           if (column == NULL)
             {
-              sk_set_field_error (error, SK_ERROR_MALFORMED, table, _("“%s” has no column “%s”"),
-                                  table, (const char *) l->data);
+              sk_set_field_error (error, SK_ERROR_MALFORMED, table, _ ("“%s” has no column “%s”"),
+                                  table, (const char *)l->data);
               return FALSE;
             }
           g_string_append_printf (names, "%s%s", names->len ? ", " : "", column);
@@ -220,14 +221,16 @@ import_plain_rows (SkDatabase *self,
 
           if (JSON_NODE_HOLDS_NULL (value))
             sk_stmt_bind_null (insert, index);
-          else if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_INT64)
+          else if (JSON_NODE_HOLDS_VALUE (value)
+                   && json_node_get_value_type (value) == G_TYPE_INT64)
             sk_stmt_bind_int64 (insert, index, json_node_get_int (value));
-          else if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING)
+          else if (JSON_NODE_HOLDS_VALUE (value)
+                   && json_node_get_value_type (value) == G_TYPE_STRING)
             sk_stmt_bind_text (insert, index, json_node_get_string (value));
           else
             {
-              sk_set_field_error (error, SK_ERROR_MALFORMED, table, _("“%s”: values must be numbers or strings"),
-                                  table);
+              sk_set_field_error (error, SK_ERROR_MALFORMED, table,
+                                  _ ("“%s”: values must be numbers or strings"), table);
               return FALSE;
             }
         }
@@ -238,18 +241,16 @@ import_plain_rows (SkDatabase *self,
 }
 
 static gboolean
-import_record (SkDatabase *self,
-               const char *table,
-               SkRecord   *record,
-               GError    **error)
+import_record (SkDatabase *self, const char *table, SkRecord *record, GError **error)
 {
   if (SK_IS_SEGMENT_ASSIGNMENT (record))
     {
       SkSegmentAssignment *a = SK_SEGMENT_ASSIGNMENT (record);
-      return sk_db_exec (self, error,
-                         "INSERT INTO customer_segments (customer_id, segment, previous_segment, assigned_at)"
-                         " VALUES (?, ?, ?, ?)",
-                         "sssi", a->customer_id, a->segment, a->previous_segment, a->assigned_at);
+      return sk_db_exec (
+          self, error,
+          "INSERT INTO customer_segments (customer_id, segment, previous_segment, assigned_at)"
+          " VALUES (?, ?, ?, ?)",
+          "sssi", a->customer_id, a->segment, a->previous_segment, a->assigned_at);
     }
   if (!sk_db_insert_record (self, table, record, error))
     return FALSE;
@@ -267,18 +268,20 @@ import_record (SkDatabase *self,
 
       for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
         {
-          g_autoptr(SkPurchaseLine) l = g_list_model_get_item (lines, i);
+          g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, i);
           if (!sk_db_exec (self, error,
-                           "INSERT INTO purchase_lines (purchase_id, line_no, sku, name, category, unit_price,"
-                           " quantity, discount, total, refunded_quantity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           "sisssiiiii", p->id, l->line_no ? l->line_no : (gint64) i + 1, l->sku, l->name,
-                           l->category, l->unit_price, l->quantity, l->discount, l->total,
+                           "INSERT INTO purchase_lines (purchase_id, line_no, sku, name, category, "
+                           "unit_price,"
+                           " quantity, discount, total, refunded_quantity) VALUES (?, ?, ?, ?, ?, "
+                           "?, ?, ?, ?, ?)",
+                           "sisssiiiii", p->id, l->line_no ? l->line_no : (gint64)i + 1, l->sku,
+                           l->name, l->category, l->unit_price, l->quantity, l->discount, l->total,
                            l->refunded_quantity))
             return FALSE;
         }
       for (guint i = 0; i < g_list_model_get_n_items (apps); i++)
         {
-          g_autoptr(SkRecord) app = g_list_model_get_item (apps, i);
+          g_autoptr (SkRecord) app = g_list_model_get_item (apps, i);
           if (!sk_db_insert_record (self, "discount_applications", app, error))
             return FALSE;
         }
@@ -290,57 +293,55 @@ import_record (SkDatabase *self,
  * absent or of another kind: json-glib's _with_default getters raise a
  * CRITICAL on an object or array. */
 static const char *
-string_member (JsonObject *object,
-               const char *name,
-               const char *fallback)
+string_member (JsonObject *object, const char *name, const char *fallback)
 {
   JsonNode *node = json_object_get_member (object, name);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
     return fallback;
   return json_node_get_string (node);
 }
 
 static gint64
-int_member (JsonObject *object,
-            const char *name,
-            gint64      fallback)
+int_member (JsonObject *object, const char *name, gint64 fallback)
 {
   JsonNode *node = json_object_get_member (object, name);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_INT64)
     return fallback;
   return json_node_get_int (node);
 }
 
 gboolean
-sk_database_import (SkDatabase *self,
-                    JsonNode   *root,
-                    GError    **error)
+sk_database_import (SkDatabase *self, JsonNode *root, GError **error)
 {
   JsonObject *object;
-  JsonNode *settings;
-  gint64 mismatched, beyond;
+  JsonNode   *settings;
+  gint64      mismatched, beyond;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
 
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
-      g_strcmp0 (string_member (json_node_get_object (root), "format", ""), EXPORT_FORMAT) != 0)
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)
+      || g_strcmp0 (string_member (json_node_get_object (root), "format", ""), EXPORT_FORMAT) != 0)
     {
-      sk_set_field_error (error, SK_ERROR_MALFORMED, "format", _("This is not a Skidka export"));
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "format", _ ("This is not a Skidka export"));
       return FALSE;
     }
   object = json_node_get_object (root);
   if (int_member (object, "schema_version", 0) > SK_SCHEMA_VERSION)
     {
       sk_set_field_error (error, SK_ERROR_SCHEMA_TOO_NEW, "schema_version",
-                          _("The export was made by a newer version of Skidka"));
+                          _ ("The export was made by a newer version of Skidka"));
       return FALSE;
     }
-  if (sk_db_query_int (self, error, 1, "SELECT (SELECT count(*) FROM stores) + (SELECT count(*) FROM customers)",
-                       NULL) != 0)
+  if (sk_db_query_int (self, error, 1,
+                       "SELECT (SELECT count(*) FROM stores) + (SELECT count(*) FROM customers)",
+                       NULL)
+      != 0)
     {
-      sk_set_field_error (error, SK_ERROR_CONFLICT, NULL, _("Import needs an empty database"));
+      sk_set_field_error (error, SK_ERROR_CONFLICT, NULL, _ ("Import needs an empty database"));
       return FALSE;
     }
 
@@ -350,42 +351,44 @@ sk_database_import (SkDatabase *self,
   settings = json_object_get_member (object, "settings");
   if (settings != NULL && JSON_NODE_HOLDS_OBJECT (settings))
     {
-      g_autoptr(GList) keys = json_object_get_members (json_node_get_object (settings));
+      g_autoptr (GList) keys = json_object_get_members (json_node_get_object (settings));
 
       for (GList *l = keys; l != NULL; l = l->next)
         {
           const char *value = string_member (json_node_get_object (settings), l->data, NULL);
-          if (value != NULL && !g_str_equal (l->data, "device_id") &&
-              !sk_database_set_setting (self, l->data, value, error))
+          if (value != NULL && !g_str_equal (l->data, "device_id")
+              && !sk_database_set_setting (self, l->data, value, error))
             goto fail;
         }
     }
 
   for (guint s = 0; s < G_N_ELEMENTS (sections); s++)
     {
-      JsonNode *node = json_object_get_member (object, sections[s].member);
+      JsonNode  *node = json_object_get_member (object, sections[s].member);
       JsonArray *array;
 
       if (node == NULL)
         continue;
       if (!JSON_NODE_HOLDS_ARRAY (node))
         {
-          sk_set_field_error (error, SK_ERROR_MALFORMED, sections[s].member, _("“%s” must be a list"),
-                              sections[s].member);
+          sk_set_field_error (error, SK_ERROR_MALFORMED, sections[s].member,
+                              _ ("“%s” must be a list"), sections[s].member);
           goto fail;
         }
       array = json_node_get_array (node);
       for (guint i = 0; i < json_array_get_length (array); i++)
         {
-          g_autoptr(SkRecord) record = sk_record_from_json (sections[s].get_type (),
-                                                            json_array_get_element (array, i), error);
-          GParamSpec *id = record ? g_object_class_find_property (G_OBJECT_GET_CLASS (record), "id") : NULL;
+          g_autoptr (SkRecord) record = sk_record_from_json (
+              sections[s].get_type (), json_array_get_element (array, i), error);
+          GParamSpec *id
+              = record ? g_object_class_find_property (G_OBJECT_GET_CLASS (record), "id") : NULL;
 
           /* An export names every record; one without an id could be
            * stored but never found again. */
-          if (record != NULL && id != NULL && id->value_type == G_TYPE_STRING && sk_record_get_id (record) == NULL)
+          if (record != NULL && id != NULL && id->value_type == G_TYPE_STRING
+              && sk_record_get_id (record) == NULL)
             {
-              sk_set_field_error (error, SK_ERROR_MALFORMED, "id", _("“id” is required"));
+              sk_set_field_error (error, SK_ERROR_MALFORMED, "id", _ ("“id” is required"));
               g_clear_object (&record);
             }
           if (record == NULL || !import_record (self, sections[s].table, record, error))
@@ -400,31 +403,32 @@ sk_database_import (SkDatabase *self,
       goto fail;
 
   /* A document whose balances disagree with its ledger is refused whole. */
-  mismatched = sk_db_query_int (self, error, -1,
-                                "SELECT count(*) FROM customers AS c WHERE c.bonus_balance <>"
-                                " (SELECT coalesce (sum (amount), 0) FROM bonus_transactions WHERE customer_id = c.id)",
-                                NULL);
+  mismatched = sk_db_query_int (
+      self, error, -1,
+      "SELECT count(*) FROM customers AS c WHERE c.bonus_balance <>"
+      " (SELECT coalesce (sum (amount), 0) FROM bonus_transactions WHERE customer_id = c.id)",
+      NULL);
   if (mismatched != 0)
     {
       g_autofree char *count = g_strdup_printf ("%" G_GINT64_FORMAT, mismatched);
 
       if (error == NULL || *error == NULL)
         sk_set_field_error (error, SK_ERROR_INVALID, "customers",
-                            _("%s customers' bonus balances do not match their ledger"),
-                            count);
+                            _ ("%s customers' bonus balances do not match their ledger"), count);
       goto fail;
     }
   /* So is one with a balance that no movement could have made. */
-  beyond = sk_db_query_int (self, error, -1,
-                            "SELECT count(*) FROM customers WHERE bonus_balance > ?1 OR bonus_balance < -?1",
-                            "i", SK_BALANCE_MAX);
+  beyond = sk_db_query_int (
+      self, error, -1,
+      "SELECT count(*) FROM customers WHERE bonus_balance > ?1 OR bonus_balance < -?1", "i",
+      SK_BALANCE_MAX);
   if (beyond != 0)
     {
       g_autofree char *limit = sk_money_format (SK_BALANCE_MAX);
 
       if (error == NULL || *error == NULL)
         sk_set_field_error (error, SK_ERROR_INVALID, "customers",
-                            _("A bonus balance cannot go beyond %s either way"), limit);
+                            _ ("A bonus balance cannot go beyond %s either way"), limit);
       goto fail;
     }
   return sk_db_commit (self, error);

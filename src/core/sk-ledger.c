@@ -21,7 +21,7 @@ sk_db_ledger_append (SkDatabase *self,
                      gint64      expires_at,
                      GError    **error)
 {
-  g_autoptr(SkBonusTransaction) tx = NULL;
+  g_autoptr (SkBonusTransaction) tx = NULL;
   gint64 balance, after;
 
   balance = sk_db_query_int (self, error, G_MININT64,
@@ -29,20 +29,20 @@ sk_db_ledger_append (SkDatabase *self,
   if (balance == G_MININT64)
     {
       if (error != NULL && *error == NULL)
-        sk_set_field_error (error, SK_ERROR_NOT_FOUND, "customer_id", _("There is no customer %s"),
+        sk_set_field_error (error, SK_ERROR_NOT_FOUND, "customer_id", _ ("There is no customer %s"),
                             customer_id);
       return NULL;
     }
 
   /* No balance goes beyond SK_BALANCE_MAX; one written before there was a
    * bound may still move back towards zero. */
-  if (__builtin_add_overflow (balance, amount, &after) ||
-      ((after > SK_BALANCE_MAX || after < -SK_BALANCE_MAX) && (amount > 0) == (after > 0)))
+  if (__builtin_add_overflow (balance, amount, &after)
+      || ((after > SK_BALANCE_MAX || after < -SK_BALANCE_MAX) && (amount > 0) == (after > 0)))
     {
       g_autofree char *limit = sk_money_format (SK_BALANCE_MAX);
 
       sk_set_field_error (error, SK_ERROR_INVALID, "amount",
-                          _("A bonus balance cannot go beyond %s either way"), limit);
+                          _ ("A bonus balance cannot go beyond %s either way"), limit);
       return NULL;
     }
 
@@ -58,11 +58,11 @@ sk_db_ledger_append (SkDatabase *self,
   tx->created_at = created_at != 0 ? created_at : sk_time_now ();
   tx->expires_at = expires_at;
 
-  if (!sk_db_insert_record (self, "bonus_transactions", SK_RECORD (tx), error) ||
-      !sk_db_exec (self, error,
-                   "UPDATE customers SET bonus_balance = ?,"
-                   " flagged = CASE WHEN ? < 0 THEN 1 ELSE flagged END WHERE id = ?",
-                   "iis", tx->balance_after, tx->balance_after, customer_id))
+  if (!sk_db_insert_record (self, "bonus_transactions", SK_RECORD (tx), error)
+      || !sk_db_exec (self, error,
+                      "UPDATE customers SET bonus_balance = ?,"
+                      " flagged = CASE WHEN ? < 0 THEN 1 ELSE flagged END WHERE id = ?",
+                      "iis", tx->balance_after, tx->balance_after, customer_id))
     return NULL;
   return g_steal_pointer (&tx);
 }
@@ -76,8 +76,8 @@ sk_database_bonus_manual (SkDatabase *self,
                           const char *store_id,
                           GError    **error)
 {
-  g_autoptr(SkBonusTransaction) tx = NULL;
-  g_autoptr(JsonNode) payload = NULL;
+  g_autoptr (SkBonusTransaction) tx = NULL;
+  g_autoptr (JsonNode) payload = NULL;
   gint64 balance;
   gint64 signed_amount;
   gint64 expires_at = SK_TIME_NONE;
@@ -88,7 +88,7 @@ sk_database_bonus_manual (SkDatabase *self,
 
   if (sk_str_is_blank (reason))
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "reason", _("Say why the bonuses are changed"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "reason", _ ("Say why the bonuses are changed"));
       return NULL;
     }
   if (g_strcmp0 (kind, SK_BONUS_EARN) == 0 || g_strcmp0 (kind, SK_BONUS_SPEND) == 0)
@@ -98,7 +98,7 @@ sk_database_bonus_manual (SkDatabase *self,
           g_autofree char *limit = sk_money_format (SK_MONEY_MAX);
 
           sk_set_field_error (error, SK_ERROR_INVALID, "amount",
-                              _("The amount must be above zero and at most %s"), limit);
+                              _ ("The amount must be above zero and at most %s"), limit);
           return NULL;
         }
       signed_amount = g_str_equal (kind, SK_BONUS_EARN) ? amount : -amount;
@@ -110,7 +110,7 @@ sk_database_bonus_manual (SkDatabase *self,
           g_autofree char *limit = sk_money_format (SK_MONEY_MAX);
 
           sk_set_field_error (error, SK_ERROR_INVALID, "amount",
-                              _("An adjustment cannot be zero or more than %s either way"), limit);
+                              _ ("An adjustment cannot be zero or more than %s either way"), limit);
           return NULL;
         }
       signed_amount = amount;
@@ -118,7 +118,7 @@ sk_database_bonus_manual (SkDatabase *self,
   else
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "kind",
-                          _("Manual bonus changes are earn, spend or adjust"));
+                          _ ("Manual bonus changes are earn, spend or adjust"));
       return NULL;
     }
 
@@ -132,14 +132,16 @@ sk_database_bonus_manual (SkDatabase *self,
   if (balance == G_MININT64)
     {
       if (error != NULL && *error == NULL)
-        sk_set_field_error (error, SK_ERROR_NOT_FOUND, "customer_id", _("There is no customer %s"),
+        sk_set_field_error (error, SK_ERROR_NOT_FOUND, "customer_id", _ ("There is no customer %s"),
                             customer_id ? customer_id : "");
       goto fail;
     }
-  if (store_id != NULL &&
-      sk_db_query_int (self, NULL, 0, "SELECT count(*) FROM stores WHERE id = ?", "s", store_id) == 0)
+  if (store_id != NULL
+      && sk_db_query_int (self, NULL, 0, "SELECT count(*) FROM stores WHERE id = ?", "s", store_id)
+             == 0)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("There is no store %s"), store_id);
+      sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _ ("There is no store %s"),
+                          store_id);
       goto fail;
     }
   /* Compared, not added: a balance from before SK_BALANCE_MAX may be far
@@ -148,7 +150,7 @@ sk_database_bonus_manual (SkDatabase *self,
     {
       g_autofree char *have = sk_money_format (balance);
       sk_set_field_error (error, SK_ERROR_INSUFFICIENT_BONUS, "amount",
-                          _("Not enough bonuses: the balance is %s"), have);
+                          _ ("Not enough bonuses: the balance is %s"), have);
       goto fail;
     }
   expiry_days = sk_database_get_setting_int (self, SK_SETTING_BONUS_EXPIRY_DAYS, 0);
@@ -173,40 +175,38 @@ fail:
 }
 
 GPtrArray *
-sk_database_list_bonus_transactions (SkDatabase *self,
-                                     const char *customer_id,
-                                     GError    **error)
+sk_database_list_bonus_transactions (SkDatabase *self, const char *customer_id, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
-  return sk_db_query_records (self,
-                              sk_db_query (self, error, sk_db_sql (self, SK_SQL_LEDGER_NEWEST_FIRST),
-                                           "s", customer_id),
-                              SK_TYPE_BONUS_TRANSACTION, error);
+  return sk_db_query_records (
+      self,
+      sk_db_query (self, error, sk_db_sql (self, SK_SQL_LEDGER_NEWEST_FIRST), "s", customer_id),
+      SK_TYPE_BONUS_TRANSACTION, error);
 }
 
 static gint64
 transaction_time (gpointer record)
 {
-  return ((SkBonusTransaction *) record)->created_at;
+  return ((SkBonusTransaction *)record)->created_at;
 }
 
 static const char *
 transaction_id (gpointer record)
 {
-  return ((SkBonusTransaction *) record)->id;
+  return ((SkBonusTransaction *)record)->id;
 }
 
 GPtrArray *
-sk_database_list_bonus_transactions_page (SkDatabase  *self,
-                                          const char  *customer_id,
-                                          const char  *cursor,
-                                          guint        limit,
-                                          char       **next_cursor,
-                                          GError     **error)
+sk_database_list_bonus_transactions_page (SkDatabase *self,
+                                          const char *customer_id,
+                                          const char *cursor,
+                                          guint       limit,
+                                          char      **next_cursor,
+                                          GError    **error)
 {
-  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr (GPtrArray) page = NULL;
   const char *before_id;
-  gint64 before;
+  gint64      before;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   g_return_val_if_fail (customer_id != NULL && limit > 0 && next_cursor != NULL, NULL);
@@ -219,7 +219,8 @@ sk_database_list_bonus_transactions_page (SkDatabase  *self,
                                            "SELECT * FROM bonus_transactions WHERE customer_id = ?"
                                            " AND (created_at < ? OR (created_at = ? AND id < ?))"
                                            " ORDER BY created_at DESC, id DESC LIMIT ?",
-                                           "siisi", customer_id, before, before, before_id, (gint64) limit + 1),
+                                           "siisi", customer_id, before, before, before_id,
+                                           (gint64)limit + 1),
                               SK_TYPE_BONUS_TRANSACTION, error);
   if (page == NULL)
     return NULL;
@@ -228,22 +229,21 @@ sk_database_list_bonus_transactions_page (SkDatabase  *self,
 }
 
 gint64
-sk_database_ledger_sum (SkDatabase *self,
-                        const char *customer_id,
-                        GError    **error)
+sk_database_ledger_sum (SkDatabase *self, const char *customer_id, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), 0);
-  return sk_db_query_int (self, error, 0,
-                          "SELECT coalesce (sum (amount), 0) FROM bonus_transactions WHERE customer_id = ?",
-                          "s", customer_id);
+  return sk_db_query_int (
+      self, error, 0,
+      "SELECT coalesce (sum (amount), 0) FROM bonus_transactions WHERE customer_id = ?", "s",
+      customer_id);
 }
 
 /* One credit of the ledger, and what is left of it after the debits. */
 typedef struct
 {
-  gint64  left;
-  gint64  expires_at;   /* SK_TIME_NONE: never */
-  char   *purchase_id;  /* of an earn: a refund takes that one back first */
+  gint64 left;
+  gint64 expires_at;  /* SK_TIME_NONE: never */
+  char  *purchase_id; /* of an earn: a refund takes that one back first */
 } Lot;
 
 static void
@@ -256,19 +256,17 @@ lot_clear (Lot *lot)
  * (@expired_by: only lots expired by then; @purchase_id: only that sale's
  * earn); returns what could not be taken. */
 static gint64
-take_from_lots (GArray     *lots,
-                gint64      need,
-                gint64      expired_by,
-                const char *purchase_id)
+take_from_lots (GArray *lots, gint64 need, gint64 expired_by, const char *purchase_id)
 {
   for (guint i = 0; i < lots->len && need > 0; i++)
     {
-      Lot *lot = &g_array_index (lots, Lot, i);
+      Lot   *lot = &g_array_index (lots, Lot, i);
       gint64 part;
 
       if (lot->left == 0)
         continue;
-      if (expired_by != SK_TIME_NONE && (lot->expires_at == SK_TIME_NONE || lot->expires_at > expired_by))
+      if (expired_by != SK_TIME_NONE
+          && (lot->expires_at == SK_TIME_NONE || lot->expires_at > expired_by))
         continue;
       if (purchase_id != NULL && g_strcmp0 (lot->purchase_id, purchase_id) != 0)
         continue;
@@ -284,24 +282,21 @@ take_from_lots (GArray     *lots,
  * `expire` row takes what had expired by its time; a `reverse` of a sale
  * takes back that sale's earn first. */
 static gint64
-expired_left (SkDatabase *self,
-              const char *customer_id,
-              gint64      now,
-              GError    **error)
+expired_left (SkDatabase *self, const char *customer_id, gint64 now, GError **error)
 {
-  g_autoptr(GArray) lots = g_array_new (FALSE, TRUE, sizeof (Lot));
-  SkStmt *stmt;
+  g_autoptr (GArray) lots = g_array_new (FALSE, TRUE, sizeof (Lot));
+  SkStmt  *stmt;
   gboolean has_row;
-  gint64 debt = 0, due = 0;
+  gint64   debt = 0, due = 0;
 
-  g_array_set_clear_func (lots, (GDestroyNotify) lot_clear);
+  g_array_set_clear_func (lots, (GDestroyNotify)lot_clear);
   stmt = sk_db_query (self, error, sk_db_sql (self, SK_SQL_LEDGER_OLDEST_FIRST), "s", customer_id);
   if (stmt == NULL)
     return -1;
   while (sk_db_step (self, stmt, &has_row, error))
     {
       const char *kind, *purchase_id;
-      gint64 amount, created_at;
+      gint64      amount, created_at;
 
       if (!has_row)
         {
@@ -323,7 +318,7 @@ expired_left (SkDatabase *self,
         {
           /* A credit first pays off a balance below zero. */
           gint64 paid = MIN (debt, amount);
-          Lot lot = { amount - paid, sk_stmt_int64 (stmt, 2), NULL };
+          Lot    lot = { amount - paid, sk_stmt_int64 (stmt, 2), NULL };
 
           debt -= paid;
           if (lot.left == 0)
@@ -347,15 +342,13 @@ expired_left (SkDatabase *self,
 }
 
 gint64
-sk_database_expire_bonuses (SkDatabase *self,
-                            gint64      now,
-                            GError    **error)
+sk_database_expire_bonuses (SkDatabase *self, gint64 now, GError **error)
 {
-  g_autoptr(GPtrArray) due_ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GArray) balances = g_array_new (FALSE, FALSE, sizeof (gint64));
-  SkStmt *stmt;
+  g_autoptr (GPtrArray) due_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) balances = g_array_new (FALSE, FALSE, sizeof (gint64));
+  SkStmt  *stmt;
   gboolean has_row, ok;
-  gint64 total = 0;
+  gint64   total = 0;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), -1);
 
@@ -388,8 +381,8 @@ sk_database_expire_bonuses (SkDatabase *self,
   for (guint i = 0; i < due_ids->len; i++)
     {
       const char *customer_id = g_ptr_array_index (due_ids, i);
-      g_autoptr(SkBonusTransaction) tx = NULL;
-      g_autoptr(JsonNode) payload = NULL;
+      g_autoptr (SkBonusTransaction) tx = NULL;
+      g_autoptr (JsonNode) payload = NULL;
       gint64 amount;
 
       amount = expired_left (self, customer_id, now, error);
@@ -399,8 +392,8 @@ sk_database_expire_bonuses (SkDatabase *self,
       amount = MIN (amount, g_array_index (balances, gint64, i));
       if (amount <= 0)
         continue;
-      tx = sk_db_ledger_append (self, customer_id, SK_BONUS_EXPIRE, -amount,
-                                _("Bonuses expired"), NULL, NULL, now, SK_TIME_NONE, error);
+      tx = sk_db_ledger_append (self, customer_id, SK_BONUS_EXPIRE, -amount, _ ("Bonuses expired"),
+                                NULL, NULL, now, SK_TIME_NONE, error);
       if (tx == NULL)
         goto fail;
       payload = sk_record_to_json (SK_RECORD (tx));

@@ -7,25 +7,27 @@
 #include "sk-error.h"
 #include "sk-model-private.h"
 
-#define F(T, member, kind, flags) \
-  { #member, SK_FIELD_##kind, G_STRUCT_OFFSET (T, member), flags }
+#define F(T, member, kind, flags)                                                                  \
+  {                                                                                                \
+#member, SK_FIELD_##kind, G_STRUCT_OFFSET(T, member), flags                                    \
+  }
 
-#define RO SK_FIELD_READONLY
+#define RO  SK_FIELD_READONLY
 #define REQ SK_FIELD_REQUIRED
 #define NUL SK_FIELD_NULLABLE
 
 /* A record type with only flat fields: finalize is the base class's. The
  * defaults are set in _init, so records read from JSON get them too. */
-#define SK_DEFINE_RECORD_WITH_DEFAULTS(TN, t_n, FIELDS, DEFAULTS)             \
-  G_DEFINE_FINAL_TYPE (TN, t_n, SK_TYPE_RECORD)                               \
-  static void t_n##_class_init (TN##Class *klass)                             \
-  {                                                                           \
-    sk_record_class_install_fields (SK_RECORD_CLASS (klass), FIELDS,          \
-                                    G_N_ELEMENTS (FIELDS));                   \
-  }                                                                           \
+#define SK_DEFINE_RECORD_WITH_DEFAULTS(TN, t_n, FIELDS, DEFAULTS)                                  \
+  G_DEFINE_FINAL_TYPE (TN, t_n, SK_TYPE_RECORD)                                                    \
+  static void t_n##_class_init (TN##Class *klass)                                                  \
+  {                                                                                                \
+    sk_record_class_install_fields (SK_RECORD_CLASS (klass), FIELDS, G_N_ELEMENTS (FIELDS));       \
+  }                                                                                                \
   static void t_n##_init (TN *self) { DEFAULTS; }
 
-#define SK_DEFINE_RECORD(TN, t_n, FIELDS) SK_DEFINE_RECORD_WITH_DEFAULTS (TN, t_n, FIELDS, (void) self)
+#define SK_DEFINE_RECORD(TN, t_n, FIELDS)                                                          \
+  SK_DEFINE_RECORD_WITH_DEFAULTS (TN, t_n, FIELDS, (void)self)
 
 static const SkField store_fields[] = {
   F (SkStore, id, STRING, 0),
@@ -77,18 +79,12 @@ static const SkField purchase_line_fields[] = {
 };
 
 static const SkField purchase_fields[] = {
-  F (SkPurchase, id, STRING, 0),
-  F (SkPurchase, customer_id, STRING, 0),
-  F (SkPurchase, store_id, STRING, 0),
-  F (SkPurchase, created_at, TIME, 0),
-  F (SkPurchase, subtotal, INT64, RO),
-  F (SkPurchase, discount_total, INT64, RO),
-  F (SkPurchase, bonus_spent, INT64, RO),
-  F (SkPurchase, bonus_earned, INT64, RO),
-  F (SkPurchase, total_paid, INT64, RO),
-  F (SkPurchase, bonus_multiplier, INT64, RO),
-  F (SkPurchase, status, STRING, RO),
-  F (SkPurchase, refunded_total, INT64, RO),
+  F (SkPurchase, id, STRING, 0),          F (SkPurchase, customer_id, STRING, 0),
+  F (SkPurchase, store_id, STRING, 0),    F (SkPurchase, created_at, TIME, 0),
+  F (SkPurchase, subtotal, INT64, RO),    F (SkPurchase, discount_total, INT64, RO),
+  F (SkPurchase, bonus_spent, INT64, RO), F (SkPurchase, bonus_earned, INT64, RO),
+  F (SkPurchase, total_paid, INT64, RO),  F (SkPurchase, bonus_multiplier, INT64, RO),
+  F (SkPurchase, status, STRING, RO),     F (SkPurchase, refunded_total, INT64, RO),
 };
 
 static const SkField bonus_transaction_fields[] = {
@@ -147,34 +143,22 @@ static const SkField segment_assignment_fields[] = {
 };
 
 static const SkField campaign_fields[] = {
-  F (SkCampaign, id, STRING, 0),
-  F (SkCampaign, name, STRING, REQ),
-  F (SkCampaign, description, STRING, 0),
-  F (SkCampaign, starts_at, TIME, 0),
-  F (SkCampaign, ends_at, TIME, 0),
-  F (SkCampaign, status, STRING, 0),
-  F (SkCampaign, segments, STRV, 0),
-  F (SkCampaign, store_ids, STRV, 0),
-  F (SkCampaign, channels, STRV, 0),
-  F (SkCampaign, budget, INT64, NUL),
-  F (SkCampaign, spent, INT64, RO),
-  F (SkCampaign, rule_ids, STRV, RO | SK_FIELD_COMPUTED),
+  F (SkCampaign, id, STRING, 0),          F (SkCampaign, name, STRING, REQ),
+  F (SkCampaign, description, STRING, 0), F (SkCampaign, starts_at, TIME, 0),
+  F (SkCampaign, ends_at, TIME, 0),       F (SkCampaign, status, STRING, 0),
+  F (SkCampaign, segments, STRV, 0),      F (SkCampaign, store_ids, STRV, 0),
+  F (SkCampaign, channels, STRV, 0),      F (SkCampaign, budget, INT64, NUL),
+  F (SkCampaign, spent, INT64, RO),       F (SkCampaign, rule_ids, STRV, RO | SK_FIELD_COMPUTED),
   F (SkCampaign, version, INT64, RO),
 };
 
 static const SkField notification_fields[] = {
-  F (SkNotification, id, STRING, 0),
-  F (SkNotification, customer_id, STRING, 0),
-  F (SkNotification, channel, STRING, 0),
-  F (SkNotification, event, STRING, 0),
-  F (SkNotification, recipient, STRING, 0),
-  F (SkNotification, subject, STRING, 0),
-  F (SkNotification, body, STRING, 0),
-  F (SkNotification, status, STRING, 0),
-  F (SkNotification, error, STRING, 0),
-  F (SkNotification, attempts, INT64, 0),
-  F (SkNotification, created_at, TIME, 0),
-  F (SkNotification, next_attempt_at, TIME, 0),
+  F (SkNotification, id, STRING, 0),        F (SkNotification, customer_id, STRING, 0),
+  F (SkNotification, channel, STRING, 0),   F (SkNotification, event, STRING, 0),
+  F (SkNotification, recipient, STRING, 0), F (SkNotification, subject, STRING, 0),
+  F (SkNotification, body, STRING, 0),      F (SkNotification, status, STRING, 0),
+  F (SkNotification, error, STRING, 0),     F (SkNotification, attempts, INT64, 0),
+  F (SkNotification, created_at, TIME, 0),  F (SkNotification, next_attempt_at, TIME, 0),
   F (SkNotification, sent_at, TIME, 0),
 };
 
@@ -185,16 +169,21 @@ static const SkField product_fields[] = {
   F (SkProduct, price, INT64, REQ),
 };
 
-SK_DEFINE_RECORD_WITH_DEFAULTS (SkStore, sk_store, store_fields,
-                                self->bonus_rate = 100; self->max_bonus_share = 10000)
+SK_DEFINE_RECORD_WITH_DEFAULTS (SkStore, sk_store, store_fields, self->bonus_rate = 100;
+                                self->max_bonus_share = 10000)
 SK_DEFINE_RECORD (SkChild, sk_child, child_fields)
 SK_DEFINE_RECORD (SkPurchaseLine, sk_purchase_line, purchase_line_fields)
 SK_DEFINE_RECORD (SkBonusTransaction, sk_bonus_transaction, bonus_transaction_fields)
-SK_DEFINE_RECORD_WITH_DEFAULTS (SkDiscountRule, sk_discount_rule, discount_rule_fields,
-                                self->is_active = TRUE; self->stackable = TRUE)
+SK_DEFINE_RECORD_WITH_DEFAULTS (SkDiscountRule,
+                                sk_discount_rule,
+                                discount_rule_fields,
+                                self->is_active = TRUE;
+                                self->stackable = TRUE)
 SK_DEFINE_RECORD (SkDiscountApplication, sk_discount_application, discount_application_fields)
 SK_DEFINE_RECORD (SkSegmentAssignment, sk_segment_assignment, segment_assignment_fields)
-SK_DEFINE_RECORD_WITH_DEFAULTS (SkCampaign, sk_campaign, campaign_fields,
+SK_DEFINE_RECORD_WITH_DEFAULTS (SkCampaign,
+                                sk_campaign,
+                                campaign_fields,
                                 self->status = g_strdup ("draft"))
 SK_DEFINE_RECORD (SkNotification, sk_notification, notification_fields)
 SK_DEFINE_RECORD (SkProduct, sk_product, product_fields)
@@ -202,28 +191,23 @@ SK_DEFINE_RECORD (SkProduct, sk_product, product_fields)
 /* Nested lists of records, as JSON arrays. */
 
 static void
-build_list (JsonBuilder *builder,
-            const char  *member,
-            GListModel  *list)
+build_list (JsonBuilder *builder, const char *member, GListModel *list)
 {
   json_builder_set_member_name (builder, member);
   json_builder_begin_array (builder);
   for (guint i = 0; i < g_list_model_get_n_items (list); i++)
     {
-      g_autoptr(SkRecord) item = g_list_model_get_item (list, i);
+      g_autoptr (SkRecord) item = g_list_model_get_item (list, i);
       sk_record_build_json (item, builder);
     }
   json_builder_end_array (builder);
 }
 
 static gboolean
-read_list (JsonObject  *object,
-           const char  *member,
-           GType        item_type,
-           GListStore  *store,
-           GError     **error)
+read_list (
+    JsonObject *object, const char *member, GType item_type, GListStore *store, GError **error)
 {
-  JsonNode *node = json_object_get_member (object, member);
+  JsonNode  *node = json_object_get_member (object, member);
   JsonArray *array;
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
@@ -237,17 +221,18 @@ read_list (JsonObject  *object,
   array = json_node_get_array (node);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      g_autoptr(GError) local_error = NULL;
-      g_autoptr(SkRecord) item = sk_record_from_json (item_type,
-                                                      json_array_get_element (array, i),
-                                                      &local_error);
+      g_autoptr (GError) local_error = NULL;
+      g_autoptr (SkRecord) item
+          = sk_record_from_json (item_type, json_array_get_element (array, i), &local_error);
       if (item == NULL)
         {
           g_autofree char *where = g_strdup_printf ("%s[%u]", member, i);
-          const char *inner = sk_error_get_field (local_error);
-          g_autofree char *field = inner ? g_strdup_printf ("%s.%s", where, inner) : g_strdup (where);
+          const char      *inner = sk_error_get_field (local_error);
+          g_autofree char *field
+              = inner ? g_strdup_printf ("%s.%s", where, inner) : g_strdup (where);
 
-          sk_set_field_error (error, local_error->code, field, "%s: %s", where, local_error->message);
+          sk_set_field_error (error, local_error->code, field, "%s: %s", where,
+                              local_error->message);
           return FALSE;
         }
       g_list_store_append (store, item);
@@ -259,11 +244,13 @@ read_list (JsonObject  *object,
 
 G_DEFINE_FINAL_TYPE (SkCustomer, sk_customer, SK_TYPE_RECORD)
 
-enum { CUSTOMER_PROP_CHILDREN = G_N_ELEMENTS (customer_fields) + 1 };
+enum
+{
+  CUSTOMER_PROP_CHILDREN = G_N_ELEMENTS (customer_fields) + 1
+};
 
 static void
-sk_customer_to_json_extra (SkRecord    *record,
-                           JsonBuilder *builder)
+sk_customer_to_json_extra (SkRecord *record, JsonBuilder *builder)
 {
   SkCustomer *self = SK_CUSTOMER (record);
 
@@ -280,10 +267,7 @@ sk_customer_to_json_extra (SkRecord    *record,
 }
 
 static gboolean
-read_consent (JsonObject  *consent,
-              const char  *channel,
-              gboolean    *value,
-              GError     **error)
+read_consent (JsonObject *consent, const char *channel, gboolean *value, GError **error)
 {
   JsonNode *node = json_object_get_member (consent, channel);
 
@@ -300,12 +284,10 @@ read_consent (JsonObject  *consent,
 }
 
 static gboolean
-sk_customer_from_json_extra (SkRecord   *record,
-                             JsonObject *object,
-                             GError    **error)
+sk_customer_from_json_extra (SkRecord *record, JsonObject *object, GError **error)
 {
   SkCustomer *self = SK_CUSTOMER (record);
-  JsonNode *consent = json_object_get_member (object, "consent");
+  JsonNode   *consent = json_object_get_member (object, "consent");
 
   if (!read_list (object, "children", SK_TYPE_CHILD, self->children, error))
     return FALSE;
@@ -320,19 +302,16 @@ sk_customer_from_json_extra (SkRecord   *record,
           return FALSE;
         }
       o = json_node_get_object (consent);
-      if (!read_consent (o, "email", &self->consent_email, error) ||
-          !read_consent (o, "sms", &self->consent_sms, error) ||
-          !read_consent (o, "push", &self->consent_push, error))
+      if (!read_consent (o, "email", &self->consent_email, error)
+          || !read_consent (o, "sms", &self->consent_sms, error)
+          || !read_consent (o, "push", &self->consent_push, error))
         return FALSE;
     }
   return TRUE;
 }
 
 static void
-sk_customer_get_property (GObject    *object,
-                          guint       prop_id,
-                          GValue     *value,
-                          GParamSpec *pspec)
+sk_customer_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   if (prop_id == CUSTOMER_PROP_CHILDREN)
     g_value_set_object (value, SK_CUSTOMER (object)->children);
@@ -350,7 +329,7 @@ sk_customer_finalize (GObject *object)
 static void
 sk_customer_class_init (SkCustomerClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass  *object_class = G_OBJECT_CLASS (klass);
   SkRecordClass *record_class = SK_RECORD_CLASS (klass);
 
   sk_record_class_install_fields (record_class, customer_fields, G_N_ELEMENTS (customer_fields));
@@ -374,8 +353,7 @@ sk_customer_init (SkCustomer *self)
 G_DEFINE_FINAL_TYPE (SkPurchase, sk_purchase, SK_TYPE_RECORD)
 
 static void
-sk_purchase_to_json_extra (SkRecord    *record,
-                           JsonBuilder *builder)
+sk_purchase_to_json_extra (SkRecord *record, JsonBuilder *builder)
 {
   SkPurchase *self = SK_PURCHASE (record);
 
@@ -384,17 +362,16 @@ sk_purchase_to_json_extra (SkRecord    *record,
 }
 
 static gboolean
-sk_purchase_from_json_extra (SkRecord   *record,
-                             JsonObject *object,
-                             GError    **error)
+sk_purchase_from_json_extra (SkRecord *record, JsonObject *object, GError **error)
 {
   SkPurchase *self = SK_PURCHASE (record);
 
   /* The request shape of SPEC 5 calls the lines "items". */
   if (json_object_has_member (object, "items"))
     return read_list (object, "items", SK_TYPE_PURCHASE_LINE, self->lines, error);
-  return read_list (object, "lines", SK_TYPE_PURCHASE_LINE, self->lines, error) &&
-         read_list (object, "applications", SK_TYPE_DISCOUNT_APPLICATION, self->applications, error);
+  return read_list (object, "lines", SK_TYPE_PURCHASE_LINE, self->lines, error)
+         && read_list (object, "applications", SK_TYPE_DISCOUNT_APPLICATION, self->applications,
+                       error);
 }
 
 static void
@@ -440,23 +417,17 @@ sk_customer_new (void)
 }
 
 SkChild *
-sk_child_new (const char *name,
-              const char *birth_date)
+sk_child_new (const char *name, const char *birth_date)
 {
   return g_object_new (SK_TYPE_CHILD, "name", name, "birth-date", birth_date, NULL);
 }
 
 SkPurchaseLine *
-sk_purchase_line_new (const char *sku,
-                      const char *name,
-                      const char *category,
-                      gint64      unit_price,
-                      gint64      quantity)
+sk_purchase_line_new (
+    const char *sku, const char *name, const char *category, gint64 unit_price, gint64 quantity)
 {
-  return g_object_new (SK_TYPE_PURCHASE_LINE,
-                       "sku", sku, "name", name, "category", category,
-                       "unit-price", unit_price, "quantity", quantity,
-                       NULL);
+  return g_object_new (SK_TYPE_PURCHASE_LINE, "sku", sku, "name", name, "category", category,
+                       "unit-price", unit_price, "quantity", quantity, NULL);
 }
 
 SkPurchase *
@@ -485,15 +456,15 @@ sk_customer_get_children (SkCustomer *self)
 }
 
 void
-sk_customer_set_children (SkCustomer *self,
-                          GListModel *children)
+sk_customer_set_children (SkCustomer *self, GListModel *children)
 {
-  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr (GPtrArray) items = NULL;
   guint n;
 
   g_return_if_fail (SK_IS_CUSTOMER (self));
   g_return_if_fail (children == NULL || G_IS_LIST_MODEL (children));
-  g_return_if_fail (children == NULL || g_type_is_a (g_list_model_get_item_type (children), SK_TYPE_CHILD));
+  g_return_if_fail (children == NULL
+                    || g_type_is_a (g_list_model_get_item_type (children), SK_TYPE_CHILD));
 
   /* Taken out first: @children may be the customer's own list. */
   n = children != NULL ? g_list_model_get_n_items (children) : 0;
@@ -512,8 +483,7 @@ sk_purchase_get_lines (SkPurchase *self)
 }
 
 void
-sk_purchase_add_line (SkPurchase     *self,
-                      SkPurchaseLine *line)
+sk_purchase_add_line (SkPurchase *self, SkPurchaseLine *line)
 {
   g_return_if_fail (SK_IS_PURCHASE (self));
   g_return_if_fail (SK_IS_PURCHASE_LINE (line));
@@ -536,25 +506,25 @@ sk_record_get_id (gpointer record)
 
   /* Every record whose first field is "id" keeps it as a string there. */
   klass = SK_RECORD_GET_CLASS (record);
-  if (klass->n_fields > 0 && g_str_equal (klass->fields[0].name, "id") &&
-      klass->fields[0].type == SK_FIELD_STRING)
-    return *(char **) (((guint8 *) record) + klass->fields[0].offset);
+  if (klass->n_fields > 0 && g_str_equal (klass->fields[0].name, "id")
+      && klass->fields[0].type == SK_FIELD_STRING)
+    return *(char **)(((guint8 *)record) + klass->fields[0].offset);
   return NULL;
 }
 
 gboolean
 sk_segment_is_valid (const char *segment)
 {
-  static const char * const segments[] = {
-    SK_SEGMENT_NEW, SK_SEGMENT_ONE_TIME, SK_SEGMENT_OCCASIONAL, SK_SEGMENT_REGULAR, SK_SEGMENT_VIP, NULL
-  };
+  static const char *const segments[]
+      = { SK_SEGMENT_NEW,     SK_SEGMENT_ONE_TIME, SK_SEGMENT_OCCASIONAL,
+          SK_SEGMENT_REGULAR, SK_SEGMENT_VIP,      NULL };
   return segment != NULL && g_strv_contains (segments, segment);
 }
 
 gboolean
 sk_date_is_valid (const char *text)
 {
-  int y, m, d;
+  int  y, m, d;
   char tail;
 
   if (text == NULL || strlen (text) != 10 || sscanf (text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)

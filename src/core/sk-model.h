@@ -28,7 +28,8 @@ G_DECLARE_FINAL_TYPE (SkBonusTransaction, sk_bonus_transaction, SK, BONUS_TRANSA
 G_DECLARE_FINAL_TYPE (SkDiscountRule, sk_discount_rule, SK, DISCOUNT_RULE, SkRecord)
 
 #define SK_TYPE_DISCOUNT_APPLICATION (sk_discount_application_get_type ())
-G_DECLARE_FINAL_TYPE (SkDiscountApplication, sk_discount_application, SK, DISCOUNT_APPLICATION, SkRecord)
+G_DECLARE_FINAL_TYPE (
+    SkDiscountApplication, sk_discount_application, SK, DISCOUNT_APPLICATION, SkRecord)
 
 #define SK_TYPE_SEGMENT_ASSIGNMENT (sk_segment_assignment_get_type ())
 G_DECLARE_FINAL_TYPE (SkSegmentAssignment, sk_segment_assignment, SK, SEGMENT_ASSIGNMENT, SkRecord)
@@ -61,34 +62,28 @@ G_DECLARE_FINAL_TYPE (SkProduct, sk_product, SK, PRODUCT, SkRecord)
 #define SK_SEGMENT_REGULAR    "regular"
 #define SK_SEGMENT_VIP        "vip"
 
-SkStore            *sk_store_new                (void);
-SkCustomer         *sk_customer_new             (void);
-SkChild            *sk_child_new                (const char *name,
-                                                 const char *birth_date);
-SkPurchaseLine     *sk_purchase_line_new        (const char *sku,
-                                                 const char *name,
-                                                 const char *category,
-                                                 gint64      unit_price,
-                                                 gint64      quantity);
-SkPurchase         *sk_purchase_new             (void);
-SkDiscountRule     *sk_discount_rule_new        (void);
-SkCampaign         *sk_campaign_new             (void);
+SkStore        *sk_store_new (void);
+SkCustomer     *sk_customer_new (void);
+SkChild        *sk_child_new (const char *name, const char *birth_date);
+SkPurchaseLine *sk_purchase_line_new (
+    const char *sku, const char *name, const char *category, gint64 unit_price, gint64 quantity);
+SkPurchase     *sk_purchase_new (void);
+SkDiscountRule *sk_discount_rule_new (void);
+SkCampaign     *sk_campaign_new (void);
 
 /* Collections are list models so views show them lazily. */
-GListModel         *sk_customer_get_children    (SkCustomer *self);
+GListModel *sk_customer_get_children (SkCustomer *self);
 /* Replaces the children with the SkChild items of @children (NULL: none). */
-void                sk_customer_set_children    (SkCustomer *self,
-                                                 GListModel *children);
-GListModel         *sk_purchase_get_lines       (SkPurchase *self);
-void                sk_purchase_add_line        (SkPurchase     *self,
-                                                 SkPurchaseLine *line);
-GListModel         *sk_purchase_get_applications (SkPurchase *self);
+void        sk_customer_set_children (SkCustomer *self, GListModel *children);
+GListModel *sk_purchase_get_lines (SkPurchase *self);
+void        sk_purchase_add_line (SkPurchase *self, SkPurchaseLine *line);
+GListModel *sk_purchase_get_applications (SkPurchase *self);
 
-const char         *sk_record_get_id            (gpointer record);
+const char *sk_record_get_id (gpointer record);
 
 /* Is @segment one of the segment names above? */
-gboolean            sk_segment_is_valid         (const char *segment);
+gboolean sk_segment_is_valid (const char *segment);
 /* Is @text a calendar date "YYYY-MM-DD"? */
-gboolean            sk_date_is_valid            (const char *text);
+gboolean sk_date_is_valid (const char *text);
 
 G_END_DECLS

@@ -7,10 +7,10 @@
 char *
 sk_money_format (gint64 kopecks)
 {
-  GString *out = g_string_new (NULL);
-  guint64 abs_value = kopecks < 0 ? -(guint64) kopecks : (guint64) kopecks;
+  GString         *out = g_string_new (NULL);
+  guint64          abs_value = kopecks < 0 ? -(guint64)kopecks : (guint64)kopecks;
   g_autofree char *rubles = g_strdup_printf ("%" G_GUINT64_FORMAT, abs_value / 100);
-  gsize len = strlen (rubles);
+  gsize            len = strlen (rubles);
 
   if (kopecks < 0)
     g_string_append (out, "−");
@@ -20,20 +20,19 @@ sk_money_format (gint64 kopecks)
         g_string_append (out, "\u202f");
       g_string_append_c (out, rubles[i]);
     }
-  g_string_append_printf (out, ",%02u\u00a0₽", (guint) (abs_value % 100));
+  g_string_append_printf (out, ",%02u\u00a0₽", (guint)(abs_value % 100));
   return g_string_free (out, FALSE);
 }
 
 gboolean
-sk_money_parse (const char *text,
-                gint64     *kopecks)
+sk_money_parse (const char *text, gint64 *kopecks)
 {
-  gint64 rubles = 0;
-  gint64 cents = 0;
-  int cents_digits = 0;
-  gboolean in_cents = FALSE;
-  gboolean any_digit = FALSE;
-  gboolean negative = FALSE;
+  gint64      rubles = 0;
+  gint64      cents = 0;
+  int         cents_digits = 0;
+  gboolean    in_cents = FALSE;
+  gboolean    any_digit = FALSE;
+  gboolean    negative = FALSE;
   const char *p;
 
   g_return_val_if_fail (kopecks != NULL, FALSE);
@@ -86,14 +85,12 @@ sk_money_parse (const char *text,
 }
 
 gint64
-sk_muldiv (gint64 a,
-           gint64 b,
-           gint64 c)
+sk_muldiv (gint64 a, gint64 b, gint64 c)
 {
   unsigned __int128 product;
 
   g_return_val_if_fail (a >= 0 && b >= 0 && c > 0, 0);
 
-  product = (unsigned __int128) a * (unsigned __int128) b;
-  return (gint64) (product / (unsigned __int128) c);
+  product = (unsigned __int128)a * (unsigned __int128)b;
+  return (gint64)(product / (unsigned __int128)c);
 }

@@ -11,20 +11,17 @@ G_BEGIN_DECLS
  * earns. 10^12 kopecks (10 000 000 000 ₽) is far beyond any sale, keeps
  * every product of two amounts inside 128 bits, and lets nine million of
  * them add up inside 64 bits. */
-#define SK_MONEY_MAX    ((gint64) 1000000000000)
+#define SK_MONEY_MAX ((gint64)1000000000000)
 /* The furthest a bonus balance may go from zero, either way: as much as one
  * amount, so a whole balance can always be spent or adjusted away in one
  * movement. A movement that would take a balance beyond it is refused. */
-#define SK_BALANCE_MAX  SK_MONEY_MAX
+#define SK_BALANCE_MAX SK_MONEY_MAX
 
 /* Stores @a + @b in @sum and returns TRUE when it lies within
  * [-@limit, @limit]; otherwise returns FALSE and leaves @sum alone. No
  * overflow for any operands. */
 static inline gboolean
-sk_money_add (gint64  a,
-              gint64  b,
-              gint64  limit,
-              gint64 *sum)
+sk_money_add (gint64 a, gint64 b, gint64 limit, gint64 *sum)
 {
   gint64 result;
 
@@ -38,21 +35,17 @@ sk_money_add (gint64  a,
  * wrapping: for report figures (sums over many sales), which are never an
  * amount anyone is paid or owed. */
 static inline void
-sk_money_add_saturating (gint64 *total,
-                         gint64  value)
+sk_money_add_saturating (gint64 *total, gint64 value)
 {
   if (__builtin_add_overflow (*total, value, total))
     *total = value > 0 ? G_MAXINT64 : G_MININT64;
 }
 
 /* "1 299,00 ₽" (narrow no-break space between thousands). */
-char    *sk_money_format (gint64      kopecks);
+char *sk_money_format (gint64 kopecks);
 /* Parses "1299", "1299.5", "1 299,50" into kopecks. */
-gboolean sk_money_parse  (const char *text,
-                          gint64     *kopecks);
+gboolean sk_money_parse (const char *text, gint64 *kopecks);
 /* floor (a * b / c) without overflow for non-negative a, b and positive c. */
-gint64   sk_muldiv       (gint64      a,
-                          gint64      b,
-                          gint64      c);
+gint64 sk_muldiv (gint64 a, gint64 b, gint64 c);
 
 G_END_DECLS

@@ -25,19 +25,19 @@ sk_purchase_request_free (SkPurchaseRequest *request)
 }
 
 SkPurchaseRequest *
-sk_purchase_request_from_json (JsonObject *object,
-                               GError    **error)
+sk_purchase_request_from_json (JsonObject *object, GError **error)
 {
-  g_autoptr(SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+  g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
   JsonNode *node;
 
   g_return_val_if_fail (object != NULL, NULL);
 
   node = json_object_get_member (object, "id");
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
     {
       sk_set_field_error (error, SK_ERROR_MALFORMED, "id",
-                          _("“id” (the purchase's UUID made by the till) is required"));
+                          _ ("“id” (the purchase's UUID made by the till) is required"));
       return NULL;
     }
   request->id = g_strdup (json_node_get_string (node));
@@ -47,7 +47,8 @@ sk_purchase_request_from_json (JsonObject *object,
     {
       if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
         {
-          sk_set_field_error (error, SK_ERROR_MALFORMED, "customer_id", _("“customer_id” must be a string or null"));
+          sk_set_field_error (error, SK_ERROR_MALFORMED, "customer_id",
+                              _ ("“customer_id” must be a string or null"));
           return NULL;
         }
       request->customer_id = g_strdup (json_node_get_string (node));
@@ -59,7 +60,7 @@ sk_purchase_request_from_json (JsonObject *object,
       if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
         {
           sk_set_field_error (error, SK_ERROR_MALFORMED, "bonus_to_spend",
-                              _("“bonus_to_spend” must be a whole number of kopecks"));
+                              _ ("“bonus_to_spend” must be a whole number of kopecks"));
           return NULL;
         }
       request->bonus_to_spend = json_node_get_int (node);
@@ -68,11 +69,11 @@ sk_purchase_request_from_json (JsonObject *object,
   node = json_object_get_member (object, "created_at");
   if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
     {
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
-          !sk_time_from_rfc3339 (json_node_get_string (node), &request->created_at))
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING
+          || !sk_time_from_rfc3339 (json_node_get_string (node), &request->created_at))
         {
           sk_set_field_error (error, SK_ERROR_MALFORMED, "created_at",
-                              _("“created_at” must be an RFC 3339 date and time"));
+                              _ ("“created_at” must be an RFC 3339 date and time"));
           return NULL;
         }
     }
@@ -96,7 +97,7 @@ sk_purchase_result_free (SkPurchaseResult *result)
 JsonNode *
 sk_purchase_result_to_json (SkPurchaseResult *result)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonBuilder) b = json_builder_new ();
 
   g_return_val_if_fail (result != NULL, NULL);
 
@@ -117,21 +118,19 @@ sk_purchase_result_to_json (SkPurchaseResult *result)
 /* Segments of one customer, after each sale or refund */
 
 gboolean
-sk_db_update_customer_segment (SkDatabase  *self,
-                               const char  *customer_id,
-                               gint64       now,
-                               const char **segment_out,
-                               GError     **error)
+sk_db_update_customer_segment (
+    SkDatabase *self, const char *customer_id, gint64 now, const char **segment_out, GError **error)
 {
   SkSegmentThresholds thresholds;
-  SkStmt *stmt;
-  gboolean has_row = FALSE;
-  gint64 visits = 0, spent = 0;
-  g_autofree char *current = NULL;
-  const char *segment;
+  SkStmt             *stmt;
+  gboolean            has_row = FALSE;
+  gint64              visits = 0, spent = 0;
+  g_autofree char    *current = NULL;
+  const char         *segment;
 
-  stmt = sk_db_query (self, error, "SELECT visits, total_spent, segment FROM customers WHERE id = ?",
-                      "s", customer_id);
+  stmt
+      = sk_db_query (self, error, "SELECT visits, total_spent, segment FROM customers WHERE id = ?",
+                     "s", customer_id);
   if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
     return FALSE;
   if (has_row)
@@ -150,12 +149,13 @@ sk_db_update_customer_segment (SkDatabase  *self,
     *segment_out = segment;
   if (g_strcmp0 (segment, current) == 0)
     return TRUE;
-  return sk_db_exec (self, error, "UPDATE customers SET segment = ? WHERE id = ?", "ss",
-                     segment, customer_id) &&
-         sk_db_exec (self, error,
-                     "INSERT INTO customer_segments (customer_id, segment, previous_segment, assigned_at)"
-                     " VALUES (?, ?, ?, ?)",
-                     "sssi", customer_id, segment, current, now);
+  return sk_db_exec (self, error, "UPDATE customers SET segment = ? WHERE id = ?", "ss", segment,
+                     customer_id)
+         && sk_db_exec (
+             self, error,
+             "INSERT INTO customer_segments (customer_id, segment, previous_segment, assigned_at)"
+             " VALUES (?, ?, ?, ?)",
+             "sssi", customer_id, segment, current, now);
 }
 
 /* The pipeline */
@@ -168,16 +168,23 @@ queue_notifications (SkDatabase *self,
                      gint64      now,
                      GError    **error)
 {
-  struct { const char *channel; gboolean consent; const char *recipient; } channels[] = {
+  struct
+  {
+    const char *channel;
+    gboolean    consent;
+    const char *recipient;
+  } channels[] = {
     { "email", customer->consent_email, customer->email },
     { "sms", customer->consent_sms, customer->phone },
     { "push", customer->consent_push, customer->id },
   };
   g_autofree char *earned_text = sk_money_format (earned);
   g_autofree char *balance_text = sk_money_format (balance);
-  g_autofree char *subject = g_strdup_printf (_("You earned %s in bonuses"), earned_text);
-  g_autofree char *body = g_strdup_printf (_("Thank you for your purchase! You earned %s in bonuses; "
-                                             "your balance is now %s."), earned_text, balance_text);
+  g_autofree char *subject = g_strdup_printf (_ ("You earned %s in bonuses"), earned_text);
+  g_autofree char *body
+      = g_strdup_printf (_ ("Thank you for your purchase! You earned %s in bonuses; "
+                            "your balance is now %s."),
+                         earned_text, balance_text);
 
   for (guint i = 0; i < G_N_ELEMENTS (channels); i++)
     {
@@ -186,24 +193,22 @@ queue_notifications (SkDatabase *self,
       if (!channels[i].consent || channels[i].recipient == NULL)
         continue;
       id = g_uuid_string_random ();
-      if (!sk_db_exec (self, error,
-                       "INSERT INTO notifications (id, customer_id, channel, event, recipient, subject,"
-                       " body, status, attempts, created_at, next_attempt_at)"
-                       " VALUES (?, ?, ?, 'bonus_earned', ?, ?, ?, 'pending', 0, ?, ?)",
-                       "ssssssii", id, customer->id, channels[i].channel, channels[i].recipient,
-                       subject, body, now, now))
+      if (!sk_db_exec (
+              self, error,
+              "INSERT INTO notifications (id, customer_id, channel, event, recipient, subject,"
+              " body, status, attempts, created_at, next_attempt_at)"
+              " VALUES (?, ?, ?, 'bonus_earned', ?, ?, ?, 'pending', 0, ?, ?)",
+              "ssssssii", id, customer->id, channels[i].channel, channels[i].recipient, subject,
+              body, now, now))
         return FALSE;
     }
   return TRUE;
 }
 
 static SkPurchaseResult *
-load_result (SkDatabase *self,
-             const char *purchase_id,
-             gboolean    replayed,
-             GError    **error)
+load_result (SkDatabase *self, const char *purchase_id, gboolean replayed, GError **error)
 {
-  g_autoptr(SkPurchaseResult) result = g_new0 (SkPurchaseResult, 1);
+  g_autoptr (SkPurchaseResult) result = g_new0 (SkPurchaseResult, 1);
 
   result->replayed = replayed;
   result->purchase = sk_database_get_purchase (self, purchase_id, error);
@@ -225,8 +230,8 @@ load_result (SkDatabase *self,
 static char *
 request_digest (const SkPurchaseRequest *request)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
   g_autofree char *text = NULL;
 
   json_builder_begin_array (b);
@@ -244,7 +249,7 @@ request_digest (const SkPurchaseRequest *request)
   for (guint i = 0; i < request->cart->lines->len; i++)
     {
       const SkCartLine *line = &g_array_index (request->cart->lines, SkCartLine, i);
-      const char *texts[] = { line->sku, line->name, line->category };
+      const char       *texts[] = { line->sku, line->name, line->category };
 
       json_builder_begin_array (b);
       for (guint t = 0; t < G_N_ELEMENTS (texts); t++)
@@ -283,19 +288,20 @@ replay (SkDatabase              *self,
     {
       /* 403 rather than 404: the id is taken whatever the answer, so
        * pretending it is free would only mislead the till. */
-      sk_set_field_error (error, SK_ERROR_FORBIDDEN, "id",
-                          _("This id belongs to a sale of another store; a new sale needs a new id"));
+      sk_set_field_error (
+          error, SK_ERROR_FORBIDDEN, "id",
+          _ ("This id belongs to a sale of another store; a new sale needs a new id"));
       return NULL;
     }
   if (stored_digest != NULL)
     same = g_str_equal (stored_digest, digest);
   else
-    same = g_strcmp0 (store_id, request->cart->store_id) == 0 &&
-           g_strcmp0 (customer_id, request->customer_id) == 0;
+    same = g_strcmp0 (store_id, request->cart->store_id) == 0
+           && g_strcmp0 (customer_id, request->customer_id) == 0;
   if (!same)
     {
       sk_set_field_error (error, SK_ERROR_IDEMPOTENCY_MISMATCH, "id",
-                          _("This id was used for a different sale; a new sale needs a new id"));
+                          _ ("This id was used for a different sale; a new sale needs a new id"));
       return NULL;
     }
   return load_result (self, request->id, TRUE, error);
@@ -305,13 +311,12 @@ replay (SkDatabase              *self,
  * running figures (what a customer spent in all, what a campaign gave) that
  * grow with every sale; SQLite would turn an overflow into a float,
  * PostgreSQL into an error. @param must not be negative. */
-#define SATURATING_ADD(column, param) \
-  "CASE WHEN " column " > 9223372036854775807 - " param " THEN 9223372036854775807" \
+#define SATURATING_ADD(column, param)                                                              \
+  "CASE WHEN " column " > 9223372036854775807 - " param " THEN 9223372036854775807"                \
   " ELSE " column " + " param " END"
 
 static SkDiscountApplication *
-find_application (SkPurchase *purchase,
-                  const char *rule_id)
+find_application (SkPurchase *purchase, const char *rule_id)
 {
   GListModel *apps = G_LIST_MODEL (purchase->applications);
 
@@ -319,7 +324,7 @@ find_application (SkPurchase *purchase,
     {
       SkDiscountApplication *app = g_list_model_get_item (apps, i);
 
-      g_object_unref (app);  /* the purchase keeps it */
+      g_object_unref (app); /* the purchase keeps it */
       if (g_strcmp0 (app->rule_id, rule_id) == 0)
         return app;
     }
@@ -329,10 +334,10 @@ find_application (SkPurchase *purchase,
 /* The purchase's applications (sk_sale_to_purchase made them), in the
  * order the rules applied, and the usage counts and budgets they move. */
 static gboolean
-record_applications (SkDatabase     *self,
-                     SkPurchase     *purchase,
+record_applications (SkDatabase           *self,
+                     SkPurchase           *purchase,
                      const SkEngineResult *calc,
-                     GError        **error)
+                     GError              **error)
 {
   for (guint i = 0; i < calc->applied->len; i++)
     {
@@ -340,28 +345,30 @@ record_applications (SkDatabase     *self,
       SkDiscountApplication *app = find_application (purchase, applied->rule->id);
 
       g_assert (app != NULL);
-      if (!sk_db_insert_record (self, "discount_applications", SK_RECORD (app), error) ||
-          !sk_db_exec (self, error, "UPDATE discount_rules SET uses = uses + 1 WHERE id = ?", "s",
-                       app->rule_id))
+      if (!sk_db_insert_record (self, "discount_applications", SK_RECORD (app), error)
+          || !sk_db_exec (self, error, "UPDATE discount_rules SET uses = uses + 1 WHERE id = ?",
+                          "s", app->rule_id))
         return FALSE;
-      if (purchase->customer_id != NULL &&
-          !sk_db_exec (self, error,
-                       "INSERT INTO rule_customer_uses (rule_id, customer_id, uses) VALUES (?, ?, 1)"
-                       " ON CONFLICT (customer_id, rule_id) DO UPDATE SET uses = rule_customer_uses.uses + 1",
-                       "ss", app->rule_id, purchase->customer_id))
+      if (purchase->customer_id != NULL
+          && !sk_db_exec (
+              self, error,
+              "INSERT INTO rule_customer_uses (rule_id, customer_id, uses) VALUES (?, ?, 1)"
+              " ON CONFLICT (customer_id, rule_id) DO UPDATE SET uses = rule_customer_uses.uses + "
+              "1",
+              "ss", app->rule_id, purchase->customer_id))
         return FALSE;
-      if (applied->rule->campaign_id != NULL && applied->amount > 0 &&
-          !sk_db_exec (self, error, "UPDATE campaigns SET spent = " SATURATING_ADD ("spent", "?1") " WHERE id = ?2",
-                       "is", applied->amount, applied->rule->campaign_id))
+      if (applied->rule->campaign_id != NULL && applied->amount > 0
+          && !sk_db_exec (
+              self, error,
+              "UPDATE campaigns SET spent = " SATURATING_ADD ("spent", "?1") " WHERE id = ?2", "is",
+              applied->amount, applied->rule->campaign_id))
         return FALSE;
     }
   return TRUE;
 }
 
 gboolean
-sk_db_insert_purchase (SkDatabase *self,
-                       SkPurchase *purchase,
-                       GError    **error)
+sk_db_insert_purchase (SkDatabase *self, SkPurchase *purchase, GError **error)
 {
   GListModel *lines = G_LIST_MODEL (purchase->lines);
 
@@ -369,7 +376,7 @@ sk_db_insert_purchase (SkDatabase *self,
     return FALSE;
   for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
     {
-      g_autoptr(SkPurchaseLine) row = g_list_model_get_item (lines, i);
+      g_autoptr (SkPurchaseLine) row = g_list_model_get_item (lines, i);
 
       if (!sk_db_exec (self, error,
                        "INSERT INTO purchase_lines (purchase_id, line_no, sku, name, category,"
@@ -382,20 +389,18 @@ sk_db_insert_purchase (SkDatabase *self,
 }
 
 SkPurchaseResult *
-sk_database_process_purchase (SkDatabase        *self,
-                              SkPurchaseRequest *request,
-                              GError           **error)
+sk_database_process_purchase (SkDatabase *self, SkPurchaseRequest *request, GError **error)
 {
   SkEngineResult *calc = NULL;
-  g_autoptr(SkSale) sale = NULL;
-  g_autoptr(SkStore) store = NULL;
-  g_autoptr(SkCustomer) customer = NULL;
-  g_autoptr(SkPurchase) purchase = NULL;
-  g_autoptr(SkBonusTransaction) earn_tx = NULL;
-  g_autoptr(JsonNode) payload = NULL;
-  gint64 now, payable, expiry_days;
-  const char *segment = NULL;
-  const SkCart *cart;
+  g_autoptr (SkSale) sale = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (SkCustomer) customer = NULL;
+  g_autoptr (SkPurchase) purchase = NULL;
+  g_autoptr (SkBonusTransaction) earn_tx = NULL;
+  g_autoptr (JsonNode) payload = NULL;
+  gint64           now, payable, expiry_days;
+  const char      *segment = NULL;
+  const SkCart    *cart;
   g_autofree char *digest = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
@@ -404,20 +409,21 @@ sk_database_process_purchase (SkDatabase        *self,
   cart = request->cart;
   if (request->id == NULL || !g_uuid_string_is_valid (request->id))
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "id", _("The purchase id must be a UUID"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "id", _ ("The purchase id must be a UUID"));
       return NULL;
     }
   if (!sk_cart_validate (cart, error))
     return NULL;
   if (request->bonus_to_spend < 0 || request->bonus_to_spend > SK_MONEY_MAX)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "bonus_to_spend", _("Bonuses to spend cannot be negative"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "bonus_to_spend",
+                          _ ("Bonuses to spend cannot be negative"));
       return NULL;
     }
   if (request->customer_id == NULL && request->bonus_to_spend > 0)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "bonus_to_spend",
-                          _("An anonymous buyer has no bonuses to spend"));
+                          _ ("An anonymous buyer has no bonuses to spend"));
       return NULL;
     }
 
@@ -426,9 +432,10 @@ sk_database_process_purchase (SkDatabase        *self,
     return NULL;
 
   {
-    SkStmt *stmt = sk_db_query (self, error, "SELECT store_id, customer_id, request_hash FROM purchases WHERE id = ?",
-                                "s", request->id);
-    gboolean has_row = FALSE;
+    SkStmt *stmt = sk_db_query (
+        self, error, "SELECT store_id, customer_id, request_hash FROM purchases WHERE id = ?", "s",
+        request->id);
+    gboolean         has_row = FALSE;
     g_autofree char *stored_store = NULL;
     g_autofree char *stored_customer = NULL;
     g_autofree char *stored_digest = NULL;
@@ -452,7 +459,8 @@ sk_database_process_purchase (SkDatabase        *self,
   store = sk_database_get_store (self, cart->store_id, NULL);
   if (store == NULL)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _("There is no store %s"), cart->store_id);
+      sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _ ("There is no store %s"),
+                          cart->store_id);
       goto fail;
     }
   if (request->customer_id != NULL)
@@ -460,7 +468,7 @@ sk_database_process_purchase (SkDatabase        *self,
       customer = sk_database_get_customer (self, request->customer_id, NULL);
       if (customer == NULL)
         {
-          sk_set_field_error (error, SK_ERROR_INVALID, "customer_id", _("There is no customer %s"),
+          sk_set_field_error (error, SK_ERROR_INVALID, "customer_id", _ ("There is no customer %s"),
                               request->customer_id);
           goto fail;
         }
@@ -486,15 +494,16 @@ sk_database_process_purchase (SkDatabase        *self,
   /* 4: the purchase and its lines. */
   sk_sale_set_id (sale, request->id);
   purchase = sk_sale_to_purchase (sale, now);
-  if (!sk_db_insert_purchase (self, purchase, error) ||
-      !sk_db_exec (self, error, "UPDATE purchases SET request_hash = ? WHERE id = ?", "ss", digest, purchase->id))
+  if (!sk_db_insert_purchase (self, purchase, error)
+      || !sk_db_exec (self, error, "UPDATE purchases SET request_hash = ? WHERE id = ?", "ss",
+                      digest, purchase->id))
     goto fail;
   if (sk_db_fail_point_hit (self, "lines", error))
     goto fail;
 
   /* 5: applications and usage counts. */
-  if (!record_applications (self, purchase, sk_sale_get_result (sale), error) ||
-      sk_db_fail_point_hit (self, "applications", error))
+  if (!record_applications (self, purchase, sk_sale_get_result (sale), error)
+      || sk_db_fail_point_hit (self, "applications", error))
     goto fail;
 
   if (customer != NULL)
@@ -502,11 +511,11 @@ sk_database_process_purchase (SkDatabase        *self,
       /* 3 and 6: the ledger. */
       if (purchase->bonus_spent > 0)
         {
-          g_autoptr(SkBonusTransaction) spend_tx = NULL;
+          g_autoptr (SkBonusTransaction) spend_tx = NULL;
 
-          spend_tx = sk_db_ledger_append (self, customer->id, SK_BONUS_SPEND, -purchase->bonus_spent,
-                                          _("Paid with bonuses"), purchase->id, store->id, now,
-                                          SK_TIME_NONE, error);
+          spend_tx = sk_db_ledger_append (self, customer->id, SK_BONUS_SPEND,
+                                          -purchase->bonus_spent, _ ("Paid with bonuses"),
+                                          purchase->id, store->id, now, SK_TIME_NONE, error);
           if (spend_tx == NULL)
             goto fail;
           customer->bonus_balance = spend_tx->balance_after;
@@ -517,21 +526,24 @@ sk_database_process_purchase (SkDatabase        *self,
 
           /* Refused whole, before the ledger says "amount" of a request
            * that has none. */
-          if (purchase->bonus_earned > SK_MONEY_MAX ||
-              !sk_money_add (customer->bonus_balance, purchase->bonus_earned, SK_BALANCE_MAX, &after))
+          if (purchase->bonus_earned > SK_MONEY_MAX
+              || !sk_money_add (customer->bonus_balance, purchase->bonus_earned, SK_BALANCE_MAX,
+                                &after))
             {
               g_autofree char *limit = sk_money_format (SK_BALANCE_MAX);
 
-              sk_set_field_error (error, SK_ERROR_INVALID, "customer_id",
-                                  _("The bonuses for this purchase would take the customer's balance"
-                                    " beyond %s"), limit);
+              sk_set_field_error (
+                  error, SK_ERROR_INVALID, "customer_id",
+                  _ ("The bonuses for this purchase would take the customer's balance"
+                     " beyond %s"),
+                  limit);
               goto fail;
             }
           expiry_days = sk_database_get_setting_int (self, SK_SETTING_BONUS_EXPIRY_DAYS, 0);
-          earn_tx = sk_db_ledger_append (self, customer->id, SK_BONUS_EARN, purchase->bonus_earned,
-                                         _("Bonuses for a purchase"), purchase->id, store->id, now,
-                                         expiry_days > 0 ? now + expiry_days * G_TIME_SPAN_DAY : SK_TIME_NONE,
-                                         error);
+          earn_tx = sk_db_ledger_append (
+              self, customer->id, SK_BONUS_EARN, purchase->bonus_earned,
+              _ ("Bonuses for a purchase"), purchase->id, store->id, now,
+              expiry_days > 0 ? now + expiry_days * G_TIME_SPAN_DAY : SK_TIME_NONE, error);
           if (earn_tx == NULL)
             goto fail;
           customer->bonus_balance = earn_tx->balance_after;
@@ -541,23 +553,27 @@ sk_database_process_purchase (SkDatabase        *self,
         goto fail;
 
       /* 7: the notification, queued with the sale. */
-      if (earn_tx != NULL &&
-          !queue_notifications (self, customer, purchase->bonus_earned, earn_tx->balance_after, now, error))
+      if (earn_tx != NULL
+          && !queue_notifications (self, customer, purchase->bonus_earned, earn_tx->balance_after,
+                                   now, error))
         goto fail;
       if (sk_db_fail_point_hit (self, "notification", error))
         goto fail;
 
       /* 8: statistics and segment. */
-      if (!sk_db_exec (self, error,
-                       "UPDATE customers SET visits = visits + 1, total_spent = " SATURATING_ADD ("total_spent", "?1") ","
-                       " last_purchase_at = CASE WHEN last_purchase_at > ?2 THEN last_purchase_at ELSE ?2 END WHERE id = ?3",
-                       "iis", payable, now, customer->id))
+      if (!sk_db_exec (
+              self, error,
+              "UPDATE customers SET visits = visits + 1, total_spent = " SATURATING_ADD (
+                  "total_spent", "?1") ","
+                                       " last_purchase_at = CASE WHEN last_purchase_at > ?2 THEN "
+                                       "last_purchase_at ELSE ?2 END WHERE id = ?3",
+              "iis", payable, now, customer->id))
         goto fail;
       customer->visits++;
       sk_money_add_saturating (&customer->total_spent, payable);
       customer->last_purchase_at = MAX (customer->last_purchase_at, now);
-      if (!sk_db_update_customer_segment (self, customer->id, now, &segment, error) ||
-          sk_db_fail_point_hit (self, "segment", error))
+      if (!sk_db_update_customer_segment (self, customer->id, now, &segment, error)
+          || sk_db_fail_point_hit (self, "segment", error))
         goto fail;
       sk_set_str (&customer->segment, segment);
     }
@@ -565,7 +581,7 @@ sk_database_process_purchase (SkDatabase        *self,
   /* The sale as a sync event, in the same transaction. The result is what
    * was written, as a replay will read it back. */
   {
-    g_autoptr(SkPurchaseResult) result = g_new0 (SkPurchaseResult, 1);
+    g_autoptr (SkPurchaseResult) result = g_new0 (SkPurchaseResult, 1);
 
     result->purchase = g_object_ref (purchase);
     result->customer = customer ? g_object_ref (customer) : NULL;
@@ -590,9 +606,7 @@ fail:
 /* The part of @amount that belongs to @done of @whole, rounded down; taking
  * differences of these keeps the parts of many refunds adding up exactly. */
 static gint64
-share (gint64 amount,
-       gint64 done,
-       gint64 whole)
+share (gint64 amount, gint64 done, gint64 whole)
 {
   if (whole <= 0 || amount <= 0)
     return 0;
@@ -600,28 +614,25 @@ share (gint64 amount,
 }
 
 SkPurchase *
-sk_database_refund_purchase (SkDatabase *self,
-                             const char *refund_id,
-                             const char *purchase_id,
-                             GArray     *lines,
-                             GError    **error)
+sk_database_refund_purchase (
+    SkDatabase *self, const char *refund_id, const char *purchase_id, GArray *lines, GError **error)
 {
-  g_autoptr(SkPurchase) purchase = NULL;
-  g_autoptr(GArray) quantities = NULL;  /* gint64 to refund, per line index */
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) payload = NULL;
-  GListModel *purchase_lines;
-  guint n_lines;
-  gint64 amount = 0, discount_before = 0, discount_after = 0, refunded_after;
-  gint64 bonus_reversed, bonus_returned, payable, now;
-  gboolean anything = FALSE, complete = TRUE;
+  g_autoptr (SkPurchase) purchase = NULL;
+  g_autoptr (GArray) quantities = NULL; /* gint64 to refund, per line index */
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (JsonNode) payload = NULL;
+  GListModel      *purchase_lines;
+  guint            n_lines;
+  gint64           amount = 0, discount_before = 0, discount_after = 0, refunded_after;
+  gint64           bonus_reversed, bonus_returned, payable, now;
+  gboolean         anything = FALSE, complete = TRUE;
   g_autofree char *existing = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
   if (refund_id == NULL || !g_uuid_string_is_valid (refund_id))
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "id", _("The refund id must be a UUID"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "id", _ ("The refund id must be a UUID"));
       return NULL;
     }
   if (!sk_db_begin (self, error))
@@ -631,7 +642,8 @@ sk_database_refund_purchase (SkDatabase *self,
 
   /* Idempotent: a refund already made is answered with the purchase as it is. */
   {
-    SkStmt *stmt = sk_db_query (self, error, "SELECT purchase_id FROM refunds WHERE id = ?", "s", refund_id);
+    SkStmt *stmt
+        = sk_db_query (self, error, "SELECT purchase_id FROM refunds WHERE id = ?", "s", refund_id);
     gboolean has_row = FALSE;
 
     if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
@@ -646,7 +658,7 @@ sk_database_refund_purchase (SkDatabase *self,
       if (g_strcmp0 (existing, purchase_id) != 0)
         {
           sk_set_field_error (error, SK_ERROR_CONFLICT, "id",
-                              _("This refund id was used for another purchase"));
+                              _ ("This refund id was used for another purchase"));
           return NULL;
         }
       return sk_database_get_purchase (self, purchase_id, error);
@@ -654,7 +666,7 @@ sk_database_refund_purchase (SkDatabase *self,
 
   if (lines != NULL && lines->len == 0)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "lines", _("Choose what to return"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "lines", _ ("Choose what to return"));
       goto fail;
     }
   purchase = sk_database_get_purchase (self, purchase_id, error);
@@ -667,7 +679,7 @@ sk_database_refund_purchase (SkDatabase *self,
 
   for (guint i = 0; i < n_lines; i++)
     {
-      g_autoptr(SkPurchaseLine) line = g_list_model_get_item (purchase_lines, i);
+      g_autoptr (SkPurchaseLine) line = g_list_model_get_item (purchase_lines, i);
 
       if (lines == NULL)
         g_array_index (quantities, gint64, i) = line->quantity - line->refunded_quantity;
@@ -675,15 +687,16 @@ sk_database_refund_purchase (SkDatabase *self,
   for (guint k = 0; lines != NULL && k < lines->len; k++)
     {
       const SkRefundLine *want = &g_array_index (lines, SkRefundLine, k);
-      g_autoptr(SkPurchaseLine) line = NULL;
+      g_autoptr (SkPurchaseLine) line = NULL;
       g_autofree char *field = g_strdup_printf ("lines[%u]", k);
-      gint64 *q;
+      gint64          *q;
 
       if (want->line_no < 1 || want->line_no > n_lines)
         {
           g_autofree char *line_no = g_strdup_printf ("%" G_GINT64_FORMAT, want->line_no);
 
-          sk_set_field_error (error, SK_ERROR_INVALID, field, _("The purchase has no line %s"), line_no);
+          sk_set_field_error (error, SK_ERROR_INVALID, field, _ ("The purchase has no line %s"),
+                              line_no);
           goto fail;
         }
       line = g_list_model_get_item (purchase_lines, want->line_no - 1);
@@ -695,8 +708,8 @@ sk_database_refund_purchase (SkDatabase *self,
           g_autofree char *left = g_strdup_printf ("%" G_GINT64_FORMAT,
                                                    line->quantity - line->refunded_quantity - *q);
 
-          sk_set_field_error (error, SK_ERROR_INVALID, field, _("Line %s: at most %s can be returned"),
-                              line_no, left);
+          sk_set_field_error (error, SK_ERROR_INVALID, field,
+                              _ ("Line %s: at most %s can be returned"), line_no, left);
           goto fail;
         }
       *q += want->quantity;
@@ -705,7 +718,7 @@ sk_database_refund_purchase (SkDatabase *self,
   /* Each line returns its share of what was paid for it and of its discount. */
   for (guint i = 0; i < n_lines; i++)
     {
-      g_autoptr(SkPurchaseLine) line = g_list_model_get_item (purchase_lines, i);
+      g_autoptr (SkPurchaseLine) line = g_list_model_get_item (purchase_lines, i);
       gint64 q = g_array_index (quantities, gint64, i);
       gint64 before = line->refunded_quantity, after = before + q;
 
@@ -715,85 +728,97 @@ sk_database_refund_purchase (SkDatabase *self,
       if (q == 0)
         continue;
       anything = TRUE;
-      amount += share (line->total, after, line->quantity) - share (line->total, before, line->quantity);
+      amount += share (line->total, after, line->quantity)
+                - share (line->total, before, line->quantity);
       if (!sk_db_exec (self, error,
-                       "UPDATE purchase_lines SET refunded_quantity = ? WHERE purchase_id = ? AND line_no = ?",
+                       "UPDATE purchase_lines SET refunded_quantity = ? WHERE purchase_id = ? AND "
+                       "line_no = ?",
                        "isi", after, purchase->id, line->line_no))
         goto fail;
     }
   if (!anything)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "lines", _("Everything in this purchase was already returned"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "lines",
+                          _ ("Everything in this purchase was already returned"));
       goto fail;
     }
 
   payable = purchase->subtotal - purchase->discount_total;
   refunded_after = purchase->refunded_total + amount;
-  bonus_reversed = share (purchase->bonus_earned, refunded_after, payable) -
-                   share (purchase->bonus_earned, purchase->refunded_total, payable);
-  bonus_returned = share (purchase->bonus_spent, refunded_after, payable) -
-                   share (purchase->bonus_spent, purchase->refunded_total, payable);
+  bonus_reversed = share (purchase->bonus_earned, refunded_after, payable)
+                   - share (purchase->bonus_earned, purchase->refunded_total, payable);
+  bonus_returned = share (purchase->bonus_spent, refunded_after, payable)
+                   - share (purchase->bonus_spent, purchase->refunded_total, payable);
 
-  if (!sk_db_exec (self, error,
-                   "UPDATE purchases SET refunded_total = ?, status = ? WHERE id = ?",
-                   "iss", refunded_after, complete ? "refunded" : "partially_refunded", purchase->id) ||
-      !sk_db_exec (self, error,
-                   "INSERT INTO refunds (id, purchase_id, amount, bonus_reversed, bonus_returned, created_at)"
-                   " VALUES (?, ?, ?, ?, ?, ?)",
-                   "ssiiii", refund_id, purchase->id, amount, bonus_reversed, bonus_returned, now))
+  if (!sk_db_exec (self, error, "UPDATE purchases SET refunded_total = ?, status = ? WHERE id = ?",
+                   "iss", refunded_after, complete ? "refunded" : "partially_refunded",
+                   purchase->id)
+      || !sk_db_exec (self, error,
+                      "INSERT INTO refunds (id, purchase_id, amount, bonus_reversed, "
+                      "bonus_returned, created_at)"
+                      " VALUES (?, ?, ?, ?, ?, ?)",
+                      "ssiiii", refund_id, purchase->id, amount, bonus_reversed, bonus_returned,
+                      now))
     goto fail;
 
   /* Campaign budgets get back their share of the discount; a use counts
    * until the whole purchase is returned. */
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (purchase->applications)); i++)
     {
-      g_autoptr(SkDiscountApplication) app = g_list_model_get_item (G_LIST_MODEL (purchase->applications), i);
-      gint64 back = share (app->amount, discount_after, purchase->discount_total) -
-                    share (app->amount, discount_before, purchase->discount_total);
+      g_autoptr (SkDiscountApplication) app
+          = g_list_model_get_item (G_LIST_MODEL (purchase->applications), i);
+      gint64 back = share (app->amount, discount_after, purchase->discount_total)
+                    - share (app->amount, discount_before, purchase->discount_total);
 
-      if (back > 0 &&
-          !sk_db_exec (self, error,
-                       "UPDATE campaigns SET spent = CASE WHEN spent > ?1 THEN spent - ?1 ELSE 0 END WHERE id ="
-                       " (SELECT campaign_id FROM discount_rules WHERE id = ?2)",
-                       "is", back, app->rule_id))
+      if (back > 0
+          && !sk_db_exec (self, error,
+                          "UPDATE campaigns SET spent = CASE WHEN spent > ?1 THEN spent - ?1 ELSE "
+                          "0 END WHERE id ="
+                          " (SELECT campaign_id FROM discount_rules WHERE id = ?2)",
+                          "is", back, app->rule_id))
         goto fail;
-      if (complete &&
-          (!sk_db_exec (self, error, "UPDATE discount_rules SET uses = CASE WHEN uses > 0 THEN uses - 1 ELSE 0 END WHERE id = ?", "s",
-                        app->rule_id) ||
-           (purchase->customer_id != NULL &&
-            !sk_db_exec (self, error,
-                         "UPDATE rule_customer_uses SET uses = CASE WHEN uses > 0 THEN uses - 1 ELSE 0 END"
-                         " WHERE rule_id = ? AND customer_id = ?",
-                         "ss", app->rule_id, purchase->customer_id))))
+      if (complete
+          && (!sk_db_exec (self, error,
+                           "UPDATE discount_rules SET uses = CASE WHEN uses > 0 THEN uses - 1 ELSE "
+                           "0 END WHERE id = ?",
+                           "s", app->rule_id)
+              || (purchase->customer_id != NULL
+                  && !sk_db_exec (self, error,
+                                  "UPDATE rule_customer_uses SET uses = CASE WHEN uses > 0 THEN "
+                                  "uses - 1 ELSE 0 END"
+                                  " WHERE rule_id = ? AND customer_id = ?",
+                                  "ss", app->rule_id, purchase->customer_id))))
         goto fail;
     }
 
   if (purchase->customer_id != NULL)
     {
-      g_autoptr(SkBonusTransaction) returned_tx = NULL;
-      g_autoptr(SkBonusTransaction) reversed_tx = NULL;
+      g_autoptr (SkBonusTransaction) returned_tx = NULL;
+      g_autoptr (SkBonusTransaction) reversed_tx = NULL;
 
       if (bonus_returned > 0)
         {
-          returned_tx = sk_db_ledger_append (self, purchase->customer_id, SK_BONUS_REVERSE, bonus_returned,
-                                             _("Refund: bonuses paid are returned"), purchase->id,
-                                             purchase->store_id, now, SK_TIME_NONE, error);
+          returned_tx
+              = sk_db_ledger_append (self, purchase->customer_id, SK_BONUS_REVERSE, bonus_returned,
+                                     _ ("Refund: bonuses paid are returned"), purchase->id,
+                                     purchase->store_id, now, SK_TIME_NONE, error);
           if (returned_tx == NULL)
             goto fail;
         }
       if (bonus_reversed > 0)
         {
-          reversed_tx = sk_db_ledger_append (self, purchase->customer_id, SK_BONUS_REVERSE, -bonus_reversed,
-                                             _("Refund: bonuses earned are taken back"), purchase->id,
-                                             purchase->store_id, now, SK_TIME_NONE, error);
+          reversed_tx
+              = sk_db_ledger_append (self, purchase->customer_id, SK_BONUS_REVERSE, -bonus_reversed,
+                                     _ ("Refund: bonuses earned are taken back"), purchase->id,
+                                     purchase->store_id, now, SK_TIME_NONE, error);
           if (reversed_tx == NULL)
             goto fail;
         }
       if (!sk_db_exec (self, error,
                        "UPDATE customers SET total_spent = total_spent - ?,"
                        " visits = visits - ? WHERE id = ?",
-                       "iis", amount, (gint64) (complete ? 1 : 0), purchase->customer_id) ||
-          !sk_db_update_customer_segment (self, purchase->customer_id, now, NULL, error))
+                       "iis", amount, (gint64)(complete ? 1 : 0), purchase->customer_id)
+          || !sk_db_update_customer_segment (self, purchase->customer_id, now, NULL, error))
         goto fail;
     }
 

@@ -9,11 +9,10 @@
 
 G_DEFINE_ABSTRACT_TYPE (SkRecord, sk_record, G_TYPE_OBJECT)
 
-#define FIELD_PTR(self, field) ((gpointer) (((guint8 *) (self)) + (field)->offset))
+#define FIELD_PTR(self, field) ((gpointer)(((guint8 *)(self)) + (field)->offset))
 
 static const SkField *
-field_for_pspec (GParamSpec *pspec,
-                 guint       prop_id)
+field_for_pspec (GParamSpec *pspec, guint prop_id)
 {
   SkRecordClass *klass = g_type_class_peek (pspec->owner_type);
 
@@ -22,28 +21,25 @@ field_for_pspec (GParamSpec *pspec,
 }
 
 static void
-sk_record_get_property (GObject    *object,
-                        guint       prop_id,
-                        GValue     *value,
-                        GParamSpec *pspec)
+sk_record_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   const SkField *field = field_for_pspec (pspec, prop_id);
-  gpointer ptr = FIELD_PTR (object, field);
+  gpointer       ptr = FIELD_PTR (object, field);
 
   switch (field->type)
     {
     case SK_FIELD_STRING:
-      g_value_set_string (value, *(char **) ptr);
+      g_value_set_string (value, *(char **)ptr);
       break;
     case SK_FIELD_INT64:
     case SK_FIELD_TIME:
-      g_value_set_int64 (value, *(gint64 *) ptr);
+      g_value_set_int64 (value, *(gint64 *)ptr);
       break;
     case SK_FIELD_BOOL:
-      g_value_set_boolean (value, *(gboolean *) ptr);
+      g_value_set_boolean (value, *(gboolean *)ptr);
       break;
     case SK_FIELD_STRV:
-      g_value_set_boxed (value, *(char ***) ptr);
+      g_value_set_boxed (value, *(char ***)ptr);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -51,43 +47,39 @@ sk_record_get_property (GObject    *object,
 }
 
 static gboolean
-strv_equal0 (char **a,
-             char **b)
+strv_equal0 (char **a, char **b)
 {
   if (a == NULL || b == NULL)
     return (a == NULL || a[0] == NULL) && (b == NULL || b[0] == NULL);
-  return g_strv_equal ((const char * const *) a, (const char * const *) b);
+  return g_strv_equal ((const char *const *)a, (const char *const *)b);
 }
 
 static void
-sk_record_set_property (GObject      *object,
-                        guint         prop_id,
-                        const GValue *value,
-                        GParamSpec   *pspec)
+sk_record_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   const SkField *field = field_for_pspec (pspec, prop_id);
-  gpointer ptr = FIELD_PTR (object, field);
-  gboolean changed = FALSE;
+  gpointer       ptr = FIELD_PTR (object, field);
+  gboolean       changed = FALSE;
 
   switch (field->type)
     {
     case SK_FIELD_STRING:
-      changed = sk_set_str ((char **) ptr, g_value_get_string (value));
+      changed = sk_set_str ((char **)ptr, g_value_get_string (value));
       break;
     case SK_FIELD_INT64:
     case SK_FIELD_TIME:
-      changed = *(gint64 *) ptr != g_value_get_int64 (value);
-      *(gint64 *) ptr = g_value_get_int64 (value);
+      changed = *(gint64 *)ptr != g_value_get_int64 (value);
+      *(gint64 *)ptr = g_value_get_int64 (value);
       break;
     case SK_FIELD_BOOL:
-      changed = *(gboolean *) ptr != g_value_get_boolean (value);
-      *(gboolean *) ptr = g_value_get_boolean (value);
+      changed = *(gboolean *)ptr != g_value_get_boolean (value);
+      *(gboolean *)ptr = g_value_get_boolean (value);
       break;
     case SK_FIELD_STRV:
-      if (!strv_equal0 (*(char ***) ptr, g_value_get_boxed (value)))
+      if (!strv_equal0 (*(char ***)ptr, g_value_get_boxed (value)))
         {
-          g_strfreev (*(char ***) ptr);
-          *(char ***) ptr = g_value_dup_boxed (value);
+          g_strfreev (*(char ***)ptr);
+          *(char ***)ptr = g_value_dup_boxed (value);
           changed = TRUE;
         }
       break;
@@ -111,9 +103,9 @@ sk_record_finalize (GObject *object)
           const SkField *field = &klass->fields[i];
 
           if (field->type == SK_FIELD_STRING)
-            g_clear_pointer ((char **) FIELD_PTR (object, field), g_free);
+            g_clear_pointer ((char **)FIELD_PTR (object, field), g_free);
           else if (field->type == SK_FIELD_STRV)
-            g_clear_pointer ((char ***) FIELD_PTR (object, field), g_strfreev);
+            g_clear_pointer ((char ***)FIELD_PTR (object, field), g_strfreev);
         }
     }
 
@@ -136,11 +128,9 @@ sk_record_init (SkRecord *self)
 }
 
 void
-sk_record_class_install_fields (SkRecordClass *klass,
-                                const SkField *fields,
-                                guint          n_fields)
+sk_record_class_install_fields (SkRecordClass *klass, const SkField *fields, guint n_fields)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass     *object_class = G_OBJECT_CLASS (klass);
   const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
 
   klass->fields = fields;
@@ -152,8 +142,8 @@ sk_record_class_install_fields (SkRecordClass *klass,
   for (guint i = 0; i < n_fields; i++)
     {
       g_autofree char *canonical = g_strdelimit (g_strdup (fields[i].name), "_", '-');
-      const char *name = g_intern_string (canonical);
-      GParamSpec *pspec = NULL;
+      const char      *name = g_intern_string (canonical);
+      GParamSpec      *pspec = NULL;
 
       switch (fields[i].type)
         {
@@ -188,8 +178,8 @@ sk_time_now (void)
 char *
 sk_time_to_rfc3339 (gint64 usec)
 {
-  g_autoptr(GDateTime) seconds = NULL;
-  g_autoptr(GDateTime) dt = NULL;
+  g_autoptr (GDateTime) seconds = NULL;
+  g_autoptr (GDateTime) dt = NULL;
 
   seconds = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
   if (seconds == NULL)
@@ -199,11 +189,10 @@ sk_time_to_rfc3339 (gint64 usec)
 }
 
 gboolean
-sk_time_from_rfc3339 (const char *text,
-                      gint64     *usec)
+sk_time_from_rfc3339 (const char *text, gint64 *usec)
 {
-  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
-  g_autoptr(GDateTime) dt = NULL;
+  g_autoptr (GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr (GDateTime) dt = NULL;
 
   if (text == NULL)
     return FALSE;
@@ -215,11 +204,10 @@ sk_time_from_rfc3339 (const char *text,
 }
 
 char *
-sk_json_to_string (JsonNode *node,
-                   gboolean  pretty)
+sk_json_to_string (JsonNode *node, gboolean pretty)
 {
-  g_autoptr(JsonGenerator) gen = json_generator_new ();
-  g_autoptr(GString) escaped = NULL;
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (GString) escaped = NULL;
   char *text;
 
   json_generator_set_pretty (gen, pretty);
@@ -249,11 +237,10 @@ sk_json_to_string (JsonNode *node,
 #define SK_JSON_MAX_DEPTH 64
 
 static gboolean
-json_depth_allowed (const char *text,
-                    gsize       length)
+json_depth_allowed (const char *text, gsize length)
 {
   gboolean in_string = FALSE;
-  guint depth = 0;
+  guint    depth = 0;
 
   for (gsize i = 0; i < length; i++)
     {
@@ -284,14 +271,13 @@ json_depth_allowed (const char *text,
  * with a megabyte after its object leaked a megabyte per request. Nothing
  * but whitespace may follow the first value. */
 static gboolean
-json_one_value (const char *text,
-                gsize       length)
+json_one_value (const char *text, gsize length)
 {
   gboolean in_string = FALSE;
-  gboolean seen = FALSE;    /* the value has begun */
-  gboolean done = FALSE;    /* and ended */
-  guint depth = 0;
-  gsize i = 0;
+  gboolean seen = FALSE; /* the value has begun */
+  gboolean done = FALSE; /* and ended */
+  guint    depth = 0;
+  gsize    i = 0;
 
   /* json-glib skips a byte order mark, so may we. */
   if (length >= 3 && memcmp (text, "\xef\xbb\xbf", 3) == 0)
@@ -338,8 +324,7 @@ json_one_value (const char *text,
 /* The code unit of the "\\uXXXX" escape at @p (4 hex digits after "\\u"
  * at p[0..1]), or -1 if there is none within @end. */
 static gint
-json_escape_unit (const char *p,
-                  const char *end)
+json_escape_unit (const char *p, const char *end)
 {
   gint unit = 0;
 
@@ -361,11 +346,10 @@ json_escape_unit (const char *p,
  * ("\\ude00\\ud83d"): 152 bytes per request body, found by
  * LeakSanitizer. Checked here, json-glib never sees one. */
 static gboolean
-json_surrogates_paired (const char *text,
-                        gsize       length)
+json_surrogates_paired (const char *text, gsize length)
 {
   const char *end = text + length;
-  gboolean in_string = FALSE;
+  gboolean    in_string = FALSE;
 
   for (const char *p = text; p < end; p++)
     {
@@ -386,7 +370,7 @@ json_surrogates_paired (const char *text,
       unit = json_escape_unit (p, end);
       if (unit < 0xd800 || unit > 0xdfff)
         {
-          p++;  /* the escaped character (a "\\u" without four digits is json-glib's to refuse) */
+          p++; /* the escaped character (a "\\u" without four digits is json-glib's to refuse) */
           continue;
         }
       if (unit >= 0xdc00)
@@ -408,8 +392,8 @@ json_strings_valid (JsonNode *node)
   if (JSON_NODE_HOLDS_OBJECT (node))
     {
       JsonObjectIter iter;
-      const char *name;
-      JsonNode *member;
+      const char    *name;
+      JsonNode      *member;
 
       json_object_iter_init (&iter, json_node_get_object (node));
       while (json_object_iter_next (&iter, &name, &member))
@@ -430,12 +414,10 @@ json_strings_valid (JsonNode *node)
 }
 
 JsonNode *
-sk_json_parse (const char *text,
-               gssize      length,
-               GError    **error)
+sk_json_parse (const char *text, gssize length, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (GError) local_error = NULL;
   JsonNode *root;
 
   g_return_val_if_fail (text != NULL, NULL);
@@ -455,13 +437,14 @@ sk_json_parse (const char *text,
     }
   if (!json_surrogates_paired (text, length))
     {
-      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, "Malformed JSON: a lone surrogate escape");
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
+                          "Malformed JSON: a lone surrogate escape");
       return NULL;
     }
   if (!json_parser_load_from_data (parser, text, length, &local_error))
     {
-      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
-                          "Malformed JSON: %s", local_error->message);
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, "Malformed JSON: %s",
+                          local_error->message);
       return NULL;
     }
   root = json_parser_get_root (parser);
@@ -472,7 +455,8 @@ sk_json_parse (const char *text,
     }
   if (!json_strings_valid (root))
     {
-      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, "Malformed JSON: a string is not valid Unicode");
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
+                          "Malformed JSON: a string is not valid Unicode");
       return NULL;
     }
   return json_node_copy (root);
@@ -481,9 +465,7 @@ sk_json_parse (const char *text,
 /* JSON */
 
 static void
-build_field (SkRecord      *self,
-             const SkField *field,
-             JsonBuilder   *builder)
+build_field (SkRecord *self, const SkField *field, JsonBuilder *builder)
 {
   gpointer ptr = FIELD_PTR (self, field);
 
@@ -491,30 +473,30 @@ build_field (SkRecord      *self,
   switch (field->type)
     {
     case SK_FIELD_STRING:
-      if (*(char **) ptr != NULL)
-        json_builder_add_string_value (builder, *(char **) ptr);
+      if (*(char **)ptr != NULL)
+        json_builder_add_string_value (builder, *(char **)ptr);
       else
         json_builder_add_null_value (builder);
       break;
     case SK_FIELD_INT64:
-      if ((field->flags & SK_FIELD_NULLABLE) && *(gint64 *) ptr == 0)
+      if ((field->flags & SK_FIELD_NULLABLE) && *(gint64 *)ptr == 0)
         json_builder_add_null_value (builder);
       else
-        json_builder_add_int_value (builder, *(gint64 *) ptr);
+        json_builder_add_int_value (builder, *(gint64 *)ptr);
       break;
     case SK_FIELD_BOOL:
-      json_builder_add_boolean_value (builder, *(gboolean *) ptr);
+      json_builder_add_boolean_value (builder, *(gboolean *)ptr);
       break;
     case SK_FIELD_STRV:
       json_builder_begin_array (builder);
-      for (char **s = *(char ***) ptr; s != NULL && *s != NULL; s++)
+      for (char **s = *(char ***)ptr; s != NULL && *s != NULL; s++)
         json_builder_add_string_value (builder, *s);
       json_builder_end_array (builder);
       break;
     case SK_FIELD_TIME:
-      if (*(gint64 *) ptr != SK_TIME_NONE)
+      if (*(gint64 *)ptr != SK_TIME_NONE)
         {
-          g_autofree char *text = sk_time_to_rfc3339 (*(gint64 *) ptr);
+          g_autofree char *text = sk_time_to_rfc3339 (*(gint64 *)ptr);
           json_builder_add_string_value (builder, text);
         }
       else
@@ -526,8 +508,7 @@ build_field (SkRecord      *self,
 }
 
 void
-sk_record_build_json (SkRecord    *self,
-                      JsonBuilder *builder)
+sk_record_build_json (SkRecord *self, JsonBuilder *builder)
 {
   SkRecordClass *klass;
 
@@ -546,7 +527,7 @@ sk_record_build_json (SkRecord    *self,
 JsonNode *
 sk_record_to_json (SkRecord *self)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   g_return_val_if_fail (SK_IS_RECORD (self), NULL);
 
@@ -561,10 +542,7 @@ is_integer_node (JsonNode *node)
 }
 
 static gboolean
-read_field (SkRecord      *self,
-            const SkField *field,
-            JsonNode      *node,
-            GError       **error)
+read_field (SkRecord *self, const SkField *field, JsonNode *node, GError **error)
 {
   gpointer ptr = FIELD_PTR (self, field);
   gboolean is_null = JSON_NODE_HOLDS_NULL (node);
@@ -574,42 +552,42 @@ read_field (SkRecord      *self,
     case SK_FIELD_STRING:
       if (is_null)
         {
-          g_clear_pointer ((char **) ptr, g_free);
+          g_clear_pointer ((char **)ptr, g_free);
           return TRUE;
         }
       if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
         break;
-      sk_set_str ((char **) ptr, json_node_get_string (node));
+      sk_set_str ((char **)ptr, json_node_get_string (node));
       return TRUE;
 
     case SK_FIELD_INT64:
       if (is_null && (field->flags & SK_FIELD_NULLABLE))
         {
-          *(gint64 *) ptr = 0;
+          *(gint64 *)ptr = 0;
           return TRUE;
         }
       if (!is_integer_node (node))
         {
-          sk_set_field_error (error, SK_ERROR_MALFORMED, field->name,
-                              "“%s” must be a whole number", field->name);
+          sk_set_field_error (error, SK_ERROR_MALFORMED, field->name, "“%s” must be a whole number",
+                              field->name);
           return FALSE;
         }
-      *(gint64 *) ptr = json_node_get_int (node);
+      *(gint64 *)ptr = json_node_get_int (node);
       return TRUE;
 
     case SK_FIELD_BOOL:
       if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
         {
-          sk_set_field_error (error, SK_ERROR_MALFORMED, field->name,
-                              "“%s” must be true or false", field->name);
+          sk_set_field_error (error, SK_ERROR_MALFORMED, field->name, "“%s” must be true or false",
+                              field->name);
           return FALSE;
         }
-      *(gboolean *) ptr = json_node_get_boolean (node);
+      *(gboolean *)ptr = json_node_get_boolean (node);
       return TRUE;
 
     case SK_FIELD_STRV:
       {
-        g_autoptr(GStrvBuilder) strv = g_strv_builder_new ();
+        g_autoptr (GStrvBuilder) strv = g_strv_builder_new ();
         JsonArray *array;
 
         if (!is_null)
@@ -625,7 +603,8 @@ read_field (SkRecord      *self,
               {
                 JsonNode *item = json_array_get_element (array, i);
 
-                if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
+                if (!JSON_NODE_HOLDS_VALUE (item)
+                    || json_node_get_value_type (item) != G_TYPE_STRING)
                   {
                     sk_set_field_error (error, SK_ERROR_MALFORMED, field->name,
                                         "“%s” must be a list of strings", field->name);
@@ -634,19 +613,19 @@ read_field (SkRecord      *self,
                 g_strv_builder_add (strv, json_node_get_string (item));
               }
           }
-        g_strfreev (*(char ***) ptr);
-        *(char ***) ptr = g_strv_builder_end (strv);
+        g_strfreev (*(char ***)ptr);
+        *(char ***)ptr = g_strv_builder_end (strv);
         return TRUE;
       }
 
     case SK_FIELD_TIME:
       if (is_null)
         {
-          *(gint64 *) ptr = SK_TIME_NONE;
+          *(gint64 *)ptr = SK_TIME_NONE;
           return TRUE;
         }
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
-          !sk_time_from_rfc3339 (json_node_get_string (node), (gint64 *) ptr))
+      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING
+          || !sk_time_from_rfc3339 (json_node_get_string (node), (gint64 *)ptr))
         {
           sk_set_field_error (error, SK_ERROR_MALFORMED, field->name,
                               "“%s” must be an RFC 3339 date and time", field->name);
@@ -658,23 +637,19 @@ read_field (SkRecord      *self,
       g_assert_not_reached ();
     }
 
-  sk_set_field_error (error, SK_ERROR_MALFORMED, field->name,
-                      "“%s” must be a string", field->name);
+  sk_set_field_error (error, SK_ERROR_MALFORMED, field->name, "“%s” must be a string", field->name);
   return FALSE;
 }
 
 static gboolean
-read_object (SkRecord   *self,
-             JsonObject *object,
-             gboolean    partial,
-             GError    **error)
+read_object (SkRecord *self, JsonObject *object, gboolean partial, GError **error)
 {
   SkRecordClass *klass = SK_RECORD_GET_CLASS (self);
 
   for (guint i = 0; i < klass->n_fields; i++)
     {
       const SkField *field = &klass->fields[i];
-      JsonNode *node;
+      JsonNode      *node;
 
       if (field->flags & SK_FIELD_NO_JSON)
         continue;
@@ -683,8 +658,8 @@ read_object (SkRecord   *self,
         {
           if (!partial && (field->flags & SK_FIELD_REQUIRED))
             {
-              sk_set_field_error (error, SK_ERROR_MALFORMED, field->name,
-                                  "“%s” is required", field->name);
+              sk_set_field_error (error, SK_ERROR_MALFORMED, field->name, "“%s” is required",
+                                  field->name);
               return FALSE;
             }
           continue;
@@ -702,11 +677,9 @@ read_object (SkRecord   *self,
 }
 
 gpointer
-sk_record_from_json (GType     type,
-                     JsonNode *node,
-                     GError  **error)
+sk_record_from_json (GType type, JsonNode *node, GError **error)
 {
-  g_autoptr(SkRecord) self = NULL;
+  g_autoptr (SkRecord) self = NULL;
 
   g_return_val_if_fail (g_type_is_a (type, SK_TYPE_RECORD), NULL);
 
@@ -722,9 +695,7 @@ sk_record_from_json (GType     type,
 }
 
 gboolean
-sk_record_update_from_json (SkRecord   *self,
-                            JsonObject *object,
-                            GError    **error)
+sk_record_update_from_json (SkRecord *self, JsonObject *object, GError **error)
 {
   g_return_val_if_fail (SK_IS_RECORD (self), FALSE);
   g_return_val_if_fail (object != NULL, FALSE);
@@ -735,7 +706,7 @@ sk_record_update_from_json (SkRecord   *self,
 gpointer
 sk_record_copy (SkRecord *self)
 {
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr (JsonNode) node = NULL;
 
   g_return_val_if_fail (SK_IS_RECORD (self), NULL);
 
@@ -746,23 +717,21 @@ sk_record_copy (SkRecord *self)
 /* Typed field reads */
 
 static gpointer
-field_ptr_of_type (gpointer     record,
-                   const char  *name,
-                   SkFieldType  type)
+field_ptr_of_type (gpointer record, const char *name, SkFieldType type)
 {
   SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
 
   for (guint i = 0; i < klass->n_fields; i++)
     {
       const SkField *field = &klass->fields[i];
-      SkFieldType field_type = field->type == SK_FIELD_TIME ? SK_FIELD_INT64 : field->type;
+      SkFieldType    field_type = field->type == SK_FIELD_TIME ? SK_FIELD_INT64 : field->type;
 
       if (strcmp (field->name, name) != 0)
         continue;
       if (field_type != type)
         {
-          g_critical ("The field “%s” of %s is not read with this type",
-                      name, G_OBJECT_TYPE_NAME (record));
+          g_critical ("The field “%s” of %s is not read with this type", name,
+                      G_OBJECT_TYPE_NAME (record));
           return NULL;
         }
       return FIELD_PTR (record, field);
@@ -772,8 +741,7 @@ field_ptr_of_type (gpointer     record,
 }
 
 const char *
-sk_record_get_string (gpointer    record,
-                      const char *field)
+sk_record_get_string (gpointer record, const char *field)
 {
   char **ptr;
 
@@ -785,8 +753,7 @@ sk_record_get_string (gpointer    record,
 }
 
 gint64
-sk_record_get_int64 (gpointer    record,
-                     const char *field)
+sk_record_get_int64 (gpointer record, const char *field)
 {
   gint64 *ptr;
 
@@ -798,8 +765,7 @@ sk_record_get_int64 (gpointer    record,
 }
 
 gboolean
-sk_record_get_boolean (gpointer    record,
-                       const char *field)
+sk_record_get_boolean (gpointer record, const char *field)
 {
   gboolean *ptr;
 
@@ -810,9 +776,8 @@ sk_record_get_boolean (gpointer    record,
   return ptr != NULL ? *ptr : FALSE;
 }
 
-const char * const *
-sk_record_get_strv (gpointer    record,
-                    const char *field)
+const char *const *
+sk_record_get_strv (gpointer record, const char *field)
 {
   char ***ptr;
 
@@ -820,5 +785,5 @@ sk_record_get_strv (gpointer    record,
   g_return_val_if_fail (field != NULL, NULL);
 
   ptr = field_ptr_of_type (record, field, SK_FIELD_STRV);
-  return ptr != NULL ? (const char * const *) *ptr : NULL;
+  return ptr != NULL ? (const char *const *)*ptr : NULL;
 }

@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 
 /* Timestamps are gint64 microseconds since the Unix epoch, UTC; 0 means
  * "not set" (JSON null). */
-#define SK_TIME_NONE ((gint64) 0)
+#define SK_TIME_NONE ((gint64)0)
 
 typedef enum
 {
@@ -26,19 +26,19 @@ typedef enum
 typedef enum
 {
   SK_FIELD_NONE = 0,
-  SK_FIELD_REQUIRED = 1 << 0,  /* from_json refuses a record without it */
-  SK_FIELD_READONLY = 1 << 1,  /* computed: written by the server, ignored on input */
-  SK_FIELD_NULLABLE = 1 << 2,  /* an int64 that may be null in JSON (0 = none) */
-  SK_FIELD_NO_JSON  = 1 << 3,  /* a property only: the JSON shape nests it (consent) */
-  SK_FIELD_COMPUTED = 1 << 4,  /* derived on reading; no column of its own */
+  SK_FIELD_REQUIRED = 1 << 0, /* from_json refuses a record without it */
+  SK_FIELD_READONLY = 1 << 1, /* computed: written by the server, ignored on input */
+  SK_FIELD_NULLABLE = 1 << 2, /* an int64 that may be null in JSON (0 = none) */
+  SK_FIELD_NO_JSON = 1 << 3,  /* a property only: the JSON shape nests it (consent) */
+  SK_FIELD_COMPUTED = 1 << 4, /* derived on reading; no column of its own */
 } SkFieldFlags;
 
 typedef struct
 {
-  const char   *name;    /* snake_case: the JSON member and SQL column */
-  SkFieldType   type;
-  gsize         offset;  /* within the instance struct */
-  SkFieldFlags  flags;
+  const char  *name; /* snake_case: the JSON member and SQL column */
+  SkFieldType  type;
+  gsize        offset; /* within the instance struct */
+  SkFieldFlags flags;
 } SkField;
 
 #define SK_TYPE_RECORD (sk_record_get_type ())
@@ -52,31 +52,21 @@ struct _SkRecordClass
   guint          n_fields;
 
   /* Members outside the flat fields (children, lines, consent). */
-  void     (*to_json_extra)   (SkRecord    *self,
-                               JsonBuilder *builder);
-  gboolean (*from_json_extra) (SkRecord    *self,
-                               JsonObject  *object,
-                               GError     **error);
+  void (*to_json_extra) (SkRecord *self, JsonBuilder *builder);
+  gboolean (*from_json_extra) (SkRecord *self, JsonObject *object, GError **error);
 };
 
 /* Called from a subclass's class_init: installs one property per field. */
-void        sk_record_class_install_fields (SkRecordClass *klass,
-                                            const SkField *fields,
-                                            guint          n_fields);
+void sk_record_class_install_fields (SkRecordClass *klass, const SkField *fields, guint n_fields);
 
-JsonNode   *sk_record_to_json              (SkRecord      *self);
-void        sk_record_build_json           (SkRecord      *self,
-                                            JsonBuilder   *builder);
+JsonNode *sk_record_to_json (SkRecord *self);
+void      sk_record_build_json (SkRecord *self, JsonBuilder *builder);
 /* Creates a record of @type from a JSON object. Type errors and missing
  * required fields give SK_ERROR_MALFORMED naming the field. */
-gpointer    sk_record_from_json            (GType          type,
-                                            JsonNode      *node,
-                                            GError       **error);
+gpointer sk_record_from_json (GType type, JsonNode *node, GError **error);
 /* Sets the writable fields present in @object onto @self (a partial update). */
-gboolean    sk_record_update_from_json     (SkRecord      *self,
-                                            JsonObject    *object,
-                                            GError       **error);
-gpointer    sk_record_copy                 (SkRecord      *self);
+gboolean sk_record_update_from_json (SkRecord *self, JsonObject *object, GError **error);
+gpointer sk_record_copy (SkRecord *self);
 
 /* Reads one field of a record by its name in the field table ("full_name",
  * as in JSON and SQL): typed, and without the copy a property read makes,
@@ -85,30 +75,21 @@ gpointer    sk_record_copy                 (SkRecord      *self);
  * read as int64. A name the record lacks or a field of another type is a
  * programming error: a critical, and NULL, 0 or FALSE. Writes go through
  * properties (g_object_set), which notify. */
-const char         *sk_record_get_string  (gpointer    record,
-                                           const char *field);
-gint64              sk_record_get_int64   (gpointer    record,
-                                           const char *field);
-gboolean            sk_record_get_boolean (gpointer    record,
-                                           const char *field);
-const char * const *sk_record_get_strv    (gpointer    record,
-                                           const char *field);
+const char        *sk_record_get_string (gpointer record, const char *field);
+gint64             sk_record_get_int64 (gpointer record, const char *field);
+gboolean           sk_record_get_boolean (gpointer record, const char *field);
+const char *const *sk_record_get_strv (gpointer record, const char *field);
 
 /* JSON helpers shared by the records and the engine. */
-char       *sk_time_to_rfc3339             (gint64         usec);
-gboolean    sk_time_from_rfc3339           (const char    *text,
-                                            gint64        *usec);
-gint64      sk_time_now                    (void);
-char       *sk_json_to_string              (JsonNode      *node,
-                                            gboolean       pretty);
-JsonNode   *sk_json_parse                  (const char    *text,
-                                            gssize         length,
-                                            GError       **error);
+char     *sk_time_to_rfc3339 (gint64 usec);
+gboolean  sk_time_from_rfc3339 (const char *text, gint64 *usec);
+gint64    sk_time_now (void);
+char     *sk_json_to_string (JsonNode *node, gboolean pretty);
+JsonNode *sk_json_parse (const char *text, gssize length, GError **error);
 
 /* g_set_str() arrived in GLib 2.76; Debian 12 has 2.74. */
 static inline gboolean
-sk_set_str (char       **str_pointer,
-            const char  *new_str)
+sk_set_str (char **str_pointer, const char *new_str)
 {
   char *copy;
 

@@ -14,40 +14,37 @@
 
 typedef enum
 {
-  CHANGED_CUSTOMER  = 1 << 0,
-  CHANGED_PURCHASE  = 1 << 1,
-  CHANGED_RULES     = 1 << 2,
+  CHANGED_CUSTOMER = 1 << 0,
+  CHANGED_PURCHASE = 1 << 1,
+  CHANGED_RULES = 1 << 2,
   CHANGED_CAMPAIGNS = 1 << 3,
-  CHANGED_STORES    = 1 << 4,
-  CHANGED_DATABASE  = 1 << 5,
+  CHANGED_STORES = 1 << 4,
+  CHANGED_DATABASE = 1 << 5,
 } Changes;
 
 typedef struct _Job Job;
 
 /* Runs on a worker with its connection (NULL for a job that opens what it
  * needs); returns the task's result, NULL with or without an error. */
-typedef gpointer (*JobFunc) (SkRepository *self,
-                             SkDatabase   *db,
-                             Job          *job,
-                             GCancellable *cancellable,
-                             GError      **error);
+typedef gpointer (*JobFunc) (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error);
 
 struct _Job
 {
-  GTask          *task;          /* a strong ref until the result is back */
-  JobFunc         func;
-  gpointer        data;
-  GDestroyNotify  data_free;
-  GDestroyNotify  result_free;
-  gboolean        no_connection;
-  gpointer        result;
-  GError         *error;
+  GTask         *task; /* a strong ref until the result is back */
+  JobFunc        func;
+  gpointer       data;
+  GDestroyNotify data_free;
+  GDestroyNotify result_free;
+  gboolean       no_connection;
+  gpointer       result;
+  GError        *error;
   /* What the job changed, announced on the main context: on success, or
    * always when announce_always (demo data stays when cancelled). */
-  Changes         changes;
-  gboolean        announce_always;
-  char           *customer_id;
-  char           *purchase_id;
+  Changes  changes;
+  gboolean announce_always;
+  char    *customer_id;
+  char    *purchase_id;
 };
 
 typedef struct
@@ -58,26 +55,27 @@ typedef struct
 
 struct _SkRepository
 {
-  GObject       parent_instance;
+  GObject parent_instance;
 
   char         *path;
   GMainContext *context;
   GThreadPool  *pool;
   GMutex        idle_lock;
-  GPtrArray    *idle;           /* Connection, not in use */
+  GPtrArray    *idle; /* Connection, not in use */
   /* Jobs on the file hold it shared; replacing the file holds it alone. */
-  GRWLock       file_lock;
-  guint         generation;     /* atomic */
-  guint         n_jobs;         /* atomic */
-  guint         n_opened;       /* atomic */
+  GRWLock file_lock;
+  guint   generation; /* atomic */
+  guint   n_jobs;     /* atomic */
+  guint   n_opened;   /* atomic */
   /* The main thread's connection, for sk_repository_calculate only. */
-  SkDatabase   *main_db;
-  guint         main_generation;
+  SkDatabase *main_db;
+  guint       main_generation;
 };
 
 G_DEFINE_FINAL_TYPE (SkRepository, sk_repository, G_TYPE_OBJECT)
 
-enum {
+enum
+{
   CUSTOMER_CHANGED,
   PURCHASE_ADDED,
   RULES_CHANGED,
@@ -89,7 +87,8 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-enum {
+enum
+{
   PROP_0,
   PROP_PATH,
   N_PROPS
@@ -122,10 +121,9 @@ job_free (Job *job)
 /* A connection to the file as it is now: one kept from an earlier job, or
  * a new one when there is none or the file was replaced since. */
 static Connection *
-acquire (SkRepository *self,
-         GError      **error)
+acquire (SkRepository *self, GError **error)
 {
-  guint generation = g_atomic_int_get (&self->generation);
+  guint       generation = g_atomic_int_get (&self->generation);
   Connection *conn = NULL;
 
   g_mutex_lock (&self->idle_lock);
@@ -151,8 +149,7 @@ acquire (SkRepository *self,
 }
 
 static void
-release (SkRepository *self,
-         Connection   *conn)
+release (SkRepository *self, Connection *conn)
 {
   g_mutex_lock (&self->idle_lock);
   g_ptr_array_add (self->idle, conn);
@@ -160,8 +157,7 @@ release (SkRepository *self,
 }
 
 static void
-announce (SkRepository *self,
-          Job          *job)
+announce (SkRepository *self, Job *job)
 {
   if (job->changes & CHANGED_DATABASE)
     {
@@ -185,8 +181,8 @@ announce (SkRepository *self,
 static gboolean
 job_complete (gpointer data)
 {
-  Job *job = data;
-  GTask *task = job->task;
+  Job          *job = data;
+  GTask        *task = job->task;
   SkRepository *self = g_task_get_source_object (task);
 
   if (job->error == NULL || job->announce_always)
@@ -200,10 +196,9 @@ job_complete (gpointer data)
 }
 
 static void
-pool_run (gpointer data,
-          gpointer user_data)
+pool_run (gpointer data, gpointer user_data)
 {
-  Job *job = data;
+  Job          *job = data;
   SkRepository *self = user_data;
   GCancellable *cancellable = g_task_get_cancellable (job->task);
 
@@ -229,21 +224,21 @@ pool_run (gpointer data,
 }
 
 static Job *
-job_new (SkRepository        *self,
-         gpointer             source_tag,
-         JobFunc              func,
-         gpointer             data,
-         GDestroyNotify       data_free,
-         GDestroyNotify       result_free,
-         GCancellable        *cancellable,
-         GAsyncReadyCallback  callback,
-         gpointer             user_data)
+job_new (SkRepository       *self,
+         gpointer            source_tag,
+         JobFunc             func,
+         gpointer            data,
+         GDestroyNotify      data_free,
+         GDestroyNotify      result_free,
+         GCancellable       *cancellable,
+         GAsyncReadyCallback callback,
+         gpointer            user_data)
 {
   Job *job = g_new0 (Job, 1);
 
   job->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (job->task, source_tag);
-  g_task_set_task_data (job->task, job, (GDestroyNotify) job_free);
+  g_task_set_task_data (job->task, job, (GDestroyNotify)job_free);
   job->func = func;
   job->data = data;
   job->data_free = data_free;
@@ -252,32 +247,28 @@ job_new (SkRepository        *self,
 }
 
 static void
-job_push (SkRepository *self,
-          Job          *job)
+job_push (SkRepository *self, Job *job)
 {
   g_thread_pool_push (self->pool, job, NULL);
 }
 
 static void
-run (SkRepository        *self,
-     gpointer             source_tag,
-     JobFunc              func,
-     gpointer             data,
-     GDestroyNotify       data_free,
-     GDestroyNotify       result_free,
-     GCancellable        *cancellable,
-     GAsyncReadyCallback  callback,
-     gpointer             user_data)
+run (SkRepository       *self,
+     gpointer            source_tag,
+     JobFunc             func,
+     gpointer            data,
+     GDestroyNotify      data_free,
+     GDestroyNotify      result_free,
+     GCancellable       *cancellable,
+     GAsyncReadyCallback callback,
+     gpointer            user_data)
 {
-  job_push (self, job_new (self, source_tag, func, data, data_free, result_free, cancellable, callback,
-                           user_data));
+  job_push (self, job_new (self, source_tag, func, data, data_free, result_free, cancellable,
+                           callback, user_data));
 }
 
 static gpointer
-finish (SkRepository *self,
-        GAsyncResult *result,
-        gpointer      source_tag,
-        GError      **error)
+finish (SkRepository *self, GAsyncResult *result, gpointer source_tag, GError **error)
 {
   g_return_val_if_fail (SK_IS_REPOSITORY (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
@@ -321,11 +312,9 @@ sk_repository_get_n_opened (SkRepository *self)
 }
 
 SkDatabase *
-sk_repository_open_database (SkRepository *self,
-                             int           cache_kib,
-                             GError      **error)
+sk_repository_open_database (SkRepository *self, int cache_kib, GError **error)
 {
-  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr (SkDatabase) db = NULL;
 
   g_return_val_if_fail (SK_IS_REPOSITORY (self), NULL);
   db = sk_database_open (self->path, error);
@@ -341,11 +330,8 @@ sk_repository_open_database (SkRepository *self,
 }
 
 SkEngineResult *
-sk_repository_calculate (SkRepository *self,
-                         const SkCart *cart,
-                         const char   *customer_id,
-                         gint64        now,
-                         GError      **error)
+sk_repository_calculate (
+    SkRepository *self, const SkCart *cart, const char *customer_id, gint64 now, GError **error)
 {
   guint generation;
 
@@ -367,41 +353,34 @@ sk_repository_calculate (SkRepository *self,
 /* Stores and products */
 
 static gpointer
-list_stores_job (SkRepository *self,
-                 SkDatabase   *db,
-                 Job          *job,
-                 GCancellable *cancellable,
-                 GError      **error)
+list_stores_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   return sk_database_list_stores (db, error);
 }
 
 void
-sk_repository_list_stores_async (SkRepository        *self,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
+sk_repository_list_stores_async (SkRepository       *self,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   run (self, sk_repository_list_stores_async, list_stores_job, NULL, NULL,
-       (GDestroyNotify) g_ptr_array_unref, cancellable, callback, user_data);
+       (GDestroyNotify)g_ptr_array_unref, cancellable, callback, user_data);
 }
 
 GPtrArray *
-sk_repository_list_stores_finish (SkRepository *self,
-                                  GAsyncResult *result,
-                                  GError      **error)
+sk_repository_list_stores_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_list_stores_async, error);
 }
 
 /* The store @id, else the first one (as a till with no setting sells). */
 static SkStore *
-resolve_store (SkDatabase *db,
-               const char *id,
-               GError    **error)
+resolve_store (SkDatabase *db, const char *id, GError **error)
 {
-  g_autoptr(GPtrArray) stores = NULL;
+  g_autoptr (GPtrArray) stores = NULL;
 
   if (id != NULL && *id != '\0')
     {
@@ -417,21 +396,18 @@ resolve_store (SkDatabase *db,
 }
 
 static gpointer
-get_store_job (SkRepository *self,
-               SkDatabase   *db,
-               Job          *job,
-               GCancellable *cancellable,
-               GError      **error)
+get_store_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   return resolve_store (db, job->data, error);
 }
 
 void
-sk_repository_get_store_async (SkRepository        *self,
-                               const char          *id,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
+sk_repository_get_store_async (SkRepository       *self,
+                               const char         *id,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   run (self, sk_repository_get_store_async, get_store_job, g_strdup (id), g_free, g_object_unref,
@@ -439,19 +415,14 @@ sk_repository_get_store_async (SkRepository        *self,
 }
 
 SkStore *
-sk_repository_get_store_finish (SkRepository *self,
-                                GAsyncResult *result,
-                                GError      **error)
+sk_repository_get_store_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_get_store_async, error);
 }
 
 static gpointer
-save_store_job (SkRepository *self,
-                SkDatabase   *db,
-                Job          *job,
-                GCancellable *cancellable,
-                GError      **error)
+save_store_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   if (!sk_database_save_store (db, job->data, error))
     return NULL;
@@ -460,11 +431,11 @@ save_store_job (SkRepository *self,
 }
 
 void
-sk_repository_save_store_async (SkRepository        *self,
-                                SkStore             *store,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
+sk_repository_save_store_async (SkRepository       *self,
+                                SkStore            *store,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   g_return_if_fail (SK_IS_STORE (store));
@@ -473,38 +444,31 @@ sk_repository_save_store_async (SkRepository        *self,
 }
 
 SkStore *
-sk_repository_save_store_finish (SkRepository *self,
-                                 GAsyncResult *result,
-                                 GError      **error)
+sk_repository_save_store_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_save_store_async, error);
 }
 
 static gpointer
-list_products_job (SkRepository *self,
-                   SkDatabase   *db,
-                   Job          *job,
-                   GCancellable *cancellable,
-                   GError      **error)
+list_products_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   return sk_database_list_products (db, error);
 }
 
 void
-sk_repository_list_products_async (SkRepository        *self,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
+sk_repository_list_products_async (SkRepository       *self,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   run (self, sk_repository_list_products_async, list_products_job, NULL, NULL,
-       (GDestroyNotify) g_ptr_array_unref, cancellable, callback, user_data);
+       (GDestroyNotify)g_ptr_array_unref, cancellable, callback, user_data);
 }
 
 GPtrArray *
-sk_repository_list_products_finish (SkRepository *self,
-                                    GAsyncResult *result,
-                                    GError      **error)
+sk_repository_list_products_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_list_products_async, error);
 }
@@ -512,63 +476,53 @@ sk_repository_list_products_finish (SkRepository *self,
 /* Customers */
 
 static gpointer
-get_customer_job (SkRepository *self,
-                  SkDatabase   *db,
-                  Job          *job,
-                  GCancellable *cancellable,
-                  GError      **error)
+get_customer_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   return sk_database_get_customer (db, job->data, error);
 }
 
 void
-sk_repository_get_customer_async (SkRepository        *self,
-                                  const char          *id,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+sk_repository_get_customer_async (SkRepository       *self,
+                                  const char         *id,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   g_return_if_fail (id != NULL);
-  run (self, sk_repository_get_customer_async, get_customer_job, g_strdup (id), g_free, g_object_unref,
-       cancellable, callback, user_data);
+  run (self, sk_repository_get_customer_async, get_customer_job, g_strdup (id), g_free,
+       g_object_unref, cancellable, callback, user_data);
 }
 
 SkCustomer *
-sk_repository_get_customer_finish (SkRepository *self,
-                                   GAsyncResult *result,
-                                   GError      **error)
+sk_repository_get_customer_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_get_customer_async, error);
 }
 
 static gpointer
-lookup_customer_job (SkRepository *self,
-                     SkDatabase   *db,
-                     Job          *job,
-                     GCancellable *cancellable,
-                     GError      **error)
+lookup_customer_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   return sk_database_lookup_customer (db, job->data, error);
 }
 
 void
-sk_repository_lookup_customer_async (SkRepository        *self,
-                                     const char          *card_or_phone,
-                                     GCancellable        *cancellable,
-                                     GAsyncReadyCallback  callback,
-                                     gpointer             user_data)
+sk_repository_lookup_customer_async (SkRepository       *self,
+                                     const char         *card_or_phone,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   g_return_if_fail (card_or_phone != NULL);
-  run (self, sk_repository_lookup_customer_async, lookup_customer_job, g_strdup (card_or_phone), g_free,
-       g_object_unref, cancellable, callback, user_data);
+  run (self, sk_repository_lookup_customer_async, lookup_customer_job, g_strdup (card_or_phone),
+       g_free, g_object_unref, cancellable, callback, user_data);
 }
 
 SkCustomer *
-sk_repository_lookup_customer_finish (SkRepository *self,
-                                      GAsyncResult *result,
-                                      GError      **error)
+sk_repository_lookup_customer_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_lookup_customer_async, error);
 }
@@ -586,13 +540,10 @@ sk_customer_details_free (SkCustomerDetails *details)
 }
 
 static gpointer
-customer_details_job (SkRepository *self,
-                      SkDatabase   *db,
-                      Job          *job,
-                      GCancellable *cancellable,
-                      GError      **error)
+customer_details_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
-  const char *id = job->data;
+  const char        *id = job->data;
   SkCustomerDetails *d = g_new0 (SkCustomerDetails, 1);
 
   /* An unknown id is no error: the details then say nobody is chosen. */
@@ -607,16 +558,16 @@ customer_details_job (SkRepository *self,
 }
 
 void
-sk_repository_load_customer_details_async (SkRepository        *self,
-                                           const char          *id,
-                                           GCancellable        *cancellable,
-                                           GAsyncReadyCallback  callback,
-                                           gpointer             user_data)
+sk_repository_load_customer_details_async (SkRepository       *self,
+                                           const char         *id,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   g_return_if_fail (id != NULL);
   run (self, sk_repository_load_customer_details_async, customer_details_job, g_strdup (id), g_free,
-       (GDestroyNotify) sk_customer_details_free, cancellable, callback, user_data);
+       (GDestroyNotify)sk_customer_details_free, cancellable, callback, user_data);
 }
 
 SkCustomerDetails *
@@ -641,11 +592,8 @@ customer_save_free (CustomerSave *s)
 }
 
 static gpointer
-save_customer_job (SkRepository *self,
-                   SkDatabase   *db,
-                   Job          *job,
-                   GCancellable *cancellable,
-                   GError      **error)
+save_customer_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   CustomerSave *s = job->data;
 
@@ -658,12 +606,12 @@ save_customer_job (SkRepository *self,
 }
 
 void
-sk_repository_save_customer_async (SkRepository        *self,
-                                   SkCustomer          *customer,
-                                   gboolean             create,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
+sk_repository_save_customer_async (SkRepository       *self,
+                                   SkCustomer         *customer,
+                                   gboolean            create,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data)
 {
   CustomerSave *s;
 
@@ -673,24 +621,22 @@ sk_repository_save_customer_async (SkRepository        *self,
   s = g_new0 (CustomerSave, 1);
   s->customer = sk_record_copy (SK_RECORD (customer));
   s->create = create;
-  run (self, sk_repository_save_customer_async, save_customer_job, s, (GDestroyNotify) customer_save_free,
-       g_object_unref, cancellable, callback, user_data);
+  run (self, sk_repository_save_customer_async, save_customer_job, s,
+       (GDestroyNotify)customer_save_free, g_object_unref, cancellable, callback, user_data);
 }
 
 SkCustomer *
-sk_repository_save_customer_finish (SkRepository *self,
-                                    GAsyncResult *result,
-                                    GError      **error)
+sk_repository_save_customer_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_save_customer_async, error);
 }
 
 typedef struct
 {
-  char   *customer_id;
-  gint64  amount;
-  char   *reason;
-  char   *store_id;
+  char  *customer_id;
+  gint64 amount;
+  char  *reason;
+  char  *store_id;
 } Adjustment;
 
 static void
@@ -703,14 +649,11 @@ adjustment_free (Adjustment *a)
 }
 
 static gpointer
-adjust_bonus_job (SkRepository *self,
-                  SkDatabase   *db,
-                  Job          *job,
-                  GCancellable *cancellable,
-                  GError      **error)
+adjust_bonus_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   Adjustment *a = job->data;
-  g_autoptr(SkStore) store = resolve_store (db, a->store_id, NULL);
+  g_autoptr (SkStore) store = resolve_store (db, a->store_id, NULL);
   SkBonusTransaction *t;
 
   t = sk_database_bonus_manual (db, a->customer_id, SK_BONUS_ADJUST, a->amount, a->reason,
@@ -723,14 +666,14 @@ adjust_bonus_job (SkRepository *self,
 }
 
 void
-sk_repository_adjust_bonus_async (SkRepository        *self,
-                                  const char          *customer_id,
-                                  gint64               amount,
-                                  const char          *reason,
-                                  const char          *store_id,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+sk_repository_adjust_bonus_async (SkRepository       *self,
+                                  const char         *customer_id,
+                                  gint64              amount,
+                                  const char         *reason,
+                                  const char         *store_id,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
 {
   Adjustment *a;
 
@@ -741,14 +684,12 @@ sk_repository_adjust_bonus_async (SkRepository        *self,
   a->amount = amount;
   a->reason = g_strdup (reason);
   a->store_id = g_strdup (store_id);
-  run (self, sk_repository_adjust_bonus_async, adjust_bonus_job, a, (GDestroyNotify) adjustment_free,
+  run (self, sk_repository_adjust_bonus_async, adjust_bonus_job, a, (GDestroyNotify)adjustment_free,
        g_object_unref, cancellable, callback, user_data);
 }
 
 SkBonusTransaction *
-sk_repository_adjust_bonus_finish (SkRepository *self,
-                                   GAsyncResult *result,
-                                   GError      **error)
+sk_repository_adjust_bonus_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_adjust_bonus_async, error);
 }
@@ -756,14 +697,11 @@ sk_repository_adjust_bonus_finish (SkRepository *self,
 /* Sales */
 
 static gpointer
-process_purchase_job (SkRepository *self,
-                      SkDatabase   *db,
-                      Job          *job,
-                      GCancellable *cancellable,
-                      GError      **error)
+process_purchase_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   SkPurchaseRequest *request = job->data;
-  SkPurchaseResult *result = sk_database_process_purchase (db, request, error);
+  SkPurchaseResult  *result = sk_database_process_purchase (db, request, error);
 
   if (result == NULL)
     return NULL;
@@ -774,23 +712,21 @@ process_purchase_job (SkRepository *self,
 }
 
 void
-sk_repository_process_purchase_async (SkRepository        *self,
-                                      SkPurchaseRequest   *request,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
+sk_repository_process_purchase_async (SkRepository       *self,
+                                      SkPurchaseRequest  *request,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   g_return_if_fail (request != NULL);
   run (self, sk_repository_process_purchase_async, process_purchase_job, request,
-       (GDestroyNotify) sk_purchase_request_free, (GDestroyNotify) sk_purchase_result_free, cancellable,
-       callback, user_data);
+       (GDestroyNotify)sk_purchase_request_free, (GDestroyNotify)sk_purchase_result_free,
+       cancellable, callback, user_data);
 }
 
 SkPurchaseResult *
-sk_repository_process_purchase_finish (SkRepository *self,
-                                       GAsyncResult *result,
-                                       GError      **error)
+sk_repository_process_purchase_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_process_purchase_async, error);
 }
@@ -798,40 +734,32 @@ sk_repository_process_purchase_finish (SkRepository *self,
 /* Rules and campaigns */
 
 static gpointer
-list_rules_job (SkRepository *self,
-                SkDatabase   *db,
-                Job          *job,
-                GCancellable *cancellable,
-                GError      **error)
+list_rules_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   return sk_database_list_rules (db, error);
 }
 
 void
-sk_repository_list_rules_async (SkRepository        *self,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
+sk_repository_list_rules_async (SkRepository       *self,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
-  run (self, sk_repository_list_rules_async, list_rules_job, NULL, NULL, (GDestroyNotify) g_ptr_array_unref,
-       cancellable, callback, user_data);
+  run (self, sk_repository_list_rules_async, list_rules_job, NULL, NULL,
+       (GDestroyNotify)g_ptr_array_unref, cancellable, callback, user_data);
 }
 
 GPtrArray *
-sk_repository_list_rules_finish (SkRepository *self,
-                                 GAsyncResult *result,
-                                 GError      **error)
+sk_repository_list_rules_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_list_rules_async, error);
 }
 
 static gpointer
-save_rule_job (SkRepository *self,
-               SkDatabase   *db,
-               Job          *job,
-               GCancellable *cancellable,
-               GError      **error)
+save_rule_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   if (!sk_database_save_rule (db, job->data, error))
     return NULL;
@@ -840,61 +768,51 @@ save_rule_job (SkRepository *self,
 }
 
 void
-sk_repository_save_rule_async (SkRepository        *self,
-                               SkDiscountRule      *rule,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
+sk_repository_save_rule_async (SkRepository       *self,
+                               SkDiscountRule     *rule,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   g_return_if_fail (SK_IS_DISCOUNT_RULE (rule));
-  run (self, sk_repository_save_rule_async, save_rule_job, sk_record_copy (SK_RECORD (rule)), g_object_unref,
-       g_object_unref, cancellable, callback, user_data);
+  run (self, sk_repository_save_rule_async, save_rule_job, sk_record_copy (SK_RECORD (rule)),
+       g_object_unref, g_object_unref, cancellable, callback, user_data);
 }
 
 SkDiscountRule *
-sk_repository_save_rule_finish (SkRepository *self,
-                                GAsyncResult *result,
-                                GError      **error)
+sk_repository_save_rule_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_save_rule_async, error);
 }
 
 static gpointer
-list_campaigns_job (SkRepository *self,
-                    SkDatabase   *db,
-                    Job          *job,
-                    GCancellable *cancellable,
-                    GError      **error)
+list_campaigns_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   return sk_database_list_campaigns (db, error);
 }
 
 void
-sk_repository_list_campaigns_async (SkRepository        *self,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
+sk_repository_list_campaigns_async (SkRepository       *self,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   run (self, sk_repository_list_campaigns_async, list_campaigns_job, NULL, NULL,
-       (GDestroyNotify) g_ptr_array_unref, cancellable, callback, user_data);
+       (GDestroyNotify)g_ptr_array_unref, cancellable, callback, user_data);
 }
 
 GPtrArray *
-sk_repository_list_campaigns_finish (SkRepository *self,
-                                     GAsyncResult *result,
-                                     GError      **error)
+sk_repository_list_campaigns_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_list_campaigns_async, error);
 }
 
 static gpointer
-save_campaign_job (SkRepository *self,
-                   SkDatabase   *db,
-                   Job          *job,
-                   GCancellable *cancellable,
-                   GError      **error)
+save_campaign_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   if (!sk_database_save_campaign (db, job->data, error))
     return NULL;
@@ -904,22 +822,21 @@ save_campaign_job (SkRepository *self,
 }
 
 void
-sk_repository_save_campaign_async (SkRepository        *self,
-                                   SkCampaign          *campaign,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
+sk_repository_save_campaign_async (SkRepository       *self,
+                                   SkCampaign         *campaign,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   g_return_if_fail (SK_IS_CAMPAIGN (campaign));
-  run (self, sk_repository_save_campaign_async, save_campaign_job, sk_record_copy (SK_RECORD (campaign)),
-       g_object_unref, g_object_unref, cancellable, callback, user_data);
+  run (self, sk_repository_save_campaign_async, save_campaign_job,
+       sk_record_copy (SK_RECORD (campaign)), g_object_unref, g_object_unref, cancellable, callback,
+       user_data);
 }
 
 SkCampaign *
-sk_repository_save_campaign_finish (SkRepository *self,
-                                    GAsyncResult *result,
-                                    GError      **error)
+sk_repository_save_campaign_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_save_campaign_async, error);
 }
@@ -933,10 +850,10 @@ sk_rule_preview_compute (SkDatabase     *db,
                          SkRulePreview  *out,
                          GError        **error)
 {
-  g_autoptr(GPtrArray) purchases = NULL;
-  g_autoptr(GPtrArray) campaigns = NULL;
-  g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GHashTable) segments = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GPtrArray) purchases = NULL;
+  g_autoptr (GPtrArray) campaigns = NULL;
+  g_autoptr (GPtrArray) rules = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GHashTable) segments = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   SkDiscountRule *copy;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
@@ -959,13 +876,13 @@ sk_rule_preview_compute (SkDatabase     *db,
     {
       SkPurchase *p = g_ptr_array_index (purchases, i);
       GListModel *lines = sk_purchase_get_lines (p);
-      g_autoptr(SkCart) cart = sk_cart_new (p->store_id);
-      g_autoptr(SkEngineCustomer) customer = NULL;
-      g_autoptr(SkEngineResult) result = NULL;
+      g_autoptr (SkCart) cart = sk_cart_new (p->store_id);
+      g_autoptr (SkEngineCustomer) customer = NULL;
+      g_autoptr (SkEngineResult) result = NULL;
 
       for (guint j = 0; j < g_list_model_get_n_items (lines); j++)
         {
-          g_autoptr(SkPurchaseLine) l = g_list_model_get_item (lines, j);
+          g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, j);
 
           sk_cart_add_line (cart, l->sku, l->name, l->category, l->unit_price, l->quantity);
         }
@@ -975,7 +892,7 @@ sk_rule_preview_compute (SkDatabase     *db,
 
           if (segment == NULL)
             {
-              g_autoptr(SkCustomer) c = sk_database_get_customer (db, p->customer_id, NULL);
+              g_autoptr (SkCustomer) c = sk_database_get_customer (db, p->customer_id, NULL);
               char *stored = g_strdup (c && c->segment ? c->segment : SK_SEGMENT_NEW);
 
               /* The table's copy, not the customer's: the customer is freed
@@ -1014,13 +931,10 @@ preview_request_free (PreviewRequest *p)
 }
 
 static gpointer
-preview_rule_job (SkRepository *self,
-                  SkDatabase   *db,
-                  Job          *job,
-                  GCancellable *cancellable,
-                  GError      **error)
+preview_rule_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
-  PreviewRequest *p = job->data;
+  PreviewRequest           *p = job->data;
   g_autofree SkRulePreview *preview = g_new0 (SkRulePreview, 1);
 
   if (!sk_rule_preview_compute (db, p->rule, p->from, p->to, p->limit, preview, error))
@@ -1029,14 +943,14 @@ preview_rule_job (SkRepository *self,
 }
 
 void
-sk_repository_preview_rule_async (SkRepository        *self,
-                                  SkDiscountRule      *rule,
-                                  gint64               from,
-                                  gint64               to,
-                                  guint                limit,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+sk_repository_preview_rule_async (SkRepository       *self,
+                                  SkDiscountRule     *rule,
+                                  gint64              from,
+                                  gint64              to,
+                                  guint               limit,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
 {
   PreviewRequest *p;
 
@@ -1047,14 +961,12 @@ sk_repository_preview_rule_async (SkRepository        *self,
   p->from = from;
   p->to = to;
   p->limit = limit;
-  run (self, sk_repository_preview_rule_async, preview_rule_job, p, (GDestroyNotify) preview_request_free,
-       g_free, cancellable, callback, user_data);
+  run (self, sk_repository_preview_rule_async, preview_rule_job, p,
+       (GDestroyNotify)preview_request_free, g_free, cancellable, callback, user_data);
 }
 
 SkRulePreview *
-sk_repository_preview_rule_finish (SkRepository *self,
-                                   GAsyncResult *result,
-                                   GError      **error)
+sk_repository_preview_rule_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_preview_rule_async, error);
 }
@@ -1062,11 +974,8 @@ sk_repository_preview_rule_finish (SkRepository *self,
 /* Analytics */
 
 static gpointer
-campaign_figures_job (SkRepository *self,
-                      SkDatabase   *db,
-                      Job          *job,
-                      GCancellable *cancellable,
-                      GError      **error)
+campaign_figures_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   g_autofree SkCampaignFigures *figures = g_new0 (SkCampaignFigures, 1);
 
@@ -1076,22 +985,20 @@ campaign_figures_job (SkRepository *self,
 }
 
 void
-sk_repository_campaign_figures_async (SkRepository        *self,
-                                      const char          *campaign_id,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
+sk_repository_campaign_figures_async (SkRepository       *self,
+                                      const char         *campaign_id,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   g_return_if_fail (campaign_id != NULL);
-  run (self, sk_repository_campaign_figures_async, campaign_figures_job, g_strdup (campaign_id), g_free,
-       g_free, cancellable, callback, user_data);
+  run (self, sk_repository_campaign_figures_async, campaign_figures_job, g_strdup (campaign_id),
+       g_free, g_free, cancellable, callback, user_data);
 }
 
 SkCampaignFigures *
-sk_repository_campaign_figures_finish (SkRepository *self,
-                                       GAsyncResult *result,
-                                       GError      **error)
+sk_repository_campaign_figures_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_campaign_figures_async, error);
 }
@@ -1109,9 +1016,9 @@ sk_chart_figures_free (SkChartFigures *figures)
 
 typedef struct
 {
-  gint64  from;
-  gint64  to;
-  char   *store_id;
+  gint64 from;
+  gint64 to;
+  char  *store_id;
 } Period;
 
 static void
@@ -1122,33 +1029,30 @@ period_free (Period *p)
 }
 
 static gpointer
-chart_figures_job (SkRepository *self,
-                   SkDatabase   *db,
-                   Job          *job,
-                   GCancellable *cancellable,
-                   GError      **error)
+chart_figures_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
-  Period *p = job->data;
-  const char *stores[] = { p->store_id, NULL };
-  const char * const *filter = p->store_id ? stores : NULL;
-  g_autoptr(SkChartFigures) f = g_new0 (SkChartFigures, 1);
+  Period            *p = job->data;
+  const char        *stores[] = { p->store_id, NULL };
+  const char *const *filter = p->store_id ? stores : NULL;
+  g_autoptr (SkChartFigures) f = g_new0 (SkChartFigures, 1);
 
-  if (!sk_analytics_summary (db, p->from, p->to, filter, &f->summary, error) ||
-      (f->daily = sk_analytics_daily (db, p->from, p->to, filter, error)) == NULL ||
-      (f->segments = sk_analytics_segments (db, error)) == NULL ||
-      (f->rules = sk_analytics_rule_effectiveness (db, p->from, p->to, filter, error)) == NULL)
+  if (!sk_analytics_summary (db, p->from, p->to, filter, &f->summary, error)
+      || (f->daily = sk_analytics_daily (db, p->from, p->to, filter, error)) == NULL
+      || (f->segments = sk_analytics_segments (db, error)) == NULL
+      || (f->rules = sk_analytics_rule_effectiveness (db, p->from, p->to, filter, error)) == NULL)
     return NULL;
   return g_steal_pointer (&f);
 }
 
 void
-sk_repository_chart_figures_async (SkRepository        *self,
-                                   gint64               from,
-                                   gint64               to,
-                                   const char          *store_id,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
+sk_repository_chart_figures_async (SkRepository       *self,
+                                   gint64              from,
+                                   gint64              to,
+                                   const char         *store_id,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data)
 {
   Period *p;
 
@@ -1157,21 +1061,19 @@ sk_repository_chart_figures_async (SkRepository        *self,
   p->from = from;
   p->to = to;
   p->store_id = g_strdup (store_id);
-  run (self, sk_repository_chart_figures_async, chart_figures_job, p, (GDestroyNotify) period_free,
-       (GDestroyNotify) sk_chart_figures_free, cancellable, callback, user_data);
+  run (self, sk_repository_chart_figures_async, chart_figures_job, p, (GDestroyNotify)period_free,
+       (GDestroyNotify)sk_chart_figures_free, cancellable, callback, user_data);
 }
 
 SkChartFigures *
-sk_repository_chart_figures_finish (SkRepository *self,
-                                    GAsyncResult *result,
-                                    GError      **error)
+sk_repository_chart_figures_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_chart_figures_async, error);
 }
 
 /* Demo data */
 
-static const char * const file_suffixes[] = { "-wal", "-shm", "-journal" };
+static const char *const file_suffixes[] = { "-wal", "-shm", "-journal" };
 
 static void
 unlink_database (const char *path)
@@ -1188,9 +1090,7 @@ unlink_database (const char *path)
 /* Moves @fresh over the file while no job uses it; the workers open the
  * new one on their next job. */
 static gboolean
-replace_file (SkRepository *self,
-              const char   *fresh,
-              GError      **error)
+replace_file (SkRepository *self, const char *fresh, GError **error)
 {
   gboolean ok = TRUE;
 
@@ -1211,8 +1111,8 @@ replace_file (SkRepository *self,
     {
       int saved = errno;
 
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot replace the database: %s"),
-                   g_strerror (saved));
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _ ("Cannot replace the database: %s"), g_strerror (saved));
       ok = FALSE;
     }
   /* Even on failure: the -wal of the old file may be gone. */
@@ -1222,11 +1122,7 @@ replace_file (SkRepository *self,
 }
 
 static gpointer
-demo_job (SkRepository *self,
-          SkDatabase   *db,
-          Job          *job,
-          GCancellable *cancellable,
-          GError      **error)
+demo_job (SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   const SkDemoOptions *options = job->data;
 
@@ -1238,15 +1134,12 @@ demo_job (SkRepository *self,
 }
 
 static gpointer
-reset_demo_job (SkRepository *self,
-                SkDatabase   *db,
-                Job          *job,
-                GCancellable *cancellable,
-                GError      **error)
+reset_demo_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   const SkDemoOptions *options = job->data;
-  g_autofree char *fresh = g_strconcat (self->path, ".reset", NULL);
-  g_autoptr(SkDatabase) fresh_db = NULL;
+  g_autofree char     *fresh = g_strconcat (self->path, ".reset", NULL);
+  g_autoptr (SkDatabase) fresh_db = NULL;
 
   unlink_database (fresh);
   fresh_db = sk_database_open (fresh, error);
@@ -1277,15 +1170,14 @@ sk_repository_generate_demo_async (SkRepository        *self,
   g_return_if_fail (SK_IS_REPOSITORY (self));
   g_return_if_fail (options != NULL);
   job = job_new (self, sk_repository_generate_demo_async, replace ? reset_demo_job : demo_job,
-                 g_memdup2 (options, sizeof *options), g_free, NULL, cancellable, callback, user_data);
+                 g_memdup2 (options, sizeof *options), g_free, NULL, cancellable, callback,
+                 user_data);
   job->no_connection = replace;
   job_push (self, job);
 }
 
 gboolean
-sk_repository_generate_demo_finish (SkRepository *self,
-                                    GAsyncResult *result,
-                                    GError      **error)
+sk_repository_generate_demo_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_generate_demo_async, error) != NULL;
 }
@@ -1293,10 +1185,7 @@ sk_repository_generate_demo_finish (SkRepository *self,
 /* The object */
 
 static void
-sk_repository_get_property (GObject    *object,
-                            guint       prop_id,
-                            GValue     *value,
-                            GParamSpec *pspec)
+sk_repository_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   SkRepository *self = SK_REPOSITORY (object);
 
@@ -1311,10 +1200,7 @@ sk_repository_get_property (GObject    *object,
 }
 
 static void
-sk_repository_set_property (GObject      *object,
-                            guint         prop_id,
-                            const GValue *value,
-                            GParamSpec   *pspec)
+sk_repository_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   SkRepository *self = SK_REPOSITORY (object);
 
@@ -1354,34 +1240,31 @@ sk_repository_class_init (SkRepositoryClass *klass)
   object_class->get_property = sk_repository_get_property;
   object_class->set_property = sk_repository_set_property;
 
-  properties[PROP_PATH] =
-    g_param_spec_string ("path", NULL, NULL, NULL,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PATH]
+      = g_param_spec_string ("path", NULL, NULL, NULL,
+                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* A customer was created or edited, or their bonuses moved. */
-  signals[CUSTOMER_CHANGED] =
-    g_signal_new ("customer-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[CUSTOMER_CHANGED]
+      = g_signal_new ("customer-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   /* A sale (purchase id, customer id or NULL); the rules' uses and the
    * campaigns' spending may have moved with it. */
-  signals[PURCHASE_ADDED] =
-    g_signal_new ("purchase-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
-  signals[RULES_CHANGED] =
-    g_signal_new ("rules-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 0);
-  signals[CAMPAIGNS_CHANGED] =
-    g_signal_new ("campaigns-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 0);
+  signals[PURCHASE_ADDED]
+      = g_signal_new ("purchase-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[RULES_CHANGED] = g_signal_new ("rules-changed", G_TYPE_FROM_CLASS (klass),
+                                         G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[CAMPAIGNS_CHANGED]
+      = g_signal_new ("campaigns-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 0);
   /* The stores or the products. */
-  signals[STORES_CHANGED] =
-    g_signal_new ("stores-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 0);
+  signals[STORES_CHANGED] = g_signal_new ("stores-changed", G_TYPE_FROM_CLASS (klass),
+                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   /* Everything may have changed (demo data, the file replaced). */
-  signals[DATABASE_CHANGED] =
-    g_signal_new ("database-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                  G_TYPE_NONE, 0);
+  signals[DATABASE_CHANGED] = g_signal_new ("database-changed", G_TYPE_FROM_CLASS (klass),
+                                            G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

@@ -20,245 +20,221 @@ G_DECLARE_FINAL_TYPE (SkRepository, sk_repository, SK, REPOSITORY, GObject)
 #define SK_REPOSITORY_WORKERS 3
 
 /* Opens nothing yet: each worker opens its connection on its first job. */
-SkRepository *sk_repository_new              (const char    *path);
-const char   *sk_repository_get_path         (SkRepository  *self);
+SkRepository *sk_repository_new (const char *path);
+const char   *sk_repository_get_path (SkRepository *self);
 /* Bumps each time the file is replaced (reset to demo data). */
-guint         sk_repository_get_generation   (SkRepository  *self);
+guint sk_repository_get_generation (SkRepository *self);
 /* A connection of its own for a worker that keeps one (the customers
  * list); @cache_kib > 0 sets its page cache. Blocking: call it on that
  * worker, and open again when the generation moved. */
-SkDatabase   *sk_repository_open_database    (SkRepository  *self,
-                                              int            cache_kib,
-                                              GError       **error);
+SkDatabase *sk_repository_open_database (SkRepository *self, int cache_kib, GError **error);
 
 /* The engine's answer for a cart, on a connection of the main thread: one
  * read against the rules the store keeps in memory, which never waits for
  * the write lock (WAL), so that the till's panel follows every keystroke. */
-SkEngineResult *sk_repository_calculate      (SkRepository  *self,
-                                              const SkCart  *cart,
-                                              const char    *customer_id,
-                                              gint64         now,
-                                              GError       **error);
+SkEngineResult *sk_repository_calculate (
+    SkRepository *self, const SkCart *cart, const char *customer_id, gint64 now, GError **error);
 
 /* Stores and products */
-void          sk_repository_list_stores_async    (SkRepository        *self,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-GPtrArray    *sk_repository_list_stores_finish   (SkRepository        *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
+void sk_repository_list_stores_async (SkRepository       *self,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data);
+GPtrArray *
+sk_repository_list_stores_finish (SkRepository *self, GAsyncResult *result, GError **error);
 /* The store @id, or the first store when @id is NULL, empty or unknown;
  * NULL without an error when there is no store at all. */
-void          sk_repository_get_store_async      (SkRepository        *self,
-                                                  const char          *id,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-SkStore      *sk_repository_get_store_finish     (SkRepository        *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
-void          sk_repository_save_store_async     (SkRepository        *self,
-                                                  SkStore             *store,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-SkStore      *sk_repository_save_store_finish    (SkRepository        *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
-void          sk_repository_list_products_async  (SkRepository        *self,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-GPtrArray    *sk_repository_list_products_finish (SkRepository        *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
+void     sk_repository_get_store_async (SkRepository       *self,
+                                        const char         *id,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data);
+SkStore *sk_repository_get_store_finish (SkRepository *self, GAsyncResult *result, GError **error);
+void     sk_repository_save_store_async (SkRepository       *self,
+                                         SkStore            *store,
+                                         GCancellable       *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data);
+SkStore *sk_repository_save_store_finish (SkRepository *self, GAsyncResult *result, GError **error);
+void     sk_repository_list_products_async (SkRepository       *self,
+                                            GCancellable       *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer            user_data);
+GPtrArray *
+sk_repository_list_products_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
 /* Customers */
-void          sk_repository_get_customer_async   (SkRepository        *self,
-                                                  const char          *id,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-SkCustomer   *sk_repository_get_customer_finish  (SkRepository        *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
+void sk_repository_get_customer_async (SkRepository       *self,
+                                       const char         *id,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+SkCustomer *
+sk_repository_get_customer_finish (SkRepository *self, GAsyncResult *result, GError **error);
 /* By card barcode or phone, as a till scans or types it. */
-void          sk_repository_lookup_customer_async  (SkRepository        *self,
-                                                    const char          *card_or_phone,
-                                                    GCancellable        *cancellable,
-                                                    GAsyncReadyCallback  callback,
-                                                    gpointer             user_data);
-SkCustomer   *sk_repository_lookup_customer_finish (SkRepository        *self,
-                                                    GAsyncResult        *result,
-                                                    GError             **error);
+void sk_repository_lookup_customer_async (SkRepository       *self,
+                                          const char         *card_or_phone,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+SkCustomer *
+sk_repository_lookup_customer_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
 /* What a customer's page shows, read together. */
 typedef struct
 {
   SkCustomer *customer;
-  GPtrArray  *history;    /* SkSegmentAssignment */
-  GPtrArray  *ledger;     /* SkBonusTransaction, newest first */
-  GPtrArray  *purchases;  /* SkPurchase, the newest 50 */
+  GPtrArray  *history;   /* SkSegmentAssignment */
+  GPtrArray  *ledger;    /* SkBonusTransaction, newest first */
+  GPtrArray  *purchases; /* SkPurchase, the newest 50 */
 } SkCustomerDetails;
 
-void               sk_customer_details_free    (SkCustomerDetails *details);
+void sk_customer_details_free (SkCustomerDetails *details);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkCustomerDetails, sk_customer_details_free)
 
-void               sk_repository_load_customer_details_async  (SkRepository        *self,
-                                                               const char          *id,
-                                                               GCancellable        *cancellable,
-                                                               GAsyncReadyCallback  callback,
-                                                               gpointer             user_data);
-SkCustomerDetails *sk_repository_load_customer_details_finish (SkRepository        *self,
-                                                               GAsyncResult        *result,
-                                                               GError             **error);
+void               sk_repository_load_customer_details_async (SkRepository       *self,
+                                                              const char         *id,
+                                                              GCancellable       *cancellable,
+                                                              GAsyncReadyCallback callback,
+                                                              gpointer            user_data);
+SkCustomerDetails *sk_repository_load_customer_details_finish (SkRepository *self,
+                                                               GAsyncResult *result,
+                                                               GError      **error);
 /* Creates (@create) or updates a copy of @customer; returns the copy as
  * stored (id, version). Emits customer-changed. */
-void          sk_repository_save_customer_async  (SkRepository        *self,
-                                                  SkCustomer          *customer,
-                                                  gboolean             create,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-SkCustomer   *sk_repository_save_customer_finish (SkRepository        *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
+void sk_repository_save_customer_async (SkRepository       *self,
+                                        SkCustomer         *customer,
+                                        gboolean            create,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data);
+SkCustomer *
+sk_repository_save_customer_finish (SkRepository *self, GAsyncResult *result, GError **error);
 /* A manual adjustment of signed kopecks with a reason, at @store_id (NULL
  * or unknown: the first store). Emits customer-changed. */
-void          sk_repository_adjust_bonus_async   (SkRepository        *self,
-                                                  const char          *customer_id,
-                                                  gint64               amount,
-                                                  const char          *reason,
-                                                  const char          *store_id,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-SkBonusTransaction *sk_repository_adjust_bonus_finish (SkRepository   *self,
-                                                       GAsyncResult   *result,
-                                                       GError        **error);
+void sk_repository_adjust_bonus_async (SkRepository       *self,
+                                       const char         *customer_id,
+                                       gint64              amount,
+                                       const char         *reason,
+                                       const char         *store_id,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+SkBonusTransaction *
+sk_repository_adjust_bonus_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
 /* Sales: takes @request. Emits purchase-added (and customer-changed for a
  * known customer), also for a replay. */
-void              sk_repository_process_purchase_async  (SkRepository        *self,
-                                                         SkPurchaseRequest   *request,
-                                                         GCancellable        *cancellable,
-                                                         GAsyncReadyCallback  callback,
-                                                         gpointer             user_data);
-SkPurchaseResult *sk_repository_process_purchase_finish (SkRepository        *self,
-                                                         GAsyncResult        *result,
-                                                         GError             **error);
+void sk_repository_process_purchase_async (SkRepository       *self,
+                                           SkPurchaseRequest  *request,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+SkPurchaseResult *
+sk_repository_process_purchase_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
 /* Rules and campaigns. Saving returns the copy as stored; a rule emits
  * rules-changed, a campaign (which may move rules) campaigns-changed and
  * rules-changed. */
-void          sk_repository_list_rules_async     (SkRepository        *self,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-GPtrArray    *sk_repository_list_rules_finish    (SkRepository        *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
-void          sk_repository_save_rule_async      (SkRepository        *self,
-                                                  SkDiscountRule      *rule,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-SkDiscountRule *sk_repository_save_rule_finish   (SkRepository        *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
-void          sk_repository_list_campaigns_async  (SkRepository        *self,
-                                                   GCancellable        *cancellable,
-                                                   GAsyncReadyCallback  callback,
-                                                   gpointer             user_data);
-GPtrArray    *sk_repository_list_campaigns_finish (SkRepository        *self,
-                                                   GAsyncResult        *result,
-                                                   GError             **error);
-void          sk_repository_save_campaign_async  (SkRepository        *self,
-                                                  SkCampaign          *campaign,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-SkCampaign   *sk_repository_save_campaign_finish (SkRepository        *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
+void sk_repository_list_rules_async (SkRepository       *self,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data);
+GPtrArray      *
+sk_repository_list_rules_finish (SkRepository *self, GAsyncResult *result, GError **error);
+void sk_repository_save_rule_async (SkRepository       *self,
+                                    SkDiscountRule     *rule,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+SkDiscountRule      *
+sk_repository_save_rule_finish (SkRepository *self, GAsyncResult *result, GError **error);
+void sk_repository_list_campaigns_async (SkRepository       *self,
+                                         GCancellable       *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data);
+GPtrArray      *
+sk_repository_list_campaigns_finish (SkRepository *self, GAsyncResult *result, GError **error);
+void sk_repository_save_campaign_async (SkRepository       *self,
+                                        SkCampaign         *campaign,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data);
+SkCampaign *
+sk_repository_save_campaign_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
 typedef struct
 {
-  gint64 purchases;   /* purchases looked at */
-  gint64 matched;     /* where the rule gave something */
-  gint64 amount;      /* money off in total */
+  gint64 purchases; /* purchases looked at */
+  gint64 matched;   /* where the rule gave something */
+  gint64 amount;    /* money off in total */
 } SkRulePreview;
 
 /* What @rule alone would have given over [@from, @to) (at most @limit
  * purchases, newest first). Blocking: on a worker's connection. */
-gboolean      sk_rule_preview_compute            (SkDatabase          *db,
-                                                  SkDiscountRule      *rule,
-                                                  gint64               from,
-                                                  gint64               to,
-                                                  guint                limit,
-                                                  SkRulePreview       *out,
-                                                  GError             **error);
-void          sk_repository_preview_rule_async   (SkRepository        *self,
-                                                  SkDiscountRule      *rule,
-                                                  gint64               from,
-                                                  gint64               to,
-                                                  guint                limit,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-SkRulePreview *sk_repository_preview_rule_finish (SkRepository        *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
+gboolean sk_rule_preview_compute (SkDatabase     *db,
+                                  SkDiscountRule *rule,
+                                  gint64          from,
+                                  gint64          to,
+                                  guint           limit,
+                                  SkRulePreview  *out,
+                                  GError        **error);
+void     sk_repository_preview_rule_async (SkRepository       *self,
+                                           SkDiscountRule     *rule,
+                                           gint64              from,
+                                           gint64              to,
+                                           guint               limit,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+SkRulePreview *
+sk_repository_preview_rule_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
 /* Analytics */
-void               sk_repository_campaign_figures_async  (SkRepository        *self,
-                                                          const char          *campaign_id,
-                                                          GCancellable        *cancellable,
-                                                          GAsyncReadyCallback  callback,
-                                                          gpointer             user_data);
-SkCampaignFigures *sk_repository_campaign_figures_finish (SkRepository        *self,
-                                                          GAsyncResult        *result,
-                                                          GError             **error);
+void sk_repository_campaign_figures_async (SkRepository       *self,
+                                           const char         *campaign_id,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+SkCampaignFigures *
+sk_repository_campaign_figures_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
 /* The charts' figures of [@from, @to) in one store (NULL: all). */
 typedef struct
 {
-  SkSummary  summary;
-  GArray    *daily;      /* SkDailyPoint */
-  GArray    *segments;   /* SkSegmentCount */
-  GArray    *rules;      /* SkRuleStats */
+  SkSummary summary;
+  GArray   *daily;    /* SkDailyPoint */
+  GArray   *segments; /* SkSegmentCount */
+  GArray   *rules;    /* SkRuleStats */
 } SkChartFigures;
 
-void            sk_chart_figures_free             (SkChartFigures *figures);
+void sk_chart_figures_free (SkChartFigures *figures);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkChartFigures, sk_chart_figures_free)
 
-void            sk_repository_chart_figures_async  (SkRepository        *self,
-                                                    gint64               from,
-                                                    gint64               to,
-                                                    const char          *store_id,
-                                                    GCancellable        *cancellable,
-                                                    GAsyncReadyCallback  callback,
-                                                    gpointer             user_data);
-SkChartFigures *sk_repository_chart_figures_finish (SkRepository        *self,
-                                                    GAsyncResult        *result,
-                                                    GError             **error);
+void sk_repository_chart_figures_async (SkRepository       *self,
+                                        gint64              from,
+                                        gint64              to,
+                                        const char         *store_id,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data);
+SkChartFigures *
+sk_repository_chart_figures_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
 /* Demo data into the file as it is (see sk_demo_generate), or into a new
  * file that then replaces it (a reset: the generation moves). Both emit
  * database-changed. */
-void          sk_repository_generate_demo_async  (SkRepository        *self,
-                                                  const SkDemoOptions *options,
-                                                  gboolean             replace,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
-gboolean      sk_repository_generate_demo_finish (SkRepository        *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
+void sk_repository_generate_demo_async (SkRepository        *self,
+                                        const SkDemoOptions *options,
+                                        gboolean             replace,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+gboolean
+sk_repository_generate_demo_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
 /* Tests: how many jobs the workers ran, and the connections they opened. */
-guint         sk_repository_get_n_jobs           (SkRepository        *self);
-guint         sk_repository_get_n_opened         (SkRepository        *self);
+guint sk_repository_get_n_jobs (SkRepository *self);
+guint sk_repository_get_n_opened (SkRepository *self);
 
 G_END_DECLS

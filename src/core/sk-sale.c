@@ -13,15 +13,13 @@
 /* The till's rules (SPEC 4, "Bonuses") */
 
 gint64
-sk_payable (gint64 subtotal,
-            gint64 discount_total)
+sk_payable (gint64 subtotal, gint64 discount_total)
 {
   return MAX (subtotal - discount_total, 0);
 }
 
 gint64
-sk_paid_in_money (gint64 payable,
-                  gint64 bonus_spent)
+sk_paid_in_money (gint64 payable, gint64 bonus_spent)
 {
   return payable - bonus_spent;
 }
@@ -29,8 +27,7 @@ sk_paid_in_money (gint64 payable,
 /* The store's share of what is payable, the bound that does not depend on
  * the customer. */
 static gint64
-share_cap (gint64 payable,
-           gint64 max_bonus_share)
+share_cap (gint64 payable, gint64 max_bonus_share)
 {
   if (payable <= 0 || max_bonus_share <= 0)
     return 0;
@@ -38,19 +35,14 @@ share_cap (gint64 payable,
 }
 
 gint64
-sk_bonus_spend_cap (gint64 payable,
-                    gint64 max_bonus_share,
-                    gint64 balance)
+sk_bonus_spend_cap (gint64 payable, gint64 max_bonus_share, gint64 balance)
 {
   return MIN (MAX (balance, 0), share_cap (payable, max_bonus_share));
 }
 
 gboolean
-sk_bonus_spend_check (gint64   bonus_to_spend,
-                      gint64   payable,
-                      gint64   max_bonus_share,
-                      gint64   balance,
-                      GError **error)
+sk_bonus_spend_check (
+    gint64 bonus_to_spend, gint64 payable, gint64 max_bonus_share, gint64 balance, GError **error)
 {
   gint64 cap;
 
@@ -61,7 +53,7 @@ sk_bonus_spend_check (gint64   bonus_to_spend,
       g_autofree char *have = sk_money_format (balance);
 
       sk_set_field_error (error, SK_ERROR_INSUFFICIENT_BONUS, "bonus_to_spend",
-                          _("Not enough bonuses: the balance is %s"), have);
+                          _ ("Not enough bonuses: the balance is %s"), have);
       return FALSE;
     }
   cap = share_cap (payable, max_bonus_share);
@@ -70,17 +62,14 @@ sk_bonus_spend_check (gint64   bonus_to_spend,
       g_autofree char *cap_text = sk_money_format (cap);
 
       sk_set_field_error (error, SK_ERROR_BONUS_CAP_EXCEEDED, "bonus_to_spend",
-                          _("At most %s of this purchase can be paid with bonuses"), cap_text);
+                          _ ("At most %s of this purchase can be paid with bonuses"), cap_text);
       return FALSE;
     }
   return TRUE;
 }
 
 gint64
-sk_bonus_accrual (gint64 payable,
-                  gint64 bonus_spent,
-                  gint64 bonus_rate,
-                  gint64 bonus_multiplier)
+sk_bonus_accrual (gint64 payable, gint64 bonus_spent, gint64 bonus_rate, gint64 bonus_multiplier)
 {
   gint64 base = payable - bonus_spent;
 
@@ -95,27 +84,28 @@ sk_bonus_accrual (gint64 payable,
 
 struct _SkSale
 {
-  GObject         parent_instance;
+  GObject parent_instance;
 
   char           *id;
   SkStore        *store;
   SkCustomer     *customer;
-  GListStore     *lines;          /* SkPurchaseLine */
+  GListStore     *lines; /* SkPurchaseLine */
   SkEngineResult *result;
 
-  gint64          subtotal;
-  gint64          discount_total;
-  gint64          payable;
-  gint64          bonus_cap;
-  gint64          bonus_to_spend;
-  gint64          bonus_earned;
-  gint64          to_pay;
-  gint64          bonus_multiplier;
+  gint64 subtotal;
+  gint64 discount_total;
+  gint64 payable;
+  gint64 bonus_cap;
+  gint64 bonus_to_spend;
+  gint64 bonus_earned;
+  gint64 to_pay;
+  gint64 bonus_multiplier;
 };
 
 G_DEFINE_FINAL_TYPE (SkSale, sk_sale, G_TYPE_OBJECT)
 
-enum {
+enum
+{
   PROP_0,
   PROP_ID,
   PROP_STORE,
@@ -138,10 +128,7 @@ static GParamSpec *line_discount_pspec;
 static GParamSpec *line_total_pspec;
 
 static void
-set_figure (SkSale *self,
-            gint64 *field,
-            gint64  value,
-            guint   prop)
+set_figure (SkSale *self, gint64 *field, gint64 value, guint prop)
 {
   if (*field == value)
     return;
@@ -155,13 +142,13 @@ static void
 update_figures (SkSale *self)
 {
   const SkEngineResult *r = self->result;
-  gint64 share = self->store ? self->store->max_bonus_share : 0;
-  gint64 rate = self->store ? self->store->bonus_rate : 0;
-  gint64 subtotal = r ? r->subtotal : 0;
-  gint64 discount = r ? r->discount_total : 0;
-  gint64 payable = r ? sk_payable (subtotal, discount) : 0;
-  gint64 multiplier = r ? r->bonus_multiplier : 100;
-  gint64 cap = 0, spend, earned = 0;
+  gint64                share = self->store ? self->store->max_bonus_share : 0;
+  gint64                rate = self->store ? self->store->bonus_rate : 0;
+  gint64                subtotal = r ? r->subtotal : 0;
+  gint64                discount = r ? r->discount_total : 0;
+  gint64                payable = r ? sk_payable (subtotal, discount) : 0;
+  gint64                multiplier = r ? r->bonus_multiplier : 100;
+  gint64                cap = 0, spend, earned = 0;
 
   if (self->customer != NULL && r != NULL)
     cap = sk_bonus_spend_cap (payable, share, self->customer->bonus_balance);
@@ -182,10 +169,7 @@ update_figures (SkSale *self)
 }
 
 static void
-sk_sale_get_property (GObject    *object,
-                      guint       prop_id,
-                      GValue     *value,
-                      GParamSpec *pspec)
+sk_sale_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   SkSale *self = SK_SALE (object);
 
@@ -233,10 +217,7 @@ sk_sale_get_property (GObject    *object,
 }
 
 static void
-sk_sale_set_property (GObject      *object,
-                      guint         prop_id,
-                      const GValue *value,
-                      GParamSpec   *pspec)
+sk_sale_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   SkSale *self = SK_SALE (object);
 
@@ -283,16 +264,17 @@ sk_sale_finalize (GObject *object)
 static void
 sk_sale_class_init (SkSaleClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass     *object_class = G_OBJECT_CLASS (klass);
   const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
   const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
-  struct { guint prop; const char *name; } figures[] = {
-    { PROP_SUBTOTAL, "subtotal" },
-    { PROP_DISCOUNT_TOTAL, "discount-total" },
-    { PROP_PAYABLE, "payable" },
-    { PROP_BONUS_CAP, "bonus-cap" },
-    { PROP_BONUS_EARNED, "bonus-earned" },
-    { PROP_TO_PAY, "to-pay" },
+  struct
+  {
+    guint       prop;
+    const char *name;
+  } figures[] = {
+    { PROP_SUBTOTAL, "subtotal" },         { PROP_DISCOUNT_TOTAL, "discount-total" },
+    { PROP_PAYABLE, "payable" },           { PROP_BONUS_CAP, "bonus-cap" },
+    { PROP_BONUS_EARNED, "bonus-earned" }, { PROP_TO_PAY, "to-pay" },
   };
 
   object_class->get_property = sk_sale_get_property;
@@ -304,10 +286,13 @@ sk_sale_class_init (SkSaleClass *klass)
   properties[PROP_STORE] = g_param_spec_object ("store", NULL, NULL, SK_TYPE_STORE, rw);
   properties[PROP_CUSTOMER] = g_param_spec_object ("customer", NULL, NULL, SK_TYPE_CUSTOMER, rw);
   properties[PROP_LINES] = g_param_spec_object ("lines", NULL, NULL, G_TYPE_LIST_MODEL, ro);
-  properties[PROP_BONUS_TO_SPEND] = g_param_spec_int64 ("bonus-to-spend", NULL, NULL, 0, G_MAXINT64, 0, rw);
+  properties[PROP_BONUS_TO_SPEND]
+      = g_param_spec_int64 ("bonus-to-spend", NULL, NULL, 0, G_MAXINT64, 0, rw);
   for (guint i = 0; i < G_N_ELEMENTS (figures); i++)
-    properties[figures[i].prop] = g_param_spec_int64 (figures[i].name, NULL, NULL, G_MININT64, G_MAXINT64, 0, ro);
-  properties[PROP_BONUS_MULTIPLIER] = g_param_spec_int64 ("bonus-multiplier", NULL, NULL, 0, G_MAXINT64, 100, ro);
+    properties[figures[i].prop]
+        = g_param_spec_int64 (figures[i].name, NULL, NULL, G_MININT64, G_MAXINT64, 0, ro);
+  properties[PROP_BONUS_MULTIPLIER]
+      = g_param_spec_int64 ("bonus-multiplier", NULL, NULL, 0, G_MAXINT64, 100, ro);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   {
@@ -335,11 +320,8 @@ sk_sale_new (SkStore *store)
 }
 
 static SkPurchaseLine *
-line_new (const char *sku,
-          const char *name,
-          const char *category,
-          gint64      unit_price,
-          gint64      quantity)
+line_new (
+    const char *sku, const char *name, const char *category, gint64 unit_price, gint64 quantity)
 {
   SkPurchaseLine *line = g_object_new (SK_TYPE_PURCHASE_LINE, NULL);
 
@@ -353,12 +335,10 @@ line_new (const char *sku,
 }
 
 SkSale *
-sk_sale_new_for_cart (SkStore      *store,
-                      SkCustomer   *customer,
-                      const SkCart *cart)
+sk_sale_new_for_cart (SkStore *store, SkCustomer *customer, const SkCart *cart)
 {
   SkSale *self;
-  g_autoptr(GPtrArray) lines = NULL;
+  g_autoptr (GPtrArray) lines = NULL;
 
   g_return_val_if_fail (store == NULL || SK_IS_STORE (store), NULL);
   g_return_val_if_fail (customer == NULL || SK_IS_CUSTOMER (customer), NULL);
@@ -370,7 +350,7 @@ sk_sale_new_for_cart (SkStore      *store,
   for (guint i = 0; i < cart->lines->len; i++)
     {
       const SkCartLine *l = &g_array_index (cart->lines, SkCartLine, i);
-      SkPurchaseLine *line = line_new (l->sku, l->name, l->category, l->unit_price, l->quantity);
+      SkPurchaseLine   *line = line_new (l->sku, l->name, l->category, l->unit_price, l->quantity);
 
       line->line_no = i + 1;
       g_ptr_array_add (lines, line);
@@ -391,8 +371,7 @@ sk_sale_get_id (SkSale *self)
 }
 
 void
-sk_sale_set_id (SkSale     *self,
-                const char *id)
+sk_sale_set_id (SkSale *self, const char *id)
 {
   g_return_if_fail (SK_IS_SALE (self));
 
@@ -411,8 +390,7 @@ sk_sale_get_store (SkSale *self)
 }
 
 void
-sk_sale_set_store (SkSale  *self,
-                   SkStore *store)
+sk_sale_set_store (SkSale *self, SkStore *store)
 {
   g_return_if_fail (SK_IS_SALE (self));
   g_return_if_fail (store == NULL || SK_IS_STORE (store));
@@ -431,15 +409,14 @@ sk_sale_get_customer (SkSale *self)
 }
 
 void
-sk_sale_set_customer (SkSale     *self,
-                      SkCustomer *customer)
+sk_sale_set_customer (SkSale *self, SkCustomer *customer)
 {
   g_return_if_fail (SK_IS_SALE (self));
   g_return_if_fail (customer == NULL || SK_IS_CUSTOMER (customer));
 
   /* The same customer read again (a fresh balance) keeps the spend. */
-  if (self->customer == NULL || customer == NULL ||
-      g_strcmp0 (self->customer->id, customer->id) != 0)
+  if (self->customer == NULL || customer == NULL
+      || g_strcmp0 (self->customer->id, customer->id) != 0)
     self->bonus_to_spend = 0;
   if (g_set_object (&self->customer, customer))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CUSTOMER]);
@@ -461,16 +438,15 @@ sk_sale_get_n_lines (SkSale *self)
 }
 
 static void
-renumber (SkSale *self,
-          guint   from)
+renumber (SkSale *self, guint from)
 {
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->lines));
 
   for (guint i = from; i < n; i++)
     {
-      g_autoptr(SkPurchaseLine) line = g_list_model_get_item (G_LIST_MODEL (self->lines), i);
+      g_autoptr (SkPurchaseLine) line = g_list_model_get_item (G_LIST_MODEL (self->lines), i);
 
-      g_object_set (line, "line-no", (gint64) i + 1, NULL);
+      g_object_set (line, "line-no", (gint64)i + 1, NULL);
     }
 }
 
@@ -482,7 +458,7 @@ sk_sale_add_line (SkSale     *self,
                   gint64      unit_price,
                   gint64      quantity)
 {
-  g_autoptr(SkPurchaseLine) line = NULL;
+  g_autoptr (SkPurchaseLine) line = NULL;
   guint n;
 
   g_return_val_if_fail (SK_IS_SALE (self), NULL);
@@ -501,7 +477,7 @@ sk_sale_add_line (SkSale     *self,
     {
       SkPurchaseLine *existing = g_list_model_get_item (G_LIST_MODEL (self->lines), i);
 
-      g_object_unref (existing);  /* the store keeps it */
+      g_object_unref (existing); /* the store keeps it */
       if (g_strcmp0 (existing->sku, sku) == 0 && existing->unit_price == unit_price)
         {
           sk_sale_set_quantity (self, i, existing->quantity + quantity);
@@ -515,11 +491,9 @@ sk_sale_add_line (SkSale     *self,
 }
 
 void
-sk_sale_set_quantity (SkSale *self,
-                      guint   position,
-                      gint64  quantity)
+sk_sale_set_quantity (SkSale *self, guint position, gint64 quantity)
 {
-  g_autoptr(SkPurchaseLine) line = NULL;
+  g_autoptr (SkPurchaseLine) line = NULL;
 
   g_return_if_fail (SK_IS_SALE (self));
   line = g_list_model_get_item (G_LIST_MODEL (self->lines), position);
@@ -529,8 +503,7 @@ sk_sale_set_quantity (SkSale *self,
 }
 
 void
-sk_sale_remove_line (SkSale *self,
-                     guint   position)
+sk_sale_remove_line (SkSale *self, guint position)
 {
   g_return_if_fail (SK_IS_SALE (self));
   g_return_if_fail (position < g_list_model_get_n_items (G_LIST_MODEL (self->lines)));
@@ -558,7 +531,7 @@ SkCart *
 sk_sale_to_cart (SkSale *self)
 {
   SkCart *cart;
-  guint n;
+  guint   n;
 
   g_return_val_if_fail (SK_IS_SALE (self), NULL);
   if (self->store == NULL)
@@ -568,9 +541,10 @@ sk_sale_to_cart (SkSale *self)
   n = g_list_model_get_n_items (G_LIST_MODEL (self->lines));
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(SkPurchaseLine) line = g_list_model_get_item (G_LIST_MODEL (self->lines), i);
+      g_autoptr (SkPurchaseLine) line = g_list_model_get_item (G_LIST_MODEL (self->lines), i);
 
-      sk_cart_add_line (cart, line->sku, line->name, line->category, line->unit_price, line->quantity);
+      sk_cart_add_line (cart, line->sku, line->name, line->category, line->unit_price,
+                        line->quantity);
     }
   return cart;
 }
@@ -578,10 +552,7 @@ sk_sale_to_cart (SkSale *self)
 /* A line's discount or total, notified only when it moves: a sale the demo
  * writes by the thousand has no one listening. */
 static void
-set_line_figure (SkPurchaseLine *line,
-                 gint64         *field,
-                 gint64          value,
-                 GParamSpec     *pspec)
+set_line_figure (SkPurchaseLine *line, gint64 *field, gint64 value, GParamSpec *pspec)
 {
   if (*field == value)
     return;
@@ -590,8 +561,7 @@ set_line_figure (SkPurchaseLine *line,
 }
 
 void
-sk_sale_set_result (SkSale         *self,
-                    SkEngineResult *result)
+sk_sale_set_result (SkSale *self, SkEngineResult *result)
 {
   guint n;
 
@@ -609,7 +579,7 @@ sk_sale_set_result (SkSale         *self,
   self->result = result;
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(SkPurchaseLine) line = g_list_model_get_item (G_LIST_MODEL (self->lines), i);
+      g_autoptr (SkPurchaseLine) line = g_list_model_get_item (G_LIST_MODEL (self->lines), i);
       gint64 line_total = result ? g_array_index (result->line_totals, gint64, i)
                                  : line->unit_price * line->quantity;
       gint64 discount = result ? g_array_index (result->line_discounts, gint64, i) : 0;
@@ -684,8 +654,7 @@ sk_sale_get_bonus_to_spend (SkSale *self)
 }
 
 void
-sk_sale_set_bonus_to_spend (SkSale *self,
-                            gint64  amount)
+sk_sale_set_bonus_to_spend (SkSale *self, gint64 amount)
 {
   g_return_if_fail (SK_IS_SALE (self));
 
@@ -711,9 +680,7 @@ sk_sale_to_request (SkSale *self)
 
 /* The order sk_database_get_purchase reads them in. */
 static int
-compare_applications (gconstpointer a,
-                      gconstpointer b,
-                      gpointer      data)
+compare_applications (gconstpointer a, gconstpointer b, gpointer data)
 {
   const SkDiscountApplication *x = a, *y = b;
 
@@ -723,11 +690,10 @@ compare_applications (gconstpointer a,
 }
 
 SkPurchase *
-sk_sale_to_purchase (SkSale *self,
-                     gint64  created_at)
+sk_sale_to_purchase (SkSale *self, gint64 created_at)
 {
   SkPurchase *purchase;
-  guint n;
+  guint       n;
 
   g_return_val_if_fail (SK_IS_SALE (self), NULL);
   g_return_val_if_fail (self->store != NULL && self->result != NULL, NULL);
@@ -748,9 +714,9 @@ sk_sale_to_purchase (SkSale *self,
   n = g_list_model_get_n_items (G_LIST_MODEL (self->lines));
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(SkPurchaseLine) line = g_list_model_get_item (G_LIST_MODEL (self->lines), i);
-      g_autoptr(SkPurchaseLine) row = line_new (line->sku, line->name, line->category, line->unit_price,
-                                                line->quantity);
+      g_autoptr (SkPurchaseLine) line = g_list_model_get_item (G_LIST_MODEL (self->lines), i);
+      g_autoptr (SkPurchaseLine) row
+          = line_new (line->sku, line->name, line->category, line->unit_price, line->quantity);
 
       row->line_no = i + 1;
       row->discount = line->discount;
@@ -761,7 +727,7 @@ sk_sale_to_purchase (SkSale *self,
   for (guint i = 0; i < self->result->applied->len; i++)
     {
       const SkEngineApplied *applied = &g_array_index (self->result->applied, SkEngineApplied, i);
-      g_autoptr(SkDiscountApplication) app = g_object_new (SK_TYPE_DISCOUNT_APPLICATION, NULL);
+      g_autoptr (SkDiscountApplication) app = g_object_new (SK_TYPE_DISCOUNT_APPLICATION, NULL);
 
       app->id = g_uuid_string_random ();
       app->purchase_id = g_strdup (purchase->id);

@@ -9,14 +9,13 @@
 #include "sk-error.h"
 
 #define DEFAULT_VIP_VISITS     10
-#define DEFAULT_VIP_SPENT      1000000  /* 10 000 ₽ */
+#define DEFAULT_VIP_SPENT      1000000 /* 10 000 ₽ */
 #define DEFAULT_REGULAR_VISITS 5
 
 void
-sk_database_get_segment_thresholds (SkDatabase          *self,
-                                    SkSegmentThresholds *out)
+sk_database_get_segment_thresholds (SkDatabase *self, SkSegmentThresholds *out)
 {
-  SkStmt *stmt;
+  SkStmt  *stmt;
   gboolean has_row = FALSE;
 
   g_return_if_fail (SK_IS_DATABASE (self));
@@ -33,10 +32,9 @@ sk_database_get_segment_thresholds (SkDatabase          *self,
   while (stmt != NULL && sk_db_step (self, stmt, &has_row, NULL) && has_row)
     {
       const char *key = sk_stmt_text (stmt, 0);
-      gint64 value;
+      gint64      value;
 
-      if (!g_ascii_string_to_signed (sk_stmt_text (stmt, 1), 10, 0, G_MAXINT64,
-                                     &value, NULL))
+      if (!g_ascii_string_to_signed (sk_stmt_text (stmt, 1), 10, 0, G_MAXINT64, &value, NULL))
         continue;
       if (g_str_equal (key, "segment_vip_visits"))
         out->vip_visits = value;
@@ -63,18 +61,19 @@ sk_database_set_segment_thresholds (SkDatabase                *self,
   if (thresholds->regular_visits < 2)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "regular_visits",
-                          _("A regular customer needs at least 2 visits"));
+                          _ ("A regular customer needs at least 2 visits"));
       return FALSE;
     }
   if (thresholds->vip_visits < thresholds->regular_visits)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "vip_visits",
-                          _("VIP needs at least as many visits as regular"));
+                          _ ("VIP needs at least as many visits as regular"));
       return FALSE;
     }
   if (thresholds->vip_spent < 0)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "vip_spent", _("The VIP amount cannot be negative"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "vip_spent",
+                          _ ("The VIP amount cannot be negative"));
       return FALSE;
     }
 
@@ -97,9 +96,7 @@ fail:
 }
 
 const char *
-sk_segment_for (const SkSegmentThresholds *t,
-                gint64                     visits,
-                gint64                     total_spent)
+sk_segment_for (const SkSegmentThresholds *t, gint64 visits, gint64 total_spent)
 {
   g_return_val_if_fail (t != NULL, NULL);
 
@@ -116,30 +113,30 @@ sk_segment_for (const SkSegmentThresholds *t,
 
 /* The same rule as sk_segment_for, in SQL; ?1 vip visits, ?2 vip spent,
  * ?3 regular visits. */
-#define SEGMENT_CASE \
-  "(CASE WHEN visits >= ?1 AND total_spent >= ?2 THEN 'vip'" \
-  " WHEN visits >= ?3 THEN 'regular'" \
-  " WHEN visits = 1 THEN 'one_time'" \
-  " WHEN visits <= 0 THEN 'new'" \
+#define SEGMENT_CASE                                                                               \
+  "(CASE WHEN visits >= ?1 AND total_spent >= ?2 THEN 'vip'"                                       \
+  " WHEN visits >= ?3 THEN 'regular'"                                                              \
+  " WHEN visits = 1 THEN 'one_time'"                                                               \
+  " WHEN visits <= 0 THEN 'new'"                                                                   \
   " ELSE 'occasional' END)"
 
 gint64
-sk_database_update_segments (SkDatabase *self,
-                             GError    **error)
+sk_database_update_segments (SkDatabase *self, GError **error)
 {
   SkSegmentThresholds t;
-  gint64 changed;
+  gint64              changed;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), -1);
 
   sk_database_get_segment_thresholds (self, &t);
   if (!sk_db_begin (self, error))
     return -1;
-  if (!sk_db_exec (self, error,
-                   "INSERT INTO customer_segments (customer_id, segment, previous_segment, assigned_at)"
-                   " SELECT id, " SEGMENT_CASE ", segment, ?4 FROM customers"
-                   " WHERE segment <> " SEGMENT_CASE,
-                   "iiii", t.vip_visits, t.vip_spent, t.regular_visits, sk_time_now ()))
+  if (!sk_db_exec (
+          self, error,
+          "INSERT INTO customer_segments (customer_id, segment, previous_segment, assigned_at)"
+          " SELECT id, " SEGMENT_CASE ", segment, ?4 FROM customers"
+          " WHERE segment <> " SEGMENT_CASE,
+          "iiii", t.vip_visits, t.vip_spent, t.regular_visits, sk_time_now ()))
     goto fail;
   changed = sk_db_changes (self);
   if (!sk_db_exec (self, error,
@@ -156,41 +153,40 @@ fail:
 }
 
 GPtrArray *
-sk_database_list_segment_history (SkDatabase *self,
-                                  const char *customer_id,
-                                  GError    **error)
+sk_database_list_segment_history (SkDatabase *self, const char *customer_id, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   return sk_db_query_records (self,
                               sk_db_query (self, error,
                                            "SELECT * FROM customer_segments WHERE customer_id = ?"
-                                           " ORDER BY assigned_at, id", "s", customer_id),
+                                           " ORDER BY assigned_at, id",
+                                           "s", customer_id),
                               SK_TYPE_SEGMENT_ASSIGNMENT, error);
 }
 
 static gint64
 notification_time (gpointer record)
 {
-  return ((SkNotification *) record)->created_at;
+  return ((SkNotification *)record)->created_at;
 }
 
 static const char *
 notification_id (gpointer record)
 {
-  return ((SkNotification *) record)->id;
+  return ((SkNotification *)record)->id;
 }
 
 GPtrArray *
-sk_database_list_notifications (SkDatabase  *self,
-                                const char  *customer_id,
-                                const char  *store_id,
-                                const char  *cursor,
-                                guint        limit,
-                                char       **next_cursor,
-                                GError     **error)
+sk_database_list_notifications (SkDatabase *self,
+                                const char *customer_id,
+                                const char *store_id,
+                                const char *cursor,
+                                guint       limit,
+                                char      **next_cursor,
+                                GError    **error)
 {
-  g_autoptr(GPtrArray) page = NULL;
-  gint64 before;
+  g_autoptr (GPtrArray) page = NULL;
+  gint64      before;
   const char *before_id;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
@@ -200,23 +196,24 @@ sk_database_list_notifications (SkDatabase  *self,
   if (!sk_db_page_cursor_parse (cursor, &before, &before_id, error))
     return NULL;
   /* One row more than asked tells whether there is a next page. */
-  page = sk_db_query_records (self,
-                              sk_db_query (self, error,
-                                           "SELECT * FROM notifications"
-                                           " WHERE (created_at < ? OR (created_at = ? AND id < ?))"
-                                           " AND (? = '' OR customer_id = ?)"
-                                           /* The server's policy: a customer of the store is
-                                            * one whose home it is, or who bought there. */
-                                           " AND (? = '' OR customer_id IN (SELECT id FROM customers WHERE home_store_id = ?)"
-                                           "      OR EXISTS (SELECT 1 FROM purchases"
-                                           "                 WHERE purchases.customer_id = notifications.customer_id"
-                                           "                 AND purchases.store_id = ?))"
-                                           " ORDER BY created_at DESC, id DESC LIMIT ?",
-                                           "iissssssi", before, before, before_id,
-                                           customer_id ? customer_id : "", customer_id ? customer_id : "",
-                                           store_id ? store_id : "", store_id ? store_id : "", store_id ? store_id : "",
-                                           (gint64) limit + 1),
-                              SK_TYPE_NOTIFICATION, error);
+  page = sk_db_query_records (
+      self,
+      sk_db_query (
+          self, error,
+          "SELECT * FROM notifications"
+          " WHERE (created_at < ? OR (created_at = ? AND id < ?))"
+          " AND (? = '' OR customer_id = ?)"
+          /* The server's policy: a customer of the store is
+           * one whose home it is, or who bought there. */
+          " AND (? = '' OR customer_id IN (SELECT id FROM customers WHERE home_store_id = ?)"
+          "      OR EXISTS (SELECT 1 FROM purchases"
+          "                 WHERE purchases.customer_id = notifications.customer_id"
+          "                 AND purchases.store_id = ?))"
+          " ORDER BY created_at DESC, id DESC LIMIT ?",
+          "iissssssi", before, before, before_id, customer_id ? customer_id : "",
+          customer_id ? customer_id : "", store_id ? store_id : "", store_id ? store_id : "",
+          store_id ? store_id : "", (gint64)limit + 1),
+      SK_TYPE_NOTIFICATION, error);
   if (page == NULL)
     return NULL;
   *next_cursor = sk_db_page_finish (page, limit, notification_time, notification_id);

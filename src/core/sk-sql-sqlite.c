@@ -21,7 +21,7 @@ typedef struct
   sqlite3      *handle;
 } LiteStmt;
 
-#define LITE(s) (((LiteStmt *) (s))->stmt)
+#define LITE(s) (((LiteStmt *)(s))->stmt)
 
 /* "UNIQUE constraint failed: customers.phone" -> "phone" */
 static char *
@@ -39,11 +39,9 @@ constraint_column (const char *message)
 }
 
 static void
-set_error (sqlite3 *handle,
-           int      rc,
-           GError **error)
+set_error (sqlite3 *handle, int rc, GError **error)
 {
-  const char *message = sqlite3_errmsg (handle);
+  const char      *message = sqlite3_errmsg (handle);
   g_autofree char *column = NULL;
 
   switch (sqlite3_extended_errcode (handle))
@@ -54,28 +52,29 @@ set_error (sqlite3 *handle,
       sk_sql_set_conflict_error (error, column);
       return;
     case SQLITE_CONSTRAINT_FOREIGNKEY:
-      sk_set_field_error (error, SK_ERROR_NOT_FOUND, NULL, _("A referenced record does not exist"));
+      sk_set_field_error (error, SK_ERROR_NOT_FOUND, NULL,
+                          _ ("A referenced record does not exist"));
       return;
     case SQLITE_CONSTRAINT_CHECK:
     case SQLITE_CONSTRAINT_NOTNULL:
       column = constraint_column (message);
-      sk_set_field_error (error, SK_ERROR_INVALID, column, _("A value is out of range (%s)"), message);
+      sk_set_field_error (error, SK_ERROR_INVALID, column, _ ("A value is out of range (%s)"),
+                          message);
       return;
     case SQLITE_CONSTRAINT_TRIGGER:
       sk_set_field_error (error, SK_ERROR_INVALID, NULL, "%s", message);
       return;
     default:
-      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, _("Database error: %s (%d)"),
-                          message, rc);
+      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, _ ("Database error: %s (%d)"), message,
+                          rc);
     }
 }
 
 void
-sk_sql_set_conflict_error (GError    **error,
-                           const char *column)
+sk_sql_set_conflict_error (GError **error, const char *column)
 {
-  sk_set_field_error (error, SK_ERROR_CONFLICT, column,
-                      _("Another record already has this %s"), column ? column : "id");
+  sk_set_field_error (error, SK_ERROR_CONFLICT, column, _ ("Another record already has this %s"),
+                      column ? column : "id");
 }
 
 /* Statements */
@@ -108,9 +107,7 @@ lite_bind_blob (SkStmt *stmt, int index, const void *data, gsize size)
 }
 
 static gboolean
-lite_step (SkStmt   *stmt,
-           gboolean *has_row,
-           GError  **error)
+lite_step (SkStmt *stmt, gboolean *has_row, GError **error)
 {
   int rc = sqlite3_step (LITE (stmt));
 
@@ -120,7 +117,7 @@ lite_step (SkStmt   *stmt,
         *has_row = rc == SQLITE_ROW;
       return TRUE;
     }
-  set_error (((LiteStmt *) stmt)->handle, rc, error);
+  set_error (((LiteStmt *)stmt)->handle, rc, error);
   sqlite3_reset (LITE (stmt));
   return FALSE;
 }
@@ -171,7 +168,7 @@ lite_is_integer (SkStmt *stmt, int col)
 static const char *
 lite_text (SkStmt *stmt, int col)
 {
-  return (const char *) sqlite3_column_text (LITE (stmt), col);
+  return (const char *)sqlite3_column_text (LITE (stmt), col);
 }
 
 static gint64
@@ -191,15 +188,15 @@ lite_blob (SkStmt *stmt, int col, gsize *size)
 {
   const guint8 *data = sqlite3_column_blob (LITE (stmt), col);
 
-  *size = (gsize) sqlite3_column_bytes (LITE (stmt), col);
+  *size = (gsize)sqlite3_column_bytes (LITE (stmt), col);
   return data;
 }
 
 static const SkStmtOps lite_stmt_ops = {
-  lite_bind_text, lite_bind_int64, lite_bind_null, lite_bind_blob,
-  lite_step, lite_reset, lite_clear_bindings, lite_free,
-  lite_column_count, lite_column_name, lite_is_null, lite_is_integer,
-  lite_text, lite_int64, lite_double, lite_blob,
+  lite_bind_text,    lite_bind_int64,  lite_bind_null,      lite_bind_blob,
+  lite_step,         lite_reset,       lite_clear_bindings, lite_free,
+  lite_column_count, lite_column_name, lite_is_null,        lite_is_integer,
+  lite_text,         lite_int64,       lite_double,         lite_blob,
 };
 
 /* Connections */
@@ -211,12 +208,10 @@ lite_accepts (const char *location)
 }
 
 static gboolean
-lite_exec_script (SkSqlConn  *conn,
-                  const char *sql,
-                  GError    **error)
+lite_exec_script (SkSqlConn *conn, const char *sql, GError **error)
 {
   char *message = NULL;
-  int rc = sqlite3_exec (conn->handle, sql, NULL, NULL, &message);
+  int   rc = sqlite3_exec (conn->handle, sql, NULL, NULL, &message);
 
   if (rc != SQLITE_OK)
     {
@@ -235,12 +230,11 @@ lite_close (SkSqlConn *conn)
 }
 
 static SkSqlConn *
-lite_open (const char *path,
-           GError    **error)
+lite_open (const char *path, GError **error)
 {
   g_autofree SkSqlConn *conn = g_new0 (SkSqlConn, 1);
-  int rc = sqlite3_open_v2 (path, &conn->handle,
-                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  int                   rc = sqlite3_open_v2 (path, &conn->handle,
+                                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 
   if (rc != SQLITE_OK)
     {
@@ -266,12 +260,10 @@ lite_open (const char *path,
 }
 
 static SkStmt *
-lite_prepare (SkSqlConn  *conn,
-              const char *sql,
-              GError    **error)
+lite_prepare (SkSqlConn *conn, const char *sql, GError **error)
 {
   sqlite3_stmt *stmt = NULL;
-  LiteStmt *lite;
+  LiteStmt     *lite;
   int rc = sqlite3_prepare_v3 (conn->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
 
   if (rc != SQLITE_OK)
@@ -293,12 +285,11 @@ lite_changes (SkSqlConn *conn)
 }
 
 static int
-lite_get_schema_version (SkSqlConn *conn,
-                         GError   **error)
+lite_get_schema_version (SkSqlConn *conn, GError **error)
 {
   sqlite3_stmt *stmt = NULL;
-  int version = -1;
-  int rc = sqlite3_prepare_v2 (conn->handle, "PRAGMA user_version", -1, &stmt, NULL);
+  int           version = -1;
+  int           rc = sqlite3_prepare_v2 (conn->handle, "PRAGMA user_version", -1, &stmt, NULL);
 
   if (rc == SQLITE_OK)
     rc = sqlite3_step (stmt);
@@ -312,16 +303,14 @@ lite_get_schema_version (SkSqlConn *conn,
 
   /* Only now, on a file we will not refuse for being too new: switching to
    * WAL rewrites its header. */
-  if (version <= SK_SCHEMA_VERSION && sqlite3_get_autocommit (conn->handle) &&
-      !lite_exec_script (conn, "PRAGMA journal_mode = WAL", error))
+  if (version <= SK_SCHEMA_VERSION && sqlite3_get_autocommit (conn->handle)
+      && !lite_exec_script (conn, "PRAGMA journal_mode = WAL", error))
     return -1;
   return version;
 }
 
 static gboolean
-lite_set_schema_version (SkSqlConn *conn,
-                         int        version,
-                         GError   **error)
+lite_set_schema_version (SkSqlConn *conn, int version, GError **error)
 {
   g_autofree char *pragma = g_strdup_printf ("PRAGMA user_version = %d", version);
 

@@ -35,26 +35,26 @@ typedef struct
 {
   /* Parameters count from 1; a bound text or blob is copied; a NULL text
    * binds SQL NULL. */
-  void          (*bind_text)     (SkStmt *stmt, int index, const char *text);
-  void          (*bind_int64)    (SkStmt *stmt, int index, gint64 value);
-  void          (*bind_null)     (SkStmt *stmt, int index);
-  void          (*bind_blob)     (SkStmt *stmt, int index, const void *data, gsize size);
+  void (*bind_text) (SkStmt *stmt, int index, const char *text);
+  void (*bind_int64) (SkStmt *stmt, int index, gint64 value);
+  void (*bind_null) (SkStmt *stmt, int index);
+  void (*bind_blob) (SkStmt *stmt, int index, const void *data, gsize size);
   /* The next row: TRUE and *has_row, or TRUE and !*has_row when done;
    * FALSE with @error set (mapped to SkError codes) on failure. */
-  gboolean      (*step)          (SkStmt *stmt, gboolean *has_row, GError **error);
+  gboolean (*step) (SkStmt *stmt, gboolean *has_row, GError **error);
   /* Ready to run again; bindings stay until clear_bindings. */
-  void          (*reset)         (SkStmt *stmt);
-  void          (*clear_bindings)(SkStmt *stmt);
-  void          (*free)          (SkStmt *stmt);
+  void (*reset) (SkStmt *stmt);
+  void (*clear_bindings) (SkStmt *stmt);
+  void (*free) (SkStmt *stmt);
   /* Columns of the current row, counted from 0. */
-  int           (*column_count)  (SkStmt *stmt);
-  const char   *(*column_name)   (SkStmt *stmt, int col);
-  gboolean      (*is_null)       (SkStmt *stmt, int col);
-  gboolean      (*is_integer)    (SkStmt *stmt, int col);
-  const char   *(*text)          (SkStmt *stmt, int col);
-  gint64        (*int64)         (SkStmt *stmt, int col);
-  double        (*dbl)           (SkStmt *stmt, int col);
-  const guint8 *(*blob)          (SkStmt *stmt, int col, gsize *size);
+  int (*column_count) (SkStmt *stmt);
+  const char *(*column_name) (SkStmt *stmt, int col);
+  gboolean (*is_null) (SkStmt *stmt, int col);
+  gboolean (*is_integer) (SkStmt *stmt, int col);
+  const char *(*text) (SkStmt *stmt, int col);
+  gint64 (*int64) (SkStmt *stmt, int col);
+  double (*dbl) (SkStmt *stmt, int col);
+  const guint8 *(*blob) (SkStmt *stmt, int col, gsize *size);
 } SkStmtOps;
 
 struct _SkStmt
@@ -66,35 +66,34 @@ struct _SkSqlBackend
 {
   const char *name;
   /* Does this backend take @location (a file path, a URI...)? */
-  gboolean    (*accepts)            (const char *location);
-  SkSqlConn  *(*open)               (const char *location, GError **error);
-  void        (*close)              (SkSqlConn *conn);
-  SkStmt     *(*prepare)            (SkSqlConn *conn, const char *sql, GError **error);
+  gboolean (*accepts) (const char *location);
+  SkSqlConn *(*open) (const char *location, GError **error);
+  void (*close) (SkSqlConn *conn);
+  SkStmt *(*prepare) (SkSqlConn *conn, const char *sql, GError **error);
   /* Several statements without parameters. */
-  gboolean    (*exec_script)        (SkSqlConn *conn, const char *sql, GError **error);
+  gboolean (*exec_script) (SkSqlConn *conn, const char *sql, GError **error);
   /* Rows changed by the last INSERT, UPDATE or DELETE. */
-  gint64      (*changes)            (SkSqlConn *conn);
+  gint64 (*changes) (SkSqlConn *conn);
   /* The outermost transaction: it holds the write lock until its end, so
    * that writers of one database follow one another as they do in SQLite. */
   const char *begin_sql;
   /* The schema version kept in the database; 0 for a new one. */
-  int         (*get_schema_version) (SkSqlConn *conn, GError **error);
-  gboolean    (*set_schema_version) (SkSqlConn *conn, int version, GError **error);
+  int (*get_schema_version) (SkSqlConn *conn, GError **error);
+  gboolean (*set_schema_version) (SkSqlConn *conn, int version, GError **error);
   /* The text of migration @version for this backend (from sk-schema.c). */
-  char       *(*migration)          (int version);
+  char *(*migration) (int version);
   /* The text of each named statement. */
   const char *statements[SK_SQL_N_STATEMENTS];
 };
 
 /* Backends other than SQLite register themselves (sk_postgres_init ()). */
 void                sk_sql_register_backend (const SkSqlBackend *backend);
-const SkSqlBackend *sk_sql_find_backend     (const char         *location);
+const SkSqlBackend *sk_sql_find_backend (const char *location);
 
 extern const SkSqlBackend sk_sql_sqlite_backend;
 
 /* The error of a unique key met, the same for every backend. */
-void                sk_sql_set_conflict_error (GError    **error,
-                                               const char *column);
+void sk_sql_set_conflict_error (GError **error, const char *column);
 
 static inline void
 sk_stmt_bind_text (SkStmt *stmt, int index, const char *text)

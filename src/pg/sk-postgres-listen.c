@@ -22,19 +22,17 @@
 
 struct _SkPostgresListener
 {
-  char                 *uri;
-  char                 *channel;
-  SkPostgresNotifyFunc  func;
-  gpointer              user_data;
-  GThread              *thread;
-  int                   wake[2];   /* written to by sk_postgres_listener_free */
+  char                *uri;
+  char                *channel;
+  SkPostgresNotifyFunc func;
+  gpointer             user_data;
+  GThread             *thread;
+  int                  wake[2]; /* written to by sk_postgres_listener_free */
 };
 
 /* Waits for @fd to be readable, or @timeout_ms; FALSE once asked to stop. */
 static gboolean
-wait_readable (SkPostgresListener *self,
-               int                 fd,
-               int                 timeout_ms)
+wait_readable (SkPostgresListener *self, int fd, int timeout_ms)
 {
   struct pollfd fds[2] = {
     { .fd = self->wake[0], .events = POLLIN },
@@ -51,12 +49,12 @@ static PGconn *
 listen_connect (SkPostgresListener *self)
 {
   /* The name lets an operator (and a test) see this connection in pg_stat_activity. */
-  const char * const keys[] = { "dbname", "application_name", NULL };
-  const char * const values[] = { self->uri, "skidka-server listener", NULL };
-  PGconn *pg = PQconnectdbParams (keys, values, TRUE);
-  g_autofree char *sql = NULL;
-  PGresult *result;
-  gboolean ok;
+  const char *const keys[] = { "dbname", "application_name", NULL };
+  const char *const values[] = { self->uri, "skidka-server listener", NULL };
+  PGconn           *pg = PQconnectdbParams (keys, values, TRUE);
+  g_autofree char  *sql = NULL;
+  PGresult         *result;
+  gboolean          ok;
 
   if (PQstatus (pg) != CONNECTION_OK)
     {
@@ -81,11 +79,11 @@ static gpointer
 listen_thread (gpointer data)
 {
   SkPostgresListener *self = data;
-  gboolean warned = FALSE;
+  gboolean            warned = FALSE;
 
   for (;;)
     {
-      PGconn *pg = listen_connect (self);
+      PGconn  *pg = listen_connect (self);
       gboolean lost = FALSE;
 
       if (pg == NULL)
@@ -113,18 +111,18 @@ listen_thread (gpointer data)
         }
       PQfinish (pg);
       if (!lost)
-        return NULL;   /* asked to stop */
+        return NULL; /* asked to stop */
       g_message ("The PostgreSQL connection that listens for changes was lost; connecting again");
       self->func (FALSE, self->user_data);
     }
 }
 
 SkPostgresListener *
-sk_postgres_listen (const char           *uri,
-                    const char           *channel,
-                    SkPostgresNotifyFunc  func,
-                    gpointer              user_data,
-                    GError              **error)
+sk_postgres_listen (const char          *uri,
+                    const char          *channel,
+                    SkPostgresNotifyFunc func,
+                    gpointer             user_data,
+                    GError             **error)
 {
   SkPostgresListener *self;
 

@@ -7,13 +7,12 @@
 G_BEGIN_DECLS
 
 /* Lets sk_database_open () take "postgresql://" URIs. */
-void  sk_postgres_init      (void);
+void sk_postgres_init (void);
 
 /* A statement's `?` and `?N` parameters numbered as `$N`. */
-char *sk_postgres_translate (const char *sql,
-                             int        *n_params);
+char *sk_postgres_translate (const char *sql, int *n_params);
 /* The text of migration @version for PostgreSQL (sk-schema-postgres.c). */
-char *sk_postgres_migration (int         version);
+char *sk_postgres_migration (int version);
 
 /* A thread listening on a channel, so that what other connections change
  * reaches this process at once (NOTIFY, sent by triggers of the schema).
@@ -25,15 +24,14 @@ typedef struct _SkPostgresListener SkPostgresListener;
 /* Notified when a user or a token is changed or removed. */
 #define SK_POSTGRES_ACCOUNTS_CHANNEL "skidka_accounts"
 
-typedef void (*SkPostgresNotifyFunc) (gboolean listening,
-                                      gpointer user_data);
+typedef void (*SkPostgresNotifyFunc) (gboolean listening, gpointer user_data);
 
-SkPostgresListener *sk_postgres_listen        (const char           *uri,
-                                               const char           *channel,
-                                               SkPostgresNotifyFunc  func,
-                                               gpointer              user_data,
-                                               GError              **error);
-void                sk_postgres_listener_free (SkPostgresListener   *listener);
+SkPostgresListener *sk_postgres_listen (const char          *uri,
+                                        const char          *channel,
+                                        SkPostgresNotifyFunc func,
+                                        gpointer             user_data,
+                                        GError             **error);
+void                sk_postgres_listener_free (SkPostgresListener *listener);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkPostgresListener, sk_postgres_listener_free)
 

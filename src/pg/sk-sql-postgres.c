@@ -31,7 +31,7 @@ struct _SkSqlConn
   PGconn *pg;
   guint   next_name;
   gint64  changes;
-  guint   generation;   /* moves when the connection is made again */
+  guint   generation; /* moves when the connection is made again */
 };
 
 typedef struct
@@ -41,25 +41,23 @@ typedef struct
   char      *sql;
   char       name[24];
   gboolean   prepared;
-  guint      generation;  /* of the connection it was prepared on */
-  gboolean   simple;      /* transaction control: run as a plain query */
+  guint      generation; /* of the connection it was prepared on */
+  gboolean   simple;     /* transaction control: run as a plain query */
   int        n_params;
-  char     **values;      /* text form; NULL for SQL NULL */
+  char     **values; /* text form; NULL for SQL NULL */
   Oid       *types;
   PGresult  *result;
   int        row;
   int        n_rows;
-  guchar    *blob;        /* last blob decoded from bytea's text form */
+  guchar    *blob; /* last blob decoded from bytea's text form */
 } PgStmt;
 
-#define PG(s) ((PgStmt *) (s))
+#define PG(s) ((PgStmt *)(s))
 
 /* Errors */
 
 static void
-set_error_from_result (const PGresult *result,
-                       PGconn         *pg,
-                       GError        **error)
+set_error_from_result (const PGresult *result, PGconn *pg, GError **error)
 {
   const char *state = result ? PQresultErrorField (result, PG_DIAG_SQLSTATE) : NULL;
   const char *message = result ? PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -72,27 +70,28 @@ set_error_from_result (const PGresult *result,
   if (g_str_equal (state, "23505"))
     {
       /* customers_phone_key -> phone; customers_pkey -> id */
-      const char *constraint = PQresultErrorField (result, PG_DIAG_CONSTRAINT_NAME);
-      const char *table = PQresultErrorField (result, PG_DIAG_TABLE_NAME);
+      const char      *constraint = PQresultErrorField (result, PG_DIAG_CONSTRAINT_NAME);
+      const char      *table = PQresultErrorField (result, PG_DIAG_TABLE_NAME);
       g_autofree char *column = NULL;
 
-      if (constraint != NULL && table != NULL && g_str_has_prefix (constraint, table) &&
-          constraint[strlen (table)] == '_' && g_str_has_suffix (constraint, "_key"))
+      if (constraint != NULL && table != NULL && g_str_has_prefix (constraint, table)
+          && constraint[strlen (table)] == '_' && g_str_has_suffix (constraint, "_key"))
         column = g_strndup (constraint + strlen (table) + 1,
                             strlen (constraint) - strlen (table) - 1 - strlen ("_key"));
       sk_sql_set_conflict_error (error, column);
     }
   else if (g_str_equal (state, "23503"))
-    sk_set_field_error (error, SK_ERROR_NOT_FOUND, NULL, _("A referenced record does not exist"));
+    sk_set_field_error (error, SK_ERROR_NOT_FOUND, NULL, _ ("A referenced record does not exist"));
   else if (g_str_equal (state, "23514") || g_str_equal (state, "23502"))
     sk_set_field_error (error, SK_ERROR_INVALID, PQresultErrorField (result, PG_DIAG_COLUMN_NAME),
-                        _("A value is out of range (%s)"), message);
+                        _ ("A value is out of range (%s)"), message);
   else if (g_str_equal (state, "P0001"))
     sk_set_field_error (error, SK_ERROR_INVALID, NULL, "%s", message);
   else
     {
       g_autofree char *text = g_strchomp (g_strdup (message));
-      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, _("Database error: %s (%s)"), text, state);
+      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, _ ("Database error: %s (%s)"), text,
+                          state);
     }
 }
 
@@ -131,8 +130,8 @@ static void
 pg_bind_blob (SkStmt *stmt, int index, const void *data, gsize size)
 {
   static const char digits[] = "0123456789abcdef";
-  const guint8 *bytes = data;
-  char *hex = g_malloc (3 + 2 * size);
+  const guint8     *bytes = data;
+  char             *hex = g_malloc (3 + 2 * size);
 
   hex[0] = '\\';
   hex[1] = 'x';
@@ -198,8 +197,7 @@ reconnect_if_lost (SkSqlConn *conn)
 }
 
 static gboolean
-ensure_prepared (PgStmt  *s,
-                 GError **error)
+ensure_prepared (PgStmt *s, GError **error)
 {
   PGresult *result;
 
@@ -223,17 +221,14 @@ ensure_prepared (PgStmt  *s,
   return TRUE;
 }
 
-
 static gboolean
-pg_step (SkStmt   *stmt,
-         gboolean *has_row,
-         GError  **error)
+pg_step (SkStmt *stmt, gboolean *has_row, GError **error)
 {
   PgStmt *s = PG (stmt);
 
   if (s->result == NULL)
     {
-      PGresult *result;
+      PGresult      *result;
       ExecStatusType status;
 
       if (!ensure_prepared (s, error))
@@ -241,8 +236,8 @@ pg_step (SkStmt   *stmt,
       if (s->simple)
         result = PQexec (s->conn->pg, s->sql);
       else
-        result = PQexecPrepared (s->conn->pg, s->name, s->n_params,
-                                 (const char * const *) s->values, NULL, NULL, 0);
+        result = PQexecPrepared (s->conn->pg, s->name, s->n_params, (const char *const *)s->values,
+                                 NULL, NULL, 0);
       status = PQresultStatus (result);
       if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
         {
@@ -282,8 +277,8 @@ pg_column_name (SkStmt *stmt, int col)
 static gboolean
 has_value (PgStmt *s, int col)
 {
-  return s->result != NULL && s->row >= 0 && s->row < s->n_rows &&
-         !PQgetisnull (s->result, s->row, col);
+  return s->result != NULL && s->row >= 0 && s->row < s->n_rows
+         && !PQgetisnull (s->result, s->row, col);
 }
 
 static gboolean
@@ -319,7 +314,7 @@ pg_column_int64 (SkStmt *stmt, int col)
   if (text[0] == 't' && text[1] == '\0')
     return 1;
   if (strchr (text, '.') != NULL || strchr (text, 'e') != NULL)
-    return (gint64) g_ascii_strtod (text, NULL);
+    return (gint64)g_ascii_strtod (text, NULL);
   return g_ascii_strtoll (text, NULL, 10);
 }
 
@@ -334,36 +329,34 @@ pg_column_double (SkStmt *stmt, int col)
 static const guint8 *
 pg_blob (SkStmt *stmt, int col, gsize *size)
 {
-  PgStmt *s = PG (stmt);
+  PgStmt     *s = PG (stmt);
   const char *text = pg_text (stmt, col);
-  size_t length = 0;
+  size_t      length = 0;
 
   clear_blob (s);
   *size = 0;
   if (text == NULL)
     return NULL;
-  s->blob = PQunescapeBytea ((const unsigned char *) text, &length);
+  s->blob = PQunescapeBytea ((const unsigned char *)text, &length);
   *size = length;
   return s->blob;
 }
 
 static const SkStmtOps pg_stmt_ops = {
-  pg_bind_text, pg_bind_int64, pg_bind_null, pg_bind_blob,
-  pg_step, pg_reset, pg_clear_bindings, pg_free,
-  pg_column_count, pg_column_name, pg_is_null, pg_is_integer,
-  pg_text, pg_column_int64, pg_column_double, pg_blob,
+  pg_bind_text,      pg_bind_int64,   pg_bind_null,     pg_bind_blob,   pg_step,    pg_reset,
+  pg_clear_bindings, pg_free,         pg_column_count,  pg_column_name, pg_is_null, pg_is_integer,
+  pg_text,           pg_column_int64, pg_column_double, pg_blob,
 };
 
 /* SQL rewriting */
 
 char *
-sk_postgres_translate (const char *sql,
-                       int        *n_params)
+sk_postgres_translate (const char *sql, int *n_params)
 {
   GString *out = g_string_sized_new (strlen (sql) + 16);
-  char quote = 0;
-  int next_anonymous = 1;
-  int max_param = 0;
+  char     quote = 0;
+  int      next_anonymous = 1;
+  int      max_param = 0;
 
   for (const char *p = sql; *p != '\0'; p++)
     {
@@ -385,7 +378,7 @@ sk_postgres_translate (const char *sql,
           if (g_ascii_isdigit (p[1]))
             {
               char *end;
-              number = (int) strtol (p + 1, &end, 10);
+              number = (int)strtol (p + 1, &end, 10);
               p = end - 1;
             }
           else
@@ -410,13 +403,11 @@ ignore_notice (void *arg, const char *message)
 }
 
 static gboolean
-pg_exec_script (SkSqlConn  *conn,
-                const char *sql,
-                GError    **error)
+pg_exec_script (SkSqlConn *conn, const char *sql, GError **error)
 {
-  PGresult *result = PQexec (conn->pg, sql);
+  PGresult      *result = PQexec (conn->pg, sql);
   ExecStatusType status = PQresultStatus (result);
-  gboolean ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+  gboolean       ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 
   if (!ok)
     set_error_from_result (result, conn->pg, error);
@@ -434,8 +425,7 @@ pg_close (SkSqlConn *conn)
 }
 
 static SkSqlConn *
-pg_open (const char *location,
-         GError    **error)
+pg_open (const char *location, GError **error)
 {
   g_autofree SkSqlConn *conn = g_new0 (SkSqlConn, 1);
 
@@ -460,7 +450,7 @@ pg_open (const char *location,
 static gboolean
 is_transaction_control (const char *sql)
 {
-  static const char * const words[] = { "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE" };
+  static const char *const words[] = { "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE" };
 
   for (guint i = 0; i < G_N_ELEMENTS (words); i++)
     if (g_str_has_prefix (sql, words[i]))
@@ -469,9 +459,7 @@ is_transaction_control (const char *sql)
 }
 
 static SkStmt *
-pg_prepare (SkSqlConn  *conn,
-            const char *sql,
-            GError    **error)
+pg_prepare (SkSqlConn *conn, const char *sql, GError **error)
 {
   PgStmt *s = g_new0 (PgStmt, 1);
 
@@ -493,15 +481,14 @@ pg_changes (SkSqlConn *conn)
 }
 
 static int
-pg_get_schema_version (SkSqlConn *conn,
-                       GError   **error)
+pg_get_schema_version (SkSqlConn *conn, GError **error)
 {
   /* Read only: servers starting together on a new database ask this
    * outside any lock, and concurrent CREATE TABLE IF NOT EXISTS can fail.
    * The table is made with the first migration, under the writers' lock. */
   PGresult *result = PQexec (conn->pg, "SELECT to_regclass ('skidka_schema') IS NOT NULL");
-  gboolean exists = FALSE;
-  int version = -1;
+  gboolean  exists = FALSE;
+  int       version = -1;
 
   if (PQresultStatus (result) != PGRES_TUPLES_OK || PQntuples (result) != 1)
     {
@@ -523,13 +510,13 @@ pg_get_schema_version (SkSqlConn *conn,
 }
 
 static gboolean
-pg_set_schema_version (SkSqlConn *conn,
-                       int        version,
-                       GError   **error)
+pg_set_schema_version (SkSqlConn *conn, int version, GError **error)
 {
-  g_autofree char *sql = g_strdup_printf ("CREATE TABLE IF NOT EXISTS skidka_schema (version INTEGER NOT NULL);"
-                                          "DELETE FROM skidka_schema;"
-                                          "INSERT INTO skidka_schema (version) VALUES (%d)", version);
+  g_autofree char *sql
+      = g_strdup_printf ("CREATE TABLE IF NOT EXISTS skidka_schema (version INTEGER NOT NULL);"
+                         "DELETE FROM skidka_schema;"
+                         "INSERT INTO skidka_schema (version) VALUES (%d)",
+                         version);
 
   return pg_exec_script (conn, sql, error);
 }

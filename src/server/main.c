@@ -21,19 +21,18 @@ static GLogLevelFlags max_level = G_LOG_LEVEL_MESSAGE;
 /* journald when stderr is the journal, plain lines otherwise; filtered by
  * the configured level. */
 static GLogWriterOutput
-log_writer (GLogLevelFlags   level,
-            const GLogField *fields,
-            gsize            n_fields,
-            gpointer         user_data)
+log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
-  if ((level & G_LOG_LEVEL_MASK) > max_level && !(level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)))
+  if ((level & G_LOG_LEVEL_MASK) > max_level
+      && !(level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)))
     return G_LOG_WRITER_HANDLED;
-  if (g_log_writer_is_journald (fileno (stderr)) &&
-      g_log_writer_journald (level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
+  if (g_log_writer_is_journald (fileno (stderr))
+      && g_log_writer_journald (level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
     return G_LOG_WRITER_HANDLED;
   {
     /* Everything to stderr, as services do: stdout stays for command output. */
-    g_autofree char *line = g_log_writer_format_fields (level, fields, n_fields, g_log_writer_supports_color (fileno (stderr)));
+    g_autofree char *line = g_log_writer_format_fields (
+        level, fields, n_fields, g_log_writer_supports_color (fileno (stderr)));
 
     fprintf (stderr, "%s\n", line);
     fflush (stderr);
@@ -42,14 +41,15 @@ log_writer (GLogLevelFlags   level,
 }
 
 static gboolean
-set_log_level (const char  *name,
-               GError     **error)
+set_log_level (const char *name, GError **error)
 {
-  static const struct { const char *name; GLogLevelFlags level; } levels[] = {
-    { "error", G_LOG_LEVEL_CRITICAL },
-    { "warning", G_LOG_LEVEL_WARNING },
-    { "message", G_LOG_LEVEL_MESSAGE },
-    { "info", G_LOG_LEVEL_INFO },
+  static const struct
+  {
+    const char    *name;
+    GLogLevelFlags level;
+  } levels[] = {
+    { "error", G_LOG_LEVEL_CRITICAL },  { "warning", G_LOG_LEVEL_WARNING },
+    { "message", G_LOG_LEVEL_MESSAGE }, { "info", G_LOG_LEVEL_INFO },
     { "debug", G_LOG_LEVEL_DEBUG },
   };
   guint i;
@@ -74,13 +74,12 @@ on_stop_signal (gpointer data)
 }
 
 static char *
-read_password (const char  *file,
-               GError     **error)
+read_password (const char *file, GError **error)
 {
   g_autofree char *text = NULL;
-  char buffer[1024];
-  struct termios old, quiet;
-  gboolean tty = isatty (STDIN_FILENO);
+  char             buffer[1024];
+  struct termios   old, quiet;
+  gboolean         tty = isatty (STDIN_FILENO);
 
   if (file != NULL)
     {
@@ -116,18 +115,17 @@ fail (GError *error)
 }
 
 static int
-admin_command (SkServerConfig  *config,
-               int              argc,
-               char           **argv)
+admin_command (SkServerConfig *config, int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db = NULL;
   const char *command = argc > 2 ? argv[2] : "";
 
-  if (!g_str_equal (command, "create-user") && !g_str_equal (command, "create-store") &&
-      !g_str_equal (command, "migrate"))
+  if (!g_str_equal (command, "create-user") && !g_str_equal (command, "create-store")
+      && !g_str_equal (command, "migrate"))
     {
-      g_printerr ("Usage: skidka-server [--config FILE] admin create-user|create-store|migrate [OPTIONS]\n");
+      g_printerr ("Usage: skidka-server [--config FILE] admin create-user|create-store|migrate "
+                  "[OPTIONS]\n");
       return 2;
     }
   db = sk_database_open (config->database, &error);
@@ -136,21 +134,24 @@ admin_command (SkServerConfig  *config,
 
   if (g_str_equal (command, "migrate"))
     {
-      g_print ("%s is at schema version %d\n", config->database, sk_database_get_schema_version (db));
+      g_print ("%s is at schema version %d\n", config->database,
+               sk_database_get_schema_version (db));
       return 0;
     }
   if (g_str_equal (command, "create-user"))
     {
       g_autofree char *username = NULL, *role = NULL, *store = NULL, *password_file = NULL;
       g_autofree char *password = NULL, *id = NULL;
-      GOptionEntry entries[] = {
-        { "username", 0, 0, G_OPTION_ARG_STRING, &username, "Login name", "NAME" },
-        { "role", 0, 0, G_OPTION_ARG_STRING, &role, "admin, marketing, manager or cashier", "ROLE" },
-        { "store", 0, 0, G_OPTION_ARG_STRING, &store, "Store id (managers and cashiers)", "ID" },
-        { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, "Read the password from FILE (else asked)", "FILE" },
-        { NULL }
-      };
-      g_autoptr(GOptionContext) context = g_option_context_new ("- create a user");
+      GOptionEntry     entries[]
+          = { { "username", 0, 0, G_OPTION_ARG_STRING, &username, "Login name", "NAME" },
+              { "role", 0, 0, G_OPTION_ARG_STRING, &role, "admin, marketing, manager or cashier",
+                "ROLE" },
+              { "store", 0, 0, G_OPTION_ARG_STRING, &store, "Store id (managers and cashiers)",
+                "ID" },
+              { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
+                "Read the password from FILE (else asked)", "FILE" },
+              { NULL } };
+      g_autoptr (GOptionContext) context = g_option_context_new ("- create a user");
 
       g_option_context_add_main_entries (context, entries, NULL);
       argv[2] = argv[0];
@@ -173,22 +174,23 @@ admin_command (SkServerConfig  *config,
   else
     {
       g_autofree char *code = NULL, *name = NULL, *address = NULL, *timezone = NULL, *id = NULL;
-      g_autoptr(SkStore) store = sk_store_new ();
-      GOptionEntry entries[] = {
-        { "id", 0, 0, G_OPTION_ARG_STRING, &id, "Store id (default: made up)", "ID" },
-        { "code", 0, 0, G_OPTION_ARG_STRING, &code, "Short code", "CODE" },
-        { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name", "NAME" },
-        { "address", 0, 0, G_OPTION_ARG_STRING, &address, "Address", "TEXT" },
-        { "timezone", 0, 0, G_OPTION_ARG_STRING, &timezone, "Time zone, e.g. Europe/Moscow", "TZ" },
-        { NULL }
-      };
-      g_autoptr(GOptionContext) context = g_option_context_new ("- create a store");
+      g_autoptr (SkStore) store = sk_store_new ();
+      GOptionEntry entries[]
+          = { { "id", 0, 0, G_OPTION_ARG_STRING, &id, "Store id (default: made up)", "ID" },
+              { "code", 0, 0, G_OPTION_ARG_STRING, &code, "Short code", "CODE" },
+              { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name", "NAME" },
+              { "address", 0, 0, G_OPTION_ARG_STRING, &address, "Address", "TEXT" },
+              { "timezone", 0, 0, G_OPTION_ARG_STRING, &timezone, "Time zone, e.g. Europe/Moscow",
+                "TZ" },
+              { NULL } };
+      g_autoptr (GOptionContext) context = g_option_context_new ("- create a store");
 
       g_option_context_add_main_entries (context, entries, NULL);
       argv[2] = argv[0];
       if (!g_option_context_parse (context, &argc, &argv, &error))
         return fail (error);
-      g_object_set (store, "id", id, "code", code, "name", name, "address", address, "timezone", timezone, NULL);
+      g_object_set (store, "id", id, "code", code, "name", name, "address", address, "timezone",
+                    timezone, NULL);
       if (!sk_database_save_store (db, store, &error))
         return fail (error);
       g_print ("%s\n", sk_record_get_id (store));
@@ -197,34 +199,38 @@ admin_command (SkServerConfig  *config,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkServerConfig) config = NULL;
-  g_autoptr(SkServer) server = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
-  g_autoptr(GKeyFile) keys = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkServerConfig) config = NULL;
+  g_autoptr (SkServer) server = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  g_autoptr (GKeyFile) keys = NULL;
   g_autofree char *config_path = NULL;
   g_autofree char *database = NULL;
   g_autofree char *log_level = NULL;
-  gint port = -1;
-  gboolean openapi = FALSE;
-  GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file (GKeyFile)", "FILE" },
-    { "database", 'd', 0, G_OPTION_ARG_FILENAME, &database, "SQLite file or postgresql:// URI (overrides the config)", "FILE|URI" },
-    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port (overrides the config; 0: any)", "PORT" },
-    { "log-level", 0, 0, G_OPTION_ARG_STRING, &log_level, "error, warning, message, info or debug", "LEVEL" },
-    { "openapi", 0, 0, G_OPTION_ARG_NONE, &openapi, "Print the OpenAPI document and exit", NULL },
-    { NULL }
+  gint             port = -1;
+  gboolean         openapi = FALSE;
+  GOptionEntry     entries[] = {
+        { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Configuration file (GKeyFile)",
+          "FILE" },
+        { "database", 'd', 0, G_OPTION_ARG_FILENAME, &database,
+          "SQLite file or postgresql:// URI (overrides the config)", "FILE|URI" },
+        { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port (overrides the config; 0: any)", "PORT" },
+        { "log-level", 0, 0, G_OPTION_ARG_STRING, &log_level, "error, warning, message, info or debug",
+          "LEVEL" },
+        { "openapi", 0, 0, G_OPTION_ARG_NONE, &openapi, "Print the OpenAPI document and exit", NULL },
+        { NULL }
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("[admin create-user|create-store|migrate ...]");
+  g_autoptr (GOptionContext) context
+      = g_option_context_new ("[admin create-user|create-store|migrate ...]");
 
   setlocale (LC_ALL, "");
   /* A chain's server keeps its data in PostgreSQL ("postgresql://" URI). */
   sk_postgres_init ();
   g_log_set_writer_func (log_writer, NULL, NULL);
-  g_option_context_set_summary (context, "The Skidka HQ server: REST API for tills and integrations.");
+  g_option_context_set_summary (context,
+                                "The Skidka HQ server: REST API for tills and integrations.");
   g_option_context_add_main_entries (context, entries, NULL);
   /* The admin subcommands parse their own options. */
   g_option_context_set_ignore_unknown_options (context, TRUE);
@@ -233,7 +239,7 @@ main (int    argc,
 
   if (openapi)
     {
-      g_autoptr(JsonNode) document = sk_server_openapi ();
+      g_autoptr (JsonNode) document = sk_server_openapi ();
       g_autofree char *text = sk_json_to_string (document, TRUE);
 
       g_print ("%s\n", text);

@@ -16,7 +16,7 @@
 static void
 handle_health (SkRequest *r)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "status");
@@ -38,7 +38,7 @@ handle_openapi (SkRequest *r)
 
   if (g_once_init_enter (&document))
     {
-      g_autoptr(JsonNode) node = sk_server_openapi ();
+      g_autoptr (JsonNode) node = sk_server_openapi ();
       char *text = sk_json_to_string (node, TRUE);
 
       g_once_init_leave (&document, g_bytes_new_take (text, strlen (text)));
@@ -50,18 +50,15 @@ handle_openapi (SkRequest *r)
 static void
 reply_too_many (SkRequest *r)
 {
-  sk_request_reply (r, 429, sk_error_to_json ("too_many_attempts",
-                                              "Too many failed logins; wait a while and try again",
-                                              NULL));
+  sk_request_reply (r, 429,
+                    sk_error_to_json ("too_many_attempts",
+                                      "Too many failed logins; wait a while and try again", NULL));
 }
 
 static JsonNode *
-user_to_json (const char *id,
-              const char *username,
-              SkRole      role,
-              const char *store_id)
+user_to_json (const char *id, const char *username, SkRole role, const char *store_id)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "id");
@@ -82,22 +79,21 @@ user_to_json (const char *id,
 static void
 handle_login (SkRequest *r)
 {
-  g_autoptr(JsonObject) object = sk_request_body_object (r);
-  g_autoptr(SkServerUser) user = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr (JsonObject) object = sk_request_body_object (r);
+  g_autoptr (SkServerUser) user = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonBuilder) builder = NULL;
   g_autofree char *token = NULL;
   g_autofree char *user_key = NULL;
   g_autofree char *addr_key = NULL;
   g_autofree char *pair_key = NULL;
   g_autofree char *expires = NULL;
-  gboolean known, failed;
-  const char *username, *password;
-  SkRateLimiter *limiter = r->limiter;
+  gboolean         known, failed;
+  const char      *username, *password;
+  SkRateLimiter   *limiter = r->limiter;
 
-  if (object == NULL ||
-      !sk_request_member_string (r, object, "username", TRUE, &username) ||
-      !sk_request_member_string (r, object, "password", TRUE, &password))
+  if (object == NULL || !sk_request_member_string (r, object, "username", TRUE, &username)
+      || !sk_request_member_string (r, object, "password", TRUE, &password))
     return;
   user_key = g_strconcat ("user:", username, NULL);
   addr_key = g_strconcat ("addr:", r->remote ? r->remote : "-", NULL);
@@ -140,7 +136,8 @@ handle_login (SkRequest *r)
   json_builder_set_member_name (builder, "expires_at");
   json_builder_add_string_value (builder, expires);
   json_builder_set_member_name (builder, "user");
-  json_builder_add_value (builder, user_to_json (r->user->id, r->user->username, r->user->role, r->user->store_id));
+  json_builder_add_value (
+      builder, user_to_json (r->user->id, r->user->username, r->user->role, r->user->store_id));
   json_builder_end_object (builder);
   sk_request_reply (r, 200, json_builder_get_root (builder));
 }
@@ -148,7 +145,7 @@ handle_login (SkRequest *r)
 static void
 handle_logout (SkRequest *r)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!sk_auth_revoke (r->db, r->tokens, r->user->token_hash, &error))
     sk_request_set_error (r, error);
@@ -159,7 +156,8 @@ handle_logout (SkRequest *r)
 static void
 handle_me (SkRequest *r)
 {
-  sk_request_reply (r, 200, user_to_json (r->user->id, r->user->username, r->user->role, r->user->store_id));
+  sk_request_reply (
+      r, 200, user_to_json (r->user->id, r->user->username, r->user->role, r->user->store_id));
 }
 
 /* Users */
@@ -167,9 +165,9 @@ handle_me (SkRequest *r)
 static void
 handle_users_list (SkRequest *r)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) users = sk_auth_list_users (r->db, &error);
-  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) users = sk_auth_list_users (r->db, &error);
+  g_autoptr (JsonBuilder) builder = NULL;
 
   if (users == NULL)
     {
@@ -189,36 +187,38 @@ handle_users_list (SkRequest *r)
 static void
 handle_users_create (SkRequest *r)
 {
-  g_autoptr(JsonObject) object = sk_request_body_object (r);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonObject) object = sk_request_body_object (r);
+  g_autoptr (GError) error = NULL;
   g_autofree char *id = NULL;
-  const char *username, *password, *role, *store_id;
+  const char      *username, *password, *role, *store_id;
 
-  if (object == NULL ||
-      !sk_request_member_string (r, object, "username", TRUE, &username) ||
-      !sk_request_member_string (r, object, "password", TRUE, &password) ||
-      !sk_request_member_string (r, object, "role", TRUE, &role) ||
-      !sk_request_member_string (r, object, "store_id", FALSE, &store_id))
+  if (object == NULL || !sk_request_member_string (r, object, "username", TRUE, &username)
+      || !sk_request_member_string (r, object, "password", TRUE, &password)
+      || !sk_request_member_string (r, object, "role", TRUE, &role)
+      || !sk_request_member_string (r, object, "store_id", FALSE, &store_id))
     return;
   id = sk_auth_create_user (r->db, username, password, role, store_id, &error);
   if (id == NULL)
     sk_request_set_error (r, error);
   else
-    sk_request_reply (r, 201, user_to_json (id, username, sk_role_from_string (role),
-                                            (sk_role_from_string (role) & SK_ROLES_STORE) ? store_id : NULL));
+    sk_request_reply (
+        r, 201,
+        user_to_json (id, username, sk_role_from_string (role),
+                      (sk_role_from_string (role) & SK_ROLES_STORE) ? store_id : NULL));
 }
 
 static void
 handle_user_update (SkRequest *r)
 {
-  g_autoptr(JsonObject) object = sk_request_body_object (r);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonObject) object = sk_request_body_object (r);
+  g_autoptr (GError) error = NULL;
   JsonNode *disabled;
 
   if (object == NULL)
     return;
   disabled = json_object_get_member (object, "disabled");
-  if (disabled == NULL || !JSON_NODE_HOLDS_VALUE (disabled) || json_node_get_value_type (disabled) != G_TYPE_BOOLEAN)
+  if (disabled == NULL || !JSON_NODE_HOLDS_VALUE (disabled)
+      || json_node_get_value_type (disabled) != G_TYPE_BOOLEAN)
     {
       sk_request_fail (r, SK_ERROR_MALFORMED, "disabled", "disabled must be true or false");
       return;
@@ -228,7 +228,8 @@ handle_user_update (SkRequest *r)
       sk_request_fail (r, SK_ERROR_INVALID, "disabled", "You cannot disable your own account");
       return;
     }
-  if (!sk_auth_set_disabled (r->db, r->tokens, sk_request_arg (r, 0), json_node_get_boolean (disabled), &error))
+  if (!sk_auth_set_disabled (r->db, r->tokens, sk_request_arg (r, 0),
+                             json_node_get_boolean (disabled), &error))
     sk_request_set_error (r, error);
   else
     r->status = 204;
@@ -236,81 +237,81 @@ handle_user_update (SkRequest *r)
 
 const SkRoute sk_server_accounts_routes[] = {
   {
-    .method = "GET",
-    .pattern = "/api/health",
-    .handler = handle_health,
-    .roles = SK_ROLE_NONE,
-    .summary = "Is the server up",
-    .response_schema = "Health",
-    .policy = P_PUBLIC,
+      .method = "GET",
+      .pattern = "/api/health",
+      .handler = handle_health,
+      .roles = SK_ROLE_NONE,
+      .summary = "Is the server up",
+      .response_schema = "Health",
+      .policy = P_PUBLIC,
   },
   {
-    .method = "GET",
-    .pattern = "/api/openapi.json",
-    .handler = handle_openapi,
-    .roles = SK_ROLE_NONE,
-    .summary = "This document",
-    .response_schema = "Any",
-    .policy = P_PUBLIC,
+      .method = "GET",
+      .pattern = "/api/openapi.json",
+      .handler = handle_openapi,
+      .roles = SK_ROLE_NONE,
+      .summary = "This document",
+      .response_schema = "Any",
+      .policy = P_PUBLIC,
   },
   {
-    .method = "POST",
-    .pattern = "/api/auth/login",
-    .handler = handle_login,
-    .roles = SK_ROLE_NONE,
-    .summary = "Log in: a bearer token",
-    .request_schema = "LoginRequest",
-    .response_schema = "LoginResponse",
-    .flags = SK_ROUTE_WRITES,
-    .policy = P_PUBLIC,
+      .method = "POST",
+      .pattern = "/api/auth/login",
+      .handler = handle_login,
+      .roles = SK_ROLE_NONE,
+      .summary = "Log in: a bearer token",
+      .request_schema = "LoginRequest",
+      .response_schema = "LoginResponse",
+      .flags = SK_ROUTE_WRITES,
+      .policy = P_PUBLIC,
   },
   {
-    .method = "POST",
-    .pattern = "/api/auth/logout",
-    .handler = handle_logout,
-    .roles = SK_ROLES_ALL,
-    .summary = "Revoke the token of this request",
-    .flags = SK_ROUTE_WRITES,
-    .policy = P_SELF,
+      .method = "POST",
+      .pattern = "/api/auth/logout",
+      .handler = handle_logout,
+      .roles = SK_ROLES_ALL,
+      .summary = "Revoke the token of this request",
+      .flags = SK_ROUTE_WRITES,
+      .policy = P_SELF,
   },
   {
-    .method = "GET",
-    .pattern = "/api/auth/me",
-    .handler = handle_me,
-    .roles = SK_ROLES_ALL,
-    .summary = "The account of this token",
-    .response_schema = "User",
-    .policy = P_SELF,
+      .method = "GET",
+      .pattern = "/api/auth/me",
+      .handler = handle_me,
+      .roles = SK_ROLES_ALL,
+      .summary = "The account of this token",
+      .response_schema = "User",
+      .policy = P_SELF,
   },
   {
-    .method = "GET",
-    .pattern = "/api/users",
-    .handler = handle_users_list,
-    .roles = SK_ROLE_ADMIN,
-    .summary = "Accounts",
-    .response_schema = "page:User",
-    .policy = P_ADMIN_ONLY,
+      .method = "GET",
+      .pattern = "/api/users",
+      .handler = handle_users_list,
+      .roles = SK_ROLE_ADMIN,
+      .summary = "Accounts",
+      .response_schema = "page:User",
+      .policy = P_ADMIN_ONLY,
   },
   {
-    .method = "POST",
-    .pattern = "/api/users",
-    .handler = handle_users_create,
-    .roles = SK_ROLE_ADMIN,
-    .summary = "Create an account",
-    .request_schema = "UserCreate",
-    .response_schema = "User",
-    .flags = SK_ROUTE_WRITES,
-    .policy = P_ADMIN_ONLY,
+      .method = "POST",
+      .pattern = "/api/users",
+      .handler = handle_users_create,
+      .roles = SK_ROLE_ADMIN,
+      .summary = "Create an account",
+      .request_schema = "UserCreate",
+      .response_schema = "User",
+      .flags = SK_ROUTE_WRITES,
+      .policy = P_ADMIN_ONLY,
   },
   {
-    .method = "PUT",
-    .pattern = "/api/users/*",
-    .handler = handle_user_update,
-    .roles = SK_ROLE_ADMIN,
-    .summary = "Disable (revoking its tokens) or enable an account",
-    .request_schema = "UserUpdate",
-    .flags = SK_ROUTE_WRITES,
-    .policy = P_ADMIN_ONLY,
+      .method = "PUT",
+      .pattern = "/api/users/*",
+      .handler = handle_user_update,
+      .roles = SK_ROLE_ADMIN,
+      .summary = "Disable (revoking its tokens) or enable an account",
+      .request_schema = "UserUpdate",
+      .flags = SK_ROUTE_WRITES,
+      .policy = P_ADMIN_ONLY,
   },
 };
 

@@ -14,9 +14,7 @@
 /* Analytics */
 
 static gboolean
-analytics_stores (SkRequest   *r,
-                  const char  *store_id,
-                  char      ***store_ids)
+analytics_stores (SkRequest *r, const char *store_id, char ***store_ids)
 {
   const char *own = sk_request_own_store (r);
 
@@ -31,27 +29,24 @@ analytics_stores (SkRequest   *r,
 static void
 handle_summary (SkRequest *r)
 {
-  g_auto(GStrv) store_ids = NULL;
-  g_autoptr(GError) error = NULL;
+  g_auto (GStrv) store_ids = NULL;
+  g_autoptr (GError) error = NULL;
   SkSummary summary;
-  gint64 now = sk_time_now ();
-  gint64 from, to;
+  gint64    now = sk_time_now ();
+  gint64    from, to;
 
-  if (!sk_request_query_time (r, "from", now - 30 * G_TIME_SPAN_DAY, &from) ||
-      !sk_request_query_time (r, "to", now + G_TIME_SPAN_SECOND, &to) ||
-      !analytics_stores (r, sk_request_query (r, "store_id"), &store_ids))
+  if (!sk_request_query_time (r, "from", now - 30 * G_TIME_SPAN_DAY, &from)
+      || !sk_request_query_time (r, "to", now + G_TIME_SPAN_SECOND, &to)
+      || !analytics_stores (r, sk_request_query (r, "store_id"), &store_ids))
     return;
-  if (!sk_analytics_summary (r->db, from, to, (const char * const *) store_ids, &summary, &error))
+  if (!sk_analytics_summary (r->db, from, to, (const char *const *)store_ids, &summary, &error))
     sk_request_set_error (r, error);
   else
     sk_request_reply (r, 200, sk_summary_to_json (&summary));
 }
 
 static gboolean
-body_time (SkRequest  *r,
-           JsonObject *object,
-           const char *name,
-           gint64     *out)
+body_time (SkRequest *r, JsonObject *object, const char *name, gint64 *out)
 {
   const char *text;
 
@@ -69,18 +64,18 @@ body_time (SkRequest  *r,
 static void
 handle_detailed (SkRequest *r)
 {
-  g_autoptr(JsonObject) object = sk_request_body_object (r);
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GArray) daily = NULL;
-  g_autoptr(GArray) segments = NULL;
-  g_autoptr(GArray) rules = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  SkSummary summary;
-  gint64 now = sk_time_now ();
-  gint64 from = now - 30 * G_TIME_SPAN_DAY, to = now + G_TIME_SPAN_SECOND;
-  JsonNode *stores;
-  const char * const *store_ids;
+  g_autoptr (JsonObject) object = sk_request_body_object (r);
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) daily = NULL;
+  g_autoptr (GArray) segments = NULL;
+  g_autoptr (GArray) rules = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonBuilder) builder = NULL;
+  SkSummary          summary;
+  gint64             now = sk_time_now ();
+  gint64             from = now - 30 * G_TIME_SPAN_DAY, to = now + G_TIME_SPAN_SECOND;
+  JsonNode          *stores;
+  const char *const *store_ids;
 
   if (object == NULL || !body_time (r, object, "from", &from) || !body_time (r, object, "to", &to))
     return;
@@ -88,11 +83,12 @@ handle_detailed (SkRequest *r)
   if (stores != NULL && !JSON_NODE_HOLDS_NULL (stores))
     {
       JsonArray *array;
-      guint i;
+      guint      i;
 
       if (!JSON_NODE_HOLDS_ARRAY (stores))
         {
-          sk_request_fail (r, SK_ERROR_MALFORMED, "store_ids", "store_ids must be an array of strings");
+          sk_request_fail (r, SK_ERROR_MALFORMED, "store_ids",
+                           "store_ids must be an array of strings");
           return;
         }
       array = json_node_get_array (stores);
@@ -102,7 +98,8 @@ handle_detailed (SkRequest *r)
 
           if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
             {
-              sk_request_fail (r, SK_ERROR_MALFORMED, "store_ids", "store_ids must be an array of strings");
+              sk_request_fail (r, SK_ERROR_MALFORMED, "store_ids",
+                               "store_ids must be an array of strings");
               return;
             }
           if (!sk_request_store_allowed (r, json_node_get_string (item)))
@@ -113,12 +110,12 @@ handle_detailed (SkRequest *r)
   if (ids->len == 0 && sk_request_own_store (r) != NULL)
     g_ptr_array_add (ids, g_strdup (sk_request_own_store (r)));
   g_ptr_array_add (ids, NULL);
-  store_ids = (const char * const *) ids->pdata;
+  store_ids = (const char *const *)ids->pdata;
 
-  if (!sk_analytics_summary (r->db, from, to, store_ids, &summary, &error) ||
-      (daily = sk_analytics_daily (r->db, from, to, store_ids, &error)) == NULL ||
-      (segments = sk_analytics_segments (r->db, &error)) == NULL ||
-      (rules = sk_analytics_rule_effectiveness (r->db, from, to, store_ids, &error)) == NULL)
+  if (!sk_analytics_summary (r->db, from, to, store_ids, &summary, &error)
+      || (daily = sk_analytics_daily (r->db, from, to, store_ids, &error)) == NULL
+      || (segments = sk_analytics_segments (r->db, &error)) == NULL
+      || (rules = sk_analytics_rule_effectiveness (r->db, from, to, store_ids, &error)) == NULL)
     {
       sk_request_set_error (r, error);
       return;
@@ -140,8 +137,8 @@ handle_detailed (SkRequest *r)
 static void
 handle_segments_update (SkRequest *r)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonBuilder) builder = NULL;
   gint64 changed = sk_database_update_segments (r->db, &error);
 
   if (error != NULL)
@@ -159,36 +156,36 @@ handle_segments_update (SkRequest *r)
 
 const SkRoute sk_server_analytics_routes[] = {
   {
-    .method = "GET",
-    .pattern = "/api/analytics/summary",
-    .handler = handle_summary,
-    .roles = SK_ROLE_ADMIN | SK_ROLE_MARKETING | SK_ROLE_MANAGER,
-    .summary = "Revenue, discounts and bonuses of a period",
-    .response_schema = "Summary",
-    .query_params = "from,to,store_id",
-    .flags = SK_ROUTE_CACHES,
-    .policy = P_ANALYTICS,
+      .method = "GET",
+      .pattern = "/api/analytics/summary",
+      .handler = handle_summary,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MARKETING | SK_ROLE_MANAGER,
+      .summary = "Revenue, discounts and bonuses of a period",
+      .response_schema = "Summary",
+      .query_params = "from,to,store_id",
+      .flags = SK_ROUTE_CACHES,
+      .policy = P_ANALYTICS,
   },
   {
-    .method = "POST",
-    .pattern = "/api/analytics",
-    .handler = handle_detailed,
-    .roles = SK_ROLE_ADMIN | SK_ROLE_MARKETING | SK_ROLE_MANAGER,
-    .summary = "Detailed analytics: summary, days, segments, rules",
-    .request_schema = "AnalyticsRequest",
-    .response_schema = "Analytics",
-    .flags = SK_ROUTE_CACHES,
-    .policy = P_ANALYTICS,
+      .method = "POST",
+      .pattern = "/api/analytics",
+      .handler = handle_detailed,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MARKETING | SK_ROLE_MANAGER,
+      .summary = "Detailed analytics: summary, days, segments, rules",
+      .request_schema = "AnalyticsRequest",
+      .response_schema = "Analytics",
+      .flags = SK_ROUTE_CACHES,
+      .policy = P_ANALYTICS,
   },
   {
-    .method = "POST",
-    .pattern = "/api/analytics/segments/update",
-    .handler = handle_segments_update,
-    .roles = SK_ROLES_HQ,
-    .summary = "Recompute everyone's segment",
-    .response_schema = "SegmentsUpdate",
-    .flags = SK_ROUTE_WRITES,
-    .policy = P_HQ_ONLY,
+      .method = "POST",
+      .pattern = "/api/analytics/segments/update",
+      .handler = handle_segments_update,
+      .roles = SK_ROLES_HQ,
+      .summary = "Recompute everyone's segment",
+      .response_schema = "SegmentsUpdate",
+      .flags = SK_ROUTE_WRITES,
+      .policy = P_HQ_ONLY,
   },
 };
 

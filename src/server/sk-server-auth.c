@@ -1,5 +1,5 @@
-/* sk-server-auth.c: accounts of the server: argon2id passwords, hashed bearer tokens, login rate limits.
- * SPDX-License-Identifier: GPL-3.0-or-later */
+/* sk-server-auth.c: accounts of the server: argon2id passwords, hashed bearer tokens, login rate
+ * limits. SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
 #include <string.h>
@@ -50,8 +50,7 @@ ensure_sodium (GError **error)
 }
 
 char *
-sk_auth_hash_password (const char  *password,
-                       GError     **error)
+sk_auth_hash_password (const char *password, GError **error)
 {
   char hash[crypto_pwhash_STRBYTES];
 
@@ -62,13 +61,12 @@ sk_auth_hash_password (const char  *password,
   if (strlen (password) < 8)
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "password",
-                          _("A password needs at least 8 characters"));
+                          _ ("A password needs at least 8 characters"));
       return NULL;
     }
-  if (crypto_pwhash_str_alg (hash, password, strlen (password),
-                             crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                             crypto_pwhash_MEMLIMIT_INTERACTIVE,
-                             crypto_pwhash_ALG_ARGON2ID13) != 0)
+  if (crypto_pwhash_str_alg (hash, password, strlen (password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                             crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13)
+      != 0)
     {
       g_set_error (error, SK_ERROR, SK_ERROR_DATABASE, "Out of memory hashing a password");
       return NULL;
@@ -77,8 +75,7 @@ sk_auth_hash_password (const char  *password,
 }
 
 gboolean
-sk_auth_verify_password (const char *hash,
-                         const char *password)
+sk_auth_verify_password (const char *hash, const char *password)
 {
   g_return_val_if_fail (hash != NULL, FALSE);
   g_return_val_if_fail (password != NULL, FALSE);
@@ -102,7 +99,7 @@ sk_auth_token_hash (const char *token)
 struct _SkTokenCache
 {
   GMutex      lock;
-  GHashTable *entries;      /* token hash -> CachedToken */
+  GHashTable *entries; /* token hash -> CachedToken */
   guint64     generation;
   gboolean    enabled;
 };
@@ -110,8 +107,8 @@ struct _SkTokenCache
 typedef struct
 {
   SkServerUser *user;
-  gint64        expires_at;  /* the token's, as sk_time_now () */
-  gint64        deadline;    /* monotonic: kept no longer than this */
+  gint64        expires_at; /* the token's, as sk_time_now () */
+  gint64        deadline;   /* monotonic: kept no longer than this */
 } CachedToken;
 
 #define TOKEN_CACHE_MAX      10000
@@ -168,8 +165,7 @@ token_cache_clear (SkTokenCache *cache)
 }
 
 void
-sk_token_cache_reset (SkTokenCache *cache,
-                      gboolean      enabled)
+sk_token_cache_reset (SkTokenCache *cache, gboolean enabled)
 {
   g_return_if_fail (cache != NULL);
 
@@ -194,16 +190,15 @@ token_cache_forget (SkTokenCache *cache)
 /* The account behind @hash if kept and still valid, else NULL and the
  * generation to keep the database's answer under. */
 static SkServerUser *
-token_cache_lookup (SkTokenCache *cache,
-                    const char   *hash,
-                    guint64      *generation)
+token_cache_lookup (SkTokenCache *cache, const char *hash, guint64 *generation)
 {
   SkServerUser *user = NULL;
-  CachedToken *cached;
+  CachedToken  *cached;
 
   g_mutex_lock (&cache->lock);
   cached = cache->enabled ? g_hash_table_lookup (cache->entries, hash) : NULL;
-  if (cached != NULL && (cached->expires_at <= sk_time_now () || cached->deadline <= g_get_monotonic_time ()))
+  if (cached != NULL
+      && (cached->expires_at <= sk_time_now () || cached->deadline <= g_get_monotonic_time ()))
     {
       g_hash_table_remove (cache->entries, hash);
       cached = NULL;
@@ -240,8 +235,8 @@ static char *
 new_token (void)
 {
   guchar bytes[TOKEN_BYTES];
-  char *text;
-  char *p;
+  char  *text;
+  char  *p;
 
   randombytes_buf (bytes, sizeof bytes);
   text = g_base64_encode (bytes, sizeof bytes);
@@ -263,20 +258,20 @@ new_token (void)
 }
 
 char *
-sk_auth_create_user (SkDatabase  *db,
-                     const char  *username,
-                     const char  *password,
-                     const char  *role,
-                     const char  *store_id,
-                     GError     **error)
+sk_auth_create_user (SkDatabase *db,
+                     const char *username,
+                     const char *password,
+                     const char *role,
+                     const char *store_id,
+                     GError    **error)
 {
-  g_autoptr(SkAccount) account = NULL;
+  g_autoptr (SkAccount) account = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
 
   if (password == NULL)
     {
-      sk_set_field_error (error, SK_ERROR_INVALID, "password", _("A user needs a password"));
+      sk_set_field_error (error, SK_ERROR_INVALID, "password", _ ("A user needs a password"));
       return NULL;
     }
   account = sk_account_new ();
@@ -293,11 +288,10 @@ sk_auth_create_user (SkDatabase  *db,
 }
 
 JsonNode *
-sk_auth_list_users (SkDatabase  *db,
-                    GError     **error)
+sk_auth_list_users (SkDatabase *db, GError **error)
 {
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (GPtrArray) accounts = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
 
@@ -308,7 +302,7 @@ sk_auth_list_users (SkDatabase  *db,
   json_builder_begin_array (builder);
   for (guint i = 0; i < accounts->len; i++)
     {
-      SkAccount *account = g_ptr_array_index (accounts, i);
+      SkAccount       *account = g_ptr_array_index (accounts, i);
       g_autofree char *created = sk_time_to_rfc3339 (account->created_at);
 
       json_builder_begin_object (builder);
@@ -334,11 +328,8 @@ sk_auth_list_users (SkDatabase  *db,
 }
 
 gboolean
-sk_auth_set_disabled (SkDatabase    *db,
-                      SkTokenCache  *cache,
-                      const char    *user_id,
-                      gboolean       disabled,
-                      GError       **error)
+sk_auth_set_disabled (
+    SkDatabase *db, SkTokenCache *cache, const char *user_id, gboolean disabled, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
   g_return_val_if_fail (user_id != NULL, FALSE);
@@ -357,12 +348,12 @@ sk_auth_login (SkDatabase    *db,
                SkServerUser **user,
                GError       **error)
 {
-  g_autoptr(SkAccount) account = NULL;
-  g_autoptr(SkServerUser) found = NULL;
+  g_autoptr (SkAccount) account = NULL;
+  g_autoptr (SkServerUser) found = NULL;
   g_autofree char *hash = NULL;
   g_autofree char *token = NULL;
-  GError *local = NULL;
-  gboolean disabled = TRUE;
+  GError          *local = NULL;
+  gboolean         disabled = TRUE;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
   g_return_val_if_fail (username != NULL && password != NULL, NULL);
@@ -389,7 +380,7 @@ sk_auth_login (SkDatabase    *db,
    * one knows, and the login fails whatever the verification says. */
   if (hash == NULL)
     {
-      static char dummy[crypto_pwhash_STRBYTES];
+      static char  dummy[crypto_pwhash_STRBYTES];
       static gsize dummy_made = 0;
 
       if (g_once_init_enter (&dummy_made))
@@ -397,10 +388,10 @@ sk_auth_login (SkDatabase    *db,
           unsigned char secret[32];
 
           randombytes_buf (secret, sizeof secret);
-          if (crypto_pwhash_str_alg (dummy, (const char *) secret, sizeof secret,
-                                     crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                                     crypto_pwhash_MEMLIMIT_INTERACTIVE,
-                                     crypto_pwhash_ALG_ARGON2ID13) != 0)
+          if (crypto_pwhash_str_alg (
+                  dummy, (const char *)secret, sizeof secret, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                  crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13)
+              != 0)
             dummy[0] = '\0';
           sodium_memzero (secret, sizeof secret);
           g_once_init_leave (&dummy_made, 1);
@@ -411,7 +402,7 @@ sk_auth_login (SkDatabase    *db,
     }
   if (hash == NULL || !sk_auth_verify_password (hash, password) || disabled)
     {
-      g_set_error (error, SK_ERROR, SK_ERROR_UNAUTHORIZED, _("Wrong user name or password"));
+      g_set_error (error, SK_ERROR, SK_ERROR_UNAUTHORIZED, _ ("Wrong user name or password"));
       return NULL;
     }
 
@@ -426,22 +417,19 @@ sk_auth_login (SkDatabase    *db,
 }
 
 SkServerUser *
-sk_auth_check_token (SkDatabase    *db,
-                     SkTokenCache  *cache,
-                     const char    *token,
-                     GError       **error)
+sk_auth_check_token (SkDatabase *db, SkTokenCache *cache, const char *token, GError **error)
 {
-  g_autoptr(SkAccount) account = NULL;
-  g_autoptr(SkServerUser) user = NULL;
+  g_autoptr (SkAccount) account = NULL;
+  g_autoptr (SkServerUser) user = NULL;
   g_autofree char *hash = NULL;
-  GError *local = NULL;
-  guint64 generation = 0;
+  GError          *local = NULL;
+  guint64          generation = 0;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
 
   if (token == NULL || *token == '\0')
     {
-      g_set_error (error, SK_ERROR, SK_ERROR_UNAUTHORIZED, _("Log in first"));
+      g_set_error (error, SK_ERROR, SK_ERROR_UNAUTHORIZED, _ ("Log in first"));
       return NULL;
     }
   hash = sk_auth_token_hash (token);
@@ -454,7 +442,7 @@ sk_auth_check_token (SkDatabase    *db,
         {
           g_clear_error (&local);
           g_set_error (error, SK_ERROR, SK_ERROR_UNAUTHORIZED,
-                       _("The token is unknown, expired or revoked"));
+                       _ ("The token is unknown, expired or revoked"));
         }
       else
         g_propagate_error (error, local);
@@ -467,10 +455,7 @@ sk_auth_check_token (SkDatabase    *db,
 }
 
 gboolean
-sk_auth_revoke (SkDatabase    *db,
-                SkTokenCache  *cache,
-                const char    *token_hash,
-                GError       **error)
+sk_auth_revoke (SkDatabase *db, SkTokenCache *cache, const char *token_hash, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
   g_return_val_if_fail (token_hash != NULL, FALSE);
@@ -487,17 +472,17 @@ sk_auth_revoke (SkDatabase    *db,
  * check before the first failure is written down. */
 typedef struct
 {
-  GArray *failures;   /* gint64 times, oldest first */
+  GArray *failures; /* gint64 times, oldest first */
   guint   in_flight;
-  gint64  succeeded;  /* the last success of a pair key, or 0 */
+  gint64  succeeded; /* the last success of a pair key, or 0 */
 } Attempts;
 
 struct _SkRateLimiter
 {
   GMutex      lock;
-  GHashTable *keys;       /* key -> Attempts */
+  GHashTable *keys; /* key -> Attempts */
   guint       attempts;
-  gint64      window;     /* microseconds */
+  gint64      window; /* microseconds */
 };
 
 /* How long a name that logged in from an address is trusted there. */
@@ -511,13 +496,13 @@ attempts_free (Attempts *a)
 }
 
 SkRateLimiter *
-sk_rate_limiter_new (guint  attempts,
-                     gint64 window_seconds)
+sk_rate_limiter_new (guint attempts, gint64 window_seconds)
 {
   SkRateLimiter *limiter = g_new0 (SkRateLimiter, 1);
 
   g_mutex_init (&limiter->lock);
-  limiter->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) attempts_free);
+  limiter->keys
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)attempts_free);
   limiter->attempts = MAX (attempts, 1);
   limiter->window = MAX (window_seconds, 1) * G_USEC_PER_SEC;
   return limiter;
@@ -535,13 +520,11 @@ sk_rate_limiter_free (SkRateLimiter *limiter)
 
 /* Under the lock. */
 static Attempts *
-key_attempts (SkRateLimiter *limiter,
-              const char    *key,
-              gint64         now)
+key_attempts (SkRateLimiter *limiter, const char *key, gint64 now)
 {
   Attempts *a = g_hash_table_lookup (limiter->keys, key);
-  gint64 oldest = now - limiter->window;
-  guint expired = 0;
+  gint64    oldest = now - limiter->window;
+  guint     expired = 0;
 
   if (a == NULL)
     {
@@ -549,15 +532,16 @@ key_attempts (SkRateLimiter *limiter,
       if (g_hash_table_size (limiter->keys) > 10000)
         {
           GHashTableIter iter;
-          gpointer value;
+          gpointer       value;
 
           g_hash_table_iter_init (&iter, limiter->keys);
           while (g_hash_table_iter_next (&iter, NULL, &value))
             {
               Attempts *old = value;
 
-              if (old->in_flight == 0 && now - old->succeeded > KNOWN_PAIR_LIFETIME &&
-                  (old->failures->len == 0 || g_array_index (old->failures, gint64, old->failures->len - 1) < oldest))
+              if (old->in_flight == 0 && now - old->succeeded > KNOWN_PAIR_LIFETIME
+                  && (old->failures->len == 0
+                      || g_array_index (old->failures, gint64, old->failures->len - 1) < oldest))
                 g_hash_table_iter_remove (&iter);
             }
         }
@@ -572,12 +556,10 @@ key_attempts (SkRateLimiter *limiter,
 }
 
 gboolean
-sk_rate_limiter_begin (SkRateLimiter *limiter,
-                       const char    *key,
-                       guint          factor)
+sk_rate_limiter_begin (SkRateLimiter *limiter, const char *key, guint factor)
 {
   Attempts *a;
-  gboolean allowed;
+  gboolean  allowed;
 
   g_return_val_if_fail (limiter != NULL && key != NULL, FALSE);
 
@@ -591,11 +573,9 @@ sk_rate_limiter_begin (SkRateLimiter *limiter,
 }
 
 void
-sk_rate_limiter_end (SkRateLimiter *limiter,
-                     const char    *key,
-                     gboolean       failed)
+sk_rate_limiter_end (SkRateLimiter *limiter, const char *key, gboolean failed)
 {
-  gint64 now = g_get_monotonic_time ();
+  gint64    now = g_get_monotonic_time ();
   Attempts *a;
 
   g_return_if_fail (limiter != NULL && key != NULL);
@@ -610,8 +590,7 @@ sk_rate_limiter_end (SkRateLimiter *limiter,
 }
 
 void
-sk_rate_limiter_reset (SkRateLimiter *limiter,
-                       const char    *key)
+sk_rate_limiter_reset (SkRateLimiter *limiter, const char *key)
 {
   Attempts *a;
 
@@ -624,8 +603,7 @@ sk_rate_limiter_reset (SkRateLimiter *limiter,
 }
 
 void
-sk_rate_limiter_succeeded (SkRateLimiter *limiter,
-                           const char    *key)
+sk_rate_limiter_succeeded (SkRateLimiter *limiter, const char *key)
 {
   gint64 now = g_get_monotonic_time ();
 
@@ -637,17 +615,17 @@ sk_rate_limiter_succeeded (SkRateLimiter *limiter,
 }
 
 gboolean
-sk_rate_limiter_known (SkRateLimiter *limiter,
-                       const char    *key)
+sk_rate_limiter_known (SkRateLimiter *limiter, const char *key)
 {
   Attempts *a;
-  gboolean known;
+  gboolean  known;
 
   g_return_val_if_fail (limiter != NULL && key != NULL, FALSE);
 
   g_mutex_lock (&limiter->lock);
   a = g_hash_table_lookup (limiter->keys, key);
-  known = a != NULL && a->succeeded != 0 && g_get_monotonic_time () - a->succeeded < KNOWN_PAIR_LIFETIME;
+  known = a != NULL && a->succeeded != 0
+          && g_get_monotonic_time () - a->succeeded < KNOWN_PAIR_LIFETIME;
   g_mutex_unlock (&limiter->lock);
   return known;
 }

@@ -16,14 +16,15 @@
 static void
 handle_customers_list (SkRequest *r)
 {
-  g_autoptr(GPtrArray) customers = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GPtrArray) customers = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *next = NULL;
-  guint limit;
+  guint            limit;
 
   if (!sk_request_query_limit (r, &limit))
     return;
-  customers = sk_database_search_customers (r->db, sk_request_query (r, "q"), sk_request_query (r, "cursor"), limit, &next, &error);
+  customers = sk_database_search_customers (r->db, sk_request_query (r, "q"),
+                                            sk_request_query (r, "cursor"), limit, &next, &error);
   if (customers == NULL)
     {
       sk_request_set_error (r, error);
@@ -35,8 +36,8 @@ handle_customers_list (SkRequest *r)
 static void
 handle_customers_create (SkRequest *r)
 {
-  g_autoptr(SkCustomer) customer = sk_request_body_record (r, SK_TYPE_CUSTOMER);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkCustomer) customer = sk_request_body_record (r, SK_TYPE_CUSTOMER);
+  g_autoptr (GError) error = NULL;
   g_autofree char *home = NULL;
 
   if (customer == NULL)
@@ -60,8 +61,8 @@ handle_customers_create (SkRequest *r)
 static void
 handle_customer_get (SkRequest *r)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCustomer) customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
 
   if (customer == NULL)
     sk_request_set_error (r, error);
@@ -72,11 +73,11 @@ handle_customer_get (SkRequest *r)
 static void
 handle_customer_update (SkRequest *r)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCustomer) customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
   g_autofree char *home = NULL;
   g_autofree char *new_home = NULL;
-  const char *store = sk_request_own_store (r);
+  const char      *store = sk_request_own_store (r);
 
   if (customer == NULL)
     {
@@ -92,10 +93,11 @@ handle_customer_update (SkRequest *r)
   /* A store hands its customer to nobody: moved, it would be another
    * store's; cleared, no store's. It may only make its own a customer of
    * no store who bought there. */
-  if (store != NULL && g_strcmp0 (home, new_home) != 0 &&
-      !(home == NULL && g_strcmp0 (new_home, store) == 0))
+  if (store != NULL && g_strcmp0 (home, new_home) != 0
+      && !(home == NULL && g_strcmp0 (new_home, store) == 0))
     {
-      sk_request_fail (r, SK_ERROR_FORBIDDEN, "home_store_id", "Only an admin moves a customer to another store");
+      sk_request_fail (r, SK_ERROR_FORBIDDEN, "home_store_id",
+                       "Only an admin moves a customer to another store");
       return;
     }
   if (!sk_database_update_customer (r->db, customer, &error))
@@ -107,12 +109,12 @@ handle_customer_update (SkRequest *r)
 static void
 handle_customer_purchases (SkRequest *r)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCustomer) customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
-  g_autoptr(GPtrArray) purchases = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
+  g_autoptr (GPtrArray) purchases = NULL;
   g_autofree char *next = NULL;
-  const char *store = sk_request_own_store (r);
-  guint limit;
+  const char      *store = sk_request_own_store (r);
+  guint            limit;
 
   if (customer == NULL)
     {
@@ -124,7 +126,8 @@ handle_customer_purchases (SkRequest *r)
   if (!sk_request_query_limit (r, &limit))
     return;
   /* A manager sees the purchases of its own store only. */
-  purchases = sk_database_list_purchases_page (r->db, sk_request_arg (r, 0), store, sk_request_query (r, "cursor"), limit, &next, &error);
+  purchases = sk_database_list_purchases_page (
+      r->db, sk_request_arg (r, 0), store, sk_request_query (r, "cursor"), limit, &next, &error);
   if (purchases == NULL)
     sk_request_set_error (r, error);
   else
@@ -136,9 +139,9 @@ handle_customer_purchases (SkRequest *r)
 static void
 handle_bonus_balance (SkRequest *r)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCustomer) customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
-  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
+  g_autoptr (JsonBuilder) builder = NULL;
   gint64 balance = 0;
 
   if (customer == NULL)
@@ -158,21 +161,19 @@ handle_bonus_balance (SkRequest *r)
 }
 
 static void
-bonus_manual (SkRequest  *r,
-              const char *kind)
+bonus_manual (SkRequest *r, const char *kind)
 {
-  g_autoptr(JsonObject) object = sk_request_body_object (r);
-  g_autoptr(SkBonusTransaction) tx = NULL;
-  g_autoptr(SkCustomer) customer = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonObject) object = sk_request_body_object (r);
+  g_autoptr (SkBonusTransaction) tx = NULL;
+  g_autoptr (SkCustomer) customer = NULL;
+  g_autoptr (GError) error = NULL;
   const char *reason, *store_id;
-  gint64 amount = 0;
-  gint64 limit = r->config->manual_bonus_limit;
+  gint64      amount = 0;
+  gint64      limit = r->config->manual_bonus_limit;
 
-  if (object == NULL ||
-      !sk_request_member_int (r, object, "amount", TRUE, &amount) ||
-      !sk_request_member_string (r, object, "reason", TRUE, &reason) ||
-      !sk_request_member_string (r, object, "store_id", FALSE, &store_id))
+  if (object == NULL || !sk_request_member_int (r, object, "amount", TRUE, &amount)
+      || !sk_request_member_string (r, object, "reason", TRUE, &reason)
+      || !sk_request_member_string (r, object, "store_id", FALSE, &store_id))
     return;
   customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
   if (customer == NULL)
@@ -191,12 +192,14 @@ bonus_manual (SkRequest  *r,
   if (r->user->role != SK_ROLE_ADMIN && (amount > limit || amount < -limit))
     {
       g_autofree char *text = sk_money_format (limit);
-      g_autofree char *message = g_strdup_printf ("Moving more than %s of bonuses by hand needs an admin", text);
+      g_autofree char *message
+          = g_strdup_printf ("Moving more than %s of bonuses by hand needs an admin", text);
 
       sk_request_fail (r, SK_ERROR_FORBIDDEN, "amount", message);
       return;
     }
-  tx = sk_database_bonus_manual (r->db, sk_request_arg (r, 0), kind, amount, reason, store_id, &error);
+  tx = sk_database_bonus_manual (r->db, sk_request_arg (r, 0), kind, amount, reason, store_id,
+                                 &error);
   if (tx == NULL)
     sk_request_set_error (r, error);
   else
@@ -224,11 +227,11 @@ handle_bonus_adjust (SkRequest *r)
 static void
 handle_bonus_transactions (SkRequest *r)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkCustomer) customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
-  g_autoptr(GPtrArray) transactions = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
+  g_autoptr (GPtrArray) transactions = NULL;
   g_autofree char *next = NULL;
-  guint limit;
+  guint            limit;
 
   if (customer == NULL)
     {
@@ -239,8 +242,8 @@ handle_bonus_transactions (SkRequest *r)
     return;
   if (!sk_request_query_limit (r, &limit))
     return;
-  transactions = sk_database_list_bonus_transactions_page (r->db, sk_request_arg (r, 0), sk_request_query (r, "cursor"), limit, &next,
-                                                           &error);
+  transactions = sk_database_list_bonus_transactions_page (
+      r->db, sk_request_arg (r, 0), sk_request_query (r, "cursor"), limit, &next, &error);
   if (transactions == NULL)
     sk_request_set_error (r, error);
   else
@@ -254,18 +257,18 @@ handle_bonus_transactions (SkRequest *r)
 static void
 handle_notifications_list (SkRequest *r)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) notifications = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) notifications = NULL;
   g_autofree char *next = NULL;
-  const char *customer_id = sk_request_query (r, "customer_id");
-  guint limit;
+  const char      *customer_id = sk_request_query (r, "customer_id");
+  guint            limit;
 
   if (!sk_request_query_limit (r, &limit))
     return;
   /* One customer's messages are its history: as its ledger, its store's. */
   if (customer_id != NULL && sk_request_own_store (r) != NULL)
     {
-      g_autoptr(SkCustomer) customer = sk_database_get_customer (r->db, customer_id, &error);
+      g_autoptr (SkCustomer) customer = sk_database_get_customer (r->db, customer_id, &error);
 
       if (customer == NULL)
         {
@@ -275,8 +278,9 @@ handle_notifications_list (SkRequest *r)
       if (!sk_request_customer_allowed (r, customer))
         return;
     }
-  notifications = sk_database_list_notifications (r->db, customer_id, sk_request_own_store (r),
-                                                  sk_request_query (r, "cursor"), limit, &next, &error);
+  notifications
+      = sk_database_list_notifications (r->db, customer_id, sk_request_own_store (r),
+                                        sk_request_query (r, "cursor"), limit, &next, &error);
   if (notifications == NULL)
     sk_request_set_error (r, error);
   else
@@ -285,117 +289,117 @@ handle_notifications_list (SkRequest *r)
 
 const SkRoute sk_server_customers_routes[] = {
   {
-    .method = "GET",
-    .pattern = "/api/customers",
-    .handler = handle_customers_list,
-    .roles = SK_ROLES_ALL,
-    .summary = "Customers by phone, card or name prefix",
-    .response_schema = "page:Customer",
-    .query_params = "q,limit,cursor",
-    .policy = P_CHAIN_CUSTOMER,
+      .method = "GET",
+      .pattern = "/api/customers",
+      .handler = handle_customers_list,
+      .roles = SK_ROLES_ALL,
+      .summary = "Customers by phone, card or name prefix",
+      .response_schema = "page:Customer",
+      .query_params = "q,limit,cursor",
+      .policy = P_CHAIN_CUSTOMER,
   },
   {
-    .method = "POST",
-    .pattern = "/api/customers",
-    .handler = handle_customers_create,
-    .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER | SK_ROLE_CASHIER,
-    .summary = "Register a customer",
-    .request_schema = "Customer",
-    .response_schema = "Customer",
-    .flags = SK_ROUTE_WRITES,
-    .policy = P_CUSTOMER_CREATE,
+      .method = "POST",
+      .pattern = "/api/customers",
+      .handler = handle_customers_create,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER | SK_ROLE_CASHIER,
+      .summary = "Register a customer",
+      .request_schema = "Customer",
+      .response_schema = "Customer",
+      .flags = SK_ROUTE_WRITES,
+      .policy = P_CUSTOMER_CREATE,
   },
   {
-    .method = "GET",
-    .pattern = "/api/customers/*",
-    .handler = handle_customer_get,
-    .roles = SK_ROLES_ALL,
-    .summary = "A customer",
-    .response_schema = "Customer",
-    .policy = P_CHAIN_CUSTOMER,
+      .method = "GET",
+      .pattern = "/api/customers/*",
+      .handler = handle_customer_get,
+      .roles = SK_ROLES_ALL,
+      .summary = "A customer",
+      .response_schema = "Customer",
+      .policy = P_CHAIN_CUSTOMER,
   },
   {
-    .method = "PUT",
-    .pattern = "/api/customers/*",
-    .handler = handle_customer_update,
-    .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER,
-    .summary = "Update a customer (If-Match or version)",
-    .request_schema = "Customer",
-    .response_schema = "Customer",
-    .flags = SK_ROUTE_WRITES,
-    .policy = P_CUSTOMER_UPDATE,
+      .method = "PUT",
+      .pattern = "/api/customers/*",
+      .handler = handle_customer_update,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER,
+      .summary = "Update a customer (If-Match or version)",
+      .request_schema = "Customer",
+      .response_schema = "Customer",
+      .flags = SK_ROUTE_WRITES,
+      .policy = P_CUSTOMER_UPDATE,
   },
   {
-    .method = "GET",
-    .pattern = "/api/customers/*/purchases",
-    .handler = handle_customer_purchases,
-    .roles = SK_ROLE_ADMIN | SK_ROLE_MARKETING | SK_ROLE_MANAGER,
-    .summary = "A customer's purchases",
-    .response_schema = "page:Purchase",
-    .query_params = "limit,cursor",
-    .policy = P_CUSTOMER_HISTORY (", and only the sales made at its store"),
+      .method = "GET",
+      .pattern = "/api/customers/*/purchases",
+      .handler = handle_customer_purchases,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MARKETING | SK_ROLE_MANAGER,
+      .summary = "A customer's purchases",
+      .response_schema = "page:Purchase",
+      .query_params = "limit,cursor",
+      .policy = P_CUSTOMER_HISTORY (", and only the sales made at its store"),
   },
   {
-    .method = "GET",
-    .pattern = "/api/bonuses/*/balance",
-    .handler = handle_bonus_balance,
-    .roles = SK_ROLES_ALL,
-    .summary = "A customer's bonus balance",
-    .response_schema = "Balance",
-    .policy = P_CHAIN_CUSTOMER,
+      .method = "GET",
+      .pattern = "/api/bonuses/*/balance",
+      .handler = handle_bonus_balance,
+      .roles = SK_ROLES_ALL,
+      .summary = "A customer's bonus balance",
+      .response_schema = "Balance",
+      .policy = P_CHAIN_CUSTOMER,
   },
   {
-    .method = "POST",
-    .pattern = "/api/bonuses/*/earn",
-    .handler = handle_bonus_earn,
-    .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER,
-    .summary = "Add bonuses by hand",
-    .request_schema = "BonusRequest",
-    .response_schema = "BonusTransaction",
-    .flags = SK_ROUTE_WRITES,
-    .policy = P_MANUAL_BONUS,
+      .method = "POST",
+      .pattern = "/api/bonuses/*/earn",
+      .handler = handle_bonus_earn,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER,
+      .summary = "Add bonuses by hand",
+      .request_schema = "BonusRequest",
+      .response_schema = "BonusTransaction",
+      .flags = SK_ROUTE_WRITES,
+      .policy = P_MANUAL_BONUS,
   },
   {
-    .method = "POST",
-    .pattern = "/api/bonuses/*/spend",
-    .handler = handle_bonus_spend,
-    .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER,
-    .summary = "Spend bonuses by hand",
-    .request_schema = "BonusRequest",
-    .response_schema = "BonusTransaction",
-    .flags = SK_ROUTE_WRITES,
-    .policy = P_MANUAL_BONUS,
+      .method = "POST",
+      .pattern = "/api/bonuses/*/spend",
+      .handler = handle_bonus_spend,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER,
+      .summary = "Spend bonuses by hand",
+      .request_schema = "BonusRequest",
+      .response_schema = "BonusTransaction",
+      .flags = SK_ROUTE_WRITES,
+      .policy = P_MANUAL_BONUS,
   },
   {
-    .method = "POST",
-    .pattern = "/api/bonuses/*/adjust",
-    .handler = handle_bonus_adjust,
-    .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER,
-    .summary = "Correct a balance (signed amount)",
-    .request_schema = "BonusRequest",
-    .response_schema = "BonusTransaction",
-    .flags = SK_ROUTE_WRITES,
-    .policy = P_MANUAL_BONUS,
+      .method = "POST",
+      .pattern = "/api/bonuses/*/adjust",
+      .handler = handle_bonus_adjust,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER,
+      .summary = "Correct a balance (signed amount)",
+      .request_schema = "BonusRequest",
+      .response_schema = "BonusTransaction",
+      .flags = SK_ROUTE_WRITES,
+      .policy = P_MANUAL_BONUS,
   },
   {
-    .method = "GET",
-    .pattern = "/api/bonuses/*/transactions",
-    .handler = handle_bonus_transactions,
-    .roles = SK_ROLE_ADMIN | SK_ROLE_MARKETING | SK_ROLE_MANAGER,
-    .summary = "A customer's bonus ledger",
-    .response_schema = "page:BonusTransaction",
-    .query_params = "limit,cursor",
-    .policy = P_CUSTOMER_HISTORY (""),
+      .method = "GET",
+      .pattern = "/api/bonuses/*/transactions",
+      .handler = handle_bonus_transactions,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MARKETING | SK_ROLE_MANAGER,
+      .summary = "A customer's bonus ledger",
+      .response_schema = "page:BonusTransaction",
+      .query_params = "limit,cursor",
+      .policy = P_CUSTOMER_HISTORY (""),
   },
   {
-    .method = "GET",
-    .pattern = "/api/notifications",
-    .handler = handle_notifications_list,
-    .roles = SK_ROLE_ADMIN | SK_ROLE_MARKETING | SK_ROLE_MANAGER,
-    .summary = "The notification outbox and history",
-    .response_schema = "page:Notification",
-    .query_params = "customer_id,limit,cursor",
-    .policy = P_NOTIFICATIONS,
+      .method = "GET",
+      .pattern = "/api/notifications",
+      .handler = handle_notifications_list,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MARKETING | SK_ROLE_MANAGER,
+      .summary = "The notification outbox and history",
+      .response_schema = "page:Notification",
+      .query_params = "customer_id,limit,cursor",
+      .policy = P_NOTIFICATIONS,
   },
 };
 

@@ -1,4 +1,5 @@
-/* sk-server-listener.c: the server's own accept loop: a connection cap, timeouts, and accepting again after EMFILE.
+/* sk-server-listener.c: the server's own accept loop: a connection cap, timeouts, and accepting
+ * again after EMFILE.
  *
  * libsoup 3.2's listener has no idle or header timeout and no connection
  * cap; it stops accepting for good at the first failed accept() (its
@@ -30,10 +31,10 @@
 typedef struct
 {
   SkListener     *listener;
-  GSocket        *socket;     /* owned by @stream */
-  GIOStream      *stream;     /* weak: libsoup's once accepted */
-  GSocketAddress *remote;     /* the key: libsoup hands it back per message */
-  gint64          deadline;   /* monotonic µs, 0: none */
+  GSocket        *socket;   /* owned by @stream */
+  GIOStream      *stream;   /* weak: libsoup's once accepted */
+  GSocketAddress *remote;   /* the key: libsoup hands it back per message */
+  gint64          deadline; /* monotonic µs, 0: none */
 } Connection;
 
 struct _SkListener
@@ -46,19 +47,16 @@ struct _SkListener
   GSource         *accept_source;
   GSource         *retry_source;
   GSource         *sweep_source;
-  GSocket         *soup_ends[2];  /* see keep_alive_listener () */
-  GHashTable      *connections;   /* GSocketAddress* -> Connection* */
-  GCancellable    *cancellable;   /* of TLS handshakes */
+  GSocket         *soup_ends[2]; /* see keep_alive_listener () */
+  GHashTable      *connections;  /* GSocketAddress* -> Connection* */
+  GCancellable    *cancellable;  /* of TLS handshakes */
   guint            port;
-  guint64          refused;       /* connections answered 503 */
+  guint64          refused; /* connections answered 503 */
   gint64           warned_at;
 };
 
-static gboolean on_incoming    (GSocket      *socket,
-                                GIOCondition  condition,
-                                gpointer      user_data);
-static void     on_stream_gone (gpointer      data,
-                                GObject      *where_the_object_was);
+static gboolean on_incoming (GSocket *socket, GIOCondition condition, gpointer user_data);
+static void     on_stream_gone (gpointer data, GObject *where_the_object_was);
 
 static void
 connection_free (Connection *conn)
@@ -71,8 +69,7 @@ connection_free (Connection *conn)
 
 /* libsoup has let go of the connection: its descriptor is closed. */
 static void
-on_stream_gone (gpointer  data,
-                GObject  *where_the_object_was)
+on_stream_gone (gpointer data, GObject *where_the_object_was)
 {
   Connection *conn = data;
 
@@ -91,8 +88,7 @@ connection_close (Connection *conn)
 }
 
 static Connection *
-connection_of (SkListener        *self,
-               SoupServerMessage *msg)
+connection_of (SkListener *self, SoupServerMessage *msg)
 {
   GSocketAddress *remote = soup_server_message_get_remote_address (msg);
 
@@ -100,16 +96,14 @@ connection_of (SkListener        *self,
 }
 
 static void
-set_deadline (Connection *conn,
-              guint       seconds)
+set_deadline (Connection *conn, guint seconds)
 {
   if (conn != NULL)
     conn->deadline = seconds > 0 ? g_get_monotonic_time () + seconds * G_USEC_PER_SEC : 0;
 }
 
 void
-sk_listener_got_headers (SkListener        *self,
-                         SoupServerMessage *msg)
+sk_listener_got_headers (SkListener *self, SoupServerMessage *msg)
 {
   g_return_if_fail (self != NULL);
 
@@ -118,9 +112,7 @@ sk_listener_got_headers (SkListener        *self,
 }
 
 static void
-on_request_read (SoupServer        *server,
-                 SoupServerMessage *msg,
-                 SkListener        *self)
+on_request_read (SoupServer *server, SoupServerMessage *msg, SkListener *self)
 {
   /* The request is ours now: a slow answer is the database's, not the
    * client's, and writing it is bounded by the socket's own timeout. */
@@ -128,9 +120,7 @@ on_request_read (SoupServer        *server,
 }
 
 static void
-on_request_done (SoupServer        *server,
-                 SoupServerMessage *msg,
-                 SkListener        *self)
+on_request_done (SoupServer *server, SoupServerMessage *msg, SkListener *self)
 {
   /* Kept alive: the next request must come, whole head included, in time. */
   set_deadline (connection_of (self, msg), self->limits.idle_timeout);
@@ -139,10 +129,10 @@ on_request_done (SoupServer        *server,
 static gboolean
 on_sweep (gpointer user_data)
 {
-  SkListener *self = user_data;
-  gint64 now = g_get_monotonic_time ();
+  SkListener    *self = user_data;
+  gint64         now = g_get_monotonic_time ();
   GHashTableIter iter;
-  gpointer value;
+  gpointer       value;
 
   g_hash_table_iter_init (&iter, self->connections);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -157,14 +147,12 @@ on_sweep (gpointer user_data)
 
 /* Over the cap: a plain-HTTP client is told why, a TLS one just closed. */
 static void
-refuse (SkListener *self,
-        GSocket    *socket)
+refuse (SkListener *self, GSocket *socket)
 {
   if (self->certificate == NULL)
     {
-      g_autoptr(JsonNode) node = sk_error_to_json ("unavailable",
-                                                   "The server has too many connections; try again in a moment",
-                                                   NULL);
+      g_autoptr (JsonNode) node = sk_error_to_json (
+          "unavailable", "The server has too many connections; try again in a moment", NULL);
       g_autofree char *body = sk_json_to_string (node, FALSE);
       g_autofree char *text = g_strdup_printf ("HTTP/1.1 503 Service Unavailable\r\n"
                                                "Content-Type: application/json; charset=utf-8\r\n"
@@ -172,7 +160,7 @@ refuse (SkListener *self,
                                                "Retry-After: 1\r\n"
                                                "Connection: close\r\n\r\n%s",
                                                strlen (body), body);
-      char discard[4096];
+      char             discard[4096];
 
       g_socket_set_blocking (socket, FALSE);
       /* Unread request bytes would turn the close into a reset that can
@@ -187,14 +175,13 @@ refuse (SkListener *self,
 }
 
 static void
-hand_to_soup (SkListener *self,
-              Connection *conn,
-              GIOStream  *stream)
+hand_to_soup (SkListener *self, Connection *conn, GIOStream *stream)
 {
-  g_autoptr(GSocketAddress) local = g_socket_get_local_address (conn->socket, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSocketAddress) local = g_socket_get_local_address (conn->socket, NULL);
+  g_autoptr (GError) error = NULL;
 
-  if (local == NULL || !soup_server_accept_iostream (self->soup, stream, local, conn->remote, &error))
+  if (local == NULL
+      || !soup_server_accept_iostream (self->soup, stream, local, conn->remote, &error))
     {
       g_debug ("Cannot serve a connection: %s", error ? error->message : "no local address");
       connection_close (conn);
@@ -202,13 +189,11 @@ hand_to_soup (SkListener *self,
 }
 
 static void
-on_handshake (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+on_handshake (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GIOStream) tls = G_IO_STREAM (source);
+  g_autoptr (GIOStream) tls = G_IO_STREAM (source);
   Connection *conn = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (tls), result, &error))
     {
@@ -222,11 +207,10 @@ on_handshake (GObject      *source,
 }
 
 static void
-accept_one (SkListener *self,
-            GSocket    *socket)
+accept_one (SkListener *self, GSocket *socket)
 {
-  g_autoptr(GSocketConnection) tcp = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSocketConnection) tcp = NULL;
+  g_autoptr (GError) error = NULL;
   Connection *conn;
 
   if (g_hash_table_size (self->connections) >= self->limits.max_connections)
@@ -250,7 +234,7 @@ accept_one (SkListener *self,
   /* A read or write that makes no progress at all ends the connection. */
   g_socket_set_timeout (socket, self->limits.idle_timeout);
   tcp = g_socket_connection_factory_create_connection (socket);
-  g_object_unref (socket);  /* @tcp holds it */
+  g_object_unref (socket); /* @tcp holds it */
   conn->stream = G_IO_STREAM (tcp);
   g_object_weak_ref (G_OBJECT (tcp), on_stream_gone, conn);
   g_hash_table_insert (self->connections, conn->remote, conn);
@@ -296,17 +280,15 @@ on_retry (gpointer user_data)
 }
 
 static gboolean
-on_incoming (GSocket      *listening,
-             GIOCondition  condition,
-             gpointer      user_data)
+on_incoming (GSocket *listening, GIOCondition condition, gpointer user_data)
 {
   SkListener *self = user_data;
 
   for (;;)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       GSocket *socket = g_socket_accept (self->socket, NULL, &error);
-      gint64 now;
+      gint64   now;
 
       if (socket != NULL)
         {
@@ -337,8 +319,7 @@ on_incoming (GSocket      *listening,
  * listeners). It gets one that can never accept: one end of a socket pair
  * whose other end nobody writes to. */
 static gboolean
-keep_alive_listener (SkListener  *self,
-                     GError     **error)
+keep_alive_listener (SkListener *self, GError **error)
 {
   int fds[2];
 
@@ -346,7 +327,8 @@ keep_alive_listener (SkListener  *self,
     {
       int saved = errno;
 
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "socketpair: %s", g_strerror (saved));
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "socketpair: %s",
+                   g_strerror (saved));
       return FALSE;
     }
   self->soup_ends[0] = g_socket_new_from_fd (fds[0], error);
@@ -373,7 +355,7 @@ sk_listener_new (SoupServer             *soup,
                  GError                **error)
 {
   SkListener *self;
-  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr (GSocketAddress) bound = NULL;
 
   g_return_val_if_fail (SOUP_IS_SERVER (soup), NULL);
   g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (address), NULL);
@@ -385,7 +367,8 @@ sk_listener_new (SoupServer             *soup,
   self->limits = *limits;
   self->context = g_main_context_ref_thread_default ();
   self->cancellable = g_cancellable_new ();
-  self->connections = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) connection_free);
+  self->connections = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL,
+                                             (GDestroyNotify)connection_free);
 
   self->socket = g_socket_new (g_socket_address_get_family (address), G_SOCKET_TYPE_STREAM,
                                G_SOCKET_PROTOCOL_TCP, error);
@@ -393,10 +376,9 @@ sk_listener_new (SoupServer             *soup,
     goto fail;
   g_socket_set_blocking (self->socket, FALSE);
   g_socket_set_listen_backlog (self->socket, 1024);
-  if (!g_socket_bind (self->socket, address, TRUE, error) ||
-      !g_socket_listen (self->socket, error) ||
-      (bound = g_socket_get_local_address (self->socket, error)) == NULL ||
-      !keep_alive_listener (self, error))
+  if (!g_socket_bind (self->socket, address, TRUE, error) || !g_socket_listen (self->socket, error)
+      || (bound = g_socket_get_local_address (self->socket, error)) == NULL
+      || !keep_alive_listener (self, error))
     goto fail;
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
 

@@ -1,6 +1,6 @@
-/* sk-server-openapi.c: the OpenAPI 3.0 document, made from the route table and the records' field tables,
- * so it cannot drift from what the server does.
- * SPDX-License-Identifier: GPL-3.0-or-later */
+/* sk-server-openapi.c: the OpenAPI 3.0 document, made from the route table and the records' field
+ * tables, so it cannot drift from what the server does. SPDX-License-Identifier: GPL-3.0-or-later
+ */
 #include "config.h"
 
 #include <string.h>
@@ -12,90 +12,143 @@
 /* The shapes that are not records. Their money bounds are SK_MONEY_MAX and
  * SK_BALANCE_MAX, written out. */
 G_STATIC_ASSERT (SK_MONEY_MAX == 1000000000000 && SK_BALANCE_MAX == SK_MONEY_MAX);
-static const char fixed_schemas[] =
-  "{"
-  "\"Error\": {\"type\": \"object\", \"required\": [\"error\"], \"properties\": {\"error\": {\"type\": \"object\","
-  "  \"required\": [\"code\", \"message\"], \"properties\": {"
-  "  \"code\": {\"type\": \"string\", \"example\": \"insufficient_bonus\"},"
-  "  \"message\": {\"type\": \"string\"}, \"field\": {\"type\": \"string\", \"nullable\": true}}}}},"
-  "\"Any\": {\"type\": \"object\", \"additionalProperties\": true},"
-  "\"Health\": {\"type\": \"object\", \"properties\": {\"status\": {\"type\": \"string\"},"
-  "  \"version\": {\"type\": \"string\"}, \"schema_version\": {\"type\": \"integer\"},"
-  "  \"database\": {\"type\": \"string\", \"enum\": [\"sqlite\", \"postgresql\"]}}},"
-  "\"LoginRequest\": {\"type\": \"object\", \"required\": [\"username\", \"password\"], \"properties\": {"
-  "  \"username\": {\"type\": \"string\"}, \"password\": {\"type\": \"string\", \"format\": \"password\"}}},"
-  "\"LoginResponse\": {\"type\": \"object\", \"properties\": {\"token\": {\"type\": \"string\"},"
-  "  \"token_type\": {\"type\": \"string\", \"enum\": [\"Bearer\"]},"
-  "  \"expires_at\": {\"type\": \"string\", \"format\": \"date-time\"}, \"user\": {\"$ref\": \"#/components/schemas/User\"}}},"
-  "\"User\": {\"type\": \"object\", \"properties\": {\"id\": {\"type\": \"string\"}, \"username\": {\"type\": \"string\"},"
-  "  \"role\": {\"type\": \"string\", \"enum\": [\"admin\", \"marketing\", \"manager\", \"cashier\"]},"
-  "  \"store_id\": {\"type\": \"string\", \"nullable\": true},"
-  "  \"created_at\": {\"type\": \"string\", \"format\": \"date-time\"}, \"disabled\": {\"type\": \"boolean\"}}},"
-  "\"UserCreate\": {\"type\": \"object\", \"required\": [\"username\", \"password\", \"role\"], \"properties\": {"
-  "  \"username\": {\"type\": \"string\"}, \"password\": {\"type\": \"string\", \"format\": \"password\", \"minLength\": 8},"
-  "  \"role\": {\"type\": \"string\", \"enum\": [\"admin\", \"marketing\", \"manager\", \"cashier\"]},"
-  "  \"store_id\": {\"type\": \"string\", \"nullable\": true, \"description\": \"required for manager and cashier\"}}},"
-  "\"UserUpdate\": {\"type\": \"object\", \"required\": [\"disabled\"], \"properties\": {"
-  "  \"disabled\": {\"type\": \"boolean\"}}},"
-  "\"Balance\": {\"type\": \"object\", \"properties\": {\"customer_id\": {\"type\": \"string\"},"
-  "  \"balance\": {\"type\": \"integer\", \"format\": \"int64\", \"description\": \"kopecks\"}}},"
-  "\"BonusRequest\": {\"type\": \"object\", \"required\": [\"amount\", \"reason\"], \"properties\": {"
-  "  \"amount\": {\"type\": \"integer\", \"format\": \"int64\", \"minimum\": -1000000000000,"
-  "    \"maximum\": 1000000000000, \"description\": \"kopecks; signed for adjust; refused (422) if the balance"
-  " would go beyond 1000000000000 either way\"},"
-  "  \"reason\": {\"type\": \"string\"}, \"store_id\": {\"type\": \"string\", \"nullable\": true}}},"
-  "\"CartItem\": {\"type\": \"object\", \"required\": [\"unit_price\", \"quantity\"], \"properties\": {"
-  "  \"sku\": {\"type\": \"string\"}, \"name\": {\"type\": \"string\"}, \"category\": {\"type\": \"string\"},"
-  "  \"unit_price\": {\"type\": \"integer\", \"format\": \"int64\", \"minimum\": 0, \"maximum\": 1000000000000,"
-  "    \"description\": \"kopecks; a line and the cart are bounded the same\"},"
-  "  \"quantity\": {\"type\": \"integer\", \"format\": \"int64\", \"minimum\": 1}}},"
-  "\"CalculateRequest\": {\"type\": \"object\", \"required\": [\"store_id\", \"items\"], \"properties\": {"
-  "  \"store_id\": {\"type\": \"string\"}, \"customer_id\": {\"type\": \"string\", \"nullable\": true},"
-  "  \"items\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/CartItem\"}}}},"
-  "\"PurchaseRequest\": {\"allOf\": [{\"$ref\": \"#/components/schemas/CalculateRequest\"}, {\"type\": \"object\","
-  "  \"required\": [\"id\"], \"properties\": {\"id\": {\"type\": \"string\", \"format\": \"uuid\"},"
-  "  \"bonus_to_spend\": {\"type\": \"integer\", \"format\": \"int64\", \"minimum\": 0, \"maximum\": 1000000000000},"
-  "  \"created_at\": {\"type\": \"string\", \"format\": \"date-time\"}}}]},"
-  "\"CalculateResult\": {\"type\": \"object\", \"properties\": {"
-  "  \"subtotal\": {\"type\": \"integer\", \"format\": \"int64\"}, \"discount_total\": {\"type\": \"integer\", \"format\": \"int64\"},"
-  "  \"total\": {\"type\": \"integer\", \"format\": \"int64\"}, \"bonus_multiplier\": {\"type\": \"integer\"},"
-  "  \"applied\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"properties\": {\"rule_id\": {\"type\": \"string\"},"
-  "    \"name\": {\"type\": \"string\"}, \"type\": {\"type\": \"string\"}, \"amount\": {\"type\": \"integer\", \"format\": \"int64\"}}}},"
-  "  \"rejected\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"properties\": {\"rule_id\": {\"type\": \"string\"},"
-  "    \"name\": {\"type\": \"string\"}, \"code\": {\"type\": \"string\"}, \"reason\": {\"type\": \"string\"}}}},"
-  "  \"lines\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"properties\": {\"sku\": {\"type\": \"string\", \"nullable\": true},"
-  "    \"discount\": {\"type\": \"integer\", \"format\": \"int64\"}, \"total\": {\"type\": \"integer\", \"format\": \"int64\"}}}}}},"
-  "\"PurchaseResult\": {\"type\": \"object\", \"properties\": {\"purchase\": {\"$ref\": \"#/components/schemas/Purchase\"},"
-  "  \"customer\": {\"allOf\": [{\"$ref\": \"#/components/schemas/Customer\"}], \"nullable\": true},"
-  "  \"replayed\": {\"type\": \"boolean\"}}},"
-  "\"RefundRequest\": {\"type\": \"object\", \"required\": [\"id\", \"purchase_id\"], \"properties\": {"
-  "  \"id\": {\"type\": \"string\", \"format\": \"uuid\", \"description\": \"the refund's own id: replays change nothing\"},"
-  "  \"purchase_id\": {\"type\": \"string\"},"
-  "  \"lines\": {\"type\": \"array\", \"nullable\": true, \"description\": \"absent: everything not yet refunded\","
-  "    \"items\": {\"type\": \"object\", \"required\": [\"line_no\", \"quantity\"], \"properties\": {"
-  "    \"line_no\": {\"type\": \"integer\"}, \"quantity\": {\"type\": \"integer\"}}}}}},"
-  "\"Summary\": {\"type\": \"object\", \"properties\": {\"revenue\": {\"type\": \"integer\", \"format\": \"int64\"},"
-  "  \"discounts\": {\"type\": \"integer\", \"format\": \"int64\"}, \"bonus_earned\": {\"type\": \"integer\", \"format\": \"int64\"},"
-  "  \"bonus_spent\": {\"type\": \"integer\", \"format\": \"int64\"}, \"customers\": {\"type\": \"integer\"},"
-  "  \"purchases\": {\"type\": \"integer\"}, \"average_check\": {\"type\": \"integer\", \"format\": \"int64\"}}},"
-  "\"AnalyticsRequest\": {\"type\": \"object\", \"properties\": {\"from\": {\"type\": \"string\", \"format\": \"date-time\"},"
-  "  \"to\": {\"type\": \"string\", \"format\": \"date-time\"},"
-  "  \"store_ids\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}}},"
-  "\"Analytics\": {\"type\": \"object\", \"properties\": {\"summary\": {\"$ref\": \"#/components/schemas/Summary\"},"
-  "  \"daily\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"additionalProperties\": true}},"
-  "  \"segments\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"additionalProperties\": true}},"
-  "  \"rules\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"additionalProperties\": true}}}},"
-  "\"SegmentsUpdate\": {\"type\": \"object\", \"properties\": {\"changed\": {\"type\": \"integer\"}}},"
-  "\"CampaignFigures\": {\"type\": \"object\", \"properties\": {\"purchases\": {\"type\": \"integer\"},"
-  "  \"revenue\": {\"type\": \"integer\", \"format\": \"int64\"}, \"discount\": {\"type\": \"integer\", \"format\": \"int64\"},"
-  "  \"bonus_earned\": {\"type\": \"integer\", \"format\": \"int64\"}, \"customers\": {\"type\": \"integer\"},"
-  "  \"budget\": {\"type\": \"integer\", \"format\": \"int64\", \"nullable\": true},"
-  "  \"spent\": {\"type\": \"integer\", \"format\": \"int64\"}}}"
-  "}";
+static const char fixed_schemas[]
+    = "{"
+      "\"Error\": {\"type\": \"object\", \"required\": [\"error\"], \"properties\": {\"error\": "
+      "{\"type\": \"object\","
+      "  \"required\": [\"code\", \"message\"], \"properties\": {"
+      "  \"code\": {\"type\": \"string\", \"example\": \"insufficient_bonus\"},"
+      "  \"message\": {\"type\": \"string\"}, \"field\": {\"type\": \"string\", \"nullable\": "
+      "true}}}}},"
+      "\"Any\": {\"type\": \"object\", \"additionalProperties\": true},"
+      "\"Health\": {\"type\": \"object\", \"properties\": {\"status\": {\"type\": \"string\"},"
+      "  \"version\": {\"type\": \"string\"}, \"schema_version\": {\"type\": \"integer\"},"
+      "  \"database\": {\"type\": \"string\", \"enum\": [\"sqlite\", \"postgresql\"]}}},"
+      "\"LoginRequest\": {\"type\": \"object\", \"required\": [\"username\", \"password\"], "
+      "\"properties\": {"
+      "  \"username\": {\"type\": \"string\"}, \"password\": {\"type\": \"string\", \"format\": "
+      "\"password\"}}},"
+      "\"LoginResponse\": {\"type\": \"object\", \"properties\": {\"token\": {\"type\": "
+      "\"string\"},"
+      "  \"token_type\": {\"type\": \"string\", \"enum\": [\"Bearer\"]},"
+      "  \"expires_at\": {\"type\": \"string\", \"format\": \"date-time\"}, \"user\": {\"$ref\": "
+      "\"#/components/schemas/User\"}}},"
+      "\"User\": {\"type\": \"object\", \"properties\": {\"id\": {\"type\": \"string\"}, "
+      "\"username\": {\"type\": \"string\"},"
+      "  \"role\": {\"type\": \"string\", \"enum\": [\"admin\", \"marketing\", \"manager\", "
+      "\"cashier\"]},"
+      "  \"store_id\": {\"type\": \"string\", \"nullable\": true},"
+      "  \"created_at\": {\"type\": \"string\", \"format\": \"date-time\"}, \"disabled\": "
+      "{\"type\": \"boolean\"}}},"
+      "\"UserCreate\": {\"type\": \"object\", \"required\": [\"username\", \"password\", "
+      "\"role\"], \"properties\": {"
+      "  \"username\": {\"type\": \"string\"}, \"password\": {\"type\": \"string\", \"format\": "
+      "\"password\", \"minLength\": 8},"
+      "  \"role\": {\"type\": \"string\", \"enum\": [\"admin\", \"marketing\", \"manager\", "
+      "\"cashier\"]},"
+      "  \"store_id\": {\"type\": \"string\", \"nullable\": true, \"description\": \"required for "
+      "manager and cashier\"}}},"
+      "\"UserUpdate\": {\"type\": \"object\", \"required\": [\"disabled\"], \"properties\": {"
+      "  \"disabled\": {\"type\": \"boolean\"}}},"
+      "\"Balance\": {\"type\": \"object\", \"properties\": {\"customer_id\": {\"type\": "
+      "\"string\"},"
+      "  \"balance\": {\"type\": \"integer\", \"format\": \"int64\", \"description\": "
+      "\"kopecks\"}}},"
+      "\"BonusRequest\": {\"type\": \"object\", \"required\": [\"amount\", \"reason\"], "
+      "\"properties\": {"
+      "  \"amount\": {\"type\": \"integer\", \"format\": \"int64\", \"minimum\": -1000000000000,"
+      "    \"maximum\": 1000000000000, \"description\": \"kopecks; signed for adjust; refused "
+      "(422) if the balance"
+      " would go beyond 1000000000000 either way\"},"
+      "  \"reason\": {\"type\": \"string\"}, \"store_id\": {\"type\": \"string\", \"nullable\": "
+      "true}}},"
+      "\"CartItem\": {\"type\": \"object\", \"required\": [\"unit_price\", \"quantity\"], "
+      "\"properties\": {"
+      "  \"sku\": {\"type\": \"string\"}, \"name\": {\"type\": \"string\"}, \"category\": "
+      "{\"type\": \"string\"},"
+      "  \"unit_price\": {\"type\": \"integer\", \"format\": \"int64\", \"minimum\": 0, "
+      "\"maximum\": 1000000000000,"
+      "    \"description\": \"kopecks; a line and the cart are bounded the same\"},"
+      "  \"quantity\": {\"type\": \"integer\", \"format\": \"int64\", \"minimum\": 1}}},"
+      "\"CalculateRequest\": {\"type\": \"object\", \"required\": [\"store_id\", \"items\"], "
+      "\"properties\": {"
+      "  \"store_id\": {\"type\": \"string\"}, \"customer_id\": {\"type\": \"string\", "
+      "\"nullable\": true},"
+      "  \"items\": {\"type\": \"array\", \"items\": {\"$ref\": "
+      "\"#/components/schemas/CartItem\"}}}},"
+      "\"PurchaseRequest\": {\"allOf\": [{\"$ref\": \"#/components/schemas/CalculateRequest\"}, "
+      "{\"type\": \"object\","
+      "  \"required\": [\"id\"], \"properties\": {\"id\": {\"type\": \"string\", \"format\": "
+      "\"uuid\"},"
+      "  \"bonus_to_spend\": {\"type\": \"integer\", \"format\": \"int64\", \"minimum\": 0, "
+      "\"maximum\": 1000000000000},"
+      "  \"created_at\": {\"type\": \"string\", \"format\": \"date-time\"}}}]},"
+      "\"CalculateResult\": {\"type\": \"object\", \"properties\": {"
+      "  \"subtotal\": {\"type\": \"integer\", \"format\": \"int64\"}, \"discount_total\": "
+      "{\"type\": \"integer\", \"format\": \"int64\"},"
+      "  \"total\": {\"type\": \"integer\", \"format\": \"int64\"}, \"bonus_multiplier\": "
+      "{\"type\": \"integer\"},"
+      "  \"applied\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"properties\": "
+      "{\"rule_id\": {\"type\": \"string\"},"
+      "    \"name\": {\"type\": \"string\"}, \"type\": {\"type\": \"string\"}, \"amount\": "
+      "{\"type\": \"integer\", \"format\": \"int64\"}}}},"
+      "  \"rejected\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"properties\": "
+      "{\"rule_id\": {\"type\": \"string\"},"
+      "    \"name\": {\"type\": \"string\"}, \"code\": {\"type\": \"string\"}, \"reason\": "
+      "{\"type\": \"string\"}}}},"
+      "  \"lines\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"properties\": "
+      "{\"sku\": {\"type\": \"string\", \"nullable\": true},"
+      "    \"discount\": {\"type\": \"integer\", \"format\": \"int64\"}, \"total\": {\"type\": "
+      "\"integer\", \"format\": \"int64\"}}}}}},"
+      "\"PurchaseResult\": {\"type\": \"object\", \"properties\": {\"purchase\": {\"$ref\": "
+      "\"#/components/schemas/Purchase\"},"
+      "  \"customer\": {\"allOf\": [{\"$ref\": \"#/components/schemas/Customer\"}], \"nullable\": "
+      "true},"
+      "  \"replayed\": {\"type\": \"boolean\"}}},"
+      "\"RefundRequest\": {\"type\": \"object\", \"required\": [\"id\", \"purchase_id\"], "
+      "\"properties\": {"
+      "  \"id\": {\"type\": \"string\", \"format\": \"uuid\", \"description\": \"the refund's own "
+      "id: replays change nothing\"},"
+      "  \"purchase_id\": {\"type\": \"string\"},"
+      "  \"lines\": {\"type\": \"array\", \"nullable\": true, \"description\": \"absent: "
+      "everything not yet refunded\","
+      "    \"items\": {\"type\": \"object\", \"required\": [\"line_no\", \"quantity\"], "
+      "\"properties\": {"
+      "    \"line_no\": {\"type\": \"integer\"}, \"quantity\": {\"type\": \"integer\"}}}}}},"
+      "\"Summary\": {\"type\": \"object\", \"properties\": {\"revenue\": {\"type\": \"integer\", "
+      "\"format\": \"int64\"},"
+      "  \"discounts\": {\"type\": \"integer\", \"format\": \"int64\"}, \"bonus_earned\": "
+      "{\"type\": \"integer\", \"format\": \"int64\"},"
+      "  \"bonus_spent\": {\"type\": \"integer\", \"format\": \"int64\"}, \"customers\": "
+      "{\"type\": \"integer\"},"
+      "  \"purchases\": {\"type\": \"integer\"}, \"average_check\": {\"type\": \"integer\", "
+      "\"format\": \"int64\"}}},"
+      "\"AnalyticsRequest\": {\"type\": \"object\", \"properties\": {\"from\": {\"type\": "
+      "\"string\", \"format\": \"date-time\"},"
+      "  \"to\": {\"type\": \"string\", \"format\": \"date-time\"},"
+      "  \"store_ids\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}}},"
+      "\"Analytics\": {\"type\": \"object\", \"properties\": {\"summary\": {\"$ref\": "
+      "\"#/components/schemas/Summary\"},"
+      "  \"daily\": {\"type\": \"array\", \"items\": {\"type\": \"object\", "
+      "\"additionalProperties\": true}},"
+      "  \"segments\": {\"type\": \"array\", \"items\": {\"type\": \"object\", "
+      "\"additionalProperties\": true}},"
+      "  \"rules\": {\"type\": \"array\", \"items\": {\"type\": \"object\", "
+      "\"additionalProperties\": true}}}},"
+      "\"SegmentsUpdate\": {\"type\": \"object\", \"properties\": {\"changed\": {\"type\": "
+      "\"integer\"}}},"
+      "\"CampaignFigures\": {\"type\": \"object\", \"properties\": {\"purchases\": {\"type\": "
+      "\"integer\"},"
+      "  \"revenue\": {\"type\": \"integer\", \"format\": \"int64\"}, \"discount\": {\"type\": "
+      "\"integer\", \"format\": \"int64\"},"
+      "  \"bonus_earned\": {\"type\": \"integer\", \"format\": \"int64\"}, \"customers\": "
+      "{\"type\": \"integer\"},"
+      "  \"budget\": {\"type\": \"integer\", \"format\": \"int64\", \"nullable\": true},"
+      "  \"spent\": {\"type\": \"integer\", \"format\": \"int64\"}}}"
+      "}";
 
 static void
-add_ref (JsonBuilder *builder,
-         const char  *schema)
+add_ref (JsonBuilder *builder, const char *schema)
 {
   g_autofree char *ref = g_strconcat ("#/components/schemas/", schema, NULL);
 
@@ -106,9 +159,7 @@ add_ref (JsonBuilder *builder,
 }
 
 static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
+add_string (JsonBuilder *builder, const char *name, const char *value)
 {
   json_builder_set_member_name (builder, name);
   json_builder_add_string_value (builder, value);
@@ -116,15 +167,12 @@ add_string (JsonBuilder *builder,
 
 /* A record's schema from its field table; @extra adds the nested members. */
 static void
-add_record_schema (JsonBuilder *builder,
-                   const char  *name,
-                   GType        type,
-                   const char  *extra)
+add_record_schema (JsonBuilder *builder, const char *name, GType type, const char *extra)
 {
-  g_autoptr(GTypeClass) klass = g_type_class_ref (type);
+  g_autoptr (GTypeClass) klass = g_type_class_ref (type);
   SkRecordClass *record_class = SK_RECORD_CLASS (klass);
-  guint i;
-  gboolean any_required = FALSE;
+  guint          i;
+  gboolean       any_required = FALSE;
 
   json_builder_set_member_name (builder, name);
   json_builder_begin_object (builder);
@@ -183,10 +231,10 @@ add_record_schema (JsonBuilder *builder,
     }
   if (extra != NULL)
     {
-      g_autoptr(JsonNode) node = json_from_string (extra, NULL);
+      g_autoptr (JsonNode) node = json_from_string (extra, NULL);
       JsonObjectIter iter;
-      const char *member;
-      JsonNode *value;
+      const char    *member;
+      JsonNode      *value;
 
       g_assert (node != NULL);
       json_object_iter_init (&iter, json_node_get_object (node));
@@ -210,8 +258,7 @@ add_record_schema (JsonBuilder *builder,
 }
 
 static void
-add_page_schema (JsonBuilder *builder,
-                 const char  *item)
+add_page_schema (JsonBuilder *builder, const char *item)
 {
   g_autofree char *name = g_strconcat (item, "Page", NULL);
 
@@ -238,8 +285,7 @@ add_page_schema (JsonBuilder *builder,
 }
 
 static void
-add_json_content (JsonBuilder *builder,
-                  const char  *schema)
+add_json_content (JsonBuilder *builder, const char *schema)
 {
   json_builder_set_member_name (builder, "content");
   json_builder_begin_object (builder);
@@ -258,10 +304,7 @@ add_json_content (JsonBuilder *builder,
 }
 
 static void
-add_response (JsonBuilder *builder,
-              const char  *status,
-              const char  *description,
-              const char  *schema)
+add_response (JsonBuilder *builder, const char *status, const char *description, const char *schema)
 {
   json_builder_set_member_name (builder, status);
   json_builder_begin_object (builder);
@@ -272,10 +315,9 @@ add_response (JsonBuilder *builder,
 }
 
 static char *
-openapi_path (const char *pattern,
-              guint      *n_params)
+openapi_path (const char *pattern, guint *n_params)
 {
-  GString *path = g_string_new (NULL);
+  GString    *path = g_string_new (NULL);
   const char *p;
 
   *n_params = 0;
@@ -295,9 +337,9 @@ openapi_path (const char *pattern,
 static char *
 operation_id (const SkRoute *route)
 {
-  GString *id = g_string_new (NULL);
+  GString    *id = g_string_new (NULL);
   const char *p;
-  gboolean upper = FALSE;
+  gboolean    upper = FALSE;
 
   g_string_append (id, route->method);
   g_string_ascii_down (id);
@@ -322,17 +364,17 @@ operation_id (const SkRoute *route)
 JsonNode *
 sk_server_openapi (void)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) fixed = json_from_string (fixed_schemas, NULL);
-  g_autoptr(GHashTable) paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GPtrArray) order = g_ptr_array_new ();
-  g_autoptr(GHashTable) pages = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) fixed = json_from_string (fixed_schemas, NULL);
+  g_autoptr (GHashTable) paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) order = g_ptr_array_new ();
+  g_autoptr (GHashTable) pages = g_hash_table_new (g_str_hash, g_str_equal);
   const SkRoute *routes;
-  guint n_routes;
-  guint i, j;
+  guint          n_routes;
+  guint          i, j;
   JsonObjectIter iter;
-  const char *member;
-  JsonNode *value;
+  const char    *member;
+  JsonNode      *value;
 
   g_assert (fixed != NULL);
   routes = sk_server_routes (&n_routes);
@@ -343,12 +385,16 @@ sk_server_openapi (void)
   json_builder_begin_object (builder);
   add_string (builder, "title", "Skidka server API");
   add_string (builder, "version", PACKAGE_VERSION);
-  add_string (builder, "description",
-              "Discounts and loyalty bonuses for a chain of children's goods stores. Money is integer kopecks, "
-              "percentages basis points, multipliers hundredths, times RFC 3339 UTC. Errors are "
-              "{\"error\": {\"code\", \"message\", \"field\"}}. Editable records carry a version and an ETag; "
-              "PUT with If-Match (or \"version\") gets 412 when stale. Who may call an operation, by role and "
-              "for their own store or another, is in its description (README, \"Who may do what\").");
+  add_string (
+      builder, "description",
+      "Discounts and loyalty bonuses for a chain of children's goods stores. Money is integer "
+      "kopecks, "
+      "percentages basis points, multipliers hundredths, times RFC 3339 UTC. Errors are "
+      "{\"error\": {\"code\", \"message\", \"field\"}}. Editable records carry a version and an "
+      "ETag; "
+      "PUT with If-Match (or \"version\") gets 412 when stale. Who may call an operation, by role "
+      "and "
+      "for their own store or another, is in its description (README, \"Who may do what\").");
   json_builder_set_member_name (builder, "license");
   json_builder_begin_object (builder);
   add_string (builder, "name", "GPL-3.0-or-later");
@@ -378,7 +424,7 @@ sk_server_openapi (void)
           g_ptr_array_add (order, path);
         }
       if (routes[i].response_schema && g_str_has_prefix (routes[i].response_schema, "page:"))
-        g_hash_table_add (pages, (gpointer) (routes[i].response_schema + 5));
+        g_hash_table_add (pages, (gpointer)(routes[i].response_schema + 5));
     }
 
   json_builder_set_member_name (builder, "paths");
@@ -391,13 +437,13 @@ sk_server_openapi (void)
       json_builder_begin_object (builder);
       for (i = 0; i < n_routes; i++)
         {
-          const SkRoute *route = &routes[i];
+          const SkRoute   *route = &routes[i];
           g_autofree char *route_path = NULL;
           g_autofree char *method = NULL;
           g_autofree char *op = NULL;
           g_autofree char *description = NULL;
-          guint n_params;
-          const char *success;
+          guint            n_params;
+          const char      *success;
 
           route_path = openapi_path (route->pattern, &n_params);
           if (!g_str_equal (route_path, path))
@@ -410,8 +456,9 @@ sk_server_openapi (void)
           add_string (builder, "summary", route->summary);
           /* Who may do it: the route's policy (every route has one, the
            * policy test checks), then what no token gets. */
-          description = g_strconcat (route->policy != NULL ? route->policy : "",
-                                     route->roles == SK_ROLE_NONE ? NULL : " Without a token: 401.", NULL);
+          description
+              = g_strconcat (route->policy != NULL ? route->policy : "",
+                             route->roles == SK_ROLE_NONE ? NULL : " Without a token: 401.", NULL);
           add_string (builder, "description", description);
           if (route->roles == SK_ROLE_NONE)
             {
@@ -438,7 +485,7 @@ sk_server_openapi (void)
                 }
               if (route->query_params != NULL)
                 {
-                  g_auto(GStrv) names = g_strsplit (route->query_params, ",", -1);
+                  g_auto (GStrv) names = g_strsplit (route->query_params, ",", -1);
                   guint k;
 
                   for (k = 0; names[k]; k++)
@@ -474,7 +521,8 @@ sk_server_openapi (void)
                   json_builder_begin_object (builder);
                   add_string (builder, "name", "If-Match");
                   add_string (builder, "in", "header");
-                  add_string (builder, "description", "the ETag (version) the client read; stale: 412");
+                  add_string (builder, "description",
+                              "the ETag (version) the client read; stale: 412");
                   json_builder_set_member_name (builder, "required");
                   json_builder_add_boolean_value (builder, FALSE);
                   json_builder_set_member_name (builder, "schema");
@@ -498,20 +546,21 @@ sk_server_openapi (void)
           json_builder_begin_object (builder);
           if (route->response_schema == NULL)
             success = "204";
-          else if (g_str_equal (route->method, "POST") && route->request_schema != NULL &&
-                   (g_str_equal (route->request_schema, route->response_schema) ||
-                    g_str_equal (route->response_schema, "BonusTransaction") ||
-                    g_str_equal (route->response_schema, "User") ||
-                    g_str_equal (route->response_schema, "PurchaseResult")))
+          else if (g_str_equal (route->method, "POST") && route->request_schema != NULL
+                   && (g_str_equal (route->request_schema, route->response_schema)
+                       || g_str_equal (route->response_schema, "BonusTransaction")
+                       || g_str_equal (route->response_schema, "User")
+                       || g_str_equal (route->response_schema, "PurchaseResult")))
             success = "201";
           else
             success = "200";
           add_response (builder, success, route->summary, route->response_schema);
           if (g_str_equal (route->response_schema ? route->response_schema : "", "PurchaseResult"))
-            add_response (builder, "200", "A replay of a purchase already processed: its first result",
+            add_response (builder, "200",
+                          "A replay of a purchase already processed: its first result",
                           "PurchaseResult");
-          add_response (builder, "default", "An error: 400 malformed, 401, 403, 404, 409, 412, 413, 422, 429",
-                        "Error");
+          add_response (builder, "default",
+                        "An error: 400 malformed, 401, 403, 404, 409, 412, 413, 422, 429", "Error");
           json_builder_end_object (builder);
           json_builder_end_object (builder);
         }
@@ -539,14 +588,16 @@ sk_server_openapi (void)
     }
   add_record_schema (builder, "Store", SK_TYPE_STORE, NULL);
   add_record_schema (builder, "Child", SK_TYPE_CHILD, NULL);
-  add_record_schema (builder, "Customer", SK_TYPE_CUSTOMER,
-                     "{\"children\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/Child\"}},"
-                     " \"consent\": {\"type\": \"object\", \"properties\": {\"email\": {\"type\": \"boolean\"},"
-                     " \"sms\": {\"type\": \"boolean\"}, \"push\": {\"type\": \"boolean\"}}}}");
+  add_record_schema (
+      builder, "Customer", SK_TYPE_CUSTOMER,
+      "{\"children\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/Child\"}},"
+      " \"consent\": {\"type\": \"object\", \"properties\": {\"email\": {\"type\": \"boolean\"},"
+      " \"sms\": {\"type\": \"boolean\"}, \"push\": {\"type\": \"boolean\"}}}}");
   add_record_schema (builder, "PurchaseLine", SK_TYPE_PURCHASE_LINE, NULL);
   add_record_schema (builder, "DiscountApplication", SK_TYPE_DISCOUNT_APPLICATION, NULL);
   add_record_schema (builder, "Purchase", SK_TYPE_PURCHASE,
-                     "{\"lines\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/components/schemas/PurchaseLine\"}},"
+                     "{\"lines\": {\"type\": \"array\", \"items\": {\"$ref\": "
+                     "\"#/components/schemas/PurchaseLine\"}},"
                      " \"applications\": {\"type\": \"array\","
                      " \"items\": {\"$ref\": \"#/components/schemas/DiscountApplication\"}}}");
   add_record_schema (builder, "BonusTransaction", SK_TYPE_BONUS_TRANSACTION, NULL);
@@ -557,8 +608,8 @@ sk_server_openapi (void)
     {
       const char *schema = routes[i].response_schema;
 
-      if (schema != NULL && g_str_has_prefix (schema, "page:") &&
-          g_hash_table_remove (pages, schema + 5))
+      if (schema != NULL && g_str_has_prefix (schema, "page:")
+          && g_hash_table_remove (pages, schema + 5))
         add_page_schema (builder, schema + 5);
     }
   json_builder_end_object (builder);

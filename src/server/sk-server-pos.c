@@ -16,10 +16,10 @@
 static void
 handle_calculate (SkRequest *r)
 {
-  g_autoptr(JsonObject) object = sk_request_body_object (r);
-  g_autoptr(SkCart) cart = NULL;
-  g_autoptr(SkEngineResult) result = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonObject) object = sk_request_body_object (r);
+  g_autoptr (SkCart) cart = NULL;
+  g_autoptr (SkEngineResult) result = NULL;
+  g_autoptr (GError) error = NULL;
   const char *customer_id;
 
   if (object == NULL || !sk_request_member_string (r, object, "customer_id", FALSE, &customer_id))
@@ -42,8 +42,8 @@ handle_calculate (SkRequest *r)
 static void
 handle_available (SkRequest *r)
 {
-  g_autoptr(SkEngineResult) result = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (SkEngineResult) result = NULL;
+  g_autoptr (GError) error = NULL;
   const char *store_id = sk_request_query (r, "store_id");
   const char *customer_id = sk_request_arg (r, 0);
 
@@ -63,7 +63,7 @@ handle_available (SkRequest *r)
     sk_request_set_error (r, error);
   else
     {
-      g_autoptr(SkCart) cart = sk_cart_new (store_id);
+      g_autoptr (SkCart) cart = sk_cart_new (store_id);
 
       sk_request_reply (r, 200, sk_engine_result_to_json (result, cart));
     }
@@ -72,10 +72,10 @@ handle_available (SkRequest *r)
 static void
 handle_process_purchase (SkRequest *r)
 {
-  g_autoptr(JsonObject) object = sk_request_body_object (r);
-  g_autoptr(SkPurchaseRequest) request = NULL;
-  g_autoptr(SkPurchaseResult) result = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonObject) object = sk_request_body_object (r);
+  g_autoptr (SkPurchaseRequest) request = NULL;
+  g_autoptr (SkPurchaseResult) result = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (object == NULL)
     return;
@@ -105,8 +105,8 @@ handle_process_purchase (SkRequest *r)
 static void
 handle_purchase_get (SkRequest *r)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkPurchase) purchase = sk_database_get_purchase (r->db, sk_request_arg (r, 0), &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkPurchase) purchase = sk_database_get_purchase (r->db, sk_request_arg (r, 0), &error);
   g_autofree char *store_id = NULL;
 
   if (purchase == NULL)
@@ -122,24 +122,23 @@ handle_purchase_get (SkRequest *r)
 static void
 handle_refund (SkRequest *r)
 {
-  g_autoptr(JsonObject) object = sk_request_body_object (r);
-  g_autoptr(SkPurchase) purchase = NULL;
-  g_autoptr(SkPurchase) refunded = NULL;
-  g_autoptr(GArray) lines = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonObject) object = sk_request_body_object (r);
+  g_autoptr (SkPurchase) purchase = NULL;
+  g_autoptr (SkPurchase) refunded = NULL;
+  g_autoptr (GArray) lines = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *store_id = NULL;
-  const char *id, *purchase_id;
-  JsonNode *lines_node;
+  const char      *id, *purchase_id;
+  JsonNode        *lines_node;
 
-  if (object == NULL ||
-      !sk_request_member_string (r, object, "id", TRUE, &id) ||
-      !sk_request_member_string (r, object, "purchase_id", TRUE, &purchase_id))
+  if (object == NULL || !sk_request_member_string (r, object, "id", TRUE, &id)
+      || !sk_request_member_string (r, object, "purchase_id", TRUE, &purchase_id))
     return;
   lines_node = json_object_get_member (object, "lines");
   if (lines_node != NULL && !JSON_NODE_HOLDS_NULL (lines_node))
     {
       JsonArray *array;
-      guint i;
+      guint      i;
 
       if (!JSON_NODE_HOLDS_ARRAY (lines_node))
         {
@@ -150,17 +149,20 @@ handle_refund (SkRequest *r)
       lines = g_array_new (FALSE, FALSE, sizeof (SkRefundLine));
       for (i = 0; i < json_array_get_length (array); i++)
         {
-          JsonNode *item = json_array_get_element (array, i);
+          JsonNode    *item = json_array_get_element (array, i);
           SkRefundLine line = { 0, 0 };
 
-          if (!JSON_NODE_HOLDS_OBJECT (item) ||
-              !sk_request_member_int (r, json_node_get_object (item), "line_no", TRUE, &line.line_no) ||
-              !sk_request_member_int (r, json_node_get_object (item), "quantity", TRUE, &line.quantity))
+          if (!JSON_NODE_HOLDS_OBJECT (item)
+              || !sk_request_member_int (r, json_node_get_object (item), "line_no", TRUE,
+                                         &line.line_no)
+              || !sk_request_member_int (r, json_node_get_object (item), "quantity", TRUE,
+                                         &line.quantity))
             {
               g_autofree char *field = g_strdup_printf ("lines[%u]", i);
 
               /* Name the line, not just the member. */
-              sk_request_fail (r, SK_ERROR_MALFORMED, field, "Each line is {line_no, quantity} with whole numbers");
+              sk_request_fail (r, SK_ERROR_MALFORMED, field,
+                               "Each line is {line_no, quantity} with whole numbers");
               return;
             }
           g_array_append_val (lines, line);
@@ -184,54 +186,54 @@ handle_refund (SkRequest *r)
 
 const SkRoute sk_server_pos_routes[] = {
   {
-    .method = "POST",
-    .pattern = "/api/discounts/calculate",
-    .handler = handle_calculate,
-    .roles = SK_ROLES_ALL,
-    .summary = "What a cart gets now",
-    .request_schema = "CalculateRequest",
-    .response_schema = "CalculateResult",
-    .policy = P_CALCULATE,
+      .method = "POST",
+      .pattern = "/api/discounts/calculate",
+      .handler = handle_calculate,
+      .roles = SK_ROLES_ALL,
+      .summary = "What a cart gets now",
+      .request_schema = "CalculateRequest",
+      .response_schema = "CalculateResult",
+      .policy = P_CALCULATE,
   },
   {
-    .method = "POST",
-    .pattern = "/api/pos/process-purchase",
-    .handler = handle_process_purchase,
-    .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER | SK_ROLE_CASHIER,
-    .summary = "Sell: discounts, bonuses, the purchase, in one transaction",
-    .request_schema = "PurchaseRequest",
-    .response_schema = "PurchaseResult",
-    .policy = P_SELL,
+      .method = "POST",
+      .pattern = "/api/pos/process-purchase",
+      .handler = handle_process_purchase,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER | SK_ROLE_CASHIER,
+      .summary = "Sell: discounts, bonuses, the purchase, in one transaction",
+      .request_schema = "PurchaseRequest",
+      .response_schema = "PurchaseResult",
+      .policy = P_SELL,
   },
   {
-    .method = "GET",
-    .pattern = "/api/pos/customer/*/available-discounts",
-    .handler = handle_available,
-    .roles = SK_ROLES_ALL,
-    .summary = "Rules open to a customer (or \"anonymous\") in a store",
-    .response_schema = "CalculateResult",
-    .query_params = "store_id",
-    .policy = P_AVAILABLE,
+      .method = "GET",
+      .pattern = "/api/pos/customer/*/available-discounts",
+      .handler = handle_available,
+      .roles = SK_ROLES_ALL,
+      .summary = "Rules open to a customer (or \"anonymous\") in a store",
+      .response_schema = "CalculateResult",
+      .query_params = "store_id",
+      .policy = P_AVAILABLE,
   },
   {
-    .method = "POST",
-    .pattern = "/api/pos/refund",
-    .handler = handle_refund,
-    .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER,
-    .summary = "Refund a purchase or some of its lines",
-    .request_schema = "RefundRequest",
-    .response_schema = "Purchase",
-    .flags = SK_ROUTE_WRITES,
-    .policy = P_REFUND,
+      .method = "POST",
+      .pattern = "/api/pos/refund",
+      .handler = handle_refund,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER,
+      .summary = "Refund a purchase or some of its lines",
+      .request_schema = "RefundRequest",
+      .response_schema = "Purchase",
+      .flags = SK_ROUTE_WRITES,
+      .policy = P_REFUND,
   },
   {
-    .method = "GET",
-    .pattern = "/api/pos/purchases/*",
-    .handler = handle_purchase_get,
-    .roles = SK_ROLE_ADMIN | SK_ROLE_MARKETING | SK_ROLE_MANAGER | SK_ROLE_CASHIER,
-    .summary = "A purchase",
-    .response_schema = "Purchase",
-    .policy = P_PURCHASE,
+      .method = "GET",
+      .pattern = "/api/pos/purchases/*",
+      .handler = handle_purchase_get,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MARKETING | SK_ROLE_MANAGER | SK_ROLE_CASHIER,
+      .summary = "A purchase",
+      .response_schema = "Purchase",
+      .policy = P_PURCHASE,
   },
 };
 

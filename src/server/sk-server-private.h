@@ -15,14 +15,14 @@ G_BEGIN_DECLS
 /* The account behind a request. */
 typedef struct
 {
-  char   *id;
-  char   *username;
-  SkRole  role;
-  char   *store_id;      /* managers and cashiers only */
-  char   *token_hash;
+  char  *id;
+  char  *username;
+  SkRole role;
+  char  *store_id; /* managers and cashiers only */
+  char  *token_hash;
 } SkServerUser;
 
-void         sk_server_user_free      (SkServerUser *user);
+void sk_server_user_free (SkServerUser *user);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkServerUser, sk_server_user_free)
 
 /* Tokens a server has checked, kept while it can learn of every change to
@@ -33,46 +33,45 @@ typedef struct _SkTokenCache SkTokenCache;
 typedef struct
 {
   GMutex  mutex;
-  gint64  busy;      /* microseconds held, changed under @mutex */
+  gint64  busy; /* microseconds held, changed under @mutex */
   guint64 writes;
 } SkWriteLock;
 
-gint64       sk_write_lock_acquire     (SkWriteLock *lock);
-void         sk_write_lock_release     (SkWriteLock *lock,
-                                        gint64       acquired);
+gint64 sk_write_lock_acquire (SkWriteLock *lock);
+void   sk_write_lock_release (SkWriteLock *lock, gint64 acquired);
 
 /* One request as a worker sees it: copied out of the SoupServerMessage on
  * the main thread, answered by filling the out members. */
 typedef struct
 {
-  SkDatabase     *db;
-  const SkServerConfig *config;
-  const char     *method;
-  char           *path;
-  GPtrArray      *args;         /* the path segments matched by '*' */
-  GHashTable     *query;        /* char* -> char* */
-  GBytes         *body;
-  char           *if_match;
-  char           *authorization;
-  char           *remote;
-  SkServerUser   *user;         /* NULL on public routes */
-  gpointer        limiter;      /* SkRateLimiter of the server */
-  SkTokenCache   *tokens;       /* the server's checked tokens */
-  SkWriteLock    *write_lock;   /* held around a write (see SK_ROUTE_WRITES) */
-  gboolean        write_locked; /* the handler held it (sk_request_lock_writes) */
+  SkDatabase            *db;
+  const SkServerConfig  *config;
+  const char            *method;
+  char                  *path;
+  GPtrArray             *args;  /* the path segments matched by '*' */
+  GHashTable            *query; /* char* -> char* */
+  GBytes                *body;
+  char                  *if_match;
+  char                  *authorization;
+  char                  *remote;
+  SkServerUser          *user;         /* NULL on public routes */
+  gpointer               limiter;      /* SkRateLimiter of the server */
+  SkTokenCache          *tokens;       /* the server's checked tokens */
+  SkWriteLock           *write_lock;   /* held around a write (see SK_ROUTE_WRITES) */
+  gboolean               write_locked; /* the handler held it (sk_request_lock_writes) */
   const struct _SkRoute *route;
 
-  guint           status;
-  JsonNode       *response;
-  char           *etag;
-  GBytes         *raw;          /* a ready body instead of @response */
+  guint     status;
+  JsonNode *response;
+  char     *etag;
+  GBytes   *raw; /* a ready body instead of @response */
 } SkRequest;
 
 typedef void (*SkRouteHandler) (SkRequest *request);
 
 typedef enum
 {
-  SK_ROUTE_NONE   = 0,
+  SK_ROUTE_NONE = 0,
   /* Writes in one short transaction: the server runs these one at a time,
    * so they queue on a mutex instead of in SQLite's sleeping busy handler. */
   SK_ROUTE_WRITES = 1 << 0,
@@ -83,58 +82,51 @@ typedef enum
 
 typedef struct _SkRoute
 {
-  const char     *method;
-  const char     *pattern;      /* "/api/customers/ *" without the space */
-  SkRouteHandler  handler;
-  SkRole          roles;        /* SK_ROLE_NONE: public */
-  const char     *summary;
-  const char     *request_schema;   /* OpenAPI component name or NULL */
-  const char     *response_schema;
-  const char     *query_params;     /* "q,limit,cursor" */
-  SkRouteFlags    flags;
-  gconstpointer   data;             /* for handlers shared by several routes */
+  const char    *method;
+  const char    *pattern; /* "/api/customers/ *" without the space */
+  SkRouteHandler handler;
+  SkRole         roles; /* SK_ROLE_NONE: public */
+  const char    *summary;
+  const char    *request_schema; /* OpenAPI component name or NULL */
+  const char    *response_schema;
+  const char    *query_params; /* "q,limit,cursor" */
+  SkRouteFlags   flags;
+  gconstpointer  data; /* for handlers shared by several routes */
   /* Who may do it, by role and own or other store: the authorisation
    * policy of this route, as its OpenAPI description states it. */
-  const char     *policy;
+  const char *policy;
 } SkRoute;
 
-const SkRoute *sk_server_routes         (guint       *n_routes);
+const SkRoute *sk_server_routes (guint *n_routes);
 /* The route for @method and @path (arguments appended to @args), or NULL;
  * *path_known says whether another method would have matched. */
-const SkRoute *sk_server_route_find     (const char  *method,
-                                         const char  *path,
-                                         GPtrArray   *args,
-                                         gboolean    *path_known);
+const SkRoute *
+sk_server_route_find (const char *method, const char *path, GPtrArray *args, gboolean *path_known);
 
-void         sk_request_set_error      (SkRequest   *request,
-                                        const GError *error);
-void         sk_request_fail           (SkRequest   *request,
-                                        SkErrorCode  code,
-                                        const char  *field,
-                                        const char  *message);
-void         sk_request_reply          (SkRequest   *request,
-                                        guint        status,
-                                        JsonNode    *node);
-JsonNode    *sk_error_to_json          (const char  *code,
-                                        const char  *message,
-                                        const char  *field);
+void sk_request_set_error (SkRequest *request, const GError *error);
+void sk_request_fail (SkRequest *request, SkErrorCode code, const char *field, const char *message);
+void sk_request_reply (SkRequest *request, guint status, JsonNode *node);
+JsonNode *sk_error_to_json (const char *code, const char *message, const char *field);
 
 /* What handlers share (sk-server-request.c). */
-void sk_request_reply_record (SkRequest *r, guint status, gpointer record);
+void        sk_request_reply_record (SkRequest *r, guint status, gpointer record);
 JsonObject *sk_request_body_object (SkRequest *r);
-gboolean sk_request_member_string (SkRequest *r, JsonObject *object, const char *name, gboolean required, const char **out);
-gboolean sk_request_member_int (SkRequest *r, JsonObject *object, const char *name, gboolean required, gint64 *out);
+gboolean    sk_request_member_string (
+       SkRequest *r, JsonObject *object, const char *name, gboolean required, const char **out);
+gboolean sk_request_member_int (
+    SkRequest *r, JsonObject *object, const char *name, gboolean required, gint64 *out);
 const char *sk_request_query (SkRequest *r, const char *name);
-gboolean sk_request_query_limit (SkRequest *r, guint *limit);
-gboolean sk_request_query_time (SkRequest *r, const char *name, gint64 fallback, gint64 *out);
+gboolean    sk_request_query_limit (SkRequest *r, guint *limit);
+gboolean    sk_request_query_time (SkRequest *r, const char *name, gint64 fallback, gint64 *out);
 const char *sk_request_arg (SkRequest *r, guint i);
-gboolean sk_request_store_allowed (SkRequest *r, const char *store_id);
+gboolean    sk_request_store_allowed (SkRequest *r, const char *store_id);
 const char *sk_request_own_store (SkRequest *r);
-gboolean sk_request_customer_is_own (SkRequest *r, SkCustomer *customer, gboolean *own, GError **error);
+gboolean
+sk_request_customer_is_own (SkRequest *r, SkCustomer *customer, gboolean *own, GError **error);
 gboolean sk_request_customer_allowed (SkRequest *r, SkCustomer *customer);
-void sk_request_reply_items (SkRequest *r, GPtrArray *records, const char *next_cursor);
-void sk_request_reply_page (SkRequest *r, GPtrArray *records);
-void sk_request_reply_list (SkRequest *r, GPtrArray *records, GError *error);
+void     sk_request_reply_items (SkRequest *r, GPtrArray *records, const char *next_cursor);
+void     sk_request_reply_page (SkRequest *r, GPtrArray *records);
+void     sk_request_reply_list (SkRequest *r, GPtrArray *records, GError *error);
 gpointer sk_request_body_record (SkRequest *r, GType type);
 gboolean sk_request_body_update (SkRequest *r, gpointer record);
 
@@ -156,130 +148,133 @@ extern const guint   sk_server_analytics_routes_n;
  * of a store when it is the customer's home store or the customer bought
  * there; a sale is of the store where it was made. */
 #define P_PUBLIC "Public: anyone, without a token."
-#define P_SELF "Any role (admin, marketing, manager, cashier), on its own token."
-#define P_CHAIN_CUSTOMER "Any role (admin, marketing, manager, cashier), for any customer of the chain: customers are " \
+#define P_SELF   "Any role (admin, marketing, manager, cashier), on its own token."
+#define P_CHAIN_CUSTOMER                                                                           \
+  "Any role (admin, marketing, manager, cashier), for any customer of the chain: customers are "   \
   "members of the chain, so every till finds them, reads their balance and sells to them."
-#define P_CUSTOMER_CREATE "admin: a customer of any store, or of none. manager, cashier: a customer whose home store " \
-  "is their own (none given: their own; another: 403). marketing: 403. The server sets created_at."
-#define P_CUSTOMER_UPDATE "admin: any customer. manager: a customer of its own store (home store there, or a sale " \
-  "there; another store's: 403), keeping its home store: clearing it or moving it to another store is 403, " \
-  "only a customer of no store who bought there may be given the manager's own. marketing, cashier: 403."
-#define P_CUSTOMER_HISTORY(what) "admin, marketing: any customer. manager: a customer of its own store (home " \
-  "store there, or a sale there)" what "; another store's customer: 403. cashier: 403."
-#define P_MANUAL_BONUS "admin: any customer, any amount. manager: a customer of its own store (home store there, " \
-  "or a sale there; another store's: 403), for its own store (store_id absent or its own; another: 403), at most " \
-  "[auth] manual-bonus-limit of the server (default 1 000 000 kopecks) either way per movement (beyond: 403, an " \
-  "admin must). marketing, cashier: 403."
-#define P_CHAIN_READ(what) "Any role (admin, marketing, manager, cashier): every " what " of the chain."
-#define P_HQ_WRITE(what) "admin, marketing: any " what ". manager, cashier: 403."
-#define P_HQ_CREATE(what) "admin, marketing: a new " what "; an id already taken is 409 (POST never edits). " \
-  "manager, cashier: 403."
-#define P_HQ_ONLY "admin, marketing. manager, cashier: 403."
-#define P_ADMIN_ONLY "admin only. marketing, manager, cashier: 403."
-#define P_CALCULATE "Any role (admin, marketing, manager, cashier), for any customer of the chain or none; " \
-  "manager and cashier at their own store only (store_id of another: 403)."
-#define P_SELL "admin: at any store. manager, cashier: at their own store only (store_id of another: 403), to any " \
-  "customer of the chain. marketing: 403. A replayed id answers the first result (200) only to a caller who may " \
-  "see that sale (manager, cashier: a sale of their own store; another store's: 403, not 404, as the id is taken " \
-  "whatever the answer) and only for the same request (another body: 409 idempotency_mismatch)."
-#define P_AVAILABLE "Any role (admin, marketing, manager, cashier), for any customer of the chain; manager and " \
-  "cashier at their own store only (store_id of another: 403; none given: their own)."
-#define P_REFUND "admin: any sale. manager: a sale made at its own store; another store's: 403. marketing, " \
+#define P_CUSTOMER_CREATE                                                                          \
+  "admin: a customer of any store, or of none. manager, cashier: a customer whose home store "     \
+  "is their own (none given: their own; another: 403). marketing: 403. The server sets "           \
+  "created_at."
+#define P_CUSTOMER_UPDATE                                                                          \
+  "admin: any customer. manager: a customer of its own store (home store there, or a sale "        \
+  "there; another store's: 403), keeping its home store: clearing it or moving it to another "     \
+  "store is 403, "                                                                                 \
+  "only a customer of no store who bought there may be given the manager's own. marketing, "       \
   "cashier: 403."
-#define P_PURCHASE "admin, marketing: any sale. manager, cashier: a sale made at their own store; another " \
+#define P_CUSTOMER_HISTORY(what)                                                                   \
+  "admin, marketing: any customer. manager: a customer of its own store (home "                    \
+  "store there, or a sale there)" what "; another store's customer: 403. cashier: 403."
+#define P_MANUAL_BONUS                                                                             \
+  "admin: any customer, any amount. manager: a customer of its own store (home store there, "      \
+  "or a sale there; another store's: 403), for its own store (store_id absent or its own; "        \
+  "another: 403), at most "                                                                        \
+  "[auth] manual-bonus-limit of the server (default 1 000 000 kopecks) either way per movement "   \
+  "(beyond: 403, an "                                                                              \
+  "admin must). marketing, cashier: 403."
+#define P_CHAIN_READ(what)                                                                         \
+  "Any role (admin, marketing, manager, cashier): every " what " of the chain."
+#define P_HQ_WRITE(what) "admin, marketing: any " what ". manager, cashier: 403."
+#define P_HQ_CREATE(what)                                                                          \
+  "admin, marketing: a new " what "; an id already taken is 409 (POST never edits). "              \
+  "manager, cashier: 403."
+#define P_HQ_ONLY    "admin, marketing. manager, cashier: 403."
+#define P_ADMIN_ONLY "admin only. marketing, manager, cashier: 403."
+#define P_CALCULATE                                                                                \
+  "Any role (admin, marketing, manager, cashier), for any customer of the chain or none; "         \
+  "manager and cashier at their own store only (store_id of another: 403)."
+#define P_SELL                                                                                     \
+  "admin: at any store. manager, cashier: at their own store only (store_id of another: 403), to " \
+  "any "                                                                                           \
+  "customer of the chain. marketing: 403. A replayed id answers the first result (200) only to a " \
+  "caller who may "                                                                                \
+  "see that sale (manager, cashier: a sale of their own store; another store's: 403, not 404, as " \
+  "the id is taken "                                                                               \
+  "whatever the answer) and only for the same request (another body: 409 idempotency_mismatch)."
+#define P_AVAILABLE                                                                                \
+  "Any role (admin, marketing, manager, cashier), for any customer of the chain; manager and "     \
+  "cashier at their own store only (store_id of another: 403; none given: their own)."
+#define P_REFUND                                                                                   \
+  "admin: any sale. manager: a sale made at its own store; another store's: 403. marketing, "      \
+  "cashier: 403."
+#define P_PURCHASE                                                                                 \
+  "admin, marketing: any sale. manager, cashier: a sale made at their own store; another "         \
   "store's: 403."
-#define P_ANALYTICS "admin, marketing: any stores (none given: the whole chain). manager: its own store only " \
+#define P_ANALYTICS                                                                                \
+  "admin, marketing: any stores (none given: the whole chain). manager: its own store only "       \
   "(another: 403; none given: its own). cashier: 403."
-#define P_NOTIFICATIONS "admin, marketing: every notification. manager: those to the customers of its own store " \
-  "(home store there, or a sale there); customer_id of another store's customer: 403. cashier: 403."
+#define P_NOTIFICATIONS                                                                            \
+  "admin, marketing: every notification. manager: those to the customers of its own store "        \
+  "(home store there, or a sale there); customer_id of another store's customer: 403. cashier: "   \
+  "403."
 
 /* Accounts (sk-server-auth.c) */
-char        *sk_auth_hash_password     (const char  *password,
-                                        GError     **error);
-gboolean     sk_auth_verify_password   (const char  *hash,
-                                        const char  *password);
-char        *sk_auth_create_user       (SkDatabase  *db,
-                                        const char  *username,
-                                        const char  *password,
-                                        const char  *role,
-                                        const char  *store_id,
-                                        GError     **error);
-JsonNode    *sk_auth_list_users        (SkDatabase  *db,
-                                        GError     **error);
+char     *sk_auth_hash_password (const char *password, GError **error);
+gboolean  sk_auth_verify_password (const char *hash, const char *password);
+char     *sk_auth_create_user (SkDatabase *db,
+                               const char *username,
+                               const char *password,
+                               const char *role,
+                               const char *store_id,
+                               GError    **error);
+JsonNode *sk_auth_list_users (SkDatabase *db, GError **error);
 /* Disabling also revokes every token of the user. */
-gboolean     sk_auth_set_disabled      (SkDatabase   *db,
-                                        SkTokenCache *cache,
-                                        const char   *user_id,
-                                        gboolean      disabled,
-                                        GError      **error);
+gboolean sk_auth_set_disabled (
+    SkDatabase *db, SkTokenCache *cache, const char *user_id, gboolean disabled, GError **error);
 /* A new bearer token for @username, or NULL with SK_ERROR_UNAUTHORIZED. */
-char        *sk_auth_login             (SkDatabase  *db,
-                                        const char  *username,
-                                        const char  *password,
-                                        gint64       lifetime_seconds,
-                                        SkServerUser **user,
-                                        GError     **error);
-SkTokenCache *sk_token_cache_new       (void);
-void         sk_token_cache_free       (SkTokenCache *cache);
+char         *sk_auth_login (SkDatabase    *db,
+                             const char    *username,
+                             const char    *password,
+                             gint64         lifetime_seconds,
+                             SkServerUser **user,
+                             GError       **error);
+SkTokenCache *sk_token_cache_new (void);
+void          sk_token_cache_free (SkTokenCache *cache);
 /* Forgets every token; keeps them from now on only if @enabled. */
-void         sk_token_cache_reset      (SkTokenCache *cache,
-                                        gboolean      enabled);
+void sk_token_cache_reset (SkTokenCache *cache, gboolean enabled);
 
 /* The account of a valid @token, from @cache (may be NULL) or the database. */
-SkServerUser *sk_auth_check_token      (SkDatabase   *db,
-                                        SkTokenCache *cache,
-                                        const char   *token,
-                                        GError      **error);
-gboolean     sk_auth_revoke            (SkDatabase   *db,
-                                        SkTokenCache *cache,
-                                        const char   *token_hash,
-                                        GError      **error);
-char        *sk_auth_token_hash        (const char  *token);
+SkServerUser *
+sk_auth_check_token (SkDatabase *db, SkTokenCache *cache, const char *token, GError **error);
+gboolean
+      sk_auth_revoke (SkDatabase *db, SkTokenCache *cache, const char *token_hash, GError **error);
+char *sk_auth_token_hash (const char *token);
 
 typedef struct _SkRateLimiter SkRateLimiter;
-SkRateLimiter *sk_rate_limiter_new     (guint        attempts,
-                                        gint64       window_seconds);
-void         sk_rate_limiter_free      (SkRateLimiter *limiter);
+SkRateLimiter                *sk_rate_limiter_new (guint attempts, gint64 window_seconds);
+void                          sk_rate_limiter_free (SkRateLimiter *limiter);
 /* May @key try again now? It has @factor times the attempts. */
 /* Takes one attempt for @key, which may have @factor times the attempts
  * (failures in the window and attempts in flight), or says to wait. */
-gboolean     sk_rate_limiter_begin     (SkRateLimiter *limiter,
-                                        const char    *key,
-                                        guint          factor);
+gboolean sk_rate_limiter_begin (SkRateLimiter *limiter, const char *key, guint factor);
 /* Ends an attempt that sk_rate_limiter_begin took. */
-void         sk_rate_limiter_end       (SkRateLimiter *limiter,
-                                        const char    *key,
-                                        gboolean       failed);
+void sk_rate_limiter_end (SkRateLimiter *limiter, const char *key, gboolean failed);
 /* Remembers that @key (a name at an address) logged in, for 30 days. */
-void         sk_rate_limiter_succeeded (SkRateLimiter *limiter,
-                                        const char    *key);
-gboolean     sk_rate_limiter_known     (SkRateLimiter *limiter,
-                                        const char    *key);
-void         sk_rate_limiter_reset     (SkRateLimiter *limiter,
-                                        const char    *key);
+void     sk_rate_limiter_succeeded (SkRateLimiter *limiter, const char *key);
+gboolean sk_rate_limiter_known (SkRateLimiter *limiter, const char *key);
+void     sk_rate_limiter_reset (SkRateLimiter *limiter, const char *key);
 
 /* The server's own accept loop (sk-server-listener.c). */
 typedef struct
 {
-  guint max_connections;  /* beyond it a new connection gets 503 */
-  guint header_timeout;   /* seconds from accept to a request's whole head */
-  guint body_timeout;     /* seconds from the head to the whole body */
-  guint idle_timeout;     /* seconds a kept-alive connection waits for its next
-                           * request, and a read or write may stall */
+  guint max_connections; /* beyond it a new connection gets 503 */
+  guint header_timeout;  /* seconds from accept to a request's whole head */
+  guint body_timeout;    /* seconds from the head to the whole body */
+  guint idle_timeout;    /* seconds a kept-alive connection waits for its next
+                          * request, and a read or write may stall */
 } SkListenerLimits;
 
 typedef struct _SkListener SkListener;
 
-SkListener  *sk_listener_new           (SoupServer             *soup,
-                                        GSocketAddress         *address,
-                                        GTlsCertificate        *certificate,
-                                        const SkListenerLimits *limits,
-                                        GError                **error);
-void         sk_listener_free          (SkListener        *self);
-guint        sk_listener_get_port      (SkListener        *self);
-guint        sk_listener_get_n_connections (SkListener    *self);
+SkListener *sk_listener_new (SoupServer             *soup,
+                             GSocketAddress         *address,
+                             GTlsCertificate        *certificate,
+                             const SkListenerLimits *limits,
+                             GError                **error);
+void        sk_listener_free (SkListener *self);
+guint       sk_listener_get_port (SkListener *self);
+guint       sk_listener_get_n_connections (SkListener *self);
 /* From the server's early handler: the head of @msg has arrived. */
-void         sk_listener_got_headers   (SkListener        *self,
-                                        SoupServerMessage *msg);
+void sk_listener_got_headers (SkListener *self, SoupServerMessage *msg);
 
 G_END_DECLS

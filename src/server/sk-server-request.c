@@ -1,5 +1,5 @@
-/* sk-server-request.c: what every handler shares: replies, the body and query of a request, the store policy.
- * SPDX-License-Identifier: GPL-3.0-or-later */
+/* sk-server-request.c: what every handler shares: replies, the body and query of a request, the
+ * store policy. SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "skidka-server"
 
 #include "config.h"
@@ -14,9 +14,7 @@
 /* Replies */
 
 void
-sk_request_reply (SkRequest *request,
-                  guint      status,
-                  JsonNode  *node)
+sk_request_reply (SkRequest *request, guint status, JsonNode *node)
 {
   g_return_if_fail (request != NULL);
 
@@ -26,10 +24,7 @@ sk_request_reply (SkRequest *request,
 }
 
 void
-sk_request_fail (SkRequest   *request,
-                 SkErrorCode  code,
-                 const char  *field,
-                 const char  *message)
+sk_request_fail (SkRequest *request, SkErrorCode code, const char *field, const char *message)
 {
   g_return_if_fail (request != NULL);
 
@@ -38,8 +33,7 @@ sk_request_fail (SkRequest   *request,
 }
 
 void
-sk_request_set_error (SkRequest    *request,
-                      const GError *error)
+sk_request_set_error (SkRequest *request, const GError *error)
 {
   g_return_if_fail (request != NULL);
 
@@ -48,20 +42,20 @@ sk_request_set_error (SkRequest    *request,
       sk_request_fail (request, SK_ERROR_DATABASE, NULL, "Something went wrong on the server");
       return;
     }
-  if (error->domain != SK_ERROR || error->code == SK_ERROR_DATABASE || error->code == SK_ERROR_SCHEMA_TOO_NEW)
+  if (error->domain != SK_ERROR || error->code == SK_ERROR_DATABASE
+      || error->code == SK_ERROR_SCHEMA_TOO_NEW)
     {
       /* Never SQL text in a response; the log has it. */
       g_message ("%s %s: %s", request->method, request->path, error->message);
-      sk_request_fail (request, SK_ERROR_DATABASE, NULL, "The database could not do this; try again");
+      sk_request_fail (request, SK_ERROR_DATABASE, NULL,
+                       "The database could not do this; try again");
       return;
     }
   sk_request_fail (request, error->code, sk_error_get_field (error), error->message);
 }
 
 void
-sk_request_reply_record (SkRequest *r,
-              guint      status,
-              gpointer   record)
+sk_request_reply_record (SkRequest *r, guint status, gpointer record)
 {
   GParamSpec *version = g_object_class_find_property (G_OBJECT_GET_CLASS (record), "version");
 
@@ -76,15 +70,14 @@ sk_request_reply_record (SkRequest *r,
   sk_request_reply (r, status, sk_record_to_json (record));
 }
 
-
 /* Input */
 
 JsonObject *
 sk_request_body_object (SkRequest *r)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  gsize length = 0;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  gsize       length = 0;
   const char *data = r->body ? g_bytes_get_data (r->body, &length) : NULL;
 
   if (data == NULL || length == 0)
@@ -109,11 +102,8 @@ sk_request_body_object (SkRequest *r)
 /* A member of the body: FALSE (and the request failed) when a required one
  * is absent or null; *node is NULL when an optional one is. */
 static gboolean
-sk_request_member_node (SkRequest   *r,
-             JsonObject  *object,
-             const char  *name,
-             gboolean     required,
-             JsonNode   **node)
+sk_request_member_node (
+    SkRequest *r, JsonObject *object, const char *name, gboolean required, JsonNode **node)
 {
   *node = json_object_get_member (object, name);
   if (*node != NULL && JSON_NODE_HOLDS_NULL (*node))
@@ -129,11 +119,7 @@ sk_request_member_node (SkRequest   *r,
 
 /* A member of @type, or fails the request naming what it should be. */
 static gboolean
-sk_request_member_is (SkRequest  *r,
-           JsonNode   *node,
-           const char *name,
-           GType       type,
-           const char *what)
+sk_request_member_is (SkRequest *r, JsonNode *node, const char *name, GType type, const char *what)
 {
   g_autofree char *message = NULL;
 
@@ -146,11 +132,8 @@ sk_request_member_is (SkRequest  *r,
 
 /* A string member: absent or null gives NULL; another type is malformed. */
 gboolean
-sk_request_member_string (SkRequest   *r,
-               JsonObject  *object,
-               const char  *name,
-               gboolean     required,
-               const char **out)
+sk_request_member_string (
+    SkRequest *r, JsonObject *object, const char *name, gboolean required, const char **out)
 {
   JsonNode *node;
 
@@ -166,11 +149,8 @@ sk_request_member_string (SkRequest   *r,
 }
 
 gboolean
-sk_request_member_int (SkRequest  *r,
-            JsonObject *object,
-            const char *name,
-            gboolean    required,
-            gint64     *out)
+sk_request_member_int (
+    SkRequest *r, JsonObject *object, const char *name, gboolean required, gint64 *out)
 {
   JsonNode *node;
 
@@ -185,8 +165,7 @@ sk_request_member_int (SkRequest  *r,
 }
 
 const char *
-sk_request_query (SkRequest  *r,
-       const char *name)
+sk_request_query (SkRequest *r, const char *name)
 {
   const char *value = g_hash_table_lookup (r->query, name);
 
@@ -194,11 +173,10 @@ sk_request_query (SkRequest  *r,
 }
 
 gboolean
-sk_request_query_limit (SkRequest *r,
-             guint     *limit)
+sk_request_query_limit (SkRequest *r, guint *limit)
 {
   const char *text = sk_request_query (r, "limit");
-  guint64 value = DEFAULT_LIMIT;
+  guint64     value = DEFAULT_LIMIT;
 
   if (text != NULL && !g_ascii_string_to_unsigned (text, 10, 0, G_MAXUINT64, &value, NULL))
     {
@@ -215,10 +193,7 @@ sk_request_query_limit (SkRequest *r,
 }
 
 gboolean
-sk_request_query_time (SkRequest  *r,
-            const char *name,
-            gint64      fallback,
-            gint64     *out)
+sk_request_query_time (SkRequest *r, const char *name, gint64 fallback, gint64 *out)
 {
   const char *text = sk_request_query (r, name);
 
@@ -233,16 +208,14 @@ sk_request_query_time (SkRequest  *r,
 }
 
 const char *
-sk_request_arg (SkRequest *r,
-     guint      i)
+sk_request_arg (SkRequest *r, guint i)
 {
   return g_ptr_array_index (r->args, i);
 }
 
 /* Roles bound to a store act on their own store only. */
 gboolean
-sk_request_store_allowed (SkRequest  *r,
-               const char *store_id)
+sk_request_store_allowed (SkRequest *r, const char *store_id)
 {
   if (r->user == NULL || !(r->user->role & SK_ROLES_STORE))
     return TRUE;
@@ -262,13 +235,10 @@ sk_request_own_store (SkRequest *r)
  * the chain, but a customer is of a store when it is the customer's home
  * store or the customer bought there. *own is TRUE for HQ roles. */
 gboolean
-sk_request_customer_is_own (SkRequest  *r,
-                 SkCustomer *customer,
-                 gboolean   *own,
-                 GError    **error)
+sk_request_customer_is_own (SkRequest *r, SkCustomer *customer, gboolean *own, GError **error)
 {
   g_autofree char *home = NULL;
-  const char *store = sk_request_own_store (r);
+  const char      *store = sk_request_own_store (r);
 
   *own = TRUE;
   if (store == NULL)
@@ -282,10 +252,9 @@ sk_request_customer_is_own (SkRequest  *r,
 /* May the caller write for @customer, or read its ledger and purchases?
  * Store roles: for the customers of their own store only. */
 gboolean
-sk_request_customer_allowed (SkRequest  *r,
-                  SkCustomer *customer)
+sk_request_customer_allowed (SkRequest *r, SkCustomer *customer)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gboolean own = FALSE;
 
   if (!sk_request_customer_is_own (r, customer, &own, &error))
@@ -294,18 +263,17 @@ sk_request_customer_allowed (SkRequest  *r,
       return FALSE;
     }
   if (!own)
-    sk_request_fail (r, SK_ERROR_FORBIDDEN, NULL,
-                     "This customer is another store's: neither its home store nor a store where it bought");
+    sk_request_fail (
+        r, SK_ERROR_FORBIDDEN, NULL,
+        "This customer is another store's: neither its home store nor a store where it bought");
   return own;
 }
 
 /* {"items": [...], "next_cursor": ...}: a page of @records. */
 void
-sk_request_reply_items (SkRequest *r,
-             GPtrArray *records,
-             const char *next_cursor)
+sk_request_reply_items (SkRequest *r, GPtrArray *records, const char *next_cursor)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "items");
@@ -325,13 +293,12 @@ sk_request_reply_items (SkRequest *r,
 /* A page of an in-memory list (of the few rules, stores or campaigns of a
  * chain); the cursor is the offset of the next item. */
 void
-sk_request_reply_page (SkRequest *r,
-            GPtrArray *records)
+sk_request_reply_page (SkRequest *r, GPtrArray *records)
 {
-  const char *cursor = sk_request_query (r, "cursor");
+  const char      *cursor = sk_request_query (r, "cursor");
   g_autofree char *next = NULL;
-  guint64 offset = 0;
-  guint limit;
+  guint64          offset = 0;
+  guint            limit;
 
   if (!sk_request_query_limit (r, &limit))
     return;
@@ -349,9 +316,7 @@ sk_request_reply_page (SkRequest *r,
 }
 
 void
-sk_request_reply_list (SkRequest *r,
-            GPtrArray *records,
-            GError    *error)
+sk_request_reply_list (SkRequest *r, GPtrArray *records, GError *error)
 {
   if (records == NULL)
     sk_request_set_error (r, error);
@@ -362,16 +327,14 @@ sk_request_reply_list (SkRequest *r,
 /* The version the client saw: If-Match wins over a "version" member. A
  * request with neither updates unconditionally. */
 static gboolean
-apply_version (SkRequest  *r,
-               gpointer    record,
-               JsonObject *object)
+apply_version (SkRequest *r, gpointer record, JsonObject *object)
 {
   gint64 version = -1;
 
   if (r->if_match != NULL)
     {
       g_autofree char *tag = g_strdup (r->if_match);
-      char *text = g_strstrip (tag);
+      char            *text = g_strstrip (tag);
 
       if (g_str_equal (text, "*"))
         return TRUE;
@@ -385,7 +348,8 @@ apply_version (SkRequest  *r,
         version = -1;
       if (version < 1)
         {
-          sk_request_fail (r, SK_ERROR_STALE, "version", "The record has changed since you read it");
+          sk_request_fail (r, SK_ERROR_STALE, "version",
+                           "The record has changed since you read it");
           return FALSE;
         }
     }
@@ -395,7 +359,8 @@ apply_version (SkRequest  *r,
         return FALSE;
       if (version < 1)
         {
-          sk_request_fail (r, SK_ERROR_STALE, "version", "The record has changed since you read it");
+          sk_request_fail (r, SK_ERROR_STALE, "version",
+                           "The record has changed since you read it");
           return FALSE;
         }
     }
@@ -406,12 +371,11 @@ apply_version (SkRequest  *r,
 
 /* Parses the body into a new record of @type (POST). */
 gpointer
-sk_request_body_record (SkRequest *r,
-             GType      type)
+sk_request_body_record (SkRequest *r, GType type)
 {
-  g_autoptr(JsonObject) object = sk_request_body_object (r);
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonObject) object = sk_request_body_object (r);
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
   gpointer record;
 
   if (object == NULL)
@@ -425,11 +389,10 @@ sk_request_body_record (SkRequest *r,
 
 /* Applies the body onto @record (PUT), keeping its id. */
 gboolean
-sk_request_body_update (SkRequest *r,
-             gpointer   record)
+sk_request_body_update (SkRequest *r, gpointer record)
 {
-  g_autoptr(JsonObject) object = sk_request_body_object (r);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonObject) object = sk_request_body_object (r);
+  g_autoptr (GError) error = NULL;
   g_autofree char *id = g_strdup (sk_record_get_id (record));
 
   if (object == NULL || !apply_version (r, record, object))

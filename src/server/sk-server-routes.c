@@ -1,5 +1,5 @@
-/* sk-server-routes.c: the REST API of SPEC section 5: the routes of every area, and finding a request's.
- * SPDX-License-Identifier: GPL-3.0-or-later */
+/* sk-server-routes.c: the REST API of SPEC section 5: the routes of every area, and finding a
+ * request's. SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "skidka-server"
 
 #include "config.h"
@@ -25,7 +25,7 @@ const SkRoute *
 sk_server_routes (guint *n_routes)
 {
   static SkRoute *all = NULL;
-  static guint n_all = 0;
+  static guint    n_all = 0;
 
   g_return_val_if_fail (n_routes != NULL, NULL);
 
@@ -36,7 +36,7 @@ sk_server_routes (guint *n_routes)
       for (guint i = 0; i < G_N_ELEMENTS (areas); i++)
         g_array_append_vals (table, areas[i].routes, *areas[i].n_routes);
       n_all = table->len;
-      g_once_init_leave (&all, (SkRoute *) g_array_free (table, FALSE));
+      g_once_init_leave (&all, (SkRoute *)g_array_free (table, FALSE));
     }
   *n_routes = n_all;
   return all;
@@ -44,9 +44,7 @@ sk_server_routes (guint *n_routes)
 
 /* Does @path match @pattern? Captured segments go to @args. */
 static gboolean
-pattern_match (const char *pattern,
-               const char *path,
-               GPtrArray  *args)
+pattern_match (const char *pattern, const char *path, GPtrArray *args)
 {
   guint captured = args->len;
 
@@ -55,7 +53,7 @@ pattern_match (const char *pattern,
       if (*pattern == '*')
         {
           const char *end = strchr (path, '/');
-          gsize length = end ? (gsize) (end - path) : strlen (path);
+          gsize       length = end ? (gsize)(end - path) : strlen (path);
 
           if (length == 0)
             break;
@@ -81,13 +79,10 @@ pattern_match (const char *pattern,
 }
 
 const SkRoute *
-sk_server_route_find (const char *method,
-                      const char *path,
-                      GPtrArray  *args,
-                      gboolean   *path_known)
+sk_server_route_find (const char *method, const char *path, GPtrArray *args, gboolean *path_known)
 {
   const SkRoute *routes;
-  guint n_routes;
+  guint          n_routes;
 
   g_return_val_if_fail (method != NULL && path != NULL && args != NULL, NULL);
 

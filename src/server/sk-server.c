@@ -11,31 +11,31 @@
 #include "sk-postgres.h"
 #include "sk-server-private.h"
 
-#define DEFAULT_MAX_BODY       (1024 * 1024)
-#define DEFAULT_TOKEN_LIFETIME (12 * 60 * 60)
-#define DEFAULT_MANUAL_BONUS_LIMIT 1000000  /* kopecks: 10 000 roubles */
-#define DEFAULT_MAX_CONNECTIONS 1000
-#define DEFAULT_HEADER_TIMEOUT 10
-#define DEFAULT_BODY_TIMEOUT   30
-#define DEFAULT_IDLE_TIMEOUT   30
+#define DEFAULT_MAX_BODY           (1024 * 1024)
+#define DEFAULT_TOKEN_LIFETIME     (12 * 60 * 60)
+#define DEFAULT_MANUAL_BONUS_LIMIT 1000000 /* kopecks: 10 000 roubles */
+#define DEFAULT_MAX_CONNECTIONS    1000
+#define DEFAULT_HEADER_TIMEOUT     10
+#define DEFAULT_BODY_TIMEOUT       30
+#define DEFAULT_IDLE_TIMEOUT       30
 
 struct _SkServer
 {
-  GObject         parent_instance;
+  GObject parent_instance;
 
-  SkServerConfig *config;
-  SoupServer     *soup;
-  SkListener     *accept;       /* our own accept loop for @soup */
-  GMainContext   *context;
-  GThreadPool    *pool;
-  GAsyncQueue    *connections;  /* idle SkDatabase, one thread at a time each */
-  SkRateLimiter  *limiter;
-  SkTokenCache   *tokens;
-  SkPostgresListener *listener;  /* of changes to accounts, on PostgreSQL */
-  SkWriteLock     write_lock;
-  gint64          started_at;
-  gboolean        running;
-  guint           port;
+  SkServerConfig     *config;
+  SoupServer         *soup;
+  SkListener         *accept; /* our own accept loop for @soup */
+  GMainContext       *context;
+  GThreadPool        *pool;
+  GAsyncQueue        *connections; /* idle SkDatabase, one thread at a time each */
+  SkRateLimiter      *limiter;
+  SkTokenCache       *tokens;
+  SkPostgresListener *listener; /* of changes to accounts, on PostgreSQL */
+  SkWriteLock         write_lock;
+  gint64              started_at;
+  gboolean            running;
+  guint               port;
 };
 
 G_DEFINE_FINAL_TYPE (SkServer, sk_server, G_TYPE_OBJECT)
@@ -48,7 +48,7 @@ typedef struct
   const SkRoute     *route;
   SkRequest          request;
   gint64             started;
-  gboolean           finished;   /* the client went away meanwhile */
+  gboolean           finished; /* the client went away meanwhile */
   gulong             finished_id;
 } Job;
 
@@ -90,15 +90,15 @@ config_copy (const SkServerConfig *config)
 }
 
 static gboolean
-key_int (GKeyFile    *file,
-         const char  *group,
-         const char  *key,
-         gint64       min,
-         gint64       max,
-         gint64      *out,
-         GError     **error)
+key_int (GKeyFile   *file,
+         const char *group,
+         const char *key,
+         gint64      min,
+         gint64      max,
+         gint64     *out,
+         GError    **error)
 {
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
   gint64 value;
 
   if (!g_key_file_has_key (file, group, key, NULL))
@@ -116,10 +116,7 @@ key_int (GKeyFile    *file,
 }
 
 static void
-key_string (GKeyFile    *file,
-            const char  *group,
-            const char  *key,
-            char       **out)
+key_string (GKeyFile *file, const char *group, const char *key, char **out)
 {
   g_autofree char *value = g_key_file_get_string (file, group, key, NULL);
 
@@ -131,12 +128,10 @@ key_string (GKeyFile    *file,
 }
 
 SkServerConfig *
-sk_server_config_load_from_data (const char  *data,
-                                 gsize        length,
-                                 GError     **error)
+sk_server_config_load_from_data (const char *data, gsize length, GError **error)
 {
-  g_autoptr(GKeyFile) file = g_key_file_new ();
-  g_autoptr(SkServerConfig) config = sk_server_config_new ();
+  g_autoptr (GKeyFile) file = g_key_file_new ();
+  g_autoptr (SkServerConfig) config = sk_server_config_new ();
   gint64 port = config->port, workers = 0, max_body = DEFAULT_MAX_BODY;
   gint64 lifetime = DEFAULT_TOKEN_LIFETIME, attempts = 5, window = 900;
   gint64 manual_limit = DEFAULT_MANUAL_BONUS_LIMIT;
@@ -151,25 +146,27 @@ sk_server_config_load_from_data (const char  *data,
   key_string (file, "database", "path", &config->database);
   key_string (file, "tls", "certificate", &config->tls_certificate);
   key_string (file, "tls", "key", &config->tls_key);
-  config->trusted_proxies = g_key_file_get_string_list (file, "server", "trusted-proxies", NULL, NULL);
+  config->trusted_proxies
+      = g_key_file_get_string_list (file, "server", "trusted-proxies", NULL, NULL);
   for (guint i = 0; config->trusted_proxies != NULL && config->trusted_proxies[i] != NULL; i++)
     if (!g_hostname_is_ip_address (g_strstrip (config->trusted_proxies[i])))
       {
         g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-                     "[server] trusted-proxies must list IP addresses, not “%s”", config->trusted_proxies[i]);
+                     "[server] trusted-proxies must list IP addresses, not “%s”",
+                     config->trusted_proxies[i]);
         return NULL;
       }
-  if (!key_int (file, "server", "port", 0, 65535, &port, error) ||
-      !key_int (file, "server", "workers", 0, 256, &workers, error) ||
-      !key_int (file, "server", "max-body", 1024, G_MAXINT32, &max_body, error) ||
-      !key_int (file, "server", "max-connections", 1, 1000000, &max_connections, error) ||
-      !key_int (file, "server", "header-timeout", 1, 3600, &header_timeout, error) ||
-      !key_int (file, "server", "body-timeout", 1, 3600, &body_timeout, error) ||
-      !key_int (file, "server", "idle-timeout", 1, 3600, &idle_timeout, error) ||
-      !key_int (file, "auth", "token-lifetime", 60, 365 * 24 * 3600, &lifetime, error) ||
-      !key_int (file, "auth", "login-attempts", 1, 1000, &attempts, error) ||
-      !key_int (file, "auth", "login-window", 1, 24 * 3600, &window, error) ||
-      !key_int (file, "auth", "manual-bonus-limit", 1, SK_MONEY_MAX, &manual_limit, error))
+  if (!key_int (file, "server", "port", 0, 65535, &port, error)
+      || !key_int (file, "server", "workers", 0, 256, &workers, error)
+      || !key_int (file, "server", "max-body", 1024, G_MAXINT32, &max_body, error)
+      || !key_int (file, "server", "max-connections", 1, 1000000, &max_connections, error)
+      || !key_int (file, "server", "header-timeout", 1, 3600, &header_timeout, error)
+      || !key_int (file, "server", "body-timeout", 1, 3600, &body_timeout, error)
+      || !key_int (file, "server", "idle-timeout", 1, 3600, &idle_timeout, error)
+      || !key_int (file, "auth", "token-lifetime", 60, 365 * 24 * 3600, &lifetime, error)
+      || !key_int (file, "auth", "login-attempts", 1, 1000, &attempts, error)
+      || !key_int (file, "auth", "login-window", 1, 24 * 3600, &window, error)
+      || !key_int (file, "auth", "manual-bonus-limit", 1, SK_MONEY_MAX, &manual_limit, error))
     return NULL;
   if ((config->tls_certificate == NULL) != (config->tls_key == NULL))
     {
@@ -192,11 +189,10 @@ sk_server_config_load_from_data (const char  *data,
 }
 
 SkServerConfig *
-sk_server_config_load (const char  *path,
-                       GError     **error)
+sk_server_config_load (const char *path, GError **error)
 {
   g_autofree char *data = NULL;
-  gsize length = 0;
+  gsize            length = 0;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -276,11 +272,9 @@ sk_server_get_port (SkServer *self)
 /* Responses */
 
 JsonNode *
-sk_error_to_json (const char *code,
-                  const char *message,
-                  const char *field)
+sk_error_to_json (const char *code, const char *message, const char *field)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "error");
@@ -300,12 +294,10 @@ sk_error_to_json (const char *code,
 }
 
 static void
-set_json_body (SoupServerMessage *msg,
-               guint              status,
-               JsonNode          *node)
+set_json_body (SoupServerMessage *msg, guint status, JsonNode *node)
 {
   g_autofree char *text = sk_json_to_string (node, FALSE);
-  gsize length = strlen (text);
+  gsize            length = strlen (text);
 
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, "application/json; charset=utf-8", SOUP_MEMORY_TAKE,
@@ -313,37 +305,28 @@ set_json_body (SoupServerMessage *msg,
 }
 
 static void
-reply_error (SoupServerMessage *msg,
-             guint              status,
-             const char        *code,
-             const char        *message)
+reply_error (SoupServerMessage *msg, guint status, const char *code, const char *message)
 {
-  g_autoptr(JsonNode) node = sk_error_to_json (code, message, NULL);
+  g_autoptr (JsonNode) node = sk_error_to_json (code, message, NULL);
 
   set_json_body (msg, status, node);
 }
 
 static void
-access_log (SoupServerMessage *msg,
-            guint              status,
-            gint64             started,
-            const char        *user)
+access_log (SoupServerMessage *msg, guint status, gint64 started, const char *user)
 {
-  GUri *uri = soup_server_message_get_uri (msg);
-  const char *method = soup_server_message_get_method (msg);
-  const char *remote = soup_server_message_get_remote_host (msg);
+  GUri            *uri = soup_server_message_get_uri (msg);
+  const char      *method = soup_server_message_get_method (msg);
+  const char      *remote = soup_server_message_get_remote_host (msg);
   g_autofree char *status_text = g_strdup_printf ("%u", status);
-  g_autofree char *duration = g_strdup_printf ("%.3f", (g_get_monotonic_time () - started) / 1000.0);
+  g_autofree char *duration
+      = g_strdup_printf ("%.3f", (g_get_monotonic_time () - started) / 1000.0);
 
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
-                    "MESSAGE", "%s %s %s %s ms user=%s remote=%s", method, g_uri_get_path (uri),
-                    status_text, duration, user ? user : "-", remote ? remote : "-",
-                    "HTTP_METHOD", method,
-                    "HTTP_PATH", g_uri_get_path (uri),
-                    "HTTP_STATUS", status_text,
-                    "HTTP_DURATION_MS", duration,
-                    "HTTP_USER", user ? user : "-",
-                    "HTTP_REMOTE", remote ? remote : "-");
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE", "%s %s %s %s ms user=%s remote=%s",
+                    method, g_uri_get_path (uri), status_text, duration, user ? user : "-",
+                    remote ? remote : "-", "HTTP_METHOD", method, "HTTP_PATH", g_uri_get_path (uri),
+                    "HTTP_STATUS", status_text, "HTTP_DURATION_MS", duration, "HTTP_USER",
+                    user ? user : "-", "HTTP_REMOTE", remote ? remote : "-");
 }
 
 /* Workers */
@@ -358,8 +341,7 @@ sk_write_lock_acquire (SkWriteLock *lock)
 }
 
 void
-sk_write_lock_release (SkWriteLock *lock,
-                       gint64       acquired)
+sk_write_lock_release (SkWriteLock *lock, gint64 acquired)
 {
   g_return_if_fail (lock != NULL);
 
@@ -393,8 +375,7 @@ job_free (Job *job)
 }
 
 static void
-on_message_finished (SoupServerMessage *msg,
-                     Job               *job)
+on_message_finished (SoupServerMessage *msg, Job *job)
 {
   job->finished = TRUE;
 }
@@ -402,8 +383,8 @@ on_message_finished (SoupServerMessage *msg,
 static gboolean
 job_done (gpointer data)
 {
-  Job *job = data;
-  SkRequest *r = &job->request;
+  Job                *job = data;
+  SkRequest          *r = &job->request;
   SoupMessageHeaders *headers;
 
   if (job->finished || !job->server->running)
@@ -425,15 +406,15 @@ job_done (gpointer data)
   if (r->etag != NULL)
     soup_message_headers_replace (headers, "ETag", r->etag);
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
-  access_log (job->msg, r->status ? r->status : 200, job->started, r->user ? r->user->username : NULL);
+  access_log (job->msg, r->status ? r->status : 200, job->started,
+              r->user ? r->user->username : NULL);
   soup_server_message_unpause (job->msg);
   job_free (job);
   return G_SOURCE_REMOVE;
 }
 
 static SkDatabase *
-take_connection (SkServer  *self,
-                 GError   **error)
+take_connection (SkServer *self, GError **error)
 {
   SkDatabase *db = g_async_queue_try_pop (self->connections);
 
@@ -445,14 +426,15 @@ take_connection (SkServer  *self,
 static void
 authenticate (SkRequest *r)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   const char *token = NULL;
 
   if (r->authorization != NULL && g_ascii_strncasecmp (r->authorization, "Bearer ", 7) == 0)
     token = r->authorization + 7;
   if (token == NULL)
     {
-      sk_request_fail (r, SK_ERROR_UNAUTHORIZED, NULL, "Log in first: send Authorization: Bearer TOKEN");
+      sk_request_fail (r, SK_ERROR_UNAUTHORIZED, NULL,
+                       "Log in first: send Authorization: Bearer TOKEN");
       return;
     }
   r->user = sk_auth_check_token (r->db, r->tokens, token, &error);
@@ -461,13 +443,12 @@ authenticate (SkRequest *r)
 }
 
 static void
-worker (gpointer data,
-        gpointer user_data)
+worker (gpointer data, gpointer user_data)
 {
-  Job *job = data;
-  SkServer *self = job->server;
+  Job       *job = data;
+  SkServer  *self = job->server;
   SkRequest *r = &job->request;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   r->db = take_connection (self, &error);
   if (r->db == NULL)
@@ -499,8 +480,8 @@ worker (gpointer data,
           /* Writers queue on the write lock, not in the database's busy
            * handler: a route that writes must say so (the suite makes
            * this fatal, and walks every route). */
-          if (sk_database_get_writes (r->db) != writes && !r->write_locked &&
-              !(job->route->flags & SK_ROUTE_CACHES))
+          if (sk_database_get_writes (r->db) != writes && !r->write_locked
+              && !(job->route->flags & SK_ROUTE_CACHES))
             g_critical ("%s %s wrote without the write lock: its route needs SK_ROUTE_WRITES",
                         job->route->method, job->route->pattern);
         }
@@ -518,8 +499,7 @@ worker (gpointer data,
 }
 
 static char *
-header_copy (SoupMessageHeaders *headers,
-             const char         *name)
+header_copy (SoupMessageHeaders *headers, const char *name)
 {
   return g_strdup (soup_message_headers_get_one (headers, name));
 }
@@ -527,18 +507,18 @@ header_copy (SoupMessageHeaders *headers,
 /* The client's address: the peer's, or, when the peer is a proxy the
  * config trusts, the last address that proxy put in X-Forwarded-For. */
 static char *
-client_address (SkServer          *self,
-                SoupServerMessage *msg)
+client_address (SkServer *self, SoupServerMessage *msg)
 {
   const char *peer = soup_server_message_get_remote_host (msg);
   const char *forwarded;
-  g_auto(GStrv) hops = NULL;
+  g_auto (GStrv) hops = NULL;
   guint n;
 
-  if (peer == NULL || self->config->trusted_proxies == NULL ||
-      !g_strv_contains ((const char * const *) self->config->trusted_proxies, peer))
+  if (peer == NULL || self->config->trusted_proxies == NULL
+      || !g_strv_contains ((const char *const *)self->config->trusted_proxies, peer))
     return g_strdup (peer);
-  forwarded = soup_message_headers_get_list (soup_server_message_get_request_headers (msg), "X-Forwarded-For");
+  forwarded = soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
+                                             "X-Forwarded-For");
   if (forwarded == NULL)
     return g_strdup (peer);
   hops = g_strsplit (forwarded, ",", -1);
@@ -555,15 +535,17 @@ on_early (SoupServer        *server,
           GHashTable        *query,
           gpointer           user_data)
 {
-  SkServer *self = user_data;
+  SkServer           *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  goffset length = soup_message_headers_get_content_length (headers);
+  goffset             length = soup_message_headers_get_content_length (headers);
 
   sk_listener_got_headers (self->accept, msg);
-  if (length > (goffset) self->config->max_body)
+  if (length > (goffset)self->config->max_body)
     {
-      reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large", "The request body is too large");
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+      reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
+                   "The request body is too large");
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                    "close");
       access_log (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, g_get_monotonic_time (), NULL);
     }
 }
@@ -575,21 +557,22 @@ on_request (SoupServer        *server,
             GHashTable        *query,
             gpointer           user_data)
 {
-  SkServer *self = user_data;
+  SkServer           *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
-  const char *method = soup_server_message_get_method (msg);
+  SoupMessageBody    *body = soup_server_message_get_request_body (msg);
+  g_autoptr (GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  const char    *method = soup_server_message_get_method (msg);
   const SkRoute *route;
-  gboolean path_known = FALSE;
-  gint64 started = g_get_monotonic_time ();
-  Job *job;
+  gboolean       path_known = FALSE;
+  gint64         started = g_get_monotonic_time ();
+  Job           *job;
 
   if (soup_server_message_get_status (msg) == SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE)
-    return;  /* answered by on_early */
-  if (body->length > (goffset) self->config->max_body)
+    return; /* answered by on_early */
+  if (body->length > (goffset)self->config->max_body)
     {
-      reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large", "The request body is too large");
+      reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large",
+                   "The request body is too large");
       access_log (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, started, NULL);
       return;
     }
@@ -610,7 +593,8 @@ on_request (SoupServer        *server,
   if (route == NULL)
     {
       if (path_known)
-        reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed", "This method is not allowed here");
+        reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                     "This method is not allowed here");
       else
         reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found", "There is no such endpoint");
       access_log (msg, soup_server_message_get_status (msg), started, NULL);
@@ -631,10 +615,11 @@ on_request (SoupServer        *server,
   job->request.method = route->method;
   job->request.path = g_strdup (path);
   job->request.args = g_steal_pointer (&args);
-  job->request.query = query ? g_hash_table_ref (query) : g_hash_table_new (g_str_hash, g_str_equal);
+  job->request.query
+      = query ? g_hash_table_ref (query) : g_hash_table_new (g_str_hash, g_str_equal);
   if (body->length > 0)
     {
-      g_autoptr(GBytes) flat = soup_message_body_flatten (body);
+      g_autoptr (GBytes) flat = soup_message_body_flatten (body);
       job->request.body = g_bytes_ref (flat);
     }
   job->request.if_match = header_copy (headers, "If-Match");
@@ -648,8 +633,7 @@ on_request (SoupServer        *server,
 
 /* In the listener's thread. */
 static void
-on_accounts_changed (gboolean listening,
-                     gpointer user_data)
+on_accounts_changed (gboolean listening, gpointer user_data)
 {
   sk_token_cache_reset (user_data, listening);
 }
@@ -658,11 +642,10 @@ on_accounts_changed (gboolean listening,
  * connection: take the hard limit the system grants (systemd's default soft
  * limit is 1 024), and keep the connections under what remains. */
 static guint
-connections_allowed (guint wanted,
-                     guint workers)
+connections_allowed (guint wanted, guint workers)
 {
   struct rlimit limit;
-  rlim_t reserve = 64 + 4 * (rlim_t) workers;
+  rlim_t        reserve = 64 + 4 * (rlim_t)workers;
 
   if (getrlimit (RLIMIT_NOFILE, &limit) != 0)
     return wanted;
@@ -681,13 +664,14 @@ connections_allowed (guint wanted,
 }
 
 gboolean
-sk_server_start (SkServer  *self,
-                 GError   **error)
+sk_server_start (SkServer *self, GError **error)
 {
-  g_autoptr(SkDatabase) db = NULL;
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GTlsCertificate) certificate = NULL;
-  SkListenerLimits limits = { 0, };
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (GSocketAddress) address = NULL;
+  g_autoptr (GTlsCertificate) certificate = NULL;
+  SkListenerLimits limits = {
+    0,
+  };
   gboolean postgres;
 
   g_return_val_if_fail (SK_IS_SERVER (self), FALSE);
@@ -700,8 +684,8 @@ sk_server_start (SkServer  *self,
   postgres = g_str_equal (sk_database_get_backend_name (db), "postgresql");
   g_async_queue_push (self->connections, g_steal_pointer (&db));
 
-  address = g_inet_socket_address_new_from_string (self->config->address ? self->config->address : "127.0.0.1",
-                                                   self->config->port);
+  address = g_inet_socket_address_new_from_string (
+      self->config->address ? self->config->address : "127.0.0.1", self->config->port);
   if (address == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "Not an IP address: %s",
@@ -710,14 +694,16 @@ sk_server_start (SkServer  *self,
     }
   if (self->config->tls_certificate != NULL)
     {
-      certificate = g_tls_certificate_new_from_files (self->config->tls_certificate, self->config->tls_key, error);
+      certificate = g_tls_certificate_new_from_files (self->config->tls_certificate,
+                                                      self->config->tls_key, error);
       if (certificate == NULL)
         return FALSE;
     }
 
   /* Paths reach the routes still percent-encoded: a bad escape is then our
    * JSON 400, not libsoup's empty one. */
-  self->soup = soup_server_new ("server-header", "skidka-server/" PACKAGE_VERSION, "raw-paths", TRUE, NULL);
+  self->soup = soup_server_new ("server-header", "skidka-server/" PACKAGE_VERSION, "raw-paths",
+                                TRUE, NULL);
   soup_server_add_early_handler (self->soup, NULL, on_early, self, NULL);
   soup_server_add_handler (self->soup, NULL, on_request, self, NULL);
 
@@ -729,7 +715,8 @@ sk_server_start (SkServer  *self,
       g_clear_pointer (&self->context, g_main_context_unref);
       return FALSE;
     }
-  limits.max_connections = connections_allowed (self->config->max_connections, self->config->workers);
+  limits.max_connections
+      = connections_allowed (self->config->max_connections, self->config->workers);
   limits.header_timeout = self->config->header_timeout;
   limits.body_timeout = self->config->body_timeout;
   limits.idle_timeout = self->config->idle_timeout;
@@ -745,7 +732,7 @@ sk_server_start (SkServer  *self,
    * tokens checked may be kept until then; SQLite's are checked each time. */
   if (postgres)
     {
-      g_autoptr(GError) local = NULL;
+      g_autoptr (GError) local = NULL;
 
       self->listener = sk_postgres_listen (self->config->database, SK_POSTGRES_ACCOUNTS_CHANNEL,
                                            on_accounts_changed, self->tokens, &local);
@@ -755,8 +742,8 @@ sk_server_start (SkServer  *self,
   self->port = sk_listener_get_port (self->accept);
   self->running = TRUE;
   self->started_at = g_get_monotonic_time ();
-  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO,
-                    "MESSAGE", "Listening on %s port %u (%s), database %s, up to %u connections",
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_INFO, "MESSAGE",
+                    "Listening on %s port %u (%s), database %s, up to %u connections",
                     self->config->address, self->port, certificate != NULL ? "https" : "http",
                     self->config->database, limits.max_connections);
   return TRUE;
@@ -779,12 +766,13 @@ sk_server_stop (SkServer *self)
     ;
   if (self->write_lock.writes > 0)
     {
-      double uptime = (g_get_monotonic_time () - self->started_at) / (double) G_USEC_PER_SEC;
+      double uptime = (g_get_monotonic_time () - self->started_at) / (double)G_USEC_PER_SEC;
 
       /* How close the writes came to what one database writer can do. */
-      g_message ("%" G_GUINT64_FORMAT " writes in %.1f s; the database writer was busy %.1f s (%.0f %%),"
+      g_message ("%" G_GUINT64_FORMAT
+                 " writes in %.1f s; the database writer was busy %.1f s (%.0f %%),"
                  " %.3f ms per write",
-                 self->write_lock.writes, uptime, self->write_lock.busy / (double) G_USEC_PER_SEC,
+                 self->write_lock.writes, uptime, self->write_lock.busy / (double)G_USEC_PER_SEC,
                  100.0 * self->write_lock.busy / (uptime * G_USEC_PER_SEC),
                  self->write_lock.busy / 1000.0 / self->write_lock.writes);
     }

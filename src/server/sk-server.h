@@ -8,49 +8,45 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char   *address;          /* "127.0.0.1", "0.0.0.0", "::"; NULL: loopback */
-  guint   port;             /* 0: any free port (tests) */
-  char   *database;         /* path of the SQLite file */
-  char   *tls_certificate;  /* PEM files; both NULL: plain HTTP */
-  char   *tls_key;
-  guint   workers;          /* database threads; 0: the number of CPUs */
-  gsize   max_body;         /* bytes; 0: 1 MiB */
-  gint64  token_lifetime;   /* seconds; 0: 12 hours */
-  guint   login_attempts;   /* failed logins allowed per window; 0: 5 */
-  gint64  login_window;     /* seconds; 0: 15 minutes */
-  gint64  manual_bonus_limit; /* kopecks a manager may earn, spend or adjust by
-                               * hand at once; above it an admin must; 0: 1 000 000 */
-  guint   max_connections;  /* open at once, beyond: 503; 0: 1000 (fewer
-                             * if the descriptor limit is lower) */
-  guint   header_timeout;   /* seconds for a request's head; 0: 10 */
-  guint   body_timeout;     /* seconds for its body after the head; 0: 30 */
-  guint   idle_timeout;     /* seconds a kept-alive connection may idle; 0: 30 */
-  char  **trusted_proxies;  /* addresses whose X-Forwarded-For names the client */
+  char  *address;         /* "127.0.0.1", "0.0.0.0", "::"; NULL: loopback */
+  guint  port;            /* 0: any free port (tests) */
+  char  *database;        /* path of the SQLite file */
+  char  *tls_certificate; /* PEM files; both NULL: plain HTTP */
+  char  *tls_key;
+  guint  workers;            /* database threads; 0: the number of CPUs */
+  gsize  max_body;           /* bytes; 0: 1 MiB */
+  gint64 token_lifetime;     /* seconds; 0: 12 hours */
+  guint  login_attempts;     /* failed logins allowed per window; 0: 5 */
+  gint64 login_window;       /* seconds; 0: 15 minutes */
+  gint64 manual_bonus_limit; /* kopecks a manager may earn, spend or adjust by
+                              * hand at once; above it an admin must; 0: 1 000 000 */
+  guint max_connections;     /* open at once, beyond: 503; 0: 1000 (fewer
+                              * if the descriptor limit is lower) */
+  guint  header_timeout;     /* seconds for a request's head; 0: 10 */
+  guint  body_timeout;       /* seconds for its body after the head; 0: 30 */
+  guint  idle_timeout;       /* seconds a kept-alive connection may idle; 0: 30 */
+  char **trusted_proxies;    /* addresses whose X-Forwarded-For names the client */
 } SkServerConfig;
 
-SkServerConfig *sk_server_config_new        (void);
+SkServerConfig *sk_server_config_new (void);
 /* Reads the [server], [database] and [tls] groups of a GKeyFile. */
-SkServerConfig *sk_server_config_load       (const char      *path,
-                                             GError         **error);
+SkServerConfig *sk_server_config_load (const char *path, GError **error);
 /* The same from the text of such a file (the fuzzer feeds it this way). */
-SkServerConfig *sk_server_config_load_from_data (const char  *data,
-                                                 gsize        length,
-                                                 GError     **error);
-void            sk_server_config_free       (SkServerConfig  *config);
+SkServerConfig *sk_server_config_load_from_data (const char *data, gsize length, GError **error);
+void            sk_server_config_free (SkServerConfig *config);
 
 #define SK_TYPE_SERVER (sk_server_get_type ())
 G_DECLARE_FINAL_TYPE (SkServer, sk_server, SK, SERVER, GObject)
 
-SkServer       *sk_server_new               (const SkServerConfig *config);
+SkServer *sk_server_new (const SkServerConfig *config);
 /* Opens (and migrates) the database and listens; the server's callbacks run
  * on the thread-default main context of the caller. */
-gboolean        sk_server_start             (SkServer        *self,
-                                             GError         **error);
+gboolean sk_server_start (SkServer *self, GError **error);
 /* Stops listening and waits for the requests in flight. */
-void            sk_server_stop              (SkServer        *self);
-guint           sk_server_get_port          (SkServer        *self);
+void  sk_server_stop (SkServer *self);
+guint sk_server_get_port (SkServer *self);
 /* The OpenAPI 3 document of every route (new reference). */
-JsonNode       *sk_server_openapi           (void);
+JsonNode *sk_server_openapi (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkServerConfig, sk_server_config_free)
 
