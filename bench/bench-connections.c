@@ -220,7 +220,7 @@ slot_ready (Churn *churn, Slot *slot, guint32 events)
       gsize    total;
       gboolean closing;
 
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      if (n < 0 && errno == EAGAIN) /* EWOULDBLOCK is EAGAIN on Linux */
         return;
       if (n <= 0 && slot->answered > 0 && slot->answered + 1 == slot->sent && slot->length == 0)
         {

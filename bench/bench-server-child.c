@@ -111,12 +111,12 @@ start_child (BenchServer              *server,
   port = g_strdup_printf ("%u", server->port);
 
   g_ptr_array_add (argv, binary);
-  g_ptr_array_add (argv, "--database");
+  g_ptr_array_add (argv, (gpointer) "--database");
   g_ptr_array_add (argv, database);
-  g_ptr_array_add (argv, "--port");
+  g_ptr_array_add (argv, (gpointer) "--port");
   g_ptr_array_add (argv, port);
-  g_ptr_array_add (argv, "--log-level");
-  g_ptr_array_add (argv, "message");
+  g_ptr_array_add (argv, (gpointer) "--log-level");
+  g_ptr_array_add (argv, (gpointer) "message");
   for (guint i = 0; options->server_args && options->server_args[i]; i++)
     g_ptr_array_add (argv, options->server_args[i]);
   g_ptr_array_add (argv, NULL);
