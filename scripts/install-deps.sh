@@ -10,7 +10,7 @@ packages="
   libsoup-3.0-dev libsodium-dev libpq-dev postgresql
   xvfb xauth dbus desktop-file-utils appstream imagemagick
   wrk
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev clang-format
 "
 
 if [ "$(id -u)" -ne 0 ]; then
