@@ -45,17 +45,20 @@ gboolean sk_db_begin (SkDatabase *self, GError **error);
 gboolean sk_db_commit (SkDatabase *self, GError **error);
 void     sk_db_rollback (SkDatabase *self);
 
-/* Pages of a list newest first, by (created_at, id): a cursor is the time
- * and id of the last row given. Parses @cursor (NULL: the first page, from
- * G_MAXINT64 and ""). */
-gboolean
-sk_db_page_cursor_parse (const char *cursor, gint64 *created_at, const char **id, GError **error);
-/* Cuts @rows (queried with LIMIT @limit + 1) to @limit and returns the
- * cursor of the next page, or NULL when there is none. */
-char *sk_db_page_finish (GPtrArray *rows,
-                         guint      limit,
-                         gint64 (*created_at) (gpointer record),
-                         const char *(*id) (gpointer record));
+/* A page of records of @type, newest first by (created_at, id), after
+ * @cursor (NULL: from the newest; a cursor is the time and id of the last
+ * record given). @sql selects the rows after ?1 (created_at) and ?2 (id),
+ * newest first, LIMIT ?3, with @filter1 as ?4 and, if it uses ?5, @filter2
+ * (NULL is bound as ''). *next_cursor is NULL on the last page. */
+GPtrArray *sk_db_query_page (SkDatabase *self,
+                             GType       type,
+                             const char *sql,
+                             const char *filter1,
+                             const char *filter2,
+                             const char *cursor,
+                             guint       limit,
+                             char      **next_cursor,
+                             GError    **error);
 
 /* Records <-> rows by field name. STRV columns hold JSON arrays, TIME
  * columns microseconds (NULL = not set), BOOL 0/1. */

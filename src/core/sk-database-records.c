@@ -1119,18 +1119,6 @@ sk_database_list_purchases (SkDatabase *self, const char *customer_id, guint lim
   return g_steal_pointer (&rows);
 }
 
-static gint64
-purchase_time (gpointer record)
-{
-  return ((SkPurchase *)record)->created_at;
-}
-
-static const char *
-purchase_id (gpointer record)
-{
-  return ((SkPurchase *)record)->id;
-}
-
 GPtrArray *
 sk_database_list_purchases_page (SkDatabase *self,
                                  const char *customer_id,
@@ -1141,29 +1129,17 @@ sk_database_list_purchases_page (SkDatabase *self,
                                  GError    **error)
 {
   g_autoptr (GPtrArray) page = NULL;
-  const char *before_id;
-  gint64      before;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
-  g_return_val_if_fail (customer_id != NULL && limit > 0 && next_cursor != NULL, NULL);
+  g_return_val_if_fail (customer_id != NULL, NULL);
 
-  *next_cursor = NULL;
-  if (!sk_db_page_cursor_parse (cursor, &before, &before_id, error))
-    return NULL;
-  page = sk_db_query_records (self,
-                              sk_db_query (self, error,
-                                           "SELECT * FROM purchases WHERE customer_id = ?"
-                                           " AND (? = '' OR store_id = ?)"
-                                           " AND (created_at < ? OR (created_at = ? AND id < ?))"
-                                           " ORDER BY created_at DESC, id DESC LIMIT ?",
-                                           "sssiisi", customer_id, store_id ? store_id : "",
-                                           store_id ? store_id : "", before, before, before_id,
-                                           (gint64)limit + 1),
-                              SK_TYPE_PURCHASE, error);
-  if (page == NULL)
-    return NULL;
-  *next_cursor = sk_db_page_finish (page, limit, purchase_time, purchase_id);
-  for (guint i = 0; i < page->len; i++)
+  page = sk_db_query_page (
+      self, SK_TYPE_PURCHASE,
+      "SELECT * FROM purchases WHERE customer_id = ?4 AND (?5 = '' OR store_id = ?5)"
+      " AND (created_at < ?1 OR (created_at = ?1 AND id < ?2))"
+      " ORDER BY created_at DESC, id DESC LIMIT ?3",
+      customer_id, store_id, cursor, limit, next_cursor, error);
+  for (guint i = 0; page != NULL && i < page->len; i++)
     if (!load_purchase_details (self, g_ptr_array_index (page, i), error))
       return NULL;
   return g_steal_pointer (&page);

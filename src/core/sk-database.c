@@ -323,41 +323,52 @@ sk_db_sql (SkDatabase *self, SkSqlStatement name)
   return self->backend->statements[name];
 }
 
-gboolean
-sk_db_page_cursor_parse (const char *cursor, gint64 *created_at, const char **id, GError **error)
+GPtrArray *
+sk_db_query_page (SkDatabase *self,
+                  GType       type,
+                  const char *sql,
+                  const char *filter1,
+                  const char *filter2,
+                  const char *cursor,
+                  guint       limit,
+                  char      **next_cursor,
+                  GError    **error)
 {
-  const char      *colon;
+  g_autoptr (GPtrArray) page = NULL;
   g_autofree char *time = NULL;
+  const char      *before_id = "";
+  gint64           before = G_MAXINT64;
+  gpointer         last;
 
-  *created_at = G_MAXINT64;
-  *id = "";
-  if (cursor == NULL)
-    return TRUE;
-  colon = strchr (cursor, ':');
-  time = colon ? g_strndup (cursor, colon - cursor) : NULL;
-  if (time == NULL || !g_ascii_string_to_signed (time, 10, 0, G_MAXINT64, created_at, NULL)
-      || !g_uuid_string_is_valid (colon + 1))
+  g_return_val_if_fail (limit > 0 && next_cursor != NULL, NULL);
+
+  *next_cursor = NULL;
+  if (cursor != NULL)
     {
-      sk_set_field_error (error, SK_ERROR_MALFORMED, "cursor", _ ("The cursor is not valid"));
-      return FALSE;
+      const char *colon = strchr (cursor, ':');
+
+      time = colon ? g_strndup (cursor, colon - cursor) : NULL;
+      if (time == NULL || !g_ascii_string_to_signed (time, 10, 0, G_MAXINT64, &before, NULL)
+          || !g_uuid_string_is_valid (colon + 1))
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, "cursor", _ ("The cursor is not valid"));
+          return NULL;
+        }
+      before_id = colon + 1;
     }
-  *id = colon + 1;
-  return TRUE;
-}
-
-char *
-sk_db_page_finish (GPtrArray *rows,
-                   guint      limit,
-                   gint64 (*created_at) (gpointer record),
-                   const char *(*id) (gpointer record))
-{
-  gpointer last;
-
-  if (rows->len <= limit)
-    return NULL;
-  g_ptr_array_set_size (rows, limit);
-  last = g_ptr_array_index (rows, limit - 1);
-  return g_strdup_printf ("%" G_GINT64_FORMAT ":%s", created_at (last), id (last));
+  /* One row more than asked tells whether there is a next page. */
+  page = sk_db_query_records (self,
+                              sk_db_query (self, error, sql, strstr (sql, "?5") ? "isiss" : "isis",
+                                           before, before_id, (gint64)limit + 1,
+                                           filter1 ? filter1 : "", filter2 ? filter2 : ""),
+                              type, error);
+  if (page == NULL || page->len <= limit)
+    return g_steal_pointer (&page);
+  g_ptr_array_set_size (page, limit);
+  last = g_ptr_array_index (page, limit - 1);
+  *next_cursor = g_strdup_printf (
+      "%" G_GINT64_FORMAT ":%s", sk_record_get_int64 (last, "created_at"), sk_record_get_id (last));
+  return g_steal_pointer (&page);
 }
 
 gboolean

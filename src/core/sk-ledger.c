@@ -184,18 +184,6 @@ sk_database_list_bonus_transactions (SkDatabase *self, const char *customer_id, 
       SK_TYPE_BONUS_TRANSACTION, error);
 }
 
-static gint64
-transaction_time (gpointer record)
-{
-  return ((SkBonusTransaction *)record)->created_at;
-}
-
-static const char *
-transaction_id (gpointer record)
-{
-  return ((SkBonusTransaction *)record)->id;
-}
-
 GPtrArray *
 sk_database_list_bonus_transactions_page (SkDatabase *self,
                                           const char *customer_id,
@@ -204,28 +192,14 @@ sk_database_list_bonus_transactions_page (SkDatabase *self,
                                           char      **next_cursor,
                                           GError    **error)
 {
-  g_autoptr (GPtrArray) page = NULL;
-  const char *before_id;
-  gint64      before;
-
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
-  g_return_val_if_fail (customer_id != NULL && limit > 0 && next_cursor != NULL, NULL);
+  g_return_val_if_fail (customer_id != NULL, NULL);
 
-  *next_cursor = NULL;
-  if (!sk_db_page_cursor_parse (cursor, &before, &before_id, error))
-    return NULL;
-  page = sk_db_query_records (self,
-                              sk_db_query (self, error,
-                                           "SELECT * FROM bonus_transactions WHERE customer_id = ?"
-                                           " AND (created_at < ? OR (created_at = ? AND id < ?))"
-                                           " ORDER BY created_at DESC, id DESC LIMIT ?",
-                                           "siisi", customer_id, before, before, before_id,
-                                           (gint64)limit + 1),
-                              SK_TYPE_BONUS_TRANSACTION, error);
-  if (page == NULL)
-    return NULL;
-  *next_cursor = sk_db_page_finish (page, limit, transaction_time, transaction_id);
-  return g_steal_pointer (&page);
+  return sk_db_query_page (self, SK_TYPE_BONUS_TRANSACTION,
+                           "SELECT * FROM bonus_transactions WHERE customer_id = ?4"
+                           " AND (created_at < ?1 OR (created_at = ?1 AND id < ?2))"
+                           " ORDER BY created_at DESC, id DESC LIMIT ?3",
+                           customer_id, NULL, cursor, limit, next_cursor, error);
 }
 
 gint64

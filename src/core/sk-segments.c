@@ -164,18 +164,6 @@ sk_database_list_segment_history (SkDatabase *self, const char *customer_id, GEr
                               SK_TYPE_SEGMENT_ASSIGNMENT, error);
 }
 
-static gint64
-notification_time (gpointer record)
-{
-  return ((SkNotification *)record)->created_at;
-}
-
-static const char *
-notification_id (gpointer record)
-{
-  return ((SkNotification *)record)->id;
-}
-
 GPtrArray *
 sk_database_list_notifications (SkDatabase *self,
                                 const char *customer_id,
@@ -185,37 +173,19 @@ sk_database_list_notifications (SkDatabase *self,
                                 char      **next_cursor,
                                 GError    **error)
 {
-  g_autoptr (GPtrArray) page = NULL;
-  gint64      before;
-  const char *before_id;
-
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
-  g_return_val_if_fail (limit > 0 && next_cursor != NULL, NULL);
 
-  *next_cursor = NULL;
-  if (!sk_db_page_cursor_parse (cursor, &before, &before_id, error))
-    return NULL;
-  /* One row more than asked tells whether there is a next page. */
-  page = sk_db_query_records (
-      self,
-      sk_db_query (
-          self, error,
-          "SELECT * FROM notifications"
-          " WHERE (created_at < ? OR (created_at = ? AND id < ?))"
-          " AND (? = '' OR customer_id = ?)"
-          /* The server's policy: a customer of the store is
-           * one whose home it is, or who bought there. */
-          " AND (? = '' OR customer_id IN (SELECT id FROM customers WHERE home_store_id = ?)"
-          "      OR EXISTS (SELECT 1 FROM purchases"
-          "                 WHERE purchases.customer_id = notifications.customer_id"
-          "                 AND purchases.store_id = ?))"
-          " ORDER BY created_at DESC, id DESC LIMIT ?",
-          "iissssssi", before, before, before_id, customer_id ? customer_id : "",
-          customer_id ? customer_id : "", store_id ? store_id : "", store_id ? store_id : "",
-          store_id ? store_id : "", (gint64)limit + 1),
-      SK_TYPE_NOTIFICATION, error);
-  if (page == NULL)
-    return NULL;
-  *next_cursor = sk_db_page_finish (page, limit, notification_time, notification_id);
-  return g_steal_pointer (&page);
+  return sk_db_query_page (
+      self, SK_TYPE_NOTIFICATION,
+      "SELECT * FROM notifications"
+      " WHERE (created_at < ?1 OR (created_at = ?1 AND id < ?2))"
+      " AND (?4 = '' OR customer_id = ?4)"
+      /* The server's policy: a customer of the store is
+       * one whose home it is, or who bought there. */
+      " AND (?5 = '' OR customer_id IN (SELECT id FROM customers WHERE home_store_id = ?5)"
+      "      OR EXISTS (SELECT 1 FROM purchases"
+      "                 WHERE purchases.customer_id = notifications.customer_id"
+      "                 AND purchases.store_id = ?5))"
+      " ORDER BY created_at DESC, id DESC LIMIT ?3",
+      customer_id, store_id, cursor, limit, next_cursor, error);
 }
