@@ -303,7 +303,10 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
      * order they are stored). */
     "ALTER TABLE bonus_transactions ADD COLUMN seq BIGSERIAL;"
     "CREATE INDEX bonus_transactions_written ON bonus_transactions (customer_id, created_at, seq);",
-
+  /* Sync (SPEC 6): the change feed tills pull. */
+  [10] = "SELECT 1;",
+  /* Sync (SPEC 6): devices and the events they push. */
+  [11] = "SELECT 1;",
 };
 
 char *
