@@ -1,4 +1,4 @@
-/* fuzz-cli-engine.c: "skidka-cli engine", which reads rules, campaigns, a cart and a customer from its standard input.
+/* fuzz-cli-engine.c: "skidka-cli engine", which reads rules, a cart and a customer on stdin.
  *
  * The command has readers of its own (rules and campaigns checked one by
  * one, the customer object), so the target runs the program's own
@@ -16,11 +16,10 @@ static FILE *fuzz_stdout;
 
 #undef stdin
 #undef stdout
-#define stdin fuzz_stdin
+#define stdin  fuzz_stdin
 #define stdout fuzz_stdout
-#define main skidka_cli_main
-int skidka_cli_main (int    argc,
-                     char **argv);
+#define main   skidka_cli_main
+int skidka_cli_main (int argc, char **argv);
 #include "skidka-cli.c"
 #undef main
 #undef stdin
@@ -32,8 +31,7 @@ print_nothing (const char *string)
 }
 
 int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
+LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   sk_fuzz_init ();
   /* Refusals are the normal answer to most inputs: keep them off stderr. */
@@ -42,19 +40,18 @@ LLVMFuzzerInitialize (int    *argc,
 }
 
 int
-LLVMFuzzerTestOneInput (const uint8_t *data,
-                        size_t         size)
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  char program[] = "skidka-cli engine";
-  char *argv[] = { program, NULL };
-  Cli cli = { NULL };
-  char *output = NULL;
+  char   program[] = "skidka-cli engine";
+  char  *argv[] = { program, NULL };
+  Cli    cli = { NULL };
+  char  *output = NULL;
   size_t length = 0;
-  int status;
+  int    status;
 
   if (size == 0)
     return 0;
-  fuzz_stdin = fmemopen ((void *) data, size, "r");
+  fuzz_stdin = fmemopen ((void *)data, size, "r");
   fuzz_stdout = open_memstream (&output, &length);
   if (fuzz_stdin == NULL || fuzz_stdout == NULL)
     sk_fuzz_fail ("cannot make the standard streams");

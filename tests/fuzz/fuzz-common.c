@@ -12,10 +12,7 @@
 /* GLib stops a fatal message with a breakpoint (SIGTRAP), which libFuzzer
  * does not catch, so the input would be lost: abort instead. */
 static GLogWriterOutput
-write_log (GLogLevelFlags   log_level,
-           const GLogField *fields,
-           gsize            n_fields,
-           gpointer         user_data)
+write_log (GLogLevelFlags log_level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
   GLogWriterOutput output = g_log_writer_standard_streams (log_level, fields, n_fields, user_data);
 
@@ -34,8 +31,7 @@ sk_fuzz_init (void)
 }
 
 void
-sk_fuzz_fail (const char *format,
-              ...)
+sk_fuzz_fail (const char *format, ...)
 {
   va_list args;
 
@@ -48,23 +44,24 @@ sk_fuzz_fail (const char *format,
 }
 
 void
-sk_fuzz_check_json_text (const char *text,
-                         gsize       length)
+sk_fuzz_check_json_text (const char *text, gsize length)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (GError) error = NULL;
   const char *end = NULL;
 
   if (!g_utf8_validate (text, length, &end))
-    sk_fuzz_fail ("the answer is not UTF-8 at byte %" G_GSIZE_FORMAT ": %.*s",
-                  (gsize) (end - text), (int) MIN (length, 400), text);
+    sk_fuzz_fail ("the answer is not UTF-8 at byte %" G_GSIZE_FORMAT ": %.*s", (gsize)(end - text),
+                  (int)MIN (length, 400), text);
   /* json-glib reads raw control characters in strings; JSON forbids them. */
   for (gsize i = 0; i < length; i++)
-    if ((guchar) text[i] < 0x20 && text[i] != '\n' && text[i] != '\r' && text[i] != '\t')
-      sk_fuzz_fail ("the answer has a raw control character 0x%02x at byte %" G_GSIZE_FORMAT ": %.*s",
-                    (guchar) text[i], i, (int) MIN (length, 400), text);
+    if ((guchar)text[i] < 0x20 && text[i] != '\n' && text[i] != '\r' && text[i] != '\t')
+      sk_fuzz_fail ("the answer has a raw control character 0x%02x at byte %" G_GSIZE_FORMAT
+                    ": %.*s",
+                    (guchar)text[i], i, (int)MIN (length, 400), text);
   if (!json_parser_load_from_data (parser, text, length, &error))
-    sk_fuzz_fail ("the answer is not JSON (%s): %.*s", error->message, (int) MIN (length, 400), text);
+    sk_fuzz_fail ("the answer is not JSON (%s): %.*s", error->message, (int)MIN (length, 400),
+                  text);
 }
 
 void
@@ -78,20 +75,20 @@ sk_fuzz_check_json (JsonNode *node)
 }
 
 static gboolean
-holds_string (JsonObject *object,
-              const char *name)
+holds_string (JsonObject *object, const char *name)
 {
   JsonNode *node = json_object_get_member (object, name);
 
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
+         && json_node_get_value_type (node) == G_TYPE_STRING;
 }
 
 void
 sk_fuzz_check_error (JsonNode *node)
 {
   g_autofree char *text = node != NULL ? sk_json_to_string (node, FALSE) : NULL;
-  JsonObject *root, *error;
-  JsonNode *inner, *field;
+  JsonObject      *root, *error;
+  JsonNode        *inner, *field;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     sk_fuzz_fail ("an error answer that is not an object: %s", text ? text : "(none)");
@@ -101,14 +98,14 @@ sk_fuzz_check_error (JsonNode *node)
     sk_fuzz_fail ("an error answer without just an \"error\" object: %s", text);
   error = json_node_get_object (inner);
   field = json_object_get_member (error, "field");
-  if (json_object_get_size (error) != 3 || !holds_string (error, "code") || !holds_string (error, "message") ||
-      field == NULL || !(JSON_NODE_HOLDS_NULL (field) || holds_string (error, "field")))
+  if (json_object_get_size (error) != 3 || !holds_string (error, "code")
+      || !holds_string (error, "message") || field == NULL
+      || !(JSON_NODE_HOLDS_NULL (field) || holds_string (error, "field")))
     sk_fuzz_fail ("an error answer not of the documented shape {code, message, field}: %s", text);
 }
 
 char *
-sk_fuzz_strndup (const uint8_t *data,
-                 size_t         size)
+sk_fuzz_strndup (const uint8_t *data, size_t size)
 {
-  return g_strndup ((const char *) data, size);
+  return g_strndup ((const char *)data, size);
 }

@@ -1,4 +1,4 @@
-/* fuzz-common.h: what Skidka's libFuzzer targets share: GLib set up so a warning is a crash, and checks of JSON answers.
+/* fuzz-common.h: what the libFuzzer targets share: fatal warnings, checks of JSON answers.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
@@ -10,31 +10,26 @@
 G_BEGIN_DECLS
 
 /* libFuzzer calls these; declared here for -Wmissing-prototypes. */
-int          LLVMFuzzerInitialize         (int            *argc,
-                                           char         ***argv);
-int          LLVMFuzzerTestOneInput       (const uint8_t  *data,
-                                           size_t          size);
+int LLVMFuzzerInitialize (int *argc, char ***argv);
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 /* Criticals and warnings abort (a g_return_if_fail hit by input is a bug);
  * call first thing in LLVMFuzzerInitialize. */
-void         sk_fuzz_init                 (void);
+void sk_fuzz_init (void);
 
 /* Prints what went wrong and aborts, so libFuzzer keeps the input. */
-G_NORETURN void sk_fuzz_fail              (const char     *format,
-                                           ...) G_GNUC_PRINTF (1, 2);
+G_NORETURN void sk_fuzz_fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
 
 /* Aborts unless @text is valid UTF-8 JSON that json-glib reads back. */
-void         sk_fuzz_check_json_text      (const char     *text,
-                                           gsize           length);
+void sk_fuzz_check_json_text (const char *text, gsize length);
 /* Serialises @node as the server does and checks the text as above. */
-void         sk_fuzz_check_json           (JsonNode       *node);
+void sk_fuzz_check_json (JsonNode *node);
 /* Aborts unless @node is the documented error shape
  * {"error": {"code": string, "message": string, "field": string|null}}. */
-void         sk_fuzz_check_error          (JsonNode       *node);
+void sk_fuzz_check_error (JsonNode *node);
 
 /* A copy of the input as a NUL-terminated string (inputs may hold NULs,
  * which then end the string early, as they would in a C API). */
-char        *sk_fuzz_strndup              (const uint8_t  *data,
-                                           size_t          size);
+char *sk_fuzz_strndup (const uint8_t *data, size_t size);
 
 G_END_DECLS

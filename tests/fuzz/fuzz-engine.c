@@ -1,4 +1,4 @@
-/* fuzz-engine.c: the core's readers of outside JSON: carts, purchase requests and every record type.
+/* fuzz-engine.c: the core's readers of outside JSON: carts, sales and every record type.
  *
  * The first byte says what the rest (a JSON document) is read as:
  *   C  a cart (sk_cart_from_json), then validated, priced by the engine
@@ -19,7 +19,7 @@
 
 typedef struct
 {
-  char    letter;
+  char letter;
   GType (*get_type) (void);
 } RecordKind;
 
@@ -40,18 +40,17 @@ static const RecordKind record_kinds[] = {
 
 #define STORE_1 "11111111-1111-4111-8111-111111111111"
 /* 2023-11-14: the rules' dates are on both sides of it. */
-#define NOW ((gint64) 1700000000 * G_USEC_PER_SEC)
+#define NOW ((gint64)1700000000 * G_USEC_PER_SEC)
 
-static GPtrArray *rules;
-static GPtrArray *campaigns;
+static GPtrArray        *rules;
+static GPtrArray        *campaigns;
 static SkEngineCustomer *customer;
 
 static SkDiscountRule *
-rule_new (const char *id,
-          const char *json)
+rule_new (const char *id, const char *json)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = sk_json_parse (json, -1, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = sk_json_parse (json, -1, &error);
   SkDiscountRule *rule = node ? sk_record_from_json (SK_TYPE_DISCOUNT_RULE, node, &error) : NULL;
 
   if (rule == NULL || !sk_discount_rule_validate (rule, &error))
@@ -64,24 +63,34 @@ rule_new (const char *id,
 static void
 make_rules (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = sk_json_parse ("{\"id\": \"c1\", \"name\": \"Spring\", \"status\": \"active\","
-                                            " \"budget\": 100000, \"spent\": 500}", -1, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node
+      = sk_json_parse ("{\"id\": \"c1\", \"name\": \"Spring\", \"status\": \"active\","
+                       " \"budget\": 100000, \"spent\": 500}",
+                       -1, &error);
 
   rules = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (rules, rule_new ("r1", "{\"name\": \"Toys\", \"type\": \"percentage\", \"value\": 1000,"
-                                    " \"categories\": [\"toys\"], \"priority\": 2}"));
-  g_ptr_array_add (rules, rule_new ("r2", "{\"name\": \"Big cart\", \"type\": \"fixed_amount\", \"value\": 50000,"
-                                    " \"min_purchase\": 300000, \"max_discount\": 40000, \"stackable\": false,"
-                                    " \"store_ids\": [\"" STORE_1 "\"]}"));
-  g_ptr_array_add (rules, rule_new ("r3", "{\"name\": \"VIP\", \"type\": \"bonus_multiplier\", \"value\": 300,"
-                                    " \"segments\": [\"vip\", \"regular\"], \"usage_limit_per_customer\": 2}"));
-  g_ptr_array_add (rules, rule_new ("r4", "{\"name\": \"Once\", \"type\": \"percentage\", \"value\": 10000,"
-                                    " \"usage_limit_total\": 1, \"campaign_id\": \"c1\"}"));
-  g_ptr_array_add (rules, rule_new ("r5", "{\"name\": \"Old\", \"type\": \"fixed_amount\", \"value\": 100,"
-                                    " \"valid_until\": \"2001-01-01T00:00:00Z\"}"));
-  g_ptr_array_add (rules, rule_new ("r6", "{\"name\": \"Off\", \"type\": \"percentage\", \"value\": 5,"
-                                    " \"is_active\": false}"));
+  g_ptr_array_add (rules,
+                   rule_new ("r1", "{\"name\": \"Toys\", \"type\": \"percentage\", \"value\": 1000,"
+                                   " \"categories\": [\"toys\"], \"priority\": 2}"));
+  g_ptr_array_add (
+      rules,
+      rule_new ("r2", "{\"name\": \"Big cart\", \"type\": \"fixed_amount\", \"value\": 50000,"
+                      " \"min_purchase\": 300000, \"max_discount\": 40000, \"stackable\": false,"
+                      " \"store_ids\": [\"" STORE_1 "\"]}"));
+  g_ptr_array_add (
+      rules,
+      rule_new ("r3", "{\"name\": \"VIP\", \"type\": \"bonus_multiplier\", \"value\": 300,"
+                      " \"segments\": [\"vip\", \"regular\"], \"usage_limit_per_customer\": 2}"));
+  g_ptr_array_add (
+      rules, rule_new ("r4", "{\"name\": \"Once\", \"type\": \"percentage\", \"value\": 10000,"
+                             " \"usage_limit_total\": 1, \"campaign_id\": \"c1\"}"));
+  g_ptr_array_add (rules,
+                   rule_new ("r5", "{\"name\": \"Old\", \"type\": \"fixed_amount\", \"value\": 100,"
+                                   " \"valid_until\": \"2001-01-01T00:00:00Z\"}"));
+  g_ptr_array_add (rules,
+                   rule_new ("r6", "{\"name\": \"Off\", \"type\": \"percentage\", \"value\": 5,"
+                                   " \"is_active\": false}"));
   campaigns = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (campaigns, sk_record_from_json (SK_TYPE_CAMPAIGN, node, &error));
   if (error != NULL)
@@ -91,8 +100,7 @@ make_rules (void)
 }
 
 int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
+LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   sk_fuzz_init ();
   make_rules ();
@@ -102,11 +110,11 @@ LLVMFuzzerInitialize (int    *argc,
 static void
 price_cart (SkCart *cart)
 {
-  g_autoptr(SkEngineResult) result = NULL;
-  g_autoptr(SkEngineResult) available = NULL;
-  g_autoptr(SkCart) empty = NULL;
-  g_autoptr(JsonNode) answer = NULL;
-  g_autoptr(JsonNode) offered = NULL;
+  g_autoptr (SkEngineResult) result = NULL;
+  g_autoptr (SkEngineResult) available = NULL;
+  g_autoptr (SkCart) empty = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (JsonNode) offered = NULL;
 
   if (!sk_cart_validate (cart, NULL))
     return;
@@ -115,7 +123,8 @@ price_cart (SkCart *cart)
   sk_fuzz_check_json (answer);
   if (result->total != result->subtotal - result->discount_total || result->total < 0)
     sk_fuzz_fail ("the engine's total %" G_GINT64_FORMAT " is not the subtotal %" G_GINT64_FORMAT
-                  " less the discount %" G_GINT64_FORMAT, result->total, result->subtotal, result->discount_total);
+                  " less the discount %" G_GINT64_FORMAT,
+                  result->total, result->subtotal, result->discount_total);
 
   available = sk_discount_engine_available (cart->store_id, NULL, rules, campaigns, NOW);
   empty = sk_cart_new (cart->store_id);
@@ -124,16 +133,15 @@ price_cart (SkCart *cart)
 }
 
 static void
-read_record (GType     type,
-             JsonNode *node)
+read_record (GType type, JsonNode *node)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkRecord) record = sk_record_from_json (type, node, &error);
-  g_autoptr(SkRecord) again = NULL;
-  g_autoptr(SkRecord) copy = NULL;
-  g_autoptr(SkRecord) updated = NULL;
-  g_autoptr(JsonNode) written = NULL;
-  g_autoptr(JsonNode) rewritten = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkRecord) record = sk_record_from_json (type, node, &error);
+  g_autoptr (SkRecord) again = NULL;
+  g_autoptr (SkRecord) copy = NULL;
+  g_autoptr (SkRecord) updated = NULL;
+  g_autoptr (JsonNode) written = NULL;
+  g_autoptr (JsonNode) rewritten = NULL;
   g_autofree char *text = NULL;
   g_autofree char *text_again = NULL;
 
@@ -179,33 +187,33 @@ read_record (GType     type,
 }
 
 int
-LLVMFuzzerTestOneInput (const uint8_t *data,
-                        size_t         size)
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
   guchar kind;
 
   if (size < 1)
     return 0;
   kind = data[0];
   /* The server and the CLI refuse bodies that are not UTF-8 before parsing. */
-  if (!g_utf8_validate ((const char *) data + 1, size - 1, NULL))
+  if (!g_utf8_validate ((const char *)data + 1, size - 1, NULL))
     return 0;
-  node = sk_json_parse ((const char *) data + 1, size - 1, &error);
+  node = sk_json_parse ((const char *)data + 1, size - 1, &error);
   if (node == NULL)
     return 0;
 
   if (kind == 'C' || kind == 'P')
     {
-      g_autoptr(SkCart) cart = NULL;
-      g_autoptr(SkPurchaseRequest) request = NULL;
+      g_autoptr (SkCart) cart = NULL;
+      g_autoptr (SkPurchaseRequest) request = NULL;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
         return 0;
       if (kind == 'C')
         cart = sk_cart_from_json (json_node_get_object (node), &error);
-      else if ((request = sk_purchase_request_from_json (json_node_get_object (node), &error)) != NULL)
+      else if ((request = sk_purchase_request_from_json (json_node_get_object (node), &error))
+               != NULL)
         cart = g_steal_pointer (&request->cart);
       if (cart == NULL && (error == NULL || error->domain != SK_ERROR))
         sk_fuzz_fail ("a cart failed to read without an SK_ERROR");

@@ -21,10 +21,10 @@
 #include "sk-database.h"
 #include "sk-error.h"
 
-static char *dir;
-static char *template_data;
-static gsize template_length;
-static guint n_files;
+static char       *dir;
+static char       *template_data;
+static gsize       template_length;
+static guint       n_files;
 static SkDatabase *empty;
 
 static void
@@ -56,9 +56,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FuzzDatabase, close_database)
 static SkDatabase *
 open_empty (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = g_strdup_printf ("%s/db-%u.db", dir, n_files++);
-  SkDatabase *db;
+  SkDatabase      *db;
 
   if (!g_file_set_contents (path, template_data, template_length, &error))
     sk_fuzz_fail ("cannot write %s: %s", path, error->message);
@@ -80,11 +80,10 @@ clean_up (void)
 }
 
 int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
+LLVMFuzzerInitialize (int *argc, char ***argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkDatabase) db = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db = NULL;
   g_autofree char *template = NULL;
 
   sk_fuzz_init ();
@@ -111,8 +110,8 @@ LLVMFuzzerInitialize (int    *argc,
 static char *
 export_text (SkDatabase *db)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = sk_database_export (db, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = sk_database_export (db, &error);
   char *text;
 
   if (root == NULL)
@@ -123,26 +122,25 @@ export_text (SkDatabase *db)
 }
 
 int
-LLVMFuzzerTestOneInput (const uint8_t *data,
-                        size_t         size)
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) root = NULL;
-  g_autoptr(JsonNode) reread = NULL;
-  g_autoptr(FuzzDatabase) imported = NULL;
-  g_autoptr(FuzzDatabase) second = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (JsonNode) reread = NULL;
+  g_autoptr (FuzzDatabase) imported = NULL;
+  g_autoptr (FuzzDatabase) second = NULL;
   g_autofree char *text = NULL;
   g_autofree char *text_again = NULL;
 
   /* skidka-cli reads the document with sk_json_parse, as here. */
-  if (!g_utf8_validate ((const char *) data, size, NULL))
+  if (!g_utf8_validate ((const char *)data, size, NULL))
     return 0;
-  root = sk_json_parse ((const char *) data, size, &error);
+  root = sk_json_parse ((const char *)data, size, &error);
   if (root == NULL)
     return 0;
   if (!sk_database_import (empty, root, &error))
     {
-      g_autoptr(GPtrArray) stores = sk_database_list_stores (empty, NULL);
+      g_autoptr (GPtrArray) stores = sk_database_list_stores (empty, NULL);
 
       if (error == NULL)
         sk_fuzz_fail ("an import failed without an error");

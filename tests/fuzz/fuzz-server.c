@@ -1,4 +1,4 @@
-/* fuzz-server.c: skidka-server's handlers of one route family (SK_FUZZ_FAMILY) fed fuzzed requests, no HTTP.
+/* fuzz-server.c: one route family (SK_FUZZ_FAMILY) of skidka-server fed fuzzed requests.
  *
  * An input is a request in a small text form:
  *
@@ -86,14 +86,14 @@ static const Account accounts[] = {
   { 'c', "a0000000-0000-4000-8000-000000000006", "cashier2", SK_ROLE_CASHIER, STORE_2 },
 };
 
-static const Family *family;
-static SkDatabase *db;
+static const Family   *family;
+static SkDatabase     *db;
 static SkServerConfig *config;
-static SkRateLimiter *limiter;
-static SkWriteLock write_lock;
-static guint inputs;
-static gboolean verbose;   /* SKIDKA_FUZZ_VERBOSE: each answer on stderr */
-static gboolean utf8_paths_only;
+static SkRateLimiter  *limiter;
+static SkWriteLock     write_lock;
+static guint           inputs;
+static gboolean        verbose; /* SKIDKA_FUZZ_VERBOSE: each answer on stderr */
+static gboolean        utf8_paths_only;
 
 /* Argon2 at the interactive cost takes tens of milliseconds and 64 MiB a
  * call: logins and new accounts would spend the fuzzer's time in
@@ -101,23 +101,24 @@ static gboolean utf8_paths_only;
  * ahead of libsodium's; they keep a hash per password, so right and wrong
  * passwords still behave as such. */
 int
-crypto_pwhash_str_alg (char                      out[crypto_pwhash_STRBYTES],
-                       const char * const        passwd,
-                       unsigned long long        passwdlen,
-                       unsigned long long        opslimit,
-                       size_t                    memlimit,
-                       int                       alg)
+crypto_pwhash_str_alg (char               out[crypto_pwhash_STRBYTES],
+                       const char *const  passwd,
+                       unsigned long long passwdlen,
+                       unsigned long long opslimit,
+                       size_t             memlimit,
+                       int                alg)
 {
-  g_autofree char *digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) passwd, passwdlen);
+  g_autofree char *digest
+      = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)passwd, passwdlen);
 
   g_snprintf (out, crypto_pwhash_STRBYTES, "$fuzz$%s", digest);
   return 0;
 }
 
 int
-crypto_pwhash_str_verify (const char                str[crypto_pwhash_STRBYTES],
-                          const char * const        passwd,
-                          unsigned long long        passwdlen)
+crypto_pwhash_str_verify (const char         str[crypto_pwhash_STRBYTES],
+                          const char *const  passwd,
+                          unsigned long long passwdlen)
 {
   char expected[crypto_pwhash_STRBYTES];
 
@@ -127,8 +128,7 @@ crypto_pwhash_str_verify (const char                str[crypto_pwhash_STRBYTES],
 }
 
 static void
-check_no_error (GError     *error,
-                const char *what)
+check_no_error (GError *error, const char *what)
 {
   if (error != NULL)
     sk_fuzz_fail ("seeding the database (%s): %s", what, error->message);
@@ -137,15 +137,15 @@ check_no_error (GError     *error,
 static void
 seed_database (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SkStore) store1 = sk_store_new ();
-  g_autoptr(SkStore) store2 = sk_store_new ();
-  g_autoptr(SkCustomer) customer1 = sk_customer_new ();
-  g_autoptr(SkCustomer) customer2 = sk_customer_new ();
-  g_autoptr(SkCampaign) campaign = sk_campaign_new ();
-  g_autoptr(SkDiscountRule) rule = sk_discount_rule_new ();
-  g_autoptr(SkPurchaseRequest) sale = g_new0 (SkPurchaseRequest, 1);
-  g_autoptr(SkPurchaseResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store1 = sk_store_new ();
+  g_autoptr (SkStore) store2 = sk_store_new ();
+  g_autoptr (SkCustomer) customer1 = sk_customer_new ();
+  g_autoptr (SkCustomer) customer2 = sk_customer_new ();
+  g_autoptr (SkCampaign) campaign = sk_campaign_new ();
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkPurchaseRequest) sale = g_new0 (SkPurchaseRequest, 1);
+  g_autoptr (SkPurchaseResult) result = NULL;
   const char *categories[] = { "toys", NULL };
 
   g_clear_object (&db);
@@ -171,8 +171,8 @@ seed_database (void)
   g_object_set (campaign, "id", CAMPAIGN_1, "name", "Spring", "status", "active", NULL);
   sk_database_save_campaign (db, campaign, &error);
   check_no_error (error, "campaign");
-  g_object_set (rule, "id", RULE_1, "name", "Toys -10%", "type", SK_RULE_PERCENTAGE, "value", (gint64) 1000,
-                "categories", categories, "campaign_id", CAMPAIGN_1, NULL);
+  g_object_set (rule, "id", RULE_1, "name", "Toys -10%", "type", SK_RULE_PERCENTAGE, "value",
+                (gint64)1000, "categories", categories, "campaign_id", CAMPAIGN_1, NULL);
   sk_database_save_rule (db, rule, &error);
   check_no_error (error, "rule");
 
@@ -186,10 +186,10 @@ seed_database (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (accounts); i++)
     {
-      const Account *a = &accounts[i];
+      const Account   *a = &accounts[i];
       g_autofree char *password = g_strconcat (a->username, "-pass", NULL);
-      g_autofree char *id = sk_auth_create_user (db, a->username, password, sk_role_to_string (a->role),
-                                                 a->store_id, &error);
+      g_autofree char *id = sk_auth_create_user (db, a->username, password,
+                                                 sk_role_to_string (a->role), a->store_id, &error);
 
       check_no_error (error, a->username);
       /* Fixed ids, so a seed can name an account in a path. */
@@ -199,8 +199,7 @@ seed_database (void)
 }
 
 int
-LLVMFuzzerInitialize (int    *argc,
-                      char ***argv)
+LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   sk_fuzz_init ();
   for (guint i = 0; i < G_N_ELEMENTS (families); i++)
@@ -232,7 +231,7 @@ static SkServerUser *
 account_user (guchar letter)
 {
   const Account *a = &accounts[letter % G_N_ELEMENTS (accounts)];
-  SkServerUser *user = g_new0 (SkServerUser, 1);
+  SkServerUser  *user = g_new0 (SkServerUser, 1);
 
   for (guint i = 0; i < G_N_ELEMENTS (accounts); i++)
     if (accounts[i].letter == letter)
@@ -263,7 +262,7 @@ check_answer (const SkRequest *r)
     sk_fuzz_check_json (r->response);
   if (r->raw != NULL)
     {
-      gsize length = 0;
+      gsize       length = 0;
       const char *data = g_bytes_get_data (r->raw, &length);
 
       sk_fuzz_check_json_text (data, length);
@@ -277,19 +276,18 @@ check_answer (const SkRequest *r)
 }
 
 int
-LLVMFuzzerTestOneInput (const uint8_t *data,
-                        size_t         size)
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   g_autofree char *line = NULL;
-  g_auto(GStrv) words = NULL;
-  g_autoptr(GPtrArray) args = NULL;
+  g_auto (GStrv) words = NULL;
+  g_autoptr (GPtrArray) args = NULL;
   const uint8_t *end = data + size;
   const uint8_t *rest;
   const SkRoute *route;
-  gboolean path_known = FALSE;
-  const char *target, *question;
-  SkRequest request = { 0 };
-  SkRequest *r = &request;
+  gboolean       path_known = FALSE;
+  const char    *target, *question;
+  SkRequest      request = { 0 };
+  SkRequest     *r = &request;
 
   if (size < 2)
     return 0;
@@ -337,7 +335,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       return 0;
     }
 
-  if ((size_t) (end - rest) >= 9 && g_ascii_strncasecmp ((const char *) rest, "If-Match:", 9) == 0)
+  if ((size_t)(end - rest) >= 9 && g_ascii_strncasecmp ((const char *)rest, "If-Match:", 9) == 0)
     {
       const uint8_t *eol = memchr (rest, '\n', end - rest);
 
