@@ -19,6 +19,7 @@ static const struct
   { sk_server_records_routes, &sk_server_records_routes_n },
   { sk_server_pos_routes, &sk_server_pos_routes_n },
   { sk_server_analytics_routes, &sk_server_analytics_routes_n },
+  { sk_server_sync_routes, &sk_server_sync_routes_n },
 };
 
 const SkRoute *
@@ -54,12 +55,20 @@ pattern_match (const char *pattern, const char *path, GPtrArray *args)
         {
           const char *end = strchr (path, '/');
           gsize       length = end ? (gsize)(end - path) : strlen (path);
+          char       *arg;
 
           if (length == 0)
             break;
-          g_ptr_array_add (args, g_uri_unescape_segment (path, path + length, NULL));
-          if (g_ptr_array_index (args, args->len - 1) == NULL)
-            break;
+          arg = g_uri_unescape_segment (path, path + length, NULL);
+
+          /* A segment that does not decode to UTF-8 matches nothing: no
+           * answer of ours may quote it (on_request answers 400 first). */
+          if (arg == NULL || !g_utf8_validate (arg, -1, NULL))
+            {
+              g_free (arg);
+              break;
+            }
+          g_ptr_array_add (args, arg);
           path += length;
           pattern++;
         }
