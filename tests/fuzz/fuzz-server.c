@@ -18,11 +18,6 @@
  * handlers write, and a file that grows without end would slow the run. A
  * crash that needs the writes of earlier inputs may so not reproduce from
  * its input alone; run the corpus (or -runs on a directory) to replay it.
- *
- * SKIDKA_FUZZ_SKIP_INVALID_PATHS=1 leaves out path segments that are not
- * UTF-8 once decoded ("%FF"), which the handlers echo into their messages
- * today (tests/fuzz/crashes):
- * for long runs that look past that defect until it is fixed.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -93,7 +88,6 @@ static SkRateLimiter  *limiter;
 static SkWriteLock     write_lock;
 static guint           inputs;
 static gboolean        verbose; /* SKIDKA_FUZZ_VERBOSE: each answer on stderr */
-static gboolean        utf8_paths_only;
 
 /* Argon2 at the interactive cost takes tens of milliseconds and 64 MiB a
  * call: logins and new accounts would spend the fuzzer's time in
@@ -210,7 +204,6 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   if (sodium_init () < 0)
     sk_fuzz_fail ("libsodium could not start");
   verbose = g_getenv ("SKIDKA_FUZZ_VERBOSE") != NULL;
-  utf8_paths_only = g_getenv ("SKIDKA_FUZZ_SKIP_INVALID_PATHS") != NULL;
   config = sk_server_config_new ();
   limiter = sk_rate_limiter_new (5, 15 * 60);
   g_mutex_init (&write_lock.mutex);
@@ -325,9 +318,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   args = g_ptr_array_new_with_free_func (g_free);
   route = sk_server_route_find (words[0], r->path, args, &path_known);
-  for (guint i = 0; route != NULL && utf8_paths_only && i < args->len; i++)
-    if (!g_utf8_validate (g_ptr_array_index (args, i), -1, NULL))
-      route = NULL;
   if (route == NULL)
     {
       g_free (r->path);
