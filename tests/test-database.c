@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "sk-accounts.h"
+#include "sk-change-feed.h"
 #include "sk-database-private.h"
 #include "sk-error.h"
 #include "sk-test-util.h"
@@ -2149,6 +2150,280 @@ test_accounts (Fixture *f, gconstpointer data)
   g_assert_false (found->disabled);
 }
 
+/* The change feed (SPEC 6, "Pull") */
+
+/* Every change after @since, a page of @limit at a time, joined; asserts
+ * that only the last page says there is no more. *cursor: where it ends. */
+static JsonArray *
+pull_all (SkDatabase *db, const char *since, guint limit, guint *n_pages, char **cursor)
+{
+  g_autofree char *at = g_strdup (since);
+  JsonArray       *all = json_array_new ();
+  gboolean         more = TRUE;
+
+  *n_pages = 0;
+  while (more)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (SkChangePage) page = sk_database_pull_changes (db, at, limit, &error);
+      JsonArray *changes;
+
+      g_assert_no_error (error);
+      g_assert_nonnull (page);
+      changes = json_node_get_array (page->changes);
+      g_assert_cmpuint (json_array_get_length (changes), ==, page->n_changes);
+      g_assert_cmpuint (page->n_changes, <=, limit);
+      /* A page that says there is more is full. */
+      if (page->has_more)
+        g_assert_cmpuint (page->n_changes, ==, limit);
+      for (guint i = 0; i < page->n_changes; i++)
+        json_array_add_element (all, json_node_copy (json_array_get_element (changes, i)));
+      if (page->n_changes > 0)
+        g_assert_cmpstr (
+            json_object_get_string_member (
+                json_array_get_object_element (changes, page->n_changes - 1), "cursor"),
+            ==, page->next_cursor);
+      g_free (at);
+      at = g_strdup (page->next_cursor);
+      more = page->has_more;
+      (*n_pages)++;
+      g_assert_cmpuint (*n_pages, <, 1000);
+    }
+  if (cursor != NULL)
+    *cursor = g_steal_pointer (&at);
+  return all;
+}
+
+/* The change of @entity @id in @changes, asserting there is one at most. */
+static JsonObject *
+feed_find (JsonArray *changes, const char *entity, const char *id)
+{
+  JsonObject *found = NULL;
+
+  for (guint i = 0; i < json_array_get_length (changes); i++)
+    {
+      JsonObject *change = json_array_get_object_element (changes, i);
+
+      if (g_str_equal (json_object_get_string_member (change, "entity"), entity)
+          && g_str_equal (json_object_get_string_member (change, "id"), id))
+        {
+          if (found != NULL)
+            g_error ("%s %s is in the feed twice", entity, id);
+          found = change;
+        }
+    }
+  return found;
+}
+
+static JsonObject *
+feed_data (JsonObject *change)
+{
+  g_assert_nonnull (change);
+  return json_object_get_object_member (change, "data");
+}
+
+static void
+test_feed (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (SkCampaign) campaign = sk_campaign_new ();
+  g_autoptr (SkDiscountRule) rule = new_rule ("Feed", "percentage", 500);
+  g_autoptr (SkProduct) product = g_object_new (SK_TYPE_PRODUCT, NULL);
+  g_autoptr (SkCustomer) customer = NULL;
+  g_autoptr (SkCustomer) survivor = NULL;
+  g_autoptr (SkBonusTransaction) earned = NULL;
+  g_autoptr (JsonArray) first = NULL;
+  g_autoptr (JsonArray) changes = NULL;
+  g_autoptr (JsonArray) again = NULL;
+  g_autoptr (SkChangePage) page = NULL;
+  g_autoptr (GListStore) children = g_list_store_new (SK_TYPE_CHILD);
+  g_autofree char *start = NULL;
+  g_autofree char *cursor = NULL;
+  g_autofree char *end = NULL;
+  SkChild         *child;
+  guint            n_pages;
+
+  /* A new file: only what is already there (the device id is the till's
+   * own, never in the feed). */
+  first = pull_all (f->db, NULL, 100, &n_pages, &start);
+  g_assert_null (feed_find (first, "setting", "device_id"));
+  g_assert_cmpuint (json_array_get_length (first), ==, 0);
+
+  store = make_store (f->db, "FEED-1");
+  sk_test_set_string (&campaign->name, "Feed campaign");
+  g_assert_true (sk_database_save_campaign (f->db, campaign, &error));
+  g_assert_no_error (error);
+  sk_test_set_string (&rule->campaign_id, sk_record_get_id (campaign));
+  g_assert_true (sk_database_save_rule (f->db, rule, &error));
+  g_assert_no_error (error);
+  sk_test_set_string (&product->sku, "bear-1");
+  sk_test_set_string (&product->name, "Teddy bear");
+  product->price = 99900;
+  g_assert_true (sk_database_save_product (f->db, product, &error));
+  g_assert_no_error (error);
+  customer = new_customer ("Лента Ольга", "+7 912 000-00-01", "4600101");
+  child = sk_child_new ("Маша", "2020-01-02");
+  g_list_store_append (children, child);
+  g_object_unref (child);
+  sk_customer_set_children (customer, G_LIST_MODEL (children));
+  g_assert_true (sk_database_create_customer (f->db, customer, &error));
+  g_assert_no_error (error);
+  g_assert_true (sk_database_set_setting (f->db, SK_SETTING_BONUS_EXPIRY_DAYS, "90", &error));
+  g_assert_true (sk_database_set_setting (f->db, "till_only", "x", &error));
+  g_assert_no_error (error);
+
+  /* Each kind once, as the REST API shows it. */
+  changes = pull_all (f->db, start, 100, &n_pages, &cursor);
+  g_assert_cmpuint (json_array_get_length (changes), ==, 6);
+  g_assert_cmpstr (
+      json_object_get_string_member (feed_data (feed_find (changes, "store", store->id)), "code"),
+      ==, "FEED-1");
+  g_assert_cmpstr (
+      json_object_get_string_member (
+          feed_data (feed_find (changes, "campaign", sk_record_get_id (campaign))), "name"),
+      ==, "Feed campaign");
+  g_assert_cmpstr (
+      json_object_get_string_member (
+          feed_data (feed_find (changes, "rule", sk_record_get_id (rule))), "campaign_id"),
+      ==, sk_record_get_id (campaign));
+  g_assert_cmpint (
+      json_object_get_int_member (feed_data (feed_find (changes, "product", "bear-1")), "price"),
+      ==, 99900);
+  g_assert_cmpstr (
+      json_object_get_string_member (
+          feed_data (feed_find (changes, "setting", SK_SETTING_BONUS_EXPIRY_DAYS)), "value"),
+      ==, "90");
+  {
+    JsonObject *c = feed_find (changes, "customer", customer->id);
+
+    g_assert_cmpstr (json_object_get_string_member (c, "op"), ==, "upsert");
+    g_assert_cmpint (json_object_get_int_member (feed_data (c), "bonus_balance"), ==, 0);
+    g_assert_cmpuint (
+        json_array_get_length (json_object_get_array_member (feed_data (c), "children")), ==, 1);
+  }
+  g_assert_null (feed_find (changes, "setting", "till_only"));
+
+  /* Nothing new: the same cursor back, nothing more. */
+  page = sk_database_pull_changes (f->db, cursor, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->n_changes, ==, 0);
+  g_assert_false (page->has_more);
+  g_assert_cmpstr (page->next_cursor, ==, cursor);
+  g_clear_pointer (&page, sk_change_page_free);
+
+  /* A customer's balance moves twice: one change, the balance as it is. */
+  earned = sk_database_bonus_manual (f->db, customer->id, "earn", 700, "feed", NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&earned);
+  earned = sk_database_bonus_manual (f->db, customer->id, "earn", 300, "feed", NULL, &error);
+  g_assert_no_error (error);
+  again = pull_all (f->db, cursor, 100, &n_pages, &end);
+  g_assert_cmpuint (json_array_get_length (again), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (
+                       feed_data (feed_find (again, "customer", customer->id)), "bonus_balance"),
+                   ==, 1000);
+  g_clear_pointer (&again, json_array_unref);
+
+  /* Pages of two join up with neither gaps nor repeats, in the order of
+   * one big page. */
+  for (guint i = 0; i < 7; i++)
+    {
+      g_autofree char *phone = g_strdup_printf ("+7 912 000-01-%02u", i);
+      g_autofree char *card = g_strdup_printf ("46002%02u", i);
+      g_autoptr (SkCustomer) more = create_customer (f->db, "Лента", phone, card);
+    }
+  g_clear_pointer (&changes, json_array_unref);
+  changes = pull_all (f->db, start, 1000, &n_pages, NULL);
+  g_assert_cmpuint (n_pages, ==, 1);
+  g_assert_cmpuint (json_array_get_length (changes), ==, 13);
+  again = pull_all (f->db, start, 2, &n_pages, NULL);
+  g_assert_cmpuint (n_pages, ==, 7);
+  g_assert_cmpuint (json_array_get_length (again), ==, 13);
+  for (guint i = 0; i < 13; i++)
+    g_assert_cmpstr (
+        json_object_get_string_member (json_array_get_object_element (again, i), "cursor"), ==,
+        json_object_get_string_member (json_array_get_object_element (changes, i), "cursor"));
+  g_clear_pointer (&again, json_array_unref);
+  /* A limit that divides the feed: the last full page says there is no more. */
+  again = pull_all (f->db, start, 13, &n_pages, NULL);
+  g_assert_cmpuint (n_pages, ==, 1);
+  g_clear_pointer (&again, json_array_unref);
+
+  /* A customer merged into another: a merge with the survivor's record. */
+  survivor = create_customer (f->db, "Лента Ольга", "+7 912 000-02-01", "4600301");
+  g_assert_true (sk_database_feed_merge (f->db, customer->id, survivor->id, &error));
+  g_assert_no_error (error);
+  again = pull_all (f->db, end, 100, &n_pages, NULL);
+  {
+    JsonObject *merge = feed_find (again, "customer", customer->id);
+
+    g_assert_cmpstr (json_object_get_string_member (merge, "op"), ==, "merge");
+    g_assert_cmpstr (json_object_get_string_member (merge, "merged_into"), ==, survivor->id);
+    g_assert_cmpstr (json_object_get_string_member (feed_data (merge), "id"), ==, survivor->id);
+    g_assert_nonnull (feed_find (again, "customer", survivor->id));
+  }
+
+  /* Cursors this feed never gave. */
+  {
+    g_autofree char *epoch
+        = sql_text (sk_database_get_handle (f->db), "SELECT epoch FROM change_feed");
+    g_autofree char *beyond = g_strdup_printf ("f1.%s.0.999999", epoch);
+    g_autofree char *xid = g_strdup_printf ("f1.%s.5.1", epoch);
+    g_autofree char *other = g_strdup (end);
+    const char      *bad[]
+        = { "garbage", "f1", "f1..0.1", "f1.0123.0.1", beyond, xid, other, "f1.x.0.-1" };
+
+    /* Another database's feed: another epoch. */
+    other[3] = other[3] == 'a' ? 'b' : 'a';
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        page = sk_database_pull_changes (f->db, bad[i], 10, &error);
+        g_assert_null (page);
+        g_assert_error (error, SK_ERROR, SK_ERROR_CURSOR_EXPIRED);
+        g_assert_cmpstr (sk_error_code_to_string (error->code), ==, "cursor_expired");
+        g_assert_cmpuint (sk_error_code_to_http_status (error->code), ==, 410);
+        g_clear_error (&error);
+      }
+  }
+}
+
+/* A file made before the feed: what it holds is in the feed after the
+ * upgrade, so a till's first pull is a full copy. */
+static void
+test_feed_upgrade (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "v9.db", NULL);
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (SkCustomer) customer = NULL;
+  g_autoptr (JsonArray) changes = NULL;
+  SkDatabase *old;
+  guint       n_pages;
+
+  old = sk_database_open_at_version (path, 9, &error);
+  g_assert_no_error (error);
+  store = make_store (old, "OLD-1");
+  customer = create_customer (old, "Старая", "+7 912 000-03-01", "4600401");
+  g_assert_true (sk_database_set_setting (old, "segment_vip_visits", "12", &error));
+  g_assert_no_error (error);
+  g_object_unref (old);
+
+  g_clear_object (&f->db);
+  f->db = sk_database_open (path, &error);
+  g_assert_no_error (error);
+  changes = pull_all (f->db, NULL, 100, &n_pages, NULL);
+  g_assert_cmpuint (json_array_get_length (changes), ==, 3);
+  /* Settings and stores before the customers who refer to them. */
+  g_assert_cmpstr (
+      json_object_get_string_member (json_array_get_object_element (changes, 0), "entity"), ==,
+      "setting");
+  g_assert_nonnull (feed_data (feed_find (changes, "store", store->id)));
+  g_assert_cmpstr (json_object_get_string_member (
+                       feed_data (feed_find (changes, "customer", customer->id)), "full_name"),
+                   ==, "Старая");
+}
+
 static void
 add (const char *path, void (*func) (Fixture *, gconstpointer))
 {
@@ -2179,6 +2454,8 @@ main (int argc, char *argv[])
   add ("/database/outbox", test_outbox);
   add ("/database/commit-failure", test_commit_failure);
   add ("/database/rules-cache", test_rules_cache);
+  add ("/database/feed", test_feed);
+  add ("/database/feed/upgrade", test_feed_upgrade);
   add ("/database/import/needs-ids", test_import_needs_ids);
   add ("/database/import/member-types", test_import_member_types);
   add ("/database/import/balance-bound", test_import_balance_bound);

@@ -16,6 +16,7 @@
 #include "sk-database-private.h"
 #include "sk-postgres.h"
 #include "sk-server-private.h"
+#include "sk-sync.h"
 #include "sk-test-postgres.h"
 
 /* One server for the whole program, in its own thread and main context. */
@@ -324,8 +325,8 @@ test_health (void)
 
 /* The table says which routes write, so that writers queue on the server's
  * write lock: every POST and PUT does, but for those that only compute
- * (calculate, detailed analytics) and the sale, which takes the lock itself
- * around its transaction. The server also stops the suite at once when a
+ * (calculate, detailed analytics) and the sale and the push, which take the
+ * lock themselves around each transaction. The server also stops the suite at once when a
  * route writes without the lock (every route is walked by /server/policy). */
 static void
 test_route_table (void)
@@ -334,6 +335,8 @@ test_route_table (void)
     "POST /api/discounts/calculate",
     "POST /api/analytics",
     "POST /api/pos/process-purchase",
+    /* Each event's transaction, one at a time. */
+    "POST /api/sync/push",
     NULL,
   };
   const SkRoute *routes;
@@ -2695,6 +2698,16 @@ static const PolicyCase policy_cases[] = {
     "200 200 403 403 401" },
   { "GET", "/api/notifications", "/api/notifications", NULL, "200 200 200 403 401",
     "200 200 200 403 401" },
+
+  /* A till pushes from a device of its own store; an admin names the store. */
+  { "POST", "/api/sync/push", "/api/sync/push",
+    "{\"device_id\": \"{uuid}\", \"app_version\": \"policy\", \"store_id\": \"{s}\", "
+    "\"events\": []}",
+    "200 403 200 200 401", "200 403 403 403 401" },
+
+  /* Every till pulls the whole chain's changes. */
+  { "GET", "/api/sync/pull", "/api/sync/pull?limit=1", NULL, "200 403 200 200 401",
+    "200 403 200 200 401" },
 };
 
 static const char *
@@ -3091,6 +3104,550 @@ test_policy_config (void)
   g_assert_cmpint (defaults->manual_bonus_limit, ==, 0);
 }
 
+/* Sync: what tills push (SPEC 6). */
+
+static Reply *
+push_as (int who, const char *device, const char *store, const char *events)
+{
+  g_autofree char *store_member
+      = store != NULL ? g_strdup_printf (", \"store_id\": \"%s\"", store) : g_strdup ("");
+  g_autofree char *body
+      = g_strdup_printf ("{\"device_id\": \"%s\", \"app_version\": \"test 1\"%s, \"events\": %s}",
+                         device, store_member, events);
+
+  return call ("POST", "/api/sync/push", who, body);
+}
+
+static JsonObject *
+push_result (Reply *reply, guint i)
+{
+  JsonArray *results = json_object_get_array_member (obj (reply), "results");
+
+  g_assert_cmpuint (i, <, json_array_get_length (results));
+  return json_array_get_object_element (results, i);
+}
+
+static void
+assert_pushed (Reply *reply, guint i, const char *status, const char *code)
+{
+  JsonObject *result = push_result (reply, i);
+
+  if (g_strcmp0 (json_object_get_string_member (result, "status"), status) != 0
+      || (code != NULL
+          && g_strcmp0 (json_object_get_string_member_with_default (result, "code", ""), code)
+                 != 0))
+    g_error ("event %u: expected %s %s: %s", i, status, code ? code : "",
+             json_to_string (reply->node, FALSE));
+}
+
+/* A sale as a till's outbox holds it (an SkPurchase's JSON), one line of
+ * @quantity at @unit_price with @discount off it by @rule_id (NULL: none);
+ * @skew is added to the line's total, so that it does not add up. */
+static char *
+sale_event (gint64      seq,
+            const char *purchase_id,
+            const char *store,
+            const char *customer,
+            gint64      unit_price,
+            gint64      quantity,
+            gint64      discount,
+            const char *rule_id,
+            gint64      bonus_spent,
+            gint64      bonus_earned,
+            gint64      skew)
+{
+  g_autofree char *event_id = g_uuid_string_random ();
+  g_autofree char *customer_json
+      = customer ? g_strdup_printf ("\"%s\"", customer) : g_strdup ("null");
+  g_autofree char *apps
+      = rule_id ? g_strdup_printf ("[{\"rule_id\": \"%s\", \"amount\": %" G_GINT64_FORMAT "}]",
+                                   rule_id, discount)
+                : g_strdup ("[]");
+  gint64 subtotal = unit_price * quantity, payable = subtotal - discount;
+
+  return g_strdup_printf (
+      "{\"seq\": %" G_GINT64_FORMAT ", \"id\": \"%s\", \"kind\": \"purchase.create\","
+      " \"created_at\": \"2026-03-01T10:00:00Z\", \"payload\": {\"id\": \"%s\", \"store_id\": "
+      "\"%s\", \"customer_id\": %s, \"created_at\": \"2026-03-01T10:00:00Z\","
+      " \"subtotal\": %" G_GINT64_FORMAT ", \"discount_total\": %" G_GINT64_FORMAT ","
+      " \"bonus_spent\": %" G_GINT64_FORMAT ", \"bonus_earned\": %" G_GINT64_FORMAT ","
+      " \"total_paid\": %" G_GINT64_FORMAT ", \"bonus_multiplier\": 100, \"status\": "
+      "\"completed\", \"lines\": [{\"line_no\": 1, \"sku\": \"bear\", \"name\": \"Teddy bear\","
+      " \"category\": \"toys\", \"unit_price\": %" G_GINT64_FORMAT
+      ", \"quantity\": %" G_GINT64_FORMAT ", \"discount\": %" G_GINT64_FORMAT
+      ", \"total\": %" G_GINT64_FORMAT "}],"
+      " \"applications\": %s}}",
+      seq, event_id, purchase_id, store, customer_json, subtotal, discount, bonus_spent,
+      bonus_earned, payable - bonus_spent, unit_price, quantity, discount, payable + skew, apps);
+}
+
+/* A till: its own SQLite file, store one mirrored under its id. */
+static SkDatabase *
+till_new (const char *name)
+{
+  g_autofree char *path = g_build_filename (env.dir, name, NULL);
+  g_autoptr (SkStore) store = sk_store_new ();
+  g_autoptr (GError) error = NULL;
+  SkDatabase *till = sk_database_open (path, &error);
+
+  g_assert_no_error (error);
+  g_object_set (store, "id", env.store1, "code", "S1", "name", "Store one", NULL);
+  g_assert_true (sk_database_save_store (till, store, &error));
+  g_assert_no_error (error);
+  return till;
+}
+
+/* The till's outbox after @after as a push's events: kind "entity.op". */
+static char *
+till_events (SkDatabase *till, gint64 after, gint64 *last)
+{
+  GString *out = g_string_new ("[");
+  SkStmt  *stmt = sk_db_query (till, NULL,
+                               "SELECT seq, event_id, entity, op, payload, created_at"
+                                " FROM sync_outbox WHERE seq > ? ORDER BY seq",
+                               "i", after);
+  gboolean has_row = FALSE;
+
+  g_assert_nonnull (stmt);
+  while (sk_db_step (till, stmt, &has_row, NULL) && has_row)
+    {
+      g_autofree char *at = sk_time_to_rfc3339 (sk_stmt_int64 (stmt, 5));
+
+      g_string_append_printf (out,
+                              "%s{\"seq\": %" G_GINT64_FORMAT ", \"id\": \"%s\", \"kind\": "
+                              "\"%s.%s\", \"payload\": %s, \"created_at\": \"%s\"}",
+                              out->len > 1 ? ", " : "", sk_stmt_int64 (stmt, 0),
+                              sk_stmt_text (stmt, 1), sk_stmt_text (stmt, 2),
+                              sk_stmt_text (stmt, 3), sk_stmt_text (stmt, 4), at);
+      if (last != NULL)
+        *last = sk_stmt_int64 (stmt, 0);
+    }
+  sk_stmt_reset (stmt);
+  g_string_append (out, "]");
+  return g_string_free (out, FALSE);
+}
+
+static gint64
+count_of (const char *sql, const char *arg)
+{
+  return sk_db_query_int (env.db, NULL, -1, sql, "s", arg);
+}
+
+/* A till registers a customer, gives bonuses by hand and sells offline; its
+ * outbox pushed applies in order, and pushed again changes nothing. */
+static void
+test_sync_push (void)
+{
+  g_autoptr (SkDatabase) till = till_new ("till-push.db");
+  g_autoptr (SkCustomer) customer = sk_customer_new ();
+  g_autoptr (SkCustomer) at_till = NULL;
+  g_autoptr (SkBonusTransaction) tx = NULL;
+  g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+  g_autoptr (SkPurchaseResult) sold = NULL;
+  g_autoptr (Reply) first = NULL;
+  g_autoptr (Reply) again = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *events = NULL;
+  g_autofree char *first_results = NULL;
+  g_autofree char *again_results = NULL;
+  g_autofree char *path = NULL;
+  const char      *device = sk_database_get_device_id (till);
+  gint64           last = 0, purchases, ledger;
+
+  g_object_set (customer, "full_name", "Offline Olga", "phone", "+79055550101", "home-store-id",
+                env.store1, NULL);
+  g_assert_true (sk_database_create_customer (till, customer, &error));
+  g_assert_no_error (error);
+  tx = sk_database_bonus_manual (till, sk_record_get_id (customer), "earn", 50000, "welcome",
+                                 env.store1, &error);
+  g_assert_no_error (error);
+  request->id = g_uuid_string_random ();
+  request->customer_id = g_strdup (sk_record_get_id (customer));
+  request->cart = sk_cart_new (env.store1);
+  sk_cart_add_line (request->cart, "bear", "Teddy bear", "toys", 10000, 3);
+  request->bonus_to_spend = 10000;
+  sold = sk_database_process_purchase (till, request, &error);
+  g_assert_no_error (error);
+  at_till = sk_database_get_customer (till, sk_record_get_id (customer), &error);
+  g_assert_no_error (error);
+
+  /* The store the till mirrors is HQ's (its outbox row is refused: hq_only). */
+  events = till_events (till, 1, &last);
+  first = push_as (MANAGER, device, NULL, events);
+  assert_status (first, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj (first), "results")),
+                    ==, 3);
+  for (guint i = 0; i < 3; i++)
+    assert_pushed (first, i, "applied", NULL);
+  g_assert_cmpint (num (first, "acked_seq"), ==, last);
+  g_assert_cmpstr (str (first, "store_id"), ==, env.store1);
+
+  /* HQ has what the till has: the customer, the sale, the same balance. */
+  path = g_strdup_printf ("/api/pos/purchases/%s", request->id);
+  {
+    g_autoptr (Reply) sale = call ("GET", path, ADMIN, NULL);
+
+    assert_status (sale, 200);
+    g_assert_cmpint (num (sale, "subtotal"), ==, 30000);
+    g_assert_cmpint (num (sale, "bonus_spent"), ==, 10000);
+  }
+  g_assert_cmpint (balance_of (sk_record_get_id (customer)), ==,
+                   sk_record_get_int64 (at_till, "bonus_balance"));
+  g_assert_cmpint (sk_database_ledger_sum (env.db, sk_record_get_id (customer), NULL), ==,
+                   balance_of (sk_record_get_id (customer)));
+  g_assert_cmpint (
+      count_of ("SELECT visits FROM customers WHERE id = ?", sk_record_get_id (customer)), ==, 1);
+
+  /* Pushed again (the answer was lost): the first answers, nothing twice. */
+  purchases = count ("SELECT count(*) FROM purchases");
+  ledger = count ("SELECT count(*) FROM bonus_transactions");
+  again = push_as (MANAGER, device, NULL, events);
+  assert_status (again, 200);
+  for (guint i = 0; i < 3; i++)
+    {
+      JsonObject      *a = push_result (first, i), *b = push_result (again, i);
+      g_autofree char *ra = json_to_string (json_object_get_member (a, "result"), FALSE);
+      g_autofree char *rb = json_to_string (json_object_get_member (b, "result"), FALSE);
+
+      assert_pushed (again, i, "duplicate", NULL);
+      g_assert_cmpstr (json_object_get_string_member (b, "first_status"), ==, "applied");
+      g_assert_cmpstr (ra, ==, rb);
+    }
+  g_assert_cmpint (num (again, "acked_seq"), ==, last);
+  g_assert_cmpint (count ("SELECT count(*) FROM purchases"), ==, purchases);
+  g_assert_cmpint (count ("SELECT count(*) FROM bonus_transactions"), ==, ledger);
+  g_assert_cmpint (
+      count_of ("SELECT visits FROM customers WHERE id = ?", sk_record_get_id (customer)), ==, 1);
+  g_assert_cmpint (balance_of (sk_record_get_id (customer)), ==,
+                   sk_record_get_int64 (at_till, "bonus_balance"));
+}
+
+/* Offline sales are recorded at the till's prices, with the rule's usage
+ * and the campaign's spend moved as online. */
+static void
+test_sync_push_prices (void)
+{
+  g_autoptr (Reply) reply = NULL;
+  g_autoptr (Reply) campaign = call ("POST", "/api/campaigns", MARKETING,
+                                     "{\"name\": \"Offline\", \"status\": \"active\"}");
+  g_autofree char *device = g_uuid_string_random ();
+  g_autofree char *purchase = g_uuid_string_random ();
+  g_autofree char *rule = NULL;
+  g_autofree char *extra = NULL;
+  g_autofree char *event = NULL;
+  g_autofree char *events = NULL;
+  g_autofree char *customer = new_customer (env.store1);
+
+  assert_status (campaign, 201);
+  extra = g_strdup_printf (", \"campaign_id\": \"%s\"", str (campaign, "id"));
+  rule = new_rule (env.store1, extra);
+  /* 777 off, not what the rule (10 %) gives today: the till's price is the fact. */
+  event = sale_event (1, purchase, env.store1, customer, 10000, 2, 777, rule, 0, 192, 0);
+  events = g_strdup_printf ("[%s]", event);
+  reply = push_as (CASHIER, device, NULL, events);
+  assert_status (reply, 200);
+  assert_pushed (reply, 0, "applied", NULL);
+  g_assert_cmpint (count_of ("SELECT discount_total FROM purchases WHERE id = ?", purchase), ==,
+                   777);
+  g_assert_cmpint (count_of ("SELECT uses FROM discount_rules WHERE id = ?", rule), ==, 1);
+  g_assert_cmpint (count_of ("SELECT spent FROM campaigns WHERE id = ?", str (campaign, "id")), ==,
+                   777);
+  g_assert_cmpint (
+      count_of ("SELECT count(*) FROM discount_applications WHERE purchase_id = ?", purchase), ==,
+      1);
+  g_assert_cmpint (balance_of (customer), ==, 192);
+  g_assert_cmpint (count_of ("SELECT total_spent FROM customers WHERE id = ?", customer), ==,
+                   20000 - 777);
+}
+
+/* Every rejection is answered, recorded and acknowledged, and the next
+ * event is still applied. */
+static void
+test_sync_push_rejections (void)
+{
+  g_autofree char *device = g_uuid_string_random ();
+  g_autofree char *ok1 = g_uuid_string_random ();
+  g_autofree char *ok2 = g_uuid_string_random ();
+  g_autofree char *other = g_uuid_string_random ();
+  g_autofree char *uneven = g_uuid_string_random ();
+  g_autofree char *nobody = g_uuid_string_random ();
+  g_autofree char *unknown = g_uuid_string_random ();
+  g_autofree char *e1 = sale_event (1, ok1, env.store1, NULL, 5000, 1, 0, NULL, 0, 0, 0);
+  g_autofree char *e2 = g_strdup_printf (
+      "{\"seq\": 2, \"id\": \"%s\", \"kind\": \"rocket.launch\", \"payload\": {}}", unknown);
+  g_autofree char *e3_id = g_uuid_string_random ();
+  g_autofree char *e3 = g_strdup_printf (
+      "{\"seq\": 3, \"id\": \"%s\", \"kind\": \"purchase.create\", \"payload\": [1, 2]}", e3_id);
+  g_autofree char *e4 = sale_event (4, other, env.store2, NULL, 5000, 1, 0, NULL, 0, 0, 0);
+  g_autofree char *e5 = sale_event (5, uneven, env.store1, NULL, 5000, 1, 0, NULL, 0, 0, 1);
+  g_autofree char *e6 = sale_event (6, nobody, env.store1, unknown, 5000, 1, 0, NULL, 0, 0, 0);
+  g_autofree char *e7_id = g_uuid_string_random ();
+  g_autofree char *e7 = g_strdup_printf (
+      "{\"seq\": 7, \"id\": \"%s\", \"kind\": \"purchase.create\", \"payload\": {\"id\": 5}}",
+      e7_id);
+  g_autofree char *e8 = sale_event (8, ok2, env.store1, NULL, 5000, 1, 0, NULL, 0, 0, 0);
+  g_autofree char *events
+      = g_strdup_printf ("[%s, %s, %s, %s, %s, %s, %s, %s]", e8, e2, e3, e4, e5, e6, e7, e1);
+  g_autoptr (Reply) reply = push_as (CASHIER, device, NULL, events);
+  g_autoptr (Reply) again = NULL;
+
+  assert_status (reply, 200);
+  /* In sequence order, whatever the order sent. */
+  assert_pushed (reply, 0, "applied", NULL);
+  assert_pushed (reply, 1, "rejected", "unknown_kind");
+  assert_pushed (reply, 2, "rejected", "malformed");
+  assert_pushed (reply, 3, "rejected", "forbidden");
+  assert_pushed (reply, 4, "rejected", "inconsistent");
+  assert_pushed (reply, 5, "rejected", "unknown_customer");
+  assert_pushed (reply, 6, "rejected", "malformed");
+  assert_pushed (reply, 7, "applied", NULL);
+  g_assert_cmpint (json_object_get_int_member (push_result (reply, 7), "seq"), ==, 8);
+  g_assert_cmpint (num (reply, "acked_seq"), ==, 8);
+  g_assert_cmpint (count_of ("SELECT count(*) FROM purchases WHERE id = ?", ok2), ==, 1);
+  g_assert_cmpint (count_of ("SELECT count(*) FROM purchases WHERE id = ?", other), ==, 0);
+  g_assert_cmpint (count_of ("SELECT count(*) FROM purchases WHERE id = ?", uneven), ==, 0);
+  /* Kept for review. */
+  g_assert_cmpint (count_of ("SELECT count(*) FROM sync_events WHERE device_id = ?"
+                             " AND status = 'rejected'",
+                             device),
+                   ==, 6);
+
+  /* A rejected event pushed again is answered as it was first. */
+  again = push_as (CASHIER, device, NULL, events);
+  assert_status (again, 200);
+  assert_pushed (again, 3, "duplicate", "forbidden");
+  g_assert_cmpstr (json_object_get_string_member (push_result (again, 3), "first_status"), ==,
+                   "rejected");
+  g_assert_cmpint (count_of ("SELECT count(*) FROM sync_events WHERE device_id = ?", device), ==,
+                   8);
+}
+
+/* A device is its store's: bound by its first push. */
+static void
+test_sync_push_device (void)
+{
+  g_autofree char *device = g_uuid_string_random ();
+  g_autofree char *admins = g_uuid_string_random ();
+  g_autoptr (Reply) reply = push_as (CASHIER, device, NULL, "[]");
+
+  assert_status (reply, 200);
+  g_assert_cmpstr (str (reply, "store_id"), ==, env.store1);
+  g_assert_cmpint (num (reply, "acked_seq"), ==, 0);
+  g_clear_pointer (&reply, reply_free);
+  reply = push_as (MANAGER2, device, NULL, "[]");
+  assert_error (reply, 403, "forbidden", "device_id");
+  g_clear_pointer (&reply, reply_free);
+  reply = push_as (ADMIN, device, env.store2, "[]");
+  assert_error (reply, 403, "forbidden", "device_id");
+  g_clear_pointer (&reply, reply_free);
+  reply = push_as (CASHIER, device, env.store2, "[]");
+  assert_error (reply, 403, "forbidden", "store_id");
+  g_clear_pointer (&reply, reply_free);
+  reply = push_as (MARKETING, device, NULL, "[]");
+  assert_error (reply, 403, "forbidden", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = push_as (ADMIN, device, NULL, "[]");
+  assert_status (reply, 200);
+  g_assert_cmpstr (str (reply, "store_id"), ==, env.store1);
+  g_clear_pointer (&reply, reply_free);
+  reply = push_as (ADMIN, admins, NULL, "[]");
+  assert_error (reply, 422, "invalid_value", "store_id");
+  g_clear_pointer (&reply, reply_free);
+  reply = push_as (ADMIN, admins, env.store2, "[]");
+  assert_status (reply, 200);
+  g_assert_cmpstr (str (reply, "store_id"), ==, env.store2);
+  g_assert_cmpint (
+      count_of ("SELECT count(*) FROM devices WHERE id = ? AND app_version = 'test 1'", device), ==,
+      1);
+}
+
+/* The push itself: its shape and its bounds. */
+static void
+test_sync_push_limits (void)
+{
+  g_autofree char *device = g_uuid_string_random ();
+  GString         *many = g_string_new ("[");
+  g_autofree char *body = NULL;
+  g_autoptr (Reply) reply = NULL;
+
+  for (guint i = 1; i <= SK_SYNC_MAX_EVENTS + 1; i++)
+    g_string_append_printf (many, "%s{\"seq\": %u}", i > 1 ? ", " : "", i);
+  g_string_append (many, "]");
+  reply = push_as (CASHIER, device, NULL, many->str);
+  assert_error (reply, 413, "too_large", "events");
+  g_string_free (many, TRUE);
+  g_clear_pointer (&reply, reply_free);
+  reply = push_as (CASHIER, device, NULL, "[{\"seq\": 0, \"id\": \"x\"}]");
+  assert_error (reply, 400, "malformed", "events[0].seq");
+  g_clear_pointer (&reply, reply_free);
+  reply = push_as (CASHIER, device, NULL, "{}");
+  assert_error (reply, 400, "malformed", "events");
+  g_clear_pointer (&reply, reply_free);
+  reply = push_as (CASHIER, "not-a-uuid", NULL, "[]");
+  assert_error (reply, 400, "malformed", "device_id");
+  g_clear_pointer (&reply, reply_free);
+  body = g_strdup_printf ("[{\"seq\": 1, \"id\": \"%s\", \"kind\": \"k\", \"payload\": null},"
+                          " {\"seq\": 1, \"id\": \"%s\", \"kind\": \"k\", \"payload\": null}]",
+                          device, device);
+  reply = push_as (CASHIER, device, NULL, body);
+  assert_error (reply, 400, "malformed", "events");
+  /* Nothing of a refused push was kept. */
+  g_assert_cmpint (count_of ("SELECT count(*) FROM devices WHERE id = ?", device), ==, 0);
+}
+
+/* Two tills spend the same last bonuses offline: both sales are recorded,
+ * the balance goes below zero and the customer is listed. */
+static void
+test_sync_push_overspend (void)
+{
+  g_autofree char *customer = new_customer (env.store1);
+  g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
+  g_autofree char *path = g_strdup_printf ("/api/customers/%s", customer);
+  g_autofree char *till1 = g_uuid_string_random ();
+  g_autofree char *till2 = g_uuid_string_random ();
+  g_autofree char *sale1 = g_uuid_string_random ();
+  g_autofree char *sale2 = g_uuid_string_random ();
+  g_autofree char *e1 = sale_event (1, sale1, env.store1, customer, 10000, 1, 0, NULL, 1000, 90, 0);
+  g_autofree char *e2 = sale_event (1, sale2, env.store1, customer, 10000, 1, 0, NULL, 1000, 90, 0);
+  g_autofree char *events1 = g_strdup_printf ("[%s]", e1);
+  g_autofree char *events2 = g_strdup_printf ("[%s]", e2);
+  g_autoptr (Reply) reply = call ("POST", earn, ADMIN, "{\"amount\": 1000, \"reason\": \"gift\"}");
+  g_autoptr (Reply) first = NULL;
+  g_autoptr (Reply) second = NULL;
+  JsonArray *review;
+
+  assert_status (reply, 201);
+  first = push_as (CASHIER, till1, NULL, events1);
+  assert_pushed (first, 0, "applied", NULL);
+  second = push_as (MANAGER, till2, NULL, events2);
+  assert_pushed (second, 0, "applied", NULL);
+  /* 1000 - 1000 + 90 = 90; 90 - 1000 + 90 = -820. */
+  g_assert_cmpint (balance_of (customer), ==, -820);
+  g_assert_cmpint (sk_database_ledger_sum (env.db, customer, NULL), ==, -820);
+  review = json_object_get_array_member (push_result (second, 0), "review");
+  g_assert_nonnull (review);
+  g_assert_cmpstr (
+      json_object_get_string_member (json_array_get_object_element (review, 0), "type"), ==,
+      "negative_balance");
+  g_assert_false (json_object_has_member (push_result (first, 0), "review"));
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", path, ADMIN, NULL);
+  assert_status (reply, 200);
+  g_assert_true (json_object_get_boolean_member (obj (reply), "flagged"));
+}
+
+/* acked_seq: the highest sequence acknowledged, never going back. */
+static void
+test_sync_push_acked (void)
+{
+  g_autofree char *device = g_uuid_string_random ();
+  char            *e[5];
+  g_autofree char *first = NULL;
+  g_autofree char *rest = NULL;
+  g_autoptr (Reply) reply = NULL;
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *id = g_uuid_string_random ();
+
+      e[i] = sale_event (i + 1, id, env.store1, NULL, 1000, 1, 0, NULL, 0, 0, 0);
+    }
+  first = g_strdup_printf ("[%s, %s]", e[0], e[1]);
+  reply = push_as (CASHIER, device, NULL, first);
+  g_assert_cmpint (num (reply, "acked_seq"), ==, 2);
+  g_clear_pointer (&reply, reply_free);
+  /* The second answer was lost: the till pushes 2 again with the rest. */
+  rest = g_strdup_printf ("[%s, %s, %s, %s]", e[1], e[2], e[3], e[4]);
+  reply = push_as (CASHIER, device, NULL, rest);
+  assert_pushed (reply, 0, "duplicate", NULL);
+  for (guint i = 1; i < 4; i++)
+    assert_pushed (reply, i, "applied", NULL);
+  g_assert_cmpint (num (reply, "acked_seq"), ==, 5);
+  g_clear_pointer (&reply, reply_free);
+  reply = push_as (CASHIER, device, NULL, first);
+  g_assert_cmpint (num (reply, "acked_seq"), ==, 5);
+  g_clear_pointer (&reply, reply_free);
+  reply = push_as (CASHIER, device, NULL, "[]");
+  g_assert_cmpint (num (reply, "acked_seq"), ==, 5);
+  for (guint i = 0; i < 5; i++)
+    g_free (e[i]);
+}
+
+typedef struct
+{
+  const char *device;
+  const char *events;
+  Reply      *reply;
+} PushAttempt;
+
+static gpointer
+push_thread (gpointer data)
+{
+  PushAttempt *attempt = data;
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autofree char *body = g_strdup_printf ("{\"device_id\": \"%s\", \"events\": %s}",
+                                           attempt->device, attempt->events);
+
+  attempt->reply = call_full (session, "POST", "/api/sync/push", env.token[CASHIER], body,
+                              strlen (body), NULL);
+  return NULL;
+}
+
+/* The same batch pushed twice at once: every sale once. */
+static void
+test_sync_push_concurrent (void)
+{
+  g_autofree char *device = g_uuid_string_random ();
+  g_autofree char *customer = new_customer (env.store1);
+  GString         *events = g_string_new ("[");
+  PushAttempt      attempts[2];
+  GThread         *threads[2];
+  char            *ids[10];
+  guint            applied = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autofree char *event = NULL;
+
+      ids[i] = g_uuid_string_random ();
+      event = sale_event (i + 1, ids[i], env.store1, customer, 1000, 1, 0, NULL, 0, 10, 0);
+      g_string_append_printf (events, "%s%s", i > 0 ? ", " : "", event);
+    }
+  g_string_append (events, "]");
+  for (guint t = 0; t < 2; t++)
+    {
+      attempts[t] = (PushAttempt){ device, events->str, NULL };
+      threads[t] = g_thread_new ("till", push_thread, &attempts[t]);
+    }
+  for (guint t = 0; t < 2; t++)
+    {
+      g_thread_join (threads[t]);
+      assert_status (attempts[t].reply, 200);
+      g_assert_cmpint (num (attempts[t].reply, "acked_seq"), ==, 10);
+      for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+        {
+          const char *status
+              = json_object_get_string_member (push_result (attempts[t].reply, i), "status");
+
+          applied += g_str_equal (status, "applied");
+          g_assert_true (g_str_equal (status, "applied") || g_str_equal (status, "duplicate"));
+        }
+    }
+  g_assert_cmpuint (applied, ==, G_N_ELEMENTS (ids));
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_assert_cmpint (count_of ("SELECT count(*) FROM purchases WHERE id = ?", ids[i]), ==, 1);
+      g_free (ids[i]);
+    }
+  g_assert_cmpint (count_of ("SELECT visits FROM customers WHERE id = ?", customer), ==, 10);
+  g_assert_cmpint (balance_of (customer), ==, 100);
+  g_assert_cmpint (count_of ("SELECT count(*) FROM sync_events WHERE device_id = ?", device), ==,
+                   10);
+  for (guint t = 0; t < 2; t++)
+    reply_free (attempts[t].reply);
+  g_string_free (events, TRUE);
+}
+
 static void
 setup (void)
 {
@@ -3212,6 +3769,14 @@ main (int argc, char **argv)
   g_test_add_func ("/server/concurrent/spend", test_concurrent_spend);
   g_test_add_func ("/server/concurrent/purchases", test_concurrent_purchases);
   g_test_add_func ("/server/concurrent/usage-limit", test_concurrent_usage_limit);
+  g_test_add_func ("/server/sync/push", test_sync_push);
+  g_test_add_func ("/server/sync/push/prices", test_sync_push_prices);
+  g_test_add_func ("/server/sync/push/rejections", test_sync_push_rejections);
+  g_test_add_func ("/server/sync/push/device", test_sync_push_device);
+  g_test_add_func ("/server/sync/push/limits", test_sync_push_limits);
+  g_test_add_func ("/server/sync/push/overspend", test_sync_push_overspend);
+  g_test_add_func ("/server/sync/push/acked", test_sync_push_acked);
+  g_test_add_func ("/server/sync/push/concurrent", test_sync_push_concurrent);
   g_test_add_func ("/server/notifications/pages", test_notifications_pages);
   g_test_add_func ("/server/customers/ledger-pages", test_customer_pages);
   g_test_add_func ("/server/limits", test_limits);

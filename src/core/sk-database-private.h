@@ -89,9 +89,40 @@ SkBonusTransaction *sk_db_ledger_append (SkDatabase *self,
                                          gint64      created_at,
                                          gint64      expires_at,
                                          GError    **error);
+/* The same, under @id (NULL: a new UUID): a movement a till made offline
+ * keeps the id the till gave it, so the ledger's key refuses it twice. */
+SkBonusTransaction *sk_db_ledger_append_id (SkDatabase *self,
+                                            const char *id,
+                                            const char *customer_id,
+                                            const char *kind,
+                                            gint64      amount,
+                                            const char *reason,
+                                            const char *purchase_id,
+                                            const char *store_id,
+                                            gint64      created_at,
+                                            gint64      expires_at,
+                                            GError    **error);
 /* The rows of a purchase and its lines, as sk_sale_to_purchase made them
  * (the pipeline and the demo's bulk path write through it). */
 gboolean sk_db_insert_purchase (SkDatabase *self, SkPurchase *purchase, GError **error);
+/* Steps 4-8 of a sale whose figures are known (SPEC 4, "Processing a
+ * purchase"): the purchase and its lines, its discount applications with
+ * the usage counts and campaign spend they move, the ledger (spend, then
+ * accrual), the notification, the customer's statistics and segment. @calc
+ * is the engine's result the figures came from, or NULL for a sale recorded
+ * as a till made it offline (its own applications). The spend is not
+ * checked against the balance here: a balance that goes below zero flags
+ * the customer. @digest (may be NULL) is kept as the request's. @customer
+ * (NULL: anonymous) is updated to what was written. Runs inside the
+ * caller's transaction; on FALSE the caller rolls back. */
+gboolean sk_db_record_sale (SkDatabase           *self,
+                            SkPurchase           *purchase,
+                            const SkEngineResult *calc,
+                            const char           *digest,
+                            SkStore              *store,
+                            SkCustomer           *customer,
+                            gint64                now,
+                            GError              **error);
 /* Recomputes one customer's segment, keeping history; *segment_out (may be
  * NULL) gets the segment now. */
 gboolean sk_db_update_customer_segment (SkDatabase  *self,

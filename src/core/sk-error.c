@@ -59,6 +59,8 @@ sk_error_code_to_string (SkErrorCode code)
       return "forbidden";
     case SK_ERROR_IDEMPOTENCY_MISMATCH:
       return "idempotency_mismatch";
+    case SK_ERROR_CURSOR_EXPIRED:
+      return "cursor_expired";
     default:
       return "error";
     }
@@ -82,6 +84,8 @@ sk_error_code_to_http_status (SkErrorCode code)
       return 409;
     case SK_ERROR_STALE:
       return 412;
+    case SK_ERROR_CURSOR_EXPIRED:
+      return 410;
     case SK_ERROR_INVALID:
     case SK_ERROR_INSUFFICIENT_BONUS:
     case SK_ERROR_BONUS_CAP_EXCEEDED:

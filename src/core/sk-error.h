@@ -24,6 +24,7 @@ typedef enum
   SK_ERROR_UNAUTHORIZED,         /* 401 */
   SK_ERROR_FORBIDDEN,            /* 403 */
   SK_ERROR_IDEMPOTENCY_MISMATCH, /* 409 idempotency_mismatch: an id used by another request */
+  SK_ERROR_CURSOR_EXPIRED,       /* 410 cursor_expired: a sync cursor the feed no longer knows */
 } SkErrorCode;
 
 GQuark      sk_error_quark (void);

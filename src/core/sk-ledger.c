@@ -21,6 +21,23 @@ sk_db_ledger_append (SkDatabase *self,
                      gint64      expires_at,
                      GError    **error)
 {
+  return sk_db_ledger_append_id (self, NULL, customer_id, kind, amount, reason, purchase_id,
+                                 store_id, created_at, expires_at, error);
+}
+
+SkBonusTransaction *
+sk_db_ledger_append_id (SkDatabase *self,
+                        const char *id,
+                        const char *customer_id,
+                        const char *kind,
+                        gint64      amount,
+                        const char *reason,
+                        const char *purchase_id,
+                        const char *store_id,
+                        gint64      created_at,
+                        gint64      expires_at,
+                        GError    **error)
+{
   g_autoptr (SkBonusTransaction) tx = NULL;
   gint64 balance, after;
 
@@ -47,7 +64,7 @@ sk_db_ledger_append (SkDatabase *self,
     }
 
   tx = g_object_new (SK_TYPE_BONUS_TRANSACTION, NULL);
-  tx->id = g_uuid_string_random ();
+  tx->id = id != NULL ? g_strdup (id) : g_uuid_string_random ();
   tx->customer_id = g_strdup (customer_id);
   tx->kind = g_strdup (kind);
   tx->amount = amount;

@@ -332,14 +332,42 @@ find_application (SkPurchase *purchase, const char *rule_id)
 }
 
 /* The purchase's applications (sk_sale_to_purchase made them), in the
- * order the rules applied, and the usage counts and budgets they move. */
+ * order the rules applied, and the usage counts and budgets they move.
+ * Without @calc (an offline sale, recorded as the till made it), the
+ * purchase's own applications, each rule's campaign read from the rule. */
 static gboolean
 record_applications (SkDatabase           *self,
                      SkPurchase           *purchase,
                      const SkEngineResult *calc,
                      GError              **error)
 {
-  for (guint i = 0; i < calc->applied->len; i++)
+  GListModel *apps = G_LIST_MODEL (purchase->applications);
+
+  for (guint i = 0; calc == NULL && i < g_list_model_get_n_items (apps); i++)
+    {
+      g_autoptr (SkDiscountApplication) app = g_list_model_get_item (apps, i);
+
+      if (!sk_db_insert_record (self, "discount_applications", SK_RECORD (app), error)
+          || !sk_db_exec (self, error, "UPDATE discount_rules SET uses = uses + 1 WHERE id = ?",
+                          "s", app->rule_id))
+        return FALSE;
+      if (purchase->customer_id != NULL
+          && !sk_db_exec (
+              self, error,
+              "INSERT INTO rule_customer_uses (rule_id, customer_id, uses) VALUES (?, ?, 1)"
+              " ON CONFLICT (customer_id, rule_id) DO UPDATE SET uses = rule_customer_uses.uses + "
+              "1",
+              "ss", app->rule_id, purchase->customer_id))
+        return FALSE;
+      if (app->amount > 0
+          && !sk_db_exec (self, error,
+                          "UPDATE campaigns SET spent = " SATURATING_ADD (
+                              "spent", "?1") " WHERE id = (SELECT campaign_id FROM discount_rules"
+                                             " WHERE id = ?2)",
+                          "is", app->amount, app->rule_id))
+        return FALSE;
+    }
+  for (guint i = 0; calc != NULL && i < calc->applied->len; i++)
     {
       const SkEngineApplied *applied = &g_array_index (calc->applied, SkEngineApplied, i);
       SkDiscountApplication *app = find_application (purchase, applied->rule->id);
@@ -388,6 +416,108 @@ sk_db_insert_purchase (SkDatabase *self, SkPurchase *purchase, GError **error)
   return TRUE;
 }
 
+gboolean
+sk_db_record_sale (SkDatabase           *self,
+                   SkPurchase           *purchase,
+                   const SkEngineResult *calc,
+                   const char           *digest,
+                   SkStore              *store,
+                   SkCustomer           *customer,
+                   gint64                now,
+                   GError              **error)
+{
+  g_autoptr (SkBonusTransaction) earn_tx = NULL;
+  gint64      payable = sk_payable (purchase->subtotal, purchase->discount_total);
+  gint64      expiry_days;
+  const char *segment = NULL;
+
+  /* 4: the purchase and its lines. */
+  if (!sk_db_insert_purchase (self, purchase, error)
+      || (digest != NULL
+          && !sk_db_exec (self, error, "UPDATE purchases SET request_hash = ? WHERE id = ?", "ss",
+                          digest, purchase->id)))
+    return FALSE;
+  if (sk_db_fail_point_hit (self, "lines", error))
+    return FALSE;
+
+  /* 5: applications and usage counts. */
+  if (!record_applications (self, purchase, calc, error)
+      || sk_db_fail_point_hit (self, "applications", error))
+    return FALSE;
+
+  if (customer == NULL)
+    return TRUE;
+
+  /* 3 and 6: the ledger. */
+  if (purchase->bonus_spent > 0)
+    {
+      g_autoptr (SkBonusTransaction) spend_tx = NULL;
+
+      spend_tx = sk_db_ledger_append (self, customer->id, SK_BONUS_SPEND, -purchase->bonus_spent,
+                                      _ ("Paid with bonuses"), purchase->id, store->id, now,
+                                      SK_TIME_NONE, error);
+      if (spend_tx == NULL)
+        return FALSE;
+      customer->bonus_balance = spend_tx->balance_after;
+    }
+  if (purchase->bonus_earned > 0)
+    {
+      gint64 after;
+
+      /* Refused whole, before the ledger says "amount" of a request
+       * that has none. */
+      if (purchase->bonus_earned > SK_MONEY_MAX
+          || !sk_money_add (customer->bonus_balance, purchase->bonus_earned, SK_BALANCE_MAX,
+                            &after))
+        {
+          g_autofree char *limit = sk_money_format (SK_BALANCE_MAX);
+
+          sk_set_field_error (error, SK_ERROR_INVALID, "customer_id",
+                              _ ("The bonuses for this purchase would take the customer's balance"
+                                 " beyond %s"),
+                              limit);
+          return FALSE;
+        }
+      expiry_days = sk_database_get_setting_int (self, SK_SETTING_BONUS_EXPIRY_DAYS, 0);
+      earn_tx = sk_db_ledger_append (
+          self, customer->id, SK_BONUS_EARN, purchase->bonus_earned, _ ("Bonuses for a purchase"),
+          purchase->id, store->id, now,
+          expiry_days > 0 ? now + expiry_days * G_TIME_SPAN_DAY : SK_TIME_NONE, error);
+      if (earn_tx == NULL)
+        return FALSE;
+      customer->bonus_balance = earn_tx->balance_after;
+    }
+  customer->flagged |= customer->bonus_balance < 0;
+  if (sk_db_fail_point_hit (self, "bonus", error))
+    return FALSE;
+
+  /* 7: the notification, queued with the sale. */
+  if (earn_tx != NULL
+      && !queue_notifications (self, customer, purchase->bonus_earned, earn_tx->balance_after, now,
+                               error))
+    return FALSE;
+  if (sk_db_fail_point_hit (self, "notification", error))
+    return FALSE;
+
+  /* 8: statistics and segment. */
+  if (!sk_db_exec (
+          self, error,
+          "UPDATE customers SET visits = visits + 1, total_spent = " SATURATING_ADD (
+              "total_spent", "?1") ","
+                                   " last_purchase_at = CASE WHEN last_purchase_at > ?2 THEN "
+                                   "last_purchase_at ELSE ?2 END WHERE id = ?3",
+          "iis", payable, purchase->created_at, customer->id))
+    return FALSE;
+  customer->visits++;
+  sk_money_add_saturating (&customer->total_spent, payable);
+  customer->last_purchase_at = MAX (customer->last_purchase_at, purchase->created_at);
+  if (!sk_db_update_customer_segment (self, customer->id, now, &segment, error)
+      || sk_db_fail_point_hit (self, "segment", error))
+    return FALSE;
+  sk_set_str (&customer->segment, segment);
+  return TRUE;
+}
+
 SkPurchaseResult *
 sk_database_process_purchase (SkDatabase *self, SkPurchaseRequest *request, GError **error)
 {
@@ -396,10 +526,8 @@ sk_database_process_purchase (SkDatabase *self, SkPurchaseRequest *request, GErr
   g_autoptr (SkStore) store = NULL;
   g_autoptr (SkCustomer) customer = NULL;
   g_autoptr (SkPurchase) purchase = NULL;
-  g_autoptr (SkBonusTransaction) earn_tx = NULL;
   g_autoptr (JsonNode) payload = NULL;
-  gint64           now, payable, expiry_days;
-  const char      *segment = NULL;
+  gint64           now, payable;
   const SkCart    *cart;
   g_autofree char *digest = NULL;
 
@@ -494,89 +622,9 @@ sk_database_process_purchase (SkDatabase *self, SkPurchaseRequest *request, GErr
   /* 4: the purchase and its lines. */
   sk_sale_set_id (sale, request->id);
   purchase = sk_sale_to_purchase (sale, now);
-  if (!sk_db_insert_purchase (self, purchase, error)
-      || !sk_db_exec (self, error, "UPDATE purchases SET request_hash = ? WHERE id = ?", "ss",
-                      digest, purchase->id))
+  if (!sk_db_record_sale (self, purchase, sk_sale_get_result (sale), digest, store, customer, now,
+                          error))
     goto fail;
-  if (sk_db_fail_point_hit (self, "lines", error))
-    goto fail;
-
-  /* 5: applications and usage counts. */
-  if (!record_applications (self, purchase, sk_sale_get_result (sale), error)
-      || sk_db_fail_point_hit (self, "applications", error))
-    goto fail;
-
-  if (customer != NULL)
-    {
-      /* 3 and 6: the ledger. */
-      if (purchase->bonus_spent > 0)
-        {
-          g_autoptr (SkBonusTransaction) spend_tx = NULL;
-
-          spend_tx = sk_db_ledger_append (self, customer->id, SK_BONUS_SPEND,
-                                          -purchase->bonus_spent, _ ("Paid with bonuses"),
-                                          purchase->id, store->id, now, SK_TIME_NONE, error);
-          if (spend_tx == NULL)
-            goto fail;
-          customer->bonus_balance = spend_tx->balance_after;
-        }
-      if (purchase->bonus_earned > 0)
-        {
-          gint64 after;
-
-          /* Refused whole, before the ledger says "amount" of a request
-           * that has none. */
-          if (purchase->bonus_earned > SK_MONEY_MAX
-              || !sk_money_add (customer->bonus_balance, purchase->bonus_earned, SK_BALANCE_MAX,
-                                &after))
-            {
-              g_autofree char *limit = sk_money_format (SK_BALANCE_MAX);
-
-              sk_set_field_error (
-                  error, SK_ERROR_INVALID, "customer_id",
-                  _ ("The bonuses for this purchase would take the customer's balance"
-                     " beyond %s"),
-                  limit);
-              goto fail;
-            }
-          expiry_days = sk_database_get_setting_int (self, SK_SETTING_BONUS_EXPIRY_DAYS, 0);
-          earn_tx = sk_db_ledger_append (
-              self, customer->id, SK_BONUS_EARN, purchase->bonus_earned,
-              _ ("Bonuses for a purchase"), purchase->id, store->id, now,
-              expiry_days > 0 ? now + expiry_days * G_TIME_SPAN_DAY : SK_TIME_NONE, error);
-          if (earn_tx == NULL)
-            goto fail;
-          customer->bonus_balance = earn_tx->balance_after;
-        }
-      customer->flagged |= customer->bonus_balance < 0;
-      if (sk_db_fail_point_hit (self, "bonus", error))
-        goto fail;
-
-      /* 7: the notification, queued with the sale. */
-      if (earn_tx != NULL
-          && !queue_notifications (self, customer, purchase->bonus_earned, earn_tx->balance_after,
-                                   now, error))
-        goto fail;
-      if (sk_db_fail_point_hit (self, "notification", error))
-        goto fail;
-
-      /* 8: statistics and segment. */
-      if (!sk_db_exec (
-              self, error,
-              "UPDATE customers SET visits = visits + 1, total_spent = " SATURATING_ADD (
-                  "total_spent", "?1") ","
-                                       " last_purchase_at = CASE WHEN last_purchase_at > ?2 THEN "
-                                       "last_purchase_at ELSE ?2 END WHERE id = ?3",
-              "iis", payable, now, customer->id))
-        goto fail;
-      customer->visits++;
-      sk_money_add_saturating (&customer->total_spent, payable);
-      customer->last_purchase_at = MAX (customer->last_purchase_at, now);
-      if (!sk_db_update_customer_segment (self, customer->id, now, &segment, error)
-          || sk_db_fail_point_hit (self, "segment", error))
-        goto fail;
-      sk_set_str (&customer->segment, segment);
-    }
 
   /* The sale as a sync event, in the same transaction. The result is what
    * was written, as a replay will read it back. */

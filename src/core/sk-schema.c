@@ -344,8 +344,43 @@ static const char migration_9[]
 /* Sync (SPEC 6): the change feed tills pull. */
 static const char migration_10[] = "SELECT 1;";
 
-/* Sync (SPEC 6): devices and the events they push. */
-static const char migration_11[] = "SELECT 1;";
+/* Sync (SPEC 6): devices and the events they push. A till is bound at its
+ * first push to the store of the account that pushed; acked_seq is the
+ * highest sequence acknowledged. Every event pushed is kept with its first
+ * answer (applied, duplicate: already recorded under another event, or
+ * rejected), so a replay answers the same; exactly once is the primary key
+ * and UNIQUE (device_id, seq), never a check before the insert. review is a
+ * JSON array of what HQ should look at (a negative balance, a limit
+ * exceeded offline, a field conflict, a clock far off), NULL when nothing. */
+static const char migration_11[]
+    = "CREATE TABLE devices ("
+      "  id TEXT PRIMARY KEY,"
+      "  store_id TEXT NOT NULL REFERENCES stores (id),"
+      "  user_id TEXT REFERENCES users (id),"
+      "  app_version TEXT,"
+      "  acked_seq INTEGER NOT NULL DEFAULT 0,"
+      "  created_at INTEGER NOT NULL,"
+      "  last_seen_at INTEGER NOT NULL"
+      ");"
+      "CREATE TABLE sync_events ("
+      "  id TEXT PRIMARY KEY,"
+      "  device_id TEXT NOT NULL REFERENCES devices (id),"
+      "  seq INTEGER NOT NULL CHECK (seq > 0),"
+      "  kind TEXT NOT NULL,"
+      "  status TEXT NOT NULL CHECK (status IN ('applied', 'duplicate', 'rejected')),"
+      "  duplicate_of TEXT,"
+      "  result TEXT,"
+      "  code TEXT,"
+      "  message TEXT,"
+      "  field TEXT,"
+      "  review TEXT,"
+      "  resolved_at INTEGER,"
+      "  user_id TEXT,"
+      "  created_at INTEGER,"
+      "  received_at INTEGER NOT NULL,"
+      "  UNIQUE (device_id, seq)"
+      ");"
+      "CREATE INDEX sync_events_status ON sync_events (status, received_at);";
 
 static const char *const migrations[] = {
   migration_1, migration_2, migration_3, migration_4,  migration_5,  migration_6,

@@ -348,5 +348,10 @@ const SkSqlBackend sk_sql_sqlite_backend = {
     [SK_SQL_LEDGER_NEWEST_FIRST] =
       "SELECT * FROM bonus_transactions WHERE customer_id = ?1 ORDER BY created_at DESC, rowid DESC",
     [SK_SQL_LEDGER_EXPORT] = "SELECT * FROM bonus_transactions ORDER BY rowid",
+    [SK_SQL_FEED_PAGE] =
+      "SELECT seq, xid, entity, entity_id, op, merged_into FROM changes"
+      " WHERE xid = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    [SK_SQL_FEED_KNOWN] =
+      "SELECT ?1 = 0 AND EXISTS (SELECT 1 FROM changes WHERE seq >= ?2)",
   },
 };

@@ -24,6 +24,17 @@ typedef enum
   SK_SQL_LEDGER_NEWEST_FIRST,
   /* Every row of the ledger, in the order written (export). */
   SK_SQL_LEDGER_EXPORT,
+  /* The change feed (sk-change-feed.c): seq, xid, entity, entity_id, op,
+   * merged_into of at most ?3 changes after the position (?1 xid, ?2 seq),
+   * in commit order: SQLite's seq (one writer at a time, xid always 0);
+   * on PostgreSQL (xid, seq) of the transactions older than the reading
+   * snapshot's xmin only, which have all ended, so a change that commits
+   * late is never passed. */
+  SK_SQL_FEED_PAGE,
+  /* 1 when the position (?1 xid, ?2 seq) is one this feed may have given:
+   * a change at or beyond it exists (the last row is never removed, only
+   * replaced by a later one). */
+  SK_SQL_FEED_KNOWN,
   SK_SQL_N_STATEMENTS
 } SkSqlStatement;
 

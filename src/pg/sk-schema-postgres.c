@@ -305,8 +305,34 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
     "CREATE INDEX bonus_transactions_written ON bonus_transactions (customer_id, created_at, seq);",
   /* Sync (SPEC 6): the change feed tills pull. */
   [10] = "SELECT 1;",
-  /* Sync (SPEC 6): devices and the events they push. */
-  [11] = "SELECT 1;",
+  /* Sync (SPEC 6): devices and the events they push (see sk-schema.c). */
+  [11] = "CREATE TABLE devices ("
+         "  id TEXT COLLATE \"C\" PRIMARY KEY,"
+         "  store_id TEXT COLLATE \"C\" NOT NULL REFERENCES stores (id),"
+         "  user_id TEXT COLLATE \"C\" REFERENCES users (id),"
+         "  app_version TEXT,"
+         "  acked_seq BIGINT NOT NULL DEFAULT 0,"
+         "  created_at BIGINT NOT NULL,"
+         "  last_seen_at BIGINT NOT NULL);"
+         "CREATE TABLE sync_events ("
+         "  id TEXT COLLATE \"C\" PRIMARY KEY,"
+         "  device_id TEXT COLLATE \"C\" NOT NULL REFERENCES devices (id),"
+         "  seq BIGINT NOT NULL CHECK (seq > 0),"
+         "  kind TEXT COLLATE \"C\" NOT NULL,"
+         "  status TEXT COLLATE \"C\" NOT NULL"
+         "    CHECK (status IN ('applied', 'duplicate', 'rejected')),"
+         "  duplicate_of TEXT COLLATE \"C\","
+         "  result TEXT,"
+         "  code TEXT COLLATE \"C\","
+         "  message TEXT,"
+         "  field TEXT,"
+         "  review TEXT,"
+         "  resolved_at BIGINT,"
+         "  user_id TEXT COLLATE \"C\","
+         "  created_at BIGINT,"
+         "  received_at BIGINT NOT NULL,"
+         "  UNIQUE (device_id, seq));"
+         "CREATE INDEX sync_events_status ON sync_events (status, received_at);",
 };
 
 char *

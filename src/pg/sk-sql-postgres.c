@@ -541,6 +541,13 @@ static const SkSqlBackend postgres_backend = {
     [SK_SQL_LEDGER_NEWEST_FIRST] =
       "SELECT * FROM bonus_transactions WHERE customer_id = ?1 ORDER BY created_at DESC, seq DESC",
     [SK_SQL_LEDGER_EXPORT] = "SELECT * FROM bonus_transactions ORDER BY seq",
+    [SK_SQL_FEED_PAGE] =
+      "SELECT seq, xid, entity, entity_id, op, merged_into FROM changes"
+      " WHERE (xid, seq) > (?1, ?2)"
+      " AND xid < pg_snapshot_xmin (pg_current_snapshot ())::text::bigint"
+      " ORDER BY xid, seq LIMIT ?3",
+    [SK_SQL_FEED_KNOWN] =
+      "SELECT EXISTS (SELECT 1 FROM changes WHERE (xid, seq) >= (?1, ?2))::int",
   },
 };
 

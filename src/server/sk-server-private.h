@@ -141,6 +141,8 @@ extern const SkRoute sk_server_pos_routes[];
 extern const guint   sk_server_pos_routes_n;
 extern const SkRoute sk_server_analytics_routes[];
 extern const guint   sk_server_analytics_routes_n;
+extern const SkRoute sk_server_sync_routes[];
+extern const guint   sk_server_sync_routes_n;
 
 /* The authorisation policy (SPEC 5; README, "Who may do what"), route by
  * route, as the OpenAPI document states it and /server/policy checks it.
@@ -207,6 +209,15 @@ extern const guint   sk_server_analytics_routes_n;
   "admin, marketing: every notification. manager: those to the customers of its own store "        \
   "(home store there, or a sale there); customer_id of another store's customer: 403. cashier: "   \
   "403."
+
+#define P_SYNC_PUSH                                                                                \
+  "manager, cashier: from a device of their own store: a device is bound at its first push to "    \
+  "the store of the account that pushes; a device bound to another store, or a store_id not "      \
+  "their own: 403. Within the push, an event of another store (a sale, a refund, a manual "        \
+  "movement for another store's customer) is answered rejected with code forbidden, and the "      \
+  "queue goes on; manual bonus movements need a manager (within [auth] manual-bonus-limit), "      \
+  "customer edits and refunds a manager, as online. admin: any store, named by store_id at a "     \
+  "device's first push. marketing: 403."
 
 /* Accounts (sk-server-auth.c) */
 char     *sk_auth_hash_password (const char *password, GError **error);

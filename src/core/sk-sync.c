@@ -1,0 +1,1415 @@
+/* sk-sync.c: HQ's side of a till's push (SPEC 6): devices, and each pushed
+ * event applied once, in one transaction with the device's acknowledged
+ * sequence. Offline sales are facts: recorded at the till's prices once
+ * they add up, through the pipeline's own steps (sk_db_record_sale).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "sk-database-private.h"
+#include "sk-error.h"
+#include "sk-money.h"
+#include "sk-sale.h"
+#include "sk-sync.h"
+
+/* A sale stamped this far after it reached HQ was made by a till whose
+ * clock runs ahead: recorded, and listed for review. */
+#define CLOCK_AHEAD_LIMIT (10 * G_TIME_SPAN_MINUTE)
+/* Texts a till sends that HQ keeps (reasons, versions): at most this long. */
+#define MAX_TEXT 1000
+
+/* Events and answers */
+
+void
+sk_sync_event_free (SkSyncEvent *event)
+{
+  if (event == NULL)
+    return;
+  g_free (event->id);
+  g_free (event->kind);
+  g_clear_pointer (&event->payload, json_node_unref);
+  g_free (event);
+}
+
+static gboolean
+node_is (JsonNode *node, GType type)
+{
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+}
+
+SkSyncEvent *
+sk_sync_event_from_json (JsonNode *node, GError **error)
+{
+  g_autoptr (SkSyncEvent) event = g_new0 (SkSyncEvent, 1);
+  JsonObject *object;
+  JsonNode   *member;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
+                          _ ("An event is an object {seq, id, kind, payload, created_at}"));
+      return NULL;
+    }
+  object = json_node_get_object (node);
+
+  member = json_object_get_member (object, "seq");
+  if (!node_is (member, G_TYPE_INT64) || json_node_get_int (member) < 1)
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "seq",
+                          _ ("“seq” (the device's sequence number) must be a whole number from 1"));
+      return NULL;
+    }
+  event->seq = json_node_get_int (member);
+
+  member = json_object_get_member (object, "id");
+  if (!node_is (member, G_TYPE_STRING) || !g_uuid_string_is_valid (json_node_get_string (member)))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "id",
+                          _ ("“id” (the event's UUID) is required"));
+      return NULL;
+    }
+  event->id = g_strdup (json_node_get_string (member));
+
+  member = json_object_get_member (object, "kind");
+  if (!node_is (member, G_TYPE_STRING) || strlen (json_node_get_string (member)) > 100)
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "kind", _ ("“kind” must be a short string"));
+      return NULL;
+    }
+  event->kind = g_strdup (json_node_get_string (member));
+
+  member = json_object_get_member (object, "created_at");
+  if (member != NULL && !JSON_NODE_HOLDS_NULL (member)
+      && (!node_is (member, G_TYPE_STRING)
+          || !sk_time_from_rfc3339 (json_node_get_string (member), &event->created_at)))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "created_at",
+                          _ ("“created_at” must be an RFC 3339 date and time"));
+      return NULL;
+    }
+
+  /* Whatever it is: a payload that is not what its kind needs is that
+   * event's rejection, not the push's. */
+  member = json_object_get_member (object, "payload");
+  event->payload = member != NULL ? json_node_copy (member) : json_node_new (JSON_NODE_NULL);
+  return g_steal_pointer (&event);
+}
+
+const char *
+sk_sync_status_to_string (SkSyncStatus status)
+{
+  switch (status)
+    {
+    case SK_SYNC_APPLIED:
+      return "applied";
+    case SK_SYNC_DUPLICATE:
+      return "duplicate";
+    case SK_SYNC_REJECTED:
+      return "rejected";
+    default:
+      g_return_val_if_reached ("rejected");
+    }
+}
+
+static SkSyncStatus
+status_from_string (const char *text)
+{
+  if (g_strcmp0 (text, "applied") == 0)
+    return SK_SYNC_APPLIED;
+  if (g_strcmp0 (text, "duplicate") == 0)
+    return SK_SYNC_DUPLICATE;
+  return SK_SYNC_REJECTED;
+}
+
+void
+sk_sync_answer_free (SkSyncAnswer *answer)
+{
+  if (answer == NULL)
+    return;
+  g_free (answer->id);
+  g_free (answer->duplicate_of);
+  g_clear_pointer (&answer->result, json_node_unref);
+  g_free (answer->code);
+  g_free (answer->message);
+  g_free (answer->field);
+  g_clear_pointer (&answer->review, json_node_unref);
+  g_free (answer);
+}
+
+static void
+add_string (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value != NULL)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+JsonNode *
+sk_sync_answer_to_json (const SkSyncAnswer *answer)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  g_return_val_if_fail (answer != NULL, NULL);
+
+  json_builder_begin_object (b);
+  add_string (b, "id", answer->id);
+  json_builder_set_member_name (b, "seq");
+  json_builder_add_int_value (b, answer->seq);
+  add_string (b, "status", sk_sync_status_to_string (answer->status));
+  if (answer->status == SK_SYNC_DUPLICATE)
+    {
+      add_string (b, "first_status", sk_sync_status_to_string (answer->first_status));
+      add_string (b, "duplicate_of", answer->duplicate_of);
+    }
+  if (answer->result != NULL)
+    {
+      json_builder_set_member_name (b, "result");
+      json_builder_add_value (b, json_node_copy (answer->result));
+    }
+  if (answer->code != NULL)
+    {
+      add_string (b, "code", answer->code);
+      add_string (b, "message", answer->message);
+      add_string (b, "field", answer->field);
+    }
+  if (answer->review != NULL)
+    {
+      json_builder_set_member_name (b, "review");
+      json_builder_add_value (b, json_node_copy (answer->review));
+    }
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* Applying one event */
+
+typedef struct
+{
+  SkDatabase         *db;
+  const SkSyncPusher *pusher;
+  const char         *store_id; /* the device's */
+  const SkSyncEvent  *event;
+  gint64              now;
+  JsonArray          *review;
+} Apply;
+
+static gboolean
+reject (SkSyncAnswer *a, const char *code, const char *field, const char *format, ...)
+    G_GNUC_PRINTF (4, 5);
+
+/* The event is refused for what it says: FALSE, with the answer's code. */
+static gboolean
+reject (SkSyncAnswer *a, const char *code, const char *field, const char *format, ...)
+{
+  va_list args;
+
+  a->status = SK_SYNC_REJECTED;
+  g_free (a->code);
+  g_free (a->field);
+  g_free (a->message);
+  a->code = g_strdup (code);
+  a->field = g_strdup (field);
+  va_start (args, format);
+  a->message = g_strdup_vprintf (format, args);
+  va_end (args);
+  return FALSE;
+}
+
+/* A review item {type, ...members as name, value pairs (strings)}. */
+static JsonObject *
+review_add (Apply *c, const char *type)
+{
+  JsonObject *item = json_object_new ();
+
+  json_object_set_string_member (item, "type", type);
+  json_array_add_object_element (c->review, item);
+  return item;
+}
+
+static gboolean
+member_string (
+    SkSyncAnswer *a, JsonObject *object, const char *name, gboolean required, const char **out)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  *out = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return !required
+           || reject (a, "malformed", name, _ ("“%s” is required in this event's payload"), name);
+  if (!node_is (node, G_TYPE_STRING) || strlen (json_node_get_string (node)) > MAX_TEXT)
+    return reject (a, "malformed", name, _ ("“%s” must be a string"), name);
+  *out = json_node_get_string (node);
+  return TRUE;
+}
+
+static gboolean
+member_int (SkSyncAnswer *a,
+            JsonObject   *object,
+            const char   *name,
+            gboolean      required,
+            gint64        fallback,
+            gint64       *out)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  *out = fallback;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return !required
+           || reject (a, "malformed", name, _ ("“%s” is required in this event's payload"), name);
+  if (!node_is (node, G_TYPE_INT64))
+    return reject (a, "malformed", name, _ ("“%s” must be a whole number"), name);
+  *out = json_node_get_int (node);
+  return TRUE;
+}
+
+static gboolean
+member_time (SkSyncAnswer *a, JsonObject *object, const char *name, gint64 *out)
+{
+  const char *text;
+
+  *out = SK_TIME_NONE;
+  if (!member_string (a, object, name, FALSE, &text))
+    return FALSE;
+  if (text != NULL && !sk_time_from_rfc3339 (text, out))
+    return reject (a, "malformed", name, _ ("“%s” must be an RFC 3339 date and time"), name);
+  return TRUE;
+}
+
+static gboolean
+member_uuid (SkSyncAnswer *a, JsonObject *object, const char *name, gboolean required, char **out)
+{
+  const char *text;
+
+  if (!member_string (a, object, name, required, &text))
+    return FALSE;
+  if (text != NULL && !g_uuid_string_is_valid (text))
+    return reject (a, "malformed", name, _ ("“%s” must be a UUID"), name);
+  *out = g_strdup (text);
+  return TRUE;
+}
+
+/* Is @customer of the device's store (its home store, or it bought there)? */
+static gboolean
+customer_is_local (Apply *c, SkCustomer *customer, gboolean *local, GError **error)
+{
+  *local = g_strcmp0 (customer->home_store_id, c->store_id) == 0;
+  return *local || sk_database_customer_bought_at (c->db, customer->id, c->store_id, local, error);
+}
+
+/* Sales */
+
+/* What a sale of the till says, read into a purchase as it will be
+ * recorded; FALSE (rejected) when it does not add up. */
+static SkPurchase *
+read_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a)
+{
+  g_autoptr (SkPurchase) p = sk_purchase_new ();
+  g_autoptr (SkCart) cart = NULL;
+  g_autoptr (GError) error = NULL;
+  JsonNode   *node;
+  JsonArray  *lines, *apps = NULL;
+  const char *text;
+  gint64      subtotal = 0, discounts = 0, applied = 0, payable;
+
+  if (!member_uuid (a, o, "id", TRUE, &p->id) || !member_string (a, o, "store_id", TRUE, &text))
+    return NULL;
+  p->store_id = g_strdup (text);
+  if (!member_string (a, o, "customer_id", FALSE, &text))
+    return NULL;
+  p->customer_id = g_strdup (text);
+  if (!member_time (a, o, "created_at", &p->created_at)
+      || !member_int (a, o, "subtotal", TRUE, 0, &p->subtotal)
+      || !member_int (a, o, "discount_total", TRUE, 0, &p->discount_total)
+      || !member_int (a, o, "bonus_spent", FALSE, 0, &p->bonus_spent)
+      || !member_int (a, o, "bonus_earned", FALSE, 0, &p->bonus_earned)
+      || !member_int (a, o, "total_paid", TRUE, 0, &p->total_paid)
+      || !member_int (a, o, "bonus_multiplier", FALSE, 100, &p->bonus_multiplier))
+    return NULL;
+  if (p->created_at == SK_TIME_NONE)
+    p->created_at = c->event->created_at != 0 ? c->event->created_at : c->now;
+  p->status = g_strdup ("completed");
+
+  node = json_object_get_member (o, "lines");
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return reject (a, "malformed", "lines", _ ("A sale needs its lines")), NULL;
+  lines = json_node_get_array (node);
+  if (json_array_get_length (lines) == 0 || json_array_get_length (lines) > SK_SYNC_MAX_LINES)
+    return reject (a, "invalid_value", "lines", _ ("A sale has from 1 to %d lines"),
+                   SK_SYNC_MAX_LINES),
+           NULL;
+  node = json_object_get_member (o, "applications");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      if (!JSON_NODE_HOLDS_ARRAY (node)
+          || json_array_get_length (json_node_get_array (node)) > SK_SYNC_MAX_LINES)
+        return reject (a, "malformed", "applications",
+                       _ ("“applications” must be the list of discounts applied")),
+               NULL;
+      apps = json_node_get_array (node);
+    }
+
+  /* The lines: each one's price and quantity as a cart's (the engine's
+   * bounds), its discount within it, its total what is left. */
+  cart = sk_cart_new (p->store_id);
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    {
+      JsonNode        *item = json_array_get_element (lines, i);
+      g_autofree char *field = g_strdup_printf ("lines[%u]", i);
+      g_autoptr (SkPurchaseLine) line = NULL;
+      JsonObject *lo;
+      const char *sku, *name, *category;
+      gint64      unit_price, quantity, discount, total, line_total;
+
+      if (!JSON_NODE_HOLDS_OBJECT (item))
+        return reject (a, "malformed", field, _ ("Each line is an object")), NULL;
+      lo = json_node_get_object (item);
+      if (!member_string (a, lo, "sku", FALSE, &sku) || !member_string (a, lo, "name", FALSE, &name)
+          || !member_string (a, lo, "category", FALSE, &category)
+          || !member_int (a, lo, "unit_price", TRUE, 0, &unit_price)
+          || !member_int (a, lo, "quantity", TRUE, 0, &quantity)
+          || !member_int (a, lo, "discount", FALSE, 0, &discount)
+          || !member_int (a, lo, "total", TRUE, 0, &total))
+        {
+          g_autofree char *inner = g_strdup_printf ("%s.%s", field, a->field);
+
+          g_free (a->field);
+          a->field = g_steal_pointer (&inner);
+          return NULL;
+        }
+      sk_cart_add_line (cart, sku, name, category, unit_price, quantity);
+      /* Bounded as a cart's below; here only kept from overflowing. */
+      if (unit_price < 0 || quantity <= 0
+          || __builtin_mul_overflow (unit_price, quantity, &line_total)
+          || line_total > SK_MONEY_MAX)
+        return reject (a, "invalid_value", field,
+                       _ ("Line %u: the quantity or the price is out of range"), i + 1),
+               NULL;
+      if (discount < 0 || discount > line_total || total != line_total - discount)
+        return reject (a, "inconsistent", field,
+                       _ ("Line %u does not add up: its total must be its price times its"
+                          " quantity less its discount"),
+                       i + 1),
+               NULL;
+      line = sk_purchase_line_new (sku, name, category, unit_price, quantity);
+      line->line_no = i + 1;
+      line->discount = discount;
+      line->total = total;
+      g_list_store_append (p->lines, line);
+      /* Each below 10^12, so a thousand of them stay far inside 64 bits. */
+      subtotal += line_total;
+      discounts += discount;
+    }
+  /* Prices and quantities within the engine's bounds, as a sale at HQ. */
+  if (!sk_cart_validate (cart, &error))
+    {
+      const char      *inner = sk_error_get_field (error);
+      g_autofree char *field = NULL;
+
+      if (inner != NULL && g_str_has_prefix (inner, "items"))
+        field = g_strconcat ("lines", inner + strlen ("items"), NULL);
+      return reject (a, "invalid_value", field, "%s", error->message), NULL;
+    }
+
+  /* The sale's figures: those of its lines, and the bonuses within what
+   * was payable (a balance the server does not have is no reason: the
+   * sale happened). */
+  if (p->subtotal != subtotal)
+    return reject (a, "inconsistent", "subtotal", _ ("The subtotal is not the sum of the lines")),
+           NULL;
+  if (p->discount_total != discounts)
+    return reject (a, "inconsistent", "discount_total",
+                   _ ("The discount is not the sum of the lines' discounts")),
+           NULL;
+  payable = sk_payable (p->subtotal, p->discount_total);
+  if (p->bonus_spent < 0 || p->bonus_spent > payable
+      || (p->customer_id == NULL && p->bonus_spent > 0))
+    return reject (a, "inconsistent", "bonus_spent",
+                   _ ("Bonuses spent must be within what was payable, and need a customer")),
+           NULL;
+  if (p->total_paid != sk_paid_in_money (payable, p->bonus_spent))
+    return reject (a, "inconsistent", "total_paid",
+                   _ ("The total paid is not the subtotal less the discount and the bonuses")),
+           NULL;
+  if (p->bonus_multiplier < 100 || p->bonus_multiplier > 100000)
+    return reject (a, "invalid_value", "bonus_multiplier",
+                   _ ("The bonus multiplier must be from 100 to 100000 hundredths")),
+           NULL;
+  /* The till's accrual is what its receipt said; it cannot be more than
+   * the highest rate (100 %) with the sale's multiplier gives. */
+  if (p->bonus_earned < 0
+      || p->bonus_earned > sk_bonus_accrual (payable, p->bonus_spent, 10000, p->bonus_multiplier)
+      || (p->customer_id == NULL && p->bonus_earned > 0))
+    return reject (a, "inconsistent", "bonus_earned",
+                   _ ("The bonuses earned are more than this sale can earn")),
+           NULL;
+
+  /* The discounts applied: of rules HQ knows, adding up to the discount. */
+  for (guint i = 0; apps != NULL && i < json_array_get_length (apps); i++)
+    {
+      JsonNode        *item = json_array_get_element (apps, i);
+      g_autofree char *field = g_strdup_printf ("applications[%u]", i);
+      g_autoptr (SkDiscountApplication) app = NULL;
+      g_autoptr (SkDiscountRule) rule = NULL;
+      g_autofree char *id = NULL;
+      JsonObject      *ao;
+      const char      *rule_id;
+      gint64           amount;
+
+      if (!JSON_NODE_HOLDS_OBJECT (item))
+        return reject (a, "malformed", field, _ ("Each application is an object")), NULL;
+      ao = json_node_get_object (item);
+      if (!member_uuid (a, ao, "id", FALSE, &id)
+          || !member_string (a, ao, "rule_id", TRUE, &rule_id)
+          || !member_int (a, ao, "amount", TRUE, 0, &amount))
+        return NULL;
+      if (amount < 0 || amount > p->discount_total)
+        return reject (a, "inconsistent", field, _ ("A discount applied is out of range")), NULL;
+      applied += amount;
+      rule = sk_database_get_rule (c->db, rule_id, NULL);
+      if (rule == NULL)
+        return reject (a, "unknown_rule", field, _ ("There is no rule %s"), rule_id), NULL;
+      app = g_object_new (SK_TYPE_DISCOUNT_APPLICATION, NULL);
+      app->id = id != NULL ? g_steal_pointer (&id) : g_uuid_string_random ();
+      app->purchase_id = g_strdup (p->id);
+      app->rule_id = g_strdup (rule_id);
+      app->rule_name = g_strdup (rule->name);
+      app->customer_id = g_strdup (p->customer_id);
+      app->store_id = g_strdup (p->store_id);
+      app->amount = amount;
+      app->created_at = p->created_at;
+      g_list_store_append (p->applications, app);
+    }
+  if (applied != p->discount_total)
+    return reject (a, "inconsistent", "applications",
+                   _ ("The discounts applied do not add up to the sale's discount")),
+           NULL;
+  return g_steal_pointer (&p);
+}
+
+/* The same sale as one recorded before (another event of it, or the
+ * online sale of the same id)? Compared on what the till charged. */
+static gboolean
+same_sale (SkPurchase *a, SkPurchase *b)
+{
+  GListModel *la = G_LIST_MODEL (a->lines), *lb = G_LIST_MODEL (b->lines);
+
+  if (g_strcmp0 (a->store_id, b->store_id) != 0 || g_strcmp0 (a->customer_id, b->customer_id) != 0
+      || a->subtotal != b->subtotal || a->discount_total != b->discount_total
+      || a->bonus_spent != b->bonus_spent
+      || g_list_model_get_n_items (la) != g_list_model_get_n_items (lb))
+    return FALSE;
+  for (guint i = 0; i < g_list_model_get_n_items (la); i++)
+    {
+      g_autoptr (SkPurchaseLine) x = g_list_model_get_item (la, i);
+      g_autoptr (SkPurchaseLine) y = g_list_model_get_item (lb, i);
+
+      if (x->unit_price != y->unit_price || x->quantity != y->quantity || x->discount != y->discount
+          || g_strcmp0 (x->sku, y->sku) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static JsonNode *
+sale_result (SkPurchase *purchase, SkCustomer *customer)
+{
+  SkPurchaseResult result = { purchase, customer, FALSE };
+
+  return sk_purchase_result_to_json (&result);
+}
+
+/* Usage limits and budgets a sale took beyond their end offline. */
+static gboolean
+review_limits (Apply *c, SkPurchase *p, GError **error)
+{
+  GListModel *apps = G_LIST_MODEL (p->applications);
+
+  for (guint i = 0; i < g_list_model_get_n_items (apps); i++)
+    {
+      g_autoptr (SkDiscountApplication) app = g_list_model_get_item (apps, i);
+      gboolean has_row = FALSE;
+      SkStmt  *stmt = sk_db_query (
+           c->db, error,
+           "SELECT r.usage_limit_total, r.uses, r.usage_limit_per_customer,"
+            " (SELECT u.uses FROM rule_customer_uses AS u WHERE u.rule_id = r.id"
+            "  AND u.customer_id = ?2),"
+            " k.id, k.budget, k.spent"
+            " FROM discount_rules AS r LEFT JOIN campaigns AS k ON k.id = r.campaign_id"
+            " WHERE r.id = ?1",
+           "ss", app->rule_id, p->customer_id);
+
+      if (stmt == NULL || !sk_db_step (c->db, stmt, &has_row, error))
+        return FALSE;
+      if (has_row)
+        {
+          gint64 limit = sk_stmt_int64 (stmt, 0), uses = sk_stmt_int64 (stmt, 1);
+          gint64 per_customer = sk_stmt_int64 (stmt, 2), customer_uses = sk_stmt_int64 (stmt, 3);
+          gint64 budget = sk_stmt_int64 (stmt, 5), spent = sk_stmt_int64 (stmt, 6);
+
+          if ((limit > 0 && uses > limit) || (per_customer > 0 && customer_uses > per_customer))
+            {
+              JsonObject *item = review_add (c, "usage_limit_exceeded");
+
+              json_object_set_string_member (item, "rule_id", app->rule_id);
+              json_object_set_int_member (item, "uses", uses);
+            }
+          if (!sk_stmt_is_null (stmt, 4) && budget > 0 && spent > budget)
+            {
+              JsonObject *item = review_add (c, "budget_exceeded");
+
+              json_object_set_string_member (item, "campaign_id", sk_stmt_text (stmt, 4));
+              json_object_set_int_member (item, "spent", spent);
+            }
+        }
+      sk_stmt_reset (stmt);
+    }
+  return TRUE;
+}
+
+static gboolean
+apply_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
+{
+  g_autoptr (SkPurchase) purchase = read_purchase (c, o, a);
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (SkCustomer) customer = NULL;
+  g_autoptr (GError) local = NULL;
+
+  if (purchase == NULL)
+    return FALSE;
+  if (!sk_role_can_sell (c->pusher->role) || g_strcmp0 (purchase->store_id, c->store_id) != 0)
+    return reject (a, "forbidden", "store_id",
+                   _ ("This device sells for its own store only; this sale is of another"));
+  store = sk_database_get_store (c->db, c->store_id, error);
+  if (store == NULL)
+    return FALSE;
+  if (purchase->customer_id != NULL)
+    {
+      customer = sk_database_get_customer (c->db, purchase->customer_id, NULL);
+      if (customer == NULL)
+        return reject (a, "unknown_customer", "customer_id", _ ("There is no customer %s"),
+                       purchase->customer_id);
+    }
+
+  /* The purchase's key says whether it was recorded before: not a look
+   * first, the insert itself (in a savepoint, so the event can still be
+   * answered). */
+  if (!sk_db_begin (c->db, error))
+    return FALSE;
+  if (!sk_db_record_sale (c->db, purchase, NULL, NULL, store, customer, c->now, &local))
+    {
+      g_autoptr (SkPurchase) first = NULL;
+
+      sk_db_rollback (c->db);
+      if (!g_error_matches (local, SK_ERROR, SK_ERROR_CONFLICT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      first = sk_database_get_purchase (c->db, purchase->id, NULL);
+      if (first == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (g_strcmp0 (first->store_id, c->store_id) != 0 || !same_sale (first, purchase))
+        return reject (a, "idempotency_mismatch", "id",
+                       _ ("This sale's id was used for a different sale"));
+      g_clear_object (&customer);
+      if (first->customer_id != NULL)
+        customer = sk_database_get_customer (c->db, first->customer_id, error);
+      if (first->customer_id != NULL && customer == NULL)
+        return FALSE;
+      a->status = SK_SYNC_DUPLICATE;
+      a->first_status = SK_SYNC_APPLIED;
+      a->duplicate_of = g_strdup (first->id);
+      a->result = sale_result (first, customer);
+      return TRUE;
+    }
+  if (!sk_db_commit (c->db, error))
+    return FALSE;
+
+  if (customer != NULL && customer->bonus_balance < 0)
+    {
+      JsonObject *item = review_add (c, "negative_balance");
+
+      json_object_set_string_member (item, "customer_id", customer->id);
+      json_object_set_int_member (item, "balance", customer->bonus_balance);
+    }
+  if (purchase->created_at > c->now + CLOCK_AHEAD_LIMIT)
+    {
+      JsonObject      *item = review_add (c, "clock_ahead");
+      g_autofree char *at = sk_time_to_rfc3339 (purchase->created_at);
+
+      json_object_set_string_member (item, "purchase_id", purchase->id);
+      json_object_set_string_member (item, "created_at", at);
+    }
+  if (!review_limits (c, purchase, error))
+    return FALSE;
+  a->result = sale_result (purchase, customer);
+  return TRUE;
+}
+
+/* Manual bonus movements */
+
+static gboolean
+apply_bonus (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
+{
+  g_autoptr (SkCustomer) customer = NULL;
+  g_autoptr (SkBonusTransaction) tx = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autofree char *id = NULL;
+  const char      *customer_id, *kind, *reason, *store_id, *purchase_id;
+  gint64           amount, limit;
+  gboolean         own = FALSE;
+
+  if (!member_uuid (a, o, "id", TRUE, &id)
+      || !member_string (a, o, "customer_id", TRUE, &customer_id)
+      || !member_string (a, o, "kind", TRUE, &kind)
+      || !member_int (a, o, "amount", TRUE, 0, &amount)
+      || !member_string (a, o, "reason", FALSE, &reason)
+      || !member_string (a, o, "store_id", FALSE, &store_id)
+      || !member_string (a, o, "purchase_id", FALSE, &purchase_id))
+    return FALSE;
+
+  /* A till's expiry is its own view: HQ expires bonuses itself, once. */
+  if (g_str_equal (kind, SK_BONUS_EXPIRE))
+    {
+      a->result = json_node_init_object (json_node_alloc (), json_object_new ());
+      json_object_set_string_member (json_node_get_object (a->result), "skipped",
+                                     "Bonuses expire on the server, by its own setting");
+      return TRUE;
+    }
+  if (!g_str_equal (kind, SK_BONUS_EARN) && !g_str_equal (kind, SK_BONUS_SPEND)
+      && !g_str_equal (kind, SK_BONUS_ADJUST))
+    return reject (a, "invalid_value", "kind",
+                   _ ("A manual movement is earn, spend or adjust (sales carry their own)"));
+  if (purchase_id != NULL)
+    return reject (a, "invalid_value", "purchase_id",
+                   _ ("A sale's bonuses come with the sale, not as a movement of their own"));
+  if (amount == 0 || amount > SK_MONEY_MAX || amount < -SK_MONEY_MAX
+      || (g_str_equal (kind, SK_BONUS_EARN) && amount < 0)
+      || (g_str_equal (kind, SK_BONUS_SPEND) && amount > 0))
+    return reject (a, "invalid_value", "amount",
+                   _ ("The amount must be signed as its kind says and not zero"));
+  if (sk_str_is_blank (reason))
+    return reject (a, "invalid_value", "reason", _ ("Say why the bonuses are changed"));
+  if (store_id != NULL && g_strcmp0 (store_id, c->store_id) != 0)
+    return reject (a, "forbidden", "store_id", _ ("This device acts for its own store only"));
+
+  /* The policy of the online movement (SPEC 5): a manager, for a customer
+   * of its store, up to the server's limit; an admin, anything. */
+  if (!sk_role_can_adjust_bonus (c->pusher->role))
+    return reject (a, "forbidden", NULL, _ ("Bonuses are moved by hand by a manager or an admin"));
+  customer = sk_database_get_customer (c->db, customer_id, NULL);
+  if (customer == NULL)
+    return reject (a, "unknown_customer", "customer_id", _ ("There is no customer %s"),
+                   customer_id);
+  limit = c->pusher->manual_bonus_limit;
+  if (!(c->pusher->role & SK_ROLE_ADMIN))
+    {
+      if (!customer_is_local (c, customer, &own, error))
+        return FALSE;
+      if (!own)
+        return reject (a, "forbidden", "customer_id", _ ("This customer is another store's"));
+      if (limit > 0 && (amount > limit || amount < -limit))
+        return reject (a, "forbidden", "amount", _ ("A movement this large needs an admin"));
+    }
+
+  /* Offline, the till's balance was the one it saw: a spend beyond HQ's
+   * balance is recorded, and the customer listed. The ledger's key is the
+   * till's id: a movement pushed twice is refused by it. */
+  if (!sk_db_begin (c->db, error))
+    return FALSE;
+  tx = sk_db_ledger_append_id (c->db, id, customer_id, kind, amount, reason, NULL, c->store_id,
+                               c->now, SK_TIME_NONE, &local);
+  if (tx == NULL)
+    {
+      gint64 same;
+
+      sk_db_rollback (c->db);
+      if (!g_error_matches (local, SK_ERROR, SK_ERROR_CONFLICT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      same = sk_db_query_int (c->db, error, -1,
+                              "SELECT count(*) FROM bonus_transactions WHERE id = ?1"
+                              " AND customer_id = ?2 AND amount = ?3",
+                              "ssi", id, customer_id, amount);
+      if (same < 0)
+        return FALSE;
+      if (same == 0)
+        return reject (a, "idempotency_mismatch", "id",
+                       _ ("This movement's id was used for another movement"));
+      a->status = SK_SYNC_DUPLICATE;
+      a->first_status = SK_SYNC_APPLIED;
+      a->duplicate_of = g_strdup (id);
+    }
+  else if (!sk_db_commit (c->db, error))
+    return FALSE;
+
+  {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+    gint64 balance
+        = sk_db_query_int (c->db, error, G_MININT64,
+                           "SELECT bonus_balance FROM customers WHERE id = ?", "s", customer_id);
+
+    if (balance == G_MININT64)
+      return FALSE;
+    json_builder_begin_object (b);
+    add_string (b, "transaction_id", id);
+    add_string (b, "customer_id", customer_id);
+    json_builder_set_member_name (b, "balance");
+    json_builder_add_int_value (b, balance);
+    json_builder_end_object (b);
+    a->result = json_builder_get_root (b);
+    if (tx != NULL && balance < 0)
+      {
+        JsonObject *item = review_add (c, "negative_balance");
+
+        json_object_set_string_member (item, "customer_id", customer_id);
+        json_object_set_int_member (item, "balance", balance);
+      }
+  }
+  return TRUE;
+}
+
+/* Customers */
+
+static gboolean
+apply_customer_create (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
+{
+  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), o);
+  g_autoptr (SkCustomer) customer = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autofree char *id = NULL;
+  gint64           created_at;
+
+  if (!member_uuid (a, o, "id", TRUE, &id) || !member_time (a, o, "created_at", &created_at))
+    return FALSE;
+  customer = sk_record_from_json (SK_TYPE_CUSTOMER, node, &local);
+  if (customer == NULL)
+    return reject (a, "malformed", sk_error_get_field (local), "%s", local->message);
+  sk_set_str (&customer->id, id);
+  customer->created_at = created_at;
+  if (c->pusher->role & SK_ROLES_STORE)
+    {
+      if (customer->home_store_id == NULL)
+        customer->home_store_id = g_strdup (c->store_id);
+      else if (!g_str_equal (customer->home_store_id, c->store_id))
+        return reject (a, "forbidden", "home_store_id",
+                       _ ("A till registers customers of its own store"));
+    }
+  else if (!(c->pusher->role & SK_ROLE_ADMIN))
+    return reject (a, "forbidden", NULL, _ ("This account may not register customers"));
+
+  if (!sk_database_create_customer (c->db, customer, &local))
+    {
+      g_autoptr (SkCustomer) first = NULL;
+
+      if (!g_error_matches (local, SK_ERROR, SK_ERROR_CONFLICT))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      /* The same registration pushed again under another event. A phone or
+       * card already someone else's is refused until merging lands. */
+      first = sk_database_get_customer (c->db, id, NULL);
+      if (first == NULL)
+        return reject (a, "conflict", sk_error_get_field (local), "%s", local->message);
+      a->status = SK_SYNC_DUPLICATE;
+      a->first_status = SK_SYNC_APPLIED;
+      a->duplicate_of = g_strdup (id);
+      a->result = sk_record_to_json (SK_RECORD (first));
+      return TRUE;
+    }
+  a->result = sk_record_to_json (SK_RECORD (customer));
+  return TRUE;
+}
+
+/* The fields a till edits, merged one by one (consent and children each as
+ * one). */
+static const char *const merged_fields[] = {
+  "card_number", "phone",         "email",   "full_name",
+  "birth_date",  "home_store_id", "consent", "children",
+};
+
+static gboolean
+nodes_equal (JsonNode *x, JsonNode *y)
+{
+  gboolean x_null = x == NULL || JSON_NODE_HOLDS_NULL (x);
+  gboolean y_null = y == NULL || JSON_NODE_HOLDS_NULL (y);
+
+  if (x_null || y_null)
+    return x_null == y_null;
+  return json_node_equal (x, y);
+}
+
+/* A customer edited offline: each field the till changed from the value it
+ * saw ("base", or HQ's version before the till's edit) is taken, unless HQ
+ * changed it too meanwhile: then HQ's value stays and the conflict is
+ * listed, both values in it. */
+static gboolean
+apply_customer_update (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
+{
+  g_autoptr (SkCustomer) stored = NULL;
+  g_autoptr (JsonNode) hq_node = NULL;
+  g_autoptr (JsonObject) changes = json_object_new ();
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (GError) local = NULL;
+  g_autofree char *id = NULL;
+  JsonObject      *hq, *base = NULL;
+  JsonNode        *base_node;
+  gint64           till_version;
+  gboolean         own = FALSE, hq_untouched;
+  guint            n_conflicts = 0;
+
+  if (!member_uuid (a, o, "id", TRUE, &id)
+      || !member_int (a, o, "version", FALSE, 0, &till_version))
+    return FALSE;
+  base_node = json_object_get_member (o, "base");
+  if (base_node != NULL && !JSON_NODE_HOLDS_NULL (base_node))
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (base_node))
+        return reject (a, "malformed", "base", _ ("“base” holds the values the till saw"));
+      base = json_node_get_object (base_node);
+    }
+  if (!(c->pusher->role & (SK_ROLE_ADMIN | SK_ROLE_MANAGER)))
+    return reject (a, "forbidden", NULL, _ ("Customers are edited by a manager or an admin"));
+  stored = sk_database_get_customer (c->db, id, NULL);
+  if (stored == NULL)
+    return reject (a, "unknown_customer", "id", _ ("There is no customer %s"), id);
+  if (c->pusher->role & SK_ROLE_MANAGER)
+    {
+      if (!customer_is_local (c, stored, &own, error))
+        return FALSE;
+      if (!own)
+        return reject (a, "forbidden", "id", _ ("This customer is another store's"));
+    }
+
+  hq_node = sk_record_to_json (SK_RECORD (stored));
+  hq = json_node_get_object (hq_node);
+  /* Without the values it saw, the till's edit was made on HQ's version
+   * one below its own; HQ untouched since, everything the till changed is
+   * taken. */
+  hq_untouched = till_version > 1 && stored->version == till_version - 1;
+  json_builder_begin_array (b);
+  for (guint i = 0; i < G_N_ELEMENTS (merged_fields); i++)
+    {
+      const char *name = merged_fields[i];
+      JsonNode   *till = json_object_get_member (o, name);
+      JsonNode   *now = json_object_get_member (hq, name);
+      gboolean    till_changed, hq_changed;
+
+      if (till == NULL)
+        continue;
+      if (base != NULL && json_object_has_member (base, name))
+        {
+          JsonNode *was = json_object_get_member (base, name);
+
+          till_changed = !nodes_equal (till, was);
+          hq_changed = !nodes_equal (now, was);
+        }
+      else
+        {
+          till_changed = !nodes_equal (till, now);
+          hq_changed = !hq_untouched;
+        }
+      if (!till_changed || nodes_equal (till, now))
+        continue;
+      if (!hq_changed)
+        {
+          json_object_set_member (changes, name, json_node_copy (till));
+          continue;
+        }
+      n_conflicts++;
+      json_builder_begin_object (b);
+      add_string (b, "type", "field_conflict");
+      add_string (b, "customer_id", id);
+      add_string (b, "field", name);
+      json_builder_set_member_name (b, "hq");
+      json_builder_add_value (b,
+                              now != NULL ? json_node_copy (now) : json_node_new (JSON_NODE_NULL));
+      json_builder_set_member_name (b, "till");
+      json_builder_add_value (b, json_node_copy (till));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  if (json_object_get_size (changes) > 0)
+    {
+      const char *home = NULL;
+
+      if (json_object_has_member (changes, "home_store_id"))
+        {
+          JsonNode *node = json_object_get_member (changes, "home_store_id");
+
+          home = node_is (node, G_TYPE_STRING) ? json_node_get_string (node) : NULL;
+          if ((c->pusher->role & SK_ROLE_MANAGER) && g_strcmp0 (home, c->store_id) != 0)
+            return reject (a, "forbidden", "home_store_id",
+                           _ ("A till keeps its customers in its own store"));
+        }
+      if (!sk_record_update_from_json (SK_RECORD (stored), changes, &local))
+        return reject (a, "malformed", sk_error_get_field (local), "%s", local->message);
+      if (!sk_database_update_customer (c->db, stored, &local))
+        {
+          if (local->domain == SK_ERROR && local->code != SK_ERROR_DATABASE)
+            return reject (a, sk_error_code_to_string (local->code), sk_error_get_field (local),
+                           "%s", local->message);
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+    }
+
+  {
+    g_autoptr (JsonNode) conflicts = json_builder_get_root (b);
+    JsonArray *list = json_node_get_array (conflicts);
+    g_autoptr (JsonBuilder) r = json_builder_new ();
+
+    for (guint i = 0; i < n_conflicts; i++)
+      json_array_add_element (c->review, json_node_copy (json_array_get_element (list, i)));
+    json_builder_begin_object (r);
+    json_builder_set_member_name (r, "customer");
+    sk_record_build_json (SK_RECORD (stored), r);
+    json_builder_set_member_name (r, "conflicts");
+    json_builder_add_value (r, json_node_copy (conflicts));
+    json_builder_end_object (r);
+    a->result = json_builder_get_root (r);
+  }
+  return TRUE;
+}
+
+/* Refunds */
+
+static gboolean
+apply_refund (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
+{
+  g_autoptr (SkPurchase) purchase = NULL;
+  g_autoptr (SkPurchase) refunded = NULL;
+  g_autoptr (GArray) lines = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *purchase_id = NULL;
+  JsonNode        *node;
+  gint64           amount, recorded;
+
+  if (!member_uuid (a, o, "id", TRUE, &id) || !member_uuid (a, o, "purchase_id", TRUE, &purchase_id)
+      || !member_int (a, o, "amount", FALSE, -1, &amount))
+    return FALSE;
+  node = json_object_get_member (o, "lines");
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      JsonArray *array;
+
+      if (!JSON_NODE_HOLDS_ARRAY (node)
+          || json_array_get_length (json_node_get_array (node)) > SK_SYNC_MAX_LINES)
+        return reject (a, "malformed", "lines", _ ("“lines” lists {line_no, quantity}"));
+      array = json_node_get_array (node);
+      lines = g_array_new (FALSE, FALSE, sizeof (SkRefundLine));
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode    *item = json_array_get_element (array, i);
+          SkRefundLine line = { 0, 0 };
+
+          if (!JSON_NODE_HOLDS_OBJECT (item)
+              || !member_int (a, json_node_get_object (item), "line_no", TRUE, 0, &line.line_no)
+              || !member_int (a, json_node_get_object (item), "quantity", TRUE, 0, &line.quantity))
+            {
+              g_autofree char *field = g_strdup_printf ("lines[%u]", i);
+
+              return reject (a, "malformed", field,
+                             _ ("Each line is {line_no, quantity} with whole numbers"));
+            }
+          g_array_append_val (lines, line);
+        }
+    }
+  if (!(c->pusher->role & (SK_ROLE_ADMIN | SK_ROLE_MANAGER)))
+    return reject (a, "forbidden", NULL, _ ("Refunds are made by a manager or an admin"));
+  purchase = sk_database_get_purchase (c->db, purchase_id, NULL);
+  if (purchase == NULL)
+    return reject (a, "unknown_purchase", "purchase_id", _ ("There is no sale %s"), purchase_id);
+  if (g_strcmp0 (purchase->store_id, c->store_id) != 0)
+    return reject (a, "forbidden", "purchase_id", _ ("This sale is another store's"));
+
+  /* Idempotent by the refund's id (the refunds' key). */
+  refunded = sk_database_refund_purchase (c->db, id, purchase_id, lines, &local);
+  if (refunded == NULL)
+    {
+      if (local->domain == SK_ERROR && local->code != SK_ERROR_DATABASE)
+        return reject (a, sk_error_code_to_string (local->code), sk_error_get_field (local), "%s",
+                       local->message);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  recorded = sk_db_query_int (c->db, error, -1, "SELECT amount FROM refunds WHERE id = ?", "s", id);
+  if (recorded < 0)
+    return FALSE;
+  if (amount >= 0 && amount != recorded)
+    {
+      JsonObject *item = review_add (c, "refund_differs");
+
+      json_object_set_string_member (item, "refund_id", id);
+      json_object_set_int_member (item, "till_amount", amount);
+      json_object_set_int_member (item, "amount", recorded);
+    }
+  a->result = json_node_init_object (json_node_alloc (), json_object_new ());
+  json_object_set_int_member (json_node_get_object (a->result), "amount", recorded);
+  json_object_set_member (json_node_get_object (a->result), "purchase",
+                          sk_record_to_json (SK_RECORD (refunded)));
+  return TRUE;
+}
+
+static const struct
+{
+  const char *kind;
+  gboolean (*apply) (Apply *c, JsonObject *payload, SkSyncAnswer *a, GError **error);
+} kinds[] = {
+  { SK_SYNC_KIND_PURCHASE, apply_purchase },
+  { SK_SYNC_KIND_REFUND, apply_refund },
+  { SK_SYNC_KIND_BONUS, apply_bonus },
+  { SK_SYNC_KIND_CUSTOMER_CREATE, apply_customer_create },
+  { SK_SYNC_KIND_CUSTOMER_UPDATE, apply_customer_update },
+};
+
+/* Is @error the database refusing what the event says (a rejection), not
+ * the database failing? */
+static gboolean
+is_refusal (const GError *error)
+{
+  return error != NULL && error->domain == SK_ERROR && error->code != SK_ERROR_DATABASE
+         && error->code != SK_ERROR_SCHEMA_TOO_NEW;
+}
+
+/* Applies the event in a savepoint: FALSE only when the database failed;
+ * a rejection rolls back whatever the event did and answers it. */
+static gboolean
+apply_event (Apply *c, SkSyncAnswer *a, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  gboolean (*apply) (Apply *, JsonObject *, SkSyncAnswer *, GError **) = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds) && apply == NULL; i++)
+    if (g_str_equal (kinds[i].kind, c->event->kind))
+      apply = kinds[i].apply;
+  if (apply == NULL
+      && (g_str_has_prefix (c->event->kind, "store.") || g_str_has_prefix (c->event->kind, "rule.")
+          || g_str_has_prefix (c->event->kind, "campaign.")
+          || g_str_has_prefix (c->event->kind, "product.")))
+    return reject (a, "hq_only", "kind",
+                   _ ("Stores, rules, campaigns and products are edited at HQ; a till's edit"
+                      " is kept for review, not applied")),
+           TRUE;
+  if (apply == NULL)
+    return reject (a, "unknown_kind", "kind", _ ("No event of kind “%s” is known here"),
+                   c->event->kind),
+           TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (c->event->payload))
+    return reject (a, "malformed", "payload", _ ("The event's payload must be an object")), TRUE;
+
+  if (!sk_db_begin (c->db, error))
+    return FALSE;
+  if (apply (c, json_node_get_object (c->event->payload), a, &local))
+    return sk_db_commit (c->db, error);
+  sk_db_rollback (c->db);
+  /* What the event did is gone, and what HQ was told to look at with it. */
+  json_array_unref (c->review);
+  c->review = json_array_new ();
+  g_clear_pointer (&a->result, json_node_unref);
+  if (a->status == SK_SYNC_REJECTED)
+    return TRUE;
+  if (is_refusal (local))
+    return reject (a, sk_error_code_to_string (local->code), sk_error_get_field (local), "%s",
+                   local->message),
+           TRUE;
+  if (local == NULL)
+    sk_set_field_error (&local, SK_ERROR_DATABASE, NULL, "%s",
+                        _ ("The event could not be applied"));
+  g_propagate_error (error, g_steal_pointer (&local));
+  return FALSE;
+}
+
+static SkSyncAnswer *
+answer_new (const SkSyncEvent *event)
+{
+  SkSyncAnswer *a = g_new0 (SkSyncAnswer, 1);
+
+  a->id = g_strdup (event->id);
+  a->seq = event->seq;
+  a->status = SK_SYNC_APPLIED;
+  return a;
+}
+
+/* The answer of an event recorded before: NULL and no error if it was not;
+ * *other when it was, but as another device's or sequence's event. */
+static SkSyncAnswer *
+recorded_answer (SkDatabase        *self,
+                 const char        *device_id,
+                 const SkSyncEvent *event,
+                 gboolean          *other,
+                 GError           **error)
+{
+  g_autoptr (SkSyncAnswer) a = answer_new (event);
+  gboolean has_row = FALSE;
+  SkStmt  *stmt
+      = sk_db_query (self, error,
+                     "SELECT device_id, seq, status, result, code, message, field, duplicate_of"
+                     " FROM sync_events WHERE id = ?",
+                     "s", event->id);
+
+  *other = FALSE;
+  if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
+    return NULL;
+  if (has_row)
+    {
+      *other = g_strcmp0 (sk_stmt_text (stmt, 0), device_id) != 0
+               || sk_stmt_int64 (stmt, 1) != event->seq;
+      a->status = SK_SYNC_DUPLICATE;
+      a->first_status = status_from_string (sk_stmt_text (stmt, 2));
+      if (!sk_stmt_is_null (stmt, 3))
+        a->result = sk_json_parse (sk_stmt_text (stmt, 3), -1, NULL);
+      a->code = g_strdup (sk_stmt_text (stmt, 4));
+      a->message = g_strdup (sk_stmt_text (stmt, 5));
+      a->field = g_strdup (sk_stmt_text (stmt, 6));
+      a->duplicate_of = g_strdup (sk_stmt_is_null (stmt, 7) ? event->id : sk_stmt_text (stmt, 7));
+    }
+  sk_stmt_reset (stmt);
+  return has_row ? g_steal_pointer (&a) : NULL;
+}
+
+static gboolean
+acknowledge (SkDatabase *self, const char *device_id, gint64 seq, gint64 now, GError **error)
+{
+  return sk_db_exec (self, error,
+                     "UPDATE devices SET acked_seq = CASE WHEN acked_seq < ?1 THEN ?1"
+                     " ELSE acked_seq END, last_seen_at = ?2 WHERE id = ?3",
+                     "iis", seq, now, device_id);
+}
+
+SkSyncAnswer *
+sk_database_sync_apply (SkDatabase         *self,
+                        const SkSyncPusher *pusher,
+                        const char         *store_id,
+                        const SkSyncEvent  *event,
+                        gint64             *acked_seq,
+                        GError            **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  g_return_val_if_fail (pusher != NULL && pusher->device_id != NULL, NULL);
+  g_return_val_if_fail (store_id != NULL && event != NULL && event->id != NULL, NULL);
+
+  /* Twice at most: the second time, an event another writer recorded
+   * between our look and our insert is found. */
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      g_autoptr (SkSyncAnswer) a = NULL;
+      g_autoptr (GError) local = NULL;
+      g_autofree char *result = NULL;
+      g_autofree char *review = NULL;
+      Apply            c = { self, pusher, store_id, event, 0, NULL };
+      gboolean         other = FALSE;
+      gint64           taken;
+
+      if (!sk_db_begin (self, error))
+        return NULL;
+      c.now = sk_time_now ();
+
+      /* Pushed before: the first answer, nothing applied again. */
+      a = recorded_answer (self, pusher->device_id, event, &other, error);
+      if (a == NULL && error != NULL && *error != NULL)
+        goto fail;
+      if (a != NULL && other)
+        {
+          g_clear_pointer (&a, sk_sync_answer_free);
+          a = answer_new (event);
+          reject (a, "idempotency_mismatch", "id",
+                  _ ("This event id was pushed before as another event"));
+        }
+      if (a == NULL)
+        {
+          taken = sk_db_query_int (
+              self, error, -1, "SELECT count(*) FROM sync_events WHERE device_id = ? AND seq = ?",
+              "si", pusher->device_id, event->seq);
+          if (taken < 0)
+            goto fail;
+          if (taken > 0)
+            {
+              a = answer_new (event);
+              reject (a, "sequence_reused", "seq",
+                      _ ("This device pushed another event under this sequence number"));
+            }
+        }
+      if (a != NULL)
+        {
+          /* Acknowledged, whatever it was, so the queue moves on. */
+          if (!acknowledge (self, pusher->device_id, event->seq, c.now, error))
+            goto fail;
+          *acked_seq = sk_db_query_int (
+              self, error, 0, "SELECT acked_seq FROM devices WHERE id = ?", "s", pusher->device_id);
+          if (!sk_db_commit (self, error))
+            return NULL;
+          return g_steal_pointer (&a);
+        }
+
+      a = answer_new (event);
+      c.review = json_array_new ();
+      if (!apply_event (&c, a, error))
+        {
+          json_array_unref (c.review);
+          goto fail;
+        }
+      if (json_array_get_length (c.review) > 0)
+        {
+          a->review = json_node_init_array (json_node_alloc (), c.review);
+          review = sk_json_to_string (a->review, FALSE);
+        }
+      json_array_unref (c.review);
+      if (a->result != NULL)
+        result = sk_json_to_string (a->result, FALSE);
+
+      /* The event's key and the device's sequence: a second writer of the
+       * same event fails here, whatever it looked at before. */
+      if (!sk_db_exec (self, &local,
+                       "INSERT INTO sync_events (id, device_id, seq, kind, status, duplicate_of,"
+                       " result, code, message, field, review, user_id, created_at, received_at)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "ssisssssssssii", event->id, pusher->device_id, event->seq, event->kind,
+                       sk_sync_status_to_string (a->status), a->duplicate_of, result, a->code,
+                       a->message, a->field, review, pusher->user_id, event->created_at, c.now))
+        {
+          sk_db_rollback (self);
+          if (g_error_matches (local, SK_ERROR, SK_ERROR_CONFLICT) && attempt == 0)
+            continue;
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+      if (!acknowledge (self, pusher->device_id, event->seq, c.now, error))
+        goto fail;
+      *acked_seq = sk_db_query_int (self, error, 0, "SELECT acked_seq FROM devices WHERE id = ?",
+                                    "s", pusher->device_id);
+      if (!sk_db_commit (self, error))
+        return NULL;
+      return g_steal_pointer (&a);
+
+    fail:
+      sk_db_rollback (self);
+      return NULL;
+    }
+  sk_set_field_error (error, SK_ERROR_DATABASE, NULL, "%s",
+                      _ ("The event was recorded and not found again"));
+  return NULL;
+}
+
+/* Devices */
+
+gboolean
+sk_database_sync_device (SkDatabase         *self,
+                         const SkSyncPusher *pusher,
+                         const char         *store_id,
+                         char              **bound_store_id,
+                         gint64             *acked_seq,
+                         GError            **error)
+{
+  const char      *want = NULL;
+  g_autofree char *bound = NULL;
+  gboolean         has_row = FALSE;
+  gint64           now;
+  SkStmt          *stmt;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+  g_return_val_if_fail (pusher != NULL && pusher->device_id != NULL, FALSE);
+
+  if (!g_uuid_string_is_valid (pusher->device_id))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "device_id", _ ("A device id is a UUID"));
+      return FALSE;
+    }
+  if (pusher->role & SK_ROLES_STORE)
+    {
+      if (store_id != NULL && g_strcmp0 (store_id, pusher->user_store_id) != 0)
+        {
+          sk_set_field_error (error, SK_ERROR_FORBIDDEN, "store_id",
+                              _ ("You may push only for your own store"));
+          return FALSE;
+        }
+      want = pusher->user_store_id;
+    }
+  else if (pusher->role & SK_ROLE_ADMIN)
+    want = store_id;
+  else
+    {
+      sk_set_field_error (error, SK_ERROR_FORBIDDEN, NULL,
+                          _ ("Tills push with an account of their store (or an admin's)"));
+      return FALSE;
+    }
+
+  if (!sk_db_begin (self, error))
+    return FALSE;
+  now = sk_time_now ();
+  for (guint attempt = 0; attempt < 2 && bound == NULL; attempt++)
+    {
+      stmt = sk_db_query (self, error, "SELECT store_id, acked_seq FROM devices WHERE id = ?", "s",
+                          pusher->device_id);
+      if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
+        goto fail;
+      if (has_row)
+        {
+          bound = g_strdup (sk_stmt_text (stmt, 0));
+          *acked_seq = sk_stmt_int64 (stmt, 1);
+        }
+      sk_stmt_reset (stmt);
+      if (bound != NULL || attempt > 0)
+        break;
+
+      /* The first push binds it, to the store of the account that pushes. */
+      if (want == NULL)
+        {
+          sk_set_field_error (error, SK_ERROR_INVALID, "store_id",
+                              _ ("A device's first push names its store (store_id)"));
+          goto fail;
+        }
+      if (sk_db_query_int (self, error, 0, "SELECT count(*) FROM stores WHERE id = ?", "s", want)
+          == 0)
+        {
+          if (error == NULL || *error == NULL)
+            sk_set_field_error (error, SK_ERROR_INVALID, "store_id", _ ("There is no store %s"),
+                                want);
+          goto fail;
+        }
+      if (!sk_db_exec (self, error,
+                       "INSERT INTO devices (id, store_id, user_id, app_version, acked_seq,"
+                       " created_at, last_seen_at) VALUES (?, ?, ?, ?, 0, ?, ?)"
+                       " ON CONFLICT (id) DO NOTHING",
+                       "ssssii", pusher->device_id, want, pusher->user_id, pusher->app_version, now,
+                       now))
+        goto fail;
+    }
+  if (bound == NULL)
+    {
+      sk_set_field_error (error, SK_ERROR_DATABASE, NULL, "%s", _ ("The device was not recorded"));
+      goto fail;
+    }
+  if (want != NULL && !g_str_equal (want, bound))
+    {
+      sk_set_field_error (error, SK_ERROR_FORBIDDEN, "device_id",
+                          _ ("This device is bound to another store"));
+      goto fail;
+    }
+  if (!sk_db_exec (self, error,
+                   "UPDATE devices SET user_id = ?, app_version = COALESCE (?, app_version),"
+                   " last_seen_at = ? WHERE id = ?",
+                   "ssis", pusher->user_id, pusher->app_version, now, pusher->device_id))
+    goto fail;
+  /* A failed commit rolls back by itself. */
+  if (!sk_db_commit (self, error))
+    return FALSE;
+  if (bound_store_id != NULL)
+    *bound_store_id = g_steal_pointer (&bound);
+  return TRUE;
+
+fail:
+  sk_db_rollback (self);
+  return FALSE;
+}
