@@ -150,26 +150,8 @@ static void
 refuse (SkListener *self, GSocket *socket)
 {
   if (self->certificate == NULL)
-    {
-      g_autoptr (JsonNode) node = sk_error_to_json (
-          "unavailable", "The server has too many connections; try again in a moment", NULL);
-      g_autofree char *body = sk_json_to_string (node, FALSE);
-      g_autofree char *text = g_strdup_printf ("HTTP/1.1 503 Service Unavailable\r\n"
-                                               "Content-Type: application/json; charset=utf-8\r\n"
-                                               "Content-Length: %zu\r\n"
-                                               "Retry-After: 1\r\n"
-                                               "Connection: close\r\n\r\n%s",
-                                               strlen (body), body);
-      char             discard[4096];
-
-      g_socket_set_blocking (socket, FALSE);
-      /* Unread request bytes would turn the close into a reset that can
-       * discard the answer at the client. */
-      while (g_socket_receive (socket, discard, sizeof discard, NULL, NULL) > 0)
-        ;
-      g_socket_send (socket, text, strlen (text), NULL, NULL);
-      g_socket_shutdown (socket, FALSE, TRUE, NULL);
-    }
+    sk_http_send_error (socket, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable",
+                        "The server has too many connections; try again in a moment");
   g_socket_close (socket, NULL);
   self->refused++;
 }
@@ -242,7 +224,9 @@ accept_one (SkListener *self, GSocket *socket)
 
   if (self->certificate == NULL)
     {
-      hand_to_soup (self, conn, G_IO_STREAM (tcp));
+      g_autoptr (GIOStream) guarded = sk_head_guard_wrap (G_IO_STREAM (tcp), socket);
+
+      hand_to_soup (self, conn, guarded);
       return;
     }
   {
