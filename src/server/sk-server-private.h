@@ -285,6 +285,11 @@ SkListener *sk_listener_new (SoupServer             *soup,
 void        sk_listener_free (SkListener *self);
 guint       sk_listener_get_port (SkListener *self);
 guint       sk_listener_get_n_connections (SkListener *self);
+/* Answers @status with our error JSON on @socket directly, and closes its
+ * sending side (sk-server-head-guard.c). */
+void sk_http_send_error (GSocket *socket, guint status, const char *code, const char *message);
+/* @base with its request heads checked before libsoup reads them. */
+GIOStream *sk_head_guard_wrap (GIOStream *base, GSocket *socket);
 /* From the server's early handler: the head of @msg has arrived. */
 void sk_listener_got_headers (SkListener *self, SoupServerMessage *msg);
 
