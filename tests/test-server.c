@@ -12,6 +12,7 @@
 
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <libpq-fe.h>
 
 #include "sk-database-private.h"
 #include "sk-postgres.h"
@@ -3115,6 +3116,275 @@ test_policy_config (void)
   g_assert_cmpint (defaults->manual_bonus_limit, ==, 0);
 }
 
+/* Sync: the change feed a till pulls (SPEC 6, "Pull") */
+
+/* Every change after @since, pulled by @who a page of @limit at a time;
+ * asserts that only the last page says there is more to come. */
+static JsonArray *
+pull_all (const char *since, guint limit, int who, guint *n_pages, char **cursor)
+{
+  g_autofree char *at = g_strdup (since);
+  JsonArray       *all = json_array_new ();
+  gboolean         more = TRUE;
+  guint            pages = 0;
+
+  while (more)
+    {
+      g_autofree char *escaped = at ? g_uri_escape_string (at, NULL, FALSE) : NULL;
+      g_autofree char *path
+          = escaped ? g_strdup_printf ("/api/sync/pull?since=%s&limit=%u", escaped, limit)
+                    : g_strdup_printf ("/api/sync/pull?limit=%u", limit);
+      g_autoptr (Reply) reply = call ("GET", path, who, NULL);
+      JsonArray *changes;
+
+      assert_status (reply, 200);
+      changes = json_object_get_array_member (obj (reply), "changes");
+      g_assert_cmpuint (json_array_get_length (changes), <=, limit);
+      more = json_object_get_boolean_member (obj (reply), "has_more");
+      if (more)
+        g_assert_cmpuint (json_array_get_length (changes), ==, limit);
+      for (guint i = 0; i < json_array_get_length (changes); i++)
+        json_array_add_element (all, json_node_copy (json_array_get_element (changes, i)));
+      g_free (at);
+      at = g_strdup (str (reply, "next_cursor"));
+      g_assert_nonnull (at);
+      g_assert_cmpuint (++pages, <, 10000);
+    }
+  if (n_pages != NULL)
+    *n_pages = pages;
+  if (cursor != NULL)
+    *cursor = g_steal_pointer (&at);
+  return all;
+}
+
+/* The one change of @entity @id in @changes, or NULL. */
+static JsonObject *
+pulled (JsonArray *changes, const char *entity, const char *id)
+{
+  JsonObject *found = NULL;
+
+  for (guint i = 0; i < json_array_get_length (changes); i++)
+    {
+      JsonObject *change = json_array_get_object_element (changes, i);
+
+      if (g_str_equal (json_object_get_string_member (change, "entity"), entity)
+          && g_str_equal (json_object_get_string_member (change, "id"), id))
+        {
+          if (found != NULL)
+            g_error ("%s %s was pulled twice", entity, id);
+          found = change;
+        }
+    }
+  return found;
+}
+
+static JsonObject *
+pulled_data (JsonArray *changes, const char *entity, const char *id)
+{
+  JsonObject *change = pulled (changes, entity, id);
+
+  if (change == NULL)
+    g_error ("%s %s was not pulled", entity, id);
+  g_assert_cmpstr (json_object_get_string_member (change, "op"), ==, "upsert");
+  return json_object_get_object_member (change, "data");
+}
+
+static void
+test_sync_pull (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) before = NULL;
+  g_autoptr (JsonArray) changes = NULL;
+  g_autoptr (JsonArray) paged = NULL;
+  g_autoptr (SkProduct) product = g_object_new (SK_TYPE_PRODUCT, NULL);
+  g_autoptr (Reply) reply = NULL;
+  g_autofree char *start = NULL;
+  g_autofree char *store = new_store (NULL);
+  g_autofree char *rule = new_rule (store, ", \"is_active\": false");
+  g_autofree char *customer = NULL;
+  g_autofree char *campaign = NULL;
+  g_autofree char *earn = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *sku = g_uuid_string_random ();
+  guint            n_pages, n_paged;
+
+  /* A till's first pull is everything; then only what changed since. */
+  before = pull_all (NULL, 500, CASHIER, NULL, &start);
+  g_assert_nonnull (pulled (before, "store", env.store1));
+  g_assert_nonnull (pulled (before, "rule", rule));
+  g_assert_null (pulled (before, "setting", "device_id"));
+
+  customer = new_customer (env.store1);
+  earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
+  reply = call ("POST", earn, ADMIN, "{\"amount\": 700, \"reason\": \"pull\"}");
+  assert_status (reply, 201);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", earn, ADMIN, "{\"amount\": 300, \"reason\": \"pull\"}");
+  assert_status (reply, 201);
+  body = g_strdup_printf ("{\"name\": \"Pull\", \"store_ids\": [\"%s\"]}", store);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/campaigns", MARKETING, body);
+  assert_status (reply, 201);
+  campaign = g_strdup (str (reply, "id"));
+  g_free (body);
+  body = g_strdup_printf ("/api/discounts/rules/%s", rule);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("PUT", body, MARKETING, "{\"description\": \"pulled\"}");
+  assert_status (reply, 200);
+  g_free (body);
+  body = g_strdup_printf ("/api/stores/%s", store);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("PUT", body, ADMIN, "{\"address\": \"Pull street 1\"}");
+  assert_status (reply, 200);
+  g_object_set (product, "sku", sku, "name", "Pulled bear", "price", (gint64)12300, NULL);
+  g_assert_true (sk_database_save_product (env.db, product, &error));
+  g_assert_no_error (error);
+  g_assert_true (sk_database_set_setting (env.db, "segment_vip_visits", "11", &error));
+  g_assert_no_error (error);
+
+  /* Each once, as it is now, whoever of the stores pulls. */
+  changes = pull_all (start, 500, MANAGER2, &n_pages, NULL);
+  g_assert_cmpuint (n_pages, ==, 1);
+  g_assert_cmpuint (json_array_get_length (changes), ==, 6);
+  g_assert_cmpint (
+      json_object_get_int_member (pulled_data (changes, "customer", customer), "bonus_balance"), ==,
+      1000);
+  g_assert_cmpint (
+      json_object_get_int_member (pulled_data (changes, "customer", customer), "visits"), ==, 0);
+  g_assert_cmpstr (
+      json_object_get_string_member (pulled_data (changes, "campaign", campaign), "name"), ==,
+      "Pull");
+  g_assert_cmpstr (
+      json_object_get_string_member (pulled_data (changes, "rule", rule), "description"), ==,
+      "pulled");
+  g_assert_cmpstr (json_object_get_string_member (pulled_data (changes, "store", store), "address"),
+                   ==, "Pull street 1");
+  g_assert_cmpint (json_object_get_int_member (pulled_data (changes, "product", sku), "price"), ==,
+                   12300);
+  g_assert_cmpstr (json_object_get_string_member (
+                       pulled_data (changes, "setting", "segment_vip_visits"), "value"),
+                   ==, "11");
+
+  /* Pages of two, as a cashier: the same changes in the same order. */
+  paged = pull_all (start, 2, CASHIER, &n_paged, NULL);
+  g_assert_cmpuint (n_paged, ==, 3);
+  g_assert_cmpuint (json_array_get_length (paged), ==, 6);
+  for (guint i = 0; i < 6; i++)
+    g_assert_cmpstr (
+        json_object_get_string_member (json_array_get_object_element (paged, i), "cursor"), ==,
+        json_object_get_string_member (json_array_get_object_element (changes, i), "cursor"));
+  g_clear_pointer (&paged, json_array_unref);
+  /* From the start, in pages, everything once: the store and the rule
+   * changed again are there once each, as they are now. */
+  paged = pull_all (NULL, 7, ADMIN, &n_paged, NULL);
+  g_assert_cmpuint (json_array_get_length (paged), ==,
+                    json_array_get_length (before) + json_array_get_length (changes) - 2);
+  g_assert_cmpstr (json_object_get_string_member (pulled_data (paged, "rule", rule), "description"),
+                   ==, "pulled");
+  g_assert_nonnull (pulled (paged, "customer", customer));
+  g_assert_nonnull (pulled (paged, "store", env.store2));
+
+  /* A sale moves the customer's figures. */
+  {
+    g_autofree char *cart = cart_json (env.store1, customer, 5000, 2);
+    g_autofree char *sale_id = g_uuid_string_random ();
+    g_autofree char *sale = g_strdup_printf ("{\"id\": \"%s\", %s}", sale_id, cart);
+    g_autoptr (JsonArray) after_sale = NULL;
+    g_autofree char *end = NULL;
+
+    g_clear_pointer (&changes, json_array_unref);
+    changes = pull_all (start, 500, CASHIER, NULL, &end);
+    g_clear_pointer (&reply, reply_free);
+    reply = call ("POST", "/api/pos/process-purchase", CASHIER, sale);
+    assert_status (reply, 201);
+    after_sale = pull_all (end, 500, CASHIER, NULL, NULL);
+    g_assert_cmpint (
+        json_object_get_int_member (pulled_data (after_sale, "customer", customer), "visits"), ==,
+        1);
+    g_assert_cmpint (
+        json_object_get_int_member (pulled_data (after_sale, "customer", customer), "total_spent"),
+        ==, 10000);
+  }
+
+  /* A cursor this server never gave: 410, and the till starts over. */
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/sync/pull?since=garbage", CASHIER, NULL);
+  assert_error (reply, 410, "cursor_expired", "since");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/sync/pull?since=f1.0.0.1", CASHIER, NULL);
+  assert_error (reply, 410, "cursor_expired", "since");
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/sync/pull?limit=0", CASHIER, NULL);
+  assert_error (reply, 422, "invalid_value", "limit");
+}
+
+/* On PostgreSQL a change numbered lower may commit after a higher one: a
+ * pull must wait for it rather than pass it. SQLite has one writer at a
+ * time, so there the numbers are commit order already. */
+static void
+test_sync_pull_late_commit (void)
+{
+  g_autofree char *rule = new_rule (env.store1, ", \"is_active\": false");
+  g_autofree char *cursor = NULL;
+  g_autofree char *held = NULL;
+  g_autofree char *store_path = g_strdup_printf ("/api/stores/%s", env.store2);
+  g_autofree char *address = NULL;
+  g_autofree char *update = NULL;
+  g_autoptr (JsonArray) drained = NULL;
+  g_autoptr (JsonArray) open = NULL;
+  g_autoptr (JsonArray) after = NULL;
+  g_autoptr (Reply) reply = NULL;
+  PGconn   *a;
+  PGresult *result;
+  gint64    deadline;
+
+  if (g_str_equal (sk_database_get_backend_name (env.db), "sqlite"))
+    {
+      g_test_skip ("SQLite has one writer at a time");
+      return;
+    }
+  drained = pull_all (NULL, 500, CASHIER, NULL, &cursor);
+
+  /* A changes the rule (its uses: no counter of migration 3 or 8 moves, so
+   * B does not wait for A) and stays open. */
+  a = PQconnectdb (env.path);
+  g_assert_cmpint (PQstatus (a), ==, CONNECTION_OK);
+  update
+      = g_strdup_printf ("BEGIN; UPDATE discount_rules SET uses = uses + 5 WHERE id = '%s'", rule);
+  result = PQexec (a, update);
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
+  PQclear (result);
+  /* B, later, changes a store and commits. */
+  address = g_strdup_printf ("{\"address\": \"Late street %u\"}", g_random_int ());
+  reply = call ("PUT", store_path, ADMIN, address);
+  assert_status (reply, 200);
+
+  /* Neither is given while A is open: B's change sorts after A's, and a
+   * cursor past B's would pass A's. */
+  open = pull_all (cursor, 500, CASHIER, NULL, &held);
+  g_assert_null (pulled (open, "rule", rule));
+  g_assert_null (pulled (open, "store", env.store2));
+
+  result = PQexec (a, "COMMIT");
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
+  PQclear (result);
+  PQfinish (a);
+
+  /* Both now, from the cursor given while A was open (once the snapshot's
+   * xmin has moved past A: at once, unless another transaction is open). */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  do
+    {
+      g_clear_pointer (&after, json_array_unref);
+      after = pull_all (held, 500, CASHIER, NULL, NULL);
+      if (pulled (after, "rule", rule) == NULL)
+        g_usleep (G_USEC_PER_SEC / 20);
+    }
+  while (pulled (after, "rule", rule) == NULL && g_get_monotonic_time () < deadline);
+  g_assert_cmpint (json_object_get_int_member (pulled_data (after, "rule", rule), "uses"), ==, 5);
+  g_assert_nonnull (pulled (after, "store", env.store2));
+}
+
 /* Sync: what tills push (SPEC 6). */
 
 static Reply *
@@ -3777,6 +4047,8 @@ main (int argc, char **argv)
   g_test_add_func ("/server/policy/home-store", test_policy_home_store);
   g_test_add_func ("/server/policy/create-only", test_policy_create_only);
   g_test_add_func ("/server/policy/config", test_policy_config);
+  g_test_add_func ("/server/sync/pull", test_sync_pull);
+  g_test_add_func ("/server/sync/pull/late-commit", test_sync_pull_late_commit);
   g_test_add_func ("/server/concurrent/spend", test_concurrent_spend);
   g_test_add_func ("/server/concurrent/purchases", test_concurrent_purchases);
   g_test_add_func ("/server/concurrent/usage-limit", test_concurrent_usage_limit);

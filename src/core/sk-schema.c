@@ -341,8 +341,91 @@ static const char migration_9[]
       /* The chain's notifications newest first, a page at a time. */
       "CREATE INDEX notifications_time ON notifications (created_at, id);";
 
-/* Sync (SPEC 6): the change feed tills pull. */
-static const char migration_10[] = "SELECT 1;";
+/* Sync (SPEC 6): the change feed tills pull. Every change to what a till
+ * keeps (stores, rules, campaigns, products, customers with their balances,
+ * figures and children, the chain's settings) leaves a row here, written by
+ * triggers in the writer's own transaction. The feed keeps one row per
+ * record, its latest change: a trigger deletes the record's earlier row as
+ * it adds the new one, so the table stays as large as the data, a pull from
+ * the start is a full copy, and no cursor ever expires (tombstones are kept
+ * too). seq numbers the rows; SQLite has one writer at a time, so seq is
+ * commit order. xid is the writing transaction on PostgreSQL (commit order
+ * there is (xid, seq) read below the snapshot's xmin; sk-change-feed.c) and
+ * 0 here. op 'merge' says that a customer id became an alias of
+ * merged_into. epoch tells this feed from any other, so a cursor of another
+ * database is refused. The macros make text of this migration: never change
+ * them. */
+/* clang-format off */
+#define FEED_ADD(kind, key, op)                                                                    \
+  "DELETE FROM changes WHERE entity = '" kind "' AND entity_id = " key ";"                         \
+  "INSERT INTO changes (entity, entity_id, op) VALUES ('" kind "', " key ", '" op "');"
+#define FEED_TRIGGERS(table, kind, key)                                                            \
+  "CREATE TRIGGER " table "_feed_insert AFTER INSERT ON " table " BEGIN "                          \
+  FEED_ADD (kind, "NEW." key, "upsert") " END;"                                                    \
+  "CREATE TRIGGER " table "_feed_update AFTER UPDATE ON " table " BEGIN "                          \
+  "DELETE FROM changes WHERE entity = '" kind "' AND entity_id = OLD." key " AND OLD." key         \
+  " <> NEW." key ";"                                                                               \
+  "INSERT INTO changes (entity, entity_id, op) SELECT '" kind "', OLD." key ", 'delete'"          \
+  " WHERE OLD." key " <> NEW." key ";" FEED_ADD (kind, "NEW." key, "upsert") " END;"               \
+  "CREATE TRIGGER " table "_feed_delete AFTER DELETE ON " table " BEGIN "                          \
+  FEED_ADD (kind, "OLD." key, "delete") " END;"
+/* The settings a till takes from HQ; the others (device_id) are its own. */
+#define FEED_CHAIN_SETTINGS                                                                        \
+  "('bonus_expiry_days', 'segment_vip_visits', 'segment_vip_spent', 'segment_regular_visits')"
+
+static const char migration_10[]
+    = "CREATE TABLE changes ("
+      "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+      "  xid INTEGER NOT NULL DEFAULT 0,"
+      "  entity TEXT NOT NULL"
+      "    CHECK (entity IN ('store', 'rule', 'campaign', 'product', 'customer', 'setting')),"
+      "  entity_id TEXT NOT NULL,"
+      "  op TEXT NOT NULL CHECK (op IN ('upsert', 'delete', 'merge')),"
+      "  merged_into TEXT,"
+      "  CHECK ((op = 'merge') = (merged_into IS NOT NULL))"
+      ");"
+      "CREATE INDEX changes_entity ON changes (entity, entity_id);"
+      "CREATE TABLE change_feed ("
+      "  epoch TEXT NOT NULL"
+      ");"
+      "INSERT INTO change_feed (epoch) VALUES (lower (hex (randomblob (16))));"
+      /* What there is already, in an order a till can insert it. */
+      "INSERT INTO changes (entity, entity_id, op) SELECT 'setting', key, 'upsert' FROM settings"
+      "  WHERE key IN " FEED_CHAIN_SETTINGS " ORDER BY key;"
+      "INSERT INTO changes (entity, entity_id, op) SELECT 'store', id, 'upsert' FROM stores"
+      "  ORDER BY id;"
+      "INSERT INTO changes (entity, entity_id, op) SELECT 'campaign', id, 'upsert' FROM campaigns"
+      "  ORDER BY id;"
+      "INSERT INTO changes (entity, entity_id, op)"
+      "  SELECT 'rule', id, 'upsert' FROM discount_rules ORDER BY id;"
+      "INSERT INTO changes (entity, entity_id, op) SELECT 'product', sku, 'upsert' FROM products"
+      "  ORDER BY sku;"
+      "INSERT INTO changes (entity, entity_id, op) SELECT 'customer', id, 'upsert' FROM customers"
+      "  ORDER BY id;"
+      FEED_TRIGGERS ("stores", "store", "id")
+      FEED_TRIGGERS ("campaigns", "campaign", "id")
+      FEED_TRIGGERS ("discount_rules", "rule", "id")
+      FEED_TRIGGERS ("products", "product", "sku")
+      FEED_TRIGGERS ("customers", "customer", "id")
+      /* A child changed is its customer changed (unless the customer is
+       * going: then its own trigger writes the tombstone). */
+      "CREATE TRIGGER customer_children_feed_insert AFTER INSERT ON customer_children BEGIN "
+      FEED_ADD ("customer", "NEW.customer_id", "upsert") " END;"
+      "CREATE TRIGGER customer_children_feed_update AFTER UPDATE ON customer_children BEGIN "
+      FEED_ADD ("customer", "NEW.customer_id", "upsert") " END;"
+      "CREATE TRIGGER customer_children_feed_delete AFTER DELETE ON customer_children"
+      "  WHEN EXISTS (SELECT 1 FROM customers WHERE id = OLD.customer_id) BEGIN "
+      FEED_ADD ("customer", "OLD.customer_id", "upsert") " END;"
+      "CREATE TRIGGER settings_feed_insert AFTER INSERT ON settings"
+      "  WHEN NEW.key IN " FEED_CHAIN_SETTINGS " BEGIN "
+      FEED_ADD ("setting", "NEW.key", "upsert") " END;"
+      "CREATE TRIGGER settings_feed_update AFTER UPDATE ON settings"
+      "  WHEN NEW.key IN " FEED_CHAIN_SETTINGS " BEGIN "
+      FEED_ADD ("setting", "NEW.key", "upsert") " END;"
+      "CREATE TRIGGER settings_feed_delete AFTER DELETE ON settings"
+      "  WHEN OLD.key IN " FEED_CHAIN_SETTINGS " BEGIN "
+      FEED_ADD ("setting", "OLD.key", "delete") " END;";
+/* clang-format on */
 
 /* Sync (SPEC 6): devices and the events they push. A till is bound at its
  * first push to the store of the account that pushed; acked_seq is the

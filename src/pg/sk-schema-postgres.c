@@ -11,6 +11,28 @@
 #include "sk-postgres.h"
 #include "sk-schema.h"
 
+/* Text of migration 10: never change these. A record's trigger adds its
+ * change to the feed; a record renumbered leaves a tombstone for its old id. */
+/* clang-format off */
+#define PG_FEED_TRIGGER(table, kind, key)                                                          \
+  "CREATE FUNCTION " table "_to_feed () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"              \
+  "  IF TG_OP = 'DELETE' THEN"                                                                     \
+  "    PERFORM feed_add ('" kind "', OLD." key ", 'delete');"                                      \
+  "  ELSE"                                                                                         \
+  "    IF TG_OP = 'UPDATE' THEN"                                                                   \
+  "      IF OLD." key " <> NEW." key " THEN"                                                       \
+  "        PERFORM feed_add ('" kind "', OLD." key ", 'delete');"                                  \
+  "      END IF;"                                                                                  \
+  "    END IF;"                                                                                    \
+  "    PERFORM feed_add ('" kind "', NEW." key ", 'upsert');"                                      \
+  "  END IF;"                                                                                      \
+  "  RETURN NULL; END $$;"                                                                         \
+  "CREATE TRIGGER " table "_to_feed AFTER INSERT OR UPDATE OR DELETE ON " table                    \
+  "  FOR EACH ROW EXECUTE FUNCTION " table "_to_feed ();"
+#define PG_FEED_CHAIN_SETTINGS                                                                     \
+  "('bonus_expiry_days', 'segment_vip_visits', 'segment_vip_spent', 'segment_regular_visits')"
+/* clang-format on */
+
 static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
   [1]
   = "CREATE TABLE settings ("
@@ -303,8 +325,68 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
      * order they are stored). */
     "ALTER TABLE bonus_transactions ADD COLUMN seq BIGSERIAL;"
     "CREATE INDEX bonus_transactions_written ON bonus_transactions (customer_id, created_at, seq);",
-  /* Sync (SPEC 6): the change feed tills pull. */
-  [10] = "SELECT 1;",
+  /* Sync (SPEC 6): the change feed tills pull (see sk-schema.c). xid is the
+   * writing transaction's (pg_current_xact_id (), the top transaction's in
+   * a savepoint), so a pull can read only what transactions older than its
+   * snapshot's xmin wrote, in (xid, seq) order, and never pass a change
+   * that commits late. */
+  /* clang-format off */
+  [10] = "CREATE TABLE changes ("
+         "  seq BIGSERIAL PRIMARY KEY,"
+         "  xid BIGINT NOT NULL DEFAULT (pg_current_xact_id ()::text::bigint),"
+         "  entity TEXT COLLATE \"C\" NOT NULL"
+         "    CHECK (entity IN ('store', 'rule', 'campaign', 'product', 'customer', 'setting')),"
+         "  entity_id TEXT COLLATE \"C\" NOT NULL,"
+         "  op TEXT COLLATE \"C\" NOT NULL CHECK (op IN ('upsert', 'delete', 'merge')),"
+         "  merged_into TEXT COLLATE \"C\","
+         "  CHECK ((op = 'merge') = (merged_into IS NOT NULL)));"
+         "CREATE INDEX changes_entity ON changes (entity, entity_id);"
+         "CREATE INDEX changes_order ON changes (xid, seq);"
+         "CREATE TABLE change_feed ("
+         "  epoch TEXT COLLATE \"C\" NOT NULL);"
+         "INSERT INTO change_feed (epoch) VALUES (replace (gen_random_uuid ()::text, '-', ''));"
+         "INSERT INTO changes (entity, entity_id, op) SELECT 'setting', key, 'upsert' FROM settings"
+         "  WHERE key IN " PG_FEED_CHAIN_SETTINGS " ORDER BY key;"
+         "INSERT INTO changes (entity, entity_id, op) SELECT 'store', id, 'upsert' FROM stores"
+         "  ORDER BY id;"
+         "INSERT INTO changes (entity, entity_id, op) SELECT 'campaign', id, 'upsert' FROM campaigns"
+         "  ORDER BY id;"
+         "INSERT INTO changes (entity, entity_id, op)"
+         "  SELECT 'rule', id, 'upsert' FROM discount_rules ORDER BY id;"
+         "INSERT INTO changes (entity, entity_id, op) SELECT 'product', sku, 'upsert' FROM products"
+         "  ORDER BY sku;"
+         "INSERT INTO changes (entity, entity_id, op) SELECT 'customer', id, 'upsert' FROM customers"
+         "  ORDER BY id;"
+         /* The record's latest change replaces its earlier ones. */
+         "CREATE FUNCTION feed_add (TEXT, TEXT, TEXT) RETURNS void LANGUAGE sql AS $$"
+         "  DELETE FROM changes WHERE entity = $1 AND entity_id = $2;"
+         "  INSERT INTO changes (entity, entity_id, op) VALUES ($1, $2, $3) $$;"
+         PG_FEED_TRIGGER ("stores", "store", "id")
+         PG_FEED_TRIGGER ("campaigns", "campaign", "id")
+         PG_FEED_TRIGGER ("discount_rules", "rule", "id")
+         PG_FEED_TRIGGER ("products", "product", "sku")
+         PG_FEED_TRIGGER ("customers", "customer", "id")
+         "CREATE FUNCTION customer_children_to_feed () RETURNS trigger LANGUAGE plpgsql AS $$"
+         "  DECLARE owner TEXT; BEGIN"
+         "  IF TG_OP = 'DELETE' THEN owner := OLD.customer_id; ELSE owner := NEW.customer_id; END IF;"
+         "  IF EXISTS (SELECT 1 FROM customers WHERE customers.id = owner) THEN"
+         "    PERFORM feed_add ('customer', owner, 'upsert');"
+         "  END IF;"
+         "  RETURN NULL; END $$;"
+         "CREATE TRIGGER customer_children_to_feed AFTER INSERT OR UPDATE OR DELETE"
+         "  ON customer_children FOR EACH ROW EXECUTE FUNCTION customer_children_to_feed ();"
+         "CREATE FUNCTION settings_to_feed () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+         "  IF TG_OP = 'DELETE' THEN"
+         "    IF OLD.key IN " PG_FEED_CHAIN_SETTINGS " THEN"
+         "      PERFORM feed_add ('setting', OLD.key, 'delete');"
+         "    END IF;"
+         "  ELSIF NEW.key IN " PG_FEED_CHAIN_SETTINGS " THEN"
+         "    PERFORM feed_add ('setting', NEW.key, 'upsert');"
+         "  END IF;"
+         "  RETURN NULL; END $$;"
+         "CREATE TRIGGER settings_to_feed AFTER INSERT OR UPDATE OR DELETE ON settings"
+         "  FOR EACH ROW EXECUTE FUNCTION settings_to_feed ();",
+  /* clang-format on */
   /* Sync (SPEC 6): devices and the events they push (see sk-schema.c). */
   [11] = "CREATE TABLE devices ("
          "  id TEXT COLLATE \"C\" PRIMARY KEY,"

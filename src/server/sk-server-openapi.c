@@ -21,6 +21,28 @@ static const char fixed_schemas[]
       "  \"message\": {\"type\": \"string\"}, \"field\": {\"type\": \"string\", \"nullable\": "
       "true}}}}},"
       "\"Any\": {\"type\": \"object\", \"additionalProperties\": true},"
+      /* The change feed (sk-change-feed.h). */
+      "\"SyncChange\": {\"type\": \"object\", \"required\": [\"cursor\", \"entity\", \"id\", "
+      "\"op\", \"data\"], \"properties\": {"
+      "  \"cursor\": {\"type\": \"string\", \"description\": \"opaque: the position just after "
+      "this change\"},"
+      "  \"entity\": {\"type\": \"string\", \"enum\": [\"store\", \"rule\", \"campaign\", "
+      "\"product\", \"customer\", \"setting\"]},"
+      "  \"id\": {\"type\": \"string\", \"description\": \"the record's id (a product's sku, "
+      "a setting's key)\"},"
+      "  \"op\": {\"type\": \"string\", \"enum\": [\"upsert\", \"delete\", \"merge\"]},"
+      "  \"merged_into\": {\"type\": \"string\", \"description\": \"merge: the customer this "
+      "id is now an alias of\"},"
+      "  \"data\": {\"type\": \"object\", \"nullable\": true, \"additionalProperties\": true,"
+      "    \"description\": \"the record as the REST API shows it (a setting: {key, value}; a "
+      "merge: the surviving customer); null for a delete\"}}},"
+      "\"SyncPull\": {\"type\": \"object\", \"required\": [\"changes\", \"next_cursor\", "
+      "\"has_more\"], \"properties\": {"
+      "  \"changes\": {\"type\": \"array\", \"items\": {\"$ref\": "
+      "\"#/components/schemas/SyncChange\"}},"
+      "  \"next_cursor\": {\"type\": \"string\", \"description\": \"opaque: pass as since; "
+      "it never expires on this database\"},"
+      "  \"has_more\": {\"type\": \"boolean\"}}},"
       /* What a till pushes (sk-sync.h). */
       "\"SyncEvent\": {\"type\": \"object\", \"required\": [\"seq\", \"id\", \"kind\", "
       "\"payload\"], \"properties\": {"
@@ -615,6 +637,10 @@ sk_server_openapi (void)
             add_response (builder, "200",
                           "A replay of a purchase already processed: its first result",
                           "PurchaseResult");
+          if (g_str_equal (route->response_schema ? route->response_schema : "", "SyncPull"))
+            add_response (builder, "410",
+                          "cursor_expired: a cursor this server did not give; pull from the start",
+                          "Error");
           add_response (builder, "default",
                         "An error: 400 malformed, 401, 403, 404, 409, 412, 413, 422, 429", "Error");
           json_builder_end_object (builder);

@@ -210,6 +210,13 @@ extern const guint   sk_server_sync_routes_n;
   "(home store there, or a sale there); customer_id of another store's customer: 403. cashier: "   \
   "403."
 
+#define P_SYNC_PULL                                                                                \
+  "admin, manager, cashier (a till pulls as its account): every change of the chain, of any "      \
+  "store: a till keeps the chain's stores, rules, campaigns, products and settings, and every "    \
+  "customer, as customers are members of the chain. marketing: 403. A cursor this server did "     \
+  "not give (another database's, or beyond its newest change): 410 cursor_expired; the till "      \
+  "then pulls again from the start."
+
 #define P_SYNC_PUSH                                                                                \
   "manager, cashier: from a device of their own store: a device is bound at its first push to "    \
   "the store of the account that pushes; a device bound to another store, or a store_id not "      \

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "sk-change-feed.h"
 #include "sk-server-private.h"
 #include "sk-sync.h"
 
@@ -165,6 +166,24 @@ handle_push (SkRequest *r)
   sk_request_reply (r, 200, json_builder_get_root (b));
 }
 
+/* Pull */
+
+static void
+handle_sync_pull (SkRequest *r)
+{
+  g_autoptr (SkChangePage) page = NULL;
+  g_autoptr (GError) error = NULL;
+  guint limit;
+
+  if (!sk_request_query_limit (r, &limit))
+    return;
+  page = sk_database_pull_changes (r->db, sk_request_query (r, "since"), limit, &error);
+  if (page == NULL)
+    sk_request_set_error (r, error);
+  else
+    sk_request_reply (r, 200, sk_change_page_to_json (page));
+}
+
 const SkRoute sk_server_sync_routes[] = {
   {
       .method = "POST",
@@ -175,6 +194,16 @@ const SkRoute sk_server_sync_routes[] = {
       .request_schema = "SyncPush",
       .response_schema = "SyncPushResult",
       .policy = P_SYNC_PUSH,
+  },
+  {
+      .method = "GET",
+      .pattern = "/api/sync/pull",
+      .handler = handle_sync_pull,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER | SK_ROLE_CASHIER,
+      .summary = "Changes since a cursor: what a till keeps of HQ's data",
+      .response_schema = "SyncPull",
+      .query_params = "since,limit",
+      .policy = P_SYNC_PULL,
   },
 };
 
