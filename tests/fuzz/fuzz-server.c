@@ -60,6 +60,7 @@ static const Family families[] = {
   { "pos", { "/api/pos/process-purchase", "/api/pos/refund", "/api/pos/purchases/" } },
   { "analytics", { "/api/analytics" } },
   { "users", { "/api/users" } },
+  { "sync", { "/api/sync/" } },
 };
 
 /* The accounts a request may come from. */
