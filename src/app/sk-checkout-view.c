@@ -54,9 +54,29 @@ struct _SkCheckoutView
   gboolean      paying;
   gboolean      updating_spin;
   GCancellable *cancellable; /* the view's reads and its sale */
+
+  /* Pricing runs on a worker. Each recompute bumps the serial; only the
+   * answer for the current serial (the lines as they are) is applied. */
+  guint         calc_serial;
+  gboolean      calculating;
+  gint64        calc_started; /* when the awaited answer was asked for */
+  GCancellable *calc_cancellable;
+  /* F12 while pricing: the sale is paid when its answer is in. */
+  gboolean pay_queued;
 };
 
 G_DEFINE_FINAL_TYPE (SkCheckoutView, sk_checkout_view, ADW_TYPE_BIN)
+
+enum
+{
+  PROP_0,
+  PROP_CALCULATING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void start_purchase (SkCheckoutView *self);
 
 static void
 clear_list_box (GtkListBox *box)
@@ -228,39 +248,24 @@ rebuild_discount_lists (SkCheckoutView *self)
     }
 }
 
-void
-sk_checkout_view_recompute (SkCheckoutView *self)
+static void
+set_calculating (SkCheckoutView *self, gboolean calculating)
 {
-  SkRepository *repository = sk_app_repository ();
-  g_autoptr (SkCart) cart = NULL;
-  g_autoptr (GError) error = NULL;
-  SkEngineResult *result = NULL;
-  SkCustomer     *customer;
-  gint64          start = g_get_monotonic_time ();
-  gint64          cap, spend;
-  guint           n;
+  if (self->calculating == calculating)
+    return;
+  self->calculating = calculating;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALCULATING]);
+}
 
-  g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
-
-  n = sk_sale_get_n_lines (self->sale);
-  customer = sk_sale_get_customer (self->sale);
-  gtk_stack_set_visible_child_name (self->cart_stack, n > 0 ? "cart" : "empty");
-
-  if (repository != NULL && n > 0 && (cart = sk_sale_to_cart (self->sale)) != NULL)
-    {
-      if (!sk_cart_validate (cart, &error)
-          || (result = sk_repository_calculate (repository, cart,
-                                                customer ? sk_record_get_id (customer) : NULL,
-                                                sk_time_now (), &error))
-                 == NULL)
-        sk_widget_toast_error (GTK_WIDGET (self), error);
-    }
-  self->engine_usec = g_get_monotonic_time () - start;
-  /* The sale works out its figures (SPEC 4: payable, the bonus cap, accrual);
-   * the labels bound to them follow. */
-  sk_sale_set_result (self->sale, result);
-  cap = sk_sale_get_bonus_cap (self->sale);
-  spend = sk_sale_get_bonus_to_spend (self->sale);
+/* What follows from the sale's figures: the discount lists, the bonus
+ * spin, and whether Pay may be pressed. */
+static void
+show_figures (SkCheckoutView *self)
+{
+  SkCustomer *customer = sk_sale_get_customer (self->sale);
+  guint       n = sk_sale_get_n_lines (self->sale);
+  gint64      cap = sk_sale_get_bonus_cap (self->sale);
+  gint64      spend = sk_sale_get_bonus_to_spend (self->sale);
 
   if (update_panel_key (self))
     rebuild_discount_lists (self);
@@ -271,11 +276,29 @@ sk_checkout_view_recompute (SkCheckoutView *self)
   gtk_spin_button_set_value (self->bonus_spin, spend / 100.0);
   self->updating_spin = FALSE;
   gtk_widget_set_sensitive (GTK_WIDGET (self->bonus_spin), cap > 0);
+  /* Pay only what the till shows for the lines as they are. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.pay",
-                                 n > 0 && sk_sale_get_result (self->sale) != NULL && !self->paying);
+                                 n > 0 && sk_sale_get_result (self->sale) != NULL
+                                     && !self->calculating && !self->paying);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.spend-max", cap > 0);
+}
 
-  self->recompute_usec = g_get_monotonic_time () - start;
+/* Takes @result (NULL: not priced), which is for the lines as they are. */
+static void
+apply_result (SkCheckoutView *self, SkEngineResult *result, gint64 engine_usec)
+{
+  gboolean was_calculating = self->calculating;
+
+  self->calculating = FALSE;
+  self->engine_usec = engine_usec;
+  /* The sale works out its figures (SPEC 4: payable, the bonus cap, accrual);
+   * the labels bound to them follow. */
+  sk_sale_set_result (self->sale, result);
+  show_figures (self);
+
+  /* From the request to the figures on screen, the worker's queue and the
+   * trip back to the main loop included. */
+  self->recompute_usec = g_get_monotonic_time () - self->calc_started;
   {
     g_autofree char *timing
         = g_strdup_printf (_ ("Recomputed in %.2f ms (engine %.2f ms)"),
@@ -283,6 +306,105 @@ sk_checkout_view_recompute (SkCheckoutView *self)
 
     gtk_label_set_text (self->timing_label, timing);
   }
+
+  if (self->pay_queued)
+    {
+      self->pay_queued = FALSE;
+      /* Not priced (an error, told in a toast, or an empty cart): F12 again. */
+      if (sk_sale_get_result (self->sale) != NULL && sk_sale_get_n_lines (self->sale) > 0)
+        start_purchase (self);
+      else
+        self->paying = FALSE;
+      show_figures (self);
+    }
+  /* Last, so that whoever waits for it sees everything in place. */
+  if (was_calculating)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALCULATING]);
+}
+
+typedef struct
+{
+  SkCheckoutView *self; /* a reference */
+  guint           serial;
+} Pricing;
+
+static void
+calculated_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Pricing        *pricing = user_data;
+  SkCheckoutView *self = pricing->self;
+  g_autoptr (GError) error = NULL;
+  SkEngineResult *result;
+  gint64          engine_usec = 0;
+
+  result = sk_repository_calculate_finish (SK_REPOSITORY (source), res, &engine_usec, &error);
+  /* Superseded (cancelled, or answered for lines that changed since) or the
+   * view is gone: the answer for the current lines is still to come. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+      || pricing->serial != self->calc_serial)
+    g_clear_pointer (&result, sk_engine_result_free);
+  else
+    {
+      if (result == NULL)
+        sk_widget_toast_error (GTK_WIDGET (self), error);
+      g_clear_object (&self->calc_cancellable);
+      apply_result (self, result, engine_usec);
+    }
+  g_object_unref (pricing->self);
+  g_free (pricing);
+}
+
+/* Prices the sale on a worker. Until the answer is in, the figures of the
+ * last answer stay on screen (no flicker to zero) and Pay is off. */
+void
+sk_checkout_view_recompute (SkCheckoutView *self)
+{
+  SkRepository *repository = sk_app_repository ();
+  g_autoptr (SkCart) cart = NULL;
+  g_autoptr (GError) error = NULL;
+  SkCustomer *customer;
+  Pricing    *pricing;
+  guint       n;
+
+  g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
+
+  self->calc_serial++;
+  self->calc_started = g_get_monotonic_time ();
+  /* A queued answer for older lines need not be worked out at all. */
+  g_cancellable_cancel (self->calc_cancellable);
+  g_clear_object (&self->calc_cancellable);
+
+  n = sk_sale_get_n_lines (self->sale);
+  customer = sk_sale_get_customer (self->sale);
+  gtk_stack_set_visible_child_name (self->cart_stack, n > 0 ? "cart" : "empty");
+
+  if (repository == NULL || n == 0 || (cart = sk_sale_to_cart (self->sale)) == NULL)
+    {
+      apply_result (self, NULL, 0);
+      return;
+    }
+  if (!sk_cart_validate (cart, &error))
+    {
+      sk_widget_toast_error (GTK_WIDGET (self), error);
+      apply_result (self, NULL, 0);
+      return;
+    }
+
+  set_calculating (self, TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.pay", FALSE);
+  self->calc_cancellable = g_cancellable_new ();
+  pricing = g_new0 (Pricing, 1);
+  pricing->self = g_object_ref (self);
+  pricing->serial = self->calc_serial;
+  sk_repository_calculate_async (repository, cart, customer ? sk_record_get_id (customer) : NULL,
+                                 sk_time_now (), self->calc_cancellable, calculated_cb, pricing);
+}
+
+gboolean
+sk_checkout_view_get_calculating (SkCheckoutView *self)
+{
+  g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
+  return self->calculating;
 }
 
 static void
@@ -356,6 +478,7 @@ new_sale (SkCheckoutView *self)
 {
   sk_sale_clear (self->sale);
   self->paying = FALSE;
+  self->pay_queued = FALSE;
   gtk_editable_set_text (GTK_EDITABLE (self->customer_entry), "");
   update_customer_row (self);
   sk_checkout_view_recompute (self);
@@ -510,8 +633,9 @@ void
 sk_checkout_view_set_bonus_spend (SkCheckoutView *self, gint64 amount)
 {
   g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
+  /* The engine's answer does not depend on it: no new pricing. */
   sk_sale_set_bonus_to_spend (self->sale, amount);
-  sk_checkout_view_recompute (self);
+  show_figures (self);
 }
 
 gint64
@@ -749,24 +873,50 @@ paid_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   gtk_widget_grab_focus (GTK_WIDGET (self->customer_entry));
 }
 
+/* A double click must never make two sales: the button is off while we
+ * pay, and the request carries the sale's UUID, so a replay is a no-op.
+ * The sale runs on a worker: the till keeps drawing while it waits. */
+static void
+start_purchase (SkCheckoutView *self)
+{
+  SkPurchaseRequest *request = sk_sale_to_request (self->sale);
+
+  self->paying = TRUE;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.pay", FALSE);
+  sk_repository_process_purchase_async (sk_app_repository (), request, self->cancellable, paid_cb,
+                                        self);
+}
+
+/* A cashier with a scanner scans the last item and presses F12 at once,
+ * before its price is back (a few milliseconds): a key that did nothing
+ * would be pressed again, or the sale left open. So F12 then is taken and
+ * kept: the sale is paid as soon as the till shows its figures (lines
+ * scanned meanwhile belong to it; Ctrl+N drops the payment). */
+gboolean
+sk_checkout_view_pay (SkCheckoutView *self)
+{
+  g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
+
+  if (sk_app_repository () == NULL || sk_sale_get_store (self->sale) == NULL
+      || sk_sale_get_n_lines (self->sale) == 0 || self->paying)
+    return FALSE;
+  if (self->calculating)
+    {
+      self->paying = TRUE;
+      self->pay_queued = TRUE;
+      return TRUE;
+    }
+  if (sk_sale_get_result (self->sale) == NULL)
+    return FALSE;
+  start_purchase (self);
+  return TRUE;
+}
+
+/* The Pay button: on only while the figures are fresh. */
 static void
 pay_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
-  SkCheckoutView    *self = SK_CHECKOUT_VIEW (widget);
-  SkRepository      *repository = sk_app_repository ();
-  SkPurchaseRequest *request;
-  guint              n = sk_sale_get_n_lines (self->sale);
-
-  if (repository == NULL || sk_sale_get_store (self->sale) == NULL || n == 0 || self->paying)
-    return;
-  /* A double click must never make two sales: the button is off while we
-   * pay, and the request carries the sale's UUID, so a replay is a no-op.
-   * The sale runs on a worker: the till keeps drawing while it waits. */
-  self->paying = TRUE;
-  gtk_widget_action_set_enabled (widget, "checkout.pay", FALSE);
-
-  request = sk_sale_to_request (self->sale);
-  sk_repository_process_purchase_async (repository, request, self->cancellable, paid_cb, self);
+  sk_checkout_view_pay (SK_CHECKOUT_VIEW (widget));
 }
 
 gboolean
@@ -1238,6 +1388,8 @@ sk_checkout_view_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->calc_cancellable);
+  g_clear_object (&self->calc_cancellable);
   g_clear_object (&self->sale);
   g_clear_object (&self->last_purchase);
   g_clear_object (&self->last_customer);
@@ -1247,13 +1399,36 @@ sk_checkout_view_dispose (GObject *object)
 }
 
 static void
+sk_checkout_view_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  SkCheckoutView *self = SK_CHECKOUT_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CALCULATING:
+      g_value_set_boolean (value, self->calculating);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 sk_checkout_view_class_init (SkCheckoutViewClass *klass)
 {
   GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sk_checkout_view_dispose;
+  object_class->get_property = sk_checkout_view_get_property;
   widget_class->map = sk_checkout_view_map;
+
+  /* TRUE from a change of the sale until its price is back from the
+   * worker; Pay waits for it. */
+  properties[PROP_CALCULATING]
+      = g_param_spec_boolean ("calculating", NULL, NULL, FALSE,
+                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/skidka/Skidka/sk-checkout-view.ui");

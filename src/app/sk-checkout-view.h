@@ -40,13 +40,24 @@ gint64                sk_checkout_view_get_bonus_spend (SkCheckoutView *self);
 gint64                sk_checkout_view_get_bonus_earn (SkCheckoutView *self);
 gint64                sk_checkout_view_get_to_pay (SkCheckoutView *self);
 const SkEngineResult *sk_checkout_view_get_result (SkCheckoutView *self);
-/* The last completed sale (NULL before one), and the time of the last
- * recompute in microseconds (for the benchmark). */
+/* The last completed sale (NULL before one). */
 SkPurchase *sk_checkout_view_get_last_purchase (SkCheckoutView *self);
+/* Pays the sale (F12). While its price is being worked out (see
+ * sk_checkout_view_get_calculating) the payment waits for it and then
+ * goes ahead; FALSE when there is nothing to pay or a payment is under way. */
+gboolean sk_checkout_view_pay (SkCheckoutView *self);
 /* TRUE from Pay until the sale is stored (or refused). */
 gboolean sk_checkout_view_get_paying (SkCheckoutView *self);
-gint64   sk_checkout_view_get_recompute_usec (SkCheckoutView *self);
-void     sk_checkout_view_recompute (SkCheckoutView *self);
+/* TRUE from a change of the sale until its price is back from the
+ * repository's worker (the "calculating" property, notified when it falls):
+ * sk_checkout_view_get_result and the figures are those of the lines as they
+ * are only when it is FALSE. */
+gboolean sk_checkout_view_get_calculating (SkCheckoutView *self);
+/* The time of the last recompute in microseconds, from the request to the
+ * figures on screen (for the benchmark). */
+gint64 sk_checkout_view_get_recompute_usec (SkCheckoutView *self);
+/* Prices the sale again, on a worker: calculating until the answer is in. */
+void sk_checkout_view_recompute (SkCheckoutView *self);
 /* Builds the receipt text of a purchase. */
 char *sk_checkout_format_receipt (SkPurchase *purchase, SkCustomer *customer, SkStore *store);
 /* Prints the last sale's receipt into a PDF at @path, without a dialog. */

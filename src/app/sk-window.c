@@ -250,8 +250,10 @@ checkout_action (GtkWidget *widget, const char *action_name, GVariant *param)
       || !adw_view_stack_page_get_visible (adw_view_stack_get_page (self->stack, checkout)))
     return;
   adw_view_stack_set_visible_child (self->stack, checkout);
+  /* Not the Pay button's action: F12 pressed while the last scan is being
+   * priced pays as soon as it is (see sk_checkout_view_pay). */
   if (g_str_equal (what, "pay"))
-    gtk_widget_activate_action (checkout, "checkout.pay", NULL);
+    sk_checkout_view_pay (SK_CHECKOUT_VIEW (checkout));
   else if (g_str_equal (what, "new-sale"))
     gtk_widget_activate_action (checkout, "checkout.new-sale", NULL);
   else

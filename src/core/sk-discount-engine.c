@@ -54,6 +54,23 @@ sk_cart_add_line (SkCart     *cart,
   g_array_append_val (cart->lines, line);
 }
 
+SkCart *
+sk_cart_copy (const SkCart *cart)
+{
+  SkCart *copy;
+
+  g_return_val_if_fail (cart != NULL, NULL);
+  copy = sk_cart_new (cart->store_id);
+  for (guint i = 0; i < cart->lines->len; i++)
+    {
+      const SkCartLine *line = &g_array_index (cart->lines, SkCartLine, i);
+
+      sk_cart_add_line (copy, line->sku, line->name, line->category, line->unit_price,
+                        line->quantity);
+    }
+  return copy;
+}
+
 void
 sk_cart_free (SkCart *cart)
 {

@@ -87,6 +87,8 @@ void    sk_cart_add_line (SkCart     *cart,
                           const char *category,
                           gint64      unit_price,
                           gint64      quantity);
+/* A deep copy, for a thread that must own what it reads. */
+SkCart *sk_cart_copy (const SkCart *cart);
 void    sk_cart_free (SkCart *cart);
 /* Checks the cart a user gave: positive quantities and prices within range,
  * a store; SK_ERROR_INVALID naming "items[i].quantity" etc. */

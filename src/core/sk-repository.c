@@ -67,9 +67,6 @@ struct _SkRepository
   guint   generation; /* atomic */
   guint   n_jobs;     /* atomic */
   guint   n_opened;   /* atomic */
-  /* The main thread's connection, for sk_repository_calculate only. */
-  SkDatabase *main_db;
-  guint       main_generation;
 };
 
 G_DEFINE_FINAL_TYPE (SkRepository, sk_repository, G_TYPE_OBJECT)
@@ -329,25 +326,77 @@ sk_repository_open_database (SkRepository *self, int cache_kib, GError **error)
   return g_steal_pointer (&db);
 }
 
-SkEngineResult *
-sk_repository_calculate (
-    SkRepository *self, const SkCart *cart, const char *customer_id, gint64 now, GError **error)
-{
-  guint generation;
+/* Pricing a cart */
 
-  g_return_val_if_fail (SK_IS_REPOSITORY (self), NULL);
-  g_return_val_if_fail (cart != NULL, NULL);
-  generation = g_atomic_int_get (&self->generation);
-  if (self->main_db != NULL && self->main_generation != generation)
-    g_clear_object (&self->main_db);
-  if (self->main_db == NULL)
+typedef struct
+{
+  SkCart *cart;
+  char   *customer_id;
+  gint64  now;
+  gint64  usec; /* spent on the worker, read after the job is back */
+} Calculation;
+
+static void
+calculation_free (Calculation *c)
+{
+  sk_cart_free (c->cart);
+  g_free (c->customer_id);
+  g_free (c);
+}
+
+static gpointer
+calculate_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
+{
+  Calculation    *c = job->data;
+  gint64          start = g_get_monotonic_time ();
+  SkEngineResult *result = sk_database_calculate (db, c->cart, c->customer_id, c->now, error);
+
+  c->usec = g_get_monotonic_time () - start;
+  return result;
+}
+
+void
+sk_repository_calculate_async (SkRepository       *self,
+                               const SkCart       *cart,
+                               const char         *customer_id,
+                               gint64              now,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
+{
+  Calculation *c;
+
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (cart != NULL);
+  c = g_new0 (Calculation, 1);
+  c->cart = sk_cart_copy (cart);
+  c->customer_id = g_strdup (customer_id);
+  c->now = now;
+  run (self, sk_repository_calculate_async, calculate_job, c, (GDestroyNotify)calculation_free,
+       (GDestroyNotify)sk_engine_result_free, cancellable, callback, user_data);
+}
+
+SkEngineResult *
+sk_repository_calculate_finish (SkRepository *self,
+                                GAsyncResult *result,
+                                gint64       *engine_usec,
+                                GError      **error)
+{
+  SkEngineResult *answer = finish (self, result, sk_repository_calculate_async, error);
+
+  if (engine_usec != NULL)
     {
-      self->main_db = sk_database_open (self->path, error);
-      self->main_generation = generation;
-      if (self->main_db == NULL)
-        return NULL;
+      *engine_usec = 0;
+      if (answer != NULL)
+        {
+          Job         *job = g_task_get_task_data (G_TASK (result));
+          Calculation *c = job->data;
+
+          *engine_usec = c->usec;
+        }
     }
-  return sk_database_calculate (self->main_db, cart, customer_id, now, error);
+  return answer;
 }
 
 /* Stores and products */
@@ -1225,7 +1274,6 @@ sk_repository_finalize (GObject *object)
   g_clear_pointer (&self->idle, g_ptr_array_unref);
   g_mutex_clear (&self->idle_lock);
   g_rw_lock_clear (&self->file_lock);
-  g_clear_object (&self->main_db);
   g_main_context_unref (self->context);
   g_free (self->path);
   G_OBJECT_CLASS (sk_repository_parent_class)->finalize (object);

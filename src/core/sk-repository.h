@@ -29,11 +29,21 @@ guint sk_repository_get_generation (SkRepository *self);
  * worker, and open again when the generation moved. */
 SkDatabase *sk_repository_open_database (SkRepository *self, int cache_kib, GError **error);
 
-/* The engine's answer for a cart, on a connection of the main thread: one
- * read against the rules the store keeps in memory, which never waits for
- * the write lock (WAL), so that the till's panel follows every keystroke. */
-SkEngineResult *sk_repository_calculate (
-    SkRepository *self, const SkCart *cart, const char *customer_id, gint64 now, GError **error);
+/* The engine's answer for a copy of @cart (NULL @customer_id: an
+ * anonymous buyer; @now 0: the time the worker runs it): one read of the
+ * live rules on a worker's connection, which never waits for the write
+ * lock (WAL). @engine_usec (may be NULL) is the time the worker spent. */
+void            sk_repository_calculate_async (SkRepository       *self,
+                                               const SkCart       *cart,
+                                               const char         *customer_id,
+                                               gint64              now,
+                                               GCancellable       *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data);
+SkEngineResult *sk_repository_calculate_finish (SkRepository *self,
+                                                GAsyncResult *result,
+                                                gint64       *engine_usec,
+                                                GError      **error);
 
 /* Stores and products */
 void sk_repository_list_stores_async (SkRepository       *self,
