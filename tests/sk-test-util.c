@@ -55,3 +55,54 @@ sk_test_break_commits (SkDatabase *db, gboolean broken)
   g_assert_cmpint (sqlite3_exec (sk_database_get_handle (db), sql, NULL, NULL, NULL), ==,
                    SQLITE_OK);
 }
+
+SkDatabase *
+sk_test_open_database (const char *tmp_template, char **dir)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  SkDatabase      *db;
+
+  *dir = g_dir_make_tmp (tmp_template, &error);
+  g_assert_no_error (error);
+  path = g_build_filename (*dir, "skidka.db", NULL);
+  db = sk_database_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (db);
+  return db;
+}
+
+SkStore *
+sk_test_store_new (const char *code, const char *name)
+{
+  SkStore *store = sk_store_new ();
+
+  sk_test_set_string (&store->code, code);
+  sk_test_set_string (&store->name, name);
+  return store;
+}
+
+gint64
+sk_test_query_int (SkDatabase *db, const char *sql, const char *arg)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64        value;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (sk_database_get_handle (db), sql, -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  if (arg != NULL)
+    sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_TRANSIENT);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+void
+sk_test_exec_sql (SkDatabase *db, const char *sql)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (sk_database_get_handle (db), sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+}

@@ -15,5 +15,15 @@ SkCustomer *sk_test_create_customer (SkDatabase *db, const char *full_name, cons
  * deferred constraint would: the event drags in a row whose deferred
  * foreign key points nowhere. */
 void sk_test_break_commits (SkDatabase *db, gboolean broken);
+/* A new database "skidka.db" in a new temporary folder named after
+ * template (…-XXXXXX), which *dir receives for sk_test_remove_dir. */
+SkDatabase *sk_test_open_database (const char *tmp_template, char **dir);
+/* A store with this code and name, not yet saved. */
+SkStore *sk_test_store_new (const char *code, const char *name);
+/* One integer from SQL with at most one text parameter, outside the
+ * store's statement cache. */
+gint64 sk_test_query_int (SkDatabase *db, const char *sql, const char *arg);
+/* Runs SQL straight on the handle; aborts the test if it fails. */
+void sk_test_exec_sql (SkDatabase *db, const char *sql);
 
 G_END_DECLS

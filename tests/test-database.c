@@ -24,14 +24,8 @@ typedef struct
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-
-  f->dir = g_dir_make_tmp ("skidka-database-XXXXXX", &error);
-  g_assert_no_error (error);
+  f->db = sk_test_open_database ("skidka-database-XXXXXX", &f->dir);
   f->path = g_build_filename (f->dir, "skidka.db", NULL);
-  f->db = sk_database_open (f->path, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (f->db);
 }
 
 static void

@@ -29,17 +29,9 @@ static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = NULL;
 
-  f->dir = g_dir_make_tmp ("skidka-ledger-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (f->dir, "skidka.db", NULL);
-  f->db = sk_database_open (path, &error);
-  g_assert_no_error (error);
-
-  f->store = sk_store_new ();
-  sk_test_set_string (&f->store->code, "EKB-1");
-  sk_test_set_string (&f->store->name, "Детский мир");
+  f->db = sk_test_open_database ("skidka-ledger-XXXXXX", &f->dir);
+  f->store = sk_test_store_new ("EKB-1", "Детский мир");
   g_assert_true (sk_database_save_store (f->db, f->store, &error));
   g_assert_no_error (error);
   f->anna = sk_test_create_customer (f->db, "Иванова Анна", "+79123456789");
@@ -55,31 +47,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->dir);
 }
 
-static gint64
-query_int (SkDatabase *db, const char *sql, const char *arg)
-{
-  sqlite3_stmt *stmt = NULL;
-  gint64        value;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (sk_database_get_handle (db), sql, -1, &stmt, NULL), ==,
-                   SQLITE_OK);
-  if (arg != NULL)
-    sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_TRANSIENT);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return value;
-}
-
-static void
-exec_sql (SkDatabase *db, const char *sql)
-{
-  char *message = NULL;
-
-  if (sqlite3_exec (sk_database_get_handle (db), sql, NULL, NULL, &message) != SQLITE_OK)
-    g_error ("%s: %s", sql, message);
-}
-
 /* What a failed call must leave alone: the ledger, the balances, the outbox. */
 static char *
 ledger_state (SkDatabase *db)
@@ -87,11 +54,11 @@ ledger_state (SkDatabase *db)
   return g_strdup_printf (
       "tx=%" G_GINT64_FORMAT " sum=%" G_GINT64_FORMAT " cached=%" G_GINT64_FORMAT
       " outbox=%" G_GINT64_FORMAT " flagged=%" G_GINT64_FORMAT,
-      query_int (db, "SELECT count(*) FROM bonus_transactions", NULL),
-      query_int (db, "SELECT coalesce (sum (amount), 0) FROM bonus_transactions", NULL),
-      query_int (db, "SELECT coalesce (sum (bonus_balance), 0) FROM customers", NULL),
-      query_int (db, "SELECT count(*) FROM sync_outbox", NULL),
-      query_int (db, "SELECT coalesce (sum (flagged), 0) FROM customers", NULL));
+      sk_test_query_int (db, "SELECT count(*) FROM bonus_transactions", NULL),
+      sk_test_query_int (db, "SELECT coalesce (sum (amount), 0) FROM bonus_transactions", NULL),
+      sk_test_query_int (db, "SELECT coalesce (sum (bonus_balance), 0) FROM customers", NULL),
+      sk_test_query_int (db, "SELECT count(*) FROM sync_outbox", NULL),
+      sk_test_query_int (db, "SELECT coalesce (sum (flagged), 0) FROM customers", NULL));
 }
 
 /* The cached balance equals the ledger; returns it. */
@@ -186,11 +153,12 @@ test_manual (Fixture *f, gconstpointer data)
   g_assert_cmpint (up->balance_after, ==, 50555);
   g_assert_cmpint (checked_balance (f->db, f->anna->id), ==, 50555);
   g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, outbox + 4);
-  g_assert_cmpint (query_int (f->db,
-                              "SELECT count(*) FROM sync_outbox WHERE entity = 'bonus_transaction'"
-                              " AND entity_id = ?",
-                              up->id),
-                   ==, 1);
+  g_assert_cmpint (
+      sk_test_query_int (f->db,
+                         "SELECT count(*) FROM sync_outbox WHERE entity = 'bonus_transaction'"
+                         " AND entity_id = ?",
+                         up->id),
+      ==, 1);
 
   /* Newest first, as the customer's card shows them. */
   list = sk_database_list_bonus_transactions (f->db, f->anna->id, &error);
@@ -321,7 +289,7 @@ test_balance_bound (Fixture *f, gconstpointer data)
 
   /* A balance written beyond the bound before there was one (no ledger
    * rows to match here) may only come back towards zero. */
-  exec_sql (f->db, "UPDATE customers SET bonus_balance = 9000000000000000000");
+  sk_test_exec_sql (f->db, "UPDATE customers SET bonus_balance = 9000000000000000000");
   {
     g_autoptr (SkBonusTransaction) back
         = manual_ok (f, f->anna->id, SK_BONUS_SPEND, SK_MONEY_MAX, "Назад");
@@ -336,7 +304,7 @@ test_balance_bound (Fixture *f, gconstpointer data)
   }
   /* Far below zero, a spend is refused as more than the balance, without
    * computing a sum that overflows. */
-  exec_sql (f->db, "UPDATE customers SET bonus_balance = -9223372036854775807");
+  sk_test_exec_sql (f->db, "UPDATE customers SET bonus_balance = -9223372036854775807");
   {
     g_autoptr (GError) error = NULL;
 
@@ -383,8 +351,9 @@ test_append_only (Fixture *f, gconstpointer data)
   }
   after = ledger_state (f->db);
   g_assert_cmpstr (after, ==, before);
-  g_assert_cmpint (query_int (f->db, "SELECT amount FROM bonus_transactions WHERE id = ?", tx->id),
-                   ==, 1000);
+  g_assert_cmpint (
+      sk_test_query_int (f->db, "SELECT amount FROM bonus_transactions WHERE id = ?", tx->id), ==,
+      1000);
 }
 
 /* A manual change whose commit fails leaves nothing behind. */
@@ -397,10 +366,11 @@ test_manual_commit_failure (Fixture *f, gconstpointer data)
   g_autofree char *after = NULL;
 
   /* A row with a deferred foreign key to nobody makes COMMIT fail. */
-  exec_sql (f->db, "CREATE TABLE test_deferred ("
-                   "  customer_id TEXT REFERENCES customers (id) DEFERRABLE INITIALLY DEFERRED);"
-                   "CREATE TEMP TRIGGER break_commit AFTER INSERT ON main.sync_outbox"
-                   "  BEGIN INSERT INTO test_deferred VALUES ('nobody'); END;");
+  sk_test_exec_sql (f->db,
+                    "CREATE TABLE test_deferred ("
+                    "  customer_id TEXT REFERENCES customers (id) DEFERRABLE INITIALLY DEFERRED);"
+                    "CREATE TEMP TRIGGER break_commit AFTER INSERT ON main.sync_outbox"
+                    "  BEGIN INSERT INTO test_deferred VALUES ('nobody'); END;");
   tx = sk_database_bonus_manual (f->db, f->anna->id, SK_BONUS_EARN, 1000, "Бонус", NULL, &error);
   g_assert_null (tx);
   g_assert_nonnull (error);
@@ -408,7 +378,7 @@ test_manual_commit_failure (Fixture *f, gconstpointer data)
   after = ledger_state (f->db);
   g_assert_cmpstr (after, ==, before);
 
-  exec_sql (f->db, "DROP TRIGGER temp.break_commit");
+  sk_test_exec_sql (f->db, "DROP TRIGGER temp.break_commit");
   tx = manual_ok (f, f->anna->id, SK_BONUS_EARN, 1000, "Бонус");
   g_assert_cmpint (checked_balance (f->db, f->anna->id), ==, 1000);
 }
@@ -528,7 +498,7 @@ test_random_operations (Fixture *f, gconstpointer data)
           p = sk_database_refund_purchase (f->db, refund_id, purchase_id, NULL, &error);
           g_assert_no_error (error);
           g_assert_cmpstr (p->status, ==, "refunded");
-          expected[owner] += query_int (
+          expected[owner] += sk_test_query_int (
               f->db, "SELECT bonus_returned - bonus_reversed FROM refunds WHERE id = ?", refund_id);
           g_ptr_array_remove_index (purchases, pick);
           refunds++;
@@ -544,12 +514,13 @@ test_random_operations (Fixture *f, gconstpointer data)
   g_assert_cmpuint (refunds, >, 20);
   g_assert_cmpuint (refused, >, 10);
   /* Every balance_after is the running sum of the customer's ledger. */
-  g_assert_cmpint (query_int (f->db,
-                              "SELECT count(*) FROM bonus_transactions AS t WHERE balance_after <>"
-                              " (SELECT sum (amount) FROM bonus_transactions AS u"
-                              "  WHERE u.customer_id = t.customer_id AND u.rowid <= t.rowid)",
-                              NULL),
-                   ==, 0);
+  g_assert_cmpint (
+      sk_test_query_int (f->db,
+                         "SELECT count(*) FROM bonus_transactions AS t WHERE balance_after <>"
+                         " (SELECT sum (amount) FROM bonus_transactions AS u"
+                         "  WHERE u.customer_id = t.customer_id AND u.rowid <= t.rowid)",
+                         NULL),
+      ==, 0);
 }
 
 /* Expiry */
@@ -590,9 +561,9 @@ test_expiry (Fixture *f, gconstpointer data)
     g_assert_no_error (error);
     g_assert_cmpint (r3->purchase->bonus_earned, ==, 0);
   }
-  g_assert_cmpint (
-      query_int (f->db, "SELECT expires_at FROM bonus_transactions WHERE amount = 100", NULL), ==,
-      T0 + 30 * DAY);
+  g_assert_cmpint (sk_test_query_int (
+                       f->db, "SELECT expires_at FROM bonus_transactions WHERE amount = 100", NULL),
+                   ==, T0 + 30 * DAY);
   g_assert_cmpint (checked_balance (f->db, f->anna->id), ==, 120);
 
   /* Nothing is due before day 30. */
@@ -624,8 +595,9 @@ test_expiry (Fixture *f, gconstpointer data)
   g_assert_cmpint (expire_ok (f, T0 + 100 * DAY), ==, 0);
   g_assert_cmpint (checked_balance (f->db, f->anna->id), ==, 0);
   g_assert_cmpint (
-      query_int (f->db, "SELECT count(*) FROM bonus_transactions WHERE kind = 'expire'", NULL), ==,
-      2);
+      sk_test_query_int (f->db, "SELECT count(*) FROM bonus_transactions WHERE kind = 'expire'",
+                         NULL),
+      ==, 2);
 }
 
 static void
@@ -676,7 +648,8 @@ test_expiry_never_below_zero (Fixture *f, gconstpointer data)
   g_assert_cmpint (expire_ok (f, T0 + 41 * DAY), ==, 99);
   g_assert_cmpint (checked_balance (f->db, f->anna->id), ==, 0);
   g_assert_cmpint (
-      query_int (f->db, "SELECT count(*) FROM customers WHERE bonus_balance < 0", NULL), ==, 0);
+      sk_test_query_int (f->db, "SELECT count(*) FROM customers WHERE bonus_balance < 0", NULL), ==,
+      0);
 }
 
 /* Oldest spent first also when some credits never expire. */
@@ -744,8 +717,8 @@ test_expiry_off (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   /* Off by default: earned bonuses carry no date and never expire. */
   g_assert_cmpint (
-      query_int (f->db, "SELECT count(*) FROM bonus_transactions WHERE expires_at IS NOT NULL",
-                 NULL),
+      sk_test_query_int (
+          f->db, "SELECT count(*) FROM bonus_transactions WHERE expires_at IS NOT NULL", NULL),
       ==, 0);
   before = ledger_state (f->db);
   g_assert_cmpint (expire_ok (f, T0 + 1000 * DAY), ==, 0);
@@ -809,7 +782,7 @@ set_stats (Fixture *f, const char *customer_id, gint64 visits, gint64 spent)
   g_autofree char *sql = g_strdup_printf ("UPDATE customers SET visits = %" G_GINT64_FORMAT
                                           ", total_spent = %" G_GINT64_FORMAT " WHERE id = '%s'",
                                           visits, spent, customer_id);
-  exec_sql (f->db, sql);
+  sk_test_exec_sql (f->db, sql);
 }
 
 static const char *
@@ -865,12 +838,12 @@ test_update_segments (Fixture *f, gconstpointer data)
       set_stats (f, c->id, cases[i].visits, cases[i].spent);
       sql = g_strdup_printf ("UPDATE customers SET segment = '%s' WHERE id = '%s'", cases[i].before,
                              c->id);
-      exec_sql (f->db, sql);
+      sk_test_exec_sql (f->db, sql);
       changed_defaults += !g_str_equal (cases[i].before, cases[i].defaults);
       changed_custom += !g_str_equal (cases[i].defaults, cases[i].custom);
     }
   /* Anna (from the fixture) has no visits and stays "new". */
-  history_before = query_int (f->db, "SELECT count(*) FROM customer_segments", NULL);
+  history_before = sk_test_query_int (f->db, "SELECT count(*) FROM customer_segments", NULL);
 
   changed = sk_database_update_segments (f->db, &error);
   g_assert_no_error (error);
@@ -878,7 +851,7 @@ test_update_segments (Fixture *f, gconstpointer data)
   for (guint i = 0; i < customers->len; i++)
     g_assert_cmpstr (segment_of (f, g_ptr_array_index (customers, i)), ==, cases[i].defaults);
   g_assert_cmpstr (segment_of (f, f->anna), ==, "new");
-  g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM customer_segments", NULL), ==,
+  g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM customer_segments", NULL), ==,
                    history_before + changed_defaults);
 
   /* History rows say from what to what, only for the changes. */
@@ -901,10 +874,10 @@ test_update_segments (Fixture *f, gconstpointer data)
     }
 
   /* A second pass finds nothing to do. */
-  history_before = query_int (f->db, "SELECT count(*) FROM customer_segments", NULL);
+  history_before = sk_test_query_int (f->db, "SELECT count(*) FROM customer_segments", NULL);
   g_assert_cmpint (sk_database_update_segments (f->db, &error), ==, 0);
   g_assert_no_error (error);
-  g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM customer_segments", NULL), ==,
+  g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM customer_segments", NULL), ==,
                    history_before);
 
   /* Custom thresholds: VIP from 3 visits and 500 ₽, regular from 2. */
@@ -1012,12 +985,12 @@ test_commit_order (Fixture *f, gconstpointer data)
   g_assert_true (sk_db_commit (other, &error));
   g_thread_join (thread);
 
-  g_assert_cmpint (query_int (f->db,
-                              "SELECT count(*) FROM bonus_transactions WHERE customer_id = ?",
-                              f->anna->id),
-                   ==, 2);
   g_assert_cmpint (
-      query_int (
+      sk_test_query_int (f->db, "SELECT count(*) FROM bonus_transactions WHERE customer_id = ?",
+                         f->anna->id),
+      ==, 2);
+  g_assert_cmpint (
+      sk_test_query_int (
           f->db,
           "SELECT count(*) FROM bonus_transactions a JOIN bonus_transactions b"
           " ON a.customer_id = b.customer_id AND a.rowid < b.rowid AND a.created_at > b.created_at"

@@ -29,17 +29,9 @@ static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = NULL;
 
-  f->dir = g_dir_make_tmp ("skidka-pipeline-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (f->dir, "skidka.db", NULL);
-  f->db = sk_database_open (path, &error);
-  g_assert_no_error (error);
-
-  f->store = sk_store_new ();
-  sk_test_set_string (&f->store->code, "EKB-1");
-  sk_test_set_string (&f->store->name, "Детский мир");
+  f->db = sk_test_open_database ("skidka-pipeline-XXXXXX", &f->dir);
+  f->store = sk_test_store_new ("EKB-1", "Детский мир");
   sk_test_set_string (&f->store->timezone, "Asia/Yekaterinburg");
   g_assert_true (sk_database_save_store (f->db, f->store, &error));
   g_assert_no_error (error);
@@ -63,24 +55,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_clear_object (&f->db);
   sk_test_remove_dir (f->dir);
   g_free (f->dir);
-}
-
-/* One integer from SQL with at most one text parameter, outside the
- * store's statement cache. */
-static gint64
-query_int (SkDatabase *db, const char *sql, const char *arg)
-{
-  sqlite3_stmt *stmt = NULL;
-  gint64        value;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (sk_database_get_handle (db), sql, -1, &stmt, NULL), ==,
-                   SQLITE_OK);
-  if (arg != NULL)
-    sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_TRANSIENT);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return value;
 }
 
 static int
@@ -254,7 +228,7 @@ customer_rule_uses (Fixture *f, const char *rule_id, const char *customer_id)
   g_autofree char *sql = g_strdup_printf ("SELECT coalesce (sum (uses), 0) FROM rule_customer_uses"
                                           " WHERE customer_id = '%s' AND rule_id = ?",
                                           customer_id);
-  return query_int (f->db, sql, rule_id);
+  return sk_test_query_int (f->db, sql, rule_id);
 }
 
 static gint64
@@ -466,10 +440,10 @@ test_purchase (Fixture *f, gconstpointer data)
 
   /* The sync event of the sale, with the sale in it. */
   g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, outbox + 1);
-  g_assert_cmpint (query_int (f->db,
-                              "SELECT count(*) FROM sync_outbox WHERE entity = 'purchase'"
-                              " AND op = 'create' AND entity_id = ?",
-                              request->id),
+  g_assert_cmpint (sk_test_query_int (f->db,
+                                      "SELECT count(*) FROM sync_outbox WHERE entity = 'purchase'"
+                                      " AND op = 'create' AND entity_id = ?",
+                                      request->id),
                    ==, 1);
   {
     g_autoptr (JsonNode) json = sk_purchase_result_to_json (result);
@@ -520,9 +494,11 @@ test_anonymous_and_no_consent (Fixture *f, gconstpointer data)
   g_assert_cmpint (r1->purchase->bonus_earned, ==, 0);
   g_assert_cmpint (r1->purchase->total_paid, ==, 94905);
   g_assert_cmpint (rule_uses (f, rule->id), ==, 1);
-  g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM rule_customer_uses", NULL), ==, 0);
-  g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM bonus_transactions", NULL), ==, 0);
-  g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM notifications", NULL), ==, 0);
+  g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM rule_customer_uses", NULL), ==,
+                   0);
+  g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM bonus_transactions", NULL), ==,
+                   0);
+  g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM notifications", NULL), ==, 0);
   g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, outbox + 1);
   {
     g_autoptr (JsonNode) json = sk_purchase_result_to_json (r1);
@@ -537,7 +513,7 @@ test_anonymous_and_no_consent (Fixture *f, gconstpointer data)
   notifications = customer_notifications (f->db, petr->id, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (notifications->len, ==, 0);
-  g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM notifications", NULL), ==, 0);
+  g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM notifications", NULL), ==, 0);
 
   /* SMS consent without a phone, push consent: push goes to the app. */
   sk_test_set_string (&petr->phone, NULL);
@@ -654,15 +630,6 @@ test_campaign_budget (Fixture *f, gconstpointer data)
   g_assert_cmpint (campaign_spent (f, draft->id), ==, 0);
 }
 
-static void
-exec_sql (SkDatabase *db, const char *sql)
-{
-  char *message = NULL;
-
-  if (sqlite3_exec (sk_database_get_handle (db), sql, NULL, NULL, &message) != SQLITE_OK)
-    g_error ("%s: %s", sql, message);
-}
-
 /* Running figures stop at the top of 64 bits instead of wrapping (or, in
  * SQLite, turning into floats); bonuses that would take a balance beyond
  * SK_BALANCE_MAX refuse the whole sale. */
@@ -674,10 +641,10 @@ test_money_bounds (Fixture *f, gconstpointer data)
       = save_rule (f, "Весна −10 %", SK_RULE_PERCENTAGE, 1000, NULL, campaign->id);
   g_autofree char *sql = NULL;
 
-  exec_sql (f->db, "UPDATE customers SET total_spent = 9223372036854775800");
+  sk_test_exec_sql (f->db, "UPDATE customers SET total_spent = 9223372036854775800");
   sql = g_strdup_printf ("UPDATE campaigns SET spent = 9223372036854775800 WHERE id = '%s'",
                          campaign->id);
-  exec_sql (f->db, sql);
+  sk_test_exec_sql (f->db, sql);
   {
     g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 0, NOW);
     g_autoptr (SkPurchaseResult) result = NULL;
@@ -691,11 +658,12 @@ test_money_bounds (Fixture *f, gconstpointer data)
     g_assert_cmpint (anna->total_spent, ==, G_MAXINT64);
     g_assert_cmpint (campaign_spent (f, campaign->id), ==, G_MAXINT64);
     g_assert_cmpint (
-        query_int (f->db, "SELECT count(*) FROM customers WHERE typeof (total_spent) = 'integer'",
-                   NULL),
+        sk_test_query_int (
+            f->db, "SELECT count(*) FROM customers WHERE typeof (total_spent) = 'integer'", NULL),
         ==, 1);
     g_assert_cmpint (
-        query_int (f->db, "SELECT count(*) FROM campaigns WHERE typeof (spent) = 'integer'", NULL),
+        sk_test_query_int (f->db, "SELECT count(*) FROM campaigns WHERE typeof (spent) = 'integer'",
+                           NULL),
         ==, 1);
   }
   g_assert_cmpint (rule_uses (f, rule->id), ==, 1);
@@ -889,10 +857,11 @@ test_fail_points (Fixture *f, gconstpointer data)
   g_assert_cmpint (campaign_spent (f, campaign->id), ==, 20000);
   g_assert_cmpint (rule_uses (f, rule->id), ==, 1);
   g_assert_cmpint (checked_balance (f, f->anna->id), ==, 5000 - 1000 + 1790);
-  g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM notifications", NULL), ==, 2);
-  g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM customer_segments WHERE customer_id = ?",
-                              f->anna->id),
-                   ==, 2);
+  g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM notifications", NULL), ==, 2);
+  g_assert_cmpint (
+      sk_test_query_int (f->db, "SELECT count(*) FROM customer_segments WHERE customer_id = ?",
+                         f->anna->id),
+      ==, 2);
 }
 
 static void
@@ -1276,17 +1245,17 @@ test_refund_whole (Fixture *f, gconstpointer data)
   g_assert_cmpint (anna->total_spent, ==, 0);
   g_assert_cmpint (anna->visits, ==, 0);
   g_assert_cmpstr (anna->segment, ==, "new");
+  g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM refunds WHERE purchase_id = ?",
+                                      s.purchase_id),
+                   ==, 1);
   g_assert_cmpint (
-      query_int (f->db, "SELECT count(*) FROM refunds WHERE purchase_id = ?", s.purchase_id), ==,
-      1);
-  g_assert_cmpint (
-      query_int (f->db, "SELECT amount FROM refunds WHERE purchase_id = ?", s.purchase_id), ==,
-      99516);
+      sk_test_query_int (f->db, "SELECT amount FROM refunds WHERE purchase_id = ?", s.purchase_id),
+      ==, 99516);
   g_assert_cmpint (sk_database_count_outbox (f->db, NULL), ==, outbox + 1);
-  g_assert_cmpint (query_int (f->db,
-                              "SELECT count(*) FROM sync_outbox WHERE entity = 'refund'"
-                              " AND entity_id = ?",
-                              refund_id),
+  g_assert_cmpint (sk_test_query_int (f->db,
+                                      "SELECT count(*) FROM sync_outbox WHERE entity = 'refund'"
+                                      " AND entity_id = ?",
+                                      refund_id),
                    ==, 1);
 
   /* Replaying the refund changes nothing and answers the purchase. */
@@ -1400,14 +1369,15 @@ test_refund_partial (Fixture *f, gconstpointer data)
 
       g_assert_cmpstr (p->status, ==, expected[step].status);
       g_assert_cmpint (p->refunded_total, ==, refunded_total);
-      g_assert_cmpint (query_int (f->db, "SELECT amount FROM refunds WHERE id = ?", refund_id), ==,
-                       expected[step].amount);
       g_assert_cmpint (
-          query_int (f->db, "SELECT bonus_reversed FROM refunds WHERE id = ?", refund_id), ==,
-          expected[step].reversed);
+          sk_test_query_int (f->db, "SELECT amount FROM refunds WHERE id = ?", refund_id), ==,
+          expected[step].amount);
       g_assert_cmpint (
-          query_int (f->db, "SELECT bonus_returned FROM refunds WHERE id = ?", refund_id), ==,
-          expected[step].returned);
+          sk_test_query_int (f->db, "SELECT bonus_reversed FROM refunds WHERE id = ?", refund_id),
+          ==, expected[step].reversed);
+      g_assert_cmpint (
+          sk_test_query_int (f->db, "SELECT bonus_returned FROM refunds WHERE id = ?", refund_id),
+          ==, expected[step].returned);
       g_assert_cmpint (checked_balance (f, f->anna->id), ==, balance);
       g_assert_cmpint (campaign_spent (f, s.campaign->id), ==, campaign);
       ledger = ledger_oldest_first (f, f->anna->id);
@@ -1526,7 +1496,8 @@ test_refund_anonymous (Fixture *f, gconstpointer data)
   g_assert_cmpstr (p->status, ==, "refunded");
   g_assert_cmpint (p->refunded_total, ==, 180000);
   g_assert_cmpint (rule_uses (f, rule->id), ==, 0);
-  g_assert_cmpint (query_int (f->db, "SELECT count(*) FROM bonus_transactions", NULL), ==, 0);
+  g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM bonus_transactions", NULL), ==,
+                   0);
   anna = get_customer (f, f->anna->id);
   g_assert_cmpint (anna->visits, ==, 0);
 }

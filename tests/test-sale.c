@@ -24,18 +24,10 @@ static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = NULL;
   g_autoptr (SkBonusTransaction) grant = NULL;
 
-  f->dir = g_dir_make_tmp ("skidka-sale-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (f->dir, "skidka.db", NULL);
-  f->db = sk_database_open (path, &error);
-  g_assert_no_error (error);
-
-  f->store = sk_store_new ();
-  sk_test_set_string (&f->store->code, "EKB-1");
-  sk_test_set_string (&f->store->name, "Детский мир");
+  f->db = sk_test_open_database ("skidka-sale-XXXXXX", &f->dir);
+  f->store = sk_test_store_new ("EKB-1", "Детский мир");
   f->store->bonus_rate = 300;       /* 3 % */
   f->store->max_bonus_share = 3000; /* bonuses pay at most 30 % */
   g_assert_true (sk_database_save_store (f->db, f->store, &error));
