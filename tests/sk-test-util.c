@@ -106,3 +106,13 @@ sk_test_exec_sql (SkDatabase *db, const char *sql)
   if (sqlite3_exec (sk_database_get_handle (db), sql, NULL, NULL, &message) != SQLITE_OK)
     g_error ("%s: %s", sql, message);
 }
+
+void
+sk_test_shop_teardown (SkTestShop *f, gconstpointer data)
+{
+  g_clear_object (&f->anna);
+  g_clear_object (&f->store);
+  g_clear_object (&f->db);
+  sk_test_remove_dir (f->dir);
+  g_free (f->dir);
+}

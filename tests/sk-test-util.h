@@ -6,6 +6,19 @@
 
 G_BEGIN_DECLS
 
+/* The sale tests' fixture (ledger, pipeline, sale): a database in a
+ * temporary folder, one store and one customer. */
+typedef struct
+{
+  char       *dir;
+  SkDatabase *db;
+  SkStore    *store;
+  SkCustomer *anna;
+} SkTestShop;
+
+/* Frees what a SkTestShop holds and removes its folder. */
+void sk_test_shop_teardown (SkTestShop *f, gconstpointer data);
+
 void sk_test_set_string (char **field, const char *value);
 /* Removes a temporary folder and the files in it; asserts it could. */
 void sk_test_remove_dir (const char *dir);

@@ -15,13 +15,7 @@
 #define T0  ((gint64)1893456000 * G_USEC_PER_SEC)
 #define DAY G_TIME_SPAN_DAY
 
-typedef struct
-{
-  char       *dir;
-  SkDatabase *db;
-  SkStore    *store;
-  SkCustomer *anna;
-} Fixture;
+typedef SkTestShop Fixture;
 
 /* Helpers */
 
@@ -35,16 +29,6 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_true (sk_database_save_store (f->db, f->store, &error));
   g_assert_no_error (error);
   f->anna = sk_test_create_customer (f->db, "Иванова Анна", "+79123456789");
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  g_clear_object (&f->anna);
-  g_clear_object (&f->store);
-  g_clear_object (&f->db);
-  sk_test_remove_dir (f->dir);
-  g_free (f->dir);
 }
 
 /* What a failed call must leave alone: the ledger, the balances, the outbox. */
@@ -1002,7 +986,7 @@ test_commit_order (Fixture *f, gconstpointer data)
 static void
 add (const char *path, void (*func) (Fixture *, gconstpointer))
 {
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown);
+  g_test_add (path, Fixture, NULL, fixture_setup, func, sk_test_shop_teardown);
 }
 
 int

@@ -15,13 +15,8 @@
 #define NOW  ((gint64)1893456000 * G_USEC_PER_SEC)
 #define HOUR ((gint64)3600 * G_USEC_PER_SEC)
 
-typedef struct
-{
-  char       *dir;
-  SkDatabase *db;
-  SkStore    *store;
-  SkCustomer *anna; /* consents to e-mail and SMS, not push */
-} Fixture;
+/* anna consents to e-mail and SMS, not push. */
+typedef SkTestShop Fixture;
 
 /* Helpers */
 
@@ -45,16 +40,6 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->anna->consent_sms = TRUE;
   g_assert_true (sk_database_create_customer (f->db, f->anna, &error));
   g_assert_no_error (error);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  g_clear_object (&f->anna);
-  g_clear_object (&f->store);
-  g_clear_object (&f->db);
-  sk_test_remove_dir (f->dir);
-  g_free (f->dir);
 }
 
 static int
@@ -1505,7 +1490,7 @@ test_refund_anonymous (Fixture *f, gconstpointer data)
 static void
 add (const char *path, void (*func) (Fixture *, gconstpointer))
 {
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown);
+  g_test_add (path, Fixture, NULL, fixture_setup, func, sk_test_shop_teardown);
 }
 
 int

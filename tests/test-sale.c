@@ -12,13 +12,7 @@
 /* 2030-01-01 00:00 UTC */
 #define NOW ((gint64)1893456000 * G_USEC_PER_SEC)
 
-typedef struct
-{
-  char       *dir;
-  SkDatabase *db;
-  SkStore    *store;
-  SkCustomer *anna;
-} Fixture;
+typedef SkTestShop Fixture;
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
@@ -41,16 +35,6 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->anna = sk_database_lookup_customer (f->db, "+79123456789", &error);
   g_assert_no_error (error);
   g_assert_cmpint (f->anna->bonus_balance, ==, 500000);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  g_clear_object (&f->anna);
-  g_clear_object (&f->store);
-  g_clear_object (&f->db);
-  sk_test_remove_dir (f->dir);
-  g_free (f->dir);
 }
 
 static SkDiscountRule *
@@ -423,7 +407,7 @@ main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
-#define add(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define add(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, sk_test_shop_teardown)
   g_test_add_func ("/sale/rules", test_rules);
   add ("/sale/lines", test_lines);
   add ("/sale/figures", test_figures);
