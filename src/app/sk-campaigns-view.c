@@ -325,12 +325,7 @@ sk_campaigns_view_class_init (SkCampaignsViewClass *klass)
 static void
 sk_campaigns_view_init (SkCampaignsView *self)
 {
-  struct
-  {
-    const char    *title;
-    SkCellTextFunc func;
-    gboolean       numeric, expand;
-  } columns[] = {
+  static const SkTextColumn columns[] = {
     { N_ ("Name"), cell_name, FALSE, TRUE },
     { N_ ("Status"), cell_status, FALSE, FALSE },
     { N_ ("Period"), cell_period, FALSE, FALSE },
@@ -344,13 +339,7 @@ sk_campaigns_view_init (SkCampaignsView *self)
   self->campaigns = g_list_store_new (SK_TYPE_CAMPAIGN);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->campaigns)));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
-  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
-    {
-      g_autoptr (GtkColumnViewColumn) column = sk_text_column_new (
-          _ (columns[i].title), columns[i].func, columns[i].numeric, columns[i].expand);
-
-      gtk_column_view_append_column (self->column_view, column);
-    }
+  sk_column_view_append_text_columns (self->column_view, columns, G_N_ELEMENTS (columns));
   g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (show_figures),
                             self);
   g_signal_connect_swapped (self->status_filter, "notify::selected",

@@ -425,12 +425,7 @@ sk_charts_view_class_init (SkChartsViewClass *klass)
 static void
 sk_charts_view_init (SkChartsView *self)
 {
-  struct
-  {
-    const char    *title;
-    SkCellTextFunc func;
-    gboolean       numeric, expand;
-  } columns[] = {
+  static const SkTextColumn columns[] = {
     { N_ ("Rule"), cell_rule, FALSE, TRUE },
     { N_ ("Uses"), cell_uses, TRUE, FALSE },
     { N_ ("Discount given"), cell_discount, TRUE, FALSE },
@@ -444,13 +439,7 @@ sk_charts_view_init (SkChartsView *self)
   self->rule_rows = g_list_store_new (G_TYPE_OBJECT);
   gtk_column_view_set_model (self->rules_view, GTK_SELECTION_MODEL (gtk_no_selection_new (
                                                    g_object_ref (G_LIST_MODEL (self->rule_rows)))));
-  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
-    {
-      g_autoptr (GtkColumnViewColumn) column = sk_text_column_new (
-          _ (columns[i].title), columns[i].func, columns[i].numeric, columns[i].expand);
-
-      gtk_column_view_append_column (self->rules_view, column);
-    }
+  sk_column_view_append_text_columns (self->rules_view, columns, G_N_ELEMENTS (columns));
   g_signal_connect_swapped (self->period_dropdown, "notify::selected",
                             G_CALLBACK (sk_charts_view_reload), self);
   g_signal_connect_swapped (self->store_dropdown, "notify::selected",

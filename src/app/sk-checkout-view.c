@@ -1237,21 +1237,17 @@ remove_setup (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointe
 static void
 setup_cart_columns (SkCheckoutView *self)
 {
+  static const SkTextColumn text_columns[] = {
+    { N_ ("Item"), cell_name, FALSE, TRUE },
+    { N_ ("Category"), cell_category, FALSE, FALSE },
+    { N_ ("Price"), cell_price, TRUE, FALSE },
+  };
   GtkListItemFactory  *factory;
   GtkColumnViewColumn *column;
 
   gtk_column_view_set_model (self->cart_view, GTK_SELECTION_MODEL (gtk_no_selection_new (
                                                   g_object_ref (sk_sale_get_lines (self->sale)))));
-  /* The view takes its own reference to each column. */
-  column = sk_text_column_new (_ ("Item"), cell_name, FALSE, TRUE);
-  gtk_column_view_append_column (self->cart_view, column);
-  g_object_unref (column);
-  column = sk_text_column_new (_ ("Category"), cell_category, FALSE, FALSE);
-  gtk_column_view_append_column (self->cart_view, column);
-  g_object_unref (column);
-  column = sk_text_column_new (_ ("Price"), cell_price, TRUE, FALSE);
-  gtk_column_view_append_column (self->cart_view, column);
-  g_object_unref (column);
+  sk_column_view_append_text_columns (self->cart_view, text_columns, G_N_ELEMENTS (text_columns));
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (quantity_setup), self);

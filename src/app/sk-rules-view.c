@@ -337,12 +337,7 @@ sk_rules_view_class_init (SkRulesViewClass *klass)
 static void
 sk_rules_view_init (SkRulesView *self)
 {
-  struct
-  {
-    const char    *title;
-    SkCellTextFunc func;
-    gboolean       numeric, expand;
-  } columns[] = {
+  static const SkTextColumn columns[] = {
     { N_ ("Name"), cell_name, FALSE, TRUE },
     { N_ ("Type"), cell_type, FALSE, FALSE },
     { N_ ("Value"), cell_value, TRUE, FALSE },
@@ -357,13 +352,7 @@ sk_rules_view_init (SkRulesView *self)
   self->rules = g_list_store_new (SK_TYPE_DISCOUNT_RULE);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->rules)));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
-  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
-    {
-      g_autoptr (GtkColumnViewColumn) column = sk_text_column_new (
-          _ (columns[i].title), columns[i].func, columns[i].numeric, columns[i].expand);
-
-      gtk_column_view_append_column (self->column_view, column);
-    }
+  sk_column_view_append_text_columns (self->column_view, columns, G_N_ELEMENTS (columns));
   g_signal_connect (self->column_view, "activate", G_CALLBACK (activate_cb), self);
   if (sk_app () != NULL)
     {

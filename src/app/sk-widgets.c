@@ -93,6 +93,22 @@ sk_text_column_new (const char *title, SkCellTextFunc func, gboolean numeric, gb
   return column;
 }
 
+void
+sk_column_view_append_text_columns (GtkColumnView      *view,
+                                    const SkTextColumn *columns,
+                                    guint               n_columns)
+{
+  g_return_if_fail (GTK_IS_COLUMN_VIEW (view));
+
+  for (guint i = 0; i < n_columns; i++)
+    {
+      g_autoptr (GtkColumnViewColumn) column = sk_text_column_new (
+          _ (columns[i].title), columns[i].func, columns[i].numeric, columns[i].expand);
+
+      gtk_column_view_append_column (view, column);
+    }
+}
+
 static void
 status_page_map_cb (GtkWidget *page)
 {

@@ -23,6 +23,19 @@ typedef char *(*SkCellTextFunc) (gpointer item);
 GtkColumnViewColumn *
 sk_text_column_new (const char *title, SkCellTextFunc func, gboolean numeric, gboolean expand);
 
+/* One text column of a table, its title marked with N_ (). */
+typedef struct
+{
+  const char    *title;
+  SkCellTextFunc func;
+  gboolean       numeric, expand;
+} SkTextColumn;
+
+/* Appends a text column to @view for each of @columns, titles translated. */
+void sk_column_view_append_text_columns (GtkColumnView      *view,
+                                         const SkTextColumn *columns,
+                                         guint               n_columns);
+
 /* Gives @page the icon its .ui names only when the page is first shown.
  * A status page draws its icon at 128 px, which the icon theme has only as
  * SVG: the first one loaded brings in librsvg (about 7 MB resident), and
