@@ -103,6 +103,8 @@ const SkRoute *sk_server_routes (guint *n_routes);
 const SkRoute *
 sk_server_route_find (const char *method, const char *path, GPtrArray *args, gboolean *path_known);
 
+/* Frees what @request holds, all but its database (not its own). */
+void sk_request_clear (SkRequest *request);
 void sk_request_set_error (SkRequest *request, const GError *error);
 void sk_request_fail (SkRequest *request, SkErrorCode code, const char *field, const char *message);
 void sk_request_reply (SkRequest *request, guint status, JsonNode *node);

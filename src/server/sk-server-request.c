@@ -33,6 +33,22 @@ sk_request_fail (SkRequest *request, SkErrorCode code, const char *field, const 
 }
 
 void
+sk_request_clear (SkRequest *r)
+{
+  g_clear_pointer (&r->path, g_free);
+  g_clear_pointer (&r->args, g_ptr_array_unref);
+  g_clear_pointer (&r->query, g_hash_table_unref);
+  g_clear_pointer (&r->body, g_bytes_unref);
+  g_clear_pointer (&r->if_match, g_free);
+  g_clear_pointer (&r->authorization, g_free);
+  g_clear_pointer (&r->remote, g_free);
+  g_clear_pointer (&r->user, sk_server_user_free);
+  g_clear_pointer (&r->response, json_node_unref);
+  g_clear_pointer (&r->etag, g_free);
+  g_clear_pointer (&r->raw, g_bytes_unref);
+}
+
+void
 sk_request_set_error (SkRequest *request, const GError *error)
 {
   g_return_if_fail (request != NULL);

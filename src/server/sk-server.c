@@ -360,17 +360,7 @@ job_free (Job *job)
   g_clear_object (&job->msg);
   g_clear_object (&job->server);
   g_clear_object (&r->db);
-  g_free (r->path);
-  g_clear_pointer (&r->args, g_ptr_array_unref);
-  g_clear_pointer (&r->query, g_hash_table_unref);
-  g_clear_pointer (&r->body, g_bytes_unref);
-  g_free (r->if_match);
-  g_free (r->authorization);
-  g_free (r->remote);
-  g_clear_pointer (&r->user, sk_server_user_free);
-  g_clear_pointer (&r->response, json_node_unref);
-  g_free (r->etag);
-  g_clear_pointer (&r->raw, g_bytes_unref);
+  sk_request_clear (r);
   g_free (job);
 }
 

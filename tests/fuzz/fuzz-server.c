@@ -371,17 +371,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   check_answer (r);
 
-  /* What job_free () does, but the database stays. */
-  g_free (r->path);
-  g_clear_pointer (&r->args, g_ptr_array_unref);
-  g_clear_pointer (&r->query, g_hash_table_unref);
-  g_clear_pointer (&r->body, g_bytes_unref);
-  g_free (r->if_match);
-  g_free (r->authorization);
-  g_free (r->remote);
-  g_clear_pointer (&r->user, sk_server_user_free);
-  g_clear_pointer (&r->response, json_node_unref);
-  g_free (r->etag);
-  g_clear_pointer (&r->raw, g_bytes_unref);
+  sk_request_clear (r);
   return 0;
 }
