@@ -7,6 +7,7 @@
 #include "sk-analytics.h"
 #include "sk-database-private.h"
 #include "sk-error.h"
+#include "sk-test-util.h"
 
 typedef struct
 {
@@ -70,14 +71,9 @@ static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = NULL;
-  const char      *toys[] = { "toys", NULL };
+  const char *toys[] = { "toys", NULL };
 
-  f->dir = g_dir_make_tmp ("skidka-analytics-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (f->dir, "test.db", NULL);
-  f->db = sk_database_open (path, &error);
-  g_assert_no_error (error);
+  f->db = sk_test_open_database ("skidka-analytics-XXXXXX", &f->dir);
 
   f->day0 = (gint64)1793491200 * G_USEC_PER_SEC; /* 2026-11-01T00:00:00Z */
   f->store_a = make_store (f->db, "A");
@@ -115,10 +111,6 @@ fixture_setup (Fixture *f, gconstpointer data)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  g_autofree char *path = g_build_filename (f->dir, "test.db", NULL);
-  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
-  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
-
   g_clear_object (&f->ten_percent);
   g_clear_object (&f->fixed_500);
   g_clear_object (&f->campaign);
@@ -127,10 +119,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_clear_object (&f->store_a);
   g_clear_object (&f->store_b);
   g_clear_object (&f->db);
-  g_unlink (path);
-  g_unlink (wal);
-  g_unlink (shm);
-  g_rmdir (f->dir);
+  sk_test_remove_dir (f->dir);
   g_free (f->dir);
 }
 
@@ -414,14 +403,7 @@ test_busy_period (void)
   }
 
   g_clear_object (&db);
-  {
-    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
-    g_unlink (path);
-    g_unlink (wal);
-    g_unlink (shm);
-    g_rmdir (dir);
-  }
+  sk_test_remove_dir (dir);
 }
 
 int
