@@ -116,3 +116,23 @@ sk_test_shop_teardown (SkTestShop *f, gconstpointer data)
   sk_test_remove_dir (f->dir);
   g_free (f->dir);
 }
+
+JsonObject *
+sk_test_find_change (JsonArray *changes, const char *entity, const char *id)
+{
+  JsonObject *found = NULL;
+
+  for (guint i = 0; i < json_array_get_length (changes); i++)
+    {
+      JsonObject *change = json_array_get_object_element (changes, i);
+
+      if (g_str_equal (json_object_get_string_member (change, "entity"), entity)
+          && g_str_equal (json_object_get_string_member (change, "id"), id))
+        {
+          if (found != NULL)
+            g_error ("%s %s is among the changes twice", entity, id);
+          found = change;
+        }
+    }
+  return found;
+}

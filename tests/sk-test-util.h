@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <json-glib/json-glib.h>
+
 #include "sk-database.h"
 
 G_BEGIN_DECLS
@@ -38,5 +40,8 @@ SkStore *sk_test_store_new (const char *code, const char *name);
 gint64 sk_test_query_int (SkDatabase *db, const char *sql, const char *arg);
 /* Runs SQL straight on the handle; aborts the test if it fails. */
 void sk_test_exec_sql (SkDatabase *db, const char *sql);
+/* The change of @entity @id in a list of sync changes (the feed's or a
+ * pull's), or NULL; fails the test if it is there twice. */
+JsonObject *sk_test_find_change (JsonArray *changes, const char *entity, const char *id);
 
 G_END_DECLS

@@ -2188,27 +2188,6 @@ pull_all (SkDatabase *db, const char *since, guint limit, guint *n_pages, char *
   return all;
 }
 
-/* The change of @entity @id in @changes, asserting there is one at most. */
-static JsonObject *
-feed_find (JsonArray *changes, const char *entity, const char *id)
-{
-  JsonObject *found = NULL;
-
-  for (guint i = 0; i < json_array_get_length (changes); i++)
-    {
-      JsonObject *change = json_array_get_object_element (changes, i);
-
-      if (g_str_equal (json_object_get_string_member (change, "entity"), entity)
-          && g_str_equal (json_object_get_string_member (change, "id"), id))
-        {
-          if (found != NULL)
-            g_error ("%s %s is in the feed twice", entity, id);
-          found = change;
-        }
-    }
-  return found;
-}
-
 static JsonObject *
 feed_data (JsonObject *change)
 {
@@ -2241,7 +2220,7 @@ test_feed (Fixture *f, gconstpointer data)
   /* A new file: only what is already there (the device id is the till's
    * own, never in the feed). */
   first = pull_all (f->db, NULL, 100, &n_pages, &start);
-  g_assert_null (feed_find (first, "setting", "device_id"));
+  g_assert_null (sk_test_find_change (first, "setting", "device_id"));
   g_assert_cmpuint (json_array_get_length (first), ==, 0);
 
   store = make_store (f->db, "FEED-1");
@@ -2270,33 +2249,35 @@ test_feed (Fixture *f, gconstpointer data)
   /* Each kind once, as the REST API shows it. */
   changes = pull_all (f->db, start, 100, &n_pages, &cursor);
   g_assert_cmpuint (json_array_get_length (changes), ==, 6);
-  g_assert_cmpstr (
-      json_object_get_string_member (feed_data (feed_find (changes, "store", store->id)), "code"),
-      ==, "FEED-1");
+  g_assert_cmpstr (json_object_get_string_member (
+                       feed_data (sk_test_find_change (changes, "store", store->id)), "code"),
+                   ==, "FEED-1");
   g_assert_cmpstr (
       json_object_get_string_member (
-          feed_data (feed_find (changes, "campaign", sk_record_get_id (campaign))), "name"),
+          feed_data (sk_test_find_change (changes, "campaign", sk_record_get_id (campaign))),
+          "name"),
       ==, "Feed campaign");
+  g_assert_cmpstr (json_object_get_string_member (
+                       feed_data (sk_test_find_change (changes, "rule", sk_record_get_id (rule))),
+                       "campaign_id"),
+                   ==, sk_record_get_id (campaign));
+  g_assert_cmpint (json_object_get_int_member (
+                       feed_data (sk_test_find_change (changes, "product", "bear-1")), "price"),
+                   ==, 99900);
   g_assert_cmpstr (
       json_object_get_string_member (
-          feed_data (feed_find (changes, "rule", sk_record_get_id (rule))), "campaign_id"),
-      ==, sk_record_get_id (campaign));
-  g_assert_cmpint (
-      json_object_get_int_member (feed_data (feed_find (changes, "product", "bear-1")), "price"),
-      ==, 99900);
-  g_assert_cmpstr (
-      json_object_get_string_member (
-          feed_data (feed_find (changes, "setting", SK_SETTING_BONUS_EXPIRY_DAYS)), "value"),
+          feed_data (sk_test_find_change (changes, "setting", SK_SETTING_BONUS_EXPIRY_DAYS)),
+          "value"),
       ==, "90");
   {
-    JsonObject *c = feed_find (changes, "customer", customer->id);
+    JsonObject *c = sk_test_find_change (changes, "customer", customer->id);
 
     g_assert_cmpstr (json_object_get_string_member (c, "op"), ==, "upsert");
     g_assert_cmpint (json_object_get_int_member (feed_data (c), "bonus_balance"), ==, 0);
     g_assert_cmpuint (
         json_array_get_length (json_object_get_array_member (feed_data (c), "children")), ==, 1);
   }
-  g_assert_null (feed_find (changes, "setting", "till_only"));
+  g_assert_null (sk_test_find_change (changes, "setting", "till_only"));
 
   /* Nothing new: the same cursor back, nothing more. */
   page = sk_database_pull_changes (f->db, cursor, 10, &error);
@@ -2314,9 +2295,10 @@ test_feed (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   again = pull_all (f->db, cursor, 100, &n_pages, &end);
   g_assert_cmpuint (json_array_get_length (again), ==, 1);
-  g_assert_cmpint (json_object_get_int_member (
-                       feed_data (feed_find (again, "customer", customer->id)), "bonus_balance"),
-                   ==, 1000);
+  g_assert_cmpint (
+      json_object_get_int_member (feed_data (sk_test_find_change (again, "customer", customer->id)),
+                                  "bonus_balance"),
+      ==, 1000);
   g_clear_pointer (&again, json_array_unref);
 
   /* Pages of two join up with neither gaps nor repeats, in the order of
@@ -2350,12 +2332,12 @@ test_feed (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   again = pull_all (f->db, end, 100, &n_pages, NULL);
   {
-    JsonObject *merge = feed_find (again, "customer", customer->id);
+    JsonObject *merge = sk_test_find_change (again, "customer", customer->id);
 
     g_assert_cmpstr (json_object_get_string_member (merge, "op"), ==, "merge");
     g_assert_cmpstr (json_object_get_string_member (merge, "merged_into"), ==, survivor->id);
     g_assert_cmpstr (json_object_get_string_member (feed_data (merge), "id"), ==, survivor->id);
-    g_assert_nonnull (feed_find (again, "customer", survivor->id));
+    g_assert_nonnull (sk_test_find_change (again, "customer", survivor->id));
   }
 
   /* Cursors this feed never gave. */
@@ -2412,10 +2394,11 @@ test_feed_upgrade (Fixture *f, gconstpointer data)
   g_assert_cmpstr (
       json_object_get_string_member (json_array_get_object_element (changes, 0), "entity"), ==,
       "setting");
-  g_assert_nonnull (feed_data (feed_find (changes, "store", store->id)));
-  g_assert_cmpstr (json_object_get_string_member (
-                       feed_data (feed_find (changes, "customer", customer->id)), "full_name"),
-                   ==, "Старая");
+  g_assert_nonnull (feed_data (sk_test_find_change (changes, "store", store->id)));
+  g_assert_cmpstr (
+      json_object_get_string_member (
+          feed_data (sk_test_find_change (changes, "customer", customer->id)), "full_name"),
+      ==, "Старая");
 }
 
 static void

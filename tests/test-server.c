@@ -19,6 +19,7 @@
 #include "sk-server-private.h"
 #include "sk-sync.h"
 #include "sk-test-postgres.h"
+#include "sk-test-util.h"
 
 /* One server for the whole program, in its own thread and main context. */
 static struct
@@ -3157,31 +3158,10 @@ pull_all (const char *since, guint limit, int who, guint *n_pages, char **cursor
   return all;
 }
 
-/* The one change of @entity @id in @changes, or NULL. */
-static JsonObject *
-pulled (JsonArray *changes, const char *entity, const char *id)
-{
-  JsonObject *found = NULL;
-
-  for (guint i = 0; i < json_array_get_length (changes); i++)
-    {
-      JsonObject *change = json_array_get_object_element (changes, i);
-
-      if (g_str_equal (json_object_get_string_member (change, "entity"), entity)
-          && g_str_equal (json_object_get_string_member (change, "id"), id))
-        {
-          if (found != NULL)
-            g_error ("%s %s was pulled twice", entity, id);
-          found = change;
-        }
-    }
-  return found;
-}
-
 static JsonObject *
 pulled_data (JsonArray *changes, const char *entity, const char *id)
 {
-  JsonObject *change = pulled (changes, entity, id);
+  JsonObject *change = sk_test_find_change (changes, entity, id);
 
   if (change == NULL)
     g_error ("%s %s was not pulled", entity, id);
@@ -3210,9 +3190,9 @@ test_sync_pull (void)
 
   /* A till's first pull is everything; then only what changed since. */
   before = pull_all (NULL, 500, CASHIER, NULL, &start);
-  g_assert_nonnull (pulled (before, "store", env.store1));
-  g_assert_nonnull (pulled (before, "rule", rule));
-  g_assert_null (pulled (before, "setting", "device_id"));
+  g_assert_nonnull (sk_test_find_change (before, "store", env.store1));
+  g_assert_nonnull (sk_test_find_change (before, "rule", rule));
+  g_assert_null (sk_test_find_change (before, "setting", "device_id"));
 
   customer = new_customer (env.store1);
   earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
@@ -3281,8 +3261,8 @@ test_sync_pull (void)
                     json_array_get_length (before) + json_array_get_length (changes) - 2);
   g_assert_cmpstr (json_object_get_string_member (pulled_data (paged, "rule", rule), "description"),
                    ==, "pulled");
-  g_assert_nonnull (pulled (paged, "customer", customer));
-  g_assert_nonnull (pulled (paged, "store", env.store2));
+  g_assert_nonnull (sk_test_find_change (paged, "customer", customer));
+  g_assert_nonnull (sk_test_find_change (paged, "store", env.store2));
 
   /* A sale moves the customer's figures. */
   {
@@ -3362,8 +3342,8 @@ test_sync_pull_late_commit (void)
   /* Neither is given while A is open: B's change sorts after A's, and a
    * cursor past B's would pass A's. */
   open = pull_all (cursor, 500, CASHIER, NULL, &held);
-  g_assert_null (pulled (open, "rule", rule));
-  g_assert_null (pulled (open, "store", env.store2));
+  g_assert_null (sk_test_find_change (open, "rule", rule));
+  g_assert_null (sk_test_find_change (open, "store", env.store2));
 
   result = PQexec (a, "COMMIT");
   g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
@@ -3377,12 +3357,12 @@ test_sync_pull_late_commit (void)
     {
       g_clear_pointer (&after, json_array_unref);
       after = pull_all (held, 500, CASHIER, NULL, NULL);
-      if (pulled (after, "rule", rule) == NULL)
+      if (sk_test_find_change (after, "rule", rule) == NULL)
         g_usleep (G_USEC_PER_SEC / 20);
     }
-  while (pulled (after, "rule", rule) == NULL && g_get_monotonic_time () < deadline);
+  while (sk_test_find_change (after, "rule", rule) == NULL && g_get_monotonic_time () < deadline);
   g_assert_cmpint (json_object_get_int_member (pulled_data (after, "rule", rule), "uses"), ==, 5);
-  g_assert_nonnull (pulled (after, "store", env.store2));
+  g_assert_nonnull (sk_test_find_change (after, "store", env.store2));
 }
 
 /* Sync: what tills push (SPEC 6). */
