@@ -36,6 +36,32 @@ search (SkCustomerListModel *model, const char *query)
   g_assert_true (app_wait (not_loading, model, 10000));
 }
 
+/* Asks for every row, last first when @from_end (as scrolling to the
+ * bottom does), and waits until each is read. */
+static void
+load_all_rows (SkCustomerListModel *model, gboolean from_end)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (model));
+
+  for (guint i = 0; i < n; i++)
+    g_object_unref (g_list_model_get_item (G_LIST_MODEL (model), from_end ? n - 1 - i : i));
+  g_assert_true (app_wait (all_loaded, model, 10000));
+}
+
+/* The rows show @all's customers, in @all's order. */
+static void
+assert_rows_are (SkCustomerListModel *model, GPtrArray *all)
+{
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, all->len);
+  for (guint i = 0; i < all->len; i++)
+    {
+      g_autoptr (SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
+      SkCustomer *c = sk_customer_row_get_customer (row);
+
+      g_assert_cmpstr (c->id, ==, ((SkCustomer *)g_ptr_array_index (all, i))->id);
+    }
+}
+
 static void
 test_model (AppFixture *f, gconstpointer data)
 {
@@ -51,16 +77,8 @@ test_model (AppFixture *f, gconstpointer data)
   n = g_list_model_get_n_items (G_LIST_MODEL (model));
   g_assert_cmpint (n, ==, sk_database_count_customers (db, NULL));
   /* Every row, in the order of the store's own search. */
-  for (guint i = 0; i < n; i++)
-    g_object_unref (g_list_model_get_item (G_LIST_MODEL (model), i));
-  g_assert_true (app_wait (all_loaded, model, 10000));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr (SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
-      SkCustomer *c = sk_customer_row_get_customer (row);
-
-      g_assert_cmpstr (c->id, ==, ((SkCustomer *)g_ptr_array_index (all, i))->id);
-    }
+  load_all_rows (model, FALSE);
+  assert_rows_are (model, all);
 
   search (model, target->phone);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
@@ -81,9 +99,7 @@ test_model (AppFixture *f, gconstpointer data)
   search (model, prefix);
   n = g_list_model_get_n_items (G_LIST_MODEL (model));
   g_assert_cmpuint (n, >=, 1);
-  for (guint i = 0; i < n; i++)
-    g_object_unref (g_list_model_get_item (G_LIST_MODEL (model), i));
-  g_assert_true (app_wait (all_loaded, model, 10000));
+  load_all_rows (model, FALSE);
   {
     gboolean found = FALSE;
 
@@ -155,17 +171,8 @@ test_pages (AppFixture *f, gconstpointer data)
   n = g_list_model_get_n_items (G_LIST_MODEL (model));
   g_assert_cmpuint (n, ==, all->len);
   g_assert_cmpuint (n, >, 4 * SK_CUSTOMER_LIST_PAGE);
-  /* From the end backwards, as scrolling to the bottom does. */
-  for (guint i = n; i-- > 0;)
-    g_object_unref (g_list_model_get_item (G_LIST_MODEL (model), i));
-  g_assert_true (app_wait (all_loaded, model, 10000));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr (SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
-      SkCustomer *c = sk_customer_row_get_customer (row);
-
-      g_assert_cmpstr (c->id, ==, ((SkCustomer *)g_ptr_array_index (all, i))->id);
-    }
+  load_all_rows (model, TRUE);
+  assert_rows_are (model, all);
 
   /* From everyone to a few and back: announced cheaply, rows still right. */
   {
@@ -180,16 +187,8 @@ test_pages (AppFixture *f, gconstpointer data)
     search (model, "");
     g_assert_cmpuint (a.n, ==, all->len);
     g_signal_handlers_disconnect_by_func (model, items_changed_cb, &a);
-    for (guint i = 0; i < n; i++)
-      g_object_unref (g_list_model_get_item (G_LIST_MODEL (model), i));
-    g_assert_true (app_wait (all_loaded, model, 10000));
-    for (guint i = 0; i < n; i++)
-      {
-        g_autoptr (SkCustomerRow) row = g_list_model_get_item (G_LIST_MODEL (model), i);
-        SkCustomer *c = sk_customer_row_get_customer (row);
-
-        g_assert_cmpstr (c->id, ==, ((SkCustomer *)g_ptr_array_index (all, i))->id);
-      }
+    load_all_rows (model, FALSE);
+    assert_rows_are (model, all);
   }
   /* The rows the list holds stay its items across searches and pages: what
    * they show changes (notify::customer), the list hears only of the count.
