@@ -9,6 +9,7 @@
 #include "sk-database.h"
 #include "sk-error.h"
 #include "sk-record.h"
+#include "sk-test-util.h"
 
 #define STORE_ID    "6f1c1d2a-1b7e-4c55-9a0e-5d1f8f0e0a01"
 #define CUSTOMER_ID "6f1c1d2a-1b7e-4c55-9a0e-5d1f8f0e0c01"
@@ -39,6 +40,13 @@ run_free (Run *run)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
 
+/* An input the CLI must refuse, and words its message must contain. */
+typedef struct
+{
+  const char *input;
+  const char *words;
+} BadInput;
+
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
@@ -51,15 +59,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GDir) dir = g_dir_open (f->dir, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (f->dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (f->dir);
+  sk_test_remove_dir (f->dir);
   g_free (f->dir);
 }
 
@@ -787,11 +787,7 @@ test_engine_anonymous (Fixture *f, gconstpointer data)
 static void
 test_engine_bad_input (Fixture *f, gconstpointer data)
 {
-  static const struct
-  {
-    const char *input;
-    const char *words;
-  } cases[] = {
+  static const BadInput cases[] = {
     { "", "nothing" },
     { "{\"rules\": [", "Malformed JSON" },
     { "[1, 2]", "JSON object" },
@@ -971,11 +967,7 @@ test_purchase (Fixture *f, gconstpointer data)
 static void
 test_purchase_bad_input (Fixture *f, gconstpointer data)
 {
-  static const struct
-  {
-    const char *input;
-    const char *words;
-  } cases[] = {
+  static const BadInput cases[] = {
     { "", "nothing" },
     { "{\"id\": ", "Malformed JSON" },
     { "\"a sale\"", "JSON object" },
