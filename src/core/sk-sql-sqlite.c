@@ -353,5 +353,10 @@ const SkSqlBackend sk_sql_sqlite_backend = {
       " WHERE xid = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
     [SK_SQL_FEED_KNOWN] =
       "SELECT ?1 = 0 AND EXISTS (SELECT 1 FROM changes WHERE seq >= ?2)",
+    [SK_SQL_FEED_CUSTOMERS] =
+      "SELECT * FROM customers WHERE id IN (SELECT value FROM json_each (?1))",
+    [SK_SQL_FEED_CHILDREN] =
+      "SELECT customer_id, name, birth_date FROM customer_children"
+      " WHERE customer_id IN (SELECT value FROM json_each (?1)) ORDER BY customer_id, position",
   },
 };

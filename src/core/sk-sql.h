@@ -35,6 +35,10 @@ typedef enum
    * a change at or beyond it exists (the last row is never removed, only
    * replaced by a later one). */
   SK_SQL_FEED_KNOWN,
+  /* The customers whose ids are in the JSON array ?1 (a page's, at once). */
+  SK_SQL_FEED_CUSTOMERS,
+  /* customer_id, name, birth_date of their children, in order. */
+  SK_SQL_FEED_CHILDREN,
   SK_SQL_N_STATEMENTS
 } SkSqlStatement;
 

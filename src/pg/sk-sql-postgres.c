@@ -548,6 +548,12 @@ static const SkSqlBackend postgres_backend = {
       " ORDER BY xid, seq LIMIT ?3",
     [SK_SQL_FEED_KNOWN] =
       "SELECT EXISTS (SELECT 1 FROM changes WHERE (xid, seq) >= (?1, ?2))::int",
+    [SK_SQL_FEED_CUSTOMERS] =
+      "SELECT * FROM customers WHERE id = ANY (ARRAY (SELECT json_array_elements_text (?1::json)))",
+    [SK_SQL_FEED_CHILDREN] =
+      "SELECT customer_id, name, birth_date FROM customer_children"
+      " WHERE customer_id = ANY (ARRAY (SELECT json_array_elements_text (?1::json)))"
+      " ORDER BY customer_id, position",
   },
 };
 
