@@ -185,6 +185,70 @@ exec_or_die (sqlite3 *handle, const char *sql)
     g_error ("%s: %s", sql, message);
 }
 
+/* The statements that write a sale's rows as they are, with no logic. */
+typedef struct
+{
+  sqlite3      *handle;
+  sqlite3_stmt *insert_purchase, *insert_line, *insert_application, *insert_bonus;
+  sqlite3_stmt *update_customer;
+} SaleWriter;
+
+static void
+sale_writer_init (SaleWriter *w, sqlite3 *handle)
+{
+  w->handle = handle;
+  w->insert_purchase = prepare_insert (handle, "purchases", table_columns (handle, "purchases"));
+  w->insert_line
+      = prepare_insert (handle, "purchase_lines", table_columns (handle, "purchase_lines"));
+  w->insert_application = prepare_insert (handle, "discount_applications",
+                                          table_columns (handle, "discount_applications"));
+  w->insert_bonus
+      = prepare_insert (handle, "bonus_transactions", table_columns (handle, "bonus_transactions"));
+  if (sqlite3_prepare_v2 (handle,
+                          "UPDATE customers SET visits = ?, total_spent = ?, last_purchase_at = ?,"
+                          " bonus_balance = ?, segment = ? WHERE id = ?",
+                          -1, &w->update_customer, NULL)
+      != SQLITE_OK)
+    g_error ("%s", sqlite3_errmsg (handle));
+}
+
+static void
+sale_writer_clear (SaleWriter *w)
+{
+  sqlite3_finalize (w->insert_purchase);
+  sqlite3_finalize (w->insert_line);
+  sqlite3_finalize (w->insert_application);
+  sqlite3_finalize (w->insert_bonus);
+  sqlite3_finalize (w->update_customer);
+}
+
+/* The purchase, its lines, discounts and bonus rows. */
+static void
+sale_writer_insert_rows (SaleWriter *w, Sale *sale)
+{
+  insert_rows (w->handle, w->insert_purchase, sale->purchase);
+  insert_rows (w->handle, w->insert_line, sale->lines);
+  insert_rows (w->handle, w->insert_application, sale->applications);
+  insert_rows (w->handle, w->insert_bonus, sale->bonus);
+}
+
+/* The buyer's figures as the pipeline left them (none for an anonymous sale). */
+static void
+sale_writer_update_customer (SaleWriter *w, Sale *sale)
+{
+  if (sale->customer_id == NULL)
+    return;
+  sqlite3_bind_int64 (w->update_customer, 1, sale->visits);
+  sqlite3_bind_int64 (w->update_customer, 2, sale->total_spent);
+  sqlite3_bind_int64 (w->update_customer, 3, sale->last_purchase_at);
+  sqlite3_bind_int64 (w->update_customer, 4, sale->bonus_balance);
+  sqlite3_bind_text (w->update_customer, 5, sale->segment, -1, SQLITE_STATIC);
+  sqlite3_bind_text (w->update_customer, 6, sale->customer_id, -1, SQLITE_STATIC);
+  if (sqlite3_step (w->update_customer) != SQLITE_DONE)
+    g_error ("Customer update: %s", sqlite3_errmsg (w->handle));
+  sqlite3_reset (w->update_customer);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -205,12 +269,12 @@ main (int argc, char **argv)
   g_autoptr (SkDatabase) full_db = NULL;
   g_autoptr (GRand) rand = g_rand_new_with_seed (42);
   g_autofree Sale *sales = NULL;
-  sqlite3_stmt *insert_purchase, *insert_line, *insert_application, *insert_bonus, *update_customer;
-  sqlite3      *handle;
-  gint64        n = DEFAULT_N;
-  gint64        lines = 0, applications = 0, bonus_rows = 0;
-  gint64        synchronous;
-  Figures       p, b, calc, full;
+  SaleWriter       writer;
+  sqlite3         *handle;
+  gint64           n = DEFAULT_N;
+  gint64           lines = 0, applications = 0, bonus_rows = 0;
+  gint64           synchronous;
+  Figures          p, b, calc, full;
 
   setlocale (LC_ALL, "");
   if (argc > 1)
@@ -349,18 +413,7 @@ main (int argc, char **argv)
 
   /* 2. The same rows, each sale in a bare transaction, no logic. */
   handle = sk_database_get_handle (baseline_db);
-  insert_purchase = prepare_insert (handle, "purchases", table_columns (handle, "purchases"));
-  insert_line = prepare_insert (handle, "purchase_lines", table_columns (handle, "purchase_lines"));
-  insert_application = prepare_insert (handle, "discount_applications",
-                                       table_columns (handle, "discount_applications"));
-  insert_bonus
-      = prepare_insert (handle, "bonus_transactions", table_columns (handle, "bonus_transactions"));
-  if (sqlite3_prepare_v2 (handle,
-                          "UPDATE customers SET visits = ?, total_spent = ?, last_purchase_at = ?,"
-                          " bonus_balance = ?, segment = ? WHERE id = ?",
-                          -1, &update_customer, NULL)
-      != SQLITE_OK)
-    g_error ("%s", sqlite3_errmsg (handle));
+  sale_writer_init (&writer, handle);
 
   for (gint64 i = 0; i < n; i++)
     {
@@ -368,46 +421,17 @@ main (int argc, char **argv)
       gint64 started = g_get_monotonic_time ();
 
       exec_or_die (handle, "BEGIN IMMEDIATE");
-      insert_rows (handle, insert_purchase, sale->purchase);
-      insert_rows (handle, insert_line, sale->lines);
-      insert_rows (handle, insert_application, sale->applications);
-      insert_rows (handle, insert_bonus, sale->bonus);
-      if (sale->customer_id != NULL)
-        {
-          sqlite3_bind_int64 (update_customer, 1, sale->visits);
-          sqlite3_bind_int64 (update_customer, 2, sale->total_spent);
-          sqlite3_bind_int64 (update_customer, 3, sale->last_purchase_at);
-          sqlite3_bind_int64 (update_customer, 4, sale->bonus_balance);
-          sqlite3_bind_text (update_customer, 5, sale->segment, -1, SQLITE_STATIC);
-          sqlite3_bind_text (update_customer, 6, sale->customer_id, -1, SQLITE_STATIC);
-          if (sqlite3_step (update_customer) != SQLITE_DONE)
-            g_error ("Baseline update: %s", sqlite3_errmsg (handle));
-          sqlite3_reset (update_customer);
-        }
+      sale_writer_insert_rows (&writer, sale);
+      sale_writer_update_customer (&writer, sale);
       exec_or_die (handle, "COMMIT");
       started = g_get_monotonic_time () - started;
       g_array_append_val (baseline_usec, started);
     }
-  sqlite3_finalize (insert_purchase);
-  sqlite3_finalize (insert_line);
-  sqlite3_finalize (insert_application);
-  sqlite3_finalize (insert_bonus);
-  sqlite3_finalize (update_customer);
+  sale_writer_clear (&writer);
 
   /* 3. Every row the pipeline writes, counters included, still no logic. */
   handle = sk_database_get_handle (full_db);
-  insert_purchase = prepare_insert (handle, "purchases", table_columns (handle, "purchases"));
-  insert_line = prepare_insert (handle, "purchase_lines", table_columns (handle, "purchase_lines"));
-  insert_application = prepare_insert (handle, "discount_applications",
-                                       table_columns (handle, "discount_applications"));
-  insert_bonus
-      = prepare_insert (handle, "bonus_transactions", table_columns (handle, "bonus_transactions"));
-  if (sqlite3_prepare_v2 (handle,
-                          "UPDATE customers SET visits = ?, total_spent = ?, last_purchase_at = ?,"
-                          " bonus_balance = ?, segment = ? WHERE id = ?",
-                          -1, &update_customer, NULL)
-      != SQLITE_OK)
-    g_error ("%s", sqlite3_errmsg (handle));
+  sale_writer_init (&writer, handle);
   {
     sqlite3_stmt *insert_extra[3] = {
       prepare_insert (handle, "sync_outbox", table_columns (handle, "sync_outbox")),
@@ -437,10 +461,7 @@ main (int argc, char **argv)
         gint64 started = g_get_monotonic_time ();
 
         exec_or_die (handle, "BEGIN IMMEDIATE");
-        insert_rows (handle, insert_purchase, sale->purchase);
-        insert_rows (handle, insert_line, sale->lines);
-        insert_rows (handle, insert_application, sale->applications);
-        insert_rows (handle, insert_bonus, sale->bonus);
+        sale_writer_insert_rows (&writer, sale);
         for (guint r = 0; r < sale->applications->len; r++)
           {
             Row *app = g_ptr_array_index (sale->applications, r);
@@ -469,18 +490,7 @@ main (int argc, char **argv)
             g_ptr_array_add (one, g_ptr_array_index (sale->extra, r));
             insert_rows (handle, insert_extra[t], one);
           }
-        if (sale->customer_id != NULL)
-          {
-            sqlite3_bind_int64 (update_customer, 1, sale->visits);
-            sqlite3_bind_int64 (update_customer, 2, sale->total_spent);
-            sqlite3_bind_int64 (update_customer, 3, sale->last_purchase_at);
-            sqlite3_bind_int64 (update_customer, 4, sale->bonus_balance);
-            sqlite3_bind_text (update_customer, 5, sale->segment, -1, SQLITE_STATIC);
-            sqlite3_bind_text (update_customer, 6, sale->customer_id, -1, SQLITE_STATIC);
-            if (sqlite3_step (update_customer) != SQLITE_DONE)
-              g_error ("Full update: %s", sqlite3_errmsg (handle));
-            sqlite3_reset (update_customer);
-          }
+        sale_writer_update_customer (&writer, sale);
         exec_or_die (handle, "COMMIT");
         started = g_get_monotonic_time () - started;
         g_array_append_val (full_usec, started);
@@ -491,11 +501,7 @@ main (int argc, char **argv)
         sqlite3_finalize (counters[k]);
       }
   }
-  sqlite3_finalize (insert_purchase);
-  sqlite3_finalize (insert_line);
-  sqlite3_finalize (insert_application);
-  sqlite3_finalize (insert_bonus);
-  sqlite3_finalize (update_customer);
+  sale_writer_clear (&writer);
 
   p = figures_of (pipeline_usec);
   b = figures_of (baseline_usec);
