@@ -465,6 +465,26 @@ read_records (JsonObject *input, const char *member, GType type, RecordCheck che
   return g_steal_pointer (&records);
 }
 
+/* The string member @name of the input's customer into *out, which stays
+ * NULL when the member is absent or null. */
+static gboolean
+read_customer_string (JsonObject *customer, const char *name, const char **out, GError **error)
+{
+  JsonNode *member = json_object_get_member (customer, name);
+
+  if (member == NULL || JSON_NODE_HOLDS_NULL (member))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING)
+    {
+      g_autofree char *field = g_strconcat ("customer.", name, NULL);
+
+      sk_set_field_error (error, SK_ERROR_MALFORMED, field, "“%s” must be a string", field);
+      return FALSE;
+    }
+  *out = json_node_get_string (member);
+  return TRUE;
+}
+
 static gboolean
 read_customer (JsonObject *input, SkEngineCustomer **out, GError **error)
 {
@@ -486,34 +506,15 @@ read_customer (JsonObject *input, SkEngineCustomer **out, GError **error)
     }
   object = json_node_get_object (node);
 
-  member = json_object_get_member (object, "id");
-  if (member != NULL && !JSON_NODE_HOLDS_NULL (member))
+  if (!read_customer_string (object, "id", &id, error)
+      || !read_customer_string (object, "segment", &segment, error))
+    return FALSE;
+  if (segment != NULL && !sk_segment_is_valid (segment))
     {
-      if (!JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING)
-        {
-          sk_set_field_error (error, SK_ERROR_MALFORMED, "customer.id",
-                              "“customer.id” must be a string");
-          return FALSE;
-        }
-      id = json_node_get_string (member);
-    }
-  member = json_object_get_member (object, "segment");
-  if (member != NULL && !JSON_NODE_HOLDS_NULL (member))
-    {
-      if (!JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING)
-        {
-          sk_set_field_error (error, SK_ERROR_MALFORMED, "customer.segment",
-                              "“customer.segment” must be a string");
-          return FALSE;
-        }
-      segment = json_node_get_string (member);
-      if (!sk_segment_is_valid (segment))
-        {
-          sk_set_field_error (error, SK_ERROR_INVALID, "customer.segment",
-                              "Unknown segment “%s” (new, one_time, occasional, regular, vip)",
-                              segment);
-          return FALSE;
-        }
+      sk_set_field_error (error, SK_ERROR_INVALID, "customer.segment",
+                          "Unknown segment “%s” (new, one_time, occasional, regular, vip)",
+                          segment);
+      return FALSE;
     }
   customer = sk_engine_customer_new (id, segment);
 
