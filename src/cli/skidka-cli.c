@@ -183,6 +183,20 @@ check_no_arguments (int argc, char **argv)
   return -1;
 }
 
+/* parse_options () for a subcommand that takes no arguments. */
+static int
+parse_options_no_arguments (Cli          *cli,
+                            const char   *command,
+                            const char   *summary,
+                            GOptionEntry *entries,
+                            int          *argc,
+                            char       ***argv)
+{
+  int status = parse_options (cli, command, NULL, summary, entries, argc, argv);
+
+  return status >= 0 ? status : check_no_arguments (*argc, *argv);
+}
+
 /* Opens the database; @may_create: a missing file is made (init, demo,
  * import), else it is an error, so a typo never leaves an empty file. */
 static SkDatabase *
@@ -208,11 +222,10 @@ run_init (Cli *cli, int argc, char **argv)
   g_autoptr (GError) error = NULL;
   int status;
 
-  if ((status = parse_options (cli, "init", NULL,
-                               "Create the database file, or upgrade it to this version.", NULL,
-                               &argc, &argv))
-          >= 0
-      || (status = check_no_arguments (argc, argv)) >= 0)
+  if ((status = parse_options_no_arguments (
+           cli, "init", "Create the database file, or upgrade it to this version.", NULL, &argc,
+           &argv))
+      >= 0)
     return status;
 
   db = open_database (cli, TRUE, &error);
@@ -312,15 +325,14 @@ run_demo (Cli *cli, int argc, char **argv)
   double           seconds;
   int              status;
 
-  if ((status
-       = parse_options (cli, "demo", NULL,
-                        "Fill an empty database with a demo chain of children's goods stores:\n"
-                        "stores, products, rules, campaigns, customers and months of purchases.\n"
-                        "Up to 20 000 purchases go through the real purchase pipeline; more are\n"
-                        "written in bulk with the same engine. Ctrl+C stops cleanly.",
-                        entries, &argc, &argv))
-          >= 0
-      || (status = check_no_arguments (argc, argv)) >= 0)
+  if ((status = parse_options_no_arguments (
+           cli, "demo",
+           "Fill an empty database with a demo chain of children's goods stores:\n"
+           "stores, products, rules, campaigns, customers and months of purchases.\n"
+           "Up to 20 000 purchases go through the real purchase pipeline; more are\n"
+           "written in bulk with the same engine. Ctrl+C stops cleanly.",
+           entries, &argc, &argv))
+      >= 0)
     return status;
   if (customers < 0 || customers > 100000000)
     return usage_error ("--customers must be between 0 and 100 000 000");
@@ -568,15 +580,14 @@ run_engine (Cli *cli, int argc, char **argv)
   gint64      now;
   int         status;
 
-  if ((status = parse_options (
-           cli, "engine", NULL,
+  if ((status = parse_options_no_arguments (
+           cli, "engine",
            "Price a cart with the discount engine alone, no database. Reads\n"
            "{\"rules\": [...], \"campaigns\": [...], \"cart\": {\"store_id\", \"items\"},\n"
            " \"customer\": {\"id\", \"segment\", \"rule_uses\"} or null, \"now\": RFC 3339}\n"
            "on the standard input and prints the calculation.",
            NULL, &argc, &argv))
-          >= 0
-      || (status = check_no_arguments (argc, argv)) >= 0)
+      >= 0)
     return status;
 
   root = read_json_input (TRUE, &error);
@@ -629,15 +640,14 @@ run_purchase (Cli *cli, int argc, char **argv)
   g_autoptr (JsonNode) output = NULL;
   int status;
 
-  if ((status = parse_options (
-           cli, "purchase", NULL,
+  if ((status = parse_options_no_arguments (
+           cli, "purchase",
            "Process a sale (POST /api/pos/process-purchase): reads\n"
            "{\"id\": UUID, \"store_id\", \"customer_id\" or null, \"items\": [...],\n"
            " \"bonus_to_spend\", \"created_at\"} on the standard input and prints the result.\n"
            "The same id again prints the first result and changes nothing.",
            NULL, &argc, &argv))
-          >= 0
-      || (status = check_no_arguments (argc, argv)) >= 0)
+      >= 0)
     return status;
 
   /* The input is checked before the file is touched. */
@@ -705,13 +715,12 @@ run_export (Cli *cli, int argc, char **argv)
   g_autoptr (JsonNode) root = NULL;
   int status;
 
-  if ((status
-       = parse_options (cli, "export", NULL,
-                        "Print the whole database as one JSON document (for small chains, backups\n"
-                        "and moving data); “import” reads it back.",
-                        entries, &argc, &argv))
-          >= 0
-      || (status = check_no_arguments (argc, argv)) >= 0)
+  if ((status = parse_options_no_arguments (
+           cli, "export",
+           "Print the whole database as one JSON document (for small chains, backups\n"
+           "and moving data); “import” reads it back.",
+           entries, &argc, &argv))
+      >= 0)
     return status;
 
   db = open_database (cli, FALSE, &error);
@@ -746,13 +755,12 @@ run_import (Cli *cli, int argc, char **argv)
   gboolean    existed;
   int         status;
 
-  if ((status
-       = parse_options (cli, "import", NULL,
-                        "Read a JSON document made by “export” from the standard input into an\n"
-                        "empty database (made if missing). All or nothing.",
-                        NULL, &argc, &argv))
-          >= 0
-      || (status = check_no_arguments (argc, argv)) >= 0)
+  if ((status = parse_options_no_arguments (
+           cli, "import",
+           "Read a JSON document made by “export” from the standard input into an\n"
+           "empty database (made if missing). All or nothing.",
+           NULL, &argc, &argv))
+      >= 0)
     return status;
 
   root = read_json_input (TRUE, &error);
@@ -810,12 +818,10 @@ run_summary (Cli *cli, int argc, char **argv)
   SkSummary summary;
   int       status;
 
-  if ((status
-       = parse_options (cli, "summary", NULL,
-                        "Revenue, discounts, bonuses, customers and purchases over a period.",
-                        entries, &argc, &argv))
-          >= 0
-      || (status = check_no_arguments (argc, argv)) >= 0)
+  if ((status = parse_options_no_arguments (
+           cli, "summary", "Revenue, discounts, bonuses, customers and purchases over a period.",
+           entries, &argc, &argv))
+      >= 0)
     return status;
   if (from_text != NULL && !sk_time_from_rfc3339 (from_text, &from))
     return usage_error ("--from: “%s” is not an RFC 3339 date and time, like 2024-05-01T00:00:00Z",
