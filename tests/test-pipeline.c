@@ -123,6 +123,28 @@ process_ok (Fixture *f, SkPurchaseRequest *request)
   return result;
 }
 
+/* The sale is refused with @code on @field (its message naming @words,
+ * unless NULL) and the database holds what it held before. */
+static void
+assert_refused (
+    Fixture *f, SkPurchaseRequest *request, int code, const char *field, const char *words)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkPurchaseResult) result = NULL;
+  g_autofree char *before = dump_database (f->db);
+  g_autofree char *after = NULL;
+
+  result = sk_database_process_purchase (f->db, request, &error);
+  g_assert_null (result);
+  g_assert_error (error, SK_ERROR, code);
+  g_assert_cmpstr (sk_error_get_field (error), ==, field);
+  g_assert_cmpuint (strlen (error->message), >, 10);
+  if (words != NULL)
+    g_assert_nonnull (strstr (error->message, words));
+  after = dump_database (f->db);
+  g_assert_cmpstr (after, ==, before);
+}
+
 static SkDiscountRule *
 save_rule (Fixture    *f,
            const char *name,
@@ -657,18 +679,9 @@ test_money_bounds (Fixture *f, gconstpointer data)
   give_bonus (f, f->anna->id, SK_BALANCE_MAX - 5 - checked_balance (f, f->anna->id));
   {
     g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 0, NOW + HOUR);
-    g_autoptr (SkPurchaseResult) result = NULL;
-    g_autoptr (GError) error = NULL;
-    g_autofree char *before = dump_database (f->db);
-    g_autofree char *after = NULL;
 
     sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", 200000, 1);
-    result = sk_database_process_purchase (f->db, request, &error);
-    g_assert_null (result);
-    g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
-    g_assert_cmpstr (sk_error_get_field (error), ==, "customer_id");
-    after = dump_database (f->db);
-    g_assert_cmpstr (after, ==, before);
+    assert_refused (f, request, SK_ERROR_INVALID, "customer_id", NULL);
     g_assert_cmpint (checked_balance (f, f->anna->id), ==, SK_BALANCE_MAX - 5);
   }
 }
@@ -678,8 +691,6 @@ static void
 test_spend_errors (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
 
   give_bonus (f, f->anna->id, 10000);
   f->store->max_bonus_share = 5000;
@@ -687,41 +698,21 @@ test_spend_errors (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
 
   /* More than the balance. */
-  before = dump_database (f->db);
   {
     g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 10001, NOW);
-    g_autoptr (SkPurchaseResult) result = NULL;
 
     sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", 200000, 1);
-    result = sk_database_process_purchase (f->db, request, &error);
-    g_assert_null (result);
-    g_assert_error (error, SK_ERROR, SK_ERROR_INSUFFICIENT_BONUS);
-    g_assert_cmpstr (sk_error_get_field (error), ==, "bonus_to_spend");
-    g_assert_nonnull (strstr (error->message, "100,00"));
-    g_clear_error (&error);
+    assert_refused (f, request, SK_ERROR_INSUFFICIENT_BONUS, "bonus_to_spend", "100,00");
   }
-  after = dump_database (f->db);
-  g_assert_cmpstr (after, ==, before);
 
   /* More than half of the purchase: the store's cap is 50 %. */
   give_bonus (f, f->anna->id, 1000000);
-  g_free (before);
-  before = dump_database (f->db);
   {
     g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 100001, NOW);
-    g_autoptr (SkPurchaseResult) result = NULL;
 
     sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", 200001, 1);
-    result = sk_database_process_purchase (f->db, request, &error);
-    g_assert_null (result);
-    g_assert_error (error, SK_ERROR, SK_ERROR_BONUS_CAP_EXCEEDED);
-    g_assert_cmpstr (sk_error_get_field (error), ==, "bonus_to_spend");
-    g_assert_nonnull (strstr (error->message, "1\u202f000,00"));
-    g_clear_error (&error);
+    assert_refused (f, request, SK_ERROR_BONUS_CAP_EXCEEDED, "bonus_to_spend", "1\u202f000,00");
   }
-  g_free (after);
-  after = dump_database (f->db);
-  g_assert_cmpstr (after, ==, before);
 
   /* Exactly the cap, floor (200 001 × 5000 / 10000) = 100 000, is fine. */
   {
@@ -997,16 +988,14 @@ test_bad_input (Fixture *f, gconstpointer data)
     { "empty cart", NULL, "anna", NULL, 0, 0, 0, "items" },
   };
   g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
 
   give_bonus (f, f->anna->id, 5000);
   before = dump_database (f->db);
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr (SkPurchaseRequest) request = NULL;
-      g_autoptr (SkPurchaseResult) result = NULL;
-      g_autoptr (GError) error = NULL;
-      g_autofree char *after = NULL;
-      const char      *customer
+      const char *customer
           = g_strcmp0 (bad[i].customer, "anna") == 0 ? f->anna->id : bad[i].customer;
 
       g_test_message ("case %s", bad[i].what);
@@ -1017,14 +1006,10 @@ test_bad_input (Fixture *f, gconstpointer data)
         sk_test_set_string (&request->cart->store_id, bad[i].store);
       if (bad[i].quantity != 0 || bad[i].price != 0)
         sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", bad[i].price, bad[i].quantity);
-      result = sk_database_process_purchase (f->db, request, &error);
-      g_assert_null (result);
-      g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
-      g_assert_cmpstr (sk_error_get_field (error), ==, bad[i].field);
-      g_assert_cmpuint (strlen (error->message), >, 10);
-      after = dump_database (f->db);
-      g_assert_cmpstr (after, ==, before);
+      assert_refused (f, request, SK_ERROR_INVALID, bad[i].field, NULL);
     }
+  after = dump_database (f->db);
+  g_assert_cmpstr (after, ==, before);
 }
 
 static void
