@@ -63,10 +63,37 @@ customer (const char *phone, const char *card)
   return c;
 }
 
+/* A new schema's URI on the test server; NULL, the test skipped, without one. */
+static char *
+postgres_or_skip (void)
+{
+  char *uri = sk_test_postgres_database ();
+
+  if (uri == NULL)
+    g_test_skip ("No PostgreSQL server (run under tests/with-postgres.sh)");
+  return uri;
+}
+
+/* The database on a new schema, its URI in *uri; NULL, the test skipped,
+ * without a server. */
+static SkDatabase *
+open_postgres (char **uri)
+{
+  g_autoptr (GError) error = NULL;
+  SkDatabase *db;
+
+  *uri = postgres_or_skip ();
+  if (*uri == NULL)
+    return NULL;
+  db = sk_database_open (*uri, &error);
+  g_assert_no_error (error);
+  return db;
+}
+
 static void
 test_server (void)
 {
-  g_autofree char *uri = sk_test_postgres_database ();
+  g_autofree char *uri = NULL;
   g_autoptr (SkDatabase) db = NULL;
   g_autoptr (SkDatabase) again = NULL;
   g_autoptr (SkDatabase) newer = NULL;
@@ -75,13 +102,9 @@ test_server (void)
   g_autoptr (SkCustomer) same_phone = customer ("+79001234567", "2000000000028");
   g_autoptr (SkBonusTransaction) earned = NULL;
 
-  if (uri == NULL)
-    {
-      g_test_skip ("No PostgreSQL server (run under tests/with-postgres.sh)");
-      return;
-    }
-  db = sk_database_open (uri, &error);
-  g_assert_no_error (error);
+  db = open_postgres (&uri);
+  if (db == NULL)
+    return;
   g_assert_cmpstr (sk_database_get_backend_name (db), ==, "postgresql");
   g_assert_cmpint (sk_database_get_schema_version (db), ==, SK_SCHEMA_VERSION);
 
@@ -151,7 +174,7 @@ schema_columns (SkDatabase *db, const char *sql)
 static void
 test_same_schema (void)
 {
-  g_autofree char *uri = sk_test_postgres_database ();
+  g_autofree char *uri = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
   g_autoptr (SkDatabase) pg = NULL;
@@ -162,11 +185,9 @@ test_same_schema (void)
   GHashTableIter iter;
   gpointer       key;
 
+  uri = postgres_or_skip ();
   if (uri == NULL)
-    {
-      g_test_skip ("No PostgreSQL server (run under tests/with-postgres.sh)");
-      return;
-    }
+    return;
   dir = g_dir_make_tmp ("skidka-schema-XXXXXX", &error);
   g_assert_no_error (error);
   path = g_build_filename (dir, "schema.db", NULL);
@@ -225,19 +246,15 @@ accounts_notified (PGconn *listener)
 static void
 test_accounts_notify (void)
 {
-  g_autofree char *uri = sk_test_postgres_database ();
+  g_autofree char *uri = NULL;
   g_autoptr (SkDatabase) db = NULL;
   g_autoptr (GError) error = NULL;
   PGconn   *listener;
   PGresult *result;
 
-  if (uri == NULL)
-    {
-      g_test_skip ("No PostgreSQL server (run under tests/with-postgres.sh)");
-      return;
-    }
-  db = sk_database_open (uri, &error);
-  g_assert_no_error (error);
+  db = open_postgres (&uri);
+  if (db == NULL)
+    return;
   listener = PQconnectdb (uri);
   g_assert_cmpint (PQstatus (listener), ==, CONNECTION_OK);
   result = PQexec (listener, "LISTEN " SK_POSTGRES_ACCOUNTS_CHANNEL);
@@ -290,7 +307,7 @@ account (const char *username, SkRole role, const char *store_id)
 static void
 test_accounts (void)
 {
-  g_autofree char *uri = sk_test_postgres_database ();
+  g_autofree char *uri = NULL;
   g_autoptr (SkDatabase) db = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = sk_store_new ();
@@ -301,13 +318,9 @@ test_accounts (void)
   g_autoptr (GPtrArray) list = NULL;
   gint64 now = sk_time_now ();
 
-  if (uri == NULL)
-    {
-      g_test_skip ("No PostgreSQL server (run under tests/with-postgres.sh)");
-      return;
-    }
-  db = sk_database_open (uri, &error);
-  g_assert_no_error (error);
+  db = open_postgres (&uri);
+  if (db == NULL)
+    return;
   store->code = g_strdup ("EKB-1");
   store->name = g_strdup ("Екатеринбург");
   g_assert_true (sk_database_save_store (db, store, &error));
@@ -382,7 +395,7 @@ test_accounts (void)
 static void
 test_reconnect (void)
 {
-  g_autofree char *uri = sk_test_postgres_database ();
+  g_autofree char *uri = NULL;
   g_autoptr (SkDatabase) db = NULL;
   g_autoptr (GError) error = NULL;
   gint64           pid;
@@ -390,13 +403,9 @@ test_reconnect (void)
   PGconn          *pg;
   PGresult        *result;
 
-  if (uri == NULL)
-    {
-      g_test_skip ("No PostgreSQL server (run under tests/with-postgres.sh)");
-      return;
-    }
-  db = sk_database_open (uri, &error);
-  g_assert_no_error (error);
+  db = open_postgres (&uri);
+  if (db == NULL)
+    return;
   pid = sk_db_query_int (db, &error, -1, "SELECT pg_backend_pid ()", NULL);
   g_assert_no_error (error);
   g_assert_cmpint (sk_database_count_customers (db, &error), ==, 0);
