@@ -903,6 +903,21 @@ sk_database_search_customers (SkDatabase *self,
 
 static gboolean load_purchase_details (SkDatabase *self, SkPurchase *purchase, GError **error);
 
+/* @purchases (taken; NULL after a failed query) with their lines and
+ * discounts loaded, or NULL. */
+static GPtrArray *
+with_purchase_details (SkDatabase *self, GPtrArray *purchases, GError **error)
+{
+  g_autoptr (GPtrArray) rows = purchases;
+
+  if (rows == NULL)
+    return NULL;
+  for (guint i = 0; i < rows->len; i++)
+    if (!load_purchase_details (self, g_ptr_array_index (rows, i), error))
+      return NULL;
+  return g_steal_pointer (&rows);
+}
+
 /* The key a lazy list orders @q by: the first of the search's keys that
  * matches anyone (so the list agrees with sk_database_search_customers). */
 static SearchKey
@@ -1024,23 +1039,18 @@ GPtrArray *
 sk_database_list_purchases_between (
     SkDatabase *self, gint64 from, gint64 to, guint limit, GError **error)
 {
-  g_autoptr (GPtrArray) rows = NULL;
-
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
-  rows = sk_db_query_records (
+  return with_purchase_details (
       self,
-      sk_db_query (self, error,
-                   "SELECT * FROM purchases WHERE created_at >= ? AND created_at < ?"
-                   " ORDER BY created_at DESC, id LIMIT ?",
-                   "iii", from, to, (gint64)CLAMP (limit, 1, 100000)),
-      SK_TYPE_PURCHASE, error);
-  if (rows == NULL)
-    return NULL;
-  for (guint i = 0; i < rows->len; i++)
-    if (!load_purchase_details (self, g_ptr_array_index (rows, i), error))
-      return NULL;
-  return g_steal_pointer (&rows);
+      sk_db_query_records (
+          self,
+          sk_db_query (self, error,
+                       "SELECT * FROM purchases WHERE created_at >= ? AND created_at < ?"
+                       " ORDER BY created_at DESC, id LIMIT ?",
+                       "iii", from, to, (gint64)CLAMP (limit, 1, 100000)),
+          SK_TYPE_PURCHASE, error),
+      error);
 }
 
 gint64
@@ -1101,22 +1111,17 @@ sk_database_get_purchase (SkDatabase *self, const char *id, GError **error)
 GPtrArray *
 sk_database_list_purchases (SkDatabase *self, const char *customer_id, guint limit, GError **error)
 {
-  g_autoptr (GPtrArray) rows = NULL;
-
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
-  rows = sk_db_query_records (self,
-                              sk_db_query (self, error,
-                                           "SELECT * FROM purchases WHERE customer_id = ?"
-                                           " ORDER BY created_at DESC, id LIMIT ?",
-                                           "si", customer_id, (gint64)CLAMP (limit, 1, 10000)),
-                              SK_TYPE_PURCHASE, error);
-  if (rows == NULL)
-    return NULL;
-  for (guint i = 0; i < rows->len; i++)
-    if (!load_purchase_details (self, g_ptr_array_index (rows, i), error))
-      return NULL;
-  return g_steal_pointer (&rows);
+  return with_purchase_details (
+      self,
+      sk_db_query_records (self,
+                           sk_db_query (self, error,
+                                        "SELECT * FROM purchases WHERE customer_id = ?"
+                                        " ORDER BY created_at DESC, id LIMIT ?",
+                                        "si", customer_id, (gint64)CLAMP (limit, 1, 10000)),
+                           SK_TYPE_PURCHASE, error),
+      error);
 }
 
 GPtrArray *
@@ -1128,21 +1133,18 @@ sk_database_list_purchases_page (SkDatabase *self,
                                  char      **next_cursor,
                                  GError    **error)
 {
-  g_autoptr (GPtrArray) page = NULL;
-
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   g_return_val_if_fail (customer_id != NULL, NULL);
 
-  page = sk_db_query_page (
-      self, SK_TYPE_PURCHASE,
-      "SELECT * FROM purchases WHERE customer_id = ?4 AND (?5 = '' OR store_id = ?5)"
-      " AND (created_at < ?1 OR (created_at = ?1 AND id < ?2))"
-      " ORDER BY created_at DESC, id DESC LIMIT ?3",
-      customer_id, store_id, cursor, limit, next_cursor, error);
-  for (guint i = 0; page != NULL && i < page->len; i++)
-    if (!load_purchase_details (self, g_ptr_array_index (page, i), error))
-      return NULL;
-  return g_steal_pointer (&page);
+  return with_purchase_details (
+      self,
+      sk_db_query_page (
+          self, SK_TYPE_PURCHASE,
+          "SELECT * FROM purchases WHERE customer_id = ?4 AND (?5 = '' OR store_id = ?5)"
+          " AND (created_at < ?1 OR (created_at = ?1 AND id < ?2))"
+          " ORDER BY created_at DESC, id DESC LIMIT ?3",
+          customer_id, store_id, cursor, limit, next_cursor, error),
+      error);
 }
 
 gboolean
