@@ -1112,6 +1112,19 @@ test_stores_campaigns_users (void)
 }
 
 /* Every row of @path, a page of @limit at a time, each once. */
+/* The next page's cursor from a page's reply, escaped for a query, or NULL
+ * after the last; counts the pages, which must be fewer than 1000. */
+static char *
+next_cursor (Reply *reply, guint *pages)
+{
+  JsonNode *next = json_object_get_member (obj (reply), "next_cursor");
+
+  g_assert_cmpuint (++*pages, <, 1000);
+  return JSON_NODE_HOLDS_NULL (next)
+             ? NULL
+             : g_uri_escape_string (json_node_get_string (next), NULL, FALSE);
+}
+
 static guint
 count_pages (const char *path, guint limit, int role)
 {
@@ -1126,7 +1139,6 @@ count_pages (const char *path, guint limit, int role)
                                   : g_strdup_printf ("%s?limit=%u", path, limit);
       g_autoptr (Reply) reply = call ("GET", page, role, NULL);
       JsonArray *items;
-      JsonNode  *next;
 
       assert_status (reply, 200);
       items = json_object_get_array_member (obj (reply), "items");
@@ -1135,11 +1147,8 @@ count_pages (const char *path, guint limit, int role)
         g_assert_true (
             g_hash_table_add (seen, g_strdup (json_object_get_string_member (
                                         json_array_get_object_element (items, i), "id"))));
-      next = json_object_get_member (obj (reply), "next_cursor");
-      g_clear_pointer (&cursor, g_free);
-      if (!JSON_NODE_HOLDS_NULL (next))
-        cursor = g_uri_escape_string (json_node_get_string (next), NULL, FALSE);
-      g_assert_cmpuint (++pages, <, 1000);
+      g_free (cursor);
+      cursor = next_cursor (reply, &pages);
     }
   while (cursor != NULL);
   return g_hash_table_size (seen);
@@ -1224,7 +1233,6 @@ test_notifications_pages (void)
                                   : g_strdup ("/api/notifications?limit=3");
       g_autoptr (Reply) reply = call ("GET", path, MANAGER, NULL);
       JsonArray *items;
-      JsonNode  *next;
 
       assert_status (reply, 200);
       items = json_object_get_array_member (obj (reply), "items");
@@ -1246,11 +1254,8 @@ test_notifications_pages (void)
               g_hash_table_add (seen, g_strdup (json_object_get_string_member (item, "id"))));
           own_seen++;
         }
-      next = json_object_get_member (obj (reply), "next_cursor");
-      g_clear_pointer (&cursor, g_free);
-      if (!JSON_NODE_HOLDS_NULL (next))
-        cursor = g_uri_escape_string (json_node_get_string (next), NULL, FALSE);
-      g_assert_cmpuint (++pages, <, 1000);
+      g_free (cursor);
+      cursor = next_cursor (reply, &pages);
     }
   while (cursor != NULL);
   g_assert_cmpint (own_seen, ==, own_total);
@@ -1785,19 +1790,27 @@ raw_read_all (int fd)
   return g_string_free (text, FALSE);
 }
 
-/* GET /api/health on a new connection: the whole answer. */
+/* What the server on @port answers to @request sent as it is, on a new
+ * connection. */
 static char *
-raw_health (guint port)
+raw_request_at (guint port, const char *request)
 {
-  const char *request = "GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
-  int         fd = raw_connect (port);
-  char       *answer;
+  int   fd = raw_connect (port);
+  char *answer;
 
   g_assert_cmpint (send (fd, request, strlen (request), MSG_NOSIGNAL), ==,
                    (gssize)strlen (request));
   answer = raw_read_all (fd);
   close (fd);
   return answer;
+}
+
+/* GET /api/health on a new connection: the whole answer. */
+static char *
+raw_health (guint port)
+{
+  return raw_request_at (
+      port, "GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
 }
 
 static void
@@ -1812,14 +1825,7 @@ limit_descriptors (gpointer data)
 static char *
 raw_request (const char *request)
 {
-  int   fd = raw_connect (env.port);
-  char *answer;
-
-  g_assert_cmpint (send (fd, request, strlen (request), MSG_NOSIGNAL), ==,
-                   (gssize)strlen (request));
-  answer = raw_read_all (fd);
-  close (fd);
-  return answer;
+  return raw_request_at (env.port, request);
 }
 
 /* Requests libsoup would refuse without a word (a bad escape, not HTTP, a
