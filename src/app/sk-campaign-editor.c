@@ -317,8 +317,7 @@ sk_campaign_editor_dispose (GObject *object)
 {
   SkCampaignEditor *self = SK_CAMPAIGN_EDITOR (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
+  sk_cancellable_clear (&self->cancellable);
   g_clear_object (&self->repository);
   g_clear_object (&self->campaign);
   g_clear_pointer (&self->rule_checks, g_ptr_array_unref);

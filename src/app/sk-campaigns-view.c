@@ -157,9 +157,7 @@ sk_campaigns_view_reload (SkCampaignsView *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "campaigns.edit", can_edit);
   if (sk_app_repository () == NULL)
     return;
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
+  sk_cancellable_renew (&self->cancellable);
   sk_repository_list_campaigns_async (sk_app_repository (), self->cancellable, campaigns_listed_cb,
                                       self);
 }
@@ -231,8 +229,7 @@ show_figures (SkCampaignsView *self)
     adw_preferences_group_set_description (self->figures_group, escaped);
   }
   /* A newer choice replaces a read still under way. */
-  g_cancellable_cancel (self->figures_cancellable);
-  g_clear_object (&self->figures_cancellable);
+  sk_cancellable_clear (&self->figures_cancellable);
   if (sk_app_repository () == NULL)
     return;
   self->figures_cancellable = g_cancellable_new ();
@@ -294,10 +291,8 @@ sk_campaigns_view_dispose (GObject *object)
 {
   SkCampaignsView *self = SK_CAMPAIGNS_VIEW (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  g_cancellable_cancel (self->figures_cancellable);
-  g_clear_object (&self->figures_cancellable);
+  sk_cancellable_clear (&self->cancellable);
+  sk_cancellable_clear (&self->figures_cancellable);
   g_clear_object (&self->selection);
   g_clear_object (&self->campaigns);
   g_clear_pointer (&self->figure_rows, g_ptr_array_unref);

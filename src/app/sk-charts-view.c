@@ -213,9 +213,7 @@ sk_charts_view_reload (SkChartsView *self)
   if (sk_app_repository () == NULL)
     return;
   self->loaded = TRUE;
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
+  sk_cancellable_renew (&self->cancellable);
 
   /* Whole days, up to the end of today. */
   tomorrow = g_date_time_new_utc (g_date_time_get_year (now), g_date_time_get_month (now),
@@ -270,9 +268,7 @@ stores_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 load_stores (SkChartsView *self)
 {
-  g_cancellable_cancel (self->stores_cancellable);
-  g_clear_object (&self->stores_cancellable);
-  self->stores_cancellable = g_cancellable_new ();
+  sk_cancellable_renew (&self->stores_cancellable);
   sk_repository_list_stores_async (sk_app_repository (), self->stores_cancellable, stores_listed_cb,
                                    self);
 }
@@ -389,10 +385,8 @@ sk_charts_view_dispose (GObject *object)
 {
   SkChartsView *self = SK_CHARTS_VIEW (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  g_cancellable_cancel (self->stores_cancellable);
-  g_clear_object (&self->stores_cancellable);
+  sk_cancellable_clear (&self->cancellable);
+  sk_cancellable_clear (&self->stores_cancellable);
   g_clear_object (&self->rule_rows);
   g_clear_pointer (&self->store_ids, g_ptr_array_unref);
   g_clear_pointer (&self->daily, g_array_unref);

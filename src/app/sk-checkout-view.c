@@ -371,8 +371,7 @@ sk_checkout_view_recompute (SkCheckoutView *self)
   self->calc_serial++;
   self->calc_started = g_get_monotonic_time ();
   /* A queued answer for older lines need not be worked out at all. */
-  g_cancellable_cancel (self->calc_cancellable);
-  g_clear_object (&self->calc_cancellable);
+  sk_cancellable_clear (&self->calc_cancellable);
 
   n = sk_sale_get_n_lines (self->sale);
   customer = sk_sale_get_customer (self->sale);
@@ -1382,10 +1381,8 @@ sk_checkout_view_dispose (GObject *object)
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  g_cancellable_cancel (self->calc_cancellable);
-  g_clear_object (&self->calc_cancellable);
+  sk_cancellable_clear (&self->cancellable);
+  sk_cancellable_clear (&self->calc_cancellable);
   g_clear_object (&self->sale);
   g_clear_object (&self->last_purchase);
   g_clear_object (&self->last_customer);

@@ -294,8 +294,7 @@ sk_customer_editor_dispose (GObject *object)
 {
   SkCustomerEditor *self = SK_CUSTOMER_EDITOR (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
+  sk_cancellable_clear (&self->cancellable);
   g_clear_object (&self->repository);
   g_clear_object (&self->customer);
   G_OBJECT_CLASS (sk_customer_editor_parent_class)->dispose (object);

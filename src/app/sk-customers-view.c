@@ -440,8 +440,7 @@ sk_customers_view_show_customer (SkCustomersView *self, const char *customer_id)
 {
   g_return_if_fail (SK_IS_CUSTOMERS_VIEW (self));
 
-  g_cancellable_cancel (self->details_cancellable);
-  g_clear_object (&self->details_cancellable);
+  sk_cancellable_clear (&self->details_cancellable);
   if (customer_id == NULL || sk_app_repository () == NULL)
     {
       set_details_loading (self, NULL);
@@ -813,10 +812,8 @@ sk_customers_view_dispose (GObject *object)
 {
   SkCustomersView *self = SK_CUSTOMERS_VIEW (object);
 
-  g_cancellable_cancel (self->details_cancellable);
-  g_clear_object (&self->details_cancellable);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
+  sk_cancellable_clear (&self->details_cancellable);
+  sk_cancellable_clear (&self->cancellable);
   g_clear_handle_id (&self->searching_id, g_source_remove);
   g_clear_pointer (&self->loading_id, g_free);
   if (self->model != NULL)

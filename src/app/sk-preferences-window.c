@@ -246,8 +246,7 @@ sk_preferences_window_dispose (GObject *object)
 {
   SkPreferencesWindow *self = SK_PREFERENCES_WINDOW (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
+  sk_cancellable_clear (&self->cancellable);
   g_clear_pointer (&self->stores, g_ptr_array_unref);
   G_OBJECT_CLASS (sk_preferences_window_parent_class)->dispose (object);
 }

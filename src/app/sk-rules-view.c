@@ -173,9 +173,7 @@ sk_rules_view_reload (gpointer view)
   if (sk_app_repository () == NULL)
     return;
   /* A newer read replaces one still under way. */
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
+  sk_cancellable_renew (&self->cancellable);
   self->n_reloads++;
   sk_repository_list_rules_async (sk_app_repository (), self->cancellable, rules_listed_cb, self);
 }
@@ -309,8 +307,7 @@ sk_rules_view_dispose (GObject *object)
 {
   SkRulesView *self = SK_RULES_VIEW (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
+  sk_cancellable_clear (&self->cancellable);
   g_clear_object (&self->selection);
   g_clear_object (&self->rules);
   G_OBJECT_CLASS (sk_rules_view_parent_class)->dispose (object);

@@ -27,6 +27,20 @@ sk_app_repository (void)
 }
 
 void
+sk_cancellable_clear (GCancellable **cancellable)
+{
+  g_cancellable_cancel (*cancellable);
+  g_clear_object (cancellable);
+}
+
+void
+sk_cancellable_renew (GCancellable **cancellable)
+{
+  sk_cancellable_clear (cancellable);
+  *cancellable = g_cancellable_new ();
+}
+
+void
 sk_widget_toast (GtkWidget *widget, const char *message)
 {
   GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);

@@ -15,6 +15,12 @@ void           sk_app_set_default (SkApplication *app);
 /* Its repository: how the views read and write (NULL without an app). */
 SkRepository *sk_app_repository (void);
 
+/* Cancels the read that *@cancellable guards and drops it (a newer read
+ * replaces it, or the widget goes). */
+void sk_cancellable_clear (GCancellable **cancellable);
+/* The same, then puts a new one in its place for the next read. */
+void sk_cancellable_renew (GCancellable **cancellable);
+
 void sk_widget_toast (GtkWidget *widget, const char *message);
 void sk_widget_toast_error (GtkWidget *widget, const GError *error);
 
