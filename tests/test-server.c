@@ -215,6 +215,21 @@ assert_status (Reply *reply, guint status)
              reply->node ? json_to_string (reply->node, FALSE) : "(no body)");
 }
 
+/* call () that must answer with this error (see assert_error). */
+static void
+call_fails (const char *method,
+            const char *path,
+            int         who,
+            const char *body,
+            guint       status,
+            const char *code,
+            const char *field)
+{
+  g_autoptr (Reply) reply = call (method, path, who, body);
+
+  assert_error (reply, status, code, field);
+}
+
 static gint64
 count (const char *sql)
 {
@@ -451,26 +466,16 @@ test_customers (void)
 
   before = count ("SELECT count(*) FROM customers");
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/customers", ADMIN,
-                "{\"full_name\": \"Dup\", \"phone\": \"+79165551234\"}");
-  assert_error (reply, 409, "conflict", NULL);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/customers", ADMIN,
-                "{\"full_name\": \"Dup\", \"card_number\": \"4000123\"}");
-  assert_error (reply, 409, "conflict", NULL);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/customers", ADMIN, "{\"full_name\": ");
-  assert_error (reply, 400, "malformed", NULL);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/customers", ADMIN, "[1, 2]");
-  assert_error (reply, 400, "malformed", NULL);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/customers", ADMIN, "{\"full_name\": 42}");
-  assert_error (reply, 400, "malformed", "full_name");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/customers", ADMIN, "{\"full_name\": \"X\", \"phone\": \"12\"}");
-  assert_error (reply, 422, "invalid_value", "phone");
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("POST", "/api/customers", ADMIN,
+              "{\"full_name\": \"Dup\", \"phone\": \"+79165551234\"}", 409, "conflict", NULL);
+  call_fails ("POST", "/api/customers", ADMIN,
+              "{\"full_name\": \"Dup\", \"card_number\": \"4000123\"}", 409, "conflict", NULL);
+  call_fails ("POST", "/api/customers", ADMIN, "{\"full_name\": ", 400, "malformed", NULL);
+  call_fails ("POST", "/api/customers", ADMIN, "[1, 2]", 400, "malformed", NULL);
+  call_fails ("POST", "/api/customers", ADMIN, "{\"full_name\": 42}", 400, "malformed",
+              "full_name");
+  call_fails ("POST", "/api/customers", ADMIN, "{\"full_name\": \"X\", \"phone\": \"12\"}", 422,
+              "invalid_value", "phone");
   reply = call_full (env.session, "POST", "/api/customers", env.token[ADMIN],
                      "{\"full_name\": \"\xff\xfe\"}", G_MAXSIZE, NULL);
   assert_error (reply, 400, "malformed", NULL);
@@ -499,12 +504,9 @@ test_customers (void)
                      "{\"email\": \"other@example.org\"}", G_MAXSIZE, etag);
   assert_error (reply, 412, "stale_version", NULL);
   g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", path, ADMIN, "{\"email\": \"other@example.org\", \"version\": 1}");
-  assert_error (reply, 412, "stale_version", NULL);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", path, ADMIN, "{\"email\": 5, \"version\": 2}");
-  assert_error (reply, 400, "malformed", "email");
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("PUT", path, ADMIN, "{\"email\": \"other@example.org\", \"version\": 1}", 412,
+              "stale_version", NULL);
+  call_fails ("PUT", path, ADMIN, "{\"email\": 5, \"version\": 2}", 400, "malformed", "email");
   reply = call ("GET", path, ADMIN, NULL);
   g_assert_cmpstr (str (reply, "email"), ==, "maria@example.org");
   /* A manager of another store may not edit this store's customer. */
@@ -527,12 +529,8 @@ test_customers (void)
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
                    1);
   g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/customers?limit=0", CASHIER, NULL);
-  assert_error (reply, 422, "invalid_value", "limit");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/customers?limit=ten", CASHIER, NULL);
-  assert_error (reply, 400, "malformed", "limit");
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("GET", "/api/customers?limit=0", CASHIER, NULL, 422, "invalid_value", "limit");
+  call_fails ("GET", "/api/customers?limit=ten", CASHIER, NULL, 400, "malformed", "limit");
   reply = call ("GET", "/api/customers?cursor=garbage", CASHIER, NULL);
   assert_error (reply, 400, "malformed", "cursor");
   g_clear_pointer (&path, g_free);
@@ -618,28 +616,19 @@ test_bonuses (void)
 
   /* Errors write nothing. */
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", spend, ADMIN, "{\"amount\": 6501, \"reason\": \"too much\"}");
-  assert_error (reply, 422, "insufficient_bonus", NULL);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", spend, ADMIN, "{\"amount\": -5, \"reason\": \"negative\"}");
-  assert_error (reply, 422, "invalid_value", "amount");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", earn, ADMIN, "{\"amount\": \"100\", \"reason\": \"text\"}");
-  assert_error (reply, 400, "malformed", "amount");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", earn, ADMIN, "{\"amount\": 1.5, \"reason\": \"float\"}");
-  assert_error (reply, 400, "malformed", "amount");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", earn, ADMIN, "{\"amount\": 100}");
-  assert_error (reply, 400, "malformed", "reason");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", earn, ADMIN, "{\"amount\": 100, \"reason\": \"  \"}");
-  assert_error (reply, 422, "invalid_value", "reason");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/bonuses/00000000-0000-4000-8000-000000000000/earn", ADMIN,
-                "{\"amount\": 100, \"reason\": \"ghost\"}");
-  assert_error (reply, 404, "not_found", NULL);
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("POST", spend, ADMIN, "{\"amount\": 6501, \"reason\": \"too much\"}", 422,
+              "insufficient_bonus", NULL);
+  call_fails ("POST", spend, ADMIN, "{\"amount\": -5, \"reason\": \"negative\"}", 422,
+              "invalid_value", "amount");
+  call_fails ("POST", earn, ADMIN, "{\"amount\": \"100\", \"reason\": \"text\"}", 400, "malformed",
+              "amount");
+  call_fails ("POST", earn, ADMIN, "{\"amount\": 1.5, \"reason\": \"float\"}", 400, "malformed",
+              "amount");
+  call_fails ("POST", earn, ADMIN, "{\"amount\": 100}", 400, "malformed", "reason");
+  call_fails ("POST", earn, ADMIN, "{\"amount\": 100, \"reason\": \" \"}", 422, "invalid_value",
+              "reason");
+  call_fails ("POST", "/api/bonuses/00000000-0000-4000-8000-000000000000/earn", ADMIN,
+              "{\"amount\": 100, \"reason\": \"ghost\"}", 404, "not_found", NULL);
   reply = call ("POST", earn, MANAGER, other_store);
   assert_error (reply, 403, "forbidden", "store_id");
   g_assert_cmpint (balance_of (id), ==, 6500);
@@ -677,21 +666,14 @@ test_rules (void)
                      "\"1\"");
   assert_error (reply, 412, "stale_version", NULL);
   g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", path, MARKETING, "{\"value\": -5, \"version\": 2}");
-  assert_error (reply, 422, "invalid_value", "value");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", "/api/discounts/rules/00000000-0000-4000-8000-000000000000", MARKETING,
-                "{\"value\": 5}");
-  assert_error (reply, 404, "not_found", NULL);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/discounts/rules", MARKETING,
-                "{\"type\": \"percentage\", \"value\": 5}");
-  assert_error (reply, 400, "malformed", "name");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/discounts/rules", MARKETING,
-                "{\"name\": \"x\", \"type\": \"magic\", \"value\": 5}");
-  assert_error (reply, 422, "invalid_value", "type");
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("PUT", path, MARKETING, "{\"value\": -5, \"version\": 2}", 422, "invalid_value",
+              "value");
+  call_fails ("PUT", "/api/discounts/rules/00000000-0000-4000-8000-000000000000", MARKETING,
+              "{\"value\": 5}", 404, "not_found", NULL);
+  call_fails ("POST", "/api/discounts/rules", MARKETING, "{\"type\": \"percentage\", \"value\": 5}",
+              400, "malformed", "name");
+  call_fails ("POST", "/api/discounts/rules", MARKETING,
+              "{\"name\": \"x\", \"type\": \"magic\", \"value\": 5}", 422, "invalid_value", "type");
   reply = call ("POST", "/api/discounts/rules", MARKETING,
                 "{\"name\": \"x\", \"type\": \"percentage\", \"value\": \"5\"}");
   assert_error (reply, 400, "malformed", "value");
@@ -762,16 +744,12 @@ test_calculate (void)
   g_free (body);
   cart = cart_json (store, NULL, -100, 1);
   body = g_strdup_printf ("{%s}", cart);
-  reply = call ("POST", "/api/discounts/calculate", ADMIN, body);
-  assert_error (reply, 422, "invalid_value", NULL);
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("POST", "/api/discounts/calculate", ADMIN, body, 422, "invalid_value", NULL);
   g_free (cart);
   g_free (body);
   cart = cart_json (store, NULL, 100, 0);
   body = g_strdup_printf ("{%s}", cart);
-  reply = call ("POST", "/api/discounts/calculate", ADMIN, body);
-  assert_error (reply, 422, "invalid_value", NULL);
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("POST", "/api/discounts/calculate", ADMIN, body, 422, "invalid_value", NULL);
   reply = call ("POST", "/api/discounts/calculate", ADMIN,
                 "{\"store_id\": \"00000000-0000-4000-8000-000000000000\", \"items\": "
                 "[{\"unit_price\": 100, \"quantity\": 1}]}");
@@ -922,13 +900,10 @@ test_pos (void)
   /* A manager of another store may not refund it; the admin may. */
   refund = g_strdup_printf ("{\"id\": \"%s\", \"purchase_id\": \"%s\"}", refund_id, purchase_id);
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/refund", MANAGER2, refund);
-  assert_error (reply, 403, "forbidden", NULL);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/refund", ADMIN,
-                "{\"id\": \"x\", \"purchase_id\": \"00000000-0000-4000-8000-000000000000\"}");
-  assert_error (reply, 404, "not_found", NULL);
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("POST", "/api/pos/refund", MANAGER2, refund, 403, "forbidden", NULL);
+  call_fails ("POST", "/api/pos/refund", ADMIN,
+              "{\"id\": \"x\", \"purchase_id\": \"00000000-0000-4000-8000-000000000000\"}", 404,
+              "not_found", NULL);
   reply = call ("POST", "/api/pos/refund", ADMIN, refund);
   assert_status (reply, 200);
   g_assert_cmpint (num (reply, "refunded_total"), ==, 223820 + 10000);
@@ -949,12 +924,9 @@ test_analytics (void)
   g_assert_true (json_object_has_member (obj (reply), "segments"));
   g_assert_true (json_object_has_member (obj (reply), "rules"));
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/analytics", MARKETING, "{\"from\": \"yesterday\"}");
-  assert_error (reply, 400, "malformed", "from");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/analytics/summary?from=nonsense", ADMIN, NULL);
-  assert_error (reply, 400, "malformed", "from");
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("POST", "/api/analytics", MARKETING, "{\"from\": \"yesterday\"}", 400, "malformed",
+              "from");
+  call_fails ("GET", "/api/analytics/summary?from=nonsense", ADMIN, NULL, 400, "malformed", "from");
   reply = call ("POST", "/api/analytics/segments/update", MARKETING, NULL);
   assert_status (reply, 200);
   g_assert_cmpint (num (reply, "changed"), >=, 0);
@@ -996,12 +968,9 @@ test_stores_campaigns_users (void)
                      "\"1\"");
   assert_error (reply, 412, "stale_version", NULL);
   g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", path, ADMIN, "{\"bonus_rate\": 20000}");
-  assert_error (reply, 422, "invalid_value", "bonus_rate");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/stores", ADMIN, "{\"code\": \"T1\", \"name\": \"Same code\"}");
-  assert_error (reply, 409, "conflict", NULL);
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("PUT", path, ADMIN, "{\"bonus_rate\": 20000}", 422, "invalid_value", "bonus_rate");
+  call_fails ("POST", "/api/stores", ADMIN, "{\"code\": \"T1\", \"name\": \"Same code\"}", 409,
+              "conflict", NULL);
   reply = call ("GET", "/api/stores", CASHIER, NULL);
   assert_status (reply, 200);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
@@ -1020,9 +989,8 @@ test_stores_campaigns_users (void)
   assert_status (reply, 200);
   g_assert_cmpint (num (reply, "version"), ==, 2);
   g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", cpath, MARKETING, "{\"description\": \"Stale\", \"version\": 1}");
-  assert_error (reply, 412, "stale_version", NULL);
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("PUT", cpath, MARKETING, "{\"description\": \"Stale\", \"version\": 1}", 412,
+              "stale_version", NULL);
   reply = call ("POST", "/api/campaigns", MARKETING, "{\"description\": \"no name\"}");
   assert_error (reply, 400, "malformed", "name");
   figures = g_strdup_printf ("/api/campaigns/%s/figures", campaign);
@@ -1040,19 +1008,15 @@ test_stores_campaigns_users (void)
   assert_status (reply, 201);
   g_assert_cmpstr (str (reply, "role"), ==, "cashier");
   g_clear_pointer (&reply, reply_free);
-  reply
-      = call ("POST", "/api/users", ADMIN,
-              "{\"username\": \"till7\", \"password\": \"long-enough\", \"role\": \"marketing\"}");
-  assert_error (reply, 409, "conflict", "username");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/users", ADMIN,
-                "{\"username\": \"till8\", \"password\": \"long-enough\", \"role\": \"king\"}");
-  assert_error (reply, 422, "invalid_value", "role");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/users", ADMIN,
-                "{\"username\": \"till8\", \"password\": \"long-enough\", \"role\": \"cashier\"}");
-  assert_error (reply, 422, "invalid_value", "store_id");
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("POST", "/api/users", ADMIN,
+              "{\"username\": \"till7\", \"password\": \"long-enough\", \"role\": \"marketing\"}",
+              409, "conflict", "username");
+  call_fails ("POST", "/api/users", ADMIN,
+              "{\"username\": \"till8\", \"password\": \"long-enough\", \"role\": \"king\"}", 422,
+              "invalid_value", "role");
+  call_fails ("POST", "/api/users", ADMIN,
+              "{\"username\": \"till8\", \"password\": \"long-enough\", \"role\": \"cashier\"}",
+              422, "invalid_value", "store_id");
   reply = call ("POST", "/api/users", ADMIN,
                 "{\"username\": \"till8\", \"password\": \"short\", \"role\": \"marketing\"}");
   assert_error (reply, 422, "invalid_value", "password");
@@ -2982,9 +2946,8 @@ test_policy_defects (void)
                                 json_object_get_object_member (obj (reply), "error"), "message"),
                             "admin"));
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", adjust_mine, MANAGER, "{\"amount\": -1000001, \"reason\": \"too much\"}");
-  assert_error (reply, 403, "forbidden", "amount");
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("POST", adjust_mine, MANAGER, "{\"amount\": -1000001, \"reason\": \"too much\"}", 403,
+              "forbidden", "amount");
   reply = call ("POST", earn_mine, MANAGER, "{\"amount\": 1000000, \"reason\": \"just so\"}");
   assert_status (reply, 201);
   g_clear_pointer (&reply, reply_free);
@@ -3008,13 +2971,9 @@ test_policy_home_store (void)
   g_autofree char *body = NULL;
   g_autoptr (Reply) reply = NULL;
 
-  reply = call ("PUT", path, MANAGER, "{\"home_store_id\": null}");
-  assert_error (reply, 403, "forbidden", "home_store_id");
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("PUT", path, MANAGER, "{\"home_store_id\": null}", 403, "forbidden", "home_store_id");
   body = g_strdup_printf ("{\"home_store_id\": \"%s\"}", env.store2);
-  reply = call ("PUT", path, MANAGER, body);
-  assert_error (reply, 403, "forbidden", "home_store_id");
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("PUT", path, MANAGER, body, 403, "forbidden", "home_store_id");
   reply = call ("GET", path, ADMIN, NULL);
   assert_status (reply, 200);
   g_assert_cmpstr (str (reply, "home_store_id"), ==, env.store1);
@@ -3084,9 +3043,7 @@ test_policy_create_only (void)
   g_assert_cmpstr (str (reply, "name"), ==, "Test rule");
   g_assert_cmpint (num (reply, "value"), ==, 1000);
   g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/stores", ADMIN, store_body);
-  assert_error (reply, 409, "conflict", NULL);
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("POST", "/api/stores", ADMIN, store_body, 409, "conflict", NULL);
   reply = call ("GET", store_path, ADMIN, NULL);
   g_assert_cmpstr (str (reply, "name"), ==, "Store two");
 
@@ -3294,12 +3251,9 @@ test_sync_pull (void)
 
   /* A cursor this server never gave: 410, and the till starts over. */
   g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/sync/pull?since=garbage", CASHIER, NULL);
-  assert_error (reply, 410, "cursor_expired", "since");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/sync/pull?since=f1.0.0.1", CASHIER, NULL);
-  assert_error (reply, 410, "cursor_expired", "since");
-  g_clear_pointer (&reply, reply_free);
+  call_fails ("GET", "/api/sync/pull?since=garbage", CASHIER, NULL, 410, "cursor_expired", "since");
+  call_fails ("GET", "/api/sync/pull?since=f1.0.0.1", CASHIER, NULL, 410, "cursor_expired",
+              "since");
   reply = call ("GET", "/api/sync/pull?limit=0", CASHIER, NULL);
   assert_error (reply, 422, "invalid_value", "limit");
 }
