@@ -3057,6 +3057,43 @@ test_policy_create_only (void)
 }
 
 /* [auth] manual-bonus-limit in the configuration file. */
+/* What the config file may hold and what it may not; a value ending in a
+ * lone backslash once crashed the server at start (the config fuzzer). */
+static void
+test_config (void)
+{
+  static const char *const refused[] = {
+    "[tls]\nkey=\\auth]\\\n",
+    "[server]\naddress=127.0.0.1\\\n",
+    "[server]\ntrusted-proxies=127.0.0.1;10.0.0.1\\\n",
+    "[server]\ntrusted-proxies=127.0.0.1;not-an-address\n",
+    "[server]\nmax-connections=0\n",
+    "[server]\nheader-timeout=-5\n",
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkServerConfig) config = sk_server_config_load_from_data (
+      "[server]\nmax-connections=64\nheader-timeout=5\nidle-timeout=7\nbody-timeout=9\n"
+      "trusted-proxies=127.0.0.1; ::1\n[database]\npath=C:\\\\tills\\\\a.db\n",
+      -1, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->max_connections, ==, 64);
+  g_assert_cmpuint (config->header_timeout, ==, 5);
+  g_assert_cmpuint (config->idle_timeout, ==, 7);
+  g_assert_cmpuint (config->body_timeout, ==, 9);
+  g_assert_cmpstr (config->trusted_proxies[1], ==, "::1");
+  g_assert_cmpstr (config->database, ==, "C:\\tills\\a.db");
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autoptr (GError) local = NULL;
+      g_autoptr (SkServerConfig) bad = sk_server_config_load_from_data (refused[i], -1, &local);
+
+      g_test_message ("%s", refused[i]);
+      g_assert_null (bad);
+      g_assert_error (local, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+    }
+}
+
 static void
 test_policy_config (void)
 {
@@ -3987,6 +4024,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/policy/home-store", test_policy_home_store);
   g_test_add_func ("/server/policy/create-only", test_policy_create_only);
   g_test_add_func ("/server/policy/config", test_policy_config);
+  g_test_add_func ("/server/config", test_config);
   g_test_add_func ("/server/sync/pull", test_sync_pull);
   g_test_add_func ("/server/sync/pull/late-commit", test_sync_pull_late_commit);
   g_test_add_func ("/server/concurrent/spend", test_concurrent_spend);

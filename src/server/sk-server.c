@@ -115,16 +115,38 @@ key_int (GKeyFile   *file,
   return TRUE;
 }
 
-static void
-key_string (GKeyFile *file, const char *group, const char *key, char **out)
+/* GLib 2.74 reports an escape at the end of a value twice into one GError
+ * (a warning, and a crash where warnings are fatal): such a value is refused
+ * before GLib unescapes it. */
+static gboolean
+escapes_valid (GKeyFile *file, const char *group, const char *key, GError **error)
 {
-  g_autofree char *value = g_key_file_get_string (file, group, key, NULL);
+  g_autofree char *raw = g_key_file_get_value (file, group, key, NULL);
+  gsize            backslashes = 0;
 
+  for (gsize i = raw ? strlen (raw) : 0; i > 0 && raw[i - 1] == '\\'; i--)
+    backslashes++;
+  if (backslashes % 2 == 0)
+    return TRUE;
+  g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+               "[%s] %s ends with a lone backslash", group, key);
+  return FALSE;
+}
+
+static gboolean
+key_string (GKeyFile *file, const char *group, const char *key, char **out, GError **error)
+{
+  g_autofree char *value = NULL;
+
+  if (!escapes_valid (file, group, key, error))
+    return FALSE;
+  value = g_key_file_get_string (file, group, key, NULL);
   if (value != NULL && *g_strstrip (value) != '\0')
     {
       g_free (*out);
       *out = g_steal_pointer (&value);
     }
+  return TRUE;
 }
 
 SkServerConfig *
@@ -142,10 +164,12 @@ sk_server_config_load_from_data (const char *data, gsize length, GError **error)
 
   if (!g_key_file_load_from_data (file, data != NULL ? data : "", length, G_KEY_FILE_NONE, error))
     return NULL;
-  key_string (file, "server", "address", &config->address);
-  key_string (file, "database", "path", &config->database);
-  key_string (file, "tls", "certificate", &config->tls_certificate);
-  key_string (file, "tls", "key", &config->tls_key);
+  if (!key_string (file, "server", "address", &config->address, error)
+      || !key_string (file, "database", "path", &config->database, error)
+      || !key_string (file, "tls", "certificate", &config->tls_certificate, error)
+      || !key_string (file, "tls", "key", &config->tls_key, error)
+      || !escapes_valid (file, "server", "trusted-proxies", error))
+    return NULL;
   config->trusted_proxies
       = g_key_file_get_string_list (file, "server", "trusted-proxies", NULL, NULL);
   for (guint i = 0; config->trusted_proxies != NULL && config->trusted_proxies[i] != NULL; i++)
