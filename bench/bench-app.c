@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 
+#include "bench-util.h"
 #include "sk-application.h"
 #include "sk-checkout-view.h"
 #include "sk-customer-list-model.h"
@@ -195,14 +196,6 @@ print_memory_breakdown (void)
     print_mappings (MAX (1, g_ascii_strtoull (n_top, NULL, 10)));
 }
 
-static int
-compare_int64 (gconstpointer a, gconstpointer b)
-{
-  gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
-
-  return (x > y) - (x < y);
-}
-
 /* Types @query one character at a time, as a cashier would, and times each
  * update of the list (count + first page on the worker, then the model). */
 static void
@@ -223,11 +216,10 @@ bench_search (SkCustomerListModel *model, const char *label, const char *query)
       /* The list draws, and asks for the rows on screen, between keystrokes. */
       pump_until (NULL, NULL, 30);
     }
-  g_array_sort (times, compare_int64);
+  bench_sort_usec (times);
   printf ("search %-16s %-22s %2u keystrokes, %7u rows at the end: median %6.1f ms, max %6.1f ms\n",
           label, query, times->len, g_list_model_get_n_items (G_LIST_MODEL (model)),
-          g_array_index (times, gint64, times->len / 2) / 1000.0,
-          g_array_index (times, gint64, times->len - 1) / 1000.0);
+          bench_percentile_ms (times, 50), bench_percentile_ms (times, 100));
 }
 
 int

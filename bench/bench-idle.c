@@ -12,6 +12,7 @@
  *              [--url URL --pid PID | --server PATH --nofile N]
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "bench-server-child.h"
+#include "bench-util.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -163,14 +164,6 @@ print_state (
       rss >= 0 ? rss / 1024.0 : 0.0, health ? health : "-");
 }
 
-static int
-compare_gint64 (gconstpointer a, gconstpointer b)
-{
-  gint64 x = *(const gint64 *)a, y = *(const gint64 *)b;
-
-  return x < y ? -1 : x > y;
-}
-
 /* How long the server let idle connections be before closing them. */
 static void
 print_close_times (GArray *idles)
@@ -199,13 +192,12 @@ print_close_times (GArray *idles)
                "timeout seen)\n");
       return;
     }
-  g_array_sort (times, compare_gint64);
+  bench_sort_usec (times);
   g_print ("the server closed %u idle connections itself, after %.1f s (min) / %.1f s (median) / "
            "%.1f s (max)"
            " (within 1 s)\n",
-           times->len, g_array_index (times, gint64, 0) / (double)G_USEC_PER_SEC,
-           g_array_index (times, gint64, times->len / 2) / (double)G_USEC_PER_SEC,
-           g_array_index (times, gint64, times->len - 1) / (double)G_USEC_PER_SEC);
+           times->len, bench_percentile_ms (times, 0) / 1000.0,
+           bench_percentile_ms (times, 50) / 1000.0, bench_percentile_ms (times, 100) / 1000.0);
   g_hash_table_iter_init (&iter, statuses);
   while (g_hash_table_iter_next (&iter, &status, &count))
     {

@@ -8,6 +8,7 @@
 #include <locale.h>
 #include <stdlib.h>
 
+#include "bench-util.h"
 #include "sk-database-private.h"
 #include "sk-demo.h"
 
@@ -66,15 +67,6 @@ sale_clear (Sale *sale)
   g_free (sale->buyer_id);
 }
 
-static int
-compare_gint64 (gconstpointer a, gconstpointer b)
-{
-  gint64 x = *(const gint64 *)a;
-  gint64 y = *(const gint64 *)b;
-
-  return x < y ? -1 : x > y;
-}
-
 typedef struct
 {
   double mean;
@@ -92,10 +84,10 @@ figures_of (GArray *usec)
     return f;
   for (guint i = 0; i < usec->len; i++)
     sum += g_array_index (usec, gint64, i);
-  g_array_sort (usec, compare_gint64);
+  bench_sort_usec (usec);
   f.mean = (double)sum / usec->len / 1000.0;
-  f.median = g_array_index (usec, gint64, usec->len / 2) / 1000.0;
-  f.p95 = g_array_index (usec, gint64, MIN (usec->len - 1, usec->len * 95 / 100)) / 1000.0;
+  f.median = bench_percentile_ms (usec, 50);
+  f.p95 = bench_percentile_ms (usec, 95);
   return f;
 }
 

@@ -8,33 +8,23 @@
 #include <glib/gstdio.h>
 #include <locale.h>
 
+#include "bench-util.h"
 #include "sk-analytics.h"
 #include "sk-database-private.h"
 
 #define DEFAULT_QUERIES 200
-
-static int
-compare_gint64 (gconstpointer a, gconstpointer b)
-{
-  gint64 x = *(const gint64 *)a;
-  gint64 y = *(const gint64 *)b;
-
-  return x < y ? -1 : x > y;
-}
 
 static void
 print_latencies (const char *what, GArray *usec, gint64 found)
 {
   gint64 sum = 0;
 
-  g_array_sort (usec, compare_gint64);
+  bench_sort_usec (usec);
   for (guint i = 0; i < usec->len; i++)
     sum += g_array_index (usec, gint64, i);
   g_print ("  %-40s %9.3f %9.3f %9.3f %9.3f   (%" G_GINT64_FORMAT " rows found)\n", what,
-           g_array_index (usec, gint64, usec->len / 2) / 1000.0,
-           g_array_index (usec, gint64, MIN (usec->len - 1, usec->len * 95 / 100)) / 1000.0,
-           g_array_index (usec, gint64, usec->len - 1) / 1000.0, (double)sum / usec->len / 1000.0,
-           found);
+           bench_percentile_ms (usec, 50), bench_percentile_ms (usec, 95),
+           bench_percentile_ms (usec, 100), (double)sum / usec->len / 1000.0, found);
 }
 
 static void

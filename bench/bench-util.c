@@ -1,0 +1,26 @@
+/* bench-util.c: what the benchmarks share for their latency figures.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "bench-util.h"
+
+static int
+compare_gint64 (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *)a;
+  gint64 y = *(const gint64 *)b;
+
+  return x < y ? -1 : x > y;
+}
+
+void
+bench_sort_usec (GArray *usec)
+{
+  g_array_sort (usec, compare_gint64);
+}
+
+double
+bench_percentile_ms (GArray *usec, guint percent)
+{
+  g_return_val_if_fail (usec->len > 0, 0.0);
+
+  return g_array_index (usec, gint64, MIN (usec->len - 1, usec->len * percent / 100)) / 1000.0;
+}
