@@ -74,17 +74,13 @@ static void
 handle_customer_update (SkRequest *r)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SkCustomer) customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
+  g_autoptr (SkCustomer) customer = NULL;
   g_autofree char *home = NULL;
   g_autofree char *new_home = NULL;
   const char      *store = sk_request_own_store (r);
 
+  customer = sk_request_allowed_customer (r, sk_request_arg (r, 0));
   if (customer == NULL)
-    {
-      sk_request_set_error (r, error);
-      return;
-    }
-  if (!sk_request_customer_allowed (r, customer))
     return;
   g_object_get (customer, "home-store-id", &home, NULL);
   if (!sk_request_body_update (r, customer))
@@ -110,18 +106,14 @@ static void
 handle_customer_purchases (SkRequest *r)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SkCustomer) customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
+  g_autoptr (SkCustomer) customer = NULL;
   g_autoptr (GPtrArray) purchases = NULL;
   g_autofree char *next = NULL;
   const char      *store = sk_request_own_store (r);
   guint            limit;
 
+  customer = sk_request_allowed_customer (r, sk_request_arg (r, 0));
   if (customer == NULL)
-    {
-      sk_request_set_error (r, error);
-      return;
-    }
-  if (!sk_request_customer_allowed (r, customer))
     return;
   if (!sk_request_query_limit (r, &limit))
     return;
@@ -175,13 +167,8 @@ bonus_manual (SkRequest *r, const char *kind)
       || !sk_request_member_string (r, object, "reason", TRUE, &reason)
       || !sk_request_member_string (r, object, "store_id", FALSE, &store_id))
     return;
-  customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
+  customer = sk_request_allowed_customer (r, sk_request_arg (r, 0));
   if (customer == NULL)
-    {
-      sk_request_set_error (r, error);
-      return;
-    }
-  if (!sk_request_customer_allowed (r, customer))
     return;
   if (store_id == NULL)
     store_id = sk_request_own_store (r);
@@ -228,17 +215,13 @@ static void
 handle_bonus_transactions (SkRequest *r)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SkCustomer) customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
+  g_autoptr (SkCustomer) customer = NULL;
   g_autoptr (GPtrArray) transactions = NULL;
   g_autofree char *next = NULL;
   guint            limit;
 
+  customer = sk_request_allowed_customer (r, sk_request_arg (r, 0));
   if (customer == NULL)
-    {
-      sk_request_set_error (r, error);
-      return;
-    }
-  if (!sk_request_customer_allowed (r, customer))
     return;
   if (!sk_request_query_limit (r, &limit))
     return;
@@ -268,14 +251,9 @@ handle_notifications_list (SkRequest *r)
   /* One customer's messages are its history: as its ledger, its store's. */
   if (customer_id != NULL && sk_request_own_store (r) != NULL)
     {
-      g_autoptr (SkCustomer) customer = sk_database_get_customer (r->db, customer_id, &error);
+      g_autoptr (SkCustomer) customer = sk_request_allowed_customer (r, customer_id);
 
       if (customer == NULL)
-        {
-          sk_request_set_error (r, error);
-          return;
-        }
-      if (!sk_request_customer_allowed (r, customer))
         return;
     }
   notifications

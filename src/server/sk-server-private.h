@@ -126,11 +126,14 @@ const char *sk_request_own_store (SkRequest *r);
 gboolean
 sk_request_customer_is_own (SkRequest *r, SkCustomer *customer, gboolean *own, GError **error);
 gboolean sk_request_customer_allowed (SkRequest *r, SkCustomer *customer);
-void     sk_request_reply_items (SkRequest *r, GPtrArray *records, const char *next_cursor);
-void     sk_request_reply_page (SkRequest *r, GPtrArray *records);
-void     sk_request_reply_list (SkRequest *r, GPtrArray *records, GError *error);
-gpointer sk_request_body_record (SkRequest *r, GType type);
-gboolean sk_request_body_update (SkRequest *r, gpointer record);
+/* The customer @id, if the caller is allowed it (above); NULL once the
+ * request is answered with why not (unknown, another store's, failed). */
+SkCustomer *sk_request_allowed_customer (SkRequest *r, const char *id);
+void        sk_request_reply_items (SkRequest *r, GPtrArray *records, const char *next_cursor);
+void        sk_request_reply_page (SkRequest *r, GPtrArray *records);
+void        sk_request_reply_list (SkRequest *r, GPtrArray *records, GError *error);
+gpointer    sk_request_body_record (SkRequest *r, GType type);
+gboolean    sk_request_body_update (SkRequest *r, gpointer record);
 
 /* The routes of each area (sk-server-<area>.c). */
 extern const SkRoute sk_server_accounts_routes[];

@@ -285,6 +285,22 @@ sk_request_customer_allowed (SkRequest *r, SkCustomer *customer)
   return own;
 }
 
+SkCustomer *
+sk_request_allowed_customer (SkRequest *r, const char *id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) customer = sk_database_get_customer (r->db, id, &error);
+
+  if (customer == NULL)
+    {
+      sk_request_set_error (r, error);
+      return NULL;
+    }
+  if (!sk_request_customer_allowed (r, customer))
+    return NULL;
+  return g_steal_pointer (&customer);
+}
+
 /* {"items": [...], "next_cursor": ...}: a page of @records. */
 void
 sk_request_reply_items (SkRequest *r, GPtrArray *records, const char *next_cursor)
