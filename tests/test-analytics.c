@@ -25,18 +25,6 @@ typedef struct
 
 #define DAY G_TIME_SPAN_DAY
 
-static SkCustomer *
-make_customer (SkDatabase *db, const char *name, const char *phone)
-{
-  SkCustomer *c = sk_customer_new ();
-  g_autoptr (GError) error = NULL;
-
-  g_object_set (c, "full-name", name, "phone", phone, NULL);
-  g_assert_true (sk_database_create_customer (db, c, &error));
-  g_assert_no_error (error);
-  return c;
-}
-
 static SkStore *
 make_store (SkDatabase *db, const char *code)
 {
@@ -78,8 +66,8 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->day0 = (gint64)1793491200 * G_USEC_PER_SEC; /* 2026-11-01T00:00:00Z */
   f->store_a = make_store (f->db, "A");
   f->store_b = make_store (f->db, "B");
-  f->anna = make_customer (f->db, "Анна Иванова", "+79120000001");
-  f->boris = make_customer (f->db, "Борис Петров", "+79120000002");
+  f->anna = sk_test_create_customer (f->db, "Анна Иванова", "+79120000001");
+  f->boris = sk_test_create_customer (f->db, "Борис Петров", "+79120000002");
 
   f->campaign = sk_campaign_new ();
   g_object_set (f->campaign, "name", "Autumn", "status", "active", "budget", (gint64)100000, NULL);
