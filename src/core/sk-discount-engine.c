@@ -314,6 +314,38 @@ compare_rules (gconstpointer a, gconstpointer b)
   return g_strcmp0 (ra->id, rb->id);
 }
 
+/* @rules in the one order they are judged, whatever order they come in. A
+ * borrowed view: g_ptr_array_copy would inherit the caller's free func and
+ * drop references the engine never took. */
+static GPtrArray *
+rules_in_order (GPtrArray *rules)
+{
+  GPtrArray *sorted = g_ptr_array_sized_new (rules->len);
+
+  g_ptr_array_extend (sorted, rules, NULL, NULL);
+  g_ptr_array_sort (sorted, compare_rules);
+  return sorted;
+}
+
+/* @campaigns by id, borrowed; NULL without campaigns. */
+static GHashTable *
+campaigns_by_id (GPtrArray *campaigns)
+{
+  GHashTable *by_id;
+
+  if (campaigns == NULL)
+    return NULL;
+  by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < campaigns->len; i++)
+    {
+      SkCampaign *campaign = g_ptr_array_index (campaigns, i);
+
+      if (campaign->id != NULL)
+        g_hash_table_insert (by_id, campaign->id, campaign);
+    }
+  return by_id;
+}
+
 static RuleKind
 rule_kind (const SkDiscountRule *rule)
 {
@@ -659,23 +691,8 @@ sk_discount_engine_calculate (const SkCart           *cart,
       cat_sums[GPOINTER_TO_INT (idx)] += ctx.line_totals[i];
     }
 
-  if (campaigns != NULL)
-    {
-      campaign_by_id = g_hash_table_new (g_str_hash, g_str_equal);
-      for (guint i = 0; i < campaigns->len; i++)
-        {
-          SkCampaign *campaign = g_ptr_array_index (campaigns, i);
-          if (campaign->id != NULL)
-            g_hash_table_insert (campaign_by_id, campaign->id, campaign);
-        }
-    }
-
-  /* Whatever order the rules come in, they are judged in one order. A
-   * borrowed view: g_ptr_array_copy would inherit the caller's free func
-   * and drop references the engine never took. */
-  sorted = g_ptr_array_sized_new (rules->len);
-  g_ptr_array_extend (sorted, rules, NULL, NULL);
-  g_ptr_array_sort (sorted, compare_rules);
+  campaign_by_id = campaigns_by_id (campaigns);
+  sorted = rules_in_order (rules);
   n_rules = sorted->len;
   states = g_new0 (RuleState, MAX (1, n_rules));
 
@@ -818,7 +835,7 @@ sk_discount_engine_available (const char             *store_id,
                               gint64                  now)
 {
   g_autoptr (SkCart) cart = sk_cart_new (store_id);
-  g_autoptr (GHashTable) campaign_by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) campaign_by_id = campaigns_by_id (campaigns);
   g_autoptr (GPtrArray) sorted = NULL;
   SkEngineResult *result;
   Ctx             ctx = { 0 };
@@ -836,16 +853,7 @@ sk_discount_engine_available (const char             *store_id,
 
   ctx.cart = cart;
   ctx.campaign_left = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  for (guint i = 0; campaigns != NULL && i < campaigns->len; i++)
-    {
-      SkCampaign *campaign = g_ptr_array_index (campaigns, i);
-      if (campaign->id != NULL)
-        g_hash_table_insert (campaign_by_id, campaign->id, campaign);
-    }
-
-  sorted = g_ptr_array_sized_new (rules->len);
-  g_ptr_array_extend (sorted, rules, NULL, NULL);
-  g_ptr_array_sort (sorted, compare_rules);
+  sorted = rules_in_order (rules);
   for (guint r = 0; r < sorted->len; r++)
     {
       RuleState state = { .rule = g_ptr_array_index (sorted, r) };
