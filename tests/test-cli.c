@@ -129,15 +129,13 @@ assert_fails (Run *run, int status, const char *words)
   g_assert_cmpstr (run->out, ==, "");
 }
 
-/* SQL on the file, read-only, behind the CLI's back. */
+/* The first integer @sql finds in @db (G_MININT64 for no row); closes @db. */
 static gint64
-sql_int (const char *db_path, const char *sql)
+first_int_and_close (sqlite3 *db, const char *sql)
 {
-  sqlite3      *db = NULL;
   sqlite3_stmt *stmt = NULL;
   gint64        value = G_MININT64;
 
-  g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
     g_error ("%s: %s", sql, sqlite3_errmsg (db));
   if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -147,6 +145,16 @@ sql_int (const char *db_path, const char *sql)
   return value;
 }
 
+/* SQL on the file, read-only, behind the CLI's back. */
+static gint64
+sql_int (const char *db_path, const char *sql)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  return first_int_and_close (db, sql);
+}
+
 /* Compares @db_path with @other_path through ATTACH: @sql sees "b". */
 static gint64
 sql_int2 (const char *db_path, const char *other_path, const char *sql)
@@ -154,7 +162,6 @@ sql_int2 (const char *db_path, const char *other_path, const char *sql)
   sqlite3         *db = NULL;
   sqlite3_stmt    *stmt = NULL;
   g_autofree char *uri = g_strdup_printf ("file:%s?mode=ro", other_path);
-  gint64           value = G_MININT64;
 
   g_assert_cmpint (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL), ==,
                    SQLITE_OK);
@@ -162,13 +169,7 @@ sql_int2 (const char *db_path, const char *other_path, const char *sql)
   sqlite3_bind_text (stmt, 1, uri, -1, SQLITE_TRANSIENT);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
   sqlite3_finalize (stmt);
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    g_error ("%s: %s", sql, sqlite3_errmsg (db));
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return value;
+  return first_int_and_close (db, sql);
 }
 
 static JsonObject *
