@@ -331,10 +331,36 @@ find_application (SkPurchase *purchase, const char *rule_id)
   return NULL;
 }
 
+/* What an application adds to its rule's campaign: ?1 the amount, ?2 the rule. */
+static const char campaign_spent_sql[] = "UPDATE campaigns SET spent = " SATURATING_ADD (
+    "spent", "?1") " WHERE id = (SELECT campaign_id FROM discount_rules WHERE id = ?2)";
+
+/* One application of the purchase, and the usage counts and budget it
+ * moves (the rule's campaign as the database has it, in this transaction). */
+static gboolean
+record_application (SkDatabase            *self,
+                    SkPurchase            *purchase,
+                    SkDiscountApplication *app,
+                    GError               **error)
+{
+  if (!sk_db_insert_record (self, "discount_applications", SK_RECORD (app), error)
+      || !sk_db_exec (self, error, "UPDATE discount_rules SET uses = uses + 1 WHERE id = ?", "s",
+                      app->rule_id))
+    return FALSE;
+  if (purchase->customer_id != NULL
+      && !sk_db_exec (self, error,
+                      "INSERT INTO rule_customer_uses (rule_id, customer_id, uses) VALUES (?, ?, 1)"
+                      " ON CONFLICT (customer_id, rule_id)"
+                      " DO UPDATE SET uses = rule_customer_uses.uses + 1",
+                      "ss", app->rule_id, purchase->customer_id))
+    return FALSE;
+  return app->amount <= 0
+         || sk_db_exec (self, error, campaign_spent_sql, "is", app->amount, app->rule_id);
+}
+
 /* The purchase's applications (sk_sale_to_purchase made them), in the
- * order the rules applied, and the usage counts and budgets they move.
- * Without @calc (an offline sale, recorded as the till made it), the
- * purchase's own applications, each rule's campaign read from the rule. */
+ * order the rules applied. Without @calc (an offline sale, recorded as the
+ * till made it), in the purchase's own order. */
 static gboolean
 record_applications (SkDatabase           *self,
                      SkPurchase           *purchase,
@@ -347,24 +373,7 @@ record_applications (SkDatabase           *self,
     {
       g_autoptr (SkDiscountApplication) app = g_list_model_get_item (apps, i);
 
-      if (!sk_db_insert_record (self, "discount_applications", SK_RECORD (app), error)
-          || !sk_db_exec (self, error, "UPDATE discount_rules SET uses = uses + 1 WHERE id = ?",
-                          "s", app->rule_id))
-        return FALSE;
-      if (purchase->customer_id != NULL
-          && !sk_db_exec (
-              self, error,
-              "INSERT INTO rule_customer_uses (rule_id, customer_id, uses) VALUES (?, ?, 1)"
-              " ON CONFLICT (customer_id, rule_id) DO UPDATE SET uses = rule_customer_uses.uses + "
-              "1",
-              "ss", app->rule_id, purchase->customer_id))
-        return FALSE;
-      if (app->amount > 0
-          && !sk_db_exec (self, error,
-                          "UPDATE campaigns SET spent = " SATURATING_ADD (
-                              "spent", "?1") " WHERE id = (SELECT campaign_id FROM discount_rules"
-                                             " WHERE id = ?2)",
-                          "is", app->amount, app->rule_id))
+      if (!record_application (self, purchase, app, error))
         return FALSE;
     }
   for (guint i = 0; calc != NULL && i < calc->applied->len; i++)
@@ -373,23 +382,7 @@ record_applications (SkDatabase           *self,
       SkDiscountApplication *app = find_application (purchase, applied->rule->id);
 
       g_assert (app != NULL);
-      if (!sk_db_insert_record (self, "discount_applications", SK_RECORD (app), error)
-          || !sk_db_exec (self, error, "UPDATE discount_rules SET uses = uses + 1 WHERE id = ?",
-                          "s", app->rule_id))
-        return FALSE;
-      if (purchase->customer_id != NULL
-          && !sk_db_exec (
-              self, error,
-              "INSERT INTO rule_customer_uses (rule_id, customer_id, uses) VALUES (?, ?, 1)"
-              " ON CONFLICT (customer_id, rule_id) DO UPDATE SET uses = rule_customer_uses.uses + "
-              "1",
-              "ss", app->rule_id, purchase->customer_id))
-        return FALSE;
-      if (applied->rule->campaign_id != NULL && applied->amount > 0
-          && !sk_db_exec (
-              self, error,
-              "UPDATE campaigns SET spent = " SATURATING_ADD ("spent", "?1") " WHERE id = ?2", "is",
-              applied->amount, applied->rule->campaign_id))
+      if (!record_application (self, purchase, app, error))
         return FALSE;
     }
   return TRUE;
