@@ -2459,6 +2459,7 @@ typedef struct
   char       *rule;       /* {r}: of {s}, not active */
   char       *campaign;   /* {k}: of {s} */
   char       *user;       /* {u}: a cashier of {s} */
+  char       *review;     /* {i}: a review item of a till of {s} (a rejected event) */
 } PolicyScene;
 
 #define POLICY_ITEMS                                                                               \
@@ -2471,7 +2472,7 @@ typedef struct
 static guint policy_serial = 3000000;
 
 /* @template with the scene's things in place of {s} {c} {v} {p} {q} {r} {k}
- * {u}; {S} is store one (the till of the manager and cashier), {n} a new
+ * {u} {i}; {S} is store one (the till of the manager and cashier), {n} a new
  * serial, {uuid} a new UUID. */
 static char *
 policy_expand (const char *template, const PolicyScene *scene)
@@ -2489,9 +2490,34 @@ policy_expand (const char *template, const PolicyScene *scene)
   g_string_replace (text, "{r}", scene->rule, 0);
   g_string_replace (text, "{k}", scene->campaign, 0);
   g_string_replace (text, "{u}", scene->user, 0);
+  g_string_replace (text, "{i}", scene->review, 0);
   g_string_replace (text, "{n}", serial, 0);
   g_string_replace (text, "{uuid}", uuid, 0);
   return g_string_free (text, FALSE);
+}
+
+/* A review item of a new till of @store: the rejection of an event it pushed. */
+static char *
+policy_review_item (const char *store)
+{
+  g_autofree char *device = g_uuid_string_random ();
+  g_autofree char *event = g_uuid_string_random ();
+  g_autofree char *body = g_strdup_printf (
+      "{\"device_id\": \"%s\", \"store_id\": \"%s\", \"events\": [{\"seq\": 1, \"id\": \"%s\","
+      " \"kind\": \"rocket.launch\", \"payload\": {}}]}",
+      device, store, event);
+  g_autoptr (Reply) reply = call ("POST", "/api/sync/push", ADMIN, body);
+  SkStmt  *stmt = NULL;
+  gboolean has_row = FALSE;
+  char    *id;
+
+  assert_status (reply, 200);
+  stmt = sk_db_query (env.db, NULL, "SELECT id FROM sync_reviews WHERE event_id = ?", "s", event);
+  g_assert_nonnull (stmt);
+  g_assert_true (sk_db_step (env.db, stmt, &has_row, NULL) && has_row);
+  id = g_strdup (sk_stmt_text (stmt, 0));
+  sk_stmt_reset (stmt);
+  return id;
 }
 
 static void
@@ -2511,6 +2537,7 @@ policy_scene_init (PolicyScene *scene, const char *store)
   scene->rule = new_rule (store, ", \"is_active\": false");
   scene->user = NULL;
   scene->campaign = NULL;
+  scene->review = policy_review_item (store);
   reply = call ("POST", "/api/campaigns", MARKETING, campaign);
   assert_status (reply, 201);
   scene->campaign = g_strdup (str (reply, "id"));
@@ -2549,6 +2576,7 @@ policy_scene_clear (PolicyScene *scene)
   g_free (scene->rule);
   g_free (scene->campaign);
   g_free (scene->user);
+  g_free (scene->review);
 }
 
 /* The answers, in the order admin, marketing, manager, cashier, no token:
@@ -2691,6 +2719,14 @@ static const PolicyCase policy_cases[] = {
   /* Every till pulls the whole chain's changes. */
   { "GET", "/api/sync/pull", "/api/sync/pull?limit=1", NULL, "200 403 200 200 401",
     "200 403 200 200 401" },
+
+  /* HQ looks at what tills pushed; a manager at its own store's. */
+  { "GET", "/api/sync/review", "/api/sync/review", NULL, "200 403 200 403 401",
+    "200 403 200 403 401" },
+  { "POST", "/api/sync/review/*/resolve", "/api/sync/review/{i}/resolve", NULL,
+    "200 403 200 403 401", "200 403 403 403 401" },
+  { "GET", "/api/sync/devices", "/api/sync/devices", NULL, "200 403 403 403 401",
+    "200 403 403 403 401" },
 };
 
 static const char *
@@ -3794,6 +3830,170 @@ test_sync_push_overspend (void)
   g_assert_true (json_object_get_boolean_member (obj (reply), "flagged"));
 }
 
+/* The items of @device's events in @who's review list (@filter: more of
+ * the query), walked a page of @limit at a time; each item once. */
+static JsonArray *
+review_of_device (int who, const char *filter, const char *device, guint limit)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *cursor = NULL;
+  JsonArray       *found = json_array_new ();
+  guint            pages = 0;
+
+  do
+    {
+      g_autofree char *path = g_strdup_printf ("/api/sync/review?limit=%u%s%s%s", limit, filter,
+                                               cursor ? "&cursor=" : "", cursor ? cursor : "");
+      g_autoptr (Reply) reply = call ("GET", path, who, NULL);
+      JsonArray *items;
+
+      assert_status (reply, 200);
+      items = json_object_get_array_member (obj (reply), "items");
+      g_assert_cmpuint (json_array_get_length (items), <=, limit);
+      for (guint i = 0; i < json_array_get_length (items); i++)
+        {
+          JsonObject *item = json_array_get_object_element (items, i);
+
+          g_assert_true (
+              g_hash_table_add (seen, g_strdup (json_object_get_string_member (item, "id"))));
+          if (g_strcmp0 (json_object_get_string_member (item, "device_id"), device) == 0)
+            json_array_add_object_element (found, json_object_ref (item));
+        }
+      g_free (cursor);
+      cursor = next_cursor (reply, &pages);
+    }
+  while (cursor != NULL);
+  return found;
+}
+
+static JsonObject *
+review_of_kind (JsonArray *items, const char *kind)
+{
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (items, i), "kind"),
+                   kind)
+        == 0)
+      return json_array_get_object_element (items, i);
+  g_error ("no %s item among %u", kind, json_array_get_length (items));
+}
+
+/* What push listed is HQ's review list: an offline overspend and a
+ * rejected event, an admin's and their store's manager's to see and
+ * resolve; and the till among the devices. */
+static void
+test_sync_review (void)
+{
+  g_autofree char *customer = new_customer (env.store1);
+  g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
+  g_autofree char *device = g_uuid_string_random ();
+  g_autofree char *sale = g_uuid_string_random ();
+  g_autofree char *odd = g_uuid_string_random ();
+  g_autofree char *e1 = sale_event (1, sale, env.store1, customer, 10000, 1, 0, NULL, 1000, 90, 0);
+  g_autofree char *e2 = g_strdup_printf (
+      "{\"seq\": 2, \"id\": \"%s\", \"kind\": \"rocket.launch\", \"payload\": {}}", odd);
+  g_autofree char *events = g_strdup_printf ("[%s, %s]", e1, e2);
+  g_autofree char *resolve = NULL;
+  g_autofree char *resolve_other = NULL;
+  g_autoptr (Reply) reply = call ("POST", earn, ADMIN, "{\"amount\": 100, \"reason\": \"gift\"}");
+  g_autoptr (JsonArray) pushed = NULL;
+  g_autoptr (JsonArray) items = NULL;
+  g_autoptr (JsonArray) resolved = NULL;
+  JsonObject *negative, *rejected, *details, *till = NULL;
+  JsonArray  *devices;
+
+  assert_status (reply, 201);
+  g_clear_pointer (&reply, reply_free);
+  reply = push_as (CASHIER, device, NULL, events);
+  assert_pushed (reply, 0, "applied", NULL);
+  assert_pushed (reply, 1, "rejected", "unknown_kind");
+  g_assert_cmpint (balance_of (customer), ==, 100 - 1000 + 90);
+
+  /* The admin sees both, a page at a time. */
+  pushed = review_of_device (ADMIN, "", device, 1);
+  g_assert_cmpuint (json_array_get_length (pushed), ==, 2);
+  negative = review_of_kind (pushed, "negative_balance");
+  g_assert_cmpstr (json_object_get_string_member (negative, "customer_id"), ==, customer);
+  g_assert_cmpstr (json_object_get_string_member (negative, "store_id"), ==, env.store1);
+  g_assert_cmpstr (json_object_get_string_member (negative, "event_kind"), ==, "purchase.create");
+  g_assert_cmpint (json_object_get_int_member (negative, "seq"), ==, 1);
+  g_assert_false (json_object_get_boolean_member (negative, "resolved"));
+  g_assert_cmpint (
+      json_object_get_int_member (json_object_get_object_member (negative, "details"), "balance"),
+      ==, -810);
+  rejected = review_of_kind (pushed, "rejected_event");
+  g_assert_cmpstr (json_object_get_string_member (rejected, "event_id"), ==, odd);
+  details = json_object_get_object_member (rejected, "details");
+  g_assert_cmpstr (json_object_get_string_member (details, "code"), ==, "unknown_kind");
+  g_assert_nonnull (json_object_get_string_member (details, "message"));
+  g_assert_nonnull (json_object_get_string_member (rejected, "created_at"));
+  /* Their store's manager too; another store's manager none of them. */
+  items = review_of_device (MANAGER, "", device, 50);
+  g_assert_cmpuint (json_array_get_length (items), ==, 2);
+  g_clear_pointer (&items, json_array_unref);
+  items = review_of_device (MANAGER2, "", device, 50);
+  g_assert_cmpuint (json_array_get_length (items), ==, 0);
+  call_fails ("GET", "/api/sync/review", CASHIER, NULL, 403, "forbidden", NULL);
+  call_fails ("GET", "/api/sync/review", MARKETING, NULL, 403, "forbidden", NULL);
+  call_fails ("GET", "/api/sync/review?resolved=maybe", ADMIN, NULL, 400, "malformed", "resolved");
+  call_fails ("GET", "/api/sync/review?cursor=garbage", ADMIN, NULL, 400, "malformed", "cursor");
+
+  /* Resolved by the manager, once: again keeps who and when. */
+  resolve = g_strdup_printf ("/api/sync/review/%s/resolve",
+                             json_object_get_string_member (rejected, "id"));
+  resolve_other = g_strdup_printf ("/api/sync/review/%s/resolve",
+                                   json_object_get_string_member (negative, "id"));
+  call_fails ("POST", resolve_other, MANAGER2, NULL, 403, "forbidden", NULL);
+  call_fails ("POST", resolve, CASHIER, NULL, 403, "forbidden", NULL);
+  call_fails ("POST", "/api/sync/review/00000000-0000-4000-8000-000000000000/resolve", ADMIN, NULL,
+              404, "not_found", NULL);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", resolve, MANAGER, NULL);
+  assert_status (reply, 200);
+  g_assert_true (json_object_get_boolean_member (obj (reply), "resolved"));
+  g_assert_cmpstr (str (reply, "resolved_by_username"), ==, "manager1");
+  {
+    g_autofree char *at = g_strdup (str (reply, "resolved_at"));
+
+    g_clear_pointer (&reply, reply_free);
+    reply = call ("POST", resolve, ADMIN, NULL);
+    assert_status (reply, 200);
+    g_assert_cmpstr (str (reply, "resolved_by_username"), ==, "manager1");
+    g_assert_cmpstr (str (reply, "resolved_at"), ==, at);
+  }
+  /* It leaves the default list for the resolved one. */
+  g_clear_pointer (&items, json_array_unref);
+  items = review_of_device (ADMIN, "", device, 50);
+  g_assert_cmpuint (json_array_get_length (items), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (items, 0), "kind"),
+                   ==, "negative_balance");
+  g_clear_pointer (&items, json_array_unref);
+  items = review_of_device (ADMIN, "&resolved=false", device, 50);
+  g_assert_cmpuint (json_array_get_length (items), ==, 1);
+  resolved = review_of_device (MANAGER, "&resolved=true", device, 50);
+  g_assert_cmpuint (json_array_get_length (resolved), ==, 1);
+  g_assert_cmpstr (
+      json_object_get_string_member (json_array_get_object_element (resolved, 0), "kind"), ==,
+      "rejected_event");
+
+  /* The till among the devices, with what it acknowledged. */
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("GET", "/api/sync/devices?limit=500", ADMIN, NULL);
+  assert_status (reply, 200);
+  devices = json_object_get_array_member (obj (reply), "items");
+  for (guint i = 0; i < json_array_get_length (devices); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (devices, i), "id"),
+                   device)
+        == 0)
+      till = json_array_get_object_element (devices, i);
+  g_assert_nonnull (till);
+  g_assert_cmpstr (json_object_get_string_member (till, "store_id"), ==, env.store1);
+  g_assert_cmpstr (json_object_get_string_member (till, "username"), ==, "cashier1");
+  g_assert_cmpstr (json_object_get_string_member (till, "app_version"), ==, "test 1");
+  g_assert_cmpint (json_object_get_int_member (till, "acked_seq"), ==, 2);
+  g_assert_nonnull (json_object_get_string_member (till, "last_seen_at"));
+  call_fails ("GET", "/api/sync/devices", MANAGER, NULL, 403, "forbidden", NULL);
+}
+
 /* acked_seq: the highest sequence acknowledged, never going back. */
 static void
 test_sync_push_acked (void)
@@ -4037,6 +4237,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/sync/push/limits", test_sync_push_limits);
   g_test_add_func ("/server/sync/push/overspend", test_sync_push_overspend);
   g_test_add_func ("/server/sync/push/acked", test_sync_push_acked);
+  g_test_add_func ("/server/sync/review", test_sync_review);
   g_test_add_func ("/server/sync/push/concurrent", test_sync_push_concurrent);
   g_test_add_func ("/server/notifications/pages", test_notifications_pages);
   g_test_add_func ("/server/customers/ledger-pages", test_customer_pages);

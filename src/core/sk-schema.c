@@ -465,9 +465,53 @@ static const char migration_11[]
       ");"
       "CREATE INDEX sync_events_status ON sync_events (status, received_at);";
 
+/* A random id in a UUID's form (the review list's cursor holds one). Part
+ * of migration 12's text: never change it. */
+#define SQLITE_UUID                                                                                \
+  "lower (hex (randomblob (4)) || '-' || hex (randomblob (2)) || '-' || hex (randomblob (2))"      \
+  " || '-' || hex (randomblob (2)) || '-' || hex (randomblob (6)))"
+
+/* Sync (SPEC 6): what HQ should look at, an item a row, so that each is
+ * listed a page at a time, by store, and resolved on its own. Push writes
+ * them in the event's transaction: a rejected event, and each item of its
+ * review (negative_balance, field_conflict, clock_ahead,
+ * usage_limit_exceeded, budget_exceeded, refund_differs, and whatever push
+ * learns to list). details is the item as push saw it (JSON); store_id the
+ * device's store. Items of events pushed before are taken from
+ * sync_events, which keeps its review and resolved_at as they were. */
+static const char migration_12[]
+    = "CREATE TABLE sync_reviews ("
+      "  id TEXT PRIMARY KEY,"
+      "  event_id TEXT NOT NULL REFERENCES sync_events (id),"
+      "  device_id TEXT NOT NULL REFERENCES devices (id),"
+      "  store_id TEXT NOT NULL REFERENCES stores (id),"
+      "  kind TEXT NOT NULL,"
+      "  customer_id TEXT,"
+      "  details TEXT NOT NULL,"
+      "  created_at INTEGER NOT NULL,"
+      "  resolved_at INTEGER,"
+      "  resolved_by TEXT REFERENCES users (id)"
+      ");"
+      "CREATE INDEX sync_reviews_time ON sync_reviews (created_at, id);"
+      "CREATE INDEX sync_reviews_event ON sync_reviews (event_id);"
+      "INSERT INTO sync_reviews (id, event_id, device_id, store_id, kind, customer_id, details,"
+      "  created_at, resolved_at)"
+      "  SELECT " SQLITE_UUID ", e.id, e.device_id, d.store_id, 'rejected_event',"
+      "    NULL, json_object ('code', e.code, 'message', e.message, 'field', e.field),"
+      "    e.received_at, e.resolved_at"
+      "  FROM sync_events AS e JOIN devices AS d ON d.id = e.device_id"
+      "  WHERE e.status = 'rejected';"
+      "INSERT INTO sync_reviews (id, event_id, device_id, store_id, kind, customer_id, details,"
+      "  created_at, resolved_at)"
+      "  SELECT " SQLITE_UUID ", e.id, e.device_id, d.store_id,"
+      "    coalesce (json_extract (j.value, '$.type'), 'other'),"
+      "    json_extract (j.value, '$.customer_id'), j.value, e.received_at, e.resolved_at"
+      "  FROM sync_events AS e JOIN devices AS d ON d.id = e.device_id, json_each (e.review) AS j"
+      "  WHERE e.review IS NOT NULL AND json_valid (e.review);";
+
 static const char *const migrations[] = {
   migration_1, migration_2, migration_3, migration_4,  migration_5,  migration_6,
-  migration_7, migration_8, migration_9, migration_10, migration_11,
+  migration_7, migration_8, migration_9, migration_10, migration_11, migration_12,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);

@@ -1179,6 +1179,81 @@ recorded_answer (SkDatabase        *self,
   return has_row ? g_steal_pointer (&a) : NULL;
 }
 
+/* Review */
+
+static gboolean
+insert_review (SkDatabase        *self,
+               const char        *store_id,
+               const char        *device_id,
+               const SkSyncEvent *event,
+               const char        *kind,
+               const char        *customer_id,
+               JsonNode          *details,
+               gint64             now,
+               GError           **error)
+{
+  g_autofree char *id = g_uuid_string_random ();
+  g_autofree char *text = sk_json_to_string (details, FALSE);
+
+  return sk_db_exec (self, error,
+                     "INSERT INTO sync_reviews (id, event_id, device_id, store_id, kind,"
+                     " customer_id, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     "sssssssi", id, event->id, device_id, store_id, kind, customer_id, text, now);
+}
+
+static const char *
+object_string (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node_is (node, G_TYPE_STRING) && strlen (json_node_get_string (node)) <= MAX_TEXT
+             ? json_node_get_string (node)
+             : NULL;
+}
+
+/* What HQ should look at of the event answered @a, a row an item, in the
+ * event's transaction: the rejection, or each item of its review. */
+static gboolean
+record_review (SkDatabase         *self,
+               const char         *store_id,
+               const char         *device_id,
+               const SkSyncEvent  *event,
+               const SkSyncAnswer *a,
+               gint64              now,
+               GError            **error)
+{
+  if (a->status == SK_SYNC_REJECTED)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode) details = NULL;
+      JsonObject *payload
+          = JSON_NODE_HOLDS_OBJECT (event->payload) ? json_node_get_object (event->payload) : NULL;
+
+      json_builder_begin_object (b);
+      add_string (b, "code", a->code);
+      add_string (b, "message", a->message);
+      add_string (b, "field", a->field);
+      add_string (b, "payload_id", object_string (payload, "id"));
+      json_builder_end_object (b);
+      details = json_builder_get_root (b);
+      return insert_review (self, store_id, device_id, event, "rejected_event",
+                            object_string (payload, "customer_id"), details, now, error);
+    }
+  if (a->review == NULL)
+    return TRUE;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (a->review)); i++)
+    {
+      JsonNode   *item = json_array_get_element (json_node_get_array (a->review), i);
+      JsonObject *object = json_node_get_object (item);
+      const char *kind = object_string (object, "type");
+
+      if (!insert_review (self, store_id, device_id, event, kind ? kind : "other",
+                          object_string (object, "customer_id"), item, now, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 acknowledge (SkDatabase *self, const char *device_id, gint64 seq, gint64 now, GError **error)
 {
@@ -1285,7 +1360,8 @@ sk_database_sync_apply (SkDatabase         *self,
           g_propagate_error (error, g_steal_pointer (&local));
           return NULL;
         }
-      if (!acknowledge (self, pusher->device_id, event->seq, c.now, error))
+      if (!record_review (self, store_id, pusher->device_id, event, a, c.now, error)
+          || !acknowledge (self, pusher->device_id, event->seq, c.now, error))
         goto fail;
       *acked_seq = sk_db_query_int (self, error, 0, "SELECT acked_seq FROM devices WHERE id = ?",
                                     "s", pusher->device_id);
@@ -1412,4 +1488,224 @@ sk_database_sync_device (SkDatabase         *self,
 fail:
   sk_db_rollback (self);
   return FALSE;
+}
+
+/* What HQ looks at (the review list), and the devices */
+
+/* A cursor of a page newest first: "created_at:id" of the last row given. */
+static gboolean
+parse_cursor (const char *cursor, gint64 *before, const char **before_id, GError **error)
+{
+  const char      *colon = cursor != NULL ? strchr (cursor, ':') : NULL;
+  g_autofree char *time = colon != NULL ? g_strndup (cursor, colon - cursor) : NULL;
+
+  *before = G_MAXINT64;
+  *before_id = "";
+  if (cursor == NULL)
+    return TRUE;
+  if (time == NULL || !g_ascii_string_to_signed (time, 10, 0, G_MAXINT64, before, NULL)
+      || !g_uuid_string_is_valid (colon + 1))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "cursor", _ ("The cursor is not valid"));
+      return FALSE;
+    }
+  *before_id = colon + 1;
+  return TRUE;
+}
+
+static void
+add_time (JsonBuilder *b, const char *name, SkStmt *stmt, int col)
+{
+  g_autofree char *text
+      = sk_stmt_is_null (stmt, col) ? NULL : sk_time_to_rfc3339 (sk_stmt_int64 (stmt, col));
+
+  add_string (b, name, text);
+}
+
+static void
+add_column (JsonBuilder *b, const char *name, SkStmt *stmt, int col)
+{
+  add_string (b, name, sk_stmt_is_null (stmt, col) ? NULL : sk_stmt_text (stmt, col));
+}
+
+#define REVIEW_COLUMNS                                                                             \
+  "r.id, r.kind, r.store_id, r.device_id, r.event_id, e.kind, e.seq, r.customer_id, r.details,"    \
+  " r.created_at, r.resolved_at, r.resolved_by, u.username"                                        \
+  " FROM sync_reviews AS r JOIN sync_events AS e ON e.id = r.event_id"                             \
+  " LEFT JOIN users AS u ON u.id = r.resolved_by"
+
+static JsonNode *
+review_from_row (SkStmt *stmt)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  JsonNode *details = sk_json_parse (sk_stmt_text (stmt, 8), -1, NULL);
+
+  json_builder_begin_object (b);
+  add_column (b, "id", stmt, 0);
+  add_column (b, "kind", stmt, 1);
+  add_column (b, "store_id", stmt, 2);
+  add_column (b, "device_id", stmt, 3);
+  add_column (b, "event_id", stmt, 4);
+  add_column (b, "event_kind", stmt, 5);
+  json_builder_set_member_name (b, "seq");
+  json_builder_add_int_value (b, sk_stmt_int64 (stmt, 6));
+  add_column (b, "customer_id", stmt, 7);
+  json_builder_set_member_name (b, "details");
+  json_builder_add_value (b, details != NULL ? details : json_node_new (JSON_NODE_NULL));
+  add_time (b, "created_at", stmt, 9);
+  json_builder_set_member_name (b, "resolved");
+  json_builder_add_boolean_value (b, !sk_stmt_is_null (stmt, 10));
+  add_time (b, "resolved_at", stmt, 10);
+  add_column (b, "resolved_by", stmt, 11);
+  add_column (b, "resolved_by_username", stmt, 12);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* A page of JSON objects, newest first by (created_at, id): @sql selects
+ * after ?1, ?2, LIMIT ?3, with @filter as ?4 and @flag as ?5; column
+ * @time_col is created_at, column 0 the id. */
+static GPtrArray *
+query_json_page (SkDatabase *self,
+                 const char *sql,
+                 const char *filter,
+                 gint64      flag,
+                 int         time_col,
+                 JsonNode *(*from_row) (SkStmt *stmt),
+                 const char *cursor,
+                 guint       limit,
+                 char      **next_cursor,
+                 GError    **error)
+{
+  g_autoptr (GPtrArray) page = g_ptr_array_new_with_free_func ((GDestroyNotify)json_node_unref);
+  g_autofree char *last_id = NULL;
+  const char      *before_id;
+  gint64           before, last_time = 0;
+  gboolean         has_row = FALSE;
+  SkStmt          *stmt;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  g_return_val_if_fail (limit > 0 && next_cursor != NULL, NULL);
+
+  *next_cursor = NULL;
+  if (!parse_cursor (cursor, &before, &before_id, error))
+    return NULL;
+  /* One row more than asked tells whether there is a next page. */
+  stmt = sk_db_query (self, error, sql, "isisi", before, before_id, (gint64)limit + 1,
+                      filter ? filter : "", flag);
+  if (stmt == NULL)
+    return NULL;
+  while (sk_db_step (self, stmt, &has_row, error) && has_row)
+    {
+      if (page->len == limit)
+        {
+          *next_cursor = g_strdup_printf ("%" G_GINT64_FORMAT ":%s", last_time, last_id);
+          break;
+        }
+      g_free (last_id);
+      last_id = g_strdup (sk_stmt_text (stmt, 0));
+      last_time = sk_stmt_int64 (stmt, time_col);
+      g_ptr_array_add (page, from_row (stmt));
+    }
+  sk_stmt_reset (stmt);
+  if (error != NULL && *error != NULL)
+    {
+      g_clear_pointer (next_cursor, g_free);
+      return NULL;
+    }
+  return g_steal_pointer (&page);
+}
+
+GPtrArray *
+sk_database_sync_review_page (SkDatabase *self,
+                              const char *store_id,
+                              gboolean    resolved,
+                              const char *cursor,
+                              guint       limit,
+                              char      **next_cursor,
+                              GError    **error)
+{
+  return query_json_page (
+      self,
+      "SELECT " REVIEW_COLUMNS " WHERE (r.created_at < ?1 OR (r.created_at = ?1 AND r.id < ?2))"
+      " AND (?4 = '' OR r.store_id = ?4)"
+      " AND (CASE WHEN r.resolved_at IS NULL THEN 0 ELSE 1 END) = ?5"
+      " ORDER BY r.created_at DESC, r.id DESC LIMIT ?3",
+      store_id, resolved ? 1 : 0, 9, review_from_row, cursor, limit, next_cursor, error);
+}
+
+JsonNode *
+sk_database_sync_review_get (SkDatabase *self, const char *id, GError **error)
+{
+  JsonNode *item = NULL;
+  gboolean  has_row = FALSE;
+  SkStmt   *stmt;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  stmt = sk_db_query (self, error, "SELECT " REVIEW_COLUMNS " WHERE r.id = ?", "s", id);
+  if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
+    return NULL;
+  if (has_row)
+    item = review_from_row (stmt);
+  else
+    sk_set_field_error (error, SK_ERROR_NOT_FOUND, NULL, _ ("There is no review item %s"), id);
+  sk_stmt_reset (stmt);
+  return item;
+}
+
+JsonNode *
+sk_database_sync_review_resolve (SkDatabase *self,
+                                 const char *id,
+                                 const char *user_id,
+                                 GError    **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  /* Resolved once: again keeps who resolved it and when. */
+  if (!sk_db_exec (self, error,
+                   "UPDATE sync_reviews SET resolved_at = ?, resolved_by = ?"
+                   " WHERE id = ? AND resolved_at IS NULL",
+                   "iss", sk_time_now (), user_id, id))
+    return NULL;
+  return sk_database_sync_review_get (self, id, error);
+}
+
+static JsonNode *
+device_from_row (SkStmt *stmt)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  add_column (b, "id", stmt, 0);
+  add_column (b, "store_id", stmt, 1);
+  add_column (b, "user_id", stmt, 2);
+  add_column (b, "username", stmt, 3);
+  add_column (b, "app_version", stmt, 4);
+  json_builder_set_member_name (b, "acked_seq");
+  json_builder_add_int_value (b, sk_stmt_int64 (stmt, 5));
+  add_time (b, "created_at", stmt, 6);
+  add_time (b, "last_seen_at", stmt, 7);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+GPtrArray *
+sk_database_sync_devices_page (SkDatabase *self,
+                               const char *store_id,
+                               const char *cursor,
+                               guint       limit,
+                               char      **next_cursor,
+                               GError    **error)
+{
+  return query_json_page (self,
+                          "SELECT d.id, d.store_id, d.user_id, u.username, d.app_version,"
+                          " d.acked_seq, d.created_at, d.last_seen_at"
+                          " FROM devices AS d LEFT JOIN users AS u ON u.id = d.user_id"
+                          " WHERE (d.created_at < ?1 OR (d.created_at = ?1 AND d.id < ?2))"
+                          " AND (?4 = '' OR d.store_id = ?4) AND ?5 = 0"
+                          " ORDER BY d.created_at DESC, d.id DESC LIMIT ?3",
+                          store_id, 0, 6, device_from_row, cursor, limit, next_cursor, error);
 }

@@ -116,6 +116,46 @@ SkSyncAnswer *sk_database_sync_apply (SkDatabase         *self,
                                       gint64             *acked_seq,
                                       GError            **error);
 
+/* The review list (SPEC 6): what HQ should look at, an item a row written
+ * by the push in the event's transaction: a rejected event
+ * (rejected_event), and each item of an event's review (negative_balance,
+ * field_conflict, clock_ahead, usage_limit_exceeded, budget_exceeded,
+ * refund_differs...). An item is a JSON object {id, kind, store_id (the
+ * device's), device_id, event_id, event_kind, seq, customer_id, details,
+ * created_at, resolved, resolved_at, resolved_by, resolved_by_username}. */
+
+/* A page of the items of @store_id (NULL: every store), open or
+ * @resolved, newest first, after @cursor (NULL: from the newest; else a
+ * *next_cursor given before, SK_ERROR_MALFORMED when it is not one).
+ * *next_cursor is NULL on the last page. An array of JsonNode. */
+GPtrArray *sk_database_sync_review_page (SkDatabase *self,
+                                         const char *store_id,
+                                         gboolean    resolved,
+                                         const char *cursor,
+                                         guint       limit,
+                                         char      **next_cursor,
+                                         GError    **error);
+/* The item @id, or SK_ERROR_NOT_FOUND. */
+JsonNode *sk_database_sync_review_get (SkDatabase *self, const char *id, GError **error);
+/* Marks the item @id resolved by @user_id (may be NULL), now; an item
+ * resolved before keeps who resolved it and when. The item afterwards, or
+ * SK_ERROR_NOT_FOUND. A write. */
+JsonNode *sk_database_sync_review_resolve (SkDatabase *self,
+                                           const char *id,
+                                           const char *user_id,
+                                           GError    **error);
+
+/* A page of the devices (tills) of @store_id (NULL: every store), newest
+ * first, paged as the review list: JSON objects {id, store_id, user_id,
+ * username (the account of its last push), app_version, acked_seq,
+ * created_at, last_seen_at (its last contact)}. */
+GPtrArray *sk_database_sync_devices_page (SkDatabase *self,
+                                          const char *store_id,
+                                          const char *cursor,
+                                          guint       limit,
+                                          char      **next_cursor,
+                                          GError    **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkSyncEvent, sk_sync_event_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkSyncAnswer, sk_sync_answer_free)
 

@@ -415,6 +415,35 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
          "  received_at BIGINT NOT NULL,"
          "  UNIQUE (device_id, seq));"
          "CREATE INDEX sync_events_status ON sync_events (status, received_at);",
+  /* What HQ should look at, an item a row (sk-schema.c, migration 12). */
+  [12] = "CREATE TABLE sync_reviews ("
+         "  id TEXT COLLATE \"C\" PRIMARY KEY,"
+         "  event_id TEXT COLLATE \"C\" NOT NULL REFERENCES sync_events (id),"
+         "  device_id TEXT COLLATE \"C\" NOT NULL REFERENCES devices (id),"
+         "  store_id TEXT COLLATE \"C\" NOT NULL REFERENCES stores (id),"
+         "  kind TEXT COLLATE \"C\" NOT NULL,"
+         "  customer_id TEXT COLLATE \"C\","
+         "  details TEXT NOT NULL,"
+         "  created_at BIGINT NOT NULL,"
+         "  resolved_at BIGINT,"
+         "  resolved_by TEXT COLLATE \"C\" REFERENCES users (id));"
+         "CREATE INDEX sync_reviews_time ON sync_reviews (created_at, id);"
+         "CREATE INDEX sync_reviews_event ON sync_reviews (event_id);"
+         "INSERT INTO sync_reviews (id, event_id, device_id, store_id, kind, customer_id, details,"
+         "  created_at, resolved_at)"
+         "  SELECT gen_random_uuid ()::text, e.id, e.device_id, d.store_id, 'rejected_event', NULL,"
+         "    json_build_object ('code', e.code, 'message', e.message, 'field', e.field)::text,"
+         "    e.received_at, e.resolved_at"
+         "  FROM sync_events AS e JOIN devices AS d ON d.id = e.device_id"
+         "  WHERE e.status = 'rejected';"
+         "INSERT INTO sync_reviews (id, event_id, device_id, store_id, kind, customer_id, details,"
+         "  created_at, resolved_at)"
+         "  SELECT gen_random_uuid ()::text, e.id, e.device_id, d.store_id,"
+         "    coalesce (j.value ->> 'type', 'other'), j.value ->> 'customer_id', j.value::text,"
+         "    e.received_at, e.resolved_at"
+         "  FROM sync_events AS e JOIN devices AS d ON d.id = e.device_id,"
+         "    json_array_elements (e.review::json) AS j (value)"
+         "  WHERE e.review IS NOT NULL;",
 };
 
 char *

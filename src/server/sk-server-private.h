@@ -231,6 +231,13 @@ extern const guint   sk_server_sync_routes_n;
   "customer edits and refunds a manager, as online. admin: any store, named by store_id at a "     \
   "device's first push. marketing: 403."
 
+#define P_SYNC_REVIEW                                                                              \
+  "admin: the items of every store. manager: those of its own store's tills only (the others are " \
+  "not listed). marketing, cashier: 403."
+#define P_SYNC_REVIEW_RESOLVE                                                                      \
+  "admin: any item. manager: an item of its own store's tills; another store's: 403. Resolving "   \
+  "again answers the item as it was resolved first. marketing, cashier: 403."
+
 /* Accounts (sk-server-auth.c) */
 char     *sk_auth_hash_password (const char *password, GError **error);
 gboolean  sk_auth_verify_password (const char *hash, const char *password);

@@ -184,6 +184,97 @@ handle_sync_pull (SkRequest *r)
     sk_request_reply (r, 200, sk_change_page_to_json (page));
 }
 
+/* Review and devices */
+
+/* {"items": [...], "next_cursor": ...}: a page of JSON objects. */
+static void
+reply_json_page (SkRequest *r, GPtrArray *items, const char *next_cursor)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "items");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < items->len; i++)
+    json_builder_add_value (b, json_node_ref (g_ptr_array_index (items, i)));
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "next_cursor");
+  if (next_cursor != NULL)
+    json_builder_add_string_value (b, next_cursor);
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+  sk_request_reply (r, 200, json_builder_get_root (b));
+}
+
+static void
+handle_sync_review (SkRequest *r)
+{
+  g_autoptr (GPtrArray) items = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *next = NULL;
+  const char      *resolved = sk_request_query (r, "resolved");
+  guint            limit;
+
+  if (!sk_request_query_limit (r, &limit))
+    return;
+  if (resolved != NULL && !g_str_equal (resolved, "false") && !g_str_equal (resolved, "true"))
+    {
+      sk_request_fail (r, SK_ERROR_MALFORMED, "resolved", "resolved must be true or false");
+      return;
+    }
+  /* A manager sees its own store's items only. */
+  items = sk_database_sync_review_page (r->db, sk_request_own_store (r),
+                                        g_strcmp0 (resolved, "true") == 0,
+                                        sk_request_query (r, "cursor"), limit, &next, &error);
+  if (items == NULL)
+    sk_request_set_error (r, error);
+  else
+    reply_json_page (r, items, next);
+}
+
+static void
+handle_sync_review_resolve (SkRequest *r)
+{
+  g_autoptr (JsonNode) item = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *id = sk_request_arg (r, 0);
+
+  item = sk_database_sync_review_get (r->db, id, &error);
+  if (item == NULL)
+    {
+      sk_request_set_error (r, error);
+      return;
+    }
+  if (!sk_request_store_allowed (
+          r, json_object_get_string_member (json_node_get_object (item), "store_id")))
+    return;
+  g_clear_pointer (&item, json_node_unref);
+  item = sk_database_sync_review_resolve (r->db, id, r->user->id, &error);
+  if (item == NULL)
+    sk_request_set_error (r, error);
+  else
+    sk_request_reply (r, 200, g_steal_pointer (&item));
+}
+
+static void
+handle_sync_devices (SkRequest *r)
+{
+  g_autoptr (GPtrArray) devices = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *next = NULL;
+  guint            limit;
+
+  if (!sk_request_query_limit (r, &limit))
+    return;
+  devices = sk_database_sync_devices_page (r->db, sk_request_query (r, "store_id"),
+                                           sk_request_query (r, "cursor"), limit, &next, &error);
+  if (devices == NULL)
+    sk_request_set_error (r, error);
+  else
+    reply_json_page (r, devices, next);
+}
+
 const SkRoute sk_server_sync_routes[] = {
   {
       .method = "POST",
@@ -204,6 +295,36 @@ const SkRoute sk_server_sync_routes[] = {
       .response_schema = "SyncPull",
       .query_params = "since,limit",
       .policy = P_SYNC_PULL,
+  },
+  {
+      .method = "GET",
+      .pattern = "/api/sync/review",
+      .handler = handle_sync_review,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER,
+      .summary = "What HQ should look at of what tills pushed, newest first",
+      .response_schema = "page:SyncReviewItem",
+      .query_params = "resolved,cursor,limit",
+      .policy = P_SYNC_REVIEW,
+  },
+  {
+      .method = "POST",
+      .pattern = "/api/sync/review/*/resolve",
+      .handler = handle_sync_review_resolve,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER,
+      .summary = "Marks a review item resolved (again: as it was)",
+      .response_schema = "SyncReviewItem",
+      .flags = SK_ROUTE_WRITES,
+      .policy = P_SYNC_REVIEW_RESOLVE,
+  },
+  {
+      .method = "GET",
+      .pattern = "/api/sync/devices",
+      .handler = handle_sync_devices,
+      .roles = SK_ROLE_ADMIN,
+      .summary = "The tills: store, account, last contact, acknowledged sequence, version",
+      .response_schema = "page:SyncDevice",
+      .query_params = "store_id,cursor,limit",
+      .policy = P_ADMIN_ONLY,
   },
 };
 
