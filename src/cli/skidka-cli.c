@@ -18,6 +18,7 @@
 #include "sk-error.h"
 #include "sk-money.h"
 #include "sk-record.h"
+#include "sk-sync-client.h"
 
 #define PROGRAM     "skidka-cli"
 #define EXIT_OK     0
@@ -849,6 +850,179 @@ run_summary (Cli *cli, int argc, char **argv)
   return EXIT_OK;
 }
 
+/* customer */
+
+static int
+run_customer (Cli *cli, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (JsonNode) input = NULL;
+  g_autoptr (JsonNode) output = NULL;
+  g_autoptr (SkCustomer) customer = NULL;
+  g_autoptr (SkCustomer) stored = NULL;
+  int status;
+
+  if ((status = parse_options (cli, "customer", "add < customer.json",
+                               "Register a customer in the local database (queued for sync with\n"
+                               "the server) and print it as JSON.",
+                               NULL, &argc, &argv))
+      >= 0)
+    return status;
+  if (argc < 2)
+    return usage_error ("customer needs an action (there is “add”)");
+  if (!g_str_equal (argv[1], "add"))
+    return usage_error ("Unknown customer action “%s” (there is “add”)", argv[1]);
+  if (argc > 2)
+    return usage_error ("Unexpected argument “%s”", argv[2]);
+
+  input = read_json_input (TRUE, &error);
+  if (input == NULL)
+    return failure (error);
+  customer = sk_record_from_json (SK_TYPE_CUSTOMER, input, &error);
+  if (customer == NULL)
+    return failure (error);
+  db = open_database (cli, FALSE, &error);
+  if (db == NULL || !sk_database_create_customer (db, customer, &error))
+    return failure (error);
+  stored = sk_database_get_customer (db, sk_record_get_id (customer), &error);
+  if (stored == NULL)
+    return failure (error);
+  output = sk_record_to_json (SK_RECORD (stored));
+  print_json (output, TRUE);
+  return EXIT_OK;
+}
+
+/* sync */
+
+/* The first line of @path, without its line end. */
+static char *
+read_secret (const char *path, const char *what, GError **error)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return NULL;
+  g_strchomp (text);
+  if (strchr (text, '\n') != NULL)
+    *strchr (text, '\n') = '\0';
+  if (*text == '\0')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "The %s file “%s” is empty", what,
+                   path);
+      return NULL;
+    }
+  return g_steal_pointer (&text);
+}
+
+static void
+sync_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static int
+run_sync_login (const char *server,
+                const char *username,
+                const char *password_file,
+                const char *token_file)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *password = NULL;
+  g_autofree char *token = NULL;
+
+  if (username == NULL || password_file == NULL)
+    return usage_error ("sync login needs --server, --username, --password-file and --token-file");
+  password = read_secret (password_file, "password", &error);
+  if (password == NULL)
+    return failure (error);
+  token = sk_sync_login (server, username, password, NULL, &error);
+  if (token == NULL)
+    return failure (error);
+  /* Only its owner may read the token: it is the account. */
+  if (!g_file_set_contents_full (token_file, token, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                 &error))
+    return failure (error);
+  g_print ("Signed in to %s as %s; the token is in %s\n", server, username, token_file);
+  return EXIT_OK;
+}
+
+static int
+run_sync (Cli *cli, int argc, char **argv)
+{
+  g_autofree char *server = NULL;
+  g_autofree char *token_file = NULL;
+  g_autofree char *username = NULL;
+  g_autofree char *password_file = NULL;
+  GOptionEntry     entries[]
+      = { { "server", 0, 0, G_OPTION_ARG_STRING, &server, "The server's address", "URL" },
+          { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file,
+            "The file with the account's token (written by “sync login”)", "FILE" },
+          { "username", 0, 0, G_OPTION_ARG_STRING, &username, "login: the account", "USER" },
+          { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
+            "login: the file with the account's password", "FILE" },
+          G_OPTION_ENTRY_NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (SkSyncClient) client = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (SkSyncSummary) summary = NULL;
+  g_autoptr (JsonNode) output = NULL;
+  g_autofree char *token = NULL;
+  int              status;
+
+  if ((status = parse_options (
+           cli, "sync", "[login]",
+           "Push the local outbox to the server and pull its changes until there are no\n"
+           "more, then print a JSON summary. “sync login” signs in and writes the token\n"
+           "file (readable by its owner only).",
+           entries, &argc, &argv))
+      >= 0)
+    return status;
+  if (argc > 2 || (argc == 2 && !g_str_equal (argv[1], "login")))
+    return usage_error ("Unexpected argument “%s”", argv[1]);
+  if (server == NULL || token_file == NULL)
+    return usage_error ("sync needs --server URL and --token-file FILE");
+  if (argc == 2)
+    return run_sync_login (server, username, password_file, token_file);
+  if (sk_database_is_uri (cli->db_path))
+    return usage_error ("sync runs on a till's database file, not a server's database");
+
+  /* Made or upgraded here, so that the cycle's own connection finds it. */
+  db = open_database (cli, FALSE, &error);
+  if (db == NULL)
+    return failure (error);
+  g_clear_object (&db);
+  token = read_secret (token_file, "token", &error);
+  if (token == NULL)
+    return failure (error);
+
+  client = sk_sync_client_new (cli->db_path, server);
+  sk_sync_client_set_token (client, token);
+  sk_sync_client_sync_async (client, NULL, sync_ready, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  summary = sk_sync_client_sync_finish (client, result, &error);
+  if (summary == NULL)
+    {
+      if (g_error_matches (error, SK_ERROR, SK_ERROR_UNAUTHORIZED))
+        return failure_message ("%s (run “%s sync login”); %" G_GINT64_FORMAT
+                                " events stay in the outbox",
+                                error->message, PROGRAM, sk_sync_client_get_pending (client));
+      if (error->domain != SK_ERROR)
+        return failure_message ("Cannot reach the server %s: %s; %" G_GINT64_FORMAT
+                                " events stay in the outbox",
+                                server, error->message, sk_sync_client_get_pending (client));
+      return failure_message ("Sync failed: %s; %" G_GINT64_FORMAT " events stay in the outbox",
+                              error->message, sk_sync_client_get_pending (client));
+    }
+  output = sk_sync_summary_to_json (summary);
+  print_json (output, TRUE);
+  return EXIT_OK;
+}
+
 /* main */
 
 static const Command commands[] = {
@@ -862,6 +1036,11 @@ static const Command commands[] = {
   { "import", "< export.json", "Load a JSON export into an empty database", run_import },
   { "summary", "[--from RFC3339] [--to RFC3339] [--store ID]", "Sales figures for a period",
     run_summary },
+  { "customer", "add < customer.json", "Register a customer (queued for sync)", run_customer },
+  { "sync", "--server URL --token-file FILE", "Push the outbox and pull the server's changes",
+    run_sync },
+  { "sync login", "--server URL --username U --password-file F --token-file FILE",
+    "Sign in to the server and write the token file", run_sync },
 };
 
 static void

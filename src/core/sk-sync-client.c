@@ -1,0 +1,776 @@
+/* sk-sync-client.c: a till's sync cycle with HQ: push, acknowledge, pull.
+ *
+ * A cycle runs in a worker thread with a database connection and an HTTP
+ * session of its own, both used by that thread only, so nothing blocks the
+ * caller's main loop; its state is set on the caller's main context.
+ * Retries and their backoff are the caller's (the app schedules them); a
+ * failed cycle leaves every unacknowledged event and the last cursor.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n-lib.h>
+#include <libsoup/soup.h>
+
+#include "sk-database.h"
+#include "sk-error.h"
+#include "sk-record.h"
+#include "sk-sync-client.h"
+#include "sk-sync-till.h"
+
+struct _SkSyncClient
+{
+  GObject     parent_instance;
+  char       *database_path;
+  char       *server_url;
+  char       *token;
+  char       *app_version;
+  SkSyncState state;
+  gint64      pending;
+  gint64      last_success;
+  char       *last_error;
+  gboolean    needs_sign_in;
+};
+
+G_DEFINE_FINAL_TYPE (SkSyncClient, sk_sync_client, G_TYPE_OBJECT)
+
+enum
+{
+  PROP_0,
+  PROP_DATABASE_PATH,
+  PROP_SERVER_URL,
+  PROP_STATE,
+  PROP_PENDING,
+  PROP_LAST_SUCCESS,
+  PROP_LAST_ERROR,
+  PROP_NEEDS_SIGN_IN,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+GType
+sk_sync_state_get_type (void)
+{
+  static gsize type = 0;
+
+  if (g_once_init_enter (&type))
+    {
+      static const GEnumValue values[] = {
+        { SK_SYNC_STATE_IDLE, "SK_SYNC_STATE_IDLE", "idle" },
+        { SK_SYNC_STATE_SYNCING, "SK_SYNC_STATE_SYNCING", "syncing" },
+        { SK_SYNC_STATE_OFFLINE, "SK_SYNC_STATE_OFFLINE", "offline" },
+        { SK_SYNC_STATE_ERROR, "SK_SYNC_STATE_ERROR", "error" },
+        { 0, NULL, NULL },
+      };
+      g_once_init_leave (&type, g_enum_register_static ("SkSyncState", values));
+    }
+  return type;
+}
+
+/* Summary */
+
+void
+sk_sync_summary_free (SkSyncSummary *summary)
+{
+  if (summary == NULL)
+    return;
+  g_free (summary->cursor);
+  g_free (summary);
+}
+
+JsonNode *
+sk_sync_summary_to_json (const SkSyncSummary *summary)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  g_return_val_if_fail (summary != NULL, NULL);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "pushed");
+  json_builder_add_int_value (b, summary->pushed);
+  json_builder_set_member_name (b, "applied");
+  json_builder_add_int_value (b, summary->applied);
+  json_builder_set_member_name (b, "duplicates");
+  json_builder_add_int_value (b, summary->duplicates);
+  json_builder_set_member_name (b, "rejected");
+  json_builder_add_int_value (b, summary->rejected);
+  json_builder_set_member_name (b, "pulled");
+  json_builder_add_int_value (b, summary->pulled);
+  json_builder_set_member_name (b, "cursor");
+  if (summary->cursor != NULL)
+    json_builder_add_string_value (b, summary->cursor);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "pending");
+  json_builder_add_int_value (b, summary->pending);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+/* HTTP, in the worker */
+
+/* HQ's answer to @method @path: its JSON (NULL when empty) and *status;
+ * NULL with @error when HQ could not be reached or answered no JSON. */
+static JsonNode *
+http_json (SoupSession  *session,
+           const char   *base,
+           const char   *method,
+           const char   *path,
+           const char   *token,
+           JsonNode     *body,
+           guint        *status,
+           GCancellable *cancellable,
+           GError      **error)
+{
+  g_autofree char *url = g_strconcat (base, path, NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr (GBytes) bytes = NULL;
+  JsonNode *node;
+
+  *status = 0;
+  if (msg == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _ ("“%s” is not a server address"), base);
+      return NULL;
+    }
+  if (token != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  if (body != NULL)
+    {
+      g_autofree char *text = sk_json_to_string (body, FALSE);
+      gsize            length = strlen (text);
+
+      soup_message_set_request_body_from_bytes (msg, "application/json",
+                                                g_bytes_new_take (g_steal_pointer (&text), length));
+    }
+  bytes = soup_session_send_and_read (session, msg, cancellable, error);
+  if (bytes == NULL)
+    return NULL;
+  *status = soup_message_get_status (msg);
+  if (g_bytes_get_size (bytes) == 0)
+    return json_node_new (JSON_NODE_NULL);
+  node = sk_json_parse (g_bytes_get_data (bytes, NULL), (gssize)g_bytes_get_size (bytes), NULL);
+  if (node == NULL)
+    g_set_error (error, SK_ERROR, SK_ERROR_MALFORMED,
+                 _ ("The server at %s answered %u with something that is not JSON: is it Skidka?"),
+                 base, *status);
+  return node;
+}
+
+static JsonObject *
+object_of (JsonNode *node)
+{
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+/* An error answer as an SK_ERROR: 401 asks to sign in again; otherwise
+ * the code and message HQ gave. */
+static void
+set_http_error (guint status, JsonNode *node, GError **error)
+{
+  JsonObject *object = object_of (node);
+  JsonObject *e = NULL;
+  const char *code = NULL, *message = NULL, *field = NULL;
+  int         sk_code = SK_ERROR_DATABASE;
+
+  if (object != NULL && json_object_has_member (object, "error"))
+    e = object_of (json_object_get_member (object, "error"));
+  if (e != NULL)
+    {
+      code = json_object_get_string_member_with_default (e, "code", NULL);
+      message = json_object_get_string_member_with_default (e, "message", NULL);
+      if (json_object_has_member (e, "field") && !json_object_get_null_member (e, "field"))
+        field = json_object_get_string_member_with_default (e, "field", NULL);
+    }
+  if (status == SOUP_STATUS_UNAUTHORIZED)
+    {
+      sk_set_field_error (error, SK_ERROR_UNAUTHORIZED, NULL,
+                          _ ("Sign in again: the server no longer accepts this till's sign-in"));
+      return;
+    }
+  for (int c = SK_ERROR_MALFORMED; c <= SK_ERROR_CURSOR_EXPIRED; c++)
+    if (code != NULL && g_str_equal (code, sk_error_code_to_string (c)))
+      sk_code = c;
+  if (code == NULL && status == SOUP_STATUS_FORBIDDEN)
+    sk_code = SK_ERROR_FORBIDDEN;
+  sk_set_field_error (error, sk_code, field, _ ("The server answered %u: %s"), status,
+                      message != NULL ? message : soup_status_get_phrase (status));
+}
+
+/* The worker */
+
+typedef struct
+{
+  char *database_path;
+  char *server_url;
+  char *token;
+  char *app_version;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  g_free (job->database_path);
+  g_free (job->server_url);
+  g_free (job->token);
+  g_free (job->app_version);
+  g_free (job);
+}
+
+/* What a cycle gives back: its summary (pending always set), or an error. */
+typedef struct
+{
+  SkSyncSummary *summary;
+  GError        *error;
+} Outcome;
+
+static void
+outcome_free (Outcome *outcome)
+{
+  sk_sync_summary_free (outcome->summary);
+  g_clear_error (&outcome->error);
+  g_free (outcome);
+}
+
+static gboolean
+push_all (SkDatabase    *db,
+          SoupSession   *session,
+          Job           *job,
+          SkSyncSummary *summary,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  for (;;)
+    {
+      g_autoptr (JsonNode) events = NULL;
+      g_autoptr (JsonNode) answer = NULL;
+      g_autoptr (JsonBuilder) b = NULL;
+      g_autoptr (JsonNode) body = NULL;
+      JsonObject *object;
+      JsonArray  *results;
+      gint64      last_seq = 0, acked_seq, removed = 0;
+      guint       n, status;
+
+      events = sk_database_outbox_batch (db, SK_SYNC_CLIENT_BATCH, &last_seq, error);
+      if (events == NULL)
+        return FALSE;
+      n = json_array_get_length (json_node_get_array (events));
+      if (n == 0)
+        return TRUE;
+
+      b = json_builder_new ();
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "device_id");
+      json_builder_add_string_value (b, sk_database_get_device_id (db));
+      json_builder_set_member_name (b, "app_version");
+      json_builder_add_string_value (b, job->app_version);
+      json_builder_set_member_name (b, "events");
+      json_builder_add_value (b, g_steal_pointer (&events));
+      json_builder_end_object (b);
+      body = json_builder_get_root (b);
+
+      answer = http_json (session, job->server_url, "POST", "/api/sync/push", job->token, body,
+                          &status, cancellable, error);
+      if (answer == NULL)
+        return FALSE;
+      if (status != SOUP_STATUS_OK)
+        {
+          set_http_error (status, answer, error);
+          return FALSE;
+        }
+      object = object_of (answer);
+      if (object == NULL || !json_object_has_member (object, "acked_seq")
+          || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "results")))
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
+                              _ ("The server's answer to a push has no acknowledged sequence"));
+          return FALSE;
+        }
+      results = json_object_get_array_member (object, "results");
+      for (guint i = 0; i < json_array_get_length (results); i++)
+        {
+          JsonObject *result = object_of (json_array_get_element (results, i));
+          const char *s
+              = result ? json_object_get_string_member_with_default (result, "status", "") : "";
+
+          if (g_str_equal (s, "applied"))
+            summary->applied++;
+          else if (g_str_equal (s, "duplicate"))
+            summary->duplicates++;
+          else if (g_str_equal (s, "rejected"))
+            summary->rejected++;
+        }
+
+      /* Exactly what HQ acknowledged leaves the outbox, in one transaction. */
+      acked_seq = json_object_get_int_member (object, "acked_seq");
+      if (!sk_database_outbox_acknowledge (db, acked_seq, &removed, error))
+        return FALSE;
+      summary->pushed += removed;
+
+      if (json_object_has_member (object, "error"))
+        {
+          JsonObject *e = object_of (json_object_get_member (object, "error"));
+
+          sk_set_field_error (
+              error, SK_ERROR_DATABASE, NULL, _ ("The server stopped in the middle of a push: %s"),
+              e ? json_object_get_string_member_with_default (e, "message", "") : "");
+          return FALSE;
+        }
+      if (acked_seq < last_seq)
+        {
+          sk_set_field_error (error, SK_ERROR_DATABASE, NULL,
+                              _ ("The server acknowledged events up to %" G_GINT64_FORMAT
+                                 " of %" G_GINT64_FORMAT "; the rest stay for the next sync"),
+                              acked_seq, last_seq);
+          return FALSE;
+        }
+      if (n < SK_SYNC_CLIENT_BATCH)
+        return TRUE;
+    }
+}
+
+static gboolean
+pull_all (SkDatabase    *db,
+          SoupSession   *session,
+          Job           *job,
+          SkSyncSummary *summary,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  g_autofree char *cursor = sk_database_get_sync_cursor (db);
+  gboolean         restarted = FALSE;
+
+  for (;;)
+    {
+      g_autoptr (JsonNode) answer = NULL;
+      g_autofree char *path = NULL;
+      JsonObject      *object;
+      JsonNode        *changes;
+      const char      *next_cursor;
+      guint            status, n;
+
+      if (cursor != NULL)
+        {
+          g_autofree char *escaped = g_uri_escape_string (cursor, NULL, FALSE);
+          path
+              = g_strdup_printf ("/api/sync/pull?limit=%d&since=%s", SK_SYNC_CLIENT_BATCH, escaped);
+        }
+      else
+        path = g_strdup_printf ("/api/sync/pull?limit=%d", SK_SYNC_CLIENT_BATCH);
+      answer = http_json (session, job->server_url, "GET", path, job->token, NULL, &status,
+                          cancellable, error);
+      if (answer == NULL)
+        return FALSE;
+      /* HQ does not know the cursor (restored from a backup, another
+       * server): the whole copy again; the outbox is not touched. */
+      if (status == SOUP_STATUS_GONE && cursor != NULL && !restarted)
+        {
+          if (!sk_database_forget_sync_cursor (db, error))
+            return FALSE;
+          g_clear_pointer (&cursor, g_free);
+          restarted = TRUE;
+          continue;
+        }
+      if (status != SOUP_STATUS_OK)
+        {
+          set_http_error (status, answer, error);
+          return FALSE;
+        }
+      object = object_of (answer);
+      changes = object ? json_object_get_member (object, "changes") : NULL;
+      next_cursor = object
+                        ? json_object_get_string_member_with_default (object, "next_cursor", NULL)
+                        : NULL;
+      if (changes == NULL || !JSON_NODE_HOLDS_ARRAY (changes) || next_cursor == NULL)
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
+                              _ ("The server's answer to a pull has no changes or cursor"));
+          return FALSE;
+        }
+      n = json_array_get_length (json_node_get_array (changes));
+      if (!sk_database_apply_changes (db, json_node_get_array (changes), next_cursor, error))
+        return FALSE;
+      summary->pulled += n;
+      g_free (cursor);
+      cursor = g_strdup (next_cursor);
+      if (!json_object_get_boolean_member_with_default (object, "has_more", FALSE) || n == 0)
+        break;
+    }
+  summary->cursor = g_steal_pointer (&cursor);
+  return TRUE;
+}
+
+static void
+sync_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  Job *job = task_data;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (SoupSession) session = NULL;
+  Outcome *outcome = g_new0 (Outcome, 1);
+
+  outcome->summary = g_new0 (SkSyncSummary, 1);
+  db = sk_database_open (job->database_path, &outcome->error);
+  if (db != NULL)
+    {
+      g_autofree char *agent = g_strdup_printf ("skidka/%s", PACKAGE_VERSION);
+
+      session = soup_session_new_with_options ("timeout", 60, "user-agent", agent, NULL);
+      if (push_all (db, session, job, outcome->summary, cancellable, &outcome->error))
+        pull_all (db, session, job, outcome->summary, cancellable, &outcome->error);
+      outcome->summary->pending = sk_database_count_outbox (db, NULL);
+      if (outcome->summary->cursor == NULL)
+        outcome->summary->cursor = sk_database_get_sync_cursor (db);
+    }
+  else
+    outcome->summary->pending = -1;
+  g_task_return_pointer (task, outcome, (GDestroyNotify)outcome_free);
+}
+
+/* State, on the caller's context */
+
+static void
+set_state (SkSyncClient *self, SkSyncState state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+sync_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SkSyncClient *self = SK_SYNC_CLIENT (source);
+  g_autoptr (GTask) outer = user_data;
+  Outcome *outcome = g_task_propagate_pointer (G_TASK (result), NULL);
+  gboolean sign_in;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (outcome->summary->pending >= 0 && outcome->summary->pending != self->pending)
+    {
+      self->pending = outcome->summary->pending;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING]);
+    }
+  sign_in = g_error_matches (outcome->error, SK_ERROR, SK_ERROR_UNAUTHORIZED);
+  if (sign_in != self->needs_sign_in)
+    {
+      self->needs_sign_in = sign_in;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEEDS_SIGN_IN]);
+    }
+  if (outcome->error == NULL)
+    {
+      self->last_success = g_get_real_time ();
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_SUCCESS]);
+      if (self->last_error != NULL)
+        {
+          g_clear_pointer (&self->last_error, g_free);
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
+        }
+      set_state (self, SK_SYNC_STATE_IDLE);
+    }
+  else
+    {
+      if (sk_set_str (&self->last_error, outcome->error->message))
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
+      if (g_error_matches (outcome->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_state (self, SK_SYNC_STATE_IDLE);
+      else if (outcome->error->domain == SK_ERROR)
+        set_state (self, SK_SYNC_STATE_ERROR);
+      else
+        set_state (self, SK_SYNC_STATE_OFFLINE);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+
+  if (outcome->error != NULL)
+    g_task_return_error (outer, g_steal_pointer (&outcome->error));
+  else
+    g_task_return_pointer (outer, g_steal_pointer (&outcome->summary),
+                           (GDestroyNotify)sk_sync_summary_free);
+  outcome_free (outcome);
+}
+
+void
+sk_sync_client_sync_async (SkSyncClient       *self,
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  g_autoptr (GTask) inner = NULL;
+  Job *job;
+
+  g_return_if_fail (SK_IS_SYNC_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  outer = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (outer, sk_sync_client_sync_async);
+  if (self->state == SK_SYNC_STATE_SYNCING)
+    {
+      g_task_return_new_error (outer, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               _ ("A sync is running already"));
+      return;
+    }
+  if (self->token == NULL)
+    {
+      g_task_return_new_error (outer, SK_ERROR, SK_ERROR_UNAUTHORIZED,
+                               _ ("Sign in to sync with the server"));
+      return;
+    }
+  job = g_new0 (Job, 1);
+  job->database_path = g_strdup (self->database_path);
+  job->server_url = g_strdup (self->server_url);
+  job->token = g_strdup (self->token);
+  job->app_version = g_strdup (self->app_version);
+  set_state (self, SK_SYNC_STATE_SYNCING);
+
+  inner = g_task_new (self, cancellable, sync_done, g_steal_pointer (&outer));
+  g_task_set_source_tag (inner, sync_thread);
+  /* sync_done reads the outcome, cancelled or not, and answers @outer. */
+  g_task_set_check_cancellable (inner, FALSE);
+  g_task_set_task_data (inner, job, (GDestroyNotify)job_free);
+  g_task_run_in_thread (inner, sync_thread);
+}
+
+SkSyncSummary *
+sk_sync_client_sync_finish (SkSyncClient *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (SK_IS_SYNC_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Sign-in */
+
+char *
+sk_sync_login (const char   *server_url,
+               const char   *username,
+               const char   *password,
+               GCancellable *cancellable,
+               GError      **error)
+{
+  g_autoptr (SoupSession) session = NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) body = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  g_autofree char *base = NULL;
+  JsonObject      *object;
+  const char      *token;
+  guint            status;
+
+  g_return_val_if_fail (server_url != NULL && username != NULL && password != NULL, NULL);
+
+  base = g_strdup (server_url);
+  while (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  session = soup_session_new_with_options ("timeout", 60, NULL);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "username");
+  json_builder_add_string_value (b, username);
+  json_builder_set_member_name (b, "password");
+  json_builder_add_string_value (b, password);
+  json_builder_end_object (b);
+  body = json_builder_get_root (b);
+  answer = http_json (session, base, "POST", "/api/auth/login", NULL, body, &status, cancellable,
+                      error);
+  if (answer == NULL)
+    return NULL;
+  if (status == SOUP_STATUS_UNAUTHORIZED)
+    {
+      sk_set_field_error (error, SK_ERROR_UNAUTHORIZED, NULL,
+                          _ ("The server refused the user name or password"));
+      return NULL;
+    }
+  if (status != SOUP_STATUS_OK)
+    {
+      set_http_error (status, answer, error);
+      return NULL;
+    }
+  object = object_of (answer);
+  token = object ? json_object_get_string_member_with_default (object, "token", NULL) : NULL;
+  if (token == NULL)
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
+                          _ ("The server's answer to a sign-in has no token"));
+      return NULL;
+    }
+  return g_strdup (token);
+}
+
+/* GObject */
+
+SkSyncClient *
+sk_sync_client_new (const char *database_path, const char *server_url)
+{
+  g_return_val_if_fail (database_path != NULL && server_url != NULL, NULL);
+
+  return g_object_new (SK_TYPE_SYNC_CLIENT, "database-path", database_path, "server-url",
+                       server_url, NULL);
+}
+
+void
+sk_sync_client_set_token (SkSyncClient *self, const char *token)
+{
+  g_return_if_fail (SK_IS_SYNC_CLIENT (self));
+
+  sk_set_str (&self->token, token);
+  if (token != NULL && self->needs_sign_in)
+    {
+      self->needs_sign_in = FALSE;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEEDS_SIGN_IN]);
+    }
+}
+
+void
+sk_sync_client_set_app_version (SkSyncClient *self, const char *app_version)
+{
+  g_return_if_fail (SK_IS_SYNC_CLIENT (self));
+  g_return_if_fail (app_version != NULL);
+
+  sk_set_str (&self->app_version, app_version);
+}
+
+SkSyncState
+sk_sync_client_get_state (SkSyncClient *self)
+{
+  g_return_val_if_fail (SK_IS_SYNC_CLIENT (self), SK_SYNC_STATE_IDLE);
+  return self->state;
+}
+
+gint64
+sk_sync_client_get_pending (SkSyncClient *self)
+{
+  g_return_val_if_fail (SK_IS_SYNC_CLIENT (self), 0);
+  return self->pending;
+}
+
+gint64
+sk_sync_client_get_last_success (SkSyncClient *self)
+{
+  g_return_val_if_fail (SK_IS_SYNC_CLIENT (self), 0);
+  return self->last_success;
+}
+
+const char *
+sk_sync_client_get_last_error (SkSyncClient *self)
+{
+  g_return_val_if_fail (SK_IS_SYNC_CLIENT (self), NULL);
+  return self->last_error;
+}
+
+static void
+sk_sync_client_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  SkSyncClient *self = SK_SYNC_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATABASE_PATH:
+      g_value_set_string (value, self->database_path);
+      break;
+    case PROP_SERVER_URL:
+      g_value_set_string (value, self->server_url);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_PENDING:
+      g_value_set_int64 (value, self->pending);
+      break;
+    case PROP_LAST_SUCCESS:
+      g_value_set_int64 (value, self->last_success);
+      break;
+    case PROP_LAST_ERROR:
+      g_value_set_string (value, self->last_error);
+      break;
+    case PROP_NEEDS_SIGN_IN:
+      g_value_set_boolean (value, self->needs_sign_in);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sk_sync_client_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  SkSyncClient *self = SK_SYNC_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_DATABASE_PATH:
+      sk_set_str (&self->database_path, g_value_get_string (value));
+      break;
+    case PROP_SERVER_URL:
+      {
+        g_autofree char *url = g_value_dup_string (value);
+
+        /* Paths are appended to it. */
+        while (url != NULL && g_str_has_suffix (url, "/"))
+          url[strlen (url) - 1] = '\0';
+        if (sk_set_str (&self->server_url, url))
+          g_object_notify_by_pspec (object, pspec);
+      }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+sk_sync_client_finalize (GObject *object)
+{
+  SkSyncClient *self = SK_SYNC_CLIENT (object);
+
+  g_free (self->database_path);
+  g_free (self->server_url);
+  g_free (self->token);
+  g_free (self->app_version);
+  g_free (self->last_error);
+  G_OBJECT_CLASS (sk_sync_client_parent_class)->finalize (object);
+}
+
+static void
+sk_sync_client_class_init (SkSyncClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = sk_sync_client_get_property;
+  object_class->set_property = sk_sync_client_set_property;
+  object_class->finalize = sk_sync_client_finalize;
+
+  properties[PROP_DATABASE_PATH]
+      = g_param_spec_string ("database-path", NULL, NULL, NULL,
+                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SERVER_URL]
+      = g_param_spec_string ("server-url", NULL, NULL, NULL,
+                             G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE]
+      = g_param_spec_enum ("state", NULL, NULL, SK_TYPE_SYNC_STATE, SK_SYNC_STATE_IDLE,
+                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_PENDING]
+      = g_param_spec_int64 ("pending", NULL, NULL, 0, G_MAXINT64, 0,
+                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LAST_SUCCESS]
+      = g_param_spec_int64 ("last-success", NULL, NULL, 0, G_MAXINT64, 0,
+                            G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LAST_ERROR]
+      = g_param_spec_string ("last-error", NULL, NULL, NULL,
+                             G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_NEEDS_SIGN_IN]
+      = g_param_spec_boolean ("needs-sign-in", NULL, NULL, FALSE,
+                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+sk_sync_client_init (SkSyncClient *self)
+{
+  self->app_version = g_strdup_printf ("skidka %s", PACKAGE_VERSION);
+}

@@ -1,0 +1,81 @@
+/* sk-sync-client.h: a till's sync with HQ over HTTP (SPEC 6): push the
+ * outbox, pull HQ's changes, and say how it went, as an object a window's
+ * header bar can bind to.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* The most events a push carries, and changes a pull page asks for. */
+#define SK_SYNC_CLIENT_BATCH 500
+
+typedef enum
+{
+  SK_SYNC_STATE_IDLE,    /* synced, or not synced yet */
+  SK_SYNC_STATE_SYNCING, /* a cycle is running */
+  SK_SYNC_STATE_OFFLINE, /* HQ could not be reached: try again later */
+  SK_SYNC_STATE_ERROR,   /* HQ answered with an error: see last-error */
+} SkSyncState;
+
+#define SK_TYPE_SYNC_STATE (sk_sync_state_get_type ())
+GType sk_sync_state_get_type (void);
+
+/* What one cycle did. */
+typedef struct
+{
+  gint64 pushed; /* events HQ acknowledged */
+  gint64 applied;
+  gint64 duplicates;
+  gint64 rejected;
+  gint64 pulled;  /* changes applied */
+  char  *cursor;  /* where the next pull starts (NULL: from the start) */
+  gint64 pending; /* events still in the outbox */
+} SkSyncSummary;
+
+void      sk_sync_summary_free (SkSyncSummary *summary);
+JsonNode *sk_sync_summary_to_json (const SkSyncSummary *summary);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkSyncSummary, sk_sync_summary_free)
+
+#define SK_TYPE_SYNC_CLIENT (sk_sync_client_get_type ())
+G_DECLARE_FINAL_TYPE (SkSyncClient, sk_sync_client, SK, SYNC_CLIENT, GObject)
+
+/* A client for the till database at @database_path (a connection of its
+ * own, opened in the worker a cycle runs on) and HQ at @server_url
+ * ("https://hq.example:8443"). */
+SkSyncClient *sk_sync_client_new (const char *database_path, const char *server_url);
+/* The account's token (POST /api/auth/login); NULL: signed out. */
+void sk_sync_client_set_token (SkSyncClient *self, const char *token);
+/* "skidka 1.2" unless set. */
+void        sk_sync_client_set_app_version (SkSyncClient *self, const char *app_version);
+SkSyncState sk_sync_client_get_state (SkSyncClient *self);
+gint64      sk_sync_client_get_pending (SkSyncClient *self);
+gint64      sk_sync_client_get_last_success (SkSyncClient *self);
+const char *sk_sync_client_get_last_error (SkSyncClient *self);
+
+/* One cycle: the outbox pushed in batches (each acknowledged event removed
+ * in one transaction per batch), then HQ's changes pulled until has_more is
+ * false (each page and its cursor in one transaction; an expired cursor
+ * pulls again from the start). On failure nothing the till has is lost:
+ * unacknowledged events stay, and the cursor is that of the last page
+ * applied. Errors: SK_ERROR_UNAUTHORIZED (sign in again: the token was
+ * refused), an SK_ERROR HQ answered, or a G_IO_ERROR (or other domain) of
+ * the network (state offline). One cycle at a time. */
+void sk_sync_client_sync_async (SkSyncClient       *self,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data);
+SkSyncSummary *
+sk_sync_client_sync_finish (SkSyncClient *self, GAsyncResult *result, GError **error);
+
+/* Signs in at @server_url: the account's token. Blocking: run it off the
+ * main loop (the CLI calls it directly). */
+char *sk_sync_login (const char   *server_url,
+                     const char   *username,
+                     const char   *password,
+                     GCancellable *cancellable,
+                     GError      **error);
+
+G_END_DECLS

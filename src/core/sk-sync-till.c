@@ -1,0 +1,366 @@
+/* sk-sync-till.c: the till's side of sync in its own store: the outbox
+ * pushed and acknowledged, HQ's changes applied with their cursor.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "sk-change-feed.h"
+#include "sk-database-private.h"
+#include "sk-error.h"
+#include "sk-sync-till.h"
+
+/* Outbox */
+
+JsonNode *
+sk_database_outbox_batch (SkDatabase *self, guint limit, gint64 *last_seq, GError **error)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  SkStmt  *stmt;
+  gboolean has_row = FALSE;
+  gboolean ok;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  g_return_val_if_fail (limit > 0 && last_seq != NULL, NULL);
+
+  *last_seq = 0;
+  stmt = sk_db_query (self, error,
+                      "SELECT seq, event_id, entity, op, payload, created_at FROM sync_outbox"
+                      " ORDER BY seq LIMIT ?",
+                      "i", (gint64)limit);
+  if (stmt == NULL)
+    return NULL;
+  json_builder_begin_array (builder);
+  while ((ok = sk_db_step (self, stmt, &has_row, error)) && has_row)
+    {
+      g_autofree char *kind
+          = g_strdup_printf ("%s.%s", sk_stmt_text (stmt, 2), sk_stmt_text (stmt, 3));
+      g_autofree char *at = sk_time_to_rfc3339 (sk_stmt_int64 (stmt, 5));
+      g_autoptr (GError) parse_error = NULL;
+      JsonNode *payload = sk_json_parse (sk_stmt_text (stmt, 4), -1, &parse_error);
+
+      /* A payload the till wrote is JSON; should one not be, HQ says so
+       * (rejected) rather than the queue stopping here. */
+      if (payload == NULL)
+        payload = json_node_init_string (json_node_alloc (), sk_stmt_text (stmt, 4));
+      *last_seq = sk_stmt_int64 (stmt, 0);
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "seq");
+      json_builder_add_int_value (builder, *last_seq);
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, sk_stmt_text (stmt, 1));
+      json_builder_set_member_name (builder, "kind");
+      json_builder_add_string_value (builder, kind);
+      json_builder_set_member_name (builder, "payload");
+      json_builder_add_value (builder, payload);
+      json_builder_set_member_name (builder, "created_at");
+      json_builder_add_string_value (builder, at);
+      json_builder_end_object (builder);
+    }
+  sk_stmt_reset (stmt);
+  if (!ok)
+    return NULL;
+  json_builder_end_array (builder);
+  return json_builder_get_root (builder);
+}
+
+gboolean
+sk_database_outbox_acknowledge (SkDatabase *self, gint64 acked_seq, gint64 *removed, GError **error)
+{
+  gint64 n;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+
+  if (removed != NULL)
+    *removed = 0;
+  if (!sk_db_begin (self, error))
+    return FALSE;
+  if (!sk_db_exec (self, error, "DELETE FROM sync_outbox WHERE seq <= ?", "i", acked_seq))
+    {
+      sk_db_rollback (self);
+      return FALSE;
+    }
+  n = sk_db_changes (self);
+  if (!sk_db_commit (self, error))
+    return FALSE;
+  if (removed != NULL)
+    *removed = n;
+  return TRUE;
+}
+
+/* Cursor */
+
+char *
+sk_database_get_sync_cursor (SkDatabase *self)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  return sk_database_get_setting (self, SK_SETTING_SYNC_CURSOR);
+}
+
+gboolean
+sk_database_forget_sync_cursor (SkDatabase *self, GError **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+  return sk_db_exec (self, error, "DELETE FROM settings WHERE key = ?", "s",
+                     SK_SETTING_SYNC_CURSOR);
+}
+
+/* Applying a page */
+
+typedef struct
+{
+  const char *entity;
+  const char *table;
+  const char *key;
+  GType (*get_type) (void);
+} Kind;
+
+static const Kind kinds[] = {
+  { SK_FEED_STORE, "stores", "id", sk_store_get_type },
+  { SK_FEED_RULE, "discount_rules", "id", sk_discount_rule_get_type },
+  { SK_FEED_CAMPAIGN, "campaigns", "id", sk_campaign_get_type },
+  { SK_FEED_PRODUCT, "products", "sku", sk_product_get_type },
+  { SK_FEED_CUSTOMER, "customers", "id", sk_customer_get_type },
+};
+
+static const Kind *
+kind_of (const char *entity)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (g_str_equal (kinds[i].entity, entity))
+      return &kinds[i];
+  return NULL;
+}
+
+/* Inserts @record, or replaces the columns of the row with its key: an
+ * UPDATE in place, so that rows referring to it stay. @only (NULL: every
+ * column) limits the columns replaced. */
+static gboolean
+upsert_record (
+    SkDatabase *self, const Kind *kind, SkRecord *record, const char *const *only, GError **error)
+{
+  SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
+  g_autoptr (GString) columns = g_string_new (NULL);
+  g_autoptr (GString) values = g_string_new (NULL);
+  g_autoptr (GString) updates = g_string_new (NULL);
+  g_autofree char *sql = NULL;
+  SkStmt          *stmt;
+  int              index = 1;
+
+  for (guint i = 0; i < klass->n_fields; i++)
+    {
+      const SkField *field = &klass->fields[i];
+
+      if (field->flags & SK_FIELD_COMPUTED)
+        continue;
+      g_string_append_printf (columns, "%s%s", columns->len ? ", " : "", field->name);
+      g_string_append (values, values->len ? ", ?" : "?");
+      if (!g_str_equal (field->name, kind->key)
+          && (only == NULL || g_strv_contains (only, field->name)))
+        g_string_append_printf (updates, "%s%s = excluded.%s", updates->len ? ", " : "",
+                                field->name, field->name);
+    }
+  sql = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s",
+                         kind->table, columns->str, values->str, kind->key, updates->str);
+  stmt = sk_db_prepare (self, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  for (guint i = 0; i < klass->n_fields; i++)
+    if (!(klass->fields[i].flags & SK_FIELD_COMPUTED))
+      sk_db_bind_field (stmt, index++, record, &klass->fields[i]);
+  return sk_db_step_done (self, stmt, error);
+}
+
+/* What the till's events not yet acknowledged add to a customer HQ sent:
+ * its sales, refunds and movements by hand are in the till's own tables,
+ * and still in the outbox until HQ has them. */
+static gboolean
+add_pending (SkDatabase *self, const char *customer_id, GError **error)
+{
+  return sk_db_exec (
+      self, error,
+      "UPDATE customers SET"
+      " bonus_balance = bonus_balance"
+      "  + (SELECT coalesce (sum (p.bonus_earned - p.bonus_spent), 0) FROM purchases p"
+      "     JOIN sync_outbox o ON o.entity = 'purchase' AND o.entity_id = p.id"
+      "     WHERE p.customer_id = ?1)"
+      "  + (SELECT coalesce (sum (r.bonus_returned - r.bonus_reversed), 0) FROM refunds r"
+      "     JOIN purchases p ON p.id = r.purchase_id"
+      "     JOIN sync_outbox o ON o.entity = 'refund' AND o.entity_id = r.id"
+      "     WHERE p.customer_id = ?1)"
+      "  + (SELECT coalesce (sum (t.amount), 0) FROM bonus_transactions t"
+      "     JOIN sync_outbox o ON o.entity = 'bonus_transaction' AND o.entity_id = t.id"
+      "     WHERE t.customer_id = ?1),"
+      " visits = visits"
+      "  + (SELECT count(*) FROM purchases p"
+      "     JOIN sync_outbox o ON o.entity = 'purchase' AND o.entity_id = p.id"
+      "     WHERE p.customer_id = ?1),"
+      " total_spent = total_spent"
+      "  + (SELECT coalesce (sum (p.total_paid), 0) FROM purchases p"
+      "     JOIN sync_outbox o ON o.entity = 'purchase' AND o.entity_id = p.id"
+      "     WHERE p.customer_id = ?1)"
+      " WHERE id = ?1",
+      "s", customer_id);
+}
+
+/* HQ's figures of a customer; its details too unless the till has an edit
+ * of them HQ has not acknowledged yet. */
+static gboolean
+apply_customer (SkDatabase *self, const Kind *kind, JsonNode *data, gboolean outbox, GError **error)
+{
+  static const char *const figures[]
+      = { "visits",        "total_spent", "last_purchase_at", "segment",
+          "bonus_balance", "flagged",     "version",          NULL };
+  g_autoptr (SkCustomer) customer = sk_record_from_json (SK_TYPE_CUSTOMER, data, error);
+  gboolean edited = FALSE;
+
+  if (customer == NULL)
+    return FALSE;
+  if (outbox)
+    edited = sk_db_query_int (self, NULL, 0,
+                              "SELECT count(*) FROM sync_outbox WHERE entity = 'customer'"
+                              " AND entity_id = ?",
+                              "s", customer->id)
+             > 0;
+  /* HQ's card and phone win over another local customer's: that one is
+   * HQ's already under another id (a merge), or will be told apart when
+   * its own registration reaches HQ. */
+  if (!edited
+      && (!sk_db_exec (self, error,
+                       "UPDATE customers SET card_number = NULL WHERE card_number = ? AND id <> ?",
+                       "ss", customer->card_number, customer->id)
+          || !sk_db_exec (self, error,
+                          "UPDATE customers SET phone = NULL WHERE phone = ? AND id <> ?", "ss",
+                          customer->phone, customer->id)))
+    return FALSE;
+  if (!upsert_record (self, kind, SK_RECORD (customer), edited ? figures : NULL, error))
+    return FALSE;
+  if (!edited && !sk_db_save_customer_extras (self, customer, error))
+    return FALSE;
+  return !outbox || add_pending (self, customer->id, error);
+}
+
+/* A record HQ removed; one the till's own rows still refer to (a customer
+ * of a local sale) stays, as nothing may hide a local sale. */
+static gboolean
+apply_delete (SkDatabase *self, const Kind *kind, const char *id, GError **error)
+{
+  g_autofree char *sql = g_strdup_printf ("DELETE FROM %s WHERE %s = ?", kind->table, kind->key);
+  g_autoptr (GError) local_error = NULL;
+
+  if (!sk_db_begin (self, error))
+    return FALSE;
+  if (!sk_db_exec (self, &local_error, sql, "s", id))
+    {
+      sk_db_rollback (self);
+      if (g_error_matches (local_error, SK_ERROR, SK_ERROR_CONFLICT))
+        return TRUE;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return sk_db_commit (self, error);
+}
+
+static gboolean
+apply_setting (SkDatabase *self, const char *key, const char *op, JsonNode *data, GError **error)
+{
+  const char *value = NULL;
+
+  /* The till's own settings are never HQ's to change. */
+  if (g_str_equal (key, "device_id") || g_str_equal (key, SK_SETTING_SYNC_CURSOR))
+    return TRUE;
+  if (g_str_equal (op, SK_FEED_DELETE))
+    return sk_db_exec (self, error, "DELETE FROM settings WHERE key = ?", "s", key);
+  if (data != NULL && JSON_NODE_HOLDS_OBJECT (data))
+    value = json_object_get_string_member_with_default (json_node_get_object (data), "value", NULL);
+  if (value == NULL)
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "data", _ ("A setting change has no value"));
+      return FALSE;
+    }
+  return sk_database_set_setting (self, key, value, error);
+}
+
+static gboolean
+apply_change (SkDatabase *self, JsonObject *change, gboolean outbox, GError **error)
+{
+  const char *entity = json_object_get_string_member_with_default (change, "entity", NULL);
+  const char *id = json_object_get_string_member_with_default (change, "id", NULL);
+  const char *op = json_object_get_string_member_with_default (change, "op", NULL);
+  JsonNode   *data = json_object_get_member (change, "data");
+  const Kind *kind;
+
+  if (entity == NULL || id == NULL || op == NULL)
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "changes",
+                          _ ("A change needs an entity, an id and an op"));
+      return FALSE;
+    }
+  if (data != NULL && JSON_NODE_HOLDS_NULL (data))
+    data = NULL;
+  if (g_str_equal (entity, SK_FEED_SETTING))
+    return apply_setting (self, id, op, data, error);
+  kind = kind_of (entity);
+  if (kind == NULL)
+    return TRUE; /* of a newer HQ: nothing this till keeps */
+  if (g_str_equal (op, SK_FEED_DELETE))
+    return apply_delete (self, kind, id, error);
+  if (!g_str_equal (op, SK_FEED_UPSERT) && !g_str_equal (op, SK_FEED_MERGE))
+    return TRUE;
+  if (data == NULL)
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "data", _ ("The change of %s %s has no data"),
+                          entity, id);
+      return FALSE;
+    }
+  /* A merge: @id is an alias of the customer in data. The alias's row
+   * stays for the till's own sales; the survivor takes its card and phone. */
+  if (g_str_equal (entity, SK_FEED_CUSTOMER))
+    return apply_customer (self, kind, data, outbox, error);
+  {
+    g_autoptr (SkRecord) record = sk_record_from_json (kind->get_type (), data, error);
+
+    return record != NULL && upsert_record (self, kind, record, NULL, error);
+  }
+}
+
+gboolean
+sk_database_apply_changes (SkDatabase *self,
+                           JsonArray  *changes,
+                           const char *next_cursor,
+                           GError    **error)
+{
+  gboolean outbox;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+  g_return_val_if_fail (changes != NULL && next_cursor != NULL, FALSE);
+
+  if (!sk_db_begin (self, error))
+    return FALSE;
+  /* Most pulls come after a push that emptied the outbox: then HQ's
+   * figures are the till's, with nothing to add. */
+  outbox = sk_db_query_int (self, NULL, 1, "SELECT EXISTS (SELECT 1 FROM sync_outbox)", NULL) != 0;
+  for (guint i = 0; i < json_array_get_length (changes); i++)
+    {
+      JsonNode *node = json_array_get_element (changes, i);
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, "changes",
+                              _ ("A change must be an object"));
+          sk_db_rollback (self);
+          return FALSE;
+        }
+      if (!apply_change (self, json_node_get_object (node), outbox, error))
+        {
+          sk_db_rollback (self);
+          return FALSE;
+        }
+    }
+  if (!sk_database_set_setting (self, SK_SETTING_SYNC_CURSOR, next_cursor, error))
+    {
+      sk_db_rollback (self);
+      return FALSE;
+    }
+  return sk_db_commit (self, error);
+}

@@ -1,0 +1,42 @@
+/* sk-sync-till.h: the till's side of sync in its own store (SPEC 6): the
+ * outbox read a batch at a time and emptied of what HQ acknowledged, and
+ * HQ's changes applied a page at a time together with the cursor.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "sk-database.h"
+
+G_BEGIN_DECLS
+
+/* Where the till's pull goes on from (a setting of its own, not HQ's). */
+#define SK_SETTING_SYNC_CURSOR "sync_cursor"
+
+/* At most @limit of the outbox's oldest events, in sequence order, as a
+ * push carries them: a JSON array of {seq, id, kind, payload, created_at},
+ * kind "entity.op". *last_seq: the sequence of the last one (0 when none). */
+JsonNode *
+sk_database_outbox_batch (SkDatabase *self, guint limit, gint64 *last_seq, GError **error);
+
+/* Removes the events HQ acknowledged (seq <= @acked_seq), in one
+ * transaction; *removed (may be NULL) says how many. */
+gboolean sk_database_outbox_acknowledge (SkDatabase *self,
+                                         gint64      acked_seq,
+                                         gint64     *removed,
+                                         GError    **error);
+
+/* The cursor of the last page applied; NULL before the first. */
+char    *sk_database_get_sync_cursor (SkDatabase *self);
+gboolean sk_database_forget_sync_cursor (SkDatabase *self, GError **error);
+
+/* Applies a page of HQ's changes ({cursor, entity, id, op, data,
+ * merged_into} as GET /api/sync/pull gives them) and stores @next_cursor,
+ * in ONE transaction: a page is applied whole or not at all. A customer's
+ * figures are HQ's plus what the till's own events not yet acknowledged
+ * add (SPEC 6: a pull never hides a local sale), and a customer with an
+ * edit of its own still pending keeps its own details until HQ has it. */
+gboolean sk_database_apply_changes (SkDatabase *self,
+                                    JsonArray  *changes,
+                                    const char *next_cursor,
+                                    GError    **error);
+
+G_END_DECLS

@@ -1,0 +1,374 @@
+/* test-sync-client.c: a till's SkSyncClient against skidka-server
+ * in-process on port 0 (SQLite, or PostgreSQL under with-postgres.sh): an
+ * offline sale reaches HQ exactly once, HQ's rules reach the till, and
+ * 401, a dead server and an expired cursor lose nothing.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include "sk-change-feed.h"
+#include "sk-database-private.h"
+#include "sk-postgres.h"
+#include "sk-server-private.h"
+#include "sk-sync-client.h"
+#include "sk-sync-till.h"
+#include "sk-test-postgres.h"
+#include "sk-test-util.h"
+
+static struct
+{
+  char         *dir;
+  char         *path;
+  SkDatabase   *db; /* HQ's database, for setup and checks */
+  GThread      *thread;
+  GMainContext *context;
+  GMainLoop    *loop;
+  GMutex        lock;
+  GCond         cond;
+  guint         port;
+  char         *url;
+  char         *store;
+} env;
+
+static gpointer
+server_thread (gpointer data)
+{
+  g_autoptr (SkServerConfig) config = sk_server_config_new ();
+  g_autoptr (SkServer) server = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_main_context_push_thread_default (env.context);
+  g_free (config->database);
+  config->database = g_strdup (env.path);
+  config->port = 0;
+  config->workers = 2;
+  server = sk_server_new (config);
+  g_assert_true (sk_server_start (server, &error));
+  g_assert_no_error (error);
+
+  g_mutex_lock (&env.lock);
+  env.port = sk_server_get_port (server);
+  g_cond_signal (&env.cond);
+  g_mutex_unlock (&env.lock);
+
+  g_main_loop_run (env.loop);
+  sk_server_stop (server);
+  g_main_context_pop_thread_default (env.context);
+  return NULL;
+}
+
+static void
+sync_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* One cycle, waited for on this thread's main context. */
+static SkSyncSummary *
+sync_once (SkSyncClient *client, GError **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  sk_sync_client_sync_async (client, NULL, sync_ready, &result);
+  g_assert_cmpint (sk_sync_client_get_state (client), ==, SK_SYNC_STATE_SYNCING);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return sk_sync_client_sync_finish (client, result, error);
+}
+
+static SkSyncSummary *
+sync_ok (SkSyncClient *client)
+{
+  g_autoptr (GError) error = NULL;
+  SkSyncSummary *summary = sync_once (client, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (summary);
+  g_assert_cmpint (sk_sync_client_get_state (client), ==, SK_SYNC_STATE_IDLE);
+  g_assert_cmpint (sk_sync_client_get_pending (client), ==, summary->pending);
+  g_assert_cmpint (sk_sync_client_get_last_success (client), >, 0);
+  g_assert_null (sk_sync_client_get_last_error (client));
+  return summary;
+}
+
+static SkDiscountRule *
+hq_rule (const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  SkDiscountRule *rule = sk_discount_rule_new ();
+
+  sk_test_set_string (&rule->name, name);
+  sk_test_set_string (&rule->type, "percentage");
+  rule->value = 500;
+  g_assert_true (sk_database_save_rule (env.db, rule, &error));
+  g_assert_no_error (error);
+  return rule;
+}
+
+static SkPurchaseResult *
+sell (SkDatabase *till, const char *customer_id, gint64 bonus_to_spend)
+{
+  g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+  g_autoptr (GError) error = NULL;
+  SkPurchaseResult *sold;
+
+  request->id = g_uuid_string_random ();
+  request->customer_id = g_strdup (customer_id);
+  request->cart = sk_cart_new (env.store);
+  sk_cart_add_line (request->cart, "bear", "Teddy bear", "toys", 10000, 3);
+  request->bonus_to_spend = bonus_to_spend;
+  sold = sk_database_process_purchase (till, request, &error);
+  g_assert_no_error (error);
+  return sold;
+}
+
+/* Sales of this id at HQ (either backend). */
+static gint64
+hq_purchases (const char *id)
+{
+  return sk_db_query_int (env.db, NULL, -1, "SELECT count(*) FROM purchases WHERE id = ?", "s", id);
+}
+
+static gint64
+balance_at (SkDatabase *db, const char *customer_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) customer = sk_database_get_customer (db, customer_id, &error);
+
+  g_assert_no_error (error);
+  return sk_record_get_int64 (customer, "bonus_balance");
+}
+
+/* A till sells offline; HQ adds a rule meanwhile; one cycle later HQ has
+ * the sale once, the till has the rule and an empty outbox, and the next
+ * cycle has nothing to do. */
+static void
+test_sync_cycle (void)
+{
+  g_autofree char *till_path = g_build_filename (env.dir, "till.db", NULL);
+  g_autoptr (SkDatabase) till = sk_database_open (till_path, NULL);
+  g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.url);
+  g_autoptr (SkCustomer) olga = sk_test_create_customer (env.db, "Olga HQ", "+79055550170");
+  g_autoptr (SkBonusTransaction) welcome = NULL;
+  g_autoptr (SkDiscountRule) rule = NULL;
+  g_autoptr (SkDiscountRule) at_till = NULL;
+  g_autoptr (SkPurchaseResult) sold = NULL;
+  g_autoptr (SkSyncSummary) first = NULL;
+  g_autoptr (SkSyncSummary) second = NULL;
+  g_autoptr (SkSyncSummary) third = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *sale_id = NULL;
+  gint64           till_balance;
+
+  g_assert_nonnull (till);
+  welcome
+      = sk_database_bonus_manual (env.db, olga->id, "earn", 50000, "welcome", env.store, &error);
+  g_assert_no_error (error);
+
+  token = sk_sync_login (env.url, "cashier1", "cashier-pass", NULL, &error);
+  g_assert_no_error (error);
+  sk_sync_client_set_token (client, token);
+
+  /* First contact: the till takes HQ's store and customers. */
+  first = sync_ok (client);
+  g_assert_cmpint (first->pushed, ==, 0);
+  g_assert_cmpint (first->pulled, >, 0);
+  g_assert_cmpint (first->pending, ==, 0);
+  g_assert_nonnull (first->cursor);
+  g_assert_cmpint (balance_at (till, olga->id), ==, 50000);
+
+  /* Offline: a sale with bonuses spent; HQ adds a rule meanwhile. */
+  sold = sell (till, olga->id, 10000);
+  sale_id = g_strdup (sk_record_get_id (sold->purchase));
+  till_balance = balance_at (till, olga->id);
+  g_assert_cmpint (till_balance, <, 50000);
+  g_assert_cmpint (sk_database_count_outbox (till, NULL), ==, 1);
+  rule = hq_rule ("HQ spring");
+
+  /* A pull while the sale is unacknowledged does not hide it: the balance
+   * is HQ's plus the till's own movements. */
+  {
+    g_autoptr (SkChangePage) page = sk_database_pull_changes (env.db, NULL, 500, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (sk_database_apply_changes (till, json_node_get_array (page->changes),
+                                              page->next_cursor, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (balance_at (till, olga->id), ==, till_balance);
+    g_assert_nonnull (sk_database_get_purchase (till, sale_id, NULL));
+    g_assert_cmpint (sk_database_count_outbox (till, NULL), ==, 1);
+  }
+
+  second = sync_ok (client);
+  g_assert_cmpint (second->pushed, ==, 1);
+  g_assert_cmpint (second->applied, ==, 1);
+  g_assert_cmpint (second->duplicates, ==, 0);
+  g_assert_cmpint (second->rejected, ==, 0);
+  g_assert_cmpint (second->pending, ==, 0);
+  g_assert_cmpint (second->pulled, >, 0);
+  g_assert_cmpint (sk_database_count_outbox (till, NULL), ==, 0);
+  g_assert_cmpint (hq_purchases (sale_id), ==, 1);
+  g_assert_cmpint (balance_at (env.db, olga->id), ==, till_balance);
+  g_assert_cmpint (balance_at (till, olga->id), ==, till_balance);
+  at_till = sk_database_get_rule (till, rule->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sk_record_get_string (at_till, "name"), ==, "HQ spring");
+
+  /* Nothing new either way. */
+  third = sync_ok (client);
+  g_assert_cmpint (third->pushed, ==, 0);
+  g_assert_cmpint (third->pulled, ==, 0);
+  g_assert_cmpstr (third->cursor, ==, second->cursor);
+  g_assert_cmpint (hq_purchases (sale_id), ==, 1);
+}
+
+/* A refused token and a dead server keep every event; an expired cursor
+ * pulls everything again. */
+static void
+test_sync_faults (void)
+{
+  g_autofree char *till_path = g_build_filename (env.dir, "till-faults.db", NULL);
+  g_autoptr (SkDatabase) till = sk_database_open (till_path, NULL);
+  g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.url);
+  g_autoptr (SkSyncClient) dead = NULL;
+  g_autoptr (SkSyncSummary) first = NULL;
+  g_autoptr (SkSyncSummary) again = NULL;
+  g_autoptr (SkSyncSummary) summary = NULL;
+  g_autoptr (SkPurchaseResult) sold = NULL;
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *dead_url = NULL;
+
+  g_assert_nonnull (till);
+  token = sk_sync_login (env.url, "cashier1", "cashier-pass", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (sk_sync_login (env.url, "cashier1", "wrong", NULL, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_UNAUTHORIZED);
+  g_clear_error (&error);
+
+  sk_sync_client_set_token (client, token);
+  first = sync_ok (client);
+  sold = sell (till, NULL, 0);
+
+  /* 401: sign in again, nothing lost. */
+  sk_sync_client_set_token (client, "not-a-token");
+  summary = sync_once (client, &error);
+  g_assert_null (summary);
+  g_assert_error (error, SK_ERROR, SK_ERROR_UNAUTHORIZED);
+  g_clear_error (&error);
+  g_assert_cmpint (sk_sync_client_get_state (client), ==, SK_SYNC_STATE_ERROR);
+  g_assert_nonnull (sk_sync_client_get_last_error (client));
+  g_assert_cmpint (sk_sync_client_get_pending (client), ==, 1);
+  g_assert_cmpint (sk_database_count_outbox (till, NULL), ==, 1);
+
+  /* A port nobody listens on: offline, nothing lost. */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (socket, address, FALSE, &error));
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  dead_url = g_strdup_printf ("http://127.0.0.1:%u/",
+                              g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  dead = sk_sync_client_new (till_path, dead_url);
+  sk_sync_client_set_token (dead, token);
+  summary = sync_once (dead, &error);
+  g_assert_null (summary);
+  g_assert_nonnull (error);
+  g_assert_true (error->domain != SK_ERROR);
+  g_clear_error (&error);
+  g_assert_cmpint (sk_sync_client_get_state (dead), ==, SK_SYNC_STATE_OFFLINE);
+  g_assert_cmpint (sk_database_count_outbox (till, NULL), ==, 1);
+
+  /* A cursor HQ does not know: the whole copy again, the sale pushed once. */
+  g_assert_true (sk_database_set_setting (till, SK_SETTING_SYNC_CURSOR, "f1.unknown.0.1", &error));
+  g_assert_no_error (error);
+  sk_sync_client_set_token (client, token);
+  again = sync_ok (client);
+  g_assert_cmpint (again->pushed, ==, 1);
+  g_assert_cmpint (again->applied, ==, 1);
+  g_assert_cmpint (again->pulled, >=, first->pulled);
+  g_assert_cmpint (again->pending, ==, 0);
+  g_assert_false (g_str_has_prefix (again->cursor, "f1.unknown"));
+  g_assert_cmpint (hq_purchases (sk_record_get_id (sold->purchase)), ==, 1);
+}
+
+static void
+setup (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = sk_test_store_new ("S1", "Store one");
+  g_autofree char *user = NULL;
+  char            *uri;
+
+  env.dir = g_dir_make_tmp ("skidka-sync-client-XXXXXX", &error);
+  g_assert_no_error (error);
+  uri = sk_test_postgres_database ();
+  env.path = uri != NULL ? uri : g_build_filename (env.dir, "hq.db", NULL);
+  env.db = sk_database_open (env.path, &error);
+  g_assert_no_error (error);
+  g_test_message ("HQ's backend: %s", sk_database_get_backend_name (env.db));
+  g_assert_true (sk_database_save_store (env.db, store, &error));
+  g_assert_no_error (error);
+  env.store = g_strdup (sk_record_get_id (store));
+  user = sk_auth_create_user (env.db, "cashier1", "cashier-pass", "cashier", env.store, &error);
+  g_assert_no_error (error);
+
+  g_mutex_init (&env.lock);
+  g_cond_init (&env.cond);
+  env.context = g_main_context_new ();
+  env.loop = g_main_loop_new (env.context, FALSE);
+  env.thread = g_thread_new ("server", server_thread, NULL);
+  g_mutex_lock (&env.lock);
+  while (env.port == 0)
+    g_cond_wait (&env.cond, &env.lock);
+  g_mutex_unlock (&env.lock);
+  env.url = g_strdup_printf ("http://127.0.0.1:%u", env.port);
+}
+
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (env.loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+teardown (void)
+{
+  g_main_context_invoke (env.context, quit_loop, NULL);
+  g_thread_join (env.thread);
+  g_main_loop_unref (env.loop);
+  g_main_context_unref (env.context);
+  g_clear_object (&env.db);
+  sk_test_remove_dir (env.dir);
+  g_free (env.dir);
+  g_free (env.path);
+  g_free (env.url);
+  g_free (env.store);
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  sk_postgres_init ();
+  setup ();
+  g_test_add_func ("/sync-client/cycle", test_sync_cycle);
+  g_test_add_func ("/sync-client/faults", test_sync_faults);
+  status = g_test_run ();
+  teardown ();
+  return status;
+}
