@@ -145,9 +145,10 @@ http_json (SoupSession  *session,
     {
       g_autofree char *text = sk_json_to_string (body, FALSE);
       gsize            length = strlen (text);
+      g_autoptr (GBytes) request = g_bytes_new_take (g_steal_pointer (&text), length);
 
-      soup_message_set_request_body_from_bytes (msg, "application/json",
-                                                g_bytes_new_take (g_steal_pointer (&text), length));
+      /* The message takes its own reference. */
+      soup_message_set_request_body_from_bytes (msg, "application/json", request);
     }
   bytes = soup_session_send_and_read (session, msg, cancellable, error);
   if (bytes == NULL)
