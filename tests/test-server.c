@@ -19,6 +19,7 @@
 #include "sk-server-private.h"
 #include "sk-sync.h"
 #include "sk-test-postgres.h"
+#include "sk-test-server.h"
 #include "sk-test-util.h"
 
 /* One server for the whole program, in its own thread and main context. */
@@ -27,11 +28,7 @@ static struct
   char         *dir;
   char         *path;
   SkDatabase   *db; /* the test's own connection, for checks */
-  GThread      *thread;
-  GMainContext *context;
-  GMainLoop    *loop;
-  GMutex        lock;
-  GCond         cond;
+  SkTestServer *server;
   guint         port;
   SoupSession  *session;
   char         *store1;
@@ -58,34 +55,6 @@ enum
   MANAGER2
 };
 static const char *const role_names[] = { "admin", "marketing", "manager", "cashier", "manager2" };
-
-static gpointer
-server_thread (gpointer data)
-{
-  g_autoptr (SkServerConfig) config = sk_server_config_new ();
-  g_autoptr (SkServer) server = NULL;
-  g_autoptr (GError) error = NULL;
-
-  g_main_context_push_thread_default (env.context);
-  g_free (config->database);
-  config->database = g_strdup (env.path);
-  config->port = 0;
-  config->workers = 8;
-  config->trusted_proxies = g_strsplit ("127.0.0.1", ";", -1);
-  server = sk_server_new (config);
-  g_assert_true (sk_server_start (server, &error));
-  g_assert_no_error (error);
-
-  g_mutex_lock (&env.lock);
-  env.port = sk_server_get_port (server);
-  g_cond_signal (&env.cond);
-  g_mutex_unlock (&env.lock);
-
-  g_main_loop_run (env.loop);
-  sk_server_stop (server);
-  g_main_context_pop_thread_default (env.context);
-  return NULL;
-}
 
 /* HTTP */
 
@@ -1575,75 +1544,30 @@ static const char test_key[] = "-----BEGIN PRIVATE KEY-----\n"
 
 typedef struct
 {
-  SkServerConfig *config;
-  GMainContext   *context;
-  GMainLoop      *loop;
-  guint           port;
-  GMutex          lock;
-  GCond           cond;
-  GThread        *thread;
+  SkTestServer *server;
+  guint         port;
 } SecondServer;
-
-static gpointer
-second_server_thread (gpointer data)
-{
-  SecondServer *second = data;
-  g_autoptr (SkServer) server = NULL;
-  g_autoptr (GError) error = NULL;
-
-  g_main_context_push_thread_default (second->context);
-  server = sk_server_new (second->config);
-  g_assert_true (sk_server_start (server, &error));
-  g_assert_no_error (error);
-  g_mutex_lock (&second->lock);
-  second->port = sk_server_get_port (server);
-  g_cond_signal (&second->cond);
-  g_mutex_unlock (&second->lock);
-  g_main_loop_run (second->loop);
-  sk_server_stop (server);
-  g_main_context_pop_thread_default (second->context);
-  return NULL;
-}
-
-static gboolean
-quit_second (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
-}
 
 /* Another server on the suite's database, in its own thread; HTTPS when
  * given a certificate and key. */
 static void
 second_server_start (SecondServer *second, const char *certificate, const char *key)
 {
-  second->config = sk_server_config_new ();
-  g_free (second->config->database);
-  second->config->database = g_strdup (env.path);
-  second->config->port = 0;
-  second->config->tls_certificate = g_strdup (certificate);
-  second->config->tls_key = g_strdup (key);
-  second->context = g_main_context_new ();
-  second->loop = g_main_loop_new (second->context, FALSE);
-  g_mutex_init (&second->lock);
-  g_cond_init (&second->cond);
-  second->thread = g_thread_new ("second-server", second_server_thread, second);
-  g_mutex_lock (&second->lock);
-  while (second->port == 0)
-    g_cond_wait (&second->cond, &second->lock);
-  g_mutex_unlock (&second->lock);
+  SkServerConfig *config = sk_server_config_new ();
+
+  g_free (config->database);
+  config->database = g_strdup (env.path);
+  config->port = 0;
+  config->tls_certificate = g_strdup (certificate);
+  config->tls_key = g_strdup (key);
+  second->server = sk_test_server_start (config);
+  second->port = sk_test_server_get_port (second->server);
 }
 
 static void
 second_server_stop (SecondServer *second)
 {
-  g_main_context_invoke (second->context, quit_second, second->loop);
-  g_thread_join (second->thread);
-  g_main_loop_unref (second->loop);
-  g_main_context_unref (second->context);
-  g_mutex_clear (&second->lock);
-  g_cond_clear (&second->cond);
-  sk_server_config_free (second->config);
+  sk_test_server_stop (second->server);
 }
 
 static gboolean
@@ -4147,26 +4071,21 @@ setup (void)
       g_assert_nonnull (id);
     }
 
-  g_mutex_init (&env.lock);
-  g_cond_init (&env.cond);
-  env.context = g_main_context_new ();
-  env.loop = g_main_loop_new (env.context, FALSE);
-  env.thread = g_thread_new ("server", server_thread, NULL);
-  g_mutex_lock (&env.lock);
-  while (env.port == 0)
-    g_cond_wait (&env.cond, &env.lock);
-  g_mutex_unlock (&env.lock);
+  {
+    SkServerConfig *config = sk_server_config_new ();
+
+    g_free (config->database);
+    config->database = g_strdup (env.path);
+    config->port = 0;
+    config->workers = 8;
+    config->trusted_proxies = g_strsplit ("127.0.0.1", ";", -1);
+    env.server = sk_test_server_start (config);
+    env.port = sk_test_server_get_port (env.server);
+  }
 
   env.session = soup_session_new ();
   for (i = 0; i < G_N_ELEMENTS (users); i++)
     env.token[i] = login (users[i].name, users[i].password);
-}
-
-static gboolean
-quit_loop (gpointer data)
-{
-  g_main_loop_quit (env.loop);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -4176,10 +4095,7 @@ teardown (void)
   const char *name;
   guint       i;
 
-  g_main_context_invoke (env.context, quit_loop, NULL);
-  g_thread_join (env.thread);
-  g_main_loop_unref (env.loop);
-  g_main_context_unref (env.context);
+  sk_test_server_stop (env.server);
   g_clear_object (&env.session);
   g_clear_object (&env.db);
   dir = g_dir_open (env.dir, 0, NULL);

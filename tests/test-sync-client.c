@@ -17,6 +17,7 @@
 #include "sk-sync-client.h"
 #include "sk-sync-till.h"
 #include "sk-test-postgres.h"
+#include "sk-test-server.h"
 #include "sk-test-util.h"
 
 static struct
@@ -24,42 +25,11 @@ static struct
   char         *dir;
   char         *path;
   SkDatabase   *db; /* HQ's database, for setup and checks */
-  GThread      *thread;
-  GMainContext *context;
-  GMainLoop    *loop;
-  GMutex        lock;
-  GCond         cond;
+  SkTestServer *server;
   guint         port;
   char         *url;
   char         *store;
 } env;
-
-static gpointer
-server_thread (gpointer data)
-{
-  g_autoptr (SkServerConfig) config = sk_server_config_new ();
-  g_autoptr (SkServer) server = NULL;
-  g_autoptr (GError) error = NULL;
-
-  g_main_context_push_thread_default (env.context);
-  g_free (config->database);
-  config->database = g_strdup (env.path);
-  config->port = 0;
-  config->workers = 2;
-  server = sk_server_new (config);
-  g_assert_true (sk_server_start (server, &error));
-  g_assert_no_error (error);
-
-  g_mutex_lock (&env.lock);
-  env.port = sk_server_get_port (server);
-  g_cond_signal (&env.cond);
-  g_mutex_unlock (&env.lock);
-
-  g_main_loop_run (env.loop);
-  sk_server_stop (server);
-  g_main_context_pop_thread_default (env.context);
-  return NULL;
-}
 
 static void
 sync_ready (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -328,32 +298,23 @@ setup (void)
   user = sk_auth_create_user (env.db, "cashier1", "cashier-pass", "cashier", env.store, &error);
   g_assert_no_error (error);
 
-  g_mutex_init (&env.lock);
-  g_cond_init (&env.cond);
-  env.context = g_main_context_new ();
-  env.loop = g_main_loop_new (env.context, FALSE);
-  env.thread = g_thread_new ("server", server_thread, NULL);
-  g_mutex_lock (&env.lock);
-  while (env.port == 0)
-    g_cond_wait (&env.cond, &env.lock);
-  g_mutex_unlock (&env.lock);
-  env.url = g_strdup_printf ("http://127.0.0.1:%u", env.port);
-}
+  {
+    SkServerConfig *config = sk_server_config_new ();
 
-static gboolean
-quit_loop (gpointer data)
-{
-  g_main_loop_quit (env.loop);
-  return G_SOURCE_REMOVE;
+    g_free (config->database);
+    config->database = g_strdup (env.path);
+    config->port = 0;
+    config->workers = 2;
+    env.server = sk_test_server_start (config);
+    env.port = sk_test_server_get_port (env.server);
+  }
+  env.url = g_strdup_printf ("http://127.0.0.1:%u", env.port);
 }
 
 static void
 teardown (void)
 {
-  g_main_context_invoke (env.context, quit_loop, NULL);
-  g_thread_join (env.thread);
-  g_main_loop_unref (env.loop);
-  g_main_context_unref (env.context);
+  sk_test_server_stop (env.server);
   g_clear_object (&env.db);
   sk_test_remove_dir (env.dir);
   g_free (env.dir);
