@@ -198,9 +198,19 @@ sk_head_guard_convert (GConverter     *converter,
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "No space");
       return G_CONVERTER_ERROR;
     }
-  for (gsize i = 0; i < n; i++)
-    if (!follow (self, ((const guint8 *)inbuf)[i], error))
-      return G_CONVERTER_ERROR;
+  for (gsize i = 0; i < n && self->state != PASSING; i++)
+    {
+      /* A body passes whole; only heads are read byte by byte. */
+      if (self->state == IN_BODY && self->body_left > 1)
+        {
+          gsize skip = MIN (self->body_left - 1, n - i - 1);
+
+          self->body_left -= skip;
+          i += skip;
+        }
+      if (!follow (self, ((const guint8 *)inbuf)[i], error))
+        return G_CONVERTER_ERROR;
+    }
   memcpy (outbuf, inbuf, n);
   *bytes_read = *bytes_written = n;
   if ((flags & G_CONVERTER_INPUT_AT_END) && n == inbuf_size)
