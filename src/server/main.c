@@ -13,6 +13,7 @@
 
 #include <glib-unix.h>
 
+#include "sk-integrity.h"
 #include "sk-postgres.h"
 #include "sk-server-private.h"
 
@@ -122,15 +123,33 @@ admin_command (SkServerConfig *config, int argc, char **argv)
   const char *command = argc > 2 ? argv[2] : "";
 
   if (!g_str_equal (command, "create-user") && !g_str_equal (command, "create-store")
-      && !g_str_equal (command, "migrate"))
+      && !g_str_equal (command, "migrate") && !g_str_equal (command, "check"))
     {
-      g_printerr ("Usage: skidka-server [--config FILE] admin create-user|create-store|migrate "
-                  "[OPTIONS]\n");
+      g_printerr ("Usage: skidka-server [--config FILE] admin "
+                  "create-user|create-store|migrate|check [OPTIONS]\n");
       return 2;
     }
   db = sk_database_open (config->database, &error);
   if (db == NULL)
     return fail (error);
+
+  /* Does the store add up (sk-integrity.h)? "ok", or each problem and 1. */
+  if (g_str_equal (command, "check"))
+    {
+      g_autoptr (GPtrArray) problems = sk_database_check_integrity (db, &error);
+
+      if (problems == NULL)
+        return fail (error);
+      for (guint i = 0; i < problems->len; i++)
+        g_print ("%s\n", (char *)g_ptr_array_index (problems, i));
+      if (problems->len > 0)
+        {
+          g_printerr ("skidka-server: %u problems in %s\n", problems->len, config->database);
+          return 1;
+        }
+      g_print ("ok\n");
+      return 0;
+    }
 
   if (g_str_equal (command, "migrate"))
     {
@@ -223,7 +242,7 @@ main (int argc, char **argv)
         { NULL }
   };
   g_autoptr (GOptionContext) context
-      = g_option_context_new ("[admin create-user|create-store|migrate ...]");
+      = g_option_context_new ("[admin create-user|create-store|migrate|check ...]");
 
   setlocale (LC_ALL, "");
   /* A chain's server keeps its data in PostgreSQL ("postgresql://" URI). */
