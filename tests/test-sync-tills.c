@@ -1,0 +1,778 @@
+/* test-sync-tills.c: tills and HQ end to end (SPEC 6), on SQLite or on
+ * PostgreSQL (under with-postgres.sh): two tills of two stores selling
+ * offline while HQ edits, a network that loses answers, resets and
+ * delays, the real skidka-server killed in the middle of a push, the same
+ * batch pushed twice at once, the same last bonuses spent at two tills,
+ * one person registered at two tills; afterwards HQ and every till agree,
+ * each sale once, and HQ's store adds up (sk-integrity.h).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include "sk-database-private.h"
+#include "sk-integrity.h"
+#include "sk-postgres.h"
+#include "sk-server-private.h"
+#include "sk-sync-client.h"
+#include "sk-sync-till.h"
+#include "sk-sync.h"
+#include "sk-test-postgres.h"
+#include "sk-test-proxy.h"
+#include "sk-test-server.h"
+#include "sk-test-util.h"
+
+/* One HQ: its stores and the accounts of their tills. */
+typedef struct
+{
+  char *store1;
+  char *store2;
+} Hq;
+
+static struct
+{
+  char         *dir;
+  char         *path; /* HQ's database: a file or a PostgreSQL URI */
+  SkDatabase   *db;   /* HQ's, for setup and checks */
+  SkTestServer *server;
+  char         *url;
+  Hq            hq;
+} env;
+
+/* A till: its SQLite file, a connection of the test's to it, and a client
+ * of its own; or, made by the CLI, its token file. */
+typedef struct
+{
+  char         *path;
+  SkDatabase   *db;
+  SkSyncClient *client;
+  char         *store_id;
+  char         *token;
+  char         *token_file; /* a till the CLI runs */
+  char         *server_url;
+} Till;
+
+static void
+till_free (Till *t)
+{
+  g_clear_object (&t->client);
+  g_clear_object (&t->db);
+  g_free (t->path);
+  g_free (t->store_id);
+  g_free (t->token);
+  g_free (t->token_file);
+  g_free (t->server_url);
+  g_free (t);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Till, till_free)
+
+/* Programs */
+
+/* Runs @argv with @input on its standard input: its exit status, and what
+ * it wrote (*out, *err, may be NULL). */
+static int
+run_program (const char *input, char **out, char **err, const char *const *argv)
+{
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *o = NULL, *e = NULL;
+
+  process = g_subprocess_newv (argv,
+                               G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                   | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, input ? input : "", NULL, &o, &e, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  if (out != NULL)
+    *out = g_steal_pointer (&o);
+  if (err != NULL)
+    *err = g_steal_pointer (&e);
+  return g_subprocess_get_exit_status (process);
+}
+
+/* skidka-cli with @args (NULL-terminated); its standard output, or the
+ * test fails with what it said. */
+#define cli_ok(input, ...) cli_ok_v ((input), (const char *const[]){ __VA_ARGS__, NULL })
+
+static char *
+cli_ok_v (const char *input, const char *const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *err = NULL;
+  char            *out = NULL;
+  int              status;
+
+  g_ptr_array_add (argv, (gpointer)g_getenv ("SKIDKA_CLI"));
+  g_assert_nonnull (argv->pdata[0]);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer)args[i]);
+  g_ptr_array_add (argv, NULL);
+  status = run_program (input, &out, &err, (const char *const *)argv->pdata);
+  if (status != 0)
+    g_error ("skidka-cli %s failed (%d): %s", args[2], status, err);
+  return out;
+}
+
+static JsonObject *
+parse_object (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = sk_json_parse (text, -1, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_ref (json_node_get_object (node));
+}
+
+/* HQ */
+
+static char *
+save_store (SkDatabase *db, const char *code)
+{
+  g_autoptr (SkStore) store = sk_test_store_new (code, code);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (sk_database_save_store (db, store, &error));
+  g_assert_no_error (error);
+  return g_strdup (sk_record_get_id (store));
+}
+
+static void
+create_user (SkDatabase *db, const char *username, const char *role, const char *store)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *password = g_strconcat (username, "-pass", NULL);
+  g_autofree char *id = sk_auth_create_user (db, username, password, role, store, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+}
+
+/* Two stores; a cashier of the first, a manager of the second (who may
+ * move bonuses by hand), an admin. Passwords are "NAME-pass". */
+static void
+hq_prepare (SkDatabase *db, Hq *hq)
+{
+  hq->store1 = save_store (db, "S1");
+  hq->store2 = save_store (db, "S2");
+  create_user (db, "cashier1", "cashier", hq->store1);
+  create_user (db, "manager2", "manager", hq->store2);
+  create_user (db, "admin", "admin", NULL);
+}
+
+static void
+hq_clear (Hq *hq)
+{
+  g_clear_pointer (&hq->store1, g_free);
+  g_clear_pointer (&hq->store2, g_free);
+}
+
+/* A customer of @store at HQ with @bonuses given on registration. */
+static char *
+hq_customer (const char *name, const char *phone, const char *store, gint64 bonuses)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) customer = sk_customer_new ();
+  g_autoptr (SkBonusTransaction) gift = NULL;
+
+  sk_test_set_string (&customer->full_name, name);
+  sk_test_set_string (&customer->phone, phone);
+  sk_test_set_string (&customer->home_store_id, store);
+  g_assert_true (sk_database_create_customer (env.db, customer, &error));
+  g_assert_no_error (error);
+  if (bonuses > 0)
+    {
+      gift = sk_database_bonus_manual (env.db, customer->id, "earn", bonuses, "welcome", store,
+                                       &error);
+      g_assert_no_error (error);
+    }
+  return g_strdup (customer->id);
+}
+
+static gint64
+balance_at (SkDatabase *db, const char *customer_id)
+{
+  return sk_db_query_int (db, NULL, G_MININT64, "SELECT bonus_balance FROM customers WHERE id = ?",
+                          "s", customer_id);
+}
+
+/* Integers of one row, or of a count, at either backend. */
+static gint64
+count_at (SkDatabase *db, const char *sql, const char *arg)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 n = arg ? sk_db_query_int (db, &error, -1, sql, "s", arg)
+                 : sk_db_query_int (db, &error, -1, sql, NULL);
+
+  g_assert_no_error (error);
+  return n;
+}
+
+/* HQ's store adds up: no problem found. */
+static void
+assert_integrity (SkDatabase *db)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) problems = sk_database_check_integrity (db, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < problems->len; i++)
+    g_test_message ("integrity: %s", (char *)g_ptr_array_index (problems, i));
+  g_assert_cmpuint (problems->len, ==, 0);
+}
+
+/* Tills */
+
+static Till *
+till_new (const char *name, const char *username, const char *store_id, const char *url)
+{
+  Till *t = g_new0 (Till, 1);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *password = g_strconcat (username, "-pass", NULL);
+
+  t->path = g_build_filename (env.dir, name, NULL);
+  t->store_id = g_strdup (store_id);
+  t->server_url = g_strdup (url);
+  /* What `skidka-cli init` does. */
+  t->db = sk_database_open (t->path, &error);
+  g_assert_no_error (error);
+  t->token = sk_sync_login (url, username, password, NULL, &error);
+  g_assert_no_error (error);
+  t->client = sk_sync_client_new (t->path, url);
+  sk_sync_client_set_token (t->client, t->token);
+  return t;
+}
+
+/* A till made and run by skidka-cli, as an operator does it. */
+static Till *
+till_new_cli (const char *name, const char *username, const char *store_id)
+{
+  Till *t = g_new0 (Till, 1);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *password_file = g_build_filename (env.dir, "password", NULL);
+  g_autofree char *password = g_strconcat (username, "-pass\n", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *login = NULL;
+
+  t->path = g_build_filename (env.dir, name, NULL);
+  t->store_id = g_strdup (store_id);
+  t->server_url = g_strdup (env.url);
+  t->token_file = g_strconcat (t->path, ".token", NULL);
+  out = cli_ok (NULL, "--db", t->path, "init");
+  g_assert_true (g_file_set_contents (password_file, password, -1, &error));
+  g_assert_no_error (error);
+  login = cli_ok (NULL, "--db", t->path, "sync", "login", "--server", env.url, "--username",
+                  username, "--password-file", password_file, "--token-file", t->token_file);
+  g_assert_true (g_file_get_contents (t->token_file, &t->token, NULL, &error));
+  g_assert_no_error (error);
+  t->db = sk_database_open (t->path, &error);
+  g_assert_no_error (error);
+  return t;
+}
+
+static void
+sync_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static SkSyncSummary *
+sync_client (SkSyncClient *client, GError **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  sk_sync_client_sync_async (client, NULL, sync_ready, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return sk_sync_client_sync_finish (client, result, error);
+}
+
+/* One full cycle that must succeed: by the till's client, or by
+ * `skidka-cli sync` for a till the CLI runs. */
+static SkSyncSummary *
+till_sync (Till *t)
+{
+  g_autoptr (GError) error = NULL;
+  SkSyncSummary *summary;
+
+  if (t->token_file != NULL)
+    {
+      g_autofree char *out = cli_ok (NULL, "--db", t->path, "sync", "--server", t->server_url,
+                                     "--token-file", t->token_file);
+      g_autoptr (JsonObject) o = parse_object (out);
+
+      summary = g_new0 (SkSyncSummary, 1);
+      summary->pushed = json_object_get_int_member (o, "pushed");
+      summary->applied = json_object_get_int_member (o, "applied");
+      summary->duplicates = json_object_get_int_member (o, "duplicates");
+      summary->rejected = json_object_get_int_member (o, "rejected");
+      summary->pulled = json_object_get_int_member (o, "pulled");
+      summary->pending = json_object_get_int_member (o, "pending");
+      summary->cursor = g_strdup (json_object_get_string_member (o, "cursor"));
+      return summary;
+    }
+  summary = sync_client (t->client, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_sync_client_get_state (t->client), ==, SK_SYNC_STATE_IDLE);
+  return summary;
+}
+
+/* Syncs and checks that every event left went in as @applied new ones and
+ * @duplicates known ones, none refused, nothing left. */
+static void
+till_sync_expect (Till *t, gint64 applied, gint64 duplicates)
+{
+  g_autoptr (SkSyncSummary) s = till_sync (t);
+
+  g_assert_cmpint (s->applied, ==, applied);
+  g_assert_cmpint (s->duplicates, ==, duplicates);
+  g_assert_cmpint (s->rejected, ==, 0);
+  g_assert_cmpint (s->pushed, ==, applied + duplicates);
+  g_assert_cmpint (s->pending, ==, 0);
+}
+
+/* A sale at the till: @quantity teddy bears (toys, 100 ₽) and a ball
+ * (sport, 49.90 ₽), @spend bonuses; its purchase id. */
+static char *
+sell (Till *t, const char *customer_id, gint64 quantity, gint64 spend)
+{
+  g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+  g_autoptr (SkPurchaseResult) sold = NULL;
+  g_autoptr (GError) error = NULL;
+
+  request->id = g_uuid_string_random ();
+  request->customer_id = g_strdup (customer_id);
+  request->cart = sk_cart_new (t->store_id);
+  sk_cart_add_line (request->cart, "bear", "Teddy bear", "toys", 10000, quantity);
+  sk_cart_add_line (request->cart, "ball", "Ball", "sport", 4990, 1);
+  request->bonus_to_spend = spend;
+  sold = sk_database_process_purchase (t->db, request, &error);
+  g_assert_no_error (error);
+  g_assert_false (sold->replayed);
+  return g_strdup (sk_record_get_id (sold->purchase));
+}
+
+/* The same sale rung up by `skidka-cli purchase`. */
+static char *
+sell_cli (Till *t, const char *customer_id, gint64 quantity, gint64 spend)
+{
+  g_autofree char *id = g_uuid_string_random ();
+  g_autofree char *customer
+      = customer_id ? g_strdup_printf ("\"%s\"", customer_id) : g_strdup ("null");
+  g_autofree char *request = g_strdup_printf (
+      "{\"id\": \"%s\", \"store_id\": \"%s\", \"customer_id\": %s, \"bonus_to_spend\": "
+      "%" G_GINT64_FORMAT ", \"items\": [{\"sku\": \"bear\", \"name\": \"Teddy bear\","
+      " \"category\": \"toys\", \"unit_price\": 10000, \"quantity\": %" G_GINT64_FORMAT "},"
+      " {\"sku\": \"ball\", \"name\": \"Ball\", \"category\": \"sport\", \"unit_price\": 4990,"
+      " \"quantity\": 1}]}",
+      id, t->store_id, customer, spend, quantity);
+  g_autofree char *out = cli_ok (request, "--db", t->path, "purchase");
+  g_autoptr (JsonObject) result = parse_object (out);
+
+  g_assert_cmpstr (
+      json_object_get_string_member (json_object_get_object_member (result, "purchase"), "id"), ==,
+      id);
+  return g_steal_pointer (&id);
+}
+
+/* @n sales in one transaction of the till (fast): anonymous ones, and
+ * every third to @customer_id, earning bonuses. */
+static void
+sell_many (Till *t, const char *customer_id, guint n)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (sk_db_begin (t->db, &error));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = sell (t, i % 3 == 0 ? customer_id : NULL, 1 + i % 4, 0);
+    }
+  g_assert_true (sk_db_commit (t->db, &error));
+  g_assert_no_error (error);
+}
+
+/* Comparing stores */
+
+/* The rows @sql gives (@arg its one parameter, may be NULL) as text, a
+ * line a row, columns apart by '|'. */
+static char *
+rows_text (SkDatabase *db, const char *sql, const char *arg)
+{
+  g_autoptr (GError) error = NULL;
+  GString *text = g_string_new (NULL);
+  SkStmt  *stmt
+      = arg ? sk_db_query (db, &error, sql, "s", arg) : sk_db_query (db, &error, sql, NULL);
+  gboolean has_row = FALSE;
+
+  g_assert_no_error (error);
+  while (sk_db_step (db, stmt, &has_row, &error) && has_row)
+    {
+      for (int c = 0; c < sk_stmt_column_count (stmt); c++)
+        g_string_append_printf (text, "%s%s", c ? "|" : "",
+                                sk_stmt_is_null (stmt, c) ? "NULL" : sk_stmt_text (stmt, c));
+      g_string_append_c (text, '\n');
+    }
+  g_assert_no_error (error);
+  sk_stmt_reset (stmt);
+  return g_string_free (text, FALSE);
+}
+
+/* A sale as text: its figures, lines, discounts and its rows in the
+ * ledger (the ledger's own ids and times are each store's). */
+static char *
+sale_text (SkDatabase *db, const char *id)
+{
+  g_autofree char *sale = rows_text (
+      db,
+      "SELECT id, customer_id, store_id, created_at, subtotal, discount_total,"
+      " bonus_spent, bonus_earned, total_paid, bonus_multiplier, status, refunded_total"
+      " FROM purchases WHERE id = ?",
+      id);
+  g_autofree char *lines = rows_text (db,
+                                      "SELECT line_no, sku, name, category, unit_price, quantity,"
+                                      " discount, total, refunded_quantity FROM purchase_lines"
+                                      " WHERE purchase_id = ? ORDER BY line_no",
+                                      id);
+  g_autofree char *apps
+      = rows_text (db,
+                   "SELECT id, rule_id, customer_id, store_id, amount, created_at"
+                   " FROM discount_applications WHERE purchase_id = ? ORDER BY id",
+                   id);
+  g_autofree char *ledger = rows_text (db,
+                                       "SELECT customer_id, kind, amount, store_id"
+                                       " FROM bonus_transactions WHERE purchase_id = ?"
+                                       " ORDER BY kind, amount",
+                                       id);
+
+  g_assert_cmpstr (sale, !=, "");
+  return g_strconcat (sale, lines, apps, ledger, NULL);
+}
+
+static GPtrArray *
+ids_of (SkDatabase *db, const char *sql)
+{
+  g_autofree char *text = rows_text (db, sql, NULL);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*lines[i] != '\0')
+      g_ptr_array_add (ids, g_strdup (lines[i]));
+  return ids;
+}
+
+#define CUSTOMER_COLUMNS                                                                           \
+  "SELECT id, card_number, phone, email, full_name, home_store_id, visits, total_spent,"           \
+  " last_purchase_at, segment, bonus_balance, flagged, version FROM customers"
+
+/* The till and HQ agree: each sale of the till is at HQ as the till made
+ * it, with the same ledger rows; each movement by hand is there; every
+ * customer and rule is HQ's; the outbox is empty. */
+static void
+assert_till_agrees (Till *t)
+{
+  g_autoptr (GPtrArray) sales = ids_of (t->db, "SELECT id FROM purchases ORDER BY id");
+  g_autoptr (GPtrArray) movements
+      = ids_of (t->db, "SELECT id FROM bonus_transactions WHERE purchase_id IS NULL ORDER BY id");
+  g_autofree char *customers_till = rows_text (t->db, CUSTOMER_COLUMNS " ORDER BY id", NULL);
+  g_autofree char *customers_hq = rows_text (env.db, CUSTOMER_COLUMNS " ORDER BY id", NULL);
+  g_autofree char *rules_till = rows_text (
+      t->db, "SELECT id, name, type, value, is_active, version FROM discount_rules ORDER BY id",
+      NULL);
+  g_autofree char *rules_hq = rows_text (
+      env.db, "SELECT id, name, type, value, is_active, version FROM discount_rules ORDER BY id",
+      NULL);
+
+  g_assert_cmpint (sk_database_count_outbox (t->db, NULL), ==, 0);
+  for (guint i = 0; i < sales->len; i++)
+    {
+      g_autofree char *at_till = sale_text (t->db, g_ptr_array_index (sales, i));
+      g_autofree char *at_hq = sale_text (env.db, g_ptr_array_index (sales, i));
+
+      g_assert_cmpstr (at_till, ==, at_hq);
+    }
+  for (guint i = 0; i < movements->len; i++)
+    {
+      const char      *sql = "SELECT id, customer_id, kind, amount, reason, store_id"
+                             " FROM bonus_transactions WHERE id = ?";
+      g_autofree char *at_till = rows_text (t->db, sql, g_ptr_array_index (movements, i));
+      g_autofree char *at_hq = rows_text (env.db, sql, g_ptr_array_index (movements, i));
+
+      g_assert_cmpstr (at_till, ==, at_hq);
+    }
+  g_assert_cmpstr (customers_till, ==, customers_hq);
+  g_assert_cmpstr (rules_till, ==, rules_hq);
+}
+
+/* What one customer's sales at these tills did to their balance. */
+static gint64
+bonus_moved (Till *t, const char *customer_id)
+{
+  return count_at (t->db,
+                   "SELECT coalesce (sum (bonus_earned - bonus_spent), 0) FROM purchases"
+                   " WHERE customer_id = ?",
+                   customer_id);
+}
+
+/* Two tills, one server */
+
+static void
+test_two_tills (void)
+{
+  g_autofree char *olga = hq_customer ("Olga", "+79050000001", env.hq.store1, 50000);
+  g_autofree char *ivan = hq_customer ("Ivan", "+79050000002", env.hq.store2, 20000);
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkDiscountRule) edited = NULL;
+  g_autoptr (SkCustomer) ivan_hq = NULL;
+  g_autoptr (SkBonusTransaction) hq_gift = NULL;
+  g_autoptr (SkBonusTransaction) apology = NULL;
+  g_autoptr (SkSyncSummary) a1 = NULL;
+  g_autoptr (SkSyncSummary) b1 = NULL;
+  g_autoptr (Till) a = till_new_cli ("till-a.db", "cashier1", env.hq.store1);
+  g_autoptr (Till) b = till_new ("till-b.db", "manager2", env.hq.store2, env.url);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) masha = NULL;
+  g_autoptr (GPtrArray) sales = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (SkCart) cart = NULL;
+  g_autoptr (SkEngineResult) priced = NULL;
+  const char      *toys[] = { "toys", NULL };
+  g_autofree char *out = NULL;
+  gint64           olga_before, ivan_before;
+
+  /* HQ's rule: 5 % off toys. */
+  sk_test_set_string (&rule->name, "Toys 5 %");
+  sk_test_set_string (&rule->type, "percentage");
+  rule->value = 500;
+  rule->categories = g_strdupv ((char **)toys);
+  g_assert_true (sk_database_save_rule (env.db, rule, &error));
+  g_assert_no_error (error);
+
+  /* Each till takes HQ's customers and rules. */
+  a1 = till_sync (a);
+  b1 = till_sync (b);
+  g_assert_cmpint (a1->pulled, >, 0);
+  g_assert_cmpint (b1->pulled, >, 0);
+  g_assert_cmpint (balance_at (a->db, olga), ==, 50000);
+  g_assert_cmpint (balance_at (b->db, ivan), ==, 20000);
+  olga_before = balance_at (env.db, olga);
+  ivan_before = balance_at (env.db, ivan);
+
+  /* Offline. Till A (skidka-cli): Olga spends 100 ₽ of bonuses, a new
+   * customer registered and sold to, Ivan spends 50 ₽, an anonymous sale. */
+  g_ptr_array_add (sales, sell_cli (a, olga, 2, 10000));
+  out = cli_ok ("{\"full_name\": \"Masha\", \"phone\": \"+79050000003\"}", "--db", a->path,
+                "customer", "add");
+  masha = parse_object (out);
+  g_ptr_array_add (sales, sell_cli (a, json_object_get_string_member (masha, "id"), 3, 0));
+  g_ptr_array_add (sales, sell (a, ivan, 1, 5000));
+  g_ptr_array_add (sales, sell (a, NULL, 4, 0));
+  /* Till B (a manager's): Olga spends 200 ₽, Ivan buys twice, an
+   * anonymous sale, and Ivan gets 15 ₽ by hand. */
+  g_ptr_array_add (sales, sell (b, olga, 3, 20000));
+  g_ptr_array_add (sales, sell (b, ivan, 1, 0));
+  g_ptr_array_add (sales, sell (b, ivan, 2, 0));
+  g_ptr_array_add (sales, sell (b, NULL, 1, 0));
+  apology = sk_database_bonus_manual (b->db, ivan, "adjust", 1500, "apology", b->store_id, &error);
+  g_assert_no_error (error);
+  /* The tills gave 5 % off toys. */
+  {
+    g_autoptr (SkPurchase) first = sk_database_get_purchase (a->db, sales->pdata[0], &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (first->discount_total, ==, 1000);
+  }
+
+  /* HQ meanwhile: the rule goes to 10 %, Ivan's name and e-mail change,
+   * Olga gets 30 ₽. */
+  edited = sk_database_get_rule (env.db, rule->id, &error);
+  g_assert_no_error (error);
+  edited->value = 1000;
+  g_assert_true (sk_database_save_rule (env.db, edited, &error));
+  g_assert_no_error (error);
+  ivan_hq = sk_database_get_customer (env.db, ivan, &error);
+  g_assert_no_error (error);
+  sk_test_set_string (&ivan_hq->full_name, "Ivan Petrov");
+  sk_test_set_string (&ivan_hq->email, "ivan@example.org");
+  g_assert_true (sk_database_update_customer (env.db, ivan_hq, &error));
+  g_assert_no_error (error);
+  hq_gift = sk_database_bonus_manual (env.db, olga, "earn", 3000, "HQ gift", NULL, &error);
+  g_assert_no_error (error);
+
+  /* Both sync, A once more to hear of B's sales. */
+  till_sync_expect (a, 5, 0);
+  till_sync_expect (b, 5, 0);
+  till_sync_expect (a, 0, 0);
+
+  /* Each sale once at HQ, as the till made it, at the till's price. */
+  g_assert_cmpint (count_at (env.db, "SELECT count(*) FROM purchases", NULL), ==, sales->len);
+  {
+    g_autoptr (SkPurchase) first = sk_database_get_purchase (env.db, sales->pdata[0], &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (first->discount_total, ==, 1000);
+  }
+  assert_till_agrees (a);
+  assert_till_agrees (b);
+
+  /* The balances: HQ's before, both tills' sales, the movements by hand. */
+  g_assert_cmpint (balance_at (env.db, olga), ==,
+                   olga_before + 3000 + bonus_moved (a, olga) + bonus_moved (b, olga));
+  g_assert_cmpint (balance_at (env.db, ivan), ==,
+                   ivan_before + 1500 + bonus_moved (a, ivan) + bonus_moved (b, ivan));
+  g_assert_cmpint (balance_at (a->db, olga), ==, balance_at (env.db, olga));
+  g_assert_cmpint (balance_at (b->db, ivan), ==, balance_at (env.db, ivan));
+  g_assert_cmpint (
+      count_at (b->db, "SELECT count(*) FROM customers WHERE phone = ?", "+79050000003"), ==, 1);
+  {
+    g_autoptr (SkCustomer) at_b = sk_database_get_customer (b->db, ivan, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (at_b->full_name, ==, "Ivan Petrov");
+    g_assert_cmpstr (at_b->email, ==, "ivan@example.org");
+  }
+
+  /* HQ's 10 % is the tills' now. */
+  cart = sk_cart_new (a->store_id);
+  sk_cart_add_line (cart, "bear", "Teddy bear", "toys", 10000, 1);
+  priced = sk_database_calculate (a->db, cart, NULL, sk_time_now (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (priced->discount_total, ==, 1000);
+
+  assert_integrity (env.db);
+}
+
+/* A network that faults */
+
+/* Events of @device recorded at HQ. */
+static gint64
+hq_events_of (SkDatabase *db, Till *t)
+{
+  return count_at (db, "SELECT count(*) FROM sync_events WHERE device_id = ?",
+                   sk_database_get_device_id (t->db));
+}
+
+static void
+test_proxy (void)
+{
+  g_autofree char *customer = hq_customer ("Proxy", "+79050000010", env.hq.store1, 0);
+  g_autoptr (Till) t = till_new ("till-proxy.db", "cashier1", env.hq.store1, env.url);
+  SkTestProxy     *proxy = sk_test_proxy_new (sk_test_server_get_port (env.server));
+  g_autofree char *proxy_url
+      = g_strdup_printf ("http://127.0.0.1:%u", sk_test_proxy_get_port (proxy));
+  g_autoptr (SkSyncClient) faulty = sk_sync_client_new (t->path, proxy_url);
+  g_autoptr (SkSyncSummary) s = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  gint64 before;
+
+  sk_sync_client_set_token (faulty, t->token);
+  till_sync_expect (t, 0, 0);
+
+  /* The answer to the second push is lost, after HQ applied it: the first
+   * 500 leave the outbox, the next 500 are applied but stay. */
+  sell_many (t, customer, 1200);
+  sk_test_proxy_set_fault (proxy, SK_TEST_PROXY_DROP_RESPONSE, "/api/sync/push", 1, -1, 0);
+  s = sync_client (faulty, &error);
+  g_assert_null (s);
+  g_assert_nonnull (error);
+  g_assert_true (error->domain != SK_ERROR);
+  g_clear_error (&error);
+  g_assert_cmpint (sk_sync_client_get_state (faulty), ==, SK_SYNC_STATE_OFFLINE);
+  g_assert_cmpuint (sk_test_proxy_get_dropped_ok (proxy), >=, 1);
+  g_assert_cmpint (sk_database_count_outbox (t->db, NULL), ==, 700);
+  g_assert_cmpint (hq_events_of (env.db, t), ==, 1000);
+  /* On a clean line, the lost 500 are known, the last 200 new. */
+  till_sync_expect (t, 200, 500);
+  g_assert_cmpint (hq_events_of (env.db, t), ==, 1200);
+
+  /* The connection is reset with half a push sent: HQ has nothing of it. */
+  sell_many (t, customer, 300);
+  before = hq_events_of (env.db, t);
+  sk_test_proxy_set_fault (proxy, SK_TEST_PROXY_RESET_REQUEST, "/api/sync/push", 0, -1, 0);
+  s = sync_client (faulty, &error);
+  g_assert_null (s);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_cmpuint (sk_test_proxy_get_faulted (proxy), >=, 1);
+  g_assert_cmpint (sk_database_count_outbox (t->db, NULL), ==, 300);
+  g_assert_cmpint (hq_events_of (env.db, t), ==, before);
+  till_sync_expect (t, 300, 0);
+
+  /* A slow line: a sale rung up while the push is on its way stays for the
+   * next cycle; what was pushed leaves. */
+  sell_many (t, customer, 50);
+  sk_test_proxy_set_fault (proxy, SK_TEST_PROXY_DELAY, NULL, 0, -1, 300);
+  sk_sync_client_sync_async (faulty, NULL, sync_ready, &result);
+  while (sk_test_proxy_get_faulted (proxy) == 0)
+    g_main_context_iteration (NULL, FALSE);
+  g_free (sell (t, customer, 1, 0));
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  s = sk_sync_client_sync_finish (faulty, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (s->applied, ==, 50);
+  g_assert_cmpint (s->pending, ==, 1);
+  g_clear_pointer (&s, sk_sync_summary_free);
+  sk_test_proxy_set_fault (proxy, SK_TEST_PROXY_PASS, NULL, 0, 0, 0);
+  till_sync_expect (t, 1, 0);
+
+  /* Each sale once, as the till made it. */
+  g_assert_cmpint (hq_events_of (env.db, t), ==, 1551);
+  g_assert_cmpint (
+      count_at (env.db, "SELECT count(*) FROM purchases WHERE store_id = ?", env.hq.store1), >=,
+      1551);
+  assert_till_agrees (t);
+  assert_integrity (env.db);
+  g_clear_object (&faulty);
+  sk_test_proxy_free (proxy);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  SkServerConfig *config;
+  char           *uri;
+  int             status;
+
+  g_test_init (&argc, &argv, NULL);
+  sk_postgres_init ();
+
+  env.dir = g_dir_make_tmp ("skidka-sync-tills-XXXXXX", &error);
+  g_assert_no_error (error);
+  uri = sk_test_postgres_database ();
+  env.path = uri != NULL ? uri : g_build_filename (env.dir, "hq.db", NULL);
+  env.db = sk_database_open (env.path, &error);
+  g_assert_no_error (error);
+  g_test_message ("HQ's backend: %s", sk_database_get_backend_name (env.db));
+  hq_prepare (env.db, &env.hq);
+  config = sk_server_config_new ();
+  g_free (config->database);
+  config->database = g_strdup (env.path);
+  config->port = 0;
+  config->workers = 4;
+  env.server = sk_test_server_start (config);
+  env.url = g_strdup_printf ("http://127.0.0.1:%u", sk_test_server_get_port (env.server));
+
+  g_test_add_func ("/sync-tills/two-tills", test_two_tills);
+  g_test_add_func ("/sync-tills/proxy", test_proxy);
+  status = g_test_run ();
+
+  sk_test_server_stop (env.server);
+  g_clear_object (&env.db);
+  sk_test_remove_dir (env.dir);
+  hq_clear (&env.hq);
+  g_free (env.dir);
+  g_free (env.path);
+  g_free (env.url);
+  return status;
+}
