@@ -194,10 +194,20 @@ add_pending (SkDatabase *self, const char *customer_id, GError **error)
       " visits = visits"
       "  + (SELECT count(*) FROM purchases p"
       "     JOIN sync_outbox o ON o.entity = 'purchase' AND o.entity_id = p.id"
-      "     WHERE p.customer_id = ?1),"
+      "     WHERE p.customer_id = ?1)"
+      /* A refund returning the rest of a sale takes its visit back;
+       * being the sale's last, it is the one still pending. */
+      "  - (SELECT count(DISTINCT p.id) FROM purchases p"
+      "     JOIN refunds r ON r.purchase_id = p.id"
+      "     JOIN sync_outbox o ON o.entity = 'refund' AND o.entity_id = r.id"
+      "     WHERE p.customer_id = ?1 AND p.status = 'refunded'),"
       " total_spent = total_spent"
-      "  + (SELECT coalesce (sum (p.total_paid), 0) FROM purchases p"
+      "  + (SELECT coalesce (sum (p.subtotal - p.discount_total), 0) FROM purchases p"
       "     JOIN sync_outbox o ON o.entity = 'purchase' AND o.entity_id = p.id"
+      "     WHERE p.customer_id = ?1)"
+      "  - (SELECT coalesce (sum (r.amount), 0) FROM refunds r"
+      "     JOIN purchases p ON p.id = r.purchase_id"
+      "     JOIN sync_outbox o ON o.entity = 'refund' AND o.entity_id = r.id"
       "     WHERE p.customer_id = ?1)"
       " WHERE id = ?1",
       "s", customer_id);
