@@ -203,7 +203,10 @@ serve (SkTestProxy *self, GSocketConnection *client)
       gboolean         ok;
 
       if (!read_message (client_in, from_client, TRUE, &request))
-        break;
+        {
+          message_clear (&request);
+          break;
+        }
       fault = take_fault (self, request.path, &delay_ms);
       if (fault == SK_TEST_PROXY_RESET_REQUEST)
         {
