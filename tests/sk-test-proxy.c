@@ -15,14 +15,12 @@
 #include <libsoup/soup.h>
 
 #include "sk-test-proxy.h"
+#include "sk-test-server.h"
 
 struct _SkTestProxy
 {
   guint           upstream_port;
-  guint           port;
-  GMainContext   *context;
-  GMainLoop      *loop;
-  GThread        *thread;
+  SkTestLoop     *loop;
   GSocketService *service;
 
   GMutex lock;
@@ -276,8 +274,8 @@ on_run (GThreadedSocketService *service,
   return TRUE;
 }
 
-static gpointer
-proxy_thread (gpointer data)
+static guint
+proxy_start (gpointer data)
 {
   SkTestProxy *self = data;
   g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
@@ -285,7 +283,6 @@ proxy_thread (gpointer data)
   g_autoptr (GSocketAddress) bound = NULL;
   g_autoptr (GError) error = NULL;
 
-  g_main_context_push_thread_default (self->context);
   self->service = g_threaded_socket_service_new (32);
   g_signal_connect (self->service, "run", G_CALLBACK (on_run), self);
   g_assert_true (g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
@@ -293,15 +290,16 @@ proxy_thread (gpointer data)
                                                 &bound, &error));
   g_assert_no_error (error);
   g_socket_service_start (self->service);
-  g_mutex_lock (&self->lock);
-  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-  g_main_loop_run (self->loop);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static void
+proxy_stop (gpointer data)
+{
+  SkTestProxy *self = data;
+
   g_socket_service_stop (self->service);
   g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-  g_main_context_pop_thread_default (self->context);
-  return NULL;
 }
 
 SkTestProxy *
@@ -310,23 +308,17 @@ sk_test_proxy_new (guint upstream_port)
   SkTestProxy *self = g_new0 (SkTestProxy, 1);
 
   self->upstream_port = upstream_port;
-  self->context = g_main_context_new ();
-  self->loop = g_main_loop_new (self->context, FALSE);
   self->connections = g_ptr_array_new ();
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
-  self->thread = g_thread_new ("test-proxy", proxy_thread, self);
-  g_mutex_lock (&self->lock);
-  while (self->port == 0)
-    g_cond_wait (&self->cond, &self->lock);
-  g_mutex_unlock (&self->lock);
+  self->loop = sk_test_loop_start ("test-proxy", proxy_start, proxy_stop, self);
   return self;
 }
 
 guint
 sk_test_proxy_get_port (SkTestProxy *self)
 {
-  return self->port;
+  return sk_test_loop_get_port (self->loop);
 }
 
 void
@@ -371,18 +363,10 @@ sk_test_proxy_get_dropped_ok (SkTestProxy *self)
   return n;
 }
 
-static gboolean
-quit_loop (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
-}
-
 void
 sk_test_proxy_free (SkTestProxy *self)
 {
-  g_main_context_invoke (self->context, quit_loop, self->loop);
-  g_thread_join (self->thread);
+  sk_test_loop_stop (self->loop);
 
   /* Wake the threads still reading from idle connections, and wait for
    * them: they use this struct. */
@@ -396,8 +380,6 @@ sk_test_proxy_free (SkTestProxy *self)
   g_mutex_unlock (&self->lock);
 
   g_object_unref (self->service);
-  g_main_loop_unref (self->loop);
-  g_main_context_unref (self->context);
   g_ptr_array_unref (self->connections);
   g_free (self->path_prefix);
   g_mutex_clear (&self->lock);

@@ -1,12 +1,14 @@
-/* sk-test-server.c: an SkServer run in its own thread for a test.
+/* sk-test-server.c: an SkServer (or any listener) run in its own thread for a test.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
 #include "sk-test-server.h"
 
-struct _SkTestServer
+struct _SkTestLoop
 {
-  SkServerConfig *config;
+  SkTestLoopStart start;
+  SkTestLoopStop  stop;
+  gpointer        data;
   GMainContext   *context;
   GMainLoop      *loop;
   GMutex          lock;
@@ -16,37 +18,37 @@ struct _SkTestServer
 };
 
 static gpointer
-server_thread (gpointer data)
+loop_thread (gpointer data)
 {
-  SkTestServer *self = data;
-  g_autoptr (SkServer) server = NULL;
-  g_autoptr (GError) error = NULL;
+  SkTestLoop *self = data;
+  guint       port;
 
   g_main_context_push_thread_default (self->context);
-  server = sk_server_new (self->config);
-  g_assert_true (sk_server_start (server, &error));
-  g_assert_no_error (error);
+  port = self->start (self->data);
+  g_assert_cmpuint (port, >, 0);
   g_mutex_lock (&self->lock);
-  self->port = sk_server_get_port (server);
+  self->port = port;
   g_cond_signal (&self->cond);
   g_mutex_unlock (&self->lock);
   g_main_loop_run (self->loop);
-  sk_server_stop (server);
+  self->stop (self->data);
   g_main_context_pop_thread_default (self->context);
   return NULL;
 }
 
-SkTestServer *
-sk_test_server_start (SkServerConfig *config)
+SkTestLoop *
+sk_test_loop_start (const char *name, SkTestLoopStart start, SkTestLoopStop stop, gpointer data)
 {
-  SkTestServer *self = g_new0 (SkTestServer, 1);
+  SkTestLoop *self = g_new0 (SkTestLoop, 1);
 
-  self->config = config;
+  self->start = start;
+  self->stop = stop;
+  self->data = data;
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
-  self->thread = g_thread_new ("test-server", server_thread, self);
+  self->thread = g_thread_new (name, loop_thread, self);
   g_mutex_lock (&self->lock);
   while (self->port == 0)
     g_cond_wait (&self->cond, &self->lock);
@@ -55,7 +57,7 @@ sk_test_server_start (SkServerConfig *config)
 }
 
 guint
-sk_test_server_get_port (SkTestServer *self)
+sk_test_loop_get_port (SkTestLoop *self)
 {
   return self->port;
 }
@@ -68,7 +70,7 @@ quit_loop (gpointer data)
 }
 
 void
-sk_test_server_stop (SkTestServer *self)
+sk_test_loop_stop (SkTestLoop *self)
 {
   g_main_context_invoke (self->context, quit_loop, self->loop);
   g_thread_join (self->thread);
@@ -76,6 +78,59 @@ sk_test_server_stop (SkTestServer *self)
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
+  g_free (self);
+}
+
+/* The server */
+
+struct _SkTestServer
+{
+  SkServerConfig *config;
+  SkServer       *server;
+  SkTestLoop     *loop;
+};
+
+static guint
+server_start (gpointer data)
+{
+  SkTestServer *self = data;
+  g_autoptr (GError) error = NULL;
+
+  self->server = sk_server_new (self->config);
+  g_assert_true (sk_server_start (self->server, &error));
+  g_assert_no_error (error);
+  return sk_server_get_port (self->server);
+}
+
+static void
+server_stop (gpointer data)
+{
+  SkTestServer *self = data;
+
+  sk_server_stop (self->server);
+  g_clear_object (&self->server);
+}
+
+SkTestServer *
+sk_test_server_start (SkServerConfig *config)
+{
+  SkTestServer *self = g_new0 (SkTestServer, 1);
+
+  self->config = config;
+  self->loop = sk_test_loop_start ("test-server", server_start, server_stop, self);
+  return self;
+}
+
+guint
+sk_test_server_get_port (SkTestServer *self)
+{
+  return sk_test_loop_get_port (self->loop);
+}
+
+void
+sk_test_server_stop (SkTestServer *self)
+{
+  sk_test_loop_stop (self->loop);
   sk_server_config_free (self->config);
   g_free (self);
 }

@@ -44,4 +44,12 @@ void sk_test_exec_sql (SkDatabase *db, const char *sql);
  * pull's), or NULL; fails the test if it is there twice. */
 JsonObject *sk_test_find_change (JsonArray *changes, const char *entity, const char *id);
 
+/* A GAsyncReadyCallback keeping a reference to the result in
+ * *(GAsyncResult **) user_data; sk_test_wait_result iterates the default
+ * main context until it is there. */
+void sk_test_keep_result (GObject *source, GAsyncResult *result, gpointer user_data);
+void sk_test_wait_result (GAsyncResult **result);
+/* @text as a JSON object; the test fails when it is not one. */
+JsonObject *sk_test_parse_object (const char *text);
+
 G_END_DECLS

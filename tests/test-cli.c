@@ -172,17 +172,6 @@ sql_int2 (const char *db_path, const char *other_path, const char *sql)
   return first_int_and_close (db, sql);
 }
 
-static JsonObject *
-parse_object (const char *text)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) node = sk_json_parse (text, -1, &error);
-
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-  return json_object_ref (json_node_get_object (node));
-}
-
 static gint64
 member_int (JsonObject *object, const char *path)
 {
@@ -522,7 +511,7 @@ test_summary (Fixture *f, gconstpointer data)
 
   assert_ok (demo);
   assert_ok (all);
-  figures = parse_object (all->out);
+  figures = sk_test_parse_object (all->out);
   g_assert_cmpint (member_int (figures, "purchases"), ==, 300);
   g_assert_cmpint (
       member_int (figures, "revenue"), ==,
@@ -546,7 +535,7 @@ test_summary (Fixture *f, gconstpointer data)
   one_store = run_cli (NULL, "--db", db, "summary", "--store", store_id, "--from",
                        "1970-01-02T00:00:00Z");
   assert_ok (one_store);
-  store_figures = parse_object (one_store->out);
+  store_figures = sk_test_parse_object (one_store->out);
   store_sql = g_strdup_printf ("SELECT count(*) FROM purchases WHERE store_id = '%s'", store_id);
   g_assert_cmpint (member_int (store_figures, "purchases"), ==, sql_int (db, store_sql));
   g_assert_cmpint (member_int (store_figures, "purchases"), >, 0);
@@ -714,7 +703,7 @@ test_engine (Fixture *f, gconstpointer data)
   JsonObject *line;
 
   assert_ok (run);
-  result = parse_object (run->out);
+  result = sk_test_parse_object (run->out);
   /* Toys 10 %: 25 980 on the toys; then 200 ₽ over what is left, split
    * 233 820 : 17 700 by largest remainder (18 593 + 1 407); together
    * 45 980, more than the best exclusive rule (15 % capped at 300 ₽). */
@@ -778,7 +767,7 @@ test_engine_anonymous (Fixture *f, gconstpointer data)
   g_string_insert (input, at, "\"customer\": null");
   run = run_cli (input->str, "engine");
   assert_ok (run);
-  result = parse_object (run->out);
+  result = sk_test_parse_object (run->out);
   g_assert_cmpint (member_int (result, "discount_total"), ==, 45980);
   g_assert_cmpint (member_int (result, "bonus_multiplier"), ==, 100);
   g_assert_cmpstr (rejected_code (result, "00000000-0000-4000-8000-00000000000d"), ==, "anonymous");
@@ -923,7 +912,7 @@ test_purchase (Fixture *f, gconstpointer data)
   first
       = run_cli (SALE (PURCHASE_1, TOY ("2") "," FOOD ("5900", "3"), "0"), "--db", db, "purchase");
   assert_ok (first);
-  result = parse_object (first->out);
+  result = sk_test_parse_object (first->out);
   g_assert_cmpint (member_int (result, "purchase.subtotal"), ==, 277500);
   g_assert_cmpint (member_int (result, "purchase.discount_total"), ==, 25980);
   g_assert_cmpint (member_int (result, "purchase.bonus_spent"), ==, 0);
@@ -944,7 +933,7 @@ test_purchase (Fixture *f, gconstpointer data)
   assert_ok (replay);
   after = snapshot (db);
   g_assert_cmpstr (before, ==, after);
-  replayed = parse_object (replay->out);
+  replayed = sk_test_parse_object (replay->out);
   g_assert_true (json_object_get_boolean_member (replayed, "replayed"));
   purchase_node = json_node_init_object (json_node_alloc (),
                                          json_object_get_object_member (result, "purchase"));
@@ -956,7 +945,7 @@ test_purchase (Fixture *f, gconstpointer data)
   /* Spending 20 ₽ of bonuses: nothing is earned on them. */
   second = run_cli (SALE (PURCHASE_2, TOY ("1"), "2000"), "--db", db, "purchase");
   assert_ok (second);
-  result2 = parse_object (second->out);
+  result2 = sk_test_parse_object (second->out);
   g_assert_cmpint (member_int (result2, "purchase.discount_total"), ==, 12990);
   g_assert_cmpint (member_int (result2, "purchase.bonus_spent"), ==, 2000);
   g_assert_cmpint (member_int (result2, "purchase.total_paid"), ==, 114910);

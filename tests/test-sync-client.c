@@ -31,24 +31,15 @@ static struct
   char         *store;
 } env;
 
-static void
-sync_ready (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
 /* One cycle, waited for on this thread's main context. */
 static SkSyncSummary *
 sync_once (SkSyncClient *client, GError **error)
 {
   g_autoptr (GAsyncResult) result = NULL;
 
-  sk_sync_client_sync_async (client, NULL, sync_ready, &result);
+  sk_sync_client_sync_async (client, NULL, sk_test_keep_result, &result);
   g_assert_cmpint (sk_sync_client_get_state (client), ==, SK_SYNC_STATE_SYNCING);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  sk_test_wait_result (&result);
   return sk_sync_client_sync_finish (client, result, error);
 }
 
@@ -283,12 +274,10 @@ setup (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = sk_test_store_new ("S1", "Store one");
   g_autofree char *user = NULL;
-  char            *uri;
 
   env.dir = g_dir_make_tmp ("skidka-sync-client-XXXXXX", &error);
   g_assert_no_error (error);
-  uri = sk_test_postgres_database ();
-  env.path = uri != NULL ? uri : g_build_filename (env.dir, "hq.db", NULL);
+  env.path = sk_test_database_location (env.dir, "hq.db");
   env.db = sk_database_open (env.path, &error);
   g_assert_no_error (error);
   g_test_message ("HQ's backend: %s", sk_database_get_backend_name (env.db));

@@ -121,17 +121,6 @@ cli_ok_v (const char *input, const char *const *args)
   return out;
 }
 
-static JsonObject *
-parse_object (const char *text)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) node = sk_json_parse (text, -1, &error);
-
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-  return json_object_ref (json_node_get_object (node));
-}
-
 /* HQ */
 
 static char *
@@ -278,22 +267,13 @@ till_new_cli (const char *name, const char *username, const char *store_id)
   return t;
 }
 
-static void
-sync_ready (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
 static SkSyncSummary *
 sync_client (SkSyncClient *client, GError **error)
 {
   g_autoptr (GAsyncResult) result = NULL;
 
-  sk_sync_client_sync_async (client, NULL, sync_ready, &result);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  sk_sync_client_sync_async (client, NULL, sk_test_keep_result, &result);
+  sk_test_wait_result (&result);
   return sk_sync_client_sync_finish (client, result, error);
 }
 
@@ -309,7 +289,7 @@ till_sync (Till *t)
     {
       g_autofree char *out = cli_ok (NULL, "--db", t->path, "sync", "--server", t->server_url,
                                      "--token-file", t->token_file);
-      g_autoptr (JsonObject) o = parse_object (out);
+      g_autoptr (JsonObject) o = sk_test_parse_object (out);
 
       summary = g_new0 (SkSyncSummary, 1);
       summary->pushed = json_object_get_int_member (o, "pushed");
@@ -381,7 +361,7 @@ sell_cli (Till *t, const char *customer_id, gint64 quantity, gint64 spend)
       " \"quantity\": 1}]}",
       id, t->store_id, customer, spend, quantity);
   g_autofree char *out = cli_ok (request, "--db", t->path, "purchase");
-  g_autoptr (JsonObject) result = parse_object (out);
+  g_autoptr (JsonObject) result = sk_test_parse_object (out);
 
   g_assert_cmpstr (
       json_object_get_string_member (json_object_get_object_member (result, "purchase"), "id"), ==,
@@ -602,7 +582,7 @@ test_two_tills (void)
   g_ptr_array_add (sales, sell_cli (a, olga, 2, 10000));
   out = cli_ok ("{\"full_name\": \"Masha\", \"phone\": \"+79050000003\"}", "--db", a->path,
                 "customer", "add");
-  masha = parse_object (out);
+  masha = sk_test_parse_object (out);
   g_ptr_array_add (sales, sell_cli (a, json_object_get_string_member (masha, "id"), 3, 0));
   g_ptr_array_add (sales, sell (a, ivan, 1, 5000));
   g_ptr_array_add (sales, sell (a, NULL, 4, 0));
@@ -747,12 +727,11 @@ test_proxy (void)
    * next cycle; what was pushed leaves. */
   sell_many (t, customer, 20);
   sk_test_proxy_set_fault (proxy, SK_TEST_PROXY_DELAY, NULL, 0, -1, 300);
-  sk_sync_client_sync_async (faulty, NULL, sync_ready, &result);
+  sk_sync_client_sync_async (faulty, NULL, sk_test_keep_result, &result);
   while (sk_test_proxy_get_faulted (proxy) == 0)
     g_main_context_iteration (NULL, FALSE);
   g_free (sell (t, customer, 1, 0));
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  sk_test_wait_result (&result);
   s = sk_sync_client_sync_finish (faulty, result, &error);
   g_assert_no_error (error);
   g_assert_cmpint (s->applied, ==, 20);
@@ -827,8 +806,7 @@ static void
 test_server_killed (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *uri = sk_test_postgres_database ();
-  g_autofree char *database = uri ? g_strdup (uri) : g_build_filename (env.dir, "killed.db", NULL);
+  g_autofree char *database = sk_test_database_location (env.dir, "killed.db");
   g_autofree char *log1 = g_build_filename (env.dir, "killed-1.log", NULL);
   g_autofree char *log2 = g_build_filename (env.dir, "killed-2.log", NULL);
   g_autofree char *url = NULL;
@@ -859,7 +837,7 @@ test_server_killed (void)
   sell_many (t, customer, n);
 
   /* SIGKILL once HQ has applied 700 events: in the second batch of 500. */
-  sk_sync_client_sync_async (t->client, NULL, sync_ready, &result);
+  sk_sync_client_sync_async (t->client, NULL, sk_test_keep_result, &result);
   while (result == NULL)
     {
       g_main_context_iteration (NULL, FALSE);
@@ -953,7 +931,7 @@ push_thread (gpointer data)
   g_assert_no_error (error);
   g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
   text = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
-  p->answer = parse_object (text);
+  p->answer = sk_test_parse_object (text);
   return NULL;
 }
 
@@ -1040,10 +1018,10 @@ test_same_batch_twice (void)
   /* Two clients of the same till at once. */
   sell_many (t, customer, 200);
   sk_sync_client_set_token (second, t->token);
-  sk_sync_client_sync_async (t->client, NULL, sync_ready, &result1);
-  sk_sync_client_sync_async (second, NULL, sync_ready, &result2);
-  while (result1 == NULL || result2 == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  sk_sync_client_sync_async (t->client, NULL, sk_test_keep_result, &result1);
+  sk_sync_client_sync_async (second, NULL, sk_test_keep_result, &result2);
+  sk_test_wait_result (&result1);
+  sk_test_wait_result (&result2);
   s1 = sk_sync_client_sync_finish (t->client, result1, &error);
   g_assert_no_error (error);
   s2 = sk_sync_client_sync_finish (second, result2, &error);
@@ -1267,9 +1245,7 @@ static void
 test_integrity (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *uri = sk_test_postgres_database ();
-  g_autofree char *database
-      = uri ? g_strdup (uri) : g_build_filename (env.dir, "integrity.db", NULL);
+  g_autofree char *database = sk_test_database_location (env.dir, "integrity.db");
   g_autoptr (SkDatabase) db = sk_database_open (database, &error);
   g_autoptr (SkCustomer) anna = NULL;
   g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
@@ -1362,7 +1338,6 @@ main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
   SkServerConfig *config;
-  char           *uri;
   int             status;
 
   g_test_init (&argc, &argv, NULL);
@@ -1370,8 +1345,7 @@ main (int argc, char **argv)
 
   env.dir = g_dir_make_tmp ("skidka-sync-tills-XXXXXX", &error);
   g_assert_no_error (error);
-  uri = sk_test_postgres_database ();
-  env.path = uri != NULL ? uri : g_build_filename (env.dir, "hq.db", NULL);
+  env.path = sk_test_database_location (env.dir, "hq.db");
   env.db = sk_database_open (env.path, &error);
   g_assert_no_error (error);
   g_test_message ("HQ's backend: %s", sk_database_get_backend_name (env.db));
