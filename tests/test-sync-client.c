@@ -256,13 +256,25 @@ test_sync_faults (void)
                               g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
   dead = sk_sync_client_new (till_path, dead_url);
   sk_sync_client_set_token (dead, token);
-  summary = sync_once (dead, &error);
-  g_assert_null (summary);
-  g_assert_nonnull (error);
-  g_assert_true (error->domain != SK_ERROR);
-  g_clear_error (&error);
-  g_assert_cmpint (sk_sync_client_get_state (dead), ==, SK_SYNC_STATE_OFFLINE);
-  g_assert_cmpint (sk_database_count_outbox (till, NULL), ==, 1);
+  sk_sync_client_set_retry (dead, 2, 10);
+  g_assert_cmpint (sk_sync_client_get_retry_delay (dead), ==, 0);
+  for (guint failures = 1; failures <= 3; failures++)
+    {
+      gint64 delay, most = SK_SYNC_CLIENT_RETRY_FIRST << (failures - 1);
+
+      summary = sync_once (dead, &error);
+      g_assert_null (summary);
+      g_assert_nonnull (error);
+      g_assert_true (error->domain != SK_ERROR);
+      g_clear_error (&error);
+      g_assert_cmpint (sk_sync_client_get_state (dead), ==, SK_SYNC_STATE_OFFLINE);
+      g_assert_cmpint (sk_database_count_outbox (till, NULL), ==, 1);
+      /* The next cycle backs off, twice as long each time, with jitter. */
+      g_assert_cmpuint (sk_sync_client_get_failures (dead), ==, failures);
+      delay = sk_sync_client_get_retry_delay (dead);
+      g_assert_cmpint (delay, >=, most / 2);
+      g_assert_cmpint (delay, <=, most);
+    }
 
   /* A cursor HQ does not know: the whole copy again, the sale pushed once. */
   g_assert_true (sk_database_set_setting (till, SK_SETTING_SYNC_CURSOR, "f1.unknown.0.1", &error));
@@ -275,6 +287,8 @@ test_sync_faults (void)
   g_assert_cmpint (again->pending, ==, 0);
   g_assert_false (g_str_has_prefix (again->cursor, "f1.unknown"));
   g_assert_cmpint (hq_purchases (sk_record_get_id (sold->purchase)), ==, 1);
+  g_assert_cmpuint (sk_sync_client_get_failures (client), ==, 0);
+  g_assert_cmpint (sk_sync_client_get_retry_delay (client), ==, 0);
 }
 
 static void
