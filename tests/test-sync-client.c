@@ -9,6 +9,7 @@
 
 #include <gio/gio.h>
 #include <libsoup/soup.h>
+#include <sqlite3.h>
 
 #include "sk-change-feed.h"
 #include "sk-database-private.h"
@@ -291,6 +292,106 @@ test_sync_faults (void)
   g_assert_cmpint (sk_sync_client_get_retry_delay (client), ==, 0);
 }
 
+/* HQ gets @records of the till (version 0: created with the till's ids). */
+static void
+hq_copy (GPtrArray *records, gboolean (*save) (SkDatabase *, gpointer, GError **))
+{
+  g_assert_nonnull (records);
+  for (guint i = 0; i < records->len; i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_object_set (g_ptr_array_index (records, i), "version", (gint64)0, NULL);
+      save (env.db, g_ptr_array_index (records, i), &error);
+      g_assert_no_error (error);
+    }
+  g_ptr_array_unref (records);
+}
+
+/* A till of the release before sync (schema 9, tests/data): its file
+ * upgrades, and its outbox, written by that release, reaches HQ: its sales
+ * at the till's prices, its customer's balance; what only HQ edits (the
+ * demo chain's stores, rules and campaigns) is refused and kept for review,
+ * and blocks nothing. */
+static void
+test_sync_upgrade (void)
+{
+  g_autofree char *dump_path
+      = g_test_build_filename (G_TEST_DIST, "data", "till-schema-9.sql", NULL);
+  g_autofree char *till_path = g_build_filename (env.dir, "till-schema-9.db", NULL);
+  g_autofree char *dump = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr (SkDatabase) till = NULL;
+  g_autoptr (SkSyncClient) client = NULL;
+  g_autoptr (SkSyncSummary) summary = NULL;
+  g_autoptr (SkSyncSummary) again = NULL;
+  g_autoptr (SkCustomer) at_hq = NULL;
+  g_autoptr (SkCustomer) at_till = NULL;
+  g_autoptr (SkPurchase) sale = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) campaigns = NULL;
+  g_autofree char *user = NULL;
+  const char      *customer = "01a03b64-cb26-76f7-971b-b0b8b4350885";
+  const char      *msk = "846487a9-fe86-4fb8-aac5-289912f998ba";
+  sqlite3         *handle = NULL;
+
+  g_assert_true (g_file_get_contents (dump_path, &dump, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (till_path, &handle), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (handle, dump, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (handle);
+
+  till = sk_database_open (till_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_database_get_schema_version (till), ==, SK_SCHEMA_VERSION);
+  g_assert_cmpint (sk_database_count_outbox (till, NULL), ==, 29);
+
+  /* HQ has the chain the till was given; the customers are in its outbox. */
+  hq_copy (sk_database_list_stores (till, NULL), (gpointer)sk_database_save_store);
+  campaigns = sk_database_list_campaigns (till, NULL);
+  g_assert_nonnull (campaigns);
+  for (guint i = 0; i < campaigns->len; i++) /* their rules name them */
+    g_clear_pointer (&((SkCampaign *)g_ptr_array_index (campaigns, i))->rule_ids, g_strfreev);
+  hq_copy (g_steal_pointer (&campaigns), (gpointer)sk_database_save_campaign);
+  hq_copy (sk_database_list_rules (till, NULL), (gpointer)sk_database_save_rule);
+  user = sk_auth_create_user (env.db, "cashier-msk", "msk-pass", "cashier", msk, &error);
+  g_assert_no_error (error);
+  token = sk_sync_login (env.url, "cashier-msk", "msk-pass", NULL, &error);
+  g_assert_no_error (error);
+
+  client = sk_sync_client_new (till_path, env.url);
+  sk_sync_client_set_token (client, token);
+  summary = sync_ok (client);
+  /* 5 stores, 4 campaign and 16 rule events are HQ's to make, the customer
+   * of another store another till's: refused, acknowledged. Applied: the
+   * customer of this store and both sales. */
+  g_assert_cmpint (summary->pushed, ==, 29);
+  g_assert_cmpint (summary->applied, ==, 3);
+  g_assert_cmpint (summary->rejected, ==, 26);
+  g_assert_cmpint (summary->pending, ==, 0);
+
+  sale = sk_database_get_purchase (env.db, "8d3f7a52-6c1e-4e0b-9a55-0b7a1c2d3e01", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sale->customer_id, ==, customer);
+  g_assert_cmpint (sale->subtotal, ==, 699800);
+  g_assert_cmpint (sale->discount_total, ==, 50000);
+  g_assert_cmpint (sale->total_paid, ==, 649800);
+  g_assert_cmpint (sale->bonus_earned, ==, 6498);
+  g_assert_cmpint (hq_purchases ("8d3f7a52-6c1e-4e0b-9a55-0b7a1c2d3e02"), ==, 1);
+  at_hq = sk_database_get_customer (env.db, customer, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (at_hq->bonus_balance, ==, 6498);
+  g_assert_cmpint (at_hq->visits, ==, 1);
+  at_till = sk_database_get_customer (till, customer, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (at_till->bonus_balance, ==, 6498);
+
+  /* Nothing twice. */
+  again = sync_ok (client);
+  g_assert_cmpint (again->pushed, ==, 0);
+  g_assert_cmpint (hq_purchases ("8d3f7a52-6c1e-4e0b-9a55-0b7a1c2d3e01"), ==, 1);
+}
+
 static void
 setup (void)
 {
@@ -347,6 +448,7 @@ main (int argc, char **argv)
   setup ();
   g_test_add_func ("/sync-client/cycle", test_sync_cycle);
   g_test_add_func ("/sync-client/faults", test_sync_faults);
+  g_test_add_func ("/sync-client/upgrade", test_sync_upgrade);
   status = g_test_run ();
   teardown ();
   return status;
