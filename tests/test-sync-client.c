@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <sqlite3.h>
 
@@ -392,6 +393,117 @@ test_sync_upgrade (void)
   g_assert_cmpint (hq_purchases ("8d3f7a52-6c1e-4e0b-9a55-0b7a1c2d3e01"), ==, 1);
 }
 
+static gint64
+summary_int (SkTestRun *run, const char *name)
+{
+  g_autoptr (JsonNode) node = json_from_string (run->out, NULL);
+
+  g_assert_nonnull (node);
+  return json_object_get_int_member (json_node_get_object (node), name);
+}
+
+/* A headless till run by skidka-cli alone (SPEC 6, issue "sync" item 6):
+ * init, sign in (the token file its owner's only; a wrong password writes
+ * nothing), one sync makes it a working till that sells offline with HQ's
+ * rules and customers, a customer registered there and the sale reach HQ at
+ * the next sync, and a server that cannot be reached fails clearly and
+ * loses nothing. */
+static void
+test_sync_cli (void)
+{
+  g_autofree char *till = g_build_filename (env.dir, "cli-till.db", NULL);
+  g_autofree char *password = g_build_filename (env.dir, "cli-password", NULL);
+  g_autofree char *wrong = g_build_filename (env.dir, "cli-wrong", NULL);
+  g_autofree char *token = g_build_filename (env.dir, "cli-token", NULL);
+  g_autoptr (SkCustomer) anna = sk_test_create_customer (env.db, "Anna CLI", "+79055550177");
+  g_autoptr (SkDiscountRule) rule = hq_rule ("CLI till: 5 % off");
+  g_autoptr (SkTestRun) run = NULL;
+  g_autoptr (JsonNode) sold = NULL;
+  g_autoptr (JsonNode) registered = NULL;
+  g_autoptr (SkPurchase) at_hq = NULL;
+  g_autoptr (SkCart) cart = NULL;
+  g_autoptr (SkEngineResult) priced = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *sale_id = g_uuid_string_random ();
+  const char      *url = env.url;
+  const char      *customer_id;
+  gint64           discount;
+  GStatBuf         st;
+
+  g_assert_true (g_file_set_contents (password, "cashier-pass\n", -1, NULL));
+  g_assert_true (g_file_set_contents (wrong, "not-the-password\n", -1, NULL));
+  run = sk_test_run_cli (NULL, "--db", till, "init");
+  sk_test_assert_ok (run);
+  g_clear_pointer (&run, sk_test_run_free);
+
+  run = sk_test_run_cli (NULL, "--db", till, "sync", "login", "--server", url, "--username",
+                         "cashier1", "--password-file", wrong, "--token-file", token);
+  sk_test_assert_fails (run, 1, NULL);
+  g_assert_false (g_file_test (token, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&run, sk_test_run_free);
+  run = sk_test_run_cli (NULL, "--db", till, "sync", "login", "--server", url, "--username",
+                         "cashier1", "--password-file", password, "--token-file", token);
+  sk_test_assert_ok (run);
+  g_assert_cmpint (g_stat (token, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_clear_pointer (&run, sk_test_run_free);
+
+  run = sk_test_run_cli (NULL, "--db", till, "sync", "--server", url, "--token-file", token);
+  sk_test_assert_ok (run);
+  g_assert_cmpint (summary_int (run, "pulled"), >, 0);
+  g_assert_cmpint (summary_int (run, "pending"), ==, 0);
+  g_clear_pointer (&run, sk_test_run_free);
+
+  /* Offline now: a sale to HQ's customer, priced by HQ's rule. */
+  request = g_strdup_printf (
+      "{\"id\": \"%s\", \"store_id\": \"%s\", \"customer_id\": \"%s\", \"items\": [{\"sku\": "
+      "\"bear\", \"name\": \"Teddy bear\", \"category\": \"toys\", \"unit_price\": 10000, "
+      "\"quantity\": 2}], \"bonus_to_spend\": 0}",
+      sale_id, env.store, sk_record_get_id (anna));
+  run = sk_test_run_cli (request, "--db", till, "purchase");
+  sk_test_assert_ok (run);
+  sold = json_from_string (run->out, NULL);
+  g_assert_nonnull (sold);
+  cart = sk_cart_new (env.store);
+  sk_cart_add_line (cart, "bear", "Teddy bear", "toys", 10000, 2);
+  priced = sk_database_calculate (env.db, cart, sk_record_get_id (anna), sk_time_now (), &error);
+  g_assert_no_error (error);
+  discount = json_object_get_int_member (
+      json_object_get_object_member (json_node_get_object (sold), "purchase"), "discount_total");
+  g_assert_cmpint (discount, ==, priced->discount_total);
+  g_assert_cmpint (discount, >=, 1000); /* the rule HQ just made among them */
+  g_clear_pointer (&run, sk_test_run_free);
+  run = sk_test_run_cli ("{\"full_name\": \"Boris Till\", \"phone\": \"+79055550178\"}", "--db",
+                         till, "customer", "add");
+  sk_test_assert_ok (run);
+  registered = json_from_string (run->out, NULL);
+  g_assert_nonnull (registered);
+  customer_id = json_object_get_string_member (json_node_get_object (registered), "id");
+  g_clear_pointer (&run, sk_test_run_free);
+
+  /* HQ down: a clear failure, both events kept. */
+  run = sk_test_run_cli (NULL, "--db", till, "sync", "--server", "http://127.0.0.1:1",
+                         "--token-file", token);
+  sk_test_assert_fails (run, 1, "2 events stay in the outbox");
+  g_clear_pointer (&run, sk_test_run_free);
+
+  run = sk_test_run_cli (NULL, "--db", till, "sync", "--server", url, "--token-file", token);
+  sk_test_assert_ok (run);
+  g_assert_cmpint (summary_int (run, "pushed"), ==, 2);
+  g_assert_cmpint (summary_int (run, "applied"), ==, 2);
+  g_assert_cmpint (summary_int (run, "pending"), ==, 0);
+  at_hq = sk_database_get_purchase (env.db, sale_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (at_hq->discount_total, ==, discount);
+  g_assert_cmpint (at_hq->total_paid, ==, 20000 - discount);
+  g_assert_cmpint (balance_at (env.db, sk_record_get_id (anna)), ==, at_hq->bonus_earned);
+  g_assert_cmpint (sk_db_query_int (env.db, NULL, -1,
+                                    "SELECT count(*) FROM customers WHERE id = ? AND phone = ?",
+                                    "ss", customer_id, "+79055550178"),
+                   ==, 1);
+}
+
 static void
 setup (void)
 {
@@ -449,6 +561,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync-client/cycle", test_sync_cycle);
   g_test_add_func ("/sync-client/faults", test_sync_faults);
   g_test_add_func ("/sync-client/upgrade", test_sync_upgrade);
+  g_test_add_func ("/sync-client/cli", test_sync_cli);
   status = g_test_run ();
   teardown ();
   return status;
