@@ -176,21 +176,15 @@ sk_test_run_free (SkTestRun *run)
   g_free (run);
 }
 
-SkTestRun *
-sk_test_run_cli_full (const char *input, gboolean bulk, const char *const *args)
+/* Runs @argv with @input on its stdin and, if @bulk, the demo's bulk path
+ * forced. */
+static SkTestRun *
+run_argv (const char *input, gboolean bulk, const char *const *argv)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GError) error = NULL;
-  const char *cli = g_getenv ("SKIDKA_CLI");
-  SkTestRun  *run = g_new0 (SkTestRun, 1);
-
-  g_assert_nonnull (cli);
-  g_ptr_array_add (argv, (gpointer)cli);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer)args[i]);
-  g_ptr_array_add (argv, NULL);
+  SkTestRun *run = g_new0 (SkTestRun, 1);
 
   launcher
       = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
@@ -199,7 +193,7 @@ sk_test_run_cli_full (const char *input, gboolean bulk, const char *const *args)
     g_subprocess_launcher_setenv (launcher, "SKIDKA_DEMO_BULK", "1", TRUE);
   else
     g_subprocess_launcher_unsetenv (launcher, "SKIDKA_DEMO_BULK");
-  process = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv->pdata, &error);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, input ? input : "", NULL, &run->out, &run->err, &error);
   g_assert_no_error (error);
@@ -209,6 +203,26 @@ sk_test_run_cli_full (const char *input, gboolean bulk, const char *const *args)
   if (g_test_verbose () && run->err != NULL && *run->err != '\0')
     g_test_message ("stderr: %s", run->err);
   return run;
+}
+
+SkTestRun *
+sk_test_run_cli_full (const char *input, gboolean bulk, const char *const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  const char *cli = g_getenv ("SKIDKA_CLI");
+
+  g_assert_nonnull (cli);
+  g_ptr_array_add (argv, (gpointer)cli);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer)args[i]);
+  g_ptr_array_add (argv, NULL);
+  return run_argv (input, bulk, (const char *const *)argv->pdata);
+}
+
+SkTestRun *
+sk_test_run_program (const char *input, const char *const *argv)
+{
+  return run_argv (input, FALSE, argv);
 }
 
 void

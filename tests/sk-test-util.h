@@ -70,6 +70,9 @@ SkTestRun *sk_test_run_cli_full (const char *input, gboolean bulk, const char *c
   sk_test_run_cli_full ((input), FALSE, (const char *const[]){ __VA_ARGS__, NULL })
 #define sk_test_run_cli_bulk(input, ...)                                                           \
   sk_test_run_cli_full ((input), TRUE, (const char *const[]){ __VA_ARGS__, NULL })
+/* Runs @argv (NULL-terminated, the program first) with @input on its
+ * stdin; a crash fails the test. */
+SkTestRun *sk_test_run_program (const char *input, const char *const *argv);
 /* Fails the test unless the run exited 0. */
 void sk_test_assert_ok (SkTestRun *run);
 /* A failure: @status, one clear line on stderr with @words (NULL: any),

@@ -74,30 +74,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Till, till_free)
 
 /* Programs */
 
-/* Runs @argv with @input on its standard input: its exit status, and what
- * it wrote (*out, *err, may be NULL). */
-static int
-run_program (const char *input, char **out, char **err, const char *const *argv)
-{
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *o = NULL, *e = NULL;
-
-  process = g_subprocess_newv (argv,
-                               G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                   | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                               &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, input ? input : "", NULL, &o, &e, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  if (out != NULL)
-    *out = g_steal_pointer (&o);
-  if (err != NULL)
-    *err = g_steal_pointer (&e);
-  return g_subprocess_get_exit_status (process);
-}
-
 /* skidka-cli with @args (NULL-terminated); its standard output, or the
  * test fails with what it said. */
 #define cli_ok(input, ...) cli_ok_v ((input), (const char *const[]){ __VA_ARGS__, NULL })
@@ -105,20 +81,22 @@ run_program (const char *input, char **out, char **err, const char *const *argv)
 static char *
 cli_ok_v (const char *input, const char *const *args)
 {
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autofree char *err = NULL;
-  char            *out = NULL;
-  int              status;
+  g_autoptr (SkTestRun) run = sk_test_run_cli_full (input, FALSE, args);
 
-  g_ptr_array_add (argv, (gpointer)g_getenv ("SKIDKA_CLI"));
-  g_assert_nonnull (argv->pdata[0]);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer)args[i]);
-  g_ptr_array_add (argv, NULL);
-  status = run_program (input, &out, &err, (const char *const *)argv->pdata);
-  if (status != 0)
-    g_error ("skidka-cli %s failed (%d): %s", args[2], status, err);
-  return out;
+  sk_test_assert_ok (run);
+  return g_steal_pointer (&run->out);
+}
+
+/* `skidka-server --database @database admin check`, as an operator runs
+ * it. */
+static SkTestRun *
+admin_check (const char *database)
+{
+  const char *argv[]
+      = { g_getenv ("SKIDKA_SERVER"), "--database", database, "admin", "check", NULL };
+
+  g_assert_nonnull (argv[0]);
+  return sk_test_run_program (NULL, argv);
 }
 
 /* HQ */
@@ -825,7 +803,6 @@ test_server_killed (void)
   g_autofree char *log2 = g_build_filename (env.dir, "killed-2.log", NULL);
   g_autofree char *url = NULL;
   g_autofree char *url2 = NULL;
-  g_autofree char *out = NULL;
   g_autofree char *customer = NULL;
   g_autoptr (SkDatabase) hq = sk_database_open (database, &error);
   g_autoptr (GSubprocess) server = NULL;
@@ -899,11 +876,10 @@ test_server_killed (void)
 
   /* The operator's check says so too. */
   {
-    const char *argv[]
-        = { g_getenv ("SKIDKA_SERVER"), "--database", database, "admin", "check", NULL };
+    g_autoptr (SkTestRun) check = admin_check (database);
 
-    g_assert_cmpint (run_program (NULL, &out, NULL, argv), ==, 0);
-    g_assert_cmpstr (out, ==, "ok\n");
+    sk_test_assert_ok (check);
+    g_assert_cmpstr (check->out, ==, "ok\n");
   }
   g_subprocess_send_signal (server, SIGTERM);
   g_assert_true (g_subprocess_wait (server, NULL, NULL));
@@ -1230,10 +1206,7 @@ assert_problems (SkDatabase *db, const char *database, guint n, const char *cons
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) problems = sk_database_check_integrity (db, &error);
   g_autoptr (GString) all = g_string_new (NULL);
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  const char      *argv[]
-      = { g_getenv ("SKIDKA_SERVER"), "--database", database, "admin", "check", NULL };
+  g_autoptr (SkTestRun) check = NULL;
 
   g_assert_no_error (error);
   for (guint i = 0; i < problems->len; i++)
@@ -1244,8 +1217,11 @@ assert_problems (SkDatabase *db, const char *database, guint n, const char *cons
     if (strstr (all->str, expected[i]) == NULL)
       g_error ("“%s” is not among the problems:\n%s", expected[i], all->str);
 
-  g_assert_cmpint (run_program (NULL, &out, &err, argv), ==, n > 0 ? 1 : 0);
-  g_assert_cmpstr (out, ==, n > 0 ? all->str : "ok\n");
+  check = admin_check (database);
+  g_assert_cmpint (check->status, ==, n > 0 ? 1 : 0);
+  g_assert_cmpstr (check->out, ==, n > 0 ? all->str : "ok\n");
+  if (n > 0)
+    g_assert_nonnull (strstr (check->err, "problems"));
 }
 
 /* Writes behind the store's back. */
