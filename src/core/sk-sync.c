@@ -701,7 +701,8 @@ apply_bonus (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
   /* A till's expiry is its own view: HQ expires bonuses itself, once. */
   if (g_str_equal (kind, SK_BONUS_EXPIRE))
     {
-      a->result = json_node_init_object (json_node_alloc (), json_object_new ());
+      a->result = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (a->result, json_object_new ());
       json_object_set_string_member (json_node_get_object (a->result), "skipped",
                                      "Bonuses expire on the server, by its own setting");
       return TRUE;
@@ -1144,7 +1145,8 @@ apply_refund (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
       json_object_set_int_member (item, "till_amount", amount);
       json_object_set_int_member (item, "amount", recorded);
     }
-  a->result = json_node_init_object (json_node_alloc (), json_object_new ());
+  a->result = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (a->result, json_object_new ());
   json_object_set_int_member (json_node_get_object (a->result), "amount", recorded);
   json_object_set_member (json_node_get_object (a->result), "purchase",
                           sk_record_to_json (SK_RECORD (refunded)));
