@@ -444,6 +444,11 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
          "  FROM sync_events AS e JOIN devices AS d ON d.id = e.device_id,"
          "    json_array_elements (e.review::json) AS j (value)"
          "  WHERE e.review IS NOT NULL;",
+  /* Products edited at HQ: version and barcode (sk-schema.c, migration 13). */
+  [13] = "ALTER TABLE products ADD COLUMN barcode TEXT COLLATE \"C\";"
+         "ALTER TABLE products ADD COLUMN version BIGINT NOT NULL DEFAULT 1;"
+         "CREATE UNIQUE INDEX products_barcode ON products (barcode);"
+         "CREATE INDEX products_category ON products (category);",
 };
 
 char *
