@@ -467,14 +467,19 @@ read_product (
   }
   if (value[COL_PRICE] == NULL)
     sk_products_csv_add_error (csv, line, "price", _ ("The price is missing"));
-  else if (!sk_money_parse (value[COL_PRICE], &product->price) || product->price < 0
-           || product->price > SK_MONEY_MAX)
+  else if (!sk_money_parse (value[COL_PRICE], &product->price))
     sk_products_csv_add_error (
         csv, line, "price",
         _ ("“%s” is not a price in rubles (write it as 1299, 1299.50 or 1 299,50)"),
         value[COL_PRICE]);
   else
-    price_ok = TRUE;
+    {
+      g_autoptr (GError) error = NULL;
+
+      price_ok = check_price (product->price, &error);
+      if (!price_ok)
+        add_gerror (csv, line, error);
+    }
   g_free (value[COL_PRICE]);
   {
     g_autoptr (GError) error = NULL;
