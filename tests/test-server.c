@@ -2451,6 +2451,7 @@ policy_scene_init (PolicyScene *scene, const char *store)
       = g_strdup_printf ("{\"name\": \"Policy\", \"store_ids\": [\"%s\"]}", store);
   g_autofree char *user = NULL;
   g_autofree char *earn = NULL;
+  g_autofree char *product = NULL;
   g_autoptr (Reply) reply = NULL;
 
   scene->store = store;
@@ -2465,6 +2466,12 @@ policy_scene_init (PolicyScene *scene, const char *store)
   reply = call ("POST", "/api/campaigns", MARKETING, campaign);
   assert_status (reply, 201);
   scene->campaign = g_strdup (str (reply, "id"));
+  /* The product the cases read, edit and delete: policy-{s}. */
+  product
+      = g_strdup_printf ("{\"sku\": \"policy-%s\", \"name\": \"Policy\", \"price\": 100}", store);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/products", ADMIN, product);
+  assert_status (reply, 201);
   user = g_strdup_printf ("{\"username\": \"policy-%.8s\", \"password\": \"policy-pass\","
                           " \"role\": \"cashier\", \"store_id\": \"%s\"}",
                           scene->purchase, store);
@@ -2620,6 +2627,19 @@ static const PolicyCase policy_cases[] = {
     "200 200 403 403 401", "200 200 403 403 401" },
   { "GET", "/api/campaigns/*/figures", "/api/campaigns/{k}/figures", NULL, "200 200 403 403 401",
     "200 200 403 403 401" },
+
+  /* Products are HQ's price list: an admin keeps it, every till reads it. */
+  { "GET", "/api/products", "/api/products?q=policy", NULL, ANY_ROLE, ANY_ROLE },
+  { "POST", "/api/products", "/api/products",
+    "{\"sku\": \"policy-{n}\", \"name\": \"Policy {n}\", \"price\": 100}", "201 403 403 403 401",
+    "201 403 403 403 401" },
+  { "POST", "/api/products/import", "/api/products/import",
+    "sku,name,price\npolicy-{n},Policy {n},1.50\n", "200 403 403 403 401", "200 403 403 403 401" },
+  { "GET", "/api/products/*", "/api/products/policy-{s}", NULL, ANY_ROLE, ANY_ROLE },
+  { "PUT", "/api/products/*", "/api/products/policy-{s}", "{\"name\": \"Policy {n}\"}",
+    "200 403 403 403 401", "200 403 403 403 401" },
+  { "DELETE", "/api/products/*", "/api/products/policy-{s}", NULL, "204 403 403 403 401",
+    "204 403 403 403 401" },
 
   { "GET", "/api/users", "/api/users", NULL, "200 403 403 403 401", "200 403 403 403 401" },
   { "POST", "/api/users", "/api/users",

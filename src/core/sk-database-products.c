@@ -307,10 +307,7 @@ sk_database_save_product (SkDatabase *self, SkProduct *product, GError **error)
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (SK_IS_PRODUCT (product), FALSE);
 
-  if (sk_str_is_blank (product->category))
-    g_clear_pointer (&product->category, g_free);
-  if (product->barcode != NULL && *product->barcode == '\0')
-    g_clear_pointer (&product->barcode, g_free);
+  sk_product_tidy (product);
   if (!sk_product_validate (product, error))
     return FALSE;
   version = product->version;
@@ -458,6 +455,17 @@ sk_database_import_products (SkDatabase      *self,
   categories = load_categories (self, NULL, error);
   if (categories == NULL)
     goto fail;
+  /* A price list without a category or barcode column leaves them be. */
+  for (guint i = 0; i < csv->products->len; i++)
+    {
+      SkProduct *product = g_ptr_array_index (csv->products, i);
+      SkProduct *stored = g_ptr_array_index (existing, i);
+
+      if (stored != NULL && !csv->has_category)
+        sk_set_str (&product->category, stored->category);
+      if (stored != NULL && !csv->has_barcode)
+        sk_set_str (&product->barcode, stored->barcode);
+    }
 
   /* Barcodes that move between products of the file are let go first, so
    * that the unique index never sees one twice midway (a swap). */

@@ -155,6 +155,26 @@ trim (const char *value)
   return end > start ? g_strndup (start, end - start) : NULL;
 }
 
+static void
+tidy (char **value)
+{
+  char *trimmed = *value != NULL ? trim (*value) : NULL;
+
+  g_free (*value);
+  *value = trimmed;
+}
+
+void
+sk_product_tidy (SkProduct *product)
+{
+  g_return_if_fail (SK_IS_PRODUCT (product));
+
+  tidy (&product->sku);
+  tidy (&product->name);
+  tidy (&product->category);
+  tidy (&product->barcode);
+}
+
 /* Errors */
 
 static void
@@ -586,6 +606,8 @@ sk_products_csv_parse (const char *text, gssize length)
     }
   if (!read_header (csv, fields, line, index))
     return g_steal_pointer (&csv);
+  csv->has_category = index[COL_CATEGORY] >= 0;
+  csv->has_barcode = index[COL_BARCODE] >= 0;
 
   {
     int n_header = (int)fields->len;
@@ -620,6 +642,12 @@ sk_products_csv_parse (const char *text, gssize length)
         g_array_append_val (csv->lines, line);
       }
   }
+  /* A file with errors is refused whole: none of its products is given. */
+  if (csv->n_errors > 0)
+    {
+      g_ptr_array_set_size (csv->products, 0);
+      g_array_set_size (csv->lines, 0);
+    }
   if (csv->n_errors == 0 && csv->products->len == 0)
     sk_products_csv_add_error (csv, 0, NULL,
                                _ ("The file has a header row but no products under it"));

@@ -11,7 +11,9 @@
  * - The first record is the header: column names in any order, case and
  *   surrounding spaces ignored. `sku`, `name` and `price` are required,
  *   `category` and `barcode` optional; other columns are ignored. A name
- *   given twice is an error.
+ *   given twice is an error. Importing a file without an optional column
+ *   keeps the category or barcode each product has; with it, an empty cell
+ *   clears it.
  * - Every further record is a product. Values are trimmed of surrounding
  *   spaces; an empty record (a blank line) is skipped. `price` is in rubles
  *   with '.' or ',' before the kopecks and spaces between thousands
@@ -51,11 +53,18 @@ typedef struct
   GArray    *lines;    /* guint: the line each product starts on */
   GPtrArray *errors;   /* SkProductsCsvError, in the file's order; empty: the file is good */
   guint      n_errors; /* how many there were (errors holds the first ones) */
+  /* Whether the header has these optional columns: an import keeps what a
+   * product has when its file has no such column (an empty cell clears it). */
+  gboolean has_category;
+  gboolean has_barcode;
 } SkProductsCsv;
 
 /* What every product must be, however it arrives (the REST API, a file):
  * a SKU, a name, a price and a barcode as the format above says. */
 gboolean sk_product_validate (SkProduct *product, GError **error);
+/* Trims spaces around the SKU, name, category and barcode, as a file's
+ * values are; what is then empty becomes NULL. */
+void sk_product_tidy (SkProduct *product);
 
 /* Reads @text (@length bytes; -1: NUL-terminated). Never NULL. */
 SkProductsCsv *sk_products_csv_parse (const char *text, gssize length);
