@@ -44,4 +44,18 @@ void sk_test_exec_sql (SkDatabase *db, const char *sql);
  * pull's), or NULL; fails the test if it is there twice. */
 JsonObject *sk_test_find_change (JsonArray *changes, const char *entity, const char *id);
 
+/* What a run of skidka-cli (the program SKIDKA_CLI names) gave. */
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} SkTestRun;
+
+void sk_test_run_free (SkTestRun *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkTestRun, sk_test_run_free)
+/* Runs skidka-cli with @args (NULL-terminated), @input on its stdin and,
+ * if @bulk, the demo's bulk path forced; a crash fails the test. */
+SkTestRun *sk_test_run_cli (const char *input, gboolean bulk, const char *const *args);
+
 G_END_DECLS

@@ -36,6 +36,7 @@ static struct
   SkDatabase   *db; /* HQ's database, for checks */
   SkTestServer *server;
   char         *url;
+  guint         port;
   char         *store;
   char         *token[N_ROLES];
   SoupSession  *session;
@@ -43,25 +44,8 @@ static struct
 
 /* HTTP */
 
-typedef struct
-{
-  guint       status;
-  JsonNode   *node;
-  const char *etag;
-  char       *etag_copy;
-} Reply;
-
-static void
-reply_free (Reply *reply)
-{
-  g_clear_pointer (&reply->node, json_node_unref);
-  g_free (reply->etag_copy);
-  g_free (reply);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
-
 /* @method @path as @who (-1: no token), with @body of @type and If-Match @if_match. */
-static Reply *
+static SkTestReply *
 request (const char *method,
          const char *path,
          int         who,
@@ -69,53 +53,24 @@ request (const char *method,
          const char *body,
          const char *if_match)
 {
-  g_autofree char *url = g_strconcat (env.url, path, NULL);
-  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr (GBytes) answer = NULL;
-  g_autoptr (GError) error = NULL;
-  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
-  Reply              *reply = g_new0 (Reply, 1);
-
-  if (who >= 0)
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", env.token[who], NULL);
-      soup_message_headers_replace (headers, "Authorization", auth);
-    }
-  if (if_match != NULL)
-    soup_message_headers_replace (headers, "If-Match", if_match);
-  if (body != NULL)
-    {
-      g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
-      soup_message_set_request_body_from_bytes (msg, type, bytes);
-    }
-  answer = soup_session_send_and_read (env.session, msg, NULL, &error);
-  g_assert_no_error (error);
-  reply->status = soup_message_get_status (msg);
-  reply->etag_copy
-      = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag"));
-  reply->etag = reply->etag_copy;
-  if (g_bytes_get_size (answer) > 0)
-    {
-      reply->node = json_from_string (g_bytes_get_data (answer, NULL), &error);
-      g_assert_no_error (error);
-    }
-  return reply;
+  return sk_test_request (env.session, env.port, method, path, who >= 0 ? env.token[who] : NULL,
+                          type, body, G_MAXSIZE, if_match);
 }
 
-static Reply *
+static SkTestReply *
 call (const char *method, const char *path, int who, const char *json)
 {
   return request (method, path, who, "application/json", json, NULL);
 }
 
-static Reply *
+static SkTestReply *
 import (int who, const char *csv)
 {
   return request ("POST", "/api/products/import", who, "text/csv", csv, NULL);
 }
 
 static JsonObject *
-obj (Reply *reply)
+obj (SkTestReply *reply)
 {
   g_assert_nonnull (reply->node);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (reply->node));
@@ -123,7 +78,7 @@ obj (Reply *reply)
 }
 
 static void
-assert_status (Reply *reply, guint status)
+assert_status (SkTestReply *reply, guint status)
 {
   if (reply->status != status)
     g_error ("expected %u, got %u: %s", status, reply->status,
@@ -132,7 +87,7 @@ assert_status (Reply *reply, guint status)
 
 /* An error answer: its status, code and (if given) field. */
 static void
-assert_error (Reply *reply, guint status, const char *code, const char *field)
+assert_error (SkTestReply *reply, guint status, const char *code, const char *field)
 {
   JsonObject *error;
 
@@ -145,7 +100,7 @@ assert_error (Reply *reply, guint status, const char *code, const char *field)
 }
 
 static const char *
-str (Reply *reply, const char *member)
+str (SkTestReply *reply, const char *member)
 {
   JsonNode *node = json_object_get_member (obj (reply), member);
 
@@ -153,7 +108,7 @@ str (Reply *reply, const char *member)
 }
 
 static gint64
-num (Reply *reply, const char *member)
+num (SkTestReply *reply, const char *member)
 {
   return json_object_get_int_member (obj (reply), member);
 }
@@ -208,11 +163,11 @@ snapshot (const char *prefix)
 static void
 test_crud (void)
 {
-  g_autoptr (Reply) created = call (
+  g_autoptr (SkTestReply) created = call (
       "POST", "/api/products", ADMIN,
       "{\"sku\": \"crud-1\", \"name\": \"Мишка\", \"category\": \"Игрушки\", \"price\": 129900,"
       " \"barcode\": \"4006381333931\", \"version\": 7}");
-  g_autoptr (Reply) reply = NULL;
+  g_autoptr (SkTestReply) reply = NULL;
   g_autoptr (SkProduct) found = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -226,44 +181,44 @@ test_crud (void)
   reply = call ("POST", "/api/products", ADMIN,
                 "{\"sku\": \"crud-1\", \"name\": \"X\", \"price\": 1}");
   assert_error (reply, 409, "conflict", "sku");
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = call (
       "POST", "/api/products", ADMIN,
       "{\"sku\": \"crud-2\", \"name\": \"X\", \"price\": 1, \"barcode\": \"4006381333931\"}");
   assert_error (reply, 409, "conflict", "barcode");
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = call (
       "POST", "/api/products", ADMIN,
       "{\"sku\": \"crud-2\", \"name\": \"X\", \"price\": 1, \"barcode\": \"4006381333932\"}");
   assert_error (reply, 422, "invalid_value", "barcode");
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("POST", "/api/products", ADMIN, "{\"sku\": \"crud-2\", \"price\": 1}");
   assert_error (reply, 400, "malformed", "name");
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("POST", "/api/products", ADMIN,
                 "{\"sku\": \"crud-2\", \"name\": \"X\", \"price\": -5}");
   assert_error (reply, 422, "invalid_value", "price");
   g_assert_cmpint (count_products ("crud-2"), ==, 0);
 
   /* One spelling per category: "игрушки" is "Игрушки", which exists. */
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("POST", "/api/products", ADMIN,
                 "{\"sku\": \"crud-2\", \"name\": \"Кубики\", \"price\": 500, \"category\": \" "
                 "игрушки\"}");
   assert_status (reply, 201);
   g_assert_cmpstr (str (reply, "category"), ==, "Игрушки");
 
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("GET", "/api/products/crud-1", CASHIER, NULL);
   assert_status (reply, 200);
   g_assert_cmpstr (str (reply, "name"), ==, "Мишка");
   g_assert_cmpint (num (reply, "price"), ==, 129900);
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("GET", "/api/products/nothing-here", ADMIN, NULL);
   assert_error (reply, 404, "not_found", NULL);
 
   /* Edits carry the version read: If-Match or "version". */
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = request ("PUT", "/api/products/crud-1", ADMIN, "application/json",
                    "{\"price\": 119900, \"sku\": \"renamed\"}", "\"1\"");
   assert_status (reply, 200);
@@ -271,11 +226,11 @@ test_crud (void)
   g_assert_cmpstr (reply->etag, ==, "\"2\"");
   g_assert_cmpstr (str (reply, "sku"), ==, "crud-1"); /* the key stays */
   g_assert_cmpint (num (reply, "price"), ==, 119900);
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = request ("PUT", "/api/products/crud-1", ADMIN, "application/json", "{\"price\": 1}",
                    "\"1\"");
   assert_error (reply, 412, "stale_version", "version");
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("PUT", "/api/products/crud-1", ADMIN, "{\"price\": 1, \"version\": 1}");
   assert_error (reply, 412, "stale_version", "version");
   g_clear_pointer (&found, g_object_unref);
@@ -283,15 +238,15 @@ test_crud (void)
   g_assert_cmpint (found->price, ==, 119900);
   g_assert_cmpint (found->version, ==, 2);
   /* A barcode given up and taken by another product. */
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("PUT", "/api/products/crud-2", ADMIN,
                 "{\"barcode\": \"4006381333931\", \"version\": 1}");
   assert_error (reply, 409, "conflict", "barcode");
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("PUT", "/api/products/crud-1", ADMIN, "{\"barcode\": null, \"version\": 2}");
   assert_status (reply, 200);
   g_assert_null (str (reply, "barcode"));
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("PUT", "/api/products/crud-2", ADMIN,
                 "{\"barcode\": \"4006381333931\", \"version\": 1}");
   assert_status (reply, 200);
@@ -311,18 +266,18 @@ test_crud (void)
   g_assert_null (found);
 
   /* Delete: If-Match guards it too; then it is gone. */
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = request ("DELETE", "/api/products/crud-1", ADMIN, NULL, NULL, "\"2\"");
   assert_error (reply, 412, "stale_version", "version");
   g_assert_cmpint (count_products ("crud-1"), ==, 1);
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = request ("DELETE", "/api/products/crud-1", ADMIN, NULL, NULL, "\"3\"");
   assert_status (reply, 204);
   g_assert_cmpint (count_products ("crud-1"), ==, 0);
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("DELETE", "/api/products/crud-1", ADMIN, NULL);
   assert_error (reply, 404, "not_found", NULL);
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("DELETE", "/api/products/crud-2", ADMIN, NULL);
   assert_status (reply, 204);
 }
@@ -331,19 +286,19 @@ test_crud (void)
 static void
 test_roles (void)
 {
-  g_autoptr (Reply) made = call ("POST", "/api/products", ADMIN,
-                                 "{\"sku\": \"role-1\", \"name\": \"Юла\", \"price\": 100}");
+  g_autoptr (SkTestReply) made = call ("POST", "/api/products", ADMIN,
+                                       "{\"sku\": \"role-1\", \"name\": \"Юла\", \"price\": 100}");
 
   assert_status (made, 201);
   for (int who = -1; who < N_ROLES; who++)
     {
-      g_autoptr (Reply) list = call ("GET", "/api/products", who, NULL);
-      g_autoptr (Reply) one = call ("GET", "/api/products/role-1", who, NULL);
-      g_autoptr (Reply) post = call ("POST", "/api/products", who,
-                                     "{\"sku\": \"role-2\", \"name\": \"Юла\", \"price\": 100}");
-      g_autoptr (Reply) put = call ("PUT", "/api/products/role-1", who, "{\"price\": 200}");
-      g_autoptr (Reply) csv = import (who, "sku,name,price\nrole-3,Юла,1\n");
-      g_autoptr (Reply) del = NULL;
+      g_autoptr (SkTestReply) list = call ("GET", "/api/products", who, NULL);
+      g_autoptr (SkTestReply) one = call ("GET", "/api/products/role-1", who, NULL);
+      g_autoptr (SkTestReply) post = call (
+          "POST", "/api/products", who, "{\"sku\": \"role-2\", \"name\": \"Юла\", \"price\": 100}");
+      g_autoptr (SkTestReply) put = call ("PUT", "/api/products/role-1", who, "{\"price\": 200}");
+      g_autoptr (SkTestReply) csv = import (who, "sku,name,price\nrole-3,Юла,1\n");
+      g_autoptr (SkTestReply) del = NULL;
 
       g_test_message ("as %s", who < 0 ? "nobody" : role_names[who]);
       if (who == ADMIN)
@@ -371,14 +326,14 @@ test_roles (void)
 static void
 test_list (void)
 {
-  g_autoptr (Reply) made = import (ADMIN, "sku,name,category,price,barcode\n"
-                                          "list-a,Мишка плюшевый,Игрушки,1,\n"
-                                          "list-b,Машинка,Игрушки,2,\n"
-                                          "list-c,Кукла МАША,Куклы,3,96385074\n"
-                                          "list-d,Мишка-панда,Игрушки,4,\n"
-                                          "list-e,Коляска,Коляски,5,\n"
-                                          "list-f,Пазл,Игры,6,\n"
-                                          "list-g,МИШКА большой,Игрушки,7,\n");
+  g_autoptr (SkTestReply) made = import (ADMIN, "sku,name,category,price,barcode\n"
+                                                "list-a,Мишка плюшевый,Игрушки,1,\n"
+                                                "list-b,Машинка,Игрушки,2,\n"
+                                                "list-c,Кукла МАША,Куклы,3,96385074\n"
+                                                "list-d,Мишка-панда,Игрушки,4,\n"
+                                                "list-e,Коляска,Коляски,5,\n"
+                                                "list-f,Пазл,Игры,6,\n"
+                                                "list-g,МИШКА большой,Игрушки,7,\n");
   g_autoptr (GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *cursor = NULL;
   static const struct
@@ -406,7 +361,7 @@ test_list (void)
         {
           g_autofree char *path = g_strdup_printf ("/api/products?q=%s&limit=2%s%s", q,
                                                    cursor ? "&cursor=" : "", cursor ? cursor : "");
-          g_autoptr (Reply) page = call ("GET", path, MANAGER, NULL);
+          g_autoptr (SkTestReply) page = call ("GET", path, MANAGER, NULL);
           JsonArray *items;
 
           assert_status (page, 200);
@@ -435,8 +390,8 @@ test_list (void)
       g_assert_cmpstr (got->str, ==, searches[s].skus);
     }
   {
-    g_autoptr (Reply) bad = call ("GET", "/api/products?cursor=%25%25%25", ADMIN, NULL);
-    g_autoptr (Reply) limit = call ("GET", "/api/products?limit=0", ADMIN, NULL);
+    g_autoptr (SkTestReply) bad = call ("GET", "/api/products?cursor=%25%25%25", ADMIN, NULL);
+    g_autoptr (SkTestReply) limit = call ("GET", "/api/products?limit=0", ADMIN, NULL);
 
     assert_error (bad, 400, "malformed", "cursor");
     assert_error (limit, 422, "invalid_value", "limit");
@@ -446,12 +401,12 @@ test_list (void)
 static void
 test_import (void)
 {
-  g_autoptr (Reply) first = NULL;
-  g_autoptr (Reply) again = NULL;
-  g_autoptr (Reply) edited = NULL;
+  g_autoptr (SkTestReply) first = NULL;
+  g_autoptr (SkTestReply) again = NULL;
+  g_autoptr (SkTestReply) edited = NULL;
   g_autoptr (SkProduct) bear = NULL;
   g_autoptr (SkProduct) car = NULL;
-  g_autoptr (Reply) existing
+  g_autoptr (SkTestReply) existing
       = call ("POST", "/api/products", ADMIN,
               "{\"sku\": \"imp-0\", \"name\": \"Old\", \"category\": \"Игрушки\", \"price\": 1}");
 
@@ -506,12 +461,12 @@ test_import (void)
 static void
 test_import_bad (void)
 {
-  g_autoptr (Reply) made = import (ADMIN, "sku,name,price,barcode\n"
-                                          "bad-1,Мяч,100,036000291452\n"
-                                          "bad-2,Юла,200,\n");
+  g_autoptr (SkTestReply) made = import (ADMIN, "sku,name,price,barcode\n"
+                                                "bad-1,Мяч,100,036000291452\n"
+                                                "bad-2,Юла,200,\n");
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
-  g_autoptr (Reply) reply = NULL;
+  g_autoptr (SkTestReply) reply = NULL;
   JsonArray  *errors;
   JsonObject *e;
 
@@ -544,7 +499,7 @@ test_import_bad (void)
   /* A barcode another product has (one not in the file) is found in the
    * database, named with its line, and nothing of the file is written:
    * not bad-2's new price, not the new bad-6 before it. */
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = import (ADMIN, "sku,name,price,barcode\n"
                          "bad-6,Новый,1,\n"
                          "bad-2,Юла,999,\n"
@@ -559,13 +514,13 @@ test_import_bad (void)
   g_assert_cmpstr (after, ==, before);
 
   /* No file, not UTF-8, no header. */
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = import (ADMIN, "");
   assert_error (reply, 400, "malformed", NULL);
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = import (ADMIN, "sku,name,price\nbad-8,\xff\xfe,1\n");
   assert_error (reply, 400, "malformed", NULL);
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = import (ADMIN, "{\"sku\": \"bad-9\"}");
   assert_error (reply, 400, "malformed", NULL);
   g_free (after);
@@ -614,7 +569,7 @@ test_till (void)
   g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.url);
   g_autoptr (SkProduct) at_till = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (Reply) reply = NULL;
+  g_autoptr (SkTestReply) reply = NULL;
   JsonArray *changes;
 
   reply = import (ADMIN, "sku,name,price,barcode\n"
@@ -632,20 +587,20 @@ test_till (void)
   g_assert_cmpint (at_till->price, ==, 10000); /* 100 rubles */
 
   /* An edit, a swap and a delete. */
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("PUT", "/api/products/till-3", ADMIN, "{\"price\": 350, \"version\": 1}");
   assert_status (reply, 200);
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = import (ADMIN, "sku,name,price,barcode\n"
                          "till-1,Мяч,100,76543210\n"
                          "till-2,Юла,200,4600000000022\n");
   assert_status (reply, 200);
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("DELETE", "/api/products/till-2", ADMIN, NULL);
   assert_status (reply, 204);
 
   /* The feed has the tombstone (data null), as a till pulls it. */
-  g_clear_pointer (&reply, reply_free);
+  g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("GET", "/api/sync/pull?limit=500", CASHIER, NULL);
   assert_status (reply, 200);
   while (TRUE)
@@ -663,7 +618,7 @@ test_till (void)
         }
       g_assert_true (json_object_get_boolean_member (obj (reply), "has_more"));
       path = g_strdup_printf ("/api/sync/pull?limit=500&since=%s", str (reply, "next_cursor"));
-      g_clear_pointer (&reply, reply_free);
+      g_clear_pointer (&reply, sk_test_reply_free);
       reply = call ("GET", path, CASHIER, NULL);
       assert_status (reply, 200);
     }
@@ -684,50 +639,8 @@ test_till (void)
 
 /* skidka-cli */
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_free (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-  g_free (run);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
-
-/* The real program with @args (NULL-terminated, after the program name). */
-static Run *
-cli (const char *first, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GError) error = NULL;
-  Run        *run = g_new0 (Run, 1);
-  const char *program = g_getenv ("SKIDKA_CLI");
-  va_list     args;
-
-  g_assert_nonnull (program);
-  g_ptr_array_add (argv, (char *)program);
-  va_start (args, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, (char *)arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-  process
-      = g_subprocess_newv ((const char *const *)argv->pdata,
-                           G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &run->out, &run->err, &error);
-  g_assert_no_error (error);
-  run->status = g_subprocess_get_exit_status (process);
-  g_test_message ("exit %d\n%s%s", run->status, run->out, run->err);
-  return run;
-}
+/* The real program with the arguments given, up to a NULL. */
+#define cli(...) sk_test_run_cli (NULL, FALSE, (const char *const[]){ __VA_ARGS__ })
 
 static char *
 write_file (const char *name, const char *text)
@@ -741,7 +654,7 @@ write_file (const char *name, const char *text)
 }
 
 static JsonNode *
-parse_out (Run *run)
+parse_out (SkTestRun *run)
 {
   g_autoptr (GError) error = NULL;
   JsonNode *node = json_from_string (run->out, &error);
@@ -761,12 +674,12 @@ test_cli_file (void)
                                                 "cli-3,Кубик,10\n"
                                                 "cli-4,,10\n"
                                                 "cli-5,Мяч,free\n");
-  g_autoptr (Run) init = cli ("--db", db, "init", NULL);
-  g_autoptr (Run) imported = NULL;
-  g_autoptr (Run) refused = NULL;
-  g_autoptr (Run) listed = NULL;
-  g_autoptr (Run) missing = NULL;
-  g_autoptr (Run) usage = NULL;
+  g_autoptr (SkTestRun) init = cli ("--db", db, "init", NULL);
+  g_autoptr (SkTestRun) imported = NULL;
+  g_autoptr (SkTestRun) refused = NULL;
+  g_autoptr (SkTestRun) listed = NULL;
+  g_autoptr (SkTestRun) missing = NULL;
+  g_autoptr (SkTestRun) usage = NULL;
   g_autoptr (JsonNode) counts = NULL;
   g_autoptr (JsonNode) list = NULL;
   JsonArray *items;
@@ -814,11 +727,11 @@ test_cli_server (void)
   g_autofree char *bad = write_file ("hq-bad.csv", "sku,name,price\n"
                                                    "cli-hq-3,Кубик,10\n"
                                                    "cli-hq-4,Мяч,-3\n");
-  g_autoptr (Run) imported = NULL;
-  g_autoptr (Run) refused = NULL;
-  g_autoptr (Run) forbidden = NULL;
-  g_autoptr (Run) listed = NULL;
-  g_autoptr (Run) offline = NULL;
+  g_autoptr (SkTestRun) imported = NULL;
+  g_autoptr (SkTestRun) refused = NULL;
+  g_autoptr (SkTestRun) forbidden = NULL;
+  g_autoptr (SkTestRun) listed = NULL;
+  g_autoptr (SkTestRun) offline = NULL;
   g_autoptr (JsonNode) counts = NULL;
   g_autoptr (JsonNode) list = NULL;
 
@@ -886,7 +799,8 @@ setup (void)
   config->port = 0;
   config->workers = 2;
   env.server = sk_test_server_start (config);
-  env.url = g_strdup_printf ("http://127.0.0.1:%u", sk_test_server_get_port (env.server));
+  env.port = sk_test_server_get_port (env.server);
+  env.url = g_strdup_printf ("http://127.0.0.1:%u", env.port);
   env.session = soup_session_new ();
   for (int i = 0; i < N_ROLES; i++)
     {

@@ -58,19 +58,12 @@ static const char *const role_names[] = { "admin", "marketing", "manager", "cash
 
 /* HTTP */
 
-typedef struct
-{
-  guint     status;
-  JsonNode *node;
-  char     *etag;
-} Reply;
+typedef SkTestReply Reply;
 
 static void
 reply_free (Reply *reply)
 {
-  g_clear_pointer (&reply->node, json_node_unref);
-  g_free (reply->etag);
-  g_free (reply);
+  sk_test_reply_free (reply);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
 
@@ -85,39 +78,8 @@ call_at (guint        port,
          gsize        body_length,
          const char  *if_match)
 {
-  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
-  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GError) error = NULL;
-  Reply              *reply = g_new0 (Reply, 1);
-  SoupMessageHeaders *headers;
-
-  g_assert_nonnull (msg);
-  headers = soup_message_get_request_headers (msg);
-  if (token != NULL)
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
-      soup_message_headers_replace (headers, "Authorization", auth);
-    }
-  if (if_match != NULL)
-    soup_message_headers_replace (headers, "If-Match", if_match);
-  if (body != NULL)
-    {
-      g_autoptr (GBytes) request
-          = g_bytes_new (body, body_length == G_MAXSIZE ? strlen (body) : body_length);
-      soup_message_set_request_body_from_bytes (msg, "application/json", request);
-    }
-  bytes = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  reply->status = soup_message_get_status (msg);
-  reply->etag
-      = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag"));
-  if (g_bytes_get_size (bytes) > 0)
-    {
-      reply->node = json_from_string (g_bytes_get_data (bytes, NULL), &error);
-      g_assert_no_error (error);
-    }
-  return reply;
+  return sk_test_request (session, port, method, path, token, "application/json", body, body_length,
+                          if_match);
 }
 
 static Reply *

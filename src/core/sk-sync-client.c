@@ -569,61 +569,6 @@ sk_sync_client_sync_finish (SkSyncClient *self, GAsyncResult *result, GError **e
 
 /* Sign-in */
 
-char *
-sk_sync_login (const char   *server_url,
-               const char   *username,
-               const char   *password,
-               GCancellable *cancellable,
-               GError      **error)
-{
-  g_autoptr (SoupSession) session = NULL;
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) body = NULL;
-  g_autoptr (JsonNode) answer = NULL;
-  g_autofree char *base = NULL;
-  JsonObject      *object;
-  const char      *token;
-  guint            status;
-
-  g_return_val_if_fail (server_url != NULL && username != NULL && password != NULL, NULL);
-
-  base = g_strdup (server_url);
-  while (g_str_has_suffix (base, "/"))
-    base[strlen (base) - 1] = '\0';
-  session = soup_session_new_with_options ("timeout", 60, NULL);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "username");
-  json_builder_add_string_value (b, username);
-  json_builder_set_member_name (b, "password");
-  json_builder_add_string_value (b, password);
-  json_builder_end_object (b);
-  body = json_builder_get_root (b);
-  answer = http_json (session, base, "POST", "/api/auth/login", NULL, body, &status, cancellable,
-                      error);
-  if (answer == NULL)
-    return NULL;
-  if (status == SOUP_STATUS_UNAUTHORIZED)
-    {
-      sk_set_field_error (error, SK_ERROR_UNAUTHORIZED, NULL,
-                          _ ("The server refused the user name or password"));
-      return NULL;
-    }
-  if (status != SOUP_STATUS_OK)
-    {
-      sk_sync_http_error (status, answer, error);
-      return NULL;
-    }
-  object = object_of (answer);
-  token = object ? json_object_get_string_member_with_default (object, "token", NULL) : NULL;
-  if (token == NULL)
-    {
-      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
-                          _ ("The server's answer to a sign-in has no token"));
-      return NULL;
-    }
-  return g_strdup (token);
-}
-
 JsonNode *
 sk_sync_call (const char   *server_url,
               const char   *token,
@@ -647,6 +592,59 @@ sk_sync_call (const char   *server_url,
   session = soup_session_new_with_options ("timeout", 60, NULL);
   return http_send (session, base, method, path, token, content_type, body, status, cancellable,
                     error);
+}
+
+char *
+sk_sync_login (const char   *server_url,
+               const char   *username,
+               const char   *password,
+               GCancellable *cancellable,
+               GError      **error)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) body = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  JsonObject *object;
+  const char *token;
+  char       *text;
+  guint       status;
+
+  g_return_val_if_fail (server_url != NULL && username != NULL && password != NULL, NULL);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "username");
+  json_builder_add_string_value (b, username);
+  json_builder_set_member_name (b, "password");
+  json_builder_add_string_value (b, password);
+  json_builder_end_object (b);
+  body = json_builder_get_root (b);
+  text = sk_json_to_string (body, FALSE);
+  bytes = g_bytes_new_take (text, strlen (text));
+  answer = sk_sync_call (server_url, NULL, "POST", "/api/auth/login", "application/json", bytes,
+                         &status, cancellable, error);
+  if (answer == NULL)
+    return NULL;
+  if (status == SOUP_STATUS_UNAUTHORIZED)
+    {
+      sk_set_field_error (error, SK_ERROR_UNAUTHORIZED, NULL,
+                          _ ("The server refused the user name or password"));
+      return NULL;
+    }
+  if (status != SOUP_STATUS_OK)
+    {
+      sk_sync_http_error (status, answer, error);
+      return NULL;
+    }
+  object = object_of (answer);
+  token = object ? json_object_get_string_member_with_default (object, "token", NULL) : NULL;
+  if (token == NULL)
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
+                          _ ("The server's answer to a sign-in has no token"));
+      return NULL;
+    }
+  return g_strdup (token);
 }
 
 /* GObject */
