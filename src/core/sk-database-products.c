@@ -262,6 +262,17 @@ barcode_free (SkDatabase *self, SkProduct *product, GError **error)
   return TRUE;
 }
 
+static void
+stale (gint64 version, GError **error)
+{
+  g_autofree char *yours = g_strdup_printf ("%" G_GINT64_FORMAT, version);
+
+  sk_set_field_error (error, SK_ERROR_STALE, "version",
+                      _ ("Someone else changed this product meanwhile (your version %s); reload "
+                         "it and try again"),
+                      yours);
+}
+
 static gboolean
 insert_product (SkDatabase *self, SkProduct *product, GError **error)
 {
@@ -287,11 +298,7 @@ update_product (SkDatabase *self, SkProduct *product, GError **error)
         sk_set_field_error (error, SK_ERROR_NOT_FOUND, "sku", _ ("There is no product %s"),
                             product->sku);
       else
-        sk_set_field_error (
-            error, SK_ERROR_STALE, "version",
-            _ ("Someone else changed this product meanwhile (your version %" G_GINT64_FORMAT
-               "); reload it and try again"),
-            product->version);
+        stale (product->version, error);
       return FALSE;
     }
   product->version++;
@@ -361,11 +368,7 @@ sk_database_delete_product (SkDatabase *self, const char *sku, gint64 version, G
   if (sk_db_query_int (self, NULL, 0, "SELECT count(*) FROM products WHERE sku = ?", "s", sku) == 0)
     sk_set_field_error (error, SK_ERROR_NOT_FOUND, "sku", _ ("There is no product %s"), sku);
   else
-    sk_set_field_error (
-        error, SK_ERROR_STALE, "version",
-        _ ("Someone else changed this product meanwhile (your version %" G_GINT64_FORMAT
-           "); reload it and try again"),
-        version);
+    stale (version, error);
   return FALSE;
 }
 

@@ -520,26 +520,25 @@ read_product (
 
 /* A value seen before in the file (a SKU, a barcode) is an error here. */
 static gboolean
-first_time (SkProductsCsv *csv,
-            GHashTable    *seen,
-            const char    *value,
-            guint          line,
-            const char    *column,
-            const char    *what)
+first_time (SkProductsCsv *csv, GHashTable *seen, const char *value, guint line, int column)
 {
   gpointer before;
 
   if (value == NULL)
     return TRUE;
   before = g_hash_table_lookup (seen, value);
-  if (before != NULL)
+  if (before == NULL)
     {
-      sk_products_csv_add_error (csv, line, column, _ ("The %s “%s” is on line %u already"), what,
-                                 value, GPOINTER_TO_UINT (before));
-      return FALSE;
+      g_hash_table_insert (seen, g_strdup (value), GUINT_TO_POINTER (line));
+      return TRUE;
     }
-  g_hash_table_insert (seen, g_strdup (value), GUINT_TO_POINTER (line));
-  return TRUE;
+  if (column == COL_SKU)
+    sk_products_csv_add_error (csv, line, "sku", _ ("The SKU “%s” is on line %u already"), value,
+                               GPOINTER_TO_UINT (before));
+  else
+    sk_products_csv_add_error (csv, line, "barcode", _ ("The barcode “%s” is on line %u already"),
+                               value, GPOINTER_TO_UINT (before));
+  return FALSE;
 }
 
 SkProductsCsv *
@@ -629,9 +628,8 @@ sk_products_csv_parse (const char *text, gssize length)
           continue;
         /* Both checked, so that each duplicate is reported. */
         {
-          gboolean new_sku = first_time (csv, skus, product->sku, line, "sku", "SKU");
-          gboolean new_barcode
-              = first_time (csv, barcodes, product->barcode, line, "barcode", "barcode");
+          gboolean new_sku = first_time (csv, skus, product->sku, line, COL_SKU);
+          gboolean new_barcode = first_time (csv, barcodes, product->barcode, line, COL_BARCODE);
 
           if (!new_sku || !new_barcode)
             continue;
