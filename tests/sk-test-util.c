@@ -2,6 +2,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 
 #include "sk-database-private.h"
@@ -137,20 +140,18 @@ sk_test_find_change (JsonArray *changes, const char *entity, const char *id)
   return found;
 }
 
+/* skidka-cli */
+
 void
 sk_test_run_free (SkTestRun *run)
 {
-  if (run == NULL)
-    return;
   g_free (run->out);
   g_free (run->err);
   g_free (run);
 }
 
-/* Runs the CLI with @args (NULL-terminated), @input on its stdin and, if
- * @bulk, the demo's bulk path forced. */
 SkTestRun *
-sk_test_run_cli (const char *input, gboolean bulk, const char *const *args)
+sk_test_run_cli_full (const char *input, gboolean bulk, const char *const *args)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GSubprocess) process = NULL;
@@ -182,4 +183,21 @@ sk_test_run_cli (const char *input, gboolean bulk, const char *const *args)
   if (g_test_verbose () && run->err != NULL && *run->err != '\0')
     g_test_message ("stderr: %s", run->err);
   return run;
+}
+
+void
+sk_test_assert_ok (SkTestRun *run)
+{
+  if (run->status != 0)
+    g_error ("skidka-cli failed with %d: %s", run->status, run->err);
+}
+
+void
+sk_test_assert_fails (SkTestRun *run, int status, const char *words)
+{
+  g_assert_cmpint (run->status, ==, status);
+  g_assert_true (g_str_has_prefix (run->err, "skidka-cli: "));
+  if (words != NULL && strstr (run->err, words) == NULL)
+    g_error ("stderr “%s” does not say “%s”", run->err, words);
+  g_assert_cmpstr (run->out, ==, "");
 }

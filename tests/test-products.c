@@ -640,7 +640,7 @@ test_till (void)
 /* skidka-cli */
 
 /* The real program with the arguments given, up to a NULL. */
-#define cli(...) sk_test_run_cli (NULL, FALSE, (const char *const[]){ __VA_ARGS__ })
+#define cli(...) sk_test_run_cli_full (NULL, FALSE, (const char *const[]){ __VA_ARGS__ })
 
 static char *
 write_file (const char *name, const char *text)

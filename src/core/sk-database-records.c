@@ -589,6 +589,7 @@ gboolean
 sk_database_update_customer (SkDatabase *self, SkCustomer *customer, GError **error)
 {
   g_autoptr (JsonNode) payload = NULL;
+  g_autoptr (SkCustomer) before = NULL;
   g_autoptr (SkCustomer) stored = NULL;
   gint64 version;
 
@@ -601,13 +602,18 @@ sk_database_update_customer (SkDatabase *self, SkCustomer *customer, GError **er
   version = customer->version;
   if (!sk_db_begin (self, error))
     return FALSE;
-  if (!update_record (self, "customers", SK_RECORD (customer), error)
+  /* The values this edit was made on go with it: HQ takes the fields the
+   * edit changed, and keeps its own where it changed them meanwhile. */
+  before = sk_database_get_customer (self, customer->id, error);
+  if (before == NULL || !update_record (self, "customers", SK_RECORD (customer), error)
       || !sk_db_save_customer_extras (self, customer, error))
     goto fail;
   stored = sk_database_get_customer (self, customer->id, error);
   if (stored == NULL)
     goto fail;
   payload = sk_record_to_json (SK_RECORD (stored));
+  json_object_set_member (json_node_get_object (payload), "base",
+                          sk_record_to_json (SK_RECORD (before)));
   if (!sk_db_outbox_add (self, "customer", customer->id, "update", payload, error))
     goto fail;
   if (!sk_db_commit (self, error))

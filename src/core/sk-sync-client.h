@@ -11,6 +11,10 @@ G_BEGIN_DECLS
 
 /* The most events a push carries, and changes a pull page asks for. */
 #define SK_SYNC_CLIENT_BATCH 500
+/* After a failed cycle, the next one in this long (microseconds), doubled
+ * for each further failure up to the most, each with jitter. */
+#define SK_SYNC_CLIENT_RETRY_FIRST (5 * G_TIME_SPAN_SECOND)
+#define SK_SYNC_CLIENT_RETRY_MAX   (5 * G_TIME_SPAN_MINUTE)
 
 typedef enum
 {
@@ -49,8 +53,17 @@ SkSyncClient *sk_sync_client_new (const char *database_path, const char *server_
 /* The account's token (POST /api/auth/login); NULL: signed out. */
 void sk_sync_client_set_token (SkSyncClient *self, const char *token);
 /* "skidka 1.2" unless set. */
-void        sk_sync_client_set_app_version (SkSyncClient *self, const char *app_version);
+void sk_sync_client_set_app_version (SkSyncClient *self, const char *app_version);
+/* A request failing for a passing reason (the network, 5xx, 429) is sent
+ * again @retries more times within a cycle, after @base_ms, then twice as
+ * long each time, with jitter (default: 3, 1000 ms). */
+void        sk_sync_client_set_retry (SkSyncClient *self, guint retries, guint base_ms);
 SkSyncState sk_sync_client_get_state (SkSyncClient *self);
+/* Cycles failed in a row (0 after a success), and how long to wait before
+ * the next cycle: 0 after a success, else an exponential backoff with
+ * jitter (SK_SYNC_CLIENT_RETRY_FIRST to _MAX), in microseconds. */
+guint       sk_sync_client_get_failures (SkSyncClient *self);
+gint64      sk_sync_client_get_retry_delay (SkSyncClient *self);
 gint64      sk_sync_client_get_pending (SkSyncClient *self);
 gint64      sk_sync_client_get_last_success (SkSyncClient *self);
 const char *sk_sync_client_get_last_error (SkSyncClient *self);
