@@ -709,6 +709,25 @@ test_cli_file (void)
   g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (items, 0), "price"),
                    ==, 129950);
 
+  /* An export made before products had a version: they are at version 1. */
+  {
+    g_autofree char *old_db = g_build_filename (env.dir, "old-export.db", NULL);
+    g_autoptr (SkTestRun) loaded
+        = sk_test_run_cli_full ("{\"format\": \"skidka-export\", \"schema_version\": 13, "
+                                "\"products\": [{\"sku\": \"old-1\", \"name\": \"Old\", "
+                                "\"price\": 100}]}",
+                                FALSE, (const char *const[]){ "--db", old_db, "import", NULL });
+    g_autoptr (SkTestRun) old_list = cli ("--db", old_db, "products", "list", NULL);
+    g_autoptr (JsonNode) old_items = NULL;
+
+    g_assert_cmpint (loaded->status, ==, 0);
+    old_items = parse_out (old_list);
+    g_assert_cmpint (
+        json_object_get_int_member (
+            json_array_get_object_element (json_node_get_array (old_items), 0), "version"),
+        ==, 1);
+  }
+
   missing = cli ("--db", db, "products", "import", "/nonexistent/prices.csv", NULL);
   g_assert_cmpint (missing->status, ==, 1);
   g_assert_nonnull (strstr (missing->err, "prices.csv"));
