@@ -905,25 +905,16 @@ push_thread (gpointer data)
 {
   Pusher *p = data;
   g_autoptr (SoupSession) session = soup_session_new ();
-  g_autofree char *url = g_strconcat (env.url, "/api/sync/push", NULL);
-  g_autofree char *auth = g_strconcat ("Bearer ", p->token, NULL);
-  g_autoptr (SoupMessage) msg = soup_message_new ("POST", url);
-  g_autoptr (GBytes) body = g_bytes_new_static (p->body, strlen (p->body));
-  g_autoptr (GBytes) reply = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr (SkTestReply) reply = NULL;
 
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  soup_message_set_request_body_from_bytes (msg, "application/json", body);
   g_mutex_lock (p->lock);
   while (!*p->go)
     g_cond_wait (p->cond, p->lock);
   g_mutex_unlock (p->lock);
-  reply = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
-  text = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
-  p->answer = sk_test_parse_object (text);
+  reply = sk_test_request (session, sk_test_server_get_port (env.server), "POST", "/api/sync/push",
+                           p->token, "application/json", p->body, G_MAXSIZE, NULL);
+  g_assert_cmpuint (reply->status, ==, 200);
+  p->answer = json_object_ref (json_node_get_object (reply->node));
   return NULL;
 }
 
