@@ -7,63 +7,11 @@
 
 #include <glib/gi18n.h>
 
-#include "sk-checkout-view.h"
+#include "sk-checkout-view-private.h"
 #include "sk-customer-editor.h"
 #include "sk-error.h"
 #include "sk-money.h"
-#include "sk-sale.h"
 #include "sk-widgets.h"
-
-struct _SkCheckoutView
-{
-  AdwBin parent_instance;
-
-  AdwLeaflet     *leaflet;
-  GtkSearchEntry *customer_entry;
-  AdwActionRow   *customer_row;
-  GtkWidget      *clear_customer_button;
-  GtkWidget      *register_button;
-  GtkEntry       *sku_entry;
-  GtkDropDown    *product_dropdown;
-  GtkEntry       *name_entry;
-  GtkEntry       *category_entry;
-  GtkEntry       *price_entry;
-  GtkSpinButton  *quantity_spin;
-  GtkStack       *cart_stack;
-  GtkColumnView  *cart_view;
-  GtkLabel       *subtotal_label;
-  GtkListBox     *applied_list;
-  GtkWidget      *rejected_heading;
-  GtkListBox     *rejected_list;
-  GtkWidget      *bonus_box;
-  GtkSpinButton  *bonus_spin;
-  GtkLabel       *balance_label;
-  GtkLabel       *earn_label;
-  GtkLabel       *total_label;
-  GtkWidget      *pay_button;
-  GtkLabel       *timing_label;
-
-  SkSale       *sale;     /* the lines, customer, store and figures */
-  GPtrArray    *products; /* SkProduct, parallel to the dropdown */
-  SkPurchase   *last_purchase;
-  SkCustomer   *last_customer; /* as the last sale left them, for its receipt */
-  gint64        recompute_usec;
-  char         *panel_key; /* what the discount lists show now */
-  gint64        engine_usec;
-  gboolean      loaded;
-  gboolean      paying;
-  gboolean      updating_spin;
-  GCancellable *cancellable; /* the view's reads and its sale */
-
-  /* Pricing runs on a worker. Each recompute bumps the serial; only the
-   * answer for the current serial (the lines as they are) is applied. */
-  guint         calc_serial;
-  gboolean      calculating;
-  gint64        calc_started; /* when the awaited answer was asked for */
-  GCancellable *calc_cancellable;
-  /* F12 while pricing: the sale is paid when its answer is in. */
-  gboolean pay_queued;
-};
 
 G_DEFINE_FINAL_TYPE (SkCheckoutView, sk_checkout_view, ADW_TYPE_BIN)
 
@@ -120,14 +68,6 @@ bind_money_label (SkSale *sale, const char *property, GtkLabel *label)
 {
   g_object_bind_property_full (sale, property, label, "label", G_BINDING_SYNC_CREATE,
                                money_label_transform, NULL, NULL, NULL);
-}
-
-static void
-set_money_label (GtkLabel *label, gint64 amount)
-{
-  g_autofree char *text = sk_money_format (amount);
-
-  gtk_label_set_text (label, text);
 }
 
 static void
@@ -199,7 +139,9 @@ rebuild_discount_lists (SkCheckoutView *self)
   GtkWidget            *row;
 
   clear_list_box (self->applied_list);
-  clear_list_box (self->rejected_list);
+  for (guint i = 0; i < self->rejected_rows->len; i++)
+    adw_expander_row_remove (self->rejected_row, g_ptr_array_index (self->rejected_rows, i));
+  g_ptr_array_set_size (self->rejected_rows, 0);
   if (result == NULL || result->applied->len == 0)
     {
       row = adw_action_row_new ();
@@ -225,14 +167,34 @@ rebuild_discount_lists (SkCheckoutView *self)
               adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
             }
           else
-            row = money_row (name, NULL, a->amount, "discount-amount");
+            {
+              gint64           cap = sk_record_get_int64 (a->rule, "max_discount");
+              g_autofree char *capped = NULL;
+
+              /* An amount a rule cut says so, or the cashier wonders. */
+              if (cap > 0 && a->amount == cap)
+                {
+                  g_autofree char *money = sk_money_format (cap);
+
+                  capped = g_strdup_printf (_ ("capped at %s by the rule"), money);
+                }
+              row = money_row (name, capped, a->amount, "discount-amount");
+            }
           gtk_list_box_append (self->applied_list, row);
         }
       row = money_row (_ ("Total discount"), NULL, result->discount_total, "discount-amount");
       gtk_list_box_append (self->applied_list, row);
     }
-  gtk_widget_set_visible (self->rejected_heading, result && result->rejected->len > 0);
-  gtk_widget_set_visible (GTK_WIDGET (self->rejected_list), result && result->rejected->len > 0);
+  /* Collapsed to a count: twenty reasons must not push the total away. */
+  gtk_widget_set_visible (self->rejected_box, result && result->rejected->len > 0);
+  if (result != NULL)
+    {
+      g_autofree char *count = g_strdup_printf (
+          g_dngettext (GETTEXT_PACKAGE, "%u rule", "%u rules", result->rejected->len),
+          result->rejected->len);
+
+      adw_expander_row_set_subtitle (self->rejected_row, count);
+    }
   for (guint i = 0; result && i < result->rejected->len; i++)
     {
       SkEngineRejected *r = &g_array_index (result->rejected, SkEngineRejected, i);
@@ -244,7 +206,8 @@ rebuild_discount_lists (SkCheckoutView *self)
                                      sk_record_get_string (r->rule, "name"));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), reason);
       gtk_widget_add_css_class (row, "rejected-reason");
-      gtk_list_box_append (self->rejected_list, row);
+      adw_expander_row_add_row (self->rejected_row, row);
+      g_ptr_array_add (self->rejected_rows, row);
     }
 }
 
@@ -260,6 +223,38 @@ set_calculating (SkCheckoutView *self, gboolean calculating)
 /* What follows from the sale's figures: the discount lists, the bonus
  * spin, and whether Pay may be pressed. */
 static void
+show_spend_note (SkCheckoutView *self, SkCustomer *customer, gint64 cap, gint64 spend)
+{
+  g_autofree char *balance = NULL;
+  g_autofree char *most = NULL;
+  g_autofree char *note = NULL;
+
+  if (customer == NULL)
+    {
+      adw_action_row_set_subtitle (self->spend_row, _ ("No customer: no bonuses"));
+      return;
+    }
+  balance = sk_money_format (sk_record_get_int64 (customer, "bonus_balance"));
+  most = sk_money_format (cap);
+  /* What was asked for and cut to what the rules allow is said, next to
+   * the field, not silently changed. */
+  if (self->bonus_asked > spend)
+    {
+      g_autofree char *asked = sk_money_format (self->bonus_asked);
+
+      note = g_strdup_printf (_ ("%s asked, %s is the most for this sale (balance %s)"), asked,
+                              most, balance);
+    }
+  else
+    note = g_strdup_printf (_ ("Balance %s, at most %s for this sale"), balance, most);
+  adw_action_row_set_subtitle (self->spend_row, note);
+  if (self->bonus_asked > spend)
+    gtk_widget_add_css_class (GTK_WIDGET (self->spend_row), "warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->spend_row), "warning");
+}
+
+static void
 show_figures (SkCheckoutView *self)
 {
   SkCustomer *customer = sk_sale_get_customer (self->sale);
@@ -269,8 +264,7 @@ show_figures (SkCheckoutView *self)
 
   if (update_panel_key (self))
     rebuild_discount_lists (self);
-  set_money_label (self->balance_label,
-                   customer ? sk_record_get_int64 (customer, "bonus_balance") : 0);
+  show_spend_note (self, customer, cap, spend);
   self->updating_spin = TRUE;
   gtk_spin_button_set_range (self->bonus_spin, 0, cap / 100.0);
   gtk_spin_button_set_value (self->bonus_spin, spend / 100.0);
@@ -297,15 +291,9 @@ apply_result (SkCheckoutView *self, SkEngineResult *result, gint64 engine_usec)
   show_figures (self);
 
   /* From the request to the figures on screen, the worker's queue and the
-   * trip back to the main loop included. */
+   * trip back to the main loop included (for the benchmark, not for the
+   * cashier's screen). */
   self->recompute_usec = g_get_monotonic_time () - self->calc_started;
-  {
-    g_autofree char *timing
-        = g_strdup_printf (_ ("Recomputed in %.2f ms (engine %.2f ms)"),
-                           self->recompute_usec / 1000.0, self->engine_usec / 1000.0);
-
-    gtk_label_set_text (self->timing_label, timing);
-  }
 
   if (self->pay_queued)
     {
@@ -472,13 +460,32 @@ load_store_and_products (SkCheckoutView *self)
   sk_repository_list_products_async (repository, self->cancellable, products_listed_cb, self);
 }
 
+/* Where every action leaves the cashier: in the scan field, on the cart's
+ * page when the till is narrow. */
+void
+_sk_checkout_view_focus_scan (SkCheckoutView *self)
+{
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child_name (self->leaflet, "cart");
+  gtk_widget_grab_focus (GTK_WIDGET (self->scan_entry));
+}
+
+/* The receipt of the last sale gives way to the sale being rung up. */
+void
+_sk_checkout_view_leave_receipt (SkCheckoutView *self)
+{
+  gtk_stack_set_visible_child_name (self->panel_stack, "sale");
+}
+
 static void
 new_sale (SkCheckoutView *self)
 {
   sk_sale_clear (self->sale);
   self->paying = FALSE;
   self->pay_queued = FALSE;
-  gtk_editable_set_text (GTK_EDITABLE (self->customer_entry), "");
+  self->bonus_asked = 0;
+  gtk_editable_set_text (GTK_EDITABLE (self->scan_entry), "");
+  _sk_checkout_view_scan_message (self, FALSE, NULL);
   update_customer_row (self);
   sk_checkout_view_recompute (self);
 }
@@ -512,17 +519,21 @@ customer_found_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          g_autofree char *msg = g_strdup_printf (_ ("No customer with card or phone “%s”"),
+          g_autofree char *msg = g_strdup_printf (_ ("No product or customer with the code “%s”"),
                                                   (const char *)g_task_get_task_data (task));
 
-          sk_widget_toast (GTK_WIDGET (self), msg);
+          /* Said next to the scan field, which is ready for the next try. */
+          _sk_checkout_view_scan_message (self, TRUE, msg);
+          g_clear_error (&error);
+          g_set_error_literal (&error, SK_ERROR, SK_ERROR_NOT_FOUND, msg);
         }
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  _sk_checkout_view_leave_receipt (self);
   sk_checkout_view_set_customer (self, customer);
-  gtk_editable_set_text (GTK_EDITABLE (self->customer_entry), "");
-  gtk_widget_grab_focus (GTK_WIDGET (self->sku_entry));
+  _sk_checkout_view_scan_message (self, FALSE, NULL);
+  _sk_checkout_view_focus_scan (self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -568,12 +579,31 @@ sk_checkout_view_add_line (SkCheckoutView *self,
 
   /* The same SKU scanned again adds to its line (the sale's rule). */
   if (sk_sale_add_line (self->sale, sku, name, category, unit_price, quantity) != NULL)
-    sk_checkout_view_recompute (self);
+    {
+      _sk_checkout_view_leave_receipt (self);
+      sk_checkout_view_recompute (self);
+    }
+}
+
+/* The product a scanned or typed code names, or NULL. The one place that
+ * knows how: by SKU (any case) among the products the till loaded; a
+ * product's own barcode will be looked up here too. */
+SkProduct *
+_sk_checkout_view_find_product (SkCheckoutView *self, const char *code)
+{
+  for (guint i = 0; self->products && i < self->products->len; i++)
+    {
+      SkProduct *p = g_ptr_array_index (self->products, i);
+
+      if (g_ascii_strcasecmp (sk_record_get_string (p, "sku"), code) == 0)
+        return p;
+    }
+  return NULL;
 }
 
 /* One of @p on the sale. */
-static void
-add_product (SkCheckoutView *self, SkProduct *p)
+void
+_sk_checkout_view_add_product (SkCheckoutView *self, SkProduct *p)
 {
   sk_checkout_view_add_line (self, sk_record_get_string (p, "sku"),
                              sk_record_get_string (p, "name"), sk_record_get_string (p, "category"),
@@ -583,21 +613,19 @@ add_product (SkCheckoutView *self, SkProduct *p)
 gboolean
 sk_checkout_view_add_sku (SkCheckoutView *self, const char *sku)
 {
-  g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
-  for (guint i = 0; self->products && i < self->products->len; i++)
-    {
-      SkProduct *p = g_ptr_array_index (self->products, i);
+  SkProduct *p;
 
-      if (g_ascii_strcasecmp (sk_record_get_string (p, "sku"), sku) == 0)
-        {
-          add_product (self, p);
-          return TRUE;
-        }
+  g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
+  p = _sk_checkout_view_find_product (self, sku);
+  if (p != NULL)
+    {
+      _sk_checkout_view_add_product (self, p);
+      return TRUE;
     }
   {
     g_autofree char *msg = g_strdup_printf (_ ("No product with SKU “%s”"), sku);
 
-    sk_widget_toast (GTK_WIDGET (self), msg);
+    _sk_checkout_view_scan_message (self, TRUE, msg);
   }
   return FALSE;
 }
@@ -633,6 +661,7 @@ sk_checkout_view_set_bonus_spend (SkCheckoutView *self, gint64 amount)
 {
   g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
   /* The engine's answer does not depend on it: no new pricing. */
+  self->bonus_asked = MAX (amount, 0);
   sk_sale_set_bonus_to_spend (self->sale, amount);
   show_figures (self);
 }
@@ -807,37 +836,43 @@ sk_checkout_view_export_receipt (SkCheckoutView *self, const char *path, GError 
          != GTK_PRINT_OPERATION_RESULT_ERROR;
 }
 
-static void
-receipt_response (AdwMessageDialog *dialog, const char *response, gpointer user_data)
-{
-  if (g_strcmp0 (response, "print") == 0)
-    print_receipt (gtk_window_get_transient_for (GTK_WINDOW (dialog)),
-                   g_object_get_data (G_OBJECT (dialog), "receipt"));
-}
-
+/* The receipt in the side panel: it never blocks the till, and the next
+ * scan starts the next sale. */
 static void
 show_receipt (SkCheckoutView *self, SkPurchase *purchase, SkCustomer *customer)
 {
   g_autofree char *text
       = sk_checkout_format_receipt (purchase, customer, sk_sale_get_store (self->sale));
-  GtkRoot   *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget *dialog;
-  GtkWidget *label;
 
-  if (root == NULL || g_getenv ("SKIDKA_NO_DIALOGS") != NULL)
-    return;
-  dialog = adw_message_dialog_new (GTK_WINDOW (root), _ ("Sale Complete"), NULL);
-  label = gtk_label_new (text);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_widget_add_css_class (label, "monospace");
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), label);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "print", _ ("_Print"), "close",
-                                    _ ("_Close"), NULL);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
-  g_object_set_data_full (G_OBJECT (dialog), "receipt", g_steal_pointer (&text), g_free);
-  g_signal_connect (dialog, "response", G_CALLBACK (receipt_response), NULL);
-  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_label_set_text (self->receipt_label, text);
+  gtk_stack_set_visible_child_name (self->panel_stack, "receipt");
+}
+
+gboolean
+sk_checkout_view_get_receipt_shown (SkCheckoutView *self)
+{
+  g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->panel_stack), "receipt") == 0;
+}
+
+static void
+print_receipt_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
+
+  if (self->last_purchase != NULL)
+    print_receipt (GTK_WINDOW (gtk_widget_get_root (widget)),
+                   gtk_label_get_text (self->receipt_label));
+  _sk_checkout_view_focus_scan (self);
+}
+
+static void
+close_receipt_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
+
+  _sk_checkout_view_leave_receipt (self);
+  _sk_checkout_view_focus_scan (self);
 }
 
 static void
@@ -861,7 +896,6 @@ paid_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   g_set_object (&self->last_purchase, sale->purchase);
   g_set_object (&self->last_customer, sale->customer);
-  show_receipt (self, sale->purchase, sale->customer);
   {
     g_autofree char *paid = sk_money_format (sk_record_get_int64 (sale->purchase, "total_paid"));
     g_autofree char *msg = g_strdup_printf (_ ("Paid %s"), paid);
@@ -869,7 +903,8 @@ paid_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     sk_widget_toast (GTK_WIDGET (self), msg);
   }
   new_sale (self);
-  gtk_widget_grab_focus (GTK_WIDGET (self->customer_entry));
+  show_receipt (self, sale->purchase, sale->customer);
+  _sk_checkout_view_focus_scan (self);
 }
 
 /* A double click must never make two sales: the button is off while we
@@ -896,6 +931,10 @@ sk_checkout_view_pay (SkCheckoutView *self)
 {
   g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
 
+  /* An amount typed in the bonus field counts as if Enter had been
+   * pressed: F4, 500, F12 spends 500. */
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->bonus_spin)), "") != 0)
+    gtk_spin_button_update (self->bonus_spin);
   if (sk_app_repository () == NULL || sk_sale_get_store (self->sale) == NULL
       || sk_sale_get_n_lines (self->sale) == 0 || self->paying)
     return FALSE;
@@ -931,19 +970,23 @@ new_sale_action (GtkWidget *widget, const char *action_name, GVariant *param)
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
 
   new_sale (self);
-  gtk_widget_grab_focus (GTK_WIDGET (self->customer_entry));
+  _sk_checkout_view_leave_receipt (self);
+  _sk_checkout_view_focus_scan (self);
 }
 
 static void
 clear_customer_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   sk_checkout_view_set_customer (SK_CHECKOUT_VIEW (widget), NULL);
+  _sk_checkout_view_focus_scan (SK_CHECKOUT_VIEW (widget));
 }
 
 static void
 customer_saved_cb (SkCustomerEditor *editor, SkCustomer *customer, SkCheckoutView *self)
 {
+  _sk_checkout_view_leave_receipt (self);
   sk_checkout_view_set_customer (self, customer);
+  _sk_checkout_view_focus_scan (self);
 }
 
 static void
@@ -951,7 +994,7 @@ register_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkCheckoutView   *self = SK_CHECKOUT_VIEW (widget);
   SkCustomerEditor *editor;
-  const char       *typed = gtk_editable_get_text (GTK_EDITABLE (self->customer_entry));
+  const char       *typed = gtk_editable_get_text (GTK_EDITABLE (self->scan_entry));
 
   if (sk_app_repository () == NULL)
     return;
@@ -976,8 +1019,9 @@ add_product_action (GtkWidget *widget, const char *action_name, GVariant *param)
   {
     SkProduct *p = g_ptr_array_index (self->products, pos);
 
-    add_product (self, p);
+    _sk_checkout_view_add_product (self, p);
   }
+  _sk_checkout_view_focus_scan (self);
 }
 
 static void
@@ -1006,7 +1050,7 @@ add_free_action (GtkWidget *widget, const char *action_name, GVariant *param)
   gtk_editable_set_text (GTK_EDITABLE (self->name_entry), "");
   gtk_editable_set_text (GTK_EDITABLE (self->price_entry), "");
   gtk_spin_button_set_value (self->quantity_spin, 1);
-  gtk_widget_grab_focus (GTK_WIDGET (self->name_entry));
+  _sk_checkout_view_focus_scan (self);
 }
 
 static void
@@ -1021,6 +1065,7 @@ spend_max_action (GtkWidget *widget, const char *action_name, GVariant *param)
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
 
   sk_checkout_view_set_bonus_spend (self, sk_sale_get_bonus_cap (self->sale));
+  _sk_checkout_view_focus_scan (self);
 }
 
 static void
@@ -1029,12 +1074,16 @@ focus_action (GtkWidget *widget, const char *action_name, GVariant *param)
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
   const char     *what = g_variant_get_string (param, NULL);
 
-  if (g_str_equal (what, "customer"))
-    gtk_widget_grab_focus (GTK_WIDGET (self->customer_entry));
-  else if (g_str_equal (what, "sku"))
-    gtk_widget_grab_focus (GTK_WIDGET (self->sku_entry));
-  else if (g_str_equal (what, "bonus"))
-    gtk_widget_grab_focus (GTK_WIDGET (self->bonus_spin));
+  if (g_str_equal (what, "bonus"))
+    {
+      _sk_checkout_view_leave_receipt (self);
+      adw_leaflet_set_visible_child_name (self->leaflet, "panel");
+      gtk_widget_grab_focus (GTK_WIDGET (self->bonus_spin));
+    }
+  else if (g_str_equal (what, "spend-max"))
+    gtk_widget_activate_action (widget, "checkout.spend-max", NULL);
+  else
+    _sk_checkout_view_focus_scan (self);
 }
 
 static void
@@ -1047,23 +1096,11 @@ show_panel_action (GtkWidget *widget, const char *action_name, GVariant *param)
 }
 
 static void
-customer_activate_cb (GtkSearchEntry *entry, SkCheckoutView *self)
+scan_activate_cb (GtkEntry *entry, SkCheckoutView *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+  g_autofree char *code = g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry)));
 
-  if (*text != '\0')
-    sk_checkout_view_find_customer_async (self, text, NULL, NULL, NULL);
-}
-
-static void
-sku_activate_cb (GtkEntry *entry, SkCheckoutView *self)
-{
-  const char *sku = gtk_editable_get_text (GTK_EDITABLE (entry));
-
-  if (*sku == '\0')
-    return;
-  if (sk_checkout_view_add_sku (self, sku))
-    gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  sk_checkout_view_scan (self, code);
 }
 
 static void
@@ -1148,6 +1185,75 @@ bound_label_unbind (GtkSignalListItemFactory *factory, GtkListItem *list_item, g
   g_object_set_data (G_OBJECT (list_item), "binding", NULL);
 }
 
+/* Quantities above this look like a code scanned into the wrong field. */
+static gint64
+confirm_quantity_above (void)
+{
+  if (sk_app () == NULL)
+    return 99;
+  return g_settings_get_int (sk_application_get_settings (sk_app ()), "confirm-quantity-above");
+}
+
+static gboolean
+find_line (SkCheckoutView *self, SkPurchaseLine *line, guint *position)
+{
+  GListModel *lines = sk_sale_get_lines (self->sale);
+
+  for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
+    {
+      g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, i);
+
+      if (l == line)
+        {
+          *position = i;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+quantity_response_cb (AdwMessageDialog *dialog, const char *response, SkCheckoutView *self)
+{
+  SkPurchaseLine *line = g_object_get_data (G_OBJECT (dialog), "line");
+  gint64          quantity = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (dialog), "quantity"));
+  guint           position;
+
+  /* The line may have gone meanwhile (a new sale, removed). */
+  if (g_str_equal (response, "set") && find_line (self, line, &position))
+    sk_checkout_view_set_quantity (self, position, quantity);
+  _sk_checkout_view_focus_scan (self);
+}
+
+static void
+ask_quantity (SkCheckoutView *self, SkPurchaseLine *line, gint64 quantity)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *set = NULL;
+  GtkRoot         *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget       *dialog;
+
+  g_object_get (line, "name", &name, NULL);
+  heading = g_strdup_printf (_ ("Sell %" G_GINT64_FORMAT " of “%s”?"), quantity, name);
+  body = g_strdup_printf (_ ("More than %" G_GINT64_FORMAT " is unusual: a code scanned into "
+                             "the quantity looks like this."),
+                          confirm_quantity_above ());
+  set = g_strdup_printf (_ ("_Sell %" G_GINT64_FORMAT), quantity);
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading, body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Keep the Quantity"),
+                                    "set", set, NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "set",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "line", g_object_ref (line), g_object_unref);
+  g_object_set_data (G_OBJECT (dialog), "quantity", GSIZE_TO_POINTER (quantity));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (quantity_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 quantity_changed_cb (GtkSpinButton *spin, GtkListItem *list_item)
 {
@@ -1159,8 +1265,17 @@ quantity_changed_cb (GtkSpinButton *spin, GtkListItem *list_item)
   if (gtk_list_item_get_item (list_item) == NULL || position == GTK_INVALID_LIST_POSITION)
     return;
   g_object_get (gtk_list_item_get_item (list_item), "quantity", &quantity, NULL);
-  if (quantity != q)
-    sk_checkout_view_set_quantity (self, position, q);
+  if (quantity == q)
+    return;
+  if (q > confirm_quantity_above ())
+    {
+      /* The cell shows the quantity sold until the cashier says yes. */
+      gtk_spin_button_set_value (spin, quantity);
+      ask_quantity (self, gtk_list_item_get_item (list_item), q);
+      return;
+    }
+  sk_checkout_view_set_quantity (self, position, q);
+  _sk_checkout_view_focus_scan (self);
 }
 
 static void
@@ -1217,6 +1332,7 @@ remove_clicked_cb (GtkButton *button, GtkListItem *list_item)
 
   if (pos != GTK_INVALID_LIST_POSITION)
     sk_checkout_view_remove_line (self, pos);
+  _sk_checkout_view_focus_scan (self);
 }
 
 static void
@@ -1372,7 +1488,7 @@ sk_checkout_view_map (GtkWidget *widget)
     {
       self->loaded = TRUE;
       reload (self);
-      gtk_widget_grab_focus (GTK_WIDGET (self->customer_entry));
+      _sk_checkout_view_focus_scan (self);
     }
 }
 
@@ -1388,6 +1504,10 @@ sk_checkout_view_dispose (GObject *object)
   g_clear_object (&self->last_customer);
   g_clear_pointer (&self->products, g_ptr_array_unref);
   g_clear_pointer (&self->panel_key, g_free);
+  g_clear_pointer (&self->rejected_rows, g_ptr_array_unref);
+  _sk_checkout_view_burst_clear (self);
+  if (self->burst != NULL)
+    g_string_free (g_steal_pointer (&self->burst), TRUE);
   G_OBJECT_CLASS (sk_checkout_view_parent_class)->dispose (object);
 }
 
@@ -1426,29 +1546,32 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/skidka/Skidka/sk-checkout-view.ui");
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, leaflet);
-  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, customer_entry);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, scan_entry);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, scan_message);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, customer_row);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, clear_customer_button);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, register_button);
-  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, sku_entry);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, product_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, free_expander);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, name_entry);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, category_entry);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, price_entry);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, quantity_spin);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, cart_stack);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, cart_view);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, narrow_total_label);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, panel_stack);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, subtotal_label);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, applied_list);
-  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, rejected_heading);
-  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, rejected_list);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, rejected_box);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, rejected_row);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, bonus_box);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, spend_row);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, bonus_spin);
-  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, balance_label);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, earn_label);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, total_label);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, pay_button);
-  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, timing_label);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, receipt_label);
 
   gtk_widget_class_install_action (widget_class, "checkout.pay", NULL, pay_action);
   gtk_widget_class_install_action (widget_class, "checkout.new-sale", NULL, new_sale_action);
@@ -1461,6 +1584,10 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
   gtk_widget_class_install_action (widget_class, "checkout.focus", "s", focus_action);
   gtk_widget_class_install_action (widget_class, "checkout.show-panel", NULL, show_panel_action);
   gtk_widget_class_install_action (widget_class, "checkout.show-cart", NULL, show_panel_action);
+  gtk_widget_class_install_action (widget_class, "checkout.print-receipt", NULL,
+                                   print_receipt_action);
+  gtk_widget_class_install_action (widget_class, "checkout.close-receipt", NULL,
+                                   close_receipt_action);
 
   /* F2, F3, F4, F12 and Ctrl+N are the window's (win.checkout): they work
    * from any view. */
@@ -1472,13 +1599,14 @@ sk_checkout_view_init (SkCheckoutView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->sale = sk_sale_new (NULL);
   self->cancellable = g_cancellable_new ();
+  self->rejected_rows = g_ptr_array_new ();
   setup_cart_columns (self);
   bind_money_label (self->sale, "subtotal", self->subtotal_label);
   bind_money_label (self->sale, "bonus-earned", self->earn_label);
   bind_money_label (self->sale, "to-pay", self->total_label);
+  bind_money_label (self->sale, "to-pay", self->narrow_total_label);
 
-  g_signal_connect (self->customer_entry, "activate", G_CALLBACK (customer_activate_cb), self);
-  g_signal_connect (self->sku_entry, "activate", G_CALLBACK (sku_activate_cb), self);
+  g_signal_connect (self->scan_entry, "activate", G_CALLBACK (scan_activate_cb), self);
   g_signal_connect_swapped (self->price_entry, "activate", G_CALLBACK (price_activate_cb), self);
   g_signal_connect (self->bonus_spin, "value-changed", G_CALLBACK (bonus_spin_changed_cb), self);
   if (sk_app () != NULL)
