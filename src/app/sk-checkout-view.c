@@ -220,6 +220,15 @@ set_calculating (SkCheckoutView *self, gboolean calculating)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALCULATING]);
 }
 
+static gboolean
+has_focus_within (GtkWidget *widget)
+{
+  GtkRoot   *root = gtk_widget_get_root (widget);
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
 /* What follows from the sale's figures: the discount lists, the bonus
  * spin, and whether Pay may be pressed. */
 static void
@@ -269,6 +278,8 @@ show_figures (SkCheckoutView *self)
   gtk_spin_button_set_range (self->bonus_spin, 0, cap / 100.0);
   gtk_spin_button_set_value (self->bonus_spin, spend / 100.0);
   self->updating_spin = FALSE;
+  if (cap <= 0 && has_focus_within (GTK_WIDGET (self->bonus_spin)))
+    _sk_checkout_view_focus_scan (self); /* not left on a field turned off */
   gtk_widget_set_sensitive (GTK_WIDGET (self->bonus_spin), cap > 0);
   /* Pay only what the till shows for the lines as they are. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.pay",
@@ -935,6 +946,8 @@ sk_checkout_view_pay (SkCheckoutView *self)
    * pressed: F4, 500, F12 spends 500. */
   if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->bonus_spin)), "") != 0)
     gtk_spin_button_update (self->bonus_spin);
+  if (has_focus_within (GTK_WIDGET (self->bonus_spin)))
+    _sk_checkout_view_focus_scan (self);
   if (sk_app_repository () == NULL || sk_sale_get_store (self->sale) == NULL
       || sk_sale_get_n_lines (self->sale) == 0 || self->paying)
     return FALSE;
@@ -1349,6 +1362,32 @@ remove_setup (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointe
   gtk_list_item_set_child (list_item, button);
 }
 
+/* The cart as wide as it is: on a narrow screen the category, price and
+ * discount columns give way to the item, its quantity and total. Decided
+ * by the width the cart is given, which its columns do not change. */
+static void
+cart_width_changed_cb (GtkAdjustment *adjustment, SkCheckoutView *self)
+{
+  g_autoptr (GListModel) columns
+      = G_LIST_MODEL (g_object_ref (gtk_column_view_get_columns (self->cart_view)));
+  double width = gtk_adjustment_get_page_size (adjustment);
+  static const struct
+  {
+    guint  column;
+    double below;
+  } narrow[] = { { 1, 560 }, { 2, 480 }, { 4, 400 } };
+
+  if (width <= 0)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (narrow); i++)
+    {
+      g_autoptr (GtkColumnViewColumn) column = g_list_model_get_item (columns, narrow[i].column);
+
+      if (column != NULL)
+        gtk_column_view_column_set_visible (column, width >= narrow[i].below);
+    }
+}
+
 static void
 setup_cart_columns (SkCheckoutView *self)
 {
@@ -1558,6 +1597,7 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, price_entry);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, quantity_spin);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, cart_stack);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, cart_scroller);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, cart_view);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, narrow_total_label);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, panel_stack);
@@ -1601,6 +1641,8 @@ sk_checkout_view_init (SkCheckoutView *self)
   self->cancellable = g_cancellable_new ();
   self->rejected_rows = g_ptr_array_new ();
   setup_cart_columns (self);
+  g_signal_connect_object (gtk_scrolled_window_get_hadjustment (self->cart_scroller), "changed",
+                           G_CALLBACK (cart_width_changed_cb), self, 0);
   bind_money_label (self->sale, "subtotal", self->subtotal_label);
   bind_money_label (self->sale, "bonus-earned", self->earn_label);
   bind_money_label (self->sale, "to-pay", self->total_label);
