@@ -41,6 +41,7 @@ struct _SkCheckoutView
   GtkWidget         *rejected_box;
   AdwExpanderRow    *rejected_row;
   GPtrArray         *rejected_rows; /* the rows added under rejected_row */
+  guint              fit_columns_id;
   GtkWidget         *bonus_box;
   AdwActionRow      *spend_row;
   GtkSpinButton     *bonus_spin;

@@ -759,7 +759,11 @@ sk_checkout_format_receipt (SkPurchase *purchase, SkCustomer *customer, SkStore 
       g_autoptr (SkDiscountApplication) a = g_list_model_get_item (apps, i);
       g_autofree char *amount = sk_money_format (sk_record_get_int64 (a, "amount"));
 
-      g_string_append_printf (s, "  %s: −%s\n", sk_record_get_string (a, "rule_name"), amount);
+      /* A bonus multiplier takes no money off: its name, not "−0,00". */
+      if (sk_record_get_int64 (a, "amount") == 0)
+        g_string_append_printf (s, "  %s\n", sk_record_get_string (a, "rule_name"));
+      else
+        g_string_append_printf (s, "  %s: −%s\n", sk_record_get_string (a, "rule_name"), amount);
     }
   g_string_append_printf (s, _ ("Discount: %s\n"), discount);
   if (sk_record_get_int64 (purchase, "bonus_spent") > 0)
@@ -1364,28 +1368,38 @@ remove_setup (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointe
 
 /* The cart as wide as it is: on a narrow screen the category, price and
  * discount columns give way to the item, its quantity and total. Decided
- * by the width the cart is given, which its columns do not change. */
-static void
-cart_width_changed_cb (GtkAdjustment *adjustment, SkCheckoutView *self)
+ * by the width the cart is given, which its columns do not change; after
+ * the allocation that told it, never inside one. */
+static gboolean
+fit_cart_columns (gpointer data)
 {
-  g_autoptr (GListModel) columns
-      = G_LIST_MODEL (g_object_ref (gtk_column_view_get_columns (self->cart_view)));
-  double width = gtk_adjustment_get_page_size (adjustment);
+  SkCheckoutView *self = data;
+  GListModel     *columns = gtk_column_view_get_columns (self->cart_view);
+  double          width
+      = gtk_adjustment_get_page_size (gtk_scrolled_window_get_hadjustment (self->cart_scroller));
   static const struct
   {
     guint  column;
     double below;
   } narrow[] = { { 1, 560 }, { 2, 480 }, { 4, 400 } };
 
-  if (width <= 0)
-    return;
-  for (guint i = 0; i < G_N_ELEMENTS (narrow); i++)
+  self->fit_columns_id = 0;
+  for (guint i = 0; width > 0 && i < G_N_ELEMENTS (narrow); i++)
     {
       g_autoptr (GtkColumnViewColumn) column = g_list_model_get_item (columns, narrow[i].column);
 
-      if (column != NULL)
+      if (column != NULL
+          && gtk_column_view_column_get_visible (column) != (width >= narrow[i].below))
         gtk_column_view_column_set_visible (column, width >= narrow[i].below);
     }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+cart_width_changed_cb (GtkAdjustment *adjustment, SkCheckoutView *self)
+{
+  if (self->fit_columns_id == 0)
+    self->fit_columns_id = g_idle_add (fit_cart_columns, self);
 }
 
 static void
@@ -1544,6 +1558,7 @@ sk_checkout_view_dispose (GObject *object)
   g_clear_pointer (&self->products, g_ptr_array_unref);
   g_clear_pointer (&self->panel_key, g_free);
   g_clear_pointer (&self->rejected_rows, g_ptr_array_unref);
+  g_clear_handle_id (&self->fit_columns_id, g_source_remove);
   _sk_checkout_view_burst_clear (self);
   if (self->burst != NULL)
     g_string_free (g_steal_pointer (&self->burst), TRUE);
