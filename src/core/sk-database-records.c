@@ -300,7 +300,23 @@ sk_name_key (const char *full_name)
   normalized = g_utf8_normalize (full_name, -1, G_NORMALIZE_ALL);
   if (normalized == NULL)
     return g_strdup ("");
-  return g_utf8_casefold (g_strstrip (normalized), -1);
+  {
+    g_autofree char *folded = g_utf8_casefold (g_strstrip (normalized), -1);
+    GString         *key = g_string_sized_new (strlen (folded));
+    gunichar         previous = 0;
+
+    /* Nobody types ё at a till: "Федор" finds "Фёдоров". Decomposed, ё is
+     * е and a combining diaeresis: the diaeresis goes (й keeps its breve). */
+    for (const char *p = folded; *p != '\0'; p = g_utf8_next_char (p))
+      {
+        gunichar c = g_utf8_get_char (p);
+
+        if (!(c == 0x0308 && previous == 0x0435))
+          g_string_append_unichar (key, c);
+        previous = c;
+      }
+    return g_string_free (key, FALSE);
+  }
 }
 
 /* Generic update of the writable columns with the version check. */

@@ -444,6 +444,9 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
          "  FROM sync_events AS e JOIN devices AS d ON d.id = e.device_id,"
          "    json_array_elements (e.review::json) AS j (value)"
          "  WHERE e.review IS NOT NULL;",
+  /* Customer search folds ё into е: the name keys too. */
+  [13] = "UPDATE customers SET name_key = replace (name_key, 'е\xcc\x88', 'е')"
+         " WHERE name_key LIKE '%е\xcc\x88%';",
 };
 
 char *
