@@ -379,24 +379,60 @@ test_view (AppFixture *f, gconstpointer data)
   sk_customers_view_show_customer (view, other->id);
 }
 
+typedef struct
+{
+  SkCustomerEditor *editor;
+  const char       *name;
+} HolderShown;
+
+static gboolean
+holder_shown (gpointer data)
+{
+  HolderShown *h = data;
+  const char  *error = sk_customer_editor_get_error (h->editor);
+
+  return error != NULL && strstr (error, h->name) != NULL;
+}
+
 static void
 test_editor (AppFixture *f, gconstpointer data)
 {
   SkDatabase *db = f->db;
   g_autoptr (GPtrArray) all = sk_database_search_customers (db, "", NULL, 10, NULL, NULL);
-  SkCustomer       *other = g_ptr_array_index (all, 0);
-  SkCustomerEditor *editor = sk_customer_editor_new (GTK_WINDOW (f->window),
-                                                     sk_application_get_repository (f->app), NULL);
+  SkCustomer *other = g_ptr_array_index (all, 0);
+  g_autoptr (GPtrArray) stores = sk_database_list_stores (db, NULL);
+  SkStore          *till_store = g_ptr_array_index (stores, stores->len - 1);
+  SkCustomerEditor *editor;
   g_autoptr (GError) error = NULL;
   g_autoptr (SkCustomer) found = NULL;
+  g_auto (GStrv) lines = NULL;
+  HolderShown holder = { NULL, other->full_name };
 
-  sk_customer_editor_set_text (editor, "name", "Anna Petrova");
+  /* The till's store becomes a new customer's home store. */
+  g_settings_set_string (sk_application_get_settings (f->app), "store-id", till_store->id);
+  editor = sk_customer_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app),
+                                   NULL);
+  holder.editor = editor;
+
+  /* Every problem at once: no name, a short phone, a birth in the future. */
   sk_customer_editor_set_text (editor, "phone", "12");
+  sk_customer_editor_set_text (editor, "birth_date", "2999-01-01");
   g_assert_false (editor_save (editor, &error));
   g_clear_error (&error);
+  g_assert_nonnull (sk_customer_editor_get_error (editor));
+  lines = g_strsplit (sk_customer_editor_get_error (editor), "\n", -1);
+  g_test_message ("refused: %s", sk_customer_editor_get_error (editor));
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_nonnull (strstr (lines[2], "future"));
+
+  sk_customer_editor_set_text (editor, "name", "Anna Petrova");
+  sk_customer_editor_set_text (editor, "birth_date", "");
   sk_customer_editor_set_text (editor, "phone", other->phone); /* taken */
   g_assert_false (editor_save (editor, &error));
   g_clear_error (&error);
+  /* Who holds it, by name, not a column name. */
+  g_assert_true (app_wait (holder_shown, &holder, 10000));
+  g_test_message ("refused: %s", sk_customer_editor_get_error (editor));
   sk_customer_editor_set_text (editor, "phone", "8 (999) 555-12-34");
   sk_customer_editor_set_text (editor, "birth_date", "2020-13-45");
   g_assert_false (editor_save (editor, &error));
@@ -409,7 +445,9 @@ test_editor (AppFixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (found->full_name, ==, "Anna Petrova");
   g_assert_cmpuint (g_list_model_get_n_items (sk_customer_get_children (found)), ==, 2);
+  g_assert_cmpstr (found->home_store_id, ==, till_store->id);
   gtk_window_destroy (GTK_WINDOW (editor));
+  g_settings_reset (sk_application_get_settings (f->app), "store-id");
 }
 
 static gboolean

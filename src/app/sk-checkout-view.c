@@ -1021,6 +1021,8 @@ register_action (GtkWidget *widget, const char *action_name, GVariant *param)
   if (typed != NULL && *typed != '\0')
     sk_customer_editor_set_text (editor, strlen (typed) >= 10 || typed[0] == '+' ? "phone" : "card",
                                  typed);
+  if (sk_sale_get_store (self->sale) != NULL)
+    sk_customer_editor_set_home_store (editor, sk_record_get_id (sk_sale_get_store (self->sale)));
   g_signal_connect_object (editor, "saved", G_CALLBACK (customer_saved_cb), self, 0);
   gtk_window_present (GTK_WINDOW (editor));
 }
@@ -1526,7 +1528,9 @@ bonus_setting_changed_cb (GSettings *settings, const char *key, SkCheckoutView *
   SkRole role = sk_application_get_role (sk_app ());
 
   gtk_widget_set_visible (self->bonus_box, g_settings_get_boolean (settings, "show-bonus-details"));
+  /* Hidden, not refused after a click, for a role that may not register. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.register", role != SK_ROLE_MARKETING);
+  gtk_widget_set_visible (self->register_button, role != SK_ROLE_MARKETING);
   if (g_str_equal (key, "store-id"))
     reload (self);
 }
