@@ -394,6 +394,82 @@ holder_shown (gpointer data)
   return error != NULL && strstr (error, h->name) != NULL;
 }
 
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return find_dialog () != NULL;
+}
+
+/* The adjustment dialog says what is missing as it is typed, offers Apply
+ * only then, and a refusal brings it back with what was typed and why. */
+static void
+test_adjust_dialog (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) all = sk_database_search_customers (f->db, "", NULL, 10, NULL, NULL);
+  SkCustomer *target = g_ptr_array_index (all, 1);
+  g_autoptr (SkCustomer) fresh = NULL;
+  g_autofree char *too_much
+      = g_strdup_printf ("-%" G_GINT64_FORMAT, target->bonus_balance / 100 + 1000);
+  SkCustomersView  *view;
+  AdwMessageDialog *dialog;
+  GtkEditable      *amount, *reason;
+  GtkWidget        *error_label;
+
+  sk_window_show_view (f->window, "customers");
+  view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
+  sk_customers_view_show_customer (view, target->id);
+  g_assert_true (app_wait (details_ready, view, 10000));
+  gtk_widget_activate_action (GTK_WIDGET (view), "customers.adjust", NULL);
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+  amount = g_object_get_data (G_OBJECT (dialog), "amount");
+  reason = g_object_get_data (G_OBJECT (dialog), "reason");
+  error_label = g_object_get_data (G_OBJECT (dialog), "error");
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply"));
+  gtk_editable_set_text (amount, "abc");
+  g_assert_true (gtk_widget_get_visible (error_label));
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply"));
+  gtk_editable_set_text (amount, too_much);
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply")); /* no reason */
+  gtk_editable_set_text (reason, "Broken toy");
+  g_assert_false (gtk_widget_get_visible (error_label));
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "apply"));
+
+  /* More than the balance: refused by the ledger, the dialog back. */
+  /* As its button does: the response, then the dialog closes. */
+  adw_message_dialog_response (dialog, "apply");
+  gtk_window_close (GTK_WINDOW (dialog));
+  app_pump (100);
+  g_assert_true (app_wait (dialog_shown, NULL, 10000));
+  dialog = find_dialog ();
+  amount = g_object_get_data (G_OBJECT (dialog), "amount");
+  reason = g_object_get_data (G_OBJECT (dialog), "reason");
+  error_label = g_object_get_data (G_OBJECT (dialog), "error");
+  g_assert_cmpstr (gtk_editable_get_text (amount), ==, too_much);
+  g_assert_cmpstr (gtk_editable_get_text (reason), ==, "Broken toy");
+  g_assert_true (gtk_widget_get_visible (error_label));
+  g_test_message ("refused: %s", gtk_label_get_text (GTK_LABEL (error_label)));
+  fresh = sk_database_get_customer (f->db, target->id, NULL);
+  g_assert_cmpint (fresh->bonus_balance, ==, target->bonus_balance);
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_close (GTK_WINDOW (dialog));
+}
+
 static void
 test_editor (AppFixture *f, gconstpointer data)
 {
@@ -547,6 +623,8 @@ main (int argc, char *argv[])
               app_fixture_teardown);
   g_test_add ("/app/customers/view", AppFixture, NULL, app_fixture_setup, test_view,
               app_fixture_teardown);
+  g_test_add ("/app/customers/adjust-dialog", AppFixture, NULL, app_fixture_setup,
+              test_adjust_dialog, app_fixture_teardown);
   g_test_add ("/app/customers/editor", AppFixture, NULL, app_fixture_setup, test_editor,
               app_fixture_teardown);
   g_test_add ("/app/customers/changed-only", AppFixture, NULL, app_fixture_setup, test_changed_only,
