@@ -10,6 +10,7 @@
 #include "sk-model-private.h"
 #include "sk-rules-view.h"
 #include "sk-money.h"
+#include "sk-entry-dialog.h"
 #include "test-app-common.h"
 
 static gboolean
@@ -428,7 +429,6 @@ test_adjust_dialog (AppFixture *f, gconstpointer data)
   SkCustomersView  *view;
   AdwMessageDialog *dialog;
   GtkEditable      *amount, *reason;
-  GtkWidget        *error_label;
 
   sk_window_show_view (f->window, "customers");
   view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
@@ -437,17 +437,16 @@ test_adjust_dialog (AppFixture *f, gconstpointer data)
   gtk_widget_activate_action (GTK_WIDGET (view), "customers.adjust", NULL);
   dialog = find_dialog ();
   g_assert_nonnull (dialog);
-  amount = g_object_get_data (G_OBJECT (dialog), "amount");
-  reason = g_object_get_data (G_OBJECT (dialog), "reason");
-  error_label = g_object_get_data (G_OBJECT (dialog), "error");
+  amount = sk_entry_dialog_get_entry (dialog, 0);
+  reason = sk_entry_dialog_get_entry (dialog, 1);
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply"));
   gtk_editable_set_text (amount, "abc");
-  g_assert_true (gtk_widget_get_visible (error_label));
+  g_assert_nonnull (sk_entry_dialog_get_error (dialog));
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply"));
   gtk_editable_set_text (amount, too_much);
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply")); /* no reason */
   gtk_editable_set_text (reason, "Broken toy");
-  g_assert_false (gtk_widget_get_visible (error_label));
+  g_assert_null (sk_entry_dialog_get_error (dialog));
   g_assert_true (adw_message_dialog_get_response_enabled (dialog, "apply"));
 
   /* More than the balance: refused by the ledger, the dialog back. */
@@ -457,13 +456,12 @@ test_adjust_dialog (AppFixture *f, gconstpointer data)
   app_pump (100);
   g_assert_true (app_wait (dialog_shown, NULL, 10000));
   dialog = find_dialog ();
-  amount = g_object_get_data (G_OBJECT (dialog), "amount");
-  reason = g_object_get_data (G_OBJECT (dialog), "reason");
-  error_label = g_object_get_data (G_OBJECT (dialog), "error");
+  amount = sk_entry_dialog_get_entry (dialog, 0);
+  reason = sk_entry_dialog_get_entry (dialog, 1);
   g_assert_cmpstr (gtk_editable_get_text (amount), ==, too_much);
   g_assert_cmpstr (gtk_editable_get_text (reason), ==, "Broken toy");
-  g_assert_true (gtk_widget_get_visible (error_label));
-  g_test_message ("refused: %s", gtk_label_get_text (GTK_LABEL (error_label)));
+  g_assert_nonnull (sk_entry_dialog_get_error (dialog));
+  g_test_message ("refused: %s", sk_entry_dialog_get_error (dialog));
   fresh = sk_database_get_customer (f->db, target->id, NULL);
   g_assert_cmpint (fresh->bonus_balance, ==, target->bonus_balance);
   adw_message_dialog_response (dialog, "cancel");

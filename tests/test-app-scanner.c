@@ -13,6 +13,7 @@
 
 #include "sk-checkout-view-private.h"
 #include "sk-database-private.h"
+#include "sk-entry-dialog.h"
 #include "sk-model-private.h"
 #include "test-app-common.h"
 
@@ -144,6 +145,12 @@ static gboolean
 sale_done (gpointer view)
 {
   return !sk_checkout_view_get_paying (view) && !sk_checkout_view_get_calculating (view);
+}
+
+static gboolean
+scan_refused (gpointer view)
+{
+  return gtk_widget_get_visible (GTK_WIDGET (SK_CHECKOUT_VIEW (view)->scan_message));
 }
 
 static gboolean
@@ -394,6 +401,67 @@ test_failed_then_good (AppFixture *f, gconstpointer data)
   g_assert_null (sk_checkout_view_get_customer (view));
 }
 
+static gboolean
+line_added (gpointer view)
+{
+  return sk_checkout_view_get_n_lines (view) == 1;
+}
+
+static gboolean
+product_known (gpointer view)
+{
+  return _sk_checkout_view_find_product (view, "4601234567890") != NULL;
+}
+
+/* A code the till does not know becomes a product by hand, sold at once;
+ * scanned again, it is that product. */
+static void
+test_new_product (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) products = NULL;
+  SkCheckoutView   *view;
+  AdwMessageDialog *dialog;
+  SkProduct        *added = NULL;
+
+  if (!have_xdotool ())
+    return;
+  view = show_checkout (f);
+  scan (f, "4601234567890");
+  g_assert_true (app_wait (scan_refused, view, 10000));
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 0);
+
+  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.new-product", NULL);
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (sk_entry_dialog_get_text (dialog, 0), ==, "4601234567890");
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply"));
+  gtk_editable_set_text (sk_entry_dialog_get_entry (dialog, 1), "Юла");
+  gtk_editable_set_text (sk_entry_dialog_get_entry (dialog, 2), "toys");
+  gtk_editable_set_text (sk_entry_dialog_get_entry (dialog, 3), "abc");
+  g_assert_nonnull (sk_entry_dialog_get_error (dialog));
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply"));
+  gtk_editable_set_text (sk_entry_dialog_get_entry (dialog, 3), "350");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "apply"));
+  adw_message_dialog_response (dialog, "apply");
+  gtk_window_close (GTK_WINDOW (dialog));
+  g_assert_true (app_wait (line_added, view, 10000));
+
+  products = sk_database_list_products (f->db, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < products->len; i++)
+    if (g_strcmp0 (((SkProduct *)g_ptr_array_index (products, i))->sku, "4601234567890") == 0)
+      added = g_ptr_array_index (products, i);
+  g_assert_nonnull (added);
+  g_assert_cmpstr (added->name, ==, "Юла");
+  g_assert_cmpint (added->price, ==, 35000);
+
+  g_assert_true (app_wait (product_known, view, 10000));
+  scan (f, "4601234567890");
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
+  g_assert_cmpint (line_quantity (view, 0), ==, 2);
+}
+
 /* @widget is drawn, and wholly inside the window. */
 static void
 assert_on_screen (AppFixture *f, GtkWidget *widget, const char *what)
@@ -565,6 +633,8 @@ main (int argc, char *argv[])
               test_bonus_then_pay, app_fixture_teardown);
   g_test_add ("/app/scanner/failed-then-good", AppFixture, NULL, app_fixture_setup,
               test_failed_then_good, app_fixture_teardown);
+  g_test_add ("/app/scanner/new-product", AppFixture, NULL, app_fixture_setup, test_new_product,
+              app_fixture_teardown);
   g_test_add ("/app/scanner/total-visible", AppFixture, NULL, app_fixture_setup, test_total_visible,
               app_fixture_teardown);
   return g_test_run ();

@@ -126,6 +126,8 @@ sk_checkout_view_scan (SkCheckoutView *self, const char *text)
               : g_strdup_printf (_ ("“%s” is not a product, a card or a phone number"), code);
 
     _sk_checkout_view_scan_message (self, TRUE, msg);
+    if (kind == SCAN_OTHER)
+      _sk_checkout_view_set_unknown_code (self, code);
   }
   return FALSE;
 }

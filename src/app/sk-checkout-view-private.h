@@ -25,6 +25,7 @@ struct _SkCheckoutView
   AdwActionRow      *customer_row;
   GtkWidget         *clear_customer_button;
   GtkWidget         *register_button;
+  GtkWidget         *new_product_button;
   GtkDropDown       *product_dropdown;
   GtkExpander       *free_expander;
   GtkEntry          *name_entry;
@@ -79,6 +80,7 @@ struct _SkCheckoutView
   guint32    burst_time;
   GtkWidget *burst_widget; /* compared, never dereferenced */
   char      *burst_before; /* the field's text before the burst */
+  char      *unknown_code; /* the last code that named nothing, for a new product */
 };
 
 /* sk-checkout-view.c */
@@ -86,6 +88,7 @@ void       _sk_checkout_view_focus_scan (SkCheckoutView *self);
 SkProduct *_sk_checkout_view_find_product (SkCheckoutView *self, const char *code);
 void       _sk_checkout_view_add_product (SkCheckoutView *self, SkProduct *product);
 void       _sk_checkout_view_leave_receipt (SkCheckoutView *self);
+void       _sk_checkout_view_set_unknown_code (SkCheckoutView *self, const char *code);
 
 /* sk-checkout-scan.c */
 void _sk_checkout_view_scan_message (SkCheckoutView *self, gboolean error, const char *message);

@@ -9,6 +9,7 @@
 
 #include "sk-checkout-view-private.h"
 #include "sk-customer-editor.h"
+#include "sk-entry-dialog.h"
 #include "sk-error.h"
 #include "sk-money.h"
 #include "sk-widgets.h"
@@ -405,6 +406,42 @@ sk_checkout_view_get_calculating (SkCheckoutView *self)
   return self->calculating;
 }
 
+/* The product list's entries: cut short in the button (the till fits a
+ * phone), whole in the list that drops down. */
+static void
+product_label_setup (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer ellipsize)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  if (ellipsize != NULL)
+    {
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_width_chars (GTK_LABEL (label), 8);
+    }
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+product_label_bind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer ellipsize)
+{
+  GtkStringObject *text = gtk_list_item_get_item (item);
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)),
+                      gtk_string_object_get_string (text));
+}
+
+static GtkListItemFactory *
+product_label_factory (gboolean ellipsize)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (product_label_setup),
+                    GINT_TO_POINTER (ellipsize));
+  g_signal_connect (factory, "bind", G_CALLBACK (product_label_bind), GINT_TO_POINTER (ellipsize));
+  return factory;
+}
+
 static void
 products_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -535,6 +572,7 @@ customer_found_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
           /* Said next to the scan field, which is ready for the next try. */
           _sk_checkout_view_scan_message (self, TRUE, msg);
+          _sk_checkout_view_set_unknown_code (self, g_task_get_task_data (task));
           g_clear_error (&error);
           g_set_error_literal (&error, SK_ERROR, SK_ERROR_NOT_FOUND, msg);
         }
@@ -1043,6 +1081,130 @@ add_product_action (GtkWidget *widget, const char *action_name, GVariant *param)
   _sk_checkout_view_focus_scan (self);
 }
 
+void
+_sk_checkout_view_set_unknown_code (SkCheckoutView *self, const char *code)
+{
+  g_free (self->unknown_code);
+  self->unknown_code = g_strdup (code);
+}
+
+/* A product typed in by hand (an empty store's first ones, or a code the
+ * till does not know yet). The chain's list comes by sync or, in one go,
+ * from a CSV file (sk_products_csv_parse): its import goes next to this. */
+static const char *
+new_product_check (AdwMessageDialog *dialog, gpointer user_data)
+{
+  SkCheckoutView  *self = user_data;
+  const char      *price_text = sk_entry_dialog_get_text (dialog, 3);
+  g_autofree char *sku = g_strstrip (g_strdup (sk_entry_dialog_get_text (dialog, 0)));
+  g_autofree char *name = g_strstrip (g_strdup (sk_entry_dialog_get_text (dialog, 1)));
+  gint64           price = 0;
+
+  if (*sku == '\0' || *name == '\0' || *price_text == '\0')
+    return "";
+  if (_sk_checkout_view_find_product (self, sku) != NULL)
+    return _ ("A product with this SKU exists already");
+  if (!sk_money_parse (price_text, &price) || price <= 0 || price > SK_MONEY_MAX)
+    return _ ("The price must be a positive amount, like 1299 or 1 299,50");
+  return NULL;
+}
+
+static void
+present_new_product (SkCheckoutView *self, const char *const *values, const char *error);
+
+/* What was typed, for the dialog again if the store refuses it. The view
+ * is not held: its cancellable, cancelled when it goes, guards it. */
+typedef struct
+{
+  SkCheckoutView *self;
+  GStrv           typed;
+} NewProduct;
+
+static void
+product_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  NewProduct *pending = user_data;
+  g_autoptr (SkProduct) product = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) typed = pending->typed;
+  SkCheckoutView *self = pending->self;
+
+  g_free (pending);
+  product = sk_repository_save_product_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (product == NULL)
+    {
+      present_new_product (self, (const char *const *)typed, error->message);
+      return;
+    }
+  {
+    g_autofree char *msg
+        = g_strdup_printf (_ ("Product “%s” added"), sk_record_get_string (product, "name"));
+
+    sk_widget_toast (GTK_WIDGET (self), msg);
+  }
+  /* It was scanned or typed to be sold: it goes on the sale. */
+  _sk_checkout_view_add_product (self, product);
+  _sk_checkout_view_focus_scan (self);
+}
+
+static void
+new_product_response_cb (AdwMessageDialog *dialog, const char *response, SkCheckoutView *self)
+{
+  g_autoptr (SkProduct) product = NULL;
+  GStrvBuilder *builder;
+  NewProduct   *pending;
+  gint64        price = 0;
+
+  if (!g_str_equal (response, "apply") || new_product_check (dialog, self) != NULL
+      || sk_app_repository () == NULL)
+    {
+      _sk_checkout_view_focus_scan (self);
+      return;
+    }
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < 4; i++)
+    g_strv_builder_add (builder, sk_entry_dialog_get_text (dialog, i));
+  sk_money_parse (sk_entry_dialog_get_text (dialog, 3), &price);
+  product = g_object_new (SK_TYPE_PRODUCT, NULL);
+  {
+    g_autofree char *sku = g_strstrip (g_strdup (sk_entry_dialog_get_text (dialog, 0)));
+
+    g_object_set (product, "sku", sku, NULL);
+  }
+  g_object_set (product, "name", sk_entry_dialog_get_text (dialog, 1), "category",
+                sk_entry_dialog_get_text (dialog, 2), "price", price, NULL);
+  pending = g_new0 (NewProduct, 1);
+  pending->self = self;
+  pending->typed = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  sk_repository_save_product_async (sk_app_repository (), product, self->cancellable,
+                                    product_saved_cb, pending);
+}
+
+static void
+present_new_product (SkCheckoutView *self, const char *const *values, const char *error)
+{
+  const char *const labels[]
+      = { _ ("SKU or barcode"), _ ("Name"), _ ("Category"), _ ("Price in rubles"), NULL };
+  AdwMessageDialog *dialog = sk_entry_dialog_new (
+      GTK_WIDGET (self), _ ("New Product"), _ ("A product of this store, to sell now and later."),
+      labels, values, error, _ ("_Add"), new_product_check, self);
+
+  g_signal_connect_object (dialog, "response", G_CALLBACK (new_product_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+new_product_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  SkCheckoutView   *self = SK_CHECKOUT_VIEW (widget);
+  const char *const values[] = { self->unknown_code, NULL, NULL, NULL, NULL };
+
+  present_new_product (self, values, NULL);
+}
+
 static void
 add_free_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
@@ -1531,6 +1693,9 @@ bonus_setting_changed_cb (GSettings *settings, const char *key, SkCheckoutView *
   /* Hidden, not refused after a click, for a role that may not register. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.register", role != SK_ROLE_MARKETING);
   gtk_widget_set_visible (self->register_button, role != SK_ROLE_MARKETING);
+  /* Products are a manager's (or an administrator's) to add. */
+  gtk_widget_set_visible (self->new_product_button,
+                          role == SK_ROLE_MANAGER || role == SK_ROLE_ADMIN);
   if (g_str_equal (key, "store-id"))
     reload (self);
 }
@@ -1564,6 +1729,7 @@ sk_checkout_view_dispose (GObject *object)
   g_clear_pointer (&self->rejected_rows, g_ptr_array_unref);
   g_clear_handle_id (&self->fit_columns_id, g_source_remove);
   _sk_checkout_view_burst_clear (self);
+  g_clear_pointer (&self->unknown_code, g_free);
   if (self->burst != NULL)
     g_string_free (g_steal_pointer (&self->burst), TRUE);
   G_OBJECT_CLASS (sk_checkout_view_parent_class)->dispose (object);
@@ -1609,6 +1775,7 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, customer_row);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, clear_customer_button);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, register_button);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, new_product_button);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, product_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, free_expander);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, name_entry);
@@ -1639,6 +1806,7 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
   gtk_widget_class_install_action (widget_class, "checkout.register", NULL, register_action);
   gtk_widget_class_install_action (widget_class, "checkout.add-product", NULL, add_product_action);
   gtk_widget_class_install_action (widget_class, "checkout.add-free", NULL, add_free_action);
+  gtk_widget_class_install_action (widget_class, "checkout.new-product", NULL, new_product_action);
   gtk_widget_class_install_action (widget_class, "checkout.spend-max", NULL, spend_max_action);
   gtk_widget_class_install_action (widget_class, "checkout.focus", "s", focus_action);
   gtk_widget_class_install_action (widget_class, "checkout.show-panel", NULL, show_panel_action);
@@ -1659,6 +1827,13 @@ sk_checkout_view_init (SkCheckoutView *self)
   self->sale = sk_sale_new (NULL);
   self->cancellable = g_cancellable_new ();
   self->rejected_rows = g_ptr_array_new ();
+  {
+    g_autoptr (GtkListItemFactory) button = product_label_factory (TRUE);
+    g_autoptr (GtkListItemFactory) list = product_label_factory (FALSE);
+
+    gtk_drop_down_set_factory (self->product_dropdown, button);
+    gtk_drop_down_set_list_factory (self->product_dropdown, list);
+  }
   setup_cart_columns (self);
   g_signal_connect_object (gtk_scrolled_window_get_hadjustment (self->cart_scroller), "changed",
                            G_CALLBACK (cart_width_changed_cb), self, 0);

@@ -11,6 +11,7 @@
 #include "sk-checkout-view.h"
 #include "sk-customer-editor.h"
 #include "sk-customers-view.h"
+#include "sk-entry-dialog.h"
 #include "sk-money.h"
 #include "sk-widgets.h"
 #include "sk-window.h"
@@ -637,38 +638,31 @@ adjusted_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 adjust_response_cb (AdwMessageDialog *dialog, const char *response, SkCustomersView *self)
 {
-  GtkEditable *amount_entry = g_object_get_data (G_OBJECT (dialog), "amount");
-  GtkEditable *reason_entry = g_object_get_data (G_OBJECT (dialog), "reason");
-  const char  *why = NULL;
-  gint64       amount = 0;
-  Adjustment  *typed;
+  const char *why = NULL;
+  gint64      amount = 0;
+  Adjustment *typed;
 
   if (!g_str_equal (response, "apply")
-      || !parse_adjustment (gtk_editable_get_text (amount_entry),
-                            gtk_editable_get_text (reason_entry), &amount, &why))
+      || !parse_adjustment (sk_entry_dialog_get_text (dialog, 0),
+                            sk_entry_dialog_get_text (dialog, 1), &amount, &why))
     return;
   typed = g_new0 (Adjustment, 1);
-  typed->amount = g_strdup (gtk_editable_get_text (amount_entry));
-  typed->reason = g_strdup (gtk_editable_get_text (reason_entry));
+  typed->amount = g_strdup (sk_entry_dialog_get_text (dialog, 0));
+  typed->reason = g_strdup (sk_entry_dialog_get_text (dialog, 1));
   sk_customers_view_adjust_bonus_async (self, amount, typed->reason, NULL, adjusted_cb, typed);
 }
 
-/* As the user types: Apply only for an amount and a reason, and what is
- * missing said under the fields. */
-static void
-adjust_input_changed_cb (AdwMessageDialog *dialog)
+/* As the user types: Apply only for an amount and a reason. */
+static const char *
+adjust_check (AdwMessageDialog *dialog, gpointer user_data)
 {
-  GtkEditable *amount_entry = g_object_get_data (G_OBJECT (dialog), "amount");
-  GtkEditable *reason_entry = g_object_get_data (G_OBJECT (dialog), "reason");
-  GtkLabel    *error_label = g_object_get_data (G_OBJECT (dialog), "error");
-  const char  *why = NULL;
-  gint64       amount = 0;
-  gboolean     ok = parse_adjustment (gtk_editable_get_text (amount_entry),
-                                      gtk_editable_get_text (reason_entry), &amount, &why);
+  const char *why = NULL;
+  gint64      amount = 0;
 
-  adw_message_dialog_set_response_enabled (dialog, "apply", ok);
-  gtk_widget_set_visible (GTK_WIDGET (error_label), why != NULL);
-  gtk_label_set_text (error_label, why ? why : "");
+  if (parse_adjustment (sk_entry_dialog_get_text (dialog, 0), sk_entry_dialog_get_text (dialog, 1),
+                        &amount, &why))
+    return NULL;
+  return why ? why : "";
 }
 
 static void
@@ -677,47 +671,16 @@ present_adjust_dialog (SkCustomersView *self,
                        const char      *reason_text,
                        const char      *error_message)
 {
-  GtkWidget *dialog, *box, *amount, *reason, *error_label;
+  const char *const labels[] = { _ ("Amount in rubles, e.g. 500 or −200"), _ ("Reason"), NULL };
+  const char *const values[] = { amount_text, reason_text, NULL };
+  AdwMessageDialog *dialog;
 
   if (self->customer == NULL)
     return;
-  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
-                                   _ ("Adjust Bonuses"),
-                                   _ ("Add bonuses with a positive amount, take them away with a "
-                                      "negative one. The reason is kept in the ledger."));
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  amount = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (amount), _ ("Amount in rubles, e.g. 500 or −200"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (amount), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _ ("Amount"), -1);
-  gtk_editable_set_text (GTK_EDITABLE (amount), amount_text ? amount_text : "");
-  reason = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (reason), _ ("Reason"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (reason), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _ ("Reason"), -1);
-  gtk_editable_set_text (GTK_EDITABLE (reason), reason_text ? reason_text : "");
-  error_label = gtk_label_new (error_message);
-  gtk_label_set_wrap (GTK_LABEL (error_label), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (error_label), 0);
-  gtk_widget_add_css_class (error_label, "error");
-  gtk_widget_set_visible (error_label, error_message != NULL);
-  gtk_box_append (GTK_BOX (box), amount);
-  gtk_box_append (GTK_BOX (box), reason);
-  gtk_box_append (GTK_BOX (box), error_label);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"), "apply",
-                                    _ ("_Apply"), NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "apply",
-                                              ADW_RESPONSE_SUGGESTED);
-  g_object_set_data (G_OBJECT (dialog), "amount", amount);
-  g_object_set_data (G_OBJECT (dialog), "reason", reason);
-  g_object_set_data (G_OBJECT (dialog), "error", error_label);
-  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "apply",
-                                           *gtk_editable_get_text (GTK_EDITABLE (amount)) != '\0'
-                                               && *gtk_editable_get_text (GTK_EDITABLE (reason))
-                                                      != '\0');
-  g_signal_connect_swapped (amount, "changed", G_CALLBACK (adjust_input_changed_cb), dialog);
-  g_signal_connect_swapped (reason, "changed", G_CALLBACK (adjust_input_changed_cb), dialog);
+  dialog = sk_entry_dialog_new (GTK_WIDGET (self), _ ("Adjust Bonuses"),
+                                _ ("Add bonuses with a positive amount, take them away with a "
+                                   "negative one. The reason is kept in the ledger."),
+                                labels, values, error_message, _ ("_Apply"), adjust_check, NULL);
   g_signal_connect_object (dialog, "response", G_CALLBACK (adjust_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
