@@ -1413,15 +1413,19 @@ ask_quantity (SkCheckoutView *self, SkPurchaseLine *line, gint64 quantity)
   g_autofree char *heading = NULL;
   g_autofree char *body = NULL;
   g_autofree char *set = NULL;
+  g_autofree char *count = NULL;
+  g_autofree char *above = NULL;
   GtkRoot         *root = gtk_widget_get_root (GTK_WIDGET (self));
   GtkWidget       *dialog;
 
   g_object_get (line, "name", &name, NULL);
-  heading = g_strdup_printf (_ ("Sell %" G_GINT64_FORMAT " of “%s”?"), quantity, name);
-  body = g_strdup_printf (_ ("More than %" G_GINT64_FORMAT " is unusual: a code scanned into "
-                             "the quantity looks like this."),
-                          confirm_quantity_above ());
-  set = g_strdup_printf (_ ("_Sell %" G_GINT64_FORMAT), quantity);
+  /* Numbers as text: a translatable format cannot hold G_GINT64_FORMAT. */
+  count = g_strdup_printf ("%" G_GINT64_FORMAT, quantity);
+  above = g_strdup_printf ("%" G_GINT64_FORMAT, confirm_quantity_above ());
+  heading = g_strdup_printf (_ ("Sell %s of “%s”?"), count, name);
+  body = g_strdup_printf (
+      _ ("More than %s is unusual: a code scanned into the quantity looks like this."), above);
+  set = g_strdup_printf (_ ("_Sell %s"), count);
   dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading, body);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Keep the Quantity"),
                                     "set", set, NULL);
