@@ -395,25 +395,10 @@ holder_shown (gpointer data)
   return error != NULL && strstr (error, h->name) != NULL;
 }
 
-static AdwMessageDialog *
-find_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return ADW_MESSAGE_DIALOG (window);
-    }
-  return NULL;
-}
-
 static gboolean
 dialog_shown (gpointer data)
 {
-  return find_dialog () != NULL;
+  return app_find_dialog () != NULL;
 }
 
 /* The adjustment dialog says what is missing as it is typed, offers Apply
@@ -435,7 +420,7 @@ test_adjust_dialog (AppFixture *f, gconstpointer data)
   sk_customers_view_show_customer (view, target->id);
   g_assert_true (app_wait (details_ready, view, 10000));
   gtk_widget_activate_action (GTK_WIDGET (view), "customers.adjust", NULL);
-  dialog = find_dialog ();
+  dialog = app_find_dialog ();
   g_assert_nonnull (dialog);
   amount = sk_entry_dialog_get_entry (dialog, 0);
   reason = sk_entry_dialog_get_entry (dialog, 1);
@@ -455,7 +440,7 @@ test_adjust_dialog (AppFixture *f, gconstpointer data)
   gtk_window_close (GTK_WINDOW (dialog));
   app_pump (100);
   g_assert_true (app_wait (dialog_shown, NULL, 10000));
-  dialog = find_dialog ();
+  dialog = app_find_dialog ();
   amount = sk_entry_dialog_get_entry (dialog, 0);
   reason = sk_entry_dialog_get_entry (dialog, 1);
   g_assert_cmpstr (gtk_editable_get_text (amount), ==, too_much);

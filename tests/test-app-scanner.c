@@ -277,21 +277,6 @@ find_spin (GtkWidget *root)
   return NULL;
 }
 
-static AdwMessageDialog *
-find_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return ADW_MESSAGE_DIALOG (window);
-    }
-  return NULL;
-}
-
 /* A card scanned while a quantity cell has focus picks the customer and
  * leaves the quantity alone; a quantity above 99 typed there asks first. */
 static void
@@ -327,7 +312,7 @@ test_scan_into_quantity (AppFixture *f, gconstpointer data)
   /* Typed by hand (too short for a scan): 150 asks before it sells. */
   gtk_widget_grab_focus (spin);
   send_keys (f, 3, typed);
-  dialog = find_dialog ();
+  dialog = app_find_dialog ();
   g_assert_nonnull (dialog);
   g_assert_cmpint (line_quantity (view, 0), ==, 1);
   adw_message_dialog_response (dialog, "set");
@@ -432,7 +417,7 @@ test_new_product (AppFixture *f, gconstpointer data)
   g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 0);
 
   gtk_widget_activate_action (GTK_WIDGET (view), "checkout.new-product", NULL);
-  dialog = find_dialog ();
+  dialog = app_find_dialog ();
   g_assert_nonnull (dialog);
   g_assert_cmpstr (sk_entry_dialog_get_text (dialog, 0), ==, "4601234567890");
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply"));
