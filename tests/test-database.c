@@ -759,7 +759,8 @@ test_customer_invalid (Fixture *f, gconstpointer data)
 }
 
 /* A cashier types е for ё, in any case: "Федор" finds "Фёдоров", and a
- * name typed with ё finds one stored with е. */
+ * name typed with ё finds one stored with е; any word of the name will do
+ * ("Пётр" finds "Фёдоров Пётр"), in the list's count and pages too. */
 static void
 test_search_yo (Fixture *f, gconstpointer data)
 {
@@ -772,7 +773,8 @@ test_search_yo (Fixture *f, gconstpointer data)
     const char *id;
   } cases[] = {
     { "Федор", fyodorov->id },    { "фЁдоров пет", fyodorov->id },   { "ФЁДОРОВ", fyodorov->id },
-    { "Семёнова", semenova->id }, { "семенова ален", semenova->id },
+    { "Семёнова", semenova->id }, { "семенова ален", semenova->id }, { "Петр", fyodorov->id },
+    { "алЁна", semenova->id },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -785,7 +787,18 @@ test_search_yo (Fixture *f, gconstpointer data)
       g_test_message ("“%s”: %u found", cases[i].query, found->len);
       g_assert_cmpuint (found->len, ==, 1);
       g_assert_cmpstr (sk_record_get_id (g_ptr_array_index (found, 0)), ==, cases[i].id);
+      g_assert_cmpint (sk_database_count_search_customers (f->db, cases[i].query, 100, &error), ==,
+                       1);
+      g_assert_no_error (error);
+      g_clear_pointer (&found, g_ptr_array_unref);
+      found = sk_database_search_customers_at (f->db, cases[i].query, 0, 10, 1, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (found->len, ==, 1);
+      g_assert_cmpstr (sk_record_get_id (g_ptr_array_index (found, 0)), ==, cases[i].id);
     }
+  /* The whole list is everyone, and a word inside another is no match. */
+  g_assert_cmpint (sk_database_count_search_customers (f->db, "", 100, NULL), ==, 2);
+  g_assert_cmpint (sk_database_count_search_customers (f->db, "етр", 100, NULL), ==, 0);
 }
 
 static void
