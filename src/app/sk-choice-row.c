@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "sk-choice-row.h"
+#include "sk-widgets.h"
 
 struct _SkChoiceRow
 {
@@ -179,6 +180,94 @@ sk_choice_row_get_n_choices (SkChoiceRow *self)
 {
   g_return_val_if_fail (SK_IS_CHOICE_ROW (self), 0);
   return self->values->len;
+}
+
+void
+sk_choice_row_offer_segments (SkChoiceRow *self)
+{
+  const char *const segments[] = { SK_SEGMENT_NEW,     SK_SEGMENT_ONE_TIME, SK_SEGMENT_OCCASIONAL,
+                                   SK_SEGMENT_REGULAR, SK_SEGMENT_VIP,      NULL };
+  const char       *names[G_N_ELEMENTS (segments)];
+
+  g_return_if_fail (SK_IS_CHOICE_ROW (self));
+  for (guint i = 0; segments[i] != NULL; i++)
+    names[i] = sk_segment_display_name (segments[i]);
+  names[G_N_ELEMENTS (segments) - 1] = NULL;
+  sk_choice_row_set_choices (self, segments, names);
+}
+
+static void
+stores_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GPtrArray) stores = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_null_terminated (0, NULL, TRUE);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_null_terminated (0, NULL, TRUE);
+  SkChoiceRow *self;
+
+  stores = sk_repository_list_stores_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_CHOICE_ROW (user_data);
+  if (stores == NULL)
+    {
+      sk_widget_toast_error (GTK_WIDGET (self), error);
+      return;
+    }
+  for (guint i = 0; i < stores->len; i++)
+    {
+      g_ptr_array_add (ids, (gpointer)sk_record_get_id (g_ptr_array_index (stores, i)));
+      g_ptr_array_add (names,
+                       (gpointer)sk_record_get_string (g_ptr_array_index (stores, i), "name"));
+    }
+  sk_choice_row_set_choices (self, (const char *const *)ids->pdata,
+                             (const char *const *)names->pdata);
+}
+
+void
+sk_choice_row_offer_stores (SkChoiceRow *self, GCancellable *cancellable)
+{
+  g_return_if_fail (SK_IS_CHOICE_ROW (self));
+  if (sk_app_repository () != NULL)
+    sk_repository_list_stores_async (sk_app_repository (), cancellable, stores_listed_cb, self);
+}
+
+/* The chain's categories are those of its products, spelled as there. */
+static void
+products_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GPtrArray) products = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) categories = g_ptr_array_new_null_terminated (0, NULL, TRUE);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  SkChoiceRow *self;
+
+  products = sk_repository_list_products_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_CHOICE_ROW (user_data);
+  if (products == NULL)
+    {
+      sk_widget_toast_error (GTK_WIDGET (self), error);
+      return;
+    }
+  for (guint i = 0; i < products->len; i++)
+    {
+      const char *category = sk_record_get_string (g_ptr_array_index (products, i), "category");
+
+      if (category != NULL && *category != '\0'
+          && g_hash_table_add (seen, g_utf8_casefold (category, -1)))
+        g_ptr_array_add (categories, (gpointer)category);
+    }
+  sk_choice_row_set_choices (self, (const char *const *)categories->pdata, NULL);
+}
+
+void
+sk_choice_row_offer_categories (SkChoiceRow *self, GCancellable *cancellable)
+{
+  g_return_if_fail (SK_IS_CHOICE_ROW (self));
+  if (sk_app_repository () != NULL)
+    sk_repository_list_products_async (sk_app_repository (), cancellable, products_listed_cb, self);
 }
 
 GtkWidget *

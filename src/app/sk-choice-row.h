@@ -21,6 +21,13 @@ sk_choice_row_set_choices (SkChoiceRow *self, const char *const *values, const c
  * choice of its own, so that nothing is dropped unseen. */
 void  sk_choice_row_set_selected (SkChoiceRow *self, const char *const *values);
 guint sk_choice_row_get_n_choices (SkChoiceRow *self);
+/* The usual choices, in the user's words: the five segments by their
+ * translated names; the chain's stores by name (read on a worker); the
+ * categories of the product list, spelled as there (read on a worker).
+ * Errors of the reads are told in a toast. */
+void sk_choice_row_offer_segments (SkChoiceRow *self);
+void sk_choice_row_offer_stores (SkChoiceRow *self, GCancellable *cancellable);
+void sk_choice_row_offer_categories (SkChoiceRow *self, GCancellable *cancellable);
 /* The values picked, in the order of the choices (never NULL). */
 char **sk_choice_row_get_selected (SkChoiceRow *self);
 

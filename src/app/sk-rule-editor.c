@@ -539,67 +539,6 @@ campaigns_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       adw_combo_row_set_selected (self->campaign_row, i + 1);
 }
 
-static void
-stores_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GPtrArray) stores = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) ids = g_ptr_array_new_null_terminated (0, NULL, TRUE);
-  g_autoptr (GPtrArray) names = g_ptr_array_new_null_terminated (0, NULL, TRUE);
-  SkRuleEditor *self;
-
-  stores = sk_repository_list_stores_finish (SK_REPOSITORY (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = SK_RULE_EDITOR (user_data);
-  if (stores == NULL)
-    {
-      show_error (self, NULL, error->message);
-      return;
-    }
-  for (guint i = 0; i < stores->len; i++)
-    {
-      g_ptr_array_add (ids, (gpointer)sk_record_get_id (g_ptr_array_index (stores, i)));
-      g_ptr_array_add (names,
-                       (gpointer)sk_record_get_string (g_ptr_array_index (stores, i), "name"));
-    }
-  sk_choice_row_set_choices (self->stores_row, (const char *const *)ids->pdata,
-                             (const char *const *)names->pdata);
-}
-
-/* The chain's categories are those of its products, spelled as there. */
-static void
-products_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GPtrArray) products = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) categories = g_ptr_array_new_null_terminated (0, NULL, TRUE);
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  SkRuleEditor *self;
-
-  products = sk_repository_list_products_finish (SK_REPOSITORY (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = SK_RULE_EDITOR (user_data);
-  if (products == NULL)
-    {
-      show_error (self, NULL, error->message);
-      return;
-    }
-  for (guint i = 0; i < products->len; i++)
-    {
-      const char *category = sk_record_get_string (g_ptr_array_index (products, i), "category");
-      char       *key;
-
-      if (category == NULL || *category == '\0')
-        continue;
-      key = g_utf8_casefold (category, -1);
-      if (g_hash_table_add (seen, key))
-        g_ptr_array_add (categories, (gpointer)category);
-    }
-  sk_choice_row_set_choices (self->categories_row, (const char *const *)categories->pdata, NULL);
-}
-
 SkRuleEditor *
 sk_rule_editor_new (GtkWindow *parent, SkDiscountRule *rule)
 {
@@ -621,10 +560,8 @@ sk_rule_editor_new (GtkWindow *parent, SkDiscountRule *rule)
     {
       sk_repository_list_campaigns_async (sk_app_repository (), self->cancellable,
                                           campaigns_listed_cb, self);
-      sk_repository_list_stores_async (sk_app_repository (), self->cancellable, stores_listed_cb,
-                                       self);
-      sk_repository_list_products_async (sk_app_repository (), self->cancellable,
-                                         products_listed_cb, self);
+      sk_choice_row_offer_stores (self->stores_row, self->cancellable);
+      sk_choice_row_offer_categories (self->categories_row, self->cancellable);
     }
 
   set_text (self->name_row, sk_record_get_string (r, "name"));
@@ -710,17 +647,10 @@ sk_rule_editor_class_init (SkRuleEditorClass *klass)
 static void
 sk_rule_editor_init (SkRuleEditor *self)
 {
-  const char *const segments[] = { SK_SEGMENT_NEW,     SK_SEGMENT_ONE_TIME, SK_SEGMENT_OCCASIONAL,
-                                   SK_SEGMENT_REGULAR, SK_SEGMENT_VIP,      NULL };
-  const char       *segment_names[G_N_ELEMENTS (segments)];
-
   g_type_ensure (SK_TYPE_CHOICE_ROW);
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
-  for (guint i = 0; segments[i] != NULL; i++)
-    segment_names[i] = sk_segment_display_name (segments[i]);
-  segment_names[G_N_ELEMENTS (segments) - 1] = NULL;
-  sk_choice_row_set_choices (self->segments_row, segments, segment_names);
+  sk_choice_row_offer_segments (self->segments_row);
   {
     gpointer entries[] = { self->name_row,         self->value_row,      self->min_purchase_row,
                            self->max_discount_row, self->valid_from_row, self->valid_until_row };
