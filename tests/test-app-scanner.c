@@ -440,6 +440,7 @@ test_new_product (AppFixture *f, gconstpointer data)
   g_assert_nonnull (added);
   g_assert_cmpstr (added->name, ==, "Юла");
   g_assert_cmpint (added->price, ==, 35000);
+  g_assert_cmpstr (added->barcode, ==, "4601234567890");
 
   g_assert_true (app_wait (product_known, view, 10000));
   scan (f, "4601234567890");

@@ -635,8 +635,8 @@ sk_checkout_view_add_line (SkCheckoutView *self,
 }
 
 /* The product a scanned or typed code names, or NULL. The one place that
- * knows how: by SKU (any case) among the products the till loaded; a
- * product's own barcode will be looked up here too. */
+ * knows how: by its SKU (any case) or its barcode, among the products the
+ * till loaded (as sk_database_find_product_by_code does in the store). */
 SkProduct *
 _sk_checkout_view_find_product (SkCheckoutView *self, const char *code)
 {
@@ -644,7 +644,8 @@ _sk_checkout_view_find_product (SkCheckoutView *self, const char *code)
     {
       SkProduct *p = g_ptr_array_index (self->products, i);
 
-      if (g_ascii_strcasecmp (sk_record_get_string (p, "sku"), code) == 0)
+      if (g_ascii_strcasecmp (sk_record_get_string (p, "sku"), code) == 0
+          || g_strcmp0 (sk_record_get_string (p, "barcode"), code) == 0)
         return p;
     }
   return NULL;
@@ -1172,6 +1173,9 @@ new_product_response_cb (AdwMessageDialog *dialog, const char *response, SkCheck
     g_autofree char *sku = g_strstrip (g_strdup (sk_entry_dialog_get_text (dialog, 0)));
 
     g_object_set (product, "sku", sku, NULL);
+    /* A scanned code (EAN-8 to EAN-14) is the product's barcode too. */
+    if (strlen (sku) >= 8 && strlen (sku) <= 14 && strspn (sku, "0123456789") == strlen (sku))
+      g_object_set (product, "barcode", sku, NULL);
   }
   g_object_set (product, "name", sk_entry_dialog_get_text (dialog, 1), "category",
                 sk_entry_dialog_get_text (dialog, 2), "price", price, NULL);
