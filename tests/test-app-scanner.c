@@ -395,7 +395,7 @@ line_added (gpointer view)
 static gboolean
 product_known (gpointer view)
 {
-  return _sk_checkout_view_find_product (view, "4601234567890") != NULL;
+  return _sk_checkout_view_find_product (view, "4601234567893") != NULL;
 }
 
 /* A code the till does not know becomes a product by hand, sold at once;
@@ -412,14 +412,14 @@ test_new_product (AppFixture *f, gconstpointer data)
   if (!have_xdotool ())
     return;
   view = show_checkout (f);
-  scan (f, "4601234567890");
+  scan (f, "4601234567893");
   g_assert_true (app_wait (scan_refused, view, 10000));
   g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 0);
 
   gtk_widget_activate_action (GTK_WIDGET (view), "checkout.new-product", NULL);
   dialog = app_find_dialog ();
   g_assert_nonnull (dialog);
-  g_assert_cmpstr (sk_entry_dialog_get_text (dialog, 0), ==, "4601234567890");
+  g_assert_cmpstr (sk_entry_dialog_get_text (dialog, 0), ==, "4601234567893");
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply"));
   gtk_editable_set_text (sk_entry_dialog_get_entry (dialog, 1), "Юла");
   gtk_editable_set_text (sk_entry_dialog_get_entry (dialog, 2), "toys");
@@ -435,15 +435,15 @@ test_new_product (AppFixture *f, gconstpointer data)
   products = sk_database_list_products (f->db, &error);
   g_assert_no_error (error);
   for (guint i = 0; i < products->len; i++)
-    if (g_strcmp0 (((SkProduct *)g_ptr_array_index (products, i))->sku, "4601234567890") == 0)
+    if (g_strcmp0 (((SkProduct *)g_ptr_array_index (products, i))->sku, "4601234567893") == 0)
       added = g_ptr_array_index (products, i);
   g_assert_nonnull (added);
   g_assert_cmpstr (added->name, ==, "Юла");
   g_assert_cmpint (added->price, ==, 35000);
-  g_assert_cmpstr (added->barcode, ==, "4601234567890");
+  g_assert_cmpstr (added->barcode, ==, "4601234567893");
 
   g_assert_true (app_wait (product_known, view, 10000));
-  scan (f, "4601234567890");
+  scan (f, "4601234567893");
   g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
   g_assert_cmpint (line_quantity (view, 0), ==, 2);
 }
