@@ -8,7 +8,7 @@ packages="
   libglib2.0-dev libjson-glib-dev libsqlite3-dev sqlite3
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev
   libsoup-3.0-dev libsodium-dev libpq-dev postgresql
-  xvfb xauth dbus desktop-file-utils appstream imagemagick
+  xvfb xauth dbus xdotool desktop-file-utils appstream imagemagick
   wrk
   clang-14 libclang-rt-14-dev clang-format
 "

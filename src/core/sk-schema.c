@@ -542,9 +542,17 @@ static const char migration_14[]
       "CREATE UNIQUE INDEX products_barcode ON products (barcode);"
       "CREATE INDEX products_category ON products (category);";
 
+/* Customer search folds ё into е (a cashier types "Федор" for
+ * "Фёдоров"): the stored name keys (decomposed: е and U+0308) lose the
+ * diaeresis the same way. */
+static const char migration_15[]
+    = "UPDATE customers SET name_key = replace (name_key, 'е\xcc\x88', 'е')"
+      " WHERE name_key LIKE '%е\xcc\x88%';";
+
 static const char *const migrations[] = {
-  migration_1, migration_2, migration_3,  migration_4,  migration_5,  migration_6,  migration_7,
-  migration_8, migration_9, migration_10, migration_11, migration_12, migration_13, migration_14,
+  migration_1,  migration_2,  migration_3,  migration_4,  migration_5,
+  migration_6,  migration_7,  migration_8,  migration_9,  migration_10,
+  migration_11, migration_12, migration_13, migration_14, migration_15,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);

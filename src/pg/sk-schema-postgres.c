@@ -466,6 +466,10 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
          "ALTER TABLE products ADD COLUMN version BIGINT NOT NULL DEFAULT 1;"
          "CREATE UNIQUE INDEX products_barcode ON products (barcode);"
          "CREATE INDEX products_category ON products (category);",
+  /* Customer search folds ё into е: the name keys too (sk-schema.c,
+   * migration 15). */
+  [15] = "UPDATE customers SET name_key = replace (name_key, 'е\xcc\x88', 'е')"
+         " WHERE name_key LIKE '%е\xcc\x88%';",
 };
 
 char *
