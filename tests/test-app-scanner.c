@@ -448,6 +448,66 @@ test_new_product (AppFixture *f, gconstpointer data)
   g_assert_cmpint (line_quantity (view, 0), ==, 2);
 }
 
+static gboolean
+dialog_shown (gpointer data)
+{
+  return app_find_dialog () != NULL;
+}
+
+static gboolean
+price_list_known (gpointer view)
+{
+  return _sk_checkout_view_find_product (view, "CSV-1") != NULL;
+}
+
+/* An empty store's price list from a CSV file, as skidka-cli products
+ * import reads it: a file with a bad row changes nothing and says which
+ * line; a good one (";" and decimal commas, as a Russian spreadsheet
+ * writes it) adds its products, and a scan of a barcode sells one. */
+static void
+test_import_products (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *bad_path = g_build_filename (f->dir, "bad.csv", NULL);
+  g_autofree char *good_path = g_build_filename (f->dir, "good.csv", NULL);
+  g_autoptr (GFile) bad = g_file_new_for_path (bad_path);
+  g_autoptr (GFile) good = g_file_new_for_path (good_path);
+  g_autoptr (SkProduct) ball = NULL;
+  g_autoptr (GError) error = NULL;
+  SkCheckoutView   *view;
+  AdwMessageDialog *dialog;
+
+  if (!have_xdotool ())
+    return;
+  g_assert_true (
+      g_file_set_contents (bad_path, "sku,name,price\nCSV-1,Мяч,12.50\nCSV-2,,3\n", -1, NULL));
+  g_assert_true (g_file_set_contents (good_path,
+                                      "\xEF\xBB\xBFsku;name;category;price;barcode\n"
+                                      "CSV-1;Мяч;toys;1 299,50;\n"
+                                      "CSV-2;\"Кубики; 12 шт.\";toys;450;4601234567893\n",
+                                      -1, NULL));
+  view = show_checkout (f);
+
+  _sk_checkout_view_import_products (view, bad);
+  g_assert_true (app_wait (dialog_shown, NULL, 10000));
+  dialog = app_find_dialog ();
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "3"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "name"));
+  adw_message_dialog_response (dialog, "close");
+  gtk_window_close (GTK_WINDOW (dialog));
+  app_pump (100);
+  g_assert_null (sk_database_get_product (f->db, "CSV-1", NULL));
+
+  _sk_checkout_view_import_products (view, good);
+  g_assert_true (app_wait (price_list_known, view, 10000));
+  ball = sk_database_get_product (f->db, "CSV-1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ball->price, ==, 129950);
+  scan (f, "4601234567893");
+  g_assert_true (app_wait (line_added, view, 10000));
+  g_assert_true (app_wait (priced, view, 10000));
+  g_assert_cmpint (sk_sale_get_subtotal (view->sale), ==, 45000);
+}
+
 /* @widget is drawn, and wholly inside the window. */
 static void
 assert_on_screen (AppFixture *f, GtkWidget *widget, const char *what)
@@ -647,6 +707,8 @@ main (int argc, char *argv[])
               test_failed_then_good, app_fixture_teardown);
   g_test_add ("/app/scanner/new-product", AppFixture, NULL, app_fixture_setup, test_new_product,
               app_fixture_teardown);
+  g_test_add ("/app/scanner/import-products", AppFixture, NULL, app_fixture_setup,
+              test_import_products, app_fixture_teardown);
   g_test_add ("/app/scanner/total-visible", AppFixture, NULL, app_fixture_setup, test_total_visible,
               app_fixture_teardown);
   return g_test_run ();

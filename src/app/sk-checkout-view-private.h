@@ -26,6 +26,7 @@ struct _SkCheckoutView
   GtkWidget         *clear_customer_button;
   GtkWidget         *register_button;
   GtkWidget         *new_product_button;
+  GtkWidget         *import_products_button;
   GtkDropDown       *product_dropdown;
   GtkExpander       *free_expander;
   GtkEntry          *name_entry;
@@ -93,5 +94,9 @@ void       _sk_checkout_view_set_unknown_code (SkCheckoutView *self, const char 
 /* sk-checkout-scan.c */
 void _sk_checkout_view_scan_message (SkCheckoutView *self, gboolean error, const char *message);
 void _sk_checkout_view_burst_clear (SkCheckoutView *self);
+
+/* Imports the price list in @file (a CSV file, sk-products-csv.h): a toast
+ * with the counts, or a dialog with what is wrong in it. */
+void _sk_checkout_view_import_products (SkCheckoutView *self, GFile *file);
 
 G_END_DECLS

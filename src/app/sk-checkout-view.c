@@ -1209,6 +1209,111 @@ new_product_action (GtkWidget *widget, const char *action_name, GVariant *param)
   present_new_product (self, values, NULL);
 }
 
+/* A price list from a CSV file (the format of sk-products-csv.h, as
+ * skidka-cli products import reads it): all or nothing, read and written on
+ * the repository's worker. */
+static void
+products_imported_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SkCheckoutView             *self = user_data;
+  g_autofree SkProductImport *counts = NULL;
+  g_autoptr (GError) error = NULL;
+
+  counts = sk_repository_import_products_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (counts == NULL)
+    {
+      AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (
+          adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
+                                  _ ("The Price List Was Not Imported"), NULL));
+
+      adw_message_dialog_format_body (
+          dialog, "%s\n\n%s", error->message,
+          _ ("Nothing was changed. Correct the file and import it again."));
+      adw_message_dialog_add_response (dialog, "close", _ ("_Close"));
+      gtk_window_present (GTK_WINDOW (dialog));
+      return;
+    }
+  {
+    /* A price list fits the server's body limit: far fewer than G_MAXUINT. */
+    g_autofree char *added = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE, "%u product added", "%u products added", counts->created),
+        (guint)counts->created);
+    g_autofree char *msg = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE, "%s, %u updated", "%s, %u updated", counts->updated), added,
+        (guint)counts->updated);
+
+    sk_widget_toast (GTK_WIDGET (self), msg);
+  }
+  _sk_checkout_view_focus_scan (self);
+}
+
+static void
+price_list_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SkCheckoutView *self = user_data;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+
+  bytes = g_file_load_bytes_finish (G_FILE (source), result, NULL, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (bytes == NULL)
+    {
+      sk_widget_toast_error (GTK_WIDGET (self), error);
+      return;
+    }
+  sk_repository_import_products_async (sk_app_repository (), bytes, self->cancellable,
+                                       products_imported_cb, self);
+}
+
+void
+_sk_checkout_view_import_products (SkCheckoutView *self, GFile *file)
+{
+  g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  if (sk_app_repository () == NULL)
+    return;
+  g_file_load_bytes_async (file, self->cancellable, price_list_loaded_cb, self);
+}
+
+static void
+import_response_cb (GtkNativeDialog *dialog, int response, SkCheckoutView *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = NULL;
+
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      G_GNUC_END_IGNORE_DEPRECATIONS
+      _sk_checkout_view_import_products (self, file);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+import_products_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  g_autoptr (GtkFileFilter) filter = gtk_file_filter_new ();
+  GtkFileChooserNative *dialog;
+
+  gtk_file_filter_set_name (filter, _ ("Price lists (CSV)"));
+  gtk_file_filter_add_suffix (filter, "csv");
+  gtk_file_filter_add_mime_type (filter, "text/csv");
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  dialog = gtk_file_chooser_native_new (_ ("Import Products"),
+                                        GTK_WINDOW (gtk_widget_get_root (widget)),
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Import"), _ ("_Cancel"));
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  g_signal_connect (dialog, "response", G_CALLBACK (import_response_cb), widget);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
 static void
 add_free_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
@@ -1704,6 +1809,8 @@ bonus_setting_changed_cb (GSettings *settings, const char *key, SkCheckoutView *
   /* Products are a manager's (or an administrator's) to add. */
   gtk_widget_set_visible (self->new_product_button,
                           role == SK_ROLE_MANAGER || role == SK_ROLE_ADMIN);
+  gtk_widget_set_visible (self->import_products_button,
+                          role == SK_ROLE_MANAGER || role == SK_ROLE_ADMIN);
   if (g_str_equal (key, "store-id"))
     reload (self);
 }
@@ -1784,6 +1891,7 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, clear_customer_button);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, register_button);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, new_product_button);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, import_products_button);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, product_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, free_expander);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, name_entry);
@@ -1815,6 +1923,8 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
   gtk_widget_class_install_action (widget_class, "checkout.add-product", NULL, add_product_action);
   gtk_widget_class_install_action (widget_class, "checkout.add-free", NULL, add_free_action);
   gtk_widget_class_install_action (widget_class, "checkout.new-product", NULL, new_product_action);
+  gtk_widget_class_install_action (widget_class, "checkout.import-products", NULL,
+                                   import_products_action);
   gtk_widget_class_install_action (widget_class, "checkout.spend-max", NULL, spend_max_action);
   gtk_widget_class_install_action (widget_class, "checkout.focus", "s", focus_action);
   gtk_widget_class_install_action (widget_class, "checkout.show-panel", NULL, show_panel_action);

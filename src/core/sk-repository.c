@@ -10,6 +10,7 @@
 
 #include "sk-database-private.h"
 #include "sk-error.h"
+#include "sk-products-csv.h"
 #include "sk-repository.h"
 
 typedef enum
@@ -526,6 +527,40 @@ SkProduct *
 sk_repository_save_product_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_save_product_async, error);
+}
+
+static gpointer
+import_products_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
+{
+  gsize       length = 0;
+  const char *text = g_bytes_get_data (job->data, &length);
+  g_autoptr (SkProductsCsv) csv = sk_products_csv_parse (text, (gssize)length);
+  g_autofree SkProductImport *counts = g_new0 (SkProductImport, 1);
+
+  if (!sk_database_import_products (db, csv, counts, error))
+    return NULL;
+  job->changes = CHANGED_STORES;
+  return g_steal_pointer (&counts);
+}
+
+void
+sk_repository_import_products_async (SkRepository       *self,
+                                     GBytes             *csv,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (csv != NULL);
+  run (self, sk_repository_import_products_async, import_products_job, g_bytes_ref (csv),
+       (GDestroyNotify)g_bytes_unref, g_free, cancellable, callback, user_data);
+}
+
+SkProductImport *
+sk_repository_import_products_finish (SkRepository *self, GAsyncResult *result, GError **error)
+{
+  return finish (self, result, sk_repository_import_products_async, error);
 }
 
 static gpointer

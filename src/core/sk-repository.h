@@ -80,6 +80,16 @@ void sk_repository_save_product_async (SkRepository       *self,
                                        gpointer            user_data);
 SkProduct *
 sk_repository_save_product_finish (SkRepository *self, GAsyncResult *result, GError **error);
+/* Reads a price list (@csv: the file's bytes, sk-products-csv.h) and
+ * imports it, all or nothing; stores-changed. The counts, or
+ * SK_ERROR_MALFORMED naming the errors (none written). */
+void sk_repository_import_products_async (SkRepository       *self,
+                                          GBytes             *csv,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+SkProductImport *
+sk_repository_import_products_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
 /* Customers */
 void sk_repository_get_customer_async (SkRepository       *self,
