@@ -27,6 +27,20 @@ typedef enum
 #define SK_TYPE_SYNC_STATE (sk_sync_state_get_type ())
 GType sk_sync_state_get_type (void);
 
+/* What kinds of HQ's records a cycle's pull changed at the till. */
+typedef enum
+{
+  SK_SYNC_CHANGED_STORES = 1 << 0, /* stores or products */
+  SK_SYNC_CHANGED_RULES = 1 << 1,
+  SK_SYNC_CHANGED_CAMPAIGNS = 1 << 2,
+  SK_SYNC_CHANGED_CUSTOMERS = 1 << 3,
+  SK_SYNC_CHANGED_SETTINGS = 1 << 4,
+} SkSyncChanges;
+
+/* More customers than this changed in one cycle: customer_ids is NULL
+ * (a first pull brings them all; a view reloads rather than hears of each). */
+#define SK_SYNC_SUMMARY_MAX_IDS 200
+
 /* What one cycle did. */
 typedef struct
 {
@@ -37,6 +51,10 @@ typedef struct
   gint64 pulled;  /* changes applied */
   char  *cursor;  /* where the next pull starts (NULL: from the start) */
   gint64 pending; /* events still in the outbox */
+  SkSyncChanges changed;      /* what the pull changed */
+  GPtrArray    *customer_ids; /* customers it changed, each once (NULL: none, or too many) */
+  gint64        merged;       /* customers HQ merged into another */
+  gint64        rules_edited; /* rules upserted or removed */
 } SkSyncSummary;
 
 void      sk_sync_summary_free (SkSyncSummary *summary);
@@ -65,8 +83,13 @@ SkSyncState sk_sync_client_get_state (SkSyncClient *self);
 guint       sk_sync_client_get_failures (SkSyncClient *self);
 gint64      sk_sync_client_get_retry_delay (SkSyncClient *self);
 gint64      sk_sync_client_get_pending (SkSyncClient *self);
+/* Counts the outbox again (after a sale) in a worker and updates pending;
+ * no request to HQ. */
+void        sk_sync_client_update_pending (SkSyncClient *self);
 gint64      sk_sync_client_get_last_success (SkSyncClient *self);
 const char *sk_sync_client_get_last_error (SkSyncClient *self);
+/* HQ refused the token (or there is none): the account must sign in. */
+gboolean    sk_sync_client_get_needs_sign_in (SkSyncClient *self);
 
 /* One cycle: the outbox pushed in batches (each acknowledged event removed
  * in one transaction per batch), then HQ's changes pulled until has_more is
