@@ -21,9 +21,9 @@ struct _SkApplication
 {
   AdwApplication parent_instance;
 
-  char         *db_path;
-  SkRepository *repository;
-  GSettings    *settings;
+  char             *db_path;
+  SkRepository     *repository;
+  GSettings        *settings;
   SkBackgroundSync *sync;
 };
 

@@ -22,16 +22,17 @@ struct _SkBackgroundSync
 {
   GObject parent_instance;
 
-  SkRepository     *repository;
-  char             *database_path;
-  SkSyncClient     *client;
-  GCancellable     *cancellable;
-  GNetworkMonitor  *monitor;
-  guint             timer_id;
-  gint64            next_due; /* monotonic time of timer_id; 0: none */
-  gboolean          again;    /* asked for while a cycle ran */
-  gboolean          announcing;
-  gint64            offline_since;
+  SkRepository    *repository;
+  char            *database_path;
+  SkSyncClient    *client;
+  GCancellable    *cancellable;
+  GNetworkMonitor *monitor;
+  guint            timer_id;
+  gint64           next_due; /* monotonic time of timer_id; 0: none */
+  gboolean         again;    /* asked for while a cycle ran */
+  gboolean         forced;   /* "Sync Now" while a cycle ran: no backoff for it */
+  gboolean         announcing;
+  gint64           offline_since;
 };
 
 G_DEFINE_FINAL_TYPE (SkBackgroundSync, sk_background_sync, G_TYPE_OBJECT)
@@ -115,14 +116,16 @@ synced_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_debug ("Sync failed: %s", error->message);
       if (sk_sync_client_get_state (client) == SK_SYNC_STATE_OFFLINE && self->offline_since == 0)
         set_offline_since (self, g_get_real_time ());
-      /* What was sold meanwhile is counted, not sent: HQ is retried later. */
+      /* What was sold meanwhile is counted, not sent: HQ is retried later,
+       * unless the cashier asked for a sync meanwhile. */
       if (self->again)
         sk_sync_client_update_pending (client);
-      schedule (self, sk_sync_client_get_retry_delay (client));
+      schedule (self, self->forced ? 0 : sk_sync_client_get_retry_delay (client));
     }
   /* A refused token: nothing until the cashier signs in again; the
    * pending events stay in the outbox. */
   self->again = FALSE;
+  self->forced = FALSE;
 }
 
 static void
@@ -145,6 +148,8 @@ void
 sk_background_sync_sync_now (SkBackgroundSync *self)
 {
   g_return_if_fail (SK_IS_BACKGROUND_SYNC (self));
+  if (self->client != NULL && sk_sync_client_get_state (self->client) == SK_SYNC_STATE_SYNCING)
+    self->forced = TRUE;
   start_cycle (self);
 }
 
@@ -191,8 +196,9 @@ network_changed_cb (GNetworkMonitor *monitor, gboolean available, SkBackgroundSy
 static void
 pulled_cb (SkSyncClient *client, SkSyncSummary *summary, SkBackgroundSync *self)
 {
-  gboolean everything = (summary->changed & SK_SYNC_CHANGED_CUSTOMERS) != 0
-                        && summary->customer_ids == NULL;
+  gboolean everything
+      = summary->full_copy
+        || ((summary->changed & SK_SYNC_CHANGED_CUSTOMERS) != 0 && summary->customer_ids == NULL);
 
   if (summary->customer_ids != NULL)
     g_ptr_array_add (summary->customer_ids, NULL);
@@ -201,13 +207,12 @@ pulled_cb (SkSyncClient *client, SkSyncSummary *summary, SkBackgroundSync *self)
       self->repository, (summary->changed & SK_SYNC_CHANGED_STORES) != 0,
       (summary->changed & SK_SYNC_CHANGED_RULES) != 0,
       (summary->changed & SK_SYNC_CHANGED_CAMPAIGNS) != 0,
-      summary->customer_ids ? (const char *const *)summary->customer_ids->pdata : NULL,
-      everything);
+      summary->customer_ids ? (const char *const *)summary->customer_ids->pdata : NULL, everything);
   self->announcing = FALSE;
   if (summary->customer_ids != NULL)
     g_ptr_array_remove_index (summary->customer_ids, summary->customer_ids->len - 1);
 
-  /* A first copy of everything is no news to tell piece by piece. */
+  /* A copy of everything (the first) is no news to tell piece by piece. */
   if (everything)
     return;
   if (summary->merged > 0)
@@ -235,6 +240,7 @@ sk_background_sync_disconnect (SkBackgroundSync *self)
   g_clear_handle_id (&self->timer_id, g_source_remove);
   self->next_due = 0;
   self->again = FALSE;
+  self->forced = FALSE;
   set_offline_since (self, 0);
   if (self->client != NULL)
     {
@@ -301,16 +307,13 @@ sk_background_sync_new (SkRepository *repository, const char *database_path)
   g_signal_connect_object (repository, "customer-changed", G_CALLBACK (customer_changed_cb), self,
                            0);
   self->monitor = g_object_ref (g_network_monitor_get_default ());
-  g_signal_connect_object (self->monitor, "network-changed", G_CALLBACK (network_changed_cb),
-                           self, 0);
+  g_signal_connect_object (self->monitor, "network-changed", G_CALLBACK (network_changed_cb), self,
+                           0);
   return self;
 }
 
 static void
-sk_background_sync_get_property (GObject    *object,
-                                 guint       prop_id,
-                                 GValue     *value,
-                                 GParamSpec *pspec)
+sk_background_sync_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   SkBackgroundSync *self = SK_BACKGROUND_SYNC (object);
 
@@ -358,9 +361,8 @@ sk_background_sync_class_init (SkBackgroundSyncClass *klass)
 
   properties[PROP_CLIENT] = g_param_spec_object ("client", NULL, NULL, SK_TYPE_SYNC_CLIENT,
                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_OFFLINE_SINCE]
-      = g_param_spec_int64 ("offline-since", NULL, NULL, 0, G_MAXINT64, 0,
-                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_OFFLINE_SINCE] = g_param_spec_int64 (
+      "offline-since", NULL, NULL, 0, G_MAXINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* Something the cashier sees changed at HQ (a sentence for a toast). */

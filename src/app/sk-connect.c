@@ -101,8 +101,8 @@ forget_token (SkConnectWindow *self)
 static void
 connected (SkConnectWindow *self)
 {
-  GSettings *settings = sk_application_get_settings (self->app);
-  GtkWindow *main_window = gtk_window_get_transient_for (GTK_WINDOW (self));
+  GSettings       *settings = sk_application_get_settings (self->app);
+  GtkWindow       *main_window = gtk_window_get_transient_for (GTK_WINDOW (self));
   g_autofree char *text = g_strdup_printf (_ ("Connected to HQ as %s"), self->account);
 
   g_settings_set_string (settings, "server-url", self->server_url);
@@ -174,10 +174,10 @@ login_free (Login *login)
 static void
 login_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
-  Login *login = data;
+  Login  *login = data;
   GError *error = NULL;
-  char   *token = sk_sync_login (login->server_url, login->account, login->password, cancellable,
-                                 &error);
+  char   *token
+      = sk_sync_login (login->server_url, login->account, login->password, cancellable, &error);
 
   if (token == NULL)
     g_task_return_error (task, error);
@@ -209,9 +209,8 @@ logged_in_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   forget_token (self);
   self->token = g_steal_pointer (&token);
-  sk_token_store_save_async (self->server_url, self->account, self->token,
-                             SK_TOKEN_PLACE_KEYRING, self->cancellable, token_saved_cb,
-                             g_object_ref (self));
+  sk_token_store_save_async (self->server_url, self->account, self->token, SK_TOKEN_PLACE_KEYRING,
+                             self->cancellable, token_saved_cb, g_object_ref (self));
 }
 
 /* "hq.example:8443" means https. */
@@ -230,8 +229,9 @@ normalize_url (const char *text)
 static void
 connect_clicked_cb (SkConnectWindow *self)
 {
-  const char *password = gtk_editable_get_text (GTK_EDITABLE (self->password_row));
-  g_autofree char *account = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->user_row))));
+  const char      *password = gtk_editable_get_text (GTK_EDITABLE (self->password_row));
+  g_autofree char *account
+      = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->user_row))));
   g_autoptr (GTask) task = NULL;
   Login *login;
 
@@ -268,7 +268,7 @@ sk_connect_window_new (SkApplication *app)
   self->app = app;
   gtk_editable_set_text (GTK_EDITABLE (self->server_row), server);
   gtk_editable_set_text (GTK_EDITABLE (self->user_row), account);
-  gtk_widget_grab_focus (*server == '\0'  ? GTK_WIDGET (self->server_row)
+  gtk_widget_grab_focus (*server == '\0'    ? GTK_WIDGET (self->server_row)
                          : *account == '\0' ? GTK_WIDGET (self->user_row)
                                             : GTK_WIDGET (self->password_row));
   return self;
@@ -338,8 +338,8 @@ sk_connect_window_init (SkConnectWindow *self)
   self->user_row = entry_row (group, ADW_TYPE_ENTRY_ROW, _ ("User name"));
   self->password_row = entry_row (group, ADW_TYPE_PASSWORD_ENTRY_ROW, _ ("Password"));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->server_row), "https://hq.example:8443");
-  g_signal_connect_swapped (self->password_row, "entry-activated",
-                            G_CALLBACK (connect_clicked_cb), self);
+  g_signal_connect_swapped (self->password_row, "entry-activated", G_CALLBACK (connect_clicked_cb),
+                            self);
   adw_entry_row_set_activates_default (self->password_row, TRUE);
 
   self->message = GTK_LABEL (gtk_label_new (NULL));
@@ -358,8 +358,7 @@ sk_connect_window_init (SkConnectWindow *self)
   self->connect_button = gtk_button_new_with_mnemonic (_ ("_Connect"));
   gtk_widget_add_css_class (self->connect_button, "pill");
   gtk_widget_add_css_class (self->connect_button, "suggested-action");
-  g_signal_connect_swapped (self->connect_button, "clicked", G_CALLBACK (connect_clicked_cb),
-                            self);
+  g_signal_connect_swapped (self->connect_button, "clicked", G_CALLBACK (connect_clicked_cb), self);
   gtk_widget_set_halign (actions, GTK_ALIGN_CENTER);
   gtk_box_append (GTK_BOX (actions), GTK_WIDGET (self->spinner));
   gtk_box_append (GTK_BOX (actions), self->file_button);
@@ -403,8 +402,7 @@ token_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (SkApplication) app = user_data;
   g_autoptr (GError) error = NULL;
   g_autofree char *token = sk_token_store_load_finish (result, &error);
-  g_autofree char *server
-      = g_settings_get_string (sk_application_get_settings (app), "server-url");
+  g_autofree char *server = g_settings_get_string (sk_application_get_settings (app), "server-url");
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;

@@ -82,16 +82,16 @@ update (SkSyncStatus *self)
   pending = sk_sync_client_get_pending (client);
   error = sk_sync_client_get_last_error (client);
   if (pending > 0)
-    pending_text = g_strdup_printf (
-        g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " pending", "%" G_GINT64_FORMAT " pending",
-                     pending),
-        pending);
+    pending_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " pending",
+                                                 "%" G_GINT64_FORMAT " pending", pending),
+                                    pending);
 
   /* While a cycle runs the button keeps what the last one said, with a
    * spinner: a minute's routine cycle does not make it flicker. */
   if (sk_sync_client_get_needs_sign_in (client))
     {
-      text = g_strdup (_ ("Sign in again"));
+      text = pending_text ? g_strdup_printf (_ ("Sign in again · %s"), pending_text)
+                          : g_strdup (_ ("Sign in again"));
       title = _ ("HQ needs you to sign in again. The sales of this till are kept until then.");
       icon = "dialog-password-symbolic";
       css = "warning";
@@ -159,8 +159,7 @@ client_changed_cb (SkSyncStatus *self)
     g_signal_handlers_disconnect_by_data (self->client, self);
   g_set_object (&self->client, sk_background_sync_get_client (self->sync));
   if (self->client != NULL)
-    g_signal_connect_object (self->client, "notify", G_CALLBACK (update), self,
-                             G_CONNECT_SWAPPED);
+    g_signal_connect_object (self->client, "notify", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
   update (self);
 }
 
@@ -198,8 +197,7 @@ sk_sync_status_new (SkBackgroundSync *sync)
   SkSyncStatus *self = g_object_new (SK_TYPE_SYNC_STATUS, NULL);
 
   self->sync = g_object_ref (sync);
-  g_signal_connect_object (sync, "notify", G_CALLBACK (client_changed_cb), self,
-                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (sync, "notify", G_CALLBACK (client_changed_cb), self, G_CONNECT_SWAPPED);
   client_changed_cb (self);
   return GTK_WIDGET (self);
 }
@@ -234,7 +232,9 @@ sk_sync_status_init (SkSyncStatus *self)
   self->icon = GTK_IMAGE (gtk_image_new ());
   self->spinner = GTK_SPINNER (gtk_spinner_new ());
   self->label = GTK_LABEL (gtk_label_new (NULL));
+  /* A narrow window keeps the icon and the start of the words. */
   gtk_label_set_ellipsize (self->label, PANGO_ELLIPSIZE_END);
+  gtk_label_set_width_chars (self->label, 4);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->icon));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->spinner));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->label));

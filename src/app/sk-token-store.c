@@ -12,7 +12,7 @@
 
 #include "sk-token-store.h"
 
-G_DEFINE_QUARK (sk-token-store-error-quark, sk_token_store_error)
+G_DEFINE_QUARK (sk - token - store - error - quark, sk_token_store_error)
 
 #define FILE_GROUP "token"
 
@@ -87,7 +87,7 @@ write_file (Request *request, GError **error)
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *data = NULL;
   g_autoptr (GError) local = NULL;
-  gsize            length;
+  gsize length;
 
   g_key_file_set_string (file, FILE_GROUP, "server", request->server);
   g_key_file_set_string (file, FILE_GROUP, "account", request->account);

@@ -351,10 +351,12 @@ sk_window_new (SkApplication *app)
   g_signal_connect_object (settings, "changed::role", G_CALLBACK (role_changed_cb), self, 0);
   /* Sync: its state in the header bar, HQ's news in toasts, HQ's rules in
    * the cart being priced. */
-  adw_header_bar_pack_end (self->header_bar, sk_sync_status_new (sk_application_get_sync (app)));
+  adw_header_bar_pack_start (self->header_bar, sk_sync_status_new (sk_application_get_sync (app)));
   g_signal_connect_object (sk_application_get_sync (app), "notice", G_CALLBACK (sync_notice_cb),
                            self, 0);
   g_signal_connect_object (sk_application_get_repository (app), "stores-changed",
+                           G_CALLBACK (stores_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (sk_application_get_repository (app), "database-changed",
                            G_CALLBACK (stores_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (sk_application_get_repository (app), "rules-changed",
                            G_CALLBACK (reprice_cb), self->checkout_view, G_CONNECT_SWAPPED);

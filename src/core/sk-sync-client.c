@@ -438,9 +438,12 @@ note_changes (SkSyncSummary *summary, JsonArray *changes, gboolean *too_many)
     const char   *entity;
     SkSyncChanges flag;
   } flags[] = {
-    { SK_FEED_STORE, SK_SYNC_CHANGED_STORES },     { SK_FEED_PRODUCT, SK_SYNC_CHANGED_STORES },
-    { SK_FEED_RULE, SK_SYNC_CHANGED_RULES },       { SK_FEED_CAMPAIGN, SK_SYNC_CHANGED_CAMPAIGNS },
-    { SK_FEED_CUSTOMER, SK_SYNC_CHANGED_CUSTOMERS }, { SK_FEED_SETTING, SK_SYNC_CHANGED_SETTINGS },
+    { SK_FEED_STORE, SK_SYNC_CHANGED_STORES },
+    { SK_FEED_PRODUCT, SK_SYNC_CHANGED_STORES },
+    { SK_FEED_RULE, SK_SYNC_CHANGED_RULES },
+    { SK_FEED_CAMPAIGN, SK_SYNC_CHANGED_CAMPAIGNS },
+    { SK_FEED_CUSTOMER, SK_SYNC_CHANGED_CUSTOMERS },
+    { SK_FEED_SETTING, SK_SYNC_CHANGED_SETTINGS },
   };
 
   for (guint i = 0; i < json_array_get_length (changes); i++)
@@ -488,6 +491,8 @@ pull_all (SkDatabase    *db,
   gboolean         restarted = FALSE;
   gboolean         too_many = FALSE;
 
+  summary->full_copy = cursor == NULL;
+
   for (;;)
     {
       g_autoptr (JsonNode) answer = NULL;
@@ -516,6 +521,7 @@ pull_all (SkDatabase    *db,
             return FALSE;
           g_clear_pointer (&cursor, g_free);
           restarted = TRUE;
+          summary->full_copy = TRUE;
           continue;
         }
       if (status != SOUP_STATUS_OK)

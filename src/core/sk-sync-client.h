@@ -44,17 +44,18 @@ typedef enum
 /* What one cycle did. */
 typedef struct
 {
-  gint64 pushed; /* events HQ acknowledged */
-  gint64 applied;
-  gint64 duplicates;
-  gint64 rejected;
-  gint64 pulled;  /* changes applied */
-  char  *cursor;  /* where the next pull starts (NULL: from the start) */
-  gint64 pending; /* events still in the outbox */
+  gint64        pushed; /* events HQ acknowledged */
+  gint64        applied;
+  gint64        duplicates;
+  gint64        rejected;
+  gint64        pulled;       /* changes applied */
+  char         *cursor;       /* where the next pull starts (NULL: from the start) */
+  gint64        pending;      /* events still in the outbox */
   SkSyncChanges changed;      /* what the pull changed */
   GPtrArray    *customer_ids; /* customers it changed, each once (NULL: none, or too many) */
   gint64        merged;       /* customers HQ merged into another */
   gint64        rules_edited; /* rules upserted or removed */
+  gboolean      full_copy; /* the pull started from the start (a first sync, an expired cursor) */
 } SkSyncSummary;
 
 void      sk_sync_summary_free (SkSyncSummary *summary);
@@ -80,16 +81,16 @@ SkSyncState sk_sync_client_get_state (SkSyncClient *self);
 /* Cycles failed in a row (0 after a success), and how long to wait before
  * the next cycle: 0 after a success, else an exponential backoff with
  * jitter (SK_SYNC_CLIENT_RETRY_FIRST to _MAX), in microseconds. */
-guint       sk_sync_client_get_failures (SkSyncClient *self);
-gint64      sk_sync_client_get_retry_delay (SkSyncClient *self);
-gint64      sk_sync_client_get_pending (SkSyncClient *self);
+guint  sk_sync_client_get_failures (SkSyncClient *self);
+gint64 sk_sync_client_get_retry_delay (SkSyncClient *self);
+gint64 sk_sync_client_get_pending (SkSyncClient *self);
 /* Counts the outbox again (after a sale) in a worker and updates pending;
  * no request to HQ. */
 void        sk_sync_client_update_pending (SkSyncClient *self);
 gint64      sk_sync_client_get_last_success (SkSyncClient *self);
 const char *sk_sync_client_get_last_error (SkSyncClient *self);
 /* HQ refused the token (or there is none): the account must sign in. */
-gboolean    sk_sync_client_get_needs_sign_in (SkSyncClient *self);
+gboolean sk_sync_client_get_needs_sign_in (SkSyncClient *self);
 
 /* One cycle: the outbox pushed in batches (each acknowledged event removed
  * in one transaction per batch), then HQ's changes pulled until has_more is

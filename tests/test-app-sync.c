@@ -1,0 +1,556 @@
+/* test-app-sync.c: a till connected to a real skidka-server on loopback
+ * (in-process, port 0), under Xvfb: signing in (a good and a wrong
+ * password, the server down, no keyring: the token in a user-only file),
+ * selling while the server is stopped ("3 pending"), syncing when it is
+ * back, a rule edited at HQ priced in the open checkout, a revoked token
+ * ("Sign in again") that loses no sale. A PNG of each state is saved.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <libsoup/soup.h>
+
+#include "sk-accounts.h"
+#include "sk-checkout-view.h"
+#include "sk-connect.h"
+#include "sk-model-private.h"
+#include "sk-server-private.h"
+#include "sk-sync-status.h"
+#include "sk-test-server.h"
+#include "sk-test-util.h"
+#include "sk-token-store.h"
+#include "test-app-common.h"
+
+static struct
+{
+  char         *dir;
+  char         *path;
+  SkDatabase   *db; /* HQ's */
+  SkTestServer *server;
+  guint         port;
+  char         *url;
+  char         *store;
+} hq;
+
+static void
+hq_start (guint port)
+{
+  SkServerConfig *config = sk_server_config_new ();
+
+  g_free (config->database);
+  config->database = g_strdup (hq.path);
+  config->port = port;
+  config->workers = 2;
+  hq.server = sk_test_server_start (config);
+  hq.port = sk_test_server_get_port (hq.server);
+}
+
+static void
+hq_stop (void)
+{
+  g_clear_pointer (&hq.server, sk_test_server_stop);
+}
+
+static void
+hq_setup (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (SkProduct) product = g_object_new (SK_TYPE_PRODUCT, NULL);
+  g_autofree char *user = NULL;
+
+  hq.dir = g_dir_make_tmp ("skidka-app-sync-XXXXXX", &error);
+  g_assert_no_error (error);
+  hq.path = g_build_filename (hq.dir, "hq.db", NULL);
+  hq.db = sk_database_open (hq.path, &error);
+  g_assert_no_error (error);
+  store = sk_test_store_new ("S1", "Store one");
+  g_assert_true (sk_database_save_store (hq.db, store, &error));
+  g_assert_no_error (error);
+  hq.store = g_strdup (sk_record_get_id (store));
+  sk_test_set_string (&product->sku, "bear-1");
+  sk_test_set_string (&product->name, "Teddy bear");
+  sk_test_set_string (&product->category, "toys");
+  product->price = 100000;
+  g_assert_true (sk_database_save_product (hq.db, product, &error));
+  g_assert_no_error (error);
+  user = sk_auth_create_user (hq.db, "cashier1", "cashier-pass", "cashier", hq.store, &error);
+  g_assert_no_error (error);
+  hq_start (0);
+  hq.url = g_strdup_printf ("http://127.0.0.1:%u", hq.port);
+}
+
+/* A PNG of @widget once a stack's transition is over. */
+static void
+shot (GtkWidget *widget, const char *name)
+{
+  app_pump (600);
+  app_save_png (widget, name);
+}
+
+/* The test's settings live in memory: each test starts unconnected. */
+static void
+sync_fixture_setup (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *token_file = sk_token_store_file_path ();
+
+  g_unlink (token_file);
+  app_fixture_setup (f, data);
+  g_settings_reset (sk_application_get_settings (f->app), "server-url");
+  g_settings_reset (sk_application_get_settings (f->app), "account");
+}
+
+static SkSyncStatus *
+find_status (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      SkSyncStatus *found;
+
+      if (SK_IS_SYNC_STATUS (child))
+        return SK_SYNC_STATUS (child);
+      if ((found = find_status (child)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  SkSyncStatus *status;
+  const char   *prefix;
+} StatusWait;
+
+static gboolean
+status_has (gpointer data)
+{
+  StatusWait *w = data;
+
+  return strstr (sk_sync_status_get_text (w->status), w->prefix) != NULL;
+}
+
+static void
+wait_status (AppFixture *f, const char *prefix)
+{
+  StatusWait w = { find_status (GTK_WIDGET (f->window)), prefix };
+
+  g_assert_nonnull (w.status);
+  if (!app_wait (status_has, &w, 30000))
+    g_error ("The sync status says “%s”, not “%s”", sk_sync_status_get_text (w.status), prefix);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (w.status)));
+}
+
+static char *
+login (const char *user, const char *password)
+{
+  g_autoptr (GError) error = NULL;
+  char *token = sk_sync_login (hq.url, user, password, NULL, &error);
+
+  g_assert_no_error (error);
+  return token;
+}
+
+/* Connected the way the connect window leaves it, without its window. */
+static void
+connect_till (AppFixture *f, const char *token)
+{
+  GSettings    *settings = sk_application_get_settings (f->app);
+  SkSyncClient *client;
+
+  g_settings_set_string (settings, "server-url", hq.url);
+  g_settings_set_string (settings, "account", "cashier1");
+  sk_background_sync_connect (sk_application_get_sync (f->app), hq.url, token);
+  client = sk_background_sync_get_client (sk_application_get_sync (f->app));
+  /* One quick retry within a cycle: the test need not wait for three. */
+  sk_sync_client_set_retry (client, 1, 50);
+}
+
+/* What Ctrl+R does: the accelerator's action, activated. */
+static void
+press_sync_now (AppFixture *f)
+{
+  g_auto (GStrv) actions
+      = gtk_application_get_actions_for_accel (GTK_APPLICATION (f->app), "<Control>r");
+
+  g_assert_nonnull (actions);
+  g_assert_cmpstr (actions[0], ==, "app.sync-now");
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "sync-now"));
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "sync-now", NULL);
+}
+
+static SkConnectWindow *
+find_connect_window (AppFixture *f)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
+    if (SK_IS_CONNECT_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static GtkWidget *
+find_button (GtkWidget *widget, const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child)
+          && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+        return child;
+      if ((found = find_button (child, label)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkEditable *
+find_row (GtkWidget *widget, const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkEditable *found;
+
+      if (ADW_IS_ENTRY_ROW (child)
+          && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
+        return GTK_EDITABLE (child);
+      if ((found = find_row (child, title)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  SkConnectWindow *window;
+  const char      *words;
+} MessageWait;
+
+static gboolean
+message_has (gpointer data)
+{
+  MessageWait *w = data;
+
+  return strstr (sk_connect_window_get_message (w->window), w->words) != NULL;
+}
+
+static void
+click_connect_and_wait (SkConnectWindow *window, const char *words)
+{
+  MessageWait w = { window, words };
+
+  gtk_widget_activate (find_button (GTK_WIDGET (window), "_Connect"));
+  if (!app_wait (message_has, &w, 30000))
+    g_error ("The connect window says “%s”, not “%s”", sk_connect_window_get_message (window),
+             words);
+}
+
+/* A port nothing listens on: one the system gave and took back. */
+static guint
+closed_port (void)
+{
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr (GError) error = NULL;
+  guint port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return port;
+}
+
+static gboolean
+window_gone (gpointer data)
+{
+  return find_connect_window (data) == NULL;
+}
+
+/* The first run: Connect to HQ; the server down, a wrong password, then
+ * the right one; no keyring runs here, so the plain message, and the token
+ * in the user-only file; the till then has HQ's store and syncs. */
+static void
+test_sign_in (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *down = g_strdup_printf ("http://127.0.0.1:%u", closed_port ());
+  g_autofree char *token_file = sk_token_store_file_path ();
+  SkConnectWindow *window;
+  GtkEditable     *server, *user, *password;
+
+  g_assert_true (sk_window_is_welcome (f->window));
+  /* Not connected: no sync state, no Sync Now. */
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (find_status (GTK_WIDGET (f->window)))));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "sync-now"));
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "connect", NULL);
+  app_pump (300);
+  window = find_connect_window (f);
+  g_assert_nonnull (window);
+  server = find_row (GTK_WIDGET (window), "Server address");
+  user = find_row (GTK_WIDGET (window), "User name");
+  password = find_row (GTK_WIDGET (window), "Password");
+  g_assert_nonnull (server);
+  g_assert_nonnull (user);
+  g_assert_nonnull (password);
+
+  /* The server down */
+  gtk_editable_set_text (server, down);
+  gtk_editable_set_text (user, "cashier1");
+  gtk_editable_set_text (password, "wrong-pass");
+  click_connect_and_wait (window, "Cannot reach the server");
+  shot (GTK_WIDGET (window), "sync-sign-in-server-down");
+  /* Nothing the user typed is lost. */
+  g_assert_cmpstr (gtk_editable_get_text (user), ==, "cashier1");
+  g_assert_cmpstr (gtk_editable_get_text (password), ==, "wrong-pass");
+
+  /* A wrong password */
+  gtk_editable_set_text (server, hq.url);
+  click_connect_and_wait (window, "The user name or the password is wrong");
+  shot (GTK_WIDGET (window), "sync-sign-in-wrong-password");
+  g_assert_cmpstr (gtk_editable_get_text (server), ==, hq.url);
+  g_assert_null (strstr (sk_connect_window_get_message (window), "DBus"));
+
+  /* The right one: no keyring service on this test's bus. */
+  gtk_editable_set_text (password, "cashier-pass");
+  click_connect_and_wait (window, "No keyring is available");
+  g_assert_true (sk_connect_window_get_offers_file (window));
+  g_assert_null (strstr (sk_connect_window_get_message (window), "org.freedesktop"));
+  g_assert_false (g_file_test (token_file, G_FILE_TEST_EXISTS));
+  shot (GTK_WIDGET (window), "sync-sign-in-no-keyring");
+  gtk_widget_activate (find_button (GTK_WIDGET (window), "_Keep in a File Only I Can Read"));
+  g_assert_true (app_wait (window_gone, f, 10000));
+  {
+    struct stat      st;
+    g_autofree char *contents = NULL;
+
+    g_assert_cmpint (g_stat (token_file, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+    g_assert_true (g_file_get_contents (token_file, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "account=cashier1"));
+    g_assert_nonnull (strstr (contents, "token="));
+  }
+  g_assert_cmpstr (g_settings_get_string (sk_application_get_settings (f->app), "account"), ==,
+                   "cashier1");
+
+  /* Connected: the first sync brings HQ's store, and the views open. */
+  wait_status (f, "Synced");
+  app_pump (500);
+  g_assert_false (sk_window_is_welcome (f->window));
+  g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM stores WHERE code = ?", "S1"),
+                   ==, 1);
+  shot (GTK_WIDGET (f->window), "sync-synced");
+}
+
+static void
+sold_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkPurchaseResult) sold
+      = sk_repository_process_purchase_finish (SK_REPOSITORY (source), result, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (sold);
+  (*(guint *)user_data)++;
+}
+
+static gboolean
+count_reached (gpointer data)
+{
+  guint *counts = data;
+
+  return counts[0] >= counts[1];
+}
+
+/* @n sales of a teddy bear at HQ's store, as the checkout records them;
+ * their ids in @ids. */
+static void
+sell (AppFixture *f, guint n, GPtrArray *ids)
+{
+  guint counts[2] = { 0, n };
+
+  for (guint i = 0; i < n; i++)
+    {
+      SkPurchaseRequest *request = g_new0 (SkPurchaseRequest, 1);
+
+      request->id = g_uuid_string_random ();
+      request->cart = sk_cart_new (hq.store);
+      sk_cart_add_line (request->cart, "bear-1", "Teddy bear", "toys", 100000, 1);
+      g_ptr_array_add (ids, g_strdup (request->id));
+      sk_repository_process_purchase_async (sk_application_get_repository (f->app), request, NULL,
+                                            sold_cb, &counts[0]);
+    }
+  g_assert_true (app_wait (count_reached, counts, 30000));
+}
+
+static gint64
+hq_has (GPtrArray *ids)
+{
+  gint64 n = 0;
+
+  for (guint i = 0; i < ids->len; i++)
+    n += sk_test_query_int (hq.db, "SELECT count(*) FROM purchases WHERE id = ?",
+                            g_ptr_array_index (ids, i));
+  return n;
+}
+
+static gint64
+till_outbox (AppFixture *f)
+{
+  return sk_database_count_outbox (f->db, NULL);
+}
+
+/* Connected and synced with HQ's store, on the checkout. */
+static void
+connected_till (AppFixture *f, const char *token)
+{
+  connect_till (f, token);
+  wait_status (f, "Synced");
+  app_pump (300);
+  g_assert_false (sk_window_is_welcome (f->window));
+}
+
+/* HQ stops; three sales; "3 pending" while offline; HQ is back, Ctrl+R:
+ * "Synced", and HQ has the three sales once each. */
+static void
+test_offline (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *token = login ("cashier1", "cashier-pass");
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  guint port = hq.port;
+
+  connected_till (f, token);
+  hq_stop ();
+  sell (f, 3, ids);
+  wait_status (f, "Offline since");
+  wait_status (f, "3 pending");
+  g_assert_cmpint (till_outbox (f), ==, 3);
+  shot (GTK_WIDGET (f->window), "sync-offline-pending");
+  /* Narrow, the state still shows. */
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 400, 700);
+  app_pump (500);
+  shot (GTK_WIDGET (f->window), "sync-offline-pending-narrow");
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1366, 768);
+  g_assert_cmpint (hq_has (ids), ==, 0);
+
+  hq_start (port);
+  g_assert_cmpuint (hq.port, ==, port);
+  press_sync_now (f);
+  wait_status (f, "Synced");
+  g_assert_cmpint (hq_has (ids), ==, 3);
+  g_assert_cmpint (till_outbox (f), ==, 0);
+  shot (GTK_WIDGET (f->window), "sync-back-online");
+}
+
+typedef struct
+{
+  SkCheckoutView *view;
+  gint64          discount;
+} PriceWait;
+
+static gboolean
+priced_with (gpointer data)
+{
+  PriceWait            *w = data;
+  const SkEngineResult *result = sk_checkout_view_get_result (w->view);
+
+  return !sk_checkout_view_get_calculating (w->view) && result != NULL
+         && result->discount_total == w->discount;
+}
+
+/* A rule HQ adds reaches the cart open in the checkout, without a restart. */
+static void
+test_hq_rule (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *token = login ("cashier1", "cashier-pass");
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (GError) error = NULL;
+  SkCheckoutView *view;
+  PriceWait       w;
+
+  connected_till (f, token);
+  sk_window_show_view (f->window, "checkout");
+  view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
+  g_assert_true (sk_checkout_view_add_sku (view, "bear-1"));
+  w = (PriceWait){ view, 0 };
+  g_assert_true (app_wait (priced_with, &w, 10000));
+
+  sk_test_set_string (&rule->name, "HQ's ten percent");
+  sk_test_set_string (&rule->type, "percentage");
+  rule->value = 1000;
+  g_assert_true (sk_database_save_rule (hq.db, rule, &error));
+  g_assert_no_error (error);
+  press_sync_now (f);
+  w.discount = 10000;
+  if (!app_wait (priced_with, &w, 30000))
+    g_error ("The cart's discount is %" G_GINT64_FORMAT ", not 100.00",
+             sk_checkout_view_get_result (view)->discount_total);
+  app_pump (300);
+  shot (GTK_WIDGET (f->window), "sync-hq-rule-in-checkout");
+}
+
+/* HQ refuses the token during a sync: the sales stay, "Sign in again". */
+static void
+test_unauthorized (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *token = login ("cashier1", "cashier-pass");
+  g_autofree char *fresh = NULL;
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autofree char *logout = g_strconcat (hq.url, "/api/auth/logout", NULL);
+  g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new ("POST", logout);
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GError) error = NULL;
+
+  connected_till (f, token);
+  /* The token revoked at HQ, for real. */
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), <, 300);
+
+  sell (f, 2, ids);
+  wait_status (f, "Sign in again");
+  wait_status (f, "2 pending");
+  g_assert_cmpint (till_outbox (f), ==, 2);
+  g_assert_cmpint (hq_has (ids), ==, 0);
+  shot (GTK_WIDGET (f->window), "sync-sign-in-again");
+
+  /* Signed in again: the kept sales go. */
+  fresh = login ("cashier1", "cashier-pass");
+  connect_till (f, fresh);
+  wait_status (f, "Synced");
+  g_assert_cmpint (hq_has (ids), ==, 2);
+  g_assert_cmpint (till_outbox (f), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *config = NULL;
+  int              status;
+
+  /* The token file and the keyring's view of the user go to a directory
+   * of the test's own. */
+  config = g_dir_make_tmp ("skidka-app-sync-config-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  app_test_init (&argc, &argv);
+  hq_setup ();
+  g_test_add ("/app/sync/sign-in", AppFixture, "empty", sync_fixture_setup, test_sign_in,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/offline", AppFixture, "empty", sync_fixture_setup, test_offline,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/hq-rule", AppFixture, "empty", sync_fixture_setup, test_hq_rule,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/unauthorized", AppFixture, "empty", sync_fixture_setup, test_unauthorized,
+              app_fixture_teardown);
+  status = g_test_run ();
+  hq_stop ();
+  g_clear_object (&hq.db);
+  sk_test_remove_dir (hq.dir);
+  sk_test_remove_dir (config);
+  return status;
+}
