@@ -279,6 +279,7 @@ test_sign_in (AppFixture *f, gconstpointer data)
   GtkEditable     *server, *user, *password;
 
   g_assert_true (sk_window_is_welcome (f->window));
+  shot (GTK_WIDGET (f->window), "sync-first-run");
   /* Not connected: no sync state, no Sync Now. */
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (find_status (GTK_WIDGET (f->window)))));
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "sync-now"));
@@ -525,6 +526,76 @@ test_unauthorized (AppFixture *f, gconstpointer data)
   g_assert_cmpint (till_outbox (f), ==, 0);
 }
 
+/* An HQ that refuses this till: a 403 with its reason, as HQ words it. */
+static void
+refusing_handler (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  static const char body[]
+      = "{\"error\":{\"code\":\"forbidden\",\"message\":\"This till belongs to another "
+        "store\",\"field\":null}}";
+
+  soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, body,
+                                    strlen (body));
+}
+
+/* HQ answers with an error: "Sync error", the message in the popover, and
+ * Copy Details puts it on the clipboard with what support asks for. */
+static void
+test_error (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSList) uris = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *details = NULL;
+  SkSyncStatus    *status = find_status (GTK_WIDGET (f->window));
+  GtkWidget       *copy;
+  GtkMenuButton   *button;
+
+  soup_server_add_handler (server, NULL, refusing_handler, NULL, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify)g_uri_unref);
+
+  g_settings_set_string (sk_application_get_settings (f->app), "server-url", url);
+  sk_background_sync_connect (sk_application_get_sync (f->app), url, "a-token");
+  wait_status (f, "Sync error");
+  details = sk_sync_status_dup_details (status);
+  g_assert_nonnull (strstr (details, "This till belongs to another store"));
+  g_assert_nonnull (strstr (details, url));
+
+  button = GTK_MENU_BUTTON (gtk_widget_get_first_child (GTK_WIDGET (status)));
+  gtk_menu_button_popup (button);
+  app_pump (300);
+  copy = find_button (GTK_WIDGET (gtk_menu_button_get_popover (button)), "_Copy Details");
+  g_assert_nonnull (copy);
+  g_assert_true (gtk_widget_get_visible (copy));
+  shot (GTK_WIDGET (f->window), "sync-error");
+  shot (GTK_WIDGET (gtk_menu_button_get_popover (button)), "sync-error-details");
+  gtk_widget_activate (copy);
+  /* A button activated by the keyboard clicks a moment later. */
+  app_pump (500);
+  {
+    GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (f->window));
+    GValue        value = G_VALUE_INIT;
+
+    g_assert_true (gdk_clipboard_is_local (clipboard));
+    g_value_init (&value, G_TYPE_STRING);
+    g_assert_true (
+        gdk_content_provider_get_value (gdk_clipboard_get_content (clipboard), &value, NULL));
+    g_assert_cmpstr (g_value_get_string (&value), ==, details);
+    g_value_unset (&value);
+  }
+  sk_background_sync_disconnect (sk_application_get_sync (f->app));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -546,6 +617,8 @@ main (int argc, char **argv)
   g_test_add ("/app/sync/hq-rule", AppFixture, "empty", sync_fixture_setup, test_hq_rule,
               app_fixture_teardown);
   g_test_add ("/app/sync/unauthorized", AppFixture, "empty", sync_fixture_setup, test_unauthorized,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/error", AppFixture, "empty", sync_fixture_setup, test_error,
               app_fixture_teardown);
   status = g_test_run ();
   hq_stop ();
