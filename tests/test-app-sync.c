@@ -97,8 +97,13 @@ sync_fixture_setup (AppFixture *f, gconstpointer data)
 
   g_unlink (token_file);
   app_fixture_setup (f, data);
-  g_settings_reset (sk_application_get_settings (f->app), "server-url");
-  g_settings_reset (sk_application_get_settings (f->app), "account");
+  {
+    const char *keys[]
+        = { "server-url", "account", "role-from-account", "account-store-id", "admin-pin" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+      g_settings_reset (sk_application_get_settings (f->app), keys[i]);
+  }
 }
 
 static SkSyncStatus *
@@ -248,6 +253,127 @@ click_connect_and_wait (SkConnectWindow *window, const char *words)
              words);
 }
 
+static GtkWindow *
+open_preferences (AppFixture *f)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  app_pump (500);
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
+    if (ADW_IS_PREFERENCES_WINDOW (l->data))
+      return l->data;
+  g_assert_not_reached ();
+}
+
+static GtkWidget *
+find_role_row (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_COMBO_ROW (child)
+          && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), "Role") == 0)
+        return child;
+      if ((found = find_role_row (child)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The dialog asking for the PIN, if one is open. */
+static AdwMessageDialog *
+find_pin_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+/* Types @pin in the open PIN dialog and presses its main button. */
+static void
+answer_pin (const char *pin, const char *shot_name)
+{
+  AdwMessageDialog *dialog;
+  GtkWidget        *entry, *button;
+
+  app_pump (300);
+  dialog = find_pin_dialog ();
+  g_assert_nonnull (dialog);
+  entry = adw_message_dialog_get_extra_child (dialog);
+  g_assert_true (GTK_IS_ENTRY (entry));
+  g_assert_false (gtk_entry_get_visibility (GTK_ENTRY (entry)));
+  gtk_editable_set_text (GTK_EDITABLE (entry), pin);
+  if (shot_name != NULL)
+    shot (GTK_WIDGET (dialog), shot_name);
+  button = find_button (GTK_WIDGET (dialog), "_Unlock");
+  if (button == NULL)
+    button = find_button (GTK_WIDGET (dialog), "_Set PIN");
+  g_assert_nonnull (button);
+  gtk_widget_activate (button);
+  app_pump (600);
+  g_assert_null (find_pin_dialog ());
+}
+
+/* A stand-alone till: the role goes down freely, up only with the PIN,
+ * which the first raise sets and which is kept hashed. */
+static void
+test_role_pin (AppFixture *f, gconstpointer data)
+{
+  GSettings       *settings = sk_application_get_settings (f->app);
+  GtkWindow       *prefs = open_preferences (f);
+  AdwComboRow     *row = ADW_COMBO_ROW (find_role_row (GTK_WIDGET (prefs)));
+  g_autofree char *stored = NULL;
+
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (row)));
+  /* Down to cashier (row 0): no question. */
+  adw_combo_row_set_selected (row, 0);
+  app_pump (200);
+  g_assert_null (find_pin_dialog ());
+  g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
+
+  /* Up to administrator (row 3): the first time, a PIN to choose. */
+  adw_combo_row_set_selected (row, 3);
+  app_pump (300);
+  g_assert_nonnull (find_pin_dialog ());
+  g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
+  g_assert_cmpuint (adw_combo_row_get_selected (row), ==, 0);
+  answer_pin ("24", NULL);
+  /* Too short: nothing set, the role stays. */
+  g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
+  stored = g_settings_get_string (settings, "admin-pin");
+  g_assert_cmpstr (stored, ==, "");
+  g_clear_pointer (&stored, g_free);
+  adw_combo_row_set_selected (row, 3);
+  answer_pin ("2468", "sync-role-choose-pin");
+  g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_ADMIN);
+  g_assert_cmpuint (adw_combo_row_get_selected (row), ==, 3);
+  stored = g_settings_get_string (settings, "admin-pin");
+  g_assert_cmpstr (stored, !=, "");
+  g_assert_null (strstr (stored, "2468"));
+
+  /* Down, then up with a wrong PIN: the role stays; with the right one it
+   * goes up. */
+  adw_combo_row_set_selected (row, 0);
+  app_pump (200);
+  g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
+  adw_combo_row_set_selected (row, 1);
+  answer_pin ("1111", "sync-role-pin");
+  g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
+  g_assert_cmpuint (adw_combo_row_get_selected (row), ==, 0);
+  adw_combo_row_set_selected (row, 1);
+  answer_pin ("2468", NULL);
+  g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_MANAGER);
+  gtk_window_destroy (prefs);
+}
+
 /* A port nothing listens on: one the system gave and took back. */
 static guint
 closed_port (void)
@@ -341,6 +467,28 @@ test_sign_in (AppFixture *f, gconstpointer data)
   g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM stores WHERE code = ?", "S1"),
                    ==, 1);
   shot (GTK_WIDGET (f->window), "sync-synced");
+
+  /* The role and the store are the account's: a cashier of store one. */
+  {
+    GSettings       *settings = sk_application_get_settings (f->app);
+    g_autofree char *store = g_settings_get_string (settings, "store-id");
+    AdwViewStack    *stack = ADW_VIEW_STACK (
+           gtk_widget_get_ancestor (sk_window_get_view (f->window, "checkout"), ADW_TYPE_VIEW_STACK));
+    GtkWindow *prefs;
+
+    g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
+    g_assert_cmpstr (store, ==, hq.store);
+    g_assert_true (g_settings_get_boolean (settings, "role-from-account"));
+    g_assert_false (adw_view_stack_page_get_visible (
+        adw_view_stack_get_page (stack, adw_view_stack_get_child_by_name (stack, "rules"))));
+    g_assert_false (adw_view_stack_page_get_visible (
+        adw_view_stack_get_page (stack, adw_view_stack_get_child_by_name (stack, "charts"))));
+    /* Preferences show them and cannot change them. */
+    prefs = open_preferences (f);
+    g_assert_false (gtk_widget_get_sensitive (find_role_row (GTK_WIDGET (prefs))));
+    shot (GTK_WIDGET (prefs), "sync-preferences-connected");
+    gtk_window_destroy (prefs);
+  }
 }
 
 static void
@@ -619,6 +767,8 @@ main (int argc, char **argv)
   g_test_add ("/app/sync/unauthorized", AppFixture, "empty", sync_fixture_setup, test_unauthorized,
               app_fixture_teardown);
   g_test_add ("/app/sync/error", AppFixture, "empty", sync_fixture_setup, test_error,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/role-pin", AppFixture, NULL, sync_fixture_setup, test_role_pin,
               app_fixture_teardown);
   status = g_test_run ();
   hq_stop ();

@@ -26,9 +26,11 @@ struct _SkConnectWindow
   GtkSpinner    *spinner;
   GCancellable  *cancellable;
   /* Signed in, waiting for a place to keep the token. */
-  char *server_url;
-  char *account;
-  char *token;
+  char  *server_url;
+  char  *account;
+  char  *token;
+  SkRole role;
+  char  *store_id;
 };
 
 G_DEFINE_FINAL_TYPE (SkConnectWindow, sk_connect_window, ADW_TYPE_WINDOW)
@@ -89,6 +91,20 @@ show_message (SkConnectWindow *self, const char *text, gboolean is_error)
     gtk_widget_remove_css_class (GTK_WIDGET (self->message), "error");
 }
 
+/* The account's role and store, cached for offline use: the views follow
+ * the role (GSettings "role"), the checkout sells in the store. */
+static void
+apply_account (SkApplication *app, SkRole role, const char *store_id)
+{
+  GSettings *settings = sk_application_get_settings (app);
+
+  g_settings_set_string (settings, "account-store-id", store_id ? store_id : "");
+  if (store_id != NULL)
+    g_settings_set_string (settings, "store-id", store_id);
+  g_settings_set_string (settings, "role", sk_role_to_string (role));
+  g_settings_set_boolean (settings, "role-from-account", TRUE);
+}
+
 static void
 forget_token (SkConnectWindow *self)
 {
@@ -107,6 +123,7 @@ connected (SkConnectWindow *self)
 
   g_settings_set_string (settings, "server-url", self->server_url);
   g_settings_set_string (settings, "account", self->account);
+  apply_account (self->app, self->role, self->store_id);
   sk_background_sync_connect (sk_application_get_sync (self->app), self->server_url, self->token);
   forget_token (self);
   if (SK_IS_WINDOW (main_window))
@@ -155,9 +172,12 @@ keep_in_file_cb (SkConnectWindow *self)
 
 typedef struct
 {
-  char *server_url;
-  char *account;
-  char *password;
+  char  *server_url;
+  char  *account;
+  char  *password;
+  char  *token; /* what the thread found */
+  SkRole role;
+  char  *store_id;
 } Login;
 
 static void
@@ -168,6 +188,8 @@ login_free (Login *login)
   if (login->password != NULL)
     memset (login->password, 0, strlen (login->password));
   g_free (login->password);
+  g_free (login->token);
+  g_free (login->store_id);
   g_free (login);
 }
 
@@ -176,13 +198,15 @@ login_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancell
 {
   Login  *login = data;
   GError *error = NULL;
-  char   *token
-      = sk_sync_login (login->server_url, login->account, login->password, cancellable, &error);
 
-  if (token == NULL)
+  login->token
+      = sk_sync_login (login->server_url, login->account, login->password, cancellable, &error);
+  if (login->token == NULL
+      || !sk_sync_fetch_account (login->server_url, login->token, &login->role, &login->store_id,
+                                 cancellable, &error))
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, token, g_free);
+    g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -190,14 +214,15 @@ logged_in_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkConnectWindow *self = SK_CONNECT_WINDOW (source);
   g_autoptr (GError) error = NULL;
-  g_autofree char *token = g_task_propagate_pointer (G_TASK (result), &error);
+  Login *login = g_task_get_task_data (G_TASK (result));
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (token == NULL)
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      g_autofree char *text = sk_connect_describe_error (error, self->server_url);
+      g_autofree char *text = NULL;
 
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      text = sk_connect_describe_error (error, self->server_url);
       g_debug ("Sign-in: %s", error->message);
       set_busy (self, FALSE);
       show_message (self, text, TRUE);
@@ -208,7 +233,10 @@ logged_in_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   forget_token (self);
-  self->token = g_steal_pointer (&token);
+  self->token = g_steal_pointer (&login->token);
+  self->role = login->role;
+  g_free (self->store_id);
+  self->store_id = g_steal_pointer (&login->store_id);
   sk_token_store_save_async (self->server_url, self->account, self->token, SK_TOKEN_PLACE_KEYRING,
                              self->cancellable, token_saved_cb, g_object_ref (self));
 }
@@ -292,6 +320,7 @@ sk_connect_window_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_free (self->server_url);
   g_free (self->account);
+  g_free (self->store_id);
   G_OBJECT_CLASS (sk_connect_window_parent_class)->finalize (object);
 }
 
@@ -396,6 +425,64 @@ sync_now_action (GSimpleAction *action, GVariant *param, gpointer user_data)
   sk_background_sync_sync_now (sk_application_get_sync (user_data));
 }
 
+typedef struct
+{
+  char  *server_url;
+  char  *token;
+  SkRole role;
+  char  *store_id;
+} Refresh;
+
+static void
+refresh_free (Refresh *refresh)
+{
+  g_free (refresh->server_url);
+  g_free (refresh->token);
+  g_free (refresh->store_id);
+  g_free (refresh);
+}
+
+static void
+refresh_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  Refresh *refresh = data;
+  GError  *error = NULL;
+
+  if (sk_sync_fetch_account (refresh->server_url, refresh->token, &refresh->role,
+                             &refresh->store_id, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+refreshed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SkApplication *app = SK_APPLICATION (source);
+  Refresh       *refresh = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+
+  /* Offline, or the token refused (sync says so): the cached role stays. */
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    apply_account (app, refresh->role, refresh->store_id);
+  else
+    g_debug ("The account's role stays as cached: %s", error->message);
+}
+
+/* The account's role and store may have changed at HQ since the last run. */
+static void
+refresh_account (SkApplication *app, const char *server_url, const char *token)
+{
+  g_autoptr (GTask) task = g_task_new (app, NULL, refreshed_cb, NULL);
+  Refresh *refresh = g_new0 (Refresh, 1);
+
+  refresh->server_url = g_strdup (server_url);
+  refresh->token = g_strdup (token);
+  g_task_set_source_tag (task, refresh_account);
+  g_task_set_task_data (task, refresh, (GDestroyNotify)refresh_free);
+  g_task_run_in_thread (task, refresh_thread);
+}
+
 static void
 token_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -408,6 +495,8 @@ token_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   /* No token: the header bar asks to sign in again. */
   sk_background_sync_connect (sk_application_get_sync (app), server, token);
+  if (token != NULL)
+    refresh_account (app, server, token);
 }
 
 static void

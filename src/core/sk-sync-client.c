@@ -710,6 +710,60 @@ sk_sync_client_sync_finish (SkSyncClient *self, GAsyncResult *result, GError **e
 
 /* Sign-in */
 
+/* @server_url without the slashes it may end with. */
+static char *
+base_of (const char *server_url)
+{
+  char *base = g_strdup (server_url);
+
+  while (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  return base;
+}
+
+gboolean
+sk_sync_fetch_account (const char   *server_url,
+                       const char   *token,
+                       SkRole       *role,
+                       char        **store_id,
+                       GCancellable *cancellable,
+                       GError      **error)
+{
+  g_autoptr (SoupSession) session = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  g_autofree char *base = NULL;
+  JsonObject      *object;
+  const char      *role_name, *store;
+  guint            status;
+  gint64           retry_after;
+
+  g_return_val_if_fail (server_url != NULL && token != NULL, FALSE);
+
+  base = base_of (server_url);
+  session = soup_session_new_with_options ("timeout", 60, NULL);
+  answer = http_json (session, base, "GET", "/api/auth/me", token, NULL, &status, cancellable,
+                      error, &retry_after);
+  if (answer == NULL)
+    return FALSE;
+  if (status != SOUP_STATUS_OK)
+    {
+      set_http_error (status, answer, error);
+      return FALSE;
+    }
+  object = object_of (answer);
+  role_name = object ? json_object_get_string_member_with_default (object, "role", NULL) : NULL;
+  store = object ? json_object_get_string_member_with_default (object, "store_id", NULL) : NULL;
+  if (sk_role_from_string (role_name) == SK_ROLE_NONE)
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "role",
+                          _ ("The server's answer names no role this till knows"));
+      return FALSE;
+    }
+  *role = sk_role_from_string (role_name);
+  *store_id = g_strdup (store);
+  return TRUE;
+}
+
 char *
 sk_sync_login (const char   *server_url,
                const char   *username,
@@ -729,9 +783,7 @@ sk_sync_login (const char   *server_url,
 
   g_return_val_if_fail (server_url != NULL && username != NULL && password != NULL, NULL);
 
-  base = g_strdup (server_url);
-  while (g_str_has_suffix (base, "/"))
-    base[strlen (base) - 1] = '\0';
+  base = base_of (server_url);
   session = soup_session_new_with_options ("timeout", 60, NULL);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "username");

@@ -7,6 +7,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "sk-role.h"
+
 G_BEGIN_DECLS
 
 /* The most events a push carries, and changes a pull page asks for. */
@@ -114,5 +116,15 @@ char *sk_sync_login (const char   *server_url,
                      const char   *password,
                      GCancellable *cancellable,
                      GError      **error);
+
+/* The signed-in account as HQ knows it (GET /api/auth/me): its role and
+ * its store (*store_id NULL: the whole chain). Blocking, like
+ * sk_sync_login. */
+gboolean sk_sync_fetch_account (const char   *server_url,
+                                const char   *token,
+                                SkRole       *role,
+                                char        **store_id,
+                                GCancellable *cancellable,
+                                GError      **error);
 
 G_END_DECLS
