@@ -15,6 +15,7 @@
 #include "sk-checkout-view.h"
 #include "sk-connect.h"
 #include "sk-model-private.h"
+#include "sk-review-window.h"
 #include "sk-server-private.h"
 #include "sk-sync-status.h"
 #include "sk-test-server.h"
@@ -76,6 +77,9 @@ hq_setup (void)
   g_assert_true (sk_database_save_product (hq.db, product, &error));
   g_assert_no_error (error);
   user = sk_auth_create_user (hq.db, "cashier1", "cashier-pass", "cashier", hq.store, &error);
+  g_assert_no_error (error);
+  g_free (user);
+  user = sk_auth_create_user (hq.db, "manager1", "manager-pass", "manager", hq.store, &error);
   g_assert_no_error (error);
   hq_start (0);
   hq.url = g_strdup_printf ("http://127.0.0.1:%u", hq.port);
@@ -514,7 +518,7 @@ count_reached (gpointer data)
 /* @n sales of a teddy bear at HQ's store, as the checkout records them;
  * their ids in @ids. */
 static void
-sell (AppFixture *f, guint n, GPtrArray *ids)
+sell_in (AppFixture *f, const char *store, guint n, GPtrArray *ids)
 {
   guint counts[2] = { 0, n };
 
@@ -523,13 +527,19 @@ sell (AppFixture *f, guint n, GPtrArray *ids)
       SkPurchaseRequest *request = g_new0 (SkPurchaseRequest, 1);
 
       request->id = g_uuid_string_random ();
-      request->cart = sk_cart_new (hq.store);
+      request->cart = sk_cart_new (store);
       sk_cart_add_line (request->cart, "bear-1", "Teddy bear", "toys", 100000, 1);
       g_ptr_array_add (ids, g_strdup (request->id));
       sk_repository_process_purchase_async (sk_application_get_repository (f->app), request, NULL,
                                             sold_cb, &counts[0]);
     }
   g_assert_true (app_wait (count_reached, counts, 30000));
+}
+
+static void
+sell (AppFixture *f, guint n, GPtrArray *ids)
+{
+  sell_in (f, hq.store, n, ids);
 }
 
 static gint64
@@ -547,6 +557,12 @@ static gint64
 till_outbox (AppFixture *f)
 {
   return sk_database_count_outbox (f->db, NULL);
+}
+
+static gboolean
+till_outbox_empty (AppFixture *f)
+{
+  return till_outbox (f) == 0;
 }
 
 /* Connected and synced with HQ's store, on the checkout. */
@@ -744,6 +760,128 @@ test_error (AppFixture *f, gconstpointer data)
   sk_background_sync_disconnect (sk_application_get_sync (f->app));
 }
 
+static GtkWidget *
+find_expander (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_EXPANDER_ROW (child))
+        return child;
+      if ((found = find_expander (child)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static SkReviewWindow *
+find_review_window (AppFixture *f)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
+    if (SK_IS_REVIEW_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+review_loaded (gpointer data)
+{
+  return !sk_review_window_get_busy (data) && sk_review_window_get_n_items (data) > 0;
+}
+
+static gboolean
+review_idle (gpointer data)
+{
+  return !sk_review_window_get_busy (data);
+}
+
+/* The store's review items at HQ, as its API lists them to @token. */
+static guint
+hq_review_items (const char *token, gboolean resolved)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) answer = sk_sync_request (
+      hq.url, token, "GET",
+      resolved ? "/api/sync/review?resolved=true&limit=100" : "/api/sync/review?limit=100", NULL,
+      NULL, &error);
+
+  g_assert_no_error (error);
+  return json_array_get_length (
+      json_object_get_array_member (json_node_get_object (answer), "items"));
+}
+
+static gboolean
+till_has_store (gpointer data)
+{
+  AppFixture *f = data;
+
+  return sk_test_query_int (f->db, "SELECT count(*) FROM stores WHERE code = ?", "S2") == 1;
+}
+
+/* A manager's till: a sale recorded in a store that is not the till's is
+ * rejected by HQ and listed for review; the review window shows it with
+ * HQ's reason, and marks it resolved at HQ. A cashier has no review. */
+static void
+test_review (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *token = login ("manager1", "manager-pass");
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (SkStore) other = sk_test_store_new ("S2", "Store two");
+  g_autoptr (GError) error = NULL;
+  GSettings      *settings = sk_application_get_settings (f->app);
+  SkReviewWindow *window;
+  GtkWidget      *resolve;
+  guint           open_before;
+
+  open_before = hq_review_items (token, FALSE);
+  g_settings_set_string (settings, "role", "manager");
+  connected_till (f, token);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "review"));
+  g_assert_true (sk_database_save_store (hq.db, other, &error));
+  g_assert_no_error (error);
+  press_sync_now (f);
+  g_assert_true (app_wait (till_has_store, f, 30000));
+  wait_status (f, "Synced");
+
+  sell_in (f, sk_record_get_id (other), 1, ids);
+  press_sync_now (f);
+  g_assert_true (app_wait ((gboolean (*) (gpointer))till_outbox_empty, f, 30000));
+  wait_status (f, "Synced");
+  g_assert_cmpint (hq_has (ids), ==, 0);
+  g_assert_cmpuint (hq_review_items (token, FALSE), ==, open_before + 1);
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "review", NULL);
+  app_pump (200);
+  window = find_review_window (f);
+  g_assert_nonnull (window);
+  g_assert_true (app_wait (review_loaded, window, 30000));
+  g_assert_cmpuint (sk_review_window_get_n_items (window), ==, open_before + 1);
+  /* Opened: HQ's reason and the event. */
+  {
+    GtkWidget *row = find_expander (GTK_WIDGET (window));
+
+    g_assert_nonnull (row);
+    adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
+  }
+  shot (GTK_WIDGET (window), "sync-review");
+  resolve = find_button (GTK_WIDGET (window), "Mark _Resolved");
+  g_assert_nonnull (resolve);
+  gtk_widget_activate (resolve);
+  app_pump (500);
+  g_assert_true (app_wait (review_idle, window, 30000));
+  g_assert_cmpuint (sk_review_window_get_n_items (window), ==, open_before);
+  g_assert_cmpuint (hq_review_items (token, TRUE), >=, 1);
+  g_assert_cmpuint (hq_review_items (token, FALSE), ==, open_before);
+  shot (GTK_WIDGET (window), "sync-review-resolved");
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* A cashier has no review to open. */
+  g_settings_set_string (settings, "role", "cashier");
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "review"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -769,6 +907,8 @@ main (int argc, char **argv)
   g_test_add ("/app/sync/error", AppFixture, "empty", sync_fixture_setup, test_error,
               app_fixture_teardown);
   g_test_add ("/app/sync/role-pin", AppFixture, NULL, sync_fixture_setup, test_role_pin,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/review", AppFixture, "empty", sync_fixture_setup, test_review,
               app_fixture_teardown);
   status = g_test_run ();
   hq_stop ();

@@ -8,6 +8,7 @@
 #include "sk-background-sync.h"
 #include "sk-connect.h"
 #include "sk-error.h"
+#include "sk-review-window.h"
 #include "sk-token-store.h"
 #include "sk-widgets.h"
 #include "sk-window.h"
@@ -420,6 +421,30 @@ connect_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 }
 
 static void
+review_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  SkApplication  *app = user_data;
+  GtkWindow      *parent = gtk_application_get_active_window (GTK_APPLICATION (app));
+  SkReviewWindow *window = sk_review_window_new (app);
+
+  if (parent != NULL)
+    gtk_window_set_transient_for (GTK_WINDOW (window), parent);
+  gtk_window_set_application (GTK_WINDOW (window), GTK_APPLICATION (app));
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+/* The review is HQ's: for a connected manager or administrator. */
+static void
+review_enabled_cb (SkApplication *app)
+{
+  GAction *review = g_action_map_lookup_action (G_ACTION_MAP (app), "review");
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (review),
+                               sk_background_sync_get_client (sk_application_get_sync (app)) != NULL
+                                   && sk_review_allowed (sk_application_get_role (app)));
+}
+
+static void
 sync_now_action (GSimpleAction *action, GVariant *param, gpointer user_data)
 {
   sk_background_sync_sync_now (sk_application_get_sync (user_data));
@@ -522,6 +547,17 @@ sk_connect_setup (SkApplication *app)
   sync_enabled_cb (sync, NULL, sync_now);
   g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (sync_now));
   g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (connect));
+  {
+    g_autoptr (GSimpleAction) review = g_simple_action_new ("review", NULL);
+
+    g_signal_connect_object (review, "activate", G_CALLBACK (review_action), app, 0);
+    g_action_map_add_action (G_ACTION_MAP (app), G_ACTION (review));
+    g_signal_connect_object (sync, "notify::client", G_CALLBACK (review_enabled_cb), app,
+                             G_CONNECT_SWAPPED);
+    g_signal_connect_object (settings, "changed::role", G_CALLBACK (review_enabled_cb), app,
+                             G_CONNECT_SWAPPED);
+    review_enabled_cb (app);
+  }
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.sync-now", sync_accels);
 
   if (*server != '\0' && *account != '\0')

@@ -721,6 +721,37 @@ base_of (const char *server_url)
   return base;
 }
 
+JsonNode *
+sk_sync_request (const char   *server_url,
+                 const char   *token,
+                 const char   *method,
+                 const char   *path,
+                 JsonNode     *body,
+                 GCancellable *cancellable,
+                 GError      **error)
+{
+  g_autoptr (SoupSession) session = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  g_autofree char *base = NULL;
+  guint            status;
+  gint64           retry_after;
+
+  g_return_val_if_fail (server_url != NULL && method != NULL && path != NULL, NULL);
+
+  base = base_of (server_url);
+  session = soup_session_new_with_options ("timeout", 60, NULL);
+  answer = http_json (session, base, method, path, token, body, &status, cancellable, error,
+                      &retry_after);
+  if (answer == NULL)
+    return NULL;
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      set_http_error (status, answer, error);
+      return NULL;
+    }
+  return g_steal_pointer (&answer);
+}
+
 gboolean
 sk_sync_fetch_account (const char   *server_url,
                        const char   *token,
@@ -729,27 +760,15 @@ sk_sync_fetch_account (const char   *server_url,
                        GCancellable *cancellable,
                        GError      **error)
 {
-  g_autoptr (SoupSession) session = NULL;
   g_autoptr (JsonNode) answer = NULL;
-  g_autofree char *base = NULL;
-  JsonObject      *object;
-  const char      *role_name, *store;
-  guint            status;
-  gint64           retry_after;
+  JsonObject *object;
+  const char *role_name, *store;
 
   g_return_val_if_fail (server_url != NULL && token != NULL, FALSE);
 
-  base = base_of (server_url);
-  session = soup_session_new_with_options ("timeout", 60, NULL);
-  answer = http_json (session, base, "GET", "/api/auth/me", token, NULL, &status, cancellable,
-                      error, &retry_after);
+  answer = sk_sync_request (server_url, token, "GET", "/api/auth/me", NULL, cancellable, error);
   if (answer == NULL)
     return FALSE;
-  if (status != SOUP_STATUS_OK)
-    {
-      set_http_error (status, answer, error);
-      return FALSE;
-    }
   object = object_of (answer);
   role_name = object ? json_object_get_string_member_with_default (object, "role", NULL) : NULL;
   store = object ? json_object_get_string_member_with_default (object, "store_id", NULL) : NULL;
@@ -911,6 +930,13 @@ sk_sync_client_get_last_error (SkSyncClient *self)
 {
   g_return_val_if_fail (SK_IS_SYNC_CLIENT (self), NULL);
   return self->last_error;
+}
+
+const char *
+sk_sync_client_get_token (SkSyncClient *self)
+{
+  g_return_val_if_fail (SK_IS_SYNC_CLIENT (self), NULL);
+  return self->token;
 }
 
 gboolean

@@ -117,6 +117,21 @@ char *sk_sync_login (const char   *server_url,
                      GCancellable *cancellable,
                      GError      **error);
 
+/* The token set (NULL: signed out), for other requests of the account. */
+const char *sk_sync_client_get_token (SkSyncClient *self);
+
+/* One request of the account to HQ: @method @path (with its query) and
+ * @body (may be NULL), with @token. HQ's JSON answer on a 2xx (a null node
+ * when empty); else an SK_ERROR of HQ's answer (SK_ERROR_UNAUTHORIZED for
+ * 401), or the network's error. Blocking. */
+JsonNode *sk_sync_request (const char   *server_url,
+                           const char   *token,
+                           const char   *method,
+                           const char   *path,
+                           JsonNode     *body,
+                           GCancellable *cancellable,
+                           GError      **error);
+
 /* The signed-in account as HQ knows it (GET /api/auth/me): its role and
  * its store (*store_id NULL: the whole chain). Blocking, like
  * sk_sync_login. */
