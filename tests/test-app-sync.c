@@ -9,6 +9,7 @@
 
 #include <sys/stat.h>
 
+#include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
 #include "sk-accounts.h"
@@ -22,6 +23,27 @@
 #include "sk-test-util.h"
 #include "sk-token-store.h"
 #include "test-app-common.h"
+
+/* The test reads the app in its language (SKIDKA_LOCALEDIR and LANGUAGE
+ * set: Russian screenshots): what the user sees, through the catalogue. */
+#define T(s) g_dgettext (GETTEXT_PACKAGE, s)
+
+/* A translated format up to its first conversion: what every text made of
+ * it starts with. */
+static char *
+format_prefix (const char *format)
+{
+  const char *translated = T (format);
+  const char *percent = strchr (translated, '%');
+
+  return g_strndup (translated, percent ? (gsize)(percent - translated) : strlen (translated));
+}
+
+static char *
+pending_text (int n)
+{
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d pending", "%d pending", n), n);
+}
 
 static struct
 {
@@ -151,6 +173,23 @@ wait_status (AppFixture *f, const char *prefix)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (w.status)));
 }
 
+/* The status says what @format says (its words up to the first %). */
+static void
+wait_format (AppFixture *f, const char *format)
+{
+  g_autofree char *prefix = format_prefix (format);
+
+  wait_status (f, prefix);
+}
+
+static void
+wait_pending (AppFixture *f, int n)
+{
+  g_autofree char *text = pending_text (n);
+
+  wait_status (f, text);
+}
+
 static char *
 login (const char *user, const char *password)
 {
@@ -251,7 +290,7 @@ click_connect_and_wait (SkConnectWindow *window, const char *words)
 {
   MessageWait w = { window, words };
 
-  gtk_widget_activate (find_button (GTK_WIDGET (window), "_Connect"));
+  gtk_widget_activate (find_button (GTK_WIDGET (window), T ("_Connect")));
   if (!app_wait (message_has, &w, 30000))
     g_error ("The connect window says “%s”, not “%s”", sk_connect_window_get_message (window),
              words);
@@ -277,7 +316,8 @@ find_role_row (GtkWidget *widget)
       GtkWidget *found;
 
       if (ADW_IS_COMBO_ROW (child)
-          && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), "Role") == 0)
+          && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), T ("Role"))
+                 == 0)
         return child;
       if ((found = find_role_row (child)) != NULL)
         return found;
@@ -317,9 +357,9 @@ answer_pin (const char *pin, const char *shot_name)
   gtk_editable_set_text (GTK_EDITABLE (entry), pin);
   if (shot_name != NULL)
     shot (GTK_WIDGET (dialog), shot_name);
-  button = find_button (GTK_WIDGET (dialog), "_Unlock");
+  button = find_button (GTK_WIDGET (dialog), T ("_Unlock"));
   if (button == NULL)
-    button = find_button (GTK_WIDGET (dialog), "_Set PIN");
+    button = find_button (GTK_WIDGET (dialog), T ("_Set PIN"));
   g_assert_nonnull (button);
   gtk_widget_activate (button);
   app_pump (600);
@@ -418,9 +458,9 @@ test_sign_in (AppFixture *f, gconstpointer data)
   app_pump (300);
   window = find_connect_window (f);
   g_assert_nonnull (window);
-  server = find_row (GTK_WIDGET (window), "Server address");
-  user = find_row (GTK_WIDGET (window), "User name");
-  password = find_row (GTK_WIDGET (window), "Password");
+  server = find_row (GTK_WIDGET (window), T ("Server address"));
+  user = find_row (GTK_WIDGET (window), T ("User name"));
+  password = find_row (GTK_WIDGET (window), T ("Password"));
   g_assert_nonnull (server);
   g_assert_nonnull (user);
   g_assert_nonnull (password);
@@ -429,7 +469,12 @@ test_sign_in (AppFixture *f, gconstpointer data)
   gtk_editable_set_text (server, down);
   gtk_editable_set_text (user, "cashier1");
   gtk_editable_set_text (password, "wrong-pass");
-  click_connect_and_wait (window, "Cannot reach the server");
+  {
+    g_autofree char *unreachable = format_prefix (
+        "Cannot reach the server at %s. Check the address and the network, or try again later.");
+
+    click_connect_and_wait (window, unreachable);
+  }
   shot (GTK_WIDGET (window), "sync-sign-in-server-down");
   /* Nothing the user typed is lost. */
   g_assert_cmpstr (gtk_editable_get_text (user), ==, "cashier1");
@@ -437,19 +482,20 @@ test_sign_in (AppFixture *f, gconstpointer data)
 
   /* A wrong password */
   gtk_editable_set_text (server, hq.url);
-  click_connect_and_wait (window, "The user name or the password is wrong");
+  click_connect_and_wait (window, T ("The user name or the password is wrong."));
   shot (GTK_WIDGET (window), "sync-sign-in-wrong-password");
   g_assert_cmpstr (gtk_editable_get_text (server), ==, hq.url);
   g_assert_null (strstr (sk_connect_window_get_message (window), "DBus"));
 
   /* The right one: no keyring service on this test's bus. */
   gtk_editable_set_text (password, "cashier-pass");
-  click_connect_and_wait (window, "No keyring is available");
+  click_connect_and_wait (
+      window, T ("No keyring is available on this computer to keep the sign-in safely"));
   g_assert_true (sk_connect_window_get_offers_file (window));
   g_assert_null (strstr (sk_connect_window_get_message (window), "org.freedesktop"));
   g_assert_false (g_file_test (token_file, G_FILE_TEST_EXISTS));
   shot (GTK_WIDGET (window), "sync-sign-in-no-keyring");
-  gtk_widget_activate (find_button (GTK_WIDGET (window), "_Keep in a File Only I Can Read"));
+  gtk_widget_activate (find_button (GTK_WIDGET (window), T ("_Keep in a File Only I Can Read")));
   g_assert_true (app_wait (window_gone, f, 10000));
   {
     struct stat      st;
@@ -465,7 +511,7 @@ test_sign_in (AppFixture *f, gconstpointer data)
                    "cashier1");
 
   /* Connected: the first sync brings HQ's store, and the views open. */
-  wait_status (f, "Synced");
+  wait_format (f, "Synced %s");
   app_pump (500);
   g_assert_false (sk_window_is_welcome (f->window));
   g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM stores WHERE code = ?", "S1"),
@@ -570,7 +616,7 @@ static void
 connected_till (AppFixture *f, const char *token)
 {
   connect_till (f, token);
-  wait_status (f, "Synced");
+  wait_format (f, "Synced %s");
   app_pump (300);
   g_assert_false (sk_window_is_welcome (f->window));
 }
@@ -587,8 +633,8 @@ test_offline (AppFixture *f, gconstpointer data)
   connected_till (f, token);
   hq_stop ();
   sell (f, 3, ids);
-  wait_status (f, "Offline since");
-  wait_status (f, "3 pending");
+  wait_format (f, "Offline since %s");
+  wait_pending (f, 3);
   g_assert_cmpint (till_outbox (f), ==, 3);
   shot (GTK_WIDGET (f->window), "sync-offline-pending");
   /* Narrow, the state still shows. */
@@ -601,7 +647,7 @@ test_offline (AppFixture *f, gconstpointer data)
   hq_start (port);
   g_assert_cmpuint (hq.port, ==, port);
   press_sync_now (f);
-  wait_status (f, "Synced");
+  wait_format (f, "Synced %s");
   g_assert_cmpint (hq_has (ids), ==, 3);
   g_assert_cmpint (till_outbox (f), ==, 0);
   shot (GTK_WIDGET (f->window), "sync-back-online");
@@ -676,8 +722,8 @@ test_unauthorized (AppFixture *f, gconstpointer data)
   g_assert_cmpuint (soup_message_get_status (msg), <, 300);
 
   sell (f, 2, ids);
-  wait_status (f, "Sign in again");
-  wait_status (f, "2 pending");
+  wait_status (f, T ("Sign in again"));
+  wait_pending (f, 2);
   g_assert_cmpint (till_outbox (f), ==, 2);
   g_assert_cmpint (hq_has (ids), ==, 0);
   shot (GTK_WIDGET (f->window), "sync-sign-in-again");
@@ -685,7 +731,7 @@ test_unauthorized (AppFixture *f, gconstpointer data)
   /* Signed in again: the kept sales go. */
   fresh = login ("cashier1", "cashier-pass");
   connect_till (f, fresh);
-  wait_status (f, "Synced");
+  wait_format (f, "Synced %s");
   g_assert_cmpint (hq_has (ids), ==, 2);
   g_assert_cmpint (till_outbox (f), ==, 0);
 }
@@ -730,7 +776,7 @@ test_error (AppFixture *f, gconstpointer data)
 
   g_settings_set_string (sk_application_get_settings (f->app), "server-url", url);
   sk_background_sync_connect (sk_application_get_sync (f->app), url, "a-token");
-  wait_status (f, "Sync error");
+  wait_status (f, T ("Sync error"));
   details = sk_sync_status_dup_details (status);
   g_assert_nonnull (strstr (details, "This till belongs to another store"));
   g_assert_nonnull (strstr (details, url));
@@ -738,7 +784,7 @@ test_error (AppFixture *f, gconstpointer data)
   button = GTK_MENU_BUTTON (gtk_widget_get_first_child (GTK_WIDGET (status)));
   gtk_menu_button_popup (button);
   app_pump (300);
-  copy = find_button (GTK_WIDGET (gtk_menu_button_get_popover (button)), "_Copy Details");
+  copy = find_button (GTK_WIDGET (gtk_menu_button_get_popover (button)), T ("_Copy Details"));
   g_assert_nonnull (copy);
   g_assert_true (gtk_widget_get_visible (copy));
   shot (GTK_WIDGET (f->window), "sync-error");
@@ -843,12 +889,12 @@ test_review (AppFixture *f, gconstpointer data)
   g_assert_no_error (error);
   press_sync_now (f);
   g_assert_true (app_wait (till_has_store, f, 30000));
-  wait_status (f, "Synced");
+  wait_format (f, "Synced %s");
 
   sell_in (f, sk_record_get_id (other), 1, ids);
   press_sync_now (f);
   g_assert_true (app_wait ((gboolean (*) (gpointer))till_outbox_empty, f, 30000));
-  wait_status (f, "Synced");
+  wait_format (f, "Synced %s");
   g_assert_cmpint (hq_has (ids), ==, 0);
   g_assert_cmpuint (hq_review_items (token, FALSE), ==, open_before + 1);
 
@@ -866,7 +912,7 @@ test_review (AppFixture *f, gconstpointer data)
     adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
   }
   shot (GTK_WIDGET (window), "sync-review");
-  resolve = find_button (GTK_WIDGET (window), "Mark _Resolved");
+  resolve = find_button (GTK_WIDGET (window), T ("Mark _Resolved"));
   g_assert_nonnull (resolve);
   gtk_widget_activate (resolve);
   app_pump (500);
@@ -894,6 +940,12 @@ main (int argc, char **argv)
   config = g_dir_make_tmp ("skidka-app-sync-config-XXXXXX", &error);
   g_assert_no_error (error);
   g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  if (g_getenv ("SKIDKA_LOCALEDIR") != NULL)
+    {
+      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("SKIDKA_LOCALEDIR"));
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      textdomain (GETTEXT_PACKAGE);
+    }
   app_test_init (&argc, &argv);
   hq_setup ();
   g_test_add ("/app/sync/sign-in", AppFixture, "empty", sync_fixture_setup, test_sign_in,

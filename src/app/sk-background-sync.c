@@ -218,9 +218,9 @@ pulled_cb (SkSyncClient *client, SkSyncSummary *summary, SkBackgroundSync *self)
   if (summary->merged > 0)
     {
       g_autofree char *text = g_strdup_printf (
-          g_dngettext (GETTEXT_PACKAGE, "HQ merged %" G_GINT64_FORMAT " customer into another",
-                       "HQ merged %" G_GINT64_FORMAT " customers into others", summary->merged),
-          summary->merged);
+          g_dngettext (GETTEXT_PACKAGE, "HQ merged %d customer into another",
+                       "HQ merged %d customers into others", (gulong)summary->merged),
+          (int)summary->merged);
 
       g_signal_emit (self, signals[NOTICE], 0, text);
     }

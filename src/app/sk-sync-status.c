@@ -82,9 +82,9 @@ update (SkSyncStatus *self)
   pending = sk_sync_client_get_pending (client);
   error = sk_sync_client_get_last_error (client);
   if (pending > 0)
-    pending_text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" G_GINT64_FORMAT " pending",
-                                                 "%" G_GINT64_FORMAT " pending", pending),
-                                    pending);
+    pending_text = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE, "%d pending", "%d pending", (gulong)pending),
+        (int)MIN (pending, G_MAXINT));
 
   /* While a cycle runs the button keeps what the last one said, with a
    * spinner: a minute's routine cycle does not make it flicker. */
