@@ -28,15 +28,18 @@
  * set: Russian screenshots): what the user sees, through the catalogue. */
 #define T(s) g_dgettext (GETTEXT_PACKAGE, s)
 
-/* A translated format up to its first conversion: what every text made of
- * it starts with. */
+/* The longest run of words of a translated format between its
+ * conversions: what every text made of it contains. */
 static char *
-format_prefix (const char *format)
+format_words (const char *format)
 {
-  const char *translated = T (format);
-  const char *percent = strchr (translated, '%');
+  g_auto (GStrv) pieces = g_strsplit (T (format), "%s", -1);
+  const char *longest = "";
 
-  return g_strndup (translated, percent ? (gsize)(percent - translated) : strlen (translated));
+  for (guint i = 0; pieces[i] != NULL; i++)
+    if (strlen (pieces[i]) > strlen (longest))
+      longest = pieces[i];
+  return g_strdup (longest);
 }
 
 static char *
@@ -173,11 +176,11 @@ wait_status (AppFixture *f, const char *prefix)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (w.status)));
 }
 
-/* The status says what @format says (its words up to the first %). */
+/* The status says what @format says (its longest run of words). */
 static void
 wait_format (AppFixture *f, const char *format)
 {
-  g_autofree char *prefix = format_prefix (format);
+  g_autofree char *prefix = format_words (format);
 
   wait_status (f, prefix);
 }
@@ -470,7 +473,7 @@ test_sign_in (AppFixture *f, gconstpointer data)
   gtk_editable_set_text (user, "cashier1");
   gtk_editable_set_text (password, "wrong-pass");
   {
-    g_autofree char *unreachable = format_prefix (
+    g_autofree char *unreachable = format_words (
         "Cannot reach the server at %s. Check the address and the network, or try again later.");
 
     click_connect_and_wait (window, unreachable);
@@ -633,7 +636,7 @@ test_offline (AppFixture *f, gconstpointer data)
   connected_till (f, token);
   hq_stop ();
   sell (f, 3, ids);
-  wait_format (f, "Offline since %s");
+  wait_format (f, "%s · offline since %s");
   wait_pending (f, 3);
   g_assert_cmpint (till_outbox (f), ==, 3);
   shot (GTK_WIDGET (f->window), "sync-offline-pending");

@@ -100,7 +100,8 @@ update (SkSyncStatus *self)
     {
       g_autofree char *since = format_time (sk_background_sync_get_offline_since (self->sync));
 
-      text = pending_text ? g_strdup_printf (_ ("Offline since %s · %s"), since, pending_text)
+      /* What waits first: a narrow header bar cuts the end. */
+      text = pending_text ? g_strdup_printf (_ ("%s · offline since %s"), pending_text, since)
                           : g_strdup_printf (_ ("Offline since %s"), since);
       title = _ ("HQ cannot be reached. The till works on; it syncs when HQ is back.");
       icon = "network-offline-symbolic";
@@ -147,7 +148,12 @@ update (SkSyncStatus *self)
   gtk_widget_remove_css_class (GTK_WIDGET (self->button), "error");
   if (css != NULL)
     gtk_widget_add_css_class (GTK_WIDGET (self->button), css);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), title);
+  /* The whole state, for when the header bar cuts the words. */
+  {
+    g_autofree char *tooltip = g_strdup_printf ("%s\n%s", text, title);
+
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->button), tooltip);
+  }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   text, -1);
 }
