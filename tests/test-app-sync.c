@@ -15,6 +15,7 @@
 #include "sk-accounts.h"
 #include "sk-checkout-view.h"
 #include "sk-connect.h"
+#include "sk-customer-editor.h"
 #include "sk-model-private.h"
 #include "sk-review-window.h"
 #include "sk-server-private.h"
@@ -931,6 +932,120 @@ test_review (AppFixture *f, gconstpointer data)
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "review"));
 }
 
+/* The toggle labelled @label in the row titled @title. */
+static GtkToggleButton *
+find_toggle (GtkWidget *widget, const char *title, const char *label, gboolean in_row)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      gboolean         here = in_row;
+      GtkToggleButton *found;
+
+      if (ADW_IS_ACTION_ROW (child))
+        here = g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0;
+      if (here && GTK_IS_TOGGLE_BUTTON (child)
+          && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+        return GTK_TOGGLE_BUTTON (child);
+      if ((found = find_toggle (child, title, label, here)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  SkDatabase *db;
+  const char *id;
+  const char *field;
+  const char *value;
+} FieldWait;
+
+static gboolean
+field_is (gpointer data)
+{
+  FieldWait *w = data;
+  g_autoptr (SkCustomer) customer = sk_database_get_customer (w->db, w->id, NULL);
+
+  return customer != NULL && g_strcmp0 (sk_record_get_string (customer, w->field), w->value) == 0;
+}
+
+/* The till edits a customer HQ changed meanwhile (its copy came with a
+ * sync): saving meets the other version (412), both are shown, and a
+ * field-by-field merge is saved and reaches HQ. */
+static void
+test_conflict (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *token = login ("manager1", "manager-pass");
+  g_autoptr (SkCustomer) olga = sk_customer_new ();
+  const char *id;
+  g_autoptr (SkCustomer) at_till = NULL;
+  g_autoptr (SkCustomer) at_hq = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char  *new_phone = sk_normalize_phone ("+79055550302", NULL);
+  SkCustomerEditor *editor;
+  AdwMessageDialog *dialog;
+  FieldWait         w;
+
+  /* A customer of the store: its manager edits her at the till. */
+  g_object_set (olga, "full-name", "Olga Conflict", "phone", "+79055550301", "home-store-id",
+                hq.store, NULL);
+  g_assert_true (sk_database_create_customer (hq.db, olga, &error));
+  g_assert_no_error (error);
+  id = sk_record_get_id (olga);
+  g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
+  connected_till (f, token);
+  at_till = sk_database_get_customer (f->db, id, &error);
+  g_assert_no_error (error);
+  editor = sk_customer_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app),
+                                   at_till);
+  gtk_window_present (GTK_WINDOW (editor));
+
+  /* HQ renames her and adds an e-mail; the till hears of it. */
+  at_hq = sk_database_get_customer (hq.db, id, &error);
+  g_object_set (at_hq, "full-name", "Olga HQ", "email", "olga@hq.example", NULL);
+  g_assert_true (sk_database_update_customer (hq.db, at_hq, &error));
+  g_assert_no_error (error);
+  press_sync_now (f);
+  w = (FieldWait){ f->db, id, "full_name", "Olga HQ" };
+  g_assert_true (app_wait (field_is, &w, 30000));
+
+  /* The cashier, on the old copy, renames her and types a new phone. */
+  sk_customer_editor_set_text (editor, "name", "Olga Till");
+  sk_customer_editor_set_text (editor, "phone", "+79055550302");
+  sk_customer_editor_save_async (editor, NULL, app_keep_result, &result);
+  app_pump (500);
+  dialog = find_pin_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (find_toggle (GTK_WIDGET (dialog), T ("Full name"), T ("Theirs"), FALSE));
+  g_assert_nonnull (find_toggle (GTK_WIDGET (dialog), T ("Phone"), T ("Yours"), FALSE));
+  g_assert_nonnull (find_toggle (GTK_WIDGET (dialog), T ("Email"), T ("Theirs"), FALSE));
+  /* Her name as HQ wrote it, the phone as the cashier typed it. */
+  gtk_toggle_button_set_active (
+      find_toggle (GTK_WIDGET (dialog), T ("Full name"), T ("Theirs"), FALSE), TRUE);
+  gtk_toggle_button_set_active (find_toggle (GTK_WIDGET (dialog), T ("Email"), T ("Theirs"), FALSE),
+                                TRUE);
+  shot (GTK_WIDGET (dialog), "sync-conflict");
+  gtk_widget_activate (find_button (GTK_WIDGET (dialog), T ("_Merge")));
+  g_assert_true (sk_customer_editor_save_finish (editor, app_wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&at_till);
+  at_till = sk_database_get_customer (f->db, id, &error);
+  g_assert_cmpstr (sk_record_get_string (at_till, "full_name"), ==, "Olga HQ");
+  g_assert_cmpstr (sk_record_get_string (at_till, "email"), ==, "olga@hq.example");
+  g_assert_cmpstr (sk_record_get_string (at_till, "phone"), ==, new_phone);
+
+  /* The merge is the till's edit: HQ has it after the next sync. */
+  press_sync_now (f);
+  w = (FieldWait){ hq.db, id, "phone", new_phone };
+  g_assert_true (app_wait (field_is, &w, 30000));
+  g_clear_object (&at_hq);
+  at_hq = sk_database_get_customer (hq.db, id, &error);
+  g_assert_cmpstr (sk_record_get_string (at_hq, "full_name"), ==, "Olga HQ");
+  gtk_window_destroy (GTK_WINDOW (editor));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -964,6 +1079,8 @@ main (int argc, char **argv)
   g_test_add ("/app/sync/role-pin", AppFixture, NULL, sync_fixture_setup, test_role_pin,
               app_fixture_teardown);
   g_test_add ("/app/sync/review", AppFixture, "empty", sync_fixture_setup, test_review,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/conflict", AppFixture, "empty", sync_fixture_setup, test_conflict,
               app_fixture_teardown);
   status = g_test_run ();
   hq_stop ();
