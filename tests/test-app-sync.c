@@ -136,45 +136,61 @@ sync_fixture_setup (AppFixture *f, gconstpointer data)
   }
 }
 
-static SkSyncStatus *
-find_status (GtkWidget *widget)
+/* The first widget under @widget (depth first) that @match accepts. */
+static GtkWidget *
+find_widget (GtkWidget *widget, gboolean (*match) (GtkWidget *, gconstpointer), gconstpointer data)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      SkSyncStatus *found;
+      GtkWidget *found;
 
-      if (SK_IS_SYNC_STATUS (child))
-        return SK_SYNC_STATUS (child);
-      if ((found = find_status (child)) != NULL)
+      if (match (child, data))
+        return child;
+      if ((found = find_widget (child, match, data)) != NULL)
         return found;
     }
   return NULL;
 }
 
+static gboolean
+is_status (GtkWidget *widget, gconstpointer data)
+{
+  return SK_IS_SYNC_STATUS (widget);
+}
+
+static SkSyncStatus *
+find_status (GtkWidget *widget)
+{
+  return SK_SYNC_STATUS (find_widget (widget, is_status, NULL));
+}
+
+/* Waiting for a text a widget shows to contain @words. */
 typedef struct
 {
-  SkSyncStatus *status;
-  const char   *prefix;
-} StatusWait;
+  const char *(*get) (gpointer widget);
+  gpointer    widget;
+  const char *words;
+} TextWait;
 
 static gboolean
-status_has (gpointer data)
+text_has (gpointer data)
 {
-  StatusWait *w = data;
+  TextWait *w = data;
 
-  return strstr (sk_sync_status_get_text (w->status), w->prefix) != NULL;
+  return strstr (w->get (w->widget), w->words) != NULL;
 }
 
 static void
 wait_status (AppFixture *f, const char *prefix)
 {
-  StatusWait w = { find_status (GTK_WIDGET (f->window)), prefix };
+  SkSyncStatus *status = find_status (GTK_WIDGET (f->window));
+  TextWait      w = { (const char *(*)(gpointer))sk_sync_status_get_text, status, prefix };
 
-  g_assert_nonnull (w.status);
-  if (!app_wait (status_has, &w, 30000))
-    g_error ("The sync status says “%s”, not “%s”", sk_sync_status_get_text (w.status), prefix);
-  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (w.status)));
+  g_assert_nonnull (status);
+  if (!app_wait (text_has, &w, 30000))
+    g_error ("The sync status says “%s”, not “%s”", sk_sync_status_get_text (status), prefix);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (status)));
 }
 
 /* The status says what @format says (its longest run of words). */
@@ -241,61 +257,39 @@ find_connect_window (AppFixture *f)
   return NULL;
 }
 
+static gboolean
+is_button (GtkWidget *widget, gconstpointer label)
+{
+  return GTK_IS_BUTTON (widget)
+         && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
 static GtkWidget *
 find_button (GtkWidget *widget, const char *label)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
+  return find_widget (widget, is_button, label);
+}
 
-      if (GTK_IS_BUTTON (child)
-          && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
-        return child;
-      if ((found = find_button (child, label)) != NULL)
-        return found;
-    }
-  return NULL;
+static gboolean
+is_entry_row (GtkWidget *widget, gconstpointer title)
+{
+  return ADW_IS_ENTRY_ROW (widget)
+         && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
 }
 
 static GtkEditable *
 find_row (GtkWidget *widget, const char *title)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkEditable *found;
-
-      if (ADW_IS_ENTRY_ROW (child)
-          && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
-        return GTK_EDITABLE (child);
-      if ((found = find_row (child, title)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-typedef struct
-{
-  SkConnectWindow *window;
-  const char      *words;
-} MessageWait;
-
-static gboolean
-message_has (gpointer data)
-{
-  MessageWait *w = data;
-
-  return strstr (sk_connect_window_get_message (w->window), w->words) != NULL;
+  return GTK_EDITABLE (find_widget (widget, is_entry_row, title));
 }
 
 static void
 click_connect_and_wait (SkConnectWindow *window, const char *words)
 {
-  MessageWait w = { window, words };
+  TextWait w = { (const char *(*)(gpointer))sk_connect_window_get_message, window, words };
 
   gtk_widget_activate (find_button (GTK_WIDGET (window), T ("_Connect")));
-  if (!app_wait (message_has, &w, 30000))
+  if (!app_wait (text_has, &w, 30000))
     g_error ("The connect window says “%s”, not “%s”", sk_connect_window_get_message (window),
              words);
 }
@@ -311,22 +305,18 @@ open_preferences (AppFixture *f)
   g_assert_not_reached ();
 }
 
+static gboolean
+is_role_row (GtkWidget *widget, gconstpointer data)
+{
+  return ADW_IS_COMBO_ROW (widget)
+         && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), T ("Role"))
+                == 0;
+}
+
 static GtkWidget *
 find_role_row (GtkWidget *widget)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (ADW_IS_COMBO_ROW (child)
-          && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), T ("Role"))
-                 == 0)
-        return child;
-      if ((found = find_role_row (child)) != NULL)
-        return found;
-    }
-  return NULL;
+  return find_widget (widget, is_role_row, NULL);
 }
 
 /* The dialog asking for the PIN, if one is open. */
@@ -810,20 +800,16 @@ test_error (AppFixture *f, gconstpointer data)
   sk_background_sync_disconnect (sk_application_get_sync (f->app));
 }
 
+static gboolean
+is_expander (GtkWidget *widget, gconstpointer data)
+{
+  return ADW_IS_EXPANDER_ROW (widget);
+}
+
 static GtkWidget *
 find_expander (GtkWidget *widget)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (ADW_IS_EXPANDER_ROW (child))
-        return child;
-      if ((found = find_expander (child)) != NULL)
-        return found;
-    }
-  return NULL;
+  return find_widget (widget, is_expander, NULL);
 }
 
 static SkReviewWindow *

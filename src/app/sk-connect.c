@@ -200,8 +200,10 @@ login_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancell
   Login  *login = data;
   GError *error = NULL;
 
-  login->token
-      = sk_sync_login (login->server_url, login->account, login->password, cancellable, &error);
+  /* A token already given: only the account is read again. */
+  if (login->token == NULL)
+    login->token
+        = sk_sync_login (login->server_url, login->account, login->password, cancellable, &error);
   if (login->token == NULL
       || !sk_sync_fetch_account (login->server_url, login->token, &login->role, &login->store_id,
                                  cancellable, &error))
@@ -450,41 +452,11 @@ sync_now_action (GSimpleAction *action, GVariant *param, gpointer user_data)
   sk_background_sync_sync_now (sk_application_get_sync (user_data));
 }
 
-typedef struct
-{
-  char  *server_url;
-  char  *token;
-  SkRole role;
-  char  *store_id;
-} Refresh;
-
-static void
-refresh_free (Refresh *refresh)
-{
-  g_free (refresh->server_url);
-  g_free (refresh->token);
-  g_free (refresh->store_id);
-  g_free (refresh);
-}
-
-static void
-refresh_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  Refresh *refresh = data;
-  GError  *error = NULL;
-
-  if (sk_sync_fetch_account (refresh->server_url, refresh->token, &refresh->role,
-                             &refresh->store_id, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
 static void
 refreshed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkApplication *app = SK_APPLICATION (source);
-  Refresh       *refresh = g_task_get_task_data (G_TASK (result));
+  Login         *refresh = g_task_get_task_data (G_TASK (result));
   g_autoptr (GError) error = NULL;
 
   /* Offline, or the token refused (sync says so): the cached role stays. */
@@ -499,13 +471,13 @@ static void
 refresh_account (SkApplication *app, const char *server_url, const char *token)
 {
   g_autoptr (GTask) task = g_task_new (app, NULL, refreshed_cb, NULL);
-  Refresh *refresh = g_new0 (Refresh, 1);
+  Login *refresh = g_new0 (Login, 1);
 
   refresh->server_url = g_strdup (server_url);
   refresh->token = g_strdup (token);
   g_task_set_source_tag (task, refresh_account);
-  g_task_set_task_data (task, refresh, (GDestroyNotify)refresh_free);
-  g_task_run_in_thread (task, refresh_thread);
+  g_task_set_task_data (task, refresh, (GDestroyNotify)login_free);
+  g_task_run_in_thread (task, login_thread);
 }
 
 static void
