@@ -121,19 +121,24 @@ shot (GtkWidget *widget, const char *name)
 
 /* The test's settings live in memory: each test starts unconnected. */
 static void
-sync_fixture_setup (AppFixture *f, gconstpointer data)
+sync_fixture_setup_settings (void)
 {
   g_autofree char *token_file = sk_token_store_file_path ();
+  g_autoptr (GSettings) settings = g_settings_new (APPLICATION_ID);
+  const char *keys[] = { "server-url", "account", "role-from-account", "account-store-id",
+                         "admin-pin",  "role",    "store-id" };
 
+  /* Before the application starts: it connects to what the settings say. */
   g_unlink (token_file);
-  app_fixture_setup (f, data);
-  {
-    const char *keys[]
-        = { "server-url", "account", "role-from-account", "account-store-id", "admin-pin" };
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_settings_reset (settings, keys[i]);
+}
 
-    for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-      g_settings_reset (sk_application_get_settings (f->app), keys[i]);
-  }
+static void
+sync_fixture_setup (AppFixture *f, gconstpointer data)
+{
+  sync_fixture_setup_settings ();
+  app_fixture_setup (f, data);
 }
 
 /* The first widget under @widget (depth first) that @match accepts. */
@@ -412,6 +417,94 @@ test_role_pin (AppFixture *f, gconstpointer data)
   gtk_window_destroy (prefs);
 }
 
+static void
+token_saved (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (sk_token_store_save_finish (result, &error));
+  g_assert_no_error (error);
+  *(gboolean *)data = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *)data;
+}
+
+/* A till connected before: its server and account in the settings, its
+ * token in the user-only file, as a previous run left them. */
+static void
+restart_fixture_setup (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autofree char *token = NULL;
+  gboolean         saved = FALSE;
+
+  sync_fixture_setup_settings ();
+  token = login ("cashier1", "cashier-pass");
+  sk_token_store_save_async (hq.url, "cashier1", token, SK_TOKEN_PLACE_FILE, NULL, token_saved,
+                             &saved);
+  g_assert_true (app_wait (is_true, &saved, 5000));
+  g_settings_set_string (settings, "server-url", hq.url);
+  g_settings_set_string (settings, "account", "cashier1");
+  app_fixture_setup (f, data);
+}
+
+/* Started again, the till signs in with the kept token by itself, syncs,
+ * and takes its role and store from the account. */
+static void
+test_restart (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *store = NULL;
+
+  wait_format (f, "Synced %s");
+  app_pump (500);
+  g_assert_false (sk_window_is_welcome (f->window));
+  g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
+  store = g_settings_get_string (sk_application_get_settings (f->app), "store-id");
+  g_assert_cmpstr (store, ==, hq.store);
+  shot (GTK_WIDGET (f->window), "sync-restarted");
+}
+
+/* HQ on HTTPS with a certificate no one vouches for (self-signed): the
+ * connect window says the secure connection failed, in its own words. */
+static void
+test_sign_in_tls (AppFixture *f, gconstpointer data)
+{
+  SkServerConfig  *config = sk_server_config_new ();
+  SkTestServer    *server;
+  g_autofree char *url = NULL;
+  g_autofree char *words = format_words (
+      "The secure connection to %s failed: its certificate is not trusted or not valid. Check "
+      "the address, or ask the administrator to fix the server's certificate.");
+  SkConnectWindow *window;
+
+  g_free (config->database);
+  config->database = g_strdup (hq.path);
+  config->port = 0;
+  config->tls_certificate
+      = g_test_build_filename (G_TEST_DIST, "data", "tls-self-signed.crt", NULL);
+  config->tls_key = g_test_build_filename (G_TEST_DIST, "data", "tls-self-signed.key", NULL);
+  server = sk_test_server_start (config);
+  url = g_strdup_printf ("https://127.0.0.1:%u", sk_test_server_get_port (server));
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "connect", NULL);
+  app_pump (300);
+  window = find_connect_window (f);
+  gtk_editable_set_text (find_row (GTK_WIDGET (window), T ("Server address")), url);
+  gtk_editable_set_text (find_row (GTK_WIDGET (window), T ("User name")), "cashier1");
+  gtk_editable_set_text (find_row (GTK_WIDGET (window), T ("Password")), "cashier-pass");
+  click_connect_and_wait (window, words);
+  g_assert_false (sk_connect_window_get_offers_file (window));
+  shot (GTK_WIDGET (window), "sync-sign-in-tls");
+  /* Not connected, nothing kept. */
+  g_assert_null (sk_background_sync_get_client (sk_application_get_sync (f->app)));
+  gtk_window_destroy (GTK_WINDOW (window));
+  sk_test_server_stop (server);
+}
+
 /* A port nothing listens on: one the system gave and took back. */
 static guint
 closed_port (void)
@@ -630,6 +723,9 @@ test_offline (AppFixture *f, gconstpointer data)
   wait_format (f, "%s · offline since %s");
   wait_pending (f, 3);
   g_assert_cmpint (till_outbox (f), ==, 3);
+  /* The next try waits the client's backoff, not a minute of sales. */
+  g_assert_cmpint (sk_background_sync_get_next_delay (sk_application_get_sync (f->app)), <=,
+                   SK_SYNC_CLIENT_RETRY_MAX);
   shot (GTK_WIDGET (f->window), "sync-offline-pending");
   /* Narrow, the state still shows. */
   gtk_window_set_default_size (GTK_WINDOW (f->window), 400, 700);
@@ -643,6 +739,9 @@ test_offline (AppFixture *f, gconstpointer data)
   press_sync_now (f);
   wait_format (f, "Synced %s");
   g_assert_cmpint (hq_has (ids), ==, 3);
+  /* Nothing pending: the next cycle in five minutes, for HQ's changes. */
+  g_assert_cmpint (sk_background_sync_get_next_delay (sk_application_get_sync (f->app)), >,
+                   SK_BACKGROUND_SYNC_IDLE_INTERVAL - G_TIME_SPAN_MINUTE);
   g_assert_cmpint (till_outbox (f), ==, 0);
   shot (GTK_WIDGET (f->window), "sync-back-online");
 }
@@ -1054,6 +1153,10 @@ main (int argc, char **argv)
   hq_setup ();
   g_test_add ("/app/sync/sign-in", AppFixture, "empty", sync_fixture_setup, test_sign_in,
               app_fixture_teardown);
+  g_test_add ("/app/sync/sign-in-tls", AppFixture, "empty", sync_fixture_setup, test_sign_in_tls,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/restart", AppFixture, "empty", restart_fixture_setup, test_restart,
+              app_fixture_teardown);
   g_test_add ("/app/sync/offline", AppFixture, "empty", sync_fixture_setup, test_offline,
               app_fixture_teardown);
   g_test_add ("/app/sync/hq-rule", AppFixture, "empty", sync_fixture_setup, test_hq_rule,
@@ -1072,6 +1175,13 @@ main (int argc, char **argv)
   hq_stop ();
   g_clear_object (&hq.db);
   sk_test_remove_dir (hq.dir);
+  {
+    g_autofree char *token_file = sk_token_store_file_path ();
+    g_autofree char *token_dir = g_path_get_dirname (token_file);
+
+    g_unlink (token_file);
+    g_rmdir (token_dir);
+  }
   sk_test_remove_dir (config);
   return status;
 }
