@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "sk-test-server.h"
 
 struct _SkTestServer
@@ -78,4 +80,60 @@ sk_test_server_stop (SkTestServer *self)
   g_cond_clear (&self->cond);
   sk_server_config_free (self->config);
   g_free (self);
+}
+
+void
+sk_test_reply_free (SkTestReply *reply)
+{
+  if (reply == NULL)
+    return;
+  g_clear_pointer (&reply->node, json_node_unref);
+  g_free (reply->etag);
+  g_free (reply);
+}
+
+SkTestReply *
+sk_test_request (SoupSession *session,
+                 guint        port,
+                 const char  *method,
+                 const char  *path,
+                 const char  *token,
+                 const char  *content_type,
+                 const char  *body,
+                 gsize        body_length,
+                 const char  *if_match)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  SkTestReply        *reply = g_new0 (SkTestReply, 1);
+  SoupMessageHeaders *headers;
+
+  g_assert_nonnull (msg);
+  headers = soup_message_get_request_headers (msg);
+  if (token != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+      soup_message_headers_replace (headers, "Authorization", auth);
+    }
+  if (if_match != NULL)
+    soup_message_headers_replace (headers, "If-Match", if_match);
+  if (body != NULL)
+    {
+      g_autoptr (GBytes) request
+          = g_bytes_new (body, body_length == G_MAXSIZE ? strlen (body) : body_length);
+      soup_message_set_request_body_from_bytes (msg, content_type, request);
+    }
+  bytes = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  reply->status = soup_message_get_status (msg);
+  reply->etag
+      = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag"));
+  if (g_bytes_get_size (bytes) > 0)
+    {
+      reply->node = json_from_string (g_bytes_get_data (bytes, NULL), &error);
+      g_assert_no_error (error);
+    }
+  return reply;
 }

@@ -2,6 +2,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
 #include "sk-server.h"
 
 G_BEGIN_DECLS
@@ -14,5 +17,31 @@ SkTestServer *sk_test_server_start (SkServerConfig *config);
 guint         sk_test_server_get_port (SkTestServer *self);
 /* Stops the server, waits for its thread and frees everything. */
 void sk_test_server_stop (SkTestServer *self);
+
+/* What a request got: its status, its JSON (NULL when the body was
+ * empty) and its ETag (or NULL). */
+typedef struct
+{
+  guint     status;
+  JsonNode *node;
+  char     *etag;
+} SkTestReply;
+
+void sk_test_reply_free (SkTestReply *reply);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkTestReply, sk_test_reply_free)
+
+/* @method @path at http://127.0.0.1:@port through @session, with a bearer
+ * @token, a @body of @body_length bytes (G_MAXSIZE: up to its NUL) and
+ * @content_type, and If-Match @if_match (each may be NULL). Fails the test
+ * unless the answer arrives and its body is empty or JSON. */
+SkTestReply *sk_test_request (SoupSession *session,
+                              guint        port,
+                              const char  *method,
+                              const char  *path,
+                              const char  *token,
+                              const char  *content_type,
+                              const char  *body,
+                              gsize        body_length,
+                              const char  *if_match);
 
 G_END_DECLS

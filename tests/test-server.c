@@ -59,19 +59,12 @@ static const char *const role_names[] = { "admin", "marketing", "manager", "cash
 
 /* HTTP */
 
-typedef struct
-{
-  guint     status;
-  JsonNode *node;
-  char     *etag;
-} Reply;
+typedef SkTestReply Reply;
 
 static void
 reply_free (Reply *reply)
 {
-  g_clear_pointer (&reply->node, json_node_unref);
-  g_free (reply->etag);
-  g_free (reply);
+  sk_test_reply_free (reply);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
 
@@ -86,39 +79,8 @@ call_at (guint        port,
          gsize        body_length,
          const char  *if_match)
 {
-  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
-  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GError) error = NULL;
-  Reply              *reply = g_new0 (Reply, 1);
-  SoupMessageHeaders *headers;
-
-  g_assert_nonnull (msg);
-  headers = soup_message_get_request_headers (msg);
-  if (token != NULL)
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
-      soup_message_headers_replace (headers, "Authorization", auth);
-    }
-  if (if_match != NULL)
-    soup_message_headers_replace (headers, "If-Match", if_match);
-  if (body != NULL)
-    {
-      g_autoptr (GBytes) request
-          = g_bytes_new (body, body_length == G_MAXSIZE ? strlen (body) : body_length);
-      soup_message_set_request_body_from_bytes (msg, "application/json", request);
-    }
-  bytes = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  reply->status = soup_message_get_status (msg);
-  reply->etag
-      = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag"));
-  if (g_bytes_get_size (bytes) > 0)
-    {
-      reply->node = json_from_string (g_bytes_get_data (bytes, NULL), &error);
-      g_assert_no_error (error);
-    }
-  return reply;
+  return sk_test_request (session, port, method, path, token, "application/json", body, body_length,
+                          if_match);
 }
 
 static Reply *
@@ -2452,6 +2414,7 @@ policy_scene_init (PolicyScene *scene, const char *store)
       = g_strdup_printf ("{\"name\": \"Policy\", \"store_ids\": [\"%s\"]}", store);
   g_autofree char *user = NULL;
   g_autofree char *earn = NULL;
+  g_autofree char *product = NULL;
   g_autoptr (Reply) reply = NULL;
 
   scene->store = store;
@@ -2466,6 +2429,12 @@ policy_scene_init (PolicyScene *scene, const char *store)
   reply = call ("POST", "/api/campaigns", MARKETING, campaign);
   assert_status (reply, 201);
   scene->campaign = g_strdup (str (reply, "id"));
+  /* The product the cases read, edit and delete: policy-{s}. */
+  product
+      = g_strdup_printf ("{\"sku\": \"policy-%s\", \"name\": \"Policy\", \"price\": 100}", store);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/products", ADMIN, product);
+  assert_status (reply, 201);
   user = g_strdup_printf ("{\"username\": \"policy-%.8s\", \"password\": \"policy-pass\","
                           " \"role\": \"cashier\", \"store_id\": \"%s\"}",
                           scene->purchase, store);
@@ -2621,6 +2590,19 @@ static const PolicyCase policy_cases[] = {
     "200 200 403 403 401", "200 200 403 403 401" },
   { "GET", "/api/campaigns/*/figures", "/api/campaigns/{k}/figures", NULL, "200 200 403 403 401",
     "200 200 403 403 401" },
+
+  /* Products are HQ's price list: an admin keeps it, every till reads it. */
+  { "GET", "/api/products", "/api/products?q=policy", NULL, ANY_ROLE, ANY_ROLE },
+  { "POST", "/api/products", "/api/products",
+    "{\"sku\": \"policy-{n}\", \"name\": \"Policy {n}\", \"price\": 100}", "201 403 403 403 401",
+    "201 403 403 403 401" },
+  { "POST", "/api/products/import", "/api/products/import",
+    "sku,name,price\npolicy-{n},Policy {n},1.50\n", "200 403 403 403 401", "200 403 403 403 401" },
+  { "GET", "/api/products/*", "/api/products/policy-{s}", NULL, ANY_ROLE, ANY_ROLE },
+  { "PUT", "/api/products/*", "/api/products/policy-{s}", "{\"name\": \"Policy {n}\"}",
+    "200 403 403 403 401", "200 403 403 403 401" },
+  { "DELETE", "/api/products/*", "/api/products/policy-{s}", NULL, "204 403 403 403 401",
+    "204 403 403 403 401" },
 
   { "GET", "/api/users", "/api/users", NULL, "200 403 403 403 401", "200 403 403 403 401" },
   { "POST", "/api/users", "/api/users",

@@ -1,4 +1,4 @@
-/* sk-database-records.c: stores, products, customers, rules and campaigns in
+/* sk-database-records.c: stores, customers, rules and campaigns in
  * the SQLite file, with validation of what users type.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
@@ -483,49 +483,6 @@ sk_database_list_stores (SkDatabase *self, GError **error)
   return sk_db_query_records (self,
                               sk_db_query (self, error, "SELECT * FROM stores ORDER BY code", NULL),
                               SK_TYPE_STORE, error);
-}
-
-/* Products */
-
-gboolean
-sk_database_save_product (SkDatabase *self, SkProduct *product, GError **error)
-{
-  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
-  g_return_val_if_fail (SK_IS_PRODUCT (product), FALSE);
-
-  if (sk_str_is_blank (product->sku) || sk_str_is_blank (product->name))
-    {
-      sk_set_field_error (error, SK_ERROR_INVALID, sk_str_is_blank (product->sku) ? "sku" : "name",
-                          _ ("A product needs a SKU and a name"));
-      return FALSE;
-    }
-  if (product->price < 0 || product->price > SK_MONEY_MAX)
-    {
-      sk_set_field_error (error, SK_ERROR_INVALID, "price", _ ("The price cannot be negative"));
-      return FALSE;
-    }
-  return sk_db_exec (self, error,
-                     "INSERT INTO products (sku, name, category, price) VALUES (?, ?, ?, ?)"
-                     " ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
-                     " category = excluded.category, price = excluded.price",
-                     "sssi", product->sku, product->name, product->category, product->price);
-}
-
-SkProduct *
-sk_database_get_product (SkDatabase *self, const char *sku, GError **error)
-{
-  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
-  return get_one (self, SK_TYPE_PRODUCT, "SELECT * FROM products WHERE sku = ?", sku, _ ("product"),
-                  error);
-}
-
-GPtrArray *
-sk_database_list_products (SkDatabase *self, GError **error)
-{
-  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
-  return sk_db_query_records (
-      self, sk_db_query (self, error, "SELECT * FROM products ORDER BY category, name", NULL),
-      SK_TYPE_PRODUCT, error);
 }
 
 /* Customers */

@@ -532,9 +532,19 @@ static const char migration_13[]
       "      AND customer_id = NEW.customer_id)"
       "  BEGIN SELECT RAISE (ABORT, 'the bonus ledger is append-only'); END;";
 
+/* Products edited at HQ (issue 12): a version for optimistic concurrency
+ * (the rows there are version 1), and the barcode a scanner reads, which is
+ * not the SKU: unique where set. The category index serves the list of
+ * categories each save matches its spelling against. */
+static const char migration_14[]
+    = "ALTER TABLE products ADD COLUMN barcode TEXT;"
+      "ALTER TABLE products ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+      "CREATE UNIQUE INDEX products_barcode ON products (barcode);"
+      "CREATE INDEX products_category ON products (category);";
+
 static const char *const migrations[] = {
   migration_1, migration_2, migration_3,  migration_4,  migration_5,  migration_6,  migration_7,
-  migration_8, migration_9, migration_10, migration_11, migration_12, migration_13,
+  migration_8, migration_9, migration_10, migration_11, migration_12, migration_13, migration_14,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);

@@ -128,16 +128,18 @@ sk_sync_summary_to_json (const SkSyncSummary *summary)
 
 /* HTTP, in the worker */
 
-/* HQ's answer to @method @path: its JSON (a null node when empty),
- * *status and the wait its Retry-After asks (0: none); NULL with @error
- * when HQ could not be reached or answered no JSON. */
+/* HQ's answer to @method @path with @body (may be NULL) of @content_type:
+ * its JSON (a null node when empty), *status and the wait its Retry-After
+ * asks (0: none); NULL with @error when HQ could not be reached or
+ * answered no JSON. */
 static JsonNode *
-http_json (SoupSession  *session,
+http_send (SoupSession  *session,
            const char   *base,
            const char   *method,
            const char   *path,
            const char   *token,
-           JsonNode     *body,
+           const char   *content_type,
+           GBytes       *body,
            guint        *status,
            GCancellable *cancellable,
            GError      **error,
@@ -163,15 +165,9 @@ http_json (SoupSession  *session,
       g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
       soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
     }
+  /* The message takes its own reference. */
   if (body != NULL)
-    {
-      g_autofree char *text = sk_json_to_string (body, FALSE);
-      gsize            length = strlen (text);
-      g_autoptr (GBytes) request = g_bytes_new_take (g_steal_pointer (&text), length);
-
-      /* The message takes its own reference. */
-      soup_message_set_request_body_from_bytes (msg, "application/json", request);
-    }
+    soup_message_set_request_body_from_bytes (msg, content_type, body);
   bytes = soup_session_send_and_read (session, msg, cancellable, error);
   if (bytes == NULL)
     return NULL;
@@ -189,6 +185,31 @@ http_json (SoupSession  *session,
   return node;
 }
 
+/* The same with a JSON body. */
+static JsonNode *
+http_json (SoupSession  *session,
+           const char   *base,
+           const char   *method,
+           const char   *path,
+           const char   *token,
+           JsonNode     *body,
+           guint        *status,
+           GCancellable *cancellable,
+           GError      **error,
+           gint64       *retry_after)
+{
+  g_autoptr (GBytes) request = NULL;
+
+  if (body != NULL)
+    {
+      char *text = sk_json_to_string (body, FALSE);
+
+      request = g_bytes_new_take (text, strlen (text));
+    }
+  return http_send (session, base, method, path, token, "application/json", request, status,
+                    cancellable, error, retry_after);
+}
+
 static JsonObject *
 object_of (JsonNode *node)
 {
@@ -197,8 +218,8 @@ object_of (JsonNode *node)
 
 /* An error answer as an SK_ERROR: 401 asks to sign in again; otherwise
  * the code and message HQ gave. */
-static void
-set_http_error (guint status, JsonNode *node, GError **error)
+void
+sk_sync_http_error (guint status, JsonNode *node, GError **error)
 {
   JsonObject *object = object_of (node);
   JsonObject *e = NULL;
@@ -375,7 +396,7 @@ push_all (SkDatabase    *db,
         return FALSE;
       if (status != SOUP_STATUS_OK)
         {
-          set_http_error (status, answer, error);
+          sk_sync_http_error (status, answer, error);
           return FALSE;
         }
       object = object_of (answer);
@@ -526,7 +547,7 @@ pull_all (SkDatabase    *db,
         }
       if (status != SOUP_STATUS_OK)
         {
-          set_http_error (status, answer, error);
+          sk_sync_http_error (status, answer, error);
           return FALSE;
         }
       object = object_of (answer);
@@ -710,17 +731,6 @@ sk_sync_client_sync_finish (SkSyncClient *self, GAsyncResult *result, GError **e
 
 /* Sign-in */
 
-/* @server_url without the slashes it may end with. */
-static char *
-base_of (const char *server_url)
-{
-  char *base = g_strdup (server_url);
-
-  while (g_str_has_suffix (base, "/"))
-    base[strlen (base) - 1] = '\0';
-  return base;
-}
-
 JsonNode *
 sk_sync_request (const char   *server_url,
                  const char   *token,
@@ -730,23 +740,25 @@ sk_sync_request (const char   *server_url,
                  GCancellable *cancellable,
                  GError      **error)
 {
-  g_autoptr (SoupSession) session = NULL;
   g_autoptr (JsonNode) answer = NULL;
-  g_autofree char *base = NULL;
-  guint            status;
-  gint64           retry_after;
+  g_autoptr (GBytes) bytes = NULL;
+  guint status;
 
   g_return_val_if_fail (server_url != NULL && method != NULL && path != NULL, NULL);
 
-  base = base_of (server_url);
-  session = soup_session_new_with_options ("timeout", 60, NULL);
-  answer = http_json (session, base, method, path, token, body, &status, cancellable, error,
-                      &retry_after);
+  if (body != NULL)
+    {
+      char *text = sk_json_to_string (body, FALSE);
+
+      bytes = g_bytes_new_take (text, strlen (text));
+    }
+  answer = sk_sync_call (server_url, token, method, path, bytes ? "application/json" : NULL, bytes,
+                         &status, cancellable, error);
   if (answer == NULL)
     return NULL;
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      set_http_error (status, answer, error);
+      sk_sync_http_error (status, answer, error);
       return NULL;
     }
   return g_steal_pointer (&answer);
@@ -783,6 +795,32 @@ sk_sync_fetch_account (const char   *server_url,
   return TRUE;
 }
 
+JsonNode *
+sk_sync_call (const char   *server_url,
+              const char   *token,
+              const char   *method,
+              const char   *path,
+              const char   *content_type,
+              GBytes       *body,
+              guint        *status,
+              GCancellable *cancellable,
+              GError      **error)
+{
+  g_autoptr (SoupSession) session = NULL;
+  g_autofree char *base = NULL;
+  gint64           retry_after = 0;
+
+  g_return_val_if_fail (server_url != NULL && method != NULL && path != NULL, NULL);
+  g_return_val_if_fail (status != NULL, NULL);
+
+  base = g_strdup (server_url);
+  while (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  session = soup_session_new_with_options ("timeout", 60, NULL);
+  return http_send (session, base, method, path, token, content_type, body, status, cancellable,
+                    error, &retry_after);
+}
+
 char *
 sk_sync_login (const char   *server_url,
                const char   *username,
@@ -790,20 +828,17 @@ sk_sync_login (const char   *server_url,
                GCancellable *cancellable,
                GError      **error)
 {
-  g_autoptr (SoupSession) session = NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) body = NULL;
   g_autoptr (JsonNode) answer = NULL;
-  g_autofree char *base = NULL;
-  JsonObject      *object;
-  const char      *token;
-  guint            status;
-  gint64           retry_after;
+  g_autoptr (GBytes) bytes = NULL;
+  JsonObject *object;
+  const char *token;
+  char       *text;
+  guint       status;
 
   g_return_val_if_fail (server_url != NULL && username != NULL && password != NULL, NULL);
 
-  base = base_of (server_url);
-  session = soup_session_new_with_options ("timeout", 60, NULL);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "username");
   json_builder_add_string_value (b, username);
@@ -811,8 +846,10 @@ sk_sync_login (const char   *server_url,
   json_builder_add_string_value (b, password);
   json_builder_end_object (b);
   body = json_builder_get_root (b);
-  answer = http_json (session, base, "POST", "/api/auth/login", NULL, body, &status, cancellable,
-                      error, &retry_after);
+  text = sk_json_to_string (body, FALSE);
+  bytes = g_bytes_new_take (text, strlen (text));
+  answer = sk_sync_call (server_url, NULL, "POST", "/api/auth/login", "application/json", bytes,
+                         &status, cancellable, error);
   if (answer == NULL)
     return NULL;
   if (status == SOUP_STATUS_UNAUTHORIZED)
@@ -823,7 +860,7 @@ sk_sync_login (const char   *server_url,
     }
   if (status != SOUP_STATUS_OK)
     {
-      set_http_error (status, answer, error);
+      sk_sync_http_error (status, answer, error);
       return NULL;
     }
   object = object_of (answer);

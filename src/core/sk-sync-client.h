@@ -141,5 +141,21 @@ gboolean sk_sync_fetch_account (const char   *server_url,
                                 char        **store_id,
                                 GCancellable *cancellable,
                                 GError      **error);
+/* One call to HQ at @server_url as the account of @token (may be NULL),
+ * with @body (may be NULL) of @content_type: HQ's JSON answer (a JSON null
+ * when it had no body) and *status; NULL with @error when HQ could not be
+ * reached or did not answer JSON. Blocking: the CLI calls it directly. */
+JsonNode *sk_sync_call (const char   *server_url,
+                        const char   *token,
+                        const char   *method,
+                        const char   *path,
+                        const char   *content_type,
+                        GBytes       *body,
+                        guint        *status,
+                        GCancellable *cancellable,
+                        GError      **error);
+/* HQ's error answer @node of @status as an SK_ERROR with HQ's code, field
+ * and message; 401 is SK_ERROR_UNAUTHORIZED (sign in again). */
+void sk_sync_http_error (guint status, JsonNode *node, GError **error);
 
 G_END_DECLS

@@ -314,6 +314,25 @@ apply_setting (SkDatabase *self, const char *key, const char *op, JsonNode *data
   return sk_database_set_setting (self, key, value, error);
 }
 
+/* A barcode HQ moved to this product is no longer another's: the feed
+ * gives each product as it is now, so a swap arrives as two upserts. */
+static gboolean
+release_barcode (SkDatabase *self, JsonNode *data, GError **error)
+{
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (data) ? json_node_get_object (data) : NULL;
+  const char *barcode, *sku;
+
+  if (object == NULL)
+    return TRUE;
+  barcode = json_object_get_string_member_with_default (object, "barcode", NULL);
+  sku = json_object_get_string_member_with_default (object, "sku", NULL);
+  if (barcode == NULL || sku == NULL)
+    return TRUE;
+  return sk_db_exec (self, error,
+                     "UPDATE products SET barcode = NULL WHERE barcode = ? AND sku <> ?", "ss",
+                     barcode, sku);
+}
+
 static gboolean
 apply_change (SkDatabase *self, JsonObject *change, gboolean outbox, GError **error)
 {
@@ -365,6 +384,8 @@ apply_change (SkDatabase *self, JsonObject *change, gboolean outbox, GError **er
         }
       return TRUE;
     }
+  if (g_str_equal (entity, SK_FEED_PRODUCT) && !release_barcode (self, data, error))
+    return FALSE;
   {
     g_autoptr (SkRecord) record = sk_record_from_json (kind->get_type (), data, error);
 

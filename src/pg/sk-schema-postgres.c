@@ -461,6 +461,11 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
          "    THEN RETURN NEW; END IF;"
          "    RAISE EXCEPTION 'the bonus ledger is append-only';"
          "  END $$;",
+  /* Products edited at HQ: version and barcode (sk-schema.c, migration 14). */
+  [14] = "ALTER TABLE products ADD COLUMN barcode TEXT COLLATE \"C\";"
+         "ALTER TABLE products ADD COLUMN version BIGINT NOT NULL DEFAULT 1;"
+         "CREATE UNIQUE INDEX products_barcode ON products (barcode);"
+         "CREATE INDEX products_category ON products (category);",
 };
 
 char *
