@@ -765,25 +765,25 @@ sk_sync_request (const char   *server_url,
 }
 
 gboolean
-sk_sync_fetch_account (const char   *server_url,
-                       const char   *token,
-                       SkRole       *role,
-                       char        **store_id,
-                       GCancellable *cancellable,
-                       GError      **error)
+sk_sync_parse_account (JsonNode *answer, SkRole *role, char **store_id, GError **error)
 {
-  g_autoptr (JsonNode) answer = NULL;
-  JsonObject *object;
-  const char *role_name, *store;
+  JsonObject *object = object_of (answer);
+  const char *role_name = NULL, *store = NULL;
+  JsonNode   *member;
 
-  g_return_val_if_fail (server_url != NULL && token != NULL, FALSE);
-
-  answer = sk_sync_request (server_url, token, "GET", "/api/auth/me", NULL, cancellable, error);
-  if (answer == NULL)
-    return FALSE;
-  object = object_of (answer);
-  role_name = object ? json_object_get_string_member_with_default (object, "role", NULL) : NULL;
-  store = object ? json_object_get_string_member_with_default (object, "store_id", NULL) : NULL;
+  if (object != NULL)
+    {
+      member = json_object_get_member (object, "role");
+      if (member != NULL && JSON_NODE_HOLDS_VALUE (member)
+          && json_node_get_value_type (member) == G_TYPE_STRING)
+        role_name = json_node_get_string (member);
+      member = json_object_get_member (object, "store_id");
+      if (member != NULL && JSON_NODE_HOLDS_VALUE (member)
+          && json_node_get_value_type (member) == G_TYPE_STRING)
+        store = json_node_get_string (member);
+      else if (member != NULL && !JSON_NODE_HOLDS_NULL (member))
+        role_name = NULL; /* a store that is not a string: not an account */
+    }
   if (sk_role_from_string (role_name) == SK_ROLE_NONE)
     {
       sk_set_field_error (error, SK_ERROR_MALFORMED, "role",
@@ -793,6 +793,22 @@ sk_sync_fetch_account (const char   *server_url,
   *role = sk_role_from_string (role_name);
   *store_id = g_strdup (store);
   return TRUE;
+}
+
+gboolean
+sk_sync_fetch_account (const char   *server_url,
+                       const char   *token,
+                       SkRole       *role,
+                       char        **store_id,
+                       GCancellable *cancellable,
+                       GError      **error)
+{
+  g_autoptr (JsonNode) answer = NULL;
+
+  g_return_val_if_fail (server_url != NULL && token != NULL, FALSE);
+
+  answer = sk_sync_request (server_url, token, "GET", "/api/auth/me", NULL, cancellable, error);
+  return answer != NULL && sk_sync_parse_account (answer, role, store_id, error);
 }
 
 JsonNode *

@@ -135,6 +135,9 @@ JsonNode *sk_sync_request (const char   *server_url,
 /* The signed-in account as HQ knows it (GET /api/auth/me): its role and
  * its store (*store_id NULL: the whole chain). Blocking, like
  * sk_sync_login. */
+/* The role and store of HQ's answer to GET /api/auth/me; SK_ERROR_MALFORMED
+ * when it names no role the till knows. */
+gboolean sk_sync_parse_account (JsonNode *answer, SkRole *role, char **store_id, GError **error);
 gboolean sk_sync_fetch_account (const char   *server_url,
                                 const char   *token,
                                 SkRole       *role,
