@@ -762,6 +762,13 @@ priced_with (gpointer data)
          && result->discount_total == w->discount;
 }
 
+static void
+keep_notice (SkBackgroundSync *sync, const char *message, char **notice)
+{
+  g_free (*notice);
+  *notice = g_strdup (message);
+}
+
 /* A rule HQ adds reaches the cart open in the checkout, without a restart. */
 static void
 test_hq_rule (AppFixture *f, gconstpointer data)
@@ -769,8 +776,9 @@ test_hq_rule (AppFixture *f, gconstpointer data)
   g_autofree char *token = login ("cashier1", "cashier-pass");
   g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
   g_autoptr (GError) error = NULL;
-  SkCheckoutView *view;
-  PriceWait       w;
+  g_autofree char *notice = NULL;
+  SkCheckoutView  *view;
+  PriceWait        w;
 
   connected_till (f, token);
   sk_window_show_view (f->window, "checkout");
@@ -784,11 +792,15 @@ test_hq_rule (AppFixture *f, gconstpointer data)
   rule->value = 1000;
   g_assert_true (sk_database_save_rule (hq.db, rule, &error));
   g_assert_no_error (error);
+  g_signal_connect (sk_application_get_sync (f->app), "notice", G_CALLBACK (keep_notice), &notice);
   press_sync_now (f);
   w.discount = 10000;
   if (!app_wait (priced_with, &w, 30000))
     g_error ("The cart's discount is %" G_GINT64_FORMAT ", not 100.00",
              sk_checkout_view_get_result (view)->discount_total);
+  /* The cashier is told, in a toast. */
+  g_assert_cmpstr (notice, ==, T ("HQ changed the discount rules"));
+  g_signal_handlers_disconnect_by_func (sk_application_get_sync (f->app), keep_notice, &notice);
   app_pump (300);
   shot (GTK_WIDGET (f->window), "sync-hq-rule-in-checkout");
 }
