@@ -11,6 +11,8 @@
 #endif
 
 #include "sk-application.h"
+#include "sk-background-sync.h"
+#include "sk-connect.h"
 #include "sk-preferences-window.h"
 #include "sk-widgets.h"
 #include "sk-window.h"
@@ -19,9 +21,10 @@ struct _SkApplication
 {
   AdwApplication parent_instance;
 
-  char         *db_path;
-  SkRepository *repository;
-  GSettings    *settings;
+  char             *db_path;
+  SkRepository     *repository;
+  GSettings        *settings;
+  SkBackgroundSync *sync;
 };
 
 G_DEFINE_FINAL_TYPE (SkApplication, sk_application, ADW_TYPE_APPLICATION)
@@ -68,6 +71,13 @@ sk_application_get_db_path (SkApplication *self)
 {
   g_return_val_if_fail (SK_IS_APPLICATION (self), NULL);
   return self->db_path;
+}
+
+SkBackgroundSync *
+sk_application_get_sync (SkApplication *self)
+{
+  g_return_val_if_fail (SK_IS_APPLICATION (self), NULL);
+  return self->sync;
 }
 
 GSettings *
@@ -190,6 +200,7 @@ sk_application_startup (GApplication *app)
                                    self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs_accels);
+  sk_connect_setup (self);
 }
 
 static void
@@ -235,6 +246,7 @@ sk_application_constructed (GObject *object)
     self->db_path = default_db_path ();
   /* Opens nothing yet: the window's first question opens the file. */
   self->repository = sk_repository_new (self->db_path);
+  self->sync = sk_background_sync_new (self->repository, self->db_path);
 }
 
 static void
@@ -242,6 +254,7 @@ sk_application_finalize (GObject *object)
 {
   SkApplication *self = SK_APPLICATION (object);
 
+  g_clear_object (&self->sync);
   g_clear_object (&self->repository);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->db_path, g_free);

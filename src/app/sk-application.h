@@ -4,6 +4,7 @@
 
 #include <adwaita.h>
 
+#include "sk-background-sync.h"
 #include "sk-repository.h"
 #include "sk-role.h"
 
@@ -16,9 +17,11 @@ G_DECLARE_FINAL_TYPE (SkApplication, sk_application, SK, APPLICATION, AdwApplica
 SkApplication *sk_application_new (const char *db_path);
 /* Every database call of the app goes through it. */
 SkRepository *sk_application_get_repository (SkApplication *self);
-const char   *sk_application_get_db_path (SkApplication *self);
-GSettings    *sk_application_get_settings (SkApplication *self);
-SkRole        sk_application_get_role (SkApplication *self);
+/* The till's sync with HQ (not connected on a stand-alone till). */
+SkBackgroundSync *sk_application_get_sync (SkApplication *self);
+const char       *sk_application_get_db_path (SkApplication *self);
+GSettings        *sk_application_get_settings (SkApplication *self);
+SkRole            sk_application_get_role (SkApplication *self);
 /* The store this till is set to sell in, or NULL for the first store (see
  * sk_repository_get_store_async). */
 char *sk_application_dup_store_id (SkApplication *self);

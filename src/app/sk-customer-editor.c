@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sk-conflict-dialog.h"
 #include "sk-customer-editor.h"
 #include "sk-error.h"
 #include "sk-widgets.h"
@@ -171,6 +172,86 @@ holder_found_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   gtk_label_set_text (self->error_label, message);
 }
 
+/* The rows show self->customer. */
+static void
+fill_fields (SkCustomerEditor *self)
+{
+  g_autoptr (GString) kids = g_string_new (NULL);
+  SkCustomer *c = self->customer;
+  GListModel *children = sk_customer_get_children (c);
+
+  set_text (self->name_row, sk_record_get_string (c, "full_name"));
+  set_text (self->phone_row, sk_record_get_string (c, "phone"));
+  set_text (self->card_row, sk_record_get_string (c, "card_number"));
+  set_text (self->email_row, sk_record_get_string (c, "email"));
+  set_text (self->birth_row, sk_record_get_string (c, "birth_date"));
+  gtk_switch_set_active (self->email_switch, sk_record_get_boolean (c, "consent_email"));
+  gtk_switch_set_active (self->sms_switch, sk_record_get_boolean (c, "consent_sms"));
+  gtk_switch_set_active (self->push_switch, sk_record_get_boolean (c, "consent_push"));
+  for (guint i = 0; i < g_list_model_get_n_items (children); i++)
+    {
+      g_autoptr (SkChild) child = g_list_model_get_item (children, i);
+
+      g_string_append_printf (kids, "%s%s %s", i ? "; " : "", sk_record_get_string (child, "name"),
+                              sk_record_get_string (child, "birth_date"));
+    }
+  gtk_editable_set_text (GTK_EDITABLE (self->children_row), kids->str);
+}
+
+static void customer_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* Someone else's version, and the user's decision. */
+static void
+conflict_decided_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  SkCustomerEditor *self = g_task_get_source_object (task);
+  SkConflictChoice  choice;
+  g_autoptr (SkCustomer) decided = sk_conflict_dialog_run_finish (result, &choice);
+
+  if (decided == NULL)
+    {
+      self->saving = FALSE;
+      g_task_return_new_error (task, SK_ERROR, SK_ERROR_STALE, "%s",
+                               gtk_label_get_text (self->error_label));
+      return;
+    }
+  g_set_object (&self->customer, decided);
+  fill_fields (self);
+  if (choice == SK_CONFLICT_TAKE_THEIRS)
+    {
+      self->saving = FALSE;
+      gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+      mark_error (self, NULL);
+      g_task_return_new_error (task, SK_ERROR, SK_ERROR_STALE,
+                               _ ("The other version is shown; nothing was saved"));
+      return;
+    }
+  /* Saved over the other version (its version number). */
+  sk_repository_save_customer_async (self->repository, self->customer, FALSE, self->cancellable,
+                                     customer_stored_cb, g_steal_pointer (&task));
+}
+
+static void
+theirs_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  SkCustomerEditor *self = g_task_get_source_object (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) theirs
+      = sk_repository_get_customer_finish (SK_REPOSITORY (source), result, &error);
+
+  if (theirs == NULL)
+    {
+      self->saving = FALSE;
+      show_error (self, error, NULL);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  sk_conflict_dialog_run_async (GTK_WINDOW (self), SK_RECORD (self->customer), SK_RECORD (theirs),
+                                conflict_decided_cb, g_steal_pointer (&task));
+}
+
 static void
 customer_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -183,6 +264,16 @@ customer_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_error_matches (error, SK_ERROR, SK_ERROR_STALE) && !self->is_new)
+    {
+      /* Saved by someone else meanwhile (HQ's copy came with a sync):
+       * both versions, and the user decides. */
+      show_error (self, error, NULL);
+      sk_repository_get_customer_async (self->repository, sk_record_get_id (self->customer),
+                                        self->cancellable, theirs_loaded_cb,
+                                        g_steal_pointer (&task));
       return;
     }
   self->saving = FALSE;
@@ -340,7 +431,6 @@ SkCustomerEditor *
 sk_customer_editor_new (GtkWindow *parent, SkRepository *repository, SkCustomer *customer)
 {
   SkCustomerEditor *self = g_object_new (SK_TYPE_CUSTOMER_EDITOR, "transient-for", parent, NULL);
-  g_autoptr (GString) kids = g_string_new (NULL);
 
   self->repository = g_object_ref (repository);
   self->is_new = customer == NULL;
@@ -355,27 +445,8 @@ sk_customer_editor_new (GtkWindow *parent, SkRepository *repository, SkCustomer 
     }
   if (!self->is_new)
     {
-      SkCustomer *c = self->customer;
-      GListModel *children = sk_customer_get_children (c);
-
       gtk_window_set_title (GTK_WINDOW (self), _ ("Edit Customer"));
-      set_text (self->name_row, sk_record_get_string (c, "full_name"));
-      set_text (self->phone_row, sk_record_get_string (c, "phone"));
-      set_text (self->card_row, sk_record_get_string (c, "card_number"));
-      set_text (self->email_row, sk_record_get_string (c, "email"));
-      set_text (self->birth_row, sk_record_get_string (c, "birth_date"));
-      gtk_switch_set_active (self->email_switch, sk_record_get_boolean (c, "consent_email"));
-      gtk_switch_set_active (self->sms_switch, sk_record_get_boolean (c, "consent_sms"));
-      gtk_switch_set_active (self->push_switch, sk_record_get_boolean (c, "consent_push"));
-      for (guint i = 0; i < g_list_model_get_n_items (children); i++)
-        {
-          g_autoptr (SkChild) child = g_list_model_get_item (children, i);
-
-          g_string_append_printf (kids, "%s%s %s", i ? "; " : "",
-                                  sk_record_get_string (child, "name"),
-                                  sk_record_get_string (child, "birth_date"));
-        }
-      gtk_editable_set_text (GTK_EDITABLE (self->children_row), kids->str);
+      fill_fields (self);
     }
   return self;
 }

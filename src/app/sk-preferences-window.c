@@ -5,10 +5,9 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
-#include <libsecret/secret.h>
-
 #include "sk-demo.h"
 #include "sk-preferences-window.h"
+#include "sk-role-lock.h"
 #include "sk-widgets.h"
 
 struct _SkPreferencesWindow
@@ -20,9 +19,8 @@ struct _SkPreferencesWindow
   GtkSwitch    *bonus_switch;
   AdwActionRow *accrual_row;
   AdwActionRow *share_row;
-  AdwEntryRow  *server_row;
-  AdwEntryRow  *account_row;
-  AdwEntryRow  *token_row;
+  AdwActionRow *connection_row;
+  GtkWidget    *connect_button;
   AdwActionRow *db_row;
   GtkWidget    *reset_button;
   GtkWidget    *data_group;
@@ -69,59 +67,98 @@ store_selected_cb (SkPreferencesWindow *self)
 static const SkRole role_rows[]
     = { SK_ROLE_CASHIER, SK_ROLE_MANAGER, SK_ROLE_MARKETING, SK_ROLE_ADMIN };
 
+static void role_selected_cb (SkPreferencesWindow *self);
+
+/* The row shows the role as it is. */
 static void
-role_selected_cb (SkPreferencesWindow *self)
+show_role (SkPreferencesWindow *self)
 {
-  guint selected = adw_combo_row_get_selected (self->role_row);
+  SkRole role = sk_application_get_role (self->app);
 
-  if (selected < G_N_ELEMENTS (role_rows))
-    g_settings_set_string (sk_application_get_settings (self->app), "role",
-                           sk_role_to_string (role_rows[selected]));
-  gtk_widget_set_visible (self->data_group,
-                          sk_role_can_reset_data (sk_application_get_role (self->app)));
-}
-
-/* The server token lives in the keyring, never in GSettings. */
-static const SecretSchema *
-token_schema (void)
-{
-  static const SecretSchema schema = { "org.skidka.Skidka.Token",
-                                       SECRET_SCHEMA_NONE,
-                                       {
-                                           { "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
-                                           { "account", SECRET_SCHEMA_ATTRIBUTE_STRING },
-                                           { NULL, 0 },
-                                       } };
-
-  return &schema;
+  g_signal_handlers_block_by_func (self->role_row, role_selected_cb, self);
+  for (guint i = 0; i < G_N_ELEMENTS (role_rows); i++)
+    if (role_rows[i] == role)
+      adw_combo_row_set_selected (self->role_row, i);
+  g_signal_handlers_unblock_by_func (self->role_row, role_selected_cb, self);
+  gtk_widget_set_visible (self->data_group, sk_role_can_reset_data (role));
 }
 
 static void
-token_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+set_role (SkPreferencesWindow *self, SkRole role)
+{
+  g_settings_set_string (sk_application_get_settings (self->app), "role", sk_role_to_string (role));
+  show_role (self);
+}
+
+static void
+unlocked_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (SkPreferencesWindow) self = user_data;
   g_autoptr (GError) error = NULL;
+  SkRole role = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (self), "asked-role"));
 
-  if (!secret_password_store_finish (result, &error))
+  if (sk_role_lock_ask_finish (result, &error))
+    set_role (self, role);
+  else if (error != NULL)
     adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
                                       adw_toast_new (error->message));
-  else
-    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
-                                      adw_toast_new (_ ("The token is saved in the keyring")));
 }
 
+/* Lowering the role is free; raising it asks for the PIN, and until it is
+ * given the row shows the role as it is. */
 static void
-token_apply_cb (SkPreferencesWindow *self)
+role_selected_cb (SkPreferencesWindow *self)
+{
+  guint  selected = adw_combo_row_get_selected (self->role_row);
+  SkRole current = sk_application_get_role (self->app);
+
+  if (selected >= G_N_ELEMENTS (role_rows)
+      || g_settings_get_boolean (sk_application_get_settings (self->app), "role-from-account"))
+    return;
+  if (!sk_role_change_needs_pin (current, role_rows[selected]))
+    {
+      set_role (self, role_rows[selected]);
+      return;
+    }
+  show_role (self);
+  g_object_set_data (G_OBJECT (self), "asked-role", GINT_TO_POINTER (role_rows[selected]));
+  sk_role_lock_ask_async (GTK_WINDOW (self), self->app, self->cancellable, unlocked_cb,
+                          g_object_ref (self));
+}
+
+/* Connected: the role and the store are the account's, shown, not chosen. */
+static void
+connection_changed_cb (SkPreferencesWindow *self)
 {
   GSettings       *settings = sk_application_get_settings (self->app);
   g_autofree char *server = g_settings_get_string (settings, "server-url");
   g_autofree char *account = g_settings_get_string (settings, "account");
+  g_autofree char *account_store = g_settings_get_string (settings, "account-store-id");
+  gboolean         from_account = g_settings_get_boolean (settings, "role-from-account");
+  g_autofree char *subtitle = NULL;
+  g_autofree char *from = NULL;
 
-  secret_password_store (token_schema (), SECRET_COLLECTION_DEFAULT, _ ("Skidka server token"),
-                         gtk_editable_get_text (GTK_EDITABLE (self->token_row)), NULL,
-                         token_stored_cb, g_object_ref (self), "server", server, "account", account,
-                         NULL);
-  gtk_editable_set_text (GTK_EDITABLE (self->token_row), "");
+  if (*server != '\0' && *account != '\0')
+    {
+      subtitle = g_strdup_printf (_ ("%s at %s"), account, server);
+      gtk_button_set_label (GTK_BUTTON (self->connect_button), _ ("_Sign In Again…"));
+    }
+  else
+    {
+      subtitle = g_strdup (_ ("Not connected: this till works on its own"));
+      gtk_button_set_label (GTK_BUTTON (self->connect_button), _ ("_Connect…"));
+    }
+  adw_action_row_set_subtitle (self->connection_row, subtitle);
+  from = g_strdup_printf (_ ("From the HQ account %s"), account);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->role_row), !from_account);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->role_row),
+                               from_account ? from : _ ("What the person at this desktop may do"));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->store_row), !from_account || *account_store == '\0');
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->store_row),
+                               from_account && *account_store != '\0'
+                                   ? from
+                                   : _ ("Sales of this till are recorded in this store"));
+  show_role (self);
 }
 
 static void
@@ -222,14 +259,11 @@ sk_preferences_window_new (SkApplication *app)
   self->app = app;
   sk_repository_list_stores_async (sk_application_get_repository (app), self->cancellable,
                                    stores_listed_cb, self);
-  for (guint i = 0; i < G_N_ELEMENTS (role_rows); i++)
-    if (role_rows[i] == sk_application_get_role (app))
-      adw_combo_row_set_selected (self->role_row, i);
-  gtk_widget_set_visible (self->data_group, sk_role_can_reset_data (sk_application_get_role (app)));
   g_settings_bind (settings, "show-bonus-details", self->bonus_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "server-url", self->server_row, "text", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (settings, "account", self->account_row, "text", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_object (settings, "changed", G_CALLBACK (connection_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  connection_changed_cb (self);
   adw_action_row_set_subtitle (self->db_row, sk_application_get_db_path (app));
 
   g_signal_connect_swapped (self->store_row, "notify::selected", G_CALLBACK (store_selected_cb),
@@ -237,7 +271,6 @@ sk_preferences_window_new (SkApplication *app)
   g_signal_connect_swapped (self->role_row, "notify::selected", G_CALLBACK (role_selected_cb),
                             self);
   g_signal_connect_swapped (self->reset_button, "clicked", G_CALLBACK (reset_clicked_cb), self);
-  g_signal_connect_swapped (self->token_row, "apply", G_CALLBACK (token_apply_cb), self);
   return self;
 }
 
@@ -265,9 +298,8 @@ sk_preferences_window_class_init (SkPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, bonus_switch);
   gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, accrual_row);
   gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, share_row);
-  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, server_row);
-  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, account_row);
-  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, token_row);
+  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, connection_row);
+  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, connect_button);
   gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, db_row);
   gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, reset_button);
   gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, data_group);

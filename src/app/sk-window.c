@@ -11,6 +11,7 @@
 #include "sk-customers-view.h"
 #include "sk-demo.h"
 #include "sk-rules-view.h"
+#include "sk-sync-status.h"
 #include "sk-widgets.h"
 #include "sk-window.h"
 
@@ -19,6 +20,7 @@ struct _SkWindow
   AdwApplicationWindow parent_instance;
 
   AdwToastOverlay      *toast_overlay;
+  AdwHeaderBar         *header_bar;
   AdwViewSwitcherTitle *switcher_title;
   GtkStack             *main_stack;
   AdwViewStack         *stack;
@@ -343,6 +345,29 @@ stores_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   apply_role (self);
 }
 
+/* The rules changed under the cart: priced again, unless being paid. */
+static void
+reprice_cb (SkCheckoutView *checkout)
+{
+  if (!sk_checkout_view_get_paying (checkout))
+    sk_checkout_view_recompute (checkout);
+}
+
+static void
+sync_notice_cb (SkBackgroundSync *sync, const char *message, SkWindow *self)
+{
+  sk_window_add_toast (self, message);
+}
+
+/* HQ's first copy brought the store: the first-run page has done its job. */
+static void
+stores_changed_cb (SkWindow *self)
+{
+  if (sk_window_is_welcome (self))
+    sk_repository_list_stores_async (sk_application_get_repository (self->app), self->cancellable,
+                                     stores_listed_cb, g_object_ref (self));
+}
+
 SkWindow *
 sk_window_new (SkApplication *app)
 {
@@ -355,6 +380,19 @@ sk_window_new (SkApplication *app)
   if (g_settings_get_boolean (settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
   g_signal_connect_object (settings, "changed::role", G_CALLBACK (role_changed_cb), self, 0);
+  /* Sync: its state in the header bar, HQ's news in toasts, HQ's rules in
+   * the cart being priced. */
+  adw_header_bar_pack_start (self->header_bar, sk_sync_status_new (sk_application_get_sync (app)));
+  g_signal_connect_object (sk_application_get_sync (app), "notice", G_CALLBACK (sync_notice_cb),
+                           self, 0);
+  g_signal_connect_object (sk_application_get_repository (app), "stores-changed",
+                           G_CALLBACK (stores_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (sk_application_get_repository (app), "database-changed",
+                           G_CALLBACK (stores_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (sk_application_get_repository (app), "rules-changed",
+                           G_CALLBACK (reprice_cb), self->checkout_view, G_CONNECT_SWAPPED);
+  g_signal_connect_object (sk_application_get_repository (app), "campaigns-changed",
+                           G_CALLBACK (reprice_cb), self->checkout_view, G_CONNECT_SWAPPED);
 
   /* The first question to the file opens it: until the answer the
    * first-run page stays, inert. */
@@ -401,6 +439,7 @@ sk_window_class_init (SkWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/skidka/Skidka/sk-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SkWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, stack);

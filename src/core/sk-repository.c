@@ -174,6 +174,27 @@ announce (SkRepository *self, Job *job)
     g_signal_emit (self, signals[PURCHASE_ADDED], 0, job->purchase_id, job->customer_id);
 }
 
+void
+sk_repository_announce_changes (SkRepository      *self,
+                                gboolean           stores,
+                                gboolean           rules,
+                                gboolean           campaigns,
+                                const char *const *customer_ids,
+                                gboolean           everything)
+{
+  Job job = { 0 };
+
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+
+  job.changes = (everything ? CHANGED_DATABASE : 0) | (stores ? CHANGED_STORES : 0)
+                | (rules ? CHANGED_RULES : 0) | (campaigns ? CHANGED_CAMPAIGNS : 0);
+  announce (self, &job);
+  if (everything || customer_ids == NULL)
+    return;
+  for (guint i = 0; customer_ids[i] != NULL; i++)
+    g_signal_emit (self, signals[CUSTOMER_CHANGED], 0, customer_ids[i]);
+}
+
 /* On the main context: the changes first, so that the views are told
  * before the caller's callback runs (a cancelled caller still has them). */
 static gboolean

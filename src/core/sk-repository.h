@@ -261,6 +261,17 @@ void sk_repository_generate_demo_async (SkRepository        *self,
 gboolean
 sk_repository_generate_demo_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
+/* Records changed on a connection other than the repository's (sync
+ * applied HQ's changes): the signals its own jobs would have emitted,
+ * emitted now (on the main context). @customer_ids: NULL-terminated, may
+ * be NULL; @everything: too much changed to tell, database-changed. */
+void sk_repository_announce_changes (SkRepository      *self,
+                                     gboolean           stores,
+                                     gboolean           rules,
+                                     gboolean           campaigns,
+                                     const char *const *customer_ids,
+                                     gboolean           everything);
+
 /* Tests: how many jobs the workers ran, and the connections they opened. */
 guint sk_repository_get_n_jobs (SkRepository *self);
 guint sk_repository_get_n_opened (SkRepository *self);

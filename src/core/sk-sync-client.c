@@ -17,6 +17,7 @@
 #include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
 
+#include "sk-change-feed.h"
 #include "sk-database.h"
 #include "sk-error.h"
 #include "sk-record.h"
@@ -57,6 +58,14 @@ enum
 
 static GParamSpec *properties[N_PROPS];
 
+enum
+{
+  PULLED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 GType
 sk_sync_state_get_type (void)
 {
@@ -84,6 +93,7 @@ sk_sync_summary_free (SkSyncSummary *summary)
   if (summary == NULL)
     return;
   g_free (summary->cursor);
+  g_clear_pointer (&summary->customer_ids, g_ptr_array_unref);
   g_free (summary);
 }
 
@@ -440,6 +450,56 @@ push_all (SkDatabase    *db,
     }
 }
 
+/* What a page the till applied changed, for the views to hear of it. */
+static void
+note_changes (SkSyncSummary *summary, JsonArray *changes, gboolean *too_many)
+{
+  static const struct
+  {
+    const char   *entity;
+    SkSyncChanges flag;
+  } flags[] = {
+    { SK_FEED_STORE, SK_SYNC_CHANGED_STORES },
+    { SK_FEED_PRODUCT, SK_SYNC_CHANGED_STORES },
+    { SK_FEED_RULE, SK_SYNC_CHANGED_RULES },
+    { SK_FEED_CAMPAIGN, SK_SYNC_CHANGED_CAMPAIGNS },
+    { SK_FEED_CUSTOMER, SK_SYNC_CHANGED_CUSTOMERS },
+    { SK_FEED_SETTING, SK_SYNC_CHANGED_SETTINGS },
+  };
+
+  for (guint i = 0; i < json_array_get_length (changes); i++)
+    {
+      JsonObject *change = object_of (json_array_get_element (changes, i));
+      const char *entity, *id, *op;
+
+      if (change == NULL)
+        continue;
+      entity = json_object_get_string_member_with_default (change, "entity", "");
+      id = json_object_get_string_member_with_default (change, "id", NULL);
+      op = json_object_get_string_member_with_default (change, "op", "");
+      for (guint k = 0; k < G_N_ELEMENTS (flags); k++)
+        if (g_str_equal (entity, flags[k].entity))
+          summary->changed |= flags[k].flag;
+      if (g_str_equal (entity, SK_FEED_RULE))
+        summary->rules_edited++;
+      if (!g_str_equal (entity, SK_FEED_CUSTOMER) || id == NULL)
+        continue;
+      if (g_str_equal (op, SK_FEED_MERGE))
+        summary->merged++;
+      if (*too_many)
+        continue;
+      if (summary->customer_ids == NULL)
+        summary->customer_ids = g_ptr_array_new_with_free_func (g_free);
+      if (!g_ptr_array_find_with_equal_func (summary->customer_ids, id, g_str_equal, NULL))
+        g_ptr_array_add (summary->customer_ids, g_strdup (id));
+      if (summary->customer_ids->len > SK_SYNC_SUMMARY_MAX_IDS)
+        {
+          g_clear_pointer (&summary->customer_ids, g_ptr_array_unref);
+          *too_many = TRUE;
+        }
+    }
+}
+
 static gboolean
 pull_all (SkDatabase    *db,
           SoupSession   *session,
@@ -450,6 +510,9 @@ pull_all (SkDatabase    *db,
 {
   g_autofree char *cursor = sk_database_get_sync_cursor (db);
   gboolean         restarted = FALSE;
+  gboolean         too_many = FALSE;
+
+  summary->full_copy = cursor == NULL;
 
   for (;;)
     {
@@ -479,6 +542,7 @@ pull_all (SkDatabase    *db,
             return FALSE;
           g_clear_pointer (&cursor, g_free);
           restarted = TRUE;
+          summary->full_copy = TRUE;
           continue;
         }
       if (status != SOUP_STATUS_OK)
@@ -501,6 +565,7 @@ pull_all (SkDatabase    *db,
       if (!sk_database_apply_changes (db, json_node_get_array (changes), next_cursor, error))
         return FALSE;
       summary->pulled += n;
+      note_changes (summary, json_node_get_array (changes), &too_many);
       g_free (cursor);
       cursor = g_strdup (next_cursor);
       if (!json_object_get_boolean_member_with_default (object, "has_more", FALSE) || n == 0)
@@ -594,6 +659,9 @@ sync_done (GObject *source, GAsyncResult *result, gpointer user_data)
         set_state (self, SK_SYNC_STATE_OFFLINE);
     }
   g_object_thaw_notify (G_OBJECT (self));
+  /* Also after a failure: the pages applied before it stay applied. */
+  if (outcome->summary->changed != 0)
+    g_signal_emit (self, signals[PULLED], 0, outcome->summary);
 
   if (outcome->error != NULL)
     g_task_return_error (outer, g_steal_pointer (&outcome->error));
@@ -626,6 +694,11 @@ sk_sync_client_sync_async (SkSyncClient       *self,
     }
   if (self->token == NULL)
     {
+      if (!self->needs_sign_in)
+        {
+          self->needs_sign_in = TRUE;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEEDS_SIGN_IN]);
+        }
       g_task_return_new_error (outer, SK_ERROR, SK_ERROR_UNAUTHORIZED,
                                _ ("Sign in to sync with the server"));
       return;
@@ -657,6 +730,86 @@ sk_sync_client_sync_finish (SkSyncClient *self, GAsyncResult *result, GError **e
 }
 
 /* Sign-in */
+
+JsonNode *
+sk_sync_request (const char   *server_url,
+                 const char   *token,
+                 const char   *method,
+                 const char   *path,
+                 JsonNode     *body,
+                 GCancellable *cancellable,
+                 GError      **error)
+{
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  guint status;
+
+  g_return_val_if_fail (server_url != NULL && method != NULL && path != NULL, NULL);
+
+  if (body != NULL)
+    {
+      char *text = sk_json_to_string (body, FALSE);
+
+      bytes = g_bytes_new_take (text, strlen (text));
+    }
+  answer = sk_sync_call (server_url, token, method, path, bytes ? "application/json" : NULL, bytes,
+                         &status, cancellable, error);
+  if (answer == NULL)
+    return NULL;
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      sk_sync_http_error (status, answer, error);
+      return NULL;
+    }
+  return g_steal_pointer (&answer);
+}
+
+gboolean
+sk_sync_parse_account (JsonNode *answer, SkRole *role, char **store_id, GError **error)
+{
+  JsonObject *object = object_of (answer);
+  const char *role_name = NULL, *store = NULL;
+  JsonNode   *member;
+
+  if (object != NULL)
+    {
+      member = json_object_get_member (object, "role");
+      if (member != NULL && JSON_NODE_HOLDS_VALUE (member)
+          && json_node_get_value_type (member) == G_TYPE_STRING)
+        role_name = json_node_get_string (member);
+      member = json_object_get_member (object, "store_id");
+      if (member != NULL && JSON_NODE_HOLDS_VALUE (member)
+          && json_node_get_value_type (member) == G_TYPE_STRING)
+        store = json_node_get_string (member);
+      else if (member != NULL && !JSON_NODE_HOLDS_NULL (member))
+        role_name = NULL; /* a store that is not a string: not an account */
+    }
+  if (sk_role_from_string (role_name) == SK_ROLE_NONE)
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, "role",
+                          _ ("The server's answer names no role this till knows"));
+      return FALSE;
+    }
+  *role = sk_role_from_string (role_name);
+  *store_id = g_strdup (store);
+  return TRUE;
+}
+
+gboolean
+sk_sync_fetch_account (const char   *server_url,
+                       const char   *token,
+                       SkRole       *role,
+                       char        **store_id,
+                       GCancellable *cancellable,
+                       GError      **error)
+{
+  g_autoptr (JsonNode) answer = NULL;
+
+  g_return_val_if_fail (server_url != NULL && token != NULL, FALSE);
+
+  answer = sk_sync_request (server_url, token, "GET", "/api/auth/me", NULL, cancellable, error);
+  return answer != NULL && sk_sync_parse_account (answer, role, store_id, error);
+}
 
 JsonNode *
 sk_sync_call (const char   *server_url,
@@ -784,6 +937,40 @@ sk_sync_client_get_pending (SkSyncClient *self)
   return self->pending;
 }
 
+static void
+count_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  g_autoptr (SkDatabase) db = sk_database_open (task_data, NULL);
+
+  g_task_return_int (task, db != NULL ? sk_database_count_outbox (db, NULL) : -1);
+}
+
+static void
+counted_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SkSyncClient *self = SK_SYNC_CLIENT (source);
+  gint64        pending = g_task_propagate_int (G_TASK (result), NULL);
+
+  /* A cycle's own count, when one runs, comes later and wins. */
+  if (pending < 0 || pending == self->pending || self->state == SK_SYNC_STATE_SYNCING)
+    return;
+  self->pending = pending;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING]);
+}
+
+void
+sk_sync_client_update_pending (SkSyncClient *self)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (SK_IS_SYNC_CLIENT (self));
+
+  task = g_task_new (self, NULL, counted_cb, NULL);
+  g_task_set_source_tag (task, sk_sync_client_update_pending);
+  g_task_set_task_data (task, g_strdup (self->database_path), g_free);
+  g_task_run_in_thread (task, count_thread);
+}
+
 gint64
 sk_sync_client_get_last_success (SkSyncClient *self)
 {
@@ -796,6 +983,20 @@ sk_sync_client_get_last_error (SkSyncClient *self)
 {
   g_return_val_if_fail (SK_IS_SYNC_CLIENT (self), NULL);
   return self->last_error;
+}
+
+const char *
+sk_sync_client_get_token (SkSyncClient *self)
+{
+  g_return_val_if_fail (SK_IS_SYNC_CLIENT (self), NULL);
+  return self->token;
+}
+
+gboolean
+sk_sync_client_get_needs_sign_in (SkSyncClient *self)
+{
+  g_return_val_if_fail (SK_IS_SYNC_CLIENT (self), FALSE);
+  return self->needs_sign_in;
 }
 
 void
@@ -931,6 +1132,11 @@ sk_sync_client_class_init (SkSyncClientClass *klass)
       = g_param_spec_boolean ("needs-sign-in", NULL, NULL, FALSE,
                               G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* A cycle's pull changed records at the till (an SkSyncSummary, valid
+   * during the emission): the views that show them reload. */
+  signals[PULLED] = g_signal_new ("pulled", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                  NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
 
 static void

@@ -7,6 +7,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "sk-role.h"
+
 G_BEGIN_DECLS
 
 /* The most events a push carries, and changes a pull page asks for. */
@@ -27,16 +29,35 @@ typedef enum
 #define SK_TYPE_SYNC_STATE (sk_sync_state_get_type ())
 GType sk_sync_state_get_type (void);
 
+/* What kinds of HQ's records a cycle's pull changed at the till. */
+typedef enum
+{
+  SK_SYNC_CHANGED_STORES = 1 << 0, /* stores or products */
+  SK_SYNC_CHANGED_RULES = 1 << 1,
+  SK_SYNC_CHANGED_CAMPAIGNS = 1 << 2,
+  SK_SYNC_CHANGED_CUSTOMERS = 1 << 3,
+  SK_SYNC_CHANGED_SETTINGS = 1 << 4,
+} SkSyncChanges;
+
+/* More customers than this changed in one cycle: customer_ids is NULL
+ * (a first pull brings them all; a view reloads rather than hears of each). */
+#define SK_SYNC_SUMMARY_MAX_IDS 200
+
 /* What one cycle did. */
 typedef struct
 {
-  gint64 pushed; /* events HQ acknowledged */
-  gint64 applied;
-  gint64 duplicates;
-  gint64 rejected;
-  gint64 pulled;  /* changes applied */
-  char  *cursor;  /* where the next pull starts (NULL: from the start) */
-  gint64 pending; /* events still in the outbox */
+  gint64        pushed; /* events HQ acknowledged */
+  gint64        applied;
+  gint64        duplicates;
+  gint64        rejected;
+  gint64        pulled;       /* changes applied */
+  char         *cursor;       /* where the next pull starts (NULL: from the start) */
+  gint64        pending;      /* events still in the outbox */
+  SkSyncChanges changed;      /* what the pull changed */
+  GPtrArray    *customer_ids; /* customers it changed, each once (NULL: none, or too many) */
+  gint64        merged;       /* customers HQ merged into another */
+  gint64        rules_edited; /* rules upserted or removed */
+  gboolean      full_copy; /* the pull started from the start (a first sync, an expired cursor) */
 } SkSyncSummary;
 
 void      sk_sync_summary_free (SkSyncSummary *summary);
@@ -62,11 +83,16 @@ SkSyncState sk_sync_client_get_state (SkSyncClient *self);
 /* Cycles failed in a row (0 after a success), and how long to wait before
  * the next cycle: 0 after a success, else an exponential backoff with
  * jitter (SK_SYNC_CLIENT_RETRY_FIRST to _MAX), in microseconds. */
-guint       sk_sync_client_get_failures (SkSyncClient *self);
-gint64      sk_sync_client_get_retry_delay (SkSyncClient *self);
-gint64      sk_sync_client_get_pending (SkSyncClient *self);
+guint  sk_sync_client_get_failures (SkSyncClient *self);
+gint64 sk_sync_client_get_retry_delay (SkSyncClient *self);
+gint64 sk_sync_client_get_pending (SkSyncClient *self);
+/* Counts the outbox again (after a sale) in a worker and updates pending;
+ * no request to HQ. */
+void        sk_sync_client_update_pending (SkSyncClient *self);
 gint64      sk_sync_client_get_last_success (SkSyncClient *self);
 const char *sk_sync_client_get_last_error (SkSyncClient *self);
+/* HQ refused the token (or there is none): the account must sign in. */
+gboolean sk_sync_client_get_needs_sign_in (SkSyncClient *self);
 
 /* One cycle: the outbox pushed in batches (each acknowledged event removed
  * in one transaction per batch), then HQ's changes pulled until has_more is
@@ -91,6 +117,33 @@ char *sk_sync_login (const char   *server_url,
                      GCancellable *cancellable,
                      GError      **error);
 
+/* The token set (NULL: signed out), for other requests of the account. */
+const char *sk_sync_client_get_token (SkSyncClient *self);
+
+/* One request of the account to HQ: @method @path (with its query) and
+ * @body (may be NULL), with @token. HQ's JSON answer on a 2xx (a null node
+ * when empty); else an SK_ERROR of HQ's answer (SK_ERROR_UNAUTHORIZED for
+ * 401), or the network's error. Blocking. */
+JsonNode *sk_sync_request (const char   *server_url,
+                           const char   *token,
+                           const char   *method,
+                           const char   *path,
+                           JsonNode     *body,
+                           GCancellable *cancellable,
+                           GError      **error);
+
+/* The signed-in account as HQ knows it (GET /api/auth/me): its role and
+ * its store (*store_id NULL: the whole chain). Blocking, like
+ * sk_sync_login. */
+/* The role and store of HQ's answer to GET /api/auth/me; SK_ERROR_MALFORMED
+ * when it names no role the till knows. */
+gboolean sk_sync_parse_account (JsonNode *answer, SkRole *role, char **store_id, GError **error);
+gboolean sk_sync_fetch_account (const char   *server_url,
+                                const char   *token,
+                                SkRole       *role,
+                                char        **store_id,
+                                GCancellable *cancellable,
+                                GError      **error);
 /* One call to HQ at @server_url as the account of @token (may be NULL),
  * with @body (may be NULL) of @content_type: HQ's JSON answer (a JSON null
  * when it had no body) and *status; NULL with @error when HQ could not be

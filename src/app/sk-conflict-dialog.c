@@ -1,0 +1,260 @@
+/* sk-conflict-dialog.c: both versions of a record, merged as the user
+ * says, through the record's field table and properties.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "sk-conflict-dialog.h"
+
+/* Kept by the store, never chosen by the user. */
+static gboolean
+is_bookkeeping (const SkField *field)
+{
+  static const char *names[] = { "id", "version", "created_at", "updated_at" };
+
+  if (field->flags & (SK_FIELD_READONLY | SK_FIELD_COMPUTED))
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_str_equal (field->name, names[i]))
+      return TRUE;
+  return FALSE;
+}
+
+static GParamSpec *
+field_pspec (SkRecord *record, const char *name)
+{
+  return g_object_class_find_property (G_OBJECT_GET_CLASS (record), name);
+}
+
+GPtrArray *
+sk_conflict_fields (SkRecord *mine, SkRecord *theirs)
+{
+  SkRecordClass *klass;
+  GPtrArray     *fields = g_ptr_array_new ();
+
+  g_return_val_if_fail (SK_IS_RECORD (mine) && SK_IS_RECORD (theirs), fields);
+  g_return_val_if_fail (G_OBJECT_TYPE (mine) == G_OBJECT_TYPE (theirs), fields);
+
+  klass = SK_RECORD_GET_CLASS (mine);
+  for (guint i = 0; i < klass->n_fields; i++)
+    {
+      const SkField *field = &klass->fields[i];
+      GParamSpec    *pspec = field_pspec (mine, field->name);
+      GValue         a = G_VALUE_INIT, b = G_VALUE_INIT;
+
+      if (is_bookkeeping (field) || pspec == NULL || !(pspec->flags & G_PARAM_WRITABLE))
+        continue;
+      g_value_init (&a, pspec->value_type);
+      g_value_init (&b, pspec->value_type);
+      g_object_get_property (G_OBJECT (mine), pspec->name, &a);
+      g_object_get_property (G_OBJECT (theirs), pspec->name, &b);
+      if (g_param_values_cmp (pspec, &a, &b) != 0)
+        g_ptr_array_add (fields, (gpointer)field->name);
+      g_value_unset (&a);
+      g_value_unset (&b);
+    }
+  return fields;
+}
+
+gpointer
+sk_conflict_merge (SkRecord *mine, SkRecord *theirs, const char *const *take_mine)
+{
+  SkRecord *merged;
+
+  g_return_val_if_fail (SK_IS_RECORD (mine) && SK_IS_RECORD (theirs), NULL);
+
+  merged = sk_record_copy (theirs);
+  for (guint i = 0; take_mine != NULL && take_mine[i] != NULL; i++)
+    {
+      GParamSpec *pspec = field_pspec (mine, take_mine[i]);
+      GValue      value = G_VALUE_INIT;
+
+      g_return_val_if_fail (pspec != NULL, merged);
+      g_value_init (&value, pspec->value_type);
+      g_object_get_property (G_OBJECT (mine), pspec->name, &value);
+      g_object_set_property (G_OBJECT (merged), pspec->name, &value);
+      g_value_unset (&value);
+    }
+  return merged;
+}
+
+/* A field's value as the user reads it. */
+static char *
+value_text (SkRecord *record, const char *name)
+{
+  GParamSpec      *pspec = field_pspec (record, name);
+  GValue           value = G_VALUE_INIT;
+  g_autofree char *text = NULL;
+
+  g_value_init (&value, pspec->value_type);
+  g_object_get_property (G_OBJECT (record), pspec->name, &value);
+  if (G_VALUE_HOLDS_STRING (&value))
+    text = g_strdup (g_value_get_string (&value));
+  else if (G_VALUE_HOLDS_BOOLEAN (&value))
+    text = g_strdup (g_value_get_boolean (&value) ? _ ("Yes") : _ ("No"));
+  else if (G_VALUE_HOLDS (&value, G_TYPE_STRV))
+    text = g_value_get_boxed (&value) ? g_strjoinv (", ", g_value_get_boxed (&value)) : NULL;
+  else if (G_VALUE_HOLDS_INT64 (&value))
+    text = g_strdup_printf ("%" G_GINT64_FORMAT, g_value_get_int64 (&value));
+  else
+    text = g_strdup_value_contents (&value);
+  g_value_unset (&value);
+  return text != NULL && *text != '\0' ? g_steal_pointer (&text) : g_strdup ("—");
+}
+
+/* "full_name": "Full name", in the user's language for the fields the
+ * editors show. */
+static char *
+field_title (const char *name)
+{
+  static const struct
+  {
+    const char *name;
+    const char *title;
+  } known[] = {
+    { "full_name", N_ ("Full name") },
+    { "phone", N_ ("Phone") },
+    { "email", N_ ("Email") },
+    { "card_number", N_ ("Card number") },
+    { "birth_date", N_ ("Birth date") },
+    { "name", N_ ("Name") },
+    { "description", N_ ("Description") },
+    { "value", N_ ("Value") },
+    { "active", N_ ("Active") },
+    { "priority", N_ ("Priority") },
+    { "type", N_ ("Type") },
+  };
+  char *title;
+
+  for (guint i = 0; i < G_N_ELEMENTS (known); i++)
+    if (g_str_equal (name, known[i].name))
+      return g_strdup (_ (known[i].title));
+  title = g_strdelimit (g_strdup (name), "_", ' ');
+
+  title[0] = g_ascii_toupper (title[0]);
+  return title;
+}
+
+typedef struct
+{
+  SkRecord  *mine;
+  SkRecord  *theirs;
+  GPtrArray *fields;  /* names */
+  GPtrArray *toggles; /* the "mine" toggle of each field */
+} Conflict;
+
+static void
+conflict_free (Conflict *conflict)
+{
+  g_object_unref (conflict->mine);
+  g_object_unref (conflict->theirs);
+  g_ptr_array_unref (conflict->fields);
+  g_ptr_array_unref (conflict->toggles);
+  g_free (conflict);
+}
+
+static void
+response_cb (AdwMessageDialog *dialog, const char *response, GTask *task)
+{
+  Conflict *conflict = g_task_get_task_data (task);
+  g_autoptr (GPtrArray) take_mine = g_ptr_array_new ();
+  SkConflictChoice choice = SK_CONFLICT_CANCEL;
+  gpointer         record = NULL;
+
+  if (g_str_equal (response, "mine"))
+    {
+      choice = SK_CONFLICT_KEEP_MINE;
+      g_ptr_array_extend (take_mine, conflict->fields, NULL, NULL);
+    }
+  else if (g_str_equal (response, "theirs"))
+    choice = SK_CONFLICT_TAKE_THEIRS;
+  else if (g_str_equal (response, "merge"))
+    {
+      choice = SK_CONFLICT_MERGE;
+      for (guint i = 0; i < conflict->fields->len; i++)
+        if (gtk_toggle_button_get_active (g_ptr_array_index (conflict->toggles, i)))
+          g_ptr_array_add (take_mine, g_ptr_array_index (conflict->fields, i));
+    }
+  if (choice != SK_CONFLICT_CANCEL)
+    {
+      g_ptr_array_add (take_mine, NULL);
+      record = sk_conflict_merge (conflict->mine, conflict->theirs,
+                                  (const char *const *)take_mine->pdata);
+    }
+  g_object_set_data (G_OBJECT (task), "choice", GINT_TO_POINTER (choice));
+  g_task_return_pointer (task, record, g_object_unref);
+  g_object_unref (task);
+}
+
+static GtkWidget *
+field_row (Conflict *conflict, const char *name)
+{
+  g_autofree char *title = field_title (name);
+  g_autofree char *mine = value_text (conflict->mine, name);
+  g_autofree char *theirs = value_text (conflict->theirs, name);
+  g_autofree char *subtitle = g_strdup_printf (_ ("Yours: %s\nTheirs: %s"), mine, theirs);
+  GtkWidget       *row = adw_action_row_new ();
+  GtkWidget       *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
+  GtkWidget       *yours = gtk_toggle_button_new_with_label (_ ("Yours"));
+  GtkWidget       *other = gtk_toggle_button_new_with_label (_ ("Theirs"));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (other), GTK_TOGGLE_BUTTON (yours));
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (yours), TRUE);
+  gtk_widget_add_css_class (box, "linked");
+  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), yours);
+  gtk_box_append (GTK_BOX (box), other);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), box);
+  g_ptr_array_add (conflict->toggles, yours);
+  return row;
+}
+
+void
+sk_conflict_dialog_run_async (GtkWindow          *parent,
+                              SkRecord           *mine,
+                              SkRecord           *theirs,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
+{
+  GTask            *task = g_task_new (NULL, NULL, callback, user_data);
+  Conflict         *conflict = g_new0 (Conflict, 1);
+  GtkWidget        *list = gtk_list_box_new ();
+  AdwMessageDialog *dialog;
+
+  conflict->mine = g_object_ref (mine);
+  conflict->theirs = g_object_ref (theirs);
+  conflict->fields = sk_conflict_fields (mine, theirs);
+  conflict->toggles = g_ptr_array_new ();
+  g_task_set_source_tag (task, sk_conflict_dialog_run_async);
+  g_task_set_task_data (task, conflict, (GDestroyNotify)conflict_free);
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
+      parent, _ ("Someone Else Saved This Meanwhile"),
+      _ ("Both versions differ in the fields below. Keep yours, take theirs, or choose field by "
+         "field and merge.")));
+  gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class (list, "boxed-list");
+  for (guint i = 0; i < conflict->fields->len; i++)
+    gtk_list_box_append (GTK_LIST_BOX (list),
+                         field_row (conflict, g_ptr_array_index (conflict->fields, i)));
+  adw_message_dialog_set_extra_child (dialog, list);
+  /* Both values of a field side by side need more than a question's width. */
+  gtk_window_set_default_size (GTK_WINDOW (dialog), 600, -1);
+  adw_message_dialog_add_responses (dialog, "cancel", _ ("_Cancel"), "theirs", _ ("_Take Theirs"),
+                                    "mine", _ ("_Keep Mine"), "merge", _ ("_Merge"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "merge", ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (dialog, "merge");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect (dialog, "response", G_CALLBACK (response_cb), task);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+gpointer
+sk_conflict_dialog_run_finish (GAsyncResult *result, SkConflictChoice *choice)
+{
+  *choice = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (result), "choice"));
+  return g_task_propagate_pointer (G_TASK (result), NULL);
+}

@@ -1,0 +1,1199 @@
+/* test-app-sync.c: a till connected to a real skidka-server on loopback
+ * (in-process, port 0), under Xvfb: signing in (a good and a wrong
+ * password, the server down, no keyring: the token in a user-only file),
+ * selling while the server is stopped ("3 pending"), syncing when it is
+ * back, a rule edited at HQ priced in the open checkout, a revoked token
+ * ("Sign in again") that loses no sale. A PNG of each state is saved.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+
+#include "sk-accounts.h"
+#include "sk-checkout-view.h"
+#include "sk-connect.h"
+#include "sk-customer-editor.h"
+#include "sk-model-private.h"
+#include "sk-review-window.h"
+#include "sk-server-private.h"
+#include "sk-sync-status.h"
+#include "sk-test-server.h"
+#include "sk-test-util.h"
+#include "sk-token-store.h"
+#include "test-app-common.h"
+
+/* The test reads the app in its language (SKIDKA_LOCALEDIR and LANGUAGE
+ * set: Russian screenshots): what the user sees, through the catalogue. */
+#define T(s) g_dgettext (GETTEXT_PACKAGE, s)
+
+/* The longest run of words of a translated format between its
+ * conversions: what every text made of it contains. */
+static char *
+format_words (const char *format)
+{
+  g_auto (GStrv) pieces = g_strsplit (T (format), "%s", -1);
+  const char *longest = "";
+
+  for (guint i = 0; pieces[i] != NULL; i++)
+    if (strlen (pieces[i]) > strlen (longest))
+      longest = pieces[i];
+  return g_strdup (longest);
+}
+
+static char *
+pending_text (int n)
+{
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d pending", "%d pending", n), n);
+}
+
+static struct
+{
+  char         *dir;
+  char         *path;
+  SkDatabase   *db; /* HQ's */
+  SkTestServer *server;
+  guint         port;
+  char         *url;
+  char         *store;
+} hq;
+
+static void
+hq_start (guint port)
+{
+  SkServerConfig *config = sk_server_config_new ();
+
+  g_free (config->database);
+  config->database = g_strdup (hq.path);
+  config->port = port;
+  config->workers = 2;
+  hq.server = sk_test_server_start (config);
+  hq.port = sk_test_server_get_port (hq.server);
+}
+
+static void
+hq_stop (void)
+{
+  g_clear_pointer (&hq.server, sk_test_server_stop);
+}
+
+static void
+hq_setup (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (SkProduct) product = g_object_new (SK_TYPE_PRODUCT, NULL);
+  g_autofree char *user = NULL;
+
+  hq.dir = g_dir_make_tmp ("skidka-app-sync-XXXXXX", &error);
+  g_assert_no_error (error);
+  hq.path = g_build_filename (hq.dir, "hq.db", NULL);
+  hq.db = sk_database_open (hq.path, &error);
+  g_assert_no_error (error);
+  store = sk_test_store_new ("S1", "Store one");
+  g_assert_true (sk_database_save_store (hq.db, store, &error));
+  g_assert_no_error (error);
+  hq.store = g_strdup (sk_record_get_id (store));
+  sk_test_set_string (&product->sku, "bear-1");
+  sk_test_set_string (&product->name, "Teddy bear");
+  sk_test_set_string (&product->category, "toys");
+  product->price = 100000;
+  g_assert_true (sk_database_save_product (hq.db, product, &error));
+  g_assert_no_error (error);
+  user = sk_auth_create_user (hq.db, "cashier1", "cashier-pass", "cashier", hq.store, &error);
+  g_assert_no_error (error);
+  g_free (user);
+  user = sk_auth_create_user (hq.db, "manager1", "manager-pass", "manager", hq.store, &error);
+  g_assert_no_error (error);
+  hq_start (0);
+  hq.url = g_strdup_printf ("http://127.0.0.1:%u", hq.port);
+}
+
+/* A PNG of @widget once a stack's transition is over. */
+static void
+shot (GtkWidget *widget, const char *name)
+{
+  app_pump (600);
+  app_save_png (widget, name);
+}
+
+/* The test's settings live in memory: each test starts unconnected. */
+static void
+sync_fixture_setup_settings (void)
+{
+  g_autofree char *token_file = sk_token_store_file_path ();
+  g_autoptr (GSettings) settings = g_settings_new (APPLICATION_ID);
+  const char *keys[] = { "server-url", "account", "role-from-account", "account-store-id",
+                         "admin-pin",  "role",    "store-id" };
+
+  /* Before the application starts: it connects to what the settings say. */
+  g_unlink (token_file);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_settings_reset (settings, keys[i]);
+}
+
+static void
+sync_fixture_setup (AppFixture *f, gconstpointer data)
+{
+  sync_fixture_setup_settings ();
+  app_fixture_setup (f, data);
+}
+
+/* The first widget under @widget (depth first) that @match accepts. */
+static GtkWidget *
+find_widget (GtkWidget *widget, gboolean (*match) (GtkWidget *, gconstpointer), gconstpointer data)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (match (child, data))
+        return child;
+      if ((found = find_widget (child, match, data)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+is_status (GtkWidget *widget, gconstpointer data)
+{
+  return SK_IS_SYNC_STATUS (widget);
+}
+
+static SkSyncStatus *
+find_status (GtkWidget *widget)
+{
+  return SK_SYNC_STATUS (find_widget (widget, is_status, NULL));
+}
+
+/* Waiting for a text a widget shows to contain @words. */
+typedef struct
+{
+  const char *(*get) (gpointer widget);
+  gpointer    widget;
+  const char *words;
+} TextWait;
+
+static gboolean
+text_has (gpointer data)
+{
+  TextWait *w = data;
+
+  return strstr (w->get (w->widget), w->words) != NULL;
+}
+
+static void
+wait_status (AppFixture *f, const char *prefix)
+{
+  SkSyncStatus *status = find_status (GTK_WIDGET (f->window));
+  TextWait      w = { (const char *(*)(gpointer))sk_sync_status_get_text, status, prefix };
+
+  g_assert_nonnull (status);
+  if (!app_wait (text_has, &w, 30000))
+    g_error ("The sync status says “%s”, not “%s”", sk_sync_status_get_text (status), prefix);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (status)));
+}
+
+/* The status says what @format says (its longest run of words). */
+static void
+wait_format (AppFixture *f, const char *format)
+{
+  g_autofree char *prefix = format_words (format);
+
+  wait_status (f, prefix);
+}
+
+static void
+wait_pending (AppFixture *f, int n)
+{
+  g_autofree char *text = pending_text (n);
+
+  wait_status (f, text);
+}
+
+static char *
+login (const char *user, const char *password)
+{
+  g_autoptr (GError) error = NULL;
+  char *token = sk_sync_login (hq.url, user, password, NULL, &error);
+
+  g_assert_no_error (error);
+  return token;
+}
+
+/* Connected the way the connect window leaves it, without its window. */
+static void
+connect_till (AppFixture *f, const char *token)
+{
+  GSettings    *settings = sk_application_get_settings (f->app);
+  SkSyncClient *client;
+
+  g_settings_set_string (settings, "server-url", hq.url);
+  g_settings_set_string (settings, "account", "cashier1");
+  sk_background_sync_connect (sk_application_get_sync (f->app), hq.url, token);
+  client = sk_background_sync_get_client (sk_application_get_sync (f->app));
+  /* One quick retry within a cycle: the test need not wait for three. */
+  sk_sync_client_set_retry (client, 1, 50);
+}
+
+/* What Ctrl+R does: the accelerator's action, activated. */
+static void
+press_sync_now (AppFixture *f)
+{
+  g_auto (GStrv) actions
+      = gtk_application_get_actions_for_accel (GTK_APPLICATION (f->app), "<Control>r");
+
+  g_assert_nonnull (actions);
+  g_assert_cmpstr (actions[0], ==, "app.sync-now");
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "sync-now"));
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "sync-now", NULL);
+}
+
+static SkConnectWindow *
+find_connect_window (AppFixture *f)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
+    if (SK_IS_CONNECT_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+is_button (GtkWidget *widget, gconstpointer label)
+{
+  return GTK_IS_BUTTON (widget)
+         && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
+static GtkWidget *
+find_button (GtkWidget *widget, const char *label)
+{
+  return find_widget (widget, is_button, label);
+}
+
+static gboolean
+is_entry_row (GtkWidget *widget, gconstpointer title)
+{
+  return ADW_IS_ENTRY_ROW (widget)
+         && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
+static GtkEditable *
+find_row (GtkWidget *widget, const char *title)
+{
+  return GTK_EDITABLE (find_widget (widget, is_entry_row, title));
+}
+
+static void
+click_connect_and_wait (SkConnectWindow *window, const char *words)
+{
+  TextWait w = { (const char *(*)(gpointer))sk_connect_window_get_message, window, words };
+
+  gtk_widget_activate (find_button (GTK_WIDGET (window), T ("_Connect")));
+  if (!app_wait (text_has, &w, 30000))
+    g_error ("The connect window says “%s”, not “%s”", sk_connect_window_get_message (window),
+             words);
+}
+
+static GtkWindow *
+open_preferences (AppFixture *f)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  app_pump (500);
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
+    if (ADW_IS_PREFERENCES_WINDOW (l->data))
+      return l->data;
+  g_assert_not_reached ();
+}
+
+static gboolean
+is_role_row (GtkWidget *widget, gconstpointer data)
+{
+  return ADW_IS_COMBO_ROW (widget)
+         && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), T ("Role"))
+                == 0;
+}
+
+static GtkWidget *
+find_role_row (GtkWidget *widget)
+{
+  return find_widget (widget, is_role_row, NULL);
+}
+
+/* The dialog asking for the PIN, if one is open. */
+static AdwMessageDialog *
+find_pin_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+/* Types @pin in the open PIN dialog and presses its main button. */
+static void
+answer_pin (const char *pin, const char *shot_name)
+{
+  AdwMessageDialog *dialog;
+  GtkWidget        *entry, *button;
+
+  app_pump (300);
+  dialog = find_pin_dialog ();
+  g_assert_nonnull (dialog);
+  entry = adw_message_dialog_get_extra_child (dialog);
+  g_assert_true (GTK_IS_ENTRY (entry));
+  g_assert_false (gtk_entry_get_visibility (GTK_ENTRY (entry)));
+  gtk_editable_set_text (GTK_EDITABLE (entry), pin);
+  if (shot_name != NULL)
+    shot (GTK_WIDGET (dialog), shot_name);
+  button = find_button (GTK_WIDGET (dialog), T ("_Unlock"));
+  if (button == NULL)
+    button = find_button (GTK_WIDGET (dialog), T ("_Set PIN"));
+  g_assert_nonnull (button);
+  gtk_widget_activate (button);
+  app_pump (600);
+  g_assert_null (find_pin_dialog ());
+}
+
+/* A stand-alone till: the role goes down freely, up only with the PIN,
+ * which the first raise sets and which is kept hashed. */
+static void
+test_role_pin (AppFixture *f, gconstpointer data)
+{
+  GSettings       *settings = sk_application_get_settings (f->app);
+  GtkWindow       *prefs = open_preferences (f);
+  AdwComboRow     *row = ADW_COMBO_ROW (find_role_row (GTK_WIDGET (prefs)));
+  g_autofree char *stored = NULL;
+
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (row)));
+  /* Down to cashier (row 0): no question. */
+  adw_combo_row_set_selected (row, 0);
+  app_pump (200);
+  g_assert_null (find_pin_dialog ());
+  g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
+
+  /* Up to administrator (row 3): the first time, a PIN to choose. */
+  adw_combo_row_set_selected (row, 3);
+  app_pump (300);
+  g_assert_nonnull (find_pin_dialog ());
+  g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
+  g_assert_cmpuint (adw_combo_row_get_selected (row), ==, 0);
+  answer_pin ("24", NULL);
+  /* Too short: nothing set, the role stays. */
+  g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
+  stored = g_settings_get_string (settings, "admin-pin");
+  g_assert_cmpstr (stored, ==, "");
+  g_clear_pointer (&stored, g_free);
+  adw_combo_row_set_selected (row, 3);
+  answer_pin ("2468", "sync-role-choose-pin");
+  g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_ADMIN);
+  g_assert_cmpuint (adw_combo_row_get_selected (row), ==, 3);
+  stored = g_settings_get_string (settings, "admin-pin");
+  g_assert_cmpstr (stored, !=, "");
+  g_assert_null (strstr (stored, "2468"));
+
+  /* Down, then up with a wrong PIN: the role stays; with the right one it
+   * goes up. */
+  adw_combo_row_set_selected (row, 0);
+  app_pump (200);
+  g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
+  adw_combo_row_set_selected (row, 1);
+  answer_pin ("1111", "sync-role-pin");
+  g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
+  g_assert_cmpuint (adw_combo_row_get_selected (row), ==, 0);
+  adw_combo_row_set_selected (row, 1);
+  answer_pin ("2468", NULL);
+  g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_MANAGER);
+  gtk_window_destroy (prefs);
+}
+
+static void
+token_saved (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (sk_token_store_save_finish (result, &error));
+  g_assert_no_error (error);
+  *(gboolean *)data = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *)data;
+}
+
+/* A till connected before: its server and account in the settings, its
+ * token in the user-only file, as a previous run left them. */
+static void
+restart_fixture_setup (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autofree char *token = NULL;
+  gboolean         saved = FALSE;
+
+  sync_fixture_setup_settings ();
+  token = login ("cashier1", "cashier-pass");
+  sk_token_store_save_async (hq.url, "cashier1", token, SK_TOKEN_PLACE_FILE, NULL, token_saved,
+                             &saved);
+  g_assert_true (app_wait (is_true, &saved, 5000));
+  g_settings_set_string (settings, "server-url", hq.url);
+  g_settings_set_string (settings, "account", "cashier1");
+  app_fixture_setup (f, data);
+}
+
+/* Started again, the till signs in with the kept token by itself, syncs,
+ * and takes its role and store from the account. */
+static void
+test_restart (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *store = NULL;
+
+  wait_format (f, "Synced %s");
+  app_pump (500);
+  g_assert_false (sk_window_is_welcome (f->window));
+  g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
+  store = g_settings_get_string (sk_application_get_settings (f->app), "store-id");
+  g_assert_cmpstr (store, ==, hq.store);
+  shot (GTK_WIDGET (f->window), "sync-restarted");
+}
+
+/* HQ on HTTPS with a certificate no one vouches for (self-signed): the
+ * connect window says the secure connection failed, in its own words. */
+static void
+test_sign_in_tls (AppFixture *f, gconstpointer data)
+{
+  SkServerConfig  *config = sk_server_config_new ();
+  SkTestServer    *server;
+  g_autofree char *url = NULL;
+  g_autofree char *words = format_words (
+      "The secure connection to %s failed: its certificate is not trusted or not valid. Check "
+      "the address, or ask the administrator to fix the server's certificate.");
+  SkConnectWindow *window;
+
+  g_free (config->database);
+  config->database = g_strdup (hq.path);
+  config->port = 0;
+  config->tls_certificate
+      = g_test_build_filename (G_TEST_DIST, "data", "tls-self-signed.crt", NULL);
+  config->tls_key = g_test_build_filename (G_TEST_DIST, "data", "tls-self-signed.key", NULL);
+  server = sk_test_server_start (config);
+  url = g_strdup_printf ("https://127.0.0.1:%u", sk_test_server_get_port (server));
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "connect", NULL);
+  app_pump (300);
+  window = find_connect_window (f);
+  gtk_editable_set_text (find_row (GTK_WIDGET (window), T ("Server address")), url);
+  gtk_editable_set_text (find_row (GTK_WIDGET (window), T ("User name")), "cashier1");
+  gtk_editable_set_text (find_row (GTK_WIDGET (window), T ("Password")), "cashier-pass");
+  click_connect_and_wait (window, words);
+  g_assert_false (sk_connect_window_get_offers_file (window));
+  shot (GTK_WIDGET (window), "sync-sign-in-tls");
+  /* Not connected, nothing kept. */
+  g_assert_null (sk_background_sync_get_client (sk_application_get_sync (f->app)));
+  gtk_window_destroy (GTK_WINDOW (window));
+  sk_test_server_stop (server);
+}
+
+/* A port nothing listens on: one the system gave and took back. */
+static guint
+closed_port (void)
+{
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr (GError) error = NULL;
+  guint port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+
+  g_assert_no_error (error);
+  g_socket_listener_close (listener);
+  return port;
+}
+
+static gboolean
+window_gone (gpointer data)
+{
+  return find_connect_window (data) == NULL;
+}
+
+/* The first run: Connect to HQ; the server down, a wrong password, then
+ * the right one; no keyring runs here, so the plain message, and the token
+ * in the user-only file; the till then has HQ's store and syncs. */
+static void
+test_sign_in (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *down = g_strdup_printf ("http://127.0.0.1:%u", closed_port ());
+  g_autofree char *token_file = sk_token_store_file_path ();
+  SkConnectWindow *window;
+  GtkEditable     *server, *user, *password;
+
+  g_assert_true (sk_window_is_welcome (f->window));
+  shot (GTK_WIDGET (f->window), "sync-first-run");
+  /* Not connected: no sync state, no Sync Now. */
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (find_status (GTK_WIDGET (f->window)))));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "sync-now"));
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "connect", NULL);
+  app_pump (300);
+  window = find_connect_window (f);
+  g_assert_nonnull (window);
+  server = find_row (GTK_WIDGET (window), T ("Server address"));
+  user = find_row (GTK_WIDGET (window), T ("User name"));
+  password = find_row (GTK_WIDGET (window), T ("Password"));
+  g_assert_nonnull (server);
+  g_assert_nonnull (user);
+  g_assert_nonnull (password);
+
+  /* The server down */
+  gtk_editable_set_text (server, down);
+  gtk_editable_set_text (user, "cashier1");
+  gtk_editable_set_text (password, "wrong-pass");
+  {
+    g_autofree char *unreachable = format_words (
+        "Cannot reach the server at %s. Check the address and the network, or try again later.");
+
+    click_connect_and_wait (window, unreachable);
+  }
+  shot (GTK_WIDGET (window), "sync-sign-in-server-down");
+  /* Nothing the user typed is lost. */
+  g_assert_cmpstr (gtk_editable_get_text (user), ==, "cashier1");
+  g_assert_cmpstr (gtk_editable_get_text (password), ==, "wrong-pass");
+
+  /* A wrong password */
+  gtk_editable_set_text (server, hq.url);
+  click_connect_and_wait (window, T ("The user name or the password is wrong."));
+  shot (GTK_WIDGET (window), "sync-sign-in-wrong-password");
+  g_assert_cmpstr (gtk_editable_get_text (server), ==, hq.url);
+  g_assert_null (strstr (sk_connect_window_get_message (window), "DBus"));
+
+  /* The right one: no keyring service on this test's bus. */
+  gtk_editable_set_text (password, "cashier-pass");
+  click_connect_and_wait (
+      window, T ("No keyring is available on this computer to keep the sign-in safely"));
+  g_assert_true (sk_connect_window_get_offers_file (window));
+  g_assert_null (strstr (sk_connect_window_get_message (window), "org.freedesktop"));
+  g_assert_false (g_file_test (token_file, G_FILE_TEST_EXISTS));
+  shot (GTK_WIDGET (window), "sync-sign-in-no-keyring");
+  gtk_widget_activate (find_button (GTK_WIDGET (window), T ("_Keep in a File Only I Can Read")));
+  g_assert_true (app_wait (window_gone, f, 10000));
+  {
+    struct stat      st;
+    g_autofree char *contents = NULL;
+
+    g_assert_cmpint (g_stat (token_file, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+    g_assert_true (g_file_get_contents (token_file, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "account=cashier1"));
+    g_assert_nonnull (strstr (contents, "token="));
+  }
+  g_assert_cmpstr (g_settings_get_string (sk_application_get_settings (f->app), "account"), ==,
+                   "cashier1");
+
+  /* Connected: the first sync brings HQ's store, and the views open. */
+  wait_format (f, "Synced %s");
+  app_pump (500);
+  g_assert_false (sk_window_is_welcome (f->window));
+  g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM stores WHERE code = ?", "S1"),
+                   ==, 1);
+  shot (GTK_WIDGET (f->window), "sync-synced");
+
+  /* The role and the store are the account's: a cashier of store one. */
+  {
+    GSettings       *settings = sk_application_get_settings (f->app);
+    g_autofree char *store = g_settings_get_string (settings, "store-id");
+    AdwViewStack    *stack = ADW_VIEW_STACK (
+           gtk_widget_get_ancestor (sk_window_get_view (f->window, "checkout"), ADW_TYPE_VIEW_STACK));
+    GtkWindow *prefs;
+
+    g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
+    g_assert_cmpstr (store, ==, hq.store);
+    g_assert_true (g_settings_get_boolean (settings, "role-from-account"));
+    g_assert_false (adw_view_stack_page_get_visible (
+        adw_view_stack_get_page (stack, adw_view_stack_get_child_by_name (stack, "rules"))));
+    g_assert_false (adw_view_stack_page_get_visible (
+        adw_view_stack_get_page (stack, adw_view_stack_get_child_by_name (stack, "charts"))));
+    /* Preferences show them and cannot change them. */
+    prefs = open_preferences (f);
+    g_assert_false (gtk_widget_get_sensitive (find_role_row (GTK_WIDGET (prefs))));
+    shot (GTK_WIDGET (prefs), "sync-preferences-connected");
+    gtk_window_destroy (prefs);
+  }
+}
+
+static void
+sold_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkPurchaseResult) sold
+      = sk_repository_process_purchase_finish (SK_REPOSITORY (source), result, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (sold);
+  (*(guint *)user_data)++;
+}
+
+static gboolean
+count_reached (gpointer data)
+{
+  guint *counts = data;
+
+  return counts[0] >= counts[1];
+}
+
+/* @n sales of a teddy bear at HQ's store, as the checkout records them;
+ * their ids in @ids. */
+static void
+sell_in (AppFixture *f, const char *store, guint n, GPtrArray *ids)
+{
+  guint counts[2] = { 0, n };
+
+  for (guint i = 0; i < n; i++)
+    {
+      SkPurchaseRequest *request = g_new0 (SkPurchaseRequest, 1);
+
+      request->id = g_uuid_string_random ();
+      request->cart = sk_cart_new (store);
+      sk_cart_add_line (request->cart, "bear-1", "Teddy bear", "toys", 100000, 1);
+      g_ptr_array_add (ids, g_strdup (request->id));
+      sk_repository_process_purchase_async (sk_application_get_repository (f->app), request, NULL,
+                                            sold_cb, &counts[0]);
+    }
+  g_assert_true (app_wait (count_reached, counts, 30000));
+}
+
+static void
+sell (AppFixture *f, guint n, GPtrArray *ids)
+{
+  sell_in (f, hq.store, n, ids);
+}
+
+static gint64
+hq_has (GPtrArray *ids)
+{
+  gint64 n = 0;
+
+  for (guint i = 0; i < ids->len; i++)
+    n += sk_test_query_int (hq.db, "SELECT count(*) FROM purchases WHERE id = ?",
+                            g_ptr_array_index (ids, i));
+  return n;
+}
+
+static gint64
+till_outbox (AppFixture *f)
+{
+  return sk_database_count_outbox (f->db, NULL);
+}
+
+static gboolean
+till_outbox_empty (AppFixture *f)
+{
+  return till_outbox (f) == 0;
+}
+
+/* Connected and synced with HQ's store, on the checkout. */
+static void
+connected_till (AppFixture *f, const char *token)
+{
+  connect_till (f, token);
+  wait_format (f, "Synced %s");
+  app_pump (300);
+  g_assert_false (sk_window_is_welcome (f->window));
+}
+
+/* HQ stops; three sales; "3 pending" while offline; HQ is back, Ctrl+R:
+ * "Synced", and HQ has the three sales once each. */
+static void
+test_offline (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *token = login ("cashier1", "cashier-pass");
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  guint port = hq.port;
+
+  connected_till (f, token);
+  hq_stop ();
+  sell (f, 3, ids);
+  wait_format (f, "%s · offline since %s");
+  wait_pending (f, 3);
+  g_assert_cmpint (till_outbox (f), ==, 3);
+  /* The next try waits the client's backoff, not a minute of sales. */
+  g_assert_cmpint (sk_background_sync_get_next_delay (sk_application_get_sync (f->app)), <=,
+                   SK_SYNC_CLIENT_RETRY_MAX);
+  shot (GTK_WIDGET (f->window), "sync-offline-pending");
+  /* Narrow, the state still shows. */
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 400, 700);
+  app_pump (500);
+  shot (GTK_WIDGET (f->window), "sync-offline-pending-narrow");
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1366, 768);
+  g_assert_cmpint (hq_has (ids), ==, 0);
+
+  hq_start (port);
+  g_assert_cmpuint (hq.port, ==, port);
+  press_sync_now (f);
+  wait_format (f, "Synced %s");
+  g_assert_cmpint (hq_has (ids), ==, 3);
+  /* Nothing pending: the next cycle in five minutes, for HQ's changes. */
+  g_assert_cmpint (sk_background_sync_get_next_delay (sk_application_get_sync (f->app)), >,
+                   SK_BACKGROUND_SYNC_IDLE_INTERVAL - G_TIME_SPAN_MINUTE);
+  g_assert_cmpint (till_outbox (f), ==, 0);
+  shot (GTK_WIDGET (f->window), "sync-back-online");
+}
+
+typedef struct
+{
+  SkCheckoutView *view;
+  gint64          discount;
+} PriceWait;
+
+static gboolean
+priced_with (gpointer data)
+{
+  PriceWait            *w = data;
+  const SkEngineResult *result = sk_checkout_view_get_result (w->view);
+
+  return !sk_checkout_view_get_calculating (w->view) && result != NULL
+         && result->discount_total == w->discount;
+}
+
+static void
+keep_notice (SkBackgroundSync *sync, const char *message, char **notice)
+{
+  g_free (*notice);
+  *notice = g_strdup (message);
+}
+
+/* A rule HQ adds reaches the cart open in the checkout, without a restart. */
+static void
+test_hq_rule (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *token = login ("cashier1", "cashier-pass");
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *notice = NULL;
+  SkCheckoutView  *view;
+  PriceWait        w;
+
+  connected_till (f, token);
+  sk_window_show_view (f->window, "checkout");
+  view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
+  g_assert_true (sk_checkout_view_add_sku (view, "bear-1"));
+  w = (PriceWait){ view, 0 };
+  g_assert_true (app_wait (priced_with, &w, 10000));
+
+  sk_test_set_string (&rule->name, "HQ's ten percent");
+  sk_test_set_string (&rule->type, "percentage");
+  rule->value = 1000;
+  g_assert_true (sk_database_save_rule (hq.db, rule, &error));
+  g_assert_no_error (error);
+  g_signal_connect (sk_application_get_sync (f->app), "notice", G_CALLBACK (keep_notice), &notice);
+  press_sync_now (f);
+  w.discount = 10000;
+  if (!app_wait (priced_with, &w, 30000))
+    g_error ("The cart's discount is %" G_GINT64_FORMAT ", not 100.00",
+             sk_checkout_view_get_result (view)->discount_total);
+  /* The cashier is told, in a toast. */
+  g_assert_cmpstr (notice, ==, T ("HQ changed the discount rules"));
+  g_signal_handlers_disconnect_by_func (sk_application_get_sync (f->app), keep_notice, &notice);
+  app_pump (300);
+  shot (GTK_WIDGET (f->window), "sync-hq-rule-in-checkout");
+}
+
+/* HQ refuses the token during a sync: the sales stay, "Sign in again". */
+static void
+test_unauthorized (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *token = login ("cashier1", "cashier-pass");
+  g_autofree char *fresh = NULL;
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autofree char *logout = g_strconcat (hq.url, "/api/auth/logout", NULL);
+  g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new ("POST", logout);
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GError) error = NULL;
+
+  connected_till (f, token);
+  /* The token revoked at HQ, for real. */
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), <, 300);
+
+  sell (f, 2, ids);
+  wait_status (f, T ("Sign in again"));
+  wait_pending (f, 2);
+  g_assert_cmpint (till_outbox (f), ==, 2);
+  g_assert_cmpint (hq_has (ids), ==, 0);
+  shot (GTK_WIDGET (f->window), "sync-sign-in-again");
+
+  /* Signed in again: the kept sales go. */
+  fresh = login ("cashier1", "cashier-pass");
+  connect_till (f, fresh);
+  wait_format (f, "Synced %s");
+  g_assert_cmpint (hq_has (ids), ==, 2);
+  g_assert_cmpint (till_outbox (f), ==, 0);
+}
+
+/* An HQ that refuses this till: a 403 with its reason, as HQ words it. */
+static void
+refusing_handler (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  static const char body[]
+      = "{\"error\":{\"code\":\"forbidden\",\"message\":\"This till belongs to another "
+        "store\",\"field\":null}}";
+
+  soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, body,
+                                    strlen (body));
+}
+
+/* HQ answers with an error: "Sync error", the message in the popover, and
+ * Copy Details puts it on the clipboard with what support asks for. */
+static void
+test_error (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSList) uris = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *details = NULL;
+  SkSyncStatus    *status = find_status (GTK_WIDGET (f->window));
+  GtkWidget       *copy;
+  GtkMenuButton   *button;
+
+  soup_server_add_handler (server, NULL, refusing_handler, NULL, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify)g_uri_unref);
+
+  g_settings_set_string (sk_application_get_settings (f->app), "server-url", url);
+  sk_background_sync_connect (sk_application_get_sync (f->app), url, "a-token");
+  wait_status (f, T ("Sync error"));
+  details = sk_sync_status_dup_details (status);
+  g_assert_nonnull (strstr (details, "This till belongs to another store"));
+  g_assert_nonnull (strstr (details, url));
+
+  button = GTK_MENU_BUTTON (gtk_widget_get_first_child (GTK_WIDGET (status)));
+  gtk_menu_button_popup (button);
+  app_pump (300);
+  copy = find_button (GTK_WIDGET (gtk_menu_button_get_popover (button)), T ("_Copy Details"));
+  g_assert_nonnull (copy);
+  g_assert_true (gtk_widget_get_visible (copy));
+  shot (GTK_WIDGET (f->window), "sync-error");
+  shot (GTK_WIDGET (gtk_menu_button_get_popover (button)), "sync-error-details");
+  gtk_widget_activate (copy);
+  /* A button activated by the keyboard clicks a moment later. */
+  app_pump (500);
+  {
+    GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (f->window));
+    GValue        value = G_VALUE_INIT;
+
+    g_assert_true (gdk_clipboard_is_local (clipboard));
+    g_value_init (&value, G_TYPE_STRING);
+    g_assert_true (
+        gdk_content_provider_get_value (gdk_clipboard_get_content (clipboard), &value, NULL));
+    g_assert_cmpstr (g_value_get_string (&value), ==, details);
+    g_value_unset (&value);
+  }
+  sk_background_sync_disconnect (sk_application_get_sync (f->app));
+}
+
+static gboolean
+is_expander (GtkWidget *widget, gconstpointer data)
+{
+  return ADW_IS_EXPANDER_ROW (widget);
+}
+
+static GtkWidget *
+find_expander (GtkWidget *widget)
+{
+  return find_widget (widget, is_expander, NULL);
+}
+
+static SkReviewWindow *
+find_review_window (AppFixture *f)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
+    if (SK_IS_REVIEW_WINDOW (l->data))
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+review_loaded (gpointer data)
+{
+  return !sk_review_window_get_busy (data) && sk_review_window_get_n_items (data) > 0;
+}
+
+static gboolean
+review_idle (gpointer data)
+{
+  return !sk_review_window_get_busy (data);
+}
+
+/* The store's review items at HQ, as its API lists them to @token. */
+static guint
+hq_review_items (const char *token, gboolean resolved)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) answer = sk_sync_request (
+      hq.url, token, "GET",
+      resolved ? "/api/sync/review?resolved=true&limit=100" : "/api/sync/review?limit=100", NULL,
+      NULL, &error);
+
+  g_assert_no_error (error);
+  return json_array_get_length (
+      json_object_get_array_member (json_node_get_object (answer), "items"));
+}
+
+static gboolean
+till_has_store (gpointer data)
+{
+  AppFixture *f = data;
+
+  return sk_test_query_int (f->db, "SELECT count(*) FROM stores WHERE code = ?", "S2") == 1;
+}
+
+/* A manager's till: a sale recorded in a store that is not the till's is
+ * rejected by HQ and listed for review; the review window shows it with
+ * HQ's reason, and marks it resolved at HQ. A cashier has no review. */
+static void
+test_review (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *token = login ("manager1", "manager-pass");
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (SkStore) other = sk_test_store_new ("S2", "Store two");
+  g_autoptr (GError) error = NULL;
+  GSettings      *settings = sk_application_get_settings (f->app);
+  SkReviewWindow *window;
+  GtkWidget      *resolve;
+  guint           open_before;
+
+  open_before = hq_review_items (token, FALSE);
+  g_settings_set_string (settings, "role", "manager");
+  connected_till (f, token);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "review"));
+  g_assert_true (sk_database_save_store (hq.db, other, &error));
+  g_assert_no_error (error);
+  press_sync_now (f);
+  g_assert_true (app_wait (till_has_store, f, 30000));
+  wait_format (f, "Synced %s");
+
+  sell_in (f, sk_record_get_id (other), 1, ids);
+  press_sync_now (f);
+  g_assert_true (app_wait ((gboolean (*) (gpointer))till_outbox_empty, f, 30000));
+  wait_format (f, "Synced %s");
+  g_assert_cmpint (hq_has (ids), ==, 0);
+  g_assert_cmpuint (hq_review_items (token, FALSE), ==, open_before + 1);
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "review", NULL);
+  app_pump (200);
+  window = find_review_window (f);
+  g_assert_nonnull (window);
+  g_assert_true (app_wait (review_loaded, window, 30000));
+  g_assert_cmpuint (sk_review_window_get_n_items (window), ==, open_before + 1);
+  /* Opened: HQ's reason and the event. */
+  {
+    GtkWidget *row = find_expander (GTK_WIDGET (window));
+
+    g_assert_nonnull (row);
+    adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
+  }
+  shot (GTK_WIDGET (window), "sync-review");
+  resolve = find_button (GTK_WIDGET (window), T ("Mark _Resolved"));
+  g_assert_nonnull (resolve);
+  gtk_widget_activate (resolve);
+  app_pump (500);
+  g_assert_true (app_wait (review_idle, window, 30000));
+  g_assert_cmpuint (sk_review_window_get_n_items (window), ==, open_before);
+  g_assert_cmpuint (hq_review_items (token, TRUE), >=, 1);
+  g_assert_cmpuint (hq_review_items (token, FALSE), ==, open_before);
+  shot (GTK_WIDGET (window), "sync-review-resolved");
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* A cashier has no review to open. */
+  g_settings_set_string (settings, "role", "cashier");
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "review"));
+}
+
+/* The toggle labelled @label in the row titled @title. */
+static GtkToggleButton *
+find_toggle (GtkWidget *widget, const char *title, const char *label, gboolean in_row)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      gboolean         here = in_row;
+      GtkToggleButton *found;
+
+      if (ADW_IS_ACTION_ROW (child))
+        here = g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0;
+      if (here && GTK_IS_TOGGLE_BUTTON (child)
+          && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+        return GTK_TOGGLE_BUTTON (child);
+      if ((found = find_toggle (child, title, label, here)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  SkDatabase *db;
+  const char *id;
+  const char *field;
+  const char *value;
+} FieldWait;
+
+static gboolean
+field_is (gpointer data)
+{
+  FieldWait *w = data;
+  g_autoptr (SkCustomer) customer = sk_database_get_customer (w->db, w->id, NULL);
+
+  return customer != NULL && g_strcmp0 (sk_record_get_string (customer, w->field), w->value) == 0;
+}
+
+/* The till edits a customer HQ changed meanwhile (its copy came with a
+ * sync): saving meets the other version (412), both are shown, and a
+ * field-by-field merge is saved and reaches HQ. */
+static void
+test_conflict (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *token = login ("manager1", "manager-pass");
+  g_autoptr (SkCustomer) olga = sk_customer_new ();
+  const char *id;
+  g_autoptr (SkCustomer) at_till = NULL;
+  g_autoptr (SkCustomer) at_hq = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char  *new_phone = sk_normalize_phone ("+79055550302", NULL);
+  SkCustomerEditor *editor;
+  AdwMessageDialog *dialog;
+  FieldWait         w;
+
+  /* A customer of the store: its manager edits her at the till. */
+  g_object_set (olga, "full-name", "Olga Conflict", "phone", "+79055550301", "home-store-id",
+                hq.store, NULL);
+  g_assert_true (sk_database_create_customer (hq.db, olga, &error));
+  g_assert_no_error (error);
+  id = sk_record_get_id (olga);
+  g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
+  connected_till (f, token);
+  at_till = sk_database_get_customer (f->db, id, &error);
+  g_assert_no_error (error);
+  editor = sk_customer_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app),
+                                   at_till);
+  gtk_window_present (GTK_WINDOW (editor));
+
+  /* HQ renames her and adds an e-mail; the till hears of it. */
+  at_hq = sk_database_get_customer (hq.db, id, &error);
+  g_object_set (at_hq, "full-name", "Olga HQ", "email", "olga@hq.example", NULL);
+  g_assert_true (sk_database_update_customer (hq.db, at_hq, &error));
+  g_assert_no_error (error);
+  press_sync_now (f);
+  w = (FieldWait){ f->db, id, "full_name", "Olga HQ" };
+  g_assert_true (app_wait (field_is, &w, 30000));
+
+  /* The cashier, on the old copy, renames her and types a new phone. */
+  sk_customer_editor_set_text (editor, "name", "Olga Till");
+  sk_customer_editor_set_text (editor, "phone", "+79055550302");
+  sk_customer_editor_save_async (editor, NULL, app_keep_result, &result);
+  app_pump (500);
+  dialog = find_pin_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (find_toggle (GTK_WIDGET (dialog), T ("Full name"), T ("Theirs"), FALSE));
+  g_assert_nonnull (find_toggle (GTK_WIDGET (dialog), T ("Phone"), T ("Yours"), FALSE));
+  g_assert_nonnull (find_toggle (GTK_WIDGET (dialog), T ("Email"), T ("Theirs"), FALSE));
+  /* Her name as HQ wrote it, the phone as the cashier typed it. */
+  gtk_toggle_button_set_active (
+      find_toggle (GTK_WIDGET (dialog), T ("Full name"), T ("Theirs"), FALSE), TRUE);
+  gtk_toggle_button_set_active (find_toggle (GTK_WIDGET (dialog), T ("Email"), T ("Theirs"), FALSE),
+                                TRUE);
+  shot (GTK_WIDGET (dialog), "sync-conflict");
+  gtk_widget_activate (find_button (GTK_WIDGET (dialog), T ("_Merge")));
+  g_assert_true (sk_customer_editor_save_finish (editor, app_wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&at_till);
+  at_till = sk_database_get_customer (f->db, id, &error);
+  g_assert_cmpstr (sk_record_get_string (at_till, "full_name"), ==, "Olga HQ");
+  g_assert_cmpstr (sk_record_get_string (at_till, "email"), ==, "olga@hq.example");
+  g_assert_cmpstr (sk_record_get_string (at_till, "phone"), ==, new_phone);
+
+  /* The merge is the till's edit: HQ has it after the next sync. */
+  press_sync_now (f);
+  w = (FieldWait){ hq.db, id, "phone", new_phone };
+  g_assert_true (app_wait (field_is, &w, 30000));
+  g_clear_object (&at_hq);
+  at_hq = sk_database_get_customer (hq.db, id, &error);
+  g_assert_cmpstr (sk_record_get_string (at_hq, "full_name"), ==, "Olga HQ");
+  gtk_window_destroy (GTK_WINDOW (editor));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *config = NULL;
+  int              status;
+
+  /* The token file and the keyring's view of the user go to a directory
+   * of the test's own. */
+  config = g_dir_make_tmp ("skidka-app-sync-config-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  if (g_getenv ("SKIDKA_LOCALEDIR") != NULL)
+    {
+      bindtextdomain (GETTEXT_PACKAGE, g_getenv ("SKIDKA_LOCALEDIR"));
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      textdomain (GETTEXT_PACKAGE);
+    }
+  app_test_init (&argc, &argv);
+  hq_setup ();
+  g_test_add ("/app/sync/sign-in", AppFixture, "empty", sync_fixture_setup, test_sign_in,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/sign-in-tls", AppFixture, "empty", sync_fixture_setup, test_sign_in_tls,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/restart", AppFixture, "empty", restart_fixture_setup, test_restart,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/offline", AppFixture, "empty", sync_fixture_setup, test_offline,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/hq-rule", AppFixture, "empty", sync_fixture_setup, test_hq_rule,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/unauthorized", AppFixture, "empty", sync_fixture_setup, test_unauthorized,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/error", AppFixture, "empty", sync_fixture_setup, test_error,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/role-pin", AppFixture, NULL, sync_fixture_setup, test_role_pin,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/review", AppFixture, "empty", sync_fixture_setup, test_review,
+              app_fixture_teardown);
+  g_test_add ("/app/sync/conflict", AppFixture, "empty", sync_fixture_setup, test_conflict,
+              app_fixture_teardown);
+  status = g_test_run ();
+  hq_stop ();
+  g_clear_object (&hq.db);
+  sk_test_remove_dir (hq.dir);
+  {
+    g_autofree char *token_file = sk_token_store_file_path ();
+    g_autofree char *token_dir = g_path_get_dirname (token_file);
+
+    g_unlink (token_file);
+    g_rmdir (token_dir);
+  }
+  sk_test_remove_dir (config);
+  return status;
+}
