@@ -185,6 +185,9 @@ sk_application_startup (GApplication *app)
   /* Before the window and its GL context start their threads. */
   tune_malloc ();
   G_APPLICATION_CLASS (sk_application_parent_class)->startup (app);
+  /* The windows' icon (X11 shows it), from the theme or, run from the
+   * build tree, from the resource's icons/. */
+  gtk_window_set_default_icon_name (APPLICATION_ID);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
                                    self);
