@@ -210,6 +210,17 @@ sk_date_from_usec (gint64 usec)
 }
 
 char *
+sk_date_display_from_usec (gint64 usec)
+{
+  g_autoptr (GDateTime) dt = NULL;
+
+  if (usec == 0)
+    return g_strdup ("");
+  dt = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
+  return dt ? g_date_time_format (dt, "%x") : g_strdup ("");
+}
+
+char *
 sk_datetime_from_usec (gint64 usec)
 {
   g_autoptr (GDateTime) dt = NULL;
@@ -221,7 +232,8 @@ sk_datetime_from_usec (gint64 usec)
   if (dt == NULL)
     return g_strdup ("—");
   local = g_date_time_to_local (dt);
-  return g_date_time_format (local, "%Y-%m-%d %H:%M");
+  /* The locale's date ("12/02/2026", "02.12.2026"), then the time. */
+  return g_date_time_format (local, "%x %H:%M");
 }
 
 gboolean
