@@ -6,9 +6,10 @@
 # Usage: install-deps.sh [run|test]
 set -eu
 
-# Build, run, man pages.
+# Build, run, man pages (desktop-file-utils: meson install updates the
+# desktop database).
 run_packages="
-  gcc meson ninja-build pkg-config gettext help2man
+  gcc meson ninja-build pkg-config gettext help2man desktop-file-utils
   libglib2.0-dev libjson-glib-dev libsqlite3-dev sqlite3
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev
   libsoup-3.0-dev libsodium-dev libpq-dev
@@ -18,7 +19,7 @@ run_packages="
 # screenshots (imagemagick), the Flatpak manifest check (flatpak-builder),
 # and the README's HTTP examples (curl, jq).
 test_packages="
-  xvfb xauth dbus desktop-file-utils appstream imagemagick
+  xvfb xauth dbus appstream imagemagick
   postgresql-15 curl jq wrk flatpak-builder
   clang-14 libclang-rt-14-dev clang-format
 "
