@@ -125,6 +125,15 @@ local_day (GTimeZone *tz, gint64 usec)
   return g_date_time_to_unix (date) / 86400;
 }
 
+/* @sql over @zone's store on its day @day; its parameters are the day's
+ * start, the next day's and the store id. */
+static SkStmt *
+query_store_day (SkDatabase *db, const StoreZone *zone, gint64 day, const char *sql, GError **error)
+{
+  return sk_db_query (db, error, sql, "iis", day_start (zone->tz, day),
+                      day_start (zone->tz, day + 1), zone->id);
+}
+
 /* FNV-1a over the id, then MurmurHash3's finaliser to spread the bits. */
 static guint64
 hash_id (const char *id)
@@ -223,12 +232,12 @@ build_day_rules (SkDatabase *db, gint64 day, GPtrArray *zones, GHashTable *payab
     {
       const StoreZone *zone = g_ptr_array_index (zones, z);
 
-      stmt = sk_db_query (
-          db, error,
+      stmt = query_store_day (
+          db, zone, day,
           "SELECT store_id, rule_id, purchase_id, amount FROM discount_applications"
           " WHERE rule_id IN (SELECT id FROM discount_rules) AND created_at >= ? AND created_at < ?"
           " AND store_id = ?",
-          "iis", day_start (zone->tz, day), day_start (zone->tz, day + 1), zone->id);
+          error);
       if (stmt == NULL)
         return FALSE;
       while (sk_db_step (db, stmt, &has_row, error) && has_row)
@@ -289,12 +298,12 @@ build_day (SkDatabase *db, gint64 day, GError **error)
     {
       const StoreZone *zone = g_ptr_array_index (zones, z);
 
-      stmt = sk_db_query (
-          db, error,
-          "SELECT store_id, customer_id, subtotal - discount_total - refunded_total,"
-          " discount_total, bonus_earned, bonus_spent, id"
-          " FROM purchases WHERE created_at >= ? AND created_at < ? AND store_id = ?",
-          "iis", day_start (zone->tz, day), day_start (zone->tz, day + 1), zone->id);
+      stmt = query_store_day (db, zone, day,
+                              "SELECT store_id, customer_id, subtotal - discount_total - "
+                              "refunded_total, discount_total, bonus_earned, bonus_spent, id"
+                              " FROM purchases WHERE created_at >= ? AND created_at < ?"
+                              " AND store_id = ?",
+                              error);
       if (stmt == NULL)
         return FALSE;
       while (sk_db_step (db, stmt, &has_row, error) && has_row)
