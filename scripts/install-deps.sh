@@ -7,9 +7,9 @@
 set -eu
 
 # Build, run, man pages (desktop-file-utils: meson install updates the
-# desktop database).
+# desktop database; libxml2-utils: xmllint strips the UI resources).
 run_packages="
-  gcc meson ninja-build pkg-config gettext help2man desktop-file-utils
+  gcc meson ninja-build pkg-config gettext help2man desktop-file-utils libxml2-utils
   libglib2.0-dev libjson-glib-dev libsqlite3-dev sqlite3
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev
   libsoup-3.0-dev libsodium-dev libpq-dev
