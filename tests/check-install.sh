@@ -42,6 +42,19 @@ if [ -x "$root/bin/skidka-server" ]; then
   fi
 fi
 
+# Every program says its version; an admin command has its own --help.
+version=$(meson introspect --projectinfo "$build" | python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
+GSETTINGS_SCHEMA_DIR=$root/share/glib-2.0/schemas GSETTINGS_BACKEND=memory "$root/bin/skidka" --version |
+  grep -qx "skidka $version" || fail "skidka --version"
+for program in skidka-server skidka-cli; do
+  [ -x "$root/bin/$program" ] || continue
+  "$root/bin/$program" --version | grep -qx "$program $version" || fail "$program --version"
+done
+if [ -x "$root/bin/skidka-server" ]; then
+  "$root/bin/skidka-server" admin create-user --help | grep -q -- '--password-file' ||
+    fail "skidka-server admin create-user --help does not show its options"
+fi
+
 # The installed app, as if installed: DESTDIR's prefix mounted at the prefix.
 mkdir -p "$work/home"
 cat > "$work/run.sh" << 'INNER'
