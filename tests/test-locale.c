@@ -55,7 +55,10 @@ test_english (void)
   assert_money (-5, "−0.05\u00a0₽");
   assert_money (100000000000, "1,000,000,000.00\u00a0₽");
   assert_parses ("1,234.56", 123456);
+  assert_parses ("1,234", 123400);
   assert_parses ("1234.5", 123450);
+  /* A comma before two digits is still a decimal point. */
+  assert_parses ("1299,50", 129950);
   when = sk_datetime_from_usec (NEW_YEAR_0130_MSK);
   g_assert_cmpstr (when, ==, "01/01/2026 01:30");
   setlocale (LC_ALL, "C.UTF-8");

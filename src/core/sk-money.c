@@ -56,6 +56,14 @@ sk_money_format (gint64 kopecks)
   return g_string_free (out, FALSE);
 }
 
+/* Does @rest start with exactly three digits (a group of thousands)? */
+static gboolean
+groups_thousands (const char *rest)
+{
+  return g_ascii_isdigit (rest[0]) && g_ascii_isdigit (rest[1]) && g_ascii_isdigit (rest[2])
+         && !g_ascii_isdigit (rest[3]);
+}
+
 gboolean
 sk_money_parse (const char *text, gint64 *kopecks)
 {
@@ -67,7 +75,9 @@ sk_money_parse (const char *text, gint64 *kopecks)
   gboolean    negative = FALSE;
   const char *p;
   /* Where the locale groups thousands with "," or "." (English: "1,299.50"),
-   * that one is not the decimal point; else either is. */
+   * that one followed by three digits is a group ("1,299"), not the
+   * decimal point ("1299,50" is still 1299.50); either is the decimal point
+   * otherwise. */
   const char *group = localeconv ()->mon_thousands_sep;
   char        group_char
       = group != NULL && (g_str_equal (group, ",") || g_str_equal (group, ".")) ? group[0] : '\0';
@@ -104,7 +114,8 @@ sk_money_parse (const char *text, gint64 *kopecks)
               rubles = rubles * 10 + (c - '0');
             }
         }
-      else if (c == (gunichar)group_char && group_char != '\0' && !in_cents)
+      else if (c == (gunichar)group_char && group_char != '\0' && !in_cents
+               && groups_thousands (p + 1))
         continue;
       else if ((c == '.' || c == ',') && !in_cents)
         in_cents = TRUE;
