@@ -14,12 +14,13 @@ run_packages="
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev
   libsoup-3.0-dev libsodium-dev libpq-dev
 "
-# The tests (Xvfb, a private PostgreSQL server, the validators), the
+# The tests (Xvfb, xprop and xdotool to find the installed app's window,
+# a private PostgreSQL server, the validators), the
 # sanitizer and fuzzer builds (clang), the server benchmark (wrk), the
 # screenshots (imagemagick), the Flatpak manifest check (flatpak-builder),
 # and the README's HTTP examples (curl, jq).
 test_packages="
-  xvfb xauth dbus appstream imagemagick
+  xvfb xauth dbus appstream imagemagick x11-utils xdotool
   postgresql-15 curl jq wrk flatpak-builder
   clang-14 libclang-rt-14-dev clang-format
 "
