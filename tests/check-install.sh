@@ -13,6 +13,11 @@ prefix=$(meson introspect --buildoptions "$build" |
 for tool in bwrap xvfb-run xprop xdotool dbus-run-session; do
   command -v "$tool" > /dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
 done
+# bubblewrap needs mount namespaces (not there inside a chroot, say).
+if ! bwrap --bind / / --dev-bind /dev /dev --proc /proc true 2> /dev/null; then
+  echo "SKIP: bubblewrap cannot make a mount namespace here"
+  exit 77
+fi
 case "$prefix" in
   /usr | /) echo "SKIP: prefix $prefix cannot be mounted over"; exit 77 ;;
 esac
