@@ -29,3 +29,11 @@ sk_test_postgres_database (void)
   return g_strdup_printf ("%s%coptions=-csearch_path%%3Dtest_%s", server,
                           strchr (server, '?') != NULL ? '&' : '?', uuid);
 }
+
+char *
+sk_test_database_location (const char *dir, const char *name)
+{
+  char *uri = sk_test_postgres_database ();
+
+  return uri != NULL ? uri : g_build_filename (dir, name, NULL);
+}

@@ -9,5 +9,8 @@ G_BEGIN_DECLS
 /* When SKIDKA_TEST_POSTGRES names a server (tests/with-postgres.sh), a new
  * schema there and the URI that opens it; NULL otherwise. */
 char *sk_test_postgres_database (void);
+/* Where a test's new database goes: a new schema there when there is a
+ * test PostgreSQL server, else the file @name in @dir. */
+char *sk_test_database_location (const char *dir, const char *name);
 
 G_END_DECLS

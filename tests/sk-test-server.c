@@ -1,12 +1,16 @@
-/* sk-test-server.c: an SkServer run in its own thread for a test.
+/* sk-test-server.c: an SkServer (or any listener) run in its own thread for a test.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include "sk-test-server.h"
 
-struct _SkTestServer
+struct _SkTestLoop
 {
-  SkServerConfig *config;
+  SkTestLoopStart start;
+  SkTestLoopStop  stop;
+  gpointer        data;
   GMainContext   *context;
   GMainLoop      *loop;
   GMutex          lock;
@@ -16,37 +20,37 @@ struct _SkTestServer
 };
 
 static gpointer
-server_thread (gpointer data)
+loop_thread (gpointer data)
 {
-  SkTestServer *self = data;
-  g_autoptr (SkServer) server = NULL;
-  g_autoptr (GError) error = NULL;
+  SkTestLoop *self = data;
+  guint       port;
 
   g_main_context_push_thread_default (self->context);
-  server = sk_server_new (self->config);
-  g_assert_true (sk_server_start (server, &error));
-  g_assert_no_error (error);
+  port = self->start (self->data);
+  g_assert_cmpuint (port, >, 0);
   g_mutex_lock (&self->lock);
-  self->port = sk_server_get_port (server);
+  self->port = port;
   g_cond_signal (&self->cond);
   g_mutex_unlock (&self->lock);
   g_main_loop_run (self->loop);
-  sk_server_stop (server);
+  self->stop (self->data);
   g_main_context_pop_thread_default (self->context);
   return NULL;
 }
 
-SkTestServer *
-sk_test_server_start (SkServerConfig *config)
+SkTestLoop *
+sk_test_loop_start (const char *name, SkTestLoopStart start, SkTestLoopStop stop, gpointer data)
 {
-  SkTestServer *self = g_new0 (SkTestServer, 1);
+  SkTestLoop *self = g_new0 (SkTestLoop, 1);
 
-  self->config = config;
+  self->start = start;
+  self->stop = stop;
+  self->data = data;
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
-  self->thread = g_thread_new ("test-server", server_thread, self);
+  self->thread = g_thread_new (name, loop_thread, self);
   g_mutex_lock (&self->lock);
   while (self->port == 0)
     g_cond_wait (&self->cond, &self->lock);
@@ -55,7 +59,7 @@ sk_test_server_start (SkServerConfig *config)
 }
 
 guint
-sk_test_server_get_port (SkTestServer *self)
+sk_test_loop_get_port (SkTestLoop *self)
 {
   return self->port;
 }
@@ -68,7 +72,7 @@ quit_loop (gpointer data)
 }
 
 void
-sk_test_server_stop (SkTestServer *self)
+sk_test_loop_stop (SkTestLoop *self)
 {
   g_main_context_invoke (self->context, quit_loop, self->loop);
   g_thread_join (self->thread);
@@ -76,6 +80,115 @@ sk_test_server_stop (SkTestServer *self)
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
+  g_free (self);
+}
+
+/* The server */
+
+struct _SkTestServer
+{
+  SkServerConfig *config;
+  SkServer       *server;
+  SkTestLoop     *loop;
+};
+
+static guint
+server_start (gpointer data)
+{
+  SkTestServer *self = data;
+  g_autoptr (GError) error = NULL;
+
+  self->server = sk_server_new (self->config);
+  g_assert_true (sk_server_start (self->server, &error));
+  g_assert_no_error (error);
+  return sk_server_get_port (self->server);
+}
+
+static void
+server_stop (gpointer data)
+{
+  SkTestServer *self = data;
+
+  sk_server_stop (self->server);
+  g_clear_object (&self->server);
+}
+
+SkTestServer *
+sk_test_server_start (SkServerConfig *config)
+{
+  SkTestServer *self = g_new0 (SkTestServer, 1);
+
+  self->config = config;
+  self->loop = sk_test_loop_start ("test-server", server_start, server_stop, self);
+  return self;
+}
+
+guint
+sk_test_server_get_port (SkTestServer *self)
+{
+  return sk_test_loop_get_port (self->loop);
+}
+
+void
+sk_test_server_stop (SkTestServer *self)
+{
+  sk_test_loop_stop (self->loop);
   sk_server_config_free (self->config);
   g_free (self);
+}
+
+void
+sk_test_reply_free (SkTestReply *reply)
+{
+  if (reply == NULL)
+    return;
+  g_clear_pointer (&reply->node, json_node_unref);
+  g_free (reply->etag);
+  g_free (reply);
+}
+
+SkTestReply *
+sk_test_request (SoupSession *session,
+                 guint        port,
+                 const char  *method,
+                 const char  *path,
+                 const char  *token,
+                 const char  *content_type,
+                 const char  *body,
+                 gsize        body_length,
+                 const char  *if_match)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  SkTestReply        *reply = g_new0 (SkTestReply, 1);
+  SoupMessageHeaders *headers;
+
+  g_assert_nonnull (msg);
+  headers = soup_message_get_request_headers (msg);
+  if (token != NULL)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+      soup_message_headers_replace (headers, "Authorization", auth);
+    }
+  if (if_match != NULL)
+    soup_message_headers_replace (headers, "If-Match", if_match);
+  if (body != NULL)
+    {
+      g_autoptr (GBytes) request
+          = g_bytes_new (body, body_length == G_MAXSIZE ? strlen (body) : body_length);
+      soup_message_set_request_body_from_bytes (msg, content_type, request);
+    }
+  bytes = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  reply->status = soup_message_get_status (msg);
+  reply->etag
+      = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag"));
+  if (g_bytes_get_size (bytes) > 0)
+    {
+      reply->node = json_from_string (g_bytes_get_data (bytes, NULL), &error);
+      g_assert_no_error (error);
+    }
+  return reply;
 }

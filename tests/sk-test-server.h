@@ -1,10 +1,27 @@
-/* sk-test-server.h: an SkServer run in its own thread for a test.
+/* sk-test-server.h: an SkServer (or any listener) run in its own thread for a test.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 #include "sk-server.h"
 
 G_BEGIN_DECLS
+
+/* A thread with a main context of its own, pushed as its thread-default,
+ * running that context's loop: @start runs first, in it, and gives the
+ * port it listens on; @stop runs in it after the loop. */
+typedef guint (*SkTestLoopStart) (gpointer data);
+typedef void (*SkTestLoopStop) (gpointer data);
+typedef struct _SkTestLoop SkTestLoop;
+
+/* Returns once @start has given its port. */
+SkTestLoop *
+sk_test_loop_start (const char *name, SkTestLoopStart start, SkTestLoopStop stop, gpointer data);
+guint sk_test_loop_get_port (SkTestLoop *self);
+/* Quits the loop, waits for @stop and the thread, and frees @self. */
+void sk_test_loop_stop (SkTestLoop *self);
 
 typedef struct _SkTestServer SkTestServer;
 
@@ -14,5 +31,31 @@ SkTestServer *sk_test_server_start (SkServerConfig *config);
 guint         sk_test_server_get_port (SkTestServer *self);
 /* Stops the server, waits for its thread and frees everything. */
 void sk_test_server_stop (SkTestServer *self);
+
+/* What a request got: its status, its JSON (NULL when the body was
+ * empty) and its ETag (or NULL). */
+typedef struct
+{
+  guint     status;
+  JsonNode *node;
+  char     *etag;
+} SkTestReply;
+
+void sk_test_reply_free (SkTestReply *reply);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkTestReply, sk_test_reply_free)
+
+/* @method @path at http://127.0.0.1:@port through @session, with a bearer
+ * @token, a @body of @body_length bytes (G_MAXSIZE: up to its NUL) and
+ * @content_type, and If-Match @if_match (each may be NULL). Fails the test
+ * unless the answer arrives and its body is empty or JSON. */
+SkTestReply *sk_test_request (SoupSession *session,
+                              guint        port,
+                              const char  *method,
+                              const char  *path,
+                              const char  *token,
+                              const char  *content_type,
+                              const char  *body,
+                              gsize        body_length,
+                              const char  *if_match);
 
 G_END_DECLS

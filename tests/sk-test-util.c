@@ -2,6 +2,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 
 #include "sk-database-private.h"
@@ -135,4 +138,106 @@ sk_test_find_change (JsonArray *changes, const char *entity, const char *id)
         }
     }
   return found;
+}
+
+void
+sk_test_keep_result (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+void
+sk_test_wait_result (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+JsonObject *
+sk_test_parse_object (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = sk_json_parse (text, -1, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_ref (json_node_get_object (node));
+}
+
+/* skidka-cli */
+
+void
+sk_test_run_free (SkTestRun *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+  g_free (run);
+}
+
+/* Runs @argv with @input on its stdin and, if @bulk, the demo's bulk path
+ * forced. */
+static SkTestRun *
+run_argv (const char *input, gboolean bulk, const char *const *argv)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+  SkTestRun *run = g_new0 (SkTestRun, 1);
+
+  launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                   | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  if (bulk)
+    g_subprocess_launcher_setenv (launcher, "SKIDKA_DEMO_BULK", "1", TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "SKIDKA_DEMO_BULK");
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, input ? input : "", NULL, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  /* A crash is never an answer, whatever the input. */
+  g_assert_true (g_subprocess_get_if_exited (process));
+  run->status = g_subprocess_get_exit_status (process);
+  if (g_test_verbose () && run->err != NULL && *run->err != '\0')
+    g_test_message ("stderr: %s", run->err);
+  return run;
+}
+
+SkTestRun *
+sk_test_run_cli_full (const char *input, gboolean bulk, const char *const *args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  const char *cli = g_getenv ("SKIDKA_CLI");
+
+  g_assert_nonnull (cli);
+  g_ptr_array_add (argv, (gpointer)cli);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer)args[i]);
+  g_ptr_array_add (argv, NULL);
+  return run_argv (input, bulk, (const char *const *)argv->pdata);
+}
+
+SkTestRun *
+sk_test_run_program (const char *input, const char *const *argv)
+{
+  return run_argv (input, FALSE, argv);
+}
+
+void
+sk_test_assert_ok (SkTestRun *run)
+{
+  if (run->status != 0)
+    g_error ("skidka-cli failed with %d: %s", run->status, run->err);
+}
+
+void
+sk_test_assert_fails (SkTestRun *run, int status, const char *words)
+{
+  g_assert_cmpint (run->status, ==, status);
+  g_assert_true (g_str_has_prefix (run->err, "skidka-cli: "));
+  if (words != NULL && strstr (run->err, words) == NULL)
+    g_error ("stderr “%s” does not say “%s”", run->err, words);
+  g_assert_cmpstr (run->out, ==, "");
 }

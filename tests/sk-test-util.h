@@ -44,4 +44,39 @@ void sk_test_exec_sql (SkDatabase *db, const char *sql);
  * pull's), or NULL; fails the test if it is there twice. */
 JsonObject *sk_test_find_change (JsonArray *changes, const char *entity, const char *id);
 
+/* A GAsyncReadyCallback keeping a reference to the result in
+ * *(GAsyncResult **) user_data; sk_test_wait_result iterates the default
+ * main context until it is there. */
+void sk_test_keep_result (GObject *source, GAsyncResult *result, gpointer user_data);
+void sk_test_wait_result (GAsyncResult **result);
+/* @text as a JSON object; the test fails when it is not one. */
+JsonObject *sk_test_parse_object (const char *text);
+
+/* What a run of skidka-cli (SKIDKA_CLI) gave. */
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} SkTestRun;
+
+void sk_test_run_free (SkTestRun *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkTestRun, sk_test_run_free)
+
+/* Runs the CLI with @args (NULL-terminated), @input on its stdin and, if
+ * @bulk, the demo's bulk path forced; a crash fails the test. */
+SkTestRun *sk_test_run_cli_full (const char *input, gboolean bulk, const char *const *args);
+#define sk_test_run_cli(input, ...)                                                                \
+  sk_test_run_cli_full ((input), FALSE, (const char *const[]){ __VA_ARGS__, NULL })
+#define sk_test_run_cli_bulk(input, ...)                                                           \
+  sk_test_run_cli_full ((input), TRUE, (const char *const[]){ __VA_ARGS__, NULL })
+/* Runs @argv (NULL-terminated, the program first) with @input on its
+ * stdin; a crash fails the test. */
+SkTestRun *sk_test_run_program (const char *input, const char *const *argv);
+/* Fails the test unless the run exited 0. */
+void sk_test_assert_ok (SkTestRun *run);
+/* A failure: @status, one clear line on stderr with @words (NULL: any),
+ * nothing on stdout. */
+void sk_test_assert_fails (SkTestRun *run, int status, const char *words);
+
 G_END_DECLS

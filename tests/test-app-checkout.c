@@ -5,7 +5,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include "sk-checkout-view.h"
+#include "sk-checkout-view-private.h"
 #include "sk-database-private.h"
 #include "sk-error.h"
 #include "sk-model-private.h"
@@ -242,9 +242,11 @@ test_keyboard (AppFixture *f, gconstpointer data)
   sk_window_show_view (f->window, "checkout");
   app_pump (300);
   view = sk_window_get_view (f->window, "checkout");
-  customer_entry
-      = find_entry (view, GTK_TYPE_SEARCH_ENTRY, "Scan a card or type a phone number (F2)");
-  sku_entry = find_entry (view, GTK_TYPE_ENTRY, "SKU (F3)");
+  /* An item by hand is typed in the expander under the scan field. */
+  gtk_expander_set_expanded (SK_CHECKOUT_VIEW (view)->free_expander, TRUE);
+  /* One scan field for cards, phones and SKUs. */
+  customer_entry = sku_entry
+      = find_entry (view, GTK_TYPE_ENTRY, "Scan or type a card, phone or product code");
   name_entry = find_entry (view, GTK_TYPE_ENTRY, "Name");
   price_entry = find_entry (view, GTK_TYPE_ENTRY, "Price");
   g_assert_nonnull (customer_entry);
@@ -337,8 +339,8 @@ test_shortcuts (AppFixture *f, gconstpointer data)
   GtkWidget *window = GTK_WIDGET (f->window);
   GtkWidget *view = sk_window_get_view (f->window, "checkout");
   GtkWidget *customer_entry
-      = find_entry (view, GTK_TYPE_SEARCH_ENTRY, "Scan a card or type a phone number (F2)");
-  GtkWidget *sku_entry = find_entry (view, GTK_TYPE_ENTRY, "SKU (F3)");
+      = find_entry (view, GTK_TYPE_ENTRY, "Scan or type a card, phone or product code");
+  GtkWidget *sku_entry = customer_entry;
   struct
   {
     const char *accel;

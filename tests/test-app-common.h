@@ -155,6 +155,22 @@ app_fixture_teardown (AppFixture *f, gconstpointer data)
   g_free (f->dir);
 }
 
+/* The message dialog on screen (a question, a form), or NULL. */
+static inline AdwMessageDialog *
+app_find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
 /* Saves a PNG of @widget as a test artifact under the build directory. */
 static inline void
 app_save_png (GtkWidget *widget, const char *name)

@@ -10,6 +10,7 @@
 #include "sk-model-private.h"
 #include "sk-rules-view.h"
 #include "sk-money.h"
+#include "sk-entry-dialog.h"
 #include "test-app-common.h"
 
 static gboolean
@@ -379,24 +380,118 @@ test_view (AppFixture *f, gconstpointer data)
   sk_customers_view_show_customer (view, other->id);
 }
 
+typedef struct
+{
+  SkCustomerEditor *editor;
+  const char       *name;
+} HolderShown;
+
+static gboolean
+holder_shown (gpointer data)
+{
+  HolderShown *h = data;
+  const char  *error = sk_customer_editor_get_error (h->editor);
+
+  return error != NULL && strstr (error, h->name) != NULL;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  return app_find_dialog () != NULL;
+}
+
+/* The adjustment dialog says what is missing as it is typed, offers Apply
+ * only then, and a refusal brings it back with what was typed and why. */
+static void
+test_adjust_dialog (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) all = sk_database_search_customers (f->db, "", NULL, 10, NULL, NULL);
+  SkCustomer *target = g_ptr_array_index (all, 1);
+  g_autoptr (SkCustomer) fresh = NULL;
+  g_autofree char *too_much
+      = g_strdup_printf ("-%" G_GINT64_FORMAT, target->bonus_balance / 100 + 1000);
+  SkCustomersView  *view;
+  AdwMessageDialog *dialog;
+  GtkEditable      *amount, *reason;
+
+  sk_window_show_view (f->window, "customers");
+  view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
+  sk_customers_view_show_customer (view, target->id);
+  g_assert_true (app_wait (details_ready, view, 10000));
+  gtk_widget_activate_action (GTK_WIDGET (view), "customers.adjust", NULL);
+  dialog = app_find_dialog ();
+  g_assert_nonnull (dialog);
+  amount = sk_entry_dialog_get_entry (dialog, 0);
+  reason = sk_entry_dialog_get_entry (dialog, 1);
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply"));
+  gtk_editable_set_text (amount, "abc");
+  g_assert_nonnull (sk_entry_dialog_get_error (dialog));
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply"));
+  gtk_editable_set_text (amount, too_much);
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply")); /* no reason */
+  gtk_editable_set_text (reason, "Broken toy");
+  g_assert_null (sk_entry_dialog_get_error (dialog));
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "apply"));
+
+  /* More than the balance: refused by the ledger, the dialog back. */
+  /* As its button does: the response, then the dialog closes. */
+  adw_message_dialog_response (dialog, "apply");
+  gtk_window_close (GTK_WINDOW (dialog));
+  app_pump (100);
+  g_assert_true (app_wait (dialog_shown, NULL, 10000));
+  dialog = app_find_dialog ();
+  amount = sk_entry_dialog_get_entry (dialog, 0);
+  reason = sk_entry_dialog_get_entry (dialog, 1);
+  g_assert_cmpstr (gtk_editable_get_text (amount), ==, too_much);
+  g_assert_cmpstr (gtk_editable_get_text (reason), ==, "Broken toy");
+  g_assert_nonnull (sk_entry_dialog_get_error (dialog));
+  g_test_message ("refused: %s", sk_entry_dialog_get_error (dialog));
+  fresh = sk_database_get_customer (f->db, target->id, NULL);
+  g_assert_cmpint (fresh->bonus_balance, ==, target->bonus_balance);
+  adw_message_dialog_response (dialog, "cancel");
+  gtk_window_close (GTK_WINDOW (dialog));
+}
+
 static void
 test_editor (AppFixture *f, gconstpointer data)
 {
   SkDatabase *db = f->db;
   g_autoptr (GPtrArray) all = sk_database_search_customers (db, "", NULL, 10, NULL, NULL);
-  SkCustomer       *other = g_ptr_array_index (all, 0);
-  SkCustomerEditor *editor = sk_customer_editor_new (GTK_WINDOW (f->window),
-                                                     sk_application_get_repository (f->app), NULL);
+  SkCustomer *other = g_ptr_array_index (all, 0);
+  g_autoptr (GPtrArray) stores = sk_database_list_stores (db, NULL);
+  SkStore          *till_store = g_ptr_array_index (stores, stores->len - 1);
+  SkCustomerEditor *editor;
   g_autoptr (GError) error = NULL;
   g_autoptr (SkCustomer) found = NULL;
+  g_auto (GStrv) lines = NULL;
+  HolderShown holder = { NULL, other->full_name };
 
-  sk_customer_editor_set_text (editor, "name", "Anna Petrova");
+  /* The till's store becomes a new customer's home store. */
+  g_settings_set_string (sk_application_get_settings (f->app), "store-id", till_store->id);
+  editor = sk_customer_editor_new (GTK_WINDOW (f->window), sk_application_get_repository (f->app),
+                                   NULL);
+  holder.editor = editor;
+
+  /* Every problem at once: no name, a short phone, a birth in the future. */
   sk_customer_editor_set_text (editor, "phone", "12");
+  sk_customer_editor_set_text (editor, "birth_date", "2999-01-01");
   g_assert_false (editor_save (editor, &error));
   g_clear_error (&error);
+  g_assert_nonnull (sk_customer_editor_get_error (editor));
+  lines = g_strsplit (sk_customer_editor_get_error (editor), "\n", -1);
+  g_test_message ("refused: %s", sk_customer_editor_get_error (editor));
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_nonnull (strstr (lines[2], "future"));
+
+  sk_customer_editor_set_text (editor, "name", "Anna Petrova");
+  sk_customer_editor_set_text (editor, "birth_date", "");
   sk_customer_editor_set_text (editor, "phone", other->phone); /* taken */
   g_assert_false (editor_save (editor, &error));
   g_clear_error (&error);
+  /* Who holds it, by name, not a column name. */
+  g_assert_true (app_wait (holder_shown, &holder, 10000));
+  g_test_message ("refused: %s", sk_customer_editor_get_error (editor));
   sk_customer_editor_set_text (editor, "phone", "8 (999) 555-12-34");
   sk_customer_editor_set_text (editor, "birth_date", "2020-13-45");
   g_assert_false (editor_save (editor, &error));
@@ -409,7 +504,9 @@ test_editor (AppFixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (found->full_name, ==, "Anna Petrova");
   g_assert_cmpuint (g_list_model_get_n_items (sk_customer_get_children (found)), ==, 2);
+  g_assert_cmpstr (found->home_store_id, ==, till_store->id);
   gtk_window_destroy (GTK_WINDOW (editor));
+  g_settings_reset (sk_application_get_settings (f->app), "store-id");
 }
 
 static gboolean
@@ -509,6 +606,8 @@ main (int argc, char *argv[])
               app_fixture_teardown);
   g_test_add ("/app/customers/view", AppFixture, NULL, app_fixture_setup, test_view,
               app_fixture_teardown);
+  g_test_add ("/app/customers/adjust-dialog", AppFixture, NULL, app_fixture_setup,
+              test_adjust_dialog, app_fixture_teardown);
   g_test_add ("/app/customers/editor", AppFixture, NULL, app_fixture_setup, test_editor,
               app_fixture_teardown);
   g_test_add ("/app/customers/changed-only", AppFixture, NULL, app_fixture_setup, test_changed_only,

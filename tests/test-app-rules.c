@@ -28,6 +28,20 @@ expect_refused (SkRuleEditor *editor)
   g_test_message ("refused: %s", error->message);
 }
 
+static gboolean
+categories_listed (gpointer editor)
+{
+  return sk_rule_editor_get_n_choices (editor, "categories") >= 7;
+}
+
+static gboolean
+preview_is (gpointer editor)
+{
+  return g_strcmp0 (sk_rule_editor_get_preview (editor),
+                    g_object_get_data (G_OBJECT (editor), "expected"))
+         == 0;
+}
+
 static void
 test_editor (AppFixture *f, gconstpointer data)
 {
@@ -36,9 +50,13 @@ test_editor (AppFixture *f, gconstpointer data)
   g_autoptr (GPtrArray) before = sk_database_list_rules (db, NULL);
   g_autoptr (GPtrArray) after = NULL;
   g_autoptr (GError) error = NULL;
-  SkDiscountRule *saved = NULL;
+  SkDiscountRule  *saved = NULL;
+  g_autofree char *expected_preview = NULL;
 
   gtk_window_present (GTK_WINDOW (editor));
+  /* Categories from the product list, stores by name, the five segments. */
+  g_assert_true (app_wait (categories_listed, editor, 10000));
+  g_assert_cmpuint (sk_rule_editor_get_n_choices (editor, "segments"), ==, 5);
   expect_refused (editor); /* no name */
   sk_rule_editor_set_field (editor, "name", "Autumn 15 %");
   sk_rule_editor_set_field (editor, "type", "0");
@@ -60,7 +78,31 @@ test_editor (AppFixture *f, gconstpointer data)
   sk_rule_editor_set_field (editor, "min_purchase", "-5");
   expect_refused (editor);
   sk_rule_editor_set_field (editor, "min_purchase", "1 500");
-  sk_rule_editor_set_field (editor, "categories", "toys, clothes");
+  /* Typed another way, they are stored as the product list spells them. */
+  sk_rule_editor_set_field (editor, "categories", "Toys, CLOTHES");
+  /* The 30 days' count follows the form without a button pressed. */
+  {
+    g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+    const char      *categories[] = { "clothes", "toys", NULL };
+    const char      *segments[] = { SK_SEGMENT_REGULAR, SK_SEGMENT_VIP, NULL };
+    gint64           now = sk_time_now ();
+    SkRulePreview    preview;
+    g_autofree char *amount = NULL;
+
+    g_object_set (rule, "name", "Autumn 15 %", "type", SK_RULE_PERCENTAGE, "value", (gint64)1500,
+                  "min-purchase", (gint64)150000, "categories", categories, "segments", segments,
+                  "is-active", TRUE, NULL);
+    g_assert_true (sk_rule_preview_compute (db, rule, now - (gint64)30 * 86400 * G_USEC_PER_SEC,
+                                            now, 20000, &preview, &error));
+    g_assert_no_error (error);
+    amount = sk_money_format (preview.amount);
+    expected_preview
+        = g_strdup_printf ("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " purchases, %s off",
+                           preview.matched, preview.purchases, amount);
+    g_test_message ("expecting the preview “%s”", expected_preview);
+    g_object_set_data (G_OBJECT (editor), "expected", expected_preview);
+    g_assert_true (app_wait (preview_is, editor, 20000));
+  }
   app_pump (200);
   app_save_png (GTK_WIDGET (editor), "rule-editor");
   g_assert_true (editor_save (editor, &error));
@@ -76,8 +118,12 @@ test_editor (AppFixture *f, gconstpointer data)
   g_assert_cmpstr (saved->type, ==, SK_RULE_PERCENTAGE);
   g_assert_cmpint (saved->value, ==, 1500);
   g_assert_cmpint (saved->min_purchase, ==, 150000);
-  g_assert_cmpstr (saved->segments[0], ==, "vip");
-  g_assert_cmpstr (saved->categories[1], ==, "clothes");
+  g_assert_cmpuint (g_strv_length (saved->segments), ==, 2);
+  g_assert_true (g_strv_contains ((const char *const *)saved->segments, "vip"));
+  g_assert_true (g_strv_contains ((const char *const *)saved->segments, "regular"));
+  g_assert_cmpuint (g_strv_length (saved->categories), ==, 2);
+  g_assert_true (g_strv_contains ((const char *const *)saved->categories, "toys"));
+  g_assert_true (g_strv_contains ((const char *const *)saved->categories, "clothes"));
   g_assert_true (saved->is_active);
 }
 

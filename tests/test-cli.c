@@ -23,23 +23,6 @@ typedef struct
   char *dir;
 } Fixture;
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_free (Run *run)
-{
-  g_free (run->out);
-  g_free (run->err);
-  g_free (run);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
-
 /* An input the CLI must refuse, and words its message must contain. */
 typedef struct
 {
@@ -67,66 +50,6 @@ static char *
 path_in (Fixture *f, const char *name)
 {
   return g_build_filename (f->dir, name, NULL);
-}
-
-/* Runs the CLI with @args (NULL-terminated), @input on its stdin and, if
- * @bulk, the demo's bulk path forced. */
-static Run *
-run_cli_full (const char *input, gboolean bulk, const char *const *args)
-{
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GSubprocess) process = NULL;
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  const char *cli = g_getenv ("SKIDKA_CLI");
-  Run        *run = g_new0 (Run, 1);
-
-  g_assert_nonnull (cli);
-  g_ptr_array_add (argv, (gpointer)cli);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer)args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  launcher
-      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                   | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  if (bulk)
-    g_subprocess_launcher_setenv (launcher, "SKIDKA_DEMO_BULK", "1", TRUE);
-  else
-    g_subprocess_launcher_unsetenv (launcher, "SKIDKA_DEMO_BULK");
-  process = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, input ? input : "", NULL, &run->out, &run->err, &error);
-  g_assert_no_error (error);
-  /* A crash is never an answer, whatever the input. */
-  g_assert_true (g_subprocess_get_if_exited (process));
-  run->status = g_subprocess_get_exit_status (process);
-  if (g_test_verbose () && run->err != NULL && *run->err != '\0')
-    g_test_message ("stderr: %s", run->err);
-  return run;
-}
-
-#define run_cli(input, ...)                                                                        \
-  run_cli_full ((input), FALSE, (const char *const[]){ __VA_ARGS__, NULL })
-#define run_cli_bulk(input, ...)                                                                   \
-  run_cli_full ((input), TRUE, (const char *const[]){ __VA_ARGS__, NULL })
-
-static void
-assert_ok (Run *run)
-{
-  if (run->status != 0)
-    g_error ("skidka-cli failed with %d: %s", run->status, run->err);
-}
-
-/* A failure: the given status, one clear line on stderr, nothing on stdout. */
-static void
-assert_fails (Run *run, int status, const char *words)
-{
-  g_assert_cmpint (run->status, ==, status);
-  g_assert_true (g_str_has_prefix (run->err, "skidka-cli: "));
-  if (words != NULL && strstr (run->err, words) == NULL)
-    g_error ("stderr “%s” does not say “%s”", run->err, words);
-  g_assert_cmpstr (run->out, ==, "");
 }
 
 /* The first integer @sql finds in @db (G_MININT64 for no row); closes @db. */
@@ -172,17 +95,6 @@ sql_int2 (const char *db_path, const char *other_path, const char *sql)
   return first_int_and_close (db, sql);
 }
 
-static JsonObject *
-parse_object (const char *text)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) node = sk_json_parse (text, -1, &error);
-
-  g_assert_no_error (error);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-  return json_object_ref (json_node_get_object (node));
-}
-
 static gint64
 member_int (JsonObject *object, const char *path)
 {
@@ -201,30 +113,32 @@ static void
 test_usage (Fixture *f, gconstpointer data)
 {
   g_autofree char *db = path_in (f, "usage.db");
-  g_autoptr (Run) none = run_cli (NULL, "--db", db);
-  g_autoptr (Run) unknown = run_cli (NULL, "--db", db, "frobnicate");
-  g_autoptr (Run) bad_option = run_cli (NULL, "--db", db, "demo", "--wat");
-  g_autoptr (Run) negative = run_cli (NULL, "--db", db, "demo", "--customers", "-5");
-  g_autoptr (Run) not_number = run_cli (NULL, "--db", db, "demo", "--purchases", "many");
-  g_autoptr (Run) help = run_cli (NULL, "--help");
-  g_autoptr (Run) demo_help = run_cli (NULL, "demo", "--help");
-  g_autoptr (Run) segments = run_cli (NULL, "--db", db, "segments");
-  g_autoptr (Run) bad_from = run_cli (NULL, "--db", db, "summary", "--from", "yesterday");
-  g_autoptr (Run) extra = run_cli (NULL, "--db", db, "init", "please");
+  g_autoptr (SkTestRun) none = sk_test_run_cli (NULL, "--db", db);
+  g_autoptr (SkTestRun) unknown = sk_test_run_cli (NULL, "--db", db, "frobnicate");
+  g_autoptr (SkTestRun) bad_option = sk_test_run_cli (NULL, "--db", db, "demo", "--wat");
+  g_autoptr (SkTestRun) negative = sk_test_run_cli (NULL, "--db", db, "demo", "--customers", "-5");
+  g_autoptr (SkTestRun) not_number
+      = sk_test_run_cli (NULL, "--db", db, "demo", "--purchases", "many");
+  g_autoptr (SkTestRun) help = sk_test_run_cli (NULL, "--help");
+  g_autoptr (SkTestRun) demo_help = sk_test_run_cli (NULL, "demo", "--help");
+  g_autoptr (SkTestRun) segments = sk_test_run_cli (NULL, "--db", db, "segments");
+  g_autoptr (SkTestRun) bad_from
+      = sk_test_run_cli (NULL, "--db", db, "summary", "--from", "yesterday");
+  g_autoptr (SkTestRun) extra = sk_test_run_cli (NULL, "--db", db, "init", "please");
 
   g_assert_cmpint (none->status, ==, 2);
-  assert_fails (unknown, 2, "Unknown command");
-  assert_fails (bad_option, 2, "--wat");
-  assert_fails (negative, 2, "--customers");
-  assert_fails (not_number, 2, "many");
-  assert_fails (segments, 2, "update");
-  assert_fails (bad_from, 2, "yesterday");
-  assert_fails (extra, 2, "please");
+  sk_test_assert_fails (unknown, 2, "Unknown command");
+  sk_test_assert_fails (bad_option, 2, "--wat");
+  sk_test_assert_fails (negative, 2, "--customers");
+  sk_test_assert_fails (not_number, 2, "many");
+  sk_test_assert_fails (segments, 2, "update");
+  sk_test_assert_fails (bad_from, 2, "yesterday");
+  sk_test_assert_fails (extra, 2, "please");
 
-  assert_ok (help);
+  sk_test_assert_ok (help);
   g_assert_nonnull (strstr (help->out, "engine"));
   g_assert_nonnull (strstr (help->out, "summary"));
-  assert_ok (demo_help);
+  sk_test_assert_ok (demo_help);
   g_assert_nonnull (strstr (demo_help->out, "--customers"));
   g_assert_nonnull (strstr (demo_help->out, "--db"));
 
@@ -237,20 +151,20 @@ test_init (Fixture *f, gconstpointer data)
 {
   g_autofree char *db = path_in (f, "init.db");
   g_autofree char *missing = path_in (f, "missing.db");
-  g_autoptr (Run) init = run_cli (NULL, "--db", db, "init");
-  g_autoptr (Run) again = run_cli (NULL, "init", "--db", db);
-  g_autoptr (Run) no_db = run_cli ("{}", "--db", missing, "purchase");
-  g_autoptr (Run) no_db_export = run_cli (NULL, "--db", missing, "export");
+  g_autoptr (SkTestRun) init = sk_test_run_cli (NULL, "--db", db, "init");
+  g_autoptr (SkTestRun) again = sk_test_run_cli (NULL, "init", "--db", db);
+  g_autoptr (SkTestRun) no_db = sk_test_run_cli ("{}", "--db", missing, "purchase");
+  g_autoptr (SkTestRun) no_db_export = sk_test_run_cli (NULL, "--db", missing, "export");
 
-  assert_ok (init);
+  sk_test_assert_ok (init);
   g_assert_nonnull (strstr (init->out, "schema version"));
   g_assert_true (g_file_test (db, G_FILE_TEST_IS_REGULAR));
-  assert_ok (again);
+  sk_test_assert_ok (again);
   g_assert_cmpint (sql_int (db, "SELECT count(*) FROM stores"), ==, 0);
 
   /* Malformed input is refused before the file is looked for. */
-  assert_fails (no_db, 1, NULL);
-  assert_fails (no_db_export, 1, "init");
+  sk_test_assert_fails (no_db, 1, NULL);
+  sk_test_assert_fails (no_db_export, 1, "init");
   g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
 }
 
@@ -425,14 +339,14 @@ test_demo (Fixture *f, gconstpointer data)
   g_autofree char *same = path_in (f, "same.db");
   g_autofree char *bulk = path_in (f, "bulk.db");
   g_autofree char *other = path_in (f, "other.db");
-  g_autoptr (Run) init = run_cli (NULL, "--db", db, "init");
-  g_autoptr (Run) demo = run_cli (NULL, "--db", db, "demo", "--customers", "50", "--purchases",
-                                  "500", "--seed", "7");
-  g_autoptr (Run) again = NULL;
-  g_autoptr (Run) same_run = NULL;
-  g_autoptr (Run) bulk_run = NULL;
-  g_autoptr (Run) other_run = NULL;
-  g_autoptr (Run) segments = NULL;
+  g_autoptr (SkTestRun) init = sk_test_run_cli (NULL, "--db", db, "init");
+  g_autoptr (SkTestRun) demo = sk_test_run_cli (NULL, "--db", db, "demo", "--customers", "50",
+                                                "--purchases", "500", "--seed", "7");
+  g_autoptr (SkTestRun) again = NULL;
+  g_autoptr (SkTestRun) same_run = NULL;
+  g_autoptr (SkTestRun) bulk_run = NULL;
+  g_autoptr (SkTestRun) other_run = NULL;
+  g_autoptr (SkTestRun) segments = NULL;
   const char *compare_purchases
       = "SELECT count(*) FROM purchases AS p JOIN b.purchases AS q USING (id)"
         " WHERE p.customer_id IS q.customer_id AND p.store_id = q.store_id AND p.created_at = "
@@ -447,8 +361,8 @@ test_demo (Fixture *f, gconstpointer data)
         "d.bonus_balance"
         " AND c.segment = d.segment AND c.created_at = d.created_at";
 
-  assert_ok (init);
-  assert_ok (demo);
+  sk_test_assert_ok (init);
+  sk_test_assert_ok (demo);
   g_assert_nonnull (strstr (demo->out, "500 purchases"));
   g_assert_nonnull (strstr (demo->out, "purchase pipeline"));
   check_demo_rows (db);
@@ -459,25 +373,25 @@ test_demo (Fixture *f, gconstpointer data)
                    500);
 
   /* Only into an empty file. */
-  again = run_cli (NULL, "--db", db, "demo", "--customers", "5", "--purchases", "5");
-  assert_fails (again, 1, "already has data");
+  again = sk_test_run_cli (NULL, "--db", db, "demo", "--customers", "5", "--purchases", "5");
+  sk_test_assert_fails (again, 1, "already has data");
   g_assert_cmpint (sql_int (db, "SELECT count(*) FROM purchases"), ==, 500);
 
   /* Segments are already right. */
-  segments = run_cli (NULL, "--db", db, "segments", "update");
-  assert_ok (segments);
+  segments = sk_test_run_cli (NULL, "--db", db, "segments", "update");
+  sk_test_assert_ok (segments);
   g_assert_cmpstr (segments->out, ==, "0 customers changed segment\n");
 
   /* The same seed makes the same chain; the bulk path makes the same sales. */
-  same_run = run_cli (NULL, "--db", same, "demo", "--customers", "50", "--purchases", "500",
-                      "--seed", "7");
-  assert_ok (same_run);
+  same_run = sk_test_run_cli (NULL, "--db", same, "demo", "--customers", "50", "--purchases", "500",
+                              "--seed", "7");
+  sk_test_assert_ok (same_run);
   g_assert_cmpint (sql_int2 (db, same, compare_purchases), ==, 500);
   g_assert_cmpint (sql_int2 (db, same, compare_customers), ==, 50);
 
-  bulk_run = run_cli_bulk (NULL, "--db", bulk, "demo", "--customers", "50", "--purchases", "500",
-                           "--seed", "7");
-  assert_ok (bulk_run);
+  bulk_run = sk_test_run_cli_bulk (NULL, "--db", bulk, "demo", "--customers", "50", "--purchases",
+                                   "500", "--seed", "7");
+  sk_test_assert_ok (bulk_run);
   g_assert_nonnull (strstr (bulk_run->out, "in bulk"));
   check_demo_rows (bulk);
   check_customers_against_ledger (bulk, 50);
@@ -494,9 +408,9 @@ test_demo (Fixture *f, gconstpointer data)
                    ==, sql_int (db, "SELECT count(*) FROM discount_rules"));
 
   /* Another seed, another chain. */
-  other_run = run_cli (NULL, "--db", other, "demo", "--customers", "50", "--purchases", "500",
-                       "--seed", "8");
-  assert_ok (other_run);
+  other_run = sk_test_run_cli (NULL, "--db", other, "demo", "--customers", "50", "--purchases",
+                               "500", "--seed", "8");
+  sk_test_assert_ok (other_run);
   g_assert_cmpint (sql_int2 (db, other, compare_purchases), ==, 0);
 }
 
@@ -506,13 +420,15 @@ static void
 test_summary (Fixture *f, gconstpointer data)
 {
   g_autofree char *db = path_in (f, "summary.db");
-  g_autoptr (Run) demo
-      = run_cli (NULL, "--db", db, "demo", "--customers", "30", "--purchases", "300");
-  g_autoptr (Run) all = run_cli (NULL, "--db", db, "summary");
-  g_autoptr (Run) nowhere = run_cli (NULL, "--db", db, "summary", "--store", NOWHERE_ID);
-  g_autoptr (Run) backwards = run_cli (NULL, "--db", db, "summary", "--from",
-                                       "2025-02-01T00:00:00Z", "--to", "2025-01-01T00:00:00Z");
-  g_autoptr (Run) one_store = NULL;
+  g_autoptr (SkTestRun) demo
+      = sk_test_run_cli (NULL, "--db", db, "demo", "--customers", "30", "--purchases", "300");
+  g_autoptr (SkTestRun) all = sk_test_run_cli (NULL, "--db", db, "summary");
+  g_autoptr (SkTestRun) nowhere
+      = sk_test_run_cli (NULL, "--db", db, "summary", "--store", NOWHERE_ID);
+  g_autoptr (SkTestRun) backwards
+      = sk_test_run_cli (NULL, "--db", db, "summary", "--from", "2025-02-01T00:00:00Z", "--to",
+                         "2025-01-01T00:00:00Z");
+  g_autoptr (SkTestRun) one_store = NULL;
   g_autoptr (JsonObject) figures = NULL;
   g_autoptr (JsonObject) store_figures = NULL;
   g_autofree char *store_sql = NULL;
@@ -520,9 +436,9 @@ test_summary (Fixture *f, gconstpointer data)
   sqlite3         *handle = NULL;
   sqlite3_stmt    *stmt = NULL;
 
-  assert_ok (demo);
-  assert_ok (all);
-  figures = parse_object (all->out);
+  sk_test_assert_ok (demo);
+  sk_test_assert_ok (all);
+  figures = sk_test_parse_object (all->out);
   g_assert_cmpint (member_int (figures, "purchases"), ==, 300);
   g_assert_cmpint (
       member_int (figures, "revenue"), ==,
@@ -531,8 +447,8 @@ test_summary (Fixture *f, gconstpointer data)
                    sql_int (db, "SELECT sum (discount_total) FROM purchases"));
   g_assert_cmpint (member_int (figures, "bonus_earned"), ==,
                    sql_int (db, "SELECT sum (bonus_earned) FROM purchases"));
-  assert_fails (nowhere, 1, NULL);
-  assert_fails (backwards, 2, "--to");
+  sk_test_assert_fails (nowhere, 1, NULL);
+  sk_test_assert_fails (backwards, 2, "--to");
 
   g_assert_cmpint (sqlite3_open_v2 (db, &handle, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   g_assert_cmpint (
@@ -543,10 +459,10 @@ test_summary (Fixture *f, gconstpointer data)
   sqlite3_finalize (stmt);
   sqlite3_close (handle);
 
-  one_store = run_cli (NULL, "--db", db, "summary", "--store", store_id, "--from",
-                       "1970-01-02T00:00:00Z");
-  assert_ok (one_store);
-  store_figures = parse_object (one_store->out);
+  one_store = sk_test_run_cli (NULL, "--db", db, "summary", "--store", store_id, "--from",
+                               "1970-01-02T00:00:00Z");
+  sk_test_assert_ok (one_store);
+  store_figures = sk_test_parse_object (one_store->out);
   store_sql = g_strdup_printf ("SELECT count(*) FROM purchases WHERE store_id = '%s'", store_id);
   g_assert_cmpint (member_int (store_figures, "purchases"), ==, sql_int (db, store_sql));
   g_assert_cmpint (member_int (store_figures, "purchases"), >, 0);
@@ -707,14 +623,14 @@ rejected_code (JsonObject *result, const char *rule_id)
 static void
 test_engine (Fixture *f, gconstpointer data)
 {
-  g_autoptr (Run) run = run_cli (engine_input, "engine");
-  g_autoptr (Run) again = run_cli (engine_input, "engine");
+  g_autoptr (SkTestRun) run = sk_test_run_cli (engine_input, "engine");
+  g_autoptr (SkTestRun) again = sk_test_run_cli (engine_input, "engine");
   g_autoptr (JsonObject) result = NULL;
   JsonArray  *applied, *lines;
   JsonObject *line;
 
-  assert_ok (run);
-  result = parse_object (run->out);
+  sk_test_assert_ok (run);
+  result = sk_test_parse_object (run->out);
   /* Toys 10 %: 25 980 on the toys; then 200 ₽ over what is left, split
    * 233 820 : 17 700 by largest remainder (18 593 + 1 407); together
    * 45 980, more than the best exclusive rule (15 % capped at 300 ₽). */
@@ -759,7 +675,7 @@ test_engine (Fixture *f, gconstpointer data)
   g_assert_null (rejected_code (result, "00000000-0000-4000-8000-00000000000a"));
 
   /* A pure function: the same input, the same bytes. */
-  assert_ok (again);
+  sk_test_assert_ok (again);
   g_assert_cmpstr (run->out, ==, again->out);
 }
 
@@ -767,7 +683,7 @@ static void
 test_engine_anonymous (Fixture *f, gconstpointer data)
 {
   g_autoptr (GString) input = g_string_new (engine_input);
-  g_autoptr (Run) run = NULL;
+  g_autoptr (SkTestRun) run = NULL;
   g_autoptr (JsonObject) result = NULL;
   gsize at = strstr (input->str, "\"customer\": {") - input->str;
   gsize end = strstr (input->str + at, "}},") - input->str + 2;
@@ -776,9 +692,9 @@ test_engine_anonymous (Fixture *f, gconstpointer data)
    * with a per-customer limit. */
   g_string_erase (input, at, end - at);
   g_string_insert (input, at, "\"customer\": null");
-  run = run_cli (input->str, "engine");
-  assert_ok (run);
-  result = parse_object (run->out);
+  run = sk_test_run_cli (input->str, "engine");
+  sk_test_assert_ok (run);
+  result = sk_test_parse_object (run->out);
   g_assert_cmpint (member_int (result, "discount_total"), ==, 45980);
   g_assert_cmpint (member_int (result, "bonus_multiplier"), ==, 100);
   g_assert_cmpstr (rejected_code (result, "00000000-0000-4000-8000-00000000000d"), ==, "anonymous");
@@ -839,10 +755,10 @@ test_engine_bad_input (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr (Run) run = run_cli (cases[i].input, "engine");
+      g_autoptr (SkTestRun) run = sk_test_run_cli (cases[i].input, "engine");
 
       g_test_message ("case %u: %s", i, cases[i].input);
-      assert_fails (run, 1, cases[i].words);
+      sk_test_assert_fails (run, 1, cases[i].words);
     }
 }
 
@@ -908,9 +824,9 @@ test_purchase (Fixture *f, gconstpointer data)
   g_autofree char *db = path_in (f, "purchase.db");
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
-  g_autoptr (Run) first = NULL;
-  g_autoptr (Run) replay = NULL;
-  g_autoptr (Run) second = NULL;
+  g_autoptr (SkTestRun) first = NULL;
+  g_autoptr (SkTestRun) replay = NULL;
+  g_autoptr (SkTestRun) second = NULL;
   g_autoptr (JsonObject) result = NULL;
   g_autoptr (JsonObject) replayed = NULL;
   g_autoptr (JsonObject) result2 = NULL;
@@ -920,10 +836,10 @@ test_purchase (Fixture *f, gconstpointer data)
   make_purchase_fixture (db);
 
   /* 10 % off the toys: 25 980; bonuses 1 % of what was paid, rounded down. */
-  first
-      = run_cli (SALE (PURCHASE_1, TOY ("2") "," FOOD ("5900", "3"), "0"), "--db", db, "purchase");
-  assert_ok (first);
-  result = parse_object (first->out);
+  first = sk_test_run_cli (SALE (PURCHASE_1, TOY ("2") "," FOOD ("5900", "3"), "0"), "--db", db,
+                           "purchase");
+  sk_test_assert_ok (first);
+  result = sk_test_parse_object (first->out);
   g_assert_cmpint (member_int (result, "purchase.subtotal"), ==, 277500);
   g_assert_cmpint (member_int (result, "purchase.discount_total"), ==, 25980);
   g_assert_cmpint (member_int (result, "purchase.bonus_spent"), ==, 0);
@@ -939,12 +855,12 @@ test_purchase (Fixture *f, gconstpointer data)
 
   /* The same id again: the first result, nothing written. */
   before = snapshot (db);
-  replay
-      = run_cli (SALE (PURCHASE_1, TOY ("2") "," FOOD ("5900", "3"), "0"), "--db", db, "purchase");
-  assert_ok (replay);
+  replay = sk_test_run_cli (SALE (PURCHASE_1, TOY ("2") "," FOOD ("5900", "3"), "0"), "--db", db,
+                            "purchase");
+  sk_test_assert_ok (replay);
   after = snapshot (db);
   g_assert_cmpstr (before, ==, after);
-  replayed = parse_object (replay->out);
+  replayed = sk_test_parse_object (replay->out);
   g_assert_true (json_object_get_boolean_member (replayed, "replayed"));
   purchase_node = json_node_init_object (json_node_alloc (),
                                          json_object_get_object_member (result, "purchase"));
@@ -954,9 +870,9 @@ test_purchase (Fixture *f, gconstpointer data)
   g_assert_cmpint (member_int (replayed, "customer.bonus_balance"), ==, 2515);
 
   /* Spending 20 ₽ of bonuses: nothing is earned on them. */
-  second = run_cli (SALE (PURCHASE_2, TOY ("1"), "2000"), "--db", db, "purchase");
-  assert_ok (second);
-  result2 = parse_object (second->out);
+  second = sk_test_run_cli (SALE (PURCHASE_2, TOY ("1"), "2000"), "--db", db, "purchase");
+  sk_test_assert_ok (second);
+  result2 = sk_test_parse_object (second->out);
   g_assert_cmpint (member_int (result2, "purchase.discount_total"), ==, 12990);
   g_assert_cmpint (member_int (result2, "purchase.bonus_spent"), ==, 2000);
   g_assert_cmpint (member_int (result2, "purchase.total_paid"), ==, 114910);
@@ -1002,21 +918,21 @@ test_purchase_bad_input (Fixture *f, gconstpointer data)
   };
   g_autofree char *db = path_in (f, "bad.db");
   g_autofree char *before = NULL;
-  g_autoptr (Run) first = NULL;
+  g_autoptr (SkTestRun) first = NULL;
 
   make_purchase_fixture (db);
-  first
-      = run_cli (SALE (PURCHASE_1, TOY ("2") "," FOOD ("5900", "3"), "0"), "--db", db, "purchase");
-  assert_ok (first);
+  first = sk_test_run_cli (SALE (PURCHASE_1, TOY ("2") "," FOOD ("5900", "3"), "0"), "--db", db,
+                           "purchase");
+  sk_test_assert_ok (first);
   before = snapshot (db);
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr (Run) run = run_cli (cases[i].input, "--db", db, "purchase");
+      g_autoptr (SkTestRun) run = sk_test_run_cli (cases[i].input, "--db", db, "purchase");
       g_autofree char *after = NULL;
 
       g_test_message ("case %u: %s", i, cases[i].input);
-      assert_fails (run, 1, cases[i].words);
+      sk_test_assert_fails (run, 1, cases[i].words);
       after = snapshot (db);
       g_assert_cmpstr (before, ==, after);
     }
@@ -1044,22 +960,22 @@ test_export_import (Fixture *f, gconstpointer data)
   };
   g_autofree char *db = path_in (f, "source.db");
   g_autofree char *copy = path_in (f, "copy.db");
-  g_autoptr (Run) demo
-      = run_cli (NULL, "--db", db, "demo", "--customers", "50", "--purchases", "500");
-  g_autoptr (Run) exported = run_cli (NULL, "--db", db, "export");
-  g_autoptr (Run) imported = NULL;
-  g_autoptr (Run) twice = NULL;
-  g_autoptr (Run) garbage = NULL;
-  g_autoptr (Run) not_export = NULL;
-  g_autoptr (Run) pretty = NULL;
+  g_autoptr (SkTestRun) demo
+      = sk_test_run_cli (NULL, "--db", db, "demo", "--customers", "50", "--purchases", "500");
+  g_autoptr (SkTestRun) exported = sk_test_run_cli (NULL, "--db", db, "export");
+  g_autoptr (SkTestRun) imported = NULL;
+  g_autoptr (SkTestRun) twice = NULL;
+  g_autoptr (SkTestRun) garbage = NULL;
+  g_autoptr (SkTestRun) not_export = NULL;
+  g_autoptr (SkTestRun) pretty = NULL;
   g_autofree char *garbage_db = path_in (f, "garbage.db");
 
-  assert_ok (demo);
-  assert_ok (exported);
+  sk_test_assert_ok (demo);
+  sk_test_assert_ok (exported);
   g_assert_true (g_str_has_prefix (exported->out, "{"));
 
-  imported = run_cli (exported->out, "--db", copy, "import");
-  assert_ok (imported);
+  imported = sk_test_run_cli (exported->out, "--db", copy, "import");
+  sk_test_assert_ok (imported);
   g_assert_nonnull (strstr (imported->out, "500 purchases"));
   for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
     {
@@ -1083,18 +999,19 @@ test_export_import (Fixture *f, gconstpointer data)
   check_customers_against_ledger (copy, 50);
 
   /* Only into an empty file, and all or nothing. */
-  twice = run_cli (exported->out, "--db", copy, "import");
-  assert_fails (twice, 1, "empty");
+  twice = sk_test_run_cli (exported->out, "--db", copy, "import");
+  sk_test_assert_fails (twice, 1, "empty");
   g_assert_cmpint (sql_int (copy, "SELECT count(*) FROM purchases"), ==, 500);
-  garbage = run_cli ("{\"format\": \"skidka-export\", \"stores\": [", "--db", garbage_db, "import");
-  assert_fails (garbage, 1, "Malformed JSON");
+  garbage = sk_test_run_cli ("{\"format\": \"skidka-export\", \"stores\": [", "--db", garbage_db,
+                             "import");
+  sk_test_assert_fails (garbage, 1, "Malformed JSON");
   g_assert_false (g_file_test (garbage_db, G_FILE_TEST_EXISTS));
-  not_export = run_cli ("{\"customers\": []}", "--db", garbage_db, "import");
-  assert_fails (not_export, 1, "export");
+  not_export = sk_test_run_cli ("{\"customers\": []}", "--db", garbage_db, "import");
+  sk_test_assert_fails (not_export, 1, "export");
   g_assert_false (g_file_test (garbage_db, G_FILE_TEST_EXISTS));
 
-  pretty = run_cli (NULL, "--db", db, "export", "--pretty");
-  assert_ok (pretty);
+  pretty = sk_test_run_cli (NULL, "--db", db, "export", "--pretty");
+  sk_test_assert_ok (pretty);
   g_assert_nonnull (strstr (pretty->out, "\n  "));
 }
 

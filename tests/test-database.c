@@ -758,6 +758,49 @@ test_customer_invalid (Fixture *f, gconstpointer data)
     }
 }
 
+/* A cashier types е for ё, in any case: "Федор" finds "Фёдоров", and a
+ * name typed with ё finds one stored with е; any word of the name will do
+ * ("Пётр" finds "Фёдоров Пётр"), in the list's count and pages too. */
+static void
+test_search_yo (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SkCustomer) fyodorov = sk_test_create_customer (f->db, "Фёдоров Пётр", "+79120000001");
+  g_autoptr (SkCustomer) semenova
+      = sk_test_create_customer (f->db, "Семенова Алёна", "+79120000002");
+  const struct
+  {
+    const char *query;
+    const char *id;
+  } cases[] = {
+    { "Федор", fyodorov->id },    { "фЁдоров пет", fyodorov->id },   { "ФЁДОРОВ", fyodorov->id },
+    { "Семёнова", semenova->id }, { "семенова ален", semenova->id }, { "Петр", fyodorov->id },
+    { "алЁна", semenova->id },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GPtrArray) found
+          = sk_database_search_customers (f->db, cases[i].query, NULL, 10, NULL, &error);
+
+      g_assert_no_error (error);
+      g_test_message ("“%s”: %u found", cases[i].query, found->len);
+      g_assert_cmpuint (found->len, ==, 1);
+      g_assert_cmpstr (sk_record_get_id (g_ptr_array_index (found, 0)), ==, cases[i].id);
+      g_assert_cmpint (sk_database_count_search_customers (f->db, cases[i].query, 100, &error), ==,
+                       1);
+      g_assert_no_error (error);
+      g_clear_pointer (&found, g_ptr_array_unref);
+      found = sk_database_search_customers_at (f->db, cases[i].query, 0, 10, 1, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (found->len, ==, 1);
+      g_assert_cmpstr (sk_record_get_id (g_ptr_array_index (found, 0)), ==, cases[i].id);
+    }
+  /* The whole list is everyone, and a word inside another is no match. */
+  g_assert_cmpint (sk_database_count_search_customers (f->db, "", 100, NULL), ==, 2);
+  g_assert_cmpint (sk_database_count_search_customers (f->db, "етр", 100, NULL), ==, 0);
+}
+
 static void
 test_customer_update (Fixture *f, gconstpointer data)
 {
@@ -2423,6 +2466,7 @@ main (int argc, char *argv[])
   add ("/database/customers/create", test_customer_create);
   add ("/database/customers/invalid", test_customer_invalid);
   add ("/database/customers/update", test_customer_update);
+  add ("/database/customers/search-yo", test_search_yo);
   add ("/database/customers/lookup", test_customer_lookup);
   add ("/database/customers/search", test_customer_search);
   add ("/database/rules/validation", test_rule_validation);

@@ -513,6 +513,32 @@ test_categories (void)
   g_assert_cmpstr (rejected_code (none, "books"), ==, "no_matching_items");
 }
 
+/* "Toys" in a rule is the "toys" of the product list (and Cyrillic the
+ * same): a rule typed another way still finds its lines, each line once. */
+static void
+test_categories_any_case (void)
+{
+  g_autoptr (GPtrArray) rules = rules_new ();
+  g_autoptr (SkCart) cart = sk_cart_new ("s1");
+  g_autoptr (SkEngineResult) result = NULL;
+  SkDiscountRule *rule;
+
+  sk_cart_add_line (cart, "T", "Car", "toys", 1000, 3);
+  sk_cart_add_line (cart, "B", "Ball", "TOYS", 2000, 1);
+  sk_cart_add_line (cart, "K", "Книга", "Книги", 5000, 1);
+  sk_cart_add_line (cart, "F", "Puree", "food", 7000, 1);
+
+  rule = add_rule (rules, "toys", SK_RULE_PERCENTAGE, 1000);
+  set_strv (&rule->categories, "Toys", "toys", "кНИГИ", NULL);
+  result = calc (cart, NULL, rules, NULL);
+  /* 10 % of 3 000 + 2 000 + 5 000, the food line untouched. */
+  g_assert_cmpint (result->discount_total, ==, 1000);
+  g_assert_cmpint (LINE_DISCOUNT (result, 0), ==, 300);
+  g_assert_cmpint (LINE_DISCOUNT (result, 1), ==, 200);
+  g_assert_cmpint (LINE_DISCOUNT (result, 2), ==, 500);
+  g_assert_cmpint (LINE_DISCOUNT (result, 3), ==, 0);
+}
+
 static void
 test_segments (void)
 {
@@ -2416,6 +2442,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/engine/input/json-lone-surrogate", test_json_lone_surrogate);
   g_test_add_func ("/engine/order/shuffled-rules", test_shuffled_rules);
   g_test_add_func ("/engine/order/rules-untouched", test_rules_untouched);
+  g_test_add_func ("/engine/categories/any-case", test_categories_any_case);
   g_test_add_func ("/engine/cart/validate", test_cart_validate);
   g_test_add_func ("/engine/cart/from-json", test_cart_from_json);
   g_test_add_func ("/engine/random/invariants", test_random);

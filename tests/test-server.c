@@ -18,6 +18,7 @@
 #include "sk-postgres.h"
 #include "sk-server-private.h"
 #include "sk-sync.h"
+#include "sk-sync-till.h"
 #include "sk-test-postgres.h"
 #include "sk-test-server.h"
 #include "sk-test-util.h"
@@ -58,19 +59,12 @@ static const char *const role_names[] = { "admin", "marketing", "manager", "cash
 
 /* HTTP */
 
-typedef struct
-{
-  guint     status;
-  JsonNode *node;
-  char     *etag;
-} Reply;
+typedef SkTestReply Reply;
 
 static void
 reply_free (Reply *reply)
 {
-  g_clear_pointer (&reply->node, json_node_unref);
-  g_free (reply->etag);
-  g_free (reply);
+  sk_test_reply_free (reply);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
 
@@ -85,39 +79,8 @@ call_at (guint        port,
          gsize        body_length,
          const char  *if_match)
 {
-  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
-  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GError) error = NULL;
-  Reply              *reply = g_new0 (Reply, 1);
-  SoupMessageHeaders *headers;
-
-  g_assert_nonnull (msg);
-  headers = soup_message_get_request_headers (msg);
-  if (token != NULL)
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
-      soup_message_headers_replace (headers, "Authorization", auth);
-    }
-  if (if_match != NULL)
-    soup_message_headers_replace (headers, "If-Match", if_match);
-  if (body != NULL)
-    {
-      g_autoptr (GBytes) request
-          = g_bytes_new (body, body_length == G_MAXSIZE ? strlen (body) : body_length);
-      soup_message_set_request_body_from_bytes (msg, "application/json", request);
-    }
-  bytes = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  reply->status = soup_message_get_status (msg);
-  reply->etag
-      = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (msg), "ETag"));
-  if (g_bytes_get_size (bytes) > 0)
-    {
-      reply->node = json_from_string (g_bytes_get_data (bytes, NULL), &error);
-      g_assert_no_error (error);
-    }
-  return reply;
+  return sk_test_request (session, port, method, path, token, "application/json", body, body_length,
+                          if_match);
 }
 
 static Reply *
@@ -2451,6 +2414,7 @@ policy_scene_init (PolicyScene *scene, const char *store)
       = g_strdup_printf ("{\"name\": \"Policy\", \"store_ids\": [\"%s\"]}", store);
   g_autofree char *user = NULL;
   g_autofree char *earn = NULL;
+  g_autofree char *product = NULL;
   g_autoptr (Reply) reply = NULL;
 
   scene->store = store;
@@ -2465,6 +2429,12 @@ policy_scene_init (PolicyScene *scene, const char *store)
   reply = call ("POST", "/api/campaigns", MARKETING, campaign);
   assert_status (reply, 201);
   scene->campaign = g_strdup (str (reply, "id"));
+  /* The product the cases read, edit and delete: policy-{s}. */
+  product
+      = g_strdup_printf ("{\"sku\": \"policy-%s\", \"name\": \"Policy\", \"price\": 100}", store);
+  g_clear_pointer (&reply, reply_free);
+  reply = call ("POST", "/api/products", ADMIN, product);
+  assert_status (reply, 201);
   user = g_strdup_printf ("{\"username\": \"policy-%.8s\", \"password\": \"policy-pass\","
                           " \"role\": \"cashier\", \"store_id\": \"%s\"}",
                           scene->purchase, store);
@@ -2620,6 +2590,19 @@ static const PolicyCase policy_cases[] = {
     "200 200 403 403 401", "200 200 403 403 401" },
   { "GET", "/api/campaigns/*/figures", "/api/campaigns/{k}/figures", NULL, "200 200 403 403 401",
     "200 200 403 403 401" },
+
+  /* Products are HQ's price list: an admin keeps it, every till reads it. */
+  { "GET", "/api/products", "/api/products?q=policy", NULL, ANY_ROLE, ANY_ROLE },
+  { "POST", "/api/products", "/api/products",
+    "{\"sku\": \"policy-{n}\", \"name\": \"Policy {n}\", \"price\": 100}", "201 403 403 403 401",
+    "201 403 403 403 401" },
+  { "POST", "/api/products/import", "/api/products/import",
+    "sku,name,price\npolicy-{n},Policy {n},1.50\n", "200 403 403 403 401", "200 403 403 403 401" },
+  { "GET", "/api/products/*", "/api/products/policy-{s}", NULL, ANY_ROLE, ANY_ROLE },
+  { "PUT", "/api/products/*", "/api/products/policy-{s}", "{\"name\": \"Policy {n}\"}",
+    "200 403 403 403 401", "200 403 403 403 401" },
+  { "DELETE", "/api/products/*", "/api/products/policy-{s}", NULL, "204 403 403 403 401",
+    "204 403 403 403 401" },
 
   { "GET", "/api/users", "/api/users", NULL, "200 403 403 403 401", "200 403 403 403 401" },
   { "POST", "/api/users", "/api/users",
@@ -3918,6 +3901,145 @@ test_sync_review (void)
   call_fails ("GET", "/api/sync/devices", MANAGER, NULL, 403, "forbidden", NULL);
 }
 
+/* A till registers @phone offline and sells to that customer; the
+ * customer, its sale and an edit of it are in @till's outbox. */
+static char *
+till_registers (SkDatabase *till, const char *name, const char *phone, gint64 price)
+{
+  g_autoptr (SkCustomer) customer = sk_customer_new ();
+  g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+  g_autoptr (SkPurchaseResult) sold = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_object_set (customer, "full_name", name, "phone", phone, "home-store-id", env.store1, NULL);
+  g_assert_true (sk_database_create_customer (till, customer, &error));
+  g_assert_no_error (error);
+  request->id = g_uuid_string_random ();
+  request->customer_id = g_strdup (sk_record_get_id (customer));
+  request->cart = sk_cart_new (env.store1);
+  sk_cart_add_line (request->cart, "bear", "Teddy bear", "toys", price, 1);
+  sold = sk_database_process_purchase (till, request, &error);
+  g_assert_no_error (error);
+  return g_strdup (sk_record_get_id (customer));
+}
+
+/* One person registered offline at two tills (SPEC 6): HQ keeps the
+ * registration that reached it first, the second id becomes its alias with
+ * both sales and the second till's edit, HQ sees the merge in its review
+ * list, and the second till learns it from a pull: one customer there too,
+ * with its own sale. */
+static void
+test_sync_push_merge (void)
+{
+  g_autoptr (SkDatabase) till1 = till_new ("till-merge-1.db");
+  g_autoptr (SkDatabase) till2 = till_new ("till-merge-2.db");
+  g_autoptr (SkCustomer) edited = NULL;
+  g_autoptr (SkCustomer) at_till = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Reply) first = NULL;
+  g_autoptr (Reply) second = NULL;
+  g_autoptr (Reply) again = NULL;
+  g_autoptr (JsonArray) before = NULL;
+  g_autoptr (JsonArray) merged = NULL;
+  g_autoptr (JsonArray) review = NULL;
+  g_autofree char *phone = g_strdup_printf ("+7906%07u", g_random_int_range (0, 9999999));
+  g_autofree char *cursor = NULL;
+  g_autofree char *next = NULL;
+  g_autofree char *survivor = till_registers (till1, "Vera Merged", phone, 20000);
+  g_autofree char *alias = till_registers (till2, "Vera M.", phone, 30000);
+  g_autofree char *events1 = till_events (till1, 1, NULL);
+  g_autofree char *events2 = NULL;
+  JsonObject      *change, *item;
+  gint64           last = 0, hq_balance;
+
+  before = pull_all (NULL, 500, CASHIER, NULL, &cursor);
+  /* The second till adds an e-mail to its registration, offline too. */
+  edited = sk_database_get_customer (till2, alias, &error);
+  g_assert_no_error (error);
+  g_object_set (edited, "email", "vera@example.org", NULL);
+  g_assert_true (sk_database_update_customer (till2, edited, &error));
+  g_assert_no_error (error);
+  events2 = till_events (till2, 1, &last);
+
+  first = push_as (CASHIER, sk_database_get_device_id (till1), NULL, events1);
+  assert_status (first, 200);
+  for (guint i = 0; i < 2; i++)
+    assert_pushed (first, i, "applied", NULL);
+  second = push_as (MANAGER, sk_database_get_device_id (till2), NULL, events2);
+  assert_status (second, 200);
+  for (guint i = 0; i < 3; i++)
+    assert_pushed (second, i, "applied", NULL);
+  g_assert_cmpint (num (second, "acked_seq"), ==, last);
+  g_assert_cmpstr (
+      json_object_get_string_member (
+          json_object_get_object_member (push_result (second, 0), "result"), "merged_into"),
+      ==, survivor);
+
+  /* One customer at HQ: both sales, both accruals, the e-mail. */
+  g_assert_cmpint (count_of ("SELECT count(*) FROM customers WHERE id = ?", alias), ==, 0);
+  g_assert_cmpint (count_of ("SELECT count(*) FROM purchases WHERE customer_id = ?", survivor), ==,
+                   2);
+  g_assert_cmpint (count_of ("SELECT visits FROM customers WHERE id = ?", survivor), ==, 2);
+  g_assert_cmpint (count_of ("SELECT total_spent FROM customers WHERE id = ?", survivor), ==,
+                   50000);
+  hq_balance = balance_of (survivor);
+  g_assert_cmpint (hq_balance, >, 0);
+  g_assert_cmpint (sk_database_ledger_sum (env.db, survivor, NULL), ==, hq_balance);
+  g_assert_cmpint (
+      count_of ("SELECT count(*) FROM customers WHERE id = ? AND email = 'vera@example.org'",
+                survivor),
+      ==, 1);
+  /* Pushed again: the same answers, nothing twice. */
+  again = push_as (MANAGER, sk_database_get_device_id (till2), NULL, events2);
+  assert_pushed (again, 0, "duplicate", NULL);
+  g_assert_cmpint (count_of ("SELECT count(*) FROM purchases WHERE customer_id = ?", survivor), ==,
+                   2);
+  g_assert_cmpint (balance_of (survivor), ==, hq_balance);
+
+  /* HQ's review list names both ids; the feed says the merge. */
+  review = review_of_device (ADMIN, "", sk_database_get_device_id (till2), 50);
+  item = review_of_kind (review, "customer_merged");
+  g_assert_nonnull (item);
+  g_assert_cmpstr (json_object_get_string_member (item, "customer_id"), ==, survivor);
+  g_assert_cmpstr (
+      json_object_get_string_member (json_object_get_object_member (item, "details"), "alias_id"),
+      ==, alias);
+  merged = pull_all (cursor, 500, CASHIER, NULL, &next);
+  change = sk_test_find_change (merged, "customer", alias);
+  g_assert_nonnull (change);
+  g_assert_cmpstr (json_object_get_string_member (change, "op"), ==, "merge");
+  g_assert_cmpstr (json_object_get_string_member (change, "merged_into"), ==, survivor);
+
+  /* The second till, its outbox acknowledged, applies the pull: one
+   * customer, with the till's own sale and ledger rows, HQ's balance. */
+  g_assert_true (sk_database_outbox_acknowledge (till2, last, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (sk_database_apply_changes (till2, merged, next, &error));
+  g_assert_no_error (error);
+  g_assert_null (sk_database_get_customer (till2, alias, NULL));
+  at_till = sk_database_get_customer (till2, survivor, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (at_till->bonus_balance, ==, hq_balance);
+  g_assert_cmpstr (at_till->phone, ==, phone);
+  g_assert_cmpint (sk_db_query_int (till2, NULL, -1,
+                                    "SELECT count(*) FROM purchases WHERE customer_id = ?", "s",
+                                    survivor),
+                   ==, 1);
+  g_assert_cmpint (sk_db_query_int (till2, NULL, -1,
+                                    "SELECT count(*) FROM bonus_transactions WHERE customer_id = ?",
+                                    "s", alias),
+                   ==, 0);
+  g_assert_cmpint (sk_db_query_int (till2, NULL, -1,
+                                    "SELECT count(*) FROM bonus_transactions WHERE customer_id = ?",
+                                    "s", survivor),
+                   ==, 1);
+  /* The ledger is still append-only but for a merge. */
+  g_assert_false (
+      sk_db_exec (till2, NULL, "UPDATE bonus_transactions SET amount = amount + 1", NULL));
+  g_assert_false (
+      sk_db_exec (till2, NULL, "UPDATE bonus_transactions SET customer_id = ?", "s", alias));
+}
+
 /* acked_seq: the highest sequence acknowledged, never going back. */
 static void
 test_sync_push_acked (void)
@@ -4153,6 +4275,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/sync/push/limits", test_sync_push_limits);
   g_test_add_func ("/server/sync/push/overspend", test_sync_push_overspend);
   g_test_add_func ("/server/sync/push/acked", test_sync_push_acked);
+  g_test_add_func ("/server/sync/push/merge", test_sync_push_merge);
   g_test_add_func ("/server/sync/review", test_sync_review);
   g_test_add_func ("/server/sync/push/concurrent", test_sync_push_concurrent);
   g_test_add_func ("/server/notifications/pages", test_notifications_pages);

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <sqlite3.h>
 
 #include "sk-change-feed.h"
 #include "sk-database-private.h"
@@ -31,24 +33,15 @@ static struct
   char         *store;
 } env;
 
-static void
-sync_ready (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GAsyncResult **out = user_data;
-
-  *out = g_object_ref (result);
-}
-
 /* One cycle, waited for on this thread's main context. */
 static SkSyncSummary *
 sync_once (SkSyncClient *client, GError **error)
 {
   g_autoptr (GAsyncResult) result = NULL;
 
-  sk_sync_client_sync_async (client, NULL, sync_ready, &result);
+  sk_sync_client_sync_async (client, NULL, sk_test_keep_result, &result);
   g_assert_cmpint (sk_sync_client_get_state (client), ==, SK_SYNC_STATE_SYNCING);
-  while (result == NULL)
-    g_main_context_iteration (NULL, TRUE);
+  sk_test_wait_result (&result);
   return sk_sync_client_sync_finish (client, result, error);
 }
 
@@ -256,13 +249,25 @@ test_sync_faults (void)
                               g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
   dead = sk_sync_client_new (till_path, dead_url);
   sk_sync_client_set_token (dead, token);
-  summary = sync_once (dead, &error);
-  g_assert_null (summary);
-  g_assert_nonnull (error);
-  g_assert_true (error->domain != SK_ERROR);
-  g_clear_error (&error);
-  g_assert_cmpint (sk_sync_client_get_state (dead), ==, SK_SYNC_STATE_OFFLINE);
-  g_assert_cmpint (sk_database_count_outbox (till, NULL), ==, 1);
+  sk_sync_client_set_retry (dead, 2, 10);
+  g_assert_cmpint (sk_sync_client_get_retry_delay (dead), ==, 0);
+  for (guint failures = 1; failures <= 3; failures++)
+    {
+      gint64 delay, most = SK_SYNC_CLIENT_RETRY_FIRST << (failures - 1);
+
+      summary = sync_once (dead, &error);
+      g_assert_null (summary);
+      g_assert_nonnull (error);
+      g_assert_true (error->domain != SK_ERROR);
+      g_clear_error (&error);
+      g_assert_cmpint (sk_sync_client_get_state (dead), ==, SK_SYNC_STATE_OFFLINE);
+      g_assert_cmpint (sk_database_count_outbox (till, NULL), ==, 1);
+      /* The next cycle backs off, twice as long each time, with jitter. */
+      g_assert_cmpuint (sk_sync_client_get_failures (dead), ==, failures);
+      delay = sk_sync_client_get_retry_delay (dead);
+      g_assert_cmpint (delay, >=, most / 2);
+      g_assert_cmpint (delay, <=, most);
+    }
 
   /* A cursor HQ does not know: the whole copy again, the sale pushed once. */
   g_assert_true (sk_database_set_setting (till, SK_SETTING_SYNC_CURSOR, "f1.unknown.0.1", &error));
@@ -275,6 +280,219 @@ test_sync_faults (void)
   g_assert_cmpint (again->pending, ==, 0);
   g_assert_false (g_str_has_prefix (again->cursor, "f1.unknown"));
   g_assert_cmpint (hq_purchases (sk_record_get_id (sold->purchase)), ==, 1);
+  g_assert_cmpuint (sk_sync_client_get_failures (client), ==, 0);
+  g_assert_cmpint (sk_sync_client_get_retry_delay (client), ==, 0);
+}
+
+/* HQ gets @records of the till (version 0: created with the till's ids). */
+static void
+hq_copy (GPtrArray *records, gboolean (*save) (SkDatabase *, gpointer, GError **))
+{
+  g_assert_nonnull (records);
+  for (guint i = 0; i < records->len; i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      g_object_set (g_ptr_array_index (records, i), "version", (gint64)0, NULL);
+      save (env.db, g_ptr_array_index (records, i), &error);
+      g_assert_no_error (error);
+    }
+  g_ptr_array_unref (records);
+}
+
+/* A till of the release before sync (schema 9, tests/data): its file
+ * upgrades, and its outbox, written by that release, reaches HQ: its sales
+ * at the till's prices, its customer's balance; what only HQ edits (the
+ * demo chain's stores, rules and campaigns) is refused and kept for review,
+ * and blocks nothing. */
+static void
+test_sync_upgrade (void)
+{
+  g_autofree char *dump_path
+      = g_test_build_filename (G_TEST_DIST, "data", "till-schema-9.sql", NULL);
+  g_autofree char *till_path = g_build_filename (env.dir, "till-schema-9.db", NULL);
+  g_autofree char *dump = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr (SkDatabase) till = NULL;
+  g_autoptr (SkSyncClient) client = NULL;
+  g_autoptr (SkSyncSummary) summary = NULL;
+  g_autoptr (SkSyncSummary) again = NULL;
+  g_autoptr (SkCustomer) at_hq = NULL;
+  g_autoptr (SkCustomer) at_till = NULL;
+  g_autoptr (SkPurchase) sale = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) campaigns = NULL;
+  g_autofree char *user = NULL;
+  const char      *customer = "01a03b64-cb26-76f7-971b-b0b8b4350885";
+  const char      *msk = "846487a9-fe86-4fb8-aac5-289912f998ba";
+  sqlite3         *handle = NULL;
+
+  g_assert_true (g_file_get_contents (dump_path, &dump, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (till_path, &handle), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (handle, dump, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (handle);
+
+  till = sk_database_open (till_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_database_get_schema_version (till), ==, SK_SCHEMA_VERSION);
+  g_assert_cmpint (sk_database_count_outbox (till, NULL), ==, 29);
+
+  /* HQ has the chain the till was given; the customers are in its outbox. */
+  hq_copy (sk_database_list_stores (till, NULL), (gpointer)sk_database_save_store);
+  campaigns = sk_database_list_campaigns (till, NULL);
+  g_assert_nonnull (campaigns);
+  for (guint i = 0; i < campaigns->len; i++) /* their rules name them */
+    g_clear_pointer (&((SkCampaign *)g_ptr_array_index (campaigns, i))->rule_ids, g_strfreev);
+  hq_copy (g_steal_pointer (&campaigns), (gpointer)sk_database_save_campaign);
+  hq_copy (sk_database_list_rules (till, NULL), (gpointer)sk_database_save_rule);
+  user = sk_auth_create_user (env.db, "cashier-msk", "msk-pass", "cashier", msk, &error);
+  g_assert_no_error (error);
+  token = sk_sync_login (env.url, "cashier-msk", "msk-pass", NULL, &error);
+  g_assert_no_error (error);
+
+  client = sk_sync_client_new (till_path, env.url);
+  sk_sync_client_set_token (client, token);
+  summary = sync_ok (client);
+  /* 5 stores, 4 campaign and 16 rule events are HQ's to make, the customer
+   * of another store another till's: refused, acknowledged. Applied: the
+   * customer of this store and both sales. */
+  g_assert_cmpint (summary->pushed, ==, 29);
+  g_assert_cmpint (summary->applied, ==, 3);
+  g_assert_cmpint (summary->rejected, ==, 26);
+  g_assert_cmpint (summary->pending, ==, 0);
+
+  sale = sk_database_get_purchase (env.db, "8d3f7a52-6c1e-4e0b-9a55-0b7a1c2d3e01", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sale->customer_id, ==, customer);
+  g_assert_cmpint (sale->subtotal, ==, 699800);
+  g_assert_cmpint (sale->discount_total, ==, 50000);
+  g_assert_cmpint (sale->total_paid, ==, 649800);
+  g_assert_cmpint (sale->bonus_earned, ==, 6498);
+  g_assert_cmpint (hq_purchases ("8d3f7a52-6c1e-4e0b-9a55-0b7a1c2d3e02"), ==, 1);
+  at_hq = sk_database_get_customer (env.db, customer, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (at_hq->bonus_balance, ==, 6498);
+  g_assert_cmpint (at_hq->visits, ==, 1);
+  at_till = sk_database_get_customer (till, customer, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (at_till->bonus_balance, ==, 6498);
+
+  /* Nothing twice. */
+  again = sync_ok (client);
+  g_assert_cmpint (again->pushed, ==, 0);
+  g_assert_cmpint (hq_purchases ("8d3f7a52-6c1e-4e0b-9a55-0b7a1c2d3e01"), ==, 1);
+}
+
+static gint64
+summary_int (SkTestRun *run, const char *name)
+{
+  g_autoptr (JsonNode) node = json_from_string (run->out, NULL);
+
+  g_assert_nonnull (node);
+  return json_object_get_int_member (json_node_get_object (node), name);
+}
+
+/* A headless till run by skidka-cli alone (SPEC 6, issue "sync" item 6):
+ * init, sign in (the token file its owner's only; a wrong password writes
+ * nothing), one sync makes it a working till that sells offline with HQ's
+ * rules and customers, a customer registered there and the sale reach HQ at
+ * the next sync, and a server that cannot be reached fails clearly and
+ * loses nothing. */
+static void
+test_sync_cli (void)
+{
+  g_autofree char *till = g_build_filename (env.dir, "cli-till.db", NULL);
+  g_autofree char *password = g_build_filename (env.dir, "cli-password", NULL);
+  g_autofree char *wrong = g_build_filename (env.dir, "cli-wrong", NULL);
+  g_autofree char *token = g_build_filename (env.dir, "cli-token", NULL);
+  g_autoptr (SkCustomer) anna = sk_test_create_customer (env.db, "Anna CLI", "+79055550177");
+  g_autoptr (SkDiscountRule) rule = hq_rule ("CLI till: 5 % off");
+  g_autoptr (SkTestRun) run = NULL;
+  g_autoptr (JsonNode) sold = NULL;
+  g_autoptr (JsonNode) registered = NULL;
+  g_autoptr (SkPurchase) at_hq = NULL;
+  g_autoptr (SkCart) cart = NULL;
+  g_autoptr (SkEngineResult) priced = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *sale_id = g_uuid_string_random ();
+  const char      *url = env.url;
+  const char      *customer_id;
+  gint64           discount;
+  GStatBuf         st;
+
+  g_assert_true (g_file_set_contents (password, "cashier-pass\n", -1, NULL));
+  g_assert_true (g_file_set_contents (wrong, "not-the-password\n", -1, NULL));
+  run = sk_test_run_cli (NULL, "--db", till, "init");
+  sk_test_assert_ok (run);
+  g_clear_pointer (&run, sk_test_run_free);
+
+  run = sk_test_run_cli (NULL, "--db", till, "sync", "login", "--server", url, "--username",
+                         "cashier1", "--password-file", wrong, "--token-file", token);
+  sk_test_assert_fails (run, 1, NULL);
+  g_assert_false (g_file_test (token, G_FILE_TEST_EXISTS));
+  g_clear_pointer (&run, sk_test_run_free);
+  run = sk_test_run_cli (NULL, "--db", till, "sync", "login", "--server", url, "--username",
+                         "cashier1", "--password-file", password, "--token-file", token);
+  sk_test_assert_ok (run);
+  g_assert_cmpint (g_stat (token, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_clear_pointer (&run, sk_test_run_free);
+
+  run = sk_test_run_cli (NULL, "--db", till, "sync", "--server", url, "--token-file", token);
+  sk_test_assert_ok (run);
+  g_assert_cmpint (summary_int (run, "pulled"), >, 0);
+  g_assert_cmpint (summary_int (run, "pending"), ==, 0);
+  g_clear_pointer (&run, sk_test_run_free);
+
+  /* Offline now: a sale to HQ's customer, priced by HQ's rule. */
+  request = g_strdup_printf (
+      "{\"id\": \"%s\", \"store_id\": \"%s\", \"customer_id\": \"%s\", \"items\": [{\"sku\": "
+      "\"bear\", \"name\": \"Teddy bear\", \"category\": \"toys\", \"unit_price\": 10000, "
+      "\"quantity\": 2}], \"bonus_to_spend\": 0}",
+      sale_id, env.store, sk_record_get_id (anna));
+  run = sk_test_run_cli (request, "--db", till, "purchase");
+  sk_test_assert_ok (run);
+  sold = json_from_string (run->out, NULL);
+  g_assert_nonnull (sold);
+  cart = sk_cart_new (env.store);
+  sk_cart_add_line (cart, "bear", "Teddy bear", "toys", 10000, 2);
+  priced = sk_database_calculate (env.db, cart, sk_record_get_id (anna), sk_time_now (), &error);
+  g_assert_no_error (error);
+  discount = json_object_get_int_member (
+      json_object_get_object_member (json_node_get_object (sold), "purchase"), "discount_total");
+  g_assert_cmpint (discount, ==, priced->discount_total);
+  g_assert_cmpint (discount, >=, 1000); /* the rule HQ just made among them */
+  g_clear_pointer (&run, sk_test_run_free);
+  run = sk_test_run_cli ("{\"full_name\": \"Boris Till\", \"phone\": \"+79055550178\"}", "--db",
+                         till, "customer", "add");
+  sk_test_assert_ok (run);
+  registered = json_from_string (run->out, NULL);
+  g_assert_nonnull (registered);
+  customer_id = json_object_get_string_member (json_node_get_object (registered), "id");
+  g_clear_pointer (&run, sk_test_run_free);
+
+  /* HQ down: a clear failure, both events kept. */
+  run = sk_test_run_cli (NULL, "--db", till, "sync", "--server", "http://127.0.0.1:1",
+                         "--token-file", token);
+  sk_test_assert_fails (run, 1, "2 events stay in the outbox");
+  g_clear_pointer (&run, sk_test_run_free);
+
+  run = sk_test_run_cli (NULL, "--db", till, "sync", "--server", url, "--token-file", token);
+  sk_test_assert_ok (run);
+  g_assert_cmpint (summary_int (run, "pushed"), ==, 2);
+  g_assert_cmpint (summary_int (run, "applied"), ==, 2);
+  g_assert_cmpint (summary_int (run, "pending"), ==, 0);
+  at_hq = sk_database_get_purchase (env.db, sale_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (at_hq->discount_total, ==, discount);
+  g_assert_cmpint (at_hq->total_paid, ==, 20000 - discount);
+  g_assert_cmpint (balance_at (env.db, sk_record_get_id (anna)), ==, at_hq->bonus_earned);
+  g_assert_cmpint (sk_db_query_int (env.db, NULL, -1,
+                                    "SELECT count(*) FROM customers WHERE id = ? AND phone = ?",
+                                    "ss", customer_id, "+79055550178"),
+                   ==, 1);
 }
 
 static void
@@ -283,12 +501,10 @@ setup (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = sk_test_store_new ("S1", "Store one");
   g_autofree char *user = NULL;
-  char            *uri;
 
   env.dir = g_dir_make_tmp ("skidka-sync-client-XXXXXX", &error);
   g_assert_no_error (error);
-  uri = sk_test_postgres_database ();
-  env.path = uri != NULL ? uri : g_build_filename (env.dir, "hq.db", NULL);
+  env.path = sk_test_database_location (env.dir, "hq.db");
   env.db = sk_database_open (env.path, &error);
   g_assert_no_error (error);
   g_test_message ("HQ's backend: %s", sk_database_get_backend_name (env.db));
@@ -333,6 +549,8 @@ main (int argc, char **argv)
   setup ();
   g_test_add_func ("/sync-client/cycle", test_sync_cycle);
   g_test_add_func ("/sync-client/faults", test_sync_faults);
+  g_test_add_func ("/sync-client/upgrade", test_sync_upgrade);
+  g_test_add_func ("/sync-client/cli", test_sync_cli);
   status = g_test_run ();
   teardown ();
   return status;

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "sk-campaign-editor.h"
+#include "sk-choice-row.h"
 #include "sk-error.h"
 #include "sk-money.h"
 #include "sk-widgets.h"
@@ -20,8 +21,8 @@ struct _SkCampaignEditor
   AdwEntryRow         *description_row;
   AdwEntryRow         *starts_row;
   AdwEntryRow         *ends_row;
-  AdwEntryRow         *segments_row;
-  AdwEntryRow         *stores_row;
+  SkChoiceRow         *segments_row;
+  SkChoiceRow         *stores_row;
   AdwEntryRow         *channels_row;
   AdwEntryRow         *budget_row;
   AdwComboRow         *status_row;
@@ -62,13 +63,15 @@ join_list (SkCampaign *campaign, const char *field)
   return list ? g_strjoinv (", ", (char **)list) : NULL;
 }
 
+static char **split_text (const char *text);
+
 void
 sk_campaign_editor_set_text (SkCampaignEditor *self, const char *field, const char *text)
 {
   struct
   {
-    const char  *field;
-    AdwEntryRow *row;
+    const char *field;
+    gpointer    row;
   } rows[] = {
     { "name", self->name_row },         { "description", self->description_row },
     { "starts", self->starts_row },     { "ends", self->ends_row },
@@ -82,16 +85,23 @@ sk_campaign_editor_set_text (SkCampaignEditor *self, const char *field, const ch
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     if (g_str_equal (field, rows[i].field))
       {
-        set_text (rows[i].row, text);
+        if (SK_IS_CHOICE_ROW (rows[i].row))
+          {
+            g_auto (GStrv) values = split_text (text);
+
+            sk_choice_row_set_selected (rows[i].row, (const char *const *)values);
+          }
+        else
+          set_text (rows[i].row, text);
         return;
       }
   g_return_if_reached ();
 }
 
 static char **
-split_list (AdwEntryRow *row)
+split_text (const char *text)
 {
-  g_auto (GStrv) parts = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (row)), ",", -1);
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
 
   for (guint i = 0; parts[i]; i++)
@@ -165,9 +175,9 @@ sk_campaign_editor_save_async (SkCampaignEditor   *self,
         g_strv_builder_add (rule_ids, g_object_get_data (G_OBJECT (check), "rule-id"));
     }
   ids = g_strv_builder_end (rule_ids);
-  segments = split_list (self->segments_row);
-  stores = split_list (self->stores_row);
-  channels = split_list (self->channels_row);
+  segments = sk_choice_row_get_selected (self->segments_row);
+  stores = sk_choice_row_get_selected (self->stores_row);
+  channels = split_text (gtk_editable_get_text (GTK_EDITABLE (self->channels_row)));
   budget_text = gtk_editable_get_text (GTK_EDITABLE (self->budget_row));
   status = adw_combo_row_get_selected (self->status_row);
 
@@ -272,8 +282,6 @@ sk_campaign_editor_new (GtkWindow *parent, SkRepository *repository, SkCampaign 
   SkCampaign       *c;
   g_autofree char  *from = NULL;
   g_autofree char  *to = NULL;
-  g_autofree char  *segments = NULL;
-  g_autofree char  *stores = NULL;
   g_autofree char  *channels = NULL;
   g_autofree char  *budget = NULL;
 
@@ -290,8 +298,6 @@ sk_campaign_editor_new (GtkWindow *parent, SkRepository *repository, SkCampaign 
 
   from = sk_date_from_usec (sk_record_get_int64 (c, "starts_at"));
   to = sk_date_from_usec (sk_record_get_int64 (c, "ends_at"));
-  segments = join_list (c, "segments");
-  stores = join_list (c, "store_ids");
   channels = join_list (c, "channels");
   /* Kopecks exactly, as the one money helper writes them; it reads them back. */
   if (sk_record_get_int64 (c, "budget") != 0)
@@ -300,8 +306,10 @@ sk_campaign_editor_new (GtkWindow *parent, SkRepository *repository, SkCampaign 
   set_text (self->description_row, sk_record_get_string (c, "description"));
   set_text (self->starts_row, from);
   set_text (self->ends_row, to);
-  set_text (self->segments_row, segments);
-  set_text (self->stores_row, stores);
+  sk_choice_row_offer_segments (self->segments_row);
+  sk_choice_row_set_selected (self->segments_row, sk_record_get_strv (c, "segments"));
+  sk_choice_row_set_selected (self->stores_row, sk_record_get_strv (c, "store_ids"));
+  sk_choice_row_offer_stores (self->stores_row, self->cancellable);
   set_text (self->channels_row, channels);
   set_text (self->budget_row, budget);
   for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
@@ -355,6 +363,7 @@ sk_campaign_editor_class_init (SkCampaignEditorClass *klass)
 static void
 sk_campaign_editor_init (SkCampaignEditor *self)
 {
+  g_type_ensure (SK_TYPE_CHOICE_ROW);
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   self->rule_checks = g_ptr_array_new ();

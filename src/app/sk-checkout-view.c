@@ -7,63 +7,12 @@
 
 #include <glib/gi18n.h>
 
-#include "sk-checkout-view.h"
+#include "sk-checkout-view-private.h"
 #include "sk-customer-editor.h"
+#include "sk-entry-dialog.h"
 #include "sk-error.h"
 #include "sk-money.h"
-#include "sk-sale.h"
 #include "sk-widgets.h"
-
-struct _SkCheckoutView
-{
-  AdwBin parent_instance;
-
-  AdwLeaflet     *leaflet;
-  GtkSearchEntry *customer_entry;
-  AdwActionRow   *customer_row;
-  GtkWidget      *clear_customer_button;
-  GtkWidget      *register_button;
-  GtkEntry       *sku_entry;
-  GtkDropDown    *product_dropdown;
-  GtkEntry       *name_entry;
-  GtkEntry       *category_entry;
-  GtkEntry       *price_entry;
-  GtkSpinButton  *quantity_spin;
-  GtkStack       *cart_stack;
-  GtkColumnView  *cart_view;
-  GtkLabel       *subtotal_label;
-  GtkListBox     *applied_list;
-  GtkWidget      *rejected_heading;
-  GtkListBox     *rejected_list;
-  GtkWidget      *bonus_box;
-  GtkSpinButton  *bonus_spin;
-  GtkLabel       *balance_label;
-  GtkLabel       *earn_label;
-  GtkLabel       *total_label;
-  GtkWidget      *pay_button;
-  GtkLabel       *timing_label;
-
-  SkSale       *sale;     /* the lines, customer, store and figures */
-  GPtrArray    *products; /* SkProduct, parallel to the dropdown */
-  SkPurchase   *last_purchase;
-  SkCustomer   *last_customer; /* as the last sale left them, for its receipt */
-  gint64        recompute_usec;
-  char         *panel_key; /* what the discount lists show now */
-  gint64        engine_usec;
-  gboolean      loaded;
-  gboolean      paying;
-  gboolean      updating_spin;
-  GCancellable *cancellable; /* the view's reads and its sale */
-
-  /* Pricing runs on a worker. Each recompute bumps the serial; only the
-   * answer for the current serial (the lines as they are) is applied. */
-  guint         calc_serial;
-  gboolean      calculating;
-  gint64        calc_started; /* when the awaited answer was asked for */
-  GCancellable *calc_cancellable;
-  /* F12 while pricing: the sale is paid when its answer is in. */
-  gboolean pay_queued;
-};
 
 G_DEFINE_FINAL_TYPE (SkCheckoutView, sk_checkout_view, ADW_TYPE_BIN)
 
@@ -120,14 +69,6 @@ bind_money_label (SkSale *sale, const char *property, GtkLabel *label)
 {
   g_object_bind_property_full (sale, property, label, "label", G_BINDING_SYNC_CREATE,
                                money_label_transform, NULL, NULL, NULL);
-}
-
-static void
-set_money_label (GtkLabel *label, gint64 amount)
-{
-  g_autofree char *text = sk_money_format (amount);
-
-  gtk_label_set_text (label, text);
 }
 
 static void
@@ -199,7 +140,9 @@ rebuild_discount_lists (SkCheckoutView *self)
   GtkWidget            *row;
 
   clear_list_box (self->applied_list);
-  clear_list_box (self->rejected_list);
+  for (guint i = 0; i < self->rejected_rows->len; i++)
+    adw_expander_row_remove (self->rejected_row, g_ptr_array_index (self->rejected_rows, i));
+  g_ptr_array_set_size (self->rejected_rows, 0);
   if (result == NULL || result->applied->len == 0)
     {
       row = adw_action_row_new ();
@@ -225,14 +168,34 @@ rebuild_discount_lists (SkCheckoutView *self)
               adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
             }
           else
-            row = money_row (name, NULL, a->amount, "discount-amount");
+            {
+              gint64           cap = sk_record_get_int64 (a->rule, "max_discount");
+              g_autofree char *capped = NULL;
+
+              /* An amount a rule cut says so, or the cashier wonders. */
+              if (cap > 0 && a->amount == cap)
+                {
+                  g_autofree char *money = sk_money_format (cap);
+
+                  capped = g_strdup_printf (_ ("capped at %s by the rule"), money);
+                }
+              row = money_row (name, capped, a->amount, "discount-amount");
+            }
           gtk_list_box_append (self->applied_list, row);
         }
       row = money_row (_ ("Total discount"), NULL, result->discount_total, "discount-amount");
       gtk_list_box_append (self->applied_list, row);
     }
-  gtk_widget_set_visible (self->rejected_heading, result && result->rejected->len > 0);
-  gtk_widget_set_visible (GTK_WIDGET (self->rejected_list), result && result->rejected->len > 0);
+  /* Collapsed to a count: twenty reasons must not push the total away. */
+  gtk_widget_set_visible (self->rejected_box, result && result->rejected->len > 0);
+  if (result != NULL)
+    {
+      g_autofree char *count = g_strdup_printf (
+          g_dngettext (GETTEXT_PACKAGE, "%u rule", "%u rules", result->rejected->len),
+          result->rejected->len);
+
+      adw_expander_row_set_subtitle (self->rejected_row, count);
+    }
   for (guint i = 0; result && i < result->rejected->len; i++)
     {
       SkEngineRejected *r = &g_array_index (result->rejected, SkEngineRejected, i);
@@ -244,7 +207,8 @@ rebuild_discount_lists (SkCheckoutView *self)
                                      sk_record_get_string (r->rule, "name"));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), reason);
       gtk_widget_add_css_class (row, "rejected-reason");
-      gtk_list_box_append (self->rejected_list, row);
+      adw_expander_row_add_row (self->rejected_row, row);
+      g_ptr_array_add (self->rejected_rows, row);
     }
 }
 
@@ -257,8 +221,49 @@ set_calculating (SkCheckoutView *self, gboolean calculating)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CALCULATING]);
 }
 
+static gboolean
+has_focus_within (GtkWidget *widget)
+{
+  GtkRoot   *root = gtk_widget_get_root (widget);
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
 /* What follows from the sale's figures: the discount lists, the bonus
  * spin, and whether Pay may be pressed. */
+static void
+show_spend_note (SkCheckoutView *self, SkCustomer *customer, gint64 cap, gint64 spend)
+{
+  g_autofree char *balance = NULL;
+  g_autofree char *most = NULL;
+  g_autofree char *note = NULL;
+
+  if (customer == NULL)
+    {
+      adw_action_row_set_subtitle (self->spend_row, _ ("No customer: no bonuses"));
+      return;
+    }
+  balance = sk_money_format (sk_record_get_int64 (customer, "bonus_balance"));
+  most = sk_money_format (cap);
+  /* What was asked for and cut to what the rules allow is said, next to
+   * the field, not silently changed. */
+  if (self->bonus_asked > spend)
+    {
+      g_autofree char *asked = sk_money_format (self->bonus_asked);
+
+      note = g_strdup_printf (_ ("%s asked, %s is the most for this sale (balance %s)"), asked,
+                              most, balance);
+    }
+  else
+    note = g_strdup_printf (_ ("Balance %s, at most %s for this sale"), balance, most);
+  adw_action_row_set_subtitle (self->spend_row, note);
+  if (self->bonus_asked > spend)
+    gtk_widget_add_css_class (GTK_WIDGET (self->spend_row), "warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->spend_row), "warning");
+}
+
 static void
 show_figures (SkCheckoutView *self)
 {
@@ -269,12 +274,13 @@ show_figures (SkCheckoutView *self)
 
   if (update_panel_key (self))
     rebuild_discount_lists (self);
-  set_money_label (self->balance_label,
-                   customer ? sk_record_get_int64 (customer, "bonus_balance") : 0);
+  show_spend_note (self, customer, cap, spend);
   self->updating_spin = TRUE;
   gtk_spin_button_set_range (self->bonus_spin, 0, cap / 100.0);
   gtk_spin_button_set_value (self->bonus_spin, spend / 100.0);
   self->updating_spin = FALSE;
+  if (cap <= 0 && has_focus_within (GTK_WIDGET (self->bonus_spin)))
+    _sk_checkout_view_focus_scan (self); /* not left on a field turned off */
   gtk_widget_set_sensitive (GTK_WIDGET (self->bonus_spin), cap > 0);
   /* Pay only what the till shows for the lines as they are. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.pay",
@@ -297,15 +303,9 @@ apply_result (SkCheckoutView *self, SkEngineResult *result, gint64 engine_usec)
   show_figures (self);
 
   /* From the request to the figures on screen, the worker's queue and the
-   * trip back to the main loop included. */
+   * trip back to the main loop included (for the benchmark, not for the
+   * cashier's screen). */
   self->recompute_usec = g_get_monotonic_time () - self->calc_started;
-  {
-    g_autofree char *timing
-        = g_strdup_printf (_ ("Recomputed in %.2f ms (engine %.2f ms)"),
-                           self->recompute_usec / 1000.0, self->engine_usec / 1000.0);
-
-    gtk_label_set_text (self->timing_label, timing);
-  }
 
   if (self->pay_queued)
     {
@@ -406,6 +406,42 @@ sk_checkout_view_get_calculating (SkCheckoutView *self)
   return self->calculating;
 }
 
+/* The product list's entries: cut short in the button (the till fits a
+ * phone), whole in the list that drops down. */
+static void
+product_label_setup (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer ellipsize)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  if (ellipsize != NULL)
+    {
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_width_chars (GTK_LABEL (label), 8);
+    }
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+product_label_bind (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer ellipsize)
+{
+  GtkStringObject *text = gtk_list_item_get_item (item);
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)),
+                      gtk_string_object_get_string (text));
+}
+
+static GtkListItemFactory *
+product_label_factory (gboolean ellipsize)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (product_label_setup),
+                    GINT_TO_POINTER (ellipsize));
+  g_signal_connect (factory, "bind", G_CALLBACK (product_label_bind), GINT_TO_POINTER (ellipsize));
+  return factory;
+}
+
 static void
 products_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -472,13 +508,32 @@ load_store_and_products (SkCheckoutView *self)
   sk_repository_list_products_async (repository, self->cancellable, products_listed_cb, self);
 }
 
+/* Where every action leaves the cashier: in the scan field, on the cart's
+ * page when the till is narrow. */
+void
+_sk_checkout_view_focus_scan (SkCheckoutView *self)
+{
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_set_visible_child_name (self->leaflet, "cart");
+  gtk_widget_grab_focus (GTK_WIDGET (self->scan_entry));
+}
+
+/* The receipt of the last sale gives way to the sale being rung up. */
+void
+_sk_checkout_view_leave_receipt (SkCheckoutView *self)
+{
+  gtk_stack_set_visible_child_name (self->panel_stack, "sale");
+}
+
 static void
 new_sale (SkCheckoutView *self)
 {
   sk_sale_clear (self->sale);
   self->paying = FALSE;
   self->pay_queued = FALSE;
-  gtk_editable_set_text (GTK_EDITABLE (self->customer_entry), "");
+  self->bonus_asked = 0;
+  gtk_editable_set_text (GTK_EDITABLE (self->scan_entry), "");
+  _sk_checkout_view_scan_message (self, FALSE, NULL);
   update_customer_row (self);
   sk_checkout_view_recompute (self);
 }
@@ -512,17 +567,22 @@ customer_found_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          g_autofree char *msg = g_strdup_printf (_ ("No customer with card or phone “%s”"),
+          g_autofree char *msg = g_strdup_printf (_ ("No product or customer with the code “%s”"),
                                                   (const char *)g_task_get_task_data (task));
 
-          sk_widget_toast (GTK_WIDGET (self), msg);
+          /* Said next to the scan field, which is ready for the next try. */
+          _sk_checkout_view_scan_message (self, TRUE, msg);
+          _sk_checkout_view_set_unknown_code (self, g_task_get_task_data (task));
+          g_clear_error (&error);
+          g_set_error_literal (&error, SK_ERROR, SK_ERROR_NOT_FOUND, msg);
         }
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  _sk_checkout_view_leave_receipt (self);
   sk_checkout_view_set_customer (self, customer);
-  gtk_editable_set_text (GTK_EDITABLE (self->customer_entry), "");
-  gtk_widget_grab_focus (GTK_WIDGET (self->sku_entry));
+  _sk_checkout_view_scan_message (self, FALSE, NULL);
+  _sk_checkout_view_focus_scan (self);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -568,12 +628,32 @@ sk_checkout_view_add_line (SkCheckoutView *self,
 
   /* The same SKU scanned again adds to its line (the sale's rule). */
   if (sk_sale_add_line (self->sale, sku, name, category, unit_price, quantity) != NULL)
-    sk_checkout_view_recompute (self);
+    {
+      _sk_checkout_view_leave_receipt (self);
+      sk_checkout_view_recompute (self);
+    }
+}
+
+/* The product a scanned or typed code names, or NULL. The one place that
+ * knows how: by its SKU (any case) or its barcode, among the products the
+ * till loaded (as sk_database_find_product_by_code does in the store). */
+SkProduct *
+_sk_checkout_view_find_product (SkCheckoutView *self, const char *code)
+{
+  for (guint i = 0; self->products && i < self->products->len; i++)
+    {
+      SkProduct *p = g_ptr_array_index (self->products, i);
+
+      if (g_ascii_strcasecmp (sk_record_get_string (p, "sku"), code) == 0
+          || g_strcmp0 (sk_record_get_string (p, "barcode"), code) == 0)
+        return p;
+    }
+  return NULL;
 }
 
 /* One of @p on the sale. */
-static void
-add_product (SkCheckoutView *self, SkProduct *p)
+void
+_sk_checkout_view_add_product (SkCheckoutView *self, SkProduct *p)
 {
   sk_checkout_view_add_line (self, sk_record_get_string (p, "sku"),
                              sk_record_get_string (p, "name"), sk_record_get_string (p, "category"),
@@ -583,21 +663,19 @@ add_product (SkCheckoutView *self, SkProduct *p)
 gboolean
 sk_checkout_view_add_sku (SkCheckoutView *self, const char *sku)
 {
-  g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
-  for (guint i = 0; self->products && i < self->products->len; i++)
-    {
-      SkProduct *p = g_ptr_array_index (self->products, i);
+  SkProduct *p;
 
-      if (g_ascii_strcasecmp (sk_record_get_string (p, "sku"), sku) == 0)
-        {
-          add_product (self, p);
-          return TRUE;
-        }
+  g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
+  p = _sk_checkout_view_find_product (self, sku);
+  if (p != NULL)
+    {
+      _sk_checkout_view_add_product (self, p);
+      return TRUE;
     }
   {
     g_autofree char *msg = g_strdup_printf (_ ("No product with SKU “%s”"), sku);
 
-    sk_widget_toast (GTK_WIDGET (self), msg);
+    _sk_checkout_view_scan_message (self, TRUE, msg);
   }
   return FALSE;
 }
@@ -633,6 +711,7 @@ sk_checkout_view_set_bonus_spend (SkCheckoutView *self, gint64 amount)
 {
   g_return_if_fail (SK_IS_CHECKOUT_VIEW (self));
   /* The engine's answer does not depend on it: no new pricing. */
+  self->bonus_asked = MAX (amount, 0);
   sk_sale_set_bonus_to_spend (self->sale, amount);
   show_figures (self);
 }
@@ -719,7 +798,11 @@ sk_checkout_format_receipt (SkPurchase *purchase, SkCustomer *customer, SkStore 
       g_autoptr (SkDiscountApplication) a = g_list_model_get_item (apps, i);
       g_autofree char *amount = sk_money_format (sk_record_get_int64 (a, "amount"));
 
-      g_string_append_printf (s, "  %s: −%s\n", sk_record_get_string (a, "rule_name"), amount);
+      /* A bonus multiplier takes no money off: its name, not "−0,00". */
+      if (sk_record_get_int64 (a, "amount") == 0)
+        g_string_append_printf (s, "  %s\n", sk_record_get_string (a, "rule_name"));
+      else
+        g_string_append_printf (s, "  %s: −%s\n", sk_record_get_string (a, "rule_name"), amount);
     }
   g_string_append_printf (s, _ ("Discount: %s\n"), discount);
   if (sk_record_get_int64 (purchase, "bonus_spent") > 0)
@@ -807,37 +890,43 @@ sk_checkout_view_export_receipt (SkCheckoutView *self, const char *path, GError 
          != GTK_PRINT_OPERATION_RESULT_ERROR;
 }
 
-static void
-receipt_response (AdwMessageDialog *dialog, const char *response, gpointer user_data)
-{
-  if (g_strcmp0 (response, "print") == 0)
-    print_receipt (gtk_window_get_transient_for (GTK_WINDOW (dialog)),
-                   g_object_get_data (G_OBJECT (dialog), "receipt"));
-}
-
+/* The receipt in the side panel: it never blocks the till, and the next
+ * scan starts the next sale. */
 static void
 show_receipt (SkCheckoutView *self, SkPurchase *purchase, SkCustomer *customer)
 {
   g_autofree char *text
       = sk_checkout_format_receipt (purchase, customer, sk_sale_get_store (self->sale));
-  GtkRoot   *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget *dialog;
-  GtkWidget *label;
 
-  if (root == NULL || g_getenv ("SKIDKA_NO_DIALOGS") != NULL)
-    return;
-  dialog = adw_message_dialog_new (GTK_WINDOW (root), _ ("Sale Complete"), NULL);
-  label = gtk_label_new (text);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_widget_add_css_class (label, "monospace");
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), label);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "print", _ ("_Print"), "close",
-                                    _ ("_Close"), NULL);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
-  g_object_set_data_full (G_OBJECT (dialog), "receipt", g_steal_pointer (&text), g_free);
-  g_signal_connect (dialog, "response", G_CALLBACK (receipt_response), NULL);
-  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_label_set_text (self->receipt_label, text);
+  gtk_stack_set_visible_child_name (self->panel_stack, "receipt");
+}
+
+gboolean
+sk_checkout_view_get_receipt_shown (SkCheckoutView *self)
+{
+  g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
+  return g_strcmp0 (gtk_stack_get_visible_child_name (self->panel_stack), "receipt") == 0;
+}
+
+static void
+print_receipt_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
+
+  if (self->last_purchase != NULL)
+    print_receipt (GTK_WINDOW (gtk_widget_get_root (widget)),
+                   gtk_label_get_text (self->receipt_label));
+  _sk_checkout_view_focus_scan (self);
+}
+
+static void
+close_receipt_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
+
+  _sk_checkout_view_leave_receipt (self);
+  _sk_checkout_view_focus_scan (self);
 }
 
 static void
@@ -861,7 +950,6 @@ paid_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   g_set_object (&self->last_purchase, sale->purchase);
   g_set_object (&self->last_customer, sale->customer);
-  show_receipt (self, sale->purchase, sale->customer);
   {
     g_autofree char *paid = sk_money_format (sk_record_get_int64 (sale->purchase, "total_paid"));
     g_autofree char *msg = g_strdup_printf (_ ("Paid %s"), paid);
@@ -869,7 +957,8 @@ paid_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     sk_widget_toast (GTK_WIDGET (self), msg);
   }
   new_sale (self);
-  gtk_widget_grab_focus (GTK_WIDGET (self->customer_entry));
+  show_receipt (self, sale->purchase, sale->customer);
+  _sk_checkout_view_focus_scan (self);
 }
 
 /* A double click must never make two sales: the button is off while we
@@ -896,6 +985,12 @@ sk_checkout_view_pay (SkCheckoutView *self)
 {
   g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
 
+  /* An amount typed in the bonus field counts as if Enter had been
+   * pressed: F4, 500, F12 spends 500. */
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->bonus_spin)), "") != 0)
+    gtk_spin_button_update (self->bonus_spin);
+  if (has_focus_within (GTK_WIDGET (self->bonus_spin)))
+    _sk_checkout_view_focus_scan (self);
   if (sk_app_repository () == NULL || sk_sale_get_store (self->sale) == NULL
       || sk_sale_get_n_lines (self->sale) == 0 || self->paying)
     return FALSE;
@@ -931,19 +1026,23 @@ new_sale_action (GtkWidget *widget, const char *action_name, GVariant *param)
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
 
   new_sale (self);
-  gtk_widget_grab_focus (GTK_WIDGET (self->customer_entry));
+  _sk_checkout_view_leave_receipt (self);
+  _sk_checkout_view_focus_scan (self);
 }
 
 static void
 clear_customer_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   sk_checkout_view_set_customer (SK_CHECKOUT_VIEW (widget), NULL);
+  _sk_checkout_view_focus_scan (SK_CHECKOUT_VIEW (widget));
 }
 
 static void
 customer_saved_cb (SkCustomerEditor *editor, SkCustomer *customer, SkCheckoutView *self)
 {
+  _sk_checkout_view_leave_receipt (self);
   sk_checkout_view_set_customer (self, customer);
+  _sk_checkout_view_focus_scan (self);
 }
 
 static void
@@ -951,7 +1050,7 @@ register_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkCheckoutView   *self = SK_CHECKOUT_VIEW (widget);
   SkCustomerEditor *editor;
-  const char       *typed = gtk_editable_get_text (GTK_EDITABLE (self->customer_entry));
+  const char       *typed = gtk_editable_get_text (GTK_EDITABLE (self->scan_entry));
 
   if (sk_app_repository () == NULL)
     return;
@@ -961,6 +1060,8 @@ register_action (GtkWidget *widget, const char *action_name, GVariant *param)
   if (typed != NULL && *typed != '\0')
     sk_customer_editor_set_text (editor, strlen (typed) >= 10 || typed[0] == '+' ? "phone" : "card",
                                  typed);
+  if (sk_sale_get_store (self->sale) != NULL)
+    sk_customer_editor_set_home_store (editor, sk_record_get_id (sk_sale_get_store (self->sale)));
   g_signal_connect_object (editor, "saved", G_CALLBACK (customer_saved_cb), self, 0);
   gtk_window_present (GTK_WINDOW (editor));
 }
@@ -976,8 +1077,136 @@ add_product_action (GtkWidget *widget, const char *action_name, GVariant *param)
   {
     SkProduct *p = g_ptr_array_index (self->products, pos);
 
-    add_product (self, p);
+    _sk_checkout_view_add_product (self, p);
   }
+  _sk_checkout_view_focus_scan (self);
+}
+
+void
+_sk_checkout_view_set_unknown_code (SkCheckoutView *self, const char *code)
+{
+  g_free (self->unknown_code);
+  self->unknown_code = g_strdup (code);
+}
+
+/* A product typed in by hand (an empty store's first ones, or a code the
+ * till does not know yet). The chain's list comes by sync or, in one go,
+ * from a CSV file (sk_products_csv_parse): its import goes next to this. */
+static const char *
+new_product_check (AdwMessageDialog *dialog, gpointer user_data)
+{
+  SkCheckoutView  *self = user_data;
+  const char      *price_text = sk_entry_dialog_get_text (dialog, 3);
+  g_autofree char *sku = g_strstrip (g_strdup (sk_entry_dialog_get_text (dialog, 0)));
+  g_autofree char *name = g_strstrip (g_strdup (sk_entry_dialog_get_text (dialog, 1)));
+  gint64           price = 0;
+
+  if (*sku == '\0' || *name == '\0' || *price_text == '\0')
+    return "";
+  if (_sk_checkout_view_find_product (self, sku) != NULL)
+    return _ ("A product with this SKU exists already");
+  if (!sk_money_parse (price_text, &price) || price <= 0 || price > SK_MONEY_MAX)
+    return _ ("The price must be a positive amount, like 1299 or 1 299,50");
+  return NULL;
+}
+
+static void
+present_new_product (SkCheckoutView *self, const char *const *values, const char *error);
+
+/* What was typed, for the dialog again if the store refuses it. The view
+ * is not held: its cancellable, cancelled when it goes, guards it. */
+typedef struct
+{
+  SkCheckoutView *self;
+  GStrv           typed;
+} NewProduct;
+
+static void
+product_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  NewProduct *pending = user_data;
+  g_autoptr (SkProduct) product = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) typed = pending->typed;
+  SkCheckoutView *self = pending->self;
+
+  g_free (pending);
+  product = sk_repository_save_product_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (product == NULL)
+    {
+      present_new_product (self, (const char *const *)typed, error->message);
+      return;
+    }
+  {
+    g_autofree char *msg
+        = g_strdup_printf (_ ("Product “%s” added"), sk_record_get_string (product, "name"));
+
+    sk_widget_toast (GTK_WIDGET (self), msg);
+  }
+  /* It was scanned or typed to be sold: it goes on the sale. */
+  _sk_checkout_view_add_product (self, product);
+  _sk_checkout_view_focus_scan (self);
+}
+
+static void
+new_product_response_cb (AdwMessageDialog *dialog, const char *response, SkCheckoutView *self)
+{
+  g_autoptr (SkProduct) product = NULL;
+  GStrvBuilder *builder;
+  NewProduct   *pending;
+  gint64        price = 0;
+
+  if (!g_str_equal (response, "apply") || new_product_check (dialog, self) != NULL
+      || sk_app_repository () == NULL)
+    {
+      _sk_checkout_view_focus_scan (self);
+      return;
+    }
+  builder = g_strv_builder_new ();
+  for (guint i = 0; i < 4; i++)
+    g_strv_builder_add (builder, sk_entry_dialog_get_text (dialog, i));
+  sk_money_parse (sk_entry_dialog_get_text (dialog, 3), &price);
+  product = g_object_new (SK_TYPE_PRODUCT, NULL);
+  {
+    g_autofree char *sku = g_strstrip (g_strdup (sk_entry_dialog_get_text (dialog, 0)));
+
+    g_object_set (product, "sku", sku, NULL);
+    /* A scanned code (EAN-8 to EAN-14) is the product's barcode too. */
+    if (strlen (sku) >= 8 && strlen (sku) <= 14 && strspn (sku, "0123456789") == strlen (sku))
+      g_object_set (product, "barcode", sku, NULL);
+  }
+  g_object_set (product, "name", sk_entry_dialog_get_text (dialog, 1), "category",
+                sk_entry_dialog_get_text (dialog, 2), "price", price, NULL);
+  pending = g_new0 (NewProduct, 1);
+  pending->self = self;
+  pending->typed = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  sk_repository_save_product_async (sk_app_repository (), product, self->cancellable,
+                                    product_saved_cb, pending);
+}
+
+static void
+present_new_product (SkCheckoutView *self, const char *const *values, const char *error)
+{
+  const char *const labels[]
+      = { _ ("SKU or barcode"), _ ("Name"), _ ("Category"), _ ("Price in rubles"), NULL };
+  AdwMessageDialog *dialog = sk_entry_dialog_new (
+      GTK_WIDGET (self), _ ("New Product"), _ ("A product of this store, to sell now and later."),
+      labels, values, error, _ ("_Add"), new_product_check, self);
+
+  g_signal_connect_object (dialog, "response", G_CALLBACK (new_product_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+new_product_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  SkCheckoutView   *self = SK_CHECKOUT_VIEW (widget);
+  const char *const values[] = { self->unknown_code, NULL, NULL, NULL, NULL };
+
+  present_new_product (self, values, NULL);
 }
 
 static void
@@ -1006,7 +1235,7 @@ add_free_action (GtkWidget *widget, const char *action_name, GVariant *param)
   gtk_editable_set_text (GTK_EDITABLE (self->name_entry), "");
   gtk_editable_set_text (GTK_EDITABLE (self->price_entry), "");
   gtk_spin_button_set_value (self->quantity_spin, 1);
-  gtk_widget_grab_focus (GTK_WIDGET (self->name_entry));
+  _sk_checkout_view_focus_scan (self);
 }
 
 static void
@@ -1021,6 +1250,7 @@ spend_max_action (GtkWidget *widget, const char *action_name, GVariant *param)
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
 
   sk_checkout_view_set_bonus_spend (self, sk_sale_get_bonus_cap (self->sale));
+  _sk_checkout_view_focus_scan (self);
 }
 
 static void
@@ -1029,12 +1259,16 @@ focus_action (GtkWidget *widget, const char *action_name, GVariant *param)
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
   const char     *what = g_variant_get_string (param, NULL);
 
-  if (g_str_equal (what, "customer"))
-    gtk_widget_grab_focus (GTK_WIDGET (self->customer_entry));
-  else if (g_str_equal (what, "sku"))
-    gtk_widget_grab_focus (GTK_WIDGET (self->sku_entry));
-  else if (g_str_equal (what, "bonus"))
-    gtk_widget_grab_focus (GTK_WIDGET (self->bonus_spin));
+  if (g_str_equal (what, "bonus"))
+    {
+      _sk_checkout_view_leave_receipt (self);
+      adw_leaflet_set_visible_child_name (self->leaflet, "panel");
+      gtk_widget_grab_focus (GTK_WIDGET (self->bonus_spin));
+    }
+  else if (g_str_equal (what, "spend-max"))
+    gtk_widget_activate_action (widget, "checkout.spend-max", NULL);
+  else
+    _sk_checkout_view_focus_scan (self);
 }
 
 static void
@@ -1047,23 +1281,11 @@ show_panel_action (GtkWidget *widget, const char *action_name, GVariant *param)
 }
 
 static void
-customer_activate_cb (GtkSearchEntry *entry, SkCheckoutView *self)
+scan_activate_cb (GtkEntry *entry, SkCheckoutView *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (entry));
+  g_autofree char *code = g_strdup (gtk_editable_get_text (GTK_EDITABLE (entry)));
 
-  if (*text != '\0')
-    sk_checkout_view_find_customer_async (self, text, NULL, NULL, NULL);
-}
-
-static void
-sku_activate_cb (GtkEntry *entry, SkCheckoutView *self)
-{
-  const char *sku = gtk_editable_get_text (GTK_EDITABLE (entry));
-
-  if (*sku == '\0')
-    return;
-  if (sk_checkout_view_add_sku (self, sku))
-    gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  sk_checkout_view_scan (self, code);
 }
 
 static void
@@ -1148,6 +1370,79 @@ bound_label_unbind (GtkSignalListItemFactory *factory, GtkListItem *list_item, g
   g_object_set_data (G_OBJECT (list_item), "binding", NULL);
 }
 
+/* Quantities above this look like a code scanned into the wrong field. */
+static gint64
+confirm_quantity_above (void)
+{
+  if (sk_app () == NULL)
+    return 99;
+  return g_settings_get_int (sk_application_get_settings (sk_app ()), "confirm-quantity-above");
+}
+
+static gboolean
+find_line (SkCheckoutView *self, SkPurchaseLine *line, guint *position)
+{
+  GListModel *lines = sk_sale_get_lines (self->sale);
+
+  for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
+    {
+      g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, i);
+
+      if (l == line)
+        {
+          *position = i;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+quantity_response_cb (AdwMessageDialog *dialog, const char *response, SkCheckoutView *self)
+{
+  SkPurchaseLine *line = g_object_get_data (G_OBJECT (dialog), "line");
+  gint64          quantity = GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (dialog), "quantity"));
+  guint           position;
+
+  /* The line may have gone meanwhile (a new sale, removed). */
+  if (g_str_equal (response, "set") && find_line (self, line, &position))
+    sk_checkout_view_set_quantity (self, position, quantity);
+  _sk_checkout_view_focus_scan (self);
+}
+
+static void
+ask_quantity (SkCheckoutView *self, SkPurchaseLine *line, gint64 quantity)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *set = NULL;
+  g_autofree char *count = NULL;
+  g_autofree char *above = NULL;
+  GtkRoot         *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget       *dialog;
+
+  g_object_get (line, "name", &name, NULL);
+  /* Numbers as text: a translatable format cannot hold G_GINT64_FORMAT. */
+  count = g_strdup_printf ("%" G_GINT64_FORMAT, quantity);
+  above = g_strdup_printf ("%" G_GINT64_FORMAT, confirm_quantity_above ());
+  heading = g_strdup_printf (_ ("Sell %s of “%s”?"), count, name);
+  body = g_strdup_printf (
+      _ ("More than %s is unusual: a code scanned into the quantity looks like this."), above);
+  set = g_strdup_printf (_ ("_Sell %s"), count);
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading, body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Keep the Quantity"),
+                                    "set", set, NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "set",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "line", g_object_ref (line), g_object_unref);
+  g_object_set_data (G_OBJECT (dialog), "quantity", GSIZE_TO_POINTER (quantity));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (quantity_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 quantity_changed_cb (GtkSpinButton *spin, GtkListItem *list_item)
 {
@@ -1159,8 +1454,17 @@ quantity_changed_cb (GtkSpinButton *spin, GtkListItem *list_item)
   if (gtk_list_item_get_item (list_item) == NULL || position == GTK_INVALID_LIST_POSITION)
     return;
   g_object_get (gtk_list_item_get_item (list_item), "quantity", &quantity, NULL);
-  if (quantity != q)
-    sk_checkout_view_set_quantity (self, position, q);
+  if (quantity == q)
+    return;
+  if (q > confirm_quantity_above ())
+    {
+      /* The cell shows the quantity sold until the cashier says yes. */
+      gtk_spin_button_set_value (spin, quantity);
+      ask_quantity (self, gtk_list_item_get_item (list_item), q);
+      return;
+    }
+  sk_checkout_view_set_quantity (self, position, q);
+  _sk_checkout_view_focus_scan (self);
 }
 
 static void
@@ -1217,6 +1521,7 @@ remove_clicked_cb (GtkButton *button, GtkListItem *list_item)
 
   if (pos != GTK_INVALID_LIST_POSITION)
     sk_checkout_view_remove_line (self, pos);
+  _sk_checkout_view_focus_scan (self);
 }
 
 static void
@@ -1231,6 +1536,42 @@ remove_setup (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointe
   g_object_set_data (G_OBJECT (button), "view", user_data);
   g_signal_connect (button, "clicked", G_CALLBACK (remove_clicked_cb), list_item);
   gtk_list_item_set_child (list_item, button);
+}
+
+/* The cart as wide as it is: on a narrow screen the category, price and
+ * discount columns give way to the item, its quantity and total. Decided
+ * by the width the cart is given, which its columns do not change; after
+ * the allocation that told it, never inside one. */
+static gboolean
+fit_cart_columns (gpointer data)
+{
+  SkCheckoutView *self = data;
+  GListModel     *columns = gtk_column_view_get_columns (self->cart_view);
+  double          width
+      = gtk_adjustment_get_page_size (gtk_scrolled_window_get_hadjustment (self->cart_scroller));
+  static const struct
+  {
+    guint  column;
+    double below;
+  } narrow[] = { { 1, 560 }, { 2, 480 }, { 4, 400 } };
+
+  self->fit_columns_id = 0;
+  for (guint i = 0; width > 0 && i < G_N_ELEMENTS (narrow); i++)
+    {
+      g_autoptr (GtkColumnViewColumn) column = g_list_model_get_item (columns, narrow[i].column);
+
+      if (column != NULL
+          && gtk_column_view_column_get_visible (column) != (width >= narrow[i].below))
+        gtk_column_view_column_set_visible (column, width >= narrow[i].below);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+cart_width_changed_cb (GtkAdjustment *adjustment, SkCheckoutView *self)
+{
+  if (self->fit_columns_id == 0)
+    self->fit_columns_id = g_idle_add (fit_cart_columns, self);
 }
 
 static void
@@ -1357,7 +1698,12 @@ bonus_setting_changed_cb (GSettings *settings, const char *key, SkCheckoutView *
   SkRole role = sk_application_get_role (sk_app ());
 
   gtk_widget_set_visible (self->bonus_box, g_settings_get_boolean (settings, "show-bonus-details"));
+  /* Hidden, not refused after a click, for a role that may not register. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.register", role != SK_ROLE_MARKETING);
+  gtk_widget_set_visible (self->register_button, role != SK_ROLE_MARKETING);
+  /* Products are a manager's (or an administrator's) to add. */
+  gtk_widget_set_visible (self->new_product_button,
+                          role == SK_ROLE_MANAGER || role == SK_ROLE_ADMIN);
   if (g_str_equal (key, "store-id"))
     reload (self);
 }
@@ -1372,7 +1718,7 @@ sk_checkout_view_map (GtkWidget *widget)
     {
       self->loaded = TRUE;
       reload (self);
-      gtk_widget_grab_focus (GTK_WIDGET (self->customer_entry));
+      _sk_checkout_view_focus_scan (self);
     }
 }
 
@@ -1388,6 +1734,12 @@ sk_checkout_view_dispose (GObject *object)
   g_clear_object (&self->last_customer);
   g_clear_pointer (&self->products, g_ptr_array_unref);
   g_clear_pointer (&self->panel_key, g_free);
+  g_clear_pointer (&self->rejected_rows, g_ptr_array_unref);
+  g_clear_handle_id (&self->fit_columns_id, g_source_remove);
+  _sk_checkout_view_burst_clear (self);
+  g_clear_pointer (&self->unknown_code, g_free);
+  if (self->burst != NULL)
+    g_string_free (g_steal_pointer (&self->burst), TRUE);
   G_OBJECT_CLASS (sk_checkout_view_parent_class)->dispose (object);
 }
 
@@ -1426,29 +1778,34 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/skidka/Skidka/sk-checkout-view.ui");
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, leaflet);
-  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, customer_entry);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, scan_entry);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, scan_message);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, customer_row);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, clear_customer_button);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, register_button);
-  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, sku_entry);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, new_product_button);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, product_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, free_expander);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, name_entry);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, category_entry);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, price_entry);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, quantity_spin);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, cart_stack);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, cart_scroller);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, cart_view);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, narrow_total_label);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, panel_stack);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, subtotal_label);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, applied_list);
-  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, rejected_heading);
-  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, rejected_list);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, rejected_box);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, rejected_row);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, bonus_box);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, spend_row);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, bonus_spin);
-  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, balance_label);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, earn_label);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, total_label);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, pay_button);
-  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, timing_label);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, receipt_label);
 
   gtk_widget_class_install_action (widget_class, "checkout.pay", NULL, pay_action);
   gtk_widget_class_install_action (widget_class, "checkout.new-sale", NULL, new_sale_action);
@@ -1457,10 +1814,15 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
   gtk_widget_class_install_action (widget_class, "checkout.register", NULL, register_action);
   gtk_widget_class_install_action (widget_class, "checkout.add-product", NULL, add_product_action);
   gtk_widget_class_install_action (widget_class, "checkout.add-free", NULL, add_free_action);
+  gtk_widget_class_install_action (widget_class, "checkout.new-product", NULL, new_product_action);
   gtk_widget_class_install_action (widget_class, "checkout.spend-max", NULL, spend_max_action);
   gtk_widget_class_install_action (widget_class, "checkout.focus", "s", focus_action);
   gtk_widget_class_install_action (widget_class, "checkout.show-panel", NULL, show_panel_action);
   gtk_widget_class_install_action (widget_class, "checkout.show-cart", NULL, show_panel_action);
+  gtk_widget_class_install_action (widget_class, "checkout.print-receipt", NULL,
+                                   print_receipt_action);
+  gtk_widget_class_install_action (widget_class, "checkout.close-receipt", NULL,
+                                   close_receipt_action);
 
   /* F2, F3, F4, F12 and Ctrl+N are the window's (win.checkout): they work
    * from any view. */
@@ -1472,13 +1834,23 @@ sk_checkout_view_init (SkCheckoutView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->sale = sk_sale_new (NULL);
   self->cancellable = g_cancellable_new ();
+  self->rejected_rows = g_ptr_array_new ();
+  {
+    g_autoptr (GtkListItemFactory) button = product_label_factory (TRUE);
+    g_autoptr (GtkListItemFactory) list = product_label_factory (FALSE);
+
+    gtk_drop_down_set_factory (self->product_dropdown, button);
+    gtk_drop_down_set_list_factory (self->product_dropdown, list);
+  }
   setup_cart_columns (self);
+  g_signal_connect_object (gtk_scrolled_window_get_hadjustment (self->cart_scroller), "changed",
+                           G_CALLBACK (cart_width_changed_cb), self, 0);
   bind_money_label (self->sale, "subtotal", self->subtotal_label);
   bind_money_label (self->sale, "bonus-earned", self->earn_label);
   bind_money_label (self->sale, "to-pay", self->total_label);
+  bind_money_label (self->sale, "to-pay", self->narrow_total_label);
 
-  g_signal_connect (self->customer_entry, "activate", G_CALLBACK (customer_activate_cb), self);
-  g_signal_connect (self->sku_entry, "activate", G_CALLBACK (sku_activate_cb), self);
+  g_signal_connect (self->scan_entry, "activate", G_CALLBACK (scan_activate_cb), self);
   g_signal_connect_swapped (self->price_entry, "activate", G_CALLBACK (price_activate_cb), self);
   g_signal_connect (self->bonus_spin, "value-changed", G_CALLBACK (bonus_spin_changed_cb), self);
   if (sk_app () != NULL)

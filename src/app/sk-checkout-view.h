@@ -21,6 +21,20 @@ void sk_checkout_view_find_customer_async (SkCheckoutView     *self,
                                            gpointer            user_data);
 gboolean
 sk_checkout_view_find_customer_finish (SkCheckoutView *self, GAsyncResult *result, GError **error);
+/* What Enter in the scan field does with its text: a product code adds a
+ * line, a card or phone picks the customer (on a worker), anything else is
+ * told next to the field. The field is emptied either way. FALSE when the
+ * code was refused at once. */
+gboolean sk_checkout_view_scan (SkCheckoutView *self, const char *code);
+/* The till's window hands it every key while the till is shown (capture
+ * phase): a scanner's keys that land outside the scan field are brought to
+ * it. TRUE when the key was taken. */
+gboolean sk_checkout_view_route_key (SkCheckoutView *self,
+                                     guint           keyval,
+                                     GdkModifierType state,
+                                     guint32         time);
+/* TRUE while the last sale's receipt is in the side panel. */
+gboolean    sk_checkout_view_get_receipt_shown (SkCheckoutView *self);
 void        sk_checkout_view_set_customer (SkCheckoutView *self, SkCustomer *customer);
 SkCustomer *sk_checkout_view_get_customer (SkCheckoutView *self);
 void        sk_checkout_view_add_line (SkCheckoutView *self,

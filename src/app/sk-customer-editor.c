@@ -68,6 +68,23 @@ sk_customer_editor_set_text (SkCustomerEditor *self, const char *field, const ch
   set_text (row, text);
 }
 
+void
+sk_customer_editor_set_home_store (SkCustomerEditor *self, const char *store_id)
+{
+  g_return_if_fail (SK_IS_CUSTOMER_EDITOR (self));
+  if (self->is_new)
+    g_object_set (self->customer, "home-store-id", store_id, NULL);
+}
+
+const char *
+sk_customer_editor_get_error (SkCustomerEditor *self)
+{
+  g_return_val_if_fail (SK_IS_CUSTOMER_EDITOR (self), NULL);
+  return gtk_widget_get_visible (GTK_WIDGET (self->error_label))
+             ? gtk_label_get_text (self->error_label)
+             : NULL;
+}
+
 static const char *
 text_or_null (AdwEntryRow *row)
 {
@@ -99,6 +116,61 @@ show_error (SkCustomerEditor *self, const GError *error, AdwEntryRow *bad)
   mark_error (self, bad);
 }
 
+/* Every problem of the form at once: each bad row marked, the messages one
+ * a line, the first bad row focused. */
+typedef struct
+{
+  GString     *messages;
+  AdwEntryRow *first;
+} Problems;
+
+static void
+problem (SkCustomerEditor *self, Problems *p, AdwEntryRow *row, const char *message)
+{
+  if (p->messages->len > 0)
+    g_string_append_c (p->messages, '\n');
+  g_string_append (p->messages, message);
+  gtk_widget_add_css_class (GTK_WIDGET (row), "error");
+  if (p->first == NULL)
+    p->first = row;
+}
+
+/* A date (2015-06-30) that is not after today. */
+static gboolean
+date_not_future (const char *date)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *today = g_date_time_format (now, "%Y-%m-%d");
+
+  return strcmp (date, today) <= 0;
+}
+
+static void
+holder_found_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SkCustomer) holder = NULL;
+  g_autoptr (GError) error = NULL;
+  SkCustomerEditor *self;
+  g_autofree char  *message = NULL;
+  const char       *name, *phone;
+
+  holder = sk_repository_lookup_customer_finish (SK_REPOSITORY (source), result, &error);
+  if (holder == NULL)
+    return; /* cancelled, or gone meanwhile: the store's message stays */
+  self = SK_CUSTOMER_EDITOR (user_data);
+  name = sk_record_get_string (holder, "full_name");
+  phone = sk_record_get_string (holder, "phone");
+  if (gtk_widget_has_css_class (GTK_WIDGET (self->card_row), "error"))
+    message = g_strdup_printf (_ ("This card belongs to %s (%s) already"), name ? name : "—",
+                               phone ? phone : "—");
+  else
+    message = g_strdup_printf (_ ("This phone belongs to %s (card %s) already"), name ? name : "—",
+                               sk_record_get_string (holder, "card_number")
+                                   ? sk_record_get_string (holder, "card_number")
+                                   : "—");
+  gtk_label_set_text (self->error_label, message);
+}
+
 static void
 customer_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -125,6 +197,14 @@ customer_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       if (bad == NULL && g_error_matches (error, SK_ERROR, SK_ERROR_CONFLICT))
         bad = strstr (error->message, "card") ? self->card_row : self->phone_row;
       show_error (self, error, bad);
+      /* Who holds that card or phone, in words a cashier can act on. */
+      if (g_error_matches (error, SK_ERROR, SK_ERROR_CONFLICT)
+          && (bad == self->card_row || bad == self->phone_row))
+        sk_repository_lookup_customer_async (
+            self->repository,
+            bad == self->card_row ? sk_record_get_string (self->customer, "card_number")
+                                  : sk_record_get_string (self->customer, "phone"),
+            self->cancellable, holder_found_cb, self);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -150,7 +230,7 @@ sk_customer_editor_save_async (SkCustomerEditor   *self,
   const char      *phone_text = text_or_null (self->phone_row);
   const char      *birth = text_or_null (self->birth_row);
   const char      *children = text_or_null (self->children_row);
-  AdwEntryRow     *bad = NULL;
+  Problems         problems = { NULL, NULL };
 
   g_return_if_fail (SK_IS_CUSTOMER_EDITOR (self));
   task = g_task_new (self, cancellable, callback, user_data);
@@ -162,70 +242,73 @@ sk_customer_editor_save_async (SkCustomerEditor   *self,
       return;
     }
 
+  mark_error (self, NULL);
+  problems.messages = g_string_new (NULL);
   if (name == NULL)
+    problem (self, &problems, self->name_row, _ ("Type the customer's name"));
+  if (phone_text == NULL && text_or_null (self->card_row) == NULL)
+    problem (self, &problems, self->phone_row, _ ("A customer needs a phone number or a card"));
+  if (phone_text != NULL && (phone = sk_normalize_phone (phone_text, &local)) == NULL)
     {
-      g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("Type the customer's name"));
-      bad = self->name_row;
+      problem (self, &problems, self->phone_row, local->message);
+      g_clear_error (&local);
     }
-  else if (phone_text == NULL && text_or_null (self->card_row) == NULL)
-    {
-      g_set_error (&local, SK_ERROR, SK_ERROR_INVALID,
-                   _ ("A customer needs a phone number or a card"));
-      bad = self->phone_row;
-    }
-  else if (phone_text != NULL && (phone = sk_normalize_phone (phone_text, &local)) == NULL)
-    bad = self->phone_row;
-  else if (birth != NULL && !sk_date_is_valid (birth))
-    {
-      g_set_error (&local, SK_ERROR, SK_ERROR_INVALID,
-                   _ ("The birth date must look like 2015-06-30"));
-      bad = self->birth_row;
-    }
+  if (birth != NULL && !sk_date_is_valid (birth))
+    problem (self, &problems, self->birth_row, _ ("The birth date must look like 2015-06-30"));
+  else if (birth != NULL && !date_not_future (birth))
+    problem (self, &problems, self->birth_row, _ ("The birth date cannot be in the future"));
 
-  if (local == NULL)
-    {
-      g_autoptr (GListStore) kids = g_list_store_new (SK_TYPE_CHILD);
+  {
+    g_autoptr (GListStore) kids = g_list_store_new (SK_TYPE_CHILD);
+    g_auto (GStrv) parts = g_strsplit (children ? children : "", ";", -1);
 
-      g_object_set (self->customer, "full-name", name, "phone", phone, "card-number",
-                    text_or_null (self->card_row), "email", text_or_null (self->email_row),
-                    "birth-date", birth, "consent-email",
-                    gtk_switch_get_active (self->email_switch), "consent-sms",
-                    gtk_switch_get_active (self->sms_switch), "consent-push",
-                    gtk_switch_get_active (self->push_switch), NULL);
-      if (children != NULL)
-        {
-          g_auto (GStrv) parts = g_strsplit (children, ";", -1);
+    for (guint i = 0; parts[i] != NULL; i++)
+      {
+        g_autofree char *part = g_strstrip (g_strdup (parts[i]));
+        char            *space = strrchr (part, ' ');
+        g_autoptr (SkChild) child = NULL;
 
-          for (guint i = 0; parts[i] != NULL && local == NULL; i++)
-            {
-              g_autofree char *part = g_strstrip (g_strdup (parts[i]));
-              char            *space = strrchr (part, ' ');
-              g_autoptr (SkChild) child = NULL;
-
-              if (*part == '\0')
-                continue;
-              if (space == NULL || !sk_date_is_valid (space + 1))
-                {
-                  g_set_error (&local, SK_ERROR, SK_ERROR_INVALID,
-                               _ ("Children: write “Name 2019-04-01”, separated by “;”"));
-                  bad = self->children_row;
-                  break;
-                }
-              *space = '\0';
-              child = sk_child_new (g_strstrip (part), space + 1);
-              g_list_store_append (kids, child);
-            }
-        }
-      if (local == NULL)
+        if (*part == '\0')
+          continue;
+        if (space == NULL || !sk_date_is_valid (space + 1))
+          {
+            problem (self, &problems, self->children_row,
+                     _ ("Children: write “Name 2019-04-01”, separated by “;”"));
+            break;
+          }
+        if (!date_not_future (space + 1))
+          {
+            problem (self, &problems, self->children_row,
+                     _ ("A child's birth date cannot be in the future"));
+            break;
+          }
+        *space = '\0';
+        child = sk_child_new (g_strstrip (part), space + 1);
+        g_list_store_append (kids, child);
+      }
+    if (problems.first == NULL)
+      {
+        g_object_set (self->customer, "full-name", name, "phone", phone, "card-number",
+                      text_or_null (self->card_row), "email", text_or_null (self->email_row),
+                      "birth-date", birth, "consent-email",
+                      gtk_switch_get_active (self->email_switch), "consent-sms",
+                      gtk_switch_get_active (self->sms_switch), "consent-push",
+                      gtk_switch_get_active (self->push_switch), NULL);
         sk_customer_set_children (self->customer, G_LIST_MODEL (kids));
-    }
+      }
+  }
 
-  if (local != NULL)
+  if (problems.first != NULL)
     {
-      show_error (self, local, bad);
+      g_set_error_literal (&local, SK_ERROR, SK_ERROR_INVALID, problems.messages->str);
+      g_string_free (problems.messages, TRUE);
+      gtk_label_set_text (self->error_label, local->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+      gtk_widget_grab_focus (GTK_WIDGET (problems.first));
       g_task_return_error (task, g_steal_pointer (&local));
       return;
     }
+  g_string_free (problems.messages, TRUE);
   /* The store checks the rest (unique phone and card) on a worker. */
   self->saving = TRUE;
   sk_repository_save_customer_async (self->repository, self->customer, self->is_new,
@@ -262,6 +345,14 @@ sk_customer_editor_new (GtkWindow *parent, SkRepository *repository, SkCustomer 
   self->repository = g_object_ref (repository);
   self->is_new = customer == NULL;
   self->customer = customer ? sk_record_copy (SK_RECORD (customer)) : sk_customer_new ();
+  if (self->is_new && sk_app () != NULL)
+    {
+      g_autofree char *store_id = sk_application_dup_store_id (sk_app ());
+
+      /* Registered at this till: its store is the customer's. */
+      if (store_id != NULL && *store_id != '\0')
+        g_object_set (self->customer, "home-store-id", store_id, NULL);
+    }
   if (!self->is_new)
     {
       SkCustomer *c = self->customer;

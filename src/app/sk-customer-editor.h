@@ -16,6 +16,11 @@ G_DECLARE_FINAL_TYPE (SkCustomerEditor, sk_customer_editor, SK, CUSTOMER_EDITOR,
 SkCustomerEditor      *
 sk_customer_editor_new (GtkWindow *parent, SkRepository *repository, SkCustomer *customer);
 void sk_customer_editor_set_text (SkCustomerEditor *self, const char *field, const char *text);
+/* A new customer's home store (the till's own, by default the one set in
+ * the preferences). */
+void sk_customer_editor_set_home_store (SkCustomerEditor *self, const char *store_id);
+/* What the editor says is wrong, or NULL. */
+const char *sk_customer_editor_get_error (SkCustomerEditor *self);
 /* Validates the form, then saves on a worker; a failure shows its message
  * in place. Emits "saved" before the callback. */
 void sk_customer_editor_save_async (SkCustomerEditor   *self,

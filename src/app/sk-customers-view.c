@@ -11,6 +11,7 @@
 #include "sk-checkout-view.h"
 #include "sk-customer-editor.h"
 #include "sk-customers-view.h"
+#include "sk-entry-dialog.h"
 #include "sk-money.h"
 #include "sk-widgets.h"
 #include "sk-window.h"
@@ -271,9 +272,8 @@ show_details (SkCustomersView *self, SkCustomerDetails *d)
   gtk_box_append (GTK_BOX (buttons), button);
   button = gtk_button_new_with_mnemonic (_ ("_Adjust Bonuses"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "customers.adjust");
-  gtk_widget_set_sensitive (button, sk_role_can_adjust_bonus (role));
-  if (!sk_role_can_adjust_bonus (role))
-    gtk_widget_set_tooltip_text (button, _ ("A manager or an administrator may adjust bonuses"));
+  /* Hidden, not refused after a click, for a role that may not. */
+  gtk_widget_set_visible (button, sk_role_can_adjust_bonus (role));
   gtk_box_append (GTK_BOX (buttons), button);
   button = gtk_button_new_with_mnemonic (_ ("_Sell"));
   gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "customers.sell");
@@ -578,79 +578,120 @@ sk_customers_view_adjust_bonus_finish (SkCustomersView *self, GAsyncResult *resu
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+static void present_adjust_dialog (SkCustomersView *self,
+                                   const char      *amount_text,
+                                   const char      *reason_text,
+                                   const char      *error_message);
+
+/* The amount typed ("500", "−200"), in kopecks; FALSE and why when it is
+ * not one. */
+static gboolean
+parse_adjustment (const char *text, const char *reason, gint64 *amount, const char **why)
+{
+  gboolean negative = text[0] == '-' || g_str_has_prefix (text, "−");
+
+  if (!sk_money_parse (negative ? text + (text[0] == '-' ? 1 : strlen ("−")) : text, amount)
+      || *amount == 0)
+    {
+      *why = *text == '\0' ? NULL : _ ("Type an amount, like 500 or −200");
+      return FALSE;
+    }
+  if (negative)
+    *amount = -*amount;
+  if (*reason == '\0')
+    {
+      *why = _ ("A manual adjustment needs a reason");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  char *amount;
+  char *reason;
+} Adjustment;
+
+static void
+adjustment_free (Adjustment *a)
+{
+  g_free (a->amount);
+  g_free (a->reason);
+  g_free (a);
+}
+
 static void
 adjusted_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkCustomersView *self = SK_CUSTOMERS_VIEW (source);
+  Adjustment      *typed = user_data;
   g_autoptr (GError) error = NULL;
 
   if (!sk_customers_view_adjust_bonus_finish (self, result, &error))
     {
+      /* Refused: the dialog again, with what was typed and why. */
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        sk_widget_toast_error (GTK_WIDGET (self), error);
+        present_adjust_dialog (self, typed->amount, typed->reason, error->message);
     }
   else
     sk_widget_toast (GTK_WIDGET (self), _ ("Bonuses adjusted"));
+  adjustment_free (typed);
 }
 
 static void
 adjust_response_cb (AdwMessageDialog *dialog, const char *response, SkCustomersView *self)
 {
-  GtkEditable *amount_entry = g_object_get_data (G_OBJECT (dialog), "amount");
-  GtkEditable *reason_entry = g_object_get_data (G_OBJECT (dialog), "reason");
-  const char  *text = gtk_editable_get_text (amount_entry);
-  const char  *reason = gtk_editable_get_text (reason_entry);
-  gboolean     negative = text[0] == '-' || g_str_has_prefix (text, "−");
-  gint64       amount;
+  const char *why = NULL;
+  gint64      amount = 0;
+  Adjustment *typed;
 
-  if (!g_str_equal (response, "apply"))
+  if (!g_str_equal (response, "apply")
+      || !parse_adjustment (sk_entry_dialog_get_text (dialog, 0),
+                            sk_entry_dialog_get_text (dialog, 1), &amount, &why))
     return;
-  if (!sk_money_parse (negative ? text + (text[0] == '-' ? 1 : strlen ("−")) : text, &amount)
-      || amount == 0)
-    {
-      sk_widget_toast (GTK_WIDGET (self), _ ("Type an amount, like 500 or −200"));
-      return;
-    }
-  if (*reason == '\0')
-    {
-      sk_widget_toast (GTK_WIDGET (self), _ ("A manual adjustment needs a reason"));
-      return;
-    }
-  sk_customers_view_adjust_bonus_async (self, negative ? -amount : amount, reason, NULL,
-                                        adjusted_cb, NULL);
+  typed = g_new0 (Adjustment, 1);
+  typed->amount = g_strdup (sk_entry_dialog_get_text (dialog, 0));
+  typed->reason = g_strdup (sk_entry_dialog_get_text (dialog, 1));
+  sk_customers_view_adjust_bonus_async (self, amount, typed->reason, NULL, adjusted_cb, typed);
+}
+
+/* As the user types: Apply only for an amount and a reason. */
+static const char *
+adjust_check (AdwMessageDialog *dialog, gpointer user_data)
+{
+  const char *why = NULL;
+  gint64      amount = 0;
+
+  if (parse_adjustment (sk_entry_dialog_get_text (dialog, 0), sk_entry_dialog_get_text (dialog, 1),
+                        &amount, &why))
+    return NULL;
+  return why ? why : "";
+}
+
+static void
+present_adjust_dialog (SkCustomersView *self,
+                       const char      *amount_text,
+                       const char      *reason_text,
+                       const char      *error_message)
+{
+  const char *const labels[] = { _ ("Amount in rubles, e.g. 500 or −200"), _ ("Reason"), NULL };
+  const char *const values[] = { amount_text, reason_text, NULL };
+  AdwMessageDialog *dialog;
+
+  if (self->customer == NULL)
+    return;
+  dialog = sk_entry_dialog_new (GTK_WIDGET (self), _ ("Adjust Bonuses"),
+                                _ ("Add bonuses with a positive amount, take them away with a "
+                                   "negative one. The reason is kept in the ledger."),
+                                labels, values, error_message, _ ("_Apply"), adjust_check, NULL);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (adjust_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
 adjust_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
-  SkCustomersView *self = SK_CUSTOMERS_VIEW (widget);
-  GtkWidget       *dialog, *box, *amount, *reason;
-
-  if (self->customer == NULL)
-    return;
-  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (widget)), _ ("Adjust Bonuses"),
-                                   _ ("Add bonuses with a positive amount, take them away with a "
-                                      "negative one. The reason is kept in the ledger."));
-  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  amount = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (amount), _ ("Amount in rubles, e.g. 500 or −200"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (amount), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _ ("Amount"), -1);
-  reason = gtk_entry_new ();
-  gtk_entry_set_placeholder_text (GTK_ENTRY (reason), _ ("Reason"));
-  gtk_accessible_update_property (GTK_ACCESSIBLE (reason), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _ ("Reason"), -1);
-  gtk_box_append (GTK_BOX (box), amount);
-  gtk_box_append (GTK_BOX (box), reason);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), box);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"), "apply",
-                                    _ ("_Apply"), NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "apply",
-                                              ADW_RESPONSE_SUGGESTED);
-  g_object_set_data (G_OBJECT (dialog), "amount", amount);
-  g_object_set_data (G_OBJECT (dialog), "reason", reason);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (adjust_response_cb), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  present_adjust_dialog (SK_CUSTOMERS_VIEW (widget), NULL, NULL, NULL);
 }
 
 static void

@@ -9,6 +9,7 @@
 
 #include "sk-error.h"
 #include "sk-money.h"
+#include "sk-choice-row.h"
 #include "sk-rule-editor.h"
 #include "sk-widgets.h"
 
@@ -28,9 +29,9 @@ struct _SkRuleEditor
   GtkSpinButton *priority_spin;
   AdwEntryRow   *min_purchase_row;
   AdwEntryRow   *max_discount_row;
-  AdwEntryRow   *categories_row;
-  AdwEntryRow   *segments_row;
-  AdwEntryRow   *stores_row;
+  SkChoiceRow   *categories_row;
+  SkChoiceRow   *segments_row;
+  SkChoiceRow   *stores_row;
   AdwEntryRow   *valid_from_row;
   AdwEntryRow   *valid_until_row;
   GtkSpinButton *limit_total_spin;
@@ -44,6 +45,8 @@ struct _SkRuleEditor
   gboolean        saving;
   GPtrArray      *campaigns;
   GCancellable   *cancellable;
+  guint           preview_id;          /* the preview after the user paused */
+  GCancellable   *preview_cancellable; /* the preview under way */
 };
 
 G_DEFINE_FINAL_TYPE (SkRuleEditor, sk_rule_editor, ADW_TYPE_WINDOW)
@@ -76,21 +79,13 @@ set_money_text (AdwEntryRow *row, gint64 kopecks)
   set_text (row, text);
 }
 
-static void
-set_list_text (AdwEntryRow *row, const char *const *list)
-{
-  g_autofree char *text = list ? g_strjoinv (", ", (char **)list) : NULL;
-
-  set_text (row, text);
-}
-
-static AdwEntryRow *
+static GtkWidget *
 row_for_field (SkRuleEditor *self, const char *field)
 {
   struct
   {
-    const char  *name;
-    AdwEntryRow *row;
+    const char *name;
+    gpointer    row;
   } map[] = {
     { "name", self->name_row },
     { "description", self->description_row },
@@ -110,10 +105,12 @@ row_for_field (SkRuleEditor *self, const char *field)
   return NULL;
 }
 
+static char **parse_list (const char *text);
+
 void
 sk_rule_editor_set_field (SkRuleEditor *self, const char *field, const char *text)
 {
-  AdwEntryRow *row;
+  GtkWidget *row;
 
   g_return_if_fail (SK_IS_RULE_EDITOR (self));
   if (g_str_equal (field, "type"))
@@ -128,7 +125,14 @@ sk_rule_editor_set_field (SkRuleEditor *self, const char *field, const char *tex
     }
   row = row_for_field (self, field);
   g_return_if_fail (row != NULL);
-  set_text (row, text);
+  if (SK_IS_CHOICE_ROW (row))
+    {
+      g_auto (GStrv) values = parse_list (text);
+
+      sk_choice_row_set_selected (SK_CHOICE_ROW (row), (const char *const *)values);
+      return;
+    }
+  set_text (ADW_ENTRY_ROW (row), text);
 }
 
 const char *
@@ -139,10 +143,29 @@ sk_rule_editor_get_error (SkRuleEditor *self)
              : NULL;
 }
 
-static char **
-parse_list (AdwEntryRow *row)
+/* "vip, regular": what a test (or a paste) gives for a list. */
+guint
+sk_rule_editor_get_n_choices (SkRuleEditor *self, const char *field)
 {
-  g_auto (GStrv) parts = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (row)), ",", -1);
+  GtkWidget *row;
+
+  g_return_val_if_fail (SK_IS_RULE_EDITOR (self), 0);
+  row = row_for_field (self, field);
+  g_return_val_if_fail (SK_IS_CHOICE_ROW (row), 0);
+  return sk_choice_row_get_n_choices (SK_CHOICE_ROW (row));
+}
+
+const char *
+sk_rule_editor_get_preview (SkRuleEditor *self)
+{
+  g_return_val_if_fail (SK_IS_RULE_EDITOR (self), NULL);
+  return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self->preview_row));
+}
+
+static char **
+parse_list (const char *text)
+{
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
 
   for (guint i = 0; parts[i] != NULL; i++)
@@ -176,7 +199,7 @@ parse_money_row (AdwEntryRow *row, gint64 *out, GError **error, const char *what
 
 /* Reads the form into @rule; on a bad field, names it and returns it in @bad. */
 static gboolean
-read_form (SkRuleEditor *self, SkDiscountRule *rule, AdwEntryRow **bad, GError **error)
+read_form (SkRuleEditor *self, SkDiscountRule *rule, GtkWidget **bad, GError **error)
 {
   g_autofree char *name
       = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
@@ -184,14 +207,14 @@ read_form (SkRuleEditor *self, SkDiscountRule *rule, AdwEntryRow **bad, GError *
   guint       type = adw_combo_row_get_selected (self->type_row);
   guint       campaign = adw_combo_row_get_selected (self->campaign_row);
   gint64      value = 0, min_purchase, max_discount, from = 0, until = 0;
-  g_auto (GStrv) categories = parse_list (self->categories_row);
-  g_auto (GStrv) segments = parse_list (self->segments_row);
-  g_auto (GStrv) stores = parse_list (self->stores_row);
+  g_auto (GStrv) categories = sk_choice_row_get_selected (self->categories_row);
+  g_auto (GStrv) segments = sk_choice_row_get_selected (self->segments_row);
+  g_auto (GStrv) stores = sk_choice_row_get_selected (self->stores_row);
 
   *bad = NULL;
   if (*name == '\0')
     {
-      *bad = self->name_row;
+      *bad = GTK_WIDGET (self->name_row);
       g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("The rule needs a name"));
       return FALSE;
     }
@@ -199,7 +222,7 @@ read_form (SkRuleEditor *self, SkDiscountRule *rule, AdwEntryRow **bad, GError *
     type = 0;
   if (!sk_money_parse (value_text, &value))
     {
-      *bad = self->value_row;
+      *bad = GTK_WIDGET (self->value_row);
       g_set_error (error, SK_ERROR, SK_ERROR_INVALID,
                    _ ("The value must be a number, like 10 or 12,5"));
       return FALSE;
@@ -208,38 +231,38 @@ read_form (SkRuleEditor *self, SkDiscountRule *rule, AdwEntryRow **bad, GError *
    * ×2 = 200 hundredths. */
   if (type == 0 && (value <= 0 || value > 10000))
     {
-      *bad = self->value_row;
+      *bad = GTK_WIDGET (self->value_row);
       g_set_error (error, SK_ERROR, SK_ERROR_INVALID,
                    _ ("A percentage must be more than 0 and at most 100 %%"));
       return FALSE;
     }
   if (type == 1 && (value <= 0 || value > SK_MONEY_MAX))
     {
-      *bad = self->value_row;
+      *bad = GTK_WIDGET (self->value_row);
       g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("A fixed amount must be more than 0 ₽"));
       return FALSE;
     }
   if (type == 2 && (value < 100 || value > 10000))
     {
-      *bad = self->value_row;
+      *bad = GTK_WIDGET (self->value_row);
       g_set_error (error, SK_ERROR, SK_ERROR_INVALID,
                    _ ("A bonus multiplier must be between ×1 and ×100"));
       return FALSE;
     }
   if (!parse_money_row (self->min_purchase_row, &min_purchase, error, _ ("Minimum purchase")))
     {
-      *bad = self->min_purchase_row;
+      *bad = GTK_WIDGET (self->min_purchase_row);
       return FALSE;
     }
   if (!parse_money_row (self->max_discount_row, &max_discount, error, _ ("Maximum discount")))
     {
-      *bad = self->max_discount_row;
+      *bad = GTK_WIDGET (self->max_discount_row);
       return FALSE;
     }
   for (guint i = 0; segments[i] != NULL; i++)
     if (!sk_segment_is_valid (segments[i]))
       {
-        *bad = self->segments_row;
+        *bad = GTK_WIDGET (self->segments_row);
         g_set_error (error, SK_ERROR, SK_ERROR_INVALID,
                      _ ("“%s” is not a segment: use new, one_time, occasional, regular or vip"),
                      segments[i]);
@@ -247,13 +270,13 @@ read_form (SkRuleEditor *self, SkDiscountRule *rule, AdwEntryRow **bad, GError *
       }
   if (!sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (self->valid_from_row)), &from))
     {
-      *bad = self->valid_from_row;
+      *bad = GTK_WIDGET (self->valid_from_row);
       g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("Dates look like 2026-12-31"));
       return FALSE;
     }
   if (!sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (self->valid_until_row)), &until))
     {
-      *bad = self->valid_until_row;
+      *bad = GTK_WIDGET (self->valid_until_row);
       g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("Dates look like 2026-12-31"));
       return FALSE;
     }
@@ -262,7 +285,7 @@ read_form (SkRuleEditor *self, SkDiscountRule *rule, AdwEntryRow **bad, GError *
     until += (gint64)G_USEC_PER_SEC * 60 * 60 * 24 - 1;
   if (from != 0 && until != 0 && until <= from)
     {
-      *bad = self->valid_until_row;
+      *bad = GTK_WIDGET (self->valid_until_row);
       g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("The rule must end after it starts"));
       return FALSE;
     }
@@ -296,11 +319,11 @@ read_form (SkRuleEditor *self, SkDiscountRule *rule, AdwEntryRow **bad, GError *
 }
 
 static void
-show_error (SkRuleEditor *self, AdwEntryRow *bad, const char *message)
+show_error (SkRuleEditor *self, GtkWidget *bad, const char *message)
 {
-  AdwEntryRow *rows[] = { self->name_row,         self->value_row,      self->min_purchase_row,
-                          self->max_discount_row, self->categories_row, self->segments_row,
-                          self->stores_row,       self->valid_from_row, self->valid_until_row };
+  gpointer rows[] = { self->name_row,         self->value_row,      self->min_purchase_row,
+                      self->max_discount_row, self->categories_row, self->segments_row,
+                      self->stores_row,       self->valid_from_row, self->valid_until_row };
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     gtk_widget_remove_css_class (GTK_WIDGET (rows[i]), "error");
@@ -308,8 +331,10 @@ show_error (SkRuleEditor *self, AdwEntryRow *bad, const char *message)
   gtk_label_set_text (self->error_label, message ? message : "");
   if (bad != NULL)
     {
-      gtk_widget_add_css_class (GTK_WIDGET (bad), "error");
-      gtk_widget_grab_focus (GTK_WIDGET (bad));
+      gtk_widget_add_css_class (bad, "error");
+      if (ADW_IS_EXPANDER_ROW (bad))
+        adw_expander_row_set_expanded (ADW_EXPANDER_ROW (bad), TRUE);
+      gtk_widget_grab_focus (bad);
     }
 }
 
@@ -350,7 +375,7 @@ sk_rule_editor_save_async (SkRuleEditor       *self,
 {
   g_autoptr (GTask) task = NULL;
   g_autoptr (GError) local = NULL;
-  AdwEntryRow *bad = NULL;
+  GtkWidget *bad = NULL;
 
   g_return_if_fail (SK_IS_RULE_EDITOR (self));
   task = g_task_new (self, cancellable, callback, user_data);
@@ -425,26 +450,64 @@ preview_done (GObject *source, GAsyncResult *result, gpointer user_data)
   }
 }
 
+/* @quiet: the preview the editor runs by itself as the user edits; a form
+ * not yet valid says so in the preview's row, not as an error. */
 static void
-preview_action (GtkWidget *widget, const char *action_name, GVariant *param)
+run_preview (SkRuleEditor *self, gboolean quiet)
 {
-  SkRuleEditor *self = SK_RULE_EDITOR (widget);
   g_autoptr (SkDiscountRule) rule = sk_record_copy (SK_RECORD (self->rule));
   g_autoptr (GError) error = NULL;
-  AdwEntryRow *bad = NULL;
-  gint64       now = sk_time_now ();
+  GtkWidget *bad = NULL;
+  gint64     now = sk_time_now ();
 
+  g_clear_handle_id (&self->preview_id, g_source_remove);
+  if (sk_app_repository () == NULL)
+    return;
   if (!read_form (self, rule, &bad, &error))
     {
-      show_error (self, bad, error->message);
+      if (quiet)
+        {
+          sk_cancellable_clear (&self->preview_cancellable);
+          gtk_spinner_stop (self->preview_spinner);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->preview_row), error->message);
+        }
+      else
+        show_error (self, bad, error->message);
       return;
     }
-  show_error (self, NULL, NULL);
+  if (!quiet)
+    show_error (self, NULL, NULL);
+  /* Only the count for the form as it is now. */
+  sk_cancellable_renew (&self->preview_cancellable);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->preview_row), _ ("Computing…"));
   gtk_spinner_start (self->preview_spinner);
   sk_repository_preview_rule_async (sk_app_repository (), rule,
                                     now - (gint64)G_USEC_PER_SEC * 60 * 60 * 24 * 30, now,
-                                    PREVIEW_LIMIT, self->cancellable, preview_done, self);
+                                    PREVIEW_LIMIT, self->preview_cancellable, preview_done, self);
+}
+
+static void
+preview_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  run_preview (SK_RULE_EDITOR (widget), FALSE);
+}
+
+static gboolean
+preview_timeout_cb (gpointer data)
+{
+  SkRuleEditor *self = data;
+
+  self->preview_id = 0;
+  run_preview (self, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+/* Any change of the form: the count follows once the user pauses. */
+static void
+form_changed_cb (SkRuleEditor *self)
+{
+  g_clear_handle_id (&self->preview_id, g_source_remove);
+  self->preview_id = g_timeout_add (400, preview_timeout_cb, self);
 }
 
 static void
@@ -494,10 +557,14 @@ sk_rule_editor_new (GtkWindow *parent, SkDiscountRule *rule)
   r = self->rule;
   gtk_window_set_title (GTK_WINDOW (self), self->is_new ? _ ("New Rule") : _ ("Edit Rule"));
 
-  /* The campaigns arrive from a worker. */
+  /* The campaigns, stores and categories arrive from a worker. */
   if (sk_app_repository () != NULL)
-    sk_repository_list_campaigns_async (sk_app_repository (), self->cancellable,
-                                        campaigns_listed_cb, self);
+    {
+      sk_repository_list_campaigns_async (sk_app_repository (), self->cancellable,
+                                          campaigns_listed_cb, self);
+      sk_choice_row_offer_stores (self->stores_row, self->cancellable);
+      sk_choice_row_offer_categories (self->categories_row, self->cancellable);
+    }
 
   set_text (self->name_row, sk_record_get_string (r, "name"));
   set_text (self->description_row, sk_record_get_string (r, "description"));
@@ -510,9 +577,9 @@ sk_rule_editor_new (GtkWindow *parent, SkDiscountRule *rule)
   gtk_spin_button_set_value (self->priority_spin, sk_record_get_int64 (r, "priority"));
   set_money_text (self->min_purchase_row, sk_record_get_int64 (r, "min_purchase"));
   set_money_text (self->max_discount_row, sk_record_get_int64 (r, "max_discount"));
-  set_list_text (self->categories_row, sk_record_get_strv (r, "categories"));
-  set_list_text (self->segments_row, sk_record_get_strv (r, "segments"));
-  set_list_text (self->stores_row, sk_record_get_strv (r, "store_ids"));
+  sk_choice_row_set_selected (self->categories_row, sk_record_get_strv (r, "categories"));
+  sk_choice_row_set_selected (self->segments_row, sk_record_get_strv (r, "segments"));
+  sk_choice_row_set_selected (self->stores_row, sk_record_get_strv (r, "store_ids"));
   valid_from = sk_record_get_int64 (r, "valid_from");
   valid_until = sk_record_get_int64 (r, "valid_until");
   from = valid_from ? sk_date_from_usec (valid_from) : NULL;
@@ -531,6 +598,8 @@ sk_rule_editor_dispose (GObject *object)
   SkRuleEditor *self = SK_RULE_EDITOR (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->preview_id, g_source_remove);
+  sk_cancellable_clear (&self->preview_cancellable);
   g_clear_object (&self->rule);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->campaigns, g_ptr_array_unref);
@@ -580,6 +649,27 @@ sk_rule_editor_class_init (SkRuleEditorClass *klass)
 static void
 sk_rule_editor_init (SkRuleEditor *self)
 {
+  g_type_ensure (SK_TYPE_CHOICE_ROW);
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
+  sk_choice_row_offer_segments (self->segments_row);
+  {
+    gpointer entries[] = { self->name_row,         self->value_row,      self->min_purchase_row,
+                           self->max_discount_row, self->valid_from_row, self->valid_until_row };
+    gpointer spins[] = { self->priority_spin, self->limit_total_spin, self->limit_customer_spin };
+    gpointer choices[] = { self->categories_row, self->segments_row, self->stores_row };
+
+    for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+      g_signal_connect_swapped (entries[i], "changed", G_CALLBACK (form_changed_cb), self);
+    for (guint i = 0; i < G_N_ELEMENTS (spins); i++)
+      g_signal_connect_swapped (spins[i], "value-changed", G_CALLBACK (form_changed_cb), self);
+    for (guint i = 0; i < G_N_ELEMENTS (choices); i++)
+      g_signal_connect_swapped (choices[i], "changed", G_CALLBACK (form_changed_cb), self);
+    g_signal_connect_swapped (self->type_row, "notify::selected", G_CALLBACK (form_changed_cb),
+                              self);
+    g_signal_connect_swapped (self->active_switch, "notify::active", G_CALLBACK (form_changed_cb),
+                              self);
+    g_signal_connect_swapped (self->stackable_switch, "notify::active",
+                              G_CALLBACK (form_changed_cb), self);
+  }
 }

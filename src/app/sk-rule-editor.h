@@ -25,5 +25,10 @@ void        sk_rule_editor_save_async (SkRuleEditor       *self,
                                        gpointer            user_data);
 gboolean    sk_rule_editor_save_finish (SkRuleEditor *self, GAsyncResult *result, GError **error);
 const char *sk_rule_editor_get_error (SkRuleEditor *self);
+/* How many values the categories, segments or store_ids field offers
+ * (the categories and stores come from a worker). */
+guint sk_rule_editor_get_n_choices (SkRuleEditor *self, const char *field);
+/* What the live preview says now ("12 of 340 purchases, 1 200,00 ₽ off"). */
+const char *sk_rule_editor_get_preview (SkRuleEditor *self);
 
 G_END_DECLS

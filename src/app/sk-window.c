@@ -79,9 +79,23 @@ ensure_view (SkWindow *self, const char *name)
   for (guint i = 0; i < G_N_ELEMENTS (lazy_views) && child != NULL; i++)
     if (g_str_equal (name, lazy_views[i].name))
       {
-        if (adw_bin_get_child (ADW_BIN (child)) == NULL)
-          adw_bin_set_child (ADW_BIN (child), g_object_new (lazy_views[i].get_type (), NULL));
-        return adw_bin_get_child (ADW_BIN (child));
+        GtkWidget *view = g_object_get_data (G_OBJECT (child), "view");
+
+        if (view == NULL)
+          {
+            /* Every page of the stack counts in the window's minimum
+             * width, shown or not: a view wider than a phone scrolls
+             * sideways in its page instead of holding the window wide. */
+            GtkWidget *scroller = gtk_scrolled_window_new ();
+
+            view = g_object_new (lazy_views[i].get_type (), NULL);
+            gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scroller), GTK_POLICY_AUTOMATIC,
+                                            GTK_POLICY_NEVER);
+            gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), view);
+            adw_bin_set_child (ADW_BIN (child), scroller);
+            g_object_set_data (G_OBJECT (child), "view", view);
+          }
+        return view;
       }
   return child;
 }
@@ -260,6 +274,23 @@ checkout_action (GtkWidget *widget, const char *action_name, GVariant *param)
     gtk_widget_activate_action (checkout, "checkout.focus", "s", what);
 }
 
+/* A barcode scanner types into whatever has focus: while the till is shown,
+ * its keys go by the till first. */
+static gboolean
+key_capture_cb (GtkEventControllerKey *controller,
+                guint                  keyval,
+                guint                  keycode,
+                GdkModifierType        state,
+                SkWindow              *self)
+{
+  if (sk_window_is_welcome (self)
+      || adw_view_stack_get_visible_child (self->stack) != self->checkout_view)
+    return FALSE;
+  return sk_checkout_view_route_key (
+      SK_CHECKOUT_VIEW (self->checkout_view), keyval, state,
+      gtk_event_controller_get_current_event_time (GTK_EVENT_CONTROLLER (controller)));
+}
+
 static void
 save_window_state (SkWindow *self)
 {
@@ -391,6 +422,8 @@ sk_window_class_init (SkWindowClass *klass)
                                        "customer");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F3, 0, "win.checkout", "s", "sku");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F4, 0, "win.checkout", "s", "bonus");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F4, GDK_SHIFT_MASK, "win.checkout",
+                                       "s", "spend-max");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F12, 0, "win.checkout", "s", "pay");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "win.checkout",
                                        "s", "new-sale");
@@ -410,4 +443,11 @@ sk_window_init (SkWindow *self)
   self->cancellable = g_cancellable_new ();
   g_signal_connect_object (self->stack, "notify::visible-child", G_CALLBACK (visible_child_cb),
                            self, G_CONNECT_SWAPPED);
+  {
+    GtkEventController *keys = gtk_event_controller_key_new ();
+
+    gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+    g_signal_connect (keys, "key-pressed", G_CALLBACK (key_capture_cb), self);
+    gtk_widget_add_controller (GTK_WIDGET (self), keys);
+  }
 }

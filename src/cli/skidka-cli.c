@@ -1023,6 +1023,260 @@ run_sync (Cli *cli, int argc, char **argv)
   return EXIT_OK;
 }
 
+/* products */
+
+/* Each error of a price list as a compiler would say it: FILE:LINE: column: message. */
+static void
+print_csv_errors (const char *file, JsonArray *errors, gint64 n_errors)
+{
+  for (guint i = 0; errors != NULL && i < json_array_get_length (errors); i++)
+    {
+      JsonObject *e = json_array_get_object_element (errors, i);
+      gint64      line = e ? json_object_get_int_member_with_default (e, "line", 0) : 0;
+      const char *column
+          = e ? json_object_get_string_member_with_default (e, "column", NULL) : NULL;
+      const char *message
+          = e ? json_object_get_string_member_with_default (e, "message", "?") : "?";
+      g_autofree char *where = line > 0 ? g_strdup_printf ("%s:%" G_GINT64_FORMAT ": ", file, line)
+                                        : g_strdup_printf ("%s: ", file);
+
+      if (column != NULL)
+        g_printerr ("%s%s: %s\n", where, column, message);
+      else
+        g_printerr ("%s%s\n", where, message);
+    }
+  if (errors != NULL && n_errors > json_array_get_length (errors))
+    g_printerr ("%s: and %" G_GINT64_FORMAT " more errors\n", file,
+                n_errors - (gint64)json_array_get_length (errors));
+}
+
+static JsonNode *
+import_counts_to_json (const SkProductImport *counts)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "created");
+  json_builder_add_int_value (builder, counts->created);
+  json_builder_set_member_name (builder, "updated");
+  json_builder_add_int_value (builder, counts->updated);
+  json_builder_set_member_name (builder, "unchanged");
+  json_builder_add_int_value (builder, counts->unchanged);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/* What HQ answered that is not what was asked: a clear message, exit 1. */
+static int
+server_failure (const char *server, guint status, JsonNode *answer, const GError *error)
+{
+  g_autoptr (GError) answered = NULL;
+
+  if (error != NULL && error->domain != SK_ERROR)
+    return failure_message ("Cannot reach the server %s: %s", server, error->message);
+  if (error != NULL)
+    return failure (error);
+  sk_sync_http_error (status, answer, &answered);
+  if (g_error_matches (answered, SK_ERROR, SK_ERROR_UNAUTHORIZED))
+    return failure_message ("%s (run “%s sync login”)", answered->message, PROGRAM);
+  return failure (answered);
+}
+
+static int
+products_import_remote (const char *server, const char *token, const char *file, GBytes *text)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  JsonObject *object;
+  guint       status = 0;
+
+  answer = sk_sync_call (server, token, "POST", "/api/products/import", "text/csv", text, &status,
+                         NULL, &error);
+  if (answer != NULL && status == 200)
+    {
+      print_json (answer, TRUE);
+      return EXIT_OK;
+    }
+  object = answer != NULL && JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
+  if (status == 400 && object != NULL && json_object_has_member (object, "errors"))
+    print_csv_errors (file, json_object_get_array_member (object, "errors"),
+                      json_object_get_int_member_with_default (object, "error_count", 0));
+  return server_failure (server, status, answer, error);
+}
+
+static int
+products_import (Cli *cli, const char *server, const char *token, const char *file)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (SkProductsCsv) csv = NULL;
+  g_autoptr (JsonNode) output = NULL;
+  g_autofree char *text = NULL;
+  SkProductImport  counts = { 0 };
+  gsize            length = 0;
+
+  if (g_str_equal (file, "-"))
+    text = read_stdin (&length, &error);
+  else if (!g_file_get_contents (file, &text, &length, &error))
+    g_clear_pointer (&text, g_free);
+  if (text == NULL)
+    return failure (error);
+  if (server != NULL)
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&text), length);
+
+      return products_import_remote (server, token, file, bytes);
+    }
+
+  csv = sk_products_csv_parse (text, (gssize)length);
+  if (csv->n_errors == 0)
+    {
+      db = open_database (cli, FALSE, &error);
+      if (db == NULL)
+        return failure (error);
+      if (sk_database_import_products (db, csv, &counts, &error))
+        {
+          output = import_counts_to_json (&counts);
+          print_json (output, TRUE);
+          return EXIT_OK;
+        }
+    }
+  if (csv->n_errors > 0)
+    {
+      g_autoptr (JsonNode) errors = sk_products_csv_errors_to_json (csv);
+
+      print_csv_errors (file, json_node_get_array (errors), csv->n_errors);
+      g_clear_error (&error);
+      sk_products_csv_set_error (csv, &error);
+    }
+  return failure (error);
+}
+
+static int
+products_list (Cli *cli, const char *server, const char *token, const char *search)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) output = NULL;
+  g_autofree char *cursor = NULL;
+  g_autoptr (SkDatabase) db = NULL;
+
+  if (server == NULL)
+    {
+      db = open_database (cli, FALSE, &error);
+      if (db == NULL)
+        return failure (error);
+    }
+  json_builder_begin_array (builder);
+  /* A page at a time, from the file or from HQ, until there is no next one. */
+  do
+    {
+      if (db != NULL)
+        {
+          g_autoptr (GPtrArray) page = NULL;
+          g_autofree char *next = NULL;
+
+          page = sk_database_search_products (db, search, cursor, 500, &next, &error);
+          if (page == NULL)
+            return failure (error);
+          for (guint i = 0; i < page->len; i++)
+            sk_record_build_json (g_ptr_array_index (page, i), builder);
+          g_free (cursor);
+          cursor = g_steal_pointer (&next);
+        }
+      else
+        {
+          g_autoptr (GString) path = g_string_new ("/api/products?limit=500");
+          g_autoptr (JsonNode) answer = NULL;
+          JsonObject *object = NULL;
+          JsonArray  *items = NULL;
+          guint       status = 0;
+
+          if (search != NULL)
+            {
+              g_autofree char *q = g_uri_escape_string (search, NULL, FALSE);
+              g_string_append_printf (path, "&q=%s", q);
+            }
+          if (cursor != NULL)
+            {
+              g_autofree char *c = g_uri_escape_string (cursor, NULL, FALSE);
+              g_string_append_printf (path, "&cursor=%s", c);
+            }
+          answer
+              = sk_sync_call (server, token, "GET", path->str, NULL, NULL, &status, NULL, &error);
+          if (answer == NULL || status != 200)
+            return server_failure (server, status, answer, error);
+          object = JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
+          if (object != NULL && json_object_has_member (object, "items"))
+            items = json_object_get_array_member (object, "items");
+          if (items == NULL)
+            return failure_message ("The server %s answered without a list of products", server);
+          for (guint i = 0; i < json_array_get_length (items); i++)
+            json_builder_add_value (builder, json_node_copy (json_array_get_element (items, i)));
+          g_free (cursor);
+          cursor
+              = g_strdup (json_object_get_string_member_with_default (object, "next_cursor", NULL));
+        }
+    }
+  while (cursor != NULL);
+  json_builder_end_array (builder);
+  output = json_builder_get_root (builder);
+  print_json (output, TRUE);
+  return EXIT_OK;
+}
+
+static int
+run_products (Cli *cli, int argc, char **argv)
+{
+  g_autofree char *server = NULL;
+  g_autofree char *token_file = NULL;
+  g_autofree char *search = NULL;
+  g_autofree char *token = NULL;
+  GOptionEntry     entries[]
+      = { { "server", 0, 0, G_OPTION_ARG_STRING, &server,
+            "Do it at HQ, through the server's API, instead of in the database file", "URL" },
+          { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file,
+            "With --server: the file with the account's token (written by “sync login”)", "FILE" },
+          { "search", 0, 0, G_OPTION_ARG_STRING, &search,
+            "list: only the products whose SKU, name, category or barcode holds this", "TEXT" },
+          G_OPTION_ENTRY_NULL };
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  if ((status = parse_options (
+           cli, "products", "import FILE.csv | list",
+           "The chain's products. “import” reads a price list in CSV (UTF-8; a header row\n"
+           "naming sku, name, price and optionally category and barcode, in any order;\n"
+           "delimiter , or ;; prices in rubles like 1299.50 or 1 299,50) and writes it\n"
+           "all or nothing, an upsert by SKU, printing how many products were created,\n"
+           "updated and unchanged; a bad row is reported with its line and column, and\n"
+           "nothing changes. FILE - reads the standard input. “list” prints the products\n"
+           "as JSON. Both work on the database file (--db) or at HQ (--server, an admin's\n"
+           "token to import).",
+           entries, &argc, &argv))
+      >= 0)
+    return status;
+  if (argc < 2)
+    return usage_error ("products needs an action (“import FILE.csv” or “list”)");
+  if (!g_str_equal (argv[1], "import") && !g_str_equal (argv[1], "list"))
+    return usage_error ("Unknown products action “%s” (there are “import” and “list”)", argv[1]);
+  if (g_str_equal (argv[1], "import") && argc < 3)
+    return usage_error ("products import needs the CSV file (or - for the standard input)");
+  if (argc > (g_str_equal (argv[1], "import") ? 3 : 2))
+    return usage_error ("Unexpected argument “%s”", argv[g_str_equal (argv[1], "import") ? 3 : 2]);
+  if ((server == NULL) != (token_file == NULL))
+    return usage_error ("--server and --token-file go together");
+  if (token_file != NULL)
+    {
+      token = read_secret (token_file, "token", &error);
+      if (token == NULL)
+        return failure (error);
+    }
+  if (g_str_equal (argv[1], "import"))
+    return products_import (cli, server, token, argv[2]);
+  return products_list (cli, server, token, search);
+}
+
 /* main */
 
 static const Command commands[] = {
@@ -1041,6 +1295,8 @@ static const Command commands[] = {
     run_sync },
   { "sync login", "--server URL --username U --password-file F --token-file FILE",
     "Sign in to the server and write the token file", run_sync },
+  { "products", "import FILE.csv | list [--search TEXT] [--server URL --token-file FILE]",
+    "Import a price list (CSV, all or nothing) or list the products", run_products },
 };
 
 static void

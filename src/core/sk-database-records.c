@@ -1,4 +1,4 @@
-/* sk-database-records.c: stores, products, customers, rules and campaigns in
+/* sk-database-records.c: stores, customers, rules and campaigns in
  * the SQLite file, with validation of what users type.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
@@ -300,7 +300,23 @@ sk_name_key (const char *full_name)
   normalized = g_utf8_normalize (full_name, -1, G_NORMALIZE_ALL);
   if (normalized == NULL)
     return g_strdup ("");
-  return g_utf8_casefold (g_strstrip (normalized), -1);
+  {
+    g_autofree char *folded = g_utf8_casefold (g_strstrip (normalized), -1);
+    GString         *key = g_string_sized_new (strlen (folded));
+    gunichar         previous = 0;
+
+    /* Nobody types ё at a till: "Федор" finds "Фёдоров". Decomposed, ё is
+     * е and a combining diaeresis: the diaeresis goes (й keeps its breve). */
+    for (const char *p = folded; *p != '\0'; p = g_utf8_next_char (p))
+      {
+        gunichar c = g_utf8_get_char (p);
+
+        if (!(c == 0x0308 && previous == 0x0435))
+          g_string_append_unichar (key, c);
+        previous = c;
+      }
+    return g_string_free (key, FALSE);
+  }
 }
 
 /* Generic update of the writable columns with the version check. */
@@ -485,49 +501,6 @@ sk_database_list_stores (SkDatabase *self, GError **error)
                               SK_TYPE_STORE, error);
 }
 
-/* Products */
-
-gboolean
-sk_database_save_product (SkDatabase *self, SkProduct *product, GError **error)
-{
-  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
-  g_return_val_if_fail (SK_IS_PRODUCT (product), FALSE);
-
-  if (sk_str_is_blank (product->sku) || sk_str_is_blank (product->name))
-    {
-      sk_set_field_error (error, SK_ERROR_INVALID, sk_str_is_blank (product->sku) ? "sku" : "name",
-                          _ ("A product needs a SKU and a name"));
-      return FALSE;
-    }
-  if (product->price < 0 || product->price > SK_MONEY_MAX)
-    {
-      sk_set_field_error (error, SK_ERROR_INVALID, "price", _ ("The price cannot be negative"));
-      return FALSE;
-    }
-  return sk_db_exec (self, error,
-                     "INSERT INTO products (sku, name, category, price) VALUES (?, ?, ?, ?)"
-                     " ON CONFLICT (sku) DO UPDATE SET name = excluded.name,"
-                     " category = excluded.category, price = excluded.price",
-                     "sssi", product->sku, product->name, product->category, product->price);
-}
-
-SkProduct *
-sk_database_get_product (SkDatabase *self, const char *sku, GError **error)
-{
-  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
-  return get_one (self, SK_TYPE_PRODUCT, "SELECT * FROM products WHERE sku = ?", sku, _ ("product"),
-                  error);
-}
-
-GPtrArray *
-sk_database_list_products (SkDatabase *self, GError **error)
-{
-  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
-  return sk_db_query_records (
-      self, sk_db_query (self, error, "SELECT * FROM products ORDER BY category, name", NULL),
-      SK_TYPE_PRODUCT, error);
-}
-
 /* Customers */
 
 static gboolean
@@ -632,6 +605,7 @@ gboolean
 sk_database_update_customer (SkDatabase *self, SkCustomer *customer, GError **error)
 {
   g_autoptr (JsonNode) payload = NULL;
+  g_autoptr (SkCustomer) before = NULL;
   g_autoptr (SkCustomer) stored = NULL;
   gint64 version;
 
@@ -644,13 +618,18 @@ sk_database_update_customer (SkDatabase *self, SkCustomer *customer, GError **er
   version = customer->version;
   if (!sk_db_begin (self, error))
     return FALSE;
-  if (!update_record (self, "customers", SK_RECORD (customer), error)
+  /* The values this edit was made on go with it: HQ takes the fields the
+   * edit changed, and keeps its own where it changed them meanwhile. */
+  before = sk_database_get_customer (self, customer->id, error);
+  if (before == NULL || !update_record (self, "customers", SK_RECORD (customer), error)
       || !sk_db_save_customer_extras (self, customer, error))
     goto fail;
   stored = sk_database_get_customer (self, customer->id, error);
   if (stored == NULL)
     goto fail;
   payload = sk_record_to_json (SK_RECORD (stored));
+  json_object_set_member (json_node_get_object (payload), "base",
+                          sk_record_to_json (SK_RECORD (before)));
   if (!sk_db_outbox_add (self, "customer", customer->id, "update", payload, error))
     goto fail;
   if (!sk_db_commit (self, error))
@@ -808,6 +787,15 @@ search_order (const char *q, SearchKey order[2])
   return q[0] == '+' ? 1 : 2;
 }
 
+/* A name search of some text: it also matches any word of the name
+ * ("анна" finds "петрова анна"), as a scan; the whole list (no text) stays
+ * on its index. */
+static gboolean
+name_words (SearchKey by, const char *low)
+{
+  return by == BY_NAME && *low != '\0';
+}
+
 static GPtrArray *
 search_page (SkDatabase *self,
              SearchKey   by,
@@ -829,14 +817,19 @@ search_page (SkDatabase *self,
                 " WHERE card_number >= ? AND card_number < ? AND (card_number, id) > (?, ?)"
                 " ORDER BY card_number, id LIMIT ?",
   };
+  /* A name typed matches from the start of any word of the name. */
+  static const char words_sql[]
+      = "SELECT * FROM customers"
+        " WHERE ((name_key >= ?1 AND name_key < ?2) OR name_key LIKE ('% ' || ?1 || '%'))"
+        " AND (name_key, id) > (?3, ?4) ORDER BY name_key, id LIMIT ?5";
   g_autofree char *high = g_strconcat (low, "\xf4\x8f\xbf\xbf", NULL);
   GPtrArray       *rows;
 
   /* A prefix range on an index: [low, low + U+10FFFF). */
   rows = sk_db_query_records (self,
-                              sk_db_query (self, error, sql[by], "ssssi", low, high,
-                                           after_key ? after_key : "", after_id ? after_id : "",
-                                           (gint64)limit + 1),
+                              sk_db_query (self, error, name_words (by, low) ? words_sql : sql[by],
+                                           "ssssi", low, high, after_key ? after_key : "",
+                                           after_id ? after_id : "", (gint64)limit + 1),
                               SK_TYPE_CUSTOMER, error);
   if (rows != NULL && rows->len > limit)
     {
@@ -959,6 +952,9 @@ sk_database_count_search_customers (SkDatabase *self, const char *query, gint64 
     [BY_CARD] = "SELECT count(*) FROM (SELECT 1 FROM customers"
                 " WHERE card_number >= ? AND card_number < ? LIMIT ?)",
   };
+  static const char words_sql[]
+      = "SELECT count(*) FROM (SELECT 1 FROM customers WHERE (name_key >= ?1 AND name_key < ?2)"
+        " OR name_key LIKE ('% ' || ?1 || '%') LIMIT ?3)";
   g_autofree char *q = g_strstrip (g_strdup (query ? query : ""));
   g_autofree char *low = NULL;
   g_autofree char *high = NULL;
@@ -969,7 +965,8 @@ sk_database_count_search_customers (SkDatabase *self, const char *query, gint64 
     return sk_database_count_customers (self, error);
   by = search_key_for (self, q, &low);
   high = g_strconcat (low, "\xf4\x8f\xbf\xbf", NULL);
-  return sk_db_query_int (self, error, -1, sql[by], "ssi", low, high, max > 0 ? max : G_MAXINT64);
+  return sk_db_query_int (self, error, -1, name_words (by, low) ? words_sql : sql[by], "ssi", low,
+                          high, max > 0 ? max : G_MAXINT64);
 }
 
 GPtrArray *
@@ -994,6 +991,14 @@ sk_database_search_customers_at (
         [BY_CARD] = "SELECT * FROM customers WHERE card_number >= ? AND card_number < ?"
                     " ORDER BY card_number DESC, id DESC LIMIT ? OFFSET ?",
     },
+  };
+  static const char *const words_sql[2] = {
+    "SELECT * FROM customers"
+    " WHERE (name_key >= ?1 AND name_key < ?2) OR name_key LIKE ('% ' || ?1 || '%')"
+    " ORDER BY name_key, id LIMIT ?3 OFFSET ?4",
+    "SELECT * FROM customers"
+    " WHERE (name_key >= ?1 AND name_key < ?2) OR name_key LIKE ('% ' || ?1 || '%')"
+    " ORDER BY name_key DESC, id DESC LIMIT ?3 OFFSET ?4",
   };
   g_autofree char *q = g_strstrip (g_strdup (query ? query : ""));
   g_autofree char *low = NULL;
@@ -1022,7 +1027,9 @@ sk_database_search_customers_at (
         return g_ptr_array_new_with_free_func (g_object_unref);
     }
   rows = sk_db_query_records (
-      self, sk_db_query (self, error, sql[reverse][by], "ssii", low, high, (gint64)limit, skip),
+      self,
+      sk_db_query (self, error, name_words (by, low) ? words_sql[reverse] : sql[reverse][by],
+                   "ssii", low, high, (gint64)limit, skip),
       SK_TYPE_CUSTOMER, error);
   if (rows != NULL && reverse)
     for (guint i = 0; i < rows->len / 2; i++)

@@ -8,10 +8,11 @@
 
 #include "sk-discount-engine.h"
 #include "sk-model.h"
+#include "sk-products-csv.h"
 
 G_BEGIN_DECLS
 
-#define SK_SCHEMA_VERSION 13
+#define SK_SCHEMA_VERSION 16
 
 #define SK_TYPE_DATABASE (sk_database_get_type ())
 G_DECLARE_FINAL_TYPE (SkDatabase, sk_database, SK, DATABASE, GObject)
@@ -51,10 +52,50 @@ gboolean   sk_database_save_store (SkDatabase *self, SkStore *store, GError **er
 SkStore   *sk_database_get_store (SkDatabase *self, const char *id, GError **error);
 GPtrArray *sk_database_list_stores (SkDatabase *self, GError **error);
 
-/* Products (the till's price list) */
+/* Products (the chain's price list, edited at HQ; sk-database-products.c).
+ * Save validates (sk_product_validate), gives the category the spelling it
+ * already has in the file when one matches without regard to case, and
+ * inserts (version 0: a SKU taken is SK_ERROR_CONFLICT) or updates with
+ * the version check (SK_ERROR_STALE), bumping the version. A barcode
+ * another product has is SK_ERROR_CONFLICT. */
 gboolean   sk_database_save_product (SkDatabase *self, SkProduct *product, GError **error);
 SkProduct *sk_database_get_product (SkDatabase *self, const char *sku, GError **error);
+/* What a scanner read or a cashier typed: the product with that barcode,
+ * or else with that SKU; SK_ERROR_NOT_FOUND when neither. */
+SkProduct *sk_database_find_product_by_code (SkDatabase *self, const char *code, GError **error);
+/* Removes @sku; @version > 0 must be its version (SK_ERROR_STALE). Tills
+ * learn it from the change feed's tombstone. */
+gboolean
+sk_database_delete_product (SkDatabase *self, const char *sku, gint64 version, GError **error);
+/* Every product, by category and name. */
 GPtrArray *sk_database_list_products (SkDatabase *self, GError **error);
+/* A page of products by SKU, of those whose SKU, name, category or barcode
+ * holds @query regardless of case (NULL or empty: all), after @cursor
+ * (NULL: from the start; else a *next_cursor given before, which is NULL
+ * on the last page). */
+GPtrArray *sk_database_search_products (SkDatabase *self,
+                                        const char *query,
+                                        const char *cursor,
+                                        guint       limit,
+                                        char      **next_cursor,
+                                        GError    **error);
+
+typedef struct
+{
+  gint64 created;
+  gint64 updated;
+  gint64 unchanged;
+} SkProductImport;
+
+/* Writes the products of a parsed price list (sk-products-csv.h), an
+ * upsert by SKU, all or nothing, in one transaction. A file with errors is
+ * refused untouched; a barcode that another product (one not in the file)
+ * has is added to @csv's errors with its line, and nothing is written.
+ * Both give SK_ERROR_MALFORMED (sk_products_csv_set_error). */
+gboolean sk_database_import_products (SkDatabase      *self,
+                                      SkProductsCsv   *csv,
+                                      SkProductImport *counts,
+                                      GError         **error);
 
 /* Customers. Create assigns id (if none), created_at and segment "new" and
  * normalises the phone; update checks customer->version against the stored

@@ -471,6 +471,34 @@ rule_discount (const RuleState *state, gint64 base)
   return d;
 }
 
+/* Categories match whatever their case ("Toys" is "toys", "ИГРУШКИ" is
+ * "игрушки"): a rule typed with another spelling than the product list
+ * still finds its lines. Compared character by character, no copies. */
+static guint
+category_hash (gconstpointer key)
+{
+  guint h = 5381;
+
+  for (const char *p = key; *p != '\0'; p = g_utf8_next_char (p))
+    h = h * 33 + g_unichar_tolower (g_utf8_get_char (p));
+  return h;
+}
+
+static gboolean
+category_equal (gconstpointer a, gconstpointer b)
+{
+  const char *p = a, *q = b;
+
+  while (*p != '\0' && *q != '\0')
+    {
+      if (g_unichar_tolower (g_utf8_get_char (p)) != g_unichar_tolower (g_utf8_get_char (q)))
+        return FALSE;
+      p = g_utf8_next_char (p);
+      q = g_utf8_next_char (q);
+    }
+  return *p == *q;
+}
+
 static void
 check_eligibility (RuleState              *state,
                    Ctx                    *ctx,
@@ -672,7 +700,7 @@ sk_discount_engine_calculate (const SkCart           *cart,
   ctx.campaign_left = g_hash_table_new_full (NULL, NULL, NULL, g_free);
 
   /* Line totals and per-category sums, so a rule's base costs a few lookups. */
-  cat_index = g_hash_table_new (g_str_hash, g_str_equal);
+  cat_index = g_hash_table_new (category_hash, category_equal);
   cat_sums = g_new0 (gint64, MAX (1, ctx.n_lines));
   for (guint i = 0; i < ctx.n_lines; i++)
     {

@@ -252,6 +252,9 @@ import_record (SkDatabase *self, const char *table, SkRecord *record, GError **e
           " VALUES (?, ?, ?, ?)",
           "sssi", a->customer_id, a->segment, a->previous_segment, a->assigned_at);
     }
+  /* Products had no version before schema 14: they are at their first. */
+  if (SK_IS_PRODUCT (record) && sk_record_get_int64 (record, "version") < 1)
+    g_object_set (record, "version", (gint64)1, NULL);
   if (!sk_db_insert_record (self, table, record, error))
     return FALSE;
 

@@ -190,6 +190,8 @@ struct _SkProduct
   char    *name;
   char    *category;
   gint64   price;
+  char    *barcode; /* what a scanner reads (EAN-13...), unique; NULL: none */
+  gint64   version;
 };
 
 G_END_DECLS

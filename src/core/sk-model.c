@@ -163,10 +163,9 @@ static const SkField notification_fields[] = {
 };
 
 static const SkField product_fields[] = {
-  F (SkProduct, sku, STRING, REQ),
-  F (SkProduct, name, STRING, REQ),
-  F (SkProduct, category, STRING, 0),
-  F (SkProduct, price, INT64, REQ),
+  F (SkProduct, sku, STRING, REQ),    F (SkProduct, name, STRING, REQ),
+  F (SkProduct, category, STRING, 0), F (SkProduct, price, INT64, REQ),
+  F (SkProduct, barcode, STRING, 0),  F (SkProduct, version, INT64, RO),
 };
 
 SK_DEFINE_RECORD_WITH_DEFAULTS (SkStore, sk_store, store_fields, self->bonus_rate = 100;

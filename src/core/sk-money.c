@@ -109,7 +109,8 @@ sk_money_parse (const char *text, gint64 *kopecks)
             }
           else
             {
-              if (rubles > G_MAXINT64 / 1000)
+              /* So that rubles * 100 + cents below stays inside gint64. */
+              if (rubles >= G_MAXINT64 / 1000)
                 return FALSE;
               rubles = rubles * 10 + (c - '0');
             }

@@ -499,6 +499,36 @@ sk_repository_save_store_finish (SkRepository *self, GAsyncResult *result, GErro
 }
 
 static gpointer
+save_product_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
+{
+  if (!sk_database_save_product (db, job->data, error))
+    return NULL;
+  job->changes = CHANGED_STORES;
+  return g_object_ref (job->data);
+}
+
+void
+sk_repository_save_product_async (SkRepository       *self,
+                                  SkProduct          *product,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (SK_IS_PRODUCT (product));
+  run (self, sk_repository_save_product_async, save_product_job,
+       sk_record_copy (SK_RECORD (product)), g_object_unref, g_object_unref, cancellable, callback,
+       user_data);
+}
+
+SkProduct *
+sk_repository_save_product_finish (SkRepository *self, GAsyncResult *result, GError **error)
+{
+  return finish (self, result, sk_repository_save_product_async, error);
+}
+
+static gpointer
 list_products_job (
     SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {

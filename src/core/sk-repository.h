@@ -72,6 +72,14 @@ void     sk_repository_list_products_async (SkRepository       *self,
                                             gpointer            user_data);
 GPtrArray *
 sk_repository_list_products_finish (SkRepository *self, GAsyncResult *result, GError **error);
+/* Adds a product (or replaces the one with its SKU); stores-changed. */
+void sk_repository_save_product_async (SkRepository       *self,
+                                       SkProduct          *product,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+SkProduct *
+sk_repository_save_product_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
 /* Customers */
 void sk_repository_get_customer_async (SkRepository       *self,

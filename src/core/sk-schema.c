@@ -509,12 +509,52 @@ static const char migration_12[]
       "  FROM sync_events AS e JOIN devices AS d ON d.id = e.device_id, json_each (e.review) AS j"
       "  WHERE e.review IS NOT NULL AND json_valid (e.review);";
 
+/* Sync (SPEC 6): one person registered offline at two tills is one
+ * customer. HQ keeps the first registration and records the second's id
+ * as its alias; a till that learns the merge moves its own rows of the
+ * alias to the survivor. The ledger stays append-only: a row may change
+ * only its customer, and only from an alias to the customer it is an
+ * alias of (list every other column of bonus_transactions here). */
+static const char migration_13[]
+    = "CREATE TABLE customer_aliases ("
+      "  alias_id TEXT PRIMARY KEY,"
+      "  customer_id TEXT NOT NULL REFERENCES customers (id),"
+      "  created_at INTEGER NOT NULL"
+      ");"
+      "CREATE INDEX customer_aliases_customer ON customer_aliases (customer_id);"
+      "DROP TRIGGER bonus_transactions_no_update;"
+      "CREATE TRIGGER bonus_transactions_no_update BEFORE UPDATE ON bonus_transactions"
+      "  WHEN NEW.id IS NOT OLD.id OR NEW.kind IS NOT OLD.kind OR NEW.amount IS NOT OLD.amount"
+      "    OR NEW.balance_after IS NOT OLD.balance_after OR NEW.reason IS NOT OLD.reason"
+      "    OR NEW.purchase_id IS NOT OLD.purchase_id OR NEW.store_id IS NOT OLD.store_id"
+      "    OR NEW.created_at IS NOT OLD.created_at OR NEW.expires_at IS NOT OLD.expires_at"
+      "    OR NOT EXISTS (SELECT 1 FROM customer_aliases WHERE alias_id = OLD.customer_id"
+      "      AND customer_id = NEW.customer_id)"
+      "  BEGIN SELECT RAISE (ABORT, 'the bonus ledger is append-only'); END;";
+
+/* Products edited at HQ (issue 12): a version for optimistic concurrency
+ * (the rows there are version 1), and the barcode a scanner reads, which is
+ * not the SKU: unique where set. The category index serves the list of
+ * categories each save matches its spelling against. */
+static const char migration_14[]
+    = "ALTER TABLE products ADD COLUMN barcode TEXT;"
+      "ALTER TABLE products ADD COLUMN version INTEGER NOT NULL DEFAULT 1;"
+      "CREATE UNIQUE INDEX products_barcode ON products (barcode);"
+      "CREATE INDEX products_category ON products (category);";
+
+/* Customer search folds ё into е (a cashier types "Федор" for
+ * "Фёдоров"): the stored name keys (decomposed: е and U+0308) lose the
+ * diaeresis the same way. */
+static const char migration_15[]
+    = "UPDATE customers SET name_key = replace (name_key, 'е\xcc\x88', 'е')"
+      " WHERE name_key LIKE '%е\xcc\x88%';";
+
 /* Store-local days (issue 16, sales per day by the store's day): the
  * per-day cache's day is now each store's local calendar day
  * (sk-analytics.c), which starts up to 14 hours either side of the UTC
  * day; so a purchase's change drops its UTC day and the days on each side,
  * and a store's time zone changed drops them all. The cache is made again. */
-static const char migration_13[]
+static const char migration_16[]
     = "DROP TRIGGER purchases_daily_insert;"
       "DROP TRIGGER purchases_daily_update;"
       "DROP TRIGGER purchases_daily_delete;"
@@ -535,8 +575,9 @@ static const char migration_13[]
       "DELETE FROM daily_stats_days;";
 
 static const char *const migrations[] = {
-  migration_1, migration_2, migration_3,  migration_4,  migration_5,  migration_6,  migration_7,
-  migration_8, migration_9, migration_10, migration_11, migration_12, migration_13,
+  migration_1,  migration_2,  migration_3,  migration_4,  migration_5,  migration_6,
+  migration_7,  migration_8,  migration_9,  migration_10, migration_11, migration_12,
+  migration_13, migration_14, migration_15, migration_16,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);

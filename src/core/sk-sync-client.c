@@ -3,8 +3,12 @@
  * A cycle runs in a worker thread with a database connection and an HTTP
  * session of its own, both used by that thread only, so nothing blocks the
  * caller's main loop; its state is set on the caller's main context.
- * Retries and their backoff are the caller's (the app schedules them); a
- * failed cycle leaves every unacknowledged event and the last cursor.
+ * A request that fails for a passing reason (the network, a 5xx, 429) is
+ * sent again a few times within the cycle, after an exponential backoff
+ * with jitter (push and pull are idempotent, so a request whose answer was
+ * lost is safe to send again). When the cycle fails all the same, the
+ * next cycle is the caller's to schedule, after sk_sync_client_get_retry_delay();
+ * a failed cycle leaves every unacknowledged event and the last cursor.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -31,6 +35,9 @@ struct _SkSyncClient
   gint64      last_success;
   char       *last_error;
   gboolean    needs_sign_in;
+  guint       retries;       /* more attempts of a request within a cycle */
+  guint       retry_base_ms; /* the first backoff */
+  guint       failures;      /* cycles failed in a row */
 };
 
 G_DEFINE_FINAL_TYPE (SkSyncClient, sk_sync_client, G_TYPE_OBJECT)
@@ -111,25 +118,32 @@ sk_sync_summary_to_json (const SkSyncSummary *summary)
 
 /* HTTP, in the worker */
 
-/* HQ's answer to @method @path: its JSON (NULL when empty) and *status;
- * NULL with @error when HQ could not be reached or answered no JSON. */
+/* HQ's answer to @method @path with @body (may be NULL) of @content_type:
+ * its JSON (a null node when empty), *status and the wait its Retry-After
+ * asks (0: none); NULL with @error when HQ could not be reached or
+ * answered no JSON. */
 static JsonNode *
-http_json (SoupSession  *session,
+http_send (SoupSession  *session,
            const char   *base,
            const char   *method,
            const char   *path,
            const char   *token,
-           JsonNode     *body,
+           const char   *content_type,
+           GBytes       *body,
            guint        *status,
            GCancellable *cancellable,
-           GError      **error)
+           GError      **error,
+           gint64       *retry_after)
 {
   g_autofree char *url = g_strconcat (base, path, NULL);
   g_autoptr (SoupMessage) msg = soup_message_new (method, url);
   g_autoptr (GBytes) bytes = NULL;
-  JsonNode *node;
+  JsonNode   *node;
+  const char *after;
+  guint64     seconds;
 
   *status = 0;
+  *retry_after = 0;
   if (msg == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -141,19 +155,16 @@ http_json (SoupSession  *session,
       g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
       soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
     }
+  /* The message takes its own reference. */
   if (body != NULL)
-    {
-      g_autofree char *text = sk_json_to_string (body, FALSE);
-      gsize            length = strlen (text);
-      g_autoptr (GBytes) request = g_bytes_new_take (g_steal_pointer (&text), length);
-
-      /* The message takes its own reference. */
-      soup_message_set_request_body_from_bytes (msg, "application/json", request);
-    }
+    soup_message_set_request_body_from_bytes (msg, content_type, body);
   bytes = soup_session_send_and_read (session, msg, cancellable, error);
   if (bytes == NULL)
     return NULL;
   *status = soup_message_get_status (msg);
+  after = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Retry-After");
+  if (after != NULL && g_ascii_string_to_unsigned (after, 10, 0, 3600, &seconds, NULL))
+    *retry_after = (gint64)seconds * G_TIME_SPAN_SECOND;
   if (g_bytes_get_size (bytes) == 0)
     return json_node_new (JSON_NODE_NULL);
   node = sk_json_parse (g_bytes_get_data (bytes, NULL), (gssize)g_bytes_get_size (bytes), NULL);
@@ -164,6 +175,31 @@ http_json (SoupSession  *session,
   return node;
 }
 
+/* The same with a JSON body. */
+static JsonNode *
+http_json (SoupSession  *session,
+           const char   *base,
+           const char   *method,
+           const char   *path,
+           const char   *token,
+           JsonNode     *body,
+           guint        *status,
+           GCancellable *cancellable,
+           GError      **error,
+           gint64       *retry_after)
+{
+  g_autoptr (GBytes) request = NULL;
+
+  if (body != NULL)
+    {
+      char *text = sk_json_to_string (body, FALSE);
+
+      request = g_bytes_new_take (text, strlen (text));
+    }
+  return http_send (session, base, method, path, token, "application/json", request, status,
+                    cancellable, error, retry_after);
+}
+
 static JsonObject *
 object_of (JsonNode *node)
 {
@@ -172,8 +208,8 @@ object_of (JsonNode *node)
 
 /* An error answer as an SK_ERROR: 401 asks to sign in again; otherwise
  * the code and message HQ gave. */
-static void
-set_http_error (guint status, JsonNode *node, GError **error)
+void
+sk_sync_http_error (guint status, JsonNode *node, GError **error)
 {
   JsonObject *object = object_of (node);
   JsonObject *e = NULL;
@@ -212,6 +248,8 @@ typedef struct
   char *server_url;
   char *token;
   char *app_version;
+  guint retries;
+  guint retry_base_ms;
 } Job;
 
 static void
@@ -222,6 +260,72 @@ job_free (Job *job)
   g_free (job->token);
   g_free (job->app_version);
   g_free (job);
+}
+
+/* Waits @usec unless @cancellable is cancelled first: FALSE then. */
+static gboolean
+backoff_wait (GCancellable *cancellable, gint64 usec)
+{
+  gint64 end = g_get_monotonic_time () + usec;
+
+  for (gint64 now = g_get_monotonic_time (); now < end; now = g_get_monotonic_time ())
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        return FALSE;
+      g_usleep (MIN (end - now, 50 * G_TIME_SPAN_MILLISECOND));
+    }
+  return !g_cancellable_is_cancelled (cancellable);
+}
+
+/* A failure that may pass: the network (not a refused certificate, not a
+ * cancel), or HQ busy or failing (5xx, 429). */
+static gboolean
+is_transient (guint status, const GError *error)
+{
+  if (error != NULL)
+    return !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+           && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT)
+           && error->domain != G_TLS_ERROR && (error->domain != SK_ERROR || status >= 500);
+  return status >= 500 || status == 429 /* Too Many Requests */;
+}
+
+/* http_json, sent again after a backoff while it fails for a passing
+ * reason: base, 2 base, 4 base... each with jitter (a random half of it
+ * off, so tills back from one outage do not come back in step), or what
+ * HQ's Retry-After asks when that is longer (up to a minute). */
+static JsonNode *
+http_json_retrying (SoupSession  *session,
+                    Job          *job,
+                    const char   *method,
+                    const char   *path,
+                    JsonNode     *body,
+                    guint        *status,
+                    GCancellable *cancellable,
+                    GError      **error)
+{
+  for (guint attempt = 0;; attempt++)
+    {
+      g_autoptr (GError) local = NULL;
+      g_autoptr (JsonNode) node = NULL;
+      gint64 delay;
+
+      node = http_json (session, job->server_url, method, path, job->token, body, status,
+                        cancellable, &local, &delay);
+      if (attempt >= job->retries || !is_transient (*status, local))
+        {
+          if (local != NULL)
+            g_propagate_error (error, g_steal_pointer (&local));
+          return g_steal_pointer (&node);
+        }
+      delay
+          = MAX (delay, (gint64)job->retry_base_ms * G_TIME_SPAN_MILLISECOND << MIN (attempt, 16));
+      delay = MIN (delay, G_TIME_SPAN_MINUTE);
+      if (!backoff_wait (cancellable, (gint64)(delay * g_random_double_range (0.5, 1.0))))
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _ ("The sync was cancelled"));
+          return NULL;
+        }
+    }
 }
 
 /* What a cycle gives back: its summary (pending always set), or an error. */
@@ -276,13 +380,13 @@ push_all (SkDatabase    *db,
       json_builder_end_object (b);
       body = json_builder_get_root (b);
 
-      answer = http_json (session, job->server_url, "POST", "/api/sync/push", job->token, body,
-                          &status, cancellable, error);
+      answer = http_json_retrying (session, job, "POST", "/api/sync/push", body, &status,
+                                   cancellable, error);
       if (answer == NULL)
         return FALSE;
       if (status != SOUP_STATUS_OK)
         {
-          set_http_error (status, answer, error);
+          sk_sync_http_error (status, answer, error);
           return FALSE;
         }
       object = object_of (answer);
@@ -364,8 +468,7 @@ pull_all (SkDatabase    *db,
         }
       else
         path = g_strdup_printf ("/api/sync/pull?limit=%d", SK_SYNC_CLIENT_BATCH);
-      answer = http_json (session, job->server_url, "GET", path, job->token, NULL, &status,
-                          cancellable, error);
+      answer = http_json_retrying (session, job, "GET", path, NULL, &status, cancellable, error);
       if (answer == NULL)
         return FALSE;
       /* HQ does not know the cursor (restored from a backup, another
@@ -380,7 +483,7 @@ pull_all (SkDatabase    *db,
         }
       if (status != SOUP_STATUS_OK)
         {
-          set_http_error (status, answer, error);
+          sk_sync_http_error (status, answer, error);
           return FALSE;
         }
       object = object_of (answer);
@@ -464,6 +567,10 @@ sync_done (GObject *source, GAsyncResult *result, gpointer user_data)
       self->needs_sign_in = sign_in;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEEDS_SIGN_IN]);
     }
+  if (outcome->error == NULL || g_error_matches (outcome->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    self->failures = 0;
+  else
+    self->failures++;
   if (outcome->error == NULL)
     {
       self->last_success = g_get_real_time ();
@@ -528,6 +635,8 @@ sk_sync_client_sync_async (SkSyncClient       *self,
   job->server_url = g_strdup (self->server_url);
   job->token = g_strdup (self->token);
   job->app_version = g_strdup (self->app_version);
+  job->retries = self->retries;
+  job->retry_base_ms = self->retry_base_ms;
   set_state (self, SK_SYNC_STATE_SYNCING);
 
   inner = g_task_new (self, cancellable, sync_done, g_steal_pointer (&outer));
@@ -549,6 +658,32 @@ sk_sync_client_sync_finish (SkSyncClient *self, GAsyncResult *result, GError **e
 
 /* Sign-in */
 
+JsonNode *
+sk_sync_call (const char   *server_url,
+              const char   *token,
+              const char   *method,
+              const char   *path,
+              const char   *content_type,
+              GBytes       *body,
+              guint        *status,
+              GCancellable *cancellable,
+              GError      **error)
+{
+  g_autoptr (SoupSession) session = NULL;
+  g_autofree char *base = NULL;
+  gint64           retry_after = 0;
+
+  g_return_val_if_fail (server_url != NULL && method != NULL && path != NULL, NULL);
+  g_return_val_if_fail (status != NULL, NULL);
+
+  base = g_strdup (server_url);
+  while (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  session = soup_session_new_with_options ("timeout", 60, NULL);
+  return http_send (session, base, method, path, token, content_type, body, status, cancellable,
+                    error, &retry_after);
+}
+
 char *
 sk_sync_login (const char   *server_url,
                const char   *username,
@@ -556,21 +691,17 @@ sk_sync_login (const char   *server_url,
                GCancellable *cancellable,
                GError      **error)
 {
-  g_autoptr (SoupSession) session = NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) body = NULL;
   g_autoptr (JsonNode) answer = NULL;
-  g_autofree char *base = NULL;
-  JsonObject      *object;
-  const char      *token;
-  guint            status;
+  g_autoptr (GBytes) bytes = NULL;
+  JsonObject *object;
+  const char *token;
+  char       *text;
+  guint       status;
 
   g_return_val_if_fail (server_url != NULL && username != NULL && password != NULL, NULL);
 
-  base = g_strdup (server_url);
-  while (g_str_has_suffix (base, "/"))
-    base[strlen (base) - 1] = '\0';
-  session = soup_session_new_with_options ("timeout", 60, NULL);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "username");
   json_builder_add_string_value (b, username);
@@ -578,8 +709,10 @@ sk_sync_login (const char   *server_url,
   json_builder_add_string_value (b, password);
   json_builder_end_object (b);
   body = json_builder_get_root (b);
-  answer = http_json (session, base, "POST", "/api/auth/login", NULL, body, &status, cancellable,
-                      error);
+  text = sk_json_to_string (body, FALSE);
+  bytes = g_bytes_new_take (text, strlen (text));
+  answer = sk_sync_call (server_url, NULL, "POST", "/api/auth/login", "application/json", bytes,
+                         &status, cancellable, error);
   if (answer == NULL)
     return NULL;
   if (status == SOUP_STATUS_UNAUTHORIZED)
@@ -590,7 +723,7 @@ sk_sync_login (const char   *server_url,
     }
   if (status != SOUP_STATUS_OK)
     {
-      set_http_error (status, answer, error);
+      sk_sync_http_error (status, answer, error);
       return NULL;
     }
   object = object_of (answer);
@@ -663,6 +796,36 @@ sk_sync_client_get_last_error (SkSyncClient *self)
 {
   g_return_val_if_fail (SK_IS_SYNC_CLIENT (self), NULL);
   return self->last_error;
+}
+
+void
+sk_sync_client_set_retry (SkSyncClient *self, guint retries, guint base_ms)
+{
+  g_return_if_fail (SK_IS_SYNC_CLIENT (self));
+
+  self->retries = retries;
+  self->retry_base_ms = base_ms;
+}
+
+guint
+sk_sync_client_get_failures (SkSyncClient *self)
+{
+  g_return_val_if_fail (SK_IS_SYNC_CLIENT (self), 0);
+  return self->failures;
+}
+
+gint64
+sk_sync_client_get_retry_delay (SkSyncClient *self)
+{
+  gint64 delay;
+
+  g_return_val_if_fail (SK_IS_SYNC_CLIENT (self), 0);
+
+  if (self->failures == 0)
+    return 0;
+  delay = SK_SYNC_CLIENT_RETRY_FIRST << MIN (self->failures - 1, 16);
+  delay = MIN (delay, SK_SYNC_CLIENT_RETRY_MAX);
+  return (gint64)(delay * g_random_double_range (0.5, 1.0));
 }
 
 static void
@@ -774,4 +937,6 @@ static void
 sk_sync_client_init (SkSyncClient *self)
 {
   self->app_version = g_strdup_printf ("skidka %s", PACKAGE_VERSION);
+  self->retries = 3;
+  self->retry_base_ms = 1000;
 }

@@ -11,6 +11,10 @@ G_BEGIN_DECLS
 
 /* The most events a push carries, and changes a pull page asks for. */
 #define SK_SYNC_CLIENT_BATCH 500
+/* After a failed cycle, the next one in this long (microseconds), doubled
+ * for each further failure up to the most, each with jitter. */
+#define SK_SYNC_CLIENT_RETRY_FIRST (5 * G_TIME_SPAN_SECOND)
+#define SK_SYNC_CLIENT_RETRY_MAX   (5 * G_TIME_SPAN_MINUTE)
 
 typedef enum
 {
@@ -49,8 +53,17 @@ SkSyncClient *sk_sync_client_new (const char *database_path, const char *server_
 /* The account's token (POST /api/auth/login); NULL: signed out. */
 void sk_sync_client_set_token (SkSyncClient *self, const char *token);
 /* "skidka 1.2" unless set. */
-void        sk_sync_client_set_app_version (SkSyncClient *self, const char *app_version);
+void sk_sync_client_set_app_version (SkSyncClient *self, const char *app_version);
+/* A request failing for a passing reason (the network, 5xx, 429) is sent
+ * again @retries more times within a cycle, after @base_ms, then twice as
+ * long each time, with jitter (default: 3, 1000 ms). */
+void        sk_sync_client_set_retry (SkSyncClient *self, guint retries, guint base_ms);
 SkSyncState sk_sync_client_get_state (SkSyncClient *self);
+/* Cycles failed in a row (0 after a success), and how long to wait before
+ * the next cycle: 0 after a success, else an exponential backoff with
+ * jitter (SK_SYNC_CLIENT_RETRY_FIRST to _MAX), in microseconds. */
+guint       sk_sync_client_get_failures (SkSyncClient *self);
+gint64      sk_sync_client_get_retry_delay (SkSyncClient *self);
 gint64      sk_sync_client_get_pending (SkSyncClient *self);
 gint64      sk_sync_client_get_last_success (SkSyncClient *self);
 const char *sk_sync_client_get_last_error (SkSyncClient *self);
@@ -77,5 +90,22 @@ char *sk_sync_login (const char   *server_url,
                      const char   *password,
                      GCancellable *cancellable,
                      GError      **error);
+
+/* One call to HQ at @server_url as the account of @token (may be NULL),
+ * with @body (may be NULL) of @content_type: HQ's JSON answer (a JSON null
+ * when it had no body) and *status; NULL with @error when HQ could not be
+ * reached or did not answer JSON. Blocking: the CLI calls it directly. */
+JsonNode *sk_sync_call (const char   *server_url,
+                        const char   *token,
+                        const char   *method,
+                        const char   *path,
+                        const char   *content_type,
+                        GBytes       *body,
+                        guint        *status,
+                        GCancellable *cancellable,
+                        GError      **error);
+/* HQ's error answer @node of @status as an SK_ERROR with HQ's code, field
+ * and message; 401 is SK_ERROR_UNAUTHORIZED (sign in again). */
+void sk_sync_http_error (guint status, JsonNode *node, GError **error);
 
 G_END_DECLS

@@ -194,10 +194,20 @@ add_pending (SkDatabase *self, const char *customer_id, GError **error)
       " visits = visits"
       "  + (SELECT count(*) FROM purchases p"
       "     JOIN sync_outbox o ON o.entity = 'purchase' AND o.entity_id = p.id"
-      "     WHERE p.customer_id = ?1),"
+      "     WHERE p.customer_id = ?1)"
+      /* A refund returning the rest of a sale takes its visit back;
+       * being the sale's last, it is the one still pending. */
+      "  - (SELECT count(DISTINCT p.id) FROM purchases p"
+      "     JOIN refunds r ON r.purchase_id = p.id"
+      "     JOIN sync_outbox o ON o.entity = 'refund' AND o.entity_id = r.id"
+      "     WHERE p.customer_id = ?1 AND p.status = 'refunded'),"
       " total_spent = total_spent"
-      "  + (SELECT coalesce (sum (p.total_paid), 0) FROM purchases p"
+      "  + (SELECT coalesce (sum (p.subtotal - p.discount_total), 0) FROM purchases p"
       "     JOIN sync_outbox o ON o.entity = 'purchase' AND o.entity_id = p.id"
+      "     WHERE p.customer_id = ?1)"
+      "  - (SELECT coalesce (sum (r.amount), 0) FROM refunds r"
+      "     JOIN purchases p ON p.id = r.purchase_id"
+      "     JOIN sync_outbox o ON o.entity = 'refund' AND o.entity_id = r.id"
       "     WHERE p.customer_id = ?1)"
       " WHERE id = ?1",
       "s", customer_id);
@@ -238,6 +248,39 @@ apply_customer (SkDatabase *self, const Kind *kind, JsonNode *data, gboolean out
   if (!edited && !sk_db_save_customer_extras (self, customer, error))
     return FALSE;
   return !outbox || add_pending (self, customer->id, error);
+}
+
+/* A merge: @alias_id, registered here, is the same person as @survivor_id
+ * (HQ kept the registration that reached it first). The till's own sales,
+ * ledger rows and notifications of the alias become the survivor's, rule
+ * uses add up, and the alias's row goes; events of the alias still in the
+ * outbox keep its id, which HQ knows as an alias. */
+static gboolean
+merge_alias (SkDatabase *self, const char *alias_id, const char *survivor_id, GError **error)
+{
+  static const char *const moves[] = {
+    "UPDATE purchases SET customer_id = ?2 WHERE customer_id = ?1",
+    "UPDATE discount_applications SET customer_id = ?2 WHERE customer_id = ?1",
+    "UPDATE bonus_transactions SET customer_id = ?2 WHERE customer_id = ?1",
+    "UPDATE customer_segments SET customer_id = ?2 WHERE customer_id = ?1",
+    "UPDATE notifications SET customer_id = ?2 WHERE customer_id = ?1",
+    "INSERT INTO rule_customer_uses (rule_id, customer_id, uses)"
+    " SELECT rule_id, ?2, uses FROM rule_customer_uses WHERE customer_id = ?1"
+    " ON CONFLICT (customer_id, rule_id) DO UPDATE SET uses = rule_customer_uses.uses + "
+    "excluded.uses",
+    "DELETE FROM rule_customer_uses WHERE customer_id = ?1",
+    "DELETE FROM customers WHERE id = ?1",
+  };
+
+  if (!sk_db_exec (self, error,
+                   "INSERT INTO customer_aliases (alias_id, customer_id, created_at)"
+                   " VALUES (?, ?, ?) ON CONFLICT (alias_id) DO NOTHING",
+                   "ssi", alias_id, survivor_id, sk_time_now ()))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (moves); i++)
+    if (!sk_db_exec (self, error, moves[i], "ss", alias_id, survivor_id))
+      return FALSE;
+  return TRUE;
 }
 
 /* A record HQ removed; one the till's own rows still refer to (a customer
@@ -281,6 +324,25 @@ apply_setting (SkDatabase *self, const char *key, const char *op, JsonNode *data
   return sk_database_set_setting (self, key, value, error);
 }
 
+/* A barcode HQ moved to this product is no longer another's: the feed
+ * gives each product as it is now, so a swap arrives as two upserts. */
+static gboolean
+release_barcode (SkDatabase *self, JsonNode *data, GError **error)
+{
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (data) ? json_node_get_object (data) : NULL;
+  const char *barcode, *sku;
+
+  if (object == NULL)
+    return TRUE;
+  barcode = json_object_get_string_member_with_default (object, "barcode", NULL);
+  sku = json_object_get_string_member_with_default (object, "sku", NULL);
+  if (barcode == NULL || sku == NULL)
+    return TRUE;
+  return sk_db_exec (self, error,
+                     "UPDATE products SET barcode = NULL WHERE barcode = ? AND sku <> ?", "ss",
+                     barcode, sku);
+}
+
 static gboolean
 apply_change (SkDatabase *self, JsonObject *change, gboolean outbox, GError **error)
 {
@@ -313,10 +375,27 @@ apply_change (SkDatabase *self, JsonObject *change, gboolean outbox, GError **er
                           entity, id);
       return FALSE;
     }
-  /* A merge: @id is an alias of the customer in data. The alias's row
-   * stays for the till's own sales; the survivor takes its card and phone. */
   if (g_str_equal (entity, SK_FEED_CUSTOMER))
-    return apply_customer (self, kind, data, outbox, error);
+    {
+      const char *survivor
+          = json_object_get_string_member_with_default (change, "merged_into", NULL);
+
+      if (!apply_customer (self, kind, data, outbox, error))
+        return FALSE;
+      if (g_str_equal (op, SK_FEED_MERGE))
+        {
+          if (survivor == NULL || g_str_equal (survivor, id))
+            {
+              sk_set_field_error (error, SK_ERROR_MALFORMED, "merged_into",
+                                  _ ("A merge of customer %s names no other customer"), id);
+              return FALSE;
+            }
+          return merge_alias (self, id, survivor, error);
+        }
+      return TRUE;
+    }
+  if (g_str_equal (entity, SK_FEED_PRODUCT) && !release_barcode (self, data, error))
+    return FALSE;
   {
     g_autoptr (SkRecord) record = sk_record_from_json (kind->get_type (), data, error);
 

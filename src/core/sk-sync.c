@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "sk-change-feed.h"
 #include "sk-database-private.h"
 #include "sk-error.h"
 #include "sk-money.h"
@@ -299,16 +300,37 @@ customer_is_local (Apply *c, SkCustomer *customer, gboolean *local, GError **err
   return *local || sk_database_customer_bought_at (c->db, customer->id, c->store_id, local, error);
 }
 
+/* The customer @id stands for: the one it was merged into when it is an
+ * alias (a second registration of the same person), else @id itself. */
+static gboolean
+resolve_customer (Apply *c, const char *id, char **out, GError **error)
+{
+  gboolean has_row = FALSE;
+  SkStmt  *stmt;
+
+  *out = NULL;
+  if (id == NULL)
+    return TRUE;
+  stmt = sk_db_query (c->db, error, "SELECT customer_id FROM customer_aliases WHERE alias_id = ?",
+                      "s", id);
+  if (stmt == NULL || !sk_db_step (c->db, stmt, &has_row, error))
+    return FALSE;
+  *out = g_strdup (has_row ? sk_stmt_text (stmt, 0) : id);
+  sk_stmt_reset (stmt);
+  return TRUE;
+}
+
 /* Sales */
 
 /* What a sale of the till says, read into a purchase as it will be
- * recorded; FALSE (rejected) when it does not add up. */
+ * recorded; NULL when it does not add up (rejected in @a) or when the
+ * database failed (@error). */
 static SkPurchase *
-read_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a)
+read_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
 {
   g_autoptr (SkPurchase) p = sk_purchase_new ();
   g_autoptr (SkCart) cart = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) invalid = NULL;
   JsonNode   *node;
   JsonArray  *lines, *apps = NULL;
   const char *text;
@@ -319,7 +341,8 @@ read_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a)
   p->store_id = g_strdup (text);
   if (!member_string (a, o, "customer_id", FALSE, &text))
     return NULL;
-  p->customer_id = g_strdup (text);
+  if (!resolve_customer (c, text, &p->customer_id, error))
+    return NULL;
   if (!member_time (a, o, "created_at", &p->created_at)
       || !member_int (a, o, "subtotal", TRUE, 0, &p->subtotal)
       || !member_int (a, o, "discount_total", TRUE, 0, &p->discount_total)
@@ -405,14 +428,14 @@ read_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a)
       discounts += discount;
     }
   /* Prices and quantities within the engine's bounds, as a sale at HQ. */
-  if (!sk_cart_validate (cart, &error))
+  if (!sk_cart_validate (cart, &invalid))
     {
-      const char      *inner = sk_error_get_field (error);
+      const char      *inner = sk_error_get_field (invalid);
       g_autofree char *field = NULL;
 
       if (inner != NULL && g_str_has_prefix (inner, "items"))
         field = g_strconcat ("lines", inner + strlen ("items"), NULL);
-      return reject (a, "invalid_value", field, "%s", error->message), NULL;
+      return reject (a, "invalid_value", field, "%s", invalid->message), NULL;
     }
 
   /* The sale's figures: those of its lines, and the bonuses within what
@@ -574,7 +597,7 @@ review_limits (Apply *c, SkPurchase *p, GError **error)
 static gboolean
 apply_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
 {
-  g_autoptr (SkPurchase) purchase = read_purchase (c, o, a);
+  g_autoptr (SkPurchase) purchase = read_purchase (c, o, a, error);
   g_autoptr (SkStore) store = NULL;
   g_autoptr (SkCustomer) customer = NULL;
   g_autoptr (GError) local = NULL;
@@ -663,12 +686,13 @@ apply_bonus (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
   g_autoptr (SkBonusTransaction) tx = NULL;
   g_autoptr (GError) local = NULL;
   g_autofree char *id = NULL;
-  const char      *customer_id, *kind, *reason, *store_id, *purchase_id;
+  g_autofree char *customer_id = NULL;
+  const char      *given, *kind, *reason, *store_id, *purchase_id;
   gint64           amount, limit;
   gboolean         own = FALSE;
 
-  if (!member_uuid (a, o, "id", TRUE, &id)
-      || !member_string (a, o, "customer_id", TRUE, &customer_id)
+  if (!member_uuid (a, o, "id", TRUE, &id) || !member_string (a, o, "customer_id", TRUE, &given)
+      || !resolve_customer (c, given, &customer_id, error)
       || !member_string (a, o, "kind", TRUE, &kind)
       || !member_int (a, o, "amount", TRUE, 0, &amount)
       || !member_string (a, o, "reason", FALSE, &reason)
@@ -679,7 +703,8 @@ apply_bonus (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
   /* A till's expiry is its own view: HQ expires bonuses itself, once. */
   if (g_str_equal (kind, SK_BONUS_EXPIRE))
     {
-      a->result = json_node_init_object (json_node_alloc (), json_object_new ());
+      a->result = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (a->result, json_object_new ());
       json_object_set_string_member (json_node_get_object (a->result), "skipped",
                                      "Bonuses expire on the server, by its own setting");
       return TRUE;
@@ -781,6 +806,65 @@ apply_bonus (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
 
 /* Customers */
 
+/* A registration's answer: the customer, and the id it now goes by when
+ * the registration was merged into another. */
+static JsonNode *
+merge_result (SkCustomer *customer, const char *merged_into)
+{
+  JsonNode *node = sk_record_to_json (SK_RECORD (customer));
+
+  if (merged_into != NULL)
+    json_object_set_string_member (json_node_get_object (node), "merged_into", merged_into);
+  return node;
+}
+
+/* One person registered at two tills offline (SPEC 6): the card or phone
+ * of @customer is someone's at HQ already. The first registration wins;
+ * this one's id becomes its alias (the alias's events apply to it), tills
+ * learn the merge from the change feed, and HQ finds it in the review list
+ * with what the till registered. Refused when card and phone are two
+ * different customers'. */
+static gboolean
+merge_registration (Apply        *c,
+                    SkCustomer   *customer,
+                    JsonObject   *registration,
+                    const GError *conflict,
+                    SkSyncAnswer *a,
+                    GError      **error)
+{
+  g_autoptr (SkCustomer) by_card = NULL;
+  g_autoptr (SkCustomer) by_phone = NULL;
+  SkCustomer *holder;
+  JsonObject *item;
+
+  if (customer->card_number != NULL)
+    by_card = sk_database_lookup_customer (c->db, customer->card_number, NULL);
+  if (customer->phone != NULL)
+    by_phone = sk_database_lookup_customer (c->db, customer->phone, NULL);
+  if (by_card != NULL && by_card->card_number != NULL
+      && !g_str_equal (by_card->card_number, customer->card_number))
+    g_clear_object (&by_card); /* a phone that looks like the card */
+  holder = by_card != NULL ? by_card : by_phone;
+  if (holder == NULL)
+    return reject (a, "conflict", sk_error_get_field (conflict), "%s", conflict->message);
+  if (by_card != NULL && by_phone != NULL && !g_str_equal (by_card->id, by_phone->id))
+    return reject (a, "conflict", "phone",
+                   _ ("This card is one customer's and this phone another's: HQ decides"));
+
+  if (!sk_db_exec (c->db, error,
+                   "INSERT INTO customer_aliases (alias_id, customer_id, created_at)"
+                   " VALUES (?, ?, ?)",
+                   "ssi", customer->id, holder->id, c->now)
+      || !sk_database_feed_merge (c->db, customer->id, holder->id, error))
+    return FALSE;
+  item = review_add (c, "customer_merged");
+  json_object_set_string_member (item, "customer_id", holder->id);
+  json_object_set_string_member (item, "alias_id", customer->id);
+  json_object_set_object_member (item, "registration", json_object_ref (registration));
+  a->result = merge_result (holder, holder->id);
+  return TRUE;
+}
+
 static gboolean
 apply_customer_create (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
 {
@@ -811,22 +895,27 @@ apply_customer_create (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
   if (!sk_database_create_customer (c->db, customer, &local))
     {
       g_autoptr (SkCustomer) first = NULL;
+      g_autofree char *survivor = NULL;
 
       if (!g_error_matches (local, SK_ERROR, SK_ERROR_CONFLICT))
         {
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
         }
-      /* The same registration pushed again under another event. A phone or
-       * card already someone else's is refused until merging lands. */
-      first = sk_database_get_customer (c->db, id, NULL);
-      if (first == NULL)
-        return reject (a, "conflict", sk_error_get_field (local), "%s", local->message);
-      a->status = SK_SYNC_DUPLICATE;
-      a->first_status = SK_SYNC_APPLIED;
-      a->duplicate_of = g_strdup (id);
-      a->result = sk_record_to_json (SK_RECORD (first));
-      return TRUE;
+      /* The same registration pushed again under another event: its
+       * first answer (the customer, or the one it was merged into). */
+      if (!resolve_customer (c, id, &survivor, error))
+        return FALSE;
+      first = sk_database_get_customer (c->db, survivor, NULL);
+      if (first != NULL)
+        {
+          a->status = SK_SYNC_DUPLICATE;
+          a->first_status = SK_SYNC_APPLIED;
+          a->duplicate_of = g_strdup (id);
+          a->result = merge_result (first, g_str_equal (survivor, id) ? NULL : survivor);
+          return TRUE;
+        }
+      return merge_registration (c, customer, o, local, a, error);
     }
   a->result = sk_record_to_json (SK_RECORD (customer));
   return TRUE;
@@ -862,6 +951,7 @@ apply_customer_update (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
   g_autoptr (JsonObject) changes = json_object_new ();
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (GError) local = NULL;
+  g_autofree char *given = NULL;
   g_autofree char *id = NULL;
   JsonObject      *hq, *base = NULL;
   JsonNode        *base_node;
@@ -869,7 +959,7 @@ apply_customer_update (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
   gboolean         own = FALSE, hq_untouched;
   guint            n_conflicts = 0;
 
-  if (!member_uuid (a, o, "id", TRUE, &id)
+  if (!member_uuid (a, o, "id", TRUE, &given) || !resolve_customer (c, given, &id, error)
       || !member_int (a, o, "version", FALSE, 0, &till_version))
     return FALSE;
   base_node = json_object_get_member (o, "base");
@@ -897,7 +987,7 @@ apply_customer_update (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
   /* Without the values it saw, the till's edit was made on HQ's version
    * one below its own; HQ untouched since, everything the till changed is
    * taken. */
-  hq_untouched = till_version > 1 && stored->version == till_version - 1;
+  hq_untouched = g_str_equal (given, id) && till_version > 1 && stored->version == till_version - 1;
   json_builder_begin_array (b);
   for (guint i = 0; i < G_N_ELEMENTS (merged_fields); i++)
     {
@@ -1057,7 +1147,8 @@ apply_refund (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
       json_object_set_int_member (item, "till_amount", amount);
       json_object_set_int_member (item, "amount", recorded);
     }
-  a->result = json_node_init_object (json_node_alloc (), json_object_new ());
+  a->result = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (a->result, json_object_new ());
   json_object_set_int_member (json_node_get_object (a->result), "amount", recorded);
   json_object_set_member (json_node_get_object (a->result), "purchase",
                           sk_record_to_json (SK_RECORD (refunded)));

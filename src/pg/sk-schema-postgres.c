@@ -444,8 +444,34 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
          "  FROM sync_events AS e JOIN devices AS d ON d.id = e.device_id,"
          "    json_array_elements (e.review::json) AS j (value)"
          "  WHERE e.review IS NOT NULL;",
-  /* Store-local days (issue 16; sk-schema.c, migration 13). */
-  [13] = "CREATE OR REPLACE FUNCTION purchases_daily () RETURNS trigger LANGUAGE plpgsql AS $$"
+  /* Customers merged at HQ (sk-schema.c, migration 13): a ledger row may
+   * change only its customer, from an alias to its survivor. */
+  [13] = "CREATE TABLE customer_aliases ("
+         "  alias_id TEXT COLLATE \"C\" PRIMARY KEY,"
+         "  customer_id TEXT COLLATE \"C\" NOT NULL REFERENCES customers (id),"
+         "  created_at BIGINT NOT NULL);"
+         "CREATE INDEX customer_aliases_customer ON customer_aliases (customer_id);"
+         "CREATE OR REPLACE FUNCTION bonus_transactions_append_only () RETURNS trigger"
+         "  LANGUAGE plpgsql AS $$"
+         "  BEGIN"
+         "    IF TG_OP = 'UPDATE'"
+         "       AND to_jsonb (NEW) - 'customer_id' = to_jsonb (OLD) - 'customer_id'"
+         "       AND EXISTS (SELECT 1 FROM customer_aliases"
+         "                   WHERE alias_id = OLD.customer_id AND customer_id = NEW.customer_id)"
+         "    THEN RETURN NEW; END IF;"
+         "    RAISE EXCEPTION 'the bonus ledger is append-only';"
+         "  END $$;",
+  /* Products edited at HQ: version and barcode (sk-schema.c, migration 14). */
+  [14] = "ALTER TABLE products ADD COLUMN barcode TEXT COLLATE \"C\";"
+         "ALTER TABLE products ADD COLUMN version BIGINT NOT NULL DEFAULT 1;"
+         "CREATE UNIQUE INDEX products_barcode ON products (barcode);"
+         "CREATE INDEX products_category ON products (category);",
+  /* Customer search folds ё into е: the name keys too (sk-schema.c,
+   * migration 15). */
+  [15] = "UPDATE customers SET name_key = replace (name_key, 'е\xcc\x88', 'е')"
+         " WHERE name_key LIKE '%е\xcc\x88%';",
+  /* Store-local days (issue 16; sk-schema.c, migration 16). */
+  [16] = "CREATE OR REPLACE FUNCTION purchases_daily () RETURNS trigger LANGUAGE plpgsql AS $$"
          "  BEGIN"
          "  IF TG_OP <> 'INSERT' THEN"
          "  DELETE FROM daily_stats_days WHERE day BETWEEN"

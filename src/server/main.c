@@ -14,6 +14,7 @@
 #include <glib-unix.h>
 
 #include "sk-database-file.h"
+#include "sk-integrity.h"
 #include "sk-postgres.h"
 #include "sk-server-private.h"
 
@@ -274,6 +275,35 @@ admin_backup_or_restore (SkServerConfig *config, int argc, char **argv, gboolean
 }
 
 static int
+admin_check (SkServerConfig *config, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (GPtrArray) problems = NULL;
+  int status = parse_admin_options ("check", NULL,
+                                    "Check the database's integrity; prints each problem, or ok.",
+                                    NULL, &argc, &argv);
+
+  if (status >= 0)
+    return status;
+  db = open_database (config);
+  if (db == NULL)
+    return 1;
+  problems = sk_database_check_integrity (db, &error);
+  if (problems == NULL)
+    return fail (error);
+  for (guint i = 0; i < problems->len; i++)
+    g_print ("%s\n", (char *)g_ptr_array_index (problems, i));
+  if (problems->len > 0)
+    {
+      g_printerr ("skidka-server: %u problems in %s\n", problems->len, config->database);
+      return 1;
+    }
+  g_print ("ok\n");
+  return 0;
+}
+
+static int
 admin_backup (SkServerConfig *config, int argc, char **argv)
 {
   return admin_backup_or_restore (config, argc, argv, FALSE);
@@ -297,6 +327,7 @@ static const struct
     admin_create_store },
   { "create-user", "--username U --role R [--store ID]", "Create an account, print its id",
     admin_create_user },
+  { "check", "", "Check the database's integrity, print the problems", admin_check },
   { "backup", "FILE", "Copy the SQLite database to FILE while the server runs", admin_backup },
   { "restore", "FILE", "Replace the SQLite database with a backup (server stopped)",
     admin_restore },
@@ -370,7 +401,7 @@ main (int argc, char **argv)
                                 "The Skidka HQ server: REST API for tills and integrations.");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_description (
-      context, "Admin commands: migrate, create-store, create-user, backup, restore\n"
+      context, "Admin commands: migrate, create-store, create-user, check, backup, restore\n"
                "(“skidka-server admin --help” lists them; “skidka-server admin COMMAND --help”\n"
                "shows a command's options). Without a command the server runs until SIGTERM.\n");
   /* Options end at the first argument: "admin" and the admin command's

@@ -88,7 +88,8 @@ static const char fixed_schemas[]
       "  \"review\": {\"type\": \"array\", \"items\": {\"type\": \"object\", "
       "\"additionalProperties\": true}, \"description\": \"what HQ should look at: "
       "negative_balance, usage_limit_exceeded, budget_exceeded, clock_ahead, field_conflict, "
-      "refund_differs\"}}},"
+      "refund_differs, customer_merged (a registration HQ had under another id: result has "
+      "merged_into)\"}}},"
       "\"SyncPushResult\": {\"type\": \"object\", \"required\": [\"device_id\", "
       "\"store_id\", \"results\", \"acked_seq\"], \"properties\": {"
       "  \"device_id\": {\"type\": \"string\"}, \"store_id\": {\"type\": \"string\"},"
@@ -106,7 +107,7 @@ static const char fixed_schemas[]
       "  \"id\": {\"type\": \"string\", \"format\": \"uuid\"},"
       "  \"kind\": {\"type\": \"string\", \"description\": \"rejected_event, "
       "negative_balance, field_conflict, clock_ahead, usage_limit_exceeded, budget_exceeded, "
-      "refund_differs...\"},"
+      "refund_differs, customer_merged...\"},"
       "  \"store_id\": {\"type\": \"string\", \"description\": \"the store of the till "
       "that pushed\"},"
       "  \"device_id\": {\"type\": \"string\"}, \"event_id\": {\"type\": \"string\"},"
@@ -257,7 +258,26 @@ static const char fixed_schemas[]
       "  \"bonus_earned\": {\"type\": \"integer\", \"format\": \"int64\"}, \"customers\": "
       "{\"type\": \"integer\"},"
       "  \"budget\": {\"type\": \"integer\", \"format\": \"int64\", \"nullable\": true},"
-      "  \"spent\": {\"type\": \"integer\", \"format\": \"int64\"}}}"
+      "  \"spent\": {\"type\": \"integer\", \"format\": \"int64\"}}},"
+      /* Price lists (sk-products-csv.h). */
+      "\"ProductImport\": {\"type\": \"object\", \"required\": [\"created\", \"updated\", "
+      "\"unchanged\"], \"properties\": {"
+      "  \"created\": {\"type\": \"integer\"}, \"updated\": {\"type\": \"integer\"},"
+      "  \"unchanged\": {\"type\": \"integer\"}}},"
+      "\"ProductImportErrors\": {\"type\": \"object\", \"required\": [\"error\", \"errors\"], "
+      "\"properties\": {"
+      "  \"error\": {\"type\": \"object\", \"required\": [\"code\", \"message\"], "
+      "\"properties\": {\"code\": {\"type\": \"string\", \"example\": \"malformed\"},"
+      "    \"message\": {\"type\": \"string\"}, \"field\": {\"type\": \"string\", "
+      "\"nullable\": true}}},"
+      "  \"error_count\": {\"type\": \"integer\", \"description\": \"every error found; "
+      "errors lists the first 100\"},"
+      "  \"errors\": {\"type\": \"array\", \"items\": {\"type\": \"object\", \"required\": "
+      "[\"line\", \"column\", \"message\"], \"properties\": {"
+      "    \"line\": {\"type\": \"integer\", \"description\": \"where the row starts, from 1 "
+      "(the header); 0: the whole file\"},"
+      "    \"column\": {\"type\": \"string\", \"nullable\": true},"
+      "    \"message\": {\"type\": \"string\"}}}}}}"
       "}";
 
 static void
@@ -402,10 +422,21 @@ add_json_content (JsonBuilder *builder, const char *schema)
 {
   json_builder_set_member_name (builder, "content");
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "application/json");
+  json_builder_set_member_name (builder, g_str_has_prefix (schema, "csv:") ? "text/csv"
+                                                                           : "application/json");
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "schema");
-  if (g_str_has_prefix (schema, "page:"))
+  /* A CSV body is text; its format is the route's description. */
+  if (g_str_has_prefix (schema, "csv:"))
+    {
+      json_builder_begin_object (builder);
+      add_string (builder, "type", "string");
+      add_string (builder, "description",
+                  "UTF-8 CSV with a header row: sku, name, price (rubles: 1299, 1299.50, 1 299,50) "
+                  "required; category, barcode optional; delimiter , or ;");
+      json_builder_end_object (builder);
+    }
+  else if (g_str_has_prefix (schema, "page:"))
     {
       g_autofree char *page = g_strconcat (schema + 5, "Page", NULL);
       add_ref (builder, page);
@@ -625,6 +656,7 @@ sk_server_openapi (void)
           g_autofree char *description = NULL;
           guint            n_params;
           const char      *success;
+          gboolean         if_match;
 
           route_path = openapi_path (route->pattern, &n_params);
           if (!g_str_equal (route_path, path))
@@ -647,7 +679,8 @@ sk_server_openapi (void)
               json_builder_begin_array (builder);
               json_builder_end_array (builder);
             }
-          if (n_params > 0 || route->query_params != NULL || g_str_equal (route->method, "PUT"))
+          if_match = g_str_equal (route->method, "PUT") || g_str_equal (route->method, "DELETE");
+          if (n_params > 0 || route->query_params != NULL || if_match)
             {
               json_builder_set_member_name (builder, "parameters");
               json_builder_begin_array (builder);
@@ -697,7 +730,7 @@ sk_server_openapi (void)
                       json_builder_end_object (builder);
                     }
                 }
-              if (g_str_equal (route->method, "PUT"))
+              if (if_match)
                 {
                   json_builder_begin_object (builder);
                   add_string (builder, "name", "If-Match");
@@ -740,6 +773,11 @@ sk_server_openapi (void)
             add_response (builder, "200",
                           "A replay of a purchase already processed: its first result",
                           "PurchaseResult");
+          if (g_str_equal (route->response_schema ? route->response_schema : "", "ProductImport"))
+            add_response (builder, "400",
+                          "The file has errors: every bad row's line, column and message; nothing "
+                          "was imported",
+                          "ProductImportErrors");
           if (g_str_equal (route->response_schema ? route->response_schema : "", "SyncPull"))
             add_response (builder, "410",
                           "cursor_expired: a cursor this server did not give; pull from the start",
@@ -799,6 +837,7 @@ sk_server_openapi (void)
   add_record_schema (builder, "DiscountRule", SK_TYPE_DISCOUNT_RULE, NULL);
   add_record_schema (builder, "Campaign", SK_TYPE_CAMPAIGN, NULL);
   add_record_schema (builder, "Notification", SK_TYPE_NOTIFICATION, NULL);
+  add_record_schema (builder, "Product", SK_TYPE_PRODUCT, NULL);
   for (i = 0; i < n_routes; i++)
     {
       const char *schema = routes[i].response_schema;

@@ -134,6 +134,7 @@ void        sk_request_reply_page (SkRequest *r, GPtrArray *records);
 void        sk_request_reply_list (SkRequest *r, GPtrArray *records, GError *error);
 gpointer    sk_request_body_record (SkRequest *r, GType type);
 gboolean    sk_request_body_update (SkRequest *r, gpointer record);
+gboolean    sk_request_if_match_version (SkRequest *r, gint64 *version);
 
 /* The routes of each area (sk-server-<area>.c). */
 extern const SkRoute sk_server_accounts_routes[];
@@ -142,6 +143,8 @@ extern const SkRoute sk_server_customers_routes[];
 extern const guint   sk_server_customers_routes_n;
 extern const SkRoute sk_server_records_routes[];
 extern const guint   sk_server_records_routes_n;
+extern const SkRoute sk_server_products_routes[];
+extern const guint   sk_server_products_routes_n;
 extern const SkRoute sk_server_pos_routes[];
 extern const guint   sk_server_pos_routes_n;
 extern const SkRoute sk_server_analytics_routes[];

@@ -356,6 +356,36 @@ sk_request_reply_list (SkRequest *r, GPtrArray *records, GError *error)
     sk_request_reply_page (r, records);
 }
 
+/* The version in If-Match: *version 0 when there is none or it is "*";
+ * FALSE (the request answered 412) when it names no version. */
+gboolean
+sk_request_if_match_version (SkRequest *r, gint64 *version)
+{
+  g_autofree char *tag = NULL;
+  char            *text;
+
+  *version = 0;
+  if (r->if_match == NULL)
+    return TRUE;
+  tag = g_strdup (r->if_match);
+  text = g_strstrip (tag);
+  if (g_str_equal (text, "*"))
+    return TRUE;
+  if (g_str_has_prefix (text, "W/"))
+    text += 2;
+  if (*text == '"')
+    text++;
+  if (*text != '\0' && text[strlen (text) - 1] == '"')
+    text[strlen (text) - 1] = '\0';
+  if (!g_ascii_string_to_signed (text, 10, 1, G_MAXINT64, version, NULL))
+    {
+      *version = 0;
+      sk_request_fail (r, SK_ERROR_STALE, "version", "The record has changed since you read it");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The version the client saw: If-Match wins over a "version" member. A
  * request with neither updates unconditionally. */
 static gboolean
@@ -365,25 +395,8 @@ apply_version (SkRequest *r, gpointer record, JsonObject *object)
 
   if (r->if_match != NULL)
     {
-      g_autofree char *tag = g_strdup (r->if_match);
-      char            *text = g_strstrip (tag);
-
-      if (g_str_equal (text, "*"))
-        return TRUE;
-      if (g_str_has_prefix (text, "W/"))
-        text += 2;
-      if (*text == '"')
-        text++;
-      if (*text != '\0' && text[strlen (text) - 1] == '"')
-        text[strlen (text) - 1] = '\0';
-      if (!g_ascii_string_to_signed (text, 10, 1, G_MAXINT64, &version, NULL))
-        version = -1;
-      if (version < 1)
-        {
-          sk_request_fail (r, SK_ERROR_STALE, "version",
-                           "The record has changed since you read it");
-          return FALSE;
-        }
+      if (!sk_request_if_match_version (r, &version))
+        return FALSE;
     }
   else if (json_object_has_member (object, "version"))
     {
@@ -434,6 +447,8 @@ sk_request_body_update (SkRequest *r, gpointer record)
       sk_request_set_error (r, error);
       return FALSE;
     }
-  g_object_set (record, "id", id, NULL);
+  /* A product's key is its SKU: its handler keeps that. */
+  if (id != NULL)
+    g_object_set (record, "id", id, NULL);
   return TRUE;
 }

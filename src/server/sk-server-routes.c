@@ -17,6 +17,7 @@ static const struct
   { sk_server_accounts_routes, &sk_server_accounts_routes_n },
   { sk_server_customers_routes, &sk_server_customers_routes_n },
   { sk_server_records_routes, &sk_server_records_routes_n },
+  { sk_server_products_routes, &sk_server_products_routes_n },
   { sk_server_pos_routes, &sk_server_pos_routes_n },
   { sk_server_analytics_routes, &sk_server_analytics_routes_n },
   { sk_server_sync_routes, &sk_server_sync_routes_n },

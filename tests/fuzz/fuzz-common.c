@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,4 +109,19 @@ char *
 sk_fuzz_strndup (const uint8_t *data, size_t size)
 {
   return g_strndup ((const char *)data, size);
+}
+
+char *
+sk_fuzz_make_dir (void)
+{
+  g_autoptr (GError) error = NULL;
+  char *dir = NULL;
+
+  if (g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR))
+    dir = g_mkdtemp (g_strdup ("/dev/shm/skidka-fuzz-XXXXXX"));
+  if (dir == NULL)
+    dir = g_dir_make_tmp ("skidka-fuzz-XXXXXX", &error);
+  if (dir == NULL)
+    sk_fuzz_fail ("cannot make a folder: %s", error ? error->message : g_strerror (errno));
+  return dir;
 }

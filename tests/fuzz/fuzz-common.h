@@ -28,6 +28,10 @@ void sk_fuzz_check_json (JsonNode *node);
  * {"error": {"code": string, "message": string, "field": string|null}}. */
 void sk_fuzz_check_error (JsonNode *node);
 
+/* A new folder for a target's files, in /dev/shm when there is one (no
+ * disk writes); aborts when none can be made. */
+char *sk_fuzz_make_dir (void);
+
 /* A copy of the input as a NUL-terminated string (inputs may hold NULs,
  * which then end the string early, as they would in a C API). */
 char *sk_fuzz_strndup (const uint8_t *data, size_t size);

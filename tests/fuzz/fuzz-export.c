@@ -12,7 +12,6 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 
 #include <glib/gstdio.h>
@@ -87,12 +86,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   g_autofree char *template = NULL;
 
   sk_fuzz_init ();
-  if (g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR))
-    dir = g_mkdtemp (g_strdup ("/dev/shm/skidka-fuzz-XXXXXX"));
-  if (dir == NULL)
-    dir = g_dir_make_tmp ("skidka-fuzz-XXXXXX", &error);
-  if (dir == NULL)
-    sk_fuzz_fail ("cannot make a folder: %s", error ? error->message : g_strerror (errno));
+  dir = sk_fuzz_make_dir ();
   template = g_build_filename (dir, "template.db", NULL);
   db = sk_database_open (template, &error);
   if (db == NULL)

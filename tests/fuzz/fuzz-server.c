@@ -61,6 +61,7 @@ static const Family families[] = {
   { "analytics", { "/api/analytics" } },
   { "users", { "/api/users" } },
   { "sync", { "/api/sync/" } },
+  { "products", { "/api/products" } },
 };
 
 /* The accounts a request may come from. */
@@ -239,6 +240,41 @@ account_user (guchar letter)
 }
 
 /* The checks on every answer. */
+/* A price list refused: the error, and its rows (ProductImportErrors). */
+static void
+check_import_errors (JsonNode *node)
+{
+  g_autoptr (JsonNode) error_only = NULL;
+  JsonObject *root;
+  JsonArray  *errors;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    sk_fuzz_fail ("an import's error answer that is not an object");
+  root = json_node_get_object (node);
+  if (!json_object_has_member (root, "errors"))
+    {
+      sk_fuzz_check_error (node);
+      return;
+    }
+  errors = json_object_get_array_member (root, "errors");
+  if (errors == NULL || json_array_get_length (errors) == 0
+      || json_object_get_int_member_with_default (root, "error_count", 0)
+             < (gint64)json_array_get_length (errors))
+    sk_fuzz_fail ("an import's error answer without its rows");
+  for (guint i = 0; i < json_array_get_length (errors); i++)
+    {
+      JsonObject *e = json_array_get_object_element (errors, i);
+
+      if (e == NULL || !json_object_has_member (e, "line") || !json_object_has_member (e, "column")
+          || json_object_get_string_member_with_default (e, "message", NULL) == NULL)
+        sk_fuzz_fail ("an import's error row not of the shape {line, column, message}");
+    }
+  error_only = json_node_copy (node);
+  json_object_remove_member (json_node_get_object (error_only), "errors");
+  json_object_remove_member (json_node_get_object (error_only), "error_count");
+  sk_fuzz_check_error (error_only);
+}
+
 static void
 check_answer (const SkRequest *r)
 {
@@ -265,7 +301,10 @@ check_answer (const SkRequest *r)
     {
       if (r->raw != NULL)
         sk_fuzz_fail ("%s %s answered %u with a ready body", r->method, r->path, status);
-      sk_fuzz_check_error (r->response);
+      if (status == 400 && g_str_equal (r->route->pattern, "/api/products/import"))
+        check_import_errors (r->response);
+      else
+        sk_fuzz_check_error (r->response);
     }
 }
 

@@ -1,0 +1,213 @@
+/* sk-server-products.c: the chain's products at HQ: list, edits with a version, and price lists
+ * imported from CSV. Handlers run in a worker thread with that thread's own SkDatabase.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "skidka-server"
+
+#include "config.h"
+
+#include "sk-server-private.h"
+
+#define P_PRODUCT_WRITE                                                                            \
+  "admin only: products are the chain's price list, kept at HQ; tills learn every change "         \
+  "through the sync feed. marketing, manager, cashier: 403."
+
+static void
+handle_products_list (SkRequest *r)
+{
+  g_autoptr (GPtrArray) products = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *next = NULL;
+  guint            limit;
+
+  if (!sk_request_query_limit (r, &limit))
+    return;
+  products = sk_database_search_products (r->db, sk_request_query (r, "q"),
+                                          sk_request_query (r, "cursor"), limit, &next, &error);
+  if (products == NULL)
+    sk_request_set_error (r, error);
+  else
+    sk_request_reply_items (r, products, next);
+}
+
+static void
+handle_product_create (SkRequest *r)
+{
+  g_autoptr (SkProduct) product = sk_request_body_record (r, SK_TYPE_PRODUCT);
+  g_autoptr (GError) error = NULL;
+
+  if (product == NULL)
+    return;
+  /* POST creates: a SKU already taken is a conflict, never an edit. */
+  g_object_set (product, "version", (gint64)0, NULL);
+  if (!sk_database_save_product (r->db, product, &error))
+    sk_request_set_error (r, error);
+  else
+    sk_request_reply_record (r, 201, product);
+}
+
+static void
+handle_product_get (SkRequest *r)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkProduct) product = sk_database_get_product (r->db, sk_request_arg (r, 0), &error);
+
+  if (product == NULL)
+    sk_request_set_error (r, error);
+  else
+    sk_request_reply_record (r, 200, product);
+}
+
+static void
+handle_product_update (SkRequest *r)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkProduct) product = sk_database_get_product (r->db, sk_request_arg (r, 0), &error);
+
+  if (product == NULL)
+    {
+      sk_request_set_error (r, error);
+      return;
+    }
+  if (!sk_request_body_update (r, product))
+    return;
+  /* The SKU is the product's key, as an id is a record's. */
+  g_object_set (product, "sku", sk_request_arg (r, 0), NULL);
+  if (!sk_database_save_product (r->db, product, &error))
+    sk_request_set_error (r, error);
+  else
+    sk_request_reply_record (r, 200, product);
+}
+
+static void
+handle_product_delete (SkRequest *r)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 version = 0;
+
+  if (!sk_request_if_match_version (r, &version))
+    return;
+  if (!sk_database_delete_product (r->db, sk_request_arg (r, 0), version, &error))
+    sk_request_set_error (r, error);
+  else
+    r->status = 204;
+}
+
+/* 400 with the rows that are wrong: the error, and each row's line, column and message. */
+static void
+reply_csv_errors (SkRequest *r, SkProductsCsv *csv)
+{
+  g_autoptr (GError) error = NULL;
+  JsonNode   *node;
+  JsonObject *object;
+
+  sk_products_csv_set_error (csv, &error);
+  node = sk_error_to_json (sk_error_code_to_string (SK_ERROR_MALFORMED), error->message,
+                           sk_error_get_field (error));
+  object = json_node_get_object (node);
+  json_object_set_int_member (object, "error_count", csv->n_errors);
+  json_object_set_member (object, "errors", sk_products_csv_errors_to_json (csv));
+  sk_request_reply (r, 400, node);
+}
+
+static void
+handle_products_import (SkRequest *r)
+{
+  g_autoptr (SkProductsCsv) csv = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonBuilder) builder = NULL;
+  SkProductImport counts = { 0 };
+  gsize           length = 0;
+  const char     *text = r->body ? g_bytes_get_data (r->body, &length) : NULL;
+
+  csv = sk_products_csv_parse (text ? text : "", (gssize)length);
+  if (csv->n_errors > 0)
+    {
+      reply_csv_errors (r, csv);
+      return;
+    }
+  if (!sk_database_import_products (r->db, csv, &counts, &error))
+    {
+      if (csv->n_errors > 0)
+        reply_csv_errors (r, csv);
+      else
+        sk_request_set_error (r, error);
+      return;
+    }
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "created");
+  json_builder_add_int_value (builder, counts.created);
+  json_builder_set_member_name (builder, "updated");
+  json_builder_add_int_value (builder, counts.updated);
+  json_builder_set_member_name (builder, "unchanged");
+  json_builder_add_int_value (builder, counts.unchanged);
+  json_builder_end_object (builder);
+  sk_request_reply (r, 200, json_builder_get_root (builder));
+}
+
+const SkRoute sk_server_products_routes[] = {
+  {
+      .method = "GET",
+      .pattern = "/api/products",
+      .handler = handle_products_list,
+      .roles = SK_ROLES_ALL,
+      .summary = "Products by SKU; q: a part of the SKU, name, category or barcode, any case",
+      .response_schema = "page:Product",
+      .query_params = "q,limit,cursor",
+      .policy = P_CHAIN_READ ("product"),
+  },
+  {
+      .method = "POST",
+      .pattern = "/api/products",
+      .handler = handle_product_create,
+      .roles = SK_ROLE_ADMIN,
+      .summary = "Create a product",
+      .request_schema = "Product",
+      .response_schema = "Product",
+      .flags = SK_ROUTE_WRITES,
+      .policy = P_PRODUCT_WRITE " A SKU already taken is 409 (POST never edits).",
+  },
+  {
+      .method = "POST",
+      .pattern = "/api/products/import",
+      .handler = handle_products_import,
+      .roles = SK_ROLE_ADMIN,
+      .summary = "Import a price list (CSV, text/csv): an upsert by SKU, all or nothing",
+      .request_schema = "csv:ProductsCsv",
+      .response_schema = "ProductImport",
+      .flags = SK_ROUTE_WRITES,
+      .policy = P_PRODUCT_WRITE " Any bad row is 400 with every bad row's line, column and "
+                                "message (errors), and nothing changes.",
+  },
+  {
+      .method = "GET",
+      .pattern = "/api/products/*",
+      .handler = handle_product_get,
+      .roles = SK_ROLES_ALL,
+      .summary = "A product, by SKU",
+      .response_schema = "Product",
+      .policy = P_CHAIN_READ ("product"),
+  },
+  {
+      .method = "PUT",
+      .pattern = "/api/products/*",
+      .handler = handle_product_update,
+      .roles = SK_ROLE_ADMIN,
+      .summary = "Update a product (If-Match or version)",
+      .request_schema = "Product",
+      .response_schema = "Product",
+      .flags = SK_ROUTE_WRITES,
+      .policy = P_PRODUCT_WRITE,
+  },
+  {
+      .method = "DELETE",
+      .pattern = "/api/products/*",
+      .handler = handle_product_delete,
+      .roles = SK_ROLE_ADMIN,
+      .summary = "Delete a product (If-Match: only that version); tills get a tombstone",
+      .flags = SK_ROUTE_WRITES,
+      .policy = P_PRODUCT_WRITE,
+  },
+};
+
+const guint sk_server_products_routes_n = G_N_ELEMENTS (sk_server_products_routes);

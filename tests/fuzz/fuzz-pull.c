@@ -1,0 +1,90 @@
+/* fuzz-pull.c: a till applying a page HQ's pull answered (sk-sync-till.c)
+ * fed fuzzed pages.
+ *
+ * A page is applied with its cursor in one transaction: when it is
+ * refused the till's cursor is the one it had, when it is applied the
+ * cursor is the page's. One till database takes every input (its data
+ * grows as pages apply), in /dev/shm when there is one.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include <glib/gstdio.h>
+
+#include "fuzz-common.h"
+#include "sk-database.h"
+#include "sk-record.h"
+#include "sk-sync-till.h"
+
+static char       *dir;
+static char       *path;
+static SkDatabase *till;
+
+static void
+clean_up (void)
+{
+  const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  g_clear_object (&till);
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+      g_unlink (file);
+    }
+  g_rmdir (dir);
+}
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  g_autoptr (GError) error = NULL;
+
+  sk_fuzz_init ();
+  dir = sk_fuzz_make_dir ();
+  path = g_build_filename (dir, "till.db", NULL);
+  till = sk_database_open (path, &error);
+  if (till == NULL)
+    sk_fuzz_fail ("cannot make the till's database: %s", error->message);
+  atexit (clean_up);
+  return 0;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  JsonObject      *page;
+  JsonNode        *changes;
+  const char      *next;
+
+  /* The client reads HQ's answer with sk_json_parse and takes a page that
+   * has a changes array and a next_cursor string, as here. */
+  root = sk_json_parse ((const char *)data, (gssize)size, NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return 0;
+  page = json_node_get_object (root);
+  changes = json_object_get_member (page, "changes");
+  next = json_object_get_string_member_with_default (page, "next_cursor", NULL);
+  if (changes == NULL || !JSON_NODE_HOLDS_ARRAY (changes) || next == NULL)
+    return 0;
+
+  before = sk_database_get_sync_cursor (till);
+  if (sk_database_apply_changes (till, json_node_get_array (changes), next, &error))
+    {
+      after = sk_database_get_sync_cursor (till);
+      if (g_strcmp0 (after, next) != 0)
+        sk_fuzz_fail ("a page applied, and the cursor is “%s”, not its “%s”", after, next);
+      return 0;
+    }
+  if (error == NULL)
+    sk_fuzz_fail ("a page was refused without an error");
+  after = sk_database_get_sync_cursor (till);
+  if (g_strcmp0 (after, before) != 0)
+    sk_fuzz_fail ("a page was refused (%s), and the cursor moved from “%s” to “%s”", error->message,
+                  before, after);
+  return 0;
+}

@@ -1,0 +1,653 @@
+/* test-app-scanner.c: the till driven as a barcode scanner drives it: real
+ * key events (XTEST, through xdotool) a few milliseconds apart, ending in
+ * Enter, into whatever has focus. A full sale by scans only, the next sale
+ * started while the receipt shows, a scan into a quantity cell, F4 500 F12,
+ * a failed scan then a good one; the total and Pay on screen at 1366x768
+ * and at 360 px; screenshots of both.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <gdk/x11/gdkx.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "sk-checkout-view-private.h"
+#include "sk-database-private.h"
+#include "sk-entry-dialog.h"
+#include "sk-model-private.h"
+#include "test-app-common.h"
+
+/* xdotool's name of the key that types @c. */
+static const char *
+keysym_of (char c, char buf[2])
+{
+  switch (c)
+    {
+    case '-':
+      return "minus";
+    case '+':
+      return "plus";
+    case ' ':
+      return "space";
+    default:
+      buf[0] = c;
+      buf[1] = '\0';
+      return buf;
+    }
+}
+
+static gboolean
+child_exited (gpointer data)
+{
+  return *(gboolean *)data;
+}
+
+static void
+xdotool_exited (GPid pid, int status, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_spawn_check_wait_status (status, &error));
+  g_assert_no_error (error);
+  *(gboolean *)data = TRUE;
+  g_spawn_close_pid (pid);
+}
+
+/* Types @keys into the window's X focus, @delay_ms apart: each item is
+ * either a key name ("Return", "F4") or, when it starts with '=', text typed
+ * character by character. The main loop runs meanwhile and a while after. */
+static void
+send_keys (AppFixture *f, guint delay_ms, const char *const *keys)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (f->window));
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  gboolean done = FALSE;
+  GPid     pid;
+
+  g_ptr_array_add (argv, g_strdup ("xdotool"));
+  g_ptr_array_add (argv, g_strdup ("windowfocus"));
+  g_ptr_array_add (argv, g_strdup ("--sync"));
+  g_ptr_array_add (argv, g_strdup_printf ("%lu", (gulong)gdk_x11_surface_get_xid (surface)));
+  g_ptr_array_add (argv, g_strdup ("key"));
+  g_ptr_array_add (argv, g_strdup ("--delay"));
+  g_ptr_array_add (argv, g_strdup_printf ("%u", delay_ms));
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      if (keys[i][0] != '=')
+        {
+          g_ptr_array_add (argv, g_strdup (keys[i]));
+          continue;
+        }
+      for (const char *p = keys[i] + 1; *p != '\0'; p++)
+        {
+          char buf[2];
+
+          g_ptr_array_add (argv, g_strdup (keysym_of (*p, buf)));
+        }
+    }
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_async (NULL, (char **)argv->pdata, NULL,
+                                G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
+                                &error));
+  g_assert_no_error (error);
+  g_child_watch_add (pid, xdotool_exited, &done);
+  g_assert_true (app_wait (child_exited, &done, 30000));
+  app_pump (150);
+}
+
+/* A scanner: the code's characters 3 ms apart, then Enter. */
+static void
+scan (AppFixture *f, const char *code)
+{
+  g_autofree char *text = g_strconcat ("=", code, NULL);
+  const char      *keys[] = { text, "Return", NULL };
+
+  send_keys (f, 3, keys);
+}
+
+static gboolean
+have_xdotool (void)
+{
+  g_autofree char *path = g_find_program_in_path ("xdotool");
+
+  if (path == NULL)
+    g_test_skip ("xdotool not found (scripts/install-deps.sh installs it)");
+  return path != NULL;
+}
+
+static SkCheckoutView *
+show_checkout (AppFixture *f)
+{
+  SkCheckoutView *view;
+
+  sk_window_show_view (f->window, "checkout");
+  app_pump (300);
+  view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
+  return view;
+}
+
+static gboolean
+focus_in (AppFixture *f, GtkWidget *widget)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
+static gboolean
+priced (gpointer view)
+{
+  return !sk_checkout_view_get_calculating (view);
+}
+
+static gboolean
+sale_done (gpointer view)
+{
+  return !sk_checkout_view_get_paying (view) && !sk_checkout_view_get_calculating (view);
+}
+
+static gboolean
+scan_refused (gpointer view)
+{
+  return gtk_widget_get_visible (GTK_WIDGET (SK_CHECKOUT_VIEW (view)->scan_message));
+}
+
+static gboolean
+has_customer (gpointer view)
+{
+  return sk_checkout_view_get_customer (view) != NULL;
+}
+
+static SkCustomer *
+customer_with_card (SkDatabase *db, gint64 min_balance)
+{
+  g_autoptr (GPtrArray) all = sk_database_search_customers (db, "", NULL, 1000, NULL, NULL);
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      SkCustomer *c = g_ptr_array_index (all, i);
+
+      if (c->card_number != NULL && c->bonus_balance >= min_balance)
+        return g_object_ref (c);
+    }
+  return NULL;
+}
+
+static gint64
+line_quantity (SkCheckoutView *view, guint position)
+{
+  g_autoptr (SkPurchaseLine) line
+      = g_list_model_get_item (sk_sale_get_lines (view->sale), position);
+  gint64 quantity = 0;
+
+  g_object_get (line, "quantity", &quantity, NULL);
+  return quantity;
+}
+
+static SkProduct *
+product (SkDatabase *db, guint i)
+{
+  g_autoptr (GPtrArray) products = sk_database_list_products (db, NULL);
+
+  g_assert_cmpuint (products->len, >, i);
+  return g_object_ref (g_ptr_array_index (products, i));
+}
+
+/* The card, three items, the first again, F12; the receipt shows in the
+ * panel, and the next scan starts the next sale. Nothing but keys. */
+static void
+test_sale_by_scans (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkCustomer) customer = customer_with_card (f->db, 0);
+  g_autoptr (SkProduct) a = product (f->db, 0);
+  g_autoptr (SkProduct) b = product (f->db, 1);
+  g_autoptr (SkProduct) c = product (f->db, 2);
+  g_autoptr (SkProduct) d = product (f->db, 3);
+  g_autoptr (GPtrArray) before = NULL;
+  g_autoptr (GPtrArray) after = NULL;
+  g_autoptr (SkPurchase) stored = NULL;
+  const char     *f12[] = { "F12", NULL };
+  SkCheckoutView *view;
+
+  if (!have_xdotool ())
+    return;
+  g_assert_nonnull (customer);
+  before = sk_database_list_purchases (f->db, customer->id, 10000, NULL);
+  view = show_checkout (f);
+  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+
+  scan (f, customer->card_number);
+  g_assert_true (app_wait (has_customer, view, 10000));
+  g_assert_cmpstr (sk_record_get_id (sk_checkout_view_get_customer (view)), ==, customer->id);
+  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (view->scan_entry)), ==, "");
+
+  scan (f, a->sku);
+  scan (f, b->sku);
+  /* Focus left on a button: the scanner's keys still reach the scan field. */
+  gtk_widget_grab_focus (view->register_button);
+  scan (f, c->sku);
+  scan (f, a->sku);
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 3);
+  g_assert_cmpint (line_quantity (view, 0), ==, 2);
+  g_assert_cmpint (line_quantity (view, 1), ==, 1);
+  g_assert_cmpint (line_quantity (view, 2), ==, 1);
+  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+
+  send_keys (f, 3, f12);
+  g_assert_true (app_wait (sale_done, view, 30000));
+  app_pump (100);
+  g_assert_nonnull (sk_checkout_view_get_last_purchase (view));
+  g_assert_true (sk_checkout_view_get_receipt_shown (view));
+  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  g_assert_nonnull (strstr (gtk_label_get_text (view->receipt_label), a->name));
+  after = sk_database_list_purchases (f->db, customer->id, 10000, NULL);
+  g_assert_cmpuint (after->len, ==, before->len + 1);
+  stored = sk_database_get_purchase (
+      f->db, sk_record_get_id (sk_checkout_view_get_last_purchase (view)), NULL);
+  g_assert_nonnull (stored);
+  g_assert_cmpint (stored->subtotal, ==, 2 * a->price + b->price + c->price);
+  g_assert_cmpuint (g_list_model_get_n_items (sk_purchase_get_lines (stored)), ==, 3);
+  g_assert_cmpstr (stored->customer_id, ==, customer->id);
+
+  /* The receipt blocks nothing: the next scan is the next sale's. */
+  scan (f, d->sku);
+  g_assert_false (sk_checkout_view_get_receipt_shown (view));
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
+  g_assert_null (sk_checkout_view_get_customer (view));
+  g_assert_true (app_wait (priced, view, 10000));
+  g_assert_cmpint (sk_checkout_view_get_result (view)->subtotal, ==, d->price);
+}
+
+/* The first GtkSpinButton under @root (a cart line's quantity). */
+static GtkWidget *
+find_spin (GtkWidget *root)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_SPIN_BUTTON (child) && gtk_widget_get_mapped (child))
+        return child;
+      if ((found = find_spin (child)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* A card scanned while a quantity cell has focus picks the customer and
+ * leaves the quantity alone; a quantity above 99 typed there asks first. */
+static void
+test_scan_into_quantity (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkCustomer) customer = customer_with_card (f->db, 0);
+  g_autoptr (SkProduct) a = product (f->db, 0);
+  const char       *typed[] = { "=150", "Return", NULL };
+  SkCheckoutView   *view;
+  GtkWidget        *spin;
+  AdwMessageDialog *dialog;
+
+  if (!have_xdotool ())
+    return;
+  view = show_checkout (f);
+  scan (f, a->sku);
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
+  g_assert_true (app_wait (priced, view, 10000));
+  app_pump (200);
+  spin = find_spin (GTK_WIDGET (view->cart_view));
+  g_assert_nonnull (spin);
+  gtk_widget_grab_focus (spin);
+  g_assert_true (focus_in (f, spin));
+
+  scan (f, customer->card_number);
+  g_assert_true (app_wait (has_customer, view, 10000));
+  g_assert_cmpint (line_quantity (view, 0), ==, 1);
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (spin)), ==, 1);
+  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  g_assert_true (app_wait (priced, view, 10000));
+  g_assert_cmpint (sk_checkout_view_get_result (view)->subtotal, ==, a->price);
+
+  /* Typed by hand (too short for a scan): 150 asks before it sells. */
+  gtk_widget_grab_focus (spin);
+  send_keys (f, 3, typed);
+  dialog = app_find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpint (line_quantity (view, 0), ==, 1);
+  adw_message_dialog_response (dialog, "set");
+  app_pump (100);
+  g_assert_cmpint (line_quantity (view, 0), ==, 150);
+  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+}
+
+/* F4, 500, F12 without Enter: 500 ₽ of bonuses spent. */
+static void
+test_bonus_then_pay (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkCustomer) customer = customer_with_card (f->db, 0);
+  g_autoptr (SkCustomer) fresh = NULL;
+  g_autoptr (SkBonusTransaction) tx = NULL;
+  g_autoptr (GError) error = NULL;
+  const char     *keys[] = { "F4", "=500", "F12", NULL };
+  SkCheckoutView *view;
+  SkPurchase     *purchase;
+
+  if (!have_xdotool ())
+    return;
+  /* Enough bonuses to spend 500 ₽. */
+  tx = sk_database_bonus_manual (f->db, customer->id, "adjust", 100000, "test", NULL, &error);
+  g_assert_no_error (error);
+  view = show_checkout (f);
+  scan (f, customer->card_number);
+  g_assert_true (app_wait (has_customer, view, 10000));
+  app_pump (200);
+  sk_checkout_view_add_line (view, NULL, "Stroller", "strollers", 1500000, 1);
+  g_assert_true (app_wait (priced, view, 10000));
+  g_assert_cmpint (sk_checkout_view_get_bonus_cap (view), >=, 50000);
+
+  send_keys (f, 3, keys);
+  g_assert_true (app_wait (sale_done, view, 30000));
+  purchase = sk_checkout_view_get_last_purchase (view);
+  g_assert_nonnull (purchase);
+  g_assert_cmpint (purchase->bonus_spent, ==, 50000);
+  fresh = sk_database_get_customer (f->db, customer->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fresh->bonus_balance, ==,
+                   customer->bonus_balance + 100000 - 50000 + purchase->bonus_earned);
+  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+}
+
+/* A code nobody knows: said next to the field, the field emptied; the next
+ * scan is read on its own. */
+static void
+test_failed_then_good (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkProduct) a = product (f->db, 0);
+  SkCheckoutView *view;
+
+  if (!have_xdotool ())
+    return;
+  view = show_checkout (f);
+  scan (f, "XXX-999");
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 0);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view->scan_message)));
+  g_assert_nonnull (strstr (gtk_label_get_text (view->scan_message), "XXX-999"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (view->scan_message), "error"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (view->scan_entry)), ==, "");
+
+  scan (f, a->sku);
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (view->scan_message)));
+
+  /* A card number with a wrong check digit is a misread, not a lookup. */
+  scan (f, "2700000000001");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view->scan_message)));
+  g_assert_null (sk_checkout_view_get_customer (view));
+}
+
+static gboolean
+line_added (gpointer view)
+{
+  return sk_checkout_view_get_n_lines (view) == 1;
+}
+
+static gboolean
+product_known (gpointer view)
+{
+  return _sk_checkout_view_find_product (view, "4601234567893") != NULL;
+}
+
+/* A code the till does not know becomes a product by hand, sold at once;
+ * scanned again, it is that product. */
+static void
+test_new_product (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) products = NULL;
+  SkCheckoutView   *view;
+  AdwMessageDialog *dialog;
+  SkProduct        *added = NULL;
+
+  if (!have_xdotool ())
+    return;
+  view = show_checkout (f);
+  scan (f, "4601234567893");
+  g_assert_true (app_wait (scan_refused, view, 10000));
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 0);
+
+  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.new-product", NULL);
+  dialog = app_find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (sk_entry_dialog_get_text (dialog, 0), ==, "4601234567893");
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply"));
+  gtk_editable_set_text (sk_entry_dialog_get_entry (dialog, 1), "Юла");
+  gtk_editable_set_text (sk_entry_dialog_get_entry (dialog, 2), "toys");
+  gtk_editable_set_text (sk_entry_dialog_get_entry (dialog, 3), "abc");
+  g_assert_nonnull (sk_entry_dialog_get_error (dialog));
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply"));
+  gtk_editable_set_text (sk_entry_dialog_get_entry (dialog, 3), "350");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "apply"));
+  adw_message_dialog_response (dialog, "apply");
+  gtk_window_close (GTK_WINDOW (dialog));
+  g_assert_true (app_wait (line_added, view, 10000));
+
+  products = sk_database_list_products (f->db, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < products->len; i++)
+    if (g_strcmp0 (((SkProduct *)g_ptr_array_index (products, i))->sku, "4601234567893") == 0)
+      added = g_ptr_array_index (products, i);
+  g_assert_nonnull (added);
+  g_assert_cmpstr (added->name, ==, "Юла");
+  g_assert_cmpint (added->price, ==, 35000);
+  g_assert_cmpstr (added->barcode, ==, "4601234567893");
+
+  g_assert_true (app_wait (product_known, view, 10000));
+  scan (f, "4601234567893");
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
+  g_assert_cmpint (line_quantity (view, 0), ==, 2);
+}
+
+/* @widget is drawn, and wholly inside the window. */
+static void
+assert_on_screen (AppFixture *f, GtkWidget *widget, const char *what)
+{
+  graphene_rect_t bounds;
+  int             width = gtk_widget_get_width (GTK_WIDGET (f->window));
+  int             height = gtk_widget_get_height (GTK_WIDGET (f->window));
+
+  g_assert_true (gtk_widget_is_drawable (widget));
+  g_assert_true (gtk_widget_compute_bounds (widget, GTK_WIDGET (f->window), &bounds));
+  g_test_message ("%s at %.0f,%.0f %.0fx%.0f in %dx%d", what, bounds.origin.x, bounds.origin.y,
+                  bounds.size.width, bounds.size.height, width, height);
+  g_assert_cmpfloat (bounds.size.width, >, 0);
+  g_assert_cmpfloat (bounds.size.height, >, 0);
+  g_assert_cmpfloat (bounds.origin.x, >=, 0);
+  g_assert_cmpfloat (bounds.origin.y, >=, 0);
+  g_assert_cmpfloat (bounds.origin.x + bounds.size.width, <=, width);
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, height);
+}
+
+static gboolean
+window_is (gpointer data)
+{
+  AppFixture *f = data;
+  int        *size = g_object_get_data (G_OBJECT (f->window), "want");
+
+  return gtk_widget_get_width (GTK_WIDGET (f->window)) == size[0]
+         && gtk_widget_get_height (GTK_WIDGET (f->window)) == size[1];
+}
+
+/* Makes the window's content @width x @height, as a maximized window on a
+ * screen that size has. (Unmaximized, and Xvfb has no window manager to
+ * maximize it, the X window adds a few pixels of resize border.) */
+static void
+resize (AppFixture *f, int width, int height)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (f->window));
+  int         size[2] = { width, height };
+  int border_x = gdk_surface_get_width (surface) - gtk_widget_get_width (GTK_WIDGET (f->window));
+  int border_y = gdk_surface_get_height (surface) - gtk_widget_get_height (GTK_WIDGET (f->window));
+
+  g_object_set_data (G_OBJECT (f->window), "want", size);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), width + border_x, height + border_y);
+  g_assert_true (app_wait (window_is, f, 10000));
+  g_object_set_data (G_OBJECT (f->window), "want", NULL);
+  app_pump (300);
+}
+
+/* Names the widgets wider than @limit at their narrowest, down to the
+ * deepest, to say what holds the window wide. */
+static void
+report_wide (GtkWidget *widget, int limit, int depth)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      int min = 0;
+
+      if (!gtk_widget_get_visible (child))
+        continue;
+      gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, &min, NULL, NULL, NULL);
+      if (min <= limit)
+        continue;
+      g_test_message ("%*s%s %s: %d px", depth, "", G_OBJECT_TYPE_NAME (child),
+                      gtk_widget_get_name (child), min);
+      report_wide (child, limit, depth + 1);
+    }
+}
+
+/* Rules this cart cannot reach, in a list the panel keeps folded. */
+static void
+add_unreachable_rules (AppFixture *f, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+      g_autofree char *name = g_strdup_printf ("Big spender %u", i + 1);
+      g_autoptr (GError) error = NULL;
+
+      g_object_set (rule, "name", name, "type", SK_RULE_PERCENTAGE, "value", (gint64)500,
+                    "min-purchase", (gint64)100000000, "is-active", TRUE, NULL);
+      g_assert_true (sk_database_save_rule (f->db, rule, &error));
+      g_assert_no_error (error);
+    }
+}
+
+/* A till screen of 1366x768 with twenty rules not applied, then a phone's
+ * 360 px: the total and Pay are always on screen; no view opened before
+ * holds the window wider. Screenshots of both. */
+static void
+test_total_visible (AppFixture *f, gconstpointer data)
+{
+  static const char *views[] = { "charts", "rules", "campaigns", "customers", "checkout" };
+  const char        *messages = setlocale (LC_MESSAGES, NULL);
+  const char        *lang = g_str_has_prefix (messages, "ru") ? "ru" : "en";
+  g_autoptr (SkCustomer) customer = customer_with_card (f->db, 1);
+  g_autoptr (SkProduct) a = product (f->db, 0);
+  g_autofree char      *wide = g_strdup_printf ("checkout-1366x768-%s", lang);
+  g_autofree char      *narrow = g_strdup_printf ("checkout-360x720-%s", lang);
+  g_autofree char      *narrow_panel = g_strdup_printf ("checkout-360x720-panel-%s", lang);
+  g_autofree char      *receipt = g_strdup_printf ("checkout-1366x768-receipt-%s", lang);
+  SkCheckoutView       *view;
+  const SkEngineResult *result;
+  int                   min_width = 0;
+
+  /* GNOME's title bar buttons (Xvfb has no desktop to say so: GTK's own
+   * default adds minimize and maximize). */
+  g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", "appmenu:close", NULL);
+  add_unreachable_rules (f, 20);
+  resize (f, 1366, 768);
+  view = show_checkout (f);
+  sk_checkout_view_set_customer (view, customer);
+  sk_checkout_view_add_line (view, a->sku, a->name, a->category, a->price, 2);
+  sk_checkout_view_add_line (view, NULL, "Socks", "clothes", 19900, 3);
+  g_assert_true (app_wait (priced, view, 10000));
+  result = sk_checkout_view_get_result (view);
+  g_assert_cmpuint (result->rejected->len, >=, 20);
+  app_pump (300);
+  g_assert_false (adw_leaflet_get_folded (view->leaflet));
+  assert_on_screen (f, GTK_WIDGET (view->total_label), "total");
+  assert_on_screen (f, view->pay_button, "Pay");
+  assert_on_screen (f, GTK_WIDGET (view->scan_entry), "scan field");
+  app_save_png (GTK_WIDGET (f->window), wide);
+  /* Opened on demand, the list scrolls; the total stays. */
+  adw_expander_row_set_expanded (view->rejected_row, TRUE);
+  app_pump (300);
+  assert_on_screen (f, GTK_WIDGET (view->total_label), "total, reasons open");
+  assert_on_screen (f, view->pay_button, "Pay, reasons open");
+  adw_expander_row_set_expanded (view->rejected_row, FALSE);
+
+  /* Every view shown once: none may hold the window wider than a phone. */
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      GtkWidget *page;
+      int        page_min = 0;
+
+      sk_window_show_view (f->window, views[i]);
+      app_pump (300);
+      /* The stack's own child: the view, or what holds it. */
+      page = sk_window_get_view (f->window, views[i]);
+      while (!ADW_IS_VIEW_STACK (gtk_widget_get_parent (page)))
+        page = gtk_widget_get_parent (page);
+      gtk_widget_measure (page, GTK_ORIENTATION_HORIZONTAL, -1, &page_min, NULL, NULL, NULL);
+      g_test_message ("%s: at least %d px wide", views[i], page_min);
+    }
+  gtk_widget_measure (GTK_WIDGET (f->window), GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL,
+                      NULL, NULL);
+  g_test_message ("the window's minimum width: %d px", min_width);
+  if (min_width > 360)
+    report_wide (GTK_WIDGET (f->window), 300, 0);
+  g_assert_cmpint (min_width, <=, 360);
+
+  resize (f, 360, 720);
+  g_assert_true (adw_leaflet_get_folded (view->leaflet));
+  assert_on_screen (f, GTK_WIDGET (view->narrow_total_label), "narrow total");
+  assert_on_screen (f, GTK_WIDGET (view->scan_entry), "narrow scan field");
+  app_save_png (GTK_WIDGET (f->window), narrow);
+  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.show-panel", NULL);
+  app_pump (500);
+  assert_on_screen (f, GTK_WIDGET (view->total_label), "narrow panel total");
+  assert_on_screen (f, view->pay_button, "narrow panel Pay");
+  app_save_png (GTK_WIDGET (f->window), narrow_panel);
+
+  /* And the receipt where the panel was. */
+  resize (f, 1366, 768);
+  g_assert_true (sk_checkout_view_pay (view));
+  g_assert_true (app_wait (sale_done, view, 30000));
+  app_pump (300);
+  g_assert_true (sk_checkout_view_get_receipt_shown (view));
+  /* The VIP's bonus multiplier is named, not printed as money off. */
+  g_assert_null (strstr (gtk_label_get_text (view->receipt_label), "−0,00"));
+  app_save_png (GTK_WIDGET (f->window), receipt);
+}
+
+int
+main (int argc, char *argv[])
+{
+  const char *localedir = g_getenv ("SKIDKA_LOCALEDIR");
+
+  app_test_init (&argc, &argv);
+  /* Screenshots in another language: LC_ALL=ru_RU.UTF-8 and the build's po. */
+  if (localedir != NULL)
+    {
+      /* gtk_test_init keeps the C locale; the screenshots want the user's. */
+      setlocale (LC_ALL, "");
+      bindtextdomain (GETTEXT_PACKAGE, localedir);
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      textdomain (GETTEXT_PACKAGE);
+    }
+  g_test_add ("/app/scanner/sale-by-scans", AppFixture, NULL, app_fixture_setup, test_sale_by_scans,
+              app_fixture_teardown);
+  g_test_add ("/app/scanner/scan-into-quantity", AppFixture, NULL, app_fixture_setup,
+              test_scan_into_quantity, app_fixture_teardown);
+  g_test_add ("/app/scanner/bonus-then-pay", AppFixture, NULL, app_fixture_setup,
+              test_bonus_then_pay, app_fixture_teardown);
+  g_test_add ("/app/scanner/failed-then-good", AppFixture, NULL, app_fixture_setup,
+              test_failed_then_good, app_fixture_teardown);
+  g_test_add ("/app/scanner/new-product", AppFixture, NULL, app_fixture_setup, test_new_product,
+              app_fixture_teardown);
+  g_test_add ("/app/scanner/total-visible", AppFixture, NULL, app_fixture_setup, test_total_visible,
+              app_fixture_teardown);
+  return g_test_run ();
+}

@@ -1,0 +1,1364 @@
+/* test-sync-tills.c: tills and HQ end to end (SPEC 6), on SQLite or on
+ * PostgreSQL (under with-postgres.sh): two tills of two stores selling
+ * offline while HQ edits, a network that loses answers, resets and
+ * delays, the real skidka-server killed in the middle of a push, the same
+ * batch pushed twice at once, the same last bonuses spent at two tills,
+ * one person registered at two tills; afterwards HQ and every till agree,
+ * each sale once, and HQ's store adds up (sk-integrity.h).
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include "sk-change-feed.h"
+#include "sk-database-private.h"
+#include "sk-integrity.h"
+#include "sk-postgres.h"
+#include "sk-server-private.h"
+#include "sk-sync-client.h"
+#include "sk-sync-till.h"
+#include "sk-sync.h"
+#include "sk-test-postgres.h"
+#include "sk-test-proxy.h"
+#include "sk-test-server.h"
+#include "sk-test-util.h"
+
+/* One HQ: its stores and the accounts of their tills. */
+typedef struct
+{
+  char *store1;
+  char *store2;
+} Hq;
+
+static struct
+{
+  char         *dir;
+  char         *path; /* HQ's database: a file or a PostgreSQL URI */
+  SkDatabase   *db;   /* HQ's, for setup and checks */
+  SkTestServer *server;
+  char         *url;
+  Hq            hq;
+} env;
+
+/* A till: its SQLite file, a connection of the test's to it, and a client
+ * of its own; or, made by the CLI, its token file. */
+typedef struct
+{
+  char         *path;
+  SkDatabase   *db;
+  SkSyncClient *client;
+  char         *store_id;
+  char         *token;
+  char         *token_file; /* a till the CLI runs */
+  char         *server_url;
+} Till;
+
+static void
+till_free (Till *t)
+{
+  g_clear_object (&t->client);
+  g_clear_object (&t->db);
+  g_free (t->path);
+  g_free (t->store_id);
+  g_free (t->token);
+  g_free (t->token_file);
+  g_free (t->server_url);
+  g_free (t);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Till, till_free)
+
+/* Programs */
+
+/* skidka-cli with @args (NULL-terminated); its standard output, or the
+ * test fails with what it said. */
+#define cli_ok(input, ...) cli_ok_v ((input), (const char *const[]){ __VA_ARGS__, NULL })
+
+static char *
+cli_ok_v (const char *input, const char *const *args)
+{
+  g_autoptr (SkTestRun) run = sk_test_run_cli_full (input, FALSE, args);
+
+  sk_test_assert_ok (run);
+  return g_steal_pointer (&run->out);
+}
+
+/* `skidka-server --database @database admin check`, as an operator runs
+ * it. */
+static SkTestRun *
+admin_check (const char *database)
+{
+  const char *argv[]
+      = { g_getenv ("SKIDKA_SERVER"), "--database", database, "admin", "check", NULL };
+
+  g_assert_nonnull (argv[0]);
+  return sk_test_run_program (NULL, argv);
+}
+
+/* HQ */
+
+static char *
+save_store (SkDatabase *db, const char *code)
+{
+  g_autoptr (SkStore) store = sk_test_store_new (code, code);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (sk_database_save_store (db, store, &error));
+  g_assert_no_error (error);
+  return g_strdup (sk_record_get_id (store));
+}
+
+static void
+create_user (SkDatabase *db, const char *username, const char *role, const char *store)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *password = g_strconcat (username, "-pass", NULL);
+  g_autofree char *id = sk_auth_create_user (db, username, password, role, store, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+}
+
+/* Two stores; a cashier of the first, a manager of the second (who may
+ * move bonuses by hand), an admin. Passwords are "NAME-pass". */
+static void
+hq_prepare (SkDatabase *db, Hq *hq)
+{
+  hq->store1 = save_store (db, "S1");
+  hq->store2 = save_store (db, "S2");
+  create_user (db, "cashier1", "cashier", hq->store1);
+  create_user (db, "manager2", "manager", hq->store2);
+  create_user (db, "admin", "admin", NULL);
+}
+
+static void
+hq_clear (Hq *hq)
+{
+  g_clear_pointer (&hq->store1, g_free);
+  g_clear_pointer (&hq->store2, g_free);
+}
+
+/* A customer of @store at HQ with @bonuses given on registration. */
+static char *
+hq_customer (const char *name, const char *phone, const char *store, gint64 bonuses)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) customer = sk_customer_new ();
+  g_autoptr (SkBonusTransaction) gift = NULL;
+
+  sk_test_set_string (&customer->full_name, name);
+  sk_test_set_string (&customer->phone, phone);
+  sk_test_set_string (&customer->home_store_id, store);
+  g_assert_true (sk_database_create_customer (env.db, customer, &error));
+  g_assert_no_error (error);
+  if (bonuses > 0)
+    {
+      gift = sk_database_bonus_manual (env.db, customer->id, "earn", bonuses, "welcome", store,
+                                       &error);
+      g_assert_no_error (error);
+    }
+  return g_strdup (customer->id);
+}
+
+static gint64
+balance_at (SkDatabase *db, const char *customer_id)
+{
+  return sk_db_query_int (db, NULL, G_MININT64, "SELECT bonus_balance FROM customers WHERE id = ?",
+                          "s", customer_id);
+}
+
+/* Integers of one row, or of a count, at either backend. */
+static gint64
+count_at (SkDatabase *db, const char *sql, const char *arg)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 n = arg ? sk_db_query_int (db, &error, -1, sql, "s", arg)
+                 : sk_db_query_int (db, &error, -1, sql, NULL);
+
+  g_assert_no_error (error);
+  return n;
+}
+
+/* HQ's store adds up: no problem found. */
+static void
+assert_integrity (SkDatabase *db)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) problems = sk_database_check_integrity (db, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < problems->len; i++)
+    g_test_message ("integrity: %s", (char *)g_ptr_array_index (problems, i));
+  g_assert_cmpuint (problems->len, ==, 0);
+}
+
+/* Tills */
+
+static Till *
+till_new (const char *name, const char *username, const char *store_id, const char *url)
+{
+  Till *t = g_new0 (Till, 1);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *password = g_strconcat (username, "-pass", NULL);
+
+  t->path = g_build_filename (env.dir, name, NULL);
+  t->store_id = g_strdup (store_id);
+  t->server_url = g_strdup (url);
+  /* What `skidka-cli init` does. */
+  t->db = sk_database_open (t->path, &error);
+  g_assert_no_error (error);
+  t->token = sk_sync_login (url, username, password, NULL, &error);
+  g_assert_no_error (error);
+  t->client = sk_sync_client_new (t->path, url);
+  sk_sync_client_set_token (t->client, t->token);
+  return t;
+}
+
+/* A till made and run by skidka-cli, as an operator does it. */
+static Till *
+till_new_cli (const char *name, const char *username, const char *store_id)
+{
+  Till *t = g_new0 (Till, 1);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *password_file = g_build_filename (env.dir, "password", NULL);
+  g_autofree char *password = g_strconcat (username, "-pass\n", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *login = NULL;
+
+  t->path = g_build_filename (env.dir, name, NULL);
+  t->store_id = g_strdup (store_id);
+  t->server_url = g_strdup (env.url);
+  t->token_file = g_strconcat (t->path, ".token", NULL);
+  out = cli_ok (NULL, "--db", t->path, "init");
+  g_assert_true (g_file_set_contents (password_file, password, -1, &error));
+  g_assert_no_error (error);
+  login = cli_ok (NULL, "--db", t->path, "sync", "login", "--server", env.url, "--username",
+                  username, "--password-file", password_file, "--token-file", t->token_file);
+  g_assert_true (g_file_get_contents (t->token_file, &t->token, NULL, &error));
+  g_assert_no_error (error);
+  t->db = sk_database_open (t->path, &error);
+  g_assert_no_error (error);
+  return t;
+}
+
+static SkSyncSummary *
+sync_client (SkSyncClient *client, GError **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  sk_sync_client_sync_async (client, NULL, sk_test_keep_result, &result);
+  sk_test_wait_result (&result);
+  return sk_sync_client_sync_finish (client, result, error);
+}
+
+/* One full cycle that must succeed: by the till's client, or by
+ * `skidka-cli sync` for a till the CLI runs. */
+static SkSyncSummary *
+till_sync (Till *t)
+{
+  g_autoptr (GError) error = NULL;
+  SkSyncSummary *summary;
+
+  if (t->token_file != NULL)
+    {
+      g_autofree char *out = cli_ok (NULL, "--db", t->path, "sync", "--server", t->server_url,
+                                     "--token-file", t->token_file);
+      g_autoptr (JsonObject) o = sk_test_parse_object (out);
+
+      summary = g_new0 (SkSyncSummary, 1);
+      summary->pushed = json_object_get_int_member (o, "pushed");
+      summary->applied = json_object_get_int_member (o, "applied");
+      summary->duplicates = json_object_get_int_member (o, "duplicates");
+      summary->rejected = json_object_get_int_member (o, "rejected");
+      summary->pulled = json_object_get_int_member (o, "pulled");
+      summary->pending = json_object_get_int_member (o, "pending");
+      summary->cursor = g_strdup (json_object_get_string_member (o, "cursor"));
+      return summary;
+    }
+  summary = sync_client (t->client, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_sync_client_get_state (t->client), ==, SK_SYNC_STATE_IDLE);
+  return summary;
+}
+
+/* Syncs and checks that every event left went in as @applied new ones and
+ * @duplicates known ones, none refused, nothing left. */
+static void
+till_sync_expect (Till *t, gint64 applied, gint64 duplicates)
+{
+  g_autoptr (SkSyncSummary) s = till_sync (t);
+
+  g_test_message ("sync of %s: pushed %" G_GINT64_FORMAT ", applied %" G_GINT64_FORMAT
+                  ", duplicates %" G_GINT64_FORMAT ", rejected %" G_GINT64_FORMAT
+                  ", pending %" G_GINT64_FORMAT,
+                  t->path, s->pushed, s->applied, s->duplicates, s->rejected, s->pending);
+  g_assert_cmpint (s->applied, ==, applied);
+  g_assert_cmpint (s->duplicates, ==, duplicates);
+  g_assert_cmpint (s->rejected, ==, 0);
+  g_assert_cmpint (s->pushed, ==, applied + duplicates);
+  g_assert_cmpint (s->pending, ==, 0);
+}
+
+/* A sale at the till: @quantity teddy bears (toys, 100 ₽) and a ball
+ * (sport, 49.90 ₽), @spend bonuses; its purchase id. */
+static char *
+sell (Till *t, const char *customer_id, gint64 quantity, gint64 spend)
+{
+  g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+  g_autoptr (SkPurchaseResult) sold = NULL;
+  g_autoptr (GError) error = NULL;
+
+  request->id = g_uuid_string_random ();
+  request->customer_id = g_strdup (customer_id);
+  request->cart = sk_cart_new (t->store_id);
+  sk_cart_add_line (request->cart, "bear", "Teddy bear", "toys", 10000, quantity);
+  sk_cart_add_line (request->cart, "ball", "Ball", "sport", 4990, 1);
+  request->bonus_to_spend = spend;
+  sold = sk_database_process_purchase (t->db, request, &error);
+  g_assert_no_error (error);
+  g_assert_false (sold->replayed);
+  return g_strdup (sk_record_get_id (sold->purchase));
+}
+
+/* The same sale rung up by `skidka-cli purchase`. */
+static char *
+sell_cli (Till *t, const char *customer_id, gint64 quantity, gint64 spend)
+{
+  g_autofree char *id = g_uuid_string_random ();
+  g_autofree char *customer
+      = customer_id ? g_strdup_printf ("\"%s\"", customer_id) : g_strdup ("null");
+  g_autofree char *request = g_strdup_printf (
+      "{\"id\": \"%s\", \"store_id\": \"%s\", \"customer_id\": %s, \"bonus_to_spend\": "
+      "%" G_GINT64_FORMAT ", \"items\": [{\"sku\": \"bear\", \"name\": \"Teddy bear\","
+      " \"category\": \"toys\", \"unit_price\": 10000, \"quantity\": %" G_GINT64_FORMAT "},"
+      " {\"sku\": \"ball\", \"name\": \"Ball\", \"category\": \"sport\", \"unit_price\": 4990,"
+      " \"quantity\": 1}]}",
+      id, t->store_id, customer, spend, quantity);
+  g_autofree char *out = cli_ok (request, "--db", t->path, "purchase");
+  g_autoptr (JsonObject) result = sk_test_parse_object (out);
+
+  g_assert_cmpstr (
+      json_object_get_string_member (json_object_get_object_member (result, "purchase"), "id"), ==,
+      id);
+  return g_steal_pointer (&id);
+}
+
+/* @n sales in one transaction of the till (fast): anonymous ones, and
+ * every third to @customer_id, earning bonuses. */
+static void
+sell_many (Till *t, const char *customer_id, guint n)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (sk_db_begin (t->db, &error));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *id = sell (t, i % 3 == 0 ? customer_id : NULL, 1 + i % 4, 0);
+    }
+  g_assert_true (sk_db_commit (t->db, &error));
+  g_assert_no_error (error);
+}
+
+/* Refunds @quantity of line @line_no of @purchase_id at the till (0:
+ * everything). */
+static void
+refund (Till *t, const char *purchase_id, gint64 line_no, gint64 quantity)
+{
+  g_autoptr (GArray) lines = g_array_new (FALSE, FALSE, sizeof (SkRefundLine));
+  g_autoptr (SkPurchase) after = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *id = g_uuid_string_random ();
+  SkRefundLine     line = { line_no, quantity };
+
+  g_array_append_val (lines, line);
+  after = sk_database_refund_purchase (t->db, id, purchase_id, line_no > 0 ? lines : NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (after->refunded_total, >, 0);
+}
+
+/* Comparing stores */
+
+/* The rows @sql gives (@arg its one parameter, may be NULL) as text, a
+ * line a row, columns apart by '|'. */
+static char *
+rows_text (SkDatabase *db, const char *sql, const char *arg)
+{
+  g_autoptr (GError) error = NULL;
+  GString *text = g_string_new (NULL);
+  SkStmt  *stmt
+      = arg ? sk_db_query (db, &error, sql, "s", arg) : sk_db_query (db, &error, sql, NULL);
+  gboolean has_row = FALSE;
+
+  g_assert_no_error (error);
+  while (sk_db_step (db, stmt, &has_row, &error) && has_row)
+    {
+      for (int c = 0; c < sk_stmt_column_count (stmt); c++)
+        g_string_append_printf (text, "%s%s", c ? "|" : "",
+                                sk_stmt_is_null (stmt, c) ? "NULL" : sk_stmt_text (stmt, c));
+      g_string_append_c (text, '\n');
+    }
+  g_assert_no_error (error);
+  sk_stmt_reset (stmt);
+  return g_string_free (text, FALSE);
+}
+
+/* A sale as text: its figures, lines, discounts and its rows in the
+ * ledger (the ledger's own ids and times are each store's). */
+static char *
+sale_text (SkDatabase *db, const char *id)
+{
+  g_autofree char *sale = rows_text (
+      db,
+      "SELECT id, customer_id, store_id, created_at, subtotal, discount_total,"
+      " bonus_spent, bonus_earned, total_paid, bonus_multiplier, status, refunded_total"
+      " FROM purchases WHERE id = ?",
+      id);
+  g_autofree char *lines = rows_text (db,
+                                      "SELECT line_no, sku, name, category, unit_price, quantity,"
+                                      " discount, total, refunded_quantity FROM purchase_lines"
+                                      " WHERE purchase_id = ? ORDER BY line_no",
+                                      id);
+  g_autofree char *apps
+      = rows_text (db,
+                   "SELECT id, rule_id, customer_id, store_id, amount, created_at"
+                   " FROM discount_applications WHERE purchase_id = ? ORDER BY id",
+                   id);
+  g_autofree char *ledger = rows_text (db,
+                                       "SELECT customer_id, kind, amount, store_id"
+                                       " FROM bonus_transactions WHERE purchase_id = ?"
+                                       " ORDER BY kind, amount",
+                                       id);
+
+  g_assert_cmpstr (sale, !=, "");
+  return g_strconcat (sale, lines, apps, ledger, NULL);
+}
+
+static GPtrArray *
+ids_of (SkDatabase *db, const char *sql)
+{
+  g_autofree char *text = rows_text (db, sql, NULL);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*lines[i] != '\0')
+      g_ptr_array_add (ids, g_strdup (lines[i]));
+  return ids;
+}
+
+#define CUSTOMER_COLUMNS                                                                           \
+  "SELECT id, card_number, phone, email, full_name, home_store_id, visits, total_spent,"           \
+  " last_purchase_at, segment, bonus_balance, flagged, version FROM customers"
+
+/* The till and HQ agree: each sale of the till is at HQ as the till made
+ * it, with the same ledger rows; each movement by hand is there; every
+ * customer and rule is HQ's; the outbox is empty. */
+static void
+assert_till_agrees_with (Till *t, SkDatabase *hq)
+{
+  g_autoptr (GPtrArray) sales = ids_of (t->db, "SELECT id FROM purchases ORDER BY id");
+  g_autoptr (GPtrArray) movements
+      = ids_of (t->db, "SELECT id FROM bonus_transactions WHERE purchase_id IS NULL ORDER BY id");
+  g_autofree char *customers_till = rows_text (t->db, CUSTOMER_COLUMNS " ORDER BY id", NULL);
+  g_autofree char *customers_hq = rows_text (hq, CUSTOMER_COLUMNS " ORDER BY id", NULL);
+  g_autofree char *rules_till = rows_text (
+      t->db, "SELECT id, name, type, value, is_active, version FROM discount_rules ORDER BY id",
+      NULL);
+  g_autofree char *rules_hq = rows_text (
+      hq, "SELECT id, name, type, value, is_active, version FROM discount_rules ORDER BY id", NULL);
+
+  g_assert_cmpint (sk_database_count_outbox (t->db, NULL), ==, 0);
+  for (guint i = 0; i < sales->len; i++)
+    {
+      g_autofree char *at_till = sale_text (t->db, g_ptr_array_index (sales, i));
+      g_autofree char *at_hq = sale_text (hq, g_ptr_array_index (sales, i));
+
+      g_assert_cmpstr (at_till, ==, at_hq);
+    }
+  for (guint i = 0; i < movements->len; i++)
+    {
+      const char      *sql = "SELECT id, customer_id, kind, amount, reason, store_id"
+                             " FROM bonus_transactions WHERE id = ?";
+      g_autofree char *at_till = rows_text (t->db, sql, g_ptr_array_index (movements, i));
+      g_autofree char *at_hq = rows_text (hq, sql, g_ptr_array_index (movements, i));
+
+      g_assert_cmpstr (at_till, ==, at_hq);
+    }
+  g_assert_cmpstr (customers_till, ==, customers_hq);
+  g_assert_cmpstr (rules_till, ==, rules_hq);
+}
+
+static void
+assert_till_agrees (Till *t)
+{
+  assert_till_agrees_with (t, env.db);
+}
+
+/* What one customer's sales and refunds at this till did to their
+ * balance. */
+static gint64
+bonus_moved (Till *t, const char *customer_id)
+{
+  return count_at (t->db,
+                   "SELECT coalesce (sum (bonus_earned - bonus_spent), 0)"
+                   " + (SELECT coalesce (sum (r.bonus_returned - r.bonus_reversed), 0)"
+                   "    FROM refunds AS r JOIN purchases AS p ON p.id = r.purchase_id"
+                   "    WHERE p.customer_id = ?1)"
+                   " FROM purchases WHERE customer_id = ?1",
+                   customer_id);
+}
+
+/* Two tills, one server */
+
+static void
+test_two_tills (void)
+{
+  g_autofree char *olga = hq_customer ("Olga", "+79050000001", env.hq.store1, 50000);
+  g_autofree char *ivan = hq_customer ("Ivan", "+79050000002", env.hq.store2, 20000);
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkDiscountRule) edited = NULL;
+  g_autoptr (SkCustomer) ivan_hq = NULL;
+  g_autoptr (SkBonusTransaction) hq_gift = NULL;
+  g_autoptr (SkBonusTransaction) apology = NULL;
+  g_autoptr (SkSyncSummary) a1 = NULL;
+  g_autoptr (SkSyncSummary) b1 = NULL;
+  g_autoptr (Till) a = till_new_cli ("till-a.db", "cashier1", env.hq.store1);
+  g_autoptr (Till) b = till_new ("till-b.db", "manager2", env.hq.store2, env.url);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) masha = NULL;
+  g_autoptr (GPtrArray) sales = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (SkCart) cart = NULL;
+  g_autoptr (SkEngineResult) priced = NULL;
+  const char      *toys[] = { "toys", NULL };
+  g_autofree char *out = NULL;
+  gint64           olga_before, ivan_before;
+
+  /* HQ's rule: 5 % off toys. */
+  sk_test_set_string (&rule->name, "Toys 5 %");
+  sk_test_set_string (&rule->type, "percentage");
+  rule->value = 500;
+  rule->categories = g_strdupv ((char **)toys);
+  g_assert_true (sk_database_save_rule (env.db, rule, &error));
+  g_assert_no_error (error);
+
+  /* Each till takes HQ's customers and rules. */
+  a1 = till_sync (a);
+  b1 = till_sync (b);
+  g_assert_cmpint (a1->pulled, >, 0);
+  g_assert_cmpint (b1->pulled, >, 0);
+  g_assert_cmpint (balance_at (a->db, olga), ==, 50000);
+  g_assert_cmpint (balance_at (b->db, ivan), ==, 20000);
+  olga_before = balance_at (env.db, olga);
+  ivan_before = balance_at (env.db, ivan);
+
+  /* Offline. Till A (skidka-cli): Olga spends 100 ₽ of bonuses, a new
+   * customer registered and sold to, Ivan spends 50 ₽, an anonymous sale. */
+  g_ptr_array_add (sales, sell_cli (a, olga, 2, 10000));
+  out = cli_ok ("{\"full_name\": \"Masha\", \"phone\": \"+79050000003\"}", "--db", a->path,
+                "customer", "add");
+  masha = sk_test_parse_object (out);
+  g_ptr_array_add (sales, sell_cli (a, json_object_get_string_member (masha, "id"), 3, 0));
+  g_ptr_array_add (sales, sell (a, ivan, 1, 5000));
+  g_ptr_array_add (sales, sell (a, NULL, 4, 0));
+  /* Till B (a manager's): Olga spends 200 ₽, Ivan buys twice, an
+   * anonymous sale, and Ivan gets 15 ₽ by hand. */
+  g_ptr_array_add (sales, sell (b, olga, 3, 20000));
+  g_ptr_array_add (sales, sell (b, ivan, 1, 0));
+  g_ptr_array_add (sales, sell (b, ivan, 2, 0));
+  g_ptr_array_add (sales, sell (b, NULL, 1, 0));
+  apology = sk_database_bonus_manual (b->db, ivan, "adjust", 1500, "apology", b->store_id, &error);
+  g_assert_no_error (error);
+  /* At B (a manager may refund): a bear of Olga's sale comes back, and
+   * Ivan returns his first sale whole. */
+  refund (b, sales->pdata[4], 1, 1);
+  refund (b, sales->pdata[5], 0, 0);
+  /* The tills gave 5 % off toys. */
+  {
+    g_autoptr (SkPurchase) first = sk_database_get_purchase (a->db, sales->pdata[0], &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (first->discount_total, ==, 1000);
+  }
+
+  /* HQ meanwhile: the rule goes to 10 %, Ivan's name and e-mail change,
+   * Olga gets 30 ₽. */
+  edited = sk_database_get_rule (env.db, rule->id, &error);
+  g_assert_no_error (error);
+  edited->value = 1000;
+  g_assert_true (sk_database_save_rule (env.db, edited, &error));
+  g_assert_no_error (error);
+  ivan_hq = sk_database_get_customer (env.db, ivan, &error);
+  g_assert_no_error (error);
+  sk_test_set_string (&ivan_hq->full_name, "Ivan Petrov");
+  sk_test_set_string (&ivan_hq->email, "ivan@example.org");
+  g_assert_true (sk_database_update_customer (env.db, ivan_hq, &error));
+  g_assert_no_error (error);
+  hq_gift = sk_database_bonus_manual (env.db, olga, "earn", 3000, "HQ gift", NULL, &error);
+  g_assert_no_error (error);
+
+  /* Both sync, A once more to hear of B's sales. */
+  till_sync_expect (a, 5, 0);
+  till_sync_expect (b, 7, 0);
+  till_sync_expect (a, 0, 0);
+
+  /* Each sale once at HQ, as the till made it, at the till's price. */
+  g_assert_cmpint (count_at (env.db, "SELECT count(*) FROM purchases", NULL), ==, sales->len);
+  {
+    g_autoptr (SkPurchase) first = sk_database_get_purchase (env.db, sales->pdata[0], &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (first->discount_total, ==, 1000);
+  }
+  assert_till_agrees (a);
+  assert_till_agrees (b);
+
+  /* The balances: HQ's before, both tills' sales, the movements by hand. */
+  g_assert_cmpint (balance_at (env.db, olga), ==,
+                   olga_before + 3000 + bonus_moved (a, olga) + bonus_moved (b, olga));
+  g_assert_cmpint (balance_at (env.db, ivan), ==,
+                   ivan_before + 1500 + bonus_moved (a, ivan) + bonus_moved (b, ivan));
+  g_assert_cmpint (balance_at (a->db, olga), ==, balance_at (env.db, olga));
+  g_assert_cmpint (balance_at (b->db, ivan), ==, balance_at (env.db, ivan));
+  g_assert_cmpint (
+      count_at (b->db, "SELECT count(*) FROM customers WHERE phone = ?", "+79050000003"), ==, 1);
+  {
+    g_autoptr (SkCustomer) at_b = sk_database_get_customer (b->db, ivan, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (at_b->full_name, ==, "Ivan Petrov");
+    g_assert_cmpstr (at_b->email, ==, "ivan@example.org");
+  }
+
+  /* HQ's 10 % is the tills' now. */
+  cart = sk_cart_new (a->store_id);
+  sk_cart_add_line (cart, "bear", "Teddy bear", "toys", 10000, 1);
+  priced = sk_database_calculate (a->db, cart, NULL, sk_time_now (), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (priced->discount_total, ==, 1000);
+
+  assert_integrity (env.db);
+}
+
+/* A network that faults */
+
+/* Events of @device recorded at HQ. */
+static gint64
+hq_events_of (SkDatabase *db, Till *t)
+{
+  return count_at (db, "SELECT count(*) FROM sync_events WHERE device_id = ?",
+                   sk_database_get_device_id (t->db));
+}
+
+static void
+test_proxy (void)
+{
+  g_autofree char *customer = hq_customer ("Proxy", "+79050000010", env.hq.store1, 0);
+  g_autoptr (Till) t = till_new ("till-proxy.db", "cashier1", env.hq.store1, env.url);
+  SkTestProxy     *proxy = sk_test_proxy_new (sk_test_server_get_port (env.server));
+  g_autofree char *proxy_url
+      = g_strdup_printf ("http://127.0.0.1:%u", sk_test_proxy_get_port (proxy));
+  g_autoptr (SkSyncClient) faulty = sk_sync_client_new (t->path, proxy_url);
+  g_autoptr (SkSyncSummary) s = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  gint64 before;
+
+  sk_sync_client_set_token (faulty, t->token);
+  /* Two tries more within a cycle, soon after one another. */
+  sk_sync_client_set_retry (faulty, 2, 20);
+  till_sync_expect (t, 0, 0);
+
+  /* The answer to a push is lost once, after HQ applied it: the
+   * client's retry hears its events are known; none is applied twice. */
+  sell_many (t, customer, 50);
+  sk_test_proxy_set_fault (proxy, SK_TEST_PROXY_DROP_RESPONSE, "/api/sync/push", 0, 1, 0);
+  s = sync_client (faulty, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sk_test_proxy_get_dropped_ok (proxy), ==, 1);
+  g_assert_cmpint (s->applied, ==, 0);
+  g_assert_cmpint (s->duplicates, ==, 50);
+  g_assert_cmpint (s->pending, ==, 0);
+  g_clear_pointer (&s, sk_sync_summary_free);
+  g_assert_cmpint (hq_events_of (env.db, t), ==, 50);
+
+  /* Every answer to the second push is lost, the retries' too: the first
+   * 500 leave the outbox, the next 100 are applied but stay. */
+  sell_many (t, customer, 600);
+  sk_test_proxy_set_fault (proxy, SK_TEST_PROXY_DROP_RESPONSE, "/api/sync/push", 1, -1, 0);
+  s = sync_client (faulty, &error);
+  g_assert_null (s);
+  g_assert_nonnull (error);
+  g_assert_true (error->domain != SK_ERROR);
+  g_clear_error (&error);
+  g_assert_cmpint (sk_sync_client_get_state (faulty), ==, SK_SYNC_STATE_OFFLINE);
+  g_assert_cmpuint (sk_test_proxy_get_dropped_ok (proxy), >=, 1);
+  g_assert_cmpint (sk_database_count_outbox (t->db, NULL), ==, 100);
+  g_assert_cmpint (hq_events_of (env.db, t), ==, 650);
+  /* On a clean line, the lost 100 are known. */
+  till_sync_expect (t, 0, 100);
+  g_assert_cmpint (hq_events_of (env.db, t), ==, 650);
+
+  /* The connection is reset with half a push sent: HQ has nothing of it. */
+  sell_many (t, customer, 100);
+  before = hq_events_of (env.db, t);
+  sk_test_proxy_set_fault (proxy, SK_TEST_PROXY_RESET_REQUEST, "/api/sync/push", 0, -1, 0);
+  s = sync_client (faulty, &error);
+  g_assert_null (s);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_cmpuint (sk_test_proxy_get_faulted (proxy), >=, 1);
+  g_assert_cmpint (sk_database_count_outbox (t->db, NULL), ==, 100);
+  g_assert_cmpint (hq_events_of (env.db, t), ==, before);
+  till_sync_expect (t, 100, 0);
+
+  /* A slow line: a sale rung up while the push is on its way stays for the
+   * next cycle; what was pushed leaves. */
+  sell_many (t, customer, 20);
+  sk_test_proxy_set_fault (proxy, SK_TEST_PROXY_DELAY, NULL, 0, -1, 300);
+  sk_sync_client_sync_async (faulty, NULL, sk_test_keep_result, &result);
+  while (sk_test_proxy_get_faulted (proxy) == 0)
+    g_main_context_iteration (NULL, FALSE);
+  g_free (sell (t, customer, 1, 0));
+  sk_test_wait_result (&result);
+  s = sk_sync_client_sync_finish (faulty, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (s->applied, ==, 20);
+  g_assert_cmpint (s->pending, ==, 1);
+  g_clear_pointer (&s, sk_sync_summary_free);
+  sk_test_proxy_set_fault (proxy, SK_TEST_PROXY_PASS, NULL, 0, 0, 0);
+  till_sync_expect (t, 1, 0);
+
+  /* Each sale once, as the till made it. */
+  g_assert_cmpint (hq_events_of (env.db, t), ==, 771);
+  assert_till_agrees (t);
+  assert_integrity (env.db);
+  g_clear_object (&faulty);
+  sk_test_proxy_free (proxy);
+}
+
+/* The real server killed in the middle of a push */
+
+/* skidka-server on @database, its log in @log; *url where it listens. */
+static GSubprocess *
+server_spawn (const char *database, const char *log, char **url)
+{
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GError) error = NULL;
+  const char  *binary = g_getenv ("SKIDKA_SERVER");
+  GSubprocess *process;
+  gint64       deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  g_assert_nonnull (binary);
+  g_subprocess_launcher_set_stderr_file_path (launcher, log);
+  process = g_subprocess_launcher_spawn (launcher, &error, binary, "--database", database, "--port",
+                                         "0", "--log-level", "info", NULL);
+  g_assert_no_error (error);
+  /* It says its port once it listens (port 0: the kernel's choice). */
+  for (;;)
+    {
+      g_autofree char *text = NULL;
+      const char      *at;
+
+      if (g_file_get_contents (log, &text, NULL, NULL)
+          && (at = strstr (text, "Listening on ")) != NULL && (at = strstr (at, " port ")) != NULL)
+        {
+          *url = g_strdup_printf ("http://127.0.0.1:%u",
+                                  (guint)g_ascii_strtoull (at + strlen (" port "), NULL, 10));
+          return process;
+        }
+      if (g_get_monotonic_time () > deadline)
+        g_error ("skidka-server did not start: %s", text ? text : "(no log)");
+      g_usleep (G_USEC_PER_SEC / 50);
+    }
+}
+
+/* Waits until @sql at @db gives the same count for a moment: what the
+ * database has once a killed writer's last commit is in or out. */
+static gint64
+settled_count (SkDatabase *db, Till *t)
+{
+  gint64 n = hq_events_of (db, t), again;
+
+  for (;;)
+    {
+      g_usleep (G_USEC_PER_SEC / 4);
+      again = hq_events_of (db, t);
+      if (again == n)
+        return n;
+      n = again;
+    }
+}
+
+static void
+test_server_killed (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *database = sk_test_database_location (env.dir, "killed.db");
+  g_autofree char *log1 = g_build_filename (env.dir, "killed-1.log", NULL);
+  g_autofree char *log2 = g_build_filename (env.dir, "killed-2.log", NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *url2 = NULL;
+  g_autofree char *customer = NULL;
+  g_autoptr (SkDatabase) hq = sk_database_open (database, &error);
+  g_autoptr (GSubprocess) server = NULL;
+  g_autoptr (Till) t = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (SkSyncSummary) s = NULL;
+  g_autoptr (SkSyncClient) again = NULL;
+  Hq          prepared = { 0 };
+  gint64      pending, committed;
+  gboolean    killed = FALSE;
+  const guint n = 2000;
+
+  g_assert_no_error (error);
+  hq_prepare (hq, &prepared);
+  {
+    g_autoptr (SkCustomer) c = sk_test_create_customer (hq, "Killed", "+79050000020");
+
+    customer = g_strdup (c->id);
+  }
+  server = server_spawn (database, log1, &url);
+  t = till_new ("till-killed.db", "cashier1", prepared.store1, url);
+  /* Its retries find nobody, soon. */
+  sk_sync_client_set_retry (t->client, 2, 20);
+  till_sync_expect (t, 0, 0);
+  sell_many (t, customer, n);
+
+  /* SIGKILL once HQ has applied 700 events: in the second batch of 500. */
+  sk_sync_client_sync_async (t->client, NULL, sk_test_keep_result, &result);
+  while (result == NULL)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      if (!killed && hq_events_of (hq, t) >= 700)
+        {
+          g_subprocess_force_exit (server);
+          g_assert_true (g_subprocess_wait (server, NULL, NULL));
+          killed = TRUE;
+        }
+      g_usleep (G_USEC_PER_SEC / 1000);
+    }
+  g_assert_true (killed);
+  g_assert_true (g_subprocess_get_if_signaled (server));
+  g_assert_cmpint (g_subprocess_get_term_sig (server), ==, SIGKILL);
+  s = sk_sync_client_sync_finish (t->client, result, &error);
+  g_assert_null (s);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  pending = sk_database_count_outbox (t->db, NULL);
+  committed = settled_count (hq, t);
+  g_test_message ("killed with %" G_GINT64_FORMAT " events applied, %" G_GINT64_FORMAT
+                  " acknowledged",
+                  committed, n - pending);
+  g_assert_cmpint (committed, <, n);
+  g_assert_cmpint (committed, >, n - pending);
+
+  /* Up again on the same database: what it had applied is answered
+   * duplicate, the rest applied; each sale once. */
+  g_clear_object (&server);
+  server = server_spawn (database, log2, &url2);
+  again = sk_sync_client_new (t->path, url2);
+  sk_sync_client_set_token (again, t->token);
+  s = sync_client (again, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (s->pushed, ==, pending);
+  g_assert_cmpint (s->duplicates, ==, committed - (n - pending));
+  g_assert_cmpint (s->applied, ==, n - committed);
+  g_assert_cmpint (s->rejected, ==, 0);
+  g_assert_cmpint (s->pending, ==, 0);
+  g_assert_cmpint (hq_events_of (hq, t), ==, n);
+  g_assert_cmpint (count_at (hq, "SELECT count(*) FROM purchases", NULL), ==, n);
+  assert_till_agrees_with (t, hq);
+
+  /* The operator's check says so too. */
+  {
+    g_autoptr (SkTestRun) check = admin_check (database);
+
+    sk_test_assert_ok (check);
+    g_assert_cmpstr (check->out, ==, "ok\n");
+  }
+  g_subprocess_send_signal (server, SIGTERM);
+  g_assert_true (g_subprocess_wait (server, NULL, NULL));
+  g_assert_true (g_subprocess_get_if_exited (server));
+  g_assert_cmpint (g_subprocess_get_exit_status (server), ==, 0);
+  hq_clear (&prepared);
+}
+
+/* The same batch twice at once */
+
+typedef struct
+{
+  const char *body;
+  const char *token;
+  GMutex     *lock;
+  GCond      *cond;
+  gboolean   *go;
+  JsonObject *answer;
+} Pusher;
+
+static gpointer
+push_thread (gpointer data)
+{
+  Pusher *p = data;
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (SkTestReply) reply = NULL;
+
+  g_mutex_lock (p->lock);
+  while (!*p->go)
+    g_cond_wait (p->cond, p->lock);
+  g_mutex_unlock (p->lock);
+  reply = sk_test_request (session, sk_test_server_get_port (env.server), "POST", "/api/sync/push",
+                           p->token, "application/json", p->body, G_MAXSIZE, NULL);
+  g_assert_cmpuint (reply->status, ==, 200);
+  p->answer = json_object_ref (json_node_get_object (reply->node));
+  return NULL;
+}
+
+static void
+test_same_batch_twice (void)
+{
+  g_autofree char *customer = hq_customer ("Twice", "+79050000030", env.hq.store1, 0);
+  g_autoptr (Till) t = till_new ("till-twice.db", "cashier1", env.hq.store1, env.url);
+  g_autoptr (SkSyncClient) second = sk_sync_client_new (t->path, env.url);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) body = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GAsyncResult) result1 = NULL;
+  g_autoptr (GAsyncResult) result2 = NULL;
+  g_autoptr (SkSyncSummary) s1 = NULL;
+  g_autoptr (SkSyncSummary) s2 = NULL;
+  g_autofree char *text = NULL;
+  Pusher           pushers[2];
+  GThread         *threads[2];
+  GMutex           lock;
+  GCond            cond;
+  gboolean         go = FALSE;
+  gint64           last_seq = 0;
+  JsonArray       *r0, *r1;
+
+  till_sync_expect (t, 0, 0);
+  sell_many (t, customer, 200);
+
+  /* Two raw pushes of one body, let go at the same moment. */
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "device_id");
+  json_builder_add_string_value (b, sk_database_get_device_id (t->db));
+  json_builder_set_member_name (b, "events");
+  json_builder_add_value (b, sk_database_outbox_batch (t->db, 500, &last_seq, &error));
+  json_builder_end_object (b);
+  g_assert_no_error (error);
+  body = json_builder_get_root (b);
+  text = sk_json_to_string (body, FALSE);
+  g_mutex_init (&lock);
+  g_cond_init (&cond);
+  for (guint i = 0; i < 2; i++)
+    {
+      pushers[i] = (Pusher){ text, t->token, &lock, &cond, &go, NULL };
+      threads[i] = g_thread_new ("pusher", push_thread, &pushers[i]);
+    }
+  g_usleep (G_USEC_PER_SEC / 10);
+  g_mutex_lock (&lock);
+  go = TRUE;
+  g_cond_broadcast (&cond);
+  g_mutex_unlock (&lock);
+  for (guint i = 0; i < 2; i++)
+    g_thread_join (threads[i]);
+  g_mutex_clear (&lock);
+  g_cond_clear (&cond);
+
+  /* Each event applied by one of them, a duplicate of it to the other. */
+  r0 = json_object_get_array_member (pushers[0].answer, "results");
+  r1 = json_object_get_array_member (pushers[1].answer, "results");
+  g_assert_cmpuint (json_array_get_length (r0), ==, 200);
+  g_assert_cmpuint (json_array_get_length (r1), ==, 200);
+  for (guint i = 0; i < 200; i++)
+    {
+      JsonObject *x = json_array_get_object_element (r0, i);
+      JsonObject *y = json_array_get_object_element (r1, i);
+      const char *sx = json_object_get_string_member (x, "status");
+      const char *sy = json_object_get_string_member (y, "status");
+      JsonObject *dup = g_str_equal (sx, "duplicate") ? x : y;
+
+      g_assert_cmpstr (json_object_get_string_member (x, "id"), ==,
+                       json_object_get_string_member (y, "id"));
+      g_assert_true ((g_str_equal (sx, "applied") && g_str_equal (sy, "duplicate"))
+                     || (g_str_equal (sx, "duplicate") && g_str_equal (sy, "applied")));
+      g_assert_cmpstr (json_object_get_string_member (dup, "first_status"), ==, "applied");
+    }
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpint (json_object_get_int_member (pushers[i].answer, "acked_seq"), ==, last_seq);
+      json_object_unref (pushers[i].answer);
+    }
+  g_assert_cmpint (hq_events_of (env.db, t), ==, 200);
+  /* The till, which never heard, pushes them once more: all known. */
+  till_sync_expect (t, 0, 200);
+
+  /* Two clients of the same till at once. */
+  sell_many (t, customer, 200);
+  sk_sync_client_set_token (second, t->token);
+  sk_sync_client_sync_async (t->client, NULL, sk_test_keep_result, &result1);
+  sk_sync_client_sync_async (second, NULL, sk_test_keep_result, &result2);
+  sk_test_wait_result (&result1);
+  sk_test_wait_result (&result2);
+  s1 = sk_sync_client_sync_finish (t->client, result1, &error);
+  g_assert_no_error (error);
+  s2 = sk_sync_client_sync_finish (second, result2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (s1->applied + s2->applied, ==, 200);
+  g_assert_cmpint (s1->rejected + s2->rejected, ==, 0);
+  g_assert_cmpint (sk_database_count_outbox (t->db, NULL), ==, 0);
+  g_assert_cmpint (hq_events_of (env.db, t), ==, 400);
+  assert_till_agrees (t);
+  assert_integrity (env.db);
+}
+
+/* Offline overspend at two tills */
+
+static void
+test_overspend (void)
+{
+  g_autofree char *nina = hq_customer ("Nina", "+79050000040", env.hq.store1, 1000);
+  g_autoptr (Till) a = till_new ("till-over-a.db", "cashier1", env.hq.store1, env.url);
+  g_autoptr (Till) b = till_new ("till-over-b.db", "manager2", env.hq.store2, env.url);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *sale_a = NULL;
+  g_autofree char *sale_b = NULL;
+  g_autoptr (SkPurchase) at_hq_a = NULL;
+  g_autoptr (SkPurchase) at_hq_b = NULL;
+  g_autoptr (SkCustomer) after = NULL;
+  gint64 balance;
+
+  till_sync_expect (a, 0, 0);
+  till_sync_expect (b, 0, 0);
+  g_assert_cmpint (balance_at (a->db, nina), ==, 1000);
+  g_assert_cmpint (balance_at (b->db, nina), ==, 1000);
+
+  /* Each till sees 10 ₽ of bonuses, and spends them. */
+  sale_a = sell (a, nina, 1, 1000);
+  sale_b = sell (b, nina, 2, 1000);
+  g_assert_cmpint (balance_at (a->db, nina), >=, 0);
+  g_assert_cmpint (balance_at (b->db, nina), >=, 0);
+  till_sync_expect (a, 1, 0);
+  till_sync_expect (b, 1, 0);
+  till_sync_expect (a, 0, 0);
+
+  /* Both sales stand; the balance is below zero, as the ledger says. */
+  at_hq_a = sk_database_get_purchase (env.db, sale_a, &error);
+  g_assert_no_error (error);
+  at_hq_b = sk_database_get_purchase (env.db, sale_b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (at_hq_a->bonus_spent, ==, 1000);
+  g_assert_cmpint (at_hq_b->bonus_spent, ==, 1000);
+  balance = 1000 - 2000 + at_hq_a->bonus_earned + at_hq_b->bonus_earned;
+  g_assert_cmpint (balance, <, 0);
+  g_assert_cmpint (balance_at (env.db, nina), ==, balance);
+  g_assert_cmpint (sk_database_ledger_sum (env.db, nina, NULL), ==, balance);
+  after = sk_database_get_customer (env.db, nina, &error);
+  g_assert_no_error (error);
+  g_assert_true (after->flagged);
+  /* One item on the review list says so. */
+  g_assert_cmpint (count_at (env.db,
+                             "SELECT count(*) FROM sync_reviews WHERE customer_id = ?"
+                             " AND kind = 'negative_balance'",
+                             nina),
+                   ==, 1);
+  g_assert_cmpint (
+      count_at (env.db, "SELECT count(*) FROM sync_reviews WHERE customer_id = ?", nina), ==, 1);
+  /* Both tills show HQ's balance. */
+  g_assert_cmpint (balance_at (a->db, nina), ==, balance);
+  g_assert_cmpint (balance_at (b->db, nina), ==, balance);
+  assert_till_agrees (a);
+  assert_till_agrees (b);
+  assert_integrity (env.db);
+}
+
+/* One person registered at two tills */
+
+static void
+test_same_phone (void)
+{
+  g_autoptr (Till) a = till_new ("till-phone-a.db", "cashier1", env.hq.store1, env.url);
+  g_autoptr (Till) b = till_new ("till-phone-b.db", "manager2", env.hq.store2, env.url);
+  g_autoptr (SkCustomer) at_a = NULL;
+  g_autoptr (SkCustomer) at_b = NULL;
+  g_autoptr (SkPurchase) hq_a = NULL;
+  g_autoptr (SkPurchase) hq_b = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *sale_a = NULL;
+  g_autofree char *sale_b = NULL;
+  g_autofree char *survivor = NULL;
+  const char      *phone = "+79050000050";
+
+  till_sync_expect (a, 0, 0);
+  till_sync_expect (b, 0, 0);
+
+  /* Offline, each till registers the same phone and sells to it. */
+  at_a = sk_test_create_customer (a->db, "Vera", phone);
+  at_b = sk_test_create_customer (b->db, "Vera K.", phone);
+  g_assert_cmpstr (at_a->id, !=, at_b->id);
+  sale_a = sell (a, at_a->id, 1, 0);
+  sale_b = sell (b, at_b->id, 2, 0);
+  /* A's registration and sale, then B's: its registration an alias of A's
+   * customer, its sale A's customer's. */
+  till_sync_expect (a, 2, 0);
+  {
+    g_autoptr (SkSyncSummary) s = till_sync (b);
+
+    g_assert_cmpint (s->rejected, ==, 0);
+    g_assert_cmpint (s->pushed, ==, 2);
+    g_assert_cmpint (s->pending, ==, 0);
+  }
+  till_sync_expect (a, 0, 0);
+
+  /* One customer at HQ, with both sales. */
+  g_assert_cmpint (count_at (env.db, "SELECT count(*) FROM customers WHERE phone = ?", phone), ==,
+                   1);
+  survivor = rows_text (env.db, "SELECT id FROM customers WHERE phone = ?", phone);
+  g_strchomp (survivor);
+  g_assert_cmpstr (survivor, ==, at_a->id);
+  hq_a = sk_database_get_purchase (env.db, sale_a, &error);
+  g_assert_no_error (error);
+  hq_b = sk_database_get_purchase (env.db, sale_b, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (hq_a->customer_id, ==, survivor);
+  g_assert_cmpstr (hq_b->customer_id, ==, survivor);
+  g_assert_cmpint (balance_at (env.db, survivor), ==, hq_a->bonus_earned + hq_b->bonus_earned);
+  g_assert_cmpint (count_at (env.db, "SELECT visits FROM customers WHERE id = ?", survivor), ==, 2);
+
+  /* And on both tills: the phone is the survivor's, with HQ's balance. */
+  for (guint i = 0; i < 2; i++)
+    {
+      Till            *t = i == 0 ? a : b;
+      g_autofree char *id = rows_text (t->db, "SELECT id FROM customers WHERE phone = ?", phone);
+
+      g_strchomp (id);
+      g_assert_cmpstr (id, ==, survivor);
+      g_assert_cmpint (balance_at (t->db, survivor), ==, balance_at (env.db, survivor));
+    }
+  assert_integrity (env.db);
+}
+
+/* What a till shows while its sale is not acknowledged */
+
+static void
+test_pending_figures (void)
+{
+  g_autofree char *lena = hq_customer ("Lena", "+79050000060", env.hq.store2, 5000);
+  g_autoptr (Till) t = till_new ("till-pending.db", "manager2", env.hq.store2, env.url);
+  g_autoptr (SkChangePage) page = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *sale = NULL;
+  const char      *sql = "SELECT bonus_balance, visits, total_spent FROM customers WHERE id = ?";
+
+  till_sync_expect (t, 0, 0);
+  /* A sale partly returned, another whole, one kept. */
+  sale = sell (t, lena, 2, 3000);
+  refund (t, sale, 1, 1);
+  g_free (sale);
+  sale = sell (t, lena, 1, 0);
+  refund (t, sale, 0, 0);
+  g_free (sale);
+  sale = sell (t, lena, 3, 1000);
+  before = rows_text (t->db, sql, lena);
+
+  /* HQ's page applied while the sale is still in the outbox: the till
+   * still shows its own sale in the figures. */
+  page = sk_database_pull_changes (env.db, NULL, 500, &error);
+  g_assert_no_error (error);
+  g_assert_true (sk_database_apply_changes (t->db, json_node_get_array (page->changes),
+                                            page->next_cursor, &error));
+  g_assert_no_error (error);
+  after = rows_text (t->db, sql, lena);
+  g_assert_cmpstr (after, ==, before);
+
+  /* And once HQ has them, HQ's figures are the same. */
+  till_sync_expect (t, 5, 0);
+  g_free (after);
+  after = rows_text (t->db, sql, lena);
+  g_assert_cmpstr (after, ==, before);
+  assert_till_agrees (t);
+}
+
+/* The integrity check */
+
+/* The problems found at @db, as one text; each of @expected (NULL
+ * terminated) must be in it, and `skidka-server admin check` says the same
+ * and fails. */
+static void
+assert_problems (SkDatabase *db, const char *database, guint n, const char *const *expected)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) problems = sk_database_check_integrity (db, &error);
+  g_autoptr (GString) all = g_string_new (NULL);
+  g_autoptr (SkTestRun) check = NULL;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < problems->len; i++)
+    g_string_append_printf (all, "%s\n", (char *)g_ptr_array_index (problems, i));
+  g_test_message ("problems:\n%s", all->str);
+  g_assert_cmpuint (problems->len, ==, n);
+  for (guint i = 0; expected[i] != NULL; i++)
+    if (strstr (all->str, expected[i]) == NULL)
+      g_error ("“%s” is not among the problems:\n%s", expected[i], all->str);
+
+  check = admin_check (database);
+  g_assert_cmpint (check->status, ==, n > 0 ? 1 : 0);
+  g_assert_cmpstr (check->out, ==, n > 0 ? all->str : "ok\n");
+  if (n > 0)
+    g_assert_nonnull (strstr (check->err, "problems"));
+}
+
+/* Writes behind the store's back. */
+#define behind_its_back(db, sql, ...)                                                              \
+  G_STMT_START                                                                                     \
+  {                                                                                                \
+    g_autoptr (GError) local = NULL;                                                               \
+                                                                                                   \
+    g_assert_true (sk_db_exec ((db), &local, (sql), __VA_ARGS__));                                 \
+    g_assert_no_error (local);                                                                     \
+  }                                                                                                \
+  G_STMT_END
+
+static void
+test_integrity (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *database = sk_test_database_location (env.dir, "integrity.db");
+  g_autoptr (SkDatabase) db = sk_database_open (database, &error);
+  g_autoptr (SkCustomer) anna = NULL;
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkBonusTransaction) gift = NULL;
+  g_autoptr (Till) shop = g_new0 (Till, 1);
+  g_autofree char *sale1 = NULL;
+  g_autofree char *sale2 = NULL;
+  g_autofree char *second_earn = g_uuid_string_random ();
+  g_autofree char *expected_balance = NULL;
+  g_autofree char *expected_earn = NULL;
+  g_autofree char *expected_figures = NULL;
+  g_autofree char *expected_paid = NULL;
+  g_autofree char *expected_rule = NULL;
+  Hq               hq = { 0 };
+
+  g_assert_no_error (error);
+  hq_prepare (db, &hq);
+  anna = sk_test_create_customer (db, "Anna", "+79050000070");
+  gift = sk_database_bonus_manual (db, anna->id, "earn", 5000, "welcome", NULL, &error);
+  g_assert_no_error (error);
+  sk_test_set_string (&rule->name, "All 10 %");
+  sk_test_set_string (&rule->type, "percentage");
+  rule->value = 1000;
+  g_assert_true (sk_database_save_rule (db, rule, &error));
+  g_assert_no_error (error);
+
+  /* Sales at HQ itself (online), one partly refunded, one whole. */
+  shop->db = g_object_ref (db);
+  shop->store_id = g_strdup (hq.store1);
+  sale1 = sell (shop, anna->id, 3, 2000);
+  sale2 = sell (shop, anna->id, 1, 0);
+  refund (shop, sale1, 1, 1);
+  refund (shop, sale2, 0, 0);
+  assert_problems (db, database, 0, (const char *const[]){ NULL });
+
+  /* A balance written behind the ledger's back. */
+  behind_its_back (db, "UPDATE customers SET bonus_balance = bonus_balance + 100 WHERE id = ?", "s",
+                   anna->id);
+  expected_balance = g_strdup_printf ("customer %s: the bonus balance is", anna->id);
+  assert_problems (db, database, 1, (const char *const[]){ expected_balance, NULL });
+  behind_its_back (db, "UPDATE customers SET bonus_balance = bonus_balance - 100 WHERE id = ?", "s",
+                   anna->id);
+  assert_problems (db, database, 0, (const char *const[]){ NULL });
+
+  /* A sale applied twice: a second earn row, and the balance moved with
+   * it, so that only the sale's own rows tell. */
+  behind_its_back (db,
+                   "INSERT INTO bonus_transactions (id, customer_id, kind, amount, balance_after,"
+                   " purchase_id, store_id, created_at)"
+                   " SELECT ?1, customer_id, 'earn', bonus_earned, 0, id, store_id, created_at"
+                   " FROM purchases WHERE id = ?2",
+                   "ss", second_earn, sale1);
+  behind_its_back (db,
+                   "UPDATE customers SET bonus_balance = bonus_balance"
+                   " + (SELECT bonus_earned FROM purchases WHERE id = ?1) WHERE id = ?2",
+                   "ss", sale1, anna->id);
+  expected_earn = g_strdup_printf ("purchase %s: ", sale1);
+  assert_problems (db, database, 1,
+                   (const char *const[]){ expected_earn, "but 2 earn rows in the ledger", NULL });
+
+  /* A visit counted twice, a sale paid for more than it cost, a rule used
+   * once more than the sales say, a device behind its own events. */
+  behind_its_back (db, "UPDATE customers SET visits = visits + 1 WHERE id = ?", "s", anna->id);
+  behind_its_back (db, "UPDATE purchases SET total_paid = total_paid + 1 WHERE id = ?", "s", sale2);
+  behind_its_back (db, "UPDATE discount_rules SET uses = uses + 1 WHERE id = ?", "s", rule->id);
+  behind_its_back (db,
+                   "INSERT INTO devices (id, store_id, acked_seq, created_at, last_seen_at)"
+                   " VALUES (?, ?, 1, 0, 0)",
+                   "ss", "0b5c7c2e-6f0e-4c55-9a43-3d1c2f4e5a61", hq.store1);
+  behind_its_back (db,
+                   "INSERT INTO sync_events (id, device_id, seq, kind, status, received_at)"
+                   " VALUES (?, ?, 5, 'purchase.create', 'applied', 0)",
+                   "ss", "6f1d2e3c-4b5a-4d6e-8f70-112233445566",
+                   "0b5c7c2e-6f0e-4c55-9a43-3d1c2f4e5a61");
+  expected_figures = g_strdup_printf ("customer %s: 2 visits", anna->id);
+  expected_paid = g_strdup_printf ("purchase %s: paid", sale2);
+  expected_rule = g_strdup_printf ("rule %s: 2 uses, but 1 purchases", rule->id);
+  assert_problems (db, database, 5,
+                   (const char *const[]){ expected_earn, expected_figures, expected_paid,
+                                          expected_rule,
+                                          "device 0b5c7c2e-6f0e-4c55-9a43-3d1c2f4e5a61:"
+                                          " acknowledged up to 1 but recorded to have pushed"
+                                          " event 5",
+                                          NULL });
+  hq_clear (&hq);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  SkServerConfig *config;
+  int             status;
+
+  g_test_init (&argc, &argv, NULL);
+  sk_postgres_init ();
+
+  env.dir = g_dir_make_tmp ("skidka-sync-tills-XXXXXX", &error);
+  g_assert_no_error (error);
+  env.path = sk_test_database_location (env.dir, "hq.db");
+  env.db = sk_database_open (env.path, &error);
+  g_assert_no_error (error);
+  g_test_message ("HQ's backend: %s", sk_database_get_backend_name (env.db));
+  hq_prepare (env.db, &env.hq);
+  config = sk_server_config_new ();
+  g_free (config->database);
+  config->database = g_strdup (env.path);
+  config->port = 0;
+  config->workers = 4;
+  env.server = sk_test_server_start (config);
+  env.url = g_strdup_printf ("http://127.0.0.1:%u", sk_test_server_get_port (env.server));
+
+  g_test_add_func ("/sync-tills/two-tills", test_two_tills);
+  g_test_add_func ("/sync-tills/proxy", test_proxy);
+  g_test_add_func ("/sync-tills/server-killed", test_server_killed);
+  g_test_add_func ("/sync-tills/same-batch-twice", test_same_batch_twice);
+  g_test_add_func ("/sync-tills/overspend", test_overspend);
+  g_test_add_func ("/sync-tills/same-phone", test_same_phone);
+  g_test_add_func ("/sync-tills/pending-figures", test_pending_figures);
+  g_test_add_func ("/sync-tills/integrity", test_integrity);
+  status = g_test_run ();
+
+  sk_test_server_stop (env.server);
+  g_clear_object (&env.db);
+  sk_test_remove_dir (env.dir);
+  hq_clear (&env.hq);
+  g_free (env.dir);
+  g_free (env.path);
+  g_free (env.url);
+  return status;
+}
