@@ -1,31 +1,67 @@
 #!/bin/sh
-# Installs, from Debian 12's archive, everything Skidka needs to build, run
-# and test. Safe to run again.
+# Installs, from Debian 12's archive, what Skidka needs: "run" to build and
+# start the app and the programs, "test" (the default) for every test too.
+# Quick when all is there: it asks dpkg, and runs apt only for what is
+# missing. Safe to run again.
+# Usage: install-deps.sh [run|test]
 set -eu
 
-packages="
-  gcc meson ninja-build pkg-config gettext
+# Build, run, man pages (desktop-file-utils: meson install updates the
+# desktop database; libxml2-utils: xmllint strips the UI resources).
+run_packages="
+  gcc meson ninja-build pkg-config gettext help2man desktop-file-utils libxml2-utils
   libglib2.0-dev libjson-glib-dev libsqlite3-dev sqlite3
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev
-  libsoup-3.0-dev libsodium-dev libpq-dev postgresql
-  xvfb xauth dbus xdotool desktop-file-utils appstream imagemagick
-  wrk
+  libsoup-3.0-dev libsodium-dev libpq-dev
+"
+# The tests (Xvfb, xprop and xdotool to find the installed app's window,
+# a private PostgreSQL server, the validators), the
+# sanitizer and fuzzer builds (clang), the server benchmark (wrk), the
+# screenshots (imagemagick), the Flatpak manifest check (flatpak-builder),
+# and the README's HTTP examples (curl, jq).
+test_packages="
+  xvfb xauth dbus appstream imagemagick x11-utils xdotool
+  postgresql-15 curl jq wrk flatpak-builder
   clang-14 libclang-rt-14-dev clang-format
 "
 
+case "${1:-test}" in
+  run) packages=$run_packages ;;
+  test) packages="$run_packages $test_packages" ;;
+  *) echo "Usage: $0 [run|test]" >&2; exit 2 ;;
+esac
+
+missing=""
+for package in $packages; do
+  dpkg-query -W -f '${Status}\n' "$package" 2>/dev/null | grep -q '^install ok installed$' ||
+    missing="$missing $package"
+done
+[ -z "$missing" ] && exit 0
+
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps: run as root (or with sudo)" >&2
+  echo "install-deps: missing:$missing; run as root (or with sudo) to install them" >&2
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+echo "install-deps: installing$missing"
+
+# The tests start a private PostgreSQL server of their own: the package's
+# system-wide one (started and enabled by its installation) is not wanted.
+# Installed just now, its empty "main" cluster is stopped and removed.
+new_postgres=false
+case " $missing " in *" postgresql-15 "*) new_postgres=true ;; esac
+policy=/usr/sbin/policy-rc.d
+if $new_postgres && [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy"
+  chmod 755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
+
 apt-get update -q
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $packages
-# npm for the OpenAPI validator: Debian's, unless a Node.js with its own npm
-# is there already (Debian's npm conflicts with such a nodejs).
-command -v npm > /dev/null || apt-get install -y -q --no-install-recommends nodejs npm
+apt-get install -y -q --no-install-recommends $missing
 
-# The OpenAPI validator the server's tests use (tools/openapi, from npm);
-# without it (offline) that one test skips.
-cd "$(dirname "$0")/../tools/openapi"
-npm ci --no-audit --no-fund || echo "install-deps: npm ci failed; the openapi test will skip" >&2
+if $new_postgres && [ -d /etc/postgresql/15/main ]; then
+  pg_dropcluster --stop 15 main
+  echo "install-deps: removed the system PostgreSQL cluster the package made (the tests use their own)"
+fi

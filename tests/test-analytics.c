@@ -161,6 +161,53 @@ test_daily (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (text, "\"day\":\"2026-11-02\",\"revenue\":22500"));
 }
 
+/* The revenue of @day in the daily series over [from, to), 0 if none. */
+static gint64
+revenue_on (Fixture *f, gint64 from, gint64 to, const char *day)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) days = sk_analytics_daily (f->db, from, to, NULL, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < days->len; i++)
+    if (g_str_equal (g_array_index (days, SkDailyPoint, i).day, day))
+      return g_array_index (days, SkDailyPoint, i).revenue;
+  return 0;
+}
+
+/* Days are the store's: a sale at 01:30 in Moscow (22:30 UTC the day
+ * before) counts for that Moscow day, in the series and in a summary of the
+ * Moscow day; the same sale in a store on UTC counts for the UTC day, and
+ * moving the store to UTC moves it there too (the cached days are dropped). */
+static void
+test_store_local_day (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  /* 2026-11-20T22:30:00Z = 2026-11-21 01:30 in Moscow (UTC+3). */
+  gint64    night = (gint64)1795213800 * G_USEC_PER_SEC;
+  gint64    from = f->day0 + 15 * DAY, to = f->day0 + 25 * DAY;
+  SkSummary moscow_day;
+
+  /* 777 ₽ less the campaign's 10 %: 699,30 ₽. */
+  sell (f, f->store_a, NULL, night, "clothes", 77700);
+  /* The series first: it caches the days. */
+  g_assert_cmpint (revenue_on (f, from, to, "2026-11-21"), ==, 69930);
+  g_assert_cmpint (revenue_on (f, from, to, "2026-11-20"), ==, 0);
+  /* Moscow's 21 November: 20 November 21:00 UTC to 21 November 21:00 UTC. */
+  g_assert_true (sk_analytics_summary (f->db, f->day0 + 19 * DAY + 21 * G_TIME_SPAN_HOUR,
+                                       f->day0 + 20 * DAY + 21 * G_TIME_SPAN_HOUR, NULL,
+                                       &moscow_day, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (moscow_day.revenue, ==, 69930);
+  g_assert_cmpint (moscow_day.purchases, ==, 1);
+
+  g_object_set (f->store_a, "timezone", "UTC", NULL);
+  g_assert_true (sk_database_save_store (f->db, f->store_a, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (revenue_on (f, from, to, "2026-11-20"), ==, 69930);
+  g_assert_cmpint (revenue_on (f, from, to, "2026-11-21"), ==, 0);
+}
+
 static void
 test_segments (Fixture *f, gconstpointer data)
 {
@@ -402,6 +449,7 @@ main (int argc, char *argv[])
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/analytics/summary", test_summary);
   ADD ("/analytics/daily", test_daily);
+  ADD ("/analytics/store-local-day", test_store_local_day);
   ADD ("/analytics/segments", test_segments);
   ADD ("/analytics/rule-effectiveness", test_rule_effectiveness);
   ADD ("/analytics/campaign", test_campaign_figures);

@@ -195,6 +195,9 @@ sk_application_startup (GApplication *app)
   /* Before the window and its GL context start their threads. */
   tune_malloc ();
   G_APPLICATION_CLASS (sk_application_parent_class)->startup (app);
+  /* The windows' icon (X11 shows it), from the theme or, run from the
+   * build tree, from the resource's icons/. */
+  gtk_window_set_default_icon_name (APPLICATION_ID);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
                                    self);
@@ -261,6 +264,18 @@ sk_application_finalize (GObject *object)
   G_OBJECT_CLASS (sk_application_parent_class)->finalize (object);
 }
 
+/* --version answers before the window: for packagers' scripts and help2man. */
+static int
+sk_application_handle_local_options (GApplication *app, GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("skidka %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  return -1;
+}
+
 static void
 sk_application_class_init (SkApplicationClass *klass)
 {
@@ -273,6 +288,7 @@ sk_application_class_init (SkApplicationClass *klass)
   object_class->set_property = sk_application_set_property;
   app_class->activate = sk_application_activate;
   app_class->startup = sk_application_startup;
+  app_class->handle_local_options = sk_application_handle_local_options;
 
   properties[PROP_DB_PATH]
       = g_param_spec_string ("db-path", NULL, NULL, NULL,
@@ -283,6 +299,8 @@ sk_application_class_init (SkApplicationClass *klass)
 static void
 sk_application_init (SkApplication *self)
 {
+  g_application_add_main_option (G_APPLICATION (self), "version", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_NONE, _ ("Print the version and exit"), NULL);
   self->settings = g_settings_new (APPLICATION_ID);
   sk_app_set_default (self);
 }

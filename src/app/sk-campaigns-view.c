@@ -75,8 +75,8 @@ cell_status (gpointer item)
 static char *
 cell_period (gpointer item)
 {
-  g_autofree char *from = sk_date_from_usec (sk_record_get_int64 (item, "starts_at"));
-  g_autofree char *to = sk_date_from_usec (sk_record_get_int64 (item, "ends_at"));
+  g_autofree char *from = sk_date_display_from_usec (sk_record_get_int64 (item, "starts_at"));
+  g_autofree char *to = sk_date_display_from_usec (sk_record_get_int64 (item, "ends_at"));
 
   return g_strdup_printf ("%s – %s", from, to);
 }

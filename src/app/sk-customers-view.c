@@ -135,7 +135,10 @@ update_count (SkCustomersView *self)
   if (sk_customer_list_model_get_loading (self->model) && self->searching_id == 0)
     text = g_strdup (_ ("Searching…"));
   else if (sk_customer_list_model_get_truncated (self->model))
-    text = g_strdup_printf (_ ("More than %u customers: keep typing to narrow the search"), n);
+    text = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE, "More than %u customer: keep typing to narrow the search",
+                     "More than %u customers: keep typing to narrow the search", n),
+        n);
   else
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u customer", "%u customers", n), n);
   gtk_label_set_text (self->count_label, text);

@@ -438,8 +438,10 @@ preview_done (GObject *source, GAsyncResult *result, gpointer user_data)
     g_autofree char *matched = g_strdup_printf ("%" G_GINT64_FORMAT, preview->matched);
     g_autofree char *total = g_strdup_printf ("%" G_GINT64_FORMAT, preview->purchases);
     /* Translators: "12 of 340 purchases, 1 200,00 ₽ off" */
-    g_autofree char *title
-        = g_strdup_printf (_ ("%s of %s purchases, %s off"), matched, total, amount);
+    g_autofree char *title = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE, "%s of %s purchase, %s off", "%s of %s purchases, %s off",
+                     (gulong)MIN (preview->purchases, G_MAXULONG)),
+        matched, total, amount);
 
     adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->preview_row), title);
     adw_action_row_set_subtitle (

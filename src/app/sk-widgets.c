@@ -198,15 +198,27 @@ sk_widget_save_png (GtkWidget *widget, const char *path, GError **error)
   return TRUE;
 }
 
-char *
-sk_date_from_usec (gint64 usec)
+static char *
+format_utc_date (gint64 usec, const char *format)
 {
   g_autoptr (GDateTime) dt = NULL;
 
   if (usec == 0)
     return g_strdup ("");
   dt = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
-  return dt ? g_date_time_format (dt, "%Y-%m-%d") : g_strdup ("");
+  return dt ? g_date_time_format (dt, format) : g_strdup ("");
+}
+
+char *
+sk_date_from_usec (gint64 usec)
+{
+  return format_utc_date (usec, "%Y-%m-%d");
+}
+
+char *
+sk_date_display_from_usec (gint64 usec)
+{
+  return format_utc_date (usec, "%x");
 }
 
 char *
@@ -221,7 +233,8 @@ sk_datetime_from_usec (gint64 usec)
   if (dt == NULL)
     return g_strdup ("—");
   local = g_date_time_to_local (dt);
-  return g_date_time_format (local, "%Y-%m-%d %H:%M");
+  /* The locale's date ("12/02/2026", "02.12.2026"), then the time. */
+  return g_date_time_format (local, "%x %H:%M");
 }
 
 gboolean

@@ -31,7 +31,10 @@ check_period (gint64 from, gint64 to, GError **error)
   return TRUE;
 }
 
-/* Days are UTC days, numbered from the epoch. */
+/* A day is a store's local calendar day, numbered from 1970-01-01: day D
+ * of a store runs from its midnight of that date to the next (so a sale at
+ * 01:30 in Moscow counts for that Moscow day). The cache keeps one row per
+ * day and store; a store without a time zone keeps UTC days. */
 #define DAY_USEC ((gint64)86400000000)
 
 /* Distinct customers over a long busy period are estimated from per-day
@@ -45,6 +48,90 @@ static gint64
 floor_day (gint64 usec)
 {
   return usec >= 0 ? usec / DAY_USEC : -((-usec + DAY_USEC - 1) / DAY_USEC);
+}
+
+typedef struct
+{
+  char      *id;
+  GTimeZone *tz;
+} StoreZone;
+
+static void
+store_zone_free (gpointer data)
+{
+  StoreZone *zone = data;
+
+  g_free (zone->id);
+  g_time_zone_unref (zone->tz);
+  g_free (zone);
+}
+
+/* The stores of @store_ids (NULL: every store) with their time zones. */
+static GPtrArray *
+store_zones (SkDatabase *db, const char *const *store_ids, GError **error)
+{
+  g_autoptr (GPtrArray) zones = g_ptr_array_new_with_free_func (store_zone_free);
+  SkStmt  *stmt = sk_db_query (db, error, "SELECT id, timezone FROM stores ORDER BY id", NULL);
+  gboolean has_row;
+
+  if (stmt == NULL)
+    return NULL;
+  while (sk_db_step (db, stmt, &has_row, error) && has_row)
+    {
+      const char *id = sk_stmt_text (stmt, 0);
+      const char *timezone = sk_stmt_text (stmt, 1);
+      StoreZone  *zone;
+
+      if (store_ids != NULL && store_ids[0] != NULL && !g_strv_contains (store_ids, id))
+        continue;
+      zone = g_new0 (StoreZone, 1);
+      zone->id = g_strdup (id);
+      if (timezone != NULL && *timezone != '\0')
+        zone->tz = g_time_zone_new_identifier (timezone);
+      if (zone->tz == NULL)
+        zone->tz = g_time_zone_new_utc ();
+      g_ptr_array_add (zones, zone);
+    }
+  sk_stmt_reset (stmt);
+  if (error != NULL && *error != NULL)
+    return NULL;
+  return g_steal_pointer (&zones);
+}
+
+/* When day @day begins in @tz (microseconds since the epoch). */
+static gint64
+day_start (GTimeZone *tz, gint64 day)
+{
+  g_autoptr (GDateTime) date = g_date_time_new_from_unix_utc (day * 86400);
+  g_autoptr (GDateTime) midnight
+      = g_date_time_new (tz, g_date_time_get_year (date), g_date_time_get_month (date),
+                         g_date_time_get_day_of_month (date), 0, 0, 0);
+
+  return g_date_time_to_unix (midnight) * G_USEC_PER_SEC;
+}
+
+/* The day of @tz that @usec falls in. */
+static gint64
+local_day (GTimeZone *tz, gint64 usec)
+{
+  gint64 seconds
+      = usec >= 0 ? usec / G_USEC_PER_SEC : -((-usec + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+  g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (seconds);
+  g_autoptr (GDateTime) local = g_date_time_to_timezone (utc, tz);
+  g_autoptr (GDateTime) date
+      = g_date_time_new_utc (g_date_time_get_year (local), g_date_time_get_month (local),
+                             g_date_time_get_day_of_month (local), 0, 0, 0);
+
+  return g_date_time_to_unix (date) / 86400;
+}
+
+/* @sql over @zone's store on its day @day; its parameters are the day's
+ * start, the next day's and the store id. */
+static SkStmt *
+query_store_day (SkDatabase *db, const StoreZone *zone, gint64 day, const char *sql, GError **error)
+{
+  return sk_db_query (db, error, sql, "iis", day_start (zone->tz, day),
+                      day_start (zone->tz, day + 1), zone->id);
 }
 
 /* FNV-1a over the id, then MurmurHash3's finaliser to spread the bits. */
@@ -133,7 +220,7 @@ typedef struct
 /* The day's rule figures per store; @payable maps the day's purchase ids
  * to what was paid, so no purchase is looked up again. */
 static gboolean
-build_day_rules (SkDatabase *db, gint64 day, GHashTable *payable, GError **error)
+build_day_rules (SkDatabase *db, gint64 day, GPtrArray *zones, GHashTable *payable, GError **error)
 {
   g_autoptr (GHashTable) rules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   SkStmt        *stmt;
@@ -141,32 +228,38 @@ build_day_rules (SkDatabase *db, gint64 day, GHashTable *payable, GError **error
   GHashTableIter iter;
   gpointer       key, value;
 
-  stmt = sk_db_query (
-      db, error,
-      "SELECT store_id, rule_id, purchase_id, amount FROM discount_applications"
-      " WHERE rule_id IN (SELECT id FROM discount_rules) AND created_at >= ? AND created_at < ?",
-      "ii", day * DAY_USEC, (day + 1) * DAY_USEC);
-  if (stmt == NULL)
-    return FALSE;
-  while (sk_db_step (db, stmt, &has_row, error) && has_row)
+  for (guint z = 0; z < zones->len; z++)
     {
-      g_autofree char *store_rule
-          = g_strdup_printf ("%s\x1f%s", sk_stmt_text (stmt, 0), sk_stmt_text (stmt, 1));
-      const gint64 *paid = g_hash_table_lookup (payable, sk_stmt_text (stmt, 2));
-      DayRule      *r = g_hash_table_lookup (rules, store_rule);
+      const StoreZone *zone = g_ptr_array_index (zones, z);
 
-      if (r == NULL)
+      stmt = query_store_day (
+          db, zone, day,
+          "SELECT store_id, rule_id, purchase_id, amount FROM discount_applications"
+          " WHERE rule_id IN (SELECT id FROM discount_rules) AND created_at >= ? AND created_at < ?"
+          " AND store_id = ?",
+          error);
+      if (stmt == NULL)
+        return FALSE;
+      while (sk_db_step (db, stmt, &has_row, error) && has_row)
         {
-          r = g_new0 (DayRule, 1);
-          g_hash_table_insert (rules, g_steal_pointer (&store_rule), r);
+          g_autofree char *store_rule
+              = g_strdup_printf ("%s\x1f%s", sk_stmt_text (stmt, 0), sk_stmt_text (stmt, 1));
+          const gint64 *paid = g_hash_table_lookup (payable, sk_stmt_text (stmt, 2));
+          DayRule      *r = g_hash_table_lookup (rules, store_rule);
+
+          if (r == NULL)
+            {
+              r = g_new0 (DayRule, 1);
+              g_hash_table_insert (rules, g_steal_pointer (&store_rule), r);
+            }
+          r->uses++;
+          sk_money_add_saturating (&r->discount, sk_stmt_int64 (stmt, 3));
+          sk_money_add_saturating (&r->revenue, paid != NULL ? *paid : 0);
         }
-      r->uses++;
-      sk_money_add_saturating (&r->discount, sk_stmt_int64 (stmt, 3));
-      sk_money_add_saturating (&r->revenue, paid != NULL ? *paid : 0);
+      sk_stmt_reset (stmt);
+      if (error != NULL && *error != NULL)
+        return FALSE;
     }
-  sk_stmt_reset (stmt);
-  if (error != NULL && *error != NULL)
-    return FALSE;
 
   g_hash_table_iter_init (&iter, rules);
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -192,53 +285,63 @@ build_day (SkDatabase *db, gint64 day, GError **error)
   g_autoptr (GHashTable) stores
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, day_store_free);
   g_autoptr (GHashTable) payable = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GPtrArray) zones = store_zones (db, NULL, error);
   SkStmt        *stmt;
   gboolean       has_row;
   GHashTableIter iter;
   gpointer       key, value;
 
-  stmt = sk_db_query (db, error,
-                      "SELECT store_id, customer_id, subtotal - discount_total - refunded_total,"
-                      " discount_total, bonus_earned, bonus_spent, id"
-                      " FROM purchases WHERE created_at >= ? AND created_at < ?",
-                      "ii", day * DAY_USEC, (day + 1) * DAY_USEC);
-  if (stmt == NULL)
+  if (zones == NULL)
     return FALSE;
-  while (sk_db_step (db, stmt, &has_row, error) && has_row)
+  /* Each store's own day. */
+  for (guint z = 0; z < zones->len; z++)
     {
-      const char *store_id = sk_stmt_text (stmt, 0);
-      const char *customer_id = sk_stmt_text (stmt, 1);
-      DayStore   *ds = g_hash_table_lookup (stores, store_id);
+      const StoreZone *zone = g_ptr_array_index (zones, z);
 
-      if (ds == NULL)
+      stmt = query_store_day (db, zone, day,
+                              "SELECT store_id, customer_id, subtotal - discount_total - "
+                              "refunded_total, discount_total, bonus_earned, bonus_spent, id"
+                              " FROM purchases WHERE created_at >= ? AND created_at < ?"
+                              " AND store_id = ?",
+                              error);
+      if (stmt == NULL)
+        return FALSE;
+      while (sk_db_step (db, stmt, &has_row, error) && has_row)
         {
-          ds = g_new0 (DayStore, 1);
-          ds->customers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-          ds->sketch = g_malloc0 (SKETCH_SIZE);
-          g_hash_table_insert (stores, g_strdup (store_id), ds);
+          const char *store_id = sk_stmt_text (stmt, 0);
+          const char *customer_id = sk_stmt_text (stmt, 1);
+          DayStore   *ds = g_hash_table_lookup (stores, store_id);
+
+          if (ds == NULL)
+            {
+              ds = g_new0 (DayStore, 1);
+              ds->customers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+              ds->sketch = g_malloc0 (SKETCH_SIZE);
+              g_hash_table_insert (stores, g_strdup (store_id), ds);
+            }
+          {
+            gint64 paid = sk_stmt_int64 (stmt, 2);
+            g_hash_table_insert (payable, g_strdup (sk_stmt_text (stmt, 6)),
+                                 g_memdup2 (&paid, sizeof paid));
+          }
+          ds->purchases++;
+          sk_money_add_saturating (&ds->revenue, sk_stmt_int64 (stmt, 2));
+          sk_money_add_saturating (&ds->discounts, sk_stmt_int64 (stmt, 3));
+          sk_money_add_saturating (&ds->bonus_earned, sk_stmt_int64 (stmt, 4));
+          sk_money_add_saturating (&ds->bonus_spent, sk_stmt_int64 (stmt, 5));
+          if (customer_id != NULL && !g_hash_table_contains (ds->customers, customer_id))
+            {
+              g_hash_table_add (ds->customers, g_strdup (customer_id));
+              sketch_add (ds->sketch, customer_id);
+            }
         }
-      {
-        gint64 paid = sk_stmt_int64 (stmt, 2);
-        g_hash_table_insert (payable, g_strdup (sk_stmt_text (stmt, 6)),
-                             g_memdup2 (&paid, sizeof paid));
-      }
-      ds->purchases++;
-      sk_money_add_saturating (&ds->revenue, sk_stmt_int64 (stmt, 2));
-      sk_money_add_saturating (&ds->discounts, sk_stmt_int64 (stmt, 3));
-      sk_money_add_saturating (&ds->bonus_earned, sk_stmt_int64 (stmt, 4));
-      sk_money_add_saturating (&ds->bonus_spent, sk_stmt_int64 (stmt, 5));
-      if (customer_id != NULL && !g_hash_table_contains (ds->customers, customer_id))
-        {
-          g_hash_table_add (ds->customers, g_strdup (customer_id));
-          sketch_add (ds->sketch, customer_id);
-        }
+      sk_stmt_reset (stmt);
+      if (error != NULL && *error != NULL)
+        return FALSE;
     }
-  sk_stmt_reset (stmt);
-  if (error != NULL && *error != NULL)
-    return FALSE;
 
   if (!sk_db_exec (db, error, "INSERT INTO daily_stats_days (day) VALUES (?)", "i", day)
-      || !build_day_rules (db, day, payable, error))
+      || !build_day_rules (db, day, zones, payable, error))
     return FALSE;
   g_hash_table_iter_init (&iter, stores);
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -321,15 +424,19 @@ sk_analytics_prepare (SkDatabase *db, gint64 from, gint64 to, GError **error)
     return FALSE;
   if (!clamp_to_data (db, &from, &to, error))
     return error == NULL || *error == NULL;
-  return prepare_days (db, floor_day (from), floor_day (to - 1) + 1, error);
+  /* A store's day is at most a day off UTC's. */
+  return prepare_days (db, floor_day (from) - 1, floor_day (to - 1) + 2, error);
 }
 
-/* The full days inside [from, to), and the partial days at its ends. */
+/* The whole days of @tz inside [from, to); the partial days at its ends
+ * are [from, start of first) and [start of last, to). */
 static void
-split_period (gint64 from, gint64 to, gint64 *first_day, gint64 *last_day)
+split_period (GTimeZone *tz, gint64 from, gint64 to, gint64 *first_day, gint64 *last_day)
 {
-  *first_day = floor_day (from + DAY_USEC - 1);
-  *last_day = floor_day (to);
+  gint64 day = local_day (tz, from);
+
+  *first_day = day_start (tz, day) >= from ? day : day + 1;
+  *last_day = local_day (tz, to);
   if (*last_day < *first_day)
     *last_day = *first_day;
 }
@@ -384,9 +491,9 @@ sk_analytics_summary (SkDatabase        *db,
 {
   g_autofree char   *stores = stores_param (store_ids);
   g_autofree guint8 *sketch = NULL;
-  SkStmt            *stmt;
-  gboolean           has_row;
-  gint64             first_day, last_day;
+  g_autoptr (GPtrArray) zones = NULL;
+  SkStmt  *stmt;
+  gboolean has_row;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
@@ -397,39 +504,53 @@ sk_analytics_summary (SkDatabase        *db,
     return FALSE;
   if (!clamp_to_data (db, &from, &to, error))
     return error == NULL || *error == NULL;
-  split_period (from, to, &first_day, &last_day);
-  if (!prepare_days (db, first_day, last_day, error))
+  zones = store_zones (db, store_ids, error);
+  if (zones == NULL)
     return FALSE;
 
-  /* Whole days from their rows, the ends from the purchases themselves. */
+  /* Whole days from their rows, the ends from the purchases themselves,
+   * store by store, as each has its own days. */
   sketch = g_malloc0 (SKETCH_SIZE);
-  stmt = sk_db_query (
-      db, error,
-      "SELECT purchases, revenue, discounts, bonus_earned, bonus_spent, customers_sketch"
-      " FROM daily_stats WHERE day >= ?1 AND day < ?2"
-      " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')",
-      "iis", first_day, last_day, stores);
-  if (stmt == NULL)
-    return FALSE;
-  while (sk_db_step (db, stmt, &has_row, error) && has_row)
+  for (guint z = 0; z < zones->len; z++)
     {
-      gsize         size = 0;
-      const guint8 *blob = sk_stmt_blob (stmt, 5, &size);
+      const StoreZone  *zone = g_ptr_array_index (zones, z);
+      const char *const one[] = { zone->id, NULL };
+      g_autofree char  *store = stores_param (one);
+      gint64            first_day, last_day;
 
-      out->purchases += sk_stmt_int64 (stmt, 0);
-      sk_money_add_saturating (&out->revenue, sk_stmt_int64 (stmt, 1));
-      sk_money_add_saturating (&out->discounts, sk_stmt_int64 (stmt, 2));
-      sk_money_add_saturating (&out->bonus_earned, sk_stmt_int64 (stmt, 3));
-      sk_money_add_saturating (&out->bonus_spent, sk_stmt_int64 (stmt, 4));
-      if (size == SKETCH_SIZE)
-        sketch_merge (sketch, blob);
+      split_period (zone->tz, from, to, &first_day, &last_day);
+      if (!prepare_days (db, first_day, last_day, error))
+        return FALSE;
+      stmt = sk_db_query (
+          db, error,
+          "SELECT purchases, revenue, discounts, bonus_earned, bonus_spent, customers_sketch"
+          " FROM daily_stats WHERE day >= ?1 AND day < ?2"
+          " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')",
+          "iis", first_day, last_day, store);
+      if (stmt == NULL)
+        return FALSE;
+      while (sk_db_step (db, stmt, &has_row, error) && has_row)
+        {
+          gsize         size = 0;
+          const guint8 *blob = sk_stmt_blob (stmt, 5, &size);
+
+          out->purchases += sk_stmt_int64 (stmt, 0);
+          sk_money_add_saturating (&out->revenue, sk_stmt_int64 (stmt, 1));
+          sk_money_add_saturating (&out->discounts, sk_stmt_int64 (stmt, 2));
+          sk_money_add_saturating (&out->bonus_earned, sk_stmt_int64 (stmt, 3));
+          sk_money_add_saturating (&out->bonus_spent, sk_stmt_int64 (stmt, 4));
+          if (size == SKETCH_SIZE)
+            sketch_merge (sketch, blob);
+        }
+      sk_stmt_reset (stmt);
+      if (error != NULL && *error != NULL)
+        return FALSE;
+      if (!add_purchases (db, from, MIN (to, day_start (zone->tz, first_day)), store, out, sketch,
+                          error)
+          || !add_purchases (db, MAX (from, day_start (zone->tz, last_day)), to, store, out, sketch,
+                             error))
+        return FALSE;
     }
-  sk_stmt_reset (stmt);
-  if (error != NULL && *error != NULL)
-    return FALSE;
-  if (!add_purchases (db, from, MIN (to, first_day * DAY_USEC), stores, out, sketch, error)
-      || !add_purchases (db, MAX (from, last_day * DAY_USEC), to, stores, out, sketch, error))
-    return FALSE;
 
   out->average_check = out->purchases > 0 ? out->revenue / out->purchases : 0;
   out->customers_exact = out->purchases <= EXACT_LIMIT;
@@ -479,35 +600,87 @@ append_points (SkDatabase *db, SkStmt *stmt, GArray *points, GError **error)
   return error == NULL || *error == NULL;
 }
 
+/* One point for day @day: the purchases of [from, to) of @store, if any. */
 static gboolean
-append_partial_day (
-    SkDatabase *db, gint64 from, gint64 to, const char *stores, GArray *points, GError **error)
+append_partial_day (SkDatabase *db,
+                    gint64      day,
+                    gint64      from,
+                    gint64      to,
+                    const char *store,
+                    GArray     *points,
+                    GError    **error)
 {
+  SkStmt  *stmt;
+  gboolean has_row = FALSE;
+
   if (from >= to)
     return TRUE;
-  return append_points (
-      db,
-      sk_db_query (
-          db, error,
-          "SELECT created_at / 86400000000 AS day,"
-          " coalesce (sum (subtotal - discount_total - refunded_total), 0), coalesce (sum "
-          "(discount_total), 0),"
-          " coalesce (sum (bonus_earned), 0), coalesce (sum (bonus_spent), 0), count (*)"
-          " FROM purchases"
-          " WHERE created_at >= ?1 AND created_at < ?2"
-          " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')"
-          " GROUP BY day",
-          "iis", from, to, stores),
-      points, error);
+  stmt = sk_db_query (
+      db, error,
+      "SELECT count (*), coalesce (sum (subtotal - discount_total - refunded_total), 0),"
+      " coalesce (sum (discount_total), 0), coalesce (sum (bonus_earned), 0),"
+      " coalesce (sum (bonus_spent), 0)"
+      " FROM purchases"
+      " WHERE created_at >= ?1 AND created_at < ?2"
+      " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')",
+      "iis", from, to, store);
+  if (stmt == NULL || !sk_db_step (db, stmt, &has_row, error))
+    {
+      if (stmt != NULL)
+        sk_stmt_reset (stmt);
+      return FALSE;
+    }
+  if (has_row && sk_stmt_int64 (stmt, 0) > 0)
+    {
+      SkDailyPoint point = { { 0 } };
+
+      g_autoptr (GDateTime) date = g_date_time_new_from_unix_utc (day * 86400);
+      g_autofree char *text = g_date_time_format (date, "%Y-%m-%d");
+
+      g_strlcpy (point.day, text, sizeof point.day);
+      point.purchases = sk_stmt_int64 (stmt, 0);
+      point.revenue = sk_stmt_int64 (stmt, 1);
+      point.discounts = sk_stmt_int64 (stmt, 2);
+      point.bonus_earned = sk_stmt_int64 (stmt, 3);
+      point.bonus_spent = sk_stmt_int64 (stmt, 4);
+      g_array_append_val (points, point);
+    }
+  sk_stmt_reset (stmt);
+  return TRUE;
+}
+
+/* Sorts @points by day and adds up the points of one day (the stores'). */
+static void
+merge_points (GArray *points)
+{
+  guint kept = 0;
+
+  g_array_sort (points, compare_points);
+  for (guint i = 0; i < points->len; i++)
+    {
+      SkDailyPoint *point = &g_array_index (points, SkDailyPoint, i);
+      SkDailyPoint *last = kept > 0 ? &g_array_index (points, SkDailyPoint, kept - 1) : NULL;
+
+      if (last != NULL && strcmp (last->day, point->day) == 0)
+        {
+          sk_money_add_saturating (&last->revenue, point->revenue);
+          sk_money_add_saturating (&last->discounts, point->discounts);
+          sk_money_add_saturating (&last->bonus_earned, point->bonus_earned);
+          sk_money_add_saturating (&last->bonus_spent, point->bonus_spent);
+          last->purchases += point->purchases;
+        }
+      else
+        g_array_index (points, SkDailyPoint, kept++) = *point;
+    }
+  g_array_set_size (points, kept);
 }
 
 GArray *
 sk_analytics_daily (
     SkDatabase *db, gint64 from, gint64 to, const char *const *store_ids, GError **error)
 {
-  g_autofree char *stores = stores_param (store_ids);
   g_autoptr (GArray) points = g_array_new (FALSE, TRUE, sizeof (SkDailyPoint));
-  gint64 first_day, last_day;
+  g_autoptr (GPtrArray) zones = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
 
@@ -515,23 +688,37 @@ sk_analytics_daily (
     return NULL;
   if (!clamp_to_data (db, &from, &to, error))
     return error == NULL || *error == NULL ? g_steal_pointer (&points) : NULL;
-  split_period (from, to, &first_day, &last_day);
-  if (!prepare_days (db, first_day, last_day, error))
+  zones = store_zones (db, store_ids, error);
+  if (zones == NULL)
     return NULL;
-  if (!append_points (db,
-                      sk_db_query (db, error,
-                                   "SELECT day, sum (revenue), sum (discounts),"
-                                   " sum (bonus_earned), sum (bonus_spent), sum (purchases)"
-                                   " FROM daily_stats WHERE day >= ?1 AND day < ?2"
-                                   " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE "
-                                   "'%\"' || store_id || '\"%')"
-                                   " GROUP BY day",
-                                   "iis", first_day, last_day, stores),
-                      points, error)
-      || !append_partial_day (db, from, MIN (to, first_day * DAY_USEC), stores, points, error)
-      || !append_partial_day (db, MAX (from, last_day * DAY_USEC), to, stores, points, error))
-    return NULL;
-  g_array_sort (points, compare_points);
+  /* Each store by its own days; the stores' points of a day added up. */
+  for (guint z = 0; z < zones->len; z++)
+    {
+      const StoreZone  *zone = g_ptr_array_index (zones, z);
+      const char *const one[] = { zone->id, NULL };
+      g_autofree char  *store = stores_param (one);
+      gint64            first_day, last_day;
+
+      split_period (zone->tz, from, to, &first_day, &last_day);
+      if (!prepare_days (db, first_day, last_day, error))
+        return NULL;
+      if (!append_points (db,
+                          sk_db_query (db, error,
+                                       "SELECT day, sum (revenue), sum (discounts),"
+                                       " sum (bonus_earned), sum (bonus_spent), sum (purchases)"
+                                       " FROM daily_stats WHERE day >= ?1 AND day < ?2"
+                                       " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE "
+                                       "'%\"' || store_id || '\"%')"
+                                       " GROUP BY day",
+                                       "iis", first_day, last_day, store),
+                          points, error)
+          || !append_partial_day (db, first_day - 1, from,
+                                  MIN (to, day_start (zone->tz, first_day)), store, points, error)
+          || !append_partial_day (db, last_day, MAX (from, day_start (zone->tz, last_day)), to,
+                                  store, points, error))
+        return NULL;
+    }
+  merge_points (points);
   return g_steal_pointer (&points);
 }
 
@@ -593,31 +780,38 @@ rule_stats_clear (gpointer data)
   g_free (stats->name);
 }
 
-GArray *
-sk_analytics_rule_effectiveness (
-    SkDatabase *db, gint64 from, gint64 to, const char *const *store_ids, GError **error)
+static int
+compare_rule_stats (gconstpointer a, gconstpointer b)
 {
-  g_autofree char *stores = stores_param (store_ids);
-  g_autoptr (GArray) stats = g_array_new (FALSE, TRUE, sizeof (SkRuleStats));
-  SkSummary all;
-  SkStmt   *stmt;
-  gboolean  has_row;
-  gint64    first_day = 0, last_day = 0;
+  const SkRuleStats *x = a, *y = b;
 
-  g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
+  if (x->discount != y->discount)
+    return x->discount > y->discount ? -1 : 1;
+  if (x->uses != y->uses)
+    return x->uses > y->uses ? -1 : 1;
+  return strcmp (x->rule_id, y->rule_id);
+}
 
-  g_array_set_clear_func (stats, rule_stats_clear);
-  if (!sk_analytics_summary (db, from, to, store_ids, &all, error))
-    return NULL;
-  if (clamp_to_data (db, &from, &to, error))
-    split_period (from, to, &first_day, &last_day);
-  else if (error != NULL && *error != NULL)
-    return NULL;
+/* Adds each rule's uses, discount and revenue of @store's part of
+ * [from, to) to @rules: whole days from their rows, the ends from the
+ * applications. A rule applies at most once per purchase, so one
+ * application is one purchase "with" the rule. */
+static gboolean
+add_rule_parts (SkDatabase      *db,
+                const StoreZone *zone,
+                gint64           from,
+                gint64           to,
+                GHashTable      *rules,
+                GError         **error)
+{
+  const char *const one[] = { zone->id, NULL };
+  g_autofree char  *store = stores_param (one);
+  gint64            first_day, last_day;
+  SkStmt           *stmt;
+  gboolean          has_row;
+
+  split_period (zone->tz, from, to, &first_day, &last_day);
   /* The summary made the whole days' rows. */
-
-  /* Whole days from their rows; the ends from the applications. A rule
-   * applies at most once per purchase, so one application is one purchase
-   * "with" the rule. */
   stmt = sk_db_query (
       db, error,
       "WITH parts (rule_id, uses, discount, revenue) AS ("
@@ -628,43 +822,90 @@ sk_analytics_rule_effectiveness (
       "  SELECT a.rule_id, 1, a.amount, p.subtotal - p.discount_total - p.refunded_total"
       "   FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
       "   WHERE a.rule_id IN (SELECT id FROM discount_rules)"
-      "   AND a.created_at >= ?1 AND a.created_at < ?2 AND a.created_at < ?4 * 86400000000"
+      "   AND a.created_at >= ?1 AND a.created_at < ?2 AND a.created_at < ?6"
       "   AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || a.store_id || '\"%')"
       "  UNION ALL"
       "  SELECT a.rule_id, 1, a.amount, p.subtotal - p.discount_total - p.refunded_total"
       "   FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
       "   WHERE a.rule_id IN (SELECT id FROM discount_rules)"
-      "   AND a.created_at >= ?1 AND a.created_at >= ?5 * 86400000000 AND a.created_at < ?2"
+      "   AND a.created_at >= ?1 AND a.created_at >= ?7 AND a.created_at < ?2"
       "   AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || a.store_id || '\"%'))"
-      " SELECT r.id, r.name, coalesce (sum (parts.uses), 0) AS uses,"
-      " coalesce (sum (parts.discount), 0) AS discount, coalesce (sum (parts.revenue), 0)"
-      " FROM discount_rules AS r LEFT JOIN parts ON parts.rule_id = r.id"
-      " GROUP BY r.id, r.name ORDER BY discount DESC, uses DESC, r.id",
-      "iisii", from, to, stores, first_day, last_day);
+      " SELECT rule_id, sum (uses), sum (discount), sum (revenue) FROM parts GROUP BY rule_id",
+      "iisiiii", from, to, store, first_day, last_day, day_start (zone->tz, first_day),
+      day_start (zone->tz, last_day));
+  if (stmt == NULL)
+    return FALSE;
+  while (sk_db_step (db, stmt, &has_row, error) && has_row)
+    {
+      const char *rule_id = sk_stmt_text (stmt, 0);
+      DayRule    *r = g_hash_table_lookup (rules, rule_id);
+
+      if (r == NULL)
+        {
+          r = g_new0 (DayRule, 1);
+          g_hash_table_insert (rules, g_strdup (rule_id), r);
+        }
+      r->uses += sk_stmt_int64 (stmt, 1);
+      sk_money_add_saturating (&r->discount, sk_stmt_int64 (stmt, 2));
+      sk_money_add_saturating (&r->revenue, sk_stmt_int64 (stmt, 3));
+    }
+  sk_stmt_reset (stmt);
+  return error == NULL || *error == NULL;
+}
+
+GArray *
+sk_analytics_rule_effectiveness (
+    SkDatabase *db, gint64 from, gint64 to, const char *const *store_ids, GError **error)
+{
+  g_autoptr (GArray) stats = g_array_new (FALSE, TRUE, sizeof (SkRuleStats));
+  g_autoptr (GHashTable) rules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GPtrArray) zones = NULL;
+  SkSummary all;
+  SkStmt   *stmt;
+  gboolean  has_row;
+
+  g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
+
+  g_array_set_clear_func (stats, rule_stats_clear);
+  if (!sk_analytics_summary (db, from, to, store_ids, &all, error))
+    return NULL;
+  if (clamp_to_data (db, &from, &to, error))
+    {
+      zones = store_zones (db, store_ids, error);
+      if (zones == NULL)
+        return NULL;
+      for (guint z = 0; z < zones->len; z++)
+        if (!add_rule_parts (db, g_ptr_array_index (zones, z), from, to, rules, error))
+          return NULL;
+    }
+  else if (error != NULL && *error != NULL)
+    return NULL;
+
+  stmt = sk_db_query (db, error, "SELECT id, name FROM discount_rules", NULL);
   if (stmt == NULL)
     return NULL;
-  while (sk_db_step (db, stmt, &has_row, error))
+  while (sk_db_step (db, stmt, &has_row, error) && has_row)
     {
-      SkRuleStats s = { 0 };
+      SkRuleStats    s = { 0 };
+      const DayRule *r = g_hash_table_lookup (rules, sk_stmt_text (stmt, 0));
 
-      if (!has_row)
-        {
-          sk_stmt_reset (stmt);
-          return g_steal_pointer (&stats);
-        }
       s.rule_id = g_strdup (sk_stmt_text (stmt, 0));
       s.name = g_strdup (sk_stmt_text (stmt, 1));
-      s.uses = sk_stmt_int64 (stmt, 2);
-      s.discount = sk_stmt_int64 (stmt, 3);
+      s.uses = r != NULL ? r->uses : 0;
+      s.discount = r != NULL ? r->discount : 0;
       s.purchases_with = s.uses;
-      s.revenue_with = sk_stmt_int64 (stmt, 4);
+      s.revenue_with = r != NULL ? r->revenue : 0;
       s.average_with = s.purchases_with > 0 ? s.revenue_with / s.purchases_with : 0;
       s.purchases_without = all.purchases - s.purchases_with;
       s.revenue_without = all.revenue - s.revenue_with;
       s.average_without = s.purchases_without > 0 ? s.revenue_without / s.purchases_without : 0;
       g_array_append_val (stats, s);
     }
-  return NULL;
+  sk_stmt_reset (stmt);
+  if (error != NULL && *error != NULL)
+    return NULL;
+  g_array_sort (stats, compare_rule_stats);
+  return g_steal_pointer (&stats);
 }
 
 gboolean

@@ -2,26 +2,66 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <locale.h>
+#include <monetary.h>
+#include <string.h>
+
 #include "sk-money.h"
+
+/* The C library's formatting of the user's locale (LC_MONETARY): "1,234.56"
+ * in English, "1 234,56" in Russian. NULL in the C and POSIX locales, which
+ * have no monetary data, and for a figure a double cannot hold exactly. */
+static char *
+format_by_locale (guint64 abs_value)
+{
+  const struct lconv *conv = localeconv ();
+  char                buffer[64];
+
+  if (conv->mon_decimal_point == NULL || *conv->mon_decimal_point == '\0'
+      || abs_value > ((guint64)1 << 53))
+    return NULL;
+  /* "!": no currency symbol (the chain's is always ₽); exact for every
+   * amount below 2^53 kopecks, the nearest double printed to 2 places. */
+  if (strfmon (buffer, sizeof buffer, "%!.2n", (double)abs_value / 100.0) < 0)
+    return NULL;
+  return g_strdup (buffer);
+}
 
 char *
 sk_money_format (gint64 kopecks)
 {
   GString         *out = g_string_new (NULL);
   guint64          abs_value = kopecks < 0 ? -(guint64)kopecks : (guint64)kopecks;
-  g_autofree char *rubles = g_strdup_printf ("%" G_GUINT64_FORMAT, abs_value / 100);
-  gsize            len = strlen (rubles);
+  g_autofree char *localized = format_by_locale (abs_value);
 
   if (kopecks < 0)
     g_string_append (out, "−");
-  for (gsize i = 0; i < len; i++)
+  if (localized != NULL)
+    g_string_append (out, localized);
+  else
     {
-      if (i > 0 && (len - i) % 3 == 0)
-        g_string_append (out, "\u202f");
-      g_string_append_c (out, rubles[i]);
+      /* No locale to follow: the chain's own, Russian way. */
+      g_autofree char *rubles = g_strdup_printf ("%" G_GUINT64_FORMAT, abs_value / 100);
+      gsize            len = strlen (rubles);
+
+      for (gsize i = 0; i < len; i++)
+        {
+          if (i > 0 && (len - i) % 3 == 0)
+            g_string_append (out, "\u202f");
+          g_string_append_c (out, rubles[i]);
+        }
+      g_string_append_printf (out, ",%02u", (guint)(abs_value % 100));
     }
-  g_string_append_printf (out, ",%02u\u00a0₽", (guint)(abs_value % 100));
+  g_string_append (out, "\u00a0₽");
   return g_string_free (out, FALSE);
+}
+
+/* Does @rest start with exactly three digits (a group of thousands)? */
+static gboolean
+groups_thousands (const char *rest)
+{
+  return g_ascii_isdigit (rest[0]) && g_ascii_isdigit (rest[1]) && g_ascii_isdigit (rest[2])
+         && !g_ascii_isdigit (rest[3]);
 }
 
 gboolean
@@ -34,6 +74,13 @@ sk_money_parse (const char *text, gint64 *kopecks)
   gboolean    any_digit = FALSE;
   gboolean    negative = FALSE;
   const char *p;
+  /* Where the locale groups thousands with "," or "." (English: "1,299.50"),
+   * that one followed by three digits is a group ("1,299"), not the
+   * decimal point ("1299,50" is still 1299.50); either is the decimal point
+   * otherwise. */
+  const char *group = localeconv ()->mon_thousands_sep;
+  char        group_char
+      = group != NULL && (g_str_equal (group, ",") || g_str_equal (group, ".")) ? group[0] : '\0';
 
   g_return_val_if_fail (kopecks != NULL, FALSE);
   if (text == NULL)
@@ -68,6 +115,9 @@ sk_money_parse (const char *text, gint64 *kopecks)
               rubles = rubles * 10 + (c - '0');
             }
         }
+      else if (c == (gunichar)group_char && group_char != '\0' && !in_cents
+               && groups_thousands (p + 1))
+        continue;
       else if ((c == '.' || c == ',') && !in_cents)
         in_cents = TRUE;
       else if (g_unichar_isspace (c) || c == 0x202f || c == 0x00a0)

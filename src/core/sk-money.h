@@ -41,9 +41,12 @@ sk_money_add_saturating (gint64 *total, gint64 value)
     *total = value > 0 ? G_MAXINT64 : G_MININT64;
 }
 
-/* "1 299,00 ₽" (narrow no-break space between thousands). */
+/* The amount in the user's locale (LC_MONETARY), in roubles: "1,299.00 ₽"
+ * in English, "1 299,00 ₽" in Russian; in the C locale the Russian way
+ * ("1 299,00 ₽", narrow no-break space between thousands). */
 char *sk_money_format (gint64 kopecks);
-/* Parses "1299", "1299.5", "1 299,50" into kopecks. */
+/* Parses "1299", "1299.5", "1 299,50" into kopecks; in a locale that
+ * groups with "," (English), "1,299.50" too. */
 gboolean sk_money_parse (const char *text, gint64 *kopecks);
 /* floor (a * b / c) without overflow for non-negative a, b and positive c. */
 gint64 sk_muldiv (gint64 a, gint64 b, gint64 c);

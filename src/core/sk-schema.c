@@ -549,10 +549,35 @@ static const char migration_15[]
     = "UPDATE customers SET name_key = replace (name_key, 'е\xcc\x88', 'е')"
       " WHERE name_key LIKE '%е\xcc\x88%';";
 
+/* Store-local days (issue 16, sales per day by the store's day): the
+ * per-day cache's day is now each store's local calendar day
+ * (sk-analytics.c), which starts up to 14 hours either side of the UTC
+ * day; so a purchase's change drops its UTC day and the days on each side,
+ * and a store's time zone changed drops them all. The cache is made again. */
+static const char migration_16[]
+    = "DROP TRIGGER purchases_daily_insert;"
+      "DROP TRIGGER purchases_daily_update;"
+      "DROP TRIGGER purchases_daily_delete;"
+      "CREATE TRIGGER purchases_daily_insert AFTER INSERT ON purchases"
+      "  BEGIN DELETE FROM daily_stats_days WHERE day BETWEEN"
+      "    NEW.created_at / 86400000000 - 1 AND NEW.created_at / 86400000000 + 1; END;"
+      "CREATE TRIGGER purchases_daily_update AFTER UPDATE ON purchases"
+      "  BEGIN DELETE FROM daily_stats_days WHERE day BETWEEN"
+      "    OLD.created_at / 86400000000 - 1 AND OLD.created_at / 86400000000 + 1"
+      "    OR day BETWEEN NEW.created_at / 86400000000 - 1 AND NEW.created_at / 86400000000 + 1;"
+      "  END;"
+      "CREATE TRIGGER purchases_daily_delete AFTER DELETE ON purchases"
+      "  BEGIN DELETE FROM daily_stats_days WHERE day BETWEEN"
+      "    OLD.created_at / 86400000000 - 1 AND OLD.created_at / 86400000000 + 1; END;"
+      "CREATE TRIGGER stores_daily_timezone AFTER UPDATE OF timezone ON stores"
+      "  WHEN coalesce (OLD.timezone, '') <> coalesce (NEW.timezone, '')"
+      "  BEGIN DELETE FROM daily_stats_days; END;"
+      "DELETE FROM daily_stats_days;";
+
 static const char *const migrations[] = {
-  migration_1,  migration_2,  migration_3,  migration_4,  migration_5,
-  migration_6,  migration_7,  migration_8,  migration_9,  migration_10,
-  migration_11, migration_12, migration_13, migration_14, migration_15,
+  migration_1,  migration_2,  migration_3,  migration_4,  migration_5,  migration_6,
+  migration_7,  migration_8,  migration_9,  migration_10, migration_11, migration_12,
+  migration_13, migration_14, migration_15, migration_16,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);

@@ -360,7 +360,9 @@ read_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
     return reject (a, "malformed", "lines", _ ("A sale needs its lines")), NULL;
   lines = json_node_get_array (node);
   if (json_array_get_length (lines) == 0 || json_array_get_length (lines) > SK_SYNC_MAX_LINES)
-    return reject (a, "invalid_value", "lines", _ ("A sale has from 1 to %d lines"),
+    return reject (a, "invalid_value", "lines",
+                   g_dngettext (GETTEXT_PACKAGE, "A sale has from 1 to %d line",
+                                "A sale has from 1 to %d lines", SK_SYNC_MAX_LINES),
                    SK_SYNC_MAX_LINES),
            NULL;
   node = json_object_get_member (o, "applications");

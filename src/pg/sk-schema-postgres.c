@@ -470,6 +470,24 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
    * migration 15). */
   [15] = "UPDATE customers SET name_key = replace (name_key, 'е\xcc\x88', 'е')"
          " WHERE name_key LIKE '%е\xcc\x88%';",
+  /* Store-local days (issue 16; sk-schema.c, migration 16). */
+  [16] = "CREATE OR REPLACE FUNCTION purchases_daily () RETURNS trigger LANGUAGE plpgsql AS $$"
+         "  BEGIN"
+         "  IF TG_OP <> 'INSERT' THEN"
+         "  DELETE FROM daily_stats_days WHERE day BETWEEN"
+         "    OLD.created_at / 86400000000 - 1 AND OLD.created_at / 86400000000 + 1;"
+         "  END IF;"
+         "  IF TG_OP <> 'DELETE' THEN"
+         "  DELETE FROM daily_stats_days WHERE day BETWEEN"
+         "    NEW.created_at / 86400000000 - 1 AND NEW.created_at / 86400000000 + 1;"
+         "  END IF;"
+         "  RETURN NULL; END $$;"
+         "CREATE FUNCTION stores_daily_timezone () RETURNS trigger LANGUAGE plpgsql AS $$"
+         "  BEGIN DELETE FROM daily_stats_days; RETURN NULL; END $$;"
+         "CREATE TRIGGER stores_daily_timezone AFTER UPDATE OF timezone ON stores"
+         "  FOR EACH ROW WHEN (coalesce (OLD.timezone, '') <> coalesce (NEW.timezone, ''))"
+         "  EXECUTE FUNCTION stores_daily_timezone ();"
+         "DELETE FROM daily_stats_days;",
 };
 
 char *

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sk-analytics.h"
+#include "sk-database-file.h"
 #include "sk-money.h"
 #include "sk-server-private.h"
 
@@ -17,7 +18,17 @@ static void
 handle_health (SkRequest *r)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (GError) error = NULL;
 
+  /* Up means able to serve: a load balancer takes a server whose database
+   * is gone out of rotation. */
+  if (!sk_database_check (r->db, &error))
+    {
+      g_message ("Health: %s", error->message);
+      sk_request_reply (
+          r, 503, sk_error_to_json ("database_unavailable", "The database is not available", NULL));
+      return;
+    }
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "status");
   json_builder_add_string_value (builder, "ok");

@@ -216,8 +216,8 @@ static const char fixed_schemas[]
       "\"integer\", \"format\": \"int64\"}}}}}},"
       "\"PurchaseResult\": {\"type\": \"object\", \"properties\": {\"purchase\": {\"$ref\": "
       "\"#/components/schemas/Purchase\"},"
-      "  \"customer\": {\"allOf\": [{\"$ref\": \"#/components/schemas/Customer\"}], \"nullable\": "
-      "true},"
+      "  \"customer\": {\"type\": \"object\", \"allOf\": [{\"$ref\": "
+      "\"#/components/schemas/Customer\"}], \"nullable\": true},"
       "  \"replayed\": {\"type\": \"boolean\"}}},"
       "\"RefundRequest\": {\"type\": \"object\", \"required\": [\"id\", \"purchase_id\"], "
       "\"properties\": {"
@@ -458,6 +458,64 @@ add_response (JsonBuilder *builder, const char *status, const char *description,
   json_builder_end_object (builder);
 }
 
+/* The error answers an operation may give, each a shared response of
+ * components/responses, as the route's shape says which: a body or query
+ * can be malformed (400), too large (413) or hold a wrong value (422); a
+ * route with roles needs a token (401) and may refuse it (403); a path
+ * with ids may name nothing (404); a write may collide (409); a PUT may be
+ * stale (412); the public route with a body is the login (401, 429); and
+ * any may find its database away or the server full (503). */
+static const struct
+{
+  const char *status;
+  const char *name;
+  const char *description;
+} error_responses[] = {
+  { "400", "Malformed", "malformed: not JSON, or not the shape this operation takes" },
+  { "401", "Unauthorized",
+    "unauthorized: no token, an expired or revoked one, or a wrong password" },
+  { "403", "Forbidden", "forbidden: the caller's role or store may not do this" },
+  { "404", "NotFound", "not_found: nothing has this id" },
+  { "409", "Conflict", "conflict or idempotency_mismatch: the id, phone, card or code is taken" },
+  { "412", "StaleVersion", "stale_version: the record changed since the If-Match version" },
+  { "413", "TooLarge", "payload_too_large: the body is over the server's max-body" },
+  { "422", "InvalidValue", "invalid_value (and the ledger's codes): a value out of range" },
+  { "429", "TooManyLogins", "too_many_requests: too many failed logins for this name or address" },
+  { "503", "Unavailable", "database_unavailable, or the server is at max-connections" },
+};
+
+static void
+add_error_responses (JsonBuilder *builder, const SkRoute *route, guint n_params)
+{
+  gboolean body = route->request_schema != NULL;
+  gboolean input = body || route->query_params != NULL;
+  gboolean login = route->roles == SK_ROLE_NONE && body;
+  gboolean writes = body && !g_str_equal (route->method, "GET");
+  gboolean put = g_str_equal (route->method, "PUT");
+  gboolean given[G_N_ELEMENTS (error_responses)] = { input,
+                                                     route->roles != SK_ROLE_NONE || login,
+                                                     route->roles != SK_ROLE_NONE,
+                                                     n_params > 0,
+                                                     writes,
+                                                     put,
+                                                     body,
+                                                     input,
+                                                     login,
+                                                     TRUE };
+
+  for (guint i = 0; i < G_N_ELEMENTS (error_responses); i++)
+    if (given[i])
+      {
+        g_autofree char *ref
+            = g_strconcat ("#/components/responses/", error_responses[i].name, NULL);
+
+        json_builder_set_member_name (builder, error_responses[i].status);
+        json_builder_begin_object (builder);
+        add_string (builder, "$ref", ref);
+        json_builder_end_object (builder);
+      }
+}
+
 static char *
 openapi_path (const char *pattern, guint *n_params)
 {
@@ -542,8 +600,18 @@ sk_server_openapi (void)
   json_builder_set_member_name (builder, "license");
   json_builder_begin_object (builder);
   add_string (builder, "name", "GPL-3.0-or-later");
+  add_string (builder, "url", "https://www.gnu.org/licenses/gpl-3.0.html");
   json_builder_end_object (builder);
   json_builder_end_object (builder);
+
+  /* Relative: the server this document came from (GET /api/openapi.json). */
+  json_builder_set_member_name (builder, "servers");
+  json_builder_begin_array (builder);
+  json_builder_begin_object (builder);
+  add_string (builder, "url", "/");
+  add_string (builder, "description", "The server that serves this document");
+  json_builder_end_object (builder);
+  json_builder_end_array (builder);
 
   json_builder_set_member_name (builder, "security");
   json_builder_begin_array (builder);
@@ -714,8 +782,8 @@ sk_server_openapi (void)
             add_response (builder, "410",
                           "cursor_expired: a cursor this server did not give; pull from the start",
                           "Error");
-          add_response (builder, "default",
-                        "An error: 400 malformed, 401, 403, 404, 409, 412, 413, 422, 429", "Error");
+          add_error_responses (builder, route, n_params);
+          add_response (builder, "default", "Another error", "Error");
           json_builder_end_object (builder);
           json_builder_end_object (builder);
         }
@@ -732,6 +800,16 @@ sk_server_openapi (void)
   add_string (builder, "type", "http");
   add_string (builder, "scheme", "bearer");
   json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "responses");
+  json_builder_begin_object (builder);
+  for (i = 0; i < G_N_ELEMENTS (error_responses); i++)
+    {
+      g_autofree char *description
+          = g_strconcat (error_responses[i].status, " ", error_responses[i].description, NULL);
+
+      add_response (builder, error_responses[i].name, description, "Error");
+    }
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "schemas");
   json_builder_begin_object (builder);

@@ -468,7 +468,9 @@ worker (gpointer data, gpointer user_data)
   if (r->db == NULL)
     {
       g_message ("Cannot open the database: %s", error->message);
-      sk_request_fail (r, SK_ERROR_DATABASE, NULL, "The database is not available");
+      /* Not the request's fault, and it may pass: 503, as /api/health. */
+      sk_request_reply (
+          r, 503, sk_error_to_json ("database_unavailable", "The database is not available", NULL));
     }
   else
     {
