@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-#define SK_SCHEMA_VERSION 12
+#define SK_SCHEMA_VERSION 13
 
 #define SK_TYPE_DATABASE (sk_database_get_type ())
 G_DECLARE_FINAL_TYPE (SkDatabase, sk_database, SK, DATABASE, GObject)

@@ -509,9 +509,21 @@ static const char migration_12[]
       "  FROM sync_events AS e JOIN devices AS d ON d.id = e.device_id, json_each (e.review) AS j"
       "  WHERE e.review IS NOT NULL AND json_valid (e.review);";
 
+/* Delivery of notifications (issue 15): a worker claims a due row for a
+ * while (lease_owner, lease_until) before it sends it, so that several
+ * servers on one database send each once and a server killed mid-delivery
+ * leaves it to another once the lease runs out; campaign_id ties an
+ * announcement to its campaign's figures. */
+static const char migration_13[]
+    = "ALTER TABLE notifications ADD COLUMN lease_owner TEXT;"
+      "ALTER TABLE notifications ADD COLUMN lease_until INTEGER;"
+      "ALTER TABLE notifications ADD COLUMN campaign_id TEXT;"
+      "CREATE INDEX notifications_campaign ON notifications (campaign_id, status);";
+
 static const char *const migrations[] = {
   migration_1, migration_2, migration_3, migration_4,  migration_5,  migration_6,
   migration_7, migration_8, migration_9, migration_10, migration_11, migration_12,
+  migration_13,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);

@@ -444,6 +444,12 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
          "  FROM sync_events AS e JOIN devices AS d ON d.id = e.device_id,"
          "    json_array_elements (e.review::json) AS j (value)"
          "  WHERE e.review IS NOT NULL;",
+  /* Delivery of notifications: leases, marketing, campaign (sk-schema.c,
+   * migration 13). */
+  [13] = "ALTER TABLE notifications ADD COLUMN lease_owner TEXT COLLATE \"C\","
+         "  ADD COLUMN lease_until BIGINT,"
+         "  ADD COLUMN campaign_id TEXT COLLATE \"C\";"
+         "CREATE INDEX notifications_campaign ON notifications (campaign_id, status);",
 };
 
 char *

@@ -1,0 +1,73 @@
+/* sk-notifications.h: the store's side of delivering notifications: claims
+ * with a lease, outcomes, and what the worker must know of a recipient.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "sk-database.h"
+
+G_BEGIN_DECLS
+
+/* Events that are marketing: they count against the weekly cap and carry an
+ * unsubscribe link. A notification of another event (bonuses earned) is a
+ * receipt of what the customer did. */
+gboolean sk_notification_event_is_marketing (const char *event);
+
+/* Takes at most @limit pending notifications of @channels (NULL-terminated,
+ * at most three) that are due at @now and not leased to a live worker, and
+ * leases them to @owner until @lease_until, counting an attempt. Several
+ * servers on one database never get the same row while its lease lasts;
+ * a row whose worker died is taken again when its lease runs out. */
+GPtrArray *sk_database_claim_notifications (SkDatabase        *self,
+                                            const char *const *channels,
+                                            const char        *owner,
+                                            gint64             now,
+                                            gint64             lease_until,
+                                            guint              limit,
+                                            GError           **error);
+
+typedef enum
+{
+  SK_DELIVERY_SENT,   /* @when: the time it was sent */
+  SK_DELIVERY_RETRY,  /* @when: the next attempt; @message: this one's error */
+  SK_DELIVERY_FAILED, /* for good, with @message */
+  SK_DELIVERY_HOLD,   /* not tried (quiet hours): again at @when, not an attempt */
+} SkDeliveryOutcome;
+
+/* Records what became of a claimed notification and ends its lease. FALSE
+ * without an error when @owner's lease had already been taken over. */
+gboolean sk_database_finish_notification (SkDatabase       *self,
+                                          const char       *id,
+                                          const char       *owner,
+                                          SkDeliveryOutcome outcome,
+                                          gint64            when,
+                                          const char       *message,
+                                          GError          **error);
+
+/* What the worker checks of a notification's customer just before sending. */
+typedef struct
+{
+  gboolean exists;
+  gboolean consent;        /* to the notification's channel */
+  char    *timezone;       /* the home store's; NULL: none known */
+  gint64   marketing_sent; /* marketing messages sent since @since */
+} SkNotificationAudience;
+
+void     sk_notification_audience_clear (SkNotificationAudience *audience);
+gboolean sk_database_notification_audience (SkDatabase            *self,
+                                            const char            *customer_id,
+                                            const char            *channel,
+                                            gint64                 since,
+                                            SkNotificationAudience *out,
+                                            GError               **error);
+
+/* The notification, whatever its state (NULL and SK_ERROR_NOT_FOUND if none). */
+SkNotification *sk_database_get_notification (SkDatabase *self, const char *id, GError **error);
+
+/* Withdraws the customer's consent to @channel ("email", "sms", "push"), as
+ * an edit of the customer (its version moves, tills learn of it). */
+gboolean sk_database_withdraw_consent (SkDatabase *self,
+                                       const char *customer_id,
+                                       const char *channel,
+                                       GError    **error);
+
+G_END_DECLS
