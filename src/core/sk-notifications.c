@@ -15,6 +15,21 @@ sk_notification_event_is_marketing (const char *event)
   return g_strcmp0 (event, "campaign") == 0 || g_strcmp0 (event, "birthday") == 0;
 }
 
+void
+sk_outgoing_free (SkOutgoing *outgoing)
+{
+  if (outgoing == NULL)
+    return;
+  g_free (outgoing->id);
+  g_free (outgoing->customer_id);
+  g_free (outgoing->channel);
+  g_free (outgoing->event);
+  g_free (outgoing->recipient);
+  g_free (outgoing->subject);
+  g_free (outgoing->body);
+  g_free (outgoing);
+}
+
 GPtrArray *
 sk_database_claim_notifications (SkDatabase        *self,
                                  const char *const *channels,
@@ -25,6 +40,8 @@ sk_database_claim_notifications (SkDatabase        *self,
                                  GError           **error)
 {
   const char *wanted[3] = { NULL, NULL, NULL };
+  g_autoptr (GPtrArray) rows = NULL;
+  GPtrArray  *claimed;
   SkStmt     *stmt;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
@@ -40,7 +57,26 @@ sk_database_claim_notifications (SkDatabase        *self,
                       owner, wanted[0], wanted[1], wanted[2], (gint64)limit, lease_until);
   if (stmt == NULL)
     return NULL;
-  return sk_db_query_records (self, stmt, SK_TYPE_NOTIFICATION, error);
+  rows = sk_db_query_records (self, stmt, SK_TYPE_NOTIFICATION, error);
+  if (rows == NULL)
+    return NULL;
+  claimed = g_ptr_array_new_with_free_func ((GDestroyNotify)sk_outgoing_free);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SkNotification *n = g_ptr_array_index (rows, i);
+      SkOutgoing     *out = g_new0 (SkOutgoing, 1);
+
+      out->id = g_strdup (n->id);
+      out->customer_id = g_strdup (n->customer_id);
+      out->channel = g_strdup (n->channel);
+      out->event = g_strdup (n->event);
+      out->recipient = g_strdup (n->recipient);
+      out->subject = g_strdup (n->subject);
+      out->body = g_strdup (n->body);
+      out->attempts = n->attempts;
+      g_ptr_array_add (claimed, out);
+    }
+  return claimed;
 }
 
 gboolean
@@ -196,4 +232,29 @@ sk_database_withdraw_consent (SkDatabase *self,
       return FALSE;
     }
   return sk_database_update_customer (self, customer, error);
+}
+
+char *
+sk_database_setting_once (SkDatabase *self, const char *key, const char *value, GError **error)
+{
+  SkStmt  *stmt;
+  gboolean has_row = FALSE;
+  char    *stored = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  g_return_val_if_fail (key != NULL && value != NULL, NULL);
+
+  if (!sk_db_exec (self, error,
+                   "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                   "ss", key, value))
+    return NULL;
+  stmt = sk_db_query (self, error, "SELECT value FROM settings WHERE key = ?", "s", key);
+  if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
+    return NULL;
+  if (has_row)
+    stored = g_strdup (sk_stmt_text (stmt, 0));
+  sk_stmt_reset (stmt);
+  if (stored == NULL)
+    g_set_error (error, SK_ERROR, SK_ERROR_DATABASE, _ ("The setting %s was not kept"), key);
+  return stored;
 }

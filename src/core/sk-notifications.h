@@ -12,11 +12,28 @@ G_BEGIN_DECLS
  * receipt of what the customer did. */
 gboolean sk_notification_event_is_marketing (const char *event);
 
+/* A claimed notification, as the worker needs it. */
+typedef struct
+{
+  char  *id;
+  char  *customer_id; /* may be NULL */
+  char  *channel;
+  char  *event;
+  char  *recipient;
+  char  *subject;
+  char  *body;
+  gint64 attempts; /* this one included */
+} SkOutgoing;
+
+void sk_outgoing_free (SkOutgoing *outgoing);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkOutgoing, sk_outgoing_free)
+
 /* Takes at most @limit pending notifications of @channels (NULL-terminated,
  * at most three) that are due at @now and not leased to a live worker, and
  * leases them to @owner until @lease_until, counting an attempt. Several
  * servers on one database never get the same row while its lease lasts;
- * a row whose worker died is taken again when its lease runs out. */
+ * a row whose worker died is taken again when its lease runs out. An array
+ * of SkOutgoing. */
 GPtrArray *sk_database_claim_notifications (SkDatabase        *self,
                                             const char *const *channels,
                                             const char        *owner,
@@ -53,6 +70,7 @@ typedef struct
 } SkNotificationAudience;
 
 void     sk_notification_audience_clear (SkNotificationAudience *audience);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SkNotificationAudience, sk_notification_audience_clear)
 gboolean sk_database_notification_audience (SkDatabase            *self,
                                             const char            *customer_id,
                                             const char            *channel,
@@ -69,5 +87,10 @@ gboolean sk_database_withdraw_consent (SkDatabase *self,
                                        const char *customer_id,
                                        const char *channel,
                                        GError    **error);
+
+/* The setting @key, set to @value first if it has none: every server on one
+ * database ends with the same (a signing key made once). */
+char *
+sk_database_setting_once (SkDatabase *self, const char *key, const char *value, GError **error);
 
 G_END_DECLS
