@@ -8,6 +8,7 @@ packages="
   libglib2.0-dev libjson-glib-dev libsqlite3-dev sqlite3
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev
   libsoup-3.0-dev libsodium-dev libpq-dev postgresql
+  libcurl4-openssl-dev
   xvfb xauth dbus desktop-file-utils appstream imagemagick
   wrk
   clang-14 libclang-rt-14-dev clang-format

@@ -2530,6 +2530,11 @@ static const PolicyCase policy_cases[] = {
   { "POST", "/api/auth/logout", "/api/auth/logout", NULL, "204 204 204 204 401",
     "204 204 204 204 401", TRUE },
   { "GET", "/api/auth/me", "/api/auth/me", NULL, ANY_ROLE, ANY_ROLE },
+  /* A bad link is refused alike for everyone (test-delivery follows good ones). */
+  { "GET", "/api/unsubscribe", "/api/unsubscribe?token=bad.link", NULL, "422 422 422 422 422",
+    "422 422 422 422 422" },
+  { "POST", "/api/unsubscribe", "/api/unsubscribe?token=bad.link", NULL, "422 422 422 422 422",
+    "422 422 422 422 422" },
 
   /* Customers are members of the chain: every till finds and reads them. */
   { "GET", "/api/customers", "/api/customers?q=Test", NULL, ANY_ROLE, ANY_ROLE },

@@ -41,8 +41,8 @@ sk_database_claim_notifications (SkDatabase        *self,
 {
   const char *wanted[3] = { NULL, NULL, NULL };
   g_autoptr (GPtrArray) rows = NULL;
-  GPtrArray  *claimed;
-  SkStmt     *stmt;
+  GPtrArray *claimed;
+  SkStmt    *stmt;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   g_return_val_if_fail (owner != NULL, NULL);
@@ -53,7 +53,7 @@ sk_database_claim_notifications (SkDatabase        *self,
       g_return_val_if_fail (i < G_N_ELEMENTS (wanted), NULL);
       wanted[i] = channels[i];
     }
-  stmt = sk_db_query (self, error, sk_db_sql (self, SK_SQL_NOTIFICATIONS_CLAIM), "isssssii", now,
+  stmt = sk_db_query (self, error, sk_db_sql (self, SK_SQL_NOTIFICATIONS_CLAIM), "issssii", now,
                       owner, wanted[0], wanted[1], wanted[2], (gint64)limit, lease_until);
   if (stmt == NULL)
     return NULL;
@@ -136,12 +136,12 @@ sk_notification_audience_clear (SkNotificationAudience *audience)
 }
 
 gboolean
-sk_database_notification_audience (SkDatabase            *self,
-                                   const char            *customer_id,
-                                   const char            *channel,
-                                   gint64                 since,
+sk_database_notification_audience (SkDatabase             *self,
+                                   const char             *customer_id,
+                                   const char             *channel,
+                                   gint64                  since,
                                    SkNotificationAudience *out,
-                                   GError               **error)
+                                   GError                **error)
 {
   SkStmt  *stmt;
   gboolean has_row = FALSE;
@@ -168,7 +168,7 @@ sk_database_notification_audience (SkDatabase            *self,
       self, error,
       "SELECT c.consent_email, c.consent_sms, c.consent_push, s.timezone,"
       " (SELECT count(*) FROM notifications AS n WHERE n.customer_id = c.id"
-      "   AND n.status = 'sent' AND n.event IN ('campaign', 'birthday') AND n.sent_at >= ?2)"
+      "   AND n.status = 'sent' AND n.event IN ('campaign', 'birthday') AND n.sent_at > ?2)"
       " FROM customers AS c LEFT JOIN stores AS s ON s.id = c.home_store_id WHERE c.id = ?1",
       "si", customer_id, since);
   if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))

@@ -69,14 +69,14 @@ typedef struct
   gint64   marketing_sent; /* marketing messages sent since @since */
 } SkNotificationAudience;
 
-void     sk_notification_audience_clear (SkNotificationAudience *audience);
+void sk_notification_audience_clear (SkNotificationAudience *audience);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SkNotificationAudience, sk_notification_audience_clear)
-gboolean sk_database_notification_audience (SkDatabase            *self,
-                                            const char            *customer_id,
-                                            const char            *channel,
-                                            gint64                 since,
+gboolean sk_database_notification_audience (SkDatabase             *self,
+                                            const char             *customer_id,
+                                            const char             *channel,
+                                            gint64                  since,
                                             SkNotificationAudience *out,
-                                            GError               **error);
+                                            GError                **error);
 
 /* The notification, whatever its state (NULL and SK_ERROR_NOT_FOUND if none). */
 SkNotification *sk_database_get_notification (SkDatabase *self, const char *id, GError **error);

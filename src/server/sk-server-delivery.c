@@ -137,11 +137,8 @@ sk_unsubscribe_token (SkDatabase *db, const char *customer_id, const char *chann
 }
 
 gboolean
-sk_unsubscribe_token_check (SkDatabase *db,
-                            const char *token,
-                            char      **customer_id,
-                            char      **channel,
-                            GError    **error)
+sk_unsubscribe_token_check (
+    SkDatabase *db, const char *token, char **customer_id, char **channel, GError **error)
 {
   guchar           key[crypto_auth_KEYBYTES];
   guchar           mac[crypto_auth_BYTES];
@@ -271,7 +268,7 @@ quiet_until (const SkNotifyConfig *notify, const char *timezone, gint64 now)
   g_autoptr (GTimeZone) zone = NULL;
   g_autoptr (GDateTime) local = NULL;
   g_autoptr (GDateTime) end = NULL;
-  int  hour;
+  int      hour;
   gboolean quiet;
 
   if (notify->quiet_start == notify->quiet_end)
@@ -400,11 +397,11 @@ deliver (SkDelivery *self, SkOutgoing *n, GError **error)
 {
   const SkNotifyConfig *notify = &self->config->notify;
   g_auto (SkNotificationAudience) audience = { 0 };
-  g_autofree char *message = NULL;
-  gboolean         marketing = sk_notification_event_is_marketing (n->event);
-  gint64           now = self->clock (self->clock_data);
-  gint64           until;
-  SkSendResult     result;
+  g_autofree char  *message = NULL;
+  gboolean          marketing = sk_notification_event_is_marketing (n->event);
+  gint64            now = self->clock (self->clock_data);
+  gint64            until;
+  SkSendResult      result;
   SkDeliveryOutcome outcome;
   gint64            when = now;
 
@@ -461,9 +458,9 @@ sk_delivery_run_once (SkDelivery *self, GError **error)
   if (self->channels[0] == NULL)
     return 0;
   now = self->clock (self->clock_data);
-  batch = sk_database_claim_notifications (self->db, self->channels, self->owner, now,
-                                           now + self->config->notify.lease * G_USEC_PER_SEC,
-                                           self->config->notify.batch, error);
+  batch = sk_database_claim_notifications (
+      self->db, self->channels, self->owner, now,
+      now + (gint64)self->config->notify.lease * G_USEC_PER_SEC, self->config->notify.batch, error);
   if (batch == NULL)
     return -1;
   for (guint i = 0; i < batch->len; i++)

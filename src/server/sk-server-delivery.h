@@ -54,10 +54,10 @@ SkSendResult sk_gateway_send (SoupSession           *session,
 
 /* The signed token of an unsubscribe link (no login): it names the customer
  * and the channel, and only this database's key makes it. */
-char    *sk_unsubscribe_token (SkDatabase *db, const char *customer_id, const char *channel,
-                               GError **error);
-gboolean sk_unsubscribe_token_check (SkDatabase *db, const char *token, char **customer_id,
-                                     char **channel, GError **error);
+char *
+sk_unsubscribe_token (SkDatabase *db, const char *customer_id, const char *channel, GError **error);
+gboolean sk_unsubscribe_token_check (
+    SkDatabase *db, const char *token, char **customer_id, char **channel, GError **error);
 
 /* Microseconds since the epoch, UTC: the worker's idea of now. */
 typedef gint64 (*SkDeliveryClock) (gpointer user_data);

@@ -44,11 +44,11 @@ fill_node (JsonNode *node, const Placeholder *placeholders, guint n)
         JsonObject *in = json_node_get_object (node);
         JsonObject *out = json_object_new ();
         g_autoptr (GList) members = json_object_get_members (in);
-        JsonNode   *result = json_node_new (JSON_NODE_OBJECT);
+        JsonNode *result = json_node_new (JSON_NODE_OBJECT);
 
         for (GList *l = members; l != NULL; l = l->next)
-          json_object_set_member (out, l->data,
-                                  fill_node (json_object_get_member (in, l->data), placeholders, n));
+          json_object_set_member (
+              out, l->data, fill_node (json_object_get_member (in, l->data), placeholders, n));
         json_node_take_object (result, out);
         return result;
       }
@@ -99,7 +99,7 @@ sk_gateway_send (SoupSession           *session,
   g_autoptr (GBytes) request = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *json = NULL;
-  guint status;
+  guint            status;
 
   g_return_val_if_fail (SOUP_IS_SESSION (session), SK_SEND_PERMANENT);
   g_return_val_if_fail (gateway != NULL && gateway->url != NULL, SK_SEND_PERMANENT);
@@ -146,8 +146,8 @@ sk_gateway_send (SoupSession           *session,
   if (SOUP_STATUS_IS_SUCCESSFUL (status))
     return SK_SEND_OK;
   {
-    gsize       size = 0;
-    const char *data = g_bytes_get_data (answer, &size);
+    gsize            size = 0;
+    const char      *data = g_bytes_get_data (answer, &size);
     g_autofree char *said = g_utf8_make_valid (data != NULL ? data : "", MIN (size, MAX_ANSWER));
 
     *error_message = g_strdup_printf ("HTTP %u: %s", status, g_strstrip (said));

@@ -13,12 +13,12 @@
 
 struct _SkSmtp
 {
-  CURL *curl;
-  char *url;
-  char *from;
-  char *domain; /* of @from, for Message-ID */
-  char *username;
-  char *password;
+  CURL    *curl;
+  char    *url;
+  char    *from;
+  char    *domain; /* of @from, for Message-ID */
+  char    *username;
+  char    *password;
   gboolean reuse;
   char     error[CURL_ERROR_SIZE];
 };
@@ -103,11 +103,11 @@ sk_smtp_send (SkSmtp *self, const SkMail *mail, char **error_message)
   g_autofree char *h_unsub = NULL, *rcpt = NULL, *sender = NULL;
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   struct curl_slist *headers = NULL, *recipients = NULL;
-  curl_mime *mime, *alternative;
-  curl_mimepart *part;
-  CURLcode code;
-  long response = 0;
-  SkSendResult result;
+  curl_mime         *mime, *alternative;
+  curl_mimepart     *part;
+  CURLcode           code;
+  long               response = 0;
+  SkSendResult       result;
 
   g_return_val_if_fail (self != NULL && mail != NULL, SK_SEND_PERMANENT);
 

@@ -186,7 +186,8 @@ load_gateway (GKeyFile *file, const char *group, SkGatewayConfig *gateway, GErro
       return FALSE;
     }
   if (gateway->body_template == NULL)
-    gateway->body_template = g_strdup ("{\"id\": \"{{id}}\", \"to\": \"{{to}}\", \"text\": \"{{text}}\"}");
+    gateway->body_template
+        = g_strdup ("{\"id\": \"{{id}}\", \"to\": \"{{to}}\", \"text\": \"{{text}}\"}");
   if (!json_parser_load_from_data (parser, gateway->body_template, -1, &local)
       || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
