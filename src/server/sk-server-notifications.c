@@ -52,7 +52,7 @@ handle_unsubscribe (SkRequest *r)
 
   /* A GET route does not write, as a rule: this one, a link in an e-mail,
    * must, so it takes the write lock itself, as the sale does. */
-  if (r->write_locked)
+  if (r->write_locked || (r->route != NULL && (r->route->flags & SK_ROUTE_WRITES)))
     {
       unsubscribe (r);
       return;
