@@ -575,7 +575,7 @@ test_consent (Fixture *f, gconstpointer data)
   /* Anna withdraws SMS consent after the message was queued. */
   sms = queue (f, "sms", "bonus_earned", "+79001234567", NULL, "Hi");
   email = queue (f, "email", "bonus_earned", "anna@example.org", "Hi", "Hi");
-  g_assert_true (sk_database_withdraw_consent (f->db, f->anna->id, "sms", &error));
+  g_assert_true (sk_database_withdraw_consent (f->db, f->anna->id, "sms", NULL, f->now, &error));
   g_assert_no_error (error);
   g_assert_cmpint (run_once (delivery), ==, 2);
   g_assert_cmpuint (gateway_count (f->gateway), ==, 0);

@@ -210,6 +210,8 @@ gboolean
 sk_database_withdraw_consent (SkDatabase *self,
                               const char *customer_id,
                               const char *channel,
+                              const char *notification_id,
+                              gint64      now,
                               GError    **error)
 {
   g_autoptr (SkCustomer) customer = NULL;
@@ -217,9 +219,11 @@ sk_database_withdraw_consent (SkDatabase *self,
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (channel != NULL, FALSE);
 
+  if (!sk_db_begin (self, error))
+    return FALSE;
   customer = sk_database_get_customer (self, customer_id, error);
   if (customer == NULL)
-    return FALSE;
+    goto fail;
   if (g_str_equal (channel, "email"))
     customer->consent_email = FALSE;
   else if (g_str_equal (channel, "sms"))
@@ -229,9 +233,23 @@ sk_database_withdraw_consent (SkDatabase *self,
   else
     {
       g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("Unknown channel: %s"), channel);
-      return FALSE;
+      goto fail;
     }
-  return sk_database_update_customer (self, customer, error);
+  if (!sk_database_update_customer (self, customer, error))
+    goto fail;
+  /* The first time the link of that message was followed: its campaign's
+   * figures count it. */
+  if (notification_id != NULL
+      && !sk_db_exec (self, error,
+                      "UPDATE notifications SET unsubscribed_at = ? WHERE id = ?"
+                      " AND customer_id = ? AND unsubscribed_at IS NULL",
+                      "iss", now, notification_id, customer_id))
+    goto fail;
+  return sk_db_commit (self, error);
+
+fail:
+  sk_db_rollback (self);
+  return FALSE;
 }
 
 char *

@@ -82,15 +82,85 @@ gboolean sk_database_notification_audience (SkDatabase             *self,
 SkNotification *sk_database_get_notification (SkDatabase *self, const char *id, GError **error);
 
 /* Withdraws the customer's consent to @channel ("email", "sms", "push"), as
- * an edit of the customer (its version moves, tills learn of it). */
+ * an edit of the customer (its version moves, tills learn of it), from the
+ * link of notification @notification_id (may be NULL), marked at @now. */
 gboolean sk_database_withdraw_consent (SkDatabase *self,
                                        const char *customer_id,
                                        const char *channel,
+                                       const char *notification_id,
+                                       gint64      now,
                                        GError    **error);
 
 /* The setting @key, set to @value first if it has none: every server on one
  * database ends with the same (a signing key made once). */
 char *
 sk_database_setting_once (SkDatabase *self, const char *key, const char *value, GError **error);
+
+/* Templates per event ("bonus_earned", "birthday", "campaign") and language
+ * ("ru", "en" shipped): {name}, {child}, {age}, {amount}, {balance},
+ * {store}, {campaign} and {description} in the subject and the text. */
+#define SK_SETTING_NOTIFICATION_LANGUAGE "notification_language"
+
+typedef struct
+{
+  char  *event;
+  char  *language;
+  char  *subject;
+  char  *body;
+  gint64 version; /* 0 on save: whatever is stored */
+} SkNotificationTemplate;
+
+void sk_notification_template_free (SkNotificationTemplate *t);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkNotificationTemplate, sk_notification_template_free)
+
+gboolean   sk_notification_template_validate (const SkNotificationTemplate *t, GError **error);
+GPtrArray *sk_database_list_notification_templates (SkDatabase *self, GError **error);
+SkNotificationTemplate *sk_database_get_notification_template (SkDatabase *self,
+                                                               const char *event,
+                                                               const char *language,
+                                                               GError    **error);
+/* Inserts or updates (with the version check: SK_ERROR_STALE). */
+gboolean sk_database_save_notification_template (SkDatabase             *self,
+                                                 SkNotificationTemplate *t,
+                                                 GError                **error);
+/* @text with its {placeholders} replaced from @values (absent: empty). */
+char *sk_notification_render (const char *text, GHashTable *values);
+
+/* Messages per channel (and customers reached at all). */
+typedef struct
+{
+  gint64 email;
+  gint64 sms;
+  gint64 push;
+  gint64 customers;
+} SkReach;
+
+/* Queues the birthday greetings of the children born on the day
+ * @lead_days ahead in their parent's home store's timezone, once per child
+ * per year however often it runs; how many were queued, or -1. */
+gint64 sk_database_queue_birthdays (SkDatabase *self, gint64 now, guint lead_days, GError **error);
+
+/* Whom an announcement of the campaign would reach, per channel: its
+ * segments and stores, on its channels (none listed: all), with consent. */
+gboolean sk_database_campaign_reach (SkDatabase *self,
+                                     const char *campaign_id,
+                                     SkReach    *reach,
+                                     GError    **error);
+/* Queues the announcement to them, each customer once (again: nothing). */
+gboolean sk_database_announce_campaign (
+    SkDatabase *self, const char *campaign_id, gint64 now, SkReach *queued, GError **error);
+
+typedef struct
+{
+  gint64 pending;
+  gint64 sent;
+  gint64 failed;
+  gint64 unsubscribed; /* links followed from its messages */
+} SkCampaignDeliveries;
+
+gboolean sk_database_campaign_deliveries (SkDatabase           *self,
+                                          const char           *campaign_id,
+                                          SkCampaignDeliveries *out,
+                                          GError              **error);
 
 G_END_DECLS

@@ -114,9 +114,12 @@ base64url (const guchar *data, gsize size)
 }
 
 static char *
-token_with_key (const guchar *key, const char *customer_id, const char *channel)
+token_with_key (const guchar *key,
+                const char   *customer_id,
+                const char   *channel,
+                const char   *notification_id)
 {
-  g_autofree char *subject = g_strdup_printf ("%s:%s", channel, customer_id);
+  g_autofree char *subject = g_strdup_printf ("%s:%s:%s", channel, customer_id, notification_id);
   g_autofree char *encoded = base64url ((const guchar *)subject, strlen (subject));
   g_autofree char *encoded_mac = NULL;
   guchar           mac[crypto_auth_BYTES];
@@ -126,19 +129,13 @@ token_with_key (const guchar *key, const char *customer_id, const char *channel)
   return g_strdup_printf ("%s.%s", encoded, encoded_mac);
 }
 
-char *
-sk_unsubscribe_token (SkDatabase *db, const char *customer_id, const char *channel, GError **error)
-{
-  guchar key[crypto_auth_KEYBYTES];
-
-  if (!load_key (db, key, error))
-    return NULL;
-  return token_with_key (key, customer_id, channel);
-}
-
 gboolean
-sk_unsubscribe_token_check (
-    SkDatabase *db, const char *token, char **customer_id, char **channel, GError **error)
+sk_unsubscribe_token_check (SkDatabase *db,
+                            const char *token,
+                            char      **customer_id,
+                            char      **channel,
+                            char      **notification_id,
+                            GError    **error)
 {
   guchar           key[crypto_auth_KEYBYTES];
   guchar           mac[crypto_auth_BYTES];
@@ -146,7 +143,7 @@ sk_unsubscribe_token_check (
   gsize            subject_size = 0, mac_size = 0;
   const char      *dot = token != NULL ? strchr (token, '.') : NULL;
   g_autofree char *text = NULL;
-  char            *colon;
+  g_auto (GStrv) parts = NULL;
 
   if (dot == NULL
       || sodium_base642bin (subject, sizeof subject - 1, token, dot - token, NULL, &subject_size,
@@ -168,15 +165,15 @@ sk_unsubscribe_token_check (
       return FALSE;
     }
   text = g_strndup ((const char *)subject, subject_size);
-  colon = strchr (text, ':');
-  if (colon == NULL)
+  parts = g_strsplit (text, ":", 3);
+  if (g_strv_length (parts) != 3)
     {
       g_set_error (error, SK_ERROR, SK_ERROR_INVALID, "This unsubscribe link is damaged");
       return FALSE;
     }
-  *colon = '\0';
-  *channel = g_strdup (text);
-  *customer_id = g_strdup (colon + 1);
+  *channel = g_strdup (parts[0]);
+  *customer_id = g_strdup (parts[1]);
+  *notification_id = g_strdup (parts[2]);
   return TRUE;
 }
 
@@ -333,7 +330,7 @@ send_one (SkDelivery *self, SkOutgoing *n, gboolean marketing, char **error_mess
 
       if (marketing && n->customer_id != NULL && notify->public_url != NULL)
         {
-          g_autofree char *token = token_with_key (self->key, n->customer_id, n->channel);
+          g_autofree char *token = token_with_key (self->key, n->customer_id, n->channel, n->id);
 
           url = g_strdup_printf ("%s%sapi/unsubscribe?token=%s", notify->public_url,
                                  g_str_has_suffix (notify->public_url, "/") ? "" : "/", token);

@@ -52,12 +52,15 @@ SkSendResult sk_gateway_send (SoupSession           *session,
                               const char            *text,
                               char                 **error_message);
 
-/* The signed token of an unsubscribe link (no login): it names the customer
- * and the channel, and only this database's key makes it. */
-char *
-sk_unsubscribe_token (SkDatabase *db, const char *customer_id, const char *channel, GError **error);
-gboolean sk_unsubscribe_token_check (
-    SkDatabase *db, const char *token, char **customer_id, char **channel, GError **error);
+/* Reads the signed token of an unsubscribe link (no login): it names the
+ * customer, the channel and the notification it came in; only the worker,
+ * with this database's key, makes one. SK_ERROR_INVALID when it is not. */
+gboolean sk_unsubscribe_token_check (SkDatabase *db,
+                                     const char *token,
+                                     char      **customer_id,
+                                     char      **channel,
+                                     char      **notification_id,
+                                     GError    **error);
 
 /* Microseconds since the epoch, UTC: the worker's idea of now. */
 typedef gint64 (*SkDeliveryClock) (gpointer user_data);

@@ -19,6 +19,7 @@ unsubscribe (SkRequest *r)
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autofree char *customer_id = NULL;
   g_autofree char *channel = NULL;
+  g_autofree char *notification_id = NULL;
   const char      *token = sk_request_query (r, "token");
 
   if (token == NULL)
@@ -26,8 +27,9 @@ unsubscribe (SkRequest *r)
       sk_request_fail (r, SK_ERROR_INVALID, "token", "The unsubscribe link has no token");
       return;
     }
-  if (!sk_unsubscribe_token_check (r->db, token, &customer_id, &channel, &error)
-      || !sk_database_withdraw_consent (r->db, customer_id, channel, &error))
+  if (!sk_unsubscribe_token_check (r->db, token, &customer_id, &channel, &notification_id, &error)
+      || !sk_database_withdraw_consent (r->db, customer_id, channel, notification_id,
+                                        g_get_real_time (), &error))
     {
       if (g_error_matches (error, SK_ERROR, SK_ERROR_INVALID))
         sk_request_fail (r, SK_ERROR_INVALID, "token", error->message);
