@@ -13,6 +13,7 @@
 #include "sk-notifications.h"
 #include "sk-postgres.h"
 #include "sk-server-delivery.h"
+#include "sk-server-private.h"
 #include "sk-test-postgres.h"
 #include "sk-test-server.h"
 #include "sk-test-smtp.h"
@@ -943,6 +944,380 @@ test_sale_to_inbox (Fixture *f, gconstpointer data)
   g_assert_cmpuint (gateway_count (f->gateway), ==, 2);
 }
 
+/* The API: a server with no channel of its own (the test's worker delivers)
+ * and marketing's token. */
+
+typedef struct
+{
+  SkTestServer *server;
+  SoupSession  *session;
+  char         *token;
+} Api;
+
+static JsonNode *
+api_call (Api *api, const char *method, const char *path, const char *body, guint *status)
+{
+  g_autofree char *url
+      = g_strdup_printf ("http://127.0.0.1:%u%s", sk_test_server_get_port (api->server), path);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr (GBytes) answer = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *authorization = NULL;
+
+  if (api->token != NULL)
+    {
+      authorization = g_strdup_printf ("Bearer %s", api->token);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                    authorization);
+    }
+  if (body != NULL)
+    {
+      g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  answer = soup_session_send_and_read (api->session, msg, NULL, &error);
+  g_assert_no_error (error);
+  *status = soup_message_get_status (msg);
+  return json_from_string (g_bytes_get_size (answer) > 0 ? g_bytes_get_data (answer, NULL) : "null",
+                           NULL);
+}
+
+/* The answer of a call that must have @expected as its status. */
+static JsonObject *
+api_expect (Api *api, const char *method, const char *path, const char *body, guint expected)
+{
+  static JsonNode *last = NULL; /* kept until the next call */
+  guint            status = 0;
+
+  g_clear_pointer (&last, json_node_unref);
+  last = api_call (api, method, path, body, &status);
+  if (status != expected)
+    g_error ("%s %s: %u, expected %u: %s", method, path, status, expected,
+             last ? json_to_string (last, FALSE) : "(no body)");
+  return last != NULL && JSON_NODE_HOLDS_OBJECT (last) ? json_node_get_object (last) : NULL;
+}
+
+static void
+api_start (Api *api, Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *user = NULL;
+  SkServerConfig  *config = sk_server_config_new ();
+  JsonObject      *login;
+
+  config->port = 0;
+  sk_test_set_string (&config->database, f->database);
+  api->server = sk_test_server_start (config);
+  api->session = soup_session_new ();
+  user = sk_auth_create_user (f->db, "marketing1", "marketing-pass", "marketing", NULL, &error);
+  g_assert_no_error (error);
+  login = api_expect (api, "POST", "/api/auth/login",
+                      "{\"username\": \"marketing1\", \"password\": \"marketing-pass\"}", 200);
+  api->token = g_strdup (json_object_get_string_member (login, "token"));
+  g_free (f->config->notify.public_url);
+  f->config->notify.public_url
+      = g_strdup_printf ("http://127.0.0.1:%u/", sk_test_server_get_port (api->server));
+}
+
+static void
+api_stop (Api *api)
+{
+  api_expect (api, "POST", "/api/auth/logout", NULL, 204);
+  g_free (api->token);
+  g_object_unref (api->session);
+  sk_test_server_stop (api->server);
+}
+
+static SkCustomer *
+create_customer (Fixture *f, const char *name, const char *phone, const char *email)
+{
+  g_autoptr (GError) error = NULL;
+  SkCustomer *customer = sk_test_create_customer (f->db, name, phone);
+
+  sk_test_set_string (&customer->email, email);
+  sk_test_set_string (&customer->home_store_id, f->store->id);
+  customer->consent_email = TRUE;
+  g_assert_true (sk_database_update_customer (f->db, customer, &error));
+  g_assert_no_error (error);
+  return customer;
+}
+
+static void
+test_templates (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SkDelivery) delivery = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) mails = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *sale_id = g_uuid_string_random ();
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (SkPurchaseRequest) request = NULL;
+  g_autoptr (SkPurchaseResult) result = NULL;
+  g_autofree char *subject = NULL;
+  JsonObject      *o;
+  JsonArray       *items;
+  gboolean         found = FALSE;
+  Api              api = { 0 };
+
+  api_start (&api, f);
+  /* Russian and English shipped, for every event. */
+  o = api_expect (&api, "GET", "/api/notification-templates", NULL, 200);
+  items = json_object_get_array_member (o, "items");
+  g_assert_cmpuint (json_array_get_length (items), ==, 6);
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *t = json_array_get_object_element (items, i);
+
+      found |= g_str_equal (json_object_get_string_member (t, "event"), "birthday")
+               && g_str_equal (json_object_get_string_member (t, "language"), "ru");
+    }
+  g_assert_true (found);
+
+  /* A preview of the stored birthday greeting, with examples. */
+  o = api_expect (&api, "POST", "/api/notification-templates/preview",
+                  "{\"event\": \"birthday\", \"language\": \"ru\"}", 200);
+  g_assert_cmpstr (json_object_get_string_member (o, "subject"), ==, "Скоро день рождения: Маша");
+  g_assert_nonnull (strstr (json_object_get_string_member (o, "body"), "Маша"));
+  /* And of a text being written. */
+  o = api_expect (&api, "POST", "/api/notification-templates/preview",
+                  "{\"event\": \"bonus_earned\", \"language\": \"en\", \"subject\": \"+{amount}\","
+                  " \"body\": \"{name}: {balance}\"}",
+                  200);
+  g_assert_cmpstr (json_object_get_string_member (o, "body"), ==,
+                   "Анна Петрова: 420,00\u00a0₽");
+
+  /* Marketing edits the English receipt. */
+  o = api_expect (&api, "PUT", "/api/notification-templates/bonus_earned/en",
+                  "{\"subject\": \"Bonus: {amount}\", \"body\": \"{name}, +{amount} at {store}.\","
+                  " \"version\": 1}",
+                  200);
+  g_assert_cmpint (json_object_get_int_member (o, "version"), ==, 2);
+  /* A placeholder we do not fill, a stale version, an unknown event: refused, nothing changed. */
+  o = api_expect (&api, "PUT", "/api/notification-templates/bonus_earned/en",
+                  "{\"subject\": \"Hi {firstname}\", \"body\": \"x\"}", 422);
+  g_assert_cmpstr (
+      json_object_get_string_member (json_object_get_object_member (o, "error"), "field"), ==,
+      "subject");
+  api_expect (&api, "PUT", "/api/notification-templates/bonus_earned/en",
+              "{\"subject\": \"Old\", \"body\": \"Old\", \"version\": 1}", 412);
+  api_expect (&api, "PUT", "/api/notification-templates/lottery/en",
+              "{\"subject\": \"Win\", \"body\": \"Win\"}", 422);
+  api_expect (&api, "PUT", "/api/notification-templates/bonus_earned/en",
+              "{\"subject\": \"\", \"body\": \"x\"}", 422);
+
+  /* A chain writing in English: the next sale's receipt uses the edit. */
+  g_assert_true (sk_database_set_setting (f->db, SK_SETTING_NOTIFICATION_LANGUAGE, "en", &error));
+  g_assert_no_error (error);
+  json = g_strdup_printf ("{\"id\": \"%s\", \"customer_id\": \"%s\", \"store_id\": \"%s\","
+                          " \"items\": [{\"sku\": \"LEGO-1\", \"name\": \"Lego\","
+                          " \"category\": \"toys\", \"unit_price\": 150000, \"quantity\": 1}]}",
+                          sale_id, f->anna->id, f->store->id);
+  node = json_from_string (json, &error);
+  g_assert_no_error (error);
+  request = sk_purchase_request_from_json (json_node_get_object (node), &error);
+  g_assert_no_error (error);
+  result = sk_database_process_purchase (f->db, request, &error);
+  g_assert_no_error (error);
+  delivery = worker (f);
+  f->now = g_get_real_time ();
+  g_assert_cmpint (run_once (delivery), >=, 1);
+  mails = sk_test_smtp_mails (f->smtp);
+  g_assert_cmpuint (mails->len, ==, 1);
+  g_assert_cmpstr (mail_header (g_ptr_array_index (mails, 0), "Subject", &subject), !=, NULL);
+  g_assert_true (g_str_has_prefix (subject, "=?UTF-8?B?")); /* "Bonus: 15,00 ₽" */
+  {
+    gsize            length = 0;
+    guchar          *decoded;
+    g_autofree char *text = NULL;
+
+    subject[strlen (subject) - 2] = '\0';
+    decoded = g_base64_decode (subject + strlen ("=?UTF-8?B?"), &length);
+    text = g_strndup ((char *)decoded, length);
+    g_free (decoded);
+    g_assert_cmpstr (text, ==, "Bonus: 15,00\u00a0₽");
+  }
+  api_stop (&api);
+}
+
+static void
+test_birthdays (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SkDelivery) delivery = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) homeless = NULL;
+  g_autoptr (SkChild) masha = g_object_new (SK_TYPE_CHILD, NULL);
+  g_autoptr (SkChild) petya = g_object_new (SK_TYPE_CHILD, NULL);
+  g_autoptr (SkChild) dasha = g_object_new (SK_TYPE_CHILD, NULL);
+  g_autoptr (GPtrArray) mails = NULL;
+  /* 2026-06-15 22:30 UTC: already the 16th in Moscow. */
+  gint64 evening = NOON + G_GINT64_CONSTANT (10 * 60 + 30) * 60 * G_USEC_PER_SEC;
+
+  sk_test_set_string (&masha->name, "Маша");
+  sk_test_set_string (&masha->birth_date, "2021-06-18");
+  sk_test_set_string (&petya->name, "Петя");
+  sk_test_set_string (&petya->birth_date, "2019-06-19");
+  g_list_store_append (f->anna->children, masha);
+  g_list_store_append (f->anna->children, petya);
+  g_assert_true (sk_database_update_customer (f->db, f->anna, &error));
+  g_assert_no_error (error);
+  /* A customer of no store: UTC. */
+  homeless = sk_test_create_customer (f->db, "Olga", "+79005554433");
+  sk_test_set_string (&homeless->email, "olga@example.org");
+  homeless->consent_email = TRUE;
+  sk_test_set_string (&dasha->name, "Даша");
+  sk_test_set_string (&dasha->birth_date, "2016-06-18");
+  g_list_store_append (homeless->children, dasha);
+  g_assert_true (sk_database_update_customer (f->db, homeless, &error));
+  g_assert_no_error (error);
+
+  /* Three days ahead: the 19th in Moscow (Petya, to Anna's three
+   * channels), the 18th in UTC (Dasha, e-mail only). Masha's is the 18th,
+   * a day that has passed its turn in Moscow. */
+  g_assert_cmpint (sk_database_queue_birthdays (f->db, evening, 3, &error), ==, 4);
+  g_assert_no_error (error);
+  /* The job again (a restart, a second server): nothing more. */
+  g_assert_cmpint (sk_database_queue_birthdays (f->db, evening, 3, &error), ==, 0);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_database_queue_birthdays (f->db, evening + G_TIME_SPAN_HOUR, 3, &error), ==,
+                   0);
+
+  f->now = NOON + G_TIME_SPAN_DAY; /* daytime, for the SMS and push */
+  delivery = worker (f);
+  while (run_once (delivery) > 0)
+    ;
+  mails = sk_test_smtp_mails (f->smtp);
+  g_assert_cmpuint (mails->len, ==, 2);
+  for (guint i = 0; i < mails->len; i++)
+    {
+      const SkTestMail *mail = g_ptr_array_index (mails, i);
+
+      if (g_str_equal (mail->to, "anna@example.org"))
+        /* "Петя отмечает день рождения (7)", quoted-printable. */
+        g_assert_nonnull (strstr (mail->data, "(7)"));
+      else
+        g_assert_cmpstr (mail->to, ==, "olga@example.org");
+    }
+  g_assert_cmpuint (gateway_count (f->gateway), ==, 2);
+
+  /* A year on, their birthdays come again. */
+  g_assert_cmpint (sk_database_queue_birthdays (f->db, evening + 365 * G_TIME_SPAN_DAY, 3, &error),
+                   ==, 4);
+}
+
+static void
+test_announce (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SkDelivery) delivery = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCampaign) campaign = sk_campaign_new ();
+  g_autoptr (SkCustomer) boris = NULL;
+  g_autoptr (SkCustomer) vera = NULL;
+  g_autoptr (GPtrArray) mails = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *announce = NULL;
+  g_autofree char *header = NULL;
+  g_autofree char *history = NULL;
+  JsonObject      *o, *reach;
+  JsonArray       *items;
+  Api              api = { 0 };
+  const char      *segments[] = { "new", NULL };
+  const char      *channels[] = { "email", "sms", NULL };
+  guint            status;
+
+  boris = create_customer (f, "Boris", "+79007654321", "boris@example.org");
+  vera = create_customer (f, "Vera", "+79001112233", "vera@example.org");
+  /* Vera is a VIP: not in the campaign's segment. */
+  g_assert_true (sk_db_exec (f->db, &error, "UPDATE customers SET segment = 'vip' WHERE id = ?",
+                             "s", vera->id));
+  g_object_set (campaign, "name", "Spring", "description", "toys 20 % off", "status", "active",
+                "segments", segments, "channels", channels, NULL);
+  g_assert_true (sk_database_save_campaign (f->db, campaign, &error));
+  g_assert_no_error (error);
+  api_start (&api, f);
+  path = g_strdup_printf ("/api/campaigns/%s/announcement", campaign->id);
+  announce = g_strdup_printf ("/api/campaigns/%s/announce", campaign->id);
+
+  /* Before sending: Anna by e-mail and SMS, Boris by e-mail; no push (not
+   * a channel of the campaign). */
+  o = api_expect (&api, "GET", path, NULL, 200);
+  reach = json_object_get_object_member (o, "reach");
+  g_assert_cmpint (json_object_get_int_member (reach, "customers"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (reach, "email"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (reach, "sms"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (reach, "push"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (o, "sent"), ==, 0);
+
+  o = api_expect (&api, "POST", announce, NULL, 200);
+  reach = json_object_get_object_member (o, "queued");
+  g_assert_cmpint (json_object_get_int_member (reach, "email"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (reach, "sms"), ==, 1);
+  /* Pressed again: each customer once. */
+  o = api_expect (&api, "POST", announce, NULL, 200);
+  reach = json_object_get_object_member (o, "queued");
+  g_assert_cmpint (json_object_get_int_member (reach, "email"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (reach, "customers"), ==, 0);
+
+  gateway_script (f->gateway, "400 number blocked");
+  f->now = g_get_real_time ();
+  f->config->notify.quiet_start = f->config->notify.quiet_end = 0;
+  delivery = worker (f);
+  while (run_once (delivery) > 0)
+    ;
+  mails = sk_test_smtp_mails (f->smtp);
+  g_assert_cmpuint (mails->len, ==, 2);
+  o = api_expect (&api, "GET", path, NULL, 200);
+  g_assert_cmpint (json_object_get_int_member (o, "sent"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (o, "failed"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (o, "pending"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (o, "unsubscribed"), ==, 0);
+
+  /* Boris unsubscribes from his e-mail: the campaign counts it. */
+  for (guint i = 0; i < mails->len; i++)
+    if (g_str_equal (((SkTestMail *)mails->pdata[i])->to, "boris@example.org"))
+      mail_header (mails->pdata[i], "List-Unsubscribe", &header);
+  g_assert_nonnull (header);
+  {
+    g_autofree char *url = g_strndup (header + 1, strlen (header) - 2);
+    g_autofree char *local = g_strdup (strstr (url, "/api/"));
+    g_autofree char *token = g_steal_pointer (&api.token);
+
+    /* No login. */
+    api_expect (&api, "POST", local, "List-Unsubscribe=One-Click", 200);
+    api.token = g_steal_pointer (&token);
+  }
+  o = api_expect (&api, "GET", path, NULL, 200);
+  g_assert_cmpint (json_object_get_int_member (o, "unsubscribed"), ==, 1);
+  reach = json_object_get_object_member (o, "reach");
+  g_assert_cmpint (json_object_get_int_member (reach, "email"), ==, 1);
+
+  /* Anna's history: the e-mail sent, the SMS failed with the gateway's words. */
+  history = g_strdup_printf ("/api/notifications?customer_id=%s", f->anna->id);
+  o = api_expect (&api, "GET", history, NULL, 200);
+  items = json_object_get_array_member (o, "items");
+  g_assert_cmpuint (json_array_get_length (items), ==, 2);
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *n = json_array_get_object_element (items, i);
+
+      g_assert_cmpstr (json_object_get_string_member (n, "event"), ==, "campaign");
+      if (g_str_equal (json_object_get_string_member (n, "channel"), "sms"))
+        {
+          g_assert_cmpstr (json_object_get_string_member (n, "status"), ==, "failed");
+          g_assert_cmpstr (json_object_get_string_member (n, "error"), ==,
+                           "HTTP 400: number blocked");
+        }
+      else
+        g_assert_cmpstr (json_object_get_string_member (n, "status"), ==, "sent");
+    }
+
+  /* An unknown campaign: 404. */
+  api_call (&api, "GET", "/api/campaigns/00000000-0000-4000-8000-000000000000/announcement", NULL,
+            &status);
+  g_assert_cmpuint (status, ==, 404);
+  api_stop (&api);
+}
+
 /* The configuration file */
 
 static void
@@ -1047,6 +1422,9 @@ main (int argc, char **argv)
   ADD ("/delivery/two-servers", test_two_servers);
   ADD ("/delivery/killed-mid-batch", test_killed_mid_batch);
   ADD ("/delivery/sale-to-inbox", test_sale_to_inbox);
+  ADD ("/delivery/templates", test_templates);
+  ADD ("/delivery/birthdays", test_birthdays);
+  ADD ("/delivery/announce", test_announce);
   ADD ("/delivery/config", test_config);
   return g_test_run ();
 }
