@@ -79,14 +79,14 @@ sk_database_claim_notifications (SkDatabase        *self,
   return claimed;
 }
 
-gboolean
-sk_database_finish_notification (SkDatabase       *self,
-                                 const char       *id,
-                                 const char       *owner,
-                                 SkDeliveryOutcome outcome,
-                                 gint64            when,
-                                 const char       *message,
-                                 GError          **error)
+static gboolean
+finish_notification (SkDatabase       *self,
+                     const char       *id,
+                     const char       *owner,
+                     SkDeliveryOutcome outcome,
+                     gint64            when,
+                     const char       *message,
+                     GError          **error)
 {
   /* Each clears the lease, and only the lease's owner may. */
   static const char *const sql[] = {
@@ -105,10 +105,6 @@ sk_database_finish_notification (SkDatabase       *self,
   };
   gboolean done;
 
-  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
-  g_return_val_if_fail (id != NULL && owner != NULL, FALSE);
-  g_return_val_if_fail (outcome <= SK_DELIVERY_HOLD, FALSE);
-
   switch (outcome)
     {
     case SK_DELIVERY_FAILED:
@@ -126,6 +122,44 @@ sk_database_finish_notification (SkDatabase       *self,
   if (!done)
     return FALSE;
   return sk_db_changes (self) == 1;
+}
+
+gboolean
+sk_database_finish_notifications (SkDatabase             *self,
+                                  const char             *owner,
+                                  const SkDeliveryRecord *records,
+                                  guint                   n_records,
+                                  guint                  *skipped,
+                                  GError                **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+  g_return_val_if_fail (owner != NULL, FALSE);
+  g_return_val_if_fail (records != NULL || n_records == 0, FALSE);
+
+  if (skipped != NULL)
+    *skipped = 0;
+  if (n_records == 0)
+    return TRUE;
+  if (!sk_db_begin (self, error))
+    return FALSE;
+  for (guint i = 0; i < n_records; i++)
+    {
+      g_autoptr (GError) local = NULL;
+
+      g_return_val_if_fail (records[i].outcome <= SK_DELIVERY_HOLD, FALSE);
+      if (finish_notification (self, records[i].id, owner, records[i].outcome, records[i].when,
+                               records[i].message, &local))
+        continue;
+      if (local != NULL)
+        {
+          sk_db_rollback (self);
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (skipped != NULL)
+        (*skipped)++;
+    }
+  return sk_db_commit (self, error);
 }
 
 void
@@ -167,10 +201,11 @@ sk_database_notification_audience (SkDatabase             *self,
   stmt = sk_db_query (
       self, error,
       "SELECT c.consent_email, c.consent_sms, c.consent_push, s.timezone,"
-      " (SELECT count(*) FROM notifications AS n WHERE n.customer_id = c.id"
-      "   AND n.status = 'sent' AND n.event IN ('campaign', 'birthday') AND n.sent_at > ?2)"
+      " CASE WHEN ?2 IS NULL THEN 0 ELSE"
+      "  (SELECT count(*) FROM notifications AS n WHERE n.customer_id = c.id"
+      "   AND n.status = 'sent' AND n.event IN ('campaign', 'birthday') AND n.sent_at > ?2) END"
       " FROM customers AS c LEFT JOIN stores AS s ON s.id = c.home_store_id WHERE c.id = ?1",
-      "si", customer_id, since);
+      since != SK_TIME_NONE ? "si" : "sn", customer_id, since);
   if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
     return FALSE;
   if (has_row)

@@ -50,15 +50,25 @@ typedef enum
   SK_DELIVERY_HOLD,   /* not tried (quiet hours): again at @when, not an attempt */
 } SkDeliveryOutcome;
 
-/* Records what became of a claimed notification and ends its lease. FALSE
- * without an error when @owner's lease had already been taken over. */
-gboolean sk_database_finish_notification (SkDatabase       *self,
-                                          const char       *id,
-                                          const char       *owner,
-                                          SkDeliveryOutcome outcome,
-                                          gint64            when,
-                                          const char       *message,
-                                          GError          **error);
+/* What became of a claimed notification. */
+typedef struct
+{
+  const char       *id;
+  SkDeliveryOutcome outcome;
+  gint64            when;
+  const char       *message;
+} SkDeliveryRecord;
+
+/* Records what became of a batch of notifications claimed by @owner, in one
+ * transaction, and ends their leases. A lease another worker took over
+ * meanwhile (this one was too slow) is skipped: that worker records its
+ * own; *skipped (may be NULL) counts them. */
+gboolean sk_database_finish_notifications (SkDatabase             *self,
+                                           const char             *owner,
+                                           const SkDeliveryRecord *records,
+                                           guint                   n_records,
+                                           guint                  *skipped,
+                                           GError                **error);
 
 /* What the worker checks of a notification's customer just before sending. */
 typedef struct
@@ -66,7 +76,7 @@ typedef struct
   gboolean exists;
   gboolean consent;        /* to the notification's channel */
   char    *timezone;       /* the home store's; NULL: none known */
-  gint64   marketing_sent; /* marketing messages sent since @since */
+  gint64   marketing_sent; /* marketing messages sent since @since (0: not counted) */
 } SkNotificationAudience;
 
 void sk_notification_audience_clear (SkNotificationAudience *audience);

@@ -35,6 +35,7 @@ struct _SkDelivery
   SkSmtp         *smtp;
   SoupSession    *session;
   guchar          key[crypto_auth_KEYBYTES];
+  gint64          birthdays_day; /* days since 1970 (UTC) of the last run */
 
   GThread *thread;
   GMutex   mutex;
@@ -214,6 +215,8 @@ sk_delivery_new (const SkServerConfig *config, GError **error)
     self->config->notify.batch = 50;
   if (self->config->notify.weekly_cap == 0)
     self->config->notify.weekly_cap = 3;
+  if (self->config->notify.birthday_lead_days == 0)
+    self->config->notify.birthday_lead_days = 3;
   self->clock = real_clock;
   self->reuse = TRUE;
   {
@@ -365,32 +368,33 @@ send_one (SkDelivery *self, SkOutgoing *n, gboolean marketing, char **error_mess
                           n->recipient, n->subject, n->body, error_message);
 }
 
-/* Records the outcome; a lease another worker took over meanwhile (this one
- * was too slow) is not an error: that worker records its own. */
-static gboolean
-finish (SkDelivery       *self,
-        SkOutgoing       *n,
-        SkDeliveryOutcome outcome,
-        gint64            when,
-        const char       *message,
-        GError          **error)
+/* What became of a notification of the batch, recorded with the others
+ * once the batch is done: one short write for the batch, and none held
+ * while the gateways answer. A server killed before it records them leaves
+ * the batch pending, to be sent again with the same ids. */
+/* The batch's outcomes: their records, and the messages they point to. */
+typedef struct
 {
-  g_autoptr (GError) local = NULL;
+  GArray     *records; /* SkDeliveryRecord */
+  GPtrArray  *messages;
+  GHashTable *marketing_sent; /* customer id -> marketing messages sent, not yet recorded */
+} Batch;
 
-  if (sk_database_finish_notification (self->db, n->id, self->owner, outcome, when, message,
-                                       &local))
-    return TRUE;
-  if (local == NULL)
+static void
+decide (Batch *b, SkOutgoing *n, SkDeliveryOutcome outcome, gint64 when, const char *message)
+{
+  SkDeliveryRecord o = { n->id, outcome, when, NULL };
+
+  if (message != NULL)
     {
-      g_info ("Notification %s: its lease ran out before it was recorded", n->id);
-      return TRUE;
+      o.message = g_strdup (message);
+      g_ptr_array_add (b->messages, (char *)o.message);
     }
-  g_propagate_error (error, g_steal_pointer (&local));
-  return FALSE;
+  g_array_append_val (b->records, o);
 }
 
 static gboolean
-deliver (SkDelivery *self, SkOutgoing *n, GError **error)
+deliver (SkDelivery *self, SkOutgoing *n, Batch *b, GError **error)
 {
   const SkNotifyConfig *notify = &self->config->notify;
   g_auto (SkNotificationAudience) audience = { 0 };
@@ -401,19 +405,30 @@ deliver (SkDelivery *self, SkOutgoing *n, GError **error)
   SkSendResult      result;
   SkDeliveryOutcome outcome;
   gint64            when = now;
+  guint             batch_sent = 0;
 
-  if (!sk_database_notification_audience (self->db, n->customer_id, n->channel, now - WEEK,
-                                          &audience, error))
+  if (!sk_database_notification_audience (self->db, n->customer_id, n->channel,
+                                          marketing ? now - WEEK : SK_TIME_NONE, &audience, error))
     return FALSE;
+  if (n->customer_id != NULL)
+    batch_sent = GPOINTER_TO_UINT (g_hash_table_lookup (b->marketing_sent, n->customer_id));
   if (n->customer_id != NULL && (!audience.exists || !audience.consent))
-    return finish (self, n, SK_DELIVERY_FAILED, now,
-                   "The customer has not consented to this channel", error);
+    {
+      decide (b, n, SK_DELIVERY_FAILED, now, "The customer has not consented to this channel");
+      return TRUE;
+    }
   if (!g_str_equal (n->channel, "email")
       && (until = quiet_until (notify, audience.timezone, now)) != 0)
-    return finish (self, n, SK_DELIVERY_HOLD, until, NULL, error);
-  if (marketing && audience.marketing_sent >= notify->weekly_cap)
-    return finish (self, n, SK_DELIVERY_FAILED, now,
-                   "The customer had the week's marketing messages already", error);
+    {
+      decide (b, n, SK_DELIVERY_HOLD, until, NULL);
+      return TRUE;
+    }
+  if (marketing && audience.marketing_sent + batch_sent >= notify->weekly_cap)
+    {
+      decide (b, n, SK_DELIVERY_FAILED, now,
+              "The customer had the week's marketing messages already");
+      return TRUE;
+    }
 
   result = send_one (self, n, marketing, &message);
   now = self->clock (self->clock_data);
@@ -422,6 +437,8 @@ deliver (SkDelivery *self, SkOutgoing *n, GError **error)
     case SK_SEND_OK:
       outcome = SK_DELIVERY_SENT;
       when = now;
+      if (marketing && n->customer_id != NULL)
+        g_hash_table_insert (b->marketing_sent, n->customer_id, GUINT_TO_POINTER (batch_sent + 1));
       break;
     case SK_SEND_TRANSIENT:
       if ((guint64)n->attempts < notify->retries)
@@ -441,13 +458,19 @@ deliver (SkDelivery *self, SkOutgoing *n, GError **error)
     }
   if (message != NULL)
     g_info ("Notification %s (%s to %s): %s", n->id, n->channel, n->recipient, message);
-  return finish (self, n, outcome, when, message, error);
+  decide (b, n, outcome, when, message);
+  return TRUE;
 }
 
 int
 sk_delivery_run_once (SkDelivery *self, GError **error)
 {
   g_autoptr (GPtrArray) batch = NULL;
+  g_autoptr (GArray) records = NULL;
+  g_autoptr (GPtrArray) messages = NULL;
+  g_autoptr (GHashTable) marketing_sent = NULL;
+  Batch  b;
+  guint  skipped = 0;
   gint64 now;
 
   g_return_val_if_fail (self != NULL, -1);
@@ -460,13 +483,50 @@ sk_delivery_run_once (SkDelivery *self, GError **error)
       now + (gint64)self->config->notify.lease * G_USEC_PER_SEC, self->config->notify.batch, error);
   if (batch == NULL)
     return -1;
+  records = g_array_sized_new (FALSE, TRUE, sizeof (SkDeliveryRecord), batch->len);
+  messages = g_ptr_array_new_with_free_func (g_free);
+  marketing_sent = g_hash_table_new (g_str_hash, g_str_equal);
+  b.records = records;
+  b.messages = messages;
+  b.marketing_sent = marketing_sent;
   for (guint i = 0; i < batch->len; i++)
-    if (!deliver (self, g_ptr_array_index (batch, i), error))
+    if (!deliver (self, g_ptr_array_index (batch, i), &b, error))
       return -1;
+  /* What became of the batch, in one short write, none held while the
+   * gateways answer. A server killed before it records them leaves the
+   * batch pending, to be sent again with the same ids. */
+  if (!sk_database_finish_notifications (self->db, self->owner, (SkDeliveryRecord *)records->data,
+                                         records->len, &skipped, error))
+    return -1;
+  if (skipped > 0)
+    g_info ("%u notifications' leases ran out before they were recorded", skipped);
   /* Not reused past a batch: the server may close an idle connection. */
   if (!self->reuse || batch->len == 0)
     g_clear_pointer (&self->smtp, sk_smtp_free);
   return batch->len;
+}
+
+/* The birthday job, once a day (UTC) per server; a second server or a
+ * restart running it again queues nothing twice. */
+static void
+run_daily_jobs (SkDelivery *self)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 now = self->clock (self->clock_data);
+  gint64 today = now / G_TIME_SPAN_DAY;
+  gint64 queued;
+
+  if (today == self->birthdays_day)
+    return;
+  queued = sk_database_queue_birthdays (self->db, now, self->config->notify.birthday_lead_days,
+                                        &error);
+  if (queued < 0)
+    {
+      g_warning ("Birthday greetings: %s", error->message);
+      return;
+    }
+  self->birthdays_day = today;
+  g_message ("Birthday greetings: %" G_GINT64_FORMAT " queued", queued);
 }
 
 static gpointer
@@ -485,6 +545,7 @@ delivery_thread (gpointer data)
       g_mutex_unlock (&self->mutex);
       if (stopping)
         break;
+      run_daily_jobs (self);
       claimed = sk_delivery_run_once (self, &error);
       if (claimed < 0)
         g_warning ("Notifications: %s", error->message);

@@ -218,7 +218,7 @@ load_notify (GKeyFile *file, SkNotifyConfig *notify, GError **error)
       || !key_int (file, "notifications", "quiet-start", 0, 23, &quiet_start, error)
       || !key_int (file, "notifications", "quiet-end", 0, 23, &quiet_end, error)
       || !key_int (file, "notifications", "weekly-cap", 1, 1000, &cap, error)
-      || !key_int (file, "notifications", "birthday-lead-days", 0, 60, &lead, error))
+      || !key_int (file, "notifications", "birthday-lead-days", 1, 60, &lead, error))
     return FALSE;
   if (notify->smtp_url != NULL)
     {

@@ -58,7 +58,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       || config->notify.batch < 1 || config->notify.quiet_start < 0
       || config->notify.quiet_start > 23 || config->notify.quiet_end < 0
       || config->notify.quiet_end > 23 || config->notify.weekly_cap < 1
-      || config->notify.birthday_lead_days > 60)
+      || config->notify.birthday_lead_days < 1 || config->notify.birthday_lead_days > 60)
     sk_fuzz_fail ("a configuration loaded notification settings out of their bounds");
   if (config->notify.smtp_url != NULL
       && (config->notify.smtp_from == NULL || strchr (config->notify.smtp_from, '@') == NULL))
