@@ -201,11 +201,11 @@ sk_database_notification_audience (SkDatabase             *self,
   stmt = sk_db_query (
       self, error,
       "SELECT c.consent_email, c.consent_sms, c.consent_push, s.timezone,"
-      " CASE WHEN ?2 IS NULL THEN 0 ELSE"
+      " CASE WHEN ?2 = 0 THEN 0 ELSE"
       "  (SELECT count(*) FROM notifications AS n WHERE n.customer_id = c.id"
       "   AND n.status = 'sent' AND n.event IN ('campaign', 'birthday') AND n.sent_at > ?2) END"
       " FROM customers AS c LEFT JOIN stores AS s ON s.id = c.home_store_id WHERE c.id = ?1",
-      since != SK_TIME_NONE ? "si" : "sn", customer_id, since);
+      "si", customer_id, since);
   if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
     return FALSE;
   if (has_row)
