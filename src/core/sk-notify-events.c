@@ -327,9 +327,9 @@ store_day_free (StoreDay *day)
 }
 
 static StoreDay *
-store_day_new (const char *timezone, const char *name, gint64 now, guint lead_days)
+store_day_new (const char *zone_name, const char *name, gint64 now, guint lead_days)
 {
-  g_autoptr (GTimeZone) zone = timezone != NULL ? g_time_zone_new_identifier (timezone) : NULL;
+  g_autoptr (GTimeZone) zone = zone_name != NULL ? g_time_zone_new_identifier (zone_name) : NULL;
   g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (now / G_USEC_PER_SEC);
   g_autoptr (GDateTime) local = NULL;
   g_autoptr (GDateTime) target = NULL;

@@ -260,10 +260,10 @@ sk_delivery_get_channels (SkDelivery *self)
   return self->channels;
 }
 
-/* When quiet hours that cover @now end, in @timezone; 0 if they do not
+/* When quiet hours that cover @now end, in the zone @zone_name; 0 if they do not
  * cover it. */
 static gint64
-quiet_until (const SkNotifyConfig *notify, const char *timezone, gint64 now)
+quiet_until (const SkNotifyConfig *notify, const char *zone_name, gint64 now)
 {
   g_autoptr (GTimeZone) zone = NULL;
   g_autoptr (GDateTime) local = NULL;
@@ -273,7 +273,7 @@ quiet_until (const SkNotifyConfig *notify, const char *timezone, gint64 now)
 
   if (notify->quiet_start == notify->quiet_end)
     return 0;
-  zone = timezone != NULL ? g_time_zone_new_identifier (timezone) : NULL;
+  zone = zone_name != NULL ? g_time_zone_new_identifier (zone_name) : NULL;
   if (zone == NULL)
     zone = g_time_zone_new_utc ();
   {
