@@ -251,12 +251,13 @@ gboolean
 sk_db_queue_notifications (
     SkDatabase *self, const SkQueuedMessage *message, gint64 now, SkReach *queued, GError **error)
 {
-  g_autofree char *language = chain_language (self);
+  g_autofree char *language = NULL;
   g_autoptr (SkNotificationTemplate) t = NULL;
   g_autoptr (GError) local = NULL;
   g_autofree char *subject = NULL;
   g_autofree char *body = NULL;
   SkCustomer      *customer = message->customer;
+  gboolean         any = FALSE;
   struct
   {
     const char *channel;
@@ -268,6 +269,14 @@ sk_db_queue_notifications (
     { "push", customer->consent_push, customer->id },
   };
 
+  /* Most sales are to customers who take no messages: not a query more. */
+  for (guint i = 0; i < G_N_ELEMENTS (channels); i++)
+    any |= channels[i].consent && !sk_str_is_blank (channels[i].recipient)
+           && (message->channels == NULL
+               || g_strv_contains (message->channels, channels[i].channel));
+  if (!any)
+    return TRUE;
+  language = chain_language (self);
   t = sk_database_get_notification_template (self, message->event, language, &local);
   if (t == NULL && g_error_matches (local, SK_ERROR, SK_ERROR_NOT_FOUND))
     {
