@@ -198,14 +198,11 @@ sk_database_notification_audience (SkDatabase             *self,
     }
   if (customer_id == NULL)
     return TRUE;
-  stmt = sk_db_query (
-      self, error,
-      "SELECT c.consent_email, c.consent_sms, c.consent_push, s.timezone,"
-      " CASE WHEN ?2 = 0 THEN 0 ELSE"
-      "  (SELECT count(*) FROM notifications AS n WHERE n.customer_id = c.id"
-      "   AND n.status = 'sent' AND n.event IN ('campaign', 'birthday') AND n.sent_at > ?2) END"
-      " FROM customers AS c LEFT JOIN stores AS s ON s.id = c.home_store_id WHERE c.id = ?1",
-      "si", customer_id, since);
+  stmt = sk_db_query (self, error,
+                      "SELECT c.consent_email, c.consent_sms, c.consent_push, s.timezone"
+                      " FROM customers AS c LEFT JOIN stores AS s ON s.id = c.home_store_id"
+                      " WHERE c.id = ?",
+                      "s", customer_id);
   if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
     return FALSE;
   if (has_row)
@@ -213,9 +210,24 @@ sk_database_notification_audience (SkDatabase             *self,
       out->exists = TRUE;
       out->consent = sk_stmt_int64 (stmt, consent_column) != 0;
       out->timezone = sk_stmt_is_null (stmt, 3) ? NULL : g_strdup (sk_stmt_text (stmt, 3));
-      out->marketing_sent = sk_stmt_int64 (stmt, 4);
     }
   sk_stmt_reset (stmt);
+  /* The customer's whole history is read for marketing messages only. */
+  if (has_row && since != SK_TIME_NONE)
+    {
+      g_autoptr (GError) local = NULL;
+
+      out->marketing_sent = sk_db_query_int (
+          self, &local, 0,
+          "SELECT count(*) FROM notifications WHERE customer_id = ? AND status = 'sent'"
+          " AND event IN ('campaign', 'birthday') AND sent_at > ?",
+          "si", customer_id, since);
+      if (local != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+    }
   return TRUE;
 }
 
