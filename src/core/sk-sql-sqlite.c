@@ -363,7 +363,7 @@ const SkSqlBackend sk_sql_sqlite_backend = {
       " WHERE id IN (SELECT id FROM notifications"
       "   WHERE status = 'pending' AND next_attempt_at <= ?1"
       "   AND (lease_until IS NULL OR lease_until <= ?1) AND channel IN (?3, ?4, ?5)"
-      "   ORDER BY next_attempt_at, id LIMIT ?6)"
+      "   ORDER BY next_attempt_at LIMIT ?6)"
       " RETURNING *",
   },
 };
