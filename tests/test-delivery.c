@@ -1308,6 +1308,16 @@ test_announce (Fixture *f, gconstpointer data)
         g_assert_cmpstr (json_object_get_string_member (n, "status"), ==, "sent");
     }
 
+  /* A campaign back in draft is not announced, and nothing is queued. */
+  g_assert_true (sk_db_exec (f->db, &error, "UPDATE campaigns SET status = 'draft' WHERE id = ?",
+                             "s", campaign->id));
+  o = api_expect (&api, "POST", announce, NULL, 422);
+  g_assert_cmpstr (
+      json_object_get_string_member (json_object_get_object_member (o, "error"), "field"), ==,
+      "status");
+  g_assert_cmpint (sk_db_query_int (f->db, &error, -1, "SELECT count(*) FROM notifications", ""),
+                   ==, 3);
+
   /* An unknown campaign: 404. */
   api_call (&api, "GET", "/api/campaigns/00000000-0000-4000-8000-000000000000/announcement", NULL,
             &status);

@@ -482,43 +482,37 @@ sk_database_queue_birthdays (SkDatabase *self, gint64 now, guint lead_days, GErr
 static GPtrArray *
 campaign_audience (SkDatabase *self, SkCampaign *campaign, GError **error)
 {
-  g_autoptr (GPtrArray) customers = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  gboolean has_row = FALSE;
-  SkStmt  *stmt;
+  g_autoptr (GPtrArray) rows = NULL;
+  GPtrArray *customers;
+  SkStmt    *stmt;
 
+  /* One read of the customers who take messages at all (not their
+   * children: messages do not need them). */
   stmt = sk_db_query (self, error,
-                      "SELECT id, segment, coalesce (home_store_id, '') FROM customers"
+                      "SELECT * FROM customers"
                       " WHERE consent_email = 1 OR consent_sms = 1 OR consent_push = 1"
                       " ORDER BY id",
                       "");
   if (stmt == NULL)
     return NULL;
-  while (sk_db_step (self, stmt, &has_row, error) && has_row)
+  rows = sk_db_query_records (self, stmt, SK_TYPE_CUSTOMER, error);
+  if (rows == NULL)
+    return NULL;
+  customers = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < rows->len; i++)
     {
-      const char *segment = sk_stmt_text (stmt, 1);
-      const char *store = sk_stmt_text (stmt, 2);
+      SkCustomer *c = rows->pdata[i];
 
       if (campaign->segments != NULL && campaign->segments[0] != NULL
-          && !g_strv_contains ((const char *const *)campaign->segments, segment))
+          && !g_strv_contains ((const char *const *)campaign->segments, c->segment))
         continue;
       if (campaign->store_ids != NULL && campaign->store_ids[0] != NULL
-          && !g_strv_contains ((const char *const *)campaign->store_ids, store))
+          && (c->home_store_id == NULL
+              || !g_strv_contains ((const char *const *)campaign->store_ids, c->home_store_id)))
         continue;
-      g_ptr_array_add (ids, g_strdup (sk_stmt_text (stmt, 0)));
+      g_ptr_array_add (customers, g_object_ref (c));
     }
-  sk_stmt_reset (stmt);
-  if (error != NULL && *error != NULL)
-    return NULL;
-  for (guint i = 0; i < ids->len; i++)
-    {
-      SkCustomer *customer = sk_database_get_customer (self, ids->pdata[i], error);
-
-      if (customer == NULL)
-        return NULL;
-      g_ptr_array_add (customers, customer);
-    }
-  return g_steal_pointer (&customers);
+  return customers;
 }
 
 static const char *const *
@@ -582,7 +576,8 @@ sk_database_announce_campaign (
   campaign = sk_database_get_campaign (self, campaign_id, error);
   if (campaign == NULL)
     return FALSE;
-  if (g_strv_contains ((const char *const[]){ "finished", "archived", NULL }, campaign->status))
+  /* Marketing announces what customers can take part in. */
+  if (!g_strv_contains ((const char *const[]){ "scheduled", "active", NULL }, campaign->status))
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "status", _ ("A %s campaign is not announced"),
                           campaign->status);
