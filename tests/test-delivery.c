@@ -1202,6 +1202,50 @@ test_birthdays (Fixture *f, gconstpointer data)
                    ==, 4);
 }
 
+/* A server runs the birthday job itself when it starts (then daily). */
+static void
+test_server_birthdays (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) olga = sk_test_create_customer (f->db, "Olga", "+79005554433");
+  g_autoptr (SkChild) child = g_object_new (SK_TYPE_CHILD, NULL);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr (GDateTime) ahead = g_date_time_add_days (now, 3);
+  g_autofree char *born
+      = g_strdup_printf ("%04d-%02d-%02d", g_date_time_get_year (ahead) - 4,
+                         g_date_time_get_month (ahead), g_date_time_get_day_of_month (ahead));
+  SkServerConfig *config = sk_server_config_new ();
+  SkTestServer   *server;
+  GatewayRequest *request;
+  gint64          deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  /* Olga, of no store (UTC), takes SMS; her son turns 4 in three days. */
+  olga->consent_sms = TRUE;
+  sk_test_set_string (&child->name, "Ваня");
+  sk_test_set_string (&child->birth_date, born);
+  g_list_store_append (olga->children, child);
+  g_assert_true (sk_database_update_customer (f->db, olga, &error));
+  g_assert_no_error (error);
+
+  config->port = 0;
+  sk_test_set_string (&config->database, f->database);
+  sk_notify_config_clear (&config->notify);
+  sk_notify_config_copy (&config->notify, &f->config->notify);
+  g_clear_pointer (&config->notify.smtp_url, g_free);
+  config->notify.quiet_start = config->notify.quiet_end = 0;
+  server = sk_test_server_start (config);
+  while (gateway_count (f->gateway) < 1)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20 * 1000);
+    }
+  sk_test_server_stop (server);
+  g_assert_cmpuint (gateway_count (f->gateway), ==, 1);
+  request = g_ptr_array_index (f->gateway->requests, 0);
+  g_assert_nonnull (strstr (request->body, "\"to\":\"+79005554433\""));
+  g_assert_nonnull (strstr (request->body, "Ваня отмечает день рождения (4)"));
+}
+
 static void
 test_announce (Fixture *f, gconstpointer data)
 {
@@ -1431,6 +1475,7 @@ main (int argc, char **argv)
   ADD ("/delivery/sale-to-inbox", test_sale_to_inbox);
   ADD ("/delivery/templates", test_templates);
   ADD ("/delivery/birthdays", test_birthdays);
+  ADD ("/delivery/server-birthdays", test_server_birthdays);
   ADD ("/delivery/announce", test_announce);
   ADD ("/delivery/config", test_config);
   return g_test_run ();
