@@ -834,6 +834,41 @@ requests_per_id (Fixture *f)
   return seen;
 }
 
+/* A clock that moves a second each time it is read: a slow gateway. */
+static gint64
+ticking_clock (gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  f->now += G_USEC_PER_SEC;
+  return f->now;
+}
+
+static void
+test_lease_half_gone (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SkDelivery) delivery = NULL;
+  g_autoptr (GError) error = NULL;
+
+  f->config->notify.lease = 10;
+  delivery = worker (f);
+  sk_delivery_set_clock (delivery, ticking_clock, f);
+  for (guint i = 0; i < 10; i++)
+    g_free (queue (f, "sms", "bonus_earned", "+79001234567", NULL, "Hi"));
+  /* Two sent before half the lease (5 s) is gone; the eight others go
+   * back untried, for the next batch, not left to the lease's end. */
+  g_assert_cmpint (run_once (delivery), ==, 10);
+  g_assert_cmpuint (gateway_count (f->gateway), ==, 2);
+  g_assert_cmpint (count_sent (f), ==, 2);
+  g_assert_cmpint (sk_db_query_int (f->db, &error, -1,
+                                    "SELECT count(*) FROM notifications WHERE status = 'pending'"
+                                    " AND attempts = 0 AND lease_owner IS NULL",
+                                    ""),
+                   ==, 8);
+  g_assert_cmpint (run_once (delivery), ==, 8);
+  g_assert_cmpint (count_sent (f), ==, 4);
+}
+
 static void
 test_two_servers (Fixture *f, gconstpointer data)
 {
@@ -1470,6 +1505,7 @@ main (int argc, char **argv)
   ADD ("/delivery/quiet-hours", test_quiet_hours);
   ADD ("/delivery/weekly-cap", test_weekly_cap);
   ADD ("/delivery/unsubscribe", test_unsubscribe);
+  ADD ("/delivery/lease-half-gone", test_lease_half_gone);
   ADD ("/delivery/two-servers", test_two_servers);
   ADD ("/delivery/killed-mid-batch", test_killed_mid_batch);
   ADD ("/delivery/sale-to-inbox", test_sale_to_inbox);

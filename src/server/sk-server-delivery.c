@@ -471,16 +471,16 @@ sk_delivery_run_once (SkDelivery *self, GError **error)
   g_autoptr (GHashTable) marketing_sent = NULL;
   Batch  b;
   guint  skipped = 0;
-  gint64 now;
+  gint64 now, lease;
 
   g_return_val_if_fail (self != NULL, -1);
 
   if (self->channels[0] == NULL)
     return 0;
   now = self->clock (self->clock_data);
-  batch = sk_database_claim_notifications (
-      self->db, self->channels, self->owner, now,
-      now + (gint64)self->config->notify.lease * G_USEC_PER_SEC, self->config->notify.batch, error);
+  lease = (gint64)self->config->notify.lease * G_USEC_PER_SEC;
+  batch = sk_database_claim_notifications (self->db, self->channels, self->owner, now, now + lease,
+                                           self->config->notify.batch, error);
   if (batch == NULL)
     return -1;
   records = g_array_sized_new (FALSE, TRUE, sizeof (SkDeliveryRecord), batch->len);
@@ -490,8 +490,17 @@ sk_delivery_run_once (SkDelivery *self, GError **error)
   b.messages = messages;
   b.marketing_sent = marketing_sent;
   for (guint i = 0; i < batch->len; i++)
-    if (!deliver (self, g_ptr_array_index (batch, i), &b, error))
-      return -1;
+    {
+      SkOutgoing *n = g_ptr_array_index (batch, i);
+
+      /* Gateways that answer slowly must not let the lease run out while
+       * this worker still holds the batch (another would send the rest
+       * too): past half the lease, the rest goes back, not tried. */
+      if (self->clock (self->clock_data) - now > lease / 2)
+        decide (&b, n, SK_DELIVERY_HOLD, self->clock (self->clock_data), NULL);
+      else if (!deliver (self, n, &b, error))
+        return -1;
+    }
   /* What became of the batch, in one short write, none held while the
    * gateways answer. A server killed before it records them leaves the
    * batch pending, to be sent again with the same ids. */
