@@ -462,6 +462,17 @@ deliver (SkDelivery *self, SkOutgoing *n, Batch *b, GError **error)
   return TRUE;
 }
 
+static gboolean
+stopping (SkDelivery *self)
+{
+  gboolean stop;
+
+  g_mutex_lock (&self->mutex);
+  stop = self->stopping;
+  g_mutex_unlock (&self->mutex);
+  return stop;
+}
+
 int
 sk_delivery_run_once (SkDelivery *self, GError **error)
 {
@@ -495,8 +506,9 @@ sk_delivery_run_once (SkDelivery *self, GError **error)
 
       /* Gateways that answer slowly must not let the lease run out while
        * this worker still holds the batch (another would send the rest
-       * too): past half the lease, the rest goes back, not tried. */
-      if (self->clock (self->clock_data) - now > lease / 2)
+       * too): past half the lease, the rest goes back, not tried; so it
+       * does when the server stops. */
+      if (self->clock (self->clock_data) - now > lease / 2 || stopping (self))
         decide (&b, n, SK_DELIVERY_HOLD, self->clock (self->clock_data), NULL);
       else if (!deliver (self, n, &b, error))
         return -1;
@@ -546,13 +558,9 @@ delivery_thread (gpointer data)
   for (;;)
     {
       g_autoptr (GError) error = NULL;
-      int      claimed;
-      gboolean stopping;
+      int claimed;
 
-      g_mutex_lock (&self->mutex);
-      stopping = self->stopping;
-      g_mutex_unlock (&self->mutex);
-      if (stopping)
+      if (stopping (self))
         break;
       run_daily_jobs (self);
       claimed = sk_delivery_run_once (self, &error);
