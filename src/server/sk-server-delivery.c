@@ -463,7 +463,7 @@ deliver (SkDelivery *self, SkOutgoing *n, Batch *b, GError **error)
 }
 
 static gboolean
-stopping (SkDelivery *self)
+is_stopping (SkDelivery *self)
 {
   gboolean stop;
 
@@ -508,7 +508,7 @@ sk_delivery_run_once (SkDelivery *self, GError **error)
        * this worker still holds the batch (another would send the rest
        * too): past half the lease, the rest goes back, not tried; so it
        * does when the server stops. */
-      if (self->clock (self->clock_data) - now > lease / 2 || stopping (self))
+      if (self->clock (self->clock_data) - now > lease / 2 || is_stopping (self))
         decide (&b, n, SK_DELIVERY_HOLD, self->clock (self->clock_data), NULL);
       else if (!deliver (self, n, &b, error))
         return -1;
@@ -560,7 +560,7 @@ delivery_thread (gpointer data)
       g_autoptr (GError) error = NULL;
       int claimed;
 
-      if (stopping (self))
+      if (is_stopping (self))
         break;
       run_daily_jobs (self);
       claimed = sk_delivery_run_once (self, &error);
