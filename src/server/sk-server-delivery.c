@@ -33,7 +33,8 @@ struct _SkDelivery
   gpointer        clock_data;
   gboolean        reuse;
   SkSmtp         *smtp;
-  SoupSession    *session;
+  SoupSession    *session; /* of @context */
+  GMainContext   *context; /* the worker's own: libsoup's connections live in it */
   guchar          key[crypto_auth_KEYBYTES];
   gint64          birthdays_day; /* days since 1970 (UTC) of the last run */
 
@@ -219,6 +220,7 @@ sk_delivery_new (const SkServerConfig *config, GError **error)
     self->config->notify.birthday_lead_days = 3;
   self->clock = real_clock;
   self->reuse = TRUE;
+  self->context = g_main_context_new ();
   {
     g_autofree char *uuid = g_uuid_string_random ();
 
@@ -473,8 +475,8 @@ is_stopping (SkDelivery *self)
   return stop;
 }
 
-int
-sk_delivery_run_once (SkDelivery *self, GError **error)
+static int
+run_batch (SkDelivery *self, GError **error)
 {
   g_autoptr (GPtrArray) batch = NULL;
   g_autoptr (GArray) records = NULL;
@@ -483,8 +485,6 @@ sk_delivery_run_once (SkDelivery *self, GError **error)
   Batch  b;
   guint  skipped = 0;
   gint64 now, lease;
-
-  g_return_val_if_fail (self != NULL, -1);
 
   if (self->channels[0] == NULL)
     return 0;
@@ -525,6 +525,24 @@ sk_delivery_run_once (SkDelivery *self, GError **error)
   if (!self->reuse || batch->len == 0)
     g_clear_pointer (&self->smtp, sk_smtp_free);
   return batch->len;
+}
+
+int
+sk_delivery_run_once (SkDelivery *self, GError **error)
+{
+  int claimed;
+
+  g_return_val_if_fail (self != NULL, -1);
+
+  /* The HTTP session's connections go back to its pool, to be used again,
+   * in the context it was made in: the worker's own, whatever thread runs
+   * the batch. */
+  g_main_context_push_thread_default (self->context);
+  claimed = run_batch (self, error);
+  while (g_main_context_iteration (self->context, FALSE))
+    ;
+  g_main_context_pop_thread_default (self->context);
+  return claimed;
 }
 
 /* The birthday job, once a day (UTC) per server; a second server or a
@@ -603,6 +621,7 @@ sk_delivery_free (SkDelivery *self)
     }
   g_clear_pointer (&self->smtp, sk_smtp_free);
   g_clear_object (&self->session);
+  g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_object (&self->db);
   g_clear_pointer (&self->config, sk_server_config_free);
   g_free (self->owner);

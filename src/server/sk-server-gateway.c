@@ -133,8 +133,11 @@ sk_gateway_send (SoupSession           *session,
       soup_message_headers_append (soup_message_get_request_headers (msg), g_strstrip (pair[0]),
                                    g_strstrip (pair[1]));
     }
-  /* The gateway may drop a message it has seen: every attempt has this id. */
+  /* The gateway may drop a message it has seen: every attempt has this id.
+   * So the POST may go on a kept-alive connection (libsoup opens a new one
+   * for each request it cannot repeat). */
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Idempotency-Key", id);
+  soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
   soup_message_set_request_body_from_bytes (msg, "application/json", request);
   answer = soup_session_send_and_read (session, msg, NULL, &error);
   if (answer == NULL)

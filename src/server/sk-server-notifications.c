@@ -117,7 +117,7 @@ handle_template_update (SkRequest *r)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SkNotificationTemplate) t = g_new0 (SkNotificationTemplate, 1);
-  JsonObject *body = sk_request_body_object (r);
+  g_autoptr (JsonObject) body = sk_request_body_object (r);
   const char *subject = NULL, *text = NULL;
 
   if (body == NULL || !sk_request_member_string (r, body, "subject", TRUE, &subject)
@@ -147,8 +147,8 @@ handle_template_preview (SkRequest *r)
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autofree char *subject_out = NULL;
   g_autofree char *body_out = NULL;
-  JsonObject      *body = sk_request_body_object (r);
-  const char      *event = NULL, *language = NULL, *subject = NULL, *text = NULL;
+  g_autoptr (JsonObject) body = sk_request_body_object (r);
+  const char *event = NULL, *language = NULL, *subject = NULL, *text = NULL;
 
   if (body == NULL || !sk_request_member_string (r, body, "event", TRUE, &event)
       || !sk_request_member_string (r, body, "language", TRUE, &language)
