@@ -194,6 +194,10 @@ sk_delivery_new (const SkServerConfig *config, GError **error)
   guint n = 0;
 
   g_return_val_if_fail (config != NULL, NULL);
+  /* sk_server_config_new's defaults, or the loader's checked values. */
+  g_return_val_if_fail (config->notify.retries > 0 && config->notify.lease > 0
+                            && config->notify.batch > 0 && config->notify.weekly_cap > 0,
+                        NULL);
 
   if (sodium_init () < 0)
     {
@@ -206,18 +210,6 @@ sk_delivery_new (const SkServerConfig *config, GError **error)
   self->config = g_new0 (SkServerConfig, 1);
   self->config->database = g_strdup (config->database);
   sk_notify_config_copy (&self->config->notify, &config->notify);
-  if (self->config->notify.retries == 0)
-    self->config->notify.retries = 5;
-  if (self->config->notify.retry_delay == 0)
-    self->config->notify.retry_delay = 60;
-  if (self->config->notify.lease == 0)
-    self->config->notify.lease = 300;
-  if (self->config->notify.batch == 0)
-    self->config->notify.batch = 50;
-  if (self->config->notify.weekly_cap == 0)
-    self->config->notify.weekly_cap = 3;
-  if (self->config->notify.birthday_lead_days == 0)
-    self->config->notify.birthday_lead_days = 3;
   self->clock = real_clock;
   self->reuse = TRUE;
   self->context = g_main_context_new ();

@@ -62,8 +62,14 @@ sk_server_config_new (void)
   config->address = g_strdup ("127.0.0.1");
   config->port = 8080;
   config->database = g_strdup ("skidka-server.db");
+  config->notify.retries = 5;
+  config->notify.retry_delay = 60;
+  config->notify.lease = 300;
+  config->notify.batch = 50;
   config->notify.quiet_start = 22;
   config->notify.quiet_end = 8;
+  config->notify.weekly_cap = 3;
+  config->notify.birthday_lead_days = 3;
   return config;
 }
 
@@ -201,7 +207,8 @@ load_gateway (GKeyFile *file, const char *group, SkGatewayConfig *gateway, GErro
 static gboolean
 load_notify (GKeyFile *file, SkNotifyConfig *notify, GError **error)
 {
-  gint64 retries = 5, delay = 60, lease = 300, batch = 50, cap = 3, lead = 3;
+  gint64 retries = notify->retries, delay = notify->retry_delay, lease = notify->lease;
+  gint64 batch = notify->batch, cap = notify->weekly_cap, lead = notify->birthday_lead_days;
   gint64 quiet_start = notify->quiet_start, quiet_end = notify->quiet_end;
 
   if (!key_string (file, "smtp", "url", &notify->smtp_url, error)

@@ -15,7 +15,8 @@ typedef struct
   char  *body_template; /* JSON; "{{id}}", "{{to}}", "{{subject}}", "{{text}}" in its strings */
 } SkGatewayConfig;
 
-/* The delivery of notifications ([smtp], [sms], [push], [notifications]). */
+/* The delivery of notifications ([smtp], [sms], [push], [notifications]);
+ * sk_server_config_new sets the defaults in brackets. */
 typedef struct
 {
   char *smtp_url; /* smtp://host:port (STARTTLS when offered) or smtps://; NULL: no e-mail */
@@ -24,14 +25,14 @@ typedef struct
   char *smtp_from;
   SkGatewayConfig sms;
   SkGatewayConfig push;
-  guint           retries;     /* attempts before a notification fails; 0: 5 */
-  guint           retry_delay; /* seconds before the second attempt, doubling after; 0: 60 */
-  guint           lease;       /* seconds a worker may take to send a claimed batch; 0: 300 */
-  guint           batch;       /* notifications claimed at once; 0: 50 */
-  int             quiet_start; /* no SMS or push from this local hour... */
-  int             quiet_end;   /* ...to this one (equal: no quiet hours); default 22 to 8 */
-  guint           weekly_cap;  /* marketing messages per customer per 7 days; 0: 3 */
-  guint           birthday_lead_days; /* 0: 3 */
+  guint           retries;            /* attempts before a notification fails (5) */
+  guint           retry_delay;        /* seconds before the second attempt, doubling after (60) */
+  guint           lease;              /* seconds a worker may take to send a claimed batch (300) */
+  guint           batch;              /* notifications claimed at once (50) */
+  int             quiet_start;        /* no SMS or push from this local hour... */
+  int             quiet_end;          /* ...to this one (equal: no quiet hours); default 22 to 8 */
+  guint           weekly_cap;         /* marketing messages per customer per 7 days (3) */
+  guint           birthday_lead_days; /* (3) */
   char           *public_url;         /* the server as customers reach it, for unsubscribe links */
 } SkNotifyConfig;
 
