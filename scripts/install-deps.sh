@@ -12,7 +12,7 @@ run_packages="
   gcc meson ninja-build pkg-config gettext help2man desktop-file-utils libxml2-utils
   libglib2.0-dev libjson-glib-dev libsqlite3-dev sqlite3
   libgtk-4-dev libadwaita-1-dev libsecret-1-dev
-  libsoup-3.0-dev libsodium-dev libpq-dev
+  libsoup-3.0-dev libsodium-dev libpq-dev libcurl4-openssl-dev
 "
 # The tests (Xvfb, xprop and xdotool to find the installed app's window,
 # a private PostgreSQL server, the validators), the

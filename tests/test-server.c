@@ -284,6 +284,7 @@ test_route_table (void)
     "POST /api/discounts/calculate",
     "POST /api/analytics",
     "POST /api/pos/process-purchase",
+    "POST /api/notification-templates/preview",
     /* Each event's transaction, one at a time. */
     "POST /api/sync/push",
     NULL,
@@ -2500,6 +2501,25 @@ static const PolicyCase policy_cases[] = {
   { "POST", "/api/auth/logout", "/api/auth/logout", NULL, "204 204 204 204 401",
     "204 204 204 204 401", TRUE },
   { "GET", "/api/auth/me", "/api/auth/me", NULL, ANY_ROLE, ANY_ROLE },
+  /* A bad link is refused alike for everyone (test-delivery follows good ones). */
+  { "GET", "/api/unsubscribe", "/api/unsubscribe?token=bad.link", NULL, "422 422 422 422 422",
+    "422 422 422 422 422" },
+  { "POST", "/api/unsubscribe", "/api/unsubscribe?token=bad.link", NULL, "422 422 422 422 422",
+    "422 422 422 422 422" },
+  /* Notifications' templates and announcements are HQ marketing's. */
+  { "GET", "/api/notification-templates", "/api/notification-templates", NULL,
+    "200 200 403 403 401", "200 200 403 403 401" },
+  { "PUT", "/api/notification-templates/*/*", "/api/notification-templates/campaign/en",
+    "{\"subject\": \"{campaign}\", \"body\": \"{name}, see {campaign}\"}", "200 200 403 403 401",
+    "200 200 403 403 401" },
+  { "POST", "/api/notification-templates/preview", "/api/notification-templates/preview",
+    "{\"event\": \"birthday\", \"language\": \"ru\"}", "200 200 403 403 401",
+    "200 200 403 403 401" },
+  { "GET", "/api/campaigns/*/announcement", "/api/campaigns/{k}/announcement", NULL,
+    "200 200 403 403 401", "200 200 403 403 401" },
+  /* The scene's campaign is a draft: HQ gets past the policy to 422. */
+  { "POST", "/api/campaigns/*/announce", "/api/campaigns/{k}/announce", NULL, "422 422 403 403 401",
+    "422 422 403 403 401" },
 
   /* Customers are members of the chain: every till finds and reads them. */
   { "GET", "/api/customers", "/api/customers?q=Test", NULL, ANY_ROLE, ANY_ROLE },

@@ -8,6 +8,7 @@
 #include "sk-database-private.h"
 #include "sk-error.h"
 #include "sk-money.h"
+#include "sk-notifications-private.h"
 #include "sk-sale.h"
 
 /* Requests */
@@ -163,46 +164,26 @@ sk_db_update_customer_segment (
 static gboolean
 queue_notifications (SkDatabase *self,
                      SkCustomer *customer,
+                     SkStore    *store,
                      gint64      earned,
                      gint64      balance,
                      gint64      now,
                      GError    **error)
 {
-  struct
-  {
-    const char *channel;
-    gboolean    consent;
-    const char *recipient;
-  } channels[] = {
-    { "email", customer->consent_email, customer->email },
-    { "sms", customer->consent_sms, customer->phone },
-    { "push", customer->consent_push, customer->id },
-  };
+  g_autoptr (GHashTable) values = sk_notification_values_new ();
   g_autofree char *earned_text = sk_money_format (earned);
   g_autofree char *balance_text = sk_money_format (balance);
-  g_autofree char *subject = g_strdup_printf (_ ("You earned %s in bonuses"), earned_text);
-  g_autofree char *body
-      = g_strdup_printf (_ ("Thank you for your purchase! You earned %s in bonuses; "
-                            "your balance is now %s."),
-                         earned_text, balance_text);
+  SkQueuedMessage  message = { 0 };
 
-  for (guint i = 0; i < G_N_ELEMENTS (channels); i++)
-    {
-      g_autofree char *id = NULL;
-
-      if (!channels[i].consent || channels[i].recipient == NULL)
-        continue;
-      id = g_uuid_string_random ();
-      if (!sk_db_exec (
-              self, error,
-              "INSERT INTO notifications (id, customer_id, channel, event, recipient, subject,"
-              " body, status, attempts, created_at, next_attempt_at)"
-              " VALUES (?, ?, ?, 'bonus_earned', ?, ?, ?, 'pending', 0, ?, ?)",
-              "ssssssii", id, customer->id, channels[i].channel, channels[i].recipient, subject,
-              body, now, now))
-        return FALSE;
-    }
-  return TRUE;
+  sk_notification_values_set (values, "name",
+                              customer->full_name != NULL ? customer->full_name : "");
+  sk_notification_values_set (values, "amount", earned_text);
+  sk_notification_values_set (values, "balance", balance_text);
+  sk_notification_values_set (values, "store", store->name);
+  message.event = "bonus_earned";
+  message.customer = customer;
+  message.values = values;
+  return sk_db_queue_notifications (self, &message, now, NULL, error);
 }
 
 static SkPurchaseResult *
@@ -486,8 +467,8 @@ sk_db_record_sale (SkDatabase           *self,
 
   /* 7: the notification, queued with the sale. */
   if (earn_tx != NULL
-      && !queue_notifications (self, customer, purchase->bonus_earned, earn_tx->balance_after, now,
-                               error))
+      && !queue_notifications (self, customer, store, purchase->bonus_earned,
+                               earn_tx->balance_after, now, error))
     return FALSE;
   if (sk_db_fail_point_hit (self, "notification", error))
     return FALSE;

@@ -574,10 +574,53 @@ static const char migration_16[]
       "  BEGIN DELETE FROM daily_stats_days; END;"
       "DELETE FROM daily_stats_days;";
 
+/* Delivery of notifications (issue 15): a worker claims a due row for a
+ * while (lease_owner, lease_until) before it sends it, so that several
+ * servers on one database send each once and a server killed mid-delivery
+ * leaves it to another once the lease runs out; campaign_id ties an
+ * announcement to its campaign's figures, unsubscribed_at the links followed
+ * from it; dedup_key keeps a job run twice (birthdays, an announcement)
+ * from queueing a message twice. The texts are templates per event and
+ * language, Russian and English shipped. */
+static const char migration_17[]
+    = "ALTER TABLE notifications ADD COLUMN lease_owner TEXT;"
+      "ALTER TABLE notifications ADD COLUMN lease_until INTEGER;"
+      "ALTER TABLE notifications ADD COLUMN campaign_id TEXT;"
+      "ALTER TABLE notifications ADD COLUMN dedup_key TEXT;"
+      "ALTER TABLE notifications ADD COLUMN unsubscribed_at INTEGER;"
+      "CREATE INDEX notifications_campaign ON notifications (campaign_id, status);"
+      "CREATE UNIQUE INDEX notifications_dedup ON notifications (dedup_key);"
+      "CREATE INDEX customer_children_birthday ON customer_children (substr (birth_date, 5));"
+      "CREATE TABLE notification_templates ("
+      "  event TEXT NOT NULL,"
+      "  language TEXT NOT NULL,"
+      "  subject TEXT NOT NULL,"
+      "  body TEXT NOT NULL,"
+      "  version INTEGER NOT NULL DEFAULT 1,"
+      "  PRIMARY KEY (event, language)"
+      ");"
+      "INSERT INTO notification_templates (event, language, subject, body) VALUES"
+      "  ('bonus_earned', 'ru', 'Вам начислено {amount} бонусами',"
+      "   '{name}, спасибо за покупку в магазине «{store}»! Вам начислено {amount} бонусами, на "
+      "счёте теперь {balance}.'),"
+      "  ('bonus_earned', 'en', 'You earned {amount} in bonuses',"
+      "   '{name}, thank you for your purchase at {store}! You earned {amount} in bonuses; your "
+      "balance is now {balance}.'),"
+      "  ('birthday', 'ru', 'Скоро день рождения: {child}',"
+      "   '{name}, скоро праздник: {child} отмечает день рождения ({age})! Приходите в «{store}» "
+      "за подарком. Ваш бонусный счёт: {balance}.'),"
+      "  ('birthday', 'en', 'A birthday is coming: {child}',"
+      "   '{name}, {child} turns {age} in a few days! Come to {store} for a present; you have "
+      "{balance} in bonuses.'),"
+      "  ('campaign', 'ru', '{campaign}',"
+      "   '{name}, {campaign}: {description}'),"
+      "  ('campaign', 'en', '{campaign}',"
+      "   '{name}, {campaign}: {description}');";
+
 static const char *const migrations[] = {
   migration_1,  migration_2,  migration_3,  migration_4,  migration_5,  migration_6,
   migration_7,  migration_8,  migration_9,  migration_10, migration_11, migration_12,
-  migration_13, migration_14, migration_15, migration_16,
+  migration_13, migration_14, migration_15, migration_16, migration_17,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);

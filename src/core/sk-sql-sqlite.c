@@ -358,5 +358,12 @@ const SkSqlBackend sk_sql_sqlite_backend = {
     [SK_SQL_FEED_CHILDREN] =
       "SELECT customer_id, name, birth_date FROM customer_children"
       " WHERE customer_id IN (SELECT value FROM json_each (?1)) ORDER BY customer_id, position",
+    [SK_SQL_NOTIFICATIONS_CLAIM] =
+      "UPDATE notifications SET lease_owner = ?2, lease_until = ?7, attempts = attempts + 1"
+      " WHERE id IN (SELECT id FROM notifications"
+      "   WHERE status = 'pending' AND next_attempt_at <= ?1"
+      "   AND (lease_until IS NULL OR lease_until <= ?1) AND channel IN (?3, ?4, ?5)"
+      "   ORDER BY next_attempt_at LIMIT ?6)"
+      " RETURNING *",
   },
 };

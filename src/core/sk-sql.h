@@ -39,6 +39,14 @@ typedef enum
   SK_SQL_FEED_CUSTOMERS,
   /* customer_id, name, birth_date of their children, in order. */
   SK_SQL_FEED_CHILDREN,
+  /* The delivery worker's claim (sk-notifications.c): at most ?6 pending
+   * notifications of the channels ?3, ?4, ?5 (NULL: none) due at ?1 whose
+   * lease, if any, ran out, leased to ?2 until ?7 and counted as an attempt;
+   * every column of them. One statement, no transaction around it:
+   * PostgreSQL skips the rows another server is claiming at that moment
+   * (FOR UPDATE SKIP LOCKED) instead of waiting for them; SQLite's one
+   * writer does the same by itself. */
+  SK_SQL_NOTIFICATIONS_CLAIM,
   SK_SQL_N_STATEMENTS
 } SkSqlStatement;
 

@@ -488,6 +488,40 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
          "  FOR EACH ROW WHEN (coalesce (OLD.timezone, '') <> coalesce (NEW.timezone, ''))"
          "  EXECUTE FUNCTION stores_daily_timezone ();"
          "DELETE FROM daily_stats_days;",
+  /* Delivery of notifications: leases, marketing, campaign (sk-schema.c,
+   * migration 17). */
+  [17] = "ALTER TABLE notifications ADD COLUMN lease_owner TEXT COLLATE \"C\","
+         "  ADD COLUMN lease_until BIGINT,"
+         "  ADD COLUMN campaign_id TEXT COLLATE \"C\","
+         "  ADD COLUMN dedup_key TEXT COLLATE \"C\","
+         "  ADD COLUMN unsubscribed_at BIGINT;"
+         "CREATE INDEX notifications_campaign ON notifications (campaign_id, status);"
+         "CREATE UNIQUE INDEX notifications_dedup ON notifications (dedup_key);"
+         "CREATE INDEX customer_children_birthday ON customer_children ((substr (birth_date, 5)));"
+         "CREATE TABLE notification_templates ("
+         "  event TEXT COLLATE \"C\" NOT NULL,"
+         "  language TEXT COLLATE \"C\" NOT NULL,"
+         "  subject TEXT NOT NULL,"
+         "  body TEXT NOT NULL,"
+         "  version BIGINT NOT NULL DEFAULT 1,"
+         "  PRIMARY KEY (event, language));"
+         "INSERT INTO notification_templates (event, language, subject, body) VALUES"
+         "  ('bonus_earned', 'ru', 'Вам начислено {amount} бонусами',"
+         "   '{name}, спасибо за покупку в магазине «{store}»! Вам начислено {amount} бонусами, на "
+         "счёте теперь {balance}.'),"
+         "  ('bonus_earned', 'en', 'You earned {amount} in bonuses',"
+         "   '{name}, thank you for your purchase at {store}! You earned {amount} in bonuses; your "
+         "balance is now {balance}.'),"
+         "  ('birthday', 'ru', 'Скоро день рождения: {child}',"
+         "   '{name}, скоро праздник: {child} отмечает день рождения ({age})! Приходите в "
+         "«{store}» за подарком. Ваш бонусный счёт: {balance}.'),"
+         "  ('birthday', 'en', 'A birthday is coming: {child}',"
+         "   '{name}, {child} turns {age} in a few days! Come to {store} for a present; you have "
+         "{balance} in bonuses.'),"
+         "  ('campaign', 'ru', '{campaign}',"
+         "   '{name}, {campaign}: {description}'),"
+         "  ('campaign', 'en', '{campaign}',"
+         "   '{name}, {campaign}: {description}');",
 };
 
 char *

@@ -151,6 +151,8 @@ extern const SkRoute sk_server_analytics_routes[];
 extern const guint   sk_server_analytics_routes_n;
 extern const SkRoute sk_server_sync_routes[];
 extern const guint   sk_server_sync_routes_n;
+extern const SkRoute sk_server_notifications_routes[];
+extern const guint   sk_server_notifications_routes_n;
 
 /* The authorisation policy (SPEC 5; README, "Who may do what"), route by
  * route, as the OpenAPI document states it and /server/policy checks it.

@@ -21,6 +21,7 @@ static const struct
   { sk_server_pos_routes, &sk_server_pos_routes_n },
   { sk_server_analytics_routes, &sk_server_analytics_routes_n },
   { sk_server_sync_routes, &sk_server_sync_routes_n },
+  { sk_server_notifications_routes, &sk_server_notifications_routes_n },
 };
 
 const SkRoute *

@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 
 #include "sk-postgres.h"
+#include "sk-server-delivery.h"
 #include "sk-server-private.h"
 
 #define DEFAULT_MAX_BODY           (1024 * 1024)
@@ -33,6 +34,7 @@ struct _SkServer
   SkTokenCache       *tokens;
   SkPostgresListener *listener; /* of changes to accounts, on PostgreSQL */
   SkWriteLock         write_lock;
+  SkDelivery         *delivery; /* of notifications, when a channel is set up */
   gint64              started_at;
   gboolean            running;
   guint               port;
@@ -60,6 +62,14 @@ sk_server_config_new (void)
   config->address = g_strdup ("127.0.0.1");
   config->port = 8080;
   config->database = g_strdup ("skidka-server.db");
+  config->notify.retries = 5;
+  config->notify.retry_delay = 60;
+  config->notify.lease = 300;
+  config->notify.batch = 50;
+  config->notify.quiet_start = 22;
+  config->notify.quiet_end = 8;
+  config->notify.weekly_cap = 3;
+  config->notify.birthday_lead_days = 3;
   return config;
 }
 
@@ -73,6 +83,7 @@ sk_server_config_free (SkServerConfig *config)
   g_free (config->tls_certificate);
   g_free (config->tls_key);
   g_strfreev (config->trusted_proxies);
+  sk_notify_config_clear (&config->notify);
   g_free (config);
 }
 
@@ -86,6 +97,7 @@ config_copy (const SkServerConfig *config)
   copy->tls_certificate = g_strdup (config->tls_certificate);
   copy->tls_key = g_strdup (config->tls_key);
   copy->trusted_proxies = g_strdupv (config->trusted_proxies);
+  sk_notify_config_copy (&copy->notify, &config->notify);
   return copy;
 }
 
@@ -149,6 +161,100 @@ key_string (GKeyFile *file, const char *group, const char *key, char **out, GErr
   return TRUE;
 }
 
+static gboolean
+load_gateway (GKeyFile *file, const char *group, SkGatewayConfig *gateway, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) local = NULL;
+
+  if (!key_string (file, group, "url", &gateway->url, error)
+      || !key_string (file, group, "body-template", &gateway->body_template, error)
+      || !escapes_valid (file, group, "headers", error))
+    return FALSE;
+  gateway->headers = g_key_file_get_string_list (file, group, "headers", NULL, NULL);
+  for (guint i = 0; gateway->headers != NULL && gateway->headers[i] != NULL; i++)
+    {
+      const char *colon = strchr (g_strstrip (gateway->headers[i]), ':');
+
+      if (colon == NULL || colon == gateway->headers[i] || strpbrk (gateway->headers[i], "\r\n"))
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "[%s] headers must be “Name: value” separated by ;", group);
+          return FALSE;
+        }
+    }
+  if (gateway->url == NULL)
+    return TRUE;
+  if (!g_str_has_prefix (gateway->url, "http://") && !g_str_has_prefix (gateway->url, "https://"))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s] url must be an http:// or https:// URL", group);
+      return FALSE;
+    }
+  if (gateway->body_template == NULL)
+    gateway->body_template
+        = g_strdup ("{\"id\": \"{{id}}\", \"to\": \"{{to}}\", \"text\": \"{{text}}\"}");
+  if (!json_parser_load_from_data (parser, gateway->body_template, -1, &local)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                   "[%s] body-template must be a JSON object", group);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+load_notify (GKeyFile *file, SkNotifyConfig *notify, GError **error)
+{
+  gint64 retries = notify->retries, delay = notify->retry_delay, lease = notify->lease;
+  gint64 batch = notify->batch, cap = notify->weekly_cap, lead = notify->birthday_lead_days;
+  gint64 quiet_start = notify->quiet_start, quiet_end = notify->quiet_end;
+
+  if (!key_string (file, "smtp", "url", &notify->smtp_url, error)
+      || !key_string (file, "smtp", "username", &notify->smtp_username, error)
+      || !key_string (file, "smtp", "password-file", &notify->smtp_password_file, error)
+      || !key_string (file, "smtp", "from", &notify->smtp_from, error)
+      || !key_string (file, "notifications", "public-url", &notify->public_url, error)
+      || !load_gateway (file, "sms", &notify->sms, error)
+      || !load_gateway (file, "push", &notify->push, error)
+      || !key_int (file, "notifications", "retries", 1, 100, &retries, error)
+      || !key_int (file, "notifications", "retry-delay", 1, 24 * 3600, &delay, error)
+      || !key_int (file, "notifications", "lease", 1, 24 * 3600, &lease, error)
+      || !key_int (file, "notifications", "batch", 1, 10000, &batch, error)
+      || !key_int (file, "notifications", "quiet-start", 0, 23, &quiet_start, error)
+      || !key_int (file, "notifications", "quiet-end", 0, 23, &quiet_end, error)
+      || !key_int (file, "notifications", "weekly-cap", 1, 1000, &cap, error)
+      || !key_int (file, "notifications", "birthday-lead-days", 1, 60, &lead, error))
+    return FALSE;
+  if (notify->smtp_url != NULL)
+    {
+      if (!g_str_has_prefix (notify->smtp_url, "smtp://")
+          && !g_str_has_prefix (notify->smtp_url, "smtps://"))
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "[smtp] url must be smtp://host:port or smtps://host:port");
+          return FALSE;
+        }
+      if (notify->smtp_from == NULL || strchr (notify->smtp_from, '@') == NULL
+          || strpbrk (notify->smtp_from, "\r\n<>") != NULL)
+        {
+          g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+                       "[smtp] from must be an e-mail address");
+          return FALSE;
+        }
+    }
+  notify->retries = retries;
+  notify->retry_delay = delay;
+  notify->lease = lease;
+  notify->batch = batch;
+  notify->quiet_start = quiet_start;
+  notify->quiet_end = quiet_end;
+  notify->weekly_cap = cap;
+  notify->birthday_lead_days = lead;
+  return TRUE;
+}
+
 SkServerConfig *
 sk_server_config_load_from_data (const char *data, gsize length, GError **error)
 {
@@ -168,7 +274,8 @@ sk_server_config_load_from_data (const char *data, gsize length, GError **error)
       || !key_string (file, "database", "path", &config->database, error)
       || !key_string (file, "tls", "certificate", &config->tls_certificate, error)
       || !key_string (file, "tls", "key", &config->tls_key, error)
-      || !escapes_valid (file, "server", "trusted-proxies", error))
+      || !escapes_valid (file, "server", "trusted-proxies", error)
+      || !load_notify (file, &config->notify, error))
     return NULL;
   config->trusted_proxies
       = g_key_file_get_string_list (file, "server", "trusted-proxies", NULL, NULL);
@@ -755,6 +862,22 @@ sk_server_start (SkServer *self, GError **error)
       if (self->listener == NULL)
         g_warning ("Tokens will be checked in the database each time: %s", local->message);
     }
+  if (self->config->notify.smtp_url == NULL)
+    g_message ("E-mail is not sent: the configuration has no [smtp] url");
+  if (self->config->notify.smtp_url != NULL || self->config->notify.sms.url != NULL
+      || self->config->notify.push.url != NULL)
+    {
+      self->delivery = sk_delivery_new (self->config, error);
+      if (self->delivery == NULL || !sk_delivery_start (self->delivery, error))
+        {
+          g_clear_pointer (&self->delivery, sk_delivery_free);
+          g_clear_pointer (&self->accept, sk_listener_free);
+          g_thread_pool_free (g_steal_pointer (&self->pool), TRUE, TRUE);
+          g_clear_object (&self->soup);
+          g_clear_pointer (&self->context, g_main_context_unref);
+          return FALSE;
+        }
+    }
   self->port = sk_listener_get_port (self->accept);
   self->running = TRUE;
   self->started_at = g_get_monotonic_time ();
@@ -773,6 +896,7 @@ sk_server_stop (SkServer *self)
   if (self->soup == NULL)
     return;
   self->running = FALSE;
+  g_clear_pointer (&self->delivery, sk_delivery_free);
   g_clear_pointer (&self->accept, sk_listener_free);
   soup_server_disconnect (self->soup);
   /* Let the requests in flight finish their transactions. */

@@ -53,7 +53,7 @@ typedef struct
 
 static const Family families[] = {
   { "auth", { "/api/auth/", "/api/health" } },
-  { "customers", { "/api/customers", "/api/notifications" } },
+  { "customers", { "/api/customers", "/api/notifications", "/api/unsubscribe" } },
   { "bonuses", { "/api/bonuses/" } },
   { "records", { "/api/discounts/rules", "/api/stores", "/api/campaigns" } },
   { "calculate", { "/api/discounts/calculate", "/api/pos/customer/" } },
