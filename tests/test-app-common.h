@@ -171,6 +171,46 @@ app_find_dialog (void)
   return NULL;
 }
 
+/* The button labelled @label under @widget (its mnemonic text as given). */
+static inline GtkWidget *
+app_find_button (GtkWidget *widget, const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child)
+          && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+        return child;
+      if ((found = app_find_button (child, label)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The toggle labelled @label in the row titled @title (the conflict
+ * dialog's "Yours" and "Theirs" of a field). */
+static inline GtkToggleButton *
+app_find_toggle (GtkWidget *widget, const char *title, const char *label, gboolean in_row)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      gboolean         here = in_row;
+      GtkToggleButton *found;
+
+      if (ADW_IS_ACTION_ROW (child))
+        here = g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0;
+      if (here && GTK_IS_TOGGLE_BUTTON (child)
+          && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+        return GTK_TOGGLE_BUTTON (child);
+      if ((found = app_find_toggle (child, title, label, here)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 /* Saves a PNG of @widget as a test artifact under the build directory. */
 static inline void
 app_save_png (GtkWidget *widget, const char *name)

@@ -1,8 +1,10 @@
 /* test-app-rules.c: the rule editor refuses invalid input with a message
- * and saves valid input; the preview counts the last 30 days.
+ * and saves valid input; the preview counts the last 30 days; a rule saved
+ * by someone else meanwhile is merged field by field.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "sk-error.h"
 #include "sk-model-private.h"
 #include "sk-rule-editor.h"
 #include "sk-rules-view.h"
@@ -203,6 +205,84 @@ test_view (AppFixture *f, gconstpointer data)
   g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_ADMIN);
 }
 
+/* A percentage rule of the demo chain, as stored. */
+static SkDiscountRule *
+percentage_rule (SkDatabase *db)
+{
+  g_autoptr (GPtrArray) rules = sk_database_list_rules (db, NULL);
+
+  for (guint i = 0; rules && i < rules->len; i++)
+    {
+      SkDiscountRule *r = g_ptr_array_index (rules, i);
+
+      if (g_strcmp0 (r->type, SK_RULE_PERCENTAGE) == 0 && r->value != 700)
+        return sk_database_get_rule (db, r->id, NULL);
+    }
+  g_assert_not_reached ();
+}
+
+/* The editor holds a copy; someone saves the rule behind its back (a
+ * new name and description); the user changes the name and the value and
+ * saves: both versions are shown, the differing fields only, and the merge
+ * (their name and description, the user's value) is what the store keeps. */
+static void
+test_conflict (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkDiscountRule) rule = percentage_rule (f->db);
+  g_autoptr (SkDiscountRule) theirs = sk_database_get_rule (f->db, rule->id, NULL);
+  g_autoptr (SkDiscountRule) stored = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  SkRuleEditor     *editor = sk_rule_editor_new (GTK_WINDOW (f->window), rule);
+  AdwMessageDialog *dialog;
+  gint64            their_version;
+
+  gtk_window_present (GTK_WINDOW (editor));
+  g_assert_true (app_wait (categories_listed, editor, 10000));
+
+  g_object_set (theirs, "name", "Renamed at HQ", "description", "Their words", NULL);
+  g_assert_true (sk_database_save_rule (f->db, theirs, &error));
+  g_assert_no_error (error);
+  their_version = theirs->version;
+  g_assert_cmpint (their_version, >, rule->version);
+
+  sk_rule_editor_set_field (editor, "name", "Renamed at the till");
+  sk_rule_editor_set_field (editor, "value", "7");
+  sk_rule_editor_save_async (editor, NULL, app_keep_result, &result);
+  g_assert_true (app_wait ((gboolean (*) (gpointer))app_find_dialog, NULL, 10000));
+  app_pump (200);
+  dialog = app_find_dialog ();
+  /* The three fields that differ, the user's side chosen; nothing else. */
+  g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), "Name", "Yours", FALSE));
+  g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), "Value", "Yours", FALSE));
+  g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), "Description", "Theirs", FALSE));
+  g_assert_true (gtk_toggle_button_get_active (
+      app_find_toggle (GTK_WIDGET (dialog), "Value", "Yours", FALSE)));
+  g_assert_null (app_find_toggle (GTK_WIDGET (dialog), "Priority", "Yours", FALSE));
+  g_assert_null (app_find_toggle (GTK_WIDGET (dialog), "Type", "Yours", FALSE));
+  gtk_toggle_button_set_active (app_find_toggle (GTK_WIDGET (dialog), "Name", "Theirs", FALSE),
+                                TRUE);
+  gtk_toggle_button_set_active (
+      app_find_toggle (GTK_WIDGET (dialog), "Description", "Theirs", FALSE), TRUE);
+  app_save_png (GTK_WIDGET (dialog), "rule-conflict");
+  gtk_widget_activate (app_find_button (GTK_WIDGET (dialog), "_Merge"));
+  g_assert_true (sk_rule_editor_save_finish (editor, app_wait_result (&result), &error));
+  g_assert_no_error (error);
+
+  stored = sk_database_get_rule (f->db, rule->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored->name, ==, "Renamed at HQ");
+  g_assert_cmpstr (stored->description, ==, "Their words");
+  g_assert_cmpint (stored->value, ==, 700);
+  g_assert_cmpint (stored->priority, ==, rule->priority);
+  g_assert_cmpint (stored->version, ==, their_version + 1);
+  /* The editor now holds what was saved: saving again is no conflict. */
+  g_assert_true (editor_save (editor, &error));
+  g_assert_no_error (error);
+  g_assert_null (app_find_dialog ());
+  gtk_window_destroy (GTK_WINDOW (editor));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -214,6 +294,8 @@ main (int argc, char *argv[])
   g_test_add ("/app/rules/preview-segment", AppFixture, NULL, app_fixture_setup,
               test_preview_segment, app_fixture_teardown);
   g_test_add ("/app/rules/view", AppFixture, NULL, app_fixture_setup, test_view,
+              app_fixture_teardown);
+  g_test_add ("/app/rules/conflict", AppFixture, NULL, app_fixture_setup, test_conflict,
               app_fixture_teardown);
   return g_test_run ();
 }

@@ -263,19 +263,6 @@ find_connect_window (AppFixture *f)
 }
 
 static gboolean
-is_button (GtkWidget *widget, gconstpointer label)
-{
-  return GTK_IS_BUTTON (widget)
-         && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
-}
-
-static GtkWidget *
-find_button (GtkWidget *widget, const char *label)
-{
-  return find_widget (widget, is_button, label);
-}
-
-static gboolean
 is_entry_row (GtkWidget *widget, gconstpointer title)
 {
   return ADW_IS_ENTRY_ROW (widget)
@@ -293,7 +280,7 @@ click_connect_and_wait (SkConnectWindow *window, const char *words)
 {
   TextWait w = { (const char *(*)(gpointer))sk_connect_window_get_message, window, words };
 
-  gtk_widget_activate (find_button (GTK_WIDGET (window), T ("_Connect")));
+  gtk_widget_activate (app_find_button (GTK_WIDGET (window), T ("_Connect")));
   if (!app_wait (text_has, &w, 30000))
     g_error ("The connect window says “%s”, not “%s”", sk_connect_window_get_message (window),
              words);
@@ -356,9 +343,9 @@ answer_pin (const char *pin, const char *shot_name)
   gtk_editable_set_text (GTK_EDITABLE (entry), pin);
   if (shot_name != NULL)
     shot (GTK_WIDGET (dialog), shot_name);
-  button = find_button (GTK_WIDGET (dialog), T ("_Unlock"));
+  button = app_find_button (GTK_WIDGET (dialog), T ("_Unlock"));
   if (button == NULL)
-    button = find_button (GTK_WIDGET (dialog), T ("_Set PIN"));
+    button = app_find_button (GTK_WIDGET (dialog), T ("_Set PIN"));
   g_assert_nonnull (button);
   gtk_widget_activate (button);
   app_pump (600);
@@ -582,7 +569,8 @@ test_sign_in (AppFixture *f, gconstpointer data)
   g_assert_null (strstr (sk_connect_window_get_message (window), "org.freedesktop"));
   g_assert_false (g_file_test (token_file, G_FILE_TEST_EXISTS));
   shot (GTK_WIDGET (window), "sync-sign-in-no-keyring");
-  gtk_widget_activate (find_button (GTK_WIDGET (window), T ("_Keep in a File Only I Can Read")));
+  gtk_widget_activate (
+      app_find_button (GTK_WIDGET (window), T ("_Keep in a File Only I Can Read")));
   g_assert_true (app_wait (window_gone, f, 10000));
   {
     struct stat      st;
@@ -889,7 +877,7 @@ test_error (AppFixture *f, gconstpointer data)
   button = GTK_MENU_BUTTON (gtk_widget_get_first_child (GTK_WIDGET (status)));
   gtk_menu_button_popup (button);
   app_pump (300);
-  copy = find_button (GTK_WIDGET (gtk_menu_button_get_popover (button)), T ("_Copy Details"));
+  copy = app_find_button (GTK_WIDGET (gtk_menu_button_get_popover (button)), T ("_Copy Details"));
   g_assert_nonnull (copy);
   g_assert_true (gtk_widget_get_visible (copy));
   shot (GTK_WIDGET (f->window), "sync-error");
@@ -1013,7 +1001,7 @@ test_review (AppFixture *f, gconstpointer data)
     adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
   }
   shot (GTK_WIDGET (window), "sync-review");
-  resolve = find_button (GTK_WIDGET (window), T ("Mark _Resolved"));
+  resolve = app_find_button (GTK_WIDGET (window), T ("Mark _Resolved"));
   g_assert_nonnull (resolve);
   gtk_widget_activate (resolve);
   app_pump (500);
@@ -1027,27 +1015,6 @@ test_review (AppFixture *f, gconstpointer data)
   /* A cashier has no review to open. */
   g_settings_set_string (settings, "role", "cashier");
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "review"));
-}
-
-/* The toggle labelled @label in the row titled @title. */
-static GtkToggleButton *
-find_toggle (GtkWidget *widget, const char *title, const char *label, gboolean in_row)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      gboolean         here = in_row;
-      GtkToggleButton *found;
-
-      if (ADW_IS_ACTION_ROW (child))
-        here = g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0;
-      if (here && GTK_IS_TOGGLE_BUTTON (child)
-          && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
-        return GTK_TOGGLE_BUTTON (child);
-      if ((found = find_toggle (child, title, label, here)) != NULL)
-        return found;
-    }
-  return NULL;
 }
 
 typedef struct
@@ -1115,16 +1082,16 @@ test_conflict (AppFixture *f, gconstpointer data)
   app_pump (500);
   dialog = find_pin_dialog ();
   g_assert_nonnull (dialog);
-  g_assert_nonnull (find_toggle (GTK_WIDGET (dialog), T ("Full name"), T ("Theirs"), FALSE));
-  g_assert_nonnull (find_toggle (GTK_WIDGET (dialog), T ("Phone"), T ("Yours"), FALSE));
-  g_assert_nonnull (find_toggle (GTK_WIDGET (dialog), T ("Email"), T ("Theirs"), FALSE));
+  g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), T ("Full name"), T ("Theirs"), FALSE));
+  g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), T ("Phone"), T ("Yours"), FALSE));
+  g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), T ("Email"), T ("Theirs"), FALSE));
   /* Her name as HQ wrote it, the phone as the cashier typed it. */
   gtk_toggle_button_set_active (
-      find_toggle (GTK_WIDGET (dialog), T ("Full name"), T ("Theirs"), FALSE), TRUE);
-  gtk_toggle_button_set_active (find_toggle (GTK_WIDGET (dialog), T ("Email"), T ("Theirs"), FALSE),
-                                TRUE);
+      app_find_toggle (GTK_WIDGET (dialog), T ("Full name"), T ("Theirs"), FALSE), TRUE);
+  gtk_toggle_button_set_active (
+      app_find_toggle (GTK_WIDGET (dialog), T ("Email"), T ("Theirs"), FALSE), TRUE);
   shot (GTK_WIDGET (dialog), "sync-conflict");
-  gtk_widget_activate (find_button (GTK_WIDGET (dialog), T ("_Merge")));
+  gtk_widget_activate (app_find_button (GTK_WIDGET (dialog), T ("_Merge")));
   g_assert_true (sk_customer_editor_save_finish (editor, app_wait_result (&result), &error));
   g_assert_no_error (error);
   g_clear_object (&at_till);

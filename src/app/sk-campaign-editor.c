@@ -8,6 +8,7 @@
 
 #include "sk-campaign-editor.h"
 #include "sk-choice-row.h"
+#include "sk-conflict-dialog.h"
 #include "sk-error.h"
 #include "sk-money.h"
 #include "sk-widgets.h"
@@ -110,6 +111,77 @@ split_text (const char *text)
   return g_strv_builder_end (builder);
 }
 
+/* The form as the campaign being edited says. */
+static void
+fill_fields (SkCampaignEditor *self)
+{
+  SkCampaign        *c = self->campaign;
+  const char *const *rule_ids = sk_record_get_strv (c, "rule_ids");
+  g_autofree char   *from = NULL;
+  g_autofree char   *to = NULL;
+  g_autofree char   *channels = NULL;
+  g_autofree char   *budget = NULL;
+
+  from = sk_date_from_usec (sk_record_get_int64 (c, "starts_at"));
+  to = sk_date_from_usec (sk_record_get_int64 (c, "ends_at"));
+  channels = join_list (c, "channels");
+  /* Kopecks exactly, as the one money helper writes them; it reads them back. */
+  if (sk_record_get_int64 (c, "budget") != 0)
+    budget = sk_money_format (sk_record_get_int64 (c, "budget"));
+  set_text (self->name_row, sk_record_get_string (c, "name"));
+  set_text (self->description_row, sk_record_get_string (c, "description"));
+  set_text (self->starts_row, from);
+  set_text (self->ends_row, to);
+  sk_choice_row_set_selected (self->segments_row, sk_record_get_strv (c, "segments"));
+  sk_choice_row_set_selected (self->stores_row, sk_record_get_strv (c, "store_ids"));
+  set_text (self->channels_row, channels);
+  set_text (self->budget_row, budget);
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    if (g_strcmp0 (sk_record_get_string (c, "status"), statuses[i]) == 0)
+      adw_combo_row_set_selected (self->status_row, i);
+  for (guint i = 0; i < self->rule_checks->len; i++)
+    {
+      GtkCheckButton *check = g_ptr_array_index (self->rule_checks, i);
+
+      gtk_check_button_set_active (
+          check,
+          rule_ids && g_strv_contains (rule_ids, g_object_get_data (G_OBJECT (check), "rule-id")));
+    }
+}
+
+static void campaign_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* Someone else's version, and the user's decision. */
+static void
+conflict_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  SkCampaignEditor *self = g_task_get_source_object (task);
+  SkConflictChoice  choice;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCampaign) decided = sk_conflict_resolve_finish (result, &choice, &error);
+
+  if (decided == NULL)
+    {
+      self->saving = FALSE;
+      gtk_label_set_text (self->error_label, error->message);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_set_object (&self->campaign, decided);
+  fill_fields (self);
+  if (choice == SK_CONFLICT_TAKE_THEIRS)
+    {
+      self->saving = FALSE;
+      gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+      g_task_return_error (task, sk_conflict_theirs_shown_error ());
+      return;
+    }
+  /* Saved over the other version (its version number). */
+  sk_repository_save_campaign_async (self->repository, self->campaign, self->cancellable,
+                                     campaign_stored_cb, g_steal_pointer (&task));
+}
+
 static void
 campaign_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -122,6 +194,16 @@ campaign_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_error_matches (error, SK_ERROR, SK_ERROR_STALE)
+      && sk_record_get_id (self->campaign) != NULL)
+    {
+      /* Saved by someone else meanwhile: both versions, the user decides. */
+      gtk_label_set_text (self->error_label, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+      sk_conflict_resolve_async (GTK_WINDOW (self), self->repository, SK_RECORD (self->campaign),
+                                 self->cancellable, conflict_resolved_cb, g_steal_pointer (&task));
       return;
     }
   self->saving = FALSE;
@@ -279,11 +361,6 @@ SkCampaignEditor *
 sk_campaign_editor_new (GtkWindow *parent, SkRepository *repository, SkCampaign *campaign)
 {
   SkCampaignEditor *self;
-  SkCampaign       *c;
-  g_autofree char  *from = NULL;
-  g_autofree char  *to = NULL;
-  g_autofree char  *channels = NULL;
-  g_autofree char  *budget = NULL;
 
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
   g_return_val_if_fail (SK_IS_REPOSITORY (repository), NULL);
@@ -292,29 +369,12 @@ sk_campaign_editor_new (GtkWindow *parent, SkRepository *repository, SkCampaign 
   self = g_object_new (SK_TYPE_CAMPAIGN_EDITOR, "transient-for", parent, NULL);
   self->repository = g_object_ref (repository);
   self->campaign = campaign ? sk_record_copy (SK_RECORD (campaign)) : sk_campaign_new ();
-  c = self->campaign;
   if (campaign != NULL)
     gtk_window_set_title (GTK_WINDOW (self), _ ("Edit Campaign"));
 
-  from = sk_date_from_usec (sk_record_get_int64 (c, "starts_at"));
-  to = sk_date_from_usec (sk_record_get_int64 (c, "ends_at"));
-  channels = join_list (c, "channels");
-  /* Kopecks exactly, as the one money helper writes them; it reads them back. */
-  if (sk_record_get_int64 (c, "budget") != 0)
-    budget = sk_money_format (sk_record_get_int64 (c, "budget"));
-  set_text (self->name_row, sk_record_get_string (c, "name"));
-  set_text (self->description_row, sk_record_get_string (c, "description"));
-  set_text (self->starts_row, from);
-  set_text (self->ends_row, to);
   sk_choice_row_offer_segments (self->segments_row);
-  sk_choice_row_set_selected (self->segments_row, sk_record_get_strv (c, "segments"));
-  sk_choice_row_set_selected (self->stores_row, sk_record_get_strv (c, "store_ids"));
   sk_choice_row_offer_stores (self->stores_row, self->cancellable);
-  set_text (self->channels_row, channels);
-  set_text (self->budget_row, budget);
-  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
-    if (g_strcmp0 (sk_record_get_string (c, "status"), statuses[i]) == 0)
-      adw_combo_row_set_selected (self->status_row, i);
+  fill_fields (self);
   /* The rules' checks arrive from a worker. */
   sk_repository_list_rules_async (repository, self->cancellable, rules_listed_cb, self);
   return self;

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "sk-conflict-dialog.h"
+#include "sk-error.h"
 
 /* Kept by the store, never chosen by the user. */
 static gboolean
@@ -257,4 +258,86 @@ sk_conflict_dialog_run_finish (GAsyncResult *result, SkConflictChoice *choice)
 {
   *choice = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (result), "choice"));
   return g_task_propagate_pointer (G_TASK (result), NULL);
+}
+
+typedef struct
+{
+  GtkWindow *parent;
+  SkRecord  *mine;
+} Resolve;
+
+static void
+resolve_free (Resolve *resolve)
+{
+  g_clear_object (&resolve->parent);
+  g_object_unref (resolve->mine);
+  g_free (resolve);
+}
+
+static void
+resolve_decided_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  SkConflictChoice choice;
+  gpointer         decided = sk_conflict_dialog_run_finish (result, &choice);
+
+  if (decided == NULL)
+    {
+      g_task_return_new_error (task, SK_ERROR, SK_ERROR_STALE, "%s",
+                               _ ("Someone else saved this meanwhile; nothing was saved"));
+      return;
+    }
+  g_object_set_data (G_OBJECT (task), "choice", GINT_TO_POINTER (choice));
+  g_task_return_pointer (task, decided, g_object_unref);
+}
+
+static void
+resolve_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Resolve *resolve = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkRecord) theirs
+      = sk_repository_get_stored_finish (SK_REPOSITORY (source), result, &error);
+
+  if (theirs == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  sk_conflict_dialog_run_async (resolve->parent, resolve->mine, theirs, resolve_decided_cb,
+                                g_steal_pointer (&task));
+}
+
+void
+sk_conflict_resolve_async (GtkWindow          *parent,
+                           SkRepository       *repository,
+                           SkRecord           *mine,
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  GTask   *task = g_task_new (NULL, cancellable, callback, user_data);
+  Resolve *resolve = g_new0 (Resolve, 1);
+
+  g_task_set_source_tag (task, sk_conflict_resolve_async);
+  resolve->parent = parent ? g_object_ref (parent) : NULL;
+  resolve->mine = g_object_ref (mine);
+  g_task_set_task_data (task, resolve, (GDestroyNotify)resolve_free);
+  sk_repository_get_stored_async (repository, mine, cancellable, resolve_loaded_cb, task);
+}
+
+gpointer
+sk_conflict_resolve_finish (GAsyncResult *result, SkConflictChoice *choice, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  *choice = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (result), "choice"));
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+GError *
+sk_conflict_theirs_shown_error (void)
+{
+  return g_error_new_literal (SK_ERROR, SK_ERROR_STALE,
+                              _ ("The other version is shown; nothing was saved"));
 }

@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "sk-record.h"
+#include "sk-repository.h"
 
 G_BEGIN_DECLS
 
@@ -34,5 +35,23 @@ void     sk_conflict_dialog_run_async (GtkWindow          *parent,
                                        GAsyncReadyCallback callback,
                                        gpointer            user_data);
 gpointer sk_conflict_dialog_run_finish (GAsyncResult *result, SkConflictChoice *choice);
+
+/* What an editor does when saving @mine met SK_ERROR_STALE: loads the
+ * stored version from @repository, shows both over @parent and asks. The
+ * record to save over the stored one (KEEP_MINE, MERGE) or to show
+ * (TAKE_THEIRS), *choice saying which; NULL with an error when the stored
+ * version cannot be read or the user cancels (SK_ERROR_STALE: nothing
+ * saved). */
+void     sk_conflict_resolve_async (GtkWindow          *parent,
+                                    SkRepository       *repository,
+                                    SkRecord           *mine,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+gpointer sk_conflict_resolve_finish (GAsyncResult     *result,
+                                     SkConflictChoice *choice,
+                                     GError          **error);
+/* The error an editor finishes its save with after TAKE_THEIRS. */
+GError  *sk_conflict_theirs_shown_error (void);
 
 G_END_DECLS

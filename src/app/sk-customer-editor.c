@@ -202,18 +202,19 @@ static void customer_stored_cb (GObject *source, GAsyncResult *result, gpointer 
 
 /* Someone else's version, and the user's decision. */
 static void
-conflict_decided_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+conflict_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   SkCustomerEditor *self = g_task_get_source_object (task);
   SkConflictChoice  choice;
-  g_autoptr (SkCustomer) decided = sk_conflict_dialog_run_finish (result, &choice);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) decided = sk_conflict_resolve_finish (result, &choice, &error);
 
   if (decided == NULL)
     {
       self->saving = FALSE;
-      g_task_return_new_error (task, SK_ERROR, SK_ERROR_STALE, "%s",
-                               gtk_label_get_text (self->error_label));
+      show_error (self, error, NULL);
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   g_set_object (&self->customer, decided);
@@ -223,33 +224,12 @@ conflict_decided_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       self->saving = FALSE;
       gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
       mark_error (self, NULL);
-      g_task_return_new_error (task, SK_ERROR, SK_ERROR_STALE,
-                               _ ("The other version is shown; nothing was saved"));
+      g_task_return_error (task, sk_conflict_theirs_shown_error ());
       return;
     }
   /* Saved over the other version (its version number). */
   sk_repository_save_customer_async (self->repository, self->customer, FALSE, self->cancellable,
                                      customer_stored_cb, g_steal_pointer (&task));
-}
-
-static void
-theirs_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  SkCustomerEditor *self = g_task_get_source_object (task);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SkCustomer) theirs
-      = sk_repository_get_customer_finish (SK_REPOSITORY (source), result, &error);
-
-  if (theirs == NULL)
-    {
-      self->saving = FALSE;
-      show_error (self, error, NULL);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  sk_conflict_dialog_run_async (GTK_WINDOW (self), SK_RECORD (self->customer), SK_RECORD (theirs),
-                                conflict_decided_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -271,9 +251,8 @@ customer_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       /* Saved by someone else meanwhile (HQ's copy came with a sync):
        * both versions, and the user decides. */
       show_error (self, error, NULL);
-      sk_repository_get_customer_async (self->repository, sk_record_get_id (self->customer),
-                                        self->cancellable, theirs_loaded_cb,
-                                        g_steal_pointer (&task));
+      sk_conflict_resolve_async (GTK_WINDOW (self), self->repository, SK_RECORD (self->customer),
+                                 self->cancellable, conflict_resolved_cb, g_steal_pointer (&task));
       return;
     }
   self->saving = FALSE;

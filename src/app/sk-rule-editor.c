@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sk-conflict-dialog.h"
 #include "sk-error.h"
 #include "sk-money.h"
 #include "sk-choice-row.h"
@@ -338,6 +339,40 @@ show_error (SkRuleEditor *self, GtkWidget *bad, const char *message)
     }
 }
 
+static void fill_form (SkRuleEditor *self);
+static void rule_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* Someone else's version, and the user's decision. */
+static void
+conflict_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  SkRuleEditor    *self = g_task_get_source_object (task);
+  SkConflictChoice choice;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDiscountRule) decided = sk_conflict_resolve_finish (result, &choice, &error);
+
+  if (decided == NULL)
+    {
+      self->saving = FALSE;
+      show_error (self, NULL, error->message);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_set_object (&self->rule, decided);
+  fill_form (self);
+  if (choice == SK_CONFLICT_TAKE_THEIRS)
+    {
+      self->saving = FALSE;
+      show_error (self, NULL, NULL);
+      g_task_return_error (task, sk_conflict_theirs_shown_error ());
+      return;
+    }
+  /* Saved over the other version (its version number). */
+  sk_repository_save_rule_async (sk_app_repository (), self->rule, self->cancellable,
+                                 rule_stored_cb, g_steal_pointer (&task));
+}
+
 static void
 rule_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -350,6 +385,14 @@ rule_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_error_matches (error, SK_ERROR, SK_ERROR_STALE) && !self->is_new)
+    {
+      /* Saved by someone else meanwhile: both versions, the user decides. */
+      show_error (self, NULL, error->message);
+      sk_conflict_resolve_async (GTK_WINDOW (self), sk_app_repository (), SK_RECORD (self->rule),
+                                 self->cancellable, conflict_resolved_cb, g_steal_pointer (&task));
       return;
     }
   self->saving = FALSE;
@@ -510,6 +553,20 @@ form_changed_cb (SkRuleEditor *self)
   self->preview_id = g_timeout_add (400, preview_timeout_cb, self);
 }
 
+/* The rule's campaign in the row, once the campaigns are read. */
+static void
+select_campaign (SkRuleEditor *self)
+{
+  if (self->campaigns == NULL)
+    return;
+  adw_combo_row_set_selected (self->campaign_row, 0);
+  for (guint i = 0; i < self->campaigns->len; i++)
+    if (g_strcmp0 (sk_record_get_id (g_ptr_array_index (self->campaigns, i)),
+                   sk_record_get_string (self->rule, "campaign_id"))
+        == 0)
+      adw_combo_row_set_selected (self->campaign_row, i + 1);
+}
+
 static void
 campaigns_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -534,37 +591,18 @@ campaigns_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     gtk_string_list_append (names,
                             sk_record_get_string (g_ptr_array_index (self->campaigns, i), "name"));
   adw_combo_row_set_model (self->campaign_row, G_LIST_MODEL (names));
-  for (guint i = 0; i < self->campaigns->len; i++)
-    if (g_strcmp0 (sk_record_get_id (g_ptr_array_index (self->campaigns, i)),
-                   sk_record_get_string (self->rule, "campaign_id"))
-        == 0)
-      adw_combo_row_set_selected (self->campaign_row, i + 1);
+  select_campaign (self);
 }
 
-SkRuleEditor *
-sk_rule_editor_new (GtkWindow *parent, SkDiscountRule *rule)
+/* The form as the rule being edited says. */
+static void
+fill_form (SkRuleEditor *self)
 {
-  SkRuleEditor    *self = g_object_new (SK_TYPE_RULE_EDITOR, "transient-for", parent, NULL);
-  SkDiscountRule  *r;
+  SkDiscountRule  *r = self->rule;
   gint64           valid_from;
   gint64           valid_until;
   g_autofree char *from = NULL;
   g_autofree char *until = NULL;
-
-  self->is_new = rule == NULL;
-  /* A new rule is active and stackable: the type's defaults. */
-  self->rule = rule ? sk_record_copy (SK_RECORD (rule)) : sk_discount_rule_new ();
-  r = self->rule;
-  gtk_window_set_title (GTK_WINDOW (self), self->is_new ? _ ("New Rule") : _ ("Edit Rule"));
-
-  /* The campaigns, stores and categories arrive from a worker. */
-  if (sk_app_repository () != NULL)
-    {
-      sk_repository_list_campaigns_async (sk_app_repository (), self->cancellable,
-                                          campaigns_listed_cb, self);
-      sk_choice_row_offer_stores (self->stores_row, self->cancellable);
-      sk_choice_row_offer_categories (self->categories_row, self->cancellable);
-    }
 
   set_text (self->name_row, sk_record_get_string (r, "name"));
   set_text (self->description_row, sk_record_get_string (r, "description"));
@@ -589,6 +627,29 @@ sk_rule_editor_new (GtkWindow *parent, SkDiscountRule *rule)
   gtk_spin_button_set_value (self->limit_total_spin, sk_record_get_int64 (r, "usage_limit_total"));
   gtk_spin_button_set_value (self->limit_customer_spin,
                              sk_record_get_int64 (r, "usage_limit_per_customer"));
+  select_campaign (self);
+}
+
+SkRuleEditor *
+sk_rule_editor_new (GtkWindow *parent, SkDiscountRule *rule)
+{
+  SkRuleEditor *self = g_object_new (SK_TYPE_RULE_EDITOR, "transient-for", parent, NULL);
+
+  self->is_new = rule == NULL;
+  /* A new rule is active and stackable: the type's defaults. */
+  self->rule = rule ? sk_record_copy (SK_RECORD (rule)) : sk_discount_rule_new ();
+  gtk_window_set_title (GTK_WINDOW (self), self->is_new ? _ ("New Rule") : _ ("Edit Rule"));
+
+  /* The campaigns, stores and categories arrive from a worker. */
+  if (sk_app_repository () != NULL)
+    {
+      sk_repository_list_campaigns_async (sk_app_repository (), self->cancellable,
+                                          campaigns_listed_cb, self);
+      sk_choice_row_offer_stores (self->stores_row, self->cancellable);
+      sk_choice_row_offer_categories (self->categories_row, self->cancellable);
+    }
+
+  fill_form (self);
   return self;
 }
 

@@ -976,6 +976,40 @@ sk_repository_save_campaign_finish (SkRepository *self, GAsyncResult *result, GE
   return finish (self, result, sk_repository_save_campaign_async, error);
 }
 
+static gpointer
+get_stored_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
+{
+  const char *id = sk_record_get_id (job->data);
+
+  if (SK_IS_CUSTOMER (job->data))
+    return sk_database_get_customer (db, id, error);
+  if (SK_IS_DISCOUNT_RULE (job->data))
+    return sk_database_get_rule (db, id, error);
+  return sk_database_get_campaign (db, id, error);
+}
+
+void
+sk_repository_get_stored_async (SkRepository       *self,
+                                SkRecord           *record,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (SK_IS_CUSTOMER (record) || SK_IS_DISCOUNT_RULE (record)
+                    || SK_IS_CAMPAIGN (record));
+  g_return_if_fail (sk_record_get_id (record) != NULL);
+  run (self, sk_repository_get_stored_async, get_stored_job, sk_record_copy (record),
+       g_object_unref, g_object_unref, cancellable, callback, user_data);
+}
+
+gpointer
+sk_repository_get_stored_finish (SkRepository *self, GAsyncResult *result, GError **error)
+{
+  return finish (self, result, sk_repository_get_stored_async, error);
+}
+
 gboolean
 sk_rule_preview_compute (SkDatabase     *db,
                          SkDiscountRule *rule,

@@ -190,6 +190,14 @@ void sk_repository_save_campaign_async (SkRepository       *self,
                                         gpointer            user_data);
 SkCampaign *
 sk_repository_save_campaign_finish (SkRepository *self, GAsyncResult *result, GError **error);
+/* The stored version of @record (a customer, a rule or a campaign, by its
+ * id): what someone else saved meanwhile. */
+void     sk_repository_get_stored_async (SkRepository       *self,
+                                         SkRecord           *record,
+                                         GCancellable       *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data);
+gpointer sk_repository_get_stored_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
 typedef struct
 {
