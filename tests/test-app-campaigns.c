@@ -1,6 +1,7 @@
 /* test-app-campaigns.c: the campaign editor refuses bad dates and budgets
  * with a message, saves a valid campaign, and opens a saved one with its
- * fields filled in and its rules checked.
+ * fields filled in and its rules checked; a campaign saved by someone else
+ * meanwhile is saved over (keep mine) or shown (take theirs).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -8,6 +9,7 @@
 #include "sk-choice-row.h"
 #include "sk-error.h"
 #include "sk-model-private.h"
+#include "sk-money.h"
 #include "test-app-common.h"
 
 static void
@@ -188,6 +190,115 @@ test_budget_kopecks (AppFixture *f, gconstpointer data)
   g_assert_cmpint (typed->budget, ==, 123456);
 }
 
+/* Saving meets the other version: the conflict dialog, once it is up. */
+static AdwMessageDialog *
+save_into_conflict (SkCampaignEditor *editor, GAsyncResult **result)
+{
+  sk_campaign_editor_save_async (editor, NULL, app_keep_result, result);
+  g_assert_true (app_wait ((gboolean (*) (gpointer))app_find_dialog, NULL, 10000));
+  app_pump (200);
+  return app_find_dialog ();
+}
+
+/* Someone changes the campaign's name and budget behind the editor's back
+ * while the user renames it and picks other channels. Keep mine: every
+ * field as the user has it, saved over the other version. Then, after
+ * another change elsewhere, take theirs: the editor shows it and the store
+ * keeps it untouched. */
+static void
+test_conflict (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkCampaign) campaign = campaign_with_rules (f->db);
+  g_autoptr (SkCampaign) theirs = sk_database_get_campaign (f->db, campaign->id, NULL);
+  g_autoptr (SkCampaign) stored = NULL;
+  g_autoptr (SkCampaign) shown = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  SkCampaignEditor *editor = sk_campaign_editor_new (
+      GTK_WINDOW (f->window), sk_application_get_repository (f->app), campaign);
+  const char       *channels[] = { "push", NULL };
+  AdwMessageDialog *dialog;
+  gint64            their_version;
+
+  g_signal_connect (editor, "saved", G_CALLBACK (saved_cb), &shown);
+  gtk_window_present (GTK_WINDOW (editor));
+  app_pump (300);
+
+  g_object_set (theirs, "name", "Renamed at HQ", "budget", campaign->budget + 100000, "channels",
+                channels, NULL);
+  g_assert_true (sk_database_save_campaign (f->db, theirs, &error));
+  g_assert_no_error (error);
+  their_version = theirs->version;
+
+  sk_campaign_editor_set_text (editor, "name", "Renamed at the till");
+  sk_campaign_editor_set_text (editor, "channels", "sms");
+  dialog = save_into_conflict (editor, &result);
+  g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), "Name", "Yours", FALSE));
+  g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), "Budget", "Yours", FALSE));
+  g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), "Channels", "Yours", FALSE));
+  g_assert_null (app_find_toggle (GTK_WIDGET (dialog), "Description", "Yours", FALSE));
+  /* Lists equal in content, and dates left as shown, are no difference. */
+  g_assert_null (app_find_action_row (GTK_WIDGET (dialog), "Ends"));
+  g_assert_null (app_find_action_row (GTK_WIDGET (dialog), "Starts"));
+  g_assert_null (app_find_action_row (GTK_WIDGET (dialog), "Segments"));
+  g_assert_null (app_find_action_row (GTK_WIDGET (dialog), "Stores"));
+  /* The budget in rubles, as the editor shows it. */
+  {
+    g_autofree char *mine = sk_money_format (campaign->budget);
+    g_autofree char *other = sk_money_format (campaign->budget + 100000);
+    g_autofree char *subtitle = g_strdup_printf ("Yours: %s\nTheirs: %s", mine, other);
+
+    g_assert_cmpstr (
+        adw_action_row_get_subtitle (app_find_action_row (GTK_WIDGET (dialog), "Budget")), ==,
+        subtitle);
+  }
+  app_save_png (GTK_WIDGET (dialog), "campaign-conflict");
+  gtk_widget_activate (app_find_button (GTK_WIDGET (dialog), "_Keep Mine"));
+  g_assert_true (sk_campaign_editor_save_finish (editor, app_wait_result (&result), &error));
+  g_assert_no_error (error);
+  stored = sk_database_get_campaign (f->db, campaign->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored->name, ==, "Renamed at the till");
+  g_assert_cmpint (stored->budget, ==, campaign->budget);
+  g_assert_cmpuint (g_strv_length (stored->channels), ==, 1);
+  g_assert_cmpstr (stored->channels[0], ==, "sms");
+  g_assert_cmpuint (g_strv_length (stored->rule_ids), ==, g_strv_length (campaign->rule_ids));
+  g_assert_cmpint (stored->version, ==, their_version + 1);
+  g_assert_nonnull (shown);
+  g_assert_cmpstr (shown->name, ==, "Renamed at the till");
+
+  /* Once more behind its back; this time the user takes theirs. */
+  g_clear_object (&theirs);
+  theirs = sk_database_get_campaign (f->db, campaign->id, NULL);
+  g_object_set (theirs, "name", "Renamed at HQ again", NULL);
+  g_assert_true (sk_database_save_campaign (f->db, theirs, &error));
+  g_assert_no_error (error);
+  their_version = theirs->version;
+  sk_campaign_editor_set_text (editor, "budget", "1");
+  g_clear_object (&result);
+  dialog = save_into_conflict (editor, &result);
+  gtk_widget_activate (app_find_button (GTK_WIDGET (dialog), "_Take Theirs"));
+  g_assert_false (sk_campaign_editor_save_finish (editor, app_wait_result (&result), &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_STALE);
+  g_clear_error (&error);
+  g_clear_object (&stored);
+  stored = sk_database_get_campaign (f->db, campaign->id, &error);
+  g_assert_cmpstr (stored->name, ==, "Renamed at HQ again");
+  g_assert_cmpint (stored->budget, ==, campaign->budget);
+  g_assert_cmpint (stored->version, ==, their_version);
+  /* The editor shows their version; saved now it is no conflict. */
+  sk_campaign_editor_set_text (editor, "description", "Seen both");
+  g_assert_true (editor_save (editor, &error));
+  g_assert_no_error (error);
+  g_assert_null (app_find_dialog ());
+  g_clear_object (&stored);
+  stored = sk_database_get_campaign (f->db, campaign->id, &error);
+  g_assert_cmpstr (stored->name, ==, "Renamed at HQ again");
+  g_assert_cmpstr (stored->description, ==, "Seen both");
+  g_assert_cmpint (stored->budget, ==, campaign->budget);
+  gtk_window_destroy (GTK_WINDOW (editor));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -196,5 +307,7 @@ main (int argc, char *argv[])
               app_fixture_teardown);
   g_test_add ("/app/campaigns/budget-kopecks", AppFixture, NULL, app_fixture_setup,
               test_budget_kopecks, app_fixture_teardown);
+  g_test_add ("/app/campaigns/conflict", AppFixture, NULL, app_fixture_setup, test_conflict,
+              app_fixture_teardown);
   return g_test_run ();
 }

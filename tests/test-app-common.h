@@ -189,6 +189,24 @@ app_find_button (GtkWidget *widget, const char *label)
   return NULL;
 }
 
+/* The action row titled @title under @widget, or NULL. */
+static inline AdwActionRow *
+app_find_action_row (GtkWidget *widget, const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      AdwActionRow *found;
+
+      if (ADW_IS_ACTION_ROW (child)
+          && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
+        return ADW_ACTION_ROW (child);
+      if ((found = app_find_action_row (child, title)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 /* The toggle labelled @label in the row titled @title (the conflict
  * dialog's "Yours" and "Theirs" of a field). */
 static inline GtkToggleButton *

@@ -263,8 +263,10 @@ sk_campaign_editor_save_async (SkCampaignEditor   *self,
   budget_text = gtk_editable_get_text (GTK_EDITABLE (self->budget_row));
   status = adw_combo_row_get_selected (self->status_row);
 
-  if (!sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (self->starts_row)), &from)
-      || !sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (self->ends_row)), &until))
+  if (!sk_usec_from_date_kept (gtk_editable_get_text (GTK_EDITABLE (self->starts_row)),
+                               sk_record_get_int64 (self->campaign, "starts_at"), FALSE, &from)
+      || !sk_usec_from_date_kept (gtk_editable_get_text (GTK_EDITABLE (self->ends_row)),
+                                  sk_record_get_int64 (self->campaign, "ends_at"), TRUE, &until))
     g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("Dates look like 2026-12-31"));
   else if (until != 0 && from != 0 && until < from)
     g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("The campaign must end after it starts"));
@@ -274,10 +276,9 @@ sk_campaign_editor_save_async (SkCampaignEditor   *self,
     {
       g_object_set (self->campaign, "name", gtk_editable_get_text (GTK_EDITABLE (self->name_row)),
                     "description", gtk_editable_get_text (GTK_EDITABLE (self->description_row)),
-                    "starts-at", from, "ends-at",
-                    until ? until + (gint64)G_USEC_PER_SEC * 86400 - 1 : 0, "segments",
-                    segments[0] ? segments : NULL, "store-ids", stores[0] ? stores : NULL,
-                    "channels", channels[0] ? channels : NULL, "budget", budget, "status",
+                    "starts-at", from, "ends-at", until, "segments", segments[0] ? segments : NULL,
+                    "store-ids", stores[0] ? stores : NULL, "channels",
+                    channels[0] ? channels : NULL, "budget", budget, "status",
                     statuses[MIN (status, G_N_ELEMENTS (statuses) - 1)], NULL);
       /* Until the rules are listed the campaign keeps its own. */
       if (self->rules_listed)

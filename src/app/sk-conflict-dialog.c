@@ -7,6 +7,9 @@
 
 #include "sk-conflict-dialog.h"
 #include "sk-error.h"
+#include "sk-model.h"
+#include "sk-money.h"
+#include "sk-widgets.h"
 
 /* Kept by the store, never chosen by the user. */
 static gboolean
@@ -26,6 +29,22 @@ static GParamSpec *
 field_pspec (SkRecord *record, const char *name)
 {
   return g_object_class_find_property (G_OBJECT_GET_CLASS (record), name);
+}
+
+/* Lists by their contents (none and empty alike), the rest as GLib
+ * compares them. */
+static gboolean
+values_same (const SkField *field, GParamSpec *pspec, const GValue *a, const GValue *b)
+{
+  if (field->type == SK_FIELD_STRV)
+    {
+      const char *const *x = g_value_get_boxed (a);
+      const char *const *y = g_value_get_boxed (b);
+      const char *const  none[] = { NULL };
+
+      return g_strv_equal (x ? x : none, y ? y : none);
+    }
+  return g_param_values_cmp (pspec, a, b) == 0;
 }
 
 GPtrArray *
@@ -50,7 +69,7 @@ sk_conflict_fields (SkRecord *mine, SkRecord *theirs)
       g_value_init (&b, pspec->value_type);
       g_object_get_property (G_OBJECT (mine), pspec->name, &a);
       g_object_get_property (G_OBJECT (theirs), pspec->name, &b);
-      if (g_param_values_cmp (pspec, &a, &b) != 0)
+      if (!values_same (field, pspec, &a, &b))
         g_ptr_array_add (fields, (gpointer)field->name);
       g_value_unset (&a);
       g_value_unset (&b);
@@ -80,11 +99,44 @@ sk_conflict_merge (SkRecord *mine, SkRecord *theirs, const char *const *take_min
   return merged;
 }
 
+static const SkField *
+find_field (SkRecord *record, const char *name)
+{
+  SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
+
+  for (guint i = 0; i < klass->n_fields; i++)
+    if (g_str_equal (klass->fields[i].name, name))
+      return &klass->fields[i];
+  return NULL;
+}
+
+/* An amount as the editors show it: money in rubles, a rule's value by
+ * its type (15 %, 150 ₽, × 2). */
+static char *
+amount_text (SkRecord *record, const char *name, gint64 value)
+{
+  static const char *money[] = { "budget", "spent", "min_purchase", "max_discount" };
+  const char        *type;
+
+  for (guint i = 0; i < G_N_ELEMENTS (money); i++)
+    if (g_str_equal (name, money[i]))
+      return sk_money_format (value);
+  if (!SK_IS_DISCOUNT_RULE (record) || !g_str_equal (name, "value"))
+    return g_strdup_printf ("%" G_GINT64_FORMAT, value);
+  type = sk_record_get_string (record, "type");
+  if (g_strcmp0 (type, SK_RULE_FIXED_AMOUNT) == 0)
+    return sk_money_format (value);
+  /* Hundredths of a percent, of a multiplier. */
+  return g_strdup_printf (g_strcmp0 (type, SK_RULE_PERCENTAGE) == 0 ? "%g %%" : "× %g",
+                          (double)value / 100.0);
+}
+
 /* A field's value as the user reads it. */
 static char *
 value_text (SkRecord *record, const char *name)
 {
   GParamSpec      *pspec = field_pspec (record, name);
+  const SkField   *field = find_field (record, name);
   GValue           value = G_VALUE_INIT;
   g_autofree char *text = NULL;
 
@@ -96,8 +148,10 @@ value_text (SkRecord *record, const char *name)
     text = g_strdup (g_value_get_boolean (&value) ? _ ("Yes") : _ ("No"));
   else if (G_VALUE_HOLDS (&value, G_TYPE_STRV))
     text = g_value_get_boxed (&value) ? g_strjoinv (", ", g_value_get_boxed (&value)) : NULL;
+  else if (G_VALUE_HOLDS_INT64 (&value) && field != NULL && field->type == SK_FIELD_TIME)
+    text = sk_date_display_from_usec (g_value_get_int64 (&value));
   else if (G_VALUE_HOLDS_INT64 (&value))
-    text = g_strdup_printf ("%" G_GINT64_FORMAT, g_value_get_int64 (&value));
+    text = amount_text (record, name, g_value_get_int64 (&value));
   else
     text = g_strdup_value_contents (&value);
   g_value_unset (&value);
@@ -125,6 +179,23 @@ field_title (const char *name)
     { "active", N_ ("Active") },
     { "priority", N_ ("Priority") },
     { "type", N_ ("Type") },
+    { "is_active", N_ ("Active") },
+    { "stackable", N_ ("Stackable") },
+    { "min_purchase", N_ ("Minimum purchase") },
+    { "max_discount", N_ ("Maximum discount") },
+    { "categories", N_ ("Categories") },
+    { "segments", N_ ("Segments") },
+    { "store_ids", N_ ("Stores") },
+    { "valid_from", N_ ("Valid from") },
+    { "valid_until", N_ ("Valid until") },
+    { "usage_limit_total", N_ ("Usage limit, total") },
+    { "usage_limit_per_customer", N_ ("Usage limit per customer") },
+    { "campaign_id", N_ ("Campaign") },
+    { "starts_at", N_ ("Starts") },
+    { "ends_at", N_ ("Ends") },
+    { "channels", N_ ("Channels") },
+    { "budget", N_ ("Budget") },
+    { "status", N_ ("Status") },
   };
   char *title;
 

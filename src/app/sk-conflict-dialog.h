@@ -42,16 +42,15 @@ gpointer sk_conflict_dialog_run_finish (GAsyncResult *result, SkConflictChoice *
  * (TAKE_THEIRS), *choice saying which; NULL with an error when the stored
  * version cannot be read or the user cancels (SK_ERROR_STALE: nothing
  * saved). */
-void     sk_conflict_resolve_async (GtkWindow          *parent,
-                                    SkRepository       *repository,
-                                    SkRecord           *mine,
-                                    GCancellable       *cancellable,
-                                    GAsyncReadyCallback callback,
-                                    gpointer            user_data);
-gpointer sk_conflict_resolve_finish (GAsyncResult     *result,
-                                     SkConflictChoice *choice,
-                                     GError          **error);
+void sk_conflict_resolve_async (GtkWindow          *parent,
+                                SkRepository       *repository,
+                                SkRecord           *mine,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data);
+gpointer
+sk_conflict_resolve_finish (GAsyncResult *result, SkConflictChoice *choice, GError **error);
 /* The error an editor finishes its save with after TAKE_THEIRS. */
-GError  *sk_conflict_theirs_shown_error (void);
+GError *sk_conflict_theirs_shown_error (void);
 
 G_END_DECLS

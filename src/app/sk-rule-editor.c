@@ -269,21 +269,21 @@ read_form (SkRuleEditor *self, SkDiscountRule *rule, GtkWidget **bad, GError **e
                      segments[i]);
         return FALSE;
       }
-  if (!sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (self->valid_from_row)), &from))
+  if (!sk_usec_from_date_kept (gtk_editable_get_text (GTK_EDITABLE (self->valid_from_row)),
+                               sk_record_get_int64 (rule, "valid_from"), FALSE, &from))
     {
       *bad = GTK_WIDGET (self->valid_from_row);
       g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("Dates look like 2026-12-31"));
       return FALSE;
     }
-  if (!sk_usec_from_date (gtk_editable_get_text (GTK_EDITABLE (self->valid_until_row)), &until))
+  /* "Valid until" a day means to its end. */
+  if (!sk_usec_from_date_kept (gtk_editable_get_text (GTK_EDITABLE (self->valid_until_row)),
+                               sk_record_get_int64 (rule, "valid_until"), TRUE, &until))
     {
       *bad = GTK_WIDGET (self->valid_until_row);
       g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("Dates look like 2026-12-31"));
       return FALSE;
     }
-  /* "Valid until" a day means to its end. */
-  if (until != 0)
-    until += (gint64)G_USEC_PER_SEC * 60 * 60 * 24 - 1;
   if (from != 0 && until != 0 && until <= from)
     {
       *bad = GTK_WIDGET (self->valid_until_row);

@@ -258,6 +258,23 @@ sk_usec_from_date (const char *text, gint64 *usec)
   return TRUE;
 }
 
+gboolean
+sk_usec_from_date_kept (const char *text, gint64 stored, gboolean end, gint64 *usec)
+{
+  g_autofree char *shown = sk_date_from_usec (stored);
+
+  if (stored != 0 && g_strcmp0 (text, shown) == 0)
+    {
+      *usec = stored;
+      return TRUE;
+    }
+  if (!sk_usec_from_date (text, usec))
+    return FALSE;
+  if (end && *usec != 0)
+    *usec += (gint64)G_USEC_PER_SEC * 60 * 60 * 24 - 1;
+  return TRUE;
+}
+
 const char *
 sk_segment_display_name (const char *segment)
 {

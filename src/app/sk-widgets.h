@@ -55,6 +55,10 @@ gboolean    sk_widget_save_png (GtkWidget *widget, const char *path, GError **er
 /* Date helpers: "YYYY-MM-DD" <-> microseconds at UTC midnight. */
 char    *sk_date_from_usec (gint64 usec);
 gboolean sk_usec_from_date (const char *text, gint64 *usec);
+/* What a date field typed means: a date's first microsecond (@end: its
+ * last); the date of @stored, left as shown, keeps @stored, so that a
+ * record saved unchanged stays as it was. */
+gboolean sk_usec_from_date_kept (const char *text, gint64 stored, gboolean end, gint64 *usec);
 /* For display, in the user's locale: the date and local time of @usec
  * ("—" for 0), and the date of a UTC-midnight date ("" for 0). */
 char *sk_datetime_from_usec (gint64 usec);
