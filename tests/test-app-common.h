@@ -171,40 +171,51 @@ app_find_dialog (void)
   return NULL;
 }
 
-/* The button labelled @label under @widget (its mnemonic text as given). */
+/* The first widget under @widget (depth first) that @match accepts. */
 static inline GtkWidget *
-app_find_button (GtkWidget *widget, const char *label)
+app_find_widget (GtkWidget *widget,
+                 gboolean (*match) (GtkWidget *, gconstpointer),
+                 gconstpointer data)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
       GtkWidget *found;
 
-      if (GTK_IS_BUTTON (child)
-          && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0)
+      if (match (child, data))
         return child;
-      if ((found = app_find_button (child, label)) != NULL)
+      if ((found = app_find_widget (child, match, data)) != NULL)
         return found;
     }
   return NULL;
+}
+
+static inline gboolean
+app_is_button (GtkWidget *widget, gconstpointer label)
+{
+  return GTK_IS_BUTTON (widget)
+         && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
+/* The button labelled @label under @widget (its mnemonic text as given). */
+static inline GtkWidget *
+app_find_button (GtkWidget *widget, const char *label)
+{
+  return app_find_widget (widget, app_is_button, label);
+}
+
+static inline gboolean
+app_is_action_row (GtkWidget *widget, gconstpointer title)
+{
+  return ADW_IS_ACTION_ROW (widget)
+         && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
 }
 
 /* The action row titled @title under @widget, or NULL. */
 static inline AdwActionRow *
 app_find_action_row (GtkWidget *widget, const char *title)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      AdwActionRow *found;
-
-      if (ADW_IS_ACTION_ROW (child)
-          && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)), title) == 0)
-        return ADW_ACTION_ROW (child);
-      if ((found = app_find_action_row (child, title)) != NULL)
-        return found;
-    }
-  return NULL;
+  return (AdwActionRow *)app_find_widget (widget, app_is_action_row, title);
 }
 
 /* The toggle labelled @label in the row titled @title (the conflict

@@ -141,23 +141,6 @@ sync_fixture_setup (AppFixture *f, gconstpointer data)
   app_fixture_setup (f, data);
 }
 
-/* The first widget under @widget (depth first) that @match accepts. */
-static GtkWidget *
-find_widget (GtkWidget *widget, gboolean (*match) (GtkWidget *, gconstpointer), gconstpointer data)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (match (child, data))
-        return child;
-      if ((found = find_widget (child, match, data)) != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 is_status (GtkWidget *widget, gconstpointer data)
 {
@@ -167,7 +150,7 @@ is_status (GtkWidget *widget, gconstpointer data)
 static SkSyncStatus *
 find_status (GtkWidget *widget)
 {
-  return SK_SYNC_STATUS (find_widget (widget, is_status, NULL));
+  return SK_SYNC_STATUS (app_find_widget (widget, is_status, NULL));
 }
 
 /* Waiting for a text a widget shows to contain @words. */
@@ -272,7 +255,7 @@ is_entry_row (GtkWidget *widget, gconstpointer title)
 static GtkEditable *
 find_row (GtkWidget *widget, const char *title)
 {
-  return GTK_EDITABLE (find_widget (widget, is_entry_row, title));
+  return GTK_EDITABLE (app_find_widget (widget, is_entry_row, title));
 }
 
 static void
@@ -308,7 +291,7 @@ is_role_row (GtkWidget *widget, gconstpointer data)
 static GtkWidget *
 find_role_row (GtkWidget *widget)
 {
-  return find_widget (widget, is_role_row, NULL);
+  return app_find_widget (widget, is_role_row, NULL);
 }
 
 /* The dialog asking for the PIN, if one is open. */
@@ -908,7 +891,7 @@ is_expander (GtkWidget *widget, gconstpointer data)
 static GtkWidget *
 find_expander (GtkWidget *widget)
 {
-  return find_widget (widget, is_expander, NULL);
+  return app_find_widget (widget, is_expander, NULL);
 }
 
 static SkReviewWindow *
