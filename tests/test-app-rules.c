@@ -302,6 +302,30 @@ test_conflict (AppFixture *f, gconstpointer data)
   g_assert_true (editor_save (editor, &error));
   g_assert_no_error (error);
   g_assert_null (app_find_dialog ());
+
+  /* Saved elsewhere once more; the user cancels: nothing is saved, and
+   * the editor says so. */
+  g_clear_object (&theirs);
+  theirs = sk_database_get_rule (f->db, rule->id, NULL);
+  g_object_set (theirs, "priority", rule->priority + 5, NULL);
+  g_assert_true (sk_database_save_rule (f->db, theirs, &error));
+  g_assert_no_error (error);
+  sk_rule_editor_set_field (editor, "value", "8");
+  g_clear_object (&result);
+  sk_rule_editor_save_async (editor, NULL, app_keep_result, &result);
+  g_assert_true (app_wait ((gboolean (*) (gpointer))app_find_dialog, NULL, 10000));
+  dialog = app_find_dialog ();
+  g_assert_nonnull (app_find_action_row (GTK_WIDGET (dialog), "Priority"));
+  gtk_widget_activate (app_find_button (GTK_WIDGET (dialog), "_Cancel"));
+  g_assert_false (sk_rule_editor_save_finish (editor, app_wait_result (&result), &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_STALE);
+  g_assert_cmpstr (sk_rule_editor_get_error (editor), ==, error->message);
+  g_clear_error (&error);
+  g_clear_object (&stored);
+  stored = sk_database_get_rule (f->db, rule->id, &error);
+  g_assert_cmpint (stored->value, ==, 700);
+  g_assert_cmpint (stored->priority, ==, rule->priority + 5);
+  g_assert_cmpint (stored->version, ==, theirs->version);
   gtk_window_destroy (GTK_WINDOW (editor));
 }
 
