@@ -157,29 +157,28 @@ conflict_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   SkCampaignEditor *self = g_task_get_source_object (task);
-  SkConflictChoice  choice;
+  g_autoptr (SkCampaign) decided = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (SkCampaign) decided = sk_conflict_resolve_finish (result, &choice, &error);
+  gboolean save = sk_conflict_resolve_finish (result, (gpointer *)&decided, &error);
 
-  if (decided == NULL)
+  /* The version decided on (mine, merged or theirs) is what the form shows. */
+  if (decided != NULL)
     {
-      self->saving = FALSE;
-      gtk_label_set_text (self->error_label, error->message);
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_set_object (&self->campaign, decided);
+      fill_fields (self);
+    }
+  if (save)
+    {
+      /* Saved over the other version (its version number). */
+      sk_repository_save_campaign_async (self->repository, self->campaign, self->cancellable,
+                                         campaign_stored_cb, g_steal_pointer (&task));
       return;
     }
-  g_set_object (&self->campaign, decided);
-  fill_fields (self);
-  if (choice == SK_CONFLICT_TAKE_THEIRS)
-    {
-      self->saving = FALSE;
-      gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
-      g_task_return_error (task, sk_conflict_theirs_shown_error ());
-      return;
-    }
-  /* Saved over the other version (its version number). */
-  sk_repository_save_campaign_async (self->repository, self->campaign, self->cancellable,
-                                     campaign_stored_cb, g_steal_pointer (&task));
+  self->saving = FALSE;
+  /* Theirs shown: nothing wrong with the form. */
+  gtk_label_set_text (self->error_label, error->message);
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), decided == NULL);
+  g_task_return_error (task, g_steal_pointer (&error));
 }
 
 static void

@@ -398,17 +398,21 @@ sk_conflict_resolve_async (GtkWindow          *parent,
   sk_repository_get_stored_async (repository, mine, cancellable, resolve_loaded_cb, task);
 }
 
-gpointer
-sk_conflict_resolve_finish (GAsyncResult *result, SkConflictChoice *choice, GError **error)
+gboolean
+sk_conflict_resolve_finish (GAsyncResult *result, gpointer *decided, GError **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  *choice = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (result), "choice"));
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
+  SkConflictChoice choice;
 
-GError *
-sk_conflict_theirs_shown_error (void)
-{
-  return g_error_new_literal (SK_ERROR, SK_ERROR_STALE,
-                              _ ("The other version is shown; nothing was saved"));
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  choice = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (result), "choice"));
+  *decided = g_task_propagate_pointer (G_TASK (result), error);
+  if (*decided == NULL)
+    return FALSE;
+  if (choice == SK_CONFLICT_TAKE_THEIRS)
+    {
+      g_set_error_literal (error, SK_ERROR, SK_ERROR_STALE,
+                           _ ("The other version is shown; nothing was saved"));
+      return FALSE;
+    }
+  return TRUE;
 }

@@ -37,20 +37,18 @@ void     sk_conflict_dialog_run_async (GtkWindow          *parent,
 gpointer sk_conflict_dialog_run_finish (GAsyncResult *result, SkConflictChoice *choice);
 
 /* What an editor does when saving @mine met SK_ERROR_STALE: loads the
- * stored version from @repository, shows both over @parent and asks. The
- * record to save over the stored one (KEEP_MINE, MERGE) or to show
- * (TAKE_THEIRS), *choice saying which; NULL with an error when the stored
- * version cannot be read or the user cancels (SK_ERROR_STALE: nothing
- * saved). */
-void sk_conflict_resolve_async (GtkWindow          *parent,
-                                SkRepository       *repository,
-                                SkRecord           *mine,
-                                GCancellable       *cancellable,
-                                GAsyncReadyCallback callback,
-                                gpointer            user_data);
-gpointer
-sk_conflict_resolve_finish (GAsyncResult *result, SkConflictChoice *choice, GError **error);
-/* The error an editor finishes its save with after TAKE_THEIRS. */
-GError *sk_conflict_theirs_shown_error (void);
+ * stored version from @repository, shows both over @parent and asks.
+ * Finishing gives the record the editor shows from now on in *decided
+ * (NULL when the stored version cannot be read or the user cancels), and
+ * TRUE when it is to be saved over the stored version (keep mine, merge);
+ * FALSE with an error otherwise (SK_ERROR_STALE: nothing saved, theirs
+ * taken or cancelled). */
+void     sk_conflict_resolve_async (GtkWindow          *parent,
+                                    SkRepository       *repository,
+                                    SkRecord           *mine,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+gboolean sk_conflict_resolve_finish (GAsyncResult *result, gpointer *decided, GError **error);
 
 G_END_DECLS

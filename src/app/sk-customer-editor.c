@@ -206,30 +206,33 @@ conflict_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   SkCustomerEditor *self = g_task_get_source_object (task);
-  SkConflictChoice  choice;
+  g_autoptr (SkCustomer) decided = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (SkCustomer) decided = sk_conflict_resolve_finish (result, &choice, &error);
+  gboolean save = sk_conflict_resolve_finish (result, (gpointer *)&decided, &error);
 
-  if (decided == NULL)
+  /* The version decided on (mine, merged or theirs) is what the form shows. */
+  if (decided != NULL)
     {
-      self->saving = FALSE;
-      show_error (self, error, NULL);
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_set_object (&self->customer, decided);
+      fill_fields (self);
+    }
+  if (save)
+    {
+      /* Saved over the other version (its version number). */
+      sk_repository_save_customer_async (self->repository, self->customer, FALSE, self->cancellable,
+                                         customer_stored_cb, g_steal_pointer (&task));
       return;
     }
-  g_set_object (&self->customer, decided);
-  fill_fields (self);
-  if (choice == SK_CONFLICT_TAKE_THEIRS)
+  self->saving = FALSE;
+  if (decided != NULL)
     {
-      self->saving = FALSE;
+      /* Theirs, shown: nothing wrong with the form. */
       gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
       mark_error (self, NULL);
-      g_task_return_error (task, sk_conflict_theirs_shown_error ());
-      return;
     }
-  /* Saved over the other version (its version number). */
-  sk_repository_save_customer_async (self->repository, self->customer, FALSE, self->cancellable,
-                                     customer_stored_cb, g_steal_pointer (&task));
+  else
+    show_error (self, error, NULL);
+  g_task_return_error (task, g_steal_pointer (&error));
 }
 
 static void

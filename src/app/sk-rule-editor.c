@@ -347,30 +347,28 @@ static void
 conflict_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
-  SkRuleEditor    *self = g_task_get_source_object (task);
-  SkConflictChoice choice;
+  SkRuleEditor *self = g_task_get_source_object (task);
+  g_autoptr (SkDiscountRule) decided = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (SkDiscountRule) decided = sk_conflict_resolve_finish (result, &choice, &error);
+  gboolean save = sk_conflict_resolve_finish (result, (gpointer *)&decided, &error);
 
-  if (decided == NULL)
+  /* The version decided on (mine, merged or theirs) is what the form shows. */
+  if (decided != NULL)
     {
-      self->saving = FALSE;
-      show_error (self, NULL, error->message);
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_set_object (&self->rule, decided);
+      fill_form (self);
+    }
+  if (save)
+    {
+      /* Saved over the other version (its version number). */
+      sk_repository_save_rule_async (sk_app_repository (), self->rule, self->cancellable,
+                                     rule_stored_cb, g_steal_pointer (&task));
       return;
     }
-  g_set_object (&self->rule, decided);
-  fill_form (self);
-  if (choice == SK_CONFLICT_TAKE_THEIRS)
-    {
-      self->saving = FALSE;
-      show_error (self, NULL, NULL);
-      g_task_return_error (task, sk_conflict_theirs_shown_error ());
-      return;
-    }
-  /* Saved over the other version (its version number). */
-  sk_repository_save_rule_async (sk_app_repository (), self->rule, self->cancellable,
-                                 rule_stored_cb, g_steal_pointer (&task));
+  self->saving = FALSE;
+  /* Theirs shown: nothing wrong with the form. */
+  show_error (self, NULL, decided != NULL ? NULL : error->message);
+  g_task_return_error (task, g_steal_pointer (&error));
 }
 
 static void
