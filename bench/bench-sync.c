@@ -74,10 +74,15 @@ seconds_since (gint64 start)
   return (g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC;
 }
 
+static Bench *the_bench;
+
 static void
 die (const char *what, GError *error)
 {
   g_printerr ("bench-sync: %s: %s\n", what, error ? error->message : "failed");
+  /* Not a server left behind. */
+  if (the_bench != NULL && the_bench->running)
+    bench_server_stop (&the_bench->server);
   exit (1);
 }
 
@@ -693,6 +698,7 @@ main (int argc, char **argv)
   only = opt_only ? opt_only : "abcd";
   sk_postgres_init ();
 
+  the_bench = &b;
   b.argv0 = g_strdup (self ? self : argv[0]);
   b.bindir = g_path_get_dirname (b.argv0);
   b.dir = g_dir_make_tmp ("skidka-bench-sync-XXXXXX", &error);
