@@ -338,6 +338,8 @@ const SkSqlBackend sk_sql_sqlite_backend = {
   .exec_script = lite_exec_script,
   .changes = lite_changes,
   .begin_sql = "BEGIN IMMEDIATE",
+  /* SQLite has one writer at a time anyway. */
+  .begin_concurrent_sql = "BEGIN IMMEDIATE",
   .get_schema_version = lite_get_schema_version,
   .set_schema_version = lite_set_schema_version,
   .migration = lite_migration,
@@ -358,5 +360,6 @@ const SkSqlBackend sk_sql_sqlite_backend = {
     [SK_SQL_FEED_CHILDREN] =
       "SELECT customer_id, name, birth_date FROM customer_children"
       " WHERE customer_id IN (SELECT value FROM json_each (?1)) ORDER BY customer_id, position",
+    [SK_SQL_LOCK_CUSTOMER] = "SELECT 1 FROM customers WHERE id = ?1",
   },
 };

@@ -39,6 +39,9 @@ typedef enum
   SK_SQL_FEED_CUSTOMERS,
   /* customer_id, name, birth_date of their children, in order. */
   SK_SQL_FEED_CHILDREN,
+  /* Locks customer ?1's row until the transaction ends (PostgreSQL's
+   * FOR UPDATE; SQLite's writer holds the whole file already). */
+  SK_SQL_LOCK_CUSTOMER,
   SK_SQL_N_STATEMENTS
 } SkSqlStatement;
 
@@ -92,6 +95,10 @@ struct _SkSqlBackend
   /* The outermost transaction: it holds the write lock until its end, so
    * that writers of one database follow one another as they do in SQLite. */
   const char *begin_sql;
+  /* The outermost transaction of a writer that locks the rows it must not
+   * race on (sk_db_begin_concurrent): such writers run together, and a
+   * begin_sql writer waits for all of them and they for it. */
+  const char *begin_concurrent_sql;
   /* The schema version kept in the database; 0 for a new one. */
   int (*get_schema_version) (SkSqlConn *conn, GError **error);
   gboolean (*set_schema_version) (SkSqlConn *conn, int version, GError **error);

@@ -7,8 +7,13 @@
  * (sk-schema-postgres.c).
  *
  * Writers take one advisory lock for their whole transaction, as SQLite's
- * BEGIN IMMEDIATE does: two tills spending the same bonuses follow one
- * another, and usage limits hold, across every server on the database.
+ * BEGIN IMMEDIATE does, and follow one another across every server on the
+ * database; except the sales (online, and offline ones pushed by tills),
+ * which share it and lock the rows they must not race on (the customer,
+ * limited rules, budgeted campaigns, the device), so that sales of
+ * unrelated tills commit together. A transaction that loses a race
+ * (deadlock, serialization failure) fails with G_IO_ERROR_BUSY: the same
+ * transaction again succeeds.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -85,6 +90,8 @@ set_error_from_result (const PGresult *result, PGconn *pg, GError **error)
   else if (g_str_equal (state, "23514") || g_str_equal (state, "23502"))
     sk_set_field_error (error, SK_ERROR_INVALID, PQresultErrorField (result, PG_DIAG_COLUMN_NAME),
                         _ ("A value is out of range (%s)"), message);
+  else if (g_str_equal (state, "40001") || g_str_equal (state, "40P01"))
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY, "%s (%s)", message, state);
   else if (g_str_equal (state, "P0001"))
     sk_set_field_error (error, SK_ERROR_INVALID, NULL, "%s", message);
   else
@@ -529,8 +536,10 @@ static const SkSqlBackend postgres_backend = {
   .prepare = pg_prepare,
   .exec_script = pg_exec_script,
   .changes = pg_changes,
-  /* Any number will do, as long as every Skidka takes the same. */
+  /* Any number will do, as long as every Skidka takes the same: writers
+   * that lock rows share it, the others hold it alone. */
   .begin_sql = "BEGIN; SELECT pg_advisory_xact_lock (7537393)",
+  .begin_concurrent_sql = "BEGIN; SELECT pg_advisory_xact_lock_shared (7537393)",
   .get_schema_version = pg_get_schema_version,
   .set_schema_version = pg_set_schema_version,
   .migration = sk_postgres_migration,
@@ -554,6 +563,7 @@ static const SkSqlBackend postgres_backend = {
       "SELECT customer_id, name, birth_date FROM customer_children"
       " WHERE customer_id = ANY (ARRAY (SELECT json_array_elements_text (?1::json)))"
       " ORDER BY customer_id, position",
+    [SK_SQL_LOCK_CUSTOMER] = "SELECT 1 FROM customers WHERE id = ?1 FOR UPDATE",
   },
 };
 
