@@ -76,6 +76,16 @@ seconds_since (gint64 start)
 
 static Bench *the_bench;
 
+/* The machine's one-minute load average: figures of a busy one are slower. */
+static double
+load_average (void)
+{
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents ("/proc/loadavg", &text, NULL, NULL) ? g_ascii_strtod (text, NULL)
+                                                                   : -1;
+}
+
 static void
 die (const char *what, GError *error)
 {
@@ -526,6 +536,98 @@ sync_child (Bench *b, Till *till, double *seconds, long *peak_kb, char **output)
   *output = g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+/* CPU time, so that figures of a machine shared with others can be read:
+ * what the till (this process), the server and PostgreSQL spent. */
+
+typedef struct
+{
+  double till, server, postgres;
+} Cpu;
+
+/* utime + stime (+ those of waited-for children) of @pid, in seconds. */
+static double
+proc_cpu (pid_t pid, gboolean children)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/stat", (int)pid);
+  g_autofree char *text = NULL;
+  g_auto (GStrv) fields = NULL;
+  const char *end;
+  double      ticks = 0;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (end = strrchr (text, ')')) == NULL)
+    return 0;
+  /* After "pid (comm)": state is field 3; utime 14, stime 15, cutime 16, cstime 17. */
+  fields = g_strsplit (end + 2, " ", 0);
+  if (g_strv_length (fields) < 15)
+    return 0;
+  for (guint i = 11; i <= (children ? 14u : 12u); i++)
+    ticks += g_ascii_strtod (fields[i], NULL);
+  return ticks / sysconf (_SC_CLK_TCK);
+}
+
+/* The PostgreSQL cluster of SKIDKA_TEST_POSTGRES (with-postgres.sh's:
+ * host=DIR, data in DIR/data): its postmaster and every backend. */
+static double
+postgres_cpu (Bench *b)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *pidfile = NULL;
+  g_autofree char *text = NULL;
+  const char      *host;
+  g_autoptr (GDir) proc = NULL;
+  const char *name;
+  pid_t       postmaster;
+  double      total;
+
+  if (!sk_database_is_uri (b->location) || (host = strstr (b->location, "host=")) == NULL)
+    return 0;
+  dir = g_strndup (host + 5, strcspn (host + 5, "&"));
+  pidfile = g_build_filename (dir, "data", "postmaster.pid", NULL);
+  if (!g_file_get_contents (pidfile, &text, NULL, NULL))
+    return 0;
+  postmaster = (pid_t)g_ascii_strtoll (text, NULL, 10);
+  total = proc_cpu (postmaster, TRUE);
+  proc = g_dir_open ("/proc", 0, NULL);
+  while (proc != NULL && (name = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *status = NULL;
+      g_autofree char *path = NULL;
+      const char      *ppid;
+
+      if (!g_ascii_isdigit (name[0]))
+        continue;
+      path = g_strdup_printf ("/proc/%s/status", name);
+      if (g_file_get_contents (path, &status, NULL, NULL) && (ppid = strstr (status, "\nPPid:"))
+          && (pid_t)g_ascii_strtoll (ppid + 6, NULL, 10) == postmaster)
+        total += proc_cpu ((pid_t)g_ascii_strtoll (name, NULL, 10), FALSE);
+    }
+  return total;
+}
+
+static Cpu
+cpu_now (Bench *b)
+{
+  struct rusage self = { 0 };
+
+  getrusage (RUSAGE_SELF, &self);
+  return (Cpu){ self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 + self.ru_stime.tv_sec
+                    + self.ru_stime.tv_usec / 1e6,
+                b->running ? proc_cpu (b->server.pid, FALSE) : 0, postgres_cpu (b) };
+}
+
+/* CPU milliseconds per @n of what happened since @before. */
+static void
+print_cpu (Bench *b, const Cpu *before, gint64 n, const char *what)
+{
+  Cpu after = cpu_now (b);
+
+  g_print ("  CPU per %s: till %.2f ms, server %.2f ms", what,
+           1000 * (after.till - before->till) / n, 1000 * (after.server - before->server) / n);
+  if (sk_database_is_uri (b->location))
+    g_print (", PostgreSQL %.2f ms", 1000 * (after.postgres - before->postgres) / n);
+  g_print ("; load average %.1f\n", load_average ());
+}
+
 /* Scenarios */
 
 /* (a) */
@@ -538,6 +640,7 @@ bench_push (Bench *b)
   g_autoptr (SkSyncSummary) summary = NULL;
   gint64 start;
   double seconds, rate;
+  Cpu    cpu;
 
   g_print ("(a) %" G_GINT64_FORMAT " offline sales pushed from one till\n", opt_sales);
   fill_server (b, 1000);
@@ -550,6 +653,7 @@ bench_push (Bench *b)
   first = sync_till (b, online);
   sell_offline (till, opt_sales, 1);
 
+  cpu = cpu_now (b);
   start = g_get_monotonic_time ();
   summary = sync_till (b, till);
   seconds = seconds_since (start);
@@ -560,12 +664,15 @@ bench_push (Bench *b)
   g_print ("  push: %.2f s (target < 20 s), %.0f events/s; the cycle also pulled %" G_GINT64_FORMAT
            " changes\n",
            seconds, summary->pushed / seconds, summary->pulled);
+  print_cpu (b, &cpu, summary->pushed, "event");
 
   /* The same kind of sales online, from a till of another store. */
+  cpu = cpu_now (b);
   rate = online_rate (b, online, opt_online);
   g_print ("  online POST /api/pos/process-purchase, one client: %.0f purchases/s"
            " (%" G_GINT64_FORMAT " sales); push / online = %.2f\n",
            rate, opt_online, summary->pushed / seconds / rate);
+  print_cpu (b, &cpu, opt_online, "sale");
   stop_server (b);
 }
 
@@ -642,6 +749,7 @@ bench_outage (Bench *b)
   g_autofree SkSyncSummary **summaries = g_new0 (SkSyncSummary *, opt_tills + 1);
   gint64                     start, pushed = 0;
   double                     alone, together;
+  Cpu                        cpu;
 
   g_print ("(d) %" G_GINT64_FORMAT " tills push %" G_GINT64_FORMAT
            " sales each at once, against one till alone\n",
@@ -658,13 +766,16 @@ bench_outage (Bench *b)
       sell_offline (till, opt_till_sales, 100 + i);
     }
 
+  cpu = cpu_now (b);
   start = g_get_monotonic_time ();
   sync_tills (b, (Till **)tills->pdata, 1, summaries);
   alone = summaries[0]->pushed / seconds_since (start);
   g_print ("  one till alone: %" G_GINT64_FORMAT " events in %.2f s, %.0f events/s\n",
            summaries[0]->pushed, summaries[0]->pushed / alone, alone);
+  print_cpu (b, &cpu, summaries[0]->pushed, "event");
   g_clear_pointer (&summaries[0], sk_sync_summary_free);
 
+  cpu = cpu_now (b);
   start = g_get_monotonic_time ();
   sync_tills (b, (Till **)tills->pdata + 1, opt_tills, summaries);
   for (gint64 i = 0; i < opt_tills; i++)
@@ -676,6 +787,7 @@ bench_outage (Bench *b)
   g_print ("  %" G_GINT64_FORMAT " tills at once: %" G_GINT64_FORMAT
            " events in %.2f s, %.0f events/s = %.2f x one till alone\n",
            opt_tills, pushed, pushed / together, together, together / alone);
+  print_cpu (b, &cpu, pushed, "event");
   stop_server (b);
 }
 
