@@ -83,16 +83,25 @@ load_average (void)
   g_autofree char *text = NULL;
 
   return g_file_get_contents ("/proc/loadavg", &text, NULL, NULL) ? g_ascii_strtod (text, NULL)
-                                                                   : -1;
+                                                                  : -1;
 }
 
 static void
 die (const char *what, GError *error)
 {
   g_printerr ("bench-sync: %s: %s\n", what, error ? error->message : "failed");
-  /* Not a server left behind. */
+  /* Not a server left behind; what it said, to see why. */
   if (the_bench != NULL && the_bench->running)
-    bench_server_stop (&the_bench->server);
+    {
+      g_autofree char *log = g_build_filename (the_bench->server.workdir, "server.log", NULL);
+      g_autofree char *text = NULL;
+      gsize            length = 0;
+
+      if (g_file_get_contents (log, &text, &length, NULL))
+        g_printerr ("--- the server's log (last 3 KB) ---\n%s\n",
+                    text + (length > 3072 ? length - 3072 : 0));
+      bench_server_stop (&the_bench->server);
+    }
   exit (1);
 }
 
