@@ -695,6 +695,7 @@ bench_pull (Bench *b)
   g_autoptr (GError) error = NULL;
   gint64 start;
   double seconds;
+  Cpu    cpu;
 
   g_print ("(b) %" G_GINT64_FORMAT " changes pulled and applied\n", opt_pull);
   fill_server (b, MAX (opt_pull, 1000));
@@ -714,11 +715,13 @@ bench_pull (Bench *b)
         || !sk_db_commit (db, &error))
       die ("editing customers", error);
   }
+  cpu = cpu_now (b);
   start = g_get_monotonic_time ();
   summary = sync_till (b, till);
   seconds = seconds_since (start);
   g_print ("  pull: %.3f s for %" G_GINT64_FORMAT " changes (target < 0.5 s), %.0f changes/s\n",
            seconds, summary->pulled, summary->pulled / seconds);
+  print_cpu (b, &cpu, summary->pulled, "change");
   stop_server (b);
 }
 
