@@ -1443,6 +1443,63 @@ test_concurrent_usage_limit (void)
       ==, 3);
 }
 
+/* PostgreSQL: a sale priced with a rule's last use while another writer
+ * takes that use and commits. The sale's own count finds the limit
+ * reached, its transaction runs again, priced anew: no discount, and the
+ * rule used once, not twice. */
+static void
+test_concurrent_usage_limit_race (void)
+{
+  g_autofree char *store = new_store (NULL);
+  g_autofree char *rule = new_rule (store, ", \"usage_limit_total\": 1");
+  g_autofree char *cart = cart_json (store, NULL, 10000, 1);
+  g_autofree char *id = g_uuid_string_random ();
+  g_autofree char *take = NULL;
+  Attempt          attempt = { "/api/pos/process-purchase", NULL, 0, -1 };
+  GThread         *thread;
+  PGconn          *other;
+  PGresult        *result;
+
+  if (g_str_equal (sk_database_get_backend_name (env.db), "sqlite"))
+    {
+      g_test_skip ("SQLite has one writer at a time");
+      return;
+    }
+  other = PQconnectdb (env.path);
+  g_assert_cmpint (PQstatus (other), ==, CONNECTION_OK);
+  take = g_strdup_printf ("BEGIN; UPDATE discount_rules SET uses = uses + 1 WHERE id = '%s'", rule);
+  result = PQexec (other, take);
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
+  PQclear (result);
+
+  attempt.body = g_strdup_printf ("{\"id\": \"%s\", %s}", id, cart);
+  thread = g_thread_new ("till", attempt_thread, &attempt);
+  /* The sale waits for the other writer's row: then that one commits. */
+  for (gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       g_get_monotonic_time () < deadline;)
+    {
+      gint64 waiting = sk_db_query_int (
+          env.db, NULL, 0, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+          NULL);
+
+      if (waiting > 0)
+        break;
+      g_usleep (G_USEC_PER_SEC / 50);
+    }
+  result = PQexec (other, "COMMIT");
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
+  PQclear (result);
+  PQfinish (other);
+  g_thread_join (thread);
+
+  g_assert_cmpuint (attempt.status, ==, 201);
+  g_assert_cmpint (attempt.discount, ==, 0);
+  g_assert_cmpint (
+      sk_db_query_int (env.db, NULL, -1, "SELECT uses FROM discount_rules WHERE id = ?", "s", rule),
+      ==, 1);
+  g_free (attempt.body);
+}
+
 static void
 test_limits (void)
 {
@@ -4233,6 +4290,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/concurrent/spend", test_concurrent_spend);
   g_test_add_func ("/server/concurrent/purchases", test_concurrent_purchases);
   g_test_add_func ("/server/concurrent/usage-limit", test_concurrent_usage_limit);
+  g_test_add_func ("/server/concurrent/usage-limit-race", test_concurrent_usage_limit_race);
   g_test_add_func ("/server/sync/push", test_sync_push);
   g_test_add_func ("/server/sync/push/prices", test_sync_push_prices);
   g_test_add_func ("/server/sync/push/rejections", test_sync_push_rejections);
