@@ -176,7 +176,7 @@ fill_server (Bench *b, gint64 customers)
                 ? "INSERT INTO customers (id, card_number, phone, full_name, name_key,"
                   " home_store_id, created_at)"
                   " SELECT gen_random_uuid ()::text, 'B' || lpad (g::text, 10, '0'),"
-                  " '+7900' || lpad (g::text, 7, '0'), 'Bulk Customer ' || g,"
+                  " '+7555' || lpad (g::text, 7, '0'), 'Bulk Customer ' || g,"
                   " 'bulk customer ' || g, (SELECT min (id) FROM stores), 1700000000000000"
                   " FROM generate_series (1, ?1) AS g"
                 : "WITH RECURSIVE g (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ?1),"
@@ -185,7 +185,7 @@ fill_server (Bench *b, gint64 customers)
                   " home_store_id, created_at)"
                   " SELECT substr (x, 1, 8) || '-' || substr (x, 9, 4) || '-4' || substr (x, 14, 3)"
                   " || '-a' || substr (x, 18, 3) || '-' || substr (x, 21, 12),"
-                  " 'B' || substr ('0000000000' || n, -10), '+7900' || substr ('0000000' || n, -7),"
+                  " 'B' || substr ('0000000000' || n, -10), '+7555' || substr ('0000000' || n, -7),"
                   " 'Bulk Customer ' || n, 'bulk customer ' || n, (SELECT min (id) FROM stores),"
                   " 1700000000000000 FROM h";
 
