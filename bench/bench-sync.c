@@ -27,7 +27,10 @@
 #define PASSWORD "bench-password"
 
 static gint64 opt_sales = 10000;
-static gint64 opt_online = 2000;
+/* Each online sale goes on a new connection that skidka-server keeps
+ * after the client closed it (CLOSE-WAIT): past about 960 of them it
+ * answers 503 "too many connections" (reported); 500 stay under that. */
+static gint64 opt_online = 500;
 static gint64 opt_pull = 1000;
 static gint64 opt_customers = 1000000;
 static gint64 opt_tills = 4;
@@ -662,12 +665,7 @@ bench_push (Bench *b)
   first = sync_till (b, online);
   sell_offline (till, opt_sales, 1);
 
-  /* The same kind of sales online, from a till of another store, on the
-   * same database served by a new server process: one that has served
-   * the tills' syncs refuses new connections after a while (503 "too many
-   * connections": the sockets its clients closed stay open; reported). */
-  stop_server (b);
-  start_server (b);
+  /* The same kind of sales online, from a till of another store. */
   cpu = cpu_now (b);
   rate = online_rate (b, online, opt_online);
   g_print ("  online POST /api/pos/process-purchase, one client: %.0f purchases/s"
@@ -818,8 +816,7 @@ main (int argc, char **argv)
       "sqlite (default) or postgresql (SKIDKA_TEST_POSTGRES; run it under tests/with-postgres.sh)",
       "NAME" },
     { "sales", 0, 0, G_OPTION_ARG_INT64, &opt_sales, "(a) offline sales pushed (10000)", "N" },
-    { "online", 0, 0, G_OPTION_ARG_INT64, &opt_online, "(a) online sales for the rate (2000)",
-      "N" },
+    { "online", 0, 0, G_OPTION_ARG_INT64, &opt_online, "(a) online sales for the rate (500)", "N" },
     { "pull", 0, 0, G_OPTION_ARG_INT64, &opt_pull, "(b) changes pulled (1000)", "N" },
     { "customers", 0, 0, G_OPTION_ARG_INT64, &opt_customers, "(c) customers (1000000)", "N" },
     { "tills", 0, 0, G_OPTION_ARG_INT64, &opt_tills, "(d) tills pushing at once (4)", "N" },
