@@ -396,17 +396,28 @@ sk_db_begin_concurrent (SkDatabase *self, GError **error)
   return begin (self, self->backend->begin_concurrent_sql, error);
 }
 
-gboolean
-sk_db_lock_customer (SkDatabase *self, const char *customer_id, GError **error)
+static gboolean
+lock_row (SkDatabase *self, SkSqlStatement lock, const char *id, GError **error)
 {
-  SkStmt *stmt
-      = sk_db_query (self, error, sk_db_sql (self, SK_SQL_LOCK_CUSTOMER), "s", customer_id);
+  SkStmt  *stmt = sk_db_query (self, error, sk_db_sql (self, lock), "s", id);
   gboolean has_row = FALSE;
   gboolean ok = stmt != NULL && sk_db_step (self, stmt, &has_row, error);
 
   if (stmt != NULL)
     sk_stmt_reset (stmt);
   return ok;
+}
+
+gboolean
+sk_db_lock_customer (SkDatabase *self, const char *customer_id, GError **error)
+{
+  return lock_row (self, SK_SQL_LOCK_CUSTOMER, customer_id, error);
+}
+
+gboolean
+sk_db_lock_device (SkDatabase *self, const char *device_id, GError **error)
+{
+  return lock_row (self, SK_SQL_LOCK_DEVICE, device_id, error);
 }
 
 gboolean

@@ -361,5 +361,6 @@ const SkSqlBackend sk_sql_sqlite_backend = {
       "SELECT customer_id, name, birth_date FROM customer_children"
       " WHERE customer_id IN (SELECT value FROM json_each (?1)) ORDER BY customer_id, position",
     [SK_SQL_LOCK_CUSTOMER] = "SELECT 1 FROM customers WHERE id = ?1",
+    [SK_SQL_LOCK_DEVICE] = "SELECT 1 FROM devices WHERE id = ?1",
   },
 };

@@ -573,6 +573,7 @@ static const SkSqlBackend postgres_backend = {
       " WHERE customer_id = ANY (ARRAY (SELECT json_array_elements_text (?1::json)))"
       " ORDER BY customer_id, position",
     [SK_SQL_LOCK_CUSTOMER] = "SELECT 1 FROM customers WHERE id = ?1 FOR UPDATE",
+    [SK_SQL_LOCK_DEVICE] = "SELECT 1 FROM devices WHERE id = ?1 FOR UPDATE",
   },
 };
 
