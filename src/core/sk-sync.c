@@ -1288,10 +1288,14 @@ sk_database_sync_apply (SkDatabase         *self,
       gint64           taken;
 
       /* A sale beside other tills' sales, locking the rows it shares with
-       * them (sk_db_record_sale, then the device); other events alone. */
+       * them: its device first (the same event pushed twice at once is
+       * looked up after the first is recorded), then sk_db_record_sale's;
+       * other events alone. */
       if (!(g_str_equal (event->kind, SK_SYNC_KIND_PURCHASE) ? sk_db_begin_concurrent (self, error)
                                                              : sk_db_begin (self, error)))
         return NULL;
+      if (!sk_db_lock_device (self, pusher->device_id, error))
+        goto fail;
       c.now = sk_time_now ();
 
       /* Pushed before: the first answer, nothing applied again. */
