@@ -254,13 +254,13 @@ add_change (JsonBuilder *builder,
 }
 
 /* The record a customer (its home store) or a rule (its campaign) refers
- * to, as an upsert before it, once a page (@given): the feed keeps each
- * record's latest change only, so a store or campaign edited after its
- * customers or rules were made comes after them, maybe pages later, and a
- * till could not keep them meanwhile. */
+ * to, as an upsert in the page's refs, once a page (@given): the feed keeps
+ * each record's latest change only, so a store or campaign edited after
+ * its customers or rules were made comes after them, maybe pages later,
+ * and a till could not keep them meanwhile. */
 static gboolean
 add_parent (SkDatabase  *self,
-            JsonBuilder *builder,
+            JsonBuilder *refs,
             GHashTable  *given,
             const char  *cursor,
             JsonNode    *child,
@@ -295,7 +295,7 @@ add_parent (SkDatabase  *self,
           return FALSE;
         }
       if (data != NULL)
-        add_change (builder, cursor, parents[i].entity, id, SK_FEED_UPSERT, NULL, data);
+        add_change (refs, cursor, parents[i].entity, id, SK_FEED_UPSERT, NULL, data);
       g_hash_table_add (given, g_steal_pointer (&key));
     }
   return TRUE;
@@ -307,6 +307,7 @@ sk_database_pull_changes (SkDatabase *self, const char *since, guint limit, GErr
   g_autoptr (SkChangePage) page = NULL;
   g_autoptr (GArray) rows = NULL;
   g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (JsonBuilder) refs = NULL;
   g_autoptr (GHashTable) customers = NULL;
   g_autoptr (GHashTable) given = NULL;
   g_autofree char *epoch = NULL;
@@ -354,6 +355,8 @@ sk_database_pull_changes (SkDatabase *self, const char *since, guint limit, GErr
   if (customers == NULL)
     return NULL;
   given = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  refs = json_builder_new ();
+  json_builder_begin_array (refs);
   builder = json_builder_new ();
   json_builder_begin_array (builder);
   for (guint i = 0; i < rows->len; i++)
@@ -386,9 +389,9 @@ sk_database_pull_changes (SkDatabase *self, const char *since, guint limit, GErr
       if (data == NULL && g_str_equal (op, SK_FEED_UPSERT))
         op = SK_FEED_DELETE;
 
-      /* What it refers to first: a till applies a page in one
-       * transaction, and the parent's own change may come pages later. */
-      if (data != NULL && !add_parent (self, builder, given, cursor, data, error))
+      /* What it refers to, in refs: a till applies them first, as the
+       * parent's own change may come pages later. */
+      if (data != NULL && !add_parent (self, refs, given, cursor, data, error))
         return NULL;
       if (data != NULL
           && (g_str_equal (change->entity, SK_FEED_STORE)
@@ -403,7 +406,9 @@ sk_database_pull_changes (SkDatabase *self, const char *since, guint limit, GErr
         }
     }
   json_builder_end_array (builder);
+  json_builder_end_array (refs);
   page->changes = json_builder_get_root (builder);
+  page->refs = json_builder_get_root (refs);
   page->n_changes = rows->len;
   page->next_cursor = cursor_make (epoch, xid, seq);
   return g_steal_pointer (&page);
@@ -425,6 +430,14 @@ sk_change_page_to_json (SkChangePage *page)
       json_builder_begin_array (builder);
       json_builder_end_array (builder);
     }
+  json_builder_set_member_name (builder, "refs");
+  if (page->refs != NULL)
+    json_builder_add_value (builder, g_steal_pointer (&page->refs));
+  else
+    {
+      json_builder_begin_array (builder);
+      json_builder_end_array (builder);
+    }
   json_builder_set_member_name (builder, "next_cursor");
   json_builder_add_string_value (builder, page->next_cursor);
   json_builder_set_member_name (builder, "has_more");
@@ -439,6 +452,7 @@ sk_change_page_free (SkChangePage *page)
   if (page == NULL)
     return;
   g_clear_pointer (&page->changes, json_node_unref);
+  g_clear_pointer (&page->refs, json_node_unref);
   g_free (page->next_cursor);
   g_free (page);
 }
