@@ -207,6 +207,24 @@ sk_notification_values_set (GHashTable *values, const char *name, const char *va
   g_hash_table_replace (values, g_strdup (name), g_strdup (value != NULL ? value : ""));
 }
 
+GHashTable *
+sk_notification_sample_values (void)
+{
+  GHashTable      *values = sk_notification_values_new ();
+  g_autofree char *amount = sk_money_format (1500);
+  g_autofree char *balance = sk_money_format (42000);
+
+  sk_notification_values_set (values, "name", "Анна Петрова");
+  sk_notification_values_set (values, "child", "Маша");
+  sk_notification_values_set (values, "age", "5");
+  sk_notification_values_set (values, "amount", amount);
+  sk_notification_values_set (values, "balance", balance);
+  sk_notification_values_set (values, "store", "Детский мир на Тверской");
+  sk_notification_values_set (values, "campaign", "Весенняя распродажа");
+  sk_notification_values_set (values, "description", "скидка 20 % на игрушки");
+  return values;
+}
+
 char *
 sk_notification_render (const char *text, GHashTable *values)
 {
