@@ -74,14 +74,12 @@ add_row (SkNotificationHistory *self, SkNotification *n)
   const char      *subject = sk_record_get_string (n, "subject");
   const char      *event = event_name (sk_record_get_string (n, "event"));
   g_autofree char *status = status_text (n);
-  g_autofree char *sub
-      = g_strdup_printf ("%s · %s\n%s", channel_name (sk_record_get_string (n, "channel")),
-                         event, status);
+  g_autofree char *sub = g_strdup_printf (
+      "%s · %s\n%s", channel_name (sk_record_get_string (n, "channel")), event, status);
   GtkWidget *row = adw_action_row_new ();
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row),
-                                 subject && *subject ? subject : event);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), subject && *subject ? subject : event);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
   if (g_strcmp0 (sk_record_get_string (n, "status"), "failed") == 0)
@@ -204,8 +202,7 @@ sk_notification_history_init (SkNotificationHistory *self)
   self->group = adw_preferences_group_new ();
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->group), _ ("Notifications"));
   self->empty_row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->empty_row),
-                                 _ ("No notifications yet"));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->empty_row), _ ("No notifications yet"));
   gtk_widget_set_visible (self->empty_row, FALSE);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->group), self->empty_row);
   gtk_box_append (GTK_BOX (box), self->group);

@@ -1517,8 +1517,8 @@ sk_repository_get_notification_template_async (SkRepository       *self,
   key->event = g_strdup (event);
   key->language = g_strdup (language);
   run (self, sk_repository_get_notification_template_async, get_template_job, key,
-       (GDestroyNotify)sk_notification_template_free,
-       (GDestroyNotify)sk_notification_template_free, cancellable, callback, user_data);
+       (GDestroyNotify)sk_notification_template_free, (GDestroyNotify)sk_notification_template_free,
+       cancellable, callback, user_data);
 }
 
 SkNotificationTemplate *
@@ -1548,8 +1548,8 @@ sk_repository_save_notification_template_async (SkRepository                 *se
   g_return_if_fail (SK_IS_REPOSITORY (self));
   g_return_if_fail (t != NULL);
   run (self, sk_repository_save_notification_template_async, save_template_job, template_copy (t),
-       (GDestroyNotify)sk_notification_template_free,
-       (GDestroyNotify)sk_notification_template_free, cancellable, callback, user_data);
+       (GDestroyNotify)sk_notification_template_free, (GDestroyNotify)sk_notification_template_free,
+       cancellable, callback, user_data);
 }
 
 SkNotificationTemplate *

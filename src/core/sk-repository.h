@@ -291,26 +291,25 @@ void sk_repository_list_notifications_async (SkRepository       *self,
                                              GCancellable       *cancellable,
                                              GAsyncReadyCallback callback,
                                              gpointer            user_data);
-SkNotificationPage *sk_repository_list_notifications_finish (SkRepository *self,
-                                                             GAsyncResult *result,
-                                                             GError      **error);
+SkNotificationPage *
+sk_repository_list_notifications_finish (SkRepository *self, GAsyncResult *result, GError **error);
 /* The template of @event in @language (SK_ERROR_NOT_FOUND if none). */
-void sk_repository_get_notification_template_async (SkRepository       *self,
-                                                    const char         *event,
-                                                    const char         *language,
-                                                    GCancellable       *cancellable,
-                                                    GAsyncReadyCallback callback,
-                                                    gpointer            user_data);
+void                    sk_repository_get_notification_template_async (SkRepository       *self,
+                                                                       const char         *event,
+                                                                       const char         *language,
+                                                                       GCancellable       *cancellable,
+                                                                       GAsyncReadyCallback callback,
+                                                                       gpointer            user_data);
 SkNotificationTemplate *sk_repository_get_notification_template_finish (SkRepository *self,
                                                                         GAsyncResult *result,
                                                                         GError      **error);
 /* Saves a copy of @t with the version check (SK_ERROR_STALE); returns the
  * copy as stored (its new version). */
-void sk_repository_save_notification_template_async (SkRepository                 *self,
-                                                     const SkNotificationTemplate *t,
-                                                     GCancellable                 *cancellable,
-                                                     GAsyncReadyCallback           callback,
-                                                     gpointer                      user_data);
+void                    sk_repository_save_notification_template_async (SkRepository                 *self,
+                                                                        const SkNotificationTemplate *t,
+                                                                        GCancellable                 *cancellable,
+                                                                        GAsyncReadyCallback           callback,
+                                                                        gpointer                      user_data);
 SkNotificationTemplate *sk_repository_save_notification_template_finish (SkRepository *self,
                                                                          GAsyncResult *result,
                                                                          GError      **error);
