@@ -10,7 +10,9 @@
 #include "sk-customers-view.h"
 #include "sk-model-private.h"
 #include "sk-notification-history.h"
+#include "sk-error.h"
 #include "sk-notifications.h"
+#include "sk-template-editor.h"
 #include "sk-test-util.h"
 #include "test-app-common.h"
 
@@ -203,6 +205,124 @@ test_history_pages (AppFixture *f, gconstpointer data)
   g_assert_false (sk_notification_history_get_loading (history));
 }
 
+static gboolean
+template_ready (gpointer editor)
+{
+  return !sk_template_editor_get_loading (editor);
+}
+
+static gboolean
+save_template (SkTemplateEditor *editor, GError **error)
+{
+  GAsyncResult *result = NULL;
+  gboolean      ok;
+
+  sk_template_editor_save_async (editor, NULL, app_keep_result, &result);
+  ok = sk_template_editor_save_finish (editor, app_wait_result (&result), error);
+  g_object_unref (result);
+  return ok;
+}
+
+static SkNotificationTemplate *
+stored (SkDatabase *db, const char *event, const char *language)
+{
+  g_autoptr (GError) error = NULL;
+  SkNotificationTemplate *t = sk_database_get_notification_template (db, event, language, &error);
+
+  g_assert_no_error (error);
+  return t;
+}
+
+static void
+test_templates (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkNotificationTemplate) ru = stored (f->db, "campaign", "ru");
+  g_autoptr (SkNotificationTemplate) en = stored (f->db, "campaign", "en");
+  g_autoptr (SkNotificationTemplate) after = NULL;
+  SkCampaignEditor *window = sk_campaign_editor_new (GTK_WINDOW (f->window),
+                                                     sk_application_get_repository (f->app), NULL);
+  SkTemplateEditor *editor;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1366, 768);
+  gtk_window_present (GTK_WINDOW (window));
+  editor = SK_TEMPLATE_EDITOR (find_widget (GTK_WIDGET (window), SK_TYPE_TEMPLATE_EDITOR));
+  g_assert_nonnull (editor);
+  /* The announcement in Russian first, as stored, read off the main thread. */
+  g_assert_true (sk_template_editor_get_loading (editor));
+  g_assert_true (app_wait (template_ready, editor, 10000));
+  {
+    g_autoptr (GHashTable) values = sk_notification_sample_values ();
+    g_autofree char *subject = sk_notification_render (ru->subject, values);
+
+    g_assert_cmpstr (sk_template_editor_get_preview_subject (editor), ==, subject);
+  }
+
+  /* The preview follows the typing, with the store's own rendering. */
+  sk_template_editor_set_subject (editor, "{name}, скидки ждут: {campaign}");
+  sk_template_editor_set_body (editor, "{description}. Ваш магазин: {store}.");
+  g_assert_cmpstr (sk_template_editor_get_preview_subject (editor), ==,
+                   "Анна Петрова, скидки ждут: Весенняя распродажа");
+  g_assert_cmpstr (sk_template_editor_get_preview_body (editor), ==,
+                   "скидка 20 % на игрушки. Ваш магазин: Детский мир на Тверской.");
+  g_assert_null (sk_template_editor_get_error (editor));
+  app_pump (300);
+  {
+    GtkWidget *scroller = gtk_widget_get_ancestor (GTK_WIDGET (editor), GTK_TYPE_SCROLLED_WINDOW);
+    GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
+    app_pump (300);
+  }
+  app_save_png (GTK_WIDGET (window), "notifications-templates");
+
+  /* Saved: the store has it, one version on. */
+  g_assert_true (save_template (editor, &error));
+  g_assert_no_error (error);
+  after = stored (f->db, "campaign", "ru");
+  g_assert_cmpstr (after->subject, ==, "{name}, скидки ждут: {campaign}");
+  g_assert_cmpstr (after->body, ==, "{description}. Ваш магазин: {store}.");
+  g_assert_cmpint (after->version, ==, ru->version + 1);
+  g_clear_pointer (&after, sk_notification_template_free);
+
+  /* English: its own text; a placeholder the store does not know is
+   * refused in place, with the store's message, and nothing is saved. */
+  sk_template_editor_select (editor, "campaign", "en");
+  g_assert_true (app_wait (template_ready, editor, 10000));
+  sk_template_editor_set_body (editor, "Hello {nickname}, see {campaign}");
+  g_assert_nonnull (sk_template_editor_get_error (editor));
+  g_assert_nonnull (strstr (sk_template_editor_get_error (editor), "Unknown placeholder"));
+  g_assert_false (save_template (editor, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
+  g_assert_cmpstr (sk_template_editor_get_error (editor), ==, error->message);
+  g_clear_error (&error);
+  after = stored (f->db, "campaign", "en");
+  g_assert_cmpstr (after->subject, ==, en->subject);
+  g_assert_cmpstr (after->body, ==, en->body);
+  g_assert_cmpint (after->version, ==, en->version);
+  g_clear_pointer (&after, sk_notification_template_free);
+
+  /* Someone else saved the English text meanwhile: the version check
+   * refuses this one and keeps theirs. */
+  {
+    g_autoptr (SkNotificationTemplate) theirs = stored (f->db, "campaign", "en");
+
+    sk_test_set_string (&theirs->subject, "Their subject: {campaign}");
+    g_assert_true (sk_database_save_notification_template (f->db, theirs, &error));
+    g_assert_no_error (error);
+  }
+  sk_template_editor_set_body (editor, "Hello {name}, see {campaign}");
+  g_assert_null (sk_template_editor_get_error (editor));
+  g_assert_false (save_template (editor, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_STALE);
+  g_assert_cmpstr (sk_template_editor_get_error (editor), ==, error->message);
+  g_clear_error (&error);
+  after = stored (f->db, "campaign", "en");
+  g_assert_cmpstr (after->subject, ==, "Their subject: {campaign}");
+  g_assert_cmpstr (after->body, ==, en->body);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -211,5 +331,7 @@ main (int argc, char **argv)
               app_fixture_teardown);
   g_test_add ("/app/notifications/history-pages", AppFixture, NULL, app_fixture_setup,
               test_history_pages, app_fixture_teardown);
+  g_test_add ("/app/notifications/templates", AppFixture, NULL, app_fixture_setup, test_templates,
+              app_fixture_teardown);
   return g_test_run ();
 }
