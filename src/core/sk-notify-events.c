@@ -169,9 +169,10 @@ sk_database_save_notification_template (SkDatabase *self, SkNotificationTemplate
   g_clear_error (&local);
   if (stored != NULL && t->version != 0 && t->version != stored->version)
     {
+      g_autofree char *version = g_strdup_printf ("%" G_GINT64_FORMAT, stored->version);
+
       g_set_error (&local, SK_ERROR, SK_ERROR_STALE,
-                   _ ("The template was changed meanwhile (version %" G_GINT64_FORMAT ")"),
-                   stored->version);
+                   _ ("The template was changed meanwhile (version %s)"), version);
       goto fail;
     }
   if (stored != NULL
