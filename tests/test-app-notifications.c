@@ -113,6 +113,25 @@ history_ready (gpointer history)
   return !sk_notification_history_get_loading (history);
 }
 
+/* Shows @customer_id in the customers view; its history once read. */
+static SkNotificationHistory *
+open_history (AppFixture *f, const char *customer_id)
+{
+  SkCustomersView       *view;
+  SkNotificationHistory *history;
+
+  sk_window_show_view (f->window, "customers");
+  view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
+  sk_customers_view_show_customer (view, customer_id);
+  g_assert_true (app_wait (details_ready, view, 10000));
+  history = SK_NOTIFICATION_HISTORY (
+      find_widget (sk_customers_view_get_details (view), SK_TYPE_NOTIFICATION_HISTORY));
+  g_assert_nonnull (history);
+  /* Read off the main thread: the rows come when the page does. */
+  g_assert_true (app_wait (history_ready, history, 10000));
+  return history;
+}
+
 static void
 test_history (AppFixture *f, gconstpointer data)
 {
@@ -120,7 +139,6 @@ test_history (AppFixture *f, gconstpointer data)
   g_autoptr (SkCustomer) vera = sk_test_create_customer (f->db, "Вера Соколова", "+79001112233");
   g_autoptr (SkCustomer) olga = sk_test_create_customer (f->db, "Ольга Иванова", "+79005554433");
   g_autoptr (GString) text = g_string_new (NULL);
-  SkCustomersView       *view;
   SkNotificationHistory *history;
   const char            *sent, *failed;
 
@@ -133,15 +151,7 @@ test_history (AppFixture *f, gconstpointer data)
   deliver (f->db, "sms", SK_DELIVERY_FAILED, "400 Bad Request: number is blocked");
 
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1366, 768);
-  sk_window_show_view (f->window, "customers");
-  view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
-  sk_customers_view_show_customer (view, vera->id);
-  g_assert_true (app_wait (details_ready, view, 10000));
-  history = SK_NOTIFICATION_HISTORY (
-      find_widget (sk_customers_view_get_details (view), SK_TYPE_NOTIFICATION_HISTORY));
-  g_assert_nonnull (history);
-  /* Read off the main thread: the rows come when the page does. */
-  g_assert_true (app_wait (history_ready, history, 10000));
+  history = open_history (f, vera->id);
   g_assert_cmpuint (sk_notification_history_get_n_shown (history), ==, 2);
   collect_text (GTK_WIDGET (history), text);
   g_assert_nonnull (strstr (text->str, "Notifications\n"));
@@ -161,11 +171,7 @@ test_history (AppFixture *f, gconstpointer data)
   app_save_png (GTK_WIDGET (f->window), "notifications-history");
 
   /* Someone who was never sent anything says so. */
-  sk_customers_view_show_customer (view, olga->id);
-  g_assert_true (app_wait (details_ready, view, 10000));
-  history = SK_NOTIFICATION_HISTORY (
-      find_widget (sk_customers_view_get_details (view), SK_TYPE_NOTIFICATION_HISTORY));
-  g_assert_true (app_wait (history_ready, history, 10000));
+  history = open_history (f, olga->id);
   g_assert_cmpuint (sk_notification_history_get_n_shown (history), ==, 0);
   g_string_truncate (text, 0);
   collect_text (GTK_WIDGET (history), text);
@@ -178,7 +184,6 @@ test_history_pages (AppFixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SkCustomer) vera = sk_test_create_customer (f->db, "Вера Соколова", "+79001112233");
-  SkCustomersView       *view;
   SkNotificationHistory *history;
   guint                  n = SK_NOTIFICATION_HISTORY_PAGE + 5;
 
@@ -188,13 +193,7 @@ test_history_pages (AppFixture *f, gconstpointer data)
   for (guint i = 0; i < n; i++)
     sell (f->db, vera);
 
-  sk_window_show_view (f->window, "customers");
-  view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
-  sk_customers_view_show_customer (view, vera->id);
-  g_assert_true (app_wait (details_ready, view, 10000));
-  history = SK_NOTIFICATION_HISTORY (
-      find_widget (sk_customers_view_get_details (view), SK_TYPE_NOTIFICATION_HISTORY));
-  g_assert_true (app_wait (history_ready, history, 10000));
+  history = open_history (f, vera->id);
   g_assert_cmpuint (sk_notification_history_get_n_shown (history), ==,
                     SK_NOTIFICATION_HISTORY_PAGE);
   sk_notification_history_load_more (history);

@@ -24,30 +24,6 @@ struct _SkNotificationHistory
 
 G_DEFINE_FINAL_TYPE (SkNotificationHistory, sk_notification_history, ADW_TYPE_BIN)
 
-static const char *
-channel_name (const char *channel)
-{
-  if (g_strcmp0 (channel, "email") == 0)
-    return _ ("Email");
-  if (g_strcmp0 (channel, "sms") == 0)
-    return _ ("SMS");
-  if (g_strcmp0 (channel, "push") == 0)
-    return _ ("Push");
-  return channel;
-}
-
-static const char *
-event_name (const char *event)
-{
-  if (g_strcmp0 (event, "bonus_earned") == 0)
-    return _ ("Bonuses earned");
-  if (g_strcmp0 (event, "birthday") == 0)
-    return _ ("Birthday");
-  if (g_strcmp0 (event, "campaign") == 0)
-    return _ ("Campaign announcement");
-  return event;
-}
-
 static char *
 status_text (SkNotification *n)
 {
@@ -72,10 +48,10 @@ static void
 add_row (SkNotificationHistory *self, SkNotification *n)
 {
   const char      *subject = sk_record_get_string (n, "subject");
-  const char      *event = event_name (sk_record_get_string (n, "event"));
+  const char      *event = sk_notification_event_display_name (sk_record_get_string (n, "event"));
   g_autofree char *status = status_text (n);
   g_autofree char *sub = g_strdup_printf (
-      "%s · %s\n%s", channel_name (sk_record_get_string (n, "channel")), event, status);
+      "%s · %s\n%s", sk_channel_display_name (sk_record_get_string (n, "channel")), event, status);
   GtkWidget *row = adw_action_row_new ();
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);

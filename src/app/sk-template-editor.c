@@ -340,10 +340,11 @@ static void
 sk_template_editor_init (SkTemplateEditor *self)
 {
   AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (self);
-  const char *const    event_names[]
-      = { _ ("Campaign announcement"), _ ("Bonuses earned"), _ ("Birthday"), NULL };
-  const char *const language_names[] = { _ ("Russian"), _ ("English"), NULL };
-  GtkWidget        *box, *scroller, *caption, *buttons;
+  const char *const    event_names[] = { sk_notification_event_display_name (events[0]),
+                                         sk_notification_event_display_name (events[1]),
+                                         sk_notification_event_display_name (events[2]), NULL };
+  const char *const    language_names[] = { _ ("Russian"), _ ("English"), NULL };
+  GtkWidget           *box, *scroller, *caption, *buttons;
 
   self->cancellable = g_cancellable_new ();
   adw_preferences_group_set_title (group, _ ("Message Templates"));
