@@ -104,7 +104,8 @@ start_child (BenchServer              *server,
   server->workdir = g_dir_make_tmp ("skidka-bench-XXXXXX", error);
   if (server->workdir == NULL)
     return FALSE;
-  database = g_build_filename (server->workdir, "bench.db", NULL);
+  database = options->database ? g_strdup (options->database)
+                               : g_build_filename (server->workdir, "bench.db", NULL);
   log = g_build_filename (server->workdir, "server.log", NULL);
   server->host = g_strdup ("127.0.0.1");
   server->port = free_port ();

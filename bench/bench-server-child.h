@@ -24,6 +24,7 @@ typedef struct
   char  *binary;      /* skidka-server to start (default: next to this benchmark) */
   char **server_args; /* more arguments for the child, e.g. --config FILE */
   gint   nofile;      /* RLIMIT_NOFILE of the child; 0: inherit */
+  char  *database;    /* the child's database (not an option; NULL: a new SQLite file) */
 } BenchServerOptions;
 
 GOptionGroup *bench_server_option_group (BenchServerOptions *options);

@@ -1407,6 +1407,63 @@ test_concurrent_usage_limit (void)
       ==, 3);
 }
 
+/* PostgreSQL: a sale priced with a rule's last use while another writer
+ * takes that use and commits. The sale's own count finds the limit
+ * reached, its transaction runs again, priced anew: no discount, and the
+ * rule used once, not twice. */
+static void
+test_concurrent_usage_limit_race (void)
+{
+  g_autofree char *store = new_store (NULL);
+  g_autofree char *rule = new_rule (store, ", \"usage_limit_total\": 1");
+  g_autofree char *cart = cart_json (store, NULL, 10000, 1);
+  g_autofree char *id = g_uuid_string_random ();
+  g_autofree char *take = NULL;
+  Attempt          attempt = { "/api/pos/process-purchase", NULL, 0, -1 };
+  GThread         *thread;
+  PGconn          *other;
+  PGresult        *result;
+
+  if (g_str_equal (sk_database_get_backend_name (env.db), "sqlite"))
+    {
+      g_test_skip ("SQLite has one writer at a time");
+      return;
+    }
+  other = PQconnectdb (env.path);
+  g_assert_cmpint (PQstatus (other), ==, CONNECTION_OK);
+  take = g_strdup_printf ("BEGIN; UPDATE discount_rules SET uses = uses + 1 WHERE id = '%s'", rule);
+  result = PQexec (other, take);
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
+  PQclear (result);
+
+  attempt.body = g_strdup_printf ("{\"id\": \"%s\", %s}", id, cart);
+  thread = g_thread_new ("till", attempt_thread, &attempt);
+  /* The sale waits for the other writer's row: then that one commits. */
+  for (gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       g_get_monotonic_time () < deadline;)
+    {
+      gint64 waiting = sk_db_query_int (
+          env.db, NULL, 0, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+          NULL);
+
+      if (waiting > 0)
+        break;
+      g_usleep (G_USEC_PER_SEC / 50);
+    }
+  result = PQexec (other, "COMMIT");
+  g_assert_cmpint (PQresultStatus (result), ==, PGRES_COMMAND_OK);
+  PQclear (result);
+  PQfinish (other);
+  g_thread_join (thread);
+
+  g_assert_cmpuint (attempt.status, ==, 201);
+  g_assert_cmpint (attempt.discount, ==, 0);
+  g_assert_cmpint (
+      sk_db_query_int (env.db, NULL, -1, "SELECT uses FROM discount_rules WHERE id = ?", "s", rule),
+      ==, 1);
+  g_free (attempt.body);
+}
+
 static void
 test_limits (void)
 {
@@ -3325,6 +3382,92 @@ test_sync_pull_late_commit (void)
   g_assert_nonnull (sk_test_find_change (after, "store", env.store2));
 }
 
+/* Tills selling at once (PostgreSQL: side by side, each locking its
+ * customer's row) while another pulls: every sale's change to its customer
+ * reaches the puller, whatever order the sales commit in. */
+typedef struct
+{
+  char **customers; /* this writer's: a sale to each, twice */
+  gint  *running;
+} Writer;
+
+static gpointer
+writer_thread (gpointer data)
+{
+  Writer *writer = data;
+  g_autoptr (SoupSession) session = soup_session_new ();
+
+  for (guint round = 0; round < 2; round++)
+    for (char **c = writer->customers; *c != NULL; c++)
+      {
+        g_autofree char *id = g_uuid_string_random ();
+        g_autofree char *cart = cart_json (env.store1, *c, 10000, 1);
+        g_autofree char *body = g_strdup_printf ("{\"id\": \"%s\", %s}", id, cart);
+        g_autoptr (Reply) reply = call_full (session, "POST", "/api/pos/process-purchase",
+                                             env.token[ADMIN], body, strlen (body), NULL);
+
+        assert_status (reply, 201);
+      }
+  g_atomic_int_dec_and_test (writer->running);
+  return NULL;
+}
+
+static void
+pull_visits (GHashTable *visits, char **cursor)
+{
+  g_autofree char *next = NULL;
+  g_autoptr (JsonArray) changes = pull_all (*cursor, 7, CASHIER, NULL, &next);
+
+  /* In the feed's order: a later change of a customer replaces an earlier. */
+  for (guint i = 0; i < json_array_get_length (changes); i++)
+    {
+      JsonObject *change = json_array_get_object_element (changes, i);
+
+      if (g_str_equal (json_object_get_string_member (change, "entity"), "customer")
+          && g_str_equal (json_object_get_string_member (change, "op"), "upsert"))
+        g_hash_table_insert (visits, g_strdup (json_object_get_string_member (change, "id")),
+                             GINT_TO_POINTER (json_object_get_int_member (
+                                 json_object_get_object_member (change, "data"), "visits")));
+    }
+  g_free (*cursor);
+  *cursor = g_steal_pointer (&next);
+}
+
+static void
+test_sync_pull_concurrent_writers (void)
+{
+  g_autoptr (GHashTable) visits = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *cursor = NULL;
+  Writer           writers[4];
+  GThread         *threads[G_N_ELEMENTS (writers)];
+  gint             running = G_N_ELEMENTS (writers);
+
+  g_autoptr (JsonArray) drained = pull_all (NULL, 500, CASHIER, NULL, &cursor);
+  for (guint w = 0; w < G_N_ELEMENTS (writers); w++)
+    {
+      writers[w].customers = g_new0 (char *, 7);
+      for (guint i = 0; i < 6; i++)
+        writers[w].customers[i] = new_customer (env.store1);
+      writers[w].running = &running;
+    }
+  pull_visits (visits, &cursor);
+  for (guint w = 0; w < G_N_ELEMENTS (writers); w++)
+    threads[w] = g_thread_new ("writer", writer_thread, &writers[w]);
+  /* Pulling all along, from where the last pull ended. */
+  while (g_atomic_int_get (&running) > 0)
+    pull_visits (visits, &cursor);
+  for (guint w = 0; w < G_N_ELEMENTS (writers); w++)
+    g_thread_join (threads[w]);
+  pull_visits (visits, &cursor);
+
+  for (guint w = 0; w < G_N_ELEMENTS (writers); w++)
+    {
+      for (char **c = writers[w].customers; *c != NULL; c++)
+        g_assert_cmpint (GPOINTER_TO_INT (g_hash_table_lookup (visits, *c)), ==, 2);
+      g_strfreev (writers[w].customers);
+    }
+}
+
 /* Sync: what tills push (SPEC 6). */
 
 static Reply *
@@ -4285,9 +4428,11 @@ main (int argc, char **argv)
   g_test_add_func ("/server/config", test_config);
   g_test_add_func ("/server/sync/pull", test_sync_pull);
   g_test_add_func ("/server/sync/pull/late-commit", test_sync_pull_late_commit);
+  g_test_add_func ("/server/sync/pull/concurrent-writers", test_sync_pull_concurrent_writers);
   g_test_add_func ("/server/concurrent/spend", test_concurrent_spend);
   g_test_add_func ("/server/concurrent/purchases", test_concurrent_purchases);
   g_test_add_func ("/server/concurrent/usage-limit", test_concurrent_usage_limit);
+  g_test_add_func ("/server/concurrent/usage-limit-race", test_concurrent_usage_limit_race);
   g_test_add_func ("/server/sync/push", test_sync_push);
   g_test_add_func ("/server/sync/push/prices", test_sync_push_prices);
   g_test_add_func ("/server/sync/push/rejections", test_sync_push_rejections);

@@ -495,6 +495,68 @@ test_sync_cli (void)
                    ==, 1);
 }
 
+/* The feed keeps each record's latest change: a store and a campaign
+ * edited after their customers and rules were made come after them. A new
+ * till still takes them in one sync: a page gives what its records refer
+ * to before them. */
+static void
+test_sync_parents_first (void)
+{
+  g_autofree char *till_path = g_build_filename (env.dir, "till-parents.db", NULL);
+  g_autoptr (SkStore) store = sk_test_store_new ("S9", "Store nine");
+  g_autoptr (SkCampaign) campaign = sk_campaign_new ();
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkCustomer) customer = sk_customer_new ();
+  g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.url);
+  g_autoptr (SkSyncSummary) summary = NULL;
+  g_autoptr (SkDatabase) till = NULL;
+  g_autoptr (SkStore) at_till = NULL;
+  g_autoptr (SkDiscountRule) rule_at_till = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+
+  g_assert_true (sk_database_save_store (env.db, store, &error));
+  g_assert_no_error (error);
+  sk_test_set_string (&campaign->name, "Parents first");
+  sk_test_set_string (&campaign->status, "active");
+  campaign->starts_at = sk_time_now () - G_TIME_SPAN_DAY;
+  campaign->ends_at = sk_time_now () + 30 * G_TIME_SPAN_DAY;
+  g_assert_true (sk_database_save_campaign (env.db, campaign, &error));
+  g_assert_no_error (error);
+  sk_test_set_string (&rule->name, "Parents first: 5 %");
+  sk_test_set_string (&rule->type, "percentage");
+  sk_test_set_string (&rule->campaign_id, sk_record_get_id (campaign));
+  rule->value = 500;
+  g_assert_true (sk_database_save_rule (env.db, rule, &error));
+  g_assert_no_error (error);
+  g_object_set (customer, "full_name", "Nina Nine", "phone", "+79055550199", "home-store-id",
+                sk_record_get_id (store), NULL);
+  g_assert_true (sk_database_create_customer (env.db, customer, &error));
+  g_assert_no_error (error);
+  /* Edited after: their changes now follow the customer's and the rule's. */
+  g_object_set (store, "address", "Ninth street 9", NULL);
+  g_assert_true (sk_database_save_store (env.db, store, &error));
+  g_assert_no_error (error);
+  sk_test_set_string (&campaign->description, "Edited after its rule");
+  g_assert_true (sk_database_save_campaign (env.db, campaign, &error));
+  g_assert_no_error (error);
+
+  token = sk_sync_login (env.url, "cashier1", "cashier-pass", NULL, &error);
+  g_assert_no_error (error);
+  sk_sync_client_set_token (client, token);
+  summary = sync_ok (client);
+  g_assert_cmpint (summary->pending, ==, 0);
+  till = sk_database_open (till_path, &error);
+  g_assert_no_error (error);
+  at_till = sk_database_get_store (till, sk_record_get_id (store), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (at_till->address, ==, "Ninth street 9");
+  rule_at_till = sk_database_get_rule (till, sk_record_get_id (rule), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (rule_at_till->campaign_id, ==, sk_record_get_id (campaign));
+  g_assert_cmpint (balance_at (till, sk_record_get_id (customer)), ==, 0);
+}
+
 static void
 setup (void)
 {
@@ -551,6 +613,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync-client/faults", test_sync_faults);
   g_test_add_func ("/sync-client/upgrade", test_sync_upgrade);
   g_test_add_func ("/sync-client/cli", test_sync_cli);
+  g_test_add_func ("/sync-client/parents-first", test_sync_parents_first);
   status = g_test_run ();
   teardown ();
   return status;

@@ -11,6 +11,7 @@
 #include "sk-conflict-dialog.h"
 #include "sk-error.h"
 #include "sk-money.h"
+#include "sk-template-editor.h"
 #include "sk-widgets.h"
 
 struct _SkCampaignEditor
@@ -424,6 +425,7 @@ static void
 sk_campaign_editor_init (SkCampaignEditor *self)
 {
   g_type_ensure (SK_TYPE_CHOICE_ROW);
+  g_type_ensure (SK_TYPE_TEMPLATE_EDITOR);
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   self->rule_checks = g_ptr_array_new ();

@@ -1,6 +1,6 @@
 /* sk-customers-view.c: the customers list (lazy, searched as you type off
  * the main thread) and one customer's profile, statistics, segment history,
- * bonus ledger and purchases (also read off the main thread); edit and
+ * bonus ledger, purchases and notifications (also read off the main thread); edit and
  * manual bonus adjustment.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
@@ -13,6 +13,7 @@
 #include "sk-customers-view.h"
 #include "sk-entry-dialog.h"
 #include "sk-money.h"
+#include "sk-notification-history.h"
 #include "sk-widgets.h"
 #include "sk-window.h"
 
@@ -397,6 +398,8 @@ show_details (SkCustomersView *self, SkCustomerDetails *d)
     }
   if (purchases == NULL || purchases->len == 0)
     info_row (group, _ ("No purchases yet"), NULL);
+
+  gtk_box_append (self->details_box, sk_notification_history_new (sk_record_get_id (c)));
 }
 
 static void

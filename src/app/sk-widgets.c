@@ -276,6 +276,30 @@ sk_usec_from_date_kept (const char *text, gint64 stored, gboolean end, gint64 *u
 }
 
 const char *
+sk_channel_display_name (const char *channel)
+{
+  if (g_strcmp0 (channel, "email") == 0)
+    return _ ("Email");
+  if (g_strcmp0 (channel, "sms") == 0)
+    return _ ("SMS");
+  if (g_strcmp0 (channel, "push") == 0)
+    return _ ("Push");
+  return channel;
+}
+
+const char *
+sk_notification_event_display_name (const char *event)
+{
+  if (g_strcmp0 (event, "bonus_earned") == 0)
+    return _ ("Bonuses earned");
+  if (g_strcmp0 (event, "birthday") == 0)
+    return _ ("Birthday");
+  if (g_strcmp0 (event, "campaign") == 0)
+    return _ ("Campaign announcement");
+  return event;
+}
+
+const char *
 sk_segment_display_name (const char *segment)
 {
   if (g_strcmp0 (segment, "vip") == 0)

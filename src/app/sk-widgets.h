@@ -65,5 +65,8 @@ char *sk_datetime_from_usec (gint64 usec);
 char *sk_date_display_from_usec (gint64 usec);
 /* Translated name of a segment ("vip" -> "VIP"). */
 const char *sk_segment_display_name (const char *segment);
+/* "email", "sms", "push" and the notifications' events, as people read them. */
+const char *sk_channel_display_name (const char *channel);
+const char *sk_notification_event_display_name (const char *event);
 
 G_END_DECLS

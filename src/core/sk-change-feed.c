@@ -222,13 +222,94 @@ page_customers (SkDatabase *self, GArray *changes, GError **error)
   return ok ? g_steal_pointer (&customers) : NULL;
 }
 
+static void
+add_change (JsonBuilder *builder,
+            const char  *cursor,
+            const char  *entity,
+            const char  *id,
+            const char  *op,
+            const char  *merged_into,
+            JsonNode    *data)
+{
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "cursor");
+  json_builder_add_string_value (builder, cursor);
+  json_builder_set_member_name (builder, "entity");
+  json_builder_add_string_value (builder, entity);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, id);
+  json_builder_set_member_name (builder, "op");
+  json_builder_add_string_value (builder, op);
+  if (merged_into != NULL)
+    {
+      json_builder_set_member_name (builder, "merged_into");
+      json_builder_add_string_value (builder, merged_into);
+    }
+  json_builder_set_member_name (builder, "data");
+  if (data != NULL)
+    json_builder_add_value (builder, data);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+}
+
+/* The record a customer (its home store) or a rule (its campaign) refers
+ * to, as an upsert in the page's refs, once a page (@given): the feed keeps
+ * each record's latest change only, so a store or campaign edited after
+ * its customers or rules were made comes after them, maybe pages later,
+ * and a till could not keep them meanwhile. */
+static gboolean
+add_parent (SkDatabase  *self,
+            JsonBuilder *refs,
+            GHashTable  *given,
+            const char  *cursor,
+            JsonNode    *child,
+            GError     **error)
+{
+  static const struct
+  {
+    const char *member;
+    const char *entity;
+  } parents[] = {
+    { "home_store_id", SK_FEED_STORE },
+    { "campaign_id", SK_FEED_CAMPAIGN },
+  };
+  JsonObject *object = JSON_NODE_HOLDS_OBJECT (child) ? json_node_get_object (child) : NULL;
+
+  for (guint i = 0; object != NULL && i < G_N_ELEMENTS (parents); i++)
+    {
+      const char *id = json_object_get_string_member_with_default (object, parents[i].member, NULL);
+      g_autofree char *key = NULL;
+      GError          *local_error = NULL;
+      JsonNode        *data;
+
+      if (id == NULL)
+        continue;
+      key = g_strconcat (parents[i].entity, ":", id, NULL);
+      if (g_hash_table_contains (given, key))
+        continue;
+      data = record_json (self, parents[i].entity, id, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+      if (data != NULL)
+        add_change (refs, cursor, parents[i].entity, id, SK_FEED_UPSERT, NULL, data);
+      g_hash_table_add (given, g_steal_pointer (&key));
+    }
+  return TRUE;
+}
+
 SkChangePage *
 sk_database_pull_changes (SkDatabase *self, const char *since, guint limit, GError **error)
 {
   g_autoptr (SkChangePage) page = NULL;
   g_autoptr (GArray) rows = NULL;
   g_autoptr (JsonBuilder) builder = NULL;
+  g_autoptr (JsonBuilder) refs = NULL;
   g_autoptr (GHashTable) customers = NULL;
+  g_autoptr (GHashTable) given = NULL;
   g_autofree char *epoch = NULL;
   gint64           xid, seq;
   SkStmt          *stmt;
@@ -273,6 +354,9 @@ sk_database_pull_changes (SkDatabase *self, const char *since, guint limit, GErr
   customers = page_customers (self, rows, error);
   if (customers == NULL)
     return NULL;
+  given = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  refs = json_builder_new ();
+  json_builder_begin_array (refs);
   builder = json_builder_new ();
   json_builder_begin_array (builder);
   for (guint i = 0; i < rows->len; i++)
@@ -305,26 +389,16 @@ sk_database_pull_changes (SkDatabase *self, const char *since, guint limit, GErr
       if (data == NULL && g_str_equal (op, SK_FEED_UPSERT))
         op = SK_FEED_DELETE;
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "cursor");
-      json_builder_add_string_value (builder, cursor);
-      json_builder_set_member_name (builder, "entity");
-      json_builder_add_string_value (builder, change->entity);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, change->entity_id);
-      json_builder_set_member_name (builder, "op");
-      json_builder_add_string_value (builder, op);
-      if (change->merged_into != NULL)
-        {
-          json_builder_set_member_name (builder, "merged_into");
-          json_builder_add_string_value (builder, change->merged_into);
-        }
-      json_builder_set_member_name (builder, "data");
-      if (data != NULL)
-        json_builder_add_value (builder, g_steal_pointer (&data));
-      else
-        json_builder_add_null_value (builder);
-      json_builder_end_object (builder);
+      /* What it refers to, in refs: a till applies them first, as the
+       * parent's own change may come pages later. */
+      if (data != NULL && !add_parent (self, refs, given, cursor, data, error))
+        return NULL;
+      if (data != NULL
+          && (g_str_equal (change->entity, SK_FEED_STORE)
+              || g_str_equal (change->entity, SK_FEED_CAMPAIGN)))
+        g_hash_table_add (given, g_strconcat (change->entity, ":", change->entity_id, NULL));
+      add_change (builder, cursor, change->entity, change->entity_id, op, change->merged_into,
+                  g_steal_pointer (&data));
       if (i + 1 == rows->len)
         {
           xid = change->xid;
@@ -332,7 +406,9 @@ sk_database_pull_changes (SkDatabase *self, const char *since, guint limit, GErr
         }
     }
   json_builder_end_array (builder);
+  json_builder_end_array (refs);
   page->changes = json_builder_get_root (builder);
+  page->refs = json_builder_get_root (refs);
   page->n_changes = rows->len;
   page->next_cursor = cursor_make (epoch, xid, seq);
   return g_steal_pointer (&page);
@@ -354,6 +430,14 @@ sk_change_page_to_json (SkChangePage *page)
       json_builder_begin_array (builder);
       json_builder_end_array (builder);
     }
+  json_builder_set_member_name (builder, "refs");
+  if (page->refs != NULL)
+    json_builder_add_value (builder, g_steal_pointer (&page->refs));
+  else
+    {
+      json_builder_begin_array (builder);
+      json_builder_end_array (builder);
+    }
   json_builder_set_member_name (builder, "next_cursor");
   json_builder_add_string_value (builder, page->next_cursor);
   json_builder_set_member_name (builder, "has_more");
@@ -368,6 +452,7 @@ sk_change_page_free (SkChangePage *page)
   if (page == NULL)
     return;
   g_clear_pointer (&page->changes, json_node_unref);
+  g_clear_pointer (&page->refs, json_node_unref);
   g_free (page->next_cursor);
   g_free (page);
 }

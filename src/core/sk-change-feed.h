@@ -29,6 +29,10 @@ typedef struct
    * for a delete. cursor is the position just after the change. */
   JsonNode *changes;
   guint     n_changes;
+  /* The stores and campaigns the page's customers and rules refer to, as
+   * upserts of the same shape, for a till to apply before the changes:
+   * their own changes may come later (the feed keeps the latest only). */
+  JsonNode *refs;
   /* Where the next pull starts; the cursor given when nothing was new. */
   char    *next_cursor;
   gboolean has_more;
@@ -44,7 +48,8 @@ typedef struct
  * transaction left open. */
 SkChangePage *
 sk_database_pull_changes (SkDatabase *self, const char *since, guint limit, GError **error);
-/* {"changes", "next_cursor", "has_more"}; takes the changes from @page. */
+/* {"changes", "refs", "next_cursor", "has_more"}; takes the changes and
+ * refs from @page. */
 JsonNode *sk_change_page_to_json (SkChangePage *page);
 void      sk_change_page_free (SkChangePage *page);
 

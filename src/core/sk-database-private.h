@@ -42,6 +42,19 @@ const char *sk_db_sql (SkDatabase *self, SkSqlStatement name);
 /* Nested transactions: the outermost begins IMMEDIATE and commits; inner
  * ones are savepoints. */
 gboolean sk_db_begin (SkDatabase *self, GError **error);
+/* The same for a writer that locks, in this order, the rows it must not
+ * race on: the device (sk_db_lock_device), the customer
+ * (sk_db_lock_customer), then rules and campaigns in id order. On PostgreSQL such
+ * writers run together (a sale of one till beside another's); a writer
+ * of sk_db_begin runs alone. A lost race fails with G_IO_ERROR_BUSY. */
+gboolean sk_db_begin_concurrent (SkDatabase *self, GError **error);
+/* Locks the customer's row until the transaction ends: its balance and
+ * figures are read and written by one writer at a time. TRUE also when
+ * there is no such customer. */
+gboolean sk_db_lock_customer (SkDatabase *self, const char *customer_id, GError **error);
+/* Locks a till's row: the events it pushes are looked up, applied and
+ * acknowledged by one writer at a time. */
+gboolean sk_db_lock_device (SkDatabase *self, const char *device_id, GError **error);
 gboolean sk_db_commit (SkDatabase *self, GError **error);
 void     sk_db_rollback (SkDatabase *self);
 

@@ -371,10 +371,10 @@ sk_db_query_page (SkDatabase *self,
   return g_steal_pointer (&page);
 }
 
-gboolean
-sk_db_begin (SkDatabase *self, GError **error)
+static gboolean
+begin (SkDatabase *self, const char *begin_sql, GError **error)
 {
-  if (self->depth == 0 && !sk_db_exec_script (self, self->backend->begin_sql, error))
+  if (self->depth == 0 && !sk_db_exec_script (self, begin_sql, error))
     return FALSE;
   if (self->depth == 0)
     self->writes++;
@@ -382,6 +382,42 @@ sk_db_begin (SkDatabase *self, GError **error)
     return FALSE;
   self->depth++;
   return TRUE;
+}
+
+gboolean
+sk_db_begin (SkDatabase *self, GError **error)
+{
+  return begin (self, self->backend->begin_sql, error);
+}
+
+gboolean
+sk_db_begin_concurrent (SkDatabase *self, GError **error)
+{
+  return begin (self, self->backend->begin_concurrent_sql, error);
+}
+
+static gboolean
+lock_row (SkDatabase *self, SkSqlStatement lock, const char *id, GError **error)
+{
+  SkStmt  *stmt = sk_db_query (self, error, sk_db_sql (self, lock), "s", id);
+  gboolean has_row = FALSE;
+  gboolean ok = stmt != NULL && sk_db_step (self, stmt, &has_row, error);
+
+  if (stmt != NULL)
+    sk_stmt_reset (stmt);
+  return ok;
+}
+
+gboolean
+sk_db_lock_customer (SkDatabase *self, const char *customer_id, GError **error)
+{
+  return lock_row (self, SK_SQL_LOCK_CUSTOMER, customer_id, error);
+}
+
+gboolean
+sk_db_lock_device (SkDatabase *self, const char *device_id, GError **error)
+{
+  return lock_row (self, SK_SQL_LOCK_DEVICE, device_id, error);
 }
 
 gboolean

@@ -135,6 +135,8 @@ gboolean sk_database_save_notification_template (SkDatabase             *self,
                                                  GError                **error);
 /* @text with its {placeholders} replaced from @values (absent: empty). */
 char *sk_notification_render (const char *text, GHashTable *values);
+/* Made-up values of every placeholder, for a preview. */
+GHashTable *sk_notification_sample_values (void);
 
 /* Messages per channel (and customers reached at all). */
 typedef struct

@@ -169,9 +169,10 @@ sk_database_save_notification_template (SkDatabase *self, SkNotificationTemplate
   g_clear_error (&local);
   if (stored != NULL && t->version != 0 && t->version != stored->version)
     {
+      g_autofree char *version = g_strdup_printf ("%" G_GINT64_FORMAT, stored->version);
+
       g_set_error (&local, SK_ERROR, SK_ERROR_STALE,
-                   _ ("The template was changed meanwhile (version %" G_GINT64_FORMAT ")"),
-                   stored->version);
+                   _ ("The template was changed meanwhile (version %s)"), version);
       goto fail;
     }
   if (stored != NULL
@@ -205,6 +206,24 @@ void
 sk_notification_values_set (GHashTable *values, const char *name, const char *value)
 {
   g_hash_table_replace (values, g_strdup (name), g_strdup (value != NULL ? value : ""));
+}
+
+GHashTable *
+sk_notification_sample_values (void)
+{
+  GHashTable      *values = sk_notification_values_new ();
+  g_autofree char *amount = sk_money_format (1500);
+  g_autofree char *balance = sk_money_format (42000);
+
+  sk_notification_values_set (values, "name", "Анна Петрова");
+  sk_notification_values_set (values, "child", "Маша");
+  sk_notification_values_set (values, "age", "5");
+  sk_notification_values_set (values, "amount", amount);
+  sk_notification_values_set (values, "balance", balance);
+  sk_notification_values_set (values, "store", "Детский мир на Тверской");
+  sk_notification_values_set (values, "campaign", "Весенняя распродажа");
+  sk_notification_values_set (values, "description", "скидка 20 % на игрушки");
+  return values;
 }
 
 char *

@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "sk-database-private.h"
@@ -312,31 +314,113 @@ find_application (SkPurchase *purchase, const char *rule_id)
   return NULL;
 }
 
-/* What an application adds to its rule's campaign: ?1 the amount, ?2 the rule. */
-static const char campaign_spent_sql[] = "UPDATE campaigns SET spent = " SATURATING_ADD (
-    "spent", "?1") " WHERE id = (SELECT campaign_id FROM discount_rules WHERE id = ?2)";
-
-/* One application of the purchase, and the usage counts and budget it
- * moves (the rule's campaign as the database has it, in this transaction). */
+/* One application of the purchase, and the customer's use of its rule
+ * (the customer's row is locked: one writer of these at a time). */
 static gboolean
 record_application (SkDatabase            *self,
                     SkPurchase            *purchase,
                     SkDiscountApplication *app,
                     GError               **error)
 {
-  if (!sk_db_insert_record (self, "discount_applications", SK_RECORD (app), error)
-      || !sk_db_exec (self, error, "UPDATE discount_rules SET uses = uses + 1 WHERE id = ?", "s",
-                      app->rule_id))
+  if (!sk_db_insert_record (self, "discount_applications", SK_RECORD (app), error))
     return FALSE;
-  if (purchase->customer_id != NULL
-      && !sk_db_exec (self, error,
-                      "INSERT INTO rule_customer_uses (rule_id, customer_id, uses) VALUES (?, ?, 1)"
-                      " ON CONFLICT (customer_id, rule_id)"
-                      " DO UPDATE SET uses = rule_customer_uses.uses + 1",
-                      "ss", app->rule_id, purchase->customer_id))
-    return FALSE;
-  return app->amount <= 0
-         || sk_db_exec (self, error, campaign_spent_sql, "is", app->amount, app->rule_id);
+  return purchase->customer_id == NULL
+         || sk_db_exec (
+             self, error,
+             "INSERT INTO rule_customer_uses (rule_id, customer_id, uses) VALUES (?, ?, 1)"
+             " ON CONFLICT (customer_id, rule_id)"
+             " DO UPDATE SET uses = rule_customer_uses.uses + 1",
+             "ss", app->rule_id, purchase->customer_id);
+}
+
+typedef struct
+{
+  char  *id;
+  gint64 amount;
+} Count;
+
+static int
+count_compare (gconstpointer a, gconstpointer b)
+{
+  return strcmp (((const Count *)a)->id, ((const Count *)b)->id);
+}
+
+static void
+count_clear (gpointer data)
+{
+  g_free (((Count *)data)->id);
+}
+
+/* The counts the applications move: each rule's uses, then each campaign's
+ * spending, in id order, so that sales beside one another lock these rows
+ * in one order and never wait for each other in a circle. With @enforce
+ * (an online sale, priced from counts read before these rows were locked)
+ * a use beyond a rule's limit or spending beyond a campaign's budget,
+ * taken by another sale meanwhile, fails with G_IO_ERROR_BUSY: priced
+ * again, the sale no longer gets it. An offline sale's are facts. */
+static gboolean
+record_counts (SkDatabase *self, GArray *rules, gboolean enforce, GError **error)
+{
+  g_autoptr (GArray) campaigns = g_array_new (FALSE, TRUE, sizeof (Count));
+
+  g_array_set_clear_func (campaigns, count_clear);
+  g_array_sort (rules, count_compare);
+  for (guint i = 0; i < rules->len; i++)
+    {
+      const Count     *rule = &g_array_index (rules, Count, i);
+      g_autofree char *campaign_id = NULL;
+      SkStmt          *stmt;
+      gboolean         has_row = FALSE, counted;
+
+      stmt = sk_db_query (self, error,
+                          "UPDATE discount_rules SET uses = uses + 1 WHERE id = ?1"
+                          " AND (?2 = 0 OR usage_limit_total = 0 OR uses < usage_limit_total)"
+                          " RETURNING campaign_id",
+                          "si", rule->id, (gint64)enforce);
+      if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
+        return FALSE;
+      counted = has_row;
+      campaign_id = has_row ? g_strdup (sk_stmt_text (stmt, 0)) : NULL;
+      /* To its end, so that SQLite is done with the statement. */
+      while (has_row && sk_db_step (self, stmt, &has_row, NULL) && has_row)
+        ;
+      sk_stmt_reset (stmt);
+      if (!counted && enforce
+          && sk_db_query_int (self, NULL, 0, "SELECT count(*) FROM discount_rules WHERE id = ?",
+                              "s", rule->id)
+                 > 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                       "Another sale took the last use of rule %s meanwhile", rule->id);
+          return FALSE;
+        }
+      if (campaign_id != NULL && rule->amount > 0)
+        {
+          Count campaign = { g_steal_pointer (&campaign_id), rule->amount };
+
+          g_array_append_val (campaigns, campaign);
+        }
+    }
+  g_array_sort (campaigns, count_compare);
+  for (guint i = 0; i < campaigns->len; i++)
+    {
+      const Count *campaign = &g_array_index (campaigns, Count, i);
+
+      if (!sk_db_exec (
+              self, error,
+              "UPDATE campaigns SET spent = " SATURATING_ADD (
+                  "spent",
+                  "?1") " WHERE id = ?2 AND (?3 = 0 OR budget <= 0 OR spent + ?1 <= budget)",
+              "isi", campaign->amount, campaign->id, (gint64)enforce))
+        return FALSE;
+      if (enforce && sk_db_changes (self) == 0)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                       "Another sale spent campaign %s's budget meanwhile", campaign->id);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 /* The purchase's applications (sk_sale_to_purchase made them), in the
@@ -349,11 +433,15 @@ record_applications (SkDatabase           *self,
                      GError              **error)
 {
   GListModel *apps = G_LIST_MODEL (purchase->applications);
+  g_autoptr (GArray) rules = g_array_new (FALSE, TRUE, sizeof (Count));
 
+  g_array_set_clear_func (rules, count_clear);
   for (guint i = 0; calc == NULL && i < g_list_model_get_n_items (apps); i++)
     {
       g_autoptr (SkDiscountApplication) app = g_list_model_get_item (apps, i);
+      Count rule = { g_strdup (app->rule_id), app->amount };
 
+      g_array_append_val (rules, rule);
       if (!record_application (self, purchase, app, error))
         return FALSE;
     }
@@ -361,12 +449,15 @@ record_applications (SkDatabase           *self,
     {
       const SkEngineApplied *applied = &g_array_index (calc->applied, SkEngineApplied, i);
       SkDiscountApplication *app = find_application (purchase, applied->rule->id);
+      Count                  rule = { g_strdup (applied->rule->id), 0 };
 
       g_assert (app != NULL);
+      rule.amount = app->amount;
+      g_array_append_val (rules, rule);
       if (!record_application (self, purchase, app, error))
         return FALSE;
     }
-  return TRUE;
+  return record_counts (self, rules, calc != NULL, error);
 }
 
 gboolean
@@ -404,6 +495,11 @@ sk_db_record_sale (SkDatabase           *self,
   gint64      payable = sk_payable (purchase->subtotal, purchase->discount_total);
   gint64      expiry_days;
   const char *segment = NULL;
+
+  /* Its row first: the order in which sales lock what they share (see
+   * sk_db_begin_concurrent). Locked already for an online sale. */
+  if (customer != NULL && !sk_db_lock_customer (self, customer->id, error))
+    return FALSE;
 
   /* 4: the purchase and its lines. */
   if (!sk_db_insert_purchase (self, purchase, error)
@@ -530,7 +626,8 @@ sk_database_process_purchase (SkDatabase *self, SkPurchaseRequest *request, GErr
     }
 
   digest = request_digest (request);
-  if (!sk_db_begin (self, error))
+  /* Beside other sales: the rows it must not race on are locked below. */
+  if (!sk_db_begin_concurrent (self, error))
     return NULL;
 
   {
@@ -567,6 +664,9 @@ sk_database_process_purchase (SkDatabase *self, SkPurchaseRequest *request, GErr
     }
   if (request->customer_id != NULL)
     {
+      /* The balance the spend is checked against stays until the commit. */
+      if (!sk_db_lock_customer (self, request->customer_id, error))
+        goto fail;
       customer = sk_database_get_customer (self, request->customer_id, NULL);
       if (customer == NULL)
         {
@@ -596,9 +696,25 @@ sk_database_process_purchase (SkDatabase *self, SkPurchaseRequest *request, GErr
   /* 4: the purchase and its lines. */
   sk_sale_set_id (sale, request->id);
   purchase = sk_sale_to_purchase (sale, now);
-  if (!sk_db_record_sale (self, purchase, sk_sale_get_result (sale), digest, store, customer, now,
-                          error))
-    goto fail;
+  {
+    g_autoptr (GError) local = NULL;
+
+    if (!sk_db_record_sale (self, purchase, sk_sale_get_result (sale), digest, store, customer, now,
+                            &local))
+      {
+        sk_db_rollback (self);
+        /* The same sale, sent again while the first was being recorded
+         * (PostgreSQL: the key waits for that transaction): the first's
+         * answer, as for any replay. */
+        if (g_error_matches (local, SK_ERROR, SK_ERROR_CONFLICT)
+            && sk_db_query_int (self, NULL, 0, "SELECT count(*) FROM purchases WHERE id = ?", "s",
+                                request->id)
+                   > 0)
+          return sk_database_process_purchase (self, request, error);
+        g_propagate_error (error, g_steal_pointer (&local));
+        return NULL;
+      }
+  }
 
   /* The sale as a sync event, in the same transaction. The result is what
    * was written, as a replay will read it back. */

@@ -1445,3 +1445,151 @@ sk_repository_init (SkRepository *self)
   /* Not exclusive: idle threads go back to GLib's shared pool. */
   self->pool = g_thread_pool_new (pool_run, self, SK_REPOSITORY_WORKERS, FALSE, NULL);
 }
+
+/* Notifications */
+
+void
+sk_notification_page_free (SkNotificationPage *page)
+{
+  if (page == NULL)
+    return;
+  g_clear_pointer (&page->notifications, g_ptr_array_unref);
+  g_free (page->next_cursor);
+  g_free (page);
+}
+
+typedef struct
+{
+  char *customer_id;
+  char *cursor;
+  guint limit;
+} NotificationQuery;
+
+static void
+notification_query_free (NotificationQuery *q)
+{
+  g_free (q->customer_id);
+  g_free (q->cursor);
+  g_free (q);
+}
+
+static gpointer
+list_notifications_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
+{
+  NotificationQuery *q = job->data;
+  g_autoptr (SkNotificationPage) page = g_new0 (SkNotificationPage, 1);
+
+  page->notifications = sk_database_list_notifications (db, q->customer_id, NULL, q->cursor,
+                                                        q->limit, &page->next_cursor, error);
+  return page->notifications != NULL ? g_steal_pointer (&page) : NULL;
+}
+
+void
+sk_repository_list_notifications_async (SkRepository       *self,
+                                        const char         *customer_id,
+                                        const char         *cursor,
+                                        guint               limit,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data)
+{
+  NotificationQuery *q;
+
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (customer_id != NULL);
+  q = g_new0 (NotificationQuery, 1);
+  q->customer_id = g_strdup (customer_id);
+  q->cursor = g_strdup (cursor);
+  q->limit = limit;
+  run (self, sk_repository_list_notifications_async, list_notifications_job, q,
+       (GDestroyNotify)notification_query_free, (GDestroyNotify)sk_notification_page_free,
+       cancellable, callback, user_data);
+}
+
+SkNotificationPage *
+sk_repository_list_notifications_finish (SkRepository *self, GAsyncResult *result, GError **error)
+{
+  return finish (self, result, sk_repository_list_notifications_async, error);
+}
+
+static SkNotificationTemplate *
+template_copy (const SkNotificationTemplate *t)
+{
+  SkNotificationTemplate *copy = g_new0 (SkNotificationTemplate, 1);
+
+  copy->event = g_strdup (t->event);
+  copy->language = g_strdup (t->language);
+  copy->subject = g_strdup (t->subject);
+  copy->body = g_strdup (t->body);
+  copy->version = t->version;
+  return copy;
+}
+
+static gpointer
+get_template_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
+{
+  SkNotificationTemplate *key = job->data;
+
+  return sk_database_get_notification_template (db, key->event, key->language, error);
+}
+
+void
+sk_repository_get_notification_template_async (SkRepository       *self,
+                                               const char         *event,
+                                               const char         *language,
+                                               GCancellable       *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data)
+{
+  SkNotificationTemplate *key;
+
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (event != NULL && language != NULL);
+  key = g_new0 (SkNotificationTemplate, 1);
+  key->event = g_strdup (event);
+  key->language = g_strdup (language);
+  run (self, sk_repository_get_notification_template_async, get_template_job, key,
+       (GDestroyNotify)sk_notification_template_free, (GDestroyNotify)sk_notification_template_free,
+       cancellable, callback, user_data);
+}
+
+SkNotificationTemplate *
+sk_repository_get_notification_template_finish (SkRepository *self,
+                                                GAsyncResult *result,
+                                                GError      **error)
+{
+  return finish (self, result, sk_repository_get_notification_template_async, error);
+}
+
+static gpointer
+save_template_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
+{
+  if (!sk_database_save_notification_template (db, job->data, error))
+    return NULL;
+  return template_copy (job->data);
+}
+
+void
+sk_repository_save_notification_template_async (SkRepository                 *self,
+                                                const SkNotificationTemplate *t,
+                                                GCancellable                 *cancellable,
+                                                GAsyncReadyCallback           callback,
+                                                gpointer                      user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (t != NULL);
+  run (self, sk_repository_save_notification_template_async, save_template_job, template_copy (t),
+       (GDestroyNotify)sk_notification_template_free, (GDestroyNotify)sk_notification_template_free,
+       cancellable, callback, user_data);
+}
+
+SkNotificationTemplate *
+sk_repository_save_notification_template_finish (SkRepository *self,
+                                                 GAsyncResult *result,
+                                                 GError      **error)
+{
+  return finish (self, result, sk_repository_save_notification_template_async, error);
+}

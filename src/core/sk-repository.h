@@ -10,6 +10,7 @@
 #include "sk-analytics.h"
 #include "sk-database.h"
 #include "sk-demo.h"
+#include "sk-notifications.h"
 
 G_BEGIN_DECLS
 
@@ -279,6 +280,47 @@ void sk_repository_announce_changes (SkRepository      *self,
                                      gboolean           campaigns,
                                      const char *const *customer_ids,
                                      gboolean           everything);
+
+/* Notifications: a page of the customer's, newest first, after @cursor
+ * (NULL: from the newest); next_cursor is NULL on the last page. */
+typedef struct
+{
+  GPtrArray *notifications; /* SkNotification */
+  char      *next_cursor;
+} SkNotificationPage;
+
+void sk_notification_page_free (SkNotificationPage *page);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkNotificationPage, sk_notification_page_free)
+
+void sk_repository_list_notifications_async (SkRepository       *self,
+                                             const char         *customer_id,
+                                             const char         *cursor,
+                                             guint               limit,
+                                             GCancellable       *cancellable,
+                                             GAsyncReadyCallback callback,
+                                             gpointer            user_data);
+SkNotificationPage *
+sk_repository_list_notifications_finish (SkRepository *self, GAsyncResult *result, GError **error);
+/* The template of @event in @language (SK_ERROR_NOT_FOUND if none). */
+void                    sk_repository_get_notification_template_async (SkRepository       *self,
+                                                                       const char         *event,
+                                                                       const char         *language,
+                                                                       GCancellable       *cancellable,
+                                                                       GAsyncReadyCallback callback,
+                                                                       gpointer            user_data);
+SkNotificationTemplate *sk_repository_get_notification_template_finish (SkRepository *self,
+                                                                        GAsyncResult *result,
+                                                                        GError      **error);
+/* Saves a copy of @t with the version check (SK_ERROR_STALE); returns the
+ * copy as stored (its new version). */
+void                    sk_repository_save_notification_template_async (SkRepository                 *self,
+                                                                        const SkNotificationTemplate *t,
+                                                                        GCancellable                 *cancellable,
+                                                                        GAsyncReadyCallback           callback,
+                                                                        gpointer                      user_data);
+SkNotificationTemplate *sk_repository_save_notification_template_finish (SkRepository *self,
+                                                                         GAsyncResult *result,
+                                                                         GError      **error);
 
 /* Tests: how many jobs the workers ran, and the connections they opened. */
 guint sk_repository_get_n_jobs (SkRepository *self);

@@ -338,6 +338,8 @@ const SkSqlBackend sk_sql_sqlite_backend = {
   .exec_script = lite_exec_script,
   .changes = lite_changes,
   .begin_sql = "BEGIN IMMEDIATE",
+  /* SQLite has one writer at a time anyway. */
+  .begin_concurrent_sql = "BEGIN IMMEDIATE",
   .get_schema_version = lite_get_schema_version,
   .set_schema_version = lite_set_schema_version,
   .migration = lite_migration,
@@ -365,5 +367,7 @@ const SkSqlBackend sk_sql_sqlite_backend = {
       "   AND (lease_until IS NULL OR lease_until <= ?1) AND channel IN (?3, ?4, ?5)"
       "   ORDER BY next_attempt_at LIMIT ?6)"
       " RETURNING *",
+    [SK_SQL_LOCK_CUSTOMER] = "SELECT 1 FROM customers WHERE id = ?1",
+    [SK_SQL_LOCK_DEVICE] = "SELECT 1 FROM devices WHERE id = ?1",
   },
 };

@@ -47,6 +47,11 @@ typedef enum
    * (FOR UPDATE SKIP LOCKED) instead of waiting for them; SQLite's one
    * writer does the same by itself. */
   SK_SQL_NOTIFICATIONS_CLAIM,
+  /* Locks customer ?1's row until the transaction ends (PostgreSQL's
+   * FOR UPDATE; SQLite's writer holds the whole file already). */
+  SK_SQL_LOCK_CUSTOMER,
+  /* Locks device ?1's row the same way. */
+  SK_SQL_LOCK_DEVICE,
   SK_SQL_N_STATEMENTS
 } SkSqlStatement;
 
@@ -100,6 +105,10 @@ struct _SkSqlBackend
   /* The outermost transaction: it holds the write lock until its end, so
    * that writers of one database follow one another as they do in SQLite. */
   const char *begin_sql;
+  /* The outermost transaction of a writer that locks the rows it must not
+   * race on (sk_db_begin_concurrent): such writers run together, and a
+   * begin_sql writer waits for all of them and they for it. */
+  const char *begin_concurrent_sql;
   /* The schema version kept in the database; 0 for a new one. */
   int (*get_schema_version) (SkSqlConn *conn, GError **error);
   gboolean (*set_schema_version) (SkSqlConn *conn, int version, GError **error);

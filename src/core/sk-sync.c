@@ -1380,8 +1380,15 @@ sk_database_sync_apply (SkDatabase         *self,
       gboolean         other = FALSE;
       gint64           taken;
 
-      if (!sk_db_begin (self, error))
+      /* A sale beside other tills' sales, locking the rows it shares with
+       * them: its device first (the same event pushed twice at once is
+       * looked up after the first is recorded), then sk_db_record_sale's;
+       * other events alone. */
+      if (!(g_str_equal (event->kind, SK_SYNC_KIND_PURCHASE) ? sk_db_begin_concurrent (self, error)
+                                                             : sk_db_begin (self, error)))
         return NULL;
+      if (!sk_db_lock_device (self, pusher->device_id, error))
+        goto fail;
       c.now = sk_time_now ();
 
       /* Pushed before: the first answer, nothing applied again. */
@@ -1514,7 +1521,8 @@ sk_database_sync_device (SkDatabase         *self,
       return FALSE;
     }
 
-  if (!sk_db_begin (self, error))
+  /* Beside other tills' sales: it writes only the device's own row. */
+  if (!sk_db_begin_concurrent (self, error))
     return FALSE;
   now = sk_time_now ();
   for (guint attempt = 0; attempt < 2 && bound == NULL; attempt++)

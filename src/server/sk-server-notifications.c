@@ -143,7 +143,7 @@ handle_template_preview (SkRequest *r)
   g_autoptr (GError) error = NULL;
   g_autoptr (SkNotificationTemplate) stored = NULL;
   g_autoptr (SkNotificationTemplate) t = g_new0 (SkNotificationTemplate, 1);
-  g_autoptr (GHashTable) values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr (GHashTable) values = sk_notification_sample_values ();
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autofree char *subject_out = NULL;
   g_autofree char *body_out = NULL;
@@ -173,14 +173,6 @@ handle_template_preview (SkRequest *r)
       sk_request_set_error (r, error);
       return;
     }
-  g_hash_table_insert (values, (gpointer) "name", g_strdup ("Анна Петрова"));
-  g_hash_table_insert (values, (gpointer) "child", g_strdup ("Маша"));
-  g_hash_table_insert (values, (gpointer) "age", g_strdup ("5"));
-  g_hash_table_insert (values, (gpointer) "amount", sk_money_format (1500));
-  g_hash_table_insert (values, (gpointer) "balance", sk_money_format (42000));
-  g_hash_table_insert (values, (gpointer) "store", g_strdup ("Детский мир на Тверской"));
-  g_hash_table_insert (values, (gpointer) "campaign", g_strdup ("Весенняя распродажа"));
-  g_hash_table_insert (values, (gpointer) "description", g_strdup ("скидка 20 % на игрушки"));
   subject_out = sk_notification_render (t->subject, values);
   body_out = sk_notification_render (t->body, values);
   json_builder_begin_object (b);

@@ -94,6 +94,8 @@ handle_process_purchase (SkRequest *r)
 
     r->write_locked = TRUE;
     result = sk_database_process_purchase (r->db, request, &error);
+    for (guint attempt = 1; result == NULL && sk_request_run_again (&error, attempt); attempt++)
+      result = sk_database_process_purchase (r->db, request, &error);
     sk_write_lock_release (r->write_lock, acquired);
   }
   if (result == NULL)

@@ -29,12 +29,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkServerUser, sk_server_user_free)
  * accounts and tokens; off until sk_token_cache_reset (cache, TRUE). */
 typedef struct _SkTokenCache SkTokenCache;
 
-/* The server's one writer at a time, and how busy it keeps the database. */
+/* The server's one writer at a time on SQLite, which has one writer
+ * anyway: writers queue on a mutex, not in SQLite's busy handler. On
+ * PostgreSQL writers go together and the database orders them (row locks;
+ * sk-sql-postgres.c); the lock only counts them. How busy the writers keep
+ * the database: the time they held it, summed. */
 typedef struct
 {
-  GMutex  mutex;
-  gint64  busy; /* microseconds held, changed under @mutex */
-  guint64 writes;
+  GMutex   mutex;
+  gboolean serialise; /* SQLite: one writer at a time */
+  GMutex   figures;   /* for @busy and @writes */
+  gint64   busy;      /* microseconds held */
+  guint64  writes;
 } SkWriteLock;
 
 gint64 sk_write_lock_acquire (SkWriteLock *lock);
@@ -59,6 +65,7 @@ typedef struct
   SkTokenCache          *tokens;       /* the server's checked tokens */
   SkWriteLock           *write_lock;   /* held around a write (see SK_ROUTE_WRITES) */
   gboolean               write_locked; /* the handler held it (sk_request_lock_writes) */
+  gboolean               lost_race;    /* its transaction lost a race: run it again */
   const struct _SkRoute *route;
 
   guint     status;
@@ -105,7 +112,18 @@ sk_server_route_find (const char *method, const char *path, GPtrArray *args, gbo
 
 /* Frees what @request holds, all but its database (not its own). */
 void sk_request_clear (SkRequest *request);
+/* Answers with @error; an error of a transaction that lost a race
+ * (G_IO_ERROR_BUSY) also marks the request to be run again. */
 void sk_request_set_error (SkRequest *request, const GError *error);
+/* How often a write that loses races is run before its error is answered. */
+#define SK_WRITE_ATTEMPTS 8
+/* Forgets what the handler answered, to run it again. */
+void sk_request_forget_answer (SkRequest *request);
+/* Waits a little, at random, before @attempt (1, 2...) of a lost race. */
+void sk_request_lost_race_pause (guint attempt);
+/* Whether @error is a transaction that lost a race and may run again as
+ * its @attempt (1, 2...): then it is cleared, after that pause. */
+gboolean sk_request_run_again (GError **error, guint attempt);
 void sk_request_fail (SkRequest *request, SkErrorCode code, const char *field, const char *message);
 void sk_request_reply (SkRequest *request, guint status, JsonNode *node);
 JsonNode *sk_error_to_json (const char *code, const char *message, const char *field);

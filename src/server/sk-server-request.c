@@ -49,6 +49,34 @@ sk_request_clear (SkRequest *r)
 }
 
 void
+sk_request_forget_answer (SkRequest *request)
+{
+  request->status = 0;
+  request->lost_race = FALSE;
+  g_clear_pointer (&request->response, json_node_unref);
+  g_clear_pointer (&request->etag, g_free);
+  g_clear_pointer (&request->raw, g_bytes_unref);
+}
+
+void
+sk_request_lost_race_pause (guint attempt)
+{
+  /* A little longer each time, at random, so that the two that met do
+   * not meet again. */
+  g_usleep (g_random_int_range (0, 2000 * attempt));
+}
+
+gboolean
+sk_request_run_again (GError **error, guint attempt)
+{
+  if (!g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_BUSY) || attempt >= SK_WRITE_ATTEMPTS)
+    return FALSE;
+  g_clear_error (error);
+  sk_request_lost_race_pause (attempt);
+  return TRUE;
+}
+
+void
 sk_request_set_error (SkRequest *request, const GError *error)
 {
   g_return_if_fail (request != NULL);
@@ -58,6 +86,7 @@ sk_request_set_error (SkRequest *request, const GError *error)
       sk_request_fail (request, SK_ERROR_DATABASE, NULL, "Something went wrong on the server");
       return;
     }
+  request->lost_race = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY);
   if (error->domain != SK_ERROR || error->code == SK_ERROR_DATABASE
       || error->code == SK_ERROR_SCHEMA_TOO_NEW)
     {

@@ -118,6 +118,8 @@ handle_push (SkRequest *r)
   acquired = sk_write_lock_acquire (r->write_lock);
   r->write_locked = TRUE;
   ok = sk_database_sync_device (r->db, &pusher, asked_store, &store_id, &acked_seq, &error);
+  for (guint attempt = 1; !ok && sk_request_run_again (&error, attempt); attempt++)
+    ok = sk_database_sync_device (r->db, &pusher, asked_store, &store_id, &acked_seq, &error);
   sk_write_lock_release (r->write_lock, acquired);
   if (!ok)
     {
@@ -140,6 +142,10 @@ handle_push (SkRequest *r)
       acquired = sk_write_lock_acquire (r->write_lock);
       answer = sk_database_sync_apply (r->db, &pusher, store_id, g_ptr_array_index (events, i),
                                        &acked_seq, &error);
+      /* Each event on its own: the ones answered stay answered. */
+      for (guint attempt = 1; answer == NULL && sk_request_run_again (&error, attempt); attempt++)
+        answer = sk_database_sync_apply (r->db, &pusher, store_id, g_ptr_array_index (events, i),
+                                         &acked_seq, &error);
       sk_write_lock_release (r->write_lock, acquired);
       if (answer == NULL)
         break;

@@ -343,6 +343,7 @@ sk_server_finalize (GObject *object)
   g_clear_pointer (&self->tokens, sk_token_cache_free);
   g_clear_pointer (&self->config, sk_server_config_free);
   g_mutex_clear (&self->write_lock.mutex);
+  g_mutex_clear (&self->write_lock.figures);
   G_OBJECT_CLASS (sk_server_parent_class)->finalize (object);
 }
 
@@ -357,6 +358,7 @@ sk_server_init (SkServer *self)
 {
   self->connections = g_async_queue_new_full (g_object_unref);
   g_mutex_init (&self->write_lock.mutex);
+  g_mutex_init (&self->write_lock.figures);
 }
 
 SkServer *
@@ -374,6 +376,7 @@ sk_server_new (const SkServerConfig *config)
     self->config->token_lifetime = DEFAULT_TOKEN_LIFETIME;
   if (self->config->workers == 0)
     self->config->workers = CLAMP (g_get_num_processors (), 2, 16);
+  self->write_lock.serialise = !sk_database_is_uri (self->config->database);
   if (self->config->login_attempts == 0)
     self->config->login_attempts = 5;
   if (self->config->login_window == 0)
@@ -467,7 +470,8 @@ sk_write_lock_acquire (SkWriteLock *lock)
 {
   g_return_val_if_fail (lock != NULL, 0);
 
-  g_mutex_lock (&lock->mutex);
+  if (lock->serialise)
+    g_mutex_lock (&lock->mutex);
   return g_get_monotonic_time ();
 }
 
@@ -476,9 +480,12 @@ sk_write_lock_release (SkWriteLock *lock, gint64 acquired)
 {
   g_return_if_fail (lock != NULL);
 
+  g_mutex_lock (&lock->figures);
   lock->busy += g_get_monotonic_time () - acquired;
   lock->writes++;
-  g_mutex_unlock (&lock->mutex);
+  g_mutex_unlock (&lock->figures);
+  if (lock->serialise)
+    g_mutex_unlock (&lock->mutex);
 }
 
 static void
@@ -593,6 +600,14 @@ worker (gpointer data, gpointer user_data)
 
           r->write_locked = TRUE;
           job->route->handler (r);
+          /* A transaction that lost a race (PostgreSQL, writers side by
+           * side) changed nothing: the same request again. */
+          for (guint attempt = 1; r->lost_race && attempt < SK_WRITE_ATTEMPTS; attempt++)
+            {
+              sk_request_forget_answer (r);
+              sk_request_lost_race_pause (attempt);
+              job->route->handler (r);
+            }
           sk_write_lock_release (&self->write_lock, acquired);
         }
       else if (r->status == 0)
