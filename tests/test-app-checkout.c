@@ -193,7 +193,7 @@ test_anonymous (AppFixture *f, gconstpointer data)
   g_assert_cmpint (sk_checkout_view_get_bonus_earn (view), ==, 0);
   pay (view);
   g_assert_nonnull (sk_checkout_view_get_last_purchase (view));
-  receipt = sk_checkout_format_receipt (sk_checkout_view_get_last_purchase (view), NULL, NULL);
+  receipt = sk_receipt_format (sk_checkout_view_get_last_purchase (view), NULL, NULL);
   g_assert_nonnull (strstr (receipt, "Ball"));
   stored = sk_database_get_purchase (
       db, sk_record_get_id (sk_checkout_view_get_last_purchase (view)), NULL);
