@@ -1229,7 +1229,7 @@ test_receipt_email (void)
   g_autofree char *body = NULL;
   g_autofree char *recipient = NULL;
   g_autofree char *prefix = NULL;
-  gboolean queued = FALSE;
+  gboolean         queued = FALSE;
 
   till_sync_expect (t, 0, 0);
 
@@ -1266,9 +1266,8 @@ test_receipt_email (void)
                          " AND customer_id = ?",
                          olga);
   g_assert_cmpstr (g_strchomp (recipient), ==, "olga@example.org");
-  body = rows_text (env.db,
-                    "SELECT body FROM notifications WHERE event = 'receipt' AND customer_id = ?",
-                    olga);
+  body = rows_text (
+      env.db, "SELECT body FROM notifications WHERE event = 'receipt' AND customer_id = ?", olga);
   prefix = g_strndup (sale, 8);
   g_assert_nonnull (strstr (body, prefix));
   g_assert_nonnull (strstr (body, "Teddy bear"));

@@ -823,7 +823,7 @@ sk_checkout_view_export_receipt (SkCheckoutView *self, const char *path, GError 
       return FALSE;
     }
   text = sk_receipt_format (self->last_purchase, self->last_customer,
-                                     sk_sale_get_store (self->sale));
+                            sk_sale_get_store (self->sale));
   op = receipt_print_operation_new (text);
   gtk_print_operation_set_export_filename (op, path);
   return gtk_print_operation_run (op, GTK_PRINT_OPERATION_ACTION_EXPORT, NULL, error)
@@ -835,8 +835,7 @@ sk_checkout_view_export_receipt (SkCheckoutView *self, const char *path, GError 
 static void
 show_receipt (SkCheckoutView *self, SkPurchase *purchase, SkCustomer *customer)
 {
-  g_autofree char *text
-      = sk_receipt_format (purchase, customer, sk_sale_get_store (self->sale));
+  g_autofree char *text = sk_receipt_format (purchase, customer, sk_sale_get_store (self->sale));
 
   gtk_label_set_text (self->receipt_label, text);
   /* By e-mail only to a customer who gave an address and consented. */
@@ -884,9 +883,9 @@ receipt_queued_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (self->last_customer != NULL)
     {
       /* Tills queue; HQ sends it after the next sync. */
-      g_autofree char *msg = g_strdup_printf (
-          queued ? _ ("The receipt will be sent to %s") : _ ("The receipt was already sent to %s"),
-          sk_record_get_string (self->last_customer, "email"));
+      g_autofree char *msg = g_strdup_printf (queued ? _ ("The receipt will be sent to %s")
+                                                     : _ ("The receipt was already sent to %s"),
+                                              sk_record_get_string (self->last_customer, "email"));
 
       sk_widget_toast (GTK_WIDGET (self), msg);
     }

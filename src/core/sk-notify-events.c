@@ -19,7 +19,8 @@
 
 static const char *const events[] = { "bonus_earned", "birthday", "campaign", "receipt", NULL };
 static const char *const placeholders[]
-    = { "name", "child", "age", "amount", "balance", "store", "campaign", "description", "receipt", NULL };
+    = { "name",  "child",    "age",         "amount",  "balance",
+        "store", "campaign", "description", "receipt", NULL };
 
 /* Templates */
 

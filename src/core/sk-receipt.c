@@ -109,9 +109,8 @@ sk_db_queue_receipt (SkDatabase *self,
   if (customer == NULL || !sk_receipt_can_email (customer))
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "customer_id",
-                          customer == NULL
-                              ? _ ("The sale has no customer to send its receipt to")
-                              : _ ("The customer has not agreed to receive e-mail"));
+                          customer == NULL ? _ ("The sale has no customer to send its receipt to")
+                                           : _ ("The customer has not agreed to receive e-mail"));
       return FALSE;
     }
   store = sk_database_get_store (self, purchase->store_id, NULL);

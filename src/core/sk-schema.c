@@ -624,7 +624,8 @@ static const char migration_18[]
       "  ('receipt', 'ru', 'Ваш чек: {store}',"
       "   '{name}, спасибо за покупку в магазине «{store}»! Ваш чек на {amount}:\n\n{receipt}'),"
       "  ('receipt', 'en', 'Your receipt from {store}',"
-      "   '{name}, thank you for your purchase at {store}! Your receipt for {amount}:\n\n{receipt}');";
+      "   '{name}, thank you for your purchase at {store}! Your receipt for "
+      "{amount}:\n\n{receipt}');";
 
 static const char *const migrations[] = {
   migration_1,  migration_2,  migration_3,  migration_4,  migration_5,  migration_6,

@@ -527,7 +527,8 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
          "  ('receipt', 'ru', 'Ваш чек: {store}',"
          "   '{name}, спасибо за покупку в магазине «{store}»! Ваш чек на {amount}:\n\n{receipt}'),"
          "  ('receipt', 'en', 'Your receipt from {store}',"
-         "   '{name}, thank you for your purchase at {store}! Your receipt for {amount}:\n\n{receipt}');",
+         "   '{name}, thank you for your purchase at {store}! Your receipt for "
+         "{amount}:\n\n{receipt}');",
 };
 
 char *
