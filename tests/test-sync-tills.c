@@ -1292,6 +1292,38 @@ test_receipt_email (void)
                              NULL),
                    ==, 1);
   g_assert_cmpint (receipts_at (env.db, olga), ==, 1);
+
+  /* A till that asks for the receipt of another store's sale, or of a
+   * sale HQ never had, is refused. */
+  {
+    g_autoptr (Till) other = till_new ("till-receipt-b.db", "manager2", env.hq.store2, env.url);
+    g_autofree char *nowhere = g_uuid_string_random ();
+    const char      *ids[] = { later, nowhere };
+    g_autofree char *codes = NULL;
+
+    till_sync_expect (other, 0, 0);
+    g_assert_true (sk_db_begin (other->db, &error));
+    for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+      {
+        g_autofree char *json = g_strdup_printf ("{\"purchase_id\": \"%s\"}", ids[i]);
+        g_autoptr (JsonNode) payload = json_from_string (json, &error);
+
+        g_assert_no_error (error);
+        g_assert_true (
+            sk_db_outbox_add (other->db, "notification", ids[i], "create", payload, &error));
+        g_assert_no_error (error);
+      }
+    g_assert_true (sk_db_commit (other->db, &error));
+    g_clear_pointer (&s, sk_sync_summary_free);
+    s = till_sync (other);
+    g_assert_cmpint (s->rejected, ==, 2);
+    codes = rows_text (env.db,
+                       "SELECT code FROM sync_events WHERE kind = 'notification.create'"
+                       " AND status = 'rejected' AND field = 'purchase_id' ORDER BY code",
+                       NULL);
+    g_assert_cmpstr (codes, ==, "forbidden\nunknown_purchase\n");
+  }
+  g_assert_cmpint (receipts_at (env.db, olga), ==, 1);
   assert_integrity (env.db);
 }
 
