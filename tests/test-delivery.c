@@ -1188,10 +1188,11 @@ test_templates (Fixture *f, gconstpointer data)
   Api              api = { 0 };
 
   api_start (&api, f);
-  /* Russian and English shipped, for every event. */
+  /* Russian and English shipped, for every event (bonus_earned, birthday,
+   * campaign, receipt). */
   o = api_expect (&api, "GET", "/api/notification-templates", NULL, 200);
   items = json_object_get_array_member (o, "items");
-  g_assert_cmpuint (json_array_get_length (items), ==, 6);
+  g_assert_cmpuint (json_array_get_length (items), ==, 8);
   for (guint i = 0; i < json_array_get_length (items); i++)
     {
       JsonObject *t = json_array_get_object_element (items, i);
