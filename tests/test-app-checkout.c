@@ -193,11 +193,104 @@ test_anonymous (AppFixture *f, gconstpointer data)
   g_assert_cmpint (sk_checkout_view_get_bonus_earn (view), ==, 0);
   pay (view);
   g_assert_nonnull (sk_checkout_view_get_last_purchase (view));
-  receipt = sk_checkout_format_receipt (sk_checkout_view_get_last_purchase (view), NULL, NULL);
+  receipt = sk_receipt_format (sk_checkout_view_get_last_purchase (view), NULL, NULL);
   g_assert_nonnull (strstr (receipt, "Ball"));
   stored = sk_database_get_purchase (
       db, sk_record_get_id (sk_checkout_view_get_last_purchase (view)), NULL);
   g_assert_nonnull (stored);
+}
+
+/* The receipt by e-mail: offered only to a customer who consented, and
+ * queued once however often it is pressed. */
+static gint64
+receipts_queued (SkDatabase *db, const char *customer_id)
+{
+  return sk_db_query_int (db, NULL, -1,
+                          "SELECT count(*) FROM notifications WHERE event = 'receipt'"
+                          " AND channel = 'email' AND customer_id = ?",
+                          "s", customer_id);
+}
+
+static gboolean
+receipt_queued (gpointer data)
+{
+  gpointer *args = data;
+
+  return receipts_queued (args[0], args[1]) > 0;
+}
+
+/* @customer with @email and consent to e-mail or not, as stored. */
+static SkCustomer *
+customer_with_email (SkDatabase *db, guint nth, const char *email, gboolean consent)
+{
+  g_autoptr (GPtrArray) all = sk_database_search_customers (db, "", NULL, 100, NULL, NULL);
+  SkCustomer *c = g_ptr_array_index (all, nth);
+  g_autoptr (GError) error = NULL;
+
+  g_free (c->email);
+  c->email = g_strdup (email);
+  c->consent_email = consent;
+  g_assert_true (sk_database_update_customer (db, c, &error));
+  g_assert_no_error (error);
+  return sk_database_get_customer (db, c->id, NULL);
+}
+
+static void
+sell_to (SkCheckoutView *view, SkCustomer *customer)
+{
+  sk_checkout_view_set_customer (view, customer);
+  sk_checkout_view_add_line (view, NULL, "Ball", "toys", 49900, 1);
+  pay (view);
+  g_assert_true (sk_checkout_view_get_receipt_shown (view));
+  app_pump (100);
+}
+
+static void
+test_receipt_email (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkCustomer) refuses = customer_with_email (f->db, 3, "no@example.org", FALSE);
+  g_autoptr (SkCustomer) agrees = customer_with_email (f->db, 4, "yes@example.org", TRUE);
+  SkCheckoutView *view;
+  gpointer        args[2] = { f->db, agrees->id };
+  gint64          outbox;
+
+  sk_window_show_view (f->window, "checkout");
+  app_pump (200);
+  view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
+
+  /* No consent: no button. */
+  sell_to (view, refuses);
+  g_assert_false (gtk_widget_get_mapped (view->email_receipt_button));
+
+  /* Consent: the button, and one press queues the receipt. */
+  sell_to (view, agrees);
+  g_assert_true (gtk_widget_get_mapped (view->email_receipt_button));
+  app_save_png (GTK_WIDGET (f->window), "checkout-receipt-email");
+  outbox = sk_db_query_int (f->db, NULL, -1, "SELECT count(*) FROM sync_outbox", NULL);
+  g_assert_true (gtk_widget_activate (view->email_receipt_button));
+  g_assert_true (app_wait (receipt_queued, args, 30000));
+  g_assert_cmpint (receipts_queued (f->db, agrees->id), ==, 1);
+  g_assert_cmpint (receipts_queued (f->db, refuses->id), ==, 0);
+  /* It goes to HQ with the next sync. */
+  g_assert_cmpint (sk_db_query_int (f->db, NULL, -1,
+                                    "SELECT count(*) FROM sync_outbox WHERE entity = 'notification'"
+                                    " AND entity_id = ?",
+                                    "s",
+                                    sk_record_get_id (sk_checkout_view_get_last_purchase (view))),
+                   ==, 1);
+  g_assert_cmpint (sk_db_query_int (f->db, NULL, -1, "SELECT count(*) FROM sync_outbox", NULL), ==,
+                   outbox + 1);
+  /* The focus is back in the scan field. */
+  g_assert_true (
+      gtk_widget_has_focus (GTK_WIDGET (view->scan_entry))
+      || gtk_widget_is_ancestor (gtk_root_get_focus (gtk_widget_get_root (GTK_WIDGET (view))),
+                                 GTK_WIDGET (view->scan_entry)));
+
+  /* A second press queues nothing more. */
+  gtk_widget_activate (view->email_receipt_button);
+  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.email-receipt", NULL);
+  app_pump (500);
+  g_assert_cmpint (receipts_queued (f->db, agrees->id), ==, 1);
 }
 
 static GtkWidget *
@@ -721,6 +814,8 @@ main (int argc, char *argv[])
               app_fixture_teardown);
   g_test_add ("/app/checkout/receipt-pdf", AppFixture, NULL, app_fixture_setup, test_receipt_pdf,
               app_fixture_teardown);
+  g_test_add ("/app/checkout/receipt-email", AppFixture, NULL, app_fixture_setup,
+              test_receipt_email, app_fixture_teardown);
   g_test_add ("/app/checkout/anonymous", AppFixture, NULL, app_fixture_setup, test_anonymous,
               app_fixture_teardown);
   g_test_add ("/app/checkout/pay-does-not-block", AppFixture, NULL, app_fixture_setup,

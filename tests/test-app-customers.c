@@ -596,6 +596,51 @@ test_changed_only (AppFixture *f, gconstpointer data)
   }
 }
 
+static gboolean
+row_shown (gpointer row)
+{
+  return sk_customer_row_get_customer (row) != NULL;
+}
+
+/* A scrollbar dragged through the list: GTK asks for the rows of every
+ * page it passes, in a burst, then for those where it stops. The pages it
+ * stops at are read; most pages passed are never read at all. */
+static void
+test_drag (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "drag.db", NULL);
+  g_autoptr (SkDatabase) db = sk_database_open (path, NULL);
+  g_autoptr (SkRepository) repository = sk_repository_new (path);
+  g_autoptr (SkCustomerListModel) model = NULL;
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GError) error = NULL;
+  SkDemoOptions options = { 8000, 0, 30, 12 };
+  const guint   n_pages = 80, n_last = 3;
+  guint         read = 0;
+
+  sk_demo_generate (db, &options, NULL, &error);
+  g_assert_no_error (error);
+  model = sk_customer_list_model_new (repository);
+  search (model, "");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), >=,
+                    n_pages * SK_CUSTOMER_LIST_PAGE);
+
+  /* The drag: a row of each page passed, the main loop never free. */
+  for (guint p = 0; p < n_pages; p++)
+    g_ptr_array_add (rows,
+                     g_list_model_get_item (G_LIST_MODEL (model), p * SK_CUSTOMER_LIST_PAGE + 7));
+  g_assert_true (app_wait (row_shown, g_ptr_array_index (rows, n_pages - 1), 10000));
+  app_pump (500);
+  /* Where it stopped: shown. */
+  for (guint p = n_pages - n_last; p < n_pages; p++)
+    g_assert_nonnull (sk_customer_row_get_customer (g_ptr_array_index (rows, p)));
+  /* Passed: far fewer read than asked for. */
+  for (guint p = 0; p < n_pages; p++)
+    read += sk_customer_row_get_customer (g_ptr_array_index (rows, p)) != NULL;
+  g_test_message ("%u of %u pages passed were read", read - n_last, n_pages - n_last);
+  g_assert_cmpuint (read, <=, n_pages / 2);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -603,6 +648,8 @@ main (int argc, char *argv[])
   g_test_add ("/app/customers/model", AppFixture, NULL, app_fixture_setup, test_model,
               app_fixture_teardown);
   g_test_add ("/app/customers/pages", AppFixture, NULL, app_fixture_setup, test_pages,
+              app_fixture_teardown);
+  g_test_add ("/app/customers/drag", AppFixture, NULL, app_fixture_setup, test_drag,
               app_fixture_teardown);
   g_test_add ("/app/customers/view", AppFixture, NULL, app_fixture_setup, test_view,
               app_fixture_teardown);

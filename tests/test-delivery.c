@@ -12,6 +12,7 @@
 #include "sk-database-private.h"
 #include "sk-notifications.h"
 #include "sk-postgres.h"
+#include "sk-receipt.h"
 #include "sk-server-delivery.h"
 #include "sk-server-private.h"
 #include "sk-test-postgres.h"
@@ -375,8 +376,9 @@ mail_subject (const SkTestMail *mail)
   return g_strndup ((char *)decoded, length);
 }
 
-/* Anna buys a 1 500,00 ₽ toy in Moscow: 1 % of it, 15,00 ₽, in bonuses. */
-static void
+/* Anna buys a 1 500,00 ₽ toy in Moscow: 1 % of it, 15,00 ₽, in bonuses;
+ * the sale's id. */
+static char *
 sell_to_anna (Fixture *f)
 {
   g_autoptr (GError) error = NULL;
@@ -397,6 +399,7 @@ sell_to_anna (Fixture *f)
   result = sk_database_process_purchase (f->db, request, &error);
   g_assert_no_error (error);
   g_assert_cmpint (result->purchase->bonus_earned, ==, 1500);
+  return g_steal_pointer (&sale_id);
 }
 
 /* E-mail */
@@ -1009,7 +1012,7 @@ test_sale_to_inbox (Fixture *f, gconstpointer data)
   g_autofree char  *subject = NULL;
   const SkTestMail *mail;
 
-  sell_to_anna (f);
+  g_free (sell_to_anna (f));
   /* Delivered now, whatever the hour in Moscow: one message per channel
    * Anna consented to. */
   f->config->notify.quiet_start = f->config->notify.quiet_end = 0;
@@ -1024,6 +1027,53 @@ test_sale_to_inbox (Fixture *f, gconstpointer data)
   subject = mail_subject (mail);
   g_assert_cmpstr (subject, ==, "Вам начислено 15,00\u00a0₽ бонусами");
   g_assert_cmpuint (gateway_count (f->gateway), ==, 2);
+}
+
+/* The receipt a cashier sends by e-mail arrives, with the sale in it, once. */
+static void
+test_receipt_to_inbox (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SkDelivery) delivery = NULL;
+  g_autoptr (GPtrArray) mails = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char  *sale = NULL;
+  g_autofree char  *subject = NULL;
+  g_autofree char  *value = NULL;
+  g_autofree char  *prefix = NULL;
+  const SkTestMail *receipt = NULL;
+  gboolean          queued = FALSE;
+
+  sale = sell_to_anna (f);
+  g_assert_true (sk_database_queue_receipt (f->db, sale, f->now, &queued, &error));
+  g_assert_no_error (error);
+  g_assert_true (queued);
+  g_assert_true (sk_database_queue_receipt (f->db, sale, f->now, &queued, &error));
+  g_assert_false (queued);
+  f->config->notify.quiet_start = f->config->notify.quiet_end = 0;
+  delivery = worker (f);
+  f->now = g_get_real_time ();
+  /* The bonuses by e-mail, SMS and push, and the receipt by e-mail. */
+  g_assert_cmpint (run_once (delivery), ==, 4);
+  mails = sk_test_smtp_mails (f->smtp);
+  g_assert_cmpuint (mails->len, ==, 2);
+  for (guint i = 0; i < mails->len; i++)
+    {
+      const SkTestMail *m = g_ptr_array_index (mails, i);
+      g_autofree char  *s = mail_subject (m);
+
+      if (g_str_has_prefix (s, "Ваш чек"))
+        receipt = m;
+    }
+  g_assert_nonnull (receipt);
+  g_assert_cmpstr (receipt->to, ==, "anna@example.org");
+  subject = mail_subject (receipt);
+  g_assert_cmpstr (subject, ==, "Ваш чек: Moscow");
+  /* Its own purchase's receipt: no unsubscribe link. */
+  g_assert_null (mail_header (receipt, "List-Unsubscribe", &value));
+  prefix = g_strndup (sale, 8);
+  g_assert_nonnull (strstr (receipt->data, prefix));
+  g_assert_nonnull (strstr (receipt->data, "Lego"));
+  g_assert_cmpint (run_once (delivery), ==, 0);
 }
 
 /* The API: a server with no channel of its own (the test's worker delivers)
@@ -1138,10 +1188,11 @@ test_templates (Fixture *f, gconstpointer data)
   Api              api = { 0 };
 
   api_start (&api, f);
-  /* Russian and English shipped, for every event. */
+  /* Russian and English shipped, for every event (bonus_earned, birthday,
+   * campaign, receipt). */
   o = api_expect (&api, "GET", "/api/notification-templates", NULL, 200);
   items = json_object_get_array_member (o, "items");
-  g_assert_cmpuint (json_array_get_length (items), ==, 6);
+  g_assert_cmpuint (json_array_get_length (items), ==, 8);
   for (guint i = 0; i < json_array_get_length (items); i++)
     {
       JsonObject *t = json_array_get_object_element (items, i);
@@ -1186,7 +1237,7 @@ test_templates (Fixture *f, gconstpointer data)
   /* A chain writing in English: the next sale's receipt uses the edit. */
   g_assert_true (sk_database_set_setting (f->db, SK_SETTING_NOTIFICATION_LANGUAGE, "en", &error));
   g_assert_no_error (error);
-  sell_to_anna (f);
+  g_free (sell_to_anna (f));
   delivery = worker (f);
   f->now = g_get_real_time ();
   g_assert_cmpint (run_once (delivery), >=, 1);
@@ -1532,6 +1583,7 @@ main (int argc, char **argv)
   ADD ("/delivery/two-servers", test_two_servers);
   ADD ("/delivery/killed-mid-batch", test_killed_mid_batch);
   ADD ("/delivery/sale-to-inbox", test_sale_to_inbox);
+  ADD ("/delivery/receipt-to-inbox", test_receipt_to_inbox);
   ADD ("/delivery/templates", test_templates);
   ADD ("/delivery/birthdays", test_birthdays);
   ADD ("/delivery/server-birthdays", test_server_birthdays);

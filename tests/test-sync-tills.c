@@ -17,7 +17,9 @@
 #include "sk-change-feed.h"
 #include "sk-database-private.h"
 #include "sk-integrity.h"
+#include "sk-notifications.h"
 #include "sk-postgres.h"
+#include "sk-receipt.h"
 #include "sk-server-private.h"
 #include "sk-sync-client.h"
 #include "sk-sync-till.h"
@@ -1186,6 +1188,145 @@ test_pending_figures (void)
   assert_till_agrees (t);
 }
 
+/* The receipt by e-mail: queued at the till, sent from HQ */
+
+/* A customer of @store at HQ with an e-mail address, consenting or not. */
+static char *
+hq_customer_email (const char *name, const char *phone, const char *email, gboolean consent)
+{
+  g_autofree char *id = hq_customer (name, phone, env.hq.store1, 0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) customer = sk_database_get_customer (env.db, id, &error);
+
+  g_assert_no_error (error);
+  sk_test_set_string (&customer->email, email);
+  customer->consent_email = consent;
+  g_assert_true (sk_database_update_customer (env.db, customer, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&id);
+}
+
+static gint64
+receipts_at (SkDatabase *db, const char *customer_id)
+{
+  return count_at (db,
+                   "SELECT count(*) FROM notifications WHERE event = 'receipt'"
+                   " AND channel = 'email' AND status = 'pending' AND customer_id = ?",
+                   customer_id);
+}
+
+static void
+test_receipt_email (void)
+{
+  g_autofree char *olga = hq_customer_email ("Olga", "+79050000070", "olga@example.org", TRUE);
+  g_autofree char *petr = hq_customer_email ("Petr", "+79050000071", "petr@example.org", FALSE);
+  g_autoptr (Till) t = till_new ("till-receipt.db", "cashier1", env.hq.store1, env.url);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkSyncSummary) s = NULL;
+  g_autofree char *sale = NULL;
+  g_autofree char *later = NULL;
+  g_autofree char *refused = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *recipient = NULL;
+  g_autofree char *prefix = NULL;
+  gboolean         queued = FALSE;
+
+  till_sync_expect (t, 0, 0);
+
+  /* Queued at the till once, however often the cashier presses. */
+  sale = sell (t, olga, 2, 0);
+  g_assert_true (sk_database_queue_receipt (t->db, sale, sk_time_now (), &queued, &error));
+  g_assert_no_error (error);
+  g_assert_true (queued);
+  g_assert_true (sk_database_queue_receipt (t->db, sale, sk_time_now (), &queued, &error));
+  g_assert_no_error (error);
+  g_assert_false (queued);
+  g_assert_cmpint (receipts_at (t->db, olga), ==, 1);
+
+  /* Not to a customer who did not consent: refused, nothing queued. */
+  refused = sell (t, petr, 1, 0);
+  g_assert_false (sk_database_queue_receipt (t->db, refused, sk_time_now (), &queued, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
+  g_assert_cmpstr (sk_error_get_field (error), ==, "customer_id");
+  g_clear_error (&error);
+  g_assert_cmpint (receipts_at (t->db, petr), ==, 0);
+
+  /* Two sales and a receipt pushed: HQ has the receipt, to her address,
+   * with the sale in it. */
+  s = till_sync (t);
+  g_assert_cmpint (s->pushed, ==, 3);
+  g_assert_cmpint (s->applied, ==, 3);
+  g_assert_cmpint (s->rejected, ==, 0);
+  g_assert_cmpint (s->pending, ==, 0);
+  g_clear_pointer (&s, sk_sync_summary_free);
+  g_assert_cmpint (receipts_at (env.db, olga), ==, 1);
+  g_assert_cmpint (receipts_at (env.db, petr), ==, 0);
+  recipient = rows_text (env.db,
+                         "SELECT recipient FROM notifications WHERE event = 'receipt'"
+                         " AND customer_id = ?",
+                         olga);
+  g_assert_cmpstr (g_strchomp (recipient), ==, "olga@example.org");
+  body = rows_text (
+      env.db, "SELECT body FROM notifications WHERE event = 'receipt' AND customer_id = ?", olga);
+  prefix = g_strndup (sale, 8);
+  g_assert_nonnull (strstr (body, prefix));
+  g_assert_nonnull (strstr (body, "Teddy bear"));
+  g_assert_nonnull (strstr (body, "Olga"));
+
+  /* Another receipt of Olga's, but she withdraws her consent at HQ before
+   * the till syncs: HQ, which sends, refuses it and queues nothing. */
+  later = sell (t, olga, 1, 0);
+  g_assert_true (sk_database_queue_receipt (t->db, later, sk_time_now (), &queued, &error));
+  g_assert_no_error (error);
+  g_assert_true (queued);
+  g_assert_true (
+      sk_database_withdraw_consent (env.db, olga, "email", NULL, sk_time_now (), &error));
+  g_assert_no_error (error);
+  s = till_sync (t);
+  g_assert_cmpint (s->pushed, ==, 2);
+  g_assert_cmpint (s->applied, ==, 1);
+  g_assert_cmpint (s->rejected, ==, 1);
+  g_assert_cmpint (count_at (env.db,
+                             "SELECT count(*) FROM sync_events WHERE kind = 'notification.create'"
+                             " AND status = 'rejected' AND field = 'customer_id'",
+                             NULL),
+                   ==, 1);
+  g_assert_cmpint (receipts_at (env.db, olga), ==, 1);
+
+  /* A till that asks for the receipt of another store's sale, or of a
+   * sale HQ never had, is refused. */
+  {
+    g_autoptr (Till) other = till_new ("till-receipt-b.db", "manager2", env.hq.store2, env.url);
+    g_autofree char *nowhere = g_uuid_string_random ();
+    const char      *ids[] = { later, nowhere };
+    g_autofree char *codes = NULL;
+
+    till_sync_expect (other, 0, 0);
+    g_assert_true (sk_db_begin (other->db, &error));
+    for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+      {
+        g_autofree char *json = g_strdup_printf ("{\"purchase_id\": \"%s\"}", ids[i]);
+        g_autoptr (JsonNode) payload = json_from_string (json, &error);
+
+        g_assert_no_error (error);
+        g_assert_true (
+            sk_db_outbox_add (other->db, "notification", ids[i], "create", payload, &error));
+        g_assert_no_error (error);
+      }
+    g_assert_true (sk_db_commit (other->db, &error));
+    g_clear_pointer (&s, sk_sync_summary_free);
+    s = till_sync (other);
+    g_assert_cmpint (s->rejected, ==, 2);
+    codes = rows_text (env.db,
+                       "SELECT code FROM sync_events WHERE kind = 'notification.create'"
+                       " AND status = 'rejected' AND field = 'purchase_id' ORDER BY code",
+                       NULL);
+    g_assert_cmpstr (codes, ==, "forbidden\nunknown_purchase\n");
+  }
+  g_assert_cmpint (receipts_at (env.db, olga), ==, 1);
+  assert_integrity (env.db);
+}
+
 /* The integrity check */
 
 /* The problems found at @db, as one text; each of @expected (NULL
@@ -1351,6 +1492,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync-tills/same-phone", test_same_phone);
   g_test_add_func ("/sync-tills/pending-figures", test_pending_figures);
   g_test_add_func ("/sync-tills/integrity", test_integrity);
+  g_test_add_func ("/sync-tills/receipt-email", test_receipt_email);
   status = g_test_run ();
 
   sk_test_server_stop (env.server);

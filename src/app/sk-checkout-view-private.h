@@ -51,6 +51,7 @@ struct _SkCheckoutView
   GtkLabel          *total_label;
   GtkWidget         *pay_button;
   GtkLabel          *receipt_label;
+  GtkWidget         *email_receipt_button;
 
   SkSale       *sale;     /* the lines, customer, store and figures */
   GPtrArray    *products; /* SkProduct, parallel to the dropdown */

@@ -758,66 +758,6 @@ sk_checkout_view_get_recompute_usec (SkCheckoutView *self)
   return self->recompute_usec;
 }
 
-char *
-sk_checkout_format_receipt (SkPurchase *purchase, SkCustomer *customer, SkStore *store)
-{
-  GString         *s = g_string_new (NULL);
-  GListModel      *lines = sk_purchase_get_lines (purchase);
-  GListModel      *apps = sk_purchase_get_applications (purchase);
-  g_autofree char *when = sk_datetime_from_usec (sk_record_get_int64 (purchase, "created_at"));
-  g_autofree char *subtotal = sk_money_format (sk_record_get_int64 (purchase, "subtotal"));
-  g_autofree char *discount = sk_money_format (sk_record_get_int64 (purchase, "discount_total"));
-  g_autofree char *spent = sk_money_format (sk_record_get_int64 (purchase, "bonus_spent"));
-  g_autofree char *paid = sk_money_format (sk_record_get_int64 (purchase, "total_paid"));
-  g_autofree char *earned = sk_money_format (sk_record_get_int64 (purchase, "bonus_earned"));
-
-  g_string_append_printf (s, "%s\n%s\n",
-                          store ? sk_record_get_string (store, "name") : _ ("Skidka"), when);
-  g_string_append_printf (s, _ ("Receipt %.8s\n"), sk_record_get_id (purchase));
-  g_string_append (s, "────────────────────────────\n");
-  for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
-    {
-      g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, i);
-      g_autofree char *price = sk_money_format (sk_record_get_int64 (l, "unit_price"));
-      g_autofree char *total = sk_money_format (sk_record_get_int64 (l, "total"));
-
-      g_string_append_printf (s, "%s\n  %" G_GINT64_FORMAT " × %s = %s\n",
-                              sk_record_get_string (l, "name"), sk_record_get_int64 (l, "quantity"),
-                              price, total);
-      if (sk_record_get_int64 (l, "discount") > 0)
-        {
-          g_autofree char *d = sk_money_format (sk_record_get_int64 (l, "discount"));
-
-          g_string_append_printf (s, _ ("  discount −%s\n"), d);
-        }
-    }
-  g_string_append (s, "────────────────────────────\n");
-  g_string_append_printf (s, _ ("Subtotal: %s\n"), subtotal);
-  for (guint i = 0; i < g_list_model_get_n_items (apps); i++)
-    {
-      g_autoptr (SkDiscountApplication) a = g_list_model_get_item (apps, i);
-      g_autofree char *amount = sk_money_format (sk_record_get_int64 (a, "amount"));
-
-      /* A bonus multiplier takes no money off: its name, not "−0,00". */
-      if (sk_record_get_int64 (a, "amount") == 0)
-        g_string_append_printf (s, "  %s\n", sk_record_get_string (a, "rule_name"));
-      else
-        g_string_append_printf (s, "  %s: −%s\n", sk_record_get_string (a, "rule_name"), amount);
-    }
-  g_string_append_printf (s, _ ("Discount: %s\n"), discount);
-  if (sk_record_get_int64 (purchase, "bonus_spent") > 0)
-    g_string_append_printf (s, _ ("Paid with bonuses: %s\n"), spent);
-  g_string_append_printf (s, _ ("Paid: %s\n"), paid);
-  if (customer != NULL)
-    {
-      g_autofree char *balance = sk_money_format (sk_record_get_int64 (customer, "bonus_balance"));
-
-      g_string_append_printf (s, _ ("Bonuses earned: %s\n"), earned);
-      g_string_append_printf (s, _ ("Bonus balance: %s\n"), balance);
-    }
-  return g_string_free (s, FALSE);
-}
-
 /* Printing the receipt */
 
 static void
@@ -882,8 +822,8 @@ sk_checkout_view_export_receipt (SkCheckoutView *self, const char *path, GError 
                            _ ("No sale to print a receipt for"));
       return FALSE;
     }
-  text = sk_checkout_format_receipt (self->last_purchase, self->last_customer,
-                                     sk_sale_get_store (self->sale));
+  text = sk_receipt_format (self->last_purchase, self->last_customer,
+                            sk_sale_get_store (self->sale));
   op = receipt_print_operation_new (text);
   gtk_print_operation_set_export_filename (op, path);
   return gtk_print_operation_run (op, GTK_PRINT_OPERATION_ACTION_EXPORT, NULL, error)
@@ -895,10 +835,13 @@ sk_checkout_view_export_receipt (SkCheckoutView *self, const char *path, GError 
 static void
 show_receipt (SkCheckoutView *self, SkPurchase *purchase, SkCustomer *customer)
 {
-  g_autofree char *text
-      = sk_checkout_format_receipt (purchase, customer, sk_sale_get_store (self->sale));
+  g_autofree char *text = sk_receipt_format (purchase, customer, sk_sale_get_store (self->sale));
 
   gtk_label_set_text (self->receipt_label, text);
+  /* By e-mail only to a customer who gave an address and consented. */
+  gtk_widget_set_visible (self->email_receipt_button, sk_receipt_can_email (customer));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.email-receipt",
+                                 sk_receipt_can_email (customer));
   gtk_stack_set_visible_child_name (self->panel_stack, "receipt");
 }
 
@@ -917,6 +860,52 @@ print_receipt_action (GtkWidget *widget, const char *action_name, GVariant *para
   if (self->last_purchase != NULL)
     print_receipt (GTK_WINDOW (gtk_widget_get_root (widget)),
                    gtk_label_get_text (self->receipt_label));
+  _sk_checkout_view_focus_scan (self);
+}
+
+static void
+receipt_queued_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SkCheckoutView) self = user_data;
+  g_autoptr (GError) error = NULL;
+  gboolean queued = FALSE;
+
+  if (!sk_repository_queue_receipt_finish (SK_REPOSITORY (source), result, &queued, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      sk_widget_toast_error (GTK_WIDGET (self), error);
+      /* Another try is the cashier's to make. */
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.email-receipt",
+                                     sk_checkout_view_get_receipt_shown (self));
+      return;
+    }
+  if (self->last_customer != NULL)
+    {
+      /* Tills queue; HQ sends it after the next sync. */
+      g_autofree char *msg = g_strdup_printf (queued ? _ ("The receipt will be sent to %s")
+                                                     : _ ("The receipt was already sent to %s"),
+                                              sk_record_get_string (self->last_customer, "email"));
+
+      sk_widget_toast (GTK_WIDGET (self), msg);
+    }
+}
+
+/* Once per receipt: the button is off from the first press on, and the
+ * store queues a sale's receipt once anyway. */
+static void
+email_receipt_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
+
+  if (self->last_purchase != NULL && sk_app_repository () != NULL
+      && sk_receipt_can_email (self->last_customer))
+    {
+      gtk_widget_action_set_enabled (widget, "checkout.email-receipt", FALSE);
+      sk_repository_queue_receipt_async (sk_app_repository (),
+                                         sk_record_get_id (self->last_purchase), self->cancellable,
+                                         receipt_queued_cb, g_object_ref (self));
+    }
   _sk_checkout_view_focus_scan (self);
 }
 
@@ -1914,6 +1903,7 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, total_label);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, pay_button);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, receipt_label);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, email_receipt_button);
 
   gtk_widget_class_install_action (widget_class, "checkout.pay", NULL, pay_action);
   gtk_widget_class_install_action (widget_class, "checkout.new-sale", NULL, new_sale_action);
@@ -1933,6 +1923,8 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
                                    print_receipt_action);
   gtk_widget_class_install_action (widget_class, "checkout.close-receipt", NULL,
                                    close_receipt_action);
+  gtk_widget_class_install_action (widget_class, "checkout.email-receipt", NULL,
+                                   email_receipt_action);
 
   /* F2, F3, F4, F12 and Ctrl+N are the window's (win.checkout): they work
    * from any view. */

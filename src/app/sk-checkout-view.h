@@ -5,6 +5,7 @@
 #include <adwaita.h>
 
 #include "sk-database.h"
+#include "sk-receipt.h"
 
 G_BEGIN_DECLS
 
@@ -72,8 +73,6 @@ gboolean sk_checkout_view_get_calculating (SkCheckoutView *self);
 gint64 sk_checkout_view_get_recompute_usec (SkCheckoutView *self);
 /* Prices the sale again, on a worker: calculating until the answer is in. */
 void sk_checkout_view_recompute (SkCheckoutView *self);
-/* Builds the receipt text of a purchase. */
-char *sk_checkout_format_receipt (SkPurchase *purchase, SkCustomer *customer, SkStore *store);
 /* Prints the last sale's receipt into a PDF at @path, without a dialog. */
 gboolean sk_checkout_view_export_receipt (SkCheckoutView *self, const char *path, GError **error);
 

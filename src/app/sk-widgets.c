@@ -221,22 +221,6 @@ sk_date_display_from_usec (gint64 usec)
   return format_utc_date (usec, "%x");
 }
 
-char *
-sk_datetime_from_usec (gint64 usec)
-{
-  g_autoptr (GDateTime) dt = NULL;
-  g_autoptr (GDateTime) local = NULL;
-
-  if (usec == 0)
-    return g_strdup ("—");
-  dt = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
-  if (dt == NULL)
-    return g_strdup ("—");
-  local = g_date_time_to_local (dt);
-  /* The locale's date ("12/02/2026", "02.12.2026"), then the time. */
-  return g_date_time_format (local, "%x %H:%M");
-}
-
 gboolean
 sk_usec_from_date (const char *text, gint64 *usec)
 {

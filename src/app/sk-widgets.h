@@ -59,9 +59,8 @@ gboolean sk_usec_from_date (const char *text, gint64 *usec);
  * last); the date of @stored, left as shown, keeps @stored, so that a
  * record saved unchanged stays as it was. */
 gboolean sk_usec_from_date_kept (const char *text, gint64 stored, gboolean end, gint64 *usec);
-/* For display, in the user's locale: the date and local time of @usec
- * ("—" for 0), and the date of a UTC-midnight date ("" for 0). */
-char *sk_datetime_from_usec (gint64 usec);
+/* For display, in the user's locale: the date of a UTC-midnight date ("" for
+ * 0); sk_datetime_from_usec (sk-record.h) gives a date and local time. */
 char *sk_date_display_from_usec (gint64 usec);
 /* Translated name of a segment ("vip" -> "VIP"). */
 const char *sk_segment_display_name (const char *segment);

@@ -79,15 +79,15 @@ store_zones (SkDatabase *db, const char *const *store_ids, GError **error)
   while (sk_db_step (db, stmt, &has_row, error) && has_row)
     {
       const char *id = sk_stmt_text (stmt, 0);
-      const char *timezone = sk_stmt_text (stmt, 1);
+      const char *zone_name = sk_stmt_text (stmt, 1);
       StoreZone  *zone;
 
       if (store_ids != NULL && store_ids[0] != NULL && !g_strv_contains (store_ids, id))
         continue;
       zone = g_new0 (StoreZone, 1);
       zone->id = g_strdup (id);
-      if (timezone != NULL && *timezone != '\0')
-        zone->tz = g_time_zone_new_identifier (timezone);
+      if (zone_name != NULL && *zone_name != '\0')
+        zone->tz = g_time_zone_new_identifier (zone_name);
       if (zone->tz == NULL)
         zone->tz = g_time_zone_new_utc ();
       g_ptr_array_add (zones, zone);

@@ -31,4 +31,13 @@ void        sk_notification_values_set (GHashTable *values, const char *name, co
 gboolean sk_db_queue_notifications (
     SkDatabase *self, const SkQueuedMessage *message, gint64 now, SkReach *queued, GError **error);
 
+/* sk_database_queue_receipt in the caller's transaction; @outbox: also as
+ * a sync event (a till's, not HQ's applying one). */
+gboolean sk_db_queue_receipt (SkDatabase *self,
+                              const char *purchase_id,
+                              gint64      now,
+                              gboolean    outbox,
+                              gboolean   *queued,
+                              GError    **error);
+
 G_END_DECLS

@@ -106,9 +106,10 @@ gboolean sk_database_withdraw_consent (SkDatabase *self,
 char *
 sk_database_setting_once (SkDatabase *self, const char *key, const char *value, GError **error);
 
-/* Templates per event ("bonus_earned", "birthday", "campaign") and language
- * ("ru", "en" shipped): {name}, {child}, {age}, {amount}, {balance},
- * {store}, {campaign} and {description} in the subject and the text. */
+/* Templates per event ("bonus_earned", "birthday", "campaign", "receipt")
+ * and language ("ru", "en" shipped): {name}, {child}, {age}, {amount},
+ * {balance}, {store}, {campaign}, {description} and {receipt} (the sale's
+ * receipt as text) in the subject and the text. */
 #define SK_SETTING_NOTIFICATION_LANGUAGE "notification_language"
 
 typedef struct

@@ -17,9 +17,10 @@
 #define MAX_SUBJECT 200
 #define MAX_BODY    2000
 
-static const char *const events[] = { "bonus_earned", "birthday", "campaign", NULL };
+static const char *const events[] = { "bonus_earned", "birthday", "campaign", "receipt", NULL };
 static const char *const placeholders[]
-    = { "name", "child", "age", "amount", "balance", "store", "campaign", "description", NULL };
+    = { "name",  "child",    "age",         "amount",  "balance",
+        "store", "campaign", "description", "receipt", NULL };
 
 /* Templates */
 
@@ -126,7 +127,7 @@ sk_notification_template_validate (const SkNotificationTemplate *t, GError **err
   if (t->event == NULL || !g_strv_contains (events, t->event))
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "event",
-                          _ ("The event must be bonus_earned, birthday or campaign"));
+                          _ ("The event must be bonus_earned, birthday, campaign or receipt"));
       return FALSE;
     }
   if (t->language == NULL || strlen (t->language) != 2 || !g_ascii_islower (t->language[0])

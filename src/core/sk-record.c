@@ -176,6 +176,22 @@ sk_time_now (void)
 }
 
 char *
+sk_datetime_from_usec (gint64 usec)
+{
+  g_autoptr (GDateTime) dt = NULL;
+  g_autoptr (GDateTime) local = NULL;
+
+  if (usec == 0)
+    return g_strdup ("—");
+  dt = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
+  if (dt == NULL)
+    return g_strdup ("—");
+  local = g_date_time_to_local (dt);
+  /* The locale's date ("12/02/2026", "02.12.2026"), then the time. */
+  return g_date_time_format (local, "%x %H:%M");
+}
+
+char *
 sk_time_to_rfc3339 (gint64 usec)
 {
   g_autoptr (GDateTime) seconds = NULL;

@@ -81,9 +81,12 @@ gboolean           sk_record_get_boolean (gpointer record, const char *field);
 const char *const *sk_record_get_strv (gpointer record, const char *field);
 
 /* JSON helpers shared by the records and the engine. */
-char     *sk_time_to_rfc3339 (gint64 usec);
-gboolean  sk_time_from_rfc3339 (const char *text, gint64 *usec);
-gint64    sk_time_now (void);
+char    *sk_time_to_rfc3339 (gint64 usec);
+gboolean sk_time_from_rfc3339 (const char *text, gint64 *usec);
+gint64   sk_time_now (void);
+/* For display, in the user's locale: the date and local time of @usec
+ * ("—" for 0). */
+char     *sk_datetime_from_usec (gint64 usec);
 char     *sk_json_to_string (JsonNode *node, gboolean pretty);
 JsonNode *sk_json_parse (const char *text, gssize length, GError **error);
 

@@ -11,6 +11,7 @@
 #include "sk-database-private.h"
 #include "sk-error.h"
 #include "sk-products-csv.h"
+#include "sk-receipt.h"
 #include "sk-repository.h"
 
 typedef enum
@@ -864,6 +865,46 @@ SkPurchaseResult *
 sk_repository_process_purchase_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_process_purchase_async, error);
+}
+
+/* Receipts by e-mail */
+
+static gpointer
+queue_receipt_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
+{
+  gboolean queued = FALSE;
+
+  if (!sk_database_queue_receipt (db, job->data, sk_time_now (), &queued, error))
+    return NULL;
+  /* Not NULL either way: queued, or queued before. */
+  return GINT_TO_POINTER (queued ? 2 : 1);
+}
+
+void
+sk_repository_queue_receipt_async (SkRepository       *self,
+                                   const char         *purchase_id,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (purchase_id != NULL);
+  run (self, sk_repository_queue_receipt_async, queue_receipt_job, g_strdup (purchase_id), g_free,
+       NULL, cancellable, callback, user_data);
+}
+
+gboolean
+sk_repository_queue_receipt_finish (SkRepository *self,
+                                    GAsyncResult *result,
+                                    gboolean     *queued,
+                                    GError      **error)
+{
+  gpointer done = finish (self, result, sk_repository_queue_receipt_async, error);
+
+  if (queued != NULL)
+    *queued = GPOINTER_TO_INT (done) == 2;
+  return done != NULL;
 }
 
 /* Rules and campaigns */

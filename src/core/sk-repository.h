@@ -162,6 +162,18 @@ void sk_repository_process_purchase_async (SkRepository       *self,
 SkPurchaseResult *
 sk_repository_process_purchase_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
+/* Queues the receipt of sale @purchase_id by e-mail to its customer
+ * (sk_database_queue_receipt): *queued is FALSE when it was queued before. */
+void     sk_repository_queue_receipt_async (SkRepository       *self,
+                                            const char         *purchase_id,
+                                            GCancellable       *cancellable,
+                                            GAsyncReadyCallback callback,
+                                            gpointer            user_data);
+gboolean sk_repository_queue_receipt_finish (SkRepository *self,
+                                             GAsyncResult *result,
+                                             gboolean     *queued,
+                                             GError      **error);
+
 /* Rules and campaigns. Saving returns the copy as stored; a rule emits
  * rules-changed, a campaign (which may move rules) campaigns-changed and
  * rules-changed. */

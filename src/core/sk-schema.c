@@ -617,10 +617,20 @@ static const char migration_17[]
       "  ('campaign', 'en', '{campaign}',"
       "   '{name}, {campaign}: {description}');";
 
+/* The receipt by e-mail (issue 14): a till queues it for a customer who
+ * consented, HQ delivers it; its texts per language. */
+static const char migration_18[]
+    = "INSERT INTO notification_templates (event, language, subject, body) VALUES"
+      "  ('receipt', 'ru', 'Ваш чек: {store}',"
+      "   '{name}, спасибо за покупку в магазине «{store}»! Ваш чек на {amount}:\n\n{receipt}'),"
+      "  ('receipt', 'en', 'Your receipt from {store}',"
+      "   '{name}, thank you for your purchase at {store}! Your receipt for "
+      "{amount}:\n\n{receipt}');";
+
 static const char *const migrations[] = {
   migration_1,  migration_2,  migration_3,  migration_4,  migration_5,  migration_6,
   migration_7,  migration_8,  migration_9,  migration_10, migration_11, migration_12,
-  migration_13, migration_14, migration_15, migration_16, migration_17,
+  migration_13, migration_14, migration_15, migration_16, migration_17, migration_18,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);

@@ -12,6 +12,7 @@
 #include "sk-error.h"
 #include "sk-money.h"
 #include "sk-sale.h"
+#include "sk-notifications-private.h"
 #include "sk-sync.h"
 
 /* A sale stamped this far after it reached HQ was made by a till whose
@@ -1155,6 +1156,32 @@ apply_refund (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
   return TRUE;
 }
 
+/* A receipt a till queued for e-mail: HQ, which delivers, queues it again
+ * from its own records of the sale (pushed before it) and checks the
+ * customer's consent as HQ knows it; once per sale however often. */
+static gboolean
+apply_notification (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
+{
+  g_autoptr (SkPurchase) purchase = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autofree char *id = NULL;
+
+  if (!member_uuid (a, o, "purchase_id", TRUE, &id))
+    return FALSE;
+  purchase = sk_database_get_purchase (c->db, id, &local);
+  if (purchase == NULL && g_error_matches (local, SK_ERROR, SK_ERROR_NOT_FOUND))
+    return reject (a, "unknown_purchase", "purchase_id", _ ("There is no sale %s"), id);
+  if (purchase == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (!sk_role_can_sell (c->pusher->role) || g_strcmp0 (purchase->store_id, c->store_id) != 0)
+    return reject (a, "forbidden", "purchase_id",
+                   _ ("This device sends the receipts of its own store's sales only"));
+  return sk_db_queue_receipt (c->db, id, c->now, FALSE, NULL, error);
+}
+
 static const struct
 {
   const char *kind;
@@ -1165,6 +1192,7 @@ static const struct
   { SK_SYNC_KIND_BONUS, apply_bonus },
   { SK_SYNC_KIND_CUSTOMER_CREATE, apply_customer_create },
   { SK_SYNC_KIND_CUSTOMER_UPDATE, apply_customer_update },
+  { SK_SYNC_KIND_NOTIFICATION, apply_notification },
 };
 
 /* Is @error the database refusing what the event says (a rejection), not

@@ -22,6 +22,7 @@ G_BEGIN_DECLS
 #define SK_SYNC_KIND_BONUS           "bonus_transaction.create" /* an SkBonusTransaction made by hand */
 #define SK_SYNC_KIND_CUSTOMER_CREATE "customer.create"          /* an SkCustomer */
 #define SK_SYNC_KIND_CUSTOMER_UPDATE "customer.update"          /* an SkCustomer, and "base" */
+#define SK_SYNC_KIND_NOTIFICATION    "notification.create" /* a receipt to e-mail: {purchase_id} */
 
 /* Who pushes: the account, and the device it pushes from. */
 typedef struct

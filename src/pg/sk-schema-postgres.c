@@ -522,6 +522,13 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
          "   '{name}, {campaign}: {description}'),"
          "  ('campaign', 'en', '{campaign}',"
          "   '{name}, {campaign}: {description}');",
+  /* The receipt by e-mail (issue 14; sk-schema.c, migration 18). */
+  [18] = "INSERT INTO notification_templates (event, language, subject, body) VALUES"
+         "  ('receipt', 'ru', 'Ваш чек: {store}',"
+         "   '{name}, спасибо за покупку в магазине «{store}»! Ваш чек на {amount}:\n\n{receipt}'),"
+         "  ('receipt', 'en', 'Your receipt from {store}',"
+         "   '{name}, thank you for your purchase at {store}! Your receipt for "
+         "{amount}:\n\n{receipt}');",
 };
 
 char *

@@ -222,14 +222,14 @@ admin_create_store (SkServerConfig *config, int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SkDatabase) db = NULL;
-  g_autofree char *code = NULL, *name = NULL, *address = NULL, *timezone = NULL, *id = NULL;
+  g_autofree char *code = NULL, *name = NULL, *address = NULL, *zone_name = NULL, *id = NULL;
   g_autoptr (SkStore) store = sk_store_new ();
   GOptionEntry entries[]
       = { { "id", 0, 0, G_OPTION_ARG_STRING, &id, "Store id (default: made up)", "ID" },
           { "code", 0, 0, G_OPTION_ARG_STRING, &code, "Short code", "CODE" },
           { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Name", "NAME" },
           { "address", 0, 0, G_OPTION_ARG_STRING, &address, "Address", "TEXT" },
-          { "timezone", 0, 0, G_OPTION_ARG_STRING, &timezone, "Time zone, e.g. Europe/Moscow",
+          { "timezone", 0, 0, G_OPTION_ARG_STRING, &zone_name, "Time zone, e.g. Europe/Moscow",
             "TZ" },
           { NULL } };
   int status = parse_admin_options ("create-store", NULL, "Create a store; prints its id.", entries,
@@ -241,7 +241,7 @@ admin_create_store (SkServerConfig *config, int argc, char **argv)
   if (db == NULL)
     return 1;
   g_object_set (store, "id", id, "code", code, "name", name, "address", address, "timezone",
-                timezone, NULL);
+                zone_name, NULL);
   if (!sk_database_save_store (db, store, &error))
     return fail (error);
   g_print ("%s\n", sk_record_get_id (store));

@@ -1,0 +1,28 @@
+/* sk-receipt.h: a sale's receipt, as text (printed, shown in the till's
+ * side panel) and as an e-mail queued for the customer.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "sk-database.h"
+
+G_BEGIN_DECLS
+
+/* The receipt of @purchase; @customer (the balance, the bonuses earned)
+ * and @store (its name) may be NULL. */
+char *sk_receipt_format (SkPurchase *purchase, SkCustomer *customer, SkStore *store);
+
+/* May the receipt of a sale to @customer be sent by e-mail: an address,
+ * and consent to e-mail. */
+gboolean sk_receipt_can_email (SkCustomer *customer);
+
+/* Queues the receipt of sale @purchase_id as a "receipt" notification by
+ * e-mail to its customer, once per sale: *queued (may be NULL) is FALSE
+ * when it was queued before. On a till the same goes in the sync outbox
+ * ("notification.create"), and HQ, which delivers, queues it again from its
+ * own records. SK_ERROR_NOT_FOUND without such a sale; SK_ERROR_INVALID
+ * (field "customer_id") when the sale has no customer or the customer has
+ * no address or no consent to e-mail. */
+gboolean sk_database_queue_receipt (
+    SkDatabase *self, const char *purchase_id, gint64 now, gboolean *queued, GError **error);
+
+G_END_DECLS
