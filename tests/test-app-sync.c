@@ -565,8 +565,12 @@ test_sign_in (AppFixture *f, gconstpointer data)
     g_assert_nonnull (strstr (contents, "account=cashier1"));
     g_assert_nonnull (strstr (contents, "token="));
   }
-  g_assert_cmpstr (g_settings_get_string (sk_application_get_settings (f->app), "account"), ==,
-                   "cashier1");
+  {
+    g_autofree char *account
+        = g_settings_get_string (sk_application_get_settings (f->app), "account");
+
+    g_assert_cmpstr (account, ==, "cashier1");
+  }
 
   /* Connected: the first sync brings HQ's store, and the views open. */
   wait_format (f, "Synced %s");
@@ -832,23 +836,37 @@ refusing_handler (SoupServer        *server,
 /* HQ answers with an error: "Sync error", the message in the popover, and
  * Copy Details puts it on the clipboard with what support asks for. */
 static void
+refusing_early (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           listener)
+{
+  sk_listener_got_headers (listener, msg);
+}
+
+static void
 test_error (AppFixture *f, gconstpointer data)
 {
   g_autoptr (SoupServer) server = soup_server_new (NULL, NULL);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GSList) uris = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  SkListenerLimits limits = { 10, 10, 10, 10 };
+  SkListener      *listener;
   g_autofree char *url = NULL;
   g_autofree char *details = NULL;
   SkSyncStatus    *status = find_status (GTK_WIDGET (f->window));
   GtkWidget       *copy;
   GtkMenuButton   *button;
 
+  /* The server's own accept loop: libsoup 3.2's loses a socket a
+   * connection (bench/README-libsoup-leak.md). */
   soup_server_add_handler (server, NULL, refusing_handler, NULL, NULL);
-  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  listener = sk_listener_new (server, address, NULL, &limits, &error);
   g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify)g_uri_unref);
+  soup_server_add_early_handler (server, NULL, refusing_early, listener, NULL);
+  url = g_strdup_printf ("http://127.0.0.1:%u", sk_listener_get_port (listener));
 
   g_settings_set_string (sk_application_get_settings (f->app), "server-url", url);
   sk_background_sync_connect (sk_application_get_sync (f->app), url, "a-token");
@@ -880,6 +898,8 @@ test_error (AppFixture *f, gconstpointer data)
     g_value_unset (&value);
   }
   sk_background_sync_disconnect (sk_application_get_sync (f->app));
+  sk_listener_free (listener);
+  soup_server_disconnect (server);
 }
 
 static gboolean
