@@ -241,9 +241,10 @@ sk_database_check (SkDatabase *self, GError **error)
     {
       const char *path = sqlite3_db_filename (handle, "main");
       int         moved = 0;
+      /* A database in memory has no file that could move (NOTFOUND). */
+      int rc = sqlite3_file_control (handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved);
 
-      if (sqlite3_file_control (handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved) != SQLITE_OK
-          || moved)
+      if ((rc != SQLITE_OK && rc != SQLITE_NOTFOUND) || moved)
         {
           sk_set_field_error (error, SK_ERROR_DATABASE, NULL,
                               _ ("The database file “%s” was deleted, moved or replaced"), path);

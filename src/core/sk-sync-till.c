@@ -107,6 +107,19 @@ sk_database_forget_sync_cursor (SkDatabase *self, GError **error)
 
 /* Applying a page */
 
+/* A string member of what HQ sent, or NULL when it is missing or not a
+ * string. */
+static const char *
+member_text (JsonObject *object, const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
+                 && json_node_get_value_type (node) == G_TYPE_STRING
+             ? json_node_get_string (node)
+             : NULL;
+}
+
 typedef struct
 {
   const char *entity;
@@ -315,7 +328,7 @@ apply_setting (SkDatabase *self, const char *key, const char *op, JsonNode *data
   if (g_str_equal (op, SK_FEED_DELETE))
     return sk_db_exec (self, error, "DELETE FROM settings WHERE key = ?", "s", key);
   if (data != NULL && JSON_NODE_HOLDS_OBJECT (data))
-    value = json_object_get_string_member_with_default (json_node_get_object (data), "value", NULL);
+    value = member_text (json_node_get_object (data), "value");
   if (value == NULL)
     {
       sk_set_field_error (error, SK_ERROR_MALFORMED, "data", _ ("A setting change has no value"));
@@ -334,8 +347,8 @@ release_barcode (SkDatabase *self, JsonNode *data, GError **error)
 
   if (object == NULL)
     return TRUE;
-  barcode = json_object_get_string_member_with_default (object, "barcode", NULL);
-  sku = json_object_get_string_member_with_default (object, "sku", NULL);
+  barcode = member_text (object, "barcode");
+  sku = member_text (object, "sku");
   if (barcode == NULL || sku == NULL)
     return TRUE;
   return sk_db_exec (self, error,
@@ -346,9 +359,9 @@ release_barcode (SkDatabase *self, JsonNode *data, GError **error)
 static gboolean
 apply_change (SkDatabase *self, JsonObject *change, gboolean outbox, GError **error)
 {
-  const char *entity = json_object_get_string_member_with_default (change, "entity", NULL);
-  const char *id = json_object_get_string_member_with_default (change, "id", NULL);
-  const char *op = json_object_get_string_member_with_default (change, "op", NULL);
+  const char *entity = member_text (change, "entity");
+  const char *id = member_text (change, "id");
+  const char *op = member_text (change, "op");
   JsonNode   *data = json_object_get_member (change, "data");
   const Kind *kind;
 
@@ -377,8 +390,7 @@ apply_change (SkDatabase *self, JsonObject *change, gboolean outbox, GError **er
     }
   if (g_str_equal (entity, SK_FEED_CUSTOMER))
     {
-      const char *survivor
-          = json_object_get_string_member_with_default (change, "merged_into", NULL);
+      const char *survivor = member_text (change, "merged_into");
 
       if (!apply_customer (self, kind, data, outbox, error))
         return FALSE;
