@@ -194,7 +194,9 @@ load_gateway (GKeyFile *file, const char *group, SkGatewayConfig *gateway, GErro
   if (gateway->body_template == NULL)
     gateway->body_template
         = g_strdup ("{\"id\": \"{{id}}\", \"to\": \"{{to}}\", \"text\": \"{{text}}\"}");
+  /* An empty document (only a comment) parses, with no root. */
   if (!json_parser_load_from_data (parser, gateway->body_template, -1, &local)
+      || json_parser_get_root (parser) == NULL
       || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
