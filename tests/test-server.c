@@ -4177,7 +4177,7 @@ test_sync_push_merge (void)
    * customer, with the till's own sale and ledger rows, HQ's balance. */
   g_assert_true (sk_database_outbox_acknowledge (till2, last, NULL, &error));
   g_assert_no_error (error);
-  g_assert_true (sk_database_apply_changes (till2, merged, next, &error));
+  g_assert_true (sk_database_apply_changes (till2, NULL, merged, next, &error));
   g_assert_no_error (error);
   g_assert_null (sk_database_get_customer (till2, alias, NULL));
   at_till = sk_database_get_customer (till2, survivor, &error);

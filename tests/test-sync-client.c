@@ -161,7 +161,8 @@ test_sync_cycle (void)
     g_autoptr (SkChangePage) page = sk_database_pull_changes (env.db, NULL, 500, &error);
 
     g_assert_no_error (error);
-    g_assert_true (sk_database_apply_changes (till, json_node_get_array (page->changes),
+    g_assert_true (sk_database_apply_changes (till, json_node_get_array (page->refs),
+                                              json_node_get_array (page->changes),
                                               page->next_cursor, &error));
     g_assert_no_error (error);
     g_assert_cmpint (balance_at (till, olga->id), ==, till_balance);

@@ -1174,8 +1174,9 @@ test_pending_figures (void)
    * still shows its own sale in the figures. */
   page = sk_database_pull_changes (env.db, NULL, 500, &error);
   g_assert_no_error (error);
-  g_assert_true (sk_database_apply_changes (t->db, json_node_get_array (page->changes),
-                                            page->next_cursor, &error));
+  g_assert_true (sk_database_apply_changes (t->db, json_node_get_array (page->refs),
+                                            json_node_get_array (page->changes), page->next_cursor,
+                                            &error));
   g_assert_no_error (error);
   after = rows_text (t->db, sql, lena);
   g_assert_cmpstr (after, ==, before);

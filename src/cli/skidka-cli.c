@@ -1050,22 +1050,6 @@ print_csv_errors (const char *file, JsonArray *errors, gint64 n_errors)
                 n_errors - (gint64)json_array_get_length (errors));
 }
 
-static JsonNode *
-import_counts_to_json (const SkProductImport *counts)
-{
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "created");
-  json_builder_add_int_value (builder, counts->created);
-  json_builder_set_member_name (builder, "updated");
-  json_builder_add_int_value (builder, counts->updated);
-  json_builder_set_member_name (builder, "unchanged");
-  json_builder_add_int_value (builder, counts->unchanged);
-  json_builder_end_object (builder);
-  return json_builder_get_root (builder);
-}
-
 /* What HQ answered that is not what was asked: a clear message, exit 1. */
 static int
 server_failure (const char *server, guint status, JsonNode *answer, const GError *error)
@@ -1136,7 +1120,7 @@ products_import (Cli *cli, const char *server, const char *token, const char *fi
         return failure (error);
       if (sk_database_import_products (db, csv, &counts, &error))
         {
-          output = import_counts_to_json (&counts);
+          output = sk_product_import_to_json (&counts);
           print_json (output, TRUE);
           return EXIT_OK;
         }

@@ -517,3 +517,21 @@ fail:
   sk_db_rollback (self);
   return FALSE;
 }
+
+JsonNode *
+sk_product_import_to_json (const SkProductImport *counts)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  g_return_val_if_fail (counts != NULL, NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "created");
+  json_builder_add_int_value (builder, counts->created);
+  json_builder_set_member_name (builder, "updated");
+  json_builder_add_int_value (builder, counts->updated);
+  json_builder_set_member_name (builder, "unchanged");
+  json_builder_add_int_value (builder, counts->unchanged);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}

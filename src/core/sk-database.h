@@ -87,6 +87,10 @@ typedef struct
   gint64 unchanged;
 } SkProductImport;
 
+/* An import's counts as the server answers them and the CLI prints them:
+ * {"created", "updated", "unchanged"}. */
+JsonNode *sk_product_import_to_json (const SkProductImport *counts);
+
 /* Writes the products of a parsed price list (sk-products-csv.h), an
  * upsert by SKU, all or nothing, in one transaction. A file with errors is
  * refused untouched; a barcode that another product (one not in the file)

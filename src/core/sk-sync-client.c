@@ -519,7 +519,7 @@ pull_all (SkDatabase    *db,
       g_autoptr (JsonNode) answer = NULL;
       g_autofree char *path = NULL;
       JsonObject      *object;
-      JsonNode        *changes;
+      JsonNode        *changes, *refs;
       const char      *next_cursor;
       guint            status, n;
 
@@ -562,22 +562,11 @@ pull_all (SkDatabase    *db,
           return FALSE;
         }
       n = json_array_get_length (json_node_get_array (changes));
-      {
-        /* What the changes refer to first (a store, a campaign edited
-         * after them), then the changes, in one transaction. */
-        JsonNode *refs = json_object_get_member (object, "refs");
-        g_autoptr (JsonArray) all = json_array_sized_new (n);
-
-        if (refs != NULL && JSON_NODE_HOLDS_ARRAY (refs))
-          for (guint i = 0; i < json_array_get_length (json_node_get_array (refs)); i++)
-            json_array_add_element (
-                all, json_node_copy (json_array_get_element (json_node_get_array (refs), i)));
-        for (guint i = 0; i < n; i++)
-          json_array_add_element (
-              all, json_node_copy (json_array_get_element (json_node_get_array (changes), i)));
-        if (!sk_database_apply_changes (db, all, next_cursor, error))
-          return FALSE;
-      }
+      refs = json_object_get_member (object, "refs");
+      if (!sk_database_apply_changes (
+              db, refs != NULL && JSON_NODE_HOLDS_ARRAY (refs) ? json_node_get_array (refs) : NULL,
+              json_node_get_array (changes), next_cursor, error))
+        return FALSE;
       summary->pulled += n;
       note_changes (summary, json_node_get_array (changes), &too_many);
       g_free (cursor);

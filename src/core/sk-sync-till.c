@@ -416,12 +416,11 @@ apply_change (SkDatabase *self, JsonObject *change, gboolean outbox, GError **er
 }
 
 gboolean
-sk_database_apply_changes (SkDatabase *self,
-                           JsonArray  *changes,
-                           const char *next_cursor,
-                           GError    **error)
+sk_database_apply_changes (
+    SkDatabase *self, JsonArray *refs, JsonArray *changes, const char *next_cursor, GError **error)
 {
-  gboolean outbox;
+  JsonArray *lists[] = { refs, changes };
+  gboolean   outbox;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (changes != NULL && next_cursor != NULL, FALSE);
@@ -431,23 +430,24 @@ sk_database_apply_changes (SkDatabase *self,
   /* Most pulls come after a push that emptied the outbox: then HQ's
    * figures are the till's, with nothing to add. */
   outbox = sk_db_query_int (self, NULL, 1, "SELECT EXISTS (SELECT 1 FROM sync_outbox)", NULL) != 0;
-  for (guint i = 0; i < json_array_get_length (changes); i++)
-    {
-      JsonNode *node = json_array_get_element (changes, i);
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; lists[l] != NULL && i < json_array_get_length (lists[l]); i++)
+      {
+        JsonNode *node = json_array_get_element (lists[l], i);
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        {
-          sk_set_field_error (error, SK_ERROR_MALFORMED, "changes",
-                              _ ("A change must be an object"));
-          sk_db_rollback (self);
-          return FALSE;
-        }
-      if (!apply_change (self, json_node_get_object (node), outbox, error))
-        {
-          sk_db_rollback (self);
-          return FALSE;
-        }
-    }
+        if (!JSON_NODE_HOLDS_OBJECT (node))
+          {
+            sk_set_field_error (error, SK_ERROR_MALFORMED, "changes",
+                                _ ("A change must be an object"));
+            sk_db_rollback (self);
+            return FALSE;
+          }
+        if (!apply_change (self, json_node_get_object (node), outbox, error))
+          {
+            sk_db_rollback (self);
+            return FALSE;
+          }
+      }
   if (!sk_database_set_setting (self, SK_SETTING_SYNC_CURSOR, next_cursor, error))
     {
       sk_db_rollback (self);

@@ -33,10 +33,10 @@ gboolean sk_database_forget_sync_cursor (SkDatabase *self, GError **error);
  * in ONE transaction: a page is applied whole or not at all. A customer's
  * figures are HQ's plus what the till's own events not yet acknowledged
  * add (SPEC 6: a pull never hides a local sale), and a customer with an
- * edit of its own still pending keeps its own details until HQ has it. */
-gboolean sk_database_apply_changes (SkDatabase *self,
-                                    JsonArray  *changes,
-                                    const char *next_cursor,
-                                    GError    **error);
+ * edit of its own still pending keeps its own details until HQ has it.
+ * @refs (may be NULL), the page's refs, are applied first: the records its
+ * changes refer to. */
+gboolean sk_database_apply_changes (
+    SkDatabase *self, JsonArray *refs, JsonArray *changes, const char *next_cursor, GError **error);
 
 G_END_DECLS

@@ -114,7 +114,6 @@ handle_products_import (SkRequest *r)
 {
   g_autoptr (SkProductsCsv) csv = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonBuilder) builder = NULL;
   SkProductImport counts = { 0 };
   gsize           length = 0;
   const char     *text = r->body ? g_bytes_get_data (r->body, &length) : NULL;
@@ -133,16 +132,7 @@ handle_products_import (SkRequest *r)
         sk_request_set_error (r, error);
       return;
     }
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "created");
-  json_builder_add_int_value (builder, counts.created);
-  json_builder_set_member_name (builder, "updated");
-  json_builder_add_int_value (builder, counts.updated);
-  json_builder_set_member_name (builder, "unchanged");
-  json_builder_add_int_value (builder, counts.unchanged);
-  json_builder_end_object (builder);
-  sk_request_reply (r, 200, json_builder_get_root (builder));
+  sk_request_reply (r, 200, sk_product_import_to_json (&counts));
 }
 
 const SkRoute sk_server_products_routes[] = {

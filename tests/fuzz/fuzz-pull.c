@@ -58,22 +58,27 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
   JsonObject      *page;
-  JsonNode        *changes;
+  JsonNode        *changes, *refs;
   const char      *next;
 
   /* The client reads HQ's answer with sk_json_parse and takes a page that
-   * has a changes array and a next_cursor string, as here. */
+   * has a changes array and a next_cursor string, and its refs when they
+   * are an array, as here. */
   root = sk_json_parse ((const char *)data, (gssize)size, NULL);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return 0;
   page = json_node_get_object (root);
   changes = json_object_get_member (page, "changes");
+  refs = json_object_get_member (page, "refs");
   next = json_object_get_string_member_with_default (page, "next_cursor", NULL);
   if (changes == NULL || !JSON_NODE_HOLDS_ARRAY (changes) || next == NULL)
     return 0;
+  if (refs != NULL && !JSON_NODE_HOLDS_ARRAY (refs))
+    refs = NULL; /* as the client takes it */
 
   before = sk_database_get_sync_cursor (till);
-  if (sk_database_apply_changes (till, json_node_get_array (changes), next, &error))
+  if (sk_database_apply_changes (till, refs ? json_node_get_array (refs) : NULL,
+                                 json_node_get_array (changes), next, &error))
     {
       after = sk_database_get_sync_cursor (till);
       if (g_strcmp0 (after, next) != 0)
