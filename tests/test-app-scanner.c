@@ -379,6 +379,8 @@ test_failed_then_good (AppFixture *f, gconstpointer data)
   scan (f, a->sku);
   g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (view->scan_message)));
+  /* The field is not left red by the failed scan. */
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (view->scan_entry), "error"));
 
   /* A card number with a wrong check digit is a misread, not a lookup. */
   scan (f, "2700000000001");

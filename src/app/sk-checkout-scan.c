@@ -60,10 +60,9 @@ void
 _sk_checkout_view_scan_message (SkCheckoutView *self, gboolean error, const char *message)
 {
   gtk_widget_set_visible (GTK_WIDGET (self->scan_message), message != NULL);
-  if (message == NULL)
-    return;
-  gtk_label_set_text (self->scan_message, message);
-  if (error)
+  if (message != NULL)
+    gtk_label_set_text (self->scan_message, message);
+  if (error && message != NULL)
     {
       gtk_widget_add_css_class (GTK_WIDGET (self->scan_message), "error");
       gtk_widget_add_css_class (GTK_WIDGET (self->scan_entry), "error");
@@ -72,6 +71,7 @@ _sk_checkout_view_scan_message (SkCheckoutView *self, gboolean error, const char
     }
   else
     {
+      /* A good scan after a failed one: the field is not red any more. */
       gtk_widget_remove_css_class (GTK_WIDGET (self->scan_message), "error");
       gtk_widget_remove_css_class (GTK_WIDGET (self->scan_entry), "error");
     }
