@@ -1217,9 +1217,8 @@ products_imported_cb (GObject *source, GAsyncResult *result, gpointer user_data)
           adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                   _ ("The Price List Was Not Imported"), NULL));
 
-      adw_message_dialog_format_body (
-          dialog, "%s\n\n%s", error->message,
-          _ ("Nothing was changed. Correct the file and import it again."));
+      adw_message_dialog_format_body (dialog, "%s\n\n%s", error->message,
+                                      _ ("Correct the file and import it again."));
       adw_message_dialog_add_response (dialog, "close", _ ("_Close"));
       gtk_window_present (GTK_WINDOW (dialog));
       return;
