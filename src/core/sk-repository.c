@@ -35,6 +35,7 @@ struct _Job
 {
   GTask         *task; /* a strong ref until the result is back */
   JobFunc        func;
+  GCallback      call; /* the database function of a generic job */
   gpointer       data;
   GDestroyNotify data_free;
   GDestroyNotify result_free;
@@ -44,6 +45,7 @@ struct _Job
   /* What the job changed, announced on the main context: on success, or
    * always when announce_always (demo data stays when cancelled). */
   Changes  changes;
+  Changes  on_success; /* what a generic save job changes */
   gboolean announce_always;
   char    *customer_id;
   char    *purchase_id;
@@ -296,6 +298,87 @@ finish (SkRepository *self, GAsyncResult *result, gpointer source_tag, GError **
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Generic jobs: one call of a database function, given to run_list(),
+ * run_get() or run_save(). */
+
+typedef GPtrArray *(*ListFunc) (SkDatabase *db, GError **error);
+typedef gpointer (*GetFunc) (SkDatabase *db, const char *key, GError **error);
+typedef gboolean (*SaveFunc) (SkDatabase *db, gpointer record, GError **error);
+
+static gpointer
+list_job (SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
+{
+  return ((ListFunc)job->call) (db, error);
+}
+
+static gpointer
+get_job (SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
+{
+  return ((GetFunc)job->call) (db, job->data, error);
+}
+
+static gpointer
+save_job (SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
+{
+  if (!((SaveFunc)job->call) (db, job->data, error))
+    return NULL;
+  job->changes = job->on_success;
+  return g_object_ref (job->data);
+}
+
+/* The records @list returns, as a GPtrArray. */
+static void
+run_list (SkRepository       *self,
+          gpointer            source_tag,
+          ListFunc            list,
+          GCancellable       *cancellable,
+          GAsyncReadyCallback callback,
+          gpointer            user_data)
+{
+  Job *job = job_new (self, source_tag, list_job, NULL, NULL, (GDestroyNotify)g_ptr_array_unref,
+                      cancellable, callback, user_data);
+
+  job->call = G_CALLBACK (list);
+  job_push (self, job);
+}
+
+/* The object @get finds by @key. */
+static void
+run_get (SkRepository       *self,
+         gpointer            source_tag,
+         GetFunc             get,
+         const char         *key,
+         GCancellable       *cancellable,
+         GAsyncReadyCallback callback,
+         gpointer            user_data)
+{
+  Job *job = job_new (self, source_tag, get_job, g_strdup (key), g_free, g_object_unref,
+                      cancellable, callback, user_data);
+
+  job->call = G_CALLBACK (get);
+  job_push (self, job);
+}
+
+/* Saves a copy of @record with @save (which writes the id and version
+ * into the copy) and returns the copy; on success announces @changes. */
+static void
+run_save (SkRepository       *self,
+          gpointer            source_tag,
+          SaveFunc            save,
+          SkRecord           *record,
+          Changes             changes,
+          GCancellable       *cancellable,
+          GAsyncReadyCallback callback,
+          gpointer            user_data)
+{
+  Job *job = job_new (self, source_tag, save_job, sk_record_copy (record), g_object_unref,
+                      g_object_unref, cancellable, callback, user_data);
+
+  job->call = G_CALLBACK (save);
+  job->on_success = changes;
+  job_push (self, job);
+}
+
 SkRepository *
 sk_repository_new (const char *path)
 {
@@ -424,13 +507,6 @@ sk_repository_calculate_finish (SkRepository *self,
 
 /* Stores and products */
 
-static gpointer
-list_stores_job (
-    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
-{
-  return sk_database_list_stores (db, error);
-}
-
 void
 sk_repository_list_stores_async (SkRepository       *self,
                                  GCancellable       *cancellable,
@@ -438,8 +514,8 @@ sk_repository_list_stores_async (SkRepository       *self,
                                  gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
-  run (self, sk_repository_list_stores_async, list_stores_job, NULL, NULL,
-       (GDestroyNotify)g_ptr_array_unref, cancellable, callback, user_data);
+  run_list (self, sk_repository_list_stores_async, sk_database_list_stores, cancellable, callback,
+            user_data);
 }
 
 GPtrArray *
@@ -467,13 +543,6 @@ resolve_store (SkDatabase *db, const char *id, GError **error)
   return g_object_ref (g_ptr_array_index (stores, 0));
 }
 
-static gpointer
-get_store_job (
-    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
-{
-  return resolve_store (db, job->data, error);
-}
-
 void
 sk_repository_get_store_async (SkRepository       *self,
                                const char         *id,
@@ -482,24 +551,14 @@ sk_repository_get_store_async (SkRepository       *self,
                                gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
-  run (self, sk_repository_get_store_async, get_store_job, g_strdup (id), g_free, g_object_unref,
-       cancellable, callback, user_data);
+  run_get (self, sk_repository_get_store_async, (GetFunc)resolve_store, id, cancellable, callback,
+           user_data);
 }
 
 SkStore *
 sk_repository_get_store_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_get_store_async, error);
-}
-
-static gpointer
-save_store_job (
-    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
-{
-  if (!sk_database_save_store (db, job->data, error))
-    return NULL;
-  job->changes = CHANGED_STORES;
-  return g_object_ref (job->data);
 }
 
 void
@@ -511,24 +570,14 @@ sk_repository_save_store_async (SkRepository       *self,
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   g_return_if_fail (SK_IS_STORE (store));
-  run (self, sk_repository_save_store_async, save_store_job, sk_record_copy (SK_RECORD (store)),
-       g_object_unref, g_object_unref, cancellable, callback, user_data);
+  run_save (self, sk_repository_save_store_async, (SaveFunc)sk_database_save_store,
+            SK_RECORD (store), CHANGED_STORES, cancellable, callback, user_data);
 }
 
 SkStore *
 sk_repository_save_store_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_save_store_async, error);
-}
-
-static gpointer
-save_product_job (
-    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
-{
-  if (!sk_database_save_product (db, job->data, error))
-    return NULL;
-  job->changes = CHANGED_STORES;
-  return g_object_ref (job->data);
 }
 
 void
@@ -540,9 +589,8 @@ sk_repository_save_product_async (SkRepository       *self,
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   g_return_if_fail (SK_IS_PRODUCT (product));
-  run (self, sk_repository_save_product_async, save_product_job,
-       sk_record_copy (SK_RECORD (product)), g_object_unref, g_object_unref, cancellable, callback,
-       user_data);
+  run_save (self, sk_repository_save_product_async, (SaveFunc)sk_database_save_product,
+            SK_RECORD (product), CHANGED_STORES, cancellable, callback, user_data);
 }
 
 SkProduct *
@@ -585,13 +633,6 @@ sk_repository_import_products_finish (SkRepository *self, GAsyncResult *result, 
   return finish (self, result, sk_repository_import_products_async, error);
 }
 
-static gpointer
-list_products_job (
-    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
-{
-  return sk_database_list_products (db, error);
-}
-
 void
 sk_repository_list_products_async (SkRepository       *self,
                                    GCancellable       *cancellable,
@@ -599,8 +640,8 @@ sk_repository_list_products_async (SkRepository       *self,
                                    gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
-  run (self, sk_repository_list_products_async, list_products_job, NULL, NULL,
-       (GDestroyNotify)g_ptr_array_unref, cancellable, callback, user_data);
+  run_list (self, sk_repository_list_products_async, sk_database_list_products, cancellable,
+            callback, user_data);
 }
 
 GPtrArray *
@@ -611,13 +652,6 @@ sk_repository_list_products_finish (SkRepository *self, GAsyncResult *result, GE
 
 /* Customers */
 
-static gpointer
-get_customer_job (
-    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
-{
-  return sk_database_get_customer (db, job->data, error);
-}
-
 void
 sk_repository_get_customer_async (SkRepository       *self,
                                   const char         *id,
@@ -627,21 +661,14 @@ sk_repository_get_customer_async (SkRepository       *self,
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   g_return_if_fail (id != NULL);
-  run (self, sk_repository_get_customer_async, get_customer_job, g_strdup (id), g_free,
-       g_object_unref, cancellable, callback, user_data);
+  run_get (self, sk_repository_get_customer_async, (GetFunc)sk_database_get_customer, id,
+           cancellable, callback, user_data);
 }
 
 SkCustomer *
 sk_repository_get_customer_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_get_customer_async, error);
-}
-
-static gpointer
-lookup_customer_job (
-    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
-{
-  return sk_database_lookup_customer (db, job->data, error);
 }
 
 void
@@ -653,8 +680,8 @@ sk_repository_lookup_customer_async (SkRepository       *self,
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   g_return_if_fail (card_or_phone != NULL);
-  run (self, sk_repository_lookup_customer_async, lookup_customer_job, g_strdup (card_or_phone),
-       g_free, g_object_unref, cancellable, callback, user_data);
+  run_get (self, sk_repository_lookup_customer_async, (GetFunc)sk_database_lookup_customer,
+           card_or_phone, cancellable, callback, user_data);
 }
 
 SkCustomer *
@@ -909,13 +936,6 @@ sk_repository_queue_receipt_finish (SkRepository *self,
 
 /* Rules and campaigns */
 
-static gpointer
-list_rules_job (
-    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
-{
-  return sk_database_list_rules (db, error);
-}
-
 void
 sk_repository_list_rules_async (SkRepository       *self,
                                 GCancellable       *cancellable,
@@ -923,24 +943,14 @@ sk_repository_list_rules_async (SkRepository       *self,
                                 gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
-  run (self, sk_repository_list_rules_async, list_rules_job, NULL, NULL,
-       (GDestroyNotify)g_ptr_array_unref, cancellable, callback, user_data);
+  run_list (self, sk_repository_list_rules_async, sk_database_list_rules, cancellable, callback,
+            user_data);
 }
 
 GPtrArray *
 sk_repository_list_rules_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_list_rules_async, error);
-}
-
-static gpointer
-save_rule_job (
-    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
-{
-  if (!sk_database_save_rule (db, job->data, error))
-    return NULL;
-  job->changes = CHANGED_RULES;
-  return g_object_ref (job->data);
 }
 
 void
@@ -952,21 +962,14 @@ sk_repository_save_rule_async (SkRepository       *self,
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   g_return_if_fail (SK_IS_DISCOUNT_RULE (rule));
-  run (self, sk_repository_save_rule_async, save_rule_job, sk_record_copy (SK_RECORD (rule)),
-       g_object_unref, g_object_unref, cancellable, callback, user_data);
+  run_save (self, sk_repository_save_rule_async, (SaveFunc)sk_database_save_rule, SK_RECORD (rule),
+            CHANGED_RULES, cancellable, callback, user_data);
 }
 
 SkDiscountRule *
 sk_repository_save_rule_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_save_rule_async, error);
-}
-
-static gpointer
-list_campaigns_job (
-    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
-{
-  return sk_database_list_campaigns (db, error);
 }
 
 void
@@ -976,25 +979,14 @@ sk_repository_list_campaigns_async (SkRepository       *self,
                                     gpointer            user_data)
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
-  run (self, sk_repository_list_campaigns_async, list_campaigns_job, NULL, NULL,
-       (GDestroyNotify)g_ptr_array_unref, cancellable, callback, user_data);
+  run_list (self, sk_repository_list_campaigns_async, sk_database_list_campaigns, cancellable,
+            callback, user_data);
 }
 
 GPtrArray *
 sk_repository_list_campaigns_finish (SkRepository *self, GAsyncResult *result, GError **error)
 {
   return finish (self, result, sk_repository_list_campaigns_async, error);
-}
-
-static gpointer
-save_campaign_job (
-    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
-{
-  if (!sk_database_save_campaign (db, job->data, error))
-    return NULL;
-  /* A campaign's rule_ids move rules into it and out of it. */
-  job->changes = CHANGED_CAMPAIGNS | CHANGED_RULES;
-  return g_object_ref (job->data);
 }
 
 void
@@ -1006,9 +998,10 @@ sk_repository_save_campaign_async (SkRepository       *self,
 {
   g_return_if_fail (SK_IS_REPOSITORY (self));
   g_return_if_fail (SK_IS_CAMPAIGN (campaign));
-  run (self, sk_repository_save_campaign_async, save_campaign_job,
-       sk_record_copy (SK_RECORD (campaign)), g_object_unref, g_object_unref, cancellable, callback,
-       user_data);
+  /* A campaign's rule_ids move rules into it and out of it. */
+  run_save (self, sk_repository_save_campaign_async, (SaveFunc)sk_database_save_campaign,
+            SK_RECORD (campaign), CHANGED_CAMPAIGNS | CHANGED_RULES, cancellable, callback,
+            user_data);
 }
 
 SkCampaign *
