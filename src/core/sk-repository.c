@@ -379,6 +379,48 @@ run_save (SkRepository       *self,
   job_push (self, job);
 }
 
+/* The public pairs of the generic jobs: @name_async checks its arguments
+ * and runs the job, @name_finish returns its result. */
+
+#define DEFINE_LIST(name, list)                                                                    \
+  void name##_async (SkRepository *self, GCancellable *cancellable, GAsyncReadyCallback callback,  \
+                     gpointer user_data)                                                           \
+  {                                                                                                \
+    g_return_if_fail (SK_IS_REPOSITORY (self));                                                    \
+    run_list (self, name##_async, list, cancellable, callback, user_data);                         \
+  }                                                                                                \
+  GPtrArray *name##_finish (SkRepository *self, GAsyncResult *result, GError **error)              \
+  {                                                                                                \
+    return finish (self, result, name##_async, error);                                             \
+  }
+
+#define DEFINE_GET(name, Type, get)                                                                \
+  void name##_async (SkRepository *self, const char *key, GCancellable *cancellable,               \
+                     GAsyncReadyCallback callback, gpointer user_data)                             \
+  {                                                                                                \
+    g_return_if_fail (SK_IS_REPOSITORY (self));                                                    \
+    g_return_if_fail (key != NULL);                                                                \
+    run_get (self, name##_async, (GetFunc)get, key, cancellable, callback, user_data);             \
+  }                                                                                                \
+  Type *name##_finish (SkRepository *self, GAsyncResult *result, GError **error)                   \
+  {                                                                                                \
+    return finish (self, result, name##_async, error);                                             \
+  }
+
+#define DEFINE_SAVE(name, Type, IS_TYPE, save, changes)                                            \
+  void name##_async (SkRepository *self, Type *record, GCancellable *cancellable,                  \
+                     GAsyncReadyCallback callback, gpointer user_data)                             \
+  {                                                                                                \
+    g_return_if_fail (SK_IS_REPOSITORY (self));                                                    \
+    g_return_if_fail (IS_TYPE (record));                                                           \
+    run_save (self, name##_async, (SaveFunc)save, SK_RECORD (record), changes, cancellable,        \
+              callback, user_data);                                                                \
+  }                                                                                                \
+  Type *name##_finish (SkRepository *self, GAsyncResult *result, GError **error)                   \
+  {                                                                                                \
+    return finish (self, result, name##_async, error);                                             \
+  }
+
 SkRepository *
 sk_repository_new (const char *path)
 {
@@ -507,22 +549,7 @@ sk_repository_calculate_finish (SkRepository *self,
 
 /* Stores and products */
 
-void
-sk_repository_list_stores_async (SkRepository       *self,
-                                 GCancellable       *cancellable,
-                                 GAsyncReadyCallback callback,
-                                 gpointer            user_data)
-{
-  g_return_if_fail (SK_IS_REPOSITORY (self));
-  run_list (self, sk_repository_list_stores_async, sk_database_list_stores, cancellable, callback,
-            user_data);
-}
-
-GPtrArray *
-sk_repository_list_stores_finish (SkRepository *self, GAsyncResult *result, GError **error)
-{
-  return finish (self, result, sk_repository_list_stores_async, error);
-}
+DEFINE_LIST (sk_repository_list_stores, sk_database_list_stores)
 
 /* The store @id, else the first one (as a till with no setting sells). */
 static SkStore *
@@ -561,43 +588,10 @@ sk_repository_get_store_finish (SkRepository *self, GAsyncResult *result, GError
   return finish (self, result, sk_repository_get_store_async, error);
 }
 
-void
-sk_repository_save_store_async (SkRepository       *self,
-                                SkStore            *store,
-                                GCancellable       *cancellable,
-                                GAsyncReadyCallback callback,
-                                gpointer            user_data)
-{
-  g_return_if_fail (SK_IS_REPOSITORY (self));
-  g_return_if_fail (SK_IS_STORE (store));
-  run_save (self, sk_repository_save_store_async, (SaveFunc)sk_database_save_store,
-            SK_RECORD (store), CHANGED_STORES, cancellable, callback, user_data);
-}
+DEFINE_SAVE (sk_repository_save_store, SkStore, SK_IS_STORE, sk_database_save_store, CHANGED_STORES)
 
-SkStore *
-sk_repository_save_store_finish (SkRepository *self, GAsyncResult *result, GError **error)
-{
-  return finish (self, result, sk_repository_save_store_async, error);
-}
-
-void
-sk_repository_save_product_async (SkRepository       *self,
-                                  SkProduct          *product,
-                                  GCancellable       *cancellable,
-                                  GAsyncReadyCallback callback,
-                                  gpointer            user_data)
-{
-  g_return_if_fail (SK_IS_REPOSITORY (self));
-  g_return_if_fail (SK_IS_PRODUCT (product));
-  run_save (self, sk_repository_save_product_async, (SaveFunc)sk_database_save_product,
-            SK_RECORD (product), CHANGED_STORES, cancellable, callback, user_data);
-}
-
-SkProduct *
-sk_repository_save_product_finish (SkRepository *self, GAsyncResult *result, GError **error)
-{
-  return finish (self, result, sk_repository_save_product_async, error);
-}
+DEFINE_SAVE (
+    sk_repository_save_product, SkProduct, SK_IS_PRODUCT, sk_database_save_product, CHANGED_STORES)
 
 static gpointer
 import_products_job (
@@ -633,62 +627,13 @@ sk_repository_import_products_finish (SkRepository *self, GAsyncResult *result, 
   return finish (self, result, sk_repository_import_products_async, error);
 }
 
-void
-sk_repository_list_products_async (SkRepository       *self,
-                                   GCancellable       *cancellable,
-                                   GAsyncReadyCallback callback,
-                                   gpointer            user_data)
-{
-  g_return_if_fail (SK_IS_REPOSITORY (self));
-  run_list (self, sk_repository_list_products_async, sk_database_list_products, cancellable,
-            callback, user_data);
-}
-
-GPtrArray *
-sk_repository_list_products_finish (SkRepository *self, GAsyncResult *result, GError **error)
-{
-  return finish (self, result, sk_repository_list_products_async, error);
-}
+DEFINE_LIST (sk_repository_list_products, sk_database_list_products)
 
 /* Customers */
 
-void
-sk_repository_get_customer_async (SkRepository       *self,
-                                  const char         *id,
-                                  GCancellable       *cancellable,
-                                  GAsyncReadyCallback callback,
-                                  gpointer            user_data)
-{
-  g_return_if_fail (SK_IS_REPOSITORY (self));
-  g_return_if_fail (id != NULL);
-  run_get (self, sk_repository_get_customer_async, (GetFunc)sk_database_get_customer, id,
-           cancellable, callback, user_data);
-}
+DEFINE_GET (sk_repository_get_customer, SkCustomer, sk_database_get_customer)
 
-SkCustomer *
-sk_repository_get_customer_finish (SkRepository *self, GAsyncResult *result, GError **error)
-{
-  return finish (self, result, sk_repository_get_customer_async, error);
-}
-
-void
-sk_repository_lookup_customer_async (SkRepository       *self,
-                                     const char         *card_or_phone,
-                                     GCancellable       *cancellable,
-                                     GAsyncReadyCallback callback,
-                                     gpointer            user_data)
-{
-  g_return_if_fail (SK_IS_REPOSITORY (self));
-  g_return_if_fail (card_or_phone != NULL);
-  run_get (self, sk_repository_lookup_customer_async, (GetFunc)sk_database_lookup_customer,
-           card_or_phone, cancellable, callback, user_data);
-}
-
-SkCustomer *
-sk_repository_lookup_customer_finish (SkRepository *self, GAsyncResult *result, GError **error)
-{
-  return finish (self, result, sk_repository_lookup_customer_async, error);
-}
+DEFINE_GET (sk_repository_lookup_customer, SkCustomer, sk_database_lookup_customer)
 
 void
 sk_customer_details_free (SkCustomerDetails *details)
@@ -936,79 +881,22 @@ sk_repository_queue_receipt_finish (SkRepository *self,
 
 /* Rules and campaigns */
 
-void
-sk_repository_list_rules_async (SkRepository       *self,
-                                GCancellable       *cancellable,
-                                GAsyncReadyCallback callback,
-                                gpointer            user_data)
-{
-  g_return_if_fail (SK_IS_REPOSITORY (self));
-  run_list (self, sk_repository_list_rules_async, sk_database_list_rules, cancellable, callback,
-            user_data);
-}
+DEFINE_LIST (sk_repository_list_rules, sk_database_list_rules)
 
-GPtrArray *
-sk_repository_list_rules_finish (SkRepository *self, GAsyncResult *result, GError **error)
-{
-  return finish (self, result, sk_repository_list_rules_async, error);
-}
+DEFINE_SAVE (sk_repository_save_rule,
+             SkDiscountRule,
+             SK_IS_DISCOUNT_RULE,
+             sk_database_save_rule,
+             CHANGED_RULES)
 
-void
-sk_repository_save_rule_async (SkRepository       *self,
-                               SkDiscountRule     *rule,
-                               GCancellable       *cancellable,
-                               GAsyncReadyCallback callback,
-                               gpointer            user_data)
-{
-  g_return_if_fail (SK_IS_REPOSITORY (self));
-  g_return_if_fail (SK_IS_DISCOUNT_RULE (rule));
-  run_save (self, sk_repository_save_rule_async, (SaveFunc)sk_database_save_rule, SK_RECORD (rule),
-            CHANGED_RULES, cancellable, callback, user_data);
-}
+DEFINE_LIST (sk_repository_list_campaigns, sk_database_list_campaigns)
 
-SkDiscountRule *
-sk_repository_save_rule_finish (SkRepository *self, GAsyncResult *result, GError **error)
-{
-  return finish (self, result, sk_repository_save_rule_async, error);
-}
-
-void
-sk_repository_list_campaigns_async (SkRepository       *self,
-                                    GCancellable       *cancellable,
-                                    GAsyncReadyCallback callback,
-                                    gpointer            user_data)
-{
-  g_return_if_fail (SK_IS_REPOSITORY (self));
-  run_list (self, sk_repository_list_campaigns_async, sk_database_list_campaigns, cancellable,
-            callback, user_data);
-}
-
-GPtrArray *
-sk_repository_list_campaigns_finish (SkRepository *self, GAsyncResult *result, GError **error)
-{
-  return finish (self, result, sk_repository_list_campaigns_async, error);
-}
-
-void
-sk_repository_save_campaign_async (SkRepository       *self,
-                                   SkCampaign         *campaign,
-                                   GCancellable       *cancellable,
-                                   GAsyncReadyCallback callback,
-                                   gpointer            user_data)
-{
-  g_return_if_fail (SK_IS_REPOSITORY (self));
-  g_return_if_fail (SK_IS_CAMPAIGN (campaign));
-  /* A campaign's rule_ids move rules into it and out of it. */
-  run_save (self, sk_repository_save_campaign_async, (SaveFunc)sk_database_save_campaign,
-            SK_RECORD (campaign), CHANGED_CAMPAIGNS | CHANGED_RULES, cancellable, callback,
-            user_data);
-}
-
-SkCampaign *
-sk_repository_save_campaign_finish (SkRepository *self, GAsyncResult *result, GError **error)
-{
-  return finish (self, result, sk_repository_save_campaign_async, error);
-}
+/* A campaign's rule_ids move rules into it and out of it. */
+DEFINE_SAVE (sk_repository_save_campaign,
+             SkCampaign,
+             SK_IS_CAMPAIGN,
+             sk_database_save_campaign,
+             CHANGED_CAMPAIGNS | CHANGED_RULES)
 
 static gpointer
 get_stored_job (
