@@ -952,122 +952,149 @@ sk_analytics_campaign (SkDatabase        *db,
   return TRUE;
 }
 
-/* JSON */
+/* JSON: a struct's members under their own names, in a table's order. */
+
+typedef enum
+{
+  MEMBER_INT,    /* gint64 */
+  MEMBER_BOOL,   /* gboolean */
+  MEMBER_CHARS,  /* char[] */
+  MEMBER_STRING, /* char * */
+} MemberKind;
+
+typedef struct
+{
+  const char *name;
+  MemberKind  kind;
+  gsize       offset;
+} Member;
+
+#define MEMBER(Type, kind, name)                                                                   \
+  {                                                                                                \
+    G_STRINGIFY (name), MEMBER_##kind, G_STRUCT_OFFSET (Type, name)                                \
+  }
+
+static const Member summary_members[] = {
+  MEMBER (SkSummary, INT, revenue),      MEMBER (SkSummary, INT, discounts),
+  MEMBER (SkSummary, INT, bonus_earned), MEMBER (SkSummary, INT, bonus_spent),
+  MEMBER (SkSummary, INT, customers),    MEMBER (SkSummary, BOOL, customers_exact),
+  MEMBER (SkSummary, INT, purchases),    MEMBER (SkSummary, INT, average_check),
+};
+
+static const Member daily_members[] = {
+  MEMBER (SkDailyPoint, CHARS, day),       MEMBER (SkDailyPoint, INT, revenue),
+  MEMBER (SkDailyPoint, INT, discounts),   MEMBER (SkDailyPoint, INT, bonus_earned),
+  MEMBER (SkDailyPoint, INT, bonus_spent), MEMBER (SkDailyPoint, INT, purchases),
+};
+
+static const Member segment_members[] = {
+  MEMBER (SkSegmentCount, CHARS, segment),
+  MEMBER (SkSegmentCount, INT, customers),
+  MEMBER (SkSegmentCount, INT, total_spent),
+  MEMBER (SkSegmentCount, INT, bonus_balance),
+};
+
+static const Member rule_stats_members[] = {
+  MEMBER (SkRuleStats, STRING, rule_id),
+  MEMBER (SkRuleStats, STRING, name),
+  MEMBER (SkRuleStats, INT, uses),
+  MEMBER (SkRuleStats, INT, discount),
+  MEMBER (SkRuleStats, INT, purchases_with),
+  MEMBER (SkRuleStats, INT, revenue_with),
+  MEMBER (SkRuleStats, INT, average_with),
+  MEMBER (SkRuleStats, INT, purchases_without),
+  MEMBER (SkRuleStats, INT, revenue_without),
+  MEMBER (SkRuleStats, INT, average_without),
+};
+
+static const Member campaign_members[] = {
+  MEMBER (SkCampaignFigures, INT, purchases), MEMBER (SkCampaignFigures, INT, revenue),
+  MEMBER (SkCampaignFigures, INT, discount),  MEMBER (SkCampaignFigures, INT, bonus_earned),
+  MEMBER (SkCampaignFigures, INT, customers), MEMBER (SkCampaignFigures, INT, budget),
+  MEMBER (SkCampaignFigures, INT, spent),
+};
 
 static void
-add_int (JsonBuilder *b, const char *name, gint64 value)
+add_object (JsonBuilder *b, gconstpointer data, const Member *members, guint n_members)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
+  gpointer base = (gpointer)data;
+
+  json_builder_begin_object (b);
+  for (guint i = 0; i < n_members; i++)
+    {
+      const Member *m = &members[i];
+
+      json_builder_set_member_name (b, m->name);
+      switch (m->kind)
+        {
+        case MEMBER_INT:
+          json_builder_add_int_value (b, G_STRUCT_MEMBER (gint64, base, m->offset));
+          break;
+        case MEMBER_BOOL:
+          json_builder_add_boolean_value (b, G_STRUCT_MEMBER (gboolean, base, m->offset));
+          break;
+        case MEMBER_CHARS:
+          json_builder_add_string_value (b, G_STRUCT_MEMBER_P (base, m->offset));
+          break;
+        case MEMBER_STRING:
+          json_builder_add_string_value (b, G_STRUCT_MEMBER (const char *, base, m->offset));
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+  json_builder_end_object (b);
+}
+
+static JsonNode *
+object_to_json (gconstpointer data, const Member *members, guint n_members)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  add_object (b, data, members, n_members);
+  return json_builder_get_root (b);
+}
+
+/* @array's elements, each an object. */
+static JsonNode *
+array_to_json (GArray *array, const Member *members, guint n_members)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  guint size = g_array_get_element_size (array);
+
+  json_builder_begin_array (b);
+  for (guint i = 0; i < array->len; i++)
+    add_object (b, array->data + (gsize)i * size, members, n_members);
+  json_builder_end_array (b);
+  return json_builder_get_root (b);
 }
 
 JsonNode *
 sk_summary_to_json (const SkSummary *s)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-
-  json_builder_begin_object (b);
-  add_int (b, "revenue", s->revenue);
-  add_int (b, "discounts", s->discounts);
-  add_int (b, "bonus_earned", s->bonus_earned);
-  add_int (b, "bonus_spent", s->bonus_spent);
-  add_int (b, "customers", s->customers);
-  json_builder_set_member_name (b, "customers_exact");
-  json_builder_add_boolean_value (b, s->customers_exact);
-  add_int (b, "purchases", s->purchases);
-  add_int (b, "average_check", s->average_check);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
+  return object_to_json (s, summary_members, G_N_ELEMENTS (summary_members));
 }
 
 JsonNode *
 sk_daily_to_json (GArray *points)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-
-  json_builder_begin_array (b);
-  for (guint i = 0; i < points->len; i++)
-    {
-      const SkDailyPoint *p = &g_array_index (points, SkDailyPoint, i);
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "day");
-      json_builder_add_string_value (b, p->day);
-      add_int (b, "revenue", p->revenue);
-      add_int (b, "discounts", p->discounts);
-      add_int (b, "bonus_earned", p->bonus_earned);
-      add_int (b, "bonus_spent", p->bonus_spent);
-      add_int (b, "purchases", p->purchases);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  return json_builder_get_root (b);
+  return array_to_json (points, daily_members, G_N_ELEMENTS (daily_members));
 }
 
 JsonNode *
 sk_segments_to_json (GArray *counts)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-
-  json_builder_begin_array (b);
-  for (guint i = 0; i < counts->len; i++)
-    {
-      const SkSegmentCount *c = &g_array_index (counts, SkSegmentCount, i);
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "segment");
-      json_builder_add_string_value (b, c->segment);
-      add_int (b, "customers", c->customers);
-      add_int (b, "total_spent", c->total_spent);
-      add_int (b, "bonus_balance", c->bonus_balance);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  return json_builder_get_root (b);
+  return array_to_json (counts, segment_members, G_N_ELEMENTS (segment_members));
 }
 
 JsonNode *
 sk_rule_stats_to_json (GArray *stats)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-
-  json_builder_begin_array (b);
-  for (guint i = 0; i < stats->len; i++)
-    {
-      const SkRuleStats *s = &g_array_index (stats, SkRuleStats, i);
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "rule_id");
-      json_builder_add_string_value (b, s->rule_id);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, s->name);
-      add_int (b, "uses", s->uses);
-      add_int (b, "discount", s->discount);
-      add_int (b, "purchases_with", s->purchases_with);
-      add_int (b, "revenue_with", s->revenue_with);
-      add_int (b, "average_with", s->average_with);
-      add_int (b, "purchases_without", s->purchases_without);
-      add_int (b, "revenue_without", s->revenue_without);
-      add_int (b, "average_without", s->average_without);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  return json_builder_get_root (b);
+  return array_to_json (stats, rule_stats_members, G_N_ELEMENTS (rule_stats_members));
 }
 
 JsonNode *
 sk_campaign_figures_to_json (const SkCampaignFigures *f)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-
-  json_builder_begin_object (b);
-  add_int (b, "purchases", f->purchases);
-  add_int (b, "revenue", f->revenue);
-  add_int (b, "discount", f->discount);
-  add_int (b, "bonus_earned", f->bonus_earned);
-  add_int (b, "customers", f->customers);
-  add_int (b, "budget", f->budget);
-  add_int (b, "spent", f->spent);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
+  return object_to_json (f, campaign_members, G_N_ELEMENTS (campaign_members));
 }
