@@ -152,9 +152,11 @@ handle_bonus_balance (SkRequest *r)
   sk_request_reply (r, 200, json_builder_get_root (builder));
 }
 
+/* Earn, spend or adjust: the kind is the route's data. */
 static void
-bonus_manual (SkRequest *r, const char *kind)
+handle_bonus_manual (SkRequest *r)
 {
+  const char *kind = r->route->data;
   g_autoptr (JsonObject) object = sk_request_body_object (r);
   g_autoptr (SkBonusTransaction) tx = NULL;
   g_autoptr (SkCustomer) customer = NULL;
@@ -191,24 +193,6 @@ bonus_manual (SkRequest *r, const char *kind)
     sk_request_set_error (r, error);
   else
     sk_request_reply_record (r, 201, tx);
-}
-
-static void
-handle_bonus_earn (SkRequest *r)
-{
-  bonus_manual (r, SK_BONUS_EARN);
-}
-
-static void
-handle_bonus_spend (SkRequest *r)
-{
-  bonus_manual (r, SK_BONUS_SPEND);
-}
-
-static void
-handle_bonus_adjust (SkRequest *r)
-{
-  bonus_manual (r, SK_BONUS_ADJUST);
 }
 
 static void
@@ -264,6 +248,15 @@ handle_notifications_list (SkRequest *r)
   else
     sk_request_reply_items (r, notifications, next);
 }
+
+/* A move of bonuses by hand, POST /api/bonuses/{id}/@kind. */
+#define MANUAL_BONUS_ROUTE(kind, what)                                                             \
+  {                                                                                                \
+    .method = "POST", .pattern = "/api/bonuses/*/" kind, .handler = handle_bonus_manual,           \
+    .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER, .summary = what, .request_schema = "BonusRequest",   \
+    .response_schema = "BonusTransaction", .flags = SK_ROUTE_WRITES, .data = kind,                 \
+    .policy = P_MANUAL_BONUS,                                                                      \
+  }
 
 const SkRoute sk_server_customers_routes[] = {
   {
@@ -326,39 +319,9 @@ const SkRoute sk_server_customers_routes[] = {
       .response_schema = "Balance",
       .policy = P_CHAIN_CUSTOMER,
   },
-  {
-      .method = "POST",
-      .pattern = "/api/bonuses/*/earn",
-      .handler = handle_bonus_earn,
-      .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER,
-      .summary = "Add bonuses by hand",
-      .request_schema = "BonusRequest",
-      .response_schema = "BonusTransaction",
-      .flags = SK_ROUTE_WRITES,
-      .policy = P_MANUAL_BONUS,
-  },
-  {
-      .method = "POST",
-      .pattern = "/api/bonuses/*/spend",
-      .handler = handle_bonus_spend,
-      .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER,
-      .summary = "Spend bonuses by hand",
-      .request_schema = "BonusRequest",
-      .response_schema = "BonusTransaction",
-      .flags = SK_ROUTE_WRITES,
-      .policy = P_MANUAL_BONUS,
-  },
-  {
-      .method = "POST",
-      .pattern = "/api/bonuses/*/adjust",
-      .handler = handle_bonus_adjust,
-      .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER,
-      .summary = "Correct a balance (signed amount)",
-      .request_schema = "BonusRequest",
-      .response_schema = "BonusTransaction",
-      .flags = SK_ROUTE_WRITES,
-      .policy = P_MANUAL_BONUS,
-  },
+  MANUAL_BONUS_ROUTE (SK_BONUS_EARN, "Add bonuses by hand"),
+  MANUAL_BONUS_ROUTE (SK_BONUS_SPEND, "Spend bonuses by hand"),
+  MANUAL_BONUS_ROUTE (SK_BONUS_ADJUST, "Correct a balance (signed amount)"),
   {
       .method = "GET",
       .pattern = "/api/bonuses/*/transactions",
