@@ -100,6 +100,16 @@ print_json (JsonNode *node, gboolean pretty)
   fputc ('\n', stdout);
 }
 
+/* A command's answer: prints @node (taken), indented, and succeeds. */
+static int
+print_result (JsonNode *node)
+{
+  g_autoptr (JsonNode) owned = node;
+
+  print_json (owned, TRUE);
+  return EXIT_OK;
+}
+
 /* Input */
 
 static char *
@@ -182,6 +192,18 @@ check_no_arguments (int argc, char **argv)
   if (argc > 1)
     return usage_error ("Unexpected argument “%s”", argv[1]);
   return -1;
+}
+
+/* A subcommand's one action, with nothing after it ("segments update");
+ * returns -1 to go on, else the exit code. */
+static int
+check_action (int argc, char **argv, const char *command, const char *action)
+{
+  if (argc < 2)
+    return usage_error ("%s needs an action (there is “%s”)", command, action);
+  if (!g_str_equal (argv[1], action))
+    return usage_error ("Unknown %s action “%s” (there is “%s”)", command, argv[1], action);
+  return check_no_arguments (argc - 1, argv + 1);
 }
 
 /* parse_options () for a subcommand that takes no arguments. */
@@ -575,7 +597,6 @@ run_engine (Cli *cli, int argc, char **argv)
   g_autoptr (SkCart) cart = NULL;
   g_autoptr (SkEngineCustomer) customer = NULL;
   g_autoptr (SkEngineResult) result = NULL;
-  g_autoptr (JsonNode) output = NULL;
   JsonObject *input;
   JsonNode   *node;
   gint64      now;
@@ -623,9 +644,7 @@ run_engine (Cli *cli, int argc, char **argv)
     return failure_message ("“now” must be an RFC 3339 date and time, like 2024-05-17T12:00:00Z");
 
   result = sk_discount_engine_calculate (cart, customer, rules, campaigns, now);
-  output = sk_engine_result_to_json (result, cart);
-  print_json (output, TRUE);
-  return EXIT_OK;
+  return print_result (sk_engine_result_to_json (result, cart));
 }
 
 /* purchase */
@@ -638,7 +657,6 @@ run_purchase (Cli *cli, int argc, char **argv)
   g_autoptr (SkPurchaseRequest) request = NULL;
   g_autoptr (SkDatabase) db = NULL;
   g_autoptr (SkPurchaseResult) result = NULL;
-  g_autoptr (JsonNode) output = NULL;
   int status;
 
   if ((status = parse_options_no_arguments (
@@ -665,9 +683,7 @@ run_purchase (Cli *cli, int argc, char **argv)
   result = sk_database_process_purchase (db, request, &error);
   if (result == NULL)
     return failure (error);
-  output = sk_purchase_result_to_json (result);
-  print_json (output, TRUE);
-  return EXIT_OK;
+  return print_result (sk_purchase_result_to_json (result));
 }
 
 /* segments update */
@@ -685,12 +701,8 @@ run_segments (Cli *cli, int argc, char **argv)
                                NULL, &argc, &argv))
       >= 0)
     return status;
-  if (argc < 2)
-    return usage_error ("Say what to do with the segments: “%s segments update”", PROGRAM);
-  if (!g_str_equal (argv[1], "update"))
-    return usage_error ("Unknown segments action “%s” (there is “update”)", argv[1]);
-  if (argc > 2)
-    return usage_error ("Unexpected argument “%s”", argv[2]);
+  if ((status = check_action (argc, argv, "segments", "update")) >= 0)
+    return status;
 
   db = open_database (cli, FALSE, &error);
   if (db == NULL)
@@ -814,7 +826,6 @@ run_summary (Cli *cli, int argc, char **argv)
           G_OPTION_ENTRY_NULL };
   g_autoptr (GError) error = NULL;
   g_autoptr (SkDatabase) db = NULL;
-  g_autoptr (JsonNode) output = NULL;
   gint64    from = G_MININT64, to = G_MAXINT64;
   SkSummary summary;
   int       status;
@@ -845,9 +856,7 @@ run_summary (Cli *cli, int argc, char **argv)
     }
   if (!sk_analytics_summary (db, from, to, (const char *const *)store_ids, &summary, &error))
     return failure (error);
-  output = sk_summary_to_json (&summary);
-  print_json (output, TRUE);
-  return EXIT_OK;
+  return print_result (sk_summary_to_json (&summary));
 }
 
 /* customer */
@@ -858,7 +867,6 @@ run_customer (Cli *cli, int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (SkDatabase) db = NULL;
   g_autoptr (JsonNode) input = NULL;
-  g_autoptr (JsonNode) output = NULL;
   g_autoptr (SkCustomer) customer = NULL;
   g_autoptr (SkCustomer) stored = NULL;
   int status;
@@ -869,12 +877,8 @@ run_customer (Cli *cli, int argc, char **argv)
                                NULL, &argc, &argv))
       >= 0)
     return status;
-  if (argc < 2)
-    return usage_error ("customer needs an action (there is “add”)");
-  if (!g_str_equal (argv[1], "add"))
-    return usage_error ("Unknown customer action “%s” (there is “add”)", argv[1]);
-  if (argc > 2)
-    return usage_error ("Unexpected argument “%s”", argv[2]);
+  if ((status = check_action (argc, argv, "customer", "add")) >= 0)
+    return status;
 
   input = read_json_input (TRUE, &error);
   if (input == NULL)
@@ -888,9 +892,7 @@ run_customer (Cli *cli, int argc, char **argv)
   stored = sk_database_get_customer (db, sk_record_get_id (customer), &error);
   if (stored == NULL)
     return failure (error);
-  output = sk_record_to_json (SK_RECORD (stored));
-  print_json (output, TRUE);
-  return EXIT_OK;
+  return print_result (sk_record_to_json (SK_RECORD (stored)));
 }
 
 /* sync */
@@ -969,7 +971,6 @@ run_sync (Cli *cli, int argc, char **argv)
   g_autoptr (SkSyncClient) client = NULL;
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (SkSyncSummary) summary = NULL;
-  g_autoptr (JsonNode) output = NULL;
   g_autofree char *token = NULL;
   int              status;
 
@@ -1018,9 +1019,7 @@ run_sync (Cli *cli, int argc, char **argv)
       return failure_message ("Sync failed: %s; %" G_GINT64_FORMAT " events stay in the outbox",
                               error->message, sk_sync_client_get_pending (client));
     }
-  output = sk_sync_summary_to_json (summary);
-  print_json (output, TRUE);
-  return EXIT_OK;
+  return print_result (sk_sync_summary_to_json (summary));
 }
 
 /* products */
@@ -1077,10 +1076,7 @@ products_import_remote (const char *server, const char *token, const char *file,
   answer = sk_sync_call (server, token, "POST", "/api/products/import", "text/csv", text, &status,
                          NULL, &error);
   if (answer != NULL && status == 200)
-    {
-      print_json (answer, TRUE);
-      return EXIT_OK;
-    }
+    return print_result (g_steal_pointer (&answer));
   object = answer != NULL && JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
   if (status == 400 && object != NULL && json_object_has_member (object, "errors"))
     print_csv_errors (file, json_object_get_array_member (object, "errors"),
@@ -1094,7 +1090,6 @@ products_import (Cli *cli, const char *server, const char *token, const char *fi
   g_autoptr (GError) error = NULL;
   g_autoptr (SkDatabase) db = NULL;
   g_autoptr (SkProductsCsv) csv = NULL;
-  g_autoptr (JsonNode) output = NULL;
   g_autofree char *text = NULL;
   SkProductImport  counts = { 0 };
   gsize            length = 0;
@@ -1120,9 +1115,7 @@ products_import (Cli *cli, const char *server, const char *token, const char *fi
         return failure (error);
       if (sk_database_import_products (db, csv, &counts, &error))
         {
-          output = sk_product_import_to_json (&counts);
-          print_json (output, TRUE);
-          return EXIT_OK;
+          return print_result (sk_product_import_to_json (&counts));
         }
     }
   if (csv->n_errors > 0)
@@ -1141,7 +1134,6 @@ products_list (Cli *cli, const char *server, const char *token, const char *sear
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonNode) output = NULL;
   g_autofree char *cursor = NULL;
   g_autoptr (SkDatabase) db = NULL;
 
@@ -1204,9 +1196,7 @@ products_list (Cli *cli, const char *server, const char *token, const char *sear
     }
   while (cursor != NULL);
   json_builder_end_array (builder);
-  output = json_builder_get_root (builder);
-  print_json (output, TRUE);
-  return EXIT_OK;
+  return print_result (json_builder_get_root (builder));
 }
 
 static int
