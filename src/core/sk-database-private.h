@@ -91,8 +91,11 @@ gboolean sk_db_outbox_add (SkDatabase *self,
                            const char *op,
                            JsonNode   *payload,
                            GError    **error);
-/* The customer's cached balance moves and the ledger row goes in together. */
+/* The customer's cached balance moves and the ledger row goes in together,
+ * under @id (NULL: a new UUID): a movement a till made offline keeps the id
+ * the till gave it, so the ledger's key refuses it twice. */
 SkBonusTransaction *sk_db_ledger_append (SkDatabase *self,
+                                         const char *id,
                                          const char *customer_id,
                                          const char *kind,
                                          gint64      amount,
@@ -102,19 +105,6 @@ SkBonusTransaction *sk_db_ledger_append (SkDatabase *self,
                                          gint64      created_at,
                                          gint64      expires_at,
                                          GError    **error);
-/* The same, under @id (NULL: a new UUID): a movement a till made offline
- * keeps the id the till gave it, so the ledger's key refuses it twice. */
-SkBonusTransaction *sk_db_ledger_append_id (SkDatabase *self,
-                                            const char *id,
-                                            const char *customer_id,
-                                            const char *kind,
-                                            gint64      amount,
-                                            const char *reason,
-                                            const char *purchase_id,
-                                            const char *store_id,
-                                            gint64      created_at,
-                                            gint64      expires_at,
-                                            GError    **error);
 /* The rows of a purchase and its lines, as sk_sale_to_purchase made them
  * (the pipeline and the demo's bulk path write through it). */
 gboolean sk_db_insert_purchase (SkDatabase *self, SkPurchase *purchase, GError **error);

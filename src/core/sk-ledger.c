@@ -11,6 +11,7 @@
 
 SkBonusTransaction *
 sk_db_ledger_append (SkDatabase *self,
+                     const char *id,
                      const char *customer_id,
                      const char *kind,
                      gint64      amount,
@@ -20,23 +21,6 @@ sk_db_ledger_append (SkDatabase *self,
                      gint64      created_at,
                      gint64      expires_at,
                      GError    **error)
-{
-  return sk_db_ledger_append_id (self, NULL, customer_id, kind, amount, reason, purchase_id,
-                                 store_id, created_at, expires_at, error);
-}
-
-SkBonusTransaction *
-sk_db_ledger_append_id (SkDatabase *self,
-                        const char *id,
-                        const char *customer_id,
-                        const char *kind,
-                        gint64      amount,
-                        const char *reason,
-                        const char *purchase_id,
-                        const char *store_id,
-                        gint64      created_at,
-                        gint64      expires_at,
-                        GError    **error)
 {
   g_autoptr (SkBonusTransaction) tx = NULL;
   gint64 balance, after;
@@ -174,8 +158,8 @@ sk_database_bonus_manual (SkDatabase *self,
   if (signed_amount > 0 && g_str_equal (kind, SK_BONUS_EARN) && expiry_days > 0)
     expires_at = now + expiry_days * G_TIME_SPAN_DAY;
 
-  tx = sk_db_ledger_append (self, customer_id, kind, signed_amount, reason, NULL, store_id, now,
-                            expires_at, error);
+  tx = sk_db_ledger_append (self, NULL, customer_id, kind, signed_amount, reason, NULL, store_id,
+                            now, expires_at, error);
   if (tx == NULL)
     goto fail;
   payload = sk_record_to_json (SK_RECORD (tx));
@@ -383,8 +367,8 @@ sk_database_expire_bonuses (SkDatabase *self, gint64 now, GError **error)
       amount = MIN (amount, g_array_index (balances, gint64, i));
       if (amount <= 0)
         continue;
-      tx = sk_db_ledger_append (self, customer_id, SK_BONUS_EXPIRE, -amount, _ ("Bonuses expired"),
-                                NULL, NULL, now, SK_TIME_NONE, error);
+      tx = sk_db_ledger_append (self, NULL, customer_id, SK_BONUS_EXPIRE, -amount,
+                                _ ("Bonuses expired"), NULL, NULL, now, SK_TIME_NONE, error);
       if (tx == NULL)
         goto fail;
       payload = sk_record_to_json (SK_RECORD (tx));

@@ -523,9 +523,9 @@ sk_db_record_sale (SkDatabase           *self,
     {
       g_autoptr (SkBonusTransaction) spend_tx = NULL;
 
-      spend_tx = sk_db_ledger_append (self, customer->id, SK_BONUS_SPEND, -purchase->bonus_spent,
-                                      _ ("Paid with bonuses"), purchase->id, store->id, now,
-                                      SK_TIME_NONE, error);
+      spend_tx = sk_db_ledger_append (self, NULL, customer->id, SK_BONUS_SPEND,
+                                      -purchase->bonus_spent, _ ("Paid with bonuses"), purchase->id,
+                                      store->id, now, SK_TIME_NONE, error);
       if (spend_tx == NULL)
         return FALSE;
       customer->bonus_balance = spend_tx->balance_after;
@@ -550,8 +550,8 @@ sk_db_record_sale (SkDatabase           *self,
         }
       expiry_days = sk_database_get_setting_int (self, SK_SETTING_BONUS_EXPIRY_DAYS, 0);
       earn_tx = sk_db_ledger_append (
-          self, customer->id, SK_BONUS_EARN, purchase->bonus_earned, _ ("Bonuses for a purchase"),
-          purchase->id, store->id, now,
+          self, NULL, customer->id, SK_BONUS_EARN, purchase->bonus_earned,
+          _ ("Bonuses for a purchase"), purchase->id, store->id, now,
           expiry_days > 0 ? now + expiry_days * G_TIME_SPAN_DAY : SK_TIME_NONE, error);
       if (earn_tx == NULL)
         return FALSE;
@@ -937,18 +937,18 @@ sk_database_refund_purchase (
       if (bonus_returned > 0)
         {
           returned_tx
-              = sk_db_ledger_append (self, purchase->customer_id, SK_BONUS_REVERSE, bonus_returned,
-                                     _ ("Refund: bonuses paid are returned"), purchase->id,
-                                     purchase->store_id, now, SK_TIME_NONE, error);
+              = sk_db_ledger_append (self, NULL, purchase->customer_id, SK_BONUS_REVERSE,
+                                     bonus_returned, _ ("Refund: bonuses paid are returned"),
+                                     purchase->id, purchase->store_id, now, SK_TIME_NONE, error);
           if (returned_tx == NULL)
             goto fail;
         }
       if (bonus_reversed > 0)
         {
           reversed_tx
-              = sk_db_ledger_append (self, purchase->customer_id, SK_BONUS_REVERSE, -bonus_reversed,
-                                     _ ("Refund: bonuses earned are taken back"), purchase->id,
-                                     purchase->store_id, now, SK_TIME_NONE, error);
+              = sk_db_ledger_append (self, NULL, purchase->customer_id, SK_BONUS_REVERSE,
+                                     -bonus_reversed, _ ("Refund: bonuses earned are taken back"),
+                                     purchase->id, purchase->store_id, now, SK_TIME_NONE, error);
           if (reversed_tx == NULL)
             goto fail;
         }
