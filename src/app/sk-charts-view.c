@@ -46,53 +46,32 @@ rule_stats_free (gpointer data)
   g_free (s);
 }
 
+/* A row of the rules' table: its figures. */
+static SkRuleStats *
+row_stats (gpointer item)
+{
+  return g_object_get_data (item, "stats");
+}
+
 static char *
 cell_rule (gpointer item)
 {
-  SkRuleStats *s = g_object_get_data (item, "stats");
-
-  return g_strdup (s->name);
+  return g_strdup (row_stats (item)->name);
 }
 
 static char *
 cell_uses (gpointer item)
 {
-  SkRuleStats *s = g_object_get_data (item, "stats");
-
-  return g_strdup_printf ("%" G_GINT64_FORMAT, s->uses);
+  return g_strdup_printf ("%" G_GINT64_FORMAT, row_stats (item)->uses);
 }
 
-static char *
-cell_discount (gpointer item)
-{
-  SkRuleStats *s = g_object_get_data (item, "stats");
+#define MONEY_CELL(member)                                                                         \
+  static char *cell_##member (gpointer item) { return sk_money_format (row_stats (item)->member); }
 
-  return sk_money_format (s->discount);
-}
-
-static char *
-cell_revenue_with (gpointer item)
-{
-  SkRuleStats *s = g_object_get_data (item, "stats");
-
-  return sk_money_format (s->revenue_with);
-}
-
-static char *
-cell_average_with (gpointer item)
-{
-  SkRuleStats *s = g_object_get_data (item, "stats");
-
-  return sk_money_format (s->average_with);
-}
-
-static char *
-cell_average_without (gpointer item)
-{
-  SkRuleStats *s = g_object_get_data (item, "stats");
-
-  return sk_money_format (s->average_without);
-}
+MONEY_CELL (discount)
+MONEY_CELL (revenue_with)
+MONEY_CELL (average_with)
+MONEY_CELL (average_without)
 
 static void
 apply_figures (SkChartsView *self, SkChartFigures *f)
