@@ -203,29 +203,15 @@ sk_database_find_account (SkDatabase *self, const char *username, GError **error
 GPtrArray *
 sk_database_list_accounts (SkDatabase *self, GError **error)
 {
-  g_autoptr (GPtrArray) accounts = g_ptr_array_new_with_free_func ((GDestroyNotify)sk_account_free);
-  SkStmt  *stmt;
-  gboolean has_row = FALSE;
-
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
   /* Names compare by their bytes on both backends (COLLATE "C" on
    * PostgreSQL), so both list them in one order. */
-  stmt = sk_db_query (self, error, "SELECT " ACCOUNT_COLUMNS " FROM users u ORDER BY u.username",
-                      NULL);
-  if (stmt == NULL)
-    return NULL;
-  while (sk_db_step (self, stmt, &has_row, error))
-    {
-      if (!has_row)
-        {
-          sk_stmt_reset (stmt);
-          return g_steal_pointer (&accounts);
-        }
-      g_ptr_array_add (accounts, account_from_row (stmt));
-    }
-  sk_stmt_reset (stmt);
-  return NULL;
+  return sk_db_query_rows (
+      self,
+      sk_db_query (self, error, "SELECT " ACCOUNT_COLUMNS " FROM users u ORDER BY u.username",
+                   NULL),
+      (SkRowFunc)account_from_row, NULL, (GDestroyNotify)sk_account_free, error);
 }
 
 gboolean

@@ -77,6 +77,16 @@ GPtrArray *sk_db_query_page (SkDatabase *self,
  * columns microseconds (NULL = not set), BOOL 0/1. */
 gpointer   sk_db_row_to_record (SkStmt *stmt, GType type);
 GPtrArray *sk_db_query_records (SkDatabase *self, SkStmt *stmt, GType type, GError **error);
+/* Every row of @stmt (NULL: the query failed, its error is set) made into
+ * an item by @from_row, in an array that frees them with @free_func; the
+ * statement is reset. NULL on an error. */
+typedef gpointer (*SkRowFunc) (SkStmt *stmt, gpointer data);
+GPtrArray *sk_db_query_rows (SkDatabase    *self,
+                             SkStmt        *stmt,
+                             SkRowFunc      from_row,
+                             gpointer       data,
+                             GDestroyNotify free_func,
+                             GError       **error);
 /* INSERT of every column of @record's field table that @table has. */
 gboolean
 sk_db_insert_record (SkDatabase *self, const char *table, SkRecord *record, GError **error);

@@ -552,9 +552,14 @@ sk_db_row_to_record (SkStmt *stmt, GType type)
 }
 
 GPtrArray *
-sk_db_query_records (SkDatabase *self, SkStmt *stmt, GType type, GError **error)
+sk_db_query_rows (SkDatabase    *self,
+                  SkStmt        *stmt,
+                  SkRowFunc      from_row,
+                  gpointer       data,
+                  GDestroyNotify free_func,
+                  GError       **error)
 {
-  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (free_func);
   gboolean has_row;
 
   if (stmt == NULL)
@@ -564,11 +569,25 @@ sk_db_query_records (SkDatabase *self, SkStmt *stmt, GType type, GError **error)
       if (!has_row)
         {
           sk_stmt_reset (stmt);
-          return g_steal_pointer (&records);
+          return g_steal_pointer (&items);
         }
-      g_ptr_array_add (records, sk_db_row_to_record (stmt, type));
+      g_ptr_array_add (items, from_row (stmt, data));
     }
+  sk_stmt_reset (stmt);
   return NULL;
+}
+
+static gpointer
+record_from_row (SkStmt *stmt, gpointer type)
+{
+  return sk_db_row_to_record (stmt, GPOINTER_TO_SIZE (type));
+}
+
+GPtrArray *
+sk_db_query_records (SkDatabase *self, SkStmt *stmt, GType type, GError **error)
+{
+  return sk_db_query_rows (self, stmt, record_from_row, GSIZE_TO_POINTER (type), g_object_unref,
+                           error);
 }
 
 void

@@ -52,25 +52,15 @@ template_from_row (SkStmt *stmt)
 GPtrArray *
 sk_database_list_notification_templates (SkDatabase *self, GError **error)
 {
-  g_autoptr (GPtrArray) list
-      = g_ptr_array_new_with_free_func ((GDestroyNotify)sk_notification_template_free);
-  gboolean has_row = FALSE;
-  SkStmt  *stmt;
-
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
-  stmt = sk_db_query (self, error,
-                      "SELECT event, language, subject, body, version FROM notification_templates"
-                      " ORDER BY event, language",
-                      "");
-  if (stmt == NULL)
-    return NULL;
-  while (sk_db_step (self, stmt, &has_row, error) && has_row)
-    g_ptr_array_add (list, template_from_row (stmt));
-  sk_stmt_reset (stmt);
-  if (error != NULL && *error != NULL)
-    return NULL;
-  return g_steal_pointer (&list);
+  return sk_db_query_rows (
+      self,
+      sk_db_query (self, error,
+                   "SELECT event, language, subject, body, version FROM notification_templates"
+                   " ORDER BY event, language",
+                   ""),
+      (SkRowFunc)template_from_row, NULL, (GDestroyNotify)sk_notification_template_free, error);
 }
 
 SkNotificationTemplate *
