@@ -952,149 +952,77 @@ sk_analytics_campaign (SkDatabase        *db,
   return TRUE;
 }
 
-/* JSON: a struct's members under their own names, in a table's order. */
+/* JSON */
 
-typedef enum
-{
-  MEMBER_INT,    /* gint64 */
-  MEMBER_BOOL,   /* gboolean */
-  MEMBER_CHARS,  /* char[] */
-  MEMBER_STRING, /* char * */
-} MemberKind;
-
-typedef struct
-{
-  const char *name;
-  MemberKind  kind;
-  gsize       offset;
-} Member;
-
-#define MEMBER(Type, kind, name)                                                                   \
-  {                                                                                                \
-    G_STRINGIFY (name), MEMBER_##kind, G_STRUCT_OFFSET (Type, name)                                \
-  }
-
-static const Member summary_members[] = {
-  MEMBER (SkSummary, INT, revenue),      MEMBER (SkSummary, INT, discounts),
-  MEMBER (SkSummary, INT, bonus_earned), MEMBER (SkSummary, INT, bonus_spent),
-  MEMBER (SkSummary, INT, customers),    MEMBER (SkSummary, BOOL, customers_exact),
-  MEMBER (SkSummary, INT, purchases),    MEMBER (SkSummary, INT, average_check),
+static const SkMember summary_members[] = {
+  SK_MEMBER (SkSummary, INT64, revenue),      SK_MEMBER (SkSummary, INT64, discounts),
+  SK_MEMBER (SkSummary, INT64, bonus_earned), SK_MEMBER (SkSummary, INT64, bonus_spent),
+  SK_MEMBER (SkSummary, INT64, customers),    SK_MEMBER (SkSummary, BOOL, customers_exact),
+  SK_MEMBER (SkSummary, INT64, purchases),    SK_MEMBER (SkSummary, INT64, average_check),
 };
 
-static const Member daily_members[] = {
-  MEMBER (SkDailyPoint, CHARS, day),       MEMBER (SkDailyPoint, INT, revenue),
-  MEMBER (SkDailyPoint, INT, discounts),   MEMBER (SkDailyPoint, INT, bonus_earned),
-  MEMBER (SkDailyPoint, INT, bonus_spent), MEMBER (SkDailyPoint, INT, purchases),
+static const SkMember daily_members[] = {
+  SK_MEMBER (SkDailyPoint, CHARS, day),         SK_MEMBER (SkDailyPoint, INT64, revenue),
+  SK_MEMBER (SkDailyPoint, INT64, discounts),   SK_MEMBER (SkDailyPoint, INT64, bonus_earned),
+  SK_MEMBER (SkDailyPoint, INT64, bonus_spent), SK_MEMBER (SkDailyPoint, INT64, purchases),
 };
 
-static const Member segment_members[] = {
-  MEMBER (SkSegmentCount, CHARS, segment),
-  MEMBER (SkSegmentCount, INT, customers),
-  MEMBER (SkSegmentCount, INT, total_spent),
-  MEMBER (SkSegmentCount, INT, bonus_balance),
+static const SkMember segment_members[] = {
+  SK_MEMBER (SkSegmentCount, CHARS, segment),
+  SK_MEMBER (SkSegmentCount, INT64, customers),
+  SK_MEMBER (SkSegmentCount, INT64, total_spent),
+  SK_MEMBER (SkSegmentCount, INT64, bonus_balance),
 };
 
-static const Member rule_stats_members[] = {
-  MEMBER (SkRuleStats, STRING, rule_id),
-  MEMBER (SkRuleStats, STRING, name),
-  MEMBER (SkRuleStats, INT, uses),
-  MEMBER (SkRuleStats, INT, discount),
-  MEMBER (SkRuleStats, INT, purchases_with),
-  MEMBER (SkRuleStats, INT, revenue_with),
-  MEMBER (SkRuleStats, INT, average_with),
-  MEMBER (SkRuleStats, INT, purchases_without),
-  MEMBER (SkRuleStats, INT, revenue_without),
-  MEMBER (SkRuleStats, INT, average_without),
+static const SkMember rule_stats_members[] = {
+  SK_MEMBER (SkRuleStats, STRING, rule_id),
+  SK_MEMBER (SkRuleStats, STRING, name),
+  SK_MEMBER (SkRuleStats, INT64, uses),
+  SK_MEMBER (SkRuleStats, INT64, discount),
+  SK_MEMBER (SkRuleStats, INT64, purchases_with),
+  SK_MEMBER (SkRuleStats, INT64, revenue_with),
+  SK_MEMBER (SkRuleStats, INT64, average_with),
+  SK_MEMBER (SkRuleStats, INT64, purchases_without),
+  SK_MEMBER (SkRuleStats, INT64, revenue_without),
+  SK_MEMBER (SkRuleStats, INT64, average_without),
 };
 
-static const Member campaign_members[] = {
-  MEMBER (SkCampaignFigures, INT, purchases), MEMBER (SkCampaignFigures, INT, revenue),
-  MEMBER (SkCampaignFigures, INT, discount),  MEMBER (SkCampaignFigures, INT, bonus_earned),
-  MEMBER (SkCampaignFigures, INT, customers), MEMBER (SkCampaignFigures, INT, budget),
-  MEMBER (SkCampaignFigures, INT, spent),
+static const SkMember campaign_members[] = {
+  SK_MEMBER (SkCampaignFigures, INT64, purchases),
+  SK_MEMBER (SkCampaignFigures, INT64, revenue),
+  SK_MEMBER (SkCampaignFigures, INT64, discount),
+  SK_MEMBER (SkCampaignFigures, INT64, bonus_earned),
+  SK_MEMBER (SkCampaignFigures, INT64, customers),
+  SK_MEMBER (SkCampaignFigures, INT64, budget),
+  SK_MEMBER (SkCampaignFigures, INT64, spent),
 };
-
-static void
-add_object (JsonBuilder *b, gconstpointer data, const Member *members, guint n_members)
-{
-  gpointer base = (gpointer)data;
-
-  json_builder_begin_object (b);
-  for (guint i = 0; i < n_members; i++)
-    {
-      const Member *m = &members[i];
-
-      json_builder_set_member_name (b, m->name);
-      switch (m->kind)
-        {
-        case MEMBER_INT:
-          json_builder_add_int_value (b, G_STRUCT_MEMBER (gint64, base, m->offset));
-          break;
-        case MEMBER_BOOL:
-          json_builder_add_boolean_value (b, G_STRUCT_MEMBER (gboolean, base, m->offset));
-          break;
-        case MEMBER_CHARS:
-          json_builder_add_string_value (b, G_STRUCT_MEMBER_P (base, m->offset));
-          break;
-        case MEMBER_STRING:
-          json_builder_add_string_value (b, G_STRUCT_MEMBER (const char *, base, m->offset));
-          break;
-        default:
-          g_assert_not_reached ();
-        }
-    }
-  json_builder_end_object (b);
-}
-
-static JsonNode *
-object_to_json (gconstpointer data, const Member *members, guint n_members)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-
-  add_object (b, data, members, n_members);
-  return json_builder_get_root (b);
-}
-
-/* @array's elements, each an object. */
-static JsonNode *
-array_to_json (GArray *array, const Member *members, guint n_members)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  guint size = g_array_get_element_size (array);
-
-  json_builder_begin_array (b);
-  for (guint i = 0; i < array->len; i++)
-    add_object (b, array->data + (gsize)i * size, members, n_members);
-  json_builder_end_array (b);
-  return json_builder_get_root (b);
-}
 
 JsonNode *
 sk_summary_to_json (const SkSummary *s)
 {
-  return object_to_json (s, summary_members, G_N_ELEMENTS (summary_members));
+  return sk_json_from_struct (s, summary_members, G_N_ELEMENTS (summary_members));
 }
 
 JsonNode *
 sk_daily_to_json (GArray *points)
 {
-  return array_to_json (points, daily_members, G_N_ELEMENTS (daily_members));
+  return sk_json_from_structs (points, daily_members, G_N_ELEMENTS (daily_members));
 }
 
 JsonNode *
 sk_segments_to_json (GArray *counts)
 {
-  return array_to_json (counts, segment_members, G_N_ELEMENTS (segment_members));
+  return sk_json_from_structs (counts, segment_members, G_N_ELEMENTS (segment_members));
 }
 
 JsonNode *
 sk_rule_stats_to_json (GArray *stats)
 {
-  return array_to_json (stats, rule_stats_members, G_N_ELEMENTS (rule_stats_members));
+  return sk_json_from_structs (stats, rule_stats_members, G_N_ELEMENTS (rule_stats_members));
 }
 
 JsonNode *
 sk_campaign_figures_to_json (const SkCampaignFigures *f)
 {
-  return object_to_json (f, campaign_members, G_N_ELEMENTS (campaign_members));
+  return sk_json_from_struct (f, campaign_members, G_N_ELEMENTS (campaign_members));
 }

@@ -521,17 +521,12 @@ fail:
 JsonNode *
 sk_product_import_to_json (const SkProductImport *counts)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  static const SkMember members[] = {
+    SK_MEMBER (SkProductImport, INT64, created),
+    SK_MEMBER (SkProductImport, INT64, updated),
+    SK_MEMBER (SkProductImport, INT64, unchanged),
+  };
 
   g_return_val_if_fail (counts != NULL, NULL);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "created");
-  json_builder_add_int_value (builder, counts->created);
-  json_builder_set_member_name (builder, "updated");
-  json_builder_add_int_value (builder, counts->updated);
-  json_builder_set_member_name (builder, "unchanged");
-  json_builder_add_int_value (builder, counts->unchanged);
-  json_builder_end_object (builder);
-  return json_builder_get_root (builder);
+  return sk_json_from_struct (counts, members, G_N_ELEMENTS (members));
 }

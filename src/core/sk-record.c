@@ -246,6 +246,63 @@ sk_json_to_string (JsonNode *node, gboolean pretty)
   return g_string_free (g_steal_pointer (&escaped), FALSE);
 }
 
+void
+sk_json_build_struct (JsonBuilder    *builder,
+                      gconstpointer   data,
+                      const SkMember *members,
+                      guint           n_members)
+{
+  gpointer base = (gpointer)data;
+
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < n_members; i++)
+    {
+      const SkMember *m = &members[i];
+
+      json_builder_set_member_name (builder, m->name);
+      switch (m->type)
+        {
+        case SK_MEMBER_INT64:
+          json_builder_add_int_value (builder, G_STRUCT_MEMBER (gint64, base, m->offset));
+          break;
+        case SK_MEMBER_BOOL:
+          json_builder_add_boolean_value (builder, G_STRUCT_MEMBER (gboolean, base, m->offset));
+          break;
+        case SK_MEMBER_STRING:
+          json_builder_add_string_value (builder, G_STRUCT_MEMBER (const char *, base, m->offset));
+          break;
+        case SK_MEMBER_CHARS:
+          json_builder_add_string_value (builder, G_STRUCT_MEMBER_P (base, m->offset));
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+  json_builder_end_object (builder);
+}
+
+JsonNode *
+sk_json_from_struct (gconstpointer data, const SkMember *members, guint n_members)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  sk_json_build_struct (builder, data, members, n_members);
+  return json_builder_get_root (builder);
+}
+
+JsonNode *
+sk_json_from_structs (GArray *array, const SkMember *members, guint n_members)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  gsize size = g_array_get_element_size (array);
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < array->len; i++)
+    sk_json_build_struct (builder, array->data + i * size, members, n_members);
+  json_builder_end_array (builder);
+  return json_builder_get_root (builder);
+}
+
 /* How deep arrays and objects may nest. Our documents are a few levels
  * deep; json-glib's parser recurses once per level and overflows a worker
  * thread's stack at some tens of thousands, so deeper input is refused

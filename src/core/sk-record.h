@@ -90,6 +90,36 @@ char     *sk_datetime_from_usec (gint64 usec);
 char     *sk_json_to_string (JsonNode *node, gboolean pretty);
 JsonNode *sk_json_parse (const char *text, gssize length, GError **error);
 
+/* Plain structs as JSON objects: each member of a table under its name. */
+typedef enum
+{
+  SK_MEMBER_INT64,  /* gint64 */
+  SK_MEMBER_BOOL,   /* gboolean */
+  SK_MEMBER_STRING, /* char * */
+  SK_MEMBER_CHARS,  /* char[N] */
+} SkMemberType;
+
+typedef struct
+{
+  const char  *name;
+  SkMemberType type;
+  gsize        offset;
+} SkMember;
+
+/* The member @name of struct @Type, under its own name in JSON. */
+#define SK_MEMBER(Type, type, name)                                                                \
+  {                                                                                                \
+    G_STRINGIFY (name), SK_MEMBER_##type, G_STRUCT_OFFSET (Type, name)                             \
+  }
+
+void      sk_json_build_struct (JsonBuilder    *builder,
+                                gconstpointer   data,
+                                const SkMember *members,
+                                guint           n_members);
+JsonNode *sk_json_from_struct (gconstpointer data, const SkMember *members, guint n_members);
+/* An array of the structs in @array, each an object. */
+JsonNode *sk_json_from_structs (GArray *array, const SkMember *members, guint n_members);
+
 /* g_set_str() arrived in GLib 2.76; Debian 12 has 2.74. */
 static inline gboolean
 sk_set_str (char **str_pointer, const char *new_str)

@@ -72,21 +72,15 @@ handle_unsubscribe (SkRequest *r)
 static JsonNode *
 template_to_json (const SkNotificationTemplate *t)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
+  static const SkMember members[] = {
+    SK_MEMBER (SkNotificationTemplate, STRING, event),
+    SK_MEMBER (SkNotificationTemplate, STRING, language),
+    SK_MEMBER (SkNotificationTemplate, STRING, subject),
+    SK_MEMBER (SkNotificationTemplate, STRING, body),
+    SK_MEMBER (SkNotificationTemplate, INT64, version),
+  };
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "event");
-  json_builder_add_string_value (b, t->event);
-  json_builder_set_member_name (b, "language");
-  json_builder_add_string_value (b, t->language);
-  json_builder_set_member_name (b, "subject");
-  json_builder_add_string_value (b, t->subject);
-  json_builder_set_member_name (b, "body");
-  json_builder_add_string_value (b, t->body);
-  json_builder_set_member_name (b, "version");
-  json_builder_add_int_value (b, t->version);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
+  return sk_json_from_struct (t, members, G_N_ELEMENTS (members));
 }
 
 static void
