@@ -150,37 +150,25 @@ fill_fields (SkCampaignEditor *self)
     }
 }
 
-static void campaign_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data);
-
-/* Someone else's version, and the user's decision. */
 static void
-conflict_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+conflict_show_error (GtkWindow *editor, const GError *error)
 {
-  g_autoptr (GTask) task = user_data;
-  SkCampaignEditor *self = g_task_get_source_object (task);
-  g_autoptr (SkCampaign) decided = NULL;
-  g_autoptr (GError) error = NULL;
-  gboolean save = sk_conflict_resolve_finish (result, (gpointer *)&decided, &error);
+  SkCampaignEditor *self = SK_CAMPAIGN_EDITOR (editor);
 
-  /* The version decided on (mine, merged or theirs) is what the form shows. */
-  if (decided != NULL)
-    {
-      g_set_object (&self->campaign, decided);
-      fill_fields (self);
-    }
-  if (save)
-    {
-      /* Saved over the other version (its version number). */
-      sk_repository_save_campaign_async (self->repository, self->campaign, self->cancellable,
-                                         campaign_stored_cb, g_steal_pointer (&task));
-      return;
-    }
-  self->saving = FALSE;
-  /* Theirs shown: nothing wrong with the form. */
   gtk_label_set_text (self->error_label, error->message);
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), decided == NULL);
-  g_task_return_error (task, g_steal_pointer (&error));
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
 }
+
+static void
+conflict_show_record (GtkWindow *editor, SkRecord *record)
+{
+  SkCampaignEditor *self = SK_CAMPAIGN_EDITOR (editor);
+
+  g_set_object (&self->campaign, SK_CAMPAIGN (record));
+  fill_fields (self);
+}
+
+static const SkConflictHooks conflict_hooks = { conflict_show_error, conflict_show_record };
 
 static void
 campaign_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -189,28 +177,20 @@ campaign_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   SkCampaignEditor *self = g_task_get_source_object (task);
   g_autoptr (SkCampaign) saved = NULL;
   g_autoptr (GError) error = NULL;
+  gboolean theirs_shown = FALSE;
 
-  saved = sk_repository_save_campaign_finish (SK_REPOSITORY (source), result, &error);
+  saved = sk_conflict_save_finish (result, &theirs_shown, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (g_error_matches (error, SK_ERROR, SK_ERROR_STALE)
-      && sk_record_get_id (self->campaign) != NULL)
-    {
-      /* Saved by someone else meanwhile: both versions, the user decides. */
-      gtk_label_set_text (self->error_label, error->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
-      sk_conflict_resolve_async (GTK_WINDOW (self), self->repository, SK_RECORD (self->campaign),
-                                 self->cancellable, conflict_resolved_cb, g_steal_pointer (&task));
-      return;
-    }
   self->saving = FALSE;
   if (saved == NULL)
     {
+      /* Theirs shown: nothing wrong with the form. */
       gtk_label_set_text (self->error_label, error->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+      gtk_widget_set_visible (GTK_WIDGET (self->error_label), !theirs_shown);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -292,8 +272,9 @@ sk_campaign_editor_save_async (SkCampaignEditor   *self,
       return;
     }
   self->saving = TRUE;
-  sk_repository_save_campaign_async (self->repository, self->campaign, self->cancellable,
-                                     campaign_stored_cb, g_steal_pointer (&task));
+  sk_conflict_save_async (GTK_WINDOW (self), &conflict_hooks, self->repository,
+                          SK_RECORD (self->campaign), sk_record_get_id (self->campaign) == NULL,
+                          self->cancellable, campaign_stored_cb, g_steal_pointer (&task));
 }
 
 gboolean

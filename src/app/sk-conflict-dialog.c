@@ -416,3 +416,144 @@ sk_conflict_resolve_finish (GAsyncResult *result, gpointer *decided, GError **er
     }
   return TRUE;
 }
+
+/* Saving, through a conflict */
+
+typedef struct
+{
+  const SkConflictHooks *hooks;
+  SkRepository          *repository;
+  SkRecord              *record;
+  gboolean               create;
+  gboolean               theirs_shown;
+} Save;
+
+static void
+save_free (Save *save)
+{
+  g_object_unref (save->repository);
+  g_object_unref (save->record);
+  g_free (save);
+}
+
+static void save_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* The repository's save of the record's type. */
+static void
+save_record (GTask *task)
+{
+  Save         *save = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  if (SK_IS_CUSTOMER (save->record))
+    sk_repository_save_customer_async (save->repository, SK_CUSTOMER (save->record), save->create,
+                                       cancellable, save_stored_cb, task);
+  else if (SK_IS_DISCOUNT_RULE (save->record))
+    sk_repository_save_rule_async (save->repository, SK_DISCOUNT_RULE (save->record), cancellable,
+                                   save_stored_cb, task);
+  else
+    sk_repository_save_campaign_async (save->repository, SK_CAMPAIGN (save->record), cancellable,
+                                       save_stored_cb, task);
+}
+
+static gpointer
+save_record_finish (SkRepository *repository, GAsyncResult *result, GError **error)
+{
+  if (g_async_result_is_tagged (result, sk_repository_save_customer_async))
+    return sk_repository_save_customer_finish (repository, result, error);
+  if (g_async_result_is_tagged (result, sk_repository_save_rule_async))
+    return sk_repository_save_rule_finish (repository, result, error);
+  return sk_repository_save_campaign_finish (repository, result, error);
+}
+
+/* Someone else's version, and the user's decision. */
+static void
+save_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Save *save = g_task_get_task_data (task);
+  g_autoptr (SkRecord) decided = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean again = sk_conflict_resolve_finish (result, (gpointer *)&decided, &error);
+
+  /* The version decided on (mine, merged or theirs) is what the editor shows. */
+  if (decided != NULL)
+    save->hooks->show_record (g_task_get_source_object (task), decided);
+  if (again)
+    {
+      /* Saved over the other version (its version number). */
+      g_set_object (&save->record, decided);
+      save->create = FALSE;
+      save_record (g_steal_pointer (&task));
+      return;
+    }
+  save->theirs_shown = decided != NULL;
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static void
+save_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  Save *save = g_task_get_task_data (task);
+  g_autoptr (GError) error = NULL;
+  gpointer saved = save_record_finish (SK_REPOSITORY (source), result, &error);
+
+  if (saved != NULL)
+    g_task_return_pointer (task, saved, g_object_unref);
+  else if (g_error_matches (error, SK_ERROR, SK_ERROR_STALE) && !save->create)
+    {
+      GtkWindow    *editor = g_task_get_source_object (task);
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      /* Saved by someone else meanwhile (HQ's copy came with a sync):
+       * both versions, and the user decides. */
+      save->hooks->show_error (editor, error);
+      sk_conflict_resolve_async (editor, save->repository, save->record, cancellable,
+                                 save_resolved_cb, g_steal_pointer (&task));
+    }
+  else
+    g_task_return_error (task, g_steal_pointer (&error));
+}
+
+void
+sk_conflict_save_async (GtkWindow             *editor,
+                        const SkConflictHooks *hooks,
+                        SkRepository          *repository,
+                        SkRecord              *record,
+                        gboolean               create,
+                        GCancellable          *cancellable,
+                        GAsyncReadyCallback    callback,
+                        gpointer               user_data)
+{
+  GTask *task;
+  Save  *save;
+
+  g_return_if_fail (GTK_IS_WINDOW (editor));
+  g_return_if_fail (hooks != NULL);
+  g_return_if_fail (SK_IS_REPOSITORY (repository));
+  g_return_if_fail (SK_IS_CUSTOMER (record) || SK_IS_DISCOUNT_RULE (record)
+                    || SK_IS_CAMPAIGN (record));
+
+  task = g_task_new (editor, cancellable, callback, user_data);
+  g_task_set_source_tag (task, sk_conflict_save_async);
+  save = g_new0 (Save, 1);
+  save->hooks = hooks;
+  save->repository = g_object_ref (repository);
+  save->record = g_object_ref (record);
+  save->create = create;
+  g_task_set_task_data (task, save, (GDestroyNotify)save_free);
+  save_record (task);
+}
+
+gpointer
+sk_conflict_save_finish (GAsyncResult *result, gboolean *theirs_shown, GError **error)
+{
+  Save *save;
+
+  g_return_val_if_fail (g_async_result_is_tagged (result, sk_conflict_save_async), NULL);
+  save = g_task_get_task_data (G_TASK (result));
+  if (theirs_shown != NULL)
+    *theirs_shown = save->theirs_shown;
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

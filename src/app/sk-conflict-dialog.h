@@ -51,4 +51,31 @@ void     sk_conflict_resolve_async (GtkWindow          *parent,
                                     gpointer            user_data);
 gboolean sk_conflict_resolve_finish (GAsyncResult *result, gpointer *decided, GError **error);
 
+/* How an editor shows what saving through sk_conflict_save_async() meets. */
+typedef struct
+{
+  /* The form's error line says @error. */
+  void (*show_error) (GtkWindow *editor, const GError *error);
+  /* @record, the version decided on in a conflict, is the editor's now. */
+  void (*show_record) (GtkWindow *editor, SkRecord *record);
+} SkConflictHooks;
+
+/* An editor's save of @record (a customer, rule or campaign) through
+ * @repository; @create: a new one, which nobody else can have saved. When
+ * someone else saved it meanwhile (SK_ERROR_STALE) the editor shows the
+ * error, the user decides (sk_conflict_resolve_async), the editor shows the
+ * version decided on, and that is saved when it is to be. Finishing gives
+ * the record as stored, or NULL with the error; *theirs_shown: the user
+ * took the other version, which the editor shows now, so nothing is wrong
+ * with the form. */
+void     sk_conflict_save_async (GtkWindow             *editor,
+                                 const SkConflictHooks *hooks,
+                                 SkRepository          *repository,
+                                 SkRecord              *record,
+                                 gboolean               create,
+                                 GCancellable          *cancellable,
+                                 GAsyncReadyCallback    callback,
+                                 gpointer               user_data);
+gpointer sk_conflict_save_finish (GAsyncResult *result, gboolean *theirs_shown, GError **error);
+
 G_END_DECLS

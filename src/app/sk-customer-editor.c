@@ -198,42 +198,22 @@ fill_fields (SkCustomerEditor *self)
   gtk_editable_set_text (GTK_EDITABLE (self->children_row), kids->str);
 }
 
-static void customer_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data);
-
-/* Someone else's version, and the user's decision. */
 static void
-conflict_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+conflict_show_error (GtkWindow *editor, const GError *error)
 {
-  g_autoptr (GTask) task = user_data;
-  SkCustomerEditor *self = g_task_get_source_object (task);
-  g_autoptr (SkCustomer) decided = NULL;
-  g_autoptr (GError) error = NULL;
-  gboolean save = sk_conflict_resolve_finish (result, (gpointer *)&decided, &error);
-
-  /* The version decided on (mine, merged or theirs) is what the form shows. */
-  if (decided != NULL)
-    {
-      g_set_object (&self->customer, decided);
-      fill_fields (self);
-    }
-  if (save)
-    {
-      /* Saved over the other version (its version number). */
-      sk_repository_save_customer_async (self->repository, self->customer, FALSE, self->cancellable,
-                                         customer_stored_cb, g_steal_pointer (&task));
-      return;
-    }
-  self->saving = FALSE;
-  if (decided != NULL)
-    {
-      /* Theirs, shown: nothing wrong with the form. */
-      gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
-      mark_error (self, NULL);
-    }
-  else
-    show_error (self, error, NULL);
-  g_task_return_error (task, g_steal_pointer (&error));
+  show_error (SK_CUSTOMER_EDITOR (editor), error, NULL);
 }
+
+static void
+conflict_show_record (GtkWindow *editor, SkRecord *record)
+{
+  SkCustomerEditor *self = SK_CUSTOMER_EDITOR (editor);
+
+  g_set_object (&self->customer, SK_CUSTOMER (record));
+  fill_fields (self);
+}
+
+static const SkConflictHooks conflict_hooks = { conflict_show_error, conflict_show_record };
 
 static void
 customer_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -242,23 +222,23 @@ customer_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   SkCustomerEditor *self = g_task_get_source_object (task);
   g_autoptr (SkCustomer) saved = NULL;
   g_autoptr (GError) error = NULL;
+  gboolean theirs_shown = FALSE;
 
-  saved = sk_repository_save_customer_finish (SK_REPOSITORY (source), result, &error);
+  saved = sk_conflict_save_finish (result, &theirs_shown, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (g_error_matches (error, SK_ERROR, SK_ERROR_STALE) && !self->is_new)
+  self->saving = FALSE;
+  if (theirs_shown)
     {
-      /* Saved by someone else meanwhile (HQ's copy came with a sync):
-       * both versions, and the user decides. */
-      show_error (self, error, NULL);
-      sk_conflict_resolve_async (GTK_WINDOW (self), self->repository, SK_RECORD (self->customer),
-                                 self->cancellable, conflict_resolved_cb, g_steal_pointer (&task));
+      /* Theirs, shown: nothing wrong with the form. */
+      gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+      mark_error (self, NULL);
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  self->saving = FALSE;
   if (saved == NULL)
     {
       const char  *field = sk_error_get_field (error);
@@ -384,9 +364,9 @@ sk_customer_editor_save_async (SkCustomerEditor   *self,
   g_string_free (problems.messages, TRUE);
   /* The store checks the rest (unique phone and card) on a worker. */
   self->saving = TRUE;
-  sk_repository_save_customer_async (self->repository, self->customer, self->is_new,
-                                     self->cancellable, customer_stored_cb,
-                                     g_steal_pointer (&task));
+  sk_conflict_save_async (GTK_WINDOW (self), &conflict_hooks, self->repository,
+                          SK_RECORD (self->customer), self->is_new, self->cancellable,
+                          customer_stored_cb, g_steal_pointer (&task));
 }
 
 gboolean

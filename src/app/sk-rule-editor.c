@@ -340,36 +340,23 @@ show_error (SkRuleEditor *self, GtkWidget *bad, const char *message)
 }
 
 static void fill_form (SkRuleEditor *self);
-static void rule_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data);
 
-/* Someone else's version, and the user's decision. */
 static void
-conflict_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+conflict_show_error (GtkWindow *editor, const GError *error)
 {
-  g_autoptr (GTask) task = user_data;
-  SkRuleEditor *self = g_task_get_source_object (task);
-  g_autoptr (SkDiscountRule) decided = NULL;
-  g_autoptr (GError) error = NULL;
-  gboolean save = sk_conflict_resolve_finish (result, (gpointer *)&decided, &error);
-
-  /* The version decided on (mine, merged or theirs) is what the form shows. */
-  if (decided != NULL)
-    {
-      g_set_object (&self->rule, decided);
-      fill_form (self);
-    }
-  if (save)
-    {
-      /* Saved over the other version (its version number). */
-      sk_repository_save_rule_async (sk_app_repository (), self->rule, self->cancellable,
-                                     rule_stored_cb, g_steal_pointer (&task));
-      return;
-    }
-  self->saving = FALSE;
-  /* Theirs shown: nothing wrong with the form. */
-  show_error (self, NULL, decided != NULL ? NULL : error->message);
-  g_task_return_error (task, g_steal_pointer (&error));
+  show_error (SK_RULE_EDITOR (editor), NULL, error->message);
 }
+
+static void
+conflict_show_record (GtkWindow *editor, SkRecord *record)
+{
+  SkRuleEditor *self = SK_RULE_EDITOR (editor);
+
+  g_set_object (&self->rule, SK_DISCOUNT_RULE (record));
+  fill_form (self);
+}
+
+static const SkConflictHooks conflict_hooks = { conflict_show_error, conflict_show_record };
 
 static void
 rule_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -378,25 +365,19 @@ rule_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   SkRuleEditor *self = g_task_get_source_object (task);
   g_autoptr (SkDiscountRule) saved = NULL;
   g_autoptr (GError) error = NULL;
+  gboolean theirs_shown = FALSE;
 
-  saved = sk_repository_save_rule_finish (SK_REPOSITORY (source), result, &error);
+  saved = sk_conflict_save_finish (result, &theirs_shown, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (g_error_matches (error, SK_ERROR, SK_ERROR_STALE) && !self->is_new)
-    {
-      /* Saved by someone else meanwhile: both versions, the user decides. */
-      show_error (self, NULL, error->message);
-      sk_conflict_resolve_async (GTK_WINDOW (self), sk_app_repository (), SK_RECORD (self->rule),
-                                 self->cancellable, conflict_resolved_cb, g_steal_pointer (&task));
-      return;
-    }
   self->saving = FALSE;
   if (saved == NULL)
     {
-      show_error (self, NULL, error->message);
+      /* Theirs shown: nothing wrong with the form. */
+      show_error (self, NULL, theirs_shown ? NULL : error->message);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -433,8 +414,9 @@ sk_rule_editor_save_async (SkRuleEditor       *self,
       return;
     }
   self->saving = TRUE;
-  sk_repository_save_rule_async (sk_app_repository (), self->rule, self->cancellable,
-                                 rule_stored_cb, g_steal_pointer (&task));
+  sk_conflict_save_async (GTK_WINDOW (self), &conflict_hooks, sk_app_repository (),
+                          SK_RECORD (self->rule), self->is_new, self->cancellable, rule_stored_cb,
+                          g_steal_pointer (&task));
 }
 
 gboolean
