@@ -168,38 +168,29 @@ conflict_show_record (GtkWindow *editor, SkRecord *record)
   fill_fields (self);
 }
 
-static const SkConflictHooks conflict_hooks = { conflict_show_error, conflict_show_record };
-
+/* The save is over (not cancelled). */
 static void
-campaign_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+save_done (GtkWindow *editor, SkRecord *record, const GError *error, gboolean theirs_shown)
 {
-  g_autoptr (GTask) task = user_data;
-  SkCampaignEditor *self = g_task_get_source_object (task);
-  g_autoptr (SkCampaign) saved = NULL;
-  g_autoptr (GError) error = NULL;
-  gboolean theirs_shown = FALSE;
+  SkCampaignEditor *self = SK_CAMPAIGN_EDITOR (editor);
+  SkCampaign       *saved = (SkCampaign *)record;
 
-  saved = sk_conflict_save_finish (result, &theirs_shown, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
   self->saving = FALSE;
   if (saved == NULL)
     {
       /* Theirs shown: nothing wrong with the form. */
       gtk_label_set_text (self->error_label, error->message);
       gtk_widget_set_visible (GTK_WIDGET (self->error_label), !theirs_shown);
-      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   /* The copy as stored: its id and version for the next save. */
   g_set_object (&self->campaign, saved);
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
   g_signal_emit (self, signals[SAVED], 0, self->campaign);
-  g_task_return_boolean (task, TRUE);
 }
+
+static const SkConflictHooks conflict_hooks
+    = { conflict_show_error, conflict_show_record, save_done };
 
 void
 sk_campaign_editor_save_async (SkCampaignEditor   *self,
@@ -272,9 +263,9 @@ sk_campaign_editor_save_async (SkCampaignEditor   *self,
       return;
     }
   self->saving = TRUE;
-  sk_conflict_save_async (GTK_WINDOW (self), &conflict_hooks, self->repository,
-                          SK_RECORD (self->campaign), sk_record_get_id (self->campaign) == NULL,
-                          self->cancellable, campaign_stored_cb, g_steal_pointer (&task));
+  sk_conflict_save (g_steal_pointer (&task), &conflict_hooks, self->repository,
+                    SK_RECORD (self->campaign), sk_record_get_id (self->campaign) == NULL,
+                    self->cancellable);
 }
 
 gboolean

@@ -421,39 +421,56 @@ sk_conflict_resolve_finish (GAsyncResult *result, gpointer *decided, GError **er
 
 typedef struct
 {
+  GTask                 *task; /* the editor's */
   const SkConflictHooks *hooks;
   SkRepository          *repository;
   SkRecord              *record;
   gboolean               create;
+  GCancellable          *cancellable;
   gboolean               theirs_shown;
 } Save;
 
 static void
 save_free (Save *save)
 {
+  g_object_unref (save->task);
   g_object_unref (save->repository);
   g_object_unref (save->record);
+  g_clear_object (&save->cancellable);
   g_free (save);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Save, save_free)
+
+/* Tells the editor (unless cancelled) and completes its task. */
+static void
+save_done (Save *save, SkRecord *saved, GError *error)
+{
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    save->hooks->done (g_task_get_source_object (save->task), saved, error, save->theirs_shown);
+  if (saved != NULL)
+    g_task_return_boolean (save->task, TRUE);
+  else
+    g_task_return_error (save->task, error);
 }
 
 static void save_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data);
 
 /* The repository's save of the record's type. */
 static void
-save_record (GTask *task)
+save_record (Save *save)
 {
-  Save         *save = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
+  GCancellable *cancellable = save->cancellable;
 
   if (SK_IS_CUSTOMER (save->record))
     sk_repository_save_customer_async (save->repository, SK_CUSTOMER (save->record), save->create,
-                                       cancellable, save_stored_cb, task);
+                                       cancellable, save_stored_cb, save);
   else if (SK_IS_DISCOUNT_RULE (save->record))
     sk_repository_save_rule_async (save->repository, SK_DISCOUNT_RULE (save->record), cancellable,
-                                   save_stored_cb, task);
+                                   save_stored_cb, save);
   else
     sk_repository_save_campaign_async (save->repository, SK_CAMPAIGN (save->record), cancellable,
-                                       save_stored_cb, task);
+                                       save_stored_cb, save);
 }
 
 static gpointer
@@ -470,90 +487,73 @@ save_record_finish (SkRepository *repository, GAsyncResult *result, GError **err
 static void
 save_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (GTask) task = user_data;
-  Save *save = g_task_get_task_data (task);
+  g_autoptr (Save) save = user_data;
   g_autoptr (SkRecord) decided = NULL;
-  g_autoptr (GError) error = NULL;
+  GError  *error = NULL;
   gboolean again = sk_conflict_resolve_finish (result, (gpointer *)&decided, &error);
 
   /* The version decided on (mine, merged or theirs) is what the editor shows. */
   if (decided != NULL)
-    save->hooks->show_record (g_task_get_source_object (task), decided);
+    save->hooks->show_record (g_task_get_source_object (save->task), decided);
   if (again)
     {
       /* Saved over the other version (its version number). */
       g_set_object (&save->record, decided);
       save->create = FALSE;
-      save_record (g_steal_pointer (&task));
+      save_record (g_steal_pointer (&save));
       return;
     }
   save->theirs_shown = decided != NULL;
-  g_task_return_error (task, g_steal_pointer (&error));
+  save_done (save, NULL, error);
 }
 
 static void
 save_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (GTask) task = user_data;
-  Save *save = g_task_get_task_data (task);
-  g_autoptr (GError) error = NULL;
-  gpointer saved = save_record_finish (SK_REPOSITORY (source), result, &error);
+  g_autoptr (Save) save = user_data;
+  g_autoptr (SkRecord) saved = NULL;
+  GError *error = NULL;
 
-  if (saved != NULL)
-    g_task_return_pointer (task, saved, g_object_unref);
-  else if (g_error_matches (error, SK_ERROR, SK_ERROR_STALE) && !save->create)
+  saved = save_record_finish (SK_REPOSITORY (source), result, &error);
+  if (saved == NULL && g_error_matches (error, SK_ERROR, SK_ERROR_STALE) && !save->create)
     {
-      GtkWindow    *editor = g_task_get_source_object (task);
-      GCancellable *cancellable = g_task_get_cancellable (task);
+      Save      *asking = g_steal_pointer (&save);
+      GtkWindow *editor = g_task_get_source_object (asking->task);
 
       /* Saved by someone else meanwhile (HQ's copy came with a sync):
        * both versions, and the user decides. */
-      save->hooks->show_error (editor, error);
-      sk_conflict_resolve_async (editor, save->repository, save->record, cancellable,
-                                 save_resolved_cb, g_steal_pointer (&task));
+      asking->hooks->show_error (editor, error);
+      g_error_free (error);
+      sk_conflict_resolve_async (editor, asking->repository, asking->record, asking->cancellable,
+                                 save_resolved_cb, asking);
+      return;
     }
-  else
-    g_task_return_error (task, g_steal_pointer (&error));
+  save_done (save, saved, error);
 }
 
 void
-sk_conflict_save_async (GtkWindow             *editor,
-                        const SkConflictHooks *hooks,
-                        SkRepository          *repository,
-                        SkRecord              *record,
-                        gboolean               create,
-                        GCancellable          *cancellable,
-                        GAsyncReadyCallback    callback,
-                        gpointer               user_data)
+sk_conflict_save (GTask                 *task,
+                  const SkConflictHooks *hooks,
+                  SkRepository          *repository,
+                  SkRecord              *record,
+                  gboolean               create,
+                  GCancellable          *cancellable)
 {
-  GTask *task;
-  Save  *save;
+  Save *save;
 
-  g_return_if_fail (GTK_IS_WINDOW (editor));
+  g_return_if_fail (G_IS_TASK (task));
+  g_return_if_fail (GTK_IS_WINDOW (g_task_get_source_object (task)));
   g_return_if_fail (hooks != NULL);
   g_return_if_fail (SK_IS_REPOSITORY (repository));
   g_return_if_fail (SK_IS_CUSTOMER (record) || SK_IS_DISCOUNT_RULE (record)
                     || SK_IS_CAMPAIGN (record));
 
-  task = g_task_new (editor, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sk_conflict_save_async);
   save = g_new0 (Save, 1);
+  save->task = task;
   save->hooks = hooks;
   save->repository = g_object_ref (repository);
   save->record = g_object_ref (record);
   save->create = create;
-  g_task_set_task_data (task, save, (GDestroyNotify)save_free);
-  save_record (task);
-}
-
-gpointer
-sk_conflict_save_finish (GAsyncResult *result, gboolean *theirs_shown, GError **error)
-{
-  Save *save;
-
-  g_return_val_if_fail (g_async_result_is_tagged (result, sk_conflict_save_async), NULL);
-  save = g_task_get_task_data (G_TASK (result));
-  if (theirs_shown != NULL)
-    *theirs_shown = save->theirs_shown;
-  return g_task_propagate_pointer (G_TASK (result), error);
+  save->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  save_record (save);
 }

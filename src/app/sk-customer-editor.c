@@ -213,30 +213,19 @@ conflict_show_record (GtkWindow *editor, SkRecord *record)
   fill_fields (self);
 }
 
-static const SkConflictHooks conflict_hooks = { conflict_show_error, conflict_show_record };
-
+/* The save is over (not cancelled). */
 static void
-customer_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+save_done (GtkWindow *editor, SkRecord *record, const GError *error, gboolean theirs_shown)
 {
-  g_autoptr (GTask) task = user_data;
-  SkCustomerEditor *self = g_task_get_source_object (task);
-  g_autoptr (SkCustomer) saved = NULL;
-  g_autoptr (GError) error = NULL;
-  gboolean theirs_shown = FALSE;
+  SkCustomerEditor *self = SK_CUSTOMER_EDITOR (editor);
+  SkCustomer       *saved = (SkCustomer *)record;
 
-  saved = sk_conflict_save_finish (result, &theirs_shown, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
   self->saving = FALSE;
   if (theirs_shown)
     {
       /* Theirs, shown: nothing wrong with the form. */
       gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
       mark_error (self, NULL);
-      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   if (saved == NULL)
@@ -258,7 +247,6 @@ customer_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
             bad == self->card_row ? sk_record_get_string (self->customer, "card_number")
                                   : sk_record_get_string (self->customer, "phone"),
             self->cancellable, holder_found_cb, self);
-      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
@@ -267,8 +255,10 @@ customer_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_set_object (&self->customer, saved);
   self->is_new = FALSE;
   g_signal_emit (self, signals[SAVED], 0, self->customer);
-  g_task_return_boolean (task, TRUE);
 }
+
+static const SkConflictHooks conflict_hooks
+    = { conflict_show_error, conflict_show_record, save_done };
 
 void
 sk_customer_editor_save_async (SkCustomerEditor   *self,
@@ -364,9 +354,8 @@ sk_customer_editor_save_async (SkCustomerEditor   *self,
   g_string_free (problems.messages, TRUE);
   /* The store checks the rest (unique phone and card) on a worker. */
   self->saving = TRUE;
-  sk_conflict_save_async (GTK_WINDOW (self), &conflict_hooks, self->repository,
-                          SK_RECORD (self->customer), self->is_new, self->cancellable,
-                          customer_stored_cb, g_steal_pointer (&task));
+  sk_conflict_save (g_steal_pointer (&task), &conflict_hooks, self->repository,
+                    SK_RECORD (self->customer), self->is_new, self->cancellable);
 }
 
 gboolean

@@ -356,29 +356,18 @@ conflict_show_record (GtkWindow *editor, SkRecord *record)
   fill_form (self);
 }
 
-static const SkConflictHooks conflict_hooks = { conflict_show_error, conflict_show_record };
-
+/* The save is over (not cancelled). */
 static void
-rule_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+save_done (GtkWindow *editor, SkRecord *record, const GError *error, gboolean theirs_shown)
 {
-  g_autoptr (GTask) task = user_data;
-  SkRuleEditor *self = g_task_get_source_object (task);
-  g_autoptr (SkDiscountRule) saved = NULL;
-  g_autoptr (GError) error = NULL;
-  gboolean theirs_shown = FALSE;
+  SkRuleEditor   *self = SK_RULE_EDITOR (editor);
+  SkDiscountRule *saved = (SkDiscountRule *)record;
 
-  saved = sk_conflict_save_finish (result, &theirs_shown, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
   self->saving = FALSE;
   if (saved == NULL)
     {
       /* Theirs shown: nothing wrong with the form. */
       show_error (self, NULL, theirs_shown ? NULL : error->message);
-      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   show_error (self, NULL, NULL);
@@ -386,8 +375,10 @@ rule_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_set_object (&self->rule, saved);
   self->is_new = FALSE;
   g_signal_emit (self, signals[SAVED], 0, self->rule);
-  g_task_return_boolean (task, TRUE);
 }
+
+static const SkConflictHooks conflict_hooks
+    = { conflict_show_error, conflict_show_record, save_done };
 
 void
 sk_rule_editor_save_async (SkRuleEditor       *self,
@@ -414,9 +405,8 @@ sk_rule_editor_save_async (SkRuleEditor       *self,
       return;
     }
   self->saving = TRUE;
-  sk_conflict_save_async (GTK_WINDOW (self), &conflict_hooks, sk_app_repository (),
-                          SK_RECORD (self->rule), self->is_new, self->cancellable, rule_stored_cb,
-                          g_steal_pointer (&task));
+  sk_conflict_save (g_steal_pointer (&task), &conflict_hooks, sk_app_repository (),
+                    SK_RECORD (self->rule), self->is_new, self->cancellable);
 }
 
 gboolean
