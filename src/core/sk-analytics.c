@@ -997,6 +997,31 @@ static const SkMember campaign_members[] = {
   SK_MEMBER (SkCampaignFigures, INT64, spent),
 };
 
+void
+sk_chart_figures_free (SkChartFigures *figures)
+{
+  if (figures == NULL)
+    return;
+  g_clear_pointer (&figures->daily, g_array_unref);
+  g_clear_pointer (&figures->segments, g_array_unref);
+  g_clear_pointer (&figures->rules, g_array_unref);
+  g_free (figures);
+}
+
+SkChartFigures *
+sk_analytics_figures (
+    SkDatabase *db, gint64 from, gint64 to, const char *const *store_ids, GError **error)
+{
+  g_autoptr (SkChartFigures) f = g_new0 (SkChartFigures, 1);
+
+  if (!sk_analytics_summary (db, from, to, store_ids, &f->summary, error)
+      || (f->daily = sk_analytics_daily (db, from, to, store_ids, error)) == NULL
+      || (f->segments = sk_analytics_segments (db, error)) == NULL
+      || (f->rules = sk_analytics_rule_effectiveness (db, from, to, store_ids, error)) == NULL)
+    return NULL;
+  return g_steal_pointer (&f);
+}
+
 JsonNode *
 sk_summary_to_json (const SkSummary *s)
 {
@@ -1025,4 +1050,22 @@ JsonNode *
 sk_campaign_figures_to_json (const SkCampaignFigures *f)
 {
   return sk_json_from_struct (f, campaign_members, G_N_ELEMENTS (campaign_members));
+}
+
+JsonNode *
+sk_chart_figures_to_json (const SkChartFigures *f)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "summary");
+  json_builder_add_value (builder, sk_summary_to_json (&f->summary));
+  json_builder_set_member_name (builder, "daily");
+  json_builder_add_value (builder, sk_daily_to_json (f->daily));
+  json_builder_set_member_name (builder, "segments");
+  json_builder_add_value (builder, sk_segments_to_json (f->segments));
+  json_builder_set_member_name (builder, "rules");
+  json_builder_add_value (builder, sk_rule_stats_to_json (f->rules));
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
 }

@@ -90,4 +90,21 @@ JsonNode *sk_segments_to_json (GArray *counts);
 JsonNode *sk_rule_stats_to_json (GArray *stats);
 JsonNode *sk_campaign_figures_to_json (const SkCampaignFigures *figures);
 
+/* Every figure of a period: the charts' and the detailed analytics'. */
+typedef struct
+{
+  SkSummary summary;
+  GArray   *daily;    /* SkDailyPoint */
+  GArray   *segments; /* SkSegmentCount */
+  GArray   *rules;    /* SkRuleStats */
+} SkChartFigures;
+
+void sk_chart_figures_free (SkChartFigures *figures);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkChartFigures, sk_chart_figures_free)
+
+SkChartFigures *sk_analytics_figures (
+    SkDatabase *db, gint64 from, gint64 to, const char *const *store_ids, GError **error);
+/* {"summary", "daily", "segments", "rules"} */
+JsonNode *sk_chart_figures_to_json (const SkChartFigures *figures);
+
 G_END_DECLS

@@ -1094,17 +1094,6 @@ sk_repository_campaign_figures_finish (SkRepository *self, GAsyncResult *result,
   return finish (self, result, sk_repository_campaign_figures_async, error);
 }
 
-void
-sk_chart_figures_free (SkChartFigures *figures)
-{
-  if (figures == NULL)
-    return;
-  g_clear_pointer (&figures->daily, g_array_unref);
-  g_clear_pointer (&figures->segments, g_array_unref);
-  g_clear_pointer (&figures->rules, g_array_unref);
-  g_free (figures);
-}
-
 typedef struct
 {
   gint64 from;
@@ -1123,17 +1112,10 @@ static gpointer
 chart_figures_job (
     SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
-  Period            *p = job->data;
-  const char        *stores[] = { p->store_id, NULL };
-  const char *const *filter = p->store_id ? stores : NULL;
-  g_autoptr (SkChartFigures) f = g_new0 (SkChartFigures, 1);
+  Period     *p = job->data;
+  const char *stores[] = { p->store_id, NULL };
 
-  if (!sk_analytics_summary (db, p->from, p->to, filter, &f->summary, error)
-      || (f->daily = sk_analytics_daily (db, p->from, p->to, filter, error)) == NULL
-      || (f->segments = sk_analytics_segments (db, error)) == NULL
-      || (f->rules = sk_analytics_rule_effectiveness (db, p->from, p->to, filter, error)) == NULL)
-    return NULL;
-  return g_steal_pointer (&f);
+  return sk_analytics_figures (db, p->from, p->to, p->store_id ? stores : NULL, error);
 }
 
 void

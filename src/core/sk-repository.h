@@ -248,18 +248,8 @@ void sk_repository_campaign_figures_async (SkRepository       *self,
 SkCampaignFigures *
 sk_repository_campaign_figures_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
-/* The charts' figures of [@from, @to) in one store (NULL: all). */
-typedef struct
-{
-  SkSummary summary;
-  GArray   *daily;    /* SkDailyPoint */
-  GArray   *segments; /* SkSegmentCount */
-  GArray   *rules;    /* SkRuleStats */
-} SkChartFigures;
-
-void sk_chart_figures_free (SkChartFigures *figures);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkChartFigures, sk_chart_figures_free)
-
+/* The charts' figures (sk_analytics_figures) of [@from, @to) in one store
+ * (NULL: all). */
 void sk_repository_chart_figures_async (SkRepository       *self,
                                         gint64              from,
                                         gint64              to,

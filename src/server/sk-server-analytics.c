@@ -66,12 +66,8 @@ handle_detailed (SkRequest *r)
 {
   g_autoptr (JsonObject) object = sk_request_body_object (r);
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GArray) daily = NULL;
-  g_autoptr (GArray) segments = NULL;
-  g_autoptr (GArray) rules = NULL;
+  g_autoptr (SkChartFigures) figures = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonBuilder) builder = NULL;
-  SkSummary          summary;
   gint64             now = sk_time_now ();
   gint64             from = now - 30 * G_TIME_SPAN_DAY, to = now + G_TIME_SPAN_SECOND;
   JsonNode          *stores;
@@ -112,26 +108,11 @@ handle_detailed (SkRequest *r)
   g_ptr_array_add (ids, NULL);
   store_ids = (const char *const *)ids->pdata;
 
-  if (!sk_analytics_summary (r->db, from, to, store_ids, &summary, &error)
-      || (daily = sk_analytics_daily (r->db, from, to, store_ids, &error)) == NULL
-      || (segments = sk_analytics_segments (r->db, &error)) == NULL
-      || (rules = sk_analytics_rule_effectiveness (r->db, from, to, store_ids, &error)) == NULL)
-    {
-      sk_request_set_error (r, error);
-      return;
-    }
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "summary");
-  json_builder_add_value (builder, sk_summary_to_json (&summary));
-  json_builder_set_member_name (builder, "daily");
-  json_builder_add_value (builder, sk_daily_to_json (daily));
-  json_builder_set_member_name (builder, "segments");
-  json_builder_add_value (builder, sk_segments_to_json (segments));
-  json_builder_set_member_name (builder, "rules");
-  json_builder_add_value (builder, sk_rule_stats_to_json (rules));
-  json_builder_end_object (builder);
-  sk_request_reply (r, 200, json_builder_get_root (builder));
+  figures = sk_analytics_figures (r->db, from, to, store_ids, &error);
+  if (figures == NULL)
+    sk_request_set_error (r, error);
+  else
+    sk_request_reply (r, 200, sk_chart_figures_to_json (figures));
 }
 
 static void
