@@ -183,17 +183,15 @@ handle_template_preview (SkRequest *r)
 static void
 add_reach (JsonBuilder *b, const char *name, const SkReach *reach)
 {
+  static const SkMember members[] = {
+    SK_MEMBER (SkReach, INT64, customers),
+    SK_MEMBER (SkReach, INT64, email),
+    SK_MEMBER (SkReach, INT64, sms),
+    SK_MEMBER (SkReach, INT64, push),
+  };
+
   json_builder_set_member_name (b, name);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "customers");
-  json_builder_add_int_value (b, reach->customers);
-  json_builder_set_member_name (b, "email");
-  json_builder_add_int_value (b, reach->email);
-  json_builder_set_member_name (b, "sms");
-  json_builder_add_int_value (b, reach->sms);
-  json_builder_set_member_name (b, "push");
-  json_builder_add_int_value (b, reach->push);
-  json_builder_end_object (b);
+  sk_json_build_struct (b, reach, members, G_N_ELEMENTS (members));
 }
 
 static void
