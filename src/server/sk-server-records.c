@@ -146,142 +146,55 @@ handle_campaign_figures (SkRequest *r)
     sk_request_reply (r, 200, sk_campaign_figures_to_json (&figures));
 }
 
+/* The four routes of an editable record: its list (@plural) and a new one
+ * at @path, one (a @one) at @path/{id}; @writers create and update it. */
+/* clang-format off */
+#define EDITABLE_ROUTES(path, Schema, editable, plural, one, writers,                              \
+                        read_policy, create_policy, update_policy)                                 \
+  { .method = "GET", .pattern = path, .handler = handle_editable_list,                             \
+    .roles = SK_ROLES_ALL, .summary = plural, .response_schema = "page:" Schema,                   \
+    .query_params = "limit,cursor", .data = &editable, .policy = read_policy },                    \
+  { .method = "POST", .pattern = path, .handler = handle_editable_create,                          \
+    .roles = writers, .summary = "Create a " one, .request_schema = Schema,                        \
+    .response_schema = Schema, .flags = SK_ROUTE_WRITES, .data = &editable,                        \
+    .policy = create_policy },                                                                     \
+  { .method = "GET", .pattern = path "/*", .handler = handle_editable_get,                         \
+    .roles = SK_ROLES_ALL, .summary = "A " one, .response_schema = Schema,                         \
+    .data = &editable, .policy = read_policy },                                                    \
+  { .method = "PUT", .pattern = path "/*", .handler = handle_editable_update,                      \
+    .roles = writers, .summary = "Update a " one " (If-Match or version)",                         \
+    .request_schema = Schema, .response_schema = Schema, .flags = SK_ROUTE_WRITES,                 \
+    .data = &editable, .policy = update_policy }
+/* clang-format on */
+
 const SkRoute sk_server_records_routes[] = {
-  {
-      .method = "GET",
-      .pattern = "/api/discounts/rules",
-      .handler = handle_editable_list,
-      .roles = SK_ROLES_ALL,
-      .summary = "Discount rules",
-      .response_schema = "page:DiscountRule",
-      .query_params = "limit,cursor",
-      .data = &rules_editable,
-      .policy = P_CHAIN_READ ("rule"),
-  },
-  {
-      .method = "POST",
-      .pattern = "/api/discounts/rules",
-      .handler = handle_editable_create,
-      .roles = SK_ROLES_HQ,
-      .summary = "Create a rule",
-      .request_schema = "DiscountRule",
-      .response_schema = "DiscountRule",
-      .flags = SK_ROUTE_WRITES,
-      .data = &rules_editable,
-      .policy = P_HQ_CREATE ("rule"),
-  },
-  {
-      .method = "GET",
-      .pattern = "/api/discounts/rules/*",
-      .handler = handle_editable_get,
-      .roles = SK_ROLES_ALL,
-      .summary = "A rule",
-      .response_schema = "DiscountRule",
-      .data = &rules_editable,
-      .policy = P_CHAIN_READ ("rule"),
-  },
-  {
-      .method = "PUT",
-      .pattern = "/api/discounts/rules/*",
-      .handler = handle_editable_update,
-      .roles = SK_ROLES_HQ,
-      .summary = "Update a rule (If-Match or version)",
-      .request_schema = "DiscountRule",
-      .response_schema = "DiscountRule",
-      .flags = SK_ROUTE_WRITES,
-      .data = &rules_editable,
-      .policy = P_HQ_WRITE ("rule"),
-  },
-  {
-      .method = "GET",
-      .pattern = "/api/stores",
-      .handler = handle_editable_list,
-      .roles = SK_ROLES_ALL,
-      .summary = "Stores",
-      .response_schema = "page:Store",
-      .query_params = "limit,cursor",
-      .data = &stores_editable,
-      .policy = P_CHAIN_READ ("store"),
-  },
-  {
-      .method = "POST",
-      .pattern = "/api/stores",
-      .handler = handle_editable_create,
-      .roles = SK_ROLE_ADMIN,
-      .summary = "Create a store",
-      .request_schema = "Store",
-      .response_schema = "Store",
-      .flags = SK_ROUTE_WRITES,
-      .data = &stores_editable,
-      .policy = P_ADMIN_ONLY " An id already taken is 409 (POST never edits).",
-  },
-  {
-      .method = "GET",
-      .pattern = "/api/stores/*",
-      .handler = handle_editable_get,
-      .roles = SK_ROLES_ALL,
-      .summary = "A store",
-      .response_schema = "Store",
-      .data = &stores_editable,
-      .policy = P_CHAIN_READ ("store"),
-  },
-  {
-      .method = "PUT",
-      .pattern = "/api/stores/*",
-      .handler = handle_editable_update,
-      .roles = SK_ROLE_ADMIN,
-      .summary = "Update a store (If-Match or version)",
-      .request_schema = "Store",
-      .response_schema = "Store",
-      .flags = SK_ROUTE_WRITES,
-      .data = &stores_editable,
-      .policy = P_ADMIN_ONLY,
-  },
-  {
-      .method = "GET",
-      .pattern = "/api/campaigns",
-      .handler = handle_editable_list,
-      .roles = SK_ROLES_ALL,
-      .summary = "Campaigns",
-      .response_schema = "page:Campaign",
-      .query_params = "limit,cursor",
-      .data = &campaigns_editable,
-      .policy = P_CHAIN_READ ("campaign") " Stores see them read-only.",
-  },
-  {
-      .method = "POST",
-      .pattern = "/api/campaigns",
-      .handler = handle_editable_create,
-      .roles = SK_ROLES_HQ,
-      .summary = "Create a campaign",
-      .request_schema = "Campaign",
-      .response_schema = "Campaign",
-      .flags = SK_ROUTE_WRITES,
-      .data = &campaigns_editable,
-      .policy = P_HQ_CREATE ("campaign"),
-  },
-  {
-      .method = "GET",
-      .pattern = "/api/campaigns/*",
-      .handler = handle_editable_get,
-      .roles = SK_ROLES_ALL,
-      .summary = "A campaign",
-      .response_schema = "Campaign",
-      .data = &campaigns_editable,
-      .policy = P_CHAIN_READ ("campaign") " Stores see them read-only.",
-  },
-  {
-      .method = "PUT",
-      .pattern = "/api/campaigns/*",
-      .handler = handle_editable_update,
-      .roles = SK_ROLES_HQ,
-      .summary = "Update a campaign (If-Match or version)",
-      .request_schema = "Campaign",
-      .response_schema = "Campaign",
-      .flags = SK_ROUTE_WRITES,
-      .data = &campaigns_editable,
-      .policy = P_HQ_WRITE ("campaign"),
-  },
+  EDITABLE_ROUTES ("/api/discounts/rules",
+                   "DiscountRule",
+                   rules_editable,
+                   "Discount rules",
+                   "rule",
+                   SK_ROLES_HQ,
+                   P_CHAIN_READ ("rule"),
+                   P_HQ_CREATE ("rule"),
+                   P_HQ_WRITE ("rule")),
+  EDITABLE_ROUTES ("/api/stores",
+                   "Store",
+                   stores_editable,
+                   "Stores",
+                   "store",
+                   SK_ROLE_ADMIN,
+                   P_CHAIN_READ ("store"),
+                   P_ADMIN_ONLY " An id already taken is 409 (POST never edits).",
+                   P_ADMIN_ONLY),
+  EDITABLE_ROUTES ("/api/campaigns",
+                   "Campaign",
+                   campaigns_editable,
+                   "Campaigns",
+                   "campaign",
+                   SK_ROLES_HQ,
+                   P_CHAIN_READ ("campaign") " Stores see them read-only.",
+                   P_HQ_CREATE ("campaign"),
+                   P_HQ_WRITE ("campaign")),
   {
       .method = "GET",
       .pattern = "/api/campaigns/*/figures",
