@@ -154,6 +154,22 @@ gpointer    sk_request_body_record (SkRequest *r, GType type);
 gboolean    sk_request_body_update (SkRequest *r, gpointer record);
 gboolean    sk_request_if_match_version (SkRequest *r, gint64 *version);
 
+/* Records HQ edits (rules, stores, campaigns, products) share their
+ * handlers (sk-server-records.c); the route's data says which record,
+ * through functions of these exact types. */
+typedef struct
+{
+  GType (*get_type) (void);
+  SkRecord *(*get) (SkDatabase *db, const char *key, GError **error);
+  gboolean (*save) (SkDatabase *db, SkRecord *record, GError **error);
+  GPtrArray *(*list) (SkDatabase *db, GError **error); /* NULL: listed by a route of its own */
+  const char *key; /* the property the path's key stays in on an update (NULL: the id) */
+} SkEditable;
+
+void sk_editable_handle_create (SkRequest *r);
+void sk_editable_handle_get (SkRequest *r);
+void sk_editable_handle_update (SkRequest *r);
+
 /* The routes of each area (sk-server-<area>.c). */
 extern const SkRoute sk_server_accounts_routes[];
 extern const guint   sk_server_accounts_routes_n;

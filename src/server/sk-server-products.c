@@ -29,54 +29,26 @@ handle_products_list (SkRequest *r)
     sk_request_reply_items (r, products, next);
 }
 
-static void
-handle_product_create (SkRequest *r)
-{
-  g_autoptr (SkProduct) product = sk_request_body_record (r, SK_TYPE_PRODUCT);
-  g_autoptr (GError) error = NULL;
+/* Products as SkEditable (sk-server-private.h): the SKU is the key. */
 
-  if (product == NULL)
-    return;
-  /* POST creates: a SKU already taken is a conflict, never an edit. */
-  g_object_set (product, "version", (gint64)0, NULL);
-  if (!sk_database_save_product (r->db, product, &error))
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_record (r, 201, product);
+static SkRecord *
+get_product (SkDatabase *db, const char *sku, GError **error)
+{
+  return SK_RECORD (sk_database_get_product (db, sku, error));
 }
 
-static void
-handle_product_get (SkRequest *r)
+static gboolean
+save_product (SkDatabase *db, SkRecord *record, GError **error)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SkProduct) product = sk_database_get_product (r->db, sk_request_arg (r, 0), &error);
-
-  if (product == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_record (r, 200, product);
+  return sk_database_save_product (db, SK_PRODUCT (record), error);
 }
 
-static void
-handle_product_update (SkRequest *r)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (SkProduct) product = sk_database_get_product (r->db, sk_request_arg (r, 0), &error);
-
-  if (product == NULL)
-    {
-      sk_request_set_error (r, error);
-      return;
-    }
-  if (!sk_request_body_update (r, product))
-    return;
-  /* The SKU is the product's key, as an id is a record's. */
-  g_object_set (product, "sku", sk_request_arg (r, 0), NULL);
-  if (!sk_database_save_product (r->db, product, &error))
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_record (r, 200, product);
-}
+static const SkEditable products_editable = {
+  .get_type = sk_product_get_type,
+  .get = get_product,
+  .save = save_product,
+  .key = "sku",
+};
 
 static void
 handle_product_delete (SkRequest *r)
@@ -149,12 +121,13 @@ const SkRoute sk_server_products_routes[] = {
   {
       .method = "POST",
       .pattern = "/api/products",
-      .handler = handle_product_create,
+      .handler = sk_editable_handle_create,
       .roles = SK_ROLE_ADMIN,
       .summary = "Create a product",
       .request_schema = "Product",
       .response_schema = "Product",
       .flags = SK_ROUTE_WRITES,
+      .data = &products_editable,
       .policy = P_PRODUCT_WRITE " A SKU already taken is 409 (POST never edits).",
   },
   {
@@ -172,21 +145,23 @@ const SkRoute sk_server_products_routes[] = {
   {
       .method = "GET",
       .pattern = "/api/products/*",
-      .handler = handle_product_get,
+      .handler = sk_editable_handle_get,
       .roles = SK_ROLES_ALL,
       .summary = "A product, by SKU",
       .response_schema = "Product",
+      .data = &products_editable,
       .policy = P_CHAIN_READ ("product"),
   },
   {
       .method = "PUT",
       .pattern = "/api/products/*",
-      .handler = handle_product_update,
+      .handler = sk_editable_handle_update,
       .roles = SK_ROLE_ADMIN,
       .summary = "Update a product (If-Match or version)",
       .request_schema = "Product",
       .response_schema = "Product",
       .flags = SK_ROUTE_WRITES,
+      .data = &products_editable,
       .policy = P_PRODUCT_WRITE,
   },
   {

@@ -1,4 +1,5 @@
-/* sk-server-records.c: the records HQ edits: discount rules, stores, campaigns.
+/* sk-server-records.c: the records HQ edits: discount rules, stores, campaigns,
+ * and the handlers they share with products.
  * Handlers run in a worker thread with that thread's own SkDatabase.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "skidka-server"
@@ -8,15 +9,7 @@
 #include "sk-analytics.h"
 #include "sk-server-private.h"
 
-/* Editable records: rules, stores and campaigns share their four handlers;
- * the route's data says which, through functions of these exact types. */
-typedef struct
-{
-  GType (*get_type) (void);
-  SkRecord *(*get) (SkDatabase *db, const char *id, GError **error);
-  gboolean (*save) (SkDatabase *db, SkRecord *record, GError **error);
-  GPtrArray *(*list) (SkDatabase *db, GError **error);
-} Editable;
+/* Rules, stores and campaigns as SkEditable (sk-server-private.h). */
 
 static SkRecord *
 get_rule (SkDatabase *db, const char *id, GError **error)
@@ -54,19 +47,19 @@ save_campaign (SkDatabase *db, SkRecord *record, GError **error)
   return sk_database_save_campaign (db, SK_CAMPAIGN (record), error);
 }
 
-static const Editable rules_editable = {
+static const SkEditable rules_editable = {
   sk_discount_rule_get_type,
   get_rule,
   save_rule,
   sk_database_list_rules,
 };
-static const Editable stores_editable = {
+static const SkEditable stores_editable = {
   sk_store_get_type,
   get_store,
   save_store,
   sk_database_list_stores,
 };
-static const Editable campaigns_editable = {
+static const SkEditable campaigns_editable = {
   sk_campaign_get_type,
   get_campaign,
   save_campaign,
@@ -76,24 +69,24 @@ static const Editable campaigns_editable = {
 static void
 handle_editable_list (SkRequest *r)
 {
-  const Editable *e = r->route->data;
+  const SkEditable *e = r->route->data;
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) records = e->list (r->db, &error);
 
   sk_request_reply_list (r, records, error);
 }
 
-static void
-handle_editable_create (SkRequest *r)
+void
+sk_editable_handle_create (SkRequest *r)
 {
-  const Editable *e = r->route->data;
+  const SkEditable *e = r->route->data;
   g_autoptr (SkRecord) record = sk_request_body_record (r, e->get_type ());
   g_autoptr (GError) error = NULL;
 
   if (record == NULL)
     return;
-  /* POST creates: with version 0 the save inserts, and an id already
-   * taken is a conflict instead of an edit that skipped If-Match. */
+  /* POST creates: with version 0 the save inserts, and an id (or SKU)
+   * already taken is a conflict instead of an edit that skipped If-Match. */
   g_object_set (record, "version", (gint64)0, NULL);
   if (!e->save (r->db, record, &error))
     sk_request_set_error (r, error);
@@ -101,10 +94,10 @@ handle_editable_create (SkRequest *r)
     sk_request_reply_record (r, 201, record);
 }
 
-static void
-handle_editable_get (SkRequest *r)
+void
+sk_editable_handle_get (SkRequest *r)
 {
-  const Editable *e = r->route->data;
+  const SkEditable *e = r->route->data;
   g_autoptr (GError) error = NULL;
   g_autoptr (SkRecord) record = e->get (r->db, sk_request_arg (r, 0), &error);
 
@@ -114,18 +107,24 @@ handle_editable_get (SkRequest *r)
     sk_request_reply_record (r, 200, record);
 }
 
-static void
-handle_editable_update (SkRequest *r)
+void
+sk_editable_handle_update (SkRequest *r)
 {
-  const Editable *e = r->route->data;
+  const SkEditable *e = r->route->data;
   g_autoptr (GError) error = NULL;
   g_autoptr (SkRecord) record = e->get (r->db, sk_request_arg (r, 0), &error);
 
   if (record == NULL)
-    sk_request_set_error (r, error);
-  else if (!sk_request_body_update (r, record))
+    {
+      sk_request_set_error (r, error);
+      return;
+    }
+  if (!sk_request_body_update (r, record))
     return;
-  else if (!e->save (r->db, record, &error))
+  /* A key that is a field (a product's SKU) stays the path's. */
+  if (e->key != NULL)
+    g_object_set (record, e->key, sk_request_arg (r, 0), NULL);
+  if (!e->save (r->db, record, &error))
     sk_request_set_error (r, error);
   else
     sk_request_reply_record (r, 200, record);
@@ -154,14 +153,14 @@ handle_campaign_figures (SkRequest *r)
   { .method = "GET", .pattern = path, .handler = handle_editable_list,                             \
     .roles = SK_ROLES_ALL, .summary = plural, .response_schema = "page:" Schema,                   \
     .query_params = "limit,cursor", .data = &editable, .policy = read_policy },                    \
-  { .method = "POST", .pattern = path, .handler = handle_editable_create,                          \
+  { .method = "POST", .pattern = path, .handler = sk_editable_handle_create,                          \
     .roles = writers, .summary = "Create a " one, .request_schema = Schema,                        \
     .response_schema = Schema, .flags = SK_ROUTE_WRITES, .data = &editable,                        \
     .policy = create_policy },                                                                     \
-  { .method = "GET", .pattern = path "/*", .handler = handle_editable_get,                         \
+  { .method = "GET", .pattern = path "/*", .handler = sk_editable_handle_get,                         \
     .roles = SK_ROLES_ALL, .summary = "A " one, .response_schema = Schema,                         \
     .data = &editable, .policy = read_policy },                                                    \
-  { .method = "PUT", .pattern = path "/*", .handler = handle_editable_update,                      \
+  { .method = "PUT", .pattern = path "/*", .handler = sk_editable_handle_update,                      \
     .roles = writers, .summary = "Update a " one " (If-Match or version)",                         \
     .request_schema = Schema, .response_schema = Schema, .flags = SK_ROUTE_WRITES,                 \
     .data = &editable, .policy = update_policy }
