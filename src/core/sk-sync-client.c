@@ -18,6 +18,7 @@
 #include <libsoup/soup.h>
 
 #include "sk-change-feed.h"
+#include "sk-database-private.h"
 #include "sk-database.h"
 #include "sk-error.h"
 #include "sk-record.h"
@@ -693,6 +694,12 @@ sync_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
 
   outcome->summary = g_new0 (SkSyncSummary, 1);
   db = sk_database_open (job->database_path, &outcome->error);
+  /* What this connection writes, HQ has: pulled pages (their cursor goes
+   * with them) and the removal of acknowledged events (pushed again, they
+   * are answered as duplicates). Its commits need not wait for the disk;
+   * a power cut may only take the last of them back. */
+  if (db != NULL && sk_db_is_sqlite (db))
+    sk_db_exec_script (db, "PRAGMA synchronous = NORMAL", NULL);
   if (db != NULL)
     {
       g_autofree char *agent = g_strdup_printf ("skidka/%s", PACKAGE_VERSION);
