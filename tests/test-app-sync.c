@@ -63,12 +63,9 @@ static struct
 static void
 hq_start (guint port)
 {
-  SkServerConfig *config = sk_server_config_new ();
+  SkServerConfig *config = sk_test_server_config (hq.path, 2);
 
-  g_free (config->database);
-  config->database = g_strdup (hq.path);
   config->port = port;
-  config->workers = 2;
   hq.server = sk_test_server_start (config);
   hq.port = sk_test_server_get_port (hq.server);
 }
@@ -443,7 +440,7 @@ test_restart (AppFixture *f, gconstpointer data)
 static void
 test_sign_in_tls (AppFixture *f, gconstpointer data)
 {
-  SkServerConfig  *config = sk_server_config_new ();
+  SkServerConfig  *config = sk_test_server_config (hq.path, 0);
   SkTestServer    *server;
   g_autofree char *url = NULL;
   g_autofree char *words = format_words (
@@ -451,9 +448,6 @@ test_sign_in_tls (AppFixture *f, gconstpointer data)
       "the address, or ask the administrator to fix the server's certificate.");
   SkConnectWindow *window;
 
-  g_free (config->database);
-  config->database = g_strdup (hq.path);
-  config->port = 0;
   config->tls_certificate
       = g_test_build_filename (G_TEST_DIST, "data", "tls-self-signed.crt", NULL);
   config->tls_key = g_test_build_filename (G_TEST_DIST, "data", "tls-self-signed.key", NULL);

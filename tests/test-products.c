@@ -69,35 +69,11 @@ import (int who, const char *csv)
   return request ("POST", "/api/products/import", who, "text/csv", csv, NULL);
 }
 
-static JsonObject *
-obj (SkTestReply *reply)
-{
-  g_assert_nonnull (reply->node);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (reply->node));
-  return json_node_get_object (reply->node);
-}
-
-static void
-assert_status (SkTestReply *reply, guint status)
-{
-  if (reply->status != status)
-    g_error ("expected %u, got %u: %s", status, reply->status,
-             reply->node ? json_to_string (reply->node, FALSE) : "(no body)");
-}
-
-/* An error answer: its status, code and (if given) field. */
-static void
-assert_error (SkTestReply *reply, guint status, const char *code, const char *field)
-{
-  JsonObject *error;
-
-  assert_status (reply, status);
-  error = json_object_get_object_member (obj (reply), "error");
-  g_assert_nonnull (error);
-  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, code);
-  if (field != NULL)
-    g_assert_cmpstr (json_object_get_string_member (error, "field"), ==, field);
-}
+/* Short names for the shared checks (sk-test-server.h). */
+#define obj           sk_test_reply_object
+#define num           sk_test_reply_int
+#define assert_error  sk_test_assert_error
+#define assert_status sk_test_assert_status
 
 static const char *
 str (SkTestReply *reply, const char *member)
@@ -105,12 +81,6 @@ str (SkTestReply *reply, const char *member)
   JsonNode *node = json_object_get_member (obj (reply), member);
 
   return node != NULL && !JSON_NODE_HOLDS_NULL (node) ? json_node_get_string (node) : NULL;
-}
-
-static gint64
-num (SkTestReply *reply, const char *member)
-{
-  return json_object_get_int_member (obj (reply), member);
 }
 
 /* HQ's database */
@@ -793,8 +763,7 @@ setup (void)
       = { "admin-pass", "marketing-pass", "manager-pass", "cashier-pass" };
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = sk_test_store_new ("P1", "Products store");
-  char           *uri;
-  SkServerConfig *config = sk_server_config_new ();
+  char *uri;
 
   env.dir = g_dir_make_tmp ("skidka-products-XXXXXX", &error);
   g_assert_no_error (error);
@@ -813,11 +782,7 @@ setup (void)
       g_assert_no_error (error);
     }
 
-  g_free (config->database);
-  config->database = g_strdup (env.path);
-  config->port = 0;
-  config->workers = 2;
-  env.server = sk_test_server_start (config);
+  env.server = sk_test_server_start (sk_test_server_config (env.path, 2));
   env.port = sk_test_server_get_port (env.server);
   env.url = g_strdup_printf ("http://127.0.0.1:%u", env.port);
   env.session = soup_session_new ();

@@ -102,49 +102,16 @@ call (const char *method, const char *path, int who, const char *body)
                     body ? strlen (body) : 0, NULL);
 }
 
-static JsonObject *
-obj (Reply *reply)
-{
-  g_assert_nonnull (reply->node);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (reply->node));
-  return json_node_get_object (reply->node);
-}
+/* Short names for the shared checks (sk-test-server.h). */
+#define obj           sk_test_reply_object
+#define num           sk_test_reply_int
+#define assert_error  sk_test_assert_error
+#define assert_status sk_test_assert_status
 
 static const char *
 str (Reply *reply, const char *member)
 {
   return json_object_get_string_member (obj (reply), member);
-}
-
-static gint64
-num (Reply *reply, const char *member)
-{
-  return json_object_get_int_member (obj (reply), member);
-}
-
-/* Asserts an error reply: status, code and (when given) field. */
-static void
-assert_error (Reply *reply, guint status, const char *code, const char *field)
-{
-  JsonObject *error;
-
-  if (reply->status != status)
-    g_error ("expected %u, got %u: %s", status, reply->status,
-             reply->node ? json_to_string (reply->node, FALSE) : "(no body)");
-  error = json_object_get_object_member (obj (reply), "error");
-  g_assert_nonnull (error);
-  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, code);
-  g_assert_nonnull (json_object_get_string_member (error, "message"));
-  if (field != NULL)
-    g_assert_cmpstr (json_object_get_string_member (error, "field"), ==, field);
-}
-
-static void
-assert_status (Reply *reply, guint status)
-{
-  if (reply->status != status)
-    g_error ("expected %u, got %u: %s", status, reply->status,
-             reply->node ? json_to_string (reply->node, FALSE) : "(no body)");
 }
 
 /* call () that must answer with this error (see assert_error). */
@@ -1574,11 +1541,8 @@ typedef struct
 static void
 second_server_start (SecondServer *second, const char *certificate, const char *key)
 {
-  SkServerConfig *config = sk_server_config_new ();
+  SkServerConfig *config = sk_test_server_config (env.path, 0);
 
-  g_free (config->database);
-  config->database = g_strdup (env.path);
-  config->port = 0;
   config->tls_certificate = g_strdup (certificate);
   config->tls_key = g_strdup (key);
   second->server = sk_test_server_start (config);
@@ -4357,12 +4321,8 @@ setup (void)
     }
 
   {
-    SkServerConfig *config = sk_server_config_new ();
+    SkServerConfig *config = sk_test_server_config (env.path, 8);
 
-    g_free (config->database);
-    config->database = g_strdup (env.path);
-    config->port = 0;
-    config->workers = 8;
     config->trusted_proxies = g_strsplit ("127.0.0.1", ";", -1);
     env.server = sk_test_server_start (config);
     env.port = sk_test_server_get_port (env.server);

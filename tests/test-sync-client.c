@@ -577,16 +577,8 @@ setup (void)
   user = sk_auth_create_user (env.db, "cashier1", "cashier-pass", "cashier", env.store, &error);
   g_assert_no_error (error);
 
-  {
-    SkServerConfig *config = sk_server_config_new ();
-
-    g_free (config->database);
-    config->database = g_strdup (env.path);
-    config->port = 0;
-    config->workers = 2;
-    env.server = sk_test_server_start (config);
-    env.port = sk_test_server_get_port (env.server);
-  }
+  env.server = sk_test_server_start (sk_test_server_config (env.path, 2));
+  env.port = sk_test_server_get_port (env.server);
   env.url = g_strdup_printf ("http://127.0.0.1:%u", env.port);
 }
 

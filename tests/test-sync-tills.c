@@ -1464,8 +1464,7 @@ int
 main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  SkServerConfig *config;
-  int             status;
+  int status;
 
   g_test_init (&argc, &argv, NULL);
   sk_postgres_init ();
@@ -1477,12 +1476,7 @@ main (int argc, char **argv)
   g_assert_no_error (error);
   g_test_message ("HQ's backend: %s", sk_database_get_backend_name (env.db));
   hq_prepare (env.db, &env.hq);
-  config = sk_server_config_new ();
-  g_free (config->database);
-  config->database = g_strdup (env.path);
-  config->port = 0;
-  config->workers = 4;
-  env.server = sk_test_server_start (config);
+  env.server = sk_test_server_start (sk_test_server_config (env.path, 4));
   env.url = g_strdup_printf ("http://127.0.0.1:%u", sk_test_server_get_port (env.server));
 
   g_test_add_func ("/sync-tills/two-tills", test_two_tills);
