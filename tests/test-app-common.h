@@ -155,6 +155,10 @@ app_fixture_teardown (AppFixture *f, gconstpointer data)
   g_free (f->dir);
 }
 
+/* Adds the test @func at @path, run on a fixture with the demo chain. */
+#define app_test_add(path, func)                                                                   \
+  g_test_add ((path), AppFixture, NULL, app_fixture_setup, (func), app_fixture_teardown)
+
 /* The message dialog on screen (a question, a form), or NULL. */
 static inline AdwMessageDialog *
 app_find_dialog (void)

@@ -645,19 +645,12 @@ int
 main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
-  g_test_add ("/app/customers/model", AppFixture, NULL, app_fixture_setup, test_model,
-              app_fixture_teardown);
-  g_test_add ("/app/customers/pages", AppFixture, NULL, app_fixture_setup, test_pages,
-              app_fixture_teardown);
-  g_test_add ("/app/customers/drag", AppFixture, NULL, app_fixture_setup, test_drag,
-              app_fixture_teardown);
-  g_test_add ("/app/customers/view", AppFixture, NULL, app_fixture_setup, test_view,
-              app_fixture_teardown);
-  g_test_add ("/app/customers/adjust-dialog", AppFixture, NULL, app_fixture_setup,
-              test_adjust_dialog, app_fixture_teardown);
-  g_test_add ("/app/customers/editor", AppFixture, NULL, app_fixture_setup, test_editor,
-              app_fixture_teardown);
-  g_test_add ("/app/customers/changed-only", AppFixture, NULL, app_fixture_setup, test_changed_only,
-              app_fixture_teardown);
+  app_test_add ("/app/customers/model", test_model);
+  app_test_add ("/app/customers/pages", test_pages);
+  app_test_add ("/app/customers/drag", test_drag);
+  app_test_add ("/app/customers/view", test_view);
+  app_test_add ("/app/customers/adjust-dialog", test_adjust_dialog);
+  app_test_add ("/app/customers/editor", test_editor);
+  app_test_add ("/app/customers/changed-only", test_changed_only);
   return g_test_run ();
 }

@@ -117,10 +117,8 @@ int
 main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
-  g_test_add ("/app/window/views", AppFixture, NULL, app_fixture_setup, test_views,
-              app_fixture_teardown);
-  g_test_add ("/app/window/roles", AppFixture, NULL, app_fixture_setup, test_roles,
-              app_fixture_teardown);
+  app_test_add ("/app/window/views", test_views);
+  app_test_add ("/app/window/roles", test_roles);
   g_test_add ("/app/window/first-run", AppFixture, "empty", app_fixture_setup, test_first_run,
               app_fixture_teardown);
   g_test_add ("/app/window/load-demo", AppFixture, "empty", app_fixture_setup, test_load_demo,
