@@ -141,6 +141,12 @@ sk_test_server_get_port (SkTestServer *self)
   return sk_test_loop_get_port (self->loop);
 }
 
+char *
+sk_test_server_get_url (SkTestServer *self)
+{
+  return g_strdup_printf ("http://127.0.0.1:%u", sk_test_server_get_port (self));
+}
+
 void
 sk_test_server_stop (SkTestServer *self)
 {

@@ -34,6 +34,8 @@ SkServerConfig *sk_test_server_config (const char *database, guint workers);
  * own, and returns once it listens. */
 SkTestServer *sk_test_server_start (SkServerConfig *config);
 guint         sk_test_server_get_port (SkTestServer *self);
+/* Its address: http://127.0.0.1:port. */
+char *sk_test_server_get_url (SkTestServer *self);
 /* Stops the server, waits for its thread and frees everything. */
 void sk_test_server_stop (SkTestServer *self);
 

@@ -105,7 +105,7 @@ hq_setup (void)
   user = sk_auth_create_user (hq.db, "manager1", "manager-pass", "manager", hq.store, &error);
   g_assert_no_error (error);
   hq_start (0);
-  hq.url = g_strdup_printf ("http://127.0.0.1:%u", hq.port);
+  hq.url = sk_test_server_get_url (hq.server);
 }
 
 /* A PNG of @widget once a stack's transition is over. */

@@ -221,14 +221,9 @@ static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *uri = sk_test_postgres_database ();
   g_autofree char *template = NULL;
 
-  f->dir = g_dir_make_tmp ("skidka-delivery-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->database = uri != NULL ? g_steal_pointer (&uri) : g_build_filename (f->dir, "hq.db", NULL);
-  f->db = sk_database_open (f->database, &error);
-  g_assert_no_error (error);
+  f->db = sk_test_open_hq ("skidka-delivery-XXXXXX", &f->dir, &f->database);
   f->store = sk_test_store_new ("MSK", "Moscow");
   sk_test_set_string (&f->store->timezone, "Europe/Moscow");
   g_assert_true (sk_database_save_store (f->db, f->store, &error));

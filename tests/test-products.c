@@ -763,15 +763,8 @@ setup (void)
       = { "admin-pass", "marketing-pass", "manager-pass", "cashier-pass" };
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = sk_test_store_new ("P1", "Products store");
-  char *uri;
 
-  env.dir = g_dir_make_tmp ("skidka-products-XXXXXX", &error);
-  g_assert_no_error (error);
-  uri = sk_test_postgres_database ();
-  env.path = uri != NULL ? uri : g_build_filename (env.dir, "hq.db", NULL);
-  env.db = sk_database_open (env.path, &error);
-  g_assert_no_error (error);
-  g_test_message ("HQ's backend: %s", sk_database_get_backend_name (env.db));
+  env.db = sk_test_open_hq ("skidka-products-XXXXXX", &env.dir, &env.path);
   g_assert_true (sk_database_save_store (env.db, store, &error));
   g_assert_no_error (error);
   env.store = g_strdup (sk_record_get_id (store));
@@ -784,7 +777,7 @@ setup (void)
 
   env.server = sk_test_server_start (sk_test_server_config (env.path, 2));
   env.port = sk_test_server_get_port (env.server);
-  env.url = g_strdup_printf ("http://127.0.0.1:%u", env.port);
+  env.url = sk_test_server_get_url (env.server);
   env.session = soup_session_new ();
   for (int i = 0; i < N_ROLES; i++)
     {

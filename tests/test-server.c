@@ -37,16 +37,6 @@ static struct
   char         *token[5]; /* admin, marketing, manager1, cashier1, manager2 */
 } env;
 
-/* A new, empty database: a file in @dir, or, when the suite runs under
- * tests/with-postgres.sh, a new schema on that server. */
-static char *
-new_database (const char *dir, const char *name)
-{
-  char *uri = sk_test_postgres_database ();
-
-  return uri != NULL ? uri : g_build_filename (dir, name, NULL);
-}
-
 enum
 {
   ADMIN,
@@ -1897,7 +1887,7 @@ test_connection_limits (void)
     }
   dir = g_dir_make_tmp ("skidka-server-limits-XXXXXX", &error);
   g_assert_no_error (error);
-  db = new_database (dir, "hq.db");
+  db = sk_test_database_location (dir, "hq.db");
   conf = g_build_filename (dir, "hq.conf", NULL);
   conf_text = g_strdup_printf ("[server]\naddress=127.0.0.1\nport=0\nworkers=2\nheader-timeout=3\n"
                                "[database]\npath=%s\n[log]\nlevel=info\n",
@@ -2038,7 +2028,7 @@ test_program (void)
     }
   dir = g_dir_make_tmp ("skidka-server-program-XXXXXX", &error);
   g_assert_no_error (error);
-  db = new_database (dir, "hq.db");
+  db = sk_test_database_location (dir, "hq.db");
   conf = g_build_filename (dir, "hq.conf", NULL);
   conf_text = g_strdup_printf (
       "[server]\naddress=127.0.0.1\nport=0\n[database]\npath=%s\n[log]\nlevel=info\n", db);
@@ -4298,12 +4288,7 @@ setup (void)
   };
   guint i;
 
-  env.dir = g_dir_make_tmp ("skidka-server-XXXXXX", &error);
-  g_assert_no_error (error);
-  env.path = new_database (env.dir, "server.db");
-  env.db = sk_database_open (env.path, &error);
-  g_assert_no_error (error);
-  g_test_message ("Database backend: %s", sk_database_get_backend_name (env.db));
+  env.db = sk_test_open_hq ("skidka-server-XXXXXX", &env.dir, &env.path);
 
   g_object_set (s1, "code", "S1", "name", "Store one", NULL);
   g_object_set (s2, "code", "S2", "name", "Store two", NULL);

@@ -565,12 +565,7 @@ setup (void)
   g_autoptr (SkStore) store = sk_test_store_new ("S1", "Store one");
   g_autofree char *user = NULL;
 
-  env.dir = g_dir_make_tmp ("skidka-sync-client-XXXXXX", &error);
-  g_assert_no_error (error);
-  env.path = sk_test_database_location (env.dir, "hq.db");
-  env.db = sk_database_open (env.path, &error);
-  g_assert_no_error (error);
-  g_test_message ("HQ's backend: %s", sk_database_get_backend_name (env.db));
+  env.db = sk_test_open_hq ("skidka-sync-client-XXXXXX", &env.dir, &env.path);
   g_assert_true (sk_database_save_store (env.db, store, &error));
   g_assert_no_error (error);
   env.store = g_strdup (sk_record_get_id (store));
@@ -579,7 +574,7 @@ setup (void)
 
   env.server = sk_test_server_start (sk_test_server_config (env.path, 2));
   env.port = sk_test_server_get_port (env.server);
-  env.url = g_strdup_printf ("http://127.0.0.1:%u", env.port);
+  env.url = sk_test_server_get_url (env.server);
 }
 
 static void
