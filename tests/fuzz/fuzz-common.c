@@ -31,6 +31,15 @@ sk_fuzz_init (void)
   g_log_set_writer_func (write_log, NULL, NULL);
 }
 
+/* The targets with nothing of their own to set up take this one; weak, so
+ * a target that has defines its own. */
+__attribute__ ((weak)) int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  sk_fuzz_init ();
+  return 0;
+}
+
 void
 sk_fuzz_fail (const char *format, ...)
 {

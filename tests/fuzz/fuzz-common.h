@@ -9,12 +9,14 @@
 
 G_BEGIN_DECLS
 
-/* libFuzzer calls these; declared here for -Wmissing-prototypes. */
+/* libFuzzer calls these; declared here for -Wmissing-prototypes.
+ * fuzz-common.c has a LLVMFuzzerInitialize that calls sk_fuzz_init alone,
+ * for the targets that need no more. */
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 /* Criticals and warnings abort (a g_return_if_fail hit by input is a bug);
- * call first thing in LLVMFuzzerInitialize. */
+ * call first thing in a target's own LLVMFuzzerInitialize. */
 void sk_fuzz_init (void);
 
 /* Prints what went wrong and aborts, so libFuzzer keeps the input. */
