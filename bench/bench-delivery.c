@@ -9,6 +9,7 @@
 #include <locale.h>
 
 #include "../tests/sk-test-smtp.h"
+#include "bench-util.h"
 #include "sk-database-private.h"
 #include "sk-demo.h"
 #include "sk-notifications.h"
@@ -152,17 +153,6 @@ main (int argc, char **argv)
 
   g_clear_object (&db);
   g_clear_object (&big);
-  {
-    g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-    const char *name;
-
-    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *file = g_build_filename (dir, name, NULL);
-
-        g_remove (file);
-      }
-  }
-  g_rmdir (dir);
+  bench_remove_dir (dir);
   return 0;
 }

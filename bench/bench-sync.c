@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bench-server-child.h"
+#include "bench-util.h"
 #include "sk-database-private.h"
 #include "sk-demo.h"
 #include "sk-postgres.h"
@@ -872,17 +873,7 @@ main (int argc, char **argv)
     bench_outage (&b);
 
   reset_server_db (&b);
-  {
-    g_autoptr (GDir) dir = g_dir_open (b.dir, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *path = g_build_filename (b.dir, name, NULL);
-        g_unlink (path);
-      }
-    g_rmdir (b.dir);
-  }
+  bench_remove_dir (b.dir);
   g_object_unref (b.session);
   g_ptr_array_unref (b.store_ids);
   g_free (b.url);
