@@ -596,12 +596,6 @@ test_changed_only (AppFixture *f, gconstpointer data)
   }
 }
 
-static gboolean
-row_shown (gpointer row)
-{
-  return sk_customer_row_get_customer (row) != NULL;
-}
-
 /* A scrollbar dragged through the list: GTK asks for the rows of every
  * page it passes, in a burst, then for those where it stops. The pages it
  * stops at are read; most pages passed are never read at all. */
@@ -629,7 +623,7 @@ test_drag (AppFixture *f, gconstpointer data)
   for (guint p = 0; p < n_pages; p++)
     g_ptr_array_add (rows,
                      g_list_model_get_item (G_LIST_MODEL (model), p * SK_CUSTOMER_LIST_PAGE + 7));
-  g_assert_true (app_wait (row_shown, g_ptr_array_index (rows, n_pages - 1), 10000));
+  g_assert_true (app_wait (row_shows_customer, g_ptr_array_index (rows, n_pages - 1), 10000));
   app_pump (500);
   /* Where it stopped: shown. */
   for (guint p = n_pages - n_last; p < n_pages; p++)

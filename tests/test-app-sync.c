@@ -236,10 +236,7 @@ press_sync_now (AppFixture *f)
 static SkConnectWindow *
 find_connect_window (AppFixture *f)
 {
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
-    if (SK_IS_CONNECT_WINDOW (l->data))
-      return l->data;
-  return NULL;
+  return app_find_window (f, SK_TYPE_CONNECT_WINDOW);
 }
 
 static gboolean
@@ -269,12 +266,13 @@ click_connect_and_wait (SkConnectWindow *window, const char *words)
 static GtkWindow *
 open_preferences (AppFixture *f)
 {
+  GtkWindow *preferences;
+
   g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
   app_pump (500);
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
-    if (ADW_IS_PREFERENCES_WINDOW (l->data))
-      return l->data;
-  g_assert_not_reached ();
+  preferences = app_find_window (f, ADW_TYPE_PREFERENCES_WINDOW);
+  g_assert_nonnull (preferences);
+  return preferences;
 }
 
 static gboolean
@@ -291,22 +289,6 @@ find_role_row (GtkWidget *widget)
   return app_find_widget (widget, is_role_row, NULL);
 }
 
-/* The dialog asking for the PIN, if one is open. */
-static AdwMessageDialog *
-find_pin_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return ADW_MESSAGE_DIALOG (window);
-    }
-  return NULL;
-}
-
 /* Types @pin in the open PIN dialog and presses its main button. */
 static void
 answer_pin (const char *pin, const char *shot_name)
@@ -315,7 +297,7 @@ answer_pin (const char *pin, const char *shot_name)
   GtkWidget        *entry, *button;
 
   app_pump (300);
-  dialog = find_pin_dialog ();
+  dialog = app_find_dialog ();
   g_assert_nonnull (dialog);
   entry = adw_message_dialog_get_extra_child (dialog);
   g_assert_true (GTK_IS_ENTRY (entry));
@@ -329,7 +311,7 @@ answer_pin (const char *pin, const char *shot_name)
   g_assert_nonnull (button);
   gtk_widget_activate (button);
   app_pump (600);
-  g_assert_null (find_pin_dialog ());
+  g_assert_null (app_find_dialog ());
 }
 
 /* A stand-alone till: the role goes down freely, up only with the PIN,
@@ -346,13 +328,13 @@ test_role_pin (AppFixture *f, gconstpointer data)
   /* Down to cashier (row 0): no question. */
   adw_combo_row_set_selected (row, 0);
   app_pump (200);
-  g_assert_null (find_pin_dialog ());
+  g_assert_null (app_find_dialog ());
   g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
 
   /* Up to administrator (row 3): the first time, a PIN to choose. */
   adw_combo_row_set_selected (row, 3);
   app_pump (300);
-  g_assert_nonnull (find_pin_dialog ());
+  g_assert_nonnull (app_find_dialog ());
   g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
   g_assert_cmpuint (adw_combo_row_get_selected (row), ==, 0);
   answer_pin ("24", NULL);
@@ -911,10 +893,7 @@ find_expander (GtkWidget *widget)
 static SkReviewWindow *
 find_review_window (AppFixture *f)
 {
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
-    if (SK_IS_REVIEW_WINDOW (l->data))
-      return l->data;
-  return NULL;
+  return app_find_window (f, SK_TYPE_REVIEW_WINDOW);
 }
 
 static gboolean
@@ -1077,7 +1056,7 @@ test_conflict (AppFixture *f, gconstpointer data)
   sk_customer_editor_set_text (editor, "phone", "+79055550302");
   sk_customer_editor_save_async (editor, NULL, app_keep_result, &result);
   app_pump (500);
-  dialog = find_pin_dialog ();
+  dialog = app_find_dialog ();
   g_assert_nonnull (dialog);
   g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), T ("Full name"), T ("Theirs"), FALSE));
   g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), T ("Phone"), T ("Yours"), FALSE));
