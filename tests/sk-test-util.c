@@ -75,6 +75,18 @@ sk_test_open_database (const char *tmp_template, char **dir)
   return db;
 }
 
+SkAccount *
+sk_test_account_new (const char *username, SkRole role, const char *store_id)
+{
+  SkAccount *account = sk_account_new ();
+
+  account->username = g_strdup (username);
+  account->role = role;
+  account->store_id = g_strdup (store_id);
+  account->password_hash = g_strdup (SK_TEST_PASSWORD_HASH);
+  return account;
+}
+
 SkStore *
 sk_test_store_new (const char *code, const char *name)
 {

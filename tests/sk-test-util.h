@@ -4,6 +4,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "sk-accounts.h"
 #include "sk-database.h"
 
 G_BEGIN_DECLS
@@ -33,6 +34,10 @@ void sk_test_break_commits (SkDatabase *db, gboolean broken);
 /* A new database "skidka.db" in a new temporary folder named after
  * template (…-XXXXXX), which *dir receives for sk_test_remove_dir. */
 SkDatabase *sk_test_open_database (const char *tmp_template, char **dir);
+/* The password hash of sk_test_account_new's accounts (no real one). */
+#define SK_TEST_PASSWORD_HASH "$argon2id$not-a-real-hash"
+/* An account with this name, role and store (copied), not yet saved. */
+SkAccount *sk_test_account_new (const char *username, SkRole role, const char *store_id);
 /* A store with this code and name, not yet saved. */
 SkStore *sk_test_store_new (const char *code, const char *name);
 /* One integer from SQL with at most one text parameter, outside the

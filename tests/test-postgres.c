@@ -13,6 +13,7 @@
 #include "sk-error.h"
 #include "sk-postgres.h"
 #include "sk-test-postgres.h"
+#include "sk-test-util.h"
 
 static void
 assert_translation (const char *sqlite, const char *expected, int expected_params)
@@ -292,18 +293,6 @@ test_accounts_notify (void)
 /* The accounts API on PostgreSQL: the same answers as on SQLite (see
  * test-database.c), names in the order of their bytes, the unique name
  * named, NULL stores, 0/1 flags. */
-static SkAccount *
-account (const char *username, SkRole role, const char *store_id)
-{
-  SkAccount *a = sk_account_new ();
-
-  a->username = g_strdup (username);
-  a->role = role;
-  a->store_id = g_strdup (store_id);
-  a->password_hash = g_strdup ("$argon2id$x");
-  return a;
-}
-
 static void
 test_accounts (void)
 {
@@ -311,9 +300,9 @@ test_accounts (void)
   g_autoptr (SkDatabase) db = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = sk_store_new ();
-  g_autoptr (SkAccount) anna = account ("anna", SK_ROLE_MARKETING, "ignored");
-  g_autoptr (SkAccount) zed = account ("Zed", SK_ROLE_MANAGER, NULL);
-  g_autoptr (SkAccount) twin = account ("anna", SK_ROLE_ADMIN, NULL);
+  g_autoptr (SkAccount) anna = sk_test_account_new ("anna", SK_ROLE_MARKETING, "ignored");
+  g_autoptr (SkAccount) zed = sk_test_account_new ("Zed", SK_ROLE_MANAGER, NULL);
+  g_autoptr (SkAccount) twin = sk_test_account_new ("anna", SK_ROLE_ADMIN, NULL);
   g_autoptr (SkAccount) found = NULL;
   g_autoptr (GPtrArray) list = NULL;
   gint64 now = sk_time_now ();
@@ -348,7 +337,7 @@ test_accounts (void)
   g_assert_no_error (error);
   g_assert_cmpstr (found->id, ==, anna->id);
   g_assert_cmpint (found->role, ==, SK_ROLE_MARKETING);
-  g_assert_cmpstr (found->password_hash, ==, "$argon2id$x");
+  g_assert_cmpstr (found->password_hash, ==, SK_TEST_PASSWORD_HASH);
   g_assert_cmpint (found->created_at, ==, anna->created_at);
   g_assert_false (found->disabled);
   g_clear_pointer (&found, sk_account_free);
