@@ -6,8 +6,6 @@
 
 #include <libpq-fe.h>
 
-#include <glib/gstdio.h>
-
 #include "sk-accounts.h"
 #include "sk-database-private.h"
 #include "sk-error.h"
@@ -64,17 +62,6 @@ customer (const char *phone, const char *card)
   return c;
 }
 
-/* A new schema's URI on the test server; NULL, the test skipped, without one. */
-static char *
-postgres_or_skip (void)
-{
-  char *uri = sk_test_postgres_database ();
-
-  if (uri == NULL)
-    g_test_skip ("No PostgreSQL server (run under tests/with-postgres.sh)");
-  return uri;
-}
-
 /* The database on a new schema, its URI in *uri; NULL, the test skipped,
  * without a server. */
 static SkDatabase *
@@ -83,9 +70,12 @@ open_postgres (char **uri)
   g_autoptr (GError) error = NULL;
   SkDatabase *db;
 
-  *uri = postgres_or_skip ();
+  *uri = sk_test_postgres_database ();
   if (*uri == NULL)
-    return NULL;
+    {
+      g_test_skip ("No PostgreSQL server (run under tests/with-postgres.sh)");
+      return NULL;
+    }
   db = sk_database_open (*uri, &error);
   g_assert_no_error (error);
   return db;
@@ -177,25 +167,17 @@ test_same_schema (void)
 {
   g_autofree char *uri = NULL;
   g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
   g_autoptr (SkDatabase) pg = NULL;
   g_autoptr (SkDatabase) lite = NULL;
   g_autoptr (GHashTable) pg_columns = NULL;
   g_autoptr (GHashTable) lite_columns = NULL;
-  g_autoptr (GError) error = NULL;
   GHashTableIter iter;
   gpointer       key;
 
-  uri = postgres_or_skip ();
-  if (uri == NULL)
+  pg = open_postgres (&uri);
+  if (pg == NULL)
     return;
-  dir = g_dir_make_tmp ("skidka-schema-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (dir, "schema.db", NULL);
-  lite = sk_database_open (path, &error);
-  g_assert_no_error (error);
-  pg = sk_database_open (uri, &error);
-  g_assert_no_error (error);
+  lite = sk_test_open_database ("skidka-schema-XXXXXX", &dir);
   lite_columns = schema_columns (
       lite, "SELECT m.name, p.name FROM sqlite_master AS m, pragma_table_info (m.name) AS p"
             " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'");
@@ -214,8 +196,7 @@ test_same_schema (void)
   while (g_hash_table_iter_next (&iter, &key, NULL))
     g_error ("%s is in PostgreSQL's schema, not in SQLite's", (const char *)key);
   g_clear_object (&lite);
-  g_remove (path);
-  g_rmdir (dir);
+  sk_test_remove_dir (dir);
 }
 
 /* Whether a notification on the accounts channel reaches @listener within
