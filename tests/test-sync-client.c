@@ -60,6 +60,17 @@ sync_ok (SkSyncClient *client)
   return summary;
 }
 
+/* Signs @client in at HQ as @username. */
+static void
+sign_in (SkSyncClient *client, const char *username, const char *password)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = sk_sync_login (env.url, username, password, NULL, &error);
+
+  g_assert_no_error (error);
+  sk_sync_client_set_token (client, token);
+}
+
 static SkDiscountRule *
 hq_rule (const char *name)
 {
@@ -126,7 +137,6 @@ test_sync_cycle (void)
   g_autoptr (SkSyncSummary) second = NULL;
   g_autoptr (SkSyncSummary) third = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *token = NULL;
   g_autofree char *sale_id = NULL;
   gint64           till_balance;
 
@@ -135,9 +145,7 @@ test_sync_cycle (void)
       = sk_database_bonus_manual (env.db, olga->id, "earn", 50000, "welcome", env.store, &error);
   g_assert_no_error (error);
 
-  token = sk_sync_login (env.url, "cashier1", "cashier-pass", NULL, &error);
-  g_assert_no_error (error);
-  sk_sync_client_set_token (client, token);
+  sign_in (client, "cashier1", "cashier-pass");
 
   /* First contact: the till takes HQ's store and customers. */
   first = sync_ok (client);
@@ -313,7 +321,6 @@ test_sync_upgrade (void)
       = g_test_build_filename (G_TEST_DIST, "data", "till-schema-9.sql", NULL);
   g_autofree char *till_path = g_build_filename (env.dir, "till-schema-9.db", NULL);
   g_autofree char *dump = NULL;
-  g_autofree char *token = NULL;
   g_autoptr (SkDatabase) till = NULL;
   g_autoptr (SkSyncClient) client = NULL;
   g_autoptr (SkSyncSummary) summary = NULL;
@@ -349,11 +356,9 @@ test_sync_upgrade (void)
   hq_copy (sk_database_list_rules (till, NULL), (gpointer)sk_database_save_rule);
   user = sk_auth_create_user (env.db, "cashier-msk", "msk-pass", "cashier", msk, &error);
   g_assert_no_error (error);
-  token = sk_sync_login (env.url, "cashier-msk", "msk-pass", NULL, &error);
-  g_assert_no_error (error);
 
   client = sk_sync_client_new (till_path, env.url);
-  sk_sync_client_set_token (client, token);
+  sign_in (client, "cashier-msk", "msk-pass");
   summary = sync_ok (client);
   /* 5 stores, 4 campaign and 16 rule events are HQ's to make, the customer
    * of another store another till's: refused, acknowledged. Applied: the
@@ -514,7 +519,6 @@ test_sync_parents_first (void)
   g_autoptr (SkStore) at_till = NULL;
   g_autoptr (SkDiscountRule) rule_at_till = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *token = NULL;
 
   g_assert_true (sk_database_save_store (env.db, store, &error));
   g_assert_no_error (error);
@@ -542,9 +546,7 @@ test_sync_parents_first (void)
   g_assert_true (sk_database_save_campaign (env.db, campaign, &error));
   g_assert_no_error (error);
 
-  token = sk_sync_login (env.url, "cashier1", "cashier-pass", NULL, &error);
-  g_assert_no_error (error);
-  sk_sync_client_set_token (client, token);
+  sign_in (client, "cashier1", "cashier-pass");
   summary = sync_ok (client);
   g_assert_cmpint (summary->pending, ==, 0);
   till = sk_database_open (till_path, &error);
