@@ -1991,17 +1991,7 @@ test_connection_limits (void)
   g_subprocess_send_signal (server, SIGTERM);
   g_assert_true (g_subprocess_wait (server, NULL, &error));
   g_assert_cmpint (g_subprocess_get_exit_status (server), ==, 0);
-  {
-    g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-    const char *name;
-
-    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *file = g_build_filename (dir, name, NULL);
-        g_remove (file);
-      }
-    g_rmdir (dir);
-  }
+  sk_test_remove_dir (dir);
 }
 
 static void
@@ -2085,18 +2075,7 @@ test_program (void)
   g_assert_true (g_subprocess_wait (server, NULL, &error));
   g_assert_true (g_subprocess_get_if_exited (server));
   g_assert_cmpint (g_subprocess_get_exit_status (server), ==, 0);
-
-  {
-    g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-    const char *name;
-
-    while ((name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *file = g_build_filename (dir, name, NULL);
-        g_remove (file);
-      }
-    g_rmdir (dir);
-  }
+  sk_test_remove_dir (dir);
 }
 
 /* Setup */
@@ -4321,20 +4300,12 @@ setup (void)
 static void
 teardown (void)
 {
-  g_autoptr (GDir) dir = NULL;
-  const char *name;
-  guint       i;
+  guint i;
 
   sk_test_server_stop (env.server);
   g_clear_object (&env.session);
   g_clear_object (&env.db);
-  dir = g_dir_open (env.dir, 0, NULL);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (env.dir, name, NULL);
-      g_remove (file);
-    }
-  g_rmdir (env.dir);
+  sk_test_remove_dir (env.dir);
   for (i = 0; i < G_N_ELEMENTS (env.token); i++)
     g_free (env.token[i]);
   g_free (env.store1);
