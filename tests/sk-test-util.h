@@ -21,6 +21,9 @@ typedef struct
 
 /* Frees what a SkTestShop holds and removes its folder. */
 void sk_test_shop_teardown (SkTestShop *f, gconstpointer data);
+/* Adds the test @func at @path, run on a shop that @setup fills. */
+#define sk_test_shop_add(path, setup, func)                                                        \
+  g_test_add ((path), SkTestShop, NULL, (setup), (func), sk_test_shop_teardown)
 
 void sk_test_set_string (char **field, const char *value);
 /* Removes a temporary folder and the files in it; asserts it could. */

@@ -1452,17 +1452,12 @@ test_refund_anonymous (Fixture *f, gconstpointer data)
   g_assert_cmpint (anna->visits, ==, 0);
 }
 
-static void
-add (const char *path, void (*func) (Fixture *, gconstpointer))
-{
-  g_test_add (path, Fixture, NULL, fixture_setup, func, sk_test_shop_teardown);
-}
-
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
+#define add(path, func) sk_test_shop_add (path, fixture_setup, func)
   add ("/pipeline/purchase/end-to-end", test_purchase);
   add ("/pipeline/purchase/anonymous-and-consent", test_anonymous_and_no_consent);
   add ("/pipeline/purchase/segments", test_segments_follow_sales);
@@ -1479,6 +1474,7 @@ main (int argc, char *argv[])
   add ("/pipeline/refund/partial", test_refund_partial);
   add ("/pipeline/refund/invalid", test_refund_invalid);
   add ("/pipeline/refund/anonymous", test_refund_anonymous);
+#undef add
 
   return g_test_run ();
 }
