@@ -58,21 +58,7 @@ reply_free (Reply *reply)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
 
-/* A request to the server on @port (the suite's own or another). */
-static Reply *
-call_at (guint        port,
-         SoupSession *session,
-         const char  *method,
-         const char  *path,
-         const char  *token,
-         const char  *body,
-         gsize        body_length,
-         const char  *if_match)
-{
-  return sk_test_request (session, port, method, path, token, "application/json", body, body_length,
-                          if_match);
-}
-
+/* A JSON request to the suite's server through @session. */
 static Reply *
 call_full (SoupSession *session,
            const char  *method,
@@ -82,7 +68,8 @@ call_full (SoupSession *session,
            gsize        body_length,
            const char  *if_match)
 {
-  return call_at (env.port, session, method, path, token, body, body_length, if_match);
+  return sk_test_request (session, env.port, method, path, token, "application/json", body,
+                          body_length, if_match);
 }
 
 static Reply *
@@ -1767,8 +1754,8 @@ guess_thread (gpointer data)
 {
   Guesses *guesses = data;
   g_autoptr (SoupSession) session = soup_session_new ();
-  g_autoptr (Reply) reply = call_at (env.port, session, "POST", "/api/auth/login", NULL,
-                                     guesses->body, G_MAXSIZE, NULL);
+  g_autoptr (Reply) reply
+      = call_full (session, "POST", "/api/auth/login", NULL, guesses->body, G_MAXSIZE, NULL);
 
   if (reply->status == 401)
     g_atomic_int_inc (&guesses->unauthorized);
@@ -2102,7 +2089,7 @@ me_status_within (guint port, const char *token, guint status)
   for (;;)
     {
       g_autoptr (Reply) me
-          = call_at (port, env.session, "GET", "/api/auth/me", token, NULL, 0, NULL);
+          = sk_test_request (env.session, port, "GET", "/api/auth/me", token, NULL, NULL, 0, NULL);
 
       last = me->status;
       if (last == status || g_get_monotonic_time () > deadline)
@@ -2151,8 +2138,9 @@ assert_calculated_at (
     guint port, const char *cart, gint64 discount, const char *rule_id, const char *code)
 {
   g_autofree char *body = g_strdup_printf ("{%s}", cart);
-  g_autoptr (Reply) reply = call_at (port, env.session, "POST", "/api/discounts/calculate",
-                                     env.token[ADMIN], body, strlen (body), NULL);
+  g_autoptr (Reply) reply
+      = sk_test_request (env.session, port, "POST", "/api/discounts/calculate", env.token[ADMIN],
+                         "application/json", body, G_MAXSIZE, NULL);
 
   assert_status (reply, 200);
   g_assert_cmpint (num (reply, "discount_total"), ==, discount);
