@@ -364,9 +364,8 @@ test_customers (void)
   assert_status (reply, 200);
   g_assert_cmpstr (str (reply, "full_name"), ==, "Maria Ivanova");
   etag = g_strdup (reply->etag);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/customers/00000000-0000-4000-8000-000000000000", ADMIN, NULL);
-  assert_error (reply, 404, "not_found", NULL);
+  call_fails ("GET", "/api/customers/00000000-0000-4000-8000-000000000000", ADMIN, NULL, 404,
+              "not_found", NULL);
 
   /* Optimistic concurrency: If-Match, then a stale one, then a stale body version. */
   g_clear_pointer (&reply, reply_free);
@@ -387,9 +386,7 @@ test_customers (void)
   reply = call ("GET", path, ADMIN, NULL);
   g_assert_cmpstr (str (reply, "email"), ==, "maria@example.org");
   /* A manager of another store may not edit this store's customer. */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", path, MANAGER2, "{\"email\": \"x@example.org\"}");
-  assert_error (reply, 403, "forbidden", NULL);
+  call_fails ("PUT", path, MANAGER2, "{\"email\": \"x@example.org\"}", 403, "forbidden", NULL);
 
   /* Search by phone, card and name; purchases (none yet). */
   g_clear_pointer (&reply, reply_free);
@@ -680,18 +677,14 @@ test_pos (void)
 
   /* Over-spend: refused, nothing written. */
   purchases_before = count ("SELECT count(*) FROM purchases");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", ADMIN, over);
-  assert_error (reply, 422, "insufficient_bonus", NULL);
+  call_fails ("POST", "/api/pos/process-purchase", ADMIN, over, 422, "insufficient_bonus", NULL);
   g_assert_cmpint (count ("SELECT count(*) FROM purchases"), ==, purchases_before);
   g_assert_cmpint (balance_of (customer), ==, 10000);
 
   g_clear_pointer (&reply, reply_free);
   reply = call ("POST", "/api/pos/process-purchase", ADMIN, "{\"id\": 5}");
   g_assert_cmpuint (reply->status, ==, 400);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", CASHIER, body);
-  assert_error (reply, 403, "forbidden", "store_id");
+  call_fails ("POST", "/api/pos/process-purchase", CASHIER, body, 403, "forbidden", "store_id");
 
   /* The sale: 2 x 1 299 ₽, 10 % off, 100 ₽ of bonuses, 1 % back on the rest. */
   g_clear_pointer (&reply, reply_free);
@@ -732,9 +725,7 @@ test_pos (void)
   assert_status (reply, 200);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
                    1);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MANAGER, NULL);
-  assert_error (reply, 403, "forbidden", NULL);
+  call_fails ("GET", path, MANAGER, NULL, 403, "forbidden", NULL);
 
   /* The bonus notification was queued with the sale (the customer consented to SMS). */
   g_clear_pointer (&path, g_free);
@@ -770,9 +761,7 @@ test_pos (void)
                    ==, 1);
   g_clear_pointer (&path, g_free);
   path = g_strdup_printf ("/api/pos/customer/%s/available-discounts", customer);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, ADMIN, NULL);
-  assert_error (reply, 400, "malformed", "store_id");
+  call_fails ("GET", path, ADMIN, NULL, 400, "malformed", "store_id");
 
   /* A manager of another store may not refund it; the admin may. */
   refund = g_strdup_printf ("{\"id\": \"%s\", \"purchase_id\": \"%s\"}", refund_id, purchase_id);
@@ -927,22 +916,17 @@ test_stores_campaigns_users (void)
     token = g_strdup (str (login, "token"));
     put = call ("PUT", upath, ADMIN, "{\"disabled\": \"yes\"}");
     assert_error (put, 400, "malformed", "disabled");
-    g_clear_pointer (&put, reply_free);
-    put = call ("PUT", "/api/users/00000000-0000-4000-8000-000000000000", ADMIN,
-                "{\"disabled\": true}");
-    assert_error (put, 404, "not_found", NULL);
-    g_clear_pointer (&put, reply_free);
-    put = call ("PUT", upath, MARKETING, "{\"disabled\": true}");
-    assert_error (put, 403, "forbidden", NULL);
+    call_fails ("PUT", "/api/users/00000000-0000-4000-8000-000000000000", ADMIN,
+                "{\"disabled\": true}", 404, "not_found", NULL);
+    call_fails ("PUT", upath, MARKETING, "{\"disabled\": true}", 403, "forbidden", NULL);
     g_clear_pointer (&put, reply_free);
     put = call ("PUT", upath, ADMIN, "{\"disabled\": true}");
     assert_status (put, 204);
     me = call_full (env.session, "GET", "/api/auth/me", token, NULL, 0, NULL);
     assert_error (me, 401, "unauthorized", NULL);
-    g_clear_pointer (&login, reply_free);
-    login = call ("POST", "/api/auth/login", -1,
-                  "{\"username\": \"temp\", \"password\": \"temp-password\"}");
-    assert_error (login, 401, "unauthorized", NULL);
+    call_fails ("POST", "/api/auth/login", -1,
+                "{\"username\": \"temp\", \"password\": \"temp-password\"}", 401, "unauthorized",
+                NULL);
     users++;
   }
 
@@ -2773,23 +2757,18 @@ test_policy_defects (void)
     {
       g_free (path);
       path = g_strdup_printf ("/api/bonuses/%s/%s", theirs, verbs[i]);
-      g_clear_pointer (&reply, reply_free);
-      reply = call ("POST", path, MANAGER, "{\"amount\": 100, \"reason\": \"mine now\"}");
-      assert_error (reply, 403, "forbidden", NULL);
+      call_fails ("POST", path, MANAGER, "{\"amount\": 100, \"reason\": \"mine now\"}", 403,
+                  "forbidden", NULL);
     }
   g_assert_cmpint (ledger_rows (theirs), ==, rows);
 
   /* Nor reads its ledger and purchases. */
   g_free (path);
   path = g_strdup_printf ("/api/bonuses/%s/transactions", theirs);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MANAGER, NULL);
-  assert_error (reply, 403, "forbidden", NULL);
+  call_fails ("GET", path, MANAGER, NULL, 403, "forbidden", NULL);
   g_free (path);
   path = g_strdup_printf ("/api/customers/%s/purchases", theirs);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MANAGER, NULL);
-  assert_error (reply, 403, "forbidden", NULL);
+  call_fails ("GET", path, MANAGER, NULL, 403, "forbidden", NULL);
 
   /* A cashier of store one replaying the id of a store two sale learns
    * nothing of it: not the sale, not its customer's phone. */
@@ -2826,14 +2805,11 @@ test_policy_defects (void)
   cart = cart_json (env.store2, theirs, 5000, 2);
   g_free (body);
   body = g_strdup_printf ("{\"id\": \"%s\", %s}", sale_id, cart);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", MANAGER2, body);
-  assert_error (reply, 409, "idempotency_mismatch", "id");
+  call_fails ("POST", "/api/pos/process-purchase", MANAGER2, body, 409, "idempotency_mismatch",
+              "id");
   g_free (body);
   body = g_strdup_printf ("{\"id\": \"%s\", \"bonus_to_spend\": 100, %s}", sale_id, cart);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", ADMIN, body);
-  assert_error (reply, 409, "idempotency_mismatch", "id");
+  call_fails ("POST", "/api/pos/process-purchase", ADMIN, body, 409, "idempotency_mismatch", "id");
 
   /* A customer who bought at store one is of store one too. */
   g_free (cart);
@@ -2928,9 +2904,7 @@ test_policy_home_store (void)
   reply = call ("PUT", path, ADMIN, body);
   assert_status (reply, 200);
   g_assert_cmpstr (str (reply, "home_store_id"), ==, env.store2);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", path, MANAGER, "{\"email\": \"gone@example.org\"}");
-  assert_error (reply, 403, "forbidden", NULL);
+  call_fails ("PUT", path, MANAGER, "{\"email\": \"gone@example.org\"}", 403, "forbidden", NULL);
 
   /* A customer of no store is no store's to edit... */
   g_clear_pointer (&reply, reply_free);
@@ -2940,9 +2914,8 @@ test_policy_home_store (void)
   homeless = g_strdup (str (reply, "id"));
   g_assert_true (json_node_is_null (json_object_get_member (obj (reply), "home_store_id")));
   homeless_path = g_strdup_printf ("/api/customers/%s", homeless);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", homeless_path, MANAGER2, "{\"email\": \"mine@example.org\"}");
-  assert_error (reply, 403, "forbidden", NULL);
+  call_fails ("PUT", homeless_path, MANAGER2, "{\"email\": \"mine@example.org\"}", 403, "forbidden",
+              NULL);
   /* ...until it buys there. */
   cart = cart_json (env.store2, homeless, 5000, 1);
   sale_id = g_uuid_string_random ();
