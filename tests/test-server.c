@@ -166,6 +166,15 @@ balance_of (const char *customer_id)
   return num (reply, "balance");
 }
 
+/* The customer's balance, as the API gives it and as the ledger sums it,
+ * is @expected. */
+static void
+assert_balance (const char *customer_id, gint64 expected)
+{
+  g_assert_cmpint (balance_of (customer_id), ==, expected);
+  g_assert_cmpint (sk_database_ledger_sum (env.db, customer_id, NULL), ==, expected);
+}
+
 static char *
 cart_json (const char *store_id, const char *customer_id, gint64 unit_price, gint64 quantity)
 {
@@ -774,8 +783,7 @@ test_pos (void)
   assert_status (reply, 200);
   g_assert_cmpint (num (reply, "refunded_total"), ==, 223820 + 10000);
   /* Bonuses spent come back, bonuses earned go: 2238 - 2238 + 10000. */
-  g_assert_cmpint (balance_of (customer), ==, 10000);
-  g_assert_cmpint (sk_database_ledger_sum (env.db, customer, NULL), ==, 10000);
+  assert_balance (customer, 10000);
 }
 
 static void
@@ -1233,6 +1241,8 @@ attempt_thread (gpointer data)
   return NULL;
 }
 
+/* Runs the @n attempts at once, each in a thread of its own, and frees
+ * their bodies; how many were taken (201). */
 static guint
 run_attempts (Attempt *attempts, guint n)
 {
@@ -1246,6 +1256,7 @@ run_attempts (Attempt *attempts, guint n)
   for (i = 0; i < n; i++)
     {
       g_thread_join (threads[i]);
+      g_clear_pointer (&attempts[i].body, g_free);
       if (attempts[i].status == 201)
         ok++;
     }
@@ -1268,10 +1279,7 @@ test_concurrent_spend (void)
       attempts[i] = (Attempt){ spend, g_strdup ("{\"amount\": 1000, \"reason\": \"race\"}"), 0, 0 };
     }
   g_assert_cmpuint (run_attempts (attempts, G_N_ELEMENTS (attempts)), ==, 10);
-  for (i = 0; i < G_N_ELEMENTS (attempts); i++)
-    g_free (attempts[i].body);
-  g_assert_cmpint (balance_of (customer), ==, 0);
-  g_assert_cmpint (sk_database_ledger_sum (env.db, customer, NULL), ==, 0);
+  assert_balance (customer, 0);
 }
 
 static void
@@ -1297,10 +1305,7 @@ test_concurrent_purchases (void)
   /* Each sale spends 1000 and earns floor(9000 x 1 %) = 90: 5000 -> 4090 ->
    * ... -> 450 after five; a sixth cannot pay. */
   g_assert_cmpuint (run_attempts (attempts, G_N_ELEMENTS (attempts)), ==, 5);
-  for (i = 0; i < G_N_ELEMENTS (attempts); i++)
-    g_free (attempts[i].body);
-  g_assert_cmpint (balance_of (customer), ==, 450);
-  g_assert_cmpint (sk_database_ledger_sum (env.db, customer, NULL), ==, 450);
+  assert_balance (customer, 450);
 }
 
 static void
@@ -1327,7 +1332,6 @@ test_concurrent_usage_limit (void)
           g_assert_cmpint (attempts[i].discount, ==, 1000);
           discounted++;
         }
-      g_free (attempts[i].body);
     }
   g_assert_cmpuint (discounted, ==, 3);
   g_assert_cmpint (
@@ -3780,8 +3784,7 @@ test_sync_push_overspend (void)
   second = push_as (MANAGER, till2, NULL, events2);
   assert_pushed (second, 0, "applied", NULL);
   /* 1000 - 1000 + 90 = 90; 90 - 1000 + 90 = -820. */
-  g_assert_cmpint (balance_of (customer), ==, -820);
-  g_assert_cmpint (sk_database_ledger_sum (env.db, customer, NULL), ==, -820);
+  assert_balance (customer, -820);
   review = json_object_get_array_member (push_result (second, 0), "review");
   g_assert_nonnull (review);
   g_assert_cmpstr (
