@@ -166,6 +166,18 @@ balance_of (const char *customer_id)
   return num (reply, "balance");
 }
 
+/* Gives the customer @amount of bonuses: the admin's earn through the API. */
+static void
+give_bonus (const char *customer_id, gint64 amount, const char *reason)
+{
+  g_autofree char *path = g_strdup_printf ("/api/bonuses/%s/earn", customer_id);
+  g_autofree char *body
+      = g_strdup_printf ("{\"amount\": %" G_GINT64_FORMAT ", \"reason\": \"%s\"}", amount, reason);
+  g_autoptr (Reply) reply = call ("POST", path, ADMIN, body);
+
+  assert_status (reply, 201);
+}
+
 /* The customer's balance, as the API gives it and as the ledger sums it,
  * is @expected. */
 static void
@@ -666,7 +678,6 @@ test_pos (void)
   g_autofree char *store = new_store (NULL);
   g_autofree char *rule = new_rule (store, NULL);
   g_autofree char *customer = new_customer (store);
-  g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
   g_autofree char *cart = cart_json (store, customer, 129900, 2);
   g_autofree char *purchase_id = g_uuid_string_random ();
   g_autofree char *body
@@ -681,8 +692,7 @@ test_pos (void)
   JsonObject *purchase, *cust;
   gint64      purchases_before;
 
-  reply = call ("POST", earn, ADMIN, "{\"amount\": 10000, \"reason\": \"gift\"}");
-  assert_status (reply, 201);
+  give_bonus (customer, 10000, "gift");
 
   /* Over-spend: refused, nothing written. */
   purchases_before = count ("SELECT count(*) FROM purchases");
@@ -997,13 +1007,7 @@ test_customer_pages (void)
   g_autofree char *purchases = g_strdup_printf ("/api/customers/%s/purchases", customer);
 
   for (guint i = 0; i < 7; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/api/bonuses/%s/earn", customer);
-      g_autoptr (Reply) reply
-          = call ("POST", path, ADMIN, "{\"amount\": 100, \"reason\": \"pages\"}");
-
-      assert_status (reply, 201);
-    }
+    give_bonus (customer, 100, "pages");
   g_assert_cmpuint (count_pages (ledger, 3, ADMIN), ==, 7);
   g_assert_cmpuint (count_pages (ledger, 7, MANAGER), ==, 7);
   for (guint i = 0; i < 5; i++)
@@ -1267,13 +1271,11 @@ static void
 test_concurrent_spend (void)
 {
   g_autofree char *customer = new_customer (env.store1);
-  g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
   g_autofree char *spend = g_strdup_printf ("/api/bonuses/%s/spend", customer);
-  g_autoptr (Reply) reply = call ("POST", earn, ADMIN, "{\"amount\": 10000, \"reason\": \"gift\"}");
-  Attempt attempts[20];
-  guint   i;
+  Attempt          attempts[20];
+  guint            i;
 
-  assert_status (reply, 201);
+  give_bonus (customer, 10000, "gift");
   for (i = 0; i < G_N_ELEMENTS (attempts); i++)
     {
       attempts[i] = (Attempt){ spend, g_strdup ("{\"amount\": 1000, \"reason\": \"race\"}"), 0, 0 };
@@ -1287,13 +1289,11 @@ test_concurrent_purchases (void)
 {
   g_autofree char *store = new_store (NULL);
   g_autofree char *customer = new_customer (store);
-  g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
   g_autofree char *cart = cart_json (store, customer, 10000, 1);
-  g_autoptr (Reply) reply = call ("POST", earn, ADMIN, "{\"amount\": 5000, \"reason\": \"gift\"}");
-  Attempt attempts[20];
-  guint   i;
+  Attempt          attempts[20];
+  guint            i;
 
-  assert_status (reply, 201);
+  give_bonus (customer, 5000, "gift");
   for (i = 0; i < G_N_ELEMENTS (attempts); i++)
     {
       g_autofree char *id = g_uuid_string_random ();
@@ -2380,7 +2380,6 @@ policy_scene_init (PolicyScene *scene, const char *store)
   g_autofree char *campaign
       = g_strdup_printf ("{\"name\": \"Policy\", \"store_ids\": [\"%s\"]}", store);
   g_autofree char *user = NULL;
-  g_autofree char *earn = NULL;
   g_autofree char *product = NULL;
   g_autoptr (Reply) reply = NULL;
 
@@ -2410,10 +2409,7 @@ policy_scene_init (PolicyScene *scene, const char *store)
   assert_status (reply, 201);
   scene->user = g_strdup (str (reply, "id"));
   /* Enough to spend by hand, and the two sales. */
-  earn = g_strdup_printf ("/api/bonuses/%s/earn", scene->customer);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", earn, ADMIN, "{\"amount\": 100000, \"reason\": \"policy\"}");
-  assert_status (reply, 201);
+  give_bonus (scene->customer, 100000, "policy");
   for (guint i = 0; i < 2; i++)
     {
       PolicyScene      as = *scene;
@@ -3101,7 +3097,6 @@ test_sync_pull (void)
   g_autofree char *rule = new_rule (store, ", \"is_active\": false");
   g_autofree char *customer = NULL;
   g_autofree char *campaign = NULL;
-  g_autofree char *earn = NULL;
   g_autofree char *body = NULL;
   g_autofree char *sku = g_uuid_string_random ();
   guint            n_pages, n_paged;
@@ -3113,12 +3108,8 @@ test_sync_pull (void)
   g_assert_null (sk_test_find_change (before, "setting", "device_id"));
 
   customer = new_customer (env.store1);
-  earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
-  reply = call ("POST", earn, ADMIN, "{\"amount\": 700, \"reason\": \"pull\"}");
-  assert_status (reply, 201);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", earn, ADMIN, "{\"amount\": 300, \"reason\": \"pull\"}");
-  assert_status (reply, 201);
+  give_bonus (customer, 700, "pull");
+  give_bonus (customer, 300, "pull");
   body = g_strdup_printf ("{\"name\": \"Pull\", \"store_ids\": [\"%s\"]}", store);
   g_clear_pointer (&reply, reply_free);
   reply = call ("POST", "/api/campaigns", MARKETING, body);
@@ -3763,7 +3754,6 @@ static void
 test_sync_push_overspend (void)
 {
   g_autofree char *customer = new_customer (env.store1);
-  g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
   g_autofree char *path = g_strdup_printf ("/api/customers/%s", customer);
   g_autofree char *till1 = g_uuid_string_random ();
   g_autofree char *till2 = g_uuid_string_random ();
@@ -3773,12 +3763,12 @@ test_sync_push_overspend (void)
   g_autofree char *e2 = sale_event (1, sale2, env.store1, customer, 10000, 1, 0, NULL, 1000, 90, 0);
   g_autofree char *events1 = g_strdup_printf ("[%s]", e1);
   g_autofree char *events2 = g_strdup_printf ("[%s]", e2);
-  g_autoptr (Reply) reply = call ("POST", earn, ADMIN, "{\"amount\": 1000, \"reason\": \"gift\"}");
+  g_autoptr (Reply) reply = NULL;
   g_autoptr (Reply) first = NULL;
   g_autoptr (Reply) second = NULL;
   JsonArray *review;
 
-  assert_status (reply, 201);
+  give_bonus (customer, 1000, "gift");
   first = push_as (CASHIER, till1, NULL, events1);
   assert_pushed (first, 0, "applied", NULL);
   second = push_as (MANAGER, till2, NULL, events2);
@@ -3851,7 +3841,6 @@ static void
 test_sync_review (void)
 {
   g_autofree char *customer = new_customer (env.store1);
-  g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
   g_autofree char *device = g_uuid_string_random ();
   g_autofree char *sale = g_uuid_string_random ();
   g_autofree char *odd = g_uuid_string_random ();
@@ -3861,15 +3850,14 @@ test_sync_review (void)
   g_autofree char *events = g_strdup_printf ("[%s, %s]", e1, e2);
   g_autofree char *resolve = NULL;
   g_autofree char *resolve_other = NULL;
-  g_autoptr (Reply) reply = call ("POST", earn, ADMIN, "{\"amount\": 100, \"reason\": \"gift\"}");
+  g_autoptr (Reply) reply = NULL;
   g_autoptr (JsonArray) pushed = NULL;
   g_autoptr (JsonArray) items = NULL;
   g_autoptr (JsonArray) resolved = NULL;
   JsonObject *negative, *rejected, *details, *till = NULL;
   JsonArray  *devices;
 
-  assert_status (reply, 201);
-  g_clear_pointer (&reply, reply_free);
+  give_bonus (customer, 100, "gift");
   reply = push_as (CASHIER, device, NULL, events);
   assert_pushed (reply, 0, "applied", NULL);
   assert_pushed (reply, 1, "rejected", "unknown_kind");
