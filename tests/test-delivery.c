@@ -157,12 +157,9 @@ gateway_script (Gateway *gw, const char *answer)
 static guint
 gateway_count (Gateway *gw)
 {
-  guint n;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&gw->mutex);
 
-  g_mutex_lock (&gw->mutex);
-  n = gw->requests->len;
-  g_mutex_unlock (&gw->mutex);
-  return n;
+  return gw->requests->len;
 }
 
 /* Waits until the gateway has had @n requests; fails the test after
