@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <glib/gstdio.h>
+
 #include "fuzz-common.h"
 #include "sk-record.h"
 
@@ -133,4 +135,17 @@ sk_fuzz_make_dir (void)
   if (dir == NULL)
     sk_fuzz_fail ("cannot make a folder: %s", error ? error->message : g_strerror (errno));
   return dir;
+}
+
+void
+sk_fuzz_remove_database (const char *path)
+{
+  const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      g_unlink (file);
+    }
 }

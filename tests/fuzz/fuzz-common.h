@@ -34,6 +34,9 @@ void sk_fuzz_check_error (JsonNode *node);
  * disk writes); aborts when none can be made. */
 char *sk_fuzz_make_dir (void);
 
+/* Removes a SQLite database at @path: its file and its journals. */
+void sk_fuzz_remove_database (const char *path);
+
 /* A copy of the input as a NUL-terminated string (inputs may hold NULs,
  * which then end the string early, as they would in a C API). */
 char *sk_fuzz_strndup (const uint8_t *data, size_t size);
