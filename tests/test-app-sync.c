@@ -1106,26 +1106,22 @@ main (int argc, char **argv)
     }
   app_test_init (&argc, &argv);
   hq_setup ();
-  g_test_add ("/app/sync/sign-in", AppFixture, "empty", sync_fixture_setup, test_sign_in,
-              app_fixture_teardown);
-  g_test_add ("/app/sync/sign-in-tls", AppFixture, "empty", sync_fixture_setup, test_sign_in_tls,
-              app_fixture_teardown);
+  /* Most tests: a till with no data of its own, not yet connected. */
+#define add(path, func)                                                                            \
+  g_test_add ((path), AppFixture, "empty", sync_fixture_setup, (func), app_fixture_teardown)
+  add ("/app/sync/sign-in", test_sign_in);
+  add ("/app/sync/sign-in-tls", test_sign_in_tls);
   g_test_add ("/app/sync/restart", AppFixture, "empty", restart_fixture_setup, test_restart,
               app_fixture_teardown);
-  g_test_add ("/app/sync/offline", AppFixture, "empty", sync_fixture_setup, test_offline,
-              app_fixture_teardown);
-  g_test_add ("/app/sync/hq-rule", AppFixture, "empty", sync_fixture_setup, test_hq_rule,
-              app_fixture_teardown);
-  g_test_add ("/app/sync/unauthorized", AppFixture, "empty", sync_fixture_setup, test_unauthorized,
-              app_fixture_teardown);
-  g_test_add ("/app/sync/error", AppFixture, "empty", sync_fixture_setup, test_error,
-              app_fixture_teardown);
+  add ("/app/sync/offline", test_offline);
+  add ("/app/sync/hq-rule", test_hq_rule);
+  add ("/app/sync/unauthorized", test_unauthorized);
+  add ("/app/sync/error", test_error);
   g_test_add ("/app/sync/role-pin", AppFixture, NULL, sync_fixture_setup, test_role_pin,
               app_fixture_teardown);
-  g_test_add ("/app/sync/review", AppFixture, "empty", sync_fixture_setup, test_review,
-              app_fixture_teardown);
-  g_test_add ("/app/sync/conflict", AppFixture, "empty", sync_fixture_setup, test_conflict,
-              app_fixture_teardown);
+  add ("/app/sync/review", test_review);
+  add ("/app/sync/conflict", test_conflict);
+#undef add
   status = g_test_run ();
   hq_stop ();
   g_clear_object (&hq.db);
