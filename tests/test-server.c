@@ -80,10 +80,10 @@ call (const char *method, const char *path, int who, const char *body)
 }
 
 /* Short names for the shared checks (sk-test-server.h). */
-#define obj           sk_test_reply_object
-#define num           sk_test_reply_int
-#define assert_error  sk_test_assert_error
-#define assert_status sk_test_assert_status
+#define obj(reply)                               sk_test_reply_object (reply)
+#define num(reply, member)                       sk_test_reply_int (reply, member)
+#define assert_status(reply, status)             sk_test_assert_status (reply, status)
+#define assert_error(reply, status, code, field) sk_test_assert_error (reply, status, code, field)
 
 static const char *
 str (Reply *reply, const char *member)
