@@ -72,12 +72,6 @@ till_free (Till *till)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Till, till_free)
 
-static double
-seconds_since (gint64 start)
-{
-  return (g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC;
-}
-
 static Bench *the_bench;
 
 /* The machine's one-minute load average: figures of a busy one are slower. */
@@ -201,7 +195,7 @@ fill_server (Bench *b, gint64 customers)
       else
         sk_db_exec_script (db, "ANALYZE", NULL);
       g_print ("  (server filled with %" G_GINT64_FORMAT " customers in %.1f s)\n", customers,
-               seconds_since (start));
+               bench_seconds_since (start));
     }
 
   g_ptr_array_set_size (b->store_ids, 0);
@@ -513,7 +507,7 @@ online_rate (Bench *b, Till *till, gint64 n)
           die ("POST /api/pos/process-purchase", NULL);
         }
     }
-  return n / seconds_since (start);
+  return n / bench_seconds_since (start);
 }
 
 /* Peak RSS of `skidka-cli sync` run as a child */
@@ -544,7 +538,7 @@ sync_child (Bench *b, Till *till, double *seconds, long *peak_kb, char **output)
       g_printerr ("%s", text->str);
       die ("skidka-cli sync", NULL);
     }
-  *seconds = seconds_since (start);
+  *seconds = bench_seconds_since (start);
   *peak_kb = usage.ru_maxrss;
   *output = g_string_free (g_steal_pointer (&text), FALSE);
 }
@@ -677,7 +671,7 @@ bench_push (Bench *b)
   cpu = cpu_now (b);
   start = g_get_monotonic_time ();
   summary = sync_till (b, till);
-  seconds = seconds_since (start);
+  seconds = bench_seconds_since (start);
   if (summary->pushed != opt_sales || summary->applied != opt_sales)
     g_printerr ("  pushed %" G_GINT64_FORMAT ", applied %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
                 "\n",
@@ -722,7 +716,7 @@ bench_pull (Bench *b)
   cpu = cpu_now (b);
   start = g_get_monotonic_time ();
   summary = sync_till (b, till);
-  seconds = seconds_since (start);
+  seconds = bench_seconds_since (start);
   g_print ("  pull: %.3f s for %" G_GINT64_FORMAT " changes (target < 0.5 s), %.0f changes/s\n",
            seconds, summary->pulled, summary->pulled / seconds);
   print_cpu (b, &cpu, summary->pulled, "change");
@@ -785,7 +779,7 @@ bench_outage (Bench *b)
   cpu = cpu_now (b);
   start = g_get_monotonic_time ();
   sync_tills (b, (Till **)tills->pdata, 1, summaries);
-  alone = summaries[0]->pushed / seconds_since (start);
+  alone = summaries[0]->pushed / bench_seconds_since (start);
   g_print ("  one till alone: %" G_GINT64_FORMAT " events in %.2f s, %.0f events/s\n",
            summaries[0]->pushed, summaries[0]->pushed / alone, alone);
   print_cpu (b, &cpu, summaries[0]->pushed, "event");
@@ -799,7 +793,7 @@ bench_outage (Bench *b)
       pushed += summaries[i]->pushed;
       g_clear_pointer (&summaries[i], sk_sync_summary_free);
     }
-  together = pushed / seconds_since (start);
+  together = pushed / bench_seconds_since (start);
   g_print ("  %" G_GINT64_FORMAT " tills at once: %" G_GINT64_FORMAT
            " events in %.2f s, %.0f events/s = %.2f x one till alone\n",
            opt_tills, pushed, pushed / together, together, together / alone);

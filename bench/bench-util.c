@@ -28,6 +28,12 @@ bench_percentile_ms (GArray *usec, guint percent)
   return g_array_index (usec, gint64, MIN (usec->len - 1, usec->len * percent / 100)) / 1000.0;
 }
 
+double
+bench_seconds_since (gint64 start)
+{
+  return (g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC;
+}
+
 void
 bench_remove_dir (const char *dir)
 {

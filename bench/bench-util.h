@@ -13,6 +13,8 @@ void bench_sort_usec (GArray *usec);
  * longest) of sorted, non-empty @usec, in milliseconds. */
 double bench_percentile_ms (GArray *usec, guint percent);
 
+/* Seconds since @start, a g_get_monotonic_time (). */
+double bench_seconds_since (gint64 start);
 /* Removes a benchmark's temporary folder and the files in it, as far as
  * it can (a benchmark's figures are printed by then). */
 void bench_remove_dir (const char *dir);
