@@ -237,6 +237,26 @@ sk_test_run_program (const char *input, const char *const *argv)
   return run_argv (input, FALSE, argv);
 }
 
+guint
+sk_test_server_log_port (GSubprocess *server)
+{
+  g_autoptr (GDataInputStream) log
+      = g_data_input_stream_new (g_subprocess_get_stderr_pipe (server));
+  guint port = 0;
+  char *line;
+
+  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (log), FALSE);
+  while (port == 0 && (line = g_data_input_stream_read_line_utf8 (log, NULL, NULL, NULL)) != NULL)
+    {
+      const char *at = strstr (line, "Listening on");
+
+      if (at != NULL && (at = strstr (at, " port ")) != NULL)
+        port = (guint)g_ascii_strtoull (at + strlen (" port "), NULL, 10);
+      g_free (line);
+    }
+  return port;
+}
+
 void
 sk_test_assert_ok (SkTestRun *run)
 {

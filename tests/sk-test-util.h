@@ -81,6 +81,10 @@ SkTestRun *sk_test_run_cli_full (const char *input, gboolean bulk, const char *c
 /* Runs @argv (NULL-terminated, the program first) with @input on its
  * stdin; a crash fails the test. */
 SkTestRun *sk_test_run_program (const char *input, const char *const *argv);
+/* Reads skidka-server's log from @server's stderr (a pipe) up to the line
+ * saying where it listens: that port, or 0 when the log ended first. The
+ * pipe stays open. */
+guint sk_test_server_log_port (GSubprocess *server);
 /* Fails the test unless the run exited 0. */
 void sk_test_assert_ok (SkTestRun *run);
 /* A failure: @status, one clear line on stderr with @words (NULL: any),

@@ -1837,7 +1837,6 @@ test_connection_limits (void)
   const char *program = g_getenv ("SKIDKA_SERVER");
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GSubprocess) server = NULL;
-  g_autoptr (GDataInputStream) log = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *conf = NULL;
@@ -1846,7 +1845,6 @@ test_connection_limits (void)
   g_autoptr (GArray) idle = g_array_new (FALSE, FALSE, sizeof (int));
   struct rlimit own;
   guint         port = 0, refused = 0, held = 0;
-  char         *line;
 
   if (program == NULL)
     {
@@ -1873,15 +1871,7 @@ test_connection_limits (void)
   g_subprocess_launcher_set_child_setup (launcher, limit_descriptors, NULL, NULL);
   server = g_subprocess_launcher_spawn (launcher, &error, program, "--config", conf, NULL);
   g_assert_no_error (error);
-  log = g_data_input_stream_new (g_subprocess_get_stderr_pipe (server));
-  while (port == 0 && (line = g_data_input_stream_read_line_utf8 (log, NULL, NULL, &error)) != NULL)
-    {
-      const char *at = strstr (line, " port ");
-
-      if (strstr (line, "Listening on") != NULL && at != NULL)
-        port = atoi (at + 6);
-      g_free (line);
-    }
+  port = sk_test_server_log_port (server);
   g_assert_cmpuint (port, >, 0);
 
   /* 300 idle connections against 256 descriptors, the database's included. */
@@ -1980,11 +1970,8 @@ test_program (void)
   g_autofree char *store = NULL;
   g_autofree char *user = NULL;
   g_autoptr (GSubprocess) server = NULL;
-  g_autoptr (GDataInputStream) log = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (SkDatabase) check = NULL;
-  char    *line;
-  gboolean listening = FALSE;
 
   if (program == NULL)
     {
@@ -2038,14 +2025,7 @@ test_program (void)
         argv, G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
     g_assert_no_error (error);
   }
-  log = g_data_input_stream_new (g_subprocess_get_stderr_pipe (server));
-  while (!listening
-         && (line = g_data_input_stream_read_line_utf8 (log, NULL, NULL, &error)) != NULL)
-    {
-      listening = strstr (line, "Listening on") != NULL;
-      g_free (line);
-    }
-  g_assert_true (listening);
+  g_assert_cmpuint (sk_test_server_log_port (server), >, 0);
   g_subprocess_send_signal (server, SIGTERM);
   g_assert_true (g_subprocess_wait (server, NULL, &error));
   g_assert_true (g_subprocess_get_if_exited (server));
