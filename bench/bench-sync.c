@@ -513,7 +513,7 @@ online_rate (Bench *b, Till *till, gint64 n)
 /* Peak RSS of `skidka-cli sync` run as a child */
 
 static void
-sync_child (Bench *b, Till *till, double *seconds, long *peak_kb, char **output)
+sync_child (Bench *b, Till *till, double *seconds, double *cpu, long *peak_kb, char **output)
 {
   g_autofree char *cli = g_build_filename (b->bindir, "..", "src", "cli", "skidka-cli", NULL);
   const char      *argv[] = { cli,    "--db",         till->path,       "sync", "--server",
@@ -539,6 +539,8 @@ sync_child (Bench *b, Till *till, double *seconds, long *peak_kb, char **output)
       die ("skidka-cli sync", NULL);
     }
   *seconds = bench_seconds_since (start);
+  *cpu = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec
+         + usage.ru_stime.tv_usec / 1e6;
   *peak_kb = usage.ru_maxrss;
   *output = g_string_free (g_steal_pointer (&text), FALSE);
 }
@@ -729,14 +731,16 @@ bench_initial (Bench *b)
 {
   g_autoptr (Till) till = NULL;
   g_autofree char *output = NULL;
-  double           seconds;
+  double           seconds, till_cpu, server_cpu;
   long             peak_kb;
 
   g_print ("(c) initial sync of a new till, %" G_GINT64_FORMAT " customers\n", opt_customers);
   fill_server (b, opt_customers);
   start_server (b);
   till = till_new (b, 0);
-  sync_child (b, till, &seconds, &peak_kb, &output);
+  server_cpu = proc_cpu (b->server.pid, FALSE);
+  sync_child (b, till, &seconds, &till_cpu, &peak_kb, &output);
+  server_cpu = proc_cpu (b->server.pid, FALSE) - server_cpu;
   {
     /* The CLI's summary on one line. */
     g_autoptr (JsonNode) node = json_from_string (output, NULL);
@@ -747,6 +751,8 @@ bench_initial (Bench *b)
   g_print ("  skidka-cli sync: %.1f s (target < 60 s), peak RSS %.1f MB (target < 300 MB)\n"
            "  summary: %s\n",
            seconds, peak_kb / 1024.0, output);
+  g_print ("  CPU: till %.1f s, server %.1f s; load average %.1f\n", till_cpu, server_cpu,
+           load_average ());
   g_print ("  server RSS after: %.1f MB\n", bench_server_rss_kb (&b->server) / 1024.0);
   stop_server (b);
 }

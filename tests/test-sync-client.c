@@ -560,6 +560,74 @@ test_sync_parents_first (void)
   g_assert_cmpint (balance_at (till, sk_record_get_id (customer)), ==, 0);
 }
 
+/* Rows of the change feed a database keeps. */
+static gint64
+feed_rows (SkDatabase *db)
+{
+  return sk_db_query_int (db, NULL, -1, "SELECT count(*) FROM changes", NULL);
+}
+
+/* A till takes HQ's feed and keeps none of its own; should its file become
+ * a server's, that server builds the feed again from the file, under a new
+ * epoch: a cursor of the old HQ is refused, and a pull from the start
+ * gives every customer the till had. */
+static void
+test_sync_till_feed (void)
+{
+  g_autofree char *till_path = g_build_filename (env.dir, "till-feed.db", NULL);
+  g_autoptr (SkDatabase) till = sk_database_open (till_path, NULL);
+  g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.url);
+  g_autoptr (SkCustomer) anna = sk_test_create_customer (env.db, "Anna Feed", "+79055550181");
+  g_autoptr (SkCustomer) local = NULL;
+  g_autoptr (SkSyncSummary) first = NULL;
+  g_autoptr (SkChangePage) page = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+  SkTestServer    *server;
+  SkServerConfig  *config = sk_server_config_new ();
+  gint64           customers, pulled_customers = 0;
+
+  g_assert_nonnull (till);
+  token = sk_sync_login (env.url, "cashier1", "cashier-pass", NULL, &error);
+  g_assert_no_error (error);
+  sk_sync_client_set_token (client, token);
+  first = sync_ok (client);
+  g_assert_cmpint (balance_at (till, anna->id), ==, 0);
+  g_assert_cmpint (feed_rows (till), ==, 0);
+
+  /* The till's own registration is queued for HQ, not fed. */
+  local = sk_test_create_customer (till, "Local Feed", "+79055550182");
+  g_assert_cmpint (feed_rows (till), ==, 0);
+  g_assert_cmpint (sk_database_count_outbox (till, NULL), ==, 1);
+  customers = sk_db_query_int (till, NULL, -1, "SELECT count(*) FROM customers", NULL);
+  g_assert_cmpint (customers, >=, 2);
+  g_clear_object (&till);
+
+  /* The file becomes a server's. */
+  g_free (config->database);
+  config->database = g_strdup (till_path);
+  config->port = 0;
+  config->workers = 1;
+  server = sk_test_server_start (config);
+  till = sk_database_open (till_path, NULL);
+  g_assert_cmpint (feed_rows (till), >=, customers);
+  g_assert_null (sk_database_pull_changes (till, first->cursor, 10, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_CURSOR_EXPIRED);
+  g_clear_error (&error);
+  page = sk_database_pull_changes (till, NULL, 10000, &error);
+  g_assert_no_error (error);
+  g_assert_false (page->has_more);
+  for (guint i = 0; i < page->n_changes; i++)
+    {
+      JsonObject *change = json_array_get_object_element (json_node_get_array (page->changes), i);
+
+      if (g_str_equal (json_object_get_string_member (change, "entity"), SK_FEED_CUSTOMER))
+        pulled_customers++;
+    }
+  g_assert_cmpint (pulled_customers, ==, customers);
+  sk_test_server_stop (server);
+}
+
 static void
 setup (void)
 {
@@ -604,6 +672,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync-client/upgrade", test_sync_upgrade);
   g_test_add_func ("/sync-client/cli", test_sync_cli);
   g_test_add_func ("/sync-client/parents-first", test_sync_parents_first);
+  g_test_add_func ("/sync-client/till-feed", test_sync_till_feed);
   status = g_test_run ();
   teardown ();
   return status;

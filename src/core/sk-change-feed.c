@@ -18,6 +18,7 @@
 #include "sk-change-feed.h"
 #include "sk-database-private.h"
 #include "sk-error.h"
+#include "sk-schema.h"
 
 #define CURSOR_FORMAT "f1"
 
@@ -474,6 +475,26 @@ sk_database_feed_merge (SkDatabase *self,
                       "INSERT INTO changes (entity, entity_id, op, merged_into)"
                       " VALUES ('customer', ?, 'merge', ?)",
                       "ss", alias_id, surviving_id))
+    {
+      sk_db_rollback (self);
+      return FALSE;
+    }
+  return sk_db_commit (self, error);
+}
+
+gboolean
+sk_database_keep_change_feed (SkDatabase *self, GError **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+
+  if (!sk_db_is_sqlite (self)
+      || sk_db_query_int (self, NULL, 1, "SELECT kept FROM change_feed", NULL) != 0)
+    return TRUE;
+  g_message ("This database was a till's: its change feed is built anew, and tills will copy "
+             "everything again");
+  if (!sk_db_begin (self, error))
+    return FALSE;
+  if (!sk_db_exec_script (self, sk_schema_feed_restart (), error))
     {
       sk_db_rollback (self);
       return FALSE;

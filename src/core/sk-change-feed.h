@@ -63,6 +63,12 @@ gboolean sk_database_feed_merge (SkDatabase *self,
                                  const char *surviving_id,
                                  GError    **error);
 
+/* A server keeps the feed of its database. A till keeps none (its first
+ * pull stops it: sk_database_apply_changes), so should a till's SQLite
+ * file become a server's, the feed is begun again from its records under
+ * a new epoch: every till's cursor is then refused and it copies in full. */
+gboolean sk_database_keep_change_feed (SkDatabase *self, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkChangePage, sk_change_page_free)
 
 G_END_DECLS

@@ -146,6 +146,8 @@ gboolean sk_db_update_customer_segment (SkDatabase  *self,
 char    *sk_name_key (const char *full_name);
 /* The search key and children of a customer row just written. */
 gboolean sk_db_save_customer_extras (SkDatabase *self, SkCustomer *customer, GError **error);
+/* Only its children: the caller wrote name_key. */
+gboolean sk_db_save_customer_children (SkDatabase *self, SkCustomer *customer, GError **error);
 void     sk_db_bind_field (SkStmt *stmt, int index, SkRecord *record, const SkField *field);
 gboolean sk_str_is_blank (const char *text);
 

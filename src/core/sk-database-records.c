@@ -533,13 +533,20 @@ load_children (SkDatabase *self, SkCustomer *customer, GError **error)
 gboolean
 sk_db_save_customer_extras (SkDatabase *self, SkCustomer *customer, GError **error)
 {
-  GListModel      *children = G_LIST_MODEL (customer->children);
   g_autofree char *name_key = sk_name_key (customer->full_name);
 
-  if (!sk_db_exec (self, error, "UPDATE customers SET name_key = ? WHERE id = ?", "ss", name_key,
-                   customer->id)
-      || !sk_db_exec (self, error, "DELETE FROM customer_children WHERE customer_id = ?", "s",
-                      customer->id))
+  return sk_db_exec (self, error, "UPDATE customers SET name_key = ? WHERE id = ?", "ss", name_key,
+                     customer->id)
+         && sk_db_save_customer_children (self, customer, error);
+}
+
+gboolean
+sk_db_save_customer_children (SkDatabase *self, SkCustomer *customer, GError **error)
+{
+  GListModel *children = G_LIST_MODEL (customer->children);
+
+  if (!sk_db_exec (self, error, "DELETE FROM customer_children WHERE customer_id = ?", "s",
+                   customer->id))
     return FALSE;
   for (guint i = 0; i < g_list_model_get_n_items (children); i++)
     {

@@ -463,7 +463,8 @@ sk_json_parse (const char *text, gssize length, GError **error)
                           local_error->message);
       return NULL;
     }
-  root = json_parser_get_root (parser);
+  /* The parser's tree itself, not a copy of it. */
+  root = json_parser_steal_root (parser);
   if (root == NULL)
     {
       sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, "Empty JSON document");
@@ -473,9 +474,10 @@ sk_json_parse (const char *text, gssize length, GError **error)
     {
       sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
                           "Malformed JSON: a string is not valid Unicode");
+      json_node_unref (root);
       return NULL;
     }
-  return json_node_copy (root);
+  return root;
 }
 
 /* JSON */

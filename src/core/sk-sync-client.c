@@ -18,6 +18,7 @@
 #include <libsoup/soup.h>
 
 #include "sk-change-feed.h"
+#include "sk-database-private.h"
 #include "sk-database.h"
 #include "sk-error.h"
 #include "sk-record.h"
@@ -500,38 +501,103 @@ note_changes (SkSyncSummary *summary, JsonArray *changes, gboolean *too_many)
     }
 }
 
+/* A page of the pull, asked for on a thread of its own while the till
+ * applies the page before it: HQ makes the next page and its JSON is
+ * parsed as the till writes (libsoup 3.2 sends from any thread). */
+typedef struct
+{
+  SoupSession  *session;
+  Job          *job;
+  char         *path;
+  GCancellable *cancellable;
+  JsonNode     *answer;
+  guint         status;
+  GError       *error;
+  GThread      *thread;
+} Page;
+
+static char *
+pull_path (const char *cursor)
+{
+  g_autofree char *escaped = cursor != NULL ? g_uri_escape_string (cursor, NULL, FALSE) : NULL;
+
+  return escaped != NULL
+             ? g_strdup_printf ("/api/sync/pull?limit=%d&since=%s", SK_SYNC_CLIENT_BATCH, escaped)
+             : g_strdup_printf ("/api/sync/pull?limit=%d", SK_SYNC_CLIENT_BATCH);
+}
+
+static gpointer
+page_fetch (gpointer data)
+{
+  Page *page = data;
+
+  page->answer = http_json_retrying (page->session, page->job, "GET", page->path, NULL,
+                                     &page->status, page->cancellable, &page->error);
+  return NULL;
+}
+
+static Page *
+page_new (SoupSession *session, Job *job, const char *cursor, GCancellable *cancellable)
+{
+  Page *page = g_new0 (Page, 1);
+
+  page->session = session;
+  page->job = job;
+  page->path = pull_path (cursor);
+  page->cancellable = cancellable;
+  return page;
+}
+
+/* The answer: HQ's JSON and status, or NULL with @error. */
+static JsonNode *
+page_finish (Page *page, guint *status, GError **error)
+{
+  JsonNode *answer;
+
+  if (page->thread != NULL)
+    g_thread_join (page->thread);
+  else
+    page_fetch (page);
+  *status = page->status;
+  if (page->error != NULL)
+    g_propagate_error (error, g_steal_pointer (&page->error));
+  answer = g_steal_pointer (&page->answer);
+  g_free (page->path);
+  g_free (page);
+  return answer;
+}
+
+static void
+cancel_too (GCancellable *cancellable, GCancellable *other)
+{
+  g_cancellable_cancel (other);
+}
+
 static gboolean
-pull_all (SkDatabase    *db,
-          SoupSession   *session,
-          Job           *job,
-          SkSyncSummary *summary,
-          GCancellable  *cancellable,
-          GError       **error)
+pull_pages (SkDatabase    *db,
+            SoupSession   *session,
+            Job           *job,
+            SkSyncSummary *summary,
+            GCancellable  *cancellable,
+            GError       **error)
 {
   g_autofree char *cursor = sk_database_get_sync_cursor (db);
   gboolean         restarted = FALSE;
   gboolean         too_many = FALSE;
+  Page            *next;
 
   summary->full_copy = cursor == NULL;
-
+  next = page_new (session, job, cursor, cancellable);
   for (;;)
     {
       g_autoptr (JsonNode) answer = NULL;
-      g_autofree char *path = NULL;
-      JsonObject      *object;
-      JsonNode        *changes, *refs;
-      const char      *next_cursor;
-      guint            status, n;
+      JsonObject *object;
+      JsonNode   *changes, *refs;
+      const char *next_cursor;
+      guint       status, n;
+      gboolean    applied;
 
-      if (cursor != NULL)
-        {
-          g_autofree char *escaped = g_uri_escape_string (cursor, NULL, FALSE);
-          path
-              = g_strdup_printf ("/api/sync/pull?limit=%d&since=%s", SK_SYNC_CLIENT_BATCH, escaped);
-        }
-      else
-        path = g_strdup_printf ("/api/sync/pull?limit=%d", SK_SYNC_CLIENT_BATCH);
-      answer = http_json_retrying (session, job, "GET", path, NULL, &status, cancellable, error);
+      answer = page_finish (g_steal_pointer (&next), &status, error);
       if (answer == NULL)
         return FALSE;
       /* HQ does not know the cursor (restored from a backup, another
@@ -543,6 +609,7 @@ pull_all (SkDatabase    *db,
           g_clear_pointer (&cursor, g_free);
           restarted = TRUE;
           summary->full_copy = TRUE;
+          next = page_new (session, job, NULL, cancellable);
           continue;
         }
       if (status != SOUP_STATUS_OK)
@@ -562,20 +629,59 @@ pull_all (SkDatabase    *db,
           return FALSE;
         }
       n = json_array_get_length (json_node_get_array (changes));
+      if (json_object_get_boolean_member_with_default (object, "has_more", FALSE) && n > 0)
+        {
+          next = page_new (session, job, next_cursor, cancellable);
+          next->thread = g_thread_new ("skidka-pull", page_fetch, next);
+        }
       refs = json_object_get_member (object, "refs");
-      if (!sk_database_apply_changes (
-              db, refs != NULL && JSON_NODE_HOLDS_ARRAY (refs) ? json_node_get_array (refs) : NULL,
-              json_node_get_array (changes), next_cursor, error))
-        return FALSE;
+      applied = sk_database_apply_changes (
+          db, refs != NULL && JSON_NODE_HOLDS_ARRAY (refs) ? json_node_get_array (refs) : NULL,
+          json_node_get_array (changes), next_cursor, error);
+      if (!applied)
+        {
+          /* The page asked for ahead is not wanted (this cancellable is
+           * pull_all's own). */
+          if (next != NULL)
+            {
+              g_autoptr (JsonNode) unwanted = NULL;
+
+              g_cancellable_cancel (cancellable);
+              unwanted = page_finish (next, &status, NULL);
+            }
+          return FALSE;
+        }
       summary->pulled += n;
       note_changes (summary, json_node_get_array (changes), &too_many);
       g_free (cursor);
       cursor = g_strdup (next_cursor);
-      if (!json_object_get_boolean_member_with_default (object, "has_more", FALSE) || n == 0)
+      if (next == NULL)
         break;
     }
   summary->cursor = g_steal_pointer (&cursor);
   return TRUE;
+}
+
+/* Pulls until HQ has nothing more; a page asked for ahead is stopped when
+ * the cycle is cancelled or the till fails to apply the one before. */
+static gboolean
+pull_all (SkDatabase    *db,
+          SoupSession   *session,
+          Job           *job,
+          SkSyncSummary *summary,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  g_autoptr (GCancellable) pull = g_cancellable_new ();
+  gulong   handler = 0;
+  gboolean ok;
+
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (cancel_too), pull, NULL);
+  ok = pull_pages (db, session, job, summary, pull, error);
+  if (cancellable != NULL)
+    g_cancellable_disconnect (cancellable, handler);
+  return ok;
 }
 
 static void
@@ -588,6 +694,12 @@ sync_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
 
   outcome->summary = g_new0 (SkSyncSummary, 1);
   db = sk_database_open (job->database_path, &outcome->error);
+  /* What this connection writes, HQ has: pulled pages (their cursor goes
+   * with them) and the removal of acknowledged events (pushed again, they
+   * are answered as duplicates). Its commits need not wait for the disk;
+   * a power cut may only take the last of them back. */
+  if (db != NULL && sk_db_is_sqlite (db))
+    sk_db_exec_script (db, "PRAGMA synchronous = NORMAL", NULL);
   if (db != NULL)
     {
       g_autofree char *agent = g_strdup_printf ("skidka/%s", PACKAGE_VERSION);

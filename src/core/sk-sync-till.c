@@ -126,14 +126,15 @@ typedef struct
   const char *table;
   const char *key;
   GType (*get_type) (void);
+  gboolean name_key; /* the row has the search key of its full_name */
 } Kind;
 
 static const Kind kinds[] = {
-  { SK_FEED_STORE, "stores", "id", sk_store_get_type },
-  { SK_FEED_RULE, "discount_rules", "id", sk_discount_rule_get_type },
-  { SK_FEED_CAMPAIGN, "campaigns", "id", sk_campaign_get_type },
-  { SK_FEED_PRODUCT, "products", "sku", sk_product_get_type },
-  { SK_FEED_CUSTOMER, "customers", "id", sk_customer_get_type },
+  { SK_FEED_STORE, "stores", "id", sk_store_get_type, FALSE },
+  { SK_FEED_RULE, "discount_rules", "id", sk_discount_rule_get_type, FALSE },
+  { SK_FEED_CAMPAIGN, "campaigns", "id", sk_campaign_get_type, FALSE },
+  { SK_FEED_PRODUCT, "products", "sku", sk_product_get_type, FALSE },
+  { SK_FEED_CUSTOMER, "customers", "id", sk_customer_get_type, TRUE },
 };
 
 static const Kind *
@@ -145,42 +146,75 @@ kind_of (const char *entity)
   return NULL;
 }
 
+/* The figures of a customer HQ keeps, which the till takes even while it
+ * has an edit of the customer's details HQ has not acknowledged. */
+static const char *const customer_figures[]
+    = { "visits",        "total_spent", "last_purchase_at", "segment",
+        "bonus_balance", "flagged",     "version",          NULL };
+
+/* INSERT ... ON CONFLICT DO UPDATE of @kind's stored fields, replacing all
+ * of them or only the customer's figures; made once per kind. */
+static const char *
+upsert_sql (const Kind *kind, SkRecordClass *klass, gboolean figures_only)
+{
+  static char *made[G_N_ELEMENTS (kinds)][2];
+  char       **sql = &made[kind - kinds][figures_only];
+
+  if (g_once_init_enter (sql))
+    {
+      g_autoptr (GString) columns = g_string_new (NULL);
+      g_autoptr (GString) values = g_string_new (NULL);
+      g_autoptr (GString) updates = g_string_new (NULL);
+
+      for (guint i = 0; i < klass->n_fields; i++)
+        {
+          const SkField *field = &klass->fields[i];
+
+          if (field->flags & SK_FIELD_COMPUTED)
+            continue;
+          g_string_append_printf (columns, "%s%s", columns->len ? ", " : "", field->name);
+          g_string_append (values, values->len ? ", ?" : "?");
+          if (!g_str_equal (field->name, kind->key)
+              && (!figures_only || g_strv_contains (customer_figures, field->name)))
+            g_string_append_printf (updates, "%s%s = excluded.%s", updates->len ? ", " : "",
+                                    field->name, field->name);
+        }
+      if (kind->name_key)
+        {
+          g_string_append (columns, ", name_key");
+          g_string_append (values, ", ?");
+          if (!figures_only)
+            g_string_append (updates, ", name_key = excluded.name_key");
+        }
+      g_once_init_leave (sql, g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s)"
+                                               " ON CONFLICT (%s) DO UPDATE SET %s",
+                                               kind->table, columns->str, values->str, kind->key,
+                                               updates->str));
+    }
+  return *sql;
+}
+
 /* Inserts @record, or replaces the columns of the row with its key: an
- * UPDATE in place, so that rows referring to it stay. @only (NULL: every
- * column) limits the columns replaced. */
+ * UPDATE in place, so that rows referring to it stay. */
 static gboolean
 upsert_record (
-    SkDatabase *self, const Kind *kind, SkRecord *record, const char *const *only, GError **error)
+    SkDatabase *self, const Kind *kind, SkRecord *record, gboolean figures_only, GError **error)
 {
   SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
-  g_autoptr (GString) columns = g_string_new (NULL);
-  g_autoptr (GString) values = g_string_new (NULL);
-  g_autoptr (GString) updates = g_string_new (NULL);
-  g_autofree char *sql = NULL;
-  SkStmt          *stmt;
-  int              index = 1;
+  SkStmt        *stmt = sk_db_prepare (self, upsert_sql (kind, klass, figures_only), error);
+  int            index = 1;
 
-  for (guint i = 0; i < klass->n_fields; i++)
-    {
-      const SkField *field = &klass->fields[i];
-
-      if (field->flags & SK_FIELD_COMPUTED)
-        continue;
-      g_string_append_printf (columns, "%s%s", columns->len ? ", " : "", field->name);
-      g_string_append (values, values->len ? ", ?" : "?");
-      if (!g_str_equal (field->name, kind->key)
-          && (only == NULL || g_strv_contains (only, field->name)))
-        g_string_append_printf (updates, "%s%s = excluded.%s", updates->len ? ", " : "",
-                                field->name, field->name);
-    }
-  sql = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (%s) DO UPDATE SET %s",
-                         kind->table, columns->str, values->str, kind->key, updates->str);
-  stmt = sk_db_prepare (self, sql, error);
   if (stmt == NULL)
     return FALSE;
   for (guint i = 0; i < klass->n_fields; i++)
     if (!(klass->fields[i].flags & SK_FIELD_COMPUTED))
       sk_db_bind_field (stmt, index++, record, &klass->fields[i]);
+  if (kind->name_key)
+    {
+      g_autofree char *name_key = sk_name_key (SK_CUSTOMER (record)->full_name);
+
+      sk_stmt_bind_text (stmt, index, name_key);
+    }
   return sk_db_step_done (self, stmt, error);
 }
 
@@ -231,9 +265,6 @@ add_pending (SkDatabase *self, const char *customer_id, GError **error)
 static gboolean
 apply_customer (SkDatabase *self, const Kind *kind, JsonNode *data, gboolean outbox, GError **error)
 {
-  static const char *const figures[]
-      = { "visits",        "total_spent", "last_purchase_at", "segment",
-          "bonus_balance", "flagged",     "version",          NULL };
   g_autoptr (SkCustomer) customer = sk_record_from_json (SK_TYPE_CUSTOMER, data, error);
   gboolean edited = FALSE;
 
@@ -249,16 +280,16 @@ apply_customer (SkDatabase *self, const Kind *kind, JsonNode *data, gboolean out
    * HQ's already under another id (a merge), or will be told apart when
    * its own registration reaches HQ. */
   if (!edited
-      && (!sk_db_exec (self, error,
-                       "UPDATE customers SET card_number = NULL WHERE card_number = ? AND id <> ?",
-                       "ss", customer->card_number, customer->id)
-          || !sk_db_exec (self, error,
-                          "UPDATE customers SET phone = NULL WHERE phone = ? AND id <> ?", "ss",
-                          customer->phone, customer->id)))
+      && !sk_db_exec (self, error,
+                      "UPDATE customers SET"
+                      " card_number = CASE WHEN card_number = ?1 THEN NULL ELSE card_number END,"
+                      " phone = CASE WHEN phone = ?2 THEN NULL ELSE phone END"
+                      " WHERE (card_number = ?1 OR phone = ?2) AND id <> ?3",
+                      "sss", customer->card_number, customer->phone, customer->id))
     return FALSE;
-  if (!upsert_record (self, kind, SK_RECORD (customer), edited ? figures : NULL, error))
+  if (!upsert_record (self, kind, SK_RECORD (customer), edited, error))
     return FALSE;
-  if (!edited && !sk_db_save_customer_extras (self, customer, error))
+  if (!edited && !sk_db_save_customer_children (self, customer, error))
     return FALSE;
   return !outbox || add_pending (self, customer->id, error);
 }
@@ -411,7 +442,7 @@ apply_change (SkDatabase *self, JsonObject *change, gboolean outbox, GError **er
   {
     g_autoptr (SkRecord) record = sk_record_from_json (kind->get_type (), data, error);
 
-    return record != NULL && upsert_record (self, kind, record, NULL, error);
+    return record != NULL && upsert_record (self, kind, record, FALSE, error);
   }
 }
 
@@ -427,6 +458,14 @@ sk_database_apply_changes (
 
   if (!sk_db_begin (self, error))
     return FALSE;
+  /* A database that takes HQ's feed is a till: it keeps no feed of its
+   * own (migration 19), and drops what it had kept. */
+  if (!sk_db_exec (self, error, "UPDATE change_feed SET kept = 0 WHERE kept = 1", NULL)
+      || (sk_db_changes (self) > 0 && !sk_db_exec (self, error, "DELETE FROM changes", NULL)))
+    {
+      sk_db_rollback (self);
+      return FALSE;
+    }
   /* Most pulls come after a push that emptied the outbox: then HQ's
    * figures are the till's, with nothing to add. */
   outbox = sk_db_query_int (self, NULL, 1, "SELECT EXISTS (SELECT 1 FROM sync_outbox)", NULL) != 0;

@@ -529,6 +529,9 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
          "  ('receipt', 'en', 'Your receipt from {store}',"
          "   '{name}, thank you for your purchase at {store}! Your receipt for "
          "{amount}:\n\n{receipt}');",
+  /* The column SQLite's migration 19 adds, always 1 here: a till, which
+   * keeps no feed of its own, is a SQLite file. */
+  [19] = "ALTER TABLE change_feed ADD COLUMN kept INTEGER NOT NULL DEFAULT 1;",
 };
 
 char *

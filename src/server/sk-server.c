@@ -10,6 +10,7 @@
 
 #include "sk-postgres.h"
 #include "sk-server-delivery.h"
+#include "sk-change-feed.h"
 #include "sk-server-private.h"
 
 #define DEFAULT_MAX_BODY           (1024 * 1024)
@@ -819,7 +820,7 @@ sk_server_start (SkServer *self, GError **error)
 
   /* The first connection migrates the file before any worker opens it. */
   db = sk_database_open (self->config->database, error);
-  if (db == NULL)
+  if (db == NULL || !sk_database_keep_change_feed (db, error))
     return FALSE;
   postgres = g_str_equal (sk_database_get_backend_name (db), "postgresql");
   g_async_queue_push (self->connections, g_steal_pointer (&db));
