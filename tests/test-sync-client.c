@@ -582,15 +582,11 @@ test_sync_till_feed (void)
   g_autoptr (SkSyncSummary) first = NULL;
   g_autoptr (SkChangePage) page = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *token = NULL;
-  SkTestServer    *server;
-  SkServerConfig  *config = sk_server_config_new ();
-  gint64           customers, pulled_customers = 0;
+  SkTestServer *server;
+  gint64        customers, pulled_customers = 0;
 
   g_assert_nonnull (till);
-  token = sk_sync_login (env.url, "cashier1", "cashier-pass", NULL, &error);
-  g_assert_no_error (error);
-  sk_sync_client_set_token (client, token);
+  sign_in (client, "cashier1", "cashier-pass");
   first = sync_ok (client);
   g_assert_cmpint (balance_at (till, anna->id), ==, 0);
   g_assert_cmpint (feed_rows (till), ==, 0);
@@ -604,11 +600,7 @@ test_sync_till_feed (void)
   g_clear_object (&till);
 
   /* The file becomes a server's. */
-  g_free (config->database);
-  config->database = g_strdup (till_path);
-  config->port = 0;
-  config->workers = 1;
-  server = sk_test_server_start (config);
+  server = sk_test_server_start (sk_test_server_config (till_path, 1));
   till = sk_database_open (till_path, NULL);
   g_assert_cmpint (feed_rows (till), >=, customers);
   g_assert_null (sk_database_pull_changes (till, first->cursor, 10, &error));
