@@ -246,3 +246,10 @@ sk_test_assert_error (SkTestReply *reply, guint status, const char *code, const 
   if (field != NULL)
     g_assert_cmpstr (json_object_get_string_member (error, "field"), ==, field);
 }
+
+void
+sk_test_assert_refused (SkTestReply *reply, guint status, const char *code, const char *field)
+{
+  sk_test_assert_error (reply, status, code, field);
+  sk_test_reply_free (reply);
+}

@@ -74,5 +74,8 @@ void sk_test_assert_status (SkTestReply *reply, guint status);
 /* An error reply: @status, its error's @code, a message and (when given)
  * the @field it names. */
 void sk_test_assert_error (SkTestReply *reply, guint status, const char *code, const char *field);
+/* sk_test_assert_error on @reply, which it frees: a call whose answer
+ * matters only as that error. */
+void sk_test_assert_refused (SkTestReply *reply, guint status, const char *code, const char *field);
 
 G_END_DECLS

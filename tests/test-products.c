@@ -63,21 +63,6 @@ call (const char *method, const char *path, int who, const char *json)
   return request (method, path, who, "application/json", json, NULL);
 }
 
-/* call () that must answer with this error (see sk_test_assert_error). */
-static void
-call_fails (const char *method,
-            const char *path,
-            int         who,
-            const char *json,
-            guint       status,
-            const char *code,
-            const char *field)
-{
-  g_autoptr (SkTestReply) reply = call (method, path, who, json);
-
-  sk_test_assert_error (reply, status, code, field);
-}
-
 static SkTestReply *
 import (int who, const char *csv)
 {
@@ -166,19 +151,20 @@ test_crud (void)
   reply = call ("POST", "/api/products", ADMIN,
                 "{\"sku\": \"crud-1\", \"name\": \"X\", \"price\": 1}");
   assert_error (reply, 409, "conflict", "sku");
-  call_fails (
-      "POST", "/api/products", ADMIN,
-      "{\"sku\": \"crud-2\", \"name\": \"X\", \"price\": 1, \"barcode\": \"4006381333931\"}", 409,
-      "conflict", "barcode");
-  call_fails (
-      "POST", "/api/products", ADMIN,
-      "{\"sku\": \"crud-2\", \"name\": \"X\", \"price\": 1, \"barcode\": \"4006381333932\"}", 422,
-      "invalid_value", "barcode");
-  call_fails ("POST", "/api/products", ADMIN, "{\"sku\": \"crud-2\", \"price\": 1}", 400,
-              "malformed", "name");
-  call_fails ("POST", "/api/products", ADMIN,
-              "{\"sku\": \"crud-2\", \"name\": \"X\", \"price\": -5}", 422, "invalid_value",
-              "price");
+  sk_test_assert_refused (
+      call ("POST", "/api/products", ADMIN,
+            "{\"sku\": \"crud-2\", \"name\": \"X\", \"price\": 1, \"barcode\": \"4006381333931\"}"),
+      409, "conflict", "barcode");
+  sk_test_assert_refused (
+      call ("POST", "/api/products", ADMIN,
+            "{\"sku\": \"crud-2\", \"name\": \"X\", \"price\": 1, \"barcode\": \"4006381333932\"}"),
+      422, "invalid_value", "barcode");
+  sk_test_assert_refused (
+      call ("POST", "/api/products", ADMIN, "{\"sku\": \"crud-2\", \"price\": 1}"), 400,
+      "malformed", "name");
+  sk_test_assert_refused (call ("POST", "/api/products", ADMIN,
+                                "{\"sku\": \"crud-2\", \"name\": \"X\", \"price\": -5}"),
+                          422, "invalid_value", "price");
   g_assert_cmpint (count_products ("crud-2"), ==, 0);
 
   /* One spelling per category: "игрушки" is "Игрушки", which exists. */
@@ -194,7 +180,8 @@ test_crud (void)
   assert_status (reply, 200);
   g_assert_cmpstr (str (reply, "name"), ==, "Мишка");
   g_assert_cmpint (num (reply, "price"), ==, 129900);
-  call_fails ("GET", "/api/products/nothing-here", ADMIN, NULL, 404, "not_found", NULL);
+  sk_test_assert_refused (call ("GET", "/api/products/nothing-here", ADMIN, NULL), 404, "not_found",
+                          NULL);
 
   /* Edits carry the version read: If-Match or "version". */
   g_clear_pointer (&reply, sk_test_reply_free);
@@ -209,15 +196,17 @@ test_crud (void)
   reply = request ("PUT", "/api/products/crud-1", ADMIN, "application/json", "{\"price\": 1}",
                    "\"1\"");
   assert_error (reply, 412, "stale_version", "version");
-  call_fails ("PUT", "/api/products/crud-1", ADMIN, "{\"price\": 1, \"version\": 1}", 412,
-              "stale_version", "version");
+  sk_test_assert_refused (
+      call ("PUT", "/api/products/crud-1", ADMIN, "{\"price\": 1, \"version\": 1}"), 412,
+      "stale_version", "version");
   g_clear_pointer (&found, g_object_unref);
   found = hq_product ("crud-1");
   g_assert_cmpint (found->price, ==, 119900);
   g_assert_cmpint (found->version, ==, 2);
   /* A barcode given up and taken by another product. */
-  call_fails ("PUT", "/api/products/crud-2", ADMIN,
-              "{\"barcode\": \"4006381333931\", \"version\": 1}", 409, "conflict", "barcode");
+  sk_test_assert_refused (call ("PUT", "/api/products/crud-2", ADMIN,
+                                "{\"barcode\": \"4006381333931\", \"version\": 1}"),
+                          409, "conflict", "barcode");
   g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("PUT", "/api/products/crud-1", ADMIN, "{\"barcode\": null, \"version\": 2}");
   assert_status (reply, 200);
@@ -250,7 +239,8 @@ test_crud (void)
   reply = request ("DELETE", "/api/products/crud-1", ADMIN, NULL, NULL, "\"3\"");
   assert_status (reply, 204);
   g_assert_cmpint (count_products ("crud-1"), ==, 0);
-  call_fails ("DELETE", "/api/products/crud-1", ADMIN, NULL, 404, "not_found", NULL);
+  sk_test_assert_refused (call ("DELETE", "/api/products/crud-1", ADMIN, NULL), 404, "not_found",
+                          NULL);
   g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("DELETE", "/api/products/crud-2", ADMIN, NULL);
   assert_status (reply, 204);

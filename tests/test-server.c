@@ -101,9 +101,7 @@ call_fails (const char *method,
             const char *code,
             const char *field)
 {
-  g_autoptr (Reply) reply = call (method, path, who, body);
-
-  assert_error (reply, status, code, field);
+  sk_test_assert_refused (call (method, path, who, body), status, code, field);
 }
 
 static gint64
