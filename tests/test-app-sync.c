@@ -20,6 +20,7 @@
 #include "sk-review-window.h"
 #include "sk-server-private.h"
 #include "sk-sync-status.h"
+#include "sk-test-postgres.h"
 #include "sk-test-server.h"
 #include "sk-test-util.h"
 #include "sk-token-store.h"
@@ -84,11 +85,7 @@ hq_setup (void)
   g_autoptr (SkProduct) product = g_object_new (SK_TYPE_PRODUCT, NULL);
   g_autofree char *user = NULL;
 
-  hq.dir = g_dir_make_tmp ("skidka-app-sync-XXXXXX", &error);
-  g_assert_no_error (error);
-  hq.path = g_build_filename (hq.dir, "hq.db", NULL);
-  hq.db = sk_database_open (hq.path, &error);
-  g_assert_no_error (error);
+  hq.db = sk_test_open_hq ("skidka-app-sync-XXXXXX", &hq.dir, &hq.path);
   store = sk_test_store_new ("S1", "Store one");
   g_assert_true (sk_database_save_store (hq.db, store, &error));
   g_assert_no_error (error);
