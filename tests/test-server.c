@@ -1826,6 +1826,29 @@ test_login_address (void)
   }
 }
 
+/* skidka-server's configuration for the program in a new folder (named
+ * after @tmp_template, in *dir): loopback, port 0, info logs, a new
+ * database (its location in *db) and @server_lines more of [server]; its
+ * path. */
+static char *
+write_server_conf (const char *tmp_template, const char *server_lines, char **dir, char **db)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  char            *conf;
+
+  *dir = g_dir_make_tmp (tmp_template, &error);
+  g_assert_no_error (error);
+  *db = sk_test_database_location (*dir, "hq.db");
+  conf = g_build_filename (*dir, "hq.conf", NULL);
+  text = g_strdup_printf ("[server]\naddress=127.0.0.1\nport=0\n%s[database]\npath=%s\n"
+                          "[log]\nlevel=info\n",
+                          server_lines, *db);
+  g_assert_true (g_file_set_contents (conf, text, -1, &error));
+  g_assert_no_error (error);
+  return conf;
+}
+
 /* A server started as a program under a descriptor limit: idle connections
  * beyond what it can hold get a JSON 503 instead of silence, it serves again
  * once they are gone, and a head that never ends is cut off. */
@@ -1838,7 +1861,6 @@ test_connection_limits (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *conf = NULL;
-  g_autofree char *conf_text = NULL;
   g_autofree char *db = NULL;
   g_autoptr (GArray) idle = g_array_new (FALSE, FALSE, sizeof (int));
   struct rlimit own;
@@ -1856,14 +1878,8 @@ test_connection_limits (void)
       own.rlim_cur = 1024;
       setrlimit (RLIMIT_NOFILE, &own);
     }
-  dir = g_dir_make_tmp ("skidka-server-limits-XXXXXX", &error);
-  g_assert_no_error (error);
-  db = sk_test_database_location (dir, "hq.db");
-  conf = g_build_filename (dir, "hq.conf", NULL);
-  conf_text = g_strdup_printf ("[server]\naddress=127.0.0.1\nport=0\nworkers=2\nheader-timeout=3\n"
-                               "[database]\npath=%s\n[log]\nlevel=info\n",
-                               db);
-  g_assert_true (g_file_set_contents (conf, conf_text, -1, &error));
+  conf = write_server_conf ("skidka-server-limits-XXXXXX", "workers=2\nheader-timeout=3\n", &dir,
+                            &db);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE
                                         | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_child_setup (launcher, limit_descriptors, NULL, NULL);
@@ -1964,7 +1980,6 @@ test_program (void)
   g_autofree char *dir = NULL;
   g_autofree char *db = NULL;
   g_autofree char *conf = NULL;
-  g_autofree char *conf_text = NULL;
   g_autofree char *store = NULL;
   g_autofree char *user = NULL;
   g_autoptr (GSubprocess) server = NULL;
@@ -1976,13 +1991,7 @@ test_program (void)
       g_test_skip ("SKIDKA_SERVER is not set");
       return;
     }
-  dir = g_dir_make_tmp ("skidka-server-program-XXXXXX", &error);
-  g_assert_no_error (error);
-  db = sk_test_database_location (dir, "hq.db");
-  conf = g_build_filename (dir, "hq.conf", NULL);
-  conf_text = g_strdup_printf (
-      "[server]\naddress=127.0.0.1\nport=0\n[database]\npath=%s\n[log]\nlevel=info\n", db);
-  g_assert_true (g_file_set_contents (conf, conf_text, -1, &error));
+  conf = write_server_conf ("skidka-server-program-XXXXXX", "", &dir, &db);
 
   {
     const char *argv[] = { program, "--config", conf, "admin", "migrate", NULL };
