@@ -21,6 +21,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bench-util.h"
+
 #define BUFFER_SIZE     8192
 #define SLOT_TIMEOUT_US (10 * G_USEC_PER_SEC)
 
@@ -423,7 +425,7 @@ main (int argc, char **argv)
     }
 
   {
-    double  seconds = (g_get_monotonic_time () - started) / (double)G_USEC_PER_SEC;
+    double  seconds = bench_seconds_since (started);
     guint64 requests = churn.counts.ok + churn.counts.other_status;
 
     g_print ("%" G_GUINT64_FORMAT " connections, %" G_GUINT64_FORMAT " requests in %.1f s: "
@@ -447,7 +449,7 @@ main (int argc, char **argv)
   g_print ("waiting %d s for the server to settle...\n", settle);
   g_usleep ((gulong)settle * G_USEC_PER_SEC);
   rss_after = bench_server_rss_kb (&server);
-  print_row ("after", &server, &churn, (g_get_monotonic_time () - started) / (double)G_USEC_PER_SEC,
+  print_row ("after", &server, &churn, bench_seconds_since (started),
              churn.counts.ok + churn.counts.other_status, rss0);
   if (rss0 >= 0 && rss_after >= 0)
     g_print ("RSS %.1f MB -> %.1f MB: %+.0f bytes kept per connection\n", rss0 / 1024.0,

@@ -9,6 +9,7 @@
 #include <locale.h>
 
 #include "../tests/sk-test-smtp.h"
+#include "bench-util.h"
 #include "sk-database-private.h"
 #include "sk-demo.h"
 #include "sk-notifications.h"
@@ -136,33 +137,21 @@ main (int argc, char **argv)
   start = g_get_monotonic_time ();
   sk_demo_generate (big, &options, NULL, &error);
   check (error, "demo chain");
-  g_print ("  made in %.1f s; %" G_GINT64_FORMAT " children\n",
-           (g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC,
+  g_print ("  made in %.1f s; %" G_GINT64_FORMAT " children\n", bench_seconds_since (start),
            sk_db_query_int (big, NULL, 0, "SELECT count(*) FROM customer_children", ""));
   start = g_get_monotonic_time ();
   queued = sk_database_queue_birthdays (big, g_get_real_time (), 3, &error);
   check (error, "birthday job");
   g_print ("  %-36s %8.3f s  (%" G_GINT64_FORMAT " greetings queued)\n", "birthday job",
-           (g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC, queued);
+           bench_seconds_since (start), queued);
   start = g_get_monotonic_time ();
   again = sk_database_queue_birthdays (big, g_get_real_time (), 3, &error);
   check (error, "birthday job again");
   g_print ("  %-36s %8.3f s  (%" G_GINT64_FORMAT " queued)\n", "the same job again",
-           (g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC, again);
+           bench_seconds_since (start), again);
 
   g_clear_object (&db);
   g_clear_object (&big);
-  {
-    g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-    const char *name;
-
-    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *file = g_build_filename (dir, name, NULL);
-
-        g_remove (file);
-      }
-  }
-  g_rmdir (dir);
+  bench_remove_dir (dir);
   return 0;
 }

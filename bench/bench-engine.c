@@ -6,6 +6,7 @@
 
 #include <glib/gstdio.h>
 
+#include "bench-util.h"
 #include "sk-database.h"
 #include "sk-discount-engine.h"
 #include "sk-model-private.h"
@@ -241,14 +242,7 @@ measure_database (GRand *rand, GPtrArray *rules, guint n_lines)
       n++;
     }
   g_clear_object (&db);
-  {
-    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
-    g_unlink (path);
-    g_unlink (wal);
-    g_unlink (shm);
-    g_rmdir (dir);
-  }
+  bench_remove_dir (dir);
   return (double)(g_get_monotonic_time () - start) / n;
 }
 

@@ -350,7 +350,7 @@ main (int argc, char **argv)
           print_state (label, &server, idles, timeouts, probe (&server, &probes));
         }
     }
-  g_print ("opening took %.1f s\n", (g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC);
+  g_print ("opening took %.1f s\n", bench_seconds_since (start));
 
   /* 2. Hold them: does the server close idle ones by itself? */
   for (int s = 1; s <= hold; s++)

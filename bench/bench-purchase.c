@@ -524,20 +524,6 @@ main (int argc, char **argv)
   g_clear_object (&pipeline_db);
   g_clear_object (&baseline_db);
   g_clear_object (&full_db);
-  {
-    const char *suffixes[] = { "", "-wal", "-shm" };
-
-    for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-      {
-        g_autofree char *a = g_strconcat (pipeline_path, suffixes[i], NULL);
-        g_autofree char *b_file = g_strconcat (baseline_path, suffixes[i], NULL);
-        g_autofree char *f_file = g_strconcat (full_path, suffixes[i], NULL);
-
-        g_unlink (a);
-        g_unlink (b_file);
-        g_unlink (f_file);
-      }
-    g_rmdir (dir);
-  }
+  bench_remove_dir (dir);
   return 0;
 }

@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench-util.h"
+
 GOptionGroup *
 bench_server_option_group (BenchServerOptions *options)
 {
@@ -237,17 +239,7 @@ bench_server_stop (BenchServer *server)
       server->pid = 0;
     }
   if (server->owned && server->workdir != NULL)
-    {
-      g_autoptr (GDir) dir = g_dir_open (server->workdir, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *path = g_build_filename (server->workdir, name, NULL);
-          g_unlink (path);
-        }
-      g_rmdir (server->workdir);
-    }
+    bench_remove_dir (server->workdir);
   g_clear_pointer (&server->workdir, g_free);
   g_clear_pointer (&server->host, g_free);
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bench-server-child.h"
+#include "bench-util.h"
 #include "sk-database-private.h"
 #include "sk-demo.h"
 #include "sk-postgres.h"
@@ -70,12 +71,6 @@ till_free (Till *till)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Till, till_free)
-
-static double
-seconds_since (gint64 start)
-{
-  return (g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC;
-}
 
 static Bench *the_bench;
 
@@ -200,7 +195,7 @@ fill_server (Bench *b, gint64 customers)
       else
         sk_db_exec_script (db, "ANALYZE", NULL);
       g_print ("  (server filled with %" G_GINT64_FORMAT " customers in %.1f s)\n", customers,
-               seconds_since (start));
+               bench_seconds_since (start));
     }
 
   g_ptr_array_set_size (b->store_ids, 0);
@@ -512,7 +507,7 @@ online_rate (Bench *b, Till *till, gint64 n)
           die ("POST /api/pos/process-purchase", NULL);
         }
     }
-  return n / seconds_since (start);
+  return n / bench_seconds_since (start);
 }
 
 /* Peak RSS of `skidka-cli sync` run as a child */
@@ -543,7 +538,7 @@ sync_child (Bench *b, Till *till, double *seconds, double *cpu, long *peak_kb, c
       g_printerr ("%s", text->str);
       die ("skidka-cli sync", NULL);
     }
-  *seconds = seconds_since (start);
+  *seconds = bench_seconds_since (start);
   *cpu = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec
          + usage.ru_stime.tv_usec / 1e6;
   *peak_kb = usage.ru_maxrss;
@@ -678,7 +673,7 @@ bench_push (Bench *b)
   cpu = cpu_now (b);
   start = g_get_monotonic_time ();
   summary = sync_till (b, till);
-  seconds = seconds_since (start);
+  seconds = bench_seconds_since (start);
   if (summary->pushed != opt_sales || summary->applied != opt_sales)
     g_printerr ("  pushed %" G_GINT64_FORMAT ", applied %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
                 "\n",
@@ -723,7 +718,7 @@ bench_pull (Bench *b)
   cpu = cpu_now (b);
   start = g_get_monotonic_time ();
   summary = sync_till (b, till);
-  seconds = seconds_since (start);
+  seconds = bench_seconds_since (start);
   g_print ("  pull: %.3f s for %" G_GINT64_FORMAT " changes (target < 0.5 s), %.0f changes/s\n",
            seconds, summary->pulled, summary->pulled / seconds);
   print_cpu (b, &cpu, summary->pulled, "change");
@@ -790,7 +785,7 @@ bench_outage (Bench *b)
   cpu = cpu_now (b);
   start = g_get_monotonic_time ();
   sync_tills (b, (Till **)tills->pdata, 1, summaries);
-  alone = summaries[0]->pushed / seconds_since (start);
+  alone = summaries[0]->pushed / bench_seconds_since (start);
   g_print ("  one till alone: %" G_GINT64_FORMAT " events in %.2f s, %.0f events/s\n",
            summaries[0]->pushed, summaries[0]->pushed / alone, alone);
   print_cpu (b, &cpu, summaries[0]->pushed, "event");
@@ -804,7 +799,7 @@ bench_outage (Bench *b)
       pushed += summaries[i]->pushed;
       g_clear_pointer (&summaries[i], sk_sync_summary_free);
     }
-  together = pushed / seconds_since (start);
+  together = pushed / bench_seconds_since (start);
   g_print ("  %" G_GINT64_FORMAT " tills at once: %" G_GINT64_FORMAT
            " events in %.2f s, %.0f events/s = %.2f x one till alone\n",
            opt_tills, pushed, pushed / together, together, together / alone);
@@ -878,17 +873,7 @@ main (int argc, char **argv)
     bench_outage (&b);
 
   reset_server_db (&b);
-  {
-    g_autoptr (GDir) dir = g_dir_open (b.dir, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *path = g_build_filename (b.dir, name, NULL);
-        g_unlink (path);
-      }
-    g_rmdir (b.dir);
-  }
+  bench_remove_dir (b.dir);
   g_object_unref (b.session);
   g_ptr_array_unref (b.store_ids);
   g_free (b.url);

@@ -1,4 +1,4 @@
-/* sk-test-postgres.c: a new database on the test PostgreSQL server.
+/* sk-test-postgres.c: a new database on the test PostgreSQL server (or in a file without one).
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -36,4 +36,19 @@ sk_test_database_location (const char *dir, const char *name)
   char *uri = sk_test_postgres_database ();
 
   return uri != NULL ? uri : g_build_filename (dir, name, NULL);
+}
+
+SkDatabase *
+sk_test_open_hq (const char *tmp_template, char **dir, char **location)
+{
+  g_autoptr (GError) error = NULL;
+  SkDatabase *db;
+
+  *dir = g_dir_make_tmp (tmp_template, &error);
+  g_assert_no_error (error);
+  *location = sk_test_database_location (*dir, "hq.db");
+  db = sk_database_open (*location, &error);
+  g_assert_no_error (error);
+  g_test_message ("HQ's backend: %s", sk_database_get_backend_name (db));
+  return db;
 }

@@ -347,23 +347,17 @@ sk_test_proxy_set_fault (SkTestProxy     *self,
 guint
 sk_test_proxy_get_faulted (SkTestProxy *self)
 {
-  guint n;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
-  g_mutex_lock (&self->lock);
-  n = self->faulted;
-  g_mutex_unlock (&self->lock);
-  return n;
+  return self->faulted;
 }
 
 guint
 sk_test_proxy_get_dropped_ok (SkTestProxy *self)
 {
-  guint n;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
-  g_mutex_lock (&self->lock);
-  n = self->dropped_ok;
-  g_mutex_unlock (&self->lock);
-  return n;
+  return self->dropped_ok;
 }
 
 void

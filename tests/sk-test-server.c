@@ -113,6 +113,18 @@ server_stop (gpointer data)
   g_clear_object (&self->server);
 }
 
+SkServerConfig *
+sk_test_server_config (const char *database, guint workers)
+{
+  SkServerConfig *config = sk_server_config_new ();
+
+  g_free (config->database);
+  config->database = g_strdup (database);
+  config->port = 0;
+  config->workers = workers;
+  return config;
+}
+
 SkTestServer *
 sk_test_server_start (SkServerConfig *config)
 {
@@ -127,6 +139,12 @@ guint
 sk_test_server_get_port (SkTestServer *self)
 {
   return sk_test_loop_get_port (self->loop);
+}
+
+char *
+sk_test_server_get_url (SkTestServer *self)
+{
+  return g_strdup_printf ("http://127.0.0.1:%u", sk_test_server_get_port (self));
 }
 
 void
@@ -191,4 +209,47 @@ sk_test_request (SoupSession *session,
       g_assert_no_error (error);
     }
   return reply;
+}
+
+JsonObject *
+sk_test_reply_object (SkTestReply *reply)
+{
+  g_assert_nonnull (reply->node);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (reply->node));
+  return json_node_get_object (reply->node);
+}
+
+gint64
+sk_test_reply_int (SkTestReply *reply, const char *member)
+{
+  return json_object_get_int_member (sk_test_reply_object (reply), member);
+}
+
+void
+sk_test_assert_status (SkTestReply *reply, guint status)
+{
+  if (reply->status != status)
+    g_error ("expected %u, got %u: %s", status, reply->status,
+             reply->node ? json_to_string (reply->node, FALSE) : "(no body)");
+}
+
+void
+sk_test_assert_error (SkTestReply *reply, guint status, const char *code, const char *field)
+{
+  JsonObject *error;
+
+  sk_test_assert_status (reply, status);
+  error = json_object_get_object_member (sk_test_reply_object (reply), "error");
+  g_assert_nonnull (error);
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, code);
+  g_assert_nonnull (json_object_get_string_member (error, "message"));
+  if (field != NULL)
+    g_assert_cmpstr (json_object_get_string_member (error, "field"), ==, field);
+}
+
+void
+sk_test_assert_refused (SkTestReply *reply, guint status, const char *code, const char *field)
+{
+  sk_test_assert_error (reply, status, code, field);
+  sk_test_reply_free (reply);
 }

@@ -25,10 +25,17 @@ void sk_test_loop_stop (SkTestLoop *self);
 
 typedef struct _SkTestServer SkTestServer;
 
+/* A config for a server on @database (copied), listening on port 0 of
+ * loopback with @workers database threads (0: one a CPU): what a test adds to it
+ * before sk_test_server_start. */
+SkServerConfig *sk_test_server_config (const char *database, guint workers);
+
 /* Starts a server with @config (taken) in a thread and main context of its
  * own, and returns once it listens. */
 SkTestServer *sk_test_server_start (SkServerConfig *config);
 guint         sk_test_server_get_port (SkTestServer *self);
+/* Its address: http://127.0.0.1:port. */
+char *sk_test_server_get_url (SkTestServer *self);
 /* Stops the server, waits for its thread and frees everything. */
 void sk_test_server_stop (SkTestServer *self);
 
@@ -57,5 +64,18 @@ SkTestReply *sk_test_request (SoupSession *session,
                               const char  *body,
                               gsize        body_length,
                               const char  *if_match);
+
+/* The reply's JSON object; fails the test when its body is not one. */
+JsonObject *sk_test_reply_object (SkTestReply *reply);
+/* An integer member of the reply's object. */
+gint64 sk_test_reply_int (SkTestReply *reply, const char *member);
+/* Fails the test, showing the body, unless the reply has @status. */
+void sk_test_assert_status (SkTestReply *reply, guint status);
+/* An error reply: @status, its error's @code, a message and (when given)
+ * the @field it names. */
+void sk_test_assert_error (SkTestReply *reply, guint status, const char *code, const char *field);
+/* sk_test_assert_error on @reply, which it frees: a call whose answer
+ * matters only as that error. */
+void sk_test_assert_refused (SkTestReply *reply, guint status, const char *code, const char *field);
 
 G_END_DECLS

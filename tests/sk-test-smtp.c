@@ -210,23 +210,17 @@ sk_test_smtp_mails (SkTestSmtp *self)
 guint
 sk_test_smtp_count (SkTestSmtp *self)
 {
-  guint n;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->mutex);
 
-  g_mutex_lock (&self->mutex);
-  n = self->mails->len;
-  g_mutex_unlock (&self->mutex);
-  return n;
+  return self->mails->len;
 }
 
 guint
 sk_test_smtp_connections (SkTestSmtp *self)
 {
-  guint n;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->mutex);
 
-  g_mutex_lock (&self->mutex);
-  n = self->connections;
-  g_mutex_unlock (&self->mutex);
-  return n;
+  return self->connections;
 }
 
 void

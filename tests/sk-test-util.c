@@ -75,6 +75,18 @@ sk_test_open_database (const char *tmp_template, char **dir)
   return db;
 }
 
+SkAccount *
+sk_test_account_new (const char *username, SkRole role, const char *store_id)
+{
+  SkAccount *account = sk_account_new ();
+
+  account->username = g_strdup (username);
+  account->role = role;
+  account->store_id = g_strdup (store_id);
+  account->password_hash = g_strdup (SK_TEST_PASSWORD_HASH);
+  return account;
+}
+
 SkStore *
 sk_test_store_new (const char *code, const char *name)
 {
@@ -223,6 +235,26 @@ SkTestRun *
 sk_test_run_program (const char *input, const char *const *argv)
 {
   return run_argv (input, FALSE, argv);
+}
+
+guint
+sk_test_server_log_port (GSubprocess *server)
+{
+  g_autoptr (GDataInputStream) log
+      = g_data_input_stream_new (g_subprocess_get_stderr_pipe (server));
+  guint port = 0;
+  char *line;
+
+  g_filter_input_stream_set_close_base_stream (G_FILTER_INPUT_STREAM (log), FALSE);
+  while (port == 0 && (line = g_data_input_stream_read_line_utf8 (log, NULL, NULL, NULL)) != NULL)
+    {
+      const char *at = strstr (line, "Listening on");
+
+      if (at != NULL && (at = strstr (at, " port ")) != NULL)
+        port = (guint)g_ascii_strtoull (at + strlen (" port "), NULL, 10);
+      g_free (line);
+    }
+  return port;
 }
 
 void

@@ -4,6 +4,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "sk-accounts.h"
 #include "sk-database.h"
 
 G_BEGIN_DECLS
@@ -20,6 +21,9 @@ typedef struct
 
 /* Frees what a SkTestShop holds and removes its folder. */
 void sk_test_shop_teardown (SkTestShop *f, gconstpointer data);
+/* Adds the test @func at @path, run on a shop that @setup fills. */
+#define sk_test_shop_add(path, setup, func)                                                        \
+  g_test_add ((path), SkTestShop, NULL, (setup), (func), sk_test_shop_teardown)
 
 void sk_test_set_string (char **field, const char *value);
 /* Removes a temporary folder and the files in it; asserts it could. */
@@ -33,6 +37,10 @@ void sk_test_break_commits (SkDatabase *db, gboolean broken);
 /* A new database "skidka.db" in a new temporary folder named after
  * template (…-XXXXXX), which *dir receives for sk_test_remove_dir. */
 SkDatabase *sk_test_open_database (const char *tmp_template, char **dir);
+/* The password hash of sk_test_account_new's accounts (no real one). */
+#define SK_TEST_PASSWORD_HASH "$argon2id$not-a-real-hash"
+/* An account with this name, role and store (copied), not yet saved. */
+SkAccount *sk_test_account_new (const char *username, SkRole role, const char *store_id);
 /* A store with this code and name, not yet saved. */
 SkStore *sk_test_store_new (const char *code, const char *name);
 /* One integer from SQL with at most one text parameter, outside the
@@ -73,6 +81,10 @@ SkTestRun *sk_test_run_cli_full (const char *input, gboolean bulk, const char *c
 /* Runs @argv (NULL-terminated, the program first) with @input on its
  * stdin; a crash fails the test. */
 SkTestRun *sk_test_run_program (const char *input, const char *const *argv);
+/* Reads skidka-server's log from @server's stderr (a pipe) up to the line
+ * saying where it listens: that port, or 0 when the log ended first. The
+ * pipe stays open. */
+guint sk_test_server_log_port (GSubprocess *server);
 /* Fails the test unless the run exited 0. */
 void sk_test_assert_ok (SkTestRun *run);
 /* A failure: @status, one clear line on stderr with @words (NULL: any),

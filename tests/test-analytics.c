@@ -301,9 +301,8 @@ static void
 test_busy_period (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("skidka-analytics-XXXXXX", &error);
-  g_autofree char *path = g_build_filename (dir, "busy.db", NULL);
-  g_autoptr (SkDatabase) db = sk_database_open (path, &error);
+  g_autofree char *dir = NULL;
+  g_autoptr (SkDatabase) db = sk_test_open_database ("skidka-analytics-XXXXXX", &dir);
   g_autoptr (SkStore) store = NULL;
   g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
   g_autoptr (GRand) rand = g_rand_new_with_seed (42);
@@ -316,7 +315,6 @@ test_busy_period (void)
   g_autoptr (GArray) days = NULL;
   gint64 daily_revenue = 0, daily_purchases = 0;
 
-  g_assert_no_error (error);
   store = make_store (db, "BUSY");
   g_object_set (rule, "name", "Tenth", "type", "percentage", "value", (gint64)1000, NULL);
   g_assert_true (sk_database_save_rule (db, rule, &error));

@@ -303,11 +303,8 @@ int
 main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
-  g_test_add ("/app/campaigns/editor", AppFixture, NULL, app_fixture_setup, test_editor,
-              app_fixture_teardown);
-  g_test_add ("/app/campaigns/budget-kopecks", AppFixture, NULL, app_fixture_setup,
-              test_budget_kopecks, app_fixture_teardown);
-  g_test_add ("/app/campaigns/conflict", AppFixture, NULL, app_fixture_setup, test_conflict,
-              app_fixture_teardown);
+  app_test_add ("/app/campaigns/editor", test_editor);
+  app_test_add ("/app/campaigns/budget-kopecks", test_budget_kopecks);
+  app_test_add ("/app/campaigns/conflict", test_conflict);
   return g_test_run ();
 }

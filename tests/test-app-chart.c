@@ -95,9 +95,7 @@ int
 main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
-  g_test_add ("/app/chart/render", AppFixture, NULL, app_fixture_setup, test_render,
-              app_fixture_teardown);
-  g_test_add ("/app/chart/view", AppFixture, NULL, app_fixture_setup, test_view,
-              app_fixture_teardown);
+  app_test_add ("/app/chart/render", test_render);
+  app_test_add ("/app/chart/view", test_view);
   return g_test_run ();
 }

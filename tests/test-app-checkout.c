@@ -806,21 +806,13 @@ int
 main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
-  g_test_add ("/app/checkout/sale", AppFixture, NULL, app_fixture_setup, test_sale,
-              app_fixture_teardown);
-  g_test_add ("/app/checkout/keyboard", AppFixture, NULL, app_fixture_setup, test_keyboard,
-              app_fixture_teardown);
-  g_test_add ("/app/checkout/shortcuts", AppFixture, NULL, app_fixture_setup, test_shortcuts,
-              app_fixture_teardown);
-  g_test_add ("/app/checkout/receipt-pdf", AppFixture, NULL, app_fixture_setup, test_receipt_pdf,
-              app_fixture_teardown);
-  g_test_add ("/app/checkout/receipt-email", AppFixture, NULL, app_fixture_setup,
-              test_receipt_email, app_fixture_teardown);
-  g_test_add ("/app/checkout/anonymous", AppFixture, NULL, app_fixture_setup, test_anonymous,
-              app_fixture_teardown);
-  g_test_add ("/app/checkout/pay-does-not-block", AppFixture, NULL, app_fixture_setup,
-              test_pay_does_not_block, app_fixture_teardown);
-  g_test_add ("/app/checkout/pricing-off-main-loop", AppFixture, NULL, app_fixture_setup,
-              test_pricing_off_main_loop, app_fixture_teardown);
+  app_test_add ("/app/checkout/sale", test_sale);
+  app_test_add ("/app/checkout/keyboard", test_keyboard);
+  app_test_add ("/app/checkout/shortcuts", test_shortcuts);
+  app_test_add ("/app/checkout/receipt-pdf", test_receipt_pdf);
+  app_test_add ("/app/checkout/receipt-email", test_receipt_email);
+  app_test_add ("/app/checkout/anonymous", test_anonymous);
+  app_test_add ("/app/checkout/pay-does-not-block", test_pay_does_not_block);
+  app_test_add ("/app/checkout/pricing-off-main-loop", test_pricing_off_main_loop);
   return g_test_run ();
 }

@@ -155,6 +155,20 @@ app_fixture_teardown (AppFixture *f, gconstpointer data)
   g_free (f->dir);
 }
 
+/* The application's first window of @type, or NULL. */
+static inline gpointer
+app_find_window (AppFixture *f, GType type)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
+      return l->data;
+  return NULL;
+}
+
+/* Adds the test @func at @path, run on a fixture with the demo chain. */
+#define app_test_add(path, func)                                                                   \
+  g_test_add ((path), AppFixture, NULL, app_fixture_setup, (func), app_fixture_teardown)
+
 /* The message dialog on screen (a question, a form), or NULL. */
 static inline AdwMessageDialog *
 app_find_dialog (void)

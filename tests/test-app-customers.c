@@ -596,12 +596,6 @@ test_changed_only (AppFixture *f, gconstpointer data)
   }
 }
 
-static gboolean
-row_shown (gpointer row)
-{
-  return sk_customer_row_get_customer (row) != NULL;
-}
-
 /* A scrollbar dragged through the list: GTK asks for the rows of every
  * page it passes, in a burst, then for those where it stops. The pages it
  * stops at are read; most pages passed are never read at all. */
@@ -629,7 +623,7 @@ test_drag (AppFixture *f, gconstpointer data)
   for (guint p = 0; p < n_pages; p++)
     g_ptr_array_add (rows,
                      g_list_model_get_item (G_LIST_MODEL (model), p * SK_CUSTOMER_LIST_PAGE + 7));
-  g_assert_true (app_wait (row_shown, g_ptr_array_index (rows, n_pages - 1), 10000));
+  g_assert_true (app_wait (row_shows_customer, g_ptr_array_index (rows, n_pages - 1), 10000));
   app_pump (500);
   /* Where it stopped: shown. */
   for (guint p = n_pages - n_last; p < n_pages; p++)
@@ -645,19 +639,12 @@ int
 main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
-  g_test_add ("/app/customers/model", AppFixture, NULL, app_fixture_setup, test_model,
-              app_fixture_teardown);
-  g_test_add ("/app/customers/pages", AppFixture, NULL, app_fixture_setup, test_pages,
-              app_fixture_teardown);
-  g_test_add ("/app/customers/drag", AppFixture, NULL, app_fixture_setup, test_drag,
-              app_fixture_teardown);
-  g_test_add ("/app/customers/view", AppFixture, NULL, app_fixture_setup, test_view,
-              app_fixture_teardown);
-  g_test_add ("/app/customers/adjust-dialog", AppFixture, NULL, app_fixture_setup,
-              test_adjust_dialog, app_fixture_teardown);
-  g_test_add ("/app/customers/editor", AppFixture, NULL, app_fixture_setup, test_editor,
-              app_fixture_teardown);
-  g_test_add ("/app/customers/changed-only", AppFixture, NULL, app_fixture_setup, test_changed_only,
-              app_fixture_teardown);
+  app_test_add ("/app/customers/model", test_model);
+  app_test_add ("/app/customers/pages", test_pages);
+  app_test_add ("/app/customers/drag", test_drag);
+  app_test_add ("/app/customers/view", test_view);
+  app_test_add ("/app/customers/adjust-dialog", test_adjust_dialog);
+  app_test_add ("/app/customers/editor", test_editor);
+  app_test_add ("/app/customers/changed-only", test_changed_only);
   return g_test_run ();
 }

@@ -326,11 +326,8 @@ int
 main (int argc, char **argv)
 {
   app_test_init (&argc, &argv);
-  g_test_add ("/app/notifications/history", AppFixture, NULL, app_fixture_setup, test_history,
-              app_fixture_teardown);
-  g_test_add ("/app/notifications/history-pages", AppFixture, NULL, app_fixture_setup,
-              test_history_pages, app_fixture_teardown);
-  g_test_add ("/app/notifications/templates", AppFixture, NULL, app_fixture_setup, test_templates,
-              app_fixture_teardown);
+  app_test_add ("/app/notifications/history", test_history);
+  app_test_add ("/app/notifications/history-pages", test_history_pages);
+  app_test_add ("/app/notifications/templates", test_templates);
   return g_test_run ();
 }

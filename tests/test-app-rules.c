@@ -333,15 +333,10 @@ int
 main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
-  g_test_add ("/app/rules/editor", AppFixture, NULL, app_fixture_setup, test_editor,
-              app_fixture_teardown);
-  g_test_add ("/app/rules/preview", AppFixture, NULL, app_fixture_setup, test_preview,
-              app_fixture_teardown);
-  g_test_add ("/app/rules/preview-segment", AppFixture, NULL, app_fixture_setup,
-              test_preview_segment, app_fixture_teardown);
-  g_test_add ("/app/rules/view", AppFixture, NULL, app_fixture_setup, test_view,
-              app_fixture_teardown);
-  g_test_add ("/app/rules/conflict", AppFixture, NULL, app_fixture_setup, test_conflict,
-              app_fixture_teardown);
+  app_test_add ("/app/rules/editor", test_editor);
+  app_test_add ("/app/rules/preview", test_preview);
+  app_test_add ("/app/rules/preview-segment", test_preview_segment);
+  app_test_add ("/app/rules/view", test_view);
+  app_test_add ("/app/rules/conflict", test_conflict);
   return g_test_run ();
 }

@@ -699,19 +699,12 @@ main (int argc, char *argv[])
       bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
       textdomain (GETTEXT_PACKAGE);
     }
-  g_test_add ("/app/scanner/sale-by-scans", AppFixture, NULL, app_fixture_setup, test_sale_by_scans,
-              app_fixture_teardown);
-  g_test_add ("/app/scanner/scan-into-quantity", AppFixture, NULL, app_fixture_setup,
-              test_scan_into_quantity, app_fixture_teardown);
-  g_test_add ("/app/scanner/bonus-then-pay", AppFixture, NULL, app_fixture_setup,
-              test_bonus_then_pay, app_fixture_teardown);
-  g_test_add ("/app/scanner/failed-then-good", AppFixture, NULL, app_fixture_setup,
-              test_failed_then_good, app_fixture_teardown);
-  g_test_add ("/app/scanner/new-product", AppFixture, NULL, app_fixture_setup, test_new_product,
-              app_fixture_teardown);
-  g_test_add ("/app/scanner/import-products", AppFixture, NULL, app_fixture_setup,
-              test_import_products, app_fixture_teardown);
-  g_test_add ("/app/scanner/total-visible", AppFixture, NULL, app_fixture_setup, test_total_visible,
-              app_fixture_teardown);
+  app_test_add ("/app/scanner/sale-by-scans", test_sale_by_scans);
+  app_test_add ("/app/scanner/scan-into-quantity", test_scan_into_quantity);
+  app_test_add ("/app/scanner/bonus-then-pay", test_bonus_then_pay);
+  app_test_add ("/app/scanner/failed-then-good", test_failed_then_good);
+  app_test_add ("/app/scanner/new-product", test_new_product);
+  app_test_add ("/app/scanner/import-products", test_import_products);
+  app_test_add ("/app/scanner/total-visible", test_total_visible);
   return g_test_run ();
 }

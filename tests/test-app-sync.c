@@ -20,6 +20,7 @@
 #include "sk-review-window.h"
 #include "sk-server-private.h"
 #include "sk-sync-status.h"
+#include "sk-test-postgres.h"
 #include "sk-test-server.h"
 #include "sk-test-util.h"
 #include "sk-token-store.h"
@@ -63,12 +64,9 @@ static struct
 static void
 hq_start (guint port)
 {
-  SkServerConfig *config = sk_server_config_new ();
+  SkServerConfig *config = sk_test_server_config (hq.path, 2);
 
-  g_free (config->database);
-  config->database = g_strdup (hq.path);
   config->port = port;
-  config->workers = 2;
   hq.server = sk_test_server_start (config);
   hq.port = sk_test_server_get_port (hq.server);
 }
@@ -87,11 +85,7 @@ hq_setup (void)
   g_autoptr (SkProduct) product = g_object_new (SK_TYPE_PRODUCT, NULL);
   g_autofree char *user = NULL;
 
-  hq.dir = g_dir_make_tmp ("skidka-app-sync-XXXXXX", &error);
-  g_assert_no_error (error);
-  hq.path = g_build_filename (hq.dir, "hq.db", NULL);
-  hq.db = sk_database_open (hq.path, &error);
-  g_assert_no_error (error);
+  hq.db = sk_test_open_hq ("skidka-app-sync-XXXXXX", &hq.dir, &hq.path);
   store = sk_test_store_new ("S1", "Store one");
   g_assert_true (sk_database_save_store (hq.db, store, &error));
   g_assert_no_error (error);
@@ -108,7 +102,7 @@ hq_setup (void)
   user = sk_auth_create_user (hq.db, "manager1", "manager-pass", "manager", hq.store, &error);
   g_assert_no_error (error);
   hq_start (0);
-  hq.url = g_strdup_printf ("http://127.0.0.1:%u", hq.port);
+  hq.url = sk_test_server_get_url (hq.server);
 }
 
 /* A PNG of @widget once a stack's transition is over. */
@@ -239,10 +233,7 @@ press_sync_now (AppFixture *f)
 static SkConnectWindow *
 find_connect_window (AppFixture *f)
 {
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
-    if (SK_IS_CONNECT_WINDOW (l->data))
-      return l->data;
-  return NULL;
+  return app_find_window (f, SK_TYPE_CONNECT_WINDOW);
 }
 
 static gboolean
@@ -272,12 +263,13 @@ click_connect_and_wait (SkConnectWindow *window, const char *words)
 static GtkWindow *
 open_preferences (AppFixture *f)
 {
+  GtkWindow *preferences;
+
   g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
   app_pump (500);
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
-    if (ADW_IS_PREFERENCES_WINDOW (l->data))
-      return l->data;
-  g_assert_not_reached ();
+  preferences = app_find_window (f, ADW_TYPE_PREFERENCES_WINDOW);
+  g_assert_nonnull (preferences);
+  return preferences;
 }
 
 static gboolean
@@ -294,22 +286,6 @@ find_role_row (GtkWidget *widget)
   return app_find_widget (widget, is_role_row, NULL);
 }
 
-/* The dialog asking for the PIN, if one is open. */
-static AdwMessageDialog *
-find_pin_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr (GObject) window = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
-        return ADW_MESSAGE_DIALOG (window);
-    }
-  return NULL;
-}
-
 /* Types @pin in the open PIN dialog and presses its main button. */
 static void
 answer_pin (const char *pin, const char *shot_name)
@@ -318,7 +294,7 @@ answer_pin (const char *pin, const char *shot_name)
   GtkWidget        *entry, *button;
 
   app_pump (300);
-  dialog = find_pin_dialog ();
+  dialog = app_find_dialog ();
   g_assert_nonnull (dialog);
   entry = adw_message_dialog_get_extra_child (dialog);
   g_assert_true (GTK_IS_ENTRY (entry));
@@ -332,7 +308,7 @@ answer_pin (const char *pin, const char *shot_name)
   g_assert_nonnull (button);
   gtk_widget_activate (button);
   app_pump (600);
-  g_assert_null (find_pin_dialog ());
+  g_assert_null (app_find_dialog ());
 }
 
 /* A stand-alone till: the role goes down freely, up only with the PIN,
@@ -349,13 +325,13 @@ test_role_pin (AppFixture *f, gconstpointer data)
   /* Down to cashier (row 0): no question. */
   adw_combo_row_set_selected (row, 0);
   app_pump (200);
-  g_assert_null (find_pin_dialog ());
+  g_assert_null (app_find_dialog ());
   g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
 
   /* Up to administrator (row 3): the first time, a PIN to choose. */
   adw_combo_row_set_selected (row, 3);
   app_pump (300);
-  g_assert_nonnull (find_pin_dialog ());
+  g_assert_nonnull (app_find_dialog ());
   g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
   g_assert_cmpuint (adw_combo_row_get_selected (row), ==, 0);
   answer_pin ("24", NULL);
@@ -443,7 +419,7 @@ test_restart (AppFixture *f, gconstpointer data)
 static void
 test_sign_in_tls (AppFixture *f, gconstpointer data)
 {
-  SkServerConfig  *config = sk_server_config_new ();
+  SkServerConfig  *config = sk_test_server_config (hq.path, 0);
   SkTestServer    *server;
   g_autofree char *url = NULL;
   g_autofree char *words = format_words (
@@ -451,9 +427,6 @@ test_sign_in_tls (AppFixture *f, gconstpointer data)
       "the address, or ask the administrator to fix the server's certificate.");
   SkConnectWindow *window;
 
-  g_free (config->database);
-  config->database = g_strdup (hq.path);
-  config->port = 0;
   config->tls_certificate
       = g_test_build_filename (G_TEST_DIST, "data", "tls-self-signed.crt", NULL);
   config->tls_key = g_test_build_filename (G_TEST_DIST, "data", "tls-self-signed.key", NULL);
@@ -917,10 +890,7 @@ find_expander (GtkWidget *widget)
 static SkReviewWindow *
 find_review_window (AppFixture *f)
 {
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
-    if (SK_IS_REVIEW_WINDOW (l->data))
-      return l->data;
-  return NULL;
+  return app_find_window (f, SK_TYPE_REVIEW_WINDOW);
 }
 
 static gboolean
@@ -1083,7 +1053,7 @@ test_conflict (AppFixture *f, gconstpointer data)
   sk_customer_editor_set_text (editor, "phone", "+79055550302");
   sk_customer_editor_save_async (editor, NULL, app_keep_result, &result);
   app_pump (500);
-  dialog = find_pin_dialog ();
+  dialog = app_find_dialog ();
   g_assert_nonnull (dialog);
   g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), T ("Full name"), T ("Theirs"), FALSE));
   g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), T ("Phone"), T ("Yours"), FALSE));
@@ -1133,26 +1103,22 @@ main (int argc, char **argv)
     }
   app_test_init (&argc, &argv);
   hq_setup ();
-  g_test_add ("/app/sync/sign-in", AppFixture, "empty", sync_fixture_setup, test_sign_in,
-              app_fixture_teardown);
-  g_test_add ("/app/sync/sign-in-tls", AppFixture, "empty", sync_fixture_setup, test_sign_in_tls,
-              app_fixture_teardown);
+  /* Most tests: a till with no data of its own, not yet connected. */
+#define add(path, func)                                                                            \
+  g_test_add ((path), AppFixture, "empty", sync_fixture_setup, (func), app_fixture_teardown)
+  add ("/app/sync/sign-in", test_sign_in);
+  add ("/app/sync/sign-in-tls", test_sign_in_tls);
   g_test_add ("/app/sync/restart", AppFixture, "empty", restart_fixture_setup, test_restart,
               app_fixture_teardown);
-  g_test_add ("/app/sync/offline", AppFixture, "empty", sync_fixture_setup, test_offline,
-              app_fixture_teardown);
-  g_test_add ("/app/sync/hq-rule", AppFixture, "empty", sync_fixture_setup, test_hq_rule,
-              app_fixture_teardown);
-  g_test_add ("/app/sync/unauthorized", AppFixture, "empty", sync_fixture_setup, test_unauthorized,
-              app_fixture_teardown);
-  g_test_add ("/app/sync/error", AppFixture, "empty", sync_fixture_setup, test_error,
-              app_fixture_teardown);
+  add ("/app/sync/offline", test_offline);
+  add ("/app/sync/hq-rule", test_hq_rule);
+  add ("/app/sync/unauthorized", test_unauthorized);
+  add ("/app/sync/error", test_error);
   g_test_add ("/app/sync/role-pin", AppFixture, NULL, sync_fixture_setup, test_role_pin,
               app_fixture_teardown);
-  g_test_add ("/app/sync/review", AppFixture, "empty", sync_fixture_setup, test_review,
-              app_fixture_teardown);
-  g_test_add ("/app/sync/conflict", AppFixture, "empty", sync_fixture_setup, test_conflict,
-              app_fixture_teardown);
+  add ("/app/sync/review", test_review);
+  add ("/app/sync/conflict", test_conflict);
+#undef add
   status = g_test_run ();
   hq_stop ();
   g_clear_object (&hq.db);

@@ -44,12 +44,8 @@ test_views (AppFixture *f, gconstpointer data)
   g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
   app_pump (500);
   {
-    GList     *windows = gtk_application_get_windows (GTK_APPLICATION (f->app));
-    GtkWindow *prefs = NULL;
+    GtkWindow *prefs = app_find_window (f, ADW_TYPE_PREFERENCES_WINDOW);
 
-    for (GList *l = windows; l != NULL; l = l->next)
-      if (l->data != (gpointer)f->window)
-        prefs = l->data;
     g_assert_nonnull (prefs);
     app_save_png (GTK_WIDGET (prefs), "preferences");
     gtk_window_destroy (prefs);
@@ -117,10 +113,8 @@ int
 main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
-  g_test_add ("/app/window/views", AppFixture, NULL, app_fixture_setup, test_views,
-              app_fixture_teardown);
-  g_test_add ("/app/window/roles", AppFixture, NULL, app_fixture_setup, test_roles,
-              app_fixture_teardown);
+  app_test_add ("/app/window/views", test_views);
+  app_test_add ("/app/window/roles", test_roles);
   g_test_add ("/app/window/first-run", AppFixture, "empty", app_fixture_setup, test_first_run,
               app_fixture_teardown);
   g_test_add ("/app/window/load-demo", AppFixture, "empty", app_fixture_setup, test_load_demo,

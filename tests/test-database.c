@@ -2002,24 +2002,12 @@ test_record_fields (void)
 
 /* The server's accounts: what an account may be, and tokens that serve
  * while they are neither expired nor revoked nor of a disabled account. */
-static SkAccount *
-new_account (const char *username, SkRole role, const char *store_id)
-{
-  SkAccount *account = sk_account_new ();
-
-  account->username = g_strdup (username);
-  account->role = role;
-  account->store_id = g_strdup (store_id);
-  account->password_hash = g_strdup ("$argon2id$not-a-real-hash");
-  return account;
-}
-
 static void
 test_accounts (Fixture *f, gconstpointer data)
 {
   g_autoptr (SkStore) store = make_store (f->db, "EKB-1");
-  g_autoptr (SkAccount) boss = new_account ("boss", SK_ROLE_ADMIN, store->id);
-  g_autoptr (SkAccount) till = new_account ("till", SK_ROLE_CASHIER, store->id);
+  g_autoptr (SkAccount) boss = sk_test_account_new ("boss", SK_ROLE_ADMIN, store->id);
+  g_autoptr (SkAccount) till = sk_test_account_new ("till", SK_ROLE_CASHIER, store->id);
   g_autoptr (SkAccount) found = NULL;
   g_autoptr (SkAccount) copy = NULL;
   g_autoptr (GPtrArray) accounts = NULL;
@@ -2063,7 +2051,8 @@ test_accounts (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr (SkAccount) account = new_account (bad[i].username, bad[i].role, bad[i].store_id);
+      g_autoptr (SkAccount) account
+          = sk_test_account_new (bad[i].username, bad[i].role, bad[i].store_id);
 
       g_assert_false (sk_database_validate_account (f->db, account, &error));
       assert_field_error (error, bad[i].code, bad[i].field);
@@ -2081,13 +2070,13 @@ test_accounts (Fixture *f, gconstpointer data)
   g_assert_cmpstr (found->id, ==, "till-id");
   g_assert_cmpint (found->role, ==, SK_ROLE_CASHIER);
   g_assert_cmpstr (found->store_id, ==, store->id);
-  g_assert_cmpstr (found->password_hash, ==, "$argon2id$not-a-real-hash");
+  g_assert_cmpstr (found->password_hash, ==, SK_TEST_PASSWORD_HASH);
   g_assert_cmpint (found->created_at, ==, 1000);
   g_assert_false (found->disabled);
   g_assert_null (found->token_hash);
   copy = sk_account_copy (found);
   g_clear_pointer (&found, sk_account_free);
-  g_assert_cmpstr (copy->password_hash, ==, "$argon2id$not-a-real-hash");
+  g_assert_cmpstr (copy->password_hash, ==, SK_TEST_PASSWORD_HASH);
   g_assert_null (sk_database_find_account (f->db, "Till", &error));
   g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
   g_clear_error (&error);

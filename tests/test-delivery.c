@@ -33,18 +33,15 @@ typedef struct
 
 typedef struct
 {
-  GMainContext *context;
-  GMainLoop    *loop;
-  GThread      *thread;
-  SoupServer   *server;
-  SkListener   *listener;         /* the server's accept loop: libsoup 3.2's loses a socket each */
-  guint         most_connections; /* open at once, seen at a request's head */
-  GMutex        mutex;
-  GCond         cond;
-  GPtrArray    *requests;
-  GQueue        script;   /* "status body" strings answered in turn, then 200 */
-  guint         delay_ms; /* before each answer */
-  guint         port;
+  SkTestLoop *loop; /* the thread the server runs in */
+  SoupServer *server;
+  SkListener *listener;         /* the server's accept loop: libsoup 3.2's loses a socket each */
+  guint       most_connections; /* open at once, seen at a request's head */
+  GMutex      mutex;
+  GPtrArray  *requests;
+  GQueue      script;   /* "status body" strings answered in turn, then 200 */
+  guint       delay_ms; /* before each answer */
+  guint       port;
 } Gateway;
 
 static void
@@ -108,8 +105,9 @@ on_gateway_early (SoupServer        *server,
   g_mutex_unlock (&gw->mutex);
 }
 
-static gpointer
-gateway_thread (gpointer data)
+/* In the gateway's thread: its server listens; the port. */
+static guint
+gateway_listen (gpointer data)
 {
   Gateway *gw = data;
   g_autoptr (GError) error = NULL;
@@ -117,22 +115,22 @@ gateway_thread (gpointer data)
   g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
   SkListenerLimits limits = { 1000, 10, 10, 10 };
 
-  g_main_context_push_thread_default (gw->context);
   gw->server = soup_server_new (NULL, NULL);
   soup_server_add_early_handler (gw->server, NULL, on_gateway_early, gw, NULL);
   soup_server_add_handler (gw->server, NULL, on_gateway_request, gw, NULL);
   gw->listener = sk_listener_new (gw->server, address, NULL, &limits, &error);
   g_assert_no_error (error);
-  g_mutex_lock (&gw->mutex);
-  gw->port = sk_listener_get_port (gw->listener);
-  g_cond_signal (&gw->cond);
-  g_mutex_unlock (&gw->mutex);
-  g_main_loop_run (gw->loop);
+  return sk_listener_get_port (gw->listener);
+}
+
+static void
+gateway_close (gpointer data)
+{
+  Gateway *gw = data;
+
   g_clear_pointer (&gw->listener, sk_listener_free);
   soup_server_disconnect (gw->server);
   g_clear_object (&gw->server);
-  g_main_context_pop_thread_default (gw->context);
-  return NULL;
 }
 
 static Gateway *
@@ -141,16 +139,10 @@ gateway_start (void)
   Gateway *gw = g_new0 (Gateway, 1);
 
   g_mutex_init (&gw->mutex);
-  g_cond_init (&gw->cond);
   g_queue_init (&gw->script);
   gw->requests = g_ptr_array_new_with_free_func ((GDestroyNotify)gateway_request_free);
-  gw->context = g_main_context_new ();
-  gw->loop = g_main_loop_new (gw->context, FALSE);
-  gw->thread = g_thread_new ("gateway", gateway_thread, gw);
-  g_mutex_lock (&gw->mutex);
-  while (gw->port == 0)
-    g_cond_wait (&gw->cond, &gw->mutex);
-  g_mutex_unlock (&gw->mutex);
+  gw->loop = sk_test_loop_start ("gateway", gateway_listen, gateway_close, gw);
+  gw->port = sk_test_loop_get_port (gw->loop);
   return gw;
 }
 
@@ -165,32 +157,32 @@ gateway_script (Gateway *gw, const char *answer)
 static guint
 gateway_count (Gateway *gw)
 {
-  guint n;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&gw->mutex);
 
-  g_mutex_lock (&gw->mutex);
-  n = gw->requests->len;
-  g_mutex_unlock (&gw->mutex);
-  return n;
+  return gw->requests->len;
 }
 
-static gboolean
-quit_loop (gpointer data)
+/* Waits until the gateway has had @n requests; fails the test after
+ * @seconds. */
+static void
+gateway_wait (Gateway *gw, guint n, guint seconds)
 {
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
+  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (gateway_count (gw) < n)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (5 * 1000);
+    }
 }
 
 static void
 gateway_stop (Gateway *gw)
 {
-  g_main_context_invoke (gw->context, quit_loop, gw->loop);
-  g_thread_join (gw->thread);
-  g_main_loop_unref (gw->loop);
-  g_main_context_unref (gw->context);
+  sk_test_loop_stop (gw->loop);
   g_ptr_array_unref (gw->requests);
   g_queue_clear_full (&gw->script, g_free);
   g_mutex_clear (&gw->mutex);
-  g_cond_clear (&gw->cond);
   g_free (gw);
 }
 
@@ -226,14 +218,9 @@ static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *uri = sk_test_postgres_database ();
   g_autofree char *template = NULL;
 
-  f->dir = g_dir_make_tmp ("skidka-delivery-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->database = uri != NULL ? g_steal_pointer (&uri) : g_build_filename (f->dir, "hq.db", NULL);
-  f->db = sk_database_open (f->database, &error);
-  g_assert_no_error (error);
+  f->db = sk_test_open_hq ("skidka-delivery-XXXXXX", &f->dir, &f->database);
   f->store = sk_test_store_new ("MSK", "Moscow");
   sk_test_set_string (&f->store->timezone, "Europe/Moscow");
   g_assert_true (sk_database_save_store (f->db, f->store, &error));
@@ -280,6 +267,19 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->database);
 }
 
+/* A server's configuration on the fixture's database, sending through its
+ * gateway (not by e-mail). */
+static SkServerConfig *
+sending_server_config (Fixture *f)
+{
+  SkServerConfig *config = sk_test_server_config (f->database, 0);
+
+  sk_notify_config_clear (&config->notify);
+  sk_notify_config_copy (&config->notify, &f->config->notify);
+  g_clear_pointer (&config->notify.smtp_url, g_free);
+  return config;
+}
+
 static SkDelivery *
 worker (Fixture *f)
 {
@@ -301,7 +301,30 @@ run_once (SkDelivery *delivery)
   return claimed;
 }
 
-/* Queues a notification as the pipeline does; its id. */
+/* Inserts the pending notification @id as the pipeline queues one, due
+ * at @at. */
+static void
+insert_notification (Fixture    *f,
+                     const char *id,
+                     const char *channel,
+                     const char *event,
+                     const char *recipient,
+                     const char *subject,
+                     const char *body,
+                     gint64      at)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (sk_db_exec (
+      f->db, &error,
+      "INSERT INTO notifications (id, customer_id, channel, event, recipient, subject, body,"
+      " status, attempts, created_at, next_attempt_at)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+      "sssssssii", id, f->anna->id, channel, event, recipient, subject, body, at, at));
+  g_assert_no_error (error);
+}
+
+/* Queues a notification due now; its id. */
 static char *
 queue (Fixture    *f,
        const char *channel,
@@ -310,16 +333,9 @@ queue (Fixture    *f,
        const char *subject,
        const char *body)
 {
-  g_autoptr (GError) error = NULL;
   char *id = g_uuid_string_random ();
 
-  g_assert_true (sk_db_exec (
-      f->db, &error,
-      "INSERT INTO notifications (id, customer_id, channel, event, recipient, subject, body,"
-      " status, attempts, created_at, next_attempt_at)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
-      "sssssssii", id, f->anna->id, channel, event, recipient, subject, body, f->now, f->now));
-  g_assert_no_error (error);
+  insert_notification (f, id, channel, event, recipient, subject, body, f->now);
   return id;
 }
 
@@ -743,8 +759,7 @@ anna_consents_to_email (Fixture *f)
 static void
 test_unsubscribe (Fixture *f, gconstpointer data)
 {
-  SkServerConfig *server_config = sk_server_config_new ();
-  SkTestServer   *server;
+  SkTestServer *server;
   g_autoptr (SkDelivery) delivery = NULL;
   g_autoptr (SoupSession) session = soup_session_new ();
   g_autoptr (GPtrArray) mails = NULL;
@@ -756,9 +771,7 @@ test_unsubscribe (Fixture *f, gconstpointer data)
   g_autofree char *answer = NULL;
 
   /* A server with no channel of its own: the test's worker delivers. */
-  server_config->port = 0;
-  sk_test_set_string (&server_config->database, f->database);
-  server = sk_test_server_start (server_config);
+  server = sk_test_server_start (sk_test_server_config (f->database, 0));
   g_free (f->config->notify.public_url);
   f->config->notify.public_url
       = g_strdup_printf ("http://127.0.0.1:%u", sk_test_server_get_port (server));
@@ -806,12 +819,9 @@ queue_many (Fixture *f, guint n)
     {
       char *id = g_uuid_string_random ();
 
-      g_assert_true (sk_db_exec (
-          f->db, &error,
-          "INSERT INTO notifications (id, customer_id, channel, event, recipient, body, status,"
-          " attempts, created_at, next_attempt_at) VALUES (?, ?, 'sms', 'bonus_earned', ?, ?,"
-          " 'pending', 0, ?, ?)",
-          "ssssii", id, f->anna->id, "+79001234567", id, g_get_real_time (), g_get_real_time ()));
+      /* The id as the text: the gateway's requests tell them apart. */
+      insert_notification (f, id, "sms", "bonus_earned", "+79001234567", NULL, id,
+                           g_get_real_time ());
       g_ptr_array_add (ids, id);
     }
   g_assert_true (sk_db_commit (f->db, &error));
@@ -908,14 +918,7 @@ test_two_servers (Fixture *f, gconstpointer data)
   ids = queue_many (f, 1000);
   for (guint i = 0; i < G_N_ELEMENTS (servers); i++)
     {
-      SkServerConfig *config = sk_server_config_new ();
-
-      config->port = 0;
-      sk_test_set_string (&config->database, f->database);
-      sk_notify_config_clear (&config->notify);
-      sk_notify_config_copy (&config->notify, &f->config->notify);
-      g_clear_pointer (&config->notify.smtp_url, g_free);
-      servers[i] = sk_test_server_start (config);
+      servers[i] = sk_test_server_start (sending_server_config (f));
     }
   wait_all_sent (f, 1000);
   for (guint i = 0; i < G_N_ELEMENTS (servers); i++)
@@ -954,7 +957,6 @@ test_killed_mid_batch (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree char *config_path = g_build_filename (f->dir, "server.conf", NULL);
   g_autofree char *config_text = NULL;
-  gint64           deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
 
   if (g_getenv ("SKIDKA_SERVER") == NULL)
     {
@@ -974,11 +976,7 @@ test_killed_mid_batch (Fixture *f, gconstpointer data)
   /* The gateway answers slowly: the server is killed with a batch in hand. */
   f->gateway->delay_ms = 20;
   first = spawn_server (f, config_path);
-  while (gateway_count (f->gateway) < 25)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (5 * 1000);
-    }
+  gateway_wait (f->gateway, 25, 60);
   g_subprocess_send_signal (first, SIGKILL);
   g_assert_false (g_subprocess_wait_check (first, NULL, NULL));
   g_assert_cmpint (count_sent (f), <, 200);
@@ -1086,48 +1084,21 @@ typedef struct
   char         *token;
 } Api;
 
-static JsonNode *
-api_call (Api *api, const char *method, const char *path, const char *body, guint *status)
-{
-  g_autofree char *url
-      = g_strdup_printf ("http://127.0.0.1:%u%s", sk_test_server_get_port (api->server), path);
-  g_autoptr (SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr (GBytes) answer = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *authorization = NULL;
-
-  if (api->token != NULL)
-    {
-      authorization = g_strdup_printf ("Bearer %s", api->token);
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                    authorization);
-    }
-  if (body != NULL)
-    {
-      g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
-
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-    }
-  answer = soup_session_send_and_read (api->session, msg, NULL, &error);
-  g_assert_no_error (error);
-  *status = soup_message_get_status (msg);
-  return json_from_string (g_bytes_get_size (answer) > 0 ? g_bytes_get_data (answer, NULL) : "null",
-                           NULL);
-}
-
 /* The answer of a call that must have @expected as its status. */
 static JsonObject *
 api_expect (Api *api, const char *method, const char *path, const char *body, guint expected)
 {
-  static JsonNode *last = NULL; /* kept until the next call */
-  guint            status = 0;
+  static SkTestReply *last = NULL; /* kept until the next call */
 
-  g_clear_pointer (&last, json_node_unref);
-  last = api_call (api, method, path, body, &status);
-  if (status != expected)
-    g_error ("%s %s: %u, expected %u: %s", method, path, status, expected,
-             last ? json_to_string (last, FALSE) : "(no body)");
-  return last != NULL && JSON_NODE_HOLDS_OBJECT (last) ? json_node_get_object (last) : NULL;
+  g_clear_pointer (&last, sk_test_reply_free);
+  last = sk_test_request (api->session, sk_test_server_get_port (api->server), method, path,
+                          api->token, "application/json", body, G_MAXSIZE, NULL);
+  if (last->status != expected)
+    g_error ("%s %s: %u, expected %u: %s", method, path, last->status, expected,
+             last->node ? json_to_string (last->node, FALSE) : "(no body)");
+  return last->node != NULL && JSON_NODE_HOLDS_OBJECT (last->node)
+             ? json_node_get_object (last->node)
+             : NULL;
 }
 
 static void
@@ -1135,12 +1106,9 @@ api_start (Api *api, Fixture *f)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *user = NULL;
-  SkServerConfig  *config = sk_server_config_new ();
   JsonObject      *login;
 
-  config->port = 0;
-  sk_test_set_string (&config->database, f->database);
-  api->server = sk_test_server_start (config);
+  api->server = sk_test_server_start (sk_test_server_config (f->database, 0));
   api->session = soup_session_new ();
   user = sk_auth_create_user (f->db, "marketing1", "marketing-pass", "marketing", NULL, &error);
   g_assert_no_error (error);
@@ -1325,10 +1293,9 @@ test_server_birthdays (Fixture *f, gconstpointer data)
   g_autofree char *born
       = g_strdup_printf ("%04d-%02d-%02d", g_date_time_get_year (ahead) - 4,
                          g_date_time_get_month (ahead), g_date_time_get_day_of_month (ahead));
-  SkServerConfig *config = sk_server_config_new ();
+  SkServerConfig *config = sending_server_config (f);
   SkTestServer   *server;
   GatewayRequest *request;
-  gint64          deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
 
   /* Olga, of no store (UTC), takes SMS; her son turns 4 in three days. */
   olga->consent_sms = TRUE;
@@ -1338,18 +1305,9 @@ test_server_birthdays (Fixture *f, gconstpointer data)
   g_assert_true (sk_database_update_customer (f->db, olga, &error));
   g_assert_no_error (error);
 
-  config->port = 0;
-  sk_test_set_string (&config->database, f->database);
-  sk_notify_config_clear (&config->notify);
-  sk_notify_config_copy (&config->notify, &f->config->notify);
-  g_clear_pointer (&config->notify.smtp_url, g_free);
   config->notify.quiet_start = config->notify.quiet_end = 0;
   server = sk_test_server_start (config);
-  while (gateway_count (f->gateway) < 1)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (20 * 1000);
-    }
+  gateway_wait (f->gateway, 1, 30);
   sk_test_server_stop (server);
   g_assert_cmpuint (gateway_count (f->gateway), ==, 1);
   request = g_ptr_array_index (f->gateway->requests, 0);

@@ -983,17 +983,12 @@ test_commit_order (Fixture *f, gconstpointer data)
       ==, 0);
 }
 
-static void
-add (const char *path, void (*func) (Fixture *, gconstpointer))
-{
-  g_test_add (path, Fixture, NULL, fixture_setup, func, sk_test_shop_teardown);
-}
-
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
+#define add(path, func) sk_test_shop_add (path, fixture_setup, func)
   add ("/ledger/manual", test_manual);
   add ("/ledger/manual-invalid", test_manual_invalid);
   add ("/ledger/manual-commit-failure", test_manual_commit_failure);
@@ -1009,6 +1004,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/segments/segment-for", test_segment_for);
   add ("/segments/update", test_update_segments);
   add ("/segments/invalid-thresholds", test_invalid_thresholds);
+#undef add
 
   return g_test_run ();
 }

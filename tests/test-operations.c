@@ -306,12 +306,10 @@ static void
 test_health_without_database (Fixture *f, gconstpointer data)
 {
   g_autoptr (GSubprocess) server = NULL;
-  g_autoptr (GDataInputStream) log = NULL;
   g_autoptr (SoupSession) session = soup_session_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *aside = NULL, *body = NULL;
   guint            port = 0;
-  char            *line;
 
   if (server_program () == NULL)
     {
@@ -326,15 +324,7 @@ test_health_without_database (Fixture *f, gconstpointer data)
         argv, G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
     g_assert_no_error (error);
   }
-  log = g_data_input_stream_new (g_subprocess_get_stderr_pipe (server));
-  while (port == 0 && (line = g_data_input_stream_read_line_utf8 (log, NULL, NULL, &error)) != NULL)
-    {
-      const char *at = strstr (line, "Listening on");
-
-      if (at != NULL && (at = strstr (at, " port ")) != NULL)
-        port = (guint)g_ascii_strtoull (at + strlen (" port "), NULL, 10);
-      g_free (line);
-    }
+  port = sk_test_server_log_port (server);
   g_assert_cmpuint (port, >, 0);
 
   g_assert_cmpuint (health_status (session, port, &body), ==, 200);

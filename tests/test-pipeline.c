@@ -97,6 +97,27 @@ dump_database (SkDatabase *db)
   return g_string_free (out, FALSE);
 }
 
+/* Fails unless the database holds what it held when dumped as @before. */
+static void
+assert_unchanged (Fixture *f, const char *before)
+{
+  g_autofree char *after = dump_database (f->db);
+
+  g_assert_cmpstr (after, ==, before);
+}
+
+/* The whole refund @refund_id of @purchase_id is refused with @code. */
+static void
+assert_refund_refused (Fixture *f, const char *refund_id, const char *purchase_id, int code)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkPurchase) none
+      = sk_database_refund_purchase (f->db, refund_id, purchase_id, NULL, &error);
+
+  g_assert_null (none);
+  g_assert_error (error, SK_ERROR, code);
+}
+
 static SkPurchaseRequest *
 request_new (Fixture *f, const char *customer_id, gint64 bonus_to_spend, gint64 created_at)
 {
@@ -132,7 +153,6 @@ assert_refused (
   g_autoptr (GError) error = NULL;
   g_autoptr (SkPurchaseResult) result = NULL;
   g_autofree char *before = dump_database (f->db);
-  g_autofree char *after = NULL;
 
   result = sk_database_process_purchase (f->db, request, &error);
   g_assert_null (result);
@@ -141,8 +161,7 @@ assert_refused (
   g_assert_cmpuint (strlen (error->message), >, 10);
   if (words != NULL)
     g_assert_nonnull (strstr (error->message, words));
-  after = dump_database (f->db);
-  g_assert_cmpstr (after, ==, before);
+  assert_unchanged (f, before);
 }
 
 static SkDiscountRule *
@@ -813,16 +832,13 @@ test_fail_points (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
     {
-      g_autofree char *after = NULL;
-
       sk_database_set_fail_point (f->db, steps[i]);
       result = sk_database_process_purchase (f->db, request, &error);
       g_assert_null (result);
       g_assert_error (error, SK_ERROR, SK_ERROR_DATABASE);
       g_assert_nonnull (strstr (error->message, steps[i]));
       g_clear_error (&error);
-      after = dump_database (f->db);
-      g_assert_cmpstr (after, ==, before);
+      assert_unchanged (f, before);
     }
   sk_database_set_fail_point (f->db, NULL);
 
@@ -850,7 +866,6 @@ test_commit_failure (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree char *refund_id = g_uuid_string_random ();
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
 
   give_bonus (f, f->anna->id, 5000);
   sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", 100000, 1);
@@ -860,8 +875,7 @@ test_commit_failure (Fixture *f, gconstpointer data)
   g_assert_null (result);
   g_assert_nonnull (error);
   g_clear_error (&error);
-  after = dump_database (f->db);
-  g_assert_cmpstr (after, ==, before);
+  assert_unchanged (f, before);
   sk_test_break_commits (f->db, FALSE);
 
   result = process_ok (f, request);
@@ -874,9 +888,7 @@ test_commit_failure (Fixture *f, gconstpointer data)
   g_assert_null (refunded);
   g_assert_nonnull (error);
   g_clear_error (&error);
-  g_free (after);
-  after = dump_database (f->db);
-  g_assert_cmpstr (after, ==, before);
+  assert_unchanged (f, before);
   sk_test_break_commits (f->db, FALSE);
 
   refunded = sk_database_refund_purchase (f->db, refund_id, request->id, NULL, &error);
@@ -895,7 +907,6 @@ test_replay (Fixture *f, gconstpointer data)
   g_autoptr (SkPurchaseResult) second = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
 
   give_bonus (f, f->anna->id, 5000);
   sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", 150000, 1);
@@ -913,8 +924,7 @@ test_replay (Fixture *f, gconstpointer data)
   g_assert_cmpint (second->purchase->total_paid, ==, first->purchase->total_paid);
   g_assert_cmpint (second->customer->bonus_balance, ==, first->customer->bonus_balance);
   g_assert_cmpuint (g_list_model_get_n_items (sk_purchase_get_lines (second->purchase)), ==, 1);
-  after = dump_database (f->db);
-  g_assert_cmpstr (after, ==, before);
+  assert_unchanged (f, before);
 
   {
     g_autoptr (JsonNode) json = sk_purchase_result_to_json (second);
@@ -950,9 +960,7 @@ test_replay (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_true (second->replayed);
   g_assert_cmpint (second->purchase->bonus_spent, ==, 2000);
-  g_free (after);
-  after = dump_database (f->db);
-  g_assert_cmpstr (after, ==, before);
+  assert_unchanged (f, before);
   g_assert_cmpint (rule_uses (f, rule->id), ==, 1);
 }
 
@@ -988,7 +996,6 @@ test_bad_input (Fixture *f, gconstpointer data)
     { "empty cart", NULL, "anna", NULL, 0, 0, 0, "items" },
   };
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
 
   give_bonus (f, f->anna->id, 5000);
   before = dump_database (f->db);
@@ -1008,8 +1015,7 @@ test_bad_input (Fixture *f, gconstpointer data)
         sk_cart_add_line (request->cart, "CAR", "Машинка", "toys", bad[i].price, bad[i].quantity);
       assert_refused (f, request, SK_ERROR_INVALID, bad[i].field, NULL);
     }
-  after = dump_database (f->db);
-  g_assert_cmpstr (after, ==, before);
+  assert_unchanged (f, before);
 }
 
 static void
@@ -1185,7 +1191,6 @@ test_refund_whole (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree char *refund_id = g_uuid_string_random ();
   g_autofree char *before = NULL;
-  g_autofree char *after = NULL;
   gint64           outbox;
 
   refund_setup (f, &s);
@@ -1234,59 +1239,36 @@ test_refund_whole (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (again->status, ==, "refunded");
   g_assert_cmpint (again->refunded_total, ==, 99516);
-  after = dump_database (f->db);
-  g_assert_cmpstr (after, ==, before);
+  assert_unchanged (f, before);
 
   /* A new refund of a purchase already returned is refused. */
   {
     g_autofree char *other_id = g_uuid_string_random ();
-    g_autoptr (SkPurchase) none
-        = sk_database_refund_purchase (f->db, other_id, s.purchase_id, NULL, &error);
 
-    g_assert_null (none);
-    g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
-    g_clear_error (&error);
-    g_free (after);
-    after = dump_database (f->db);
-    g_assert_cmpstr (after, ==, before);
+    assert_refund_refused (f, other_id, s.purchase_id, SK_ERROR_INVALID);
+    assert_unchanged (f, before);
   }
 
   /* The same refund id for another purchase is a conflict. */
   {
     g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 0, NOW + HOUR);
     g_autoptr (SkPurchaseResult) result = NULL;
-    g_autoptr (SkPurchase) none = NULL;
 
     sk_cart_add_line (request->cart, "DOLL", "Кукла", "toys", 33333, 1);
     result = process_ok (f, request);
     g_free (before);
     before = dump_database (f->db);
-    none = sk_database_refund_purchase (f->db, refund_id, request->id, NULL, &error);
-    g_assert_null (none);
-    g_assert_error (error, SK_ERROR, SK_ERROR_CONFLICT);
-    g_clear_error (&error);
-    g_free (after);
-    after = dump_database (f->db);
-    g_assert_cmpstr (after, ==, before);
+    assert_refund_refused (f, refund_id, request->id, SK_ERROR_CONFLICT);
+    assert_unchanged (f, before);
   }
 
   /* Refunds of what does not exist, or with a malformed id. */
   {
     g_autofree char *other_id = g_uuid_string_random ();
-    g_autoptr (SkPurchase) none = NULL;
 
-    none = sk_database_refund_purchase (f->db, other_id, "00000000-0000-4000-8000-000000000000",
-                                        NULL, &error);
-    g_assert_null (none);
-    g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
-    g_clear_error (&error);
-    none = sk_database_refund_purchase (f->db, "refund-1", s.purchase_id, NULL, &error);
-    g_assert_null (none);
-    g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
-    g_clear_error (&error);
-    g_free (after);
-    after = dump_database (f->db);
-    g_assert_cmpstr (after, ==, before);
+    assert_refund_refused (f, other_id, "00000000-0000-4000-8000-000000000000", SK_ERROR_NOT_FOUND);
+    assert_refund_refused (f, "refund-1", s.purchase_id, SK_ERROR_INVALID);
+    assert_unchanged (f, before);
   }
   refund_clear (&s);
 }
@@ -1413,7 +1395,6 @@ test_refund_invalid (Fixture *f, gconstpointer data)
       g_autoptr (SkPurchase) p = NULL;
       g_autoptr (GError) error = NULL;
       g_autofree char *refund_id = g_uuid_string_random ();
-      g_autofree char *after = NULL;
       SkRefundLine     a = { bad[i].line_no, bad[i].quantity };
       SkRefundLine     b = { bad[i].line_no2, bad[i].quantity2 };
 
@@ -1426,8 +1407,7 @@ test_refund_invalid (Fixture *f, gconstpointer data)
       g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
       g_assert_nonnull (sk_error_get_field (error));
       g_assert_true (g_str_has_prefix (sk_error_get_field (error), "lines["));
-      after = dump_database (f->db);
-      g_assert_cmpstr (after, ==, before);
+      assert_unchanged (f, before);
     }
 
   /* What is left can still be returned: 1 doll and 7 books. */
@@ -1472,17 +1452,12 @@ test_refund_anonymous (Fixture *f, gconstpointer data)
   g_assert_cmpint (anna->visits, ==, 0);
 }
 
-static void
-add (const char *path, void (*func) (Fixture *, gconstpointer))
-{
-  g_test_add (path, Fixture, NULL, fixture_setup, func, sk_test_shop_teardown);
-}
-
 int
 main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
+#define add(path, func) sk_test_shop_add (path, fixture_setup, func)
   add ("/pipeline/purchase/end-to-end", test_purchase);
   add ("/pipeline/purchase/anonymous-and-consent", test_anonymous_and_no_consent);
   add ("/pipeline/purchase/segments", test_segments_follow_sales);
@@ -1499,6 +1474,7 @@ main (int argc, char *argv[])
   add ("/pipeline/refund/partial", test_refund_partial);
   add ("/pipeline/refund/invalid", test_refund_invalid);
   add ("/pipeline/refund/anonymous", test_refund_anonymous);
+#undef add
 
   return g_test_run ();
 }

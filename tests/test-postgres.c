@@ -6,13 +6,12 @@
 
 #include <libpq-fe.h>
 
-#include <glib/gstdio.h>
-
 #include "sk-accounts.h"
 #include "sk-database-private.h"
 #include "sk-error.h"
 #include "sk-postgres.h"
 #include "sk-test-postgres.h"
+#include "sk-test-util.h"
 
 static void
 assert_translation (const char *sqlite, const char *expected, int expected_params)
@@ -63,17 +62,6 @@ customer (const char *phone, const char *card)
   return c;
 }
 
-/* A new schema's URI on the test server; NULL, the test skipped, without one. */
-static char *
-postgres_or_skip (void)
-{
-  char *uri = sk_test_postgres_database ();
-
-  if (uri == NULL)
-    g_test_skip ("No PostgreSQL server (run under tests/with-postgres.sh)");
-  return uri;
-}
-
 /* The database on a new schema, its URI in *uri; NULL, the test skipped,
  * without a server. */
 static SkDatabase *
@@ -82,9 +70,12 @@ open_postgres (char **uri)
   g_autoptr (GError) error = NULL;
   SkDatabase *db;
 
-  *uri = postgres_or_skip ();
+  *uri = sk_test_postgres_database ();
   if (*uri == NULL)
-    return NULL;
+    {
+      g_test_skip ("No PostgreSQL server (run under tests/with-postgres.sh)");
+      return NULL;
+    }
   db = sk_database_open (*uri, &error);
   g_assert_no_error (error);
   return db;
@@ -176,25 +167,17 @@ test_same_schema (void)
 {
   g_autofree char *uri = NULL;
   g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
   g_autoptr (SkDatabase) pg = NULL;
   g_autoptr (SkDatabase) lite = NULL;
   g_autoptr (GHashTable) pg_columns = NULL;
   g_autoptr (GHashTable) lite_columns = NULL;
-  g_autoptr (GError) error = NULL;
   GHashTableIter iter;
   gpointer       key;
 
-  uri = postgres_or_skip ();
-  if (uri == NULL)
+  pg = open_postgres (&uri);
+  if (pg == NULL)
     return;
-  dir = g_dir_make_tmp ("skidka-schema-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (dir, "schema.db", NULL);
-  lite = sk_database_open (path, &error);
-  g_assert_no_error (error);
-  pg = sk_database_open (uri, &error);
-  g_assert_no_error (error);
+  lite = sk_test_open_database ("skidka-schema-XXXXXX", &dir);
   lite_columns = schema_columns (
       lite, "SELECT m.name, p.name FROM sqlite_master AS m, pragma_table_info (m.name) AS p"
             " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'");
@@ -213,8 +196,7 @@ test_same_schema (void)
   while (g_hash_table_iter_next (&iter, &key, NULL))
     g_error ("%s is in PostgreSQL's schema, not in SQLite's", (const char *)key);
   g_clear_object (&lite);
-  g_remove (path);
-  g_rmdir (dir);
+  sk_test_remove_dir (dir);
 }
 
 /* Whether a notification on the accounts channel reaches @listener within
@@ -292,18 +274,6 @@ test_accounts_notify (void)
 /* The accounts API on PostgreSQL: the same answers as on SQLite (see
  * test-database.c), names in the order of their bytes, the unique name
  * named, NULL stores, 0/1 flags. */
-static SkAccount *
-account (const char *username, SkRole role, const char *store_id)
-{
-  SkAccount *a = sk_account_new ();
-
-  a->username = g_strdup (username);
-  a->role = role;
-  a->store_id = g_strdup (store_id);
-  a->password_hash = g_strdup ("$argon2id$x");
-  return a;
-}
-
 static void
 test_accounts (void)
 {
@@ -311,9 +281,9 @@ test_accounts (void)
   g_autoptr (SkDatabase) db = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = sk_store_new ();
-  g_autoptr (SkAccount) anna = account ("anna", SK_ROLE_MARKETING, "ignored");
-  g_autoptr (SkAccount) zed = account ("Zed", SK_ROLE_MANAGER, NULL);
-  g_autoptr (SkAccount) twin = account ("anna", SK_ROLE_ADMIN, NULL);
+  g_autoptr (SkAccount) anna = sk_test_account_new ("anna", SK_ROLE_MARKETING, "ignored");
+  g_autoptr (SkAccount) zed = sk_test_account_new ("Zed", SK_ROLE_MANAGER, NULL);
+  g_autoptr (SkAccount) twin = sk_test_account_new ("anna", SK_ROLE_ADMIN, NULL);
   g_autoptr (SkAccount) found = NULL;
   g_autoptr (GPtrArray) list = NULL;
   gint64 now = sk_time_now ();
@@ -348,7 +318,7 @@ test_accounts (void)
   g_assert_no_error (error);
   g_assert_cmpstr (found->id, ==, anna->id);
   g_assert_cmpint (found->role, ==, SK_ROLE_MARKETING);
-  g_assert_cmpstr (found->password_hash, ==, "$argon2id$x");
+  g_assert_cmpstr (found->password_hash, ==, SK_TEST_PASSWORD_HASH);
   g_assert_cmpint (found->created_at, ==, anna->created_at);
   g_assert_false (found->disabled);
   g_clear_pointer (&found, sk_account_free);

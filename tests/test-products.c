@@ -69,35 +69,11 @@ import (int who, const char *csv)
   return request ("POST", "/api/products/import", who, "text/csv", csv, NULL);
 }
 
-static JsonObject *
-obj (SkTestReply *reply)
-{
-  g_assert_nonnull (reply->node);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (reply->node));
-  return json_node_get_object (reply->node);
-}
-
-static void
-assert_status (SkTestReply *reply, guint status)
-{
-  if (reply->status != status)
-    g_error ("expected %u, got %u: %s", status, reply->status,
-             reply->node ? json_to_string (reply->node, FALSE) : "(no body)");
-}
-
-/* An error answer: its status, code and (if given) field. */
-static void
-assert_error (SkTestReply *reply, guint status, const char *code, const char *field)
-{
-  JsonObject *error;
-
-  assert_status (reply, status);
-  error = json_object_get_object_member (obj (reply), "error");
-  g_assert_nonnull (error);
-  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, code);
-  if (field != NULL)
-    g_assert_cmpstr (json_object_get_string_member (error, "field"), ==, field);
-}
+/* Short names for the shared checks (sk-test-server.h). */
+#define obj(reply)                               sk_test_reply_object (reply)
+#define num(reply, member)                       sk_test_reply_int (reply, member)
+#define assert_status(reply, status)             sk_test_assert_status (reply, status)
+#define assert_error(reply, status, code, field) sk_test_assert_error (reply, status, code, field)
 
 static const char *
 str (SkTestReply *reply, const char *member)
@@ -105,12 +81,6 @@ str (SkTestReply *reply, const char *member)
   JsonNode *node = json_object_get_member (obj (reply), member);
 
   return node != NULL && !JSON_NODE_HOLDS_NULL (node) ? json_node_get_string (node) : NULL;
-}
-
-static gint64
-num (SkTestReply *reply, const char *member)
-{
-  return json_object_get_int_member (obj (reply), member);
 }
 
 /* HQ's database */
@@ -181,23 +151,20 @@ test_crud (void)
   reply = call ("POST", "/api/products", ADMIN,
                 "{\"sku\": \"crud-1\", \"name\": \"X\", \"price\": 1}");
   assert_error (reply, 409, "conflict", "sku");
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call (
-      "POST", "/api/products", ADMIN,
-      "{\"sku\": \"crud-2\", \"name\": \"X\", \"price\": 1, \"barcode\": \"4006381333931\"}");
-  assert_error (reply, 409, "conflict", "barcode");
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call (
-      "POST", "/api/products", ADMIN,
-      "{\"sku\": \"crud-2\", \"name\": \"X\", \"price\": 1, \"barcode\": \"4006381333932\"}");
-  assert_error (reply, 422, "invalid_value", "barcode");
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("POST", "/api/products", ADMIN, "{\"sku\": \"crud-2\", \"price\": 1}");
-  assert_error (reply, 400, "malformed", "name");
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("POST", "/api/products", ADMIN,
-                "{\"sku\": \"crud-2\", \"name\": \"X\", \"price\": -5}");
-  assert_error (reply, 422, "invalid_value", "price");
+  sk_test_assert_refused (
+      call ("POST", "/api/products", ADMIN,
+            "{\"sku\": \"crud-2\", \"name\": \"X\", \"price\": 1, \"barcode\": \"4006381333931\"}"),
+      409, "conflict", "barcode");
+  sk_test_assert_refused (
+      call ("POST", "/api/products", ADMIN,
+            "{\"sku\": \"crud-2\", \"name\": \"X\", \"price\": 1, \"barcode\": \"4006381333932\"}"),
+      422, "invalid_value", "barcode");
+  sk_test_assert_refused (
+      call ("POST", "/api/products", ADMIN, "{\"sku\": \"crud-2\", \"price\": 1}"), 400,
+      "malformed", "name");
+  sk_test_assert_refused (call ("POST", "/api/products", ADMIN,
+                                "{\"sku\": \"crud-2\", \"name\": \"X\", \"price\": -5}"),
+                          422, "invalid_value", "price");
   g_assert_cmpint (count_products ("crud-2"), ==, 0);
 
   /* One spelling per category: "игрушки" is "Игрушки", which exists. */
@@ -213,9 +180,8 @@ test_crud (void)
   assert_status (reply, 200);
   g_assert_cmpstr (str (reply, "name"), ==, "Мишка");
   g_assert_cmpint (num (reply, "price"), ==, 129900);
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("GET", "/api/products/nothing-here", ADMIN, NULL);
-  assert_error (reply, 404, "not_found", NULL);
+  sk_test_assert_refused (call ("GET", "/api/products/nothing-here", ADMIN, NULL), 404, "not_found",
+                          NULL);
 
   /* Edits carry the version read: If-Match or "version". */
   g_clear_pointer (&reply, sk_test_reply_free);
@@ -230,18 +196,17 @@ test_crud (void)
   reply = request ("PUT", "/api/products/crud-1", ADMIN, "application/json", "{\"price\": 1}",
                    "\"1\"");
   assert_error (reply, 412, "stale_version", "version");
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("PUT", "/api/products/crud-1", ADMIN, "{\"price\": 1, \"version\": 1}");
-  assert_error (reply, 412, "stale_version", "version");
+  sk_test_assert_refused (
+      call ("PUT", "/api/products/crud-1", ADMIN, "{\"price\": 1, \"version\": 1}"), 412,
+      "stale_version", "version");
   g_clear_pointer (&found, g_object_unref);
   found = hq_product ("crud-1");
   g_assert_cmpint (found->price, ==, 119900);
   g_assert_cmpint (found->version, ==, 2);
   /* A barcode given up and taken by another product. */
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("PUT", "/api/products/crud-2", ADMIN,
-                "{\"barcode\": \"4006381333931\", \"version\": 1}");
-  assert_error (reply, 409, "conflict", "barcode");
+  sk_test_assert_refused (call ("PUT", "/api/products/crud-2", ADMIN,
+                                "{\"barcode\": \"4006381333931\", \"version\": 1}"),
+                          409, "conflict", "barcode");
   g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("PUT", "/api/products/crud-1", ADMIN, "{\"barcode\": null, \"version\": 2}");
   assert_status (reply, 200);
@@ -274,9 +239,8 @@ test_crud (void)
   reply = request ("DELETE", "/api/products/crud-1", ADMIN, NULL, NULL, "\"3\"");
   assert_status (reply, 204);
   g_assert_cmpint (count_products ("crud-1"), ==, 0);
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("DELETE", "/api/products/crud-1", ADMIN, NULL);
-  assert_error (reply, 404, "not_found", NULL);
+  sk_test_assert_refused (call ("DELETE", "/api/products/crud-1", ADMIN, NULL), 404, "not_found",
+                          NULL);
   g_clear_pointer (&reply, sk_test_reply_free);
   reply = call ("DELETE", "/api/products/crud-2", ADMIN, NULL);
   assert_status (reply, 204);
@@ -793,16 +757,8 @@ setup (void)
       = { "admin-pass", "marketing-pass", "manager-pass", "cashier-pass" };
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = sk_test_store_new ("P1", "Products store");
-  char           *uri;
-  SkServerConfig *config = sk_server_config_new ();
 
-  env.dir = g_dir_make_tmp ("skidka-products-XXXXXX", &error);
-  g_assert_no_error (error);
-  uri = sk_test_postgres_database ();
-  env.path = uri != NULL ? uri : g_build_filename (env.dir, "hq.db", NULL);
-  env.db = sk_database_open (env.path, &error);
-  g_assert_no_error (error);
-  g_test_message ("HQ's backend: %s", sk_database_get_backend_name (env.db));
+  env.db = sk_test_open_hq ("skidka-products-XXXXXX", &env.dir, &env.path);
   g_assert_true (sk_database_save_store (env.db, store, &error));
   g_assert_no_error (error);
   env.store = g_strdup (sk_record_get_id (store));
@@ -813,13 +769,9 @@ setup (void)
       g_assert_no_error (error);
     }
 
-  g_free (config->database);
-  config->database = g_strdup (env.path);
-  config->port = 0;
-  config->workers = 2;
-  env.server = sk_test_server_start (config);
+  env.server = sk_test_server_start (sk_test_server_config (env.path, 2));
   env.port = sk_test_server_get_port (env.server);
-  env.url = g_strdup_printf ("http://127.0.0.1:%u", env.port);
+  env.url = sk_test_server_get_url (env.server);
   env.session = soup_session_new ();
   for (int i = 0; i < N_ROLES; i++)
     {

@@ -407,7 +407,7 @@ main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
-#define add(path, func) g_test_add (path, Fixture, NULL, fixture_setup, func, sk_test_shop_teardown)
+#define add(path, func) sk_test_shop_add (path, fixture_setup, func)
   g_test_add_func ("/sale/rules", test_rules);
   add ("/sale/lines", test_lines);
   add ("/sale/figures", test_figures);

@@ -37,16 +37,6 @@ static struct
   char         *token[5]; /* admin, marketing, manager1, cashier1, manager2 */
 } env;
 
-/* A new, empty database: a file in @dir, or, when the suite runs under
- * tests/with-postgres.sh, a new schema on that server. */
-static char *
-new_database (const char *dir, const char *name)
-{
-  char *uri = sk_test_postgres_database ();
-
-  return uri != NULL ? uri : g_build_filename (dir, name, NULL);
-}
-
 enum
 {
   ADMIN,
@@ -68,21 +58,7 @@ reply_free (Reply *reply)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
 
-/* A request to the server on @port (the suite's own or another). */
-static Reply *
-call_at (guint        port,
-         SoupSession *session,
-         const char  *method,
-         const char  *path,
-         const char  *token,
-         const char  *body,
-         gsize        body_length,
-         const char  *if_match)
-{
-  return sk_test_request (session, port, method, path, token, "application/json", body, body_length,
-                          if_match);
-}
-
+/* A JSON request to the suite's server through @session. */
 static Reply *
 call_full (SoupSession *session,
            const char  *method,
@@ -92,7 +68,8 @@ call_full (SoupSession *session,
            gsize        body_length,
            const char  *if_match)
 {
-  return call_at (env.port, session, method, path, token, body, body_length, if_match);
+  return sk_test_request (session, env.port, method, path, token, "application/json", body,
+                          body_length, if_match);
 }
 
 static Reply *
@@ -102,49 +79,16 @@ call (const char *method, const char *path, int who, const char *body)
                     body ? strlen (body) : 0, NULL);
 }
 
-static JsonObject *
-obj (Reply *reply)
-{
-  g_assert_nonnull (reply->node);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (reply->node));
-  return json_node_get_object (reply->node);
-}
+/* Short names for the shared checks (sk-test-server.h). */
+#define obj(reply)                               sk_test_reply_object (reply)
+#define num(reply, member)                       sk_test_reply_int (reply, member)
+#define assert_status(reply, status)             sk_test_assert_status (reply, status)
+#define assert_error(reply, status, code, field) sk_test_assert_error (reply, status, code, field)
 
 static const char *
 str (Reply *reply, const char *member)
 {
   return json_object_get_string_member (obj (reply), member);
-}
-
-static gint64
-num (Reply *reply, const char *member)
-{
-  return json_object_get_int_member (obj (reply), member);
-}
-
-/* Asserts an error reply: status, code and (when given) field. */
-static void
-assert_error (Reply *reply, guint status, const char *code, const char *field)
-{
-  JsonObject *error;
-
-  if (reply->status != status)
-    g_error ("expected %u, got %u: %s", status, reply->status,
-             reply->node ? json_to_string (reply->node, FALSE) : "(no body)");
-  error = json_object_get_object_member (obj (reply), "error");
-  g_assert_nonnull (error);
-  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, code);
-  g_assert_nonnull (json_object_get_string_member (error, "message"));
-  if (field != NULL)
-    g_assert_cmpstr (json_object_get_string_member (error, "field"), ==, field);
-}
-
-static void
-assert_status (Reply *reply, guint status)
-{
-  if (reply->status != status)
-    g_error ("expected %u, got %u: %s", status, reply->status,
-             reply->node ? json_to_string (reply->node, FALSE) : "(no body)");
 }
 
 /* call () that must answer with this error (see assert_error). */
@@ -157,9 +101,7 @@ call_fails (const char *method,
             const char *code,
             const char *field)
 {
-  g_autoptr (Reply) reply = call (method, path, who, body);
-
-  assert_error (reply, status, code, field);
+  sk_test_assert_refused (call (method, path, who, body), status, code, field);
 }
 
 static gint64
@@ -220,6 +162,27 @@ balance_of (const char *customer_id)
 
   assert_status (reply, 200);
   return num (reply, "balance");
+}
+
+/* Gives the customer @amount of bonuses: the admin's earn through the API. */
+static void
+give_bonus (const char *customer_id, gint64 amount, const char *reason)
+{
+  g_autofree char *path = g_strdup_printf ("/api/bonuses/%s/earn", customer_id);
+  g_autofree char *body
+      = g_strdup_printf ("{\"amount\": %" G_GINT64_FORMAT ", \"reason\": \"%s\"}", amount, reason);
+  g_autoptr (Reply) reply = call ("POST", path, ADMIN, body);
+
+  assert_status (reply, 201);
+}
+
+/* The customer's balance, as the API gives it and as the ledger sums it,
+ * is @expected. */
+static void
+assert_balance (const char *customer_id, gint64 expected)
+{
+  g_assert_cmpint (balance_of (customer_id), ==, expected);
+  g_assert_cmpint (sk_database_ledger_sum (env.db, customer_id, NULL), ==, expected);
 }
 
 static char *
@@ -420,9 +383,8 @@ test_customers (void)
   assert_status (reply, 200);
   g_assert_cmpstr (str (reply, "full_name"), ==, "Maria Ivanova");
   etag = g_strdup (reply->etag);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/customers/00000000-0000-4000-8000-000000000000", ADMIN, NULL);
-  assert_error (reply, 404, "not_found", NULL);
+  call_fails ("GET", "/api/customers/00000000-0000-4000-8000-000000000000", ADMIN, NULL, 404,
+              "not_found", NULL);
 
   /* Optimistic concurrency: If-Match, then a stale one, then a stale body version. */
   g_clear_pointer (&reply, reply_free);
@@ -443,9 +405,7 @@ test_customers (void)
   reply = call ("GET", path, ADMIN, NULL);
   g_assert_cmpstr (str (reply, "email"), ==, "maria@example.org");
   /* A manager of another store may not edit this store's customer. */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", path, MANAGER2, "{\"email\": \"x@example.org\"}");
-  assert_error (reply, 403, "forbidden", NULL);
+  call_fails ("PUT", path, MANAGER2, "{\"email\": \"x@example.org\"}", 403, "forbidden", NULL);
 
   /* Search by phone, card and name; purchases (none yet). */
   g_clear_pointer (&reply, reply_free);
@@ -716,7 +676,6 @@ test_pos (void)
   g_autofree char *store = new_store (NULL);
   g_autofree char *rule = new_rule (store, NULL);
   g_autofree char *customer = new_customer (store);
-  g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
   g_autofree char *cart = cart_json (store, customer, 129900, 2);
   g_autofree char *purchase_id = g_uuid_string_random ();
   g_autofree char *body
@@ -731,23 +690,18 @@ test_pos (void)
   JsonObject *purchase, *cust;
   gint64      purchases_before;
 
-  reply = call ("POST", earn, ADMIN, "{\"amount\": 10000, \"reason\": \"gift\"}");
-  assert_status (reply, 201);
+  give_bonus (customer, 10000, "gift");
 
   /* Over-spend: refused, nothing written. */
   purchases_before = count ("SELECT count(*) FROM purchases");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", ADMIN, over);
-  assert_error (reply, 422, "insufficient_bonus", NULL);
+  call_fails ("POST", "/api/pos/process-purchase", ADMIN, over, 422, "insufficient_bonus", NULL);
   g_assert_cmpint (count ("SELECT count(*) FROM purchases"), ==, purchases_before);
   g_assert_cmpint (balance_of (customer), ==, 10000);
 
   g_clear_pointer (&reply, reply_free);
   reply = call ("POST", "/api/pos/process-purchase", ADMIN, "{\"id\": 5}");
   g_assert_cmpuint (reply->status, ==, 400);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", CASHIER, body);
-  assert_error (reply, 403, "forbidden", "store_id");
+  call_fails ("POST", "/api/pos/process-purchase", CASHIER, body, 403, "forbidden", "store_id");
 
   /* The sale: 2 x 1 299 ₽, 10 % off, 100 ₽ of bonuses, 1 % back on the rest. */
   g_clear_pointer (&reply, reply_free);
@@ -788,9 +742,7 @@ test_pos (void)
   assert_status (reply, 200);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
                    1);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MANAGER, NULL);
-  assert_error (reply, 403, "forbidden", NULL);
+  call_fails ("GET", path, MANAGER, NULL, 403, "forbidden", NULL);
 
   /* The bonus notification was queued with the sale (the customer consented to SMS). */
   g_clear_pointer (&path, g_free);
@@ -826,9 +778,7 @@ test_pos (void)
                    ==, 1);
   g_clear_pointer (&path, g_free);
   path = g_strdup_printf ("/api/pos/customer/%s/available-discounts", customer);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, ADMIN, NULL);
-  assert_error (reply, 400, "malformed", "store_id");
+  call_fails ("GET", path, ADMIN, NULL, 400, "malformed", "store_id");
 
   /* A manager of another store may not refund it; the admin may. */
   refund = g_strdup_printf ("{\"id\": \"%s\", \"purchase_id\": \"%s\"}", refund_id, purchase_id);
@@ -841,8 +791,7 @@ test_pos (void)
   assert_status (reply, 200);
   g_assert_cmpint (num (reply, "refunded_total"), ==, 223820 + 10000);
   /* Bonuses spent come back, bonuses earned go: 2238 - 2238 + 10000. */
-  g_assert_cmpint (balance_of (customer), ==, 10000);
-  g_assert_cmpint (sk_database_ledger_sum (env.db, customer, NULL), ==, 10000);
+  assert_balance (customer, 10000);
 }
 
 static void
@@ -983,22 +932,17 @@ test_stores_campaigns_users (void)
     token = g_strdup (str (login, "token"));
     put = call ("PUT", upath, ADMIN, "{\"disabled\": \"yes\"}");
     assert_error (put, 400, "malformed", "disabled");
-    g_clear_pointer (&put, reply_free);
-    put = call ("PUT", "/api/users/00000000-0000-4000-8000-000000000000", ADMIN,
-                "{\"disabled\": true}");
-    assert_error (put, 404, "not_found", NULL);
-    g_clear_pointer (&put, reply_free);
-    put = call ("PUT", upath, MARKETING, "{\"disabled\": true}");
-    assert_error (put, 403, "forbidden", NULL);
+    call_fails ("PUT", "/api/users/00000000-0000-4000-8000-000000000000", ADMIN,
+                "{\"disabled\": true}", 404, "not_found", NULL);
+    call_fails ("PUT", upath, MARKETING, "{\"disabled\": true}", 403, "forbidden", NULL);
     g_clear_pointer (&put, reply_free);
     put = call ("PUT", upath, ADMIN, "{\"disabled\": true}");
     assert_status (put, 204);
     me = call_full (env.session, "GET", "/api/auth/me", token, NULL, 0, NULL);
     assert_error (me, 401, "unauthorized", NULL);
-    g_clear_pointer (&login, reply_free);
-    login = call ("POST", "/api/auth/login", -1,
-                  "{\"username\": \"temp\", \"password\": \"temp-password\"}");
-    assert_error (login, 401, "unauthorized", NULL);
+    call_fails ("POST", "/api/auth/login", -1,
+                "{\"username\": \"temp\", \"password\": \"temp-password\"}", 401, "unauthorized",
+                NULL);
     users++;
   }
 
@@ -1061,13 +1005,7 @@ test_customer_pages (void)
   g_autofree char *purchases = g_strdup_printf ("/api/customers/%s/purchases", customer);
 
   for (guint i = 0; i < 7; i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/api/bonuses/%s/earn", customer);
-      g_autoptr (Reply) reply
-          = call ("POST", path, ADMIN, "{\"amount\": 100, \"reason\": \"pages\"}");
-
-      assert_status (reply, 201);
-    }
+    give_bonus (customer, 100, "pages");
   g_assert_cmpuint (count_pages (ledger, 3, ADMIN), ==, 7);
   g_assert_cmpuint (count_pages (ledger, 7, MANAGER), ==, 7);
   for (guint i = 0; i < 5; i++)
@@ -1305,6 +1243,8 @@ attempt_thread (gpointer data)
   return NULL;
 }
 
+/* Runs the @n attempts at once, each in a thread of its own, and frees
+ * their bodies; how many were taken (201). */
 static guint
 run_attempts (Attempt *attempts, guint n)
 {
@@ -1318,6 +1258,7 @@ run_attempts (Attempt *attempts, guint n)
   for (i = 0; i < n; i++)
     {
       g_thread_join (threads[i]);
+      g_clear_pointer (&attempts[i].body, g_free);
       if (attempts[i].status == 201)
         ok++;
     }
@@ -1328,22 +1269,17 @@ static void
 test_concurrent_spend (void)
 {
   g_autofree char *customer = new_customer (env.store1);
-  g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
   g_autofree char *spend = g_strdup_printf ("/api/bonuses/%s/spend", customer);
-  g_autoptr (Reply) reply = call ("POST", earn, ADMIN, "{\"amount\": 10000, \"reason\": \"gift\"}");
-  Attempt attempts[20];
-  guint   i;
+  Attempt          attempts[20];
+  guint            i;
 
-  assert_status (reply, 201);
+  give_bonus (customer, 10000, "gift");
   for (i = 0; i < G_N_ELEMENTS (attempts); i++)
     {
       attempts[i] = (Attempt){ spend, g_strdup ("{\"amount\": 1000, \"reason\": \"race\"}"), 0, 0 };
     }
   g_assert_cmpuint (run_attempts (attempts, G_N_ELEMENTS (attempts)), ==, 10);
-  for (i = 0; i < G_N_ELEMENTS (attempts); i++)
-    g_free (attempts[i].body);
-  g_assert_cmpint (balance_of (customer), ==, 0);
-  g_assert_cmpint (sk_database_ledger_sum (env.db, customer, NULL), ==, 0);
+  assert_balance (customer, 0);
 }
 
 static void
@@ -1351,13 +1287,11 @@ test_concurrent_purchases (void)
 {
   g_autofree char *store = new_store (NULL);
   g_autofree char *customer = new_customer (store);
-  g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
   g_autofree char *cart = cart_json (store, customer, 10000, 1);
-  g_autoptr (Reply) reply = call ("POST", earn, ADMIN, "{\"amount\": 5000, \"reason\": \"gift\"}");
-  Attempt attempts[20];
-  guint   i;
+  Attempt          attempts[20];
+  guint            i;
 
-  assert_status (reply, 201);
+  give_bonus (customer, 5000, "gift");
   for (i = 0; i < G_N_ELEMENTS (attempts); i++)
     {
       g_autofree char *id = g_uuid_string_random ();
@@ -1369,10 +1303,7 @@ test_concurrent_purchases (void)
   /* Each sale spends 1000 and earns floor(9000 x 1 %) = 90: 5000 -> 4090 ->
    * ... -> 450 after five; a sixth cannot pay. */
   g_assert_cmpuint (run_attempts (attempts, G_N_ELEMENTS (attempts)), ==, 5);
-  for (i = 0; i < G_N_ELEMENTS (attempts); i++)
-    g_free (attempts[i].body);
-  g_assert_cmpint (balance_of (customer), ==, 450);
-  g_assert_cmpint (sk_database_ledger_sum (env.db, customer, NULL), ==, 450);
+  assert_balance (customer, 450);
 }
 
 static void
@@ -1399,7 +1330,6 @@ test_concurrent_usage_limit (void)
           g_assert_cmpint (attempts[i].discount, ==, 1000);
           discounted++;
         }
-      g_free (attempts[i].body);
     }
   g_assert_cmpuint (discounted, ==, 3);
   g_assert_cmpint (
@@ -1574,11 +1504,8 @@ typedef struct
 static void
 second_server_start (SecondServer *second, const char *certificate, const char *key)
 {
-  SkServerConfig *config = sk_server_config_new ();
+  SkServerConfig *config = sk_test_server_config (env.path, 0);
 
-  g_free (config->database);
-  config->database = g_strdup (env.path);
-  config->port = 0;
   config->tls_certificate = g_strdup (certificate);
   config->tls_key = g_strdup (key);
   second->server = sk_test_server_start (config);
@@ -1813,8 +1740,8 @@ guess_thread (gpointer data)
 {
   Guesses *guesses = data;
   g_autoptr (SoupSession) session = soup_session_new ();
-  g_autoptr (Reply) reply = call_at (env.port, session, "POST", "/api/auth/login", NULL,
-                                     guesses->body, G_MAXSIZE, NULL);
+  g_autoptr (Reply) reply
+      = call_full (session, "POST", "/api/auth/login", NULL, guesses->body, G_MAXSIZE, NULL);
 
   if (reply->status == 401)
     g_atomic_int_inc (&guesses->unauthorized);
@@ -1899,6 +1826,29 @@ test_login_address (void)
   }
 }
 
+/* skidka-server's configuration for the program in a new folder (named
+ * after @tmp_template, in *dir): loopback, port 0, info logs, a new
+ * database (its location in *db) and @server_lines more of [server]; its
+ * path. */
+static char *
+write_server_conf (const char *tmp_template, const char *server_lines, char **dir, char **db)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  char            *conf;
+
+  *dir = g_dir_make_tmp (tmp_template, &error);
+  g_assert_no_error (error);
+  *db = sk_test_database_location (*dir, "hq.db");
+  conf = g_build_filename (*dir, "hq.conf", NULL);
+  text = g_strdup_printf ("[server]\naddress=127.0.0.1\nport=0\n%s[database]\npath=%s\n"
+                          "[log]\nlevel=info\n",
+                          server_lines, *db);
+  g_assert_true (g_file_set_contents (conf, text, -1, &error));
+  g_assert_no_error (error);
+  return conf;
+}
+
 /* A server started as a program under a descriptor limit: idle connections
  * beyond what it can hold get a JSON 503 instead of silence, it serves again
  * once they are gone, and a head that never ends is cut off. */
@@ -1908,16 +1858,13 @@ test_connection_limits (void)
   const char *program = g_getenv ("SKIDKA_SERVER");
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GSubprocess) server = NULL;
-  g_autoptr (GDataInputStream) log = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *conf = NULL;
-  g_autofree char *conf_text = NULL;
   g_autofree char *db = NULL;
   g_autoptr (GArray) idle = g_array_new (FALSE, FALSE, sizeof (int));
   struct rlimit own;
   guint         port = 0, refused = 0, held = 0;
-  char         *line;
 
   if (program == NULL)
     {
@@ -1931,28 +1878,14 @@ test_connection_limits (void)
       own.rlim_cur = 1024;
       setrlimit (RLIMIT_NOFILE, &own);
     }
-  dir = g_dir_make_tmp ("skidka-server-limits-XXXXXX", &error);
-  g_assert_no_error (error);
-  db = new_database (dir, "hq.db");
-  conf = g_build_filename (dir, "hq.conf", NULL);
-  conf_text = g_strdup_printf ("[server]\naddress=127.0.0.1\nport=0\nworkers=2\nheader-timeout=3\n"
-                               "[database]\npath=%s\n[log]\nlevel=info\n",
-                               db);
-  g_assert_true (g_file_set_contents (conf, conf_text, -1, &error));
+  conf = write_server_conf ("skidka-server-limits-XXXXXX", "workers=2\nheader-timeout=3\n", &dir,
+                            &db);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE
                                         | G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_child_setup (launcher, limit_descriptors, NULL, NULL);
   server = g_subprocess_launcher_spawn (launcher, &error, program, "--config", conf, NULL);
   g_assert_no_error (error);
-  log = g_data_input_stream_new (g_subprocess_get_stderr_pipe (server));
-  while (port == 0 && (line = g_data_input_stream_read_line_utf8 (log, NULL, NULL, &error)) != NULL)
-    {
-      const char *at = strstr (line, " port ");
-
-      if (strstr (line, "Listening on") != NULL && at != NULL)
-        port = atoi (at + 6);
-      g_free (line);
-    }
+  port = sk_test_server_log_port (server);
   g_assert_cmpuint (port, >, 0);
 
   /* 300 idle connections against 256 descriptors, the database's included. */
@@ -2037,17 +1970,7 @@ test_connection_limits (void)
   g_subprocess_send_signal (server, SIGTERM);
   g_assert_true (g_subprocess_wait (server, NULL, &error));
   g_assert_cmpint (g_subprocess_get_exit_status (server), ==, 0);
-  {
-    g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-    const char *name;
-
-    while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *file = g_build_filename (dir, name, NULL);
-        g_remove (file);
-      }
-    g_rmdir (dir);
-  }
+  sk_test_remove_dir (dir);
 }
 
 static void
@@ -2057,28 +1980,18 @@ test_program (void)
   g_autofree char *dir = NULL;
   g_autofree char *db = NULL;
   g_autofree char *conf = NULL;
-  g_autofree char *conf_text = NULL;
   g_autofree char *store = NULL;
   g_autofree char *user = NULL;
   g_autoptr (GSubprocess) server = NULL;
-  g_autoptr (GDataInputStream) log = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (SkDatabase) check = NULL;
-  char    *line;
-  gboolean listening = FALSE;
 
   if (program == NULL)
     {
       g_test_skip ("SKIDKA_SERVER is not set");
       return;
     }
-  dir = g_dir_make_tmp ("skidka-server-program-XXXXXX", &error);
-  g_assert_no_error (error);
-  db = new_database (dir, "hq.db");
-  conf = g_build_filename (dir, "hq.conf", NULL);
-  conf_text = g_strdup_printf (
-      "[server]\naddress=127.0.0.1\nport=0\n[database]\npath=%s\n[log]\nlevel=info\n", db);
-  g_assert_true (g_file_set_contents (conf, conf_text, -1, &error));
+  conf = write_server_conf ("skidka-server-program-XXXXXX", "", &dir, &db);
 
   {
     const char *argv[] = { program, "--config", conf, "admin", "migrate", NULL };
@@ -2119,30 +2032,12 @@ test_program (void)
         argv, G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
     g_assert_no_error (error);
   }
-  log = g_data_input_stream_new (g_subprocess_get_stderr_pipe (server));
-  while (!listening
-         && (line = g_data_input_stream_read_line_utf8 (log, NULL, NULL, &error)) != NULL)
-    {
-      listening = strstr (line, "Listening on") != NULL;
-      g_free (line);
-    }
-  g_assert_true (listening);
+  g_assert_cmpuint (sk_test_server_log_port (server), >, 0);
   g_subprocess_send_signal (server, SIGTERM);
   g_assert_true (g_subprocess_wait (server, NULL, &error));
   g_assert_true (g_subprocess_get_if_exited (server));
   g_assert_cmpint (g_subprocess_get_exit_status (server), ==, 0);
-
-  {
-    g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-    const char *name;
-
-    while ((name = g_dir_read_name (d)) != NULL)
-      {
-        g_autofree char *file = g_build_filename (dir, name, NULL);
-        g_remove (file);
-      }
-    g_rmdir (dir);
-  }
+  sk_test_remove_dir (dir);
 }
 
 /* Setup */
@@ -2169,7 +2064,7 @@ me_status_within (guint port, const char *token, guint status)
   for (;;)
     {
       g_autoptr (Reply) me
-          = call_at (port, env.session, "GET", "/api/auth/me", token, NULL, 0, NULL);
+          = sk_test_request (env.session, port, "GET", "/api/auth/me", token, NULL, NULL, 0, NULL);
 
       last = me->status;
       if (last == status || g_get_monotonic_time () > deadline)
@@ -2218,8 +2113,9 @@ assert_calculated_at (
     guint port, const char *cart, gint64 discount, const char *rule_id, const char *code)
 {
   g_autofree char *body = g_strdup_printf ("{%s}", cart);
-  g_autoptr (Reply) reply = call_at (port, env.session, "POST", "/api/discounts/calculate",
-                                     env.token[ADMIN], body, strlen (body), NULL);
+  g_autoptr (Reply) reply
+      = sk_test_request (env.session, port, "POST", "/api/discounts/calculate", env.token[ADMIN],
+                         "application/json", body, G_MAXSIZE, NULL);
 
   assert_status (reply, 200);
   g_assert_cmpint (num (reply, "discount_total"), ==, discount);
@@ -2471,7 +2367,6 @@ policy_scene_init (PolicyScene *scene, const char *store)
   g_autofree char *campaign
       = g_strdup_printf ("{\"name\": \"Policy\", \"store_ids\": [\"%s\"]}", store);
   g_autofree char *user = NULL;
-  g_autofree char *earn = NULL;
   g_autofree char *product = NULL;
   g_autoptr (Reply) reply = NULL;
 
@@ -2501,10 +2396,7 @@ policy_scene_init (PolicyScene *scene, const char *store)
   assert_status (reply, 201);
   scene->user = g_strdup (str (reply, "id"));
   /* Enough to spend by hand, and the two sales. */
-  earn = g_strdup_printf ("/api/bonuses/%s/earn", scene->customer);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", earn, ADMIN, "{\"amount\": 100000, \"reason\": \"policy\"}");
-  assert_status (reply, 201);
+  give_bonus (scene->customer, 100000, "policy");
   for (guint i = 0; i < 2; i++)
     {
       PolicyScene      as = *scene;
@@ -2852,23 +2744,18 @@ test_policy_defects (void)
     {
       g_free (path);
       path = g_strdup_printf ("/api/bonuses/%s/%s", theirs, verbs[i]);
-      g_clear_pointer (&reply, reply_free);
-      reply = call ("POST", path, MANAGER, "{\"amount\": 100, \"reason\": \"mine now\"}");
-      assert_error (reply, 403, "forbidden", NULL);
+      call_fails ("POST", path, MANAGER, "{\"amount\": 100, \"reason\": \"mine now\"}", 403,
+                  "forbidden", NULL);
     }
   g_assert_cmpint (ledger_rows (theirs), ==, rows);
 
   /* Nor reads its ledger and purchases. */
   g_free (path);
   path = g_strdup_printf ("/api/bonuses/%s/transactions", theirs);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MANAGER, NULL);
-  assert_error (reply, 403, "forbidden", NULL);
+  call_fails ("GET", path, MANAGER, NULL, 403, "forbidden", NULL);
   g_free (path);
   path = g_strdup_printf ("/api/customers/%s/purchases", theirs);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MANAGER, NULL);
-  assert_error (reply, 403, "forbidden", NULL);
+  call_fails ("GET", path, MANAGER, NULL, 403, "forbidden", NULL);
 
   /* A cashier of store one replaying the id of a store two sale learns
    * nothing of it: not the sale, not its customer's phone. */
@@ -2905,14 +2792,11 @@ test_policy_defects (void)
   cart = cart_json (env.store2, theirs, 5000, 2);
   g_free (body);
   body = g_strdup_printf ("{\"id\": \"%s\", %s}", sale_id, cart);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", MANAGER2, body);
-  assert_error (reply, 409, "idempotency_mismatch", "id");
+  call_fails ("POST", "/api/pos/process-purchase", MANAGER2, body, 409, "idempotency_mismatch",
+              "id");
   g_free (body);
   body = g_strdup_printf ("{\"id\": \"%s\", \"bonus_to_spend\": 100, %s}", sale_id, cart);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", ADMIN, body);
-  assert_error (reply, 409, "idempotency_mismatch", "id");
+  call_fails ("POST", "/api/pos/process-purchase", ADMIN, body, 409, "idempotency_mismatch", "id");
 
   /* A customer who bought at store one is of store one too. */
   g_free (cart);
@@ -3007,9 +2891,7 @@ test_policy_home_store (void)
   reply = call ("PUT", path, ADMIN, body);
   assert_status (reply, 200);
   g_assert_cmpstr (str (reply, "home_store_id"), ==, env.store2);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", path, MANAGER, "{\"email\": \"gone@example.org\"}");
-  assert_error (reply, 403, "forbidden", NULL);
+  call_fails ("PUT", path, MANAGER, "{\"email\": \"gone@example.org\"}", 403, "forbidden", NULL);
 
   /* A customer of no store is no store's to edit... */
   g_clear_pointer (&reply, reply_free);
@@ -3019,9 +2901,8 @@ test_policy_home_store (void)
   homeless = g_strdup (str (reply, "id"));
   g_assert_true (json_node_is_null (json_object_get_member (obj (reply), "home_store_id")));
   homeless_path = g_strdup_printf ("/api/customers/%s", homeless);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", homeless_path, MANAGER2, "{\"email\": \"mine@example.org\"}");
-  assert_error (reply, 403, "forbidden", NULL);
+  call_fails ("PUT", homeless_path, MANAGER2, "{\"email\": \"mine@example.org\"}", 403, "forbidden",
+              NULL);
   /* ...until it buys there. */
   cart = cart_json (env.store2, homeless, 5000, 1);
   sale_id = g_uuid_string_random ();
@@ -3203,7 +3084,6 @@ test_sync_pull (void)
   g_autofree char *rule = new_rule (store, ", \"is_active\": false");
   g_autofree char *customer = NULL;
   g_autofree char *campaign = NULL;
-  g_autofree char *earn = NULL;
   g_autofree char *body = NULL;
   g_autofree char *sku = g_uuid_string_random ();
   guint            n_pages, n_paged;
@@ -3215,12 +3095,8 @@ test_sync_pull (void)
   g_assert_null (sk_test_find_change (before, "setting", "device_id"));
 
   customer = new_customer (env.store1);
-  earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
-  reply = call ("POST", earn, ADMIN, "{\"amount\": 700, \"reason\": \"pull\"}");
-  assert_status (reply, 201);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", earn, ADMIN, "{\"amount\": 300, \"reason\": \"pull\"}");
-  assert_status (reply, 201);
+  give_bonus (customer, 700, "pull");
+  give_bonus (customer, 300, "pull");
   body = g_strdup_printf ("{\"name\": \"Pull\", \"store_ids\": [\"%s\"]}", store);
   g_clear_pointer (&reply, reply_free);
   reply = call ("POST", "/api/campaigns", MARKETING, body);
@@ -3865,7 +3741,6 @@ static void
 test_sync_push_overspend (void)
 {
   g_autofree char *customer = new_customer (env.store1);
-  g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
   g_autofree char *path = g_strdup_printf ("/api/customers/%s", customer);
   g_autofree char *till1 = g_uuid_string_random ();
   g_autofree char *till2 = g_uuid_string_random ();
@@ -3875,19 +3750,18 @@ test_sync_push_overspend (void)
   g_autofree char *e2 = sale_event (1, sale2, env.store1, customer, 10000, 1, 0, NULL, 1000, 90, 0);
   g_autofree char *events1 = g_strdup_printf ("[%s]", e1);
   g_autofree char *events2 = g_strdup_printf ("[%s]", e2);
-  g_autoptr (Reply) reply = call ("POST", earn, ADMIN, "{\"amount\": 1000, \"reason\": \"gift\"}");
+  g_autoptr (Reply) reply = NULL;
   g_autoptr (Reply) first = NULL;
   g_autoptr (Reply) second = NULL;
   JsonArray *review;
 
-  assert_status (reply, 201);
+  give_bonus (customer, 1000, "gift");
   first = push_as (CASHIER, till1, NULL, events1);
   assert_pushed (first, 0, "applied", NULL);
   second = push_as (MANAGER, till2, NULL, events2);
   assert_pushed (second, 0, "applied", NULL);
   /* 1000 - 1000 + 90 = 90; 90 - 1000 + 90 = -820. */
-  g_assert_cmpint (balance_of (customer), ==, -820);
-  g_assert_cmpint (sk_database_ledger_sum (env.db, customer, NULL), ==, -820);
+  assert_balance (customer, -820);
   review = json_object_get_array_member (push_result (second, 0), "review");
   g_assert_nonnull (review);
   g_assert_cmpstr (
@@ -3954,7 +3828,6 @@ static void
 test_sync_review (void)
 {
   g_autofree char *customer = new_customer (env.store1);
-  g_autofree char *earn = g_strdup_printf ("/api/bonuses/%s/earn", customer);
   g_autofree char *device = g_uuid_string_random ();
   g_autofree char *sale = g_uuid_string_random ();
   g_autofree char *odd = g_uuid_string_random ();
@@ -3964,15 +3837,14 @@ test_sync_review (void)
   g_autofree char *events = g_strdup_printf ("[%s, %s]", e1, e2);
   g_autofree char *resolve = NULL;
   g_autofree char *resolve_other = NULL;
-  g_autoptr (Reply) reply = call ("POST", earn, ADMIN, "{\"amount\": 100, \"reason\": \"gift\"}");
+  g_autoptr (Reply) reply = NULL;
   g_autoptr (JsonArray) pushed = NULL;
   g_autoptr (JsonArray) items = NULL;
   g_autoptr (JsonArray) resolved = NULL;
   JsonObject *negative, *rejected, *details, *till = NULL;
   JsonArray  *devices;
 
-  assert_status (reply, 201);
-  g_clear_pointer (&reply, reply_free);
+  give_bonus (customer, 100, "gift");
   reply = push_as (CASHIER, device, NULL, events);
   assert_pushed (reply, 0, "applied", NULL);
   assert_pushed (reply, 1, "rejected", "unknown_kind");
@@ -4334,12 +4206,7 @@ setup (void)
   };
   guint i;
 
-  env.dir = g_dir_make_tmp ("skidka-server-XXXXXX", &error);
-  g_assert_no_error (error);
-  env.path = new_database (env.dir, "server.db");
-  env.db = sk_database_open (env.path, &error);
-  g_assert_no_error (error);
-  g_test_message ("Database backend: %s", sk_database_get_backend_name (env.db));
+  env.db = sk_test_open_hq ("skidka-server-XXXXXX", &env.dir, &env.path);
 
   g_object_set (s1, "code", "S1", "name", "Store one", NULL);
   g_object_set (s2, "code", "S2", "name", "Store two", NULL);
@@ -4357,12 +4224,8 @@ setup (void)
     }
 
   {
-    SkServerConfig *config = sk_server_config_new ();
+    SkServerConfig *config = sk_test_server_config (env.path, 8);
 
-    g_free (config->database);
-    config->database = g_strdup (env.path);
-    config->port = 0;
-    config->workers = 8;
     config->trusted_proxies = g_strsplit ("127.0.0.1", ";", -1);
     env.server = sk_test_server_start (config);
     env.port = sk_test_server_get_port (env.server);
@@ -4376,20 +4239,12 @@ setup (void)
 static void
 teardown (void)
 {
-  g_autoptr (GDir) dir = NULL;
-  const char *name;
-  guint       i;
+  guint i;
 
   sk_test_server_stop (env.server);
   g_clear_object (&env.session);
   g_clear_object (&env.db);
-  dir = g_dir_open (env.dir, 0, NULL);
-  while ((name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *file = g_build_filename (env.dir, name, NULL);
-      g_remove (file);
-    }
-  g_rmdir (env.dir);
+  sk_test_remove_dir (env.dir);
   for (i = 0; i < G_N_ELEMENTS (env.token); i++)
     g_free (env.token[i]);
   g_free (env.store1);

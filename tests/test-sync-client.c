@@ -60,6 +60,17 @@ sync_ok (SkSyncClient *client)
   return summary;
 }
 
+/* Signs @client in at HQ as @username. */
+static void
+sign_in (SkSyncClient *client, const char *username, const char *password)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = sk_sync_login (env.url, username, password, NULL, &error);
+
+  g_assert_no_error (error);
+  sk_sync_client_set_token (client, token);
+}
+
 static SkDiscountRule *
 hq_rule (const char *name)
 {
@@ -126,7 +137,6 @@ test_sync_cycle (void)
   g_autoptr (SkSyncSummary) second = NULL;
   g_autoptr (SkSyncSummary) third = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *token = NULL;
   g_autofree char *sale_id = NULL;
   gint64           till_balance;
 
@@ -135,9 +145,7 @@ test_sync_cycle (void)
       = sk_database_bonus_manual (env.db, olga->id, "earn", 50000, "welcome", env.store, &error);
   g_assert_no_error (error);
 
-  token = sk_sync_login (env.url, "cashier1", "cashier-pass", NULL, &error);
-  g_assert_no_error (error);
-  sk_sync_client_set_token (client, token);
+  sign_in (client, "cashier1", "cashier-pass");
 
   /* First contact: the till takes HQ's store and customers. */
   first = sync_ok (client);
@@ -313,7 +321,6 @@ test_sync_upgrade (void)
       = g_test_build_filename (G_TEST_DIST, "data", "till-schema-9.sql", NULL);
   g_autofree char *till_path = g_build_filename (env.dir, "till-schema-9.db", NULL);
   g_autofree char *dump = NULL;
-  g_autofree char *token = NULL;
   g_autoptr (SkDatabase) till = NULL;
   g_autoptr (SkSyncClient) client = NULL;
   g_autoptr (SkSyncSummary) summary = NULL;
@@ -349,11 +356,9 @@ test_sync_upgrade (void)
   hq_copy (sk_database_list_rules (till, NULL), (gpointer)sk_database_save_rule);
   user = sk_auth_create_user (env.db, "cashier-msk", "msk-pass", "cashier", msk, &error);
   g_assert_no_error (error);
-  token = sk_sync_login (env.url, "cashier-msk", "msk-pass", NULL, &error);
-  g_assert_no_error (error);
 
   client = sk_sync_client_new (till_path, env.url);
-  sk_sync_client_set_token (client, token);
+  sign_in (client, "cashier-msk", "msk-pass");
   summary = sync_ok (client);
   /* 5 stores, 4 campaign and 16 rule events are HQ's to make, the customer
    * of another store another till's: refused, acknowledged. Applied: the
@@ -514,7 +519,6 @@ test_sync_parents_first (void)
   g_autoptr (SkStore) at_till = NULL;
   g_autoptr (SkDiscountRule) rule_at_till = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *token = NULL;
 
   g_assert_true (sk_database_save_store (env.db, store, &error));
   g_assert_no_error (error);
@@ -542,9 +546,7 @@ test_sync_parents_first (void)
   g_assert_true (sk_database_save_campaign (env.db, campaign, &error));
   g_assert_no_error (error);
 
-  token = sk_sync_login (env.url, "cashier1", "cashier-pass", NULL, &error);
-  g_assert_no_error (error);
-  sk_sync_client_set_token (client, token);
+  sign_in (client, "cashier1", "cashier-pass");
   summary = sync_ok (client);
   g_assert_cmpint (summary->pending, ==, 0);
   till = sk_database_open (till_path, &error);
@@ -580,15 +582,11 @@ test_sync_till_feed (void)
   g_autoptr (SkSyncSummary) first = NULL;
   g_autoptr (SkChangePage) page = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *token = NULL;
-  SkTestServer    *server;
-  SkServerConfig  *config = sk_server_config_new ();
-  gint64           customers, pulled_customers = 0;
+  SkTestServer *server;
+  gint64        customers, pulled_customers = 0;
 
   g_assert_nonnull (till);
-  token = sk_sync_login (env.url, "cashier1", "cashier-pass", NULL, &error);
-  g_assert_no_error (error);
-  sk_sync_client_set_token (client, token);
+  sign_in (client, "cashier1", "cashier-pass");
   first = sync_ok (client);
   g_assert_cmpint (balance_at (till, anna->id), ==, 0);
   g_assert_cmpint (feed_rows (till), ==, 0);
@@ -602,11 +600,7 @@ test_sync_till_feed (void)
   g_clear_object (&till);
 
   /* The file becomes a server's. */
-  g_free (config->database);
-  config->database = g_strdup (till_path);
-  config->port = 0;
-  config->workers = 1;
-  server = sk_test_server_start (config);
+  server = sk_test_server_start (sk_test_server_config (till_path, 1));
   till = sk_database_open (till_path, NULL);
   g_assert_cmpint (feed_rows (till), >=, customers);
   g_assert_null (sk_database_pull_changes (till, first->cursor, 10, &error));
@@ -633,29 +627,16 @@ setup (void)
   g_autoptr (SkStore) store = sk_test_store_new ("S1", "Store one");
   g_autofree char *user = NULL;
 
-  env.dir = g_dir_make_tmp ("skidka-sync-client-XXXXXX", &error);
-  g_assert_no_error (error);
-  env.path = sk_test_database_location (env.dir, "hq.db");
-  env.db = sk_database_open (env.path, &error);
-  g_assert_no_error (error);
-  g_test_message ("HQ's backend: %s", sk_database_get_backend_name (env.db));
+  env.db = sk_test_open_hq ("skidka-sync-client-XXXXXX", &env.dir, &env.path);
   g_assert_true (sk_database_save_store (env.db, store, &error));
   g_assert_no_error (error);
   env.store = g_strdup (sk_record_get_id (store));
   user = sk_auth_create_user (env.db, "cashier1", "cashier-pass", "cashier", env.store, &error);
   g_assert_no_error (error);
 
-  {
-    SkServerConfig *config = sk_server_config_new ();
-
-    g_free (config->database);
-    config->database = g_strdup (env.path);
-    config->port = 0;
-    config->workers = 2;
-    env.server = sk_test_server_start (config);
-    env.port = sk_test_server_get_port (env.server);
-  }
-  env.url = g_strdup_printf ("http://127.0.0.1:%u", env.port);
+  env.server = sk_test_server_start (sk_test_server_config (env.path, 2));
+  env.port = sk_test_server_get_port (env.server);
+  env.url = sk_test_server_get_url (env.server);
 }
 
 static void

@@ -1464,26 +1464,15 @@ int
 main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  SkServerConfig *config;
-  int             status;
+  int status;
 
   g_test_init (&argc, &argv, NULL);
   sk_postgres_init ();
 
-  env.dir = g_dir_make_tmp ("skidka-sync-tills-XXXXXX", &error);
-  g_assert_no_error (error);
-  env.path = sk_test_database_location (env.dir, "hq.db");
-  env.db = sk_database_open (env.path, &error);
-  g_assert_no_error (error);
-  g_test_message ("HQ's backend: %s", sk_database_get_backend_name (env.db));
+  env.db = sk_test_open_hq ("skidka-sync-tills-XXXXXX", &env.dir, &env.path);
   hq_prepare (env.db, &env.hq);
-  config = sk_server_config_new ();
-  g_free (config->database);
-  config->database = g_strdup (env.path);
-  config->port = 0;
-  config->workers = 4;
-  env.server = sk_test_server_start (config);
-  env.url = g_strdup_printf ("http://127.0.0.1:%u", sk_test_server_get_port (env.server));
+  env.server = sk_test_server_start (sk_test_server_config (env.path, 4));
+  env.url = sk_test_server_get_url (env.server);
 
   g_test_add_func ("/sync-tills/two-tills", test_two_tills);
   g_test_add_func ("/sync-tills/proxy", test_proxy);

@@ -11,13 +11,6 @@
 #include "sk-sync-client.h"
 
 int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  sk_fuzz_init ();
-  return 0;
-}
-
-int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   g_autoptr (GError) error = NULL;

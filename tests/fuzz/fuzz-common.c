@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <glib/gstdio.h>
+
 #include "fuzz-common.h"
 #include "sk-record.h"
 
@@ -29,6 +31,15 @@ sk_fuzz_init (void)
   g_setenv ("G_SLICE", "always-malloc", TRUE);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
   g_log_set_writer_func (write_log, NULL, NULL);
+}
+
+/* The targets with nothing of their own to set up take this one; weak, so
+ * a target that has defines its own. */
+__attribute__ ((weak)) int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  sk_fuzz_init ();
+  return 0;
 }
 
 void
@@ -124,4 +135,17 @@ sk_fuzz_make_dir (void)
   if (dir == NULL)
     sk_fuzz_fail ("cannot make a folder: %s", error ? error->message : g_strerror (errno));
   return dir;
+}
+
+void
+sk_fuzz_remove_database (const char *path)
+{
+  const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      g_unlink (file);
+    }
 }

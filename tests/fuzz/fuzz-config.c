@@ -11,13 +11,6 @@
 #include "fuzz-common.h"
 #include "sk-server.h"
 
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  sk_fuzz_init ();
-  return 0;
-}
-
 /* A gateway's template is a JSON object and its headers "Name: value". */
 static void
 check_gateway (const SkGatewayConfig *gateway)

@@ -26,18 +26,6 @@ static gsize       template_length;
 static guint       n_files;
 static SkDatabase *empty;
 
-static void
-remove_files (const char *path)
-{
-  const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
-      g_unlink (file);
-    }
-}
-
 /* Closes a database from open_empty () and removes its file. */
 static void
 close_database (SkDatabase *db)
@@ -45,7 +33,7 @@ close_database (SkDatabase *db)
   g_autofree char *path = g_strdup (g_object_get_data (G_OBJECT (db), "fuzz-path"));
 
   g_object_unref (db);
-  remove_files (path);
+  sk_fuzz_remove_database (path);
 }
 
 /* A database that close_database () removes when it goes. */
@@ -74,7 +62,7 @@ clean_up (void)
   g_autofree char *template = g_build_filename (dir, "template.db", NULL);
 
   g_clear_pointer (&empty, close_database);
-  remove_files (template);
+  sk_fuzz_remove_database (template);
   g_rmdir (dir);
 }
 

@@ -11,13 +11,6 @@
 #include "sk-products-csv.h"
 
 int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  sk_fuzz_init ();
-  return 0;
-}
-
-int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   g_autoptr (SkProductsCsv) csv = sk_products_csv_parse ((const char *)data, (gssize)size);

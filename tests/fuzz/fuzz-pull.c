@@ -24,14 +24,8 @@ static SkDatabase *till;
 static void
 clean_up (void)
 {
-  const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
-
   g_clear_object (&till);
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
-      g_unlink (file);
-    }
+  sk_fuzz_remove_database (path);
   g_rmdir (dir);
 }
 
