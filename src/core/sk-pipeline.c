@@ -424,18 +424,18 @@ record_counts (SkDatabase *self, GArray *rules, gboolean enforce, GError **error
 }
 
 /* The purchase's applications (sk_sale_to_purchase made them), in the
- * order the rules applied. Without @calc (an offline sale, recorded as the
- * till made it), in the purchase's own order. */
+ * order the rules applied, and the counts they move added to @rules.
+ * Without @calc (an offline sale, recorded as the till made it), in the
+ * purchase's own order. */
 static gboolean
 record_applications (SkDatabase           *self,
                      SkPurchase           *purchase,
                      const SkEngineResult *calc,
+                     GArray               *rules,
                      GError              **error)
 {
   GListModel *apps = G_LIST_MODEL (purchase->applications);
-  g_autoptr (GArray) rules = g_array_new (FALSE, TRUE, sizeof (Count));
 
-  g_array_set_clear_func (rules, count_clear);
   for (guint i = 0; calc == NULL && i < g_list_model_get_n_items (apps); i++)
     {
       g_autoptr (SkDiscountApplication) app = g_list_model_get_item (apps, i);
@@ -457,7 +457,7 @@ record_applications (SkDatabase           *self,
       if (!record_application (self, purchase, app, error))
         return FALSE;
     }
-  return record_counts (self, rules, calc != NULL, error);
+  return TRUE;
 }
 
 gboolean
@@ -481,42 +481,20 @@ sk_db_insert_purchase (SkDatabase *self, SkPurchase *purchase, GError **error)
   return TRUE;
 }
 
-gboolean
-sk_db_record_sale (SkDatabase           *self,
-                   SkPurchase           *purchase,
-                   const SkEngineResult *calc,
-                   const char           *digest,
-                   SkStore              *store,
-                   SkCustomer           *customer,
-                   gint64                now,
-                   GError              **error)
+/* Steps 3 and 6 to 8 of a sale with a customer: the ledger, the
+ * notification, the customer's figures and segment. */
+static gboolean
+record_customer_side (SkDatabase *self,
+                      SkPurchase *purchase,
+                      SkStore    *store,
+                      SkCustomer *customer,
+                      gint64      now,
+                      GError    **error)
 {
   g_autoptr (SkBonusTransaction) earn_tx = NULL;
   gint64      payable = sk_payable (purchase->subtotal, purchase->discount_total);
   gint64      expiry_days;
   const char *segment = NULL;
-
-  /* Its row first: the order in which sales lock what they share (see
-   * sk_db_begin_concurrent). Locked already for an online sale. */
-  if (customer != NULL && !sk_db_lock_customer (self, customer->id, error))
-    return FALSE;
-
-  /* 4: the purchase and its lines. */
-  if (!sk_db_insert_purchase (self, purchase, error)
-      || (digest != NULL
-          && !sk_db_exec (self, error, "UPDATE purchases SET request_hash = ? WHERE id = ?", "ss",
-                          digest, purchase->id)))
-    return FALSE;
-  if (sk_db_fail_point_hit (self, "lines", error))
-    return FALSE;
-
-  /* 5: applications and usage counts. */
-  if (!record_applications (self, purchase, calc, error)
-      || sk_db_fail_point_hit (self, "applications", error))
-    return FALSE;
-
-  if (customer == NULL)
-    return TRUE;
 
   /* 3 and 6: the ledger. */
   if (purchase->bonus_spent > 0)
@@ -588,6 +566,46 @@ sk_db_record_sale (SkDatabase           *self,
   return TRUE;
 }
 
+gboolean
+sk_db_record_sale (SkDatabase           *self,
+                   SkPurchase           *purchase,
+                   const SkEngineResult *calc,
+                   const char           *digest,
+                   SkStore              *store,
+                   SkCustomer           *customer,
+                   gint64                now,
+                   GError              **error)
+{
+  g_autoptr (GArray) rules = g_array_new (FALSE, TRUE, sizeof (Count));
+
+  /* Its row first: the order in which sales lock what they share (see
+   * sk_db_begin_concurrent). Locked already for an online sale. */
+  if (customer != NULL && !sk_db_lock_customer (self, customer->id, error))
+    return FALSE;
+
+  /* 4: the purchase and its lines. */
+  if (!sk_db_insert_purchase (self, purchase, error)
+      || (digest != NULL
+          && !sk_db_exec (self, error, "UPDATE purchases SET request_hash = ? WHERE id = ?", "ss",
+                          digest, purchase->id)))
+    return FALSE;
+  if (sk_db_fail_point_hit (self, "lines", error))
+    return FALSE;
+
+  /* 5: applications. */
+  g_array_set_clear_func (rules, count_clear);
+  if (!record_applications (self, purchase, calc, rules, error)
+      || sk_db_fail_point_hit (self, "applications", error))
+    return FALSE;
+
+  if (customer != NULL && !record_customer_side (self, purchase, store, customer, now, error))
+    return FALSE;
+
+  /* Last, the counts sales beside one another share (a rule's uses, a
+   * campaign's spending): their rows stay locked from here to the commit
+   * only, so that tills pushing at once wait for each other the least. */
+  return record_counts (self, rules, calc != NULL, error);
+}
 SkPurchaseResult *
 sk_database_process_purchase (SkDatabase *self, SkPurchaseRequest *request, GError **error)
 {
