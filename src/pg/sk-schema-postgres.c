@@ -532,6 +532,15 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
   /* The column SQLite's migration 19 adds, always 1 here: a till, which
    * keeps no feed of its own, is a SQLite file. */
   [19] = "ALTER TABLE change_feed ADD COLUMN kept INTEGER NOT NULL DEFAULT 1;",
+  /* The feed's function in PL/pgSQL, whose statements are planned once a
+   * connection; an SQL function of two statements is parsed and planned
+   * at each call, three times a sale (the customer's balance, figures and
+   * segment): a tenth of the database's work in a pushed sale. */
+  [20] = "CREATE OR REPLACE FUNCTION feed_add (p_entity TEXT, p_id TEXT, p_op TEXT) RETURNS void"
+         "  LANGUAGE plpgsql AS $$ BEGIN"
+         "  DELETE FROM changes WHERE entity = p_entity AND entity_id = p_id;"
+         "  INSERT INTO changes (entity, entity_id, op) VALUES (p_entity, p_id, p_op);"
+         "  END $$;",
 };
 
 char *

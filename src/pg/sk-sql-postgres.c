@@ -36,7 +36,9 @@ struct _SkSqlConn
   PGconn *pg;
   guint   next_name;
   gint64  changes;
-  guint   generation; /* moves when the connection is made again */
+  guint   generation;   /* moves when the connection is made again */
+  guint64 transactions; /* begun on it */
+  guint64 replan_at;    /* when its plans are dropped next */
 };
 
 typedef struct
@@ -201,6 +203,25 @@ reconnect_if_lost (SkSqlConn *conn)
   g_message ("The connection to PostgreSQL was lost; connecting again");
   PQreset (conn->pg);
   conn->generation++;
+}
+
+/* A statement's plan is PostgreSQL's choice (plan_cache_mode auto): after
+ * a few executions planned for their values, a generic plan is kept if it
+ * costs no more, which saves planning each execution again, a third of
+ * the database's work in a sale. But a plan chosen while a new database's
+ * tables were nearly empty scans them whole, and stays until an ANALYZE
+ * (autovacuum makes one a minute or so later): a push of 300 sales to a
+ * new database once made 1 049 sequential scans of purchases, foreign
+ * keys' checks included. So a connection drops its plans after 64, 128,
+ * 256... transactions: they follow a database's growth, at the cost of a
+ * statement planned again a few times in a connection's life. */
+static void
+replan_if_grown (SkSqlConn *conn)
+{
+  if (++conn->transactions < conn->replan_at)
+    return;
+  conn->replan_at = 2 * conn->transactions;
+  PQclear (PQexec (conn->pg, "DISCARD PLANS"));
 }
 
 static gboolean
@@ -412,9 +433,15 @@ ignore_notice (void *arg, const char *message)
 static gboolean
 pg_exec_script (SkSqlConn *conn, const char *sql, GError **error)
 {
-  PGresult      *result = PQexec (conn->pg, sql);
-  ExecStatusType status = PQresultStatus (result);
-  gboolean       ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+  PGresult      *result;
+  ExecStatusType status;
+  gboolean       ok;
+
+  if (g_str_has_prefix (sql, "BEGIN"))
+    replan_if_grown (conn);
+  result = PQexec (conn->pg, sql);
+  status = PQresultStatus (result);
+  ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 
   if (!ok)
     set_error_from_result (result, conn->pg, error);
@@ -446,16 +473,8 @@ pg_open (const char *location, GError **error)
       return NULL;
     }
   PQsetNoticeProcessor (conn->pg, ignore_notice, NULL);
-  /* Plans made for the values of each execution: a connection lives for
-   * the server's life, and a plan cached while a table was nearly empty
-   * (a new database: purchases, sync_events) scans it whole ever after,
-   * the foreign keys' checks too, until autovacuum happens to analyse it:
-   * a push of 300 sales to a new database made 1 049 sequential scans of
-   * purchases. */
-  if (!pg_exec_script (conn,
-                       "SET client_encoding = 'UTF8';"
-                       " SET plan_cache_mode = force_custom_plan",
-                       error))
+  conn->replan_at = 64;
+  if (!pg_exec_script (conn, "SET client_encoding = 'UTF8'", error))
     {
       PQfinish (conn->pg);
       return NULL;
