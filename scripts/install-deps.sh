@@ -22,8 +22,21 @@ run_packages="
 test_packages="
   xvfb xauth dbus appstream imagemagick x11-utils xdotool
   postgresql-15 curl jq wrk flatpak-builder
-  clang-14 libclang-rt-14-dev clang-format
+  clang-14 libclang-rt-14-dev clang-format locales
 "
+
+# The installed app is started in Russian (tests/check-install.sh): the
+# locale it needs, made once where the machine has only C.
+make_locales() {
+  locale -a 2>/dev/null | grep -qix 'ru_RU.utf8' && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: the ru_RU.UTF-8 locale is missing; run as root to make it" >&2
+    return 1
+  fi
+  sed -i 's/^# *\(ru_RU.UTF-8 UTF-8\)/\1/; s/^# *\(en_US.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+  grep -q '^ru_RU.UTF-8 UTF-8' /etc/locale.gen || echo 'ru_RU.UTF-8 UTF-8' >> /etc/locale.gen
+  locale-gen
+}
 
 case "${1:-test}" in
   run) packages=$run_packages ;;
@@ -36,7 +49,10 @@ for package in $packages; do
   dpkg-query -W -f '${Status}\n' "$package" 2>/dev/null | grep -q '^install ok installed$' ||
     missing="$missing $package"
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+  [ "${1:-test}" = run ] || make_locales
+  exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps: missing:$missing; run as root (or with sudo) to install them" >&2
@@ -65,3 +81,5 @@ if $new_postgres && [ -d /etc/postgresql/15/main ]; then
   pg_dropcluster --stop 15 main
   echo "install-deps: removed the system PostgreSQL cluster the package made (the tests use their own)"
 fi
+
+[ "${1:-test}" = run ] || make_locales

@@ -395,6 +395,78 @@ test_reconnect (void)
   g_assert_cmpint (sk_db_query_int (db, NULL, -1, "SELECT pg_backend_pid ()", NULL), !=, pid);
 }
 
+static gint64
+count_settings (SkDatabase *db, const char *prefix)
+{
+  g_autofree char *like = g_strconcat (prefix, "%", NULL);
+
+  return sk_db_query_int (db, NULL, -1, "SELECT count(*) FROM settings WHERE key LIKE ?", "s",
+                          like);
+}
+
+/* Writes sent in a pipeline (sk_db_exec_pipelined) are written with the
+ * statement that follows them; the first one that fails fails that
+ * statement, or the commit, and the transaction writes nothing. */
+static void
+test_pipeline (void)
+{
+  g_autofree char *uri = NULL;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *insert = "INSERT INTO settings (key, value) VALUES (?, ?)";
+
+  db = open_postgres (&uri);
+  if (db == NULL)
+    return;
+
+  /* Written, in a savepoint too, and read back within the transaction. */
+  g_assert_true (sk_db_begin (db, &error));
+  g_assert_true (sk_db_exec_pipelined (db, &error, insert, "ss", "pipe.a", "1"));
+  g_assert_true (sk_db_begin (db, &error));
+  g_assert_true (sk_db_exec_pipelined (db, &error, insert, "ss", "pipe.b", "2"));
+  g_assert_true (sk_db_commit (db, &error));
+  g_assert_cmpint (count_settings (db, "pipe."), ==, 2);
+  g_assert_true (sk_db_exec_pipelined (db, &error, insert, "ss", "pipe.c", "3"));
+  g_assert_true (sk_db_commit (db, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count_settings (db, "pipe."), ==, 3);
+
+  /* A key met fails the next statement as a conflict, not the later ones. */
+  g_assert_true (sk_db_begin (db, &error));
+  g_assert_true (sk_db_exec_pipelined (db, &error, insert, "ss", "pipe.d", "4"));
+  g_assert_true (sk_db_exec_pipelined (db, &error, insert, "ss", "pipe.a", "again"));
+  g_assert_true (sk_db_exec_pipelined (db, &error, insert, "ss", "pipe.e", "5"));
+  g_assert_cmpint (
+      sk_db_query_int (db, &error, -1, "SELECT count(*) FROM settings WHERE key = 'pipe.d'", NULL),
+      ==, -1);
+  g_assert_error (error, SK_ERROR, SK_ERROR_CONFLICT);
+  g_clear_error (&error);
+  sk_db_rollback (db);
+  g_assert_cmpint (count_settings (db, "pipe."), ==, 3);
+
+  /* Failing at the commit: nothing is committed, and the rollback after
+   * it leaves the connection as good as new. */
+  g_assert_true (sk_db_begin (db, &error));
+  g_assert_true (sk_db_exec_pipelined (db, &error, insert, "ss", "pipe.f", "6"));
+  g_assert_true (sk_db_exec_pipelined (db, &error, insert, "ss", "pipe.b", "again"));
+  g_assert_false (sk_db_commit (db, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_cmpint (count_settings (db, "pipe."), ==, 3);
+  g_assert_null (sk_database_get_setting (db, "pipe.f"));
+
+  /* Rolled back to a savepoint, the pipeline's writes inside it only. */
+  g_assert_true (sk_db_begin (db, &error));
+  g_assert_true (sk_db_exec_pipelined (db, &error, insert, "ss", "pipe.g", "7"));
+  g_assert_true (sk_db_begin (db, &error));
+  g_assert_true (sk_db_exec_pipelined (db, &error, insert, "ss", "pipe.h", "8"));
+  sk_db_rollback (db);
+  g_assert_true (sk_db_commit (db, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count_settings (db, "pipe."), ==, 4);
+  g_assert_null (sk_database_get_setting (db, "pipe.h"));
+}
+
 static void
 test_unreachable (void)
 {
@@ -420,6 +492,7 @@ main (int argc, char **argv)
   g_test_add_func ("/postgres/accounts-notify", test_accounts_notify);
   g_test_add_func ("/postgres/accounts", test_accounts);
   g_test_add_func ("/postgres/reconnect", test_reconnect);
+  g_test_add_func ("/postgres/pipeline", test_pipeline);
   g_test_add_func ("/postgres/unreachable", test_unreachable);
   return g_test_run ();
 }

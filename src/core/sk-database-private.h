@@ -21,6 +21,12 @@ SkStmt *sk_db_query (SkDatabase *self, GError **error, const char *sql, const ch
 /* Runs a statement that returns no rows; sets a clear error on constraint
  * failures (SK_ERROR_CONFLICT) and SQLite failures (SK_ERROR_DATABASE). */
 gboolean sk_db_exec (SkDatabase *self, GError **error, const char *sql, const char *fmt, ...);
+/* Runs, like sk_db_exec, a write whose outcome its caller does not look
+ * at (no sk_db_changes (), no conflict to answer): inside a transaction,
+ * PostgreSQL sends it with the next statement, in one round trip, and
+ * that statement (the commit at the latest) fails if it failed. */
+gboolean
+sk_db_exec_pipelined (SkDatabase *self, GError **error, const char *sql, const char *fmt, ...);
 /* The next row, with the error mapping of sk_db_exec: TRUE and *has_row,
  * or TRUE and !*has_row when there are no more. */
 gboolean sk_db_step (SkDatabase *self, SkStmt *stmt, gboolean *has_row, GError **error);

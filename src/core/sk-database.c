@@ -280,6 +280,26 @@ sk_db_exec (SkDatabase *self, GError **error, const char *sql, const char *fmt, 
   return sk_db_step_done (self, stmt, error);
 }
 
+gboolean
+sk_db_exec_pipelined (SkDatabase *self, GError **error, const char *sql, const char *fmt, ...)
+{
+  SkStmt  *stmt;
+  va_list  args;
+  gboolean ok;
+
+  va_start (args, fmt);
+  stmt = query_valist (self, error, sql, fmt, args);
+  va_end (args);
+  if (stmt == NULL)
+    return FALSE;
+  /* Outside a transaction, a statement's failure is its own. */
+  if (stmt->ops->send == NULL || self->depth == 0)
+    return sk_db_step_done (self, stmt, error);
+  ok = stmt->ops->send (stmt, error);
+  sk_stmt_reset (stmt);
+  return ok;
+}
+
 gint64
 sk_db_query_int (
     SkDatabase *self, GError **error, gint64 fallback, const char *sql, const char *fmt, ...)

@@ -312,7 +312,8 @@ sk_db_queue_notifications (
       id = g_uuid_string_random ();
       if (message->dedup_key != NULL)
         dedup = g_strdup_printf ("%s:%s", message->dedup_key, channels[i].channel);
-      if (!sk_db_exec (
+      /* A sale's (nothing counted) goes with the sale's next statement. */
+      if (!(queued != NULL ? sk_db_exec : sk_db_exec_pipelined) (
               self, error,
               "INSERT INTO notifications (id, customer_id, channel, event, recipient, subject,"
               " body, status, attempts, created_at, next_attempt_at, campaign_id, dedup_key)"

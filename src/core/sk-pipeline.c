@@ -120,20 +120,22 @@ sk_purchase_result_to_json (SkPurchaseResult *result)
 
 /* Segments of one customer, after each sale or refund */
 
-gboolean
-sk_db_update_customer_segment (
-    SkDatabase *self, const char *customer_id, gint64 now, const char **segment_out, GError **error)
+/* The segment of the customer whose visits, total_spent and segment
+ * @stmt gives (a bound statement, or NULL and @error). */
+static gboolean
+update_segment_from (SkDatabase  *self,
+                     SkStmt      *stmt,
+                     const char  *customer_id,
+                     gint64       now,
+                     const char **segment_out,
+                     GError     **error)
 {
   SkSegmentThresholds thresholds;
-  SkStmt             *stmt;
   gboolean            has_row = FALSE;
   gint64              visits = 0, spent = 0;
   g_autofree char    *current = NULL;
   const char         *segment;
 
-  stmt
-      = sk_db_query (self, error, "SELECT visits, total_spent, segment FROM customers WHERE id = ?",
-                     "s", customer_id);
   if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
     return FALSE;
   if (has_row)
@@ -152,13 +154,24 @@ sk_db_update_customer_segment (
     *segment_out = segment;
   if (g_strcmp0 (segment, current) == 0)
     return TRUE;
-  return sk_db_exec (self, error, "UPDATE customers SET segment = ? WHERE id = ?", "ss", segment,
-                     customer_id)
-         && sk_db_exec (
+  return sk_db_exec_pipelined (self, error, "UPDATE customers SET segment = ? WHERE id = ?", "ss",
+                               segment, customer_id)
+         && sk_db_exec_pipelined (
              self, error,
              "INSERT INTO customer_segments (customer_id, segment, previous_segment, assigned_at)"
              " VALUES (?, ?, ?, ?)",
              "sssi", customer_id, segment, current, now);
+}
+
+gboolean
+sk_db_update_customer_segment (
+    SkDatabase *self, const char *customer_id, gint64 now, const char **segment_out, GError **error)
+{
+  return update_segment_from (
+      self,
+      sk_db_query (self, error, "SELECT visits, total_spent, segment FROM customers WHERE id = ?",
+                   "s", customer_id),
+      customer_id, now, segment_out, error);
 }
 
 /* The pipeline */
@@ -325,7 +338,7 @@ record_application (SkDatabase            *self,
   if (!sk_db_insert_record (self, "discount_applications", SK_RECORD (app), error))
     return FALSE;
   return purchase->customer_id == NULL
-         || sk_db_exec (
+         || sk_db_exec_pipelined (
              self, error,
              "INSERT INTO rule_customer_uses (rule_id, customer_id, uses) VALUES (?, ?, 1)"
              " ON CONFLICT (customer_id, rule_id)"
@@ -471,15 +484,26 @@ sk_db_insert_purchase (SkDatabase *self, SkPurchase *purchase, GError **error)
     {
       g_autoptr (SkPurchaseLine) row = g_list_model_get_item (lines, i);
 
-      if (!sk_db_exec (self, error,
-                       "INSERT INTO purchase_lines (purchase_id, line_no, sku, name, category,"
-                       " unit_price, quantity, discount, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       "sisssiiii", purchase->id, row->line_no, row->sku, row->name, row->category,
-                       row->unit_price, row->quantity, row->discount, row->total))
+      if (!sk_db_exec_pipelined (
+              self, error,
+              "INSERT INTO purchase_lines (purchase_id, line_no, sku, name, category,"
+              " unit_price, quantity, discount, total) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              "sisssiiii", purchase->id, row->line_no, row->sku, row->name, row->category,
+              row->unit_price, row->quantity, row->discount, row->total))
         return FALSE;
     }
   return TRUE;
 }
+
+/* A sale's visit and spending added to its customer's figures, which it
+ * returns for the segment. */
+/* clang-format off */
+#define UPDATE_FIGURES                                                                             \
+  "UPDATE customers SET visits = visits + 1,"                                                      \
+  " total_spent = " SATURATING_ADD ("total_spent", "?1") ","                                       \
+  " last_purchase_at = CASE WHEN last_purchase_at > ?2 THEN last_purchase_at ELSE ?2 END"          \
+  " WHERE id = ?3 RETURNING visits, total_spent, segment"
+/* clang-format on */
 
 /* Steps 3 and 6 to 8 of a sale with a customer: the ledger, the
  * notification, the customer's figures and segment. */
@@ -495,6 +519,7 @@ record_customer_side (SkDatabase *self,
   gint64      payable = sk_payable (purchase->subtotal, purchase->discount_total);
   gint64      expiry_days;
   const char *segment = NULL;
+  SkStmt     *stmt;
 
   /* 3 and 6: the ledger. */
   if (purchase->bonus_spent > 0)
@@ -547,21 +572,15 @@ record_customer_side (SkDatabase *self,
   if (sk_db_fail_point_hit (self, "notification", error))
     return FALSE;
 
-  /* 8: statistics and segment. */
-  if (!sk_db_exec (
-          self, error,
-          "UPDATE customers SET visits = visits + 1, total_spent = " SATURATING_ADD (
-              "total_spent", "?1") ","
-                                   " last_purchase_at = CASE WHEN last_purchase_at > ?2 THEN "
-                                   "last_purchase_at ELSE ?2 END WHERE id = ?3",
-          "iis", payable, purchase->created_at, customer->id))
+  /* 8: statistics and segment, from the figures the update gives. */
+  stmt = sk_db_query (self, error, UPDATE_FIGURES, "iis", payable, purchase->created_at,
+                      customer->id);
+  if (!update_segment_from (self, stmt, customer->id, now, &segment, error)
+      || sk_db_fail_point_hit (self, "segment", error))
     return FALSE;
   customer->visits++;
   sk_money_add_saturating (&customer->total_spent, payable);
   customer->last_purchase_at = MAX (customer->last_purchase_at, purchase->created_at);
-  if (!sk_db_update_customer_segment (self, customer->id, now, &segment, error)
-      || sk_db_fail_point_hit (self, "segment", error))
-    return FALSE;
   sk_set_str (&customer->segment, segment);
   return TRUE;
 }

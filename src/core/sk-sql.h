@@ -83,6 +83,10 @@ typedef struct
   gint64 (*int64) (SkStmt *stmt, int col);
   double (*dbl) (SkStmt *stmt, int col);
   const guint8 *(*blob) (SkStmt *stmt, int col, gsize *size);
+  /* Sends a statement whose rows and outcome its caller does not wait for,
+   * to run with the next one, which fails if it failed (PostgreSQL's
+   * pipeline); NULL: such a statement is stepped to its end at once. */
+  gboolean (*send) (SkStmt *stmt, GError **error);
 } SkStmtOps;
 
 struct _SkStmt

@@ -1264,40 +1264,46 @@ answer_new (const SkSyncEvent *event)
 }
 
 /* The answer of an event recorded before: NULL and no error if it was not;
- * *other when it was, but as another device's or sequence's event. */
+ * *other when it was, but as another device's or sequence's event. If it
+ * was not, *seq_taken when the device recorded another event under its
+ * sequence number. */
 static SkSyncAnswer *
 recorded_answer (SkDatabase        *self,
                  const char        *device_id,
                  const SkSyncEvent *event,
                  gboolean          *other,
+                 gboolean          *seq_taken,
                  GError           **error)
 {
   g_autoptr (SkSyncAnswer) a = answer_new (event);
-  gboolean has_row = FALSE;
+  gboolean has_row = FALSE, same = FALSE;
   SkStmt  *stmt
       = sk_db_query (self, error,
-                     "SELECT device_id, seq, status, result, code, message, field, duplicate_of"
-                     " FROM sync_events WHERE id = ?",
-                     "s", event->id);
+                     "SELECT id, device_id, seq, status, result, code, message, field, duplicate_of"
+                     " FROM sync_events WHERE id = ?1 OR (device_id = ?2 AND seq = ?3)"
+                     " ORDER BY id = ?1 DESC LIMIT 1",
+                     "ssi", event->id, device_id, event->seq);
 
-  *other = FALSE;
+  *other = *seq_taken = FALSE;
   if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
     return NULL;
-  if (has_row)
+  same = has_row && g_strcmp0 (sk_stmt_text (stmt, 0), event->id) == 0;
+  *seq_taken = has_row && !same;
+  if (same)
     {
-      *other = g_strcmp0 (sk_stmt_text (stmt, 0), device_id) != 0
-               || sk_stmt_int64 (stmt, 1) != event->seq;
+      *other = g_strcmp0 (sk_stmt_text (stmt, 1), device_id) != 0
+               || sk_stmt_int64 (stmt, 2) != event->seq;
       a->status = SK_SYNC_DUPLICATE;
-      a->first_status = status_from_string (sk_stmt_text (stmt, 2));
-      if (!sk_stmt_is_null (stmt, 3))
-        a->result = sk_json_parse (sk_stmt_text (stmt, 3), -1, NULL);
-      a->code = g_strdup (sk_stmt_text (stmt, 4));
-      a->message = g_strdup (sk_stmt_text (stmt, 5));
-      a->field = g_strdup (sk_stmt_text (stmt, 6));
-      a->duplicate_of = g_strdup (sk_stmt_is_null (stmt, 7) ? event->id : sk_stmt_text (stmt, 7));
+      a->first_status = status_from_string (sk_stmt_text (stmt, 3));
+      if (!sk_stmt_is_null (stmt, 4))
+        a->result = sk_json_parse (sk_stmt_text (stmt, 4), -1, NULL);
+      a->code = g_strdup (sk_stmt_text (stmt, 5));
+      a->message = g_strdup (sk_stmt_text (stmt, 6));
+      a->field = g_strdup (sk_stmt_text (stmt, 7));
+      a->duplicate_of = g_strdup (sk_stmt_is_null (stmt, 8) ? event->id : sk_stmt_text (stmt, 8));
     }
   sk_stmt_reset (stmt);
-  return has_row ? g_steal_pointer (&a) : NULL;
+  return same ? g_steal_pointer (&a) : NULL;
 }
 
 /* Review */
@@ -1375,13 +1381,26 @@ record_review (SkDatabase         *self,
   return TRUE;
 }
 
+/* The device's sequence acknowledged up to @seq; *acked_seq, the highest. */
 static gboolean
-acknowledge (SkDatabase *self, const char *device_id, gint64 seq, gint64 now, GError **error)
+acknowledge (SkDatabase *self,
+             const char *device_id,
+             gint64      seq,
+             gint64      now,
+             gint64     *acked_seq,
+             GError    **error)
 {
-  return sk_db_exec (self, error,
-                     "UPDATE devices SET acked_seq = CASE WHEN acked_seq < ?1 THEN ?1"
-                     " ELSE acked_seq END, last_seen_at = ?2 WHERE id = ?3",
-                     "iis", seq, now, device_id);
+  g_autoptr (GError) local = NULL;
+
+  *acked_seq = sk_db_query_int (self, &local, 0,
+                                "UPDATE devices SET acked_seq = CASE WHEN acked_seq < ?1 THEN ?1"
+                                " ELSE acked_seq END, last_seen_at = ?2 WHERE id = ?3"
+                                " RETURNING acked_seq",
+                                "iis", seq, now, device_id);
+  if (local == NULL)
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local));
+  return FALSE;
 }
 
 SkSyncAnswer *
@@ -1405,8 +1424,7 @@ sk_database_sync_apply (SkDatabase         *self,
       g_autofree char *result = NULL;
       g_autofree char *review = NULL;
       Apply            c = { self, pusher, store_id, event, 0, NULL };
-      gboolean         other = FALSE;
-      gint64           taken;
+      gboolean         other = FALSE, seq_taken = FALSE;
 
       /* A sale beside other tills' sales, locking the rows it shares with
        * them: its device first (the same event pushed twice at once is
@@ -1420,7 +1438,7 @@ sk_database_sync_apply (SkDatabase         *self,
       c.now = sk_time_now ();
 
       /* Pushed before: the first answer, nothing applied again. */
-      a = recorded_answer (self, pusher->device_id, event, &other, error);
+      a = recorded_answer (self, pusher->device_id, event, &other, &seq_taken, error);
       if (a == NULL && error != NULL && *error != NULL)
         goto fail;
       if (a != NULL && other)
@@ -1430,27 +1448,17 @@ sk_database_sync_apply (SkDatabase         *self,
           reject (a, "idempotency_mismatch", "id",
                   _ ("This event id was pushed before as another event"));
         }
-      if (a == NULL)
+      if (a == NULL && seq_taken)
         {
-          taken = sk_db_query_int (
-              self, error, -1, "SELECT count(*) FROM sync_events WHERE device_id = ? AND seq = ?",
-              "si", pusher->device_id, event->seq);
-          if (taken < 0)
-            goto fail;
-          if (taken > 0)
-            {
-              a = answer_new (event);
-              reject (a, "sequence_reused", "seq",
-                      _ ("This device pushed another event under this sequence number"));
-            }
+          a = answer_new (event);
+          reject (a, "sequence_reused", "seq",
+                  _ ("This device pushed another event under this sequence number"));
         }
       if (a != NULL)
         {
           /* Acknowledged, whatever it was, so the queue moves on. */
-          if (!acknowledge (self, pusher->device_id, event->seq, c.now, error))
+          if (!acknowledge (self, pusher->device_id, event->seq, c.now, acked_seq, error))
             goto fail;
-          *acked_seq = sk_db_query_int (
-              self, error, 0, "SELECT acked_seq FROM devices WHERE id = ?", "s", pusher->device_id);
           if (!sk_db_commit (self, error))
             return NULL;
           return g_steal_pointer (&a);
@@ -1489,10 +1497,8 @@ sk_database_sync_apply (SkDatabase         *self,
           return NULL;
         }
       if (!record_review (self, store_id, pusher->device_id, event, a, c.now, error)
-          || !acknowledge (self, pusher->device_id, event->seq, c.now, error))
+          || !acknowledge (self, pusher->device_id, event->seq, c.now, acked_seq, error))
         goto fail;
-      *acked_seq = sk_db_query_int (self, error, 0, "SELECT acked_seq FROM devices WHERE id = ?",
-                                    "s", pusher->device_id);
       if (!sk_db_commit (self, error))
         return NULL;
       return g_steal_pointer (&a);

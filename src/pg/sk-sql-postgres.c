@@ -39,6 +39,7 @@ struct _SkSqlConn
   guint   generation;   /* moves when the connection is made again */
   guint64 transactions; /* begun on it */
   guint64 replan_at;    /* when its plans are dropped next */
+  guint   queued;       /* statements sent in a pipeline, their answers unread */
 };
 
 typedef struct
@@ -224,6 +225,92 @@ replan_if_grown (SkSqlConn *conn)
   PQclear (PQexec (conn->pg, "DISCARD PLANS"));
 }
 
+/* Pipelines. A write whose outcome its caller does not wait for
+ * (sk_db_exec_pipelined ()), and the savepoints around it, are sent
+ * without waiting for their answers, and go with the next statement that
+ * is waited for, in one round trip (libpq's pipeline mode): a round trip is
+ * a sleep and a wake-up of both processes, and a sale has a score of them.
+ * The first failure among the statements of a pipeline is the failure of
+ * the statement that ends it (the others are not run: the transaction has
+ * failed). */
+
+/* Reads the answers of the statements sent: TRUE and, if @last, the last
+ * one's result; FALSE and the first failure among them. */
+static gboolean
+end_pipeline (SkSqlConn *conn, PGresult **last, GError **error)
+{
+  guint     n = conn->queued;
+  PGresult *failed = NULL, *result;
+  gboolean  ok = PQpipelineSync (conn->pg) == 1;
+
+  conn->queued = 0;
+  for (guint i = 0; ok && i < n; i++)
+    {
+      ExecStatusType status;
+
+      result = PQgetResult (conn->pg);
+      if (result == NULL)
+        {
+          ok = FALSE;
+          break;
+        }
+      status = PQresultStatus (result);
+      /* Each statement's answer ends with a NULL. */
+      for (PGresult *end; (end = PQgetResult (conn->pg)) != NULL;)
+        PQclear (end);
+      if (failed == NULL && status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+        failed = result;
+      else if (last != NULL && i == n - 1 && failed == NULL)
+        *last = result;
+      else
+        PQclear (result);
+    }
+  /* The answer to the sync ends the pipeline. */
+  result = ok ? PQgetResult (conn->pg) : NULL;
+  ok = ok && PQresultStatus (result) == PGRES_PIPELINE_SYNC;
+  PQclear (result);
+  ok = PQexitPipelineMode (conn->pg) == 1 && ok;
+  if (ok && failed == NULL)
+    return TRUE;
+  if (last != NULL)
+    g_clear_pointer (last, PQclear);
+  set_error_from_result (failed, conn->pg, error);
+  PQclear (failed);
+  if (!ok && PQstatus (conn->pg) == CONNECTION_OK)
+    {
+      /* Answers missing: not a connection to go on with. */
+      PQreset (conn->pg);
+      conn->generation++;
+    }
+  reconnect_if_lost (conn);
+  return FALSE;
+}
+
+static gboolean
+pipeline_send (SkSqlConn *conn, PgStmt *s, GError **error)
+{
+  int sent;
+
+  if (conn->queued == 0 && !PQenterPipelineMode (conn->pg))
+    {
+      set_error_from_result (NULL, conn->pg, error);
+      return FALSE;
+    }
+  sent = s->simple ? PQsendQueryParams (conn->pg, s->sql, 0, NULL, NULL, NULL, NULL, 0)
+                   : PQsendQueryPrepared (conn->pg, s->name, s->n_params,
+                                          (const char *const *)s->values, NULL, NULL, 0);
+  if (!sent)
+    {
+      g_autoptr (GError) lost = NULL;
+
+      set_error_from_result (NULL, conn->pg, error);
+      end_pipeline (conn, NULL, &lost);
+      return FALSE;
+    }
+  conn->queued++;
+  return TRUE;
+}
+
 static gboolean
 ensure_prepared (PgStmt *s, GError **error)
 {
@@ -231,6 +318,9 @@ ensure_prepared (PgStmt *s, GError **error)
 
   if (s->simple || (s->prepared && s->generation == s->conn->generation))
     return TRUE;
+  /* Prepared outside a pipeline: once a statement and connection. */
+  if (s->conn->queued > 0 && !end_pipeline (s->conn, NULL, error))
+    return FALSE;
   /* Typed as first bound: numbers as bigint, so that "?4" alone in a
    * select list or beside an integer is read as one. */
   result = PQprepare (s->conn->pg, s->name, s->sql, s->n_params, s->types);
@@ -249,6 +339,30 @@ ensure_prepared (PgStmt *s, GError **error)
   return TRUE;
 }
 
+/* Runs @s: *result its result, or NULL when it was only sent (a savepoint
+ * goes with the next statement). */
+static gboolean
+run (PgStmt *s, PGresult **result, GError **error)
+{
+  SkSqlConn *conn = s->conn;
+
+  *result = NULL;
+  if (s->simple && (g_str_has_prefix (s->sql, "SAVEPOINT") || g_str_has_prefix (s->sql, "RELEASE")))
+    return pipeline_send (conn, s, error);
+  if (conn->queued > 0 && s->simple && g_str_has_prefix (s->sql, "ROLLBACK"))
+    {
+      g_autoptr (GError) undone = NULL; /* what the rollback undoes */
+
+      end_pipeline (conn, NULL, &undone);
+    }
+  else if (conn->queued > 0)
+    return pipeline_send (conn, s, error) && end_pipeline (conn, result, error);
+  *result = s->simple ? PQexec (conn->pg, s->sql)
+                      : PQexecPrepared (conn->pg, s->name, s->n_params,
+                                        (const char *const *)s->values, NULL, NULL, 0);
+  return TRUE;
+}
+
 static gboolean
 pg_step (SkStmt *stmt, gboolean *has_row, GError **error)
 {
@@ -261,11 +375,15 @@ pg_step (SkStmt *stmt, gboolean *has_row, GError **error)
 
       if (!ensure_prepared (s, error))
         return FALSE;
-      if (s->simple)
-        result = PQexec (s->conn->pg, s->sql);
-      else
-        result = PQexecPrepared (s->conn->pg, s->name, s->n_params, (const char *const *)s->values,
-                                 NULL, NULL, 0);
+      if (!run (s, &result, error))
+        return FALSE;
+      if (result == NULL)
+        {
+          /* Sent in the pipeline: no rows. */
+          if (has_row != NULL)
+            *has_row = FALSE;
+          return TRUE;
+        }
       status = PQresultStatus (result);
       if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
         {
@@ -370,10 +488,18 @@ pg_blob (SkStmt *stmt, int col, gsize *size)
   return s->blob;
 }
 
+static gboolean
+pg_send (SkStmt *stmt, GError **error)
+{
+  PgStmt *s = PG (stmt);
+
+  return ensure_prepared (s, error) && pipeline_send (s->conn, s, error);
+}
+
 static const SkStmtOps pg_stmt_ops = {
   pg_bind_text,      pg_bind_int64,   pg_bind_null,     pg_bind_blob,   pg_step,    pg_reset,
   pg_clear_bindings, pg_free,         pg_column_count,  pg_column_name, pg_is_null, pg_is_integer,
-  pg_text,           pg_column_int64, pg_column_double, pg_blob,
+  pg_text,           pg_column_int64, pg_column_double, pg_blob,        pg_send,
 };
 
 /* SQL rewriting */
@@ -437,6 +563,8 @@ pg_exec_script (SkSqlConn *conn, const char *sql, GError **error)
   ExecStatusType status;
   gboolean       ok;
 
+  if (conn->queued > 0 && !end_pipeline (conn, NULL, error))
+    return FALSE;
   if (g_str_has_prefix (sql, "BEGIN"))
     replan_if_grown (conn);
   result = PQexec (conn->pg, sql);
