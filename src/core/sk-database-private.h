@@ -59,8 +59,10 @@ gboolean sk_db_begin_concurrent (SkDatabase *self, GError **error);
  * there is no such customer. */
 gboolean sk_db_lock_customer (SkDatabase *self, const char *customer_id, GError **error);
 /* Locks a till's row: the events it pushes are looked up, applied and
- * acknowledged by one writer at a time. */
-gboolean sk_db_lock_device (SkDatabase *self, const char *device_id, GError **error);
+ * acknowledged by one writer at a time. *acked_seq, its sequence
+ * acknowledged so far (0 for no such device). */
+gboolean
+sk_db_lock_device (SkDatabase *self, const char *device_id, gint64 *acked_seq, GError **error);
 gboolean sk_db_commit (SkDatabase *self, GError **error);
 void     sk_db_rollback (SkDatabase *self);
 
@@ -96,6 +98,11 @@ GPtrArray *sk_db_query_rows (SkDatabase    *self,
 /* INSERT of every column of @record's field table that @table has. */
 gboolean
 sk_db_insert_record (SkDatabase *self, const char *table, SkRecord *record, GError **error);
+/* The same insert sent as sk_db_exec_pipelined () sends. */
+gboolean sk_db_insert_record_pipelined (SkDatabase *self,
+                                        const char *table,
+                                        SkRecord   *record,
+                                        GError    **error);
 
 char  *sk_strv_to_json (char **strv);
 char **sk_strv_from_json (const char *json);

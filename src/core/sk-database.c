@@ -280,24 +280,30 @@ sk_db_exec (SkDatabase *self, GError **error, const char *sql, const char *fmt, 
   return sk_db_step_done (self, stmt, error);
 }
 
-gboolean
-sk_db_exec_pipelined (SkDatabase *self, GError **error, const char *sql, const char *fmt, ...)
+/* sk_db_step_done (), or the statement sent to run with the next one. */
+static gboolean
+send_done (SkDatabase *self, SkStmt *stmt, GError **error)
 {
-  SkStmt  *stmt;
-  va_list  args;
   gboolean ok;
 
-  va_start (args, fmt);
-  stmt = query_valist (self, error, sql, fmt, args);
-  va_end (args);
-  if (stmt == NULL)
-    return FALSE;
   /* Outside a transaction, a statement's failure is its own. */
   if (stmt->ops->send == NULL || self->depth == 0)
     return sk_db_step_done (self, stmt, error);
   ok = stmt->ops->send (stmt, error);
   sk_stmt_reset (stmt);
   return ok;
+}
+
+gboolean
+sk_db_exec_pipelined (SkDatabase *self, GError **error, const char *sql, const char *fmt, ...)
+{
+  SkStmt *stmt;
+  va_list args;
+
+  va_start (args, fmt);
+  stmt = query_valist (self, error, sql, fmt, args);
+  va_end (args);
+  return stmt != NULL && send_done (self, stmt, error);
 }
 
 gint64
@@ -416,13 +422,16 @@ sk_db_begin_concurrent (SkDatabase *self, GError **error)
   return begin (self, self->backend->begin_concurrent_sql, error);
 }
 
+/* Locks the row; *value, its first column (0 without the row). */
 static gboolean
-lock_row (SkDatabase *self, SkSqlStatement lock, const char *id, GError **error)
+lock_row (SkDatabase *self, SkSqlStatement lock, const char *id, gint64 *value, GError **error)
 {
   SkStmt  *stmt = sk_db_query (self, error, sk_db_sql (self, lock), "s", id);
   gboolean has_row = FALSE;
   gboolean ok = stmt != NULL && sk_db_step (self, stmt, &has_row, error);
 
+  if (value != NULL)
+    *value = ok && has_row ? sk_stmt_int64 (stmt, 0) : 0;
   if (stmt != NULL)
     sk_stmt_reset (stmt);
   return ok;
@@ -431,13 +440,13 @@ lock_row (SkDatabase *self, SkSqlStatement lock, const char *id, GError **error)
 gboolean
 sk_db_lock_customer (SkDatabase *self, const char *customer_id, GError **error)
 {
-  return lock_row (self, SK_SQL_LOCK_CUSTOMER, customer_id, error);
+  return lock_row (self, SK_SQL_LOCK_CUSTOMER, customer_id, NULL, error);
 }
 
 gboolean
-sk_db_lock_device (SkDatabase *self, const char *device_id, GError **error)
+sk_db_lock_device (SkDatabase *self, const char *device_id, gint64 *acked_seq, GError **error)
 {
-  return lock_row (self, SK_SQL_LOCK_DEVICE, device_id, error);
+  return lock_row (self, SK_SQL_LOCK_DEVICE, device_id, acked_seq, error);
 }
 
 gboolean
@@ -649,8 +658,9 @@ is_column (const SkField *field)
   return !(field->flags & SK_FIELD_COMPUTED);
 }
 
-gboolean
-sk_db_insert_record (SkDatabase *self, const char *table, SkRecord *record, GError **error)
+static gboolean
+insert_record (
+    SkDatabase *self, const char *table, SkRecord *record, gboolean pipelined, GError **error)
 {
   SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
   const char    *sql = g_hash_table_lookup (self->insert_sql, table);
@@ -683,7 +693,22 @@ sk_db_insert_record (SkDatabase *self, const char *table, SkRecord *record, GErr
   for (guint i = 0; i < klass->n_fields; i++)
     if (is_column (&klass->fields[i]))
       sk_db_bind_field (stmt, index++, record, &klass->fields[i]);
-  return sk_db_step_done (self, stmt, error);
+  return pipelined ? send_done (self, stmt, error) : sk_db_step_done (self, stmt, error);
+}
+
+gboolean
+sk_db_insert_record (SkDatabase *self, const char *table, SkRecord *record, GError **error)
+{
+  return insert_record (self, table, record, FALSE, error);
+}
+
+gboolean
+sk_db_insert_record_pipelined (SkDatabase *self,
+                               const char *table,
+                               SkRecord   *record,
+                               GError    **error)
+{
+  return insert_record (self, table, record, TRUE, error);
 }
 
 /* Opening and migrations */

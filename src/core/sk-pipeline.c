@@ -335,7 +335,7 @@ record_application (SkDatabase            *self,
                     SkDiscountApplication *app,
                     GError               **error)
 {
-  if (!sk_db_insert_record (self, "discount_applications", SK_RECORD (app), error))
+  if (!sk_db_insert_record_pipelined (self, "discount_applications", SK_RECORD (app), error))
     return FALSE;
   return purchase->customer_id == NULL
          || sk_db_exec_pipelined (

@@ -368,6 +368,6 @@ const SkSqlBackend sk_sql_sqlite_backend = {
       "   ORDER BY next_attempt_at LIMIT ?6)"
       " RETURNING *",
     [SK_SQL_LOCK_CUSTOMER] = "SELECT 1 FROM customers WHERE id = ?1",
-    [SK_SQL_LOCK_DEVICE] = "SELECT 1 FROM devices WHERE id = ?1",
+    [SK_SQL_LOCK_DEVICE] = "SELECT acked_seq FROM devices WHERE id = ?1",
   },
 };

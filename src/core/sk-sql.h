@@ -50,7 +50,7 @@ typedef enum
   /* Locks customer ?1's row until the transaction ends (PostgreSQL's
    * FOR UPDATE; SQLite's writer holds the whole file already). */
   SK_SQL_LOCK_CUSTOMER,
-  /* Locks device ?1's row the same way. */
+  /* Locks device ?1's row the same way; its acked_seq. */
   SK_SQL_LOCK_DEVICE,
   SK_SQL_N_STATEMENTS
 } SkSqlStatement;

@@ -1381,7 +1381,8 @@ record_review (SkDatabase         *self,
   return TRUE;
 }
 
-/* The device's sequence acknowledged up to @seq; *acked_seq, the highest. */
+/* The device's sequence acknowledged up to @seq; *acked_seq, from what
+ * its locked row said, the highest. Sent with the commit. */
 static gboolean
 acknowledge (SkDatabase *self,
              const char *device_id,
@@ -1390,17 +1391,10 @@ acknowledge (SkDatabase *self,
              gint64     *acked_seq,
              GError    **error)
 {
-  g_autoptr (GError) local = NULL;
-
-  *acked_seq = sk_db_query_int (self, &local, 0,
-                                "UPDATE devices SET acked_seq = CASE WHEN acked_seq < ?1 THEN ?1"
-                                " ELSE acked_seq END, last_seen_at = ?2 WHERE id = ?3"
-                                " RETURNING acked_seq",
-                                "iis", seq, now, device_id);
-  if (local == NULL)
-    return TRUE;
-  g_propagate_error (error, g_steal_pointer (&local));
-  return FALSE;
+  *acked_seq = MAX (*acked_seq, seq);
+  return sk_db_exec_pipelined (self, error,
+                               "UPDATE devices SET acked_seq = ?1, last_seen_at = ?2 WHERE id = ?3",
+                               "iis", *acked_seq, now, device_id);
 }
 
 SkSyncAnswer *
@@ -1433,7 +1427,7 @@ sk_database_sync_apply (SkDatabase         *self,
       if (!(g_str_equal (event->kind, SK_SYNC_KIND_PURCHASE) ? sk_db_begin_concurrent (self, error)
                                                              : sk_db_begin (self, error)))
         return NULL;
-      if (!sk_db_lock_device (self, pusher->device_id, error))
+      if (!sk_db_lock_device (self, pusher->device_id, acked_seq, error))
         goto fail;
       c.now = sk_time_now ();
 

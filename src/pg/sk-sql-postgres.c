@@ -727,7 +727,7 @@ static const SkSqlBackend postgres_backend = {
       "   ORDER BY next_attempt_at LIMIT ?6 FOR UPDATE SKIP LOCKED)"
       " RETURNING *",
     [SK_SQL_LOCK_CUSTOMER] = "SELECT 1 FROM customers WHERE id = ?1 FOR UPDATE",
-    [SK_SQL_LOCK_DEVICE] = "SELECT 1 FROM devices WHERE id = ?1 FOR UPDATE",
+    [SK_SQL_LOCK_DEVICE] = "SELECT acked_seq FROM devices WHERE id = ?1 FOR UPDATE",
   },
 };
 
