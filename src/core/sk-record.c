@@ -247,6 +247,15 @@ sk_json_to_string (JsonNode *node, gboolean pretty)
 }
 
 void
+sk_json_add_string_or_null (JsonBuilder *builder, const char *value)
+{
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+void
 sk_json_build_struct (JsonBuilder    *builder,
                       gconstpointer   data,
                       const SkMember *members,
@@ -548,10 +557,7 @@ build_field (SkRecord *self, const SkField *field, JsonBuilder *builder)
   switch (field->type)
     {
     case SK_FIELD_STRING:
-      if (*(char **)ptr != NULL)
-        json_builder_add_string_value (builder, *(char **)ptr);
-      else
-        json_builder_add_null_value (builder);
+      sk_json_add_string_or_null (builder, *(char **)ptr);
       break;
     case SK_FIELD_INT64:
       if ((field->flags & SK_FIELD_NULLABLE) && *(gint64 *)ptr == 0)

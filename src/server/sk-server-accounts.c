@@ -79,10 +79,7 @@ user_to_json (const char *id, const char *username, SkRole role, const char *sto
   json_builder_set_member_name (builder, "role");
   json_builder_add_string_value (builder, sk_role_to_string (role));
   json_builder_set_member_name (builder, "store_id");
-  if (store_id != NULL)
-    json_builder_add_string_value (builder, store_id);
-  else
-    json_builder_add_null_value (builder);
+  sk_json_add_string_or_null (builder, store_id);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }

@@ -313,10 +313,7 @@ sk_auth_list_users (SkDatabase *db, GError **error)
       json_builder_set_member_name (builder, "role");
       json_builder_add_string_value (builder, sk_role_to_string (account->role));
       json_builder_set_member_name (builder, "store_id");
-      if (account->store_id == NULL)
-        json_builder_add_null_value (builder);
-      else
-        json_builder_add_string_value (builder, account->store_id);
+      sk_json_add_string_or_null (builder, account->store_id);
       json_builder_set_member_name (builder, "created_at");
       json_builder_add_string_value (builder, created);
       json_builder_set_member_name (builder, "disabled");

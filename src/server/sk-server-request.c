@@ -343,10 +343,7 @@ sk_request_reply_items (SkRequest *r, GPtrArray *records, const char *next_curso
     sk_record_build_json (g_ptr_array_index (records, i), builder);
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "next_cursor");
-  if (next_cursor != NULL)
-    json_builder_add_string_value (builder, next_cursor);
-  else
-    json_builder_add_null_value (builder);
+  sk_json_add_string_or_null (builder, next_cursor);
   json_builder_end_object (builder);
   sk_request_reply (r, 200, json_builder_get_root (builder));
 }
