@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "sk-accounts.h"
 #include "sk-database.h"
 #include "sk-error.h"
 #include "sk-role.h"
@@ -12,18 +13,11 @@
 
 G_BEGIN_DECLS
 
-/* The account behind a request. */
-typedef struct
-{
-  char  *id;
-  char  *username;
-  SkRole role;
-  char  *store_id; /* managers and cashiers only */
-  char  *token_hash;
-} SkServerUser;
+/* The account behind a request, without its password hash; freed with
+ * sk_account_free (). */
+typedef SkAccount SkServerUser;
 
-void sk_server_user_free (SkServerUser *user);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkServerUser, sk_server_user_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkServerUser, sk_account_free)
 
 /* Tokens a server has checked, kept while it can learn of every change to
  * accounts and tokens; off until sk_token_cache_reset (cache, TRUE). */

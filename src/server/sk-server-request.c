@@ -42,7 +42,7 @@ sk_request_clear (SkRequest *r)
   g_clear_pointer (&r->if_match, g_free);
   g_clear_pointer (&r->authorization, g_free);
   g_clear_pointer (&r->remote, g_free);
-  g_clear_pointer (&r->user, sk_server_user_free);
+  g_clear_pointer (&r->user, sk_account_free);
   g_clear_pointer (&r->response, json_node_unref);
   g_clear_pointer (&r->etag, g_free);
   g_clear_pointer (&r->raw, g_bytes_unref);
