@@ -72,14 +72,7 @@ user_to_json (const char *id, const char *username, SkRole role, const char *sto
   g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, id);
-  json_builder_set_member_name (builder, "username");
-  json_builder_add_string_value (builder, username);
-  json_builder_set_member_name (builder, "role");
-  json_builder_add_string_value (builder, sk_role_to_string (role));
-  json_builder_set_member_name (builder, "store_id");
-  sk_json_add_string_or_null (builder, store_id);
+  sk_auth_build_user (builder, id, username, role, store_id);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }

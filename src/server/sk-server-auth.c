@@ -248,6 +248,20 @@ sk_auth_create_user (SkDatabase *db,
   return g_steal_pointer (&account->id);
 }
 
+void
+sk_auth_build_user (
+    JsonBuilder *builder, const char *id, const char *username, SkRole role, const char *store_id)
+{
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, id);
+  json_builder_set_member_name (builder, "username");
+  json_builder_add_string_value (builder, username);
+  json_builder_set_member_name (builder, "role");
+  json_builder_add_string_value (builder, sk_role_to_string (role));
+  json_builder_set_member_name (builder, "store_id");
+  sk_json_add_string_or_null (builder, store_id);
+}
+
 JsonNode *
 sk_auth_list_users (SkDatabase *db, GError **error)
 {
@@ -267,14 +281,8 @@ sk_auth_list_users (SkDatabase *db, GError **error)
       g_autofree char *created = sk_time_to_rfc3339 (account->created_at);
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, account->id);
-      json_builder_set_member_name (builder, "username");
-      json_builder_add_string_value (builder, account->username);
-      json_builder_set_member_name (builder, "role");
-      json_builder_add_string_value (builder, sk_role_to_string (account->role));
-      json_builder_set_member_name (builder, "store_id");
-      sk_json_add_string_or_null (builder, account->store_id);
+      sk_auth_build_user (builder, account->id, account->username, account->role,
+                          account->store_id);
       json_builder_set_member_name (builder, "created_at");
       json_builder_add_string_value (builder, created);
       json_builder_set_member_name (builder, "disabled");

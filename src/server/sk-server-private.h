@@ -281,6 +281,10 @@ char     *sk_auth_create_user (SkDatabase *db,
                                const char *store_id,
                                GError    **error);
 JsonNode *sk_auth_list_users (SkDatabase *db, GError **error);
+/* A user's id, username, role and store_id, as members of the object
+ * @builder is in. */
+void sk_auth_build_user (
+    JsonBuilder *builder, const char *id, const char *username, SkRole role, const char *store_id);
 /* Disabling also revokes every token of the user. */
 gboolean sk_auth_set_disabled (
     SkDatabase *db, SkTokenCache *cache, const char *user_id, gboolean disabled, GError **error);
