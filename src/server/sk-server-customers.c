@@ -25,12 +25,7 @@ handle_customers_list (SkRequest *r)
     return;
   customers = sk_database_search_customers (r->db, sk_request_query (r, "q"),
                                             sk_request_query (r, "cursor"), limit, &next, &error);
-  if (customers == NULL)
-    {
-      sk_request_set_error (r, error);
-      return;
-    }
-  sk_request_reply_items (r, customers, next);
+  sk_request_reply_items (r, customers, next, error);
 }
 
 static void
@@ -120,10 +115,7 @@ handle_customer_purchases (SkRequest *r)
   /* A manager sees the purchases of its own store only. */
   purchases = sk_database_list_purchases_page (
       r->db, sk_request_arg (r, 0), store, sk_request_query (r, "cursor"), limit, &next, &error);
-  if (purchases == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_items (r, purchases, next);
+  sk_request_reply_items (r, purchases, next, error);
 }
 
 /* Bonuses */
@@ -211,10 +203,7 @@ handle_bonus_transactions (SkRequest *r)
     return;
   transactions = sk_database_list_bonus_transactions_page (
       r->db, sk_request_arg (r, 0), sk_request_query (r, "cursor"), limit, &next, &error);
-  if (transactions == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_items (r, transactions, next);
+  sk_request_reply_items (r, transactions, next, error);
 }
 
 /* Notifications */
@@ -243,10 +232,7 @@ handle_notifications_list (SkRequest *r)
   notifications
       = sk_database_list_notifications (r->db, customer_id, sk_request_own_store (r),
                                         sk_request_query (r, "cursor"), limit, &next, &error);
-  if (notifications == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_items (r, notifications, next);
+  sk_request_reply_items (r, notifications, next, error);
 }
 
 /* A move of bonuses by hand, POST /api/bonuses/{id}/@kind. */

@@ -141,7 +141,10 @@ gboolean sk_request_customer_allowed (SkRequest *r, SkCustomer *customer);
 /* The customer @id, if the caller is allowed it (above); NULL once the
  * request is answered with why not (unknown, another store's, failed). */
 SkCustomer *sk_request_allowed_customer (SkRequest *r, const char *id);
-void        sk_request_reply_items (SkRequest *r, GPtrArray *records, const char *next_cursor);
+void        sk_request_reply_items (SkRequest    *r,
+                                    GPtrArray    *records,
+                                    const char   *next_cursor,
+                                    const GError *error);
 void        sk_request_reply_page (SkRequest *r, GPtrArray *records);
 void        sk_request_reply_list (SkRequest *r, GPtrArray *records, GError *error);
 gpointer    sk_request_body_record (SkRequest *r, GType type);

@@ -330,12 +330,22 @@ sk_request_allowed_customer (SkRequest *r, const char *id)
   return g_steal_pointer (&customer);
 }
 
-/* {"items": [...], "next_cursor": ...}: a page of @records. */
+/* {"items": [...], "next_cursor": ...}: a page of @records; @error when
+ * they are NULL (the query failed). */
 void
-sk_request_reply_items (SkRequest *r, GPtrArray *records, const char *next_cursor)
+sk_request_reply_items (SkRequest    *r,
+                        GPtrArray    *records,
+                        const char   *next_cursor,
+                        const GError *error)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonBuilder) builder = NULL;
 
+  if (records == NULL)
+    {
+      sk_request_set_error (r, error);
+      return;
+    }
+  builder = json_builder_new ();
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "items");
   json_builder_begin_array (builder);
@@ -370,7 +380,7 @@ sk_request_reply_page (SkRequest *r, GPtrArray *records)
   g_ptr_array_remove_range (records, 0, MIN (offset, records->len));
   if (records->len > limit)
     g_ptr_array_set_size (records, limit);
-  sk_request_reply_items (r, records, next);
+  sk_request_reply_items (r, records, next, NULL);
 }
 
 void
