@@ -50,7 +50,7 @@ handle_customers_create (SkRequest *r)
   if (!sk_database_create_customer (r->db, customer, &error))
     sk_request_set_error (r, error);
   else
-    sk_request_reply_record (r, 201, customer);
+    sk_request_reply_record (r, 201, customer, NULL);
 }
 
 static void
@@ -59,10 +59,7 @@ handle_customer_get (SkRequest *r)
   g_autoptr (GError) error = NULL;
   g_autoptr (SkCustomer) customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
 
-  if (customer == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_record (r, 200, customer);
+  sk_request_reply_record (r, 200, customer, error);
 }
 
 static void
@@ -94,7 +91,7 @@ handle_customer_update (SkRequest *r)
   if (!sk_database_update_customer (r->db, customer, &error))
     sk_request_set_error (r, error);
   else
-    sk_request_reply_record (r, 200, customer);
+    sk_request_reply_record (r, 200, customer, NULL);
 }
 
 static void
@@ -181,10 +178,7 @@ handle_bonus_manual (SkRequest *r)
     }
   tx = sk_database_bonus_manual (r->db, sk_request_arg (r, 0), kind, amount, reason, store_id,
                                  &error);
-  if (tx == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_record (r, 201, tx);
+  sk_request_reply_record (r, 201, tx, error);
 }
 
 static void

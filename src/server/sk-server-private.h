@@ -123,7 +123,7 @@ void sk_request_reply (SkRequest *request, guint status, JsonNode *node);
 JsonNode *sk_error_to_json (const char *code, const char *message, const char *field);
 
 /* What handlers share (sk-server-request.c). */
-void        sk_request_reply_record (SkRequest *r, guint status, gpointer record);
+void sk_request_reply_record (SkRequest *r, guint status, gpointer record, const GError *error);
 JsonObject *sk_request_body_object (SkRequest *r);
 gboolean    sk_request_member_string (
        SkRequest *r, JsonObject *object, const char *name, gboolean required, const char **out);

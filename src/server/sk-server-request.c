@@ -99,11 +99,19 @@ sk_request_set_error (SkRequest *request, const GError *error)
   sk_request_fail (request, error->code, sk_error_get_field (error), error->message);
 }
 
+/* @record with its version as the ETag; @error when it is NULL (not found,
+ * or the query failed). */
 void
-sk_request_reply_record (SkRequest *r, guint status, gpointer record)
+sk_request_reply_record (SkRequest *r, guint status, gpointer record, const GError *error)
 {
-  GParamSpec *version = g_object_class_find_property (G_OBJECT_GET_CLASS (record), "version");
+  GParamSpec *version;
 
+  if (record == NULL)
+    {
+      sk_request_set_error (r, error);
+      return;
+    }
+  version = g_object_class_find_property (G_OBJECT_GET_CLASS (record), "version");
   if (version != NULL)
     {
       gint64 v = 0;
