@@ -7,9 +7,7 @@
 
 #include <string.h>
 
-#include "sk-analytics.h"
 #include "sk-database-file.h"
-#include "sk-money.h"
 #include "sk-server-private.h"
 
 /* Public */

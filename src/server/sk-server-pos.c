@@ -5,10 +5,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
-#include "sk-analytics.h"
-#include "sk-money.h"
 #include "sk-server-private.h"
 
 /* Checkout */
