@@ -145,8 +145,7 @@ void        sk_request_reply_items (SkRequest    *r,
                                     GPtrArray    *records,
                                     const char   *next_cursor,
                                     const GError *error);
-void        sk_request_reply_page (SkRequest *r, GPtrArray *records);
-void        sk_request_reply_list (SkRequest *r, GPtrArray *records, GError *error);
+void        sk_request_reply_list (SkRequest *r, GPtrArray *records, const GError *error);
 gpointer    sk_request_body_record (SkRequest *r, GType type);
 gboolean    sk_request_body_update (SkRequest *r, gpointer record);
 gboolean    sk_request_if_match_version (SkRequest *r, gint64 *version);

@@ -367,15 +367,21 @@ sk_request_reply_items (SkRequest    *r,
 }
 
 /* A page of an in-memory list (of the few rules, stores or campaigns of a
- * chain); the cursor is the offset of the next item. */
+ * chain), or @error when it is NULL; the cursor is the offset of the next
+ * item. */
 void
-sk_request_reply_page (SkRequest *r, GPtrArray *records)
+sk_request_reply_list (SkRequest *r, GPtrArray *records, const GError *error)
 {
   const char      *cursor = sk_request_query (r, "cursor");
   g_autofree char *next = NULL;
   guint64          offset = 0;
   guint            limit;
 
+  if (records == NULL)
+    {
+      sk_request_set_error (r, error);
+      return;
+    }
   if (!sk_request_query_limit (r, &limit))
     return;
   if (cursor != NULL && !g_ascii_string_to_unsigned (cursor, 10, 0, G_MAXUINT, &offset, NULL))
@@ -389,15 +395,6 @@ sk_request_reply_page (SkRequest *r, GPtrArray *records)
   if (records->len > limit)
     g_ptr_array_set_size (records, limit);
   sk_request_reply_items (r, records, next, NULL);
-}
-
-void
-sk_request_reply_list (SkRequest *r, GPtrArray *records, GError *error)
-{
-  if (records == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_page (r, records);
 }
 
 /* The version in If-Match: *version 0 when there is none or it is "*";
