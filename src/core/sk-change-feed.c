@@ -415,6 +415,20 @@ sk_database_pull_changes (SkDatabase *self, const char *since, guint limit, GErr
   return g_steal_pointer (&page);
 }
 
+/* The member @name: @array (taken), or [] when it is NULL. */
+static void
+add_array_member (JsonBuilder *builder, const char *name, JsonNode *array)
+{
+  json_builder_set_member_name (builder, name);
+  if (array != NULL)
+    json_builder_add_value (builder, array);
+  else
+    {
+      json_builder_begin_array (builder);
+      json_builder_end_array (builder);
+    }
+}
+
 JsonNode *
 sk_change_page_to_json (SkChangePage *page)
 {
@@ -423,22 +437,8 @@ sk_change_page_to_json (SkChangePage *page)
   g_return_val_if_fail (page != NULL, NULL);
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "changes");
-  if (page->changes != NULL)
-    json_builder_add_value (builder, g_steal_pointer (&page->changes));
-  else
-    {
-      json_builder_begin_array (builder);
-      json_builder_end_array (builder);
-    }
-  json_builder_set_member_name (builder, "refs");
-  if (page->refs != NULL)
-    json_builder_add_value (builder, g_steal_pointer (&page->refs));
-  else
-    {
-      json_builder_begin_array (builder);
-      json_builder_end_array (builder);
-    }
+  add_array_member (builder, "changes", g_steal_pointer (&page->changes));
+  add_array_member (builder, "refs", g_steal_pointer (&page->refs));
   json_builder_set_member_name (builder, "next_cursor");
   json_builder_add_string_value (builder, page->next_cursor);
   json_builder_set_member_name (builder, "has_more");

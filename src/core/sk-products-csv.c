@@ -679,10 +679,7 @@ sk_products_csv_errors_to_json (const SkProductsCsv *csv)
       json_builder_set_member_name (builder, "line");
       json_builder_add_int_value (builder, e->line);
       json_builder_set_member_name (builder, "column");
-      if (e->column != NULL)
-        json_builder_add_string_value (builder, e->column);
-      else
-        json_builder_add_null_value (builder);
+      sk_json_add_string_or_null (builder, e->column);
       json_builder_set_member_name (builder, "message");
       json_builder_add_string_value (builder, e->message);
       json_builder_end_object (builder);

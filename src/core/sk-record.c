@@ -247,6 +247,15 @@ sk_json_to_string (JsonNode *node, gboolean pretty)
 }
 
 void
+sk_json_add_string_or_null (JsonBuilder *builder, const char *value)
+{
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+void
 sk_json_build_struct (JsonBuilder    *builder,
                       gconstpointer   data,
                       const SkMember *members,
@@ -309,46 +318,25 @@ sk_json_from_structs (GArray *array, const SkMember *members, guint n_members)
  * before it sees it. */
 #define SK_JSON_MAX_DEPTH 64
 
-static gboolean
-json_depth_allowed (const char *text, gsize length)
+typedef enum
+{
+  JSON_SHAPE_OK,
+  JSON_SHAPE_TOO_DEEP,
+  JSON_SHAPE_MORE_THAN_ONE,
+} JsonShape;
+
+/* Is @text one JSON value, nested no deeper than SK_JSON_MAX_DEPTH?
+ * json-glib 1.6 reads containers after the root ("{...}{...}", "1 [...]"),
+ * keeps the first and leaks the others: a body with a megabyte after its
+ * object leaked a megabyte per request. Nothing but whitespace may follow
+ * the first value. Too deep anywhere, even after it, is told first. */
+static JsonShape
+json_shape (const char *text, gsize length)
 {
   gboolean in_string = FALSE;
-  guint    depth = 0;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = text[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-        }
-      else if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > SK_JSON_MAX_DEPTH)
-            return FALSE;
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-    }
-  return TRUE;
-}
-
-/* Is @text one JSON value? json-glib 1.6 reads containers after the root
- * ("{...}{...}", "1 [...]"), keeps the first and leaks the others: a body
- * with a megabyte after its object leaked a megabyte per request. Nothing
- * but whitespace may follow the first value. */
-static gboolean
-json_one_value (const char *text, gsize length)
-{
-  gboolean in_string = FALSE;
-  gboolean seen = FALSE; /* the value has begun */
-  gboolean done = FALSE; /* and ended */
+  gboolean seen = FALSE;  /* the first value has begun */
+  gboolean done = FALSE;  /* and ended */
+  gboolean extra = FALSE; /* and more came after it: only the depth counts now */
   guint    depth = 0;
   gsize    i = 0;
 
@@ -368,30 +356,30 @@ json_one_value (const char *text, gsize length)
               in_string = FALSE;
               done = depth == 0;
             }
+          continue;
         }
-      else if (depth > 0)
+      if (depth == 0 && !extra)
         {
-          if (c == '"')
-            in_string = TRUE;
-          else if (c == '[' || c == '{')
-            depth++;
-          else if (c == ']' || c == '}')
-            done = --depth == 0;
-        }
-      else if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
-        done = seen;
-      else if (done || (seen && (c == '"' || c == '[' || c == '{')))
-        return FALSE;
-      else
-        {
+          if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+            {
+              done = seen;
+              continue;
+            }
+          if (done || (seen && (c == '"' || c == '[' || c == '{')))
+            extra = TRUE;
           seen = TRUE;
-          if (c == '"')
-            in_string = TRUE;
-          else if (c == '[' || c == '{')
-            depth++;
         }
+      if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > SK_JSON_MAX_DEPTH)
+            return JSON_SHAPE_TOO_DEEP;
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        done = --depth == 0;
     }
-  return TRUE;
+  return extra ? JSON_SHAPE_MORE_THAN_ONE : JSON_SHAPE_OK;
 }
 
 /* The code unit of the "\\uXXXX" escape at @p (4 hex digits after "\\u"
@@ -497,16 +485,18 @@ sk_json_parse (const char *text, gssize length, GError **error)
 
   if (length < 0)
     length = strlen (text);
-  if (!json_depth_allowed (text, length))
+  switch (json_shape (text, length))
     {
+    case JSON_SHAPE_TOO_DEEP:
       sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
                           "Malformed JSON: nested deeper than %d levels", SK_JSON_MAX_DEPTH);
       return NULL;
-    }
-  if (!json_one_value (text, length))
-    {
+    case JSON_SHAPE_MORE_THAN_ONE:
       sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, "Malformed JSON: more than one value");
       return NULL;
+    case JSON_SHAPE_OK:
+    default:
+      break;
     }
   if (!json_surrogates_paired (text, length))
     {
@@ -548,10 +538,7 @@ build_field (SkRecord *self, const SkField *field, JsonBuilder *builder)
   switch (field->type)
     {
     case SK_FIELD_STRING:
-      if (*(char **)ptr != NULL)
-        json_builder_add_string_value (builder, *(char **)ptr);
-      else
-        json_builder_add_null_value (builder);
+      sk_json_add_string_or_null (builder, *(char **)ptr);
       break;
     case SK_FIELD_INT64:
       if ((field->flags & SK_FIELD_NULLABLE) && *(gint64 *)ptr == 0)

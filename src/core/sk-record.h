@@ -112,6 +112,8 @@ typedef struct
     G_STRINGIFY (name), SK_MEMBER_##type, G_STRUCT_OFFSET (Type, name)                             \
   }
 
+/* Adds @value to @builder as a string, or as null when it is NULL. */
+void      sk_json_add_string_or_null (JsonBuilder *builder, const char *value);
 void      sk_json_build_struct (JsonBuilder    *builder,
                                 gconstpointer   data,
                                 const SkMember *members,

@@ -7,9 +7,7 @@
 
 #include <string.h>
 
-#include "sk-analytics.h"
 #include "sk-database-file.h"
-#include "sk-money.h"
 #include "sk-server-private.h"
 
 /* Public */
@@ -72,17 +70,7 @@ user_to_json (const char *id, const char *username, SkRole role, const char *sto
   g_autoptr (JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, id);
-  json_builder_set_member_name (builder, "username");
-  json_builder_add_string_value (builder, username);
-  json_builder_set_member_name (builder, "role");
-  json_builder_add_string_value (builder, sk_role_to_string (role));
-  json_builder_set_member_name (builder, "store_id");
-  if (store_id != NULL)
-    json_builder_add_string_value (builder, store_id);
-  else
-    json_builder_add_null_value (builder);
+  sk_auth_build_user (builder, id, username, role, store_id);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }

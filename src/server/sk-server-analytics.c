@@ -5,10 +5,7 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "sk-analytics.h"
-#include "sk-money.h"
 #include "sk-server-private.h"
 
 /* Analytics */

@@ -12,32 +12,6 @@
 
 #define TOKEN_BYTES 32
 
-void
-sk_server_user_free (SkServerUser *user)
-{
-  if (user == NULL)
-    return;
-  g_free (user->id);
-  g_free (user->username);
-  g_free (user->store_id);
-  g_free (user->token_hash);
-  g_free (user);
-}
-
-/* The request's view of an account found by its name or its token. */
-static SkServerUser *
-user_from_account (SkAccount *account)
-{
-  SkServerUser *user = g_new0 (SkServerUser, 1);
-
-  user->id = g_steal_pointer (&account->id);
-  user->username = g_steal_pointer (&account->username);
-  user->role = account->role;
-  user->store_id = g_steal_pointer (&account->store_id);
-  user->token_hash = g_steal_pointer (&account->token_hash);
-  return user;
-}
-
 static gboolean
 ensure_sodium (GError **error)
 {
@@ -119,21 +93,8 @@ cached_token_free (gpointer data)
 {
   CachedToken *cached = data;
 
-  sk_server_user_free (cached->user);
+  sk_account_free (cached->user);
   g_free (cached);
-}
-
-static SkServerUser *
-user_copy (const SkServerUser *user)
-{
-  SkServerUser *copy = g_new0 (SkServerUser, 1);
-
-  copy->id = g_strdup (user->id);
-  copy->username = g_strdup (user->username);
-  copy->role = user->role;
-  copy->store_id = g_strdup (user->store_id);
-  copy->token_hash = g_strdup (user->token_hash);
-  return copy;
 }
 
 SkTokenCache *
@@ -204,7 +165,7 @@ token_cache_lookup (SkTokenCache *cache, const char *hash, guint64 *generation)
       cached = NULL;
     }
   if (cached != NULL)
-    user = user_copy (cached->user);
+    user = sk_account_copy (cached->user);
   *generation = cache->generation;
   g_mutex_unlock (&cache->lock);
   return user;
@@ -223,7 +184,7 @@ token_cache_add (SkTokenCache       *cache,
 
       if (g_hash_table_size (cache->entries) >= TOKEN_CACHE_MAX)
         g_hash_table_remove_all (cache->entries);
-      cached->user = user_copy (user);
+      cached->user = sk_account_copy (user);
       cached->expires_at = expires_at;
       cached->deadline = g_get_monotonic_time () + TOKEN_CACHE_LIFETIME;
       g_hash_table_replace (cache->entries, cached->user->token_hash, cached);
@@ -287,6 +248,20 @@ sk_auth_create_user (SkDatabase *db,
   return g_steal_pointer (&account->id);
 }
 
+void
+sk_auth_build_user (
+    JsonBuilder *builder, const char *id, const char *username, SkRole role, const char *store_id)
+{
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, id);
+  json_builder_set_member_name (builder, "username");
+  json_builder_add_string_value (builder, username);
+  json_builder_set_member_name (builder, "role");
+  json_builder_add_string_value (builder, sk_role_to_string (role));
+  json_builder_set_member_name (builder, "store_id");
+  sk_json_add_string_or_null (builder, store_id);
+}
+
 JsonNode *
 sk_auth_list_users (SkDatabase *db, GError **error)
 {
@@ -306,17 +281,8 @@ sk_auth_list_users (SkDatabase *db, GError **error)
       g_autofree char *created = sk_time_to_rfc3339 (account->created_at);
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, account->id);
-      json_builder_set_member_name (builder, "username");
-      json_builder_add_string_value (builder, account->username);
-      json_builder_set_member_name (builder, "role");
-      json_builder_add_string_value (builder, sk_role_to_string (account->role));
-      json_builder_set_member_name (builder, "store_id");
-      if (account->store_id == NULL)
-        json_builder_add_null_value (builder);
-      else
-        json_builder_add_string_value (builder, account->store_id);
+      sk_auth_build_user (builder, account->id, account->username, account->role,
+                          account->store_id);
       json_builder_set_member_name (builder, "created_at");
       json_builder_add_string_value (builder, created);
       json_builder_set_member_name (builder, "disabled");
@@ -348,7 +314,6 @@ sk_auth_login (SkDatabase    *db,
                SkServerUser **user,
                GError       **error)
 {
-  g_autoptr (SkAccount) account = NULL;
   g_autoptr (SkServerUser) found = NULL;
   g_autofree char *hash = NULL;
   g_autofree char *token = NULL;
@@ -360,12 +325,11 @@ sk_auth_login (SkDatabase    *db,
 
   if (!ensure_sodium (error))
     return NULL;
-  account = sk_database_find_account (db, username, &local);
-  if (account != NULL)
+  found = sk_database_find_account (db, username, &local);
+  if (found != NULL)
     {
-      hash = g_steal_pointer (&account->password_hash);
-      disabled = account->disabled;
-      found = user_from_account (account);
+      hash = g_steal_pointer (&found->password_hash);
+      disabled = found->disabled;
     }
   else if (g_error_matches (local, SK_ERROR, SK_ERROR_NOT_FOUND))
     g_clear_error (&local);
@@ -419,7 +383,6 @@ sk_auth_login (SkDatabase    *db,
 SkServerUser *
 sk_auth_check_token (SkDatabase *db, SkTokenCache *cache, const char *token, GError **error)
 {
-  g_autoptr (SkAccount) account = NULL;
   g_autoptr (SkServerUser) user = NULL;
   g_autofree char *hash = NULL;
   GError          *local = NULL;
@@ -435,8 +398,8 @@ sk_auth_check_token (SkDatabase *db, SkTokenCache *cache, const char *token, GEr
   hash = sk_auth_token_hash (token);
   if (cache != NULL && (user = token_cache_lookup (cache, hash, &generation)) != NULL)
     return g_steal_pointer (&user);
-  account = sk_database_find_token_account (db, hash, &local);
-  if (account == NULL)
+  user = sk_database_find_token_account (db, hash, &local);
+  if (user == NULL)
     {
       if (g_error_matches (local, SK_ERROR, SK_ERROR_NOT_FOUND))
         {
@@ -448,9 +411,8 @@ sk_auth_check_token (SkDatabase *db, SkTokenCache *cache, const char *token, GEr
         g_propagate_error (error, local);
       return NULL;
     }
-  user = user_from_account (account);
   if (cache != NULL)
-    token_cache_add (cache, generation, user, account->token_expires_at);
+    token_cache_add (cache, generation, user, user->token_expires_at);
   return g_steal_pointer (&user);
 }
 

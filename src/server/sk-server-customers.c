@@ -5,9 +5,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
-#include "sk-analytics.h"
 #include "sk-money.h"
 #include "sk-server-private.h"
 
@@ -25,12 +22,7 @@ handle_customers_list (SkRequest *r)
     return;
   customers = sk_database_search_customers (r->db, sk_request_query (r, "q"),
                                             sk_request_query (r, "cursor"), limit, &next, &error);
-  if (customers == NULL)
-    {
-      sk_request_set_error (r, error);
-      return;
-    }
-  sk_request_reply_items (r, customers, next);
+  sk_request_reply_items (r, customers, next, error);
 }
 
 static void
@@ -55,7 +47,7 @@ handle_customers_create (SkRequest *r)
   if (!sk_database_create_customer (r->db, customer, &error))
     sk_request_set_error (r, error);
   else
-    sk_request_reply_record (r, 201, customer);
+    sk_request_reply_record (r, 201, customer, NULL);
 }
 
 static void
@@ -64,10 +56,7 @@ handle_customer_get (SkRequest *r)
   g_autoptr (GError) error = NULL;
   g_autoptr (SkCustomer) customer = sk_database_get_customer (r->db, sk_request_arg (r, 0), &error);
 
-  if (customer == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_record (r, 200, customer);
+  sk_request_reply_record (r, 200, customer, error);
 }
 
 static void
@@ -99,7 +88,7 @@ handle_customer_update (SkRequest *r)
   if (!sk_database_update_customer (r->db, customer, &error))
     sk_request_set_error (r, error);
   else
-    sk_request_reply_record (r, 200, customer);
+    sk_request_reply_record (r, 200, customer, NULL);
 }
 
 static void
@@ -120,10 +109,7 @@ handle_customer_purchases (SkRequest *r)
   /* A manager sees the purchases of its own store only. */
   purchases = sk_database_list_purchases_page (
       r->db, sk_request_arg (r, 0), store, sk_request_query (r, "cursor"), limit, &next, &error);
-  if (purchases == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_items (r, purchases, next);
+  sk_request_reply_items (r, purchases, next, error);
 }
 
 /* Bonuses */
@@ -189,10 +175,7 @@ handle_bonus_manual (SkRequest *r)
     }
   tx = sk_database_bonus_manual (r->db, sk_request_arg (r, 0), kind, amount, reason, store_id,
                                  &error);
-  if (tx == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_record (r, 201, tx);
+  sk_request_reply_record (r, 201, tx, error);
 }
 
 static void
@@ -211,10 +194,7 @@ handle_bonus_transactions (SkRequest *r)
     return;
   transactions = sk_database_list_bonus_transactions_page (
       r->db, sk_request_arg (r, 0), sk_request_query (r, "cursor"), limit, &next, &error);
-  if (transactions == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_items (r, transactions, next);
+  sk_request_reply_items (r, transactions, next, error);
 }
 
 /* Notifications */
@@ -243,10 +223,7 @@ handle_notifications_list (SkRequest *r)
   notifications
       = sk_database_list_notifications (r->db, customer_id, sk_request_own_store (r),
                                         sk_request_query (r, "cursor"), limit, &next, &error);
-  if (notifications == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_items (r, notifications, next);
+  sk_request_reply_items (r, notifications, next, error);
 }
 
 /* A move of bonuses by hand, POST /api/bonuses/{id}/@kind. */

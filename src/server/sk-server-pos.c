@@ -5,10 +5,6 @@
 
 #include "config.h"
 
-#include <string.h>
-
-#include "sk-analytics.h"
-#include "sk-money.h"
 #include "sk-server-private.h"
 
 /* Checkout */
@@ -118,7 +114,7 @@ handle_purchase_get (SkRequest *r)
     }
   g_object_get (purchase, "store-id", &store_id, NULL);
   if (sk_request_store_allowed (r, store_id))
-    sk_request_reply_record (r, 200, purchase);
+    sk_request_reply_record (r, 200, purchase, NULL);
 }
 
 static void
@@ -180,10 +176,7 @@ handle_refund (SkRequest *r)
   if (!sk_request_store_allowed (r, store_id))
     return;
   refunded = sk_database_refund_purchase (r->db, id, purchase_id, lines, &error);
-  if (refunded == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_record (r, 200, refunded);
+  sk_request_reply_record (r, 200, refunded, error);
 }
 
 const SkRoute sk_server_pos_routes[] = {

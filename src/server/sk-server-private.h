@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "sk-accounts.h"
 #include "sk-database.h"
 #include "sk-error.h"
 #include "sk-role.h"
@@ -12,18 +13,11 @@
 
 G_BEGIN_DECLS
 
-/* The account behind a request. */
-typedef struct
-{
-  char  *id;
-  char  *username;
-  SkRole role;
-  char  *store_id; /* managers and cashiers only */
-  char  *token_hash;
-} SkServerUser;
+/* The account behind a request, without its password hash; freed with
+ * sk_account_free (). */
+typedef SkAccount SkServerUser;
 
-void sk_server_user_free (SkServerUser *user);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkServerUser, sk_server_user_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkServerUser, sk_account_free)
 
 /* Tokens a server has checked, kept while it can learn of every change to
  * accounts and tokens; off until sk_token_cache_reset (cache, TRUE). */
@@ -129,7 +123,7 @@ void sk_request_reply (SkRequest *request, guint status, JsonNode *node);
 JsonNode *sk_error_to_json (const char *code, const char *message, const char *field);
 
 /* What handlers share (sk-server-request.c). */
-void        sk_request_reply_record (SkRequest *r, guint status, gpointer record);
+void sk_request_reply_record (SkRequest *r, guint status, gpointer record, const GError *error);
 JsonObject *sk_request_body_object (SkRequest *r);
 gboolean    sk_request_member_string (
        SkRequest *r, JsonObject *object, const char *name, gboolean required, const char **out);
@@ -147,9 +141,11 @@ gboolean sk_request_customer_allowed (SkRequest *r, SkCustomer *customer);
 /* The customer @id, if the caller is allowed it (above); NULL once the
  * request is answered with why not (unknown, another store's, failed). */
 SkCustomer *sk_request_allowed_customer (SkRequest *r, const char *id);
-void        sk_request_reply_items (SkRequest *r, GPtrArray *records, const char *next_cursor);
-void        sk_request_reply_page (SkRequest *r, GPtrArray *records);
-void        sk_request_reply_list (SkRequest *r, GPtrArray *records, GError *error);
+void        sk_request_reply_items (SkRequest    *r,
+                                    GPtrArray    *records,
+                                    const char   *next_cursor,
+                                    const GError *error);
+void        sk_request_reply_list (SkRequest *r, GPtrArray *records, const GError *error);
 gpointer    sk_request_body_record (SkRequest *r, GType type);
 gboolean    sk_request_body_update (SkRequest *r, gpointer record);
 gboolean    sk_request_if_match_version (SkRequest *r, gint64 *version);
@@ -287,6 +283,10 @@ char     *sk_auth_create_user (SkDatabase *db,
                                const char *store_id,
                                GError    **error);
 JsonNode *sk_auth_list_users (SkDatabase *db, GError **error);
+/* A user's id, username, role and store_id, as members of the object
+ * @builder is in. */
+void sk_auth_build_user (
+    JsonBuilder *builder, const char *id, const char *username, SkRole role, const char *store_id);
 /* Disabling also revokes every token of the user. */
 gboolean sk_auth_set_disabled (
     SkDatabase *db, SkTokenCache *cache, const char *user_id, gboolean disabled, GError **error);

@@ -23,10 +23,7 @@ handle_products_list (SkRequest *r)
     return;
   products = sk_database_search_products (r->db, sk_request_query (r, "q"),
                                           sk_request_query (r, "cursor"), limit, &next, &error);
-  if (products == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_items (r, products, next);
+  sk_request_reply_items (r, products, next, error);
 }
 
 /* Products as SkEditable (sk-server-private.h): the SKU is the key. */

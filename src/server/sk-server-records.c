@@ -91,7 +91,7 @@ sk_editable_handle_create (SkRequest *r)
   if (!e->save (r->db, record, &error))
     sk_request_set_error (r, error);
   else
-    sk_request_reply_record (r, 201, record);
+    sk_request_reply_record (r, 201, record, NULL);
 }
 
 void
@@ -101,10 +101,7 @@ sk_editable_handle_get (SkRequest *r)
   g_autoptr (GError) error = NULL;
   g_autoptr (SkRecord) record = e->get (r->db, sk_request_arg (r, 0), &error);
 
-  if (record == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_record (r, 200, record);
+  sk_request_reply_record (r, 200, record, error);
 }
 
 void
@@ -127,7 +124,7 @@ sk_editable_handle_update (SkRequest *r)
   if (!e->save (r->db, record, &error))
     sk_request_set_error (r, error);
   else
-    sk_request_reply_record (r, 200, record);
+    sk_request_reply_record (r, 200, record, NULL);
 }
 
 static void

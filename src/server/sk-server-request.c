@@ -42,7 +42,7 @@ sk_request_clear (SkRequest *r)
   g_clear_pointer (&r->if_match, g_free);
   g_clear_pointer (&r->authorization, g_free);
   g_clear_pointer (&r->remote, g_free);
-  g_clear_pointer (&r->user, sk_server_user_free);
+  g_clear_pointer (&r->user, sk_account_free);
   g_clear_pointer (&r->response, json_node_unref);
   g_clear_pointer (&r->etag, g_free);
   g_clear_pointer (&r->raw, g_bytes_unref);
@@ -99,11 +99,19 @@ sk_request_set_error (SkRequest *request, const GError *error)
   sk_request_fail (request, error->code, sk_error_get_field (error), error->message);
 }
 
+/* @record with its version as the ETag; @error when it is NULL (not found,
+ * or the query failed). */
 void
-sk_request_reply_record (SkRequest *r, guint status, gpointer record)
+sk_request_reply_record (SkRequest *r, guint status, gpointer record, const GError *error)
 {
-  GParamSpec *version = g_object_class_find_property (G_OBJECT_GET_CLASS (record), "version");
+  GParamSpec *version;
 
+  if (record == NULL)
+    {
+      sk_request_set_error (r, error);
+      return;
+    }
+  version = g_object_class_find_property (G_OBJECT_GET_CLASS (record), "version");
   if (version != NULL)
     {
       gint64 v = 0;
@@ -330,12 +338,22 @@ sk_request_allowed_customer (SkRequest *r, const char *id)
   return g_steal_pointer (&customer);
 }
 
-/* {"items": [...], "next_cursor": ...}: a page of @records. */
+/* {"items": [...], "next_cursor": ...}: a page of @records; @error when
+ * they are NULL (the query failed). */
 void
-sk_request_reply_items (SkRequest *r, GPtrArray *records, const char *next_cursor)
+sk_request_reply_items (SkRequest    *r,
+                        GPtrArray    *records,
+                        const char   *next_cursor,
+                        const GError *error)
 {
-  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonBuilder) builder = NULL;
 
+  if (records == NULL)
+    {
+      sk_request_set_error (r, error);
+      return;
+    }
+  builder = json_builder_new ();
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "items");
   json_builder_begin_array (builder);
@@ -343,24 +361,27 @@ sk_request_reply_items (SkRequest *r, GPtrArray *records, const char *next_curso
     sk_record_build_json (g_ptr_array_index (records, i), builder);
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "next_cursor");
-  if (next_cursor != NULL)
-    json_builder_add_string_value (builder, next_cursor);
-  else
-    json_builder_add_null_value (builder);
+  sk_json_add_string_or_null (builder, next_cursor);
   json_builder_end_object (builder);
   sk_request_reply (r, 200, json_builder_get_root (builder));
 }
 
 /* A page of an in-memory list (of the few rules, stores or campaigns of a
- * chain); the cursor is the offset of the next item. */
+ * chain), or @error when it is NULL; the cursor is the offset of the next
+ * item. */
 void
-sk_request_reply_page (SkRequest *r, GPtrArray *records)
+sk_request_reply_list (SkRequest *r, GPtrArray *records, const GError *error)
 {
   const char      *cursor = sk_request_query (r, "cursor");
   g_autofree char *next = NULL;
   guint64          offset = 0;
   guint            limit;
 
+  if (records == NULL)
+    {
+      sk_request_set_error (r, error);
+      return;
+    }
   if (!sk_request_query_limit (r, &limit))
     return;
   if (cursor != NULL && !g_ascii_string_to_unsigned (cursor, 10, 0, G_MAXUINT, &offset, NULL))
@@ -373,16 +394,7 @@ sk_request_reply_page (SkRequest *r, GPtrArray *records)
   g_ptr_array_remove_range (records, 0, MIN (offset, records->len));
   if (records->len > limit)
     g_ptr_array_set_size (records, limit);
-  sk_request_reply_items (r, records, next);
-}
-
-void
-sk_request_reply_list (SkRequest *r, GPtrArray *records, GError *error)
-{
-  if (records == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply_page (r, records);
+  sk_request_reply_items (r, records, next, NULL);
 }
 
 /* The version in If-Match: *version 0 when there is none or it is "*";

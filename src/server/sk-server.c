@@ -421,10 +421,7 @@ sk_error_to_json (const char *code, const char *message, const char *field)
   json_builder_set_member_name (builder, "message");
   json_builder_add_string_value (builder, message);
   json_builder_set_member_name (builder, "field");
-  if (field != NULL)
-    json_builder_add_string_value (builder, field);
-  else
-    json_builder_add_null_value (builder);
+  sk_json_add_string_or_null (builder, field);
   json_builder_end_object (builder);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
