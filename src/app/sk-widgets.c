@@ -260,41 +260,48 @@ sk_usec_from_date_kept (const char *text, gint64 stored, gboolean end, gint64 *u
 }
 
 const char *
+sk_display_name (const SkDisplayName *names, guint n_names, const char *code)
+{
+  for (guint i = 0; i < n_names; i++)
+    if (g_strcmp0 (code, names[i].code) == 0)
+      return _ (names[i].name);
+  return code;
+}
+
+const char *
 sk_channel_display_name (const char *channel)
 {
-  if (g_strcmp0 (channel, "email") == 0)
-    return _ ("Email");
-  if (g_strcmp0 (channel, "sms") == 0)
-    return _ ("SMS");
-  if (g_strcmp0 (channel, "push") == 0)
-    return _ ("Push");
-  return channel;
+  static const SkDisplayName names[] = {
+    { "email", N_ ("Email") },
+    { "sms", N_ ("SMS") },
+    { "push", N_ ("Push") },
+  };
+
+  return sk_display_name (names, G_N_ELEMENTS (names), channel);
 }
 
 const char *
 sk_notification_event_display_name (const char *event)
 {
-  if (g_strcmp0 (event, "bonus_earned") == 0)
-    return _ ("Bonuses earned");
-  if (g_strcmp0 (event, "birthday") == 0)
-    return _ ("Birthday");
-  if (g_strcmp0 (event, "campaign") == 0)
-    return _ ("Campaign announcement");
-  return event;
+  static const SkDisplayName names[] = {
+    { "bonus_earned", N_ ("Bonuses earned") },
+    { "birthday", N_ ("Birthday") },
+    { "campaign", N_ ("Campaign announcement") },
+  };
+
+  return sk_display_name (names, G_N_ELEMENTS (names), event);
 }
 
 const char *
 sk_segment_display_name (const char *segment)
 {
-  if (g_strcmp0 (segment, "vip") == 0)
-    return _ ("VIP");
-  if (g_strcmp0 (segment, "regular") == 0)
-    return _ ("Regular");
-  if (g_strcmp0 (segment, "occasional") == 0)
-    return _ ("Occasional");
-  if (g_strcmp0 (segment, "one_time") == 0)
-    return _ ("One-time");
-  if (g_strcmp0 (segment, "new") == 0)
-    return _ ("New");
-  return segment ? segment : "";
+  static const SkDisplayName names[] = {
+    { "vip", N_ ("VIP") },
+    { "regular", N_ ("Regular") },
+    { "occasional", N_ ("Occasional") },
+    { "one_time", N_ ("One-time") },
+    { "new", N_ ("New") },
+  };
+
+  return sk_display_name (names, G_N_ELEMENTS (names), segment ? segment : "");
 }

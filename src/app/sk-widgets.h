@@ -62,6 +62,15 @@ gboolean sk_usec_from_date_kept (const char *text, gint64 stored, gboolean end, 
 /* For display, in the user's locale: the date of a UTC-midnight date ("" for
  * 0); sk_datetime_from_usec (sk-record.h) gives a date and local time. */
 char *sk_date_display_from_usec (gint64 usec);
+/* A code and the name people read for it, marked with N_ (). */
+typedef struct
+{
+  const char *code;
+  const char *name;
+} SkDisplayName;
+
+/* The translated name of @code in @names; @code itself when it has none. */
+const char *sk_display_name (const SkDisplayName *names, guint n_names, const char *code);
 /* Translated name of a segment ("vip" -> "VIP"). */
 const char *sk_segment_display_name (const char *segment);
 /* "email", "sms", "push" and the notifications' events, as people read them. */
