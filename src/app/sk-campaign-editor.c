@@ -155,8 +155,7 @@ conflict_show_error (GtkWindow *editor, const GError *error)
 {
   SkCampaignEditor *self = SK_CAMPAIGN_EDITOR (editor);
 
-  gtk_label_set_text (self->error_label, error->message);
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+  sk_error_label_set (self->error_label, error->message);
 }
 
 static void
@@ -210,14 +209,10 @@ sk_campaign_editor_save_async (SkCampaignEditor   *self,
   guint       status;
 
   g_return_if_fail (SK_IS_CAMPAIGN_EDITOR (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sk_campaign_editor_save_async);
-  if (self->saving)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               _ ("The campaign is being saved"));
-      return;
-    }
+  task = sk_save_task_new (self, sk_campaign_editor_save_async, self->saving,
+                           _ ("The campaign is being saved"), cancellable, callback, user_data);
+  if (task == NULL)
+    return;
 
   rule_ids = g_strv_builder_new ();
   for (guint i = 0; i < self->rule_checks->len; i++)
@@ -257,8 +252,7 @@ sk_campaign_editor_save_async (SkCampaignEditor   *self,
     }
   if (local != NULL)
     {
-      gtk_label_set_text (self->error_label, local->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+      sk_error_label_set (self->error_label, local->message);
       g_task_return_error (task, g_steal_pointer (&local));
       return;
     }
@@ -303,8 +297,7 @@ rules_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   rule_ids = sk_record_get_strv (self->campaign, "rule_ids");
   if (rules == NULL)
     {
-      gtk_label_set_text (self->error_label, error->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+      sk_error_label_set (self->error_label, error->message);
       return;
     }
   self->rules_listed = TRUE;

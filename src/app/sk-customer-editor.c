@@ -81,9 +81,7 @@ const char *
 sk_customer_editor_get_error (SkCustomerEditor *self)
 {
   g_return_val_if_fail (SK_IS_CUSTOMER_EDITOR (self), NULL);
-  return gtk_widget_get_visible (GTK_WIDGET (self->error_label))
-             ? gtk_label_get_text (self->error_label)
-             : NULL;
+  return sk_error_label_get (self->error_label);
 }
 
 static const char *
@@ -112,8 +110,7 @@ mark_error (SkCustomerEditor *self, AdwEntryRow *row)
 static void
 show_error (SkCustomerEditor *self, const GError *error, AdwEntryRow *bad)
 {
-  gtk_label_set_text (self->error_label, error->message);
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+  sk_error_label_set (self->error_label, error->message);
   mark_error (self, bad);
 }
 
@@ -276,14 +273,10 @@ sk_customer_editor_save_async (SkCustomerEditor   *self,
   Problems         problems = { NULL, NULL };
 
   g_return_if_fail (SK_IS_CUSTOMER_EDITOR (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sk_customer_editor_save_async);
-  if (self->saving)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               _ ("The customer is being saved"));
-      return;
-    }
+  task = sk_save_task_new (self, sk_customer_editor_save_async, self->saving,
+                           _ ("The customer is being saved"), cancellable, callback, user_data);
+  if (task == NULL)
+    return;
 
   mark_error (self, NULL);
   problems.messages = g_string_new (NULL);
@@ -345,8 +338,7 @@ sk_customer_editor_save_async (SkCustomerEditor   *self,
     {
       g_set_error_literal (&local, SK_ERROR, SK_ERROR_INVALID, problems.messages->str);
       g_string_free (problems.messages, TRUE);
-      gtk_label_set_text (self->error_label, local->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+      sk_error_label_set (self->error_label, local->message);
       gtk_widget_grab_focus (GTK_WIDGET (problems.first));
       g_task_return_error (task, g_steal_pointer (&local));
       return;

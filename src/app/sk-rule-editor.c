@@ -139,9 +139,7 @@ sk_rule_editor_set_field (SkRuleEditor *self, const char *field, const char *tex
 const char *
 sk_rule_editor_get_error (SkRuleEditor *self)
 {
-  return gtk_widget_get_visible (GTK_WIDGET (self->error_label))
-             ? gtk_label_get_text (self->error_label)
-             : NULL;
+  return sk_error_label_get (self->error_label);
 }
 
 /* "vip, regular": what a test (or a paste) gives for a list. */
@@ -328,8 +326,7 @@ show_error (SkRuleEditor *self, GtkWidget *bad, const char *message)
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     gtk_widget_remove_css_class (GTK_WIDGET (rows[i]), "error");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
-  gtk_label_set_text (self->error_label, message ? message : "");
+  sk_error_label_set (self->error_label, message);
   if (bad != NULL)
     {
       gtk_widget_add_css_class (bad, "error");
@@ -391,13 +388,10 @@ sk_rule_editor_save_async (SkRuleEditor       *self,
   GtkWidget *bad = NULL;
 
   g_return_if_fail (SK_IS_RULE_EDITOR (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sk_rule_editor_save_async);
-  if (self->saving)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, _ ("The rule is being saved"));
-      return;
-    }
+  task = sk_save_task_new (self, sk_rule_editor_save_async, self->saving,
+                           _ ("The rule is being saved"), cancellable, callback, user_data);
+  if (task == NULL)
+    return;
   if (!read_form (self, self->rule, &bad, &local))
     {
       show_error (self, bad, local->message);

@@ -69,6 +69,39 @@ sk_widget_toast_error (GtkWidget *widget, const GError *error)
   sk_widget_toast (widget, error->message);
 }
 
+void
+sk_error_label_set (GtkLabel *label, const char *message)
+{
+  gtk_label_set_text (label, message ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (label), message != NULL);
+}
+
+const char *
+sk_error_label_get (GtkLabel *label)
+{
+  return gtk_widget_get_visible (GTK_WIDGET (label)) ? gtk_label_get_text (label) : NULL;
+}
+
+GTask *
+sk_save_task_new (gpointer            editor,
+                  gpointer            source_tag,
+                  gboolean            busy,
+                  const char         *busy_message,
+                  GCancellable       *cancellable,
+                  GAsyncReadyCallback callback,
+                  gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (editor, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  if (busy)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, "%s", busy_message);
+      return NULL;
+    }
+  return g_steal_pointer (&task);
+}
+
 static void
 text_cell_setup (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {

@@ -24,6 +24,22 @@ void sk_cancellable_renew (GCancellable **cancellable);
 void sk_widget_toast (GtkWidget *widget, const char *message);
 void sk_widget_toast_error (GtkWidget *widget, const GError *error);
 
+/* Shows @message in a form's error label, or hides the label (NULL). */
+void sk_error_label_set (GtkLabel *label, const char *message);
+/* What a form's error label says, or NULL when it is hidden. */
+const char *sk_error_label_get (GtkLabel *label);
+
+/* An editor's save begins: its task, with @source_tag; or, when @busy (a
+ * save or a read under way), NULL, the task answered with
+ * G_IO_ERROR_PENDING and @busy_message. */
+GTask *sk_save_task_new (gpointer            editor,
+                         gpointer            source_tag,
+                         gboolean            busy,
+                         const char         *busy_message,
+                         GCancellable       *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer            user_data);
+
 /* A text column whose cells show @func (item) in a label. */
 typedef char *(*SkCellTextFunc) (gpointer item);
 GtkColumnViewColumn *
