@@ -315,6 +315,8 @@ sk_campaigns_view_init (SkCampaignsView *self)
     { N_ ("Segments"), cell_segments, FALSE, FALSE },
     { N_ ("Budget spent"), cell_budget, TRUE, FALSE },
   };
+  static const char *const changes[]
+      = { "campaigns-changed", "purchase-added", "database-changed", NULL };
 
   gtk_widget_init_template (GTK_WIDGET (self));
   sk_status_page_defer_icon (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->stack, "empty")));
@@ -327,15 +329,5 @@ sk_campaigns_view_init (SkCampaignsView *self)
                             self);
   g_signal_connect_swapped (self->status_filter, "notify::selected",
                             G_CALLBACK (sk_campaigns_view_reload), self);
-  if (sk_app () != NULL)
-    {
-      SkRepository *repository = sk_application_get_repository (sk_app ());
-
-      g_signal_connect_object (repository, "campaigns-changed", G_CALLBACK (campaigns_changed_cb),
-                               self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (repository, "purchase-added", G_CALLBACK (campaigns_changed_cb),
-                               self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (repository, "database-changed", G_CALLBACK (campaigns_changed_cb),
-                               self, G_CONNECT_SWAPPED);
-    }
+  sk_widget_follow_repository (GTK_WIDGET (self), changes, G_CALLBACK (campaigns_changed_cb));
 }

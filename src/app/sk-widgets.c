@@ -27,6 +27,15 @@ sk_app_repository (void)
 }
 
 void
+sk_widget_follow_repository (GtkWidget *widget, const char *const *signals, GCallback callback)
+{
+  SkRepository *repository = sk_app_repository ();
+
+  for (guint i = 0; repository != NULL && signals[i] != NULL; i++)
+    g_signal_connect_object (repository, signals[i], callback, widget, G_CONNECT_SWAPPED);
+}
+
+void
 sk_cancellable_clear (GCancellable **cancellable)
 {
   g_cancellable_cancel (*cancellable);

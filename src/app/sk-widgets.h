@@ -15,6 +15,12 @@ void           sk_app_set_default (SkApplication *app);
 /* Its repository: how the views read and write (NULL without an app). */
 SkRepository *sk_app_repository (void);
 
+/* Calls @callback (@widget) each time the repository emits one of
+ * @signals (NULL-terminated), for as long as @widget lives; without an
+ * app, never. */
+void
+sk_widget_follow_repository (GtkWidget *widget, const char *const *signals, GCallback callback);
+
 /* Cancels the read that *@cancellable guards and drops it (a newer read
  * replaces it, or the widget goes). */
 void sk_cancellable_clear (GCancellable **cancellable);
