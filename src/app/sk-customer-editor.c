@@ -41,12 +41,6 @@ enum
 };
 static guint signals[N_SIGNALS];
 
-static void
-set_text (AdwEntryRow *row, const char *text)
-{
-  gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
-}
-
 void
 sk_customer_editor_set_text (SkCustomerEditor *self, const char *field, const char *text)
 {
@@ -66,7 +60,7 @@ sk_customer_editor_set_text (SkCustomerEditor *self, const char *field, const ch
   else if (g_str_equal (field, "children"))
     row = self->children_row;
   g_return_if_fail (row != NULL);
-  set_text (row, text);
+  sk_entry_row_set_text (row, text);
 }
 
 void
@@ -177,11 +171,11 @@ fill_fields (SkCustomerEditor *self)
   SkCustomer *c = self->customer;
   GListModel *children = sk_customer_get_children (c);
 
-  set_text (self->name_row, sk_record_get_string (c, "full_name"));
-  set_text (self->phone_row, sk_record_get_string (c, "phone"));
-  set_text (self->card_row, sk_record_get_string (c, "card_number"));
-  set_text (self->email_row, sk_record_get_string (c, "email"));
-  set_text (self->birth_row, sk_record_get_string (c, "birth_date"));
+  sk_entry_row_set_text (self->name_row, sk_record_get_string (c, "full_name"));
+  sk_entry_row_set_text (self->phone_row, sk_record_get_string (c, "phone"));
+  sk_entry_row_set_text (self->card_row, sk_record_get_string (c, "card_number"));
+  sk_entry_row_set_text (self->email_row, sk_record_get_string (c, "email"));
+  sk_entry_row_set_text (self->birth_row, sk_record_get_string (c, "birth_date"));
   gtk_switch_set_active (self->email_switch, sk_record_get_boolean (c, "consent_email"));
   gtk_switch_set_active (self->sms_switch, sk_record_get_boolean (c, "consent_sms"));
   gtk_switch_set_active (self->push_switch, sk_record_get_boolean (c, "consent_push"));

@@ -79,6 +79,24 @@ sk_widget_toast_error (GtkWidget *widget, const GError *error)
 }
 
 void
+sk_entry_row_set_text (AdwEntryRow *row, const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
+}
+
+char **
+sk_split_list (const char *text)
+{
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (*g_strstrip (parts[i]) != '\0')
+      g_strv_builder_add (builder, parts[i]);
+  return g_strv_builder_end (builder);
+}
+
+void
 sk_error_label_set (GtkLabel *label, const char *message)
 {
   gtk_label_set_text (label, message ? message : "");

@@ -30,6 +30,12 @@ void sk_cancellable_renew (GCancellable **cancellable);
 void sk_widget_toast (GtkWidget *widget, const char *message);
 void sk_widget_toast_error (GtkWidget *widget, const GError *error);
 
+/* Sets @row's text; NULL empties it. */
+void sk_entry_row_set_text (AdwEntryRow *row, const char *text);
+/* A list as people type it, "a, b": split at the commas, each part
+ * trimmed, the empty ones dropped. */
+char **sk_split_list (const char *text);
+
 /* Shows @message in a form's error label, or hides the label (NULL). */
 void sk_error_label_set (GtkLabel *label, const char *message);
 /* What a form's error label says, or NULL when it is hidden. */
