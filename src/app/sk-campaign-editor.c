@@ -50,12 +50,6 @@ static guint signals[N_SIGNALS];
 /* In the order of the status row's items in sk-campaign-editor.ui. */
 static const char *const statuses[] = { "draft", "scheduled", "active", "finished", "archived" };
 
-static void
-set_text (AdwEntryRow *row, const char *text)
-{
-  gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
-}
-
 /* A list field as the rows show it, "a, b"; NULL for none. */
 static char *
 join_list (SkCampaign *campaign, const char *field)
@@ -64,8 +58,6 @@ join_list (SkCampaign *campaign, const char *field)
 
   return list ? g_strjoinv (", ", (char **)list) : NULL;
 }
-
-static char **split_text (const char *text);
 
 void
 sk_campaign_editor_set_text (SkCampaignEditor *self, const char *field, const char *text)
@@ -89,27 +81,15 @@ sk_campaign_editor_set_text (SkCampaignEditor *self, const char *field, const ch
       {
         if (SK_IS_CHOICE_ROW (rows[i].row))
           {
-            g_auto (GStrv) values = split_text (text);
+            g_auto (GStrv) values = sk_split_list (text);
 
             sk_choice_row_set_selected (rows[i].row, (const char *const *)values);
           }
         else
-          set_text (rows[i].row, text);
+          sk_entry_row_set_text (rows[i].row, text);
         return;
       }
   g_return_if_reached ();
-}
-
-static char **
-split_text (const char *text)
-{
-  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-
-  for (guint i = 0; parts[i]; i++)
-    if (*g_strstrip (parts[i]) != '\0')
-      g_strv_builder_add (builder, parts[i]);
-  return g_strv_builder_end (builder);
 }
 
 /* The form as the campaign being edited says. */
@@ -129,14 +109,14 @@ fill_fields (SkCampaignEditor *self)
   /* Kopecks exactly, as the one money helper writes them; it reads them back. */
   if (sk_record_get_int64 (c, "budget") != 0)
     budget = sk_money_format (sk_record_get_int64 (c, "budget"));
-  set_text (self->name_row, sk_record_get_string (c, "name"));
-  set_text (self->description_row, sk_record_get_string (c, "description"));
-  set_text (self->starts_row, from);
-  set_text (self->ends_row, to);
+  sk_entry_row_set_text (self->name_row, sk_record_get_string (c, "name"));
+  sk_entry_row_set_text (self->description_row, sk_record_get_string (c, "description"));
+  sk_entry_row_set_text (self->starts_row, from);
+  sk_entry_row_set_text (self->ends_row, to);
   sk_choice_row_set_selected (self->segments_row, sk_record_get_strv (c, "segments"));
   sk_choice_row_set_selected (self->stores_row, sk_record_get_strv (c, "store_ids"));
-  set_text (self->channels_row, channels);
-  set_text (self->budget_row, budget);
+  sk_entry_row_set_text (self->channels_row, channels);
+  sk_entry_row_set_text (self->budget_row, budget);
   for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
     if (g_strcmp0 (sk_record_get_string (c, "status"), statuses[i]) == 0)
       adw_combo_row_set_selected (self->status_row, i);
@@ -155,8 +135,7 @@ conflict_show_error (GtkWindow *editor, const GError *error)
 {
   SkCampaignEditor *self = SK_CAMPAIGN_EDITOR (editor);
 
-  gtk_label_set_text (self->error_label, error->message);
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+  sk_error_label_set (self->error_label, error->message);
 }
 
 static void
@@ -210,14 +189,10 @@ sk_campaign_editor_save_async (SkCampaignEditor   *self,
   guint       status;
 
   g_return_if_fail (SK_IS_CAMPAIGN_EDITOR (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sk_campaign_editor_save_async);
-  if (self->saving)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               _ ("The campaign is being saved"));
-      return;
-    }
+  task = sk_save_task_new (self, sk_campaign_editor_save_async, self->saving,
+                           _ ("The campaign is being saved"), cancellable, callback, user_data);
+  if (task == NULL)
+    return;
 
   rule_ids = g_strv_builder_new ();
   for (guint i = 0; i < self->rule_checks->len; i++)
@@ -230,7 +205,7 @@ sk_campaign_editor_save_async (SkCampaignEditor   *self,
   ids = g_strv_builder_end (rule_ids);
   segments = sk_choice_row_get_selected (self->segments_row);
   stores = sk_choice_row_get_selected (self->stores_row);
-  channels = split_text (gtk_editable_get_text (GTK_EDITABLE (self->channels_row)));
+  channels = sk_split_list (gtk_editable_get_text (GTK_EDITABLE (self->channels_row)));
   budget_text = gtk_editable_get_text (GTK_EDITABLE (self->budget_row));
   status = adw_combo_row_get_selected (self->status_row);
 
@@ -257,8 +232,7 @@ sk_campaign_editor_save_async (SkCampaignEditor   *self,
     }
   if (local != NULL)
     {
-      gtk_label_set_text (self->error_label, local->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+      sk_error_label_set (self->error_label, local->message);
       g_task_return_error (task, g_steal_pointer (&local));
       return;
     }
@@ -303,8 +277,7 @@ rules_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   rule_ids = sk_record_get_strv (self->campaign, "rule_ids");
   if (rules == NULL)
     {
-      gtk_label_set_text (self->error_label, error->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+      sk_error_label_set (self->error_label, error->message);
       return;
     }
   self->rules_listed = TRUE;

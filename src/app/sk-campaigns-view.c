@@ -31,23 +31,10 @@ struct _SkCampaignsView
 
 G_DEFINE_FINAL_TYPE (SkCampaignsView, sk_campaigns_view, ADW_TYPE_BIN)
 
-static const char *const statuses[] = { "draft", "scheduled", "active", "finished", "archived" };
-
-static const char *
-status_name (const char *status)
-{
-  if (g_strcmp0 (status, "draft") == 0)
-    return _ ("Draft");
-  if (g_strcmp0 (status, "scheduled") == 0)
-    return _ ("Scheduled");
-  if (g_strcmp0 (status, "active") == 0)
-    return _ ("Active");
-  if (g_strcmp0 (status, "finished") == 0)
-    return _ ("Finished");
-  if (g_strcmp0 (status, "archived") == 0)
-    return _ ("Archived");
-  return status;
-}
+static const SkDisplayName statuses[] = {
+  { "draft", N_ ("Draft") },       { "scheduled", N_ ("Scheduled") }, { "active", N_ ("Active") },
+  { "finished", N_ ("Finished") }, { "archived", N_ ("Archived") },
+};
 
 static int
 status_rank (const char *status)
@@ -55,7 +42,7 @@ status_rank (const char *status)
   static const int rank[] = { 2, 1, 0, 3, 4 };
 
   for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
-    if (g_strcmp0 (status, statuses[i]) == 0)
+    if (g_strcmp0 (status, statuses[i].code) == 0)
       return rank[i];
   return 5;
 }
@@ -69,7 +56,8 @@ cell_name (gpointer item)
 static char *
 cell_status (gpointer item)
 {
-  return g_strdup (status_name (sk_record_get_string (item, "status")));
+  return g_strdup (
+      sk_display_name (statuses, G_N_ELEMENTS (statuses), sk_record_get_string (item, "status")));
 }
 
 static char *
@@ -138,7 +126,7 @@ campaigns_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       SkCampaign *c = g_ptr_array_index (all, i);
 
       if (filter == 0 || filter == GTK_INVALID_LIST_POSITION
-          || g_strcmp0 (sk_record_get_string (c, "status"), statuses[filter - 1]) == 0)
+          || g_strcmp0 (sk_record_get_string (c, "status"), statuses[filter - 1].code) == 0)
         g_ptr_array_add (shown, c);
     }
   g_ptr_array_sort (shown, compare_campaigns);
@@ -327,6 +315,8 @@ sk_campaigns_view_init (SkCampaignsView *self)
     { N_ ("Segments"), cell_segments, FALSE, FALSE },
     { N_ ("Budget spent"), cell_budget, TRUE, FALSE },
   };
+  static const char *const changes[]
+      = { "campaigns-changed", "purchase-added", "database-changed", NULL };
 
   gtk_widget_init_template (GTK_WIDGET (self));
   sk_status_page_defer_icon (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->stack, "empty")));
@@ -339,15 +329,5 @@ sk_campaigns_view_init (SkCampaignsView *self)
                             self);
   g_signal_connect_swapped (self->status_filter, "notify::selected",
                             G_CALLBACK (sk_campaigns_view_reload), self);
-  if (sk_app () != NULL)
-    {
-      SkRepository *repository = sk_application_get_repository (sk_app ());
-
-      g_signal_connect_object (repository, "campaigns-changed", G_CALLBACK (campaigns_changed_cb),
-                               self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (repository, "purchase-added", G_CALLBACK (campaigns_changed_cb),
-                               self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (repository, "database-changed", G_CALLBACK (campaigns_changed_cb),
-                               self, G_CONNECT_SWAPPED);
-    }
+  sk_widget_follow_repository (GTK_WIDGET (self), changes, G_CALLBACK (campaigns_changed_cb));
 }

@@ -406,6 +406,8 @@ sk_charts_view_init (SkChartsView *self)
     { N_ ("Average check with"), cell_average_with, TRUE, FALSE },
     { N_ ("Average check without"), cell_average_without, TRUE, FALSE },
   };
+  static const char *const changes[]
+      = { "purchase-added", "rules-changed", "stores-changed", "database-changed", NULL };
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
@@ -419,14 +421,5 @@ sk_charts_view_init (SkChartsView *self)
                             G_CALLBACK (sk_charts_view_reload), self);
   g_signal_connect_swapped (self->kind_dropdown, "notify::selected", G_CALLBACK (kind_changed_cb),
                             self);
-  if (sk_app () != NULL)
-    {
-      SkRepository *repository = sk_application_get_repository (sk_app ());
-      const char   *changes[]
-          = { "purchase-added", "rules-changed", "stores-changed", "database-changed" };
-
-      for (guint i = 0; i < G_N_ELEMENTS (changes); i++)
-        g_signal_connect_object (repository, changes[i], G_CALLBACK (figures_changed_cb), self,
-                                 G_CONNECT_SWAPPED);
-    }
+  sk_widget_follow_repository (GTK_WIDGET (self), changes, G_CALLBACK (figures_changed_cb));
 }

@@ -1667,6 +1667,29 @@ cart_width_changed_cb (GtkAdjustment *adjustment, SkCheckoutView *self)
     self->fit_columns_id = g_idle_add (fit_cart_columns, self);
 }
 
+/* Appends to the cart a column titled @title, its cells made by @setup,
+ * @bind and @unbind (NULL: none) with @data. */
+static void
+append_cart_column (SkCheckoutView *self,
+                    const char     *title,
+                    GCallback       setup,
+                    GCallback       bind,
+                    GCallback       unbind,
+                    gpointer        data)
+{
+  GtkListItemFactory  *factory = gtk_signal_list_item_factory_new ();
+  GtkColumnViewColumn *column;
+
+  g_signal_connect (factory, "setup", setup, data);
+  if (bind != NULL)
+    g_signal_connect (factory, "bind", bind, data);
+  if (unbind != NULL)
+    g_signal_connect (factory, "unbind", unbind, data);
+  column = gtk_column_view_column_new (title, factory);
+  gtk_column_view_append_column (self->cart_view, column);
+  g_object_unref (column);
+}
+
 static void
 setup_cart_columns (SkCheckoutView *self)
 {
@@ -1675,42 +1698,18 @@ setup_cart_columns (SkCheckoutView *self)
     { N_ ("Category"), cell_category, FALSE, FALSE },
     { N_ ("Price"), cell_price, TRUE, FALSE },
   };
-  GtkListItemFactory  *factory;
-  GtkColumnViewColumn *column;
 
   gtk_column_view_set_model (self->cart_view, GTK_SELECTION_MODEL (gtk_no_selection_new (
                                                   g_object_ref (sk_sale_get_lines (self->sale)))));
   sk_column_view_append_text_columns (self->cart_view, text_columns, G_N_ELEMENTS (text_columns));
-
-  factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (quantity_setup), self);
-  g_signal_connect (factory, "bind", G_CALLBACK (quantity_bind), self);
-  g_signal_connect (factory, "unbind", G_CALLBACK (quantity_unbind), self);
-  column = gtk_column_view_column_new (_ ("Qty"), factory);
-  gtk_column_view_append_column (self->cart_view, column);
-  g_object_unref (column);
-
-  factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (bound_label_setup), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bound_label_bind), NULL);
-  g_signal_connect (factory, "unbind", G_CALLBACK (bound_label_unbind), NULL);
-  column = gtk_column_view_column_new (_ ("Discount"), factory);
-  gtk_column_view_append_column (self->cart_view, column);
-  g_object_unref (column);
-
-  factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (bound_label_setup), GINT_TO_POINTER (1));
-  g_signal_connect (factory, "bind", G_CALLBACK (bound_label_bind), GINT_TO_POINTER (1));
-  g_signal_connect (factory, "unbind", G_CALLBACK (bound_label_unbind), GINT_TO_POINTER (1));
-  column = gtk_column_view_column_new (_ ("Total"), factory);
-  gtk_column_view_append_column (self->cart_view, column);
-  g_object_unref (column);
-
-  factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (remove_setup), self);
-  column = gtk_column_view_column_new (NULL, factory);
-  gtk_column_view_append_column (self->cart_view, column);
-  g_object_unref (column);
+  append_cart_column (self, _ ("Qty"), G_CALLBACK (quantity_setup), G_CALLBACK (quantity_bind),
+                      G_CALLBACK (quantity_unbind), self);
+  append_cart_column (self, _ ("Discount"), G_CALLBACK (bound_label_setup),
+                      G_CALLBACK (bound_label_bind), G_CALLBACK (bound_label_unbind), NULL);
+  append_cart_column (self, _ ("Total"), G_CALLBACK (bound_label_setup),
+                      G_CALLBACK (bound_label_bind), G_CALLBACK (bound_label_unbind),
+                      GINT_TO_POINTER (1));
+  append_cart_column (self, NULL, G_CALLBACK (remove_setup), NULL, NULL, self);
 }
 
 static void

@@ -41,12 +41,6 @@ enum
 };
 static guint signals[N_SIGNALS];
 
-static void
-set_text (AdwEntryRow *row, const char *text)
-{
-  gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
-}
-
 void
 sk_customer_editor_set_text (SkCustomerEditor *self, const char *field, const char *text)
 {
@@ -66,7 +60,7 @@ sk_customer_editor_set_text (SkCustomerEditor *self, const char *field, const ch
   else if (g_str_equal (field, "children"))
     row = self->children_row;
   g_return_if_fail (row != NULL);
-  set_text (row, text);
+  sk_entry_row_set_text (row, text);
 }
 
 void
@@ -81,9 +75,7 @@ const char *
 sk_customer_editor_get_error (SkCustomerEditor *self)
 {
   g_return_val_if_fail (SK_IS_CUSTOMER_EDITOR (self), NULL);
-  return gtk_widget_get_visible (GTK_WIDGET (self->error_label))
-             ? gtk_label_get_text (self->error_label)
-             : NULL;
+  return sk_error_label_get (self->error_label);
 }
 
 static const char *
@@ -112,8 +104,7 @@ mark_error (SkCustomerEditor *self, AdwEntryRow *row)
 static void
 show_error (SkCustomerEditor *self, const GError *error, AdwEntryRow *bad)
 {
-  gtk_label_set_text (self->error_label, error->message);
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+  sk_error_label_set (self->error_label, error->message);
   mark_error (self, bad);
 }
 
@@ -180,11 +171,11 @@ fill_fields (SkCustomerEditor *self)
   SkCustomer *c = self->customer;
   GListModel *children = sk_customer_get_children (c);
 
-  set_text (self->name_row, sk_record_get_string (c, "full_name"));
-  set_text (self->phone_row, sk_record_get_string (c, "phone"));
-  set_text (self->card_row, sk_record_get_string (c, "card_number"));
-  set_text (self->email_row, sk_record_get_string (c, "email"));
-  set_text (self->birth_row, sk_record_get_string (c, "birth_date"));
+  sk_entry_row_set_text (self->name_row, sk_record_get_string (c, "full_name"));
+  sk_entry_row_set_text (self->phone_row, sk_record_get_string (c, "phone"));
+  sk_entry_row_set_text (self->card_row, sk_record_get_string (c, "card_number"));
+  sk_entry_row_set_text (self->email_row, sk_record_get_string (c, "email"));
+  sk_entry_row_set_text (self->birth_row, sk_record_get_string (c, "birth_date"));
   gtk_switch_set_active (self->email_switch, sk_record_get_boolean (c, "consent_email"));
   gtk_switch_set_active (self->sms_switch, sk_record_get_boolean (c, "consent_sms"));
   gtk_switch_set_active (self->push_switch, sk_record_get_boolean (c, "consent_push"));
@@ -276,14 +267,10 @@ sk_customer_editor_save_async (SkCustomerEditor   *self,
   Problems         problems = { NULL, NULL };
 
   g_return_if_fail (SK_IS_CUSTOMER_EDITOR (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sk_customer_editor_save_async);
-  if (self->saving)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               _ ("The customer is being saved"));
-      return;
-    }
+  task = sk_save_task_new (self, sk_customer_editor_save_async, self->saving,
+                           _ ("The customer is being saved"), cancellable, callback, user_data);
+  if (task == NULL)
+    return;
 
   mark_error (self, NULL);
   problems.messages = g_string_new (NULL);
@@ -345,8 +332,7 @@ sk_customer_editor_save_async (SkCustomerEditor   *self,
     {
       g_set_error_literal (&local, SK_ERROR, SK_ERROR_INVALID, problems.messages->str);
       g_string_free (problems.messages, TRUE);
-      gtk_label_set_text (self->error_label, local->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+      sk_error_label_set (self->error_label, local->message);
       gtk_widget_grab_focus (GTK_WIDGET (problems.first));
       g_task_return_error (task, g_steal_pointer (&local));
       return;

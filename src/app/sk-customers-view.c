@@ -219,17 +219,13 @@ money_suffix (GtkWidget *row, gint64 amount)
 static const char *
 bonus_kind_name (const char *kind)
 {
-  if (g_strcmp0 (kind, SK_BONUS_EARN) == 0)
-    return _ ("Earned");
-  if (g_strcmp0 (kind, SK_BONUS_SPEND) == 0)
-    return _ ("Spent");
-  if (g_strcmp0 (kind, SK_BONUS_ADJUST) == 0)
-    return _ ("Adjusted");
-  if (g_strcmp0 (kind, SK_BONUS_EXPIRE) == 0)
-    return _ ("Expired");
-  if (g_strcmp0 (kind, SK_BONUS_REVERSE) == 0)
-    return _ ("Reversed");
-  return kind;
+  static const SkDisplayName names[] = {
+    { SK_BONUS_EARN, N_ ("Earned") },      { SK_BONUS_SPEND, N_ ("Spent") },
+    { SK_BONUS_ADJUST, N_ ("Adjusted") },  { SK_BONUS_EXPIRE, N_ ("Expired") },
+    { SK_BONUS_REVERSE, N_ ("Reversed") },
+  };
+
+  return sk_display_name (names, G_N_ELEMENTS (names), kind);
 }
 
 static void

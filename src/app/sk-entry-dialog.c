@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "sk-entry-dialog.h"
+#include "sk-widgets.h"
 
 typedef struct
 {
@@ -110,6 +111,5 @@ sk_entry_dialog_get_error (AdwMessageDialog *dialog)
   Form *form = form_of (dialog);
 
   g_return_val_if_fail (form != NULL, NULL);
-  return gtk_widget_get_visible (GTK_WIDGET (form->error)) ? gtk_label_get_text (form->error)
-                                                           : NULL;
+  return sk_error_label_get (form->error);
 }

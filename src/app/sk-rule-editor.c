@@ -63,12 +63,6 @@ static const char *const rule_types[]
     = { SK_RULE_PERCENTAGE, SK_RULE_FIXED_AMOUNT, SK_RULE_BONUS_MULTIPLIER };
 
 static void
-set_text (AdwEntryRow *row, const char *text)
-{
-  gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
-}
-
-static void
 set_money_text (AdwEntryRow *row, gint64 kopecks)
 {
   g_autofree char *text = NULL;
@@ -77,7 +71,7 @@ set_money_text (AdwEntryRow *row, gint64 kopecks)
     text = kopecks % 100 == 0
                ? g_strdup_printf ("%" G_GINT64_FORMAT, kopecks / 100)
                : g_strdup_printf ("%" G_GINT64_FORMAT ".%02d", kopecks / 100, (int)(kopecks % 100));
-  set_text (row, text);
+  sk_entry_row_set_text (row, text);
 }
 
 static GtkWidget *
@@ -106,8 +100,6 @@ row_for_field (SkRuleEditor *self, const char *field)
   return NULL;
 }
 
-static char **parse_list (const char *text);
-
 void
 sk_rule_editor_set_field (SkRuleEditor *self, const char *field, const char *text)
 {
@@ -128,20 +120,18 @@ sk_rule_editor_set_field (SkRuleEditor *self, const char *field, const char *tex
   g_return_if_fail (row != NULL);
   if (SK_IS_CHOICE_ROW (row))
     {
-      g_auto (GStrv) values = parse_list (text);
+      g_auto (GStrv) values = sk_split_list (text);
 
       sk_choice_row_set_selected (SK_CHOICE_ROW (row), (const char *const *)values);
       return;
     }
-  set_text (ADW_ENTRY_ROW (row), text);
+  sk_entry_row_set_text (ADW_ENTRY_ROW (row), text);
 }
 
 const char *
 sk_rule_editor_get_error (SkRuleEditor *self)
 {
-  return gtk_widget_get_visible (GTK_WIDGET (self->error_label))
-             ? gtk_label_get_text (self->error_label)
-             : NULL;
+  return sk_error_label_get (self->error_label);
 }
 
 /* "vip, regular": what a test (or a paste) gives for a list. */
@@ -161,21 +151,6 @@ sk_rule_editor_get_preview (SkRuleEditor *self)
 {
   g_return_val_if_fail (SK_IS_RULE_EDITOR (self), NULL);
   return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self->preview_row));
-}
-
-static char **
-parse_list (const char *text)
-{
-  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
-  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
-
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      g_strstrip (parts[i]);
-      if (*parts[i] != '\0')
-        g_strv_builder_add (builder, parts[i]);
-    }
-  return g_strv_builder_end (builder);
 }
 
 static gboolean
@@ -328,8 +303,7 @@ show_error (SkRuleEditor *self, GtkWidget *bad, const char *message)
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     gtk_widget_remove_css_class (GTK_WIDGET (rows[i]), "error");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
-  gtk_label_set_text (self->error_label, message ? message : "");
+  sk_error_label_set (self->error_label, message);
   if (bad != NULL)
     {
       gtk_widget_add_css_class (bad, "error");
@@ -391,13 +365,10 @@ sk_rule_editor_save_async (SkRuleEditor       *self,
   GtkWidget *bad = NULL;
 
   g_return_if_fail (SK_IS_RULE_EDITOR (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sk_rule_editor_save_async);
-  if (self->saving)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, _ ("The rule is being saved"));
-      return;
-    }
+  task = sk_save_task_new (self, sk_rule_editor_save_async, self->saving,
+                           _ ("The rule is being saved"), cancellable, callback, user_data);
+  if (task == NULL)
+    return;
   if (!read_form (self, self->rule, &bad, &local))
     {
       show_error (self, bad, local->message);
@@ -574,8 +545,8 @@ fill_form (SkRuleEditor *self)
   g_autofree char *from = NULL;
   g_autofree char *until = NULL;
 
-  set_text (self->name_row, sk_record_get_string (r, "name"));
-  set_text (self->description_row, sk_record_get_string (r, "description"));
+  sk_entry_row_set_text (self->name_row, sk_record_get_string (r, "name"));
+  sk_entry_row_set_text (self->description_row, sk_record_get_string (r, "description"));
   for (guint i = 0; i < G_N_ELEMENTS (rule_types); i++)
     if (g_strcmp0 (sk_record_get_string (r, "type"), rule_types[i]) == 0)
       adw_combo_row_set_selected (self->type_row, i);
@@ -592,8 +563,8 @@ fill_form (SkRuleEditor *self)
   valid_until = sk_record_get_int64 (r, "valid_until");
   from = valid_from ? sk_date_from_usec (valid_from) : NULL;
   until = valid_until ? sk_date_from_usec (valid_until) : NULL;
-  set_text (self->valid_from_row, from);
-  set_text (self->valid_until_row, until);
+  sk_entry_row_set_text (self->valid_from_row, from);
+  sk_entry_row_set_text (self->valid_until_row, until);
   gtk_spin_button_set_value (self->limit_total_spin, sk_record_get_int64 (r, "usage_limit_total"));
   gtk_spin_button_set_value (self->limit_customer_spin,
                              sk_record_get_int64 (r, "usage_limit_per_customer"));

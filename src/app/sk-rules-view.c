@@ -343,6 +343,8 @@ sk_rules_view_init (SkRulesView *self)
     { N_ ("Status"), cell_status, FALSE, FALSE },
     { N_ ("Uses"), cell_uses, TRUE, FALSE },
   };
+  static const char *const changes[]
+      = { "rules-changed", "purchase-added", "database-changed", NULL };
 
   gtk_widget_init_template (GTK_WIDGET (self));
   sk_status_page_defer_icon (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->stack, "empty")));
@@ -351,15 +353,5 @@ sk_rules_view_init (SkRulesView *self)
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   sk_column_view_append_text_columns (self->column_view, columns, G_N_ELEMENTS (columns));
   g_signal_connect (self->column_view, "activate", G_CALLBACK (activate_cb), self);
-  if (sk_app () != NULL)
-    {
-      SkRepository *repository = sk_application_get_repository (sk_app ());
-
-      g_signal_connect_object (repository, "rules-changed", G_CALLBACK (rules_changed_cb), self,
-                               G_CONNECT_SWAPPED);
-      g_signal_connect_object (repository, "purchase-added", G_CALLBACK (rules_changed_cb), self,
-                               G_CONNECT_SWAPPED);
-      g_signal_connect_object (repository, "database-changed", G_CALLBACK (rules_changed_cb), self,
-                               G_CONNECT_SWAPPED);
-    }
+  sk_widget_follow_repository (GTK_WIDGET (self), changes, G_CALLBACK (rules_changed_cb));
 }

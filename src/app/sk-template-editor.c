@@ -63,13 +63,6 @@ body_text (SkTemplateEditor *self)
   return gtk_text_buffer_get_text (self->body_buffer, &start, &end, FALSE);
 }
 
-static void
-show_error (SkTemplateEditor *self, const char *message)
-{
-  gtk_label_set_text (self->error_label, message ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
-}
-
 /* The template as typed. */
 static SkNotificationTemplate *
 typed_template (SkTemplateEditor *self)
@@ -100,7 +93,7 @@ update_preview (SkTemplateEditor *self)
   if (self->selecting)
     return;
   sk_notification_template_validate (t, &error);
-  show_error (self, error ? error->message : NULL);
+  sk_error_label_set (self->error_label, error ? error->message : NULL);
 }
 
 static void
@@ -127,7 +120,7 @@ template_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   /* None stored yet for this language: one is written from scratch. */
   if (t == NULL && !g_error_matches (error, SK_ERROR, SK_ERROR_NOT_FOUND))
     {
-      show_error (self, error->message);
+      sk_error_label_set (self->error_label, error->message);
       return;
     }
   self->version = t ? t->version : 0;
@@ -136,7 +129,7 @@ template_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   gtk_text_buffer_set_text (self->body_buffer, t ? t->body : "", -1);
   self->selecting = FALSE;
   update_preview (self);
-  show_error (self, NULL);
+  sk_error_label_set (self->error_label, NULL);
 }
 
 static void
@@ -216,9 +209,7 @@ const char *
 sk_template_editor_get_error (SkTemplateEditor *self)
 {
   g_return_val_if_fail (SK_IS_TEMPLATE_EDITOR (self), NULL);
-  return gtk_widget_get_visible (GTK_WIDGET (self->error_label))
-             ? gtk_label_get_text (self->error_label)
-             : NULL;
+  return sk_error_label_get (self->error_label);
 }
 
 static void
@@ -239,7 +230,7 @@ template_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   set_inputs_sensitive (self, TRUE);
   if (saved == NULL)
     {
-      show_error (self, error->message);
+      sk_error_label_set (self->error_label, error->message);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
@@ -247,7 +238,7 @@ template_saved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (g_str_equal (saved->event, current_event (self))
       && g_str_equal (saved->language, current_language (self)))
     self->version = saved->version;
-  show_error (self, NULL);
+  sk_error_label_set (self->error_label, NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->saved_label), TRUE);
   g_task_return_boolean (task, TRUE);
 }
@@ -262,14 +253,12 @@ sk_template_editor_save_async (SkTemplateEditor   *self,
   g_autoptr (SkNotificationTemplate) t = NULL;
 
   g_return_if_fail (SK_IS_TEMPLATE_EDITOR (self));
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, sk_template_editor_save_async);
-  if (self->saving || self->load_cancellable != NULL || sk_app_repository () == NULL)
-    {
-      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               _ ("The template is being read or saved"));
-      return;
-    }
+  task = sk_save_task_new (
+      self, sk_template_editor_save_async,
+      self->saving || self->load_cancellable != NULL || sk_app_repository () == NULL,
+      _ ("The template is being read or saved"), cancellable, callback, user_data);
+  if (task == NULL)
+    return;
   t = typed_template (self);
   self->saving = TRUE;
   set_inputs_sensitive (self, TRUE);

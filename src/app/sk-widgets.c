@@ -27,6 +27,15 @@ sk_app_repository (void)
 }
 
 void
+sk_widget_follow_repository (GtkWidget *widget, const char *const *signals, GCallback callback)
+{
+  SkRepository *repository = sk_app_repository ();
+
+  for (guint i = 0; repository != NULL && signals[i] != NULL; i++)
+    g_signal_connect_object (repository, signals[i], callback, widget, G_CONNECT_SWAPPED);
+}
+
+void
 sk_cancellable_clear (GCancellable **cancellable)
 {
   g_cancellable_cancel (*cancellable);
@@ -67,6 +76,57 @@ void
 sk_widget_toast_error (GtkWidget *widget, const GError *error)
 {
   sk_widget_toast (widget, error->message);
+}
+
+void
+sk_entry_row_set_text (AdwEntryRow *row, const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
+}
+
+char **
+sk_split_list (const char *text)
+{
+  g_auto (GStrv) parts = g_strsplit (text, ",", -1);
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    if (*g_strstrip (parts[i]) != '\0')
+      g_strv_builder_add (builder, parts[i]);
+  return g_strv_builder_end (builder);
+}
+
+void
+sk_error_label_set (GtkLabel *label, const char *message)
+{
+  gtk_label_set_text (label, message ? message : "");
+  gtk_widget_set_visible (GTK_WIDGET (label), message != NULL);
+}
+
+const char *
+sk_error_label_get (GtkLabel *label)
+{
+  return gtk_widget_get_visible (GTK_WIDGET (label)) ? gtk_label_get_text (label) : NULL;
+}
+
+GTask *
+sk_save_task_new (gpointer            editor,
+                  gpointer            source_tag,
+                  gboolean            busy,
+                  const char         *busy_message,
+                  GCancellable       *cancellable,
+                  GAsyncReadyCallback callback,
+                  gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (editor, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  if (busy)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING, "%s", busy_message);
+      return NULL;
+    }
+  return g_steal_pointer (&task);
 }
 
 static void
@@ -260,41 +320,48 @@ sk_usec_from_date_kept (const char *text, gint64 stored, gboolean end, gint64 *u
 }
 
 const char *
+sk_display_name (const SkDisplayName *names, guint n_names, const char *code)
+{
+  for (guint i = 0; i < n_names; i++)
+    if (g_strcmp0 (code, names[i].code) == 0)
+      return _ (names[i].name);
+  return code;
+}
+
+const char *
 sk_channel_display_name (const char *channel)
 {
-  if (g_strcmp0 (channel, "email") == 0)
-    return _ ("Email");
-  if (g_strcmp0 (channel, "sms") == 0)
-    return _ ("SMS");
-  if (g_strcmp0 (channel, "push") == 0)
-    return _ ("Push");
-  return channel;
+  static const SkDisplayName names[] = {
+    { "email", N_ ("Email") },
+    { "sms", N_ ("SMS") },
+    { "push", N_ ("Push") },
+  };
+
+  return sk_display_name (names, G_N_ELEMENTS (names), channel);
 }
 
 const char *
 sk_notification_event_display_name (const char *event)
 {
-  if (g_strcmp0 (event, "bonus_earned") == 0)
-    return _ ("Bonuses earned");
-  if (g_strcmp0 (event, "birthday") == 0)
-    return _ ("Birthday");
-  if (g_strcmp0 (event, "campaign") == 0)
-    return _ ("Campaign announcement");
-  return event;
+  static const SkDisplayName names[] = {
+    { "bonus_earned", N_ ("Bonuses earned") },
+    { "birthday", N_ ("Birthday") },
+    { "campaign", N_ ("Campaign announcement") },
+  };
+
+  return sk_display_name (names, G_N_ELEMENTS (names), event);
 }
 
 const char *
 sk_segment_display_name (const char *segment)
 {
-  if (g_strcmp0 (segment, "vip") == 0)
-    return _ ("VIP");
-  if (g_strcmp0 (segment, "regular") == 0)
-    return _ ("Regular");
-  if (g_strcmp0 (segment, "occasional") == 0)
-    return _ ("Occasional");
-  if (g_strcmp0 (segment, "one_time") == 0)
-    return _ ("One-time");
-  if (g_strcmp0 (segment, "new") == 0)
-    return _ ("New");
-  return segment ? segment : "";
+  static const SkDisplayName names[] = {
+    { "vip", N_ ("VIP") },
+    { "regular", N_ ("Regular") },
+    { "occasional", N_ ("Occasional") },
+    { "one_time", N_ ("One-time") },
+    { "new", N_ ("New") },
+  };
+
+  return sk_display_name (names, G_N_ELEMENTS (names), segment ? segment : "");
 }

@@ -15,6 +15,12 @@ void           sk_app_set_default (SkApplication *app);
 /* Its repository: how the views read and write (NULL without an app). */
 SkRepository *sk_app_repository (void);
 
+/* Calls @callback (@widget) each time the repository emits one of
+ * @signals (NULL-terminated), for as long as @widget lives; without an
+ * app, never. */
+void
+sk_widget_follow_repository (GtkWidget *widget, const char *const *signals, GCallback callback);
+
 /* Cancels the read that *@cancellable guards and drops it (a newer read
  * replaces it, or the widget goes). */
 void sk_cancellable_clear (GCancellable **cancellable);
@@ -23,6 +29,28 @@ void sk_cancellable_renew (GCancellable **cancellable);
 
 void sk_widget_toast (GtkWidget *widget, const char *message);
 void sk_widget_toast_error (GtkWidget *widget, const GError *error);
+
+/* Sets @row's text; NULL empties it. */
+void sk_entry_row_set_text (AdwEntryRow *row, const char *text);
+/* A list as people type it, "a, b": split at the commas, each part
+ * trimmed, the empty ones dropped. */
+char **sk_split_list (const char *text);
+
+/* Shows @message in a form's error label, or hides the label (NULL). */
+void sk_error_label_set (GtkLabel *label, const char *message);
+/* What a form's error label says, or NULL when it is hidden. */
+const char *sk_error_label_get (GtkLabel *label);
+
+/* An editor's save begins: its task, with @source_tag; or, when @busy (a
+ * save or a read under way), NULL, the task answered with
+ * G_IO_ERROR_PENDING and @busy_message. */
+GTask *sk_save_task_new (gpointer            editor,
+                         gpointer            source_tag,
+                         gboolean            busy,
+                         const char         *busy_message,
+                         GCancellable       *cancellable,
+                         GAsyncReadyCallback callback,
+                         gpointer            user_data);
 
 /* A text column whose cells show @func (item) in a label. */
 typedef char *(*SkCellTextFunc) (gpointer item);
@@ -62,6 +90,15 @@ gboolean sk_usec_from_date_kept (const char *text, gint64 stored, gboolean end, 
 /* For display, in the user's locale: the date of a UTC-midnight date ("" for
  * 0); sk_datetime_from_usec (sk-record.h) gives a date and local time. */
 char *sk_date_display_from_usec (gint64 usec);
+/* A code and the name people read for it, marked with N_ (). */
+typedef struct
+{
+  const char *code;
+  const char *name;
+} SkDisplayName;
+
+/* The translated name of @code in @names; @code itself when it has none. */
+const char *sk_display_name (const SkDisplayName *names, guint n_names, const char *code);
 /* Translated name of a segment ("vip" -> "VIP"). */
 const char *sk_segment_display_name (const char *segment);
 /* "email", "sms", "push" and the notifications' events, as people read them. */

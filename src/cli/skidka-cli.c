@@ -26,18 +26,26 @@
 #define EXIT_USAGE  2
 #define DEFAULT_DB  "skidka.db"
 
-typedef struct
-{
-  char *db_path;
-} Cli;
+typedef struct _Cli Cli;
 
 typedef struct
 {
   const char *name;
-  const char *parameters;
-  const char *summary;
+  const char *parameters; /* after the name, in the list of commands */
+  const char *summary;    /* in the list of commands */
+  const char *arguments;  /* after the options, in its --help; NULL: it takes none */
+  const char *help;       /* its --help */
   int (*run) (Cli *cli, int argc, char **argv);
+  const char *action;     /* the one argument it takes ("segments update"), or NULL */
+  gboolean    reads_json; /* it reads a JSON object on the standard input */
 } Command;
+
+struct _Cli
+{
+  char          *db_path;
+  const Command *command;
+  JsonNode      *input; /* what it read on the standard input */
+};
 
 /* Reporting */
 
@@ -161,31 +169,6 @@ read_json_input (gboolean want_object, GError **error)
 
 /* Options */
 
-/* Parses a subcommand's options; returns -1 to go on, else the exit code. */
-static int
-parse_options (Cli          *cli,
-               const char   *command,
-               const char   *parameters,
-               const char   *summary,
-               GOptionEntry *entries,
-               int          *argc,
-               char       ***argv)
-{
-  g_autoptr (GOptionContext) context = g_option_context_new (parameters);
-  g_autoptr (GError) error = NULL;
-  const GOptionEntry db_entries[] = { { "db", 0, 0, G_OPTION_ARG_FILENAME, &cli->db_path,
-                                        "The database file (default ./" DEFAULT_DB ")", "FILE" },
-                                      G_OPTION_ENTRY_NULL };
-
-  g_option_context_set_summary (context, summary);
-  g_option_context_add_main_entries (context, db_entries, NULL);
-  if (entries != NULL)
-    g_option_context_add_main_entries (context, entries, NULL);
-  if (!g_option_context_parse (context, argc, argv, &error))
-    return usage_error ("%s", error->message);
-  return -1;
-}
-
 static int
 check_no_arguments (int argc, char **argv)
 {
@@ -206,18 +189,35 @@ check_action (int argc, char **argv, const char *command, const char *action)
   return check_no_arguments (argc - 1, argv + 1);
 }
 
-/* parse_options () for a subcommand that takes no arguments. */
+/* Parses the command's options (@entries, and --db) and checks its
+ * arguments, then reads its input: all a command does before its own work.
+ * Returns -1 to go on, else the exit code. */
 static int
-parse_options_no_arguments (Cli          *cli,
-                            const char   *command,
-                            const char   *summary,
-                            GOptionEntry *entries,
-                            int          *argc,
-                            char       ***argv)
+begin_command (Cli *cli, GOptionEntry *entries, int *argc, char ***argv)
 {
-  int status = parse_options (cli, command, NULL, summary, entries, argc, argv);
+  const Command *command = cli->command;
+  g_autoptr (GOptionContext) context = g_option_context_new (command->arguments);
+  g_autoptr (GError) error = NULL;
+  int                status;
+  const GOptionEntry db_entries[] = { { "db", 0, 0, G_OPTION_ARG_FILENAME, &cli->db_path,
+                                        "The database file (default ./" DEFAULT_DB ")", "FILE" },
+                                      G_OPTION_ENTRY_NULL };
 
-  return status >= 0 ? status : check_no_arguments (*argc, *argv);
+  g_option_context_set_summary (context, command->help);
+  g_option_context_add_main_entries (context, db_entries, NULL);
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    return usage_error ("%s", error->message);
+  if (command->action != NULL
+      && (status = check_action (*argc, *argv, command->name, command->action)) >= 0)
+    return status;
+  if (command->arguments == NULL && (status = check_no_arguments (*argc, *argv)) >= 0)
+    return status;
+  /* The input is checked before the database is touched. */
+  if (command->reads_json && (cli->input = read_json_input (TRUE, &error)) == NULL)
+    return failure (error);
+  return -1;
 }
 
 /* Opens the database; @may_create: a missing file is made (init, demo,
@@ -245,10 +245,7 @@ run_init (Cli *cli, int argc, char **argv)
   g_autoptr (GError) error = NULL;
   int status;
 
-  if ((status = parse_options_no_arguments (
-           cli, "init", "Create the database file, or upgrade it to this version.", NULL, &argc,
-           &argv))
-      >= 0)
+  if ((status = begin_command (cli, NULL, &argc, &argv)) >= 0)
     return status;
 
   db = open_database (cli, TRUE, &error);
@@ -348,14 +345,7 @@ run_demo (Cli *cli, int argc, char **argv)
   double           seconds;
   int              status;
 
-  if ((status = parse_options_no_arguments (
-           cli, "demo",
-           "Fill an empty database with a demo chain of children's goods stores:\n"
-           "stores, products, rules, campaigns, customers and months of purchases.\n"
-           "Up to 20 000 purchases go through the real purchase pipeline; more are\n"
-           "written in bulk with the same engine. Ctrl+C stops cleanly.",
-           entries, &argc, &argv))
-      >= 0)
+  if ((status = begin_command (cli, entries, &argc, &argv)) >= 0)
     return status;
   if (customers < 0 || customers > 100000000)
     return usage_error ("--customers must be between 0 and 100 000 000");
@@ -591,7 +581,6 @@ static int
 run_engine (Cli *cli, int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) root = NULL;
   g_autoptr (GPtrArray) rules = NULL;
   g_autoptr (GPtrArray) campaigns = NULL;
   g_autoptr (SkCart) cart = NULL;
@@ -602,20 +591,9 @@ run_engine (Cli *cli, int argc, char **argv)
   gint64      now;
   int         status;
 
-  if ((status = parse_options_no_arguments (
-           cli, "engine",
-           "Price a cart with the discount engine alone, no database. Reads\n"
-           "{\"rules\": [...], \"campaigns\": [...], \"cart\": {\"store_id\", \"items\"},\n"
-           " \"customer\": {\"id\", \"segment\", \"rule_uses\"} or null, \"now\": RFC 3339}\n"
-           "on the standard input and prints the calculation.",
-           NULL, &argc, &argv))
-      >= 0)
+  if ((status = begin_command (cli, NULL, &argc, &argv)) >= 0)
     return status;
-
-  root = read_json_input (TRUE, &error);
-  if (root == NULL)
-    return failure (error);
-  input = json_node_get_object (root);
+  input = json_node_get_object (cli->input);
 
   rules = read_records (input, "rules", SK_TYPE_DISCOUNT_RULE, check_rule, &error);
   if (rules == NULL)
@@ -653,27 +631,14 @@ static int
 run_purchase (Cli *cli, int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) root = NULL;
   g_autoptr (SkPurchaseRequest) request = NULL;
   g_autoptr (SkDatabase) db = NULL;
   g_autoptr (SkPurchaseResult) result = NULL;
   int status;
 
-  if ((status = parse_options_no_arguments (
-           cli, "purchase",
-           "Process a sale (POST /api/pos/process-purchase): reads\n"
-           "{\"id\": UUID, \"store_id\", \"customer_id\" or null, \"items\": [...],\n"
-           " \"bonus_to_spend\", \"created_at\"} on the standard input and prints the result.\n"
-           "The same id again prints the first result and changes nothing.",
-           NULL, &argc, &argv))
-      >= 0)
+  if ((status = begin_command (cli, NULL, &argc, &argv)) >= 0)
     return status;
-
-  /* The input is checked before the file is touched. */
-  root = read_json_input (TRUE, &error);
-  if (root == NULL)
-    return failure (error);
-  request = sk_purchase_request_from_json (json_node_get_object (root), &error);
+  request = sk_purchase_request_from_json (json_node_get_object (cli->input), &error);
   if (request == NULL)
     return failure (error);
 
@@ -696,12 +661,7 @@ run_segments (Cli *cli, int argc, char **argv)
   gint64 changed;
   int    status;
 
-  if ((status = parse_options (cli, "segments", "update",
-                               "Recompute every customer's segment from their visits and spending.",
-                               NULL, &argc, &argv))
-      >= 0)
-    return status;
-  if ((status = check_action (argc, argv, "segments", "update")) >= 0)
+  if ((status = begin_command (cli, NULL, &argc, &argv)) >= 0)
     return status;
 
   db = open_database (cli, FALSE, &error);
@@ -728,12 +688,7 @@ run_export (Cli *cli, int argc, char **argv)
   g_autoptr (JsonNode) root = NULL;
   int status;
 
-  if ((status = parse_options_no_arguments (
-           cli, "export",
-           "Print the whole database as one JSON document (for small chains, backups\n"
-           "and moving data); “import” reads it back.",
-           entries, &argc, &argv))
-      >= 0)
+  if ((status = begin_command (cli, entries, &argc, &argv)) >= 0)
     return status;
 
   db = open_database (cli, FALSE, &error);
@@ -763,25 +718,15 @@ run_import (Cli *cli, int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SkDatabase) db = NULL;
-  g_autoptr (JsonNode) root = NULL;
   JsonObject *object;
   gboolean    existed;
   int         status;
 
-  if ((status = parse_options_no_arguments (
-           cli, "import",
-           "Read a JSON document made by “export” from the standard input into an\n"
-           "empty database (made if missing). All or nothing.",
-           NULL, &argc, &argv))
-      >= 0)
+  if ((status = begin_command (cli, NULL, &argc, &argv)) >= 0)
     return status;
-
-  root = read_json_input (TRUE, &error);
-  if (root == NULL)
-    return failure (error);
   existed = sk_database_is_uri (cli->db_path) || g_file_test (cli->db_path, G_FILE_TEST_EXISTS);
   db = open_database (cli, TRUE, &error);
-  if (db != NULL && !sk_database_import (db, root, &error))
+  if (db != NULL && !sk_database_import (db, cli->input, &error))
     g_clear_object (&db);
   if (db == NULL)
     {
@@ -798,7 +743,7 @@ run_import (Cli *cli, int argc, char **argv)
         }
       return failure (error);
     }
-  object = json_node_get_object (root);
+  object = json_node_get_object (cli->input);
   g_print ("Imported %" G_GINT64_FORMAT " stores, %" G_GINT64_FORMAT " rules, %" G_GINT64_FORMAT
            " customers, %" G_GINT64_FORMAT " purchases and %" G_GINT64_FORMAT
            " bonus transactions\n",
@@ -830,10 +775,7 @@ run_summary (Cli *cli, int argc, char **argv)
   SkSummary summary;
   int       status;
 
-  if ((status = parse_options_no_arguments (
-           cli, "summary", "Revenue, discounts, bonuses, customers and purchases over a period.",
-           entries, &argc, &argv))
-      >= 0)
+  if ((status = begin_command (cli, entries, &argc, &argv)) >= 0)
     return status;
   if (from_text != NULL && !sk_time_from_rfc3339 (from_text, &from))
     return usage_error ("--from: “%s” is not an RFC 3339 date and time, like 2024-05-01T00:00:00Z",
@@ -866,24 +808,13 @@ run_customer (Cli *cli, int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SkDatabase) db = NULL;
-  g_autoptr (JsonNode) input = NULL;
   g_autoptr (SkCustomer) customer = NULL;
   g_autoptr (SkCustomer) stored = NULL;
   int status;
 
-  if ((status = parse_options (cli, "customer", "add < customer.json",
-                               "Register a customer in the local database (queued for sync with\n"
-                               "the server) and print it as JSON.",
-                               NULL, &argc, &argv))
-      >= 0)
+  if ((status = begin_command (cli, NULL, &argc, &argv)) >= 0)
     return status;
-  if ((status = check_action (argc, argv, "customer", "add")) >= 0)
-    return status;
-
-  input = read_json_input (TRUE, &error);
-  if (input == NULL)
-    return failure (error);
-  customer = sk_record_from_json (SK_TYPE_CUSTOMER, input, &error);
+  customer = sk_record_from_json (SK_TYPE_CUSTOMER, cli->input, &error);
   if (customer == NULL)
     return failure (error);
   db = open_database (cli, FALSE, &error);
@@ -974,13 +905,7 @@ run_sync (Cli *cli, int argc, char **argv)
   g_autofree char *token = NULL;
   int              status;
 
-  if ((status = parse_options (
-           cli, "sync", "[login]",
-           "Push the local outbox to the server and pull its changes until there are no\n"
-           "more, then print a JSON summary. “sync login” signs in and writes the token\n"
-           "file (readable by its owner only).",
-           entries, &argc, &argv))
-      >= 0)
+  if ((status = begin_command (cli, entries, &argc, &argv)) >= 0)
     return status;
   if (argc > 2 || (argc == 2 && !g_str_equal (argv[1], "login")))
     return usage_error ("Unexpected argument “%s”", argv[1]);
@@ -1217,18 +1142,7 @@ run_products (Cli *cli, int argc, char **argv)
   g_autoptr (GError) error = NULL;
   int status;
 
-  if ((status = parse_options (
-           cli, "products", "import FILE.csv | list",
-           "The chain's products. “import” reads a price list in CSV (UTF-8; a header row\n"
-           "naming sku, name, price and optionally category and barcode, in any order;\n"
-           "delimiter , or ;; prices in rubles like 1299.50 or 1 299,50) and writes it\n"
-           "all or nothing, an upsert by SKU, printing how many products were created,\n"
-           "updated and unchanged; a bad row is reported with its line and column, and\n"
-           "nothing changes. FILE - reads the standard input. “list” prints the products\n"
-           "as JSON. Both work on the database file (--db) or at HQ (--server, an admin's\n"
-           "token to import).",
-           entries, &argc, &argv))
-      >= 0)
+  if ((status = begin_command (cli, entries, &argc, &argv)) >= 0)
     return status;
   if (argc < 2)
     return usage_error ("products needs an action (“import FILE.csv” or “list”)");
@@ -1254,23 +1168,64 @@ run_products (Cli *cli, int argc, char **argv)
 /* main */
 
 static const Command commands[] = {
-  { "init", NULL, "Create or upgrade the database file", run_init },
+  { "init", NULL, "Create or upgrade the database file", NULL,
+    "Create the database file, or upgrade it to this version.", run_init },
   { "demo", "[--customers N] [--purchases M] [--days D] [--seed S]",
-    "Fill an empty database with a demo chain", run_demo },
-  { "engine", "< input.json", "Price a cart with the engine alone (no database)", run_engine },
-  { "purchase", "< request.json", "Process a sale through the purchase pipeline", run_purchase },
-  { "segments", "update", "Recompute every customer's segment", run_segments },
-  { "export", "[--pretty] > export.json", "Print the database as JSON", run_export },
-  { "import", "< export.json", "Load a JSON export into an empty database", run_import },
-  { "summary", "[--from RFC3339] [--to RFC3339] [--store ID]", "Sales figures for a period",
-    run_summary },
-  { "customer", "add < customer.json", "Register a customer (queued for sync)", run_customer },
+    "Fill an empty database with a demo chain", NULL,
+    "Fill an empty database with a demo chain of children's goods stores:\n"
+    "stores, products, rules, campaigns, customers and months of purchases.\n"
+    "Up to 20 000 purchases go through the real purchase pipeline; more are\n"
+    "written in bulk with the same engine. Ctrl+C stops cleanly.",
+    run_demo },
+  { "engine", "< input.json", "Price a cart with the engine alone (no database)", NULL,
+    "Price a cart with the discount engine alone, no database. Reads\n"
+    "{\"rules\": [...], \"campaigns\": [...], \"cart\": {\"store_id\", \"items\"},\n"
+    " \"customer\": {\"id\", \"segment\", \"rule_uses\"} or null, \"now\": RFC 3339}\n"
+    "on the standard input and prints the calculation.",
+    run_engine, .reads_json = TRUE },
+  { "purchase", "< request.json", "Process a sale through the purchase pipeline", NULL,
+    "Process a sale (POST /api/pos/process-purchase): reads\n"
+    "{\"id\": UUID, \"store_id\", \"customer_id\" or null, \"items\": [...],\n"
+    " \"bonus_to_spend\", \"created_at\"} on the standard input and prints the result.\n"
+    "The same id again prints the first result and changes nothing.",
+    run_purchase, .reads_json = TRUE },
+  { "segments", "update", "Recompute every customer's segment", "update",
+    "Recompute every customer's segment from their visits and spending.", run_segments,
+    .action = "update" },
+  { "export", "[--pretty] > export.json", "Print the database as JSON", NULL,
+    "Print the whole database as one JSON document (for small chains, backups\n"
+    "and moving data); “import” reads it back.",
+    run_export },
+  { "import", "< export.json", "Load a JSON export into an empty database", NULL,
+    "Read a JSON document made by “export” from the standard input into an\n"
+    "empty database (made if missing). All or nothing.",
+    run_import, .reads_json = TRUE },
+  { "summary", "[--from RFC3339] [--to RFC3339] [--store ID]", "Sales figures for a period", NULL,
+    "Revenue, discounts, bonuses, customers and purchases over a period.", run_summary },
+  { "customer", "add < customer.json", "Register a customer (queued for sync)",
+    "add < customer.json",
+    "Register a customer in the local database (queued for sync with\n"
+    "the server) and print it as JSON.",
+    run_customer, .action = "add", .reads_json = TRUE },
   { "sync", "--server URL --token-file FILE", "Push the outbox and pull the server's changes",
+    "[login]",
+    "Push the local outbox to the server and pull its changes until there are no\n"
+    "more, then print a JSON summary. “sync login” signs in and writes the token\n"
+    "file (readable by its owner only).",
     run_sync },
   { "sync login", "--server URL --username U --password-file F --token-file FILE",
-    "Sign in to the server and write the token file", run_sync },
+    "Sign in to the server and write the token file", NULL, NULL, run_sync },
   { "products", "import FILE.csv | list [--search TEXT] [--server URL --token-file FILE]",
-    "Import a price list (CSV, all or nothing) or list the products", run_products },
+    "Import a price list (CSV, all or nothing) or list the products", "import FILE.csv | list",
+    "The chain's products. “import” reads a price list in CSV (UTF-8; a header row\n"
+    "naming sku, name, price and optionally category and barcode, in any order;\n"
+    "delimiter , or ;; prices in rubles like 1299.50 or 1 299,50) and writes it\n"
+    "all or nothing, an upsert by SKU, printing how many products were created,\n"
+    "updated and unchanged; a bad row is reported with its line and column, and\n"
+    "nothing changes. FILE - reads the standard input. “list” prints the products\n"
+    "as JSON. Both work on the database file (--db) or at HQ (--server, an admin's\n"
+    "token to import).",
+    run_products },
 };
 
 static void
@@ -1376,6 +1331,7 @@ main (int argc, char **argv)
     sub_argv[sub_argc++] = argv[k];
   if (cli.db_path == NULL)
     cli.db_path = g_strdup (DEFAULT_DB);
+  cli.command = command;
 
   {
     char **args = sub_argv;
@@ -1387,5 +1343,6 @@ main (int argc, char **argv)
       g_free (given_db);
   }
   g_free (cli.db_path);
+  g_clear_pointer (&cli.input, json_node_unref);
   return status;
 }
