@@ -235,10 +235,7 @@ request_digest (const SkPurchaseRequest *request)
   json_builder_add_string_value (b, "purchase-request-1");
   json_builder_add_string_value (b, request->id);
   json_builder_add_string_value (b, request->cart->store_id);
-  if (request->customer_id != NULL)
-    json_builder_add_string_value (b, request->customer_id);
-  else
-    json_builder_add_null_value (b);
+  sk_json_add_string_or_null (b, request->customer_id);
   json_builder_add_int_value (b, request->bonus_to_spend);
   json_builder_add_int_value (b, request->created_at);
   json_builder_begin_array (b);
@@ -249,10 +246,7 @@ request_digest (const SkPurchaseRequest *request)
 
       json_builder_begin_array (b);
       for (guint t = 0; t < G_N_ELEMENTS (texts); t++)
-        if (texts[t] != NULL)
-          json_builder_add_string_value (b, texts[t]);
-        else
-          json_builder_add_null_value (b);
+        sk_json_add_string_or_null (b, texts[t]);
       json_builder_add_int_value (b, line->unit_price);
       json_builder_add_int_value (b, line->quantity);
       json_builder_end_array (b);

@@ -117,10 +117,7 @@ sk_sync_summary_to_json (const SkSyncSummary *summary)
   json_builder_set_member_name (b, "pulled");
   json_builder_add_int_value (b, summary->pulled);
   json_builder_set_member_name (b, "cursor");
-  if (summary->cursor != NULL)
-    json_builder_add_string_value (b, summary->cursor);
-  else
-    json_builder_add_null_value (b);
+  sk_json_add_string_or_null (b, summary->cursor);
   json_builder_set_member_name (b, "pending");
   json_builder_add_int_value (b, summary->pending);
   json_builder_end_object (b);

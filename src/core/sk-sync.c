@@ -143,10 +143,7 @@ static void
 add_string (JsonBuilder *b, const char *name, const char *value)
 {
   json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
+  sk_json_add_string_or_null (b, value);
 }
 
 JsonNode *

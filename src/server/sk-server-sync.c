@@ -205,10 +205,7 @@ reply_json_page (SkRequest *r, GPtrArray *items, const char *next_cursor)
     json_builder_add_value (b, json_node_ref (g_ptr_array_index (items, i)));
   json_builder_end_array (b);
   json_builder_set_member_name (b, "next_cursor");
-  if (next_cursor != NULL)
-    json_builder_add_string_value (b, next_cursor);
-  else
-    json_builder_add_null_value (b);
+  sk_json_add_string_or_null (b, next_cursor);
   json_builder_end_object (b);
   sk_request_reply (r, 200, json_builder_get_root (b));
 }
