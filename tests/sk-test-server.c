@@ -4,7 +4,9 @@
 
 #include <string.h>
 
+#include "sk-test-postgres.h"
 #include "sk-test-server.h"
+#include "sk-test-util.h"
 
 struct _SkTestLoop
 {
@@ -154,6 +156,43 @@ sk_test_server_stop (SkTestServer *self)
   sk_server_config_free (self->config);
   g_free (self);
 }
+
+/* HQ */
+
+void
+sk_test_hq_open (SkTestHq *hq, const char *tmp_template)
+{
+  hq->db = sk_test_open_hq (tmp_template, &hq->dir, &hq->path);
+}
+
+void
+sk_test_hq_serve (SkTestHq *hq, SkServerConfig *config)
+{
+  g_assert_null (hq->server);
+  hq->server = sk_test_server_start (config);
+  hq->port = sk_test_server_get_port (hq->server);
+  g_free (hq->url);
+  hq->url = sk_test_server_get_url (hq->server);
+}
+
+void
+sk_test_hq_stop (SkTestHq *hq)
+{
+  g_clear_pointer (&hq->server, sk_test_server_stop);
+}
+
+void
+sk_test_hq_close (SkTestHq *hq)
+{
+  sk_test_hq_stop (hq);
+  g_clear_object (&hq->db);
+  sk_test_remove_dir (hq->dir);
+  g_clear_pointer (&hq->dir, g_free);
+  g_clear_pointer (&hq->path, g_free);
+  g_clear_pointer (&hq->url, g_free);
+}
+
+/* Requests */
 
 void
 sk_test_reply_free (SkTestReply *reply)

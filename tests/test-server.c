@@ -26,15 +26,11 @@
 /* One server for the whole program, in its own thread and main context. */
 static struct
 {
-  char         *dir;
-  char         *path;
-  SkDatabase   *db; /* the test's own connection, for checks */
-  SkTestServer *server;
-  guint         port;
-  SoupSession  *session;
-  char         *store1;
-  char         *store2;
-  char         *token[5]; /* admin, marketing, manager1, cashier1, manager2 */
+  SkTestHq     hq;
+  SoupSession *session;
+  char        *store1;
+  char        *store2;
+  char        *token[5]; /* admin, marketing, manager1, cashier1, manager2 */
 } env;
 
 enum
@@ -68,7 +64,7 @@ call_full (SoupSession *session,
            gsize        body_length,
            const char  *if_match)
 {
-  return sk_test_request (session, env.port, method, path, token, "application/json", body,
+  return sk_test_request (session, env.hq.port, method, path, token, "application/json", body,
                           body_length, if_match);
 }
 
@@ -107,7 +103,7 @@ call_fails (const char *method,
 static gint64
 count (const char *sql)
 {
-  return sk_db_query_int (env.db, NULL, -1, sql, NULL);
+  return sk_db_query_int (env.hq.db, NULL, -1, sql, NULL);
 }
 
 static guint card_serial = 100000;
@@ -182,7 +178,7 @@ static void
 assert_balance (const char *customer_id, gint64 expected)
 {
   g_assert_cmpint (balance_of (customer_id), ==, expected);
-  g_assert_cmpint (sk_database_ledger_sum (env.db, customer_id, NULL), ==, expected);
+  g_assert_cmpint (sk_database_ledger_sum (env.hq.db, customer_id, NULL), ==, expected);
 }
 
 static char *
@@ -311,11 +307,11 @@ test_auth (void)
   g_assert_cmpstr (str (login, "token_type"), ==, "Bearer");
   /* Only the hash is kept. */
   stored = sk_auth_token_hash (token);
-  g_assert_cmpint (sk_db_query_int (env.db, NULL, 0,
+  g_assert_cmpint (sk_db_query_int (env.hq.db, NULL, 0,
                                     "SELECT count(*) FROM tokens WHERE token_hash = ?", "s",
                                     stored),
                    ==, 1);
-  g_assert_cmpint (sk_db_query_int (env.db, NULL, 0,
+  g_assert_cmpint (sk_db_query_int (env.hq.db, NULL, 0,
                                     "SELECT count(*) FROM tokens WHERE token_hash = ?", "s", token),
                    ==, 0);
   g_assert_cmpint (count ("SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$%'"), ==,
@@ -531,7 +527,7 @@ test_bonuses (void)
   assert_status (reply, 200);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
                    3);
-  ledger = sk_database_ledger_sum (env.db, id, NULL);
+  ledger = sk_database_ledger_sum (env.hq.db, id, NULL);
   g_assert_cmpint (ledger, ==, 6500);
 }
 
@@ -1036,7 +1032,7 @@ test_notifications_pages (void)
   guint            own_seen = 0, pages = 0;
   gint64           own_total;
 
-  g_assert_true (sk_db_begin (env.db, &error));
+  g_assert_true (sk_db_begin (env.hq.db, &error));
   for (guint i = 0; i < 1100 + 3; i++)
     {
       g_autofree char *id = g_uuid_string_random ();
@@ -1044,16 +1040,16 @@ test_notifications_pages (void)
       gboolean own = i < 3;
 
       g_assert_true (sk_db_exec (
-          env.db, &error,
+          env.hq.db, &error,
           "INSERT INTO notifications (id, customer_id, channel, event, recipient, body, created_at)"
           " VALUES (?, ?, 'sms', 'test', '+79010000000', 'Hello', ?)",
           "ssi", id, own ? ours : theirs, now + (own ? 0 : (gint64)i * G_USEC_PER_SEC)));
     }
-  g_assert_true (sk_db_commit (env.db, &error));
+  g_assert_true (sk_db_commit (env.hq.db, &error));
   g_assert_no_error (error);
   /* Store one's customers: its home store, or they bought there (the policy). */
   own_total = sk_db_query_int (
-      env.db, NULL, -1,
+      env.hq.db, NULL, -1,
       "SELECT count(*) FROM notifications n JOIN customers c ON c.id = n.customer_id"
       " WHERE c.home_store_id = ?1 OR EXISTS (SELECT 1 FROM purchases p"
       " WHERE p.customer_id = c.id AND p.store_id = ?1)",
@@ -1076,13 +1072,13 @@ test_notifications_pages (void)
         {
           JsonObject *item = json_array_get_object_element (items, i);
           g_autoptr (SkCustomer) customer = sk_database_get_customer (
-              env.db, json_object_get_string_member (item, "customer_id"), NULL);
+              env.hq.db, json_object_get_string_member (item, "customer_id"), NULL);
           g_autofree char *home = NULL;
           gboolean         bought = FALSE;
 
           g_object_get (customer, "home-store-id", &home, NULL);
           g_assert_true (sk_database_customer_bought_at (
-              env.db, json_object_get_string_member (item, "customer_id"), env.store1, &bought,
+              env.hq.db, json_object_get_string_member (item, "customer_id"), env.store1, &bought,
               NULL));
           g_assert_true (g_strcmp0 (home, env.store1) == 0 || bought);
           g_assert_true (
@@ -1332,9 +1328,9 @@ test_concurrent_usage_limit (void)
         }
     }
   g_assert_cmpuint (discounted, ==, 3);
-  g_assert_cmpint (
-      sk_db_query_int (env.db, NULL, -1, "SELECT uses FROM discount_rules WHERE id = ?", "s", rule),
-      ==, 3);
+  g_assert_cmpint (sk_db_query_int (env.hq.db, NULL, -1,
+                                    "SELECT uses FROM discount_rules WHERE id = ?", "s", rule),
+                   ==, 3);
 }
 
 /* PostgreSQL: a sale priced with a rule's last use while another writer
@@ -1354,12 +1350,12 @@ test_concurrent_usage_limit_race (void)
   PGconn          *other;
   PGresult        *result;
 
-  if (g_str_equal (sk_database_get_backend_name (env.db), "sqlite"))
+  if (g_str_equal (sk_database_get_backend_name (env.hq.db), "sqlite"))
     {
       g_test_skip ("SQLite has one writer at a time");
       return;
     }
-  other = PQconnectdb (env.path);
+  other = PQconnectdb (env.hq.path);
   g_assert_cmpint (PQstatus (other), ==, CONNECTION_OK);
   take = g_strdup_printf ("BEGIN; UPDATE discount_rules SET uses = uses + 1 WHERE id = '%s'", rule);
   result = PQexec (other, take);
@@ -1373,8 +1369,8 @@ test_concurrent_usage_limit_race (void)
        g_get_monotonic_time () < deadline;)
     {
       gint64 waiting = sk_db_query_int (
-          env.db, NULL, 0, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
-          NULL);
+          env.hq.db, NULL, 0,
+          "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'", NULL);
 
       if (waiting > 0)
         break;
@@ -1388,9 +1384,9 @@ test_concurrent_usage_limit_race (void)
 
   g_assert_cmpuint (attempt.status, ==, 201);
   g_assert_cmpint (attempt.discount, ==, 0);
-  g_assert_cmpint (
-      sk_db_query_int (env.db, NULL, -1, "SELECT uses FROM discount_rules WHERE id = ?", "s", rule),
-      ==, 1);
+  g_assert_cmpint (sk_db_query_int (env.hq.db, NULL, -1,
+                                    "SELECT uses FROM discount_rules WHERE id = ?", "s", rule),
+                   ==, 1);
   g_free (attempt.body);
 }
 
@@ -1504,7 +1500,7 @@ typedef struct
 static void
 second_server_start (SecondServer *second, const char *certificate, const char *key)
 {
-  SkServerConfig *config = sk_test_server_config (env.path, 0);
+  SkServerConfig *config = sk_test_server_config (env.hq.path, 0);
 
   config->tls_certificate = g_strdup (certificate);
   config->tls_key = g_strdup (key);
@@ -1538,8 +1534,8 @@ test_tls (void)
   };
   g_autoptr (SoupSession) session = soup_session_new ();
   g_autoptr (GError) error = NULL;
-  g_autofree char *cert = g_build_filename (env.dir, "cert.pem", NULL);
-  g_autofree char *key = g_build_filename (env.dir, "key.pem", NULL);
+  g_autofree char *cert = g_build_filename (env.hq.dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (env.hq.dir, "key.pem", NULL);
   g_autofree char *https = NULL;
   g_autofree char *http = NULL;
 
@@ -1661,7 +1657,7 @@ limit_descriptors (gpointer data)
 static char *
 raw_request (const char *request)
 {
-  return raw_request_at (env.port, request);
+  return raw_request_at (env.hq.port, request);
 }
 
 /* Requests libsoup would refuse without a word (a bad escape, not HTTP, a
@@ -1757,7 +1753,7 @@ test_login_parallel (void)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *id
-      = sk_auth_create_user (env.db, "parallel1", "parallel-pass", "marketing", NULL, &error);
+      = sk_auth_create_user (env.hq.db, "parallel1", "parallel-pass", "marketing", NULL, &error);
   Guesses  guesses = { "{\"username\": \"parallel1\", \"password\": \"guess-guess\"}", 0, 0 };
   GThread *threads[40];
 
@@ -1778,9 +1774,9 @@ test_login_address (void)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *known
-      = sk_auth_create_user (env.db, "regular1", "regular-pass", "marketing", NULL, &error);
+      = sk_auth_create_user (env.hq.db, "regular1", "regular-pass", "marketing", NULL, &error);
   g_autofree char *fresh
-      = sk_auth_create_user (env.db, "newcomer1", "newcomer-pass", "marketing", NULL, &error);
+      = sk_auth_create_user (env.hq.db, "newcomer1", "newcomer-pass", "marketing", NULL, &error);
   gboolean locked = FALSE;
 
   g_assert_no_error (error);
@@ -2079,7 +2075,7 @@ listener_pids (void)
 {
   g_autoptr (GError) error = NULL;
   SkStmt *stmt = sk_db_query (
-      env.db, &error,
+      env.hq.db, &error,
       "SELECT string_agg (CAST (pid AS TEXT), ',' ORDER BY pid) FROM pg_stat_activity"
       " WHERE application_name = 'skidka-server listener' AND datname = current_database ()",
       NULL);
@@ -2087,7 +2083,7 @@ listener_pids (void)
   char    *pids;
 
   g_assert_no_error (error);
-  g_assert_true (sk_db_step (env.db, stmt, &has_row, &error));
+  g_assert_true (sk_db_step (env.hq.db, stmt, &has_row, &error));
   pids = g_strdup (sk_stmt_text (stmt, 0));
   sk_stmt_reset (stmt);
   return pids;
@@ -2198,14 +2194,14 @@ test_revoked_everywhere (void)
   };
   g_autoptr (GError) error = NULL;
   g_autofree char *user
-      = sk_auth_create_user (env.db, "till9", "till9-pass", "cashier", env.store1, &error);
+      = sk_auth_create_user (env.hq.db, "till9", "till9-pass", "cashier", env.store1, &error);
   g_autofree char *put = g_strdup_printf ("/api/users/%s", user);
   g_autofree char *token = NULL;
   g_autofree char *hash = NULL;
   g_autoptr (Reply) logout = NULL;
   g_autoptr (Reply) disable = NULL;
   g_autoptr (Reply) enable = NULL;
-  gboolean postgres = g_str_equal (sk_database_get_backend_name (env.db), "postgresql");
+  gboolean postgres = g_str_equal (sk_database_get_backend_name (env.hq.db), "postgresql");
 
   g_assert_no_error (error);
   second_server_start (&second, NULL, NULL);
@@ -2216,19 +2212,19 @@ test_revoked_everywhere (void)
   g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
   logout = call_full (env.session, "POST", "/api/auth/logout", token, NULL, 0, NULL);
   assert_status (logout, 204);
-  g_assert_cmpuint (me_status_within (env.port, token, 401), ==, 401);
+  g_assert_cmpuint (me_status_within (env.hq.port, token, 401), ==, 401);
   g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
 
   /* Revoked by an operator, behind every server's back. */
   g_clear_pointer (&token, g_free);
   token = login ("till9", "till9-pass");
   g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
-  g_assert_cmpuint (me_status_within (env.port, token, 200), ==, 200);
+  g_assert_cmpuint (me_status_within (env.hq.port, token, 200), ==, 200);
   hash = sk_auth_token_hash (token);
-  g_assert_true (
-      sk_db_exec (env.db, &error, "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
+  g_assert_true (sk_db_exec (env.hq.db, &error,
+                             "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
   g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
-  g_assert_cmpuint (me_status_within (env.port, token, 401), ==, 401);
+  g_assert_cmpuint (me_status_within (env.hq.port, token, 401), ==, 401);
 
   /* The account disabled through the first server. */
   g_clear_pointer (&token, g_free);
@@ -2236,7 +2232,7 @@ test_revoked_everywhere (void)
   g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
   disable = call ("PUT", put, ADMIN, "{\"disabled\": true}");
   assert_status (disable, 204);
-  g_assert_cmpuint (me_status_within (env.port, token, 401), ==, 401);
+  g_assert_cmpuint (me_status_within (env.hq.port, token, 401), ==, 401);
   g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
   enable = call ("PUT", put, ADMIN, "{\"disabled\": false}");
   assert_status (enable, 204);
@@ -2252,14 +2248,14 @@ test_revoked_everywhere (void)
       g_clear_pointer (&token, g_free);
       token = login ("till9", "till9-pass");
       g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
-      g_assert_true (sk_db_exec (env.db, &error,
+      g_assert_true (sk_db_exec (env.hq.db, &error,
                                  "SELECT pg_terminate_backend (pid) FROM pg_stat_activity"
                                  " WHERE application_name = 'skidka-server listener'"
                                  " AND datname = current_database ()",
                                  NULL));
       g_clear_pointer (&hash, g_free);
       hash = sk_auth_token_hash (token);
-      g_assert_true (sk_db_exec (env.db, &error,
+      g_assert_true (sk_db_exec (env.hq.db, &error,
                                  "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
       g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
 
@@ -2276,7 +2272,7 @@ test_revoked_everywhere (void)
       g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
       g_clear_pointer (&hash, g_free);
       hash = sk_auth_token_hash (token);
-      g_assert_true (sk_db_exec (env.db, &error,
+      g_assert_true (sk_db_exec (env.hq.db, &error,
                                  "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
       g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
     }
@@ -2353,9 +2349,10 @@ policy_review_item (const char *store)
   char    *id;
 
   assert_status (reply, 200);
-  stmt = sk_db_query (env.db, NULL, "SELECT id FROM sync_reviews WHERE event_id = ?", "s", event);
+  stmt
+      = sk_db_query (env.hq.db, NULL, "SELECT id FROM sync_reviews WHERE event_id = ?", "s", event);
   g_assert_nonnull (stmt);
-  g_assert_true (sk_db_step (env.db, stmt, &has_row, NULL) && has_row);
+  g_assert_true (sk_db_step (env.hq.db, stmt, &has_row, NULL) && has_row);
   id = g_strdup (sk_stmt_text (stmt, 0));
   sk_stmt_reset (stmt);
   return id;
@@ -2999,7 +2996,7 @@ static void
 test_policy_config (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = g_build_filename (env.dir, "policy.conf", NULL);
+  g_autofree char *path = g_build_filename (env.hq.dir, "policy.conf", NULL);
   g_autoptr (SkServerConfig) config = NULL;
   g_autoptr (SkServerConfig) defaults = sk_server_config_new ();
 
@@ -3113,9 +3110,9 @@ test_sync_pull (void)
   reply = call ("PUT", body, ADMIN, "{\"address\": \"Pull street 1\"}");
   assert_status (reply, 200);
   g_object_set (product, "sku", sku, "name", "Pulled bear", "price", (gint64)12300, NULL);
-  g_assert_true (sk_database_save_product (env.db, product, &error));
+  g_assert_true (sk_database_save_product (env.hq.db, product, &error));
   g_assert_no_error (error);
-  g_assert_true (sk_database_set_setting (env.db, "segment_vip_visits", "11", &error));
+  g_assert_true (sk_database_set_setting (env.hq.db, "segment_vip_visits", "11", &error));
   g_assert_no_error (error);
 
   /* Each once, as it is now, whoever of the stores pulls. */
@@ -3211,7 +3208,7 @@ test_sync_pull_late_commit (void)
   PGresult *result;
   gint64    deadline;
 
-  if (g_str_equal (sk_database_get_backend_name (env.db), "sqlite"))
+  if (g_str_equal (sk_database_get_backend_name (env.hq.db), "sqlite"))
     {
       g_test_skip ("SQLite has one writer at a time");
       return;
@@ -3220,7 +3217,7 @@ test_sync_pull_late_commit (void)
 
   /* A changes the rule (its uses: no counter of migration 3 or 8 moves, so
    * B does not wait for A) and stays open. */
-  a = PQconnectdb (env.path);
+  a = PQconnectdb (env.hq.path);
   g_assert_cmpint (PQstatus (a), ==, CONNECTION_OK);
   update
       = g_strdup_printf ("BEGIN; UPDATE discount_rules SET uses = uses + 5 WHERE id = '%s'", rule);
@@ -3425,7 +3422,7 @@ sale_event (gint64      seq,
 static SkDatabase *
 till_new (const char *name)
 {
-  g_autofree char *path = g_build_filename (env.dir, name, NULL);
+  g_autofree char *path = g_build_filename (env.hq.dir, name, NULL);
   g_autoptr (SkStore) store = sk_store_new ();
   g_autoptr (GError) error = NULL;
   SkDatabase *till = sk_database_open (path, &error);
@@ -3470,7 +3467,7 @@ till_events (SkDatabase *till, gint64 after, gint64 *last)
 static gint64
 count_of (const char *sql, const char *arg)
 {
-  return sk_db_query_int (env.db, NULL, -1, sql, "s", arg);
+  return sk_db_query_int (env.hq.db, NULL, -1, sql, "s", arg);
 }
 
 /* A till registers a customer, gives bonuses by hand and sells offline; its
@@ -3533,7 +3530,7 @@ test_sync_push (void)
   }
   g_assert_cmpint (balance_of (sk_record_get_id (customer)), ==,
                    sk_record_get_int64 (at_till, "bonus_balance"));
-  g_assert_cmpint (sk_database_ledger_sum (env.db, sk_record_get_id (customer), NULL), ==,
+  g_assert_cmpint (sk_database_ledger_sum (env.hq.db, sk_record_get_id (customer), NULL), ==,
                    balance_of (sk_record_get_id (customer)));
   g_assert_cmpint (
       count_of ("SELECT visits FROM customers WHERE id = ?", sk_record_get_id (customer)), ==, 1);
@@ -4019,7 +4016,7 @@ test_sync_push_merge (void)
                    50000);
   hq_balance = balance_of (survivor);
   g_assert_cmpint (hq_balance, >, 0);
-  g_assert_cmpint (sk_database_ledger_sum (env.db, survivor, NULL), ==, hq_balance);
+  g_assert_cmpint (sk_database_ledger_sum (env.hq.db, survivor, NULL), ==, hq_balance);
   g_assert_cmpint (
       count_of ("SELECT count(*) FROM customers WHERE id = ? AND email = 'vera@example.org'",
                 survivor),
@@ -4206,29 +4203,28 @@ setup (void)
   };
   guint i;
 
-  env.db = sk_test_open_hq ("skidka-server-XXXXXX", &env.dir, &env.path);
+  sk_test_hq_open (&env.hq, "skidka-server-XXXXXX");
 
   g_object_set (s1, "code", "S1", "name", "Store one", NULL);
   g_object_set (s2, "code", "S2", "name", "Store two", NULL);
-  g_assert_true (sk_database_save_store (env.db, s1, &error));
-  g_assert_true (sk_database_save_store (env.db, s2, &error));
+  g_assert_true (sk_database_save_store (env.hq.db, s1, &error));
+  g_assert_true (sk_database_save_store (env.hq.db, s2, &error));
   env.store1 = g_strdup (sk_record_get_id (s1));
   env.store2 = g_strdup (sk_record_get_id (s2));
   for (i = 0; i < G_N_ELEMENTS (users); i++)
     {
       g_autofree char *id
-          = sk_auth_create_user (env.db, users[i].name, users[i].password, users[i].role,
+          = sk_auth_create_user (env.hq.db, users[i].name, users[i].password, users[i].role,
                                  users[i].store ? *users[i].store : NULL, &error);
       g_assert_no_error (error);
       g_assert_nonnull (id);
     }
 
   {
-    SkServerConfig *config = sk_test_server_config (env.path, 8);
+    SkServerConfig *config = sk_test_server_config (env.hq.path, 8);
 
     config->trusted_proxies = g_strsplit ("127.0.0.1", ";", -1);
-    env.server = sk_test_server_start (config);
-    env.port = sk_test_server_get_port (env.server);
+    sk_test_hq_serve (&env.hq, config);
   }
 
   env.session = soup_session_new ();
@@ -4241,16 +4237,12 @@ teardown (void)
 {
   guint i;
 
-  sk_test_server_stop (env.server);
+  sk_test_hq_close (&env.hq);
   g_clear_object (&env.session);
-  g_clear_object (&env.db);
-  sk_test_remove_dir (env.dir);
   for (i = 0; i < G_N_ELEMENTS (env.token); i++)
     g_free (env.token[i]);
   g_free (env.store1);
   g_free (env.store2);
-  g_free (env.path);
-  g_free (env.dir);
 }
 
 int
