@@ -431,47 +431,74 @@ test_customers (void)
                    0);
 }
 
-static void
-test_customers_pages (void)
+/* The next page's cursor from a page's reply, escaped for a query, or NULL
+ * after the last; counts the pages, which must be fewer than 1000. */
+static char *
+next_cursor (Reply *reply, guint *pages)
+{
+  JsonNode *next = json_object_get_member (obj (reply), "next_cursor");
+
+  g_assert_cmpuint (++*pages, <, 1000);
+  return JSON_NODE_HOLDS_NULL (next)
+             ? NULL
+             : g_uri_escape_string (json_node_get_string (next), NULL, FALSE);
+}
+
+/* Every item of the list at @path (which may have a query of its own) as
+ * @who, walked a page of @limit at a time: no page longer, each item once. */
+static JsonArray *
+all_pages (const char *path, guint limit, int who)
 {
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *cursor = NULL;
-  gint64           total = count ("SELECT count(*) FROM customers");
+  JsonArray       *all = json_array_new ();
+  char             separator = strchr (path, '?') != NULL ? '&' : '?';
   guint            pages = 0;
-  guint            i;
 
-  for (i = 0; i < 5; i++)
-    g_free (new_customer (env.store1));
-  total += 5;
   do
     {
-      g_autofree char *path = NULL;
-      g_autoptr (Reply) reply = NULL;
-      g_autofree char *escaped = cursor ? g_uri_escape_string (cursor, NULL, FALSE) : NULL;
-      JsonArray       *items;
-      JsonNode        *next;
-      guint            k;
+      g_autofree char *page
+          = cursor ? g_strdup_printf ("%s%climit=%u&cursor=%s", path, separator, limit, cursor)
+                   : g_strdup_printf ("%s%climit=%u", path, separator, limit);
+      g_autoptr (Reply) reply = call ("GET", page, who, NULL);
+      JsonArray *items;
 
-      path = escaped ? g_strdup_printf ("/api/customers?limit=2&cursor=%s", escaped)
-                     : g_strdup ("/api/customers?limit=2");
-      reply = call ("GET", path, MARKETING, NULL);
       assert_status (reply, 200);
       items = json_object_get_array_member (obj (reply), "items");
-      g_assert_cmpint (json_array_get_length (items), <=, 2);
-      for (k = 0; k < json_array_get_length (items); k++)
+      g_assert_cmpuint (json_array_get_length (items), <=, limit);
+      for (guint i = 0; i < json_array_get_length (items); i++)
         {
-          const char *id
-              = json_object_get_string_member (json_array_get_object_element (items, k), "id");
-          g_assert_true (g_hash_table_add (seen, g_strdup (id)));
+          JsonObject *item = json_array_get_object_element (items, i);
+
+          g_assert_true (
+              g_hash_table_add (seen, g_strdup (json_object_get_string_member (item, "id"))));
+          json_array_add_object_element (all, json_object_ref (item));
         }
-      next = json_object_get_member (obj (reply), "next_cursor");
       g_free (cursor);
-      cursor = JSON_NODE_HOLDS_NULL (next) ? NULL : g_strdup (json_node_get_string (next));
-      pages++;
-      g_assert_cmpuint (pages, <, 1000);
+      cursor = next_cursor (reply, &pages);
     }
   while (cursor != NULL);
-  g_assert_cmpint (g_hash_table_size (seen), ==, total);
+  return all;
+}
+
+/* How many items all_pages () finds. */
+static guint
+count_pages (const char *path, guint limit, int who)
+{
+  g_autoptr (JsonArray) all = all_pages (path, limit, who);
+
+  return json_array_get_length (all);
+}
+
+static void
+test_customers_pages (void)
+{
+  gint64 total = count ("SELECT count(*) FROM customers");
+
+  for (guint i = 0; i < 5; i++)
+    g_free (new_customer (env.store1));
+  total += 5;
+  g_assert_cmpint (count_pages ("/api/customers", 2, MARKETING), ==, total);
 }
 
 static void
@@ -948,49 +975,6 @@ test_stores_campaigns_users (void)
   g_assert_true (json_object_has_member (obj (reply), "next_cursor"));
 }
 
-/* Every row of @path, a page of @limit at a time, each once. */
-/* The next page's cursor from a page's reply, escaped for a query, or NULL
- * after the last; counts the pages, which must be fewer than 1000. */
-static char *
-next_cursor (Reply *reply, guint *pages)
-{
-  JsonNode *next = json_object_get_member (obj (reply), "next_cursor");
-
-  g_assert_cmpuint (++*pages, <, 1000);
-  return JSON_NODE_HOLDS_NULL (next)
-             ? NULL
-             : g_uri_escape_string (json_node_get_string (next), NULL, FALSE);
-}
-
-static guint
-count_pages (const char *path, guint limit, int role)
-{
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree char *cursor = NULL;
-  guint            pages = 0;
-
-  do
-    {
-      g_autofree char *page = cursor
-                                  ? g_strdup_printf ("%s?limit=%u&cursor=%s", path, limit, cursor)
-                                  : g_strdup_printf ("%s?limit=%u", path, limit);
-      g_autoptr (Reply) reply = call ("GET", page, role, NULL);
-      JsonArray *items;
-
-      assert_status (reply, 200);
-      items = json_object_get_array_member (obj (reply), "items");
-      g_assert_cmpuint (json_array_get_length (items), <=, limit);
-      for (guint i = 0; i < json_array_get_length (items); i++)
-        g_assert_true (
-            g_hash_table_add (seen, g_strdup (json_object_get_string_member (
-                                        json_array_get_object_element (items, i), "id"))));
-      g_free (cursor);
-      cursor = next_cursor (reply, &pages);
-    }
-  while (cursor != NULL);
-  return g_hash_table_size (seen);
-}
-
 /* A customer's ledger and purchases come a page at a time from the
  * database, the manager's filtered to its store there. */
 static void
@@ -1026,11 +1010,9 @@ test_notifications_pages (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *ours = new_customer (env.store1);
   g_autofree char *theirs = new_customer (env.store2);
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree char *cursor = NULL;
-  gint64           now = sk_time_now ();
-  guint            own_seen = 0, pages = 0;
-  gint64           own_total;
+  g_autoptr (JsonArray) managers = NULL;
+  gint64 now = sk_time_now ();
+  gint64 own_total;
 
   g_assert_true (sk_db_begin (env.hq.db, &error));
   for (guint i = 0; i < 1100 + 3; i++)
@@ -1057,39 +1039,22 @@ test_notifications_pages (void)
   g_assert_cmpint (own_total, >=, 3);
 
   /* The manager pages through its own, three at a time. */
-  do
+  managers = all_pages ("/api/notifications", 3, MANAGER);
+  for (guint i = 0; i < json_array_get_length (managers); i++)
     {
-      g_autofree char *path = cursor
-                                  ? g_strdup_printf ("/api/notifications?limit=3&cursor=%s", cursor)
-                                  : g_strdup ("/api/notifications?limit=3");
-      g_autoptr (Reply) reply = call ("GET", path, MANAGER, NULL);
-      JsonArray *items;
+      JsonObject *item = json_array_get_object_element (managers, i);
+      g_autoptr (SkCustomer) customer = sk_database_get_customer (
+          env.hq.db, json_object_get_string_member (item, "customer_id"), NULL);
+      g_autofree char *home = NULL;
+      gboolean         bought = FALSE;
 
-      assert_status (reply, 200);
-      items = json_object_get_array_member (obj (reply), "items");
-      g_assert_cmpuint (json_array_get_length (items), <=, 3);
-      for (guint i = 0; i < json_array_get_length (items); i++)
-        {
-          JsonObject *item = json_array_get_object_element (items, i);
-          g_autoptr (SkCustomer) customer = sk_database_get_customer (
-              env.hq.db, json_object_get_string_member (item, "customer_id"), NULL);
-          g_autofree char *home = NULL;
-          gboolean         bought = FALSE;
-
-          g_object_get (customer, "home-store-id", &home, NULL);
-          g_assert_true (sk_database_customer_bought_at (
-              env.hq.db, json_object_get_string_member (item, "customer_id"), env.store1, &bought,
-              NULL));
-          g_assert_true (g_strcmp0 (home, env.store1) == 0 || bought);
-          g_assert_true (
-              g_hash_table_add (seen, g_strdup (json_object_get_string_member (item, "id"))));
-          own_seen++;
-        }
-      g_free (cursor);
-      cursor = next_cursor (reply, &pages);
+      g_object_get (customer, "home-store-id", &home, NULL);
+      g_assert_true (sk_database_customer_bought_at (
+          env.hq.db, json_object_get_string_member (item, "customer_id"), env.store1, &bought,
+          NULL));
+      g_assert_true (g_strcmp0 (home, env.store1) == 0 || bought);
     }
-  while (cursor != NULL);
-  g_assert_cmpint (own_seen, ==, own_total);
+  g_assert_cmpint (json_array_get_length (managers), ==, own_total);
 
   /* The admin sees the chain's, newest first, one page at a time. */
   {
@@ -3771,39 +3736,22 @@ test_sync_push_overspend (void)
   g_assert_true (json_object_get_boolean_member (obj (reply), "flagged"));
 }
 
-/* The items of @device's events in @who's review list (@filter: more of
- * the query), walked a page of @limit at a time; each item once. */
+/* The items of @device's events in @who's review list (@filter: its
+ * query, or ""), walked a page of @limit at a time; each item once. */
 static JsonArray *
 review_of_device (int who, const char *filter, const char *device, guint limit)
 {
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree char *cursor = NULL;
-  JsonArray       *found = json_array_new ();
-  guint            pages = 0;
+  g_autofree char *path = g_strconcat ("/api/sync/review", filter, NULL);
+  g_autoptr (JsonArray) all = all_pages (path, limit, who);
+  JsonArray *found = json_array_new ();
 
-  do
+  for (guint i = 0; i < json_array_get_length (all); i++)
     {
-      g_autofree char *path = g_strdup_printf ("/api/sync/review?limit=%u%s%s%s", limit, filter,
-                                               cursor ? "&cursor=" : "", cursor ? cursor : "");
-      g_autoptr (Reply) reply = call ("GET", path, who, NULL);
-      JsonArray *items;
+      JsonObject *item = json_array_get_object_element (all, i);
 
-      assert_status (reply, 200);
-      items = json_object_get_array_member (obj (reply), "items");
-      g_assert_cmpuint (json_array_get_length (items), <=, limit);
-      for (guint i = 0; i < json_array_get_length (items); i++)
-        {
-          JsonObject *item = json_array_get_object_element (items, i);
-
-          g_assert_true (
-              g_hash_table_add (seen, g_strdup (json_object_get_string_member (item, "id"))));
-          if (g_strcmp0 (json_object_get_string_member (item, "device_id"), device) == 0)
-            json_array_add_object_element (found, json_object_ref (item));
-        }
-      g_free (cursor);
-      cursor = next_cursor (reply, &pages);
+      if (g_strcmp0 (json_object_get_string_member (item, "device_id"), device) == 0)
+        json_array_add_object_element (found, json_object_ref (item));
     }
-  while (cursor != NULL);
   return found;
 }
 
@@ -3906,9 +3854,9 @@ test_sync_review (void)
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (items, 0), "kind"),
                    ==, "negative_balance");
   g_clear_pointer (&items, json_array_unref);
-  items = review_of_device (ADMIN, "&resolved=false", device, 50);
+  items = review_of_device (ADMIN, "?resolved=false", device, 50);
   g_assert_cmpuint (json_array_get_length (items), ==, 1);
-  resolved = review_of_device (MANAGER, "&resolved=true", device, 50);
+  resolved = review_of_device (MANAGER, "?resolved=true", device, 50);
   g_assert_cmpuint (json_array_get_length (resolved), ==, 1);
   g_assert_cmpstr (
       json_object_get_string_member (json_array_get_object_element (resolved, 0), "kind"), ==,
