@@ -87,6 +87,17 @@ str (Reply *reply, const char *member)
   return json_object_get_string_member (obj (reply), member);
 }
 
+/* call () into *@reply, in place of the reply it held, which must answer
+ * with @status. */
+static void
+call_expect (
+    Reply **reply, const char *method, const char *path, int who, const char *body, guint status)
+{
+  g_clear_pointer (reply, reply_free);
+  *reply = call (method, path, who, body);
+  assert_status (*reply, status);
+}
+
 /* call () that must answer with this error (see assert_error). */
 static void
 call_fails (const char *method,
@@ -374,9 +385,7 @@ test_customers (void)
   g_assert_cmpint (count ("SELECT count(*) FROM customers"), ==, before);
 
   path = g_strdup_printf ("/api/customers/%s", id);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MARKETING, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, MARKETING, NULL, 200);
   g_assert_cmpstr (str (reply, "full_name"), ==, "Maria Ivanova");
   etag = g_strdup (reply->etag);
   call_fails ("GET", "/api/customers/00000000-0000-4000-8000-000000000000", ADMIN, NULL, 404,
@@ -404,9 +413,7 @@ test_customers (void)
   call_fails ("PUT", path, MANAGER2, "{\"email\": \"x@example.org\"}", 403, "forbidden", NULL);
 
   /* Search by phone, card and name; purchases (none yet). */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/customers?q=%2B7916555", CASHIER, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", "/api/customers?q=%2B7916555", CASHIER, NULL, 200);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
                    1);
   g_clear_pointer (&reply, reply_free);
@@ -424,9 +431,7 @@ test_customers (void)
   assert_error (reply, 400, "malformed", "cursor");
   g_clear_pointer (&path, g_free);
   path = g_strdup_printf ("/api/customers/%s/purchases", id);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MANAGER, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, MANAGER, NULL, 200);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
                    0);
 }
@@ -520,14 +525,11 @@ test_bonuses (void)
   g_assert_cmpint (num (reply, "amount"), ==, 10000);
   g_assert_cmpint (num (reply, "balance_after"), ==, 10000);
   g_assert_cmpstr (str (reply, "store_id"), ==, env.store1);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", spend, ADMIN, "{\"amount\": 3000, \"reason\": \"gift wrap\"}");
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", spend, ADMIN, "{\"amount\": 3000, \"reason\": \"gift wrap\"}", 201);
   g_assert_cmpint (num (reply, "amount"), ==, -3000);
   g_assert_cmpint (num (reply, "balance_after"), ==, 7000);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", adjust, ADMIN, "{\"amount\": -500, \"reason\": \"correction\"}");
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", adjust, ADMIN, "{\"amount\": -500, \"reason\": \"correction\"}",
+               201);
   g_assert_cmpint (balance_of (id), ==, 6500);
 
   /* Errors write nothing. */
@@ -549,9 +551,7 @@ test_bonuses (void)
   assert_error (reply, 403, "forbidden", "store_id");
   g_assert_cmpint (balance_of (id), ==, 6500);
 
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", txs, MARKETING, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", txs, MARKETING, NULL, 200);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
                    3);
   ledger = sk_database_ledger_sum (env.hq.db, id, NULL);
@@ -594,9 +594,7 @@ test_rules (void)
                 "{\"name\": \"x\", \"type\": \"percentage\", \"value\": \"5\"}");
   assert_error (reply, 400, "malformed", "value");
   g_assert_cmpint (count ("SELECT count(*) FROM discount_rules"), ==, before);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/discounts/rules?limit=500", CASHIER, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", "/api/discounts/rules?limit=500", CASHIER, NULL, 200);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
                    before);
 }
@@ -727,9 +725,7 @@ test_pos (void)
   call_fails ("POST", "/api/pos/process-purchase", CASHIER, body, 403, "forbidden", "store_id");
 
   /* The sale: 2 x 1 299 ₽, 10 % off, 100 ₽ of bonuses, 1 % back on the rest. */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", ADMIN, body);
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/pos/process-purchase", ADMIN, body, 201);
   purchase = json_object_get_object_member (obj (reply), "purchase");
   cust = json_object_get_object_member (obj (reply), "customer");
   g_assert_cmpstr (json_object_get_string_member (purchase, "id"), ==, purchase_id);
@@ -743,26 +739,20 @@ test_pos (void)
   g_assert_cmpstr (json_object_get_string_member (cust, "segment"), ==, "one_time");
 
   /* A replay returns the first result and writes nothing. */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", ADMIN, body);
-  assert_status (reply, 200);
+  call_expect (&reply, "POST", "/api/pos/process-purchase", ADMIN, body, 200);
   purchase = json_object_get_object_member (obj (reply), "purchase");
   g_assert_cmpint (json_object_get_int_member (purchase, "total_paid"), ==, 223820);
   g_assert_cmpint (balance_of (customer), ==, 2238);
   g_assert_cmpint (count ("SELECT count(*) FROM purchases"), ==, purchases_before + 1);
 
   path = g_strdup_printf ("/api/pos/purchases/%s", purchase_id);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MARKETING, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, MARKETING, NULL, 200);
   g_assert_cmpint (num (reply, "total_paid"), ==, 223820);
 
   /* The customer's history: all of it for HQ, none for another store's manager. */
   g_clear_pointer (&path, g_free);
   path = g_strdup_printf ("/api/customers/%s/purchases", customer);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MARKETING, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, MARKETING, NULL, 200);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
                    1);
   call_fails ("GET", path, MANAGER, NULL, 403, "forbidden", NULL);
@@ -770,9 +760,7 @@ test_pos (void)
   /* The bonus notification was queued with the sale (the customer consented to SMS). */
   g_clear_pointer (&path, g_free);
   path = g_strdup_printf ("/api/notifications?customer_id=%s", customer);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MARKETING, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, MARKETING, NULL, 200);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), >=,
                    1);
   g_clear_pointer (&reply, reply_free);
@@ -782,9 +770,7 @@ test_pos (void)
   /* Analytics of this store see exactly this sale. */
   g_clear_pointer (&path, g_free);
   path = g_strdup_printf ("/api/analytics/summary?store_id=%s", store);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MARKETING, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, MARKETING, NULL, 200);
   g_assert_cmpint (num (reply, "purchases"), ==, 1);
   g_assert_cmpint (num (reply, "revenue"), ==, 233820);
   g_assert_cmpint (num (reply, "discounts"), ==, 25980);
@@ -794,9 +780,7 @@ test_pos (void)
   /* Available discounts before a cart. */
   g_clear_pointer (&path, g_free);
   path = g_strdup_printf ("/api/pos/customer/%s/available-discounts?store_id=%s", customer, store);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, ADMIN, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, ADMIN, NULL, 200);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "applied")),
                    ==, 1);
   g_clear_pointer (&path, g_free);
@@ -836,9 +820,7 @@ test_analytics (void)
   assert_status (reply, 200);
   g_assert_cmpint (num (reply, "changed"), >=, 0);
   /* A manager sees its own store only. */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/analytics/summary", MANAGER, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", "/api/analytics/summary", MANAGER, NULL, 200);
   other = g_strdup_printf ("/api/analytics/summary?store_id=%s", env.store2);
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", other, MANAGER, NULL);
@@ -881,17 +863,15 @@ test_stores_campaigns_users (void)
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
                    count ("SELECT count(*) FROM stores"));
 
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/campaigns", MARKETING,
-                "{\"name\": \"Back to school\", \"status\": \"active\", \"budget\": 1000000,"
-                " \"starts_at\": \"2026-08-01T00:00:00Z\", \"ends_at\": \"2026-09-15T00:00:00Z\"}");
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/campaigns", MARKETING,
+               "{\"name\": \"Back to school\", \"status\": \"active\", \"budget\": 1000000,"
+               " \"starts_at\": \"2026-08-01T00:00:00Z\", \"ends_at\": \"2026-09-15T00:00:00Z\"}",
+               201);
   campaign = g_strdup (str (reply, "id"));
   g_assert_cmpint (num (reply, "budget"), ==, 1000000);
   cpath = g_strdup_printf ("/api/campaigns/%s", campaign);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", cpath, MARKETING, "{\"description\": \"Pens and bags\", \"version\": 1}");
-  assert_status (reply, 200);
+  call_expect (&reply, "PUT", cpath, MARKETING,
+               "{\"description\": \"Pens and bags\", \"version\": 1}", 200);
   g_assert_cmpint (num (reply, "version"), ==, 2);
   g_clear_pointer (&reply, reply_free);
   call_fails ("PUT", cpath, MARKETING, "{\"description\": \"Stale\", \"version\": 1}", 412,
@@ -899,18 +879,12 @@ test_stores_campaigns_users (void)
   reply = call ("POST", "/api/campaigns", MARKETING, "{\"description\": \"no name\"}");
   assert_error (reply, 400, "malformed", "name");
   figures = g_strdup_printf ("/api/campaigns/%s/figures", campaign);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", figures, MARKETING, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", figures, MARKETING, NULL, 200);
   g_assert_cmpint (num (reply, "purchases"), ==, 0);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/campaigns", CASHIER, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", "/api/campaigns", CASHIER, NULL, 200);
 
   users = count ("SELECT count(*) FROM users");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/users", ADMIN, till7);
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/users", ADMIN, till7, 201);
   g_assert_cmpstr (str (reply, "role"), ==, "cashier");
   g_clear_pointer (&reply, reply_free);
   call_fails ("POST", "/api/users", ADMIN,
@@ -926,9 +900,7 @@ test_stores_campaigns_users (void)
                 "{\"username\": \"till8\", \"password\": \"short\", \"role\": \"marketing\"}");
   assert_error (reply, 422, "invalid_value", "password");
   g_assert_cmpint (count ("SELECT count(*) FROM users"), ==, users + 1);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/users", ADMIN, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", "/api/users", ADMIN, NULL, 200);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
                    users + 1);
   {
@@ -958,9 +930,7 @@ test_stores_campaigns_users (void)
     call_fails ("PUT", "/api/users/00000000-0000-4000-8000-000000000000", ADMIN,
                 "{\"disabled\": true}", 404, "not_found", NULL);
     call_fails ("PUT", upath, MARKETING, "{\"disabled\": true}", 403, "forbidden", NULL);
-    g_clear_pointer (&put, reply_free);
-    put = call ("PUT", upath, ADMIN, "{\"disabled\": true}");
-    assert_status (put, 204);
+    call_expect (&put, "PUT", upath, ADMIN, "{\"disabled\": true}", 204);
     me = call_full (env.session, "GET", "/api/auth/me", token, NULL, 0, NULL);
     assert_error (me, 401, "unauthorized", NULL);
     call_fails ("POST", "/api/auth/login", -1,
@@ -969,9 +939,7 @@ test_stores_campaigns_users (void)
     users++;
   }
 
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/notifications?limit=10", MANAGER, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", "/api/notifications?limit=10", MANAGER, NULL, 200);
   g_assert_true (json_object_has_member (obj (reply), "next_cursor"));
 }
 
@@ -2347,15 +2315,11 @@ policy_scene_init (PolicyScene *scene, const char *store)
   /* The product the cases read, edit and delete: policy-{s}. */
   product
       = g_strdup_printf ("{\"sku\": \"policy-%s\", \"name\": \"Policy\", \"price\": 100}", store);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/products", ADMIN, product);
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/products", ADMIN, product, 201);
   user = g_strdup_printf ("{\"username\": \"policy-%.8s\", \"password\": \"policy-pass\","
                           " \"role\": \"cashier\", \"store_id\": \"%s\"}",
                           scene->purchase, store);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/users", ADMIN, user);
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/users", ADMIN, user, 201);
   scene->user = g_strdup (str (reply, "id"));
   /* Enough to spend by hand, and the two sales. */
   give_bonus (scene->customer, 100000, "policy");
@@ -2366,9 +2330,7 @@ policy_scene_init (PolicyScene *scene, const char *store)
 
       as.purchase = i == 0 ? scene->purchase : scene->refundable;
       body = policy_expand (POLICY_SALE, &as);
-      g_clear_pointer (&reply, reply_free);
-      reply = call ("POST", "/api/pos/process-purchase", ADMIN, body);
-      assert_status (reply, 201);
+      call_expect (&reply, "POST", "/api/pos/process-purchase", ADMIN, body, 201);
     }
 }
 
@@ -2723,9 +2685,7 @@ test_policy_defects (void)
    * nothing of it: not the sale, not its customer's phone. */
   cart = cart_json (env.store2, theirs, 5000, 1);
   sale = g_strdup_printf ("{\"id\": \"%s\", %s}", sale_id, cart);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", MANAGER2, sale);
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/pos/process-purchase", MANAGER2, sale, 201);
   g_free (cart);
   cart = cart_json (env.store1, theirs, 5000, 1);
   body = g_strdup_printf ("{\"id\": \"%s\", %s}", sale_id, cart);
@@ -2735,9 +2695,7 @@ test_policy_defects (void)
   g_assert_false (json_object_has_member (obj (reply), "purchase"));
   g_assert_false (json_object_has_member (obj (reply), "customer"));
   /* The same request again: the first result, once more. */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", MANAGER2, sale);
-  assert_status (reply, 200);
+  call_expect (&reply, "POST", "/api/pos/process-purchase", MANAGER2, sale, 200);
   g_assert_true (json_object_get_boolean_member (obj (reply), "replayed"));
   /* The same request written another way is still the same. */
   g_free (body);
@@ -2746,9 +2704,7 @@ test_policy_defects (void)
       " \"name\": \"Teddy bear\", \"sku\": \"bear\"}], \"customer_id\": \"%s\","
       " \"store_id\": \"%s\", \"id\": \"%s\"}",
       theirs, env.store2, sale_id);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", MANAGER2, body);
-  assert_status (reply, 200);
+  call_expect (&reply, "POST", "/api/pos/process-purchase", MANAGER2, body, 200);
   /* Another body with that id is a mistake, not a replay (as Stripe has it). */
   g_free (cart);
   cart = cart_json (env.store2, theirs, 5000, 2);
@@ -2767,31 +2723,22 @@ test_policy_defects (void)
   sale_id = g_uuid_string_random ();
   g_free (body);
   body = g_strdup_printf ("{\"id\": \"%s\", %s}", sale_id, cart);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", CASHIER, body);
-  assert_status (reply, 201);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", earn_theirs, MANAGER, "{\"amount\": 100, \"reason\": \"bought here\"}");
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/pos/process-purchase", CASHIER, body, 201);
+  call_expect (&reply, "POST", earn_theirs, MANAGER,
+               "{\"amount\": 100, \"reason\": \"bought here\"}", 201);
   g_free (path);
   path = g_strdup_printf ("/api/customers/%s/purchases", theirs);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MANAGER, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, MANAGER, NULL, 200);
   /* Its sales at store one only. */
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
                     1);
   /* And its messages, alone or among the store's. */
   g_free (path);
   path = g_strdup_printf ("/api/notifications?customer_id=%s", theirs);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MANAGER, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, MANAGER, NULL, 200);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), >=,
                     2);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/notifications?limit=500", MANAGER, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", "/api/notifications?limit=500", MANAGER, NULL, 200);
   {
     JsonArray *items = json_object_get_array_member (obj (reply), "items");
     guint      found = 0;
@@ -2816,9 +2763,8 @@ test_policy_defects (void)
               "forbidden", "amount");
   reply = call ("POST", earn_mine, MANAGER, "{\"amount\": 1000000, \"reason\": \"just so\"}");
   assert_status (reply, 201);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", earn_mine, ADMIN, "{\"amount\": 1000001, \"reason\": \"an admin may\"}");
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", earn_mine, ADMIN,
+               "{\"amount\": 1000001, \"reason\": \"an admin may\"}", 201);
   g_assert_cmpint (balance_of (mine), ==, 2000001);
 }
 
@@ -2844,22 +2790,16 @@ test_policy_home_store (void)
   assert_status (reply, 200);
   g_assert_cmpstr (str (reply, "home_store_id"), ==, env.store1);
   /* Other edits stay the manager's. */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", path, MANAGER, "{\"email\": \"home@example.org\"}");
-  assert_status (reply, 200);
+  call_expect (&reply, "PUT", path, MANAGER, "{\"email\": \"home@example.org\"}", 200);
   g_assert_cmpstr (str (reply, "home_store_id"), ==, env.store1);
   /* An admin moves customers. */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", path, ADMIN, body);
-  assert_status (reply, 200);
+  call_expect (&reply, "PUT", path, ADMIN, body, 200);
   g_assert_cmpstr (str (reply, "home_store_id"), ==, env.store2);
   call_fails ("PUT", path, MANAGER, "{\"email\": \"gone@example.org\"}", 403, "forbidden", NULL);
 
   /* A customer of no store is no store's to edit... */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/customers", ADMIN,
-                "{\"full_name\": \"Homeless\", \"phone\": \"+79039990001\"}");
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/customers", ADMIN,
+               "{\"full_name\": \"Homeless\", \"phone\": \"+79039990001\"}", 201);
   homeless = g_strdup (str (reply, "id"));
   g_assert_true (json_node_is_null (json_object_get_member (obj (reply), "home_store_id")));
   homeless_path = g_strdup_printf ("/api/customers/%s", homeless);
@@ -2869,14 +2809,10 @@ test_policy_home_store (void)
   cart = cart_json (env.store2, homeless, 5000, 1);
   sale_id = g_uuid_string_random ();
   sale = g_strdup_printf ("{\"id\": \"%s\", %s}", sale_id, cart);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", MANAGER2, sale);
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/pos/process-purchase", MANAGER2, sale, 201);
   g_free (body);
   body = g_strdup_printf ("{\"home_store_id\": \"%s\"}", env.store2);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", homeless_path, MANAGER2, body);
-  assert_status (reply, 200);
+  call_expect (&reply, "PUT", homeless_path, MANAGER2, body, 200);
   g_assert_cmpstr (str (reply, "home_store_id"), ==, env.store2);
 }
 
@@ -2900,9 +2836,7 @@ test_policy_create_only (void)
   gint64 created = 0;
 
   assert_error (reply, 409, "conflict", NULL);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", rule_path, ADMIN, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", rule_path, ADMIN, NULL, 200);
   g_assert_cmpstr (str (reply, "name"), ==, "Test rule");
   g_assert_cmpint (num (reply, "value"), ==, 1000);
   g_clear_pointer (&reply, reply_free);
@@ -2910,11 +2844,10 @@ test_policy_create_only (void)
   reply = call ("GET", store_path, ADMIN, NULL);
   g_assert_cmpstr (str (reply, "name"), ==, "Store two");
 
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/customers", CASHIER,
-                "{\"full_name\": \"Early bird\", \"phone\": \"+79039990002\", \"created_at\": "
-                "\"2001-02-03T04:05:06Z\"}");
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/customers", CASHIER,
+               "{\"full_name\": \"Early bird\", \"phone\": \"+79039990002\", \"created_at\": "
+               "\"2001-02-03T04:05:06Z\"}",
+               201);
   g_assert_true (sk_time_from_rfc3339 (str (reply, "created_at"), &created));
   g_assert_cmpint (created, >, sk_time_now () - 600 * G_USEC_PER_SEC);
 }
@@ -3060,20 +2993,14 @@ test_sync_pull (void)
   give_bonus (customer, 700, "pull");
   give_bonus (customer, 300, "pull");
   body = g_strdup_printf ("{\"name\": \"Pull\", \"store_ids\": [\"%s\"]}", store);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/campaigns", MARKETING, body);
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/campaigns", MARKETING, body, 201);
   campaign = g_strdup (str (reply, "id"));
   g_free (body);
   body = g_strdup_printf ("/api/discounts/rules/%s", rule);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", body, MARKETING, "{\"description\": \"pulled\"}");
-  assert_status (reply, 200);
+  call_expect (&reply, "PUT", body, MARKETING, "{\"description\": \"pulled\"}", 200);
   g_free (body);
   body = g_strdup_printf ("/api/stores/%s", store);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", body, ADMIN, "{\"address\": \"Pull street 1\"}");
-  assert_status (reply, 200);
+  call_expect (&reply, "PUT", body, ADMIN, "{\"address\": \"Pull street 1\"}", 200);
   g_object_set (product, "sku", sku, "name", "Pulled bear", "price", (gint64)12300, NULL);
   g_assert_true (sk_database_save_product (env.hq.db, product, &error));
   g_assert_no_error (error);
@@ -3132,9 +3059,7 @@ test_sync_pull (void)
 
     g_clear_pointer (&changes, json_array_unref);
     changes = pull_all (start, 500, CASHIER, NULL, &end);
-    g_clear_pointer (&reply, reply_free);
-    reply = call ("POST", "/api/pos/process-purchase", CASHIER, sale);
-    assert_status (reply, 201);
+    call_expect (&reply, "POST", "/api/pos/process-purchase", CASHIER, sale, 201);
     after_sale = pull_all (end, 500, CASHIER, NULL, NULL);
     g_assert_cmpint (
         json_object_get_int_member (pulled_data (after_sale, "customer", customer), "visits"), ==,
@@ -3730,9 +3655,7 @@ test_sync_push_overspend (void)
       json_object_get_string_member (json_array_get_object_element (review, 0), "type"), ==,
       "negative_balance");
   g_assert_false (json_object_has_member (push_result (first, 0), "review"));
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, ADMIN, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, ADMIN, NULL, 200);
   g_assert_true (json_object_get_boolean_member (obj (reply), "flagged"));
 }
 
@@ -3833,17 +3756,13 @@ test_sync_review (void)
   call_fails ("POST", resolve, CASHIER, NULL, 403, "forbidden", NULL);
   call_fails ("POST", "/api/sync/review/00000000-0000-4000-8000-000000000000/resolve", ADMIN, NULL,
               404, "not_found", NULL);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", resolve, MANAGER, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "POST", resolve, MANAGER, NULL, 200);
   g_assert_true (json_object_get_boolean_member (obj (reply), "resolved"));
   g_assert_cmpstr (str (reply, "resolved_by_username"), ==, "manager1");
   {
     g_autofree char *at = g_strdup (str (reply, "resolved_at"));
 
-    g_clear_pointer (&reply, reply_free);
-    reply = call ("POST", resolve, ADMIN, NULL);
-    assert_status (reply, 200);
+    call_expect (&reply, "POST", resolve, ADMIN, NULL, 200);
     g_assert_cmpstr (str (reply, "resolved_by_username"), ==, "manager1");
     g_assert_cmpstr (str (reply, "resolved_at"), ==, at);
   }
@@ -3863,9 +3782,7 @@ test_sync_review (void)
       "rejected_event");
 
   /* The till among the devices, with what it acknowledged. */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/sync/devices?limit=500", ADMIN, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", "/api/sync/devices?limit=500", ADMIN, NULL, 200);
   devices = json_object_get_array_member (obj (reply), "items");
   for (guint i = 0; i < json_array_get_length (devices); i++)
     if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (devices, i), "id"),
