@@ -43,6 +43,12 @@ SkDatabase *sk_test_open_database (const char *tmp_template, char **dir);
 SkAccount *sk_test_account_new (const char *username, SkRole role, const char *store_id);
 /* A store with this code and name, not yet saved. */
 SkStore *sk_test_store_new (const char *code, const char *name);
+/* A rule with this name, type, value and (unless NULL) one category, not
+ * yet saved. */
+SkDiscountRule *
+sk_test_rule_new (const char *name, const char *type, gint64 value, const char *category);
+/* Saves @rule (taken) in @db, which must take it; returns it. */
+SkDiscountRule *sk_test_save_rule (SkDatabase *db, SkDiscountRule *rule);
 /* One integer from SQL with at most one text parameter, outside the
  * store's statement cache. */
 gint64 sk_test_query_int (SkDatabase *db, const char *sql, const char *arg);

@@ -706,7 +706,7 @@ static void
 test_hq_rule (AppFixture *f, gconstpointer data)
 {
   g_autofree char *token = login ("cashier1", "cashier-pass");
-  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkDiscountRule) rule = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *notice = NULL;
   SkCheckoutView  *view;
@@ -719,11 +719,7 @@ test_hq_rule (AppFixture *f, gconstpointer data)
   w = (PriceWait){ view, 0 };
   g_assert_true (app_wait (priced_with, &w, 10000));
 
-  sk_test_set_string (&rule->name, "HQ's ten percent");
-  sk_test_set_string (&rule->type, "percentage");
-  rule->value = 1000;
-  g_assert_true (sk_database_save_rule (hq.db, rule, &error));
-  g_assert_no_error (error);
+  rule = sk_test_save_rule (hq.db, sk_test_rule_new ("HQ's ten percent", "percentage", 1000, NULL));
   g_signal_connect (sk_application_get_sync (f->app), "notice", G_CALLBACK (keep_notice), &notice);
   press_sync_now (f);
   w.discount = 10000;

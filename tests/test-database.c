@@ -161,17 +161,6 @@ create_customer (SkDatabase *db, const char *full_name, const char *phone, const
   return customer;
 }
 
-static SkDiscountRule *
-new_rule (const char *name, const char *type, gint64 value)
-{
-  SkDiscountRule *rule = sk_discount_rule_new ();
-
-  sk_test_set_string (&rule->name, name);
-  sk_test_set_string (&rule->type, type);
-  rule->value = value;
-  return rule;
-}
-
 /* How many rows each table holds: what a failed call must leave alone. */
 static char *
 table_counts (SkDatabase *db)
@@ -1178,7 +1167,8 @@ test_rule_validation (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr (GError) error = NULL;
-      g_autoptr (SkDiscountRule) rule = new_rule (bad[i].name, bad[i].type, bad[i].value);
+      g_autoptr (SkDiscountRule) rule
+          = sk_test_rule_new (bad[i].name, bad[i].type, bad[i].value, NULL);
       g_autofree char *after = NULL;
 
       rule->valid_from = bad[i].from;
@@ -1204,7 +1194,7 @@ test_rule_validation (Fixture *f, gconstpointer data)
   /* The messages say what is wrong in words. */
   {
     g_autoptr (GError) error = NULL;
-    g_autoptr (SkDiscountRule) rule = new_rule ("Скидка", "percentage", 0);
+    g_autoptr (SkDiscountRule) rule = sk_test_rule_new ("Скидка", "percentage", 0, NULL);
 
     g_assert_false (sk_discount_rule_validate (rule, &error));
     g_assert_nonnull (strstr (error->message, "percentage"));
@@ -1218,8 +1208,8 @@ test_rule_validation (Fixture *f, gconstpointer data)
   /* Edges that are fine: 100 %, ×1, an empty campaign id. */
   {
     g_autoptr (GError) error = NULL;
-    g_autoptr (SkDiscountRule) all = new_rule ("Всё бесплатно", "percentage", 10000);
-    g_autoptr (SkDiscountRule) x1 = new_rule ("×1", "bonus_multiplier", 100);
+    g_autoptr (SkDiscountRule) all = sk_test_rule_new ("Всё бесплатно", "percentage", 10000, NULL);
+    g_autoptr (SkDiscountRule) x1 = sk_test_rule_new ("×1", "bonus_multiplier", 100, NULL);
 
     sk_test_set_string (&all->campaign_id, "");
     g_assert_true (sk_database_save_rule (f->db, all, &error));
@@ -1235,7 +1225,7 @@ test_rule_save (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = make_store (f->db, "EKB-1");
-  g_autoptr (SkDiscountRule) rule = new_rule ("Игрушки −10 %", "percentage", 1000);
+  g_autoptr (SkDiscountRule) rule = sk_test_rule_new ("Игрушки −10 %", "percentage", 1000, NULL);
   g_autoptr (SkDiscountRule) back = NULL;
   g_autoptr (SkDiscountRule) stale = NULL;
   g_autoptr (GPtrArray) rules = NULL;
@@ -1328,8 +1318,8 @@ test_rule_save (Fixture *f, gconstpointer data)
 
   /* Listing: by priority, highest first. */
   {
-    g_autoptr (SkDiscountRule) low = new_rule ("Низкий", "fixed_amount", 10000);
-    g_autoptr (SkDiscountRule) high = new_rule ("Высокий", "bonus_multiplier", 200);
+    g_autoptr (SkDiscountRule) low = sk_test_rule_new ("Низкий", "fixed_amount", 10000, NULL);
+    g_autoptr (SkDiscountRule) high = sk_test_rule_new ("Высокий", "bonus_multiplier", 200, NULL);
 
     low->priority = 1;
     high->priority = 10;
@@ -1356,8 +1346,8 @@ test_campaigns (Fixture *f, gconstpointer data)
   g_autoptr (SkCampaign) campaign = sk_campaign_new ();
   g_autoptr (SkCampaign) back = NULL;
   g_autoptr (SkCampaign) stale = NULL;
-  g_autoptr (SkDiscountRule) r1 = new_rule ("Первая", "percentage", 500);
-  g_autoptr (SkDiscountRule) r2 = new_rule ("Вторая", "fixed_amount", 10000);
+  g_autoptr (SkDiscountRule) r1 = sk_test_rule_new ("Первая", "percentage", 500, NULL);
+  g_autoptr (SkDiscountRule) r2 = sk_test_rule_new ("Вторая", "fixed_amount", 10000, NULL);
   g_autoptr (GPtrArray) list = NULL;
   g_autofree char *before = NULL;
   const gint64     t0 = (gint64)1767225600 * G_USEC_PER_SEC;
@@ -1478,7 +1468,7 @@ test_campaigns (Fixture *f, gconstpointer data)
 
   /* rule_ids moves rules into the campaign and out of it. */
   {
-    g_autoptr (SkDiscountRule) second = new_rule ("Second", SK_RULE_PERCENTAGE, 500);
+    g_autoptr (SkDiscountRule) second = sk_test_rule_new ("Second", SK_RULE_PERCENTAGE, 500, NULL);
     g_autoptr (SkDiscountRule) r1_back = NULL;
     g_autoptr (SkDiscountRule) second_back = NULL;
     const char *only_r2[] = { NULL, NULL };
@@ -1551,7 +1541,7 @@ test_outbox (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = NULL;
   g_autoptr (SkCustomer) customer = NULL;
-  g_autoptr (SkDiscountRule) rule = new_rule ("Скидка", "percentage", 1000);
+  g_autoptr (SkDiscountRule) rule = sk_test_rule_new ("Скидка", "percentage", 1000, NULL);
   g_autoptr (SkCampaign) campaign = sk_campaign_new ();
   gint64 n = sk_database_count_outbox (f->db, NULL);
 
@@ -1647,7 +1637,7 @@ test_commit_failure (Fixture *f, gconstpointer data)
   g_autoptr (SkStore) store = make_store (f->db, "EKB-1");
   g_autoptr (SkCustomer) anna = create_customer (f->db, "Иванова Анна", "+79123456789", NULL);
   g_autoptr (SkCustomer) petr = new_customer ("Петров Пётр", "+79120000001", NULL);
-  g_autoptr (SkDiscountRule) rule = new_rule ("−10 %", "percentage", 1000);
+  g_autoptr (SkDiscountRule) rule = sk_test_rule_new ("−10 %", "percentage", 1000, NULL);
   g_autoptr (SkCustomer) back = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
@@ -1714,7 +1704,7 @@ test_rules_cache (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = make_store (f->db, "CACHE");
-  g_autoptr (SkDiscountRule) rule = new_rule ("Ten", SK_RULE_PERCENTAGE, 1000);
+  g_autoptr (SkDiscountRule) rule = sk_test_rule_new ("Ten", SK_RULE_PERCENTAGE, 1000, NULL);
   g_autoptr (SkDiscountRule) other_view = NULL;
   g_autoptr (SkDatabase) other = NULL;
   g_autoptr (SkCart) cart = sk_cart_new (store->id);
@@ -1772,7 +1762,8 @@ test_rules_cache (Fixture *f, gconstpointer data)
   /* A campaign budget spent by a sale on the other connection. */
   {
     g_autoptr (SkCampaign) campaign = sk_campaign_new ();
-    g_autoptr (SkDiscountRule) fixed = new_rule ("Minus 5", SK_RULE_FIXED_AMOUNT, 500);
+    g_autoptr (SkDiscountRule) fixed
+        = sk_test_rule_new ("Minus 5", SK_RULE_FIXED_AMOUNT, 500, NULL);
 
     sk_test_set_string (&campaign->name, "Весна");
     sk_test_set_string (&campaign->status, "active");
@@ -2233,7 +2224,7 @@ test_feed (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = NULL;
   g_autoptr (SkCampaign) campaign = sk_campaign_new ();
-  g_autoptr (SkDiscountRule) rule = new_rule ("Feed", "percentage", 500);
+  g_autoptr (SkDiscountRule) rule = sk_test_rule_new ("Feed", "percentage", 500, NULL);
   g_autoptr (SkProduct) product = g_object_new (SK_TYPE_PRODUCT, NULL);
   g_autoptr (SkCustomer) customer = NULL;
   g_autoptr (SkCustomer) survivor = NULL;

@@ -69,15 +69,7 @@ sign_in (SkSyncClient *client, const char *username, const char *password)
 static SkDiscountRule *
 hq_rule (const char *name)
 {
-  g_autoptr (GError) error = NULL;
-  SkDiscountRule *rule = sk_discount_rule_new ();
-
-  sk_test_set_string (&rule->name, name);
-  sk_test_set_string (&rule->type, "percentage");
-  rule->value = 500;
-  g_assert_true (sk_database_save_rule (env.hq.db, rule, &error));
-  g_assert_no_error (error);
-  return rule;
+  return sk_test_save_rule (env.hq.db, sk_test_rule_new (name, "percentage", 500, NULL));
 }
 
 static SkPurchaseResult *
@@ -507,7 +499,8 @@ test_sync_parents_first (void)
   g_autofree char *till_path = g_build_filename (env.hq.dir, "till-parents.db", NULL);
   g_autoptr (SkStore) store = sk_test_store_new ("S9", "Store nine");
   g_autoptr (SkCampaign) campaign = sk_campaign_new ();
-  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkDiscountRule) rule
+      = sk_test_rule_new ("Parents first: 5 %", "percentage", 500, NULL);
   g_autoptr (SkCustomer) customer = sk_customer_new ();
   g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.hq.url);
   g_autoptr (SkSyncSummary) summary = NULL;
@@ -524,12 +517,8 @@ test_sync_parents_first (void)
   campaign->ends_at = sk_time_now () + 30 * G_TIME_SPAN_DAY;
   g_assert_true (sk_database_save_campaign (env.hq.db, campaign, &error));
   g_assert_no_error (error);
-  sk_test_set_string (&rule->name, "Parents first: 5 %");
-  sk_test_set_string (&rule->type, "percentage");
   sk_test_set_string (&rule->campaign_id, sk_record_get_id (campaign));
-  rule->value = 500;
-  g_assert_true (sk_database_save_rule (env.hq.db, rule, &error));
-  g_assert_no_error (error);
+  sk_test_save_rule (env.hq.db, rule);
   g_object_set (customer, "full_name", "Nina Nine", "phone", "+79055550199", "home-store-id",
                 sk_record_get_id (store), NULL);
   g_assert_true (sk_database_create_customer (env.hq.db, customer, &error));

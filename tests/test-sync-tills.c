@@ -517,7 +517,7 @@ test_two_tills (void)
 {
   g_autofree char *olga = hq_customer ("Olga", "+79050000001", env.stores.store1, 50000);
   g_autofree char *ivan = hq_customer ("Ivan", "+79050000002", env.stores.store2, 20000);
-  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkDiscountRule) rule = NULL;
   g_autoptr (SkDiscountRule) edited = NULL;
   g_autoptr (SkCustomer) ivan_hq = NULL;
   g_autoptr (SkBonusTransaction) hq_gift = NULL;
@@ -531,17 +531,11 @@ test_two_tills (void)
   g_autoptr (GPtrArray) sales = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (SkCart) cart = NULL;
   g_autoptr (SkEngineResult) priced = NULL;
-  const char      *toys[] = { "toys", NULL };
   g_autofree char *out = NULL;
   gint64           olga_before, ivan_before;
 
   /* HQ's rule: 5 % off toys. */
-  sk_test_set_string (&rule->name, "Toys 5 %");
-  sk_test_set_string (&rule->type, "percentage");
-  rule->value = 500;
-  rule->categories = g_strdupv ((char **)toys);
-  g_assert_true (sk_database_save_rule (env.hq.db, rule, &error));
-  g_assert_no_error (error);
+  rule = sk_test_save_rule (env.hq.db, sk_test_rule_new ("Toys 5 %", "percentage", 500, "toys"));
 
   /* Each till takes HQ's customers and rules. */
   a1 = till_sync (a);
@@ -1374,7 +1368,7 @@ test_integrity (void)
   g_autofree char *database = sk_test_database_location (env.hq.dir, "integrity.db");
   g_autoptr (SkDatabase) db = sk_database_open (database, &error);
   g_autoptr (SkCustomer) anna = NULL;
-  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkDiscountRule) rule = NULL;
   g_autoptr (SkBonusTransaction) gift = NULL;
   g_autoptr (Till) shop = g_new0 (Till, 1);
   g_autofree char *sale1 = NULL;
@@ -1392,11 +1386,7 @@ test_integrity (void)
   anna = sk_test_create_customer (db, "Anna", "+79050000070");
   gift = sk_database_bonus_manual (db, anna->id, "earn", 5000, "welcome", NULL, &error);
   g_assert_no_error (error);
-  sk_test_set_string (&rule->name, "All 10 %");
-  sk_test_set_string (&rule->type, "percentage");
-  rule->value = 1000;
-  g_assert_true (sk_database_save_rule (db, rule, &error));
-  g_assert_no_error (error);
+  rule = sk_test_save_rule (db, sk_test_rule_new ("All 10 %", "percentage", 1000, NULL));
 
   /* Sales at HQ itself (online), one partly refunded, one whole. */
   shop->db = g_object_ref (db);
