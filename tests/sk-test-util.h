@@ -47,7 +47,8 @@ SkStore *sk_test_store_new (const char *code, const char *name);
  * yet saved. */
 SkDiscountRule *
 sk_test_rule_new (const char *name, const char *type, gint64 value, const char *category);
-/* Saves @rule (taken) in @db, which must take it; returns it. */
+/* Saves @rule in @db, which must accept it; returns @rule, so that a new
+ * rule is made and saved in one call. */
 SkDiscountRule *sk_test_save_rule (SkDatabase *db, SkDiscountRule *rule);
 /* One integer from SQL with at most one text parameter, outside the
  * store's statement cache. */

@@ -94,8 +94,8 @@ n_items (Reply *reply)
   return json_array_get_length (json_object_get_array_member (obj (reply), "items"));
 }
 
-/* call () into *@reply, in place of the reply it held, which must answer
- * with @status. */
+/* call (), which must answer with @status; its reply replaces the one
+ * *@reply held. */
 static void
 call_expect (
     Reply **reply, const char *method, const char *path, int who, const char *body, guint status)
