@@ -273,6 +273,14 @@ sk_test_assert_status (SkTestReply *reply, guint status)
 }
 
 void
+sk_test_reply_expect (SkTestReply **reply, guint status, SkTestReply *next)
+{
+  g_clear_pointer (reply, sk_test_reply_free);
+  *reply = next;
+  sk_test_assert_status (next, status);
+}
+
+void
 sk_test_assert_error (SkTestReply *reply, guint status, const char *code, const char *field)
 {
   JsonObject *error;

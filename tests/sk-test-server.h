@@ -96,6 +96,9 @@ JsonObject *sk_test_reply_object (SkTestReply *reply);
 gint64 sk_test_reply_int (SkTestReply *reply, const char *member);
 /* Fails the test, showing the body, unless the reply has @status. */
 void sk_test_assert_status (SkTestReply *reply, guint status);
+/* Frees the reply *@reply held and keeps @next there, which must have
+ * @status: the next step of a test that checks one reply at a time. */
+void sk_test_reply_expect (SkTestReply **reply, guint status, SkTestReply *next);
 /* An error reply: @status, its error's @code, a message and (when given)
  * the @field it names. */
 void sk_test_assert_error (SkTestReply *reply, guint status, const char *code, const char *field);

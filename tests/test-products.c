@@ -163,26 +163,23 @@ test_crud (void)
   g_assert_cmpint (count_products ("crud-2"), ==, 0);
 
   /* One spelling per category: "игрушки" is "Игрушки", which exists. */
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("POST", "/api/products", ADMIN,
-                "{\"sku\": \"crud-2\", \"name\": \"Кубики\", \"price\": 500, \"category\": \" "
-                "игрушки\"}");
-  assert_status (reply, 201);
+  sk_test_reply_expect (
+      &reply, 201,
+      call ("POST", "/api/products", ADMIN,
+            "{\"sku\": \"crud-2\", \"name\": \"Кубики\", \"price\": 500, \"category\": \" "
+            "игрушки\"}"));
   g_assert_cmpstr (str (reply, "category"), ==, "Игрушки");
 
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("GET", "/api/products/crud-1", CASHIER, NULL);
-  assert_status (reply, 200);
+  sk_test_reply_expect (&reply, 200, call ("GET", "/api/products/crud-1", CASHIER, NULL));
   g_assert_cmpstr (str (reply, "name"), ==, "Мишка");
   g_assert_cmpint (num (reply, "price"), ==, 129900);
   sk_test_assert_refused (call ("GET", "/api/products/nothing-here", ADMIN, NULL), 404, "not_found",
                           NULL);
 
   /* Edits carry the version read: If-Match or "version". */
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = request ("PUT", "/api/products/crud-1", ADMIN, "application/json",
-                   "{\"price\": 119900, \"sku\": \"renamed\"}", "\"1\"");
-  assert_status (reply, 200);
+  sk_test_reply_expect (&reply, 200,
+                        request ("PUT", "/api/products/crud-1", ADMIN, "application/json",
+                                 "{\"price\": 119900, \"sku\": \"renamed\"}", "\"1\""));
   g_assert_cmpint (num (reply, "version"), ==, 2);
   g_assert_cmpstr (reply->etag, ==, "\"2\"");
   g_assert_cmpstr (str (reply, "sku"), ==, "crud-1"); /* the key stays */
@@ -202,14 +199,13 @@ test_crud (void)
   sk_test_assert_refused (call ("PUT", "/api/products/crud-2", ADMIN,
                                 "{\"barcode\": \"4006381333931\", \"version\": 1}"),
                           409, "conflict", "barcode");
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("PUT", "/api/products/crud-1", ADMIN, "{\"barcode\": null, \"version\": 2}");
-  assert_status (reply, 200);
+  sk_test_reply_expect (
+      &reply, 200,
+      call ("PUT", "/api/products/crud-1", ADMIN, "{\"barcode\": null, \"version\": 2}"));
   g_assert_null (str (reply, "barcode"));
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("PUT", "/api/products/crud-2", ADMIN,
-                "{\"barcode\": \"4006381333931\", \"version\": 1}");
-  assert_status (reply, 200);
+  sk_test_reply_expect (&reply, 200,
+                        call ("PUT", "/api/products/crud-2", ADMIN,
+                              "{\"barcode\": \"4006381333931\", \"version\": 1}"));
 
   /* What the checkout will call: a barcode first, else a SKU. */
   g_clear_pointer (&found, g_object_unref);
@@ -230,15 +226,12 @@ test_crud (void)
   reply = request ("DELETE", "/api/products/crud-1", ADMIN, NULL, NULL, "\"2\"");
   assert_error (reply, 412, "stale_version", "version");
   g_assert_cmpint (count_products ("crud-1"), ==, 1);
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = request ("DELETE", "/api/products/crud-1", ADMIN, NULL, NULL, "\"3\"");
-  assert_status (reply, 204);
+  sk_test_reply_expect (&reply, 204,
+                        request ("DELETE", "/api/products/crud-1", ADMIN, NULL, NULL, "\"3\""));
   g_assert_cmpint (count_products ("crud-1"), ==, 0);
   sk_test_assert_refused (call ("DELETE", "/api/products/crud-1", ADMIN, NULL), 404, "not_found",
                           NULL);
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("DELETE", "/api/products/crud-2", ADMIN, NULL);
-  assert_status (reply, 204);
+  sk_test_reply_expect (&reply, 204, call ("DELETE", "/api/products/crud-2", ADMIN, NULL));
 }
 
 /* Every role signed in reads; only an admin writes (README, "Who may do what"). */
@@ -546,22 +539,16 @@ test_till (void)
   g_assert_cmpint (at_till->price, ==, 10000); /* 100 rubles */
 
   /* An edit, a swap and a delete. */
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("PUT", "/api/products/till-3", ADMIN, "{\"price\": 350, \"version\": 1}");
-  assert_status (reply, 200);
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = import (ADMIN, "sku,name,price,barcode\n"
-                         "till-1,Мяч,100,76543210\n"
-                         "till-2,Юла,200,4600000000022\n");
-  assert_status (reply, 200);
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("DELETE", "/api/products/till-2", ADMIN, NULL);
-  assert_status (reply, 204);
+  sk_test_reply_expect (
+      &reply, 200, call ("PUT", "/api/products/till-3", ADMIN, "{\"price\": 350, \"version\": 1}"));
+  sk_test_reply_expect (&reply, 200,
+                        import (ADMIN, "sku,name,price,barcode\n"
+                                       "till-1,Мяч,100,76543210\n"
+                                       "till-2,Юла,200,4600000000022\n"));
+  sk_test_reply_expect (&reply, 204, call ("DELETE", "/api/products/till-2", ADMIN, NULL));
 
   /* The feed has the tombstone (data null), as a till pulls it. */
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("GET", "/api/sync/pull?limit=500", CASHIER, NULL);
-  assert_status (reply, 200);
+  sk_test_reply_expect (&reply, 200, call ("GET", "/api/sync/pull?limit=500", CASHIER, NULL));
   while (TRUE)
     {
       g_autofree char *path = NULL;
@@ -577,9 +564,7 @@ test_till (void)
         }
       g_assert_true (json_object_get_boolean_member (obj (reply), "has_more"));
       path = g_strdup_printf ("/api/sync/pull?limit=500&since=%s", str (reply, "next_cursor"));
-      g_clear_pointer (&reply, sk_test_reply_free);
-      reply = call ("GET", path, CASHIER, NULL);
-      assert_status (reply, 200);
+      sk_test_reply_expect (&reply, 200, call ("GET", path, CASHIER, NULL));
     }
 
   sync_till (client);

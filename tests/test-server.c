@@ -100,9 +100,7 @@ static void
 call_expect (
     Reply **reply, const char *method, const char *path, int who, const char *body, guint status)
 {
-  g_clear_pointer (reply, reply_free);
-  *reply = call (method, path, who, body);
-  assert_status (*reply, status);
+  sk_test_reply_expect (reply, status, call (method, path, who, body));
 }
 
 /* call () that must answer with this error (see assert_error). */
