@@ -124,11 +124,16 @@ sk_test_save_rule (SkDatabase *db, SkDiscountRule *rule)
 gint64
 sk_test_query_int (SkDatabase *db, const char *sql, const char *arg)
 {
+  return sk_test_sqlite_int (sk_database_get_handle (db), sql, arg);
+}
+
+gint64
+sk_test_sqlite_int (sqlite3 *handle, const char *sql, const char *arg)
+{
   sqlite3_stmt *stmt = NULL;
   gint64        value;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (sk_database_get_handle (db), sql, -1, &stmt, NULL), ==,
-                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (handle, sql, -1, &stmt, NULL), ==, SQLITE_OK);
   if (arg != NULL)
     sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_TRANSIENT);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);

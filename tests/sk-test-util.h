@@ -3,6 +3,7 @@
 #pragma once
 
 #include <json-glib/json-glib.h>
+#include <sqlite3.h>
 
 #include "sk-accounts.h"
 #include "sk-database.h"
@@ -53,6 +54,8 @@ SkDiscountRule *sk_test_save_rule (SkDatabase *db, SkDiscountRule *rule);
 /* One integer from SQL with at most one text parameter, outside the
  * store's statement cache. */
 gint64 sk_test_query_int (SkDatabase *db, const char *sql, const char *arg);
+/* The same on a SQLite handle of the test's own. */
+gint64 sk_test_sqlite_int (sqlite3 *handle, const char *sql, const char *arg);
 /* Runs SQL straight on the handle; aborts the test if it fails. */
 void sk_test_exec_sql (SkDatabase *db, const char *sql);
 /* The change of @entity @id in a list of sync changes (the feed's or a

@@ -37,20 +37,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->dir);
 }
 
-/* One integer from raw SQL, bypassing the store's statement cache. */
-static gint64
-sql_int (sqlite3 *handle, const char *sql)
-{
-  sqlite3_stmt *stmt = NULL;
-  gint64        value;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (handle, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return value;
-}
-
 static char *
 sql_text (sqlite3 *handle, const char *sql)
 {
@@ -65,16 +51,10 @@ sql_text (sqlite3 *handle, const char *sql)
 }
 
 static gint64
-db_int (SkDatabase *db, const char *sql)
-{
-  return sql_int (sk_database_get_handle (db), sql);
-}
-
-static gint64
 count_rows (SkDatabase *db, const char *table)
 {
   g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", table);
-  return db_int (db, sql);
+  return sk_test_query_int (db, sql, NULL);
 }
 
 static gboolean
@@ -83,7 +63,7 @@ table_exists (SkDatabase *db, const char *table)
   g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM sqlite_master"
                                           " WHERE type = 'table' AND name = '%s'",
                                           table);
-  return db_int (db, sql) == 1;
+  return sk_test_query_int (db, sql, NULL) == 1;
 }
 
 /* The error a user would see: its code, the field it names, and a message. */
@@ -190,9 +170,9 @@ test_new_file (Fixture *f, gconstpointer data)
   g_autofree char *store_id = NULL;
 
   g_assert_cmpint (sk_database_get_schema_version (f->db), ==, SK_SCHEMA_VERSION);
-  g_assert_cmpint (sql_int (handle, "PRAGMA user_version"), ==, SK_SCHEMA_VERSION);
+  g_assert_cmpint (sk_test_sqlite_int (handle, "PRAGMA user_version", NULL), ==, SK_SCHEMA_VERSION);
   g_assert_cmpstr (journal, ==, "wal");
-  g_assert_cmpint (sql_int (handle, "PRAGMA foreign_keys"), ==, 1);
+  g_assert_cmpint (sk_test_sqlite_int (handle, "PRAGMA foreign_keys", NULL), ==, 1);
   g_assert_cmpstr (sk_database_get_path (f->db), ==, f->path);
   g_assert_true (g_uuid_string_is_valid (device_id));
   for (const char *const *t
@@ -246,7 +226,7 @@ test_upgrade_from_v1 (Fixture *f, gconstpointer data)
   old = sk_database_open_at_version (v1_path, 1, &error);
   g_assert_no_error (error);
   g_assert_cmpint (sk_database_get_schema_version (old), ==, 1);
-  g_assert_cmpint (db_int (old, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (sk_test_query_int (old, "PRAGMA user_version", NULL), ==, 1);
   g_assert_false (table_exists (old, "products"));
   g_assert_false (table_exists (old, "refunds"));
   device_id = g_strdup (sk_database_get_device_id (old));
@@ -271,7 +251,7 @@ test_upgrade_from_v1 (Fixture *f, gconstpointer data)
   f->db = sk_database_open (v1_path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (sk_database_get_schema_version (f->db), ==, SK_SCHEMA_VERSION);
-  g_assert_cmpint (db_int (f->db, "PRAGMA user_version"), ==, SK_SCHEMA_VERSION);
+  g_assert_cmpint (sk_test_query_int (f->db, "PRAGMA user_version", NULL), ==, SK_SCHEMA_VERSION);
   g_assert_cmpstr (sk_database_get_device_id (f->db), ==, device_id);
   g_assert_true (table_exists (f->db, "products"));
   g_assert_true (table_exists (f->db, "refunds"));
@@ -359,9 +339,10 @@ test_too_new (Fixture *f, gconstpointer data)
   g_assert_error (error, SK_ERROR, SK_ERROR_SCHEMA_TOO_NEW);
   g_assert_true (file_contents_equal (path, before));
   g_assert_cmpint (sqlite3_open (path, &raw), ==, SQLITE_OK);
-  g_assert_cmpint (sql_int (raw, "PRAGMA user_version"), ==, 99);
-  g_assert_cmpint (sql_int (raw, "SELECT count(*) FROM sqlite_master WHERE name = 'settings'"), ==,
-                   0);
+  g_assert_cmpint (sk_test_sqlite_int (raw, "PRAGMA user_version", NULL), ==, 99);
+  g_assert_cmpint (
+      sk_test_sqlite_int (raw, "SELECT count(*) FROM sqlite_master WHERE name = 'settings'", NULL),
+      ==, 0);
   sqlite3_close (raw);
 }
 
