@@ -4,7 +4,9 @@
 
 #include <string.h>
 
+#include "sk-test-postgres.h"
 #include "sk-test-server.h"
+#include "sk-test-util.h"
 
 struct _SkTestLoop
 {
@@ -155,6 +157,43 @@ sk_test_server_stop (SkTestServer *self)
   g_free (self);
 }
 
+/* HQ */
+
+void
+sk_test_hq_open (SkTestHq *hq, const char *tmp_template)
+{
+  hq->db = sk_test_open_hq (tmp_template, &hq->dir, &hq->path);
+}
+
+void
+sk_test_hq_serve (SkTestHq *hq, SkServerConfig *config)
+{
+  g_assert_null (hq->server);
+  hq->server = sk_test_server_start (config);
+  hq->port = sk_test_server_get_port (hq->server);
+  g_free (hq->url);
+  hq->url = sk_test_server_get_url (hq->server);
+}
+
+void
+sk_test_hq_stop (SkTestHq *hq)
+{
+  g_clear_pointer (&hq->server, sk_test_server_stop);
+}
+
+void
+sk_test_hq_close (SkTestHq *hq)
+{
+  sk_test_hq_stop (hq);
+  g_clear_object (&hq->db);
+  sk_test_remove_dir (hq->dir);
+  g_clear_pointer (&hq->dir, g_free);
+  g_clear_pointer (&hq->path, g_free);
+  g_clear_pointer (&hq->url, g_free);
+}
+
+/* Requests */
+
 void
 sk_test_reply_free (SkTestReply *reply)
 {
@@ -231,6 +270,14 @@ sk_test_assert_status (SkTestReply *reply, guint status)
   if (reply->status != status)
     g_error ("expected %u, got %u: %s", status, reply->status,
              reply->node ? json_to_string (reply->node, FALSE) : "(no body)");
+}
+
+void
+sk_test_reply_expect (SkTestReply **reply, guint status, SkTestReply *next)
+{
+  g_clear_pointer (reply, sk_test_reply_free);
+  *reply = next;
+  sk_test_assert_status (next, status);
 }
 
 void

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "sk-database.h"
 #include "sk-server.h"
 
 G_BEGIN_DECLS
@@ -39,6 +40,30 @@ char *sk_test_server_get_url (SkTestServer *self);
 /* Stops the server, waits for its thread and frees everything. */
 void sk_test_server_stop (SkTestServer *self);
 
+/* A test program's HQ: a new database (in a new temporary folder, or on
+ * the test PostgreSQL server: sk-test-postgres.h) and a server on it. */
+typedef struct
+{
+  char         *dir;
+  char         *path; /* the database: a file or a PostgreSQL URI */
+  SkDatabase   *db;   /* the test's own connection, for setup and checks */
+  SkTestServer *server;
+  guint         port;
+  char         *url;
+} SkTestHq;
+
+/* Opens @hq's new database (folder named after @tmp_template, …-XXXXXX):
+ * what a test adds to it before sk_test_hq_serve. */
+void sk_test_hq_open (SkTestHq *hq, const char *tmp_template);
+/* Starts @hq's server with @config (taken), made by sk_test_server_config
+ * for @hq's path, and sets its port and URL. */
+void sk_test_hq_serve (SkTestHq *hq, SkServerConfig *config);
+/* Stops @hq's server, if it runs; its port and URL stay. */
+void sk_test_hq_stop (SkTestHq *hq);
+/* Stops the server, closes the database, removes the folder and frees
+ * what @hq holds. */
+void sk_test_hq_close (SkTestHq *hq);
+
 /* What a request got: its status, its JSON (NULL when the body was
  * empty) and its ETag (or NULL). */
 typedef struct
@@ -71,6 +96,9 @@ JsonObject *sk_test_reply_object (SkTestReply *reply);
 gint64 sk_test_reply_int (SkTestReply *reply, const char *member);
 /* Fails the test, showing the body, unless the reply has @status. */
 void sk_test_assert_status (SkTestReply *reply, guint status);
+/* Frees the reply *@reply held and keeps @next there, which must have
+ * @status: the next step of a test that checks one reply at a time. */
+void sk_test_reply_expect (SkTestReply **reply, guint status, SkTestReply *next);
 /* An error reply: @status, its error's @code, a message and (when given)
  * the @field it names. */
 void sk_test_assert_error (SkTestReply *reply, guint status, const char *code, const char *field);

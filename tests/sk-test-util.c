@@ -97,14 +97,43 @@ sk_test_store_new (const char *code, const char *name)
   return store;
 }
 
+SkDiscountRule *
+sk_test_rule_new (const char *name, const char *type, gint64 value, const char *category)
+{
+  SkDiscountRule *rule = sk_discount_rule_new ();
+  const char     *categories[] = { category, NULL };
+
+  sk_test_set_string (&rule->name, name);
+  sk_test_set_string (&rule->type, type);
+  rule->value = value;
+  if (category != NULL)
+    rule->categories = g_strdupv ((char **)categories);
+  return rule;
+}
+
+SkDiscountRule *
+sk_test_save_rule (SkDatabase *db, SkDiscountRule *rule)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (sk_database_save_rule (db, rule, &error));
+  g_assert_no_error (error);
+  return rule;
+}
+
 gint64
 sk_test_query_int (SkDatabase *db, const char *sql, const char *arg)
+{
+  return sk_test_sqlite_int (sk_database_get_handle (db), sql, arg);
+}
+
+gint64
+sk_test_sqlite_int (sqlite3 *handle, const char *sql, const char *arg)
 {
   sqlite3_stmt *stmt = NULL;
   gint64        value;
 
-  g_assert_cmpint (sqlite3_prepare_v2 (sk_database_get_handle (db), sql, -1, &stmt, NULL), ==,
-                   SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (handle, sql, -1, &stmt, NULL), ==, SQLITE_OK);
   if (arg != NULL)
     sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_TRANSIENT);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);

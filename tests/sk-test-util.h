@@ -3,6 +3,7 @@
 #pragma once
 
 #include <json-glib/json-glib.h>
+#include <sqlite3.h>
 
 #include "sk-accounts.h"
 #include "sk-database.h"
@@ -43,9 +44,18 @@ SkDatabase *sk_test_open_database (const char *tmp_template, char **dir);
 SkAccount *sk_test_account_new (const char *username, SkRole role, const char *store_id);
 /* A store with this code and name, not yet saved. */
 SkStore *sk_test_store_new (const char *code, const char *name);
+/* A rule with this name, type, value and (unless NULL) one category, not
+ * yet saved. */
+SkDiscountRule *
+sk_test_rule_new (const char *name, const char *type, gint64 value, const char *category);
+/* Saves @rule in @db, which must accept it; returns @rule, so that a new
+ * rule is made and saved in one call. */
+SkDiscountRule *sk_test_save_rule (SkDatabase *db, SkDiscountRule *rule);
 /* One integer from SQL with at most one text parameter, outside the
  * store's statement cache. */
 gint64 sk_test_query_int (SkDatabase *db, const char *sql, const char *arg);
+/* The same on a SQLite handle of the test's own. */
+gint64 sk_test_sqlite_int (sqlite3 *handle, const char *sql, const char *arg);
 /* Runs SQL straight on the handle; aborts the test if it fails. */
 void sk_test_exec_sql (SkDatabase *db, const char *sql);
 /* The change of @entity @id in a list of sync changes (the feed's or a

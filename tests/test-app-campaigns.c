@@ -195,7 +195,7 @@ static AdwMessageDialog *
 save_into_conflict (SkCampaignEditor *editor, GAsyncResult **result)
 {
   sk_campaign_editor_save_async (editor, NULL, app_keep_result, result);
-  g_assert_true (app_wait ((gboolean (*) (gpointer))app_find_dialog, NULL, 10000));
+  g_assert_true (app_wait (app_dialog_shown, NULL, 10000));
   app_pump (200);
   return app_find_dialog ();
 }

@@ -43,18 +43,12 @@ sale_done (gpointer view)
   return !sk_checkout_view_get_paying (view);
 }
 
-static gboolean
-priced (gpointer view)
-{
-  return !sk_checkout_view_get_calculating (view);
-}
-
 /* A change of the lines is priced on a worker: waits for the answer, after
  * which the result and the figures are those of the lines as they are. */
 static void
 wait_priced (SkCheckoutView *view)
 {
-  g_assert_true (app_wait (priced, view, 30000));
+  g_assert_true (app_wait (app_checkout_priced, view, 30000));
 }
 
 /* Pays as the Pay button does (once the figures are in) and waits for the
@@ -315,12 +309,6 @@ find_entry (GtkWidget *root, GType type, const char *placeholder)
   return NULL;
 }
 
-static gboolean
-has_customer (gpointer view)
-{
-  return sk_checkout_view_get_customer (view) != NULL;
-}
-
 /* What the keyboard does: the scanner types a card and Enter, the cashier
  * types SKUs and Enter, then a free item with Enter on its price. */
 static void
@@ -349,7 +337,7 @@ test_keyboard (AppFixture *f, gconstpointer data)
 
   gtk_editable_set_text (GTK_EDITABLE (customer_entry), customer->card_number);
   g_signal_emit_by_name (customer_entry, "activate");
-  g_assert_true (app_wait (has_customer, view, 10000));
+  g_assert_true (app_wait (app_checkout_has_customer, view, 10000));
   g_assert_cmpstr (sk_record_get_id (sk_checkout_view_get_customer (SK_CHECKOUT_VIEW (view))), ==,
                    customer->id);
 

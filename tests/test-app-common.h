@@ -7,6 +7,8 @@
 #include <glib/gstdio.h>
 
 #include "sk-application.h"
+#include "sk-checkout-view.h"
+#include "sk-customers-view.h"
 #include "sk-demo.h"
 #include "sk-widgets.h"
 #include "sk-window.h"
@@ -87,6 +89,28 @@ app_wait (gboolean (*done) (gpointer data), gpointer data, guint ms)
         g_usleep (1000);
     }
   return TRUE;
+}
+
+/* For app_wait () on the checkout @view: the cart is priced. */
+static inline gboolean
+app_checkout_priced (gpointer view)
+{
+  return !sk_checkout_view_get_calculating (view);
+}
+
+/* For app_wait () on the checkout @view: the sale has a customer. */
+static inline gboolean
+app_checkout_has_customer (gpointer view)
+{
+  return sk_checkout_view_get_customer (view) != NULL;
+}
+
+/* For app_wait () on the customers @view: the chosen customer's details
+ * are loaded. */
+static inline gboolean
+app_customer_details_ready (gpointer view)
+{
+  return !sk_customers_view_get_loading_details (view);
 }
 
 static inline void
@@ -183,6 +207,13 @@ app_find_dialog (void)
         return ADW_MESSAGE_DIALOG (window);
     }
   return NULL;
+}
+
+/* For app_wait (): a message dialog is on screen. */
+static inline gboolean
+app_dialog_shown (gpointer data)
+{
+  return app_find_dialog () != NULL;
 }
 
 /* The first widget under @widget (depth first) that @match accepts. */

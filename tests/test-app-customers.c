@@ -259,12 +259,6 @@ test_pages (AppFixture *f, gconstpointer data)
   }
 }
 
-static gboolean
-details_ready (gpointer view)
-{
-  return !sk_customers_view_get_loading_details (view);
-}
-
 /* Every label's text under @widget, one a line. */
 static void
 collect_text (GtkWidget *widget, GString *out)
@@ -352,7 +346,7 @@ test_view (AppFixture *f, gconstpointer data)
   g_assert_true (sk_customers_view_get_loading_details (view));
   g_assert_null (sk_customers_view_get_customer (view));
   sk_customers_view_show_customer (view, target->id);
-  g_assert_true (app_wait (details_ready, view, 10000));
+  g_assert_true (app_wait (app_customer_details_ready, view, 10000));
   app_pump (200);
   assert_details_show (view, db, target->id);
   app_save_png (GTK_WIDGET (view), "customers-details");
@@ -361,7 +355,7 @@ test_view (AppFixture *f, gconstpointer data)
   g_assert_no_error (error);
   fresh = sk_database_get_customer (db, target->id, NULL);
   g_assert_cmpint (fresh->bonus_balance, ==, target->bonus_balance + 12345);
-  g_assert_true (app_wait (details_ready, view, 10000));
+  g_assert_true (app_wait (app_customer_details_ready, view, 10000));
   assert_details_show (view, db, target->id);
   {
     g_autoptr (GString) text = g_string_new (NULL);
@@ -395,12 +389,6 @@ holder_shown (gpointer data)
   return error != NULL && strstr (error, h->name) != NULL;
 }
 
-static gboolean
-dialog_shown (gpointer data)
-{
-  return app_find_dialog () != NULL;
-}
-
 /* The adjustment dialog says what is missing as it is typed, offers Apply
  * only then, and a refusal brings it back with what was typed and why. */
 static void
@@ -418,7 +406,7 @@ test_adjust_dialog (AppFixture *f, gconstpointer data)
   sk_window_show_view (f->window, "customers");
   view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
   sk_customers_view_show_customer (view, target->id);
-  g_assert_true (app_wait (details_ready, view, 10000));
+  g_assert_true (app_wait (app_customer_details_ready, view, 10000));
   gtk_widget_activate_action (GTK_WIDGET (view), "customers.adjust", NULL);
   dialog = app_find_dialog ();
   g_assert_nonnull (dialog);
@@ -439,7 +427,7 @@ test_adjust_dialog (AppFixture *f, gconstpointer data)
   adw_message_dialog_response (dialog, "apply");
   gtk_window_close (GTK_WINDOW (dialog));
   app_pump (100);
-  g_assert_true (app_wait (dialog_shown, NULL, 10000));
+  g_assert_true (app_wait (app_dialog_shown, NULL, 10000));
   dialog = app_find_dialog ();
   amount = sk_entry_dialog_get_entry (dialog, 0);
   reason = sk_entry_dialog_get_entry (dialog, 1);

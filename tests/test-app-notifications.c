@@ -102,12 +102,6 @@ deliver (SkDatabase *db, const char *channel, SkDeliveryOutcome outcome, const c
 }
 
 static gboolean
-details_ready (gpointer view)
-{
-  return !sk_customers_view_get_loading_details (view);
-}
-
-static gboolean
 history_ready (gpointer history)
 {
   return !sk_notification_history_get_loading (history);
@@ -123,7 +117,7 @@ open_history (AppFixture *f, const char *customer_id)
   sk_window_show_view (f->window, "customers");
   view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
   sk_customers_view_show_customer (view, customer_id);
-  g_assert_true (app_wait (details_ready, view, 10000));
+  g_assert_true (app_wait (app_customer_details_ready, view, 10000));
   history = SK_NOTIFICATION_HISTORY (
       find_widget (sk_customers_view_get_details (view), SK_TYPE_NOTIFICATION_HISTORY));
   g_assert_nonnull (history);

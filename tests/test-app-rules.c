@@ -258,7 +258,7 @@ test_conflict (AppFixture *f, gconstpointer data)
   sk_rule_editor_set_field (editor, "name", "Renamed at the till");
   sk_rule_editor_set_field (editor, "value", "7");
   sk_rule_editor_save_async (editor, NULL, app_keep_result, &result);
-  g_assert_true (app_wait ((gboolean (*) (gpointer))app_find_dialog, NULL, 10000));
+  g_assert_true (app_wait (app_dialog_shown, NULL, 10000));
   app_pump (200);
   dialog = app_find_dialog ();
   /* The three fields that differ, the user's side chosen; nothing else. */
@@ -313,7 +313,7 @@ test_conflict (AppFixture *f, gconstpointer data)
   sk_rule_editor_set_field (editor, "value", "8");
   g_clear_object (&result);
   sk_rule_editor_save_async (editor, NULL, app_keep_result, &result);
-  g_assert_true (app_wait ((gboolean (*) (gpointer))app_find_dialog, NULL, 10000));
+  g_assert_true (app_wait (app_dialog_shown, NULL, 10000));
   dialog = app_find_dialog ();
   g_assert_nonnull (app_find_action_row (GTK_WIDGET (dialog), "Priority"));
   gtk_widget_activate (app_find_button (GTK_WIDGET (dialog), "_Cancel"));

@@ -136,12 +136,6 @@ focus_in (AppFixture *f, GtkWidget *widget)
 }
 
 static gboolean
-priced (gpointer view)
-{
-  return !sk_checkout_view_get_calculating (view);
-}
-
-static gboolean
 sale_done (gpointer view)
 {
   return !sk_checkout_view_get_paying (view) && !sk_checkout_view_get_calculating (view);
@@ -151,12 +145,6 @@ static gboolean
 scan_refused (gpointer view)
 {
   return gtk_widget_get_visible (GTK_WIDGET (SK_CHECKOUT_VIEW (view)->scan_message));
-}
-
-static gboolean
-has_customer (gpointer view)
-{
-  return sk_checkout_view_get_customer (view) != NULL;
 }
 
 static SkCustomer *
@@ -218,7 +206,7 @@ test_sale_by_scans (AppFixture *f, gconstpointer data)
   g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
 
   scan (f, customer->card_number);
-  g_assert_true (app_wait (has_customer, view, 10000));
+  g_assert_true (app_wait (app_checkout_has_customer, view, 10000));
   g_assert_cmpstr (sk_record_get_id (sk_checkout_view_get_customer (view)), ==, customer->id);
   g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (view->scan_entry)), ==, "");
@@ -256,7 +244,7 @@ test_sale_by_scans (AppFixture *f, gconstpointer data)
   g_assert_false (sk_checkout_view_get_receipt_shown (view));
   g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
   g_assert_null (sk_checkout_view_get_customer (view));
-  g_assert_true (app_wait (priced, view, 10000));
+  g_assert_true (app_wait (app_checkout_priced, view, 10000));
   g_assert_cmpint (sk_checkout_view_get_result (view)->subtotal, ==, d->price);
 }
 
@@ -294,7 +282,7 @@ test_scan_into_quantity (AppFixture *f, gconstpointer data)
   view = show_checkout (f);
   scan (f, a->sku);
   g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
-  g_assert_true (app_wait (priced, view, 10000));
+  g_assert_true (app_wait (app_checkout_priced, view, 10000));
   app_pump (200);
   spin = find_spin (GTK_WIDGET (view->cart_view));
   g_assert_nonnull (spin);
@@ -302,11 +290,11 @@ test_scan_into_quantity (AppFixture *f, gconstpointer data)
   g_assert_true (focus_in (f, spin));
 
   scan (f, customer->card_number);
-  g_assert_true (app_wait (has_customer, view, 10000));
+  g_assert_true (app_wait (app_checkout_has_customer, view, 10000));
   g_assert_cmpint (line_quantity (view, 0), ==, 1);
   g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (spin)), ==, 1);
   g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
-  g_assert_true (app_wait (priced, view, 10000));
+  g_assert_true (app_wait (app_checkout_priced, view, 10000));
   g_assert_cmpint (sk_checkout_view_get_result (view)->subtotal, ==, a->price);
 
   /* Typed by hand (too short for a scan): 150 asks before it sells. */
@@ -340,10 +328,10 @@ test_bonus_then_pay (AppFixture *f, gconstpointer data)
   g_assert_no_error (error);
   view = show_checkout (f);
   scan (f, customer->card_number);
-  g_assert_true (app_wait (has_customer, view, 10000));
+  g_assert_true (app_wait (app_checkout_has_customer, view, 10000));
   app_pump (200);
   sk_checkout_view_add_line (view, NULL, "Stroller", "strollers", 1500000, 1);
-  g_assert_true (app_wait (priced, view, 10000));
+  g_assert_true (app_wait (app_checkout_priced, view, 10000));
   g_assert_cmpint (sk_checkout_view_get_bonus_cap (view), >=, 50000);
 
   send_keys (f, 3, keys);
@@ -451,12 +439,6 @@ test_new_product (AppFixture *f, gconstpointer data)
 }
 
 static gboolean
-dialog_shown (gpointer data)
-{
-  return app_find_dialog () != NULL;
-}
-
-static gboolean
 price_list_known (gpointer view)
 {
   return _sk_checkout_view_find_product (view, "CSV-1") != NULL;
@@ -490,7 +472,7 @@ test_import_products (AppFixture *f, gconstpointer data)
   view = show_checkout (f);
 
   _sk_checkout_view_import_products (view, bad);
-  g_assert_true (app_wait (dialog_shown, NULL, 10000));
+  g_assert_true (app_wait (app_dialog_shown, NULL, 10000));
   dialog = app_find_dialog ();
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "3"));
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "name"));
@@ -506,7 +488,7 @@ test_import_products (AppFixture *f, gconstpointer data)
   g_assert_cmpint (ball->price, ==, 129950);
   scan (f, "4601234567893");
   g_assert_true (app_wait (line_added, view, 10000));
-  g_assert_true (app_wait (priced, view, 10000));
+  g_assert_true (app_wait (app_checkout_priced, view, 10000));
   g_assert_cmpint (sk_sale_get_subtotal (view->sale), ==, 45000);
 }
 
@@ -624,7 +606,7 @@ test_total_visible (AppFixture *f, gconstpointer data)
   sk_checkout_view_set_customer (view, customer);
   sk_checkout_view_add_line (view, a->sku, a->name, a->category, a->price, 2);
   sk_checkout_view_add_line (view, NULL, "Socks", "clothes", 19900, 3);
-  g_assert_true (app_wait (priced, view, 10000));
+  g_assert_true (app_wait (app_checkout_priced, view, 10000));
   result = sk_checkout_view_get_result (view);
   g_assert_cmpuint (result->rejected->len, >=, 20);
   app_pump (300);

@@ -50,16 +50,8 @@ pending_text (int n)
   return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d pending", "%d pending", n), n);
 }
 
-static struct
-{
-  char         *dir;
-  char         *path;
-  SkDatabase   *db; /* HQ's */
-  SkTestServer *server;
-  guint         port;
-  char         *url;
-  char         *store;
-} hq;
+static SkTestHq hq;
+static char    *hq_store;
 
 static void
 hq_start (guint port)
@@ -67,14 +59,7 @@ hq_start (guint port)
   SkServerConfig *config = sk_test_server_config (hq.path, 2);
 
   config->port = port;
-  hq.server = sk_test_server_start (config);
-  hq.port = sk_test_server_get_port (hq.server);
-}
-
-static void
-hq_stop (void)
-{
-  g_clear_pointer (&hq.server, sk_test_server_stop);
+  sk_test_hq_serve (&hq, config);
 }
 
 static void
@@ -85,24 +70,23 @@ hq_setup (void)
   g_autoptr (SkProduct) product = g_object_new (SK_TYPE_PRODUCT, NULL);
   g_autofree char *user = NULL;
 
-  hq.db = sk_test_open_hq ("skidka-app-sync-XXXXXX", &hq.dir, &hq.path);
+  sk_test_hq_open (&hq, "skidka-app-sync-XXXXXX");
   store = sk_test_store_new ("S1", "Store one");
   g_assert_true (sk_database_save_store (hq.db, store, &error));
   g_assert_no_error (error);
-  hq.store = g_strdup (sk_record_get_id (store));
+  hq_store = g_strdup (sk_record_get_id (store));
   sk_test_set_string (&product->sku, "bear-1");
   sk_test_set_string (&product->name, "Teddy bear");
   sk_test_set_string (&product->category, "toys");
   product->price = 100000;
   g_assert_true (sk_database_save_product (hq.db, product, &error));
   g_assert_no_error (error);
-  user = sk_auth_create_user (hq.db, "cashier1", "cashier-pass", "cashier", hq.store, &error);
+  user = sk_auth_create_user (hq.db, "cashier1", "cashier-pass", "cashier", hq_store, &error);
   g_assert_no_error (error);
   g_free (user);
-  user = sk_auth_create_user (hq.db, "manager1", "manager-pass", "manager", hq.store, &error);
+  user = sk_auth_create_user (hq.db, "manager1", "manager-pass", "manager", hq_store, &error);
   g_assert_no_error (error);
   hq_start (0);
-  hq.url = sk_test_server_get_url (hq.server);
 }
 
 /* A PNG of @widget once a stack's transition is over. */
@@ -410,7 +394,7 @@ test_restart (AppFixture *f, gconstpointer data)
   g_assert_false (sk_window_is_welcome (f->window));
   g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
   store = g_settings_get_string (sk_application_get_settings (f->app), "store-id");
-  g_assert_cmpstr (store, ==, hq.store);
+  g_assert_cmpstr (store, ==, hq_store);
   shot (GTK_WIDGET (f->window), "sync-restarted");
 }
 
@@ -562,7 +546,7 @@ test_sign_in (AppFixture *f, gconstpointer data)
     GtkWindow *prefs;
 
     g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
-    g_assert_cmpstr (store, ==, hq.store);
+    g_assert_cmpstr (store, ==, hq_store);
     g_assert_true (g_settings_get_boolean (settings, "role-from-account"));
     g_assert_false (adw_view_stack_page_get_visible (
         adw_view_stack_get_page (stack, adw_view_stack_get_child_by_name (stack, "rules"))));
@@ -620,7 +604,7 @@ sell_in (AppFixture *f, const char *store, guint n, GPtrArray *ids)
 static void
 sell (AppFixture *f, guint n, GPtrArray *ids)
 {
-  sell_in (f, hq.store, n, ids);
+  sell_in (f, hq_store, n, ids);
 }
 
 static gint64
@@ -666,7 +650,7 @@ test_offline (AppFixture *f, gconstpointer data)
   guint port = hq.port;
 
   connected_till (f, token);
-  hq_stop ();
+  sk_test_hq_stop (&hq);
   sell (f, 3, ids);
   wait_format (f, "%s · offline since %s");
   wait_pending (f, 3);
@@ -722,7 +706,7 @@ static void
 test_hq_rule (AppFixture *f, gconstpointer data)
 {
   g_autofree char *token = login ("cashier1", "cashier-pass");
-  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkDiscountRule) rule = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *notice = NULL;
   SkCheckoutView  *view;
@@ -735,11 +719,7 @@ test_hq_rule (AppFixture *f, gconstpointer data)
   w = (PriceWait){ view, 0 };
   g_assert_true (app_wait (priced_with, &w, 10000));
 
-  sk_test_set_string (&rule->name, "HQ's ten percent");
-  sk_test_set_string (&rule->type, "percentage");
-  rule->value = 1000;
-  g_assert_true (sk_database_save_rule (hq.db, rule, &error));
-  g_assert_no_error (error);
+  rule = sk_test_save_rule (hq.db, sk_test_rule_new ("HQ's ten percent", "percentage", 1000, NULL));
   g_signal_connect (sk_application_get_sync (f->app), "notice", G_CALLBACK (keep_notice), &notice);
   press_sync_now (f);
   w.discount = 10000;
@@ -1027,7 +1007,7 @@ test_conflict (AppFixture *f, gconstpointer data)
 
   /* A customer of the store: its manager edits her at the till. */
   g_object_set (olga, "full-name", "Olga Conflict", "phone", "+79055550301", "home-store-id",
-                hq.store, NULL);
+                hq_store, NULL);
   g_assert_true (sk_database_create_customer (hq.db, olga, &error));
   g_assert_no_error (error);
   id = sk_record_get_id (olga);
@@ -1120,9 +1100,8 @@ main (int argc, char **argv)
   add ("/app/sync/conflict", test_conflict);
 #undef add
   status = g_test_run ();
-  hq_stop ();
-  g_clear_object (&hq.db);
-  sk_test_remove_dir (hq.dir);
+  sk_test_hq_close (&hq);
+  g_free (hq_store);
   {
     g_autofree char *token_file = sk_token_store_file_path ();
     g_autofree char *token_dir = g_path_get_dirname (token_file);

@@ -37,20 +37,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->dir);
 }
 
-/* One integer from raw SQL, bypassing the store's statement cache. */
-static gint64
-sql_int (sqlite3 *handle, const char *sql)
-{
-  sqlite3_stmt *stmt = NULL;
-  gint64        value;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (handle, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return value;
-}
-
 static char *
 sql_text (sqlite3 *handle, const char *sql)
 {
@@ -65,16 +51,10 @@ sql_text (sqlite3 *handle, const char *sql)
 }
 
 static gint64
-db_int (SkDatabase *db, const char *sql)
-{
-  return sql_int (sk_database_get_handle (db), sql);
-}
-
-static gint64
 count_rows (SkDatabase *db, const char *table)
 {
   g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", table);
-  return db_int (db, sql);
+  return sk_test_query_int (db, sql, NULL);
 }
 
 static gboolean
@@ -83,7 +63,7 @@ table_exists (SkDatabase *db, const char *table)
   g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM sqlite_master"
                                           " WHERE type = 'table' AND name = '%s'",
                                           table);
-  return db_int (db, sql) == 1;
+  return sk_test_query_int (db, sql, NULL) == 1;
 }
 
 /* The error a user would see: its code, the field it names, and a message. */
@@ -161,17 +141,6 @@ create_customer (SkDatabase *db, const char *full_name, const char *phone, const
   return customer;
 }
 
-static SkDiscountRule *
-new_rule (const char *name, const char *type, gint64 value)
-{
-  SkDiscountRule *rule = sk_discount_rule_new ();
-
-  sk_test_set_string (&rule->name, name);
-  sk_test_set_string (&rule->type, type);
-  rule->value = value;
-  return rule;
-}
-
 /* How many rows each table holds: what a failed call must leave alone. */
 static char *
 table_counts (SkDatabase *db)
@@ -201,9 +170,9 @@ test_new_file (Fixture *f, gconstpointer data)
   g_autofree char *store_id = NULL;
 
   g_assert_cmpint (sk_database_get_schema_version (f->db), ==, SK_SCHEMA_VERSION);
-  g_assert_cmpint (sql_int (handle, "PRAGMA user_version"), ==, SK_SCHEMA_VERSION);
+  g_assert_cmpint (sk_test_sqlite_int (handle, "PRAGMA user_version", NULL), ==, SK_SCHEMA_VERSION);
   g_assert_cmpstr (journal, ==, "wal");
-  g_assert_cmpint (sql_int (handle, "PRAGMA foreign_keys"), ==, 1);
+  g_assert_cmpint (sk_test_sqlite_int (handle, "PRAGMA foreign_keys", NULL), ==, 1);
   g_assert_cmpstr (sk_database_get_path (f->db), ==, f->path);
   g_assert_true (g_uuid_string_is_valid (device_id));
   for (const char *const *t
@@ -257,7 +226,7 @@ test_upgrade_from_v1 (Fixture *f, gconstpointer data)
   old = sk_database_open_at_version (v1_path, 1, &error);
   g_assert_no_error (error);
   g_assert_cmpint (sk_database_get_schema_version (old), ==, 1);
-  g_assert_cmpint (db_int (old, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (sk_test_query_int (old, "PRAGMA user_version", NULL), ==, 1);
   g_assert_false (table_exists (old, "products"));
   g_assert_false (table_exists (old, "refunds"));
   device_id = g_strdup (sk_database_get_device_id (old));
@@ -282,7 +251,7 @@ test_upgrade_from_v1 (Fixture *f, gconstpointer data)
   f->db = sk_database_open (v1_path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (sk_database_get_schema_version (f->db), ==, SK_SCHEMA_VERSION);
-  g_assert_cmpint (db_int (f->db, "PRAGMA user_version"), ==, SK_SCHEMA_VERSION);
+  g_assert_cmpint (sk_test_query_int (f->db, "PRAGMA user_version", NULL), ==, SK_SCHEMA_VERSION);
   g_assert_cmpstr (sk_database_get_device_id (f->db), ==, device_id);
   g_assert_true (table_exists (f->db, "products"));
   g_assert_true (table_exists (f->db, "refunds"));
@@ -370,9 +339,10 @@ test_too_new (Fixture *f, gconstpointer data)
   g_assert_error (error, SK_ERROR, SK_ERROR_SCHEMA_TOO_NEW);
   g_assert_true (file_contents_equal (path, before));
   g_assert_cmpint (sqlite3_open (path, &raw), ==, SQLITE_OK);
-  g_assert_cmpint (sql_int (raw, "PRAGMA user_version"), ==, 99);
-  g_assert_cmpint (sql_int (raw, "SELECT count(*) FROM sqlite_master WHERE name = 'settings'"), ==,
-                   0);
+  g_assert_cmpint (sk_test_sqlite_int (raw, "PRAGMA user_version", NULL), ==, 99);
+  g_assert_cmpint (
+      sk_test_sqlite_int (raw, "SELECT count(*) FROM sqlite_master WHERE name = 'settings'", NULL),
+      ==, 0);
   sqlite3_close (raw);
 }
 
@@ -1178,7 +1148,8 @@ test_rule_validation (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autoptr (GError) error = NULL;
-      g_autoptr (SkDiscountRule) rule = new_rule (bad[i].name, bad[i].type, bad[i].value);
+      g_autoptr (SkDiscountRule) rule
+          = sk_test_rule_new (bad[i].name, bad[i].type, bad[i].value, NULL);
       g_autofree char *after = NULL;
 
       rule->valid_from = bad[i].from;
@@ -1204,7 +1175,7 @@ test_rule_validation (Fixture *f, gconstpointer data)
   /* The messages say what is wrong in words. */
   {
     g_autoptr (GError) error = NULL;
-    g_autoptr (SkDiscountRule) rule = new_rule ("Скидка", "percentage", 0);
+    g_autoptr (SkDiscountRule) rule = sk_test_rule_new ("Скидка", "percentage", 0, NULL);
 
     g_assert_false (sk_discount_rule_validate (rule, &error));
     g_assert_nonnull (strstr (error->message, "percentage"));
@@ -1218,8 +1189,8 @@ test_rule_validation (Fixture *f, gconstpointer data)
   /* Edges that are fine: 100 %, ×1, an empty campaign id. */
   {
     g_autoptr (GError) error = NULL;
-    g_autoptr (SkDiscountRule) all = new_rule ("Всё бесплатно", "percentage", 10000);
-    g_autoptr (SkDiscountRule) x1 = new_rule ("×1", "bonus_multiplier", 100);
+    g_autoptr (SkDiscountRule) all = sk_test_rule_new ("Всё бесплатно", "percentage", 10000, NULL);
+    g_autoptr (SkDiscountRule) x1 = sk_test_rule_new ("×1", "bonus_multiplier", 100, NULL);
 
     sk_test_set_string (&all->campaign_id, "");
     g_assert_true (sk_database_save_rule (f->db, all, &error));
@@ -1235,7 +1206,7 @@ test_rule_save (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = make_store (f->db, "EKB-1");
-  g_autoptr (SkDiscountRule) rule = new_rule ("Игрушки −10 %", "percentage", 1000);
+  g_autoptr (SkDiscountRule) rule = sk_test_rule_new ("Игрушки −10 %", "percentage", 1000, NULL);
   g_autoptr (SkDiscountRule) back = NULL;
   g_autoptr (SkDiscountRule) stale = NULL;
   g_autoptr (GPtrArray) rules = NULL;
@@ -1328,8 +1299,8 @@ test_rule_save (Fixture *f, gconstpointer data)
 
   /* Listing: by priority, highest first. */
   {
-    g_autoptr (SkDiscountRule) low = new_rule ("Низкий", "fixed_amount", 10000);
-    g_autoptr (SkDiscountRule) high = new_rule ("Высокий", "bonus_multiplier", 200);
+    g_autoptr (SkDiscountRule) low = sk_test_rule_new ("Низкий", "fixed_amount", 10000, NULL);
+    g_autoptr (SkDiscountRule) high = sk_test_rule_new ("Высокий", "bonus_multiplier", 200, NULL);
 
     low->priority = 1;
     high->priority = 10;
@@ -1356,8 +1327,8 @@ test_campaigns (Fixture *f, gconstpointer data)
   g_autoptr (SkCampaign) campaign = sk_campaign_new ();
   g_autoptr (SkCampaign) back = NULL;
   g_autoptr (SkCampaign) stale = NULL;
-  g_autoptr (SkDiscountRule) r1 = new_rule ("Первая", "percentage", 500);
-  g_autoptr (SkDiscountRule) r2 = new_rule ("Вторая", "fixed_amount", 10000);
+  g_autoptr (SkDiscountRule) r1 = sk_test_rule_new ("Первая", "percentage", 500, NULL);
+  g_autoptr (SkDiscountRule) r2 = sk_test_rule_new ("Вторая", "fixed_amount", 10000, NULL);
   g_autoptr (GPtrArray) list = NULL;
   g_autofree char *before = NULL;
   const gint64     t0 = (gint64)1767225600 * G_USEC_PER_SEC;
@@ -1478,7 +1449,7 @@ test_campaigns (Fixture *f, gconstpointer data)
 
   /* rule_ids moves rules into the campaign and out of it. */
   {
-    g_autoptr (SkDiscountRule) second = new_rule ("Second", SK_RULE_PERCENTAGE, 500);
+    g_autoptr (SkDiscountRule) second = sk_test_rule_new ("Second", SK_RULE_PERCENTAGE, 500, NULL);
     g_autoptr (SkDiscountRule) r1_back = NULL;
     g_autoptr (SkDiscountRule) second_back = NULL;
     const char *only_r2[] = { NULL, NULL };
@@ -1551,7 +1522,7 @@ test_outbox (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = NULL;
   g_autoptr (SkCustomer) customer = NULL;
-  g_autoptr (SkDiscountRule) rule = new_rule ("Скидка", "percentage", 1000);
+  g_autoptr (SkDiscountRule) rule = sk_test_rule_new ("Скидка", "percentage", 1000, NULL);
   g_autoptr (SkCampaign) campaign = sk_campaign_new ();
   gint64 n = sk_database_count_outbox (f->db, NULL);
 
@@ -1647,7 +1618,7 @@ test_commit_failure (Fixture *f, gconstpointer data)
   g_autoptr (SkStore) store = make_store (f->db, "EKB-1");
   g_autoptr (SkCustomer) anna = create_customer (f->db, "Иванова Анна", "+79123456789", NULL);
   g_autoptr (SkCustomer) petr = new_customer ("Петров Пётр", "+79120000001", NULL);
-  g_autoptr (SkDiscountRule) rule = new_rule ("−10 %", "percentage", 1000);
+  g_autoptr (SkDiscountRule) rule = sk_test_rule_new ("−10 %", "percentage", 1000, NULL);
   g_autoptr (SkCustomer) back = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
@@ -1714,7 +1685,7 @@ test_rules_cache (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = make_store (f->db, "CACHE");
-  g_autoptr (SkDiscountRule) rule = new_rule ("Ten", SK_RULE_PERCENTAGE, 1000);
+  g_autoptr (SkDiscountRule) rule = sk_test_rule_new ("Ten", SK_RULE_PERCENTAGE, 1000, NULL);
   g_autoptr (SkDiscountRule) other_view = NULL;
   g_autoptr (SkDatabase) other = NULL;
   g_autoptr (SkCart) cart = sk_cart_new (store->id);
@@ -1772,7 +1743,8 @@ test_rules_cache (Fixture *f, gconstpointer data)
   /* A campaign budget spent by a sale on the other connection. */
   {
     g_autoptr (SkCampaign) campaign = sk_campaign_new ();
-    g_autoptr (SkDiscountRule) fixed = new_rule ("Minus 5", SK_RULE_FIXED_AMOUNT, 500);
+    g_autoptr (SkDiscountRule) fixed
+        = sk_test_rule_new ("Minus 5", SK_RULE_FIXED_AMOUNT, 500, NULL);
 
     sk_test_set_string (&campaign->name, "Весна");
     sk_test_set_string (&campaign->status, "active");
@@ -2233,7 +2205,7 @@ test_feed (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = NULL;
   g_autoptr (SkCampaign) campaign = sk_campaign_new ();
-  g_autoptr (SkDiscountRule) rule = new_rule ("Feed", "percentage", 500);
+  g_autoptr (SkDiscountRule) rule = sk_test_rule_new ("Feed", "percentage", 500, NULL);
   g_autoptr (SkProduct) product = g_object_new (SK_TYPE_PRODUCT, NULL);
   g_autoptr (SkCustomer) customer = NULL;
   g_autoptr (SkCustomer) survivor = NULL;

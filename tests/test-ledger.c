@@ -374,16 +374,12 @@ test_random_operations (Fixture *f, gconstpointer data)
   g_autoptr (GRand) rand = g_rand_new_with_seed (20260101);
   g_autoptr (GPtrArray) customers = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr (GPtrArray) purchases = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkDiscountRule) rule
+      = sk_test_save_rule (f->db, sk_test_rule_new ("−5 %", SK_RULE_PERCENTAGE, 500, NULL));
   g_autoptr (GError) error = NULL;
   gint64 expected[3] = { 0, 0, 0 };
   guint  refused = 0, refunds = 0, sales = 0;
 
-  sk_test_set_string (&rule->name, "−5 %");
-  sk_test_set_string (&rule->type, SK_RULE_PERCENTAGE);
-  rule->value = 500;
-  g_assert_true (sk_database_save_rule (f->db, rule, &error));
-  g_assert_no_error (error);
   g_ptr_array_add (customers, g_object_ref (f->anna));
   g_ptr_array_add (customers, sk_test_create_customer (f->db, "Петров Пётр", "+79120000001"));
   g_ptr_array_add (customers, sk_test_create_customer (f->db, "Сидорова Ольга", "+79120000002"));

@@ -172,21 +172,10 @@ save_rule (Fixture    *f,
            const char *category,
            const char *campaign_id)
 {
-  g_autoptr (GError) error = NULL;
-  SkDiscountRule *rule = sk_discount_rule_new ();
+  SkDiscountRule *rule = sk_test_rule_new (name, type, value, category);
 
-  sk_test_set_string (&rule->name, name);
-  sk_test_set_string (&rule->type, type);
-  rule->value = value;
-  if (category != NULL)
-    {
-      rule->categories = g_new0 (char *, 2);
-      rule->categories[0] = g_strdup (category);
-    }
   sk_test_set_string (&rule->campaign_id, campaign_id);
-  g_assert_true (sk_database_save_rule (f->db, rule, &error));
-  g_assert_no_error (error);
-  return rule;
+  return sk_test_save_rule (f->db, rule);
 }
 
 static SkCampaign *

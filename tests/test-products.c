@@ -31,15 +31,10 @@ static const char *const role_names[N_ROLES] = { "admin", "marketing", "manager"
 
 static struct
 {
-  char         *dir;
-  char         *path;
-  SkDatabase   *db; /* HQ's database, for checks */
-  SkTestServer *server;
-  char         *url;
-  guint         port;
-  char         *store;
-  char         *token[N_ROLES];
-  SoupSession  *session;
+  SkTestHq     hq;
+  char        *store;
+  char        *token[N_ROLES];
+  SoupSession *session;
 } env;
 
 /* HTTP */
@@ -53,7 +48,7 @@ request (const char *method,
          const char *body,
          const char *if_match)
 {
-  return sk_test_request (env.session, env.port, method, path, who >= 0 ? env.token[who] : NULL,
+  return sk_test_request (env.session, env.hq.port, method, path, who >= 0 ? env.token[who] : NULL,
                           type, body, G_MAXSIZE, if_match);
 }
 
@@ -88,15 +83,15 @@ str (SkTestReply *reply, const char *member)
 static gint64
 count_products (const char *like)
 {
-  return sk_db_query_int (env.db, NULL, -1, "SELECT count(*) FROM products WHERE sku LIKE ?", "s",
-                          like);
+  return sk_db_query_int (env.hq.db, NULL, -1, "SELECT count(*) FROM products WHERE sku LIKE ?",
+                          "s", like);
 }
 
 static SkProduct *
 hq_product (const char *sku)
 {
   g_autoptr (GError) error = NULL;
-  SkProduct *product = sk_database_get_product (env.db, sku, &error);
+  SkProduct *product = sk_database_get_product (env.hq.db, sku, &error);
 
   g_assert_no_error (error);
   return product;
@@ -112,8 +107,8 @@ snapshot (const char *prefix)
   g_autoptr (GError) error = NULL;
   GString *text = g_string_new (NULL);
 
-  rows = sk_db_query_records (env.db,
-                              sk_db_query (env.db, &error,
+  rows = sk_db_query_records (env.hq.db,
+                              sk_db_query (env.hq.db, &error,
                                            "SELECT * FROM products WHERE sku LIKE ? ORDER BY sku",
                                            "s", like),
                               SK_TYPE_PRODUCT, &error);
@@ -168,26 +163,23 @@ test_crud (void)
   g_assert_cmpint (count_products ("crud-2"), ==, 0);
 
   /* One spelling per category: "игрушки" is "Игрушки", which exists. */
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("POST", "/api/products", ADMIN,
-                "{\"sku\": \"crud-2\", \"name\": \"Кубики\", \"price\": 500, \"category\": \" "
-                "игрушки\"}");
-  assert_status (reply, 201);
+  sk_test_reply_expect (
+      &reply, 201,
+      call ("POST", "/api/products", ADMIN,
+            "{\"sku\": \"crud-2\", \"name\": \"Кубики\", \"price\": 500, \"category\": \" "
+            "игрушки\"}"));
   g_assert_cmpstr (str (reply, "category"), ==, "Игрушки");
 
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("GET", "/api/products/crud-1", CASHIER, NULL);
-  assert_status (reply, 200);
+  sk_test_reply_expect (&reply, 200, call ("GET", "/api/products/crud-1", CASHIER, NULL));
   g_assert_cmpstr (str (reply, "name"), ==, "Мишка");
   g_assert_cmpint (num (reply, "price"), ==, 129900);
   sk_test_assert_refused (call ("GET", "/api/products/nothing-here", ADMIN, NULL), 404, "not_found",
                           NULL);
 
   /* Edits carry the version read: If-Match or "version". */
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = request ("PUT", "/api/products/crud-1", ADMIN, "application/json",
-                   "{\"price\": 119900, \"sku\": \"renamed\"}", "\"1\"");
-  assert_status (reply, 200);
+  sk_test_reply_expect (&reply, 200,
+                        request ("PUT", "/api/products/crud-1", ADMIN, "application/json",
+                                 "{\"price\": 119900, \"sku\": \"renamed\"}", "\"1\""));
   g_assert_cmpint (num (reply, "version"), ==, 2);
   g_assert_cmpstr (reply->etag, ==, "\"2\"");
   g_assert_cmpstr (str (reply, "sku"), ==, "crud-1"); /* the key stays */
@@ -207,26 +199,25 @@ test_crud (void)
   sk_test_assert_refused (call ("PUT", "/api/products/crud-2", ADMIN,
                                 "{\"barcode\": \"4006381333931\", \"version\": 1}"),
                           409, "conflict", "barcode");
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("PUT", "/api/products/crud-1", ADMIN, "{\"barcode\": null, \"version\": 2}");
-  assert_status (reply, 200);
+  sk_test_reply_expect (
+      &reply, 200,
+      call ("PUT", "/api/products/crud-1", ADMIN, "{\"barcode\": null, \"version\": 2}"));
   g_assert_null (str (reply, "barcode"));
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("PUT", "/api/products/crud-2", ADMIN,
-                "{\"barcode\": \"4006381333931\", \"version\": 1}");
-  assert_status (reply, 200);
+  sk_test_reply_expect (&reply, 200,
+                        call ("PUT", "/api/products/crud-2", ADMIN,
+                              "{\"barcode\": \"4006381333931\", \"version\": 1}"));
 
   /* What the checkout will call: a barcode first, else a SKU. */
   g_clear_pointer (&found, g_object_unref);
-  found = sk_database_find_product_by_code (env.db, " 4006381333931 ", &error);
+  found = sk_database_find_product_by_code (env.hq.db, " 4006381333931 ", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (found->sku, ==, "crud-2");
   g_clear_pointer (&found, g_object_unref);
-  found = sk_database_find_product_by_code (env.db, "crud-1", &error);
+  found = sk_database_find_product_by_code (env.hq.db, "crud-1", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (found->sku, ==, "crud-1");
   g_clear_pointer (&found, g_object_unref);
-  found = sk_database_find_product_by_code (env.db, "0000000000000", &error);
+  found = sk_database_find_product_by_code (env.hq.db, "0000000000000", &error);
   g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
   g_assert_null (found);
 
@@ -235,15 +226,12 @@ test_crud (void)
   reply = request ("DELETE", "/api/products/crud-1", ADMIN, NULL, NULL, "\"2\"");
   assert_error (reply, 412, "stale_version", "version");
   g_assert_cmpint (count_products ("crud-1"), ==, 1);
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = request ("DELETE", "/api/products/crud-1", ADMIN, NULL, NULL, "\"3\"");
-  assert_status (reply, 204);
+  sk_test_reply_expect (&reply, 204,
+                        request ("DELETE", "/api/products/crud-1", ADMIN, NULL, NULL, "\"3\""));
   g_assert_cmpint (count_products ("crud-1"), ==, 0);
   sk_test_assert_refused (call ("DELETE", "/api/products/crud-1", ADMIN, NULL), 404, "not_found",
                           NULL);
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("DELETE", "/api/products/crud-2", ADMIN, NULL);
-  assert_status (reply, 204);
+  sk_test_reply_expect (&reply, 204, call ("DELETE", "/api/products/crud-2", ADMIN, NULL));
 }
 
 /* Every role signed in reads; only an admin writes (README, "Who may do what"). */
@@ -528,9 +516,9 @@ till_int (SkDatabase *till, const char *sql, const char *sku)
 static void
 test_till (void)
 {
-  g_autofree char *till_path = g_build_filename (env.dir, "till.db", NULL);
+  g_autofree char *till_path = g_build_filename (env.hq.dir, "till.db", NULL);
   g_autoptr (SkDatabase) till = NULL;
-  g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.url);
+  g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.hq.url);
   g_autoptr (SkProduct) at_till = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (SkTestReply) reply = NULL;
@@ -551,22 +539,16 @@ test_till (void)
   g_assert_cmpint (at_till->price, ==, 10000); /* 100 rubles */
 
   /* An edit, a swap and a delete. */
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("PUT", "/api/products/till-3", ADMIN, "{\"price\": 350, \"version\": 1}");
-  assert_status (reply, 200);
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = import (ADMIN, "sku,name,price,barcode\n"
-                         "till-1,Мяч,100,76543210\n"
-                         "till-2,Юла,200,4600000000022\n");
-  assert_status (reply, 200);
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("DELETE", "/api/products/till-2", ADMIN, NULL);
-  assert_status (reply, 204);
+  sk_test_reply_expect (
+      &reply, 200, call ("PUT", "/api/products/till-3", ADMIN, "{\"price\": 350, \"version\": 1}"));
+  sk_test_reply_expect (&reply, 200,
+                        import (ADMIN, "sku,name,price,barcode\n"
+                                       "till-1,Мяч,100,76543210\n"
+                                       "till-2,Юла,200,4600000000022\n"));
+  sk_test_reply_expect (&reply, 204, call ("DELETE", "/api/products/till-2", ADMIN, NULL));
 
   /* The feed has the tombstone (data null), as a till pulls it. */
-  g_clear_pointer (&reply, sk_test_reply_free);
-  reply = call ("GET", "/api/sync/pull?limit=500", CASHIER, NULL);
-  assert_status (reply, 200);
+  sk_test_reply_expect (&reply, 200, call ("GET", "/api/sync/pull?limit=500", CASHIER, NULL));
   while (TRUE)
     {
       g_autofree char *path = NULL;
@@ -582,9 +564,7 @@ test_till (void)
         }
       g_assert_true (json_object_get_boolean_member (obj (reply), "has_more"));
       path = g_strdup_printf ("/api/sync/pull?limit=500&since=%s", str (reply, "next_cursor"));
-      g_clear_pointer (&reply, sk_test_reply_free);
-      reply = call ("GET", path, CASHIER, NULL);
-      assert_status (reply, 200);
+      sk_test_reply_expect (&reply, 200, call ("GET", path, CASHIER, NULL));
     }
 
   sync_till (client);
@@ -609,7 +589,7 @@ test_till (void)
 static char *
 write_file (const char *name, const char *text)
 {
-  char *path = g_build_filename (env.dir, name, NULL);
+  char *path = g_build_filename (env.hq.dir, name, NULL);
   g_autoptr (GError) error = NULL;
 
   g_file_set_contents (path, text, -1, &error);
@@ -630,7 +610,7 @@ parse_out (SkTestRun *run)
 static void
 test_cli_file (void)
 {
-  g_autofree char *db = g_build_filename (env.dir, "cli.db", NULL);
+  g_autofree char *db = g_build_filename (env.hq.dir, "cli.db", NULL);
   g_autofree char *good = write_file ("good.csv", "sku;name;price;category\n"
                                                   "cli-1;Мишка;1 299,50;Игрушки\n"
                                                   "cli-2;Юла;99;игрушки\n");
@@ -675,7 +655,7 @@ test_cli_file (void)
 
   /* An export made before products had a version: they are at version 1. */
   {
-    g_autofree char *old_db = g_build_filename (env.dir, "old-export.db", NULL);
+    g_autofree char *old_db = g_build_filename (env.hq.dir, "old-export.db", NULL);
     g_autoptr (SkTestRun) loaded
         = sk_test_run_cli_full ("{\"format\": \"skidka-export\", \"schema_version\": 13, "
                                 "\"products\": [{\"sku\": \"old-1\", \"name\": \"Old\", "
@@ -719,23 +699,24 @@ test_cli_server (void)
   g_autoptr (JsonNode) list = NULL;
 
   imported
-      = cli ("products", "import", good, "--server", env.url, "--token-file", admin_token, NULL);
+      = cli ("products", "import", good, "--server", env.hq.url, "--token-file", admin_token, NULL);
   g_assert_cmpint (imported->status, ==, 0);
   counts = parse_out (imported);
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (counts), "created"), ==, 2);
   g_assert_cmpint (count_products ("cli-hq-%"), ==, 2);
 
-  refused = cli ("products", "import", bad, "--server", env.url, "--token-file", admin_token, NULL);
+  refused
+      = cli ("products", "import", bad, "--server", env.hq.url, "--token-file", admin_token, NULL);
   g_assert_cmpint (refused->status, ==, 1);
   g_assert_nonnull (strstr (refused->err, "hq-bad.csv:3: price:"));
   g_assert_cmpint (count_products ("cli-hq-3"), ==, 0);
 
-  forbidden
-      = cli ("products", "import", good, "--server", env.url, "--token-file", cashier_token, NULL);
+  forbidden = cli ("products", "import", good, "--server", env.hq.url, "--token-file",
+                   cashier_token, NULL);
   g_assert_cmpint (forbidden->status, ==, 1);
   g_assert_nonnull (strstr (forbidden->err, "403"));
 
-  listed = cli ("products", "list", "--search", "CLI-HQ", "--server", env.url, "--token-file",
+  listed = cli ("products", "list", "--search", "CLI-HQ", "--server", env.hq.url, "--token-file",
                 cashier_token, NULL);
   g_assert_cmpint (listed->status, ==, 0);
   list = parse_out (listed);
@@ -758,24 +739,23 @@ setup (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = sk_test_store_new ("P1", "Products store");
 
-  env.db = sk_test_open_hq ("skidka-products-XXXXXX", &env.dir, &env.path);
-  g_assert_true (sk_database_save_store (env.db, store, &error));
+  sk_test_hq_open (&env.hq, "skidka-products-XXXXXX");
+  g_assert_true (sk_database_save_store (env.hq.db, store, &error));
   g_assert_no_error (error);
   env.store = g_strdup (sk_record_get_id (store));
   for (int i = 0; i < N_ROLES; i++)
     {
-      g_autofree char *id = sk_auth_create_user (env.db, role_names[i], passwords[i], role_names[i],
-                                                 i >= MANAGER ? env.store : NULL, &error);
+      g_autofree char *id
+          = sk_auth_create_user (env.hq.db, role_names[i], passwords[i], role_names[i],
+                                 i >= MANAGER ? env.store : NULL, &error);
       g_assert_no_error (error);
     }
 
-  env.server = sk_test_server_start (sk_test_server_config (env.path, 2));
-  env.port = sk_test_server_get_port (env.server);
-  env.url = sk_test_server_get_url (env.server);
+  sk_test_hq_serve (&env.hq, sk_test_server_config (env.hq.path, 2));
   env.session = soup_session_new ();
   for (int i = 0; i < N_ROLES; i++)
     {
-      env.token[i] = sk_sync_login (env.url, role_names[i], passwords[i], NULL, &error);
+      env.token[i] = sk_sync_login (env.hq.url, role_names[i], passwords[i], NULL, &error);
       g_assert_no_error (error);
     }
 }
@@ -784,12 +764,7 @@ static void
 teardown (void)
 {
   g_clear_object (&env.session);
-  sk_test_server_stop (env.server);
-  g_clear_object (&env.db);
-  sk_test_remove_dir (env.dir);
-  g_free (env.dir);
-  g_free (env.path);
-  g_free (env.url);
+  sk_test_hq_close (&env.hq);
   g_free (env.store);
   for (int i = 0; i < N_ROLES; i++)
     g_free (env.token[i]);

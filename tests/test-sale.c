@@ -40,18 +40,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 static SkDiscountRule *
 save_rule (Fixture *f, const char *name, const char *type, gint64 value, const char *category)
 {
-  g_autoptr (GError) error = NULL;
-  SkDiscountRule *rule = sk_discount_rule_new ();
-  const char     *categories[] = { category, NULL };
-
-  sk_test_set_string (&rule->name, name);
-  sk_test_set_string (&rule->type, type);
-  rule->value = value;
-  if (category != NULL)
-    rule->categories = g_strdupv ((char **)categories);
-  g_assert_true (sk_database_save_rule (f->db, rule, &error));
-  g_assert_no_error (error);
-  return rule;
+  return sk_test_save_rule (f->db, sk_test_rule_new (name, type, value, category));
 }
 
 /* Prices the sale as the till does. */

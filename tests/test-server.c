@@ -26,15 +26,11 @@
 /* One server for the whole program, in its own thread and main context. */
 static struct
 {
-  char         *dir;
-  char         *path;
-  SkDatabase   *db; /* the test's own connection, for checks */
-  SkTestServer *server;
-  guint         port;
-  SoupSession  *session;
-  char         *store1;
-  char         *store2;
-  char         *token[5]; /* admin, marketing, manager1, cashier1, manager2 */
+  SkTestHq     hq;
+  SoupSession *session;
+  char        *store1;
+  char        *store2;
+  char        *token[5]; /* admin, marketing, manager1, cashier1, manager2 */
 } env;
 
 enum
@@ -68,7 +64,7 @@ call_full (SoupSession *session,
            gsize        body_length,
            const char  *if_match)
 {
-  return sk_test_request (session, env.port, method, path, token, "application/json", body,
+  return sk_test_request (session, env.hq.port, method, path, token, "application/json", body,
                           body_length, if_match);
 }
 
@@ -91,6 +87,22 @@ str (Reply *reply, const char *member)
   return json_object_get_string_member (obj (reply), member);
 }
 
+/* How many items the list in the reply has. */
+static guint
+n_items (Reply *reply)
+{
+  return json_array_get_length (json_object_get_array_member (obj (reply), "items"));
+}
+
+/* call (), which must answer with @status; its reply replaces the one
+ * *@reply held. */
+static void
+call_expect (
+    Reply **reply, const char *method, const char *path, int who, const char *body, guint status)
+{
+  sk_test_reply_expect (reply, status, call (method, path, who, body));
+}
+
 /* call () that must answer with this error (see assert_error). */
 static void
 call_fails (const char *method,
@@ -107,7 +119,7 @@ call_fails (const char *method,
 static gint64
 count (const char *sql)
 {
-  return sk_db_query_int (env.db, NULL, -1, sql, NULL);
+  return sk_db_query_int (env.hq.db, NULL, -1, sql, NULL);
 }
 
 static guint card_serial = 100000;
@@ -182,7 +194,7 @@ static void
 assert_balance (const char *customer_id, gint64 expected)
 {
   g_assert_cmpint (balance_of (customer_id), ==, expected);
-  g_assert_cmpint (sk_database_ledger_sum (env.db, customer_id, NULL), ==, expected);
+  g_assert_cmpint (sk_database_ledger_sum (env.hq.db, customer_id, NULL), ==, expected);
 }
 
 static char *
@@ -311,11 +323,11 @@ test_auth (void)
   g_assert_cmpstr (str (login, "token_type"), ==, "Bearer");
   /* Only the hash is kept. */
   stored = sk_auth_token_hash (token);
-  g_assert_cmpint (sk_db_query_int (env.db, NULL, 0,
+  g_assert_cmpint (sk_db_query_int (env.hq.db, NULL, 0,
                                     "SELECT count(*) FROM tokens WHERE token_hash = ?", "s",
                                     stored),
                    ==, 1);
-  g_assert_cmpint (sk_db_query_int (env.db, NULL, 0,
+  g_assert_cmpint (sk_db_query_int (env.hq.db, NULL, 0,
                                     "SELECT count(*) FROM tokens WHERE token_hash = ?", "s", token),
                    ==, 0);
   g_assert_cmpint (count ("SELECT count(*) FROM users WHERE password_hash LIKE '$argon2id$%'"), ==,
@@ -378,9 +390,7 @@ test_customers (void)
   g_assert_cmpint (count ("SELECT count(*) FROM customers"), ==, before);
 
   path = g_strdup_printf ("/api/customers/%s", id);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MARKETING, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, MARKETING, NULL, 200);
   g_assert_cmpstr (str (reply, "full_name"), ==, "Maria Ivanova");
   etag = g_strdup (reply->etag);
   call_fails ("GET", "/api/customers/00000000-0000-4000-8000-000000000000", ADMIN, NULL, 404,
@@ -408,19 +418,14 @@ test_customers (void)
   call_fails ("PUT", path, MANAGER2, "{\"email\": \"x@example.org\"}", 403, "forbidden", NULL);
 
   /* Search by phone, card and name; purchases (none yet). */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/customers?q=%2B7916555", CASHIER, NULL);
-  assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
-                   1);
+  call_expect (&reply, "GET", "/api/customers?q=%2B7916555", CASHIER, NULL, 200);
+  g_assert_cmpint (n_items (reply), ==, 1);
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", "/api/customers?q=4000123", CASHIER, NULL);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
-                   1);
+  g_assert_cmpint (n_items (reply), ==, 1);
   g_clear_pointer (&reply, reply_free);
   reply = call ("GET", "/api/customers?q=Maria", CASHIER, NULL);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
-                   1);
+  g_assert_cmpint (n_items (reply), ==, 1);
   g_clear_pointer (&reply, reply_free);
   call_fails ("GET", "/api/customers?limit=0", CASHIER, NULL, 422, "invalid_value", "limit");
   call_fails ("GET", "/api/customers?limit=ten", CASHIER, NULL, 400, "malformed", "limit");
@@ -428,54 +433,78 @@ test_customers (void)
   assert_error (reply, 400, "malformed", "cursor");
   g_clear_pointer (&path, g_free);
   path = g_strdup_printf ("/api/customers/%s/purchases", id);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MANAGER, NULL);
-  assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
-                   0);
+  call_expect (&reply, "GET", path, MANAGER, NULL, 200);
+  g_assert_cmpint (n_items (reply), ==, 0);
+}
+
+/* The next page's cursor from a page's reply, escaped for a query, or NULL
+ * after the last; counts the pages, which must be fewer than 1000. */
+static char *
+next_cursor (Reply *reply, guint *pages)
+{
+  JsonNode *next = json_object_get_member (obj (reply), "next_cursor");
+
+  g_assert_cmpuint (++*pages, <, 1000);
+  return JSON_NODE_HOLDS_NULL (next)
+             ? NULL
+             : g_uri_escape_string (json_node_get_string (next), NULL, FALSE);
+}
+
+/* Every item of the list at @path (which may have a query of its own) as
+ * @who, walked a page of @limit at a time: no page longer, each item once. */
+static JsonArray *
+all_pages (const char *path, guint limit, int who)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *cursor = NULL;
+  JsonArray       *all = json_array_new ();
+  char             separator = strchr (path, '?') != NULL ? '&' : '?';
+  guint            pages = 0;
+
+  do
+    {
+      g_autofree char *page
+          = cursor ? g_strdup_printf ("%s%climit=%u&cursor=%s", path, separator, limit, cursor)
+                   : g_strdup_printf ("%s%climit=%u", path, separator, limit);
+      g_autoptr (Reply) reply = call ("GET", page, who, NULL);
+      JsonArray *items;
+
+      assert_status (reply, 200);
+      items = json_object_get_array_member (obj (reply), "items");
+      g_assert_cmpuint (json_array_get_length (items), <=, limit);
+      for (guint i = 0; i < json_array_get_length (items); i++)
+        {
+          JsonObject *item = json_array_get_object_element (items, i);
+
+          g_assert_true (
+              g_hash_table_add (seen, g_strdup (json_object_get_string_member (item, "id"))));
+          json_array_add_object_element (all, json_object_ref (item));
+        }
+      g_free (cursor);
+      cursor = next_cursor (reply, &pages);
+    }
+  while (cursor != NULL);
+  return all;
+}
+
+/* How many items all_pages () finds. */
+static guint
+count_pages (const char *path, guint limit, int who)
+{
+  g_autoptr (JsonArray) all = all_pages (path, limit, who);
+
+  return json_array_get_length (all);
 }
 
 static void
 test_customers_pages (void)
 {
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree char *cursor = NULL;
-  gint64           total = count ("SELECT count(*) FROM customers");
-  guint            pages = 0;
-  guint            i;
+  gint64 total = count ("SELECT count(*) FROM customers");
 
-  for (i = 0; i < 5; i++)
+  for (guint i = 0; i < 5; i++)
     g_free (new_customer (env.store1));
   total += 5;
-  do
-    {
-      g_autofree char *path = NULL;
-      g_autoptr (Reply) reply = NULL;
-      g_autofree char *escaped = cursor ? g_uri_escape_string (cursor, NULL, FALSE) : NULL;
-      JsonArray       *items;
-      JsonNode        *next;
-      guint            k;
-
-      path = escaped ? g_strdup_printf ("/api/customers?limit=2&cursor=%s", escaped)
-                     : g_strdup ("/api/customers?limit=2");
-      reply = call ("GET", path, MARKETING, NULL);
-      assert_status (reply, 200);
-      items = json_object_get_array_member (obj (reply), "items");
-      g_assert_cmpint (json_array_get_length (items), <=, 2);
-      for (k = 0; k < json_array_get_length (items); k++)
-        {
-          const char *id
-              = json_object_get_string_member (json_array_get_object_element (items, k), "id");
-          g_assert_true (g_hash_table_add (seen, g_strdup (id)));
-        }
-      next = json_object_get_member (obj (reply), "next_cursor");
-      g_free (cursor);
-      cursor = JSON_NODE_HOLDS_NULL (next) ? NULL : g_strdup (json_node_get_string (next));
-      pages++;
-      g_assert_cmpuint (pages, <, 1000);
-    }
-  while (cursor != NULL);
-  g_assert_cmpint (g_hash_table_size (seen), ==, total);
+  g_assert_cmpint (count_pages ("/api/customers", 2, MARKETING), ==, total);
 }
 
 static void
@@ -497,14 +526,11 @@ test_bonuses (void)
   g_assert_cmpint (num (reply, "amount"), ==, 10000);
   g_assert_cmpint (num (reply, "balance_after"), ==, 10000);
   g_assert_cmpstr (str (reply, "store_id"), ==, env.store1);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", spend, ADMIN, "{\"amount\": 3000, \"reason\": \"gift wrap\"}");
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", spend, ADMIN, "{\"amount\": 3000, \"reason\": \"gift wrap\"}", 201);
   g_assert_cmpint (num (reply, "amount"), ==, -3000);
   g_assert_cmpint (num (reply, "balance_after"), ==, 7000);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", adjust, ADMIN, "{\"amount\": -500, \"reason\": \"correction\"}");
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", adjust, ADMIN, "{\"amount\": -500, \"reason\": \"correction\"}",
+               201);
   g_assert_cmpint (balance_of (id), ==, 6500);
 
   /* Errors write nothing. */
@@ -526,12 +552,9 @@ test_bonuses (void)
   assert_error (reply, 403, "forbidden", "store_id");
   g_assert_cmpint (balance_of (id), ==, 6500);
 
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", txs, MARKETING, NULL);
-  assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
-                   3);
-  ledger = sk_database_ledger_sum (env.db, id, NULL);
+  call_expect (&reply, "GET", txs, MARKETING, NULL, 200);
+  g_assert_cmpint (n_items (reply), ==, 3);
+  ledger = sk_database_ledger_sum (env.hq.db, id, NULL);
   g_assert_cmpint (ledger, ==, 6500);
 }
 
@@ -571,11 +594,8 @@ test_rules (void)
                 "{\"name\": \"x\", \"type\": \"percentage\", \"value\": \"5\"}");
   assert_error (reply, 400, "malformed", "value");
   g_assert_cmpint (count ("SELECT count(*) FROM discount_rules"), ==, before);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/discounts/rules?limit=500", CASHIER, NULL);
-  assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
-                   before);
+  call_expect (&reply, "GET", "/api/discounts/rules?limit=500", CASHIER, NULL, 200);
+  g_assert_cmpint (n_items (reply), ==, before);
 }
 
 /* @member of the entry under which @rule_id was rejected, or NULL. */
@@ -704,9 +724,7 @@ test_pos (void)
   call_fails ("POST", "/api/pos/process-purchase", CASHIER, body, 403, "forbidden", "store_id");
 
   /* The sale: 2 x 1 299 ₽, 10 % off, 100 ₽ of bonuses, 1 % back on the rest. */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", ADMIN, body);
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/pos/process-purchase", ADMIN, body, 201);
   purchase = json_object_get_object_member (obj (reply), "purchase");
   cust = json_object_get_object_member (obj (reply), "customer");
   g_assert_cmpstr (json_object_get_string_member (purchase, "id"), ==, purchase_id);
@@ -720,48 +738,35 @@ test_pos (void)
   g_assert_cmpstr (json_object_get_string_member (cust, "segment"), ==, "one_time");
 
   /* A replay returns the first result and writes nothing. */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", ADMIN, body);
-  assert_status (reply, 200);
+  call_expect (&reply, "POST", "/api/pos/process-purchase", ADMIN, body, 200);
   purchase = json_object_get_object_member (obj (reply), "purchase");
   g_assert_cmpint (json_object_get_int_member (purchase, "total_paid"), ==, 223820);
   g_assert_cmpint (balance_of (customer), ==, 2238);
   g_assert_cmpint (count ("SELECT count(*) FROM purchases"), ==, purchases_before + 1);
 
   path = g_strdup_printf ("/api/pos/purchases/%s", purchase_id);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MARKETING, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, MARKETING, NULL, 200);
   g_assert_cmpint (num (reply, "total_paid"), ==, 223820);
 
   /* The customer's history: all of it for HQ, none for another store's manager. */
   g_clear_pointer (&path, g_free);
   path = g_strdup_printf ("/api/customers/%s/purchases", customer);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MARKETING, NULL);
-  assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
-                   1);
+  call_expect (&reply, "GET", path, MARKETING, NULL, 200);
+  g_assert_cmpint (n_items (reply), ==, 1);
   call_fails ("GET", path, MANAGER, NULL, 403, "forbidden", NULL);
 
   /* The bonus notification was queued with the sale (the customer consented to SMS). */
   g_clear_pointer (&path, g_free);
   path = g_strdup_printf ("/api/notifications?customer_id=%s", customer);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MARKETING, NULL);
-  assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), >=,
-                   1);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MANAGER, NULL); /* the customer is another store's */
-  assert_error (reply, 403, "forbidden", NULL);
+  call_expect (&reply, "GET", path, MARKETING, NULL, 200);
+  g_assert_cmpint (n_items (reply), >=, 1);
+  /* The customer is another store's. */
+  call_fails ("GET", path, MANAGER, NULL, 403, "forbidden", NULL);
 
   /* Analytics of this store see exactly this sale. */
   g_clear_pointer (&path, g_free);
   path = g_strdup_printf ("/api/analytics/summary?store_id=%s", store);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MARKETING, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, MARKETING, NULL, 200);
   g_assert_cmpint (num (reply, "purchases"), ==, 1);
   g_assert_cmpint (num (reply, "revenue"), ==, 233820);
   g_assert_cmpint (num (reply, "discounts"), ==, 25980);
@@ -771,9 +776,7 @@ test_pos (void)
   /* Available discounts before a cart. */
   g_clear_pointer (&path, g_free);
   path = g_strdup_printf ("/api/pos/customer/%s/available-discounts?store_id=%s", customer, store);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, ADMIN, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, ADMIN, NULL, 200);
   g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "applied")),
                    ==, 1);
   g_clear_pointer (&path, g_free);
@@ -813,13 +816,9 @@ test_analytics (void)
   assert_status (reply, 200);
   g_assert_cmpint (num (reply, "changed"), >=, 0);
   /* A manager sees its own store only. */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/analytics/summary", MANAGER, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", "/api/analytics/summary", MANAGER, NULL, 200);
   other = g_strdup_printf ("/api/analytics/summary?store_id=%s", env.store2);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", other, MANAGER, NULL);
-  assert_error (reply, 403, "forbidden", "store_id");
+  call_fails ("GET", other, MANAGER, NULL, 403, "forbidden", "store_id");
 }
 
 static void
@@ -855,20 +854,17 @@ test_stores_campaigns_users (void)
               "conflict", NULL);
   reply = call ("GET", "/api/stores", CASHIER, NULL);
   assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
-                   count ("SELECT count(*) FROM stores"));
+  g_assert_cmpint (n_items (reply), ==, count ("SELECT count(*) FROM stores"));
 
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/campaigns", MARKETING,
-                "{\"name\": \"Back to school\", \"status\": \"active\", \"budget\": 1000000,"
-                " \"starts_at\": \"2026-08-01T00:00:00Z\", \"ends_at\": \"2026-09-15T00:00:00Z\"}");
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/campaigns", MARKETING,
+               "{\"name\": \"Back to school\", \"status\": \"active\", \"budget\": 1000000,"
+               " \"starts_at\": \"2026-08-01T00:00:00Z\", \"ends_at\": \"2026-09-15T00:00:00Z\"}",
+               201);
   campaign = g_strdup (str (reply, "id"));
   g_assert_cmpint (num (reply, "budget"), ==, 1000000);
   cpath = g_strdup_printf ("/api/campaigns/%s", campaign);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", cpath, MARKETING, "{\"description\": \"Pens and bags\", \"version\": 1}");
-  assert_status (reply, 200);
+  call_expect (&reply, "PUT", cpath, MARKETING,
+               "{\"description\": \"Pens and bags\", \"version\": 1}", 200);
   g_assert_cmpint (num (reply, "version"), ==, 2);
   g_clear_pointer (&reply, reply_free);
   call_fails ("PUT", cpath, MARKETING, "{\"description\": \"Stale\", \"version\": 1}", 412,
@@ -876,18 +872,12 @@ test_stores_campaigns_users (void)
   reply = call ("POST", "/api/campaigns", MARKETING, "{\"description\": \"no name\"}");
   assert_error (reply, 400, "malformed", "name");
   figures = g_strdup_printf ("/api/campaigns/%s/figures", campaign);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", figures, MARKETING, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", figures, MARKETING, NULL, 200);
   g_assert_cmpint (num (reply, "purchases"), ==, 0);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/campaigns", CASHIER, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", "/api/campaigns", CASHIER, NULL, 200);
 
   users = count ("SELECT count(*) FROM users");
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/users", ADMIN, till7);
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/users", ADMIN, till7, 201);
   g_assert_cmpstr (str (reply, "role"), ==, "cashier");
   g_clear_pointer (&reply, reply_free);
   call_fails ("POST", "/api/users", ADMIN,
@@ -903,11 +893,8 @@ test_stores_campaigns_users (void)
                 "{\"username\": \"till8\", \"password\": \"short\", \"role\": \"marketing\"}");
   assert_error (reply, 422, "invalid_value", "password");
   g_assert_cmpint (count ("SELECT count(*) FROM users"), ==, users + 1);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/users", ADMIN, NULL);
-  assert_status (reply, 200);
-  g_assert_cmpint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
-                   users + 1);
+  call_expect (&reply, "GET", "/api/users", ADMIN, NULL, 200);
+  g_assert_cmpint (n_items (reply), ==, users + 1);
   {
     g_autofree char *text = json_to_string (reply->node, FALSE);
     g_assert_null (strstr (text, "argon2"));
@@ -935,9 +922,7 @@ test_stores_campaigns_users (void)
     call_fails ("PUT", "/api/users/00000000-0000-4000-8000-000000000000", ADMIN,
                 "{\"disabled\": true}", 404, "not_found", NULL);
     call_fails ("PUT", upath, MARKETING, "{\"disabled\": true}", 403, "forbidden", NULL);
-    g_clear_pointer (&put, reply_free);
-    put = call ("PUT", upath, ADMIN, "{\"disabled\": true}");
-    assert_status (put, 204);
+    call_expect (&put, "PUT", upath, ADMIN, "{\"disabled\": true}", 204);
     me = call_full (env.session, "GET", "/api/auth/me", token, NULL, 0, NULL);
     assert_error (me, 401, "unauthorized", NULL);
     call_fails ("POST", "/api/auth/login", -1,
@@ -946,53 +931,8 @@ test_stores_campaigns_users (void)
     users++;
   }
 
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/notifications?limit=10", MANAGER, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", "/api/notifications?limit=10", MANAGER, NULL, 200);
   g_assert_true (json_object_has_member (obj (reply), "next_cursor"));
-}
-
-/* Every row of @path, a page of @limit at a time, each once. */
-/* The next page's cursor from a page's reply, escaped for a query, or NULL
- * after the last; counts the pages, which must be fewer than 1000. */
-static char *
-next_cursor (Reply *reply, guint *pages)
-{
-  JsonNode *next = json_object_get_member (obj (reply), "next_cursor");
-
-  g_assert_cmpuint (++*pages, <, 1000);
-  return JSON_NODE_HOLDS_NULL (next)
-             ? NULL
-             : g_uri_escape_string (json_node_get_string (next), NULL, FALSE);
-}
-
-static guint
-count_pages (const char *path, guint limit, int role)
-{
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree char *cursor = NULL;
-  guint            pages = 0;
-
-  do
-    {
-      g_autofree char *page = cursor
-                                  ? g_strdup_printf ("%s?limit=%u&cursor=%s", path, limit, cursor)
-                                  : g_strdup_printf ("%s?limit=%u", path, limit);
-      g_autoptr (Reply) reply = call ("GET", page, role, NULL);
-      JsonArray *items;
-
-      assert_status (reply, 200);
-      items = json_object_get_array_member (obj (reply), "items");
-      g_assert_cmpuint (json_array_get_length (items), <=, limit);
-      for (guint i = 0; i < json_array_get_length (items); i++)
-        g_assert_true (
-            g_hash_table_add (seen, g_strdup (json_object_get_string_member (
-                                        json_array_get_object_element (items, i), "id"))));
-      g_free (cursor);
-      cursor = next_cursor (reply, &pages);
-    }
-  while (cursor != NULL);
-  return g_hash_table_size (seen);
 }
 
 /* A customer's ledger and purchases come a page at a time from the
@@ -1030,13 +970,11 @@ test_notifications_pages (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *ours = new_customer (env.store1);
   g_autofree char *theirs = new_customer (env.store2);
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree char *cursor = NULL;
-  gint64           now = sk_time_now ();
-  guint            own_seen = 0, pages = 0;
-  gint64           own_total;
+  g_autoptr (JsonArray) managers = NULL;
+  gint64 now = sk_time_now ();
+  gint64 own_total;
 
-  g_assert_true (sk_db_begin (env.db, &error));
+  g_assert_true (sk_db_begin (env.hq.db, &error));
   for (guint i = 0; i < 1100 + 3; i++)
     {
       g_autofree char *id = g_uuid_string_random ();
@@ -1044,16 +982,16 @@ test_notifications_pages (void)
       gboolean own = i < 3;
 
       g_assert_true (sk_db_exec (
-          env.db, &error,
+          env.hq.db, &error,
           "INSERT INTO notifications (id, customer_id, channel, event, recipient, body, created_at)"
           " VALUES (?, ?, 'sms', 'test', '+79010000000', 'Hello', ?)",
           "ssi", id, own ? ours : theirs, now + (own ? 0 : (gint64)i * G_USEC_PER_SEC)));
     }
-  g_assert_true (sk_db_commit (env.db, &error));
+  g_assert_true (sk_db_commit (env.hq.db, &error));
   g_assert_no_error (error);
   /* Store one's customers: its home store, or they bought there (the policy). */
   own_total = sk_db_query_int (
-      env.db, NULL, -1,
+      env.hq.db, NULL, -1,
       "SELECT count(*) FROM notifications n JOIN customers c ON c.id = n.customer_id"
       " WHERE c.home_store_id = ?1 OR EXISTS (SELECT 1 FROM purchases p"
       " WHERE p.customer_id = c.id AND p.store_id = ?1)",
@@ -1061,39 +999,22 @@ test_notifications_pages (void)
   g_assert_cmpint (own_total, >=, 3);
 
   /* The manager pages through its own, three at a time. */
-  do
+  managers = all_pages ("/api/notifications", 3, MANAGER);
+  for (guint i = 0; i < json_array_get_length (managers); i++)
     {
-      g_autofree char *path = cursor
-                                  ? g_strdup_printf ("/api/notifications?limit=3&cursor=%s", cursor)
-                                  : g_strdup ("/api/notifications?limit=3");
-      g_autoptr (Reply) reply = call ("GET", path, MANAGER, NULL);
-      JsonArray *items;
+      JsonObject *item = json_array_get_object_element (managers, i);
+      g_autoptr (SkCustomer) customer = sk_database_get_customer (
+          env.hq.db, json_object_get_string_member (item, "customer_id"), NULL);
+      g_autofree char *home = NULL;
+      gboolean         bought = FALSE;
 
-      assert_status (reply, 200);
-      items = json_object_get_array_member (obj (reply), "items");
-      g_assert_cmpuint (json_array_get_length (items), <=, 3);
-      for (guint i = 0; i < json_array_get_length (items); i++)
-        {
-          JsonObject *item = json_array_get_object_element (items, i);
-          g_autoptr (SkCustomer) customer = sk_database_get_customer (
-              env.db, json_object_get_string_member (item, "customer_id"), NULL);
-          g_autofree char *home = NULL;
-          gboolean         bought = FALSE;
-
-          g_object_get (customer, "home-store-id", &home, NULL);
-          g_assert_true (sk_database_customer_bought_at (
-              env.db, json_object_get_string_member (item, "customer_id"), env.store1, &bought,
-              NULL));
-          g_assert_true (g_strcmp0 (home, env.store1) == 0 || bought);
-          g_assert_true (
-              g_hash_table_add (seen, g_strdup (json_object_get_string_member (item, "id"))));
-          own_seen++;
-        }
-      g_free (cursor);
-      cursor = next_cursor (reply, &pages);
+      g_object_get (customer, "home-store-id", &home, NULL);
+      g_assert_true (sk_database_customer_bought_at (
+          env.hq.db, json_object_get_string_member (item, "customer_id"), env.store1, &bought,
+          NULL));
+      g_assert_true (g_strcmp0 (home, env.store1) == 0 || bought);
     }
-  while (cursor != NULL);
-  g_assert_cmpint (own_seen, ==, own_total);
+  g_assert_cmpint (json_array_get_length (managers), ==, own_total);
 
   /* The admin sees the chain's, newest first, one page at a time. */
   {
@@ -1332,9 +1253,9 @@ test_concurrent_usage_limit (void)
         }
     }
   g_assert_cmpuint (discounted, ==, 3);
-  g_assert_cmpint (
-      sk_db_query_int (env.db, NULL, -1, "SELECT uses FROM discount_rules WHERE id = ?", "s", rule),
-      ==, 3);
+  g_assert_cmpint (sk_db_query_int (env.hq.db, NULL, -1,
+                                    "SELECT uses FROM discount_rules WHERE id = ?", "s", rule),
+                   ==, 3);
 }
 
 /* PostgreSQL: a sale priced with a rule's last use while another writer
@@ -1354,12 +1275,12 @@ test_concurrent_usage_limit_race (void)
   PGconn          *other;
   PGresult        *result;
 
-  if (g_str_equal (sk_database_get_backend_name (env.db), "sqlite"))
+  if (g_str_equal (sk_database_get_backend_name (env.hq.db), "sqlite"))
     {
       g_test_skip ("SQLite has one writer at a time");
       return;
     }
-  other = PQconnectdb (env.path);
+  other = PQconnectdb (env.hq.path);
   g_assert_cmpint (PQstatus (other), ==, CONNECTION_OK);
   take = g_strdup_printf ("BEGIN; UPDATE discount_rules SET uses = uses + 1 WHERE id = '%s'", rule);
   result = PQexec (other, take);
@@ -1373,8 +1294,8 @@ test_concurrent_usage_limit_race (void)
        g_get_monotonic_time () < deadline;)
     {
       gint64 waiting = sk_db_query_int (
-          env.db, NULL, 0, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
-          NULL);
+          env.hq.db, NULL, 0,
+          "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'", NULL);
 
       if (waiting > 0)
         break;
@@ -1388,9 +1309,9 @@ test_concurrent_usage_limit_race (void)
 
   g_assert_cmpuint (attempt.status, ==, 201);
   g_assert_cmpint (attempt.discount, ==, 0);
-  g_assert_cmpint (
-      sk_db_query_int (env.db, NULL, -1, "SELECT uses FROM discount_rules WHERE id = ?", "s", rule),
-      ==, 1);
+  g_assert_cmpint (sk_db_query_int (env.hq.db, NULL, -1,
+                                    "SELECT uses FROM discount_rules WHERE id = ?", "s", rule),
+                   ==, 1);
   g_free (attempt.body);
 }
 
@@ -1504,7 +1425,7 @@ typedef struct
 static void
 second_server_start (SecondServer *second, const char *certificate, const char *key)
 {
-  SkServerConfig *config = sk_test_server_config (env.path, 0);
+  SkServerConfig *config = sk_test_server_config (env.hq.path, 0);
 
   config->tls_certificate = g_strdup (certificate);
   config->tls_key = g_strdup (key);
@@ -1538,8 +1459,8 @@ test_tls (void)
   };
   g_autoptr (SoupSession) session = soup_session_new ();
   g_autoptr (GError) error = NULL;
-  g_autofree char *cert = g_build_filename (env.dir, "cert.pem", NULL);
-  g_autofree char *key = g_build_filename (env.dir, "key.pem", NULL);
+  g_autofree char *cert = g_build_filename (env.hq.dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (env.hq.dir, "key.pem", NULL);
   g_autofree char *https = NULL;
   g_autofree char *http = NULL;
 
@@ -1661,7 +1582,7 @@ limit_descriptors (gpointer data)
 static char *
 raw_request (const char *request)
 {
-  return raw_request_at (env.port, request);
+  return raw_request_at (env.hq.port, request);
 }
 
 /* Requests libsoup would refuse without a word (a bad escape, not HTTP, a
@@ -1757,7 +1678,7 @@ test_login_parallel (void)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *id
-      = sk_auth_create_user (env.db, "parallel1", "parallel-pass", "marketing", NULL, &error);
+      = sk_auth_create_user (env.hq.db, "parallel1", "parallel-pass", "marketing", NULL, &error);
   Guesses  guesses = { "{\"username\": \"parallel1\", \"password\": \"guess-guess\"}", 0, 0 };
   GThread *threads[40];
 
@@ -1778,9 +1699,9 @@ test_login_address (void)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *known
-      = sk_auth_create_user (env.db, "regular1", "regular-pass", "marketing", NULL, &error);
+      = sk_auth_create_user (env.hq.db, "regular1", "regular-pass", "marketing", NULL, &error);
   g_autofree char *fresh
-      = sk_auth_create_user (env.db, "newcomer1", "newcomer-pass", "marketing", NULL, &error);
+      = sk_auth_create_user (env.hq.db, "newcomer1", "newcomer-pass", "marketing", NULL, &error);
   gboolean locked = FALSE;
 
   g_assert_no_error (error);
@@ -2079,7 +2000,7 @@ listener_pids (void)
 {
   g_autoptr (GError) error = NULL;
   SkStmt *stmt = sk_db_query (
-      env.db, &error,
+      env.hq.db, &error,
       "SELECT string_agg (CAST (pid AS TEXT), ',' ORDER BY pid) FROM pg_stat_activity"
       " WHERE application_name = 'skidka-server listener' AND datname = current_database ()",
       NULL);
@@ -2087,7 +2008,7 @@ listener_pids (void)
   char    *pids;
 
   g_assert_no_error (error);
-  g_assert_true (sk_db_step (env.db, stmt, &has_row, &error));
+  g_assert_true (sk_db_step (env.hq.db, stmt, &has_row, &error));
   pids = g_strdup (sk_stmt_text (stmt, 0));
   sk_stmt_reset (stmt);
   return pids;
@@ -2198,14 +2119,14 @@ test_revoked_everywhere (void)
   };
   g_autoptr (GError) error = NULL;
   g_autofree char *user
-      = sk_auth_create_user (env.db, "till9", "till9-pass", "cashier", env.store1, &error);
+      = sk_auth_create_user (env.hq.db, "till9", "till9-pass", "cashier", env.store1, &error);
   g_autofree char *put = g_strdup_printf ("/api/users/%s", user);
   g_autofree char *token = NULL;
   g_autofree char *hash = NULL;
   g_autoptr (Reply) logout = NULL;
   g_autoptr (Reply) disable = NULL;
   g_autoptr (Reply) enable = NULL;
-  gboolean postgres = g_str_equal (sk_database_get_backend_name (env.db), "postgresql");
+  gboolean postgres = g_str_equal (sk_database_get_backend_name (env.hq.db), "postgresql");
 
   g_assert_no_error (error);
   second_server_start (&second, NULL, NULL);
@@ -2216,19 +2137,19 @@ test_revoked_everywhere (void)
   g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
   logout = call_full (env.session, "POST", "/api/auth/logout", token, NULL, 0, NULL);
   assert_status (logout, 204);
-  g_assert_cmpuint (me_status_within (env.port, token, 401), ==, 401);
+  g_assert_cmpuint (me_status_within (env.hq.port, token, 401), ==, 401);
   g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
 
   /* Revoked by an operator, behind every server's back. */
   g_clear_pointer (&token, g_free);
   token = login ("till9", "till9-pass");
   g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
-  g_assert_cmpuint (me_status_within (env.port, token, 200), ==, 200);
+  g_assert_cmpuint (me_status_within (env.hq.port, token, 200), ==, 200);
   hash = sk_auth_token_hash (token);
-  g_assert_true (
-      sk_db_exec (env.db, &error, "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
+  g_assert_true (sk_db_exec (env.hq.db, &error,
+                             "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
   g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
-  g_assert_cmpuint (me_status_within (env.port, token, 401), ==, 401);
+  g_assert_cmpuint (me_status_within (env.hq.port, token, 401), ==, 401);
 
   /* The account disabled through the first server. */
   g_clear_pointer (&token, g_free);
@@ -2236,7 +2157,7 @@ test_revoked_everywhere (void)
   g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
   disable = call ("PUT", put, ADMIN, "{\"disabled\": true}");
   assert_status (disable, 204);
-  g_assert_cmpuint (me_status_within (env.port, token, 401), ==, 401);
+  g_assert_cmpuint (me_status_within (env.hq.port, token, 401), ==, 401);
   g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
   enable = call ("PUT", put, ADMIN, "{\"disabled\": false}");
   assert_status (enable, 204);
@@ -2252,14 +2173,14 @@ test_revoked_everywhere (void)
       g_clear_pointer (&token, g_free);
       token = login ("till9", "till9-pass");
       g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
-      g_assert_true (sk_db_exec (env.db, &error,
+      g_assert_true (sk_db_exec (env.hq.db, &error,
                                  "SELECT pg_terminate_backend (pid) FROM pg_stat_activity"
                                  " WHERE application_name = 'skidka-server listener'"
                                  " AND datname = current_database ()",
                                  NULL));
       g_clear_pointer (&hash, g_free);
       hash = sk_auth_token_hash (token);
-      g_assert_true (sk_db_exec (env.db, &error,
+      g_assert_true (sk_db_exec (env.hq.db, &error,
                                  "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
       g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
 
@@ -2276,7 +2197,7 @@ test_revoked_everywhere (void)
       g_assert_cmpuint (me_status_within (second.port, token, 200), ==, 200);
       g_clear_pointer (&hash, g_free);
       hash = sk_auth_token_hash (token);
-      g_assert_true (sk_db_exec (env.db, &error,
+      g_assert_true (sk_db_exec (env.hq.db, &error,
                                  "UPDATE tokens SET revoked = 1 WHERE token_hash = ?", "s", hash));
       g_assert_cmpuint (me_status_within (second.port, token, 401), ==, 401);
     }
@@ -2353,9 +2274,10 @@ policy_review_item (const char *store)
   char    *id;
 
   assert_status (reply, 200);
-  stmt = sk_db_query (env.db, NULL, "SELECT id FROM sync_reviews WHERE event_id = ?", "s", event);
+  stmt
+      = sk_db_query (env.hq.db, NULL, "SELECT id FROM sync_reviews WHERE event_id = ?", "s", event);
   g_assert_nonnull (stmt);
-  g_assert_true (sk_db_step (env.db, stmt, &has_row, NULL) && has_row);
+  g_assert_true (sk_db_step (env.hq.db, stmt, &has_row, NULL) && has_row);
   id = g_strdup (sk_stmt_text (stmt, 0));
   sk_stmt_reset (stmt);
   return id;
@@ -2385,15 +2307,11 @@ policy_scene_init (PolicyScene *scene, const char *store)
   /* The product the cases read, edit and delete: policy-{s}. */
   product
       = g_strdup_printf ("{\"sku\": \"policy-%s\", \"name\": \"Policy\", \"price\": 100}", store);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/products", ADMIN, product);
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/products", ADMIN, product, 201);
   user = g_strdup_printf ("{\"username\": \"policy-%.8s\", \"password\": \"policy-pass\","
                           " \"role\": \"cashier\", \"store_id\": \"%s\"}",
                           scene->purchase, store);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/users", ADMIN, user);
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/users", ADMIN, user, 201);
   scene->user = g_strdup (str (reply, "id"));
   /* Enough to spend by hand, and the two sales. */
   give_bonus (scene->customer, 100000, "policy");
@@ -2404,9 +2322,7 @@ policy_scene_init (PolicyScene *scene, const char *store)
 
       as.purchase = i == 0 ? scene->purchase : scene->refundable;
       body = policy_expand (POLICY_SALE, &as);
-      g_clear_pointer (&reply, reply_free);
-      reply = call ("POST", "/api/pos/process-purchase", ADMIN, body);
-      assert_status (reply, 201);
+      call_expect (&reply, "POST", "/api/pos/process-purchase", ADMIN, body, 201);
     }
 }
 
@@ -2761,9 +2677,7 @@ test_policy_defects (void)
    * nothing of it: not the sale, not its customer's phone. */
   cart = cart_json (env.store2, theirs, 5000, 1);
   sale = g_strdup_printf ("{\"id\": \"%s\", %s}", sale_id, cart);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", MANAGER2, sale);
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/pos/process-purchase", MANAGER2, sale, 201);
   g_free (cart);
   cart = cart_json (env.store1, theirs, 5000, 1);
   body = g_strdup_printf ("{\"id\": \"%s\", %s}", sale_id, cart);
@@ -2773,9 +2687,7 @@ test_policy_defects (void)
   g_assert_false (json_object_has_member (obj (reply), "purchase"));
   g_assert_false (json_object_has_member (obj (reply), "customer"));
   /* The same request again: the first result, once more. */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", MANAGER2, sale);
-  assert_status (reply, 200);
+  call_expect (&reply, "POST", "/api/pos/process-purchase", MANAGER2, sale, 200);
   g_assert_true (json_object_get_boolean_member (obj (reply), "replayed"));
   /* The same request written another way is still the same. */
   g_free (body);
@@ -2784,9 +2696,7 @@ test_policy_defects (void)
       " \"name\": \"Teddy bear\", \"sku\": \"bear\"}], \"customer_id\": \"%s\","
       " \"store_id\": \"%s\", \"id\": \"%s\"}",
       theirs, env.store2, sale_id);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", MANAGER2, body);
-  assert_status (reply, 200);
+  call_expect (&reply, "POST", "/api/pos/process-purchase", MANAGER2, body, 200);
   /* Another body with that id is a mistake, not a replay (as Stripe has it). */
   g_free (cart);
   cart = cart_json (env.store2, theirs, 5000, 2);
@@ -2805,31 +2715,20 @@ test_policy_defects (void)
   sale_id = g_uuid_string_random ();
   g_free (body);
   body = g_strdup_printf ("{\"id\": \"%s\", %s}", sale_id, cart);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", CASHIER, body);
-  assert_status (reply, 201);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", earn_theirs, MANAGER, "{\"amount\": 100, \"reason\": \"bought here\"}");
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/pos/process-purchase", CASHIER, body, 201);
+  call_expect (&reply, "POST", earn_theirs, MANAGER,
+               "{\"amount\": 100, \"reason\": \"bought here\"}", 201);
   g_free (path);
   path = g_strdup_printf ("/api/customers/%s/purchases", theirs);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MANAGER, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, MANAGER, NULL, 200);
   /* Its sales at store one only. */
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), ==,
-                    1);
+  g_assert_cmpuint (n_items (reply), ==, 1);
   /* And its messages, alone or among the store's. */
   g_free (path);
   path = g_strdup_printf ("/api/notifications?customer_id=%s", theirs);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, MANAGER, NULL);
-  assert_status (reply, 200);
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (obj (reply), "items")), >=,
-                    2);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/notifications?limit=500", MANAGER, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, MANAGER, NULL, 200);
+  g_assert_cmpuint (n_items (reply), >=, 2);
+  call_expect (&reply, "GET", "/api/notifications?limit=500", MANAGER, NULL, 200);
   {
     JsonArray *items = json_object_get_array_member (obj (reply), "items");
     guint      found = 0;
@@ -2854,9 +2753,8 @@ test_policy_defects (void)
               "forbidden", "amount");
   reply = call ("POST", earn_mine, MANAGER, "{\"amount\": 1000000, \"reason\": \"just so\"}");
   assert_status (reply, 201);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", earn_mine, ADMIN, "{\"amount\": 1000001, \"reason\": \"an admin may\"}");
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", earn_mine, ADMIN,
+               "{\"amount\": 1000001, \"reason\": \"an admin may\"}", 201);
   g_assert_cmpint (balance_of (mine), ==, 2000001);
 }
 
@@ -2882,22 +2780,16 @@ test_policy_home_store (void)
   assert_status (reply, 200);
   g_assert_cmpstr (str (reply, "home_store_id"), ==, env.store1);
   /* Other edits stay the manager's. */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", path, MANAGER, "{\"email\": \"home@example.org\"}");
-  assert_status (reply, 200);
+  call_expect (&reply, "PUT", path, MANAGER, "{\"email\": \"home@example.org\"}", 200);
   g_assert_cmpstr (str (reply, "home_store_id"), ==, env.store1);
   /* An admin moves customers. */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", path, ADMIN, body);
-  assert_status (reply, 200);
+  call_expect (&reply, "PUT", path, ADMIN, body, 200);
   g_assert_cmpstr (str (reply, "home_store_id"), ==, env.store2);
   call_fails ("PUT", path, MANAGER, "{\"email\": \"gone@example.org\"}", 403, "forbidden", NULL);
 
   /* A customer of no store is no store's to edit... */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/customers", ADMIN,
-                "{\"full_name\": \"Homeless\", \"phone\": \"+79039990001\"}");
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/customers", ADMIN,
+               "{\"full_name\": \"Homeless\", \"phone\": \"+79039990001\"}", 201);
   homeless = g_strdup (str (reply, "id"));
   g_assert_true (json_node_is_null (json_object_get_member (obj (reply), "home_store_id")));
   homeless_path = g_strdup_printf ("/api/customers/%s", homeless);
@@ -2907,14 +2799,10 @@ test_policy_home_store (void)
   cart = cart_json (env.store2, homeless, 5000, 1);
   sale_id = g_uuid_string_random ();
   sale = g_strdup_printf ("{\"id\": \"%s\", %s}", sale_id, cart);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/pos/process-purchase", MANAGER2, sale);
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/pos/process-purchase", MANAGER2, sale, 201);
   g_free (body);
   body = g_strdup_printf ("{\"home_store_id\": \"%s\"}", env.store2);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", homeless_path, MANAGER2, body);
-  assert_status (reply, 200);
+  call_expect (&reply, "PUT", homeless_path, MANAGER2, body, 200);
   g_assert_cmpstr (str (reply, "home_store_id"), ==, env.store2);
 }
 
@@ -2938,9 +2826,7 @@ test_policy_create_only (void)
   gint64 created = 0;
 
   assert_error (reply, 409, "conflict", NULL);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", rule_path, ADMIN, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", rule_path, ADMIN, NULL, 200);
   g_assert_cmpstr (str (reply, "name"), ==, "Test rule");
   g_assert_cmpint (num (reply, "value"), ==, 1000);
   g_clear_pointer (&reply, reply_free);
@@ -2948,11 +2834,10 @@ test_policy_create_only (void)
   reply = call ("GET", store_path, ADMIN, NULL);
   g_assert_cmpstr (str (reply, "name"), ==, "Store two");
 
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/customers", CASHIER,
-                "{\"full_name\": \"Early bird\", \"phone\": \"+79039990002\", \"created_at\": "
-                "\"2001-02-03T04:05:06Z\"}");
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/customers", CASHIER,
+               "{\"full_name\": \"Early bird\", \"phone\": \"+79039990002\", \"created_at\": "
+               "\"2001-02-03T04:05:06Z\"}",
+               201);
   g_assert_true (sk_time_from_rfc3339 (str (reply, "created_at"), &created));
   g_assert_cmpint (created, >, sk_time_now () - 600 * G_USEC_PER_SEC);
 }
@@ -2999,7 +2884,7 @@ static void
 test_policy_config (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = g_build_filename (env.dir, "policy.conf", NULL);
+  g_autofree char *path = g_build_filename (env.hq.dir, "policy.conf", NULL);
   g_autoptr (SkServerConfig) config = NULL;
   g_autoptr (SkServerConfig) defaults = sk_server_config_new ();
 
@@ -3098,24 +2983,18 @@ test_sync_pull (void)
   give_bonus (customer, 700, "pull");
   give_bonus (customer, 300, "pull");
   body = g_strdup_printf ("{\"name\": \"Pull\", \"store_ids\": [\"%s\"]}", store);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", "/api/campaigns", MARKETING, body);
-  assert_status (reply, 201);
+  call_expect (&reply, "POST", "/api/campaigns", MARKETING, body, 201);
   campaign = g_strdup (str (reply, "id"));
   g_free (body);
   body = g_strdup_printf ("/api/discounts/rules/%s", rule);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", body, MARKETING, "{\"description\": \"pulled\"}");
-  assert_status (reply, 200);
+  call_expect (&reply, "PUT", body, MARKETING, "{\"description\": \"pulled\"}", 200);
   g_free (body);
   body = g_strdup_printf ("/api/stores/%s", store);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("PUT", body, ADMIN, "{\"address\": \"Pull street 1\"}");
-  assert_status (reply, 200);
+  call_expect (&reply, "PUT", body, ADMIN, "{\"address\": \"Pull street 1\"}", 200);
   g_object_set (product, "sku", sku, "name", "Pulled bear", "price", (gint64)12300, NULL);
-  g_assert_true (sk_database_save_product (env.db, product, &error));
+  g_assert_true (sk_database_save_product (env.hq.db, product, &error));
   g_assert_no_error (error);
-  g_assert_true (sk_database_set_setting (env.db, "segment_vip_visits", "11", &error));
+  g_assert_true (sk_database_set_setting (env.hq.db, "segment_vip_visits", "11", &error));
   g_assert_no_error (error);
 
   /* Each once, as it is now, whoever of the stores pulls. */
@@ -3170,9 +3049,7 @@ test_sync_pull (void)
 
     g_clear_pointer (&changes, json_array_unref);
     changes = pull_all (start, 500, CASHIER, NULL, &end);
-    g_clear_pointer (&reply, reply_free);
-    reply = call ("POST", "/api/pos/process-purchase", CASHIER, sale);
-    assert_status (reply, 201);
+    call_expect (&reply, "POST", "/api/pos/process-purchase", CASHIER, sale, 201);
     after_sale = pull_all (end, 500, CASHIER, NULL, NULL);
     g_assert_cmpint (
         json_object_get_int_member (pulled_data (after_sale, "customer", customer), "visits"), ==,
@@ -3211,7 +3088,7 @@ test_sync_pull_late_commit (void)
   PGresult *result;
   gint64    deadline;
 
-  if (g_str_equal (sk_database_get_backend_name (env.db), "sqlite"))
+  if (g_str_equal (sk_database_get_backend_name (env.hq.db), "sqlite"))
     {
       g_test_skip ("SQLite has one writer at a time");
       return;
@@ -3220,7 +3097,7 @@ test_sync_pull_late_commit (void)
 
   /* A changes the rule (its uses: no counter of migration 3 or 8 moves, so
    * B does not wait for A) and stays open. */
-  a = PQconnectdb (env.path);
+  a = PQconnectdb (env.hq.path);
   g_assert_cmpint (PQstatus (a), ==, CONNECTION_OK);
   update
       = g_strdup_printf ("BEGIN; UPDATE discount_rules SET uses = uses + 5 WHERE id = '%s'", rule);
@@ -3425,7 +3302,7 @@ sale_event (gint64      seq,
 static SkDatabase *
 till_new (const char *name)
 {
-  g_autofree char *path = g_build_filename (env.dir, name, NULL);
+  g_autofree char *path = g_build_filename (env.hq.dir, name, NULL);
   g_autoptr (SkStore) store = sk_store_new ();
   g_autoptr (GError) error = NULL;
   SkDatabase *till = sk_database_open (path, &error);
@@ -3470,7 +3347,7 @@ till_events (SkDatabase *till, gint64 after, gint64 *last)
 static gint64
 count_of (const char *sql, const char *arg)
 {
-  return sk_db_query_int (env.db, NULL, -1, sql, "s", arg);
+  return sk_db_query_int (env.hq.db, NULL, -1, sql, "s", arg);
 }
 
 /* A till registers a customer, gives bonuses by hand and sells offline; its
@@ -3533,7 +3410,7 @@ test_sync_push (void)
   }
   g_assert_cmpint (balance_of (sk_record_get_id (customer)), ==,
                    sk_record_get_int64 (at_till, "bonus_balance"));
-  g_assert_cmpint (sk_database_ledger_sum (env.db, sk_record_get_id (customer), NULL), ==,
+  g_assert_cmpint (sk_database_ledger_sum (env.hq.db, sk_record_get_id (customer), NULL), ==,
                    balance_of (sk_record_get_id (customer)));
   g_assert_cmpint (
       count_of ("SELECT visits FROM customers WHERE id = ?", sk_record_get_id (customer)), ==, 1);
@@ -3768,45 +3645,26 @@ test_sync_push_overspend (void)
       json_object_get_string_member (json_array_get_object_element (review, 0), "type"), ==,
       "negative_balance");
   g_assert_false (json_object_has_member (push_result (first, 0), "review"));
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", path, ADMIN, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", path, ADMIN, NULL, 200);
   g_assert_true (json_object_get_boolean_member (obj (reply), "flagged"));
 }
 
-/* The items of @device's events in @who's review list (@filter: more of
- * the query), walked a page of @limit at a time; each item once. */
+/* The items of @device's events in @who's review list (@filter: its
+ * query, or ""), walked a page of @limit at a time; each item once. */
 static JsonArray *
 review_of_device (int who, const char *filter, const char *device, guint limit)
 {
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree char *cursor = NULL;
-  JsonArray       *found = json_array_new ();
-  guint            pages = 0;
+  g_autofree char *path = g_strconcat ("/api/sync/review", filter, NULL);
+  g_autoptr (JsonArray) all = all_pages (path, limit, who);
+  JsonArray *found = json_array_new ();
 
-  do
+  for (guint i = 0; i < json_array_get_length (all); i++)
     {
-      g_autofree char *path = g_strdup_printf ("/api/sync/review?limit=%u%s%s%s", limit, filter,
-                                               cursor ? "&cursor=" : "", cursor ? cursor : "");
-      g_autoptr (Reply) reply = call ("GET", path, who, NULL);
-      JsonArray *items;
+      JsonObject *item = json_array_get_object_element (all, i);
 
-      assert_status (reply, 200);
-      items = json_object_get_array_member (obj (reply), "items");
-      g_assert_cmpuint (json_array_get_length (items), <=, limit);
-      for (guint i = 0; i < json_array_get_length (items); i++)
-        {
-          JsonObject *item = json_array_get_object_element (items, i);
-
-          g_assert_true (
-              g_hash_table_add (seen, g_strdup (json_object_get_string_member (item, "id"))));
-          if (g_strcmp0 (json_object_get_string_member (item, "device_id"), device) == 0)
-            json_array_add_object_element (found, json_object_ref (item));
-        }
-      g_free (cursor);
-      cursor = next_cursor (reply, &pages);
+      if (g_strcmp0 (json_object_get_string_member (item, "device_id"), device) == 0)
+        json_array_add_object_element (found, json_object_ref (item));
     }
-  while (cursor != NULL);
   return found;
 }
 
@@ -3888,17 +3746,13 @@ test_sync_review (void)
   call_fails ("POST", resolve, CASHIER, NULL, 403, "forbidden", NULL);
   call_fails ("POST", "/api/sync/review/00000000-0000-4000-8000-000000000000/resolve", ADMIN, NULL,
               404, "not_found", NULL);
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("POST", resolve, MANAGER, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "POST", resolve, MANAGER, NULL, 200);
   g_assert_true (json_object_get_boolean_member (obj (reply), "resolved"));
   g_assert_cmpstr (str (reply, "resolved_by_username"), ==, "manager1");
   {
     g_autofree char *at = g_strdup (str (reply, "resolved_at"));
 
-    g_clear_pointer (&reply, reply_free);
-    reply = call ("POST", resolve, ADMIN, NULL);
-    assert_status (reply, 200);
+    call_expect (&reply, "POST", resolve, ADMIN, NULL, 200);
     g_assert_cmpstr (str (reply, "resolved_by_username"), ==, "manager1");
     g_assert_cmpstr (str (reply, "resolved_at"), ==, at);
   }
@@ -3909,18 +3763,16 @@ test_sync_review (void)
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (items, 0), "kind"),
                    ==, "negative_balance");
   g_clear_pointer (&items, json_array_unref);
-  items = review_of_device (ADMIN, "&resolved=false", device, 50);
+  items = review_of_device (ADMIN, "?resolved=false", device, 50);
   g_assert_cmpuint (json_array_get_length (items), ==, 1);
-  resolved = review_of_device (MANAGER, "&resolved=true", device, 50);
+  resolved = review_of_device (MANAGER, "?resolved=true", device, 50);
   g_assert_cmpuint (json_array_get_length (resolved), ==, 1);
   g_assert_cmpstr (
       json_object_get_string_member (json_array_get_object_element (resolved, 0), "kind"), ==,
       "rejected_event");
 
   /* The till among the devices, with what it acknowledged. */
-  g_clear_pointer (&reply, reply_free);
-  reply = call ("GET", "/api/sync/devices?limit=500", ADMIN, NULL);
-  assert_status (reply, 200);
+  call_expect (&reply, "GET", "/api/sync/devices?limit=500", ADMIN, NULL, 200);
   devices = json_object_get_array_member (obj (reply), "items");
   for (guint i = 0; i < json_array_get_length (devices); i++)
     if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (devices, i), "id"),
@@ -4019,7 +3871,7 @@ test_sync_push_merge (void)
                    50000);
   hq_balance = balance_of (survivor);
   g_assert_cmpint (hq_balance, >, 0);
-  g_assert_cmpint (sk_database_ledger_sum (env.db, survivor, NULL), ==, hq_balance);
+  g_assert_cmpint (sk_database_ledger_sum (env.hq.db, survivor, NULL), ==, hq_balance);
   g_assert_cmpint (
       count_of ("SELECT count(*) FROM customers WHERE id = ? AND email = 'vera@example.org'",
                 survivor),
@@ -4206,29 +4058,28 @@ setup (void)
   };
   guint i;
 
-  env.db = sk_test_open_hq ("skidka-server-XXXXXX", &env.dir, &env.path);
+  sk_test_hq_open (&env.hq, "skidka-server-XXXXXX");
 
   g_object_set (s1, "code", "S1", "name", "Store one", NULL);
   g_object_set (s2, "code", "S2", "name", "Store two", NULL);
-  g_assert_true (sk_database_save_store (env.db, s1, &error));
-  g_assert_true (sk_database_save_store (env.db, s2, &error));
+  g_assert_true (sk_database_save_store (env.hq.db, s1, &error));
+  g_assert_true (sk_database_save_store (env.hq.db, s2, &error));
   env.store1 = g_strdup (sk_record_get_id (s1));
   env.store2 = g_strdup (sk_record_get_id (s2));
   for (i = 0; i < G_N_ELEMENTS (users); i++)
     {
       g_autofree char *id
-          = sk_auth_create_user (env.db, users[i].name, users[i].password, users[i].role,
+          = sk_auth_create_user (env.hq.db, users[i].name, users[i].password, users[i].role,
                                  users[i].store ? *users[i].store : NULL, &error);
       g_assert_no_error (error);
       g_assert_nonnull (id);
     }
 
   {
-    SkServerConfig *config = sk_test_server_config (env.path, 8);
+    SkServerConfig *config = sk_test_server_config (env.hq.path, 8);
 
     config->trusted_proxies = g_strsplit ("127.0.0.1", ";", -1);
-    env.server = sk_test_server_start (config);
-    env.port = sk_test_server_get_port (env.server);
+    sk_test_hq_serve (&env.hq, config);
   }
 
   env.session = soup_session_new ();
@@ -4241,16 +4092,12 @@ teardown (void)
 {
   guint i;
 
-  sk_test_server_stop (env.server);
+  sk_test_hq_close (&env.hq);
   g_clear_object (&env.session);
-  g_clear_object (&env.db);
-  sk_test_remove_dir (env.dir);
   for (i = 0; i < G_N_ELEMENTS (env.token); i++)
     g_free (env.token[i]);
   g_free (env.store1);
   g_free (env.store2);
-  g_free (env.path);
-  g_free (env.dir);
 }
 
 int

@@ -24,13 +24,8 @@
 
 static struct
 {
-  char         *dir;
-  char         *path;
-  SkDatabase   *db; /* HQ's database, for setup and checks */
-  SkTestServer *server;
-  guint         port;
-  char         *url;
-  char         *store;
+  SkTestHq hq;
+  char    *store;
 } env;
 
 /* One cycle, waited for on this thread's main context. */
@@ -65,7 +60,7 @@ static void
 sign_in (SkSyncClient *client, const char *username, const char *password)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *token = sk_sync_login (env.url, username, password, NULL, &error);
+  g_autofree char *token = sk_sync_login (env.hq.url, username, password, NULL, &error);
 
   g_assert_no_error (error);
   sk_sync_client_set_token (client, token);
@@ -74,15 +69,7 @@ sign_in (SkSyncClient *client, const char *username, const char *password)
 static SkDiscountRule *
 hq_rule (const char *name)
 {
-  g_autoptr (GError) error = NULL;
-  SkDiscountRule *rule = sk_discount_rule_new ();
-
-  sk_test_set_string (&rule->name, name);
-  sk_test_set_string (&rule->type, "percentage");
-  rule->value = 500;
-  g_assert_true (sk_database_save_rule (env.db, rule, &error));
-  g_assert_no_error (error);
-  return rule;
+  return sk_test_save_rule (env.hq.db, sk_test_rule_new (name, "percentage", 500, NULL));
 }
 
 static SkPurchaseResult *
@@ -106,7 +93,8 @@ sell (SkDatabase *till, const char *customer_id, gint64 bonus_to_spend)
 static gint64
 hq_purchases (const char *id)
 {
-  return sk_db_query_int (env.db, NULL, -1, "SELECT count(*) FROM purchases WHERE id = ?", "s", id);
+  return sk_db_query_int (env.hq.db, NULL, -1, "SELECT count(*) FROM purchases WHERE id = ?", "s",
+                          id);
 }
 
 static gint64
@@ -125,10 +113,10 @@ balance_at (SkDatabase *db, const char *customer_id)
 static void
 test_sync_cycle (void)
 {
-  g_autofree char *till_path = g_build_filename (env.dir, "till.db", NULL);
+  g_autofree char *till_path = g_build_filename (env.hq.dir, "till.db", NULL);
   g_autoptr (SkDatabase) till = sk_database_open (till_path, NULL);
-  g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.url);
-  g_autoptr (SkCustomer) olga = sk_test_create_customer (env.db, "Olga HQ", "+79055550170");
+  g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.hq.url);
+  g_autoptr (SkCustomer) olga = sk_test_create_customer (env.hq.db, "Olga HQ", "+79055550170");
   g_autoptr (SkBonusTransaction) welcome = NULL;
   g_autoptr (SkDiscountRule) rule = NULL;
   g_autoptr (SkDiscountRule) at_till = NULL;
@@ -142,7 +130,7 @@ test_sync_cycle (void)
 
   g_assert_nonnull (till);
   welcome
-      = sk_database_bonus_manual (env.db, olga->id, "earn", 50000, "welcome", env.store, &error);
+      = sk_database_bonus_manual (env.hq.db, olga->id, "earn", 50000, "welcome", env.store, &error);
   g_assert_no_error (error);
 
   sign_in (client, "cashier1", "cashier-pass");
@@ -166,7 +154,7 @@ test_sync_cycle (void)
   /* A pull while the sale is unacknowledged does not hide it: the balance
    * is HQ's plus the till's own movements. */
   {
-    g_autoptr (SkChangePage) page = sk_database_pull_changes (env.db, NULL, 500, &error);
+    g_autoptr (SkChangePage) page = sk_database_pull_changes (env.hq.db, NULL, 500, &error);
 
     g_assert_no_error (error);
     g_assert_true (sk_database_apply_changes (till, json_node_get_array (page->refs),
@@ -191,7 +179,7 @@ test_sync_cycle (void)
   g_assert_cmpint (second->pulled, >, 0);
   g_assert_cmpint (sk_database_count_outbox (till, NULL), ==, 0);
   g_assert_cmpint (hq_purchases (sale_id), ==, 1);
-  g_assert_cmpint (balance_at (env.db, olga->id), ==, till_balance);
+  g_assert_cmpint (balance_at (env.hq.db, olga->id), ==, till_balance);
   g_assert_cmpint (balance_at (till, olga->id), ==, till_balance);
   at_till = sk_database_get_rule (till, rule->id, &error);
   g_assert_no_error (error);
@@ -210,9 +198,9 @@ test_sync_cycle (void)
 static void
 test_sync_faults (void)
 {
-  g_autofree char *till_path = g_build_filename (env.dir, "till-faults.db", NULL);
+  g_autofree char *till_path = g_build_filename (env.hq.dir, "till-faults.db", NULL);
   g_autoptr (SkDatabase) till = sk_database_open (till_path, NULL);
-  g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.url);
+  g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.hq.url);
   g_autoptr (SkSyncClient) dead = NULL;
   g_autoptr (SkSyncSummary) first = NULL;
   g_autoptr (SkSyncSummary) again = NULL;
@@ -227,9 +215,9 @@ test_sync_faults (void)
   g_autofree char *dead_url = NULL;
 
   g_assert_nonnull (till);
-  token = sk_sync_login (env.url, "cashier1", "cashier-pass", NULL, &error);
+  token = sk_sync_login (env.hq.url, "cashier1", "cashier-pass", NULL, &error);
   g_assert_no_error (error);
-  g_assert_null (sk_sync_login (env.url, "cashier1", "wrong", NULL, &error));
+  g_assert_null (sk_sync_login (env.hq.url, "cashier1", "wrong", NULL, &error));
   g_assert_error (error, SK_ERROR, SK_ERROR_UNAUTHORIZED);
   g_clear_error (&error);
 
@@ -303,7 +291,7 @@ hq_copy (GPtrArray *records, gboolean (*save) (SkDatabase *, gpointer, GError **
       g_autoptr (GError) error = NULL;
 
       g_object_set (g_ptr_array_index (records, i), "version", (gint64)0, NULL);
-      save (env.db, g_ptr_array_index (records, i), &error);
+      save (env.hq.db, g_ptr_array_index (records, i), &error);
       g_assert_no_error (error);
     }
   g_ptr_array_unref (records);
@@ -319,7 +307,7 @@ test_sync_upgrade (void)
 {
   g_autofree char *dump_path
       = g_test_build_filename (G_TEST_DIST, "data", "till-schema-9.sql", NULL);
-  g_autofree char *till_path = g_build_filename (env.dir, "till-schema-9.db", NULL);
+  g_autofree char *till_path = g_build_filename (env.hq.dir, "till-schema-9.db", NULL);
   g_autofree char *dump = NULL;
   g_autoptr (SkDatabase) till = NULL;
   g_autoptr (SkSyncClient) client = NULL;
@@ -354,10 +342,10 @@ test_sync_upgrade (void)
     g_clear_pointer (&((SkCampaign *)g_ptr_array_index (campaigns, i))->rule_ids, g_strfreev);
   hq_copy (g_steal_pointer (&campaigns), (gpointer)sk_database_save_campaign);
   hq_copy (sk_database_list_rules (till, NULL), (gpointer)sk_database_save_rule);
-  user = sk_auth_create_user (env.db, "cashier-msk", "msk-pass", "cashier", msk, &error);
+  user = sk_auth_create_user (env.hq.db, "cashier-msk", "msk-pass", "cashier", msk, &error);
   g_assert_no_error (error);
 
-  client = sk_sync_client_new (till_path, env.url);
+  client = sk_sync_client_new (till_path, env.hq.url);
   sign_in (client, "cashier-msk", "msk-pass");
   summary = sync_ok (client);
   /* 5 stores, 4 campaign and 16 rule events are HQ's to make, the customer
@@ -368,7 +356,7 @@ test_sync_upgrade (void)
   g_assert_cmpint (summary->rejected, ==, 26);
   g_assert_cmpint (summary->pending, ==, 0);
 
-  sale = sk_database_get_purchase (env.db, "8d3f7a52-6c1e-4e0b-9a55-0b7a1c2d3e01", &error);
+  sale = sk_database_get_purchase (env.hq.db, "8d3f7a52-6c1e-4e0b-9a55-0b7a1c2d3e01", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (sale->customer_id, ==, customer);
   g_assert_cmpint (sale->subtotal, ==, 699800);
@@ -376,7 +364,7 @@ test_sync_upgrade (void)
   g_assert_cmpint (sale->total_paid, ==, 649800);
   g_assert_cmpint (sale->bonus_earned, ==, 6498);
   g_assert_cmpint (hq_purchases ("8d3f7a52-6c1e-4e0b-9a55-0b7a1c2d3e02"), ==, 1);
-  at_hq = sk_database_get_customer (env.db, customer, &error);
+  at_hq = sk_database_get_customer (env.hq.db, customer, &error);
   g_assert_no_error (error);
   g_assert_cmpint (at_hq->bonus_balance, ==, 6498);
   g_assert_cmpint (at_hq->visits, ==, 1);
@@ -408,11 +396,11 @@ summary_int (SkTestRun *run, const char *name)
 static void
 test_sync_cli (void)
 {
-  g_autofree char *till = g_build_filename (env.dir, "cli-till.db", NULL);
-  g_autofree char *password = g_build_filename (env.dir, "cli-password", NULL);
-  g_autofree char *wrong = g_build_filename (env.dir, "cli-wrong", NULL);
-  g_autofree char *token = g_build_filename (env.dir, "cli-token", NULL);
-  g_autoptr (SkCustomer) anna = sk_test_create_customer (env.db, "Anna CLI", "+79055550177");
+  g_autofree char *till = g_build_filename (env.hq.dir, "cli-till.db", NULL);
+  g_autofree char *password = g_build_filename (env.hq.dir, "cli-password", NULL);
+  g_autofree char *wrong = g_build_filename (env.hq.dir, "cli-wrong", NULL);
+  g_autofree char *token = g_build_filename (env.hq.dir, "cli-token", NULL);
+  g_autoptr (SkCustomer) anna = sk_test_create_customer (env.hq.db, "Anna CLI", "+79055550177");
   g_autoptr (SkDiscountRule) rule = hq_rule ("CLI till: 5 % off");
   g_autoptr (SkTestRun) run = NULL;
   g_autoptr (JsonNode) sold = NULL;
@@ -423,7 +411,7 @@ test_sync_cli (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *request = NULL;
   g_autofree char *sale_id = g_uuid_string_random ();
-  const char      *url = env.url;
+  const char      *url = env.hq.url;
   const char      *customer_id;
   gint64           discount;
   GStatBuf         st;
@@ -464,7 +452,7 @@ test_sync_cli (void)
   g_assert_nonnull (sold);
   cart = sk_cart_new (env.store);
   sk_cart_add_line (cart, "bear", "Teddy bear", "toys", 10000, 2);
-  priced = sk_database_calculate (env.db, cart, sk_record_get_id (anna), sk_time_now (), &error);
+  priced = sk_database_calculate (env.hq.db, cart, sk_record_get_id (anna), sk_time_now (), &error);
   g_assert_no_error (error);
   discount = json_object_get_int_member (
       json_object_get_object_member (json_node_get_object (sold), "purchase"), "discount_total");
@@ -490,12 +478,12 @@ test_sync_cli (void)
   g_assert_cmpint (summary_int (run, "pushed"), ==, 2);
   g_assert_cmpint (summary_int (run, "applied"), ==, 2);
   g_assert_cmpint (summary_int (run, "pending"), ==, 0);
-  at_hq = sk_database_get_purchase (env.db, sale_id, &error);
+  at_hq = sk_database_get_purchase (env.hq.db, sale_id, &error);
   g_assert_no_error (error);
   g_assert_cmpint (at_hq->discount_total, ==, discount);
   g_assert_cmpint (at_hq->total_paid, ==, 20000 - discount);
-  g_assert_cmpint (balance_at (env.db, sk_record_get_id (anna)), ==, at_hq->bonus_earned);
-  g_assert_cmpint (sk_db_query_int (env.db, NULL, -1,
+  g_assert_cmpint (balance_at (env.hq.db, sk_record_get_id (anna)), ==, at_hq->bonus_earned);
+  g_assert_cmpint (sk_db_query_int (env.hq.db, NULL, -1,
                                     "SELECT count(*) FROM customers WHERE id = ? AND phone = ?",
                                     "ss", customer_id, "+79055550178"),
                    ==, 1);
@@ -508,42 +496,39 @@ test_sync_cli (void)
 static void
 test_sync_parents_first (void)
 {
-  g_autofree char *till_path = g_build_filename (env.dir, "till-parents.db", NULL);
+  g_autofree char *till_path = g_build_filename (env.hq.dir, "till-parents.db", NULL);
   g_autoptr (SkStore) store = sk_test_store_new ("S9", "Store nine");
   g_autoptr (SkCampaign) campaign = sk_campaign_new ();
-  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkDiscountRule) rule
+      = sk_test_rule_new ("Parents first: 5 %", "percentage", 500, NULL);
   g_autoptr (SkCustomer) customer = sk_customer_new ();
-  g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.url);
+  g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.hq.url);
   g_autoptr (SkSyncSummary) summary = NULL;
   g_autoptr (SkDatabase) till = NULL;
   g_autoptr (SkStore) at_till = NULL;
   g_autoptr (SkDiscountRule) rule_at_till = NULL;
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (sk_database_save_store (env.db, store, &error));
+  g_assert_true (sk_database_save_store (env.hq.db, store, &error));
   g_assert_no_error (error);
   sk_test_set_string (&campaign->name, "Parents first");
   sk_test_set_string (&campaign->status, "active");
   campaign->starts_at = sk_time_now () - G_TIME_SPAN_DAY;
   campaign->ends_at = sk_time_now () + 30 * G_TIME_SPAN_DAY;
-  g_assert_true (sk_database_save_campaign (env.db, campaign, &error));
+  g_assert_true (sk_database_save_campaign (env.hq.db, campaign, &error));
   g_assert_no_error (error);
-  sk_test_set_string (&rule->name, "Parents first: 5 %");
-  sk_test_set_string (&rule->type, "percentage");
   sk_test_set_string (&rule->campaign_id, sk_record_get_id (campaign));
-  rule->value = 500;
-  g_assert_true (sk_database_save_rule (env.db, rule, &error));
-  g_assert_no_error (error);
+  sk_test_save_rule (env.hq.db, rule);
   g_object_set (customer, "full_name", "Nina Nine", "phone", "+79055550199", "home-store-id",
                 sk_record_get_id (store), NULL);
-  g_assert_true (sk_database_create_customer (env.db, customer, &error));
+  g_assert_true (sk_database_create_customer (env.hq.db, customer, &error));
   g_assert_no_error (error);
   /* Edited after: their changes now follow the customer's and the rule's. */
   g_object_set (store, "address", "Ninth street 9", NULL);
-  g_assert_true (sk_database_save_store (env.db, store, &error));
+  g_assert_true (sk_database_save_store (env.hq.db, store, &error));
   g_assert_no_error (error);
   sk_test_set_string (&campaign->description, "Edited after its rule");
-  g_assert_true (sk_database_save_campaign (env.db, campaign, &error));
+  g_assert_true (sk_database_save_campaign (env.hq.db, campaign, &error));
   g_assert_no_error (error);
 
   sign_in (client, "cashier1", "cashier-pass");
@@ -574,10 +559,10 @@ feed_rows (SkDatabase *db)
 static void
 test_sync_till_feed (void)
 {
-  g_autofree char *till_path = g_build_filename (env.dir, "till-feed.db", NULL);
+  g_autofree char *till_path = g_build_filename (env.hq.dir, "till-feed.db", NULL);
   g_autoptr (SkDatabase) till = sk_database_open (till_path, NULL);
-  g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.url);
-  g_autoptr (SkCustomer) anna = sk_test_create_customer (env.db, "Anna Feed", "+79055550181");
+  g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.hq.url);
+  g_autoptr (SkCustomer) anna = sk_test_create_customer (env.hq.db, "Anna Feed", "+79055550181");
   g_autoptr (SkCustomer) local = NULL;
   g_autoptr (SkSyncSummary) first = NULL;
   g_autoptr (SkChangePage) page = NULL;
@@ -627,27 +612,20 @@ setup (void)
   g_autoptr (SkStore) store = sk_test_store_new ("S1", "Store one");
   g_autofree char *user = NULL;
 
-  env.db = sk_test_open_hq ("skidka-sync-client-XXXXXX", &env.dir, &env.path);
-  g_assert_true (sk_database_save_store (env.db, store, &error));
+  sk_test_hq_open (&env.hq, "skidka-sync-client-XXXXXX");
+  g_assert_true (sk_database_save_store (env.hq.db, store, &error));
   g_assert_no_error (error);
   env.store = g_strdup (sk_record_get_id (store));
-  user = sk_auth_create_user (env.db, "cashier1", "cashier-pass", "cashier", env.store, &error);
+  user = sk_auth_create_user (env.hq.db, "cashier1", "cashier-pass", "cashier", env.store, &error);
   g_assert_no_error (error);
 
-  env.server = sk_test_server_start (sk_test_server_config (env.path, 2));
-  env.port = sk_test_server_get_port (env.server);
-  env.url = sk_test_server_get_url (env.server);
+  sk_test_hq_serve (&env.hq, sk_test_server_config (env.hq.path, 2));
 }
 
 static void
 teardown (void)
 {
-  sk_test_server_stop (env.server);
-  g_clear_object (&env.db);
-  sk_test_remove_dir (env.dir);
-  g_free (env.dir);
-  g_free (env.path);
-  g_free (env.url);
+  sk_test_hq_close (&env.hq);
   g_free (env.store);
 }
 

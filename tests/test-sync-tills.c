@@ -38,12 +38,8 @@ typedef struct
 
 static struct
 {
-  char         *dir;
-  char         *path; /* HQ's database: a file or a PostgreSQL URI */
-  SkDatabase   *db;   /* HQ's, for setup and checks */
-  SkTestServer *server;
-  char         *url;
-  Hq            hq;
+  SkTestHq hq;
+  Hq       stores;
 } env;
 
 /* A till: its SQLite file, a connection of the test's to it, and a client
@@ -155,11 +151,11 @@ hq_customer (const char *name, const char *phone, const char *store, gint64 bonu
   sk_test_set_string (&customer->full_name, name);
   sk_test_set_string (&customer->phone, phone);
   sk_test_set_string (&customer->home_store_id, store);
-  g_assert_true (sk_database_create_customer (env.db, customer, &error));
+  g_assert_true (sk_database_create_customer (env.hq.db, customer, &error));
   g_assert_no_error (error);
   if (bonuses > 0)
     {
-      gift = sk_database_bonus_manual (env.db, customer->id, "earn", bonuses, "welcome", store,
+      gift = sk_database_bonus_manual (env.hq.db, customer->id, "earn", bonuses, "welcome", store,
                                        &error);
       g_assert_no_error (error);
     }
@@ -207,7 +203,7 @@ till_new (const char *name, const char *username, const char *store_id, const ch
   g_autoptr (GError) error = NULL;
   g_autofree char *password = g_strconcat (username, "-pass", NULL);
 
-  t->path = g_build_filename (env.dir, name, NULL);
+  t->path = g_build_filename (env.hq.dir, name, NULL);
   t->store_id = g_strdup (store_id);
   t->server_url = g_strdup (url);
   /* What `skidka-cli init` does. */
@@ -226,19 +222,19 @@ till_new_cli (const char *name, const char *username, const char *store_id)
 {
   Till *t = g_new0 (Till, 1);
   g_autoptr (GError) error = NULL;
-  g_autofree char *password_file = g_build_filename (env.dir, "password", NULL);
+  g_autofree char *password_file = g_build_filename (env.hq.dir, "password", NULL);
   g_autofree char *password = g_strconcat (username, "-pass\n", NULL);
   g_autofree char *out = NULL;
   g_autofree char *login = NULL;
 
-  t->path = g_build_filename (env.dir, name, NULL);
+  t->path = g_build_filename (env.hq.dir, name, NULL);
   t->store_id = g_strdup (store_id);
-  t->server_url = g_strdup (env.url);
+  t->server_url = g_strdup (env.hq.url);
   t->token_file = g_strconcat (t->path, ".token", NULL);
   out = cli_ok (NULL, "--db", t->path, "init");
   g_assert_true (g_file_set_contents (password_file, password, -1, &error));
   g_assert_no_error (error);
-  login = cli_ok (NULL, "--db", t->path, "sync", "login", "--server", env.url, "--username",
+  login = cli_ok (NULL, "--db", t->path, "sync", "login", "--server", env.hq.url, "--username",
                   username, "--password-file", password_file, "--token-file", t->token_file);
   g_assert_true (g_file_get_contents (t->token_file, &t->token, NULL, &error));
   g_assert_no_error (error);
@@ -497,7 +493,7 @@ assert_till_agrees_with (Till *t, SkDatabase *hq)
 static void
 assert_till_agrees (Till *t)
 {
-  assert_till_agrees_with (t, env.db);
+  assert_till_agrees_with (t, env.hq.db);
 }
 
 /* What one customer's sales and refunds at this till did to their
@@ -519,33 +515,27 @@ bonus_moved (Till *t, const char *customer_id)
 static void
 test_two_tills (void)
 {
-  g_autofree char *olga = hq_customer ("Olga", "+79050000001", env.hq.store1, 50000);
-  g_autofree char *ivan = hq_customer ("Ivan", "+79050000002", env.hq.store2, 20000);
-  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autofree char *olga = hq_customer ("Olga", "+79050000001", env.stores.store1, 50000);
+  g_autofree char *ivan = hq_customer ("Ivan", "+79050000002", env.stores.store2, 20000);
+  g_autoptr (SkDiscountRule) rule = NULL;
   g_autoptr (SkDiscountRule) edited = NULL;
   g_autoptr (SkCustomer) ivan_hq = NULL;
   g_autoptr (SkBonusTransaction) hq_gift = NULL;
   g_autoptr (SkBonusTransaction) apology = NULL;
   g_autoptr (SkSyncSummary) a1 = NULL;
   g_autoptr (SkSyncSummary) b1 = NULL;
-  g_autoptr (Till) a = till_new_cli ("till-a.db", "cashier1", env.hq.store1);
-  g_autoptr (Till) b = till_new ("till-b.db", "manager2", env.hq.store2, env.url);
+  g_autoptr (Till) a = till_new_cli ("till-a.db", "cashier1", env.stores.store1);
+  g_autoptr (Till) b = till_new ("till-b.db", "manager2", env.stores.store2, env.hq.url);
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) masha = NULL;
   g_autoptr (GPtrArray) sales = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (SkCart) cart = NULL;
   g_autoptr (SkEngineResult) priced = NULL;
-  const char      *toys[] = { "toys", NULL };
   g_autofree char *out = NULL;
   gint64           olga_before, ivan_before;
 
   /* HQ's rule: 5 % off toys. */
-  sk_test_set_string (&rule->name, "Toys 5 %");
-  sk_test_set_string (&rule->type, "percentage");
-  rule->value = 500;
-  rule->categories = g_strdupv ((char **)toys);
-  g_assert_true (sk_database_save_rule (env.db, rule, &error));
-  g_assert_no_error (error);
+  rule = sk_test_save_rule (env.hq.db, sk_test_rule_new ("Toys 5 %", "percentage", 500, "toys"));
 
   /* Each till takes HQ's customers and rules. */
   a1 = till_sync (a);
@@ -554,8 +544,8 @@ test_two_tills (void)
   g_assert_cmpint (b1->pulled, >, 0);
   g_assert_cmpint (balance_at (a->db, olga), ==, 50000);
   g_assert_cmpint (balance_at (b->db, ivan), ==, 20000);
-  olga_before = balance_at (env.db, olga);
-  ivan_before = balance_at (env.db, ivan);
+  olga_before = balance_at (env.hq.db, olga);
+  ivan_before = balance_at (env.hq.db, ivan);
 
   /* Offline. Till A (skidka-cli): Olga spends 100 ₽ of bonuses, a new
    * customer registered and sold to, Ivan spends 50 ₽, an anonymous sale. */
@@ -588,18 +578,18 @@ test_two_tills (void)
 
   /* HQ meanwhile: the rule goes to 10 %, Ivan's name and e-mail change,
    * Olga gets 30 ₽. */
-  edited = sk_database_get_rule (env.db, rule->id, &error);
+  edited = sk_database_get_rule (env.hq.db, rule->id, &error);
   g_assert_no_error (error);
   edited->value = 1000;
-  g_assert_true (sk_database_save_rule (env.db, edited, &error));
+  g_assert_true (sk_database_save_rule (env.hq.db, edited, &error));
   g_assert_no_error (error);
-  ivan_hq = sk_database_get_customer (env.db, ivan, &error);
+  ivan_hq = sk_database_get_customer (env.hq.db, ivan, &error);
   g_assert_no_error (error);
   sk_test_set_string (&ivan_hq->full_name, "Ivan Petrov");
   sk_test_set_string (&ivan_hq->email, "ivan@example.org");
-  g_assert_true (sk_database_update_customer (env.db, ivan_hq, &error));
+  g_assert_true (sk_database_update_customer (env.hq.db, ivan_hq, &error));
   g_assert_no_error (error);
-  hq_gift = sk_database_bonus_manual (env.db, olga, "earn", 3000, "HQ gift", NULL, &error);
+  hq_gift = sk_database_bonus_manual (env.hq.db, olga, "earn", 3000, "HQ gift", NULL, &error);
   g_assert_no_error (error);
 
   /* Both sync, A once more to hear of B's sales. */
@@ -608,9 +598,9 @@ test_two_tills (void)
   till_sync_expect (a, 0, 0);
 
   /* Each sale once at HQ, as the till made it, at the till's price. */
-  g_assert_cmpint (count_at (env.db, "SELECT count(*) FROM purchases", NULL), ==, sales->len);
+  g_assert_cmpint (count_at (env.hq.db, "SELECT count(*) FROM purchases", NULL), ==, sales->len);
   {
-    g_autoptr (SkPurchase) first = sk_database_get_purchase (env.db, sales->pdata[0], &error);
+    g_autoptr (SkPurchase) first = sk_database_get_purchase (env.hq.db, sales->pdata[0], &error);
 
     g_assert_no_error (error);
     g_assert_cmpint (first->discount_total, ==, 1000);
@@ -619,12 +609,12 @@ test_two_tills (void)
   assert_till_agrees (b);
 
   /* The balances: HQ's before, both tills' sales, the movements by hand. */
-  g_assert_cmpint (balance_at (env.db, olga), ==,
+  g_assert_cmpint (balance_at (env.hq.db, olga), ==,
                    olga_before + 3000 + bonus_moved (a, olga) + bonus_moved (b, olga));
-  g_assert_cmpint (balance_at (env.db, ivan), ==,
+  g_assert_cmpint (balance_at (env.hq.db, ivan), ==,
                    ivan_before + 1500 + bonus_moved (a, ivan) + bonus_moved (b, ivan));
-  g_assert_cmpint (balance_at (a->db, olga), ==, balance_at (env.db, olga));
-  g_assert_cmpint (balance_at (b->db, ivan), ==, balance_at (env.db, ivan));
+  g_assert_cmpint (balance_at (a->db, olga), ==, balance_at (env.hq.db, olga));
+  g_assert_cmpint (balance_at (b->db, ivan), ==, balance_at (env.hq.db, ivan));
   g_assert_cmpint (
       count_at (b->db, "SELECT count(*) FROM customers WHERE phone = ?", "+79050000003"), ==, 1);
   {
@@ -642,7 +632,7 @@ test_two_tills (void)
   g_assert_no_error (error);
   g_assert_cmpint (priced->discount_total, ==, 1000);
 
-  assert_integrity (env.db);
+  assert_integrity (env.hq.db);
 }
 
 /* A network that faults */
@@ -658,9 +648,9 @@ hq_events_of (SkDatabase *db, Till *t)
 static void
 test_proxy (void)
 {
-  g_autofree char *customer = hq_customer ("Proxy", "+79050000010", env.hq.store1, 0);
-  g_autoptr (Till) t = till_new ("till-proxy.db", "cashier1", env.hq.store1, env.url);
-  SkTestProxy     *proxy = sk_test_proxy_new (sk_test_server_get_port (env.server));
+  g_autofree char *customer = hq_customer ("Proxy", "+79050000010", env.stores.store1, 0);
+  g_autoptr (Till) t = till_new ("till-proxy.db", "cashier1", env.stores.store1, env.hq.url);
+  SkTestProxy     *proxy = sk_test_proxy_new (env.hq.port);
   g_autofree char *proxy_url
       = g_strdup_printf ("http://127.0.0.1:%u", sk_test_proxy_get_port (proxy));
   g_autoptr (SkSyncClient) faulty = sk_sync_client_new (t->path, proxy_url);
@@ -685,7 +675,7 @@ test_proxy (void)
   g_assert_cmpint (s->duplicates, ==, 50);
   g_assert_cmpint (s->pending, ==, 0);
   g_clear_pointer (&s, sk_sync_summary_free);
-  g_assert_cmpint (hq_events_of (env.db, t), ==, 50);
+  g_assert_cmpint (hq_events_of (env.hq.db, t), ==, 50);
 
   /* Every answer to the second push is lost, the retries' too: the first
    * 500 leave the outbox, the next 100 are applied but stay. */
@@ -699,14 +689,14 @@ test_proxy (void)
   g_assert_cmpint (sk_sync_client_get_state (faulty), ==, SK_SYNC_STATE_OFFLINE);
   g_assert_cmpuint (sk_test_proxy_get_dropped_ok (proxy), >=, 1);
   g_assert_cmpint (sk_database_count_outbox (t->db, NULL), ==, 100);
-  g_assert_cmpint (hq_events_of (env.db, t), ==, 650);
+  g_assert_cmpint (hq_events_of (env.hq.db, t), ==, 650);
   /* On a clean line, the lost 100 are known. */
   till_sync_expect (t, 0, 100);
-  g_assert_cmpint (hq_events_of (env.db, t), ==, 650);
+  g_assert_cmpint (hq_events_of (env.hq.db, t), ==, 650);
 
   /* The connection is reset with half a push sent: HQ has nothing of it. */
   sell_many (t, customer, 100);
-  before = hq_events_of (env.db, t);
+  before = hq_events_of (env.hq.db, t);
   sk_test_proxy_set_fault (proxy, SK_TEST_PROXY_RESET_REQUEST, "/api/sync/push", 0, -1, 0);
   s = sync_client (faulty, &error);
   g_assert_null (s);
@@ -714,7 +704,7 @@ test_proxy (void)
   g_clear_error (&error);
   g_assert_cmpuint (sk_test_proxy_get_faulted (proxy), >=, 1);
   g_assert_cmpint (sk_database_count_outbox (t->db, NULL), ==, 100);
-  g_assert_cmpint (hq_events_of (env.db, t), ==, before);
+  g_assert_cmpint (hq_events_of (env.hq.db, t), ==, before);
   till_sync_expect (t, 100, 0);
 
   /* A slow line: a sale rung up while the push is on its way stays for the
@@ -735,9 +725,9 @@ test_proxy (void)
   till_sync_expect (t, 1, 0);
 
   /* Each sale once, as the till made it. */
-  g_assert_cmpint (hq_events_of (env.db, t), ==, 771);
+  g_assert_cmpint (hq_events_of (env.hq.db, t), ==, 771);
   assert_till_agrees (t);
-  assert_integrity (env.db);
+  assert_integrity (env.hq.db);
   g_clear_object (&faulty);
   sk_test_proxy_free (proxy);
 }
@@ -800,9 +790,9 @@ static void
 test_server_killed (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *database = sk_test_database_location (env.dir, "killed.db");
-  g_autofree char *log1 = g_build_filename (env.dir, "killed-1.log", NULL);
-  g_autofree char *log2 = g_build_filename (env.dir, "killed-2.log", NULL);
+  g_autofree char *database = sk_test_database_location (env.hq.dir, "killed.db");
+  g_autofree char *log1 = g_build_filename (env.hq.dir, "killed-1.log", NULL);
+  g_autofree char *log2 = g_build_filename (env.hq.dir, "killed-2.log", NULL);
   g_autofree char *url = NULL;
   g_autofree char *url2 = NULL;
   g_autofree char *customer = NULL;
@@ -913,8 +903,8 @@ push_thread (gpointer data)
   while (!*p->go)
     g_cond_wait (p->cond, p->lock);
   g_mutex_unlock (p->lock);
-  reply = sk_test_request (session, sk_test_server_get_port (env.server), "POST", "/api/sync/push",
-                           p->token, "application/json", p->body, G_MAXSIZE, NULL);
+  reply = sk_test_request (session, env.hq.port, "POST", "/api/sync/push", p->token,
+                           "application/json", p->body, G_MAXSIZE, NULL);
   g_assert_cmpuint (reply->status, ==, 200);
   p->answer = json_object_ref (json_node_get_object (reply->node));
   return NULL;
@@ -923,9 +913,9 @@ push_thread (gpointer data)
 static void
 test_same_batch_twice (void)
 {
-  g_autofree char *customer = hq_customer ("Twice", "+79050000030", env.hq.store1, 0);
-  g_autoptr (Till) t = till_new ("till-twice.db", "cashier1", env.hq.store1, env.url);
-  g_autoptr (SkSyncClient) second = sk_sync_client_new (t->path, env.url);
+  g_autofree char *customer = hq_customer ("Twice", "+79050000030", env.stores.store1, 0);
+  g_autoptr (Till) t = till_new ("till-twice.db", "cashier1", env.stores.store1, env.hq.url);
+  g_autoptr (SkSyncClient) second = sk_sync_client_new (t->path, env.hq.url);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) body = NULL;
   g_autoptr (GError) error = NULL;
@@ -996,7 +986,7 @@ test_same_batch_twice (void)
       g_assert_cmpint (json_object_get_int_member (pushers[i].answer, "acked_seq"), ==, last_seq);
       json_object_unref (pushers[i].answer);
     }
-  g_assert_cmpint (hq_events_of (env.db, t), ==, 200);
+  g_assert_cmpint (hq_events_of (env.hq.db, t), ==, 200);
   /* The till, which never heard, pushes them once more: all known. */
   till_sync_expect (t, 0, 200);
 
@@ -1014,9 +1004,9 @@ test_same_batch_twice (void)
   g_assert_cmpint (s1->applied + s2->applied, ==, 200);
   g_assert_cmpint (s1->rejected + s2->rejected, ==, 0);
   g_assert_cmpint (sk_database_count_outbox (t->db, NULL), ==, 0);
-  g_assert_cmpint (hq_events_of (env.db, t), ==, 400);
+  g_assert_cmpint (hq_events_of (env.hq.db, t), ==, 400);
   assert_till_agrees (t);
-  assert_integrity (env.db);
+  assert_integrity (env.hq.db);
 }
 
 /* Offline overspend at two tills */
@@ -1024,9 +1014,9 @@ test_same_batch_twice (void)
 static void
 test_overspend (void)
 {
-  g_autofree char *nina = hq_customer ("Nina", "+79050000040", env.hq.store1, 1000);
-  g_autoptr (Till) a = till_new ("till-over-a.db", "cashier1", env.hq.store1, env.url);
-  g_autoptr (Till) b = till_new ("till-over-b.db", "manager2", env.hq.store2, env.url);
+  g_autofree char *nina = hq_customer ("Nina", "+79050000040", env.stores.store1, 1000);
+  g_autoptr (Till) a = till_new ("till-over-a.db", "cashier1", env.stores.store1, env.hq.url);
+  g_autoptr (Till) b = till_new ("till-over-b.db", "manager2", env.stores.store2, env.hq.url);
   g_autoptr (GError) error = NULL;
   g_autofree char *sale_a = NULL;
   g_autofree char *sale_b = NULL;
@@ -1050,33 +1040,33 @@ test_overspend (void)
   till_sync_expect (a, 0, 0);
 
   /* Both sales stand; the balance is below zero, as the ledger says. */
-  at_hq_a = sk_database_get_purchase (env.db, sale_a, &error);
+  at_hq_a = sk_database_get_purchase (env.hq.db, sale_a, &error);
   g_assert_no_error (error);
-  at_hq_b = sk_database_get_purchase (env.db, sale_b, &error);
+  at_hq_b = sk_database_get_purchase (env.hq.db, sale_b, &error);
   g_assert_no_error (error);
   g_assert_cmpint (at_hq_a->bonus_spent, ==, 1000);
   g_assert_cmpint (at_hq_b->bonus_spent, ==, 1000);
   balance = 1000 - 2000 + at_hq_a->bonus_earned + at_hq_b->bonus_earned;
   g_assert_cmpint (balance, <, 0);
-  g_assert_cmpint (balance_at (env.db, nina), ==, balance);
-  g_assert_cmpint (sk_database_ledger_sum (env.db, nina, NULL), ==, balance);
-  after = sk_database_get_customer (env.db, nina, &error);
+  g_assert_cmpint (balance_at (env.hq.db, nina), ==, balance);
+  g_assert_cmpint (sk_database_ledger_sum (env.hq.db, nina, NULL), ==, balance);
+  after = sk_database_get_customer (env.hq.db, nina, &error);
   g_assert_no_error (error);
   g_assert_true (after->flagged);
   /* One item on the review list says so. */
-  g_assert_cmpint (count_at (env.db,
+  g_assert_cmpint (count_at (env.hq.db,
                              "SELECT count(*) FROM sync_reviews WHERE customer_id = ?"
                              " AND kind = 'negative_balance'",
                              nina),
                    ==, 1);
   g_assert_cmpint (
-      count_at (env.db, "SELECT count(*) FROM sync_reviews WHERE customer_id = ?", nina), ==, 1);
+      count_at (env.hq.db, "SELECT count(*) FROM sync_reviews WHERE customer_id = ?", nina), ==, 1);
   /* Both tills show HQ's balance. */
   g_assert_cmpint (balance_at (a->db, nina), ==, balance);
   g_assert_cmpint (balance_at (b->db, nina), ==, balance);
   assert_till_agrees (a);
   assert_till_agrees (b);
-  assert_integrity (env.db);
+  assert_integrity (env.hq.db);
 }
 
 /* One person registered at two tills */
@@ -1084,8 +1074,8 @@ test_overspend (void)
 static void
 test_same_phone (void)
 {
-  g_autoptr (Till) a = till_new ("till-phone-a.db", "cashier1", env.hq.store1, env.url);
-  g_autoptr (Till) b = till_new ("till-phone-b.db", "manager2", env.hq.store2, env.url);
+  g_autoptr (Till) a = till_new ("till-phone-a.db", "cashier1", env.stores.store1, env.hq.url);
+  g_autoptr (Till) b = till_new ("till-phone-b.db", "manager2", env.stores.store2, env.hq.url);
   g_autoptr (SkCustomer) at_a = NULL;
   g_autoptr (SkCustomer) at_b = NULL;
   g_autoptr (SkPurchase) hq_a = NULL;
@@ -1118,19 +1108,20 @@ test_same_phone (void)
   till_sync_expect (a, 0, 0);
 
   /* One customer at HQ, with both sales. */
-  g_assert_cmpint (count_at (env.db, "SELECT count(*) FROM customers WHERE phone = ?", phone), ==,
-                   1);
-  survivor = rows_text (env.db, "SELECT id FROM customers WHERE phone = ?", phone);
+  g_assert_cmpint (count_at (env.hq.db, "SELECT count(*) FROM customers WHERE phone = ?", phone),
+                   ==, 1);
+  survivor = rows_text (env.hq.db, "SELECT id FROM customers WHERE phone = ?", phone);
   g_strchomp (survivor);
   g_assert_cmpstr (survivor, ==, at_a->id);
-  hq_a = sk_database_get_purchase (env.db, sale_a, &error);
+  hq_a = sk_database_get_purchase (env.hq.db, sale_a, &error);
   g_assert_no_error (error);
-  hq_b = sk_database_get_purchase (env.db, sale_b, &error);
+  hq_b = sk_database_get_purchase (env.hq.db, sale_b, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (hq_a->customer_id, ==, survivor);
   g_assert_cmpstr (hq_b->customer_id, ==, survivor);
-  g_assert_cmpint (balance_at (env.db, survivor), ==, hq_a->bonus_earned + hq_b->bonus_earned);
-  g_assert_cmpint (count_at (env.db, "SELECT visits FROM customers WHERE id = ?", survivor), ==, 2);
+  g_assert_cmpint (balance_at (env.hq.db, survivor), ==, hq_a->bonus_earned + hq_b->bonus_earned);
+  g_assert_cmpint (count_at (env.hq.db, "SELECT visits FROM customers WHERE id = ?", survivor), ==,
+                   2);
 
   /* And on both tills: the phone is the survivor's, with HQ's balance. */
   for (guint i = 0; i < 2; i++)
@@ -1140,9 +1131,9 @@ test_same_phone (void)
 
       g_strchomp (id);
       g_assert_cmpstr (id, ==, survivor);
-      g_assert_cmpint (balance_at (t->db, survivor), ==, balance_at (env.db, survivor));
+      g_assert_cmpint (balance_at (t->db, survivor), ==, balance_at (env.hq.db, survivor));
     }
-  assert_integrity (env.db);
+  assert_integrity (env.hq.db);
 }
 
 /* What a till shows while its sale is not acknowledged */
@@ -1150,8 +1141,8 @@ test_same_phone (void)
 static void
 test_pending_figures (void)
 {
-  g_autofree char *lena = hq_customer ("Lena", "+79050000060", env.hq.store2, 5000);
-  g_autoptr (Till) t = till_new ("till-pending.db", "manager2", env.hq.store2, env.url);
+  g_autofree char *lena = hq_customer ("Lena", "+79050000060", env.stores.store2, 5000);
+  g_autoptr (Till) t = till_new ("till-pending.db", "manager2", env.stores.store2, env.hq.url);
   g_autoptr (SkChangePage) page = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *before = NULL;
@@ -1172,7 +1163,7 @@ test_pending_figures (void)
 
   /* HQ's page applied while the sale is still in the outbox: the till
    * still shows its own sale in the figures. */
-  page = sk_database_pull_changes (env.db, NULL, 500, &error);
+  page = sk_database_pull_changes (env.hq.db, NULL, 500, &error);
   g_assert_no_error (error);
   g_assert_true (sk_database_apply_changes (t->db, json_node_get_array (page->refs),
                                             json_node_get_array (page->changes), page->next_cursor,
@@ -1195,14 +1186,14 @@ test_pending_figures (void)
 static char *
 hq_customer_email (const char *name, const char *phone, const char *email, gboolean consent)
 {
-  g_autofree char *id = hq_customer (name, phone, env.hq.store1, 0);
+  g_autofree char *id = hq_customer (name, phone, env.stores.store1, 0);
   g_autoptr (GError) error = NULL;
-  g_autoptr (SkCustomer) customer = sk_database_get_customer (env.db, id, &error);
+  g_autoptr (SkCustomer) customer = sk_database_get_customer (env.hq.db, id, &error);
 
   g_assert_no_error (error);
   sk_test_set_string (&customer->email, email);
   customer->consent_email = consent;
-  g_assert_true (sk_database_update_customer (env.db, customer, &error));
+  g_assert_true (sk_database_update_customer (env.hq.db, customer, &error));
   g_assert_no_error (error);
   return g_steal_pointer (&id);
 }
@@ -1221,7 +1212,7 @@ test_receipt_email (void)
 {
   g_autofree char *olga = hq_customer_email ("Olga", "+79050000070", "olga@example.org", TRUE);
   g_autofree char *petr = hq_customer_email ("Petr", "+79050000071", "petr@example.org", FALSE);
-  g_autoptr (Till) t = till_new ("till-receipt.db", "cashier1", env.hq.store1, env.url);
+  g_autoptr (Till) t = till_new ("till-receipt.db", "cashier1", env.stores.store1, env.hq.url);
   g_autoptr (GError) error = NULL;
   g_autoptr (SkSyncSummary) s = NULL;
   g_autofree char *sale = NULL;
@@ -1260,15 +1251,16 @@ test_receipt_email (void)
   g_assert_cmpint (s->rejected, ==, 0);
   g_assert_cmpint (s->pending, ==, 0);
   g_clear_pointer (&s, sk_sync_summary_free);
-  g_assert_cmpint (receipts_at (env.db, olga), ==, 1);
-  g_assert_cmpint (receipts_at (env.db, petr), ==, 0);
-  recipient = rows_text (env.db,
+  g_assert_cmpint (receipts_at (env.hq.db, olga), ==, 1);
+  g_assert_cmpint (receipts_at (env.hq.db, petr), ==, 0);
+  recipient = rows_text (env.hq.db,
                          "SELECT recipient FROM notifications WHERE event = 'receipt'"
                          " AND customer_id = ?",
                          olga);
   g_assert_cmpstr (g_strchomp (recipient), ==, "olga@example.org");
-  body = rows_text (
-      env.db, "SELECT body FROM notifications WHERE event = 'receipt' AND customer_id = ?", olga);
+  body = rows_text (env.hq.db,
+                    "SELECT body FROM notifications WHERE event = 'receipt' AND customer_id = ?",
+                    olga);
   prefix = g_strndup (sale, 8);
   g_assert_nonnull (strstr (body, prefix));
   g_assert_nonnull (strstr (body, "Teddy bear"));
@@ -1281,23 +1273,24 @@ test_receipt_email (void)
   g_assert_no_error (error);
   g_assert_true (queued);
   g_assert_true (
-      sk_database_withdraw_consent (env.db, olga, "email", NULL, sk_time_now (), &error));
+      sk_database_withdraw_consent (env.hq.db, olga, "email", NULL, sk_time_now (), &error));
   g_assert_no_error (error);
   s = till_sync (t);
   g_assert_cmpint (s->pushed, ==, 2);
   g_assert_cmpint (s->applied, ==, 1);
   g_assert_cmpint (s->rejected, ==, 1);
-  g_assert_cmpint (count_at (env.db,
+  g_assert_cmpint (count_at (env.hq.db,
                              "SELECT count(*) FROM sync_events WHERE kind = 'notification.create'"
                              " AND status = 'rejected' AND field = 'customer_id'",
                              NULL),
                    ==, 1);
-  g_assert_cmpint (receipts_at (env.db, olga), ==, 1);
+  g_assert_cmpint (receipts_at (env.hq.db, olga), ==, 1);
 
   /* A till that asks for the receipt of another store's sale, or of a
    * sale HQ never had, is refused. */
   {
-    g_autoptr (Till) other = till_new ("till-receipt-b.db", "manager2", env.hq.store2, env.url);
+    g_autoptr (Till) other
+        = till_new ("till-receipt-b.db", "manager2", env.stores.store2, env.hq.url);
     g_autofree char *nowhere = g_uuid_string_random ();
     const char      *ids[] = { later, nowhere };
     g_autofree char *codes = NULL;
@@ -1318,14 +1311,14 @@ test_receipt_email (void)
     g_clear_pointer (&s, sk_sync_summary_free);
     s = till_sync (other);
     g_assert_cmpint (s->rejected, ==, 2);
-    codes = rows_text (env.db,
+    codes = rows_text (env.hq.db,
                        "SELECT code FROM sync_events WHERE kind = 'notification.create'"
                        " AND status = 'rejected' AND field = 'purchase_id' ORDER BY code",
                        NULL);
     g_assert_cmpstr (codes, ==, "forbidden\nunknown_purchase\n");
   }
-  g_assert_cmpint (receipts_at (env.db, olga), ==, 1);
-  assert_integrity (env.db);
+  g_assert_cmpint (receipts_at (env.hq.db, olga), ==, 1);
+  assert_integrity (env.hq.db);
 }
 
 /* The integrity check */
@@ -1372,10 +1365,10 @@ static void
 test_integrity (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *database = sk_test_database_location (env.dir, "integrity.db");
+  g_autofree char *database = sk_test_database_location (env.hq.dir, "integrity.db");
   g_autoptr (SkDatabase) db = sk_database_open (database, &error);
   g_autoptr (SkCustomer) anna = NULL;
-  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkDiscountRule) rule = NULL;
   g_autoptr (SkBonusTransaction) gift = NULL;
   g_autoptr (Till) shop = g_new0 (Till, 1);
   g_autofree char *sale1 = NULL;
@@ -1393,11 +1386,7 @@ test_integrity (void)
   anna = sk_test_create_customer (db, "Anna", "+79050000070");
   gift = sk_database_bonus_manual (db, anna->id, "earn", 5000, "welcome", NULL, &error);
   g_assert_no_error (error);
-  sk_test_set_string (&rule->name, "All 10 %");
-  sk_test_set_string (&rule->type, "percentage");
-  rule->value = 1000;
-  g_assert_true (sk_database_save_rule (db, rule, &error));
-  g_assert_no_error (error);
+  rule = sk_test_save_rule (db, sk_test_rule_new ("All 10 %", "percentage", 1000, NULL));
 
   /* Sales at HQ itself (online), one partly refunded, one whole. */
   shop->db = g_object_ref (db);
@@ -1469,10 +1458,9 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   sk_postgres_init ();
 
-  env.db = sk_test_open_hq ("skidka-sync-tills-XXXXXX", &env.dir, &env.path);
-  hq_prepare (env.db, &env.hq);
-  env.server = sk_test_server_start (sk_test_server_config (env.path, 4));
-  env.url = sk_test_server_get_url (env.server);
+  sk_test_hq_open (&env.hq, "skidka-sync-tills-XXXXXX");
+  hq_prepare (env.hq.db, &env.stores);
+  sk_test_hq_serve (&env.hq, sk_test_server_config (env.hq.path, 4));
 
   g_test_add_func ("/sync-tills/two-tills", test_two_tills);
   g_test_add_func ("/sync-tills/proxy", test_proxy);
@@ -1485,12 +1473,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync-tills/receipt-email", test_receipt_email);
   status = g_test_run ();
 
-  sk_test_server_stop (env.server);
-  g_clear_object (&env.db);
-  sk_test_remove_dir (env.dir);
-  hq_clear (&env.hq);
-  g_free (env.dir);
-  g_free (env.path);
-  g_free (env.url);
+  sk_test_hq_close (&env.hq);
+  hq_clear (&env.stores);
   return status;
 }
