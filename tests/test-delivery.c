@@ -1213,6 +1213,19 @@ test_templates (Fixture *f, gconstpointer data)
   g_assert_cmpuint (mails->len, ==, 1);
   subject = mail_subject (g_ptr_array_index (mails, 0));
   g_assert_cmpstr (subject, ==, "Bonus: 15,00\u00a0₽");
+
+  /* A language with no template of the event: the Russian one. */
+  g_assert_true (sk_database_set_setting (f->db, SK_SETTING_NOTIFICATION_LANGUAGE, "de", &error));
+  g_assert_no_error (error);
+  g_free (sell_to_anna (f));
+  f->now = g_get_real_time ();
+  g_assert_cmpint (run_once (delivery), >=, 1);
+  g_ptr_array_unref (mails);
+  mails = sk_test_smtp_mails (f->smtp);
+  g_assert_cmpuint (mails->len, ==, 2);
+  g_free (subject);
+  subject = mail_subject (g_ptr_array_index (mails, 1));
+  g_assert_cmpstr (subject, ==, "Вам начислено 15,00\u00a0₽ бонусами");
   api_stop (&api);
 }
 

@@ -149,6 +149,9 @@ gboolean sk_db_record_sale (SkDatabase           *self,
                             SkCustomer           *customer,
                             gint64                now,
                             GError              **error);
+/* The settings a sale reads, in one query: the segments' thresholds and,
+ * if @expiry_days, the days bonuses earned last (0: for ever). */
+void sk_db_get_sale_settings (SkDatabase *self, SkSegmentThresholds *out, gint64 *expiry_days);
 /* Recomputes one customer's segment, keeping history; *segment_out (may be
  * NULL) gets the segment now. */
 gboolean sk_db_update_customer_segment (SkDatabase  *self,

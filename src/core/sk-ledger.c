@@ -59,11 +59,15 @@ sk_db_ledger_append (SkDatabase *self,
   tx->created_at = created_at != 0 ? created_at : sk_time_now ();
   tx->expires_at = expires_at;
 
-  if (!sk_db_insert_record (self, "bonus_transactions", SK_RECORD (tx), error)
-      || !sk_db_exec (self, error,
-                      "UPDATE customers SET bonus_balance = ?,"
-                      " flagged = CASE WHEN ? < 0 THEN 1 ELSE flagged END WHERE id = ?",
-                      "iis", tx->balance_after, tx->balance_after, customer_id))
+  /* A till's id may be met again (a movement pushed twice): its insert is
+   * answered at once. A new id's insert, and the balance, go with the next
+   * statement. */
+  if (!(id != NULL ? sk_db_insert_record : sk_db_insert_record_pipelined) (
+          self, "bonus_transactions", SK_RECORD (tx), error)
+      || !sk_db_exec_pipelined (self, error,
+                                "UPDATE customers SET bonus_balance = ?,"
+                                " flagged = CASE WHEN ? < 0 THEN 1 ELSE flagged END WHERE id = ?",
+                                "iis", tx->balance_after, tx->balance_after, customer_id))
     return NULL;
   return g_steal_pointer (&tx);
 }

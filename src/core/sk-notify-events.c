@@ -63,28 +63,41 @@ sk_database_list_notification_templates (SkDatabase *self, GError **error)
       (SkRowFunc)template_from_row, NULL, (GDestroyNotify)sk_notification_template_free, error);
 }
 
+/* The template the query @sql of two parameters finds, if any; NULL and
+ * no error if none. */
+static SkNotificationTemplate *
+find_template (SkDatabase *self, const char *sql, const char *p1, const char *p2, GError **error)
+{
+  SkNotificationTemplate *t = NULL;
+  gboolean                has_row = FALSE;
+  SkStmt                 *stmt = sk_db_query (self, error, sql, "ss", p1, p2);
+
+  if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
+    return NULL;
+  if (has_row)
+    t = template_from_row (stmt);
+  sk_stmt_reset (stmt);
+  return t;
+}
+
 SkNotificationTemplate *
 sk_database_get_notification_template (SkDatabase *self,
                                        const char *event,
                                        const char *language,
                                        GError    **error)
 {
-  SkNotificationTemplate *t = NULL;
-  gboolean                has_row = FALSE;
-  SkStmt                 *stmt;
+  g_autoptr (GError) local = NULL;
+  SkNotificationTemplate *t;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
-  stmt = sk_db_query (self, error,
-                      "SELECT event, language, subject, body, version FROM notification_templates"
-                      " WHERE event = ? AND language = ?",
-                      "ss", event, language);
-  if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
-    return NULL;
-  if (has_row)
-    t = template_from_row (stmt);
-  sk_stmt_reset (stmt);
-  if (t == NULL)
+  t = find_template (self,
+                     "SELECT event, language, subject, body, version FROM notification_templates"
+                     " WHERE event = ? AND language = ?",
+                     event, language, &local);
+  if (local != NULL)
+    g_propagate_error (error, g_steal_pointer (&local));
+  else if (t == NULL)
     g_set_error (error, SK_ERROR, SK_ERROR_NOT_FOUND, _ ("No template of %s in %s"), event,
                  language);
   return t;
@@ -245,23 +258,12 @@ sk_notification_render (const char *text, GHashTable *values)
   return g_string_free (out, FALSE);
 }
 
-/* The language messages are written in: the chain's (a setting), Russian
- * unless set. */
-static char *
-chain_language (SkDatabase *self)
-{
-  char *language = sk_database_get_setting (self, SK_SETTING_NOTIFICATION_LANGUAGE);
-
-  return language != NULL ? language : g_strdup ("ru");
-}
-
 /* Queueing */
 
 gboolean
 sk_db_queue_notifications (
     SkDatabase *self, const SkQueuedMessage *message, gint64 now, SkReach *queued, GError **error)
 {
-  g_autofree char *language = NULL;
   g_autoptr (SkNotificationTemplate) t = NULL;
   g_autoptr (GError) local = NULL;
   g_autofree char *subject = NULL;
@@ -286,13 +288,18 @@ sk_db_queue_notifications (
                || g_strv_contains (message->channels, channels[i].channel));
   if (!any)
     return TRUE;
-  language = chain_language (self);
-  t = sk_database_get_notification_template (self, message->event, language, &local);
-  if (t == NULL && g_error_matches (local, SK_ERROR, SK_ERROR_NOT_FOUND))
-    {
-      g_clear_error (&local);
-      t = sk_database_get_notification_template (self, message->event, "ru", &local);
-    }
+  /* The chain's language (a setting, Russian unless set), or Russian
+   * where it has no template of the event: one query, in every sale. */
+  t = find_template (self,
+                     "SELECT t.event, t.language, t.subject, t.body, t.version"
+                     " FROM notification_templates AS t, (SELECT coalesce ((SELECT value"
+                     "   FROM settings WHERE key = ?2), 'ru') AS chain) AS s"
+                     " WHERE t.event = ?1 AND t.language IN (s.chain, 'ru')"
+                     " ORDER BY t.language = s.chain DESC LIMIT 1",
+                     message->event, SK_SETTING_NOTIFICATION_LANGUAGE, &local);
+  if (t == NULL && local == NULL)
+    g_set_error (&local, SK_ERROR, SK_ERROR_NOT_FOUND, _ ("No template of %s in %s"),
+                 message->event, "ru");
   if (t == NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local));

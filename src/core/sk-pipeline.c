@@ -123,18 +123,18 @@ sk_purchase_result_to_json (SkPurchaseResult *result)
 /* The segment of the customer whose visits, total_spent and segment
  * @stmt gives (a bound statement, or NULL and @error). */
 static gboolean
-update_segment_from (SkDatabase  *self,
-                     SkStmt      *stmt,
-                     const char  *customer_id,
-                     gint64       now,
-                     const char **segment_out,
-                     GError     **error)
+update_segment_from (SkDatabase                *self,
+                     SkStmt                    *stmt,
+                     const SkSegmentThresholds *thresholds,
+                     const char                *customer_id,
+                     gint64                     now,
+                     const char               **segment_out,
+                     GError                   **error)
 {
-  SkSegmentThresholds thresholds;
-  gboolean            has_row = FALSE;
-  gint64              visits = 0, spent = 0;
-  g_autofree char    *current = NULL;
-  const char         *segment;
+  gboolean         has_row = FALSE;
+  gint64           visits = 0, spent = 0;
+  g_autofree char *current = NULL;
+  const char      *segment;
 
   if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
     return FALSE;
@@ -148,8 +148,7 @@ update_segment_from (SkDatabase  *self,
   if (!has_row)
     return TRUE;
 
-  sk_database_get_segment_thresholds (self, &thresholds);
-  segment = sk_segment_for (&thresholds, visits, spent);
+  segment = sk_segment_for (thresholds, visits, spent);
   if (segment_out != NULL)
     *segment_out = segment;
   if (g_strcmp0 (segment, current) == 0)
@@ -167,11 +166,14 @@ gboolean
 sk_db_update_customer_segment (
     SkDatabase *self, const char *customer_id, gint64 now, const char **segment_out, GError **error)
 {
+  SkSegmentThresholds thresholds;
+
+  sk_database_get_segment_thresholds (self, &thresholds);
   return update_segment_from (
       self,
       sk_db_query (self, error, "SELECT visits, total_spent, segment FROM customers WHERE id = ?",
                    "s", customer_id),
-      customer_id, now, segment_out, error);
+      &thresholds, customer_id, now, segment_out, error);
 }
 
 /* The pipeline */
@@ -510,10 +512,13 @@ record_customer_side (SkDatabase *self,
                       GError    **error)
 {
   g_autoptr (SkBonusTransaction) earn_tx = NULL;
-  gint64      payable = sk_payable (purchase->subtotal, purchase->discount_total);
-  gint64      expiry_days;
-  const char *segment = NULL;
-  SkStmt     *stmt;
+  gint64              payable = sk_payable (purchase->subtotal, purchase->discount_total);
+  gint64              expiry_days;
+  SkSegmentThresholds thresholds;
+  const char         *segment = NULL;
+  SkStmt             *stmt;
+
+  sk_db_get_sale_settings (self, &thresholds, &expiry_days);
 
   /* 3 and 6: the ledger. */
   if (purchase->bonus_spent > 0)
@@ -545,7 +550,6 @@ record_customer_side (SkDatabase *self,
                               limit);
           return FALSE;
         }
-      expiry_days = sk_database_get_setting_int (self, SK_SETTING_BONUS_EXPIRY_DAYS, 0);
       earn_tx = sk_db_ledger_append (
           self, NULL, customer->id, SK_BONUS_EARN, purchase->bonus_earned,
           _ ("Bonuses for a purchase"), purchase->id, store->id, now,
@@ -569,7 +573,7 @@ record_customer_side (SkDatabase *self,
   /* 8: statistics and segment, from the figures the update gives. */
   stmt = sk_db_query (self, error, UPDATE_FIGURES, "iis", payable, purchase->created_at,
                       customer->id);
-  if (!update_segment_from (self, stmt, customer->id, now, &segment, error)
+  if (!update_segment_from (self, stmt, &thresholds, customer->id, now, &segment, error)
       || sk_db_fail_point_hit (self, "segment", error))
     return FALSE;
   customer->visits++;

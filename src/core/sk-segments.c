@@ -15,25 +15,44 @@
 void
 sk_database_get_segment_thresholds (SkDatabase *self, SkSegmentThresholds *out)
 {
+  g_return_if_fail (SK_IS_DATABASE (self));
+
+  sk_db_get_sale_settings (self, out, NULL);
+}
+
+void
+sk_db_get_sale_settings (SkDatabase *self, SkSegmentThresholds *out, gint64 *expiry_days)
+{
   SkStmt  *stmt;
   gboolean has_row = FALSE;
 
-  g_return_if_fail (SK_IS_DATABASE (self));
   g_return_if_fail (out != NULL);
 
   /* One query: this runs in every sale. */
   out->vip_visits = DEFAULT_VIP_VISITS;
   out->vip_spent = DEFAULT_VIP_SPENT;
   out->regular_visits = DEFAULT_REGULAR_VISITS;
-  stmt = sk_db_query (self, NULL,
-                      "SELECT key, value FROM settings WHERE key IN"
-                      " ('segment_vip_visits', 'segment_vip_spent', 'segment_regular_visits')",
-                      NULL);
+  if (expiry_days != NULL)
+    *expiry_days = 0;
+  stmt = sk_db_query (
+      self, NULL,
+      "SELECT key, value FROM settings WHERE key IN ('segment_vip_visits',"
+      " 'segment_vip_spent', 'segment_regular_visits', '" SK_SETTING_BONUS_EXPIRY_DAYS "')",
+      NULL);
   while (stmt != NULL && sk_db_step (self, stmt, &has_row, NULL) && has_row)
     {
       const char *key = sk_stmt_text (stmt, 0);
       gint64      value;
 
+      if (g_str_equal (key, SK_SETTING_BONUS_EXPIRY_DAYS))
+        {
+          /* As sk_database_get_setting_int () reads it. */
+          if (expiry_days != NULL
+              && !g_ascii_string_to_signed (sk_stmt_text (stmt, 1), 10, G_MININT64, G_MAXINT64,
+                                            expiry_days, NULL))
+            *expiry_days = 0;
+          continue;
+        }
       if (!g_ascii_string_to_signed (sk_stmt_text (stmt, 1), 10, 0, G_MAXINT64, &value, NULL))
         continue;
       if (g_str_equal (key, "segment_vip_visits"))
