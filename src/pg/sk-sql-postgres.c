@@ -31,6 +31,12 @@
 #define INT4_OID  23
 #define BYTEA_OID 17
 
+/* Writers take one lock for their whole transaction: any number will do,
+ * as long as every Skidka takes the same. Writers that lock rows share it,
+ * the others hold it alone. */
+#define LOCK_WRITERS        "SELECT pg_advisory_xact_lock (7537393)"
+#define LOCK_WRITERS_SHARED "SELECT pg_advisory_xact_lock_shared (7537393)"
+
 struct _SkSqlConn
 {
   PGconn *pg;
@@ -286,8 +292,9 @@ end_pipeline (SkSqlConn *conn, PGresult **last, GError **error)
   return FALSE;
 }
 
+/* Sends one statement: @sql without parameters, or @s prepared. */
 static gboolean
-pipeline_send (SkSqlConn *conn, PgStmt *s, GError **error)
+pipeline_send_sql (SkSqlConn *conn, const char *sql, PgStmt *s, GError **error)
 {
   int sent;
 
@@ -296,9 +303,9 @@ pipeline_send (SkSqlConn *conn, PgStmt *s, GError **error)
       set_error_from_result (NULL, conn->pg, error);
       return FALSE;
     }
-  sent = s->simple ? PQsendQueryParams (conn->pg, s->sql, 0, NULL, NULL, NULL, NULL, 0)
-                   : PQsendQueryPrepared (conn->pg, s->name, s->n_params,
-                                          (const char *const *)s->values, NULL, NULL, 0);
+  sent = sql != NULL ? PQsendQueryParams (conn->pg, sql, 0, NULL, NULL, NULL, NULL, 0)
+                     : PQsendQueryPrepared (conn->pg, s->name, s->n_params,
+                                            (const char *const *)s->values, NULL, NULL, 0);
   if (!sent)
     {
       g_autoptr (GError) lost = NULL;
@@ -309,6 +316,12 @@ pipeline_send (SkSqlConn *conn, PgStmt *s, GError **error)
     }
   conn->queued++;
   return TRUE;
+}
+
+static gboolean
+pipeline_send (SkSqlConn *conn, PgStmt *s, GError **error)
+{
+  return pipeline_send_sql (conn, s->simple ? s->sql : NULL, s, error);
 }
 
 static gboolean
@@ -566,7 +579,17 @@ pg_exec_script (SkSqlConn *conn, const char *sql, GError **error)
   if (conn->queued > 0 && !end_pipeline (conn, NULL, error))
     return FALSE;
   if (g_str_has_prefix (sql, "BEGIN"))
-    replan_if_grown (conn);
+    {
+      const char *lock = g_str_equal (sql, "BEGIN; " LOCK_WRITERS)          ? LOCK_WRITERS
+                         : g_str_equal (sql, "BEGIN; " LOCK_WRITERS_SHARED) ? LOCK_WRITERS_SHARED
+                                                                            : NULL;
+
+      replan_if_grown (conn);
+      /* A writer's transaction and lock go with its first statement. */
+      if (lock != NULL)
+        return pipeline_send_sql (conn, "BEGIN", NULL, error)
+               && pipeline_send_sql (conn, lock, NULL, error);
+    }
   result = PQexec (conn->pg, sql);
   status = PQresultStatus (result);
   ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
@@ -649,9 +672,13 @@ pg_get_schema_version (SkSqlConn *conn, GError **error)
   /* Read only: servers starting together on a new database ask this
    * outside any lock, and concurrent CREATE TABLE IF NOT EXISTS can fail.
    * The table is made with the first migration, under the writers' lock. */
-  PGresult *result = PQexec (conn->pg, "SELECT to_regclass ('skidka_schema') IS NOT NULL");
+  PGresult *result;
   gboolean  exists = FALSE;
   int       version = -1;
+
+  if (conn->queued > 0 && !end_pipeline (conn, NULL, error))
+    return -1;
+  result = PQexec (conn->pg, "SELECT to_regclass ('skidka_schema') IS NOT NULL");
 
   if (PQresultStatus (result) != PGRES_TUPLES_OK || PQntuples (result) != 1)
     {
@@ -692,10 +719,8 @@ static const SkSqlBackend postgres_backend = {
   .prepare = pg_prepare,
   .exec_script = pg_exec_script,
   .changes = pg_changes,
-  /* Any number will do, as long as every Skidka takes the same: writers
-   * that lock rows share it, the others hold it alone. */
-  .begin_sql = "BEGIN; SELECT pg_advisory_xact_lock (7537393)",
-  .begin_concurrent_sql = "BEGIN; SELECT pg_advisory_xact_lock_shared (7537393)",
+  .begin_sql = "BEGIN; " LOCK_WRITERS,
+  .begin_concurrent_sql = "BEGIN; " LOCK_WRITERS_SHARED,
   .get_schema_version = pg_get_schema_version,
   .set_schema_version = pg_set_schema_version,
   .migration = sk_postgres_migration,
