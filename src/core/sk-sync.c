@@ -189,7 +189,8 @@ typedef struct
 {
   SkDatabase         *db;
   const SkSyncPusher *pusher;
-  const char         *store_id; /* the device's */
+  SkStore            *store; /* the device's */
+  const char         *store_id;
   const SkSyncEvent  *event;
   gint64              now;
   JsonArray          *review;
@@ -596,7 +597,6 @@ static gboolean
 apply_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
 {
   g_autoptr (SkPurchase) purchase = read_purchase (c, o, a, error);
-  g_autoptr (SkStore) store = NULL;
   g_autoptr (SkCustomer) customer = NULL;
   g_autoptr (GError) local = NULL;
 
@@ -605,9 +605,6 @@ apply_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
   if (!sk_role_can_sell (c->pusher->role) || g_strcmp0 (purchase->store_id, c->store_id) != 0)
     return reject (a, "forbidden", "store_id",
                    _ ("This device sells for its own store only; this sale is of another"));
-  store = sk_database_get_store (c->db, c->store_id, error);
-  if (store == NULL)
-    return FALSE;
   if (purchase->customer_id != NULL)
     {
       customer = sk_database_get_customer (c->db, purchase->customer_id, NULL);
@@ -621,7 +618,7 @@ apply_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
    * answered). */
   if (!sk_db_begin (c->db, error))
     return FALSE;
-  if (!sk_db_record_sale (c->db, purchase, NULL, NULL, store, customer, c->now, &local))
+  if (!sk_db_record_sale (c->db, purchase, NULL, NULL, c->store, customer, c->now, &local))
     {
       g_autoptr (SkPurchase) first = NULL;
 
@@ -1397,14 +1394,17 @@ acknowledge (SkDatabase *self,
 SkSyncAnswer *
 sk_database_sync_apply (SkDatabase         *self,
                         const SkSyncPusher *pusher,
-                        const char         *store_id,
+                        SkStore            *store,
                         const SkSyncEvent  *event,
                         gint64             *acked_seq,
                         GError            **error)
 {
+  const char *store_id;
+
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   g_return_val_if_fail (pusher != NULL && pusher->device_id != NULL, NULL);
-  g_return_val_if_fail (store_id != NULL && event != NULL && event->id != NULL, NULL);
+  g_return_val_if_fail (SK_IS_STORE (store) && event != NULL && event->id != NULL, NULL);
+  store_id = store->id;
 
   /* Twice at most: the second time, an event another writer recorded
    * between our look and our insert is found. */
@@ -1414,7 +1414,7 @@ sk_database_sync_apply (SkDatabase         *self,
       g_autoptr (GError) local = NULL;
       g_autofree char *result = NULL;
       g_autofree char *review = NULL;
-      Apply            c = { self, pusher, store_id, event, 0, NULL };
+      Apply            c = { self, pusher, store, store_id, event, 0, NULL };
       gboolean         other = FALSE, seq_taken = FALSE;
 
       /* A sale beside other tills' sales, locking the rows it shares with

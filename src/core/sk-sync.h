@@ -103,8 +103,9 @@ gboolean sk_database_sync_device (SkDatabase         *self,
                                   gint64             *acked_seq,
                                   GError            **error);
 
-/* Applies one event of @pusher's device (bound to @store_id by
- * sk_database_sync_device) in one transaction with the device's
+/* Applies one event of @pusher's device (bound to @store by
+ * sk_database_sync_device; read once for a push, its sales are recorded
+ * with the store as the push found it) in one transaction with the device's
  * acknowledged sequence, and records it with its answer. An event pushed
  * again is answered as the first time (duplicate); one the database
  * refuses for what it says is rejected, recorded and acknowledged too.
@@ -112,7 +113,7 @@ gboolean sk_database_sync_device (SkDatabase         *self,
  * *acked_seq: the device's acknowledged sequence afterwards. */
 SkSyncAnswer *sk_database_sync_apply (SkDatabase         *self,
                                       const SkSyncPusher *pusher,
-                                      const char         *store_id,
+                                      SkStore            *store,
                                       const SkSyncEvent  *event,
                                       gint64             *acked_seq,
                                       GError            **error);

@@ -83,10 +83,11 @@ handle_push (SkRequest *r)
   g_autoptr (JsonBuilder) b = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *store_id = NULL;
-  const char      *device_id, *app_version, *asked_store;
-  SkSyncPusher     pusher = { 0 };
-  gint64           acked_seq = 0, acquired;
-  gboolean         ok;
+  g_autoptr (SkStore) store = NULL;
+  const char  *device_id, *app_version, *asked_store;
+  SkSyncPusher pusher = { 0 };
+  gint64       acked_seq = 0, acquired;
+  gboolean     ok;
 
   if (object == NULL || !sk_request_member_string (r, object, "device_id", TRUE, &device_id)
       || !sk_request_member_string (r, object, "app_version", FALSE, &app_version)
@@ -121,7 +122,9 @@ handle_push (SkRequest *r)
   for (guint attempt = 1; !ok && sk_request_run_again (&error, attempt); attempt++)
     ok = sk_database_sync_device (r->db, &pusher, asked_store, &store_id, &acked_seq, &error);
   sk_write_lock_release (r->write_lock, acquired);
-  if (!ok)
+  if (ok)
+    store = sk_database_get_store (r->db, store_id, &error);
+  if (store == NULL)
     {
       sk_request_set_error (r, error);
       return;
@@ -140,11 +143,11 @@ handle_push (SkRequest *r)
       g_autoptr (SkSyncAnswer) answer = NULL;
 
       acquired = sk_write_lock_acquire (r->write_lock);
-      answer = sk_database_sync_apply (r->db, &pusher, store_id, g_ptr_array_index (events, i),
+      answer = sk_database_sync_apply (r->db, &pusher, store, g_ptr_array_index (events, i),
                                        &acked_seq, &error);
       /* Each event on its own: the ones answered stay answered. */
       for (guint attempt = 1; answer == NULL && sk_request_run_again (&error, attempt); attempt++)
-        answer = sk_database_sync_apply (r->db, &pusher, store_id, g_ptr_array_index (events, i),
+        answer = sk_database_sync_apply (r->db, &pusher, store, g_ptr_array_index (events, i),
                                          &acked_seq, &error);
       sk_write_lock_release (r->write_lock, acquired);
       if (answer == NULL)
