@@ -194,6 +194,7 @@ typedef struct
   const SkSyncEvent  *event;
   gint64              now;
   JsonArray          *review;
+  gboolean            limited; /* a rule the sale applied has a limit or a campaign */
 } Apply;
 
 static gboolean
@@ -495,6 +496,8 @@ read_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
       rule = sk_database_get_rule (c->db, rule_id, NULL);
       if (rule == NULL)
         return reject (a, "unknown_rule", field, _ ("There is no rule %s"), rule_id), NULL;
+      c->limited |= rule->usage_limit_total > 0 || rule->usage_limit_per_customer > 0
+                    || rule->campaign_id != NULL;
       app = g_object_new (SK_TYPE_DISCOUNT_APPLICATION, NULL);
       app->id = id != NULL ? g_steal_pointer (&id) : g_uuid_string_random ();
       app->purchase_id = g_strdup (p->id);
@@ -551,6 +554,9 @@ review_limits (Apply *c, SkPurchase *p, GError **error)
 {
   GListModel *apps = G_LIST_MODEL (p->applications);
 
+  /* Nothing to take beyond its end: not a query more. */
+  if (!c->limited)
+    return TRUE;
   for (guint i = 0; i < g_list_model_get_n_items (apps); i++)
     {
       g_autoptr (SkDiscountApplication) app = g_list_model_get_item (apps, i);
@@ -1414,7 +1420,7 @@ sk_database_sync_apply (SkDatabase         *self,
       g_autoptr (GError) local = NULL;
       g_autofree char *result = NULL;
       g_autofree char *review = NULL;
-      Apply            c = { self, pusher, store, store_id, event, 0, NULL };
+      Apply            c = { self, pusher, store, store_id, event, 0, NULL, FALSE };
       gboolean         other = FALSE, seq_taken = FALSE;
 
       /* A sale beside other tills' sales, locking the rows it shares with
