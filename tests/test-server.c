@@ -3537,6 +3537,29 @@ test_sync_push_rejections (void)
                    "rejected");
   g_assert_cmpint (count_of ("SELECT count(*) FROM sync_events WHERE device_id = ?", device), ==,
                    8);
+
+  /* The sale of seq 1 again under another event (a till that lost it
+   * sells it again): answered as the sale it is, recorded once; another
+   * sale under its id is refused, and the events after it still apply. */
+  {
+    g_autofree char *ok3 = g_uuid_string_random ();
+    g_autofree char *e9 = sale_event (9, ok1, env.store1, NULL, 5000, 1, 0, NULL, 0, 0, 0);
+    g_autofree char *e10 = sale_event (10, ok1, env.store1, NULL, 7000, 1, 0, NULL, 0, 0, 0);
+    g_autofree char *e11 = sale_event (11, ok3, env.store1, NULL, 5000, 1, 0, NULL, 0, 0, 0);
+    g_autofree char *later = g_strdup_printf ("[%s, %s, %s]", e9, e10, e11);
+    g_autoptr (Reply) sold = push_as (CASHIER, device, NULL, later);
+
+    assert_status (sold, 200);
+    assert_pushed (sold, 0, "duplicate", NULL);
+    g_assert_cmpstr (json_object_get_string_member (push_result (sold, 0), "duplicate_of"), ==,
+                     ok1);
+    assert_pushed (sold, 1, "rejected", "idempotency_mismatch");
+    assert_pushed (sold, 2, "applied", NULL);
+    g_assert_cmpint (num (sold, "acked_seq"), ==, 11);
+    g_assert_cmpint (count_of ("SELECT count(*) FROM purchases WHERE id = ?", ok1), ==, 1);
+    g_assert_cmpint (count_of ("SELECT subtotal FROM purchases WHERE id = ?", ok1), ==, 5000);
+    g_assert_cmpint (count_of ("SELECT count(*) FROM purchases WHERE id = ?", ok3), ==, 1);
+  }
 }
 
 /* A device is its store's: bound by its first push. */

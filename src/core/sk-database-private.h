@@ -27,6 +27,9 @@ gboolean sk_db_exec (SkDatabase *self, GError **error, const char *sql, const ch
  * that statement (the commit at the latest) fails if it failed. */
 gboolean
 sk_db_exec_pipelined (SkDatabase *self, GError **error, const char *sql, const char *fmt, ...);
+/* Waits for the statements sk_db_exec_pipelined () sent: FALSE with the
+ * first failure among them. */
+gboolean sk_db_flush (SkDatabase *self, GError **error);
 /* The next row, with the error mapping of sk_db_exec: TRUE and *has_row,
  * or TRUE and !*has_row when there are no more. */
 gboolean sk_db_step (SkDatabase *self, SkStmt *stmt, gboolean *has_row, GError **error);
@@ -129,7 +132,9 @@ SkBonusTransaction *sk_db_ledger_append (SkDatabase *self,
                                          gint64      expires_at,
                                          GError    **error);
 /* The rows of a purchase and its lines, as sk_sale_to_purchase made them
- * (the pipeline and the demo's bulk path write through it). */
+ * (the pipeline and the demo's bulk path write through it), sent as
+ * sk_db_exec_pipelined () sends: a purchase recorded before fails a later
+ * statement, or sk_db_flush (). */
 gboolean sk_db_insert_purchase (SkDatabase *self, SkPurchase *purchase, GError **error);
 /* Steps 4-8 of a sale whose figures are known (SPEC 4, "Processing a
  * purchase"): the purchase and its lines, its discount applications with

@@ -252,6 +252,12 @@ sk_db_step_done (SkDatabase *self, SkStmt *stmt, GError **error)
   return ok;
 }
 
+gboolean
+sk_db_flush (SkDatabase *self, GError **error)
+{
+  return self->backend->flush == NULL || self->backend->flush (self->conn, error);
+}
+
 gint64
 sk_db_changes (SkDatabase *self)
 {

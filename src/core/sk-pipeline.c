@@ -474,7 +474,7 @@ sk_db_insert_purchase (SkDatabase *self, SkPurchase *purchase, GError **error)
 {
   GListModel *lines = G_LIST_MODEL (purchase->lines);
 
-  if (!sk_db_insert_record (self, "purchases", SK_RECORD (purchase), error))
+  if (!sk_db_insert_record_pipelined (self, "purchases", SK_RECORD (purchase), error))
     return FALSE;
   for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
     {
@@ -620,8 +620,10 @@ sk_db_record_sale (SkDatabase           *self,
 
   /* Last, the counts sales beside one another share (a rule's uses, a
    * campaign's spending): their rows stay locked from here to the commit
-   * only, so that tills pushing at once wait for each other the least. */
-  return record_counts (self, rules, calc != NULL, error);
+   * only, so that tills pushing at once wait for each other the least.
+   * What was sent without waiting is answered here: a sale recorded before
+   * (its key met) fails this call, not a later one. */
+  return record_counts (self, rules, calc != NULL, error) && sk_db_flush (self, error);
 }
 SkPurchaseResult *
 sk_database_process_purchase (SkDatabase *self, SkPurchaseRequest *request, GError **error)

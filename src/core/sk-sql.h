@@ -106,6 +106,9 @@ struct _SkSqlBackend
   gboolean (*exec_script) (SkSqlConn *conn, const char *sql, GError **error);
   /* Rows changed by the last INSERT, UPDATE or DELETE. */
   gint64 (*changes) (SkSqlConn *conn);
+  /* Waits for the answers of the statements sent (SkStmtOps.send): FALSE
+   * with the first one's failure. NULL where none is ever left unanswered. */
+  gboolean (*flush) (SkSqlConn *conn, GError **error);
   /* The outermost transaction: it holds the write lock until its end, so
    * that writers of one database follow one another as they do in SQLite. */
   const char *begin_sql;

@@ -660,6 +660,12 @@ pg_prepare (SkSqlConn *conn, const char *sql, GError **error)
   return &s->base;
 }
 
+static gboolean
+pg_flush (SkSqlConn *conn, GError **error)
+{
+  return conn->queued == 0 || end_pipeline (conn, NULL, error);
+}
+
 static gint64
 pg_changes (SkSqlConn *conn)
 {
@@ -719,6 +725,7 @@ static const SkSqlBackend postgres_backend = {
   .prepare = pg_prepare,
   .exec_script = pg_exec_script,
   .changes = pg_changes,
+  .flush = pg_flush,
   .begin_sql = "BEGIN; " LOCK_WRITERS,
   .begin_concurrent_sql = "BEGIN; " LOCK_WRITERS_SHARED,
   .get_schema_version = pg_get_schema_version,
