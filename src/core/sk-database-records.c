@@ -667,13 +667,43 @@ SkCustomer *
 sk_database_get_customer (SkDatabase *self, const char *id, GError **error)
 {
   g_autoptr (SkCustomer) customer = NULL;
+  gboolean has_row = FALSE, ok = TRUE;
+  SkStmt  *stmt;
+  int      name;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
-  customer = get_one (self, SK_TYPE_CUSTOMER, "SELECT * FROM customers WHERE id = ?", id,
-                      _ ("customer"), error);
-  if (customer == NULL || !load_children (self, customer, error))
+  if (id == NULL)
+    {
+      sk_set_field_error (error, SK_ERROR_NOT_FOUND, "id", _ ("No %s given"), _ ("customer"));
+      return NULL;
+    }
+  /* With its children, a row each (one query: a sale reads its customer). */
+  stmt = sk_db_query (self, error,
+                      "SELECT c.*, h.name AS child_name, h.birth_date AS child_birth_date"
+                      " FROM customers AS c LEFT JOIN customer_children AS h"
+                      " ON h.customer_id = c.id WHERE c.id = ? ORDER BY h.position",
+                      "s", id);
+  while (stmt != NULL && (ok = sk_db_step (self, stmt, &has_row, error)) && has_row)
+    {
+      name = sk_stmt_column_count (stmt) - 2;
+      if (customer == NULL)
+        customer = SK_CUSTOMER (sk_db_row_to_record (stmt, SK_TYPE_CUSTOMER));
+      if (!sk_stmt_is_null (stmt, name))
+        {
+          g_autoptr (SkChild) child
+              = sk_child_new (sk_stmt_text (stmt, name), sk_stmt_text (stmt, name + 1));
+
+          g_list_store_append (customer->children, child);
+        }
+    }
+  if (stmt != NULL)
+    sk_stmt_reset (stmt);
+  if (stmt == NULL || !ok)
     return NULL;
+  if (customer == NULL)
+    sk_set_field_error (error, SK_ERROR_NOT_FOUND, "id", _ ("There is no %s %s"), _ ("customer"),
+                        id);
   return g_steal_pointer (&customer);
 }
 
