@@ -59,7 +59,8 @@ gboolean sk_db_begin (SkDatabase *self, GError **error);
 gboolean sk_db_begin_concurrent (SkDatabase *self, GError **error);
 /* Locks the customer's row until the transaction ends: its balance and
  * figures are read and written by one writer at a time. TRUE also when
- * there is no such customer. */
+ * there is no such customer. PostgreSQL sends the lock with the next
+ * statement, which waits for it (and fails if it failed). */
 gboolean sk_db_lock_customer (SkDatabase *self, const char *customer_id, GError **error);
 /* Locks a till's row: the events it pushes are looked up, applied and
  * acknowledged by one writer at a time. *acked_seq, its sequence

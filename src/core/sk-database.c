@@ -428,13 +428,18 @@ sk_db_begin_concurrent (SkDatabase *self, GError **error)
   return begin (self, self->backend->begin_concurrent_sql, error);
 }
 
-/* Locks the row; *value, its first column (0 without the row). */
+/* Locks the row; *value, its first column (0 without the row). Without
+ * @value, the lock is sent with the next statement, which waits for it. */
 static gboolean
 lock_row (SkDatabase *self, SkSqlStatement lock, const char *id, gint64 *value, GError **error)
 {
   SkStmt  *stmt = sk_db_query (self, error, sk_db_sql (self, lock), "s", id);
   gboolean has_row = FALSE;
-  gboolean ok = stmt != NULL && sk_db_step (self, stmt, &has_row, error);
+  gboolean ok;
+
+  if (stmt != NULL && value == NULL)
+    return send_done (self, stmt, error);
+  ok = stmt != NULL && sk_db_step (self, stmt, &has_row, error);
 
   if (value != NULL)
     *value = ok && has_row ? sk_stmt_int64 (stmt, 0) : 0;
