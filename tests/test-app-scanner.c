@@ -376,6 +376,70 @@ test_failed_then_good (AppFixture *f, gconstpointer data)
   g_assert_null (sk_checkout_view_get_customer (view));
 }
 
+typedef struct
+{
+  SkCustomersView *view;
+  const char      *id;
+} Shown;
+
+static gboolean
+customer_shown (gpointer data)
+{
+  Shown      *shown = data;
+  SkCustomer *c = sk_customers_view_get_customer (shown->view);
+
+  return !sk_customers_view_get_loading_details (shown->view) && c != NULL
+         && g_strcmp0 (sk_record_get_id (c), shown->id) == 0;
+}
+
+/* A card scanned into the customers' search opens its customer, and the
+ * search keeps the focus for the next card. */
+static void
+test_customers_search (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) all = sk_database_search_customers (f->db, "", NULL, 1000, NULL, NULL);
+  SkCustomer      *first = NULL, *second = NULL;
+  SkCustomersView *view;
+  GtkWidget       *search;
+
+  if (!have_xdotool ())
+    return;
+  for (guint i = 0; i < all->len && second == NULL; i++)
+    {
+      SkCustomer *c = g_ptr_array_index (all, i);
+
+      if (c->card_number == NULL)
+        continue;
+      if (first == NULL)
+        first = c;
+      else
+        second = c;
+    }
+  g_assert_nonnull (second);
+  sk_window_show_view (f->window, "customers");
+  app_pump (300);
+  view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
+  gtk_widget_activate_action (GTK_WIDGET (view), "customers.focus-search", NULL);
+  app_pump (100);
+  search = gtk_root_get_focus (GTK_ROOT (f->window));
+  g_assert_nonnull (search);
+
+  scan (f, first->card_number);
+  g_assert_true (app_wait (customer_shown, &(Shown){ view, first->id }, 10000));
+  g_assert_true (gtk_root_get_focus (GTK_ROOT (f->window)) == search);
+
+  /* The next card replaces what was typed (select all, as a scanner
+   * user does) and opens the next customer. */
+  {
+    const char *select_all[] = { "ctrl+a", NULL };
+
+    send_keys (f, 3, select_all);
+  }
+  scan (f, second->card_number);
+  g_assert_true (app_wait (customer_shown, &(Shown){ view, second->id }, 10000));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (search)), ==, second->card_number);
+}
+
 static gboolean
 line_added (gpointer view)
 {
@@ -685,6 +749,7 @@ main (int argc, char *argv[])
   app_test_add ("/app/scanner/scan-into-quantity", test_scan_into_quantity);
   app_test_add ("/app/scanner/bonus-then-pay", test_bonus_then_pay);
   app_test_add ("/app/scanner/failed-then-good", test_failed_then_good);
+  app_test_add ("/app/scanner/customers-search", test_customers_search);
   app_test_add ("/app/scanner/new-product", test_new_product);
   app_test_add ("/app/scanner/import-products", test_import_products);
   app_test_add ("/app/scanner/total-visible", test_total_visible);

@@ -40,6 +40,10 @@ struct _SkCustomersView
   GCancellable *cancellable; /* adjustments */
   /* "Searching…" is shown only for a search that takes a while. */
   guint searching_id;
+  /* Enter in the search (a card scanned): the first found is opened, and
+   * beside the list the search keeps the focus for the next card. */
+  gboolean open_first;
+  gboolean keep_search_focus;
 };
 
 G_DEFINE_FINAL_TYPE (SkCustomersView, sk_customers_view, ADW_TYPE_BIN)
@@ -179,6 +183,15 @@ loading_changed_cb (SkCustomersView *self)
 
       if (row != NULL && (c == NULL || g_strcmp0 (sk_record_get_id (c), chosen) != 0))
         gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+    }
+  if (!loading && self->open_first)
+    {
+      self->open_first = FALSE;
+      if (g_list_model_get_n_items (G_LIST_MODEL (self->model)) > 0)
+        {
+          gtk_single_selection_set_selected (self->selection, 0);
+          self->keep_search_focus = TRUE;
+        }
     }
 }
 
@@ -417,6 +430,7 @@ details_done (GObject *source, GAsyncResult *result, gpointer user_data)
   SkCustomersView *self;
   g_autoptr (SkCustomerDetails) d = NULL;
   g_autoptr (GError) error = NULL;
+  gboolean refocus;
 
   d = sk_repository_load_customer_details_finish (SK_REPOSITORY (source), result, &error);
   /* Cancelled: another customer was chosen, or the view went away. */
@@ -424,6 +438,8 @@ details_done (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   self = SK_CUSTOMERS_VIEW (user_data);
   set_details_loading (self, NULL);
+  refocus = self->keep_search_focus;
+  self->keep_search_focus = FALSE;
   if (d == NULL)
     {
       sk_widget_toast_error (GTK_WIDGET (self), error);
@@ -433,6 +449,8 @@ details_done (GObject *source, GAsyncResult *result, gpointer user_data)
   show_details (self, d);
   if (d->customer != NULL)
     adw_leaflet_set_visible_child_name (self->leaflet, "details");
+  if (refocus && !adw_leaflet_get_folded (self->leaflet))
+    gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
 /* Reads the customer's details off the main thread and shows them; a
@@ -485,6 +503,9 @@ selection_changed_cb (GtkSingleSelection *selection, GParamSpec *pspec, SkCustom
 
   const char *id = c != NULL ? sk_record_get_id (c) : NULL;
 
+  /* Chosen otherwise than by Enter in the search. */
+  self->keep_search_focus = FALSE;
+
   if (id == NULL)
     return;
   if (self->loading_id != NULL
@@ -497,6 +518,16 @@ selection_changed_cb (GtkSingleSelection *selection, GParamSpec *pspec, SkCustom
 static void
 search_changed_cb (GtkSearchEntry *entry, SkCustomersView *self)
 {
+  sk_customers_view_search (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
+}
+
+/* Enter, as a scanner ends a card: the first customer found is opened once
+ * the search (of what is typed now, not of a moment ago) is done; the
+ * search keeps the focus for the next card. */
+static void
+search_activate_cb (GtkSearchEntry *entry, SkCustomersView *self)
+{
+  self->open_first = TRUE;
   sk_customers_view_search (self, gtk_editable_get_text (GTK_EDITABLE (entry)));
 }
 
@@ -916,6 +947,7 @@ sk_customers_view_init (SkCustomersView *self)
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
   g_signal_connect_swapped (self->model, "notify::loading", G_CALLBACK (loading_changed_cb), self);
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
+  g_signal_connect (self->search_entry, "activate", G_CALLBACK (search_activate_cb), self);
   g_signal_connect_object (repository, "customer-changed", G_CALLBACK (customer_changed_cb), self,
                            0);
   g_signal_connect_object (repository, "purchase-added", G_CALLBACK (purchase_added_cb), self, 0);
