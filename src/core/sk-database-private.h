@@ -27,6 +27,9 @@ gboolean sk_db_exec (SkDatabase *self, GError **error, const char *sql, const ch
  * that statement (the commit at the latest) fails if it failed. */
 gboolean
 sk_db_exec_pipelined (SkDatabase *self, GError **error, const char *sql, const char *fmt, ...);
+/* The customer @id, or the one it was merged into (customer_aliases),
+ * with its children; SK_ERROR_NOT_FOUND if neither. */
+SkCustomer *sk_db_get_customer_or_survivor (SkDatabase *self, const char *id, GError **error);
 /* Waits for the statements sk_db_exec_pipelined () sent: FALSE with the
  * first failure among them. */
 gboolean sk_db_flush (SkDatabase *self, GError **error);

@@ -663,27 +663,26 @@ fail:
   return FALSE;
 }
 
-SkCustomer *
-sk_database_get_customer (SkDatabase *self, const char *id, GError **error)
+/* The customer whose id @sql (ending in WHERE c.id = ...) finds for ?1,
+ * with its children, a row each: one query, a sale reads its customer. */
+#define CUSTOMER_WITH_CHILDREN                                                                     \
+  "SELECT c.*, h.name AS child_name, h.birth_date AS child_birth_date"                             \
+  " FROM customers AS c LEFT JOIN customer_children AS h ON h.customer_id = c.id"
+
+static SkCustomer *
+get_customer (SkDatabase *self, const char *sql, const char *id, GError **error)
 {
   g_autoptr (SkCustomer) customer = NULL;
   gboolean has_row = FALSE, ok = TRUE;
   SkStmt  *stmt;
   int      name;
 
-  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
-
   if (id == NULL)
     {
       sk_set_field_error (error, SK_ERROR_NOT_FOUND, "id", _ ("No %s given"), _ ("customer"));
       return NULL;
     }
-  /* With its children, a row each (one query: a sale reads its customer). */
-  stmt = sk_db_query (self, error,
-                      "SELECT c.*, h.name AS child_name, h.birth_date AS child_birth_date"
-                      " FROM customers AS c LEFT JOIN customer_children AS h"
-                      " ON h.customer_id = c.id WHERE c.id = ? ORDER BY h.position",
-                      "s", id);
+  stmt = sk_db_query (self, error, sql, "s", id);
   while (stmt != NULL && (ok = sk_db_step (self, stmt, &has_row, error)) && has_row)
     {
       name = sk_stmt_column_count (stmt) - 2;
@@ -705,6 +704,25 @@ sk_database_get_customer (SkDatabase *self, const char *id, GError **error)
     sk_set_field_error (error, SK_ERROR_NOT_FOUND, "id", _ ("There is no %s %s"), _ ("customer"),
                         id);
   return g_steal_pointer (&customer);
+}
+
+SkCustomer *
+sk_database_get_customer (SkDatabase *self, const char *id, GError **error)
+{
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+
+  return get_customer (self, CUSTOMER_WITH_CHILDREN " WHERE c.id = ?1 ORDER BY h.position", id,
+                       error);
+}
+
+SkCustomer *
+sk_db_get_customer_or_survivor (SkDatabase *self, const char *id, GError **error)
+{
+  return get_customer (self,
+                       CUSTOMER_WITH_CHILDREN
+                       " WHERE c.id = coalesce ((SELECT customer_id FROM customer_aliases"
+                       "   WHERE alias_id = ?1), ?1) ORDER BY h.position",
+                       id, error);
 }
 
 SkCustomer *

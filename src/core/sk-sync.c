@@ -326,7 +326,7 @@ resolve_customer (Apply *c, const char *id, char **out, GError **error)
  * recorded; NULL when it does not add up (rejected in @a) or when the
  * database failed (@error). */
 static SkPurchase *
-read_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
+read_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, SkCustomer **customer, GError **error)
 {
   g_autoptr (SkPurchase) p = sk_purchase_new ();
   g_autoptr (SkCart) cart = NULL;
@@ -341,8 +341,19 @@ read_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
   p->store_id = g_strdup (text);
   if (!member_string (a, o, "customer_id", FALSE, &text))
     return NULL;
-  if (!resolve_customer (c, text, &p->customer_id, error))
-    return NULL;
+  /* The customer, or the one it was merged into, read at once. */
+  if (text != NULL)
+    {
+      g_autoptr (GError) local = NULL;
+
+      *customer = sk_db_get_customer_or_survivor (c->db, text, &local);
+      if (*customer == NULL && !g_error_matches (local, SK_ERROR, SK_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+      p->customer_id = g_strdup (*customer != NULL ? (*customer)->id : text);
+    }
   if (!member_time (a, o, "created_at", &p->created_at)
       || !member_int (a, o, "subtotal", TRUE, 0, &p->subtotal)
       || !member_int (a, o, "discount_total", TRUE, 0, &p->discount_total)
@@ -602,8 +613,8 @@ review_limits (Apply *c, SkPurchase *p, GError **error)
 static gboolean
 apply_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
 {
-  g_autoptr (SkPurchase) purchase = read_purchase (c, o, a, error);
   g_autoptr (SkCustomer) customer = NULL;
+  g_autoptr (SkPurchase) purchase = read_purchase (c, o, a, &customer, error);
   g_autoptr (GError) local = NULL;
 
   if (purchase == NULL)
@@ -611,13 +622,9 @@ apply_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
   if (!sk_role_can_sell (c->pusher->role) || g_strcmp0 (purchase->store_id, c->store_id) != 0)
     return reject (a, "forbidden", "store_id",
                    _ ("This device sells for its own store only; this sale is of another"));
-  if (purchase->customer_id != NULL)
-    {
-      customer = sk_database_get_customer (c->db, purchase->customer_id, NULL);
-      if (customer == NULL)
-        return reject (a, "unknown_customer", "customer_id", _ ("There is no customer %s"),
-                       purchase->customer_id);
-    }
+  if (purchase->customer_id != NULL && customer == NULL)
+    return reject (a, "unknown_customer", "customer_id", _ ("There is no customer %s"),
+                   purchase->customer_id);
 
   /* The purchase's key says whether it was recorded before: not a look
    * first, the insert itself (in a savepoint, so the event can still be
