@@ -465,6 +465,36 @@ test_pipeline (void)
   g_assert_no_error (error);
   g_assert_cmpint (count_settings (db, "pipe."), ==, 4);
   g_assert_null (sk_database_get_setting (db, "pipe.h"));
+
+  /* A failure sent before a savepoint is made, or released, is the failure
+   * of that level: the inner level's commit fails and undoes the inner
+   * writes only, and the outer one still commits its own. */
+  g_assert_true (sk_db_begin (db, &error));
+  g_assert_true (sk_db_exec_pipelined (db, &error, insert, "ss", "pipe.i", "9"));
+  g_assert_true (sk_db_begin (db, &error));
+  g_assert_true (sk_db_exec_pipelined (db, &error, insert, "ss", "pipe.j", "10"));
+  g_assert_true (sk_db_exec_pipelined (db, &error, insert, "ss", "pipe.a", "again"));
+  g_assert_false (sk_db_commit (db, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_CONFLICT);
+  g_clear_error (&error);
+  g_assert_true (sk_db_commit (db, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (count_settings (db, "pipe."), ==, 5);
+  g_assert_null (sk_database_get_setting (db, "pipe.j"));
+  {
+    g_autofree char *outer = sk_database_get_setting (db, "pipe.i");
+
+    g_assert_cmpstr (outer, ==, "9");
+  }
+
+  /* Before a savepoint: the nested begin fails, and nothing is written. */
+  g_assert_true (sk_db_begin (db, &error));
+  g_assert_true (sk_db_exec_pipelined (db, &error, insert, "ss", "pipe.a", "again"));
+  g_assert_false (sk_db_begin (db, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_CONFLICT);
+  g_clear_error (&error);
+  sk_db_rollback (db);
+  g_assert_cmpint (count_settings (db, "pipe."), ==, 5);
 }
 
 static void

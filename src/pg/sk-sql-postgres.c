@@ -42,10 +42,11 @@ struct _SkSqlConn
   PGconn *pg;
   guint   next_name;
   gint64  changes;
-  guint   generation;   /* moves when the connection is made again */
-  guint64 transactions; /* begun on it */
-  guint64 replan_at;    /* when its plans are dropped next */
-  guint   queued;       /* statements sent in a pipeline, their answers unread */
+  guint   generation;    /* moves when the connection is made again */
+  guint64 transactions;  /* begun on it */
+  guint64 replan_at;     /* when its plans are dropped next */
+  guint   queued;        /* statements sent in a pipeline, their answers unread */
+  guint   queued_writes; /* of which not transaction control */
 };
 
 typedef struct
@@ -249,7 +250,7 @@ end_pipeline (SkSqlConn *conn, PGresult **last, GError **error)
   PGresult *failed = NULL, *result;
   gboolean  ok = PQpipelineSync (conn->pg) == 1;
 
-  conn->queued = 0;
+  conn->queued = conn->queued_writes = 0;
   for (guint i = 0; ok && i < n; i++)
     {
       ExecStatusType status;
@@ -315,6 +316,7 @@ pipeline_send_sql (SkSqlConn *conn, const char *sql, PgStmt *s, GError **error)
       return FALSE;
     }
   conn->queued++;
+  conn->queued_writes += sql == NULL;
   return TRUE;
 }
 
@@ -360,8 +362,12 @@ run (PgStmt *s, PGresult **result, GError **error)
   SkSqlConn *conn = s->conn;
 
   *result = NULL;
+  /* A savepoint is made or released only once the writes sent before it
+   * stood: a failure among them belongs to the level they were written at,
+   * where a rollback finds its own savepoint. */
   if (s->simple && (g_str_has_prefix (s->sql, "SAVEPOINT") || g_str_has_prefix (s->sql, "RELEASE")))
-    return pipeline_send (conn, s, error);
+    return (conn->queued_writes == 0 || end_pipeline (conn, NULL, error))
+           && pipeline_send (conn, s, error);
   if (conn->queued > 0 && s->simple && g_str_has_prefix (s->sql, "ROLLBACK"))
     {
       g_autoptr (GError) undone = NULL; /* what the rollback undoes */
