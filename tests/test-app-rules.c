@@ -187,6 +187,12 @@ test_preview_segment (AppFixture *f, gconstpointer data)
   g_assert_cmpint (preview.matched, ==, expected);
 }
 
+static gboolean
+rules_loaded (gpointer view)
+{
+  return !sk_rules_view_get_loading (view);
+}
+
 static void
 test_view (AppFixture *f, gconstpointer data)
 {
@@ -194,8 +200,10 @@ test_view (AppFixture *f, gconstpointer data)
   guint        n;
 
   sk_window_show_view (f->window, "rules");
-  app_pump (300);
   view = SK_RULES_VIEW (sk_window_get_view (f->window, "rules"));
+  /* Read off the main thread: waited for, not a while (a loaded machine). */
+  app_pump (100);
+  g_assert_true (app_wait (rules_loaded, view, 30000));
   n = g_list_model_get_n_items (sk_rules_view_get_model (view));
   g_assert_cmpuint (n, >, 0);
   g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_MANAGER);
@@ -203,6 +211,9 @@ test_view (AppFixture *f, gconstpointer data)
   g_assert_false (gtk_widget_activate_action (GTK_WIDGET (view), "rules.new", NULL)
                   && gtk_widget_get_visible (GTK_WIDGET (view)) && FALSE);
   g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_ADMIN);
+  /* Nothing left in flight when the window goes. */
+  app_pump (100);
+  g_assert_true (app_wait (rules_loaded, view, 30000));
 }
 
 /* A percentage rule of the demo chain, as stored, valid until 2030. */
