@@ -58,6 +58,8 @@ typedef struct
   gboolean   prepared;
   guint      generation; /* of the connection it was prepared on */
   gboolean   simple;     /* transaction control: run as a plain query */
+  gboolean   savepoint;  /* SAVEPOINT or RELEASE: sent with the next statement */
+  gboolean   rollback;   /* ROLLBACK (TO): what was sent before it is undone */
   int        n_params;
   char     **values; /* text form; NULL for SQL NULL */
   Oid       *types;
@@ -365,10 +367,10 @@ run (PgStmt *s, PGresult **result, GError **error)
   /* A savepoint is made or released only once the writes sent before it
    * stood: a failure among them belongs to the level they were written at,
    * where a rollback finds its own savepoint. */
-  if (s->simple && (g_str_has_prefix (s->sql, "SAVEPOINT") || g_str_has_prefix (s->sql, "RELEASE")))
+  if (s->savepoint)
     return (conn->queued_writes == 0 || end_pipeline (conn, NULL, error))
            && pipeline_send (conn, s, error);
-  if (conn->queued > 0 && s->simple && g_str_has_prefix (s->sql, "ROLLBACK"))
+  if (conn->queued > 0 && s->rollback)
     {
       g_autoptr (GError) undone = NULL; /* what the rollback undoes */
 
@@ -659,6 +661,9 @@ pg_prepare (SkSqlConn *conn, const char *sql, GError **error)
   s->conn = conn;
   s->sql = sk_postgres_translate (sql, &s->n_params);
   s->simple = s->n_params == 0 && is_transaction_control (sql);
+  s->savepoint
+      = s->simple && (g_str_has_prefix (sql, "SAVEPOINT") || g_str_has_prefix (sql, "RELEASE"));
+  s->rollback = s->simple && g_str_has_prefix (sql, "ROLLBACK");
   s->values = g_new0 (char *, s->n_params + 1);
   s->types = g_new0 (Oid, s->n_params + 1);
   s->row = -1;
