@@ -250,6 +250,22 @@ clear_box (GtkBox *box)
     gtk_box_remove (box, child);
 }
 
+/* A button of the details, its label wrapped at a phone's width (in
+ * Russian the three side by side are wider than 360 px). */
+static GtkWidget *
+details_button_new (const char *mnemonic, const char *action)
+{
+  GtkWidget *button = gtk_button_new ();
+  GtkWidget *label = gtk_label_new_with_mnemonic (mnemonic);
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), button);
+  gtk_button_set_child (GTK_BUTTON (button), label);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  return button;
+}
+
 static void
 show_details (SkCustomersView *self, SkCustomerDetails *d)
 {
@@ -277,16 +293,12 @@ show_details (SkCustomersView *self, SkCustomerDetails *d)
 
   buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   gtk_widget_set_halign (buttons, GTK_ALIGN_CENTER);
-  button = gtk_button_new_with_mnemonic (_ ("_Edit"));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "customers.edit");
-  gtk_box_append (GTK_BOX (buttons), button);
-  button = gtk_button_new_with_mnemonic (_ ("_Adjust Bonuses"));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "customers.adjust");
+  gtk_box_append (GTK_BOX (buttons), details_button_new (_ ("_Edit"), "customers.edit"));
+  button = details_button_new (_ ("_Adjust Bonuses"), "customers.adjust");
   /* Hidden, not refused after a click, for a role that may not. */
   gtk_widget_set_visible (button, sk_role_can_adjust_bonus (role));
   gtk_box_append (GTK_BOX (buttons), button);
-  button = gtk_button_new_with_mnemonic (_ ("_Sell"));
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "customers.sell");
+  button = details_button_new (_ ("_Sell"), "customers.sell");
   gtk_widget_add_css_class (button, "suggested-action");
   gtk_widget_set_visible (button, sk_role_can_sell (role));
   gtk_box_append (GTK_BOX (buttons), button);
