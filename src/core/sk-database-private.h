@@ -27,6 +27,12 @@ gboolean sk_db_exec (SkDatabase *self, GError **error, const char *sql, const ch
  * that statement (the commit at the latest) fails if it failed. */
 gboolean
 sk_db_exec_pipelined (SkDatabase *self, GError **error, const char *sql, const char *fmt, ...);
+/* A read sent ahead, to be stepped later: inside a transaction,
+ * PostgreSQL sends it with the next statement waited for (which fails if
+ * it failed) and keeps its rows; elsewhere it runs at its first step. So
+ * what the caller writes before that step must not matter to it, and no
+ * other query of the same text may come in between. */
+SkStmt *sk_db_query_ahead (SkDatabase *self, GError **error, const char *sql, const char *fmt, ...);
 /* The customer @id, or the one it was merged into (customer_aliases),
  * with its children; SK_ERROR_NOT_FOUND if neither. */
 SkCustomer *sk_db_get_customer_or_survivor (SkDatabase *self, const char *id, GError **error);
@@ -66,10 +72,10 @@ gboolean sk_db_begin_concurrent (SkDatabase *self, GError **error);
  * statement, which waits for it (and fails if it failed). */
 gboolean sk_db_lock_customer (SkDatabase *self, const char *customer_id, GError **error);
 /* Locks a till's row: the events it pushes are looked up, applied and
- * acknowledged by one writer at a time. *acked_seq, its sequence
- * acknowledged so far (0 for no such device). */
-gboolean
-sk_db_lock_device (SkDatabase *self, const char *device_id, gint64 *acked_seq, GError **error);
+ * acknowledged by one writer at a time. The lock is sent ahead
+ * (sk_db_query_ahead): the row it returns, if any, gives the sequence the
+ * device has acknowledged so far. */
+SkStmt  *sk_db_lock_device (SkDatabase *self, const char *device_id, GError **error);
 gboolean sk_db_commit (SkDatabase *self, GError **error);
 void     sk_db_rollback (SkDatabase *self);
 
@@ -124,6 +130,21 @@ gboolean sk_db_outbox_add (SkDatabase *self,
 /* The customer's cached balance moves and the ledger row goes in together,
  * under @id (NULL: a new UUID): a movement a till made offline keeps the id
  * the till gave it, so the ledger's key refuses it twice. */
+/* The ledger row alone, of a movement from the customer's @balance as
+ * read under its lock: the caller moves the cached balance to its
+ * balance_after in the same transaction. */
+SkBonusTransaction *sk_db_ledger_insert (SkDatabase *self,
+                                         gint64      balance,
+                                         const char *id,
+                                         const char *customer_id,
+                                         const char *kind,
+                                         gint64      amount,
+                                         const char *reason,
+                                         const char *purchase_id,
+                                         const char *store_id,
+                                         gint64      created_at,
+                                         gint64      expires_at,
+                                         GError    **error);
 SkBonusTransaction *sk_db_ledger_append (SkDatabase *self,
                                          const char *id,
                                          const char *customer_id,
@@ -158,9 +179,12 @@ gboolean sk_db_record_sale (SkDatabase           *self,
                             SkCustomer           *customer,
                             gint64                now,
                             GError              **error);
-/* The settings a sale reads, in one query: the segments' thresholds and,
- * if @expiry_days, the days bonuses earned last (0: for ever). */
-void sk_db_get_sale_settings (SkDatabase *self, SkSegmentThresholds *out, gint64 *expiry_days);
+/* The settings a sale reads, in one query sent ahead (sk_db_query_ahead),
+ * and what it read: the segments' thresholds (their defaults where unset)
+ * and, if @expiry_days, the days bonuses earned last (0: for ever). */
+SkStmt  *sk_db_send_sale_settings (SkDatabase *self, GError **error);
+gboolean sk_db_read_sale_settings (
+    SkDatabase *self, SkStmt *stmt, SkSegmentThresholds *out, gint64 *expiry_days, GError **error);
 /* Recomputes one customer's segment, keeping history; *segment_out (may be
  * NULL) gets the segment now. */
 gboolean sk_db_update_customer_segment (SkDatabase  *self,

@@ -312,6 +312,22 @@ sk_db_exec_pipelined (SkDatabase *self, GError **error, const char *sql, const c
   return stmt != NULL && send_done (self, stmt, error);
 }
 
+SkStmt *
+sk_db_query_ahead (SkDatabase *self, GError **error, const char *sql, const char *fmt, ...)
+{
+  SkStmt *stmt;
+  va_list args;
+
+  va_start (args, fmt);
+  stmt = query_valist (self, error, sql, fmt, args);
+  va_end (args);
+  /* Outside a transaction, a statement's failure is its own. */
+  if (stmt != NULL && stmt->ops->send_read != NULL && self->depth > 0
+      && !stmt->ops->send_read (stmt, error))
+    return NULL;
+  return stmt;
+}
+
 gint64
 sk_db_query_int (
     SkDatabase *self, GError **error, gint64 fallback, const char *sql, const char *fmt, ...)
@@ -428,36 +444,17 @@ sk_db_begin_concurrent (SkDatabase *self, GError **error)
   return begin (self, self->backend->begin_concurrent_sql, error);
 }
 
-/* Locks the row; *value, its first column (0 without the row). Without
- * @value, the lock is sent with the next statement, which waits for it. */
-static gboolean
-lock_row (SkDatabase *self, SkSqlStatement lock, const char *id, gint64 *value, GError **error)
-{
-  SkStmt  *stmt = sk_db_query (self, error, sk_db_sql (self, lock), "s", id);
-  gboolean has_row = FALSE;
-  gboolean ok;
-
-  if (stmt != NULL && value == NULL)
-    return send_done (self, stmt, error);
-  ok = stmt != NULL && sk_db_step (self, stmt, &has_row, error);
-
-  if (value != NULL)
-    *value = ok && has_row ? sk_stmt_int64 (stmt, 0) : 0;
-  if (stmt != NULL)
-    sk_stmt_reset (stmt);
-  return ok;
-}
-
 gboolean
 sk_db_lock_customer (SkDatabase *self, const char *customer_id, GError **error)
 {
-  return lock_row (self, SK_SQL_LOCK_CUSTOMER, customer_id, NULL, error);
+  return sk_db_exec_pipelined (self, error, sk_db_sql (self, SK_SQL_LOCK_CUSTOMER), "s",
+                               customer_id);
 }
 
-gboolean
-sk_db_lock_device (SkDatabase *self, const char *device_id, gint64 *acked_seq, GError **error)
+SkStmt *
+sk_db_lock_device (SkDatabase *self, const char *device_id, GError **error)
 {
-  return lock_row (self, SK_SQL_LOCK_DEVICE, device_id, acked_seq, error);
+  return sk_db_query_ahead (self, error, sk_db_sql (self, SK_SQL_LOCK_DEVICE), "s", device_id);
 }
 
 gboolean

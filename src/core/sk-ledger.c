@@ -23,7 +23,7 @@ sk_db_ledger_append (SkDatabase *self,
                      GError    **error)
 {
   g_autoptr (SkBonusTransaction) tx = NULL;
-  gint64 balance, after;
+  gint64 balance;
 
   balance = sk_db_query_int (self, error, G_MININT64,
                              "SELECT bonus_balance FROM customers WHERE id = ?", "s", customer_id);
@@ -34,6 +34,34 @@ sk_db_ledger_append (SkDatabase *self,
                             customer_id);
       return NULL;
     }
+  tx = sk_db_ledger_insert (self, balance, id, customer_id, kind, amount, reason, purchase_id,
+                            store_id, created_at, expires_at, error);
+  /* The balance goes with the next statement. */
+  if (tx == NULL
+      || !sk_db_exec_pipelined (self, error,
+                                "UPDATE customers SET bonus_balance = ?,"
+                                " flagged = CASE WHEN ? < 0 THEN 1 ELSE flagged END WHERE id = ?",
+                                "iis", tx->balance_after, tx->balance_after, customer_id))
+    return NULL;
+  return g_steal_pointer (&tx);
+}
+
+SkBonusTransaction *
+sk_db_ledger_insert (SkDatabase *self,
+                     gint64      balance,
+                     const char *id,
+                     const char *customer_id,
+                     const char *kind,
+                     gint64      amount,
+                     const char *reason,
+                     const char *purchase_id,
+                     const char *store_id,
+                     gint64      created_at,
+                     gint64      expires_at,
+                     GError    **error)
+{
+  g_autoptr (SkBonusTransaction) tx = NULL;
+  gint64 after;
 
   /* No balance goes beyond SK_BALANCE_MAX; one written before there was a
    * bound may still move back towards zero. */
@@ -60,14 +88,9 @@ sk_db_ledger_append (SkDatabase *self,
   tx->expires_at = expires_at;
 
   /* A till's id may be met again (a movement pushed twice): its insert is
-   * answered at once. A new id's insert, and the balance, go with the next
-   * statement. */
+   * answered at once. A new id's insert goes with the next statement. */
   if (!(id != NULL ? sk_db_insert_record : sk_db_insert_record_pipelined) (
-          self, "bonus_transactions", SK_RECORD (tx), error)
-      || !sk_db_exec_pipelined (self, error,
-                                "UPDATE customers SET bonus_balance = ?,"
-                                " flagged = CASE WHEN ? < 0 THEN 1 ELSE flagged END WHERE id = ?",
-                                "iis", tx->balance_after, tx->balance_after, customer_id))
+          self, "bonus_transactions", SK_RECORD (tx), error))
     return NULL;
   return g_steal_pointer (&tx);
 }

@@ -20,7 +20,13 @@ typedef struct
   const char        *campaign_id;
   const char        *dedup_key;
   const char *const *channels;
+  SkStmt *template; /* sk_db_send_template ()'s, or NULL */
 } SkQueuedMessage;
+
+/* Sends ahead (sk_db_query_ahead) the query of the template @message will
+ * be rendered from, to go in @message->template; NULL, and no error, if
+ * the customer takes no message of it. */
+SkStmt *sk_db_send_template (SkDatabase *self, const SkQueuedMessage *message, GError **error);
 
 /* Placeholder values: keys and values are copied. */
 GHashTable *sk_notification_values_new (void);

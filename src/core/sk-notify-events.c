@@ -63,14 +63,12 @@ sk_database_list_notification_templates (SkDatabase *self, GError **error)
       (SkRowFunc)template_from_row, NULL, (GDestroyNotify)sk_notification_template_free, error);
 }
 
-/* The template the query @sql of two parameters finds, if any; NULL and
- * no error if none. */
+/* The template the query @stmt finds, if any; NULL and no error if none. */
 static SkNotificationTemplate *
-find_template (SkDatabase *self, const char *sql, const char *p1, const char *p2, GError **error)
+find_template (SkDatabase *self, SkStmt *stmt, GError **error)
 {
   SkNotificationTemplate *t = NULL;
   gboolean                has_row = FALSE;
-  SkStmt                 *stmt = sk_db_query (self, error, sql, "ss", p1, p2);
 
   if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
     return NULL;
@@ -92,9 +90,11 @@ sk_database_get_notification_template (SkDatabase *self,
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
   t = find_template (self,
-                     "SELECT event, language, subject, body, version FROM notification_templates"
-                     " WHERE event = ? AND language = ?",
-                     event, language, &local);
+                     sk_db_query (self, &local,
+                                  "SELECT event, language, subject, body, version"
+                                  " FROM notification_templates WHERE event = ? AND language = ?",
+                                  "ss", event, language),
+                     &local);
   if (local != NULL)
     g_propagate_error (error, g_steal_pointer (&local));
   else if (t == NULL)
@@ -260,6 +260,54 @@ sk_notification_render (const char *text, GHashTable *values)
 
 /* Queueing */
 
+typedef struct
+{
+  const char *channel;
+  gboolean    consent;
+  const char *recipient;
+} Channel;
+
+/* The channels a message may go on: the customer's. */
+static void
+get_channels (const SkQueuedMessage *message, Channel channels[3])
+{
+  SkCustomer *customer = message->customer;
+
+  channels[0] = (Channel){ "email", customer->consent_email, customer->email };
+  channels[1] = (Channel){ "sms", customer->consent_sms, customer->phone };
+  channels[2] = (Channel){ "push", customer->consent_push, customer->id };
+}
+
+static gboolean
+channel_takes (const SkQueuedMessage *message, const Channel *channel)
+{
+  return channel->consent && !sk_str_is_blank (channel->recipient)
+         && (message->channels == NULL || g_strv_contains (message->channels, channel->channel));
+}
+
+SkStmt *
+sk_db_send_template (SkDatabase *self, const SkQueuedMessage *message, GError **error)
+{
+  Channel  channels[3];
+  gboolean any = FALSE;
+
+  /* Most sales are to customers who take no messages: not a query more. */
+  get_channels (message, channels);
+  for (guint i = 0; i < G_N_ELEMENTS (channels); i++)
+    any |= channel_takes (message, &channels[i]);
+  if (!any)
+    return NULL;
+  /* The chain's language (a setting, Russian unless set), or Russian
+   * where it has no template of the event: one query, in every sale. */
+  return sk_db_query_ahead (self, error,
+                            "SELECT t.event, t.language, t.subject, t.body, t.version"
+                            " FROM notification_templates AS t, (SELECT coalesce ((SELECT value"
+                            "   FROM settings WHERE key = ?2), 'ru') AS chain) AS s"
+                            " WHERE t.event = ?1 AND t.language IN (s.chain, 'ru')"
+                            " ORDER BY t.language = s.chain DESC LIMIT 1",
+                            "ss", message->event, SK_SETTING_NOTIFICATION_LANGUAGE);
+}
+
 gboolean
 sk_db_queue_notifications (
     SkDatabase *self, const SkQueuedMessage *message, gint64 now, SkReach *queued, GError **error)
@@ -269,34 +317,14 @@ sk_db_queue_notifications (
   g_autofree char *subject = NULL;
   g_autofree char *body = NULL;
   SkCustomer      *customer = message->customer;
-  gboolean         any = FALSE;
-  struct
-  {
-    const char *channel;
-    gboolean    consent;
-    const char *recipient;
-  } channels[] = {
-    { "email", customer->consent_email, customer->email },
-    { "sms", customer->consent_sms, customer->phone },
-    { "push", customer->consent_push, customer->id },
-  };
+  SkStmt          *stmt = message->template;
+  Channel          channels[3];
 
-  /* Most sales are to customers who take no messages: not a query more. */
-  for (guint i = 0; i < G_N_ELEMENTS (channels); i++)
-    any |= channels[i].consent && !sk_str_is_blank (channels[i].recipient)
-           && (message->channels == NULL
-               || g_strv_contains (message->channels, channels[i].channel));
-  if (!any)
+  if (stmt == NULL)
+    stmt = sk_db_send_template (self, message, &local);
+  if (stmt == NULL && local == NULL)
     return TRUE;
-  /* The chain's language (a setting, Russian unless set), or Russian
-   * where it has no template of the event: one query, in every sale. */
-  t = find_template (self,
-                     "SELECT t.event, t.language, t.subject, t.body, t.version"
-                     " FROM notification_templates AS t, (SELECT coalesce ((SELECT value"
-                     "   FROM settings WHERE key = ?2), 'ru') AS chain) AS s"
-                     " WHERE t.event = ?1 AND t.language IN (s.chain, 'ru')"
-                     " ORDER BY t.language = s.chain DESC LIMIT 1",
-                     message->event, SK_SETTING_NOTIFICATION_LANGUAGE, &local);
+  t = find_template (self, stmt, &local);
   if (t == NULL && local == NULL)
     g_set_error (&local, SK_ERROR, SK_ERROR_NOT_FOUND, _ ("No template of %s in %s"),
                  message->event, "ru");
@@ -307,14 +335,13 @@ sk_db_queue_notifications (
     }
   subject = sk_notification_render (t->subject, message->values);
   body = sk_notification_render (t->body, message->values);
+  get_channels (message, channels);
   for (guint i = 0; i < G_N_ELEMENTS (channels); i++)
     {
       g_autofree char *id = NULL;
       g_autofree char *dedup = NULL;
 
-      if (!channels[i].consent || sk_str_is_blank (channels[i].recipient))
-        continue;
-      if (message->channels != NULL && !g_strv_contains (message->channels, channels[i].channel))
+      if (!channel_takes (message, &channels[i]))
         continue;
       id = g_uuid_string_random ();
       if (message->dedup_key != NULL)

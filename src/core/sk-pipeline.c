@@ -178,29 +178,28 @@ sk_db_update_customer_segment (
 
 /* The pipeline */
 
+/* @message, of bonuses earned, with its values. */
 static gboolean
-queue_notifications (SkDatabase *self,
-                     SkCustomer *customer,
-                     SkStore    *store,
-                     gint64      earned,
-                     gint64      balance,
-                     gint64      now,
-                     GError    **error)
+queue_notifications (SkDatabase      *self,
+                     SkQueuedMessage *message,
+                     SkStore         *store,
+                     gint64           earned,
+                     gint64           balance,
+                     gint64           now,
+                     GError         **error)
 {
   g_autoptr (GHashTable) values = sk_notification_values_new ();
   g_autofree char *earned_text = sk_money_format (earned);
   g_autofree char *balance_text = sk_money_format (balance);
-  SkQueuedMessage  message = { 0 };
+  SkCustomer      *customer = message->customer;
 
   sk_notification_values_set (values, "name",
                               customer->full_name != NULL ? customer->full_name : "");
   sk_notification_values_set (values, "amount", earned_text);
   sk_notification_values_set (values, "balance", balance_text);
   sk_notification_values_set (values, "store", store->name);
-  message.event = "bonus_earned";
-  message.customer = customer;
-  message.values = values;
-  return sk_db_queue_notifications (self, &message, now, NULL, error);
+  message->values = values;
+  return sk_db_queue_notifications (self, message, now, NULL, error);
 }
 
 static SkPurchaseResult *
@@ -491,18 +490,11 @@ sk_db_insert_purchase (SkDatabase *self, SkPurchase *purchase, GError **error)
   return TRUE;
 }
 
-/* A sale's visit and spending added to its customer's figures, which it
- * returns for the segment. */
-/* clang-format off */
-#define UPDATE_FIGURES                                                                             \
-  "UPDATE customers SET visits = visits + 1,"                                                      \
-  " total_spent = " SATURATING_ADD ("total_spent", "?1") ","                                       \
-  " last_purchase_at = CASE WHEN last_purchase_at > ?2 THEN last_purchase_at ELSE ?2 END"          \
-  " WHERE id = ?3 RETURNING visits, total_spent, segment"
-/* clang-format on */
-
 /* Steps 3 and 6 to 8 of a sale with a customer: the ledger, the
- * notification, the customer's figures and segment. */
+ * notification, the customer's figures and segment. What it reads goes in
+ * one round trip (the settings, the customer's row under the lock
+ * sk_db_record_sale sent before, the message's template); what it writes
+ * goes with the next statement, the row in one update. */
 static gboolean
 record_customer_side (SkDatabase *self,
                       SkPurchase *purchase,
@@ -512,22 +504,56 @@ record_customer_side (SkDatabase *self,
                       GError    **error)
 {
   g_autoptr (SkBonusTransaction) earn_tx = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autofree char    *previous = NULL;
   gint64              payable = sk_payable (purchase->subtotal, purchase->discount_total);
   gint64              expiry_days;
   SkSegmentThresholds thresholds;
-  const char         *segment = NULL;
-  SkStmt             *stmt;
+  SkQueuedMessage     message = { .event = "bonus_earned", .customer = customer };
+  const char         *segment;
+  gboolean            has_row = FALSE;
+  SkStmt             *settings, *row;
 
-  sk_db_get_sale_settings (self, &thresholds, &expiry_days);
+  settings = sk_db_send_sale_settings (self, error);
+  row = settings != NULL ? sk_db_query_ahead (self, error,
+                                              "SELECT bonus_balance, visits, total_spent,"
+                                              " last_purchase_at, segment FROM customers"
+                                              " WHERE id = ?",
+                                              "s", customer->id)
+                         : NULL;
+  if (row == NULL)
+    return FALSE;
+  if (purchase->bonus_earned > 0)
+    message.template = sk_db_send_template (self, &message, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (!sk_db_read_sale_settings (self, settings, &thresholds, &expiry_days, error)
+      || !sk_db_step (self, row, &has_row, error))
+    return FALSE;
+  if (!has_row)
+    {
+      sk_set_field_error (error, SK_ERROR_NOT_FOUND, "customer_id", _ ("There is no customer %s"),
+                          customer->id);
+      return FALSE;
+    }
+  customer->bonus_balance = sk_stmt_int64 (row, 0);
+  customer->visits = sk_stmt_int64 (row, 1);
+  customer->total_spent = sk_stmt_int64 (row, 2);
+  customer->last_purchase_at = sk_stmt_int64 (row, 3);
+  previous = g_strdup (sk_stmt_text (row, 4));
+  sk_stmt_reset (row);
 
   /* 3 and 6: the ledger. */
   if (purchase->bonus_spent > 0)
     {
       g_autoptr (SkBonusTransaction) spend_tx = NULL;
 
-      spend_tx = sk_db_ledger_append (self, NULL, customer->id, SK_BONUS_SPEND,
-                                      -purchase->bonus_spent, _ ("Paid with bonuses"), purchase->id,
-                                      store->id, now, SK_TIME_NONE, error);
+      spend_tx = sk_db_ledger_insert (
+          self, customer->bonus_balance, NULL, customer->id, SK_BONUS_SPEND, -purchase->bonus_spent,
+          _ ("Paid with bonuses"), purchase->id, store->id, now, SK_TIME_NONE, error);
       if (spend_tx == NULL)
         return FALSE;
       customer->bonus_balance = spend_tx->balance_after;
@@ -550,8 +576,8 @@ record_customer_side (SkDatabase *self,
                               limit);
           return FALSE;
         }
-      earn_tx = sk_db_ledger_append (
-          self, NULL, customer->id, SK_BONUS_EARN, purchase->bonus_earned,
+      earn_tx = sk_db_ledger_insert (
+          self, customer->bonus_balance, NULL, customer->id, SK_BONUS_EARN, purchase->bonus_earned,
           _ ("Bonuses for a purchase"), purchase->id, store->id, now,
           expiry_days > 0 ? now + expiry_days * G_TIME_SPAN_DAY : SK_TIME_NONE, error);
       if (earn_tx == NULL)
@@ -564,23 +590,33 @@ record_customer_side (SkDatabase *self,
 
   /* 7: the notification, queued with the sale. */
   if (earn_tx != NULL
-      && !queue_notifications (self, customer, store, purchase->bonus_earned,
+      && !queue_notifications (self, &message, store, purchase->bonus_earned,
                                earn_tx->balance_after, now, error))
     return FALSE;
   if (sk_db_fail_point_hit (self, "notification", error))
     return FALSE;
 
-  /* 8: statistics and segment, from the figures the update gives. */
-  stmt = sk_db_query (self, error, UPDATE_FIGURES, "iis", payable, purchase->created_at,
-                      customer->id);
-  if (!update_segment_from (self, stmt, &thresholds, customer->id, now, &segment, error)
-      || sk_db_fail_point_hit (self, "segment", error))
-    return FALSE;
+  /* 8: statistics and segment. */
   customer->visits++;
   sk_money_add_saturating (&customer->total_spent, payable);
   customer->last_purchase_at = MAX (customer->last_purchase_at, purchase->created_at);
+  segment = sk_segment_for (&thresholds, customer->visits, customer->total_spent);
   sk_set_str (&customer->segment, segment);
-  return TRUE;
+  if (!sk_db_exec_pipelined (self, error,
+                             "UPDATE customers SET bonus_balance = ?1,"
+                             " flagged = CASE WHEN ?1 < 0 THEN 1 ELSE flagged END,"
+                             " visits = ?2, total_spent = ?3, last_purchase_at = ?4, segment = ?5"
+                             " WHERE id = ?6",
+                             "iiiiss", customer->bonus_balance, customer->visits,
+                             customer->total_spent, customer->last_purchase_at, segment,
+                             customer->id)
+      || (g_strcmp0 (segment, previous) != 0
+          && !sk_db_exec_pipelined (self, error,
+                                    "INSERT INTO customer_segments (customer_id, segment,"
+                                    " previous_segment, assigned_at) VALUES (?, ?, ?, ?)",
+                                    "sssi", customer->id, segment, previous, now)))
+    return FALSE;
+  return !sk_db_fail_point_hit (self, "segment", error);
 }
 
 gboolean

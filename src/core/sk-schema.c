@@ -673,10 +673,14 @@ static const char migration_19[]
  * same version of a SQLite file changes nothing. */
 static const char migration_20[] = "";
 
+/* PostgreSQL's feed function keeps a transaction's first change of a
+ * record; SQLite's triggers are left as they are. */
+static const char migration_21[] = "";
+
 static const char *const migrations[] = {
   migration_1,  migration_2,  migration_3,  migration_4,  migration_5,  migration_6,  migration_7,
   migration_8,  migration_9,  migration_10, migration_11, migration_12, migration_13, migration_14,
-  migration_15, migration_16, migration_17, migration_18, migration_19, migration_20,
+  migration_15, migration_16, migration_17, migration_18, migration_19, migration_20, migration_21,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);

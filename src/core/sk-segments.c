@@ -17,29 +17,35 @@ sk_database_get_segment_thresholds (SkDatabase *self, SkSegmentThresholds *out)
 {
   g_return_if_fail (SK_IS_DATABASE (self));
 
-  sk_db_get_sale_settings (self, out, NULL);
+  sk_db_read_sale_settings (self, sk_db_send_sale_settings (self, NULL), out, NULL, NULL);
 }
 
-void
-sk_db_get_sale_settings (SkDatabase *self, SkSegmentThresholds *out, gint64 *expiry_days)
+SkStmt *
+sk_db_send_sale_settings (SkDatabase *self, GError **error)
 {
-  SkStmt  *stmt;
-  gboolean has_row = FALSE;
-
-  g_return_if_fail (out != NULL);
-
   /* One query: this runs in every sale. */
+  return sk_db_query_ahead (
+      self, error,
+      "SELECT key, value FROM settings WHERE key IN ('segment_vip_visits',"
+      " 'segment_vip_spent', 'segment_regular_visits', '" SK_SETTING_BONUS_EXPIRY_DAYS "')",
+      NULL);
+}
+
+gboolean
+sk_db_read_sale_settings (
+    SkDatabase *self, SkStmt *stmt, SkSegmentThresholds *out, gint64 *expiry_days, GError **error)
+{
+  gboolean has_row = FALSE;
+  gboolean ok;
+
+  g_return_val_if_fail (out != NULL, FALSE);
+
   out->vip_visits = DEFAULT_VIP_VISITS;
   out->vip_spent = DEFAULT_VIP_SPENT;
   out->regular_visits = DEFAULT_REGULAR_VISITS;
   if (expiry_days != NULL)
     *expiry_days = 0;
-  stmt = sk_db_query (
-      self, NULL,
-      "SELECT key, value FROM settings WHERE key IN ('segment_vip_visits',"
-      " 'segment_vip_spent', 'segment_regular_visits', '" SK_SETTING_BONUS_EXPIRY_DAYS "')",
-      NULL);
-  while (stmt != NULL && sk_db_step (self, stmt, &has_row, NULL) && has_row)
+  while ((ok = stmt != NULL && sk_db_step (self, stmt, &has_row, error)) && has_row)
     {
       const char *key = sk_stmt_text (stmt, 0);
       gint64      value;
@@ -64,6 +70,7 @@ sk_db_get_sale_settings (SkDatabase *self, SkSegmentThresholds *out, gint64 *exp
     }
   if (stmt != NULL)
     sk_stmt_reset (stmt);
+  return ok;
 }
 
 gboolean

@@ -87,6 +87,10 @@ typedef struct
    * to run with the next one, which fails if it failed (PostgreSQL's
    * pipeline); NULL: such a statement is stepped to its end at once. */
   gboolean (*send) (SkStmt *stmt, GError **error);
+  /* Sends a read to run before the next statement waited for, which fails
+   * if it failed; its rows are kept for step. NULL: it runs at its first
+   * step. */
+  gboolean (*send_read) (SkStmt *stmt, GError **error);
 } SkStmtOps;
 
 struct _SkStmt

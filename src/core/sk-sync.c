@@ -1428,7 +1428,8 @@ sk_database_sync_apply (SkDatabase         *self,
       g_autofree char *result = NULL;
       g_autofree char *review = NULL;
       Apply            c = { self, pusher, store, store_id, event, 0, NULL, FALSE };
-      gboolean         other = FALSE, seq_taken = FALSE;
+      gboolean         other = FALSE, seq_taken = FALSE, has_row = FALSE;
+      SkStmt          *device;
 
       /* A sale beside other tills' sales, locking the rows it shares with
        * them: its device first (the same event pushed twice at once is
@@ -1437,14 +1438,20 @@ sk_database_sync_apply (SkDatabase         *self,
       if (!(g_str_equal (event->kind, SK_SYNC_KIND_PURCHASE) ? sk_db_begin_concurrent (self, error)
                                                              : sk_db_begin (self, error)))
         return NULL;
-      if (!sk_db_lock_device (self, pusher->device_id, acked_seq, error))
+      device = sk_db_lock_device (self, pusher->device_id, error);
+      if (device == NULL)
         goto fail;
       c.now = sk_time_now ();
 
-      /* Pushed before: the first answer, nothing applied again. */
+      /* Pushed before: the first answer, nothing applied again. Looked up
+       * once the device is locked, in the same round trip. */
       a = recorded_answer (self, pusher->device_id, event, &other, &seq_taken, error);
       if (a == NULL && error != NULL && *error != NULL)
         goto fail;
+      if (!sk_db_step (self, device, &has_row, error))
+        goto fail;
+      *acked_seq = has_row ? sk_stmt_int64 (device, 0) : 0;
+      sk_stmt_reset (device);
       if (a != NULL && other)
         {
           g_clear_pointer (&a, sk_sync_answer_free);

@@ -39,14 +39,15 @@
 
 struct _SkSqlConn
 {
-  PGconn *pg;
-  guint   next_name;
-  gint64  changes;
-  guint   generation;    /* moves when the connection is made again */
-  guint64 transactions;  /* begun on it */
-  guint64 replan_at;     /* when its plans are dropped next */
-  guint   queued;        /* statements sent in a pipeline, their answers unread */
-  guint   queued_writes; /* of which not transaction control */
+  PGconn    *pg;
+  guint      next_name;
+  gint64     changes;
+  guint      generation;    /* moves when the connection is made again */
+  guint64    transactions;  /* begun on it */
+  guint64    replan_at;     /* when its plans are dropped next */
+  guint      queued;        /* statements sent in a pipeline, their answers unread */
+  guint      queued_writes; /* of which not transaction control */
+  GPtrArray *readers;       /* for each one, the PgStmt that keeps its rows, or NULL */
 };
 
 typedef struct
@@ -60,6 +61,7 @@ typedef struct
   gboolean   simple;     /* transaction control: run as a plain query */
   gboolean   savepoint;  /* SAVEPOINT or RELEASE: sent with the next statement */
   gboolean   rollback;   /* ROLLBACK (TO): what was sent before it is undone */
+  gboolean   awaited;    /* sent ahead (pg_send_read), its rows not yet read */
   int        n_params;
   char     **values; /* text form; NULL for SQL NULL */
   Oid       *types;
@@ -174,6 +176,15 @@ pg_reset (SkStmt *stmt)
 {
   PgStmt *s = PG (stmt);
 
+  /* Sent ahead and not read: its answer, when it comes, is dropped. */
+  if (s->awaited)
+    {
+      guint index;
+
+      if (g_ptr_array_find (s->conn->readers, s, &index))
+        g_ptr_array_index (s->conn->readers, index) = NULL;
+      s->awaited = FALSE;
+    }
   clear_blob (s);
   g_clear_pointer (&s->result, PQclear);
   s->row = -1;
@@ -243,8 +254,24 @@ replan_if_grown (SkSqlConn *conn)
  * the statement that ends it (the others are not run: the transaction has
  * failed). */
 
+/* @result, a success, becomes @s's to step through. */
+static void
+take_result (PgStmt *s, PGresult *result)
+{
+  ExecStatusType status = PQresultStatus (result);
+
+  /* As sqlite3_changes (): rows written by the last INSERT, UPDATE or
+   * DELETE; a SELECT leaves it alone. */
+  if (status == PGRES_COMMAND_OK && *PQcmdTuples (result) != '\0')
+    s->conn->changes = g_ascii_strtoll (PQcmdTuples (result), NULL, 10);
+  s->result = result;
+  s->n_rows = status == PGRES_TUPLES_OK ? PQntuples (result) : 0;
+  s->row = -1;
+}
+
 /* Reads the answers of the statements sent: TRUE and, if @last, the last
- * one's result; FALSE and the first failure among them. */
+ * one's result; FALSE and the first failure among them. A read sent ahead
+ * keeps its rows. */
 static gboolean
 end_pipeline (SkSqlConn *conn, PGresult **last, GError **error)
 {
@@ -255,6 +282,7 @@ end_pipeline (SkSqlConn *conn, PGresult **last, GError **error)
   conn->queued = conn->queued_writes = 0;
   for (guint i = 0; ok && i < n; i++)
     {
+      PgStmt        *reader = g_ptr_array_index (conn->readers, i);
       ExecStatusType status;
 
       result = PQgetResult (conn->pg);
@@ -271,9 +299,15 @@ end_pipeline (SkSqlConn *conn, PGresult **last, GError **error)
         failed = result;
       else if (last != NULL && i == n - 1 && failed == NULL)
         *last = result;
+      else if (reader != NULL && failed == NULL)
+        take_result (reader, result);
       else
         PQclear (result);
     }
+  for (guint i = 0; i < conn->readers->len; i++)
+    if (g_ptr_array_index (conn->readers, i) != NULL)
+      PG (g_ptr_array_index (conn->readers, i))->awaited = FALSE;
+  g_ptr_array_set_size (conn->readers, 0);
   /* The answer to the sync ends the pipeline. */
   result = ok ? PQgetResult (conn->pg) : NULL;
   ok = ok && PQresultStatus (result) == PGRES_PIPELINE_SYNC;
@@ -295,9 +329,10 @@ end_pipeline (SkSqlConn *conn, PGresult **last, GError **error)
   return FALSE;
 }
 
-/* Sends one statement: @sql without parameters, or @s prepared. */
+/* Sends one statement: @sql without parameters, or @s prepared; @s keeps
+ * its rows if @reader. */
 static gboolean
-pipeline_send_sql (SkSqlConn *conn, const char *sql, PgStmt *s, GError **error)
+pipeline_send_sql (SkSqlConn *conn, const char *sql, PgStmt *s, gboolean reader, GError **error)
 {
   int sent;
 
@@ -319,13 +354,16 @@ pipeline_send_sql (SkSqlConn *conn, const char *sql, PgStmt *s, GError **error)
     }
   conn->queued++;
   conn->queued_writes += sql == NULL;
+  g_ptr_array_add (conn->readers, reader ? s : NULL);
+  if (s != NULL)
+    s->awaited = reader;
   return TRUE;
 }
 
 static gboolean
 pipeline_send (SkSqlConn *conn, PgStmt *s, GError **error)
 {
-  return pipeline_send_sql (conn, s->simple ? s->sql : NULL, s, error);
+  return pipeline_send_sql (conn, s->simple ? s->sql : NULL, s, FALSE, error);
 }
 
 static gboolean
@@ -389,6 +427,9 @@ pg_step (SkStmt *stmt, gboolean *has_row, GError **error)
 {
   PgStmt *s = PG (stmt);
 
+  /* Sent ahead: its rows come with the answers of the pipeline. */
+  if (s->awaited && !end_pipeline (s->conn, NULL, error))
+    return FALSE;
   if (s->result == NULL)
     {
       PGresult      *result;
@@ -413,13 +454,7 @@ pg_step (SkStmt *stmt, gboolean *has_row, GError **error)
           reconnect_if_lost (s->conn);
           return FALSE;
         }
-      /* As sqlite3_changes (): rows written by the last INSERT, UPDATE or
-       * DELETE; a SELECT leaves it alone. */
-      if (status == PGRES_COMMAND_OK && *PQcmdTuples (result) != '\0')
-        s->conn->changes = g_ascii_strtoll (PQcmdTuples (result), NULL, 10);
-      s->result = result;
-      s->n_rows = status == PGRES_TUPLES_OK ? PQntuples (result) : 0;
-      s->row = -1;
+      take_result (s, result);
     }
   clear_blob (s);
   if (s->row < s->n_rows)
@@ -517,10 +552,18 @@ pg_send (SkStmt *stmt, GError **error)
   return ensure_prepared (s, error) && pipeline_send (s->conn, s, error);
 }
 
+static gboolean
+pg_send_read (SkStmt *stmt, GError **error)
+{
+  PgStmt *s = PG (stmt);
+
+  return ensure_prepared (s, error) && pipeline_send_sql (s->conn, NULL, s, TRUE, error);
+}
+
 static const SkStmtOps pg_stmt_ops = {
   pg_bind_text,      pg_bind_int64,   pg_bind_null,     pg_bind_blob,   pg_step,    pg_reset,
   pg_clear_bindings, pg_free,         pg_column_count,  pg_column_name, pg_is_null, pg_is_integer,
-  pg_text,           pg_column_int64, pg_column_double, pg_blob,        pg_send,
+  pg_text,           pg_column_int64, pg_column_double, pg_blob,        pg_send,    pg_send_read,
 };
 
 /* SQL rewriting */
@@ -595,8 +638,8 @@ pg_exec_script (SkSqlConn *conn, const char *sql, GError **error)
       replan_if_grown (conn);
       /* A writer's transaction and lock go with its first statement. */
       if (lock != NULL)
-        return pipeline_send_sql (conn, "BEGIN", NULL, error)
-               && pipeline_send_sql (conn, lock, NULL, error);
+        return pipeline_send_sql (conn, "BEGIN", NULL, FALSE, error)
+               && pipeline_send_sql (conn, lock, NULL, FALSE, error);
     }
   result = PQexec (conn->pg, sql);
   status = PQresultStatus (result);
@@ -614,6 +657,7 @@ static void
 pg_close (SkSqlConn *conn)
 {
   PQfinish (conn->pg);
+  g_ptr_array_unref (conn->readers);
   g_free (conn);
 }
 
@@ -633,9 +677,11 @@ pg_open (const char *location, GError **error)
     }
   PQsetNoticeProcessor (conn->pg, ignore_notice, NULL);
   conn->replan_at = 64;
+  conn->readers = g_ptr_array_new ();
   if (!pg_exec_script (conn, "SET client_encoding = 'UTF8'", error))
     {
       PQfinish (conn->pg);
+      g_ptr_array_unref (conn->readers);
       return NULL;
     }
   return g_steal_pointer (&conn);
