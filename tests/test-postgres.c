@@ -414,6 +414,8 @@ test_pipeline (void)
   g_autoptr (SkDatabase) db = NULL;
   g_autoptr (GError) error = NULL;
   const char *insert = "INSERT INTO settings (key, value) VALUES (?, ?)";
+  SkStmt     *read;
+  gboolean    has_row = FALSE;
 
   db = open_postgres (&uri);
   if (db == NULL)
@@ -487,6 +489,48 @@ test_pipeline (void)
     g_assert_cmpstr (outer, ==, "9");
   }
 
+  /* A read sent ahead runs in its place among the writes, and keeps its
+   * rows past the statement waited for that it went with; stepped first,
+   * it waits itself. */
+  g_assert_true (sk_db_begin (db, &error));
+  g_assert_true (sk_db_exec_pipelined (db, &error, insert, "ss", "pipe.k", "11"));
+  read = sk_db_query_ahead (db, &error, "SELECT value FROM settings WHERE key = ?", "s", "pipe.k");
+  g_assert_nonnull (read);
+  g_assert_true (sk_db_exec_pipelined (db, &error, "UPDATE settings SET value = ? WHERE key = ?",
+                                       "ss", "12", "pipe.k"));
+  g_assert_cmpint (
+      sk_db_query_int (db, &error, -1, "SELECT count(*) FROM settings WHERE value = '12'", NULL),
+      ==, 1);
+  g_assert_true (sk_db_step (db, read, &has_row, &error));
+  g_assert_true (has_row);
+  g_assert_cmpstr (sk_stmt_text (read, 0), ==, "11");
+  g_assert_true (sk_db_step (db, read, &has_row, &error));
+  g_assert_false (has_row);
+  sk_stmt_reset (read);
+  read = sk_db_query_ahead (db, &error, "SELECT value FROM settings WHERE key = ?", "s", "pipe.k");
+  g_assert_true (sk_db_step (db, read, &has_row, &error));
+  g_assert_true (has_row);
+  g_assert_cmpstr (sk_stmt_text (read, 0), ==, "12");
+  sk_stmt_reset (read);
+  /* One reset before its answer came drops it. */
+  read = sk_db_query_ahead (db, &error, "SELECT value FROM settings WHERE key = ?", "s", "pipe.a");
+  sk_stmt_reset (read);
+  g_assert_cmpint (sk_db_query_int (db, &error, -1,
+                                    "SELECT count(*) FROM settings WHERE key LIKE 'pipe.%'", NULL),
+                   ==, 6);
+  g_assert_true (sk_db_commit (db, &error));
+  g_assert_no_error (error);
+
+  /* A read that fails fails the statement it went with, which is the
+   * transaction's failure. */
+  g_assert_true (sk_db_begin (db, &error));
+  read = sk_db_query_ahead (db, &error, "SELECT 1 / (count(*) - count(*)) FROM settings", NULL);
+  g_assert_nonnull (read);
+  g_assert_cmpint (sk_db_query_int (db, &error, -1, "SELECT count(*) FROM settings", NULL), ==, -1);
+  g_assert_error (error, SK_ERROR, SK_ERROR_DATABASE);
+  g_clear_error (&error);
+  sk_db_rollback (db);
+
   /* Before a savepoint: the nested begin fails, and nothing is written. */
   g_assert_true (sk_db_begin (db, &error));
   g_assert_true (sk_db_exec_pipelined (db, &error, insert, "ss", "pipe.a", "again"));
@@ -494,7 +538,7 @@ test_pipeline (void)
   g_assert_error (error, SK_ERROR, SK_ERROR_CONFLICT);
   g_clear_error (&error);
   sk_db_rollback (db);
-  g_assert_cmpint (count_settings (db, "pipe."), ==, 5);
+  g_assert_cmpint (count_settings (db, "pipe."), ==, 6);
 }
 
 static void

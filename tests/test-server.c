@@ -4062,6 +4062,78 @@ test_sync_push_concurrent (void)
   g_string_free (events, TRUE);
 }
 
+/* One event pushed at once by two devices, both looking it up before
+ * either records it (the customer's row is held locked meanwhile): the
+ * sale is written once; the device that loses the race is refused the
+ * event's id when it records it, and answered as its look-up would answer
+ * it now. */
+static void
+test_sync_push_two_devices (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *customer = new_customer (env.store1);
+  g_autofree char *purchase = g_uuid_string_random ();
+  g_autofree char *event
+      = sale_event (1, purchase, env.store1, customer, 1000, 1, 0, NULL, 0, 10, 0);
+  g_autofree char *events = g_strdup_printf ("[%s]", event);
+  g_autofree char *device_a = g_uuid_string_random ();
+  g_autofree char *device_b = g_uuid_string_random ();
+  PushAttempt      attempts[2] = { { device_a, events, NULL }, { device_b, events, NULL } };
+  GThread         *threads[2];
+  SkStmt          *lock;
+  guint            applied = 0, refused = 0;
+  gint64           waiting = 0;
+
+  if (g_str_equal (sk_database_get_backend_name (env.hq.db), "sqlite"))
+    {
+      g_test_skip ("SQLite has one writer at a time");
+      return;
+    }
+  g_assert_true (sk_db_begin (env.hq.db, &error));
+  lock = sk_db_query (env.hq.db, &error, "SELECT 1 FROM customers WHERE id = ? FOR UPDATE", "s",
+                      customer);
+  g_assert_true (sk_db_step (env.hq.db, lock, NULL, &error));
+  sk_stmt_reset (lock);
+  for (guint t = 0; t < 2; t++)
+    threads[t] = g_thread_new ("till", push_thread, &attempts[t]);
+  /* Both wait for the row, each having looked the event up. */
+  for (guint i = 0; i < 1000 && waiting < 2; i++)
+    {
+      g_usleep (10 * 1000);
+      waiting
+          = sk_db_query_int (env.hq.db, &error, -1,
+                             "SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted", NULL);
+    }
+  g_assert_cmpint (waiting, ==, 2);
+  g_assert_true (sk_db_commit (env.hq.db, &error));
+  g_assert_no_error (error);
+
+  for (guint t = 0; t < 2; t++)
+    {
+      JsonObject *result;
+
+      g_thread_join (threads[t]);
+      assert_status (attempts[t].reply, 200);
+      g_assert_cmpint (num (attempts[t].reply, "acked_seq"), ==, 1);
+      result = push_result (attempts[t].reply, 0);
+      if (g_str_equal (json_object_get_string_member (result, "status"), "applied"))
+        applied++;
+      else
+        {
+          g_assert_cmpstr (json_object_get_string_member (result, "status"), ==, "rejected");
+          g_assert_cmpstr (json_object_get_string_member (result, "code"), ==,
+                           "idempotency_mismatch");
+          refused++;
+        }
+      reply_free (attempts[t].reply);
+    }
+  g_assert_cmpuint (applied, ==, 1);
+  g_assert_cmpuint (refused, ==, 1);
+  g_assert_cmpint (count_of ("SELECT count(*) FROM purchases WHERE id = ?", purchase), ==, 1);
+  g_assert_cmpint (count_of ("SELECT visits FROM customers WHERE id = ?", customer), ==, 1);
+  g_assert_cmpint (balance_of (customer), ==, 10);
+}
+
 static void
 setup (void)
 {
@@ -4168,6 +4240,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/sync/push/merge", test_sync_push_merge);
   g_test_add_func ("/server/sync/review", test_sync_review);
   g_test_add_func ("/server/sync/push/concurrent", test_sync_push_concurrent);
+  g_test_add_func ("/server/sync/push/two-devices", test_sync_push_two_devices);
   g_test_add_func ("/server/notifications/pages", test_notifications_pages);
   g_test_add_func ("/server/customers/ledger-pages", test_customer_pages);
   g_test_add_func ("/server/limits", test_limits);

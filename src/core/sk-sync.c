@@ -1492,27 +1492,29 @@ sk_database_sync_apply (SkDatabase         *self,
         result = sk_json_to_string (a->result, FALSE);
 
       /* The event's key and the device's sequence: a second writer of the
-       * same event fails here, whatever it looked at before. */
-      if (!sk_db_exec (self, &local,
-                       "INSERT INTO sync_events (id, device_id, seq, kind, status, duplicate_of,"
-                       " result, code, message, field, review, user_id, created_at, received_at)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       "ssisssssssssii", event->id, pusher->device_id, event->seq, event->kind,
-                       sk_sync_status_to_string (a->status), a->duplicate_of, result, a->code,
-                       a->message, a->field, review, pusher->user_id, event->created_at, c.now))
+       * same event fails here, whatever it looked at before (on PostgreSQL
+       * at the commit, which the insert goes with). */
+      if (sk_db_exec_pipelined (
+              self, &local,
+              "INSERT INTO sync_events (id, device_id, seq, kind, status, duplicate_of,"
+              " result, code, message, field, review, user_id, created_at, received_at)"
+              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              "ssisssssssssii", event->id, pusher->device_id, event->seq, event->kind,
+              sk_sync_status_to_string (a->status), a->duplicate_of, result, a->code, a->message,
+              a->field, review, pusher->user_id, event->created_at, c.now)
+          && record_review (self, store_id, pusher->device_id, event, a, c.now, &local)
+          && acknowledge (self, pusher->device_id, event->seq, c.now, acked_seq, &local))
         {
-          sk_db_rollback (self);
-          if (g_error_matches (local, SK_ERROR, SK_ERROR_CONFLICT) && attempt == 0)
-            continue;
-          g_propagate_error (error, g_steal_pointer (&local));
-          return NULL;
+          /* A commit that fails rolls back. */
+          if (sk_db_commit (self, &local))
+            return g_steal_pointer (&a);
         }
-      if (!record_review (self, store_id, pusher->device_id, event, a, c.now, error)
-          || !acknowledge (self, pusher->device_id, event->seq, c.now, acked_seq, error))
-        goto fail;
-      if (!sk_db_commit (self, error))
-        return NULL;
-      return g_steal_pointer (&a);
+      else
+        sk_db_rollback (self);
+      if (g_error_matches (local, SK_ERROR, SK_ERROR_CONFLICT) && attempt == 0)
+        continue;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
 
     fail:
       sk_db_rollback (self);
