@@ -36,6 +36,10 @@ SkStmt *sk_db_query_ahead (SkDatabase *self, GError **error, const char *sql, co
 /* The customer @id, or the one it was merged into (customer_aliases),
  * with its children; SK_ERROR_NOT_FOUND if neither. */
 SkCustomer *sk_db_get_customer_or_survivor (SkDatabase *self, const char *id, GError **error);
+/* Its query sent ahead (sk_db_query_ahead), and a customer read from the
+ * rows of such a query for @id. */
+SkStmt     *sk_db_send_customer_or_survivor (SkDatabase *self, const char *id, GError **error);
+SkCustomer *sk_db_read_customer (SkDatabase *self, SkStmt *stmt, const char *id, GError **error);
 /* Waits for the statements sk_db_exec_pipelined () sent: FALSE with the
  * first failure among them. */
 gboolean sk_db_flush (SkDatabase *self, GError **error);

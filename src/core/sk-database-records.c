@@ -672,17 +672,21 @@ fail:
 static SkCustomer *
 get_customer (SkDatabase *self, const char *sql, const char *id, GError **error)
 {
-  g_autoptr (SkCustomer) customer = NULL;
-  gboolean has_row = FALSE, ok = TRUE;
-  SkStmt  *stmt;
-  int      name;
-
   if (id == NULL)
     {
       sk_set_field_error (error, SK_ERROR_NOT_FOUND, "id", _ ("No %s given"), _ ("customer"));
       return NULL;
     }
-  stmt = sk_db_query (self, error, sql, "s", id);
+  return sk_db_read_customer (self, sk_db_query (self, error, sql, "s", id), id, error);
+}
+
+SkCustomer *
+sk_db_read_customer (SkDatabase *self, SkStmt *stmt, const char *id, GError **error)
+{
+  g_autoptr (SkCustomer) customer = NULL;
+  gboolean has_row = FALSE, ok = TRUE;
+  int      name;
+
   while (stmt != NULL && (ok = sk_db_step (self, stmt, &has_row, error)) && has_row)
     {
       name = sk_stmt_column_count (stmt) - 2;
@@ -715,14 +719,20 @@ sk_database_get_customer (SkDatabase *self, const char *id, GError **error)
                        error);
 }
 
+SkStmt *
+sk_db_send_customer_or_survivor (SkDatabase *self, const char *id, GError **error)
+{
+  return sk_db_query_ahead (self, error,
+                            CUSTOMER_WITH_CHILDREN
+                            " WHERE c.id = coalesce ((SELECT customer_id FROM customer_aliases"
+                            "   WHERE alias_id = ?1), ?1) ORDER BY h.position",
+                            "s", id);
+}
+
 SkCustomer *
 sk_db_get_customer_or_survivor (SkDatabase *self, const char *id, GError **error)
 {
-  return get_customer (self,
-                       CUSTOMER_WITH_CHILDREN
-                       " WHERE c.id = coalesce ((SELECT customer_id FROM customer_aliases"
-                       "   WHERE alias_id = ?1), ?1) ORDER BY h.position",
-                       id, error);
+  return sk_db_read_customer (self, sk_db_send_customer_or_survivor (self, id, error), id, error);
 }
 
 SkCustomer *

@@ -194,7 +194,9 @@ typedef struct
   const SkSyncEvent  *event;
   gint64              now;
   JsonArray          *review;
-  gboolean            limited; /* a rule the sale applied has a limit or a campaign */
+  gboolean            limited;     /* a rule the sale applied has a limit or a campaign */
+  SkStmt             *customer;    /* a sale's customer, sent ahead with its look-up */
+  const char         *customer_id; /* whom it reads */
 } Apply;
 
 static gboolean
@@ -346,7 +348,10 @@ read_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, SkCustomer **customer, 
     {
       g_autoptr (GError) local = NULL;
 
-      *customer = sk_db_get_customer_or_survivor (c->db, text, &local);
+      *customer = c->customer != NULL && g_str_equal (text, c->customer_id)
+                      ? sk_db_read_customer (c->db, c->customer, text, &local)
+                      : sk_db_get_customer_or_survivor (c->db, text, &local);
+      c->customer = NULL;
       if (*customer == NULL && !g_error_matches (local, SK_ERROR, SK_ERROR_NOT_FOUND))
         {
           g_propagate_error (error, g_steal_pointer (&local));
@@ -1427,7 +1432,7 @@ sk_database_sync_apply (SkDatabase         *self,
       g_autoptr (GError) local = NULL;
       g_autofree char *result = NULL;
       g_autofree char *review = NULL;
-      Apply            c = { self, pusher, store, store_id, event, 0, NULL, FALSE };
+      Apply            c = { self, pusher, store, store_id, event, 0, NULL, FALSE, NULL, NULL };
       gboolean         other = FALSE, seq_taken = FALSE, has_row = FALSE;
       SkStmt          *device;
 
@@ -1442,6 +1447,13 @@ sk_database_sync_apply (SkDatabase         *self,
       if (device == NULL)
         goto fail;
       c.now = sk_time_now ();
+      /* A sale's customer is read in the same round trip. */
+      if (g_str_equal (event->kind, SK_SYNC_KIND_PURCHASE)
+          && JSON_NODE_HOLDS_OBJECT (event->payload))
+        c.customer_id = object_string (json_node_get_object (event->payload), "customer_id");
+      if (c.customer_id != NULL
+          && (c.customer = sk_db_send_customer_or_survivor (self, c.customer_id, error)) == NULL)
+        goto fail;
 
       /* Pushed before: the first answer, nothing applied again. Looked up
        * once the device is locked, in the same round trip. */
