@@ -133,23 +133,11 @@ gboolean sk_db_outbox_add (SkDatabase *self,
                            GError    **error);
 /* The customer's cached balance moves and the ledger row goes in together,
  * under @id (NULL: a new UUID): a movement a till made offline keeps the id
- * the till gave it, so the ledger's key refuses it twice. */
-/* The ledger row alone, of a movement from the customer's @balance as
- * read under its lock: the caller moves the cached balance to its
- * balance_after in the same transaction. */
-SkBonusTransaction *sk_db_ledger_insert (SkDatabase *self,
-                                         gint64      balance,
-                                         const char *id,
-                                         const char *customer_id,
-                                         const char *kind,
-                                         gint64      amount,
-                                         const char *reason,
-                                         const char *purchase_id,
-                                         const char *store_id,
-                                         gint64      created_at,
-                                         gint64      expires_at,
-                                         GError    **error);
+ * the till gave it, so the ledger's key refuses it twice. With @balance,
+ * the balance the caller read under the customer's lock, which it moves to
+ * the new one and writes itself in the same transaction. */
 SkBonusTransaction *sk_db_ledger_append (SkDatabase *self,
+                                         gint64     *balance,
                                          const char *id,
                                          const char *customer_id,
                                          const char *kind,

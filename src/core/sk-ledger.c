@@ -11,6 +11,7 @@
 
 SkBonusTransaction *
 sk_db_ledger_append (SkDatabase *self,
+                     gint64     *balance,
                      const char *id,
                      const char *customer_id,
                      const char *kind,
@@ -23,49 +24,23 @@ sk_db_ledger_append (SkDatabase *self,
                      GError    **error)
 {
   g_autoptr (SkBonusTransaction) tx = NULL;
-  gint64 balance;
+  gint64 before, after;
 
-  balance = sk_db_query_int (self, error, G_MININT64,
-                             "SELECT bonus_balance FROM customers WHERE id = ?", "s", customer_id);
-  if (balance == G_MININT64)
+  before = balance != NULL ? *balance
+                           : sk_db_query_int (self, error, G_MININT64,
+                                              "SELECT bonus_balance FROM customers WHERE id = ?",
+                                              "s", customer_id);
+  if (before == G_MININT64)
     {
       if (error != NULL && *error == NULL)
         sk_set_field_error (error, SK_ERROR_NOT_FOUND, "customer_id", _ ("There is no customer %s"),
                             customer_id);
       return NULL;
     }
-  tx = sk_db_ledger_insert (self, balance, id, customer_id, kind, amount, reason, purchase_id,
-                            store_id, created_at, expires_at, error);
-  /* The balance goes with the next statement. */
-  if (tx == NULL
-      || !sk_db_exec_pipelined (self, error,
-                                "UPDATE customers SET bonus_balance = ?,"
-                                " flagged = CASE WHEN ? < 0 THEN 1 ELSE flagged END WHERE id = ?",
-                                "iis", tx->balance_after, tx->balance_after, customer_id))
-    return NULL;
-  return g_steal_pointer (&tx);
-}
-
-SkBonusTransaction *
-sk_db_ledger_insert (SkDatabase *self,
-                     gint64      balance,
-                     const char *id,
-                     const char *customer_id,
-                     const char *kind,
-                     gint64      amount,
-                     const char *reason,
-                     const char *purchase_id,
-                     const char *store_id,
-                     gint64      created_at,
-                     gint64      expires_at,
-                     GError    **error)
-{
-  g_autoptr (SkBonusTransaction) tx = NULL;
-  gint64 after;
 
   /* No balance goes beyond SK_BALANCE_MAX; one written before there was a
    * bound may still move back towards zero. */
-  if (__builtin_add_overflow (balance, amount, &after)
+  if (__builtin_add_overflow (before, amount, &after)
       || ((after > SK_BALANCE_MAX || after < -SK_BALANCE_MAX) && (amount > 0) == (after > 0)))
     {
       g_autofree char *limit = sk_money_format (SK_BALANCE_MAX);
@@ -88,9 +63,17 @@ sk_db_ledger_insert (SkDatabase *self,
   tx->expires_at = expires_at;
 
   /* A till's id may be met again (a movement pushed twice): its insert is
-   * answered at once. A new id's insert goes with the next statement. */
+   * answered at once. A new id's insert, and the balance, go with the next
+   * statement. */
   if (!(id != NULL ? sk_db_insert_record : sk_db_insert_record_pipelined) (
           self, "bonus_transactions", SK_RECORD (tx), error))
+    return NULL;
+  if (balance != NULL)
+    *balance = after;
+  else if (!sk_db_exec_pipelined (self, error,
+                                  "UPDATE customers SET bonus_balance = ?,"
+                                  " flagged = CASE WHEN ? < 0 THEN 1 ELSE flagged END WHERE id = ?",
+                                  "iis", after, after, customer_id))
     return NULL;
   return g_steal_pointer (&tx);
 }
@@ -185,8 +168,8 @@ sk_database_bonus_manual (SkDatabase *self,
   if (signed_amount > 0 && g_str_equal (kind, SK_BONUS_EARN) && expiry_days > 0)
     expires_at = now + expiry_days * G_TIME_SPAN_DAY;
 
-  tx = sk_db_ledger_append (self, NULL, customer_id, kind, signed_amount, reason, NULL, store_id,
-                            now, expires_at, error);
+  tx = sk_db_ledger_append (self, NULL, NULL, customer_id, kind, signed_amount, reason, NULL,
+                            store_id, now, expires_at, error);
   if (tx == NULL)
     goto fail;
   payload = sk_record_to_json (SK_RECORD (tx));
@@ -394,7 +377,7 @@ sk_database_expire_bonuses (SkDatabase *self, gint64 now, GError **error)
       amount = MIN (amount, g_array_index (balances, gint64, i));
       if (amount <= 0)
         continue;
-      tx = sk_db_ledger_append (self, NULL, customer_id, SK_BONUS_EXPIRE, -amount,
+      tx = sk_db_ledger_append (self, NULL, NULL, customer_id, SK_BONUS_EXPIRE, -amount,
                                 _ ("Bonuses expired"), NULL, NULL, now, SK_TIME_NONE, error);
       if (tx == NULL)
         goto fail;

@@ -551,12 +551,12 @@ record_customer_side (SkDatabase *self,
     {
       g_autoptr (SkBonusTransaction) spend_tx = NULL;
 
-      spend_tx = sk_db_ledger_insert (
-          self, customer->bonus_balance, NULL, customer->id, SK_BONUS_SPEND, -purchase->bonus_spent,
-          _ ("Paid with bonuses"), purchase->id, store->id, now, SK_TIME_NONE, error);
+      spend_tx
+          = sk_db_ledger_append (self, &customer->bonus_balance, NULL, customer->id, SK_BONUS_SPEND,
+                                 -purchase->bonus_spent, _ ("Paid with bonuses"), purchase->id,
+                                 store->id, now, SK_TIME_NONE, error);
       if (spend_tx == NULL)
         return FALSE;
-      customer->bonus_balance = spend_tx->balance_after;
     }
   if (purchase->bonus_earned > 0)
     {
@@ -576,13 +576,12 @@ record_customer_side (SkDatabase *self,
                               limit);
           return FALSE;
         }
-      earn_tx = sk_db_ledger_insert (
-          self, customer->bonus_balance, NULL, customer->id, SK_BONUS_EARN, purchase->bonus_earned,
+      earn_tx = sk_db_ledger_append (
+          self, &customer->bonus_balance, NULL, customer->id, SK_BONUS_EARN, purchase->bonus_earned,
           _ ("Bonuses for a purchase"), purchase->id, store->id, now,
           expiry_days > 0 ? now + expiry_days * G_TIME_SPAN_DAY : SK_TIME_NONE, error);
       if (earn_tx == NULL)
         return FALSE;
-      customer->bonus_balance = earn_tx->balance_after;
     }
   customer->flagged |= customer->bonus_balance < 0;
   if (sk_db_fail_point_hit (self, "bonus", error))
@@ -1010,7 +1009,7 @@ sk_database_refund_purchase (
       if (bonus_returned > 0)
         {
           returned_tx
-              = sk_db_ledger_append (self, NULL, purchase->customer_id, SK_BONUS_REVERSE,
+              = sk_db_ledger_append (self, NULL, NULL, purchase->customer_id, SK_BONUS_REVERSE,
                                      bonus_returned, _ ("Refund: bonuses paid are returned"),
                                      purchase->id, purchase->store_id, now, SK_TIME_NONE, error);
           if (returned_tx == NULL)
@@ -1019,7 +1018,7 @@ sk_database_refund_purchase (
       if (bonus_reversed > 0)
         {
           reversed_tx
-              = sk_db_ledger_append (self, NULL, purchase->customer_id, SK_BONUS_REVERSE,
+              = sk_db_ledger_append (self, NULL, NULL, purchase->customer_id, SK_BONUS_REVERSE,
                                      -bonus_reversed, _ ("Refund: bonuses earned are taken back"),
                                      purchase->id, purchase->store_id, now, SK_TIME_NONE, error);
           if (reversed_tx == NULL)

@@ -763,8 +763,8 @@ apply_bonus (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
    * till's id: a movement pushed twice is refused by it. */
   if (!sk_db_begin (c->db, error))
     return FALSE;
-  tx = sk_db_ledger_append (c->db, id, customer_id, kind, amount, reason, NULL, c->store_id, c->now,
-                            SK_TIME_NONE, &local);
+  tx = sk_db_ledger_append (c->db, NULL, id, customer_id, kind, amount, reason, NULL, c->store_id,
+                            c->now, SK_TIME_NONE, &local);
   if (tx == NULL)
     {
       gint64 same;
