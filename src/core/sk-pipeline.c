@@ -511,7 +511,7 @@ record_customer_side (SkDatabase *self,
   SkSegmentThresholds thresholds;
   SkQueuedMessage     message = { .event = "bonus_earned", .customer = customer };
   const char         *segment;
-  gboolean            has_row = FALSE;
+  gboolean            has_row = FALSE, moved;
   SkStmt             *settings, *row;
 
   settings = sk_db_send_sale_settings (self, error);
@@ -583,7 +583,8 @@ record_customer_side (SkDatabase *self,
       if (earn_tx == NULL)
         return FALSE;
     }
-  customer->flagged |= customer->bonus_balance < 0;
+  moved = purchase->bonus_spent > 0 || purchase->bonus_earned > 0;
+  customer->flagged |= moved && customer->bonus_balance < 0;
   if (sk_db_fail_point_hit (self, "bonus", error))
     return FALSE;
 
@@ -601,14 +602,16 @@ record_customer_side (SkDatabase *self,
   customer->last_purchase_at = MAX (customer->last_purchase_at, purchase->created_at);
   segment = sk_segment_for (&thresholds, customer->visits, customer->total_spent);
   sk_set_str (&customer->segment, segment);
+  /* A balance the sale moved below zero flags the customer, as the
+   * ledger does (one unflagged by hand stays so otherwise). */
   if (!sk_db_exec_pipelined (self, error,
                              "UPDATE customers SET bonus_balance = ?1,"
-                             " flagged = CASE WHEN ?1 < 0 THEN 1 ELSE flagged END,"
+                             " flagged = CASE WHEN ?7 <> 0 AND ?1 < 0 THEN 1 ELSE flagged END,"
                              " visits = ?2, total_spent = ?3, last_purchase_at = ?4, segment = ?5"
                              " WHERE id = ?6",
-                             "iiiiss", customer->bonus_balance, customer->visits,
+                             "iiiissi", customer->bonus_balance, customer->visits,
                              customer->total_spent, customer->last_purchase_at, segment,
-                             customer->id)
+                             customer->id, (gint64)moved)
       || (g_strcmp0 (segment, previous) != 0
           && !sk_db_exec_pipelined (self, error,
                                     "INSERT INTO customer_segments (customer_id, segment,"
