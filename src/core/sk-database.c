@@ -295,7 +295,7 @@ send_done (SkDatabase *self, SkStmt *stmt, GError **error)
   /* Outside a transaction, a statement's failure is its own. */
   if (stmt->ops->send == NULL || self->depth == 0)
     return sk_db_step_done (self, stmt, error);
-  ok = stmt->ops->send (stmt, error);
+  ok = stmt->ops->send (stmt, FALSE, error);
   sk_stmt_reset (stmt);
   return ok;
 }
@@ -322,8 +322,8 @@ sk_db_query_ahead (SkDatabase *self, GError **error, const char *sql, const char
   stmt = query_valist (self, error, sql, fmt, args);
   va_end (args);
   /* Outside a transaction, a statement's failure is its own. */
-  if (stmt != NULL && stmt->ops->send_read != NULL && self->depth > 0
-      && !stmt->ops->send_read (stmt, error))
+  if (stmt != NULL && stmt->ops->send != NULL && self->depth > 0
+      && !stmt->ops->send (stmt, TRUE, error))
     return NULL;
   return stmt;
 }
@@ -420,9 +420,9 @@ sk_db_query_page (SkDatabase *self,
 }
 
 static gboolean
-begin (SkDatabase *self, const char *begin_sql, GError **error)
+begin (SkDatabase *self, gboolean concurrent, GError **error)
 {
-  if (self->depth == 0 && !sk_db_exec_script (self, begin_sql, error))
+  if (self->depth == 0 && !self->backend->begin (self->conn, concurrent, error))
     return FALSE;
   if (self->depth == 0)
     self->writes++;
@@ -435,13 +435,13 @@ begin (SkDatabase *self, const char *begin_sql, GError **error)
 gboolean
 sk_db_begin (SkDatabase *self, GError **error)
 {
-  return begin (self, self->backend->begin_sql, error);
+  return begin (self, FALSE, error);
 }
 
 gboolean
 sk_db_begin_concurrent (SkDatabase *self, GError **error)
 {
-  return begin (self, self->backend->begin_concurrent_sql, error);
+  return begin (self, TRUE, error);
 }
 
 gboolean

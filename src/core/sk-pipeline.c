@@ -120,22 +120,37 @@ sk_purchase_result_to_json (SkPurchaseResult *result)
 
 /* Segments of one customer, after each sale or refund */
 
-/* The segment of the customer whose visits, total_spent and segment
- * @stmt gives (a bound statement, or NULL and @error). */
+/* The customer's move from segment @previous to @segment, in its history. */
 static gboolean
-update_segment_from (SkDatabase                *self,
-                     SkStmt                    *stmt,
-                     const SkSegmentThresholds *thresholds,
-                     const char                *customer_id,
-                     gint64                     now,
-                     const char               **segment_out,
-                     GError                   **error)
+record_segment_change (SkDatabase *self,
+                       const char *customer_id,
+                       const char *segment,
+                       const char *previous,
+                       gint64      now,
+                       GError    **error)
 {
-  gboolean         has_row = FALSE;
-  gint64           visits = 0, spent = 0;
-  g_autofree char *current = NULL;
-  const char      *segment;
+  return sk_db_exec_pipelined (
+      self, error,
+      "INSERT INTO customer_segments (customer_id, segment, previous_segment, assigned_at)"
+      " VALUES (?, ?, ?, ?)",
+      "sssi", customer_id, segment, previous, now);
+}
 
+gboolean
+sk_db_update_customer_segment (
+    SkDatabase *self, const char *customer_id, gint64 now, const char **segment_out, GError **error)
+{
+  SkSegmentThresholds thresholds;
+  gboolean            has_row = FALSE;
+  gint64              visits = 0, spent = 0;
+  g_autofree char    *current = NULL;
+  const char         *segment;
+  SkStmt             *stmt;
+
+  sk_database_get_segment_thresholds (self, &thresholds);
+  stmt
+      = sk_db_query (self, error, "SELECT visits, total_spent, segment FROM customers WHERE id = ?",
+                     "s", customer_id);
   if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
     return FALSE;
   if (has_row)
@@ -148,32 +163,14 @@ update_segment_from (SkDatabase                *self,
   if (!has_row)
     return TRUE;
 
-  segment = sk_segment_for (thresholds, visits, spent);
+  segment = sk_segment_for (&thresholds, visits, spent);
   if (segment_out != NULL)
     *segment_out = segment;
   if (g_strcmp0 (segment, current) == 0)
     return TRUE;
   return sk_db_exec_pipelined (self, error, "UPDATE customers SET segment = ? WHERE id = ?", "ss",
                                segment, customer_id)
-         && sk_db_exec_pipelined (
-             self, error,
-             "INSERT INTO customer_segments (customer_id, segment, previous_segment, assigned_at)"
-             " VALUES (?, ?, ?, ?)",
-             "sssi", customer_id, segment, current, now);
-}
-
-gboolean
-sk_db_update_customer_segment (
-    SkDatabase *self, const char *customer_id, gint64 now, const char **segment_out, GError **error)
-{
-  SkSegmentThresholds thresholds;
-
-  sk_database_get_segment_thresholds (self, &thresholds);
-  return update_segment_from (
-      self,
-      sk_db_query (self, error, "SELECT visits, total_spent, segment FROM customers WHERE id = ?",
-                   "s", customer_id),
-      &thresholds, customer_id, now, segment_out, error);
+         && record_segment_change (self, customer_id, segment, current, now, error);
 }
 
 /* The pipeline */
@@ -613,10 +610,7 @@ record_customer_side (SkDatabase *self,
                              customer->total_spent, customer->last_purchase_at, segment,
                              customer->id, (gint64)moved)
       || (g_strcmp0 (segment, previous) != 0
-          && !sk_db_exec_pipelined (self, error,
-                                    "INSERT INTO customer_segments (customer_id, segment,"
-                                    " previous_segment, assigned_at) VALUES (?, ?, ?, ?)",
-                                    "sssi", customer->id, segment, previous, now)))
+          && !record_segment_change (self, customer->id, segment, previous, now, error)))
     return FALSE;
   return !sk_db_fail_point_hit (self, "segment", error);
 }

@@ -329,6 +329,13 @@ sk_sql_sqlite_handle (SkSqlConn *conn)
   return conn->handle;
 }
 
+/* SQLite has one writer at a time anyway: concurrent or not. */
+static gboolean
+lite_begin (SkSqlConn *conn, gboolean concurrent, GError **error)
+{
+  return lite_exec_script (conn, "BEGIN IMMEDIATE", error);
+}
+
 const SkSqlBackend sk_sql_sqlite_backend = {
   .name = "sqlite",
   .accepts = lite_accepts,
@@ -337,9 +344,7 @@ const SkSqlBackend sk_sql_sqlite_backend = {
   .prepare = lite_prepare,
   .exec_script = lite_exec_script,
   .changes = lite_changes,
-  .begin_sql = "BEGIN IMMEDIATE",
-  /* SQLite has one writer at a time anyway. */
-  .begin_concurrent_sql = "BEGIN IMMEDIATE",
+  .begin = lite_begin,
   .get_schema_version = lite_get_schema_version,
   .set_schema_version = lite_set_schema_version,
   .migration = lite_migration,

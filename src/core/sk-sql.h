@@ -83,14 +83,11 @@ typedef struct
   gint64 (*int64) (SkStmt *stmt, int col);
   double (*dbl) (SkStmt *stmt, int col);
   const guint8 *(*blob) (SkStmt *stmt, int col, gsize *size);
-  /* Sends a statement whose rows and outcome its caller does not wait for,
-   * to run with the next one, which fails if it failed (PostgreSQL's
-   * pipeline); NULL: such a statement is stepped to its end at once. */
-  gboolean (*send) (SkStmt *stmt, GError **error);
-  /* Sends a read to run before the next statement waited for, which fails
-   * if it failed; its rows are kept for step. NULL: it runs at its first
-   * step. */
-  gboolean (*send_read) (SkStmt *stmt, GError **error);
+  /* Sends a statement to run with the next one waited for, which fails if
+   * it failed (PostgreSQL's pipeline); its rows are kept for step if
+   * @keep_rows (a read sent ahead), else nobody waits for its outcome.
+   * NULL: a write is stepped to its end at once, a read at its first step. */
+  gboolean (*send) (SkStmt *stmt, gboolean keep_rows, GError **error);
 } SkStmtOps;
 
 struct _SkStmt
@@ -113,13 +110,12 @@ struct _SkSqlBackend
   /* Waits for the answers of the statements sent (SkStmtOps.send): FALSE
    * with the first one's failure. NULL where none is ever left unanswered. */
   gboolean (*flush) (SkSqlConn *conn, GError **error);
-  /* The outermost transaction: it holds the write lock until its end, so
-   * that writers of one database follow one another as they do in SQLite. */
-  const char *begin_sql;
-  /* The outermost transaction of a writer that locks the rows it must not
-   * race on (sk_db_begin_concurrent): such writers run together, and a
-   * begin_sql writer waits for all of them and they for it. */
-  const char *begin_concurrent_sql;
+  /* Begins the outermost transaction: it holds the write lock until its
+   * end, so that writers of one database follow one another as they do in
+   * SQLite. @concurrent: of a writer that locks the rows it must not race
+   * on (sk_db_begin_concurrent); such writers run together, and another
+   * writer waits for all of them and they for it. */
+  gboolean (*begin) (SkSqlConn *conn, gboolean concurrent, GError **error);
   /* The schema version kept in the database; 0 for a new one. */
   int (*get_schema_version) (SkSqlConn *conn, GError **error);
   gboolean (*set_schema_version) (SkSqlConn *conn, int version, GError **error);

@@ -190,7 +190,6 @@ typedef struct
   SkDatabase         *db;
   const SkSyncPusher *pusher;
   SkStore            *store; /* the device's */
-  const char         *store_id;
   const SkSyncEvent  *event;
   gint64              now;
   JsonArray          *review;
@@ -298,8 +297,8 @@ member_uuid (SkSyncAnswer *a, JsonObject *object, const char *name, gboolean req
 static gboolean
 customer_is_local (Apply *c, SkCustomer *customer, gboolean *local, GError **error)
 {
-  *local = g_strcmp0 (customer->home_store_id, c->store_id) == 0;
-  return *local || sk_database_customer_bought_at (c->db, customer->id, c->store_id, local, error);
+  *local = g_strcmp0 (customer->home_store_id, c->store->id) == 0;
+  return *local || sk_database_customer_bought_at (c->db, customer->id, c->store->id, local, error);
 }
 
 /* The customer @id stands for: the one it was merged into when it is an
@@ -624,7 +623,7 @@ apply_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
 
   if (purchase == NULL)
     return FALSE;
-  if (!sk_role_can_sell (c->pusher->role) || g_strcmp0 (purchase->store_id, c->store_id) != 0)
+  if (!sk_role_can_sell (c->pusher->role) || g_strcmp0 (purchase->store_id, c->store->id) != 0)
     return reject (a, "forbidden", "store_id",
                    _ ("This device sells for its own store only; this sale is of another"));
   if (purchase->customer_id != NULL && customer == NULL)
@@ -652,7 +651,7 @@ apply_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
           g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;
         }
-      if (g_strcmp0 (first->store_id, c->store_id) != 0 || !same_sale (first, purchase))
+      if (g_strcmp0 (first->store_id, c->store->id) != 0 || !same_sale (first, purchase))
         return reject (a, "idempotency_mismatch", "id",
                        _ ("This sale's id was used for a different sale"));
       g_clear_object (&customer);
@@ -736,7 +735,7 @@ apply_bonus (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
                    _ ("The amount must be signed as its kind says and not zero"));
   if (sk_str_is_blank (reason))
     return reject (a, "invalid_value", "reason", _ ("Say why the bonuses are changed"));
-  if (store_id != NULL && g_strcmp0 (store_id, c->store_id) != 0)
+  if (store_id != NULL && g_strcmp0 (store_id, c->store->id) != 0)
     return reject (a, "forbidden", "store_id", _ ("This device acts for its own store only"));
 
   /* The policy of the online movement (SPEC 5): a manager, for a customer
@@ -763,7 +762,7 @@ apply_bonus (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
    * till's id: a movement pushed twice is refused by it. */
   if (!sk_db_begin (c->db, error))
     return FALSE;
-  tx = sk_db_ledger_append (c->db, NULL, id, customer_id, kind, amount, reason, NULL, c->store_id,
+  tx = sk_db_ledger_append (c->db, NULL, id, customer_id, kind, amount, reason, NULL, c->store->id,
                             c->now, SK_TIME_NONE, &local);
   if (tx == NULL)
     {
@@ -897,8 +896,8 @@ apply_customer_create (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
   if (c->pusher->role & SK_ROLES_STORE)
     {
       if (customer->home_store_id == NULL)
-        customer->home_store_id = g_strdup (c->store_id);
-      else if (!g_str_equal (customer->home_store_id, c->store_id))
+        customer->home_store_id = g_strdup (c->store->id);
+      else if (!g_str_equal (customer->home_store_id, c->store->id))
         return reject (a, "forbidden", "home_store_id",
                        _ ("A till registers customers of its own store"));
     }
@@ -1053,7 +1052,7 @@ apply_customer_update (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
           JsonNode *node = json_object_get_member (changes, "home_store_id");
 
           home = node_is (node, G_TYPE_STRING) ? json_node_get_string (node) : NULL;
-          if ((c->pusher->role & SK_ROLE_MANAGER) && g_strcmp0 (home, c->store_id) != 0)
+          if ((c->pusher->role & SK_ROLE_MANAGER) && g_strcmp0 (home, c->store->id) != 0)
             return reject (a, "forbidden", "home_store_id",
                            _ ("A till keeps its customers in its own store"));
         }
@@ -1136,7 +1135,7 @@ apply_refund (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
   purchase = sk_database_get_purchase (c->db, purchase_id, NULL);
   if (purchase == NULL)
     return reject (a, "unknown_purchase", "purchase_id", _ ("There is no sale %s"), purchase_id);
-  if (g_strcmp0 (purchase->store_id, c->store_id) != 0)
+  if (g_strcmp0 (purchase->store_id, c->store->id) != 0)
     return reject (a, "forbidden", "purchase_id", _ ("This sale is another store's"));
 
   /* Idempotent by the refund's id (the refunds' key). */
@@ -1188,7 +1187,7 @@ apply_notification (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  if (!sk_role_can_sell (c->pusher->role) || g_strcmp0 (purchase->store_id, c->store_id) != 0)
+  if (!sk_role_can_sell (c->pusher->role) || g_strcmp0 (purchase->store_id, c->store->id) != 0)
     return reject (a, "forbidden", "purchase_id",
                    _ ("This device sends the receipts of its own store's sales only"));
   return sk_db_queue_receipt (c->db, id, c->now, FALSE, NULL, error);
@@ -1417,12 +1416,9 @@ sk_database_sync_apply (SkDatabase         *self,
                         gint64             *acked_seq,
                         GError            **error)
 {
-  const char *store_id;
-
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
   g_return_val_if_fail (pusher != NULL && pusher->device_id != NULL, NULL);
   g_return_val_if_fail (SK_IS_STORE (store) && event != NULL && event->id != NULL, NULL);
-  store_id = store->id;
 
   /* Twice at most: the second time, an event another writer recorded
    * between our look and our insert is found. */
@@ -1432,7 +1428,7 @@ sk_database_sync_apply (SkDatabase         *self,
       g_autoptr (GError) local = NULL;
       g_autofree char *result = NULL;
       g_autofree char *review = NULL;
-      Apply            c = { self, pusher, store, store_id, event, 0, NULL, FALSE, NULL, NULL };
+      Apply            c = { self, pusher, store, event, 0, NULL, FALSE, NULL, NULL };
       gboolean         other = FALSE, seq_taken = FALSE, has_row = FALSE;
       SkStmt          *device;
 
@@ -1514,7 +1510,7 @@ sk_database_sync_apply (SkDatabase         *self,
               "ssisssssssssii", event->id, pusher->device_id, event->seq, event->kind,
               sk_sync_status_to_string (a->status), a->duplicate_of, result, a->code, a->message,
               a->field, review, pusher->user_id, event->created_at, c.now)
-          && record_review (self, store_id, pusher->device_id, event, a, c.now, &local)
+          && record_review (self, store->id, pusher->device_id, event, a, c.now, &local)
           && acknowledge (self, pusher->device_id, event->seq, c.now, acked_seq, &local))
         {
           /* A commit that fails rolls back. */

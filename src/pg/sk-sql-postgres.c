@@ -61,7 +61,7 @@ typedef struct
   gboolean   simple;     /* transaction control: run as a plain query */
   gboolean   savepoint;  /* SAVEPOINT or RELEASE: sent with the next statement */
   gboolean   rollback;   /* ROLLBACK (TO): what was sent before it is undone */
-  gboolean   awaited;    /* sent ahead (pg_send_read), its rows not yet read */
+  gboolean   awaited;    /* sent ahead to keep its rows (pg_send), not yet read */
   int        n_params;
   char     **values; /* text form; NULL for SQL NULL */
   Oid       *types;
@@ -545,25 +545,18 @@ pg_blob (SkStmt *stmt, int col, gsize *size)
 }
 
 static gboolean
-pg_send (SkStmt *stmt, GError **error)
+pg_send (SkStmt *stmt, gboolean keep_rows, GError **error)
 {
   PgStmt *s = PG (stmt);
 
-  return ensure_prepared (s, error) && pipeline_send (s->conn, s, error);
-}
-
-static gboolean
-pg_send_read (SkStmt *stmt, GError **error)
-{
-  PgStmt *s = PG (stmt);
-
-  return ensure_prepared (s, error) && pipeline_send_sql (s->conn, NULL, s, TRUE, error);
+  return ensure_prepared (s, error)
+         && pipeline_send_sql (s->conn, s->simple ? s->sql : NULL, s, keep_rows, error);
 }
 
 static const SkStmtOps pg_stmt_ops = {
   pg_bind_text,      pg_bind_int64,   pg_bind_null,     pg_bind_blob,   pg_step,    pg_reset,
   pg_clear_bindings, pg_free,         pg_column_count,  pg_column_name, pg_is_null, pg_is_integer,
-  pg_text,           pg_column_int64, pg_column_double, pg_blob,        pg_send,    pg_send_read,
+  pg_text,           pg_column_int64, pg_column_double, pg_blob,        pg_send,
 };
 
 /* SQL rewriting */
@@ -629,18 +622,6 @@ pg_exec_script (SkSqlConn *conn, const char *sql, GError **error)
 
   if (conn->queued > 0 && !end_pipeline (conn, NULL, error))
     return FALSE;
-  if (g_str_has_prefix (sql, "BEGIN"))
-    {
-      const char *lock = g_str_equal (sql, "BEGIN; " LOCK_WRITERS)          ? LOCK_WRITERS
-                         : g_str_equal (sql, "BEGIN; " LOCK_WRITERS_SHARED) ? LOCK_WRITERS_SHARED
-                                                                            : NULL;
-
-      replan_if_grown (conn);
-      /* A writer's transaction and lock go with its first statement. */
-      if (lock != NULL)
-        return pipeline_send_sql (conn, "BEGIN", NULL, FALSE, error)
-               && pipeline_send_sql (conn, lock, NULL, FALSE, error);
-    }
   result = PQexec (conn->pg, sql);
   status = PQresultStatus (result);
   ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
@@ -651,6 +632,18 @@ pg_exec_script (SkSqlConn *conn, const char *sql, GError **error)
   if (!ok)
     reconnect_if_lost (conn);
   return ok;
+}
+
+/* A writer's transaction and lock go with its first statement. */
+static gboolean
+pg_begin (SkSqlConn *conn, gboolean concurrent, GError **error)
+{
+  if (conn->queued > 0 && !end_pipeline (conn, NULL, error))
+    return FALSE;
+  replan_if_grown (conn);
+  return pipeline_send_sql (conn, "BEGIN", NULL, FALSE, error)
+         && pipeline_send_sql (conn, concurrent ? LOCK_WRITERS_SHARED : LOCK_WRITERS, NULL, FALSE,
+                               error);
 }
 
 static void
@@ -783,8 +776,7 @@ static const SkSqlBackend postgres_backend = {
   .exec_script = pg_exec_script,
   .changes = pg_changes,
   .flush = pg_flush,
-  .begin_sql = "BEGIN; " LOCK_WRITERS,
-  .begin_concurrent_sql = "BEGIN; " LOCK_WRITERS_SHARED,
+  .begin = pg_begin,
   .get_schema_version = pg_get_schema_version,
   .set_schema_version = pg_set_schema_version,
   .migration = sk_postgres_migration,
