@@ -184,8 +184,8 @@ item_row (SkReviewWindow *self, JsonObject *item)
 {
   GtkWidget  *row = adw_expander_row_new ();
   GtkWidget  *resolve = gtk_button_new_with_mnemonic (_ ("Mark _Resolved"));
-  const char *kind = json_object_get_string_member_with_default (item, "kind", NULL);
-  const char *created_at = json_object_get_string_member_with_default (item, "created_at", "");
+  const char *kind = sk_json_member_string (item, "kind", NULL);
+  const char *created_at = sk_json_member_string (item, "created_at", "");
   g_autoptr (GDateTime) when = g_date_time_new_from_iso8601 (created_at, NULL);
   g_autoptr (GDateTime) local = when ? g_date_time_to_local (when) : NULL;
   g_autofree char *created = local ? g_date_time_format (local, "%x %H:%M") : g_strdup (created_at);
@@ -198,16 +198,15 @@ item_row (SkReviewWindow *self, JsonObject *item)
     {
       JsonObject *d = json_node_get_object (details);
 
-      summary = g_strdup (json_object_get_string_member_with_default (
-          d, "message", json_object_get_string_member_with_default (d, "reason", "")));
+      summary = g_strdup (
+          sk_json_member_string (d, "message", sk_json_member_string (d, "reason", "")));
     }
   subtitle = summary != NULL && *summary != '\0' ? g_strdup_printf ("%s · %s", created, summary)
                                                  : g_strdup (created);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), sk_review_kind_title (kind));
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
   g_object_set_data_full (G_OBJECT (row), "item-id",
-                          g_strdup (json_object_get_string_member_with_default (item, "id", "")),
-                          g_free);
+                          g_strdup (sk_json_member_string (item, "id", "")), g_free);
 
   /* Opened: everything HQ said of it. */
   {

@@ -955,12 +955,10 @@ print_csv_errors (const char *file, JsonArray *errors, gint64 n_errors)
 {
   for (guint i = 0; errors != NULL && i < json_array_get_length (errors); i++)
     {
-      JsonObject *e = json_array_get_object_element (errors, i);
-      gint64      line = e ? json_object_get_int_member_with_default (e, "line", 0) : 0;
-      const char *column
-          = e ? json_object_get_string_member_with_default (e, "column", NULL) : NULL;
-      const char *message
-          = e ? json_object_get_string_member_with_default (e, "message", "?") : "?";
+      JsonObject      *e = json_array_get_object_element (errors, i);
+      gint64           line = e ? sk_json_member_int (e, "line", 0) : 0;
+      const char      *column = e ? sk_json_member_string (e, "column", NULL) : NULL;
+      const char      *message = e ? sk_json_member_string (e, "message", "?") : "?";
       g_autofree char *where = line > 0 ? g_strdup_printf ("%s:%" G_GINT64_FORMAT ": ", file, line)
                                         : g_strdup_printf ("%s: ", file);
 
@@ -1005,7 +1003,7 @@ products_import_remote (const char *server, const char *token, const char *file,
   object = answer != NULL && JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
   if (status == 400 && object != NULL && json_object_has_member (object, "errors"))
     print_csv_errors (file, json_object_get_array_member (object, "errors"),
-                      json_object_get_int_member_with_default (object, "error_count", 0));
+                      sk_json_member_int (object, "error_count", 0));
   return server_failure (server, status, answer, error);
 }
 
@@ -1115,8 +1113,7 @@ products_list (Cli *cli, const char *server, const char *token, const char *sear
           for (guint i = 0; i < json_array_get_length (items); i++)
             json_builder_add_value (builder, json_node_copy (json_array_get_element (items, i)));
           g_free (cursor);
-          cursor
-              = g_strdup (json_object_get_string_member_with_default (object, "next_cursor", NULL));
+          cursor = g_strdup (sk_json_member_string (object, "next_cursor", NULL));
         }
     }
   while (cursor != NULL);

@@ -246,6 +246,41 @@ sk_json_to_string (JsonNode *node, gboolean pretty)
   return g_string_free (g_steal_pointer (&escaped), FALSE);
 }
 
+/* @object's member @name if it is a value of @type. */
+static JsonNode *
+member_of_type (JsonObject *object, const char *name, GType type)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type
+             ? node
+             : NULL;
+}
+
+const char *
+sk_json_member_string (JsonObject *object, const char *name, const char *fallback)
+{
+  JsonNode *node = member_of_type (object, name, G_TYPE_STRING);
+
+  return node != NULL ? json_node_get_string (node) : fallback;
+}
+
+gint64
+sk_json_member_int (JsonObject *object, const char *name, gint64 fallback)
+{
+  JsonNode *node = member_of_type (object, name, G_TYPE_INT64);
+
+  return node != NULL ? json_node_get_int (node) : fallback;
+}
+
+gboolean
+sk_json_member_boolean (JsonObject *object, const char *name, gboolean fallback)
+{
+  JsonNode *node = member_of_type (object, name, G_TYPE_BOOLEAN);
+
+  return node != NULL ? json_node_get_boolean (node) : fallback;
+}
+
 void
 sk_json_add_string_or_null (JsonBuilder *builder, const char *value)
 {

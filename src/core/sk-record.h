@@ -112,6 +112,12 @@ typedef struct
     G_STRINGIFY (name), SK_MEMBER_##type, G_STRUCT_OFFSET (Type, name)                             \
   }
 
+/* A member of JSON another program sent, as the type asked for, or
+ * @fallback when it is missing or of another type (json-glib's own getters
+ * warn of a wrong type, which such JSON may well have). */
+const char *sk_json_member_string (JsonObject *object, const char *name, const char *fallback);
+gint64      sk_json_member_int (JsonObject *object, const char *name, gint64 fallback);
+gboolean    sk_json_member_boolean (JsonObject *object, const char *name, gboolean fallback);
 /* Adds @value to @builder as a string, or as null when it is NULL. */
 void      sk_json_add_string_or_null (JsonBuilder *builder, const char *value);
 void      sk_json_build_struct (JsonBuilder    *builder,

@@ -228,10 +228,10 @@ sk_sync_http_error (guint status, JsonNode *node, GError **error)
     e = object_of (json_object_get_member (object, "error"));
   if (e != NULL)
     {
-      code = json_object_get_string_member_with_default (e, "code", NULL);
-      message = json_object_get_string_member_with_default (e, "message", NULL);
+      code = sk_json_member_string (e, "code", NULL);
+      message = sk_json_member_string (e, "message", NULL);
       if (json_object_has_member (e, "field") && !json_object_get_null_member (e, "field"))
-        field = json_object_get_string_member_with_default (e, "field", NULL);
+        field = sk_json_member_string (e, "field", NULL);
     }
   if (status == SOUP_STATUS_UNAUTHORIZED)
     {
@@ -409,8 +409,7 @@ push_all (SkDatabase    *db,
       for (guint i = 0; i < json_array_get_length (results); i++)
         {
           JsonObject *result = object_of (json_array_get_element (results, i));
-          const char *s
-              = result ? json_object_get_string_member_with_default (result, "status", "") : "";
+          const char *s = result ? sk_json_member_string (result, "status", "") : "";
 
           if (g_str_equal (s, "applied"))
             summary->applied++;
@@ -421,7 +420,7 @@ push_all (SkDatabase    *db,
         }
 
       /* Exactly what HQ acknowledged leaves the outbox, in one transaction. */
-      acked_seq = json_object_get_int_member (object, "acked_seq");
+      acked_seq = sk_json_member_int (object, "acked_seq", 0);
       if (!sk_database_outbox_acknowledge (db, acked_seq, &removed, error))
         return FALSE;
       summary->pushed += removed;
@@ -430,9 +429,9 @@ push_all (SkDatabase    *db,
         {
           JsonObject *e = object_of (json_object_get_member (object, "error"));
 
-          sk_set_field_error (
-              error, SK_ERROR_DATABASE, NULL, _ ("The server stopped in the middle of a push: %s"),
-              e ? json_object_get_string_member_with_default (e, "message", "") : "");
+          sk_set_field_error (error, SK_ERROR_DATABASE, NULL,
+                              _ ("The server stopped in the middle of a push: %s"),
+                              e ? sk_json_member_string (e, "message", "") : "");
           return FALSE;
         }
       if (acked_seq < last_seq)
@@ -472,9 +471,9 @@ note_changes (SkSyncSummary *summary, JsonArray *changes, gboolean *too_many)
 
       if (change == NULL)
         continue;
-      entity = json_object_get_string_member_with_default (change, "entity", "");
-      id = json_object_get_string_member_with_default (change, "id", NULL);
-      op = json_object_get_string_member_with_default (change, "op", "");
+      entity = sk_json_member_string (change, "entity", "");
+      id = sk_json_member_string (change, "id", NULL);
+      op = sk_json_member_string (change, "op", "");
       for (guint k = 0; k < G_N_ELEMENTS (flags); k++)
         if (g_str_equal (entity, flags[k].entity))
           summary->changed |= flags[k].flag;
@@ -616,9 +615,7 @@ pull_pages (SkDatabase    *db,
         }
       object = object_of (answer);
       changes = object ? json_object_get_member (object, "changes") : NULL;
-      next_cursor = object
-                        ? json_object_get_string_member_with_default (object, "next_cursor", NULL)
-                        : NULL;
+      next_cursor = object ? sk_json_member_string (object, "next_cursor", NULL) : NULL;
       if (changes == NULL || !JSON_NODE_HOLDS_ARRAY (changes) || next_cursor == NULL)
         {
           sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
@@ -626,7 +623,7 @@ pull_pages (SkDatabase    *db,
           return FALSE;
         }
       n = json_array_get_length (json_node_get_array (changes));
-      if (json_object_get_boolean_member_with_default (object, "has_more", FALSE) && n > 0)
+      if (sk_json_member_boolean (object, "has_more", FALSE) && n > 0)
         {
           next = page_new (session, job, next_cursor, cancellable);
           next->thread = g_thread_new ("skidka-pull", page_fetch, next);
@@ -992,7 +989,7 @@ sk_sync_login (const char   *server_url,
       return NULL;
     }
   object = object_of (answer);
-  token = object ? json_object_get_string_member_with_default (object, "token", NULL) : NULL;
+  token = object ? sk_json_member_string (object, "token", NULL) : NULL;
   if (token == NULL)
     {
       sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,

@@ -107,19 +107,6 @@ sk_database_forget_sync_cursor (SkDatabase *self, GError **error)
 
 /* Applying a page */
 
-/* A string member of what HQ sent, or NULL when it is missing or not a
- * string. */
-static const char *
-member_text (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
-                 && json_node_get_value_type (node) == G_TYPE_STRING
-             ? json_node_get_string (node)
-             : NULL;
-}
-
 typedef struct
 {
   const char *entity;
@@ -359,7 +346,7 @@ apply_setting (SkDatabase *self, const char *key, const char *op, JsonNode *data
   if (g_str_equal (op, SK_FEED_DELETE))
     return sk_db_exec (self, error, "DELETE FROM settings WHERE key = ?", "s", key);
   if (data != NULL && JSON_NODE_HOLDS_OBJECT (data))
-    value = member_text (json_node_get_object (data), "value");
+    value = sk_json_member_string (json_node_get_object (data), "value", NULL);
   if (value == NULL)
     {
       sk_set_field_error (error, SK_ERROR_MALFORMED, "data", _ ("A setting change has no value"));
@@ -378,8 +365,8 @@ release_barcode (SkDatabase *self, JsonNode *data, GError **error)
 
   if (object == NULL)
     return TRUE;
-  barcode = member_text (object, "barcode");
-  sku = member_text (object, "sku");
+  barcode = sk_json_member_string (object, "barcode", NULL);
+  sku = sk_json_member_string (object, "sku", NULL);
   if (barcode == NULL || sku == NULL)
     return TRUE;
   return sk_db_exec (self, error,
@@ -390,9 +377,9 @@ release_barcode (SkDatabase *self, JsonNode *data, GError **error)
 static gboolean
 apply_change (SkDatabase *self, JsonObject *change, gboolean outbox, GError **error)
 {
-  const char *entity = member_text (change, "entity");
-  const char *id = member_text (change, "id");
-  const char *op = member_text (change, "op");
+  const char *entity = sk_json_member_string (change, "entity", NULL);
+  const char *id = sk_json_member_string (change, "id", NULL);
+  const char *op = sk_json_member_string (change, "op", NULL);
   JsonNode   *data = json_object_get_member (change, "data");
   const Kind *kind;
 
@@ -421,7 +408,7 @@ apply_change (SkDatabase *self, JsonObject *change, gboolean outbox, GError **er
     }
   if (g_str_equal (entity, SK_FEED_CUSTOMER))
     {
-      const char *survivor = member_text (change, "merged_into");
+      const char *survivor = sk_json_member_string (change, "merged_into", NULL);
 
       if (!apply_customer (self, kind, data, outbox, error))
         return FALSE;

@@ -64,7 +64,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   page = json_node_get_object (root);
   changes = json_object_get_member (page, "changes");
   refs = json_object_get_member (page, "refs");
-  next = json_object_get_string_member_with_default (page, "next_cursor", NULL);
+  next = sk_json_member_string (page, "next_cursor", NULL);
   if (changes == NULL || !JSON_NODE_HOLDS_ARRAY (changes) || next == NULL)
     return 0;
   if (refs != NULL && !JSON_NODE_HOLDS_ARRAY (refs))
