@@ -1469,6 +1469,9 @@ test_json_lone_surrogate (void)
     "\"\\ud83d\\u0041\"",
     "\"\\ud83d\\ud83d\"",
     "\"\\ud83d",
+    /* Bytes that are not UTF-8, in a string or a member's name. */
+    "{\"name\": \"\xff\xfe\"}",
+    "{\"\xc3\": 1}",
   };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) node = NULL;

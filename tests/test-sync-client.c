@@ -545,6 +545,239 @@ test_sync_parents_first (void)
   g_assert_cmpint (balance_at (till, sk_record_get_id (customer)), ==, 0);
 }
 
+/* A pull of many pages: each page's Link names the next page as the till
+ * would ask for it (so the till asks for it before parsing the page), and
+ * a till syncing in pages of SK_SYNC_CLIENT_BATCH takes every customer. */
+static void
+test_sync_pages (void)
+{
+  g_autofree char *till_path = g_build_filename (env.hq.dir, "till-pages.db", NULL);
+  g_autoptr (SkSyncClient) client = sk_sync_client_new (till_path, env.hq.url);
+  g_autoptr (SkSyncSummary) summary = NULL;
+  g_autoptr (SkDatabase) till = NULL;
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *since = NULL;
+  guint            pages = 0;
+  const gint64     customers = 2 * SK_SYNC_CLIENT_BATCH + 100;
+
+  for (gint64 i = 0; i < customers; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Paged customer %" G_GINT64_FORMAT, i);
+      g_autofree char *phone = g_strdup_printf ("+7906%07" G_GINT64_FORMAT, i);
+
+      g_object_unref (sk_test_create_customer (env.hq.db, name, phone));
+    }
+
+  /* HQ's pages of 400, read as a client reads them. */
+  token = sk_sync_login (env.hq.url, "cashier1", "cashier-pass", NULL, &error);
+  g_assert_no_error (error);
+  for (;;)
+    {
+      g_autofree char *escaped = since ? g_uri_escape_string (since, NULL, FALSE) : NULL;
+      g_autofree char *url = g_strdup_printf ("%s/api/sync/pull?limit=400%s%s", env.hq.url,
+                                              escaped ? "&since=" : "", escaped ? escaped : "");
+      g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+      g_autoptr (GBytes) body = NULL;
+      g_autoptr (JsonNode) page = NULL;
+      g_autofree char *next = NULL;
+      JsonObject      *object;
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+      body = soup_session_send_and_read (session, msg, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+      page = sk_json_parse (g_bytes_get_data (body, NULL), g_bytes_get_size (body), &error);
+      g_assert_no_error (error);
+      object = json_node_get_object (page);
+      next = sk_sync_link_next (
+          soup_message_headers_get_one (soup_message_get_response_headers (msg), "Link"));
+      pages++;
+      g_free (since);
+      since = g_strdup (json_object_get_string_member (object, "next_cursor"));
+      if (!json_object_get_boolean_member (object, "has_more"))
+        {
+          g_assert_null (next);
+          break;
+        }
+      {
+        g_autofree char *named = g_uri_escape_string (since, NULL, FALSE);
+        g_autofree char *expected = g_strdup_printf ("/api/sync/pull?limit=400&since=%s", named);
+
+        g_assert_cmpstr (next, ==, expected);
+      }
+    }
+  g_assert_cmpuint (pages, >=, customers / 400);
+
+  sign_in (client, "cashier1", "cashier-pass");
+  summary = sync_ok (client);
+  g_assert_cmpint (summary->pulled, >=, customers);
+  g_assert_cmpint (summary->pending, ==, 0);
+  till = sk_database_open (till_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (
+      sk_db_query_int (till, NULL, -1,
+                       "SELECT count(*) FROM customers WHERE full_name LIKE 'Paged customer %'",
+                       NULL),
+      ==, customers);
+  g_assert_cmpstr (summary->cursor, ==, since);
+}
+
+/* A Link header names a page of the pull, or nothing the till follows. */
+static void
+test_sync_link (void)
+{
+  const char *refused[] = {
+    NULL,
+    "",
+    "</api/sync/pull?limit=500&since=x>",
+    "</api/sync/pull?limit=500&since=x>; rel=\"prev\"",
+    "<https://elsewhere.example/api/sync/pull?since=x>; rel=\"next\"",
+    "</api/customers?cursor=x>; rel=\"next\"",
+    "/api/sync/pull?since=x; rel=\"next\"",
+    "</api/sync/pull?since=x; rel=\"next\"",
+  };
+  g_autofree char *next
+      = sk_sync_link_next ("</api/sync/pull?limit=500&since=f1.ab.0.7>; rel=\"next\"");
+
+  g_assert_cmpstr (next, ==, "/api/sync/pull?limit=500&since=f1.ab.0.7");
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autofree char *none = sk_sync_link_next (refused[i]);
+
+      g_assert_null (none);
+    }
+}
+
+/* A stand-in HQ whose pull answers are written by the test: pages "c0"
+ * (no Link: the till asks for the next page by its cursor), "c1" (a Link
+ * to another page than its cursor names, until @honest) and "c2" (the
+ * last). */
+typedef struct
+{
+  gboolean honest;
+  guint    asked;
+} FakeHq;
+
+static JsonNode *
+fake_store_change (const char *code)
+{
+  g_autoptr (SkStore) store = sk_test_store_new (code, code);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  g_free (store->id);
+  store->id = g_uuid_string_random ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "entity");
+  json_builder_add_string_value (b, "store");
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, sk_record_get_id (store));
+  json_builder_set_member_name (b, "op");
+  json_builder_add_string_value (b, "upsert");
+  json_builder_set_member_name (b, "data");
+  json_builder_add_value (b, sk_record_to_json (SK_RECORD (store)));
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
+static void
+fake_pull (
+    SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
+{
+  FakeHq     *fake = data;
+  const char *since = query ? g_hash_table_lookup (query, "since") : NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  const char      *link = NULL, *code = "F0", *next = "c1";
+  gboolean         more = TRUE;
+
+  fake->asked++;
+  if (g_strcmp0 (since, "c1") == 0)
+    {
+      code = "F1";
+      next = "c2";
+      link = fake->honest ? "</api/sync/pull?limit=500&since=c2>; rel=\"next\""
+                          : "</api/sync/pull?limit=500&since=c9>; rel=\"next\"";
+    }
+  else if (g_strcmp0 (since, "c2") == 0)
+    {
+      code = NULL;
+      next = "c2";
+      more = FALSE;
+    }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "changes");
+  json_builder_begin_array (b);
+  if (code != NULL)
+    json_builder_add_value (b, fake_store_change (code));
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "next_cursor");
+  json_builder_add_string_value (b, next);
+  json_builder_set_member_name (b, "has_more");
+  json_builder_add_boolean_value (b, more);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  text = sk_json_to_string (root, FALSE);
+  if (link != NULL)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Link", link);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
+  soup_server_message_set_status (msg, 200, NULL);
+}
+
+/* The page asked for ahead must be the one the cursor names: a Link to
+ * another is refused before the page is applied, and the till keeps the
+ * cursor of the pages before; a page without a Link is followed by its
+ * cursor. */
+static void
+test_sync_link_checked (void)
+{
+  g_autofree char *till_path = g_build_filename (env.hq.dir, "till-link.db", NULL);
+  g_autoptr (SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr (SkSyncClient) client = NULL;
+  g_autoptr (SkSyncSummary) summary = NULL;
+  g_autoptr (SkDatabase) till = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *cursor = NULL;
+  GSList          *uris;
+  FakeHq           fake = { FALSE, 0 };
+
+  soup_server_add_handler (server, "/api/sync/pull", fake_pull, &fake, NULL);
+  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (server);
+  url = g_uri_to_string (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+  client = sk_sync_client_new (till_path, url);
+  sk_sync_client_set_token (client, "fake");
+
+  summary = sync_once (client, &error);
+  g_assert_null (summary);
+  g_assert_error (error, SK_ERROR, SK_ERROR_MALFORMED);
+  g_clear_error (&error);
+  till = sk_database_open (till_path, &error);
+  g_assert_no_error (error);
+  cursor = sk_database_get_sync_cursor (till);
+  g_assert_cmpstr (cursor, ==, "c1");
+  g_assert_cmpint (
+      sk_db_query_int (till, NULL, -1, "SELECT count(*) FROM stores WHERE code = 'F0'", NULL), ==,
+      1);
+  g_assert_cmpint (
+      sk_db_query_int (till, NULL, -1, "SELECT count(*) FROM stores WHERE code = 'F1'", NULL), ==,
+      0);
+
+  fake.honest = TRUE;
+  summary = sync_ok (client);
+  g_assert_cmpstr (summary->cursor, ==, "c2");
+  g_assert_cmpint (
+      sk_db_query_int (till, NULL, -1, "SELECT count(*) FROM stores WHERE code = 'F1'", NULL), ==,
+      1);
+}
+
 /* Rows of the change feed a database keeps. */
 static gint64
 feed_rows (SkDatabase *db)
@@ -643,6 +876,9 @@ main (int argc, char **argv)
   g_test_add_func ("/sync-client/cli", test_sync_cli);
   g_test_add_func ("/sync-client/parents-first", test_sync_parents_first);
   g_test_add_func ("/sync-client/till-feed", test_sync_till_feed);
+  g_test_add_func ("/sync-client/pages", test_sync_pages);
+  g_test_add_func ("/sync-client/link", test_sync_link);
+  g_test_add_func ("/sync-client/link-checked", test_sync_link_checked);
   status = g_test_run ();
   teardown ();
   return status;

@@ -126,10 +126,15 @@ sk_sync_summary_to_json (const SkSyncSummary *summary)
 
 /* HTTP, in the worker */
 
+typedef struct _Page Page;
+
+static void page_answered (Page *page, SoupMessage *msg);
+
 /* HQ's answer to @method @path with @body (may be NULL) of @content_type:
  * its JSON (a null node when empty), *status and the wait its Retry-After
  * asks (0: none); NULL with @error when HQ could not be reached or
- * answered no JSON. */
+ * answered no JSON. @page (may be NULL), the pull page asked for, is told
+ * of a 200 before its JSON is parsed. */
 static JsonNode *
 http_send (SoupSession  *session,
            const char   *base,
@@ -138,6 +143,7 @@ http_send (SoupSession  *session,
            const char   *token,
            const char   *content_type,
            GBytes       *body,
+           Page         *page,
            guint        *status,
            GCancellable *cancellable,
            GError      **error,
@@ -173,6 +179,8 @@ http_send (SoupSession  *session,
   after = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Retry-After");
   if (after != NULL && g_ascii_string_to_unsigned (after, 10, 0, 3600, &seconds, NULL))
     *retry_after = (gint64)seconds * G_TIME_SPAN_SECOND;
+  if (page != NULL && *status == SOUP_STATUS_OK)
+    page_answered (page, msg);
   if (g_bytes_get_size (bytes) == 0)
     return json_node_new (JSON_NODE_NULL);
   node = sk_json_parse (g_bytes_get_data (bytes, NULL), (gssize)g_bytes_get_size (bytes), NULL);
@@ -191,6 +199,7 @@ http_json (SoupSession  *session,
            const char   *path,
            const char   *token,
            JsonNode     *body,
+           Page         *page,
            guint        *status,
            GCancellable *cancellable,
            GError      **error,
@@ -204,7 +213,7 @@ http_json (SoupSession  *session,
 
       request = g_bytes_new_take (text, strlen (text));
     }
-  return http_send (session, base, method, path, token, "application/json", request, status,
+  return http_send (session, base, method, path, token, "application/json", request, page, status,
                     cancellable, error, retry_after);
 }
 
@@ -307,6 +316,7 @@ http_json_retrying (SoupSession  *session,
                     const char   *method,
                     const char   *path,
                     JsonNode     *body,
+                    Page         *page,
                     guint        *status,
                     GCancellable *cancellable,
                     GError      **error)
@@ -317,7 +327,7 @@ http_json_retrying (SoupSession  *session,
       g_autoptr (JsonNode) node = NULL;
       gint64 delay;
 
-      node = http_json (session, job->server_url, method, path, job->token, body, status,
+      node = http_json (session, job->server_url, method, path, job->token, body, page, status,
                         cancellable, &local, &delay);
       if (attempt >= job->retries || !is_transient (*status, local))
         {
@@ -388,7 +398,7 @@ push_all (SkDatabase    *db,
       json_builder_end_object (b);
       body = json_builder_get_root (b);
 
-      answer = http_json_retrying (session, job, "POST", "/api/sync/push", body, &status,
+      answer = http_json_retrying (session, job, "POST", "/api/sync/push", body, NULL, &status,
                                    cancellable, error);
       if (answer == NULL)
         return FALSE;
@@ -497,20 +507,36 @@ note_changes (SkSyncSummary *summary, JsonArray *changes, gboolean *too_many)
     }
 }
 
-/* A page of the pull, asked for on a thread of its own while the till
- * applies the page before it: HQ makes the next page and its JSON is
- * parsed as the till writes (libsoup 3.2 sends from any thread). */
+/* The pages of a pull, each asked for on a thread of its own. As soon as
+ * HQ's answer to one has come, and before the till parses it, its thread
+ * asks for the next, which the answer's Link header names: HQ makes page
+ * k + 1 while the till parses page k and applies page k - 1 (libsoup 3.2
+ * sends from any thread). At most PULL_AHEAD pages are asked for and not
+ * yet applied, so the till's memory stays that of a few pages. */
+#define PULL_AHEAD 3
+
 typedef struct
 {
   SoupSession  *session;
   Job          *job;
-  char         *path;
   GCancellable *cancellable;
-  JsonNode     *answer;
-  guint         status;
-  GError       *error;
-  GThread      *thread;
-} Page;
+  GMutex        mutex;
+  GCond         applied;
+  guint         unapplied; /* pages asked for and not applied */
+  gboolean      stopped;   /* no more pages are asked for */
+  GThreadPool  *freeing;   /* the applied pages' JSON, freed on a thread */
+} Pull;
+
+struct _Page
+{
+  Pull     *pull;
+  char     *path;
+  JsonNode *answer;
+  guint     status;
+  GError   *error;
+  GThread  *thread;
+  Page     *next; /* asked for by this page's thread, from HQ's Link */
+};
 
 static char *
 pull_path (const char *cursor)
@@ -522,45 +548,117 @@ pull_path (const char *cursor)
              : g_strdup_printf ("/api/sync/pull?limit=%d", SK_SYNC_CLIENT_BATCH);
 }
 
+char *
+sk_sync_link_next (const char *link)
+{
+  const char *end;
+
+  /* <PATH>; rel="next": the one link HQ gives, to its own next page. */
+  if (link == NULL || link[0] != '<' || (end = strchr (link, '>')) == NULL
+      || strstr (end, "rel=\"next\"") == NULL)
+    return NULL;
+  if (!g_str_has_prefix (link + 1, "/api/sync/pull?"))
+    return NULL;
+  return g_strndup (link + 1, end - link - 1);
+}
+
+static gpointer page_fetch (gpointer data);
+
+/* Asks for the page at @path on a thread of its own. */
+static Page *
+page_start (Pull *pull, char *path)
+{
+  Page *page = g_new0 (Page, 1);
+
+  page->pull = pull;
+  page->path = path;
+  g_mutex_lock (&pull->mutex);
+  pull->unapplied++;
+  g_mutex_unlock (&pull->mutex);
+  page->thread = g_thread_new ("skidka-pull", page_fetch, page);
+  return page;
+}
+
+/* HQ answered @page (200): the next page is asked for now, once fewer
+ * than PULL_AHEAD pages wait to be applied. */
+static void
+page_answered (Page *page, SoupMessage *msg)
+{
+  Pull *pull = page->pull;
+  char *next = sk_sync_link_next (
+      soup_message_headers_get_one (soup_message_get_response_headers (msg), "Link"));
+  gboolean stopped;
+
+  if (next == NULL || page->next != NULL)
+    {
+      g_free (next);
+      return;
+    }
+  g_mutex_lock (&pull->mutex);
+  while (pull->unapplied >= PULL_AHEAD && !pull->stopped)
+    g_cond_wait (&pull->applied, &pull->mutex);
+  stopped = pull->stopped;
+  g_mutex_unlock (&pull->mutex);
+  if (stopped)
+    g_free (next);
+  else
+    page->next = page_start (pull, next);
+}
+
 static gpointer
 page_fetch (gpointer data)
 {
   Page *page = data;
 
-  page->answer = http_json_retrying (page->session, page->job, "GET", page->path, NULL,
-                                     &page->status, page->cancellable, &page->error);
+  page->answer = http_json_retrying (page->pull->session, page->pull->job, "GET", page->path, NULL,
+                                     page, &page->status, page->pull->cancellable, &page->error);
   return NULL;
 }
 
-static Page *
-page_new (SoupSession *session, Job *job, const char *cursor, GCancellable *cancellable)
-{
-  Page *page = g_new0 (Page, 1);
-
-  page->session = session;
-  page->job = job;
-  page->path = pull_path (cursor);
-  page->cancellable = cancellable;
-  return page;
-}
-
-/* The answer: HQ's JSON and status, or NULL with @error. */
+/* Waits for @page: its answer (HQ's JSON and status, or NULL with @error)
+ * and the page its thread asked for next (may be NULL). */
 static JsonNode *
-page_finish (Page *page, guint *status, GError **error)
+page_finish (Page *page, guint *status, Page **next, GError **error)
 {
   JsonNode *answer;
 
-  if (page->thread != NULL)
-    g_thread_join (page->thread);
-  else
-    page_fetch (page);
+  g_thread_join (page->thread);
   *status = page->status;
   if (page->error != NULL)
     g_propagate_error (error, g_steal_pointer (&page->error));
   answer = g_steal_pointer (&page->answer);
+  *next = page->next;
   g_free (page->path);
   g_free (page);
   return answer;
+}
+
+/* @page is applied (or not wanted): one more may be asked for. */
+static void
+pull_applied (Pull *pull)
+{
+  g_mutex_lock (&pull->mutex);
+  pull->unapplied--;
+  g_cond_broadcast (&pull->applied);
+  g_mutex_unlock (&pull->mutex);
+}
+
+/* Stops asking for pages and waits for those asked for from @page on. */
+static void
+pull_stop (Pull *pull, Page *page)
+{
+  g_mutex_lock (&pull->mutex);
+  pull->stopped = TRUE;
+  g_cond_broadcast (&pull->applied);
+  g_mutex_unlock (&pull->mutex);
+  g_cancellable_cancel (pull->cancellable);
+  while (page != NULL)
+    {
+      g_autoptr (JsonNode) unwanted = NULL;
+      guint status;
+
+      unwanted = page_finish (page, &status, &page, NULL);
+    }
 }
 
 static void
@@ -570,48 +668,45 @@ cancel_too (GCancellable *cancellable, GCancellable *other)
 }
 
 static gboolean
-pull_pages (SkDatabase    *db,
-            SoupSession   *session,
-            Job           *job,
-            SkSyncSummary *summary,
-            GCancellable  *cancellable,
-            GError       **error)
+pull_pages (SkDatabase *db, Pull *pull, SkSyncSummary *summary, GError **error)
 {
   g_autofree char *cursor = sk_database_get_sync_cursor (db);
   gboolean         restarted = FALSE;
   gboolean         too_many = FALSE;
+  gboolean         ok = FALSE;
   Page            *next;
 
   summary->full_copy = cursor == NULL;
-  next = page_new (session, job, cursor, cancellable);
-  for (;;)
+  next = page_start (pull, pull_path (cursor));
+  while (next != NULL)
     {
       g_autoptr (JsonNode) answer = NULL;
-      JsonObject *object;
-      JsonNode   *changes, *refs;
-      const char *next_cursor;
-      guint       status, n;
-      gboolean    applied;
+      g_autofree char *expected = NULL;
+      JsonObject      *object;
+      JsonNode        *changes, *refs;
+      const char      *next_cursor;
+      guint            status, n;
 
-      answer = page_finish (g_steal_pointer (&next), &status, error);
+      answer = page_finish (next, &status, &next, error);
       if (answer == NULL)
-        return FALSE;
+        goto out;
       /* HQ does not know the cursor (restored from a backup, another
        * server): the whole copy again; the outbox is not touched. */
       if (status == SOUP_STATUS_GONE && cursor != NULL && !restarted)
         {
           if (!sk_database_forget_sync_cursor (db, error))
-            return FALSE;
+            goto out;
           g_clear_pointer (&cursor, g_free);
           restarted = TRUE;
           summary->full_copy = TRUE;
-          next = page_new (session, job, NULL, cancellable);
+          pull_applied (pull);
+          next = page_start (pull, pull_path (NULL));
           continue;
         }
       if (status != SOUP_STATUS_OK)
         {
           sk_sync_http_error (status, answer, error);
-          return FALSE;
+          goto out;
         }
       object = object_of (answer);
       changes = object ? json_object_get_member (object, "changes") : NULL;
@@ -620,44 +715,44 @@ pull_pages (SkDatabase    *db,
         {
           sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
                               _ ("The server's answer to a pull has no changes or cursor"));
-          return FALSE;
+          goto out;
         }
       n = json_array_get_length (json_node_get_array (changes));
       if (sk_json_member_boolean (object, "has_more", FALSE) && n > 0)
+        expected = pull_path (next_cursor);
+      /* The page asked for ahead must be the one the cursor names. */
+      if (next != NULL && (expected == NULL || !g_str_equal (next->path, expected)))
         {
-          next = page_new (session, job, next_cursor, cancellable);
-          next->thread = g_thread_new ("skidka-pull", page_fetch, next);
+          sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
+                              _ ("The server's answer to a pull links to another page than its "
+                                 "cursor names"));
+          goto out;
         }
+      if (next == NULL && expected != NULL)
+        next = page_start (pull, g_steal_pointer (&expected));
       refs = json_object_get_member (object, "refs");
-      applied = sk_database_apply_changes (
-          db, refs != NULL && JSON_NODE_HOLDS_ARRAY (refs) ? json_node_get_array (refs) : NULL,
-          json_node_get_array (changes), next_cursor, error);
-      if (!applied)
-        {
-          /* The page asked for ahead is not wanted (this cancellable is
-           * pull_all's own). */
-          if (next != NULL)
-            {
-              g_autoptr (JsonNode) unwanted = NULL;
-
-              g_cancellable_cancel (cancellable);
-              unwanted = page_finish (next, &status, NULL);
-            }
-          return FALSE;
-        }
+      if (!sk_database_apply_changes (
+              db, refs != NULL && JSON_NODE_HOLDS_ARRAY (refs) ? json_node_get_array (refs) : NULL,
+              json_node_get_array (changes), next_cursor, error))
+        goto out;
+      pull_applied (pull);
       summary->pulled += n;
       note_changes (summary, json_node_get_array (changes), &too_many);
       g_free (cursor);
       cursor = g_strdup (next_cursor);
-      if (next == NULL)
-        break;
+      /* A page's tree takes about a third of the time its changes take
+       * to apply to be freed: freed beside the next page's changes. */
+      g_thread_pool_push (pull->freeing, g_steal_pointer (&answer), NULL);
     }
   summary->cursor = g_steal_pointer (&cursor);
-  return TRUE;
+  ok = TRUE;
+out:
+  pull_stop (pull, next);
+  return ok;
 }
 
-/* Pulls until HQ has nothing more; a page asked for ahead is stopped when
- * the cycle is cancelled or the till fails to apply the one before. */
+/* Pulls until HQ has nothing more; the pages asked for ahead are stopped
+ * when the cycle is cancelled or the till fails to apply the one before. */
 static gboolean
 pull_all (SkDatabase    *db,
           SoupSession   *session,
@@ -666,15 +761,22 @@ pull_all (SkDatabase    *db,
           GCancellable  *cancellable,
           GError       **error)
 {
-  g_autoptr (GCancellable) pull = g_cancellable_new ();
+  g_autoptr (GCancellable) stop = g_cancellable_new ();
+  Pull     pull = { .session = session, .job = job, .cancellable = stop };
   gulong   handler = 0;
   gboolean ok;
 
+  g_mutex_init (&pull.mutex);
+  g_cond_init (&pull.applied);
+  pull.freeing = g_thread_pool_new ((GFunc)json_node_unref, NULL, 1, FALSE, NULL);
   if (cancellable != NULL)
-    handler = g_cancellable_connect (cancellable, G_CALLBACK (cancel_too), pull, NULL);
-  ok = pull_pages (db, session, job, summary, pull, error);
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (cancel_too), stop, NULL);
+  ok = pull_pages (db, &pull, summary, error);
   if (cancellable != NULL)
     g_cancellable_disconnect (cancellable, handler);
+  g_thread_pool_free (pull.freeing, FALSE, TRUE);
+  g_cond_clear (&pull.applied);
+  g_mutex_clear (&pull.mutex);
   return ok;
 }
 
@@ -942,8 +1044,8 @@ sk_sync_call (const char   *server_url,
   while (g_str_has_suffix (base, "/"))
     base[strlen (base) - 1] = '\0';
   session = soup_session_new_with_options ("timeout", 60, NULL);
-  return http_send (session, base, method, path, token, content_type, body, status, cancellable,
-                    error, &retry_after);
+  return http_send (session, base, method, path, token, content_type, body, NULL, status,
+                    cancellable, error, &retry_after);
 }
 
 char *

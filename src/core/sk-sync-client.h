@@ -160,5 +160,8 @@ JsonNode *sk_sync_call (const char   *server_url,
 /* HQ's error answer @node of @status as an SK_ERROR with HQ's code, field
  * and message; 401 is SK_ERROR_UNAUTHORIZED (sign in again). */
 void sk_sync_http_error (guint status, JsonNode *node, GError **error);
+/* The path of the next pull page a Link header names (`<PATH>; rel="next"`,
+ * a path of /api/sync/pull), or NULL. */
+char *sk_sync_link_next (const char *link);
 
 G_END_DECLS

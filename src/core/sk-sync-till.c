@@ -253,6 +253,7 @@ static gboolean
 apply_customer (SkDatabase *self, const Kind *kind, JsonNode *data, gboolean outbox, GError **error)
 {
   g_autoptr (SkCustomer) customer = sk_record_from_json (SK_TYPE_CUSTOMER, data, error);
+  g_autoptr (GError) conflict = NULL;
   gboolean edited = FALSE;
 
   if (customer == NULL)
@@ -265,17 +266,25 @@ apply_customer (SkDatabase *self, const Kind *kind, JsonNode *data, gboolean out
              > 0;
   /* HQ's card and phone win over another local customer's: that one is
    * HQ's already under another id (a merge), or will be told apart when
-   * its own registration reaches HQ. */
-  if (!edited
-      && !sk_db_exec (self, error,
-                      "UPDATE customers SET"
-                      " card_number = CASE WHEN card_number = ?1 THEN NULL ELSE card_number END,"
-                      " phone = CASE WHEN phone = ?2 THEN NULL ELSE phone END"
-                      " WHERE (card_number = ?1 OR phone = ?2) AND id <> ?3",
-                      "sss", customer->card_number, customer->phone, customer->id))
-    return FALSE;
-  if (!upsert_record (self, kind, SK_RECORD (customer), edited, error))
-    return FALSE;
+   * its own registration reaches HQ. Seldom so: only when the unique card
+   * or phone stops the upsert are they taken from the other (SQLite backs
+   * out the failed statement, not the page's transaction). */
+  if (!upsert_record (self, kind, SK_RECORD (customer), edited, &conflict))
+    {
+      if (edited || !g_error_matches (conflict, SK_ERROR, SK_ERROR_CONFLICT))
+        {
+          g_propagate_error (error, g_steal_pointer (&conflict));
+          return FALSE;
+        }
+      if (!sk_db_exec (self, error,
+                       "UPDATE customers SET card_number = NULL WHERE card_number = ? AND id <> ?",
+                       "ss", customer->card_number, customer->id)
+          || !sk_db_exec (self, error,
+                          "UPDATE customers SET phone = NULL WHERE phone = ? AND id <> ?", "ss",
+                          customer->phone, customer->id)
+          || !upsert_record (self, kind, SK_RECORD (customer), edited, error))
+        return FALSE;
+    }
   if (!edited && !sk_db_save_customer_children (self, customer, error))
     return FALSE;
   return !outbox || add_pending (self, customer->id, error);

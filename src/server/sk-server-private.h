@@ -65,7 +65,8 @@ typedef struct
   guint     status;
   JsonNode *response;
   char     *etag;
-  GBytes   *raw; /* a ready body instead of @response */
+  char     *link; /* the answer's Link header, or NULL */
+  GBytes   *raw;  /* a ready body instead of @response */
 } SkRequest;
 
 typedef void (*SkRouteHandler) (SkRequest *request);

@@ -45,6 +45,7 @@ sk_request_clear (SkRequest *r)
   g_clear_pointer (&r->user, sk_account_free);
   g_clear_pointer (&r->response, json_node_unref);
   g_clear_pointer (&r->etag, g_free);
+  g_clear_pointer (&r->link, g_free);
   g_clear_pointer (&r->raw, g_bytes_unref);
 }
 
@@ -55,6 +56,7 @@ sk_request_forget_answer (SkRequest *request)
   request->lost_race = FALSE;
   g_clear_pointer (&request->response, json_node_unref);
   g_clear_pointer (&request->etag, g_free);
+  g_clear_pointer (&request->link, g_free);
   g_clear_pointer (&request->raw, g_bytes_unref);
 }
 

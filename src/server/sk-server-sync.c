@@ -188,9 +188,19 @@ handle_sync_pull (SkRequest *r)
     return;
   page = sk_database_pull_changes (r->db, sk_request_query (r, "since"), limit, &error);
   if (page == NULL)
-    sk_request_set_error (r, error);
-  else
-    sk_request_reply (r, 200, sk_change_page_to_json (page));
+    {
+      sk_request_set_error (r, error);
+      return;
+    }
+  /* The next page, named as the till would ask for it: it may ask at once,
+   * before it has parsed this one. */
+  if (page->has_more)
+    {
+      g_autofree char *since = g_uri_escape_string (page->next_cursor, NULL, FALSE);
+
+      r->link = g_strdup_printf ("</api/sync/pull?limit=%u&since=%s>; rel=\"next\"", limit, since);
+    }
+  sk_request_reply (r, 200, sk_change_page_to_json (page));
 }
 
 /* Review and devices */
@@ -297,7 +307,8 @@ const SkRoute sk_server_sync_routes[] = {
       .pattern = "/api/sync/pull",
       .handler = handle_sync_pull,
       .roles = SK_ROLE_ADMIN | SK_ROLE_MANAGER | SK_ROLE_CASHIER,
-      .summary = "Changes since a cursor: what a till keeps of HQ's data",
+      .summary = "Changes since a cursor: what a till keeps of HQ's data; while there is more, "
+                 "a Link header (rel=\"next\") names the next page",
       .response_schema = "SyncPull",
       .query_params = "since,limit",
       .policy = P_SYNC_PULL,

@@ -533,6 +533,8 @@ job_done (gpointer data)
     soup_server_message_set_status (job->msg, r->status ? r->status : 204, NULL);
   if (r->etag != NULL)
     soup_message_headers_replace (headers, "ETag", r->etag);
+  if (r->link != NULL)
+    soup_message_headers_replace (headers, "Link", r->link);
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
   access_log (job->msg, r->status ? r->status : 200, job->started,
               r->user ? r->user->username : NULL);

@@ -1,5 +1,5 @@
 /* fuzz-pull.c: a till applying a page HQ's pull answered (sk-sync-till.c)
- * fed fuzzed pages.
+ * fed fuzzed pages, and the Link header of such an answer read.
  *
  * A page is applied with its cursor in one transaction: when it is
  * refused the till's cursor is the one it had, when it is applied the
@@ -9,12 +9,14 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <glib/gstdio.h>
 
 #include "fuzz-common.h"
 #include "sk-database.h"
 #include "sk-record.h"
+#include "sk-sync-client.h"
 #include "sk-sync-till.h"
 
 static char       *dir;
@@ -54,6 +56,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   JsonObject      *page;
   JsonNode        *changes, *refs;
   const char      *next;
+
+  /* The same bytes as the Link header of HQ's answer, which names the
+   * page the client asks for before it parses this one. */
+  {
+    g_autofree char *header = g_strndup ((const char *)data, size);
+    g_autofree char *link = sk_sync_link_next (header);
+
+    if (link != NULL && (!g_str_has_prefix (link, "/api/sync/pull?") || strchr (link, '>') != NULL))
+      sk_fuzz_fail ("a Link header gave “%s”, not a page of the pull", link);
+  }
 
   /* The client reads HQ's answer with sk_json_parse and takes a page that
    * has a changes array and a next_cursor string, and its refs when they
