@@ -457,7 +457,25 @@ push_all (SkDatabase    *db,
     }
 }
 
-/* What a page the till applied changed, for the views to hear of it. */
+/* A customer a page changed, noted once; beyond SK_SYNC_SUMMARY_MAX_IDS,
+ * none are (*too_many). */
+static void
+note_customer (SkSyncSummary *summary, const char *id, gboolean *too_many)
+{
+  if (*too_many)
+    return;
+  if (summary->customer_ids == NULL)
+    summary->customer_ids = g_ptr_array_new_with_free_func (g_free);
+  if (!g_ptr_array_find_with_equal_func (summary->customer_ids, id, g_str_equal, NULL))
+    g_ptr_array_add (summary->customer_ids, g_strdup (id));
+  if (summary->customer_ids->len > SK_SYNC_SUMMARY_MAX_IDS)
+    {
+      g_clear_pointer (&summary->customer_ids, g_ptr_array_unref);
+      *too_many = TRUE;
+    }
+}
+
+/* What a page changed, for the views to hear of it. */
 static void
 note_changes (SkSyncSummary *summary, JsonArray *changes, gboolean *too_many)
 {
@@ -493,18 +511,28 @@ note_changes (SkSyncSummary *summary, JsonArray *changes, gboolean *too_many)
         continue;
       if (g_str_equal (op, SK_FEED_MERGE))
         summary->merged++;
-      if (*too_many)
-        continue;
-      if (summary->customer_ids == NULL)
-        summary->customer_ids = g_ptr_array_new_with_free_func (g_free);
-      if (!g_ptr_array_find_with_equal_func (summary->customer_ids, id, g_str_equal, NULL))
-        g_ptr_array_add (summary->customer_ids, g_strdup (id));
-      if (summary->customer_ids->len > SK_SYNC_SUMMARY_MAX_IDS)
-        {
-          g_clear_pointer (&summary->customer_ids, g_ptr_array_unref);
-          *too_many = TRUE;
-        }
+      note_customer (summary, id, too_many);
     }
+}
+
+/* A page's notes (@noted, made as its thread read it) added to the
+ * cycle's @summary once the page is applied. */
+static void
+note_page (SkSyncSummary *summary,
+           SkSyncSummary *noted,
+           gboolean       noted_too_many,
+           gboolean      *too_many)
+{
+  summary->changed |= noted->changed;
+  summary->rules_edited += noted->rules_edited;
+  summary->merged += noted->merged;
+  if (noted_too_many && !*too_many)
+    {
+      g_clear_pointer (&summary->customer_ids, g_ptr_array_unref);
+      *too_many = TRUE;
+    }
+  for (guint i = 0; noted->customer_ids != NULL && i < noted->customer_ids->len; i++)
+    note_customer (summary, g_ptr_array_index (noted->customer_ids, i), too_many);
 }
 
 /* The pages of a pull, each asked for on a thread of its own. As soon as
@@ -524,18 +552,25 @@ typedef struct
   GCond         applied;
   guint         unapplied; /* pages asked for and not applied */
   gboolean      stopped;   /* no more pages are asked for */
-  GThreadPool  *freeing;   /* the applied pages' JSON, freed on a thread */
 } Pull;
 
 struct _Page
 {
   Pull     *pull;
   char     *path;
-  JsonNode *answer;
   guint     status;
-  GError   *error;
-  GThread  *thread;
-  Page     *next; /* asked for by this page's thread, from HQ's Link */
+  GError   *error;  /* HQ could not be reached, or answered no JSON */
+  JsonNode *answer; /* HQ's JSON when it is not a page of changes */
+  /* A page of changes, read on the page's thread: */
+  char          *next_cursor;
+  gboolean       has_more;
+  guint          n_changes;
+  SkPulledPage  *pulled; /* its changes read, or NULL with @read_error */
+  GError        *read_error;
+  SkSyncSummary *noted; /* what it changes (note_changes) */
+  gboolean       too_many;
+  GThread       *thread;
+  Page          *next; /* asked for by this page's thread, from HQ's Link */
 };
 
 static char *
@@ -605,33 +640,61 @@ page_answered (Page *page, SoupMessage *msg)
     page->next = page_start (pull, next);
 }
 
+/* The page is fetched and, when HQ gave one, read into records on its
+ * own thread, which frees HQ's JSON too (a tree is freed at a fraction of
+ * the cost by the thread that made it): the till's thread only applies
+ * the page. */
 static gpointer
 page_fetch (gpointer data)
 {
-  Page *page = data;
+  Page       *page = data;
+  JsonObject *object;
+  JsonNode   *changes, *refs;
+  const char *next_cursor;
 
   page->answer = http_json_retrying (page->pull->session, page->pull->job, "GET", page->path, NULL,
                                      page, &page->status, page->pull->cancellable, &page->error);
+  object = page->status == SOUP_STATUS_OK ? object_of (page->answer) : NULL;
+  changes = object ? json_object_get_member (object, "changes") : NULL;
+  refs = object ? json_object_get_member (object, "refs") : NULL;
+  next_cursor = object ? sk_json_member_string (object, "next_cursor", NULL) : NULL;
+  if (changes == NULL || !JSON_NODE_HOLDS_ARRAY (changes) || next_cursor == NULL)
+    return NULL; /* the till says what HQ answered */
+  page->next_cursor = g_strdup (next_cursor);
+  page->n_changes = json_array_get_length (json_node_get_array (changes));
+  page->has_more = sk_json_member_boolean (object, "has_more", FALSE);
+  page->pulled = sk_pulled_page_new (
+      refs != NULL && JSON_NODE_HOLDS_ARRAY (refs) ? json_node_get_array (refs) : NULL,
+      json_node_get_array (changes), &page->read_error);
+  page->noted = g_new0 (SkSyncSummary, 1);
+  note_changes (page->noted, json_node_get_array (changes), &page->too_many);
+  g_clear_pointer (&page->answer, json_node_unref);
   return NULL;
 }
 
-/* Waits for @page: its answer (HQ's JSON and status, or NULL with @error)
- * and the page its thread asked for next (may be NULL). */
-static JsonNode *
-page_finish (Page *page, guint *status, Page **next, GError **error)
+/* Waits for @page's thread: its answer, the page read and the page it
+ * asked for next are there then. */
+static void
+page_join (Page *page)
 {
-  JsonNode *answer;
-
   g_thread_join (page->thread);
-  *status = page->status;
-  if (page->error != NULL)
-    g_propagate_error (error, g_steal_pointer (&page->error));
-  answer = g_steal_pointer (&page->answer);
-  *next = page->next;
+  page->thread = NULL;
+}
+
+static void
+page_free (Page *page)
+{
+  g_clear_error (&page->error);
+  g_clear_pointer (&page->answer, json_node_unref);
+  g_free (page->next_cursor);
+  g_clear_pointer (&page->pulled, sk_pulled_page_free);
+  g_clear_error (&page->read_error);
+  sk_sync_summary_free (page->noted);
   g_free (page->path);
   g_free (page);
-  return answer;
 }
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Page, page_free)
 
 /* @page is applied (or not wanted): one more may be asked for. */
 static void
@@ -654,10 +717,12 @@ pull_stop (Pull *pull, Page *page)
   g_cancellable_cancel (pull->cancellable);
   while (page != NULL)
     {
-      g_autoptr (JsonNode) unwanted = NULL;
-      guint status;
+      Page *next;
 
-      unwanted = page_finish (page, &status, &page, NULL);
+      page_join (page);
+      next = page->next;
+      page_free (page);
+      page = next;
     }
 }
 
@@ -680,19 +745,19 @@ pull_pages (SkDatabase *db, Pull *pull, SkSyncSummary *summary, GError **error)
   next = page_start (pull, pull_path (cursor));
   while (next != NULL)
     {
-      g_autoptr (JsonNode) answer = NULL;
+      g_autoptr (Page) page = g_steal_pointer (&next);
       g_autofree char *expected = NULL;
-      JsonObject      *object;
-      JsonNode        *changes, *refs;
-      const char      *next_cursor;
-      guint            status, n;
 
-      answer = page_finish (next, &status, &next, error);
-      if (answer == NULL)
-        goto out;
+      page_join (page);
+      next = g_steal_pointer (&page->next);
+      if (page->error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&page->error));
+          goto out;
+        }
       /* HQ does not know the cursor (restored from a backup, another
        * server): the whole copy again; the outbox is not touched. */
-      if (status == SOUP_STATUS_GONE && cursor != NULL && !restarted)
+      if (page->status == SOUP_STATUS_GONE && cursor != NULL && !restarted)
         {
           if (!sk_database_forget_sync_cursor (db, error))
             goto out;
@@ -703,23 +768,24 @@ pull_pages (SkDatabase *db, Pull *pull, SkSyncSummary *summary, GError **error)
           next = page_start (pull, pull_path (NULL));
           continue;
         }
-      if (status != SOUP_STATUS_OK)
+      if (page->status != SOUP_STATUS_OK)
         {
-          sk_sync_http_error (status, answer, error);
+          sk_sync_http_error (page->status, page->answer, error);
           goto out;
         }
-      object = object_of (answer);
-      changes = object ? json_object_get_member (object, "changes") : NULL;
-      next_cursor = object ? sk_json_member_string (object, "next_cursor", NULL) : NULL;
-      if (changes == NULL || !JSON_NODE_HOLDS_ARRAY (changes) || next_cursor == NULL)
+      if (page->next_cursor == NULL)
         {
           sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
                               _ ("The server's answer to a pull has no changes or cursor"));
           goto out;
         }
-      n = json_array_get_length (json_node_get_array (changes));
-      if (sk_json_member_boolean (object, "has_more", FALSE) && n > 0)
-        expected = pull_path (next_cursor);
+      if (page->pulled == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&page->read_error));
+          goto out;
+        }
+      if (page->has_more && page->n_changes > 0)
+        expected = pull_path (page->next_cursor);
       /* The page asked for ahead must be the one the cursor names. */
       if (next != NULL && (expected == NULL || !g_str_equal (next->path, expected)))
         {
@@ -730,19 +796,13 @@ pull_pages (SkDatabase *db, Pull *pull, SkSyncSummary *summary, GError **error)
         }
       if (next == NULL && expected != NULL)
         next = page_start (pull, g_steal_pointer (&expected));
-      refs = json_object_get_member (object, "refs");
-      if (!sk_database_apply_changes (
-              db, refs != NULL && JSON_NODE_HOLDS_ARRAY (refs) ? json_node_get_array (refs) : NULL,
-              json_node_get_array (changes), next_cursor, error))
+      if (!sk_database_apply_pulled_page (db, page->pulled, page->next_cursor, error))
         goto out;
       pull_applied (pull);
-      summary->pulled += n;
-      note_changes (summary, json_node_get_array (changes), &too_many);
+      summary->pulled += page->n_changes;
+      note_page (summary, page->noted, page->too_many, &too_many);
       g_free (cursor);
-      cursor = g_strdup (next_cursor);
-      /* A page's tree takes about a third of the time its changes take
-       * to apply to be freed: freed beside the next page's changes. */
-      g_thread_pool_push (pull->freeing, g_steal_pointer (&answer), NULL);
+      cursor = g_steal_pointer (&page->next_cursor);
     }
   summary->cursor = g_steal_pointer (&cursor);
   ok = TRUE;
@@ -768,13 +828,11 @@ pull_all (SkDatabase    *db,
 
   g_mutex_init (&pull.mutex);
   g_cond_init (&pull.applied);
-  pull.freeing = g_thread_pool_new ((GFunc)json_node_unref, NULL, 1, FALSE, NULL);
   if (cancellable != NULL)
     handler = g_cancellable_connect (cancellable, G_CALLBACK (cancel_too), stop, NULL);
   ok = pull_pages (db, &pull, summary, error);
   if (cancellable != NULL)
     g_cancellable_disconnect (cancellable, handler);
-  g_thread_pool_free (pull.freeing, FALSE, TRUE);
   g_cond_clear (&pull.applied);
   g_mutex_clear (&pull.mutex);
   return ok;

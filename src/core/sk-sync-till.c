@@ -184,8 +184,12 @@ upsert_sql (const Kind *kind, SkRecordClass *klass, gboolean figures_only)
 /* Inserts @record, or replaces the columns of the row with its key: an
  * UPDATE in place, so that rows referring to it stay. */
 static gboolean
-upsert_record (
-    SkDatabase *self, const Kind *kind, SkRecord *record, gboolean figures_only, GError **error)
+upsert_record (SkDatabase *self,
+               const Kind *kind,
+               SkRecord   *record,
+               const char *name_key,
+               gboolean    figures_only,
+               GError    **error)
 {
   SkRecordClass *klass = SK_RECORD_GET_CLASS (record);
   SkStmt        *stmt = sk_db_prepare (self, upsert_sql (kind, klass, figures_only), error);
@@ -197,11 +201,7 @@ upsert_record (
     if (!(klass->fields[i].flags & SK_FIELD_COMPUTED))
       sk_db_bind_field (stmt, index++, record, &klass->fields[i]);
   if (kind->name_key)
-    {
-      g_autofree char *name_key = sk_name_key (SK_CUSTOMER (record)->full_name);
-
-      sk_stmt_bind_text (stmt, index, name_key);
-    }
+    sk_stmt_bind_text (stmt, index, name_key);
   return sk_db_step_done (self, stmt, error);
 }
 
@@ -247,17 +247,19 @@ add_pending (SkDatabase *self, const char *customer_id, GError **error)
       "s", customer_id);
 }
 
-/* HQ's figures of a customer; its details too unless the till has an edit
+/* HQ's figures of @customer; its details too unless the till has an edit
  * of them HQ has not acknowledged yet. */
 static gboolean
-apply_customer (SkDatabase *self, const Kind *kind, JsonNode *data, gboolean outbox, GError **error)
+apply_customer (SkDatabase *self,
+                const Kind *kind,
+                SkCustomer *customer,
+                const char *name_key,
+                gboolean    outbox,
+                GError    **error)
 {
-  g_autoptr (SkCustomer) customer = sk_record_from_json (SK_TYPE_CUSTOMER, data, error);
   g_autoptr (GError) conflict = NULL;
   gboolean edited = FALSE;
 
-  if (customer == NULL)
-    return FALSE;
   if (outbox)
     edited = sk_db_query_int (self, NULL, 0,
                               "SELECT count(*) FROM sync_outbox WHERE entity = 'customer'"
@@ -269,7 +271,7 @@ apply_customer (SkDatabase *self, const Kind *kind, JsonNode *data, gboolean out
    * its own registration reaches HQ. Seldom so: only when the unique card
    * or phone stops the upsert are they taken from the other (SQLite backs
    * out the failed statement, not the page's transaction). */
-  if (!upsert_record (self, kind, SK_RECORD (customer), edited, &conflict))
+  if (!upsert_record (self, kind, SK_RECORD (customer), name_key, edited, &conflict))
     {
       if (edited || !g_error_matches (conflict, SK_ERROR, SK_ERROR_CONFLICT))
         {
@@ -282,7 +284,7 @@ apply_customer (SkDatabase *self, const Kind *kind, JsonNode *data, gboolean out
           || !sk_db_exec (self, error,
                           "UPDATE customers SET phone = NULL WHERE phone = ? AND id <> ?", "ss",
                           customer->phone, customer->id)
-          || !upsert_record (self, kind, SK_RECORD (customer), edited, error))
+          || !upsert_record (self, kind, SK_RECORD (customer), name_key, edited, error))
         return FALSE;
     }
   if (!edited && !sk_db_save_customer_children (self, customer, error))
@@ -344,53 +346,57 @@ apply_delete (SkDatabase *self, const Kind *kind, const char *id, GError **error
   return sk_db_commit (self, error);
 }
 
+/* A barcode HQ moved to @product is no longer another's: the feed gives
+ * each product as it is now, so a swap arrives as two upserts. */
 static gboolean
-apply_setting (SkDatabase *self, const char *key, const char *op, JsonNode *data, GError **error)
+release_barcode (SkDatabase *self, SkProduct *product, GError **error)
 {
-  const char *value = NULL;
-
-  /* The till's own settings are never HQ's to change. */
-  if (g_str_equal (key, "device_id") || g_str_equal (key, SK_SETTING_SYNC_CURSOR))
-    return TRUE;
-  if (g_str_equal (op, SK_FEED_DELETE))
-    return sk_db_exec (self, error, "DELETE FROM settings WHERE key = ?", "s", key);
-  if (data != NULL && JSON_NODE_HOLDS_OBJECT (data))
-    value = sk_json_member_string (json_node_get_object (data), "value", NULL);
-  if (value == NULL)
-    {
-      sk_set_field_error (error, SK_ERROR_MALFORMED, "data", _ ("A setting change has no value"));
-      return FALSE;
-    }
-  return sk_database_set_setting (self, key, value, error);
-}
-
-/* A barcode HQ moved to this product is no longer another's: the feed
- * gives each product as it is now, so a swap arrives as two upserts. */
-static gboolean
-release_barcode (SkDatabase *self, JsonNode *data, GError **error)
-{
-  JsonObject *object = JSON_NODE_HOLDS_OBJECT (data) ? json_node_get_object (data) : NULL;
-  const char *barcode, *sku;
-
-  if (object == NULL)
-    return TRUE;
-  barcode = sk_json_member_string (object, "barcode", NULL);
-  sku = sk_json_member_string (object, "sku", NULL);
-  if (barcode == NULL || sku == NULL)
+  if (product->barcode == NULL || product->sku == NULL)
     return TRUE;
   return sk_db_exec (self, error,
                      "UPDATE products SET barcode = NULL WHERE barcode = ? AND sku <> ?", "ss",
-                     barcode, sku);
+                     product->barcode, product->sku);
 }
 
-static gboolean
-apply_change (SkDatabase *self, JsonObject *change, gboolean outbox, GError **error)
+/* Pages read */
+
+/* A change of a page, read into what the till stores. */
+typedef struct
 {
-  const char *entity = sk_json_member_string (change, "entity", NULL);
-  const char *id = sk_json_member_string (change, "id", NULL);
-  const char *op = sk_json_member_string (change, "op", NULL);
-  JsonNode   *data = json_object_get_member (change, "data");
-  const Kind *kind;
+  const Kind *kind;        /* NULL: a chain setting */
+  char       *id;          /* the record's key, or the setting's */
+  gboolean    deleted;     /* a tombstone */
+  char       *merged_into; /* a customer merged into another */
+  SkRecord   *record;      /* an upsert's or a merge's data */
+  char       *name_key;    /* a customer's search key */
+  char       *value;       /* a setting's */
+} Change;
+
+struct _SkPulledPage
+{
+  GArray *changes; /* of Change, refs first */
+};
+
+static void
+change_clear (Change *change)
+{
+  g_free (change->id);
+  g_free (change->merged_into);
+  g_clear_object (&change->record);
+  g_free (change->name_key);
+  g_free (change->value);
+}
+
+/* Reads @object into @page; changes of what the till does not keep (an
+ * entity of a newer HQ, the till's own settings) are left out. */
+static gboolean
+read_change (SkPulledPage *page, JsonObject *object, GError **error)
+{
+  const char *entity = sk_json_member_string (object, "entity", NULL);
+  const char *id = sk_json_member_string (object, "id", NULL);
+  const char *op = sk_json_member_string (object, "op", NULL);
+  JsonNode   *data = json_object_get_member (object, "data");
+  Change      change = { 0 };
 
   if (entity == NULL || id == NULL || op == NULL)
     {
@@ -400,57 +406,134 @@ apply_change (SkDatabase *self, JsonObject *change, gboolean outbox, GError **er
     }
   if (data != NULL && JSON_NODE_HOLDS_NULL (data))
     data = NULL;
+  change.deleted = g_str_equal (op, SK_FEED_DELETE);
   if (g_str_equal (entity, SK_FEED_SETTING))
-    return apply_setting (self, id, op, data, error);
-  kind = kind_of (entity);
-  if (kind == NULL)
+    {
+      /* The till's own settings are never HQ's to change. */
+      if (g_str_equal (id, "device_id") || g_str_equal (id, SK_SETTING_SYNC_CURSOR))
+        return TRUE;
+      if (!change.deleted)
+        {
+          if (data != NULL && JSON_NODE_HOLDS_OBJECT (data))
+            change.value
+                = g_strdup (sk_json_member_string (json_node_get_object (data), "value", NULL));
+          if (change.value == NULL)
+            {
+              sk_set_field_error (error, SK_ERROR_MALFORMED, "data",
+                                  _ ("A setting change has no value"));
+              return FALSE;
+            }
+        }
+      change.id = g_strdup (id);
+      g_array_append_val (page->changes, change);
+      return TRUE;
+    }
+  change.kind = kind_of (entity);
+  if (change.kind == NULL)
     return TRUE; /* of a newer HQ: nothing this till keeps */
-  if (g_str_equal (op, SK_FEED_DELETE))
-    return apply_delete (self, kind, id, error);
-  if (!g_str_equal (op, SK_FEED_UPSERT) && !g_str_equal (op, SK_FEED_MERGE))
+  if (!change.deleted && !g_str_equal (op, SK_FEED_UPSERT) && !g_str_equal (op, SK_FEED_MERGE))
     return TRUE;
-  if (data == NULL)
+  if (!change.deleted && data == NULL)
     {
       sk_set_field_error (error, SK_ERROR_MALFORMED, "data", _ ("The change of %s %s has no data"),
                           entity, id);
       return FALSE;
     }
-  if (g_str_equal (entity, SK_FEED_CUSTOMER))
+  if (g_str_equal (op, SK_FEED_MERGE) && g_str_equal (entity, SK_FEED_CUSTOMER))
     {
-      const char *survivor = sk_json_member_string (change, "merged_into", NULL);
+      const char *survivor = sk_json_member_string (object, "merged_into", NULL);
 
-      if (!apply_customer (self, kind, data, outbox, error))
-        return FALSE;
-      if (g_str_equal (op, SK_FEED_MERGE))
+      if (survivor == NULL || g_str_equal (survivor, id))
         {
-          if (survivor == NULL || g_str_equal (survivor, id))
-            {
-              sk_set_field_error (error, SK_ERROR_MALFORMED, "merged_into",
-                                  _ ("A merge of customer %s names no other customer"), id);
-              return FALSE;
-            }
-          return merge_alias (self, id, survivor, error);
+          sk_set_field_error (error, SK_ERROR_MALFORMED, "merged_into",
+                              _ ("A merge of customer %s names no other customer"), id);
+          return FALSE;
         }
-      return TRUE;
+      change.merged_into = g_strdup (survivor);
     }
-  if (g_str_equal (entity, SK_FEED_PRODUCT) && !release_barcode (self, data, error))
-    return FALSE;
-  {
-    g_autoptr (SkRecord) record = sk_record_from_json (kind->get_type (), data, error);
+  if (!change.deleted)
+    {
+      change.record = sk_record_from_json (change.kind->get_type (), data, error);
+      if (change.record == NULL)
+        {
+          change_clear (&change);
+          return FALSE;
+        }
+      if (change.kind->name_key)
+        change.name_key = sk_name_key (SK_CUSTOMER (change.record)->full_name);
+    }
+  change.id = g_strdup (id);
+  g_array_append_val (page->changes, change);
+  return TRUE;
+}
 
-    return record != NULL && upsert_record (self, kind, record, FALSE, error);
-  }
+SkPulledPage *
+sk_pulled_page_new (JsonArray *refs, JsonArray *changes, GError **error)
+{
+  JsonArray *lists[] = { refs, changes };
+  g_autoptr (SkPulledPage) page = g_new0 (SkPulledPage, 1);
+
+  g_return_val_if_fail (changes != NULL, NULL);
+
+  page->changes = g_array_new (FALSE, TRUE, sizeof (Change));
+  g_array_set_clear_func (page->changes, (GDestroyNotify)change_clear);
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; lists[l] != NULL && i < json_array_get_length (lists[l]); i++)
+      {
+        JsonNode *node = json_array_get_element (lists[l], i);
+
+        if (!JSON_NODE_HOLDS_OBJECT (node))
+          {
+            sk_set_field_error (error, SK_ERROR_MALFORMED, "changes",
+                                _ ("A change must be an object"));
+            return NULL;
+          }
+        if (!read_change (page, json_node_get_object (node), error))
+          return NULL;
+      }
+  return g_steal_pointer (&page);
+}
+
+void
+sk_pulled_page_free (SkPulledPage *page)
+{
+  if (page == NULL)
+    return;
+  g_array_unref (page->changes);
+  g_free (page);
+}
+
+/* Pages applied */
+
+static gboolean
+apply_change (SkDatabase *self, Change *change, gboolean outbox, GError **error)
+{
+  if (change->kind == NULL && change->deleted)
+    return sk_db_exec (self, error, "DELETE FROM settings WHERE key = ?", "s", change->id);
+  if (change->kind == NULL)
+    return sk_database_set_setting (self, change->id, change->value, error);
+  if (change->deleted)
+    return apply_delete (self, change->kind, change->id, error);
+  if (SK_IS_CUSTOMER (change->record))
+    return apply_customer (self, change->kind, SK_CUSTOMER (change->record), change->name_key,
+                           outbox, error)
+           && (change->merged_into == NULL
+               || merge_alias (self, change->id, change->merged_into, error));
+  if (SK_IS_PRODUCT (change->record) && !release_barcode (self, SK_PRODUCT (change->record), error))
+    return FALSE;
+  return upsert_record (self, change->kind, change->record, NULL, FALSE, error);
 }
 
 gboolean
-sk_database_apply_changes (
-    SkDatabase *self, JsonArray *refs, JsonArray *changes, const char *next_cursor, GError **error)
+sk_database_apply_pulled_page (SkDatabase   *self,
+                               SkPulledPage *page,
+                               const char   *next_cursor,
+                               GError      **error)
 {
-  JsonArray *lists[] = { refs, changes };
-  gboolean   outbox;
+  gboolean outbox;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
-  g_return_val_if_fail (changes != NULL && next_cursor != NULL, FALSE);
+  g_return_val_if_fail (page != NULL && next_cursor != NULL, FALSE);
 
   if (!sk_db_begin (self, error))
     return FALSE;
@@ -465,23 +548,11 @@ sk_database_apply_changes (
   /* Most pulls come after a push that emptied the outbox: then HQ's
    * figures are the till's, with nothing to add. */
   outbox = sk_db_query_int (self, NULL, 1, "SELECT EXISTS (SELECT 1 FROM sync_outbox)", NULL) != 0;
-  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
-    for (guint i = 0; lists[l] != NULL && i < json_array_get_length (lists[l]); i++)
+  for (guint i = 0; i < page->changes->len; i++)
+    if (!apply_change (self, &g_array_index (page->changes, Change, i), outbox, error))
       {
-        JsonNode *node = json_array_get_element (lists[l], i);
-
-        if (!JSON_NODE_HOLDS_OBJECT (node))
-          {
-            sk_set_field_error (error, SK_ERROR_MALFORMED, "changes",
-                                _ ("A change must be an object"));
-            sk_db_rollback (self);
-            return FALSE;
-          }
-        if (!apply_change (self, json_node_get_object (node), outbox, error))
-          {
-            sk_db_rollback (self);
-            return FALSE;
-          }
+        sk_db_rollback (self);
+        return FALSE;
       }
   if (!sk_database_set_setting (self, SK_SETTING_SYNC_CURSOR, next_cursor, error))
     {
@@ -489,4 +560,17 @@ sk_database_apply_changes (
       return FALSE;
     }
   return sk_db_commit (self, error);
+}
+
+gboolean
+sk_database_apply_changes (
+    SkDatabase *self, JsonArray *refs, JsonArray *changes, const char *next_cursor, GError **error)
+{
+  g_autoptr (SkPulledPage) page = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+  g_return_val_if_fail (changes != NULL && next_cursor != NULL, FALSE);
+
+  page = sk_pulled_page_new (refs, changes, error);
+  return page != NULL && sk_database_apply_pulled_page (self, page, next_cursor, error);
 }

@@ -39,4 +39,19 @@ gboolean sk_database_forget_sync_cursor (SkDatabase *self, GError **error);
 gboolean sk_database_apply_changes (
     SkDatabase *self, JsonArray *refs, JsonArray *changes, const char *next_cursor, GError **error);
 
+/* The same in two steps: a page read into records (by any thread, with no
+ * database: the sync client reads a page on the thread that fetched it),
+ * then applied. sk_pulled_page_new () fails with SK_ERROR_MALFORMED on a
+ * change that is not one; nothing is applied then. */
+typedef struct _SkPulledPage SkPulledPage;
+
+SkPulledPage *sk_pulled_page_new (JsonArray *refs, JsonArray *changes, GError **error);
+void          sk_pulled_page_free (SkPulledPage *page);
+gboolean      sk_database_apply_pulled_page (SkDatabase   *self,
+                                             SkPulledPage *page,
+                                             const char   *next_cursor,
+                                             GError      **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkPulledPage, sk_pulled_page_free)
+
 G_END_DECLS
