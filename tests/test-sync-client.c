@@ -658,70 +658,51 @@ test_sync_link (void)
 typedef struct
 {
   gboolean honest;
-  guint    asked;
 } FakeHq;
 
-static JsonNode *
-fake_store_change (const char *code)
+/* A page of the pull with a new store of code @code (NULL: none). */
+static char *
+fake_page (const char *code, const char *next_cursor, gboolean has_more)
 {
-  g_autoptr (SkStore) store = sk_test_store_new (code, code);
-  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (SkStore) store = NULL;
+  g_autoptr (JsonNode) data = NULL;
+  g_autofree char *record = NULL;
+  g_autofree char *change = NULL;
 
-  g_free (store->id);
-  store->id = g_uuid_string_random ();
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "entity");
-  json_builder_add_string_value (b, "store");
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, sk_record_get_id (store));
-  json_builder_set_member_name (b, "op");
-  json_builder_add_string_value (b, "upsert");
-  json_builder_set_member_name (b, "data");
-  json_builder_add_value (b, sk_record_to_json (SK_RECORD (store)));
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
+  if (code != NULL)
+    {
+      store = sk_test_store_new (code, code);
+      g_free (store->id);
+      store->id = g_uuid_string_random ();
+      data = sk_record_to_json (SK_RECORD (store));
+      record = sk_json_to_string (data, FALSE);
+      change = g_strdup_printf ("{\"entity\": \"store\", \"id\": \"%s\", \"op\": \"upsert\","
+                                " \"data\": %s}",
+                                store->id, record);
+    }
+  return g_strdup_printf ("{\"changes\": [%s], \"next_cursor\": \"%s\", \"has_more\": %s}",
+                          change ? change : "", next_cursor, has_more ? "true" : "false");
 }
 
 static void
 fake_pull (
     SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
 {
-  FakeHq     *fake = data;
-  const char *since = query ? g_hash_table_lookup (query, "since") : NULL;
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
+  FakeHq          *fake = data;
+  const char      *since = query ? g_hash_table_lookup (query, "since") : NULL;
+  const char      *link = NULL;
   g_autofree char *text = NULL;
-  const char      *link = NULL, *code = "F0", *next = "c1";
-  gboolean         more = TRUE;
 
-  fake->asked++;
   if (g_strcmp0 (since, "c1") == 0)
     {
-      code = "F1";
-      next = "c2";
+      text = fake_page ("F1", "c2", TRUE);
       link = fake->honest ? "</api/sync/pull?limit=500&since=c2>; rel=\"next\""
                           : "</api/sync/pull?limit=500&since=c9>; rel=\"next\"";
     }
   else if (g_strcmp0 (since, "c2") == 0)
-    {
-      code = NULL;
-      next = "c2";
-      more = FALSE;
-    }
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "changes");
-  json_builder_begin_array (b);
-  if (code != NULL)
-    json_builder_add_value (b, fake_store_change (code));
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "next_cursor");
-  json_builder_add_string_value (b, next);
-  json_builder_set_member_name (b, "has_more");
-  json_builder_add_boolean_value (b, more);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  text = sk_json_to_string (root, FALSE);
+    text = fake_page (NULL, "c2", FALSE);
+  else
+    text = fake_page ("F0", "c1", TRUE);
   if (link != NULL)
     soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Link", link);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
@@ -744,7 +725,7 @@ test_sync_link_checked (void)
   g_autofree char *url = NULL;
   g_autofree char *cursor = NULL;
   GSList          *uris;
-  FakeHq           fake = { FALSE, 0 };
+  FakeHq           fake = { FALSE };
 
   soup_server_add_handler (server, "/api/sync/pull", fake_pull, &fake, NULL);
   g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
