@@ -479,6 +479,36 @@ json_surrogates_paired (const char *text, gsize length)
   return TRUE;
 }
 
+/* Are every string and member name in @node UTF-8? json-glib 1.6 decodes
+ * a lone surrogate escape ("\\ud800") into bytes that are not. The depth
+ * check above bounds the recursion. */
+static gboolean
+json_strings_valid (JsonNode *node)
+{
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObjectIter iter;
+      const char    *name;
+      JsonNode      *member;
+
+      json_object_iter_init (&iter, json_node_get_object (node));
+      while (json_object_iter_next (&iter, &name, &member))
+        if (!g_utf8_validate (name, -1, NULL) || !json_strings_valid (member))
+          return FALSE;
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        if (!json_strings_valid (json_array_get_element (array, i)))
+          return FALSE;
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_utf8_validate (json_node_get_string (node), -1, NULL);
+  return TRUE;
+}
+
 JsonNode *
 sk_json_parse (const char *text, gssize length, GError **error)
 {
@@ -503,15 +533,6 @@ sk_json_parse (const char *text, gssize length, GError **error)
     default:
       break;
     }
-  /* json-glib 1.6 takes bytes that are not UTF-8 into its strings, and
-   * decodes a lone surrogate escape ("\\ud800") into such bytes: with the
-   * text UTF-8 and every surrogate escape paired, every string is. */
-  if (!g_utf8_validate (text, length, NULL))
-    {
-      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
-                          "Malformed JSON: the text is not valid UTF-8");
-      return NULL;
-    }
   if (!json_surrogates_paired (text, length))
     {
       sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
@@ -529,6 +550,13 @@ sk_json_parse (const char *text, gssize length, GError **error)
   if (root == NULL)
     {
       sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, "Empty JSON document");
+      return NULL;
+    }
+  if (!json_strings_valid (root))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
+                          "Malformed JSON: a string is not valid Unicode");
+      json_node_unref (root);
       return NULL;
     }
   return root;
