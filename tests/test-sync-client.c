@@ -718,21 +718,24 @@ test_sync_link_checked (void)
 {
   g_autofree char *till_path = g_build_filename (env.hq.dir, "till-link.db", NULL);
   g_autoptr (SoupServer) server = soup_server_new (NULL, NULL);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  SkListenerLimits limits = { 10, 10, 10, 10 };
+  SkListener      *listener;
   g_autoptr (SkSyncClient) client = NULL;
   g_autoptr (SkSyncSummary) summary = NULL;
   g_autoptr (SkDatabase) till = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   g_autofree char *cursor = NULL;
-  GSList          *uris;
   FakeHq           fake = { FALSE };
 
+  /* The server's own accept loop: libsoup 3.2's loses a socket a
+   * connection (bench/README-libsoup-leak.md). */
   soup_server_add_handler (server, "/api/sync/pull", fake_pull, &fake, NULL);
-  g_assert_true (soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  listener = sk_listener_new (server, address, NULL, &limits, &error);
   g_assert_no_error (error);
-  uris = soup_server_get_uris (server);
-  url = g_uri_to_string (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+  url = g_strdup_printf ("http://127.0.0.1:%u", sk_listener_get_port (listener));
   client = sk_sync_client_new (till_path, url);
   sk_sync_client_set_token (client, "fake");
 
@@ -757,6 +760,8 @@ test_sync_link_checked (void)
   g_assert_cmpint (
       sk_db_query_int (till, NULL, -1, "SELECT count(*) FROM stores WHERE code = 'F1'", NULL), ==,
       1);
+  sk_listener_free (listener);
+  soup_server_disconnect (server);
 }
 
 /* Rows of the change feed a database keeps. */
