@@ -701,6 +701,13 @@ keep_notice (SkBackgroundSync *sync, const char *message, char **notice)
   *notice = g_strdup (message);
 }
 
+static void
+note_rules_pulled (SkSyncClient *client, const SkSyncSummary *summary, gboolean *rules_pulled)
+{
+  if (summary->changed & SK_SYNC_CHANGED_RULES)
+    *rules_pulled = TRUE;
+}
+
 /* A rule HQ adds reaches the cart open in the checkout, without a restart. */
 static void
 test_hq_rule (AppFixture *f, gconstpointer data)
@@ -709,8 +716,10 @@ test_hq_rule (AppFixture *f, gconstpointer data)
   g_autoptr (SkDiscountRule) rule = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *notice = NULL;
-  SkCheckoutView  *view;
-  PriceWait        w;
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  gboolean        rules_pulled = FALSE;
+  SkCheckoutView *view;
+  PriceWait       w;
 
   connected_till (f, token);
   sk_window_show_view (f->window, "checkout");
@@ -728,9 +737,24 @@ test_hq_rule (AppFixture *f, gconstpointer data)
              sk_checkout_view_get_result (view)->discount_total);
   /* The cashier is told, in a toast. */
   g_assert_cmpstr (notice, ==, T ("HQ changed the discount rules"));
-  g_signal_handlers_disconnect_by_func (sk_application_get_sync (f->app), keep_notice, &notice);
   app_pump (300);
   shot (GTK_WIDGET (f->window), "sync-hq-rule-in-checkout");
+
+  /* A sale with the rule brings the rule back from HQ, one use more: no
+   * news of the rules to tell. */
+  g_clear_pointer (&notice, g_free);
+  g_signal_connect (sk_background_sync_get_client (sk_application_get_sync (f->app)), "pulled",
+                    G_CALLBACK (note_rules_pulled), &rules_pulled);
+  sell (f, 1, ids);
+  press_sync_now (f);
+  g_assert_true (app_wait (is_true, &rules_pulled, 30000));
+  g_assert_cmpint (
+      sk_test_query_int (hq.db, "SELECT uses FROM discount_rules WHERE id = ?", rule->id), ==, 1);
+  g_assert_null (notice);
+  g_signal_handlers_disconnect_by_func (
+      sk_background_sync_get_client (sk_application_get_sync (f->app)), note_rules_pulled,
+      &rules_pulled);
+  g_signal_handlers_disconnect_by_func (sk_application_get_sync (f->app), keep_notice, &notice);
 }
 
 /* HQ refuses the token during a sync: the sales stay, "Sign in again". */

@@ -505,8 +505,6 @@ note_changes (SkSyncSummary *summary, JsonArray *changes, gboolean *too_many)
       for (guint k = 0; k < G_N_ELEMENTS (flags); k++)
         if (g_str_equal (entity, flags[k].entity))
           summary->changed |= flags[k].flag;
-      if (g_str_equal (entity, SK_FEED_RULE))
-        summary->rules_edited++;
       if (!g_str_equal (entity, SK_FEED_CUSTOMER) || id == NULL)
         continue;
       if (g_str_equal (op, SK_FEED_MERGE))
@@ -524,7 +522,6 @@ note_page (SkSyncSummary *summary,
            gboolean      *too_many)
 {
   summary->changed |= noted->changed;
-  summary->rules_edited += noted->rules_edited;
   summary->merged += noted->merged;
   if (noted_too_many && !*too_many)
     {
@@ -800,6 +797,7 @@ pull_pages (SkDatabase *db, Pull *pull, SkSyncSummary *summary, GError **error)
         goto out;
       pull_applied (pull);
       summary->pulled += page->n_changes;
+      summary->rules_edited += sk_pulled_page_get_rules_edited (page->pulled);
       note_page (summary, page->noted, page->too_many, &too_many);
       g_free (cursor);
       cursor = g_steal_pointer (&page->next_cursor);

@@ -56,7 +56,7 @@ typedef struct
   SkSyncChanges changed;      /* what the pull changed */
   GPtrArray    *customer_ids; /* customers it changed, each once (NULL: none, or too many) */
   gint64        merged;       /* customers HQ merged into another */
-  gint64        rules_edited; /* rules upserted or removed */
+  gint64        rules_edited; /* rules added, removed or of a new version */
   gboolean      full_copy; /* the pull started from the start (a first sync, an expired cursor) */
 } SkSyncSummary;
 

@@ -374,7 +374,8 @@ typedef struct
 
 struct _SkPulledPage
 {
-  GArray *changes; /* of Change, refs first */
+  GArray *changes;      /* of Change, refs first */
+  guint   rules_edited; /* known once applied */
 };
 
 static void
@@ -505,9 +506,26 @@ sk_pulled_page_free (SkPulledPage *page)
 
 /* Pages applied */
 
+/* Whether @change edits a rule as the till has it (a new rule, a removed
+ * one, a new version), not only the count of its uses: each sale that
+ * applies a rule brings the rule back in HQ's feed. */
 static gboolean
-apply_change (SkDatabase *self, Change *change, gboolean outbox, GError **error)
+edits_rule (SkDatabase *self, Change *change)
 {
+  gint64 stored = sk_db_query_int (
+      self, NULL, -1, "SELECT version FROM discount_rules WHERE id = ?", "s", change->id);
+
+  if (change->deleted)
+    return stored >= 0;
+  return stored != SK_DISCOUNT_RULE (change->record)->version;
+}
+
+static gboolean
+apply_change (SkDatabase *self, SkPulledPage *page, Change *change, gboolean outbox, GError **error)
+{
+  if (change->kind != NULL && g_str_equal (change->kind->entity, SK_FEED_RULE)
+      && edits_rule (self, change))
+    page->rules_edited++;
   if (change->kind == NULL && change->deleted)
     return sk_db_exec (self, error, "DELETE FROM settings WHERE key = ?", "s", change->id);
   if (change->kind == NULL)
@@ -548,8 +566,9 @@ sk_database_apply_pulled_page (SkDatabase   *self,
   /* Most pulls come after a push that emptied the outbox: then HQ's
    * figures are the till's, with nothing to add. */
   outbox = sk_db_query_int (self, NULL, 1, "SELECT EXISTS (SELECT 1 FROM sync_outbox)", NULL) != 0;
+  page->rules_edited = 0;
   for (guint i = 0; i < page->changes->len; i++)
-    if (!apply_change (self, &g_array_index (page->changes, Change, i), outbox, error))
+    if (!apply_change (self, page, &g_array_index (page->changes, Change, i), outbox, error))
       {
         sk_db_rollback (self);
         return FALSE;
@@ -560,6 +579,13 @@ sk_database_apply_pulled_page (SkDatabase   *self,
       return FALSE;
     }
   return sk_db_commit (self, error);
+}
+
+guint
+sk_pulled_page_get_rules_edited (SkPulledPage *page)
+{
+  g_return_val_if_fail (page != NULL, 0);
+  return page->rules_edited;
 }
 
 gboolean

@@ -51,6 +51,10 @@ gboolean      sk_database_apply_pulled_page (SkDatabase   *self,
                                              SkPulledPage *page,
                                              const char   *next_cursor,
                                              GError      **error);
+/* How many of the applied page's changes edit a rule as the till had it
+ * (added, removed, a new version); a rule back only for the count of its
+ * uses, as after every sale that applies it, is no edit. */
+guint sk_pulled_page_get_rules_edited (SkPulledPage *page);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkPulledPage, sk_pulled_page_free)
 
