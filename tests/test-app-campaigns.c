@@ -48,8 +48,8 @@ editor_save (SkCampaignEditor *editor, GError **error)
 {
   g_autoptr (GAsyncResult) result = NULL;
 
-  sk_campaign_editor_save_async (editor, NULL, app_keep_result, &result);
-  return sk_campaign_editor_save_finish (editor, app_wait_result (&result), error);
+  sk_record_editor_save_async (SK_RECORD_EDITOR (editor), NULL, app_keep_result, &result);
+  return sk_record_editor_save_finish (SK_RECORD_EDITOR (editor), app_wait_result (&result), error);
 }
 
 static void
@@ -194,7 +194,7 @@ test_budget_kopecks (AppFixture *f, gconstpointer data)
 static AdwMessageDialog *
 save_into_conflict (SkCampaignEditor *editor, GAsyncResult **result)
 {
-  sk_campaign_editor_save_async (editor, NULL, app_keep_result, result);
+  sk_record_editor_save_async (SK_RECORD_EDITOR (editor), NULL, app_keep_result, result);
   g_assert_true (app_wait (app_dialog_shown, NULL, 10000));
   app_pump (200);
   return app_find_dialog ();
@@ -254,7 +254,8 @@ test_conflict (AppFixture *f, gconstpointer data)
   }
   app_save_png (GTK_WIDGET (dialog), "campaign-conflict");
   gtk_widget_activate (app_find_button (GTK_WIDGET (dialog), "_Keep Mine"));
-  g_assert_true (sk_campaign_editor_save_finish (editor, app_wait_result (&result), &error));
+  g_assert_true (
+      sk_record_editor_save_finish (SK_RECORD_EDITOR (editor), app_wait_result (&result), &error));
   g_assert_no_error (error);
   stored = sk_database_get_campaign (f->db, campaign->id, &error);
   g_assert_no_error (error);
@@ -278,7 +279,8 @@ test_conflict (AppFixture *f, gconstpointer data)
   g_clear_object (&result);
   dialog = save_into_conflict (editor, &result);
   gtk_widget_activate (app_find_button (GTK_WIDGET (dialog), "_Take Theirs"));
-  g_assert_false (sk_campaign_editor_save_finish (editor, app_wait_result (&result), &error));
+  g_assert_false (
+      sk_record_editor_save_finish (SK_RECORD_EDITOR (editor), app_wait_result (&result), &error));
   g_assert_error (error, SK_ERROR, SK_ERROR_STALE);
   g_clear_error (&error);
   g_clear_object (&stored);

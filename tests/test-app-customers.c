@@ -321,8 +321,8 @@ editor_save (SkCustomerEditor *editor, GError **error)
 {
   g_autoptr (GAsyncResult) result = NULL;
 
-  sk_customer_editor_save_async (editor, NULL, app_keep_result, &result);
-  return sk_customer_editor_save_finish (editor, app_wait_result (&result), error);
+  sk_record_editor_save_async (SK_RECORD_EDITOR (editor), NULL, app_keep_result, &result);
+  return sk_record_editor_save_finish (SK_RECORD_EDITOR (editor), app_wait_result (&result), error);
 }
 
 static void
@@ -384,7 +384,7 @@ static gboolean
 holder_shown (gpointer data)
 {
   HolderShown *h = data;
-  const char  *error = sk_customer_editor_get_error (h->editor);
+  const char  *error = sk_record_editor_get_error (SK_RECORD_EDITOR (h->editor));
 
   return error != NULL && strstr (error, h->name) != NULL;
 }
@@ -466,9 +466,9 @@ test_editor (AppFixture *f, gconstpointer data)
   sk_customer_editor_set_text (editor, "birth_date", "2999-01-01");
   g_assert_false (editor_save (editor, &error));
   g_clear_error (&error);
-  g_assert_nonnull (sk_customer_editor_get_error (editor));
-  lines = g_strsplit (sk_customer_editor_get_error (editor), "\n", -1);
-  g_test_message ("refused: %s", sk_customer_editor_get_error (editor));
+  g_assert_nonnull (sk_record_editor_get_error (SK_RECORD_EDITOR (editor)));
+  lines = g_strsplit (sk_record_editor_get_error (SK_RECORD_EDITOR (editor)), "\n", -1);
+  g_test_message ("refused: %s", sk_record_editor_get_error (SK_RECORD_EDITOR (editor)));
   g_assert_cmpuint (g_strv_length (lines), ==, 3);
   g_assert_nonnull (strstr (lines[2], "future"));
 
@@ -479,7 +479,7 @@ test_editor (AppFixture *f, gconstpointer data)
   g_clear_error (&error);
   /* Who holds it, by name, not a column name. */
   g_assert_true (app_wait (holder_shown, &holder, 10000));
-  g_test_message ("refused: %s", sk_customer_editor_get_error (editor));
+  g_test_message ("refused: %s", sk_record_editor_get_error (SK_RECORD_EDITOR (editor)));
   sk_customer_editor_set_text (editor, "phone", "8 (999) 555-12-34");
   sk_customer_editor_set_text (editor, "birth_date", "2020-13-45");
   g_assert_false (editor_save (editor, &error));

@@ -15,8 +15,8 @@ editor_save (SkRuleEditor *editor, GError **error)
 {
   g_autoptr (GAsyncResult) result = NULL;
 
-  sk_rule_editor_save_async (editor, NULL, app_keep_result, &result);
-  return sk_rule_editor_save_finish (editor, app_wait_result (&result), error);
+  sk_record_editor_save_async (SK_RECORD_EDITOR (editor), NULL, app_keep_result, &result);
+  return sk_record_editor_save_finish (SK_RECORD_EDITOR (editor), app_wait_result (&result), error);
 }
 
 static void
@@ -26,7 +26,7 @@ expect_refused (SkRuleEditor *editor)
 
   g_assert_false (editor_save (editor, &error));
   g_assert_nonnull (error);
-  g_assert_nonnull (sk_rule_editor_get_error (editor));
+  g_assert_nonnull (sk_record_editor_get_error (SK_RECORD_EDITOR (editor)));
   g_test_message ("refused: %s", error->message);
 }
 
@@ -268,7 +268,7 @@ test_conflict (AppFixture *f, gconstpointer data)
 
   sk_rule_editor_set_field (editor, "name", "Renamed at the till");
   sk_rule_editor_set_field (editor, "value", "7");
-  sk_rule_editor_save_async (editor, NULL, app_keep_result, &result);
+  sk_record_editor_save_async (SK_RECORD_EDITOR (editor), NULL, app_keep_result, &result);
   g_assert_true (app_wait (app_dialog_shown, NULL, 10000));
   app_pump (200);
   dialog = app_find_dialog ();
@@ -299,7 +299,8 @@ test_conflict (AppFixture *f, gconstpointer data)
       app_find_toggle (GTK_WIDGET (dialog), "Description", "Theirs", FALSE), TRUE);
   app_save_png (GTK_WIDGET (dialog), "rule-conflict");
   gtk_widget_activate (app_find_button (GTK_WIDGET (dialog), "_Merge"));
-  g_assert_true (sk_rule_editor_save_finish (editor, app_wait_result (&result), &error));
+  g_assert_true (
+      sk_record_editor_save_finish (SK_RECORD_EDITOR (editor), app_wait_result (&result), &error));
   g_assert_no_error (error);
 
   stored = sk_database_get_rule (f->db, rule->id, &error);
@@ -323,14 +324,15 @@ test_conflict (AppFixture *f, gconstpointer data)
   g_assert_no_error (error);
   sk_rule_editor_set_field (editor, "value", "8");
   g_clear_object (&result);
-  sk_rule_editor_save_async (editor, NULL, app_keep_result, &result);
+  sk_record_editor_save_async (SK_RECORD_EDITOR (editor), NULL, app_keep_result, &result);
   g_assert_true (app_wait (app_dialog_shown, NULL, 10000));
   dialog = app_find_dialog ();
   g_assert_nonnull (app_find_action_row (GTK_WIDGET (dialog), "Priority"));
   gtk_widget_activate (app_find_button (GTK_WIDGET (dialog), "_Cancel"));
-  g_assert_false (sk_rule_editor_save_finish (editor, app_wait_result (&result), &error));
+  g_assert_false (
+      sk_record_editor_save_finish (SK_RECORD_EDITOR (editor), app_wait_result (&result), &error));
   g_assert_error (error, SK_ERROR, SK_ERROR_STALE);
-  g_assert_cmpstr (sk_rule_editor_get_error (editor), ==, error->message);
+  g_assert_cmpstr (sk_record_editor_get_error (SK_RECORD_EDITOR (editor)), ==, error->message);
   g_clear_error (&error);
   g_clear_object (&stored);
   stored = sk_database_get_rule (f->db, rule->id, &error);

@@ -1055,7 +1055,7 @@ test_conflict (AppFixture *f, gconstpointer data)
   /* The cashier, on the old copy, renames her and types a new phone. */
   sk_customer_editor_set_text (editor, "name", "Olga Till");
   sk_customer_editor_set_text (editor, "phone", "+79055550302");
-  sk_customer_editor_save_async (editor, NULL, app_keep_result, &result);
+  sk_record_editor_save_async (SK_RECORD_EDITOR (editor), NULL, app_keep_result, &result);
   app_pump (500);
   dialog = app_find_dialog ();
   g_assert_nonnull (dialog);
@@ -1069,7 +1069,8 @@ test_conflict (AppFixture *f, gconstpointer data)
       app_find_toggle (GTK_WIDGET (dialog), T ("Email"), T ("Theirs"), FALSE), TRUE);
   shot (GTK_WIDGET (dialog), "sync-conflict");
   gtk_widget_activate (app_find_button (GTK_WIDGET (dialog), T ("_Merge")));
-  g_assert_true (sk_customer_editor_save_finish (editor, app_wait_result (&result), &error));
+  g_assert_true (
+      sk_record_editor_save_finish (SK_RECORD_EDITOR (editor), app_wait_result (&result), &error));
   g_assert_no_error (error);
   g_clear_object (&at_till);
   at_till = sk_database_get_customer (f->db, id, &error);

@@ -8,15 +8,15 @@
 
 #include "sk-campaign-editor.h"
 #include "sk-choice-row.h"
-#include "sk-conflict-dialog.h"
 #include "sk-error.h"
 #include "sk-money.h"
+#include "sk-record-editor.h"
 #include "sk-template-editor.h"
 #include "sk-widgets.h"
 
 struct _SkCampaignEditor
 {
-  AdwWindow parent_instance;
+  SkRecordEditor parent_instance;
 
   GtkLabel            *error_label;
   AdwEntryRow         *name_row;
@@ -30,22 +30,18 @@ struct _SkCampaignEditor
   AdwComboRow         *status_row;
   AdwPreferencesGroup *rules_group;
 
-  SkRepository *repository;
-  GCancellable *cancellable;
-  SkCampaign   *campaign;     /* a copy being edited */
-  GPtrArray    *rule_checks;  /* GtkCheckButton, with "rule-id" data */
-  gboolean      rules_listed; /* the checks are there */
-  gboolean      saving;
+  GPtrArray *rule_checks;  /* GtkCheckButton, with "rule-id" data */
+  gboolean   rules_listed; /* the checks are there */
 };
 
-G_DEFINE_FINAL_TYPE (SkCampaignEditor, sk_campaign_editor, ADW_TYPE_WINDOW)
+G_DEFINE_FINAL_TYPE (SkCampaignEditor, sk_campaign_editor, SK_TYPE_RECORD_EDITOR)
 
-enum
+/* The copy being edited. */
+static SkCampaign *
+campaign_of (SkCampaignEditor *self)
 {
-  SAVED,
-  N_SIGNALS
-};
-static guint signals[N_SIGNALS];
+  return sk_record_editor_get_record (SK_RECORD_EDITOR (self));
+}
 
 /* In the order of the status row's items in sk-campaign-editor.ui. */
 static const char *const statuses[] = { "draft", "scheduled", "active", "finished", "archived" };
@@ -94,9 +90,10 @@ sk_campaign_editor_set_text (SkCampaignEditor *self, const char *field, const ch
 
 /* The form as the campaign being edited says. */
 static void
-fill_fields (SkCampaignEditor *self)
+fill_form (SkRecordEditor *editor)
 {
-  SkCampaign        *c = self->campaign;
+  SkCampaignEditor  *self = SK_CAMPAIGN_EDITOR (editor);
+  SkCampaign        *c = campaign_of (self);
   const char *const *rule_ids = sk_record_get_strv (c, "rule_ids");
   g_autofree char   *from = NULL;
   g_autofree char   *to = NULL;
@@ -130,54 +127,11 @@ fill_fields (SkCampaignEditor *self)
     }
 }
 
-static void
-conflict_show_error (GtkWindow *editor, const GError *error)
+static gboolean
+read_form (SkRecordEditor *editor, GError **error)
 {
   SkCampaignEditor *self = SK_CAMPAIGN_EDITOR (editor);
-
-  sk_error_label_set (self->error_label, error->message);
-}
-
-static void
-conflict_show_record (GtkWindow *editor, SkRecord *record)
-{
-  SkCampaignEditor *self = SK_CAMPAIGN_EDITOR (editor);
-
-  g_set_object (&self->campaign, SK_CAMPAIGN (record));
-  fill_fields (self);
-}
-
-/* The save is over (not cancelled). */
-static void
-save_done (GtkWindow *editor, SkRecord *record, const GError *error, gboolean theirs_shown)
-{
-  SkCampaignEditor *self = SK_CAMPAIGN_EDITOR (editor);
-  SkCampaign       *saved = (SkCampaign *)record;
-
-  self->saving = FALSE;
-  if (saved == NULL)
-    {
-      /* Theirs shown: nothing wrong with the form. */
-      gtk_label_set_text (self->error_label, error->message);
-      gtk_widget_set_visible (GTK_WIDGET (self->error_label), !theirs_shown);
-      return;
-    }
-  /* The copy as stored: its id and version for the next save. */
-  g_set_object (&self->campaign, saved);
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
-  g_signal_emit (self, signals[SAVED], 0, self->campaign);
-}
-
-static const SkConflictHooks conflict_hooks
-    = { conflict_show_error, conflict_show_record, save_done };
-
-void
-sk_campaign_editor_save_async (SkCampaignEditor   *self,
-                               GCancellable       *cancellable,
-                               GAsyncReadyCallback callback,
-                               gpointer            user_data)
-{
-  g_autoptr (GTask) task = NULL;
+  SkCampaign       *campaign = campaign_of (self);
   g_autoptr (GStrvBuilder) rule_ids = NULL;
   g_autoptr (GError) local = NULL;
   g_auto (GStrv) segments = NULL;
@@ -187,12 +141,6 @@ sk_campaign_editor_save_async (SkCampaignEditor   *self,
   gint64      from = 0, until = 0, budget = 0;
   const char *budget_text;
   guint       status;
-
-  g_return_if_fail (SK_IS_CAMPAIGN_EDITOR (self));
-  task = sk_save_task_new (self, sk_campaign_editor_save_async, self->saving,
-                           _ ("The campaign is being saved"), cancellable, callback, user_data);
-  if (task == NULL)
-    return;
 
   rule_ids = g_strv_builder_new ();
   for (guint i = 0; i < self->rule_checks->len; i++)
@@ -210,9 +158,9 @@ sk_campaign_editor_save_async (SkCampaignEditor   *self,
   status = adw_combo_row_get_selected (self->status_row);
 
   if (!sk_usec_from_date_kept (gtk_editable_get_text (GTK_EDITABLE (self->starts_row)),
-                               sk_record_get_int64 (self->campaign, "starts_at"), FALSE, &from)
+                               sk_record_get_int64 (campaign, "starts_at"), FALSE, &from)
       || !sk_usec_from_date_kept (gtk_editable_get_text (GTK_EDITABLE (self->ends_row)),
-                                  sk_record_get_int64 (self->campaign, "ends_at"), TRUE, &until))
+                                  sk_record_get_int64 (campaign, "ends_at"), TRUE, &until))
     g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("Dates look like 2026-12-31"));
   else if (until != 0 && from != 0 && until < from)
     g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("The campaign must end after it starts"));
@@ -220,7 +168,7 @@ sk_campaign_editor_save_async (SkCampaignEditor   *self,
     g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("The budget must be an amount in rubles"));
   if (local == NULL)
     {
-      g_object_set (self->campaign, "name", gtk_editable_get_text (GTK_EDITABLE (self->name_row)),
+      g_object_set (campaign, "name", gtk_editable_get_text (GTK_EDITABLE (self->name_row)),
                     "description", gtk_editable_get_text (GTK_EDITABLE (self->description_row)),
                     "starts-at", from, "ends-at", until, "segments", segments[0] ? segments : NULL,
                     "store-ids", stores[0] ? stores : NULL, "channels",
@@ -228,38 +176,15 @@ sk_campaign_editor_save_async (SkCampaignEditor   *self,
                     statuses[MIN (status, G_N_ELEMENTS (statuses) - 1)], NULL);
       /* Until the rules are listed the campaign keeps its own. */
       if (self->rules_listed)
-        g_object_set (self->campaign, "rule-ids", ids, NULL);
+        g_object_set (campaign, "rule-ids", ids, NULL);
     }
   if (local != NULL)
     {
       sk_error_label_set (self->error_label, local->message);
-      g_task_return_error (task, g_steal_pointer (&local));
-      return;
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
     }
-  self->saving = TRUE;
-  sk_conflict_save (g_steal_pointer (&task), &conflict_hooks, self->repository,
-                    SK_RECORD (self->campaign), sk_record_get_id (self->campaign) == NULL,
-                    self->cancellable);
-}
-
-gboolean
-sk_campaign_editor_save_finish (SkCampaignEditor *self, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-saved_then_close_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  if (sk_campaign_editor_save_finish (SK_CAMPAIGN_EDITOR (source), result, NULL))
-    gtk_window_destroy (GTK_WINDOW (source));
-}
-
-static void
-save_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  sk_campaign_editor_save_async (SK_CAMPAIGN_EDITOR (widget), NULL, saved_then_close_cb, NULL);
+  return TRUE;
 }
 
 static void
@@ -274,7 +199,7 @@ rules_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self = SK_CAMPAIGN_EDITOR (user_data);
-  rule_ids = sk_record_get_strv (self->campaign, "rule_ids");
+  rule_ids = sk_record_get_strv (campaign_of (self), "rule_ids");
   if (rules == NULL)
     {
       sk_error_label_set (self->error_label, error->message);
@@ -313,16 +238,20 @@ sk_campaign_editor_new (GtkWindow *parent, SkRepository *repository, SkCampaign 
   g_return_val_if_fail (campaign == NULL || SK_IS_CAMPAIGN (campaign), NULL);
 
   self = g_object_new (SK_TYPE_CAMPAIGN_EDITOR, "transient-for", parent, NULL);
-  self->repository = g_object_ref (repository);
-  self->campaign = campaign ? sk_record_copy (SK_RECORD (campaign)) : sk_campaign_new ();
+  sk_record_editor_edit (SK_RECORD_EDITOR (self), repository,
+                         campaign ? sk_record_copy (SK_RECORD (campaign)) : sk_campaign_new (),
+                         campaign == NULL);
   if (campaign != NULL)
     gtk_window_set_title (GTK_WINDOW (self), _ ("Edit Campaign"));
 
   sk_choice_row_offer_segments (self->segments_row);
-  sk_choice_row_offer_stores (self->stores_row, self->cancellable);
-  fill_fields (self);
+  sk_choice_row_offer_stores (self->stores_row,
+                              sk_record_editor_get_cancellable (SK_RECORD_EDITOR (self)));
+  fill_form (SK_RECORD_EDITOR (self));
   /* The rules' checks arrive from a worker. */
-  sk_repository_list_rules_async (repository, self->cancellable, rules_listed_cb, self);
+  sk_repository_list_rules_async (repository,
+                                  sk_record_editor_get_cancellable (SK_RECORD_EDITOR (self)),
+                                  rules_listed_cb, self);
   return self;
 }
 
@@ -331,9 +260,7 @@ sk_campaign_editor_dispose (GObject *object)
 {
   SkCampaignEditor *self = SK_CAMPAIGN_EDITOR (object);
 
-  sk_cancellable_clear (&self->cancellable);
-  g_clear_object (&self->repository);
-  g_clear_object (&self->campaign);
+  g_cancellable_cancel (sk_record_editor_get_cancellable (SK_RECORD_EDITOR (self)));
   g_clear_pointer (&self->rule_checks, g_ptr_array_unref);
   G_OBJECT_CLASS (sk_campaign_editor_parent_class)->dispose (object);
 }
@@ -341,12 +268,14 @@ sk_campaign_editor_dispose (GObject *object)
 static void
 sk_campaign_editor_class_init (SkCampaignEditorClass *klass)
 {
-  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GObjectClass        *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass      *widget_class = GTK_WIDGET_CLASS (klass);
+  SkRecordEditorClass *editor_class = SK_RECORD_EDITOR_CLASS (klass);
 
   object_class->dispose = sk_campaign_editor_dispose;
-  signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                                 NULL, NULL, G_TYPE_NONE, 1, SK_TYPE_CAMPAIGN);
+  editor_class->busy_message = _ ("The campaign is being saved");
+  editor_class->read_form = read_form;
+  editor_class->fill_form = fill_form;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/skidka/Skidka/sk-campaign-editor.ui");
@@ -361,9 +290,6 @@ sk_campaign_editor_class_init (SkCampaignEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, budget_row);
   gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, status_row);
   gtk_widget_class_bind_template_child (widget_class, SkCampaignEditor, rules_group);
-
-  gtk_widget_class_install_action (widget_class, "editor.save", NULL, save_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
 static void
@@ -372,6 +298,6 @@ sk_campaign_editor_init (SkCampaignEditor *self)
   g_type_ensure (SK_TYPE_CHOICE_ROW);
   g_type_ensure (SK_TYPE_TEMPLATE_EDITOR);
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->cancellable = g_cancellable_new ();
+  sk_record_editor_set_error_label (SK_RECORD_EDITOR (self), self->error_label);
   self->rule_checks = g_ptr_array_new ();
 }

@@ -5,12 +5,12 @@
 
 #include <adwaita.h>
 
-#include "sk-repository.h"
+#include "sk-record-editor.h"
 
 G_BEGIN_DECLS
 
 #define SK_TYPE_CAMPAIGN_EDITOR (sk_campaign_editor_get_type ())
-G_DECLARE_FINAL_TYPE (SkCampaignEditor, sk_campaign_editor, SK, CAMPAIGN_EDITOR, AdwWindow)
+G_DECLARE_FINAL_TYPE (SkCampaignEditor, sk_campaign_editor, SK, CAMPAIGN_EDITOR, SkRecordEditor)
 
 /* @campaign: NULL for a new one; a copy is edited. Emits "saved" (SkCampaign). */
 SkCampaignEditor *
@@ -18,13 +18,5 @@ sk_campaign_editor_new (GtkWindow *parent, SkRepository *repository, SkCampaign 
 /* Sets a field as a user would type it: "name", "description", "starts",
  * "ends", "segments", "stores", "channels", "budget". */
 void sk_campaign_editor_set_text (SkCampaignEditor *self, const char *field, const char *text);
-/* Validates the form, then saves on a worker; a failure shows its message
- * in place. Emits "saved" before the callback. */
-void sk_campaign_editor_save_async (SkCampaignEditor   *self,
-                                    GCancellable       *cancellable,
-                                    GAsyncReadyCallback callback,
-                                    gpointer            user_data);
-gboolean
-sk_campaign_editor_save_finish (SkCampaignEditor *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

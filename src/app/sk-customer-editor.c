@@ -7,18 +7,13 @@
 
 #include "sk-conflict-dialog.h"
 #include "sk-customer-editor.h"
+#include "sk-record-editor.h"
 #include "sk-error.h"
 #include "sk-widgets.h"
 
 struct _SkCustomerEditor
 {
-  AdwWindow parent_instance;
-
-  SkRepository *repository;
-  SkCustomer   *customer; /* a copy being edited */
-  gboolean      is_new;
-  gboolean      saving;
-  GCancellable *cancellable;
+  SkRecordEditor parent_instance;
 
   AdwEntryRow *name_row;
   AdwEntryRow *phone_row;
@@ -32,14 +27,14 @@ struct _SkCustomerEditor
   GtkLabel    *error_label;
 };
 
-G_DEFINE_FINAL_TYPE (SkCustomerEditor, sk_customer_editor, ADW_TYPE_WINDOW)
+G_DEFINE_FINAL_TYPE (SkCustomerEditor, sk_customer_editor, SK_TYPE_RECORD_EDITOR)
 
-enum
+/* The copy being edited. */
+static SkCustomer *
+customer_of (SkCustomerEditor *self)
 {
-  SAVED,
-  N_SIGNALS
-};
-static guint signals[N_SIGNALS];
+  return sk_record_editor_get_record (SK_RECORD_EDITOR (self));
+}
 
 void
 sk_customer_editor_set_text (SkCustomerEditor *self, const char *field, const char *text)
@@ -67,15 +62,8 @@ void
 sk_customer_editor_set_home_store (SkCustomerEditor *self, const char *store_id)
 {
   g_return_if_fail (SK_IS_CUSTOMER_EDITOR (self));
-  if (self->is_new)
-    g_object_set (self->customer, "home-store-id", store_id, NULL);
-}
-
-const char *
-sk_customer_editor_get_error (SkCustomerEditor *self)
-{
-  g_return_val_if_fail (SK_IS_CUSTOMER_EDITOR (self), NULL);
-  return sk_error_label_get (self->error_label);
+  if (sk_record_editor_get_is_new (SK_RECORD_EDITOR (self)))
+    g_object_set (customer_of (self), "home-store-id", store_id, NULL);
 }
 
 static const char *
@@ -99,13 +87,6 @@ mark_error (SkCustomerEditor *self, AdwEntryRow *row)
       gtk_widget_add_css_class (GTK_WIDGET (row), "error");
       gtk_widget_grab_focus (GTK_WIDGET (row));
     }
-}
-
-static void
-show_error (SkCustomerEditor *self, const GError *error, AdwEntryRow *bad)
-{
-  sk_error_label_set (self->error_label, error->message);
-  mark_error (self, bad);
 }
 
 /* Every problem of the form at once: each bad row marked, the messages one
@@ -163,12 +144,13 @@ holder_found_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   gtk_label_set_text (self->error_label, message);
 }
 
-/* The rows show self->customer. */
+/* The rows show the customer. */
 static void
-fill_fields (SkCustomerEditor *self)
+fill_form (SkRecordEditor *editor)
 {
+  SkCustomerEditor *self = SK_CUSTOMER_EDITOR (editor);
   g_autoptr (GString) kids = g_string_new (NULL);
-  SkCustomer *c = self->customer;
+  SkCustomer *c = customer_of (self);
   GListModel *children = sk_customer_get_children (c);
 
   sk_entry_row_set_text (self->name_row, sk_record_get_string (c, "full_name"));
@@ -189,75 +171,34 @@ fill_fields (SkCustomerEditor *self)
   gtk_editable_set_text (GTK_EDITABLE (self->children_row), kids->str);
 }
 
+/* What the store refused, on the row it is about; who holds a card or a
+ * phone, in words a cashier can act on. */
 static void
-conflict_show_error (GtkWindow *editor, const GError *error)
-{
-  show_error (SK_CUSTOMER_EDITOR (editor), error, NULL);
-}
-
-static void
-conflict_show_record (GtkWindow *editor, SkRecord *record)
+show_error (SkRecordEditor *editor, const GError *error)
 {
   SkCustomerEditor *self = SK_CUSTOMER_EDITOR (editor);
+  const char       *field = error ? sk_error_get_field (error) : NULL;
+  AdwEntryRow      *bad = g_strcmp0 (field, "phone") == 0         ? self->phone_row
+                          : g_strcmp0 (field, "card_number") == 0 ? self->card_row
+                          : g_strcmp0 (field, "email") == 0       ? self->email_row
+                                                                  : NULL;
 
-  g_set_object (&self->customer, SK_CUSTOMER (record));
-  fill_fields (self);
+  if (bad == NULL && g_error_matches (error, SK_ERROR, SK_ERROR_CONFLICT))
+    bad = strstr (error->message, "card") ? self->card_row : self->phone_row;
+  sk_error_label_set (self->error_label, error ? error->message : NULL);
+  mark_error (self, bad);
+  if (g_error_matches (error, SK_ERROR, SK_ERROR_CONFLICT)
+      && (bad == self->card_row || bad == self->phone_row))
+    sk_repository_lookup_customer_async (
+        sk_record_editor_get_repository (editor),
+        sk_record_get_string (customer_of (self), bad == self->card_row ? "card_number" : "phone"),
+        sk_record_editor_get_cancellable (editor), holder_found_cb, self);
 }
 
-/* The save is over (not cancelled). */
-static void
-save_done (GtkWindow *editor, SkRecord *record, const GError *error, gboolean theirs_shown)
+static gboolean
+read_form (SkRecordEditor *editor, GError **error)
 {
   SkCustomerEditor *self = SK_CUSTOMER_EDITOR (editor);
-  SkCustomer       *saved = (SkCustomer *)record;
-
-  self->saving = FALSE;
-  if (theirs_shown)
-    {
-      /* Theirs, shown: nothing wrong with the form. */
-      gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
-      mark_error (self, NULL);
-      return;
-    }
-  if (saved == NULL)
-    {
-      const char  *field = sk_error_get_field (error);
-      AdwEntryRow *bad = g_strcmp0 (field, "phone") == 0         ? self->phone_row
-                         : g_strcmp0 (field, "card_number") == 0 ? self->card_row
-                         : g_strcmp0 (field, "email") == 0       ? self->email_row
-                                                                 : NULL;
-
-      if (bad == NULL && g_error_matches (error, SK_ERROR, SK_ERROR_CONFLICT))
-        bad = strstr (error->message, "card") ? self->card_row : self->phone_row;
-      show_error (self, error, bad);
-      /* Who holds that card or phone, in words a cashier can act on. */
-      if (g_error_matches (error, SK_ERROR, SK_ERROR_CONFLICT)
-          && (bad == self->card_row || bad == self->phone_row))
-        sk_repository_lookup_customer_async (
-            self->repository,
-            bad == self->card_row ? sk_record_get_string (self->customer, "card_number")
-                                  : sk_record_get_string (self->customer, "phone"),
-            self->cancellable, holder_found_cb, self);
-      return;
-    }
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
-  mark_error (self, NULL);
-  /* The copy as stored: its id and version for the next save. */
-  g_set_object (&self->customer, saved);
-  self->is_new = FALSE;
-  g_signal_emit (self, signals[SAVED], 0, self->customer);
-}
-
-static const SkConflictHooks conflict_hooks
-    = { conflict_show_error, conflict_show_record, save_done };
-
-void
-sk_customer_editor_save_async (SkCustomerEditor   *self,
-                               GCancellable       *cancellable,
-                               GAsyncReadyCallback callback,
-                               gpointer            user_data)
-{
-  g_autoptr (GTask) task = NULL;
   g_autoptr (GError) local = NULL;
   g_autofree char *phone = NULL;
   const char      *name = text_or_null (self->name_row);
@@ -265,12 +206,6 @@ sk_customer_editor_save_async (SkCustomerEditor   *self,
   const char      *birth = text_or_null (self->birth_row);
   const char      *children = text_or_null (self->children_row);
   Problems         problems = { NULL, NULL };
-
-  g_return_if_fail (SK_IS_CUSTOMER_EDITOR (self));
-  task = sk_save_task_new (self, sk_customer_editor_save_async, self->saving,
-                           _ ("The customer is being saved"), cancellable, callback, user_data);
-  if (task == NULL)
-    return;
 
   mark_error (self, NULL);
   problems.messages = g_string_new (NULL);
@@ -318,96 +253,62 @@ sk_customer_editor_save_async (SkCustomerEditor   *self,
       }
     if (problems.first == NULL)
       {
-        g_object_set (self->customer, "full-name", name, "phone", phone, "card-number",
+        g_object_set (customer_of (self), "full-name", name, "phone", phone, "card-number",
                       text_or_null (self->card_row), "email", text_or_null (self->email_row),
                       "birth-date", birth, "consent-email",
                       gtk_switch_get_active (self->email_switch), "consent-sms",
                       gtk_switch_get_active (self->sms_switch), "consent-push",
                       gtk_switch_get_active (self->push_switch), NULL);
-        sk_customer_set_children (self->customer, G_LIST_MODEL (kids));
+        sk_customer_set_children (customer_of (self), G_LIST_MODEL (kids));
       }
   }
 
   if (problems.first != NULL)
     {
-      g_set_error_literal (&local, SK_ERROR, SK_ERROR_INVALID, problems.messages->str);
+      g_set_error_literal (error, SK_ERROR, SK_ERROR_INVALID, problems.messages->str);
       g_string_free (problems.messages, TRUE);
-      sk_error_label_set (self->error_label, local->message);
+      sk_error_label_set (self->error_label, (*error)->message);
       gtk_widget_grab_focus (GTK_WIDGET (problems.first));
-      g_task_return_error (task, g_steal_pointer (&local));
-      return;
+      return FALSE;
     }
   g_string_free (problems.messages, TRUE);
   /* The store checks the rest (unique phone and card) on a worker. */
-  self->saving = TRUE;
-  sk_conflict_save (g_steal_pointer (&task), &conflict_hooks, self->repository,
-                    SK_RECORD (self->customer), self->is_new, self->cancellable);
-}
-
-gboolean
-sk_customer_editor_save_finish (SkCustomerEditor *self, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-saved_then_close_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  if (sk_customer_editor_save_finish (SK_CUSTOMER_EDITOR (source), result, NULL))
-    gtk_window_destroy (GTK_WINDOW (source));
-}
-
-static void
-save_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  sk_customer_editor_save_async (SK_CUSTOMER_EDITOR (widget), NULL, saved_then_close_cb, NULL);
+  return TRUE;
 }
 
 SkCustomerEditor *
 sk_customer_editor_new (GtkWindow *parent, SkRepository *repository, SkCustomer *customer)
 {
   SkCustomerEditor *self = g_object_new (SK_TYPE_CUSTOMER_EDITOR, "transient-for", parent, NULL);
+  SkCustomer       *copy = customer ? sk_record_copy (SK_RECORD (customer)) : sk_customer_new ();
 
-  self->repository = g_object_ref (repository);
-  self->is_new = customer == NULL;
-  self->customer = customer ? sk_record_copy (SK_RECORD (customer)) : sk_customer_new ();
-  if (self->is_new && sk_app () != NULL)
+  sk_record_editor_edit (SK_RECORD_EDITOR (self), repository, SK_RECORD (copy), customer == NULL);
+  if (customer == NULL && sk_app () != NULL)
     {
       g_autofree char *store_id = sk_application_dup_store_id (sk_app ());
 
       /* Registered at this till: its store is the customer's. */
       if (store_id != NULL && *store_id != '\0')
-        g_object_set (self->customer, "home-store-id", store_id, NULL);
+        g_object_set (copy, "home-store-id", store_id, NULL);
     }
-  if (!self->is_new)
+  if (customer != NULL)
     {
       gtk_window_set_title (GTK_WINDOW (self), _ ("Edit Customer"));
-      fill_fields (self);
+      fill_form (SK_RECORD_EDITOR (self));
     }
   return self;
 }
 
 static void
-sk_customer_editor_dispose (GObject *object)
-{
-  SkCustomerEditor *self = SK_CUSTOMER_EDITOR (object);
-
-  sk_cancellable_clear (&self->cancellable);
-  g_clear_object (&self->repository);
-  g_clear_object (&self->customer);
-  G_OBJECT_CLASS (sk_customer_editor_parent_class)->dispose (object);
-}
-
-static void
 sk_customer_editor_class_init (SkCustomerEditorClass *klass)
 {
-  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWidgetClass      *widget_class = GTK_WIDGET_CLASS (klass);
+  SkRecordEditorClass *editor_class = SK_RECORD_EDITOR_CLASS (klass);
 
-  object_class->dispose = sk_customer_editor_dispose;
-  signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                                 NULL, NULL, G_TYPE_NONE, 1, SK_TYPE_CUSTOMER);
+  editor_class->busy_message = _ ("The customer is being saved");
+  editor_class->read_form = read_form;
+  editor_class->fill_form = fill_form;
+  editor_class->show_error = show_error;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/skidka/Skidka/sk-customer-editor.ui");
@@ -421,14 +322,11 @@ sk_customer_editor_class_init (SkCustomerEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkCustomerEditor, sms_switch);
   gtk_widget_class_bind_template_child (widget_class, SkCustomerEditor, push_switch);
   gtk_widget_class_bind_template_child (widget_class, SkCustomerEditor, error_label);
-
-  gtk_widget_class_install_action (widget_class, "editor.save", NULL, save_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
 static void
 sk_customer_editor_init (SkCustomerEditor *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->cancellable = g_cancellable_new ();
+  sk_record_editor_set_error_label (SK_RECORD_EDITOR (self), self->error_label);
 }

@@ -5,12 +5,12 @@
 
 #include <adwaita.h>
 
-#include "sk-repository.h"
+#include "sk-record-editor.h"
 
 G_BEGIN_DECLS
 
 #define SK_TYPE_CUSTOMER_EDITOR (sk_customer_editor_get_type ())
-G_DECLARE_FINAL_TYPE (SkCustomerEditor, sk_customer_editor, SK, CUSTOMER_EDITOR, AdwWindow)
+G_DECLARE_FINAL_TYPE (SkCustomerEditor, sk_customer_editor, SK, CUSTOMER_EDITOR, SkRecordEditor)
 
 /* @customer: NULL to register a new one. Emits "saved" (SkCustomer). */
 SkCustomerEditor      *
@@ -19,15 +19,4 @@ void sk_customer_editor_set_text (SkCustomerEditor *self, const char *field, con
 /* A new customer's home store (the till's own, by default the one set in
  * the preferences). */
 void sk_customer_editor_set_home_store (SkCustomerEditor *self, const char *store_id);
-/* What the editor says is wrong, or NULL. */
-const char *sk_customer_editor_get_error (SkCustomerEditor *self);
-/* Validates the form, then saves on a worker; a failure shows its message
- * in place. Emits "saved" before the callback. */
-void sk_customer_editor_save_async (SkCustomerEditor   *self,
-                                    GCancellable       *cancellable,
-                                    GAsyncReadyCallback callback,
-                                    gpointer            user_data);
-gboolean
-sk_customer_editor_save_finish (SkCustomerEditor *self, GAsyncResult *result, GError **error);
-
 G_END_DECLS

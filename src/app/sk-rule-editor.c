@@ -7,9 +7,9 @@
 
 #include <glib/gi18n.h>
 
-#include "sk-conflict-dialog.h"
 #include "sk-error.h"
 #include "sk-money.h"
+#include "sk-record-editor.h"
 #include "sk-choice-row.h"
 #include "sk-rule-editor.h"
 #include "sk-widgets.h"
@@ -18,7 +18,7 @@
 
 struct _SkRuleEditor
 {
-  AdwWindow parent_instance;
+  SkRecordEditor parent_instance;
 
   GtkLabel      *error_label;
   AdwEntryRow   *name_row;
@@ -41,23 +41,19 @@ struct _SkRuleEditor
   AdwActionRow  *preview_row;
   GtkSpinner    *preview_spinner;
 
-  SkDiscountRule *rule;
-  gboolean        is_new;
-  gboolean        saving;
-  GPtrArray      *campaigns;
-  GCancellable   *cancellable;
-  guint           preview_id;          /* the preview after the user paused */
-  GCancellable   *preview_cancellable; /* the preview under way */
+  GPtrArray    *campaigns;
+  guint         preview_id;          /* the preview after the user paused */
+  GCancellable *preview_cancellable; /* the preview under way */
 };
 
-G_DEFINE_FINAL_TYPE (SkRuleEditor, sk_rule_editor, ADW_TYPE_WINDOW)
+G_DEFINE_FINAL_TYPE (SkRuleEditor, sk_rule_editor, SK_TYPE_RECORD_EDITOR)
 
-enum
+/* The copy being edited. */
+static SkDiscountRule *
+rule_of (SkRuleEditor *self)
 {
-  SAVED,
-  N_SIGNALS
-};
-static guint signals[N_SIGNALS];
+  return sk_record_editor_get_record (SK_RECORD_EDITOR (self));
+}
 
 static const char *const rule_types[]
     = { SK_RULE_PERCENTAGE, SK_RULE_FIXED_AMOUNT, SK_RULE_BONUS_MULTIPLIER };
@@ -128,12 +124,6 @@ sk_rule_editor_set_field (SkRuleEditor *self, const char *field, const char *tex
   sk_entry_row_set_text (ADW_ENTRY_ROW (row), text);
 }
 
-const char *
-sk_rule_editor_get_error (SkRuleEditor *self)
-{
-  return sk_error_label_get (self->error_label);
-}
-
 /* "vip, regular": what a test (or a paste) gives for a list. */
 guint
 sk_rule_editor_get_n_choices (SkRuleEditor *self, const char *field)
@@ -175,7 +165,7 @@ parse_money_row (AdwEntryRow *row, gint64 *out, GError **error, const char *what
 
 /* Reads the form into @rule; on a bad field, names it and returns it in @bad. */
 static gboolean
-read_form (SkRuleEditor *self, SkDiscountRule *rule, GtkWidget **bad, GError **error)
+read_form_into (SkRuleEditor *self, SkDiscountRule *rule, GtkWidget **bad, GError **error)
 {
   g_autofree char *name
       = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
@@ -295,7 +285,7 @@ read_form (SkRuleEditor *self, SkDiscountRule *rule, GtkWidget **bad, GError **e
 }
 
 static void
-show_error (SkRuleEditor *self, GtkWidget *bad, const char *message)
+mark_error (SkRuleEditor *self, GtkWidget *bad, const char *message)
 {
   gpointer rows[] = { self->name_row,         self->value_row,      self->min_purchase_row,
                       self->max_discount_row, self->categories_row, self->segments_row,
@@ -313,91 +303,22 @@ show_error (SkRuleEditor *self, GtkWidget *bad, const char *message)
     }
 }
 
-static void fill_form (SkRuleEditor *self);
-
 static void
-conflict_show_error (GtkWindow *editor, const GError *error)
+show_error (SkRecordEditor *editor, const GError *error)
 {
-  show_error (SK_RULE_EDITOR (editor), NULL, error->message);
+  mark_error (SK_RULE_EDITOR (editor), NULL, error ? error->message : NULL);
 }
 
-static void
-conflict_show_record (GtkWindow *editor, SkRecord *record)
+static gboolean
+read_form (SkRecordEditor *editor, GError **error)
 {
   SkRuleEditor *self = SK_RULE_EDITOR (editor);
+  GtkWidget    *bad = NULL;
 
-  g_set_object (&self->rule, SK_DISCOUNT_RULE (record));
-  fill_form (self);
-}
-
-/* The save is over (not cancelled). */
-static void
-save_done (GtkWindow *editor, SkRecord *record, const GError *error, gboolean theirs_shown)
-{
-  SkRuleEditor   *self = SK_RULE_EDITOR (editor);
-  SkDiscountRule *saved = (SkDiscountRule *)record;
-
-  self->saving = FALSE;
-  if (saved == NULL)
-    {
-      /* Theirs shown: nothing wrong with the form. */
-      show_error (self, NULL, theirs_shown ? NULL : error->message);
-      return;
-    }
-  show_error (self, NULL, NULL);
-  /* The copy as stored: its id and version for the next save. */
-  g_set_object (&self->rule, saved);
-  self->is_new = FALSE;
-  g_signal_emit (self, signals[SAVED], 0, self->rule);
-}
-
-static const SkConflictHooks conflict_hooks
-    = { conflict_show_error, conflict_show_record, save_done };
-
-void
-sk_rule_editor_save_async (SkRuleEditor       *self,
-                           GCancellable       *cancellable,
-                           GAsyncReadyCallback callback,
-                           gpointer            user_data)
-{
-  g_autoptr (GTask) task = NULL;
-  g_autoptr (GError) local = NULL;
-  GtkWidget *bad = NULL;
-
-  g_return_if_fail (SK_IS_RULE_EDITOR (self));
-  task = sk_save_task_new (self, sk_rule_editor_save_async, self->saving,
-                           _ ("The rule is being saved"), cancellable, callback, user_data);
-  if (task == NULL)
-    return;
-  if (!read_form (self, self->rule, &bad, &local))
-    {
-      show_error (self, bad, local->message);
-      g_task_return_error (task, g_steal_pointer (&local));
-      return;
-    }
-  self->saving = TRUE;
-  sk_conflict_save (g_steal_pointer (&task), &conflict_hooks, sk_app_repository (),
-                    SK_RECORD (self->rule), self->is_new, self->cancellable);
-}
-
-gboolean
-sk_rule_editor_save_finish (SkRuleEditor *self, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-saved_then_close_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  if (sk_rule_editor_save_finish (SK_RULE_EDITOR (source), result, NULL))
-    gtk_window_destroy (GTK_WINDOW (source));
-}
-
-static void
-save_action (GtkWidget *widget, const char *action_name, GVariant *param)
-{
-  sk_rule_editor_save_async (SK_RULE_EDITOR (widget), NULL, saved_then_close_cb, NULL);
+  if (read_form_into (self, rule_of (self), &bad, error))
+    return TRUE;
+  mark_error (self, bad, (*error)->message);
+  return FALSE;
 }
 
 static void
@@ -439,7 +360,7 @@ preview_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 run_preview (SkRuleEditor *self, gboolean quiet)
 {
-  g_autoptr (SkDiscountRule) rule = sk_record_copy (SK_RECORD (self->rule));
+  g_autoptr (SkDiscountRule) rule = sk_record_copy (SK_RECORD (rule_of (self)));
   g_autoptr (GError) error = NULL;
   GtkWidget *bad = NULL;
   gint64     now = sk_time_now ();
@@ -447,7 +368,7 @@ run_preview (SkRuleEditor *self, gboolean quiet)
   g_clear_handle_id (&self->preview_id, g_source_remove);
   if (sk_app_repository () == NULL)
     return;
-  if (!read_form (self, rule, &bad, &error))
+  if (!read_form_into (self, rule, &bad, &error))
     {
       if (quiet)
         {
@@ -456,11 +377,11 @@ run_preview (SkRuleEditor *self, gboolean quiet)
           adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->preview_row), error->message);
         }
       else
-        show_error (self, bad, error->message);
+        mark_error (self, bad, error->message);
       return;
     }
   if (!quiet)
-    show_error (self, NULL, NULL);
+    mark_error (self, NULL, NULL);
   /* Only the count for the form as it is now. */
   sk_cancellable_renew (&self->preview_cancellable);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->preview_row), _ ("Computing…"));
@@ -503,7 +424,7 @@ select_campaign (SkRuleEditor *self)
   adw_combo_row_set_selected (self->campaign_row, 0);
   for (guint i = 0; i < self->campaigns->len; i++)
     if (g_strcmp0 (sk_record_get_id (g_ptr_array_index (self->campaigns, i)),
-                   sk_record_get_string (self->rule, "campaign_id"))
+                   sk_record_get_string (rule_of (self), "campaign_id"))
         == 0)
       adw_combo_row_set_selected (self->campaign_row, i + 1);
 }
@@ -522,7 +443,7 @@ campaigns_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   self = SK_RULE_EDITOR (user_data);
   if (campaigns == NULL)
     {
-      show_error (self, NULL, error->message);
+      mark_error (self, NULL, error->message);
       return;
     }
   g_clear_pointer (&self->campaigns, g_ptr_array_unref);
@@ -537,9 +458,10 @@ campaigns_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* The form as the rule being edited says. */
 static void
-fill_form (SkRuleEditor *self)
+fill_form (SkRecordEditor *editor)
 {
-  SkDiscountRule  *r = self->rule;
+  SkRuleEditor    *self = SK_RULE_EDITOR (editor);
+  SkDiscountRule  *r = rule_of (self);
   gint64           valid_from;
   gint64           valid_until;
   g_autofree char *from = NULL;
@@ -575,22 +497,24 @@ SkRuleEditor *
 sk_rule_editor_new (GtkWindow *parent, SkDiscountRule *rule)
 {
   SkRuleEditor *self = g_object_new (SK_TYPE_RULE_EDITOR, "transient-for", parent, NULL);
+  GCancellable *cancellable = sk_record_editor_get_cancellable (SK_RECORD_EDITOR (self));
 
-  self->is_new = rule == NULL;
   /* A new rule is active and stackable: the type's defaults. */
-  self->rule = rule ? sk_record_copy (SK_RECORD (rule)) : sk_discount_rule_new ();
-  gtk_window_set_title (GTK_WINDOW (self), self->is_new ? _ ("New Rule") : _ ("Edit Rule"));
+  sk_record_editor_edit (SK_RECORD_EDITOR (self), sk_app_repository (),
+                         rule ? sk_record_copy (SK_RECORD (rule)) : sk_discount_rule_new (),
+                         rule == NULL);
+  gtk_window_set_title (GTK_WINDOW (self), rule == NULL ? _ ("New Rule") : _ ("Edit Rule"));
 
   /* The campaigns, stores and categories arrive from a worker. */
   if (sk_app_repository () != NULL)
     {
-      sk_repository_list_campaigns_async (sk_app_repository (), self->cancellable,
-                                          campaigns_listed_cb, self);
-      sk_choice_row_offer_stores (self->stores_row, self->cancellable);
-      sk_choice_row_offer_categories (self->categories_row, self->cancellable);
+      sk_repository_list_campaigns_async (sk_app_repository (), cancellable, campaigns_listed_cb,
+                                          self);
+      sk_choice_row_offer_stores (self->stores_row, cancellable);
+      sk_choice_row_offer_categories (self->categories_row, cancellable);
     }
 
-  fill_form (self);
+  fill_form (SK_RECORD_EDITOR (self));
   return self;
 }
 
@@ -599,11 +523,9 @@ sk_rule_editor_dispose (GObject *object)
 {
   SkRuleEditor *self = SK_RULE_EDITOR (object);
 
-  g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (sk_record_editor_get_cancellable (SK_RECORD_EDITOR (self)));
   g_clear_handle_id (&self->preview_id, g_source_remove);
   sk_cancellable_clear (&self->preview_cancellable);
-  g_clear_object (&self->rule);
-  g_clear_object (&self->cancellable);
   g_clear_pointer (&self->campaigns, g_ptr_array_unref);
   G_OBJECT_CLASS (sk_rule_editor_parent_class)->dispose (object);
 }
@@ -611,12 +533,15 @@ sk_rule_editor_dispose (GObject *object)
 static void
 sk_rule_editor_class_init (SkRuleEditorClass *klass)
 {
-  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
-  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GObjectClass        *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass      *widget_class = GTK_WIDGET_CLASS (klass);
+  SkRecordEditorClass *editor_class = SK_RECORD_EDITOR_CLASS (klass);
 
   object_class->dispose = sk_rule_editor_dispose;
-  signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                                 NULL, NULL, G_TYPE_NONE, 1, SK_TYPE_DISCOUNT_RULE);
+  editor_class->busy_message = _ ("The rule is being saved");
+  editor_class->read_form = read_form;
+  editor_class->fill_form = fill_form;
+  editor_class->show_error = show_error;
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/skidka/Skidka/sk-rule-editor.ui");
@@ -641,9 +566,7 @@ sk_rule_editor_class_init (SkRuleEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkRuleEditor, preview_row);
   gtk_widget_class_bind_template_child (widget_class, SkRuleEditor, preview_spinner);
 
-  gtk_widget_class_install_action (widget_class, "editor.save", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "editor.preview", NULL, preview_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "editor.save",
                                        NULL);
 }
@@ -653,7 +576,7 @@ sk_rule_editor_init (SkRuleEditor *self)
 {
   g_type_ensure (SK_TYPE_CHOICE_ROW);
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->cancellable = g_cancellable_new ();
+  sk_record_editor_set_error_label (SK_RECORD_EDITOR (self), self->error_label);
   sk_choice_row_offer_segments (self->segments_row);
   {
     gpointer entries[] = { self->name_row,         self->value_row,      self->min_purchase_row,

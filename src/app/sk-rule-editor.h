@@ -5,26 +5,18 @@
 
 #include <adwaita.h>
 
-#include "sk-repository.h"
+#include "sk-record-editor.h"
 
 G_BEGIN_DECLS
 
 #define SK_TYPE_RULE_EDITOR (sk_rule_editor_get_type ())
-G_DECLARE_FINAL_TYPE (SkRuleEditor, sk_rule_editor, SK, RULE_EDITOR, AdwWindow)
+G_DECLARE_FINAL_TYPE (SkRuleEditor, sk_rule_editor, SK, RULE_EDITOR, SkRecordEditor)
 
 /* @rule: NULL for a new rule; a copy is edited. Emits "saved" (SkDiscountRule). */
 SkRuleEditor *sk_rule_editor_new (GtkWindow *parent, SkDiscountRule *rule);
 /* Sets a field as a user would type it: "name", "value", "type" (0..2),
  * "min_purchase", "max_discount", "categories", "segments", "valid_from", ... */
 void sk_rule_editor_set_field (SkRuleEditor *self, const char *field, const char *text);
-/* Validates the form, then saves on a worker; a failure shows its message
- * in place. Emits "saved" before the callback. */
-void        sk_rule_editor_save_async (SkRuleEditor       *self,
-                                       GCancellable       *cancellable,
-                                       GAsyncReadyCallback callback,
-                                       gpointer            user_data);
-gboolean    sk_rule_editor_save_finish (SkRuleEditor *self, GAsyncResult *result, GError **error);
-const char *sk_rule_editor_get_error (SkRuleEditor *self);
 /* How many values the categories, segments or store_ids field offers
  * (the categories and stores come from a worker). */
 guint sk_rule_editor_get_n_choices (SkRuleEditor *self, const char *field);

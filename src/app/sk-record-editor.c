@@ -1,0 +1,218 @@
+/* sk-record-editor.c: the editors' record, save and error line.
+ * SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "sk-conflict-dialog.h"
+#include "sk-record-editor.h"
+#include "sk-widgets.h"
+
+typedef struct
+{
+  SkRepository *repository;
+  SkRecord     *record; /* a copy being edited */
+  gboolean      is_new;
+  gboolean      saving;
+  GCancellable *cancellable;
+  GtkLabel     *error_label;
+} SkRecordEditorPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (SkRecordEditor, sk_record_editor, ADW_TYPE_WINDOW)
+
+enum
+{
+  SAVED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
+
+#define PRIV(self) ((SkRecordEditorPrivate *)sk_record_editor_get_instance_private (self))
+
+void
+sk_record_editor_edit (SkRecordEditor *self,
+                       SkRepository   *repository,
+                       SkRecord       *record,
+                       gboolean        is_new)
+{
+  SkRecordEditorPrivate *priv = PRIV (self);
+
+  g_return_if_fail (SK_IS_RECORD_EDITOR (self));
+  g_return_if_fail (repository == NULL || SK_IS_REPOSITORY (repository));
+  g_return_if_fail (SK_IS_RECORD (record));
+
+  g_set_object (&priv->repository, repository);
+  g_clear_object (&priv->record);
+  priv->record = record;
+  priv->is_new = is_new;
+}
+
+void
+sk_record_editor_set_error_label (SkRecordEditor *self, GtkLabel *label)
+{
+  g_return_if_fail (SK_IS_RECORD_EDITOR (self));
+  PRIV (self)->error_label = label;
+}
+
+gpointer
+sk_record_editor_get_record (SkRecordEditor *self)
+{
+  g_return_val_if_fail (SK_IS_RECORD_EDITOR (self), NULL);
+  return PRIV (self)->record;
+}
+
+gboolean
+sk_record_editor_get_is_new (SkRecordEditor *self)
+{
+  g_return_val_if_fail (SK_IS_RECORD_EDITOR (self), FALSE);
+  return PRIV (self)->is_new;
+}
+
+SkRepository *
+sk_record_editor_get_repository (SkRecordEditor *self)
+{
+  g_return_val_if_fail (SK_IS_RECORD_EDITOR (self), NULL);
+  return PRIV (self)->repository;
+}
+
+GCancellable *
+sk_record_editor_get_cancellable (SkRecordEditor *self)
+{
+  g_return_val_if_fail (SK_IS_RECORD_EDITOR (self), NULL);
+  return PRIV (self)->cancellable;
+}
+
+const char *
+sk_record_editor_get_error (SkRecordEditor *self)
+{
+  g_return_val_if_fail (SK_IS_RECORD_EDITOR (self), NULL);
+  return PRIV (self)->error_label ? sk_error_label_get (PRIV (self)->error_label) : NULL;
+}
+
+static void
+show_error (SkRecordEditor *self, const GError *error)
+{
+  SK_RECORD_EDITOR_GET_CLASS (self)->show_error (self, error);
+}
+
+static void
+real_show_error (SkRecordEditor *self, const GError *error)
+{
+  if (PRIV (self)->error_label != NULL)
+    sk_error_label_set (PRIV (self)->error_label, error ? error->message : NULL);
+}
+
+/* The conflict's hooks */
+
+static void
+conflict_show_error (GtkWindow *editor, const GError *error)
+{
+  show_error (SK_RECORD_EDITOR (editor), error);
+}
+
+static void
+conflict_show_record (GtkWindow *editor, SkRecord *record)
+{
+  SkRecordEditor *self = SK_RECORD_EDITOR (editor);
+
+  g_set_object (&PRIV (self)->record, record);
+  SK_RECORD_EDITOR_GET_CLASS (self)->fill_form (self);
+}
+
+/* The save is over (not cancelled). */
+static void
+save_done (GtkWindow *editor, SkRecord *saved, const GError *error, gboolean theirs_shown)
+{
+  SkRecordEditor        *self = SK_RECORD_EDITOR (editor);
+  SkRecordEditorPrivate *priv = PRIV (self);
+
+  priv->saving = FALSE;
+  /* Theirs shown: nothing wrong with the form. */
+  show_error (self, saved == NULL && !theirs_shown ? error : NULL);
+  if (saved == NULL)
+    return;
+  /* The copy as stored: its id and version for the next save. */
+  g_set_object (&priv->record, saved);
+  priv->is_new = FALSE;
+  g_signal_emit (self, signals[SAVED], 0, priv->record);
+}
+
+static const SkConflictHooks conflict_hooks
+    = { conflict_show_error, conflict_show_record, save_done };
+
+void
+sk_record_editor_save_async (SkRecordEditor     *self,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  SkRecordEditorPrivate *priv;
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) local = NULL;
+
+  g_return_if_fail (SK_IS_RECORD_EDITOR (self));
+  priv = PRIV (self);
+  task = sk_save_task_new (self, sk_record_editor_save_async, priv->saving,
+                           SK_RECORD_EDITOR_GET_CLASS (self)->busy_message, cancellable, callback,
+                           user_data);
+  if (task == NULL)
+    return;
+  if (!SK_RECORD_EDITOR_GET_CLASS (self)->read_form (self, &local))
+    {
+      g_task_return_error (task, g_steal_pointer (&local));
+      return;
+    }
+  priv->saving = TRUE;
+  sk_conflict_save (g_steal_pointer (&task), &conflict_hooks, priv->repository, priv->record,
+                    priv->is_new, priv->cancellable);
+}
+
+gboolean
+sk_record_editor_save_finish (SkRecordEditor *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+saved_then_close_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  if (sk_record_editor_save_finish (SK_RECORD_EDITOR (source), result, NULL))
+    gtk_window_destroy (GTK_WINDOW (source));
+}
+
+static void
+save_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  sk_record_editor_save_async (SK_RECORD_EDITOR (widget), NULL, saved_then_close_cb, NULL);
+}
+
+static void
+sk_record_editor_dispose (GObject *object)
+{
+  SkRecordEditorPrivate *priv = PRIV (SK_RECORD_EDITOR (object));
+
+  sk_cancellable_clear (&priv->cancellable);
+  g_clear_object (&priv->repository);
+  g_clear_object (&priv->record);
+  G_OBJECT_CLASS (sk_record_editor_parent_class)->dispose (object);
+}
+
+static void
+sk_record_editor_class_init (SkRecordEditorClass *klass)
+{
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = sk_record_editor_dispose;
+  klass->show_error = real_show_error;
+  signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, SK_TYPE_RECORD);
+
+  gtk_widget_class_install_action (widget_class, "editor.save", NULL, save_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+}
+
+static void
+sk_record_editor_init (SkRecordEditor *self)
+{
+  PRIV (self)->cancellable = g_cancellable_new ();
+}
