@@ -54,6 +54,12 @@ test_english (void)
   assert_money (123456, "1,234.56\u00a0₽");
   assert_money (-5, "−0.05\u00a0₽");
   assert_money (100000000000, "1,000,000,000.00\u00a0₽");
+  {
+    /* A chart's axis: 500 000 roubles, not 5 000. */
+    g_autofree char *axis = sk_money_format_rubles (50000000);
+
+    g_assert_cmpstr (axis, ==, "500,000\u00a0₽");
+  }
   assert_parses ("1,234.56", 123456);
   assert_parses ("1,234", 123400);
   assert_parses ("1234.5", 123450);
@@ -74,6 +80,11 @@ test_russian (void)
     return;
   assert_money (123456, "1\u202f234,56\u00a0₽");
   assert_money (0, "0,00\u00a0₽");
+  {
+    g_autofree char *axis = sk_money_format_rubles (50000099);
+
+    g_assert_cmpstr (axis, ==, "500\u202f000\u00a0₽");
+  }
   assert_parses ("1 234,56", 123456);
   assert_parses ("1234,5", 123450);
   when = sk_datetime_from_usec (NEW_YEAR_0130_MSK);
@@ -90,6 +101,11 @@ test_c_locale (void)
   if (!use_locale ("C.UTF-8"))
     return;
   assert_money (123456, "1\u202f234,56\u00a0₽");
+  {
+    g_autofree char *axis = sk_money_format_rubles (123456);
+
+    g_assert_cmpstr (axis, ==, "1\u202f234\u00a0₽");
+  }
   assert_parses ("1 234,56", 123456);
   assert_parses ("1234.56", 123456);
 }

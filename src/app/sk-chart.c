@@ -282,15 +282,9 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       gint64           v = (gint64)(top * i / 5.0);
 
       gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (MARGIN_LEFT, y, plot_w, 1));
+      /* Whole rubles on the axis: kopecks there are noise. */
       if (money)
-        {
-          /* Whole rubles on the axis: kopecks there are noise. */
-          char *cents;
-
-          label = sk_money_format ((v / 100) * 100);
-          if ((cents = strstr (label, ",00")) != NULL)
-            memmove (cents, cents + 3, strlen (cents + 3) + 1);
-        }
+        label = sk_money_format_rubles (v);
       else
         label = format_value (v, FALSE);
       append_text (snapshot, layout, label, MARGIN_LEFT - 6, y, 1, &fg);

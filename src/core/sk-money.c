@@ -12,7 +12,7 @@
  * in English, "1 234,56" in Russian. NULL in the C and POSIX locales, which
  * have no monetary data, and for a figure a double cannot hold exactly. */
 static char *
-format_by_locale (guint64 abs_value)
+format_by_locale (guint64 abs_value, int digits)
 {
   const struct lconv *conv = localeconv ();
   char                buffer[64];
@@ -22,17 +22,17 @@ format_by_locale (guint64 abs_value)
     return NULL;
   /* "!": no currency symbol (the chain's is always ₽); exact for every
    * amount below 2^53 kopecks, the nearest double printed to 2 places. */
-  if (strfmon (buffer, sizeof buffer, "%!.2n", (double)abs_value / 100.0) < 0)
+  if (strfmon (buffer, sizeof buffer, digits ? "%!.2n" : "%!.0n", (double)abs_value / 100.0) < 0)
     return NULL;
   return g_strdup (buffer);
 }
 
-char *
-sk_money_format (gint64 kopecks)
+static char *
+format_money (gint64 kopecks, gboolean with_kopecks)
 {
   GString         *out = g_string_new (NULL);
   guint64          abs_value = kopecks < 0 ? -(guint64)kopecks : (guint64)kopecks;
-  g_autofree char *localized = format_by_locale (abs_value);
+  g_autofree char *localized = format_by_locale (abs_value, with_kopecks ? 2 : 0);
 
   if (kopecks < 0)
     g_string_append (out, "−");
@@ -50,10 +50,23 @@ sk_money_format (gint64 kopecks)
             g_string_append (out, "\u202f");
           g_string_append_c (out, rubles[i]);
         }
-      g_string_append_printf (out, ",%02u", (guint)(abs_value % 100));
+      if (with_kopecks)
+        g_string_append_printf (out, ",%02u", (guint)(abs_value % 100));
     }
   g_string_append (out, "\u00a0₽");
   return g_string_free (out, FALSE);
+}
+
+char *
+sk_money_format (gint64 kopecks)
+{
+  return format_money (kopecks, TRUE);
+}
+
+char *
+sk_money_format_rubles (gint64 kopecks)
+{
+  return format_money ((kopecks / 100) * 100, FALSE);
 }
 
 /* Does @rest start with exactly three digits (a group of thousands)? */

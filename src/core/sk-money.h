@@ -45,6 +45,9 @@ sk_money_add_saturating (gint64 *total, gint64 value)
  * in English, "1 299,00 ₽" in Russian; in the C locale the Russian way
  * ("1 299,00 ₽", narrow no-break space between thousands). */
 char *sk_money_format (gint64 kopecks);
+/* The same in whole roubles, the kopecks dropped: "1,234 ₽", "1 234 ₽"
+ * (a chart's axis). */
+char *sk_money_format_rubles (gint64 kopecks);
 /* Parses "1299", "1299.5", "1 299,50" into kopecks; in a locale that
  * groups with "," (English), "1,299.50" too. */
 gboolean sk_money_parse (const char *text, gint64 *kopecks);
