@@ -260,7 +260,6 @@ sk_campaign_editor_dispose (GObject *object)
 {
   SkCampaignEditor *self = SK_CAMPAIGN_EDITOR (object);
 
-  g_cancellable_cancel (sk_record_editor_get_cancellable (SK_RECORD_EDITOR (self)));
   g_clear_pointer (&self->rule_checks, g_ptr_array_unref);
   G_OBJECT_CLASS (sk_campaign_editor_parent_class)->dispose (object);
 }

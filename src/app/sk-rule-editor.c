@@ -523,7 +523,6 @@ sk_rule_editor_dispose (GObject *object)
 {
   SkRuleEditor *self = SK_RULE_EDITOR (object);
 
-  g_cancellable_cancel (sk_record_editor_get_cancellable (SK_RECORD_EDITOR (self)));
   g_clear_handle_id (&self->preview_id, g_source_remove);
   sk_cancellable_clear (&self->preview_cancellable);
   g_clear_pointer (&self->campaigns, g_ptr_array_unref);
