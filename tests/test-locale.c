@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
 #include <locale.h>
 
 #include "sk-money.h"
@@ -110,6 +111,30 @@ test_c_locale (void)
   assert_parses ("1234.56", 123456);
 }
 
+/* The ledger stores the reasons the core writes in English: a Russian
+ * reader sees them in Russian, a cashier's own words as typed. */
+static void
+test_ledger_reason (void)
+{
+  const char *localedir = g_getenv ("SKIDKA_LOCALEDIR");
+
+  if (!use_locale ("ru_RU.UTF-8"))
+    return;
+  g_assert_nonnull (localedir);
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE); /* the app's own, as its main () sets it */
+  g_assert_cmpstr (sk_ledger_reason_display_name ("Bonuses for a purchase"), ==,
+                   "Бонусы за покупку");
+  g_assert_cmpstr (sk_ledger_reason_display_name ("Paid with bonuses"), ==, "Оплачено бонусами");
+  g_assert_cmpstr (sk_ledger_reason_display_name ("Подарок на день рождения"), ==,
+                   "Подарок на день рождения");
+  /* A cashier's word that happens to be one of the app's is not touched. */
+  g_assert_cmpstr (sk_ledger_reason_display_name ("Name"), ==, "Name");
+  g_assert_null (sk_ledger_reason_display_name (NULL));
+  setlocale (LC_ALL, "C.UTF-8");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -118,5 +143,6 @@ main (int argc, char **argv)
   g_test_add_func ("/locale/english", test_english);
   g_test_add_func ("/locale/russian", test_russian);
   g_test_add_func ("/locale/c", test_c_locale);
+  g_test_add_func ("/locale/ledger-reason", test_ledger_reason);
   return g_test_run ();
 }

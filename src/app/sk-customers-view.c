@@ -360,9 +360,9 @@ show_details (SkCustomersView *self, SkCustomerDetails *d)
   for (guint i = 0; ledger && i < ledger->len && i < 100; i++)
     {
       SkBonusTransaction *t = g_ptr_array_index (ledger, i);
-      const char         *reason = sk_record_get_string (t, "reason");
-      g_autofree char    *when = sk_datetime_from_usec (sk_record_get_int64 (t, "created_at"));
-      g_autofree char    *sub
+      const char      *reason = sk_ledger_reason_display_name (sk_record_get_string (t, "reason"));
+      g_autofree char *when = sk_datetime_from_usec (sk_record_get_int64 (t, "created_at"));
+      g_autofree char *sub
           = g_strdup_printf ("%s%s%s", when, reason ? " · " : "", reason ? reason : "");
 
       row = info_row (group, bonus_kind_name (sk_record_get_string (t, "kind")), sub);

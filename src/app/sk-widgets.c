@@ -352,6 +352,26 @@ sk_notification_event_display_name (const char *event)
   return sk_display_name (names, G_N_ELEMENTS (names), event);
 }
 
+/* The reasons the core writes itself are stored in English, whatever the
+ * till's language, so that HQ and every till read one text; a cashier's own
+ * words are shown as typed. */
+const char *
+sk_ledger_reason_display_name (const char *reason)
+{
+  static const char *const own[] = {
+    N_ ("Paid with bonuses"),
+    N_ ("Bonuses for a purchase"),
+    N_ ("Bonuses expired"),
+    N_ ("Refund: bonuses paid are returned"),
+    N_ ("Refund: bonuses earned are taken back"),
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (own); i++)
+    if (g_strcmp0 (reason, own[i]) == 0)
+      return _ (own[i]);
+  return reason;
+}
+
 const char *
 sk_segment_display_name (const char *segment)
 {

@@ -104,5 +104,7 @@ const char *sk_segment_display_name (const char *segment);
 /* "email", "sms", "push" and the notifications' events, as people read them. */
 const char *sk_channel_display_name (const char *channel);
 const char *sk_notification_event_display_name (const char *event);
+/* A ledger entry's reason in the reader's language. */
+const char *sk_ledger_reason_display_name (const char *reason);
 
 G_END_DECLS

@@ -1401,11 +1401,11 @@ bulk_purchase (Demo *demo, const Slot *slot, GError **error)
     {
       if (purchase->bonus_spent > 0
           && !bulk_bonus_row (demo, c, SK_BONUS_SPEND, -purchase->bonus_spent,
-                              _ ("Paid with bonuses"), purchase, error))
+                              N_ ("Paid with bonuses"), purchase, error))
         return FALSE;
       if (purchase->bonus_earned > 0
           && !bulk_bonus_row (demo, c, SK_BONUS_EARN, purchase->bonus_earned,
-                              _ ("Bonuses for a purchase"), purchase, error))
+                              N_ ("Bonuses for a purchase"), purchase, error))
         return FALSE;
       c->visits++;
       c->spent += sk_sale_get_payable (sale);

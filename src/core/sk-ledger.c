@@ -378,7 +378,7 @@ sk_database_expire_bonuses (SkDatabase *self, gint64 now, GError **error)
       if (amount <= 0)
         continue;
       tx = sk_db_ledger_append (self, NULL, NULL, customer_id, SK_BONUS_EXPIRE, -amount,
-                                _ ("Bonuses expired"), NULL, NULL, now, SK_TIME_NONE, error);
+                                N_ ("Bonuses expired"), NULL, NULL, now, SK_TIME_NONE, error);
       if (tx == NULL)
         goto fail;
       payload = sk_record_to_json (SK_RECORD (tx));

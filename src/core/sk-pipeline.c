@@ -543,14 +543,16 @@ record_customer_side (SkDatabase *self,
   previous = g_strdup (sk_stmt_text (row, 4));
   sk_stmt_reset (row);
 
-  /* 3 and 6: the ledger. */
+  /* 3 and 6: the ledger. Reasons the core writes are stored in English
+   * (N_) so that every till and HQ read one text; the app shows them in
+   * its reader's language. */
   if (purchase->bonus_spent > 0)
     {
       g_autoptr (SkBonusTransaction) spend_tx = NULL;
 
       spend_tx
           = sk_db_ledger_append (self, &customer->bonus_balance, NULL, customer->id, SK_BONUS_SPEND,
-                                 -purchase->bonus_spent, _ ("Paid with bonuses"), purchase->id,
+                                 -purchase->bonus_spent, N_ ("Paid with bonuses"), purchase->id,
                                  store->id, now, SK_TIME_NONE, error);
       if (spend_tx == NULL)
         return FALSE;
@@ -575,7 +577,7 @@ record_customer_side (SkDatabase *self,
         }
       earn_tx = sk_db_ledger_append (
           self, &customer->bonus_balance, NULL, customer->id, SK_BONUS_EARN, purchase->bonus_earned,
-          _ ("Bonuses for a purchase"), purchase->id, store->id, now,
+          N_ ("Bonuses for a purchase"), purchase->id, store->id, now,
           expiry_days > 0 ? now + expiry_days * G_TIME_SPAN_DAY : SK_TIME_NONE, error);
       if (earn_tx == NULL)
         return FALSE;
@@ -1007,7 +1009,7 @@ sk_database_refund_purchase (
         {
           returned_tx
               = sk_db_ledger_append (self, NULL, NULL, purchase->customer_id, SK_BONUS_REVERSE,
-                                     bonus_returned, _ ("Refund: bonuses paid are returned"),
+                                     bonus_returned, N_ ("Refund: bonuses paid are returned"),
                                      purchase->id, purchase->store_id, now, SK_TIME_NONE, error);
           if (returned_tx == NULL)
             goto fail;
@@ -1016,7 +1018,7 @@ sk_database_refund_purchase (
         {
           reversed_tx
               = sk_db_ledger_append (self, NULL, NULL, purchase->customer_id, SK_BONUS_REVERSE,
-                                     -bonus_reversed, _ ("Refund: bonuses earned are taken back"),
+                                     -bonus_reversed, N_ ("Refund: bonuses earned are taken back"),
                                      purchase->id, purchase->store_id, now, SK_TIME_NONE, error);
           if (reversed_tx == NULL)
             goto fail;
