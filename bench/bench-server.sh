@@ -93,8 +93,8 @@ local function uuid ()
 end
 local function cart (customer)
   return '"store_id": "' .. store .. '", "customer_id": "' .. customer .. '", "items": [' ..
-    '{"sku": "TOY-001", "name": "Bear", "category": "toys", "unit_price": 349900, "quantity": 1},' ..
-    '{"sku": "TOY-003", "name": "Ball", "category": "toys", "unit_price": 99900, "quantity": 2}]'
+    '{"sku": "TOY-001", "name": "Bear", "category": "Игрушки", "unit_price": 349900, "quantity": 1},' ..
+    '{"sku": "TOY-003", "name": "Ball", "category": "Игрушки", "unit_price": 99900, "quantity": 2}]'
 end
 LUA
 }

@@ -70,7 +70,7 @@ test_editor (AppFixture *f, gconstpointer data)
   sk_rule_editor_set_field (editor, "valid_from", "2026-12-31");
   sk_rule_editor_set_field (editor, "valid_until", "2026-01-01");
   expect_refused (editor); /* dates out of order */
-  sk_rule_editor_set_field (editor, "valid_until", "31.12.2027");
+  sk_rule_editor_set_field (editor, "valid_until", "30.02.2027");
   expect_refused (editor); /* not a date */
   sk_rule_editor_set_field (editor, "valid_from", "");
   sk_rule_editor_set_field (editor, "valid_until", "");
@@ -81,11 +81,11 @@ test_editor (AppFixture *f, gconstpointer data)
   expect_refused (editor);
   sk_rule_editor_set_field (editor, "min_purchase", "1 500");
   /* Typed another way, they are stored as the product list spells them. */
-  sk_rule_editor_set_field (editor, "categories", "Toys, CLOTHES");
+  sk_rule_editor_set_field (editor, "categories", "игрушки, ОДЕЖДА");
   /* The 30 days' count follows the form without a button pressed. */
   {
     g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
-    const char      *categories[] = { "clothes", "toys", NULL };
+    const char      *categories[] = { "Одежда", "Игрушки", NULL };
     const char      *segments[] = { SK_SEGMENT_REGULAR, SK_SEGMENT_VIP, NULL };
     gint64           now = sk_time_now ();
     SkRulePreview    preview;
@@ -124,8 +124,8 @@ test_editor (AppFixture *f, gconstpointer data)
   g_assert_true (g_strv_contains ((const char *const *)saved->segments, "vip"));
   g_assert_true (g_strv_contains ((const char *const *)saved->segments, "regular"));
   g_assert_cmpuint (g_strv_length (saved->categories), ==, 2);
-  g_assert_true (g_strv_contains ((const char *const *)saved->categories, "toys"));
-  g_assert_true (g_strv_contains ((const char *const *)saved->categories, "clothes"));
+  g_assert_true (g_strv_contains ((const char *const *)saved->categories, "Игрушки"));
+  g_assert_true (g_strv_contains ((const char *const *)saved->categories, "Одежда"));
   g_assert_true (saved->is_active);
 }
 
@@ -193,6 +193,47 @@ rules_loaded (gpointer view)
   return !sk_rules_view_get_loading (view);
 }
 
+/* Every label's text under @widget, one a line. */
+static void
+collect_cells (GtkWidget *widget, GString *out)
+{
+  if (GTK_IS_LABEL (widget))
+    g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (widget)));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    collect_cells (child, out);
+}
+
+/* A rule's conditions in the user's words: its segments and stores by
+ * name, never their ids. */
+static void
+assert_conditions_named (AppFixture *f, SkRulesView *view)
+{
+  GListModel *rules = sk_rules_view_get_model (view);
+  g_autoptr (GString) cells = g_string_new ("\n");
+  g_autoptr (GString) stores = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (rules) && stores->len == 0; i++)
+    {
+      g_autoptr (SkDiscountRule) rule = g_list_model_get_item (rules, i);
+
+      for (guint j = 0; rule->store_ids && rule->store_ids[j]; j++)
+        {
+          g_autoptr (SkStore) store = sk_database_get_store (f->db, rule->store_ids[j], NULL);
+
+          g_assert_nonnull (store);
+          g_string_append_printf (stores, "%s%s", j ? ", " : "", store->name);
+        }
+    }
+  g_assert_cmpuint (stores->len, >, 0);
+  app_pump (200);
+  collect_cells (GTK_WIDGET (view), cells);
+  g_test_message ("rule cells:\n%s", cells->str);
+  g_assert_nonnull (strstr (cells->str, stores->str));
+  g_assert_nonnull (strstr (cells->str, "Regular, VIP"));
+  g_assert_null (strstr (cells->str, "vip"));
+}
+
 static void
 test_view (AppFixture *f, gconstpointer data)
 {
@@ -206,6 +247,7 @@ test_view (AppFixture *f, gconstpointer data)
   g_assert_true (app_wait (rules_loaded, view, 30000));
   n = g_list_model_get_n_items (sk_rules_view_get_model (view));
   g_assert_cmpuint (n, >, 0);
+  assert_conditions_named (f, view);
   g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_MANAGER);
   sk_rules_view_reload (view);
   g_assert_false (gtk_widget_activate_action (GTK_WIDGET (view), "rules.new", NULL)

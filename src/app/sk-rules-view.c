@@ -21,6 +21,7 @@ struct _SkRulesView
   GListStore         *rules;
   GtkSingleSelection *selection;
   GCancellable       *cancellable; /* the list being read */
+  GHashTable         *store_names; /* id -> name, read with the rules */
   gboolean            loaded;
   guint               n_reloads;
 };
@@ -70,6 +71,7 @@ cell_conditions (gpointer item)
   gint64             min_purchase = sk_record_get_int64 (item, "min_purchase");
   const char *const *categories = sk_record_get_strv (item, "categories");
   const char *const *segments = sk_record_get_strv (item, "segments");
+  const char        *stores = g_object_get_data (G_OBJECT (item), "sk-store-names");
   GString           *s = g_string_new (NULL);
 
   if (min_purchase > 0)
@@ -84,12 +86,14 @@ cell_conditions (gpointer item)
 
       g_string_append_printf (s, "%s%s", s->len ? " · " : "", c);
     }
-  if (segments && segments[0])
-    {
-      g_autofree char *c = g_strjoinv (", ", (char **)segments);
-
-      g_string_append_printf (s, "%s%s", s->len ? " · " : "", c);
-    }
+  for (guint i = 0; segments && segments[i]; i++)
+    g_string_append_printf (s, "%s%s",
+                            s->len == 0 ? ""
+                            : i == 0    ? " · "
+                                        : ", ",
+                            sk_segment_display_name (segments[i]));
+  if (stores != NULL)
+    g_string_append_printf (s, "%s%s", s->len ? " · " : "", stores);
   if (!sk_record_get_boolean (item, "stackable"))
     g_string_append_printf (s, "%s%s", s->len ? " · " : "", _ ("exclusive"));
   return g_string_free (s, FALSE);
@@ -149,6 +153,20 @@ rules_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       sk_widget_toast_error (GTK_WIDGET (self), error);
       return;
     }
+  for (guint i = 0; i < rules->len; i++)
+    {
+      const char *const *ids = sk_record_get_strv (g_ptr_array_index (rules, i), "store_ids");
+      GString           *names = g_string_new (NULL);
+
+      for (guint j = 0; ids && ids[j]; j++)
+        {
+          const char *name = g_hash_table_lookup (self->store_names, ids[j]);
+
+          g_string_append_printf (names, "%s%s", j ? ", " : "", name ? name : ids[j]);
+        }
+      g_object_set_data_full (g_ptr_array_index (rules, i), "sk-store-names",
+                              g_string_free (names, names->len == 0), g_free);
+    }
   selected = gtk_single_selection_get_selected (self->selection);
   g_list_store_splice (self->rules, 0, g_list_model_get_n_items (G_LIST_MODEL (self->rules)),
                        rules->pdata, rules->len);
@@ -156,6 +174,30 @@ rules_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       && selected < g_list_model_get_n_items (G_LIST_MODEL (self->rules)))
     gtk_single_selection_set_selected (self->selection, selected);
   gtk_stack_set_visible_child_name (self->stack, rules->len ? "list" : "empty");
+}
+
+/* A rule's stores are named in its conditions: the chain's few stores are
+ * read first, then the rules. */
+static void
+stores_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SkRulesView *self;
+  g_autoptr (GPtrArray) stores = NULL;
+  g_autoptr (GError) error = NULL;
+
+  stores = sk_repository_list_stores_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_RULES_VIEW (user_data);
+  g_hash_table_remove_all (self->store_names);
+  for (guint i = 0; stores != NULL && i < stores->len; i++)
+    g_hash_table_insert (self->store_names,
+                         g_strdup (sk_record_get_id (g_ptr_array_index (stores, i))),
+                         g_strdup (sk_record_get_string (g_ptr_array_index (stores, i), "name")));
+  /* Without the names the rules are still listed, their stores by id. */
+  if (stores == NULL)
+    sk_widget_toast_error (GTK_WIDGET (self), error);
+  sk_repository_list_rules_async (SK_REPOSITORY (source), self->cancellable, rules_listed_cb, self);
 }
 
 void
@@ -175,7 +217,7 @@ sk_rules_view_reload (gpointer view)
   /* A newer read replaces one still under way. */
   sk_cancellable_renew (&self->cancellable);
   self->n_reloads++;
-  sk_repository_list_rules_async (sk_app_repository (), self->cancellable, rules_listed_cb, self);
+  sk_repository_list_stores_async (sk_app_repository (), self->cancellable, stores_listed_cb, self);
 }
 
 gboolean
@@ -310,6 +352,7 @@ sk_rules_view_dispose (GObject *object)
   sk_cancellable_clear (&self->cancellable);
   g_clear_object (&self->selection);
   g_clear_object (&self->rules);
+  g_clear_pointer (&self->store_names, g_hash_table_unref);
   G_OBJECT_CLASS (sk_rules_view_parent_class)->dispose (object);
 }
 
@@ -349,6 +392,7 @@ sk_rules_view_init (SkRulesView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   sk_status_page_defer_icon (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->stack, "empty")));
   self->rules = g_list_store_new (SK_TYPE_DISCOUNT_RULE);
+  self->store_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->rules)));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   sk_column_view_append_text_columns (self->column_view, columns, G_N_ELEMENTS (columns));
