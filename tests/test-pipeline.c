@@ -8,6 +8,8 @@
 
 #include "sk-database-private.h"
 #include "sk-error.h"
+#include "sk-money.h"
+#include "sk-receipt.h"
 #include "sk-test-util.h"
 
 /* 2030-01-01 00:00 UTC: every sale happens at a fixed time, after the
@@ -379,6 +381,22 @@ test_purchase (Fixture *f, gconstpointer data)
   g_assert_cmpint (line1->line_no, ==, 2);
   g_assert_cmpint (line1->discount, ==, 0);
   g_assert_cmpint (line1->total, ==, 50000);
+
+  /* The receipt: a line's quantity × price is what it costs before its
+   * discount, and the discount says "−" wherever it stands. */
+  {
+    g_autofree char *receipt = sk_receipt_format (stored, NULL, f->store);
+    g_autofree char *price = sk_money_format (129900);
+    g_autofree char *gross = sk_money_format (259800);
+    g_autofree char *off = sk_money_format (25980);
+    g_autofree char *line
+        = g_strdup_printf ("Лего Сити\n  2 × %s = %s\n  discount −%s\n", price, gross, off);
+    g_autofree char *total_off = g_strdup_printf ("\nDiscount: −%s\n", off);
+
+    g_test_message ("%s", receipt);
+    g_assert_nonnull (strstr (receipt, line));
+    g_assert_nonnull (strstr (receipt, total_off));
+  }
 
   /* The discount applications, and the usage counts. */
   g_assert_cmpuint (g_list_model_get_n_items (sk_purchase_get_applications (stored)), ==, 2);

@@ -31,11 +31,14 @@ sk_receipt_format (SkPurchase *purchase, SkCustomer *customer, SkStore *store)
     {
       g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, i);
       g_autofree char *price = sk_money_format (sk_record_get_int64 (l, "unit_price"));
-      g_autofree char *total = sk_money_format (sk_record_get_int64 (l, "total"));
+      /* Quantity × price is what the line costs before its discount, said
+       * on the next line: the two read as a sum a customer can check. */
+      g_autofree char *amount = sk_money_format (sk_record_get_int64 (l, "total")
+                                                 + sk_record_get_int64 (l, "discount"));
 
       g_string_append_printf (s, "%s\n  %" G_GINT64_FORMAT " × %s = %s\n",
                               sk_record_get_string (l, "name"), sk_record_get_int64 (l, "quantity"),
-                              price, total);
+                              price, amount);
       if (sk_record_get_int64 (l, "discount") > 0)
         {
           g_autofree char *d = sk_money_format (sk_record_get_int64 (l, "discount"));
@@ -56,7 +59,8 @@ sk_receipt_format (SkPurchase *purchase, SkCustomer *customer, SkStore *store)
       else
         g_string_append_printf (s, "  %s: −%s\n", sk_record_get_string (a, "rule_name"), amount);
     }
-  g_string_append_printf (s, _ ("Discount: %s\n"), discount);
+  if (sk_record_get_int64 (purchase, "discount_total") > 0)
+    g_string_append_printf (s, _ ("Discount: −%s\n"), discount);
   if (sk_record_get_int64 (purchase, "bonus_spent") > 0)
     g_string_append_printf (s, _ ("Paid with bonuses: %s\n"), spent);
   g_string_append_printf (s, _ ("Paid: %s\n"), paid);
