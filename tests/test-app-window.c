@@ -73,14 +73,31 @@ test_roles (AppFixture *f, gconstpointer data)
   g_assert_true (adw_view_stack_page_get_visible (checkout));
 }
 
+static gboolean
+is_switcher_bar (GtkWidget *widget, gconstpointer data)
+{
+  return ADW_IS_VIEW_SWITCHER_BAR (widget);
+}
+
 static void
 test_first_run (AppFixture *f, gconstpointer data)
 {
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
+  GtkWidget *bar = app_find_widget (GTK_WIDGET (f->window), is_switcher_bar, NULL);
+
   g_assert_true (sk_window_is_welcome (f->window));
   app_save_png (GTK_WIDGET (f->window), "view-welcome");
+  /* Return takes the offer: the focus is on "Load Demo Data", and there
+   * are no views to switch to yet, at the top or the bottom. */
+  g_assert_nonnull (focus);
+  g_assert_true (GTK_IS_BUTTON (focus));
+  g_assert_cmpstr (gtk_buildable_get_buildable_id (GTK_BUILDABLE (focus)), ==, "demo_button");
+  g_assert_nonnull (bar);
+  g_assert_false (gtk_widget_get_visible (bar));
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.start-empty", NULL);
   app_pump (300);
   g_assert_false (sk_window_is_welcome (f->window));
+  g_assert_true (gtk_widget_get_visible (bar));
   app_save_png (GTK_WIDGET (f->window), "view-checkout-empty");
 }
 

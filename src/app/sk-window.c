@@ -33,6 +33,7 @@ struct _SkWindow
   GtkWidget            *customers_view;
   GtkProgressBar       *demo_progress;
   GtkWidget            *demo_button;
+  GtkWidget            *switcher_bar;
 
   SkApplication *app;
   GCancellable  *cancellable;
@@ -55,8 +56,12 @@ show_main (SkWindow *self, const char *page)
   gboolean views = g_str_equal (page, "views");
 
   gtk_stack_set_visible_child_name (self->main_stack, page);
-  /* The first-run page has no views to switch between. */
+  /* The first-run page has no views to switch between, at the top or, on
+   * a narrow window, at the bottom; Return loads the demo, as offered. */
   adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, views);
+  gtk_widget_set_visible (self->switcher_bar, views);
+  if (!views && gtk_widget_get_visible (self->demo_button))
+    gtk_widget_grab_focus (self->demo_button);
 }
 
 /* The views a till seldom opens are built when first shown or asked for:
@@ -333,8 +338,8 @@ stores_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       adw_status_page_set_title (ADW_STATUS_PAGE (welcome), _ ("Cannot open the database"));
       adw_status_page_set_description (ADW_STATUS_PAGE (welcome),
                                        sk_application_get_db_path (self->app));
-      show_main (self, "welcome");
       gtk_widget_set_visible (self->demo_button, FALSE);
+      show_main (self, "welcome");
       return;
     }
   self->empty = stores->len == 0;
@@ -452,6 +457,7 @@ sk_window_class_init (SkWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkWindow, customers_view);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, demo_progress);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, demo_button);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, switcher_bar);
 
   gtk_widget_class_install_action (widget_class, "win.load-demo", NULL, load_demo_action);
   gtk_widget_class_install_action (widget_class, "win.start-empty", NULL, start_empty_action);
