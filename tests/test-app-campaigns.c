@@ -92,12 +92,19 @@ test_editor (AppFixture *f, gconstpointer data)
   g_assert_cmpuint (checks->len, ==, rules->len);
 
   sk_campaign_editor_set_text (editor, "name", "Back to school");
-  sk_campaign_editor_set_text (editor, "starts", "01.09.2026");
+  sk_campaign_editor_set_text (editor, "starts", "31.09.2026");
   expect_refused (editor); /* not a date */
+  /* Pasted in ISO, or typed as the locale writes dates (gtk_test_init's
+   * en_US: 09/30/2026; C: 30.09.2026). */
   sk_campaign_editor_set_text (editor, "starts", "2026-09-01");
   sk_campaign_editor_set_text (editor, "ends", "2026-08-01");
   expect_refused (editor); /* ends before it starts */
-  sk_campaign_editor_set_text (editor, "ends", "2026-09-30");
+  {
+    g_autofree char *ends = sk_date_display_from_iso ("2026-09-30");
+
+    g_assert_cmpstr (ends, !=, "2026-09-30");
+    sk_campaign_editor_set_text (editor, "ends", ends);
+  }
   sk_campaign_editor_set_text (editor, "budget", "lots");
   expect_refused (editor);
   g_assert_null (saved);
@@ -115,6 +122,9 @@ test_editor (AppFixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (stored->name, ==, "Back to school");
   g_assert_cmpint (stored->budget, ==, 5000000);
+  /* 2026-09-01 00:00 to 2026-09-30 23:59:59.999999, UTC. */
+  g_assert_cmpint (stored->starts_at, ==, (gint64)1788220800 * G_USEC_PER_SEC);
+  g_assert_cmpint (stored->ends_at, ==, (gint64)(1790726400 + 86400) * G_USEC_PER_SEC - 1);
   g_assert_nonnull (stored->segments);
   /* Picked by name; stored as codes, in the order they are offered. */
   g_assert_cmpuint (g_strv_length (stored->segments), ==, 2);

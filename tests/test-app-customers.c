@@ -484,14 +484,33 @@ test_editor (AppFixture *f, gconstpointer data)
   sk_customer_editor_set_text (editor, "birth_date", "2020-13-45");
   g_assert_false (editor_save (editor, &error));
   g_clear_error (&error);
-  sk_customer_editor_set_text (editor, "birth_date", "1990-05-01");
-  sk_customer_editor_set_text (editor, "children", "Misha 2019-04-01; Masha 2021-02-03");
+  /* As the locale writes dates (gtk_test_init's en_US: 05/01/1990; C:
+   * 01.05.1990), or in ISO; stored in ISO. */
+  {
+    g_autofree char *birth = sk_date_display_from_iso ("1990-05-01");
+    g_autofree char *misha = sk_date_display_from_iso ("2019-04-01");
+    g_autofree char *children = g_strdup_printf ("Misha %s; Masha Ivanova 2021-02-03", misha);
+
+    g_assert_cmpstr (birth, !=, "1990-05-01");
+    sk_customer_editor_set_text (editor, "birth_date", birth);
+    sk_customer_editor_set_text (editor, "children", children);
+  }
   g_assert_true (editor_save (editor, &error));
   g_assert_no_error (error);
   found = sk_database_lookup_customer (db, "+79995551234", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (found->full_name, ==, "Anna Petrova");
+  g_assert_cmpstr (found->birth_date, ==, "1990-05-01");
   g_assert_cmpuint (g_list_model_get_n_items (sk_customer_get_children (found)), ==, 2);
+  {
+    g_autoptr (SkChild) misha = g_list_model_get_item (sk_customer_get_children (found), 0);
+    g_autoptr (SkChild) masha = g_list_model_get_item (sk_customer_get_children (found), 1);
+
+    g_assert_cmpstr (sk_record_get_string (misha, "name"), ==, "Misha");
+    g_assert_cmpstr (sk_record_get_string (misha, "birth_date"), ==, "2019-04-01");
+    g_assert_cmpstr (sk_record_get_string (masha, "name"), ==, "Masha Ivanova");
+    g_assert_cmpstr (sk_record_get_string (masha, "birth_date"), ==, "2021-02-03");
+  }
   g_assert_cmpstr (found->home_store_id, ==, till_store->id);
   gtk_window_destroy (GTK_WINDOW (editor));
   g_settings_reset (sk_application_get_settings (f->app), "store-id");

@@ -1,5 +1,6 @@
 /* test-locale.c: money and dates in the user's locale (the one helper of
  * each), English and Russian; the C locale keeps the chain's own format.
+ * Dates are typed and read in the locale's format, ISO accepted too.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -41,6 +42,101 @@ assert_parses (const char *text, gint64 expected)
   g_assert_cmpint (kopecks, ==, expected);
 }
 
+/* A date as typed reads as @iso (NULL: not a date); both ways, ISO stays
+ * ISO whatever the locale. */
+static void
+assert_date (const char *typed, const char *iso)
+{
+  g_autofree char *parsed = sk_date_parse (typed);
+  gint64           usec = -1;
+
+  g_assert_cmpstr (parsed, ==, iso);
+  g_assert_true (sk_usec_from_date (typed, &usec) == (iso != NULL));
+  if (iso != NULL)
+    {
+      g_autofree char *again = sk_date_parse (iso);
+      g_autoptr (GDateTime) midnight = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
+      g_autofree char *day = g_date_time_format (midnight, "%Y-%m-%d");
+
+      g_assert_cmpstr (again, ==, iso);
+      g_assert_cmpint (usec % ((gint64)G_USEC_PER_SEC * 86400), ==, 0);
+      g_assert_cmpstr (day, ==, iso);
+    }
+}
+
+/* How a date is shown, from ISO and from microseconds, and that what is
+ * shown reads back as the same date. */
+static void
+assert_date_shown (const char *iso, const char *shown)
+{
+  g_autofree char *from_iso = sk_date_display_from_iso (iso);
+  g_autofree char *from_usec = NULL;
+  gint64           usec = 0;
+
+  g_assert_true (sk_usec_from_date (iso, &usec));
+  from_usec = sk_date_display_from_usec (usec);
+  g_assert_cmpstr (from_iso, ==, shown);
+  g_assert_cmpstr (from_usec, ==, shown);
+  assert_date (shown, iso);
+}
+
+/* Typed in every locale, not a date: out of range, half a date, words. */
+static void
+assert_not_dates (void)
+{
+  const char *const bad[]
+      = { "31.13.2026", "2026-02-30", "2026-13-01",   "2026-1-1-1",       "12.2026",
+          "2026",       "abc",        "31.12.2026 x", "2026-12-31T00:00", "1.1.20266" };
+  gint64 usec = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    assert_date (bad[i], NULL);
+  /* An empty field is no date, and for a field that may stay empty, 0. */
+  g_assert_null (sk_date_parse (""));
+  g_assert_true (sk_usec_from_date ("", &usec));
+  g_assert_cmpint (usec, ==, 0);
+}
+
+/* A field left as shown keeps what was stored (the end of a day stays
+ * its last microsecond); typed anew, @end is the day's last one. */
+static void
+assert_kept (const char *shown)
+{
+  gint64 end_of_day
+      = (gint64)1798761599 * G_USEC_PER_SEC + 999999; /* 2026-12-31 23:59:59.999999 UTC */
+  gint64           usec = 0;
+  g_autofree char *iso = NULL;
+
+  g_assert_true (sk_usec_from_date_kept (shown, end_of_day, TRUE, &usec));
+  g_assert_cmpint (usec, ==, end_of_day);
+  g_assert_true (sk_usec_from_date_kept ("2026-12-30", end_of_day, TRUE, &usec));
+  g_assert_cmpint (usec, ==, end_of_day - (gint64)G_USEC_PER_SEC * 86400);
+  g_assert_true (sk_usec_from_date_kept (shown, 0, FALSE, &usec));
+  g_assert_cmpint (usec, ==, (gint64)1798675200 * G_USEC_PER_SEC);
+  iso = sk_date_parse_kept (shown, "2026-12-31");
+  g_assert_cmpstr (iso, ==, "2026-12-31");
+}
+
+/* The example a date field's title gives is a date of the field's format. */
+static void
+assert_example (void)
+{
+  g_autofree char *example = sk_date_example (0);
+  g_autofree char *iso = sk_date_parse (example);
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *expected = g_strdup_printf ("%d-12-31", g_date_time_get_year (now));
+
+  g_assert_cmpstr (iso, ==, expected);
+}
+
+static void
+assert_day_label (const char *iso, const char *expected)
+{
+  g_autofree char *label = sk_day_label_from_iso (iso);
+
+  g_assert_cmpstr (label, ==, expected);
+}
+
 /* 1 234,56 ₽ is 123 456 kopecks; 2025-12-31 22:30 UTC is 01:30 on 1 January
  * in Moscow (TZ is Europe/Moscow for this program). */
 #define NEW_YEAR_0130_MSK ((gint64)1767220200 * G_USEC_PER_SEC)
@@ -68,6 +164,20 @@ test_english (void)
   assert_parses ("1299,50", 129950);
   when = sk_datetime_from_usec (NEW_YEAR_0130_MSK);
   g_assert_cmpstr (when, ==, "01/01/2026 01:30");
+
+  /* Dates: month first, and ISO still read. */
+  assert_date_shown ("2026-12-31", "12/31/2026");
+  assert_date_shown ("2025-12-01", "12/01/2025");
+  assert_date ("2026-12-31", "2026-12-31");
+  assert_date ("1/2/2026", "2026-01-02");
+  assert_date (" 12/31/2026 ", "2026-12-31");
+  assert_date ("31.12.2026", NULL); /* no 31st month */
+  assert_date ("13/01/2026", NULL);
+  assert_date ("12/31/26", NULL); /* the year in full, as the locale writes it */
+  assert_not_dates ();
+  assert_kept ("12/31/2026");
+  assert_example ();
+  assert_day_label ("2025-11-03", "Nov 3");
   setlocale (LC_ALL, "C.UTF-8");
 }
 
@@ -92,6 +202,26 @@ test_russian (void)
   g_assert_cmpstr (when, ==, "01.01.2026 01:30");
   date = sk_date_display_from_usec ((gint64)1764547200 * G_USEC_PER_SEC); /* 2025-12-01 UTC */
   g_assert_cmpstr (date, ==, "01.12.2025");
+
+  /* Dates: day first, and ISO still read (a pasted 2026-12-31). */
+  assert_date_shown ("2026-12-31", "31.12.2026");
+  assert_date ("2026-12-31", "2026-12-31");
+  assert_date ("1.2.2026", "2026-02-01");
+  assert_date ("31/12/2026", "2026-12-31");
+  assert_date ("12/31/2026", NULL); /* no 31st month */
+  assert_date ("31.12.26", NULL);
+  assert_date ("31 декабря 2026", NULL);
+  assert_date ("30.02.2026", NULL);
+  assert_not_dates ();
+  assert_kept ("31.12.2026");
+  assert_example ();
+  assert_day_label ("2025-11-03", "3 ноя");
+  {
+    /* A birth date shown and kept as stored. */
+    g_autofree char *birth = sk_date_display_from_iso ("1990-05-01");
+
+    g_assert_cmpstr (birth, ==, "01.05.1990");
+  }
   setlocale (LC_ALL, "C.UTF-8");
 }
 
@@ -109,6 +239,24 @@ test_c_locale (void)
   }
   assert_parses ("1 234,56", 123456);
   assert_parses ("1234.56", 123456);
+
+  /* Dates: the chain's own, day first (not the C library's 12/31/26). */
+  assert_date_shown ("2026-12-31", "31.12.2026");
+  assert_date_shown ("2025-12-01", "01.12.2025");
+  assert_date ("2026-12-31", "2026-12-31");
+  assert_date ("1.2.2026", "2026-02-01");
+  assert_date ("12/31/2026", NULL);
+  assert_date ("12/31/26", NULL);
+  assert_not_dates ();
+  assert_kept ("31.12.2026");
+  assert_example ();
+  assert_day_label ("2025-11-03", "03.11");
+  /* What is not an ISO date is shown as it is. */
+  {
+    g_autofree char *odd = sk_date_display_from_iso ("someday");
+
+    g_assert_cmpstr (odd, ==, "someday");
+  }
 }
 
 /* The ledger stores the reasons the core writes in English: a Russian

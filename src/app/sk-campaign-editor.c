@@ -100,8 +100,8 @@ fill_form (SkRecordEditor *editor)
   g_autofree char   *channels = NULL;
   g_autofree char   *budget = NULL;
 
-  from = sk_date_from_usec (sk_record_get_int64 (c, "starts_at"));
-  to = sk_date_from_usec (sk_record_get_int64 (c, "ends_at"));
+  from = sk_date_display_from_usec (sk_record_get_int64 (c, "starts_at"));
+  to = sk_date_display_from_usec (sk_record_get_int64 (c, "ends_at"));
   channels = join_list (c, "channels");
   /* Kopecks exactly, as the one money helper writes them; it reads them back. */
   if (sk_record_get_int64 (c, "budget") != 0)
@@ -161,7 +161,11 @@ read_form (SkRecordEditor *editor, GError **error)
                                sk_record_get_int64 (campaign, "starts_at"), FALSE, &from)
       || !sk_usec_from_date_kept (gtk_editable_get_text (GTK_EDITABLE (self->ends_row)),
                                   sk_record_get_int64 (campaign, "ends_at"), TRUE, &until))
-    g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("Dates look like 2026-12-31"));
+    {
+      g_autofree char *example = sk_date_example (0);
+
+      g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("Dates look like %s"), example);
+    }
   else if (until != 0 && from != 0 && until < from)
     g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("The campaign must end after it starts"));
   else if (*budget_text != '\0' && (!sk_money_parse (budget_text, &budget) || budget < 0))
@@ -298,5 +302,7 @@ sk_campaign_editor_init (SkCampaignEditor *self)
   g_type_ensure (SK_TYPE_TEMPLATE_EDITOR);
   gtk_widget_init_template (GTK_WIDGET (self));
   sk_record_editor_set_error_label (SK_RECORD_EDITOR (self), self->error_label);
+  sk_date_row_show_format (self->starts_row, 0);
+  sk_date_row_show_format (self->ends_row, 0);
   self->rule_checks = g_ptr_array_new ();
 }

@@ -66,7 +66,8 @@ cell_period (gpointer item)
   g_autofree char *from = sk_date_display_from_usec (sk_record_get_int64 (item, "starts_at"));
   g_autofree char *to = sk_date_display_from_usec (sk_record_get_int64 (item, "ends_at"));
 
-  return g_strdup_printf ("%s – %s", from, to);
+  /* In the locale's dates, as they are typed in the editor; an open end as "…". */
+  return g_strdup_printf ("%s – %s", *from ? from : "…", *to ? to : "…");
 }
 
 static char *

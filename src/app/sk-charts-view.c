@@ -93,7 +93,7 @@ apply_figures (SkChartsView *self, SkChartFigures *f)
     {
       SkDailyPoint *p = &g_array_index (f->daily, SkDailyPoint, i);
 
-      g_ptr_array_add (labels, g_strdup (p->day + 5)); /* MM-DD */
+      g_ptr_array_add (labels, sk_day_label_from_iso (p->day)); /* "3 ноя", "Nov 3" */
       g_array_append_val (revenue, p->revenue);
       g_array_append_val (discounts, p->discounts);
       g_array_append_val (earned, p->bonus_earned);

@@ -108,7 +108,7 @@ problem (SkCustomerEditor *self, Problems *p, AdwEntryRow *row, const char *mess
     p->first = row;
 }
 
-/* A date (2015-06-30) that is not after today. */
+/* An ISO date (2015-06-30) that is not after today. */
 static gboolean
 date_not_future (const char *date)
 {
@@ -150,23 +150,26 @@ fill_form (SkRecordEditor *editor)
 {
   SkCustomerEditor *self = SK_CUSTOMER_EDITOR (editor);
   g_autoptr (GString) kids = g_string_new (NULL);
-  SkCustomer *c = customer_of (self);
-  GListModel *children = sk_customer_get_children (c);
+  g_autofree char *birth = NULL;
+  SkCustomer      *c = customer_of (self);
+  GListModel      *children = sk_customer_get_children (c);
 
   sk_entry_row_set_text (self->name_row, sk_record_get_string (c, "full_name"));
   sk_entry_row_set_text (self->phone_row, sk_record_get_string (c, "phone"));
   sk_entry_row_set_text (self->card_row, sk_record_get_string (c, "card_number"));
   sk_entry_row_set_text (self->email_row, sk_record_get_string (c, "email"));
-  sk_entry_row_set_text (self->birth_row, sk_record_get_string (c, "birth_date"));
+  birth = sk_date_display_from_iso (sk_record_get_string (c, "birth_date"));
+  sk_entry_row_set_text (self->birth_row, birth);
   gtk_switch_set_active (self->email_switch, sk_record_get_boolean (c, "consent_email"));
   gtk_switch_set_active (self->sms_switch, sk_record_get_boolean (c, "consent_sms"));
   gtk_switch_set_active (self->push_switch, sk_record_get_boolean (c, "consent_push"));
   for (guint i = 0; i < g_list_model_get_n_items (children); i++)
     {
       g_autoptr (SkChild) child = g_list_model_get_item (children, i);
+      g_autofree char *born = sk_date_display_from_iso (sk_record_get_string (child, "birth_date"));
 
       g_string_append_printf (kids, "%s%s %s", i ? "; " : "", sk_record_get_string (child, "name"),
-                              sk_record_get_string (child, "birth_date"));
+                              born);
     }
   gtk_editable_set_text (GTK_EDITABLE (self->children_row), kids->str);
 }
@@ -203,7 +206,8 @@ read_form (SkRecordEditor *editor, GError **error)
   g_autofree char *phone = NULL;
   const char      *name = text_or_null (self->name_row);
   const char      *phone_text = text_or_null (self->phone_row);
-  const char      *birth = text_or_null (self->birth_row);
+  const char      *birth_text = text_or_null (self->birth_row);
+  g_autofree char *birth = NULL;
   const char      *children = text_or_null (self->children_row);
   Problems         problems = { NULL, NULL };
 
@@ -218,8 +222,17 @@ read_form (SkRecordEditor *editor, GError **error)
       problem (self, &problems, self->phone_row, local->message);
       g_clear_error (&local);
     }
-  if (birth != NULL && !sk_date_is_valid (birth))
-    problem (self, &problems, self->birth_row, _ ("The birth date must look like 2015-06-30"));
+  /* Typed as the locale writes dates (or in ISO), stored in ISO. */
+  if (birth_text != NULL
+      && (birth = sk_date_parse_kept (birth_text,
+                                      sk_record_get_string (customer_of (self), "birth_date")))
+             == NULL)
+    {
+      g_autofree char *example = sk_date_example (-30);
+      g_autofree char *message = g_strdup_printf (_ ("The birth date must look like %s"), example);
+
+      problem (self, &problems, self->birth_row, message);
+    }
   else if (birth != NULL && !date_not_future (birth))
     problem (self, &problems, self->birth_row, _ ("The birth date cannot be in the future"));
 
@@ -230,25 +243,33 @@ read_form (SkRecordEditor *editor, GError **error)
     for (guint i = 0; parts[i] != NULL; i++)
       {
         g_autofree char *part = g_strstrip (g_strdup (parts[i]));
-        char            *space = strrchr (part, ' ');
+        /* The name, then the date from its first digit on: a date as the
+         * locale writes it may hold spaces ("31. 12. 2026"). */
+        char            *date = strpbrk (part, "0123456789");
+        g_autofree char *born = NULL;
         g_autoptr (SkChild) child = NULL;
 
         if (*part == '\0')
           continue;
-        if (space == NULL || !sk_date_is_valid (space + 1))
+        if (date != NULL && date > part) /* a name before it */
+          born = sk_date_parse (date);
+        if (born == NULL)
           {
-            problem (self, &problems, self->children_row,
-                     _ ("Children: write “Name 2019-04-01”, separated by “;”"));
+            g_autofree char *example = sk_date_example (-5);
+            g_autofree char *message
+                = g_strdup_printf (_ ("Children: write “Name %s”, separated by “;”"), example);
+
+            problem (self, &problems, self->children_row, message);
             break;
           }
-        if (!date_not_future (space + 1))
+        if (!date_not_future (born))
           {
             problem (self, &problems, self->children_row,
                      _ ("A child's birth date cannot be in the future"));
             break;
           }
-        *space = '\0';
-        child = sk_child_new (g_strstrip (part), space + 1);
+        *date = '\0';
+        child = sk_child_new (g_strstrip (part), born);
         g_list_store_append (kids, child);
       }
     if (problems.first == NULL)
@@ -329,4 +350,11 @@ sk_customer_editor_init (SkCustomerEditor *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   sk_record_editor_set_error_label (SK_RECORD_EDITOR (self), self->error_label);
+  sk_date_row_show_format (self->birth_row, -30);
+  {
+    g_autofree char *example = sk_date_example (-5);
+    g_autofree char *title = g_strdup_printf (_ ("Children (Name %s; …)"), example);
+
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->children_row), title);
+  }
 }

@@ -237,16 +237,20 @@ read_form_into (SkRuleEditor *self, SkDiscountRule *rule, GtkWidget **bad, GErro
   if (!sk_usec_from_date_kept (gtk_editable_get_text (GTK_EDITABLE (self->valid_from_row)),
                                sk_record_get_int64 (rule, "valid_from"), FALSE, &from))
     {
+      g_autofree char *example = sk_date_example (0);
+
       *bad = GTK_WIDGET (self->valid_from_row);
-      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("Dates look like 2026-12-31"));
+      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("Dates look like %s"), example);
       return FALSE;
     }
   /* "Valid until" a day means to its end. */
   if (!sk_usec_from_date_kept (gtk_editable_get_text (GTK_EDITABLE (self->valid_until_row)),
                                sk_record_get_int64 (rule, "valid_until"), TRUE, &until))
     {
+      g_autofree char *example = sk_date_example (0);
+
       *bad = GTK_WIDGET (self->valid_until_row);
-      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("Dates look like 2026-12-31"));
+      g_set_error (error, SK_ERROR, SK_ERROR_INVALID, _ ("Dates look like %s"), example);
       return FALSE;
     }
   if (from != 0 && until != 0 && until <= from)
@@ -483,8 +487,8 @@ fill_form (SkRecordEditor *editor)
   sk_choice_row_set_selected (self->stores_row, sk_record_get_strv (r, "store_ids"));
   valid_from = sk_record_get_int64 (r, "valid_from");
   valid_until = sk_record_get_int64 (r, "valid_until");
-  from = valid_from ? sk_date_from_usec (valid_from) : NULL;
-  until = valid_until ? sk_date_from_usec (valid_until) : NULL;
+  from = valid_from ? sk_date_display_from_usec (valid_from) : NULL;
+  until = valid_until ? sk_date_display_from_usec (valid_until) : NULL;
   sk_entry_row_set_text (self->valid_from_row, from);
   sk_entry_row_set_text (self->valid_until_row, until);
   gtk_spin_button_set_value (self->limit_total_spin, sk_record_get_int64 (r, "usage_limit_total"));
@@ -577,6 +581,8 @@ sk_rule_editor_init (SkRuleEditor *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   sk_record_editor_set_error_label (SK_RECORD_EDITOR (self), self->error_label);
   sk_choice_row_offer_segments (self->segments_row);
+  sk_date_row_show_format (self->valid_from_row, 0);
+  sk_date_row_show_format (self->valid_until_row, 0);
   {
     gpointer entries[] = { self->name_row,         self->value_row,      self->min_purchase_row,
                            self->max_discount_row, self->valid_from_row, self->valid_until_row };

@@ -3,6 +3,9 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "sk-widgets.h"
 
@@ -258,44 +261,250 @@ sk_widget_save_png (GtkWidget *widget, const char *path, GError **error)
   return TRUE;
 }
 
+/* Dates as people read and type them. The locale's own ("%x": 31.12.2026
+ * in Russian, 12/31/2026 in English); the C locale's ("11/03/26") is no
+ * one's, so there the chain's own, Russian, as money does (sk_money_format). */
+static gboolean
+chain_dates (void)
+{
+  const char *name = setlocale (LC_TIME, NULL);
+
+  return name == NULL || g_str_equal (name, "C") || g_str_equal (name, "POSIX")
+         || g_str_has_prefix (name, "C.");
+}
+
+static const char *
+date_format (void)
+{
+  return chain_dates () ? "%d.%m.%Y" : "%x";
+}
+
+/* The numbers of a date as written, at most three of at most four digits. */
+typedef struct
+{
+  guint n;
+  int   value[3];
+  guint digits[3];
+} DateNumbers;
+
+/* Reads the runs of digits of @text; FALSE for more than three, or for
+ * anything between them other than spaces, punctuation and, when
+ * @separators is not NULL, the characters in it. */
+static gboolean
+date_numbers (const char *text, const char *separators, DateNumbers *out)
+{
+  memset (out, 0, sizeof *out);
+  for (const char *p = text; *p != '\0';)
+    {
+      gunichar c;
+
+      if (g_ascii_isdigit (*p))
+        {
+          if (out->n == G_N_ELEMENTS (out->value))
+            return FALSE;
+          for (; g_ascii_isdigit (*p); p++)
+            {
+              if (++out->digits[out->n] > 4)
+                return FALSE;
+              out->value[out->n] = out->value[out->n] * 10 + (*p - '0');
+            }
+          out->n++;
+          continue;
+        }
+      c = g_utf8_get_char_validated (p, -1);
+      if (c == (gunichar)-1 || c == (gunichar)-2)
+        return FALSE;
+      if (separators != NULL && !g_unichar_isspace (c) && !g_unichar_ispunct (c)
+          && g_utf8_strchr (separators, -1, c) == NULL)
+        return FALSE;
+      p = g_utf8_next_char (p);
+    }
+  return TRUE;
+}
+
+/* Where the locale writes the day, the month and the year (0, 1 or 2),
+ * learnt as GLib's g_date_set_parse does, from how it writes 4 July 1976;
+ * FALSE when that is not three numbers (a month's name, an era). */
+typedef struct
+{
+  guint    day, month, year;
+  gboolean short_year; /* "76" */
+  char    *sample;     /* its separators are the locale's */
+} DateLayout;
+
+static gboolean
+date_layout (DateLayout *layout)
+{
+  g_autoptr (GDateTime) dt = g_date_time_new_utc (1976, 7, 4, 0, 0, 0);
+  DateNumbers numbers;
+  guint       seen = 0;
+
+  layout->sample = g_date_time_format (dt, date_format ());
+  layout->short_year = FALSE;
+  if (layout->sample == NULL || !date_numbers (layout->sample, NULL, &numbers) || numbers.n != 3)
+    return FALSE;
+  for (guint i = 0; i < 3; i++)
+    switch (numbers.value[i])
+      {
+      case 4:
+        layout->day = i;
+        seen |= 1;
+        break;
+      case 7:
+        layout->month = i;
+        seen |= 2;
+        break;
+      case 76:
+        layout->short_year = TRUE;
+        G_GNUC_FALLTHROUGH;
+      case 1976:
+        layout->year = i;
+        seen |= 4;
+        break;
+      default:
+        return FALSE;
+      }
+  return seen == 7;
+}
+
+/* What @text, as typed into a date field, means: a date in the locale's
+ * order (31.12.2026, 12/31/2026; a year of two digits where the locale
+ * writes them so), or in ISO (2026-12-31) whatever the locale. Stricter
+ * than g_date_set_parse, which a form cannot use alone: it reads "12.2026"
+ * as 1 December and "31.12.26" as the year 26; it reads the locales whose
+ * dates are not three numbers. */
+static gboolean
+date_parse (const char *text, GDate *date)
+{
+  DateLayout  layout = { 0 };
+  DateNumbers typed;
+  int         day, month, year;
+  guint       year_digits;
+  gboolean    known = date_layout (&layout);
+
+  g_date_clear (date, 1);
+  if (!date_numbers (text, layout.sample, &typed))
+    {
+      g_free (layout.sample);
+      return FALSE;
+    }
+  g_free (layout.sample);
+  if (typed.n != 3)
+    return FALSE;
+  if (typed.digits[0] == 4)
+    {
+      year = typed.value[0], month = typed.value[1], day = typed.value[2];
+      year_digits = 4;
+      if (typed.digits[1] > 2 || typed.digits[2] > 2)
+        return FALSE;
+    }
+  else if (known)
+    {
+      year = typed.value[layout.year];
+      month = typed.value[layout.month];
+      day = typed.value[layout.day];
+      year_digits = typed.digits[layout.year];
+      if (typed.digits[layout.month] > 2 || typed.digits[layout.day] > 2)
+        return FALSE;
+    }
+  else
+    {
+      g_date_set_parse (date, text);
+      return g_date_valid (date) && g_date_get_year (date) >= 1000;
+    }
+  /* Two digits as g_date_set_parse reads them: from 1930 to 2029. */
+  if (year_digits == 2 && layout.short_year)
+    year += year < 30 ? 2000 : 1900;
+  else if (year_digits != 4)
+    return FALSE;
+  if (!g_date_valid_dmy (day, month, year))
+    return FALSE;
+  g_date_set_dmy (date, day, month, year);
+  return TRUE;
+}
+
 static char *
-format_utc_date (gint64 usec, const char *format)
+format_date (const GDate *date, const char *format)
+{
+  g_autoptr (GDateTime) dt = g_date_time_new_utc (g_date_get_year (date), g_date_get_month (date),
+                                                  g_date_get_day (date), 0, 0, 0);
+
+  return dt ? g_date_time_format (dt, format) : g_strdup ("");
+}
+
+/* The date of an ISO "YYYY-MM-DD"; FALSE when it is none. */
+static gboolean
+date_from_iso (const char *iso, GDate *date)
+{
+  g_date_clear (date, 1);
+  if (!sk_date_is_valid (iso))
+    return FALSE;
+  g_date_set_dmy (date, (GDateDay)atoi (iso + 8), (GDateMonth)atoi (iso + 5),
+                  (GDateYear)atoi (iso));
+  return TRUE;
+}
+
+char *
+sk_date_display_from_usec (gint64 usec)
 {
   g_autoptr (GDateTime) dt = NULL;
 
   if (usec == 0)
     return g_strdup ("");
   dt = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
-  return dt ? g_date_time_format (dt, format) : g_strdup ("");
+  return dt ? g_date_time_format (dt, date_format ()) : g_strdup ("");
 }
 
 char *
-sk_date_from_usec (gint64 usec)
+sk_date_display_from_iso (const char *iso)
 {
-  return format_utc_date (usec, "%Y-%m-%d");
+  GDate date;
+
+  if (iso == NULL)
+    return NULL;
+  if (!date_from_iso (iso, &date))
+    return g_strdup (iso);
+  return format_date (&date, date_format ());
 }
 
 char *
-sk_date_display_from_usec (gint64 usec)
+sk_date_parse (const char *text)
 {
-  return format_utc_date (usec, "%x");
+  GDate date;
+
+  if (text == NULL || !date_parse (text, &date))
+    return NULL;
+  return g_strdup_printf ("%04u-%02u-%02u", g_date_get_year (&date), g_date_get_month (&date),
+                          g_date_get_day (&date));
+}
+
+char *
+sk_date_parse_kept (const char *text, const char *stored)
+{
+  g_autofree char *shown = sk_date_display_from_iso (stored);
+  g_autofree char *stripped = g_strstrip (g_strdup (text ? text : ""));
+
+  if (stored != NULL && g_strcmp0 (stripped, shown) == 0)
+    return g_strdup (stored);
+  return sk_date_parse (text);
 }
 
 gboolean
 sk_usec_from_date (const char *text, gint64 *usec)
 {
-  int y, m, d;
   g_autoptr (GDateTime) dt = NULL;
-  char tail;
+  GDate date;
 
+  g_return_val_if_fail (usec != NULL, FALSE);
   if (text == NULL || *text == '\0')
     {
       *usec = 0;
       return TRUE;
     }
-  if (sscanf (text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+  if (!date_parse (text, &date))
     return FALSE;
-  dt = g_date_time_new_utc (y, m, d, 0, 0, 0);
+  dt = g_date_time_new_utc (g_date_get_year (&date), g_date_get_month (&date),
+                            g_date_get_day (&date), 0, 0, 0);
   if (dt == NULL)
     return FALSE;
   *usec = g_date_time_to_unix (dt) * G_USEC_PER_SEC;
@@ -305,18 +514,61 @@ sk_usec_from_date (const char *text, gint64 *usec)
 gboolean
 sk_usec_from_date_kept (const char *text, gint64 stored, gboolean end, gint64 *usec)
 {
-  g_autofree char *shown = sk_date_from_usec (stored);
+  g_autofree char *shown = sk_date_display_from_usec (stored);
+  g_autofree char *stripped = g_strstrip (g_strdup (text ? text : ""));
 
-  if (stored != 0 && g_strcmp0 (text, shown) == 0)
+  if (stored != 0 && g_strcmp0 (stripped, shown) == 0)
     {
       *usec = stored;
       return TRUE;
     }
-  if (!sk_usec_from_date (text, usec))
+  if (!sk_usec_from_date (stripped, usec))
     return FALSE;
   if (end && *usec != 0)
     *usec += (gint64)G_USEC_PER_SEC * 60 * 60 * 24 - 1;
   return TRUE;
+}
+
+char *
+sk_date_example (int years_from_now)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  GDate date;
+
+  g_date_clear (&date, 1);
+  g_date_set_dmy (&date, 31, G_DATE_DECEMBER,
+                  (GDateYear)(g_date_time_get_year (now) + years_from_now));
+  return format_date (&date, date_format ());
+}
+
+void
+sk_date_row_show_format (AdwEntryRow *row, int years_from_now)
+{
+  g_autofree char *example = sk_date_example (years_from_now);
+  g_autofree char *title = NULL;
+
+  g_return_if_fail (ADW_IS_ENTRY_ROW (row));
+  /* Translators: a date field's title, then a date typed as it wants. */
+  title = g_strdup_printf (_ ("%s, e.g. %s"),
+                           adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), example);
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+}
+
+char *
+sk_day_label_from_iso (const char *iso)
+{
+  DateLayout layout = { 0 };
+  GDate      date;
+  gboolean   known;
+
+  if (!date_from_iso (iso, &date))
+    return g_strdup (iso ? iso : "");
+  if (chain_dates ())
+    return format_date (&date, "%d.%m");
+  known = date_layout (&layout);
+  g_free (layout.sample);
+  /* The month's short name on the side the locale writes it: "3 ноя", "Nov 3". */
+  return format_date (&date, known && layout.month < layout.day ? "%b %-d" : "%-d %b");
 }
 
 const char *

@@ -80,16 +80,33 @@ void sk_status_page_defer_icon (AdwStatusPage *page);
 GdkTexture *sk_widget_render_texture (GtkWidget *widget);
 gboolean    sk_widget_save_png (GtkWidget *widget, const char *path, GError **error);
 
-/* Date helpers: "YYYY-MM-DD" <-> microseconds at UTC midnight. */
-char    *sk_date_from_usec (gint64 usec);
+/* Dates as people read and type them, in the user's locale (LC_TIME):
+ * 31.12.2026 in Russian, 12/31/2026 in English; in the C locale the
+ * chain's own, 31.12.2026. A date typed in ISO (2026-12-31) is read in
+ * every locale. What is stored and exchanged stays as it is: microseconds
+ * at UTC midnight, or ISO "YYYY-MM-DD". */
+/* The date of a UTC-midnight date ("" for 0); sk_datetime_from_usec
+ * (sk-record.h) gives a date and local time. */
+char *sk_date_display_from_usec (gint64 usec);
+/* An ISO date as people read it; what is not one, as it is. */
+char *sk_date_display_from_iso (const char *iso);
+/* A typed date as ISO "YYYY-MM-DD"; NULL when it is not a date. */
+char *sk_date_parse (const char *text);
+/* The same, but @text left as @stored (ISO) is shown keeps @stored. */
+char *sk_date_parse_kept (const char *text, const char *stored);
+/* A typed date's first microsecond, UTC; empty: 0. */
 gboolean sk_usec_from_date (const char *text, gint64 *usec);
 /* What a date field typed means: a date's first microsecond (@end: its
  * last); the date of @stored, left as shown, keeps @stored, so that a
  * record saved unchanged stays as it was. */
 gboolean sk_usec_from_date_kept (const char *text, gint64 stored, gboolean end, gint64 *usec);
-/* For display, in the user's locale: the date of a UTC-midnight date ("" for
- * 0); sk_datetime_from_usec (sk-record.h) gives a date and local time. */
-char *sk_date_display_from_usec (gint64 usec);
+/* 31 December of the year @years_from_now, as a date is typed: a day and
+ * a month that cannot be taken for each other ("31.12.2026", "12/31/2026"). */
+char *sk_date_example (int years_from_now);
+/* Makes @row's title "Title, e.g. 31.12.2026" (sk_date_example). */
+void sk_date_row_show_format (AdwEntryRow *row, int years_from_now);
+/* A chart's day, short: "3 ноя", "Nov 3"; "03.11" in the C locale. */
+char *sk_day_label_from_iso (const char *iso);
 /* A code and the name people read for it, marked with N_ (). */
 typedef struct
 {
