@@ -263,6 +263,19 @@ app_find_action_row (GtkWidget *widget, const char *title)
   return (AdwActionRow *)app_find_widget (widget, app_is_action_row, title);
 }
 
+static inline gboolean
+app_is_label (GtkWidget *widget, gconstpointer text)
+{
+  return GTK_IS_LABEL (widget) && g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0;
+}
+
+/* The label reading @text under @widget (a toast's title too), or NULL. */
+static inline GtkWidget *
+app_find_label (GtkWidget *widget, const char *text)
+{
+  return app_find_widget (widget, app_is_label, text);
+}
+
 /* The toggle labelled @label in the row titled @title (the conflict
  * dialog's "Yours" and "Theirs" of a field). */
 static inline GtkToggleButton *

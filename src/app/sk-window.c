@@ -258,6 +258,26 @@ show_view_action (GtkWidget *widget, const char *action_name, GVariant *param)
   adw_view_stack_set_visible_child (self->stack, child);
 }
 
+/* Ctrl+R is app.sync-now's; on a till not connected to HQ that action is
+ * off and its accelerator silent, so the window says why and offers to
+ * connect. */
+static void
+sync_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  SkWindow *self = SK_WINDOW (widget);
+  AdwToast *toast;
+
+  if (g_action_group_get_action_enabled (G_ACTION_GROUP (self->app), "sync-now"))
+    {
+      g_action_group_activate_action (G_ACTION_GROUP (self->app), "sync-now", NULL);
+      return;
+    }
+  toast = adw_toast_new (_ ("Not connected: this till works on its own"));
+  adw_toast_set_button_label (toast, _ ("_Connect…"));
+  adw_toast_set_action_name (toast, "app.connect");
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
 /* The till's keys work wherever the focus is: they bring the checkout
  * forward (when the role may sell) and do what they say there. */
 static void
@@ -463,6 +483,8 @@ sk_window_class_init (SkWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.start-empty", NULL, start_empty_action);
   gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action);
   gtk_widget_class_install_action (widget_class, "win.checkout", "s", checkout_action);
+  gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.sync", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F2, 0, "win.checkout", "s",
                                        "customer");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F3, 0, "win.checkout", "s", "sku");
