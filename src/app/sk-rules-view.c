@@ -110,12 +110,12 @@ cell_status (gpointer item)
   if (!sk_record_get_boolean (item, "is_active"))
     return g_strdup (_ ("Disabled"));
   if (valid_until != 0 && valid_until < now)
-    return g_strdup (_ ("Expired"));
+    return g_strdup (C_ ("rule status", "Expired"));
   if (valid_from != 0 && valid_from > now)
-    return g_strdup (_ ("Scheduled"));
+    return g_strdup (C_ ("rule status", "Scheduled"));
   if (limit > 0 && sk_record_get_int64 (item, "uses") >= limit)
     return g_strdup (_ ("Limit reached"));
-  return g_strdup (_ ("Active"));
+  return g_strdup (C_ ("rule status", "Active"));
 }
 
 static char *
