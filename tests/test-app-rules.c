@@ -152,6 +152,36 @@ test_preview (AppFixture *f, gconstpointer data)
  * period: that first purchase counts like every later one (it once read the
  * segment from a customer already freed; ASan saw it, and glibc's free list
  * overwrites the string, so the count was short even without ASan). */
+/* A bonus multiplier's preview says what it does to the bonuses, not
+ * "0,00 ₽ off". */
+static void
+test_preview_multiplier (AppFixture *f, gconstpointer data)
+{
+  SkRuleEditor *editor = sk_rule_editor_new (GTK_WINDOW (f->window), NULL);
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *expected = NULL;
+  gint64           now = sk_time_now ();
+  SkRulePreview    preview;
+
+  g_object_set (rule, "name", "Double bonuses", "type", SK_RULE_BONUS_MULTIPLIER, "value",
+                (gint64)200, "is-active", TRUE, NULL);
+  g_assert_true (sk_rule_preview_compute (f->db, rule, now - (gint64)30 * 86400 * G_USEC_PER_SEC,
+                                          now, 20000, &preview, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (preview.matched, >, 0);
+  expected = g_strdup_printf ("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " purchases, bonuses ×2",
+                              preview.matched, preview.purchases);
+  gtk_window_present (GTK_WINDOW (editor));
+  sk_rule_editor_set_field (editor, "name", "Double bonuses");
+  sk_rule_editor_set_field (editor, "type", "2");
+  sk_rule_editor_set_field (editor, "value", "2");
+  g_object_set_data (G_OBJECT (editor), "expected", expected);
+  g_test_message ("expecting the preview “%s”", expected);
+  g_assert_true (app_wait (preview_is, editor, 20000));
+  gtk_window_destroy (GTK_WINDOW (editor));
+}
+
 static void
 test_preview_segment (AppFixture *f, gconstpointer data)
 {
@@ -391,6 +421,7 @@ main (int argc, char *argv[])
   app_test_add ("/app/rules/editor", test_editor);
   app_test_add ("/app/rules/preview", test_preview);
   app_test_add ("/app/rules/preview-segment", test_preview_segment);
+  app_test_add ("/app/rules/preview-multiplier", test_preview_multiplier);
   app_test_add ("/app/rules/view", test_view);
   app_test_add ("/app/rules/conflict", test_conflict);
   return g_test_run ();

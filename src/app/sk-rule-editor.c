@@ -44,6 +44,7 @@ struct _SkRuleEditor
   GPtrArray    *campaigns;
   guint         preview_id;          /* the preview after the user paused */
   GCancellable *preview_cancellable; /* the preview under way */
+  gint64        preview_multiplier;  /* of a bonus multiplier previewed, else 0 */
 };
 
 G_DEFINE_FINAL_TYPE (SkRuleEditor, sk_rule_editor, SK_TYPE_RECORD_EDITOR)
@@ -343,14 +344,22 @@ preview_done (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   {
-    g_autofree char *amount = sk_money_format (preview->amount);
+    gulong           n = (gulong)MIN (preview->purchases, G_MAXULONG);
     g_autofree char *matched = g_strdup_printf ("%" G_GINT64_FORMAT, preview->matched);
     g_autofree char *total = g_strdup_printf ("%" G_GINT64_FORMAT, preview->purchases);
-    /* Translators: "12 of 340 purchases, 1 200,00 ₽ off" */
-    g_autofree char *title = g_strdup_printf (
-        g_dngettext (GETTEXT_PACKAGE, "%s of %s purchase, %s off", "%s of %s purchases, %s off",
-                     (gulong)MIN (preview->purchases, G_MAXULONG)),
-        matched, total, amount);
+    /* A multiplier takes no money off: it multiplies the bonuses. */
+    g_autofree char *effect = self->preview_multiplier > 0
+                                  ? g_strdup_printf ("×%g", self->preview_multiplier / 100.0)
+                                  : sk_money_format (preview->amount);
+    g_autofree char *title
+        = g_strdup_printf (self->preview_multiplier > 0
+                               /* Translators: "12 of 340 purchases, bonuses ×2" */
+                               ? g_dngettext (GETTEXT_PACKAGE, "%s of %s purchase, bonuses %s",
+                                              "%s of %s purchases, bonuses %s", n)
+                               /* Translators: "12 of 340 purchases, 1 200,00 ₽ off" */
+                               : g_dngettext (GETTEXT_PACKAGE, "%s of %s purchase, %s off",
+                                              "%s of %s purchases, %s off", n),
+                           matched, total, effect);
 
     adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->preview_row), title);
     adw_action_row_set_subtitle (
@@ -388,6 +397,10 @@ run_preview (SkRuleEditor *self, gboolean quiet)
     mark_error (self, NULL, NULL);
   /* Only the count for the form as it is now. */
   sk_cancellable_renew (&self->preview_cancellable);
+  self->preview_multiplier
+      = g_strcmp0 (sk_record_get_string (rule, "type"), SK_RULE_BONUS_MULTIPLIER) == 0
+            ? sk_record_get_int64 (rule, "value")
+            : 0;
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->preview_row), _ ("Computing…"));
   gtk_spinner_start (self->preview_spinner);
   sk_repository_preview_rule_async (sk_app_repository (), rule,
