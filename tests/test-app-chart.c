@@ -89,6 +89,20 @@ test_view (AppFixture *f, gconstpointer data)
   g_assert_true (g_str_has_prefix (csv, "day,revenue,"));
   g_assert_cmpuint (strlen (csv), >, 40);
   app_save_png (GTK_WIDGET (view), "charts-view");
+  /* A rule no check had (the demo's disabled one) has no average check. */
+  {
+    g_autoptr (GString) text = g_string_new (NULL);
+    g_auto (GStrv) cells = NULL;
+    guint at = 0;
+
+    app_collect_text (GTK_WIDGET (view), text);
+    cells = g_strsplit (text->str, "\n", -1);
+    while (cells[at] != NULL && g_strcmp0 (cells[at], "Старая акция (отключена)") != 0)
+      at++;
+    g_assert_cmpuint (at + 5, <, g_strv_length (cells));
+    g_assert_cmpstr (cells[at + 1], ==, "0");
+    g_assert_cmpstr (cells[at + 4], ==, "—");
+  }
 }
 
 int

@@ -263,6 +263,19 @@ app_find_action_row (GtkWidget *widget, const char *title)
   return (AdwActionRow *)app_find_widget (widget, app_is_action_row, title);
 }
 
+/* Every shown label's text under @widget, one a line, in the order shown. */
+static inline void
+app_collect_text (GtkWidget *widget, GString *out)
+{
+  if (!gtk_widget_get_visible (widget))
+    return;
+  if (GTK_IS_LABEL (widget))
+    g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (widget)));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
+       child = gtk_widget_get_next_sibling (child))
+    app_collect_text (child, out);
+}
+
 static inline gboolean
 app_is_label (GtkWidget *widget, gconstpointer text)
 {

@@ -259,17 +259,6 @@ test_pages (AppFixture *f, gconstpointer data)
   }
 }
 
-/* Every label's text under @widget, one a line. */
-static void
-collect_text (GtkWidget *widget, GString *out)
-{
-  if (GTK_IS_LABEL (widget))
-    g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (widget)));
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
-       child = gtk_widget_get_next_sibling (child))
-    collect_text (child, out);
-}
-
 static void
 assert_details_show (SkCustomersView *view, SkDatabase *db, const char *id)
 {
@@ -283,7 +272,7 @@ assert_details_show (SkCustomersView *view, SkDatabase *db, const char *id)
   g_assert_nonnull (sk_customers_view_get_customer (view));
   g_assert_cmpstr (sk_customers_view_get_customer (view)->id, ==, id);
   g_string_append_c (text, '\n');
-  collect_text (sk_customers_view_get_details (view), text);
+  app_collect_text (sk_customers_view_get_details (view), text);
   g_assert_nonnull (strstr (text->str, name_line));
   g_assert_nonnull (strstr (text->str, c->phone));
   g_assert_nonnull (strstr (text->str, c->card_number));
@@ -360,7 +349,7 @@ test_view (AppFixture *f, gconstpointer data)
   {
     g_autoptr (GString) text = g_string_new (NULL);
 
-    collect_text (sk_customers_view_get_details (view), text);
+    app_collect_text (sk_customers_view_get_details (view), text);
     g_assert_nonnull (strstr (text->str, "Goodwill"));
   }
 

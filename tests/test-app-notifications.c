@@ -16,19 +16,6 @@
 #include "sk-test-util.h"
 #include "test-app-common.h"
 
-/* Every shown label's text under @widget, one a line. */
-static void
-collect_text (GtkWidget *widget, GString *out)
-{
-  if (!gtk_widget_get_visible (widget))
-    return;
-  if (GTK_IS_LABEL (widget))
-    g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (widget)));
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
-       child = gtk_widget_get_next_sibling (child))
-    collect_text (child, out);
-}
-
 static GtkWidget *
 find_widget (GtkWidget *widget, GType type)
 {
@@ -147,7 +134,7 @@ test_history (AppFixture *f, gconstpointer data)
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1366, 768);
   history = open_history (f, vera->id);
   g_assert_cmpuint (sk_notification_history_get_n_shown (history), ==, 2);
-  collect_text (GTK_WIDGET (history), text);
+  app_collect_text (GTK_WIDGET (history), text);
   g_assert_nonnull (strstr (text->str, "Notifications\n"));
   sent = strstr (text->str, "Email · Bonuses earned\nSent ");
   failed = strstr (text->str, "SMS · Bonuses earned\nFailed: 400 Bad Request: number is blocked");
@@ -168,7 +155,7 @@ test_history (AppFixture *f, gconstpointer data)
   history = open_history (f, olga->id);
   g_assert_cmpuint (sk_notification_history_get_n_shown (history), ==, 0);
   g_string_truncate (text, 0);
-  collect_text (GTK_WIDGET (history), text);
+  app_collect_text (GTK_WIDGET (history), text);
   g_assert_nonnull (strstr (text->str, "No notifications yet"));
 }
 

@@ -223,17 +223,6 @@ rules_loaded (gpointer view)
   return !sk_rules_view_get_loading (view);
 }
 
-/* Every label's text under @widget, one a line. */
-static void
-collect_cells (GtkWidget *widget, GString *out)
-{
-  if (GTK_IS_LABEL (widget))
-    g_string_append_printf (out, "%s\n", gtk_label_get_text (GTK_LABEL (widget)));
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
-       child = gtk_widget_get_next_sibling (child))
-    collect_cells (child, out);
-}
-
 /* A rule's conditions in the user's words: its segments and stores by
  * name, never their ids. */
 static void
@@ -257,7 +246,7 @@ assert_conditions_named (AppFixture *f, SkRulesView *view)
     }
   g_assert_cmpuint (stores->len, >, 0);
   app_pump (200);
-  collect_cells (GTK_WIDGET (view), cells);
+  app_collect_text (GTK_WIDGET (view), cells);
   g_test_message ("rule cells:\n%s", cells->str);
   g_assert_nonnull (strstr (cells->str, stores->str));
   g_assert_nonnull (strstr (cells->str, "Regular, VIP"));

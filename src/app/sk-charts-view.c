@@ -70,8 +70,16 @@ cell_uses (gpointer item)
 
 MONEY_CELL (discount)
 MONEY_CELL (revenue_with)
-MONEY_CELL (average_with)
 MONEY_CELL (average_without)
+
+/* No check had the rule: no average to speak of, not "0,00 ₽". */
+static char *
+cell_average_with (gpointer item)
+{
+  SkRuleStats *stats = row_stats (item);
+
+  return stats->uses > 0 ? sk_money_format (stats->average_with) : g_strdup ("—");
+}
 
 static void
 apply_figures (SkChartsView *self, SkChartFigures *f)
