@@ -47,6 +47,10 @@ test_views (AppFixture *f, gconstpointer data)
     GtkWindow *prefs = app_find_window (f, ADW_TYPE_PREFERENCES_WINDOW);
 
     g_assert_nonnull (prefs);
+    /* The store's bonus figures are shown, not editable here: it says why. */
+    g_assert_nonnull (app_find_label (GTK_WIDGET (prefs),
+                                      "The accrual rate and the share payable with bonuses are "
+                                      "the store's own, set at HQ"));
     app_save_png (GTK_WIDGET (prefs), "preferences");
     gtk_window_destroy (prefs);
   }
