@@ -68,6 +68,14 @@ saved_cb (SkCampaignEditor *editor, SkCampaign *campaign, gpointer user_data)
   g_set_object ((SkCampaign **)user_data, campaign);
 }
 
+static gboolean
+is_channels_row (GtkWidget *widget, gconstpointer data)
+{
+  return SK_IS_CHOICE_ROW (widget)
+         && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), "Channels")
+                == 0;
+}
+
 static void
 test_editor (AppFixture *f, gconstpointer data)
 {
@@ -111,6 +119,14 @@ test_editor (AppFixture *f, gconstpointer data)
 
   sk_campaign_editor_set_text (editor, "budget", "50 000");
   sk_campaign_editor_set_text (editor, "segments", "vip, regular");
+  /* Channels are picked from the three, by name, not typed. */
+  {
+    GtkWidget *channels = app_find_widget (GTK_WIDGET (editor), is_channels_row, NULL);
+
+    g_assert_nonnull (channels);
+    g_assert_cmpuint (sk_choice_row_get_n_choices (SK_CHOICE_ROW (channels)), ==, 3);
+    g_assert_nonnull (app_find_label (channels, "SMS"));
+  }
   sk_campaign_editor_set_text (editor, "channels", "email");
   g_assert_true (editor_save (editor, &error));
   g_assert_no_error (error);

@@ -25,7 +25,7 @@ struct _SkCampaignEditor
   AdwEntryRow         *ends_row;
   SkChoiceRow         *segments_row;
   SkChoiceRow         *stores_row;
-  AdwEntryRow         *channels_row;
+  SkChoiceRow         *channels_row;
   AdwEntryRow         *budget_row;
   AdwComboRow         *status_row;
   AdwPreferencesGroup *rules_group;
@@ -45,15 +45,6 @@ campaign_of (SkCampaignEditor *self)
 
 /* In the order of the status row's items in sk-campaign-editor.ui. */
 static const char *const statuses[] = { "draft", "scheduled", "active", "finished", "archived" };
-
-/* A list field as the rows show it, "a, b"; NULL for none. */
-static char *
-join_list (SkCampaign *campaign, const char *field)
-{
-  const char *const *list = sk_record_get_strv (campaign, field);
-
-  return list ? g_strjoinv (", ", (char **)list) : NULL;
-}
 
 void
 sk_campaign_editor_set_text (SkCampaignEditor *self, const char *field, const char *text)
@@ -97,12 +88,10 @@ fill_form (SkRecordEditor *editor)
   const char *const *rule_ids = sk_record_get_strv (c, "rule_ids");
   g_autofree char   *from = NULL;
   g_autofree char   *to = NULL;
-  g_autofree char   *channels = NULL;
   g_autofree char   *budget = NULL;
 
   from = sk_date_display_from_usec (sk_record_get_int64 (c, "starts_at"));
   to = sk_date_display_from_usec (sk_record_get_int64 (c, "ends_at"));
-  channels = join_list (c, "channels");
   /* Kopecks exactly, as the one money helper writes them; it reads them back. */
   if (sk_record_get_int64 (c, "budget") != 0)
     budget = sk_money_format (sk_record_get_int64 (c, "budget"));
@@ -112,7 +101,7 @@ fill_form (SkRecordEditor *editor)
   sk_entry_row_set_text (self->ends_row, to);
   sk_choice_row_set_selected (self->segments_row, sk_record_get_strv (c, "segments"));
   sk_choice_row_set_selected (self->stores_row, sk_record_get_strv (c, "store_ids"));
-  sk_entry_row_set_text (self->channels_row, channels);
+  sk_choice_row_set_selected (self->channels_row, sk_record_get_strv (c, "channels"));
   sk_entry_row_set_text (self->budget_row, budget);
   for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
     if (g_strcmp0 (sk_record_get_string (c, "status"), statuses[i]) == 0)
@@ -153,7 +142,7 @@ read_form (SkRecordEditor *editor, GError **error)
   ids = g_strv_builder_end (rule_ids);
   segments = sk_choice_row_get_selected (self->segments_row);
   stores = sk_choice_row_get_selected (self->stores_row);
-  channels = sk_split_list (gtk_editable_get_text (GTK_EDITABLE (self->channels_row)));
+  channels = sk_choice_row_get_selected (self->channels_row);
   budget_text = gtk_editable_get_text (GTK_EDITABLE (self->budget_row));
   status = adw_combo_row_get_selected (self->status_row);
 
@@ -249,6 +238,7 @@ sk_campaign_editor_new (GtkWindow *parent, SkRepository *repository, SkCampaign 
     gtk_window_set_title (GTK_WINDOW (self), _ ("Edit Campaign"));
 
   sk_choice_row_offer_segments (self->segments_row);
+  sk_choice_row_offer_channels (self->channels_row);
   sk_choice_row_offer_stores (self->stores_row,
                               sk_record_editor_get_cancellable (SK_RECORD_EDITOR (self)));
   fill_form (SK_RECORD_EDITOR (self));

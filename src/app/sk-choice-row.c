@@ -182,18 +182,37 @@ sk_choice_row_get_n_choices (SkChoiceRow *self)
   return self->values->len;
 }
 
+/* A fixed list of codes (at most 7), each shown by its translated name. */
+static void
+offer_named (SkChoiceRow *self, const char *const *codes, const char *(*name_of) (const char *))
+{
+  const char *names[8];
+  guint       n = 0;
+
+  for (; codes[n] != NULL && n < G_N_ELEMENTS (names) - 1; n++)
+    names[n] = name_of (codes[n]);
+  names[n] = NULL;
+  sk_choice_row_set_choices (self, codes, names);
+}
+
 void
 sk_choice_row_offer_segments (SkChoiceRow *self)
 {
-  const char *const segments[] = { SK_SEGMENT_NEW,     SK_SEGMENT_ONE_TIME, SK_SEGMENT_OCCASIONAL,
-                                   SK_SEGMENT_REGULAR, SK_SEGMENT_VIP,      NULL };
-  const char       *names[G_N_ELEMENTS (segments)];
+  static const char *const segments[]
+      = { SK_SEGMENT_NEW,     SK_SEGMENT_ONE_TIME, SK_SEGMENT_OCCASIONAL,
+          SK_SEGMENT_REGULAR, SK_SEGMENT_VIP,      NULL };
 
   g_return_if_fail (SK_IS_CHOICE_ROW (self));
-  for (guint i = 0; segments[i] != NULL; i++)
-    names[i] = sk_segment_display_name (segments[i]);
-  names[G_N_ELEMENTS (segments) - 1] = NULL;
-  sk_choice_row_set_choices (self, segments, names);
+  offer_named (self, segments, sk_segment_display_name);
+}
+
+void
+sk_choice_row_offer_channels (SkChoiceRow *self)
+{
+  static const char *const channels[] = { "email", "sms", "push", NULL };
+
+  g_return_if_fail (SK_IS_CHOICE_ROW (self));
+  offer_named (self, channels, sk_channel_display_name);
 }
 
 static void

@@ -26,6 +26,8 @@ guint sk_choice_row_get_n_choices (SkChoiceRow *self);
  * categories of the product list, spelled as there (read on a worker).
  * Errors of the reads are told in a toast. */
 void sk_choice_row_offer_segments (SkChoiceRow *self);
+/* E-mail, SMS and push, by name. */
+void sk_choice_row_offer_channels (SkChoiceRow *self);
 void sk_choice_row_offer_stores (SkChoiceRow *self, GCancellable *cancellable);
 void sk_choice_row_offer_categories (SkChoiceRow *self, GCancellable *cancellable);
 /* The values picked, in the order of the choices (never NULL). */
