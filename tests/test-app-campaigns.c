@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "sk-campaign-editor.h"
+#include "sk-campaigns-view.h"
 #include "sk-choice-row.h"
 #include "sk-error.h"
 #include "sk-model-private.h"
@@ -327,6 +328,51 @@ test_conflict (AppFixture *f, gconstpointer data)
   gtk_window_destroy (GTK_WINDOW (editor));
 }
 
+static gboolean
+campaigns_loaded (gpointer view)
+{
+  return !sk_campaigns_view_get_loading (view);
+}
+
+static gboolean
+is_drop_down (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_DROP_DOWN (widget);
+}
+
+/* Is a label reading @text on screen in @view? */
+static gboolean
+shown (SkCampaignsView *view, const char *text)
+{
+  GtkWidget *label = app_find_label (GTK_WIDGET (view), text);
+
+  return label != NULL && gtk_widget_get_mapped (label);
+}
+
+/* The status filter leaves nothing: the page says so, not "No Campaigns"
+ * as if the chain had none. */
+static void
+test_filter_empty (AppFixture *f, gconstpointer data)
+{
+  SkCampaignsView *view;
+  GtkDropDown     *filter;
+
+  sk_window_show_view (f->window, "campaigns");
+  view = SK_CAMPAIGNS_VIEW (sk_window_get_view (f->window, "campaigns"));
+  filter = GTK_DROP_DOWN (app_find_widget (GTK_WIDGET (view), is_drop_down, NULL));
+  g_assert_nonnull (filter);
+  app_pump (100);
+  g_assert_true (app_wait (campaigns_loaded, view, 20000));
+  g_assert_false (shown (view, "No Campaigns With This Status"));
+  gtk_drop_down_set_selected (filter, 5); /* Archived: the demo has none */
+  app_pump (100);
+  g_assert_true (app_wait (campaigns_loaded, view, 20000));
+  app_pump (100);
+  g_assert_true (shown (view, "No Campaigns With This Status"));
+  g_assert_false (shown (view, "No Campaigns"));
+  app_save_png (GTK_WIDGET (view), "campaigns-filtered-empty");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -334,5 +380,6 @@ main (int argc, char *argv[])
   app_test_add ("/app/campaigns/editor", test_editor);
   app_test_add ("/app/campaigns/budget-kopecks", test_budget_kopecks);
   app_test_add ("/app/campaigns/conflict", test_conflict);
+  app_test_add ("/app/campaigns/filter-empty", test_filter_empty);
   return g_test_run ();
 }

@@ -134,6 +134,24 @@ campaigns_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_list_store_remove_all (self->campaigns);
   g_list_store_splice (self->campaigns, 0, 0, shown->pdata, shown->len);
   gtk_stack_set_visible_child_name (self->stack, shown->len ? "list" : "empty");
+  /* Campaigns there are, just none of the status chosen. */
+  {
+    AdwStatusPage *empty = ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->stack, "empty"));
+
+    adw_status_page_set_title (empty,
+                               all->len ? _ ("No Campaigns With This Status") : _ ("No Campaigns"));
+    adw_status_page_set_description (
+        empty, all->len ? _ ("Choose another status to see the others")
+                        : _ ("A campaign groups rules for a period, segments and stores, with an "
+                             "optional budget"));
+  }
+}
+
+gboolean
+sk_campaigns_view_get_loading (SkCampaignsView *self)
+{
+  g_return_val_if_fail (SK_IS_CAMPAIGNS_VIEW (self), FALSE);
+  return self->cancellable != NULL;
 }
 
 void

@@ -10,5 +10,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SkCampaignsView, sk_campaigns_view, SK, CAMPAIGNS_VIEW, AdwBin)
 
 void sk_campaigns_view_reload (SkCampaignsView *self);
+/* A list being read (tests wait for it). */
+gboolean sk_campaigns_view_get_loading (SkCampaignsView *self);
 
 G_END_DECLS
