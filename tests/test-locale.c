@@ -157,6 +157,13 @@ test_english (void)
 
     g_assert_cmpstr (axis, ==, "500,000\u00a0₽");
   }
+  {
+    /* What a customer reads (an SMS) is in the chain's format, whatever
+     * the till's language. */
+    g_autofree char *sms = sk_money_format_chain (123456);
+
+    g_assert_cmpstr (sms, ==, "1\u202f234,56\u00a0₽");
+  }
   assert_parses ("1,234.56", 123456);
   assert_parses ("1,234", 123400);
   assert_parses ("1234.5", 123450);

@@ -27,12 +27,15 @@ format_by_locale (guint64 abs_value, int digits)
   return g_strdup (buffer);
 }
 
+/* @by_locale: the user's locale's way where it has one; otherwise, or
+ * when FALSE, the chain's own. */
 static char *
-format_money (gint64 kopecks, gboolean with_kopecks)
+format_money (gint64 kopecks, gboolean with_kopecks, gboolean by_locale)
 {
   GString         *out = g_string_new (NULL);
   guint64          abs_value = kopecks < 0 ? -(guint64)kopecks : (guint64)kopecks;
-  g_autofree char *localized = format_by_locale (abs_value, with_kopecks ? 2 : 0);
+  g_autofree char *localized
+      = by_locale ? format_by_locale (abs_value, with_kopecks ? 2 : 0) : NULL;
 
   if (kopecks < 0)
     g_string_append (out, "−");
@@ -60,13 +63,19 @@ format_money (gint64 kopecks, gboolean with_kopecks)
 char *
 sk_money_format (gint64 kopecks)
 {
-  return format_money (kopecks, TRUE);
+  return format_money (kopecks, TRUE, TRUE);
+}
+
+char *
+sk_money_format_chain (gint64 kopecks)
+{
+  return format_money (kopecks, TRUE, FALSE);
 }
 
 char *
 sk_money_format_rubles (gint64 kopecks)
 {
-  return format_money ((kopecks / 100) * 100, FALSE);
+  return format_money ((kopecks / 100) * 100, FALSE, TRUE);
 }
 
 /* Does @rest start with exactly three digits (a group of thousands)? */

@@ -45,6 +45,10 @@ sk_money_add_saturating (gint64 *total, gint64 value)
  * in English, "1 299,00 ₽" in Russian; in the C locale the Russian way
  * ("1 299,00 ₽", narrow no-break space between thousands). */
 char *sk_money_format (gint64 kopecks);
+/* The chain's own format, "1 299,00 ₽", whatever the user's locale: for
+ * what customers read (SMS, e-mail, push), written by a till in any
+ * language. */
+char *sk_money_format_chain (gint64 kopecks);
 /* The same in whole roubles, the kopecks dropped: "1,234 ₽", "1 234 ₽"
  * (a chart's axis). */
 char *sk_money_format_rubles (gint64 kopecks);

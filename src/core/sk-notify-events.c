@@ -216,8 +216,8 @@ GHashTable *
 sk_notification_sample_values (void)
 {
   GHashTable      *values = sk_notification_values_new ();
-  g_autofree char *amount = sk_money_format (1500);
-  g_autofree char *balance = sk_money_format (42000);
+  g_autofree char *amount = sk_money_format_chain (1500);
+  g_autofree char *balance = sk_money_format_chain (42000);
 
   sk_notification_values_set (values, "name", "Анна Петрова");
   sk_notification_values_set (values, "child", "Маша");
@@ -492,7 +492,7 @@ sk_database_queue_birthdays (SkDatabase *self, gint64 now, guint lead_days, GErr
           if (customer == NULL)
             break;
           age = g_strdup_printf ("%d", day->year - born);
-          balance = sk_money_format (customer->bonus_balance);
+          balance = sk_money_format_chain (customer->bonus_balance);
           values = sk_notification_values_new ();
           sk_notification_values_set (values, "name",
                                       customer->full_name ? customer->full_name : "");
@@ -636,7 +636,7 @@ sk_database_announce_campaign (
       SkCustomer *c = customers->pdata[i];
       g_autoptr (GHashTable) values = sk_notification_values_new ();
       g_autofree char *dedup = g_strdup_printf ("campaign:%s:%s", campaign->id, c->id);
-      g_autofree char *balance = sk_money_format (c->bonus_balance);
+      g_autofree char *balance = sk_money_format_chain (c->bonus_balance);
       SkQueuedMessage  message = { 0 };
       gint64           before = queued->email + queued->sms + queued->push;
 

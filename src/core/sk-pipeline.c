@@ -186,8 +186,8 @@ queue_notifications (SkDatabase      *self,
                      GError         **error)
 {
   g_autoptr (GHashTable) values = sk_notification_values_new ();
-  g_autofree char *earned_text = sk_money_format (earned);
-  g_autofree char *balance_text = sk_money_format (balance);
+  g_autofree char *earned_text = sk_money_format_chain (earned);
+  g_autofree char *balance_text = sk_money_format_chain (balance);
   SkCustomer      *customer = message->customer;
 
   sk_notification_values_set (values, "name",

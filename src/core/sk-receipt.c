@@ -119,7 +119,7 @@ sk_db_queue_receipt (SkDatabase *self,
     }
   store = sk_database_get_store (self, purchase->store_id, NULL);
   text = sk_receipt_format (purchase, customer, store);
-  paid = sk_money_format (purchase->total_paid);
+  paid = sk_money_format_chain (purchase->total_paid);
   sk_notification_values_set (values, "name",
                               customer->full_name != NULL ? customer->full_name : "");
   sk_notification_values_set (values, "store", store != NULL ? store->name : "");
