@@ -12,6 +12,7 @@
 #include <locale.h>
 
 #include "sk-checkout-view-private.h"
+#include "sk-customer-list-model.h"
 #include "sk-database-private.h"
 #include "sk-entry-dialog.h"
 #include "sk-model-private.h"
@@ -625,6 +626,113 @@ report_wide (GtkWidget *widget, int limit, int depth)
     }
 }
 
+static gboolean
+is_leaflet (GtkWidget *widget, gconstpointer data)
+{
+  return ADW_IS_LEAFLET (widget);
+}
+
+static gboolean
+is_column_view (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_COLUMN_VIEW (widget);
+}
+
+static gboolean
+is_action_button (GtkWidget *widget, gconstpointer action)
+{
+  return GTK_IS_BUTTON (widget)
+         && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0;
+}
+
+static gboolean
+customers_listed (gpointer view)
+{
+  SkCustomerListModel *model = sk_customers_view_get_model (view);
+
+  return !sk_customer_list_model_get_loading (model)
+         && g_list_model_get_n_items (G_LIST_MODEL (model)) > 0;
+}
+
+/* For app_wait (): @leaflet shows its page @name, and is still. */
+static gboolean
+leaflet_shows (gpointer leaflet)
+{
+  return g_strcmp0 (adw_leaflet_get_visible_child_name (leaflet),
+                    g_object_get_data (G_OBJECT (leaflet), "want"))
+             == 0
+         && !adw_leaflet_get_child_transition_running (leaflet);
+}
+
+static void
+wait_leaflet (AdwLeaflet *leaflet, const char *name)
+{
+  g_object_set_data (G_OBJECT (leaflet), "want", (gpointer)name);
+  g_assert_true (app_wait (leaflet_shows, leaflet, 10000));
+  g_object_set_data (G_OBJECT (leaflet), "want", NULL);
+  app_pump (100);
+}
+
+/* The first customer of the list tapped, as a finger selects a row. */
+static void
+tap_first_customer (SkCustomersView *view, AdwLeaflet *leaflet)
+{
+  GtkWidget  *column_view = app_find_widget (GTK_WIDGET (view), is_column_view, NULL);
+  GListModel *rows = G_LIST_MODEL (gtk_column_view_get_model (GTK_COLUMN_VIEW (column_view)));
+
+  g_assert_true (gtk_selection_model_select_item (GTK_SELECTION_MODEL (rows), 0, TRUE));
+  g_assert_true (app_wait (app_customer_details_ready, view, 10000));
+  wait_leaflet (leaflet, "details");
+  g_assert_nonnull (sk_customers_view_get_customer (view));
+}
+
+/* A customer's details on a phone: the window stays a phone's width, the
+ * way back to the list is on screen and leads there (a tap on it, then
+ * Alt+Left), and the same customer opens again when tapped. */
+static void
+check_customers_narrow (AppFixture *f, const char *lang)
+{
+  g_autofree char *shot = g_strdup_printf ("customers-360x720-%s", lang);
+  SkCustomersView *view;
+  AdwLeaflet      *leaflet;
+  GtkWidget       *back;
+  const char      *keys[] = { "alt+Left", NULL };
+  int              min_width = 0;
+
+  sk_window_show_view (f->window, "customers");
+  app_pump (300);
+  view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
+  leaflet = ADW_LEAFLET (app_find_widget (GTK_WIDGET (view), is_leaflet, NULL));
+  back = app_find_widget (GTK_WIDGET (view), is_action_button, "customers.back");
+  g_assert_nonnull (back);
+  g_assert_true (adw_leaflet_get_folded (leaflet));
+  g_assert_true (app_wait (customers_listed, view, 10000));
+  g_assert_false (gtk_widget_is_drawable (back));
+
+  tap_first_customer (view, leaflet);
+  assert_on_screen (f, back, "back to the customers");
+  gtk_widget_measure (GTK_WIDGET (f->window), GTK_ORIENTATION_HORIZONTAL, -1, &min_width, NULL,
+                      NULL, NULL);
+  g_test_message ("the window's minimum width with a customer's details: %d px", min_width);
+  if (min_width > 360)
+    report_wide (GTK_WIDGET (f->window), 300, 0);
+  g_assert_cmpint (min_width, <=, 360);
+  app_save_png (GTK_WIDGET (f->window), shot);
+
+  gtk_widget_activate (back);
+  wait_leaflet (leaflet, "list");
+  g_assert_false (gtk_widget_is_drawable (back));
+  assert_on_screen (f, app_find_widget (GTK_WIDGET (view), is_column_view, NULL), "the customers");
+
+  /* Tapped again, the customer just seen opens again. */
+  tap_first_customer (view, leaflet);
+  assert_on_screen (f, back, "back to the customers, again");
+  gtk_widget_grab_focus (back);
+  send_keys (f, 10, keys);
+  wait_leaflet (leaflet, "list");
+  g_assert_false (gtk_widget_is_drawable (back));
+}
+
 /* Rules this cart cannot reach, in a list the panel keeps folded. */
 static void
 add_unreachable_rules (AppFixture *f, guint n)
@@ -644,7 +752,8 @@ add_unreachable_rules (AppFixture *f, guint n)
 
 /* A till screen of 1366x768 with twenty rules not applied, then a phone's
  * 360 px: the total and Pay are always on screen; no view opened before
- * holds the window wider. Screenshots of both. */
+ * holds the window wider; a customer's details neither, and they have a
+ * way back to the list. Screenshots of both. */
 static void
 test_total_visible (AppFixture *f, gconstpointer data)
 {
@@ -718,6 +827,8 @@ test_total_visible (AppFixture *f, gconstpointer data)
   assert_on_screen (f, GTK_WIDGET (view->total_label), "narrow panel total");
   assert_on_screen (f, view->pay_button, "narrow panel Pay");
   app_save_png (GTK_WIDGET (f->window), narrow_panel);
+  check_customers_narrow (f, lang);
+  show_checkout (f);
 
   /* And the receipt where the panel was. */
   resize (f, 1366, 768);

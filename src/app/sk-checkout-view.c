@@ -1575,6 +1575,9 @@ quantity_setup (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpoin
 {
   GtkWidget *spin = gtk_spin_button_new_with_range (1, SK_QUANTITY_MAX, 1);
 
+  /* As wide as a quantity usually is, not as SK_QUANTITY_MAX: on a phone
+   * the item's name needs the room more. */
+  gtk_editable_set_width_chars (GTK_EDITABLE (spin), 3);
   g_object_set_data (G_OBJECT (spin), "view", user_data);
   gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _ ("Quantity"), -1);
@@ -1667,9 +1670,33 @@ cart_width_changed_cb (GtkAdjustment *adjustment, SkCheckoutView *self)
     self->fit_columns_id = g_idle_add (fit_cart_columns, self);
 }
 
-/* Appends to the cart a column titled @title, its cells made by @setup,
- * @bind and @unbind (NULL: none) with @data. */
+/* The item's name and code: on a narrow screen, where the column is
+ * what the item is given, in up to three lines rather than a word cut to
+ * its first letters. A cart has a few lines, so a GtkLabel each. */
 static void
+name_setup (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_lines (GTK_LABEL (label), 3);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (list_item, label);
+}
+
+static void
+name_bind (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
+{
+  g_autofree char *name = cell_name (gtk_list_item_get_item (list_item));
+
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (list_item)), name);
+}
+
+/* Appends to the cart a column titled @title, its cells made by @setup,
+ * @bind and @unbind (NULL: none) with @data; returns it. */
+static GtkColumnViewColumn *
 append_cart_column (SkCheckoutView *self,
                     const char     *title,
                     GCallback       setup,
@@ -1688,19 +1715,24 @@ append_cart_column (SkCheckoutView *self,
   column = gtk_column_view_column_new (title, factory);
   gtk_column_view_append_column (self->cart_view, column);
   g_object_unref (column);
+  return column;
 }
 
 static void
 setup_cart_columns (SkCheckoutView *self)
 {
   static const SkTextColumn text_columns[] = {
-    { N_ ("Item"), cell_name, FALSE, TRUE },
     { N_ ("Category"), cell_category, FALSE, FALSE },
     { N_ ("Price"), cell_price, TRUE, FALSE },
   };
+  GtkColumnViewColumn *item;
 
   gtk_column_view_set_model (self->cart_view, GTK_SELECTION_MODEL (gtk_no_selection_new (
                                                   g_object_ref (sk_sale_get_lines (self->sale)))));
+  item = append_cart_column (self, _ ("Item"), G_CALLBACK (name_setup), G_CALLBACK (name_bind),
+                             NULL, NULL);
+  gtk_column_view_column_set_expand (item, TRUE);
+  gtk_column_view_column_set_resizable (item, TRUE);
   sk_column_view_append_text_columns (self->cart_view, text_columns, G_N_ELEMENTS (text_columns));
   append_cart_column (self, _ ("Qty"), G_CALLBACK (quantity_setup), G_CALLBACK (quantity_bind),
                       G_CALLBACK (quantity_unbind), self);

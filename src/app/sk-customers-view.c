@@ -910,6 +910,31 @@ sk_customers_view_dispose (GObject *object)
   G_OBJECT_CLASS (sk_customers_view_parent_class)->dispose (object);
 }
 
+/* Back to the list, where the leaflet shows one page at a time. */
+static void
+back_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  adw_leaflet_navigate (SK_CUSTOMERS_VIEW (widget)->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+/* Back on the list of a phone (the button, Alt+Left, a swipe), once the
+ * details have slid away: no customer is chosen any more, so the one just
+ * seen opens again when tapped, as any other (a tap on the selected row
+ * changes no selection). */
+static void
+leaflet_child_cb (SkCustomersView *self)
+{
+  /* NULL while the template is built and once disposed. */
+  if (self->leaflet == NULL || self->selection == NULL || !adw_leaflet_get_folded (self->leaflet)
+      || adw_leaflet_get_child_transition_running (self->leaflet)
+      || g_strcmp0 (adw_leaflet_get_visible_child_name (self->leaflet), "list") != 0)
+    return;
+  /* (GtkSingleSelection of GTK 4.8 ignores unselect_all.) */
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  if (self->customer != NULL || self->loading_id != NULL)
+    sk_customers_view_show_customer (self, NULL);
+}
+
 static void
 sk_customers_view_class_init (SkCustomersViewClass *klass)
 {
@@ -938,6 +963,8 @@ sk_customers_view_class_init (SkCustomersViewClass *klass)
                                    focus_search_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
                                        "customers.focus-search", NULL);
+  gtk_widget_class_install_action (widget_class, "customers.back", NULL, back_action);
+  gtk_widget_class_bind_template_callback (widget_class, leaflet_child_cb);
 }
 
 static void
