@@ -51,31 +51,4 @@ void     sk_conflict_resolve_async (GtkWindow          *parent,
                                     gpointer            user_data);
 gboolean sk_conflict_resolve_finish (GAsyncResult *result, gpointer *decided, GError **error);
 
-/* How an editor shows what its save through sk_conflict_save () meets. */
-typedef struct
-{
-  /* Someone else saved the record meanwhile: the form's error line says
-   * @error while the user is asked. */
-  void (*show_error) (GtkWindow *editor, const GError *error);
-  /* @record, the version decided on, is the editor's now. */
-  void (*show_record) (GtkWindow *editor, SkRecord *record);
-  /* The save is over: @saved is the record as stored, or NULL with @error;
-   * @theirs_shown: the user took the other version, shown now, so nothing
-   * is wrong with the form. Not called when the save was cancelled. */
-  void (*done) (GtkWindow *editor, SkRecord *saved, const GError *error, gboolean theirs_shown);
-} SkConflictHooks;
-
-/* An editor's save of @record (a customer, rule or campaign) through
- * @repository; @create: a new one, which nobody else can have saved. When
- * someone else saved it meanwhile (SK_ERROR_STALE) the user decides
- * (sk_conflict_resolve_async) and the version decided on is saved when it
- * is to be, all under @cancellable (the editor's own). Completes @task
- * (taken; its source object is the editor) with TRUE, or with the error. */
-void sk_conflict_save (GTask                 *task,
-                       const SkConflictHooks *hooks,
-                       SkRepository          *repository,
-                       SkRecord              *record,
-                       gboolean               create,
-                       GCancellable          *cancellable);
-
 G_END_DECLS

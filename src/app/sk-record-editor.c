@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "sk-conflict-dialog.h"
+#include "sk-error.h"
 #include "sk-record-editor.h"
 #include "sk-widgets.h"
 
@@ -100,28 +101,10 @@ real_show_error (SkRecordEditor *self, const GError *error)
     sk_error_label_set (PRIV (self)->error_label, error ? error->message : NULL);
 }
 
-/* The conflict's hooks */
-
-static void
-conflict_show_error (GtkWindow *editor, const GError *error)
-{
-  show_error (SK_RECORD_EDITOR (editor), error);
-}
-
-static void
-conflict_show_record (GtkWindow *editor, SkRecord *record)
-{
-  SkRecordEditor *self = SK_RECORD_EDITOR (editor);
-
-  g_set_object (&PRIV (self)->record, record);
-  SK_RECORD_EDITOR_GET_CLASS (self)->fill_form (self);
-}
-
 /* The save is over (not cancelled). */
 static void
-save_done (GtkWindow *editor, SkRecord *saved, const GError *error, gboolean theirs_shown)
+save_shown (SkRecordEditor *self, SkRecord *saved, const GError *error, gboolean theirs_shown)
 {
-  SkRecordEditor        *self = SK_RECORD_EDITOR (editor);
   SkRecordEditorPrivate *priv = PRIV (self);
 
   priv->saving = FALSE;
@@ -135,8 +118,146 @@ save_done (GtkWindow *editor, SkRecord *saved, const GError *error, gboolean the
   g_signal_emit (self, signals[SAVED], 0, priv->record);
 }
 
-static const SkConflictHooks conflict_hooks
-    = { conflict_show_error, conflict_show_record, save_done };
+/* Saving, through a conflict: when someone else saved the record meanwhile
+ * (SK_ERROR_STALE) the user decides (sk_conflict_resolve_async) and the
+ * version decided on is saved when it is to be, all under the editor's
+ * cancellable. */
+
+typedef struct
+{
+  GTask        *task; /* the editor's */
+  SkRepository *repository;
+  SkRecord     *record;
+  gboolean      create;
+  GCancellable *cancellable;
+  gboolean      theirs_shown;
+} Save;
+
+static void
+save_free (Save *save)
+{
+  g_object_unref (save->task);
+  g_object_unref (save->repository);
+  g_object_unref (save->record);
+  g_clear_object (&save->cancellable);
+  g_free (save);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Save, save_free)
+
+/* The editor shows how the save ended (unless cancelled), and its task
+ * completes. */
+static void
+save_done (Save *save, SkRecord *saved, GError *error)
+{
+  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    save_shown (g_task_get_source_object (save->task), saved, error, save->theirs_shown);
+  if (saved != NULL)
+    g_task_return_boolean (save->task, TRUE);
+  else
+    g_task_return_error (save->task, error);
+}
+
+static void save_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
+/* The repository's save of the record's type. */
+static void
+save_record (Save *save)
+{
+  GCancellable *cancellable = save->cancellable;
+
+  if (SK_IS_CUSTOMER (save->record))
+    sk_repository_save_customer_async (save->repository, SK_CUSTOMER (save->record), save->create,
+                                       cancellable, save_stored_cb, save);
+  else if (SK_IS_DISCOUNT_RULE (save->record))
+    sk_repository_save_rule_async (save->repository, SK_DISCOUNT_RULE (save->record), cancellable,
+                                   save_stored_cb, save);
+  else
+    sk_repository_save_campaign_async (save->repository, SK_CAMPAIGN (save->record), cancellable,
+                                       save_stored_cb, save);
+}
+
+static gpointer
+save_record_finish (SkRepository *repository, GAsyncResult *result, GError **error)
+{
+  if (g_async_result_is_tagged (result, sk_repository_save_customer_async))
+    return sk_repository_save_customer_finish (repository, result, error);
+  if (g_async_result_is_tagged (result, sk_repository_save_rule_async))
+    return sk_repository_save_rule_finish (repository, result, error);
+  return sk_repository_save_campaign_finish (repository, result, error);
+}
+
+/* Someone else's version, and the user's decision. */
+static void
+save_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (Save) save = user_data;
+  g_autoptr (SkRecord) decided = NULL;
+  GError  *error = NULL;
+  gboolean again = sk_conflict_resolve_finish (result, (gpointer *)&decided, &error);
+
+  /* The version decided on (mine, merged or theirs) is what the editor shows. */
+  if (decided != NULL)
+    {
+      SkRecordEditor *self = g_task_get_source_object (save->task);
+
+      g_set_object (&PRIV (self)->record, decided);
+      SK_RECORD_EDITOR_GET_CLASS (self)->fill_form (self);
+    }
+  if (again)
+    {
+      /* Saved over the other version (its version number). */
+      g_set_object (&save->record, decided);
+      save->create = FALSE;
+      save_record (g_steal_pointer (&save));
+      return;
+    }
+  save->theirs_shown = decided != NULL;
+  save_done (save, NULL, error);
+}
+
+static void
+save_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (Save) save = user_data;
+  g_autoptr (SkRecord) saved = NULL;
+  GError *error = NULL;
+
+  saved = save_record_finish (SK_REPOSITORY (source), result, &error);
+  if (saved == NULL && g_error_matches (error, SK_ERROR, SK_ERROR_STALE) && !save->create)
+    {
+      Save           *asking = g_steal_pointer (&save);
+      SkRecordEditor *editor = g_task_get_source_object (asking->task);
+
+      /* Saved by someone else meanwhile (HQ's copy came with a sync):
+       * both versions, and the user decides. */
+      show_error (editor, error);
+      g_error_free (error);
+      sk_conflict_resolve_async (GTK_WINDOW (editor), asking->repository, asking->record,
+                                 asking->cancellable, save_resolved_cb, asking);
+      return;
+    }
+  save_done (save, saved, error);
+}
+
+/* Completes @task (taken; its source object is the editor) with TRUE, or
+ * with the error. */
+static void
+save_through_conflict (GTask        *task,
+                       SkRepository *repository,
+                       SkRecord     *record,
+                       gboolean      create,
+                       GCancellable *cancellable)
+{
+  Save *save = g_new0 (Save, 1);
+
+  save->task = task;
+  save->repository = g_object_ref (repository);
+  save->record = g_object_ref (record);
+  save->create = create;
+  save->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
+  save_record (save);
+}
 
 void
 sk_record_editor_save_async (SkRecordEditor     *self,
@@ -161,8 +282,8 @@ sk_record_editor_save_async (SkRecordEditor     *self,
       return;
     }
   priv->saving = TRUE;
-  sk_conflict_save (g_steal_pointer (&task), &conflict_hooks, priv->repository, priv->record,
-                    priv->is_new, priv->cancellable);
+  save_through_conflict (g_steal_pointer (&task), priv->repository, priv->record, priv->is_new,
+                         priv->cancellable);
 }
 
 gboolean
