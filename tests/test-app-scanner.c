@@ -185,6 +185,54 @@ product (SkDatabase *db, guint i)
 
 /* The card, three items, the first again, F12; the receipt shows in the
  * panel, and the next scan starts the next sale. Nothing but keys. */
+/* Ctrl+N with a full cart: the cart goes, a toast says so, and Undo (its
+ * button's action) brings back the lines, their quantities and the
+ * customer. */
+static void
+test_new_sale_undo (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkCustomer) customer = customer_with_card (f->db, 0);
+  g_autoptr (SkProduct) a = product (f->db, 0);
+  g_autoptr (SkProduct) b = product (f->db, 1);
+  const char     *ctrl_n[] = { "ctrl+n", NULL };
+  SkCheckoutView *view;
+
+  if (!have_xdotool ())
+    return;
+  view = show_checkout (f);
+  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  scan (f, customer->card_number);
+  g_assert_true (app_wait (app_checkout_has_customer, view, 10000));
+  scan (f, a->sku);
+  scan (f, a->sku);
+  scan (f, b->sku);
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 2);
+
+  send_keys (f, 3, ctrl_n);
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 0);
+  g_assert_null (sk_checkout_view_get_customer (view));
+  g_assert_nonnull (app_find_label (GTK_WIDGET (f->window), "The sale was cleared"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "checkout.undo-new-sale", NULL));
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 2);
+  g_assert_cmpint (line_quantity (view, 0), ==, 2);
+  g_assert_cmpint (line_quantity (view, 1), ==, 1);
+  g_assert_nonnull (sk_checkout_view_get_customer (view));
+  g_assert_cmpstr (sk_record_get_id (sk_checkout_view_get_customer (view)), ==, customer->id);
+  g_assert_true (app_wait (app_checkout_priced, view, 10000));
+  g_assert_cmpint (sk_checkout_view_get_result (view)->subtotal, ==, 2 * a->price + b->price);
+  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  /* Once only: a second Undo adds nothing. */
+  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.undo-new-sale", NULL);
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 2);
+  g_assert_cmpint (line_quantity (view, 0), ==, 2);
+
+  /* An empty cart cleared leaves nothing to undo. */
+  send_keys (f, 3, ctrl_n);
+  send_keys (f, 3, ctrl_n);
+  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.undo-new-sale", NULL);
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 0);
+}
+
 static void
 test_sale_by_scans (AppFixture *f, gconstpointer data)
 {
@@ -857,6 +905,7 @@ main (int argc, char *argv[])
       textdomain (GETTEXT_PACKAGE);
     }
   app_test_add ("/app/scanner/sale-by-scans", test_sale_by_scans);
+  app_test_add ("/app/scanner/new-sale-undo", test_new_sale_undo);
   app_test_add ("/app/scanner/scan-into-quantity", test_scan_into_quantity);
   app_test_add ("/app/scanner/bonus-then-pay", test_bonus_then_pay);
   app_test_add ("/app/scanner/failed-then-good", test_failed_then_good);

@@ -53,7 +53,12 @@ struct _SkCheckoutView
   GtkLabel          *receipt_label;
   GtkWidget         *email_receipt_button;
 
-  SkSale       *sale;     /* the lines, customer, store and figures */
+  SkSale *sale; /* the lines, customer, store and figures */
+  /* The sale Ctrl+N (New Sale) dropped, until the next one: Undo brings it
+   * back into an empty cart. */
+  SkCart       *dropped_cart;
+  SkCustomer   *dropped_customer;
+  gint64        dropped_bonus;
   GPtrArray    *products; /* SkProduct, parallel to the dropdown */
   SkPurchase   *last_purchase;
   SkCustomer   *last_customer; /* as the last sale left them, for its receipt */

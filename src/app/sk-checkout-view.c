@@ -1010,12 +1010,63 @@ sk_checkout_view_get_paying (SkCheckoutView *self)
 }
 
 static void
+drop_undo (SkCheckoutView *self)
+{
+  g_clear_pointer (&self->dropped_cart, sk_cart_free);
+  g_clear_object (&self->dropped_customer);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.undo-new-sale", FALSE);
+}
+
+/* A cart dropped by a slip of Ctrl+N is not lost: Undo brings it back. */
+static void
 new_sale_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
 
+  drop_undo (self);
+  if (sk_sale_get_n_lines (self->sale) > 0 && !self->paying)
+    {
+      AdwToast *toast = adw_toast_new (_ ("The sale was cleared"));
+
+      self->dropped_cart = sk_sale_to_cart (self->sale);
+      g_set_object (&self->dropped_customer, sk_sale_get_customer (self->sale));
+      self->dropped_bonus = sk_sale_get_bonus_to_spend (self->sale);
+      gtk_widget_action_set_enabled (widget, "checkout.undo-new-sale", TRUE);
+      adw_toast_set_button_label (toast, _ ("_Undo"));
+      adw_toast_set_action_name (toast, "checkout.undo-new-sale");
+      sk_widget_add_toast (widget, toast);
+    }
   new_sale (self);
   _sk_checkout_view_leave_receipt (self);
+  _sk_checkout_view_focus_scan (self);
+}
+
+/* Only into an empty cart: a sale rung up since is not mixed with it. */
+static void
+undo_new_sale_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
+  SkCart         *cart = self->dropped_cart;
+
+  if (cart == NULL || self->paying)
+    return;
+  if (sk_sale_get_n_lines (self->sale) > 0)
+    {
+      sk_widget_toast (widget, _ ("The cleared sale comes back only into an empty cart"));
+      return;
+    }
+  _sk_checkout_view_leave_receipt (self);
+  for (guint i = 0; i < cart->lines->len; i++)
+    {
+      const SkCartLine *l = &g_array_index (cart->lines, SkCartLine, i);
+
+      sk_sale_add_line (self->sale, l->sku, l->name, l->category, l->unit_price, l->quantity);
+    }
+  sk_sale_set_customer (self->sale, self->dropped_customer);
+  sk_sale_set_bonus_to_spend (self->sale, self->dropped_bonus);
+  drop_undo (self);
+  update_customer_row (self);
+  sk_checkout_view_recompute (self);
   _sk_checkout_view_focus_scan (self);
 }
 
@@ -1858,6 +1909,8 @@ sk_checkout_view_dispose (GObject *object)
   g_clear_object (&self->sale);
   g_clear_object (&self->last_purchase);
   g_clear_object (&self->last_customer);
+  g_clear_pointer (&self->dropped_cart, sk_cart_free);
+  g_clear_object (&self->dropped_customer);
   g_clear_pointer (&self->products, g_ptr_array_unref);
   g_clear_pointer (&self->panel_key, g_free);
   g_clear_pointer (&self->rejected_rows, g_ptr_array_unref);
@@ -1937,6 +1990,8 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
 
   gtk_widget_class_install_action (widget_class, "checkout.pay", NULL, pay_action);
   gtk_widget_class_install_action (widget_class, "checkout.new-sale", NULL, new_sale_action);
+  gtk_widget_class_install_action (widget_class, "checkout.undo-new-sale", NULL,
+                                   undo_new_sale_action);
   gtk_widget_class_install_action (widget_class, "checkout.clear-customer", NULL,
                                    clear_customer_action);
   gtk_widget_class_install_action (widget_class, "checkout.register", NULL, register_action);
@@ -1966,6 +2021,7 @@ sk_checkout_view_init (SkCheckoutView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->sale = sk_sale_new (NULL);
   self->cancellable = g_cancellable_new ();
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.undo-new-sale", FALSE);
   self->rejected_rows = g_ptr_array_new ();
   {
     g_autoptr (GtkListItemFactory) button = product_label_factory (TRUE);

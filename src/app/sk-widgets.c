@@ -53,7 +53,7 @@ sk_cancellable_renew (GCancellable **cancellable)
 }
 
 void
-sk_widget_toast (GtkWidget *widget, const char *message)
+sk_widget_add_toast (GtkWidget *widget, AdwToast *toast)
 {
   GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
   GtkRoot   *root;
@@ -69,10 +69,17 @@ sk_widget_toast (GtkWidget *widget, const char *message)
     }
   if (overlay == NULL)
     {
-      g_message ("%s", message);
+      g_message ("%s", adw_toast_get_title (toast));
+      g_object_unref (g_object_ref_sink (toast));
       return;
     }
-  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (message));
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), toast);
+}
+
+void
+sk_widget_toast (GtkWidget *widget, const char *message)
+{
+  sk_widget_add_toast (widget, adw_toast_new (message));
 }
 
 void

@@ -28,6 +28,8 @@ void sk_cancellable_clear (GCancellable **cancellable);
 void sk_cancellable_renew (GCancellable **cancellable);
 
 void sk_widget_toast (GtkWidget *widget, const char *message);
+/* The same with @toast (taken), for one with a button. */
+void sk_widget_add_toast (GtkWidget *widget, AdwToast *toast);
 void sk_widget_toast_error (GtkWidget *widget, const GError *error);
 
 /* Sets @row's text; NULL empties it. */
