@@ -280,6 +280,14 @@ assert_details_show (SkCustomersView *view, SkDatabase *db, const char *id)
   g_assert_nonnull (strstr (text->str, "\nSegment History\n"));
   g_assert_nonnull (strstr (text->str, "\nBonus Ledger\n"));
   g_assert_nonnull (strstr (text->str, "\nPurchases\n"));
+  if (c->birth_date != NULL)
+    {
+      /* In the user's locale, not as stored. */
+      g_autofree char *birth = sk_date_display_from_iso (c->birth_date);
+
+      g_assert_nonnull (strstr (text->str, birth));
+      g_assert_cmpstr (birth, !=, c->birth_date);
+    }
   if (ledger->len == 0)
     g_assert_nonnull (strstr (text->str, "No bonus movements yet"));
   if (purchases->len == 0)
@@ -358,6 +366,22 @@ test_view (AppFixture *f, gconstpointer data)
   g_assert_false (adjust_bonus (view, 100, "x", &error));
   g_assert_nonnull (error);
   g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_ADMIN);
+
+  /* A search that finds nobody says so where the list was. */
+  {
+    GtkWidget *none = app_find_label (GTK_WIDGET (view), "No Customers Found");
+
+    g_assert_nonnull (none);
+    g_assert_false (gtk_widget_get_mapped (none));
+    sk_customers_view_search (view, "Zzzzzz nobody");
+    g_assert_true (app_wait (not_loading, sk_customers_view_get_model (view), 10000));
+    app_pump (100);
+    g_assert_true (gtk_widget_get_mapped (none));
+    sk_customers_view_search (view, "");
+    g_assert_true (app_wait (not_loading, sk_customers_view_get_model (view), 10000));
+    app_pump (100);
+    g_assert_false (gtk_widget_get_mapped (none));
+  }
 
   /* A read still under way when the window goes is cancelled, harmlessly. */
   sk_customers_view_show_customer (view, other->id);

@@ -26,6 +26,7 @@ struct _SkCustomersView
   GtkWidget      *new_button;
   GtkLabel       *count_label;
   GtkWidget      *scroller;
+  GtkStack       *list_stack;
   GtkColumnView  *column_view;
   GtkStack       *details_stack;
   GtkBox         *details_box;
@@ -147,6 +148,10 @@ update_count (SkCustomersView *self)
   else
     text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u customer", "%u customers", n), n);
   gtk_label_set_text (self->count_label, text);
+  /* A search that found nobody says so where the list was. */
+  gtk_stack_set_visible_child_name (
+      self->list_stack,
+      n == 0 && !sk_customer_list_model_get_loading (self->model) ? "none-found" : "list");
 }
 
 static gboolean
@@ -308,14 +313,18 @@ show_details (SkCustomersView *self, SkCustomerDetails *d)
   info_row (group, _ ("Phone"), sk_record_get_string (c, "phone"));
   info_row (group, _ ("Card"), sk_record_get_string (c, "card_number"));
   info_row (group, _ ("Email"), sk_record_get_string (c, "email"));
-  info_row (group, _ ("Birth date"), sk_record_get_string (c, "birth_date"));
+  {
+    g_autofree char *birth = sk_date_display_from_iso (sk_record_get_string (c, "birth_date"));
+
+    info_row (group, _ ("Birth date"), birth);
+  }
   for (guint i = 0; i < g_list_model_get_n_items (sk_customer_get_children (c)); i++)
     {
       g_autoptr (SkChild) child = g_list_model_get_item (sk_customer_get_children (c), i);
+      g_autofree char *born = sk_date_display_from_iso (sk_record_get_string (child, "birth_date"));
 
       g_string_append_printf (kids, "%s%s (%s)", i ? ", " : "",
-                              sk_record_get_string (child, "name"),
-                              sk_record_get_string (child, "birth_date"));
+                              sk_record_get_string (child, "name"), born);
     }
   info_row (group, _ ("Children"), kids->str);
   if (sk_record_get_boolean (c, "consent_email"))
@@ -951,6 +960,7 @@ sk_customers_view_class_init (SkCustomersViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkCustomersView, new_button);
   gtk_widget_class_bind_template_child (widget_class, SkCustomersView, count_label);
   gtk_widget_class_bind_template_child (widget_class, SkCustomersView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, SkCustomersView, list_stack);
   gtk_widget_class_bind_template_child (widget_class, SkCustomersView, column_view);
   gtk_widget_class_bind_template_child (widget_class, SkCustomersView, details_stack);
   gtk_widget_class_bind_template_child (widget_class, SkCustomersView, details_box);
