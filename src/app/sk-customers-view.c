@@ -821,7 +821,7 @@ typedef struct
 /* Fixed widths: a column of any width would measure every row on each
  * change of the list, which is what a search does on every keystroke. */
 static const Column columns[] = {
-  { N_ ("Name"), cell_name, FALSE, TRUE, 220 },
+  { N_ ("Full name"), cell_name, FALSE, TRUE, 220 },
   { N_ ("Phone"), cell_phone, FALSE, FALSE, 130 },
   { N_ ("Card"), cell_card, FALSE, FALSE, 130 },
   { N_ ("Segment"), cell_segment, FALSE, FALSE, 100 },
