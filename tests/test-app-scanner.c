@@ -11,11 +11,14 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 
+#include "sk-campaign-editor.h"
 #include "sk-checkout-view-private.h"
+#include "sk-customer-editor.h"
 #include "sk-customer-list-model.h"
 #include "sk-database-private.h"
 #include "sk-entry-dialog.h"
 #include "sk-model-private.h"
+#include "sk-rule-editor.h"
 #include "test-app-common.h"
 
 /* xdotool's name of the key that types @c. */
@@ -781,6 +784,34 @@ check_customers_narrow (AppFixture *f, const char *lang)
   g_assert_false (gtk_widget_is_drawable (back));
 }
 
+/* An editor opened over a phone-wide window is no wider than it. */
+static void
+check_editors_narrow (AppFixture *f, const char *lang)
+{
+  g_autofree char *shot = g_strdup_printf ("rule-editor-360-%s", lang);
+  GtkWindow       *editors[] = {
+          GTK_WINDOW (sk_rule_editor_new (GTK_WINDOW (f->window), NULL)),
+          GTK_WINDOW (sk_campaign_editor_new (GTK_WINDOW (f->window), sk_app_repository (), NULL)),
+          GTK_WINDOW (sk_customer_editor_new (GTK_WINDOW (f->window), sk_app_repository (), NULL)),
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (editors); i++)
+    {
+      int width = 0, height = 0;
+
+      gtk_window_get_default_size (editors[i], &width, &height);
+      g_assert_cmpint (width, <=, gtk_widget_get_width (GTK_WIDGET (f->window)));
+      gtk_window_present (editors[i]);
+      app_pump (300);
+      g_test_message ("%s: %d px wide", G_OBJECT_TYPE_NAME (editors[i]),
+                      gtk_widget_get_width (GTK_WIDGET (editors[i])));
+      g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (editors[i])), <=, 360);
+      if (i == 0)
+        app_save_png (GTK_WIDGET (editors[i]), shot);
+      gtk_window_destroy (editors[i]);
+    }
+}
+
 /* Rules this cart cannot reach, in a list the panel keeps folded. */
 static void
 add_unreachable_rules (AppFixture *f, guint n)
@@ -876,6 +907,7 @@ test_total_visible (AppFixture *f, gconstpointer data)
   assert_on_screen (f, view->pay_button, "narrow panel Pay");
   app_save_png (GTK_WIDGET (f->window), narrow_panel);
   check_customers_narrow (f, lang);
+  check_editors_narrow (f, lang);
   show_checkout (f);
 
   /* And the receipt where the panel was. */
