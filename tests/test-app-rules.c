@@ -251,6 +251,16 @@ assert_conditions_named (AppFixture *f, SkRulesView *view)
   g_assert_nonnull (strstr (cells->str, stores->str));
   g_assert_nonnull (strstr (cells->str, "Regular, VIP"));
   g_assert_null (strstr (cells->str, "vip"));
+  /* The rule of a draft campaign gives nothing, and says why. */
+  {
+    g_auto (GStrv) lines = g_strsplit (cells->str, "\n", -1);
+    guint at = 0;
+
+    while (lines[at] != NULL && g_strcmp0 (lines[at], "Летняя распродажа −30 %") != 0)
+      at++;
+    g_assert_cmpuint (at + 5, <, g_strv_length (lines));
+    g_assert_cmpstr (lines[at + 5], ==, "Campaign not running");
+  }
 }
 
 static void

@@ -344,6 +344,12 @@ sk_campaigns_view_init (SkCampaignsView *self)
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->campaigns)));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   sk_column_view_append_text_columns (self->column_view, columns, G_N_ELEMENTS (columns));
+  {
+    /* On a phone: the name and status. */
+    static const SkColumnFit narrow[] = { { 3, 600 }, { 2, 500 }, { 4, 420 } };
+
+    sk_column_view_fit_width (self->column_view, narrow, G_N_ELEMENTS (narrow));
+  }
   g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (show_figures),
                             self);
   g_signal_connect_swapped (self->status_filter, "notify::selected",

@@ -1685,42 +1685,6 @@ remove_setup (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointe
   gtk_list_item_set_child (list_item, button);
 }
 
-/* The cart as wide as it is: on a narrow screen the category, price and
- * discount columns give way to the item, its quantity and total. Decided
- * by the width the cart is given, which its columns do not change; after
- * the allocation that told it, never inside one. */
-static gboolean
-fit_cart_columns (gpointer data)
-{
-  SkCheckoutView *self = data;
-  GListModel     *columns = gtk_column_view_get_columns (self->cart_view);
-  double          width
-      = gtk_adjustment_get_page_size (gtk_scrolled_window_get_hadjustment (self->cart_scroller));
-  static const struct
-  {
-    guint  column;
-    double below;
-  } narrow[] = { { 1, 560 }, { 2, 480 }, { 4, 400 } };
-
-  self->fit_columns_id = 0;
-  for (guint i = 0; width > 0 && i < G_N_ELEMENTS (narrow); i++)
-    {
-      g_autoptr (GtkColumnViewColumn) column = g_list_model_get_item (columns, narrow[i].column);
-
-      if (column != NULL
-          && gtk_column_view_column_get_visible (column) != (width >= narrow[i].below))
-        gtk_column_view_column_set_visible (column, width >= narrow[i].below);
-    }
-  return G_SOURCE_REMOVE;
-}
-
-static void
-cart_width_changed_cb (GtkAdjustment *adjustment, SkCheckoutView *self)
-{
-  if (self->fit_columns_id == 0)
-    self->fit_columns_id = g_idle_add (fit_cart_columns, self);
-}
-
 /* The item's name and code: on a narrow screen, where the column is
  * what the item is given, in up to three lines rather than a word cut to
  * its first letters. A cart has a few lines, so a GtkLabel each. */
@@ -1914,7 +1878,6 @@ sk_checkout_view_dispose (GObject *object)
   g_clear_pointer (&self->products, g_ptr_array_unref);
   g_clear_pointer (&self->panel_key, g_free);
   g_clear_pointer (&self->rejected_rows, g_ptr_array_unref);
-  g_clear_handle_id (&self->fit_columns_id, g_source_remove);
   _sk_checkout_view_burst_clear (self);
   g_clear_pointer (&self->unknown_code, g_free);
   if (self->burst != NULL)
@@ -1971,7 +1934,6 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, price_entry);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, quantity_spin);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, cart_stack);
-  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, cart_scroller);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, cart_view);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, narrow_total_label);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, panel_stack);
@@ -2031,8 +1993,13 @@ sk_checkout_view_init (SkCheckoutView *self)
     gtk_drop_down_set_list_factory (self->product_dropdown, list);
   }
   setup_cart_columns (self);
-  g_signal_connect_object (gtk_scrolled_window_get_hadjustment (self->cart_scroller), "changed",
-                           G_CALLBACK (cart_width_changed_cb), self, 0);
+  {
+    /* On a narrow screen the category, price and discount give way to the
+     * item, its quantity and total. */
+    static const SkColumnFit narrow[] = { { 1, 560 }, { 2, 480 }, { 4, 400 } };
+
+    sk_column_view_fit_width (self->cart_view, narrow, G_N_ELEMENTS (narrow));
+  }
   bind_money_label (self->sale, "subtotal", self->subtotal_label);
   bind_money_label (self->sale, "bonus-earned", self->earn_label);
   bind_money_label (self->sale, "to-pay", self->total_label);

@@ -22,6 +22,7 @@ struct _SkRulesView
   GtkSingleSelection *selection;
   GCancellable       *cancellable; /* the list being read */
   GHashTable         *store_names; /* id -> name, read with the rules */
+  GHashTable         *campaigns;   /* id -> SkCampaign, read with the rules */
   gboolean            loaded;
   guint               n_reloads;
 };
@@ -102,10 +103,11 @@ cell_conditions (gpointer item)
 static char *
 cell_status (gpointer item)
 {
-  gint64 valid_from = sk_record_get_int64 (item, "valid_from");
-  gint64 valid_until = sk_record_get_int64 (item, "valid_until");
-  gint64 limit = sk_record_get_int64 (item, "usage_limit_total");
-  gint64 now = sk_time_now ();
+  gint64      valid_from = sk_record_get_int64 (item, "valid_from");
+  gint64      valid_until = sk_record_get_int64 (item, "valid_until");
+  gint64      limit = sk_record_get_int64 (item, "usage_limit_total");
+  gint64      now = sk_time_now ();
+  SkCampaign *campaign = g_object_get_data (G_OBJECT (item), "sk-campaign");
 
   if (!sk_record_get_boolean (item, "is_active"))
     return g_strdup (_ ("Disabled"));
@@ -113,6 +115,12 @@ cell_status (gpointer item)
     return g_strdup (C_ ("rule status", "Expired"));
   if (valid_from != 0 && valid_from > now)
     return g_strdup (C_ ("rule status", "Scheduled"));
+  /* The rule of a campaign gives nothing while the campaign does not. */
+  if (campaign != NULL && !sk_campaign_is_live (campaign, now))
+    return g_strdup (_ ("Campaign not running"));
+  if (campaign != NULL && sk_record_get_int64 (campaign, "budget") > 0
+      && sk_record_get_int64 (campaign, "spent") >= sk_record_get_int64 (campaign, "budget"))
+    return g_strdup (_ ("Campaign budget spent"));
   if (limit > 0 && sk_record_get_int64 (item, "uses") >= limit)
     return g_strdup (_ ("Limit reached"));
   return g_strdup (C_ ("rule status", "Active"));
@@ -155,8 +163,12 @@ rules_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   for (guint i = 0; i < rules->len; i++)
     {
-      const char *const *ids = sk_record_get_strv (g_ptr_array_index (rules, i), "store_ids");
-      GString           *names = g_string_new (NULL);
+      SkDiscountRule    *rule = g_ptr_array_index (rules, i);
+      const char *const *ids = sk_record_get_strv (rule, "store_ids");
+      const char        *campaign_id = sk_record_get_string (rule, "campaign_id");
+      SkCampaign        *campaign
+          = campaign_id ? g_hash_table_lookup (self->campaigns, campaign_id) : NULL;
+      GString *names = g_string_new (NULL);
 
       for (guint j = 0; ids && ids[j]; j++)
         {
@@ -164,8 +176,11 @@ rules_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
           g_string_append_printf (names, "%s%s", j ? ", " : "", name ? name : ids[j]);
         }
-      g_object_set_data_full (g_ptr_array_index (rules, i), "sk-store-names",
+      g_object_set_data_full (G_OBJECT (rule), "sk-store-names",
                               g_string_free (names, names->len == 0), g_free);
+      if (campaign != NULL)
+        g_object_set_data_full (G_OBJECT (rule), "sk-campaign", g_object_ref (campaign),
+                                g_object_unref);
     }
   selected = gtk_single_selection_get_selected (self->selection);
   g_list_store_splice (self->rules, 0, g_list_model_get_n_items (G_LIST_MODEL (self->rules)),
@@ -176,8 +191,30 @@ rules_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   gtk_stack_set_visible_child_name (self->stack, rules->len ? "list" : "empty");
 }
 
-/* A rule's stores are named in its conditions: the chain's few stores are
- * read first, then the rules. */
+/* A rule's stores are named in its conditions, and its campaign tells its
+ * status: the chain's few stores and campaigns are read first, then the
+ * rules. */
+static void
+campaigns_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SkRulesView *self;
+  g_autoptr (GPtrArray) campaigns = NULL;
+  g_autoptr (GError) error = NULL;
+
+  campaigns = sk_repository_list_campaigns_finish (SK_REPOSITORY (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = SK_RULES_VIEW (user_data);
+  g_hash_table_remove_all (self->campaigns);
+  for (guint i = 0; campaigns != NULL && i < campaigns->len; i++)
+    g_hash_table_insert (self->campaigns,
+                         g_strdup (sk_record_get_id (g_ptr_array_index (campaigns, i))),
+                         g_object_ref (g_ptr_array_index (campaigns, i)));
+  if (campaigns == NULL)
+    sk_widget_toast_error (GTK_WIDGET (self), error);
+  sk_repository_list_rules_async (SK_REPOSITORY (source), self->cancellable, rules_listed_cb, self);
+}
+
 static void
 stores_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -197,7 +234,8 @@ stores_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   /* Without the names the rules are still listed, their stores by id. */
   if (stores == NULL)
     sk_widget_toast_error (GTK_WIDGET (self), error);
-  sk_repository_list_rules_async (SK_REPOSITORY (source), self->cancellable, rules_listed_cb, self);
+  sk_repository_list_campaigns_async (SK_REPOSITORY (source), self->cancellable,
+                                      campaigns_listed_cb, self);
 }
 
 void
@@ -353,6 +391,7 @@ sk_rules_view_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->rules);
   g_clear_pointer (&self->store_names, g_hash_table_unref);
+  g_clear_pointer (&self->campaigns, g_hash_table_unref);
   G_OBJECT_CLASS (sk_rules_view_parent_class)->dispose (object);
 }
 
@@ -386,16 +425,23 @@ sk_rules_view_init (SkRulesView *self)
     { N_ ("Status"), cell_status, FALSE, FALSE },
     { N_ ("Uses"), cell_uses, TRUE, FALSE },
   };
-  static const char *const changes[]
-      = { "rules-changed", "purchase-added", "database-changed", NULL };
+  static const char *const changes[] = { "rules-changed",  "purchase-added",   "campaigns-changed",
+                                         "stores-changed", "database-changed", NULL };
 
   gtk_widget_init_template (GTK_WIDGET (self));
   sk_status_page_defer_icon (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->stack, "empty")));
   self->rules = g_list_store_new (SK_TYPE_DISCOUNT_RULE);
   self->store_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->campaigns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->rules)));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   sk_column_view_append_text_columns (self->column_view, columns, G_N_ELEMENTS (columns));
+  {
+    /* On a phone: the name, value and status. */
+    static const SkColumnFit narrow[] = { { 1, 760 }, { 4, 680 }, { 6, 600 }, { 3, 480 } };
+
+    sk_column_view_fit_width (self->column_view, narrow, G_N_ELEMENTS (narrow));
+  }
   g_signal_connect (self->column_view, "activate", G_CALLBACK (activate_cb), self);
   sk_widget_follow_repository (GTK_WIDGET (self), changes, G_CALLBACK (rules_changed_cb));
 }

@@ -177,6 +177,69 @@ sk_text_column_new (const char *title, SkCellTextFunc func, gboolean numeric, gb
   return column;
 }
 
+typedef struct
+{
+  GtkColumnView     *view; /* whose data this is */
+  const SkColumnFit *fits;
+  guint              n_fits;
+  guint              idle_id;
+} ColumnFit;
+
+static void
+column_fit_free (ColumnFit *fit)
+{
+  g_clear_handle_id (&fit->idle_id, g_source_remove);
+  g_free (fit);
+}
+
+static gboolean
+column_fit_apply (gpointer data)
+{
+  ColumnFit     *fit = data;
+  GtkAdjustment *adjustment = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (fit->view));
+  GListModel    *columns = gtk_column_view_get_columns (fit->view);
+  double         width = adjustment ? gtk_adjustment_get_page_size (adjustment) : 0;
+
+  fit->idle_id = 0;
+  for (guint i = 0; width > 0 && i < fit->n_fits; i++)
+    {
+      g_autoptr (GtkColumnViewColumn) column = g_list_model_get_item (columns, fit->fits[i].column);
+      gboolean shown = width >= fit->fits[i].below;
+
+      if (column != NULL && gtk_column_view_column_get_visible (column) != shown)
+        gtk_column_view_column_set_visible (column, shown);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Never inside an allocation: the columns it changes would ask for
+ * another. */
+static void
+column_fit_width_changed_cb (GtkColumnView *view)
+{
+  ColumnFit *fit = g_object_get_data (G_OBJECT (view), "sk-column-fit");
+
+  if (fit->idle_id == 0)
+    fit->idle_id = g_idle_add (column_fit_apply, fit);
+}
+
+void
+sk_column_view_fit_width (GtkColumnView *view, const SkColumnFit *fits, guint n_fits)
+{
+  ColumnFit     *fit = g_new0 (ColumnFit, 1);
+  GtkAdjustment *adjustment;
+
+  g_return_if_fail (GTK_IS_COLUMN_VIEW (view));
+  adjustment = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (view));
+  g_return_if_fail (adjustment != NULL);
+  fit->view = view;
+  fit->fits = fits;
+  fit->n_fits = n_fits;
+  g_object_set_data_full (G_OBJECT (view), "sk-column-fit", fit, (GDestroyNotify)column_fit_free);
+  g_signal_connect_object (adjustment, "changed", G_CALLBACK (column_fit_width_changed_cb), view,
+                           G_CONNECT_SWAPPED);
+}
+
 void
 sk_column_view_append_text_columns (GtkColumnView      *view,
                                     const SkTextColumn *columns,

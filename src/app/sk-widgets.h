@@ -67,6 +67,18 @@ typedef struct
   gboolean       numeric, expand;
 } SkTextColumn;
 
+/* A column of a view that gives way below a width. */
+typedef struct
+{
+  guint column; /* its position */
+  int   below;  /* hidden while the view is given less than this, in px */
+} SkColumnFit;
+
+/* The view as wide as it is: on a narrow screen the columns of @fits (a
+ * static array) give way to the others. Decided by the width the view's
+ * scrolled window gives it, after the allocation that told it. */
+void sk_column_view_fit_width (GtkColumnView *view, const SkColumnFit *fits, guint n_fits);
+
 /* Appends a text column to @view for each of @columns, titles translated. */
 void sk_column_view_append_text_columns (GtkColumnView      *view,
                                          const SkTextColumn *columns,
