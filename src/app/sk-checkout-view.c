@@ -1033,7 +1033,10 @@ new_sale_action (GtkWidget *widget, const char *action_name, GVariant *param)
       self->dropped_bonus = sk_sale_get_bonus_to_spend (self->sale);
       gtk_widget_action_set_enabled (widget, "checkout.undo-new-sale", TRUE);
       adw_toast_set_button_label (toast, _ ("_Undo"));
-      adw_toast_set_action_name (toast, "checkout.undo-new-sale");
+      /* The toast is the window's: the view's own actions are not seen
+       * from there. */
+      adw_toast_set_action_name (toast, "win.checkout");
+      adw_toast_set_action_target_value (toast, g_variant_new_string ("undo-new-sale"));
       sk_widget_add_toast (widget, toast);
     }
   new_sale (self);

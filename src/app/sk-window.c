@@ -295,8 +295,12 @@ checkout_action (GtkWidget *widget, const char *action_name, GVariant *param)
    * priced pays as soon as it is (see sk_checkout_view_pay). */
   if (g_str_equal (what, "pay"))
     sk_checkout_view_pay (SK_CHECKOUT_VIEW (checkout));
-  else if (g_str_equal (what, "new-sale"))
-    gtk_widget_activate_action (checkout, "checkout.new-sale", NULL);
+  else if (g_str_equal (what, "new-sale") || g_str_equal (what, "undo-new-sale"))
+    {
+      g_autofree char *name = g_strconcat ("checkout.", what, NULL);
+
+      gtk_widget_activate_action (checkout, name, NULL);
+    }
   else
     gtk_widget_activate_action (checkout, "checkout.focus", "s", what);
 }
