@@ -67,6 +67,59 @@ test_render (AppFixture *f, gconstpointer data)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Does @texture have a pixel of @rgb (0xRRGGBB) in rows [@y0, @y1)? */
+static gboolean
+has_color_in_rows (GdkTexture *texture, guint32 rgb, int y0, int y1)
+{
+  int                w = gdk_texture_get_width (texture);
+  int                h = gdk_texture_get_height (texture);
+  g_autofree guchar *data = g_malloc ((gsize)w * h * 4);
+
+  gdk_texture_download (texture, data, (gsize)w * 4);
+  for (int y = MAX (y0, 0); y < MIN (y1, h); y++)
+    for (int x = 0; x < w; x++)
+      {
+        const guchar *p = data + ((gsize)y * w + x) * 4; /* B, G, R, A */
+
+        if (p[3] == 0xff && p[2] == (rgb >> 16 & 0xff) && p[1] == (rgb >> 8 & 0xff)
+            && p[0] == (rgb & 0xff))
+          return TRUE;
+      }
+  return FALSE;
+}
+
+/* Four series in a phone's width: the legend takes a second line rather
+ * than drawing its last entries past the edge. */
+static void
+test_legend_narrow (AppFixture *f, gconstpointer data)
+{
+  const char  *labels[] = { "1", "2", "3" };
+  const gint64 values[] = { 100, 200, 300 };
+  const gint64 none[] = { 0, 0, 0 }; /* the last: its line on the x axis */
+  const char  *names[] = { "Revenue", "Discounts", "Bonuses earned", "Bonuses spent" };
+  const char  *colors[] = { "#3584e4", "#e66100", "#2ec27e", "#9141ac" };
+  GtkWidget   *window = gtk_window_new ();
+  GtkWidget   *chart = sk_chart_new ();
+  g_autoptr (GdkTexture) texture = NULL;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 300, 300);
+  gtk_window_set_child (GTK_WINDOW (window), chart);
+  sk_chart_set_title (SK_CHART (chart), "Per day");
+  sk_chart_set_categories (SK_CHART (chart), labels, G_N_ELEMENTS (labels));
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    sk_chart_add_series (SK_CHART (chart), names[i], colors[i], i < 3 ? values : none,
+                         G_N_ELEMENTS (values), FALSE);
+  gtk_window_present (GTK_WINDOW (window));
+  app_pump (400);
+  g_assert_cmpint (gtk_widget_get_width (chart), <=, 300);
+  texture = sk_widget_render_texture (chart);
+  g_assert_nonnull (texture);
+  app_save_png (chart, "chart-legend-narrow");
+  /* The last entry's square, in the legend's lines above the plot. */
+  g_assert_true (has_color_in_rows (texture, 0x9141ac, 20, 100));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static gboolean
 charts_loaded (gpointer view)
 {
@@ -110,6 +163,7 @@ main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
   app_test_add ("/app/chart/render", test_render);
+  app_test_add ("/app/chart/legend-narrow", test_legend_narrow);
   app_test_add ("/app/chart/view", test_view);
   return g_test_run ();
 }

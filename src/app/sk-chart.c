@@ -220,7 +220,8 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   float    width = gtk_widget_get_width (widget);
   float    height = gtk_widget_get_height (widget);
   float    plot_w = width - MARGIN_LEFT - MARGIN_RIGHT;
-  float    plot_h = height - MARGIN_TOP - MARGIN_BOTTOM;
+  float    margin_top = MARGIN_TOP;
+  float    plot_h;
   guint    n = self->labels->len;
   gboolean money = FALSE;
   gint64   max = 0;
@@ -228,7 +229,7 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   GdkRGBA  fg, grid, hover_bg;
   g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
   float slot;
-  float legend_x = 8;
+  float legend_x = 8, legend_y = 34;
   guint label_step;
 
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
@@ -248,6 +249,27 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       pango_attr_list_unref (attrs);
     }
 
+  /* The legend, in as many lines as the width asks for (a phone's 360 px
+   * holds two entries); the plot starts below it. */
+  for (guint i = 0; i < self->series->len; i++)
+    {
+      Series *s = g_ptr_array_index (self->series, i);
+      int     w, h;
+
+      pango_layout_set_text (layout, s->name, -1);
+      pango_layout_get_pixel_size (layout, &w, &h);
+      if (i > 0 && legend_x + 16 + w > width - 8)
+        {
+          legend_x = 8;
+          legend_y += 20;
+        }
+      gtk_snapshot_append_color (snapshot, &s->color,
+                                 &GRAPHENE_RECT_INIT (legend_x, legend_y - 6, 12, 12));
+      append_text (snapshot, layout, s->name, legend_x + 16, legend_y, 0, &fg);
+      legend_x += w + 32;
+    }
+  margin_top += legend_y - 34;
+  plot_h = height - margin_top - MARGIN_BOTTOM;
   if (plot_w <= 10 || plot_h <= 10)
     return;
   if (n == 0 || self->series->len == 0)
@@ -260,24 +282,17 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   for (guint i = 0; i < self->series->len; i++)
     {
       Series *s = g_ptr_array_index (self->series, i);
-      int     w, h;
 
       money |= s->money;
       for (guint j = 0; j < s->values->len; j++)
         max = MAX (max, g_array_index (s->values, gint64, j));
-      /* legend */
-      gtk_snapshot_append_color (snapshot, &s->color, &GRAPHENE_RECT_INIT (legend_x, 28, 12, 12));
-      pango_layout_set_text (layout, s->name, -1);
-      pango_layout_get_pixel_size (layout, &w, &h);
-      append_text (snapshot, layout, s->name, legend_x + 16, 34, 0, &fg);
-      legend_x += w + 32;
     }
   top = nice_max ((double)max);
 
   /* Grid and y axis labels: five steps. */
   for (int i = 0; i <= 5; i++)
     {
-      float            y = MARGIN_TOP + plot_h - plot_h * i / 5.0;
+      float            y = margin_top + plot_h - plot_h * i / 5.0;
       g_autofree char *label = NULL;
       gint64           v = (gint64)(top * i / 5.0);
 
@@ -290,21 +305,21 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       append_text (snapshot, layout, label, MARGIN_LEFT - 6, y, 1, &fg);
     }
   gtk_snapshot_append_color (snapshot, &fg,
-                             &GRAPHENE_RECT_INIT (MARGIN_LEFT, MARGIN_TOP, 1, plot_h));
+                             &GRAPHENE_RECT_INIT (MARGIN_LEFT, margin_top, 1, plot_h));
   gtk_snapshot_append_color (snapshot, &fg,
-                             &GRAPHENE_RECT_INIT (MARGIN_LEFT, MARGIN_TOP + plot_h, plot_w, 1));
+                             &GRAPHENE_RECT_INIT (MARGIN_LEFT, margin_top + plot_h, plot_w, 1));
 
   slot = plot_w / n;
   if (self->hover >= 0 && self->hover < (int)n)
     gtk_snapshot_append_color (
         snapshot, &hover_bg,
-        &GRAPHENE_RECT_INIT (MARGIN_LEFT + slot * self->hover, MARGIN_TOP, slot, plot_h));
+        &GRAPHENE_RECT_INIT (MARGIN_LEFT + slot * self->hover, margin_top, slot, plot_h));
 
   /* x labels, thinned so they do not overlap */
   label_step = MAX (1, (guint)ceil (n * 80.0 / plot_w));
   for (guint i = 0; i < n; i += label_step)
     append_text (snapshot, layout, g_ptr_array_index (self->labels, i),
-                 MARGIN_LEFT + slot * (i + 0.5), MARGIN_TOP + plot_h + 14, 0.5, &fg);
+                 MARGIN_LEFT + slot * (i + 0.5), margin_top + plot_h + 14, 0.5, &fg);
 
   if (self->kind == SK_CHART_BARS)
     {
@@ -322,7 +337,7 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
               gtk_snapshot_append_color (
                   snapshot, &series->color,
-                  &GRAPHENE_RECT_INIT (x, MARGIN_TOP + plot_h - h, MAX (bar - 1, 1), h));
+                  &GRAPHENE_RECT_INIT (x, margin_top + plot_h - h, MAX (bar - 1, 1), h));
             }
         }
     }
@@ -341,7 +356,7 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
             {
               double x = MARGIN_LEFT + slot * (i + 0.5);
               double y
-                  = MARGIN_TOP + plot_h - plot_h * g_array_index (series->values, gint64, i) / top;
+                  = margin_top + plot_h - plot_h * g_array_index (series->values, gint64, i) / top;
 
               if (i == 0)
                 cairo_move_to (cr, x, y);
@@ -352,7 +367,7 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
           if (self->hover >= 0 && self->hover < (int)series->values->len)
             {
               double x = MARGIN_LEFT + slot * (self->hover + 0.5);
-              double y = MARGIN_TOP + plot_h
+              double y = margin_top + plot_h
                          - plot_h * g_array_index (series->values, gint64, self->hover) / top;
 
               cairo_arc (cr, x, y, 4, 0, 2 * G_PI);
