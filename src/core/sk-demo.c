@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 #include <math.h>
 
@@ -1676,7 +1678,7 @@ sk_demo_generate (SkDatabase          *db,
     {
       sk_set_field_error (error, SK_ERROR_INVALID, NULL,
                           _ ("Demo sizes are limited to 100 million customers, a billion purchases"
-                             " and %" G_GINT64_FORMAT " days"),
+                             " and %" PRId64 " days"),
                           MAX_DAYS);
       goto out;
     }

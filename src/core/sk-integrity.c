@@ -3,6 +3,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "sk-database-private.h"
@@ -26,52 +28,49 @@ typedef struct
 static char *
 describe_balance (SkStmt *stmt)
 {
-  return g_strdup_printf (_ ("customer %s: the bonus balance is %" G_GINT64_FORMAT
-                             " but the ledger adds up to %" G_GINT64_FORMAT),
-                          ID, I (1), I (2));
+  return g_strdup_printf (
+      _ ("customer %s: the bonus balance is %" PRId64 " but the ledger adds up to %" PRId64), ID,
+      I (1), I (2));
 }
 
 static char *
 describe_lines (SkStmt *stmt)
 {
-  return g_strdup_printf (_ ("purchase %s: subtotal %" G_GINT64_FORMAT
-                             " and discount %" G_GINT64_FORMAT " but its %" G_GINT64_FORMAT
-                             " lines add up to %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT),
+  return g_strdup_printf (_ ("purchase %s: subtotal %" PRId64 " and discount %" PRId64
+                             " but its %" PRId64 " lines add up to %" PRId64 " and %" PRId64),
                           ID, I (1), I (2), I (3), I (4), I (5));
 }
 
 static char *
 describe_line_total (SkStmt *stmt)
 {
-  return g_strdup_printf (
-      _ ("purchase %s: line %" G_GINT64_FORMAT " has the total %" G_GINT64_FORMAT
-         ", not its price times its quantity less its discount (%" G_GINT64_FORMAT ")"),
-      ID, I (1), I (2), I (3));
+  return g_strdup_printf (_ ("purchase %s: line %" PRId64 " has the total %" PRId64
+                             ", not its price times its quantity less its discount (%" PRId64 ")"),
+                          ID, I (1), I (2), I (3));
 }
 
 static char *
 describe_paid (SkStmt *stmt)
 {
-  return g_strdup_printf (_ ("purchase %s: paid %" G_GINT64_FORMAT
+  return g_strdup_printf (_ ("purchase %s: paid %" PRId64
                              " in money, not the subtotal less the discount and the bonuses"
-                             " spent (%" G_GINT64_FORMAT ")"),
+                             " spent (%" PRId64 ")"),
                           ID, I (1), I (2));
 }
 
 static char *
 describe_earned (SkStmt *stmt)
 {
-  return g_strdup_printf (_ ("purchase %s: %" G_GINT64_FORMAT
-                             " bonuses earned but %" G_GINT64_FORMAT
-                             " earn rows in the ledger adding up to %" G_GINT64_FORMAT),
+  return g_strdup_printf (_ ("purchase %s: %" PRId64 " bonuses earned but %" PRId64
+                             " earn rows in the ledger adding up to %" PRId64),
                           ID, I (1), I (2), I (3));
 }
 
 static char *
 describe_spent (SkStmt *stmt)
 {
-  return g_strdup_printf (_ ("purchase %s: %" G_GINT64_FORMAT " bonuses spent but %" G_GINT64_FORMAT
-                             " spend rows in the ledger adding up to %" G_GINT64_FORMAT),
+  return g_strdup_printf (_ ("purchase %s: %" PRId64 " bonuses spent but %" PRId64
+                             " spend rows in the ledger adding up to %" PRId64),
                           ID, I (1), I (2), -I (3));
 }
 
@@ -85,40 +84,37 @@ static char *
 describe_refunded (SkStmt *stmt)
 {
   return g_strdup_printf (
-      _ ("purchase %s: %" G_GINT64_FORMAT " refunded but its refunds add up to %" G_GINT64_FORMAT),
-      ID, I (1), I (2));
+      _ ("purchase %s: %" PRId64 " refunded but its refunds add up to %" PRId64), ID, I (1), I (2));
 }
 
 static char *
 describe_reversed (SkStmt *stmt)
 {
-  return g_strdup_printf (_ ("purchase %s: its refunds give back %" G_GINT64_FORMAT
-                             " bonuses but the ledger's refund rows add up to %" G_GINT64_FORMAT),
+  return g_strdup_printf (_ ("purchase %s: its refunds give back %" PRId64
+                             " bonuses but the ledger's refund rows add up to %" PRId64),
                           ID, I (1), I (2));
 }
 
 static char *
 describe_figures (SkStmt *stmt)
 {
-  return g_strdup_printf (_ ("customer %s: %" G_GINT64_FORMAT " visits and %" G_GINT64_FORMAT
-                             " spent, but the purchases say %" G_GINT64_FORMAT
-                             " and %" G_GINT64_FORMAT),
+  return g_strdup_printf (_ ("customer %s: %" PRId64 " visits and %" PRId64
+                             " spent, but the purchases say %" PRId64 " and %" PRId64),
                           ID, I (1), I (2), I (3), I (4));
 }
 
 static char *
 describe_rule_uses (SkStmt *stmt)
 {
-  return g_strdup_printf (_ ("rule %s: %" G_GINT64_FORMAT " uses, but %" G_GINT64_FORMAT
-                             " purchases not refunded applied it"),
-                          ID, I (1), I (2));
+  return g_strdup_printf (
+      _ ("rule %s: %" PRId64 " uses, but %" PRId64 " purchases not refunded applied it"), ID, I (1),
+      I (2));
 }
 
 static char *
 describe_customer_uses (SkStmt *stmt)
 {
-  return g_strdup_printf (_ ("customer %s: %" G_GINT64_FORMAT
-                             " uses of rule %s, but %" G_GINT64_FORMAT
+  return g_strdup_printf (_ ("customer %s: %" PRId64 " uses of rule %s, but %" PRId64
                              " of their purchases not refunded applied it"),
                           ID, I (2), sk_stmt_text (stmt, 1), I (3));
 }
@@ -126,9 +122,9 @@ describe_customer_uses (SkStmt *stmt)
 static char *
 describe_device (SkStmt *stmt)
 {
-  return g_strdup_printf (_ ("device %s: acknowledged up to %" G_GINT64_FORMAT
-                             " but recorded to have pushed event %" G_GINT64_FORMAT),
-                          ID, I (1), I (2));
+  return g_strdup_printf (
+      _ ("device %s: acknowledged up to %" PRId64 " but recorded to have pushed event %" PRId64),
+      ID, I (1), I (2));
 }
 
 #undef I

@@ -12,6 +12,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <inttypes.h>
+
 #include <string.h>
 
 #include <glib/gi18n-lib.h>
@@ -447,8 +449,8 @@ push_all (SkDatabase    *db,
       if (acked_seq < last_seq)
         {
           sk_set_field_error (error, SK_ERROR_DATABASE, NULL,
-                              _ ("The server acknowledged events up to %" G_GINT64_FORMAT
-                                 " of %" G_GINT64_FORMAT "; the rest stay for the next sync"),
+                              _ ("The server acknowledged events up to %" PRId64 " of %" PRId64
+                                 "; the rest stay for the next sync"),
                               acked_seq, last_seq);
           return FALSE;
         }
