@@ -535,7 +535,7 @@ create_rules (Demo *demo, GError **error)
   gint64 shoe_limit = MAX ((gint64)20, demo->n_purchases / 200);
 
   school = save_campaign (
-      demo, "Снова в школу", "Всё к школе со скидкой, пока не кончится бюджет акции", "active",
+      demo, "Снова в школу", "Всё к школе со скидкой, пока не кончится бюджет кампании", "active",
       demo->end - MIN (25, demo->days / 3 + 1) * DAY, demo->end + 20 * DAY, school_budget, error);
   if (school == NULL)
     return FALSE;
