@@ -391,6 +391,14 @@ test_bonus_then_pay (AppFixture *f, gconstpointer data)
   sk_checkout_view_add_line (view, NULL, "Stroller", "strollers", 1500000, 1);
   g_assert_true (app_wait (app_checkout_priced, view, 10000));
   g_assert_cmpint (sk_checkout_view_get_bonus_cap (view), >=, 50000);
+  /* The panel is as wide as its figures, not as its longest note (the
+   * Russian one took the cart's room, names and prices cut). */
+  adw_action_row_set_subtitle (view->spend_row,
+                               "A bonus note as long as a translation may make it, and then some "
+                               "more words so that it would want the whole width of the window");
+  app_pump (300);
+  g_test_message ("the panel: %d px", gtk_widget_get_width (GTK_WIDGET (view->panel_stack)));
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (view->panel_stack)), <=, 440);
 
   send_keys (f, 3, keys);
   g_assert_true (app_wait (sale_done, view, 30000));
