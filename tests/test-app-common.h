@@ -242,6 +242,14 @@ app_is_button (GtkWidget *widget, gconstpointer label)
          && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
 }
 
+/* A button that runs the action @action ("customers.sell"). */
+static inline gboolean
+app_is_action_button (GtkWidget *widget, gconstpointer action)
+{
+  return GTK_IS_BUTTON (widget)
+         && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0;
+}
+
 /* The button labelled @label under @widget (its mnemonic text as given). */
 static inline GtkWidget *
 app_find_button (GtkWidget *widget, const char *label)

@@ -322,6 +322,14 @@ editor_save (SkCustomerEditor *editor, GError **error)
   return sk_record_editor_save_finish (SK_RECORD_EDITOR (editor), app_wait_result (&result), error);
 }
 
+static gboolean
+is_group (GtkWidget *widget, gconstpointer title)
+{
+  return ADW_IS_PREFERENCES_GROUP (widget)
+         && g_strcmp0 (adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (widget)), title)
+                == 0;
+}
+
 static void
 test_view (AppFixture *f, gconstpointer data)
 {
@@ -347,6 +355,19 @@ test_view (AppFixture *f, gconstpointer data)
   app_pump (200);
   assert_details_show (view, db, target->id);
   app_save_png (GTK_WIDGET (view), "customers-details");
+  /* Sell, the last of the buttons, stands above the profile, not under it. */
+  {
+    GtkWidget      *details = sk_customers_view_get_details (view);
+    GtkWidget      *sell = app_find_widget (details, app_is_action_button, "customers.sell");
+    GtkWidget      *profile = app_find_widget (details, is_group, "Profile");
+    graphene_rect_t sell_box, profile_box;
+
+    g_assert_nonnull (sell);
+    g_assert_nonnull (profile);
+    g_assert_true (gtk_widget_compute_bounds (sell, details, &sell_box));
+    g_assert_true (gtk_widget_compute_bounds (profile, details, &profile_box));
+    g_assert_cmpfloat (sell_box.origin.y + sell_box.size.height, <=, profile_box.origin.y);
+  }
 
   g_assert_true (adjust_bonus (view, 12345, "Goodwill", &error));
   g_assert_no_error (error);

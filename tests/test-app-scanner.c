@@ -704,13 +704,6 @@ is_column_view (GtkWidget *widget, gconstpointer data)
 }
 
 static gboolean
-is_action_button (GtkWidget *widget, gconstpointer action)
-{
-  return GTK_IS_BUTTON (widget)
-         && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0;
-}
-
-static gboolean
 customers_listed (gpointer view)
 {
   SkCustomerListModel *model = sk_customers_view_get_model (view);
@@ -768,7 +761,7 @@ check_customers_narrow (AppFixture *f, const char *lang)
   app_pump (300);
   view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
   leaflet = ADW_LEAFLET (app_find_widget (GTK_WIDGET (view), is_leaflet, NULL));
-  back = app_find_widget (GTK_WIDGET (view), is_action_button, "customers.back");
+  back = app_find_widget (GTK_WIDGET (view), app_is_action_button, "customers.back");
   g_assert_nonnull (back);
   g_assert_true (adw_leaflet_get_folded (leaflet));
   g_assert_true (app_wait (customers_listed, view, 10000));

@@ -271,20 +271,6 @@ details_button_new (const char *mnemonic, const char *action)
   return button;
 }
 
-/* @button into the row of @buttons, shown when @visible; the row's cell
- * takes no focus of its own (Tab goes from button to button). */
-static void
-details_button_add (GtkWidget *buttons, GtkWidget *button, gboolean visible)
-{
-  GtkWidget *cell;
-
-  gtk_flow_box_append (GTK_FLOW_BOX (buttons), button);
-  cell = gtk_widget_get_parent (button);
-  gtk_widget_set_focusable (cell, FALSE);
-  gtk_widget_set_visible (button, visible);
-  gtk_widget_set_visible (cell, visible);
-}
-
 static void
 show_details (SkCustomersView *self, SkCustomerDetails *d)
 {
@@ -310,21 +296,20 @@ show_details (SkCustomersView *self, SkCustomerDetails *d)
   gtk_widget_add_css_class (title, "title-1");
   gtk_box_append (self->details_box, title);
 
-  /* Side by side where they fit, one under another in a narrow pane (in
-   * Russian the three are wider than 360 px). */
-  buttons = gtk_flow_box_new ();
-  gtk_flow_box_set_selection_mode (GTK_FLOW_BOX (buttons), GTK_SELECTION_NONE);
-  gtk_flow_box_set_column_spacing (GTK_FLOW_BOX (buttons), 6);
-  gtk_flow_box_set_row_spacing (GTK_FLOW_BOX (buttons), 6);
-  gtk_flow_box_set_max_children_per_line (GTK_FLOW_BOX (buttons), 3);
+  /* One under another: the pane is narrow (a third of the window, or a
+   * phone), and in Russian the three side by side are wider than 360 px. */
+  buttons = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_box_set_homogeneous (GTK_BOX (buttons), TRUE);
   gtk_widget_set_halign (buttons, GTK_ALIGN_CENTER);
-  details_button_add (buttons, details_button_new (_ ("_Edit"), "customers.edit"), TRUE);
+  gtk_box_append (GTK_BOX (buttons), details_button_new (_ ("_Edit"), "customers.edit"));
+  button = details_button_new (_ ("_Adjust Bonuses"), "customers.adjust");
   /* Hidden, not refused after a click, for a role that may not. */
-  details_button_add (buttons, details_button_new (_ ("_Adjust Bonuses"), "customers.adjust"),
-                      sk_role_can_adjust_bonus (role));
+  gtk_widget_set_visible (button, sk_role_can_adjust_bonus (role));
+  gtk_box_append (GTK_BOX (buttons), button);
   button = details_button_new (_ ("_Sell"), "customers.sell");
   gtk_widget_add_css_class (button, "suggested-action");
-  details_button_add (buttons, button, sk_role_can_sell (role));
+  gtk_widget_set_visible (button, sk_role_can_sell (role));
+  gtk_box_append (GTK_BOX (buttons), button);
   gtk_box_append (self->details_box, buttons);
 
   group = group_new (self->details_box, _ ("Profile"));
