@@ -56,6 +56,14 @@ test_editor (AppFixture *f, gconstpointer data)
   g_autofree char *expected_preview = NULL;
 
   gtk_window_present (GTK_WINDOW (editor));
+  /* Typing goes into the name, not onto the header's Cancel. */
+  {
+    GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (editor));
+    GtkWidget *row = focus ? gtk_widget_get_ancestor (focus, ADW_TYPE_ENTRY_ROW) : NULL;
+
+    g_assert_nonnull (row);
+    g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)), ==, "Name");
+  }
   /* Categories from the product list, stores by name, the five segments. */
   g_assert_true (app_wait (categories_listed, editor, 10000));
   g_assert_cmpuint (sk_rule_editor_get_n_choices (editor, "segments"), ==, 5);

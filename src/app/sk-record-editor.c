@@ -28,6 +28,23 @@ static guint signals[N_SIGNALS];
 
 #define PRIV(self) ((SkRecordEditorPrivate *)sk_record_editor_get_instance_private (self))
 
+/* The form's first text field, depth first. */
+static GtkWidget *
+first_entry_row (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_ENTRY_ROW (child) && gtk_widget_get_visible (child))
+        return child;
+      if ((found = first_entry_row (child)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
 void
 sk_record_editor_edit (SkRecordEditor *self,
                        SkRepository   *repository,
@@ -44,6 +61,13 @@ sk_record_editor_edit (SkRecordEditor *self,
   g_clear_object (&priv->record);
   priv->record = record;
   priv->is_new = is_new;
+  /* Typing goes into the first field, not onto the header's Cancel. */
+  {
+    GtkWidget *first = first_entry_row (GTK_WIDGET (self));
+
+    if (first != NULL)
+      gtk_widget_grab_focus (first);
+  }
   /* No wider than the window it is opened over (a phone's 360 px). */
   {
     GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
