@@ -373,6 +373,37 @@ test_filter_empty (AppFixture *f, gconstpointer data)
   app_save_png (GTK_WIDGET (view), "campaigns-filtered-empty");
 }
 
+/* A campaign marked active whose end has passed gives nothing: the list
+ * says "Ended", as the rules view says its rules' campaign is not running. */
+static void
+test_status_ended (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkCampaign) campaign = sk_campaign_new ();
+  g_autoptr (GError) error = NULL;
+  SkCampaignsView *view;
+
+  g_object_set (campaign, "name", "Winter 2020", "status", "active", "starts-at",
+                (gint64)1577836800 * G_USEC_PER_SEC, "ends-at", (gint64)1580515200 * G_USEC_PER_SEC,
+                NULL);
+  g_assert_true (sk_database_save_campaign (f->db, campaign, &error));
+  g_assert_no_error (error);
+  sk_window_show_view (f->window, "campaigns");
+  view = SK_CAMPAIGNS_VIEW (sk_window_get_view (f->window, "campaigns"));
+  sk_campaigns_view_reload (view);
+  app_pump (100);
+  g_assert_true (app_wait (campaigns_loaded, view, 20000));
+  app_pump (200);
+  {
+    g_autoptr (GString) text = g_string_new ("\n");
+    g_autofree char *row = NULL;
+
+    app_collect_text (GTK_WIDGET (view), text);
+    row = g_strdup ("\nWinter 2020\nEnded\n");
+    g_test_message ("%s", text->str);
+    g_assert_nonnull (strstr (text->str, row));
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -381,5 +412,6 @@ main (int argc, char *argv[])
   app_test_add ("/app/campaigns/budget-kopecks", test_budget_kopecks);
   app_test_add ("/app/campaigns/conflict", test_conflict);
   app_test_add ("/app/campaigns/filter-empty", test_filter_empty);
+  app_test_add ("/app/campaigns/status-ended", test_status_ended);
   return g_test_run ();
 }

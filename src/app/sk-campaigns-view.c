@@ -53,11 +53,25 @@ cell_name (gpointer item)
   return g_strdup (sk_record_get_string (item, "name"));
 }
 
+/* The status as stored, and for a running one whether it still gives
+ * anything: its budget spent or its dates past, its rules give nothing (the
+ * rules view says the same). */
 static char *
 cell_status (gpointer item)
 {
-  return g_strdup (
-      sk_display_name (statuses, G_N_ELEMENTS (statuses), sk_record_get_string (item, "status")));
+  const char *status = sk_record_get_string (item, "status");
+  gint64      budget = sk_record_get_int64 (item, "budget");
+
+  if (g_strcmp0 (status, "active") == 0 || g_strcmp0 (status, "scheduled") == 0)
+    {
+      gint64 ends_at = sk_record_get_int64 (item, "ends_at");
+
+      if (budget > 0 && sk_record_get_int64 (item, "spent") >= budget)
+        return g_strdup (_ ("Budget used up"));
+      if (ends_at != SK_TIME_NONE && ends_at <= sk_time_now ())
+        return g_strdup (C_ ("campaign", "Ended"));
+    }
+  return g_strdup (sk_display_name (statuses, G_N_ELEMENTS (statuses), status));
 }
 
 static char *
