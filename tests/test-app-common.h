@@ -183,9 +183,19 @@ app_fixture_teardown (AppFixture *f, gconstpointer data)
 static inline gpointer
 app_find_window (AppFixture *f, GType type)
 {
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (f->app)); l != NULL; l = l->next)
     if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type))
       return l->data;
+  /* An editor opened over the window, not the application's own. */
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type))
+        return window;
+    }
   return NULL;
 }
 

@@ -414,6 +414,25 @@ test_bonus_then_pay (AppFixture *f, gconstpointer data)
 
 /* A code nobody knows: said next to the field, the field emptied; the next
  * scan is read on its own. */
+#define UNKNOWN_PHONE "89001112233"
+
+/* The lookup of UNKNOWN_PHONE came back with nobody. */
+static gboolean
+nobody_with_phone (gpointer view)
+{
+  SkCheckoutView *self = view;
+
+  return gtk_widget_get_visible (GTK_WIDGET (self->scan_message))
+         && strstr (gtk_label_get_text (self->scan_message), UNKNOWN_PHONE) != NULL;
+}
+
+static gboolean
+is_entry_row_titled (GtkWidget *widget, gconstpointer title)
+{
+  return ADW_IS_ENTRY_ROW (widget)
+         && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
 static void
 test_failed_then_good (AppFixture *f, gconstpointer data)
 {
@@ -440,6 +459,22 @@ test_failed_then_good (AppFixture *f, gconstpointer data)
   scan (f, "2700000000001");
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view->scan_message)));
   g_assert_null (sk_checkout_view_get_customer (view));
+
+  /* A phone nobody has: registering starts from it. */
+  scan (f, UNKNOWN_PHONE);
+  g_assert_true (app_wait (nobody_with_phone, view, 10000));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "checkout.register", NULL));
+  app_pump (300);
+  {
+    GtkWidget   *editor = GTK_WIDGET (app_find_window (f, SK_TYPE_CUSTOMER_EDITOR));
+    GtkEditable *phone;
+
+    g_assert_nonnull (editor);
+    phone = GTK_EDITABLE (app_find_widget (editor, is_entry_row_titled, "Phone (+7…)"));
+    g_assert_nonnull (phone);
+    g_assert_cmpstr (gtk_editable_get_text (phone), ==, UNKNOWN_PHONE);
+    gtk_window_destroy (GTK_WINDOW (editor));
+  }
 }
 
 typedef struct

@@ -1085,6 +1085,8 @@ customer_saved_cb (SkCustomerEditor *editor, SkCustomer *customer, SkCheckoutVie
 {
   _sk_checkout_view_leave_receipt (self);
   sk_checkout_view_set_customer (self, customer);
+  /* The "no customer with …" that led here is answered. */
+  _sk_checkout_view_scan_message (self, FALSE, NULL);
   _sk_checkout_view_focus_scan (self);
 }
 
@@ -1099,7 +1101,11 @@ register_action (GtkWidget *widget, const char *action_name, GVariant *param)
     return;
   editor = sk_customer_editor_new (GTK_WINDOW (gtk_widget_get_root (widget)), sk_app_repository (),
                                    NULL);
-  /* What the cashier typed is likely the new customer's phone or card. */
+  /* What the cashier typed, or the phone or card just scanned that named
+   * nobody, is likely the new customer's. */
+  if ((typed == NULL || *typed == '\0') && self->unknown_code != NULL
+      && gtk_widget_get_visible (GTK_WIDGET (self->scan_message)))
+    typed = self->unknown_code;
   if (typed != NULL && *typed != '\0')
     sk_customer_editor_set_text (editor, strlen (typed) >= 10 || typed[0] == '+' ? "phone" : "card",
                                  typed);
