@@ -117,6 +117,13 @@ test_editor (AppFixture *f, gconstpointer data)
   sk_campaign_editor_set_text (editor, "budget", "lots");
   expect_refused (editor);
   g_assert_null (saved);
+  /* Below zero is said as such, not as "not an amount". */
+  sk_campaign_editor_set_text (editor, "budget", "-500");
+  g_assert_false (editor_save (editor, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "below zero"));
+  g_clear_error (&error);
+  g_assert_null (saved);
 
   sk_campaign_editor_set_text (editor, "budget", "50 000");
   sk_campaign_editor_set_text (editor, "segments", "vip, regular");

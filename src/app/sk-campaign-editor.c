@@ -157,8 +157,11 @@ read_form (SkRecordEditor *editor, GError **error)
     }
   else if (until != 0 && from != 0 && until < from)
     g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("The campaign must end after it starts"));
-  else if (*budget_text != '\0' && (!sk_money_parse (budget_text, &budget) || budget < 0))
+  else if (*budget_text != '\0' && !sk_money_parse (budget_text, &budget))
     g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("The budget must be an amount in rubles"));
+  else if (budget < 0)
+    g_set_error (&local, SK_ERROR, SK_ERROR_INVALID,
+                 _ ("The budget cannot be below zero (empty: no budget)"));
   if (local == NULL)
     {
       g_object_set (campaign, "name", gtk_editable_get_text (GTK_EDITABLE (self->name_row)),

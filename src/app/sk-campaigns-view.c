@@ -261,6 +261,12 @@ show_figures (SkCampaignsView *self)
 /* The editor */
 
 static void
+campaign_saved_cb (SkCampaignEditor *editor, SkCampaign *campaign, SkCampaignsView *self)
+{
+  sk_widget_toast (GTK_WIDGET (self), _ ("Campaign saved"));
+}
+
+static void
 open_editor (SkCampaignsView *self, SkCampaign *campaign)
 {
   SkCampaignEditor *editor;
@@ -270,6 +276,7 @@ open_editor (SkCampaignsView *self, SkCampaign *campaign)
   /* The list follows campaigns-changed once it is saved. */
   editor = sk_campaign_editor_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))),
                                    sk_app_repository (), campaign);
+  g_signal_connect_object (editor, "saved", G_CALLBACK (campaign_saved_cb), self, 0);
   gtk_window_present (GTK_WINDOW (editor));
 }
 
