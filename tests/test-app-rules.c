@@ -271,6 +271,34 @@ assert_conditions_named (AppFixture *f, SkRulesView *view)
   }
 }
 
+typedef struct
+{
+  SkRulesView *view;
+  guint        n_reloads; /* before */
+} Reloaded;
+
+/* The list was read again since, and is not being read now. */
+static gboolean
+reloaded_since (gpointer data)
+{
+  Reloaded *r = data;
+
+  return sk_rules_view_get_n_reloads (r->view) > r->n_reloads
+         && !sk_rules_view_get_loading (r->view);
+}
+
+static gboolean
+is_column_view (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_COLUMN_VIEW (widget);
+}
+
+static GtkColumnView *
+find_column_view (SkRulesView *view)
+{
+  return GTK_COLUMN_VIEW (app_find_widget (GTK_WIDGET (view), is_column_view, NULL));
+}
+
 static void
 test_view (AppFixture *f, gconstpointer data)
 {
@@ -285,6 +313,24 @@ test_view (AppFixture *f, gconstpointer data)
   n = g_list_model_get_n_items (sk_rules_view_get_model (view));
   g_assert_cmpuint (n, >, 0);
   assert_conditions_named (f, view);
+  /* A duplicate is selected once listed: Edit and Enable act on it, not on
+   * whatever row the list's order left selected. */
+  {
+    GListModel *rules = sk_rules_view_get_model (view);
+    g_autoptr (SkDiscountRule) original = g_list_model_get_item (rules, 3);
+    g_autofree char *copy_name = g_strdup_printf ("%s (copy)", original->name);
+    Reloaded         reloaded = { view, sk_rules_view_get_n_reloads (view) };
+    SkDiscountRule  *selected;
+
+    gtk_single_selection_set_selected (
+        GTK_SINGLE_SELECTION (gtk_column_view_get_model (find_column_view (view))), 3);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "rules.duplicate", NULL));
+    g_assert_true (app_wait (reloaded_since, &reloaded, 30000));
+    selected = gtk_single_selection_get_selected_item (
+        GTK_SINGLE_SELECTION (gtk_column_view_get_model (find_column_view (view))));
+    g_assert_nonnull (selected);
+    g_assert_cmpstr (selected->name, ==, copy_name);
+  }
   g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_MANAGER);
   sk_rules_view_reload (view);
   g_assert_false (gtk_widget_activate_action (GTK_WIDGET (view), "rules.new", NULL)

@@ -23,6 +23,7 @@ struct _SkRulesView
   GCancellable       *cancellable; /* the list being read */
   GHashTable         *store_names; /* id -> name, read with the rules */
   GHashTable         *campaigns;   /* id -> SkCampaign, read with the rules */
+  char               *select_id;   /* the rule just saved, selected once listed */
   gboolean            loaded;
   guint               n_reloads;
 };
@@ -143,13 +144,18 @@ cell_priority (gpointer item)
   return g_strdup_printf ("%" G_GINT64_FORMAT, sk_record_get_int64 (item, "priority"));
 }
 
+static SkDiscountRule *
+selected_rule (SkRulesView *self)
+{
+  return gtk_single_selection_get_selected_item (self->selection);
+}
+
 static void
 rules_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkRulesView *self;
   g_autoptr (GPtrArray) rules = NULL;
   g_autoptr (GError) error = NULL;
-  guint selected;
 
   rules = sk_repository_list_rules_finish (SK_REPOSITORY (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -182,12 +188,17 @@ rules_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
         g_object_set_data_full (G_OBJECT (rule), "sk-campaign", g_object_ref (campaign),
                                 g_object_unref);
     }
-  selected = gtk_single_selection_get_selected (self->selection);
+  /* The selection stays on its rule wherever the list puts it, or moves to
+   * the rule just saved (a new one, a copy): Edit, Duplicate and Enable act
+   * on what the user expects. */
+  if (self->select_id == NULL && selected_rule (self) != NULL)
+    self->select_id = g_strdup (sk_record_get_id (selected_rule (self)));
   g_list_store_splice (self->rules, 0, g_list_model_get_n_items (G_LIST_MODEL (self->rules)),
                        rules->pdata, rules->len);
-  if (selected != GTK_INVALID_LIST_POSITION
-      && selected < g_list_model_get_n_items (G_LIST_MODEL (self->rules)))
-    gtk_single_selection_set_selected (self->selection, selected);
+  for (guint i = 0; self->select_id != NULL && i < rules->len; i++)
+    if (g_strcmp0 (sk_record_get_id (g_ptr_array_index (rules, i)), self->select_id) == 0)
+      gtk_single_selection_set_selected (self->selection, i);
+  g_clear_pointer (&self->select_id, g_free);
   gtk_stack_set_visible_child_name (self->stack, rules->len ? "list" : "empty");
 }
 
@@ -272,15 +283,11 @@ sk_rules_view_get_n_reloads (SkRulesView *self)
   return self->n_reloads;
 }
 
-static SkDiscountRule *
-selected_rule (SkRulesView *self)
-{
-  return gtk_single_selection_get_selected_item (self->selection);
-}
-
 static void
 rule_saved_cb (SkRuleEditor *editor, SkDiscountRule *rule, SkRulesView *self)
 {
+  g_free (self->select_id);
+  self->select_id = g_strdup (sk_record_get_id (rule));
   sk_widget_toast (GTK_WIDGET (self), _ ("Rule saved"));
 }
 
@@ -320,8 +327,15 @@ rule_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   rule = sk_repository_save_rule_finish (SK_REPOSITORY (source), result, &error);
   if (rule == NULL)
     sk_widget_toast_error (widget, error);
-  else if (g_object_get_data (G_OBJECT (widget), "sk-duplicated") != NULL)
-    sk_widget_toast (widget, _ ("Rule duplicated (disabled until you enable it)"));
+  else
+    {
+      SkRulesView *self = SK_RULES_VIEW (widget);
+
+      g_free (self->select_id);
+      self->select_id = g_strdup (sk_record_get_id (rule));
+      if (g_object_get_data (G_OBJECT (widget), "sk-duplicated") != NULL)
+        sk_widget_toast (widget, _ ("Rule duplicated (disabled until you enable it)"));
+    }
 }
 
 static void
@@ -392,6 +406,7 @@ sk_rules_view_dispose (GObject *object)
   g_clear_object (&self->rules);
   g_clear_pointer (&self->store_names, g_hash_table_unref);
   g_clear_pointer (&self->campaigns, g_hash_table_unref);
+  g_clear_pointer (&self->select_id, g_free);
   G_OBJECT_CLASS (sk_rules_view_parent_class)->dispose (object);
 }
 
