@@ -425,6 +425,22 @@ holder_shown (gpointer data)
 
 /* The adjustment dialog says what is missing as it is typed, offers Apply
  * only then, and a refusal brings it back with what was typed and why. */
+typedef struct
+{
+  SkDatabase *db;
+  const char *id;
+  gint64      balance; /* expected */
+} Moved;
+
+static gboolean
+balance_moved (gpointer data)
+{
+  Moved *m = data;
+  g_autoptr (SkCustomer) c = sk_database_get_customer (m->db, m->id, NULL);
+
+  return c != NULL && c->bonus_balance == m->balance;
+}
+
 static void
 test_adjust_dialog (AppFixture *f, gconstpointer data)
 {
@@ -471,8 +487,16 @@ test_adjust_dialog (AppFixture *f, gconstpointer data)
   g_test_message ("refused: %s", sk_entry_dialog_get_error (dialog));
   fresh = sk_database_get_customer (f->db, target->id, NULL);
   g_assert_cmpint (fresh->bonus_balance, ==, target->bonus_balance);
-  adw_message_dialog_response (dialog, "cancel");
-  gtk_window_close (GTK_WINDOW (dialog));
+
+  /* Return in the reason applies, as the button would. */
+  gtk_editable_set_text (amount, "5");
+  gtk_editable_set_text (reason, "Gift");
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "apply"));
+  g_signal_emit_by_name (gtk_editable_get_delegate (reason), "activate");
+  g_assert_true (
+      app_wait (balance_moved, &(Moved){ f->db, target->id, target->bonus_balance + 500 }, 10000));
+  if (app_find_dialog () != NULL)
+    gtk_window_close (GTK_WINDOW (app_find_dialog ()));
 }
 
 static void

@@ -69,6 +69,8 @@ sk_entry_dialog_new (GtkWidget         *parent,
                                       labels[i], -1);
       if (values != NULL && values[i] != NULL)
         gtk_editable_set_text (GTK_EDITABLE (entry), values[i]);
+      /* Return in any field applies, once the form is right. */
+      gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
       gtk_box_append (GTK_BOX (box), entry);
       g_ptr_array_add (form->entries, entry);
     }
@@ -82,6 +84,7 @@ sk_entry_dialog_new (GtkWidget         *parent,
   adw_message_dialog_add_responses (dialog, "cancel", _ ("_Cancel"), "apply", apply_label, NULL);
   adw_message_dialog_set_response_appearance (dialog, "apply", ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_close_response (dialog, "cancel");
+  adw_message_dialog_set_default_response (dialog, "apply");
   g_object_set_data_full (G_OBJECT (dialog), "sk-entry-form", form, (GDestroyNotify)form_free);
   adw_message_dialog_set_response_enabled (dialog, "apply", check (dialog, user_data) == NULL);
   for (guint i = 0; i < form->entries->len; i++)
