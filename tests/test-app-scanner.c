@@ -235,6 +235,15 @@ test_new_sale_undo (AppFixture *f, gconstpointer data)
   g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 2);
   g_assert_cmpint (line_quantity (view, 0), ==, 2);
 
+  /* Undo into a cart rung up since: refused, said by the scan field. */
+  send_keys (f, 3, ctrl_n);
+  scan (f, b->sku);
+  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.undo-new-sale", NULL);
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view->scan_message)));
+  g_assert_cmpstr (gtk_label_get_text (view->scan_message), ==,
+                   "The cleared sale comes back only into an empty cart");
+
   /* An empty cart cleared leaves nothing to undo. */
   send_keys (f, 3, ctrl_n);
   send_keys (f, 3, ctrl_n);

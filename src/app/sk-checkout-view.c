@@ -1055,7 +1055,10 @@ undo_new_sale_action (GtkWidget *widget, const char *action_name, GVariant *para
     return;
   if (sk_sale_get_n_lines (self->sale) > 0)
     {
-      sk_widget_toast (widget, _ ("The cleared sale comes back only into an empty cart"));
+      /* Said by the scan field, where the cashier looks; a toast would wait
+       * behind the Undo one still shown. */
+      _sk_checkout_view_scan_message (self, TRUE,
+                                      _ ("The cleared sale comes back only into an empty cart"));
       return;
     }
   _sk_checkout_view_leave_receipt (self);
