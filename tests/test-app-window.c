@@ -26,6 +26,19 @@ test_views (AppFixture *f, gconstpointer data)
       g_assert_true (gtk_widget_get_mapped (sk_window_get_view (f->window, views[i])));
       app_save_png (GTK_WIDGET (f->window), name);
     }
+  /* Alt+N (its action): the focus goes into the view shown, not left on
+   * the header's switcher. */
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      GtkWidget *focus;
+
+      gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-view", "s", views[i]);
+      app_pump (300);
+      focus = gtk_root_get_focus (GTK_ROOT (f->window));
+      g_test_message ("%s: focus on %s", views[i], focus ? G_OBJECT_TYPE_NAME (focus) : "nothing");
+      g_assert_nonnull (focus);
+      g_assert_true (gtk_widget_is_ancestor (focus, sk_window_get_view (f->window, views[i])));
+    }
   /* Narrow: the view switcher moves to the bottom bar and views still fit. */
   gtk_window_set_default_size (GTK_WINDOW (f->window), 380, 700);
   sk_window_show_view (f->window, "checkout");

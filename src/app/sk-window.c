@@ -256,6 +256,14 @@ show_view_action (GtkWidget *widget, const char *action_name, GVariant *param)
       || !adw_view_stack_page_get_visible (adw_view_stack_get_page (self->stack, child)))
     return;
   adw_view_stack_set_visible_child (self->stack, child);
+  /* The keys go on into the view shown (its search, its list), not into
+   * the header's switcher. */
+  {
+    GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+
+    if (focus == NULL || !gtk_widget_is_ancestor (focus, child))
+      gtk_widget_child_focus (child, GTK_DIR_TAB_FORWARD);
+  }
 }
 
 /* Ctrl+R is app.sync-now's; on a till not connected to HQ that action is
