@@ -833,6 +833,18 @@ check_customers_narrow (AppFixture *f, const char *lang)
   send_keys (f, 10, keys);
   wait_leaflet (leaflet, "list");
   g_assert_false (gtk_widget_is_drawable (back));
+
+  /* Return on a row opens it, as a tap does. */
+  {
+    const char *enter[] = { "Return", NULL };
+
+    gtk_widget_grab_focus (app_find_widget (GTK_WIDGET (view), is_column_view, NULL));
+    app_pump (100);
+    send_keys (f, 10, enter);
+    g_assert_true (app_wait (app_customer_details_ready, view, 10000));
+    wait_leaflet (leaflet, "details");
+    assert_on_screen (f, back, "back to the customers, after Return");
+  }
 }
 
 /* An editor opened over a phone-wide window is no wider than it. */

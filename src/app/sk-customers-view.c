@@ -539,6 +539,22 @@ selection_changed_cb (GtkSingleSelection *selection, GParamSpec *pspec, SkCustom
   sk_customers_view_show_customer (self, id);
 }
 
+/* Return on a row opens it, as a tap does; the customer already shown too
+ * (on a phone, back from the list to the details). */
+static void
+row_activated_cb (GtkColumnView *view, guint position, SkCustomersView *self)
+{
+  SkCustomerRow *row;
+  SkCustomer    *c;
+
+  gtk_single_selection_set_selected (self->selection, position);
+  row = gtk_single_selection_get_selected_item (self->selection);
+  c = row != NULL ? sk_customer_row_get_customer (row) : NULL;
+  if (c != NULL && self->customer != NULL && self->loading_id == NULL
+      && g_strcmp0 (sk_record_get_id (c), sk_record_get_id (self->customer)) == 0)
+    adw_leaflet_set_visible_child_name (self->leaflet, "details");
+}
+
 static void
 search_changed_cb (GtkSearchEntry *entry, SkCustomersView *self)
 {
@@ -998,6 +1014,7 @@ sk_customers_view_init (SkCustomersView *self)
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect (self->selection, "notify::selected", G_CALLBACK (selection_changed_cb), self);
   g_signal_connect_swapped (self->model, "notify::loading", G_CALLBACK (loading_changed_cb), self);
+  g_signal_connect (self->column_view, "activate", G_CALLBACK (row_activated_cb), self);
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
   g_signal_connect (self->search_entry, "activate", G_CALLBACK (search_activate_cb), self);
   g_signal_connect_object (repository, "customer-changed", G_CALLBACK (customer_changed_cb), self,
