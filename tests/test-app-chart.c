@@ -141,6 +141,20 @@ test_view (AppFixture *f, gconstpointer data)
   csv = sk_charts_view_to_csv (view);
   g_assert_true (g_str_has_prefix (csv, "day,revenue,"));
   g_assert_cmpuint (strlen (csv), >, 40);
+  /* The export suggests a name that says its days, the first and last of
+   * the CSV. */
+  {
+    g_auto (GStrv) rows = g_strsplit (csv, "\n", -1);
+    guint            n = g_strv_length (rows);
+    g_autofree char *name = sk_charts_view_export_name (view, "csv");
+    g_autofree char *expected = NULL;
+
+    while (n > 1 && *rows[n - 1] == '\0')
+      n--;
+    g_assert_cmpuint (n, >, 2);
+    expected = g_strdup_printf ("skidka-daily-%.10s-%.10s.csv", rows[1], rows[n - 1]);
+    g_assert_cmpstr (name, ==, expected);
+  }
   app_save_png (GTK_WIDGET (view), "charts-view");
   /* A rule no check had (the demo's disabled one) has no average check. */
   {

@@ -312,11 +312,23 @@ export_response_cb (GtkNativeDialog *dialog, int response, SkChartsView *self)
   g_object_unref (dialog);
 }
 
+char *
+sk_charts_view_export_name (SkChartsView *self, const char *extension)
+{
+  g_return_val_if_fail (SK_IS_CHARTS_VIEW (self), NULL);
+  if (self->daily == NULL || self->daily->len == 0)
+    return g_strdup_printf ("skidka-daily.%s", extension);
+  return g_strdup_printf ("skidka-daily-%s-%s.%s", g_array_index (self->daily, SkDailyPoint, 0).day,
+                          g_array_index (self->daily, SkDailyPoint, self->daily->len - 1).day,
+                          extension);
+}
+
 static void
 export_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkChartsView         *self = SK_CHARTS_VIEW (widget);
   gboolean              png = g_str_equal (action_name, "charts.export-png");
+  g_autofree char      *name = sk_charts_view_export_name (self, png ? "png" : "csv");
   GtkFileChooserNative *dialog;
 
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
@@ -324,8 +336,7 @@ export_action (GtkWidget *widget, const char *action_name, GVariant *param)
       = gtk_file_chooser_native_new (png ? _ ("Export Chart as PNG") : _ ("Export Figures as CSV"),
                                      GTK_WINDOW (gtk_widget_get_root (widget)),
                                      GTK_FILE_CHOOSER_ACTION_SAVE, _ ("_Export"), _ ("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog),
-                                     png ? "skidka-chart.png" : "skidka-daily.csv");
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
   G_GNUC_END_IGNORE_DEPRECATIONS
   g_object_set_data (G_OBJECT (dialog), "png", GINT_TO_POINTER (png));
   g_signal_connect (dialog, "response", G_CALLBACK (export_response_cb), self);

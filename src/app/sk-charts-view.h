@@ -18,5 +18,8 @@ guint    sk_charts_view_get_n_reloads (SkChartsView *self);
 SkChart *sk_charts_view_get_daily_chart (SkChartsView *self);
 /* The daily figures shown, as CSV (day,revenue,discounts,...; rubles). */
 char *sk_charts_view_to_csv (SkChartsView *self);
+/* The file an export suggests: its figures and days,
+ * "skidka-daily-2026-11-03-2026-12-02.csv" (@extension "csv" or "png"). */
+char *sk_charts_view_export_name (SkChartsView *self, const char *extension);
 
 G_END_DECLS
