@@ -15,6 +15,8 @@ typedef struct
   gboolean      saving;
   GCancellable *cancellable;
   GtkLabel     *error_label;
+  gboolean      filling;  /* the form being filled, not edited */
+  gboolean      watching; /* its fields' changes followed */
 } SkRecordEditorPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (SkRecordEditor, sk_record_editor, ADW_TYPE_WINDOW)
@@ -27,6 +29,33 @@ enum
 static guint signals[N_SIGNALS];
 
 #define PRIV(self) ((SkRecordEditorPrivate *)sk_record_editor_get_instance_private (self))
+
+/* A field the user edits: what was said wrong is answered, or will be
+ * again at the next save; the form does not keep saying it meanwhile. */
+static void
+field_changed_cb (GtkWidget *row, SkRecordEditor *self)
+{
+  SkRecordEditorPrivate *priv = PRIV (self);
+
+  if (priv->filling)
+    return;
+  gtk_widget_remove_css_class (row, "error");
+  if (priv->error_label != NULL)
+    sk_error_label_set (priv->error_label, NULL);
+}
+
+static void
+watch_fields (SkRecordEditor *self, GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (ADW_IS_ENTRY_ROW (child))
+        g_signal_connect_object (child, "changed", G_CALLBACK (field_changed_cb), self, 0);
+      else
+        watch_fields (self, child);
+    }
+}
 
 /* The form's first text field, depth first. */
 static GtkWidget *
@@ -61,6 +90,11 @@ sk_record_editor_edit (SkRecordEditor *self,
   g_clear_object (&priv->record);
   priv->record = record;
   priv->is_new = is_new;
+  if (!priv->watching)
+    {
+      priv->watching = TRUE;
+      watch_fields (self, GTK_WIDGET (self));
+    }
   /* Typing goes into the first field, not onto the header's Cancel. */
   {
     GtkWidget *first = first_entry_row (GTK_WIDGET (self));
@@ -236,7 +270,9 @@ save_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       SkRecordEditor *self = g_task_get_source_object (save->task);
 
       g_set_object (&PRIV (self)->record, decided);
+      PRIV (self)->filling = TRUE;
       SK_RECORD_EDITOR_GET_CLASS (self)->fill_form (self);
+      PRIV (self)->filling = FALSE;
     }
   if (again)
     {
