@@ -315,6 +315,24 @@ test_view (AppFixture *f, gconstpointer data)
   n = g_list_model_get_n_items (sk_rules_view_get_model (view));
   g_assert_cmpuint (n, >, 0);
   assert_conditions_named (f, view);
+  /* The enable button says what it will do to the rule selected. */
+  {
+    GListModel         *rules = sk_rules_view_get_model (view);
+    GtkSingleSelection *selection
+        = GTK_SINGLE_SELECTION (gtk_column_view_get_model (find_column_view (view)));
+    GtkButton *toggle
+        = GTK_BUTTON (app_find_widget (GTK_WIDGET (view), app_is_action_button, "rules.toggle"));
+
+    g_assert_nonnull (toggle);
+    for (guint i = 0; i < g_list_model_get_n_items (rules); i++)
+      {
+        g_autoptr (SkDiscountRule) rule = g_list_model_get_item (rules, i);
+
+        gtk_single_selection_set_selected (selection, i);
+        g_assert_cmpstr (gtk_button_get_label (toggle), ==,
+                         rule->is_active ? "_Disable" : "_Enable");
+      }
+  }
   /* A duplicate is selected once listed: Edit and Enable act on it, not on
    * whatever row the list's order left selected. */
   {

@@ -17,6 +17,7 @@ struct _SkRulesView
   GtkStack      *stack;
   GtkColumnView *column_view;
   GtkWidget     *readonly_label;
+  GtkButton     *toggle_button;
 
   GListStore         *rules;
   GtkSingleSelection *selection;
@@ -148,6 +149,18 @@ static SkDiscountRule *
 selected_rule (SkRulesView *self)
 {
   return gtk_single_selection_get_selected_item (self->selection);
+}
+
+/* The button says what it will do to the rule selected. */
+static void
+selected_changed_cb (SkRulesView *self)
+{
+  SkDiscountRule *rule = selected_rule (self);
+
+  gtk_button_set_label (self->toggle_button, rule == NULL ? _ ("Enable or _Disable")
+                                             : sk_record_get_boolean (rule, "is_active")
+                                                 ? _ ("_Disable")
+                                                 : _ ("_Enable"));
 }
 
 static void
@@ -422,6 +435,7 @@ sk_rules_view_class_init (SkRulesViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkRulesView, stack);
   gtk_widget_class_bind_template_child (widget_class, SkRulesView, column_view);
   gtk_widget_class_bind_template_child (widget_class, SkRulesView, readonly_label);
+  gtk_widget_class_bind_template_child (widget_class, SkRulesView, toggle_button);
   gtk_widget_class_install_action (widget_class, "rules.new", NULL, new_action);
   gtk_widget_class_install_action (widget_class, "rules.edit", NULL, edit_action);
   gtk_widget_class_install_action (widget_class, "rules.duplicate", NULL, duplicate_action);
@@ -450,6 +464,8 @@ sk_rules_view_init (SkRulesView *self)
   self->campaigns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->rules)));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect_swapped (self->selection, "notify::selected-item",
+                            G_CALLBACK (selected_changed_cb), self);
   sk_column_view_append_text_columns (self->column_view, columns, G_N_ELEMENTS (columns));
   {
     /* On a phone: the name, value and status. */
