@@ -64,6 +64,19 @@ test_views (AppFixture *f, gconstpointer data)
     g_assert_nonnull (app_find_label (GTK_WIDGET (prefs),
                                       "The accrual rate and the share payable with bonuses are "
                                       "the store's own, set at HQ"));
+    /* The store's whole name is shown, under the row's title, not cut
+     * beside it (the chain's stores share their first words). */
+    {
+      AdwActionRow    *store = app_find_action_row (GTK_WIDGET (prefs), "Store");
+      GtkStringObject *item;
+
+      g_assert_nonnull (store);
+      app_pump (300);
+      item = adw_combo_row_get_selected_item (ADW_COMBO_ROW (store));
+      g_assert_nonnull (item);
+      g_assert_cmpstr (adw_action_row_get_subtitle (store), ==,
+                       gtk_string_object_get_string (item));
+    }
     app_save_png (GTK_WIDGET (prefs), "preferences");
     gtk_window_destroy (prefs);
   }

@@ -14,16 +14,17 @@ struct _SkPreferencesWindow
 {
   AdwPreferencesWindow parent_instance;
 
-  AdwComboRow  *store_row;
-  AdwComboRow  *role_row;
-  GtkSwitch    *bonus_switch;
-  AdwActionRow *accrual_row;
-  AdwActionRow *share_row;
-  AdwActionRow *connection_row;
-  GtkWidget    *connect_button;
-  AdwActionRow *db_row;
-  GtkWidget    *reset_button;
-  GtkWidget    *data_group;
+  AdwComboRow         *store_row;
+  AdwPreferencesGroup *till_group;
+  AdwComboRow         *role_row;
+  GtkSwitch           *bonus_switch;
+  AdwActionRow        *accrual_row;
+  AdwActionRow        *share_row;
+  AdwActionRow        *connection_row;
+  GtkWidget           *connect_button;
+  AdwActionRow        *db_row;
+  GtkWidget           *reset_button;
+  GtkWidget           *data_group;
 
   SkApplication *app;
   GPtrArray     *stores;
@@ -154,10 +155,10 @@ connection_changed_cb (SkPreferencesWindow *self)
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->role_row),
                                from_account ? from : _ ("What the person at this desktop may do"));
   gtk_widget_set_sensitive (GTK_WIDGET (self->store_row), !from_account || *account_store == '\0');
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->store_row),
-                               from_account && *account_store != '\0'
-                                   ? from
-                                   : _ ("Sales of this till are recorded in this store"));
+  adw_preferences_group_set_description (self->till_group,
+                                         from_account && *account_store != '\0'
+                                             ? from
+                                             : _ ("Sales of this till are recorded in this store"));
   show_role (self);
 }
 
@@ -294,6 +295,7 @@ sk_preferences_window_class_init (SkPreferencesWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/skidka/Skidka/sk-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, store_row);
+  gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, till_group);
   gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, role_row);
   gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, bonus_switch);
   gtk_widget_class_bind_template_child (widget_class, SkPreferencesWindow, accrual_row);
