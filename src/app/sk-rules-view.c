@@ -22,8 +22,7 @@ struct _SkRulesView
   GListStore         *rules;
   GtkSingleSelection *selection;
   GCancellable       *cancellable; /* the list being read */
-  GHashTable         *store_names; /* id -> name, read with the rules */
-  GHashTable         *campaigns;   /* id -> SkCampaign, read with the rules */
+  GHashTable         *related;     /* id -> SkStore or SkCampaign, read with the rules */
   char               *select_id;   /* the rule just saved, selected once listed */
   gboolean            loaded;
   guint               n_reloads;
@@ -185,19 +184,20 @@ rules_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       SkDiscountRule    *rule = g_ptr_array_index (rules, i);
       const char *const *ids = sk_record_get_strv (rule, "store_ids");
       const char        *campaign_id = sk_record_get_string (rule, "campaign_id");
-      SkCampaign        *campaign
-          = campaign_id ? g_hash_table_lookup (self->campaigns, campaign_id) : NULL;
+      gpointer campaign = campaign_id ? g_hash_table_lookup (self->related, campaign_id) : NULL;
       GString *names = g_string_new (NULL);
 
       for (guint j = 0; ids && ids[j]; j++)
         {
-          const char *name = g_hash_table_lookup (self->store_names, ids[j]);
+          SkRecord *store = g_hash_table_lookup (self->related, ids[j]);
 
-          g_string_append_printf (names, "%s%s", j ? ", " : "", name ? name : ids[j]);
+          g_string_append_printf (names, "%s%s", j ? ", " : "",
+                                  SK_IS_STORE (store) ? sk_record_get_string (store, "name")
+                                                      : ids[j]);
         }
       g_object_set_data_full (G_OBJECT (rule), "sk-store-names",
                               g_string_free (names, names->len == 0), g_free);
-      if (campaign != NULL)
+      if (SK_IS_CAMPAIGN (campaign))
         g_object_set_data_full (G_OBJECT (rule), "sk-campaign", g_object_ref (campaign),
                                 g_object_unref);
     }
@@ -217,49 +217,48 @@ rules_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* A rule's stores are named in its conditions, and its campaign tells its
  * status: the chain's few stores and campaigns are read first, then the
- * rules. */
+ * rules. Without them the rules are still listed, their stores by id. */
+static SkRulesView *
+index_related (GPtrArray *records, GError *error, gpointer user_data)
+{
+  SkRulesView *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return NULL;
+  self = SK_RULES_VIEW (user_data);
+  for (guint i = 0; records != NULL && i < records->len; i++)
+    g_hash_table_insert (self->related,
+                         g_strdup (sk_record_get_id (g_ptr_array_index (records, i))),
+                         g_object_ref (g_ptr_array_index (records, i)));
+  if (records == NULL)
+    sk_widget_toast_error (GTK_WIDGET (self), error);
+  return self;
+}
+
 static void
 campaigns_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  SkRulesView *self;
-  g_autoptr (GPtrArray) campaigns = NULL;
   g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) campaigns
+      = sk_repository_list_campaigns_finish (SK_REPOSITORY (source), result, &error);
+  SkRulesView *self = index_related (campaigns, error, user_data);
 
-  campaigns = sk_repository_list_campaigns_finish (SK_REPOSITORY (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = SK_RULES_VIEW (user_data);
-  g_hash_table_remove_all (self->campaigns);
-  for (guint i = 0; campaigns != NULL && i < campaigns->len; i++)
-    g_hash_table_insert (self->campaigns,
-                         g_strdup (sk_record_get_id (g_ptr_array_index (campaigns, i))),
-                         g_object_ref (g_ptr_array_index (campaigns, i)));
-  if (campaigns == NULL)
-    sk_widget_toast_error (GTK_WIDGET (self), error);
-  sk_repository_list_rules_async (SK_REPOSITORY (source), self->cancellable, rules_listed_cb, self);
+  if (self != NULL)
+    sk_repository_list_rules_async (SK_REPOSITORY (source), self->cancellable, rules_listed_cb,
+                                    self);
 }
 
 static void
 stores_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  SkRulesView *self;
-  g_autoptr (GPtrArray) stores = NULL;
   g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) stores
+      = sk_repository_list_stores_finish (SK_REPOSITORY (source), result, &error);
+  SkRulesView *self = index_related (stores, error, user_data);
 
-  stores = sk_repository_list_stores_finish (SK_REPOSITORY (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = SK_RULES_VIEW (user_data);
-  g_hash_table_remove_all (self->store_names);
-  for (guint i = 0; stores != NULL && i < stores->len; i++)
-    g_hash_table_insert (self->store_names,
-                         g_strdup (sk_record_get_id (g_ptr_array_index (stores, i))),
-                         g_strdup (sk_record_get_string (g_ptr_array_index (stores, i), "name")));
-  /* Without the names the rules are still listed, their stores by id. */
-  if (stores == NULL)
-    sk_widget_toast_error (GTK_WIDGET (self), error);
-  sk_repository_list_campaigns_async (SK_REPOSITORY (source), self->cancellable,
-                                      campaigns_listed_cb, self);
+  if (self != NULL)
+    sk_repository_list_campaigns_async (SK_REPOSITORY (source), self->cancellable,
+                                        campaigns_listed_cb, self);
 }
 
 void
@@ -279,6 +278,7 @@ sk_rules_view_reload (gpointer view)
   /* A newer read replaces one still under way. */
   sk_cancellable_renew (&self->cancellable);
   self->n_reloads++;
+  g_hash_table_remove_all (self->related);
   sk_repository_list_stores_async (sk_app_repository (), self->cancellable, stores_listed_cb, self);
 }
 
@@ -417,8 +417,7 @@ sk_rules_view_dispose (GObject *object)
   sk_cancellable_clear (&self->cancellable);
   g_clear_object (&self->selection);
   g_clear_object (&self->rules);
-  g_clear_pointer (&self->store_names, g_hash_table_unref);
-  g_clear_pointer (&self->campaigns, g_hash_table_unref);
+  g_clear_pointer (&self->related, g_hash_table_unref);
   g_clear_pointer (&self->select_id, g_free);
   G_OBJECT_CLASS (sk_rules_view_parent_class)->dispose (object);
 }
@@ -460,8 +459,7 @@ sk_rules_view_init (SkRulesView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   sk_status_page_defer_icon (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->stack, "empty")));
   self->rules = g_list_store_new (SK_TYPE_DISCOUNT_RULE);
-  self->store_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->campaigns = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->related = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->rules)));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
   g_signal_connect_swapped (self->selection, "notify::selected-item",
