@@ -323,6 +323,12 @@ editor_save (SkCustomerEditor *editor, GError **error)
 }
 
 static gboolean
+is_column_view (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_COLUMN_VIEW (widget);
+}
+
+static gboolean
 is_group (GtkWidget *widget, gconstpointer title)
 {
   return ADW_IS_PREFERENCES_GROUP (widget)
@@ -355,6 +361,17 @@ test_view (AppFixture *f, gconstpointer data)
   app_pump (200);
   assert_details_show (view, db, target->id);
   app_save_png (GTK_WIDGET (view), "customers-details");
+  /* Beside the details the list drops the columns it has no room for
+   * rather than scrolling sideways. */
+  {
+    GtkWidget     *list = app_find_widget (GTK_WIDGET (view), is_column_view, NULL);
+    GtkAdjustment *h = gtk_scrollable_get_hadjustment (GTK_SCROLLABLE (list));
+
+    app_pump (300);
+    g_test_message ("list: %g px of columns in %g px", gtk_adjustment_get_upper (h),
+                    gtk_adjustment_get_page_size (h));
+    g_assert_cmpfloat (gtk_adjustment_get_upper (h), <=, gtk_adjustment_get_page_size (h) + 1);
+  }
   /* Sell, the last of the buttons, stands above the profile, not under it. */
   {
     GtkWidget      *details = sk_customers_view_get_details (view);

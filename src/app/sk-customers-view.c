@@ -904,6 +904,16 @@ setup_columns (SkCustomersView *self)
       gtk_column_view_column_set_fixed_width (column, columns[i].width);
       gtk_column_view_append_column (self->column_view, column);
     }
+  {
+    /* The list as wide as it is given (beside the details, on a phone):
+     * visits, last purchase, card, total spent, segment and bonuses give
+     * way in turn, the name and phone stay. Each width is what the columns
+     * left need (their fixed widths above). */
+    static const SkColumnFit narrow[]
+        = { { 4, 1000 }, { 7, 940 }, { 2, 800 }, { 5, 670 }, { 3, 550 }, { 6, 450 } };
+
+    sk_column_view_fit_width (self->column_view, narrow, G_N_ELEMENTS (narrow));
+  }
 }
 
 static void
