@@ -60,13 +60,12 @@ static char *
 cell_status (gpointer item)
 {
   const char *status = sk_record_get_string (item, "status");
-  gint64      budget = sk_record_get_int64 (item, "budget");
 
   if (g_strcmp0 (status, "active") == 0 || g_strcmp0 (status, "scheduled") == 0)
     {
       gint64 ends_at = sk_record_get_int64 (item, "ends_at");
 
-      if (budget > 0 && sk_record_get_int64 (item, "spent") >= budget)
+      if (sk_campaign_budget_left (SK_CAMPAIGN (item)) == 0)
         return g_strdup (_ ("Budget used up"));
       if (ends_at != SK_TIME_NONE && ends_at <= sk_time_now ())
         return g_strdup (C_ ("campaign", "Ended"));

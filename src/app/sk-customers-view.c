@@ -907,11 +907,20 @@ setup_columns (SkCustomersView *self)
   {
     /* The list as wide as it is given (beside the details, on a phone):
      * visits, last purchase, card, total spent, segment and bonuses give
-     * way in turn, the name and phone stay. Each width is what the columns
-     * left need (their fixed widths above). */
-    static const SkColumnFit narrow[]
-        = { { 4, 1000 }, { 7, 940 }, { 2, 800 }, { 5, 670 }, { 3, 550 }, { 6, 450 } };
+     * way in turn, the name and phone stay. Each gives way below the width
+     * the columns still shown need. */
+    static const guint give_way[] = { 4, 7, 2, 5, 3, 6 };
+    static SkColumnFit narrow[G_N_ELEMENTS (give_way)];
+    int                need = 0;
 
+    for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+      need += columns[i].width;
+    for (guint i = 0; i < G_N_ELEMENTS (give_way); i++)
+      {
+        narrow[i].column = give_way[i];
+        narrow[i].below = need;
+        need -= columns[give_way[i]].width;
+      }
     sk_column_view_fit_width (self->column_view, narrow, G_N_ELEMENTS (narrow));
   }
 }

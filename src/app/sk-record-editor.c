@@ -44,34 +44,25 @@ field_changed_cb (GtkWidget *row, SkRecordEditor *self)
     sk_error_label_set (priv->error_label, NULL);
 }
 
-static void
+/* Follows every text field of the form; returns the first one shown. */
+static GtkWidget *
 watch_fields (SkRecordEditor *self, GtkWidget *widget)
 {
+  GtkWidget *first = NULL;
+
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
+      GtkWidget *found = child;
+
       if (ADW_IS_ENTRY_ROW (child))
         g_signal_connect_object (child, "changed", G_CALLBACK (field_changed_cb), self, 0);
       else
-        watch_fields (self, child);
+        found = watch_fields (self, child);
+      if (first == NULL && found != NULL && gtk_widget_get_visible (found))
+        first = found;
     }
-}
-
-/* The form's first text field, depth first. */
-static GtkWidget *
-first_entry_row (GtkWidget *widget)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (ADW_IS_ENTRY_ROW (child) && gtk_widget_get_visible (child))
-        return child;
-      if ((found = first_entry_row (child)) != NULL)
-        return found;
-    }
-  return NULL;
+  return first;
 }
 
 void
@@ -92,16 +83,13 @@ sk_record_editor_edit (SkRecordEditor *self,
   priv->is_new = is_new;
   if (!priv->watching)
     {
-      priv->watching = TRUE;
-      watch_fields (self, GTK_WIDGET (self));
-    }
-  /* Typing goes into the first field, not onto the header's Cancel. */
-  {
-    GtkWidget *first = first_entry_row (GTK_WIDGET (self));
+      /* Typing goes into the first field, not onto the header's Cancel. */
+      GtkWidget *first = watch_fields (self, GTK_WIDGET (self));
 
-    if (first != NULL)
-      gtk_widget_grab_focus (first);
-  }
+      priv->watching = TRUE;
+      if (first != NULL)
+        gtk_widget_grab_focus (first);
+    }
   /* No wider than the window it is opened over (a phone's 360 px). */
   {
     GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));

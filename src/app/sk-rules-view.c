@@ -119,8 +119,7 @@ cell_status (gpointer item)
   /* The rule of a campaign gives nothing while the campaign does not. */
   if (campaign != NULL && !sk_campaign_is_live (campaign, now))
     return g_strdup (_ ("Campaign not running"));
-  if (campaign != NULL && sk_record_get_int64 (campaign, "budget") > 0
-      && sk_record_get_int64 (campaign, "spent") >= sk_record_get_int64 (campaign, "budget"))
+  if (campaign != NULL && sk_campaign_budget_left (campaign) == 0)
     return g_strdup (_ ("Campaign budget spent"));
   if (limit > 0 && sk_record_get_int64 (item, "uses") >= limit)
     return g_strdup (_ ("Limit reached"));

@@ -272,6 +272,17 @@ sk_campaign_is_live (SkCampaign *campaign, gint64 now)
   return TRUE;
 }
 
+gint64
+sk_campaign_budget_left (SkCampaign *campaign)
+{
+  g_return_val_if_fail (SK_IS_CAMPAIGN (campaign), 0);
+
+  if (campaign->budget <= 0)
+    return G_MAXINT64;
+  /* Compared before subtracting: spent comes from the database. */
+  return campaign->spent >= campaign->budget ? 0 : campaign->budget - MAX (campaign->spent, 0);
+}
+
 /* The engine */
 
 typedef enum
@@ -446,9 +457,8 @@ campaign_budget_left (Ctx *ctx, SkCampaign *campaign)
   left = g_hash_table_lookup (ctx->campaign_left, campaign);
   if (left == NULL)
     {
-      /* Compared before subtracting: spent comes from the database. */
-      gint64 initial
-          = campaign->spent >= campaign->budget ? 0 : campaign->budget - MAX (campaign->spent, 0);
+      gint64 initial = sk_campaign_budget_left (campaign);
+
       left = g_memdup2 (&initial, sizeof initial);
       g_hash_table_insert (ctx->campaign_left, campaign, left);
     }

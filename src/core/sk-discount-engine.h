@@ -130,6 +130,8 @@ JsonNode *sk_engine_result_to_json (const SkEngineResult *result, const SkCart *
 
 /* Is a campaign live at @now (status scheduled or active, inside its period)? */
 gboolean sk_campaign_is_live (SkCampaign *campaign, gint64 now);
+/* What its budget still allows: G_MAXINT64 without a budget, 0 once spent. */
+gint64 sk_campaign_budget_left (SkCampaign *campaign);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkCart, sk_cart_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkEngineCustomer, sk_engine_customer_free)
