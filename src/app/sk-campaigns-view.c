@@ -355,7 +355,7 @@ sk_campaigns_view_init (SkCampaignsView *self)
     { N_ ("Budget spent"), cell_budget, TRUE, FALSE },
   };
   static const char *const changes[]
-      = { "campaigns-changed", "purchase-added", "database-changed", NULL };
+      = { "campaigns-changed", "purchase-changed", "database-changed", NULL };
 
   gtk_widget_init_template (GTK_WIDGET (self));
   sk_status_page_defer_icon (ADW_STATUS_PAGE (gtk_stack_get_child_by_name (self->stack, "empty")));

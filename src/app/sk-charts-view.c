@@ -426,7 +426,7 @@ sk_charts_view_init (SkChartsView *self)
     { N_ ("Average check without"), cell_average_without, TRUE, FALSE },
   };
   static const char *const changes[]
-      = { "purchase-added", "rules-changed", "stores-changed", "database-changed", NULL };
+      = { "purchase-changed", "rules-changed", "stores-changed", "database-changed", NULL };
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();

@@ -925,7 +925,7 @@ paid_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (SkPurchaseResult) sale = NULL;
   g_autoptr (GError) error = NULL;
 
-  /* The repository announced the sale (purchase-added) before this. */
+  /* The repository announced the sale (purchase-changed) before this. */
   sale = sk_repository_process_purchase_finish (SK_REPOSITORY (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -1828,10 +1828,10 @@ customer_changed_cb (SkRepository *repository, const char *customer_id, SkChecko
 }
 
 static void
-purchase_added_cb (SkRepository   *repository,
-                   const char     *purchase_id,
-                   const char     *customer_id,
-                   SkCheckoutView *self)
+purchase_changed_cb (SkRepository   *repository,
+                     const char     *purchase_id,
+                     const char     *customer_id,
+                     SkCheckoutView *self)
 {
   customer_changed_cb (repository, customer_id, self);
 }
@@ -2029,8 +2029,8 @@ sk_checkout_view_init (SkCheckoutView *self)
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (repository, "customer-changed", G_CALLBACK (customer_changed_cb),
                                self, 0);
-      g_signal_connect_object (repository, "purchase-added", G_CALLBACK (purchase_added_cb), self,
-                               0);
+      g_signal_connect_object (repository, "purchase-changed", G_CALLBACK (purchase_changed_cb),
+                               self, 0);
       g_signal_connect_object (repository, "database-changed", G_CALLBACK (database_changed_cb),
                                self, G_CONNECT_SWAPPED);
       g_signal_connect_object (settings, "changed", G_CALLBACK (bonus_setting_changed_cb), self, 0);

@@ -280,8 +280,9 @@ show_details (SkCustomersView *self, SkCustomerDetails *d)
   GPtrArray  *history = d ? d->history : NULL;
   g_autoptr (GString) kids = g_string_new (NULL);
   g_autoptr (GString) consent = g_string_new (NULL);
-  SkRole     role = sk_application_get_role (sk_app ());
-  GtkWidget *group, *row, *buttons, *button, *title;
+  SkRole           role = sk_application_get_role (sk_app ());
+  GtkWidget       *group, *row, *buttons, *button, *title;
+  g_autofree char *store_id = sk_application_dup_store_id (sk_app ());
 
   clear_box (self->details_box);
   if (c == NULL)
@@ -393,11 +394,31 @@ show_details (SkCustomersView *self, SkCustomerDetails *d)
       g_autofree char *paid = sk_money_format (sk_record_get_int64 (p, "total_paid"));
       g_autofree char *discount = sk_money_format (sk_record_get_int64 (p, "discount_total"));
       g_autofree char *sub = g_strdup_printf (_ ("paid %s · discount %s"), paid, discount);
+      gint64           refunded = sk_record_get_int64 (p, "refunded_total");
       GtkWidget       *expander = adw_expander_row_new ();
 
+      if (refunded > 0)
+        {
+          g_autofree char *amount = sk_money_format (refunded);
+          g_autofree char *with = g_strdup_printf (_ ("%s · returned %s"), sub, amount);
+
+          g_free (sub);
+          sub = g_steal_pointer (&with);
+        }
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (expander), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander), when);
       adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), sub);
+      if (sk_role_can_refund (role)
+          && g_strcmp0 (sk_record_get_string (p, "status"), "refunded") != 0
+          && (store_id == NULL || g_strcmp0 (store_id, sk_record_get_string (p, "store_id")) == 0))
+        {
+          /* A return is the till's (the window's F8): of this sale, here. */
+          button = gtk_button_new_with_mnemonic (_ ("_Return…"));
+          gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+          gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", sk_record_get_id (p));
+          gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.refund");
+          adw_expander_row_add_action (ADW_EXPANDER_ROW (expander), button);
+        }
       for (guint j = 0; j < g_list_model_get_n_items (lines); j++)
         {
           g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, j);
@@ -810,10 +831,10 @@ customer_changed_cb (SkRepository *repository, const char *customer_id, SkCustom
 
 /* A sale moves its customer's visits, spending and bonuses. */
 static void
-purchase_added_cb (SkRepository    *repository,
-                   const char      *purchase_id,
-                   const char      *customer_id,
-                   SkCustomersView *self)
+purchase_changed_cb (SkRepository    *repository,
+                     const char      *purchase_id,
+                     const char      *customer_id,
+                     SkCustomersView *self)
 {
   if (customer_id != NULL)
     refresh (self, customer_id);
@@ -1038,7 +1059,8 @@ sk_customers_view_init (SkCustomersView *self)
   g_signal_connect (self->search_entry, "activate", G_CALLBACK (search_activate_cb), self);
   g_signal_connect_object (repository, "customer-changed", G_CALLBACK (customer_changed_cb), self,
                            0);
-  g_signal_connect_object (repository, "purchase-added", G_CALLBACK (purchase_added_cb), self, 0);
+  g_signal_connect_object (repository, "purchase-changed", G_CALLBACK (purchase_changed_cb), self,
+                           0);
   g_signal_connect_object (repository, "database-changed", G_CALLBACK (database_changed_cb), self,
                            G_CONNECT_SWAPPED);
 }

@@ -10,6 +10,7 @@
 #include "sk-checkout-view.h"
 #include "sk-customers-view.h"
 #include "sk-demo.h"
+#include "sk-refund-window.h"
 #include "sk-rules-view.h"
 #include "sk-sync-status.h"
 #include "sk-widgets.h"
@@ -313,6 +314,28 @@ checkout_action (GtkWidget *widget, const char *action_name, GVariant *param)
     gtk_widget_activate_action (checkout, "checkout.focus", "s", what);
 }
 
+/* F8 (target ""), or a sale's Return button (its id): a return, of the
+ * till's store's sales, by a role that may take one. */
+static void
+refund_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  SkWindow        *self = SK_WINDOW (widget);
+  const char      *purchase_id = g_variant_get_string (param, NULL);
+  g_autofree char *store_id = NULL;
+
+  if (sk_window_is_welcome (self))
+    return;
+  if (!sk_role_can_refund (sk_application_get_role (self->app)))
+    {
+      adw_toast_overlay_add_toast (self->toast_overlay,
+                                   adw_toast_new (_ ("Returns are taken by the store's manager")));
+      return;
+    }
+  store_id = sk_application_dup_store_id (self->app);
+  gtk_window_present (GTK_WINDOW (sk_refund_window_new (
+      GTK_WINDOW (self), store_id, *purchase_id != '\0' ? purchase_id : NULL)));
+}
+
 /* A barcode scanner types into whatever has focus: while the till is shown,
  * its keys go by the till first. */
 static gboolean
@@ -496,6 +519,8 @@ sk_window_class_init (SkWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-view", "s", show_view_action);
   gtk_widget_class_install_action (widget_class, "win.checkout", "s", checkout_action);
   gtk_widget_class_install_action (widget_class, "win.sync", NULL, sync_action);
+  gtk_widget_class_install_action (widget_class, "win.refund", "s", refund_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F8, 0, "win.refund", "s", "");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.sync", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F2, 0, "win.checkout", "s",
                                        "customer");

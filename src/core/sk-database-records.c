@@ -1132,6 +1132,30 @@ sk_database_list_purchases_between (
       error);
 }
 
+GPtrArray *
+sk_database_find_sales (
+    SkDatabase *self, const char *store_id, const char *receipt, guint limit, GError **error)
+{
+  g_autofree char *prefix = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+
+  /* As the receipt prints it: the id's first characters, in lower case. */
+  prefix = g_ascii_strdown (receipt != NULL ? receipt : "", -1);
+  g_strstrip (prefix);
+  return with_purchase_details (
+      self,
+      sk_db_query_records (self,
+                           sk_db_query (self, error,
+                                        "SELECT * FROM purchases WHERE (?1 = '' OR store_id = ?1)"
+                                        " AND substr (id, 1, length (?2)) = ?2"
+                                        " ORDER BY created_at DESC, id DESC LIMIT ?3",
+                                        "ssi", store_id != NULL ? store_id : "", prefix,
+                                        (gint64)CLAMP (limit, 1, 1000)),
+                           SK_TYPE_PURCHASE, error),
+      error);
+}
+
 gint64
 sk_database_count_customers (SkDatabase *self, GError **error)
 {

@@ -812,16 +812,6 @@ fail:
 
 /* Refunds */
 
-/* The part of @amount that belongs to @done of @whole, rounded down; taking
- * differences of these keeps the parts of many refunds adding up exactly. */
-static gint64
-share (gint64 amount, gint64 done, gint64 whole)
-{
-  if (whole <= 0 || amount <= 0)
-    return 0;
-  return sk_muldiv (amount, done, whole);
-}
-
 SkPurchase *
 sk_database_refund_purchase (
     SkDatabase *self, const char *refund_id, const char *purchase_id, GArray *lines, GError **error)
@@ -832,9 +822,8 @@ sk_database_refund_purchase (
   g_autoptr (JsonNode) payload = NULL;
   GListModel      *purchase_lines;
   guint            n_lines;
-  gint64           amount = 0, discount_before = 0, discount_after = 0, refunded_after;
-  gint64           bonus_reversed, bonus_returned, payable, now;
-  gboolean         anything = FALSE, complete = TRUE;
+  SkRefundFigures  figures;
+  gint64           now;
   g_autofree char *existing = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
@@ -925,49 +914,34 @@ sk_database_refund_purchase (
     }
 
   /* Each line returns its share of what was paid for it and of its discount. */
-  for (guint i = 0; i < n_lines; i++)
-    {
-      g_autoptr (SkPurchaseLine) line = g_list_model_get_item (purchase_lines, i);
-      gint64 q = g_array_index (quantities, gint64, i);
-      gint64 before = line->refunded_quantity, after = before + q;
-
-      discount_before += share (line->discount, before, line->quantity);
-      discount_after += share (line->discount, after, line->quantity);
-      complete &= after == line->quantity;
-      if (q == 0)
-        continue;
-      anything = TRUE;
-      amount += share (line->total, after, line->quantity)
-                - share (line->total, before, line->quantity);
-      if (!sk_db_exec (self, error,
-                       "UPDATE purchase_lines SET refunded_quantity = ? WHERE purchase_id = ? AND "
-                       "line_no = ?",
-                       "isi", after, purchase->id, line->line_no))
-        goto fail;
-    }
-  if (!anything)
+  if (!sk_refund_figures (purchase, (const gint64 *)quantities->data, &figures))
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "lines",
                           _ ("Everything in this purchase was already returned"));
       goto fail;
     }
+  for (guint i = 0; i < n_lines; i++)
+    {
+      g_autoptr (SkPurchaseLine) line = g_list_model_get_item (purchase_lines, i);
+      gint64 q = g_array_index (quantities, gint64, i);
 
-  payable = purchase->subtotal - purchase->discount_total;
-  refunded_after = purchase->refunded_total + amount;
-  bonus_reversed = share (purchase->bonus_earned, refunded_after, payable)
-                   - share (purchase->bonus_earned, purchase->refunded_total, payable);
-  bonus_returned = share (purchase->bonus_spent, refunded_after, payable)
-                   - share (purchase->bonus_spent, purchase->refunded_total, payable);
+      if (q > 0
+          && !sk_db_exec (self, error,
+                          "UPDATE purchase_lines SET refunded_quantity = ? WHERE purchase_id = ? "
+                          "AND line_no = ?",
+                          "isi", line->refunded_quantity + q, purchase->id, line->line_no))
+        goto fail;
+    }
 
   if (!sk_db_exec (self, error, "UPDATE purchases SET refunded_total = ?, status = ? WHERE id = ?",
-                   "iss", refunded_after, complete ? "refunded" : "partially_refunded",
-                   purchase->id)
+                   "iss", purchase->refunded_total + figures.amount,
+                   figures.complete ? "refunded" : "partially_refunded", purchase->id)
       || !sk_db_exec (self, error,
                       "INSERT INTO refunds (id, purchase_id, amount, bonus_reversed, "
                       "bonus_returned, created_at)"
                       " VALUES (?, ?, ?, ?, ?, ?)",
-                      "ssiiii", refund_id, purchase->id, amount, bonus_reversed, bonus_returned,
-                      now))
+                      "ssiiii", refund_id, purchase->id, figures.amount, figures.bonus_reversed,
+                      figures.bonus_returned, now))
     goto fail;
 
   /* Campaign budgets get back their share of the discount; a use counts
@@ -976,8 +950,8 @@ sk_database_refund_purchase (
     {
       g_autoptr (SkDiscountApplication) app
           = g_list_model_get_item (G_LIST_MODEL (purchase->applications), i);
-      gint64 back = share (app->amount, discount_after, purchase->discount_total)
-                    - share (app->amount, discount_before, purchase->discount_total);
+      gint64 back = sk_pro_rata (app->amount, figures.discount_after, purchase->discount_total)
+                    - sk_pro_rata (app->amount, figures.discount_before, purchase->discount_total);
 
       if (back > 0
           && !sk_db_exec (self, error,
@@ -986,7 +960,7 @@ sk_database_refund_purchase (
                           " (SELECT campaign_id FROM discount_rules WHERE id = ?2)",
                           "is", back, app->rule_id))
         goto fail;
-      if (complete
+      if (figures.complete
           && (!sk_db_exec (self, error,
                            "UPDATE discount_rules SET uses = CASE WHEN uses > 0 THEN uses - 1 ELSE "
                            "0 END WHERE id = ?",
@@ -1005,28 +979,29 @@ sk_database_refund_purchase (
       g_autoptr (SkBonusTransaction) returned_tx = NULL;
       g_autoptr (SkBonusTransaction) reversed_tx = NULL;
 
-      if (bonus_returned > 0)
+      if (figures.bonus_returned > 0)
         {
-          returned_tx
-              = sk_db_ledger_append (self, NULL, NULL, purchase->customer_id, SK_BONUS_REVERSE,
-                                     bonus_returned, N_ ("Refund: bonuses paid are returned"),
-                                     purchase->id, purchase->store_id, now, SK_TIME_NONE, error);
+          returned_tx = sk_db_ledger_append (self, NULL, NULL, purchase->customer_id,
+                                             SK_BONUS_REVERSE, figures.bonus_returned,
+                                             N_ ("Refund: bonuses paid are returned"), purchase->id,
+                                             purchase->store_id, now, SK_TIME_NONE, error);
           if (returned_tx == NULL)
             goto fail;
         }
-      if (bonus_reversed > 0)
+      if (figures.bonus_reversed > 0)
         {
-          reversed_tx
-              = sk_db_ledger_append (self, NULL, NULL, purchase->customer_id, SK_BONUS_REVERSE,
-                                     -bonus_reversed, N_ ("Refund: bonuses earned are taken back"),
-                                     purchase->id, purchase->store_id, now, SK_TIME_NONE, error);
+          reversed_tx = sk_db_ledger_append (
+              self, NULL, NULL, purchase->customer_id, SK_BONUS_REVERSE, -figures.bonus_reversed,
+              N_ ("Refund: bonuses earned are taken back"), purchase->id, purchase->store_id, now,
+              SK_TIME_NONE, error);
           if (reversed_tx == NULL)
             goto fail;
         }
       if (!sk_db_exec (self, error,
                        "UPDATE customers SET total_spent = total_spent - ?,"
                        " visits = visits - ? WHERE id = ?",
-                       "iis", amount, (gint64)(complete ? 1 : 0), purchase->customer_id)
+                       "iis", figures.amount, (gint64)(figures.complete ? 1 : 0),
+                       purchase->customer_id)
           || !sk_db_update_customer_segment (self, purchase->customer_id, now, NULL, error))
         goto fail;
     }
@@ -1051,7 +1026,7 @@ sk_database_refund_purchase (
       }
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "amount");
-  json_builder_add_int_value (builder, amount);
+  json_builder_add_int_value (builder, figures.amount);
   json_builder_end_object (builder);
   payload = json_builder_get_root (builder);
   if (!sk_db_outbox_add (self, "refund", refund_id, "create", payload, error))

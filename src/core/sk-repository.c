@@ -78,7 +78,7 @@ G_DEFINE_FINAL_TYPE (SkRepository, sk_repository, G_TYPE_OBJECT)
 enum
 {
   CUSTOMER_CHANGED,
-  PURCHASE_ADDED,
+  PURCHASE_CHANGED,
   RULES_CHANGED,
   CAMPAIGNS_CHANGED,
   STORES_CHANGED,
@@ -174,7 +174,7 @@ announce (SkRepository *self, Job *job)
   if ((job->changes & CHANGED_CUSTOMER) && job->customer_id != NULL)
     g_signal_emit (self, signals[CUSTOMER_CHANGED], 0, job->customer_id);
   if ((job->changes & CHANGED_PURCHASE) && job->purchase_id != NULL)
-    g_signal_emit (self, signals[PURCHASE_ADDED], 0, job->purchase_id, job->customer_id);
+    g_signal_emit (self, signals[PURCHASE_CHANGED], 0, job->purchase_id, job->customer_id);
 }
 
 void
@@ -839,6 +839,117 @@ sk_repository_process_purchase_finish (SkRepository *self, GAsyncResult *result,
   return finish (self, result, sk_repository_process_purchase_async, error);
 }
 
+/* Returns */
+
+typedef struct
+{
+  char *store_id;
+  char *receipt;
+} SalesQuery;
+
+static void
+sales_query_free (SalesQuery *q)
+{
+  g_free (q->store_id);
+  g_free (q->receipt);
+  g_free (q);
+}
+
+static gpointer
+find_sales_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
+{
+  SalesQuery *q = job->data;
+  g_autoptr (SkStore) store = resolve_store (db, q->store_id, error);
+
+  if (store == NULL)
+    return *error == NULL ? g_ptr_array_new () : NULL; /* no store, no sales */
+  return sk_database_find_sales (db, sk_record_get_id (store), q->receipt,
+                                 SK_REPOSITORY_SALES_FOUND, error);
+}
+
+void
+sk_repository_find_sales_async (SkRepository       *self,
+                                const char         *store_id,
+                                const char         *receipt,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  SalesQuery *q;
+
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  q = g_new0 (SalesQuery, 1);
+  q->store_id = g_strdup (store_id);
+  q->receipt = g_strdup (receipt);
+  run (self, sk_repository_find_sales_async, find_sales_job, q, (GDestroyNotify)sales_query_free,
+       (GDestroyNotify)g_ptr_array_unref, cancellable, callback, user_data);
+}
+
+GPtrArray *
+sk_repository_find_sales_finish (SkRepository *self, GAsyncResult *result, GError **error)
+{
+  return finish (self, result, sk_repository_find_sales_async, error);
+}
+
+typedef struct
+{
+  char   *refund_id;
+  char   *purchase_id;
+  GArray *lines;
+} Refund;
+
+static void
+refund_free (Refund *r)
+{
+  g_free (r->refund_id);
+  g_free (r->purchase_id);
+  g_clear_pointer (&r->lines, g_array_unref);
+  g_free (r);
+}
+
+static gpointer
+refund_job (SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
+{
+  Refund     *r = job->data;
+  SkPurchase *purchase;
+
+  purchase = sk_database_refund_purchase (db, r->refund_id, r->purchase_id, r->lines, error);
+  if (purchase == NULL)
+    return NULL;
+  job->changes = CHANGED_PURCHASE | CHANGED_CUSTOMER;
+  job->purchase_id = g_strdup (r->purchase_id);
+  job->customer_id = g_strdup (sk_record_get_string (purchase, "customer_id"));
+  return purchase;
+}
+
+void
+sk_repository_refund_async (SkRepository       *self,
+                            const char         *refund_id,
+                            const char         *purchase_id,
+                            GArray             *lines,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
+{
+  Refund *r;
+
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (refund_id != NULL && purchase_id != NULL);
+  r = g_new0 (Refund, 1);
+  r->refund_id = g_strdup (refund_id);
+  r->purchase_id = g_strdup (purchase_id);
+  r->lines = lines != NULL ? g_array_ref (lines) : NULL;
+  run (self, sk_repository_refund_async, refund_job, r, (GDestroyNotify)refund_free, g_object_unref,
+       cancellable, callback, user_data);
+}
+
+SkPurchase *
+sk_repository_refund_finish (SkRepository *self, GAsyncResult *result, GError **error)
+{
+  return finish (self, result, sk_repository_refund_async, error);
+}
+
 /* Receipts by e-mail */
 
 static gpointer
@@ -1321,11 +1432,11 @@ sk_repository_class_init (SkRepositoryClass *klass)
   signals[CUSTOMER_CHANGED]
       = g_signal_new ("customer-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                       NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  /* A sale (purchase id, customer id or NULL); the rules' uses and the
-   * campaigns' spending may have moved with it. */
-  signals[PURCHASE_ADDED]
-      = g_signal_new ("purchase-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                      NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /* A sale recorded or returned (purchase id, customer id or NULL); the
+   * rules' uses and the campaigns' spending may have moved with it. */
+  signals[PURCHASE_CHANGED]
+      = g_signal_new ("purchase-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   signals[RULES_CHANGED] = g_signal_new ("rules-changed", G_TYPE_FROM_CLASS (klass),
                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   signals[CAMPAIGNS_CHANGED]

@@ -152,7 +152,7 @@ void sk_repository_adjust_bonus_async (SkRepository       *self,
 SkBonusTransaction *
 sk_repository_adjust_bonus_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
-/* Sales: takes @request. Emits purchase-added (and customer-changed for a
+/* Sales: takes @request. Emits purchase-changed (and customer-changed for a
  * known customer), also for a replay. */
 void sk_repository_process_purchase_async (SkRepository       *self,
                                            SkPurchaseRequest  *request,
@@ -161,6 +161,32 @@ void sk_repository_process_purchase_async (SkRepository       *self,
                                            gpointer            user_data);
 SkPurchaseResult *
 sk_repository_process_purchase_finish (SkRepository *self, GAsyncResult *result, GError **error);
+
+/* Returns. The sales at store @store_id (NULL or unknown: the first store,
+ * where the checkout sells then) whose receipt number starts with @receipt
+ * (NULL or "": any), newest first, at most SK_REPOSITORY_SALES_FOUND
+ * (sk_database_find_sales). */
+#define SK_REPOSITORY_SALES_FOUND 50
+void sk_repository_find_sales_async (SkRepository       *self,
+                                     const char         *store_id,
+                                     const char         *receipt,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data);
+GPtrArray *
+sk_repository_find_sales_finish (SkRepository *self, GAsyncResult *result, GError **error);
+/* Returns @lines (SkRefundLine; NULL: all that is left) of sale
+ * @purchase_id under the client UUID @refund_id (a replay changes nothing);
+ * the sale as it is afterwards. Emits purchase-changed and customer-changed
+ * for its customer. */
+void        sk_repository_refund_async (SkRepository       *self,
+                                        const char         *refund_id,
+                                        const char         *purchase_id,
+                                        GArray             *lines,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data);
+SkPurchase *sk_repository_refund_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
 /* Queues the receipt of sale @purchase_id by e-mail to its customer
  * (sk_database_queue_receipt): *queued is FALSE when it was queued before. */

@@ -45,6 +45,14 @@ sk_role_can_adjust_bonus (SkRole role)
   return (role & (SK_ROLE_MANAGER | SK_ROLE_ADMIN)) != 0;
 }
 
+/* A return undoes a sale: the store's manager decides it (SPEC 5: the
+ * server's refund route takes the same roles). */
+gboolean
+sk_role_can_refund (SkRole role)
+{
+  return (role & (SK_ROLE_MANAGER | SK_ROLE_ADMIN)) != 0;
+}
+
 gboolean
 sk_role_can_edit_rules (SkRole role)
 {

@@ -26,6 +26,7 @@ const char *sk_role_to_string (SkRole role);
 
 gboolean sk_role_can_sell (SkRole role);
 gboolean sk_role_can_adjust_bonus (SkRole role);
+gboolean sk_role_can_refund (SkRole role);
 gboolean sk_role_can_edit_rules (SkRole role);
 gboolean sk_role_can_see_charts (SkRole role);
 gboolean sk_role_can_reset_data (SkRole role);

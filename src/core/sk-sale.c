@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "sk-error.h"
 #include "sk-model-private.h"
@@ -78,6 +79,66 @@ sk_bonus_accrual (gint64 payable, gint64 bonus_spent, gint64 bonus_rate, gint64 
   /* The rate (at most 10 000) times the multiplier (at most 10 000) fits
    * 64 bits; sk_muldiv keeps the product with the base in 128. */
   return sk_muldiv (base, bonus_rate * bonus_multiplier, 1000000);
+}
+
+/* Refunds (SPEC 4: "pro rata per line") */
+
+gint64
+sk_pro_rata (gint64 amount, gint64 done, gint64 whole)
+{
+  if (whole <= 0 || amount <= 0)
+    return 0;
+  return sk_muldiv (amount, done, whole);
+}
+
+gboolean
+sk_refund_figures (SkPurchase *purchase, const gint64 *quantities, SkRefundFigures *out)
+{
+  GListModel *lines;
+  guint       n_lines;
+  gint64      payable, refunded_after;
+  gboolean    anything = FALSE;
+
+  g_return_val_if_fail (SK_IS_PURCHASE (purchase), FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  memset (out, 0, sizeof *out);
+  out->complete = TRUE;
+  lines = G_LIST_MODEL (purchase->lines);
+  n_lines = g_list_model_get_n_items (lines);
+  for (guint i = 0; i < n_lines; i++)
+    {
+      g_autoptr (SkPurchaseLine) line = g_list_model_get_item (lines, i);
+      gint64 q = quantities != NULL
+                     ? CLAMP (quantities[i], 0, line->quantity - line->refunded_quantity)
+                     : 0;
+      gint64 before = line->refunded_quantity, after = before + q;
+
+      out->discount_before += sk_pro_rata (line->discount, before, line->quantity);
+      out->discount_after += sk_pro_rata (line->discount, after, line->quantity);
+      out->complete &= after == line->quantity;
+      if (q == 0)
+        continue;
+      anything = TRUE;
+      out->amount += sk_pro_rata (line->total, after, line->quantity)
+                     - sk_pro_rata (line->total, before, line->quantity);
+    }
+
+  payable = sk_payable (purchase->subtotal, purchase->discount_total);
+  refunded_after = purchase->refunded_total + out->amount;
+  out->bonus_reversed = sk_pro_rata (purchase->bonus_earned, refunded_after, payable)
+                        - sk_pro_rata (purchase->bonus_earned, purchase->refunded_total, payable);
+  out->bonus_returned = sk_pro_rata (purchase->bonus_spent, refunded_after, payable)
+                        - sk_pro_rata (purchase->bonus_spent, purchase->refunded_total, payable);
+  out->money_back = sk_paid_in_money (out->amount, out->bonus_returned);
+  return anything;
+}
+
+gint64
+sk_refund_line_left (SkPurchaseLine *line)
+{
+  g_return_val_if_fail (SK_IS_PURCHASE_LINE (line), 0);
+  return line->quantity - line->refunded_quantity;
 }
 
 /* The sale */

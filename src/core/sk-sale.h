@@ -29,6 +29,33 @@ gboolean sk_bonus_spend_check (
 gint64
 sk_bonus_accrual (gint64 payable, gint64 bonus_spent, gint64 bonus_rate, gint64 bonus_multiplier);
 
+/* Refunds: what returning some of a purchase gives back, each line its
+ * share of what was paid for it and of its discount, the bonuses paid and
+ * earned in proportion to the money (SPEC 4). */
+typedef struct
+{
+  gint64 amount;         /* the lines' share of what was payable */
+  gint64 money_back;     /* of it, paid back in money */
+  gint64 bonus_returned; /* of it, bonuses paid with, back to the balance */
+  gint64 bonus_reversed; /* bonuses earned on it, taken back */
+  /* The discount's share returned before and after this refund (campaign
+   * budgets get the difference back). */
+  gint64   discount_before;
+  gint64   discount_after;
+  gboolean complete; /* nothing is left to return afterwards */
+} SkRefundFigures;
+
+/* The part of @amount that belongs to @done of @whole, rounded down (0 for
+ * a non-positive @amount or @whole); taking differences of these keeps the
+ * parts of many refunds adding up exactly. */
+gint64 sk_pro_rata (gint64 amount, gint64 done, gint64 whole);
+/* The figures of returning @quantities (one per line of @purchase, in line
+ * order; each clamped to what is left of its line; NULL: nothing) after the
+ * refunds @purchase already had. FALSE when that returns nothing. */
+gboolean sk_refund_figures (SkPurchase *purchase, const gint64 *quantities, SkRefundFigures *out);
+/* What is left of @line to return. */
+gint64 sk_refund_line_left (SkPurchaseLine *line);
+
 /* The sale */
 
 #define SK_TYPE_SALE (sk_sale_get_type ())
