@@ -120,10 +120,127 @@ test_legend_narrow (AppFixture *f, gconstpointer data)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Does @texture have a pixel of @rgb (0xRRGGBB) in columns [@x0, @x1)? */
+static gboolean
+has_color_in_columns (GdkTexture *texture, guint32 rgb, int x0, int x1)
+{
+  int                w = gdk_texture_get_width (texture);
+  int                h = gdk_texture_get_height (texture);
+  g_autofree guchar *data = g_malloc ((gsize)w * h * 4);
+
+  gdk_texture_download (texture, data, (gsize)w * 4);
+  for (int y = 0; y < h; y++)
+    for (int x = MAX (x0, 0); x < MIN (x1, w); x++)
+      {
+        const guchar *p = data + ((gsize)y * w + x) * 4; /* B, G, R, A */
+
+        if (p[3] == 0xff && p[2] == (rgb >> 16 & 0xff) && p[1] == (rgb >> 8 & 0xff)
+            && p[0] == (rgb & 0xff))
+          return TRUE;
+      }
+  return FALSE;
+}
+
+/* Today's figures so far are not drawn as a whole day's: its bar is not
+ * the solid colour of the others, and the tooltip says "so far". */
+static void
+test_partial (AppFixture *f, gconstpointer data)
+{
+  const char  *labels[] = { "Dec 1", "Dec 2", "Dec 3" };
+  const gint64 revenue[] = { 3000000, 2800000, 400000 };
+  GtkWidget   *window = gtk_window_new ();
+  GtkWidget   *chart = sk_chart_new ();
+  g_autoptr (GdkTexture) texture = NULL;
+  g_autofree char *tip = NULL;
+  g_autofree char *whole = NULL;
+  float            slot;
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 640, 360);
+  gtk_window_set_child (GTK_WINDOW (window), chart);
+  sk_chart_set_kind (SK_CHART (chart), SK_CHART_BARS);
+  sk_chart_set_categories (SK_CHART (chart), labels, G_N_ELEMENTS (labels));
+  sk_chart_add_series (SK_CHART (chart), "Revenue", "#3584e4", revenue, G_N_ELEMENTS (revenue),
+                       TRUE);
+  sk_chart_set_partial (SK_CHART (chart), 2, "Today so far");
+  gtk_window_present (GTK_WINDOW (window));
+  app_pump (400);
+  texture = sk_widget_render_texture (chart);
+  app_save_png (chart, "chart-partial-bars");
+  /* The plot's slots start 92 px in and end 16 px before the edge. */
+  slot = (gtk_widget_get_width (chart) - 92 - 16) / 3.0;
+  g_assert_true (has_color_in_columns (texture, 0x3584e4, 92 + slot, 92 + 2 * slot));
+  g_assert_false (has_color_in_columns (texture, 0x3584e4, 92 + 2 * slot + 1, 92 + 3 * slot));
+  /* ...but it is there, lighter. */
+  g_assert_cmpuint (count_distinct_pixels (texture), >, 8);
+
+  tip = sk_chart_describe (SK_CHART (chart), 2);
+  g_assert_nonnull (strstr (tip, "Dec 3 — Today so far"));
+  whole = sk_chart_describe (SK_CHART (chart), 1);
+  g_assert_null (strstr (whole, "so far"));
+
+  sk_chart_set_kind (SK_CHART (chart), SK_CHART_LINES);
+  app_pump (200);
+  app_save_png (chart, "chart-partial-lines");
+  /* New categories are whole until told otherwise. */
+  sk_chart_set_categories (SK_CHART (chart), labels, G_N_ELEMENTS (labels));
+  g_assert_cmpint (sk_chart_get_partial (SK_CHART (chart)), ==, -1);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static gboolean
 charts_loaded (gpointer view)
 {
   return !sk_charts_view_is_loading (view);
+}
+
+/* A sale made at the till a moment ago: the demo's sales end yesterday. */
+static void
+sell_now (SkDatabase *db)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) stores = sk_database_list_stores (db, &error);
+  g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+  g_autoptr (SkPurchaseResult) result = NULL;
+
+  g_assert_no_error (error);
+  request->id = g_uuid_string_random ();
+  request->created_at = g_get_real_time () - G_USEC_PER_SEC;
+  request->cart = sk_cart_new (sk_record_get_id (g_ptr_array_index (stores, 0)));
+  sk_cart_add_line (request->cart, "SKU", "Item", "toys", 50000, 1);
+  result = sk_database_process_purchase (db, request, &error);
+  g_assert_no_error (error);
+}
+
+/* Today has a sale: the revenue chart's last day says it is today's so
+ * far (its tooltip), the day before is a whole one. */
+static void
+test_view_today (AppFixture *f, gconstpointer data)
+{
+  SkChartsView    *view;
+  SkChart         *chart;
+  guint            n;
+  g_autofree char *csv = NULL;
+  g_auto (GStrv) rows = NULL;
+  g_autofree char *last = NULL;
+  g_autofree char *before = NULL;
+
+  sell_now (f->db);
+  sk_window_show_view (f->window, "charts");
+  view = SK_CHARTS_VIEW (sk_window_get_view (f->window, "charts"));
+  app_pump (100);
+  g_assert_true (app_wait (charts_loaded, view, 20000));
+  app_pump (300);
+  chart = sk_charts_view_get_daily_chart (view);
+  /* One category per day of the CSV (its header and last newline aside). */
+  csv = sk_charts_view_to_csv (view);
+  rows = g_strsplit (csv, "\n", -1);
+  n = g_strv_length (rows) - 2;
+  g_assert_cmpuint (n, >, 2);
+  last = sk_chart_describe (chart, n - 1);
+  before = sk_chart_describe (chart, n - 2);
+  g_assert_nonnull (strstr (last, "Today so far"));
+  g_assert_null (strstr (before, "so far"));
+  app_save_png (GTK_WIDGET (chart), "charts-view-today");
 }
 
 static void
@@ -178,6 +295,8 @@ main (int argc, char *argv[])
   app_test_init (&argc, &argv);
   app_test_add ("/app/chart/render", test_render);
   app_test_add ("/app/chart/legend-narrow", test_legend_narrow);
+  app_test_add ("/app/chart/partial", test_partial);
   app_test_add ("/app/chart/view", test_view);
+  app_test_add ("/app/chart/view-today", test_view_today);
   return g_test_run ();
 }

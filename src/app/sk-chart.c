@@ -1,7 +1,8 @@
 /* sk-chart.c: our own chart widget (there is no chart library for GTK 4):
  * grid, axes and labels with GtkSnapshot and Pango, bars as colour nodes,
  * lines through a cairo node; hovering highlights a category and its
- * tooltip lists every series' value there.
+ * tooltip lists every series' value there. Trailing categories of figures
+ * so far (today's) are hatched or dashed and explained in the legend.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -33,6 +34,8 @@ struct _SkChart
   GPtrArray  *labels; /* char* */
   GPtrArray  *series; /* Series* */
   int         hover;
+  int         partial; /* the first category of figures so far, or -1 */
+  char       *partial_note;
 };
 
 G_DEFINE_FINAL_TYPE (SkChart, sk_chart, GTK_TYPE_WIDGET)
@@ -99,6 +102,7 @@ sk_chart_set_categories (SkChart *self, const char *const *labels, guint n_label
   for (guint i = 0; i < n_labels; i++)
     g_ptr_array_add (self->labels, g_strdup (labels[i]));
   self->hover = -1;
+  self->partial = -1;
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -128,6 +132,29 @@ guint
 sk_chart_get_n_series (SkChart *self)
 {
   return self->series->len;
+}
+
+void
+sk_chart_set_partial (SkChart *self, int first, const char *note)
+{
+  g_return_if_fail (SK_IS_CHART (self));
+  self->partial = first < 0 ? -1 : first;
+  g_free (self->partial_note);
+  self->partial_note = g_strdup (note);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+int
+sk_chart_get_partial (SkChart *self)
+{
+  g_return_val_if_fail (SK_IS_CHART (self), -1);
+  return self->partial;
+}
+
+static gboolean
+is_partial (SkChart *self, guint index)
+{
+  return self->partial >= 0 && index >= (guint)self->partial;
 }
 
 int
@@ -160,6 +187,8 @@ sk_chart_describe (SkChart *self, guint index)
 
   g_return_val_if_fail (index < self->labels->len, NULL);
   s = g_string_new (g_ptr_array_index (self->labels, index));
+  if (is_partial (self, index) && self->partial_note != NULL)
+    g_string_append_printf (s, " — %s", self->partial_note);
   for (guint i = 0; i < self->series->len; i++)
     {
       Series          *series = g_ptr_array_index (self->series, i);
@@ -213,6 +242,60 @@ append_text (GtkSnapshot   *snapshot,
   gtk_snapshot_restore (snapshot);
 }
 
+/* @rect filled lightly in @color and hatched with its diagonals: a figure
+ * so far, set apart from the whole ones (in grey print too). */
+static void
+append_hatched (GtkSnapshot *snapshot, const graphene_rect_t *rect, const GdkRGBA *color)
+{
+  GdkRGBA  light = *color;
+  cairo_t *cr;
+  float    x = rect->origin.x, y = rect->origin.y;
+  float    w = rect->size.width, h = rect->size.height;
+
+  if (w <= 0 || h <= 0)
+    return;
+  light.alpha *= 0.3;
+  gtk_snapshot_append_color (snapshot, &light, rect);
+  cr = gtk_snapshot_append_cairo (snapshot, rect);
+  cairo_rectangle (cr, x, y, w, h);
+  cairo_clip (cr);
+  light = *color;
+  light.alpha *= 0.75;
+  gdk_cairo_set_source_rgba (cr, &light);
+  cairo_set_line_width (cr, 1.5);
+  for (float d = -h; d < w; d += 6)
+    {
+      cairo_move_to (cr, x + d, y + h);
+      cairo_line_to (cr, x + d + h, y);
+    }
+  cairo_stroke (cr);
+  cairo_rectangle (cr, x + 0.5, y + 0.5, w - 1, h - 1);
+  cairo_set_line_width (cr, 1);
+  cairo_stroke (cr);
+  cairo_destroy (cr);
+}
+
+/* The legend's sign of a line's figures so far: a dash ending in a ring,
+ * as the line draws them. */
+static void
+append_dashed_mark (GtkSnapshot *snapshot, const graphene_rect_t *rect, const GdkRGBA *color)
+{
+  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, rect);
+  double   dash[] = { 2, 2 };
+  float    y = rect->origin.y + rect->size.height / 2;
+
+  gdk_cairo_set_source_rgba (cr, color);
+  cairo_set_line_width (cr, 2);
+  cairo_set_dash (cr, dash, G_N_ELEMENTS (dash), 0);
+  cairo_move_to (cr, rect->origin.x, y);
+  cairo_line_to (cr, rect->origin.x + rect->size.width - 6, y);
+  cairo_stroke (cr);
+  cairo_set_dash (cr, NULL, 0, 0);
+  cairo_arc (cr, rect->origin.x + rect->size.width - 3, y, 3, 0, 2 * G_PI);
+  cairo_stroke (cr);
+  cairo_destroy (cr);
+}
+
 static void
 sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
@@ -228,9 +311,10 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   double   top;
   GdkRGBA  fg, grid, hover_bg;
   g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
-  float slot;
-  float legend_x = 8, legend_y = 34;
-  guint label_step;
+  float    slot;
+  float    legend_x = 8, legend_y = 34;
+  guint    label_step;
+  gboolean noted = self->partial >= 0 && (guint)self->partial < n && self->partial_note != NULL;
 
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
   grid = fg;
@@ -250,22 +334,29 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
     }
 
   /* The legend, in as many lines as the width asks for (a phone's 360 px
-   * holds two entries); the plot starts below it. */
-  for (guint i = 0; i < self->series->len; i++)
+   * holds two entries); the plot starts below it. Its last entry, a
+   * hatched square, says what the hatched (or dashed) days are. */
+  for (guint i = 0; i < self->series->len + (noted ? 1 : 0); i++)
     {
-      Series *s = g_ptr_array_index (self->series, i);
-      int     w, h;
+      Series     *s = i < self->series->len ? g_ptr_array_index (self->series, i) : NULL;
+      const char *name = s != NULL ? s->name : self->partial_note;
+      int         w, h;
 
-      pango_layout_set_text (layout, s->name, -1);
+      pango_layout_set_text (layout, name, -1);
       pango_layout_get_pixel_size (layout, &w, &h);
       if (i > 0 && legend_x + 16 + w > width - 8)
         {
           legend_x = 8;
           legend_y += 20;
         }
-      gtk_snapshot_append_color (snapshot, &s->color,
-                                 &GRAPHENE_RECT_INIT (legend_x, legend_y - 6, 12, 12));
-      append_text (snapshot, layout, s->name, legend_x + 16, legend_y, 0, &fg);
+      if (s != NULL)
+        gtk_snapshot_append_color (snapshot, &s->color,
+                                   &GRAPHENE_RECT_INIT (legend_x, legend_y - 6, 12, 12));
+      else if (self->kind == SK_CHART_BARS)
+        append_hatched (snapshot, &GRAPHENE_RECT_INIT (legend_x, legend_y - 6, 12, 12), &fg);
+      else
+        append_dashed_mark (snapshot, &GRAPHENE_RECT_INIT (legend_x, legend_y - 6, 12, 12), &fg);
+      append_text (snapshot, layout, name, legend_x + 16, legend_y, 0, &fg);
       legend_x += w + 32;
     }
   margin_top += legend_y - 34;
@@ -332,12 +423,15 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 
           for (guint i = 0; i < MIN (n, series->values->len); i++)
             {
-              float h = plot_h * g_array_index (series->values, gint64, i) / top;
-              float x = MARGIN_LEFT + slot * i + slot * 0.1 + bar * s;
+              float           h = plot_h * g_array_index (series->values, gint64, i) / top;
+              float           x = MARGIN_LEFT + slot * i + slot * 0.1 + bar * s;
+              graphene_rect_t rect
+                  = GRAPHENE_RECT_INIT (x, margin_top + plot_h - h, MAX (bar - 1, 1), h);
 
-              gtk_snapshot_append_color (
-                  snapshot, &series->color,
-                  &GRAPHENE_RECT_INIT (x, margin_top + plot_h - h, MAX (bar - 1, 1), h));
+              if (is_partial (self, i))
+                append_hatched (snapshot, &rect, &series->color);
+              else
+                gtk_snapshot_append_color (snapshot, &series->color, &rect);
             }
         }
     }
@@ -358,12 +452,36 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
               double y
                   = margin_top + plot_h - plot_h * g_array_index (series->values, gint64, i) / top;
 
+              /* The way to a figure so far is dashed and ends in a ring:
+               * it is not a day's fall. */
+              if (i > 0 && is_partial (self, i) && !is_partial (self, i - 1))
+                {
+                  double dash[] = { 5, 4 };
+                  double px, py;
+
+                  cairo_get_current_point (cr, &px, &py);
+                  cairo_stroke (cr);
+                  cairo_set_dash (cr, dash, G_N_ELEMENTS (dash), 0);
+                  cairo_move_to (cr, px, py);
+                }
               if (i == 0)
                 cairo_move_to (cr, x, y);
               else
                 cairo_line_to (cr, x, y);
             }
           cairo_stroke (cr);
+          cairo_set_dash (cr, NULL, 0, 0);
+          for (guint i = MAX (self->partial, 0);
+               self->partial >= 0 && i < MIN (n, series->values->len); i++)
+            {
+              double x = MARGIN_LEFT + slot * (i + 0.5);
+              double y
+                  = margin_top + plot_h - plot_h * g_array_index (series->values, gint64, i) / top;
+
+              cairo_new_sub_path (cr);
+              cairo_arc (cr, x, y, 4, 0, 2 * G_PI);
+              cairo_stroke (cr);
+            }
           if (self->hover >= 0 && self->hover < (int)series->values->len)
             {
               double x = MARGIN_LEFT + slot * (self->hover + 0.5);
@@ -471,6 +589,7 @@ sk_chart_finalize (GObject *object)
   SkChart *self = SK_CHART (object);
 
   g_free (self->title);
+  g_free (self->partial_note);
   g_ptr_array_unref (self->labels);
   g_ptr_array_unref (self->series);
   G_OBJECT_CLASS (sk_chart_parent_class)->finalize (object);
@@ -507,6 +626,7 @@ sk_chart_init (SkChart *self)
   self->labels = g_ptr_array_new_with_free_func (g_free);
   self->series = g_ptr_array_new_with_free_func ((GDestroyNotify)series_free);
   self->hover = -1;
+  self->partial = -1;
   g_signal_connect (motion, "motion", G_CALLBACK (motion_cb), self);
   g_signal_connect (motion, "leave", G_CALLBACK (leave_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self), motion);

@@ -31,6 +31,12 @@ void  sk_chart_add_series (SkChart      *self,
                            guint         n_values,
                            gboolean      money);
 guint sk_chart_get_n_series (SkChart *self);
+/* The categories from @first to the last hold figures so far (today's, a
+ * day not over yet): drawn lighter and hatched (bars) or dashed (lines),
+ * with @note in the legend and the tooltip. -1: every category is whole.
+ * sk_chart_set_categories () resets it. */
+void sk_chart_set_partial (SkChart *self, int first, const char *note);
+int  sk_chart_get_partial (SkChart *self);
 /* The category under the pointer, or -1. */
 int  sk_chart_get_hover (SkChart *self);
 void sk_chart_set_hover (SkChart *self, int index);

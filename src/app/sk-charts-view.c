@@ -96,10 +96,16 @@ apply_figures (SkChartsView *self, SkChartFigures *f)
   g_autofree char *bon = sk_money_format (f->summary.bonus_earned);
   g_autofree char *avg = sk_money_format (f->summary.average_check);
   g_autofree char *summary = NULL;
+  int              partial = -1;
 
   for (guint i = 0; i < f->daily->len; i++)
     {
       SkDailyPoint *p = &g_array_index (f->daily, SkDailyPoint, i);
+
+      /* Today's figures so far (the days not over yet come last): set
+       * apart, or they read as a fall in revenue. */
+      if (p->partial && partial < 0)
+        partial = i;
 
       g_ptr_array_add (labels, sk_day_label_from_iso (p->day)); /* "3 ноя", "Nov 3" */
       g_array_append_val (revenue, p->revenue);
@@ -116,6 +122,7 @@ apply_figures (SkChartsView *self, SkChartFigures *f)
                        earned->len, TRUE);
   sk_chart_add_series (self->daily_chart, _ ("Bonuses spent"), "#9141ac", (gint64 *)spent->data,
                        spent->len, TRUE);
+  sk_chart_set_partial (self->daily_chart, partial, _ ("Today so far"));
 
   for (guint i = 0; i < f->segments->len; i++)
     {

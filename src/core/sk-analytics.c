@@ -572,10 +572,19 @@ compare_points (gconstpointer a, gconstpointer b)
   return strcmp (((const SkDailyPoint *)a)->day, ((const SkDailyPoint *)b)->day);
 }
 
-/* Appends one point per day of the rows @stmt gives (day, revenue, discounts,
- * bonus_earned, bonus_spent, purchases). */
+/* Whether @zone's day @day is still under way at @now: today's figures so
+ * far, which a chart must not show as a day's. */
 static gboolean
-append_points (SkDatabase *db, SkStmt *stmt, GArray *points, GError **error)
+day_is_partial (const StoreZone *zone, gint64 day, gint64 now)
+{
+  return day_start (zone->tz, day + 1) > now;
+}
+
+/* Appends one point per day of the rows @stmt gives (day, revenue, discounts,
+ * bonus_earned, bonus_spent, purchases) of @zone's store. */
+static gboolean
+append_points (
+    SkDatabase *db, SkStmt *stmt, const StoreZone *zone, gint64 now, GArray *points, GError **error)
 {
   gboolean has_row;
 
@@ -589,6 +598,7 @@ append_points (SkDatabase *db, SkStmt *stmt, GArray *points, GError **error)
       g_autofree char *text = g_date_time_format (day, "%Y-%m-%d");
 
       g_strlcpy (point.day, text, sizeof point.day);
+      point.partial = day_is_partial (zone, sk_stmt_int64 (stmt, 0), now);
       point.revenue = sk_stmt_int64 (stmt, 1);
       point.discounts = sk_stmt_int64 (stmt, 2);
       point.bonus_earned = sk_stmt_int64 (stmt, 3);
@@ -600,15 +610,18 @@ append_points (SkDatabase *db, SkStmt *stmt, GArray *points, GError **error)
   return error == NULL || *error == NULL;
 }
 
-/* One point for day @day: the purchases of [from, to) of @store, if any. */
+/* One point for day @day: the purchases of [from, to) of @store (@zone's),
+ * if any. */
 static gboolean
-append_partial_day (SkDatabase *db,
-                    gint64      day,
-                    gint64      from,
-                    gint64      to,
-                    const char *store,
-                    GArray     *points,
-                    GError    **error)
+append_partial_day (SkDatabase      *db,
+                    gint64           day,
+                    gint64           from,
+                    gint64           to,
+                    const StoreZone *zone,
+                    const char      *store,
+                    gint64           now,
+                    GArray          *points,
+                    GError         **error)
 {
   SkStmt  *stmt;
   gboolean has_row = FALSE;
@@ -638,6 +651,7 @@ append_partial_day (SkDatabase *db,
       g_autofree char *text = g_date_time_format (date, "%Y-%m-%d");
 
       g_strlcpy (point.day, text, sizeof point.day);
+      point.partial = day_is_partial (zone, day, now);
       point.purchases = sk_stmt_int64 (stmt, 0);
       point.revenue = sk_stmt_int64 (stmt, 1);
       point.discounts = sk_stmt_int64 (stmt, 2);
@@ -668,6 +682,8 @@ merge_points (GArray *points)
           sk_money_add_saturating (&last->bonus_earned, point->bonus_earned);
           sk_money_add_saturating (&last->bonus_spent, point->bonus_spent);
           last->purchases += point->purchases;
+          /* A day one store has closed and another has not: not over. */
+          last->partial |= point->partial;
         }
       else
         g_array_index (points, SkDailyPoint, kept++) = *point;
@@ -681,6 +697,7 @@ sk_analytics_daily (
 {
   g_autoptr (GArray) points = g_array_new (FALSE, TRUE, sizeof (SkDailyPoint));
   g_autoptr (GPtrArray) zones = NULL;
+  gint64 now = g_get_real_time ();
 
   g_return_val_if_fail (SK_IS_DATABASE (db), NULL);
 
@@ -711,11 +728,12 @@ sk_analytics_daily (
                                        "'%\"' || store_id || '\"%')"
                                        " GROUP BY day",
                                        "iis", first_day, last_day, store),
-                          points, error)
+                          zone, now, points, error)
           || !append_partial_day (db, first_day - 1, from,
-                                  MIN (to, day_start (zone->tz, first_day)), store, points, error)
+                                  MIN (to, day_start (zone->tz, first_day)), zone, store, now,
+                                  points, error)
           || !append_partial_day (db, last_day, MAX (from, day_start (zone->tz, last_day)), to,
-                                  store, points, error))
+                                  zone, store, now, points, error))
         return NULL;
     }
   merge_points (points);
@@ -965,6 +983,7 @@ static const SkMember daily_members[] = {
   SK_MEMBER (SkDailyPoint, CHARS, day),         SK_MEMBER (SkDailyPoint, INT64, revenue),
   SK_MEMBER (SkDailyPoint, INT64, discounts),   SK_MEMBER (SkDailyPoint, INT64, bonus_earned),
   SK_MEMBER (SkDailyPoint, INT64, bonus_spent), SK_MEMBER (SkDailyPoint, INT64, purchases),
+  SK_MEMBER (SkDailyPoint, BOOL, partial),
 };
 
 static const SkMember segment_members[] = {

@@ -27,6 +27,8 @@ typedef struct
   gint64 bonus_earned;
   gint64 bonus_spent;
   gint64 purchases;
+  /* The day is not over yet (today's): its figures so far, not a day's. */
+  gboolean partial;
 } SkDailyPoint;
 
 typedef struct
@@ -71,7 +73,8 @@ gboolean sk_analytics_summary (SkDatabase        *db,
                                const char *const *store_ids,
                                SkSummary         *out,
                                GError           **error);
-/* SkDailyPoint per day with sales, in day order. */
+/* SkDailyPoint per day with sales, in day order; the days not over yet
+ * (today in a store's time zone) are marked partial. */
 GArray *sk_analytics_daily (
     SkDatabase *db, gint64 from, gint64 to, const char *const *store_ids, GError **error);
 /* SkSegmentCount for every segment (zero rows included). */
