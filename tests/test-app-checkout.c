@@ -790,6 +790,139 @@ test_pricing_off_main_loop (AppFixture *f, gconstpointer data)
   g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 0);
 }
 
+static gboolean
+window_width_is (gpointer window)
+{
+  return gtk_widget_get_width (window) == GPOINTER_TO_INT (g_object_get_data (window, "want"));
+}
+
+/* Makes the window's content @width x @height (its X window adds a resize
+ * border: Xvfb has no window manager to maximize it). */
+static void
+resize (AppFixture *f, int width, int height)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (f->window));
+  int border_x = gdk_surface_get_width (surface) - gtk_widget_get_width (GTK_WIDGET (f->window));
+  int border_y = gdk_surface_get_height (surface) - gtk_widget_get_height (GTK_WIDGET (f->window));
+
+  g_object_set_data (G_OBJECT (f->window), "want", GINT_TO_POINTER (width));
+  gtk_window_set_default_size (GTK_WINDOW (f->window), width + border_x, height + border_y);
+  g_assert_true (app_wait (window_width_is, f->window, 10000));
+  app_pump (300);
+}
+
+/* Whether @label shows its text broken inside a word ("Констру-ктор"):
+ * a line of its layout starts where the text has no line break. */
+static gboolean
+breaks_inside_word (GtkLabel *label)
+{
+  PangoLayout        *layout = gtk_label_get_layout (label);
+  const char         *text = pango_layout_get_text (layout);
+  const PangoLogAttr *attrs;
+  int                 n_attrs;
+
+  attrs = pango_layout_get_log_attrs_readonly (layout, &n_attrs);
+  for (GSList *l = pango_layout_get_lines_readonly (layout); l != NULL; l = l->next)
+    {
+      PangoLayoutLine *line = l->data;
+      glong            offset = g_utf8_pointer_to_offset (text, text + line->start_index);
+
+      if (line->start_index > 0 && offset < n_attrs && !attrs[offset].is_line_break)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+is_shown_spin (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_SPIN_BUTTON (widget) && gtk_widget_is_drawable (widget);
+}
+
+static gboolean
+is_text (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_TEXT (widget);
+}
+
+/* The Pay button on screen (the cart's on a phone, the panel's beside it). */
+static gboolean
+is_shown_pay (GtkWidget *widget, gconstpointer data)
+{
+  return app_is_action_button (widget, "checkout.pay") && gtk_widget_is_drawable (widget);
+}
+
+/* Asserts @widget is shown whole, within the window's width. */
+static void
+assert_within_window (AppFixture *f, GtkWidget *widget, const char *what)
+{
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_is_drawable (widget));
+  g_assert_true (gtk_widget_compute_bounds (widget, GTK_WIDGET (f->window), &bounds));
+  g_test_message ("%s: x %.0f, %.0f px wide", what, bounds.origin.x, bounds.size.width);
+  g_assert_cmpfloat (bounds.origin.x, >=, 0);
+  g_assert_cmpfloat (bounds.origin.x + bounds.size.width, <=,
+                     gtk_widget_get_width (GTK_WIDGET (f->window)));
+}
+
+/* A phone's till (360 px): each item's name has room for whole words
+ * beside its total (it was ~70 px beside the quantity, "Констру-ктор"),
+ * its quantity still typed or stepped from the keyboard, and the total
+ * and Pay on screen. */
+static void
+test_narrow_cart (AppFixture *f, gconstpointer data)
+{
+  static const char *names[] = {
+    "Конструктор «Городская стройка», 420 деталей",
+    "Комбинезон зимний",
+    "Рюкзак школьный ортопедический",
+    "Construction set “City building site”, 420 pieces",
+  };
+  SkCheckoutView *view;
+  GtkWidget      *spin;
+
+  sk_window_show_view (f->window, "checkout");
+  app_pump (300);
+  view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    sk_checkout_view_add_line (view, NULL, names[i], "toys", 349900, 1);
+  wait_priced (view);
+
+  resize (f, 360, 720);
+  g_assert_true (adw_leaflet_get_folded (view->leaflet));
+  app_save_png (GTK_WIDGET (f->window), "checkout-cart-360");
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      GtkWidget *label = app_find_label (GTK_WIDGET (view->cart_view), names[i]);
+
+      g_assert_nonnull (label);
+      g_test_message ("“%s”: %d px wide, %d lines", names[i], gtk_widget_get_width (label),
+                      pango_layout_get_line_count (gtk_label_get_layout (GTK_LABEL (label))));
+      g_assert_cmpint (gtk_widget_get_width (label), >=, 150);
+      g_assert_false (breaks_inside_word (GTK_LABEL (label)));
+    }
+
+  /* The quantity: Up steps it, a number typed and Enter sets it. */
+  spin = app_find_widget (GTK_WIDGET (view->cart_view), is_shown_spin, NULL);
+  g_assert_nonnull (spin);
+  assert_within_window (f, spin, "the first line's quantity");
+  gtk_widget_grab_focus (spin);
+  g_signal_emit_by_name (spin, "change-value", GTK_SCROLL_STEP_UP);
+  app_pump (50);
+  wait_priced (view);
+  g_assert_cmpint (sk_checkout_view_get_result (view)->subtotal, ==, 349900 * 5);
+  gtk_editable_set_text (GTK_EDITABLE (spin), "4");
+  /* Enter: the spin's text activated. */
+  g_signal_emit_by_name (app_find_widget (spin, is_text, NULL), "activate");
+  app_pump (50);
+  wait_priced (view);
+  g_assert_cmpint (sk_checkout_view_get_result (view)->subtotal, ==, 349900 * 7);
+
+  assert_within_window (f, GTK_WIDGET (view->narrow_total_label), "the total");
+  assert_within_window (f, app_find_widget (GTK_WIDGET (view), is_shown_pay, NULL), "Pay");
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -802,5 +935,6 @@ main (int argc, char *argv[])
   app_test_add ("/app/checkout/anonymous", test_anonymous);
   app_test_add ("/app/checkout/pay-does-not-block", test_pay_does_not_block);
   app_test_add ("/app/checkout/pricing-off-main-loop", test_pricing_off_main_loop);
+  app_test_add ("/app/checkout/narrow-cart", test_narrow_cart);
   return g_test_run ();
 }

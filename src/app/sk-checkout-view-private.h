@@ -14,6 +14,9 @@ G_BEGIN_DECLS
 #define SK_SCAN_KEY_GAP_MS 50
 /* Codes are longer than a quantity or an amount someone types. */
 #define SK_SCAN_MIN_CHARS 5
+/* The room an item's name is given in the cart, in px, however narrow the
+ * screen: a phone's 360 px leave it this beside the line's total. */
+#define SK_CART_NAME_WIDTH 180
 
 struct _SkCheckoutView
 {
@@ -50,6 +53,10 @@ struct _SkCheckoutView
   GtkWidget      *pay_button;
   GtkLabel       *receipt_label;
   GtkWidget      *email_receipt_button;
+
+  /* Owned by cart_view; where it gives way, the item's cells show the
+   * quantity. */
+  GtkColumnViewColumn *quantity_column;
 
   SkSale *sale; /* the lines, customer, store and figures */
   /* The sale Ctrl+N (New Sale) dropped, until the next one: Undo brings it

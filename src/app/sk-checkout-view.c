@@ -1633,24 +1633,25 @@ quantity_notify_cb (SkPurchaseLine *line, GParamSpec *pspec, GtkSpinButton *spin
     gtk_spin_button_set_value (spin, quantity);
 }
 
-static void
-quantity_setup (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
+/* A line's quantity: a spin button, typed into or stepped with Up and
+ * Down; a change goes to the line of @list_item once bound. */
+static GtkWidget *
+quantity_spin_new (SkCheckoutView *self)
 {
   GtkWidget *spin = gtk_spin_button_new_with_range (1, SK_QUANTITY_MAX, 1);
 
   /* As wide as a quantity usually is, not as SK_QUANTITY_MAX: on a phone
    * the item's name needs the room more. */
   gtk_editable_set_width_chars (GTK_EDITABLE (spin), 3);
-  g_object_set_data (G_OBJECT (spin), "view", user_data);
+  g_object_set_data (G_OBJECT (spin), "view", self);
   gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _ ("Quantity"), -1);
-  gtk_list_item_set_child (list_item, spin);
+  return spin;
 }
 
 static void
-quantity_bind (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
+quantity_spin_bind (GtkWidget *spin, GtkListItem *list_item)
 {
-  GtkWidget      *spin = gtk_list_item_get_child (list_item);
   SkPurchaseLine *item = gtk_list_item_get_item (list_item);
   gint64          quantity = 0;
 
@@ -1662,14 +1663,31 @@ quantity_bind (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpoint
 }
 
 static void
-quantity_unbind (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
+quantity_spin_unbind (GtkWidget *spin, GtkListItem *list_item)
 {
-  GtkWidget      *spin = gtk_list_item_get_child (list_item);
   SkPurchaseLine *item = gtk_list_item_get_item (list_item);
 
   g_signal_handlers_disconnect_by_func (spin, quantity_changed_cb, list_item);
   if (item != NULL)
     g_signal_handlers_disconnect_by_func (item, quantity_notify_cb, spin);
+}
+
+static void
+quantity_setup (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
+{
+  gtk_list_item_set_child (list_item, quantity_spin_new (user_data));
+}
+
+static void
+quantity_bind (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
+{
+  quantity_spin_bind (gtk_list_item_get_child (list_item), list_item);
+}
+
+static void
+quantity_unbind (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
+{
+  quantity_spin_unbind (gtk_list_item_get_child (list_item), list_item);
 }
 
 static void
@@ -1697,52 +1715,67 @@ remove_setup (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointe
   gtk_list_item_set_child (list_item, button);
 }
 
-/* The item's name and code: on a narrow screen, where the column is
- * what the item is given, in up to three lines rather than a word cut to
- * its first letters. A cart has a few lines, so a GtkLabel each. */
+/* The item's name and code, in up to three lines broken between words
+ * (the whole name in its tooltip). On a narrow screen, where the quantity
+ * column gives way, the line's quantity goes under its name, so the name
+ * has the row's width but for the total. A cart has a few lines, so a
+ * GtkLabel each. */
 static void
 name_setup (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
-  GtkWidget *label = gtk_label_new (NULL);
+  SkCheckoutView *self = user_data;
+  GtkWidget      *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget      *label = gtk_label_new (NULL);
+  GtkWidget      *spin = quantity_spin_new (self);
 
   gtk_label_set_xalign (GTK_LABEL (label), 0.0);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
   gtk_label_set_lines (GTK_LABEL (label), 3);
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  gtk_list_item_set_child (list_item, label);
+  gtk_widget_set_valign (box, GTK_ALIGN_CENTER);
+  gtk_widget_set_halign (spin, GTK_ALIGN_START);
+  gtk_widget_set_margin_bottom (spin, 3);
+  g_object_bind_property (self->quantity_column, "visible", spin, "visible",
+                          G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), spin);
+  gtk_list_item_set_child (list_item, box);
 }
 
 static void
 name_bind (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
+  GtkWidget       *label = gtk_widget_get_first_child (gtk_list_item_get_child (list_item));
   g_autofree char *name = cell_name (gtk_list_item_get_item (list_item));
 
-  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (list_item)), name);
+  gtk_label_set_text (GTK_LABEL (label), name);
+  gtk_widget_set_tooltip_text (label, name);
+  quantity_spin_bind (gtk_widget_get_next_sibling (label), list_item);
 }
 
-/* Appends to the cart a column titled @title, its cells made by @setup,
- * @bind and @unbind (NULL: none) with @data; returns it. */
-static GtkColumnViewColumn *
-append_cart_column (SkCheckoutView *self,
-                    const char     *title,
-                    GCallback       setup,
-                    GCallback       bind,
-                    GCallback       unbind,
-                    gpointer        data)
+static void
+name_unbind (GtkSignalListItemFactory *factory, GtkListItem *list_item, gpointer user_data)
 {
-  GtkListItemFactory  *factory = gtk_signal_list_item_factory_new ();
-  GtkColumnViewColumn *column;
+  GtkWidget *label = gtk_widget_get_first_child (gtk_list_item_get_child (list_item));
+
+  quantity_spin_unbind (gtk_widget_get_next_sibling (label), list_item);
+}
+
+/* A column of the cart titled @title, its cells made by @setup, @bind and
+ * @unbind (NULL: none) with @data. */
+static GtkColumnViewColumn *
+cart_column_new (
+    const char *title, GCallback setup, GCallback bind, GCallback unbind, gpointer data)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
 
   g_signal_connect (factory, "setup", setup, data);
   if (bind != NULL)
     g_signal_connect (factory, "bind", bind, data);
   if (unbind != NULL)
     g_signal_connect (factory, "unbind", unbind, data);
-  column = gtk_column_view_column_new (title, factory);
-  gtk_column_view_append_column (self->cart_view, column);
-  g_object_unref (column);
-  return column;
+  return gtk_column_view_column_new (title, factory);
 }
 
 static void
@@ -1752,23 +1785,36 @@ setup_cart_columns (SkCheckoutView *self)
     { N_ ("Category"), cell_category, FALSE, FALSE },
     { N_ ("Price"), cell_price, TRUE, FALSE },
   };
-  GtkColumnViewColumn *item;
+  g_autoptr (GtkColumnViewColumn) item = NULL;
+  g_autoptr (GtkColumnViewColumn) quantity = NULL;
+  g_autoptr (GtkColumnViewColumn) discount = NULL;
+  g_autoptr (GtkColumnViewColumn) total = NULL;
+  g_autoptr (GtkColumnViewColumn) remove = NULL;
 
   gtk_column_view_set_model (self->cart_view, GTK_SELECTION_MODEL (gtk_no_selection_new (
                                                   g_object_ref (sk_sale_get_lines (self->sale)))));
-  item = append_cart_column (self, _ ("Item"), G_CALLBACK (name_setup), G_CALLBACK (name_bind),
-                             NULL, NULL);
+  /* Made before the item's: its cells show the quantity when this column
+   * gives way. */
+  quantity = cart_column_new (_ ("Qty"), G_CALLBACK (quantity_setup), G_CALLBACK (quantity_bind),
+                              G_CALLBACK (quantity_unbind), self);
+  self->quantity_column = quantity;
+  item = cart_column_new (_ ("Item"), G_CALLBACK (name_setup), G_CALLBACK (name_bind),
+                          G_CALLBACK (name_unbind), self);
   gtk_column_view_column_set_expand (item, TRUE);
   gtk_column_view_column_set_resizable (item, TRUE);
+  discount = cart_column_new (_ ("Discount"), G_CALLBACK (bound_label_setup),
+                              G_CALLBACK (bound_label_bind), G_CALLBACK (bound_label_unbind), NULL);
+  total
+      = cart_column_new (_ ("Total"), G_CALLBACK (bound_label_setup), G_CALLBACK (bound_label_bind),
+                         G_CALLBACK (bound_label_unbind), GINT_TO_POINTER (1));
+  remove = cart_column_new (NULL, G_CALLBACK (remove_setup), NULL, NULL, self);
+
+  gtk_column_view_append_column (self->cart_view, item);
   sk_column_view_append_text_columns (self->cart_view, text_columns, G_N_ELEMENTS (text_columns));
-  append_cart_column (self, _ ("Qty"), G_CALLBACK (quantity_setup), G_CALLBACK (quantity_bind),
-                      G_CALLBACK (quantity_unbind), self);
-  append_cart_column (self, _ ("Discount"), G_CALLBACK (bound_label_setup),
-                      G_CALLBACK (bound_label_bind), G_CALLBACK (bound_label_unbind), NULL);
-  append_cart_column (self, _ ("Total"), G_CALLBACK (bound_label_setup),
-                      G_CALLBACK (bound_label_bind), G_CALLBACK (bound_label_unbind),
-                      GINT_TO_POINTER (1));
-  append_cart_column (self, NULL, G_CALLBACK (remove_setup), NULL, NULL, self);
+  gtk_column_view_append_column (self->cart_view, quantity);
+  gtk_column_view_append_column (self->cart_view, discount);
+  gtk_column_view_append_column (self->cart_view, total);
+  gtk_column_view_append_column (self->cart_view, remove);
 }
 
 static void
@@ -2006,10 +2052,26 @@ sk_checkout_view_init (SkCheckoutView *self)
   }
   setup_cart_columns (self);
   {
-    /* On a narrow screen the category, price and discount give way to the
-     * item, its quantity and total. */
-    static const SkColumnFit narrow[] = { { 1, 560 }, { 2, 480 }, { 4, 400 } };
+    /* On a narrow screen the category, price and discount give way in turn,
+     * then the quantity goes under the item's name (name_setup): the item
+     * keeps room for whole words of its name beside its total. Each gives
+     * way below the width the columns still shown need (a column's width
+     * with its padding, a price as long as 13 999,00 ₽). */
+    static const struct
+    {
+      guint column, width;
+    } give_way[] = { { 1, 90 }, { 2, 90 }, { 4, 90 }, { 3, 120 } };
+    static SkColumnFit narrow[G_N_ELEMENTS (give_way)];
+    int                need = SK_CART_NAME_WIDTH + 95 /* total */ + 45 /* remove */;
 
+    for (guint i = 0; i < G_N_ELEMENTS (give_way); i++)
+      need += give_way[i].width;
+    for (guint i = 0; i < G_N_ELEMENTS (give_way); i++)
+      {
+        narrow[i].column = give_way[i].column;
+        narrow[i].below = need;
+        need -= give_way[i].width;
+      }
     sk_column_view_fit_width (self->cart_view, narrow, G_N_ELEMENTS (narrow));
   }
   bind_money_label (self->sale, "subtotal", self->subtotal_label);
