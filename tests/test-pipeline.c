@@ -304,6 +304,94 @@ assert_tx (GPtrArray  *ledger,
 
 /* A sale, end to end */
 
+/* @text with each line break and the indent after it made one space: the
+ * words as they were before the receipt wrapped them. */
+static char *
+unwrapped (const char *text)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p != '\n')
+        {
+          g_string_append_c (out, *p);
+          continue;
+        }
+      g_string_append_c (out, ' ');
+      while (p[1] == ' ')
+        p++;
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* The receipt is a receipt printer's text: a long Russian name and a long
+ * rule's name wrap at their words onto indented lines no wider than
+ * SK_RECEIPT_WIDTH characters (not bytes: Cyrillic, "₽", "−" and "×" are
+ * two or three each), and every amount ends a line, whole. */
+static void
+test_receipt_width (Fixture *f, gconstpointer data)
+{
+  const char *name = "Комбинезон зимний детский мембранный «Снежок» с капюшоном и "
+                     "светоотражателями, рост 104";
+  const char *rule_name = "VIP: −10 % на одежду и обувь для всей семьи";
+  g_autoptr (SkDiscountRule) vip
+      = save_rule (f, rule_name, SK_RULE_PERCENTAGE, 1000, "clothes", NULL);
+  g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 0, NOW);
+  g_autoptr (SkPurchaseResult) result = NULL;
+  g_autoptr (SkCustomer) anna = NULL;
+  g_autofree char *receipt = NULL;
+  g_autofree char *flat = NULL;
+  g_autofree char *off = sk_money_format (69990);
+  g_autofree char *minus_off = g_strdup_printf ("−%s", off);
+  g_autofree char *price = sk_money_format (69990);
+  g_autofree char *gross = sk_money_format (699900);
+  g_autofree char *quantity = g_strdup_printf ("  10 × %s = %s", price, gross);
+  g_autofree char *rule_line = g_strdup_printf ("%s: −%s", rule_name, off);
+  g_auto (GStrv) lines = NULL;
+  guint name_at = 0, n_ending_off = 0;
+
+  sk_cart_add_line (request->cart, "SNOW-104", name, "clothes", 69990, 10);
+  result = process_ok (f, request);
+  g_assert_cmpint (result->purchase->discount_total, ==, 69990);
+  anna = get_customer (f, f->anna->id);
+  receipt = sk_receipt_format (result->purchase, anna, f->store);
+  g_test_message ("%s", receipt);
+  lines = g_strsplit (receipt, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_assert_cmpint (g_utf8_strlen (lines[i], -1), <=, SK_RECEIPT_WIDTH);
+      if (g_str_has_prefix (lines[i], "Комбинезон"))
+        name_at = i;
+      if (g_str_has_suffix (lines[i], minus_off))
+        n_ending_off++;
+    }
+  /* The name takes lines as full as its words allow (counted in bytes,
+   * its first would hold half as many letters), then goes on indented
+   * until the quantity and price. */
+  g_assert_cmpint (g_utf8_strlen (lines[name_at], -1), >, SK_RECEIPT_WIDTH - 10);
+  g_assert_true (g_str_has_prefix (lines[name_at + 1], "  "));
+  g_assert_false (g_str_has_prefix (lines[name_at + 1], "   "));
+  {
+    g_autoptr (GString) name_lines = g_string_new (lines[name_at]);
+    guint i = name_at + 1;
+
+    for (; lines[i] != NULL && !g_str_equal (lines[i], quantity); i++)
+      g_string_append_printf (name_lines, "\n%s", lines[i]);
+    g_assert_nonnull (lines[i]);
+    g_free (flat);
+    flat = unwrapped (name_lines->str);
+    g_assert_cmpstr (flat, ==, name);
+  }
+  /* The rule's name reads whole, and its amount is whole at a line's end:
+   * as are the line's discount and the receipt's. */
+  g_free (flat);
+  flat = unwrapped (receipt);
+  g_assert_nonnull (strstr (flat, rule_line));
+  g_assert_cmpuint (n_ending_off, ==, 3);
+}
+
 /* Every notification of a customer (a test's few fit one page). */
 static GPtrArray *
 customer_notifications (SkDatabase *db, const char *customer_id, GError **error)
@@ -1466,6 +1554,7 @@ main (int argc, char *argv[])
 
 #define add(path, func) sk_test_shop_add (path, fixture_setup, func)
   add ("/pipeline/purchase/end-to-end", test_purchase);
+  add ("/pipeline/purchase/receipt-width", test_receipt_width);
   add ("/pipeline/purchase/anonymous-and-consent", test_anonymous_and_no_consent);
   add ("/pipeline/purchase/segments", test_segments_follow_sales);
   add ("/pipeline/purchase/campaign-budget", test_campaign_budget);

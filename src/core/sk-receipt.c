@@ -10,6 +10,154 @@
 #include "sk-notifications-private.h"
 #include "sk-receipt.h"
 
+/* Does @word end a unit that a line must not be broken before: "10 %",
+ * "99 ₽", "Лего — Сити" (a dash does not start a line). */
+static gboolean
+glues_to_previous (const char *word)
+{
+  static const char *const glued[] = { "%", "₽", "—", "–" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (glued); i++)
+    if (g_str_has_prefix (word, glued[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* Appends @n spaces. */
+static void
+append_spaces (GString *s, glong n)
+{
+  for (glong i = 0; i < n; i++)
+    g_string_append_c (s, ' ');
+}
+
+/* Appends @line (its trailing newline dropped) in lines of at most
+ * SK_RECEIPT_WIDTH characters (not bytes: "₽", "−", "×" and Russian are
+ * several bytes each), broken at its spaces; a continuation is indented
+ * two more than the line's own indent. @amount (may be NULL), when @line
+ * ends with it (and a "−" before it), is never broken and ends the last
+ * line, or stands on a line of its own, flush right, when it does not fit
+ * there. Amounts hold no breakable space (their groups are no-break
+ * spaces), and a word longer than a line is cut at the edge. */
+static void
+append_wrapped (GString *s, const char *line, const char *amount)
+{
+  g_autofree char *text = g_strdup (line);
+  g_autofree char *tail = NULL;
+  g_auto (GStrv) words = NULL;
+  glong    indent = 0, continuation, column = 0;
+  gboolean first = TRUE;
+  gsize    len;
+
+  len = strlen (text);
+  if (len > 0 && text[len - 1] == '\n')
+    text[--len] = '\0';
+  if (g_utf8_strlen (text, -1) <= SK_RECEIPT_WIDTH)
+    {
+      g_string_append_printf (s, "%s\n", text);
+      return;
+    }
+  while (text[indent] == ' ')
+    indent++;
+  continuation = MIN (indent + 2, SK_RECEIPT_WIDTH / 2);
+  if (amount != NULL && *amount != '\0' && g_str_has_suffix (text, amount) && strlen (amount) < len)
+    {
+      char *at = text + len - strlen (amount);
+
+      if ((gsize)(at - text) >= strlen ("−") && g_str_has_prefix (at - strlen ("−"), "−"))
+        at -= strlen ("−");
+      tail = g_strdup (at);
+      *at = '\0';
+    }
+  words = g_strsplit (g_strstrip (text + indent), " ", -1);
+
+  append_spaces (s, indent);
+  column = indent;
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      g_autofree char *word = g_strdup (words[i]);
+      glong            width;
+
+      if (*word == '\0')
+        continue;
+      /* "10" and "%" go together. */
+      while (words[i + 1] != NULL && glues_to_previous (words[i + 1]))
+        {
+          char *joined = g_strconcat (word, " ", words[++i], NULL);
+
+          g_free (word);
+          word = joined;
+        }
+      width = g_utf8_strlen (word, -1);
+      if (!first && column + 1 + width > SK_RECEIPT_WIDTH)
+        {
+          g_string_append_c (s, '\n');
+          append_spaces (s, continuation);
+          column = continuation;
+          first = TRUE;
+        }
+      if (!first)
+        {
+          g_string_append_c (s, ' ');
+          column++;
+        }
+      /* Longer than a whole line: cut at the edge. */
+      for (const char *p = word; *p != '\0';)
+        {
+          const char *next = g_utf8_next_char (p);
+
+          if (column >= SK_RECEIPT_WIDTH)
+            {
+              g_string_append_c (s, '\n');
+              append_spaces (s, continuation);
+              column = continuation;
+            }
+          g_string_append_len (s, p, next - p);
+          column++;
+          p = next;
+        }
+      first = FALSE;
+    }
+  if (tail != NULL)
+    {
+      glong width = g_utf8_strlen (tail, -1);
+
+      if (column + 1 + width <= SK_RECEIPT_WIDTH)
+        g_string_append_c (s, ' ');
+      else
+        {
+          g_string_append_c (s, '\n');
+          append_spaces (s, MAX (SK_RECEIPT_WIDTH - width, continuation));
+        }
+      g_string_append (s, tail);
+    }
+  g_string_append_c (s, '\n');
+}
+
+/* A formatted line (of a translation: where the amount stands is its
+ * choice) through append_wrapped (). */
+G_GNUC_PRINTF (3, 4)
+static void
+append_line (GString *s, const char *amount, const char *format, ...)
+{
+  g_autofree char *line = NULL;
+  va_list          args;
+
+  va_start (args, format);
+  line = g_strdup_vprintf (format, args);
+  va_end (args);
+  append_wrapped (s, line, amount);
+}
+
+/* A rule across the whole width. */
+static void
+append_rule (GString *s)
+{
+  for (guint i = 0; i < SK_RECEIPT_WIDTH; i++)
+    g_string_append (s, "─");
+  g_string_append_c (s, '\n');
+}
+
 char *
 sk_receipt_format (SkPurchase *purchase, SkCustomer *customer, SkStore *store)
 {
@@ -23,10 +171,10 @@ sk_receipt_format (SkPurchase *purchase, SkCustomer *customer, SkStore *store)
   g_autofree char *paid = sk_money_format (sk_record_get_int64 (purchase, "total_paid"));
   g_autofree char *earned = sk_money_format (sk_record_get_int64 (purchase, "bonus_earned"));
 
-  g_string_append_printf (s, "%s\n%s\n",
-                          store ? sk_record_get_string (store, "name") : _ ("Skidka"), when);
-  g_string_append_printf (s, _ ("Receipt %.8s\n"), sk_record_get_id (purchase));
-  g_string_append (s, "────────────────────────────\n");
+  append_wrapped (s, store ? sk_record_get_string (store, "name") : _ ("Skidka"), NULL);
+  append_wrapped (s, when, NULL);
+  append_line (s, NULL, _ ("Receipt %.8s\n"), sk_record_get_id (purchase));
+  append_rule (s);
   for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
     {
       g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, i);
@@ -36,18 +184,18 @@ sk_receipt_format (SkPurchase *purchase, SkCustomer *customer, SkStore *store)
       g_autofree char *amount = sk_money_format (sk_record_get_int64 (l, "total")
                                                  + sk_record_get_int64 (l, "discount"));
 
-      g_string_append_printf (s, "%s\n  %" G_GINT64_FORMAT " × %s = %s\n",
-                              sk_record_get_string (l, "name"), sk_record_get_int64 (l, "quantity"),
-                              price, amount);
+      append_wrapped (s, sk_record_get_string (l, "name"), NULL);
+      append_line (s, amount, "  %" G_GINT64_FORMAT " × %s = %s",
+                   sk_record_get_int64 (l, "quantity"), price, amount);
       if (sk_record_get_int64 (l, "discount") > 0)
         {
           g_autofree char *d = sk_money_format (sk_record_get_int64 (l, "discount"));
 
-          g_string_append_printf (s, _ ("  discount −%s\n"), d);
+          append_line (s, d, _ ("  discount −%s\n"), d);
         }
     }
-  g_string_append (s, "────────────────────────────\n");
-  g_string_append_printf (s, _ ("Subtotal: %s\n"), subtotal);
+  append_rule (s);
+  append_line (s, subtotal, _ ("Subtotal: %s\n"), subtotal);
   for (guint i = 0; i < g_list_model_get_n_items (apps); i++)
     {
       g_autoptr (SkDiscountApplication) a = g_list_model_get_item (apps, i);
@@ -55,21 +203,21 @@ sk_receipt_format (SkPurchase *purchase, SkCustomer *customer, SkStore *store)
 
       /* A bonus multiplier takes no money off: its name, not "−0,00". */
       if (sk_record_get_int64 (a, "amount") == 0)
-        g_string_append_printf (s, "  %s\n", sk_record_get_string (a, "rule_name"));
+        append_line (s, NULL, "  %s", sk_record_get_string (a, "rule_name"));
       else
-        g_string_append_printf (s, "  %s: −%s\n", sk_record_get_string (a, "rule_name"), amount);
+        append_line (s, amount, "  %s: −%s", sk_record_get_string (a, "rule_name"), amount);
     }
   if (sk_record_get_int64 (purchase, "discount_total") > 0)
-    g_string_append_printf (s, _ ("Discount: −%s\n"), discount);
+    append_line (s, discount, _ ("Discount: −%s\n"), discount);
   if (sk_record_get_int64 (purchase, "bonus_spent") > 0)
-    g_string_append_printf (s, _ ("Paid with bonuses: %s\n"), spent);
-  g_string_append_printf (s, _ ("Paid: %s\n"), paid);
+    append_line (s, spent, _ ("Paid with bonuses: %s\n"), spent);
+  append_line (s, paid, _ ("Paid: %s\n"), paid);
   if (customer != NULL)
     {
       g_autofree char *balance = sk_money_format (sk_record_get_int64 (customer, "bonus_balance"));
 
-      g_string_append_printf (s, _ ("Bonuses earned: %s\n"), earned);
-      g_string_append_printf (s, _ ("Bonus balance: %s\n"), balance);
+      append_line (s, earned, _ ("Bonuses earned: %s\n"), earned);
+      append_line (s, balance, _ ("Bonus balance: %s\n"), balance);
     }
   return g_string_free (s, FALSE);
 }

@@ -7,8 +7,16 @@
 
 G_BEGIN_DECLS
 
+/* A receipt's lines are at most this many characters: what a till's 80 mm
+ * receipt printer prints in its usual font (42 columns of Font A on the
+ * common 72 mm print width; 48 on a few, so 42 prints everywhere), and
+ * what the till's side panel shows in monospace without wrapping. */
+#define SK_RECEIPT_WIDTH 42
+
 /* The receipt of @purchase; @customer (the balance, the bonuses earned)
- * and @store (its name) may be NULL. */
+ * and @store (its name) may be NULL. Lines of SK_RECEIPT_WIDTH characters
+ * at most: a long name wraps at its spaces onto indented continuation
+ * lines, and each amount ends a line, whole. */
 char *sk_receipt_format (SkPurchase *purchase, SkCustomer *customer, SkStore *store);
 
 /* May the receipt of a sale to @customer be sent by e-mail: an address,
