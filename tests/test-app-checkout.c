@@ -923,6 +923,75 @@ test_narrow_cart (AppFixture *f, gconstpointer data)
   assert_within_window (f, app_find_widget (GTK_WIDGET (view), is_shown_pay, NULL), "Pay");
 }
 
+/* The number of lines @label shows, and whether it cut its text. */
+static int
+label_lines (GtkWidget *label, gboolean *cut)
+{
+  PangoLayout *layout = gtk_label_get_layout (GTK_LABEL (label));
+
+  *cut = pango_layout_is_ellipsized (layout);
+  return pango_layout_get_line_count (layout);
+}
+
+/* The bonus spend row on a phone: its title in one line and its note
+ * whole (beside the spin and Max they had a third of the width: "Списать /
+ * бонусы / (F4)", "можно спи…"), the spin typed into and on screen; back
+ * at a till's width the spin and Max are at the row's end again. */
+static void
+test_narrow_bonus (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkCustomer) customer = customer_with_bonus (f->db);
+  g_autoptr (SkBonusTransaction) tx = NULL;
+  g_autoptr (GError) error = NULL;
+  SkCheckoutView *view;
+  GtkWidget      *title, *note;
+  gboolean        cut = TRUE;
+
+  /* Enough bonuses to spend 100 ₽. */
+  tx = sk_database_bonus_manual (f->db, customer->id, "adjust", 100000, "test", NULL, &error);
+  g_assert_no_error (error);
+  sk_window_show_view (f->window, "checkout");
+  app_pump (300);
+  view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
+  g_assert_true (find_customer (view, customer->card_number));
+  sk_checkout_view_add_line (view, NULL, "Stroller", "strollers", 1500000, 1);
+  wait_priced (view);
+  g_assert_cmpint (sk_checkout_view_get_bonus_cap (view), >=, 10000);
+
+  resize (f, 360, 720);
+  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.show-panel", NULL);
+  app_pump (500);
+  app_save_png (GTK_WIDGET (f->window), "checkout-panel-360");
+  title = app_find_label (GTK_WIDGET (view->spend_row), "Spend bonuses (F4)");
+  note = app_find_label (GTK_WIDGET (view->spend_row),
+                         adw_action_row_get_subtitle (view->spend_row));
+  g_assert_nonnull (title);
+  g_assert_nonnull (note);
+  g_test_message ("the title: %d px, %d lines", gtk_widget_get_width (title),
+                  label_lines (title, &cut));
+  g_assert_cmpint (label_lines (title, &cut), ==, 1);
+  g_assert_false (cut);
+  g_test_message ("the note: %d px, %d lines", gtk_widget_get_width (note),
+                  label_lines (note, &cut));
+  label_lines (note, &cut);
+  g_assert_false (cut);
+  assert_within_window (f, GTK_WIDGET (view->bonus_spin), "the bonus spin");
+  assert_within_window (
+      f, app_find_widget (GTK_WIDGET (view), app_is_action_button, "checkout.spend-max"), "Max");
+  gtk_widget_grab_focus (GTK_WIDGET (view->bonus_spin));
+  gtk_editable_set_text (GTK_EDITABLE (view->bonus_spin), "100");
+  g_signal_emit_by_name (app_find_widget (GTK_WIDGET (view->bonus_spin), is_text, NULL),
+                         "activate");
+  wait_priced (view);
+  g_assert_cmpint (sk_checkout_view_get_bonus_spend (view), ==, 10000);
+
+  resize (f, 1200, 780);
+  g_assert_false (adw_leaflet_get_folded (view->leaflet));
+  g_assert_true (
+      gtk_widget_is_ancestor (GTK_WIDGET (view->bonus_spin), GTK_WIDGET (view->spend_row)));
+  g_assert_cmpint (label_lines (title, &cut), ==, 1);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -936,5 +1005,6 @@ main (int argc, char *argv[])
   app_test_add ("/app/checkout/pay-does-not-block", test_pay_does_not_block);
   app_test_add ("/app/checkout/pricing-off-main-loop", test_pricing_off_main_loop);
   app_test_add ("/app/checkout/narrow-cart", test_narrow_cart);
+  app_test_add ("/app/checkout/narrow-bonus", test_narrow_bonus);
   return g_test_run ();
 }

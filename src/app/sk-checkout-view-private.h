@@ -47,6 +47,8 @@ struct _SkCheckoutView
   GPtrArray      *rejected_rows; /* the rows added under rejected_row */
   GtkWidget      *bonus_box;
   AdwActionRow   *spend_row;
+  GtkWidget      *spend_controls;     /* the spin and Max: spend_row's end, or on a phone */
+  GtkListBoxRow  *spend_controls_row; /* their row under spend_row */
   GtkSpinButton  *bonus_spin;
   GtkLabel       *earn_label;
   GtkLabel       *total_label;

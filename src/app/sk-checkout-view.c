@@ -518,6 +518,41 @@ _sk_checkout_view_focus_scan (SkCheckoutView *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->scan_entry));
 }
 
+/* On a phone the bonus spin and Max leave the end of the spend row for a
+ * row of their own under it: beside them its title and note had a third
+ * of the width, a word a line, and the note was cut. */
+static void
+place_spend_controls (SkCheckoutView *self)
+{
+  gboolean   narrow = adw_leaflet_get_folded (self->leaflet);
+  GtkWidget *controls = self->spend_controls;
+  gboolean   focused;
+
+  if ((gtk_widget_get_parent (controls) == GTK_WIDGET (self->spend_controls_row)) == narrow)
+    return;
+  focused = has_focus_within (controls);
+  g_object_ref (controls);
+  if (narrow)
+    {
+      adw_action_row_remove (self->spend_row, controls);
+      gtk_list_box_row_set_child (self->spend_controls_row, controls);
+    }
+  else
+    {
+      gtk_list_box_row_set_child (self->spend_controls_row, NULL);
+      adw_action_row_add_suffix (self->spend_row, controls);
+    }
+  g_object_unref (controls);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->bonus_spin), narrow);
+  gtk_widget_set_margin_start (controls, narrow ? 12 : 0);
+  gtk_widget_set_margin_end (controls, narrow ? 12 : 0);
+  gtk_widget_set_margin_top (controls, narrow ? 6 : 0);
+  gtk_widget_set_margin_bottom (controls, narrow ? 12 : 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->spend_controls_row), narrow);
+  if (focused)
+    gtk_widget_grab_focus (GTK_WIDGET (self->bonus_spin));
+}
+
 /* The receipt of the last sale gives way to the sale being rung up. */
 void
 _sk_checkout_view_leave_receipt (SkCheckoutView *self)
@@ -2001,6 +2036,8 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, rejected_row);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, bonus_box);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, spend_row);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, spend_controls);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, spend_controls_row);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, bonus_spin);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, earn_label);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, total_label);
@@ -2082,6 +2119,9 @@ sk_checkout_view_init (SkCheckoutView *self)
   g_signal_connect (self->scan_entry, "activate", G_CALLBACK (scan_activate_cb), self);
   g_signal_connect_swapped (self->price_entry, "activate", G_CALLBACK (price_activate_cb), self);
   g_signal_connect (self->bonus_spin, "value-changed", G_CALLBACK (bonus_spin_changed_cb), self);
+  g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (place_spend_controls),
+                            self);
+  place_spend_controls (self);
   if (sk_app () != NULL)
     {
       GSettings    *settings = sk_application_get_settings (sk_app ());
