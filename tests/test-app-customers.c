@@ -10,6 +10,7 @@
 #include "sk-model-private.h"
 #include "sk-rules-view.h"
 #include "sk-money.h"
+#include "sk-refund-window.h"
 #include "sk-entry-dialog.h"
 #include "test-app-common.h"
 
@@ -717,6 +718,124 @@ test_drag (AppFixture *f, gconstpointer data)
   g_assert_cmpuint (read, <=, n_pages / 2);
 }
 
+static gboolean
+is_refund_of (GtkWidget *widget, gconstpointer purchase_id)
+{
+  GVariant *target;
+
+  if (!app_is_action_button (widget, "win.refund"))
+    return FALSE;
+  target = gtk_actionable_get_action_target_value (GTK_ACTIONABLE (widget));
+  return purchase_id == NULL
+         || (target != NULL && g_strcmp0 (g_variant_get_string (target, NULL), purchase_id) == 0);
+}
+
+static gboolean
+is_refund_button (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_BUTTON (widget) && gtk_widget_get_mapped (widget)
+         && g_str_has_prefix (gtk_button_get_label (GTK_BUTTON (widget)) ?: "", "_Refund ");
+}
+
+static gboolean
+refund_page_done (gpointer window)
+{
+  return !sk_refund_window_get_busy (window)
+         && g_strcmp0 (sk_refund_window_get_page (window), "done") == 0;
+}
+
+static gboolean
+refund_page_sale (gpointer window)
+{
+  return !sk_refund_window_get_busy (window)
+         && g_strcmp0 (sk_refund_window_get_page (window), "sale") == 0;
+}
+
+/* A purchase in the customer's details offers Return…: it opens that
+ * sale's return; once it is all returned, the purchase says so and offers
+ * it no more. */
+static void
+test_return (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) all = sk_database_search_customers (f->db, "", NULL, 50, NULL, NULL);
+  SkCustomer *buyer = NULL;
+  g_autoptr (GPtrArray) purchases = NULL;
+  g_autoptr (SkCustomer) fresh = NULL;
+  SkPurchase      *newest;
+  SkCustomersView *view;
+  SkRefundWindow  *window;
+  GtkWidget       *button;
+
+  g_autoptr (GPtrArray) stores = sk_database_list_stores (f->db, NULL);
+  /* No store set: the till sells at the first, and takes back its sales. */
+  SkStore *till = g_ptr_array_index (stores, 0);
+
+  for (guint i = 0; i < all->len && buyer == NULL; i++)
+    {
+      g_autoptr (GPtrArray) bought = sk_database_list_purchases (
+          f->db, sk_record_get_id (g_ptr_array_index (all, i)), 50, NULL);
+      SkPurchase *last = bought->len > 0 ? g_ptr_array_index (bought, 0) : NULL;
+
+      if (last != NULL && g_str_equal (last->status, "completed")
+          && g_str_equal (last->store_id, till->id))
+        buyer = g_ptr_array_index (all, i);
+    }
+  g_assert_nonnull (buyer);
+  purchases = sk_database_list_purchases (f->db, buyer->id, 50, NULL);
+  newest = g_ptr_array_index (purchases, 0);
+
+  sk_window_show_view (f->window, "customers");
+  view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
+  sk_customers_view_show_customer (view, buyer->id);
+  g_assert_true (app_wait (app_customer_details_ready, view, 10000));
+  app_pump (200);
+  button = app_find_widget (sk_customers_view_get_details (view), is_refund_of, newest->id);
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  app_pump (100);
+  window = app_find_window (f, SK_TYPE_REFUND_WINDOW);
+  g_assert_nonnull (window);
+  g_assert_true (app_wait (refund_page_sale, window, 10000));
+
+  /* Return All, then Refund: everything of that sale comes back. */
+  gtk_widget_activate (app_find_button (GTK_WIDGET (window), "Return _All"));
+  button = app_find_widget (GTK_WIDGET (window), is_refund_button, NULL);
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_true (app_wait (refund_page_done, window, 10000));
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  g_assert_true (app_wait (app_customer_details_ready, view, 10000));
+  app_pump (200);
+  fresh = sk_database_get_customer (f->db, buyer->id, NULL);
+  {
+    g_autofree char *refunded = sk_money_format (newest->subtotal - newest->discount_total);
+    g_autofree char *returned = g_strdup_printf ("returned %s", refunded);
+    g_autofree char *balance = sk_money_format (fresh->bonus_balance);
+    g_autoptr (GString) text = g_string_new (NULL);
+
+    app_collect_text (sk_customers_view_get_details (view), text);
+    g_assert_nonnull (strstr (text->str, returned));
+    g_assert_nonnull (strstr (text->str, balance));
+  }
+  g_assert_null (app_find_widget (sk_customers_view_get_details (view), is_refund_of, newest->id));
+  /* Another store's sales are that store's to take back. */
+  for (guint i = 0; i < purchases->len; i++)
+    {
+      SkPurchase *p = g_ptr_array_index (purchases, i);
+
+      if (!g_str_equal (p->store_id, till->id))
+        g_assert_null (app_find_widget (sk_customers_view_get_details (view), is_refund_of, p->id));
+    }
+
+  /* A cashier is offered no return at all. */
+  g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_CASHIER);
+  sk_customers_view_show_customer (view, buyer->id);
+  g_assert_true (app_wait (app_customer_details_ready, view, 10000));
+  g_assert_null (app_find_widget (sk_customers_view_get_details (view), is_refund_of, NULL));
+  g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_ADMIN);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -728,5 +847,6 @@ main (int argc, char *argv[])
   app_test_add ("/app/customers/adjust-dialog", test_adjust_dialog);
   app_test_add ("/app/customers/editor", test_editor);
   app_test_add ("/app/customers/changed-only", test_changed_only);
+  app_test_add ("/app/customers/return", test_return);
   return g_test_run ();
 }

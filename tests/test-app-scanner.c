@@ -18,6 +18,7 @@
 #include "sk-database-private.h"
 #include "sk-entry-dialog.h"
 #include "sk-model-private.h"
+#include "sk-refund-window.h"
 #include "sk-rule-editor.h"
 #include "test-app-common.h"
 
@@ -57,13 +58,13 @@ xdotool_exited (GPid pid, int status, gpointer data)
   g_spawn_close_pid (pid);
 }
 
-/* Types @keys into the window's X focus, @delay_ms apart: each item is
+/* Types @keys into @window's X focus, @delay_ms apart: each item is
  * either a key name ("Return", "F4") or, when it starts with '=', text typed
  * character by character. The main loop runs meanwhile and a while after. */
 static void
-send_keys (AppFixture *f, guint delay_ms, const char *const *keys)
+send_keys_to (GtkWindow *window, guint delay_ms, const char *const *keys)
 {
-  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (f->window));
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (window));
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
   gboolean done = FALSE;
@@ -98,6 +99,12 @@ send_keys (AppFixture *f, guint delay_ms, const char *const *keys)
   g_child_watch_add (pid, xdotool_exited, &done);
   g_assert_true (app_wait (child_exited, &done, 30000));
   app_pump (150);
+}
+
+static void
+send_keys (AppFixture *f, guint delay_ms, const char *const *keys)
+{
+  send_keys_to (GTK_WINDOW (f->window), delay_ms, keys);
 }
 
 /* A scanner: the code's characters 3 ms apart, then Enter. */
@@ -984,6 +991,216 @@ test_total_visible (AppFixture *f, gconstpointer data)
   app_save_png (GTK_WIDGET (f->window), receipt);
 }
 
+static gboolean
+refund_window_shown (gpointer f)
+{
+  return app_find_window (f, SK_TYPE_REFUND_WINDOW) != NULL;
+}
+
+static gboolean
+refund_window_gone (gpointer f)
+{
+  return !refund_window_shown (f);
+}
+
+static gboolean
+refund_page_is (SkRefundWindow *window, const char *page)
+{
+  return !sk_refund_window_get_busy (window)
+         && g_strcmp0 (sk_refund_window_get_page (window), page) == 0;
+}
+
+static gboolean
+refund_sale_shown (gpointer window)
+{
+  return refund_page_is (window, "sale");
+}
+
+static gboolean
+refund_done (gpointer window)
+{
+  return refund_page_is (window, "done");
+}
+
+static gboolean
+refund_found (gpointer window)
+{
+  return refund_page_is (window, "find") && sk_refund_window_get_n_sales (window) > 0;
+}
+
+/* F8, the receipt number typed and Enter: the sale's lines, the focus in
+ * the first one's quantity. */
+static SkRefundWindow *
+open_return (AppFixture *f, const char *number)
+{
+  g_autofree char *typed = g_strconcat ("=", number, NULL);
+  const char      *f8[] = { "F8", NULL };
+  const char      *keys[] = { typed, "Return", NULL };
+  SkRefundWindow  *window;
+  GtkWidget       *focus;
+
+  send_keys (f, 3, f8);
+  g_assert_true (app_wait (refund_window_shown, f, 10000));
+  window = app_find_window (f, SK_TYPE_REFUND_WINDOW);
+  /* The store's latest sales, before anything is typed. */
+  g_assert_true (app_wait (refund_found, window, 10000));
+  send_keys_to (GTK_WINDOW (window), 3, keys);
+  g_assert_true (app_wait (refund_sale_shown, window, 10000));
+  focus = gtk_root_get_focus (GTK_ROOT (window));
+  g_assert_nonnull (focus);
+  g_assert_nonnull (gtk_widget_get_ancestor (focus, GTK_TYPE_SPIN_BUTTON));
+  return window;
+}
+
+static gint64
+refund_figure (AppFixture *f, const char *column, const char *purchase_id)
+{
+  g_autofree char *sql = g_strdup_printf (
+      "SELECT coalesce (sum (%s), 0) FROM refunds WHERE purchase_id = ?", column);
+
+  return sk_db_query_int (f->db, NULL, -1, sql, "s", purchase_id);
+}
+
+/* A return taken with keys only: F8, the receipt number, 1 Enter refunds
+ * one of the first line; the window says what to pay back, which is what
+ * the store recorded, and Enter on Done gives the till back its scan
+ * field. Then the rest with Return All (Alt+A) and Enter. */
+static void
+test_refund (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkCustomer) customer = customer_with_card (f->db, 0);
+  g_autoptr (SkProduct) a = product (f->db, 0);
+  g_autoptr (SkProduct) b = product (f->db, 1);
+  g_autoptr (SkPurchase) sold = NULL;
+  g_autoptr (SkPurchase) after = NULL;
+  g_autoptr (SkCustomer) buyer = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *number = NULL;
+  const char      *f12[] = { "F12", NULL };
+  const char      *one[] = { "=1", "Return", NULL };
+  const char      *all[] = { "alt+a", "Return", NULL };
+  const char      *done[] = { "Return", NULL };
+  SkCheckoutView  *view;
+  SkRefundWindow  *window;
+  gint64           balance, money_back;
+
+  if (!have_xdotool ())
+    return;
+  view = show_checkout (f);
+  scan (f, customer->card_number);
+  g_assert_true (app_wait (app_checkout_has_customer, view, 10000));
+  scan (f, a->sku);
+  scan (f, b->sku);
+  send_keys (f, 3, f12);
+  g_assert_true (app_wait (sale_done, view, 30000));
+  id = g_strdup (sk_record_get_id (sk_checkout_view_get_last_purchase (view)));
+  number = g_strndup (id, 8);
+  sold = sk_database_get_purchase (f->db, id, NULL);
+  buyer = sk_database_get_customer (f->db, customer->id, NULL);
+  balance = buyer->bonus_balance;
+  g_clear_object (&buyer);
+
+  window = open_return (f, number);
+  {
+    gint64 money = 0;
+
+    /* Nothing chosen yet: nothing to refund. */
+    g_assert_false (sk_refund_window_get_figures (window, &money, NULL, NULL));
+  }
+  send_keys_to (GTK_WINDOW (window), 3, one);
+  g_assert_true (app_wait (refund_done, window, 10000));
+
+  after = sk_database_get_purchase (f->db, id, NULL);
+  g_assert_cmpstr (after->status, ==, "partially_refunded");
+  {
+    g_autoptr (SkPurchaseLine) first = g_list_model_get_item (sk_purchase_get_lines (after), 0);
+    g_autoptr (SkPurchaseLine) second = g_list_model_get_item (sk_purchase_get_lines (after), 1);
+
+    g_assert_cmpint (first->refunded_quantity, ==, 1);
+    g_assert_cmpint (second->refunded_quantity, ==, 0);
+    g_assert_cmpint (after->refunded_total, ==, first->total);
+  }
+  /* What the window says to pay back is the store's: the line's money
+   * less the bonuses that paid for it, which go back to the card. */
+  money_back = refund_figure (f, "amount", id) - refund_figure (f, "bonus_returned", id);
+  {
+    g_autofree char *money = sk_money_format (money_back);
+    g_autofree char *title = g_strdup_printf ("Pay Back %s", money);
+    g_autoptr (GString) text = g_string_new (NULL);
+
+    app_collect_text (GTK_WIDGET (window), text);
+    g_assert_nonnull (strstr (text->str, title));
+  }
+  buyer = sk_database_get_customer (f->db, customer->id, NULL);
+  g_assert_cmpint (buyer->bonus_balance, ==,
+                   balance + refund_figure (f, "bonus_returned", id)
+                       - refund_figure (f, "bonus_reversed", id));
+  g_clear_object (&buyer);
+  g_assert_true (gtk_widget_has_focus (app_find_button (GTK_WIDGET (window), "_Done")));
+  send_keys_to (GTK_WINDOW (window), 3, done);
+  g_assert_true (app_wait (refund_window_gone, f, 10000));
+  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+
+  /* The rest: the line returned before shows what is left. */
+  window = open_return (f, number);
+  send_keys_to (GTK_WINDOW (window), 3, all);
+  g_assert_true (app_wait (refund_done, window, 10000));
+  g_clear_object (&after);
+  after = sk_database_get_purchase (f->db, id, NULL);
+  g_assert_cmpstr (after->status, ==, "refunded");
+  g_assert_cmpint (after->refunded_total, ==, sold->subtotal - sold->discount_total);
+  g_assert_cmpint (refund_figure (f, "amount", id) - refund_figure (f, "bonus_returned", id), ==,
+                   sold->total_paid);
+  buyer = sk_database_get_customer (f->db, customer->id, NULL);
+  /* The whole sale back: the bonuses are as before it, the visit gone. */
+  g_assert_cmpint (buyer->bonus_balance, ==, balance - sold->bonus_earned + sold->bonus_spent);
+  g_assert_cmpint (sk_db_query_int (f->db, NULL, -1,
+                                    "SELECT count(*) FROM sync_outbox WHERE entity = 'refund'",
+                                    NULL),
+                   ==, 2);
+  send_keys_to (GTK_WINDOW (window), 3, done);
+  g_assert_true (app_wait (refund_window_gone, f, 10000));
+
+  /* A sale returned whole is not offered again, and Escape leaves. */
+  {
+    const char      *f8[] = { "F8", NULL };
+    g_autofree char *typed = g_strconcat ("=", number, NULL);
+    const char      *keys[] = { typed, "Return", NULL };
+    const char      *escape[] = { "Escape", "Escape", NULL };
+    g_autoptr (GString) text = g_string_new (NULL);
+
+    send_keys (f, 3, f8);
+    g_assert_true (app_wait (refund_window_shown, f, 10000));
+    window = app_find_window (f, SK_TYPE_REFUND_WINDOW);
+    g_assert_true (app_wait (refund_found, window, 10000));
+    send_keys_to (GTK_WINDOW (window), 3, keys);
+    g_assert_true (app_wait (refund_sale_shown, window, 10000));
+    app_collect_text (GTK_WIDGET (window), text);
+    g_assert_null (strstr (text->str, "Refund "));
+    g_assert_false (sk_refund_window_get_figures (window, NULL, NULL, NULL));
+    send_keys_to (GTK_WINDOW (window), 3, escape);
+    g_assert_true (app_wait (refund_window_gone, f, 10000));
+  }
+}
+
+/* A cashier's F8 opens nothing: returns are the manager's. */
+static void
+test_refund_role (AppFixture *f, gconstpointer data)
+{
+  const char *f8[] = { "F8", NULL };
+
+  if (!have_xdotool ())
+    return;
+  g_settings_set_string (sk_application_get_settings (f->app), "role", "cashier");
+  show_checkout (f);
+  send_keys (f, 3, f8);
+  app_pump (500);
+  g_assert_false (refund_window_shown (f));
+  g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
+  send_keys (f, 3, f8);
+  g_assert_true (app_wait (refund_window_shown, f, 10000));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1008,5 +1225,7 @@ main (int argc, char *argv[])
   app_test_add ("/app/scanner/new-product", test_new_product);
   app_test_add ("/app/scanner/import-products", test_import_products);
   app_test_add ("/app/scanner/total-visible", test_total_visible);
+  app_test_add ("/app/scanner/refund", test_refund);
+  app_test_add ("/app/scanner/refund-role", test_refund_role);
   return g_test_run ();
 }

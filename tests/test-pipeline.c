@@ -10,6 +10,7 @@
 #include "sk-error.h"
 #include "sk-money.h"
 #include "sk-receipt.h"
+#include "sk-sale.h"
 #include "sk-test-util.h"
 
 /* 2030-01-01 00:00 UTC: every sale happens at a fixed time, after the
@@ -1403,6 +1404,38 @@ test_refund_partial (Fixture *f, gconstpointer data)
         lines = refund_lines (1, 1, (gint64)0);
       else if (step == 1)
         lines = refund_lines (2, 3, (gint64)1, (gint64)1, (gint64)0);
+
+      /* What the till shows before it refunds is what the refund records. */
+      {
+        g_autoptr (SkPurchase) before = sk_database_get_purchase (f->db, s.purchase_id, &error);
+        gint64          quantities[2] = { 0, 0 };
+        SkRefundFigures figures;
+
+        g_assert_no_error (error);
+        for (guint i = 0; lines == NULL && i < 2; i++)
+          {
+            g_autoptr (SkPurchaseLine) line = purchase_line (before, i);
+
+            quantities[i] = sk_refund_line_left (line); /* the rest */
+          }
+        for (guint k = 0; lines != NULL && k < lines->len; k++)
+          quantities[g_array_index (lines, SkRefundLine, k).line_no - 1]
+              = g_array_index (lines, SkRefundLine, k).quantity;
+        g_assert_true (sk_refund_figures (before, quantities, &figures));
+        g_assert_cmpint (figures.amount, ==, expected[step].amount);
+        g_assert_cmpint (figures.bonus_reversed, ==, expected[step].reversed);
+        g_assert_cmpint (figures.bonus_returned, ==, expected[step].returned);
+        g_assert_cmpint (figures.money_back, ==, expected[step].amount - expected[step].returned);
+        g_assert_cmpint (figures.discount_after - figures.discount_before, ==,
+                         expected[step].discount);
+        g_assert_cmpint (figures.complete, ==, g_str_equal (expected[step].status, "refunded"));
+        /* More than is left counts as what is left; nothing returns nothing. */
+        quantities[0] += 100;
+        g_assert_true (sk_refund_figures (before, quantities, &figures));
+        quantities[0] = quantities[1] = 0;
+        g_assert_false (sk_refund_figures (before, quantities, &figures));
+        g_assert_cmpint (figures.amount, ==, 0);
+      }
       p = sk_database_refund_purchase (f->db, refund_id, s.purchase_id, lines, &error);
       g_assert_no_error (error);
 
@@ -1449,6 +1482,63 @@ test_refund_partial (Fixture *f, gconstpointer data)
   g_assert_cmpint (campaign, ==, 0);
   g_assert_cmpint (balance, ==, 5000);
   g_assert_cmpint (total_spent, ==, 0);
+  refund_clear (&s);
+}
+
+/* A till finds a sale to take back by the receipt number it printed. */
+static void
+test_find_sales (Fixture *f, gconstpointer data)
+{
+  RefundSetup s = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkStore) other = sk_test_store_new ("MSK-1", "Москва");
+  g_autofree char *number = NULL;
+  g_autofree char *typed = NULL;
+  struct
+  {
+    const char *store_id;
+    const char *receipt;
+    guint       found;
+  } cases[] = {
+    { NULL, NULL, 1 }, /* every sale */
+    { NULL, "", 1 },   /* the same */
+    { "", NULL, 0 },   /* set below: this store */
+    { NULL, NULL, 1 }, /* set below: the receipt number */
+    { NULL, NULL, 1 }, /* set below: as typed, upper case and spaces */
+    { NULL, "zz", 0 }, /* no sale's */
+    { NULL, "%", 0 },  /* not a pattern */
+    { NULL, NULL, 0 }, /* set below: another store's */
+  };
+
+  refund_setup (f, &s);
+  g_assert_true (sk_database_save_store (f->db, other, &error));
+  g_assert_no_error (error);
+  number = g_strndup (s.purchase_id, 8);
+  typed = g_strdup_printf ("  %s ", number);
+  for (char *c = typed; *c != '\0'; c++)
+    *c = g_ascii_toupper (*c);
+  cases[2].store_id = f->store->id;
+  cases[2].found = 1;
+  cases[3].receipt = number;
+  cases[4].receipt = typed;
+  cases[7].store_id = other->id;
+  cases[7].receipt = number;
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GPtrArray) sales
+          = sk_database_find_sales (f->db, cases[i].store_id, cases[i].receipt, 50, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (sales->len, ==, cases[i].found);
+      if (sales->len > 0)
+        {
+          SkPurchase *p = g_ptr_array_index (sales, 0);
+
+          g_assert_cmpstr (p->id, ==, s.purchase_id);
+          /* With its lines, for the return to choose from. */
+          g_assert_cmpuint (g_list_model_get_n_items (sk_purchase_get_lines (p)), ==, 2);
+        }
+    }
   refund_clear (&s);
 }
 
@@ -1568,6 +1658,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/pipeline/request-from-json", test_request_from_json);
   add ("/pipeline/refund/whole", test_refund_whole);
   add ("/pipeline/refund/partial", test_refund_partial);
+  add ("/pipeline/refund/find-sales", test_find_sales);
   add ("/pipeline/refund/invalid", test_refund_invalid);
   add ("/pipeline/refund/anonymous", test_refund_anonymous);
 #undef add

@@ -45,6 +45,8 @@ struct _SkCustomersView
    * beside the list the search keeps the focus for the next card. */
   gboolean open_first;
   gboolean keep_search_focus;
+  /* The store this till sells at: its sales are the ones it takes back. */
+  char *till_store_id;
 };
 
 G_DEFINE_FINAL_TYPE (SkCustomersView, sk_customers_view, ADW_TYPE_BIN)
@@ -280,9 +282,8 @@ show_details (SkCustomersView *self, SkCustomerDetails *d)
   GPtrArray  *history = d ? d->history : NULL;
   g_autoptr (GString) kids = g_string_new (NULL);
   g_autoptr (GString) consent = g_string_new (NULL);
-  SkRole           role = sk_application_get_role (sk_app ());
-  GtkWidget       *group, *row, *buttons, *button, *title;
-  g_autofree char *store_id = sk_application_dup_store_id (sk_app ());
+  SkRole     role = sk_application_get_role (sk_app ());
+  GtkWidget *group, *row, *buttons, *button, *title;
 
   clear_box (self->details_box);
   if (c == NULL)
@@ -410,7 +411,7 @@ show_details (SkCustomersView *self, SkCustomerDetails *d)
       adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), sub);
       if (sk_role_can_refund (role)
           && g_strcmp0 (sk_record_get_string (p, "status"), "refunded") != 0
-          && (store_id == NULL || g_strcmp0 (store_id, sk_record_get_string (p, "store_id")) == 0))
+          && g_strcmp0 (self->till_store_id, sk_record_get_string (p, "store_id")) == 0)
         {
           /* A return is the till's (the window's F8): of this sale, here. */
           button = gtk_button_new_with_mnemonic (_ ("_Return…"));
@@ -829,6 +830,36 @@ customer_changed_cb (SkRepository *repository, const char *customer_id, SkCustom
   refresh (self, customer_id);
 }
 
+static void
+till_store_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SkCustomersView) self = user_data;
+  g_autoptr (SkStore) store = sk_repository_get_store_finish (SK_REPOSITORY (source), result, NULL);
+
+  g_free (self->till_store_id);
+  self->till_store_id = store != NULL ? g_strdup (sk_record_get_id (store)) : NULL;
+  if (self->customer != NULL)
+    refresh (self, sk_record_get_id (self->customer));
+}
+
+/* Which store's sales the details offer to take back: the store the
+ * checkout sells at (the setting's, or the first). */
+static void
+load_till_store (SkCustomersView *self)
+{
+  g_autofree char *id = sk_application_dup_store_id (sk_app ());
+
+  sk_repository_get_store_async (sk_app_repository (), id, self->cancellable, till_store_cb,
+                                 g_object_ref (self));
+}
+
+static void
+database_changed_cb (SkCustomersView *self)
+{
+  load_till_store (self);
+  refresh (self, NULL);
+}
+
 /* A sale moves its customer's visits, spending and bonuses. */
 static void
 purchase_changed_cb (SkRepository    *repository,
@@ -838,12 +869,6 @@ purchase_changed_cb (SkRepository    *repository,
 {
   if (customer_id != NULL)
     refresh (self, customer_id);
-}
-
-static void
-database_changed_cb (SkCustomersView *self)
-{
-  refresh (self, NULL);
 }
 
 /* The list's cells follow their row (SkCustomerRow): a search changes what
@@ -970,6 +995,7 @@ sk_customers_view_dispose (GObject *object)
   sk_cancellable_clear (&self->cancellable);
   g_clear_handle_id (&self->searching_id, g_source_remove);
   g_clear_pointer (&self->loading_id, g_free);
+  g_clear_pointer (&self->till_store_id, g_free);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
   g_clear_object (&self->customer);
@@ -1063,4 +1089,9 @@ sk_customers_view_init (SkCustomersView *self)
                            0);
   g_signal_connect_object (repository, "database-changed", G_CALLBACK (database_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (repository, "stores-changed", G_CALLBACK (load_till_store), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (sk_application_get_settings (sk_app ()), "changed::store-id",
+                           G_CALLBACK (load_till_store), self, G_CONNECT_SWAPPED);
+  load_till_store (self);
 }

@@ -765,6 +765,9 @@ sale_page_new (SkRefundWindow *self)
 
   self->all_button = gtk_button_new_with_mnemonic (_ ("Return _All"));
   g_signal_connect_swapped (self->all_button, "clicked", G_CALLBACK (return_all), self);
+  /* Alt+A: at once, not after the press a button's key activation shows
+   * (250 ms), so that the Enter typed next refunds it all. */
+  g_signal_connect_swapped (self->all_button, "activate", G_CALLBACK (return_all), self);
   self->refund_button = gtk_button_new_with_mnemonic (_ ("_Refund"));
   gtk_widget_add_css_class (self->refund_button, "destructive-action");
   g_signal_connect_swapped (self->refund_button, "clicked", G_CALLBACK (refund), self);
