@@ -359,8 +359,9 @@ line_row_new (SkRefundWindow *self, SkPurchaseLine *line)
   g_autofree char *subtitle = NULL;
   const char      *name = sk_record_get_string (line, "name");
 
-  /* TRANSLATORS: a returned sale's line: "bought 2 · paid 6 648,10 ₽". */
-  subtitle = g_strdup_printf (_ ("bought %" PRId64 " · paid %s"), quantity, paid);
+  /* TRANSLATORS: a returned sale's line: "bought 2 · 6 648,10 ₽ after
+   * discounts" (what the line cost once its discounts were taken off). */
+  subtitle = g_strdup_printf (_ ("bought %" PRId64 " · %s after discounts"), quantity, paid);
   if (left < quantity)
     {
       g_autofree char *with
