@@ -258,6 +258,65 @@ test_new_sale_undo (AppFixture *f, gconstpointer data)
   g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 0);
 }
 
+static gboolean
+rule_editor_shown (gpointer f)
+{
+  return app_find_window (f, SK_TYPE_RULE_EDITOR) != NULL;
+}
+
+static gboolean
+campaign_editor_shown (gpointer f)
+{
+  return app_find_window (f, SK_TYPE_CAMPAIGN_EDITOR) != NULL;
+}
+
+/* Ctrl+N in Rules is a new rule and in Campaigns a new campaign; the sale
+ * being rung up stays. For a role that may not edit them it is the
+ * till's new sale, as everywhere else. */
+static void
+test_ctrl_n_in_lists (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkProduct) a = product (f->db, 0);
+  const char     *ctrl_n[] = { "ctrl+n", NULL };
+  SkCheckoutView *view;
+  GtkWindow      *editor;
+
+  if (!have_xdotool ())
+    return;
+  view = show_checkout (f);
+  scan (f, a->sku);
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
+
+  sk_window_show_view (f->window, "rules");
+  app_pump (300);
+  send_keys (f, 3, ctrl_n);
+  g_assert_true (app_wait (rule_editor_shown, f, 10000));
+  editor = app_find_window (f, SK_TYPE_RULE_EDITOR);
+  g_assert_cmpstr (gtk_window_get_title (editor), ==, "New Rule");
+  gtk_window_destroy (editor);
+  app_pump (100);
+  g_assert_true (gtk_widget_get_mapped (sk_window_get_view (f->window, "rules")));
+
+  sk_window_show_view (f->window, "campaigns");
+  app_pump (300);
+  send_keys (f, 3, ctrl_n);
+  g_assert_true (app_wait (campaign_editor_shown, f, 10000));
+  gtk_window_destroy (app_find_window (f, SK_TYPE_CAMPAIGN_EDITOR));
+  app_pump (100);
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
+
+  /* A manager sees the rules but may not make one: Ctrl+N is a new sale. */
+  g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
+  app_pump (200);
+  sk_window_show_view (f->window, "rules");
+  app_pump (300);
+  send_keys (f, 3, ctrl_n);
+  app_pump (200);
+  g_assert_false (rule_editor_shown (f));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (view)));
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 0);
+}
+
 static void
 test_sale_by_scans (AppFixture *f, gconstpointer data)
 {
@@ -1218,6 +1277,7 @@ main (int argc, char *argv[])
     }
   app_test_add ("/app/scanner/sale-by-scans", test_sale_by_scans);
   app_test_add ("/app/scanner/new-sale-undo", test_new_sale_undo);
+  app_test_add ("/app/scanner/ctrl-n-in-lists", test_ctrl_n_in_lists);
   app_test_add ("/app/scanner/scan-into-quantity", test_scan_into_quantity);
   app_test_add ("/app/scanner/bonus-then-pay", test_bonus_then_pay);
   app_test_add ("/app/scanner/failed-then-good", test_failed_then_good);

@@ -295,7 +295,19 @@ checkout_action (GtkWidget *widget, const char *action_name, GVariant *param)
   SkWindow   *self = SK_WINDOW (widget);
   const char *what = g_variant_get_string (param, NULL);
   GtkWidget  *checkout = adw_view_stack_get_child_by_name (self->stack, "checkout");
+  const char *shown = adw_view_stack_get_visible_child_name (self->stack);
 
+  /* Ctrl+N in Rules or Campaigns makes a rule or a campaign there, for a
+   * role that may: what people mean by "new" in a list of records. */
+  if (g_str_equal (what, "new-sale") && !sk_window_is_welcome (self)
+      && (g_strcmp0 (shown, "rules") == 0 || g_strcmp0 (shown, "campaigns") == 0)
+      && sk_role_can_edit_rules (sk_application_get_role (self->app)))
+    {
+      g_autofree char *name = g_strconcat (shown, ".new", NULL);
+
+      gtk_widget_activate_action (ensure_view (self, shown), name, NULL);
+      return;
+    }
   if (sk_window_is_welcome (self) || checkout == NULL
       || !adw_view_stack_page_get_visible (adw_view_stack_get_page (self->stack, checkout)))
     return;
