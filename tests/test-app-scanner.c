@@ -1136,9 +1136,9 @@ test_refund (AppFixture *f, gconstpointer data)
   g_autofree char *id = NULL;
   g_autofree char *number = NULL;
   const char      *f12[] = { "F12", NULL };
-  const char      *one[] = { "=1", "Return", NULL };
+  const char      *one[] = { "=1", NULL };
+  const char      *enter[] = { "Return", NULL };
   const char      *all[] = { "alt+a", "Return", NULL };
-  const char      *done[] = { "Return", NULL };
   SkCheckoutView  *view;
   SkRefundWindow  *window;
   gint64           balance, money_back;
@@ -1167,6 +1167,14 @@ test_refund (AppFixture *f, gconstpointer data)
     g_assert_false (sk_refund_window_get_figures (window, &money, NULL, NULL));
   }
   send_keys_to (GTK_WINDOW (window), 3, one);
+  {
+    gint64 money = 0;
+
+    /* The figures follow the keys, before Enter. */
+    g_assert_true (sk_refund_window_get_figures (window, &money, NULL, NULL));
+    g_assert_cmpint (money, >, 0);
+  }
+  send_keys_to (GTK_WINDOW (window), 3, enter);
   g_assert_true (app_wait (refund_done, window, 10000));
 
   after = sk_database_get_purchase (f->db, id, NULL);
@@ -1196,7 +1204,7 @@ test_refund (AppFixture *f, gconstpointer data)
                        - refund_figure (f, "bonus_reversed", id));
   g_clear_object (&buyer);
   g_assert_true (gtk_widget_has_focus (app_find_button (GTK_WIDGET (window), "_Done")));
-  send_keys_to (GTK_WINDOW (window), 3, done);
+  send_keys_to (GTK_WINDOW (window), 3, enter);
   g_assert_true (app_wait (refund_window_gone, f, 10000));
   g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
 
@@ -1217,7 +1225,7 @@ test_refund (AppFixture *f, gconstpointer data)
                                     "SELECT count(*) FROM sync_outbox WHERE entity = 'refund'",
                                     NULL),
                    ==, 2);
-  send_keys_to (GTK_WINDOW (window), 3, done);
+  send_keys_to (GTK_WINDOW (window), 3, enter);
   g_assert_true (app_wait (refund_window_gone, f, 10000));
 
   /* A sale returned whole is not offered again, and Escape leaves. */

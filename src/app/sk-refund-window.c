@@ -280,7 +280,18 @@ chosen_quantities (SkRefundWindow *self)
     {
       GtkSpinButton *spin = g_ptr_array_index (self->spins, i);
 
-      if (spin != NULL)
+      const char *text;
+      gint64      typed;
+      double      max;
+
+      if (spin == NULL)
+        continue;
+      /* As typed, before Enter commits it: the figures follow the keys. */
+      text = gtk_editable_get_text (GTK_EDITABLE (spin));
+      gtk_spin_button_get_range (spin, NULL, &max);
+      if (g_ascii_string_to_signed (text, 10, 0, (gint64)max, &typed, NULL))
+        quantities[i] = typed;
+      else
         quantities[i] = gtk_spin_button_get_value_as_int (spin);
     }
   return quantities;
@@ -385,6 +396,7 @@ line_row_new (SkRefundWindow *self, SkPurchaseLine *line)
       gtk_accessible_update_property (GTK_ACCESSIBLE (spin), GTK_ACCESSIBLE_PROPERTY_LABEL, name,
                                       -1);
       g_signal_connect_swapped (spin, "value-changed", G_CALLBACK (update_figures), self);
+      g_signal_connect_swapped (spin, "changed", G_CALLBACK (update_figures), self);
       for (GtkWidget *child = gtk_widget_get_first_child (spin); child != NULL;
            child = gtk_widget_get_next_sibling (child))
         if (GTK_IS_TEXT (child))
