@@ -169,9 +169,9 @@ local_change (SkBackgroundSync *self)
 
 static void
 purchase_changed_cb (SkRepository     *repository,
-                   const char       *purchase_id,
-                   const char       *customer_id,
-                   SkBackgroundSync *self)
+                     const char       *purchase_id,
+                     const char       *customer_id,
+                     SkBackgroundSync *self)
 {
   local_change (self);
 }
@@ -303,7 +303,8 @@ sk_background_sync_new (SkRepository *repository, const char *database_path)
 
   self->repository = g_object_ref (repository);
   self->database_path = g_strdup (database_path);
-  g_signal_connect_object (repository, "purchase-changed", G_CALLBACK (purchase_changed_cb), self, 0);
+  g_signal_connect_object (repository, "purchase-changed", G_CALLBACK (purchase_changed_cb), self,
+                           0);
   g_signal_connect_object (repository, "customer-changed", G_CALLBACK (customer_changed_cb), self,
                            0);
   self->monitor = g_object_ref (g_network_monitor_get_default ());

@@ -452,7 +452,7 @@ sk_rules_view_init (SkRulesView *self)
     { N_ ("Status"), cell_status, FALSE, FALSE },
     { N_ ("Uses"), cell_uses, TRUE, FALSE },
   };
-  static const char *const changes[] = { "rules-changed",  "purchase-changed",   "campaigns-changed",
+  static const char *const changes[] = { "rules-changed",  "purchase-changed", "campaigns-changed",
                                          "stores-changed", "database-changed", NULL };
 
   gtk_widget_init_template (GTK_WIDGET (self));
