@@ -48,6 +48,7 @@ struct _SkRefundWindow
   AdwActionRow        *money_row, *returned_row, *reversed_row;
   GtkWidget           *all_button, *refund_button;
   char                *refund_id; /* one per sale opened: a retry replays it */
+  gboolean             refunding;
 
   /* Done */
   AdwStatusPage *done_page;
@@ -213,6 +214,8 @@ found_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       show_sales (self, sales, find->query);
       if (self->open_single && sales->len == 1)
         open_sale (self, g_ptr_array_index (sales, 0));
+      else if (self->open_single && sales->len > 1)
+        gtk_widget_grab_focus (gtk_widget_get_first_child (GTK_WIDGET (self->sales_list)));
       self->open_single = FALSE;
     }
   find_free (find);
@@ -537,6 +540,7 @@ refunded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       = sk_repository_refund_finish (SK_REPOSITORY (source), result, &error);
 
   set_busy (self, FALSE);
+  self->refunding = FALSE;
   gtk_widget_set_sensitive (self->all_button, TRUE);
   if (after == NULL)
     {
@@ -576,6 +580,7 @@ refund (SkRefundWindow *self)
       }
   r->self = g_object_ref (self);
   set_busy (self, TRUE);
+  self->refunding = TRUE;
   gtk_widget_set_sensitive (self->refund_button, FALSE);
   gtk_widget_set_sensitive (self->all_button, FALSE);
   sk_repository_refund_async (repository, self->refund_id, sk_record_get_id (self->purchase), lines,
@@ -589,7 +594,9 @@ back_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkRefundWindow *self = SK_REFUND_WINDOW (widget);
 
-  if (g_str_equal (gtk_stack_get_visible_child_name (self->stack), "sale") && self->busy == 0)
+  if (self->refunding)
+    return;
+  if (g_str_equal (gtk_stack_get_visible_child_name (self->stack), "sale"))
     show_page (self, "find");
   else if (!g_str_equal (action_name, "refund.back"))
     gtk_window_close (GTK_WINDOW (self));
@@ -633,6 +640,14 @@ sk_refund_window_new (GtkWindow *parent, const char *store_id, const char *purch
   return self;
 }
 
+/* A refund being recorded is seen through (it takes milliseconds): the
+ * window stays until it says what to pay back. */
+static gboolean
+sk_refund_window_close_request (GtkWindow *window)
+{
+  return SK_REFUND_WINDOW (window)->refunding;
+}
+
 static void
 sk_refund_window_dispose (GObject *object)
 {
@@ -666,6 +681,7 @@ sk_refund_window_class_init (SkRefundWindowClass *klass)
 
   object_class->dispose = sk_refund_window_dispose;
   object_class->finalize = sk_refund_window_finalize;
+  GTK_WINDOW_CLASS (klass)->close_request = sk_refund_window_close_request;
   gtk_widget_class_install_action (widget_class, "refund.back", NULL, back_action);
   gtk_widget_class_install_action (widget_class, "refund.escape", NULL, back_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "refund.escape", NULL);
