@@ -1204,6 +1204,16 @@ test_refund (AppFixture *f, gconstpointer data)
                        - refund_figure (f, "bonus_reversed", id));
   g_clear_object (&buyer);
   g_assert_true (gtk_widget_has_focus (app_find_button (GTK_WIDGET (window), "_Done")));
+  /* Its slip, to print, says the same. */
+  g_assert_nonnull (app_find_button (GTK_WIDGET (window), "_Print Slip"));
+  {
+    g_autofree char *money = sk_money_format (money_back);
+    g_autofree char *paid_back = g_strdup_printf ("Paid back: %s", money);
+
+    g_assert_nonnull (sk_refund_window_get_slip (window));
+    g_assert_nonnull (strstr (sk_refund_window_get_slip (window), paid_back));
+    g_assert_nonnull (strstr (sk_refund_window_get_slip (window), number));
+  }
   send_keys_to (GTK_WINDOW (window), 3, enter);
   g_assert_true (app_wait (refund_window_gone, f, 10000));
   g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));

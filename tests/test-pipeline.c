@@ -1429,6 +1429,25 @@ test_refund_partial (Fixture *f, gconstpointer data)
         g_assert_cmpint (figures.discount_after - figures.discount_before, ==,
                          expected[step].discount);
         g_assert_cmpint (figures.complete, ==, g_str_equal (expected[step].status, "refunded"));
+        /* The slip says the same, in lines a receipt printer prints. */
+        {
+          g_autofree char *slip
+              = sk_receipt_format_refund (before, quantities, &figures, f->store, NOW);
+          g_autofree char *money = sk_money_format (figures.money_back);
+          g_autofree char *paid_back = g_strdup_printf ("Paid back: %s\n", money);
+          g_autofree char *number = g_strdup_printf ("Return to receipt %.8s\n", s.purchase_id);
+          g_auto (GStrv) slip_lines = g_strsplit (slip, "\n", -1);
+
+          g_test_message ("%s", slip);
+          g_assert_true (g_str_has_prefix (slip, f->store->name));
+          g_assert_nonnull (strstr (slip, number));
+          g_assert_nonnull (strstr (slip, paid_back));
+          g_assert_nonnull (strstr (slip, "Кукла"));
+          /* A line with nothing returned is not on the slip. */
+          g_assert_cmpint (strstr (slip, "Книжка") != NULL, ==, quantities[1] > 0);
+          for (guint i = 0; slip_lines[i] != NULL; i++)
+            g_assert_cmpint (g_utf8_strlen (slip_lines[i], -1), <=, SK_RECEIPT_WIDTH);
+        }
         /* More than is left counts as what is left; nothing returns nothing. */
         quantities[0] += 100;
         g_assert_true (sk_refund_figures (before, quantities, &figures));

@@ -793,58 +793,9 @@ sk_checkout_view_get_recompute_usec (SkCheckoutView *self)
   return self->recompute_usec;
 }
 
-/* Printing the receipt */
-
-static void
-print_begin (GtkPrintOperation *op, GtkPrintContext *context, gpointer user_data)
-{
-  gtk_print_operation_set_n_pages (op, 1);
-}
-
-static void
-print_draw_page (GtkPrintOperation *op, GtkPrintContext *context, int page_nr, gpointer user_data)
-{
-  const char           *text = user_data;
-  cairo_t              *cr = gtk_print_context_get_cairo_context (context);
-  PangoLayout          *layout = gtk_print_context_create_pango_layout (context);
-  PangoFontDescription *font = pango_font_description_from_string ("Monospace 9");
-
-  pango_layout_set_font_description (layout, font);
-  pango_layout_set_text (layout, text, -1);
-  cairo_move_to (cr, 0, 0);
-  pango_cairo_show_layout (cr, layout);
-  pango_font_description_free (font);
-  g_object_unref (layout);
-}
-
-/* One operation for the dialog and for export, so both draw the same. */
-static GtkPrintOperation *
-receipt_print_operation_new (const char *text)
-{
-  GtkPrintOperation *op = gtk_print_operation_new ();
-
-  gtk_print_operation_set_job_name (op, _ ("Receipt"));
-  g_signal_connect (op, "begin-print", G_CALLBACK (print_begin), NULL);
-  g_signal_connect_data (op, "draw-page", G_CALLBACK (print_draw_page), g_strdup (text),
-                         (GClosureNotify)(void (*) (void))g_free, 0);
-  return op;
-}
-
-static void
-print_receipt (GtkWindow *parent, const char *text)
-{
-  g_autoptr (GtkPrintOperation) op = receipt_print_operation_new (text);
-  g_autoptr (GError) error = NULL;
-
-  if (gtk_print_operation_run (op, GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG, parent, &error)
-      == GTK_PRINT_OPERATION_RESULT_ERROR)
-    g_warning ("Printing failed: %s", error->message);
-}
-
 gboolean
 sk_checkout_view_export_receipt (SkCheckoutView *self, const char *path, GError **error)
 {
-  g_autoptr (GtkPrintOperation) op = NULL;
   g_autofree char *text = NULL;
 
   g_return_val_if_fail (SK_IS_CHECKOUT_VIEW (self), FALSE);
@@ -859,10 +810,7 @@ sk_checkout_view_export_receipt (SkCheckoutView *self, const char *path, GError 
     }
   text = sk_receipt_format (self->last_purchase, self->last_customer,
                             sk_sale_get_store (self->sale));
-  op = receipt_print_operation_new (text);
-  gtk_print_operation_set_export_filename (op, path);
-  return gtk_print_operation_run (op, GTK_PRINT_OPERATION_ACTION_EXPORT, NULL, error)
-         != GTK_PRINT_OPERATION_RESULT_ERROR;
+  return sk_receipt_export_pdf (text, path, error);
 }
 
 /* The receipt in the side panel: it never blocks the till, and the next
@@ -893,8 +841,8 @@ print_receipt_action (GtkWidget *widget, const char *action_name, GVariant *para
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
 
   if (self->last_purchase != NULL)
-    print_receipt (GTK_WINDOW (gtk_widget_get_root (widget)),
-                   gtk_label_get_text (self->receipt_label));
+    sk_receipt_print (GTK_WINDOW (gtk_widget_get_root (widget)),
+                      gtk_label_get_text (self->receipt_label));
   _sk_checkout_view_focus_scan (self);
 }
 

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 #include <inttypes.h>
 
+#include "sk-receipt.h"
 #include "sk-refund-window.h"
 #include "sk-sale.h"
 #include "sk-widgets.h"
@@ -21,6 +22,7 @@ struct _SkRefundWindow
   AdwWindow parent_instance;
 
   char         *store_id;
+  SkStore      *store;   /* its name heads the slip */
   char         *open_id; /* a sale to open as soon as it is read */
   GCancellable *cancellable;
   guint         busy;
@@ -53,6 +55,7 @@ struct _SkRefundWindow
   /* Done */
   AdwStatusPage *done_page;
   GtkWidget     *done_button;
+  char          *slip; /* the return's slip, to print */
 };
 
 G_DEFINE_FINAL_TYPE (SkRefundWindow, sk_refund_window, ADW_TYPE_WINDOW)
@@ -528,6 +531,7 @@ typedef struct
 {
   SkRefundWindow *self;
   SkRefundFigures figures;
+  gint64         *quantities;
 } Refunding;
 
 static void
@@ -548,16 +552,23 @@ refunded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       sk_widget_toast_error (GTK_WIDGET (self->toasts), error);
     }
   else
-    show_done (self, &r->figures, after);
+    {
+      /* Of the sale as it was before this return, which the lines count. */
+      g_free (self->slip);
+      self->slip = sk_receipt_format_refund (self->purchase, r->quantities, &r->figures,
+                                             self->store, sk_time_now ());
+      show_done (self, &r->figures, after);
+    }
   g_object_unref (self);
+  g_free (r->quantities);
   g_free (r);
 }
 
 static void
 refund (SkRefundWindow *self)
 {
-  SkRepository      *repository = sk_app_repository ();
-  g_autofree gint64 *quantities = NULL;
+  SkRepository *repository = sk_app_repository ();
+  gint64       *quantities;
   g_autoptr (GArray) lines = NULL;
   Refunding *r;
 
@@ -565,8 +576,10 @@ refund (SkRefundWindow *self)
     return;
   r = g_new0 (Refunding, 1);
   quantities = chosen_quantities (self);
+  r->quantities = quantities;
   if (!sk_refund_figures (self->purchase, quantities, &r->figures))
     {
+      g_free (r->quantities);
       g_free (r);
       return;
     }
@@ -623,6 +636,21 @@ sk_refund_window_get_n_sales (SkRefundWindow *self)
   return self->sales != NULL ? self->sales->len : 0;
 }
 
+const char *
+sk_refund_window_get_slip (SkRefundWindow *self)
+{
+  g_return_val_if_fail (SK_IS_REFUND_WINDOW (self), NULL);
+  return self->slip;
+}
+
+static void
+store_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SkRefundWindow) self = user_data;
+
+  self->store = sk_repository_get_store_finish (SK_REPOSITORY (source), result, NULL);
+}
+
 SkRefundWindow *
 sk_refund_window_new (GtkWindow *parent, const char *store_id, const char *purchase_id)
 {
@@ -630,6 +658,9 @@ sk_refund_window_new (GtkWindow *parent, const char *store_id, const char *purch
       = g_object_new (SK_TYPE_REFUND_WINDOW, "transient-for", parent, "modal", TRUE, NULL);
 
   self->store_id = g_strdup (store_id);
+  if (sk_app_repository () != NULL)
+    sk_repository_get_store_async (sk_app_repository (), store_id, NULL, store_cb,
+                                   g_object_ref (self));
   if (purchase_id != NULL)
     {
       self->open_id = g_strdup (purchase_id);
@@ -655,6 +686,7 @@ sk_refund_window_dispose (GObject *object)
 
   sk_cancellable_clear (&self->cancellable);
   g_clear_object (&self->purchase);
+  g_clear_object (&self->store);
   g_clear_pointer (&self->sales, g_ptr_array_unref);
   G_OBJECT_CLASS (sk_refund_window_parent_class)->dispose (object);
 }
@@ -670,6 +702,7 @@ sk_refund_window_finalize (GObject *object)
   g_free (self->open_id);
   g_free (self->shown_query);
   g_free (self->refund_id);
+  g_free (self->slip);
   G_OBJECT_CLASS (sk_refund_window_parent_class)->finalize (object);
 }
 
@@ -810,17 +843,32 @@ sale_page_new (SkRefundWindow *self)
   return clamped_page (box);
 }
 
+static void
+print_slip (SkRefundWindow *self)
+{
+  if (self->slip != NULL)
+    sk_receipt_print (GTK_WINDOW (self), self->slip);
+}
+
 static GtkWidget *
 done_page_new (SkRefundWindow *self)
 {
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *print = gtk_button_new_with_mnemonic (_ ("_Print Slip"));
+
   self->done_page = ADW_STATUS_PAGE (adw_status_page_new ());
   adw_status_page_set_icon_name (self->done_page, "emblem-ok-symbolic");
   self->done_button = gtk_button_new_with_mnemonic (_ ("_Done"));
   gtk_widget_add_css_class (self->done_button, "pill");
   gtk_widget_add_css_class (self->done_button, "suggested-action");
-  gtk_widget_set_halign (self->done_button, GTK_ALIGN_CENTER);
   g_signal_connect_swapped (self->done_button, "clicked", G_CALLBACK (gtk_window_close), self);
-  adw_status_page_set_child (self->done_page, self->done_button);
+  gtk_widget_add_css_class (print, "pill");
+  g_signal_connect_swapped (print, "clicked", G_CALLBACK (print_slip), self);
+  gtk_box_set_homogeneous (GTK_BOX (buttons), TRUE);
+  gtk_widget_set_halign (buttons, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (buttons), print);
+  gtk_box_append (GTK_BOX (buttons), self->done_button);
+  adw_status_page_set_child (self->done_page, buttons);
   return GTK_WIDGET (self->done_page);
 }
 

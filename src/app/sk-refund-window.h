@@ -29,4 +29,7 @@ gboolean sk_refund_window_get_figures (SkRefundWindow *self,
                                        gint64         *bonus_returned,
                                        gint64         *bonus_reversed);
 
+/* The slip of the return just made (sk_receipt_format_refund), or NULL. */
+const char *sk_refund_window_get_slip (SkRefundWindow *self);
+
 G_END_DECLS

@@ -707,3 +707,61 @@ sk_segment_display_name (const char *segment)
 
   return sk_display_name (names, G_N_ELEMENTS (names), segment ? segment : "");
 }
+
+/* Printing receipts */
+
+static void
+print_begin (GtkPrintOperation *op, GtkPrintContext *context, gpointer user_data)
+{
+  gtk_print_operation_set_n_pages (op, 1);
+}
+
+static void
+print_draw_page (GtkPrintOperation *op, GtkPrintContext *context, int page_nr, gpointer user_data)
+{
+  const char           *text = user_data;
+  cairo_t              *cr = gtk_print_context_get_cairo_context (context);
+  PangoLayout          *layout = gtk_print_context_create_pango_layout (context);
+  PangoFontDescription *font = pango_font_description_from_string ("Monospace 9");
+
+  pango_layout_set_font_description (layout, font);
+  pango_layout_set_text (layout, text, -1);
+  cairo_move_to (cr, 0, 0);
+  pango_cairo_show_layout (cr, layout);
+  pango_font_description_free (font);
+  g_object_unref (layout);
+}
+
+/* One operation for the dialog and for export, so both draw the same. */
+static GtkPrintOperation *
+receipt_print_operation_new (const char *text)
+{
+  GtkPrintOperation *op = gtk_print_operation_new ();
+
+  gtk_print_operation_set_job_name (op, _ ("Receipt"));
+  g_signal_connect (op, "begin-print", G_CALLBACK (print_begin), NULL);
+  g_signal_connect_data (op, "draw-page", G_CALLBACK (print_draw_page), g_strdup (text),
+                         (GClosureNotify)(void (*) (void))g_free, 0);
+  return op;
+}
+
+void
+sk_receipt_print (GtkWindow *parent, const char *text)
+{
+  g_autoptr (GtkPrintOperation) op = receipt_print_operation_new (text);
+  g_autoptr (GError) error = NULL;
+
+  if (gtk_print_operation_run (op, GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG, parent, &error)
+      == GTK_PRINT_OPERATION_RESULT_ERROR)
+    g_warning ("Printing failed: %s", error->message);
+}
+
+gboolean
+sk_receipt_export_pdf (const char *text, const char *path, GError **error)
+{
+  g_autoptr (GtkPrintOperation) op = receipt_print_operation_new (text);
+
+  gtk_print_operation_set_export_filename (op, path);
+  return gtk_print_operation_run (op, GTK_PRINT_OPERATION_ACTION_EXPORT, NULL, error)
+         != GTK_PRINT_OPERATION_RESULT_ERROR;
+}

@@ -138,4 +138,9 @@ const char *sk_notification_event_display_name (const char *event);
 /* A ledger entry's reason in the reader's language. */
 const char *sk_ledger_reason_display_name (const char *reason);
 
+/* A receipt's text (sk-receipt.h) printed in monospace: through the print
+ * dialog over @parent, or exported to a PDF at @path. */
+void     sk_receipt_print (GtkWindow *parent, const char *text);
+gboolean sk_receipt_export_pdf (const char *text, const char *path, GError **error);
+
 G_END_DECLS

@@ -3,12 +3,14 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 
 #include "sk-error.h"
 #include "sk-model-private.h"
 #include "sk-money.h"
 #include "sk-notifications-private.h"
 #include "sk-receipt.h"
+#include "sk-sale.h"
 
 /* Does @word end a unit that a line must not be broken before: "10 %",
  * "99 ₽", "Лего — Сити" (a dash does not start a line). */
@@ -219,6 +221,53 @@ sk_receipt_format (SkPurchase *purchase, SkCustomer *customer, SkStore *store)
       append_line (s, earned, _ ("Bonuses earned: %s\n"), earned);
       append_line (s, balance, _ ("Bonus balance: %s\n"), balance);
     }
+  return g_string_free (s, FALSE);
+}
+
+char *
+sk_receipt_format_refund (SkPurchase            *purchase,
+                          const gint64          *quantities,
+                          const SkRefundFigures *figures,
+                          SkStore               *store,
+                          gint64                 when)
+{
+  GString         *s = g_string_new (NULL);
+  GListModel      *lines = sk_purchase_get_lines (purchase);
+  g_autofree char *at = sk_datetime_from_usec (when);
+  g_autofree char *amount = sk_money_format (figures->amount);
+  g_autofree char *money = sk_money_format (figures->money_back);
+
+  append_wrapped (s, store ? sk_record_get_string (store, "name") : _ ("Skidka"), NULL);
+  append_wrapped (s, at, NULL);
+  append_line (s, NULL, _ ("Return to receipt %.8s\n"), sk_record_get_id (purchase));
+  append_rule (s);
+  for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
+    {
+      g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, i);
+      g_autofree char *back = NULL;
+
+      if (quantities[i] <= 0)
+        continue;
+      back = sk_money_format (sk_refund_line_amount (l, quantities[i]));
+      append_wrapped (s, sk_record_get_string (l, "name"), NULL);
+      /* TRANSLATORS: a returned line of a return slip: "2 returned: 598,00 ₽". */
+      append_line (s, back, _ ("  %" PRId64 " returned: %s\n"), quantities[i], back);
+    }
+  append_rule (s);
+  append_line (s, amount, _ ("Returned: %s\n"), amount);
+  if (figures->bonus_returned > 0)
+    {
+      g_autofree char *b = sk_money_format (figures->bonus_returned);
+
+      append_line (s, b, _ ("Bonuses back to the card: %s\n"), b);
+    }
+  if (figures->bonus_reversed > 0)
+    {
+      g_autofree char *b = sk_money_format (figures->bonus_reversed);
+
+      append_line (s, b, _ ("Bonuses taken back: −%s\n"), b);
+    }
+  append_line (s, money, _ ("Paid back: %s\n"), money);
   return g_string_free (s, FALSE);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "sk-database.h"
+#include "sk-sale.h"
 
 G_BEGIN_DECLS
 
@@ -18,6 +19,16 @@ G_BEGIN_DECLS
  * at most: a long name wraps at its spaces onto indented continuation
  * lines, and each amount ends a line, whole. */
 char *sk_receipt_format (SkPurchase *purchase, SkCustomer *customer, SkStore *store);
+
+/* The slip of a return made at @when: @purchase as it was before it (its
+ * earlier returns counted), @quantities taken back per line (in line
+ * order) and the return's @figures (sk_refund_figures); @store may be
+ * NULL. Lines as sk_receipt_format's. */
+char *sk_receipt_format_refund (SkPurchase            *purchase,
+                                const gint64          *quantities,
+                                const SkRefundFigures *figures,
+                                SkStore               *store,
+                                gint64                 when);
 
 /* May the receipt of a sale to @customer be sent by e-mail: an address,
  * and consent to e-mail. */

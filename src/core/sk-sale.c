@@ -120,8 +120,7 @@ sk_refund_figures (SkPurchase *purchase, const gint64 *quantities, SkRefundFigur
       if (q == 0)
         continue;
       anything = TRUE;
-      out->amount += sk_pro_rata (line->total, after, line->quantity)
-                     - sk_pro_rata (line->total, before, line->quantity);
+      out->amount += sk_refund_line_amount (line, q);
     }
 
   payable = sk_payable (purchase->subtotal, purchase->discount_total);
@@ -132,6 +131,19 @@ sk_refund_figures (SkPurchase *purchase, const gint64 *quantities, SkRefundFigur
                         - sk_pro_rata (purchase->bonus_spent, purchase->refunded_total, payable);
   out->money_back = sk_paid_in_money (out->amount, out->bonus_returned);
   return anything;
+}
+
+gint64
+sk_refund_line_amount (SkPurchaseLine *line, gint64 quantity)
+{
+  gint64 before, after;
+
+  g_return_val_if_fail (SK_IS_PURCHASE_LINE (line), 0);
+
+  before = line->refunded_quantity;
+  after = before + CLAMP (quantity, 0, line->quantity - before);
+  return sk_pro_rata (line->total, after, line->quantity)
+         - sk_pro_rata (line->total, before, line->quantity);
 }
 
 gint64

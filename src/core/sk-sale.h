@@ -53,6 +53,9 @@ gint64 sk_pro_rata (gint64 amount, gint64 done, gint64 whole);
  * order; each clamped to what is left of its line; NULL: nothing) after the
  * refunds @purchase already had. FALSE when that returns nothing. */
 gboolean sk_refund_figures (SkPurchase *purchase, const gint64 *quantities, SkRefundFigures *out);
+/* What returning @quantity more of @line gives back (its share of the
+ * line's total, after the line's earlier returns). */
+gint64 sk_refund_line_amount (SkPurchaseLine *line, gint64 quantity);
 /* What is left of @line to return. */
 gint64 sk_refund_line_left (SkPurchaseLine *line);
 
