@@ -17,6 +17,7 @@
 #include "sk-connect.h"
 #include "sk-customer-editor.h"
 #include "sk-model-private.h"
+#include "sk-refund-window.h"
 #include "sk-review-window.h"
 #include "sk-server-private.h"
 #include "sk-sync-status.h"
@@ -1002,6 +1003,72 @@ test_review (AppFixture *f, gconstpointer data)
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "review"));
 }
 
+static gboolean
+refund_done (gpointer window)
+{
+  return !sk_refund_window_get_busy (window)
+         && g_strcmp0 (sk_refund_window_get_page (window), "done") == 0;
+}
+
+static gboolean
+refund_sale_open (gpointer window)
+{
+  return !sk_refund_window_get_busy (window)
+         && g_strcmp0 (sk_refund_window_get_page (window), "sale") == 0;
+}
+
+static gboolean
+hq_refunded (gpointer id)
+{
+  return sk_test_query_int (hq.db,
+                            "SELECT count(*) FROM purchases WHERE id = ? AND status = "
+                            "'refunded'",
+                            id)
+         == 1;
+}
+
+/* A manager's till takes a sale back: the return reaches HQ by itself,
+ * as a sale does (no Sync Now), once, and the till's outbox empties. */
+static void
+test_refund_pushed (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *token = login ("manager1", "manager-pass");
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  SkRefundWindow *window;
+  const char     *id;
+
+  g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
+  connected_till (f, token);
+  sell (f, 1, ids);
+  press_sync_now (f);
+  g_assert_true (app_wait ((gboolean (*) (gpointer))till_outbox_empty, f, 30000));
+  id = g_ptr_array_index (ids, 0);
+  g_assert_cmpint (hq_has (ids), ==, 1);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refund", "s", id);
+  app_pump (100);
+  window = app_find_window (f, SK_TYPE_REFUND_WINDOW);
+  g_assert_nonnull (window);
+  g_assert_true (app_wait (refund_sale_open, window, 10000));
+  gtk_widget_activate (app_find_button (GTK_WIDGET (window), T ("Return _All")));
+  g_assert_true (sk_refund_window_get_figures (window, NULL, NULL, NULL));
+  {
+    GtkWidget *refund = gtk_window_get_focus (GTK_WINDOW (window));
+
+    /* Return All leaves the focus on Refund, for Enter. */
+    g_assert_true (GTK_IS_BUTTON (refund));
+    g_signal_emit_by_name (refund, "clicked");
+  }
+  g_assert_true (app_wait (refund_done, window, 10000));
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  g_assert_true (app_wait (hq_refunded, (gpointer)id, 30000));
+  g_assert_cmpint (
+      sk_test_query_int (hq.db, "SELECT count(*) FROM refunds WHERE purchase_id = ?", id), ==, 1);
+  g_assert_true (app_wait ((gboolean (*) (gpointer))till_outbox_empty, f, 30000));
+  wait_format (f, "Synced %s");
+}
+
 typedef struct
 {
   SkDatabase *db;
@@ -1130,6 +1197,7 @@ main (int argc, char **argv)
   g_test_add ("/app/sync/role-pin", AppFixture, NULL, sync_fixture_setup, test_role_pin,
               app_fixture_teardown);
   add ("/app/sync/review", test_review);
+  add ("/app/sync/refund", test_refund_pushed);
   add ("/app/sync/conflict", test_conflict);
 #undef add
   status = g_test_run ();
