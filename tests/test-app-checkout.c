@@ -992,6 +992,53 @@ test_narrow_bonus (AppFixture *f, gconstpointer data)
   g_assert_cmpint (label_lines (title, &cut), ==, 1);
 }
 
+/* A phone's receipt: its 42 columns stay whole lines (the rules across its
+ * width and the discount lines wrapped at 360 px), and the keyboard does
+ * not stop on it (focus selected it all, in blue). */
+static void
+test_narrow_receipt (AppFixture *f, gconstpointer data)
+{
+  SkCheckoutView *view;
+  PangoLayout    *layout;
+  const char     *text;
+  g_auto (GStrv) lines = NULL;
+
+  sk_window_show_view (f->window, "checkout");
+  app_pump (300);
+  view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
+  resize (f, 360, 720);
+  sk_checkout_view_add_line (view, NULL, "Stroller", "strollers", 1500000, 1);
+  wait_priced (view);
+  g_assert_true (sk_checkout_view_pay (view));
+  g_assert_true (app_wait (sale_done, view, 30000));
+  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.show-panel", NULL);
+  app_pump (500);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (view->receipt_label)));
+  app_save_png (GTK_WIDGET (f->window), "checkout-receipt-360");
+  text = gtk_label_get_text (view->receipt_label);
+  lines = g_strsplit (text, "\n", -1);
+  layout = gtk_label_get_layout (view->receipt_label);
+  /* The text ends with a newline: its last part is empty. */
+  g_test_message ("%u lines of text, %d shown", g_strv_length (lines) - 1,
+                  pango_layout_get_line_count (layout));
+  g_assert_cmpint (pango_layout_get_line_count (layout), ==, g_strv_length (lines));
+  /* With room to spare, so that another monospace font does not wrap it. */
+  {
+    g_autoptr (PangoLayout) unwrapped
+        = gtk_widget_create_pango_layout (GTK_WIDGET (view->receipt_label), text);
+    int width;
+
+    pango_layout_get_pixel_size (unwrapped, &width, NULL);
+    g_test_message ("the receipt: %d px wide in %d px", width,
+                    gtk_widget_get_width (GTK_WIDGET (view->receipt_label)));
+    g_assert_cmpint (width, <=, gtk_widget_get_width (GTK_WIDGET (view->receipt_label)) * 95 / 100);
+  }
+  g_assert_false (gtk_widget_get_focusable (GTK_WIDGET (view->receipt_label)));
+
+  resize (f, 1200, 780);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (view->receipt_label), "narrow"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1006,5 +1053,6 @@ main (int argc, char *argv[])
   app_test_add ("/app/checkout/pricing-off-main-loop", test_pricing_off_main_loop);
   app_test_add ("/app/checkout/narrow-cart", test_narrow_cart);
   app_test_add ("/app/checkout/narrow-bonus", test_narrow_bonus);
+  app_test_add ("/app/checkout/narrow-receipt", test_narrow_receipt);
   return g_test_run ();
 }
