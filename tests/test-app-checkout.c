@@ -12,6 +12,10 @@
 #include "sk-money.h"
 #include "test-app-common.h"
 
+#ifndef SK_TEST_NARROW
+#define SK_TEST_NARROW 0
+#endif
+
 static SkCustomer *
 customer_with_bonus (SkDatabase *db)
 {
@@ -1043,6 +1047,17 @@ int
 main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
+  /* At a phone's width, in a program of its own (test-app-checkout-narrow,
+   * built from this file): folding the window leaks inside libadwaita 1.2
+   * (see .ci/sanitize), and this one goes on checking the rest of the
+   * checkout for leaks. */
+  if (SK_TEST_NARROW)
+    {
+      app_test_add ("/app/checkout/narrow-cart", test_narrow_cart);
+      app_test_add ("/app/checkout/narrow-bonus", test_narrow_bonus);
+      app_test_add ("/app/checkout/narrow-receipt", test_narrow_receipt);
+      return g_test_run ();
+    }
   app_test_add ("/app/checkout/sale", test_sale);
   app_test_add ("/app/checkout/keyboard", test_keyboard);
   app_test_add ("/app/checkout/shortcuts", test_shortcuts);
@@ -1051,8 +1066,5 @@ main (int argc, char *argv[])
   app_test_add ("/app/checkout/anonymous", test_anonymous);
   app_test_add ("/app/checkout/pay-does-not-block", test_pay_does_not_block);
   app_test_add ("/app/checkout/pricing-off-main-loop", test_pricing_off_main_loop);
-  app_test_add ("/app/checkout/narrow-cart", test_narrow_cart);
-  app_test_add ("/app/checkout/narrow-bonus", test_narrow_bonus);
-  app_test_add ("/app/checkout/narrow-receipt", test_narrow_receipt);
   return g_test_run ();
 }
