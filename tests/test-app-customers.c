@@ -777,13 +777,24 @@ test_return (AppFixture *f, gconstpointer data)
       SkPurchase *last = bought->len > 0 ? g_ptr_array_index (bought, 0) : NULL;
 
       if (last != NULL && g_str_equal (last->status, "completed")
-          && g_str_equal (last->store_id, till->id))
+          && g_str_equal (last->store_id, till->id) && last->bonus_earned > 0
+          && last->bonus_spent == 0)
         buyer = g_ptr_array_index (all, i);
     }
   g_assert_nonnull (buyer);
   purchases = sk_database_list_purchases (f->db, buyer->id, 50, NULL);
   newest = g_ptr_array_index (purchases, 0);
 
+  {
+    g_autoptr (SkCustomer) now = sk_database_get_customer (f->db, buyer->id, NULL);
+    g_autoptr (SkBonusTransaction) spent = NULL;
+    g_autoptr (GError) error = NULL;
+
+    if (now->bonus_balance > 0)
+      spent = sk_database_bonus_manual (f->db, buyer->id, SK_BONUS_ADJUST, -now->bonus_balance,
+                                        "spent elsewhere", NULL, &error);
+    g_assert_no_error (error);
+  }
   sk_window_show_view (f->window, "customers");
   view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
   sk_customers_view_show_customer (view, buyer->id);
@@ -797,8 +808,17 @@ test_return (AppFixture *f, gconstpointer data)
   g_assert_nonnull (window);
   g_assert_true (app_wait (refund_page_sale, window, 10000));
 
-  /* Return All, then Refund: everything of that sale comes back. */
-  gtk_widget_activate (app_find_button (GTK_WIDGET (window), "Return _All"));
+  /* Select All, then Refund: everything of that sale comes back. Her
+   * bonuses were spent since (none left): taking back what the sale earned
+   * takes her card below zero, and the window says so first. */
+  gtk_widget_activate (app_find_button (GTK_WIDGET (window), "Select _All"));
+  {
+    g_autoptr (GString) text = g_string_new (NULL);
+
+    app_collect_text (GTK_WIDGET (window), text);
+    g_assert_nonnull (strstr (text->str, buyer->full_name));
+    g_assert_nonnull (strstr (text->str, "its balance goes to −"));
+  }
   button = app_find_widget (GTK_WIDGET (window), is_refund_button, NULL);
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
@@ -809,13 +829,22 @@ test_return (AppFixture *f, gconstpointer data)
   app_pump (200);
   fresh = sk_database_get_customer (f->db, buyer->id, NULL);
   {
-    g_autofree char *refunded = sk_money_format (newest->subtotal - newest->discount_total);
-    g_autofree char *returned = g_strdup_printf ("returned %s", refunded);
+    g_autofree char *paid = sk_money_format (newest->total_paid);
+    g_autofree char *returned = g_strdup_printf ("paid %s · ", paid);
     g_autofree char *balance = sk_money_format (fresh->bonus_balance);
     g_autoptr (GString) text = g_string_new (NULL);
 
     app_collect_text (sk_customers_view_get_details (view), text);
+    /* The purchase says it came back, and its lines how many. */
     g_assert_nonnull (strstr (text->str, returned));
+    g_assert_nonnull (strstr (text->str, " · returned\n"));
+    {
+      g_autoptr (SkPurchaseLine) line = g_list_model_get_item (sk_purchase_get_lines (newest), 0);
+      g_autofree char *back
+          = g_strdup_printf (" · %" G_GINT64_FORMAT " returned\n", line->quantity);
+
+      g_assert_nonnull (strstr (text->str, back));
+    }
     g_assert_nonnull (strstr (text->str, balance));
   }
   g_assert_null (app_find_widget (sk_customers_view_get_details (view), is_refund_of, newest->id));

@@ -271,8 +271,7 @@ campaign_editor_shown (gpointer f)
 }
 
 /* Ctrl+N in Rules is a new rule and in Campaigns a new campaign; the sale
- * being rung up stays. For a role that may not edit them it is the
- * till's new sale, as everywhere else. */
+ * being rung up stays. A role that may not edit them is told so. */
 static void
 test_ctrl_n_in_lists (AppFixture *f, gconstpointer data)
 {
@@ -305,7 +304,7 @@ test_ctrl_n_in_lists (AppFixture *f, gconstpointer data)
   app_pump (100);
   g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
 
-  /* A manager sees the rules but may not make one: Ctrl+N is a new sale. */
+  /* A manager sees the rules but may not make one: told so, the sale stays. */
   g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
   app_pump (200);
   sk_window_show_view (f->window, "rules");
@@ -313,8 +312,9 @@ test_ctrl_n_in_lists (AppFixture *f, gconstpointer data)
   send_keys (f, 3, ctrl_n);
   app_pump (200);
   g_assert_false (rule_editor_shown (f));
-  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (view)));
-  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 0);
+  g_assert_true (gtk_widget_get_mapped (sk_window_get_view (f->window, "rules")));
+  g_assert_nonnull (app_find_label (GTK_WIDGET (f->window), "Rules and campaigns are made at HQ"));
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
 }
 
 static void
@@ -1174,6 +1174,23 @@ test_refund (AppFixture *f, gconstpointer data)
     g_assert_true (sk_refund_window_get_figures (window, &money, NULL, NULL));
     g_assert_cmpint (money, >, 0);
   }
+  /* Enter takes the number and goes on to the next line's quantity; the
+   * last line's Enter goes to Refund; money goes only on Enter there. */
+  send_keys_to (GTK_WINDOW (window), 3, enter);
+  g_assert_cmpstr (sk_refund_window_get_page (window), ==, "sale");
+  g_assert_nonnull (
+      gtk_widget_get_ancestor (gtk_root_get_focus (GTK_ROOT (window)), GTK_TYPE_SPIN_BUTTON));
+  send_keys_to (GTK_WINDOW (window), 3, enter);
+  g_assert_cmpstr (sk_refund_window_get_page (window), ==, "sale");
+  g_assert_cmpint (refund_figure (f, "amount", id), ==, 0);
+  g_assert_true (GTK_IS_BUTTON (gtk_root_get_focus (GTK_ROOT (window))));
+  /* Whose card it is, under the lines. */
+  {
+    g_autoptr (GString) text = g_string_new (NULL);
+
+    app_collect_text (GTK_WIDGET (window), text);
+    g_assert_nonnull (strstr (text->str, customer->full_name));
+  }
   send_keys_to (GTK_WINDOW (window), 3, enter);
   g_assert_true (app_wait (refund_done, window, 10000));
 
@@ -1240,8 +1257,9 @@ test_refund (AppFixture *f, gconstpointer data)
 
   /* A sale returned whole is not offered again, and Escape leaves. */
   {
-    const char      *f8[] = { "F8", NULL };
-    g_autofree char *typed = g_strconcat ("=", number, NULL);
+    const char *f8[] = { "F8", NULL };
+    /* As the receipt prints it, its word before the number too. */
+    g_autofree char *typed = g_strconcat ("=Receipt ", number, NULL);
     const char      *keys[] = { typed, "Return", NULL };
     const char      *escape[] = { "Escape", "Escape", NULL };
     g_autoptr (GString) text = g_string_new (NULL);

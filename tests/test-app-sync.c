@@ -1050,7 +1050,7 @@ test_refund_pushed (AppFixture *f, gconstpointer data)
   window = app_find_window (f, SK_TYPE_REFUND_WINDOW);
   g_assert_nonnull (window);
   g_assert_true (app_wait (refund_sale_open, window, 10000));
-  gtk_widget_activate (app_find_button (GTK_WIDGET (window), T ("Return _All")));
+  gtk_widget_activate (app_find_button (GTK_WIDGET (window), T ("Select _All")));
   g_assert_true (sk_refund_window_get_figures (window, NULL, NULL, NULL));
   {
     GtkWidget *refund = gtk_window_get_focus (GTK_WINDOW (window));

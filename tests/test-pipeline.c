@@ -1513,6 +1513,7 @@ test_find_sales (Fixture *f, gconstpointer data)
   g_autoptr (SkStore) other = sk_test_store_new ("MSK-1", "Москва");
   g_autofree char *number = NULL;
   g_autofree char *typed = NULL;
+  g_autofree char *printed = NULL;
   struct
   {
     const char *store_id;
@@ -1527,6 +1528,7 @@ test_find_sales (Fixture *f, gconstpointer data)
     { NULL, "zz", 0 }, /* no sale's */
     { NULL, "%", 0 },  /* not a pattern */
     { NULL, NULL, 0 }, /* set below: another store's */
+    { NULL, NULL, 1 }, /* set below: with the word the receipt prints before it */
   };
 
   refund_setup (f, &s);
@@ -1542,6 +1544,8 @@ test_find_sales (Fixture *f, gconstpointer data)
   cases[4].receipt = typed;
   cases[7].store_id = other->id;
   cases[7].receipt = number;
+  printed = g_strdup_printf ("Чек %s", number);
+  cases[8].receipt = printed;
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr (GPtrArray) sales

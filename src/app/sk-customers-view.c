@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 #include "sk-cell-label.h"
 #include "sk-checkout-view.h"
@@ -395,13 +396,16 @@ show_details (SkCustomersView *self, SkCustomerDetails *d)
       g_autofree char *paid = sk_money_format (sk_record_get_int64 (p, "total_paid"));
       g_autofree char *discount = sk_money_format (sk_record_get_int64 (p, "discount_total"));
       g_autofree char *sub = g_strdup_printf (_ ("paid %s · discount %s"), paid, discount);
-      gint64           refunded = sk_record_get_int64 (p, "refunded_total");
+      const char      *status = sk_record_get_string (p, "status");
       GtkWidget       *expander = adw_expander_row_new ();
 
-      if (refunded > 0)
+      /* Which lines came back is said by the lines: an amount here would
+       * count the bonuses that paid, beside "paid" that does not. */
+      if (g_strcmp0 (status, "completed") != 0)
         {
-          g_autofree char *amount = sk_money_format (refunded);
-          g_autofree char *with = g_strdup_printf (_ ("%s · returned %s"), sub, amount);
+          g_autofree char *with = g_strdup_printf (
+              "%s · %s", sub,
+              g_strcmp0 (status, "refunded") == 0 ? _ ("returned") : _ ("partly returned"));
 
           g_free (sub);
           sub = g_steal_pointer (&with);
@@ -425,9 +429,12 @@ show_details (SkCustomersView *self, SkCustomerDetails *d)
           g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, j);
           const char      *category = sk_record_get_string (l, "category");
           g_autofree char *price = sk_money_format (sk_record_get_int64 (l, "unit_price"));
-          g_autofree char *lsub = g_strdup_printf ("%" G_GINT64_FORMAT " × %s%s%s",
-                                                   sk_record_get_int64 (l, "quantity"), price,
-                                                   category ? " · " : "", category ? category : "");
+          gint64           back = sk_record_get_int64 (l, "refunded_quantity");
+          g_autofree char *returned
+              = back > 0 ? g_strdup_printf (_ (" · %" PRId64 " returned"), back) : g_strdup ("");
+          g_autofree char *lsub = g_strdup_printf (
+              "%" G_GINT64_FORMAT " × %s%s%s%s", sk_record_get_int64 (l, "quantity"), price,
+              category ? " · " : "", category ? category : "", returned);
 
           row = adw_action_row_new ();
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);

@@ -43,6 +43,7 @@ struct _SkRefundWindow
 
   /* The sale */
   SkPurchase          *purchase;
+  SkCustomer          *customer; /* the sale's, once read: whose card it is */
   AdwPreferencesGroup *lines_group;
   GPtrArray           *rows;  /* the lines' rows */
   GPtrArray           *spins; /* GtkSpinButton per line; NULL where nothing is left */
@@ -350,20 +351,50 @@ update_figures (SkRefundWindow *self)
   set_money (self->money_row, money, TRUE);
   set_money (self->returned_row, returned, customer && returned > 0);
   set_money (self->reversed_row, -reversed, customer && reversed > 0);
+  /* Bonuses earned on the sale and spent since: the card goes below zero
+   * (SPEC 6 lets a balance do so); the cashier can tell the customer. */
+  {
+    gint64 balance = self->customer ? sk_record_get_int64 (self->customer, "bonus_balance") : 0;
+    gint64 after = balance + returned - reversed;
+    g_autofree char *has = sk_money_format (balance);
+    g_autofree char *goes = sk_money_format (after);
+    g_autofree char *warning
+        = self->customer != NULL && reversed > 0 && after < 0
+              ? g_strdup_printf (_ ("The card has %s: its balance goes to %s"), has, goes)
+              : NULL;
+
+    adw_action_row_set_subtitle (self->reversed_row, warning ? warning : "");
+  }
   gtk_button_set_label (GTK_BUTTON (self->refund_button), label);
   gtk_widget_set_sensitive (self->refund_button, any && self->busy == 0);
 }
 
 static void refund (SkRefundWindow *self);
 
-/* Enter in a quantity refunds what is chosen, as the button would. GTK
- * 4.8's spin button has no activate signal of its own: its text has. */
+/* Enter in a quantity takes it and goes on: to the next line's, and after
+ * the last to Refund, where one more Enter pays out; money never goes on
+ * the Enter that ends a number. GTK 4.8's spin button has no activate
+ * signal of its own: its text has. */
 static void
 spin_activate_cb (GtkText *text, SkRefundWindow *self)
 {
-  gtk_spin_button_update (GTK_SPIN_BUTTON (gtk_widget_get_parent (GTK_WIDGET (text))));
-  if (gtk_widget_get_sensitive (self->refund_button))
-    refund (self);
+  GtkWidget *spin = gtk_widget_get_parent (GTK_WIDGET (text));
+  gboolean   after = FALSE;
+
+  gtk_spin_button_update (GTK_SPIN_BUTTON (spin));
+  for (guint i = 0; i < self->spins->len; i++)
+    {
+      GtkWidget *next = g_ptr_array_index (self->spins, i);
+
+      if (after && next != NULL)
+        {
+          gtk_widget_grab_focus (next);
+          return;
+        }
+      after |= next == spin;
+    }
+  gtk_widget_grab_focus (gtk_widget_get_sensitive (self->refund_button) ? self->refund_button
+                                                                        : self->all_button);
 }
 
 static GtkWidget *
@@ -442,6 +473,33 @@ show_page (SkRefundWindow *self, const char *page)
     }
 }
 
+/* The sale's customer, said under its lines: whose card the bonuses go
+ * back to, or come off. */
+static void
+customer_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SkRefundWindow) self = user_data;
+  g_autoptr (SkCustomer) customer
+      = sk_repository_get_customer_finish (SK_REPOSITORY (source), result, NULL);
+  g_autofree char *text = NULL;
+  const char      *card;
+
+  if (customer == NULL || self->purchase == NULL
+      || g_strcmp0 (sk_record_get_id (customer),
+                    sk_record_get_string (self->purchase, "customer_id"))
+             != 0)
+    return;
+  g_set_object (&self->customer, customer);
+  card = sk_record_get_string (customer, "card_number");
+  text = card != NULL ? g_strdup_printf (_ ("%s, card %s"),
+                                         sk_record_get_string (customer, "full_name"), card)
+                      : g_strdup (sk_record_get_string (customer, "full_name"));
+  /* A description wraps where a phone would cut a title. */
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->figures_group), _ ("Customer"));
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->figures_group), text);
+  update_figures (self);
+}
+
 static void
 open_sale (SkRefundWindow *self, SkPurchase *purchase)
 {
@@ -454,6 +512,15 @@ open_sale (SkRefundWindow *self, SkPurchase *purchase)
   gboolean         focused = FALSE;
 
   g_set_object (&self->purchase, purchase);
+  g_clear_object (&self->customer);
+  adw_preferences_group_set_title (
+      ADW_PREFERENCES_GROUP (self->figures_group),
+      sk_record_get_string (purchase, "customer_id") == NULL ? _ ("Anonymous sale") : "");
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->figures_group), NULL);
+  if (sk_record_get_string (purchase, "customer_id") != NULL && sk_app_repository () != NULL)
+    sk_repository_get_customer_async (sk_app_repository (),
+                                      sk_record_get_string (purchase, "customer_id"),
+                                      self->cancellable, customer_cb, g_object_ref (self));
   g_free (self->refund_id);
   self->refund_id = g_uuid_string_random ();
   clear_lines (self);
@@ -515,7 +582,7 @@ show_done (SkRefundWindow *self, const SkRefundFigures *figures, SkPurchase *aft
     {
       g_autofree char *amount = sk_money_format (figures->bonus_reversed);
 
-      g_string_append_printf (text, _ ("Bonuses taken back: %s"), amount);
+      g_string_append_printf (text, _ ("Bonuses taken back: −%s"), amount);
       g_string_append_c (text, '\n');
     }
   g_string_append (text, g_strcmp0 (sk_record_get_string (after, "status"), "refunded") == 0
@@ -686,6 +753,7 @@ sk_refund_window_dispose (GObject *object)
 
   sk_cancellable_clear (&self->cancellable);
   g_clear_object (&self->purchase);
+  g_clear_object (&self->customer);
   g_clear_object (&self->store);
   g_clear_pointer (&self->sales, g_ptr_array_unref);
   G_OBJECT_CLASS (sk_refund_window_parent_class)->dispose (object);
@@ -812,7 +880,9 @@ static GtkWidget *
 sale_page_new (SkRefundWindow *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 18);
-  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  /* One under another, as wide as the lines: they fit a phone, and the
+   * Refund button's amount changes no one's place. */
+  GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
 
   self->lines_group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   adw_preferences_group_set_title (self->lines_group, _ ("What Comes Back"));
@@ -825,7 +895,8 @@ sale_page_new (SkRefundWindow *self)
   self->reversed_row = figure_row_new (self->figures_group, _ ("Bonuses taken back"));
   gtk_box_append (GTK_BOX (box), self->figures_group);
 
-  self->all_button = gtk_button_new_with_mnemonic (_ ("Return _All"));
+  /* It chooses, Refund does: "Return All" read as "refund it all now". */
+  self->all_button = gtk_button_new_with_mnemonic (_ ("Select _All"));
   g_signal_connect_swapped (self->all_button, "clicked", G_CALLBACK (return_all), self);
   /* Alt+A: at once, not after the press a button's key activation shows
    * (250 ms), so that the Enter typed next refunds it all. */
@@ -835,10 +906,8 @@ sale_page_new (SkRefundWindow *self)
   g_signal_connect_swapped (self->refund_button, "clicked", G_CALLBACK (refund), self);
   gtk_widget_add_css_class (self->all_button, "pill");
   gtk_widget_add_css_class (self->refund_button, "pill");
-  gtk_box_set_homogeneous (GTK_BOX (buttons), TRUE);
-  gtk_widget_set_halign (buttons, GTK_ALIGN_CENTER);
-  gtk_box_append (GTK_BOX (buttons), self->all_button);
   gtk_box_append (GTK_BOX (buttons), self->refund_button);
+  gtk_box_append (GTK_BOX (buttons), self->all_button);
   gtk_box_append (GTK_BOX (box), buttons);
   return clamped_page (box);
 }
@@ -848,6 +917,8 @@ print_slip (SkRefundWindow *self)
 {
   if (self->slip != NULL)
     sk_receipt_print (GTK_WINDOW (self), self->slip);
+  /* Enter, next, closes: it does not print again. */
+  gtk_widget_grab_focus (self->done_button);
 }
 
 static GtkWidget *

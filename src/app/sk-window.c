@@ -297,15 +297,19 @@ checkout_action (GtkWidget *widget, const char *action_name, GVariant *param)
   GtkWidget  *checkout = adw_view_stack_get_child_by_name (self->stack, "checkout");
   const char *shown = adw_view_stack_get_visible_child_name (self->stack);
 
-  /* Ctrl+N in Rules or Campaigns makes a rule or a campaign there, for a
-   * role that may: what people mean by "new" in a list of records. */
+  /* Ctrl+N in Rules or Campaigns makes a rule or a campaign there: what
+   * people mean by "new" in a list of records. A role that may not make
+   * one is told so; the sale being rung up stays. */
   if (g_str_equal (what, "new-sale") && !sk_window_is_welcome (self)
-      && (g_strcmp0 (shown, "rules") == 0 || g_strcmp0 (shown, "campaigns") == 0)
-      && sk_role_can_edit_rules (sk_application_get_role (self->app)))
+      && (g_strcmp0 (shown, "rules") == 0 || g_strcmp0 (shown, "campaigns") == 0))
     {
       g_autofree char *name = g_strconcat (shown, ".new", NULL);
 
-      gtk_widget_activate_action (ensure_view (self, shown), name, NULL);
+      if (sk_role_can_edit_rules (sk_application_get_role (self->app)))
+        gtk_widget_activate_action (ensure_view (self, shown), name, NULL);
+      else
+        adw_toast_overlay_add_toast (
+            self->toast_overlay, adw_toast_new (_ ("Rules and campaigns are made at HQ")));
       return;
     }
   if (sk_window_is_welcome (self) || checkout == NULL

@@ -1140,9 +1140,12 @@ sk_database_find_sales (
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
-  /* As the receipt prints it: the id's first characters, in lower case. */
+  /* As the receipt prints it: the id's first characters, in lower case,
+   * after the word before them ("Receipt 1a2b3c4d", "Чек 1a2b3c4d"). */
   prefix = g_ascii_strdown (receipt != NULL ? receipt : "", -1);
   g_strstrip (prefix);
+  if (strrchr (prefix, ' ') != NULL)
+    memmove (prefix, strrchr (prefix, ' ') + 1, strlen (strrchr (prefix, ' ') + 1) + 1);
   return with_purchase_details (
       self,
       sk_db_query_records (self,

@@ -156,8 +156,9 @@ GPtrArray *sk_database_list_purchases_between (
     SkDatabase *self, gint64 from, gint64 to, guint limit, GError **error);
 SkPurchase *sk_database_get_purchase (SkDatabase *self, const char *id, GError **error);
 /* The sales at @store_id (NULL: every store) whose receipt number (the
- * id's first characters, as sk_receipt_format prints them; case and spaces
- * around it do not matter) starts with @receipt (NULL or "": any), newest
+ * id's first characters, as sk_receipt_format prints them; case, spaces
+ * and a word before it, "Receipt", do not matter) starts with @receipt
+ * (NULL or "": any), newest
  * first, with lines: what a till looks up to take a return. */
 GPtrArray *sk_database_find_sales (
     SkDatabase *self, const char *store_id, const char *receipt, guint limit, GError **error);
