@@ -308,8 +308,8 @@ checkout_action (GtkWidget *widget, const char *action_name, GVariant *param)
       if (sk_role_can_edit_rules (sk_application_get_role (self->app)))
         gtk_widget_activate_action (ensure_view (self, shown), name, NULL);
       else
-        adw_toast_overlay_add_toast (
-            self->toast_overlay, adw_toast_new (_ ("Rules and campaigns are made at HQ")));
+        adw_toast_overlay_add_toast (self->toast_overlay,
+                                     adw_toast_new (_ ("Rules and campaigns are made at HQ")));
       return;
     }
   if (sk_window_is_welcome (self) || checkout == NULL
