@@ -10,6 +10,7 @@
 #include "sk-checkout-view.h"
 #include "sk-customers-view.h"
 #include "sk-demo.h"
+#include "sk-refund-window.h"
 #include "sk-widgets.h"
 #include "sk-window.h"
 
@@ -224,6 +225,27 @@ static inline gboolean
 app_dialog_shown (gpointer data)
 {
   return app_find_dialog () != NULL;
+}
+
+/* For app_wait (): the return window shows @page, nothing read or written
+ * under way. */
+static inline gboolean
+app_refund_page_is (SkRefundWindow *window, const char *page)
+{
+  return !sk_refund_window_get_busy (window)
+         && g_strcmp0 (sk_refund_window_get_page (window), page) == 0;
+}
+
+static inline gboolean
+app_refund_sale_shown (gpointer window)
+{
+  return app_refund_page_is (window, "sale");
+}
+
+static inline gboolean
+app_refund_done (gpointer window)
+{
+  return app_refund_page_is (window, "done");
 }
 
 /* The first widget under @widget (depth first) that @match accepts. */

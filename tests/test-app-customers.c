@@ -10,7 +10,6 @@
 #include "sk-model-private.h"
 #include "sk-rules-view.h"
 #include "sk-money.h"
-#include "sk-refund-window.h"
 #include "sk-entry-dialog.h"
 #include "test-app-common.h"
 
@@ -737,20 +736,6 @@ is_refund_button (GtkWidget *widget, gconstpointer data)
          && g_str_has_prefix (gtk_button_get_label (GTK_BUTTON (widget)) ?: "", "_Refund ");
 }
 
-static gboolean
-refund_page_done (gpointer window)
-{
-  return !sk_refund_window_get_busy (window)
-         && g_strcmp0 (sk_refund_window_get_page (window), "done") == 0;
-}
-
-static gboolean
-refund_page_sale (gpointer window)
-{
-  return !sk_refund_window_get_busy (window)
-         && g_strcmp0 (sk_refund_window_get_page (window), "sale") == 0;
-}
-
 /* A purchase in the customer's details offers Return…: it opens that
  * sale's return; once it is all returned, the purchase says so and offers
  * it no more. */
@@ -806,7 +791,7 @@ test_return (AppFixture *f, gconstpointer data)
   app_pump (100);
   window = app_find_window (f, SK_TYPE_REFUND_WINDOW);
   g_assert_nonnull (window);
-  g_assert_true (app_wait (refund_page_sale, window, 10000));
+  g_assert_true (app_wait (app_refund_sale_shown, window, 10000));
 
   /* Select All, then Refund: everything of that sale comes back. Her
    * bonuses were spent since (none left): taking back what the sale earned
@@ -822,7 +807,7 @@ test_return (AppFixture *f, gconstpointer data)
   button = app_find_widget (GTK_WIDGET (window), is_refund_button, NULL);
   g_assert_nonnull (button);
   g_signal_emit_by_name (button, "clicked");
-  g_assert_true (app_wait (refund_page_done, window, 10000));
+  g_assert_true (app_wait (app_refund_done, window, 10000));
   gtk_window_destroy (GTK_WINDOW (window));
 
   g_assert_true (app_wait (app_customer_details_ready, view, 10000));

@@ -18,7 +18,6 @@
 #include "sk-database-private.h"
 #include "sk-entry-dialog.h"
 #include "sk-model-private.h"
-#include "sk-refund-window.h"
 #include "sk-rule-editor.h"
 #include "test-app-common.h"
 
@@ -1063,28 +1062,9 @@ refund_window_gone (gpointer f)
 }
 
 static gboolean
-refund_page_is (SkRefundWindow *window, const char *page)
-{
-  return !sk_refund_window_get_busy (window)
-         && g_strcmp0 (sk_refund_window_get_page (window), page) == 0;
-}
-
-static gboolean
-refund_sale_shown (gpointer window)
-{
-  return refund_page_is (window, "sale");
-}
-
-static gboolean
-refund_done (gpointer window)
-{
-  return refund_page_is (window, "done");
-}
-
-static gboolean
 refund_found (gpointer window)
 {
-  return refund_page_is (window, "find") && sk_refund_window_get_n_sales (window) > 0;
+  return app_refund_page_is (window, "find") && sk_refund_window_get_n_sales (window) > 0;
 }
 
 /* F8, the receipt number typed and Enter: the sale's lines, the focus in
@@ -1104,7 +1084,7 @@ open_return (AppFixture *f, const char *number)
   /* The store's latest sales, before anything is typed. */
   g_assert_true (app_wait (refund_found, window, 10000));
   send_keys_to (GTK_WINDOW (window), 3, keys);
-  g_assert_true (app_wait (refund_sale_shown, window, 10000));
+  g_assert_true (app_wait (app_refund_sale_shown, window, 10000));
   focus = gtk_root_get_focus (GTK_ROOT (window));
   g_assert_nonnull (focus);
   g_assert_nonnull (gtk_widget_get_ancestor (focus, GTK_TYPE_SPIN_BUTTON));
@@ -1192,7 +1172,7 @@ test_refund (AppFixture *f, gconstpointer data)
     g_assert_nonnull (strstr (text->str, customer->full_name));
   }
   send_keys_to (GTK_WINDOW (window), 3, enter);
-  g_assert_true (app_wait (refund_done, window, 10000));
+  g_assert_true (app_wait (app_refund_done, window, 10000));
 
   after = sk_database_get_purchase (f->db, id, NULL);
   g_assert_cmpstr (after->status, ==, "partially_refunded");
@@ -1238,7 +1218,7 @@ test_refund (AppFixture *f, gconstpointer data)
   /* The rest: the line returned before shows what is left. */
   window = open_return (f, number);
   send_keys_to (GTK_WINDOW (window), 3, all);
-  g_assert_true (app_wait (refund_done, window, 10000));
+  g_assert_true (app_wait (app_refund_done, window, 10000));
   g_clear_object (&after);
   after = sk_database_get_purchase (f->db, id, NULL);
   g_assert_cmpstr (after->status, ==, "refunded");
@@ -1269,7 +1249,7 @@ test_refund (AppFixture *f, gconstpointer data)
     window = app_find_window (f, SK_TYPE_REFUND_WINDOW);
     g_assert_true (app_wait (refund_found, window, 10000));
     send_keys_to (GTK_WINDOW (window), 3, keys);
-    g_assert_true (app_wait (refund_sale_shown, window, 10000));
+    g_assert_true (app_wait (app_refund_sale_shown, window, 10000));
     app_collect_text (GTK_WIDGET (window), text);
     g_assert_null (strstr (text->str, "Refund "));
     g_assert_false (sk_refund_window_get_figures (window, NULL, NULL, NULL));

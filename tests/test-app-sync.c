@@ -17,7 +17,6 @@
 #include "sk-connect.h"
 #include "sk-customer-editor.h"
 #include "sk-model-private.h"
-#include "sk-refund-window.h"
 #include "sk-review-window.h"
 #include "sk-server-private.h"
 #include "sk-sync-status.h"
@@ -1004,20 +1003,6 @@ test_review (AppFixture *f, gconstpointer data)
 }
 
 static gboolean
-refund_done (gpointer window)
-{
-  return !sk_refund_window_get_busy (window)
-         && g_strcmp0 (sk_refund_window_get_page (window), "done") == 0;
-}
-
-static gboolean
-refund_sale_open (gpointer window)
-{
-  return !sk_refund_window_get_busy (window)
-         && g_strcmp0 (sk_refund_window_get_page (window), "sale") == 0;
-}
-
-static gboolean
 hq_refunded (gpointer id)
 {
   return sk_test_query_int (hq.db,
@@ -1049,7 +1034,7 @@ test_refund_pushed (AppFixture *f, gconstpointer data)
   app_pump (100);
   window = app_find_window (f, SK_TYPE_REFUND_WINDOW);
   g_assert_nonnull (window);
-  g_assert_true (app_wait (refund_sale_open, window, 10000));
+  g_assert_true (app_wait (app_refund_sale_shown, window, 10000));
   gtk_widget_activate (app_find_button (GTK_WIDGET (window), T ("Select _All")));
   g_assert_true (sk_refund_window_get_figures (window, NULL, NULL, NULL));
   {
@@ -1059,7 +1044,7 @@ test_refund_pushed (AppFixture *f, gconstpointer data)
     g_assert_true (GTK_IS_BUTTON (refund));
     g_signal_emit_by_name (refund, "clicked");
   }
-  g_assert_true (app_wait (refund_done, window, 10000));
+  g_assert_true (app_wait (app_refund_done, window, 10000));
   gtk_window_destroy (GTK_WINDOW (window));
 
   g_assert_true (app_wait (hq_refunded, (gpointer)id, 30000));
