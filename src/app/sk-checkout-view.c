@@ -553,16 +553,6 @@ place_spend_controls (SkCheckoutView *self)
     gtk_widget_grab_focus (GTK_WIDGET (self->bonus_spin));
 }
 
-/* On a phone the receipt's 42 columns fit only in a smaller font. */
-static void
-fit_receipt (SkCheckoutView *self)
-{
-  if (adw_leaflet_get_folded (self->leaflet))
-    gtk_widget_add_css_class (GTK_WIDGET (self->receipt_label), "narrow");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->receipt_label), "narrow");
-}
-
 /* The receipt of the last sale gives way to the sale being rung up. */
 void
 _sk_checkout_view_leave_receipt (SkCheckoutView *self)
@@ -2080,8 +2070,6 @@ sk_checkout_view_init (SkCheckoutView *self)
   g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (place_spend_controls),
                             self);
   place_spend_controls (self);
-  g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (fit_receipt), self);
-  fit_receipt (self);
   if (sk_app () != NULL)
     {
       GSettings    *settings = sk_application_get_settings (sk_app ());

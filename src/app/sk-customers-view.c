@@ -413,8 +413,7 @@ show_details (SkCustomersView *self, SkCustomerDetails *d)
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (expander), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (expander), when);
       adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (expander), sub);
-      if (sk_role_can_refund (role)
-          && g_strcmp0 (sk_record_get_string (p, "status"), "refunded") != 0
+      if (sk_role_can_refund (role) && g_strcmp0 (status, "refunded") != 0
           && g_strcmp0 (self->till_store_id, sk_record_get_string (p, "store_id")) == 0)
         {
           /* A return is the till's (the window's F8): of this sale, here. */
@@ -842,9 +841,14 @@ till_store_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (SkCustomersView) self = user_data;
   g_autoptr (SkStore) store = sk_repository_get_store_finish (SK_REPOSITORY (source), result, NULL);
+  const char *id = store != NULL ? sk_record_get_id (store) : NULL;
 
+  /* The details shown offer returns of that store's sales: read again
+   * when it is another store (not for every product saved). */
+  if (g_strcmp0 (id, self->till_store_id) == 0)
+    return;
   g_free (self->till_store_id);
-  self->till_store_id = store != NULL ? g_strdup (sk_record_get_id (store)) : NULL;
+  self->till_store_id = g_strdup (id);
   if (self->customer != NULL)
     refresh (self, sk_record_get_id (self->customer));
 }

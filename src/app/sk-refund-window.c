@@ -286,10 +286,9 @@ chosen_quantities (SkRefundWindow *self)
   for (guint i = 0; i < self->spins->len; i++)
     {
       GtkSpinButton *spin = g_ptr_array_index (self->spins, i);
-
-      const char *text;
-      gint64      typed;
-      double      max;
+      const char    *text;
+      gint64         typed;
+      double         max;
 
       if (spin == NULL)
         continue;
@@ -575,15 +574,14 @@ show_done (SkRefundWindow *self, const SkRefundFigures *figures, SkPurchase *aft
     {
       g_autofree char *amount = sk_money_format (figures->bonus_returned);
 
-      g_string_append_printf (text, _ ("Bonuses back to the card: %s"), amount);
-      g_string_append_c (text, '\n');
+      /* The slip's words (sk_receipt_format_refund). */
+      g_string_append_printf (text, _ ("Bonuses back to the card: %s\n"), amount);
     }
   if (figures->bonus_reversed > 0)
     {
       g_autofree char *amount = sk_money_format (figures->bonus_reversed);
 
-      g_string_append_printf (text, _ ("Bonuses taken back: −%s"), amount);
-      g_string_append_c (text, '\n');
+      g_string_append_printf (text, _ ("Bonuses taken back: −%s\n"), amount);
     }
   g_string_append (text, g_strcmp0 (sk_record_get_string (after, "status"), "refunded") == 0
                              ? _ ("The whole sale is returned.")

@@ -308,8 +308,7 @@ checkout_action (GtkWidget *widget, const char *action_name, GVariant *param)
       if (sk_role_can_edit_rules (sk_application_get_role (self->app)))
         gtk_widget_activate_action (ensure_view (self, shown), name, NULL);
       else
-        adw_toast_overlay_add_toast (self->toast_overlay,
-                                     adw_toast_new (_ ("Rules and campaigns are made at HQ")));
+        sk_window_add_toast (self, _ ("Rules and campaigns are made at HQ"));
       return;
     }
   if (sk_window_is_welcome (self) || checkout == NULL
@@ -343,8 +342,7 @@ refund_action (GtkWidget *widget, const char *action_name, GVariant *param)
     return;
   if (!sk_role_can_refund (sk_application_get_role (self->app)))
     {
-      adw_toast_overlay_add_toast (self->toast_overlay,
-                                   adw_toast_new (_ ("Returns are taken by the store's manager")));
+      sk_window_add_toast (self, _ ("Returns are taken by the store's manager"));
       return;
     }
   store_id = sk_application_dup_store_id (self->app);

@@ -1136,16 +1136,15 @@ GPtrArray *
 sk_database_find_sales (
     SkDatabase *self, const char *store_id, const char *receipt, guint limit, GError **error)
 {
-  g_autofree char *prefix = NULL;
+  g_autofree char *typed = NULL;
+  const char      *prefix;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
   /* As the receipt prints it: the id's first characters, in lower case,
    * after the word before them ("Receipt 1a2b3c4d", "Чек 1a2b3c4d"). */
-  prefix = g_ascii_strdown (receipt != NULL ? receipt : "", -1);
-  g_strstrip (prefix);
-  if (strrchr (prefix, ' ') != NULL)
-    memmove (prefix, strrchr (prefix, ' ') + 1, strlen (strrchr (prefix, ' ') + 1) + 1);
+  typed = g_strstrip (g_ascii_strdown (receipt != NULL ? receipt : "", -1));
+  prefix = strrchr (typed, ' ') != NULL ? strrchr (typed, ' ') + 1 : typed;
   return with_purchase_details (
       self,
       sk_db_query_records (self,

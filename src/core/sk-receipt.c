@@ -160,6 +160,17 @@ append_rule (GString *s)
   g_string_append_c (s, '\n');
 }
 
+/* A receipt's or a slip's head: the store, the time, the line that says
+ * which receipt (@number, "Receipt 1a2b3c4d"), a rule. */
+static void
+append_head (GString *s, SkStore *store, const char *when, const char *number)
+{
+  append_wrapped (s, store ? sk_record_get_string (store, "name") : _ ("Skidka"), NULL);
+  append_wrapped (s, when, NULL);
+  append_wrapped (s, number, NULL);
+  append_rule (s);
+}
+
 char *
 sk_receipt_format (SkPurchase *purchase, SkCustomer *customer, SkStore *store)
 {
@@ -172,11 +183,9 @@ sk_receipt_format (SkPurchase *purchase, SkCustomer *customer, SkStore *store)
   g_autofree char *spent = sk_money_format (sk_record_get_int64 (purchase, "bonus_spent"));
   g_autofree char *paid = sk_money_format (sk_record_get_int64 (purchase, "total_paid"));
   g_autofree char *earned = sk_money_format (sk_record_get_int64 (purchase, "bonus_earned"));
+  g_autofree char *number = g_strdup_printf (_ ("Receipt %.8s\n"), sk_record_get_id (purchase));
 
-  append_wrapped (s, store ? sk_record_get_string (store, "name") : _ ("Skidka"), NULL);
-  append_wrapped (s, when, NULL);
-  append_line (s, NULL, _ ("Receipt %.8s\n"), sk_record_get_id (purchase));
-  append_rule (s);
+  append_head (s, store, when, number);
   for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
     {
       g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, i);
@@ -236,11 +245,10 @@ sk_receipt_format_refund (SkPurchase            *purchase,
   g_autofree char *at = sk_datetime_from_usec (when);
   g_autofree char *amount = sk_money_format (figures->amount);
   g_autofree char *money = sk_money_format (figures->money_back);
+  g_autofree char *number
+      = g_strdup_printf (_ ("Return to receipt %.8s\n"), sk_record_get_id (purchase));
 
-  append_wrapped (s, store ? sk_record_get_string (store, "name") : _ ("Skidka"), NULL);
-  append_wrapped (s, at, NULL);
-  append_line (s, NULL, _ ("Return to receipt %.8s\n"), sk_record_get_id (purchase));
-  append_rule (s);
+  append_head (s, store, at, number);
   for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
     {
       g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, i);
