@@ -750,7 +750,9 @@ test_return (AppFixture *f, gconstpointer data)
   SkCustomersView *view;
   SkRefundWindow  *window;
   GtkWidget       *button;
+  gint64           visits;
 
+  g_autoptr (SkCustomerRow) row = NULL;
   g_autoptr (GPtrArray) stores = sk_database_list_stores (f->db, NULL);
   /* No store set: the till sells at the first, and takes back its sales. */
   SkStore *till = g_ptr_array_index (stores, 0);
@@ -782,6 +784,11 @@ test_return (AppFixture *f, gconstpointer data)
   }
   sk_window_show_view (f->window, "customers");
   view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
+  /* Her row in the list, as the cashier found her. */
+  search (sk_customers_view_get_model (view), buyer->phone);
+  row = g_list_model_get_item (G_LIST_MODEL (sk_customers_view_get_model (view)), 0);
+  g_assert_cmpstr (sk_record_get_id (sk_customer_row_get_customer (row)), ==, buyer->id);
+  visits = sk_customer_row_get_customer (row)->visits;
   sk_customers_view_show_customer (view, buyer->id);
   g_assert_true (app_wait (app_customer_details_ready, view, 10000));
   app_pump (200);
@@ -833,6 +840,13 @@ test_return (AppFixture *f, gconstpointer data)
     g_assert_nonnull (strstr (text->str, balance));
   }
   g_assert_null (app_find_widget (sk_customers_view_get_details (view), is_refund_of, newest->id));
+  /* Her row in the list says the same: one visit fewer, the spending and
+   * the balance of now. */
+  g_assert_true (app_wait (not_loading, sk_customers_view_get_model (view), 10000));
+  g_assert_cmpint (sk_customer_row_get_customer (row)->visits, ==, visits - 1);
+  g_assert_cmpint (sk_customer_row_get_customer (row)->visits, ==, fresh->visits);
+  g_assert_cmpint (sk_customer_row_get_customer (row)->total_spent, ==, fresh->total_spent);
+  g_assert_cmpint (sk_customer_row_get_customer (row)->bonus_balance, ==, fresh->bonus_balance);
   /* Another store's sales are that store's to take back. */
   for (guint i = 0; i < purchases->len; i++)
     {

@@ -83,17 +83,28 @@ sk_customer_row_get_customer (SkCustomerRow *self)
   return self->customer;
 }
 
-/* The same customer unchanged (id and version) is no change: its cells
- * stay as they are. */
+/* Whether @a and @b show the same: one customer, neither edited nor moved
+ * by a sale, a return or a bonus since (those keep the version). The same
+ * is no change: the row's cells stay as they are. */
+static gboolean
+same_row (SkCustomer *a, SkCustomer *b)
+{
+  static const char *const figures[]
+      = { "version", "visits", "total_spent", "bonus_balance", "last_purchase_at" };
+
+  if (a == NULL || b == NULL || g_strcmp0 (sk_record_get_id (a), sk_record_get_id (b)) != 0
+      || g_strcmp0 (sk_record_get_string (a, "segment"), sk_record_get_string (b, "segment")) != 0)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (figures); i++)
+    if (sk_record_get_int64 (a, figures[i]) != sk_record_get_int64 (b, figures[i]))
+      return FALSE;
+  return TRUE;
+}
+
 static void
 row_set_customer (SkCustomerRow *self, SkCustomer *customer)
 {
-  if (self->customer == customer)
-    return;
-  if (self->customer != NULL && customer != NULL
-      && g_strcmp0 (sk_record_get_id (self->customer), sk_record_get_id (customer)) == 0
-      && sk_record_get_int64 (self->customer, "version")
-             == sk_record_get_int64 (customer, "version"))
+  if (self->customer == customer || same_row (self->customer, customer))
     return;
   g_set_object (&self->customer, customer);
   g_object_notify_by_pspec (G_OBJECT (self), row_properties[ROW_PROP_CUSTOMER]);
