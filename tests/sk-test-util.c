@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "sk-analytics.h"
 #include "sk-database-private.h"
 #include "sk-test-util.h"
 
@@ -145,10 +146,70 @@ sk_test_sqlite_int (sqlite3 *handle, const char *sql, const char *arg)
 void
 sk_test_exec_sql (SkDatabase *db, const char *sql)
 {
-  char *message = NULL;
+  g_autoptr (GError) error = NULL;
 
-  if (sqlite3_exec (sk_database_get_handle (db), sql, NULL, NULL, &message) != SQLITE_OK)
-    g_error ("%s: %s", sql, message);
+  if (!sk_db_exec_script (db, sql, &error))
+    g_error ("%s: %s", sql, error->message);
+}
+
+/* A file made before returns kept their discount and bonuses with the
+ * purchase: the upgrade works them out from the refunds and the lines, and
+ * the charts count the return at once. */
+void
+sk_test_refund_figures_upgrade (const char *location)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db = NULL;
+  g_autoptr (SkStore) store = sk_store_new ();
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autofree char *sql = NULL;
+  SkSummary        s;
+  SkDatabase      *old;
+
+  old = sk_database_open_at_version (location, 21, &error);
+  g_assert_no_error (error);
+  sk_test_set_string (&store->code, "OLD-2");
+  sk_test_set_string (&store->name, "Old");
+  g_assert_true (sk_database_save_store (old, store, &error));
+  g_assert_no_error (error);
+  g_object_set (rule, "name", "Tenth", "type", "percentage", "value", (gint64)1000, NULL);
+  g_assert_true (sk_database_save_rule (old, rule, &error));
+  g_assert_no_error (error);
+  /* 2 × 100 ₽ less 10 %, 10 ₽ of it paid with bonuses, 1,70 ₽ earned; one
+   * item returned: 90 ₽, 5 ₽ of bonuses back, 0,85 ₽ taken back. */
+  sql = g_strdup_printf (
+      "INSERT INTO purchases (id, store_id, created_at, subtotal, discount_total, bonus_spent,"
+      " bonus_earned, total_paid, status, refunded_total)"
+      " VALUES ('p1', '%s', 1793491200000000, 20000, 2000, 1000, 170, 17000,"
+      " 'partially_refunded', 9000);"
+      "INSERT INTO purchase_lines (purchase_id, line_no, unit_price, quantity, discount, total,"
+      " refunded_quantity) VALUES ('p1', 1, 10000, 2, 2000, 18000, 1);"
+      "INSERT INTO discount_applications (id, purchase_id, rule_id, store_id, amount, created_at)"
+      " VALUES ('a1', 'p1', '%s', '%s', 2000, 1793491200000000);"
+      "INSERT INTO refunds (id, purchase_id, amount, bonus_reversed, bonus_returned, created_at)"
+      " VALUES ('r1', 'p1', 9000, 85, 500, 1793500000000000);",
+      store->id, sk_record_get_id (rule), store->id);
+  sk_test_exec_sql (old, sql);
+  g_object_unref (old);
+
+  db = sk_database_open (location, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_db_query_int (db, NULL, -1, "SELECT discount_refunded FROM purchases", NULL),
+                   ==, 1000);
+  g_assert_cmpint (sk_db_query_int (db, NULL, -1, "SELECT bonus_reversed FROM purchases", NULL), ==,
+                   85);
+  g_assert_cmpint (sk_db_query_int (db, NULL, -1, "SELECT bonus_returned FROM purchases", NULL), ==,
+                   500);
+  g_assert_cmpint (
+      sk_db_query_int (db, NULL, -1, "SELECT amount_refunded FROM discount_applications", NULL), ==,
+      1000);
+  g_assert_true (sk_analytics_summary (db, 0, G_MAXINT64 / 2, NULL, &s, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (s.purchases, ==, 1);
+  g_assert_cmpint (s.revenue, ==, 9000);
+  g_assert_cmpint (s.discounts, ==, 1000);
+  g_assert_cmpint (s.bonus_earned, ==, 85);
+  g_assert_cmpint (s.bonus_spent, ==, 500);
 }
 
 void

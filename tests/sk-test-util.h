@@ -56,8 +56,12 @@ SkDiscountRule *sk_test_save_rule (SkDatabase *db, SkDiscountRule *rule);
 gint64 sk_test_query_int (SkDatabase *db, const char *sql, const char *arg);
 /* The same on a SQLite handle of the test's own. */
 gint64 sk_test_sqlite_int (sqlite3 *handle, const char *sql, const char *arg);
-/* Runs SQL straight on the handle; aborts the test if it fails. */
+/* Runs SQL straight on the connection; aborts the test if it fails. */
 void sk_test_exec_sql (SkDatabase *db, const char *sql);
+/* A database at @location made before returns kept their discount and
+ * bonuses with the purchase: the upgrade works them out from the refunds
+ * and the lines, and the charts count the return at once. */
+void sk_test_refund_figures_upgrade (const char *location);
 /* The change of @entity @id in a list of sync changes (the feed's or a
  * pull's), or NULL; fails the test if it is there twice. */
 JsonObject *sk_test_find_change (JsonArray *changes, const char *entity, const char *id);

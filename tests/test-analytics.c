@@ -37,9 +37,15 @@ make_store (SkDatabase *db, const char *code)
   return s;
 }
 
-static void
-sell (
-    Fixture *f, SkStore *store, SkCustomer *customer, gint64 at, const char *category, gint64 price)
+/* Sells @quantity items at @price; returns the purchase's id. */
+static char *
+sell_some (Fixture    *f,
+           SkStore    *store,
+           SkCustomer *customer,
+           gint64      at,
+           const char *category,
+           gint64      price,
+           gint64      quantity)
 {
   g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
   g_autoptr (SkPurchaseResult) result = NULL;
@@ -49,10 +55,18 @@ sell (
   request->customer_id = customer ? g_strdup (sk_record_get_id (customer)) : NULL;
   request->created_at = at;
   request->cart = sk_cart_new (sk_record_get_id (store));
-  sk_cart_add_line (request->cart, "SKU", "Item", category, price, 1);
+  sk_cart_add_line (request->cart, "SKU", "Item", category, price, quantity);
   result = sk_database_process_purchase (f->db, request, &error);
   g_assert_no_error (error);
   g_assert_nonnull (result);
+  return g_strdup (sk_record_get_id (result->purchase));
+}
+
+static void
+sell (
+    Fixture *f, SkStore *store, SkCustomer *customer, gint64 at, const char *category, gint64 price)
+{
+  g_free (sell_some (f, store, customer, at, category, price, 1));
 }
 
 static void
@@ -313,23 +327,127 @@ test_campaign_figures (Fixture *f, gconstpointer data)
   g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
 }
 
+/* Returns @quantity items of line 1 of @purchase_id (0: everything). */
 static void
-test_refund_lowers_revenue (Fixture *f, gconstpointer data)
+refund (Fixture *f, const char *purchase_id, gint64 quantity)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkPurchase) refunded = NULL;
+  g_autoptr (GArray) lines = g_array_new (FALSE, FALSE, sizeof (SkRefundLine));
+  g_autofree char *refund_id = g_uuid_string_random ();
+  SkRefundLine     line = { 1, quantity };
+
+  g_array_append_val (lines, line);
+  refunded = sk_database_refund_purchase (f->db, refund_id, purchase_id,
+                                          quantity > 0 ? lines : NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (refunded);
+}
+
+/* A sale wholly returned is no sale: it leaves the revenue, the discounts,
+ * the bonuses, the purchases, the customers and its rules' uses, in the
+ * summary, the daily series, rule effectiveness and its campaign. */
+static void
+test_refund (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) purchases
       = sk_database_list_purchases (f->db, sk_record_get_id (f->boris), 10, &error);
-  g_autoptr (SkPurchase) refunded = NULL;
-  g_autofree char *refund_id = g_uuid_string_random ();
-  SkSummary        s;
+  g_autoptr (GArray) days = NULL;
+  g_autoptr (GArray) stats = NULL;
+  const SkRuleStats *ten;
+  SkCampaignFigures  campaign;
+  SkSummary          s;
 
   g_assert_no_error (error);
   g_assert_cmpuint (purchases->len, ==, 1);
-  refunded = sk_database_refund_purchase (
-      f->db, refund_id, sk_record_get_id (g_ptr_array_index (purchases, 0)), NULL, &error);
-  g_assert_no_error (error);
+  /* The figures before, so the days are cached when the return comes. */
   g_assert_true (sk_analytics_summary (f->db, f->day0, f->day0 + 30 * DAY, NULL, &s, &error));
+  g_assert_cmpint (s.purchases, ==, 3);
+
+  refund (f, sk_record_get_id (g_ptr_array_index (purchases, 0)), 0);
+
+  g_assert_true (sk_analytics_summary (f->db, f->day0, f->day0 + 30 * DAY, NULL, &s, &error));
+  g_assert_no_error (error);
   g_assert_cmpint (s.revenue, ==, 8500 + 4500);
+  g_assert_cmpint (s.discounts, ==, 1500 + 500);
+  g_assert_cmpint (s.bonus_earned, ==, 85);
+  g_assert_cmpint (s.purchases, ==, 2);
+  g_assert_cmpint (s.average_check, ==, (8500 + 4500) / 2);
+  g_assert_cmpint (s.customers, ==, 1);
+
+  days = sk_analytics_daily (f->db, f->day0, f->day0 + 30 * DAY, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (days->len, ==, 2);
+  g_assert_cmpstr (g_array_index (days, SkDailyPoint, 1).day, ==, "2026-11-02");
+  g_assert_cmpint (g_array_index (days, SkDailyPoint, 1).purchases, ==, 1);
+  g_assert_cmpint (g_array_index (days, SkDailyPoint, 1).revenue, ==, 4500);
+  g_assert_cmpint (g_array_index (days, SkDailyPoint, 1).discounts, ==, 500);
+  g_assert_cmpint (g_array_index (days, SkDailyPoint, 1).bonus_earned, ==, 0);
+
+  stats = sk_analytics_rule_effectiveness (f->db, f->day0, f->day0 + 30 * DAY, NULL, &error);
+  g_assert_no_error (error);
+  ten = &g_array_index (stats, SkRuleStats, 0);
+  g_assert_cmpstr (ten->rule_id, ==, sk_record_get_id (f->ten_percent));
+  g_assert_cmpint (ten->uses, ==, 2);
+  g_assert_cmpint (ten->discount, ==, 1000 + 500);
+  g_assert_cmpint (ten->revenue_with, ==, 8500 + 4500);
+  g_assert_cmpint (ten->purchases_without, ==, 0);
+
+  g_assert_true (sk_analytics_campaign (f->db, sk_record_get_id (f->campaign), &campaign, &error));
+  g_assert_cmpint (campaign.purchases, ==, 3);
+  g_assert_cmpint (campaign.discount, ==, 1000 + 500 + 1000);
+  g_assert_cmpint (campaign.spent, ==, campaign.discount);
+  g_assert_cmpint (campaign.revenue, ==, 8500 + 4500 + 8500);
+  g_assert_cmpint (campaign.bonus_earned, ==, 85 + 85);
+  g_assert_cmpint (campaign.customers, ==, 1);
+}
+
+/* Half a sale returned: half its discount and bonuses go, the sale stays
+ * one purchase; on a cached day (Boris, 3 November) and at the period's
+ * partial end (the anonymous buyer's 25 November evening), alike. */
+static void
+test_refund_partial (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *cached
+      = sell_some (f, f->store_b, f->boris, f->day0 + 2 * DAY, "clothes", 10000, 2);
+  g_autofree char *late = sell_some (
+      f, f->store_a, f->anna, f->day0 + 29 * DAY + 23 * G_TIME_SPAN_HOUR, "clothes", 5000, 2);
+  g_autoptr (GArray) stats = NULL;
+  const SkRuleStats *ten;
+  SkCampaignFigures  campaign;
+  SkSummary          before, s;
+
+  g_assert_true (sk_analytics_summary (f->db, f->day0, f->day0 + 30 * DAY, NULL, &before, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (before.purchases, ==, 5);
+  g_assert_cmpint (before.revenue, ==, 8500 + 18000 + 4500 + 18000 + 9000);
+
+  /* 1 of 2: 90 ₽ back and 10 ₽ of discount; 90 kopecks of bonus; then
+   * 1 of the 2 at 50 ₽: 45 ₽, 5 ₽ and 45 kopecks. */
+  refund (f, cached, 1);
+  refund (f, late, 1);
+
+  g_assert_true (sk_analytics_summary (f->db, f->day0, f->day0 + 30 * DAY, NULL, &s, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (s.purchases, ==, 5);
+  g_assert_cmpint (s.customers, ==, 2);
+  g_assert_cmpint (s.revenue, ==, before.revenue - 9000 - 4500);
+  g_assert_cmpint (s.discounts, ==, before.discounts - 1000 - 500);
+  g_assert_cmpint (s.bonus_earned, ==, before.bonus_earned - 90 - 45);
+
+  stats = sk_analytics_rule_effectiveness (f->db, f->day0, f->day0 + 30 * DAY, NULL, &error);
+  g_assert_no_error (error);
+  ten = &g_array_index (stats, SkRuleStats, 0);
+  g_assert_cmpstr (ten->rule_id, ==, sk_record_get_id (f->ten_percent));
+  g_assert_cmpint (ten->uses, ==, 5);
+  g_assert_cmpint (ten->discount, ==, 3500 + 2000 + 1000 - 1000 - 500);
+
+  g_assert_true (sk_analytics_campaign (f->db, sk_record_get_id (f->campaign), &campaign, &error));
+  g_assert_cmpint (campaign.purchases, ==, 6);
+  g_assert_cmpint (campaign.spent, ==, campaign.discount);
+  g_assert_cmpint (campaign.discount, ==, 1000 + 2000 + 500 + 1000 + 1000 + 500);
 }
 
 /* A busy period: figures come from the per-day cache, the customers from
@@ -489,7 +607,8 @@ main (int argc, char *argv[])
   ADD ("/analytics/segments", test_segments);
   ADD ("/analytics/rule-effectiveness", test_rule_effectiveness);
   ADD ("/analytics/campaign", test_campaign_figures);
-  ADD ("/analytics/refund", test_refund_lowers_revenue);
+  ADD ("/analytics/refund", test_refund);
+  ADD ("/analytics/refund-partial", test_refund_partial);
 #undef ADD
   g_test_add_func ("/analytics/busy-period", test_busy_period);
 

@@ -2406,6 +2406,14 @@ test_feed_upgrade (Fixture *f, gconstpointer data)
 }
 
 static void
+test_refund_figures_upgrade (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (f->dir, "v21.db", NULL);
+
+  sk_test_refund_figures_upgrade (path);
+}
+
+static void
 add (const char *path, void (*func) (Fixture *, gconstpointer))
 {
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown);
@@ -2418,6 +2426,7 @@ main (int argc, char *argv[])
 
   add ("/database/migrations/new-file", test_new_file);
   add ("/database/migrations/upgrade-from-v1", test_upgrade_from_v1);
+  add ("/database/migrations/refund-figures", test_refund_figures_upgrade);
   add ("/database/migrations/too-new", test_too_new);
   add ("/database/migrations/open-errors", test_open_errors);
   add ("/database/settings", test_settings);

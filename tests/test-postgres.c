@@ -226,6 +226,19 @@ accounts_notified (PGconn *listener)
  * changed; a statement that changes no row (a login's sweep of expired
  * tokens, mostly) tells nobody. */
 static void
+test_refund_figures_upgrade (void)
+{
+  g_autofree char *uri = sk_test_postgres_database ();
+
+  if (uri == NULL)
+    {
+      g_test_skip ("No PostgreSQL server (run under tests/with-postgres.sh)");
+      return;
+    }
+  sk_test_refund_figures_upgrade (uri);
+}
+
+static void
 test_accounts_notify (void)
 {
   g_autofree char *uri = NULL;
@@ -561,6 +574,7 @@ main (int argc, char **argv)
   sk_postgres_init ();
   g_test_add_func ("/postgres/translate", test_translate);
   g_test_add_func ("/postgres/migrations", test_migrations_text);
+  g_test_add_func ("/postgres/migrations/refund-figures", test_refund_figures_upgrade);
   g_test_add_func ("/postgres/server", test_server);
   g_test_add_func ("/postgres/same-schema", test_same_schema);
   g_test_add_func ("/postgres/accounts-notify", test_accounts_notify);

@@ -793,8 +793,21 @@ test_pos (void)
   reply = call ("POST", "/api/pos/refund", ADMIN, refund);
   assert_status (reply, 200);
   g_assert_cmpint (num (reply, "refunded_total"), ==, 223820 + 10000);
+  g_assert_cmpint (num (reply, "discount_refunded"), ==, 25980);
+  g_assert_cmpint (num (reply, "bonus_returned"), ==, 10000);
+  g_assert_cmpint (num (reply, "bonus_reversed"), ==, 2238);
   /* Bonuses spent come back, bonuses earned go: 2238 - 2238 + 10000. */
   assert_balance (customer, 10000);
+
+  /* A sale wholly returned is gone from the store's figures. */
+  g_clear_pointer (&path, g_free);
+  path = g_strdup_printf ("/api/analytics/summary?store_id=%s", store);
+  call_expect (&reply, "GET", path, MARKETING, NULL, 200);
+  g_assert_cmpint (num (reply, "purchases"), ==, 0);
+  g_assert_cmpint (num (reply, "revenue"), ==, 0);
+  g_assert_cmpint (num (reply, "discounts"), ==, 0);
+  g_assert_cmpint (num (reply, "bonus_spent"), ==, 0);
+  g_assert_cmpint (num (reply, "bonus_earned"), ==, 0);
 }
 
 static void

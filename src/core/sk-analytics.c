@@ -11,6 +11,16 @@
 #include "sk-error.h"
 #include "sk-money.h"
 
+/* A purchase's figures net of its returns: what was paid, the discount,
+ * the bonuses earned and spent (sk_database_refund_purchase keeps what
+ * returns took back). */
+#define NET_FIGURES                                                                                \
+  "subtotal - discount_total - refunded_total, discount_total - discount_refunded,"                \
+  " bonus_earned - bonus_reversed, bonus_spent - bonus_returned"
+/* 1 for a purchase, 0 for one wholly returned: that is no longer a sale,
+ * as it is no longer a visit of its customer. */
+#define KEPT "CASE WHEN status = 'refunded' THEN 0 ELSE 1 END"
+
 /* Store filters travel as one JSON array parameter: NULL = every store. */
 static char *
 stores_param (const char *const *store_ids)
@@ -217,10 +227,17 @@ typedef struct
   gint64 revenue;
 } DayRule;
 
-/* The day's rule figures per store; @payable maps the day's purchase ids
- * to what was paid, so no purchase is looked up again. */
+typedef struct
+{
+  gint64   paid;
+  gboolean kept;
+} DayPurchase;
+
+/* The day's rule figures per store; @purchases maps the day's purchase ids
+ * to what was paid for them, so no purchase is looked up again. */
 static gboolean
-build_day_rules (SkDatabase *db, gint64 day, GPtrArray *zones, GHashTable *payable, GError **error)
+build_day_rules (
+    SkDatabase *db, gint64 day, GPtrArray *zones, GHashTable *purchases, GError **error)
 {
   g_autoptr (GHashTable) rules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   SkStmt        *stmt;
@@ -234,7 +251,8 @@ build_day_rules (SkDatabase *db, gint64 day, GPtrArray *zones, GHashTable *payab
 
       stmt = query_store_day (
           db, zone, day,
-          "SELECT store_id, rule_id, purchase_id, amount FROM discount_applications"
+          "SELECT store_id, rule_id, purchase_id, amount - amount_refunded"
+          " FROM discount_applications"
           " WHERE rule_id IN (SELECT id FROM discount_rules) AND created_at >= ? AND created_at < ?"
           " AND store_id = ?",
           error);
@@ -244,17 +262,17 @@ build_day_rules (SkDatabase *db, gint64 day, GPtrArray *zones, GHashTable *payab
         {
           g_autofree char *store_rule
               = g_strdup_printf ("%s\x1f%s", sk_stmt_text (stmt, 0), sk_stmt_text (stmt, 1));
-          const gint64 *paid = g_hash_table_lookup (payable, sk_stmt_text (stmt, 2));
-          DayRule      *r = g_hash_table_lookup (rules, store_rule);
+          const DayPurchase *p = g_hash_table_lookup (purchases, sk_stmt_text (stmt, 2));
+          DayRule           *r = g_hash_table_lookup (rules, store_rule);
 
           if (r == NULL)
             {
               r = g_new0 (DayRule, 1);
               g_hash_table_insert (rules, g_steal_pointer (&store_rule), r);
             }
-          r->uses++;
+          r->uses += p == NULL || p->kept;
           sk_money_add_saturating (&r->discount, sk_stmt_int64 (stmt, 3));
-          sk_money_add_saturating (&r->revenue, paid != NULL ? *paid : 0);
+          sk_money_add_saturating (&r->revenue, p != NULL ? p->paid : 0);
         }
       sk_stmt_reset (stmt);
       if (error != NULL && *error != NULL)
@@ -284,7 +302,8 @@ build_day (SkDatabase *db, gint64 day, GError **error)
 {
   g_autoptr (GHashTable) stores
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, day_store_free);
-  g_autoptr (GHashTable) payable = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GHashTable) purchases
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr (GPtrArray) zones = store_zones (db, NULL, error);
   SkStmt        *stmt;
   gboolean       has_row;
@@ -299,8 +318,7 @@ build_day (SkDatabase *db, gint64 day, GError **error)
       const StoreZone *zone = g_ptr_array_index (zones, z);
 
       stmt = query_store_day (db, zone, day,
-                              "SELECT store_id, customer_id, subtotal - discount_total - "
-                              "refunded_total, discount_total, bonus_earned, bonus_spent, id"
+                              "SELECT store_id, customer_id, " NET_FIGURES ", id, " KEPT
                               " FROM purchases WHERE created_at >= ? AND created_at < ?"
                               " AND store_id = ?",
                               error);
@@ -308,9 +326,10 @@ build_day (SkDatabase *db, gint64 day, GError **error)
         return FALSE;
       while (sk_db_step (db, stmt, &has_row, error) && has_row)
         {
-          const char *store_id = sk_stmt_text (stmt, 0);
-          const char *customer_id = sk_stmt_text (stmt, 1);
-          DayStore   *ds = g_hash_table_lookup (stores, store_id);
+          const char  *store_id = sk_stmt_text (stmt, 0);
+          const char  *customer_id = sk_stmt_text (stmt, 1);
+          DayStore    *ds = g_hash_table_lookup (stores, store_id);
+          DayPurchase *p = g_new (DayPurchase, 1);
 
           if (ds == NULL)
             {
@@ -319,17 +338,15 @@ build_day (SkDatabase *db, gint64 day, GError **error)
               ds->sketch = g_malloc0 (SKETCH_SIZE);
               g_hash_table_insert (stores, g_strdup (store_id), ds);
             }
-          {
-            gint64 paid = sk_stmt_int64 (stmt, 2);
-            g_hash_table_insert (payable, g_strdup (sk_stmt_text (stmt, 6)),
-                                 g_memdup2 (&paid, sizeof paid));
-          }
-          ds->purchases++;
+          p->paid = sk_stmt_int64 (stmt, 2);
+          p->kept = sk_stmt_int64 (stmt, 7) != 0;
+          g_hash_table_insert (purchases, g_strdup (sk_stmt_text (stmt, 6)), p);
+          ds->purchases += p->kept;
           sk_money_add_saturating (&ds->revenue, sk_stmt_int64 (stmt, 2));
           sk_money_add_saturating (&ds->discounts, sk_stmt_int64 (stmt, 3));
           sk_money_add_saturating (&ds->bonus_earned, sk_stmt_int64 (stmt, 4));
           sk_money_add_saturating (&ds->bonus_spent, sk_stmt_int64 (stmt, 5));
-          if (customer_id != NULL && !g_hash_table_contains (ds->customers, customer_id))
+          if (p->kept && customer_id != NULL && !g_hash_table_contains (ds->customers, customer_id))
             {
               g_hash_table_add (ds->customers, g_strdup (customer_id));
               sketch_add (ds->sketch, customer_id);
@@ -341,7 +358,7 @@ build_day (SkDatabase *db, gint64 day, GError **error)
     }
 
   if (!sk_db_exec (db, error, "INSERT INTO daily_stats_days (day) VALUES (?)", "i", day)
-      || !build_day_rules (db, day, zones, payable, error))
+      || !build_day_rules (db, day, zones, purchases, error))
     return FALSE;
   g_hash_table_iter_init (&iter, stores);
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -458,8 +475,7 @@ add_purchases (SkDatabase *db,
     return TRUE;
   stmt = sk_db_query (
       db, error,
-      "SELECT customer_id, subtotal - discount_total - refunded_total, discount_total,"
-      " bonus_earned, bonus_spent FROM purchases"
+      "SELECT customer_id, " NET_FIGURES ", " KEPT " FROM purchases"
       " WHERE created_at >= ?1 AND created_at < ?2"
       " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')",
       "iis", from, to, stores);
@@ -468,13 +484,14 @@ add_purchases (SkDatabase *db,
   while (sk_db_step (db, stmt, &has_row, error) && has_row)
     {
       const char *customer_id = sk_stmt_text (stmt, 0);
+      gboolean    kept = sk_stmt_int64 (stmt, 5) != 0;
 
-      out->purchases++;
+      out->purchases += kept;
       sk_money_add_saturating (&out->revenue, sk_stmt_int64 (stmt, 1));
       sk_money_add_saturating (&out->discounts, sk_stmt_int64 (stmt, 2));
       sk_money_add_saturating (&out->bonus_earned, sk_stmt_int64 (stmt, 3));
       sk_money_add_saturating (&out->bonus_spent, sk_stmt_int64 (stmt, 4));
-      if (customer_id != NULL)
+      if (kept && customer_id != NULL)
         sketch_add (sketch, customer_id);
     }
   sk_stmt_reset (stmt);
@@ -558,7 +575,7 @@ sk_analytics_summary (SkDatabase        *db,
     out->customers = sk_db_query_int (
         db, error, 0,
         "SELECT count (DISTINCT customer_id) FROM purchases"
-        " WHERE created_at >= ?1 AND created_at < ?2"
+        " WHERE created_at >= ?1 AND created_at < ?2 AND status <> 'refunded'"
         " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')",
         "iis", from, to, stores);
   else
@@ -630,9 +647,11 @@ append_partial_day (SkDatabase      *db,
     return TRUE;
   stmt = sk_db_query (
       db, error,
-      "SELECT count (*), coalesce (sum (subtotal - discount_total - refunded_total), 0),"
-      " coalesce (sum (discount_total), 0), coalesce (sum (bonus_earned), 0),"
-      " coalesce (sum (bonus_spent), 0)"
+      "SELECT count (*), sum (" KEPT
+      "), coalesce (sum (subtotal - discount_total - refunded_total),"
+      " 0), coalesce (sum (discount_total - discount_refunded), 0),"
+      " coalesce (sum (bonus_earned - bonus_reversed), 0),"
+      " coalesce (sum (bonus_spent - bonus_returned), 0)"
       " FROM purchases"
       " WHERE created_at >= ?1 AND created_at < ?2"
       " AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')",
@@ -652,11 +671,11 @@ append_partial_day (SkDatabase      *db,
 
       g_strlcpy (point.day, text, sizeof point.day);
       point.partial = day_is_partial (zone, day, now);
-      point.purchases = sk_stmt_int64 (stmt, 0);
-      point.revenue = sk_stmt_int64 (stmt, 1);
-      point.discounts = sk_stmt_int64 (stmt, 2);
-      point.bonus_earned = sk_stmt_int64 (stmt, 3);
-      point.bonus_spent = sk_stmt_int64 (stmt, 4);
+      point.purchases = sk_stmt_int64 (stmt, 1);
+      point.revenue = sk_stmt_int64 (stmt, 2);
+      point.discounts = sk_stmt_int64 (stmt, 3);
+      point.bonus_earned = sk_stmt_int64 (stmt, 4);
+      point.bonus_spent = sk_stmt_int64 (stmt, 5);
       g_array_append_val (points, point);
     }
   sk_stmt_reset (stmt);
@@ -837,13 +856,15 @@ add_rule_parts (SkDatabase      *db,
       "   WHERE day >= ?4 AND day < ?5"
       "   AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || store_id || '\"%')"
       "  UNION ALL"
-      "  SELECT a.rule_id, 1, a.amount, p.subtotal - p.discount_total - p.refunded_total"
+      "  SELECT a.rule_id, " KEPT ","
+      "   a.amount - a.amount_refunded, p.subtotal - p.discount_total - p.refunded_total"
       "   FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
       "   WHERE a.rule_id IN (SELECT id FROM discount_rules)"
       "   AND a.created_at >= ?1 AND a.created_at < ?2 AND a.created_at < ?6"
       "   AND (CAST (?3 AS TEXT) IS NULL OR CAST (?3 AS TEXT) LIKE '%\"' || a.store_id || '\"%')"
       "  UNION ALL"
-      "  SELECT a.rule_id, 1, a.amount, p.subtotal - p.discount_total - p.refunded_total"
+      "  SELECT a.rule_id, " KEPT ","
+      "   a.amount - a.amount_refunded, p.subtotal - p.discount_total - p.refunded_total"
       "   FROM discount_applications AS a JOIN purchases AS p ON p.id = a.purchase_id"
       "   WHERE a.rule_id IN (SELECT id FROM discount_rules)"
       "   AND a.created_at >= ?1 AND a.created_at >= ?7 AND a.created_at < ?2"
@@ -948,12 +969,13 @@ sk_analytics_campaign (SkDatabase        *db,
 
   stmt = sk_db_query (
       db, error,
-      "WITH a AS (SELECT a.purchase_id, sum (a.amount) AS amount"
+      "WITH a AS (SELECT a.purchase_id, sum (a.amount - a.amount_refunded) AS amount"
       "  FROM discount_applications AS a JOIN discount_rules AS r ON r.id = a.rule_id"
       "  WHERE r.campaign_id = ? GROUP BY a.purchase_id)"
-      " SELECT count (*), coalesce (sum (p.subtotal - p.discount_total - p.refunded_total), 0),"
-      " coalesce (sum (a.amount), 0), coalesce (sum (p.bonus_earned), 0), count (DISTINCT "
-      "p.customer_id)"
+      " SELECT coalesce (sum (" KEPT "), 0),"
+      " coalesce (sum (p.subtotal - p.discount_total - p.refunded_total), 0),"
+      " coalesce (sum (a.amount), 0), coalesce (sum (p.bonus_earned - p.bonus_reversed), 0),"
+      " count (DISTINCT CASE WHEN p.status = 'refunded' THEN NULL ELSE p.customer_id END)"
       " FROM a JOIN purchases AS p ON p.id = a.purchase_id",
       "s", campaign_id);
   if (stmt == NULL || !sk_db_step (db, stmt, &has_row, error))

@@ -88,6 +88,14 @@ describe_refunded (SkStmt *stmt)
 }
 
 static char *
+describe_refund_bonuses (SkStmt *stmt)
+{
+  return g_strdup_printf (_ ("purchase %s: its returns took back %" PRId64 " and gave back %" PRId64
+                             " in bonuses but its refunds say %" PRId64 " and %" PRId64),
+                          ID, I (1), I (2), I (3), I (4));
+}
+
+static char *
 describe_reversed (SkStmt *stmt)
 {
   return g_strdup_printf (_ ("purchase %s: its refunds give back %" PRId64
@@ -174,6 +182,14 @@ static const Check checks[] = {
     "   AS r ON r.purchase_id = p.id"
     " WHERE p.refunded_total <> coalesce (r.total, 0) ORDER BY p.id",
     describe_refunded },
+  { "SELECT p.id, p.bonus_reversed, p.bonus_returned, coalesce (r.reversed, 0),"
+    " coalesce (r.returned, 0) FROM purchases AS p"
+    " LEFT JOIN (SELECT purchase_id, sum (bonus_reversed) AS reversed,"
+    "   sum (bonus_returned) AS returned FROM refunds GROUP BY purchase_id) AS r"
+    "   ON r.purchase_id = p.id"
+    " WHERE p.bonus_reversed <> coalesce (r.reversed, 0)"
+    "  OR p.bonus_returned <> coalesce (r.returned, 0) ORDER BY p.id",
+    describe_refund_bonuses },
   { "SELECT p.id, coalesce (r.total, 0), coalesce (l.total, 0) FROM purchases AS p"
     " LEFT JOIN (SELECT purchase_id, sum (bonus_returned - bonus_reversed) AS total"
     "   FROM refunds GROUP BY purchase_id) AS r ON r.purchase_id = p.id"

@@ -80,6 +80,11 @@ struct _SkPurchase
   gint64      bonus_multiplier;
   char       *status; /* completed, partially_refunded, refunded */
   gint64      refunded_total;
+  /* What returns took back: their share of the discount, the bonuses
+   * earned taken back and the bonuses paid returned. */
+  gint64      discount_refunded;
+  gint64      bonus_reversed;
+  gint64      bonus_returned;
   GListStore *lines;        /* SkPurchaseLine */
   GListStore *applications; /* SkDiscountApplication */
 };
@@ -134,6 +139,7 @@ struct _SkDiscountApplication
   char    *customer_id;
   char    *store_id;
   gint64   amount;
+  gint64   amount_refunded; /* the share of @amount returns gave back */
   gint64   created_at;
 };
 

@@ -85,6 +85,8 @@ static const SkField purchase_fields[] = {
   F (SkPurchase, bonus_spent, INT64, RO), F (SkPurchase, bonus_earned, INT64, RO),
   F (SkPurchase, total_paid, INT64, RO),  F (SkPurchase, bonus_multiplier, INT64, RO),
   F (SkPurchase, status, STRING, RO),     F (SkPurchase, refunded_total, INT64, RO),
+  F (SkPurchase, discount_refunded, INT64, RO), F (SkPurchase, bonus_reversed, INT64, RO),
+  F (SkPurchase, bonus_returned, INT64, RO),
 };
 
 static const SkField bonus_transaction_fields[] = {
@@ -131,6 +133,7 @@ static const SkField discount_application_fields[] = {
   F (SkDiscountApplication, customer_id, STRING, 0),
   F (SkDiscountApplication, store_id, STRING, 0),
   F (SkDiscountApplication, amount, INT64, 0),
+  F (SkDiscountApplication, amount_refunded, INT64, RO),
   F (SkDiscountApplication, created_at, TIME, 0),
 };
 

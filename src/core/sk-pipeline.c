@@ -933,9 +933,14 @@ sk_database_refund_purchase (
         goto fail;
     }
 
-  if (!sk_db_exec (self, error, "UPDATE purchases SET refunded_total = ?, status = ? WHERE id = ?",
-                   "iss", purchase->refunded_total + figures.amount,
-                   figures.complete ? "refunded" : "partially_refunded", purchase->id)
+  if (!sk_db_exec (self, error,
+                   "UPDATE purchases SET refunded_total = refunded_total + ?, status = ?,"
+                   " discount_refunded = discount_refunded + ?,"
+                   " bonus_reversed = bonus_reversed + ?, bonus_returned = bonus_returned + ?"
+                   " WHERE id = ?",
+                   "isiiis", figures.amount, figures.complete ? "refunded" : "partially_refunded",
+                   figures.discount_after - figures.discount_before, figures.bonus_reversed,
+                   figures.bonus_returned, purchase->id)
       || !sk_db_exec (self, error,
                       "INSERT INTO refunds (id, purchase_id, amount, bonus_reversed, "
                       "bonus_returned, created_at)"
@@ -944,8 +949,8 @@ sk_database_refund_purchase (
                       figures.bonus_returned, now))
     goto fail;
 
-  /* Campaign budgets get back their share of the discount; a use counts
-   * until the whole purchase is returned. */
+  /* Each discount, and its campaign's budget, gets back its share; a use
+   * counts until the whole purchase is returned. */
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (purchase->applications)); i++)
     {
       g_autoptr (SkDiscountApplication) app
@@ -954,11 +959,16 @@ sk_database_refund_purchase (
                     - sk_pro_rata (app->amount, figures.discount_before, purchase->discount_total);
 
       if (back > 0
-          && !sk_db_exec (self, error,
-                          "UPDATE campaigns SET spent = CASE WHEN spent > ?1 THEN spent - ?1 ELSE "
-                          "0 END WHERE id ="
-                          " (SELECT campaign_id FROM discount_rules WHERE id = ?2)",
-                          "is", back, app->rule_id))
+          && (!sk_db_exec (self, error,
+                           "UPDATE discount_applications SET amount_refunded = amount_refunded + ?"
+                           " WHERE id = ?",
+                           "is", back, app->id)
+              || !sk_db_exec (
+                  self, error,
+                  "UPDATE campaigns SET spent = CASE WHEN spent > ?1 THEN spent - ?1 ELSE "
+                  "0 END WHERE id ="
+                  " (SELECT campaign_id FROM discount_rules WHERE id = ?2)",
+                  "is", back, app->rule_id)))
         goto fail;
       if (figures.complete
           && (!sk_db_exec (self, error,

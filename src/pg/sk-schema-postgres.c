@@ -554,6 +554,27 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
          "  DELETE FROM changes WHERE entity = p_entity AND entity_id = p_id;"
          "  INSERT INTO changes (entity, entity_id, op) VALUES (p_entity, p_id, p_op);"
          "  END $$;",
+  /* What returns took back of a purchase's discount and bonuses
+   * (sk-schema.c, migration 22); numeric where a product may pass bigint. */
+  [22] = "ALTER TABLE purchases ADD COLUMN discount_refunded BIGINT NOT NULL DEFAULT 0,"
+         "  ADD COLUMN bonus_reversed BIGINT NOT NULL DEFAULT 0,"
+         "  ADD COLUMN bonus_returned BIGINT NOT NULL DEFAULT 0;"
+         "ALTER TABLE discount_applications ADD COLUMN amount_refunded BIGINT NOT NULL DEFAULT 0;"
+         "UPDATE purchases AS p SET discount_refunded = l.discount, bonus_reversed = r.reversed,"
+         "  bonus_returned = r.returned"
+         " FROM (SELECT purchase_id, sum (bonus_reversed) AS reversed,"
+         "   sum (bonus_returned) AS returned FROM refunds GROUP BY purchase_id) AS r,"
+         "  (SELECT purchase_id, sum (discount * refunded_quantity / quantity) AS discount"
+         "   FROM purchase_lines GROUP BY purchase_id) AS l"
+         " WHERE r.purchase_id = p.id AND l.purchase_id = p.id;"
+         "UPDATE discount_applications AS a"
+         " SET amount_refunded = div (a.amount::numeric * p.discount_refunded, p.discount_total)"
+         " FROM purchases AS p WHERE p.id = a.purchase_id AND p.discount_refunded > 0;"
+         "DROP INDEX purchases_time;"
+         "CREATE INDEX purchases_time ON purchases (created_at, store_id, subtotal, discount_total,"
+         "  refunded_total, bonus_spent, bonus_earned, customer_id, id, status, discount_refunded,"
+         "  bonus_reversed, bonus_returned);"
+         "DELETE FROM daily_stats_days;",
 };
 
 char *
