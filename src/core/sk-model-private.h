@@ -67,19 +67,19 @@ struct _SkPurchaseLine
 
 struct _SkPurchase
 {
-  SkRecord    parent_instance;
-  char       *id;
-  char       *customer_id;
-  char       *store_id;
-  gint64      created_at;
-  gint64      subtotal;
-  gint64      discount_total;
-  gint64      bonus_spent;
-  gint64      bonus_earned;
-  gint64      total_paid;
-  gint64      bonus_multiplier;
-  char       *status; /* completed, partially_refunded, refunded */
-  gint64      refunded_total;
+  SkRecord parent_instance;
+  char    *id;
+  char    *customer_id;
+  char    *store_id;
+  gint64   created_at;
+  gint64   subtotal;
+  gint64   discount_total;
+  gint64   bonus_spent;
+  gint64   bonus_earned;
+  gint64   total_paid;
+  gint64   bonus_multiplier;
+  char    *status; /* completed, partially_refunded, refunded */
+  gint64   refunded_total;
   /* What returns took back: their share of the discount, the bonuses
    * earned taken back and the bonuses paid returned. */
   gint64      discount_refunded;

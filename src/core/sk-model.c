@@ -79,13 +79,20 @@ static const SkField purchase_line_fields[] = {
 };
 
 static const SkField purchase_fields[] = {
-  F (SkPurchase, id, STRING, 0),          F (SkPurchase, customer_id, STRING, 0),
-  F (SkPurchase, store_id, STRING, 0),    F (SkPurchase, created_at, TIME, 0),
-  F (SkPurchase, subtotal, INT64, RO),    F (SkPurchase, discount_total, INT64, RO),
-  F (SkPurchase, bonus_spent, INT64, RO), F (SkPurchase, bonus_earned, INT64, RO),
-  F (SkPurchase, total_paid, INT64, RO),  F (SkPurchase, bonus_multiplier, INT64, RO),
-  F (SkPurchase, status, STRING, RO),     F (SkPurchase, refunded_total, INT64, RO),
-  F (SkPurchase, discount_refunded, INT64, RO), F (SkPurchase, bonus_reversed, INT64, RO),
+  F (SkPurchase, id, STRING, 0),
+  F (SkPurchase, customer_id, STRING, 0),
+  F (SkPurchase, store_id, STRING, 0),
+  F (SkPurchase, created_at, TIME, 0),
+  F (SkPurchase, subtotal, INT64, RO),
+  F (SkPurchase, discount_total, INT64, RO),
+  F (SkPurchase, bonus_spent, INT64, RO),
+  F (SkPurchase, bonus_earned, INT64, RO),
+  F (SkPurchase, total_paid, INT64, RO),
+  F (SkPurchase, bonus_multiplier, INT64, RO),
+  F (SkPurchase, status, STRING, RO),
+  F (SkPurchase, refunded_total, INT64, RO),
+  F (SkPurchase, discount_refunded, INT64, RO),
+  F (SkPurchase, bonus_reversed, INT64, RO),
   F (SkPurchase, bonus_returned, INT64, RO),
 };
 

@@ -706,10 +706,10 @@ static const char migration_22[]
       "DELETE FROM daily_stats_days;";
 
 static const char *const migrations[] = {
-  migration_1,  migration_2,  migration_3,  migration_4,  migration_5,  migration_6,  migration_7,
-  migration_8,  migration_9,  migration_10, migration_11, migration_12, migration_13, migration_14,
-  migration_15, migration_16, migration_17, migration_18, migration_19, migration_20, migration_21,
-  migration_22,
+  migration_1,  migration_2,  migration_3,  migration_4,  migration_5,  migration_6,
+  migration_7,  migration_8,  migration_9,  migration_10, migration_11, migration_12,
+  migration_13, migration_14, migration_15, migration_16, migration_17, migration_18,
+  migration_19, migration_20, migration_21, migration_22,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);
