@@ -240,6 +240,10 @@ test_view_today (AppFixture *f, gconstpointer data)
   before = sk_chart_describe (chart, n - 2);
   g_assert_nonnull (strstr (last, "Today so far"));
   g_assert_null (strstr (before, "so far"));
+  /* The CSV says so too. */
+  g_assert_true (g_str_has_suffix (rows[0], ",partial"));
+  g_assert_true (g_str_has_suffix (rows[n], ",true"));
+  g_assert_true (g_str_has_suffix (rows[n - 1], ",false"));
   app_save_png (GTK_WIDGET (chart), "charts-view-today");
 }
 

@@ -270,20 +270,22 @@ load_stores (SkChartsView *self)
 char *
 sk_charts_view_to_csv (SkChartsView *self)
 {
-  GString *s = g_string_new ("day,revenue,discounts,bonus_earned,bonus_spent,purchases\n");
+  GString *s = g_string_new ("day,revenue,discounts,bonus_earned,bonus_spent,purchases,partial\n");
 
   for (guint i = 0; self->daily && i < self->daily->len; i++)
     {
       SkDailyPoint *p = &g_array_index (self->daily, SkDailyPoint, i);
 
-      /* Rubles with two decimals, exact from kopecks, for spreadsheets. */
+      /* Rubles with two decimals, exact from kopecks, for spreadsheets;
+       * "partial": the day is not over (today so far). */
       g_string_append_printf (
           s,
           "%s,%" G_GINT64_FORMAT ".%02d,%" G_GINT64_FORMAT ".%02d,%" G_GINT64_FORMAT
-          ".%02d,%" G_GINT64_FORMAT ".%02d,%" G_GINT64_FORMAT "\n",
+          ".%02d,%" G_GINT64_FORMAT ".%02d,%" G_GINT64_FORMAT ",%s\n",
           p->day, p->revenue / 100, (int)(p->revenue % 100), p->discounts / 100,
           (int)(p->discounts % 100), p->bonus_earned / 100, (int)(p->bonus_earned % 100),
-          p->bonus_spent / 100, (int)(p->bonus_spent % 100), p->purchases);
+          p->bonus_spent / 100, (int)(p->bonus_spent % 100), p->purchases,
+          p->partial ? "true" : "false");
     }
   return g_string_free (s, FALSE);
 }
