@@ -1069,6 +1069,49 @@ test_overspend (void)
   assert_integrity (env.hq.db);
 }
 
+/* A return whose bonuses were spent since: the till's card goes below
+ * zero (the return window warns first), and so does HQ's, which lists it
+ * for review as it does an offline overspend. */
+static void
+test_refund_below_zero (void)
+{
+  g_autofree char *olga = hq_customer ("Olga", "+79050000045", env.stores.store2, 0);
+  g_autoptr (Till) t = till_new ("till-refund-neg.db", "manager2", env.stores.store2, env.hq.url);
+  g_autoptr (SkBonusTransaction) spent = NULL;
+  g_autoptr (SkPurchase) sold = NULL;
+  g_autoptr (SkCustomer) after = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *sale = NULL;
+
+  till_sync_expect (t, 0, 0);
+  sale = sell (t, olga, 2, 0);
+  till_sync_expect (t, 1, 0);
+  sold = sk_database_get_purchase (env.hq.db, sale, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sold->bonus_earned, >, 0);
+  /* She spends them at HQ; the till learns of it. */
+  spent = sk_database_bonus_manual (env.hq.db, olga, SK_BONUS_ADJUST, -sold->bonus_earned,
+                                    "spent online", NULL, &error);
+  g_assert_no_error (error);
+  till_sync_expect (t, 0, 0);
+  g_assert_cmpint (balance_at (t->db, olga), ==, 0);
+
+  refund (t, sale, 0, 0);
+  g_assert_cmpint (balance_at (t->db, olga), ==, -sold->bonus_earned);
+  till_sync_expect (t, 1, 0);
+  g_assert_cmpint (balance_at (env.hq.db, olga), ==, -sold->bonus_earned);
+  after = sk_database_get_customer (env.hq.db, olga, &error);
+  g_assert_no_error (error);
+  g_assert_true (after->flagged);
+  g_assert_cmpint (count_at (env.hq.db,
+                             "SELECT count(*) FROM sync_reviews WHERE customer_id = ?"
+                             " AND kind = 'negative_balance'",
+                             olga),
+                   ==, 1);
+  assert_till_agrees (t);
+  assert_integrity (env.hq.db);
+}
+
 /* One person registered at two tills */
 
 static void
@@ -1467,6 +1510,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync-tills/server-killed", test_server_killed);
   g_test_add_func ("/sync-tills/same-batch-twice", test_same_batch_twice);
   g_test_add_func ("/sync-tills/overspend", test_overspend);
+  g_test_add_func ("/sync-tills/refund-below-zero", test_refund_below_zero);
   g_test_add_func ("/sync-tills/same-phone", test_same_phone);
   g_test_add_func ("/sync-tills/pending-figures", test_pending_figures);
   g_test_add_func ("/sync-tills/integrity", test_integrity);

@@ -1098,7 +1098,7 @@ apply_refund (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
   g_autofree char *id = NULL;
   g_autofree char *purchase_id = NULL;
   JsonNode        *node;
-  gint64           amount, recorded;
+  gint64           amount, recorded, known;
 
   if (!member_uuid (a, o, "id", TRUE, &id) || !member_uuid (a, o, "purchase_id", TRUE, &purchase_id)
       || !member_int (a, o, "amount", FALSE, -1, &amount))
@@ -1139,6 +1139,9 @@ apply_refund (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
     return reject (a, "forbidden", "purchase_id", _ ("This sale is another store's"));
 
   /* Idempotent by the refund's id (the refunds' key). */
+  known = sk_db_query_int (c->db, error, -1, "SELECT count(*) FROM refunds WHERE id = ?", "s", id);
+  if (known < 0)
+    return FALSE;
   refunded = sk_database_refund_purchase (c->db, id, purchase_id, lines, &local);
   if (refunded == NULL)
     {
@@ -1158,6 +1161,23 @@ apply_refund (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
       json_object_set_string_member (item, "refund_id", id);
       json_object_set_int_member (item, "till_amount", amount);
       json_object_set_int_member (item, "amount", recorded);
+    }
+  /* Bonuses the sale earned, spent since and taken back by the return. */
+  if (known == 0 && refunded->customer_id != NULL)
+    {
+      gint64 balance = sk_db_query_int (c->db, error, G_MININT64,
+                                        "SELECT bonus_balance FROM customers WHERE id = ?", "s",
+                                        refunded->customer_id);
+
+      if (balance == G_MININT64)
+        return FALSE;
+      if (balance < 0)
+        {
+          JsonObject *item = review_add (c, "negative_balance");
+
+          json_object_set_string_member (item, "customer_id", refunded->customer_id);
+          json_object_set_int_member (item, "balance", balance);
+        }
     }
   a->result = json_node_new (JSON_NODE_OBJECT);
   json_node_take_object (a->result, json_object_new ());
