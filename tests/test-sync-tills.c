@@ -1011,6 +1011,22 @@ test_same_batch_twice (void)
 
 /* Offline overspend at two tills */
 
+/* HQ's @customer is flagged, and one item on the review list says so. */
+static void
+assert_flagged_once (const char *customer)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) at_hq = sk_database_get_customer (env.hq.db, customer, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (at_hq->flagged);
+  g_assert_cmpint (count_at (env.hq.db,
+                             "SELECT count(*) FROM sync_reviews WHERE customer_id = ?"
+                             " AND kind = 'negative_balance'",
+                             customer),
+                   ==, 1);
+}
+
 static void
 test_overspend (void)
 {
@@ -1022,7 +1038,6 @@ test_overspend (void)
   g_autofree char *sale_b = NULL;
   g_autoptr (SkPurchase) at_hq_a = NULL;
   g_autoptr (SkPurchase) at_hq_b = NULL;
-  g_autoptr (SkCustomer) after = NULL;
   gint64 balance;
 
   till_sync_expect (a, 0, 0);
@@ -1050,15 +1065,7 @@ test_overspend (void)
   g_assert_cmpint (balance, <, 0);
   g_assert_cmpint (balance_at (env.hq.db, nina), ==, balance);
   g_assert_cmpint (sk_database_ledger_sum (env.hq.db, nina, NULL), ==, balance);
-  after = sk_database_get_customer (env.hq.db, nina, &error);
-  g_assert_no_error (error);
-  g_assert_true (after->flagged);
-  /* One item on the review list says so. */
-  g_assert_cmpint (count_at (env.hq.db,
-                             "SELECT count(*) FROM sync_reviews WHERE customer_id = ?"
-                             " AND kind = 'negative_balance'",
-                             nina),
-                   ==, 1);
+  assert_flagged_once (nina);
   g_assert_cmpint (
       count_at (env.hq.db, "SELECT count(*) FROM sync_reviews WHERE customer_id = ?", nina), ==, 1);
   /* Both tills show HQ's balance. */
@@ -1079,7 +1086,6 @@ test_refund_below_zero (void)
   g_autoptr (Till) t = till_new ("till-refund-neg.db", "manager2", env.stores.store2, env.hq.url);
   g_autoptr (SkBonusTransaction) spent = NULL;
   g_autoptr (SkPurchase) sold = NULL;
-  g_autoptr (SkCustomer) after = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *sale = NULL;
 
@@ -1100,14 +1106,7 @@ test_refund_below_zero (void)
   g_assert_cmpint (balance_at (t->db, olga), ==, -sold->bonus_earned);
   till_sync_expect (t, 1, 0);
   g_assert_cmpint (balance_at (env.hq.db, olga), ==, -sold->bonus_earned);
-  after = sk_database_get_customer (env.hq.db, olga, &error);
-  g_assert_no_error (error);
-  g_assert_true (after->flagged);
-  g_assert_cmpint (count_at (env.hq.db,
-                             "SELECT count(*) FROM sync_reviews WHERE customer_id = ?"
-                             " AND kind = 'negative_balance'",
-                             olga),
-                   ==, 1);
+  assert_flagged_once (olga);
   assert_till_agrees (t);
   assert_integrity (env.hq.db);
 }
