@@ -997,6 +997,18 @@ test_review (AppFixture *f, gconstpointer data)
   shot (GTK_WIDGET (window), "sync-review-resolved");
   gtk_window_destroy (GTK_WINDOW (window));
 
+  /* A negative balance says what made it, in the cashier's words. */
+  g_assert_cmpstr (sk_review_kind_title ("negative_balance", "purchase.create"), ==,
+                   T ("Negative balance after an offline spend"));
+  g_assert_cmpstr (sk_review_kind_title ("negative_balance", "refund.create"), ==,
+                   T ("Negative balance after a return"));
+  g_assert_cmpstr (sk_review_kind_title ("negative_balance", "bonus_transaction.create"), ==,
+                   T ("Negative balance after a bonus adjustment"));
+  g_assert_cmpstr (sk_review_kind_title ("negative_balance", NULL), ==,
+                   T ("Negative balance after an offline spend"));
+  g_assert_cmpstr (sk_review_kind_title ("rejected_event", "refund.create"), ==,
+                   T ("Rejected by HQ"));
+
   /* A cashier has no review to open. */
   g_settings_set_string (settings, "role", "cashier");
   g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (f->app), "review"));

@@ -3,10 +3,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "sk-review-window.h"
 #include "sk-sync-client.h"
+#include "sk-sync.h"
 #include "sk-widgets.h"
 
 /* Items read at once: the newest first. */
@@ -36,7 +39,7 @@ sk_review_allowed (SkRole role)
 }
 
 const char *
-sk_review_kind_title (const char *kind)
+sk_review_kind_title (const char *kind, const char *event_kind)
 {
   static const struct
   {
@@ -44,6 +47,8 @@ sk_review_kind_title (const char *kind)
     const char *title;
   } titles[] = {
     { "negative_balance", N_ ("Negative balance after an offline spend") },
+    { "negative_balance " SK_SYNC_KIND_REFUND, N_ ("Negative balance after a return") },
+    { "negative_balance " SK_SYNC_KIND_BONUS, N_ ("Negative balance after a bonus adjustment") },
     { "rejected_event", N_ ("Rejected by HQ") },
     { "field_conflict", N_ ("Conflicting customer edits") },
     { "customer_merged", N_ ("Customers merged") },
@@ -54,6 +59,11 @@ sk_review_kind_title (const char *kind)
     { "refund_differs", N_ ("Refund differs from the sale") },
   };
 
+  /* The event that made it, where that tells more ("kind event"). */
+  for (guint i = 0; kind != NULL && event_kind != NULL && i < G_N_ELEMENTS (titles); i++)
+    if (g_str_has_prefix (titles[i].kind, kind) && titles[i].kind[strlen (kind)] == ' '
+        && g_str_equal (titles[i].kind + strlen (kind) + 1, event_kind))
+      return _ (titles[i].title);
   for (guint i = 0; kind != NULL && i < G_N_ELEMENTS (titles); i++)
     if (g_str_equal (kind, titles[i].kind))
       return _ (titles[i].title);
@@ -203,7 +213,9 @@ item_row (SkReviewWindow *self, JsonObject *item)
     }
   subtitle = summary != NULL && *summary != '\0' ? g_strdup_printf ("%s · %s", created, summary)
                                                  : g_strdup (created);
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), sk_review_kind_title (kind));
+  adw_preferences_row_set_title (
+      ADW_PREFERENCES_ROW (row),
+      sk_review_kind_title (kind, sk_json_member_string (item, "event_kind", NULL)));
   adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
   g_object_set_data_full (G_OBJECT (row), "item-id",
                           g_strdup (sk_json_member_string (item, "id", "")), g_free);

@@ -19,8 +19,10 @@ SkReviewWindow *sk_review_window_new (SkApplication *app);
 /* Items shown (for tests), and whether a load or resolve is running. */
 guint    sk_review_window_get_n_items (SkReviewWindow *self);
 gboolean sk_review_window_get_busy (SkReviewWindow *self);
-/* What a kind of item is called ("negative_balance": "Negative balance"). */
-const char *sk_review_kind_title (const char *kind);
+/* What a kind of item is called, by the kind of event that made it where
+ * that says more ("negative_balance" of a "refund.create": "Negative
+ * balance after a return"); @event_kind may be NULL. */
+const char *sk_review_kind_title (const char *kind, const char *event_kind);
 
 /* Whether @role may open it (managers and administrators). */
 gboolean sk_review_allowed (SkRole role);
