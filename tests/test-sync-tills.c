@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
 
 #include "sk-change-feed.h"
@@ -1307,6 +1308,13 @@ test_receipt_email (void)
   g_assert_nonnull (strstr (body, prefix));
   g_assert_nonnull (strstr (body, "Teddy bear"));
   g_assert_nonnull (strstr (body, "Olga"));
+  /* All of it in the chain's language (Russian unless set), not in the
+   * server's own (these tests run in C.UTF-8): the message and the
+   * receipt in it. */
+  g_assert_nonnull (strstr (body, "спасибо за покупку"));
+  g_assert_nonnull (strstr (body, "Чек "));
+  g_assert_nonnull (strstr (body, "Сумма: "));
+  g_assert_null (strstr (body, "Receipt "));
 
   /* Another receipt of Olga's, but she withdraws her consent at HQ before
    * the till syncs: HQ, which sends, refuses it and queues nothing. */
@@ -1499,6 +1507,9 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   sk_postgres_init ();
+  /* As skidka-server finds its translations. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("SKIDKA_LOCALEDIR"));
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
 
   sk_test_hq_open (&env.hq, "skidka-sync-tills-XXXXXX");
   hq_prepare (env.hq.db, &env.stores);

@@ -4,6 +4,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <inttypes.h>
+#include <locale.h>
 
 #include "sk-error.h"
 #include "sk-model-private.h"
@@ -279,6 +280,56 @@ sk_receipt_format_refund (SkPurchase            *purchase,
   return g_string_free (s, FALSE);
 }
 
+/* The chain's language for its customers (the setting, Russian unless
+ * set) as a locale: a receipt by e-mail reads as its message does, not as
+ * the till's or the server's own language. NULL where the system has no
+ * such locale (the program's stays). */
+static locale_t
+chain_locale (SkDatabase *self)
+{
+  static const struct
+  {
+    const char *language;
+    const char *locale;
+  } known[] = {
+    { "ru", "ru_RU.UTF-8" },
+    { "en", "en_US.UTF-8" },
+    { "uk", "uk_UA.UTF-8" },
+    { "kk", "kk_KZ.UTF-8" },
+  };
+  g_autofree char *language = sk_database_get_setting (self, SK_SETTING_NOTIFICATION_LANGUAGE);
+  g_autofree char *name = NULL;
+
+  if (sk_str_is_blank (language))
+    sk_set_str (&language, "ru");
+  for (guint i = 0; i < G_N_ELEMENTS (known) && name == NULL; i++)
+    if (g_str_equal (language, known[i].language))
+      name = g_strdup (known[i].locale);
+  if (name == NULL)
+    {
+      g_autofree char *country = g_ascii_strup (language, -1);
+
+      name = g_strdup_printf ("%s_%s.UTF-8", language, country);
+    }
+  return newlocale (LC_ALL_MASK, name, (locale_t)0);
+}
+
+/* @purchase's receipt in the chain's language, where the system has it. */
+static char *
+format_for_customer (SkDatabase *self, SkPurchase *purchase, SkCustomer *customer, SkStore *store)
+{
+  locale_t chain = chain_locale (self);
+  locale_t previous = chain != (locale_t)0 ? uselocale (chain) : (locale_t)0;
+  char    *text = sk_receipt_format (purchase, customer, store);
+
+  if (chain != (locale_t)0)
+    {
+      uselocale (previous);
+      freelocale (chain);
+    }
+  return text;
+}
+
 gboolean
 sk_receipt_can_email (SkCustomer *customer)
 {
@@ -323,7 +374,7 @@ sk_db_queue_receipt (SkDatabase *self,
       return FALSE;
     }
   store = sk_database_get_store (self, purchase->store_id, NULL);
-  text = sk_receipt_format (purchase, customer, store);
+  text = format_for_customer (self, purchase, customer, store);
   paid = sk_money_format_chain (purchase->total_paid);
   sk_notification_values_set (values, "name",
                               customer->full_name != NULL ? customer->full_name : "");

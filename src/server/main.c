@@ -9,6 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <libintl.h>
 #include <locale.h>
 
 #include <glib-unix.h>
@@ -394,6 +395,12 @@ main (int argc, char **argv)
   g_autoptr (GOptionContext) context = g_option_context_new ("[admin COMMAND [OPTION…]]");
 
   setlocale (LC_ALL, "");
+  /* What goes to customers is in the chain's language (sk-receipt.c);
+   * from the build tree, the translations are in <build>/po. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("SKIDKA_LOCALEDIR") != NULL
+                                       ? g_getenv ("SKIDKA_LOCALEDIR")
+                                       : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   /* A chain's server keeps its data in PostgreSQL ("postgresql://" URI). */
   sk_postgres_init ();
   g_log_set_writer_func (log_writer, NULL, NULL);
