@@ -13,6 +13,8 @@
 #include <libsoup/soup.h>
 
 #include "sk-accounts.h"
+#include "sk-analytics.h"
+#include "sk-charts-view.h"
 #include "sk-checkout-view.h"
 #include "sk-connect.h"
 #include "sk-customer-editor.h"
@@ -85,6 +87,9 @@ hq_setup (void)
   g_assert_no_error (error);
   g_free (user);
   user = sk_auth_create_user (hq.db, "manager1", "manager-pass", "manager", hq_store, &error);
+  g_assert_no_error (error);
+  g_free (user);
+  user = sk_auth_create_user (hq.db, "marketing1", "marketing-pass", "marketing", NULL, &error);
   g_assert_no_error (error);
   hq_start (0);
 }
@@ -765,6 +770,194 @@ test_hq_rule (AppFixture *f, gconstpointer data)
   g_signal_handlers_disconnect_by_func (sk_application_get_sync (f->app), keep_notice, &notice);
 }
 
+static gboolean
+has_result (gpointer data)
+{
+  return *(GAsyncResult **)data != NULL;
+}
+
+/* The app's repository saving @record (a rule or a campaign), as its
+ * editor does: the copy saved, or NULL with @error. */
+static gpointer
+repository_save (AppFixture *f, gpointer record, GError **error)
+{
+  SkRepository *repository = sk_application_get_repository (f->app);
+  g_autoptr (GAsyncResult) result = NULL;
+
+  if (SK_IS_DISCOUNT_RULE (record))
+    sk_repository_save_rule_async (repository, record, NULL, sk_test_keep_result, &result);
+  else
+    sk_repository_save_campaign_async (repository, record, NULL, sk_test_keep_result, &result);
+  g_assert_true (app_wait (has_result, &result, 10000));
+  return SK_IS_DISCOUNT_RULE (record)
+             ? (gpointer)sk_repository_save_rule_finish (repository, result, error)
+             : (gpointer)sk_repository_save_campaign_finish (repository, result, error);
+}
+
+static gboolean
+is_charts_loaded (gpointer view)
+{
+  return !sk_charts_view_is_loading (view);
+}
+
+/* An HQ account's app (marketing): the rules and campaigns it saves are
+ * saved at HQ, where the tills get them, and kept here as HQ answered; a
+ * rule someone saved at HQ meanwhile is a conflict, with HQ's version to
+ * merge with; the charts and a campaign's figures are the chain's, HQ's,
+ * though not one sale was made here. */
+static void
+test_hq_editors (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *token = login ("marketing1", "marketing-pass");
+  SkRepository    *repository = sk_application_get_repository (f->app);
+  g_autoptr (SkDiscountRule) rule
+      = sk_test_rule_new ("Marketing's tenth", "percentage", 1000, NULL);
+  g_autoptr (SkDiscountRule) saved = NULL;
+  g_autoptr (SkDiscountRule) at_hq = NULL;
+  g_autoptr (SkDiscountRule) stored = NULL;
+  g_autoptr (SkDiscountRule) again = NULL;
+  g_autoptr (SkCampaign) campaign = sk_campaign_new ();
+  g_autoptr (SkCampaign) campaign_saved = NULL;
+  g_autoptr (SkChartFigures) expected = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *revenue = NULL;
+  g_autoptr (GString) text = g_string_new (NULL);
+  SkCampaignFigures hq_figures;
+  gint64            now = sk_time_now ();
+  SkChartsView     *view;
+
+  g_settings_set_string (sk_application_get_settings (f->app), "role", "marketing");
+  connected_till (f, token);
+  g_assert_true (sk_repository_get_at_hq (repository));
+
+  /* A new rule: at HQ, and here as HQ keeps it. */
+  saved = repository_save (f, rule, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (saved);
+  g_assert_cmpint (
+      sk_test_query_int (hq.db, "SELECT value FROM discount_rules WHERE id = ?", saved->id), ==,
+      1000);
+  g_assert_cmpint (
+      sk_test_query_int (f->db, "SELECT version FROM discount_rules WHERE id = ?", saved->id), ==,
+      saved->version);
+
+  /* Another marketer saves it at HQ meanwhile: the edit of the version
+   * read is refused as stale, and the stored version is HQ's. */
+  at_hq = sk_database_get_rule (hq.db, saved->id, &error);
+  g_assert_no_error (error);
+  g_object_set (at_hq, "value", (gint64)1500, NULL);
+  g_assert_true (sk_database_save_rule (hq.db, at_hq, &error));
+  g_assert_no_error (error);
+  g_object_set (saved, "name", "Marketing's tenth, autumn", NULL);
+  g_assert_null (repository_save (f, saved, &error));
+  g_assert_error (error, SK_ERROR, SK_ERROR_STALE);
+  g_clear_error (&error);
+  sk_repository_get_stored_async (repository, SK_RECORD (saved), NULL, sk_test_keep_result,
+                                  &result);
+  g_assert_true (app_wait (has_result, &result, 10000));
+  stored = sk_repository_get_stored_finish (repository, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (stored->value, ==, 1500);
+  /* Merged as the conflict dialog does: HQ's version, with this name. */
+  g_object_set (stored, "name", "Marketing's tenth, autumn", NULL);
+  again = repository_save (f, stored, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (again->value, ==, 1500);
+  {
+    g_autoptr (SkDiscountRule) hq_now = sk_database_get_rule (hq.db, saved->id, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (hq_now->name, ==, "Marketing's tenth, autumn");
+    g_assert_cmpint (hq_now->version, ==, again->version);
+  }
+
+  /* A campaign with the rule in it: the rule is the campaign's at HQ,
+   * and here at once. */
+  {
+    const char *ids[] = { saved->id, NULL };
+
+    g_object_set (campaign, "name", "Marketing's autumn", "status", "active", "budget",
+                  (gint64)5000000, "rule-ids", ids, NULL);
+  }
+  campaign_saved = repository_save (f, campaign, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_test_query_int (hq.db,
+                                      "SELECT count(*) FROM discount_rules"
+                                      " WHERE id = ? AND campaign_id IS NOT NULL",
+                                      saved->id),
+                   ==, 1);
+  {
+    g_autofree char *sql = g_strdup_printf (
+        "SELECT count(*) FROM discount_rules WHERE id = ? AND campaign_id = '%s'",
+        campaign_saved->id);
+
+    g_assert_cmpint (sk_test_query_int (hq.db, sql, saved->id), ==, 1);
+    g_assert_cmpint (sk_test_query_int (f->db, sql, saved->id), ==, 1);
+  }
+
+  /* Two sales at HQ's store (another till's, pushed): the charts say
+   * what HQ says, and no sale was made here. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+      g_autoptr (SkPurchaseResult) sold = NULL;
+
+      request->id = g_uuid_string_random ();
+      request->cart = sk_cart_new (hq_store);
+      sk_cart_add_line (request->cart, "bear-1", "Teddy bear", "toys", 100000, 1);
+      sold = sk_database_process_purchase (hq.db, request, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM purchases", NULL), ==, 0);
+  expected = sk_analytics_figures (hq.db, now - 30 * G_TIME_SPAN_DAY, now + G_TIME_SPAN_DAY, NULL,
+                                   &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (expected->summary.purchases, >=, 2);
+  sk_window_show_view (f->window, "charts");
+  view = SK_CHARTS_VIEW (sk_window_get_view (f->window, "charts"));
+  sk_charts_view_reload (view);
+  g_assert_true (app_wait (is_charts_loaded, view, 20000));
+  app_pump (300);
+  revenue = sk_money_format (expected->summary.revenue);
+  app_collect_text (GTK_WIDGET (view), text);
+  if (strstr (text->str, revenue) == NULL)
+    g_error ("The charts do not say HQ's revenue %s:\n%s", revenue, text->str);
+  shot (GTK_WIDGET (f->window), "sync-hq-charts");
+
+  /* A campaign's figures are HQ's: the rule gave both sales 15 %. */
+  g_clear_object (&result);
+  sk_repository_campaign_figures_async (repository, campaign_saved->id, NULL, sk_test_keep_result,
+                                        &result);
+  g_assert_true (app_wait (has_result, &result, 10000));
+  {
+    g_autofree SkCampaignFigures *figures
+        = sk_repository_campaign_figures_finish (repository, result, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (sk_analytics_campaign (hq.db, campaign_saved->id, &hq_figures, &error));
+    g_assert_cmpint (figures->purchases, ==, 2);
+    g_assert_cmpint (figures->purchases, ==, hq_figures.purchases);
+    g_assert_cmpint (figures->discount, ==, 2 * 15000);
+    g_assert_cmpint (figures->spent, ==, hq_figures.spent);
+  }
+
+  /* A store's manager may not read them at HQ: the till's own, no error. */
+  {
+    g_autofree char              *manager = login ("manager1", "manager-pass");
+    g_autofree SkCampaignFigures *figures = NULL;
+
+    connect_till (f, manager);
+    g_clear_object (&result);
+    sk_repository_campaign_figures_async (repository, campaign_saved->id, NULL, sk_test_keep_result,
+                                          &result);
+    g_assert_true (app_wait (has_result, &result, 10000));
+    figures = sk_repository_campaign_figures_finish (repository, result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (figures->purchases, ==, 0);
+  }
+}
+
 /* HQ refuses the token during a sync: the sales stay, "Sign in again". */
 static void
 test_unauthorized (AppFixture *f, gconstpointer data)
@@ -1189,6 +1382,7 @@ main (int argc, char **argv)
               app_fixture_teardown);
   add ("/app/sync/offline", test_offline);
   add ("/app/sync/hq-rule", test_hq_rule);
+  add ("/app/sync/hq-editors", test_hq_editors);
   add ("/app/sync/unauthorized", test_unauthorized);
   add ("/app/sync/error", test_error);
   g_test_add ("/app/sync/role-pin", AppFixture, NULL, sync_fixture_setup, test_role_pin,

@@ -238,6 +238,8 @@ sk_background_sync_disconnect (SkBackgroundSync *self)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_handle_id (&self->timer_id, g_source_remove);
+  if (self->repository != NULL)
+    sk_repository_set_hq (self->repository, NULL, NULL);
   self->next_due = 0;
   self->again = FALSE;
   self->forced = FALSE;
@@ -263,6 +265,8 @@ sk_background_sync_connect (SkBackgroundSync *self, const char *server_url, cons
   self->client = sk_sync_client_new (self->database_path, server_url);
   sk_sync_client_set_app_version (self->client, version);
   sk_sync_client_set_token (self->client, token);
+  /* What the app edits at HQ, and the chain's figures, go there. */
+  sk_repository_set_hq (self->repository, server_url, token);
   g_signal_connect_object (self->client, "pulled", G_CALLBACK (pulled_cb), self, 0);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
   sk_sync_client_update_pending (self->client);

@@ -1110,3 +1110,44 @@ sk_chart_figures_to_json (const SkChartFigures *f)
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
+
+/* What HQ answered did not read as figures: said once for every part. */
+static gboolean
+figures_malformed (GError **error)
+{
+  sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, _ ("HQ's figures could not be read"));
+  return FALSE;
+}
+
+SkChartFigures *
+sk_chart_figures_from_json (JsonNode *node, GError **error)
+{
+  g_autoptr (SkChartFigures) f = g_new0 (SkChartFigures, 1);
+  JsonObject *o
+      = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+  if (o == NULL
+      || !sk_json_to_struct (json_object_get_member (o, "summary"), &f->summary, summary_members,
+                             G_N_ELEMENTS (summary_members))
+      || (f->daily = sk_json_to_structs (json_object_get_member (o, "daily"), sizeof (SkDailyPoint),
+                                         daily_members, G_N_ELEMENTS (daily_members), NULL))
+             == NULL
+      || (f->segments
+          = sk_json_to_structs (json_object_get_member (o, "segments"), sizeof (SkSegmentCount),
+                                segment_members, G_N_ELEMENTS (segment_members), NULL))
+             == NULL
+      || (f->rules = sk_json_to_structs (json_object_get_member (o, "rules"), sizeof (SkRuleStats),
+                                         rule_stats_members, G_N_ELEMENTS (rule_stats_members),
+                                         rule_stats_clear))
+             == NULL)
+    return figures_malformed (error), NULL;
+  return g_steal_pointer (&f);
+}
+
+gboolean
+sk_campaign_figures_from_json (JsonNode *node, SkCampaignFigures *out, GError **error)
+{
+  memset (out, 0, sizeof *out);
+  return sk_json_to_struct (node, out, campaign_members, G_N_ELEMENTS (campaign_members))
+         || figures_malformed (error);
+}

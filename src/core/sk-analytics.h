@@ -109,5 +109,9 @@ SkChartFigures *sk_analytics_figures (
     SkDatabase *db, gint64 from, gint64 to, const char *const *store_ids, GError **error);
 /* {"summary", "daily", "segments", "rules"} */
 JsonNode *sk_chart_figures_to_json (const SkChartFigures *figures);
+/* The figures of HQ's answer (POST /api/analytics, GET
+ * /api/campaigns/{id}/figures): what the functions above made there. */
+SkChartFigures *sk_chart_figures_from_json (JsonNode *node, GError **error);
+gboolean sk_campaign_figures_from_json (JsonNode *node, SkCampaignFigures *out, GError **error);
 
 G_END_DECLS

@@ -185,6 +185,9 @@ gboolean sk_db_update_customer_segment (SkDatabase  *self,
                                         const char **segment_out,
                                         GError     **error);
 char    *sk_name_key (const char *full_name);
+/* Moves the rules @campaign's rule_ids name into it and the others out
+ * (each a version more), in the caller's transaction. */
+gboolean sk_db_set_campaign_rules (SkDatabase *self, SkCampaign *campaign, GError **error);
 /* The search key and children of a customer row just written. */
 gboolean sk_db_save_customer_extras (SkDatabase *self, SkCustomer *customer, GError **error);
 /* Only its children: the caller wrote name_key. */

@@ -1373,6 +1373,21 @@ distinct_count (char **strv)
 }
 
 gboolean
+sk_db_set_campaign_rules (SkDatabase *self, SkCampaign *campaign, GError **error)
+{
+  g_autofree char *ids = sk_strv_to_json (campaign->rule_ids);
+
+  return sk_db_exec (self, error,
+                     "UPDATE discount_rules SET campaign_id = NULL, version = version + 1"
+                     " WHERE campaign_id = ?1 AND ?2 NOT LIKE '%\"' || id || '\"%'",
+                     "ss", campaign->id, ids)
+         && sk_db_exec (self, error,
+                        "UPDATE discount_rules SET campaign_id = ?1, version = version + 1"
+                        " WHERE ?2 LIKE '%\"' || id || '\"%' AND campaign_id IS DISTINCT FROM ?1",
+                        "ss", campaign->id, ids);
+}
+
+gboolean
 sk_database_save_campaign (SkDatabase *self, SkCampaign *campaign, GError **error)
 {
   g_autofree char *ids = NULL;
@@ -1405,14 +1420,7 @@ sk_database_save_campaign (SkDatabase *self, SkCampaign *campaign, GError **erro
       return FALSE;
     }
   if (!save_record (self, "campaigns", "campaign", SK_RECORD (campaign), error)
-      || !sk_db_exec (self, error,
-                      "UPDATE discount_rules SET campaign_id = NULL, version = version + 1"
-                      " WHERE campaign_id = ?1 AND ?2 NOT LIKE '%\"' || id || '\"%'",
-                      "ss", campaign->id, ids)
-      || !sk_db_exec (self, error,
-                      "UPDATE discount_rules SET campaign_id = ?1, version = version + 1"
-                      " WHERE ?2 LIKE '%\"' || id || '\"%' AND campaign_id IS DISTINCT FROM ?1",
-                      "ss", campaign->id, ids))
+      || !sk_db_set_campaign_rules (self, campaign, error))
     {
       sk_db_rollback (self);
       return FALSE;

@@ -158,7 +158,7 @@ static const SkField campaign_fields[] = {
   F (SkCampaign, ends_at, TIME, 0),       F (SkCampaign, status, STRING, 0),
   F (SkCampaign, segments, STRV, 0),      F (SkCampaign, store_ids, STRV, 0),
   F (SkCampaign, channels, STRV, 0),      F (SkCampaign, budget, INT64, NUL),
-  F (SkCampaign, spent, INT64, RO),       F (SkCampaign, rule_ids, STRV, RO | SK_FIELD_COMPUTED),
+  F (SkCampaign, spent, INT64, RO),       F (SkCampaign, rule_ids, STRV, SK_FIELD_COMPUTED),
   F (SkCampaign, version, INT64, RO),
 };
 

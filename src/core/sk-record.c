@@ -347,6 +347,68 @@ sk_json_from_structs (GArray *array, const SkMember *members, guint n_members)
   return json_builder_get_root (builder);
 }
 
+gboolean
+sk_json_to_struct (JsonNode *node, gpointer data, const SkMember *members, guint n_members)
+{
+  JsonObject *object;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return FALSE;
+  object = json_node_get_object (node);
+  for (guint i = 0; i < n_members; i++)
+    {
+      const SkMember *m = &members[i];
+
+      switch (m->type)
+        {
+        case SK_MEMBER_INT64:
+          G_STRUCT_MEMBER (gint64, data, m->offset) = sk_json_member_int (object, m->name, 0);
+          break;
+        case SK_MEMBER_BOOL:
+          G_STRUCT_MEMBER (gboolean, data, m->offset)
+              = sk_json_member_boolean (object, m->name, FALSE);
+          break;
+        case SK_MEMBER_STRING:
+          sk_set_str (&G_STRUCT_MEMBER (char *, data, m->offset),
+                      sk_json_member_string (object, m->name, NULL));
+          break;
+        case SK_MEMBER_CHARS:
+          g_strlcpy (G_STRUCT_MEMBER_P (data, m->offset),
+                     sk_json_member_string (object, m->name, ""), m->size);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+  return TRUE;
+}
+
+GArray *
+sk_json_to_structs (JsonNode       *node,
+                    guint           element_size,
+                    const SkMember *members,
+                    guint           n_members,
+                    GDestroyNotify  clear_func)
+{
+  g_autoptr (GArray) array = NULL;
+  JsonArray *items;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  items = json_node_get_array (node);
+  array = g_array_sized_new (FALSE, TRUE, element_size, json_array_get_length (items));
+  if (clear_func != NULL)
+    g_array_set_clear_func (array, clear_func);
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      g_array_set_size (array, i + 1);
+      if (!sk_json_to_struct (json_array_get_element (items, i),
+                              array->data + (gsize)i * element_size, members, n_members))
+        return NULL;
+    }
+  return g_steal_pointer (&array);
+}
+
 /* How deep arrays and objects may nest. Our documents are a few levels
  * deep; json-glib's parser recurses once per level and overflows a worker
  * thread's stack at some tens of thousands, so deeper input is refused

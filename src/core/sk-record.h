@@ -104,12 +104,13 @@ typedef struct
   const char  *name;
   SkMemberType type;
   gsize        offset;
+  gsize        size;
 } SkMember;
 
 /* The member @name of struct @Type, under its own name in JSON. */
 #define SK_MEMBER(Type, type, name)                                                                \
   {                                                                                                \
-    G_STRINGIFY (name), SK_MEMBER_##type, G_STRUCT_OFFSET (Type, name)                             \
+    G_STRINGIFY (name), SK_MEMBER_##type, G_STRUCT_OFFSET (Type, name), sizeof (((Type *)0)->name) \
   }
 
 /* A member of JSON another program sent, as the type asked for, or
@@ -127,6 +128,17 @@ void      sk_json_build_struct (JsonBuilder    *builder,
 JsonNode *sk_json_from_struct (gconstpointer data, const SkMember *members, guint n_members);
 /* An array of the structs in @array, each an object. */
 JsonNode *sk_json_from_structs (GArray *array, const SkMember *members, guint n_members);
+/* The other way: @node's members into the struct at @data (a member
+ * missing or of another type is zero); FALSE if @node is no object. */
+gboolean
+sk_json_to_struct (JsonNode *node, gpointer data, const SkMember *members, guint n_members);
+/* An array of structs of @element_size from @node, an array of objects;
+ * NULL if it is not one. */
+GArray *sk_json_to_structs (JsonNode       *node,
+                            guint           element_size,
+                            const SkMember *members,
+                            guint           n_members,
+                            GDestroyNotify  clear_func);
 
 /* g_set_str() arrived in GLib 2.76; Debian 12 has 2.74. */
 static inline gboolean

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
@@ -13,6 +14,8 @@
 #include "sk-products-csv.h"
 #include "sk-receipt.h"
 #include "sk-repository.h"
+#include "sk-sync-client.h"
+#include "sk-sync-till.h"
 
 typedef enum
 {
@@ -71,6 +74,10 @@ struct _SkRepository
   guint   generation; /* atomic */
   guint   n_jobs;     /* atomic */
   guint   n_opened;   /* atomic */
+  /* HQ, while the app is connected to it (sk_repository_set_hq). */
+  GMutex hq_lock;
+  char  *hq_url;
+  char  *hq_token;
 };
 
 G_DEFINE_FINAL_TYPE (SkRepository, sk_repository, G_TYPE_OBJECT)
@@ -317,13 +324,75 @@ get_job (SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable
   return ((GetFunc)job->call) (db, job->data, error);
 }
 
+/* HQ's address and the account's token for a job on its worker: FALSE
+ * while the app is not connected. */
+static gboolean
+hq_of (SkRepository *self, char **url, char **token)
+{
+  gboolean connected;
+
+  g_mutex_lock (&self->hq_lock);
+  connected = self->hq_url != NULL;
+  *url = g_strdup (self->hq_url);
+  *token = g_strdup (self->hq_token);
+  g_mutex_unlock (&self->hq_lock);
+  return connected;
+}
+
+/* Where HQ keeps @record's kind, for what the app edits at HQ: the rules
+ * and the campaigns. */
+static const char *
+hq_path_of (gpointer record)
+{
+  if (SK_IS_DISCOUNT_RULE (record))
+    return "/api/discounts/rules";
+  if (SK_IS_CAMPAIGN (record))
+    return "/api/campaigns";
+  return NULL;
+}
+
+/* @record saved at HQ (new: POST; else PUT with the version read, which
+ * HQ refuses as stale when someone saved it meanwhile), then kept here as
+ * HQ answered. */
+static SkRecord *
+save_at_hq (SkDatabase   *db,
+            const char   *url,
+            const char   *token,
+            SkRecord     *record,
+            GCancellable *cancellable,
+            GError      **error)
+{
+  gboolean         create = sk_record_get_int64 (record, "version") == 0;
+  g_autofree char *path
+      = create ? g_strdup (hq_path_of (record))
+               : g_strdup_printf ("%s/%s", hq_path_of (record), sk_record_get_id (record));
+  g_autoptr (JsonNode) body = sk_record_to_json (record);
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (SkRecord) kept = NULL;
+
+  answer = sk_sync_request (url, token, create ? "POST" : "PUT", path, body, cancellable, error);
+  if (answer == NULL)
+    return NULL;
+  kept = sk_record_from_json (G_OBJECT_TYPE (record), answer, error);
+  if (kept == NULL || !sk_database_keep_hq_record (db, kept, error))
+    return NULL;
+  return g_steal_pointer (&kept);
+}
+
 static gpointer
 save_job (SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
-  if (!((SaveFunc)job->call) (db, job->data, error))
-    return NULL;
-  job->changes = job->on_success;
-  return g_object_ref (job->data);
+  g_autofree char *url = NULL;
+  g_autofree char *token = NULL;
+  gpointer         saved;
+
+  if (hq_path_of (job->data) != NULL && hq_of (self, &url, &token))
+    saved = save_at_hq (db, url, token, job->data, cancellable, error);
+  else
+    saved = ((SaveFunc)job->call) (db, job->data, error) ? g_object_ref (job->data) : NULL;
+  if (saved != NULL)
+    job->changes = job->on_success;
+  return saved;
 }
 
 /* The records @list returns, as a GPtrArray. */
@@ -420,6 +489,29 @@ run_save (SkRepository       *self,
   {                                                                                                \
     return finish (self, result, name##_async, error);                                             \
   }
+
+void
+sk_repository_set_hq (SkRepository *self, const char *server_url, const char *token)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+
+  g_mutex_lock (&self->hq_lock);
+  sk_set_str (&self->hq_url, server_url != NULL && token != NULL ? server_url : NULL);
+  sk_set_str (&self->hq_token, server_url != NULL ? token : NULL);
+  g_mutex_unlock (&self->hq_lock);
+}
+
+gboolean
+sk_repository_get_at_hq (SkRepository *self)
+{
+  gboolean connected;
+
+  g_return_val_if_fail (SK_IS_REPOSITORY (self), FALSE);
+  g_mutex_lock (&self->hq_lock);
+  connected = self->hq_url != NULL;
+  g_mutex_unlock (&self->hq_lock);
+  return connected;
+}
 
 SkRepository *
 sk_repository_new (const char *path)
@@ -1013,8 +1105,19 @@ static gpointer
 get_stored_job (
     SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
-  const char *id = sk_record_get_id (job->data);
+  const char      *id = sk_record_get_id (job->data);
+  g_autofree char *url = NULL;
+  g_autofree char *token = NULL;
 
+  /* What the app edits at HQ is HQ's as stored. */
+  if (hq_path_of (job->data) != NULL && hq_of (self, &url, &token))
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s", hq_path_of (job->data), id);
+      g_autoptr (JsonNode) answer
+          = sk_sync_request (url, token, "GET", path, NULL, cancellable, error);
+
+      return answer != NULL ? sk_record_from_json (G_OBJECT_TYPE (job->data), answer, error) : NULL;
+    }
   if (SK_IS_CUSTOMER (job->data))
     return sk_database_get_customer (db, id, error);
   if (SK_IS_DISCOUNT_RULE (job->data))
@@ -1180,7 +1283,29 @@ campaign_figures_job (
     SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   g_autofree SkCampaignFigures *figures = g_new0 (SkCampaignFigures, 1);
+  g_autofree char              *url = NULL;
+  g_autofree char              *token = NULL;
 
+  /* Connected: the chain's figures, which HQ has (this file has only the
+   * sales made here), to an account that may read them (HQ's); a store's
+   * account sees its till's. */
+  if (hq_of (self, &url, &token))
+    {
+      g_autofree char *escaped = g_uri_escape_string (job->data, NULL, FALSE);
+      g_autofree char *path = g_strdup_printf ("/api/campaigns/%s/figures", escaped);
+      g_autoptr (GError) local = NULL;
+      g_autoptr (JsonNode) answer
+          = sk_sync_request (url, token, "GET", path, NULL, cancellable, &local);
+
+      if (answer != NULL)
+        return sk_campaign_figures_from_json (answer, figures, error) ? g_steal_pointer (&figures)
+                                                                      : NULL;
+      if (!g_error_matches (local, SK_ERROR, SK_ERROR_FORBIDDEN))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+    }
   if (!sk_analytics_campaign (db, job->data, figures, error))
     return NULL;
   return g_steal_pointer (&figures);
@@ -1223,9 +1348,36 @@ static gpointer
 chart_figures_job (
     SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
-  Period     *p = job->data;
-  const char *stores[] = { p->store_id, NULL };
+  Period          *p = job->data;
+  const char      *stores[] = { p->store_id, NULL };
+  g_autofree char *url = NULL;
+  g_autofree char *token = NULL;
 
+  if (hq_of (self, &url, &token))
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode) body = NULL;
+      g_autoptr (JsonNode) answer = NULL;
+      g_autofree char *from = sk_time_to_rfc3339 (p->from);
+      g_autofree char *to = sk_time_to_rfc3339 (p->to);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "from");
+      json_builder_add_string_value (b, from);
+      json_builder_set_member_name (b, "to");
+      json_builder_add_string_value (b, to);
+      if (p->store_id != NULL)
+        {
+          json_builder_set_member_name (b, "store_ids");
+          json_builder_begin_array (b);
+          json_builder_add_string_value (b, p->store_id);
+          json_builder_end_array (b);
+        }
+      json_builder_end_object (b);
+      body = json_builder_get_root (b);
+      answer = sk_sync_request (url, token, "POST", "/api/analytics", body, cancellable, error);
+      return answer != NULL ? sk_chart_figures_from_json (answer, error) : NULL;
+    }
   return sk_analytics_figures (db, p->from, p->to, p->store_id ? stores : NULL, error);
 }
 
@@ -1409,6 +1561,11 @@ sk_repository_finalize (GObject *object)
   g_clear_pointer (&self->idle, g_ptr_array_unref);
   g_mutex_clear (&self->idle_lock);
   g_rw_lock_clear (&self->file_lock);
+  g_mutex_clear (&self->hq_lock);
+  g_free (self->hq_url);
+  if (self->hq_token != NULL)
+    memset (self->hq_token, 0, strlen (self->hq_token));
+  g_free (self->hq_token);
   g_main_context_unref (self->context);
   g_free (self->path);
   G_OBJECT_CLASS (sk_repository_parent_class)->finalize (object);
@@ -1456,6 +1613,7 @@ sk_repository_init (SkRepository *self)
   self->context = g_main_context_ref_thread_default ();
   self->idle = g_ptr_array_new_with_free_func (connection_free);
   g_mutex_init (&self->idle_lock);
+  g_mutex_init (&self->hq_lock);
   g_rw_lock_init (&self->file_lock);
   /* Not exclusive: idle threads go back to GLib's shared pool. */
   self->pool = g_thread_pool_new (pool_run, self, SK_REPOSITORY_WORKERS, FALSE, NULL);

@@ -21,6 +21,12 @@ G_DECLARE_FINAL_TYPE (SkRepository, sk_repository, SK, REPOSITORY, GObject)
 #define SK_REPOSITORY_WORKERS 3
 
 /* Opens nothing yet: each worker opens its connection on its first job. */
+/* HQ, while the app is connected to it with @token (NULL and NULL: no
+ * longer): then rules and campaigns are saved at HQ and kept here as HQ
+ * answered, the stored version of one (for a conflict) is HQ's, and the
+ * charts' and a campaign's figures are the chain's, HQ's. */
+void          sk_repository_set_hq (SkRepository *self, const char *server_url, const char *token);
+gboolean      sk_repository_get_at_hq (SkRepository *self);
 SkRepository *sk_repository_new (const char *path);
 const char   *sk_repository_get_path (SkRepository *self);
 /* Bumps each time the file is replaced (reset to demo data). */

@@ -543,6 +543,28 @@ apply_change (SkDatabase *self, SkPulledPage *page, Change *change, gboolean out
 }
 
 gboolean
+sk_database_keep_hq_record (SkDatabase *self, SkRecord *record, GError **error)
+{
+  const Kind *kind = SK_IS_DISCOUNT_RULE (record) ? kind_of (SK_FEED_RULE)
+                     : SK_IS_CAMPAIGN (record)    ? kind_of (SK_FEED_CAMPAIGN)
+                                                  : NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+  g_return_val_if_fail (kind != NULL, FALSE);
+
+  if (!sk_db_begin (self, error))
+    return FALSE;
+  if (!upsert_record (self, kind, record, NULL, FALSE, error)
+      || (SK_IS_CAMPAIGN (record) && SK_CAMPAIGN (record)->rule_ids != NULL
+          && !sk_db_set_campaign_rules (self, SK_CAMPAIGN (record), error)))
+    {
+      sk_db_rollback (self);
+      return FALSE;
+    }
+  return sk_db_commit (self, error);
+}
+
+gboolean
 sk_database_apply_pulled_page (SkDatabase   *self,
                                SkPulledPage *page,
                                const char   *next_cursor,

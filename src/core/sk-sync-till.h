@@ -45,6 +45,10 @@ gboolean sk_database_apply_changes (
  * change that is not one; nothing is applied then. */
 typedef struct _SkPulledPage SkPulledPage;
 
+/* Keeps @record (a rule or a campaign, and the rules a campaign's
+ * rule_ids move) as HQ answered an edit of it, as its pull will. */
+gboolean sk_database_keep_hq_record (SkDatabase *self, SkRecord *record, GError **error);
+
 SkPulledPage *sk_pulled_page_new (JsonArray *refs, JsonArray *changes, GError **error);
 void          sk_pulled_page_free (SkPulledPage *page);
 gboolean      sk_database_apply_pulled_page (SkDatabase   *self,

@@ -252,9 +252,10 @@ extern const guint   sk_server_notifications_routes_n;
   "403."
 
 #define P_SYNC_PULL                                                                                \
-  "admin, manager, cashier (a till pulls as its account): every change of the chain, of any "      \
-  "store: a till keeps the chain's stores, rules, campaigns, products and settings, and every "    \
-  "customer, as customers are members of the chain. marketing: 403. A cursor this server did "     \
+  "admin, manager, cashier (a till pulls as its account), marketing (the app at HQ's desk): "      \
+  "every change of the chain, of any store: a till keeps the chain's stores, rules, campaigns, "   \
+  "products and settings, and every customer, as customers are members of the chain (each of "     \
+  "them readable by every role). A cursor this server did "                                        \
   "not give (another database's, or beyond its newest change): 410 cursor_expired; the till "      \
   "then pulls again from the start."
 
