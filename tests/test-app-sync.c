@@ -942,6 +942,44 @@ test_hq_editors (AppFixture *f, gconstpointer data)
     g_assert_cmpint (figures->spent, ==, hq_figures.spent);
   }
 
+  /* The message templates are HQ's too: read there, saved there. */
+  {
+    g_autoptr (SkNotificationTemplate) t = NULL;
+    g_autoptr (SkNotificationTemplate) back = NULL;
+    g_autoptr (SkNotificationTemplate) at_hq_t = NULL;
+
+    g_clear_object (&result);
+    sk_repository_get_notification_template_async (repository, "campaign", "en", NULL,
+                                                   sk_test_keep_result, &result);
+    g_assert_true (app_wait (has_result, &result, 10000));
+    t = sk_repository_get_notification_template_finish (repository, result, &error);
+    g_assert_no_error (error);
+    at_hq_t = sk_database_get_notification_template (hq.db, "campaign", "en", &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (t->version, ==, at_hq_t->version);
+    g_free (t->subject);
+    t->subject = g_strdup ("Autumn at {store}");
+    g_clear_object (&result);
+    sk_repository_save_notification_template_async (repository, t, NULL, sk_test_keep_result,
+                                                    &result);
+    g_assert_true (app_wait (has_result, &result, 10000));
+    back = sk_repository_save_notification_template_finish (repository, result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (back->version, ==, at_hq_t->version + 1);
+    g_clear_pointer (&at_hq_t, sk_notification_template_free);
+    at_hq_t = sk_database_get_notification_template (hq.db, "campaign", "en", &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (at_hq_t->subject, ==, "Autumn at {store}");
+    /* Saved again over the version read before: stale. */
+    g_clear_object (&result);
+    sk_repository_save_notification_template_async (repository, t, NULL, sk_test_keep_result,
+                                                    &result);
+    g_assert_true (app_wait (has_result, &result, 10000));
+    g_assert_null (sk_repository_save_notification_template_finish (repository, result, &error));
+    g_assert_error (error, SK_ERROR, SK_ERROR_STALE);
+    g_clear_error (&error);
+  }
+
   /* A store's manager may not read them at HQ: the till's own, no error. */
   {
     g_autofree char              *manager = login ("manager1", "manager-pass");

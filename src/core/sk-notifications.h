@@ -123,6 +123,11 @@ typedef struct
 
 void sk_notification_template_free (SkNotificationTemplate *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkNotificationTemplate, sk_notification_template_free)
+/* As HQ's API shows a template ({event, language, subject, body,
+ * version}), and back (NULL with SK_ERROR_MALFORMED if a part is not
+ * there). */
+JsonNode               *sk_notification_template_to_json (const SkNotificationTemplate *t);
+SkNotificationTemplate *sk_notification_template_from_json (JsonNode *node, GError **error);
 
 gboolean   sk_notification_template_validate (const SkNotificationTemplate *t, GError **error);
 GPtrArray *sk_database_list_notification_templates (SkDatabase *self, GError **error);

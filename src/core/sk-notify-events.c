@@ -36,6 +36,35 @@ sk_notification_template_free (SkNotificationTemplate *t)
   g_free (t);
 }
 
+static const SkMember template_members[] = {
+  SK_MEMBER (SkNotificationTemplate, STRING, event),
+  SK_MEMBER (SkNotificationTemplate, STRING, language),
+  SK_MEMBER (SkNotificationTemplate, STRING, subject),
+  SK_MEMBER (SkNotificationTemplate, STRING, body),
+  SK_MEMBER (SkNotificationTemplate, INT64, version),
+};
+
+JsonNode *
+sk_notification_template_to_json (const SkNotificationTemplate *t)
+{
+  return sk_json_from_struct (t, template_members, G_N_ELEMENTS (template_members));
+}
+
+SkNotificationTemplate *
+sk_notification_template_from_json (JsonNode *node, GError **error)
+{
+  g_autoptr (SkNotificationTemplate) t = g_new0 (SkNotificationTemplate, 1);
+
+  if (!sk_json_to_struct (node, t, template_members, G_N_ELEMENTS (template_members))
+      || t->event == NULL || t->language == NULL || t->subject == NULL || t->body == NULL)
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
+                          _ ("A template has an event, a language, a subject and a body"));
+      return NULL;
+    }
+  return g_steal_pointer (&t);
+}
+
 static SkNotificationTemplate *
 template_from_row (SkStmt *stmt)
 {

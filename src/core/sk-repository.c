@@ -1704,7 +1704,36 @@ get_template_job (
     SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   SkNotificationTemplate *key = job->data;
+  g_autofree char        *url = NULL;
+  g_autofree char        *token = NULL;
 
+  /* At HQ's desk, HQ's templates: they are not pulled. */
+  if (hq_of (self, &url, &token))
+    {
+      g_autoptr (JsonNode) answer = sk_sync_request (
+          url, token, "GET", "/api/notification-templates", NULL, cancellable, error);
+      JsonObject *object = answer != NULL && JSON_NODE_HOLDS_OBJECT (answer)
+                               ? json_node_get_object (answer)
+                               : NULL;
+      JsonNode   *items = object != NULL ? json_object_get_member (object, "items") : NULL;
+
+      if (answer == NULL)
+        return NULL;
+      for (guint i = 0; items != NULL && JSON_NODE_HOLDS_ARRAY (items)
+                        && i < json_array_get_length (json_node_get_array (items));
+           i++)
+        {
+          g_autoptr (SkNotificationTemplate) t = sk_notification_template_from_json (
+              json_array_get_element (json_node_get_array (items), i), NULL);
+
+          if (t != NULL && g_str_equal (t->event, key->event)
+              && g_str_equal (t->language, key->language))
+            return g_steal_pointer (&t);
+        }
+      g_set_error (error, SK_ERROR, SK_ERROR_NOT_FOUND, _ ("No template of %s in %s"), key->event,
+                   key->language);
+      return NULL;
+    }
   return sk_database_get_notification_template (db, key->event, key->language, error);
 }
 
@@ -1740,9 +1769,25 @@ static gpointer
 save_template_job (
     SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
-  if (!sk_database_save_notification_template (db, job->data, error))
+  SkNotificationTemplate *t = job->data;
+  g_autofree char        *url = NULL;
+  g_autofree char        *token = NULL;
+
+  if (hq_of (self, &url, &token))
+    {
+      g_autofree char *event = g_uri_escape_string (t->event, NULL, FALSE);
+      g_autofree char *language = g_uri_escape_string (t->language, NULL, FALSE);
+      g_autofree char *path
+          = g_strdup_printf ("/api/notification-templates/%s/%s", event, language);
+      g_autoptr (JsonNode) body = sk_notification_template_to_json (t);
+      g_autoptr (JsonNode) answer
+          = sk_sync_request (url, token, "PUT", path, body, cancellable, error);
+
+      return answer != NULL ? sk_notification_template_from_json (answer, error) : NULL;
+    }
+  if (!sk_database_save_notification_template (db, t, error))
     return NULL;
-  return template_copy (job->data);
+  return template_copy (t);
 }
 
 void

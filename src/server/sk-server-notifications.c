@@ -69,20 +69,6 @@ handle_unsubscribe (SkRequest *r)
 
 /* Templates */
 
-static JsonNode *
-template_to_json (const SkNotificationTemplate *t)
-{
-  static const SkMember members[] = {
-    SK_MEMBER (SkNotificationTemplate, STRING, event),
-    SK_MEMBER (SkNotificationTemplate, STRING, language),
-    SK_MEMBER (SkNotificationTemplate, STRING, subject),
-    SK_MEMBER (SkNotificationTemplate, STRING, body),
-    SK_MEMBER (SkNotificationTemplate, INT64, version),
-  };
-
-  return sk_json_from_struct (t, members, G_N_ELEMENTS (members));
-}
-
 static void
 handle_templates_list (SkRequest *r)
 {
@@ -98,7 +84,7 @@ handle_templates_list (SkRequest *r)
       return;
     }
   for (guint i = 0; i < list->len; i++)
-    json_array_add_element (items, template_to_json (list->pdata[i]));
+    json_array_add_element (items, sk_notification_template_to_json (list->pdata[i]));
   o = json_object_new ();
   json_object_set_array_member (o, "items", g_steal_pointer (&items));
   root = json_node_new (JSON_NODE_OBJECT);
@@ -127,7 +113,7 @@ handle_template_update (SkRequest *r)
       sk_request_set_error (r, error);
       return;
     }
-  sk_request_reply (r, 200, template_to_json (t));
+  sk_request_reply (r, 200, sk_notification_template_to_json (t));
 }
 
 /* What a template gives: with a customer's own figures, or with examples. */
