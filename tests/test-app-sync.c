@@ -18,6 +18,7 @@
 #include "sk-checkout-view.h"
 #include "sk-connect.h"
 #include "sk-customer-editor.h"
+#include "sk-customers-view.h"
 #include "sk-model-private.h"
 #include "sk-review-window.h"
 #include "sk-server-private.h"
@@ -794,6 +795,14 @@ repository_save (AppFixture *f, gpointer record, GError **error)
              : (gpointer)sk_repository_save_campaign_finish (repository, result, error);
 }
 
+static AppFixture *desk;
+
+static gboolean
+till_has_customer (gpointer id)
+{
+  return sk_test_query_int (desk->db, "SELECT count(*) FROM customers WHERE id = ?", id) == 1;
+}
+
 static gboolean
 is_charts_loaded (gpointer view)
 {
@@ -827,6 +836,7 @@ test_hq_editors (AppFixture *f, gconstpointer data)
   gint64            now = sk_time_now ();
   SkChartsView     *view;
 
+  desk = f;
   g_settings_set_string (sk_application_get_settings (f->app), "role", "marketing");
   connected_till (f, token);
   g_assert_true (sk_repository_get_at_hq (repository));
@@ -978,6 +988,25 @@ test_hq_editors (AppFixture *f, gconstpointer data)
     g_assert_null (sk_repository_save_notification_template_finish (repository, result, &error));
     g_assert_error (error, SK_ERROR, SK_ERROR_STALE);
     g_clear_error (&error);
+  }
+
+  /* HQ's desk reads customers, edits none (HQ would refuse its push). */
+  {
+    g_autoptr (SkCustomer) nina = sk_test_create_customer (hq.db, "Nina HQ", "+79050000091");
+    SkCustomersView *customers;
+    GtkWidget       *edit;
+
+    press_sync_now (f);
+    g_assert_true (app_wait (till_has_customer, (gpointer)nina->id, 30000));
+    sk_window_show_view (f->window, "customers");
+    customers = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
+    sk_customers_view_show_customer (customers, nina->id);
+    g_assert_true (app_wait (app_customer_details_ready, customers, 10000));
+    app_pump (200);
+    edit = app_find_widget (sk_customers_view_get_details (customers), app_is_action_button,
+                            "customers.edit");
+    g_assert_nonnull (edit);
+    g_assert_false (gtk_widget_get_visible (edit));
   }
 
   /* A store's manager may not read them at HQ: the till's own, no error. */

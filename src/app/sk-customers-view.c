@@ -304,9 +304,12 @@ show_details (SkCustomersView *self, SkCustomerDetails *d)
   buttons = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
   gtk_box_set_homogeneous (GTK_BOX (buttons), TRUE);
   gtk_widget_set_halign (buttons, GTK_ALIGN_CENTER);
-  gtk_box_append (GTK_BOX (buttons), details_button_new (_ ("_Edit"), "customers.edit"));
+  /* Hidden, not refused after a click, for a role that may not (HQ's
+   * marketing edits no customer, SPEC 5). */
+  button = details_button_new (_ ("_Edit"), "customers.edit");
+  gtk_widget_set_visible (button, role != SK_ROLE_MARKETING);
+  gtk_box_append (GTK_BOX (buttons), button);
   button = details_button_new (_ ("_Adjust Bonuses"), "customers.adjust");
-  /* Hidden, not refused after a click, for a role that may not. */
   gtk_widget_set_visible (button, sk_role_can_adjust_bonus (role));
   gtk_box_append (GTK_BOX (buttons), button);
   button = details_button_new (_ ("_Sell"), "customers.sell");
@@ -615,7 +618,8 @@ edit_action (GtkWidget *widget, const char *action_name, GVariant *param)
   SkCustomerEditor *editor;
   gboolean          is_new = g_str_equal (action_name, "customers.new");
 
-  if (sk_app_repository () == NULL || (!is_new && self->customer == NULL))
+  if (sk_app_repository () == NULL || (!is_new && self->customer == NULL)
+      || sk_application_get_role (sk_app ()) == SK_ROLE_MARKETING)
     return;
   editor = sk_customer_editor_new (GTK_WINDOW (gtk_widget_get_root (widget)), sk_app_repository (),
                                    is_new ? NULL : self->customer);
