@@ -143,6 +143,40 @@ has_color_in_columns (GdkTexture *texture, guint32 rgb, int x0, int x1)
 
 /* Today's figures so far are not drawn as a whole day's: its bar is not
  * the solid colour of the others, and the tooltip says "so far". */
+/* Six y axis labels, none twice, whatever the values: a chart of zeros
+ * (a new chain's segments) read "1, 0, 0, 0, 0, 0". */
+static void
+test_axis (AppFixture *f, gconstpointer data)
+{
+  static const struct
+  {
+    gint64      value;
+    gboolean    money;
+    const char *top;
+  } cases[] = {
+    { 0, FALSE, "5" },         { 3, FALSE, "5" },           { 40, FALSE, "50" },
+    { 0, TRUE, "5\u00a0₽" }, { 199, TRUE, "5\u00a0₽" }, { 123456789, TRUE, NULL },
+  };
+  const char *labels[] = { "New" };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr (SkChart) chart = g_object_ref_sink (SK_CHART (sk_chart_new ()));
+      g_auto (GStrv) axis = NULL;
+
+      sk_chart_set_categories (chart, labels, 1);
+      sk_chart_add_series (chart, "Customers", "#1c71d8", &cases[c].value, 1, cases[c].money);
+      axis = sk_chart_dup_axis_labels (chart);
+      g_assert_cmpuint (g_strv_length (axis), ==, 6);
+      for (guint i = 1; i < 6; i++)
+        for (guint j = 0; j < i; j++)
+          if (g_str_equal (axis[i], axis[j]))
+            g_error ("case %u: the axis says %s twice", c, axis[i]);
+      if (cases[c].top != NULL)
+        g_assert_cmpstr (axis[5], ==, cases[c].top);
+    }
+}
+
 static void
 test_partial (AppFixture *f, gconstpointer data)
 {
@@ -300,6 +334,7 @@ main (int argc, char *argv[])
   app_test_add ("/app/chart/render", test_render);
   app_test_add ("/app/chart/legend-narrow", test_legend_narrow);
   app_test_add ("/app/chart/partial", test_partial);
+  app_test_add ("/app/chart/axis", test_axis);
   app_test_add ("/app/chart/view", test_view);
   app_test_add ("/app/chart/view-today", test_view_today);
   return g_test_run ();

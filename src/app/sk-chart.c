@@ -296,6 +296,50 @@ append_dashed_mark (GtkSnapshot *snapshot, const graphene_rect_t *rect, const Gd
   cairo_destroy (cr);
 }
 
+/* The top of the y axis: a round value above every one, and five steps
+ * of at least one (a count) or one ruble, so that no two labels read the
+ * same ("0, 0, 0, 0, 0, 1" for a chart of zeros). */
+static double
+axis_top (SkChart *self)
+{
+  gboolean money = FALSE;
+  gint64   max = 0;
+
+  for (guint i = 0; i < self->series->len; i++)
+    {
+      Series *s = g_ptr_array_index (self->series, i);
+
+      money |= s->money;
+      for (guint j = 0; j < s->values->len; j++)
+        max = MAX (max, g_array_index (s->values, gint64, j));
+    }
+  return MAX (nice_max ((double)max), money ? 500 : 5);
+}
+
+GStrv
+sk_chart_dup_axis_labels (SkChart *self)
+{
+  g_autoptr (GStrvBuilder) labels = g_strv_builder_new ();
+  double   top;
+  gboolean money = FALSE;
+
+  g_return_val_if_fail (SK_IS_CHART (self), NULL);
+
+  top = axis_top (self);
+  for (guint i = 0; i < self->series->len; i++)
+    money |= ((Series *)g_ptr_array_index (self->series, i))->money;
+  for (int i = 0; i <= 5; i++)
+    {
+      gint64           v = (gint64)(top * i / 5.0);
+      g_autofree char *label = NULL;
+
+      /* Whole rubles on the axis: kopecks there are noise. */
+      label = money ? sk_money_format_rubles (v) : format_value (v, FALSE);
+      g_strv_builder_add (labels, label);
+    }
+  return g_strv_builder_end (labels);
+}
+
 static void
 sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
@@ -306,10 +350,9 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   float    margin_top = MARGIN_TOP;
   float    plot_h;
   guint    n = self->labels->len;
-  gboolean money = FALSE;
-  gint64   max = 0;
   double   top;
-  GdkRGBA  fg, grid, hover_bg;
+  g_auto (GStrv) axis = NULL;
+  GdkRGBA fg, grid, hover_bg;
   g_autoptr (PangoLayout) layout = gtk_widget_create_pango_layout (widget, NULL);
   float    slot;
   float    legend_x = 8, legend_y = 34;
@@ -370,30 +413,16 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       return;
     }
 
-  for (guint i = 0; i < self->series->len; i++)
-    {
-      Series *s = g_ptr_array_index (self->series, i);
-
-      money |= s->money;
-      for (guint j = 0; j < s->values->len; j++)
-        max = MAX (max, g_array_index (s->values, gint64, j));
-    }
-  top = nice_max ((double)max);
+  top = axis_top (self);
+  axis = sk_chart_dup_axis_labels (self);
 
   /* Grid and y axis labels: five steps. */
   for (int i = 0; i <= 5; i++)
     {
-      float            y = margin_top + plot_h - plot_h * i / 5.0;
-      g_autofree char *label = NULL;
-      gint64           v = (gint64)(top * i / 5.0);
+      float y = margin_top + plot_h - plot_h * i / 5.0;
 
       gtk_snapshot_append_color (snapshot, &grid, &GRAPHENE_RECT_INIT (MARGIN_LEFT, y, plot_w, 1));
-      /* Whole rubles on the axis: kopecks there are noise. */
-      if (money)
-        label = sk_money_format_rubles (v);
-      else
-        label = format_value (v, FALSE);
-      append_text (snapshot, layout, label, MARGIN_LEFT - 6, y, 1, &fg);
+      append_text (snapshot, layout, axis[i], MARGIN_LEFT - 6, y, 1, &fg);
     }
   gtk_snapshot_append_color (snapshot, &fg,
                              &GRAPHENE_RECT_INIT (MARGIN_LEFT, margin_top, 1, plot_h));

@@ -42,5 +42,7 @@ int  sk_chart_get_hover (SkChart *self);
 void sk_chart_set_hover (SkChart *self, int index);
 /* The tooltip text for a category (what hovering shows). */
 char *sk_chart_describe (SkChart *self, guint index);
+/* The y axis's six labels, from the bottom up, as drawn. */
+GStrv sk_chart_dup_axis_labels (SkChart *self);
 
 G_END_DECLS
