@@ -21,6 +21,7 @@
 #include "sk-customers-view.h"
 #include "sk-model-private.h"
 #include "sk-review-window.h"
+#include "sk-rule-editor.h"
 #include "sk-server-private.h"
 #include "sk-sync-status.h"
 #include "sk-test-postgres.h"
@@ -798,6 +799,14 @@ repository_save (AppFixture *f, gpointer record, GError **error)
 static AppFixture *desk;
 
 static gboolean
+is_group (GtkWidget *widget, gconstpointer title)
+{
+  return ADW_IS_PREFERENCES_GROUP (widget)
+         && g_strcmp0 (adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (widget)), title)
+                == 0;
+}
+
+static gboolean
 till_has_customer (gpointer id)
 {
   return sk_test_query_int (desk->db, "SELECT count(*) FROM customers WHERE id = ?", id) == 1;
@@ -880,6 +889,17 @@ test_hq_editors (AppFixture *f, gconstpointer data)
     g_assert_no_error (error);
     g_assert_cmpstr (hq_now->name, ==, "Marketing's tenth, autumn");
     g_assert_cmpint (hq_now->version, ==, again->version);
+  }
+
+  /* Its editor counts no sales of this file (it has none): no preview. */
+  {
+    SkRuleEditor *editor = sk_rule_editor_new (GTK_WINDOW (f->window), saved);
+    GtkWidget    *group = app_find_widget (GTK_WIDGET (editor), is_group, T ("Preview"));
+
+    app_pump (300);
+    g_assert_nonnull (group);
+    g_assert_false (gtk_widget_get_visible (group));
+    gtk_window_destroy (GTK_WINDOW (editor));
   }
 
   /* A campaign with the rule in it: the rule is the campaign's at HQ,

@@ -379,7 +379,9 @@ run_preview (SkRuleEditor *self, gboolean quiet)
   gint64     now = sk_time_now ();
 
   g_clear_handle_id (&self->preview_id, g_source_remove);
-  if (sk_app_repository () == NULL)
+  /* At HQ's desk this file has no sales to count (the rules' effect is in
+   * Charts, from HQ): no preview. */
+  if (sk_app_repository () == NULL || sk_repository_get_at_hq (sk_app_repository ()))
     return;
   if (!read_form_into (self, rule, &bad, &error))
     {
@@ -531,6 +533,9 @@ sk_rule_editor_new (GtkWindow *parent, SkDiscountRule *rule)
       sk_choice_row_offer_categories (self->categories_row, cancellable);
     }
 
+  gtk_widget_set_visible (
+      gtk_widget_get_ancestor (GTK_WIDGET (self->preview_row), ADW_TYPE_PREFERENCES_GROUP),
+      sk_app_repository () == NULL || !sk_repository_get_at_hq (sk_app_repository ()));
   fill_form (SK_RECORD_EDITOR (self));
   return self;
 }
