@@ -289,6 +289,15 @@ app_find_button (GtkWidget *widget, const char *label)
   return app_find_widget (widget, app_is_button, label);
 }
 
+/* A preferences group titled @title. */
+static inline gboolean
+app_is_group (GtkWidget *widget, gconstpointer title)
+{
+  return ADW_IS_PREFERENCES_GROUP (widget)
+         && g_strcmp0 (adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (widget)), title)
+                == 0;
+}
+
 static inline gboolean
 app_is_action_row (GtkWidget *widget, gconstpointer title)
 {

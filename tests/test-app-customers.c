@@ -328,14 +328,6 @@ is_column_view (GtkWidget *widget, gconstpointer data)
   return GTK_IS_COLUMN_VIEW (widget);
 }
 
-static gboolean
-is_group (GtkWidget *widget, gconstpointer title)
-{
-  return ADW_IS_PREFERENCES_GROUP (widget)
-         && g_strcmp0 (adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (widget)), title)
-                == 0;
-}
-
 static void
 test_view (AppFixture *f, gconstpointer data)
 {
@@ -376,7 +368,7 @@ test_view (AppFixture *f, gconstpointer data)
   {
     GtkWidget      *details = sk_customers_view_get_details (view);
     GtkWidget      *sell = app_find_widget (details, app_is_action_button, "customers.sell");
-    GtkWidget      *profile = app_find_widget (details, is_group, "Profile");
+    GtkWidget      *profile = app_find_widget (details, app_is_group, "Profile");
     graphene_rect_t sell_box, profile_box;
 
     g_assert_nonnull (sell);
