@@ -324,19 +324,31 @@ get_job (SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable
   return ((GetFunc)job->call) (db, job->data, error);
 }
 
-/* HQ's address and the account's token for a job on its worker: FALSE
- * while the app is not connected. */
+/* @method @path (with @body, may be NULL) at HQ as the app's account, on
+ * a job's worker: FALSE while the app is not connected; else TRUE, and
+ * *answer is HQ's answer, or NULL with @error. */
 static gboolean
-hq_of (SkRepository *self, char **url, char **token)
+at_hq (SkRepository *self,
+       const char   *method,
+       const char   *path,
+       JsonNode     *body,
+       GCancellable *cancellable,
+       JsonNode    **answer,
+       GError      **error)
 {
-  gboolean connected;
+  g_autofree char *url = NULL;
+  g_autofree char *token = NULL;
 
   g_mutex_lock (&self->hq_lock);
-  connected = self->hq_url != NULL;
-  *url = g_strdup (self->hq_url);
-  *token = g_strdup (self->hq_token);
+  url = g_strdup (self->hq_url);
+  token = g_strdup (self->hq_token);
   g_mutex_unlock (&self->hq_lock);
-  return connected;
+  if (url == NULL)
+    return FALSE;
+  *answer = sk_sync_request (url, token, method, path, body, cancellable, error);
+  if (token != NULL)
+    memset (token, 0, strlen (token));
+  return TRUE;
 }
 
 /* Where HQ keeps @record's kind, for what the app edits at HQ: the rules
@@ -351,44 +363,45 @@ hq_path_of (gpointer record)
   return NULL;
 }
 
-/* @record saved at HQ (new: POST; else PUT with the version read, which
- * HQ refuses as stale when someone saved it meanwhile), then kept here as
- * HQ answered. */
-static SkRecord *
-save_at_hq (SkDatabase   *db,
-            const char   *url,
-            const char   *token,
+/* A rule or a campaign saved at HQ, while the app is connected (new:
+ * POST; else PUT with the version read, which HQ refuses as stale when
+ * someone saved it meanwhile), then kept here as HQ answered. FALSE while
+ * it is not; else TRUE, and *saved is the copy, or NULL with @error. */
+static gboolean
+save_at_hq (SkRepository *self,
+            SkDatabase   *db,
             SkRecord     *record,
             GCancellable *cancellable,
+            SkRecord    **saved,
             GError      **error)
 {
   gboolean         create = sk_record_get_int64 (record, "version") == 0;
   g_autofree char *path
-      = create ? g_strdup (hq_path_of (record))
-               : g_strdup_printf ("%s/%s", hq_path_of (record), sk_record_get_id (record));
-  g_autoptr (JsonNode) body = sk_record_to_json (record);
+      = hq_path_of (record) == NULL ? NULL
+        : create                    ? g_strdup (hq_path_of (record))
+                 : g_strdup_printf ("%s/%s", hq_path_of (record), sk_record_get_id (record));
+  g_autoptr (JsonNode) body = NULL;
   g_autoptr (JsonNode) answer = NULL;
   g_autoptr (SkRecord) kept = NULL;
 
-  answer = sk_sync_request (url, token, create ? "POST" : "PUT", path, body, cancellable, error);
-  if (answer == NULL)
-    return NULL;
-  kept = sk_record_from_json (G_OBJECT_TYPE (record), answer, error);
-  if (kept == NULL || !sk_database_keep_hq_record (db, kept, error))
-    return NULL;
-  return g_steal_pointer (&kept);
+  *saved = NULL;
+  body = path != NULL ? sk_record_to_json (record) : NULL;
+  if (path == NULL
+      || !at_hq (self, create ? "POST" : "PUT", path, body, cancellable, &answer, error))
+    return FALSE;
+  if (answer != NULL)
+    kept = sk_record_from_json (G_OBJECT_TYPE (record), answer, error);
+  if (kept != NULL && sk_database_keep_hq_record (db, kept, error))
+    *saved = g_steal_pointer (&kept);
+  return TRUE;
 }
 
 static gpointer
 save_job (SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
-  g_autofree char *url = NULL;
-  g_autofree char *token = NULL;
-  gpointer         saved;
+  SkRecord *saved = NULL;
 
-  if (hq_path_of (job->data) != NULL && hq_of (self, &url, &token))
-    saved = save_at_hq (db, url, token, job->data, cancellable, error);
-  else
+  if (!save_at_hq (self, db, job->data, cancellable, &saved, error))
     saved = ((SaveFunc)job->call) (db, job->data, error) ? g_object_ref (job->data) : NULL;
   if (saved != NULL)
     job->changes = job->on_success;
@@ -1106,18 +1119,13 @@ get_stored_job (
     SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   const char      *id = sk_record_get_id (job->data);
-  g_autofree char *url = NULL;
-  g_autofree char *token = NULL;
+  g_autofree char *path
+      = hq_path_of (job->data) ? g_strdup_printf ("%s/%s", hq_path_of (job->data), id) : NULL;
+  g_autoptr (JsonNode) answer = NULL;
 
   /* What the app edits at HQ is HQ's as stored. */
-  if (hq_path_of (job->data) != NULL && hq_of (self, &url, &token))
-    {
-      g_autofree char *path = g_strdup_printf ("%s/%s", hq_path_of (job->data), id);
-      g_autoptr (JsonNode) answer
-          = sk_sync_request (url, token, "GET", path, NULL, cancellable, error);
-
-      return answer != NULL ? sk_record_from_json (G_OBJECT_TYPE (job->data), answer, error) : NULL;
-    }
+  if (path != NULL && at_hq (self, "GET", path, NULL, cancellable, &answer, error))
+    return answer != NULL ? sk_record_from_json (G_OBJECT_TYPE (job->data), answer, error) : NULL;
   if (SK_IS_CUSTOMER (job->data))
     return sk_database_get_customer (db, id, error);
   if (SK_IS_DISCOUNT_RULE (job->data))
@@ -1283,20 +1291,16 @@ campaign_figures_job (
     SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   g_autofree SkCampaignFigures *figures = g_new0 (SkCampaignFigures, 1);
-  g_autofree char              *url = NULL;
-  g_autofree char              *token = NULL;
+  g_autofree char              *escaped = g_uri_escape_string (job->data, NULL, FALSE);
+  g_autofree char              *path = g_strdup_printf ("/api/campaigns/%s/figures", escaped);
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (GError) local = NULL;
 
   /* Connected: the chain's figures, which HQ has (this file has only the
    * sales made here), to an account that may read them (HQ's); a store's
    * account sees its till's. */
-  if (hq_of (self, &url, &token))
+  if (at_hq (self, "GET", path, NULL, cancellable, &answer, &local))
     {
-      g_autofree char *escaped = g_uri_escape_string (job->data, NULL, FALSE);
-      g_autofree char *path = g_strdup_printf ("/api/campaigns/%s/figures", escaped);
-      g_autoptr (GError) local = NULL;
-      g_autoptr (JsonNode) answer
-          = sk_sync_request (url, token, "GET", path, NULL, cancellable, &local);
-
       if (answer != NULL)
         return sk_campaign_figures_from_json (answer, figures, error) ? g_steal_pointer (&figures)
                                                                       : NULL;
@@ -1348,36 +1352,31 @@ static gpointer
 chart_figures_job (
     SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
-  Period          *p = job->data;
-  const char      *stores[] = { p->store_id, NULL };
-  g_autofree char *url = NULL;
-  g_autofree char *token = NULL;
+  Period     *p = job->data;
+  const char *stores[] = { p->store_id, NULL };
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) body = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  g_autofree char *from = sk_time_to_rfc3339 (p->from);
+  g_autofree char *to = sk_time_to_rfc3339 (p->to);
 
-  if (hq_of (self, &url, &token))
+  /* Connected: the chain's figures (those HQ lets the account read). */
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "from");
+  json_builder_add_string_value (b, from);
+  json_builder_set_member_name (b, "to");
+  json_builder_add_string_value (b, to);
+  if (p->store_id != NULL)
     {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
-      g_autoptr (JsonNode) body = NULL;
-      g_autoptr (JsonNode) answer = NULL;
-      g_autofree char *from = sk_time_to_rfc3339 (p->from);
-      g_autofree char *to = sk_time_to_rfc3339 (p->to);
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "from");
-      json_builder_add_string_value (b, from);
-      json_builder_set_member_name (b, "to");
-      json_builder_add_string_value (b, to);
-      if (p->store_id != NULL)
-        {
-          json_builder_set_member_name (b, "store_ids");
-          json_builder_begin_array (b);
-          json_builder_add_string_value (b, p->store_id);
-          json_builder_end_array (b);
-        }
-      json_builder_end_object (b);
-      body = json_builder_get_root (b);
-      answer = sk_sync_request (url, token, "POST", "/api/analytics", body, cancellable, error);
-      return answer != NULL ? sk_chart_figures_from_json (answer, error) : NULL;
+      json_builder_set_member_name (b, "store_ids");
+      json_builder_begin_array (b);
+      json_builder_add_string_value (b, p->store_id);
+      json_builder_end_array (b);
     }
+  json_builder_end_object (b);
+  body = json_builder_get_root (b);
+  if (at_hq (self, "POST", "/api/analytics", body, cancellable, &answer, error))
+    return answer != NULL ? sk_chart_figures_from_json (answer, error) : NULL;
   return sk_analytics_figures (db, p->from, p->to, p->store_id ? stores : NULL, error);
 }
 
@@ -1704,14 +1703,11 @@ get_template_job (
     SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   SkNotificationTemplate *key = job->data;
-  g_autofree char        *url = NULL;
-  g_autofree char        *token = NULL;
+  g_autoptr (JsonNode) answer = NULL;
 
   /* At HQ's desk, HQ's templates: they are not pulled. */
-  if (hq_of (self, &url, &token))
+  if (at_hq (self, "GET", "/api/notification-templates", NULL, cancellable, &answer, error))
     {
-      g_autoptr (JsonNode) answer = sk_sync_request (
-          url, token, "GET", "/api/notification-templates", NULL, cancellable, error);
       JsonObject *object = answer != NULL && JSON_NODE_HOLDS_OBJECT (answer)
                                ? json_node_get_object (answer)
                                : NULL;
@@ -1770,21 +1766,14 @@ save_template_job (
     SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   SkNotificationTemplate *t = job->data;
-  g_autofree char        *url = NULL;
-  g_autofree char        *token = NULL;
+  g_autofree char        *event = g_uri_escape_string (t->event, NULL, FALSE);
+  g_autofree char        *language = g_uri_escape_string (t->language, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/api/notification-templates/%s/%s", event, language);
+  g_autoptr (JsonNode) body = sk_notification_template_to_json (t);
+  g_autoptr (JsonNode) answer = NULL;
 
-  if (hq_of (self, &url, &token))
-    {
-      g_autofree char *event = g_uri_escape_string (t->event, NULL, FALSE);
-      g_autofree char *language = g_uri_escape_string (t->language, NULL, FALSE);
-      g_autofree char *path
-          = g_strdup_printf ("/api/notification-templates/%s/%s", event, language);
-      g_autoptr (JsonNode) body = sk_notification_template_to_json (t);
-      g_autoptr (JsonNode) answer
-          = sk_sync_request (url, token, "PUT", path, body, cancellable, error);
-
-      return answer != NULL ? sk_notification_template_from_json (answer, error) : NULL;
-    }
+  if (at_hq (self, "PUT", path, body, cancellable, &answer, error))
+    return answer != NULL ? sk_notification_template_from_json (answer, error) : NULL;
   if (!sk_database_save_notification_template (db, t, error))
     return NULL;
   return template_copy (t);
