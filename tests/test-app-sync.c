@@ -832,6 +832,7 @@ test_hq_editors (AppFixture *f, gconstpointer data)
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *revenue = NULL;
+  g_autofree char *messaged = NULL; /* a customer HQ sent a message */
   g_autoptr (GString) text = g_string_new (NULL);
   SkCampaignFigures hq_figures;
   gint64            now = sk_time_now ();
@@ -1003,6 +1004,39 @@ test_hq_editors (AppFixture *f, gconstpointer data)
     g_clear_error (&error);
   }
 
+  /* A customer's messages are HQ's outbox, which sends them: a sale at
+   * HQ queued one, this file has none. */
+  {
+    g_autoptr (SkCustomer) olga = sk_customer_new ();
+    g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+    g_autoptr (SkPurchaseResult) sold = NULL;
+    g_autoptr (SkNotificationPage) page = NULL;
+
+    g_object_set (olga, "full-name", "Olga HQ", "phone", "+79050000092", "consent-sms", TRUE, NULL);
+    g_assert_true (sk_database_create_customer (hq.db, olga, &error));
+    g_assert_no_error (error);
+    request->id = g_uuid_string_random ();
+    request->customer_id = g_strdup (olga->id);
+    request->cart = sk_cart_new (hq_store);
+    sk_cart_add_line (request->cart, "bear-1", "Teddy bear", "toys", 100000, 1);
+    sold = sk_database_process_purchase (hq.db, request, &error);
+    g_assert_no_error (error);
+    messaged = g_strdup (olga->id);
+    g_clear_object (&result);
+    sk_repository_list_notifications_async (repository, olga->id, NULL, 20, NULL,
+                                            sk_test_keep_result, &result);
+    g_assert_true (app_wait (has_result, &result, 10000));
+    page = sk_repository_list_notifications_finish (repository, result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (page->notifications->len, ==,
+                      sk_test_query_int (hq.db,
+                                         "SELECT count(*) FROM notifications"
+                                         " WHERE customer_id = ?",
+                                         olga->id));
+    g_assert_cmpuint (page->notifications->len, >=, 1);
+    g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM notifications", NULL), ==, 0);
+  }
+
   /* HQ's desk reads customers, edits none (HQ would refuse its push). */
   {
     g_autoptr (SkCustomer) nina = sk_test_create_customer (hq.db, "Nina HQ", "+79050000091");
@@ -1035,6 +1069,21 @@ test_hq_editors (AppFixture *f, gconstpointer data)
     figures = sk_repository_campaign_figures_finish (repository, result, &error);
     g_assert_no_error (error);
     g_assert_cmpint (figures->purchases, ==, 0);
+  }
+
+  /* Nor may a cashier read HQ's messages: the till's own, no error. */
+  {
+    g_autofree char *cashier = login ("cashier1", "cashier-pass");
+    g_autoptr (SkNotificationPage) page = NULL;
+
+    connect_till (f, cashier);
+    g_clear_object (&result);
+    sk_repository_list_notifications_async (repository, messaged, NULL, 20, NULL,
+                                            sk_test_keep_result, &result);
+    g_assert_true (app_wait (has_result, &result, 10000));
+    page = sk_repository_list_notifications_finish (repository, result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (page->notifications->len, ==, 0);
   }
 }
 
