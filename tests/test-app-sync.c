@@ -1085,6 +1085,24 @@ test_hq_editors (AppFixture *f, gconstpointer data)
     g_assert_no_error (error);
     g_assert_cmpuint (page->notifications->len, ==, 0);
   }
+
+  /* HQ unreachable: the desk's save says so, and nothing is kept here. */
+  {
+    g_autofree char *marketing = login ("marketing1", "marketing-pass");
+    g_autoptr (SkDiscountRule) offline
+        = sk_test_rule_new ("Saved offline", "percentage", 500, NULL);
+    guint port = hq.port;
+
+    connect_till (f, marketing);
+    sk_test_hq_stop (&hq);
+    g_assert_null (repository_save (f, offline, &error));
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+    g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM discount_rules WHERE name = ?",
+                                        "Saved offline"),
+                     ==, 0);
+    hq_start (port);
+  }
 }
 
 /* HQ refuses the token during a sync: the sales stay, "Sign in again". */
