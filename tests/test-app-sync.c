@@ -1406,6 +1406,81 @@ test_refund_pushed (AppFixture *f, gconstpointer data)
   wait_format (f, "Synced %s");
 }
 
+/* A sale another till of the store made (HQ has it, this till does not):
+ * its receipt number finds it here too, and its return reaches HQ once. */
+static void
+test_return_other_till (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *token = login ("manager1", "manager-pass");
+  SkRepository    *repository = sk_application_get_repository (f->app);
+  g_autoptr (SkCustomer) vera = sk_customer_new ();
+  g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+  g_autoptr (SkPurchaseResult) sold = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GPtrArray) found = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *number = NULL;
+  SkRefundWindow  *window;
+  const char      *id;
+
+  desk = f;
+  g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
+  connected_till (f, token);
+  g_object_set (vera, "full-name", "Vera Other", "phone", "+79050000093", NULL);
+  g_assert_true (sk_database_create_customer (hq.db, vera, &error));
+  g_assert_no_error (error);
+  request->id = g_uuid_string_random ();
+  request->customer_id = g_strdup (vera->id);
+  request->cart = sk_cart_new (hq_store);
+  sk_cart_add_line (request->cart, "bear-1", "Teddy bear", "toys", 100000, 2);
+  sold = sk_database_process_purchase (hq.db, request, &error);
+  g_assert_no_error (error);
+  id = sk_record_get_id (sold->purchase);
+  press_sync_now (f);
+  g_assert_true (app_wait (till_has_customer, (gpointer)vera->id, 30000));
+  g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM purchases WHERE id = ?", id), ==,
+                   0);
+
+  /* The number as the receipt prints it. */
+  number = g_strdup_printf ("Receipt %.8s", id);
+  sk_repository_find_sales_async (repository, hq_store, number, NULL, sk_test_keep_result, &result);
+  g_assert_true (app_wait (has_result, &result, 10000));
+  found = sk_repository_find_sales_finish (repository, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (sk_record_get_id (g_ptr_array_index (found, 0)), ==, id);
+  g_assert_cmpint (sk_test_query_int (f->db,
+                                      "SELECT count(*) FROM purchase_lines"
+                                      " WHERE purchase_id = ?",
+                                      id),
+                   ==, 1);
+
+  /* One of the two bears comes back, here. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refund", "s", id);
+  app_pump (100);
+  window = app_find_window (f, SK_TYPE_REFUND_WINDOW);
+  g_assert_nonnull (window);
+  g_assert_true (app_wait (app_refund_sale_shown, window, 10000));
+  gtk_widget_activate (app_find_button (GTK_WIDGET (window), T ("Select _All")));
+  g_signal_emit_by_name (gtk_window_get_focus (GTK_WINDOW (window)), "clicked");
+  g_assert_true (app_wait (app_refund_done, window, 10000));
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* HQ takes it back once: its sale returned, her bonuses with it. */
+  g_assert_true (app_wait (hq_refunded, (gpointer)id, 30000));
+  g_assert_cmpint (
+      sk_test_query_int (hq.db, "SELECT count(*) FROM refunds WHERE purchase_id = ?", id), ==, 1);
+  g_assert_cmpint (sk_test_query_int (hq.db,
+                                      "SELECT count(*) FROM purchases"
+                                      " WHERE id = ? AND status = 'refunded'",
+                                      id),
+                   ==, 1);
+  g_assert_cmpint (
+      sk_test_query_int (hq.db, "SELECT bonus_balance FROM customers WHERE id = ?", vera->id), ==,
+      0);
+  g_assert_true (app_wait ((gboolean (*) (gpointer))till_outbox_empty, f, 30000));
+}
+
 typedef struct
 {
   SkDatabase *db;
@@ -1536,6 +1611,7 @@ main (int argc, char **argv)
               app_fixture_teardown);
   add ("/app/sync/review", test_review);
   add ("/app/sync/refund", test_refund_pushed);
+  add ("/app/sync/return-other-till", test_return_other_till);
   add ("/app/sync/conflict", test_conflict);
 #undef add
   status = g_test_run ();

@@ -1084,6 +1084,7 @@ test_roles (void)
     { "GET", "/api/pos/customer/{c}/available-discounts?store_id={s}", NULL, "AMGC" },
     { "POST", "/api/pos/refund", "{\"id\": \"r\", \"purchase_id\": \"none\"}", "AG" },
     { "GET", "/api/pos/purchases/none", NULL, "AMGC" },
+    { "GET", "/api/pos/purchases?receipt=ab", NULL, "AMGC" },
     { "GET", "/api/analytics/summary", NULL, "AMG" },
     { "POST", "/api/analytics", "{}", "AMG" },
     { "POST", "/api/analytics/segments/update", NULL, "AM" },
@@ -2463,6 +2464,11 @@ static const PolicyCase policy_cases[] = {
     "1}]}",
     "200 403 200 403 401", "200 403 403 403 401" },
   { "GET", "/api/pos/purchases/*", "/api/pos/purchases/{p}", NULL, ANY_ROLE,
+    "200 200 403 403 401" },
+  /* A till finds a sale of its store by its receipt; HQ any store's. */
+  { "GET", "/api/pos/purchases", "/api/pos/purchases?receipt=0&store_id={S}", NULL, ANY_ROLE,
+    ANY_ROLE },
+  { "GET", "/api/pos/purchases", "/api/pos/purchases?store_id={s}", NULL, ANY_ROLE,
     "200 200 403 403 401" },
 
   { "GET", "/api/analytics/summary", "/api/analytics/summary?store_id={s}", NULL,

@@ -185,6 +185,10 @@ gboolean sk_db_update_customer_segment (SkDatabase  *self,
                                         const char **segment_out,
                                         GError     **error);
 char    *sk_name_key (const char *full_name);
+/* Inserts @purchase as it is, with its lines (and what came back of them)
+ * and its discount applications (an import, a sale another till made):
+ * nothing else moves. */
+gboolean sk_db_insert_purchase_as_is (SkDatabase *self, SkPurchase *purchase, GError **error);
 /* Moves the rules @campaign's rule_ids name into it and the others out
  * (each a version more), in the caller's transaction. */
 gboolean sk_db_set_campaign_rules (SkDatabase *self, SkCampaign *campaign, GError **error);

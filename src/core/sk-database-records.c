@@ -1150,12 +1150,43 @@ sk_database_find_sales (
       sk_db_query_records (self,
                            sk_db_query (self, error,
                                         "SELECT * FROM purchases WHERE (?1 = '' OR store_id = ?1)"
-                                        " AND substr (id, 1, length (?2)) = ?2"
+                                        " AND id >= ?2 AND id < ?2 || '~'"
                                         " ORDER BY created_at DESC, id DESC LIMIT ?3",
                                         "ssi", store_id != NULL ? store_id : "", prefix,
                                         (gint64)CLAMP (limit, 1, 1000)),
                            SK_TYPE_PURCHASE, error),
       error);
+}
+
+gboolean
+sk_db_insert_purchase_as_is (SkDatabase *self, SkPurchase *p, GError **error)
+{
+  GListModel *lines = G_LIST_MODEL (p->lines);
+  GListModel *apps = G_LIST_MODEL (p->applications);
+
+  if (!sk_db_insert_record (self, "purchases", SK_RECORD (p), error))
+    return FALSE;
+  for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
+    {
+      g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, i);
+
+      if (!sk_db_exec (self, error,
+                       "INSERT INTO purchase_lines (purchase_id, line_no, sku, name, category,"
+                       " unit_price, quantity, discount, total, refunded_quantity)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       "sisssiiiii", p->id, l->line_no ? l->line_no : (gint64)i + 1, l->sku,
+                       l->name, l->category, l->unit_price, l->quantity, l->discount, l->total,
+                       l->refunded_quantity))
+        return FALSE;
+    }
+  for (guint i = 0; i < g_list_model_get_n_items (apps); i++)
+    {
+      g_autoptr (SkRecord) app = g_list_model_get_item (apps, i);
+
+      if (!sk_db_insert_record (self, "discount_applications", app, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 gint64

@@ -255,40 +255,12 @@ import_record (SkDatabase *self, const char *table, SkRecord *record, GError **e
   /* Products had no version before schema 14: they are at their first. */
   if (SK_IS_PRODUCT (record) && sk_record_get_int64 (record, "version") < 1)
     g_object_set (record, "version", (gint64)1, NULL);
+  if (SK_IS_PURCHASE (record))
+    return sk_db_insert_purchase_as_is (self, SK_PURCHASE (record), error);
   if (!sk_db_insert_record (self, table, record, error))
     return FALSE;
-
   if (SK_IS_CUSTOMER (record))
-    {
-      if (!sk_db_save_customer_extras (self, SK_CUSTOMER (record), error))
-        return FALSE;
-    }
-  else if (SK_IS_PURCHASE (record))
-    {
-      SkPurchase *p = SK_PURCHASE (record);
-      GListModel *lines = G_LIST_MODEL (p->lines);
-      GListModel *apps = G_LIST_MODEL (p->applications);
-
-      for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
-        {
-          g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, i);
-          if (!sk_db_exec (self, error,
-                           "INSERT INTO purchase_lines (purchase_id, line_no, sku, name, category, "
-                           "unit_price,"
-                           " quantity, discount, total, refunded_quantity) VALUES (?, ?, ?, ?, ?, "
-                           "?, ?, ?, ?, ?)",
-                           "sisssiiiii", p->id, l->line_no ? l->line_no : (gint64)i + 1, l->sku,
-                           l->name, l->category, l->unit_price, l->quantity, l->discount, l->total,
-                           l->refunded_quantity))
-            return FALSE;
-        }
-      for (guint i = 0; i < g_list_model_get_n_items (apps); i++)
-        {
-          g_autoptr (SkRecord) app = g_list_model_get_item (apps, i);
-          if (!sk_db_insert_record (self, "discount_applications", app, error))
-            return FALSE;
-        }
-    }
+    return sk_db_save_customer_extras (self, SK_CUSTOMER (record), error);
   return TRUE;
 }
 

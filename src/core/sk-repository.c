@@ -966,9 +966,43 @@ find_sales_job (
 {
   SalesQuery *q = job->data;
   g_autoptr (SkStore) store = resolve_store (db, q->store_id, error);
+  g_autoptr (GPtrArray) found = NULL;
+  g_autoptr (GString) path = NULL;
+  g_autoptr (JsonNode) answer = NULL;
+  JsonObject *object;
+  JsonNode   *items;
 
   if (store == NULL)
     return *error == NULL ? g_ptr_array_new () : NULL; /* no store, no sales */
+  found = sk_database_find_sales (db, sk_record_get_id (store), q->receipt,
+                                  SK_REPOSITORY_SALES_FOUND, error);
+  if (found == NULL || found->len > 0 || sk_str_is_blank (q->receipt))
+    return g_steal_pointer (&found);
+
+  /* A number this till does not know: a sale another till of the store
+   * made, which HQ has; kept here, it is taken back as the till's own. */
+  path = g_string_new ("/api/pos/purchases?receipt=");
+  g_string_append_uri_escaped (path, q->receipt, NULL, FALSE);
+  g_string_append (path, "&store_id=");
+  g_string_append_uri_escaped (path, sk_record_get_id (store), NULL, FALSE);
+  g_string_append_printf (path, "&limit=%d", SK_REPOSITORY_SALES_FOUND);
+  if (!at_hq (self, "GET", path->str, NULL, cancellable, &answer, error))
+    return g_steal_pointer (&found);
+  object = answer != NULL && JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
+  items = object != NULL ? json_object_get_member (object, "items") : NULL;
+  if (answer == NULL)
+    return NULL;
+  for (guint i = 0; items != NULL && JSON_NODE_HOLDS_ARRAY (items)
+                    && i < json_array_get_length (json_node_get_array (items));
+       i++)
+    {
+      g_autoptr (SkPurchase) sale = sk_record_from_json (
+          SK_TYPE_PURCHASE, json_array_get_element (json_node_get_array (items), i), error);
+
+      if (sale == NULL || !sk_database_keep_hq_purchase (db, sale, error))
+        return NULL;
+    }
+  g_clear_pointer (&found, g_ptr_array_unref);
   return sk_database_find_sales (db, sk_record_get_id (store), q->receipt,
                                  SK_REPOSITORY_SALES_FOUND, error);
 }

@@ -565,6 +565,26 @@ sk_database_keep_hq_record (SkDatabase *self, SkRecord *record, GError **error)
 }
 
 gboolean
+sk_database_keep_hq_purchase (SkDatabase *self, SkPurchase *purchase, GError **error)
+{
+  gint64 known;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+  g_return_val_if_fail (SK_IS_PURCHASE (purchase), FALSE);
+
+  if (!sk_db_begin (self, error))
+    return FALSE;
+  known = sk_db_query_int (self, error, -1, "SELECT count(*) FROM purchases WHERE id = ?", "s",
+                           purchase->id);
+  if (known < 0 || (known == 0 && !sk_db_insert_purchase_as_is (self, purchase, error)))
+    {
+      sk_db_rollback (self);
+      return FALSE;
+    }
+  return sk_db_commit (self, error);
+}
+
+gboolean
 sk_database_apply_pulled_page (SkDatabase   *self,
                                SkPulledPage *page,
                                const char   *next_cursor,

@@ -117,6 +117,26 @@ handle_purchase_get (SkRequest *r)
     sk_request_reply_record (r, 200, purchase, NULL);
 }
 
+/* Sales by receipt number, as a till looks one up to take a return: of
+ * the caller's store (a store's account), or of store_id (HQ's: any, or
+ * none given, every store). */
+static void
+handle_purchases_find (SkRequest *r)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) sales = NULL;
+  const char *store_id = sk_request_query (r, "store_id");
+  guint       limit;
+
+  if (!sk_request_query_limit (r, &limit)
+      || (store_id != NULL && !sk_request_store_allowed (r, store_id)))
+    return;
+  if (store_id == NULL)
+    store_id = sk_request_own_store (r);
+  sales = sk_database_find_sales (r->db, store_id, sk_request_query (r, "receipt"), limit, &error);
+  sk_request_reply_items (r, sales, NULL, error);
+}
+
 static void
 handle_refund (SkRequest *r)
 {
@@ -220,6 +240,16 @@ const SkRoute sk_server_pos_routes[] = {
       .response_schema = "Purchase",
       .flags = SK_ROUTE_WRITES,
       .policy = P_REFUND,
+  },
+  {
+      .method = "GET",
+      .pattern = "/api/pos/purchases",
+      .handler = handle_purchases_find,
+      .roles = SK_ROLES_ALL,
+      .summary = "Sales by receipt number (the id's first characters), newest first",
+      .response_schema = "page:Purchase",
+      .query_params = "receipt,store_id,limit",
+      .policy = P_PURCHASES_FIND,
   },
   {
       .method = "GET",

@@ -243,6 +243,10 @@ extern const guint   sk_server_notifications_routes_n;
 #define P_PURCHASE                                                                                 \
   "admin, marketing: any sale. manager, cashier: a sale made at their own store; another "         \
   "store's: 403."
+#define P_PURCHASES_FIND                                                                           \
+  "admin, marketing: the sales of store_id, or of every store. manager, cashier: their own "       \
+  "store's (another store_id: 403), as a till of the store looks up a sale another till made "     \
+  "to take a return."
 #define P_ANALYTICS                                                                                \
   "admin, marketing: any stores (none given: the whole chain). manager: its own store only "       \
   "(another: 403; none given: its own). cashier: 403."
