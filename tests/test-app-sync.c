@@ -93,6 +93,9 @@ hq_setup (void)
   g_free (user);
   user = sk_auth_create_user (hq.db, "marketing1", "marketing-pass", "marketing", NULL, &error);
   g_assert_no_error (error);
+  g_free (user);
+  user = sk_auth_create_user (hq.db, "admin1", "admin-pass", "admin", NULL, &error);
+  g_assert_no_error (error);
   hq_start (0);
 }
 
@@ -1481,6 +1484,74 @@ test_return_other_till (AppFixture *f, gconstpointer data)
   g_assert_true (app_wait ((gboolean (*) (gpointer))till_outbox_empty, f, 30000));
 }
 
+/* The app's repository saving @product, as the checkout's "New Product"
+ * does: the copy saved, or NULL with @error. */
+static SkProduct *
+save_product (AppFixture *f, const char *sku, GError **error)
+{
+  SkRepository *repository = sk_application_get_repository (f->app);
+  g_autoptr (SkProduct) product = g_object_new (SK_TYPE_PRODUCT, NULL);
+  g_autoptr (GAsyncResult) result = NULL;
+
+  g_object_set (product, "sku", sku, "name", "Kite", "category", "toys", "price", (gint64)150000,
+                NULL);
+  sk_repository_save_product_async (repository, product, NULL, sk_test_keep_result, &result);
+  g_assert_true (app_wait (has_result, &result, 10000));
+  return sk_repository_save_product_finish (repository, result, error);
+}
+
+static gboolean
+till_has_product (gpointer sku)
+{
+  return sk_test_query_int (desk->db, "SELECT count(*) FROM products WHERE sku = ?", sku) == 1;
+}
+
+/* HQ's catalogue is an admin's: an admin's connected app adds a product
+ * and imports a price list into it (the tills pull them); a store's
+ * manager adds to its till's own, as before. */
+static void
+test_hq_products (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *admin = login ("admin1", "admin-pass");
+  g_autofree char *manager = login ("manager1", "manager-pass");
+  SkRepository    *repository = sk_application_get_repository (f->app);
+  g_autoptr (SkProduct) kite = NULL;
+  g_autoptr (SkProduct) local = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  static const char price_list[] = "sku,name,category,price\nhq-ball,Ball,toys,500.00\n";
+  g_autoptr (GBytes) csv = g_bytes_new_static (price_list, sizeof price_list - 1);
+  g_autofree SkProductImport *counts = NULL;
+  g_autoptr (GError) error = NULL;
+
+  desk = f;
+  connected_till (f, admin);
+  kite = save_product (f, "hq-kite", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (kite);
+  g_assert_cmpint (sk_test_query_int (hq.db, "SELECT price FROM products WHERE sku = ?", "hq-kite"),
+                   ==, 150000);
+  g_assert_true (till_has_product ((gpointer) "hq-kite"));
+
+  sk_repository_import_products_async (repository, csv, NULL, sk_test_keep_result, &result);
+  g_assert_true (app_wait (has_result, &result, 10000));
+  counts = sk_repository_import_products_finish (repository, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (counts->created, ==, 1);
+  g_assert_cmpint (sk_test_query_int (hq.db, "SELECT price FROM products WHERE sku = ?", "hq-ball"),
+                   ==, 50000);
+  press_sync_now (f);
+  g_assert_true (app_wait (till_has_product, (gpointer) "hq-ball", 30000));
+
+  /* A manager's product is its till's: HQ leaves its catalogue to admins. */
+  connect_till (f, manager);
+  local = save_product (f, "till-kite", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (local);
+  g_assert_true (till_has_product ((gpointer) "till-kite"));
+  g_assert_cmpint (
+      sk_test_query_int (hq.db, "SELECT count(*) FROM products WHERE sku = ?", "till-kite"), ==, 0);
+}
+
 typedef struct
 {
   SkDatabase *db;
@@ -1612,6 +1683,7 @@ main (int argc, char **argv)
   add ("/app/sync/review", test_review);
   add ("/app/sync/refund", test_refund_pushed);
   add ("/app/sync/return-other-till", test_return_other_till);
+  add ("/app/sync/hq-products", test_hq_products);
   add ("/app/sync/conflict", test_conflict);
 #undef add
   status = g_test_run ();

@@ -1280,6 +1280,10 @@ products_imported_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
     sk_widget_toast (GTK_WIDGET (self), msg);
   }
+  /* Into HQ's catalogue: the till has it at its next pull, now. */
+  if (sk_repository_get_at_hq (SK_REPOSITORY (source)))
+    g_action_group_activate_action (G_ACTION_GROUP (g_application_get_default ()), "sync-now",
+                                    NULL);
   _sk_checkout_view_focus_scan (self);
 }
 

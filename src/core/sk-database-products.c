@@ -518,15 +518,22 @@ fail:
   return FALSE;
 }
 
+static const SkMember import_members[] = {
+  SK_MEMBER (SkProductImport, INT64, created),
+  SK_MEMBER (SkProductImport, INT64, updated),
+  SK_MEMBER (SkProductImport, INT64, unchanged),
+};
+
 JsonNode *
 sk_product_import_to_json (const SkProductImport *counts)
 {
-  static const SkMember members[] = {
-    SK_MEMBER (SkProductImport, INT64, created),
-    SK_MEMBER (SkProductImport, INT64, updated),
-    SK_MEMBER (SkProductImport, INT64, unchanged),
-  };
-
   g_return_val_if_fail (counts != NULL, NULL);
-  return sk_json_from_struct (counts, members, G_N_ELEMENTS (members));
+  return sk_json_from_struct (counts, import_members, G_N_ELEMENTS (import_members));
+}
+
+gboolean
+sk_product_import_from_json (JsonNode *node, SkProductImport *counts)
+{
+  memset (counts, 0, sizeof *counts);
+  return sk_json_to_struct (node, counts, import_members, G_N_ELEMENTS (import_members));
 }

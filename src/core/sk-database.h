@@ -90,6 +90,8 @@ typedef struct
 /* An import's counts as the server answers them and the CLI prints them:
  * {"created", "updated", "unchanged"}. */
 JsonNode *sk_product_import_to_json (const SkProductImport *counts);
+/* And back (HQ's answer to an import); FALSE if @node is no object. */
+gboolean sk_product_import_from_json (JsonNode *node, SkProductImport *counts);
 
 /* Writes the products of a parsed price list (sk-products-csv.h), an
  * upsert by SKU, all or nothing, in one transaction. A file with errors is

@@ -351,8 +351,40 @@ at_hq (SkRepository *self,
   return TRUE;
 }
 
-/* Where HQ keeps @record's kind, for what the app edits at HQ: the rules
- * and the campaigns. */
+/* The same with a body of @content_type (a CSV price list). */
+static gboolean
+at_hq_bytes (SkRepository *self,
+             const char   *path,
+             const char   *content_type,
+             GBytes       *body,
+             GCancellable *cancellable,
+             JsonNode    **answer,
+             GError      **error)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *token = NULL;
+  guint            status = 0;
+
+  g_mutex_lock (&self->hq_lock);
+  url = g_strdup (self->hq_url);
+  token = g_strdup (self->hq_token);
+  g_mutex_unlock (&self->hq_lock);
+  if (url == NULL)
+    return FALSE;
+  *answer
+      = sk_sync_call (url, token, "POST", path, content_type, body, &status, cancellable, error);
+  if (*answer != NULL && (status < 200 || status > 299))
+    {
+      sk_sync_http_error (status, *answer, error);
+      g_clear_pointer (answer, json_node_unref);
+    }
+  if (token != NULL)
+    memset (token, 0, strlen (token));
+  return TRUE;
+}
+
+/* Where HQ keeps @record's kind, for what the app edits at HQ: the rules,
+ * the campaigns and the products. */
 static const char *
 hq_path_of (gpointer record)
 {
@@ -360,13 +392,16 @@ hq_path_of (gpointer record)
     return "/api/discounts/rules";
   if (SK_IS_CAMPAIGN (record))
     return "/api/campaigns";
+  if (SK_IS_PRODUCT (record))
+    return "/api/products";
   return NULL;
 }
 
-/* A rule or a campaign saved at HQ, while the app is connected (new:
- * POST; else PUT with the version read, which HQ refuses as stale when
- * someone saved it meanwhile), then kept here as HQ answered. FALSE while
- * it is not; else TRUE, and *saved is the copy, or NULL with @error. */
+/* A rule, a campaign or a product saved at HQ, while the app is
+ * connected (new: POST; else PUT with the version read, which HQ refuses
+ * as stale when someone saved it meanwhile), then kept here as HQ
+ * answered. FALSE while it is not (or HQ leaves a product to the till);
+ * else TRUE, and *saved is the copy, or NULL with @error. */
 static gboolean
 save_at_hq (SkRepository *self,
             SkDatabase   *db,
@@ -375,22 +410,34 @@ save_at_hq (SkRepository *self,
             SkRecord    **saved,
             GError      **error)
 {
-  gboolean         create = sk_record_get_int64 (record, "version") == 0;
-  g_autofree char *path
-      = hq_path_of (record) == NULL ? NULL
-        : create                    ? g_strdup (hq_path_of (record))
-                 : g_strdup_printf ("%s/%s", hq_path_of (record), sk_record_get_id (record));
+  gboolean    create = sk_record_get_int64 (record, "version") == 0;
+  const char *key
+      = SK_IS_PRODUCT (record) ? sk_record_get_string (record, "sku") : sk_record_get_id (record);
+  g_autofree char *escaped = key != NULL ? g_uri_escape_string (key, NULL, FALSE) : NULL;
+  g_autofree char *path = NULL;
   g_autoptr (JsonNode) body = NULL;
   g_autoptr (JsonNode) answer = NULL;
   g_autoptr (SkRecord) kept = NULL;
+  g_autoptr (GError) local = NULL;
 
   *saved = NULL;
-  body = path != NULL ? sk_record_to_json (record) : NULL;
-  if (path == NULL
-      || !at_hq (self, create ? "POST" : "PUT", path, body, cancellable, &answer, error))
+  if (hq_path_of (record) == NULL)
     return FALSE;
-  if (answer != NULL)
-    kept = sk_record_from_json (G_OBJECT_TYPE (record), answer, error);
+  path = create ? g_strdup (hq_path_of (record))
+                : g_strdup_printf ("%s/%s", hq_path_of (record), escaped);
+  body = sk_record_to_json (record);
+  if (!at_hq (self, create ? "POST" : "PUT", path, body, cancellable, &answer, &local))
+    return FALSE;
+  /* HQ's catalogue is an admin's: a store's manager adds to its till's. */
+  if (answer == NULL && SK_IS_PRODUCT (record)
+      && g_error_matches (local, SK_ERROR, SK_ERROR_FORBIDDEN))
+    return FALSE;
+  if (answer == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return TRUE;
+    }
+  kept = sk_record_from_json (G_OBJECT_TYPE (record), answer, error);
   if (kept != NULL && sk_database_keep_hq_record (db, kept, error))
     *saved = g_steal_pointer (&kept);
   return TRUE;
@@ -704,9 +751,31 @@ import_products_job (
 {
   gsize       length = 0;
   const char *text = g_bytes_get_data (job->data, &length);
-  g_autoptr (SkProductsCsv) csv = sk_products_csv_parse (text, (gssize)length);
+  g_autoptr (SkProductsCsv) csv = NULL;
   g_autofree SkProductImport *counts = g_new0 (SkProductImport, 1);
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (GError) local = NULL;
 
+  /* Connected: into HQ's catalogue, which the tills pull (an admin's; a
+   * store's manager imports into its till's). */
+  if (at_hq_bytes (self, "/api/products/import", "text/csv", job->data, cancellable, &answer,
+                   &local))
+    {
+      if (answer != NULL && !sk_product_import_from_json (answer, counts))
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
+                              _ ("HQ's answer to the import could not be read"));
+          return NULL;
+        }
+      if (answer != NULL)
+        return g_steal_pointer (&counts);
+      if (!g_error_matches (local, SK_ERROR, SK_ERROR_FORBIDDEN))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+    }
+  csv = sk_products_csv_parse (text, (gssize)length);
   if (!sk_database_import_products (db, csv, counts, error))
     return NULL;
   job->changes = CHANGED_STORES;

@@ -547,6 +547,7 @@ sk_database_keep_hq_record (SkDatabase *self, SkRecord *record, GError **error)
 {
   const Kind *kind = SK_IS_DISCOUNT_RULE (record) ? kind_of (SK_FEED_RULE)
                      : SK_IS_CAMPAIGN (record)    ? kind_of (SK_FEED_CAMPAIGN)
+                     : SK_IS_PRODUCT (record)     ? kind_of (SK_FEED_PRODUCT)
                                                   : NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
@@ -554,7 +555,8 @@ sk_database_keep_hq_record (SkDatabase *self, SkRecord *record, GError **error)
 
   if (!sk_db_begin (self, error))
     return FALSE;
-  if (!upsert_record (self, kind, record, NULL, FALSE, error)
+  if ((SK_IS_PRODUCT (record) && !release_barcode (self, SK_PRODUCT (record), error))
+      || !upsert_record (self, kind, record, NULL, FALSE, error)
       || (SK_IS_CAMPAIGN (record) && SK_CAMPAIGN (record)->rule_ids != NULL
           && !sk_db_set_campaign_rules (self, SK_CAMPAIGN (record), error)))
     {

@@ -45,8 +45,8 @@ gboolean sk_database_apply_changes (
  * change that is not one; nothing is applied then. */
 typedef struct _SkPulledPage SkPulledPage;
 
-/* Keeps @record (a rule or a campaign, and the rules a campaign's
- * rule_ids move) as HQ answered an edit of it, as its pull will. */
+/* Keeps @record (a rule, a campaign and the rules its rule_ids move, or
+ * a product) as HQ answered an edit of it, as its pull will. */
 gboolean sk_database_keep_hq_record (SkDatabase *self, SkRecord *record, GError **error);
 /* Keeps a sale another till of the store made, as HQ has it, to take a
  * return of it here (the till's own copy, if it has one, stays). */
