@@ -775,6 +775,37 @@ test_hq_rule (AppFixture *f, gconstpointer data)
   g_signal_handlers_disconnect_by_func (sk_application_get_sync (f->app), keep_notice, &notice);
 }
 
+/* A sale of @quantity bears at HQ's store to @customer_id (NULL: no
+ * card), made at HQ as another till's pushed sale is; its id. */
+static char *
+sell_at_hq (const char *customer_id, gint64 quantity)
+{
+  g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+  g_autoptr (SkPurchaseResult) sold = NULL;
+  g_autoptr (GError) error = NULL;
+
+  request->id = g_uuid_string_random ();
+  request->customer_id = g_strdup (customer_id);
+  request->cart = sk_cart_new (hq_store);
+  sk_cart_add_line (request->cart, "bear-1", "Teddy bear", "toys", 100000, quantity);
+  sold = sk_database_process_purchase (hq.db, request, &error);
+  g_assert_no_error (error);
+  return g_strdup (sk_record_get_id (sold->purchase));
+}
+
+/* A customer registered at HQ. */
+static SkCustomer *
+hq_customer_new (const char *name, const char *phone, gboolean consent_sms)
+{
+  g_autoptr (GError) error = NULL;
+  SkCustomer *customer = sk_customer_new ();
+
+  g_object_set (customer, "full-name", name, "phone", phone, "consent-sms", consent_sms, NULL);
+  g_assert_true (sk_database_create_customer (hq.db, customer, &error));
+  g_assert_no_error (error);
+  return customer;
+}
+
 static gboolean
 has_result (gpointer data)
 {
@@ -925,16 +956,7 @@ test_hq_editors (AppFixture *f, gconstpointer data)
   /* Two sales at HQ's store (another till's, pushed): the charts say
    * what HQ says, and no sale was made here. */
   for (guint i = 0; i < 2; i++)
-    {
-      g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
-      g_autoptr (SkPurchaseResult) sold = NULL;
-
-      request->id = g_uuid_string_random ();
-      request->cart = sk_cart_new (hq_store);
-      sk_cart_add_line (request->cart, "bear-1", "Teddy bear", "toys", 100000, 1);
-      sold = sk_database_process_purchase (hq.db, request, &error);
-      g_assert_no_error (error);
-    }
+    g_free (sell_at_hq (NULL, 1));
   g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM purchases", NULL), ==, 0);
   expected = sk_analytics_figures (hq.db, now - 30 * G_TIME_SPAN_DAY, now + G_TIME_SPAN_DAY, NULL,
                                    &error);
@@ -1010,20 +1032,10 @@ test_hq_editors (AppFixture *f, gconstpointer data)
   /* A customer's messages are HQ's outbox, which sends them: a sale at
    * HQ queued one, this file has none. */
   {
-    g_autoptr (SkCustomer) olga = sk_customer_new ();
-    g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
-    g_autoptr (SkPurchaseResult) sold = NULL;
+    g_autoptr (SkCustomer) olga = hq_customer_new ("Olga HQ", "+79050000092", TRUE);
     g_autoptr (SkNotificationPage) page = NULL;
 
-    g_object_set (olga, "full-name", "Olga HQ", "phone", "+79050000092", "consent-sms", TRUE, NULL);
-    g_assert_true (sk_database_create_customer (hq.db, olga, &error));
-    g_assert_no_error (error);
-    request->id = g_uuid_string_random ();
-    request->customer_id = g_strdup (olga->id);
-    request->cart = sk_cart_new (hq_store);
-    sk_cart_add_line (request->cart, "bear-1", "Teddy bear", "toys", 100000, 1);
-    sold = sk_database_process_purchase (hq.db, request, &error);
-    g_assert_no_error (error);
+    g_free (sell_at_hq (olga->id, 1));
     messaged = g_strdup (olga->id);
     g_clear_object (&result);
     sk_repository_list_notifications_async (repository, olga->id, NULL, 20, NULL,
@@ -1416,29 +1428,19 @@ test_return_other_till (AppFixture *f, gconstpointer data)
 {
   g_autofree char *token = login ("manager1", "manager-pass");
   SkRepository    *repository = sk_application_get_repository (f->app);
-  g_autoptr (SkCustomer) vera = sk_customer_new ();
-  g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
-  g_autoptr (SkPurchaseResult) sold = NULL;
+  g_autoptr (SkCustomer) vera = NULL;
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GPtrArray) found = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *number = NULL;
+  g_autofree char *id = NULL;
   SkRefundWindow  *window;
-  const char      *id;
 
   desk = f;
   g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
   connected_till (f, token);
-  g_object_set (vera, "full-name", "Vera Other", "phone", "+79050000093", NULL);
-  g_assert_true (sk_database_create_customer (hq.db, vera, &error));
-  g_assert_no_error (error);
-  request->id = g_uuid_string_random ();
-  request->customer_id = g_strdup (vera->id);
-  request->cart = sk_cart_new (hq_store);
-  sk_cart_add_line (request->cart, "bear-1", "Teddy bear", "toys", 100000, 2);
-  sold = sk_database_process_purchase (hq.db, request, &error);
-  g_assert_no_error (error);
-  id = sk_record_get_id (sold->purchase);
+  vera = hq_customer_new ("Vera Other", "+79050000093", FALSE);
+  id = sell_at_hq (vera->id, 2);
   press_sync_now (f);
   g_assert_true (app_wait (till_has_customer, (gpointer)vera->id, 30000));
   g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM purchases WHERE id = ?", id), ==,

@@ -324,6 +324,27 @@ get_job (SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable
   return ((GetFunc)job->call) (db, job->data, error);
 }
 
+/* HQ's address, and the account's token in *@token, while the app is
+ * connected; else NULL. A job's own copies (the token to wipe after). */
+static char *
+hq_of (SkRepository *self, char **token)
+{
+  char *url;
+
+  g_mutex_lock (&self->hq_lock);
+  url = g_strdup (self->hq_url);
+  *token = g_strdup (self->hq_token);
+  g_mutex_unlock (&self->hq_lock);
+  return url;
+}
+
+static void
+wipe (char *token)
+{
+  if (token != NULL)
+    memset (token, 0, strlen (token));
+}
+
 /* @method @path (with @body, may be NULL) at HQ as the app's account, on
  * a job's worker: FALSE while the app is not connected; else TRUE, and
  * *answer is HQ's answer, or NULL with @error. */
@@ -336,22 +357,17 @@ at_hq (SkRepository *self,
        JsonNode    **answer,
        GError      **error)
 {
-  g_autofree char *url = NULL;
   g_autofree char *token = NULL;
+  g_autofree char *url = hq_of (self, &token);
 
-  g_mutex_lock (&self->hq_lock);
-  url = g_strdup (self->hq_url);
-  token = g_strdup (self->hq_token);
-  g_mutex_unlock (&self->hq_lock);
   if (url == NULL)
     return FALSE;
   *answer = sk_sync_request (url, token, method, path, body, cancellable, error);
-  if (token != NULL)
-    memset (token, 0, strlen (token));
+  wipe (token);
   return TRUE;
 }
 
-/* The same with a body of @content_type (a CSV price list). */
+/* The same, a POST with a body of @content_type (a CSV price list). */
 static gboolean
 at_hq_bytes (SkRepository *self,
              const char   *path,
@@ -361,25 +377,20 @@ at_hq_bytes (SkRepository *self,
              JsonNode    **answer,
              GError      **error)
 {
-  g_autofree char *url = NULL;
   g_autofree char *token = NULL;
+  g_autofree char *url = hq_of (self, &token);
   guint            status = 0;
 
-  g_mutex_lock (&self->hq_lock);
-  url = g_strdup (self->hq_url);
-  token = g_strdup (self->hq_token);
-  g_mutex_unlock (&self->hq_lock);
   if (url == NULL)
     return FALSE;
   *answer
       = sk_sync_call (url, token, "POST", path, content_type, body, &status, cancellable, error);
+  wipe (token);
   if (*answer != NULL && (status < 200 || status > 299))
     {
       sk_sync_http_error (status, *answer, error);
       g_clear_pointer (answer, json_node_unref);
     }
-  if (token != NULL)
-    memset (token, 0, strlen (token));
   return TRUE;
 }
 
@@ -557,6 +568,7 @@ sk_repository_set_hq (SkRepository *self, const char *server_url, const char *to
 
   g_mutex_lock (&self->hq_lock);
   sk_set_str (&self->hq_url, server_url != NULL && token != NULL ? server_url : NULL);
+  wipe (self->hq_token);
   sk_set_str (&self->hq_token, server_url != NULL ? token : NULL);
   g_mutex_unlock (&self->hq_lock);
 }
@@ -1665,8 +1677,7 @@ sk_repository_finalize (GObject *object)
   g_rw_lock_clear (&self->file_lock);
   g_mutex_clear (&self->hq_lock);
   g_free (self->hq_url);
-  if (self->hq_token != NULL)
-    memset (self->hq_token, 0, strlen (self->hq_token));
+  wipe (self->hq_token);
   g_free (self->hq_token);
   g_main_context_unref (self->context);
   g_free (self->path);
