@@ -1460,7 +1460,7 @@ test_return_other_till (AppFixture *f, gconstpointer data)
                                       id),
                    ==, 1);
 
-  /* One of the two bears comes back, here. */
+  /* Both bears come back, here. */
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refund", "s", id);
   app_pump (100);
   window = app_find_window (f, SK_TYPE_REFUND_WINDOW);
