@@ -972,8 +972,27 @@ test_hq_editors (AppFixture *f, gconstpointer data)
   if (strstr (text->str, revenue) == NULL)
     g_error ("The charts do not say HQ's revenue %s:\n%s", revenue, text->str);
   shot (GTK_WIDGET (f->window), "sync-hq-charts");
+  /* Another sale at HQ: shown again, the charts say it. */
+  g_free (sell_at_hq (NULL, 1));
+  {
+    g_autoptr (SkChartFigures) now_at_hq = sk_analytics_figures (
+        hq.db, now - 30 * G_TIME_SPAN_DAY, now + G_TIME_SPAN_DAY, NULL, &error);
+    g_autofree char *more = sk_money_format (now_at_hq->summary.revenue);
 
-  /* A campaign's figures are HQ's: its rule priced both sales. */
+    g_assert_no_error (error);
+    sk_window_show_view (f->window, "rules");
+    app_pump (200);
+    sk_window_show_view (f->window, "charts");
+    app_pump (100);
+    g_assert_true (app_wait (is_charts_loaded, view, 20000));
+    app_pump (300);
+    g_string_truncate (text, 0);
+    app_collect_text (GTK_WIDGET (view), text);
+    if (strstr (text->str, more) == NULL)
+      g_error ("Shown again, the charts do not say HQ's revenue %s:\n%s", more, text->str);
+  }
+
+  /* A campaign's figures are HQ's: its rule priced the three sales. */
   g_clear_object (&result);
   sk_repository_campaign_figures_async (repository, campaign_saved->id, NULL, sk_test_keep_result,
                                         &result);
@@ -984,7 +1003,7 @@ test_hq_editors (AppFixture *f, gconstpointer data)
 
     g_assert_no_error (error);
     g_assert_true (sk_analytics_campaign (hq.db, campaign_saved->id, &hq_figures, &error));
-    g_assert_cmpint (figures->purchases, ==, 2);
+    g_assert_cmpint (figures->purchases, ==, 3);
     g_assert_cmpint (figures->purchases, ==, hq_figures.purchases);
     g_assert_cmpint (figures->discount, >, 0);
     g_assert_cmpint (figures->discount, ==, hq_figures.discount);

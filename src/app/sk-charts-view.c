@@ -380,7 +380,10 @@ sk_charts_view_map (GtkWidget *widget)
   SkChartsView *self = SK_CHARTS_VIEW (widget);
 
   GTK_WIDGET_CLASS (sk_charts_view_parent_class)->map (widget);
-  if (!self->loaded && sk_app_repository () != NULL)
+  /* At HQ's desk the chain's sales reach HQ, not this file, and no signal
+   * says so: each time the charts are shown they are read again. */
+  if (sk_app_repository () != NULL
+      && (!self->loaded || sk_repository_get_at_hq (sk_app_repository ())))
     {
       load_stores (self);
       sk_charts_view_reload (self);
