@@ -72,7 +72,17 @@ hq_setup (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (SkStore) store = NULL;
   g_autoptr (SkProduct) product = g_object_new (SK_TYPE_PRODUCT, NULL);
-  g_autofree char *user = NULL;
+  static const struct
+  {
+    const char *username;
+    const char *role;
+    gboolean    of_store;
+  } accounts[] = {
+    { "cashier1", "cashier", TRUE },
+    { "manager1", "manager", TRUE },
+    { "marketing1", "marketing", FALSE },
+    { "admin1", "admin", FALSE },
+  };
 
   sk_test_hq_open (&hq, "skidka-app-sync-XXXXXX");
   store = sk_test_store_new ("S1", "Store one");
@@ -85,17 +95,16 @@ hq_setup (void)
   product->price = 100000;
   g_assert_true (sk_database_save_product (hq.db, product, &error));
   g_assert_no_error (error);
-  user = sk_auth_create_user (hq.db, "cashier1", "cashier-pass", "cashier", hq_store, &error);
-  g_assert_no_error (error);
-  g_free (user);
-  user = sk_auth_create_user (hq.db, "manager1", "manager-pass", "manager", hq_store, &error);
-  g_assert_no_error (error);
-  g_free (user);
-  user = sk_auth_create_user (hq.db, "marketing1", "marketing-pass", "marketing", NULL, &error);
-  g_assert_no_error (error);
-  g_free (user);
-  user = sk_auth_create_user (hq.db, "admin1", "admin-pass", "admin", NULL, &error);
-  g_assert_no_error (error);
+  /* A till's accounts, of store one, and HQ's. */
+  for (guint i = 0; i < G_N_ELEMENTS (accounts); i++)
+    {
+      g_autofree char *password = g_strconcat (accounts[i].role, "-pass", NULL);
+      g_autofree char *user
+          = sk_auth_create_user (hq.db, accounts[i].username, password, accounts[i].role,
+                                 accounts[i].of_store ? hq_store : NULL, &error);
+
+      g_assert_no_error (error);
+    }
   hq_start (0);
 }
 
@@ -1398,6 +1407,29 @@ hq_refunded (gpointer id)
          == 1;
 }
 
+/* Everything left of sale @id comes back at this till, through its
+ * return window: Select All, then Refund. */
+static void
+return_all (AppFixture *f, const char *id)
+{
+  SkRefundWindow *window;
+  GtkWidget      *refund;
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refund", "s", id);
+  app_pump (100);
+  window = app_find_window (f, SK_TYPE_REFUND_WINDOW);
+  g_assert_nonnull (window);
+  g_assert_true (app_wait (app_refund_sale_shown, window, 10000));
+  gtk_widget_activate (app_find_button (GTK_WIDGET (window), T ("Select _All")));
+  g_assert_true (sk_refund_window_get_figures (window, NULL, NULL, NULL));
+  /* Select All leaves the focus on Refund, for Enter. */
+  refund = gtk_window_get_focus (GTK_WINDOW (window));
+  g_assert_true (GTK_IS_BUTTON (refund));
+  g_signal_emit_by_name (refund, "clicked");
+  g_assert_true (app_wait (app_refund_done, window, 10000));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* A manager's till takes a sale back: the return reaches HQ by itself,
  * as a sale does (no Sync Now), once, and the till's outbox empties. */
 static void
@@ -1405,8 +1437,7 @@ test_refund_pushed (AppFixture *f, gconstpointer data)
 {
   g_autofree char *token = login ("manager1", "manager-pass");
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  SkRefundWindow *window;
-  const char     *id;
+  const char *id;
 
   g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
   connected_till (f, token);
@@ -1416,22 +1447,7 @@ test_refund_pushed (AppFixture *f, gconstpointer data)
   id = g_ptr_array_index (ids, 0);
   g_assert_cmpint (hq_has (ids), ==, 1);
 
-  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refund", "s", id);
-  app_pump (100);
-  window = app_find_window (f, SK_TYPE_REFUND_WINDOW);
-  g_assert_nonnull (window);
-  g_assert_true (app_wait (app_refund_sale_shown, window, 10000));
-  gtk_widget_activate (app_find_button (GTK_WIDGET (window), T ("Select _All")));
-  g_assert_true (sk_refund_window_get_figures (window, NULL, NULL, NULL));
-  {
-    GtkWidget *refund = gtk_window_get_focus (GTK_WINDOW (window));
-
-    /* Return All leaves the focus on Refund, for Enter. */
-    g_assert_true (GTK_IS_BUTTON (refund));
-    g_signal_emit_by_name (refund, "clicked");
-  }
-  g_assert_true (app_wait (app_refund_done, window, 10000));
-  gtk_window_destroy (GTK_WINDOW (window));
+  return_all (f, id);
 
   g_assert_true (app_wait (hq_refunded, (gpointer)id, 30000));
   g_assert_cmpint (
@@ -1453,7 +1469,6 @@ test_return_other_till (AppFixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autofree char *number = NULL;
   g_autofree char *id = NULL;
-  SkRefundWindow  *window;
 
   desk = f;
   g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
@@ -1480,15 +1495,7 @@ test_return_other_till (AppFixture *f, gconstpointer data)
                    ==, 1);
 
   /* Both bears come back, here. */
-  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refund", "s", id);
-  app_pump (100);
-  window = app_find_window (f, SK_TYPE_REFUND_WINDOW);
-  g_assert_nonnull (window);
-  g_assert_true (app_wait (app_refund_sale_shown, window, 10000));
-  gtk_widget_activate (app_find_button (GTK_WIDGET (window), T ("Select _All")));
-  g_signal_emit_by_name (gtk_window_get_focus (GTK_WINDOW (window)), "clicked");
-  g_assert_true (app_wait (app_refund_done, window, 10000));
-  gtk_window_destroy (GTK_WINDOW (window));
+  return_all (f, id);
 
   /* HQ takes it back once: its sale returned, her bonuses with it. */
   g_assert_true (app_wait (hq_refunded, (gpointer)id, 30000));

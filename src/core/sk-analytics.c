@@ -1115,7 +1115,7 @@ sk_chart_figures_to_json (const SkChartFigures *f)
 static gboolean
 figures_malformed (GError **error)
 {
-  sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, _ ("HQ's figures could not be read"));
+  sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, _ ("HQ's answer could not be read"));
   return FALSE;
 }
 

@@ -345,53 +345,82 @@ wipe (char *token)
     memset (token, 0, strlen (token));
 }
 
-/* @method @path (with @body, may be NULL) at HQ as the app's account, on
- * a job's worker: FALSE while the app is not connected; else TRUE, and
- * *answer is HQ's answer, or NULL with @error. */
+/* @method @path at HQ as the app's account, on a job's worker, with
+ * @json or @csv as its body (or neither): FALSE while the app is not
+ * connected, or when HQ refuses the account (403) and @here_if_refused
+ * (what HQ shows to some accounts only: the others see this file's);
+ * else TRUE, and *answer is HQ's answer, or NULL with @error. */
 static gboolean
 at_hq (SkRepository *self,
        const char   *method,
        const char   *path,
-       JsonNode     *body,
+       JsonNode     *json,
+       GBytes       *csv,
+       gboolean      here_if_refused,
        GCancellable *cancellable,
        JsonNode    **answer,
        GError      **error)
 {
   g_autofree char *token = NULL;
   g_autofree char *url = hq_of (self, &token);
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GError) local = NULL;
 
+  *answer = NULL;
   if (url == NULL)
     return FALSE;
-  *answer = sk_sync_request (url, token, method, path, body, cancellable, error);
+  if (json != NULL)
+    {
+      char *text = sk_json_to_string (json, FALSE);
+
+      body = g_bytes_new_take (text, strlen (text));
+    }
+  *answer = sk_sync_request_bytes (url, token, method, path,
+                                   json != NULL  ? "application/json"
+                                   : csv != NULL ? "text/csv"
+                                                 : NULL,
+                                   json != NULL ? body : csv, cancellable, &local);
   wipe (token);
+  if (*answer == NULL && here_if_refused && g_error_matches (local, SK_ERROR, SK_ERROR_FORBIDDEN))
+    return FALSE;
+  if (*answer == NULL)
+    g_propagate_error (error, g_steal_pointer (&local));
   return TRUE;
 }
 
-/* The same, a POST with a body of @content_type (a CSV price list). */
-static gboolean
-at_hq_bytes (SkRepository *self,
-             const char   *path,
-             const char   *content_type,
-             GBytes       *body,
-             GCancellable *cancellable,
-             JsonNode    **answer,
-             GError      **error)
+/* The items of a page HQ answered ({"items": [...], "next_cursor"}), or
+ * NULL with an error when it is not one. */
+static JsonArray *
+hq_items (JsonNode *answer, GError **error)
 {
-  g_autofree char *token = NULL;
-  g_autofree char *url = hq_of (self, &token);
-  guint            status = 0;
+  JsonObject *object
+      = answer != NULL && JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
+  JsonNode *items = object != NULL ? json_object_get_member (object, "items") : NULL;
 
-  if (url == NULL)
-    return FALSE;
-  *answer
-      = sk_sync_call (url, token, "POST", path, content_type, body, &status, cancellable, error);
-  wipe (token);
-  if (*answer != NULL && (status < 200 || status > 299))
+  if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
     {
-      sk_sync_http_error (status, *answer, error);
-      g_clear_pointer (answer, json_node_unref);
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, _ ("HQ's answer could not be read"));
+      return NULL;
     }
-  return TRUE;
+  return json_node_get_array (items);
+}
+
+/* The records of @type of a page HQ answered, or NULL with an error. */
+static GPtrArray *
+hq_records (JsonNode *answer, GType type, GError **error)
+{
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonArray *items = hq_items (answer, error);
+
+  for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
+    {
+      gpointer record = sk_record_from_json (type, json_array_get_element (items, i), error);
+
+      if (record == NULL)
+        return NULL;
+      g_ptr_array_add (records, record);
+    }
+  return items != NULL ? g_steal_pointer (&records) : NULL;
 }
 
 /* Where HQ keeps @record's kind, for what the app edits at HQ: the rules,
@@ -429,7 +458,6 @@ save_at_hq (SkRepository *self,
   g_autoptr (JsonNode) body = NULL;
   g_autoptr (JsonNode) answer = NULL;
   g_autoptr (SkRecord) kept = NULL;
-  g_autoptr (GError) local = NULL;
 
   *saved = NULL;
   if (hq_path_of (record) == NULL)
@@ -437,17 +465,12 @@ save_at_hq (SkRepository *self,
   path = create ? g_strdup (hq_path_of (record))
                 : g_strdup_printf ("%s/%s", hq_path_of (record), escaped);
   body = sk_record_to_json (record);
-  if (!at_hq (self, create ? "POST" : "PUT", path, body, cancellable, &answer, &local))
-    return FALSE;
   /* HQ's catalogue is an admin's: a store's manager adds to its till's. */
-  if (answer == NULL && SK_IS_PRODUCT (record)
-      && g_error_matches (local, SK_ERROR, SK_ERROR_FORBIDDEN))
+  if (!at_hq (self, create ? "POST" : "PUT", path, body, NULL, SK_IS_PRODUCT (record), cancellable,
+              &answer, error))
     return FALSE;
   if (answer == NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return TRUE;
-    }
+    return TRUE;
   kept = sk_record_from_json (G_OBJECT_TYPE (record), answer, error);
   if (kept != NULL && sk_database_keep_hq_record (db, kept, error))
     *saved = g_steal_pointer (&kept);
@@ -766,26 +789,17 @@ import_products_job (
   g_autoptr (SkProductsCsv) csv = NULL;
   g_autofree SkProductImport *counts = g_new0 (SkProductImport, 1);
   g_autoptr (JsonNode) answer = NULL;
-  g_autoptr (GError) local = NULL;
 
   /* Connected: into HQ's catalogue, which the tills pull (an admin's; a
    * store's manager imports into its till's). */
-  if (at_hq_bytes (self, "/api/products/import", "text/csv", job->data, cancellable, &answer,
-                   &local))
+  if (at_hq (self, "POST", "/api/products/import", NULL, job->data, TRUE, cancellable, &answer,
+             error))
     {
-      if (answer != NULL && !sk_product_import_from_json (answer, counts))
-        {
-          sk_set_field_error (error, SK_ERROR_MALFORMED, NULL,
-                              _ ("HQ's answer to the import could not be read"));
-          return NULL;
-        }
-      if (answer != NULL)
+      if (answer != NULL && sk_product_import_from_json (answer, counts))
         return g_steal_pointer (&counts);
-      if (!g_error_matches (local, SK_ERROR, SK_ERROR_FORBIDDEN))
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return NULL;
-        }
+      if (answer != NULL)
+        sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, _ ("HQ's answer could not be read"));
+      return NULL;
     }
   csv = sk_products_csv_parse (text, (gssize)length);
   if (!sk_database_import_products (db, csv, counts, error))
@@ -1048,10 +1062,9 @@ find_sales_job (
   SalesQuery *q = job->data;
   g_autoptr (SkStore) store = resolve_store (db, q->store_id, error);
   g_autoptr (GPtrArray) found = NULL;
+  g_autoptr (GPtrArray) sales = NULL;
   g_autoptr (GString) path = NULL;
   g_autoptr (JsonNode) answer = NULL;
-  JsonObject *object;
-  JsonNode   *items;
 
   if (store == NULL)
     return *error == NULL ? g_ptr_array_new () : NULL; /* no store, no sales */
@@ -1067,23 +1080,14 @@ find_sales_job (
   g_string_append (path, "&store_id=");
   g_string_append_uri_escaped (path, sk_record_get_id (store), NULL, FALSE);
   g_string_append_printf (path, "&limit=%d", SK_REPOSITORY_SALES_FOUND);
-  if (!at_hq (self, "GET", path->str, NULL, cancellable, &answer, error))
+  if (!at_hq (self, "GET", path->str, NULL, NULL, FALSE, cancellable, &answer, error))
     return g_steal_pointer (&found);
-  object = answer != NULL && JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
-  items = object != NULL ? json_object_get_member (object, "items") : NULL;
-  if (answer == NULL)
+  sales = answer != NULL ? hq_records (answer, SK_TYPE_PURCHASE, error) : NULL;
+  if (sales == NULL)
     return NULL;
-  for (guint i = 0; items != NULL && JSON_NODE_HOLDS_ARRAY (items)
-                    && i < json_array_get_length (json_node_get_array (items));
-       i++)
-    {
-      g_autoptr (SkPurchase) sale = sk_record_from_json (
-          SK_TYPE_PURCHASE, json_array_get_element (json_node_get_array (items), i), error);
-
-      if (sale == NULL || !sk_database_keep_hq_purchase (db, sale, error))
-        return NULL;
-    }
-  g_clear_pointer (&found, g_ptr_array_unref);
+  for (guint i = 0; i < sales->len; i++)
+    if (!sk_database_keep_hq_purchase (db, g_ptr_array_index (sales, i), error))
+      return NULL;
   return sk_database_find_sales (db, sk_record_get_id (store), q->receipt,
                                  SK_REPOSITORY_SALES_FOUND, error);
 }
@@ -1239,7 +1243,7 @@ get_stored_job (
   g_autoptr (JsonNode) answer = NULL;
 
   /* What the app edits at HQ is HQ's as stored. */
-  if (path != NULL && at_hq (self, "GET", path, NULL, cancellable, &answer, error))
+  if (path != NULL && at_hq (self, "GET", path, NULL, NULL, FALSE, cancellable, &answer, error))
     return answer != NULL ? sk_record_from_json (G_OBJECT_TYPE (job->data), answer, error) : NULL;
   if (SK_IS_CUSTOMER (job->data))
     return sk_database_get_customer (db, id, error);
@@ -1409,22 +1413,14 @@ campaign_figures_job (
   g_autofree char              *escaped = g_uri_escape_string (job->data, NULL, FALSE);
   g_autofree char              *path = g_strdup_printf ("/api/campaigns/%s/figures", escaped);
   g_autoptr (JsonNode) answer = NULL;
-  g_autoptr (GError) local = NULL;
 
   /* Connected: the chain's figures, which HQ has (this file has only the
    * sales made here), to an account that may read them (HQ's); a store's
    * account sees its till's. */
-  if (at_hq (self, "GET", path, NULL, cancellable, &answer, &local))
-    {
-      if (answer != NULL)
-        return sk_campaign_figures_from_json (answer, figures, error) ? g_steal_pointer (&figures)
-                                                                      : NULL;
-      if (!g_error_matches (local, SK_ERROR, SK_ERROR_FORBIDDEN))
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return NULL;
-        }
-    }
+  if (at_hq (self, "GET", path, NULL, NULL, TRUE, cancellable, &answer, error))
+    return answer != NULL && sk_campaign_figures_from_json (answer, figures, error)
+               ? g_steal_pointer (&figures)
+               : NULL;
   if (!sk_analytics_campaign (db, job->data, figures, error))
     return NULL;
   return g_steal_pointer (&figures);
@@ -1490,7 +1486,7 @@ chart_figures_job (
     }
   json_builder_end_object (b);
   body = json_builder_get_root (b);
-  if (at_hq (self, "POST", "/api/analytics", body, cancellable, &answer, error))
+  if (at_hq (self, "POST", "/api/analytics", body, NULL, FALSE, cancellable, &answer, error))
     return answer != NULL ? sk_chart_figures_from_json (answer, error) : NULL;
   return sk_analytics_figures (db, p->from, p->to, p->store_id ? stores : NULL, error);
 }
@@ -1767,7 +1763,6 @@ list_notifications_job (
   g_autoptr (SkNotificationPage) page = g_new0 (SkNotificationPage, 1);
   g_autoptr (GString) path = g_string_new ("/api/notifications?limit=");
   g_autoptr (JsonNode) answer = NULL;
-  g_autoptr (GError) local = NULL;
 
   /* Connected: HQ's outbox, which sends them and knows what became of
    * each (this file has only what was queued here); a cashier's account
@@ -1783,40 +1778,15 @@ list_notifications_job (
       g_string_append (path, "&cursor=");
       g_string_append_uri_escaped (path, q->cursor, NULL, FALSE);
     }
-  if (at_hq (self, "GET", path->str, NULL, cancellable, &answer, &local))
+  if (at_hq (self, "GET", path->str, NULL, NULL, TRUE, cancellable, &answer, error))
     {
-      JsonObject *object = answer != NULL && JSON_NODE_HOLDS_OBJECT (answer)
-                               ? json_node_get_object (answer)
-                               : NULL;
-      JsonNode   *items = object != NULL ? json_object_get_member (object, "items") : NULL;
-
-      if (answer == NULL && !g_error_matches (local, SK_ERROR, SK_ERROR_FORBIDDEN))
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return NULL;
-        }
-      if (answer != NULL)
-        {
-          if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
-            {
-              sk_set_field_error (error, SK_ERROR_MALFORMED, "items",
-                                  _ ("HQ's list of notifications could not be read"));
-              return NULL;
-            }
-          page->notifications = g_ptr_array_new_with_free_func (g_object_unref);
-          for (guint i = 0; i < json_array_get_length (json_node_get_array (items)); i++)
-            {
-              SkNotification *n = sk_record_from_json (
-                  SK_TYPE_NOTIFICATION, json_array_get_element (json_node_get_array (items), i),
-                  error);
-
-              if (n == NULL)
-                return NULL;
-              g_ptr_array_add (page->notifications, n);
-            }
-          page->next_cursor = g_strdup (sk_json_member_string (object, "next_cursor", NULL));
-          return g_steal_pointer (&page);
-        }
+      page->notifications
+          = answer != NULL ? hq_records (answer, SK_TYPE_NOTIFICATION, error) : NULL;
+      if (page->notifications == NULL)
+        return NULL;
+      page->next_cursor
+          = g_strdup (sk_json_member_string (json_node_get_object (answer), "next_cursor", NULL));
+      return g_steal_pointer (&page);
     }
   page->notifications = sk_database_list_notifications (db, q->customer_id, NULL, q->cursor,
                                                         q->limit, &page->next_cursor, error);
@@ -1872,21 +1842,17 @@ get_template_job (
   g_autoptr (JsonNode) answer = NULL;
 
   /* At HQ's desk, HQ's templates: they are not pulled. */
-  if (at_hq (self, "GET", "/api/notification-templates", NULL, cancellable, &answer, error))
+  if (at_hq (self, "GET", "/api/notification-templates", NULL, NULL, FALSE, cancellable, &answer,
+             error))
     {
-      JsonObject *object = answer != NULL && JSON_NODE_HOLDS_OBJECT (answer)
-                               ? json_node_get_object (answer)
-                               : NULL;
-      JsonNode   *items = object != NULL ? json_object_get_member (object, "items") : NULL;
+      JsonArray *items = answer != NULL ? hq_items (answer, error) : NULL;
 
-      if (answer == NULL)
+      if (items == NULL)
         return NULL;
-      for (guint i = 0; items != NULL && JSON_NODE_HOLDS_ARRAY (items)
-                        && i < json_array_get_length (json_node_get_array (items));
-           i++)
+      for (guint i = 0; i < json_array_get_length (items); i++)
         {
-          g_autoptr (SkNotificationTemplate) t = sk_notification_template_from_json (
-              json_array_get_element (json_node_get_array (items), i), NULL);
+          g_autoptr (SkNotificationTemplate) t
+              = sk_notification_template_from_json (json_array_get_element (items, i), NULL);
 
           if (t != NULL && g_str_equal (t->event, key->event)
               && g_str_equal (t->language, key->language))
@@ -1938,7 +1904,7 @@ save_template_job (
   g_autoptr (JsonNode) body = sk_notification_template_to_json (t);
   g_autoptr (JsonNode) answer = NULL;
 
-  if (at_hq (self, "PUT", path, body, cancellable, &answer, error))
+  if (at_hq (self, "PUT", path, body, NULL, FALSE, cancellable, &answer, error))
     return answer != NULL ? sk_notification_template_from_json (answer, error) : NULL;
   if (!sk_database_save_notification_template (db, t, error))
     return NULL;

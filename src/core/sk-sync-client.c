@@ -1009,9 +1009,7 @@ sk_sync_request (const char   *server_url,
                  GCancellable *cancellable,
                  GError      **error)
 {
-  g_autoptr (JsonNode) answer = NULL;
   g_autoptr (GBytes) bytes = NULL;
-  guint status;
 
   g_return_val_if_fail (server_url != NULL && method != NULL && path != NULL, NULL);
 
@@ -1021,8 +1019,25 @@ sk_sync_request (const char   *server_url,
 
       bytes = g_bytes_new_take (text, strlen (text));
     }
-  answer = sk_sync_call (server_url, token, method, path, bytes ? "application/json" : NULL, bytes,
-                         &status, cancellable, error);
+  return sk_sync_request_bytes (server_url, token, method, path, bytes ? "application/json" : NULL,
+                                bytes, cancellable, error);
+}
+
+JsonNode *
+sk_sync_request_bytes (const char   *server_url,
+                       const char   *token,
+                       const char   *method,
+                       const char   *path,
+                       const char   *content_type,
+                       GBytes       *body,
+                       GCancellable *cancellable,
+                       GError      **error)
+{
+  g_autoptr (JsonNode) answer = NULL;
+  guint status;
+
+  answer = sk_sync_call (server_url, token, method, path, content_type, body, &status, cancellable,
+                         error);
   if (answer == NULL)
     return NULL;
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))

@@ -131,6 +131,15 @@ JsonNode *sk_sync_request (const char   *server_url,
                            JsonNode     *body,
                            GCancellable *cancellable,
                            GError      **error);
+/* The same with a body of @content_type (a CSV price list). */
+JsonNode *sk_sync_request_bytes (const char   *server_url,
+                                 const char   *token,
+                                 const char   *method,
+                                 const char   *path,
+                                 const char   *content_type,
+                                 GBytes       *body,
+                                 GCancellable *cancellable,
+                                 GError      **error);
 
 /* The signed-in account as HQ knows it (GET /api/auth/me): its role and
  * its store (*store_id NULL: the whole chain). Blocking, like
