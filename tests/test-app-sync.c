@@ -853,6 +853,35 @@ is_charts_loaded (gpointer view)
   return !sk_charts_view_is_loading (view);
 }
 
+static GtkDropDown *
+store_menu (SkChartsView *view)
+{
+  return GTK_DROP_DOWN (
+      gtk_widget_get_template_child (GTK_WIDGET (view), SK_TYPE_CHARTS_VIEW, "store_dropdown"));
+}
+
+static const char *
+store_menu_item (SkChartsView *view, guint position)
+{
+  return gtk_string_list_get_string (GTK_STRING_LIST (gtk_drop_down_get_model (store_menu (view))),
+                                     position);
+}
+
+/* The menu lists "All stores" and the store. */
+static gboolean
+store_menu_lists (gpointer view)
+{
+  return g_list_model_get_n_items (gtk_drop_down_get_model (store_menu (view))) == 2;
+}
+
+/* The menu holds the account's store alone and cannot be opened. */
+static gboolean
+store_menu_bound (gpointer view)
+{
+  return g_list_model_get_n_items (gtk_drop_down_get_model (store_menu (view))) == 1
+         && !gtk_widget_get_sensitive (GTK_WIDGET (store_menu (view)));
+}
+
 /* An HQ account's app (marketing): the rules and campaigns it saves are
  * saved at HQ, where the tills get them, and kept here as HQ answered; a
  * rule someone saved at HQ meanwhile is a conflict, with HQ's version to
@@ -1000,6 +1029,10 @@ test_hq_editors (AppFixture *f, gconstpointer data)
     if (strstr (text->str, more) == NULL)
       g_error ("Shown again, the charts do not say HQ's revenue %s:\n%s", more, text->str);
   }
+  /* HQ's account chooses among the chain's stores. */
+  g_assert_true (app_wait (store_menu_lists, view, 10000));
+  g_assert_cmpstr (store_menu_item (view, 0), ==, "All stores");
+  g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (store_menu (view))));
 
   /* A campaign's figures are HQ's: its rule priced the three sales. */
   g_clear_object (&result);
@@ -1102,9 +1135,18 @@ test_hq_editors (AppFixture *f, gconstpointer data)
   /* A store's manager may not read them at HQ: the till's own, no error. */
   {
     g_autofree char              *manager = login ("manager1", "manager-pass");
+    GSettings                    *settings = sk_application_get_settings (f->app);
     g_autofree SkCampaignFigures *figures = NULL;
 
     connect_till (f, manager);
+    /* What signing in as the store's manager keeps (sk-connect.c). */
+    g_settings_set_string (settings, "account-store-id", hq_store);
+    g_settings_set_boolean (settings, "role-from-account", TRUE);
+    /* Its charts are its store's, the only ones HQ gives it: no menu of
+     * the chain's stores. */
+    sk_window_show_view (f->window, "charts");
+    g_assert_true (app_wait (store_menu_bound, view, 10000));
+    g_assert_cmpstr (store_menu_item (view, 0), ==, "Store one");
     g_clear_object (&result);
     sk_repository_campaign_figures_async (repository, campaign_saved->id, NULL, sk_test_keep_result,
                                           &result);

@@ -193,6 +193,20 @@ sk_charts_view_get_daily_chart (SkChartsView *self)
   return self->daily_chart;
 }
 
+/* The store of the account this app signed in with, when the account is a
+ * store's (a manager's), or NULL. */
+static char *
+account_store_dup (void)
+{
+  GSettings       *settings = sk_app () ? sk_application_get_settings (sk_app ()) : NULL;
+  g_autofree char *id = NULL;
+
+  if (settings == NULL || !g_settings_get_boolean (settings, "role-from-account"))
+    return NULL;
+  id = g_settings_get_string (settings, "account-store-id");
+  return *id != '\0' ? g_steal_pointer (&id) : NULL;
+}
+
 void
 sk_charts_view_reload (SkChartsView *self)
 {
@@ -201,8 +215,9 @@ sk_charts_view_reload (SkChartsView *self)
   guint            store = gtk_drop_down_get_selected (self->store_dropdown);
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr (GDateTime) tomorrow = NULL;
-  const char *store_id = NULL;
-  gint64      from, to;
+  g_autofree char *bound_store = NULL;
+  const char      *store_id = NULL;
+  gint64           from, to;
 
   if (sk_app_repository () == NULL)
     return;
@@ -214,8 +229,10 @@ sk_charts_view_reload (SkChartsView *self)
                                   g_date_time_get_day_of_month (now), 0, 0, 0);
   to = (g_date_time_to_unix (tomorrow) + 86400) * G_USEC_PER_SEC;
   from = to - (gint64)days[MIN (period, 3)] * 86400 * G_USEC_PER_SEC;
-  if (store > 0 && self->store_ids && store <= self->store_ids->len)
-    store_id = g_ptr_array_index (self->store_ids, store - 1);
+  if (self->store_ids != NULL && store < self->store_ids->len)
+    store_id = g_ptr_array_index (self->store_ids, store);
+  else
+    store_id = bound_store = account_store_dup ();
   self->loading = TRUE;
   self->n_reloads++;
   gtk_spinner_start (self->spinner);
@@ -237,25 +254,36 @@ stores_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GPtrArray) stores = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GtkStringList) names = gtk_string_list_new (NULL);
+  g_autofree char *bound = NULL;
 
   stores = sk_repository_list_stores_finish (SK_REPOSITORY (source), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self = SK_CHARTS_VIEW (user_data);
 
+  bound = account_store_dup ();
   g_clear_pointer (&self->store_ids, g_ptr_array_unref);
   self->store_ids = g_ptr_array_new_with_free_func (g_free);
-  gtk_string_list_append (names, _ ("All stores"));
+  if (bound == NULL)
+    {
+      gtk_string_list_append (names, _ ("All stores"));
+      g_ptr_array_add (self->store_ids, NULL);
+    }
   for (guint i = 0; stores && i < stores->len; i++)
     {
       SkStore *s = g_ptr_array_index (stores, i);
 
+      if (bound != NULL && g_strcmp0 (bound, sk_record_get_id (s)) != 0)
+        continue;
       gtk_string_list_append (names, sk_record_get_string (s, "name"));
       g_ptr_array_add (self->store_ids, g_strdup (sk_record_get_id (s)));
     }
   g_signal_handlers_block_by_func (self->store_dropdown, sk_charts_view_reload, self);
   gtk_drop_down_set_model (self->store_dropdown, G_LIST_MODEL (names));
   g_signal_handlers_unblock_by_func (self->store_dropdown, sk_charts_view_reload, self);
+  /* A store's account has its store's figures only (HQ answers no more,
+   * and the till's file holds no more): no menu to choose from. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->store_dropdown), bound == NULL);
 }
 
 /* The store menu; the figures of all stores meanwhile. */
@@ -439,6 +467,8 @@ sk_charts_view_init (SkChartsView *self)
   };
   static const char *const changes[]
       = { "purchase-changed", "rules-changed", "stores-changed", "database-changed", NULL };
+  static const char *const account_keys[]
+      = { "changed::account-store-id", "changed::role-from-account" };
 
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
@@ -453,4 +483,8 @@ sk_charts_view_init (SkChartsView *self)
   g_signal_connect_swapped (self->kind_dropdown, "notify::selected", G_CALLBACK (kind_changed_cb),
                             self);
   sk_widget_follow_repository (GTK_WIDGET (self), changes, G_CALLBACK (figures_changed_cb));
+  /* Signing in with another account may bind the charts to a store. */
+  for (guint i = 0; sk_app () != NULL && i < G_N_ELEMENTS (account_keys); i++)
+    g_signal_connect_object (sk_application_get_settings (sk_app ()), account_keys[i],
+                             G_CALLBACK (figures_changed_cb), self, G_CONNECT_SWAPPED);
 }
