@@ -1130,6 +1130,9 @@ test_hq_editors (AppFixture *f, gconstpointer data)
                             "customers.edit");
     g_assert_nonnull (edit);
     g_assert_false (gtk_widget_get_visible (edit));
+    /* Nor a button to register one. */
+    g_assert_false (gtk_widget_get_visible (
+        app_find_widget (GTK_WIDGET (customers), app_is_action_button, "customers.new")));
   }
 
   /* A store's manager may not read them at HQ: the till's own, no error. */

@@ -990,6 +990,7 @@ static void
 sk_customers_view_map (GtkWidget *widget)
 {
   SkCustomersView *self = SK_CUSTOMERS_VIEW (widget);
+  gboolean         may_register = sk_application_get_role (sk_app ()) != SK_ROLE_MARKETING;
 
   GTK_WIDGET_CLASS (sk_customers_view_parent_class)->map (widget);
   if (!self->loaded && self->model != NULL)
@@ -997,8 +998,10 @@ sk_customers_view_map (GtkWidget *widget)
       self->loaded = TRUE;
       sk_customer_list_model_set_query (self->model, "");
     }
-  gtk_widget_action_set_enabled (widget, "customers.new",
-                                 sk_application_get_role (sk_app ()) != SK_ROLE_MARKETING);
+  /* HQ's marketing does not register customers (SPEC 5): no button for it,
+   * as the checkout has none. */
+  gtk_widget_action_set_enabled (widget, "customers.new", may_register);
+  gtk_widget_set_visible (self->new_button, may_register);
 }
 
 static void
