@@ -364,8 +364,10 @@ sk_connect_window_init (SkConnectWindow *self)
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _ ("Connect to HQ"));
   adw_preferences_group_set_description (
       ADW_PREFERENCES_GROUP (group),
-      _ ("Sign in with an account of this store. The till then sends its sales to HQ and "
-         "receives HQ's rules, campaigns and customers, whatever the network does."));
+      _ ("At a till, sign in with an account of its store: the till then sends its sales to HQ "
+         "and receives HQ's rules, campaigns and customers, whatever the network does. At HQ, "
+         "sign in with your own account to edit the chain's rules and campaigns and read its "
+         "charts."));
   self->server_row = entry_row (group, ADW_TYPE_ENTRY_ROW, _ ("Server address"));
   self->user_row = entry_row (group, ADW_TYPE_ENTRY_ROW, _ ("User name"));
   self->password_row = entry_row (group, ADW_TYPE_PASSWORD_ENTRY_ROW, _ ("Password"));
