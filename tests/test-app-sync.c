@@ -277,17 +277,24 @@ open_preferences (AppFixture *f)
 }
 
 static gboolean
-is_role_row (GtkWidget *widget, gconstpointer data)
+is_combo_row_titled (GtkWidget *widget, gconstpointer title)
 {
   return ADW_IS_COMBO_ROW (widget)
-         && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), T ("Role"))
-                == 0;
+         && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
 }
 
 static GtkWidget *
 find_role_row (GtkWidget *widget)
 {
-  return app_find_widget (widget, is_role_row, NULL);
+  return app_find_widget (widget, is_combo_row_titled, T ("Role"));
+}
+
+static gboolean
+combo_row_lists (gpointer row)
+{
+  GListModel *model = adw_combo_row_get_model (row);
+
+  return model != NULL && g_list_model_get_n_items (model) > 0;
 }
 
 /* Types @pin in the open PIN dialog and presses its main button. */
@@ -571,6 +578,7 @@ test_sign_in (AppFixture *f, gconstpointer data)
     AdwViewStack    *stack = ADW_VIEW_STACK (
            gtk_widget_get_ancestor (sk_window_get_view (f->window, "checkout"), ADW_TYPE_VIEW_STACK));
     GtkWindow *prefs;
+    GtkWidget *store_row;
 
     g_assert_cmpint (sk_application_get_role (f->app), ==, SK_ROLE_CASHIER);
     g_assert_cmpstr (store, ==, hq_store);
@@ -582,6 +590,10 @@ test_sign_in (AppFixture *f, gconstpointer data)
     /* Preferences show them and cannot change them. */
     prefs = open_preferences (f);
     g_assert_false (gtk_widget_get_sensitive (find_role_row (GTK_WIDGET (prefs))));
+    store_row = app_find_widget (GTK_WIDGET (prefs), is_combo_row_titled, T ("Store"));
+    g_assert_true (app_wait (combo_row_lists, store_row, 10000));
+    app_pump (100);
+    g_assert_false (gtk_widget_get_sensitive (store_row));
     shot (GTK_WIDGET (prefs), "sync-preferences-connected");
     gtk_window_destroy (prefs);
   }

@@ -248,6 +248,9 @@ stores_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   adw_combo_row_set_model (self->store_row, G_LIST_MODEL (names));
   adw_combo_row_set_selected (self->store_row, selected);
   g_signal_handlers_unblock_by_func (self->store_row, store_selected_cb, self);
+  /* A combo row given a model makes itself sensitive again: a store's
+   * account keeps its store. */
+  connection_changed_cb (self);
   update_bonus_rows (self);
 }
 
