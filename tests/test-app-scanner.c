@@ -399,11 +399,18 @@ find_spin (GtkWidget *root)
 
 /* A card scanned while a quantity cell has focus picks the customer and
  * leaves the quantity alone; a quantity above 99 typed there asks first. */
+static gboolean
+has_two_lines (gpointer view)
+{
+  return sk_checkout_view_get_n_lines (view) == 2;
+}
+
 static void
 test_scan_into_quantity (AppFixture *f, gconstpointer data)
 {
   g_autoptr (SkCustomer) customer = customer_with_card (f->db, 0);
   g_autoptr (SkProduct) a = product (f->db, 0);
+  g_autoptr (SkProduct) b = product (f->db, 1);
   const char       *typed[] = { "=150", "Return", NULL };
   SkCheckoutView   *view;
   GtkWidget        *spin;
@@ -428,6 +435,18 @@ test_scan_into_quantity (AppFixture *f, gconstpointer data)
   g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
   g_assert_true (app_wait (app_checkout_priced, view, 10000));
   g_assert_cmpint (sk_checkout_view_get_result (view)->subtotal, ==, a->price);
+
+  /* A product code with capitals, for each of which the scanner presses
+   * Shift: the product is added and the quantity keeps. */
+  g_assert_true (g_ascii_isupper (b->sku[0]));
+  gtk_widget_grab_focus (spin);
+  g_assert_true (focus_in (f, spin));
+  scan (f, b->sku);
+  g_assert_true (app_wait (has_two_lines, view, 10000));
+  g_assert_cmpint (line_quantity (view, 0), ==, 1);
+  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  g_assert_true (app_wait (app_checkout_priced, view, 10000));
+  spin = find_spin (GTK_WIDGET (view->cart_view));
 
   /* Typed by hand (too short for a scan): 150 asks before it sells. */
   gtk_widget_grab_focus (spin);

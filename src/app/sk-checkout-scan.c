@@ -149,6 +149,13 @@ is_inside (GtkWidget *widget, GtkWidget *ancestor)
 
 /* A key on its way to the focused widget of the till's window (the
  * window's capture phase). TRUE: the till took it. */
+static gboolean
+is_modifier (guint keyval)
+{
+  return (keyval >= GDK_KEY_Shift_L && keyval <= GDK_KEY_Hyper_R)
+         || keyval == GDK_KEY_ISO_Level3_Shift || keyval == GDK_KEY_ISO_Level5_Shift;
+}
+
 gboolean
 sk_checkout_view_route_key (SkCheckoutView *self, guint keyval, GdkModifierType state, guint32 time)
 {
@@ -203,6 +210,10 @@ sk_checkout_view_route_key (SkCheckoutView *self, guint keyval, GdkModifierType 
       return TRUE;
     }
 
+  /* Shift alone: a scanner presses it before each capital of a code
+   * ("SCH-004"); the code goes on. */
+  if (is_modifier (keyval))
+    return FALSE;
   if (c == 0 || !g_unichar_isgraph (c))
     {
       _sk_checkout_view_burst_clear (self);
