@@ -117,11 +117,13 @@ test_first_run (AppFixture *f, gconstpointer data)
 
   g_assert_true (sk_window_is_welcome (f->window));
   app_save_png (GTK_WIDGET (f->window), "view-welcome");
-  /* Return takes the offer: the focus is on "Load Demo Data", and there
-   * are no views to switch to yet, at the top or the bottom. */
+  /* Return takes the highlighted offer: the focus is on "Connect to
+   * HQ…", the suggested action, not on "Load Demo Data"; and there are no
+   * views to switch to yet, at the top or the bottom. */
   g_assert_nonnull (focus);
   g_assert_true (GTK_IS_BUTTON (focus));
-  g_assert_cmpstr (gtk_buildable_get_buildable_id (GTK_BUILDABLE (focus)), ==, "demo_button");
+  g_assert_cmpstr (gtk_buildable_get_buildable_id (GTK_BUILDABLE (focus)), ==, "connect_button");
+  g_assert_true (gtk_widget_has_css_class (focus, "suggested-action"));
   g_assert_nonnull (bar);
   g_assert_false (gtk_widget_get_visible (bar));
   gtk_widget_activate_action (GTK_WIDGET (f->window), "win.start-empty", NULL);

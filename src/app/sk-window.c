@@ -34,6 +34,7 @@ struct _SkWindow
   GtkWidget            *customers_view;
   GtkProgressBar       *demo_progress;
   GtkWidget            *demo_button;
+  GtkWidget            *connect_button;
   GtkWidget            *switcher_bar;
 
   SkApplication *app;
@@ -58,11 +59,13 @@ show_main (SkWindow *self, const char *page)
 
   gtk_stack_set_visible_child_name (self->main_stack, page);
   /* The first-run page has no views to switch between, at the top or, on
-   * a narrow window, at the bottom; Return loads the demo, as offered. */
+   * a narrow window, at the bottom. Return takes the highlighted offer,
+   * connecting: a stray Return must not load a demo chain into a till
+   * that is to join a real one. */
   adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, views);
   gtk_widget_set_visible (self->switcher_bar, views);
-  if (!views && gtk_widget_get_visible (self->demo_button))
-    gtk_widget_grab_focus (self->demo_button);
+  if (!views && gtk_widget_get_visible (self->connect_button))
+    gtk_widget_grab_focus (self->connect_button);
 }
 
 /* The views a till seldom opens are built when first shown or asked for:
@@ -526,6 +529,7 @@ sk_window_class_init (SkWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkWindow, customers_view);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, demo_progress);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, demo_button);
+  gtk_widget_class_bind_template_child (widget_class, SkWindow, connect_button);
   gtk_widget_class_bind_template_child (widget_class, SkWindow, switcher_bar);
 
   gtk_widget_class_install_action (widget_class, "win.load-demo", NULL, load_demo_action);
