@@ -4,6 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <locale.h>
+
 #include "sk-error.h"
 #include "sk-model-private.h"
 #include "sk-rule-editor.h"
@@ -137,6 +139,56 @@ test_editor (AppFixture *f, gconstpointer data)
   g_assert_true (g_strv_contains ((const char *const *)saved->categories, "Игрушки"));
   g_assert_true (g_strv_contains ((const char *const *)saved->categories, "Одежда"));
   g_assert_true (saved->is_active);
+}
+
+static gboolean
+is_entry_row_titled (GtkWidget *widget, gconstpointer title)
+{
+  return ADW_IS_ENTRY_ROW (widget)
+         && g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
+static const char *
+field_text (SkRuleEditor *editor, const char *title)
+{
+  GtkWidget *row = app_find_widget (GTK_WIDGET (editor), is_entry_row_titled, title);
+
+  g_assert_nonnull (row);
+  return gtk_editable_get_text (GTK_EDITABLE (row));
+}
+
+/* A rule's amounts open as a Russian user types them, "12,50" and
+ * "1 234,56", not "12.50" and "1234.56"; saved unchanged, they stay. */
+static void
+test_editor_money (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkDiscountRule) stored = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *monetary = g_strdup (setlocale (LC_MONETARY, NULL));
+  SkRuleEditor    *editor;
+
+  g_object_set (rule, "name", "Twelve and a half", "type", SK_RULE_PERCENTAGE, "value",
+                (gint64)1250, "max-discount", (gint64)123456, "is-active", TRUE, NULL);
+  g_assert_true (sk_database_save_rule (f->db, rule, &error));
+  g_assert_no_error (error);
+  if (setlocale (LC_MONETARY, "ru_RU.UTF-8") == NULL)
+    {
+      g_test_skip ("locale ru_RU.UTF-8 is not installed");
+      return;
+    }
+  editor = sk_rule_editor_new (GTK_WINDOW (f->window), rule);
+  gtk_window_present (GTK_WINDOW (editor));
+  g_assert_cmpstr (field_text (editor, "Value (%, ₽ or ×)"), ==, "12,50");
+  g_assert_cmpstr (field_text (editor, "Maximum discount, ₽"), ==, "1\u202f234,56");
+  g_assert_true (editor_save (editor, &error));
+  g_assert_no_error (error);
+  setlocale (LC_MONETARY, monetary);
+  stored = sk_database_get_rule (f->db, rule->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (stored->value, ==, 1250);
+  g_assert_cmpint (stored->max_discount, ==, 123456);
+  gtk_window_destroy (GTK_WINDOW (editor));
 }
 
 static void
@@ -492,6 +544,7 @@ main (int argc, char *argv[])
 {
   app_test_init (&argc, &argv);
   app_test_add ("/app/rules/editor", test_editor);
+  app_test_add ("/app/rules/editor-money", test_editor_money);
   app_test_add ("/app/rules/preview", test_preview);
   app_test_add ("/app/rules/preview-segment", test_preview_segment);
   app_test_add ("/app/rules/preview-multiplier", test_preview_multiplier);

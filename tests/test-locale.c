@@ -42,6 +42,16 @@ assert_parses (const char *text, gint64 expected)
   g_assert_cmpint (kopecks, ==, expected);
 }
 
+/* What an editor's field shows for @hundredths, and reads back. */
+static void
+assert_field (gint64 hundredths, const char *expected)
+{
+  g_autofree char *text = sk_money_format_number (hundredths);
+
+  g_assert_cmpstr (text, ==, expected);
+  assert_parses (text, hundredths);
+}
+
 /* A date as typed reads as @iso (NULL: not a date); both ways, ISO stays
  * ISO whatever the locale. */
 static void
@@ -149,6 +159,9 @@ test_english (void)
   if (!use_locale ("en_US.UTF-8"))
     return;
   assert_money (123456, "1,234.56\u00a0₽");
+  assert_field (123456, "1,234.56");
+  assert_field (1250, "12.50");
+  assert_field (1000, "10");
   assert_money (-5, "−0.05\u00a0₽");
   assert_money (100000000000, "1,000,000,000.00\u00a0₽");
   {
@@ -197,6 +210,10 @@ test_russian (void)
   if (!use_locale ("ru_RU.UTF-8"))
     return;
   assert_money (123456, "1\u202f234,56\u00a0₽");
+  /* A rule's 12,5 % and 1 234,56 ₽ open as typed, not as "12.50". */
+  assert_field (123456, "1\u202f234,56");
+  assert_field (1250, "12,50");
+  assert_field (1000, "10");
   assert_money (0, "0,00\u00a0₽");
   {
     g_autofree char *axis = sk_money_format_rubles (50000099);
@@ -239,6 +256,7 @@ test_c_locale (void)
   if (!use_locale ("C.UTF-8"))
     return;
   assert_money (123456, "1\u202f234,56\u00a0₽");
+  assert_field (123456, "1\u202f234,56");
   {
     g_autofree char *axis = sk_money_format_rubles (123456);
 

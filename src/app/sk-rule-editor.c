@@ -59,15 +59,12 @@ rule_of (SkRuleEditor *self)
 static const char *const rule_types[]
     = { SK_RULE_PERCENTAGE, SK_RULE_FIXED_AMOUNT, SK_RULE_BONUS_MULTIPLIER };
 
+/* An amount or a percentage, in hundredths, as the user types it. */
 static void
-set_money_text (AdwEntryRow *row, gint64 kopecks)
+set_money_text (AdwEntryRow *row, gint64 hundredths)
 {
-  g_autofree char *text = NULL;
+  g_autofree char *text = hundredths != 0 ? sk_money_format_number (hundredths) : NULL;
 
-  if (kopecks != 0)
-    text = kopecks % 100 == 0
-               ? g_strdup_printf ("%" G_GINT64_FORMAT, kopecks / 100)
-               : g_strdup_printf ("%" G_GINT64_FORMAT ".%02d", kopecks / 100, (int)(kopecks % 100));
   sk_entry_row_set_text (row, text);
 }
 

@@ -28,9 +28,9 @@ format_by_locale (guint64 abs_value, int digits)
 }
 
 /* @by_locale: the user's locale's way where it has one; otherwise, or
- * when FALSE, the chain's own. */
+ * when FALSE, the chain's own. @symbol: followed by " ₽". */
 static char *
-format_money (gint64 kopecks, gboolean with_kopecks, gboolean by_locale)
+format_money (gint64 kopecks, gboolean with_kopecks, gboolean by_locale, gboolean symbol)
 {
   GString         *out = g_string_new (NULL);
   guint64          abs_value = kopecks < 0 ? -(guint64)kopecks : (guint64)kopecks;
@@ -56,26 +56,33 @@ format_money (gint64 kopecks, gboolean with_kopecks, gboolean by_locale)
       if (with_kopecks)
         g_string_append_printf (out, ",%02u", (guint)(abs_value % 100));
     }
-  g_string_append (out, "\u00a0₽");
+  if (symbol)
+    g_string_append (out, "\u00a0₽");
   return g_string_free (out, FALSE);
 }
 
 char *
 sk_money_format (gint64 kopecks)
 {
-  return format_money (kopecks, TRUE, TRUE);
+  return format_money (kopecks, TRUE, TRUE, TRUE);
 }
 
 char *
 sk_money_format_chain (gint64 kopecks)
 {
-  return format_money (kopecks, TRUE, FALSE);
+  return format_money (kopecks, TRUE, FALSE, TRUE);
 }
 
 char *
 sk_money_format_rubles (gint64 kopecks)
 {
-  return format_money ((kopecks / 100) * 100, FALSE, TRUE);
+  return format_money ((kopecks / 100) * 100, FALSE, TRUE, TRUE);
+}
+
+char *
+sk_money_format_number (gint64 hundredths)
+{
+  return format_money (hundredths, hundredths % 100 != 0, TRUE, FALSE);
 }
 
 /* Does @rest start with exactly three digits (a group of thousands)? */

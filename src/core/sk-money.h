@@ -52,6 +52,11 @@ char *sk_money_format_chain (gint64 kopecks);
 /* The same in whole roubles, the kopecks dropped: "1,234 ₽", "1 234 ₽"
  * (a chart's axis). */
 char *sk_money_format_rubles (gint64 kopecks);
+/* An amount or a percentage in hundredths as a user types it in a field,
+ * in the user's locale and with no currency sign: "1,234.56" or
+ * "1 234,56", "12.50" or "12,50"; whole, "10". sk_money_parse reads it
+ * back. */
+char *sk_money_format_number (gint64 hundredths);
 /* Parses "1299", "1299.5", "1 299,50" into kopecks; in a locale that
  * groups with "," (English), "1,299.50" too. */
 gboolean sk_money_parse (const char *text, gint64 *kopecks);
