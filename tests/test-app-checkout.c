@@ -1052,6 +1052,40 @@ test_narrow_receipt (AppFixture *f, gconstpointer data)
   g_assert_cmpint (receipt_text_width (view), >, narrow_width);
 }
 
+/* A rule that has ended says when, in the user's way, not in the API's
+ * "2026-07-30T00:00:00Z". */
+static void
+test_expired_reason (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (GPtrArray) products = sk_database_list_products (f->db, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_autofree char *day = NULL;
+  g_autofree char *expected = NULL;
+  gint64           ended = sk_time_now () - 30 * G_TIME_SPAN_DAY;
+  SkCheckoutView  *view;
+  SkProduct       *product = g_ptr_array_index (products, 0);
+
+  ended -= ended % G_TIME_SPAN_DAY; /* a midnight, as the editor keeps it */
+  g_object_set (rule, "name", "Summer is over", "type", SK_RULE_PERCENTAGE, "value", (gint64)1000,
+                "is-active", TRUE, "valid-from", ended - 60 * G_TIME_SPAN_DAY, "valid-until", ended,
+                NULL);
+  g_assert_true (sk_database_save_rule (f->db, rule, &error));
+  g_assert_no_error (error);
+  day = sk_date_display_from_usec (ended);
+  expected = g_strdup_printf ("expired on %s", day);
+  sk_window_show_view (f->window, "checkout");
+  app_pump (300);
+  view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
+  g_assert_true (sk_checkout_view_add_sku (view, product->sku));
+  wait_priced (view);
+  app_pump (200);
+  app_collect_text (GTK_WIDGET (view), text);
+  if (strstr (text->str, expected) == NULL || strstr (text->str, "T00:00:00") != NULL)
+    g_error ("The checkout does not say “%s”:\n%s", expected, text->str);
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1073,6 +1107,7 @@ main (int argc, char *argv[])
   app_test_add ("/app/checkout/receipt-pdf", test_receipt_pdf);
   app_test_add ("/app/checkout/receipt-email", test_receipt_email);
   app_test_add ("/app/checkout/anonymous", test_anonymous);
+  app_test_add ("/app/checkout/expired-reason", test_expired_reason);
   app_test_add ("/app/checkout/pay-does-not-block", test_pay_does_not_block);
   app_test_add ("/app/checkout/pricing-off-main-loop", test_pricing_off_main_loop);
   return g_test_run ();

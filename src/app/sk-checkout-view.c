@@ -133,6 +133,20 @@ update_panel_key (SkCheckoutView *self)
   return changed;
 }
 
+/* The engine's reason, its date in the user's way ("30.07.2026") where
+ * the API's is RFC 3339. */
+static char *
+reject_reason (const SkEngineRejected *r)
+{
+  g_autofree char *when = NULL;
+
+  if (r->code != SK_REJECT_NOT_STARTED && r->code != SK_REJECT_EXPIRED)
+    return sk_reject_reason_to_string (r);
+  when = sk_date_display_from_usec (r->detail);
+  return g_strdup_printf (
+      r->code == SK_REJECT_NOT_STARTED ? _ ("valid from %s") : _ ("expired on %s"), when);
+}
+
 static void
 rebuild_discount_lists (SkCheckoutView *self)
 {
@@ -199,7 +213,7 @@ rebuild_discount_lists (SkCheckoutView *self)
   for (guint i = 0; result && i < result->rejected->len; i++)
     {
       SkEngineRejected *r = &g_array_index (result->rejected, SkEngineRejected, i);
-      g_autofree char  *reason = sk_reject_reason_to_string (r);
+      g_autofree char  *reason = reject_reason (r);
 
       row = adw_action_row_new ();
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
