@@ -130,16 +130,19 @@ test_history (AppFixture *f, gconstpointer data)
   sell (f->db, vera);
   deliver (f->db, "email", SK_DELIVERY_SENT, NULL);
   deliver (f->db, "sms", SK_DELIVERY_FAILED, "400 Bad Request: number is blocked");
+  /* Her next sale's two messages wait to be sent. */
+  sell (f->db, vera);
 
   gtk_window_set_default_size (GTK_WINDOW (f->window), 1366, 768);
   history = open_history (f, vera->id);
-  g_assert_cmpuint (sk_notification_history_get_n_shown (history), ==, 2);
+  g_assert_cmpuint (sk_notification_history_get_n_shown (history), ==, 4);
   app_collect_text (GTK_WIDGET (history), text);
   g_assert_nonnull (strstr (text->str, "Notifications\n"));
   sent = strstr (text->str, "Email · Bonuses earned\nSent ");
   failed = strstr (text->str, "SMS · Bonuses earned\nFailed: 400 Bad Request: number is blocked");
   g_assert_nonnull (sent);
   g_assert_nonnull (failed);
+  g_assert_nonnull (strstr (text->str, "Email · Bonuses earned\nWaiting to be sent since "));
   g_assert_null (strstr (text->str, "No notifications yet"));
   app_pump (300);
   {

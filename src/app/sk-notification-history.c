@@ -41,7 +41,12 @@ status_text (SkNotification *n)
 
       return g_strdup_printf (_ ("Failed: %s"), error && *error ? error : _ ("no reason given"));
     }
-  return g_strdup (_ ("Pending"));
+  {
+    g_autofree char *when = sk_datetime_from_usec (sk_record_get_int64 (n, "created_at"));
+
+    /* One message: "waiting", not the sync status's "pending" (a count). */
+    return g_strdup_printf (C_ ("message", "Waiting to be sent since %s"), when);
+  }
 }
 
 static void
