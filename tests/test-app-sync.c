@@ -1297,7 +1297,10 @@ test_error (AppFixture *f, gconstpointer data)
   sk_background_sync_connect (sk_application_get_sync (f->app), url, "a-token");
   wait_status (f, T ("Sync error"));
   details = sk_sync_status_dup_details (status);
-  g_assert_nonnull (strstr (details, "This till belongs to another store"));
+  /* In the user's words, HQ's reason quoted. */
+  g_assert_nonnull (strstr (
+      details, "HQ does not let the account this app signed in with do that: “This till belongs "
+               "to another store”"));
   g_assert_nonnull (strstr (details, url));
 
   button = GTK_MENU_BUTTON (gtk_widget_get_first_child (GTK_WIDGET (status)));

@@ -255,6 +255,16 @@ sk_sync_http_error (guint status, JsonNode *node, GError **error)
       sk_code = c;
   if (code == NULL && status == SOUP_STATUS_FORBIDDEN)
     sk_code = SK_ERROR_FORBIDDEN;
+  /* A refusal, the answer a user's own action meets, is said in the
+   * user's words; HQ's reason (in the API's English) is quoted for
+   * whoever supports the till. */
+  if (sk_code == SK_ERROR_FORBIDDEN)
+    {
+      sk_set_field_error (error, sk_code, field,
+                          _ ("HQ does not let the account this app signed in with do that: “%s”"),
+                          message != NULL ? message : soup_status_get_phrase (status));
+      return;
+    }
   sk_set_field_error (error, sk_code, field, _ ("The server answered %u: %s"), status,
                       message != NULL ? message : soup_status_get_phrase (status));
 }
