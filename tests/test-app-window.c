@@ -82,6 +82,32 @@ test_views (AppFixture *f, gconstpointer data)
   }
 }
 
+static gboolean
+is_menu_button (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_MENU_BUTTON (widget) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (widget));
+}
+
+/* Whether the main menu shows "Return a Sale…" (F8's action). */
+static gboolean
+refund_offered (AppFixture *f)
+{
+  GtkWidget *button = app_find_widget (GTK_WIDGET (f->window), is_menu_button, NULL);
+  GtkWidget *popover = GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button)));
+  GtkWidget *label;
+  gboolean   shown;
+
+  gtk_menu_button_popup (GTK_MENU_BUTTON (button));
+  app_pump (100);
+  /* The menu leaves out an item whose action is disabled. */
+  label = app_find_label (popover, "Return a Sale…");
+  shown = label != NULL;
+  for (GtkWidget *w = label; w != NULL && w != popover; w = gtk_widget_get_parent (w))
+    shown = shown && gtk_widget_get_visible (w);
+  gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
+  return shown;
+}
+
 static void
 test_roles (AppFixture *f, gconstpointer data)
 {
@@ -96,11 +122,16 @@ test_roles (AppFixture *f, gconstpointer data)
   g_settings_set_enum (settings, "role", SK_ROLE_CASHIER);
   g_assert_false (adw_view_stack_page_get_visible (rules));
   g_assert_true (adw_view_stack_page_get_visible (checkout));
+  /* A cashier is offered returns (and told who takes them). */
+  g_assert_true (refund_offered (f));
   g_settings_set_enum (settings, "role", SK_ROLE_MARKETING);
   g_assert_true (adw_view_stack_page_get_visible (rules));
   g_assert_false (adw_view_stack_page_get_visible (checkout));
+  /* HQ's desk sells nothing, so takes nothing back. */
+  g_assert_false (refund_offered (f));
   g_settings_set_enum (settings, "role", SK_ROLE_ADMIN);
   g_assert_true (adw_view_stack_page_get_visible (checkout));
+  g_assert_true (refund_offered (f));
 }
 
 static gboolean

@@ -152,6 +152,8 @@ apply_role (SkWindow *self)
   adw_view_stack_page_set_visible (self->rules_page, role != SK_ROLE_CASHIER);
   adw_view_stack_page_set_visible (self->campaigns_page, role != SK_ROLE_CASHIER);
   adw_view_stack_page_set_visible (self->charts_page, sk_role_can_see_charts (role));
+  /* HQ's desk has no till and no sales to take back: no Return a Sale. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.refund", sk_role_can_sell (role));
   visible = adw_view_stack_get_visible_child_name (self->stack);
   if (visible == NULL
       || !adw_view_stack_page_get_visible (
