@@ -360,7 +360,8 @@ sk_connect_window_init (SkConnectWindow *self)
   self->cancellable = g_cancellable_new ();
   gtk_window_set_title (GTK_WINDOW (self), _ ("Connect to HQ"));
   gtk_window_set_modal (GTK_WINDOW (self), TRUE);
-  gtk_window_set_default_size (GTK_WINDOW (self), 480, 460);
+  /* Room for the description, the fields, a message and both buttons. */
+  gtk_window_set_default_size (GTK_WINDOW (self), 480, 560);
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (group), _ ("Connect to HQ"));
   adw_preferences_group_set_description (
       ADW_PREFERENCES_GROUP (group),
