@@ -1540,6 +1540,27 @@ test_return_other_till (AppFixture *f, gconstpointer data)
   g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM purchases WHERE id = ?", id), ==,
                    0);
 
+  /* Her page shows the sale and its bonuses, which this till never had:
+   * they are HQ's. */
+  {
+    g_autoptr (SkCustomerDetails) details = NULL;
+    SkPurchase *shown;
+
+    sk_repository_load_customer_details_async (repository, vera->id, NULL, sk_test_keep_result,
+                                               &result);
+    g_assert_true (app_wait (has_result, &result, 10000));
+    details = sk_repository_load_customer_details_finish (repository, result, &error);
+    g_assert_no_error (error);
+    g_clear_object (&result);
+    g_assert_cmpuint (details->purchases->len, ==, 1);
+    shown = g_ptr_array_index (details->purchases, 0);
+    g_assert_cmpstr (sk_record_get_id (shown), ==, id);
+    g_assert_cmpint (sk_record_get_int64 (shown, "subtotal"), ==, 200000);
+    g_assert_cmpuint (details->ledger->len, ==, 1);
+    g_assert_cmpstr (sk_record_get_string (g_ptr_array_index (details->ledger, 0), "purchase_id"),
+                     ==, id);
+  }
+
   /* The number as the receipt prints it. */
   number = g_strdup_printf ("Receipt %.8s", id);
   sk_repository_find_sales_async (repository, hq_store, number, NULL, sk_test_keep_result, &result);
@@ -1570,6 +1591,61 @@ test_return_other_till (AppFixture *f, gconstpointer data)
       sk_test_query_int (hq.db, "SELECT bonus_balance FROM customers WHERE id = ?", vera->id), ==,
       0);
   g_assert_true (app_wait ((gboolean (*) (gpointer))till_outbox_empty, f, 30000));
+}
+
+/* An HQ that takes connections and never answers (a network that drops
+ * what it is sent); counts what asks it for a customer's story. */
+static gboolean
+black_hole_cb (GSocketService    *service,
+               GSocketConnection *connection,
+               GObject           *source,
+               gpointer           asked)
+{
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  char          head[256] = { 0 };
+
+  /* Kept open, unanswered, until the service goes. */
+  g_object_set_data_full (G_OBJECT (service), g_strdup_printf ("c%p", (void *)connection),
+                          g_object_ref (connection), g_object_unref);
+  if (g_input_stream_read (in, head, sizeof head - 1, NULL, NULL) > 0
+      && strstr (head, "/api/customers/") != NULL)
+    (*(guint *)asked)++;
+  return TRUE;
+}
+
+/* HQ out of reach (the last sync failed to reach it): a customer's page
+ * comes from the till's file at once; HQ is not even asked. */
+static void
+test_offline_reads (AppFixture *f, gconstpointer data)
+{
+  SkRepository *repository = sk_application_get_repository (f->app);
+  g_autoptr (GSocketService) service = g_socket_service_new ();
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (SkCustomerDetails) details = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) olga = sk_test_create_customer (f->db, "Olga Offline", "+79050000094");
+  g_autofree char *url = NULL;
+  guint            asked = 0;
+  guint16          port;
+
+  port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (service), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (service, "incoming", G_CALLBACK (black_hole_cb), &asked);
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  sk_repository_set_hq (repository, url, "a-token");
+  sk_repository_set_hq_out_of_reach (repository, TRUE);
+  sk_repository_load_customer_details_async (repository, olga->id, NULL, sk_test_keep_result,
+                                             &result);
+  g_assert_true (app_wait (has_result, &result, 30000));
+  details = sk_repository_load_customer_details_finish (repository, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (sk_record_get_id (details->customer), ==, olga->id);
+  g_assert_cmpuint (details->purchases->len, ==, 0);
+  app_pump (300);
+  g_assert_cmpuint (asked, ==, 0);
+  sk_repository_set_hq (repository, NULL, NULL);
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
 }
 
 /* The app's repository saving @product, as the checkout's "New Product"
@@ -1771,6 +1847,7 @@ main (int argc, char **argv)
   add ("/app/sync/review", test_review);
   add ("/app/sync/refund", test_refund_pushed);
   add ("/app/sync/return-other-till", test_return_other_till);
+  add ("/app/sync/offline-reads", test_offline_reads);
   add ("/app/sync/hq-products", test_hq_products);
   add ("/app/sync/conflict", test_conflict);
 #undef add

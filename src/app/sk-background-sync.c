@@ -87,6 +87,9 @@ set_offline_since (SkBackgroundSync *self, gint64 since)
   if (self->offline_since == since)
     return;
   self->offline_since = since;
+  /* Meanwhile what the till's file answers is not asked of HQ. */
+  if (self->repository != NULL)
+    sk_repository_set_hq_out_of_reach (self->repository, since != 0);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OFFLINE_SINCE]);
 }
 

@@ -75,9 +75,10 @@ struct _SkRepository
   guint   n_jobs;     /* atomic */
   guint   n_opened;   /* atomic */
   /* HQ, while the app is connected to it (sk_repository_set_hq). */
-  GMutex hq_lock;
-  char  *hq_url;
-  char  *hq_token;
+  GMutex   hq_lock;
+  char    *hq_url;
+  char    *hq_token;
+  gboolean hq_out_of_reach; /* the last sync could not reach it */
 };
 
 G_DEFINE_FINAL_TYPE (SkRepository, sk_repository, G_TYPE_OBJECT)
@@ -327,13 +328,14 @@ get_job (SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable
 /* HQ's address, and the account's token in *@token, while the app is
  * connected; else NULL. A job's own copies (the token to wipe after). */
 static char *
-hq_of (SkRepository *self, char **token)
+hq_of (SkRepository *self, char **token, gboolean *out_of_reach)
 {
   char *url;
 
   g_mutex_lock (&self->hq_lock);
   url = g_strdup (self->hq_url);
   *token = g_strdup (self->hq_token);
+  *out_of_reach = self->hq_out_of_reach;
   g_mutex_unlock (&self->hq_lock);
   return url;
 }
@@ -344,6 +346,10 @@ wipe (char *token)
   if (token != NULL)
     memset (token, 0, strlen (token));
 }
+
+/* Seconds HQ is waited for: a read (a page to show), a save. */
+#define HQ_READ_TIMEOUT  10
+#define HQ_WRITE_TIMEOUT 60
 
 /* @method @path at HQ as the app's account, on a job's worker, with
  * @json or @csv as its body (or neither): FALSE while the app is not
@@ -362,24 +368,33 @@ at_hq (SkRepository *self,
        GError      **error)
 {
   g_autofree char *token = NULL;
-  g_autofree char *url = hq_of (self, &token);
+  gboolean         out_of_reach = FALSE;
+  g_autofree char *url = hq_of (self, &token, &out_of_reach);
   g_autoptr (GBytes) body = NULL;
   g_autoptr (GError) local = NULL;
 
   *answer = NULL;
-  if (url == NULL)
-    return FALSE;
+  /* What this file can answer is not waited for while HQ is out of reach
+   * (a till offline goes on working). */
+  if (url == NULL || (here_if_refused && out_of_reach))
+    {
+      wipe (token);
+      return FALSE;
+    }
   if (json != NULL)
     {
       char *text = sk_json_to_string (json, FALSE);
 
       body = g_bytes_new_take (text, strlen (text));
     }
+  /* A read waits less than a save: a page is not held up by a slow HQ. */
   *answer = sk_sync_request_bytes (url, token, method, path,
                                    json != NULL  ? "application/json"
                                    : csv != NULL ? "text/csv"
                                                  : NULL,
-                                   json != NULL ? body : csv, cancellable, &local);
+                                   json != NULL ? body : csv,
+                                   g_str_equal (method, "GET") ? HQ_READ_TIMEOUT : HQ_WRITE_TIMEOUT,
+                                   cancellable, &local);
   wipe (token);
   if (*answer == NULL && here_if_refused && g_error_matches (local, SK_ERROR, SK_ERROR_FORBIDDEN))
     return FALSE;
@@ -593,6 +608,17 @@ sk_repository_set_hq (SkRepository *self, const char *server_url, const char *to
   sk_set_str (&self->hq_url, server_url != NULL && token != NULL ? server_url : NULL);
   wipe (self->hq_token);
   sk_set_str (&self->hq_token, server_url != NULL ? token : NULL);
+  self->hq_out_of_reach = FALSE;
+  g_mutex_unlock (&self->hq_lock);
+}
+
+void
+sk_repository_set_hq_out_of_reach (SkRepository *self, gboolean out_of_reach)
+{
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+
+  g_mutex_lock (&self->hq_lock);
+  self->hq_out_of_reach = out_of_reach;
   g_mutex_unlock (&self->hq_lock);
 }
 
@@ -847,21 +873,81 @@ sk_customer_details_free (SkCustomerDetails *details)
   g_free (details);
 }
 
+/* What a customer's page shows: the newest purchases and bonus
+ * movements. */
+#define CUSTOMER_PURCHASES 50
+#define CUSTOMER_LEDGER    200
+
+static int
+newest_first (gconstpointer a, gconstpointer b)
+{
+  gint64 x = sk_record_get_int64 (*(gpointer *)a, "created_at");
+  gint64 y = sk_record_get_int64 (*(gpointer *)b, "created_at");
+
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* A customer's @what at HQ (a page of @type, newest first), with what
+ * this file has that HQ has not yet (a sale still on its way), at most
+ * @limit; else @here, this file's. The till keeps only its own sales and
+ * bonus movements: HQ has the customer's whole story (a manager, its
+ * store's sales). An account HQ refuses (a cashier's), or HQ out of reach,
+ * sees this file's. */
+static GPtrArray *
+customer_story (SkRepository *self,
+                const char   *path,
+                GType         type,
+                guint         limit,
+                GPtrArray    *here,
+                GCancellable *cancellable)
+{
+  g_autoptr (JsonNode) answer = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *query = g_strdup_printf ("%s?limit=%u", path, limit);
+  GPtrArray       *story;
+
+  if (here == NULL || !at_hq (self, "GET", query, NULL, NULL, TRUE, cancellable, &answer, &error)
+      || answer == NULL || (story = hq_records (answer, type, &error)) == NULL)
+    {
+      if (error != NULL)
+        g_debug ("A customer's %s from this file: %s", path, error->message);
+      return here != NULL ? g_ptr_array_ref (here) : NULL;
+    }
+  for (guint i = 0; i < story->len; i++)
+    g_hash_table_add (ids, (gpointer)sk_record_get_id (g_ptr_array_index (story, i)));
+  for (guint i = 0; i < here->len; i++)
+    if (!g_hash_table_contains (ids, sk_record_get_id (g_ptr_array_index (here, i))))
+      g_ptr_array_add (story, g_object_ref (g_ptr_array_index (here, i)));
+  g_ptr_array_sort (story, newest_first);
+  if (story->len > limit)
+    g_ptr_array_set_size (story, limit);
+  return story;
+}
+
 static gpointer
 customer_details_job (
     SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
 {
   const char        *id = job->data;
   SkCustomerDetails *d = g_new0 (SkCustomerDetails, 1);
+  g_autoptr (GPtrArray) ledger = NULL;
+  g_autoptr (GPtrArray) purchases = NULL;
+  g_autofree char *ledger_path = g_strdup_printf ("/api/bonuses/%s/transactions", id);
+  g_autofree char *purchases_path = g_strdup_printf ("/api/customers/%s/purchases", id);
 
   /* An unknown id is no error: the details then say nobody is chosen. */
   d->customer = sk_database_get_customer (db, id, NULL);
   if (d->customer != NULL && !g_cancellable_is_cancelled (cancellable))
     d->history = sk_database_list_segment_history (db, id, NULL);
   if (d->customer != NULL && !g_cancellable_is_cancelled (cancellable))
-    d->ledger = sk_database_list_bonus_transactions (db, id, NULL);
+    ledger = sk_database_list_bonus_transactions (db, id, NULL);
   if (d->customer != NULL && !g_cancellable_is_cancelled (cancellable))
-    d->purchases = sk_database_list_purchases (db, id, 50, NULL);
+    purchases = sk_database_list_purchases (db, id, CUSTOMER_PURCHASES, NULL);
+  d->ledger = customer_story (self, ledger_path, SK_TYPE_BONUS_TRANSACTION, CUSTOMER_LEDGER, ledger,
+                              cancellable);
+  d->purchases = customer_story (self, purchases_path, SK_TYPE_PURCHASE, CUSTOMER_PURCHASES,
+                                 purchases, cancellable);
   return d;
 }
 

@@ -25,8 +25,12 @@ G_DECLARE_FINAL_TYPE (SkRepository, sk_repository, SK, REPOSITORY, GObject)
  * longer): then rules and campaigns are saved at HQ and kept here as HQ
  * answered, the stored version of one (for a conflict) is HQ's, and the
  * charts' and a campaign's figures are the chain's, HQ's. */
-void          sk_repository_set_hq (SkRepository *self, const char *server_url, const char *token);
-gboolean      sk_repository_get_at_hq (SkRepository *self);
+void     sk_repository_set_hq (SkRepository *self, const char *server_url, const char *token);
+gboolean sk_repository_get_at_hq (SkRepository *self);
+/* Whether the last sync failed to reach HQ: then what this file can
+ * answer (a customer's story, messages, a campaign's figures) is not asked
+ * of HQ; saves at HQ still try. */
+void          sk_repository_set_hq_out_of_reach (SkRepository *self, gboolean out_of_reach);
 SkRepository *sk_repository_new (const char *path);
 const char   *sk_repository_get_path (SkRepository *self);
 /* Bumps each time the file is replaced (reset to demo data). */

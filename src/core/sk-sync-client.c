@@ -1030,7 +1030,36 @@ sk_sync_request (const char   *server_url,
       bytes = g_bytes_new_take (text, strlen (text));
     }
   return sk_sync_request_bytes (server_url, token, method, path, bytes ? "application/json" : NULL,
-                                bytes, cancellable, error);
+                                bytes, 60, cancellable, error);
+}
+
+/* One request, HQ waited for at most @timeout seconds a step (connecting,
+ * sending, the answer). */
+static JsonNode *
+call (const char   *server_url,
+      const char   *token,
+      const char   *method,
+      const char   *path,
+      const char   *content_type,
+      GBytes       *body,
+      guint         timeout,
+      guint        *status,
+      GCancellable *cancellable,
+      GError      **error)
+{
+  g_autoptr (SoupSession) session = NULL;
+  g_autofree char *base = NULL;
+  gint64           retry_after = 0;
+
+  g_return_val_if_fail (server_url != NULL && method != NULL && path != NULL, NULL);
+  g_return_val_if_fail (status != NULL, NULL);
+
+  base = g_strdup (server_url);
+  while (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  session = soup_session_new_with_options ("timeout", timeout, NULL);
+  return http_send (session, base, method, path, token, content_type, body, NULL, status,
+                    cancellable, error, &retry_after);
 }
 
 JsonNode *
@@ -1040,14 +1069,15 @@ sk_sync_request_bytes (const char   *server_url,
                        const char   *path,
                        const char   *content_type,
                        GBytes       *body,
+                       guint         timeout,
                        GCancellable *cancellable,
                        GError      **error)
 {
   g_autoptr (JsonNode) answer = NULL;
   guint status;
 
-  answer = sk_sync_call (server_url, token, method, path, content_type, body, &status, cancellable,
-                         error);
+  answer = call (server_url, token, method, path, content_type, body, timeout, &status, cancellable,
+                 error);
   if (answer == NULL)
     return NULL;
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
@@ -1116,19 +1146,7 @@ sk_sync_call (const char   *server_url,
               GCancellable *cancellable,
               GError      **error)
 {
-  g_autoptr (SoupSession) session = NULL;
-  g_autofree char *base = NULL;
-  gint64           retry_after = 0;
-
-  g_return_val_if_fail (server_url != NULL && method != NULL && path != NULL, NULL);
-  g_return_val_if_fail (status != NULL, NULL);
-
-  base = g_strdup (server_url);
-  while (g_str_has_suffix (base, "/"))
-    base[strlen (base) - 1] = '\0';
-  session = soup_session_new_with_options ("timeout", 60, NULL);
-  return http_send (session, base, method, path, token, content_type, body, NULL, status,
-                    cancellable, error, &retry_after);
+  return call (server_url, token, method, path, content_type, body, 60, status, cancellable, error);
 }
 
 char *

@@ -131,13 +131,15 @@ JsonNode *sk_sync_request (const char   *server_url,
                            JsonNode     *body,
                            GCancellable *cancellable,
                            GError      **error);
-/* The same with a body of @content_type (a CSV price list). */
+/* The same with a body of @content_type (a CSV price list), HQ waited
+ * for at most @timeout seconds a step (sk_sync_request: 60). */
 JsonNode *sk_sync_request_bytes (const char   *server_url,
                                  const char   *token,
                                  const char   *method,
                                  const char   *path,
                                  const char   *content_type,
                                  GBytes       *body,
+                                 guint         timeout,
                                  GCancellable *cancellable,
                                  GError      **error);
 
