@@ -1561,6 +1561,16 @@ test_return_other_till (AppFixture *f, gconstpointer data)
                      ==, id);
   }
 
+  /* F8's list of the store's latest sales has it. */
+  sk_repository_find_sales_async (repository, hq_store, "", NULL, sk_test_keep_result, &result);
+  g_assert_true (app_wait (has_result, &result, 10000));
+  found = sk_repository_find_sales_finish (repository, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (found->len, >=, 1);
+  g_assert_cmpstr (sk_record_get_id (g_ptr_array_index (found, 0)), ==, id);
+  g_clear_pointer (&found, g_ptr_array_unref);
+
   /* The number as the receipt prints it. */
   number = g_strdup_printf ("Receipt %.8s", id);
   sk_repository_find_sales_async (repository, hq_store, number, NULL, sk_test_keep_result, &result);

@@ -1151,29 +1151,43 @@ find_sales_job (
   g_autoptr (GPtrArray) sales = NULL;
   g_autoptr (GString) path = NULL;
   g_autoptr (JsonNode) answer = NULL;
+  gboolean listing = sk_str_is_blank (q->receipt);
+  g_autoptr (GError) unreached = NULL;
 
   if (store == NULL)
     return *error == NULL ? g_ptr_array_new () : NULL; /* no store, no sales */
   found = sk_database_find_sales (db, sk_record_get_id (store), q->receipt,
                                   SK_REPOSITORY_SALES_FOUND, error);
-  if (found == NULL || found->len > 0 || sk_str_is_blank (q->receipt))
+  if (found == NULL || (found->len > 0 && !listing))
     return g_steal_pointer (&found);
 
-  /* A number this till does not know: a sale another till of the store
-   * made, which HQ has; kept here, it is taken back as the till's own. */
-  path = g_string_new ("/api/pos/purchases?receipt=");
-  g_string_append_uri_escaped (path, q->receipt, NULL, FALSE);
-  g_string_append (path, "&store_id=");
+  /* The store's latest sales, or a number this till does not know: sales
+   * other tills of the store made, which HQ has; kept here, they are
+   * taken back as the till's own. The list is this till's own when HQ is
+   * out of reach; a number asked for is asked of HQ even then. */
+  path = g_string_new ("/api/pos/purchases?store_id=");
   g_string_append_uri_escaped (path, sk_record_get_id (store), NULL, FALSE);
   g_string_append_printf (path, "&limit=%d", SK_REPOSITORY_SALES_FOUND);
-  if (!at_hq (self, "GET", path->str, NULL, NULL, FALSE, cancellable, &answer, error))
+  if (!listing)
+    {
+      g_string_append (path, "&receipt=");
+      g_string_append_uri_escaped (path, q->receipt, NULL, FALSE);
+    }
+  if (!at_hq (self, "GET", path->str, NULL, NULL, listing, cancellable, &answer,
+              listing ? &unreached : error))
     return g_steal_pointer (&found);
-  sales = answer != NULL ? hq_records (answer, SK_TYPE_PURCHASE, error) : NULL;
+  sales
+      = answer != NULL ? hq_records (answer, SK_TYPE_PURCHASE, listing ? &unreached : error) : NULL;
   if (sales == NULL)
+    {
+      if (!listing)
+        return NULL;
+      g_debug ("The store's latest sales from this file: %s", unreached->message);
+      return g_steal_pointer (&found);
+    }
+  if (!sk_database_keep_hq_purchases (db, sales, error))
     return NULL;
-  for (guint i = 0; i < sales->len; i++)
-    if (!sk_database_keep_hq_purchase (db, g_ptr_array_index (sales, i), error))
-      return NULL;
+  g_clear_pointer (&found, g_ptr_array_unref);
   return sk_database_find_sales (db, sk_record_get_id (store), q->receipt,
                                  SK_REPOSITORY_SALES_FOUND, error);
 }

@@ -567,21 +567,24 @@ sk_database_keep_hq_record (SkDatabase *self, SkRecord *record, GError **error)
 }
 
 gboolean
-sk_database_keep_hq_purchase (SkDatabase *self, SkPurchase *purchase, GError **error)
+sk_database_keep_hq_purchases (SkDatabase *self, GPtrArray *purchases, GError **error)
 {
-  gint64 known;
-
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
-  g_return_val_if_fail (SK_IS_PURCHASE (purchase), FALSE);
+  g_return_val_if_fail (purchases != NULL, FALSE);
 
   if (!sk_db_begin (self, error))
     return FALSE;
-  known = sk_db_query_int (self, error, -1, "SELECT count(*) FROM purchases WHERE id = ?", "s",
-                           purchase->id);
-  if (known < 0 || (known == 0 && !sk_db_insert_purchase_as_is (self, purchase, error)))
+  for (guint i = 0; i < purchases->len; i++)
     {
-      sk_db_rollback (self);
-      return FALSE;
+      SkPurchase *purchase = g_ptr_array_index (purchases, i);
+      gint64      known = sk_db_query_int (
+               self, error, -1, "SELECT count(*) FROM purchases WHERE id = ?", "s", purchase->id);
+
+      if (known < 0 || (known == 0 && !sk_db_insert_purchase_as_is (self, purchase, error)))
+        {
+          sk_db_rollback (self);
+          return FALSE;
+        }
     }
   return sk_db_commit (self, error);
 }

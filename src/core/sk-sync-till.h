@@ -48,9 +48,10 @@ typedef struct _SkPulledPage SkPulledPage;
 /* Keeps @record (a rule, a campaign and the rules its rule_ids move, or
  * a product) as HQ answered an edit of it, as its pull will. */
 gboolean sk_database_keep_hq_record (SkDatabase *self, SkRecord *record, GError **error);
-/* Keeps a sale another till of the store made, as HQ has it, to take a
- * return of it here (the till's own copy, if it has one, stays). */
-gboolean sk_database_keep_hq_purchase (SkDatabase *self, SkPurchase *purchase, GError **error);
+/* Keeps sales other tills of the store made (SkPurchase), as HQ has them,
+ * to take returns of them here (the till's own copy, if it has one, stays);
+ * all or none. */
+gboolean sk_database_keep_hq_purchases (SkDatabase *self, GPtrArray *purchases, GError **error);
 
 SkPulledPage *sk_pulled_page_new (JsonArray *refs, JsonArray *changes, GError **error);
 void          sk_pulled_page_free (SkPulledPage *page);
