@@ -697,6 +697,37 @@ test_new_product (AppFixture *f, gconstpointer data)
 }
 
 static gboolean
+no_customer_editor (gpointer f)
+{
+  return app_find_window (f, SK_TYPE_CUSTOMER_EDITOR) == NULL;
+}
+
+/* A customer registered at the till by keys alone: her name, Tab, her
+ * phone, Enter saves; she is the sale's customer. */
+static void
+test_register_by_keys (AppFixture *f, gconstpointer data)
+{
+  const char     *keys[] = { "=Nika Keys", "Tab", "=+79057770011", "Return", NULL };
+  SkCheckoutView *view;
+  GtkWindow      *editor;
+  SkCustomer     *customer;
+
+  if (!have_xdotool ())
+    return;
+  view = show_checkout (f);
+  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.register", NULL);
+  app_pump (300);
+  editor = app_find_window (f, SK_TYPE_CUSTOMER_EDITOR);
+  g_assert_nonnull (editor);
+  send_keys_to (editor, 3, keys);
+  g_assert_true (app_wait (no_customer_editor, f, 10000));
+  g_assert_true (app_wait (app_checkout_has_customer, view, 10000));
+  customer = sk_checkout_view_get_customer (view);
+  g_assert_cmpstr (sk_record_get_string (customer, "full_name"), ==, "Nika Keys");
+  g_assert_cmpstr (sk_record_get_string (customer, "phone"), ==, "+79057770011");
+}
+
+static gboolean
 price_list_known (gpointer view)
 {
   return _sk_checkout_view_find_product (view, "CSV-1") != NULL;
@@ -1318,6 +1349,7 @@ main (int argc, char *argv[])
   app_test_add ("/app/scanner/failed-then-good", test_failed_then_good);
   app_test_add ("/app/scanner/customers-search", test_customers_search);
   app_test_add ("/app/scanner/new-product", test_new_product);
+  app_test_add ("/app/scanner/register-by-keys", test_register_by_keys);
   app_test_add ("/app/scanner/import-products", test_import_products);
   app_test_add ("/app/scanner/total-visible", test_total_visible);
   app_test_add ("/app/scanner/refund", test_refund);

@@ -44,7 +44,8 @@ field_changed_cb (GtkWidget *row, SkRecordEditor *self)
     sk_error_label_set (priv->error_label, NULL);
 }
 
-/* Follows every text field of the form; returns the first one shown. */
+/* Follows every text field of the form, Enter in each saving; returns the
+ * first one shown. */
 static GtkWidget *
 watch_fields (SkRecordEditor *self, GtkWidget *widget)
 {
@@ -56,7 +57,18 @@ watch_fields (SkRecordEditor *self, GtkWidget *widget)
       GtkWidget *found = child;
 
       if (ADW_IS_ENTRY_ROW (child))
-        g_signal_connect_object (child, "changed", G_CALLBACK (field_changed_cb), self, 0);
+        {
+          g_signal_connect_object (child, "changed", G_CALLBACK (field_changed_cb), self, 0);
+          /* Enter in a field saves, as the header's Save does. */
+          adw_entry_row_set_activates_default (ADW_ENTRY_ROW (child), TRUE);
+        }
+      else if (GTK_IS_BUTTON (child)
+               && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), "editor.save")
+                      == 0)
+        {
+          gtk_window_set_default_widget (GTK_WINDOW (self), child);
+          found = NULL;
+        }
       else
         found = watch_fields (self, child);
       if (first == NULL && found != NULL && gtk_widget_get_visible (found))
@@ -388,6 +400,8 @@ sk_record_editor_class_init (SkRecordEditorClass *klass)
 
   gtk_widget_class_install_action (widget_class, "editor.save", NULL, save_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "editor.save",
+                                       NULL);
 }
 
 static void

@@ -585,8 +585,6 @@ sk_rule_editor_class_init (SkRuleEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkRuleEditor, preview_spinner);
 
   gtk_widget_class_install_action (widget_class, "editor.preview", NULL, preview_action);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "editor.save",
-                                       NULL);
 }
 
 static void
