@@ -10,6 +10,7 @@
 #include "sk-error.h"
 #include "sk-model-private.h"
 #include "sk-money.h"
+#include "sk-test-util.h"
 #include "test-app-common.h"
 
 #ifndef SK_TEST_NARROW
@@ -321,8 +322,9 @@ test_keyboard (AppFixture *f, gconstpointer data)
   SkDatabase *db = f->db;
   g_autoptr (SkCustomer) customer = customer_with_bonus (db);
   g_autoptr (GPtrArray) products = sk_database_list_products (db, NULL);
-  SkProduct *product = g_ptr_array_index (products, 1);
-  GtkWidget *view, *customer_entry, *sku_entry, *name_entry, *price_entry;
+  SkProduct       *product = g_ptr_array_index (products, 1);
+  GtkWidget       *view, *customer_entry, *sku_entry, *name_entry, *price_entry;
+  g_autofree char *chosen = NULL;
 
   sk_window_show_view (f->window, "checkout");
   app_pump (300);
@@ -350,10 +352,32 @@ test_keyboard (AppFixture *f, gconstpointer data)
   g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 1);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (sku_entry)), ==, "");
 
+  /* Its category is one of the store's, chosen by name. */
+  {
+    GtkWidget   *entry = GTK_WIDGET (SK_CHECKOUT_VIEW (view)->category_entry);
+    GtkDropDown *choice = GTK_DROP_DOWN (gtk_widget_get_next_sibling (entry));
+
+    g_assert_false (gtk_widget_get_visible (entry));
+    g_assert_true (GTK_IS_DROP_DOWN (choice));
+    /* "No category", then the store's. */
+    g_assert_cmpint (
+        g_list_model_get_n_items (gtk_drop_down_get_model (choice)), ==,
+        1 + sk_test_query_int (db, "SELECT count(DISTINCT category) FROM products", NULL));
+    gtk_drop_down_set_selected (choice, 1);
+    chosen = g_strdup (gtk_string_object_get_string (gtk_drop_down_get_selected_item (choice)));
+  }
   gtk_editable_set_text (GTK_EDITABLE (name_entry), "Puzzle");
   gtk_editable_set_text (GTK_EDITABLE (price_entry), "1 299,50");
   g_signal_emit_by_name (price_entry, "activate");
   g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 2);
+  {
+    g_autoptr (SkPurchaseLine) line
+        = g_list_model_get_item (sk_sale_get_lines (SK_CHECKOUT_VIEW (view)->sale), 1);
+    g_autofree char *category = NULL;
+
+    g_object_get (line, "category", &category, NULL);
+    g_assert_cmpstr (category, ==, chosen);
+  }
   wait_priced (SK_CHECKOUT_VIEW (view));
   g_assert_cmpint (sk_checkout_view_get_result (SK_CHECKOUT_VIEW (view))->subtotal, ==,
                    product->price + 129950);

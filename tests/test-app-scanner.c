@@ -19,6 +19,7 @@
 #include "sk-entry-dialog.h"
 #include "sk-model-private.h"
 #include "sk-rule-editor.h"
+#include "sk-test-util.h"
 #include "test-app-common.h"
 
 /* xdotool's name of the key that types @c. */
@@ -648,6 +649,12 @@ product_known (gpointer view)
 
 /* A code the till does not know becomes a product by hand, sold at once;
  * scanned again, it is that product. */
+static gboolean
+is_drop_down (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_DROP_DOWN (widget);
+}
+
 static void
 test_new_product (AppFixture *f, gconstpointer data)
 {
@@ -656,6 +663,8 @@ test_new_product (AppFixture *f, gconstpointer data)
   SkCheckoutView   *view;
   AdwMessageDialog *dialog;
   SkProduct        *added = NULL;
+  GtkDropDown      *choice;
+  g_autofree char  *category = NULL;
 
   if (!have_xdotool ())
     return;
@@ -670,7 +679,19 @@ test_new_product (AppFixture *f, gconstpointer data)
   g_assert_cmpstr (sk_entry_dialog_get_text (dialog, 0), ==, "4601234567893");
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply"));
   gtk_editable_set_text (sk_entry_dialog_get_entry (dialog, 1), "Юла");
-  gtk_editable_set_text (sk_entry_dialog_get_entry (dialog, 2), "toys");
+  /* The category is chosen from the store's, by name (there is no field
+   * to type one that no rule knows). */
+  choice = GTK_DROP_DOWN (app_find_widget (GTK_WIDGET (dialog), is_drop_down, NULL));
+  g_assert_nonnull (choice);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (choice)));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (sk_entry_dialog_get_entry (dialog, 2))));
+  /* "No category", then the store's. */
+  g_assert_cmpint (
+      g_list_model_get_n_items (gtk_drop_down_get_model (choice)), ==,
+      1 + sk_test_query_int (f->db, "SELECT count(DISTINCT category) FROM products", NULL));
+  gtk_drop_down_set_selected (choice, 1);
+  category = g_strdup (gtk_string_object_get_string (gtk_drop_down_get_selected_item (choice)));
+  g_assert_cmpstr (sk_entry_dialog_get_text (dialog, 2), ==, category);
   gtk_editable_set_text (sk_entry_dialog_get_entry (dialog, 3), "abc");
   g_assert_nonnull (sk_entry_dialog_get_error (dialog));
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "apply"));
@@ -687,6 +708,7 @@ test_new_product (AppFixture *f, gconstpointer data)
       added = g_ptr_array_index (products, i);
   g_assert_nonnull (added);
   g_assert_cmpstr (added->name, ==, "Юла");
+  g_assert_cmpstr (added->category, ==, category);
   g_assert_cmpint (added->price, ==, 35000);
   g_assert_cmpstr (added->barcode, ==, "4601234567893");
 

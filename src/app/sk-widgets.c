@@ -94,6 +94,64 @@ sk_entry_row_set_text (AdwEntryRow *row, const char *text)
   gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
 }
 
+static void
+choice_selected_cb (GtkDropDown *choice, GParamSpec *pspec, GtkEditable *entry)
+{
+  GtkStringObject *chosen = gtk_drop_down_get_selected_item (choice);
+
+  /* The first item is none of them. */
+  gtk_editable_set_text (entry, chosen != NULL && gtk_drop_down_get_selected (choice) > 0
+                                    ? gtk_string_object_get_string (chosen)
+                                    : "");
+}
+
+GtkDropDown *
+sk_editable_offer_choices (GtkEditable *entry, const char *none, const char *const *choices)
+{
+  GtkDropDown *choice = g_object_get_data (G_OBJECT (entry), "sk-choice");
+  g_autoptr (GtkStringList) list = gtk_string_list_new (NULL);
+  g_autofree char *typed = g_utf8_casefold (gtk_editable_get_text (entry), -1);
+  guint            n = choices != NULL ? g_strv_length ((char **)choices) : 0;
+  guint            selected = 0;
+
+  g_return_val_if_fail (GTK_IS_BOX (gtk_widget_get_parent (GTK_WIDGET (entry))), NULL);
+
+  if (choice == NULL)
+    {
+      GtkExpression *expression
+          = gtk_property_expression_new (GTK_TYPE_STRING_OBJECT, NULL, "string");
+
+      choice = GTK_DROP_DOWN (gtk_drop_down_new (NULL, expression));
+      gtk_drop_down_set_enable_search (choice, TRUE);
+      gtk_widget_set_hexpand (GTK_WIDGET (choice), gtk_widget_get_hexpand (GTK_WIDGET (entry)));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (choice), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      gtk_entry_get_placeholder_text (GTK_ENTRY (entry)), -1);
+      gtk_box_insert_child_after (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (entry))),
+                                  GTK_WIDGET (choice), GTK_WIDGET (entry));
+      g_object_set_data (G_OBJECT (entry), "sk-choice", choice);
+      g_signal_connect_object (choice, "notify::selected", G_CALLBACK (choice_selected_cb), entry,
+                               0);
+    }
+  gtk_string_list_append (list, none);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *folded = g_utf8_casefold (choices[i], -1);
+
+      gtk_string_list_append (list, choices[i]);
+      /* The text typed or kept so far, if it is one of them. */
+      if (g_str_equal (folded, typed))
+        selected = i + 1;
+    }
+  g_signal_handlers_block_by_func (choice, choice_selected_cb, entry);
+  gtk_drop_down_set_model (choice, G_LIST_MODEL (list));
+  gtk_drop_down_set_selected (choice, selected);
+  g_signal_handlers_unblock_by_func (choice, choice_selected_cb, entry);
+  choice_selected_cb (choice, NULL, entry);
+  gtk_widget_set_visible (GTK_WIDGET (choice), n > 0);
+  gtk_widget_set_visible (GTK_WIDGET (entry), n == 0);
+  return choice;
+}
+
 char **
 sk_split_list (const char *text)
 {

@@ -36,6 +36,13 @@ void sk_widget_toast_error (GtkWidget *widget, const GError *error);
 void sk_entry_row_set_text (AdwEntryRow *row, const char *text);
 /* A list as people type it, "a, b": split at the commas, each part
  * trimmed, the empty ones dropped. */
+/* @entry's text chosen from @choices (a category by name, as the SPEC's
+ * editors offer them), or from @none first (the text then empty): a
+ * searchable drop-down beside @entry (in a box) takes its place and sets
+ * its text; @entry stays, with what it holds, while there is nothing to
+ * choose from. Called again, the choices are replaced. */
+GtkDropDown        *
+sk_editable_offer_choices (GtkEditable *entry, const char *none, const char *const *choices);
 char **sk_split_list (const char *text);
 
 /* Shows @message in a form's error label, or hides the label (NULL). */
