@@ -718,6 +718,28 @@ test_new_product (AppFixture *f, gconstpointer data)
   g_assert_cmpint (line_quantity (view, 0), ==, 2);
 }
 
+/* The demo's products carry barcodes, as packets do: a scan of one sells
+ * it. */
+static void
+test_barcode (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkProduct) a = product (f->db, 2);
+  g_autoptr (SkPurchaseLine) line = NULL;
+  g_autofree char *sku = NULL;
+  SkCheckoutView  *view;
+
+  if (!have_xdotool ())
+    return;
+  g_assert_nonnull (a->barcode);
+  g_assert_cmpuint (strlen (a->barcode), ==, 13);
+  view = show_checkout (f);
+  scan (f, a->barcode);
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
+  line = g_list_model_get_item (sk_sale_get_lines (view->sale), 0);
+  g_object_get (line, "sku", &sku, NULL);
+  g_assert_cmpstr (sku, ==, a->sku);
+}
+
 static gboolean
 no_customer_editor (gpointer f)
 {
@@ -1372,6 +1394,7 @@ main (int argc, char *argv[])
   app_test_add ("/app/scanner/customers-search", test_customers_search);
   app_test_add ("/app/scanner/new-product", test_new_product);
   app_test_add ("/app/scanner/register-by-keys", test_register_by_keys);
+  app_test_add ("/app/scanner/barcode", test_barcode);
   app_test_add ("/app/scanner/import-products", test_import_products);
   app_test_add ("/app/scanner/total-visible", test_total_visible);
   app_test_add ("/app/scanner/refund", test_refund);

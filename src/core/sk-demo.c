@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <math.h>
+#include <string.h>
 
 #include "sk-database-private.h"
 #include "sk-analytics.h"
@@ -427,6 +428,20 @@ create_stores (Demo *demo, GError **error)
   return TRUE;
 }
 
+/* @prefix, then @number in the digits left of twelve, then GS1's check
+ * digit. */
+static void
+make_ean13 (const char *prefix, gint64 number, char out[14])
+{
+  int sum = 0;
+
+  g_snprintf (out, 14, "%s%0*" G_GINT64_FORMAT, prefix, 12 - (int)strlen (prefix), number);
+  for (int i = 0; i < 12; i++)
+    sum += (out[i] - '0') * (i % 2 == 0 ? 1 : 3);
+  out[12] = '0' + (10 - sum % 10) % 10;
+  out[13] = '\0';
+}
+
 static gboolean
 create_products (Demo *demo, GError **error)
 {
@@ -439,6 +454,10 @@ create_products (Demo *demo, GError **error)
       product->name = g_strdup (products[i].name);
       product->category = g_strdup (category_names[c]);
       product->price = products[i].price;
+      /* A barcode, as on the packet, for a scanner: "460" is Russia's
+       * range of EAN-13. */
+      product->barcode = g_malloc (14);
+      make_ean13 ("4607000", i + 1, product->barcode);
       if (!sk_database_save_product (demo->db, product, error))
         return FALSE;
       g_assert (demo->category_n_products[c] < G_N_ELEMENTS (demo->category_products[c]));
@@ -689,19 +708,6 @@ create_rules (Demo *demo, GError **error)
 
 /* Customers */
 
-static void
-make_ean13 (gint64 number, char out[14])
-{
-  int sum = 0;
-
-  /* "2" starts the in-store range of EAN-13; then the card's 11 digits. */
-  g_snprintf (out, 14, "27%010" G_GINT64_FORMAT "0", number);
-  for (int i = 0; i < 12; i++)
-    sum += (out[i] - '0') * (i % 2 == 0 ? 1 : 3);
-  out[12] = '0' + (10 - sum % 10) % 10;
-  out[13] = '\0';
-}
-
 static char *
 random_date (Demo *demo, gint64 from, gint64 to)
 {
@@ -755,7 +761,8 @@ make_person (Demo *demo, gint64 index, const guint32 offset[2], Person *p)
   p->full_name
       = g_strdup_printf ("%s%s %s %s", surname->ru, female ? "а" : "", first->ru, patronymic);
   g_snprintf (p->phone, sizeof p->phone, "+79%09" G_GINT64_FORMAT, phone);
-  make_ean13 (card, p->card);
+  /* "2" starts the in-store range of EAN-13; then the card's digits. */
+  make_ean13 ("27", card, p->card);
   if (rand_chance (demo, 0.75))
     p->email = g_strdup_printf (
         "%s.%s%s%d@%s", first->lat, surname->lat, female ? "a" : "",
