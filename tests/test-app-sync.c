@@ -747,12 +747,19 @@ note_rules_pulled (SkSyncClient *client, const SkSyncSummary *summary, gboolean 
     *rules_pulled = TRUE;
 }
 
+static gboolean
+has_notice (gpointer notice)
+{
+  return *(char **)notice != NULL;
+}
+
 /* A rule HQ adds reaches the cart open in the checkout, without a restart. */
 static void
 test_hq_rule (AppFixture *f, gconstpointer data)
 {
   g_autofree char *token = login ("cashier1", "cashier-pass");
   g_autoptr (SkDiscountRule) rule = NULL;
+  g_autoptr (SkCampaign) campaign = sk_campaign_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *notice = NULL;
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
@@ -767,7 +774,14 @@ test_hq_rule (AppFixture *f, gconstpointer data)
   w = (PriceWait){ view, 0 };
   g_assert_true (app_wait (priced_with, &w, 10000));
 
-  rule = sk_test_save_rule (hq.db, sk_test_rule_new ("HQ's ten percent", "percentage", 1000, NULL));
+  /* The rule of a campaign with a budget, which each sale spends from. */
+  g_object_set (campaign, "name", "HQ's week", "status", "active", "budget", (gint64)100000000,
+                NULL);
+  g_assert_true (sk_database_save_campaign (hq.db, campaign, &error));
+  g_assert_no_error (error);
+  rule = sk_test_rule_new ("HQ's ten percent", "percentage", 1000, NULL);
+  sk_test_set_string (&rule->campaign_id, sk_record_get_id (campaign));
+  rule = sk_test_save_rule (hq.db, rule);
   g_signal_connect (sk_application_get_sync (f->app), "notice", G_CALLBACK (keep_notice), &notice);
   press_sync_now (f);
   w.discount = 10000;
@@ -779,8 +793,9 @@ test_hq_rule (AppFixture *f, gconstpointer data)
   app_pump (300);
   shot (GTK_WIDGET (f->window), "sync-hq-rule-in-checkout");
 
-  /* A sale with the rule brings the rule back from HQ, one use more: no
-   * news of the rules to tell. */
+  /* A sale with the rule brings the rule back from HQ, one use more, and
+   * its campaign, with what it spent: no news of the rules or the
+   * campaigns to tell. */
   g_clear_pointer (&notice, g_free);
   g_signal_connect (sk_background_sync_get_client (sk_application_get_sync (f->app)), "pulled",
                     G_CALLBACK (note_rules_pulled), &rules_pulled);
@@ -789,7 +804,24 @@ test_hq_rule (AppFixture *f, gconstpointer data)
   g_assert_true (app_wait (is_true, &rules_pulled, 30000));
   g_assert_cmpint (
       sk_test_query_int (hq.db, "SELECT uses FROM discount_rules WHERE id = ?", rule->id), ==, 1);
+  g_assert_cmpint (sk_test_query_int (f->db, "SELECT spent FROM campaigns WHERE id = ?",
+                                      sk_record_get_id (campaign)),
+                   ==, 10000);
   g_assert_null (notice);
+
+  /* HQ renames the campaign: that is news. */
+  {
+    g_autoptr (SkCampaign) renamed
+        = sk_database_get_campaign (hq.db, sk_record_get_id (campaign), &error);
+
+    g_assert_no_error (error);
+    g_object_set (renamed, "name", "HQ's long week", NULL);
+    g_assert_true (sk_database_save_campaign (hq.db, renamed, &error));
+    g_assert_no_error (error);
+  }
+  press_sync_now (f);
+  g_assert_true (app_wait (has_notice, &notice, 30000));
+  g_assert_cmpstr (notice, ==, T ("HQ changed the campaigns"));
   g_signal_handlers_disconnect_by_func (
       sk_background_sync_get_client (sk_application_get_sync (f->app)), note_rules_pulled,
       &rules_pulled);

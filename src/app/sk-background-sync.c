@@ -229,7 +229,7 @@ pulled_cb (SkSyncClient *client, SkSyncSummary *summary, SkBackgroundSync *self)
     }
   if (summary->rules_edited > 0)
     g_signal_emit (self, signals[NOTICE], 0, _ ("HQ changed the discount rules"));
-  else if (summary->changed & SK_SYNC_CHANGED_CAMPAIGNS)
+  else if (summary->campaigns_edited > 0)
     g_signal_emit (self, signals[NOTICE], 0, _ ("HQ changed the campaigns"));
 }
 

@@ -810,6 +810,7 @@ pull_pages (SkDatabase *db, Pull *pull, SkSyncSummary *summary, GError **error)
       pull_applied (pull);
       summary->pulled += page->n_changes;
       summary->rules_edited += sk_pulled_page_get_rules_edited (page->pulled);
+      summary->campaigns_edited += sk_pulled_page_get_campaigns_edited (page->pulled);
       note_page (summary, page->noted, page->too_many, &too_many);
       g_free (cursor);
       cursor = g_steal_pointer (&page->next_cursor);

@@ -50,13 +50,14 @@ typedef struct
   gint64        applied;
   gint64        duplicates;
   gint64        rejected;
-  gint64        pulled;       /* changes applied */
-  char         *cursor;       /* where the next pull starts (NULL: from the start) */
-  gint64        pending;      /* events still in the outbox */
-  SkSyncChanges changed;      /* what the pull changed */
-  GPtrArray    *customer_ids; /* customers it changed, each once (NULL: none, or too many) */
-  gint64        merged;       /* customers HQ merged into another */
-  gint64        rules_edited; /* rules added, removed or of a new version */
+  gint64        pulled;           /* changes applied */
+  char         *cursor;           /* where the next pull starts (NULL: from the start) */
+  gint64        pending;          /* events still in the outbox */
+  SkSyncChanges changed;          /* what the pull changed */
+  GPtrArray    *customer_ids;     /* customers it changed, each once (NULL: none, or too many) */
+  gint64        merged;           /* customers HQ merged into another */
+  gint64        rules_edited;     /* rules added, removed or of a new version */
+  gint64        campaigns_edited; /* likewise campaigns (not what they spent) */
   gboolean      full_copy; /* the pull started from the start (a first sync, an expired cursor) */
 } SkSyncSummary;
 

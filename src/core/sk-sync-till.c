@@ -374,8 +374,9 @@ typedef struct
 
 struct _SkPulledPage
 {
-  GArray *changes;      /* of Change, refs first */
-  guint   rules_edited; /* known once applied */
+  GArray *changes;          /* of Change, refs first */
+  guint   rules_edited;     /* known once applied */
+  guint   campaigns_edited; /* likewise */
 };
 
 static void
@@ -506,26 +507,30 @@ sk_pulled_page_free (SkPulledPage *page)
 
 /* Pages applied */
 
-/* Whether @change edits a rule as the till has it (a new rule, a removed
- * one, a new version), not only the count of its uses: each sale that
- * applies a rule brings the rule back in HQ's feed. */
+/* Whether @change edits a rule or a campaign (@table) as the till has it
+ * (a new one, a removed one, a new version), not only the count of a
+ * rule's uses or what a campaign has spent: each sale that applies a rule
+ * brings both back in HQ's feed. */
 static gboolean
-edits_rule (SkDatabase *self, Change *change)
+edits (SkDatabase *self, const char *table, Change *change)
 {
-  gint64 stored = sk_db_query_int (
-      self, NULL, -1, "SELECT version FROM discount_rules WHERE id = ?", "s", change->id);
+  g_autofree char *sql = g_strdup_printf ("SELECT version FROM %s WHERE id = ?", table);
+  gint64           stored = sk_db_query_int (self, NULL, -1, sql, "s", change->id);
 
   if (change->deleted)
     return stored >= 0;
-  return stored != SK_DISCOUNT_RULE (change->record)->version;
+  return stored != sk_record_get_int64 (change->record, "version");
 }
 
 static gboolean
 apply_change (SkDatabase *self, SkPulledPage *page, Change *change, gboolean outbox, GError **error)
 {
   if (change->kind != NULL && g_str_equal (change->kind->entity, SK_FEED_RULE)
-      && edits_rule (self, change))
+      && edits (self, "discount_rules", change))
     page->rules_edited++;
+  if (change->kind != NULL && g_str_equal (change->kind->entity, SK_FEED_CAMPAIGN)
+      && edits (self, "campaigns", change))
+    page->campaigns_edited++;
   if (change->kind == NULL && change->deleted)
     return sk_db_exec (self, error, "DELETE FROM settings WHERE key = ?", "s", change->id);
   if (change->kind == NULL)
@@ -613,7 +618,7 @@ sk_database_apply_pulled_page (SkDatabase   *self,
   /* Most pulls come after a push that emptied the outbox: then HQ's
    * figures are the till's, with nothing to add. */
   outbox = sk_db_query_int (self, NULL, 1, "SELECT EXISTS (SELECT 1 FROM sync_outbox)", NULL) != 0;
-  page->rules_edited = 0;
+  page->rules_edited = page->campaigns_edited = 0;
   for (guint i = 0; i < page->changes->len; i++)
     if (!apply_change (self, page, &g_array_index (page->changes, Change, i), outbox, error))
       {
@@ -633,6 +638,13 @@ sk_pulled_page_get_rules_edited (SkPulledPage *page)
 {
   g_return_val_if_fail (page != NULL, 0);
   return page->rules_edited;
+}
+
+guint
+sk_pulled_page_get_campaigns_edited (SkPulledPage *page)
+{
+  g_return_val_if_fail (page != NULL, 0);
+  return page->campaigns_edited;
 }
 
 gboolean

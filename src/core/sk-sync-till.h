@@ -63,6 +63,8 @@ gboolean      sk_database_apply_pulled_page (SkDatabase   *self,
  * (added, removed, a new version); a rule back only for the count of its
  * uses, as after every sale that applies it, is no edit. */
 guint sk_pulled_page_get_rules_edited (SkPulledPage *page);
+/* The same for campaigns: what they have spent is no edit. */
+guint sk_pulled_page_get_campaigns_edited (SkPulledPage *page);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkPulledPage, sk_pulled_page_free)
 
