@@ -718,6 +718,56 @@ test_new_product (AppFixture *f, gconstpointer data)
   g_assert_cmpint (line_quantity (view, 0), ==, 2);
 }
 
+static gboolean
+customer_is (gpointer data)
+{
+  SkCheckoutView *view = ((gpointer *)data)[0];
+  SkCustomer     *customer = sk_checkout_view_get_customer (view);
+
+  return customer != NULL && g_str_equal (sk_record_get_id (customer), ((gpointer *)data)[1]);
+}
+
+/* A second card in the middle of a sale: the sale is the second
+ * customer's, and the cashier is told whose it was. */
+static void
+test_second_card (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (GPtrArray) all = sk_database_search_customers (f->db, "", NULL, 1000, NULL, NULL);
+  g_autofree char *expected = NULL;
+  SkCustomer      *first = NULL, *second = NULL;
+  SkCheckoutView  *view;
+  gpointer         wait[2];
+
+  if (!have_xdotool ())
+    return;
+  for (guint i = 0; i < all->len && second == NULL; i++)
+    {
+      SkCustomer *c = g_ptr_array_index (all, i);
+
+      if (c->card_number == NULL)
+        continue;
+      if (first == NULL)
+        first = c;
+      else
+        second = c;
+    }
+  g_assert_nonnull (second);
+  view = show_checkout (f);
+  scan (f, first->card_number);
+  wait[0] = view;
+  wait[1] = first->id;
+  g_assert_true (app_wait (customer_is, wait, 10000));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (view->scan_message)));
+  scan (f, second->card_number);
+  wait[1] = second->id;
+  g_assert_true (app_wait (customer_is, wait, 10000));
+  expected
+      = g_strdup_printf ("Customer changed to %s (was %s)", second->full_name, first->full_name);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view->scan_message)));
+  g_assert_cmpstr (gtk_label_get_text (view->scan_message), ==, expected);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (view->scan_message), "error"));
+}
+
 /* The demo's products carry barcodes, as packets do: a scan of one sells
  * it. */
 static void
@@ -1395,6 +1445,7 @@ main (int argc, char *argv[])
   app_test_add ("/app/scanner/new-product", test_new_product);
   app_test_add ("/app/scanner/register-by-keys", test_register_by_keys);
   app_test_add ("/app/scanner/barcode", test_barcode);
+  app_test_add ("/app/scanner/second-card", test_second_card);
   app_test_add ("/app/scanner/import-products", test_import_products);
   app_test_add ("/app/scanner/total-visible", test_total_visible);
   app_test_add ("/app/scanner/refund", test_refund);

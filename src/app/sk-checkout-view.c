@@ -661,8 +661,20 @@ customer_found_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   _sk_checkout_view_leave_receipt (self);
-  sk_checkout_view_set_customer (self, customer);
-  _sk_checkout_view_scan_message (self, FALSE, NULL);
+  {
+    SkCustomer      *before = sk_checkout_view_get_customer (self);
+    g_autofree char *replaced = NULL;
+
+    /* Another card in the middle of a sale: the sale is now that
+     * customer's, and the cashier is told whose it was (a scan of the
+     * first card gives it back). */
+    if (before != NULL && g_strcmp0 (sk_record_get_id (before), sk_record_get_id (customer)) != 0)
+      replaced = g_strdup_printf (_ ("Customer changed to %s (was %s)"),
+                                  sk_record_get_string (customer, "full_name"),
+                                  sk_record_get_string (before, "full_name"));
+    sk_checkout_view_set_customer (self, customer);
+    _sk_checkout_view_scan_message (self, FALSE, replaced);
+  }
   _sk_checkout_view_focus_scan (self);
   g_task_return_boolean (task, TRUE);
 }
