@@ -506,6 +506,48 @@ test_bonus_then_pay (AppFixture *f, gconstpointer data)
   g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
 }
 
+static gboolean
+bonus_spent_is (gpointer data)
+{
+  return sk_checkout_view_get_bonus_spend (((gpointer *)data)[0])
+         == *(gint64 *)((gpointer *)data)[1];
+}
+
+/* F4 and more than the card may pay: said, and the most it may is spent. */
+static void
+test_bonus_too_much (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkCustomer) customer = customer_with_card (f->db, 1000);
+  g_autofree char *typed = NULL;
+  g_autofree char *most = NULL;
+  g_autofree char *expected = NULL;
+  SkCheckoutView  *view;
+  gint64           cap;
+  gpointer         wait[2];
+  const char      *keys[] = { "F4", NULL, "Return", NULL };
+
+  if (!have_xdotool ())
+    return;
+  g_assert_nonnull (customer);
+  view = show_checkout (f);
+  scan (f, customer->card_number);
+  g_assert_true (app_wait (app_checkout_has_customer, view, 10000));
+  sk_checkout_view_add_line (view, NULL, "Stroller", "strollers", 1500000, 1);
+  g_assert_true (app_wait (app_checkout_priced, view, 10000));
+  cap = sk_checkout_view_get_bonus_cap (view);
+  g_assert_cmpint (cap, >, 0);
+  typed = g_strdup_printf ("=%" G_GINT64_FORMAT, cap / 100 + 1000);
+  keys[1] = typed;
+  send_keys (f, 3, keys);
+  wait[0] = view;
+  wait[1] = &cap;
+  g_assert_true (app_wait (bonus_spent_is, wait, 10000));
+  most = sk_money_format (cap);
+  expected = g_strdup_printf ("At most %s can be paid with bonuses", most);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view->scan_message)));
+  g_assert_cmpstr (gtk_label_get_text (view->scan_message), ==, expected);
+}
+
 /* A code nobody knows: said next to the field, the field emptied; the next
  * scan is read on its own. */
 #define UNKNOWN_PHONE "89001112233"
@@ -1446,6 +1488,7 @@ main (int argc, char *argv[])
   app_test_add ("/app/scanner/register-by-keys", test_register_by_keys);
   app_test_add ("/app/scanner/barcode", test_barcode);
   app_test_add ("/app/scanner/second-card", test_second_card);
+  app_test_add ("/app/scanner/bonus-too-much", test_bonus_too_much);
   app_test_add ("/app/scanner/import-products", test_import_products);
   app_test_add ("/app/scanner/total-visible", test_total_visible);
   app_test_add ("/app/scanner/refund", test_refund);

@@ -1493,6 +1493,28 @@ scan_activate_cb (GtkEntry *entry, SkCheckoutView *self)
   sk_checkout_view_scan (self, code);
 }
 
+/* The amount typed into the bonus field, read as money ("100,50" too);
+ * more than may be spent is said, then the most that may. */
+static int
+bonus_spin_input_cb (GtkSpinButton *spin, double *value, SkCheckoutView *self)
+{
+  gint64 asked = 0;
+  gint64 cap = sk_sale_get_bonus_cap (self->sale);
+
+  if (!sk_money_parse (gtk_editable_get_text (GTK_EDITABLE (spin)), &asked) || asked < 0)
+    return FALSE; /* GTK's own reading, and its error */
+  if (asked > cap)
+    {
+      g_autofree char *most = sk_money_format (cap);
+      g_autofree char *text = g_strdup_printf (_ ("At most %s can be paid with bonuses"), most);
+
+      _sk_checkout_view_scan_message (self, FALSE, text);
+      asked = cap;
+    }
+  *value = asked / 100.0;
+  return TRUE;
+}
+
 static void
 bonus_spin_changed_cb (GtkSpinButton *spin, SkCheckoutView *self)
 {
@@ -2133,6 +2155,7 @@ sk_checkout_view_init (SkCheckoutView *self)
   g_signal_connect (self->scan_entry, "activate", G_CALLBACK (scan_activate_cb), self);
   g_signal_connect_swapped (self->price_entry, "activate", G_CALLBACK (price_activate_cb), self);
   g_signal_connect (self->bonus_spin, "value-changed", G_CALLBACK (bonus_spin_changed_cb), self);
+  g_signal_connect (self->bonus_spin, "input", G_CALLBACK (bonus_spin_input_cb), self);
   g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (place_spend_controls),
                             self);
   place_spend_controls (self);
