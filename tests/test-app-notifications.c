@@ -274,7 +274,9 @@ test_templates (AppFixture *f, gconstpointer data)
   g_assert_true (app_wait (template_ready, editor, 10000));
   sk_template_editor_set_body (editor, "Hello {nickname}, see {campaign}");
   g_assert_nonnull (sk_template_editor_get_error (editor));
-  g_assert_nonnull (strstr (sk_template_editor_get_error (editor), "Unknown placeholder"));
+  /* It names what was typed, and where, in the user's words. */
+  g_assert_nonnull (strstr (sk_template_editor_get_error (editor),
+                            "“{nickname}” in the text is not a placeholder"));
   g_assert_false (save_template (editor, &error));
   g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
   g_assert_cmpstr (sk_template_editor_get_error (editor), ==, error->message);

@@ -132,9 +132,10 @@ sk_database_get_notification_template (SkDatabase *self,
   return t;
 }
 
-/* Every {word} of @text is a placeholder we fill. */
+/* Every {word} of @text (@field, @field_name in the user's words) is a
+ * placeholder we fill. */
 static gboolean
-placeholders_known (const char *text, const char *field, GError **error)
+placeholders_known (const char *text, const char *field, const char *field_name, GError **error)
 {
   for (const char *p = strchr (text, '{'); p != NULL; p = strchr (p + 1, '{'))
     {
@@ -144,9 +145,13 @@ placeholders_known (const char *text, const char *field, GError **error)
       if (name == NULL || !g_strv_contains (placeholders, name))
         {
           g_autofree char *known = g_strjoinv ("}, {", (char **)placeholders);
+          /* What was typed, up to the next brace or a few characters. */
+          g_autofree char *typed
+              = end != NULL ? g_strndup (p, end - p + 1) : g_utf8_substring (p, 0, 12);
 
           sk_set_field_error (error, SK_ERROR_INVALID, field,
-                              _ ("Unknown placeholder in the %s; known: {%s}"), field, known);
+                              _ ("“%s” in the %s is not a placeholder; the placeholders are {%s}"),
+                              typed, field_name, known);
           return FALSE;
         }
     }
@@ -181,8 +186,9 @@ sk_notification_template_validate (const SkNotificationTemplate *t, GError **err
                           _ ("The text must have 1 to %d characters"), MAX_BODY);
       return FALSE;
     }
-  return placeholders_known (t->subject, "subject", error)
-         && placeholders_known (t->body, "body", error);
+  /* The fields as "in the %s" names them (Russian: "в теме", "в тексте"). */
+  return placeholders_known (t->subject, "subject", C_ ("template", "subject"), error)
+         && placeholders_known (t->body, "body", C_ ("template", "text"), error);
 }
 
 gboolean
