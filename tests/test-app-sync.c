@@ -1591,6 +1591,17 @@ test_return_other_till (AppFixture *f, gconstpointer data)
     g_assert_cmpuint (details->ledger->len, ==, 1);
     g_assert_cmpstr (sk_record_get_string (g_ptr_array_index (details->ledger, 0), "purchase_id"),
                      ==, id);
+    /* And her segments: the sale made her a one-time customer. */
+    g_assert_cmpint (sk_test_query_int (f->db,
+                                        "SELECT count(*) FROM customer_segments"
+                                        " WHERE customer_id = ?",
+                                        vera->id),
+                     ==, 0);
+    g_assert_cmpuint (details->history->len, >=, 1);
+    g_assert_cmpstr (
+        sk_record_get_string (g_ptr_array_index (details->history, details->history->len - 1),
+                              "segment"),
+        ==, "one_time");
   }
 
   /* F8's list of the store's latest sales has it. */

@@ -972,6 +972,21 @@ test_customer_pages (void)
     }
   g_assert_cmpuint (count_pages (purchases, 2, ADMIN), ==, 5);
   g_assert_cmpuint (count_pages (purchases, 2, MANAGER), ==, 3);
+  /* Five visits took her from new to one-time to occasional to regular:
+   * her segments, oldest first. */
+  {
+    g_autofree char *path = g_strdup_printf ("/api/customers/%s/segments", customer);
+    g_autoptr (Reply) reply = call ("GET", path, MANAGER, NULL);
+    JsonArray *items;
+
+    assert_status (reply, 200);
+    items = json_object_get_array_member (obj (reply), "items");
+    g_assert_cmpuint (json_array_get_length (items), >=, 3);
+    g_assert_cmpstr (
+        json_object_get_string_member (
+            json_array_get_object_element (items, json_array_get_length (items) - 1), "segment"),
+        ==, "regular");
+  }
 }
 
 /* A manager's notifications are those of its store's customers, filtered
@@ -2411,6 +2426,8 @@ static const PolicyCase policy_cases[] = {
     "200 403 200 403 401", "200 403 403 403 401" },
   { "GET", "/api/customers/*/purchases", "/api/customers/{c}/purchases", NULL,
     "200 200 200 403 401", "200 200 403 403 401" },
+  { "GET", "/api/customers/*/segments", "/api/customers/{c}/segments", NULL, "200 200 200 403 401",
+    "200 200 403 403 401" },
 
   { "GET", "/api/bonuses/*/balance", "/api/bonuses/{c}/balance", NULL, ANY_ROLE, ANY_ROLE },
   { "POST", "/api/bonuses/*/earn", "/api/bonuses/{c}/earn",

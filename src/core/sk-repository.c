@@ -887,18 +887,21 @@ newest_first (gconstpointer a, gconstpointer b)
   return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* A customer's @what at HQ (a page of @type, newest first), with what
- * this file has that HQ has not yet (a sale still on its way), at most
- * @limit; else @here, this file's. The till keeps only its own sales and
- * bonus movements: HQ has the customer's whole story (a manager, its
- * store's sales). An account HQ refuses (a cashier's), or HQ out of reach,
- * sees this file's. */
+/* A customer's @path at HQ (a page of @type), with what this file has
+ * that HQ has not yet (a sale still on its way), newest first, at most
+ * @limit; or HQ's alone, as HQ orders it, when this file's are not HQ's
+ * (!@merge: a till works out its own segment changes); else @here, this
+ * file's. The till keeps only its own sales, bonus movements and segment
+ * changes: HQ has the customer's whole story (a manager, its store's
+ * sales). An account HQ refuses (a cashier's), or HQ out of reach, sees
+ * this file's. */
 static GPtrArray *
 customer_story (SkRepository *self,
                 const char   *path,
                 GType         type,
                 guint         limit,
                 GPtrArray    *here,
+                gboolean      merge,
                 GCancellable *cancellable)
 {
   g_autoptr (JsonNode) answer = NULL;
@@ -914,6 +917,8 @@ customer_story (SkRepository *self,
         g_debug ("A customer's %s from this file: %s", path, error->message);
       return here != NULL ? g_ptr_array_ref (here) : NULL;
     }
+  if (!merge)
+    return story;
   for (guint i = 0; i < story->len; i++)
     g_hash_table_add (ids, (gpointer)sk_record_get_id (g_ptr_array_index (story, i)));
   for (guint i = 0; i < here->len; i++)
@@ -933,21 +938,25 @@ customer_details_job (
   SkCustomerDetails *d = g_new0 (SkCustomerDetails, 1);
   g_autoptr (GPtrArray) ledger = NULL;
   g_autoptr (GPtrArray) purchases = NULL;
+  g_autoptr (GPtrArray) history = NULL;
   g_autofree char *ledger_path = g_strdup_printf ("/api/bonuses/%s/transactions", id);
   g_autofree char *purchases_path = g_strdup_printf ("/api/customers/%s/purchases", id);
+  g_autofree char *history_path = g_strdup_printf ("/api/customers/%s/segments", id);
 
   /* An unknown id is no error: the details then say nobody is chosen. */
   d->customer = sk_database_get_customer (db, id, NULL);
   if (d->customer != NULL && !g_cancellable_is_cancelled (cancellable))
-    d->history = sk_database_list_segment_history (db, id, NULL);
+    history = sk_database_list_segment_history (db, id, NULL);
   if (d->customer != NULL && !g_cancellable_is_cancelled (cancellable))
     ledger = sk_database_list_bonus_transactions (db, id, NULL);
   if (d->customer != NULL && !g_cancellable_is_cancelled (cancellable))
     purchases = sk_database_list_purchases (db, id, CUSTOMER_PURCHASES, NULL);
+  d->history = customer_story (self, history_path, SK_TYPE_SEGMENT_ASSIGNMENT, CUSTOMER_LEDGER,
+                               history, FALSE, cancellable);
   d->ledger = customer_story (self, ledger_path, SK_TYPE_BONUS_TRANSACTION, CUSTOMER_LEDGER, ledger,
-                              cancellable);
+                              TRUE, cancellable);
   d->purchases = customer_story (self, purchases_path, SK_TYPE_PURCHASE, CUSTOMER_PURCHASES,
-                                 purchases, cancellable);
+                                 purchases, TRUE, cancellable);
   return d;
 }
 

@@ -112,6 +112,21 @@ handle_customer_purchases (SkRequest *r)
   sk_request_reply_items (r, purchases, next, error);
 }
 
+/* A customer's segments over time, oldest first: a till keeps only the
+ * segment it pulled. */
+static void
+handle_customer_segments (SkRequest *r)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCustomer) customer = sk_request_allowed_customer (r, sk_request_arg (r, 0));
+  g_autoptr (GPtrArray) history = NULL;
+
+  if (customer == NULL)
+    return;
+  history = sk_database_list_segment_history (r->db, sk_request_arg (r, 0), &error);
+  sk_request_reply_items (r, history, NULL, error);
+}
+
 /* Bonuses */
 
 static void
@@ -286,6 +301,15 @@ const SkRoute sk_server_customers_routes[] = {
       .response_schema = "page:Purchase",
       .query_params = "limit,cursor",
       .policy = P_CUSTOMER_HISTORY (", and only the sales made at its store"),
+  },
+  {
+      .method = "GET",
+      .pattern = "/api/customers/*/segments",
+      .handler = handle_customer_segments,
+      .roles = SK_ROLE_ADMIN | SK_ROLE_MARKETING | SK_ROLE_MANAGER,
+      .summary = "A customer's segment history, oldest first",
+      .response_schema = "page:SegmentAssignment",
+      .policy = P_CUSTOMER_HISTORY (""),
   },
   {
       .method = "GET",

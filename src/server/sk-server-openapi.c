@@ -875,6 +875,7 @@ sk_server_openapi (void)
                      " \"applications\": {\"type\": \"array\","
                      " \"items\": {\"$ref\": \"#/components/schemas/DiscountApplication\"}}}");
   add_record_schema (builder, "BonusTransaction", SK_TYPE_BONUS_TRANSACTION, NULL);
+  add_record_schema (builder, "SegmentAssignment", SK_TYPE_SEGMENT_ASSIGNMENT, NULL);
   add_record_schema (builder, "DiscountRule", SK_TYPE_DISCOUNT_RULE, NULL);
   add_record_schema (builder, "Campaign", SK_TYPE_CAMPAIGN, NULL);
   add_record_schema (builder, "Notification", SK_TYPE_NOTIFICATION, NULL);
