@@ -8,6 +8,18 @@ root="$1"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
+# Every source with a translatable string is listed: one left out has its
+# strings shown in English whatever the language.
+missing=""
+for file in $(cd "$root" && grep -l -E '(^|[^a-z_])(_|N_|C_) \("' src/*/*.c) \
+  $(cd "$root" && grep -l 'translatable="yes"' ui/*.ui); do
+  grep -qx "$file" "$root/po/POTFILES.in" || missing="$missing $file"
+done
+if [ -n "$missing" ]; then
+  echo "translatable strings in files po/POTFILES.in does not list:$missing" >&2
+  exit 1
+fi
+
 # The same extraction as meson's gettext "glib" preset.
 xgettext --directory="$root" --files-from="$root/po/POTFILES.in" \
   --from-code=UTF-8 --add-comments \

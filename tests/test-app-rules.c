@@ -191,6 +191,49 @@ test_editor_money (AppFixture *f, gconstpointer data)
   gtk_window_destroy (GTK_WINDOW (editor));
 }
 
+static gboolean
+editor_gone (gpointer editor)
+{
+  return *(gpointer *)editor == NULL;
+}
+
+/* Escape with something typed asks first: Keep Editing keeps it, Discard
+ * closes; an editor nothing was typed into just closes. */
+static void
+test_editor_discard (AppFixture *f, gconstpointer data)
+{
+  SkRuleEditor     *editor = sk_rule_editor_new (GTK_WINDOW (f->window), NULL);
+  AdwMessageDialog *dialog;
+
+  g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *)&editor);
+  gtk_window_present (GTK_WINDOW (editor));
+  app_pump (200);
+  sk_rule_editor_set_field (editor, "name", "Half typed");
+  gtk_widget_activate_action (GTK_WIDGET (editor), "window.close", NULL);
+  app_pump (200);
+  dialog = app_find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (editor);
+  /* The dialog closes itself on its answer. */
+  adw_message_dialog_response (dialog, "keep");
+  app_pump (100);
+  g_assert_nonnull (editor);
+  gtk_widget_activate_action (GTK_WIDGET (editor), "window.close", NULL);
+  app_pump (200);
+  dialog = app_find_dialog ();
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (dialog, "discard");
+  g_assert_true (app_wait (editor_gone, &editor, 5000));
+
+  editor = sk_rule_editor_new (GTK_WINDOW (f->window), NULL);
+  g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *)&editor);
+  gtk_window_present (GTK_WINDOW (editor));
+  app_pump (200);
+  gtk_widget_activate_action (GTK_WIDGET (editor), "window.close", NULL);
+  g_assert_true (app_wait (editor_gone, &editor, 5000));
+  g_assert_null (app_find_dialog ());
+}
+
 static void
 test_preview (AppFixture *f, gconstpointer data)
 {
@@ -545,6 +588,7 @@ main (int argc, char *argv[])
   app_test_init (&argc, &argv);
   app_test_add ("/app/rules/editor", test_editor);
   app_test_add ("/app/rules/editor-money", test_editor_money);
+  app_test_add ("/app/rules/editor-discard", test_editor_discard);
   app_test_add ("/app/rules/preview", test_preview);
   app_test_add ("/app/rules/preview-segment", test_preview_segment);
   app_test_add ("/app/rules/preview-multiplier", test_preview_multiplier);

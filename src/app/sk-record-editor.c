@@ -2,6 +2,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "sk-conflict-dialog.h"
 #include "sk-error.h"
 #include "sk-record-editor.h"
@@ -17,6 +19,7 @@ typedef struct
   GtkLabel     *error_label;
   gboolean      filling;  /* the form being filled, not edited */
   gboolean      watching; /* its fields' changes followed */
+  gboolean      edited;   /* typed into since it was shown, not saved */
 } SkRecordEditorPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (SkRecordEditor, sk_record_editor, ADW_TYPE_WINDOW)
@@ -39,6 +42,9 @@ field_changed_cb (GtkWidget *row, SkRecordEditor *self)
 
   if (priv->filling)
     return;
+  /* The user's typing, not the form filled before it is shown. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    priv->edited = TRUE;
   gtk_widget_remove_css_class (row, "error");
   if (priv->error_label != NULL)
     sk_error_label_set (priv->error_label, NULL);
@@ -370,6 +376,46 @@ saved_then_close_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     gtk_window_destroy (GTK_WINDOW (source));
 }
 
+static gboolean
+destroy_cb (gpointer window)
+{
+  gtk_window_destroy (window);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+discard_response_cb (AdwMessageDialog *dialog, const char *response, SkRecordEditor *self)
+{
+  if (!g_str_equal (response, "discard"))
+    return;
+  PRIV (self)->edited = FALSE;
+  /* Once the dialog, which the editor carries, is done answering. */
+  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, destroy_cb, g_object_ref (self), g_object_unref);
+}
+
+/* Escape, Cancel or the window's close: what was typed is not thrown away
+ * without asking. */
+static gboolean
+sk_record_editor_close_request (GtkWindow *window)
+{
+  SkRecordEditor *self = SK_RECORD_EDITOR (window);
+  GtkWidget      *dialog;
+
+  if (!PRIV (self)->edited || PRIV (self)->saving)
+    return GTK_WINDOW_CLASS (sk_record_editor_parent_class)->close_request (window);
+  dialog = adw_message_dialog_new (window, _ ("Discard Changes?"),
+                                   _ ("What was typed here has not been saved."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "keep", _ ("_Keep Editing"),
+                                    "discard", _ ("_Discard"), NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (discard_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return TRUE;
+}
+
 static void
 save_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
@@ -394,6 +440,7 @@ sk_record_editor_class_init (SkRecordEditorClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = sk_record_editor_dispose;
+  GTK_WINDOW_CLASS (klass)->close_request = sk_record_editor_close_request;
   klass->show_error = real_show_error;
   signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                                  NULL, NULL, G_TYPE_NONE, 1, SK_TYPE_RECORD);
