@@ -11,6 +11,8 @@
 #include "sk-error.h"
 #include "sk-model-private.h"
 #include "sk-money.h"
+#include "sk-notifications.h"
+#include "sk-test-util.h"
 #include "test-app-common.h"
 
 static void
@@ -380,6 +382,84 @@ test_filter_empty (AppFixture *f, gconstpointer data)
   app_save_png (GTK_WIDGET (view), "campaigns-filtered-empty");
 }
 
+static gboolean
+is_column_view (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_COLUMN_VIEW (widget);
+}
+
+static gboolean
+has_dialog (gpointer data)
+{
+  return app_find_dialog () != NULL;
+}
+
+static gboolean
+announced (gpointer db)
+{
+  return sk_test_query_int (db, "SELECT count(*) FROM notifications WHERE event = 'campaign'", NULL)
+         > 0;
+}
+
+/* Marketing announces a campaign: the dialog says whom it reaches, and Send
+ * queues a message to each of them, once. */
+static void
+test_announce (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCampaign) campaign = NULL;
+  g_autofree char   *expected = NULL;
+  SkCampaignsView   *view;
+  GtkSelectionModel *model;
+  AdwMessageDialog  *dialog;
+  SkReach            reach = { 0 };
+
+  g_settings_set_string (sk_application_get_settings (f->app), "role", "marketing");
+  sk_window_show_view (f->window, "campaigns");
+  view = SK_CAMPAIGNS_VIEW (sk_window_get_view (f->window, "campaigns"));
+  app_pump (100);
+  g_assert_true (app_wait (campaigns_loaded, view, 20000));
+  model = gtk_column_view_get_model (
+      GTK_COLUMN_VIEW (app_find_widget (GTK_WIDGET (view), is_column_view, NULL)));
+  /* The campaign that reaches the most customers, so there is someone. */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    {
+      g_autoptr (SkCampaign) c = g_list_model_get_item (G_LIST_MODEL (model), i);
+      SkReach r;
+
+      g_assert_true (sk_database_campaign_reach (f->db, sk_record_get_id (c), &r, &error));
+      g_assert_no_error (error);
+      if (campaign == NULL || r.customers > reach.customers)
+        {
+          g_set_object (&campaign, c);
+          reach = r;
+          gtk_selection_model_select_item (model, i, TRUE);
+        }
+    }
+  g_assert_nonnull (campaign);
+  g_assert_cmpint (reach.customers, >, 0);
+  g_assert_cmpint (sk_test_query_int (f->db,
+                                      "SELECT count(*) FROM notifications"
+                                      " WHERE event = 'campaign'",
+                                      NULL),
+                   ==, 0);
+  gtk_widget_activate_action (GTK_WIDGET (view), "campaigns.announce", NULL);
+  g_assert_true (app_wait (has_dialog, NULL, 10000));
+  dialog = app_find_dialog ();
+  expected = g_strdup_printf ("It goes to %" G_GINT64_FORMAT " customer", reach.customers);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), expected));
+  app_pump (300);
+  app_save_png (GTK_WIDGET (dialog), "campaigns-announce");
+  adw_message_dialog_response (dialog, "send");
+  g_assert_true (app_wait (announced, f->db, 10000));
+  app_pump (300);
+  g_assert_cmpint (sk_test_query_int (f->db,
+                                      "SELECT count(DISTINCT customer_id) FROM notifications"
+                                      " WHERE event = 'campaign'",
+                                      NULL),
+                   ==, reach.customers);
+}
+
 /* A campaign marked active whose end has passed gives nothing: the list
  * says "Ended", as the rules view says its rules' campaign is not running. */
 static void
@@ -420,5 +500,6 @@ main (int argc, char *argv[])
   app_test_add ("/app/campaigns/conflict", test_conflict);
   app_test_add ("/app/campaigns/filter-empty", test_filter_empty);
   app_test_add ("/app/campaigns/status-ended", test_status_ended);
+  app_test_add ("/app/campaigns/announce", test_announce);
   return g_test_run ();
 }

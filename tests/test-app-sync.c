@@ -1157,6 +1157,30 @@ test_hq_editors (AppFixture *f, gconstpointer data)
     g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM notifications", NULL), ==, 0);
   }
 
+  /* The desk announces a campaign: HQ, which has the chain's customers,
+   * queues it to whom it reaches (Olga among them). */
+  {
+    g_autofree SkReach *queued = NULL;
+    SkReach             reach;
+
+    g_assert_true (sk_database_campaign_reach (hq.db, campaign_saved->id, &reach, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (reach.customers, >=, 1);
+    g_clear_object (&result);
+    sk_repository_announce_async (repository, campaign_saved->id, TRUE, NULL, sk_test_keep_result,
+                                  &result);
+    g_assert_true (app_wait (has_result, &result, 10000));
+    queued = sk_repository_announce_finish (repository, result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (queued->customers, ==, reach.customers);
+    g_assert_cmpint (sk_test_query_int (hq.db,
+                                        "SELECT count(DISTINCT customer_id) FROM notifications"
+                                        " WHERE event = 'campaign'",
+                                        NULL),
+                     ==, reach.customers);
+    g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM notifications", NULL), ==, 0);
+  }
+
   /* HQ's desk reads customers, edits none (HQ would refuse its push). */
   {
     g_autoptr (SkCustomer) nina = sk_test_create_customer (hq.db, "Nina HQ", "+79050000091");

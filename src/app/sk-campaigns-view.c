@@ -5,11 +5,13 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 #include "sk-analytics.h"
 #include "sk-campaign-editor.h"
 #include "sk-campaigns-view.h"
 #include "sk-money.h"
+#include "sk-notifications.h"
 #include "sk-widgets.h"
 
 struct _SkCampaignsView
@@ -175,6 +177,7 @@ sk_campaigns_view_reload (SkCampaignsView *self)
   self->loaded = TRUE;
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "campaigns.new", can_edit);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "campaigns.edit", can_edit);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "campaigns.announce", can_edit);
   if (sk_app_repository () == NULL)
     return;
   sk_cancellable_renew (&self->cancellable);
@@ -295,6 +298,101 @@ edit_action (GtkWidget *widget, const char *action_name, GVariant *param)
     open_editor (self, c);
 }
 
+/* A campaign's announcement: whom it reaches, asked, then sent (SPEC 4,
+ * notifications: marketing sends it to the campaign's segments and
+ * stores). */
+static void
+announced_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SkCampaignsView) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree SkReach *queued
+      = sk_repository_announce_finish (SK_REPOSITORY (source), result, &error);
+  g_autofree char *text = NULL;
+
+  if (queued == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        sk_widget_toast_error (GTK_WIDGET (self), error);
+      return;
+    }
+  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "The announcement is on its way to %" PRId64 " customer",
+                                       "The announcement is on its way to %" PRId64 " customers",
+                                       (gulong)queued->customers),
+                          queued->customers);
+  sk_widget_toast (GTK_WIDGET (self), text);
+}
+
+static void
+announce_response_cb (AdwMessageDialog *dialog, const char *response, SkCampaignsView *self)
+{
+  const char *id = g_object_get_data (G_OBJECT (dialog), "campaign-id");
+
+  if (g_str_equal (response, "send") && sk_app_repository () != NULL)
+    sk_repository_announce_async (sk_app_repository (), id, TRUE, NULL, announced_cb,
+                                  g_object_ref (self));
+}
+
+static void
+reach_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (SkCampaignsView) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree SkReach *reach
+      = sk_repository_announce_finish (SK_REPOSITORY (source), result, &error);
+  SkCampaign      *c = gtk_single_selection_get_selected_item (self->selection);
+  GtkWidget       *dialog;
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+
+  if (reach == NULL || c == NULL)
+    {
+      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        sk_widget_toast_error (GTK_WIDGET (self), error);
+      return;
+    }
+  heading = g_strdup_printf (_ ("Announce “%s”?"), sk_record_get_string (c, "name"));
+  if (reach->customers == 0)
+    body = g_strdup (_ ("No customer of its segments and stores has agreed to its messages: "
+                        "there is nobody to send it to."));
+  else
+    body = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE,
+                     "It goes to %" PRId64 " customer: %" PRId64 " by e-mail, %" PRId64
+                     " by SMS, %" PRId64 " by push. Whoever has had it is not sent it again.",
+                     "It goes to %" PRId64 " customers: %" PRId64 " by e-mail, %" PRId64
+                     " by SMS, %" PRId64 " by push. Whoever has had it is not sent it again.",
+                     (gulong)reach->customers),
+        reach->customers, reach->email, reach->sms, reach->push);
+  dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), heading,
+                                   body);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"));
+  if (reach->customers > 0)
+    {
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "send", _ ("_Send"));
+      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "send",
+                                                  ADW_RESPONSE_SUGGESTED);
+      adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "send");
+    }
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "campaign-id", g_strdup (sk_record_get_id (c)),
+                          g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (announce_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+announce_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  SkCampaignsView *self = SK_CAMPAIGNS_VIEW (widget);
+  SkCampaign      *c = gtk_single_selection_get_selected_item (self->selection);
+
+  if (c != NULL && sk_app_repository () != NULL)
+    sk_repository_announce_async (sk_app_repository (), sk_record_get_id (c), FALSE, NULL,
+                                  reach_read_cb, g_object_ref (self));
+}
+
 /* The campaigns, and their spending that a sale moves. */
 static void
 campaigns_changed_cb (SkCampaignsView *self)
@@ -342,6 +440,7 @@ sk_campaigns_view_class_init (SkCampaignsViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkCampaignsView, figures_group);
   gtk_widget_class_install_action (widget_class, "campaigns.new", NULL, new_action);
   gtk_widget_class_install_action (widget_class, "campaigns.edit", NULL, edit_action);
+  gtk_widget_class_install_action (widget_class, "campaigns.announce", NULL, announce_action);
 }
 
 static void

@@ -164,6 +164,10 @@ gboolean sk_database_campaign_reach (SkDatabase *self,
                                      const char *campaign_id,
                                      SkReach    *reach,
                                      GError    **error);
+/* @reach as @name's member of the object @builder is building, and back
+ * from @node's member @name (HQ's answer). */
+void     sk_reach_build (JsonBuilder *builder, const char *name, const SkReach *reach);
+gboolean sk_reach_from_json (JsonNode *node, const char *name, SkReach *out, GError **error);
 /* Queues the announcement to them, each customer once (again: nothing). */
 gboolean sk_database_announce_campaign (
     SkDatabase *self, const char *campaign_id, gint64 now, SkReach *queued, GError **error);

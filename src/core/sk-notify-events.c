@@ -605,6 +605,35 @@ campaign_channels (SkCampaign *campaign)
              : all;
 }
 
+static const SkMember reach_members[] = {
+  SK_MEMBER (SkReach, INT64, customers),
+  SK_MEMBER (SkReach, INT64, email),
+  SK_MEMBER (SkReach, INT64, sms),
+  SK_MEMBER (SkReach, INT64, push),
+};
+
+void
+sk_reach_build (JsonBuilder *builder, const char *name, const SkReach *reach)
+{
+  json_builder_set_member_name (builder, name);
+  sk_json_build_struct (builder, reach, reach_members, G_N_ELEMENTS (reach_members));
+}
+
+gboolean
+sk_reach_from_json (JsonNode *node, const char *name, SkReach *out, GError **error)
+{
+  JsonObject *o
+      = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+  memset (out, 0, sizeof *out);
+  if (o != NULL
+      && sk_json_to_struct (json_object_get_member (o, name), out, reach_members,
+                            G_N_ELEMENTS (reach_members)))
+    return TRUE;
+  sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, _ ("HQ's answer could not be read"));
+  return FALSE;
+}
+
 gboolean
 sk_database_campaign_reach (SkDatabase *self,
                             const char *campaign_id,

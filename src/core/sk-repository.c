@@ -1556,6 +1556,67 @@ sk_repository_campaign_figures_finish (SkRepository *self, GAsyncResult *result,
 
 typedef struct
 {
+  char    *campaign_id;
+  gboolean send;
+} Announcement;
+
+static void
+announcement_free (Announcement *a)
+{
+  g_free (a->campaign_id);
+  g_free (a);
+}
+
+static gpointer
+announce_job (
+    SkRepository *self, SkDatabase *db, Job *job, GCancellable *cancellable, GError **error)
+{
+  Announcement       *a = job->data;
+  g_autofree SkReach *reach = g_new0 (SkReach, 1);
+  g_autofree char    *escaped = g_uri_escape_string (a->campaign_id, NULL, FALSE);
+  g_autofree char    *path = g_strdup_printf (
+         a->send ? "/api/campaigns/%s/announce" : "/api/campaigns/%s/announcement", escaped);
+  g_autoptr (JsonNode) answer = NULL;
+
+  /* Connected: HQ has the chain's customers, and sends. */
+  if (at_hq (self, a->send ? "POST" : "GET", path, NULL, NULL, FALSE, cancellable, &answer, error))
+    return answer != NULL && sk_reach_from_json (answer, a->send ? "queued" : "reach", reach, error)
+               ? g_steal_pointer (&reach)
+               : NULL;
+  if (!(a->send
+            ? sk_database_announce_campaign (db, a->campaign_id, g_get_real_time (), reach, error)
+            : sk_database_campaign_reach (db, a->campaign_id, reach, error)))
+    return NULL;
+  return g_steal_pointer (&reach);
+}
+
+void
+sk_repository_announce_async (SkRepository       *self,
+                              const char         *campaign_id,
+                              gboolean            send,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
+{
+  Announcement *a;
+
+  g_return_if_fail (SK_IS_REPOSITORY (self));
+  g_return_if_fail (campaign_id != NULL);
+  a = g_new0 (Announcement, 1);
+  a->campaign_id = g_strdup (campaign_id);
+  a->send = send;
+  run (self, sk_repository_announce_async, announce_job, a, (GDestroyNotify)announcement_free,
+       g_free, cancellable, callback, user_data);
+}
+
+SkReach *
+sk_repository_announce_finish (SkRepository *self, GAsyncResult *result, GError **error)
+{
+  return finish (self, result, sk_repository_announce_async, error);
+}
+
+typedef struct
+{
   gint64 from;
   gint64 to;
   char  *store_id;

@@ -276,11 +276,20 @@ SkRulePreview *
 sk_repository_preview_rule_finish (SkRepository *self, GAsyncResult *result, GError **error);
 
 /* Analytics */
-void sk_repository_campaign_figures_async (SkRepository       *self,
-                                           const char         *campaign_id,
-                                           GCancellable       *cancellable,
-                                           GAsyncReadyCallback callback,
-                                           gpointer            user_data);
+/* A campaign's announcement: whom it reaches (!@send), or it queued to
+ * them, each once (@send); at HQ while connected. */
+void     sk_repository_announce_async (SkRepository       *self,
+                                       const char         *campaign_id,
+                                       gboolean            send,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+SkReach *sk_repository_announce_finish (SkRepository *self, GAsyncResult *result, GError **error);
+void     sk_repository_campaign_figures_async (SkRepository       *self,
+                                               const char         *campaign_id,
+                                               GCancellable       *cancellable,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data);
 SkCampaignFigures *
 sk_repository_campaign_figures_finish (SkRepository *self, GAsyncResult *result, GError **error);
 

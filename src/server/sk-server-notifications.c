@@ -167,20 +167,6 @@ handle_template_preview (SkRequest *r)
 /* A campaign's announcement */
 
 static void
-add_reach (JsonBuilder *b, const char *name, const SkReach *reach)
-{
-  static const SkMember members[] = {
-    SK_MEMBER (SkReach, INT64, customers),
-    SK_MEMBER (SkReach, INT64, email),
-    SK_MEMBER (SkReach, INT64, sms),
-    SK_MEMBER (SkReach, INT64, push),
-  };
-
-  json_builder_set_member_name (b, name);
-  sk_json_build_struct (b, reach, members, G_N_ELEMENTS (members));
-}
-
-static void
 handle_announcement (SkRequest *r)
 {
   g_autoptr (GError) error = NULL;
@@ -195,7 +181,7 @@ handle_announcement (SkRequest *r)
       return;
     }
   json_builder_begin_object (b);
-  add_reach (b, "reach", &reach);
+  sk_reach_build (b, "reach", &reach);
   json_builder_set_member_name (b, "pending");
   json_builder_add_int_value (b, deliveries.pending);
   json_builder_set_member_name (b, "sent");
@@ -222,7 +208,7 @@ handle_announce (SkRequest *r)
       return;
     }
   json_builder_begin_object (b);
-  add_reach (b, "queued", &queued);
+  sk_reach_build (b, "queued", &queued);
   json_builder_end_object (b);
   sk_request_reply (r, 200, json_builder_get_root (b));
 }

@@ -1,7 +1,8 @@
 /* fuzz-figures.c: the app at HQ's desk reading HQ's figures (POST
  * /api/analytics: sk_chart_figures_from_json; GET
- * /api/campaigns/{id}/figures: sk_campaign_figures_from_json) fed fuzzed
- * answers.
+ * /api/campaigns/{id}/figures: sk_campaign_figures_from_json) and a
+ * campaign's reach (/announcement, /announce: sk_reach_from_json) fed
+ * fuzzed answers.
  *
  * Figures are taken whole or refused with an error, never half; what is
  * taken reads the same again from its own JSON.
@@ -12,6 +13,7 @@
 
 #include "fuzz-common.h"
 #include "sk-analytics.h"
+#include "sk-notifications.h"
 #include "sk-record.h"
 
 int
@@ -19,9 +21,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GError) campaign_error = NULL;
+  g_autoptr (GError) reach_error = NULL;
   g_autoptr (JsonNode) root = NULL;
   g_autoptr (SkChartFigures) figures = NULL;
   SkCampaignFigures campaign;
+  SkReach           reach;
   gboolean          taken;
 
   /* The app reads HQ's answer with sk_json_parse, as here. */
@@ -50,5 +54,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   taken = sk_campaign_figures_from_json (root, &campaign, &campaign_error);
   if (taken == (campaign_error != NULL))
     sk_fuzz_fail ("a campaign's figures were taken with an error, or refused without one");
+
+  taken = sk_reach_from_json (root, "reach", &reach, &reach_error);
+  if (taken == (reach_error != NULL))
+    sk_fuzz_fail ("a reach was taken with an error, or refused without one");
   return 0;
 }
