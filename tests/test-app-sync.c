@@ -683,6 +683,7 @@ connected_till (AppFixture *f, const char *token)
   connect_till (f, token);
   wait_format (f, "Synced %s");
   g_assert_true (app_wait (welcome_gone, f->window, 10000));
+  app_pump (300);
 }
 
 /* HQ stops; three sales; "3 pending" while offline; HQ is back, Ctrl+R:
