@@ -760,6 +760,12 @@ has_notice (gpointer notice)
   return *(char **)notice != NULL;
 }
 
+static gboolean
+bear_added (gpointer view)
+{
+  return sk_checkout_view_add_sku (view, "bear-1");
+}
+
 /* A rule HQ adds reaches the cart open in the checkout, without a restart. */
 static void
 test_hq_rule (AppFixture *f, gconstpointer data)
@@ -777,7 +783,8 @@ test_hq_rule (AppFixture *f, gconstpointer data)
   connected_till (f, token);
   sk_window_show_view (f->window, "checkout");
   view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
-  g_assert_true (sk_checkout_view_add_sku (view, "bear-1"));
+  /* HQ's product, once the checkout has read the pulled list. */
+  g_assert_true (app_wait (bear_added, view, 10000));
   w = (PriceWait){ view, 0 };
   g_assert_true (app_wait (priced_with, &w, 10000));
 
