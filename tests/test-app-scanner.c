@@ -629,30 +629,38 @@ customer_shown (gpointer data)
          && g_strcmp0 (sk_record_get_id (c), shown->id) == 0;
 }
 
+/* The first two customers of @all with a card. */
+static void
+two_with_cards (GPtrArray *all, SkCustomer **first, SkCustomer **second)
+{
+  *first = *second = NULL;
+  for (guint i = 0; i < all->len && *second == NULL; i++)
+    {
+      SkCustomer *c = g_ptr_array_index (all, i);
+
+      if (c->card_number == NULL)
+        continue;
+      if (*first == NULL)
+        *first = c;
+      else
+        *second = c;
+    }
+  g_assert_nonnull (*second);
+}
+
 /* A card scanned into the customers' search opens its customer, and the
  * search keeps the focus for the next card. */
 static void
 test_customers_search (AppFixture *f, gconstpointer data)
 {
   g_autoptr (GPtrArray) all = sk_database_search_customers (f->db, "", NULL, 1000, NULL, NULL);
-  SkCustomer      *first = NULL, *second = NULL;
+  SkCustomer      *first, *second;
   SkCustomersView *view;
   GtkWidget       *search;
 
   if (!have_xdotool ())
     return;
-  for (guint i = 0; i < all->len && second == NULL; i++)
-    {
-      SkCustomer *c = g_ptr_array_index (all, i);
-
-      if (c->card_number == NULL)
-        continue;
-      if (first == NULL)
-        first = c;
-      else
-        second = c;
-    }
-  g_assert_nonnull (second);
+  two_with_cards (all, &first, &second);
   sk_window_show_view (f->window, "customers");
   app_pump (300);
   view = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
@@ -776,24 +784,13 @@ test_second_card (AppFixture *f, gconstpointer data)
 {
   g_autoptr (GPtrArray) all = sk_database_search_customers (f->db, "", NULL, 1000, NULL, NULL);
   g_autofree char *expected = NULL;
-  SkCustomer      *first = NULL, *second = NULL;
+  SkCustomer      *first, *second;
   SkCheckoutView  *view;
   gpointer         wait[2];
 
   if (!have_xdotool ())
     return;
-  for (guint i = 0; i < all->len && second == NULL; i++)
-    {
-      SkCustomer *c = g_ptr_array_index (all, i);
-
-      if (c->card_number == NULL)
-        continue;
-      if (first == NULL)
-        first = c;
-      else
-        second = c;
-    }
-  g_assert_nonnull (second);
+  two_with_cards (all, &first, &second);
   view = show_checkout (f);
   scan (f, first->card_number);
   wait[0] = view;
