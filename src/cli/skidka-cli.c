@@ -996,8 +996,8 @@ products_import_remote (const char *server, const char *token, const char *file,
   JsonObject *object;
   guint       status = 0;
 
-  answer = sk_sync_call (server, token, "POST", "/api/products/import", "text/csv", text, &status,
-                         NULL, &error);
+  answer = sk_sync_call (server, token, "POST", "/api/products/import", "text/csv", text, 60,
+                         &status, NULL, &error);
   if (answer != NULL && status == 200)
     return print_result (g_steal_pointer (&answer));
   object = answer != NULL && JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
@@ -1101,8 +1101,8 @@ products_list (Cli *cli, const char *server, const char *token, const char *sear
               g_autofree char *c = g_uri_escape_string (cursor, NULL, FALSE);
               g_string_append_printf (path, "&cursor=%s", c);
             }
-          answer
-              = sk_sync_call (server, token, "GET", path->str, NULL, NULL, &status, NULL, &error);
+          answer = sk_sync_call (server, token, "GET", path->str, NULL, NULL, 60, &status, NULL,
+                                 &error);
           if (answer == NULL || status != 200)
             return server_failure (server, status, answer, error);
           object = JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;

@@ -1034,35 +1034,6 @@ sk_sync_request (const char   *server_url,
                                 bytes, 60, cancellable, error);
 }
 
-/* One request, HQ waited for at most @timeout seconds a step (connecting,
- * sending, the answer). */
-static JsonNode *
-call (const char   *server_url,
-      const char   *token,
-      const char   *method,
-      const char   *path,
-      const char   *content_type,
-      GBytes       *body,
-      guint         timeout,
-      guint        *status,
-      GCancellable *cancellable,
-      GError      **error)
-{
-  g_autoptr (SoupSession) session = NULL;
-  g_autofree char *base = NULL;
-  gint64           retry_after = 0;
-
-  g_return_val_if_fail (server_url != NULL && method != NULL && path != NULL, NULL);
-  g_return_val_if_fail (status != NULL, NULL);
-
-  base = g_strdup (server_url);
-  while (g_str_has_suffix (base, "/"))
-    base[strlen (base) - 1] = '\0';
-  session = soup_session_new_with_options ("timeout", timeout, NULL);
-  return http_send (session, base, method, path, token, content_type, body, NULL, status,
-                    cancellable, error, &retry_after);
-}
-
 JsonNode *
 sk_sync_request_bytes (const char   *server_url,
                        const char   *token,
@@ -1077,8 +1048,8 @@ sk_sync_request_bytes (const char   *server_url,
   g_autoptr (JsonNode) answer = NULL;
   guint status;
 
-  answer = call (server_url, token, method, path, content_type, body, timeout, &status, cancellable,
-                 error);
+  answer = sk_sync_call (server_url, token, method, path, content_type, body, timeout, &status,
+                         cancellable, error);
   if (answer == NULL)
     return NULL;
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
@@ -1143,11 +1114,24 @@ sk_sync_call (const char   *server_url,
               const char   *path,
               const char   *content_type,
               GBytes       *body,
+              guint         timeout,
               guint        *status,
               GCancellable *cancellable,
               GError      **error)
 {
-  return call (server_url, token, method, path, content_type, body, 60, status, cancellable, error);
+  g_autoptr (SoupSession) session = NULL;
+  g_autofree char *base = NULL;
+  gint64           retry_after = 0;
+
+  g_return_val_if_fail (server_url != NULL && method != NULL && path != NULL, NULL);
+  g_return_val_if_fail (status != NULL, NULL);
+
+  base = g_strdup (server_url);
+  while (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  session = soup_session_new_with_options ("timeout", timeout, NULL);
+  return http_send (session, base, method, path, token, content_type, body, NULL, status,
+                    cancellable, error, &retry_after);
 }
 
 char *
@@ -1177,7 +1161,7 @@ sk_sync_login (const char   *server_url,
   body = json_builder_get_root (b);
   text = sk_json_to_string (body, FALSE);
   bytes = g_bytes_new_take (text, strlen (text));
-  answer = sk_sync_call (server_url, NULL, "POST", "/api/auth/login", "application/json", bytes,
+  answer = sk_sync_call (server_url, NULL, "POST", "/api/auth/login", "application/json", bytes, 60,
                          &status, cancellable, error);
   if (answer == NULL)
     return NULL;

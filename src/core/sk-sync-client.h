@@ -157,15 +157,18 @@ gboolean sk_sync_fetch_account (const char   *server_url,
                                 GCancellable *cancellable,
                                 GError      **error);
 /* One call to HQ at @server_url as the account of @token (may be NULL),
- * with @body (may be NULL) of @content_type: HQ's JSON answer (a JSON null
- * when it had no body) and *status; NULL with @error when HQ could not be
- * reached or did not answer JSON. Blocking: the CLI calls it directly. */
+ * with @body (may be NULL) of @content_type, HQ waited for at most
+ * @timeout seconds a step (connecting, sending, the answer): HQ's JSON
+ * answer (a JSON null when it had no body) and *status; NULL with @error
+ * when HQ could not be reached or did not answer JSON. Blocking: the CLI
+ * calls it directly. */
 JsonNode *sk_sync_call (const char   *server_url,
                         const char   *token,
                         const char   *method,
                         const char   *path,
                         const char   *content_type,
                         GBytes       *body,
+                        guint         timeout,
                         guint        *status,
                         GCancellable *cancellable,
                         GError      **error);
