@@ -146,7 +146,9 @@ sk_editable_offer_choices (GtkEditable *entry, const char *none, const char *con
   gtk_drop_down_set_model (choice, G_LIST_MODEL (list));
   gtk_drop_down_set_selected (choice, selected);
   g_signal_handlers_unblock_by_func (choice, choice_selected_cb, entry);
-  choice_selected_cb (choice, NULL, entry);
+  /* Nothing to choose from: what is typed in @entry stays. */
+  if (n > 0)
+    choice_selected_cb (choice, NULL, entry);
   gtk_widget_set_visible (GTK_WIDGET (choice), n > 0);
   gtk_widget_set_visible (GTK_WIDGET (entry), n == 0);
   return choice;
