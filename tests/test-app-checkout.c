@@ -394,33 +394,6 @@ test_keyboard (AppFixture *f, gconstpointer data)
   g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 0);
 }
 
-/* Activates what @accel does in @window, as pressing it would when no
- * widget inside takes the key (the window's own shortcuts). */
-static gboolean
-press (GtkWidget *window, const char *accel)
-{
-  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (window);
-  g_autoptr (GtkShortcutTrigger) trigger = gtk_shortcut_trigger_parse_string (accel);
-
-  g_assert_nonnull (trigger);
-  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
-    {
-      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
-
-      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
-        continue;
-      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
-        {
-          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
-
-          if (gtk_shortcut_trigger_equal (gtk_shortcut_get_trigger (shortcut), trigger))
-            return gtk_shortcut_action_activate (gtk_shortcut_get_action (shortcut), 0, window,
-                                                 gtk_shortcut_get_arguments (shortcut));
-        }
-    }
-  return FALSE;
-}
-
 static const char *
 visible_view (AppFixture *f)
 {
@@ -465,20 +438,20 @@ test_shortcuts (AppFixture *f, gconstpointer data)
     {
       sk_window_show_view (f->window, "customers");
       app_pump (100);
-      g_assert_true (press (window, focus[i].accel));
+      g_assert_true (app_press (window, focus[i].accel));
       app_pump (100);
       g_assert_cmpstr (visible_view (f), ==, "checkout");
       g_assert_true (has_focus (f, focus[i].target));
     }
   sk_window_show_view (f->window, "rules");
-  g_assert_true (press (window, "F4"));
+  g_assert_true (app_press (window, "F4"));
   g_assert_cmpstr (visible_view (f), ==, "checkout");
 
   /* Ctrl+N from another view starts a new sale. */
   sk_checkout_view_add_line (SK_CHECKOUT_VIEW (view), product->sku, product->name,
                              product->category, product->price, 1);
   sk_window_show_view (f->window, "customers");
-  g_assert_true (press (window, "<Control>n"));
+  g_assert_true (app_press (window, "<Control>n"));
   g_assert_cmpstr (visible_view (f), ==, "checkout");
   g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 0);
   app_pump (100);
@@ -489,7 +462,7 @@ test_shortcuts (AppFixture *f, gconstpointer data)
   sk_checkout_view_add_line (SK_CHECKOUT_VIEW (view), product->sku, product->name,
                              product->category, product->price, 2);
   sk_window_show_view (f->window, "charts");
-  g_assert_true (press (window, "F12"));
+  g_assert_true (app_press (window, "F12"));
   g_assert_true (app_wait (sale_done, view, 30000));
   g_assert_cmpstr (visible_view (f), ==, "checkout");
   g_assert_nonnull (sk_checkout_view_get_last_purchase (SK_CHECKOUT_VIEW (view)));
@@ -501,7 +474,7 @@ test_shortcuts (AppFixture *f, gconstpointer data)
   g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_MARKETING);
   app_pump (100);
   sk_window_show_view (f->window, "customers");
-  press (window, "F2");
+  app_press (window, "F2");
   g_assert_cmpstr (visible_view (f), ==, "customers");
   g_settings_set_enum (sk_application_get_settings (f->app), "role", SK_ROLE_ADMIN);
 }

@@ -129,9 +129,16 @@ test_roles (AppFixture *f, gconstpointer data)
   g_assert_false (adw_view_stack_page_get_visible (checkout));
   /* HQ's desk sells nothing, so takes nothing back. */
   g_assert_false (refund_offered (f));
+  /* Alt+1 is the first view it has, Customers; Alt+4 the last, Charts. */
+  g_assert_true (app_press (GTK_WIDGET (f->window), "<Alt>1"));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "customers");
+  g_assert_true (app_press (GTK_WIDGET (f->window), "<Alt>4"));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "charts");
   g_settings_set_enum (settings, "role", SK_ROLE_ADMIN);
   g_assert_true (adw_view_stack_page_get_visible (checkout));
   g_assert_true (refund_offered (f));
+  g_assert_true (app_press (GTK_WIDGET (f->window), "<Alt>1"));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "checkout");
 }
 
 static gboolean
