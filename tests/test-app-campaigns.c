@@ -412,6 +412,7 @@ test_announce (AppFixture *f, gconstpointer data)
   SkCampaignsView   *view;
   GtkSelectionModel *model;
   AdwMessageDialog  *dialog;
+  GtkWidget         *announce;
   SkReach            reach = { 0 };
 
   g_settings_set_string (sk_application_get_settings (f->app), "role", "marketing");
@@ -421,11 +422,22 @@ test_announce (AppFixture *f, gconstpointer data)
   g_assert_true (app_wait (campaigns_loaded, view, 20000));
   model = gtk_column_view_get_model (
       GTK_COLUMN_VIEW (app_find_widget (GTK_WIDGET (view), is_column_view, NULL)));
-  /* The campaign that reaches the most customers, so there is someone. */
+  announce = app_find_button (GTK_WIDGET (view), "_Announce…");
+  g_assert_nonnull (announce);
+  /* The campaign that reaches the most customers, so there is someone;
+   * a draft or an ended one is not announced. */
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
     {
       g_autoptr (SkCampaign) c = g_list_model_get_item (G_LIST_MODEL (model), i);
-      SkReach r;
+      gboolean running = g_strv_contains ((const char *const[]){ "scheduled", "active", NULL },
+                                          sk_record_get_string (c, "status"));
+      SkReach  r;
+
+      gtk_selection_model_select_item (model, i, TRUE);
+      app_pump (50);
+      g_assert_true (gtk_widget_get_sensitive (announce) == running);
+      if (!running)
+        continue;
 
       g_assert_true (sk_database_campaign_reach (f->db, sk_record_get_id (c), &r, &error));
       g_assert_no_error (error);
@@ -433,11 +445,18 @@ test_announce (AppFixture *f, gconstpointer data)
         {
           g_set_object (&campaign, c);
           reach = r;
-          gtk_selection_model_select_item (model, i, TRUE);
         }
     }
   g_assert_nonnull (campaign);
   g_assert_cmpint (reach.customers, >, 0);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+    {
+      g_autoptr (SkCampaign) c = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+      if (c == campaign)
+        gtk_selection_model_select_item (model, i, TRUE);
+    }
+  app_pump (50);
   g_assert_cmpint (sk_test_query_int (f->db,
                                       "SELECT count(*) FROM notifications"
                                       " WHERE event = 'campaign'",

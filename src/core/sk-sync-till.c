@@ -507,15 +507,14 @@ sk_pulled_page_free (SkPulledPage *page)
 
 /* Pages applied */
 
-/* Whether @change edits a rule or a campaign (@table) as the till has it
- * (a new one, a removed one, a new version), not only the count of a
- * rule's uses or what a campaign has spent: each sale that applies a rule
- * brings both back in HQ's feed. */
+/* Whether @change edits a rule or a campaign as the till has it (a new
+ * one, a removed one, a new version: @sql reads the version stored), not
+ * only the count of a rule's uses or what a campaign has spent: each sale
+ * that applies a rule brings both back in HQ's feed. */
 static gboolean
-edits (SkDatabase *self, const char *table, Change *change)
+edits (SkDatabase *self, const char *sql, Change *change)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT version FROM %s WHERE id = ?", table);
-  gint64           stored = sk_db_query_int (self, NULL, -1, sql, "s", change->id);
+  gint64 stored = sk_db_query_int (self, NULL, -1, sql, "s", change->id);
 
   if (change->deleted)
     return stored >= 0;
@@ -526,10 +525,10 @@ static gboolean
 apply_change (SkDatabase *self, SkPulledPage *page, Change *change, gboolean outbox, GError **error)
 {
   if (change->kind != NULL && g_str_equal (change->kind->entity, SK_FEED_RULE)
-      && edits (self, "discount_rules", change))
+      && edits (self, "SELECT version FROM discount_rules WHERE id = ?", change))
     page->rules_edited++;
   if (change->kind != NULL && g_str_equal (change->kind->entity, SK_FEED_CAMPAIGN)
-      && edits (self, "campaigns", change))
+      && edits (self, "SELECT version FROM campaigns WHERE id = ?", change))
     page->campaigns_edited++;
   if (change->kind == NULL && change->deleted)
     return sk_db_exec (self, error, "DELETE FROM settings WHERE key = ?", "s", change->id);
