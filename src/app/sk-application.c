@@ -107,6 +107,18 @@ sk_application_dup_store_id (SkApplication *self)
   return *id != '\0' ? g_steal_pointer (&id) : NULL;
 }
 
+char *
+sk_application_dup_account_store_id (SkApplication *self)
+{
+  g_autofree char *id = NULL;
+
+  g_return_val_if_fail (SK_IS_APPLICATION (self), NULL);
+  if (!g_settings_get_boolean (self->settings, "role-from-account"))
+    return NULL;
+  id = g_settings_get_string (self->settings, "account-store-id");
+  return *id != '\0' ? g_steal_pointer (&id) : NULL;
+}
+
 static void
 sk_application_activate (GApplication *app)
 {

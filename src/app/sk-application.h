@@ -25,6 +25,10 @@ SkRole            sk_application_get_role (SkApplication *self);
 /* The store this till is set to sell in, or NULL for the first store (see
  * sk_repository_get_store_async). */
 char *sk_application_dup_store_id (SkApplication *self);
+/* The store of the account this app signed in with, when it is a store's
+ * (its role and store taken from HQ), or NULL: that store is the only one
+ * the account may act for. */
+char *sk_application_dup_account_store_id (SkApplication *self);
 
 /* Role checks used by the views to hide or disable what a role may not do. */
 

@@ -193,20 +193,6 @@ sk_charts_view_get_daily_chart (SkChartsView *self)
   return self->daily_chart;
 }
 
-/* The store of the account this app signed in with, when the account is a
- * store's (a manager's), or NULL. */
-static char *
-account_store_dup (void)
-{
-  GSettings       *settings = sk_app () ? sk_application_get_settings (sk_app ()) : NULL;
-  g_autofree char *id = NULL;
-
-  if (settings == NULL || !g_settings_get_boolean (settings, "role-from-account"))
-    return NULL;
-  id = g_settings_get_string (settings, "account-store-id");
-  return *id != '\0' ? g_steal_pointer (&id) : NULL;
-}
-
 void
 sk_charts_view_reload (SkChartsView *self)
 {
@@ -232,7 +218,7 @@ sk_charts_view_reload (SkChartsView *self)
   if (self->store_ids != NULL && store < self->store_ids->len)
     store_id = g_ptr_array_index (self->store_ids, store);
   else
-    store_id = bound_store = account_store_dup ();
+    store_id = bound_store = sk_application_dup_account_store_id (sk_app ());
   self->loading = TRUE;
   self->n_reloads++;
   gtk_spinner_start (self->spinner);
@@ -261,7 +247,7 @@ stores_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   self = SK_CHARTS_VIEW (user_data);
 
-  bound = account_store_dup ();
+  bound = sk_application_dup_account_store_id (sk_app ());
   g_clear_pointer (&self->store_ids, g_ptr_array_unref);
   self->store_ids = g_ptr_array_new_with_free_func (g_free);
   if (bound == NULL)

@@ -456,32 +456,6 @@ product_label_factory (gboolean ellipsize)
   return factory;
 }
 
-static int
-by_collation (gconstpointer a, gconstpointer b)
-{
-  return g_utf8_collate (*(const char **)a, *(const char **)b);
-}
-
-/* The categories of the store's products, by name, each once. */
-static GStrv
-known_categories (SkCheckoutView *self)
-{
-  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr (GPtrArray) names = g_ptr_array_new ();
-
-  for (guint i = 0; self->products && i < self->products->len; i++)
-    {
-      const char *category
-          = sk_record_get_string (g_ptr_array_index (self->products, i), "category");
-
-      if (category != NULL && *category != '\0' && g_hash_table_add (seen, (gpointer)category))
-        g_ptr_array_add (names, (gpointer)category);
-    }
-  g_ptr_array_sort (names, by_collation);
-  g_ptr_array_add (names, NULL);
-  return g_strdupv ((char **)names->pdata);
-}
-
 static void
 products_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -509,7 +483,7 @@ products_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   gtk_drop_down_set_model (self->product_dropdown, G_LIST_MODEL (names));
   {
-    g_auto (GStrv) categories = known_categories (self);
+    g_auto (GStrv) categories = sk_categories_of (self->products);
 
     sk_editable_offer_choices (GTK_EDITABLE (self->category_entry), _ ("No category"),
                                (const char *const *)categories);
@@ -1288,7 +1262,7 @@ present_new_product (SkCheckoutView *self, const char *const *values, const char
   AdwMessageDialog *dialog = sk_entry_dialog_new (
       GTK_WIDGET (self), _ ("New Product"), _ ("A product of this store, to sell now and later."),
       labels, values, error, _ ("_Add"), new_product_check, self);
-  g_auto (GStrv) categories = known_categories (self);
+  g_auto (GStrv) categories = sk_categories_of (self->products);
 
   /* The category chosen from the store's, when it has some. */
   sk_editable_offer_choices (sk_entry_dialog_get_entry (dialog, 2), _ ("No category"),

@@ -257,8 +257,7 @@ products_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GPtrArray) products = NULL;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) categories = g_ptr_array_new_null_terminated (0, NULL, TRUE);
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto (GStrv) categories = NULL;
   SkChoiceRow *self;
 
   products = sk_repository_list_products_finish (SK_REPOSITORY (source), result, &error);
@@ -270,15 +269,8 @@ products_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       sk_widget_toast_error (GTK_WIDGET (self), error);
       return;
     }
-  for (guint i = 0; i < products->len; i++)
-    {
-      const char *category = sk_record_get_string (g_ptr_array_index (products, i), "category");
-
-      if (category != NULL && *category != '\0'
-          && g_hash_table_add (seen, g_utf8_casefold (category, -1)))
-        g_ptr_array_add (categories, (gpointer)category);
-    }
-  sk_choice_row_set_choices (self, (const char *const *)categories->pdata, NULL);
+  categories = sk_categories_of (products);
+  sk_choice_row_set_choices (self, (const char *const *)categories, NULL);
 }
 
 void

@@ -134,7 +134,7 @@ connection_changed_cb (SkPreferencesWindow *self)
   GSettings       *settings = sk_application_get_settings (self->app);
   g_autofree char *server = g_settings_get_string (settings, "server-url");
   g_autofree char *account = g_settings_get_string (settings, "account");
-  g_autofree char *account_store = g_settings_get_string (settings, "account-store-id");
+  g_autofree char *account_store = sk_application_dup_account_store_id (self->app);
   gboolean         from_account = g_settings_get_boolean (settings, "role-from-account");
   g_autofree char *subtitle = NULL;
   g_autofree char *from = NULL;
@@ -154,11 +154,10 @@ connection_changed_cb (SkPreferencesWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->role_row), !from_account);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->role_row),
                                from_account ? from : _ ("What the person at this desktop may do"));
-  gtk_widget_set_sensitive (GTK_WIDGET (self->store_row), !from_account || *account_store == '\0');
-  adw_preferences_group_set_description (self->till_group,
-                                         from_account && *account_store != '\0'
-                                             ? from
-                                             : _ ("Sales of this till are recorded in this store"));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->store_row), account_store == NULL);
+  adw_preferences_group_set_description (
+      self->till_group,
+      account_store != NULL ? from : _ ("Sales of this till are recorded in this store"));
   show_role (self);
 }
 

@@ -94,6 +94,31 @@ sk_entry_row_set_text (AdwEntryRow *row, const char *text)
   gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
 }
 
+static int
+by_collation (gconstpointer a, gconstpointer b)
+{
+  return g_utf8_collate (*(const char **)a, *(const char **)b);
+}
+
+char **
+sk_categories_of (GPtrArray *products)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+
+  for (guint i = 0; products != NULL && i < products->len; i++)
+    {
+      const char *category = sk_record_get_string (g_ptr_array_index (products, i), "category");
+
+      if (category != NULL && *category != '\0'
+          && g_hash_table_add (seen, g_utf8_casefold (category, -1)))
+        g_ptr_array_add (names, (gpointer)category);
+    }
+  g_ptr_array_sort (names, by_collation);
+  g_ptr_array_add (names, NULL);
+  return g_strdupv ((char **)names->pdata);
+}
+
 static void
 choice_selected_cb (GtkDropDown *choice, GParamSpec *pspec, GtkEditable *entry)
 {

@@ -36,6 +36,9 @@ void sk_widget_toast_error (GtkWidget *widget, const GError *error);
 void sk_entry_row_set_text (AdwEntryRow *row, const char *text);
 /* A list as people type it, "a, b": split at the commas, each part
  * trimmed, the empty ones dropped. */
+/* The categories of @products (SkProduct), each once whatever its case,
+ * spelled as the first product has it, by name. */
+char **sk_categories_of (GPtrArray *products);
 /* @entry's text chosen from @choices (a category by name, as the SPEC's
  * editors offer them), or from @none first (the text then empty): a
  * searchable drop-down beside @entry (in a box) takes its place and sets

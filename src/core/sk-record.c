@@ -571,6 +571,17 @@ json_strings_valid (JsonNode *node)
   return TRUE;
 }
 
+GBytes *
+sk_json_to_bytes (JsonNode *node)
+{
+  char *text;
+
+  if (node == NULL)
+    return NULL;
+  text = sk_json_to_string (node, FALSE);
+  return g_bytes_new_take (text, strlen (text));
+}
+
 JsonNode *
 sk_json_parse (const char *text, gssize length, GError **error)
 {

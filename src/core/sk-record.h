@@ -86,8 +86,10 @@ gboolean sk_time_from_rfc3339 (const char *text, gint64 *usec);
 gint64   sk_time_now (void);
 /* For display, in the user's locale: the date and local time of @usec
  * ("—" for 0). */
-char     *sk_datetime_from_usec (gint64 usec);
-char     *sk_json_to_string (JsonNode *node, gboolean pretty);
+char *sk_datetime_from_usec (gint64 usec);
+char *sk_json_to_string (JsonNode *node, gboolean pretty);
+/* @node as a request body (compact); NULL for NULL. */
+GBytes   *sk_json_to_bytes (JsonNode *node);
 JsonNode *sk_json_parse (const char *text, gssize length, GError **error);
 
 /* Plain structs as JSON objects: each member of a table under its name. */

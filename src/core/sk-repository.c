@@ -370,7 +370,7 @@ at_hq (SkRepository *self,
   g_autofree char *token = NULL;
   gboolean         out_of_reach = FALSE;
   g_autofree char *url = hq_of (self, &token, &out_of_reach);
-  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GBytes) body = sk_json_to_bytes (json);
   g_autoptr (GError) local = NULL;
 
   *answer = NULL;
@@ -381,20 +381,14 @@ at_hq (SkRepository *self,
       wipe (token);
       return FALSE;
     }
-  if (json != NULL)
-    {
-      char *text = sk_json_to_string (json, FALSE);
-
-      body = g_bytes_new_take (text, strlen (text));
-    }
   /* A read waits less than a save: a page is not held up by a slow HQ. */
-  *answer = sk_sync_request_bytes (url, token, method, path,
-                                   json != NULL  ? "application/json"
-                                   : csv != NULL ? "text/csv"
-                                                 : NULL,
-                                   json != NULL ? body : csv,
-                                   g_str_equal (method, "GET") ? HQ_READ_TIMEOUT : HQ_WRITE_TIMEOUT,
-                                   cancellable, &local);
+  *answer = sk_sync_call (url, token, method, path,
+                          json != NULL  ? "application/json"
+                          : csv != NULL ? "text/csv"
+                                        : NULL,
+                          json != NULL ? body : csv,
+                          g_str_equal (method, "GET") ? HQ_READ_TIMEOUT : HQ_WRITE_TIMEOUT, NULL,
+                          cancellable, &local);
   wipe (token);
   if (*answer == NULL && here_if_refused && g_error_matches (local, SK_ERROR, SK_ERROR_FORBIDDEN))
     return FALSE;

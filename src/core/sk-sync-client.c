@@ -207,14 +207,8 @@ http_json (SoupSession  *session,
            GError      **error,
            gint64       *retry_after)
 {
-  g_autoptr (GBytes) request = NULL;
+  g_autoptr (GBytes) request = sk_json_to_bytes (body);
 
-  if (body != NULL)
-    {
-      char *text = sk_json_to_string (body, FALSE);
-
-      request = g_bytes_new_take (text, strlen (text));
-    }
   return http_send (session, base, method, path, token, "application/json", request, page, status,
                     cancellable, error, retry_after);
 }
@@ -1024,40 +1018,9 @@ sk_sync_request (const char   *server_url,
 
   g_return_val_if_fail (server_url != NULL && method != NULL && path != NULL, NULL);
 
-  if (body != NULL)
-    {
-      char *text = sk_json_to_string (body, FALSE);
-
-      bytes = g_bytes_new_take (text, strlen (text));
-    }
-  return sk_sync_request_bytes (server_url, token, method, path, bytes ? "application/json" : NULL,
-                                bytes, 60, cancellable, error);
-}
-
-JsonNode *
-sk_sync_request_bytes (const char   *server_url,
-                       const char   *token,
-                       const char   *method,
-                       const char   *path,
-                       const char   *content_type,
-                       GBytes       *body,
-                       guint         timeout,
-                       GCancellable *cancellable,
-                       GError      **error)
-{
-  g_autoptr (JsonNode) answer = NULL;
-  guint status;
-
-  answer = sk_sync_call (server_url, token, method, path, content_type, body, timeout, &status,
-                         cancellable, error);
-  if (answer == NULL)
-    return NULL;
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      sk_sync_http_error (status, answer, error);
-      return NULL;
-    }
-  return g_steal_pointer (&answer);
+  bytes = sk_json_to_bytes (body);
+  return sk_sync_call (server_url, token, method, path, bytes ? "application/json" : NULL, bytes,
+                       60, NULL, cancellable, error);
 }
 
 gboolean
@@ -1120,18 +1083,27 @@ sk_sync_call (const char   *server_url,
               GError      **error)
 {
   g_autoptr (SoupSession) session = NULL;
+  g_autoptr (JsonNode) answer = NULL;
   g_autofree char *base = NULL;
   gint64           retry_after = 0;
+  guint            answered = 0;
 
   g_return_val_if_fail (server_url != NULL && method != NULL && path != NULL, NULL);
-  g_return_val_if_fail (status != NULL, NULL);
 
   base = g_strdup (server_url);
   while (g_str_has_suffix (base, "/"))
     base[strlen (base) - 1] = '\0';
   session = soup_session_new_with_options ("timeout", timeout, NULL);
-  return http_send (session, base, method, path, token, content_type, body, NULL, status,
-                    cancellable, error, &retry_after);
+  answer = http_send (session, base, method, path, token, content_type, body, NULL, &answered,
+                      cancellable, error, &retry_after);
+  if (status != NULL)
+    *status = answered;
+  else if (answer != NULL && !SOUP_STATUS_IS_SUCCESSFUL (answered))
+    {
+      sk_sync_http_error (answered, answer, error);
+      return NULL;
+    }
+  return g_steal_pointer (&answer);
 }
 
 char *
@@ -1147,7 +1119,6 @@ sk_sync_login (const char   *server_url,
   g_autoptr (GBytes) bytes = NULL;
   JsonObject *object;
   const char *token;
-  char       *text;
   guint       status;
 
   g_return_val_if_fail (server_url != NULL && username != NULL && password != NULL, NULL);
@@ -1159,8 +1130,7 @@ sk_sync_login (const char   *server_url,
   json_builder_add_string_value (b, password);
   json_builder_end_object (b);
   body = json_builder_get_root (b);
-  text = sk_json_to_string (body, FALSE);
-  bytes = g_bytes_new_take (text, strlen (text));
+  bytes = sk_json_to_bytes (body);
   answer = sk_sync_call (server_url, NULL, "POST", "/api/auth/login", "application/json", bytes, 60,
                          &status, cancellable, error);
   if (answer == NULL)

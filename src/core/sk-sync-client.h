@@ -132,24 +132,13 @@ JsonNode *sk_sync_request (const char   *server_url,
                            JsonNode     *body,
                            GCancellable *cancellable,
                            GError      **error);
-/* The same with a body of @content_type (a CSV price list), HQ waited
- * for at most @timeout seconds a step (sk_sync_request: 60). */
-JsonNode *sk_sync_request_bytes (const char   *server_url,
-                                 const char   *token,
-                                 const char   *method,
-                                 const char   *path,
-                                 const char   *content_type,
-                                 GBytes       *body,
-                                 guint         timeout,
-                                 GCancellable *cancellable,
-                                 GError      **error);
 
-/* The signed-in account as HQ knows it (GET /api/auth/me): its role and
- * its store (*store_id NULL: the whole chain). Blocking, like
- * sk_sync_login. */
 /* The role and store of HQ's answer to GET /api/auth/me; SK_ERROR_MALFORMED
  * when it names no role the till knows. */
 gboolean sk_sync_parse_account (JsonNode *answer, SkRole *role, char **store_id, GError **error);
+/* The signed-in account as HQ knows it (GET /api/auth/me): its role and
+ * its store (*store_id NULL: the whole chain). Blocking, like
+ * sk_sync_login. */
 gboolean sk_sync_fetch_account (const char   *server_url,
                                 const char   *token,
                                 SkRole       *role,
@@ -157,11 +146,12 @@ gboolean sk_sync_fetch_account (const char   *server_url,
                                 GCancellable *cancellable,
                                 GError      **error);
 /* One call to HQ at @server_url as the account of @token (may be NULL),
- * with @body (may be NULL) of @content_type, HQ waited for at most
- * @timeout seconds a step (connecting, sending, the answer): HQ's JSON
- * answer (a JSON null when it had no body) and *status; NULL with @error
- * when HQ could not be reached or did not answer JSON. Blocking: the CLI
- * calls it directly. */
+ * with @body (may be NULL) of @content_type (a CSV price list), HQ waited
+ * for at most @timeout seconds a step (connecting, sending, the answer):
+ * HQ's JSON answer (a JSON null when it had no body) and *status; NULL
+ * with @error when HQ could not be reached or did not answer JSON. With
+ * @status NULL, an answer that is not a 2xx is an error too, as with
+ * sk_sync_request. Blocking: the CLI calls it directly. */
 JsonNode *sk_sync_call (const char   *server_url,
                         const char   *token,
                         const char   *method,
