@@ -206,6 +206,8 @@ test_editor_discard (AppFixture *f, gconstpointer data)
   AdwMessageDialog *dialog;
 
   g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *)&editor);
+  /* As narrow as a phone, where the dialog stacks its buttons. */
+  gtk_window_set_default_size (GTK_WINDOW (editor), 360, 640);
   gtk_window_present (GTK_WINDOW (editor));
   app_pump (200);
   sk_rule_editor_set_field (editor, "name", "Half typed");
@@ -214,6 +216,13 @@ test_editor_discard (AppFixture *f, gconstpointer data)
   dialog = app_find_dialog ();
   g_assert_nonnull (dialog);
   g_assert_nonnull (editor);
+  /* Return would answer Keep Editing, not Discard. */
+  {
+    GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (dialog));
+
+    g_assert_true (GTK_IS_BUTTON (focus));
+    g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (focus)), ==, "_Keep Editing");
+  }
   /* The dialog closes itself on its answer. */
   adw_message_dialog_response (dialog, "keep");
   app_pump (100);

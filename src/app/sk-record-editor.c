@@ -413,6 +413,9 @@ sk_record_editor_close_request (GtkWindow *window)
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
   g_signal_connect_object (dialog, "response", G_CALLBACK (discard_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+  /* Return keeps the typing: on a narrow window libadwaita stacks the
+   * buttons, Discard first, and the focus would start on it. */
+  sk_message_dialog_focus_response (ADW_MESSAGE_DIALOG (dialog), _ ("_Keep Editing"));
   return TRUE;
 }
 

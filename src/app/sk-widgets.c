@@ -94,6 +94,33 @@ sk_entry_row_set_text (AdwEntryRow *row, const char *text)
   gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
 }
 
+static GtkWidget *
+find_labelled_button (GtkWidget *widget, const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found
+          = GTK_IS_BUTTON (child)
+                    && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0
+                ? child
+                : find_labelled_button (child, label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+void
+sk_message_dialog_focus_response (AdwMessageDialog *dialog, const char *label)
+{
+  GtkWidget *button = find_labelled_button (GTK_WIDGET (dialog), label);
+
+  g_return_if_fail (button != NULL);
+  gtk_widget_grab_focus (button);
+}
+
 static int
 by_collation (gconstpointer a, gconstpointer b)
 {
