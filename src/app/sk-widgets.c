@@ -94,17 +94,19 @@ sk_entry_row_set_text (AdwEntryRow *row, const char *text)
   gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
 }
 
+/* The button labelled @label that is shown: libadwaita 1.2 keeps a
+ * dialog's response buttons twice, side by side and stacked, and shows
+ * the row that fits. */
 static GtkWidget *
 find_labelled_button (GtkWidget *widget, const char *label)
 {
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found
-          = GTK_IS_BUTTON (child)
-                    && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (child)), label) == 0
-                ? child
-                : find_labelled_button (child, label);
+      GtkWidget *found = GTK_IS_LABEL (child) && gtk_widget_get_mapped (child)
+                                 && g_strcmp0 (gtk_label_get_label (GTK_LABEL (child)), label) == 0
+                             ? gtk_widget_get_ancestor (child, GTK_TYPE_BUTTON)
+                             : find_labelled_button (child, label);
 
       if (found != NULL)
         return found;
@@ -112,13 +114,23 @@ find_labelled_button (GtkWidget *widget, const char *label)
   return NULL;
 }
 
+static gboolean
+focus_response_cb (gpointer dialog)
+{
+  GtkWidget *button
+      = find_labelled_button (dialog, g_object_get_data (G_OBJECT (dialog), "sk-focus-response"));
+
+  if (button != NULL)
+    gtk_widget_grab_focus (button);
+  return G_SOURCE_REMOVE;
+}
+
 void
 sk_message_dialog_focus_response (AdwMessageDialog *dialog, const char *label)
 {
-  GtkWidget *button = find_labelled_button (GTK_WIDGET (dialog), label);
-
-  g_return_if_fail (button != NULL);
-  gtk_widget_grab_focus (button);
+  g_object_set_data_full (G_OBJECT (dialog), "sk-focus-response", g_strdup (label), g_free);
+  /* Once it is laid out, which row of buttons shows known. */
+  g_idle_add_full (G_PRIORITY_LOW, focus_response_cb, g_object_ref (dialog), g_object_unref);
 }
 
 static int
