@@ -162,6 +162,8 @@ sk_test_refund_figures_upgrade (const char *location)
   g_autoptr (SkDatabase) db = NULL;
   g_autoptr (SkStore) store = sk_store_new ();
   g_autoptr (SkDiscountRule) rule = sk_discount_rule_new ();
+  g_autoptr (SkCampaign) campaign = sk_campaign_new ();
+  g_autoptr (SkPurchase) returned = NULL;
   g_autofree char *sql = NULL;
   SkSummary        s;
   SkDatabase      *old;
@@ -172,7 +174,11 @@ sk_test_refund_figures_upgrade (const char *location)
   sk_test_set_string (&store->name, "Old");
   g_assert_true (sk_database_save_store (old, store, &error));
   g_assert_no_error (error);
-  g_object_set (rule, "name", "Tenth", "type", "percentage", "value", (gint64)1000, NULL);
+  g_object_set (campaign, "name", "Old times", "status", "active", NULL);
+  g_assert_true (sk_database_save_campaign (old, campaign, &error));
+  g_assert_no_error (error);
+  g_object_set (rule, "name", "Tenth", "type", "percentage", "value", (gint64)1000, "campaign-id",
+                sk_record_get_id (campaign), NULL);
   g_assert_true (sk_database_save_rule (old, rule, &error));
   g_assert_no_error (error);
   /* 2 × 100 ₽ less 10 %, 10 ₽ of it paid with bonuses, 1,70 ₽ earned; one
@@ -187,7 +193,8 @@ sk_test_refund_figures_upgrade (const char *location)
       "INSERT INTO discount_applications (id, purchase_id, rule_id, store_id, amount, created_at)"
       " VALUES ('a1', 'p1', '%s', '%s', 2000, 1793491200000000);"
       "INSERT INTO refunds (id, purchase_id, amount, bonus_reversed, bonus_returned, created_at)"
-      " VALUES ('r1', 'p1', 9000, 85, 500, 1793500000000000);",
+      " VALUES ('r1', 'p1', 9000, 85, 500, 1793500000000000);"
+      "UPDATE campaigns SET spent = 1000;",
       store->id, sk_record_get_id (rule), store->id);
   sk_test_exec_sql (old, sql);
   g_object_unref (old);
@@ -210,6 +217,20 @@ sk_test_refund_figures_upgrade (const char *location)
   g_assert_cmpint (s.discounts, ==, 1000);
   g_assert_cmpint (s.bonus_earned, ==, 85);
   g_assert_cmpint (s.bonus_spent, ==, 500);
+
+  /* The application's campaign is its rule's; without its amounts on the
+   * lines (not kept then), the rest returned gives back the rest. */
+  sql = g_strdup_printf ("SELECT count(*) FROM discount_applications WHERE campaign_id = '%s'"
+                         " AND line_amounts IS NULL",
+                         sk_record_get_id (campaign));
+  g_assert_cmpint (sk_db_query_int (db, NULL, -1, sql, NULL), ==, 1);
+  returned = sk_database_refund_purchase (db, "9d0b6a0e-8e43-4a43-a4c3-6d7b0e1f2a3b", "p1", NULL,
+                                          &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (
+      sk_db_query_int (db, NULL, -1, "SELECT amount_refunded FROM discount_applications", NULL), ==,
+      2000);
+  g_assert_cmpint (sk_db_query_int (db, NULL, -1, "SELECT spent FROM campaigns", NULL), ==, 0);
 }
 
 void

@@ -6,6 +6,7 @@
 
 #include <glib/gstdio.h>
 
+#include "sk-analytics.h"
 #include "sk-database-private.h"
 #include "sk-error.h"
 #include "sk-money.h"
@@ -1634,6 +1635,95 @@ test_refund_invalid (Fixture *f, gconstpointer data)
   refund_clear (&s);
 }
 
+/* A return gives back what each rule gave the lines returned, to the
+ * campaign the rule was in at the sale. Two rules stack: A, −10 % on
+ * toys, in campaign K1; B, −5 % on everything, in K2. */
+static SkDiscountRule *
+save_stacking_rule (Fixture *f, const char *name, gint64 value, const char *category, SkCampaign *k)
+{
+  SkDiscountRule *rule = sk_test_rule_new (name, SK_RULE_PERCENTAGE, value, category);
+
+  rule->stackable = TRUE;
+  sk_test_set_string (&rule->campaign_id, k->id);
+  return sk_test_save_rule (f->db, rule);
+}
+
+static gint64
+application_figure (Fixture *f, const char *column, const char *rule_id)
+{
+  g_autofree char *sql
+      = g_strdup_printf ("SELECT %s FROM discount_applications WHERE rule_id = ?", column);
+
+  return sk_test_query_int (f->db, sql, rule_id);
+}
+
+static void
+test_refund_per_rule (Fixture *f, gconstpointer data)
+{
+  g_autoptr (SkCampaign) k1 = save_campaign (f, "active", 0);
+  g_autoptr (SkCampaign) k2 = save_campaign (f, "active", 0);
+  g_autoptr (SkCampaign) k3 = save_campaign (f, "active", 0);
+  g_autoptr (SkDiscountRule) toys = save_stacking_rule (f, "−10 % игрушки", 1000, "toys", k1);
+  g_autoptr (SkDiscountRule) all = save_stacking_rule (f, "−5 % всё", 500, NULL, k2);
+  g_autoptr (SkPurchaseRequest) request = request_new (f, f->anna->id, 0, 0);
+  g_autoptr (SkPurchaseResult) result = NULL;
+  g_autoptr (SkPurchase) books_back = NULL;
+  g_autoptr (SkPurchase) doll_back = NULL;
+  g_autoptr (GArray) books = refund_lines (2, 2, (gint64)0);
+  g_autoptr (GError) error = NULL;
+  g_autofree char  *books_id = g_uuid_string_random ();
+  g_autofree char  *doll_id = g_uuid_string_random ();
+  SkCampaignFigures figures;
+  gint64            toys_amount, all_amount, all_on_books;
+
+  sk_cart_add_line (request->cart, "DOLL", "Кукла", "toys", 100000, 1);
+  sk_cart_add_line (request->cart, "BOOK", "Книжка", "books", 10000, 2);
+  result = process_ok (f, request);
+  toys_amount = application_figure (f, "amount", toys->id);
+  all_amount = application_figure (f, "amount", all->id);
+  g_assert_cmpint (toys_amount, >, 0);
+  g_assert_cmpint (toys_amount + all_amount, ==, result->purchase->discount_total);
+  g_assert_cmpint (campaign_spent (f, k1->id), ==, toys_amount);
+  g_assert_cmpint (campaign_spent (f, k2->id), ==, all_amount);
+  {
+    g_autoptr (SkPurchaseLine) book_line = purchase_line (result->purchase, 1);
+
+    /* Only B discounted the books. */
+    all_on_books = book_line->discount;
+    g_assert_cmpint (all_on_books, >, 0);
+  }
+
+  /* The books back: B gives back what it gave them; A, nothing. */
+  books_back = sk_database_refund_purchase (f->db, books_id, request->id, books, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (books_back->status, ==, "partially_refunded");
+  g_assert_cmpint (application_figure (f, "amount_refunded", toys->id), ==, 0);
+  g_assert_cmpint (application_figure (f, "amount_refunded", all->id), ==, all_on_books);
+  g_assert_cmpint (campaign_spent (f, k1->id), ==, toys_amount);
+  g_assert_cmpint (campaign_spent (f, k2->id), ==, all_amount - all_on_books);
+
+  /* A moves to K3: the sale stays K1's, in its figures and its budget. */
+  sk_test_set_string (&toys->campaign_id, k3->id);
+  sk_test_save_rule (f->db, toys);
+  g_assert_true (sk_analytics_campaign (f->db, k1->id, &figures, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (figures.purchases, ==, 1);
+  g_assert_cmpint (figures.discount, ==, toys_amount);
+  g_assert_true (sk_analytics_campaign (f->db, k3->id, &figures, &error));
+  g_assert_cmpint (figures.purchases, ==, 0);
+  g_assert_cmpint (figures.discount, ==, 0);
+
+  /* The rest back: each campaign at the sale gets all of it back. */
+  doll_back = sk_database_refund_purchase (f->db, doll_id, request->id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (doll_back->status, ==, "refunded");
+  g_assert_cmpint (application_figure (f, "amount_refunded", toys->id), ==, toys_amount);
+  g_assert_cmpint (application_figure (f, "amount_refunded", all->id), ==, all_amount);
+  g_assert_cmpint (campaign_spent (f, k1->id), ==, 0);
+  g_assert_cmpint (campaign_spent (f, k2->id), ==, 0);
+  g_assert_cmpint (campaign_spent (f, k3->id), ==, 0);
+}
+
 /* An anonymous sale is refunded without touching any customer. */
 static void
 test_refund_anonymous (Fixture *f, gconstpointer data)
@@ -1684,6 +1774,7 @@ main (int argc, char *argv[])
   add ("/pipeline/refund/find-sales", test_find_sales);
   add ("/pipeline/refund/invalid", test_refund_invalid);
   add ("/pipeline/refund/anonymous", test_refund_anonymous);
+  add ("/pipeline/refund/per-rule", test_refund_per_rule);
 #undef add
 
   return g_test_run ();

@@ -3513,6 +3513,108 @@ test_sync_push_prices (void)
                    20000 - 777);
 }
 
+/* A sale of two lines, a bear (toys) and a book, with two rules' discounts
+ * as a till's outbox holds it: @toys_on is the toys rule's "line_amounts"
+ * member (JSON, or "" for none), @all_on the other's. The toys rule gave
+ * the bear 900; the other, 500 to the bear and 100 to the book. */
+static char *
+two_rule_sale_event (gint64      seq,
+                     const char *purchase_id,
+                     const char *toys_rule,
+                     const char *toys_on,
+                     const char *all_rule,
+                     const char *all_on)
+{
+  g_autofree char *event_id = g_uuid_string_random ();
+
+  return g_strdup_printf (
+      "{\"seq\": %" G_GINT64_FORMAT ", \"id\": \"%s\", \"kind\": \"purchase.create\","
+      " \"created_at\": \"2026-03-01T10:00:00Z\", \"payload\": {\"id\": \"%s\", \"store_id\": "
+      "\"%s\", \"customer_id\": null, \"created_at\": \"2026-03-01T10:00:00Z\","
+      " \"subtotal\": 12000, \"discount_total\": 1500, \"bonus_spent\": 0, \"bonus_earned\": 0,"
+      " \"total_paid\": 10500, \"bonus_multiplier\": 100, \"status\": \"completed\","
+      " \"lines\": [{\"line_no\": 1, \"sku\": \"bear\", \"name\": \"Teddy bear\", \"category\":"
+      " \"toys\", \"unit_price\": 10000, \"quantity\": 1, \"discount\": 1400, \"total\": 8600},"
+      " {\"line_no\": 2, \"sku\": \"book\", \"name\": \"Book\", \"category\": \"books\","
+      " \"unit_price\": 1000, \"quantity\": 2, \"discount\": 100, \"total\": 1900}],"
+      " \"applications\": [{\"rule_id\": \"%s\", \"amount\": 900%s},"
+      " {\"rule_id\": \"%s\", \"amount\": 600%s}]}}",
+      seq, event_id, purchase_id, env.store1, toys_rule, toys_on, all_rule, all_on);
+}
+
+/* An offline sale's discounts keep how they shared themselves among the
+ * lines, so that a return at HQ gives back to each campaign what its rule
+ * gave the lines returned; what does not add up is refused. */
+static void
+test_sync_push_line_amounts (void)
+{
+  g_autoptr (Reply) toys_campaign
+      = call ("POST", "/api/campaigns", MARKETING, "{\"name\": \"Toys\", \"status\": \"active\"}");
+  g_autoptr (Reply) all_campaign
+      = call ("POST", "/api/campaigns", MARKETING, "{\"name\": \"All\", \"status\": \"active\"}");
+  g_autoptr (Reply) pushed = NULL;
+  g_autoptr (Reply) refunded = NULL;
+  g_autofree char *device = g_uuid_string_random ();
+  g_autofree char *sale = g_uuid_string_random ();
+  g_autofree char *bad1 = g_uuid_string_random ();
+  g_autofree char *bad2 = g_uuid_string_random ();
+  g_autofree char *bad3 = g_uuid_string_random ();
+  g_autofree char *refund_id = g_uuid_string_random ();
+  g_autofree char *toys_extra = NULL;
+  g_autofree char *all_extra = NULL;
+  g_autofree char *toys_rule = NULL;
+  g_autofree char *all_rule = NULL;
+  g_autofree char *e1 = NULL;
+  g_autofree char *e2 = NULL;
+  g_autofree char *e3 = NULL;
+  g_autofree char *e4 = NULL;
+  g_autofree char *events = NULL;
+  g_autofree char *refund = NULL;
+
+  assert_status (toys_campaign, 201);
+  assert_status (all_campaign, 201);
+  toys_extra = g_strdup_printf (", \"campaign_id\": \"%s\"", str (toys_campaign, "id"));
+  all_extra = g_strdup_printf (", \"campaign_id\": \"%s\"", str (all_campaign, "id"));
+  toys_rule = new_rule (env.store1, toys_extra);
+  all_rule = new_rule (env.store1, all_extra);
+
+  /* Not one amount a line; not adding up to the discount applied; the
+   * bear's not adding up to its discount. */
+  e1 = two_rule_sale_event (1, bad1, toys_rule, ", \"line_amounts\": [900]", all_rule,
+                            ", \"line_amounts\": [500, 100]");
+  e2 = two_rule_sale_event (2, bad2, toys_rule, ", \"line_amounts\": [800, 0]", all_rule,
+                            ", \"line_amounts\": [500, 100]");
+  e3 = two_rule_sale_event (3, bad3, toys_rule, ", \"line_amounts\": [900, 0]", all_rule,
+                            ", \"line_amounts\": [600, 0]");
+  e4 = two_rule_sale_event (4, sale, toys_rule, ", \"line_amounts\": [900, 0]", all_rule,
+                            ", \"line_amounts\": [500, 100]");
+  events = g_strdup_printf ("[%s, %s, %s, %s]", e1, e2, e3, e4);
+  pushed = push_as (CASHIER, device, NULL, events);
+  assert_status (pushed, 200);
+  assert_pushed (pushed, 0, "rejected", "malformed");
+  assert_pushed (pushed, 1, "rejected", "inconsistent");
+  assert_pushed (pushed, 2, "rejected", "inconsistent");
+  assert_pushed (pushed, 3, "applied", NULL);
+  g_assert_cmpint (count_of ("SELECT count(*) FROM purchases WHERE id = ?", bad3), ==, 0);
+  g_assert_cmpint (count_of ("SELECT spent FROM campaigns WHERE id = ?", str (toys_campaign, "id")),
+                   ==, 900);
+  g_assert_cmpint (count_of ("SELECT spent FROM campaigns WHERE id = ?", str (all_campaign, "id")),
+                   ==, 600);
+
+  /* The books back at HQ: the toys campaign gives back nothing, the other
+   * what its rule gave the books. */
+  refund = g_strdup_printf ("{\"id\": \"%s\", \"purchase_id\": \"%s\","
+                            " \"lines\": [{\"line_no\": 2, \"quantity\": 2}]}",
+                            refund_id, sale);
+  refunded = call ("POST", "/api/pos/refund", ADMIN, refund);
+  assert_status (refunded, 200);
+  g_assert_cmpint (num (refunded, "discount_refunded"), ==, 100);
+  g_assert_cmpint (count_of ("SELECT spent FROM campaigns WHERE id = ?", str (toys_campaign, "id")),
+                   ==, 900);
+  g_assert_cmpint (count_of ("SELECT spent FROM campaigns WHERE id = ?", str (all_campaign, "id")),
+                   ==, 500);
+}
+
 /* Every rejection is answered, recorded and acknowledged, and the next
  * event is still applied. */
 static void
@@ -4268,6 +4370,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/concurrent/usage-limit-race", test_concurrent_usage_limit_race);
   g_test_add_func ("/server/sync/push", test_sync_push);
   g_test_add_func ("/server/sync/push/prices", test_sync_push_prices);
+  g_test_add_func ("/server/sync/push/line-amounts", test_sync_push_line_amounts);
   g_test_add_func ("/server/sync/push/rejections", test_sync_push_rejections);
   g_test_add_func ("/server/sync/push/device", test_sync_push_device);
   g_test_add_func ("/server/sync/push/limits", test_sync_push_limits);

@@ -423,7 +423,8 @@ sale_text (SkDatabase *db, const char *id)
                                       id);
   g_autofree char *apps
       = rows_text (db,
-                   "SELECT id, rule_id, customer_id, store_id, amount, created_at"
+                   "SELECT id, rule_id, customer_id, store_id, amount, created_at,"
+                   " campaign_id, line_amounts"
                    " FROM discount_applications WHERE purchase_id = ? ORDER BY id",
                    id);
   g_autofree char *ledger = rows_text (db,

@@ -970,8 +970,7 @@ sk_analytics_campaign (SkDatabase        *db,
   stmt = sk_db_query (
       db, error,
       "WITH a AS (SELECT a.purchase_id, sum (a.amount - a.amount_refunded) AS amount"
-      "  FROM discount_applications AS a JOIN discount_rules AS r ON r.id = a.rule_id"
-      "  WHERE r.campaign_id = ? GROUP BY a.purchase_id)"
+      "  FROM discount_applications AS a WHERE a.campaign_id = ? GROUP BY a.purchase_id)"
       " SELECT coalesce (sum (" KEPT "), 0),"
       " coalesce (sum (p.subtotal - p.discount_total - p.refunded_total), 0),"
       " coalesce (sum (a.amount), 0), coalesce (sum (p.bonus_earned - p.bonus_reversed), 0),"

@@ -121,8 +121,7 @@ gboolean sk_db_insert_record_pipelined (SkDatabase *self,
                                         SkRecord   *record,
                                         GError    **error);
 
-char  *sk_strv_to_json (char **strv);
-char **sk_strv_from_json (const char *json);
+char *sk_strv_to_json (char **strv);
 
 /* Sync outbox: an event per change, in the same transaction. */
 gboolean sk_db_outbox_add (SkDatabase *self,

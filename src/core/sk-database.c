@@ -533,28 +533,6 @@ sk_strv_to_json (char **strv)
   return sk_json_to_string (root, FALSE);
 }
 
-char **
-sk_strv_from_json (const char *json)
-{
-  g_autoptr (GStrvBuilder) strv = g_strv_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
-
-  if (json != NULL && *json != '\0')
-    root = sk_json_parse (json, -1, NULL);
-  if (root != NULL && JSON_NODE_HOLDS_ARRAY (root))
-    {
-      JsonArray *array = json_node_get_array (root);
-
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          const char *s = json_array_get_string_element (array, i);
-          if (s != NULL)
-            g_strv_builder_add (strv, s);
-        }
-    }
-  return g_strv_builder_end (strv);
-}
-
 static const SkField *
 find_field (SkRecordClass *klass, const char *name)
 {
@@ -594,8 +572,11 @@ sk_db_row_to_record (SkStmt *stmt, GType type)
           *(gboolean *)ptr = sk_stmt_int64 (stmt, col) != 0;
           break;
         case SK_FIELD_STRV:
-          g_strfreev (*(char ***)ptr);
-          *(char ***)ptr = sk_strv_from_json (sk_stmt_text (stmt, col));
+        case SK_FIELD_AMOUNTS:
+          /* The file's own JSON: what does not read leaves none. */
+          if (!sk_record_set_field_json (record, field, is_null ? NULL : sk_stmt_text (stmt, col),
+                                         NULL))
+            sk_record_set_field_json (record, field, NULL, NULL);
           break;
         default:
           g_assert_not_reached ();
@@ -666,9 +647,14 @@ sk_db_bind_field (SkStmt *stmt, int index, SkRecord *record, const SkField *fiel
       sk_stmt_bind_int64 (stmt, index, *(gboolean *)ptr ? 1 : 0);
       break;
     case SK_FIELD_STRV:
+    case SK_FIELD_AMOUNTS:
       {
-        g_autofree char *json = sk_strv_to_json (*(char ***)ptr);
-        sk_stmt_bind_text (stmt, index, json);
+        g_autofree char *json = sk_record_dup_field_json (record, field);
+
+        if (json != NULL)
+          sk_stmt_bind_text (stmt, index, json);
+        else
+          sk_stmt_bind_null (stmt, index);
       }
       break;
     default:

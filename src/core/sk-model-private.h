@@ -140,6 +140,8 @@ struct _SkDiscountApplication
   char    *store_id;
   gint64   amount;
   gint64   amount_refunded; /* the share of @amount returns gave back */
+  char    *campaign_id;     /* the campaign whose budget @amount is spent from */
+  GArray  *line_amounts;    /* gint64: @amount on each line, in line order (NULL: not known) */
   gint64   created_at;
 };
 

@@ -141,6 +141,8 @@ static const SkField discount_application_fields[] = {
   F (SkDiscountApplication, store_id, STRING, 0),
   F (SkDiscountApplication, amount, INT64, 0),
   F (SkDiscountApplication, amount_refunded, INT64, RO),
+  F (SkDiscountApplication, campaign_id, STRING, 0),
+  F (SkDiscountApplication, line_amounts, AMOUNTS, 0),
   F (SkDiscountApplication, created_at, TIME, 0),
 };
 

@@ -342,6 +342,7 @@ typedef struct
 {
   char  *id;
   gint64 amount;
+  char  *campaign_id; /* a rule's: the campaign its application spends from */
 } Count;
 
 static int
@@ -354,6 +355,7 @@ static void
 count_clear (gpointer data)
 {
   g_free (((Count *)data)->id);
+  g_free (((Count *)data)->campaign_id);
 }
 
 /* The counts the applications move: each rule's uses, then each campaign's
@@ -372,25 +374,14 @@ record_counts (SkDatabase *self, GArray *rules, gboolean enforce, GError **error
   g_array_sort (rules, count_compare);
   for (guint i = 0; i < rules->len; i++)
     {
-      const Count     *rule = &g_array_index (rules, Count, i);
-      g_autofree char *campaign_id = NULL;
-      SkStmt          *stmt;
-      gboolean         has_row = FALSE, counted;
+      Count *rule = &g_array_index (rules, Count, i);
 
-      stmt = sk_db_query (self, error,
-                          "UPDATE discount_rules SET uses = uses + 1 WHERE id = ?1"
-                          " AND (?2 = 0 OR usage_limit_total = 0 OR uses < usage_limit_total)"
-                          " RETURNING campaign_id",
-                          "si", rule->id, (gint64)enforce);
-      if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
+      if (!sk_db_exec (self, error,
+                       "UPDATE discount_rules SET uses = uses + 1 WHERE id = ?1"
+                       " AND (?2 = 0 OR usage_limit_total = 0 OR uses < usage_limit_total)",
+                       "si", rule->id, (gint64)enforce))
         return FALSE;
-      counted = has_row;
-      campaign_id = has_row ? g_strdup (sk_stmt_text (stmt, 0)) : NULL;
-      /* To its end, so that SQLite is done with the statement. */
-      while (has_row && sk_db_step (self, stmt, &has_row, NULL) && has_row)
-        ;
-      sk_stmt_reset (stmt);
-      if (!counted && enforce
+      if (sk_db_changes (self) == 0 && enforce
           && sk_db_query_int (self, NULL, 0, "SELECT count(*) FROM discount_rules WHERE id = ?",
                               "s", rule->id)
                  > 0)
@@ -399,9 +390,9 @@ record_counts (SkDatabase *self, GArray *rules, gboolean enforce, GError **error
                        "Another sale took the last use of rule %s meanwhile", rule->id);
           return FALSE;
         }
-      if (campaign_id != NULL && rule->amount > 0)
+      if (rule->campaign_id != NULL && rule->amount > 0)
         {
-          Count campaign = { g_steal_pointer (&campaign_id), rule->amount };
+          Count campaign = { g_steal_pointer (&rule->campaign_id), rule->amount, NULL };
 
           g_array_append_val (campaigns, campaign);
         }
@@ -444,7 +435,7 @@ record_applications (SkDatabase           *self,
   for (guint i = 0; calc == NULL && i < g_list_model_get_n_items (apps); i++)
     {
       g_autoptr (SkDiscountApplication) app = g_list_model_get_item (apps, i);
-      Count rule = { g_strdup (app->rule_id), app->amount };
+      Count rule = { g_strdup (app->rule_id), app->amount, g_strdup (app->campaign_id) };
 
       g_array_append_val (rules, rule);
       if (!record_application (self, purchase, app, error))
@@ -454,10 +445,11 @@ record_applications (SkDatabase           *self,
     {
       const SkEngineApplied *applied = &g_array_index (calc->applied, SkEngineApplied, i);
       SkDiscountApplication *app = find_application (purchase, applied->rule->id);
-      Count                  rule = { g_strdup (applied->rule->id), 0 };
+      Count                  rule = { g_strdup (applied->rule->id), 0, NULL };
 
       g_assert (app != NULL);
       rule.amount = app->amount;
+      rule.campaign_id = g_strdup (app->campaign_id);
       g_array_append_val (rules, rule);
       if (!record_application (self, purchase, app, error))
         return FALSE;
@@ -914,7 +906,7 @@ sk_database_refund_purchase (
     }
 
   /* Each line returns its share of what was paid for it and of its discount. */
-  if (!sk_refund_figures (purchase, (const gint64 *)quantities->data, &figures))
+  if (!sk_refund_figures (purchase, (const gint64 *)(gpointer)quantities->data, &figures))
     {
       sk_set_field_error (error, SK_ERROR_INVALID, "lines",
                           _ ("Everything in this purchase was already returned"));
@@ -949,26 +941,26 @@ sk_database_refund_purchase (
                       figures.bonus_returned, now))
     goto fail;
 
-  /* Each discount, and its campaign's budget, gets back its share; a use
-   * counts until the whole purchase is returned. */
+  /* Each discount, and the budget of its campaign at the sale, gets back
+   * what it gave the lines returned; a use counts until the whole purchase
+   * is returned. */
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (purchase->applications)); i++)
     {
       g_autoptr (SkDiscountApplication) app
           = g_list_model_get_item (G_LIST_MODEL (purchase->applications), i);
-      gint64 back = sk_pro_rata (app->amount, figures.discount_after, purchase->discount_total)
-                    - sk_pro_rata (app->amount, figures.discount_before, purchase->discount_total);
+      gint64 back
+          = sk_application_refund_share (app, purchase, (const gint64 *)(gpointer)quantities->data);
 
       if (back > 0
           && (!sk_db_exec (self, error,
                            "UPDATE discount_applications SET amount_refunded = amount_refunded + ?"
                            " WHERE id = ?",
                            "is", back, app->id)
-              || !sk_db_exec (
-                  self, error,
-                  "UPDATE campaigns SET spent = CASE WHEN spent > ?1 THEN spent - ?1 ELSE "
-                  "0 END WHERE id ="
-                  " (SELECT campaign_id FROM discount_rules WHERE id = ?2)",
-                  "is", back, app->rule_id)))
+              || (app->campaign_id != NULL
+                  && !sk_db_exec (self, error,
+                                  "UPDATE campaigns SET spent = CASE WHEN spent > ?1 THEN spent - "
+                                  "?1 ELSE 0 END WHERE id = ?2",
+                                  "is", back, app->campaign_id))))
         goto fail;
       if (figures.complete
           && (!sk_db_exec (self, error,

@@ -41,6 +41,9 @@ sk_record_get_property (GObject *object, guint prop_id, GValue *value, GParamSpe
     case SK_FIELD_STRV:
       g_value_set_boxed (value, *(char ***)ptr);
       break;
+    case SK_FIELD_AMOUNTS:
+      g_value_set_boxed (value, *(GArray **)ptr);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -52,6 +55,14 @@ strv_equal0 (char **a, char **b)
   if (a == NULL || b == NULL)
     return (a == NULL || a[0] == NULL) && (b == NULL || b[0] == NULL);
   return g_strv_equal ((const char *const *)a, (const char *const *)b);
+}
+
+static gboolean
+amounts_equal (GArray *a, GArray *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return a->len == b->len && memcmp (a->data, b->data, a->len * sizeof (gint64)) == 0;
 }
 
 static void
@@ -83,6 +94,14 @@ sk_record_set_property (GObject *object, guint prop_id, const GValue *value, GPa
           changed = TRUE;
         }
       break;
+    case SK_FIELD_AMOUNTS:
+      if (!amounts_equal (*(GArray **)ptr, g_value_get_boxed (value)))
+        {
+          g_clear_pointer ((GArray **)ptr, g_array_unref);
+          *(GArray **)ptr = g_value_dup_boxed (value);
+          changed = TRUE;
+        }
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -106,6 +125,8 @@ sk_record_finalize (GObject *object)
             g_clear_pointer ((char **)FIELD_PTR (object, field), g_free);
           else if (field->type == SK_FIELD_STRV)
             g_clear_pointer ((char ***)FIELD_PTR (object, field), g_strfreev);
+          else if (field->type == SK_FIELD_AMOUNTS)
+            g_clear_pointer ((GArray **)FIELD_PTR (object, field), g_array_unref);
         }
     }
 
@@ -159,6 +180,9 @@ sk_record_class_install_fields (SkRecordClass *klass, const SkField *fields, gui
           break;
         case SK_FIELD_STRV:
           pspec = g_param_spec_boxed (name, NULL, NULL, G_TYPE_STRV, flags);
+          break;
+        case SK_FIELD_AMOUNTS:
+          pspec = g_param_spec_boxed (name, NULL, NULL, G_TYPE_ARRAY, flags);
           break;
         default:
           g_assert_not_reached ();
@@ -663,6 +687,17 @@ build_field (SkRecord *self, const SkField *field, JsonBuilder *builder)
         json_builder_add_string_value (builder, *s);
       json_builder_end_array (builder);
       break;
+    case SK_FIELD_AMOUNTS:
+      if (*(GArray **)ptr == NULL)
+        {
+          json_builder_add_null_value (builder);
+          break;
+        }
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < (*(GArray **)ptr)->len; i++)
+        json_builder_add_int_value (builder, g_array_index (*(GArray **)ptr, gint64, i));
+      json_builder_end_array (builder);
+      break;
     case SK_FIELD_TIME:
       if (*(gint64 *)ptr != SK_TIME_NONE)
         {
@@ -788,6 +823,40 @@ read_field (SkRecord *self, const SkField *field, JsonNode *node, GError **error
         return TRUE;
       }
 
+    case SK_FIELD_AMOUNTS:
+      {
+        g_autoptr (GArray) amounts = NULL;
+        JsonArray *array;
+
+        if (!is_null && !JSON_NODE_HOLDS_ARRAY (node))
+          {
+            sk_set_field_error (error, SK_ERROR_MALFORMED, field->name,
+                                "“%s” must be a list of whole numbers", field->name);
+            return FALSE;
+          }
+        array = is_null ? NULL : json_node_get_array (node);
+        if (array != NULL)
+          amounts
+              = g_array_sized_new (FALSE, FALSE, sizeof (gint64), json_array_get_length (array));
+        for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+          {
+            JsonNode *item = json_array_get_element (array, i);
+            gint64    amount;
+
+            if (!is_integer_node (item))
+              {
+                sk_set_field_error (error, SK_ERROR_MALFORMED, field->name,
+                                    "“%s” must be a list of whole numbers", field->name);
+                return FALSE;
+              }
+            amount = json_node_get_int (item);
+            g_array_append_val (amounts, amount);
+          }
+        g_clear_pointer ((GArray **)ptr, g_array_unref);
+        *(GArray **)ptr = g_steal_pointer (&amounts);
+        return TRUE;
+      }
+
     case SK_FIELD_TIME:
       if (is_null)
         {
@@ -882,6 +951,38 @@ sk_record_copy (SkRecord *self)
 
   node = sk_record_to_json (self);
   return sk_record_from_json (G_OBJECT_TYPE (self), node, NULL);
+}
+
+char *
+sk_record_dup_field_json (SkRecord *self, const SkField *field)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonNode) node = NULL;
+
+  g_return_val_if_fail (SK_IS_RECORD (self), NULL);
+  g_return_val_if_fail (field->type == SK_FIELD_STRV || field->type == SK_FIELD_AMOUNTS, NULL);
+
+  if (field->type == SK_FIELD_AMOUNTS && *(GArray **)FIELD_PTR (self, field) == NULL)
+    return NULL;
+  json_builder_begin_object (builder);
+  build_field (self, field, builder);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  return sk_json_to_string (json_object_get_member (json_node_get_object (node), field->name),
+                            FALSE);
+}
+
+gboolean
+sk_record_set_field_json (SkRecord *self, const SkField *field, const char *text, GError **error)
+{
+  g_autoptr (JsonNode) node = NULL;
+
+  g_return_val_if_fail (SK_IS_RECORD (self), FALSE);
+  g_return_val_if_fail (field->type == SK_FIELD_STRV || field->type == SK_FIELD_AMOUNTS, FALSE);
+
+  node = text != NULL && *text != '\0' ? sk_json_parse (text, -1, error)
+                                       : json_node_new (JSON_NODE_NULL);
+  return node != NULL && read_field (self, field, node, error);
 }
 
 /* Typed field reads */

@@ -21,6 +21,7 @@ typedef enum
   SK_FIELD_BOOL,
   SK_FIELD_STRV,
   SK_FIELD_TIME,
+  SK_FIELD_AMOUNTS, /* a GArray of gint64 (NULL: none), a JSON array of whole numbers */
 } SkFieldType;
 
 typedef enum
@@ -67,6 +68,12 @@ gpointer sk_record_from_json (GType type, JsonNode *node, GError **error);
 /* Sets the writable fields present in @object onto @self (a partial update). */
 gboolean sk_record_update_from_json (SkRecord *self, JsonObject *object, GError **error);
 gpointer sk_record_copy (SkRecord *self);
+
+/* A list field (STRV, AMOUNTS) as the JSON text a database column keeps
+ * (NULL for an AMOUNTS field without a list), and read back from it. */
+char *sk_record_dup_field_json (SkRecord *self, const SkField *field);
+gboolean
+sk_record_set_field_json (SkRecord *self, const SkField *field, const char *text, GError **error);
 
 /* Reads one field of a record by its name in the field table ("full_name",
  * as in JSON and SQL): typed, and without the copy a property read makes,

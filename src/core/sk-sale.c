@@ -134,6 +134,42 @@ sk_refund_figures (SkPurchase *purchase, const gint64 *quantities, SkRefundFigur
 }
 
 gint64
+sk_application_refund_share (SkDiscountApplication *application,
+                             SkPurchase            *purchase,
+                             const gint64          *quantities)
+{
+  GListModel *lines;
+  guint       n_lines;
+  gint64      before = 0, after = 0;
+
+  g_return_val_if_fail (SK_IS_DISCOUNT_APPLICATION (application), 0);
+  g_return_val_if_fail (SK_IS_PURCHASE (purchase), 0);
+
+  lines = G_LIST_MODEL (purchase->lines);
+  n_lines = g_list_model_get_n_items (lines);
+  if (application->line_amounts == NULL || application->line_amounts->len != n_lines)
+    {
+      SkRefundFigures figures;
+
+      sk_refund_figures (purchase, quantities, &figures);
+      return sk_pro_rata (application->amount, figures.discount_after, purchase->discount_total)
+             - sk_pro_rata (application->amount, figures.discount_before, purchase->discount_total);
+    }
+  for (guint i = 0; i < n_lines; i++)
+    {
+      g_autoptr (SkPurchaseLine) line = g_list_model_get_item (lines, i);
+      gint64 amount = g_array_index (application->line_amounts, gint64, i);
+      gint64 q = quantities != NULL
+                     ? CLAMP (quantities[i], 0, line->quantity - line->refunded_quantity)
+                     : 0;
+
+      before += sk_pro_rata (amount, line->refunded_quantity, line->quantity);
+      after += sk_pro_rata (amount, line->refunded_quantity + q, line->quantity);
+    }
+  return after - before;
+}
+
+gint64
 sk_refund_line_amount (SkPurchaseLine *line, gint64 quantity)
 {
   gint64 before, after;
@@ -809,6 +845,8 @@ sk_sale_to_purchase (SkSale *self, gint64 created_at)
       app->customer_id = g_strdup (purchase->customer_id);
       app->store_id = g_strdup (purchase->store_id);
       app->amount = applied->amount;
+      app->campaign_id = g_strdup (applied->rule->campaign_id);
+      app->line_amounts = g_array_copy (g_ptr_array_index (self->result->applied_splits, i));
       app->created_at = created_at;
       g_list_store_insert_sorted (purchase->applications, app, compare_applications, NULL);
     }

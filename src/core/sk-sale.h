@@ -53,6 +53,14 @@ gint64 sk_pro_rata (gint64 amount, gint64 done, gint64 whole);
  * order; each clamped to what is left of its line; NULL: nothing) after the
  * refunds @purchase already had. FALSE when that returns nothing. */
 gboolean sk_refund_figures (SkPurchase *purchase, const gint64 *quantities, SkRefundFigures *out);
+/* What returning @quantities (as for sk_refund_figures) gives back of
+ * @application's discount: on each line, the share of what the rule gave
+ * that line, after the line's earlier returns. An application whose lines
+ * are not known (recorded before they were kept) shares the purchase's
+ * discount returned pro rata. */
+gint64 sk_application_refund_share (SkDiscountApplication *application,
+                                    SkPurchase            *purchase,
+                                    const gint64          *quantities);
 /* What returning @quantity more of @line gives back (its share of the
  * line's total, after the line's earlier returns). */
 gint64 sk_refund_line_amount (SkPurchaseLine *line, gint64 quantity);

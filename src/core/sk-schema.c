@@ -705,11 +705,24 @@ static const char migration_22[]
       "  bonus_reversed, bonus_returned);"
       "DELETE FROM daily_stats_days;";
 
+/* Each discount application's campaign at the sale, whose budget it spent
+ * and gets back what a return gives back of it, and its amount on each
+ * line of the purchase, so that a return gives back what the rule gave the
+ * lines returned. Older applications take their rule's campaign of now,
+ * the best there is to know, and no lines (returns share them pro rata). */
+static const char migration_23[]
+    = "ALTER TABLE discount_applications ADD COLUMN campaign_id TEXT;"
+      "ALTER TABLE discount_applications ADD COLUMN line_amounts TEXT;"
+      "UPDATE discount_applications SET campaign_id = (SELECT r.campaign_id"
+      "  FROM discount_rules AS r WHERE r.id = discount_applications.rule_id);"
+      "CREATE INDEX discount_applications_campaign ON discount_applications (campaign_id)"
+      " WHERE campaign_id IS NOT NULL;";
+
 static const char *const migrations[] = {
   migration_1,  migration_2,  migration_3,  migration_4,  migration_5,  migration_6,
   migration_7,  migration_8,  migration_9,  migration_10, migration_11, migration_12,
   migration_13, migration_14, migration_15, migration_16, migration_17, migration_18,
-  migration_19, migration_20, migration_21, migration_22,
+  migration_19, migration_20, migration_21, migration_22, migration_23,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);

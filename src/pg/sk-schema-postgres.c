@@ -575,6 +575,14 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
          "  refunded_total, bonus_spent, bonus_earned, customer_id, id, status, discount_refunded,"
          "  bonus_reversed, bonus_returned);"
          "DELETE FROM daily_stats_days;",
+  /* Each discount's campaign at the sale and its amount per line
+   * (sk-schema.c, migration 23). */
+  [23] = "ALTER TABLE discount_applications ADD COLUMN campaign_id TEXT COLLATE \"C\","
+         "  ADD COLUMN line_amounts TEXT COLLATE \"C\";"
+         "UPDATE discount_applications AS a SET campaign_id = r.campaign_id"
+         " FROM discount_rules AS r WHERE r.id = a.rule_id AND r.campaign_id IS NOT NULL;"
+         "CREATE INDEX discount_applications_campaign ON discount_applications (campaign_id)"
+         " WHERE campaign_id IS NOT NULL;",
 };
 
 char *

@@ -381,11 +381,17 @@ add_record_schema (JsonBuilder *builder, const char *name, GType type, const cha
           add_string (builder, "type", "boolean");
           break;
         case SK_FIELD_STRV:
+        case SK_FIELD_AMOUNTS:
           add_string (builder, "type", "array");
           json_builder_set_member_name (builder, "items");
           json_builder_begin_object (builder);
-          add_string (builder, "type", "string");
+          add_string (builder, "type", field->type == SK_FIELD_STRV ? "string" : "integer");
           json_builder_end_object (builder);
+          if (field->type == SK_FIELD_AMOUNTS)
+            {
+              json_builder_set_member_name (builder, "nullable");
+              json_builder_add_boolean_value (builder, TRUE);
+            }
           break;
         case SK_FIELD_TIME:
         default:
