@@ -3475,25 +3475,41 @@ test_sync_push (void)
                    sk_record_get_int64 (at_till, "bonus_balance"));
 }
 
+/* A new active campaign @name with a new rule of store one in it: the
+ * rule's id; the campaign's in @campaign_id. */
+static char *
+new_campaign_rule (const char *name, char **campaign_id)
+{
+  g_autofree char *body = g_strdup_printf ("{\"name\": \"%s\", \"status\": \"active\"}", name);
+  g_autoptr (Reply) campaign = call ("POST", "/api/campaigns", MARKETING, body);
+  g_autofree char *extra = NULL;
+
+  assert_status (campaign, 201);
+  *campaign_id = g_strdup (str (campaign, "id"));
+  extra = g_strdup_printf (", \"campaign_id\": \"%s\"", *campaign_id);
+  return new_rule (env.store1, extra);
+}
+
+static gint64
+campaign_spent (const char *campaign_id)
+{
+  return count_of ("SELECT spent FROM campaigns WHERE id = ?", campaign_id);
+}
+
 /* Offline sales are recorded at the till's prices, with the rule's usage
  * and the campaign's spend moved as online. */
 static void
 test_sync_push_prices (void)
 {
   g_autoptr (Reply) reply = NULL;
-  g_autoptr (Reply) campaign = call ("POST", "/api/campaigns", MARKETING,
-                                     "{\"name\": \"Offline\", \"status\": \"active\"}");
   g_autofree char *device = g_uuid_string_random ();
   g_autofree char *purchase = g_uuid_string_random ();
-  g_autofree char *rule = NULL;
-  g_autofree char *extra = NULL;
+  g_autofree char *campaign = NULL;
+  g_autofree char *rule = new_campaign_rule ("Offline", &campaign);
   g_autofree char *event = NULL;
   g_autofree char *events = NULL;
   g_autofree char *customer = new_customer (env.store1);
 
-  assert_status (campaign, 201);
-  extra = g_strdup_printf (", \"campaign_id\": \"%s\"", str (campaign, "id"));
-  rule = new_rule (env.store1, extra);
   /* 777 off, not what the rule (10 %) gives today: the till's price is the fact. */
   event = sale_event (1, purchase, env.store1, customer, 10000, 2, 777, rule, 0, 192, 0);
   events = g_strdup_printf ("[%s]", event);
@@ -3503,8 +3519,7 @@ test_sync_push_prices (void)
   g_assert_cmpint (count_of ("SELECT discount_total FROM purchases WHERE id = ?", purchase), ==,
                    777);
   g_assert_cmpint (count_of ("SELECT uses FROM discount_rules WHERE id = ?", rule), ==, 1);
-  g_assert_cmpint (count_of ("SELECT spent FROM campaigns WHERE id = ?", str (campaign, "id")), ==,
-                   777);
+  g_assert_cmpint (campaign_spent (campaign), ==, 777);
   g_assert_cmpint (
       count_of ("SELECT count(*) FROM discount_applications WHERE purchase_id = ?", purchase), ==,
       1);
@@ -3514,9 +3529,9 @@ test_sync_push_prices (void)
 }
 
 /* A sale of two lines, a bear (toys) and a book, with two rules' discounts
- * as a till's outbox holds it: @toys_on is the toys rule's "line_amounts"
- * member (JSON, or "" for none), @all_on the other's. The toys rule gave
- * the bear 900; the other, 500 to the bear and 100 to the book. */
+ * as a till's outbox holds it, each with its "line_amounts" (@toys_on,
+ * @all_on: JSON arrays). The toys rule gave the bear 900; the other, 500
+ * to the bear and 100 to the book. */
 static char *
 two_rule_sale_event (gint64      seq,
                      const char *purchase_id,
@@ -3537,8 +3552,8 @@ two_rule_sale_event (gint64      seq,
       " \"toys\", \"unit_price\": 10000, \"quantity\": 1, \"discount\": 1400, \"total\": 8600},"
       " {\"line_no\": 2, \"sku\": \"book\", \"name\": \"Book\", \"category\": \"books\","
       " \"unit_price\": 1000, \"quantity\": 2, \"discount\": 100, \"total\": 1900}],"
-      " \"applications\": [{\"rule_id\": \"%s\", \"amount\": 900%s},"
-      " {\"rule_id\": \"%s\", \"amount\": 600%s}]}}",
+      " \"applications\": [{\"rule_id\": \"%s\", \"amount\": 900, \"line_amounts\": %s},"
+      " {\"rule_id\": \"%s\", \"amount\": 600, \"line_amounts\": %s}]}}",
       seq, event_id, purchase_id, env.store1, toys_rule, toys_on, all_rule, all_on);
 }
 
@@ -3548,71 +3563,59 @@ two_rule_sale_event (gint64      seq,
 static void
 test_sync_push_line_amounts (void)
 {
-  g_autoptr (Reply) toys_campaign
-      = call ("POST", "/api/campaigns", MARKETING, "{\"name\": \"Toys\", \"status\": \"active\"}");
-  g_autoptr (Reply) all_campaign
-      = call ("POST", "/api/campaigns", MARKETING, "{\"name\": \"All\", \"status\": \"active\"}");
+  /* Not one amount a line; not adding up to the discount applied; the
+   * bear's not adding up to its discount; right. */
+  static const struct
+  {
+    const char *toys_on, *all_on, *status, *code;
+  } sales[] = {
+    { "[900]", "[500, 100]", "rejected", "malformed" },
+    { "[800, 0]", "[500, 100]", "rejected", "inconsistent" },
+    { "[900, 0]", "[600, 0]", "rejected", "inconsistent" },
+    { "[900, 0]", "[500, 100]", "applied", NULL },
+  };
   g_autoptr (Reply) pushed = NULL;
   g_autoptr (Reply) refunded = NULL;
+  g_autoptr (GString) events = g_string_new ("[");
   g_autofree char *device = g_uuid_string_random ();
-  g_autofree char *sale = g_uuid_string_random ();
-  g_autofree char *bad1 = g_uuid_string_random ();
-  g_autofree char *bad2 = g_uuid_string_random ();
-  g_autofree char *bad3 = g_uuid_string_random ();
-  g_autofree char *refund_id = g_uuid_string_random ();
-  g_autofree char *toys_extra = NULL;
-  g_autofree char *all_extra = NULL;
-  g_autofree char *toys_rule = NULL;
-  g_autofree char *all_rule = NULL;
-  g_autofree char *e1 = NULL;
-  g_autofree char *e2 = NULL;
-  g_autofree char *e3 = NULL;
-  g_autofree char *e4 = NULL;
-  g_autofree char *events = NULL;
+  g_autofree char *sale = NULL;
+  g_autofree char *toys_campaign = NULL;
+  g_autofree char *all_campaign = NULL;
+  g_autofree char *toys_rule = new_campaign_rule ("Toys", &toys_campaign);
+  g_autofree char *all_rule = new_campaign_rule ("All", &all_campaign);
   g_autofree char *refund = NULL;
 
-  assert_status (toys_campaign, 201);
-  assert_status (all_campaign, 201);
-  toys_extra = g_strdup_printf (", \"campaign_id\": \"%s\"", str (toys_campaign, "id"));
-  all_extra = g_strdup_printf (", \"campaign_id\": \"%s\"", str (all_campaign, "id"));
-  toys_rule = new_rule (env.store1, toys_extra);
-  all_rule = new_rule (env.store1, all_extra);
+  for (guint i = 0; i < G_N_ELEMENTS (sales); i++)
+    {
+      g_autofree char *event = NULL;
 
-  /* Not one amount a line; not adding up to the discount applied; the
-   * bear's not adding up to its discount. */
-  e1 = two_rule_sale_event (1, bad1, toys_rule, ", \"line_amounts\": [900]", all_rule,
-                            ", \"line_amounts\": [500, 100]");
-  e2 = two_rule_sale_event (2, bad2, toys_rule, ", \"line_amounts\": [800, 0]", all_rule,
-                            ", \"line_amounts\": [500, 100]");
-  e3 = two_rule_sale_event (3, bad3, toys_rule, ", \"line_amounts\": [900, 0]", all_rule,
-                            ", \"line_amounts\": [600, 0]");
-  e4 = two_rule_sale_event (4, sale, toys_rule, ", \"line_amounts\": [900, 0]", all_rule,
-                            ", \"line_amounts\": [500, 100]");
-  events = g_strdup_printf ("[%s, %s, %s, %s]", e1, e2, e3, e4);
-  pushed = push_as (CASHIER, device, NULL, events);
+      g_free (sale);
+      sale = g_uuid_string_random ();
+      event = two_rule_sale_event (i + 1, sale, toys_rule, sales[i].toys_on, all_rule,
+                                   sales[i].all_on);
+      g_string_append_printf (events, "%s%s", i > 0 ? ", " : "", event);
+    }
+  g_string_append (events, "]");
+  pushed = push_as (CASHIER, device, NULL, events->str);
   assert_status (pushed, 200);
-  assert_pushed (pushed, 0, "rejected", "malformed");
-  assert_pushed (pushed, 1, "rejected", "inconsistent");
-  assert_pushed (pushed, 2, "rejected", "inconsistent");
-  assert_pushed (pushed, 3, "applied", NULL);
-  g_assert_cmpint (count_of ("SELECT count(*) FROM purchases WHERE id = ?", bad3), ==, 0);
-  g_assert_cmpint (count_of ("SELECT spent FROM campaigns WHERE id = ?", str (toys_campaign, "id")),
-                   ==, 900);
-  g_assert_cmpint (count_of ("SELECT spent FROM campaigns WHERE id = ?", str (all_campaign, "id")),
-                   ==, 600);
+  for (guint i = 0; i < G_N_ELEMENTS (sales); i++)
+    assert_pushed (pushed, i, sales[i].status, sales[i].code);
+  g_assert_cmpint (count ("SELECT count(*) FROM purchases WHERE status = 'completed'"
+                          " AND discount_total = 1500 AND subtotal = 12000"),
+                   ==, 1);
+  g_assert_cmpint (campaign_spent (toys_campaign), ==, 900);
+  g_assert_cmpint (campaign_spent (all_campaign), ==, 600);
 
-  /* The books back at HQ: the toys campaign gives back nothing, the other
-   * what its rule gave the books. */
+  /* The books back at HQ (the last sale): the toys campaign gives back
+   * nothing, the other what its rule gave the books. */
   refund = g_strdup_printf ("{\"id\": \"%s\", \"purchase_id\": \"%s\","
                             " \"lines\": [{\"line_no\": 2, \"quantity\": 2}]}",
-                            refund_id, sale);
+                            device, sale);
   refunded = call ("POST", "/api/pos/refund", ADMIN, refund);
   assert_status (refunded, 200);
   g_assert_cmpint (num (refunded, "discount_refunded"), ==, 100);
-  g_assert_cmpint (count_of ("SELECT spent FROM campaigns WHERE id = ?", str (toys_campaign, "id")),
-                   ==, 900);
-  g_assert_cmpint (count_of ("SELECT spent FROM campaigns WHERE id = ?", str (all_campaign, "id")),
-                   ==, 500);
+  g_assert_cmpint (campaign_spent (toys_campaign), ==, 900);
+  g_assert_cmpint (campaign_spent (all_campaign), ==, 500);
 }
 
 /* Every rejection is answered, recorded and acknowledged, and the next
