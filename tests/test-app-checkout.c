@@ -1049,6 +1049,77 @@ test_narrow_receipt (AppFixture *f, gconstpointer data)
   g_assert_cmpint (receipt_text_width (view), >, narrow_width);
 }
 
+static gboolean
+is_toast (GtkWidget *widget, gconstpointer data)
+{
+  return g_str_equal (gtk_widget_get_css_name (widget), "toast") && gtk_widget_get_mapped (widget);
+}
+
+static float
+top_of (AppFixture *f, GtkWidget *widget)
+{
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_compute_bounds (widget, GTK_WIDGET (f->window), &bounds));
+  return bounds.origin.y;
+}
+
+static float
+bottom_of (AppFixture *f, GtkWidget *widget)
+{
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_compute_bounds (widget, GTK_WIDGET (f->window), &bounds));
+  return bounds.origin.y + bounds.size.height;
+}
+
+/* A phone's "Paid" toast stands above the total and Pay, which the next
+ * sale needs in sight at once (it covered half of them); elsewhere toasts
+ * are where Adwaita puts them. */
+static void
+test_narrow_toast (AppFixture *f, gconstpointer data)
+{
+  SkCheckoutView *view;
+  GtkWidget      *toast, *pay;
+  float           toast_bottom, bar_top;
+
+  sk_window_show_view (f->window, "checkout");
+  app_pump (300);
+  view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
+  resize (f, 360, 720);
+  sk_checkout_view_add_line (view, NULL, "Stroller", "strollers", 1500000, 1);
+  wait_priced (view);
+  g_assert_true (sk_checkout_view_pay (view));
+  g_assert_true (app_wait (sale_done, view, 30000));
+  app_pump (700);
+  app_save_png (GTK_WIDGET (f->window), "checkout-toast-360");
+  toast = app_find_widget (GTK_WIDGET (f->window), is_toast, NULL);
+  g_assert_nonnull (toast);
+  pay = app_find_widget (GTK_WIDGET (view), is_shown_pay, NULL);
+  g_assert_nonnull (pay);
+  toast_bottom = bottom_of (f, toast);
+  bar_top = MIN (top_of (f, pay), top_of (f, GTK_WIDGET (view->narrow_total_label)));
+  g_test_message ("the toast ends at %.0f px, the total and Pay start at %.0f px", toast_bottom,
+                  bar_top);
+  g_assert_cmpfloat (toast_bottom, <=, bar_top);
+  g_assert_cmpfloat (top_of (f, toast), >=, 0);
+
+  /* Another view: toasts at the foot again. */
+  sk_window_show_view (f->window, "customers");
+  app_pump (300);
+  g_assert_false (gtk_widget_has_css_class (
+      gtk_widget_get_ancestor (GTK_WIDGET (view), ADW_TYPE_TOAST_OVERLAY), "above-total-bar"));
+  sk_window_show_view (f->window, "checkout");
+  app_pump (100);
+  g_assert_true (gtk_widget_has_css_class (
+      gtk_widget_get_ancestor (GTK_WIDGET (view), ADW_TYPE_TOAST_OVERLAY), "above-total-bar"));
+
+  /* At a till's width the panel holds the total: nothing to rise above. */
+  resize (f, 1200, 780);
+  g_assert_false (gtk_widget_has_css_class (
+      gtk_widget_get_ancestor (GTK_WIDGET (view), ADW_TYPE_TOAST_OVERLAY), "above-total-bar"));
+}
+
 /* A rule that has ended says when, in the user's way, not in the API's
  * "2026-07-30T00:00:00Z". */
 static void
@@ -1096,6 +1167,7 @@ main (int argc, char *argv[])
       app_test_add ("/app/checkout/narrow-cart", test_narrow_cart);
       app_test_add ("/app/checkout/narrow-bonus", test_narrow_bonus);
       app_test_add ("/app/checkout/narrow-receipt", test_narrow_receipt);
+      app_test_add ("/app/checkout/narrow-toast", test_narrow_toast);
       return g_test_run ();
     }
   app_test_add ("/app/checkout/sale", test_sale);

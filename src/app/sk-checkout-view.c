@@ -1952,18 +1952,42 @@ bonus_setting_changed_cb (GSettings *settings, const char *key, SkCheckoutView *
     reload (self);
 }
 
+/* On a phone the total and Pay are a bar at the foot of the cart, where
+ * the window's toasts would cover them ("Paid …" half hid the next sale's
+ * total): while the checkout shows it, toasts rise above it (style.css). */
+static void
+raise_toasts (SkCheckoutView *self)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay == NULL)
+    return;
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)) && adw_leaflet_get_folded (self->leaflet))
+    gtk_widget_add_css_class (overlay, "above-total-bar");
+  else
+    gtk_widget_remove_css_class (overlay, "above-total-bar");
+}
+
 static void
 sk_checkout_view_map (GtkWidget *widget)
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
 
   GTK_WIDGET_CLASS (sk_checkout_view_parent_class)->map (widget);
+  raise_toasts (self);
   if (!self->loaded)
     {
       self->loaded = TRUE;
       reload (self);
       _sk_checkout_view_focus_scan (self);
     }
+}
+
+static void
+sk_checkout_view_unmap (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (sk_checkout_view_parent_class)->unmap (widget);
+  raise_toasts (SK_CHECKOUT_VIEW (widget));
 }
 
 static void
@@ -2012,6 +2036,7 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
   object_class->dispose = sk_checkout_view_dispose;
   object_class->get_property = sk_checkout_view_get_property;
   widget_class->map = sk_checkout_view_map;
+  widget_class->unmap = sk_checkout_view_unmap;
 
   /* TRUE from a change of the sale until its price is back from the
    * worker; Pay waits for it. */
@@ -2132,6 +2157,7 @@ sk_checkout_view_init (SkCheckoutView *self)
   g_signal_connect (self->bonus_spin, "input", G_CALLBACK (bonus_spin_input_cb), self);
   g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (place_spend_controls),
                             self);
+  g_signal_connect_swapped (self->leaflet, "notify::folded", G_CALLBACK (raise_toasts), self);
   place_spend_controls (self);
   if (sk_app () != NULL)
     {
