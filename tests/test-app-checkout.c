@@ -791,27 +791,6 @@ test_pricing_off_main_loop (AppFixture *f, gconstpointer data)
   g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 0);
 }
 
-static gboolean
-window_width_is (gpointer window)
-{
-  return gtk_widget_get_width (window) == GPOINTER_TO_INT (g_object_get_data (window, "want"));
-}
-
-/* Makes the window's content @width x @height (its X window adds a resize
- * border: Xvfb has no window manager to maximize it). */
-static void
-resize (AppFixture *f, int width, int height)
-{
-  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (f->window));
-  int border_x = gdk_surface_get_width (surface) - gtk_widget_get_width (GTK_WIDGET (f->window));
-  int border_y = gdk_surface_get_height (surface) - gtk_widget_get_height (GTK_WIDGET (f->window));
-
-  g_object_set_data (G_OBJECT (f->window), "want", GINT_TO_POINTER (width));
-  gtk_window_set_default_size (GTK_WINDOW (f->window), width + border_x, height + border_y);
-  g_assert_true (app_wait (window_width_is, f->window, 10000));
-  app_pump (300);
-}
-
 /* Whether @label shows its text broken inside a word ("Констру-ктор"):
  * a line of its layout starts where the text has no line break. */
 static gboolean
@@ -890,7 +869,7 @@ test_narrow_cart (AppFixture *f, gconstpointer data)
     sk_checkout_view_add_line (view, NULL, names[i], "toys", 349900, 1);
   wait_priced (view);
 
-  resize (f, 360, 720);
+  app_resize (f, 360, 720);
   g_assert_true (adw_leaflet_get_folded (view->leaflet));
   app_save_png (GTK_WIDGET (f->window), "checkout-cart-360");
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
@@ -959,7 +938,7 @@ test_narrow_bonus (AppFixture *f, gconstpointer data)
   wait_priced (view);
   g_assert_cmpint (sk_checkout_view_get_bonus_cap (view), >=, 10000);
 
-  resize (f, 360, 720);
+  app_resize (f, 360, 720);
   gtk_widget_activate_action (GTK_WIDGET (view), "checkout.show-panel", NULL);
   app_pump (500);
   app_save_png (GTK_WIDGET (f->window), "checkout-panel-360");
@@ -986,7 +965,7 @@ test_narrow_bonus (AppFixture *f, gconstpointer data)
   wait_priced (view);
   g_assert_cmpint (sk_checkout_view_get_bonus_spend (view), ==, 10000);
 
-  resize (f, 1200, 780);
+  app_resize (f, 1200, 780);
   g_assert_false (adw_leaflet_get_folded (view->leaflet));
   g_assert_true (
       gtk_widget_is_ancestor (GTK_WIDGET (view->bonus_spin), GTK_WIDGET (view->spend_row)));
@@ -1020,7 +999,7 @@ test_narrow_receipt (AppFixture *f, gconstpointer data)
   sk_window_show_view (f->window, "checkout");
   app_pump (300);
   view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
-  resize (f, 360, 720);
+  app_resize (f, 360, 720);
   sk_checkout_view_add_line (view, NULL, "Stroller", "strollers", 1500000, 1);
   wait_priced (view);
   g_assert_true (sk_checkout_view_pay (view));
@@ -1045,7 +1024,7 @@ test_narrow_receipt (AppFixture *f, gconstpointer data)
   g_assert_false (gtk_widget_get_focusable (GTK_WIDGET (view->receipt_label)));
 
   /* At a till's width the receipt is in the panel's own font again. */
-  resize (f, 1200, 780);
+  app_resize (f, 1200, 780);
   g_assert_cmpint (receipt_text_width (view), >, narrow_width);
 }
 
@@ -1086,7 +1065,7 @@ test_narrow_toast (AppFixture *f, gconstpointer data)
   sk_window_show_view (f->window, "checkout");
   app_pump (300);
   view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
-  resize (f, 360, 720);
+  app_resize (f, 360, 720);
   sk_checkout_view_add_line (view, NULL, "Stroller", "strollers", 1500000, 1);
   wait_priced (view);
   g_assert_true (sk_checkout_view_pay (view));
@@ -1115,7 +1094,7 @@ test_narrow_toast (AppFixture *f, gconstpointer data)
       gtk_widget_get_ancestor (GTK_WIDGET (view), ADW_TYPE_TOAST_OVERLAY), "above-total-bar"));
 
   /* At a till's width the panel holds the total: nothing to rise above. */
-  resize (f, 1200, 780);
+  app_resize (f, 1200, 780);
   g_assert_false (gtk_widget_has_css_class (
       gtk_widget_get_ancestor (GTK_WIDGET (view), ADW_TYPE_TOAST_OVERLAY), "above-total-bar"));
 }

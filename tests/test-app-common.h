@@ -92,6 +92,35 @@ app_wait (gboolean (*done) (gpointer data), gpointer data, guint ms)
   return TRUE;
 }
 
+static inline gboolean
+app_window_is (gpointer data)
+{
+  GtkWidget *window = data;
+  int       *size = g_object_get_data (G_OBJECT (window), "want");
+
+  return gtk_widget_get_width (window) == size[0] && gtk_widget_get_height (window) == size[1];
+}
+
+/* Makes the window's content @width x @height, as a maximized window on a
+ * screen that size has. (Unmaximized, and Xvfb has no window manager to
+ * maximize it, the X window adds a few pixels of resize border.) */
+static inline void
+app_resize (AppFixture *f, int width, int height)
+{
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (f->window));
+  int         size[2] = { width, height };
+  int border_x = gdk_surface_get_width (surface) - gtk_widget_get_width (GTK_WIDGET (f->window));
+  int border_y = gdk_surface_get_height (surface) - gtk_widget_get_height (GTK_WIDGET (f->window));
+
+  g_object_set_data (G_OBJECT (f->window), "want", size);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), width + border_x, height + border_y);
+  if (!app_wait (app_window_is, f->window, 10000))
+    g_error ("The window is %d × %d, not %d × %d", gtk_widget_get_width (GTK_WIDGET (f->window)),
+             gtk_widget_get_height (GTK_WIDGET (f->window)), width, height);
+  g_object_set_data (G_OBJECT (f->window), "want", NULL);
+  app_pump (300);
+}
+
 /* For app_wait () on the checkout @view: the cart is priced. */
 static inline gboolean
 app_checkout_priced (gpointer view)

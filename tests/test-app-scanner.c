@@ -934,34 +934,6 @@ assert_on_screen (AppFixture *f, GtkWidget *widget, const char *what)
   g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, height);
 }
 
-static gboolean
-window_is (gpointer data)
-{
-  AppFixture *f = data;
-  int        *size = g_object_get_data (G_OBJECT (f->window), "want");
-
-  return gtk_widget_get_width (GTK_WIDGET (f->window)) == size[0]
-         && gtk_widget_get_height (GTK_WIDGET (f->window)) == size[1];
-}
-
-/* Makes the window's content @width x @height, as a maximized window on a
- * screen that size has. (Unmaximized, and Xvfb has no window manager to
- * maximize it, the X window adds a few pixels of resize border.) */
-static void
-resize (AppFixture *f, int width, int height)
-{
-  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (f->window));
-  int         size[2] = { width, height };
-  int border_x = gdk_surface_get_width (surface) - gtk_widget_get_width (GTK_WIDGET (f->window));
-  int border_y = gdk_surface_get_height (surface) - gtk_widget_get_height (GTK_WIDGET (f->window));
-
-  g_object_set_data (G_OBJECT (f->window), "want", size);
-  gtk_window_set_default_size (GTK_WINDOW (f->window), width + border_x, height + border_y);
-  g_assert_true (app_wait (window_is, f, 10000));
-  g_object_set_data (G_OBJECT (f->window), "want", NULL);
-  app_pump (300);
-}
-
 /* Names the widgets wider than @limit at their narrowest, down to the
  * deepest, to say what holds the window wide. */
 static void
@@ -1164,7 +1136,7 @@ test_total_visible (AppFixture *f, gconstpointer data)
    * default adds minimize and maximize). */
   g_object_set (gtk_settings_get_default (), "gtk-decoration-layout", "appmenu:close", NULL);
   add_unreachable_rules (f, 20);
-  resize (f, 1366, 768);
+  app_resize (f, 1366, 768);
   view = show_checkout (f);
   sk_checkout_view_set_customer (view, customer);
   sk_checkout_view_add_line (view, a->sku, a->name, a->category, a->price, 2);
@@ -1207,7 +1179,7 @@ test_total_visible (AppFixture *f, gconstpointer data)
     report_wide (GTK_WIDGET (f->window), 300, 0);
   g_assert_cmpint (min_width, <=, 360);
 
-  resize (f, 360, 720);
+  app_resize (f, 360, 720);
   g_assert_true (adw_leaflet_get_folded (view->leaflet));
   assert_on_screen (f, GTK_WIDGET (view->narrow_total_label), "narrow total");
   assert_on_screen (f, GTK_WIDGET (view->scan_entry), "narrow scan field");
@@ -1222,7 +1194,7 @@ test_total_visible (AppFixture *f, gconstpointer data)
   show_checkout (f);
 
   /* And the receipt where the panel was. */
-  resize (f, 1366, 768);
+  app_resize (f, 1366, 768);
   g_assert_true (sk_checkout_view_pay (view));
   g_assert_true (app_wait (sale_done, view, 30000));
   app_pump (300);

@@ -693,7 +693,8 @@ test_offline (AppFixture *f, gconstpointer data)
 {
   g_autofree char *token = login ("cashier1", "cashier-pass");
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  guint port = hq.port;
+  guint         port = hq.port;
+  SkSyncStatus *status;
 
   connected_till (f, token);
   sk_test_hq_stop (&hq);
@@ -705,11 +706,20 @@ test_offline (AppFixture *f, gconstpointer data)
   g_assert_cmpint (sk_background_sync_get_next_delay (sk_application_get_sync (f->app)), <=,
                    SK_SYNC_CLIENT_RETRY_MAX);
   shot (GTK_WIDGET (f->window), "sync-offline-pending");
-  /* Narrow, the state still shows. */
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 400, 700);
-  app_pump (500);
+  /* On a phone the header bar has room for the count beside the icon
+   * (the words were cut to "3 p…"); at a till's width, for what waits
+   * (the icon says offline), the whole words in the tooltip. */
+  status = find_status (GTK_WIDGET (f->window));
+  app_resize (f, 360, 720);
   shot (GTK_WIDGET (f->window), "sync-offline-pending-narrow");
-  gtk_window_set_default_size (GTK_WINDOW (f->window), 1366, 768);
+  g_assert_cmpstr (sk_sync_status_get_shown_text (status), ==, "3");
+  app_resize (f, 1200, 700);
+  shot (GTK_WIDGET (f->window), "sync-offline-pending-wide");
+  {
+    g_autofree char *three = pending_text (3);
+
+    g_assert_cmpstr (sk_sync_status_get_shown_text (status), ==, three);
+  }
   g_assert_cmpint (hq_has (ids), ==, 0);
 
   hq_start (port);
@@ -722,6 +732,11 @@ test_offline (AppFixture *f, gconstpointer data)
                    SK_BACKGROUND_SYNC_IDLE_INTERVAL - G_TIME_SPAN_MINUTE);
   g_assert_cmpint (till_outbox (f), ==, 0);
   shot (GTK_WIDGET (f->window), "sync-back-online");
+  /* Synced, on a phone: the time of it. */
+  app_resize (f, 360, 720);
+  g_assert_cmpuint (strlen (sk_sync_status_get_shown_text (status)), ==, strlen ("14:05"));
+  g_assert_nonnull (
+      strstr (sk_sync_status_get_text (status), sk_sync_status_get_shown_text (status)));
 }
 
 typedef struct

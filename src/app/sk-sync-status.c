@@ -16,7 +16,9 @@ struct _SkSyncStatus
   GtkMenuButton    *button;
   GtkImage         *icon;
   GtkSpinner       *spinner;
-  GtkLabel         *label;
+  GtkLabel         *label;        /* the state in words */
+  GtkLabel         *medium_label; /* where they do not fit: the words that matter most */
+  GtkLabel         *short_label;  /* where those do not: a time or a count */
   GtkLabel         *title;
   GtkLabel         *detail;
   GtkWidget        *copy_button;
@@ -72,6 +74,8 @@ update (SkSyncStatus *self)
   gint64           pending;
   g_autofree char *text = NULL;
   g_autofree char *pending_text = NULL;
+  g_autofree char *medium_text = NULL;
+  g_autofree char *short_text = NULL;
   const char      *title, *icon = "emblem-ok-symbolic", *css = NULL;
   const char      *error;
 
@@ -82,9 +86,13 @@ update (SkSyncStatus *self)
   pending = sk_sync_client_get_pending (client);
   error = sk_sync_client_get_last_error (client);
   if (pending > 0)
-    pending_text = g_strdup_printf (
-        g_dngettext (GETTEXT_PACKAGE, "%d pending", "%d pending", (gulong)pending),
-        (int)MIN (pending, G_MAXINT));
+    {
+      pending_text = g_strdup_printf (
+          g_dngettext (GETTEXT_PACKAGE, "%d pending", "%d pending", (gulong)pending),
+          (int)MIN (pending, G_MAXINT));
+      /* The icon says what waits for what; the count, how much. */
+      short_text = g_strdup_printf ("%" G_GINT64_FORMAT, pending);
+    }
 
   /* While a cycle runs the button keeps what the last one said, with a
    * spinner: a minute's routine cycle does not make it flicker. */
@@ -92,6 +100,7 @@ update (SkSyncStatus *self)
     {
       text = pending_text ? g_strdup_printf (_ ("Sign in again · %s"), pending_text)
                           : g_strdup (_ ("Sign in again"));
+      medium_text = g_strdup (_ ("Sign in again"));
       title = _ ("HQ needs you to sign in again. The sales of this till are kept until then.");
       icon = "dialog-password-symbolic";
       css = "warning";
@@ -103,6 +112,8 @@ update (SkSyncStatus *self)
       /* What waits first: a narrow header bar cuts the end. */
       text = pending_text ? g_strdup_printf (_ ("%s · offline since %s"), pending_text, since)
                           : g_strdup_printf (_ ("Offline since %s"), since);
+      /* Short of room, the icon says offline; the words, what waits. */
+      medium_text = g_strdup (pending_text ? pending_text : text);
       title = _ ("HQ cannot be reached. The till works on; it syncs when HQ is back.");
       icon = "network-offline-symbolic";
       css = "warning";
@@ -111,6 +122,7 @@ update (SkSyncStatus *self)
     {
       text = pending_text ? g_strdup_printf (_ ("Sync error · %s"), pending_text)
                           : g_strdup (_ ("Sync error"));
+      medium_text = g_strdup (_ ("Sync error"));
       title = _ ("HQ answered with an error:");
       icon = "dialog-error-symbolic";
       css = "error";
@@ -126,6 +138,7 @@ update (SkSyncStatus *self)
       g_autofree char *at = format_time (sk_sync_client_get_last_success (client));
 
       text = g_strdup_printf (_ ("Synced %s"), at);
+      short_text = g_strdup (at);
       title = _ ("HQ has everything this till sold.");
     }
   else
@@ -135,6 +148,8 @@ update (SkSyncStatus *self)
       icon = "content-loading-symbolic";
     }
   gtk_label_set_label (self->label, text);
+  gtk_label_set_label (self->medium_label, medium_text ? medium_text : text);
+  gtk_label_set_label (self->short_label, short_text ? short_text : "");
   gtk_label_set_label (self->title, title);
   gtk_label_set_label (self->detail, error ? error : "");
   gtk_widget_set_visible (GTK_WIDGET (self->detail), error != NULL);
@@ -174,6 +189,17 @@ sk_sync_status_get_text (SkSyncStatus *self)
 {
   g_return_val_if_fail (SK_IS_SYNC_STATUS (self), NULL);
   return gtk_label_get_label (self->label);
+}
+
+const char *
+sk_sync_status_get_shown_text (SkSyncStatus *self)
+{
+  GtkWidget *shown;
+
+  g_return_val_if_fail (SK_IS_SYNC_STATUS (self), NULL);
+  shown = adw_squeezer_get_visible_child (
+      ADW_SQUEEZER (gtk_widget_get_parent (GTK_WIDGET (self->label))));
+  return shown != NULL ? gtk_label_get_label (GTK_LABEL (shown)) : "";
 }
 
 static void
@@ -233,17 +259,29 @@ sk_sync_status_init (SkSyncStatus *self)
   GtkWidget *content = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
   GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *popover = gtk_popover_new ();
-  GtkWidget *copy;
+  GtkWidget *copy, *squeezer;
 
   self->icon = GTK_IMAGE (gtk_image_new ());
   self->spinner = GTK_SPINNER (gtk_spinner_new ());
   self->label = GTK_LABEL (gtk_label_new (NULL));
-  /* A narrow window keeps the icon and the start of the words. */
-  gtk_label_set_ellipsize (self->label, PANGO_ELLIPSIZE_END);
-  gtk_label_set_width_chars (self->label, 4);
+  self->medium_label = GTK_LABEL (gtk_label_new (NULL));
+  self->short_label = GTK_LABEL (gtk_label_new (NULL));
+  /* A narrow header bar, which gives its start no more than it needs at
+   * the least, shows a time or a count, or the icon alone (its colour and
+   * the tooltip say the rest); a wide one, the words. Cut words said
+   * "Sy…". */
+  squeezer = adw_squeezer_new ();
+  adw_squeezer_set_homogeneous (ADW_SQUEEZER (squeezer), FALSE);
+  adw_squeezer_set_xalign (ADW_SQUEEZER (squeezer), 0);
+  adw_squeezer_add (ADW_SQUEEZER (squeezer), GTK_WIDGET (self->label));
+  adw_squeezer_add (ADW_SQUEEZER (squeezer), GTK_WIDGET (self->medium_label));
+  adw_squeezer_add (ADW_SQUEEZER (squeezer), GTK_WIDGET (self->short_label));
+  gtk_label_set_xalign (self->label, 0);
+  gtk_label_set_xalign (self->medium_label, 0);
+  gtk_label_set_xalign (self->short_label, 0);
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->icon));
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->spinner));
-  gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->label));
+  gtk_box_append (GTK_BOX (box), squeezer);
 
   self->title = GTK_LABEL (gtk_label_new (NULL));
   gtk_label_set_wrap (self->title, TRUE);

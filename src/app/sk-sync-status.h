@@ -17,6 +17,9 @@ G_DECLARE_FINAL_TYPE (SkSyncStatus, sk_sync_status, SK, SYNC_STATUS, AdwBin)
 GtkWidget *sk_sync_status_new (SkBackgroundSync *sync);
 /* What the button says ("Synced 14:05", "3 pending", ...). */
 const char *sk_sync_status_get_text (SkSyncStatus *self);
+/* What the header bar has room to show of it: the words, a time or a
+ * count, or nothing beside the icon. */
+const char *sk_sync_status_get_shown_text (SkSyncStatus *self);
 /* The details "Copy Details" puts on the clipboard (NULL: no error). */
 char *sk_sync_status_dup_details (SkSyncStatus *self);
 
