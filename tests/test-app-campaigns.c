@@ -470,6 +470,7 @@ test_announce (AppFixture *f, gconstpointer data)
   app_pump (300);
   app_save_png (GTK_WIDGET (dialog), "campaigns-announce");
   adw_message_dialog_response (dialog, "send");
+  gtk_window_close (GTK_WINDOW (dialog));
   g_assert_true (app_wait (announced, f->db, 10000));
   app_pump (300);
   g_assert_cmpint (sk_test_query_int (f->db,
@@ -477,6 +478,20 @@ test_announce (AppFixture *f, gconstpointer data)
                                       " WHERE event = 'campaign'",
                                       NULL),
                    ==, reach.customers);
+
+  /* Again: everyone has had it; nothing to send. */
+  g_assert_null (app_find_dialog ());
+  gtk_widget_activate_action (GTK_WIDGET (view), "campaigns.announce", NULL);
+  g_assert_true (app_wait (has_dialog, NULL, 10000));
+  dialog = app_find_dialog ();
+  g_free (expected);
+  expected
+      = g_strdup_printf ("%" G_GINT64_FORMAT " customers have had it already", reach.customers);
+  g_test_message ("%s", adw_message_dialog_get_body (dialog));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), expected));
+  g_assert_false (adw_message_dialog_has_response (dialog, "send"));
+  gtk_window_close (GTK_WINDOW (dialog));
+  app_pump (300);
 }
 
 /* A campaign marked active whose end has passed gives nothing: the list

@@ -1374,7 +1374,13 @@ test_announce (Fixture *f, gconstpointer data)
   reach = json_object_get_object_member (o, "queued");
   g_assert_cmpint (json_object_get_int_member (reach, "email"), ==, 2);
   g_assert_cmpint (json_object_get_int_member (reach, "sms"), ==, 1);
-  /* Pressed again: each customer once. */
+  /* Asked again, it reaches nobody new: both have had it. Pressed again:
+   * each customer once. */
+  o = api_expect (&api, "GET", path, NULL, 200);
+  reach = json_object_get_object_member (o, "reach");
+  g_assert_cmpint (json_object_get_int_member (reach, "customers"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (reach, "email"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (reach, "already"), ==, 2);
   o = api_expect (&api, "POST", announce, NULL, 200);
   reach = json_object_get_object_member (o, "queued");
   g_assert_cmpint (json_object_get_int_member (reach, "email"), ==, 0);
@@ -1410,8 +1416,19 @@ test_announce (Fixture *f, gconstpointer data)
   }
   o = api_expect (&api, "GET", path, NULL, 200);
   g_assert_cmpint (json_object_get_int_member (o, "unsubscribed"), ==, 1);
+  g_assert_false (sk_db_query_int (
+      f->db, &error, -1, "SELECT consent_email FROM customers WHERE id = ?", "s", boris->id));
+
+  /* Boris agrees to SMS now: announced again, it would reach him there,
+   * and Anna not at all. */
+  g_assert_true (sk_db_exec (f->db, &error, "UPDATE customers SET consent_sms = 1 WHERE id = ?",
+                             "s", boris->id));
+  o = api_expect (&api, "GET", path, NULL, 200);
   reach = json_object_get_object_member (o, "reach");
-  g_assert_cmpint (json_object_get_int_member (reach, "email"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (reach, "customers"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (reach, "sms"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (reach, "email"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (reach, "already"), ==, 1);
 
   /* Anna's history: the e-mail sent, the SMS failed with the gateway's words. */
   history = g_strdup_printf ("/api/notifications?customer_id=%s", f->anna->id);

@@ -359,18 +359,40 @@ reach_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   heading = g_strdup_printf (_ ("Announce “%s”?"), sk_record_get_string (c, "name"));
-  if (reach->customers == 0)
+  if (reach->customers == 0 && reach->already > 0)
+    body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "Its %" PRId64 " customer has had it already: there is "
+                                         "nobody to send it to.",
+                                         "All its %" PRId64 " customers have had it already: "
+                                         "there is nobody to send it to.",
+                                         (gulong)reach->already),
+                            reach->already);
+  else if (reach->customers == 0)
     body = g_strdup (_ ("No customer of its segments and stores has agreed to its messages: "
                         "there is nobody to send it to."));
   else
-    body = g_strdup_printf (
-        g_dngettext (GETTEXT_PACKAGE,
-                     "It goes to %" PRId64 " customer: %" PRId64 " by e-mail, %" PRId64
-                     " by SMS, %" PRId64 " by push. Whoever has had it is not sent it again.",
-                     "It goes to %" PRId64 " customers: %" PRId64 " by e-mail, %" PRId64
-                     " by SMS, %" PRId64 " by push. Whoever has had it is not sent it again.",
-                     (gulong)reach->customers),
-        reach->customers, reach->email, reach->sms, reach->push);
+    {
+      g_autofree char *goes
+          = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "It goes to %" PRId64 " customer: %" PRId64
+                                          " by e-mail, %" PRId64 " by SMS, %" PRId64 " by push.",
+                                          "It goes to %" PRId64 " customers: %" PRId64
+                                          " by e-mail, %" PRId64 " by SMS, %" PRId64 " by push.",
+                                          (gulong)reach->customers),
+                             reach->customers, reach->email, reach->sms, reach->push);
+      g_autofree char *had
+          = reach->already > 0
+                ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                                "%" PRId64 " customer has had it and is not "
+                                                "sent it again.",
+                                                "%" PRId64 " customers have had it and are not "
+                                                "sent it again.",
+                                                (gulong)reach->already),
+                                   reach->already)
+                : NULL;
+
+      body = had != NULL ? g_strdup_printf ("%s %s", goes, had) : g_steal_pointer (&goes);
+    }
   dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), heading,
                                    body);
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"));

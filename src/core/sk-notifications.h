@@ -144,13 +144,16 @@ char *sk_notification_render (const char *text, GHashTable *values);
 /* Made-up values of every placeholder, for a preview. */
 GHashTable *sk_notification_sample_values (void);
 
-/* Messages per channel (and customers reached at all). */
+/* Messages per channel (and customers reached at all); of a reach asked
+ * before announcing, the customers it does not go to again because they
+ * have had it on every channel they can be reached on. */
 typedef struct
 {
   gint64 email;
   gint64 sms;
   gint64 push;
   gint64 customers;
+  gint64 already;
 } SkReach;
 
 /* Queues the birthday greetings of the children born on the day
@@ -159,7 +162,8 @@ typedef struct
 gint64 sk_database_queue_birthdays (SkDatabase *self, gint64 now, guint lead_days, GError **error);
 
 /* Whom an announcement of the campaign would reach, per channel: its
- * segments and stores, on its channels (none listed: all), with consent. */
+ * segments and stores, on its channels (none listed: all), with consent,
+ * but for the messages it had before. */
 gboolean sk_database_campaign_reach (SkDatabase *self,
                                      const char *campaign_id,
                                      SkReach    *reach,

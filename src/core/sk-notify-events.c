@@ -606,11 +606,18 @@ campaign_channels (SkCampaign *campaign)
 }
 
 static const SkMember reach_members[] = {
-  SK_MEMBER (SkReach, INT64, customers),
-  SK_MEMBER (SkReach, INT64, email),
-  SK_MEMBER (SkReach, INT64, sms),
-  SK_MEMBER (SkReach, INT64, push),
+  SK_MEMBER (SkReach, INT64, customers), SK_MEMBER (SkReach, INT64, email),
+  SK_MEMBER (SkReach, INT64, sms),       SK_MEMBER (SkReach, INT64, push),
+  SK_MEMBER (SkReach, INT64, already),
 };
+
+/* An announcement's message to @customer_id, once per channel (the queue
+ * adds the channel to the key). */
+static char *
+announcement_key (const char *campaign_id, const char *customer_id)
+{
+  return g_strdup_printf ("campaign:%s:%s", campaign_id, customer_id);
+}
 
 void
 sk_reach_build (JsonBuilder *builder, const char *name, const SkReach *reach)
@@ -642,7 +649,10 @@ sk_database_campaign_reach (SkDatabase *self,
 {
   g_autoptr (SkCampaign) campaign = NULL;
   g_autoptr (GPtrArray) customers = NULL;
+  g_autoptr (GHashTable) sent = NULL;
   const char *const *channels;
+  SkStmt            *stmt;
+  gboolean           has_row = FALSE, read;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (reach != NULL, FALSE);
@@ -654,19 +664,53 @@ sk_database_campaign_reach (SkDatabase *self,
   customers = campaign_audience (self, campaign, error);
   if (customers == NULL)
     return FALSE;
+  /* What announcing it before queued (the keys it was queued under). */
+  sent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  stmt = sk_db_query (self, error,
+                      "SELECT dedup_key FROM notifications WHERE campaign_id = ?"
+                      " AND dedup_key IS NOT NULL",
+                      "s", campaign->id);
+  if (stmt == NULL)
+    return FALSE;
+  while ((read = sk_db_step (self, stmt, &has_row, error)) && has_row)
+    g_hash_table_add (sent, g_strdup (sk_stmt_text (stmt, 0)));
+  sk_stmt_reset (stmt);
+  if (!read)
+    return FALSE;
   channels = campaign_channels (campaign);
   for (guint i = 0; i < customers->len; i++)
     {
-      SkCustomer *c = customers->pdata[i];
-      gboolean    any = FALSE;
+      SkCustomer      *c = customers->pdata[i];
+      g_autofree char *key = announcement_key (campaign->id, c->id);
+      const struct
+      {
+        const char *channel;
+        gboolean    reachable;
+        gint64     *count;
+      } ways[] = {
+        { "email", c->consent_email && !sk_str_is_blank (c->email), &reach->email },
+        { "sms", c->consent_sms && !sk_str_is_blank (c->phone), &reach->sms },
+        { "push", c->consent_push, &reach->push },
+      };
+      gboolean any = FALSE, had = FALSE;
 
-      if (g_strv_contains (channels, "email") && c->consent_email && !sk_str_is_blank (c->email))
-        reach->email++, any = TRUE;
-      if (g_strv_contains (channels, "sms") && c->consent_sms && !sk_str_is_blank (c->phone))
-        reach->sms++, any = TRUE;
-      if (g_strv_contains (channels, "push") && c->consent_push)
-        reach->push++, any = TRUE;
+      for (guint w = 0; w < G_N_ELEMENTS (ways); w++)
+        {
+          g_autofree char *channel_key = NULL;
+
+          if (!ways[w].reachable || !g_strv_contains (channels, ways[w].channel))
+            continue;
+          channel_key = g_strdup_printf ("%s:%s", key, ways[w].channel);
+          if (g_hash_table_contains (sent, channel_key))
+            {
+              had = TRUE;
+              continue;
+            }
+          (*ways[w].count)++;
+          any = TRUE;
+        }
       reach->customers += any;
+      reach->already += had && !any;
     }
   return TRUE;
 }
@@ -699,7 +743,7 @@ sk_database_announce_campaign (
     {
       SkCustomer *c = customers->pdata[i];
       g_autoptr (GHashTable) values = sk_notification_values_new ();
-      g_autofree char *dedup = g_strdup_printf ("campaign:%s:%s", campaign->id, c->id);
+      g_autofree char *dedup = announcement_key (campaign->id, c->id);
       g_autofree char *balance = sk_money_format_chain (c->bonus_balance);
       SkQueuedMessage  message = { 0 };
       gint64           before = queued->email + queued->sms + queued->push;
