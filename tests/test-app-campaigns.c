@@ -236,11 +236,13 @@ save_into_conflict (SkCampaignEditor *editor, GAsyncResult **result)
   return app_find_dialog ();
 }
 
-/* Someone changes the campaign's name and budget behind the editor's back
- * while the user renames it and picks other channels. Keep mine: every
- * field as the user has it, saved over the other version. Then, after
- * another change elsewhere, take theirs: the editor shows it and the store
- * keeps it untouched. */
+/* Someone changes the campaign's name, budget, channels and description
+ * behind the editor's back while the user changes its name, budget and
+ * channels. Asked about the three both changed, keep mine: those as the
+ * user has them, the description as the other saved it (it was lost),
+ * saved over the other version. Then, after another rename elsewhere and
+ * the user's, take theirs: the editor shows it and the store keeps it
+ * untouched. */
 static void
 test_conflict (AppFixture *f, gconstpointer data)
 {
@@ -261,18 +263,20 @@ test_conflict (AppFixture *f, gconstpointer data)
   app_pump (300);
 
   g_object_set (theirs, "name", "Renamed at HQ", "budget", campaign->budget + 100000, "channels",
-                channels, NULL);
+                channels, "description", "Described at HQ", NULL);
   g_assert_true (sk_database_save_campaign (f->db, theirs, &error));
   g_assert_no_error (error);
   their_version = theirs->version;
 
   sk_campaign_editor_set_text (editor, "name", "Renamed at the till");
   sk_campaign_editor_set_text (editor, "channels", "sms");
+  sk_campaign_editor_set_text (editor, "budget", "1");
   dialog = save_into_conflict (editor, &result);
   g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), "Name", "Yours", FALSE));
   g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), "Budget", "Yours", FALSE));
   g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), "Channels", "Yours", FALSE));
-  g_assert_null (app_find_toggle (GTK_WIDGET (dialog), "Description", "Yours", FALSE));
+  /* Only they changed it: not asked, theirs kept. */
+  g_assert_null (app_find_action_row (GTK_WIDGET (dialog), "Description"));
   /* Lists equal in content, and dates left as shown, are no difference. */
   g_assert_null (app_find_action_row (GTK_WIDGET (dialog), "Ends"));
   g_assert_null (app_find_action_row (GTK_WIDGET (dialog), "Starts"));
@@ -280,7 +284,7 @@ test_conflict (AppFixture *f, gconstpointer data)
   g_assert_null (app_find_action_row (GTK_WIDGET (dialog), "Stores"));
   /* The budget in rubles, as the editor shows it. */
   {
-    g_autofree char *mine = sk_money_format (campaign->budget);
+    g_autofree char *mine = sk_money_format (100);
     g_autofree char *other = sk_money_format (campaign->budget + 100000);
     g_autofree char *subtitle = g_strdup_printf ("Yours: %s\nTheirs: %s", mine, other);
 
@@ -296,9 +300,10 @@ test_conflict (AppFixture *f, gconstpointer data)
   stored = sk_database_get_campaign (f->db, campaign->id, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (stored->name, ==, "Renamed at the till");
-  g_assert_cmpint (stored->budget, ==, campaign->budget);
+  g_assert_cmpint (stored->budget, ==, 100);
   g_assert_cmpuint (g_strv_length (stored->channels), ==, 1);
   g_assert_cmpstr (stored->channels[0], ==, "sms");
+  g_assert_cmpstr (stored->description, ==, "Described at HQ");
   g_assert_cmpuint (g_strv_length (stored->rule_ids), ==, g_strv_length (campaign->rule_ids));
   g_assert_cmpint (stored->version, ==, their_version + 1);
   g_assert_nonnull (shown);
@@ -311,9 +316,12 @@ test_conflict (AppFixture *f, gconstpointer data)
   g_assert_true (sk_database_save_campaign (f->db, theirs, &error));
   g_assert_no_error (error);
   their_version = theirs->version;
-  sk_campaign_editor_set_text (editor, "budget", "1");
+  sk_campaign_editor_set_text (editor, "name", "Renamed at the till again");
+  sk_campaign_editor_set_text (editor, "budget", "2");
   g_clear_object (&result);
   dialog = save_into_conflict (editor, &result);
+  g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), "Name", "Yours", FALSE));
+  g_assert_null (app_find_action_row (GTK_WIDGET (dialog), "Budget"));
   gtk_widget_activate (app_find_button (GTK_WIDGET (dialog), "_Take Theirs"));
   g_assert_false (
       sk_record_editor_save_finish (SK_RECORD_EDITOR (editor), app_wait_result (&result), &error));
@@ -322,7 +330,7 @@ test_conflict (AppFixture *f, gconstpointer data)
   g_clear_object (&stored);
   stored = sk_database_get_campaign (f->db, campaign->id, &error);
   g_assert_cmpstr (stored->name, ==, "Renamed at HQ again");
-  g_assert_cmpint (stored->budget, ==, campaign->budget);
+  g_assert_cmpint (stored->budget, ==, 100);
   g_assert_cmpint (stored->version, ==, their_version);
   /* The editor shows their version; saved now it is no conflict. */
   sk_campaign_editor_set_text (editor, "description", "Seen both");
@@ -333,7 +341,7 @@ test_conflict (AppFixture *f, gconstpointer data)
   stored = sk_database_get_campaign (f->db, campaign->id, &error);
   g_assert_cmpstr (stored->name, ==, "Renamed at HQ again");
   g_assert_cmpstr (stored->description, ==, "Seen both");
-  g_assert_cmpint (stored->budget, ==, campaign->budget);
+  g_assert_cmpint (stored->budget, ==, 100);
   gtk_window_destroy (GTK_WINDOW (editor));
 }
 

@@ -490,10 +490,11 @@ percentage_rule (SkDatabase *db)
   g_assert_not_reached ();
 }
 
-/* The editor holds a copy; someone saves the rule behind its back (a
- * new name and description); the user changes the name and the value and
- * saves: both versions are shown, the differing fields only, and the merge
- * (their name and description, the user's value) is what the store keeps. */
+/* The editor holds a copy; someone saves the rule behind its back (a new
+ * name, value and description); the user changes the name and the value
+ * and saves: asked about those two, which both changed, only, and the
+ * merge (their name and description, the user's value) is what the store
+ * keeps. */
 static void
 test_conflict (AppFixture *f, gconstpointer data)
 {
@@ -509,7 +510,8 @@ test_conflict (AppFixture *f, gconstpointer data)
   gtk_window_present (GTK_WINDOW (editor));
   g_assert_true (app_wait (categories_listed, editor, 10000));
 
-  g_object_set (theirs, "name", "Renamed at HQ", "description", "Their words", NULL);
+  g_object_set (theirs, "name", "Renamed at HQ", "description", "Their words", "value",
+                rule->value + 500, NULL);
   g_assert_true (sk_database_save_rule (f->db, theirs, &error));
   g_assert_no_error (error);
   their_version = theirs->version;
@@ -521,10 +523,11 @@ test_conflict (AppFixture *f, gconstpointer data)
   g_assert_true (app_wait (app_dialog_shown, NULL, 10000));
   app_pump (200);
   dialog = app_find_dialog ();
-  /* The three fields that differ, the user's side chosen; nothing else. */
+  /* The two fields both changed, the user's side chosen; nothing else:
+   * the description only they changed is theirs without asking. */
   g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), "Name", "Yours", FALSE));
   g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), "Value", "Yours", FALSE));
-  g_assert_nonnull (app_find_toggle (GTK_WIDGET (dialog), "Description", "Theirs", FALSE));
+  g_assert_null (app_find_action_row (GTK_WIDGET (dialog), "Description"));
   g_assert_true (gtk_toggle_button_get_active (
       app_find_toggle (GTK_WIDGET (dialog), "Value", "Yours", FALSE)));
   g_assert_null (app_find_toggle (GTK_WIDGET (dialog), "Priority", "Yours", FALSE));
@@ -536,7 +539,8 @@ test_conflict (AppFixture *f, gconstpointer data)
   g_assert_null (app_find_action_row (GTK_WIDGET (dialog), "Valid until"));
   /* The value as the editor shows it: a percentage, not hundredths. */
   {
-    g_autofree char *subtitle = g_strdup_printf ("Yours: 7 %%\nTheirs: %g %%", rule->value / 100.0);
+    g_autofree char *subtitle
+        = g_strdup_printf ("Yours: 7 %%\nTheirs: %g %%", (rule->value + 500) / 100.0);
 
     g_assert_cmpstr (
         adw_action_row_get_subtitle (app_find_action_row (GTK_WIDGET (dialog), "Value")), ==,
@@ -544,8 +548,6 @@ test_conflict (AppFixture *f, gconstpointer data)
   }
   gtk_toggle_button_set_active (app_find_toggle (GTK_WIDGET (dialog), "Name", "Theirs", FALSE),
                                 TRUE);
-  gtk_toggle_button_set_active (
-      app_find_toggle (GTK_WIDGET (dialog), "Description", "Theirs", FALSE), TRUE);
   app_save_png (GTK_WIDGET (dialog), "rule-conflict");
   gtk_widget_activate (app_find_button (GTK_WIDGET (dialog), "_Merge"));
   g_assert_true (
@@ -568,7 +570,7 @@ test_conflict (AppFixture *f, gconstpointer data)
    * the editor says so. */
   g_clear_object (&theirs);
   theirs = sk_database_get_rule (f->db, rule->id, NULL);
-  g_object_set (theirs, "priority", rule->priority + 5, NULL);
+  g_object_set (theirs, "priority", rule->priority + 5, "value", (gint64)900, NULL);
   g_assert_true (sk_database_save_rule (f->db, theirs, &error));
   g_assert_no_error (error);
   sk_rule_editor_set_field (editor, "value", "8");
@@ -576,7 +578,8 @@ test_conflict (AppFixture *f, gconstpointer data)
   sk_record_editor_save_async (SK_RECORD_EDITOR (editor), NULL, app_keep_result, &result);
   g_assert_true (app_wait (app_dialog_shown, NULL, 10000));
   dialog = app_find_dialog ();
-  g_assert_nonnull (app_find_action_row (GTK_WIDGET (dialog), "Priority"));
+  g_assert_nonnull (app_find_action_row (GTK_WIDGET (dialog), "Value"));
+  g_assert_null (app_find_action_row (GTK_WIDGET (dialog), "Priority"));
   gtk_widget_activate (app_find_button (GTK_WIDGET (dialog), "_Cancel"));
   g_assert_false (
       sk_record_editor_save_finish (SK_RECORD_EDITOR (editor), app_wait_result (&result), &error));
@@ -585,9 +588,38 @@ test_conflict (AppFixture *f, gconstpointer data)
   g_clear_error (&error);
   g_clear_object (&stored);
   stored = sk_database_get_rule (f->db, rule->id, &error);
-  g_assert_cmpint (stored->value, ==, 700);
+  g_assert_cmpint (stored->value, ==, 900);
   g_assert_cmpint (stored->priority, ==, rule->priority + 5);
   g_assert_cmpint (stored->version, ==, theirs->version);
+  gtk_window_destroy (GTK_WINDOW (editor));
+}
+
+/* Changes that do not meet are both kept without asking: someone renames
+ * the rule while the user changes its value. */
+static void
+test_conflict_apart (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkDiscountRule) rule = percentage_rule (f->db);
+  g_autoptr (SkDiscountRule) theirs = sk_database_get_rule (f->db, rule->id, NULL);
+  g_autoptr (SkDiscountRule) stored = NULL;
+  g_autoptr (GError) error = NULL;
+  SkRuleEditor *editor = sk_rule_editor_new (GTK_WINDOW (f->window), rule);
+
+  gtk_window_present (GTK_WINDOW (editor));
+  g_assert_true (app_wait (categories_listed, editor, 10000));
+  g_object_set (theirs, "name", "Renamed at HQ", NULL);
+  g_assert_true (sk_database_save_rule (f->db, theirs, &error));
+  g_assert_no_error (error);
+
+  sk_rule_editor_set_field (editor, "value", "7");
+  g_assert_true (editor_save (editor, &error));
+  g_assert_no_error (error);
+  g_assert_null (app_find_dialog ());
+  stored = sk_database_get_rule (f->db, rule->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored->name, ==, "Renamed at HQ");
+  g_assert_cmpint (stored->value, ==, 700);
+  g_assert_cmpint (stored->version, ==, theirs->version + 1);
   gtk_window_destroy (GTK_WINDOW (editor));
 }
 
@@ -603,5 +635,6 @@ main (int argc, char *argv[])
   app_test_add ("/app/rules/preview-multiplier", test_preview_multiplier);
   app_test_add ("/app/rules/view", test_view);
   app_test_add ("/app/rules/conflict", test_conflict);
+  app_test_add ("/app/rules/conflict-apart", test_conflict_apart);
   return g_test_run ();
 }

@@ -1,5 +1,6 @@
-/* sk-conflict-dialog.c: both versions of a record, merged as the user
- * says, through the record's field table and properties.
+/* sk-conflict-dialog.c: two versions of a record edited from one, merged
+ * where they do not meet and as the user says where they do, through the
+ * record's field table and properties.
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
@@ -31,11 +32,15 @@ field_pspec (SkRecord *record, const char *name)
   return g_object_class_find_property (G_OBJECT_GET_CLASS (record), name);
 }
 
-/* Lists by their contents (none and empty alike), the rest as GLib
- * compares them. */
+/* Texts and lists by their contents (none and empty alike: an empty field
+ * of a form reads as ""), the rest as GLib compares them. */
 static gboolean
 values_same (const SkField *field, GParamSpec *pspec, const GValue *a, const GValue *b)
 {
+  if (field->type == SK_FIELD_STRING)
+    return g_strcmp0 (g_value_get_string (a) ? g_value_get_string (a) : "",
+                      g_value_get_string (b) ? g_value_get_string (b) : "")
+           == 0;
   if (field->type == SK_FIELD_STRV)
     {
       const char *const *x = g_value_get_boxed (a);
@@ -47,54 +52,89 @@ values_same (const SkField *field, GParamSpec *pspec, const GValue *a, const GVa
   return g_param_values_cmp (pspec, a, b) == 0;
 }
 
+/* Whether @a and @b hold the same value of @field (FALSE for a field the
+ * user does not edit). */
+static gboolean
+field_same (SkRecord *a, SkRecord *b, const SkField *field)
+{
+  GParamSpec *pspec = field_pspec (a, field->name);
+  GValue      x = G_VALUE_INIT, y = G_VALUE_INIT;
+  gboolean    same;
+
+  g_value_init (&x, pspec->value_type);
+  g_value_init (&y, pspec->value_type);
+  g_object_get_property (G_OBJECT (a), pspec->name, &x);
+  g_object_get_property (G_OBJECT (b), pspec->name, &y);
+  same = values_same (field, pspec, &x, &y);
+  g_value_unset (&x);
+  g_value_unset (&y);
+  return same;
+}
+
+static gboolean
+is_edited (SkRecord *record, const SkField *field)
+{
+  GParamSpec *pspec = field_pspec (record, field->name);
+
+  return !is_bookkeeping (field) && pspec != NULL && (pspec->flags & G_PARAM_WRITABLE);
+}
+
+static void
+copy_field (SkRecord *from, SkRecord *to, const char *name)
+{
+  GParamSpec *pspec = field_pspec (from, name);
+  GValue      value = G_VALUE_INIT;
+
+  g_value_init (&value, pspec->value_type);
+  g_object_get_property (G_OBJECT (from), pspec->name, &value);
+  g_object_set_property (G_OBJECT (to), pspec->name, &value);
+  g_value_unset (&value);
+}
+
 GPtrArray *
-sk_conflict_fields (SkRecord *mine, SkRecord *theirs)
+sk_conflict_fields (SkRecord *base, SkRecord *mine, SkRecord *theirs)
 {
   SkRecordClass *klass;
   GPtrArray     *fields = g_ptr_array_new ();
 
-  g_return_val_if_fail (SK_IS_RECORD (mine) && SK_IS_RECORD (theirs), fields);
+  g_return_val_if_fail (SK_IS_RECORD (base) && SK_IS_RECORD (mine) && SK_IS_RECORD (theirs),
+                        fields);
   g_return_val_if_fail (G_OBJECT_TYPE (mine) == G_OBJECT_TYPE (theirs), fields);
+  g_return_val_if_fail (G_OBJECT_TYPE (base) == G_OBJECT_TYPE (mine), fields);
 
   klass = SK_RECORD_GET_CLASS (mine);
   for (guint i = 0; i < klass->n_fields; i++)
     {
       const SkField *field = &klass->fields[i];
-      GParamSpec    *pspec = field_pspec (mine, field->name);
-      GValue         a = G_VALUE_INIT, b = G_VALUE_INIT;
 
-      if (is_bookkeeping (field) || pspec == NULL || !(pspec->flags & G_PARAM_WRITABLE))
-        continue;
-      g_value_init (&a, pspec->value_type);
-      g_value_init (&b, pspec->value_type);
-      g_object_get_property (G_OBJECT (mine), pspec->name, &a);
-      g_object_get_property (G_OBJECT (theirs), pspec->name, &b);
-      if (!values_same (field, pspec, &a, &b))
+      if (is_edited (mine, field) && !field_same (mine, base, field)
+          && !field_same (theirs, base, field) && !field_same (mine, theirs, field))
         g_ptr_array_add (fields, (gpointer)field->name);
-      g_value_unset (&a);
-      g_value_unset (&b);
     }
   return fields;
 }
 
 gpointer
-sk_conflict_merge (SkRecord *mine, SkRecord *theirs, const char *const *take_mine)
+sk_conflict_merge (SkRecord *base, SkRecord *mine, SkRecord *theirs, const char *const *take_mine)
 {
-  SkRecord *merged;
+  g_autoptr (GPtrArray) asked = NULL;
+  SkRecordClass *klass;
+  SkRecord      *merged;
 
-  g_return_val_if_fail (SK_IS_RECORD (mine) && SK_IS_RECORD (theirs), NULL);
+  g_return_val_if_fail (SK_IS_RECORD (base) && SK_IS_RECORD (mine) && SK_IS_RECORD (theirs), NULL);
 
+  asked = sk_conflict_fields (base, mine, theirs);
   merged = sk_record_copy (theirs);
-  for (guint i = 0; take_mine != NULL && take_mine[i] != NULL; i++)
+  klass = SK_RECORD_GET_CLASS (mine);
+  for (guint i = 0; i < klass->n_fields; i++)
     {
-      GParamSpec *pspec = field_pspec (mine, take_mine[i]);
-      GValue      value = G_VALUE_INIT;
+      const SkField *field = &klass->fields[i];
+      gboolean both = g_ptr_array_find_with_equal_func (asked, field->name, g_str_equal, NULL);
 
-      g_return_val_if_fail (pspec != NULL, merged);
-      g_value_init (&value, pspec->value_type);
-      g_object_get_property (G_OBJECT (mine), pspec->name, &value);
-      g_object_set_property (G_OBJECT (merged), pspec->name, &value);
-      g_value_unset (&value);
+      if (!is_edited (mine, field) || field_same (mine, base, field))
+        continue;
+      if (!both || (take_mine != NULL && g_strv_contains (take_mine, field->name)))
+        copy_field (mine, merged, field->name);
     }
   return merged;
 }
@@ -210,6 +250,7 @@ field_title (const char *name)
 
 typedef struct
 {
+  SkRecord  *base;
   SkRecord  *mine;
   SkRecord  *theirs;
   GPtrArray *fields;  /* names */
@@ -219,6 +260,7 @@ typedef struct
 static void
 conflict_free (Conflict *conflict)
 {
+  g_object_unref (conflict->base);
   g_object_unref (conflict->mine);
   g_object_unref (conflict->theirs);
   g_ptr_array_unref (conflict->fields);
@@ -248,10 +290,12 @@ response_cb (AdwMessageDialog *dialog, const char *response, GTask *task)
         if (gtk_toggle_button_get_active (g_ptr_array_index (conflict->toggles, i)))
           g_ptr_array_add (take_mine, g_ptr_array_index (conflict->fields, i));
     }
-  if (choice != SK_CONFLICT_CANCEL)
+  if (choice == SK_CONFLICT_TAKE_THEIRS)
+    record = g_object_ref (conflict->theirs);
+  else if (choice != SK_CONFLICT_CANCEL)
     {
       g_ptr_array_add (take_mine, NULL);
-      record = sk_conflict_merge (conflict->mine, conflict->theirs,
+      record = sk_conflict_merge (conflict->base, conflict->mine, conflict->theirs,
                                   (const char *const *)take_mine->pdata);
     }
   g_object_set_data (G_OBJECT (task), "choice", GINT_TO_POINTER (choice));
@@ -286,6 +330,7 @@ field_row (Conflict *conflict, const char *name)
 
 void
 sk_conflict_dialog_run_async (GtkWindow          *parent,
+                              SkRecord           *base,
                               SkRecord           *mine,
                               SkRecord           *theirs,
                               GAsyncReadyCallback callback,
@@ -293,20 +338,30 @@ sk_conflict_dialog_run_async (GtkWindow          *parent,
 {
   GTask            *task = g_task_new (NULL, NULL, callback, user_data);
   Conflict         *conflict = g_new0 (Conflict, 1);
-  GtkWidget        *list = gtk_list_box_new ();
+  GtkWidget        *list;
   AdwMessageDialog *dialog;
 
+  conflict->base = g_object_ref (base);
   conflict->mine = g_object_ref (mine);
   conflict->theirs = g_object_ref (theirs);
-  conflict->fields = sk_conflict_fields (mine, theirs);
+  conflict->fields = sk_conflict_fields (base, mine, theirs);
   conflict->toggles = g_ptr_array_new ();
   g_task_set_source_tag (task, sk_conflict_dialog_run_async);
   g_task_set_task_data (task, conflict, (GDestroyNotify)conflict_free);
+  /* Changes that do not meet: both kept, nothing to ask. */
+  if (conflict->fields->len == 0)
+    {
+      g_object_set_data (G_OBJECT (task), "choice", GINT_TO_POINTER (SK_CONFLICT_MERGE));
+      g_task_return_pointer (task, sk_conflict_merge (base, mine, theirs, NULL), g_object_unref);
+      g_object_unref (task);
+      return;
+    }
 
+  list = gtk_list_box_new ();
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
       parent, _ ("Someone Else Saved This Meanwhile"),
-      _ ("Both versions differ in the fields below. Keep yours, take theirs, or choose field by "
-         "field and merge.")));
+      _ ("You both changed the fields below. Keep yours, take theirs, or choose field by field "
+         "and merge. What only one of you changed is kept either way.")));
   gtk_list_box_set_selection_mode (GTK_LIST_BOX (list), GTK_SELECTION_NONE);
   gtk_widget_add_css_class (list, "boxed-list");
   for (guint i = 0; i < conflict->fields->len; i++)
@@ -334,6 +389,7 @@ sk_conflict_dialog_run_finish (GAsyncResult *result, SkConflictChoice *choice)
 typedef struct
 {
   GtkWindow *parent;
+  SkRecord  *base;
   SkRecord  *mine;
 } Resolve;
 
@@ -341,6 +397,7 @@ static void
 resolve_free (Resolve *resolve)
 {
   g_clear_object (&resolve->parent);
+  g_object_unref (resolve->base);
   g_object_unref (resolve->mine);
   g_free (resolve);
 }
@@ -376,13 +433,16 @@ resolve_loaded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  sk_conflict_dialog_run_async (resolve->parent, resolve->mine, theirs, resolve_decided_cb,
-                                g_steal_pointer (&task));
+  /* What the decided version was merged with: the next conflict's base. */
+  g_object_set_data_full (G_OBJECT (task), "stored", g_object_ref (theirs), g_object_unref);
+  sk_conflict_dialog_run_async (resolve->parent, resolve->base, resolve->mine, theirs,
+                                resolve_decided_cb, g_steal_pointer (&task));
 }
 
 void
 sk_conflict_resolve_async (GtkWindow          *parent,
                            SkRepository       *repository,
+                           SkRecord           *base,
                            SkRecord           *mine,
                            GCancellable       *cancellable,
                            GAsyncReadyCallback callback,
@@ -393,18 +453,25 @@ sk_conflict_resolve_async (GtkWindow          *parent,
 
   g_task_set_source_tag (task, sk_conflict_resolve_async);
   resolve->parent = parent ? g_object_ref (parent) : NULL;
+  resolve->base = g_object_ref (base);
   resolve->mine = g_object_ref (mine);
   g_task_set_task_data (task, resolve, (GDestroyNotify)resolve_free);
   sk_repository_get_stored_async (repository, mine, cancellable, resolve_loaded_cb, task);
 }
 
 gboolean
-sk_conflict_resolve_finish (GAsyncResult *result, gpointer *decided, GError **error)
+sk_conflict_resolve_finish (GAsyncResult *result,
+                            gpointer     *decided,
+                            gpointer     *stored,
+                            GError      **error)
 {
   SkConflictChoice choice;
+  SkRecord        *theirs;
 
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   choice = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (result), "choice"));
+  theirs = g_object_get_data (G_OBJECT (result), "stored");
+  *stored = theirs != NULL ? g_object_ref (theirs) : NULL;
   *decided = g_task_propagate_pointer (G_TASK (result), error);
   if (*decided == NULL)
     return FALSE;

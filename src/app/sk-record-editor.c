@@ -13,6 +13,7 @@ typedef struct
 {
   SkRepository *repository;
   SkRecord     *record; /* a copy being edited */
+  SkRecord     *base;   /* the version it was opened at (or last saved, or merged with) */
   gboolean      is_new;
   gboolean      saving;
   GCancellable *cancellable;
@@ -98,6 +99,9 @@ sk_record_editor_edit (SkRecordEditor *self,
   g_set_object (&priv->repository, repository);
   g_clear_object (&priv->record);
   priv->record = record;
+  /* The form writes into @record: the version it was opened at stays. */
+  g_clear_object (&priv->base);
+  priv->base = sk_record_copy (record);
   priv->is_new = is_new;
   if (!priv->watching)
     {
@@ -186,8 +190,11 @@ save_shown (SkRecordEditor *self, SkRecord *saved, const GError *error, gboolean
   show_error (self, saved == NULL && !theirs_shown ? error : NULL);
   if (saved == NULL)
     return;
-  /* The copy as stored: its id and version for the next save. */
+  /* The copy as stored: its id and version for the next save, and what
+   * the next edits are made from. */
   g_set_object (&priv->record, saved);
+  g_clear_object (&priv->base);
+  priv->base = sk_record_copy (saved);
   priv->is_new = FALSE;
   g_signal_emit (self, signals[SAVED], 0, priv->record);
 }
@@ -267,15 +274,19 @@ save_resolved_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (Save) save = user_data;
   g_autoptr (SkRecord) decided = NULL;
+  g_autoptr (SkRecord) stored = NULL;
   GError  *error = NULL;
-  gboolean again = sk_conflict_resolve_finish (result, (gpointer *)&decided, &error);
+  gboolean again
+      = sk_conflict_resolve_finish (result, (gpointer *)&decided, (gpointer *)&stored, &error);
 
-  /* The version decided on (mine, merged or theirs) is what the editor shows. */
+  /* The version decided on (mine, merged or theirs) is what the editor
+   * shows, made from the stored one. */
   if (decided != NULL)
     {
       SkRecordEditor *self = g_task_get_source_object (save->task);
 
       g_set_object (&PRIV (self)->record, decided);
+      g_set_object (&PRIV (self)->base, stored);
       PRIV (self)->filling = TRUE;
       SK_RECORD_EDITOR_GET_CLASS (self)->fill_form (self);
       PRIV (self)->filling = FALSE;
@@ -309,8 +320,8 @@ save_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
        * both versions, and the user decides. */
       show_error (editor, error);
       g_error_free (error);
-      sk_conflict_resolve_async (GTK_WINDOW (editor), asking->repository, asking->record,
-                                 asking->cancellable, save_resolved_cb, asking);
+      sk_conflict_resolve_async (GTK_WINDOW (editor), asking->repository, PRIV (editor)->base,
+                                 asking->record, asking->cancellable, save_resolved_cb, asking);
       return;
     }
   save_done (save, saved, error);
@@ -433,6 +444,7 @@ sk_record_editor_dispose (GObject *object)
   sk_cancellable_clear (&priv->cancellable);
   g_clear_object (&priv->repository);
   g_clear_object (&priv->record);
+  g_clear_object (&priv->base);
   G_OBJECT_CLASS (sk_record_editor_parent_class)->dispose (object);
 }
 
