@@ -1430,14 +1430,23 @@ test_integrity (void)
   g_autofree char *expected_figures = NULL;
   g_autofree char *expected_paid = NULL;
   g_autofree char *expected_rule = NULL;
-  Hq               hq = { 0 };
+  g_autofree char *expected_campaign = NULL;
+  g_autoptr (SkCampaign) campaign = sk_campaign_new ();
+  Hq hq = { 0 };
 
   g_assert_no_error (error);
   hq_prepare (db, &hq);
   anna = sk_test_create_customer (db, "Anna", "+79050000070");
   gift = sk_database_bonus_manual (db, anna->id, "earn", 5000, "welcome", NULL, &error);
   g_assert_no_error (error);
-  rule = sk_test_save_rule (db, sk_test_rule_new ("All 10 %", "percentage", 1000, NULL));
+  /* The rule in a campaign: what the sales spend of it and the returns
+   * give back adds up too. */
+  g_object_set (campaign, "name", "Spring", "status", "active", NULL);
+  g_assert_true (sk_database_save_campaign (db, campaign, &error));
+  g_assert_no_error (error);
+  rule = sk_test_rule_new ("All 10 %", "percentage", 1000, NULL);
+  g_object_set (rule, "campaign-id", campaign->id, NULL);
+  sk_test_save_rule (db, rule);
 
   /* Sales at HQ itself (online), one partly refunded, one whole. */
   shop->db = g_object_ref (db);
@@ -1474,8 +1483,10 @@ test_integrity (void)
                    (const char *const[]){ expected_earn, "but 2 earn rows in the ledger", NULL });
 
   /* A visit counted twice, a sale paid for more than it cost, a rule used
-   * once more than the sales say, a device behind its own events. */
+   * once more than the sales say, a campaign's spending off by a kopeck, a
+   * device behind its own events. */
   behind_its_back (db, "UPDATE customers SET visits = visits + 1 WHERE id = ?", "s", anna->id);
+  behind_its_back (db, "UPDATE campaigns SET spent = spent + 1 WHERE id = ?", "s", campaign->id);
   behind_its_back (db, "UPDATE purchases SET total_paid = total_paid + 1 WHERE id = ?", "s", sale2);
   behind_its_back (db, "UPDATE discount_rules SET uses = uses + 1 WHERE id = ?", "s", rule->id);
   behind_its_back (db,
@@ -1490,9 +1501,10 @@ test_integrity (void)
   expected_figures = g_strdup_printf ("customer %s: 2 visits", anna->id);
   expected_paid = g_strdup_printf ("purchase %s: paid", sale2);
   expected_rule = g_strdup_printf ("rule %s: 2 uses, but 1 purchases", rule->id);
-  assert_problems (db, database, 5,
+  expected_campaign = g_strdup_printf ("campaign %s: ", campaign->id);
+  assert_problems (db, database, 6,
                    (const char *const[]){ expected_earn, expected_figures, expected_paid,
-                                          expected_rule,
+                                          expected_rule, expected_campaign,
                                           "device 0b5c7c2e-6f0e-4c55-9a43-3d1c2f4e5a61:"
                                           " acknowledged up to 1 but recorded to have pushed"
                                           " event 5",

@@ -128,6 +128,14 @@ describe_customer_uses (SkStmt *stmt)
 }
 
 static char *
+describe_campaign_spent (SkStmt *stmt)
+{
+  return g_strdup_printf (_ ("campaign %s: %" PRId64 " spent, but its discounts not given back"
+                             " add up to %" PRId64),
+                          ID, I (1), I (2));
+}
+
+static char *
 describe_device (SkStmt *stmt)
 {
   return g_strdup_printf (
@@ -223,6 +231,12 @@ static const Check checks[] = {
     "   ON a.customer_id = u.customer_id AND a.rule_id = u.rule_id"
     " WHERE u.uses <> coalesce (a.n, 0) ORDER BY u.customer_id, u.rule_id",
     describe_customer_uses },
+  { "SELECT k.id, k.spent, coalesce (a.net, 0) FROM campaigns AS k"
+    " LEFT JOIN (SELECT campaign_id, sum (amount - amount_refunded) AS net"
+    "   FROM discount_applications WHERE campaign_id IS NOT NULL GROUP BY campaign_id) AS a"
+    "   ON a.campaign_id = k.id"
+    " WHERE k.spent <> coalesce (a.net, 0) ORDER BY k.id",
+    describe_campaign_spent },
   { "SELECT d.id, d.acked_seq, max (e.seq) FROM devices AS d"
     " JOIN sync_events AS e ON e.device_id = d.id GROUP BY d.id, d.acked_seq"
     " HAVING max (e.seq) > d.acked_seq ORDER BY d.id",
