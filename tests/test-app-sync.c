@@ -1719,6 +1719,12 @@ black_hole_cb (GSocketService    *service,
   return TRUE;
 }
 
+static gboolean
+refund_listed (gpointer window)
+{
+  return app_refund_page_is (window, "find");
+}
+
 /* HQ out of reach (the last sync failed to reach it): a customer's page
  * comes from the till's file at once; HQ is not even asked. */
 static void
@@ -1747,6 +1753,19 @@ test_offline_reads (AppFixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpstr (sk_record_get_id (details->customer), ==, olga->id);
   g_assert_cmpuint (details->purchases->len, ==, 0);
+
+  /* F8's list of the store's sales is the till's own, and says why. */
+  {
+    g_autofree char *store_id = sk_application_dup_store_id (f->app);
+    SkRefundWindow  *window = sk_refund_window_new (GTK_WINDOW (f->window), store_id, NULL);
+
+    gtk_window_present (GTK_WINDOW (window));
+    g_assert_true (app_wait (refund_listed, window, 30000));
+    g_assert_nonnull (app_find_label (GTK_WIDGET (window),
+                                      "HQ cannot be reached: this till's own sales are found, "
+                                      "and a sale of another till once HQ is back."));
+    gtk_window_destroy (GTK_WINDOW (window));
+  }
   app_pump (300);
   g_assert_cmpuint (asked, ==, 0);
   sk_repository_set_hq (repository, NULL, NULL);

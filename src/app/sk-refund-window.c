@@ -34,6 +34,7 @@ struct _SkRefundWindow
 
   /* Finding the sale */
   GtkSearchEntry *search;
+  GtkLabel       *hint; /* what to type, and whether HQ is there for other tills' sales */
   GtkStack       *results;
   GtkListBox     *sales_list;
   AdwStatusPage  *no_sales;
@@ -147,6 +148,7 @@ static void
 show_sales (SkRefundWindow *self, GPtrArray *sales, const char *query)
 {
   GtkWidget *child;
+  gboolean   offline;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->sales_list))) != NULL)
     gtk_list_box_remove (self->sales_list, child);
@@ -156,6 +158,15 @@ show_sales (SkRefundWindow *self, GPtrArray *sales, const char *query)
   self->shown_query = g_strdup (query);
   for (guint i = 0; i < sales->len; i++)
     gtk_list_box_append (self->sales_list, sale_row_new (g_ptr_array_index (sales, i)));
+  /* Offline, the till has its own sales and those it was shown before:
+   * another till's sale waits for HQ. */
+  offline
+      = sk_app_repository () != NULL && sk_repository_get_hq_out_of_reach (sk_app_repository ());
+  gtk_label_set_label (self->hint,
+                       offline ? _ ("HQ cannot be reached: this till's own sales are found, and a "
+                                    "sale of another till once HQ is back.")
+                               : _ ("Type the receipt number printed on the receipt, or pick the "
+                                    "sale from this store's latest."));
   if (sales->len == 0)
     {
       g_autofree char *text
@@ -816,6 +827,7 @@ find_page_new (SkRefundWindow *self)
                                        "the sale from this store's latest."));
   GtkWidget *page;
 
+  self->hint = GTK_LABEL (label);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_widget_add_css_class (label, "dim-label");

@@ -617,6 +617,19 @@ sk_repository_set_hq_out_of_reach (SkRepository *self, gboolean out_of_reach)
 }
 
 gboolean
+sk_repository_get_hq_out_of_reach (SkRepository *self)
+{
+  gboolean out_of_reach;
+
+  g_return_val_if_fail (SK_IS_REPOSITORY (self), FALSE);
+
+  g_mutex_lock (&self->hq_lock);
+  out_of_reach = self->hq_url != NULL && self->hq_out_of_reach;
+  g_mutex_unlock (&self->hq_lock);
+  return out_of_reach;
+}
+
+gboolean
 sk_repository_get_at_hq (SkRepository *self)
 {
   gboolean connected;

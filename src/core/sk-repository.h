@@ -30,7 +30,9 @@ gboolean sk_repository_get_at_hq (SkRepository *self);
 /* Whether the last sync failed to reach HQ: then what this file can
  * answer (a customer's story, messages, a campaign's figures) is not asked
  * of HQ; saves at HQ still try. */
-void          sk_repository_set_hq_out_of_reach (SkRepository *self, gboolean out_of_reach);
+void sk_repository_set_hq_out_of_reach (SkRepository *self, gboolean out_of_reach);
+/* Connected to HQ, and the last sync could not reach it. */
+gboolean      sk_repository_get_hq_out_of_reach (SkRepository *self);
 SkRepository *sk_repository_new (const char *path);
 const char   *sk_repository_get_path (SkRepository *self);
 /* Bumps each time the file is replaced (reset to demo data). */
