@@ -220,10 +220,11 @@ sk_test_refund_figures_upgrade (const char *location)
 
   /* The application's campaign is its rule's; without its amounts on the
    * lines (not kept then), the rest returned gives back the rest. */
-  sql = g_strdup_printf ("SELECT count(*) FROM discount_applications WHERE campaign_id = '%s'"
-                         " AND line_amounts IS NULL",
-                         sk_record_get_id (campaign));
-  g_assert_cmpint (sk_db_query_int (db, NULL, -1, sql, NULL), ==, 1);
+  g_assert_cmpint (sk_db_query_int (db, NULL, -1,
+                                    "SELECT count(*) FROM discount_applications"
+                                    " WHERE campaign_id = ? AND line_amounts IS NULL",
+                                    "s", sk_record_get_id (campaign)),
+                   ==, 1);
   returned = sk_database_refund_purchase (db, "9d0b6a0e-8e43-4a43-a4c3-6d7b0e1f2a3b", "p1", NULL,
                                           &error);
   g_assert_no_error (error);
