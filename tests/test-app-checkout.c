@@ -987,14 +987,11 @@ receipt_text_width (SkCheckoutView *view)
 /* A phone's receipt: its 42 columns stay whole lines (the rules across its
  * width and the discount lines wrapped at 360 px), and the keyboard does
  * not stop on it (focus selected it all, in blue). */
-static void
-test_narrow_receipt (AppFixture *f, gconstpointer data)
+/* On a phone (360 px), a stroller sold: the checkout. */
+static SkCheckoutView *
+narrow_sale (AppFixture *f)
 {
   SkCheckoutView *view;
-  PangoLayout    *layout;
-  const char     *text;
-  int             narrow_width;
-  g_auto (GStrv) lines = NULL;
 
   sk_window_show_view (f->window, "checkout");
   app_pump (300);
@@ -1004,6 +1001,18 @@ test_narrow_receipt (AppFixture *f, gconstpointer data)
   wait_priced (view);
   g_assert_true (sk_checkout_view_pay (view));
   g_assert_true (app_wait (sale_done, view, 30000));
+  return view;
+}
+
+static void
+test_narrow_receipt (AppFixture *f, gconstpointer data)
+{
+  SkCheckoutView *view = narrow_sale (f);
+  PangoLayout    *layout;
+  const char     *text;
+  int             narrow_width;
+  g_auto (GStrv) lines = NULL;
+
   gtk_widget_activate_action (GTK_WIDGET (view), "checkout.show-panel", NULL);
   app_pump (500);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (view->receipt_label)));
@@ -1058,18 +1067,10 @@ bottom_of (AppFixture *f, GtkWidget *widget)
 static void
 test_narrow_toast (AppFixture *f, gconstpointer data)
 {
-  SkCheckoutView *view;
+  SkCheckoutView *view = narrow_sale (f);
   GtkWidget      *toast, *pay;
   float           toast_bottom, bar_top;
 
-  sk_window_show_view (f->window, "checkout");
-  app_pump (300);
-  view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
-  app_resize (f, 360, 720);
-  sk_checkout_view_add_line (view, NULL, "Stroller", "strollers", 1500000, 1);
-  wait_priced (view);
-  g_assert_true (sk_checkout_view_pay (view));
-  g_assert_true (app_wait (sale_done, view, 30000));
   app_pump (700);
   app_save_png (GTK_WIDGET (f->window), "checkout-toast-360");
   toast = app_find_widget (GTK_WIDGET (f->window), is_toast, NULL);
