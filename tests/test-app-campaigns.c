@@ -433,12 +433,11 @@ test_announce (AppFixture *f, gconstpointer data)
   announce = app_find_button (GTK_WIDGET (view), "_Announce…");
   g_assert_nonnull (announce);
   /* The campaign that reaches the most customers, so there is someone;
-   * a draft or an ended one is not announced. */
+   * a draft, an ended one or one whose budget is used up is not announced. */
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
     {
       g_autoptr (SkCampaign) c = g_list_model_get_item (G_LIST_MODEL (model), i);
-      gboolean running = g_strv_contains ((const char *const[]){ "scheduled", "active", NULL },
-                                          sk_record_get_string (c, "status"));
+      gboolean running = sk_campaign_can_take_part (c, sk_time_now (), NULL);
       SkReach  r;
 
       gtk_selection_model_select_item (model, i, TRUE);

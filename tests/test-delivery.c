@@ -1459,6 +1459,25 @@ test_announce (Fixture *f, gconstpointer data)
       "status");
   g_assert_cmpint (sk_db_query_int (f->db, &error, -1, "SELECT count(*) FROM notifications", ""),
                    ==, 3);
+  /* Nor one whose budget is used up, nor one that is over: its customers
+   * would come for a discount that is not there. */
+  g_assert_true (sk_db_exec (f->db, &error,
+                             "UPDATE campaigns SET status = 'active', budget = 100, spent = 100"
+                             " WHERE id = ?",
+                             "s", campaign->id));
+  o = api_expect (&api, "POST", announce, NULL, 422);
+  g_assert_cmpstr (
+      json_object_get_string_member (json_object_get_object_member (o, "error"), "field"), ==,
+      "budget");
+  g_assert_true (sk_db_exec (f->db, &error,
+                             "UPDATE campaigns SET budget = 0, ends_at = 1000000 WHERE id = ?", "s",
+                             campaign->id));
+  o = api_expect (&api, "POST", announce, NULL, 422);
+  g_assert_cmpstr (
+      json_object_get_string_member (json_object_get_object_member (o, "error"), "field"), ==,
+      "ends_at");
+  g_assert_cmpint (sk_db_query_int (f->db, &error, -1, "SELECT count(*) FROM notifications", ""),
+                   ==, 3);
 
   /* An unknown campaign: 404. */
   api_expect (&api, "GET", "/api/campaigns/00000000-0000-4000-8000-000000000000/announcement", NULL,

@@ -233,14 +233,14 @@ static void
 show_figures (SkCampaignsView *self)
 {
   SkCampaign *c = gtk_single_selection_get_selected_item (self->selection);
-  const char *status = c != NULL ? sk_record_get_string (c, "status") : NULL;
   gboolean    can_edit = sk_app () && sk_role_can_edit_rules (sk_application_get_role (sk_app ()));
 
   /* What customers can take part in is announced: a scheduled or an
-   * active campaign (sk_database_announce_campaign). */
-  gtk_widget_action_set_enabled (
-      GTK_WIDGET (self), "campaigns.announce",
-      can_edit && (g_strcmp0 (status, "scheduled") == 0 || g_strcmp0 (status, "active") == 0));
+   * active campaign, not over, its budget not used up
+   * (sk_database_announce_campaign). */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "campaigns.announce",
+                                 can_edit && c != NULL
+                                     && sk_campaign_can_take_part (c, sk_time_now (), NULL));
   for (guint i = 0; i < self->figure_rows->len; i++)
     adw_preferences_group_remove (self->figures_group, g_ptr_array_index (self->figure_rows, i));
   g_ptr_array_set_size (self->figure_rows, 0);

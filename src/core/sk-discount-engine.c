@@ -283,6 +283,31 @@ sk_campaign_budget_left (SkCampaign *campaign)
   return campaign->spent >= campaign->budget ? 0 : campaign->budget - MAX (campaign->spent, 0);
 }
 
+gboolean
+sk_campaign_can_take_part (SkCampaign *campaign, gint64 now, GError **why)
+{
+  g_return_val_if_fail (SK_IS_CAMPAIGN (campaign), FALSE);
+
+  if (g_strcmp0 (campaign->status, "active") != 0 && g_strcmp0 (campaign->status, "scheduled") != 0)
+    {
+      sk_set_field_error (why, SK_ERROR_INVALID, "status",
+                          _ ("Only a scheduled or an active campaign can be taken part in"));
+      return FALSE;
+    }
+  if (campaign->ends_at != SK_TIME_NONE && now >= campaign->ends_at)
+    {
+      sk_set_field_error (why, SK_ERROR_INVALID, "ends_at", _ ("The campaign is over"));
+      return FALSE;
+    }
+  if (sk_campaign_budget_left (campaign) == 0)
+    {
+      sk_set_field_error (why, SK_ERROR_INVALID, "budget",
+                          _ ("The campaign's budget is used up: it gives nothing more"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The engine */
 
 typedef enum

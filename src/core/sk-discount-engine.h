@@ -132,6 +132,10 @@ JsonNode *sk_engine_result_to_json (const SkEngineResult *result, const SkCart *
 gboolean sk_campaign_is_live (SkCampaign *campaign, gint64 now);
 /* What its budget still allows: G_MAXINT64 without a budget, 0 once spent. */
 gint64 sk_campaign_budget_left (SkCampaign *campaign);
+/* Whether customers told of it at @now could still take part: scheduled
+ * or active, not over, its budget not used up; FALSE with the reason in
+ * the user's words in @why (field "status", "ends_at" or "budget"). */
+gboolean sk_campaign_can_take_part (SkCampaign *campaign, gint64 now, GError **why);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkCart, sk_cart_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkEngineCustomer, sk_engine_customer_free)

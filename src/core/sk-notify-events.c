@@ -729,13 +729,10 @@ sk_database_announce_campaign (
   campaign = sk_database_get_campaign (self, campaign_id, error);
   if (campaign == NULL)
     return FALSE;
-  /* Marketing announces what customers can take part in. */
-  if (!g_strv_contains ((const char *const[]){ "scheduled", "active", NULL }, campaign->status))
-    {
-      sk_set_field_error (error, SK_ERROR_INVALID, "status", _ ("A %s campaign is not announced"),
-                          campaign->status);
-      return FALSE;
-    }
+  /* Marketing announces what customers can take part in: not an ended
+   * campaign, nor one whose budget is used up. */
+  if (!sk_campaign_can_take_part (campaign, now, error))
+    return FALSE;
   if (!sk_db_begin (self, error))
     return FALSE;
   customers = campaign_audience (self, campaign, error);
