@@ -443,6 +443,8 @@ test_announce (AppFixture *f, gconstpointer data)
       gtk_selection_model_select_item (model, i, TRUE);
       app_pump (50);
       g_assert_true (gtk_widget_get_sensitive (announce) == running);
+      /* Why not, in the button's tooltip. */
+      g_assert_true ((gtk_widget_get_tooltip_text (announce) != NULL) == !running);
       if (!running)
         continue;
 

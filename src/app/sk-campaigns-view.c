@@ -22,6 +22,8 @@ struct _SkCampaignsView
   GtkColumnView       *column_view;
   GtkDropDown         *status_filter;
   AdwPreferencesGroup *figures_group;
+  GtkWidget           *announce_button;      /* at a desk's width */
+  GtkWidget           *announce_icon_button; /* on a phone */
 
   GListStore         *campaigns;
   GtkSingleSelection *selection;
@@ -234,13 +236,17 @@ show_figures (SkCampaignsView *self)
 {
   SkCampaign *c = gtk_single_selection_get_selected_item (self->selection);
   gboolean    can_edit = sk_app () && sk_role_can_edit_rules (sk_application_get_role (sk_app ()));
+  g_autoptr (GError) why = NULL;
 
   /* What customers can take part in is announced: a scheduled or an
    * active campaign, not over, its budget not used up
-   * (sk_database_announce_campaign). */
+   * (sk_database_announce_campaign); the buttons say why not. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "campaigns.announce",
                                  can_edit && c != NULL
-                                     && sk_campaign_can_take_part (c, sk_time_now (), NULL));
+                                     && sk_campaign_can_take_part (c, sk_time_now (), &why));
+  gtk_widget_set_tooltip_text (self->announce_button, why != NULL ? why->message : NULL);
+  gtk_widget_set_tooltip_text (self->announce_icon_button,
+                               why != NULL ? why->message : _ ("Announce Campaign"));
   for (guint i = 0; i < self->figure_rows->len; i++)
     adw_preferences_group_remove (self->figures_group, g_ptr_array_index (self->figure_rows, i));
   g_ptr_array_set_size (self->figure_rows, 0);
@@ -466,6 +472,8 @@ sk_campaigns_view_class_init (SkCampaignsViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkCampaignsView, column_view);
   gtk_widget_class_bind_template_child (widget_class, SkCampaignsView, status_filter);
   gtk_widget_class_bind_template_child (widget_class, SkCampaignsView, figures_group);
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignsView, announce_button);
+  gtk_widget_class_bind_template_child (widget_class, SkCampaignsView, announce_icon_button);
   gtk_widget_class_install_action (widget_class, "campaigns.new", NULL, new_action);
   gtk_widget_class_install_action (widget_class, "campaigns.edit", NULL, edit_action);
   gtk_widget_class_install_action (widget_class, "campaigns.announce", NULL, announce_action);
