@@ -1450,32 +1450,29 @@ test_announce (Fixture *f, gconstpointer data)
         g_assert_cmpstr (json_object_get_string_member (n, "status"), ==, "sent");
     }
 
-  /* A campaign back in draft is not announced, and nothing is queued. */
-  g_assert_true (sk_db_exec (f->db, &error, "UPDATE campaigns SET status = 'draft' WHERE id = ?",
-                             "s", campaign->id));
-  o = api_expect (&api, "POST", announce, NULL, 422);
-  g_assert_cmpstr (
-      json_object_get_string_member (json_object_get_object_member (o, "error"), "field"), ==,
-      "status");
-  g_assert_cmpint (sk_db_query_int (f->db, &error, -1, "SELECT count(*) FROM notifications", ""),
-                   ==, 3);
-  /* Nor one whose budget is used up, nor one that is over: its customers
-   * would come for a discount that is not there. */
-  g_assert_true (sk_db_exec (f->db, &error,
-                             "UPDATE campaigns SET status = 'active', budget = 100, spent = 100"
-                             " WHERE id = ?",
-                             "s", campaign->id));
-  o = api_expect (&api, "POST", announce, NULL, 422);
-  g_assert_cmpstr (
-      json_object_get_string_member (json_object_get_object_member (o, "error"), "field"), ==,
-      "budget");
-  g_assert_true (sk_db_exec (f->db, &error,
-                             "UPDATE campaigns SET budget = 0, ends_at = 1000000 WHERE id = ?", "s",
-                             campaign->id));
-  o = api_expect (&api, "POST", announce, NULL, 422);
-  g_assert_cmpstr (
-      json_object_get_string_member (json_object_get_object_member (o, "error"), "field"), ==,
-      "ends_at");
+  /* A campaign back in draft is not announced; nor one whose budget is
+   * used up, nor one that is over: its customers would come for a
+   * discount that is not there. Nothing is queued. */
+  {
+    static const struct
+    {
+      const char *sql, *field;
+    } refused[] = {
+      { "UPDATE campaigns SET status = 'draft' WHERE id = ?", "status" },
+      { "UPDATE campaigns SET status = 'active', budget = 100, spent = 100 WHERE id = ?",
+        "budget" },
+      { "UPDATE campaigns SET budget = 0, ends_at = 1000000 WHERE id = ?", "ends_at" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+      {
+        g_assert_true (sk_db_exec (f->db, &error, refused[i].sql, "s", campaign->id));
+        o = api_expect (&api, "POST", announce, NULL, 422);
+        g_assert_cmpstr (
+            json_object_get_string_member (json_object_get_object_member (o, "error"), "field"), ==,
+            refused[i].field);
+      }
+  }
   g_assert_cmpint (sk_db_query_int (f->db, &error, -1, "SELECT count(*) FROM notifications", ""),
                    ==, 3);
 
