@@ -1670,13 +1670,16 @@ test_refund_per_rule (Fixture *f, gconstpointer data)
   g_autoptr (SkPurchase) books_back = NULL;
   g_autoptr (SkPurchase) doll_back = NULL;
   g_autoptr (GArray) books = refund_lines (2, 2, (gint64)0);
+  g_autoptr (GArray) one_doll = refund_lines (1, 1, (gint64)0);
+  g_autoptr (SkPurchase) doll_back_one = NULL;
+  g_autofree char *one_doll_id = g_uuid_string_random ();
   g_autoptr (GError) error = NULL;
   g_autofree char  *books_id = g_uuid_string_random ();
   g_autofree char  *doll_id = g_uuid_string_random ();
   SkCampaignFigures figures;
   gint64            toys_amount, all_amount, all_on_books;
 
-  sk_cart_add_line (request->cart, "DOLL", "Кукла", "toys", 100000, 1);
+  sk_cart_add_line (request->cart, "DOLL", "Кукла", "toys", 33333, 3);
   sk_cart_add_line (request->cart, "BOOK", "Книжка", "books", 10000, 2);
   result = process_ok (f, request);
   toys_amount = application_figure (f, "amount", toys->id);
@@ -1702,13 +1705,25 @@ test_refund_per_rule (Fixture *f, gconstpointer data)
   g_assert_cmpint (campaign_spent (f, k1->id), ==, toys_amount);
   g_assert_cmpint (campaign_spent (f, k2->id), ==, all_amount - all_on_books);
 
+  /* One doll of three back: both rules gave the dolls something, and what
+   * they give back adds up to the discount returned to the kopeck. */
+  doll_back_one = sk_database_refund_purchase (f->db, one_doll_id, request->id, one_doll, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (application_figure (f, "amount_refunded", toys->id)
+                       + application_figure (f, "amount_refunded", all->id),
+                   ==, doll_back_one->discount_refunded);
+  g_assert_cmpint (application_figure (f, "amount_refunded", toys->id), >, 0);
+  g_assert_cmpint (campaign_spent (f, k1->id), ==,
+                   toys_amount - application_figure (f, "amount_refunded", toys->id));
+
   /* A moves to K3: the sale stays K1's, in its figures and its budget. */
   sk_test_set_string (&toys->campaign_id, k3->id);
   sk_test_save_rule (f->db, toys);
   g_assert_true (sk_analytics_campaign (f->db, k1->id, &figures, &error));
   g_assert_no_error (error);
   g_assert_cmpint (figures.purchases, ==, 1);
-  g_assert_cmpint (figures.discount, ==, toys_amount);
+  g_assert_cmpint (figures.discount, ==,
+                   toys_amount - application_figure (f, "amount_refunded", toys->id));
   g_assert_true (sk_analytics_campaign (f->db, k3->id, &figures, &error));
   g_assert_cmpint (figures.purchases, ==, 0);
   g_assert_cmpint (figures.discount, ==, 0);

@@ -1431,6 +1431,7 @@ test_integrity (void)
   g_autofree char *expected_paid = NULL;
   g_autofree char *expected_rule = NULL;
   g_autofree char *expected_campaign = NULL;
+  g_autofree char *expected_back = NULL;
   g_autoptr (SkCampaign) campaign = sk_campaign_new ();
   Hq hq = { 0 };
 
@@ -1483,10 +1484,13 @@ test_integrity (void)
                    (const char *const[]){ expected_earn, "but 2 earn rows in the ledger", NULL });
 
   /* A visit counted twice, a sale paid for more than it cost, a rule used
-   * once more than the sales say, a campaign's spending off by a kopeck, a
-   * device behind its own events. */
+   * once more than the sales say, a campaign's spending and a return's
+   * discount off by a kopeck, a device behind its own events. */
   behind_its_back (db, "UPDATE customers SET visits = visits + 1 WHERE id = ?", "s", anna->id);
   behind_its_back (db, "UPDATE campaigns SET spent = spent + 1 WHERE id = ?", "s", campaign->id);
+  behind_its_back (db,
+                   "UPDATE purchases SET discount_refunded = discount_refunded + 1 WHERE id = ?",
+                   "s", sale1);
   behind_its_back (db, "UPDATE purchases SET total_paid = total_paid + 1 WHERE id = ?", "s", sale2);
   behind_its_back (db, "UPDATE discount_rules SET uses = uses + 1 WHERE id = ?", "s", rule->id);
   behind_its_back (db,
@@ -1502,9 +1506,10 @@ test_integrity (void)
   expected_paid = g_strdup_printf ("purchase %s: paid", sale2);
   expected_rule = g_strdup_printf ("rule %s: 2 uses, but 1 purchases", rule->id);
   expected_campaign = g_strdup_printf ("campaign %s: ", campaign->id);
-  assert_problems (db, database, 6,
+  expected_back = g_strdup ("of its discount given back, but its discounts' shares");
+  assert_problems (db, database, 7,
                    (const char *const[]){ expected_earn, expected_figures, expected_paid,
-                                          expected_rule, expected_campaign,
+                                          expected_rule, expected_campaign, expected_back,
                                           "device 0b5c7c2e-6f0e-4c55-9a43-3d1c2f4e5a61:"
                                           " acknowledged up to 1 but recorded to have pushed"
                                           " event 5",

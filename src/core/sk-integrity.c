@@ -128,6 +128,14 @@ describe_customer_uses (SkStmt *stmt)
 }
 
 static char *
+describe_discount_back (SkStmt *stmt)
+{
+  return g_strdup_printf (_ ("purchase %s: %" PRId64 " of its discount given back, but its"
+                             " discounts' shares of it add up to %" PRId64),
+                          ID, I (1), I (2));
+}
+
+static char *
 describe_campaign_spent (SkStmt *stmt)
 {
   return g_strdup_printf (_ ("campaign %s: %" PRId64 " spent, but its discounts not given back"
@@ -231,6 +239,14 @@ static const Check checks[] = {
     "   ON a.customer_id = u.customer_id AND a.rule_id = u.rule_id"
     " WHERE u.uses <> coalesce (a.n, 0) ORDER BY u.customer_id, u.rule_id",
     describe_customer_uses },
+  /* Where every discount of the purchase knows its lines, the returns
+   * shared the discount given back among them exactly. */
+  { "SELECT p.id, p.discount_refunded, a.back FROM purchases AS p"
+    " JOIN (SELECT purchase_id, sum (amount_refunded) AS back, count(*) AS n,"
+    "   count (line_amounts) AS known FROM discount_applications GROUP BY purchase_id) AS a"
+    "   ON a.purchase_id = p.id"
+    " WHERE a.n = a.known AND a.back <> p.discount_refunded ORDER BY p.id",
+    describe_discount_back },
   { "SELECT k.id, k.spent, coalesce (a.net, 0) FROM campaigns AS k"
     " LEFT JOIN (SELECT campaign_id, sum (amount - amount_refunded) AS net"
     "   FROM discount_applications WHERE campaign_id IS NOT NULL GROUP BY campaign_id) AS a"

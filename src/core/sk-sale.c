@@ -133,40 +133,71 @@ sk_refund_figures (SkPurchase *purchase, const gint64 *quantities, SkRefundFigur
   return anything;
 }
 
+/* @total, a line's discount returned, shared among the purchase's
+ * applications in their order: the part of the one whose amounts on the
+ * line before it add up to @before and with it to @with. The parts add up
+ * to @total exactly, and over a line's returns to each one's amount. */
+static gint64
+line_part (gint64 total, gint64 before, gint64 with, gint64 discount)
+{
+  return sk_pro_rata (total, with, discount) - sk_pro_rata (total, before, discount);
+}
+
 gint64
 sk_application_refund_share (SkDiscountApplication *application,
                              SkPurchase            *purchase,
                              const gint64          *quantities)
 {
-  GListModel *lines;
-  guint       n_lines;
-  gint64      before = 0, after = 0;
+  GListModel *lines, *apps;
+  guint       n_lines, n_apps, position = G_MAXUINT;
+  gint64      back = 0;
 
   g_return_val_if_fail (SK_IS_DISCOUNT_APPLICATION (application), 0);
   g_return_val_if_fail (SK_IS_PURCHASE (purchase), 0);
 
   lines = G_LIST_MODEL (purchase->lines);
+  apps = G_LIST_MODEL (purchase->applications);
   n_lines = g_list_model_get_n_items (lines);
-  if (application->line_amounts == NULL || application->line_amounts->len != n_lines)
+  n_apps = g_list_model_get_n_items (apps);
+  /* Where each application knows its amounts on the lines. */
+  for (guint k = 0; k < n_apps; k++)
     {
-      SkRefundFigures figures;
+      g_autoptr (SkDiscountApplication) other = g_list_model_get_item (apps, k);
 
-      sk_refund_figures (purchase, quantities, &figures);
-      return sk_pro_rata (application->amount, figures.discount_after, purchase->discount_total)
-             - sk_pro_rata (application->amount, figures.discount_before, purchase->discount_total);
+      if (other == application)
+        position = k;
+      if (other->line_amounts == NULL || other->line_amounts->len != n_lines)
+        {
+          SkRefundFigures figures;
+
+          sk_refund_figures (purchase, quantities, &figures);
+          return sk_pro_rata (application->amount, figures.discount_after, purchase->discount_total)
+                 - sk_pro_rata (application->amount, figures.discount_before,
+                                purchase->discount_total);
+        }
     }
+  g_return_val_if_fail (position != G_MAXUINT, 0);
   for (guint i = 0; i < n_lines; i++)
     {
       g_autoptr (SkPurchaseLine) line = g_list_model_get_item (lines, i);
-      gint64 amount = g_array_index (application->line_amounts, gint64, i);
       gint64 q = quantities != NULL
                      ? CLAMP (quantities[i], 0, line->quantity - line->refunded_quantity)
                      : 0;
+      gint64 was = sk_pro_rata (line->discount, line->refunded_quantity, line->quantity);
+      gint64 will = sk_pro_rata (line->discount, line->refunded_quantity + q, line->quantity);
+      gint64 before = 0, with;
 
-      before += sk_pro_rata (amount, line->refunded_quantity, line->quantity);
-      after += sk_pro_rata (amount, line->refunded_quantity + q, line->quantity);
+      for (guint k = 0; k < position; k++)
+        {
+          g_autoptr (SkDiscountApplication) other = g_list_model_get_item (apps, k);
+
+          before += g_array_index (other->line_amounts, gint64, i);
+        }
+      with = before + g_array_index (application->line_amounts, gint64, i);
+      back += line_part (will, before, with, line->discount)
+              - line_part (was, before, with, line->discount);
     }
-  return after - before;
+  return back;
 }
 
 gint64

@@ -54,10 +54,12 @@ gint64 sk_pro_rata (gint64 amount, gint64 done, gint64 whole);
  * refunds @purchase already had. FALSE when that returns nothing. */
 gboolean sk_refund_figures (SkPurchase *purchase, const gint64 *quantities, SkRefundFigures *out);
 /* What returning @quantities (as for sk_refund_figures) gives back of
- * @application's discount: on each line, the share of what the rule gave
- * that line, after the line's earlier returns. An application whose lines
- * are not known (recorded before they were kept) shares the purchase's
- * discount returned pro rata. */
+ * @application's discount (one of @purchase's): on each line, the share
+ * of the line's discount returned that the rule gave that line. The
+ * applications' shares add up to the discount returned exactly, and over
+ * all returns to each one's amount. Where an application's lines are not
+ * known (recorded before they were kept), the purchase's discount returned
+ * is shared pro rata. */
 gint64 sk_application_refund_share (SkDiscountApplication *application,
                                     SkPurchase            *purchase,
                                     const gint64          *quantities);
