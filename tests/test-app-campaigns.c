@@ -332,14 +332,21 @@ test_conflict (AppFixture *f, gconstpointer data)
   g_assert_cmpstr (stored->name, ==, "Renamed at HQ again");
   g_assert_cmpint (stored->budget, ==, 100);
   g_assert_cmpint (stored->version, ==, their_version);
-  /* The editor shows their version; saved now it is no conflict. */
+  /* The editor shows their version and edits from it: someone renames it
+   * once more meanwhile, and the user's description and their name are
+   * both saved, without asking. */
   sk_campaign_editor_set_text (editor, "description", "Seen both");
+  g_clear_object (&theirs);
+  theirs = sk_database_get_campaign (f->db, campaign->id, NULL);
+  g_object_set (theirs, "name", "Renamed at HQ a third time", NULL);
+  g_assert_true (sk_database_save_campaign (f->db, theirs, &error));
+  g_assert_no_error (error);
   g_assert_true (editor_save (editor, &error));
   g_assert_no_error (error);
   g_assert_null (app_find_dialog ());
   g_clear_object (&stored);
   stored = sk_database_get_campaign (f->db, campaign->id, &error);
-  g_assert_cmpstr (stored->name, ==, "Renamed at HQ again");
+  g_assert_cmpstr (stored->name, ==, "Renamed at HQ a third time");
   g_assert_cmpstr (stored->description, ==, "Seen both");
   g_assert_cmpint (stored->budget, ==, 100);
   gtk_window_destroy (GTK_WINDOW (editor));

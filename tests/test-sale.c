@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include "sk-database-private.h"
+#include "sk-model-private.h"
 #include "sk-error.h"
 #include "sk-sale.h"
 #include "sk-test-util.h"
@@ -391,6 +392,88 @@ test_pipeline_refuses_over_cap (Fixture *f, gconstpointer data)
   g_assert_error (error, SK_ERROR, SK_ERROR_BONUS_CAP_EXCEEDED);
 }
 
+/* A discount of @amount with @amounts on the purchase's two lines. */
+static void
+add_application (SkPurchase *purchase, const char *rule_id, gint64 first, gint64 second)
+{
+  g_autoptr (SkDiscountApplication) app = g_object_new (SK_TYPE_DISCOUNT_APPLICATION, NULL);
+  gint64 amounts[] = { first, second };
+
+  app->rule_id = g_strdup (rule_id);
+  app->amount = first + second;
+  app->line_amounts = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_array_append_vals (app->line_amounts, amounts, 2);
+  g_list_store_append (purchase->applications, app);
+}
+
+/* Three discounts share a line of 5 (5 kopecks off, split 2, 1, 2) and
+ * the line goes back in three returns (2, 1, 2): each return's shares add
+ * up to the discount returned, none is ever more than its discount, and
+ * in the end each has its own back. The middle one is rounded down once
+ * and up later: its −1 is part of the sum. */
+static void
+test_refund_shares (void)
+{
+  g_autoptr (SkPurchase) purchase = sk_purchase_new ();
+  g_autoptr (SkPurchaseLine) line = sk_purchase_line_new ("toy", "Toy", "toys", 100, 5);
+  g_autoptr (SkPurchaseLine) other = sk_purchase_line_new ("book", "Book", "books", 10000, 1);
+  const gint64 steps[] = { 2, 1, 2 };
+  gint64       back[3] = { 0, 0, 0 };
+  GListModel  *apps;
+
+  line->line_no = 1;
+  line->discount = 5;
+  line->total = 495;
+  other->line_no = 2;
+  other->discount = 19;
+  other->total = 9981;
+  g_list_store_append (purchase->lines, line);
+  g_list_store_append (purchase->lines, other);
+  purchase->subtotal = 10500;
+  purchase->discount_total = 24;
+  /* In the order a purchase is read back: by amount. */
+  add_application (purchase, "a", 2, 10);
+  add_application (purchase, "b", 1, 6);
+  add_application (purchase, "c", 2, 3);
+  apps = G_LIST_MODEL (purchase->applications);
+
+  for (guint s = 0; s < G_N_ELEMENTS (steps); s++)
+    {
+      gint64          quantities[2] = { steps[s], 0 };
+      SkRefundFigures figures;
+      gint64          sum = 0;
+
+      g_assert_true (sk_refund_figures (purchase, quantities, &figures));
+      for (guint k = 0; k < 3; k++)
+        {
+          g_autoptr (SkDiscountApplication) app = g_list_model_get_item (apps, k);
+          gint64 share = sk_application_refund_share (app, purchase, quantities);
+
+          sum += share;
+          back[k] += share;
+          g_assert_cmpint (back[k], >=, 0);
+          g_assert_cmpint (back[k], <=, g_array_index (app->line_amounts, gint64, 0));
+        }
+      g_assert_cmpint (sum, ==, figures.discount_after - figures.discount_before);
+      line->refunded_quantity += steps[s];
+    }
+  g_assert_cmpint (back[0], ==, 2);
+  g_assert_cmpint (back[1], ==, 1);
+  g_assert_cmpint (back[2], ==, 2);
+
+  /* Amounts that do not add up to the line's discount (a file's own,
+   * written by hand) are not trusted: shared pro rata. */
+  {
+    g_autoptr (SkDiscountApplication) app = g_list_model_get_item (apps, 0);
+    gint64 all[2] = { 5, 1 };
+
+    line->refunded_quantity = 0;
+    g_array_index (app->line_amounts, gint64, 0) = -7;
+    g_assert_cmpint (sk_application_refund_share (app, purchase, all), ==,
+                     sk_pro_rata (app->amount, 5 + sk_pro_rata (19, 1, 1), 24));
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -398,6 +481,7 @@ main (int argc, char *argv[])
 
 #define add(path, func) sk_test_shop_add (path, fixture_setup, func)
   g_test_add_func ("/sale/rules", test_rules);
+  g_test_add_func ("/sale/refund-shares", test_refund_shares);
   add ("/sale/lines", test_lines);
   add ("/sale/figures", test_figures);
   add ("/sale/preview-is-recorded", test_preview_is_recorded);

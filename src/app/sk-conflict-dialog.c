@@ -290,8 +290,10 @@ response_cb (AdwMessageDialog *dialog, const char *response, GTask *task)
         if (gtk_toggle_button_get_active (g_ptr_array_index (conflict->toggles, i)))
           g_ptr_array_add (take_mine, g_ptr_array_index (conflict->fields, i));
     }
+  /* A copy: the editor writes its form into what it is given, and keeps
+   * the stored version apart as the base of the next edits. */
   if (choice == SK_CONFLICT_TAKE_THEIRS)
-    record = g_object_ref (conflict->theirs);
+    record = sk_record_copy (conflict->theirs);
   else if (choice != SK_CONFLICT_CANCEL)
     {
       g_ptr_array_add (take_mine, NULL);

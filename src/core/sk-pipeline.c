@@ -951,7 +951,8 @@ sk_database_refund_purchase (
       gint64 back
           = sk_application_refund_share (app, purchase, (const gint64 *)(gpointer)quantities->data);
 
-      if (back > 0
+      /* A kopeck rounded the other way since can come back as −1. */
+      if (back != 0
           && (!sk_db_exec (self, error,
                            "UPDATE discount_applications SET amount_refunded = amount_refunded + ?"
                            " WHERE id = ?",

@@ -136,11 +136,47 @@ sk_refund_figures (SkPurchase *purchase, const gint64 *quantities, SkRefundFigur
 /* @total, a line's discount returned, shared among the purchase's
  * applications in their order: the part of the one whose amounts on the
  * line before it add up to @before and with it to @with. The parts add up
- * to @total exactly, and over a line's returns to each one's amount. */
+ * to @total exactly, each is within the application's amount on the line,
+ * and once the whole line is returned each is that amount. */
 static gint64
 line_part (gint64 total, gint64 before, gint64 with, gint64 discount)
 {
   return sk_pro_rata (total, with, discount) - sk_pro_rata (total, before, discount);
+}
+
+/* Whether every application of @purchase says what it gave each line, in
+ * amounts that add up to each line's discount (a till's, checked at HQ, or
+ * a file's own). */
+static gboolean
+lines_known (SkPurchase *purchase)
+{
+  GListModel        *lines = G_LIST_MODEL (purchase->lines);
+  GListModel        *apps = G_LIST_MODEL (purchase->applications);
+  guint              n_lines = g_list_model_get_n_items (lines);
+  g_autofree gint64 *sums = g_new0 (gint64, MAX (n_lines, 1));
+
+  for (guint k = 0; k < g_list_model_get_n_items (apps); k++)
+    {
+      g_autoptr (SkDiscountApplication) app = g_list_model_get_item (apps, k);
+
+      if (app->line_amounts == NULL || app->line_amounts->len != n_lines)
+        return FALSE;
+      for (guint i = 0; i < n_lines; i++)
+        {
+          gint64 amount = g_array_index (app->line_amounts, gint64, i);
+
+          if (amount < 0 || __builtin_add_overflow (sums[i], amount, &sums[i]))
+            return FALSE;
+        }
+    }
+  for (guint i = 0; i < n_lines; i++)
+    {
+      g_autoptr (SkPurchaseLine) line = g_list_model_get_item (lines, i);
+
+      if (sums[i] != line->discount)
+        return FALSE;
+    }
+  return TRUE;
 }
 
 gint64
@@ -149,7 +185,7 @@ sk_application_refund_share (SkDiscountApplication *application,
                              const gint64          *quantities)
 {
   GListModel *lines, *apps;
-  guint       n_lines, n_apps, position = G_MAXUINT;
+  guint       n_lines, position = G_MAXUINT;
   gint64      back = 0;
 
   g_return_val_if_fail (SK_IS_DISCOUNT_APPLICATION (application), 0);
@@ -158,23 +194,20 @@ sk_application_refund_share (SkDiscountApplication *application,
   lines = G_LIST_MODEL (purchase->lines);
   apps = G_LIST_MODEL (purchase->applications);
   n_lines = g_list_model_get_n_items (lines);
-  n_apps = g_list_model_get_n_items (apps);
-  /* Where each application knows its amounts on the lines. */
-  for (guint k = 0; k < n_apps; k++)
+  if (!lines_known (purchase))
+    {
+      SkRefundFigures figures;
+
+      sk_refund_figures (purchase, quantities, &figures);
+      return sk_pro_rata (application->amount, figures.discount_after, purchase->discount_total)
+             - sk_pro_rata (application->amount, figures.discount_before, purchase->discount_total);
+    }
+  for (guint k = 0; k < g_list_model_get_n_items (apps) && position == G_MAXUINT; k++)
     {
       g_autoptr (SkDiscountApplication) other = g_list_model_get_item (apps, k);
 
       if (other == application)
         position = k;
-      if (other->line_amounts == NULL || other->line_amounts->len != n_lines)
-        {
-          SkRefundFigures figures;
-
-          sk_refund_figures (purchase, quantities, &figures);
-          return sk_pro_rata (application->amount, figures.discount_after, purchase->discount_total)
-                 - sk_pro_rata (application->amount, figures.discount_before,
-                                purchase->discount_total);
-        }
     }
   g_return_val_if_fail (position != G_MAXUINT, 0);
   for (guint i = 0; i < n_lines; i++)

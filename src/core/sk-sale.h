@@ -57,9 +57,12 @@ gboolean sk_refund_figures (SkPurchase *purchase, const gint64 *quantities, SkRe
  * @application's discount (one of @purchase's): on each line, the share
  * of the line's discount returned that the rule gave that line. The
  * applications' shares add up to the discount returned exactly, and over
- * all returns to each one's amount. Where an application's lines are not
- * known (recorded before they were kept), the purchase's discount returned
- * is shared pro rata. */
+ * all returns to each one's amount. What an application has got back so
+ * far stays within its amount, but one return may give it back −1 of a
+ * kopeck another rounded its way before (that return's total stays
+ * exact): add it as it comes. Where the applications' lines are not known
+ * (recorded before they were kept) or do not add up, the purchase's
+ * discount returned is shared pro rata. */
 gint64 sk_application_refund_share (SkDiscountApplication *application,
                                     SkPurchase            *purchase,
                                     const gint64          *quantities);
