@@ -442,12 +442,15 @@ test_refund_shares (void)
       gint64          quantities[2] = { steps[s], 0 };
       SkRefundFigures figures;
       gint64          sum = 0;
+      g_autoptr (GArray) shares = NULL;
 
       g_assert_true (sk_refund_figures (purchase, quantities, &figures));
+      shares = sk_refund_application_shares (purchase, quantities);
+      g_assert_cmpuint (shares->len, ==, 3);
       for (guint k = 0; k < 3; k++)
         {
           g_autoptr (SkDiscountApplication) app = g_list_model_get_item (apps, k);
-          gint64 share = sk_application_refund_share (app, purchase, quantities);
+          gint64 share = g_array_index (shares, gint64, k);
 
           sum += share;
           back[k] += share;
@@ -465,11 +468,16 @@ test_refund_shares (void)
    * written by hand) are not trusted: shared pro rata. */
   {
     g_autoptr (SkDiscountApplication) app = g_list_model_get_item (apps, 0);
+    g_autoptr (GArray) shares = NULL;
+    g_autoptr (GError) error = NULL;
     gint64 all[2] = { 5, 1 };
 
     line->refunded_quantity = 0;
     g_array_index (app->line_amounts, gint64, 0) = -7;
-    g_assert_cmpint (sk_application_refund_share (app, purchase, all), ==,
+    g_assert_false (sk_purchase_check_line_amounts (purchase, &error));
+    g_assert_cmpstr (sk_error_get_field (error), ==, "applications[0]");
+    shares = sk_refund_application_shares (purchase, all);
+    g_assert_cmpint (g_array_index (shares, gint64, 0), ==,
                      sk_pro_rata (app->amount, 5 + sk_pro_rata (19, 1, 1), 24));
   }
 }

@@ -10,6 +10,7 @@
 #include "sk-analytics.h"
 #include "sk-campaign-editor.h"
 #include "sk-campaigns-view.h"
+#include "sk-error.h"
 #include "sk-money.h"
 #include "sk-notifications.h"
 #include "sk-widgets.h"
@@ -64,14 +65,13 @@ static char *
 cell_status (gpointer item)
 {
   const char *status = sk_record_get_string (item, "status");
+  g_autoptr (GError) why = NULL;
 
-  if (g_strcmp0 (status, "active") == 0 || g_strcmp0 (status, "scheduled") == 0)
+  if (!sk_campaign_can_take_part (SK_CAMPAIGN (item), sk_time_now (), &why))
     {
-      gint64 ends_at = sk_record_get_int64 (item, "ends_at");
-
-      if (sk_campaign_budget_left (SK_CAMPAIGN (item)) == 0)
+      if (g_strcmp0 (sk_error_get_field (why), "budget") == 0)
         return g_strdup (_ ("Budget used up"));
-      if (ends_at != SK_TIME_NONE && ends_at <= sk_time_now ())
+      if (g_strcmp0 (sk_error_get_field (why), "ends_at") == 0)
         return g_strdup (C_ ("campaign", "Ended"));
     }
   return g_strdup (sk_display_name (statuses, G_N_ELEMENTS (statuses), status));
@@ -346,6 +346,42 @@ announce_response_cb (AdwMessageDialog *dialog, const char *response, SkCampaign
                                   g_object_ref (self));
 }
 
+/* Whom an announcement reaches, said before it is sent. */
+static char *
+reach_text (const SkReach *reach)
+{
+  g_autofree char *goes = NULL;
+  g_autofree char *had = NULL;
+
+  if (reach->customers == 0 && reach->already > 0)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "Its %" PRId64 " customer has had it already: there is "
+                                         "nobody to send it to.",
+                                         "All its %" PRId64 " customers have had it already: "
+                                         "there is nobody to send it to.",
+                                         (gulong)reach->already),
+                            reach->already);
+  if (reach->customers == 0)
+    return g_strdup (_ ("No customer of its segments and stores has agreed to its messages: "
+                        "there is nobody to send it to."));
+  goes = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "It goes to %" PRId64 " customer: %" PRId64
+                                       " by e-mail, %" PRId64 " by SMS, %" PRId64 " by push.",
+                                       "It goes to %" PRId64 " customers: %" PRId64
+                                       " by e-mail, %" PRId64 " by SMS, %" PRId64 " by push.",
+                                       (gulong)reach->customers),
+                          reach->customers, reach->email, reach->sms, reach->push);
+  if (reach->already == 0)
+    return g_steal_pointer (&goes);
+  had = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                      "%" PRId64 " customer has had it and is not sent it again.",
+                                      "%" PRId64 " customers have had it and are not sent it "
+                                      "again.",
+                                      (gulong)reach->already),
+                         reach->already);
+  return g_strdup_printf ("%s %s", goes, had);
+}
+
 static void
 reach_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -365,40 +401,7 @@ reach_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   heading = g_strdup_printf (_ ("Announce “%s”?"), sk_record_get_string (c, "name"));
-  if (reach->customers == 0 && reach->already > 0)
-    body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                         "Its %" PRId64 " customer has had it already: there is "
-                                         "nobody to send it to.",
-                                         "All its %" PRId64 " customers have had it already: "
-                                         "there is nobody to send it to.",
-                                         (gulong)reach->already),
-                            reach->already);
-  else if (reach->customers == 0)
-    body = g_strdup (_ ("No customer of its segments and stores has agreed to its messages: "
-                        "there is nobody to send it to."));
-  else
-    {
-      g_autofree char *goes
-          = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                          "It goes to %" PRId64 " customer: %" PRId64
-                                          " by e-mail, %" PRId64 " by SMS, %" PRId64 " by push.",
-                                          "It goes to %" PRId64 " customers: %" PRId64
-                                          " by e-mail, %" PRId64 " by SMS, %" PRId64 " by push.",
-                                          (gulong)reach->customers),
-                             reach->customers, reach->email, reach->sms, reach->push);
-      g_autofree char *had
-          = reach->already > 0
-                ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                                "%" PRId64 " customer has had it and is not "
-                                                "sent it again.",
-                                                "%" PRId64 " customers have had it and are not "
-                                                "sent it again.",
-                                                (gulong)reach->already),
-                                   reach->already)
-                : NULL;
-
-      body = had != NULL ? g_strdup_printf ("%s %s", goes, had) : g_steal_pointer (&goes);
-    }
+  body = reach_text (reach);
   dialog = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))), heading,
                                    body);
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "cancel", _ ("_Cancel"));

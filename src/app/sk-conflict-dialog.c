@@ -117,23 +117,21 @@ sk_conflict_fields (SkRecord *base, SkRecord *mine, SkRecord *theirs)
 gpointer
 sk_conflict_merge (SkRecord *base, SkRecord *mine, SkRecord *theirs, const char *const *take_mine)
 {
-  g_autoptr (GPtrArray) asked = NULL;
   SkRecordClass *klass;
   SkRecord      *merged;
 
   g_return_val_if_fail (SK_IS_RECORD (base) && SK_IS_RECORD (mine) && SK_IS_RECORD (theirs), NULL);
 
-  asked = sk_conflict_fields (base, mine, theirs);
   merged = sk_record_copy (theirs);
   klass = SK_RECORD_GET_CLASS (mine);
   for (guint i = 0; i < klass->n_fields; i++)
     {
       const SkField *field = &klass->fields[i];
-      gboolean both = g_ptr_array_find_with_equal_func (asked, field->name, g_str_equal, NULL);
 
-      if (!is_edited (mine, field) || field_same (mine, base, field))
-        continue;
-      if (!both || (take_mine != NULL && g_strv_contains (take_mine, field->name)))
+      /* Mine where only I changed it, or where both did and I keep mine. */
+      if (is_edited (mine, field) && !field_same (mine, base, field)
+          && (field_same (theirs, base, field)
+              || (take_mine != NULL && g_strv_contains (take_mine, field->name))))
         copy_field (mine, merged, field->name);
     }
   return merged;

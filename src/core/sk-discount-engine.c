@@ -294,15 +294,15 @@ sk_campaign_can_take_part (SkCampaign *campaign, gint64 now, GError **why)
                           _ ("Only a scheduled or an active campaign can be taken part in"));
       return FALSE;
     }
-  if (campaign->ends_at != SK_TIME_NONE && now >= campaign->ends_at)
-    {
-      sk_set_field_error (why, SK_ERROR_INVALID, "ends_at", _ ("The campaign is over"));
-      return FALSE;
-    }
   if (sk_campaign_budget_left (campaign) == 0)
     {
       sk_set_field_error (why, SK_ERROR_INVALID, "budget",
                           _ ("The campaign's budget is used up: it gives nothing more"));
+      return FALSE;
+    }
+  if (campaign->ends_at != SK_TIME_NONE && now >= campaign->ends_at)
+    {
+      sk_set_field_error (why, SK_ERROR_INVALID, "ends_at", _ ("The campaign is over"));
       return FALSE;
     }
   return TRUE;

@@ -810,6 +810,7 @@ sk_database_refund_purchase (
 {
   g_autoptr (SkPurchase) purchase = NULL;
   g_autoptr (GArray) quantities = NULL; /* gint64 to refund, per line index */
+  g_autoptr (GArray) shares = NULL;     /* gint64 each discount gets back */
   g_autoptr (JsonBuilder) builder = NULL;
   g_autoptr (JsonNode) payload = NULL;
   GListModel      *purchase_lines;
@@ -944,12 +945,12 @@ sk_database_refund_purchase (
   /* Each discount, and the budget of its campaign at the sale, gets back
    * what it gave the lines returned; a use counts until the whole purchase
    * is returned. */
-  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (purchase->applications)); i++)
+  shares = sk_refund_application_shares (purchase, (const gint64 *)(gpointer)quantities->data);
+  for (guint i = 0; i < shares->len; i++)
     {
       g_autoptr (SkDiscountApplication) app
           = g_list_model_get_item (G_LIST_MODEL (purchase->applications), i);
-      gint64 back
-          = sk_application_refund_share (app, purchase, (const gint64 *)(gpointer)quantities->data);
+      gint64 back = g_array_index (shares, gint64, i);
 
       /* A kopeck rounded the other way since can come back as −1. */
       if (back != 0

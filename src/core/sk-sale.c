@@ -133,40 +133,53 @@ sk_refund_figures (SkPurchase *purchase, const gint64 *quantities, SkRefundFigur
   return anything;
 }
 
-/* @total, a line's discount returned, shared among the purchase's
- * applications in their order: the part of the one whose amounts on the
- * line before it add up to @before and with it to @with. The parts add up
- * to @total exactly, each is within the application's amount on the line,
- * and once the whole line is returned each is that amount. */
-static gint64
-line_part (gint64 total, gint64 before, gint64 with, gint64 discount)
+gboolean
+sk_purchase_check_line_amounts (SkPurchase *purchase, GError **error)
 {
-  return sk_pro_rata (total, with, discount) - sk_pro_rata (total, before, discount);
-}
+  GListModel        *lines, *apps;
+  guint              n_lines;
+  g_autofree gint64 *sums = NULL;
 
-/* Whether every application of @purchase says what it gave each line, in
- * amounts that add up to each line's discount (a till's, checked at HQ, or
- * a file's own). */
-static gboolean
-lines_known (SkPurchase *purchase)
-{
-  GListModel        *lines = G_LIST_MODEL (purchase->lines);
-  GListModel        *apps = G_LIST_MODEL (purchase->applications);
-  guint              n_lines = g_list_model_get_n_items (lines);
-  g_autofree gint64 *sums = g_new0 (gint64, MAX (n_lines, 1));
+  g_return_val_if_fail (SK_IS_PURCHASE (purchase), FALSE);
 
+  lines = G_LIST_MODEL (purchase->lines);
+  apps = G_LIST_MODEL (purchase->applications);
+  n_lines = g_list_model_get_n_items (lines);
+  sums = g_new0 (gint64, MAX (n_lines, 1));
   for (guint k = 0; k < g_list_model_get_n_items (apps); k++)
     {
       g_autoptr (SkDiscountApplication) app = g_list_model_get_item (apps, k);
+      g_autofree char *field = g_strdup_printf ("applications[%u]", k);
+      gint64           sum = 0;
 
       if (app->line_amounts == NULL || app->line_amounts->len != n_lines)
-        return FALSE;
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, field,
+                              _ ("“line_amounts” must be the discount applied on each line, one "
+                                 "per line"));
+          return FALSE;
+        }
       for (guint i = 0; i < n_lines; i++)
         {
-          gint64 amount = g_array_index (app->line_amounts, gint64, i);
+          g_autoptr (SkPurchaseLine) line = g_list_model_get_item (lines, i);
+          gint64 on_line = g_array_index (app->line_amounts, gint64, i);
 
-          if (amount < 0 || __builtin_add_overflow (sums[i], amount, &sums[i]))
-            return FALSE;
+          if (on_line < 0 || on_line > line->discount)
+            {
+              sk_set_field_error (error, SK_ERROR_INVALID, field,
+                                  _ ("Line %u: a discount applied on it is more than its discount"),
+                                  i + 1);
+              return FALSE;
+            }
+          /* Each within its line's discount: the sums stay inside 64 bits. */
+          sum += on_line;
+          sums[i] += on_line;
+        }
+      if (sum != app->amount)
+        {
+          sk_set_field_error (error, SK_ERROR_INVALID, field,
+                              _ ("A discount applied is not the sum of its amounts on the lines"));
+          return FALSE;
         }
     }
   for (guint i = 0; i < n_lines; i++)
@@ -174,42 +187,51 @@ lines_known (SkPurchase *purchase)
       g_autoptr (SkPurchaseLine) line = g_list_model_get_item (lines, i);
 
       if (sums[i] != line->discount)
-        return FALSE;
+        {
+          sk_set_field_error (
+              error, SK_ERROR_INVALID, "applications",
+              _ ("Line %u: the discounts applied on it do not add up to its discount"), i + 1);
+          return FALSE;
+        }
     }
   return TRUE;
 }
 
-gint64
-sk_application_refund_share (SkDiscountApplication *application,
-                             SkPurchase            *purchase,
-                             const gint64          *quantities)
+GArray *
+sk_refund_application_shares (SkPurchase *purchase, const gint64 *quantities)
 {
   GListModel *lines, *apps;
-  guint       n_lines, position = G_MAXUINT;
-  gint64      back = 0;
+  guint       n_lines, n_apps;
+  GArray     *shares;
 
-  g_return_val_if_fail (SK_IS_DISCOUNT_APPLICATION (application), 0);
-  g_return_val_if_fail (SK_IS_PURCHASE (purchase), 0);
+  g_return_val_if_fail (SK_IS_PURCHASE (purchase), NULL);
 
   lines = G_LIST_MODEL (purchase->lines);
   apps = G_LIST_MODEL (purchase->applications);
   n_lines = g_list_model_get_n_items (lines);
-  if (!lines_known (purchase))
+  n_apps = g_list_model_get_n_items (apps);
+  shares = g_array_new (FALSE, TRUE, sizeof (gint64));
+  g_array_set_size (shares, n_apps);
+  if (!sk_purchase_check_line_amounts (purchase, NULL))
     {
       SkRefundFigures figures;
 
       sk_refund_figures (purchase, quantities, &figures);
-      return sk_pro_rata (application->amount, figures.discount_after, purchase->discount_total)
-             - sk_pro_rata (application->amount, figures.discount_before, purchase->discount_total);
-    }
-  for (guint k = 0; k < g_list_model_get_n_items (apps) && position == G_MAXUINT; k++)
-    {
-      g_autoptr (SkDiscountApplication) other = g_list_model_get_item (apps, k);
+      for (guint k = 0; k < n_apps; k++)
+        {
+          g_autoptr (SkDiscountApplication) app = g_list_model_get_item (apps, k);
 
-      if (other == application)
-        position = k;
+          g_array_index (shares, gint64, k)
+              = sk_pro_rata (app->amount, figures.discount_after, purchase->discount_total)
+                - sk_pro_rata (app->amount, figures.discount_before, purchase->discount_total);
+        }
+      return shares;
     }
-  g_return_val_if_fail (position != G_MAXUINT, 0);
+  /* Each line's discount returned, before and after, shared among the
+   * applications in their order: each gets the part between the running
+   * sums of their amounts on the line before it and with it. The parts of
+   * a line add up to it exactly, and once it is all returned each is the
+   * application's amount. */
   for (guint i = 0; i < n_lines; i++)
     {
       g_autoptr (SkPurchaseLine) line = g_list_model_get_item (lines, i);
@@ -218,19 +240,21 @@ sk_application_refund_share (SkDiscountApplication *application,
                      : 0;
       gint64 was = sk_pro_rata (line->discount, line->refunded_quantity, line->quantity);
       gint64 will = sk_pro_rata (line->discount, line->refunded_quantity + q, line->quantity);
-      gint64 before = 0, with;
+      gint64 before = 0;
 
-      for (guint k = 0; k < position; k++)
+      for (guint k = 0; k < n_apps; k++)
         {
-          g_autoptr (SkDiscountApplication) other = g_list_model_get_item (apps, k);
+          g_autoptr (SkDiscountApplication) app = g_list_model_get_item (apps, k);
+          gint64 with = before + g_array_index (app->line_amounts, gint64, i);
 
-          before += g_array_index (other->line_amounts, gint64, i);
+          g_array_index (shares, gint64, k) += (sk_pro_rata (will, with, line->discount)
+                                                - sk_pro_rata (will, before, line->discount))
+                                               - (sk_pro_rata (was, with, line->discount)
+                                                  - sk_pro_rata (was, before, line->discount));
+          before = with;
         }
-      with = before + g_array_index (application->line_amounts, gint64, i);
-      back += line_part (will, before, with, line->discount)
-              - line_part (was, before, with, line->discount);
     }
-  return back;
+  return shares;
 }
 
 gint64

@@ -53,19 +53,22 @@ gint64 sk_pro_rata (gint64 amount, gint64 done, gint64 whole);
  * order; each clamped to what is left of its line; NULL: nothing) after the
  * refunds @purchase already had. FALSE when that returns nothing. */
 gboolean sk_refund_figures (SkPurchase *purchase, const gint64 *quantities, SkRefundFigures *out);
-/* What returning @quantities (as for sk_refund_figures) gives back of
- * @application's discount (one of @purchase's): on each line, the share
- * of the line's discount returned that the rule gave that line. The
- * applications' shares add up to the discount returned exactly, and over
- * all returns to each one's amount. What an application has got back so
- * far stays within its amount, but one return may give it back −1 of a
- * kopeck another rounded its way before (that return's total stays
- * exact): add it as it comes. Where the applications' lines are not known
- * (recorded before they were kept) or do not add up, the purchase's
- * discount returned is shared pro rata. */
-gint64 sk_application_refund_share (SkDiscountApplication *application,
-                                    SkPurchase            *purchase,
-                                    const gint64          *quantities);
+/* Whether each of @purchase's discount applications says what it gave
+ * each line (its "line_amounts"), each within the line's discount, adding
+ * up to its amount, and all of them to each line's discount; FALSE with
+ * what is wrong (the field "applications[k]" or "applications"). */
+gboolean sk_purchase_check_line_amounts (SkPurchase *purchase, GError **error);
+/* What returning @quantities (as for sk_refund_figures) gives back of each
+ * of @purchase's discount applications, in their order (gint64): on each
+ * line, the share of the line's discount returned that the rule gave that
+ * line. The shares add up to the discount returned exactly, and over all
+ * returns to each one's amount. What an application has got back so far
+ * stays within its amount, but one return may give it back −1 of a kopeck
+ * another rounded its way before (that return's total stays exact): add it
+ * as it comes. Where the applications' lines are not known (recorded
+ * before they were kept) or do not add up, the purchase's discount
+ * returned is shared pro rata. */
+GArray *sk_refund_application_shares (SkPurchase *purchase, const gint64 *quantities);
 /* What returning @quantity more of @line gives back (its share of the
  * line's total, after the line's earlier returns). */
 gint64 sk_refund_line_amount (SkPurchaseLine *line, gint64 quantity);

@@ -293,57 +293,37 @@ member_uuid (SkSyncAnswer *a, JsonObject *object, const char *name, gboolean req
   return TRUE;
 }
 
-/* An application's "line_amounts": its amount on each of @p's lines,
- * within the line's discount, adding up to @amount, each added to
- * @line_sums. None (from a till older than them) is no reason: returns
- * then share the discount pro rata. */
+/* An application's "line_amounts", whole numbers, one per line of @p (what
+ * they must add up to is sk_purchase_check_line_amounts's). None, from a
+ * till older than them, is no reason: returns then share the discount pro
+ * rata. */
 static gboolean
-member_line_amounts (SkSyncAnswer *a,
-                     JsonObject   *object,
-                     const char   *field,
-                     SkPurchase   *p,
-                     gint64        amount,
-                     GArray       *line_sums,
-                     GArray      **out)
+member_line_amounts (
+    SkSyncAnswer *a, JsonObject *object, const char *field, SkPurchase *p, GArray **out)
 {
-  JsonNode   *node = json_object_get_member (object, "line_amounts");
-  GListModel *lines = G_LIST_MODEL (p->lines);
-  guint       n_lines = g_list_model_get_n_items (lines);
+  JsonNode *node = json_object_get_member (object, "line_amounts");
+  guint     n_lines = g_list_model_get_n_items (G_LIST_MODEL (p->lines));
   g_autoptr (GArray) amounts = NULL;
   JsonArray *array;
-  gint64     sum = 0;
 
   *out = NULL;
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return TRUE;
-  if (!JSON_NODE_HOLDS_ARRAY (node)
-      || json_array_get_length (json_node_get_array (node)) != n_lines)
-    return reject (a, "malformed", field,
-                   _ ("“line_amounts” must be the discount applied on each line, one per line"));
-  array = json_node_get_array (node);
+  array = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
   amounts = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n_lines);
-  for (guint i = 0; i < n_lines; i++)
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
-      g_autoptr (SkPurchaseLine) line = g_list_model_get_item (lines, i);
       JsonNode *item = json_array_get_element (array, i);
       gint64    on_line;
 
       if (!node_is (item, G_TYPE_INT64))
-        return reject (a, "malformed", field,
-                       _ ("“line_amounts” must be the discount applied on each line, one per"
-                          " line"));
+        break;
       on_line = json_node_get_int (item);
-      if (on_line < 0 || on_line > line->discount)
-        return reject (a, "inconsistent", field,
-                       _ ("Line %u: a discount applied on it is more than its discount"), i + 1);
-      /* Each within its line's discount: the sums stay inside 64 bits. */
-      sum += on_line;
-      g_array_index (line_sums, gint64, i) += on_line;
       g_array_append_val (amounts, on_line);
     }
-  if (sum != amount)
-    return reject (a, "inconsistent", field,
-                   _ ("A discount applied is not the sum of its amounts on the lines"));
+  if (array == NULL || amounts->len != n_lines || json_array_get_length (array) != n_lines)
+    return reject (a, "malformed", field,
+                   _ ("“line_amounts” must be the discount applied on each line, one per line"));
   *out = g_steal_pointer (&amounts);
   return TRUE;
 }
@@ -387,12 +367,11 @@ read_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, SkCustomer **customer, 
   g_autoptr (SkPurchase) p = sk_purchase_new ();
   g_autoptr (SkCart) cart = NULL;
   g_autoptr (GError) invalid = NULL;
-  g_autoptr (GArray) line_sums = NULL;
   JsonNode   *node;
   JsonArray  *lines, *apps = NULL;
   const char *text;
   gint64      subtotal = 0, discounts = 0, applied = 0, payable;
-  gboolean    all_lines_known = TRUE;
+  guint       lines_known = 0; /* applications that say what they gave each line */
 
   if (!member_uuid (a, o, "id", TRUE, &p->id) || !member_string (a, o, "store_id", TRUE, &text))
     return NULL;
@@ -544,11 +523,9 @@ read_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, SkCustomer **customer, 
            NULL;
 
   /* The discounts applied: of rules HQ knows, adding up to the discount,
-   * and where the till says how each shared itself among the lines, adding
-   * up to each line's discount. The budget spent is of the rule's campaign
-   * here. */
-  line_sums = g_array_new (FALSE, TRUE, sizeof (gint64));
-  g_array_set_size (line_sums, g_list_model_get_n_items (G_LIST_MODEL (p->lines)));
+   * and where the till says how each shared itself among the lines (all
+   * or none), adding up on each line. The budget spent is of the rule's
+   * campaign here. */
   for (guint i = 0; apps != NULL && i < json_array_get_length (apps); i++)
     {
       JsonNode        *item = json_array_get_element (apps, i);
@@ -585,25 +562,19 @@ read_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, SkCustomer **customer, 
       app->amount = amount;
       app->campaign_id = g_strdup (rule->campaign_id);
       app->created_at = p->created_at;
-      if (!member_line_amounts (a, ao, field, p, amount, line_sums, &app->line_amounts))
+      if (!member_line_amounts (a, ao, field, p, &app->line_amounts))
         return NULL;
-      all_lines_known &= app->line_amounts != NULL;
+      lines_known += app->line_amounts != NULL;
       g_list_store_append (p->applications, app);
     }
   if (applied != p->discount_total)
     return reject (a, "inconsistent", "applications",
                    _ ("The discounts applied do not add up to the sale's discount")),
            NULL;
-  for (guint i = 0; all_lines_known && apps != NULL && i < line_sums->len; i++)
-    {
-      g_autoptr (SkPurchaseLine) line = g_list_model_get_item (G_LIST_MODEL (p->lines), i);
-
-      if (g_array_index (line_sums, gint64, i) != line->discount)
-        return reject (a, "inconsistent", "applications",
-                       _ ("Line %u: the discounts applied on it do not add up to its discount"),
-                       i + 1),
-               NULL;
-    }
+  if (lines_known > 0 && !sk_purchase_check_line_amounts (p, &invalid))
+    return reject (a, invalid->code == SK_ERROR_MALFORMED ? "malformed" : "inconsistent",
+                   sk_error_get_field (invalid), "%s", invalid->message),
+           NULL;
   return g_steal_pointer (&p);
 }
 
