@@ -154,7 +154,8 @@ sk_test_exec_sql (SkDatabase *db, const char *sql)
 
 /* A file made before returns kept their discount and bonuses with the
  * purchase: the upgrade works them out from the refunds and the lines, and
- * the charts count the return at once. */
+ * the charts count the return at once. A purchase was last written when
+ * it was made, as far as tills asking for their store's sales know. */
 void
 sk_test_refund_figures_upgrade (const char *location)
 {
@@ -217,6 +218,8 @@ sk_test_refund_figures_upgrade (const char *location)
   g_assert_cmpint (s.discounts, ==, 1000);
   g_assert_cmpint (s.bonus_earned, ==, 85);
   g_assert_cmpint (s.bonus_spent, ==, 500);
+  g_assert_cmpint (sk_db_query_int (db, NULL, -1, "SELECT updated_at FROM purchases", NULL), ==,
+                   1793491200000000);
 
   /* The application's campaign is its rule's; without its amounts on the
    * lines (not kept then), the rest returned gives back the rest. */
@@ -232,6 +235,9 @@ sk_test_refund_figures_upgrade (const char *location)
       sk_db_query_int (db, NULL, -1, "SELECT amount_refunded FROM discount_applications", NULL), ==,
       2000);
   g_assert_cmpint (sk_db_query_int (db, NULL, -1, "SELECT spent FROM campaigns", NULL), ==, 0);
+  /* The return wrote it again: the store's tills hear of it. */
+  g_assert_cmpint (sk_db_query_int (db, NULL, -1, "SELECT updated_at FROM purchases", NULL), >,
+                   1793500000000000);
 }
 
 void

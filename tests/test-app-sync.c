@@ -676,6 +676,15 @@ till_outbox_empty (AppFixture *f)
   return till_outbox (f) == 0;
 }
 
+/* No sync cycle running. */
+static gboolean
+till_idle (AppFixture *f)
+{
+  SkSyncClient *client = sk_background_sync_get_client (sk_application_get_sync (f->app));
+
+  return sk_sync_client_get_state (client) != SK_SYNC_STATE_SYNCING;
+}
+
 /* Connected and synced with HQ's store, on the checkout. */
 static void
 connected_till (AppFixture *f, const char *token)
@@ -1601,8 +1610,9 @@ test_refund_pushed (AppFixture *f, gconstpointer data)
   wait_format (f, "Synced %s");
 }
 
-/* A sale another till of the store made (HQ has it, this till does not):
- * its receipt number finds it here too, and its return reaches HQ once. */
+/* A sale another till of the store made since this till's last sync (HQ
+ * has it, this till does not yet): its receipt number finds it here too,
+ * and its return reaches HQ once. */
 static void
 test_return_other_till (AppFixture *f, gconstpointer data)
 {
@@ -1619,9 +1629,10 @@ test_return_other_till (AppFixture *f, gconstpointer data)
   g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
   connected_till (f, token);
   vera = hq_customer_new ("Vera Other", "+79050000093", FALSE);
-  id = sell_at_hq (vera->id, 2);
   press_sync_now (f);
   g_assert_true (app_wait (till_has_customer, (gpointer)vera->id, 30000));
+  g_assert_true (app_wait ((gboolean (*) (gpointer))till_idle, f, 30000));
+  id = sell_at_hq (vera->id, 2);
   g_assert_cmpint (sk_test_query_int (f->db, "SELECT count(*) FROM purchases WHERE id = ?", id), ==,
                    0);
 
@@ -1699,6 +1710,68 @@ test_return_other_till (AppFixture *f, gconstpointer data)
   g_assert_true (app_wait ((gboolean (*) (gpointer))till_outbox_empty, f, 30000));
 }
 
+static gboolean
+till_has_purchase (gpointer id)
+{
+  return sk_test_query_int (desk->db, "SELECT count(*) FROM purchases WHERE id = ?", id) == 1;
+}
+
+static gboolean
+hq_out_of_reach (gpointer repository)
+{
+  return sk_repository_get_hq_out_of_reach (repository);
+}
+
+/* The store's sales reach the till with its syncs: HQ down, a sale
+ * another till made before is found by its receipt number and taken
+ * back; the return reaches HQ once when HQ is back. */
+static void
+test_offline_return (AppFixture *f, gconstpointer data)
+{
+  g_autofree char *token = login ("manager1", "manager-pass");
+  SkRepository    *repository = sk_application_get_repository (f->app);
+  g_autoptr (SkCustomer) vera = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GPtrArray) found = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *number = NULL;
+  g_autofree char *id = NULL;
+  guint            port = hq.port;
+
+  desk = f;
+  g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
+  connected_till (f, token);
+  vera = hq_customer_new ("Vera Kept", "+79050000095", FALSE);
+  id = sell_at_hq (vera->id, 2);
+  press_sync_now (f);
+  g_assert_true (app_wait (till_has_purchase, id, 30000));
+
+  sk_test_hq_stop (&hq);
+  press_sync_now (f);
+  g_assert_true (app_wait (hq_out_of_reach, repository, 30000));
+  number = g_strdup_printf ("Receipt %.8s", id);
+  sk_repository_find_sales_async (repository, hq_store, number, NULL, sk_test_keep_result, &result);
+  g_assert_true (app_wait (has_result, &result, 10000));
+  found = sk_repository_find_sales_finish (repository, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (sk_record_get_id (g_ptr_array_index (found, 0)), ==, id);
+  return_all (f, id);
+  g_assert_cmpint (sk_test_query_int (f->db,
+                                      "SELECT count(*) FROM purchases"
+                                      " WHERE id = ? AND status = 'refunded'",
+                                      id),
+                   ==, 1);
+  g_assert_cmpint (till_outbox (f), >=, 1);
+
+  hq_start (port);
+  press_sync_now (f);
+  g_assert_true (app_wait (hq_refunded, (gpointer)id, 30000));
+  g_assert_cmpint (
+      sk_test_query_int (hq.db, "SELECT count(*) FROM refunds WHERE purchase_id = ?", id), ==, 1);
+  g_assert_true (app_wait ((gboolean (*) (gpointer))till_outbox_empty, f, 30000));
+}
+
 /* An HQ that takes connections and never answers (a network that drops
  * what it is sent); counts what asks it for a customer's story. */
 static gboolean
@@ -1762,8 +1835,9 @@ test_offline_reads (AppFixture *f, gconstpointer data)
     gtk_window_present (GTK_WINDOW (window));
     g_assert_true (app_wait (refund_listed, window, 30000));
     g_assert_nonnull (app_find_label (GTK_WIDGET (window),
-                                      "HQ cannot be reached: this till's own sales are found, "
-                                      "and a sale of another till once HQ is back."));
+                                      "HQ cannot be reached: this store's sales are found up to "
+                                      "the last sync, a newer sale of another till once HQ is "
+                                      "back."));
     gtk_window_destroy (GTK_WINDOW (window));
   }
   app_pump (300);
@@ -1974,6 +2048,7 @@ main (int argc, char **argv)
   add ("/app/sync/refund", test_refund_pushed);
   add ("/app/sync/return-other-till", test_return_other_till);
   add ("/app/sync/offline-reads", test_offline_reads);
+  add ("/app/sync/offline-return", test_offline_return);
   add ("/app/sync/hq-products", test_hq_products);
   add ("/app/sync/conflict", test_conflict);
 #undef add

@@ -810,6 +810,92 @@ test_pos (void)
   g_assert_cmpint (num (reply, "bonus_earned"), ==, 0);
 }
 
+/* A store's sales that reached HQ, or were returned, since a time: what
+ * a till keeps of them, a page at a time. */
+static void
+test_pos_store_sales (void)
+{
+  g_autofree char *store = new_store (NULL);
+  g_autofree char *cart = cart_json (store, NULL, 50000, 1);
+  g_autofree char *since = sk_time_to_rfc3339 (sk_time_now () - G_TIME_SPAN_SECOND);
+  g_autofree char *base = g_strdup_printf ("/api/pos/purchases?store_id=%s&updated_since=", store);
+  g_autofree char *path = NULL;
+  g_autofree char *later = NULL;
+  g_autofree char *refund = NULL;
+  g_autofree char *refund_id = g_uuid_string_random ();
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (Reply) reply = NULL;
+  const char *first = NULL;
+  gint64      newest = 0;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *id = g_uuid_string_random ();
+      g_autofree char *body = g_strdup_printf ("{\"id\": \"%s\", %s}", id, cart);
+
+      call_expect (&reply, "POST", "/api/pos/process-purchase", ADMIN, body, 201);
+    }
+
+  /* Two pages of two; each sale once, with its lines and the time it was
+   * written at HQ. */
+  path = g_strconcat (base, since, "&limit=2", NULL);
+  while (path != NULL)
+    {
+      JsonArray  *items;
+      const char *next;
+
+      call_expect (&reply, "GET", path, MARKETING, NULL, 200);
+      g_clear_pointer (&path, g_free);
+      items = json_object_get_array_member (obj (reply), "items");
+      for (guint i = 0; i < json_array_get_length (items); i++)
+        {
+          JsonObject *sale = json_array_get_object_element (items, i);
+          gint64      at = 0;
+
+          g_assert_true (
+              sk_time_from_rfc3339 (json_object_get_string_member (sale, "updated_at"), &at));
+          newest = MAX (newest, at);
+          g_assert_cmpuint (json_array_get_length (json_object_get_array_member (sale, "lines")),
+                            ==, 1);
+          g_assert_true (
+              g_hash_table_add (seen, g_strdup (json_object_get_string_member (sale, "id"))));
+        }
+      next = json_object_get_null_member (obj (reply), "next_cursor")
+                 ? NULL
+                 : json_object_get_string_member (obj (reply), "next_cursor");
+      if (next != NULL)
+        path = g_strdup_printf ("%s%s&limit=2&cursor=%s", base, since, next);
+    }
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 3);
+
+  /* Since the newest: nothing. A return writes the sale again. */
+  later = sk_time_to_rfc3339 (newest + 1);
+  g_clear_pointer (&path, g_free);
+  path = g_strconcat (base, later, NULL);
+  call_expect (&reply, "GET", path, MARKETING, NULL, 200);
+  g_assert_cmpint (n_items (reply), ==, 0);
+  {
+    GHashTableIter iter;
+
+    g_hash_table_iter_init (&iter, seen);
+    g_assert_true (g_hash_table_iter_next (&iter, (gpointer *)&first, NULL));
+  }
+  refund = g_strdup_printf ("{\"id\": \"%s\", \"purchase_id\": \"%s\"}", refund_id, first);
+  call_expect (&reply, "POST", "/api/pos/refund", ADMIN, refund, 200);
+  call_expect (&reply, "GET", path, MARKETING, NULL, 200);
+  g_assert_cmpint (n_items (reply), ==, 1);
+  g_assert_cmpstr (
+      json_object_get_string_member (
+          json_array_get_object_element (json_object_get_array_member (obj (reply), "items"), 0),
+          "status"),
+      ==, "refunded");
+
+  /* Not a time: refused, naming it. */
+  g_clear_pointer (&path, g_free);
+  path = g_strconcat (base, "yesterday", NULL);
+  call_fails ("GET", path, MARKETING, NULL, 400, "malformed", "updated_since");
+}
+
 static void
 test_analytics (void)
 {
@@ -2487,6 +2573,14 @@ static const PolicyCase policy_cases[] = {
     ANY_ROLE },
   { "GET", "/api/pos/purchases", "/api/pos/purchases?store_id={s}", NULL, ANY_ROLE,
     "200 200 403 403 401" },
+  /* A till keeps its store's sales; HQ's accounts have no store of their
+   * own and name one. */
+  { "GET", "/api/pos/purchases",
+    "/api/pos/purchases?updated_since=2026-01-01T00:00:00Z&store_id={s}", NULL, ANY_ROLE,
+    "200 200 403 403 401" },
+  { "GET", "/api/pos/purchases", "/api/pos/purchases?updated_since=2026-01-01T00:00:00Z", NULL,
+    "422:invalid_value 422:invalid_value 200 200 401",
+    "422:invalid_value 422:invalid_value 200 200 401" },
 
   { "GET", "/api/analytics/summary", "/api/analytics/summary?store_id={s}", NULL,
     "200 200 200 403 401", "200 200 403 403 401" },
@@ -4355,6 +4449,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/calculate", test_calculate);
   g_test_add_func ("/server/calculate/everywhere", test_calculate_everywhere);
   g_test_add_func ("/server/pos", test_pos);
+  g_test_add_func ("/server/pos/store-sales", test_pos_store_sales);
   g_test_add_func ("/server/analytics", test_analytics);
   g_test_add_func ("/server/stores-campaigns-users", test_stores_campaigns_users);
   g_test_add_func ("/server/roles", test_roles);

@@ -122,14 +122,16 @@ create_user (SkDatabase *db, const char *username, const char *role, const char 
   g_assert_nonnull (id);
 }
 
-/* Two stores; a cashier of the first, a manager of the second (who may
- * move bonuses by hand), an admin. Passwords are "NAME-pass". */
+/* Two stores; a cashier and a manager of the first, a manager of the
+ * second (who may move bonuses by hand and take returns), an admin.
+ * Passwords are "NAME-pass". */
 static void
 hq_prepare (SkDatabase *db, Hq *hq)
 {
   hq->store1 = save_store (db, "S1");
   hq->store2 = save_store (db, "S2");
   create_user (db, "cashier1", "cashier", hq->store1);
+  create_user (db, "manager1", "manager", hq->store1);
   create_user (db, "manager2", "manager", hq->store2);
   create_user (db, "admin", "admin", NULL);
 }
@@ -284,6 +286,8 @@ till_sync (Till *t)
   return summary;
 }
 
+static char *rows_text (SkDatabase *db, const char *sql, const char *arg);
+
 /* Syncs and checks that every event left went in as @applied new ones and
  * @duplicates known ones, none refused, nothing left. */
 static void
@@ -295,6 +299,15 @@ till_sync_expect (Till *t, gint64 applied, gint64 duplicates)
                   ", duplicates %" G_GINT64_FORMAT ", rejected %" G_GINT64_FORMAT
                   ", pending %" G_GINT64_FORMAT,
                   t->path, s->pushed, s->applied, s->duplicates, s->rejected, s->pending);
+  if (s->rejected > 0)
+    {
+      g_autofree char *why = rows_text (env.hq.db,
+                                        "SELECT kind, code, field, message FROM sync_events"
+                                        " WHERE device_id = ? AND status = 'rejected'",
+                                        sk_database_get_device_id (t->db));
+
+      g_test_message ("rejected: %s", why);
+    }
   g_assert_cmpint (s->applied, ==, applied);
   g_assert_cmpint (s->duplicates, ==, duplicates);
   g_assert_cmpint (s->rejected, ==, 0);
@@ -405,10 +418,10 @@ rows_text (SkDatabase *db, const char *sql, const char *arg)
   return g_string_free (text, FALSE);
 }
 
-/* A sale as text: its figures, lines, discounts and its rows in the
- * ledger (the ledger's own ids and times are each store's). */
+/* A sale as text: its figures, lines and discounts; *ledger its rows in
+ * the ledger (the ledger's own ids and times are each store's). */
 static char *
-sale_text (SkDatabase *db, const char *id)
+sale_text (SkDatabase *db, const char *id, char **ledger_text)
 {
   g_autofree char *sale = rows_text (
       db,
@@ -427,14 +440,15 @@ sale_text (SkDatabase *db, const char *id)
                    " campaign_id, line_amounts"
                    " FROM discount_applications WHERE purchase_id = ? ORDER BY id",
                    id);
-  g_autofree char *ledger = rows_text (db,
-                                       "SELECT customer_id, kind, amount, store_id"
-                                       " FROM bonus_transactions WHERE purchase_id = ?"
-                                       " ORDER BY kind, amount",
-                                       id);
+  char *ledger = rows_text (db,
+                            "SELECT customer_id, kind, amount, store_id"
+                            " FROM bonus_transactions WHERE purchase_id = ?"
+                            " ORDER BY kind, amount",
+                            id);
 
   g_assert_cmpstr (sale, !=, "");
-  return g_strconcat (sale, lines, apps, ledger, NULL);
+  *ledger_text = ledger;
+  return g_strconcat (sale, lines, apps, NULL);
 }
 
 static GPtrArray *
@@ -454,9 +468,10 @@ ids_of (SkDatabase *db, const char *sql)
   "SELECT id, card_number, phone, email, full_name, home_store_id, visits, total_spent,"           \
   " last_purchase_at, segment, bonus_balance, flagged, version FROM customers"
 
-/* The till and HQ agree: each sale of the till is at HQ as the till made
- * it, with the same ledger rows; each movement by hand is there; every
- * customer and rule is HQ's; the outbox is empty. */
+/* The till and HQ agree: each sale the till has is at HQ as the till has
+ * it, with each of its ledger rows (HQ has more where another till took
+ * a return of it, or made it: the balances are HQ's); each movement by
+ * hand is there; every customer and rule is HQ's; the outbox is empty. */
 static void
 assert_till_agrees_with (Till *t, SkDatabase *hq)
 {
@@ -474,10 +489,24 @@ assert_till_agrees_with (Till *t, SkDatabase *hq)
   g_assert_cmpint (sk_database_count_outbox (t->db, NULL), ==, 0);
   for (guint i = 0; i < sales->len; i++)
     {
-      g_autofree char *at_till = sale_text (t->db, g_ptr_array_index (sales, i));
-      g_autofree char *at_hq = sale_text (hq, g_ptr_array_index (sales, i));
+      g_autofree char *ledger_till = NULL;
+      g_autofree char *ledger_hq = NULL;
+      g_autofree char *at_till = sale_text (t->db, g_ptr_array_index (sales, i), &ledger_till);
+      g_autofree char *at_hq = sale_text (hq, g_ptr_array_index (sales, i), &ledger_hq);
+      g_auto (GStrv) rows = g_strsplit (ledger_till, "\n", -1);
+      g_autoptr (GString) left = g_string_new (ledger_hq);
 
       g_assert_cmpstr (at_till, ==, at_hq);
+      for (guint k = 0; rows[k] != NULL; k++)
+        {
+          g_autofree char *row = g_strconcat (rows[k], "\n", NULL);
+          const char      *at = *rows[k] != '\0' ? strstr (left->str, row) : NULL;
+
+          if (*rows[k] == '\0')
+            continue;
+          g_assert_nonnull (at);
+          g_string_erase (left, at - left->str, strlen (row));
+        }
     }
   for (guint i = 0; i < movements->len; i++)
     {
@@ -1517,6 +1546,130 @@ test_integrity (void)
   hq_clear (&hq);
 }
 
+/* The store's sales at every till of it: what another till sold, by the
+ * time it reached HQ (one made offline an hour before comes when it is
+ * pushed), is kept at the next sync, so that a return of it is taken while
+ * HQ is out of reach; the return reaches HQ once. A till of an HQ
+ * account, which has no store, keeps none and syncs all the same. */
+static void
+test_store_sales (void)
+{
+  g_autofree char *olga = hq_customer ("Olga Sales", "+79050000080", env.stores.store1, 0);
+  g_autoptr (Till) a = till_new ("sales-a.db", "cashier1", env.stores.store1, env.hq.url);
+  g_autoptr (Till) c = till_new ("sales-c.db", "manager1", env.stores.store1, env.hq.url);
+  g_autoptr (Till) desk = till_new ("sales-desk.db", "admin", env.stores.store1, env.hq.url);
+  g_autoptr (SkSyncSummary) s = NULL;
+  g_autoptr (SkPurchaseRequest) late = g_new0 (SkPurchaseRequest, 1);
+  g_autoptr (SkPurchaseResult) sold = NULL;
+  g_autoptr (SkPurchase) at_hq = NULL;
+  g_autoptr (GPtrArray) found = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *sale = NULL;
+  g_autofree char *number = NULL;
+  g_autofree char *hq_sale = NULL;
+  const char      *store1_sales = "SELECT count(*) FROM purchases WHERE store_id = ?";
+
+  till_sync_expect (a, 0, 0);
+  till_sync_expect (c, 0, 0);
+  /* A sells 130 times (two pages of HQ's answer), one of them to Olga. */
+  sell_many (a, NULL, 129);
+  sale = sell (a, olga, 2, 0);
+  till_sync_expect (a, 130, 0);
+  s = till_sync (c);
+  g_assert_cmpint (s->applied, ==, 0);
+  g_assert_cmpint (s->sales_kept, >=, 130);
+  g_clear_pointer (&s, sk_sync_summary_free);
+  g_assert_cmpint (count_at (c->db, store1_sales, env.stores.store1), ==,
+                   count_at (env.hq.db, store1_sales, env.stores.store1));
+  /* Asked again, nothing is new. */
+  s = till_sync (c);
+  g_assert_cmpint (s->sales_kept, ==, 0);
+  g_clear_pointer (&s, sk_sync_summary_free);
+
+  /* A sells offline an hour ago; meanwhile a sale reaches HQ and C hears
+   * of it; then A's sale reaches HQ: C keeps it at its next sync, though
+   * it was made before what C had seen. */
+  late->id = g_uuid_string_random ();
+  late->cart = sk_cart_new (a->store_id);
+  late->created_at = sk_time_now () - G_TIME_SPAN_HOUR;
+  sk_cart_add_line (late->cart, "bear", "Teddy bear", "toys", 10000, 1);
+  sold = sk_database_process_purchase (a->db, late, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
+    g_autoptr (SkPurchaseResult) direct = NULL;
+
+    request->id = g_uuid_string_random ();
+    request->cart = sk_cart_new (env.stores.store1);
+    sk_cart_add_line (request->cart, "ball", "Ball", "sport", 4990, 1);
+    direct = sk_database_process_purchase (env.hq.db, request, &error);
+    g_assert_no_error (error);
+    hq_sale = g_strdup (sk_record_get_id (direct->purchase));
+  }
+  s = till_sync (c);
+  g_assert_cmpint (s->sales_kept, ==, 1);
+  g_clear_pointer (&s, sk_sync_summary_free);
+  g_assert_cmpint (count_at (c->db, "SELECT count(*) FROM purchases WHERE id = ?", hq_sale), ==, 1);
+  till_sync_expect (a, 1, 0);
+  s = till_sync (c);
+  g_assert_cmpint (s->sales_kept, ==, 1);
+  g_clear_pointer (&s, sk_sync_summary_free);
+  g_assert_cmpint (count_at (c->db, "SELECT count(*) FROM purchases WHERE id = ?",
+                             sk_record_get_id (sold->purchase)),
+                   ==, 1);
+
+  /* HQ out of reach from here on (C is not asked to sync): Olga brings
+   * back a bear of the sale A made. C finds it by the receipt's number. */
+  number = g_strdup_printf ("Receipt %.8s", sale);
+  found = sk_database_find_sales (c->db, c->store_id, number, 10, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (sk_record_get_id (g_ptr_array_index (found, 0)), ==, sale);
+  refund (c, sale, 1, 1);
+  g_assert_cmpint (sk_database_count_outbox (c->db, NULL), ==, 1);
+
+  /* HQ again: the return is HQ's once, one bear of the two at its price
+   * after the discounts. */
+  till_sync_expect (c, 1, 0);
+  at_hq = sk_database_get_purchase (env.hq.db, sale, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (at_hq->status, ==, "partially_refunded");
+  {
+    g_autoptr (SkPurchaseLine) bears = g_list_model_get_item (sk_purchase_get_lines (at_hq), 0);
+
+    g_assert_cmpint (bears->quantity, ==, 2);
+    g_assert_cmpint (bears->refunded_quantity, ==, 1);
+    g_assert_cmpint (at_hq->refunded_total, ==, bears->total / 2);
+  }
+  till_sync_expect (c, 0, 0);
+  g_assert_cmpint (count_at (env.hq.db, "SELECT count(*) FROM refunds WHERE purchase_id = ?", sale),
+                   ==, 1);
+  /* A hears of it: the other bear is all that can come back there. */
+  s = till_sync (a);
+  g_assert_cmpint (s->sales_kept, ==, 1);
+  g_clear_pointer (&s, sk_sync_summary_free);
+  {
+    g_autoptr (SkPurchase) at_a = sk_database_get_purchase (a->db, sale, &error);
+    g_autoptr (SkPurchaseLine) bears = NULL;
+
+    g_assert_no_error (error);
+    bears = g_list_model_get_item (sk_purchase_get_lines (at_a), 0);
+    g_assert_cmpstr (at_a->status, ==, "partially_refunded");
+    g_assert_cmpint (at_a->refunded_total, ==, at_hq->refunded_total);
+    g_assert_cmpint (bears->refunded_quantity, ==, 1);
+  }
+
+  /* An HQ account's till: no store, no sales kept, the sync is fine. */
+  s = till_sync (desk);
+  g_assert_cmpint (s->sales_kept, ==, 0);
+  g_assert_cmpint (count_at (desk->db, "SELECT count(*) FROM purchases", NULL), ==, 0);
+  g_clear_pointer (&s, sk_sync_summary_free);
+
+  assert_till_agrees (a);
+  assert_till_agrees (c);
+  assert_integrity (env.hq.db);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1543,6 +1696,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync-tills/pending-figures", test_pending_figures);
   g_test_add_func ("/sync-tills/integrity", test_integrity);
   g_test_add_func ("/sync-tills/receipt-email", test_receipt_email);
+  g_test_add_func ("/sync-tills/store-sales", test_store_sales);
   status = g_test_run ();
 
   sk_test_hq_close (&env.hq);

@@ -158,13 +158,13 @@ show_sales (SkRefundWindow *self, GPtrArray *sales, const char *query)
   self->shown_query = g_strdup (query);
   for (guint i = 0; i < sales->len; i++)
     gtk_list_box_append (self->sales_list, sale_row_new (g_ptr_array_index (sales, i)));
-  /* Offline, the till has its own sales and those it was shown before:
-   * another till's sale waits for HQ. */
+  /* Offline, the till has its own sales and the store's it kept at its
+   * last sync: a newer sale of another till waits for HQ. */
   offline
       = sk_app_repository () != NULL && sk_repository_get_hq_out_of_reach (sk_app_repository ());
   gtk_label_set_label (self->hint,
-                       offline ? _ ("HQ cannot be reached: this till's own sales are found, and a "
-                                    "sale of another till once HQ is back.")
+                       offline ? _ ("HQ cannot be reached: this store's sales are found up to the "
+                                    "last sync, a newer sale of another till once HQ is back.")
                                : _ ("Type the receipt number printed on the receipt, or pick the "
                                     "sale from this store's latest."));
   if (sales->len == 0)

@@ -150,7 +150,7 @@ SkBonusTransaction *sk_db_ledger_append (SkDatabase *self,
 /* The rows of a purchase and its lines, as sk_sale_to_purchase made them
  * (the pipeline and the demo's bulk path write through it), sent as
  * sk_db_exec_pipelined () sends: a purchase recorded before fails a later
- * statement, or sk_db_flush (). */
+ * statement, or sk_db_flush (). Its updated_at, when not set, is now. */
 gboolean sk_db_insert_purchase (SkDatabase *self, SkPurchase *purchase, GError **error);
 /* Steps 4-8 of a sale whose figures are known (SPEC 4, "Processing a
  * purchase"): the purchase and its lines, its discount applications with

@@ -1158,6 +1158,31 @@ sk_database_find_sales (
       error);
 }
 
+GPtrArray *
+sk_database_list_sales_updated (SkDatabase *self,
+                                const char *store_id,
+                                gint64      updated_since,
+                                const char *cursor,
+                                guint       limit,
+                                char      **next_cursor,
+                                GError    **error)
+{
+  g_autofree char *since = g_strdup_printf ("%" G_GINT64_FORMAT, updated_since);
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  g_return_val_if_fail (store_id != NULL, NULL);
+
+  return with_purchase_details (
+      self,
+      sk_db_query_page (self, SK_TYPE_PURCHASE,
+                        "SELECT * FROM purchases WHERE store_id = ?4"
+                        " AND updated_at >= CAST (?5 AS BIGINT)"
+                        " AND (created_at < ?1 OR (created_at = ?1 AND id < ?2))"
+                        " ORDER BY created_at DESC, id DESC LIMIT ?3",
+                        store_id, since, cursor, limit, next_cursor, error),
+      error);
+}
+
 gboolean
 sk_db_insert_purchase_as_is (SkDatabase *self, SkPurchase *p, GError **error)
 {

@@ -12,7 +12,7 @@
 
 G_BEGIN_DECLS
 
-#define SK_SCHEMA_VERSION 23
+#define SK_SCHEMA_VERSION 24
 
 #define SK_TYPE_DATABASE (sk_database_get_type ())
 G_DECLARE_FINAL_TYPE (SkDatabase, sk_database, SK, DATABASE, GObject)
@@ -164,6 +164,19 @@ SkPurchase *sk_database_get_purchase (SkDatabase *self, const char *id, GError *
  * first, with lines: what a till looks up to take a return. */
 GPtrArray *sk_database_find_sales (
     SkDatabase *self, const char *store_id, const char *receipt, guint limit, GError **error);
+/* The sales at @store_id last written at or after @updated_since
+ * (microseconds: recorded, at HQ when they reached it, or returned in
+ * part), with lines and discounts, a page at a time: newest first after
+ * @cursor (NULL: from the newest), *next_cursor NULL on the last page.
+ * What a till keeps of its store's sales, to take a return of another
+ * till's while HQ is out of reach. */
+GPtrArray *sk_database_list_sales_updated (SkDatabase *self,
+                                           const char *store_id,
+                                           gint64      updated_since,
+                                           const char *cursor,
+                                           guint       limit,
+                                           char      **next_cursor,
+                                           GError    **error);
 
 /* Rules and campaigns. Save validates, inserts (assigning an id) or updates
  * with the version check. A campaign's rule_ids, when set, also moves the

@@ -1372,6 +1372,7 @@ bulk_purchase (Demo *demo, const Slot *slot, GError **error)
   make_uuid (demo->id_rand, slot->at, id);
   sk_sale_set_id (sale, id);
   purchase = sk_sale_to_purchase (sale, slot->at);
+  purchase->updated_at = slot->at; /* history, not news to a till */
   if (!sk_db_insert_purchase (demo->db, purchase, error))
     return FALSE;
 

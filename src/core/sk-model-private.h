@@ -82,9 +82,13 @@ struct _SkPurchase
   gint64   refunded_total;
   /* What returns took back: their share of the discount, the bonuses
    * earned taken back and the bonuses paid returned. */
-  gint64      discount_refunded;
-  gint64      bonus_reversed;
-  gint64      bonus_returned;
+  gint64 discount_refunded;
+  gint64 bonus_reversed;
+  gint64 bonus_returned;
+  /* When this database last wrote it: the sale recorded (at HQ, when it
+   * reached HQ) or a return of it taken; how a till asks HQ for what of
+   * its store's sales it has not seen. */
+  gint64      updated_at;
   GListStore *lines;        /* SkPurchaseLine */
   GListStore *applications; /* SkDiscountApplication */
 };

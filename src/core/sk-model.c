@@ -94,6 +94,7 @@ static const SkField purchase_fields[] = {
   F (SkPurchase, discount_refunded, INT64, RO),
   F (SkPurchase, bonus_reversed, INT64, RO),
   F (SkPurchase, bonus_returned, INT64, RO),
+  F (SkPurchase, updated_at, TIME, RO),
 };
 
 static const SkField bonus_transaction_fields[] = {

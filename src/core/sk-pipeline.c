@@ -462,6 +462,8 @@ sk_db_insert_purchase (SkDatabase *self, SkPurchase *purchase, GError **error)
 {
   GListModel *lines = G_LIST_MODEL (purchase->lines);
 
+  if (purchase->updated_at == SK_TIME_NONE)
+    purchase->updated_at = sk_time_now ();
   if (!sk_db_insert_record_pipelined (self, "purchases", SK_RECORD (purchase), error))
     return FALSE;
   for (guint i = 0; i < g_list_model_get_n_items (lines); i++)
@@ -929,11 +931,11 @@ sk_database_refund_purchase (
   if (!sk_db_exec (self, error,
                    "UPDATE purchases SET refunded_total = refunded_total + ?, status = ?,"
                    " discount_refunded = discount_refunded + ?,"
-                   " bonus_reversed = bonus_reversed + ?, bonus_returned = bonus_returned + ?"
-                   " WHERE id = ?",
-                   "isiiis", figures.amount, figures.complete ? "refunded" : "partially_refunded",
+                   " bonus_reversed = bonus_reversed + ?, bonus_returned = bonus_returned + ?,"
+                   " updated_at = ? WHERE id = ?",
+                   "isiiiis", figures.amount, figures.complete ? "refunded" : "partially_refunded",
                    figures.discount_after - figures.discount_before, figures.bonus_reversed,
-                   figures.bonus_returned, purchase->id)
+                   figures.bonus_returned, sk_time_now (), purchase->id)
       || !sk_db_exec (self, error,
                       "INSERT INTO refunds (id, purchase_id, amount, bonus_reversed, "
                       "bonus_returned, created_at)"

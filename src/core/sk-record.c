@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "sk-error.h"
 #include "sk-record.h"
 
@@ -931,6 +933,43 @@ sk_record_from_json (GType type, JsonNode *node, GError **error)
   if (!read_object (self, json_node_get_object (node), FALSE, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+JsonArray *
+sk_json_page_items (JsonNode *page, GError **error)
+{
+  JsonObject *object
+      = page != NULL && JSON_NODE_HOLDS_OBJECT (page) ? json_node_get_object (page) : NULL;
+  JsonNode *items = object != NULL ? json_object_get_member (object, "items") : NULL;
+
+  if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, _ ("HQ's answer could not be read"));
+      return NULL;
+    }
+  return json_node_get_array (items);
+}
+
+GPtrArray *
+sk_records_from_page (JsonNode *page, GType type, char **next_cursor, GError **error)
+{
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonArray *items = sk_json_page_items (page, error);
+
+  if (items == NULL)
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      gpointer record = sk_record_from_json (type, json_array_get_element (items, i), error);
+
+      if (record == NULL)
+        return NULL;
+      g_ptr_array_add (records, record);
+    }
+  if (next_cursor != NULL)
+    *next_cursor
+        = g_strdup (sk_json_member_string (json_node_get_object (page), "next_cursor", NULL));
+  return g_steal_pointer (&records);
 }
 
 gboolean

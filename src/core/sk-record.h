@@ -65,6 +65,12 @@ void      sk_record_build_json (SkRecord *self, JsonBuilder *builder);
 /* Creates a record of @type from a JSON object. Type errors and missing
  * required fields give SK_ERROR_MALFORMED naming the field. */
 gpointer sk_record_from_json (GType type, JsonNode *node, GError **error);
+/* The items of a page as the REST API answers one ({"items": [...],
+ * "next_cursor"}), or NULL with SK_ERROR_MALFORMED when it is not one;
+ * and the same items made records of @type, *next_cursor (may be NULL)
+ * the page's, NULL on the last. */
+JsonArray *sk_json_page_items (JsonNode *page, GError **error);
+GPtrArray *sk_records_from_page (JsonNode *page, GType type, char **next_cursor, GError **error);
 /* Sets the writable fields present in @object onto @self (a partial update). */
 gboolean sk_record_update_from_json (SkRecord *self, JsonObject *object, GError **error);
 gpointer sk_record_copy (SkRecord *self);

@@ -397,41 +397,6 @@ at_hq (SkRepository *self,
   return TRUE;
 }
 
-/* The items of a page HQ answered ({"items": [...], "next_cursor"}), or
- * NULL with an error when it is not one. */
-static JsonArray *
-hq_items (JsonNode *answer, GError **error)
-{
-  JsonObject *object
-      = answer != NULL && JSON_NODE_HOLDS_OBJECT (answer) ? json_node_get_object (answer) : NULL;
-  JsonNode *items = object != NULL ? json_object_get_member (object, "items") : NULL;
-
-  if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
-    {
-      sk_set_field_error (error, SK_ERROR_MALFORMED, NULL, _ ("HQ's answer could not be read"));
-      return NULL;
-    }
-  return json_node_get_array (items);
-}
-
-/* The records of @type of a page HQ answered, or NULL with an error. */
-static GPtrArray *
-hq_records (JsonNode *answer, GType type, GError **error)
-{
-  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
-  JsonArray *items = hq_items (answer, error);
-
-  for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
-    {
-      gpointer record = sk_record_from_json (type, json_array_get_element (items, i), error);
-
-      if (record == NULL)
-        return NULL;
-      g_ptr_array_add (records, record);
-    }
-  return items != NULL ? g_steal_pointer (&records) : NULL;
-}
-
 /* Where HQ keeps @record's kind, for what the app edits at HQ: the rules,
  * the campaigns and the products. */
 static const char *
@@ -918,7 +883,7 @@ customer_story (SkRepository *self,
   GPtrArray       *story;
 
   if (here == NULL || !at_hq (self, "GET", query, NULL, NULL, TRUE, cancellable, &answer, &error)
-      || answer == NULL || (story = hq_records (answer, type, &error)) == NULL)
+      || answer == NULL || (story = sk_records_from_page (answer, type, NULL, &error)) == NULL)
     {
       if (error != NULL)
         g_debug ("A customer's %s from this file: %s", path, error->message);
@@ -1192,8 +1157,9 @@ find_sales_job (
   if (!at_hq (self, "GET", path->str, NULL, NULL, listing, cancellable, &answer,
               listing ? &unreached : error))
     return g_steal_pointer (&found);
-  sales
-      = answer != NULL ? hq_records (answer, SK_TYPE_PURCHASE, listing ? &unreached : error) : NULL;
+  sales = answer != NULL
+              ? sk_records_from_page (answer, SK_TYPE_PURCHASE, NULL, listing ? &unreached : error)
+              : NULL;
   if (sales == NULL)
     {
       if (!listing)
@@ -1201,7 +1167,7 @@ find_sales_job (
       g_debug ("The store's latest sales from this file: %s", unreached->message);
       return g_steal_pointer (&found);
     }
-  if (!sk_database_keep_hq_purchases (db, sales, error))
+  if (!sk_database_keep_hq_purchases (db, sales, NULL, error))
     return NULL;
   g_clear_pointer (&found, g_ptr_array_unref);
   return sk_database_find_sales (db, sk_record_get_id (store), q->receipt,
@@ -1957,13 +1923,10 @@ list_notifications_job (
     }
   if (at_hq (self, "GET", path->str, NULL, NULL, TRUE, cancellable, &answer, error))
     {
-      page->notifications
-          = answer != NULL ? hq_records (answer, SK_TYPE_NOTIFICATION, error) : NULL;
-      if (page->notifications == NULL)
-        return NULL;
-      page->next_cursor
-          = g_strdup (sk_json_member_string (json_node_get_object (answer), "next_cursor", NULL));
-      return g_steal_pointer (&page);
+      page->notifications = answer != NULL ? sk_records_from_page (answer, SK_TYPE_NOTIFICATION,
+                                                                   &page->next_cursor, error)
+                                           : NULL;
+      return page->notifications != NULL ? g_steal_pointer (&page) : NULL;
     }
   page->notifications = sk_database_list_notifications (db, q->customer_id, NULL, q->cursor,
                                                         q->limit, &page->next_cursor, error);
@@ -2022,7 +1985,7 @@ get_template_job (
   if (at_hq (self, "GET", "/api/notification-templates", NULL, NULL, FALSE, cancellable, &answer,
              error))
     {
-      JsonArray *items = answer != NULL ? hq_items (answer, error) : NULL;
+      JsonArray *items = answer != NULL ? sk_json_page_items (answer, error) : NULL;
 
       if (items == NULL)
         return NULL;

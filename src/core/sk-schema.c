@@ -718,11 +718,21 @@ static const char migration_23[]
       "CREATE INDEX discount_applications_campaign ON discount_applications (campaign_id)"
       " WHERE campaign_id IS NOT NULL;";
 
+/* When each purchase was last written into this database: recorded (at
+ * HQ, when the sale reached HQ, which for a till's offline sale is after
+ * it was made) or returned in part, so that a till asks HQ for what
+ * changed of its store's sales since it last asked. Older purchases take
+ * the time they were made. */
+static const char migration_24[]
+    = "ALTER TABLE purchases ADD COLUMN updated_at INTEGER;"
+      "UPDATE purchases SET updated_at = created_at;"
+      "CREATE INDEX purchases_updated ON purchases (store_id, updated_at);";
+
 static const char *const migrations[] = {
   migration_1,  migration_2,  migration_3,  migration_4,  migration_5,  migration_6,
   migration_7,  migration_8,  migration_9,  migration_10, migration_11, migration_12,
   migration_13, migration_14, migration_15, migration_16, migration_17, migration_18,
-  migration_19, migration_20, migration_21, migration_22, migration_23,
+  migration_19, migration_20, migration_21, migration_22, migration_23, migration_24,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);

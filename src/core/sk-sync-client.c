@@ -122,6 +122,8 @@ sk_sync_summary_to_json (const SkSyncSummary *summary)
   sk_json_add_string_or_null (b, summary->cursor);
   json_builder_set_member_name (b, "pending");
   json_builder_add_int_value (b, summary->pending);
+  json_builder_set_member_name (b, "sales_kept");
+  json_builder_add_int_value (b, summary->sales_kept);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -843,6 +845,78 @@ pull_all (SkDatabase    *db,
   return ok;
 }
 
+/* The store's sales, for returns. SPEC 6 does not say how long a till
+ * keeps them: 14 days, the time the law gives a buyer to bring back goods
+ * of proper quality (a faulty one, later, is looked up at HQ). */
+#define SALES_KEPT_DAYS 14
+#define SALES_PAGE      100
+/* A sale reaches HQ (or a return of it) in a transaction that may commit
+ * a little after its updated_at: each ask goes back this far before the
+ * newest seen. */
+#define SALES_OVERLAP (5 * G_TIME_SPAN_MINUTE)
+
+/* Keeps the sales of the account's store that reached HQ, or were
+ * returned, since the last cycle asked (sales of other tills, and this
+ * till's own, with what other tills took back of them), so that a return
+ * of another till's sale is taken while HQ is out of reach, and nothing is
+ * taken back twice (sk_database_keep_hq_purchases). What fails here fails
+ * nothing else: the next cycle asks again from the same time. An HQ
+ * account has no store: HQ refuses the question, and such a till keeps
+ * none. */
+static void
+keep_store_sales (SkDatabase    *db,
+                  SoupSession   *session,
+                  Job           *job,
+                  SkSyncSummary *summary,
+                  GCancellable  *cancellable)
+{
+  gint64           since = sk_database_get_setting_int (db, SK_SETTING_SYNC_SALES_SINCE, 0);
+  gint64           newest = 0;
+  g_autofree char *time = NULL;
+  g_autofree char *cursor = NULL;
+  g_autofree char *mark = NULL;
+
+  since = MAX (since, sk_time_now () - SALES_KEPT_DAYS * G_TIME_SPAN_DAY);
+  time = sk_time_to_rfc3339 (since);
+  do
+    {
+      g_autoptr (GString) path = g_string_new (NULL);
+      g_autoptr (JsonNode) answer = NULL;
+      g_autoptr (GPtrArray) sales = NULL;
+      g_autoptr (GError) error = NULL;
+      gint64 kept = 0, retry_after;
+      guint  status;
+
+      g_string_printf (path, "/api/pos/purchases?limit=%d&updated_since=", SALES_PAGE);
+      g_string_append_uri_escaped (path, time, NULL, FALSE);
+      if (cursor != NULL)
+        {
+          g_string_append (path, "&cursor=");
+          g_string_append_uri_escaped (path, cursor, NULL, FALSE);
+          g_clear_pointer (&cursor, g_free);
+        }
+      answer = http_send (session, job->server_url, "GET", path->str, job->token, NULL, NULL, NULL,
+                          &status, cancellable, &error, &retry_after);
+      if (answer != NULL && status != SOUP_STATUS_OK)
+        sk_sync_http_error (status, answer, &error);
+      else if (answer != NULL)
+        sales = sk_records_from_page (answer, SK_TYPE_PURCHASE, &cursor, &error);
+      if (sales == NULL || !sk_database_keep_hq_purchases (db, sales, &kept, &error))
+        {
+          g_debug ("The store's sales are not kept this time: %s", error->message);
+          return;
+        }
+      summary->sales_kept += kept;
+      for (guint i = 0; i < sales->len; i++)
+        newest = MAX (newest, SK_PURCHASE (g_ptr_array_index (sales, i))->updated_at);
+    }
+  while (cursor != NULL);
+  if (newest - SALES_OVERLAP <= since)
+    return;
+  mark = g_strdup_printf ("%" G_GINT64_FORMAT, newest - SALES_OVERLAP);
+  sk_database_set_setting (db, SK_SETTING_SYNC_SALES_SINCE, mark, NULL);
+}
+
 static void
 sync_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
@@ -864,8 +938,9 @@ sync_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
       g_autofree char *agent = g_strdup_printf ("skidka/%s", PACKAGE_VERSION);
 
       session = soup_session_new_with_options ("timeout", 60, "user-agent", agent, NULL);
-      if (push_all (db, session, job, outcome->summary, cancellable, &outcome->error))
-        pull_all (db, session, job, outcome->summary, cancellable, &outcome->error);
+      if (push_all (db, session, job, outcome->summary, cancellable, &outcome->error)
+          && pull_all (db, session, job, outcome->summary, cancellable, &outcome->error))
+        keep_store_sales (db, session, job, outcome->summary, cancellable);
       outcome->summary->pending = sk_database_count_outbox (db, NULL);
       if (outcome->summary->cursor == NULL)
         outcome->summary->cursor = sk_database_get_sync_cursor (db);

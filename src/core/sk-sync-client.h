@@ -58,7 +58,8 @@ typedef struct
   gint64        merged;           /* customers HQ merged into another */
   gint64        rules_edited;     /* rules added, removed or of a new version */
   gint64        campaigns_edited; /* likewise campaigns (not what they spent) */
-  gboolean      full_copy; /* the pull started from the start (a first sync, an expired cursor) */
+  gboolean      full_copy;  /* the pull started from the start (a first sync, an expired cursor) */
+  gint64        sales_kept; /* the store's sales new here, or returned at another till */
 } SkSyncSummary;
 
 void      sk_sync_summary_free (SkSyncSummary *summary);

@@ -570,9 +570,51 @@ sk_database_keep_hq_record (SkDatabase *self, SkRecord *record, GError **error)
   return sk_db_commit (self, error);
 }
 
-gboolean
-sk_database_keep_hq_purchases (SkDatabase *self, GPtrArray *purchases, GError **error)
+/* What HQ has taken back of @purchase, known here, when it is more than
+ * this copy has: the returns other tills took, which HQ has applied
+ * after this till's own (a cycle pushes before it asks). */
+static gboolean
+keep_hq_returns (SkDatabase *self, SkPurchase *purchase, gboolean *returned, GError **error)
 {
+  GListModel *lines = G_LIST_MODEL (purchase->lines);
+  GListModel *apps = G_LIST_MODEL (purchase->applications);
+
+  if (!sk_db_exec (self, error,
+                   "UPDATE purchases SET status = ?, refunded_total = ?, discount_refunded = ?,"
+                   " bonus_reversed = ?, bonus_returned = ?, updated_at = ?"
+                   " WHERE id = ? AND refunded_total < ?",
+                   "siiiiisi", purchase->status, purchase->refunded_total,
+                   purchase->discount_refunded, purchase->bonus_reversed, purchase->bonus_returned,
+                   purchase->updated_at, purchase->id, purchase->refunded_total))
+    return FALSE;
+  *returned = sk_db_changes (self) > 0;
+  for (guint i = 0; *returned && i < g_list_model_get_n_items (lines); i++)
+    {
+      g_autoptr (SkPurchaseLine) l = g_list_model_get_item (lines, i);
+
+      if (!sk_db_exec (self, error,
+                       "UPDATE purchase_lines SET refunded_quantity = ?"
+                       " WHERE purchase_id = ? AND line_no = ?",
+                       "isi", l->refunded_quantity, purchase->id, l->line_no))
+        return FALSE;
+    }
+  for (guint i = 0; *returned && i < g_list_model_get_n_items (apps); i++)
+    {
+      g_autoptr (SkDiscountApplication) app = g_list_model_get_item (apps, i);
+
+      if (!sk_db_exec (self, error,
+                       "UPDATE discount_applications SET amount_refunded = ? WHERE id = ?", "is",
+                       app->amount_refunded, app->id))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+sk_database_keep_hq_purchases (SkDatabase *self, GPtrArray *purchases, gint64 *kept, GError **error)
+{
+  gint64 n = 0;
+
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
   g_return_val_if_fail (purchases != NULL, FALSE);
 
@@ -584,13 +626,21 @@ sk_database_keep_hq_purchases (SkDatabase *self, GPtrArray *purchases, GError **
       gint64      known = sk_db_query_int (
                self, error, -1, "SELECT count(*) FROM purchases WHERE id = ?", "s", purchase->id);
 
-      if (known < 0 || (known == 0 && !sk_db_insert_purchase_as_is (self, purchase, error)))
+      gboolean returned = FALSE;
+
+      if (known < 0 || (known == 0 && !sk_db_insert_purchase_as_is (self, purchase, error))
+          || (known > 0 && !keep_hq_returns (self, purchase, &returned, error)))
         {
           sk_db_rollback (self);
           return FALSE;
         }
+      n += known == 0 || returned;
     }
-  return sk_db_commit (self, error);
+  if (!sk_db_commit (self, error))
+    return FALSE;
+  if (kept != NULL)
+    *kept = n;
+  return TRUE;
 }
 
 gboolean

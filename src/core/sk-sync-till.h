@@ -10,6 +10,9 @@ G_BEGIN_DECLS
 
 /* Where the till's pull goes on from (a setting of its own, not HQ's). */
 #define SK_SETTING_SYNC_CURSOR "sync_cursor"
+/* Since when (HQ's clock, microseconds) the till asks HQ for its store's
+ * sales (sk_sync_client.c, keep_store_sales). */
+#define SK_SETTING_SYNC_SALES_SINCE "sync_sales_since"
 
 /* At most @limit of the outbox's oldest events, in sequence order, as a
  * push carries them: a JSON array of {seq, id, kind, payload, created_at},
@@ -48,10 +51,15 @@ typedef struct _SkPulledPage SkPulledPage;
 /* Keeps @record (a rule, a campaign and the rules its rule_ids move, or
  * a product) as HQ answered an edit of it, as its pull will. */
 gboolean sk_database_keep_hq_record (SkDatabase *self, SkRecord *record, GError **error);
-/* Keeps sales other tills of the store made (SkPurchase), as HQ has them,
- * to take returns of them here (the till's own copy, if it has one, stays);
- * all or none. */
-gboolean sk_database_keep_hq_purchases (SkDatabase *self, GPtrArray *purchases, GError **error);
+/* Keeps sales of the store (SkPurchase), as HQ has them, to take returns
+ * of them here: a sale new here is kept whole; of one known here, what HQ
+ * has taken back when it is more than this copy has (a return at another
+ * till), else this copy stays. All or none. *kept (may be NULL): how many
+ * were new or taken back here. */
+gboolean sk_database_keep_hq_purchases (SkDatabase *self,
+                                        GPtrArray  *purchases,
+                                        gint64     *kept,
+                                        GError    **error);
 
 SkPulledPage *sk_pulled_page_new (JsonArray *refs, JsonArray *changes, GError **error);
 void          sk_pulled_page_free (SkPulledPage *page);

@@ -766,7 +766,8 @@ sk_server_openapi (void)
                           json_builder_set_member_name (builder, "maximum");
                           json_builder_add_int_value (builder, 500);
                         }
-                      else if (g_str_equal (names[k], "from") || g_str_equal (names[k], "to"))
+                      else if (g_str_equal (names[k], "from") || g_str_equal (names[k], "to")
+                               || g_str_has_suffix (names[k], "_since"))
                         {
                           add_string (builder, "type", "string");
                           add_string (builder, "format", "date-time");

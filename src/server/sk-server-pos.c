@@ -119,22 +119,38 @@ handle_purchase_get (SkRequest *r)
 
 /* Sales by receipt number, as a till looks one up to take a return: of
  * the caller's store (a store's account), or of store_id (HQ's: any, or
- * none given, every store). */
+ * none given, every store). With updated_since, the store's sales that
+ * reached HQ or were returned since then, a page at a time, as a till
+ * keeps them. */
 static void
 handle_purchases_find (SkRequest *r)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) sales = NULL;
-  const char *store_id = sk_request_query (r, "store_id");
-  guint       limit;
+  g_autofree char *next = NULL;
+  const char      *store_id = sk_request_query (r, "store_id");
+  gint64           since;
+  guint            limit;
 
   if (!sk_request_query_limit (r, &limit)
-      || (store_id != NULL && !sk_request_store_allowed (r, store_id)))
+      || (store_id != NULL && !sk_request_store_allowed (r, store_id))
+      || !sk_request_query_time (r, "updated_since", SK_TIME_NONE, &since))
     return;
   if (store_id == NULL)
     store_id = sk_request_own_store (r);
-  sales = sk_database_find_sales (r->db, store_id, sk_request_query (r, "receipt"), limit, &error);
-  sk_request_reply_items (r, sales, NULL, error);
+  if (since == SK_TIME_NONE)
+    sales
+        = sk_database_find_sales (r->db, store_id, sk_request_query (r, "receipt"), limit, &error);
+  else if (store_id == NULL)
+    {
+      sk_request_fail (r, SK_ERROR_INVALID, "store_id",
+                       "updated_since lists one store's sales: name it in store_id");
+      return;
+    }
+  else
+    sales = sk_database_list_sales_updated (r->db, store_id, since, sk_request_query (r, "cursor"),
+                                            limit, &next, &error);
+  sk_request_reply_items (r, sales, next, error);
 }
 
 static void
@@ -246,9 +262,10 @@ const SkRoute sk_server_pos_routes[] = {
       .pattern = "/api/pos/purchases",
       .handler = handle_purchases_find,
       .roles = SK_ROLES_ALL,
-      .summary = "Sales by receipt number (the id's first characters), newest first",
+      .summary = "Sales by receipt number (the id's first characters), or that reached HQ or were"
+                 " returned since updated_since, newest first",
       .response_schema = "page:Purchase",
-      .query_params = "receipt,store_id,limit",
+      .query_params = "receipt,store_id,updated_since,cursor,limit",
       .policy = P_PURCHASES_FIND,
   },
   {

@@ -246,7 +246,7 @@ extern const guint   sk_server_notifications_routes_n;
 #define P_PURCHASES_FIND                                                                           \
   "admin, marketing: the sales of store_id, or of every store. manager, cashier: their own "       \
   "store's (another store_id: 403), as a till of the store looks up a sale another till made "     \
-  "to take a return."
+  "to take a return. With updated_since, one store's: an HQ account names it (none: 422)."
 #define P_ANALYTICS                                                                                \
   "admin, marketing: any stores (none given: the whole chain). manager: its own store only "       \
   "(another: 403; none given: its own). cashier: 403."

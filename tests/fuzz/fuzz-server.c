@@ -57,7 +57,7 @@ static const Family families[] = {
   { "bonuses", { "/api/bonuses/" } },
   { "records", { "/api/discounts/rules", "/api/stores", "/api/campaigns" } },
   { "calculate", { "/api/discounts/calculate", "/api/pos/customer/" } },
-  { "pos", { "/api/pos/process-purchase", "/api/pos/refund", "/api/pos/purchases/" } },
+  { "pos", { "/api/pos/process-purchase", "/api/pos/refund", "/api/pos/purchases" } },
   { "analytics", { "/api/analytics" } },
   { "users", { "/api/users" } },
   { "sync", { "/api/sync/" } },
