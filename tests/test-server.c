@@ -890,6 +890,26 @@ test_pos_store_sales (void)
           "status"),
       ==, "refunded");
 
+  /* A till's own sales are left out of its answer (HQ knows the till
+   * that pushed one), unless someone took back some of one. */
+  {
+    g_autofree char *mine
+        = g_strdup_printf ("%s%s&device_id=d0000000-0000-4000-8000-000000000001", base, since);
+    g_autofree char *sql
+        = g_strdup_printf ("UPDATE purchases SET device_id = 'd0000000-0000-4000-8000-000000000001'"
+                           " WHERE store_id = '%s'",
+                           store);
+
+    g_assert_true (sk_db_exec_script (env.hq.db, sql, NULL));
+    call_expect (&reply, "GET", mine, MARKETING, NULL, 200);
+    g_assert_cmpint (n_items (reply), ==, 1);
+    g_assert_cmpstr (
+        json_object_get_string_member (
+            json_array_get_object_element (json_object_get_array_member (obj (reply), "items"), 0),
+            "id"),
+        ==, first);
+  }
+
   /* Not a time: refused, naming it. */
   g_clear_pointer (&path, g_free);
   path = g_strconcat (base, "yesterday", NULL);

@@ -1575,6 +1575,10 @@ test_store_sales (void)
   sell_many (a, NULL, 129);
   sale = sell (a, olga, 2, 0);
   till_sync_expect (a, 130, 0);
+  /* HQ knows they are A's: A is not sent them back. */
+  g_assert_cmpint (count_at (env.hq.db, "SELECT count(*) FROM purchases WHERE device_id = ?",
+                             sk_database_get_device_id (a->db)),
+                   ==, 130);
   s = till_sync (c);
   g_assert_cmpint (s->applied, ==, 0);
   g_assert_cmpint (s->sales_kept, >=, 130);

@@ -86,13 +86,15 @@ void     sk_db_rollback (SkDatabase *self);
 /* A page of records of @type, newest first by (created_at, id), after
  * @cursor (NULL: from the newest; a cursor is the time and id of the last
  * record given). @sql selects the rows after ?1 (created_at) and ?2 (id),
- * newest first, LIMIT ?3, with @filter1 as ?4 and, if it uses ?5, @filter2
- * (NULL is bound as ''). *next_cursor is NULL on the last page. */
+ * newest first, LIMIT ?3, with @filter1 as ?4 and, if it uses ?5 and ?6,
+ * @filter2 and @filter3 (NULL is bound as ''). *next_cursor is NULL on
+ * the last page. */
 GPtrArray *sk_db_query_page (SkDatabase *self,
                              GType       type,
                              const char *sql,
                              const char *filter1,
                              const char *filter2,
+                             const char *filter3,
                              const char *cursor,
                              guint       limit,
                              char      **next_cursor,

@@ -1162,6 +1162,7 @@ GPtrArray *
 sk_database_list_sales_updated (SkDatabase *self,
                                 const char *store_id,
                                 gint64      updated_since,
+                                const char *except_device,
                                 const char *cursor,
                                 guint       limit,
                                 char      **next_cursor,
@@ -1177,9 +1178,10 @@ sk_database_list_sales_updated (SkDatabase *self,
       sk_db_query_page (self, SK_TYPE_PURCHASE,
                         "SELECT * FROM purchases WHERE store_id = ?4"
                         " AND updated_at >= CAST (?5 AS BIGINT)"
+                        " AND (device_id IS NULL OR device_id <> ?6 OR refunded_total > 0)"
                         " AND (created_at < ?1 OR (created_at = ?1 AND id < ?2))"
                         " ORDER BY created_at DESC, id DESC LIMIT ?3",
-                        store_id, since, cursor, limit, next_cursor, error),
+                        store_id, since, except_device, cursor, limit, next_cursor, error),
       error);
 }
 
@@ -1304,7 +1306,7 @@ sk_database_list_purchases_page (SkDatabase *self,
           "SELECT * FROM purchases WHERE customer_id = ?4 AND (?5 = '' OR store_id = ?5)"
           " AND (created_at < ?1 OR (created_at = ?1 AND id < ?2))"
           " ORDER BY created_at DESC, id DESC LIMIT ?3",
-          customer_id, store_id, cursor, limit, next_cursor, error),
+          customer_id, store_id, NULL, cursor, limit, next_cursor, error),
       error);
 }
 

@@ -393,6 +393,7 @@ sk_db_query_page (SkDatabase *self,
                   const char *sql,
                   const char *filter1,
                   const char *filter2,
+                  const char *filter3,
                   const char *cursor,
                   guint       limit,
                   char      **next_cursor,
@@ -422,9 +423,13 @@ sk_db_query_page (SkDatabase *self,
     }
   /* One row more than asked tells whether there is a next page. */
   page = sk_db_query_records (self,
-                              sk_db_query (self, error, sql, strstr (sql, "?5") ? "isiss" : "isis",
+                              sk_db_query (self, error, sql,
+                                           strstr (sql, "?6")   ? "isisss"
+                                           : strstr (sql, "?5") ? "isiss"
+                                                                : "isis",
                                            before, before_id, (gint64)limit + 1,
-                                           filter1 ? filter1 : "", filter2 ? filter2 : ""),
+                                           filter1 ? filter1 : "", filter2 ? filter2 : "",
+                                           filter3 ? filter3 : ""),
                               type, error);
   if (page == NULL || page->len <= limit)
     return g_steal_pointer (&page);

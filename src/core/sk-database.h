@@ -169,10 +169,12 @@ GPtrArray *sk_database_find_sales (
  * part), with lines and discounts, a page at a time: newest first after
  * @cursor (NULL: from the newest), *next_cursor NULL on the last page.
  * What a till keeps of its store's sales, to take a return of another
- * till's while HQ is out of reach. */
+ * till's while HQ is out of reach; @except_device (may be NULL), the
+ * till's, leaves out the sales it pushed that nobody took back. */
 GPtrArray *sk_database_list_sales_updated (SkDatabase *self,
                                            const char *store_id,
                                            gint64      updated_since,
+                                           const char *except_device,
                                            const char *cursor,
                                            guint       limit,
                                            char      **next_cursor,

@@ -210,7 +210,7 @@ sk_database_list_bonus_transactions_page (SkDatabase *self,
                            "SELECT * FROM bonus_transactions WHERE customer_id = ?4"
                            " AND (created_at < ?1 OR (created_at = ?1 AND id < ?2))"
                            " ORDER BY created_at DESC, id DESC LIMIT ?3",
-                           customer_id, NULL, cursor, limit, next_cursor, error);
+                           customer_id, NULL, NULL, cursor, limit, next_cursor, error);
 }
 
 gint64

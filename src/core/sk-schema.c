@@ -721,10 +721,12 @@ static const char migration_23[]
 /* When each purchase was last written into this database: recorded (at
  * HQ, when the sale reached HQ, which for a till's offline sale is after
  * it was made) or returned in part, so that a till asks HQ for what
- * changed of its store's sales since it last asked. Older purchases take
- * the time they were made. */
+ * changed of its store's sales since it last asked; and at HQ the till
+ * that pushed it, whose own sales are left out of its answer. Older
+ * purchases take the time they were made. */
 static const char migration_24[]
     = "ALTER TABLE purchases ADD COLUMN updated_at INTEGER;"
+      "ALTER TABLE purchases ADD COLUMN device_id TEXT;"
       "UPDATE purchases SET updated_at = created_at;"
       "CREATE INDEX purchases_updated ON purchases (store_id, updated_at);";
 

@@ -213,5 +213,5 @@ sk_database_list_notifications (SkDatabase *self,
       "                 WHERE purchases.customer_id = notifications.customer_id"
       "                 AND purchases.store_id = ?5))"
       " ORDER BY created_at DESC, id DESC LIMIT ?3",
-      customer_id, store_id, cursor, limit, next_cursor, error);
+      customer_id, store_id, NULL, cursor, limit, next_cursor, error);
 }

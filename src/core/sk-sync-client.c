@@ -853,11 +853,11 @@ pull_all (SkDatabase    *db,
 /* A sale reaches HQ (or a return of it) in a transaction that may commit
  * a little after its updated_at: each ask goes back this far before the
  * newest seen. */
-#define SALES_OVERLAP (5 * G_TIME_SPAN_MINUTE)
+#define SALES_OVERLAP G_TIME_SPAN_MINUTE
 
 /* Keeps the sales of the account's store that reached HQ, or were
  * returned, since the last cycle asked (sales of other tills, and this
- * till's own, with what other tills took back of them), so that a return
+ * till's own that someone took back some of), so that a return
  * of another till's sale is taken while HQ is out of reach, and nothing is
  * taken back twice (sk_database_keep_hq_purchases). What fails here fails
  * nothing else: the next cycle asks again from the same time. An HQ
@@ -887,7 +887,8 @@ keep_store_sales (SkDatabase    *db,
       gint64 kept = 0, retry_after;
       guint  status;
 
-      g_string_printf (path, "/api/pos/purchases?limit=%d&updated_since=", SALES_PAGE);
+      g_string_printf (path, "/api/pos/purchases?limit=%d&device_id=%s&updated_since=", SALES_PAGE,
+                       sk_database_get_device_id (db));
       g_string_append_uri_escaped (path, time, NULL, FALSE);
       if (cursor != NULL)
         {

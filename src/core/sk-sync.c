@@ -712,6 +712,14 @@ apply_purchase (Apply *c, JsonObject *o, SkSyncAnswer *a, GError **error)
       a->result = sale_result (first, customer);
       return TRUE;
     }
+  /* The till that sold it: it asks for its store's sales without its own
+   * (sk_database_list_sales_updated). */
+  if (!sk_db_exec_pipelined (c->db, error, "UPDATE purchases SET device_id = ? WHERE id = ?", "ss",
+                             c->pusher->device_id, purchase->id))
+    {
+      sk_db_rollback (c->db);
+      return FALSE;
+    }
   if (!sk_db_commit (c->db, error))
     return FALSE;
 

@@ -583,7 +583,8 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
          " FROM discount_rules AS r WHERE r.id = a.rule_id AND r.campaign_id IS NOT NULL;"
          "CREATE INDEX discount_applications_campaign ON discount_applications (campaign_id)"
          " WHERE campaign_id IS NOT NULL;",
-  [24] = "ALTER TABLE purchases ADD COLUMN updated_at BIGINT;"
+  [24] = "ALTER TABLE purchases ADD COLUMN updated_at BIGINT,"
+         "  ADD COLUMN device_id TEXT COLLATE \"C\";"
          "UPDATE purchases SET updated_at = created_at;"
          "CREATE INDEX purchases_updated ON purchases (store_id, updated_at);",
 };

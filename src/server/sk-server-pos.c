@@ -121,7 +121,8 @@ handle_purchase_get (SkRequest *r)
  * the caller's store (a store's account), or of store_id (HQ's: any, or
  * none given, every store). With updated_since, the store's sales that
  * reached HQ or were returned since then, a page at a time, as a till
- * keeps them. */
+ * keeps them: without those device_id (the till's) pushed, unless
+ * someone took back some of one. */
 static void
 handle_purchases_find (SkRequest *r)
 {
@@ -148,8 +149,9 @@ handle_purchases_find (SkRequest *r)
       return;
     }
   else
-    sales = sk_database_list_sales_updated (r->db, store_id, since, sk_request_query (r, "cursor"),
-                                            limit, &next, &error);
+    sales
+        = sk_database_list_sales_updated (r->db, store_id, since, sk_request_query (r, "device_id"),
+                                          sk_request_query (r, "cursor"), limit, &next, &error);
   sk_request_reply_items (r, sales, next, error);
 }
 
@@ -265,7 +267,7 @@ const SkRoute sk_server_pos_routes[] = {
       .summary = "Sales by receipt number (the id's first characters), or that reached HQ or were"
                  " returned since updated_since, newest first",
       .response_schema = "page:Purchase",
-      .query_params = "receipt,store_id,updated_since,cursor,limit",
+      .query_params = "receipt,store_id,updated_since,device_id,cursor,limit",
       .policy = P_PURCHASES_FIND,
   },
   {
