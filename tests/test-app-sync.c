@@ -1584,17 +1584,43 @@ return_all (AppFixture *f, const char *id)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A manager's connected till: returns are a manager's. */
+static void
+manager_till (AppFixture *f)
+{
+  g_autofree char *token = login ("manager1", "manager-pass");
+
+  desk = f;
+  g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
+  connected_till (f, token);
+}
+
+/* The receipt's number, as it prints it, finds sale @id at this till. */
+static void
+assert_found_by_number (SkRepository *repository, const char *id)
+{
+  g_autofree char *number = g_strdup_printf ("Receipt %.8s", id);
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GPtrArray) found = NULL;
+  g_autoptr (GError) error = NULL;
+
+  sk_repository_find_sales_async (repository, hq_store, number, NULL, sk_test_keep_result, &result);
+  g_assert_true (app_wait (has_result, &result, 10000));
+  found = sk_repository_find_sales_finish (repository, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (sk_record_get_id (g_ptr_array_index (found, 0)), ==, id);
+}
+
 /* A manager's till takes a sale back: the return reaches HQ by itself,
  * as a sale does (no Sync Now), once, and the till's outbox empties. */
 static void
 test_refund_pushed (AppFixture *f, gconstpointer data)
 {
-  g_autofree char *token = login ("manager1", "manager-pass");
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   const char *id;
 
-  g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
-  connected_till (f, token);
+  manager_till (f);
   sell (f, 1, ids);
   press_sync_now (f);
   g_assert_true (app_wait ((gboolean (*) (gpointer))till_outbox_empty, f, 30000));
@@ -1616,18 +1642,14 @@ test_refund_pushed (AppFixture *f, gconstpointer data)
 static void
 test_return_other_till (AppFixture *f, gconstpointer data)
 {
-  g_autofree char *token = login ("manager1", "manager-pass");
-  SkRepository    *repository = sk_application_get_repository (f->app);
+  SkRepository *repository = sk_application_get_repository (f->app);
   g_autoptr (SkCustomer) vera = NULL;
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GPtrArray) found = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *number = NULL;
   g_autofree char *id = NULL;
 
-  desk = f;
-  g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
-  connected_till (f, token);
+  manager_till (f);
   vera = hq_customer_new ("Vera Other", "+79050000093", FALSE);
   press_sync_now (f);
   g_assert_true (app_wait (till_has_customer, (gpointer)vera->id, 30000));
@@ -1679,13 +1701,7 @@ test_return_other_till (AppFixture *f, gconstpointer data)
   g_clear_pointer (&found, g_ptr_array_unref);
 
   /* The number as the receipt prints it. */
-  number = g_strdup_printf ("Receipt %.8s", id);
-  sk_repository_find_sales_async (repository, hq_store, number, NULL, sk_test_keep_result, &result);
-  g_assert_true (app_wait (has_result, &result, 10000));
-  found = sk_repository_find_sales_finish (repository, result, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (found->len, ==, 1);
-  g_assert_cmpstr (sk_record_get_id (g_ptr_array_index (found, 0)), ==, id);
+  assert_found_by_number (repository, id);
   g_assert_cmpint (sk_test_query_int (f->db,
                                       "SELECT count(*) FROM purchase_lines"
                                       " WHERE purchase_id = ?",
@@ -1728,19 +1744,12 @@ hq_out_of_reach (gpointer repository)
 static void
 test_offline_return (AppFixture *f, gconstpointer data)
 {
-  g_autofree char *token = login ("manager1", "manager-pass");
-  SkRepository    *repository = sk_application_get_repository (f->app);
+  SkRepository *repository = sk_application_get_repository (f->app);
   g_autoptr (SkCustomer) vera = NULL;
-  g_autoptr (GAsyncResult) result = NULL;
-  g_autoptr (GPtrArray) found = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *number = NULL;
   g_autofree char *id = NULL;
   guint            port = hq.port;
 
-  desk = f;
-  g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
-  connected_till (f, token);
+  manager_till (f);
   vera = hq_customer_new ("Vera Kept", "+79050000095", FALSE);
   id = sell_at_hq (vera->id, 2);
   press_sync_now (f);
@@ -1749,13 +1758,7 @@ test_offline_return (AppFixture *f, gconstpointer data)
   sk_test_hq_stop (&hq);
   press_sync_now (f);
   g_assert_true (app_wait (hq_out_of_reach, repository, 30000));
-  number = g_strdup_printf ("Receipt %.8s", id);
-  sk_repository_find_sales_async (repository, hq_store, number, NULL, sk_test_keep_result, &result);
-  g_assert_true (app_wait (has_result, &result, 10000));
-  found = sk_repository_find_sales_finish (repository, result, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (found->len, ==, 1);
-  g_assert_cmpstr (sk_record_get_id (g_ptr_array_index (found, 0)), ==, id);
+  assert_found_by_number (repository, id);
   return_all (f, id);
   g_assert_cmpint (sk_test_query_int (f->db,
                                       "SELECT count(*) FROM purchases"

@@ -810,6 +810,15 @@ test_pos (void)
   g_assert_cmpint (num (reply, "bonus_earned"), ==, 0);
 }
 
+/* Member @name of the first item of a page. */
+static const char *
+first_item_string (Reply *reply, const char *name)
+{
+  JsonArray *items = json_object_get_array_member (obj (reply), "items");
+
+  return json_object_get_string_member (json_array_get_object_element (items, 0), name);
+}
+
 /* A store's sales that reached HQ, or were returned, since a time: what
  * a till keeps of them, a page at a time. */
 static void
@@ -884,11 +893,7 @@ test_pos_store_sales (void)
   call_expect (&reply, "POST", "/api/pos/refund", ADMIN, refund, 200);
   call_expect (&reply, "GET", path, MARKETING, NULL, 200);
   g_assert_cmpint (n_items (reply), ==, 1);
-  g_assert_cmpstr (
-      json_object_get_string_member (
-          json_array_get_object_element (json_object_get_array_member (obj (reply), "items"), 0),
-          "status"),
-      ==, "refunded");
+  g_assert_cmpstr (first_item_string (reply, "status"), ==, "refunded");
 
   /* A till's own sales are left out of its answer (HQ knows the till
    * that pushed one), unless someone took back some of one. */
@@ -903,11 +908,7 @@ test_pos_store_sales (void)
     g_assert_true (sk_db_exec_script (env.hq.db, sql, NULL));
     call_expect (&reply, "GET", mine, MARKETING, NULL, 200);
     g_assert_cmpint (n_items (reply), ==, 1);
-    g_assert_cmpstr (
-        json_object_get_string_member (
-            json_array_get_object_element (json_object_get_array_member (obj (reply), "items"), 0),
-            "id"),
-        ==, first);
+    g_assert_cmpstr (first_item_string (reply, "id"), ==, first);
   }
 
   /* Not a time: refused, naming it. */
