@@ -1663,6 +1663,23 @@ test_store_sales (void)
     g_assert_cmpint (bears->refunded_quantity, ==, 1);
   }
 
+  /* An HQ that does not know C's cursor (restored from a backup): C
+   * copies it again and asks for the store's sales of the last days
+   * again; it has them all. */
+  {
+    g_autoptr (SkSyncSummary) again = NULL;
+    g_autofree char *mark = NULL;
+
+    g_assert_true (sk_database_forget_sync_cursor (c->db, &error));
+    g_assert_no_error (error);
+    g_assert_null (sk_database_get_setting (c->db, SK_SETTING_SYNC_SALES_SINCE));
+    again = till_sync (c);
+    g_assert_true (again->full_copy);
+    g_assert_cmpint (again->sales_kept, ==, 0);
+    mark = sk_database_get_setting (c->db, SK_SETTING_SYNC_SALES_SINCE);
+    g_assert_nonnull (mark);
+  }
+
   /* An HQ account's till: no store, no sales kept, the sync is fine. */
   s = till_sync (desk);
   g_assert_cmpint (s->sales_kept, ==, 0);

@@ -101,8 +101,8 @@ gboolean
 sk_database_forget_sync_cursor (SkDatabase *self, GError **error)
 {
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
-  return sk_db_exec (self, error, "DELETE FROM settings WHERE key = ?", "s",
-                     SK_SETTING_SYNC_CURSOR);
+  return sk_db_exec (self, error, "DELETE FROM settings WHERE key IN (?, ?)", "ss",
+                     SK_SETTING_SYNC_CURSOR, SK_SETTING_SYNC_SALES_SINCE);
 }
 
 /* Applying a page */

@@ -27,7 +27,10 @@ gboolean sk_database_outbox_acknowledge (SkDatabase *self,
                                          gint64     *removed,
                                          GError    **error);
 
-/* The cursor of the last page applied; NULL before the first. */
+/* The cursor of the last page applied; NULL before the first. Forgotten
+ * (an HQ that does not know it: restored, or another), the till copies
+ * HQ again from the start, and asks for its store's sales of the last
+ * days again. */
 char    *sk_database_get_sync_cursor (SkDatabase *self);
 gboolean sk_database_forget_sync_cursor (SkDatabase *self, GError **error);
 
