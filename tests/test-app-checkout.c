@@ -1038,6 +1038,32 @@ test_narrow_receipt (AppFixture *f, gconstpointer data)
 }
 
 static gboolean
+refund_listed (gpointer window)
+{
+  return app_refund_page_is (window, "find") && sk_refund_window_get_n_sales (window) > 0;
+}
+
+/* On a phone, F8's return window fits the screen: no wider than the
+ * till's window (it was 560 px, its right half off a 360 px screen). */
+static void
+test_narrow_return (AppFixture *f, gconstpointer data)
+{
+  SkRefundWindow *window;
+
+  narrow_sale (f);
+  g_settings_set_string (sk_application_get_settings (f->app), "role", "manager");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refund", "s", "");
+  app_pump (100);
+  window = app_find_window (f, SK_TYPE_REFUND_WINDOW);
+  g_assert_nonnull (window);
+  g_assert_true (app_wait (refund_listed, window, 10000));
+  app_pump (300);
+  app_save_png (GTK_WIDGET (window), "checkout-return-360");
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (window)), <=, 360);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static gboolean
 is_toast (GtkWidget *widget, gconstpointer data)
 {
   return g_str_equal (gtk_widget_get_css_name (widget), "toast") && gtk_widget_get_mapped (widget);
@@ -1148,6 +1174,7 @@ main (int argc, char *argv[])
       app_test_add ("/app/checkout/narrow-bonus", test_narrow_bonus);
       app_test_add ("/app/checkout/narrow-receipt", test_narrow_receipt);
       app_test_add ("/app/checkout/narrow-toast", test_narrow_toast);
+      app_test_add ("/app/checkout/narrow-return", test_narrow_return);
       return g_test_run ();
     }
   app_test_add ("/app/checkout/sale", test_sale);

@@ -112,16 +112,7 @@ sk_record_editor_edit (SkRecordEditor *self,
       if (first != NULL)
         gtk_widget_grab_focus (first);
     }
-  /* No wider than the window it is opened over (a phone's 360 px). */
-  {
-    GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (self));
-    int        parent_width = parent ? gtk_widget_get_width (GTK_WIDGET (parent)) : 0;
-    int        width, height;
-
-    gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
-    if (parent_width > 0 && parent_width < width)
-      gtk_window_set_default_size (GTK_WINDOW (self), parent_width, height);
-  }
+  sk_window_fit_parent (GTK_WINDOW (self));
 }
 
 void

@@ -733,6 +733,7 @@ sk_refund_window_new (GtkWindow *parent, const char *store_id, const char *purch
   SkRefundWindow *self
       = g_object_new (SK_TYPE_REFUND_WINDOW, "transient-for", parent, "modal", TRUE, NULL);
 
+  sk_window_fit_parent (GTK_WINDOW (self));
   self->store_id = g_strdup (store_id);
   if (sk_app_repository () != NULL)
     sk_repository_get_store_async (sk_app_repository (), store_id, NULL, store_cb,

@@ -889,3 +889,17 @@ sk_receipt_export_pdf (const char *text, const char *path, GError **error)
   return gtk_print_operation_run (op, GTK_PRINT_OPERATION_ACTION_EXPORT, NULL, error)
          != GTK_PRINT_OPERATION_RESULT_ERROR;
 }
+
+void
+sk_window_fit_parent (GtkWindow *window)
+{
+  GtkWindow *parent = gtk_window_get_transient_for (window);
+  int        parent_width = parent ? gtk_widget_get_width (GTK_WIDGET (parent)) : 0;
+  int        width, height;
+
+  g_return_if_fail (GTK_IS_WINDOW (window));
+
+  gtk_window_get_default_size (window, &width, &height);
+  if (parent_width > 0 && parent_width < width)
+    gtk_window_set_default_size (window, parent_width, height);
+}

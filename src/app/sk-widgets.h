@@ -151,6 +151,9 @@ const char *sk_notification_event_display_name (const char *event);
 /* A ledger entry's reason in the reader's language. */
 const char *sk_ledger_reason_display_name (const char *reason);
 
+/* A window opened over another made no wider than it (a phone's 360 px). */
+void sk_window_fit_parent (GtkWindow *window);
+
 /* A receipt's text (sk-receipt.h) printed in monospace: through the print
  * dialog over @parent, or exported to a PDF at @path. */
 void     sk_receipt_print (GtkWindow *parent, const char *text);
