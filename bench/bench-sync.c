@@ -3,8 +3,9 @@
  * online process-purchase rate; (b) 1 000 changes pulled and applied; (c)
  * the initial sync of a new till against 1 000 000 customers, with the
  * till's peak RSS; (d) several tills pushing at once after an outage,
- * against one till alone.
- *   bench-sync [--only abcd] [--sales N] ...        on a new SQLite file
+ * against one till alone; (e) a new till of a store keeping the store's
+ * sales another till made, for returns.
+ *   bench-sync [--only abcde] [--sales N] ...       on a new SQLite file
  *   SKIDKA_PG_FSYNC=on tests/with-postgres.sh _build/bench/bench-sync --backend postgresql
  * SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
@@ -36,6 +37,7 @@ static gint64 opt_pull = 1000;
 static gint64 opt_customers = 1000000;
 static gint64 opt_tills = 4;
 static gint64 opt_till_sales = 5000;
+static gint64 opt_store_sales = 3000;
 static char  *opt_only = NULL;
 static char  *opt_backend = NULL;
 
@@ -757,6 +759,61 @@ bench_initial (Bench *b)
   stop_server (b);
 }
 
+/* (e) */
+static double
+timed_sync (Bench *b, Till *till, SkSyncSummary **summary)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  *summary = sync_till (b, till);
+  return bench_seconds_since (start);
+}
+
+static void
+bench_store_sales (Bench *b)
+{
+  g_autoptr (Till) seller = NULL;
+  g_autoptr (Till) alone = NULL;
+  g_autoptr (Till) other = NULL;
+  g_autoptr (SkSyncSummary) first = NULL;
+  g_autoptr (SkSyncSummary) pushed = NULL;
+  g_autoptr (SkSyncSummary) baseline = NULL;
+  g_autoptr (SkSyncSummary) kept = NULL;
+  g_autoptr (SkSyncSummary) again = NULL;
+  double pushed_s, baseline_s, kept_s, again_s;
+  Cpu    cpu;
+
+  g_print ("(e) a new till of a store keeps the %" G_GINT64_FORMAT
+           " sales another till of it made, for returns\n",
+           opt_store_sales);
+  fill_server (b, 1000);
+  start_server (b);
+  seller = till_new (b, 0);
+  first = sync_till (b, seller);
+  sell_offline (seller, opt_store_sales, 5);
+  pushed_s = timed_sync (b, seller, &pushed);
+  g_print ("  the seller's push: %.2f s; of its own sales, %" G_GINT64_FORMAT " sent back to it\n",
+           pushed_s, pushed->sales_kept);
+  /* The first sync of a till of a store without sales: the pull alone. */
+  alone = till_new (b, 1);
+  baseline_s = timed_sync (b, alone, &baseline);
+  /* A till of the seller's store. */
+  other = till_new (b, b->store_ids->len);
+  cpu = cpu_now (b);
+  kept_s = timed_sync (b, other, &kept);
+  g_print ("  first sync of a new till: %.2f s, %" G_GINT64_FORMAT " sales kept; of a till of a"
+           " store without sales: %.2f s (%" G_GINT64_FORMAT " changes pulled by each)\n",
+           kept_s, kept->sales_kept, baseline_s, kept->pulled);
+  g_print ("  keeping them: about %.2f s, %.0f sales/s\n", kept_s - baseline_s,
+           kept->sales_kept / MAX (kept_s - baseline_s, 1e-6));
+  print_cpu (b, &cpu, kept->sales_kept, "sale kept");
+  again_s = timed_sync (b, other, &again);
+  g_print ("  its next sync at once, nothing new: %.3f s, %" G_GINT64_FORMAT
+           " sales kept (it reads the last minute's sales again, all of these)\n",
+           again_s, again->sales_kept);
+  stop_server (b);
+}
+
 /* (d) */
 static void
 bench_outage (Bench *b)
@@ -811,7 +868,7 @@ int
 main (int argc, char **argv)
 {
   GOptionEntry entries[] = {
-    { "only", 0, 0, G_OPTION_ARG_STRING, &opt_only, "Run these scenarios only (default abcd)",
+    { "only", 0, 0, G_OPTION_ARG_STRING, &opt_only, "Run these scenarios only (default abcde)",
       "abcd" },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &opt_backend,
       "sqlite (default) or postgresql (SKIDKA_TEST_POSTGRES; run it under tests/with-postgres.sh)",
@@ -822,6 +879,8 @@ main (int argc, char **argv)
     { "customers", 0, 0, G_OPTION_ARG_INT64, &opt_customers, "(c) customers (1000000)", "N" },
     { "tills", 0, 0, G_OPTION_ARG_INT64, &opt_tills, "(d) tills pushing at once (4)", "N" },
     { "till-sales", 0, 0, G_OPTION_ARG_INT64, &opt_till_sales, "(d) sales per till (5000)", "N" },
+    { "store-sales", 0, 0, G_OPTION_ARG_INT64, &opt_store_sales,
+      "(e) sales of the store another till made (3000)", "N" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- sync benchmarks");
@@ -834,7 +893,7 @@ main (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     die ("options", error);
-  only = opt_only ? opt_only : "abcd";
+  only = opt_only ? opt_only : "abcde";
   sk_postgres_init ();
 
   the_bench = &b;
@@ -871,6 +930,8 @@ main (int argc, char **argv)
     bench_initial (&b);
   if (strchr (only, 'd'))
     bench_outage (&b);
+  if (strchr (only, 'e'))
+    bench_store_sales (&b);
 
   reset_server_db (&b);
   bench_remove_dir (b.dir);

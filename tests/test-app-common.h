@@ -416,7 +416,16 @@ app_find_toggle (GtkWidget *widget, const char *title, const char *label, gboole
   return NULL;
 }
 
-/* Saves a PNG of @widget as a test artifact under the build directory. */
+static inline gboolean
+app_widget_drawn (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0
+         && gtk_widget_get_height (widget) > 0;
+}
+
+/* Saves a PNG of @widget as a test artifact under the build directory,
+ * once it is shown (a window just presented is mapped a little later,
+ * later still under a sanitizer). */
 static inline void
 app_save_png (GtkWidget *widget, const char *name)
 {
@@ -425,6 +434,7 @@ app_save_png (GtkWidget *widget, const char *name)
   g_autofree char *path = g_build_filename (dir ? dir : ".", file, NULL);
   g_autoptr (GError) error = NULL;
 
+  g_assert_true (app_wait (app_widget_drawn, widget, 10000));
   sk_widget_save_png (widget, path, &error);
   g_assert_no_error (error);
   g_test_message ("saved %s", path);

@@ -135,10 +135,11 @@ typedef struct _Page Page;
 static void page_answered (Page *page, SoupMessage *msg);
 
 /* HQ's answer to @method @path with @body (may be NULL) of @content_type:
- * its JSON (a null node when empty), *status and the wait its Retry-After
- * asks (0: none); NULL with @error when HQ could not be reached or
- * answered no JSON. @page (may be NULL), the pull page asked for, is told
- * of a 200 before its JSON is parsed. */
+ * its JSON (a null node when empty), *status, the wait its Retry-After
+ * asks (0: none) and, @date not NULL, HQ's time its Date says (0: none);
+ * NULL with @error when HQ could not be reached or answered no JSON.
+ * @page (may be NULL), the pull page asked for, is told of a 200 before
+ * its JSON is parsed. */
 static JsonNode *
 http_send (SoupSession  *session,
            const char   *base,
@@ -151,7 +152,8 @@ http_send (SoupSession  *session,
            guint        *status,
            GCancellable *cancellable,
            GError      **error,
-           gint64       *retry_after)
+           gint64       *retry_after,
+           gint64       *date)
 {
   g_autofree char *url = g_strconcat (base, path, NULL);
   g_autoptr (SoupMessage) msg = soup_message_new (method, url);
@@ -183,6 +185,14 @@ http_send (SoupSession  *session,
   after = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Retry-After");
   if (after != NULL && g_ascii_string_to_unsigned (after, 10, 0, 3600, &seconds, NULL))
     *retry_after = (gint64)seconds * G_TIME_SPAN_SECOND;
+  if (date != NULL)
+    {
+      const char *text
+          = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Date");
+      g_autoptr (GDateTime) at = text ? soup_date_time_new_from_http_string (text) : NULL;
+
+      *date = at ? g_date_time_to_unix (at) * G_USEC_PER_SEC : 0;
+    }
   if (page != NULL && *status == SOUP_STATUS_OK)
     page_answered (page, msg);
   if (g_bytes_get_size (bytes) == 0)
@@ -212,7 +222,7 @@ http_json (SoupSession  *session,
   g_autoptr (GBytes) request = sk_json_to_bytes (body);
 
   return http_send (session, base, method, path, token, "application/json", request, page, status,
-                    cancellable, error, retry_after);
+                    cancellable, error, retry_after, NULL);
 }
 
 static JsonObject *
@@ -851,8 +861,8 @@ pull_all (SkDatabase    *db,
 #define SALES_KEPT_DAYS 14
 #define SALES_PAGE      100
 /* A sale reaches HQ (or a return of it) in a transaction that may commit
- * a little after its updated_at: each ask goes back this far before the
- * newest seen. */
+ * a little after its updated_at: each ask goes back this far before HQ's
+ * time of the last. */
 #define SALES_OVERLAP G_TIME_SPAN_MINUTE
 
 /* Keeps the sales of the account's store that reached HQ, or were
@@ -871,7 +881,7 @@ keep_store_sales (SkDatabase    *db,
                   GCancellable  *cancellable)
 {
   gint64           since = sk_database_get_setting_int (db, SK_SETTING_SYNC_SALES_SINCE, 0);
-  gint64           newest = 0;
+  gint64           asked_at = 0, newest = 0, next_since;
   g_autofree char *time = NULL;
   g_autofree char *cursor = NULL;
   g_autofree char *mark = NULL;
@@ -897,7 +907,8 @@ keep_store_sales (SkDatabase    *db,
           g_clear_pointer (&cursor, g_free);
         }
       answer = http_send (session, job->server_url, "GET", path->str, job->token, NULL, NULL, NULL,
-                          &status, cancellable, &error, &retry_after);
+                          &status, cancellable, &error, &retry_after,
+                          asked_at == 0 ? &asked_at : NULL);
       if (answer != NULL && status != SOUP_STATUS_OK)
         sk_sync_http_error (status, answer, &error);
       else if (answer != NULL)
@@ -912,9 +923,13 @@ keep_store_sales (SkDatabase    *db,
         newest = MAX (newest, SK_PURCHASE (g_ptr_array_index (sales, i))->updated_at);
     }
   while (cursor != NULL);
-  if (newest - SALES_OVERLAP <= since)
+  /* From HQ's time at its first answer (its Date): a mass of sales pushed
+   * at once is not asked for again at every cycle after. An HQ that gives
+   * no Date: from the newest sale seen. */
+  next_since = (asked_at > 0 ? asked_at : newest) - SALES_OVERLAP;
+  if (next_since <= since)
     return;
-  mark = g_strdup_printf ("%" G_GINT64_FORMAT, newest - SALES_OVERLAP);
+  mark = g_strdup_printf ("%" G_GINT64_FORMAT, next_since);
   sk_database_set_setting (db, SK_SETTING_SYNC_SALES_SINCE, mark, NULL);
 }
 
@@ -1171,7 +1186,7 @@ sk_sync_call (const char   *server_url,
     base[strlen (base) - 1] = '\0';
   session = soup_session_new_with_options ("timeout", timeout, NULL);
   answer = http_send (session, base, method, path, token, content_type, body, NULL, &answered,
-                      cancellable, error, &retry_after);
+                      cancellable, error, &retry_after, NULL);
   if (status != NULL)
     *status = answered;
   else if (answer != NULL && !SOUP_STATUS_IS_SUCCESSFUL (answered))
