@@ -1,5 +1,6 @@
 /* fuzz-pull.c: a till applying a page HQ's pull answered (sk-sync-till.c)
- * fed fuzzed pages, and the Link header of such an answer read.
+ * fed fuzzed pages, and the Link header of such an answer read; and a
+ * till keeping a page of its store's sales HQ answered ({"items"}).
  *
  * A page is applied with its cursor in one transaction: when it is
  * refused the till's cursor is the one it had, when it is applied the
@@ -14,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "fuzz-common.h"
+#include "sk-database-private.h"
 #include "sk-database.h"
 #include "sk-record.h"
 #include "sk-sync-client.h"
@@ -46,6 +48,41 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   return 0;
 }
 
+static gint64
+count_purchases (void)
+{
+  return sk_db_query_int (till, NULL, -1, "SELECT count(*) FROM purchases", NULL);
+}
+
+/* A page of the store's sales, as keep_store_sales reads and keeps it:
+ * all of them, or none. */
+static void
+keep_sales (JsonNode *root)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) sales = NULL;
+  g_autofree char *cursor = NULL;
+  gint64           before, kept = -1;
+
+  sales = sk_records_from_page (root, SK_TYPE_PURCHASE, &cursor, &error);
+  if (sales == NULL)
+    return;
+  before = count_purchases ();
+  if (sk_database_keep_hq_purchases (till, sales, &kept, &error))
+    {
+      if (kept < 0 || kept > (gint64)sales->len || count_purchases () > before + kept)
+        sk_fuzz_fail ("%u sales kept as %" G_GINT64_FORMAT " from %" G_GINT64_FORMAT
+                      " to %" G_GINT64_FORMAT,
+                      sales->len, kept, before, count_purchases ());
+      return;
+    }
+  if (error == NULL)
+    sk_fuzz_fail ("sales were refused without an error");
+  if (count_purchases () != before)
+    sk_fuzz_fail ("sales were refused (%s), and %" G_GINT64_FORMAT " of them kept", error->message,
+                  count_purchases () - before);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -74,6 +111,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return 0;
   page = json_node_get_object (root);
+  if (json_object_has_member (page, "items"))
+    {
+      keep_sales (root);
+      return 0;
+    }
   changes = json_object_get_member (page, "changes");
   refs = json_object_get_member (page, "refs");
   next = sk_json_member_string (page, "next_cursor", NULL);
