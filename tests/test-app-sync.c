@@ -1751,6 +1751,7 @@ test_offline_return (AppFixture *f, gconstpointer data)
 
   manager_till (f);
   vera = hq_customer_new ("Vera Kept", "+79050000095", FALSE);
+  g_assert_true (app_wait ((gboolean (*) (gpointer))till_idle, f, 30000));
   id = sell_at_hq (vera->id, 2);
   press_sync_now (f);
   g_assert_true (app_wait (till_has_purchase, id, 30000));

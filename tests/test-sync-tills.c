@@ -16,6 +16,7 @@
 #include <libsoup/soup.h>
 
 #include "sk-change-feed.h"
+#include "sk-database-file.h"
 #include "sk-database-private.h"
 #include "sk-integrity.h"
 #include "sk-notifications.h"
@@ -426,8 +427,8 @@ sale_text (SkDatabase *db, const char *id, char **ledger_text)
   g_autofree char *sale = rows_text (
       db,
       "SELECT id, customer_id, store_id, created_at, subtotal, discount_total,"
-      " bonus_spent, bonus_earned, total_paid, bonus_multiplier, status, refunded_total"
-      " FROM purchases WHERE id = ?",
+      " bonus_spent, bonus_earned, total_paid, bonus_multiplier, status, refunded_total,"
+      " discount_refunded, bonus_reversed, bonus_returned FROM purchases WHERE id = ?",
       id);
   g_autofree char *lines = rows_text (db,
                                       "SELECT line_no, sku, name, category, unit_price, quantity,"
@@ -437,7 +438,7 @@ sale_text (SkDatabase *db, const char *id, char **ledger_text)
   g_autofree char *apps
       = rows_text (db,
                    "SELECT id, rule_id, customer_id, store_id, amount, created_at,"
-                   " campaign_id, line_amounts"
+                   " campaign_id, line_amounts, amount_refunded"
                    " FROM discount_applications WHERE purchase_id = ? ORDER BY id",
                    id);
   char *ledger = rows_text (db,
@@ -1568,9 +1569,13 @@ test_store_sales (void)
   g_autofree char *number = NULL;
   g_autofree char *hq_sale = NULL;
   const char      *store1_sales = "SELECT count(*) FROM purchases WHERE store_id = ?";
+  g_autofree char *backup = NULL;
 
   till_sync_expect (a, 0, 0);
   till_sync_expect (c, 0, 0);
+  backup = g_build_filename (env.hq.dir, "sales-a.backup", NULL);
+  g_assert_true (sk_database_backup_file (a->path, backup, &error));
+  g_assert_no_error (error);
   /* A sells 130 times (two pages of HQ's answer), one of them to Olga. */
   sell_many (a, NULL, 129);
   sale = sell (a, olga, 2, 0);
@@ -1663,6 +1668,52 @@ test_store_sales (void)
     g_assert_cmpint (bears->refunded_quantity, ==, 1);
   }
 
+  /* C takes back the ball, and before C pushes it, HQ the other bear.
+   * HQ has taken back more than C's copy says, but not C's ball: C keeps
+   * its own figures until its return is at HQ (else the ball could be
+   * paid back again there), then takes HQ's, the whole sale. */
+  refund (c, sale, 2, 1);
+  {
+    g_autoptr (GArray) bear = g_array_new (FALSE, FALSE, sizeof (SkRefundLine));
+    g_autoptr (SkPurchase) after = NULL;
+    g_autofree char *id = g_uuid_string_random ();
+    SkRefundLine     line = { 1, 1 };
+
+    g_array_append_val (bear, line);
+    after = sk_database_refund_purchase (env.hq.db, id, sale, bear, &error);
+    g_assert_no_error (error);
+  }
+  {
+    g_autoptr (SkPurchase) now_at_hq = sk_database_get_purchase (env.hq.db, sale, &error);
+    g_autoptr (GPtrArray) page = g_ptr_array_new_with_free_func (g_object_unref);
+    g_autoptr (SkPurchase) at_c = NULL;
+    g_autoptr (SkPurchaseLine) ball = NULL;
+    gint64 kept = -1;
+
+    g_assert_no_error (error);
+    g_ptr_array_add (page, g_object_ref (now_at_hq));
+    g_assert_true (sk_database_keep_hq_purchases (c->db, page, &kept, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (kept, ==, 0);
+    at_c = sk_database_get_purchase (c->db, sale, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (at_c->refunded_total, <, now_at_hq->refunded_total);
+    ball = g_list_model_get_item (sk_purchase_get_lines (at_c), 1);
+    g_assert_cmpint (ball->refunded_quantity, ==, 1);
+  }
+  s = till_sync (c);
+  g_assert_cmpint (s->applied, ==, 1);
+  g_assert_cmpint (s->sales_kept, ==, 1);
+  g_clear_pointer (&s, sk_sync_summary_free);
+  till_sync_expect (a, 0, 0);
+  for (Till **t = (Till *[]){ a, c, NULL }; *t != NULL; t++)
+    {
+      g_autoptr (SkPurchase) copy = sk_database_get_purchase ((*t)->db, sale, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (copy->status, ==, "refunded");
+    }
+
   /* An HQ that does not know C's cursor (restored from a backup): C
    * copies it again and asks for the store's sales of the last days
    * again; it has them all. */
@@ -1678,6 +1729,24 @@ test_store_sales (void)
     g_assert_cmpint (again->sales_kept, ==, 0);
     mark = sk_database_get_setting (c->db, SK_SETTING_SYNC_SALES_SINCE);
     g_assert_nonnull (mark);
+  }
+
+  /* A's file restored from the backup made before it sold: it has none
+   * of its sales, and HQ sends them, though they are its own. */
+  {
+    g_autofree char *restored_path = g_build_filename (env.hq.dir, "sales-restored.db", NULL);
+    g_autoptr (Till) restored = NULL;
+    g_autoptr (SkSyncSummary) first = NULL;
+
+    g_assert_true (sk_database_restore_file (backup, restored_path, &error));
+    g_assert_no_error (error);
+    restored = till_new ("sales-restored.db", "cashier1", env.stores.store1, env.hq.url);
+    g_assert_cmpstr (sk_database_get_device_id (restored->db), ==,
+                     sk_database_get_device_id (a->db));
+    first = till_sync (restored);
+    g_assert_cmpint (first->sales_kept, >=, 131);
+    g_assert_cmpint (count_at (restored->db, store1_sales, env.stores.store1), ==,
+                     count_at (env.hq.db, store1_sales, env.stores.store1));
   }
 
   /* An HQ account's till: no store, no sales kept, the sync is fine. */

@@ -14,6 +14,7 @@
 #include "sk-database-file.h"
 #include "sk-database-private.h"
 #include "sk-error.h"
+#include "sk-sync-till.h"
 
 /* How long a step waits for a writer's lock before giving up. */
 #define BUSY_TIMEOUT_MS 10000
@@ -223,9 +224,13 @@ out:
   sqlite3_close_v2 (from);
   if (!ok)
     return FALSE;
-  /* A backup of an older Skidka: up to this one's schema now. */
+  /* A backup of an older Skidka: up to this one's schema now. A till's
+   * asks HQ for its store's sales of the last days again, its own
+   * included: those it pushed after the backup are not in it. */
   upgraded = sk_database_open (database, error);
-  return upgraded != NULL;
+  return upgraded != NULL
+         && sk_db_exec (upgraded, error, "DELETE FROM settings WHERE key = ?", "s",
+                        SK_SETTING_SYNC_SALES_SINCE);
 }
 
 gboolean

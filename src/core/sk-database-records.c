@@ -1191,6 +1191,9 @@ sk_db_insert_purchase_as_is (SkDatabase *self, SkPurchase *p, GError **error)
   GListModel *lines = G_LIST_MODEL (p->lines);
   GListModel *apps = G_LIST_MODEL (p->applications);
 
+  /* From a file older than updated_at: written when it was made. */
+  if (p->updated_at == SK_TIME_NONE)
+    p->updated_at = p->created_at;
   if (!sk_db_insert_record (self, "purchases", SK_RECORD (p), error))
     return FALSE;
   for (guint i = 0; i < g_list_model_get_n_items (lines); i++)

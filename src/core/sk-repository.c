@@ -1496,8 +1496,9 @@ campaign_figures_job (
   g_autofree char              *path = g_strdup_printf ("/api/campaigns/%s/figures", escaped);
   g_autoptr (JsonNode) answer = NULL;
 
-  /* Connected: the chain's figures, which HQ has (this file has only the
-   * sales made here), to an account that may read them (HQ's); a store's
+  /* Connected: the chain's figures, which HQ has (this file has the sales
+   * made here, and only the recent ones of its store's other tills), to
+   * an account that may read them (HQ's); a store's
    * account sees its till's. */
   if (at_hq (self, "GET", path, NULL, NULL, TRUE, cancellable, &answer, error))
     return answer != NULL && sk_campaign_figures_from_json (answer, figures, error)

@@ -882,10 +882,12 @@ keep_store_sales (SkDatabase    *db,
 {
   gint64           since = sk_database_get_setting_int (db, SK_SETTING_SYNC_SALES_SINCE, 0);
   gint64           asked_at = 0, newest = 0, next_since;
+  gboolean         marked;
   g_autofree char *time = NULL;
   g_autofree char *cursor = NULL;
   g_autofree char *mark = NULL;
 
+  marked = since > 0;
   since = MAX (since, sk_time_now () - SALES_KEPT_DAYS * G_TIME_SPAN_DAY);
   time = sk_time_to_rfc3339 (since);
   do
@@ -897,9 +899,12 @@ keep_store_sales (SkDatabase    *db,
       gint64 kept = 0, retry_after;
       guint  status;
 
-      g_string_printf (path, "/api/pos/purchases?limit=%d&device_id=%s&updated_since=", SALES_PAGE,
-                       sk_database_get_device_id (db));
+      g_string_printf (path, "/api/pos/purchases?limit=%d&updated_since=", SALES_PAGE);
       g_string_append_uri_escaped (path, time, NULL, FALSE);
+      /* Its own sales left out, but on a first ask (a file restored from
+       * a backup lacks what it pushed after). */
+      if (marked)
+        g_string_append_printf (path, "&device_id=%s", sk_database_get_device_id (db));
       if (cursor != NULL)
         {
           g_string_append (path, "&cursor=");

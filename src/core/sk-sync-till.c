@@ -571,8 +571,10 @@ sk_database_keep_hq_record (SkDatabase *self, SkRecord *record, GError **error)
 }
 
 /* What HQ has taken back of @purchase, known here, when it is more than
- * this copy has: the returns other tills took, which HQ has applied
- * after this till's own (a cycle pushes before it asks). */
+ * this copy has: the returns other tills took. Not while a return of it
+ * taken here waits in the outbox: HQ's figures do not have it yet, and
+ * taking them would offer back what this till has paid back already; the
+ * next cycle pushes it first. */
 static gboolean
 keep_hq_returns (SkDatabase *self, SkPurchase *purchase, gboolean *returned, GError **error)
 {
@@ -580,12 +582,14 @@ keep_hq_returns (SkDatabase *self, SkPurchase *purchase, gboolean *returned, GEr
   GListModel *apps = G_LIST_MODEL (purchase->applications);
 
   if (!sk_db_exec (self, error,
-                   "UPDATE purchases SET status = ?, refunded_total = ?, discount_refunded = ?,"
-                   " bonus_reversed = ?, bonus_returned = ?, updated_at = ?"
-                   " WHERE id = ? AND refunded_total < ?",
-                   "siiiiisi", purchase->status, purchase->refunded_total,
+                   "UPDATE purchases SET status = ?1, refunded_total = ?2, discount_refunded = ?3,"
+                   " bonus_reversed = ?4, bonus_returned = ?5, updated_at = ?6"
+                   " WHERE id = ?7 AND refunded_total < ?2"
+                   " AND NOT EXISTS (SELECT 1 FROM refunds AS r JOIN sync_outbox AS o"
+                   "   ON o.entity = 'refund' AND o.entity_id = r.id WHERE r.purchase_id = ?7)",
+                   "siiiiis", purchase->status, purchase->refunded_total,
                    purchase->discount_refunded, purchase->bonus_reversed, purchase->bonus_returned,
-                   purchase->updated_at, purchase->id, purchase->refunded_total))
+                   purchase->updated_at, purchase->id))
     return FALSE;
   *returned = sk_db_changes (self) > 0;
   for (guint i = 0; *returned && i < g_list_model_get_n_items (lines); i++)
