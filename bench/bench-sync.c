@@ -641,6 +641,16 @@ print_cpu (Bench *b, const Cpu *before, gint64 n, const char *what)
 
 /* Scenarios */
 
+/* One sync cycle of @till, timed: its seconds. */
+static double
+timed_sync (Bench *b, Till *till, SkSyncSummary **summary)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  *summary = sync_till (b, till);
+  return bench_seconds_since (start);
+}
+
 /* (a) */
 static void
 bench_push (Bench *b)
@@ -649,7 +659,6 @@ bench_push (Bench *b)
   g_autoptr (Till) online = NULL;
   g_autoptr (SkSyncSummary) first = NULL;
   g_autoptr (SkSyncSummary) summary = NULL;
-  gint64 start;
   double seconds, rate;
   Cpu    cpu;
 
@@ -673,9 +682,7 @@ bench_push (Bench *b)
   print_cpu (b, &cpu, opt_online, "sale");
 
   cpu = cpu_now (b);
-  start = g_get_monotonic_time ();
-  summary = sync_till (b, till);
-  seconds = bench_seconds_since (start);
+  seconds = timed_sync (b, till, &summary);
   if (summary->pushed != opt_sales || summary->applied != opt_sales)
     g_printerr ("  pushed %" G_GINT64_FORMAT ", applied %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
                 "\n",
@@ -695,7 +702,6 @@ bench_pull (Bench *b)
   g_autoptr (SkSyncSummary) first = NULL;
   g_autoptr (SkSyncSummary) summary = NULL;
   g_autoptr (GError) error = NULL;
-  gint64 start;
   double seconds;
   Cpu    cpu;
 
@@ -718,9 +724,7 @@ bench_pull (Bench *b)
       die ("editing customers", error);
   }
   cpu = cpu_now (b);
-  start = g_get_monotonic_time ();
-  summary = sync_till (b, till);
-  seconds = bench_seconds_since (start);
+  seconds = timed_sync (b, till, &summary);
   g_print ("  pull: %.3f s for %" G_GINT64_FORMAT " changes (target < 0.5 s), %.0f changes/s\n",
            seconds, summary->pulled, summary->pulled / seconds);
   print_cpu (b, &cpu, summary->pulled, "change");
@@ -760,15 +764,6 @@ bench_initial (Bench *b)
 }
 
 /* (e) */
-static double
-timed_sync (Bench *b, Till *till, SkSyncSummary **summary)
-{
-  gint64 start = g_get_monotonic_time ();
-
-  *summary = sync_till (b, till);
-  return bench_seconds_since (start);
-}
-
 static void
 bench_store_sales (Bench *b)
 {

@@ -893,12 +893,13 @@ sk_receipt_export_pdf (const char *text, const char *path, GError **error)
 void
 sk_window_fit_parent (GtkWindow *window)
 {
-  GtkWindow *parent = gtk_window_get_transient_for (window);
-  int        parent_width = parent ? gtk_widget_get_width (GTK_WIDGET (parent)) : 0;
-  int        width, height;
+  GtkWindow *parent;
+  int        parent_width, width, height;
 
   g_return_if_fail (GTK_IS_WINDOW (window));
 
+  parent = gtk_window_get_transient_for (window);
+  parent_width = parent ? gtk_widget_get_width (GTK_WIDGET (parent)) : 0;
   gtk_window_get_default_size (window, &width, &height);
   if (parent_width > 0 && parent_width < width)
     gtk_window_set_default_size (window, parent_width, height);

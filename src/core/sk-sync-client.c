@@ -881,7 +881,7 @@ keep_store_sales (SkDatabase    *db,
                   GCancellable  *cancellable)
 {
   gint64           since = sk_database_get_setting_int (db, SK_SETTING_SYNC_SALES_SINCE, 0);
-  gint64           asked_at = 0, newest = 0, next_since;
+  gint64           asked_at = 0;
   gboolean         marked;
   g_autofree char *time = NULL;
   g_autofree char *cursor = NULL;
@@ -924,17 +924,14 @@ keep_store_sales (SkDatabase    *db,
           return;
         }
       summary->sales_kept += kept;
-      for (guint i = 0; i < sales->len; i++)
-        newest = MAX (newest, SK_PURCHASE (g_ptr_array_index (sales, i))->updated_at);
     }
   while (cursor != NULL);
   /* From HQ's time at its first answer (its Date): a mass of sales pushed
-   * at once is not asked for again at every cycle after. An HQ that gives
-   * no Date: from the newest sale seen. */
-  next_since = (asked_at > 0 ? asked_at : newest) - SALES_OVERLAP;
-  if (next_since <= since)
+   * at once is not asked for again at every cycle after. Without a Date,
+   * the next cycle asks from the same time. */
+  if (asked_at - SALES_OVERLAP <= since)
     return;
-  mark = g_strdup_printf ("%" G_GINT64_FORMAT, next_since);
+  mark = g_strdup_printf ("%" G_GINT64_FORMAT, asked_at - SALES_OVERLAP);
   sk_database_set_setting (db, SK_SETTING_SYNC_SALES_SINCE, mark, NULL);
 }
 
