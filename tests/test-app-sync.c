@@ -866,10 +866,10 @@ test_hq_rule (AppFixture *f, gconstpointer data)
   g_signal_handlers_disconnect_by_func (sk_application_get_sync (f->app), keep_notice, &notice);
 }
 
-/* A sale of @quantity bears at HQ's store to @customer_id (NULL: no
- * card), made at HQ as another till's pushed sale is; its id. */
+/* A sale of a bear at @store, made at HQ as another till's pushed sale
+ * is, to @customer_id (NULL: no card); its id. */
 static char *
-sell_at_hq (const char *customer_id, gint64 quantity)
+sell_at_store (const char *store, const char *customer_id, gint64 quantity)
 {
   g_autoptr (SkPurchaseRequest) request = g_new0 (SkPurchaseRequest, 1);
   g_autoptr (SkPurchaseResult) sold = NULL;
@@ -877,11 +877,29 @@ sell_at_hq (const char *customer_id, gint64 quantity)
 
   request->id = g_uuid_string_random ();
   request->customer_id = g_strdup (customer_id);
-  request->cart = sk_cart_new (hq_store);
+  request->cart = sk_cart_new (store);
   sk_cart_add_line (request->cart, "bear-1", "Teddy bear", "toys", 100000, quantity);
   sold = sk_database_process_purchase (hq.db, request, &error);
   g_assert_no_error (error);
   return g_strdup (sk_record_get_id (sold->purchase));
+}
+
+/* The same at HQ's store, the till's. */
+static char *
+sell_at_hq (const char *customer_id, gint64 quantity)
+{
+  return sell_at_store (hq_store, customer_id, quantity);
+}
+
+/* The till keeps each of its store's sales HQ has. */
+static gboolean
+till_has_store_sales (gpointer data)
+{
+  AppFixture *f = data;
+
+  return sk_test_query_int (f->db, "SELECT count(*) FROM purchases WHERE store_id = ?", hq_store)
+         == sk_test_query_int (hq.db, "SELECT count(*) FROM purchases WHERE store_id = ?",
+                               hq_store);
 }
 
 /* A customer registered at HQ. */
@@ -1241,13 +1259,22 @@ test_hq_editors (AppFixture *f, gconstpointer data)
         app_find_widget (GTK_WIDGET (customers), app_is_action_button, "customers.new")));
   }
 
-  /* A store's manager may not read them at HQ: the till's own, no error. */
+  /* A store's manager may not read them at HQ: the till's own, no error.
+   * The till keeps its store's sales, not another store's, which the
+   * chain's figures count. */
   {
     g_autofree char              *manager = login ("manager1", "manager-pass");
     GSettings                    *settings = sk_application_get_settings (f->app);
     g_autofree SkCampaignFigures *figures = NULL;
+    g_autoptr (SkStore) two = sk_test_store_new ("S3", "Store three");
+    SkCampaignFigures at_till = { 0 }, chain = { 0 };
 
+    g_assert_true (sk_database_save_store (hq.db, two, &error));
+    g_assert_no_error (error);
+    g_free (sell_at_store (sk_record_get_id (two), NULL, 1));
     connect_till (f, manager);
+    press_sync_now (f);
+    g_assert_true (app_wait (till_has_store_sales, f, 30000));
     /* What signing in as the store's manager keeps (sk-connect.c). */
     g_settings_set_string (settings, "account-store-id", hq_store);
     g_settings_set_boolean (settings, "role-from-account", TRUE);
@@ -1262,7 +1289,13 @@ test_hq_editors (AppFixture *f, gconstpointer data)
     g_assert_true (app_wait (has_result, &result, 10000));
     figures = sk_repository_campaign_figures_finish (repository, result, &error);
     g_assert_no_error (error);
-    g_assert_cmpint (figures->purchases, ==, 0);
+    g_assert_true (sk_analytics_campaign (f->db, campaign_saved->id, &at_till, &error));
+    g_assert_true (sk_analytics_campaign (hq.db, campaign_saved->id, &chain, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (at_till.purchases, >=, 1);
+    g_assert_cmpint (at_till.purchases, <, chain.purchases);
+    g_assert_cmpint (figures->purchases, ==, at_till.purchases);
+    g_assert_cmpint (figures->revenue, ==, at_till.revenue);
   }
 
   /* Nor may a cashier read HQ's messages: the till's own, no error. */
