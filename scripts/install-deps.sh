@@ -15,13 +15,14 @@ run_packages="
   libsoup-3.0-dev libsodium-dev libpq-dev libcurl4-openssl-dev
 "
 # The tests (Xvfb, xprop and xdotool to find the installed app's window,
-# a private PostgreSQL server, the validators), the
+# a private PostgreSQL server, the validators, faketime for a till whose
+# clock is wrong), the
 # sanitizer and fuzzer builds (clang), the server benchmark (wrk), the
 # screenshots (imagemagick), the Flatpak manifest check (flatpak-builder),
 # and the README's HTTP examples (curl, jq).
 test_packages="
   xvfb xauth dbus appstream imagemagick x11-utils xdotool
-  postgresql-15 curl jq wrk flatpak-builder
+  postgresql-15 curl jq wrk flatpak-builder faketime
   clang-14 libclang-rt-14-dev clang-format locales
 "
 

@@ -309,11 +309,12 @@ sk_test_run_free (SkTestRun *run)
 /* Runs @argv with @input on its stdin and, if @bulk, the demo's bulk path
  * forced. */
 static SkTestRun *
-run_argv (const char *input, gboolean bulk, const char *const *argv)
+run_argv (const char *input, gboolean bulk, const char *clock, const char *const *argv)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GSubprocess) process = NULL;
   g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) command = g_ptr_array_new ();
   SkTestRun *run = g_new0 (SkTestRun, 1);
 
   launcher
@@ -323,7 +324,23 @@ run_argv (const char *input, gboolean bulk, const char *const *argv)
     g_subprocess_launcher_setenv (launcher, "SKIDKA_DEMO_BULK", "1", TRUE);
   else
     g_subprocess_launcher_unsetenv (launcher, "SKIDKA_DEMO_BULK");
-  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  /* faketime preloads its library, which a sanitized program lets come
+   * before its own runtime only when told. */
+  if (clock != NULL)
+    {
+      g_autofree char *asan
+          = g_strconcat (g_getenv ("ASAN_OPTIONS") ? g_getenv ("ASAN_OPTIONS") : "",
+                         ":verify_asan_link_order=0", NULL);
+
+      g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
+      g_ptr_array_add (command, (gpointer) "faketime");
+      g_ptr_array_add (command, (gpointer) "-f");
+      g_ptr_array_add (command, (gpointer)clock);
+    }
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (command, (gpointer)argv[i]);
+  g_ptr_array_add (command, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *)command->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, input ? input : "", NULL, &run->out, &run->err, &error);
   g_assert_no_error (error);
@@ -335,8 +352,8 @@ run_argv (const char *input, gboolean bulk, const char *const *argv)
   return run;
 }
 
-SkTestRun *
-sk_test_run_cli_full (const char *input, gboolean bulk, const char *const *args)
+static SkTestRun *
+run_cli (const char *input, gboolean bulk, const char *clock, const char *const *args)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   const char *cli = g_getenv ("SKIDKA_CLI");
@@ -346,13 +363,25 @@ sk_test_run_cli_full (const char *input, gboolean bulk, const char *const *args)
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer)args[i]);
   g_ptr_array_add (argv, NULL);
-  return run_argv (input, bulk, (const char *const *)argv->pdata);
+  return run_argv (input, bulk, clock, (const char *const *)argv->pdata);
+}
+
+SkTestRun *
+sk_test_run_cli_full (const char *input, gboolean bulk, const char *const *args)
+{
+  return run_cli (input, bulk, NULL, args);
+}
+
+SkTestRun *
+sk_test_run_cli_at_full (const char *clock, const char *const *args)
+{
+  return run_cli (NULL, FALSE, clock, args);
 }
 
 SkTestRun *
 sk_test_run_program (const char *input, const char *const *argv)
 {
-  return run_argv (input, FALSE, argv);
+  return run_argv (input, FALSE, NULL, argv);
 }
 
 guint

@@ -387,6 +387,60 @@ summary_int (SkTestRun *run, const char *name)
   return json_object_get_int_member (json_node_get_object (node), name);
 }
 
+/* A sale of @id in the file of a till run by the CLI. */
+static gint64
+till_purchases (const char *till, const char *id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkDatabase) db = sk_database_open (till, &error);
+
+  g_assert_no_error (error);
+  return sk_test_query_int (db, "SELECT count(*) FROM purchases WHERE id = ?", id);
+}
+
+/* Tills whose clocks are wrong, for real (faketime): a month ahead, a
+ * year behind. Each keeps the store's sales of HQ's last 14 days, as a till
+ * on time does: a sale HQ had 20 days ago is not kept, today's is. */
+static void
+test_sync_clock_off (void)
+{
+  static const char *const clocks[] = { "+30d", "-1y" };
+  g_autofree char         *password = g_build_filename (env.hq.dir, "clock-password", NULL);
+  g_autofree char         *token = g_build_filename (env.hq.dir, "clock-token", NULL);
+  g_autoptr (SkPurchaseResult) today = sell (env.hq.db, NULL, 0);
+  g_autoptr (SkPurchaseResult) before = sell (env.hq.db, NULL, 0);
+  const char      *old = sk_record_get_id (before->purchase);
+  g_autofree char *sql
+      = g_strdup_printf ("UPDATE purchases SET created_at = created_at - %" G_GINT64_FORMAT
+                         ", updated_at = updated_at - %" G_GINT64_FORMAT " WHERE id = '%s'",
+                         20 * G_TIME_SPAN_DAY, 20 * G_TIME_SPAN_DAY, old);
+  g_autoptr (SkTestRun) run = NULL;
+
+  sk_test_exec_sql (env.hq.db, sql);
+  g_assert_true (g_file_set_contents (password, "cashier-pass\n", -1, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (clocks); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("clock-till-%u.db", i);
+      g_autofree char *till = g_build_filename (env.hq.dir, name, NULL);
+
+      g_clear_pointer (&run, sk_test_run_free);
+      run = sk_test_run_cli (NULL, "--db", till, "init");
+      sk_test_assert_ok (run);
+      g_clear_pointer (&run, sk_test_run_free);
+      run = sk_test_run_cli (NULL, "--db", till, "sync", "login", "--server", env.hq.url,
+                             "--username", "cashier1", "--password-file", password, "--token-file",
+                             token);
+      sk_test_assert_ok (run);
+      g_clear_pointer (&run, sk_test_run_free);
+      run = sk_test_run_cli_at (clocks[i], "--db", till, "sync", "--server", env.hq.url,
+                                "--token-file", token);
+      sk_test_assert_ok (run);
+      g_assert_cmpint (summary_int (run, "sales_kept"), >=, 1);
+      g_assert_cmpint (till_purchases (till, sk_record_get_id (today->purchase)), ==, 1);
+      g_assert_cmpint (till_purchases (till, old), ==, 0);
+    }
+}
+
 /* A headless till run by skidka-cli alone (SPEC 6, issue "sync" item 6):
  * init, sign in (the token file its owner's only; a wrong password writes
  * nothing), one sync makes it a working till that sells offline with HQ's
@@ -860,6 +914,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync-client/faults", test_sync_faults);
   g_test_add_func ("/sync-client/upgrade", test_sync_upgrade);
   g_test_add_func ("/sync-client/cli", test_sync_cli);
+  g_test_add_func ("/sync-client/clock-off", test_sync_clock_off);
   g_test_add_func ("/sync-client/parents-first", test_sync_parents_first);
   g_test_add_func ("/sync-client/till-feed", test_sync_till_feed);
   g_test_add_func ("/sync-client/pages", test_sync_pages);

@@ -132,6 +132,16 @@ sk_sync_summary_to_json (const SkSyncSummary *summary)
 
 typedef struct _Page Page;
 
+/* HQ's time its answer's Date says; 0: none. */
+static gint64
+hq_time (SoupMessage *msg)
+{
+  const char *text = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Date");
+  g_autoptr (GDateTime) at = text ? soup_date_time_new_from_http_string (text) : NULL;
+
+  return at ? g_date_time_to_unix (at) * G_USEC_PER_SEC : 0;
+}
+
 static void page_answered (Page *page, SoupMessage *msg);
 
 /* HQ's answer to @method @path with @body (may be NULL) of @content_type:
@@ -186,13 +196,7 @@ http_send (SoupSession  *session,
   if (after != NULL && g_ascii_string_to_unsigned (after, 10, 0, 3600, &seconds, NULL))
     *retry_after = (gint64)seconds * G_TIME_SPAN_SECOND;
   if (date != NULL)
-    {
-      const char *text
-          = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Date");
-      g_autoptr (GDateTime) at = text ? soup_date_time_new_from_http_string (text) : NULL;
-
-      *date = at ? g_date_time_to_unix (at) * G_USEC_PER_SEC : 0;
-    }
+    *date = hq_time (msg);
   if (page != NULL && *status == SOUP_STATUS_OK)
     page_answered (page, msg);
   if (g_bytes_get_size (bytes) == 0)
@@ -567,6 +571,7 @@ typedef struct
   GCond         applied;
   guint         unapplied; /* pages asked for and not applied */
   gboolean      stopped;   /* no more pages are asked for */
+  gint64        hq_time;   /* HQ's time at its first page (its Date), 0: none */
 } Pull;
 
 struct _Page
@@ -639,6 +644,10 @@ page_answered (Page *page, SoupMessage *msg)
       soup_message_headers_get_one (soup_message_get_response_headers (msg), "Link"));
   gboolean stopped;
 
+  g_mutex_lock (&pull->mutex);
+  if (pull->hq_time == 0)
+    pull->hq_time = hq_time (msg);
+  g_mutex_unlock (&pull->mutex);
   if (next == NULL || page->next != NULL)
     {
       g_free (next);
@@ -829,12 +838,14 @@ out:
 }
 
 /* Pulls until HQ has nothing more; the pages asked for ahead are stopped
- * when the cycle is cancelled or the till fails to apply the one before. */
+ * when the cycle is cancelled or the till fails to apply the one before.
+ * *@hq_now: HQ's time at its first answer (0: it gave none). */
 static gboolean
 pull_all (SkDatabase    *db,
           SoupSession   *session,
           Job           *job,
           SkSyncSummary *summary,
+          gint64        *hq_now,
           GCancellable  *cancellable,
           GError       **error)
 {
@@ -852,6 +863,7 @@ pull_all (SkDatabase    *db,
     g_cancellable_disconnect (cancellable, handler);
   g_cond_clear (&pull.applied);
   g_mutex_clear (&pull.mutex);
+  *hq_now = pull.hq_time;
   return ok;
 }
 
@@ -872,12 +884,15 @@ pull_all (SkDatabase    *db,
  * taken back twice (sk_database_keep_hq_purchases). What fails here fails
  * nothing else: the next cycle asks again from the same time. An HQ
  * account has no store: HQ refuses the question, and such a till keeps
- * none. */
+ * none. The days kept are HQ's (@hq_now, its time at the pull; 0: none,
+ * the till's), as is every mark after: a till whose clock is a month off
+ * keeps the same sales as the others. */
 static void
 keep_store_sales (SkDatabase    *db,
                   SoupSession   *session,
                   Job           *job,
                   SkSyncSummary *summary,
+                  gint64         hq_now,
                   GCancellable  *cancellable)
 {
   gint64           since = sk_database_get_setting_int (db, SK_SETTING_SYNC_SALES_SINCE, 0);
@@ -888,7 +903,7 @@ keep_store_sales (SkDatabase    *db,
   g_autofree char *mark = NULL;
 
   marked = since > 0;
-  since = MAX (since, sk_time_now () - SALES_KEPT_DAYS * G_TIME_SPAN_DAY);
+  since = MAX (since, (hq_now > 0 ? hq_now : sk_time_now ()) - SALES_KEPT_DAYS * G_TIME_SPAN_DAY);
   time = sk_time_to_rfc3339 (since);
   do
     {
@@ -942,6 +957,7 @@ sync_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
   g_autoptr (SkDatabase) db = NULL;
   g_autoptr (SoupSession) session = NULL;
   Outcome *outcome = g_new0 (Outcome, 1);
+  gint64   hq_now = 0;
 
   outcome->summary = g_new0 (SkSyncSummary, 1);
   db = sk_database_open (job->database_path, &outcome->error);
@@ -957,8 +973,8 @@ sync_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
 
       session = soup_session_new_with_options ("timeout", 60, "user-agent", agent, NULL);
       if (push_all (db, session, job, outcome->summary, cancellable, &outcome->error)
-          && pull_all (db, session, job, outcome->summary, cancellable, &outcome->error))
-        keep_store_sales (db, session, job, outcome->summary, cancellable);
+          && pull_all (db, session, job, outcome->summary, &hq_now, cancellable, &outcome->error))
+        keep_store_sales (db, session, job, outcome->summary, hq_now, cancellable);
       outcome->summary->pending = sk_database_count_outbox (db, NULL);
       if (outcome->summary->cursor == NULL)
         outcome->summary->cursor = sk_database_get_sync_cursor (db);
