@@ -220,6 +220,8 @@ sk_test_refund_figures_upgrade (const char *location)
   g_assert_cmpint (s.bonus_spent, ==, 500);
   g_assert_cmpint (sk_db_query_int (db, NULL, -1, "SELECT updated_at FROM purchases", NULL), ==,
                    1793491200000000);
+  /* Made here: not one a till keeps from HQ and lets go. */
+  g_assert_cmpint (sk_db_query_int (db, NULL, -1, "SELECT kept FROM purchases", NULL), ==, 0);
 
   /* The application's campaign is its rule's; without its amounts on the
    * lines (not kept then), the rest returned gives back the rest. */

@@ -1760,6 +1760,94 @@ test_store_sales (void)
   assert_integrity (env.hq.db);
 }
 
+/* @ids' sales (a NULL-ended list) as made and last written @days before,
+ * at HQ and at @t: time passing, for the sales a till keeps. */
+static void
+age_sales (Till *t, const char *const *ids, gint64 days)
+{
+  for (guint i = 0; ids[i] != NULL; i++)
+    for (SkDatabase **db = (SkDatabase *[]){ env.hq.db, t->db, NULL }; *db != NULL; db++)
+      {
+        g_autoptr (GError) error = NULL;
+
+        g_assert_true (sk_db_exec (*db, &error,
+                                   "UPDATE purchases SET created_at = created_at - ?1,"
+                                   " updated_at = updated_at - ?1 WHERE id = ?2",
+                                   "is", days * G_TIME_SPAN_DAY, ids[i]));
+        g_assert_no_error (error);
+      }
+}
+
+/* The store's sales a till keeps go 14 days after HQ last wrote them, as
+ * a new till would not have them, with their lines, discounts and a
+ * return taken of one here. The till's own sales stay, as does a kept
+ * sale whose return here moved bonuses (the ledger keeps every movement),
+ * and a recent one. */
+static void
+test_store_sales_dropped (void)
+{
+  g_autofree char *vera = hq_customer ("Vera Dropped", "+79050000081", env.stores.store1, 0);
+  g_autoptr (Till) a = till_new ("dropped-a.db", "cashier1", env.stores.store1, env.hq.url);
+  g_autoptr (Till) c = till_new ("dropped-c.db", "manager1", env.stores.store1, env.hq.url);
+  g_autoptr (SkSyncSummary) s = NULL;
+  g_autofree char *old = NULL, *returned = NULL, *bonused = NULL, *recent = NULL, *own = NULL;
+  const char      *sql = "SELECT count(*) FROM purchases WHERE id = ?";
+
+  till_sync_expect (a, 0, 0);
+  till_sync_expect (c, 0, 0);
+  old = sell (a, NULL, 1, 0);
+  returned = sell (a, NULL, 2, 0);
+  bonused = sell (a, vera, 2, 0);
+  recent = sell (a, NULL, 1, 0);
+  own = sell (c, NULL, 1, 0);
+  till_sync_expect (a, 4, 0);
+  s = till_sync (c);
+  g_assert_cmpint (s->applied, ==, 1);
+  g_assert_cmpint (s->sales_kept, >=, 4);
+  g_clear_pointer (&s, sk_sync_summary_free);
+  /* C takes back a bear of two sales: one without a card, one of Vera's,
+   * whose bonuses go back with it. */
+  refund (c, returned, 1, 1);
+  refund (c, bonused, 1, 1);
+  till_sync_expect (c, 2, 0);
+  g_assert_cmpint (
+      count_at (c->db, "SELECT count(*) FROM bonus_transactions WHERE purchase_id = ?", bonused),
+      >=, 1);
+
+  /* Fifteen days on for all but the recent one; its return is older too. */
+  age_sales (c, (const char *const[]){ old, returned, bonused, own, NULL }, 15);
+  s = till_sync (c);
+  g_assert_cmpint (s->sales_dropped, ==, 2);
+  g_assert_cmpint (s->sales_kept, ==, 0);
+  g_clear_pointer (&s, sk_sync_summary_free);
+  for (const char *const *id = (const char *const[]){ old, returned, NULL }; *id != NULL; id++)
+    {
+      g_assert_cmpint (count_at (c->db, sql, *id), ==, 0);
+      g_assert_cmpint (
+          count_at (c->db, "SELECT count(*) FROM purchase_lines WHERE purchase_id = ?", *id), ==,
+          0);
+      g_assert_cmpint (
+          count_at (c->db, "SELECT count(*) FROM discount_applications WHERE purchase_id = ?", *id),
+          ==, 0);
+      g_assert_cmpint (count_at (c->db, "SELECT count(*) FROM refunds WHERE purchase_id = ?", *id),
+                       ==, 0);
+      /* HQ has it still, with C's return. */
+      g_assert_cmpint (count_at (env.hq.db, sql, *id), ==, 1);
+    }
+  g_assert_cmpint (
+      count_at (env.hq.db, "SELECT count(*) FROM refunds WHERE purchase_id = ?", returned), ==, 1);
+  for (const char *const *id = (const char *const[]){ bonused, recent, own, NULL }; *id != NULL;
+       id++)
+    g_assert_cmpint (count_at (c->db, sql, *id), ==, 1);
+  /* Not asked for again. */
+  s = till_sync (c);
+  g_assert_cmpint (s->sales_kept, ==, 0);
+  g_assert_cmpint (s->sales_dropped, ==, 0);
+  g_clear_pointer (&s, sk_sync_summary_free);
+  g_assert_cmpint (count_at (c->db, sql, old), ==, 0);
+  assert_till_agrees (c);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1787,6 +1875,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync-tills/integrity", test_integrity);
   g_test_add_func ("/sync-tills/receipt-email", test_receipt_email);
   g_test_add_func ("/sync-tills/store-sales", test_store_sales);
+  g_test_add_func ("/sync-tills/store-sales-dropped", test_store_sales_dropped);
   status = g_test_run ();
 
   sk_test_hq_close (&env.hq);

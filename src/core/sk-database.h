@@ -12,7 +12,7 @@
 
 G_BEGIN_DECLS
 
-#define SK_SCHEMA_VERSION 24
+#define SK_SCHEMA_VERSION 25
 
 #define SK_TYPE_DATABASE (sk_database_get_type ())
 G_DECLARE_FINAL_TYPE (SkDatabase, sk_database, SK, DATABASE, GObject)

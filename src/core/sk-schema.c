@@ -730,11 +730,19 @@ static const char migration_24[]
       "UPDATE purchases SET updated_at = created_at;"
       "CREATE INDEX purchases_updated ON purchases (store_id, updated_at);";
 
+/* Which of a till's sales it keeps from HQ (another till's of its store,
+ * or its own again after a restored backup) rather than made: a till
+ * drops those 14 days after HQ last wrote them, as a new till would not
+ * have them (sk_database_drop_kept_sales). */
+static const char migration_25[]
+    = "ALTER TABLE purchases ADD COLUMN kept INTEGER NOT NULL DEFAULT 0;"
+      "CREATE INDEX purchases_kept ON purchases (updated_at) WHERE kept = 1;";
+
 static const char *const migrations[] = {
-  migration_1,  migration_2,  migration_3,  migration_4,  migration_5,  migration_6,
-  migration_7,  migration_8,  migration_9,  migration_10, migration_11, migration_12,
-  migration_13, migration_14, migration_15, migration_16, migration_17, migration_18,
-  migration_19, migration_20, migration_21, migration_22, migration_23, migration_24,
+  migration_1,  migration_2,  migration_3,  migration_4,  migration_5,  migration_6,  migration_7,
+  migration_8,  migration_9,  migration_10, migration_11, migration_12, migration_13, migration_14,
+  migration_15, migration_16, migration_17, migration_18, migration_19, migration_20, migration_21,
+  migration_22, migration_23, migration_24, migration_25,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == SK_SCHEMA_VERSION);

@@ -124,6 +124,8 @@ sk_sync_summary_to_json (const SkSyncSummary *summary)
   json_builder_add_int_value (b, summary->pending);
   json_builder_set_member_name (b, "sales_kept");
   json_builder_add_int_value (b, summary->sales_kept);
+  json_builder_set_member_name (b, "sales_dropped");
+  json_builder_add_int_value (b, summary->sales_dropped);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -886,7 +888,8 @@ pull_all (SkDatabase    *db,
  * account has no store: HQ refuses the question, and such a till keeps
  * none. The days kept are HQ's (@hq_now, its time at the pull; 0: none,
  * the till's), as is every mark after: a till whose clock is a month off
- * keeps the same sales as the others. */
+ * keeps the same sales as the others. Those kept before the days are let
+ * go, so that a till's file grows by its own sales alone. */
 static void
 keep_store_sales (SkDatabase    *db,
                   SoupSession   *session,
@@ -896,14 +899,15 @@ keep_store_sales (SkDatabase    *db,
                   GCancellable  *cancellable)
 {
   gint64           since = sk_database_get_setting_int (db, SK_SETTING_SYNC_SALES_SINCE, 0);
-  gint64           asked_at = 0;
+  gint64           asked_at = 0, floor, dropped = 0;
   gboolean         marked;
   g_autofree char *time = NULL;
   g_autofree char *cursor = NULL;
   g_autofree char *mark = NULL;
 
   marked = since > 0;
-  since = MAX (since, (hq_now > 0 ? hq_now : sk_time_now ()) - SALES_KEPT_DAYS * G_TIME_SPAN_DAY);
+  floor = (hq_now > 0 ? hq_now : sk_time_now ()) - SALES_KEPT_DAYS * G_TIME_SPAN_DAY;
+  since = MAX (since, floor);
   time = sk_time_to_rfc3339 (since);
   do
     {
@@ -941,6 +945,9 @@ keep_store_sales (SkDatabase    *db,
       summary->sales_kept += kept;
     }
   while (cursor != NULL);
+  /* What a new till would not have, this one does not keep either. */
+  if (sk_database_drop_kept_sales (db, floor, &dropped, NULL))
+    summary->sales_dropped = dropped;
   /* From HQ's time at its first answer (its Date): a mass of sales pushed
    * at once is not asked for again at every cycle after. Without a Date,
    * the next cycle asks from the same time. */

@@ -60,6 +60,7 @@ typedef struct
   gint64        campaigns_edited; /* likewise campaigns (not what they spent) */
   gboolean      full_copy;  /* the pull started from the start (a first sync, an expired cursor) */
   gint64        sales_kept; /* the store's sales new here, or returned at another till */
+  gint64        sales_dropped; /* those kept here and now older than a new till keeps */
 } SkSyncSummary;
 
 void      sk_sync_summary_free (SkSyncSummary *summary);

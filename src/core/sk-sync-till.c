@@ -632,7 +632,11 @@ sk_database_keep_hq_purchases (SkDatabase *self, GPtrArray *purchases, gint64 *k
 
       gboolean returned = FALSE;
 
-      if (known < 0 || (known == 0 && !sk_db_insert_purchase_as_is (self, purchase, error))
+      if (known < 0
+          || (known == 0
+              && (!sk_db_insert_purchase_as_is (self, purchase, error)
+                  || !sk_db_exec (self, error, "UPDATE purchases SET kept = 1 WHERE id = ?", "s",
+                                  purchase->id)))
           || (known > 0 && !keep_hq_returns (self, purchase, &returned, error)))
         {
           sk_db_rollback (self);
@@ -645,6 +649,38 @@ sk_database_keep_hq_purchases (SkDatabase *self, GPtrArray *purchases, gint64 *k
   if (kept != NULL)
     *kept = n;
   return TRUE;
+}
+
+/* The kept sales sk_database_drop_kept_sales drops, before ?1. */
+#define KEPT_TO_DROP                                                                               \
+  "SELECT p.id FROM purchases AS p WHERE p.kept = 1 AND p.updated_at < ?1"                         \
+  " AND NOT EXISTS (SELECT 1 FROM bonus_transactions AS b WHERE b.purchase_id = p.id)"             \
+  " AND NOT EXISTS (SELECT 1 FROM refunds AS r JOIN sync_outbox AS o"                              \
+  "   ON o.entity = 'refund' AND o.entity_id = r.id WHERE r.purchase_id = p.id)"
+
+gboolean
+sk_database_drop_kept_sales (SkDatabase *self, gint64 before, gint64 *dropped, GError **error)
+{
+  static const char *const parts[] = {
+    "DELETE FROM purchase_lines WHERE purchase_id IN (" KEPT_TO_DROP ")",
+    "DELETE FROM discount_applications WHERE purchase_id IN (" KEPT_TO_DROP ")",
+    "DELETE FROM refunds WHERE purchase_id IN (" KEPT_TO_DROP ")",
+    "DELETE FROM purchases WHERE id IN (" KEPT_TO_DROP ")",
+  };
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+
+  if (!sk_db_begin (self, error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+    if (!sk_db_exec (self, error, parts[i], "i", before))
+      {
+        sk_db_rollback (self);
+        return FALSE;
+      }
+  if (dropped != NULL)
+    *dropped = sk_db_changes (self);
+  return sk_db_commit (self, error);
 }
 
 gboolean

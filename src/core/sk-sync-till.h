@@ -63,6 +63,13 @@ gboolean sk_database_keep_hq_purchases (SkDatabase *self,
                                         GPtrArray  *purchases,
                                         gint64     *kept,
                                         GError    **error);
+/* Drops the sales kept from HQ that HQ last wrote before @before (a new
+ * till keeps those of 14 days): their lines, discounts and the returns
+ * taken of them here, which HQ has. Not one whose return waits in the
+ * outbox, nor one whose return moved bonuses here (the ledger keeps every
+ * movement). *dropped (may be NULL): how many. */
+gboolean
+sk_database_drop_kept_sales (SkDatabase *self, gint64 before, gint64 *dropped, GError **error);
 
 SkPulledPage *sk_pulled_page_new (JsonArray *refs, JsonArray *changes, GError **error);
 void          sk_pulled_page_free (SkPulledPage *page);

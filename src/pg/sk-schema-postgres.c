@@ -587,6 +587,8 @@ static const char *const migrations[SK_SCHEMA_VERSION + 1] = {
          "  ADD COLUMN device_id TEXT COLLATE \"C\";"
          "UPDATE purchases SET updated_at = created_at;"
          "CREATE INDEX purchases_updated ON purchases (store_id, updated_at);",
+  [25] = "ALTER TABLE purchases ADD COLUMN kept BIGINT NOT NULL DEFAULT 0;"
+         "CREATE INDEX purchases_kept ON purchases (updated_at) WHERE kept = 1;",
 };
 
 char *
