@@ -375,9 +375,9 @@ sk_test_run_cli_full (const char *input, gboolean bulk, const char *const *args)
 }
 
 SkTestRun *
-sk_test_run_cli_at_full (const char *clock, const char *const *args)
+sk_test_run_cli_at_full (const char *clock, const char *input, const char *const *args)
 {
-  return run_cli (NULL, FALSE, clock, args);
+  return run_cli (input, FALSE, clock, args);
 }
 
 SkTestRun *

@@ -92,11 +92,11 @@ SkTestRun *sk_test_run_cli_full (const char *input, gboolean bulk, const char *c
   sk_test_run_cli_full ((input), FALSE, (const char *const[]){ __VA_ARGS__, NULL })
 #define sk_test_run_cli_bulk(input, ...)                                                           \
   sk_test_run_cli_full ((input), TRUE, (const char *const[]){ __VA_ARGS__, NULL })
-/* Runs the CLI on a clock @clock off the machine's (faketime's offset:
+/* The same on a clock @clock off the machine's (faketime's offset:
  * "+30d", "-1y"), as a till whose clock is wrong does. */
-SkTestRun *sk_test_run_cli_at_full (const char *clock, const char *const *args);
-#define sk_test_run_cli_at(clock, ...)                                                             \
-  sk_test_run_cli_at_full ((clock), (const char *const[]){ __VA_ARGS__, NULL })
+SkTestRun *sk_test_run_cli_at_full (const char *clock, const char *input, const char *const *args);
+#define sk_test_run_cli_at(clock, input, ...)                                                      \
+  sk_test_run_cli_at_full ((clock), (input), (const char *const[]){ __VA_ARGS__, NULL })
 /* Runs @argv (NULL-terminated, the program first) with @input on its
  * stdin; a crash fails the test. */
 SkTestRun *sk_test_run_program (const char *input, const char *const *argv);

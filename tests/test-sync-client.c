@@ -399,12 +399,14 @@ till_purchases (const char *till, const char *id)
 }
 
 /* Tills whose clocks are wrong, for real (faketime): a month ahead, a
- * year behind. Each keeps the store's sales of HQ's last 14 days, as a till
- * on time does: a sale HQ had 20 days ago is not kept, today's is. */
+ * year behind (a sale made there says so). Each keeps the store's sales
+ * of HQ's last 14 days, as a till on time does: a sale HQ had 20 days ago
+ * is not kept, today's is. */
 static void
 test_sync_clock_off (void)
 {
   static const char *const clocks[] = { "+30d", "-1y" };
+  static const gint64      off_days[] = { 30, -365 };
   g_autofree char         *password = g_build_filename (env.hq.dir, "clock-password", NULL);
   g_autofree char         *token = g_build_filename (env.hq.dir, "clock-token", NULL);
   g_autoptr (SkPurchaseResult) today = sell (env.hq.db, NULL, 0);
@@ -432,12 +434,31 @@ test_sync_clock_off (void)
                              token);
       sk_test_assert_ok (run);
       g_clear_pointer (&run, sk_test_run_free);
-      run = sk_test_run_cli_at (clocks[i], "--db", till, "sync", "--server", env.hq.url,
+      run = sk_test_run_cli_at (clocks[i], NULL, "--db", till, "sync", "--server", env.hq.url,
                                 "--token-file", token);
       sk_test_assert_ok (run);
       g_assert_cmpint (summary_int (run, "sales_kept"), >=, 1);
       g_assert_cmpint (till_purchases (till, sk_record_get_id (today->purchase)), ==, 1);
       g_assert_cmpint (till_purchases (till, old), ==, 0);
+      {
+        g_autofree char *id = g_uuid_string_random ();
+        g_autofree char *request = g_strdup_printf (
+            "{\"id\": \"%s\", \"store_id\": \"%s\", \"items\": [{\"sku\": \"bear\", \"name\":"
+            " \"Teddy bear\", \"category\": \"toys\", \"unit_price\": 10000, \"quantity\": 1}]}",
+            id, env.store);
+        g_autoptr (SkDatabase) db = NULL;
+        g_autoptr (GError) error = NULL;
+        gint64 made;
+
+        g_clear_pointer (&run, sk_test_run_free);
+        run = sk_test_run_cli_at (clocks[i], request, "--db", till, "purchase");
+        sk_test_assert_ok (run);
+        db = sk_database_open (till, &error);
+        g_assert_no_error (error);
+        made = sk_test_query_int (db, "SELECT created_at FROM purchases WHERE id = ?", id);
+        g_assert_cmpint (ABS (made - sk_time_now () - off_days[i] * G_TIME_SPAN_DAY), <,
+                         2 * G_TIME_SPAN_DAY);
+      }
     }
 }
 

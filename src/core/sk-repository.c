@@ -1167,7 +1167,9 @@ find_sales_job (
       g_debug ("The store's latest sales from this file: %s", unreached->message);
       return g_steal_pointer (&found);
     }
-  if (!sk_database_keep_hq_purchases (db, sales, NULL, error))
+  /* The store's latest are the store's copy; a sale looked up by its
+   * receipt is one to take a return of, kept for good. */
+  if (!sk_database_keep_hq_purchases (db, sales, listing, NULL, error))
     return NULL;
   g_clear_pointer (&found, g_ptr_array_unref);
   return sk_database_find_sales (db, sk_record_get_id (store), q->receipt,

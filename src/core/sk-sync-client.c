@@ -937,7 +937,7 @@ keep_store_sales (SkDatabase    *db,
         sk_sync_http_error (status, answer, &error);
       else if (answer != NULL)
         sales = sk_records_from_page (answer, SK_TYPE_PURCHASE, &cursor, &error);
-      if (sales == NULL || !sk_database_keep_hq_purchases (db, sales, &kept, &error))
+      if (sales == NULL || !sk_database_keep_hq_purchases (db, sales, TRUE, &kept, &error))
         {
           g_debug ("The store's sales are not kept this time: %s", error->message);
           return;
@@ -945,8 +945,9 @@ keep_store_sales (SkDatabase    *db,
       summary->sales_kept += kept;
     }
   while (cursor != NULL);
-  /* What a new till would not have, this one does not keep either. */
-  if (sk_database_drop_kept_sales (db, floor, &dropped, NULL))
+  /* What a new till would not have, this one does not keep either; by
+   * HQ's clock alone. */
+  if (hq_now > 0 && sk_database_drop_kept_sales (db, floor, &dropped, NULL))
     summary->sales_dropped = dropped;
   /* From HQ's time at its first answer (its Date): a mass of sales pushed
    * at once is not asked for again at every cycle after. Without a Date,

@@ -615,7 +615,8 @@ keep_hq_returns (SkDatabase *self, SkPurchase *purchase, gboolean *returned, GEr
 }
 
 gboolean
-sk_database_keep_hq_purchases (SkDatabase *self, GPtrArray *purchases, gint64 *kept, GError **error)
+sk_database_keep_hq_purchases (
+    SkDatabase *self, GPtrArray *purchases, gboolean for_a_while, gint64 *kept, GError **error)
 {
   gint64 n = 0;
 
@@ -631,13 +632,15 @@ sk_database_keep_hq_purchases (SkDatabase *self, GPtrArray *purchases, gint64 *k
                self, error, -1, "SELECT count(*) FROM purchases WHERE id = ?", "s", purchase->id);
 
       gboolean returned = FALSE;
+      /* A sale new here is the store's copy, or one to keep for good; one
+       * looked up again is kept for good; this till's own stay its own. */
+      const char *mark = !for_a_while ? "UPDATE purchases SET kept = 0 WHERE id = ? AND kept = 1"
+                         : known == 0 ? "UPDATE purchases SET kept = 1 WHERE id = ?"
+                                      : NULL;
 
-      if (known < 0
-          || (known == 0
-              && (!sk_db_insert_purchase_as_is (self, purchase, error)
-                  || !sk_db_exec (self, error, "UPDATE purchases SET kept = 1 WHERE id = ?", "s",
-                                  purchase->id)))
-          || (known > 0 && !keep_hq_returns (self, purchase, &returned, error)))
+      if (known < 0 || (known == 0 && !sk_db_insert_purchase_as_is (self, purchase, error))
+          || (known > 0 && !keep_hq_returns (self, purchase, &returned, error))
+          || (mark != NULL && !sk_db_exec (self, error, mark, "s", purchase->id)))
         {
           sk_db_rollback (self);
           return FALSE;
@@ -651,12 +654,11 @@ sk_database_keep_hq_purchases (SkDatabase *self, GPtrArray *purchases, gint64 *k
   return TRUE;
 }
 
-/* The kept sales sk_database_drop_kept_sales drops, before ?1. */
+/* The kept sales sk_database_drop_kept_sales drops, before ?1. A return
+ * taken here (and its bonuses in the ledger) needs its sale. */
 #define KEPT_TO_DROP                                                                               \
   "SELECT p.id FROM purchases AS p WHERE p.kept = 1 AND p.updated_at < ?1"                         \
-  " AND NOT EXISTS (SELECT 1 FROM bonus_transactions AS b WHERE b.purchase_id = p.id)"             \
-  " AND NOT EXISTS (SELECT 1 FROM refunds AS r JOIN sync_outbox AS o"                              \
-  "   ON o.entity = 'refund' AND o.entity_id = r.id WHERE r.purchase_id = p.id)"
+  " AND NOT EXISTS (SELECT 1 FROM refunds AS r WHERE r.purchase_id = p.id)"
 
 gboolean
 sk_database_drop_kept_sales (SkDatabase *self, gint64 before, gint64 *dropped, GError **error)
@@ -664,7 +666,6 @@ sk_database_drop_kept_sales (SkDatabase *self, gint64 before, gint64 *dropped, G
   static const char *const parts[] = {
     "DELETE FROM purchase_lines WHERE purchase_id IN (" KEPT_TO_DROP ")",
     "DELETE FROM discount_applications WHERE purchase_id IN (" KEPT_TO_DROP ")",
-    "DELETE FROM refunds WHERE purchase_id IN (" KEPT_TO_DROP ")",
     "DELETE FROM purchases WHERE id IN (" KEPT_TO_DROP ")",
   };
 

@@ -57,17 +57,17 @@ gboolean sk_database_keep_hq_record (SkDatabase *self, SkRecord *record, GError 
 /* Keeps sales of the store (SkPurchase), as HQ has them, to take returns
  * of them here: a sale new here is kept whole; of one known here, what HQ
  * has taken back when it is more than this copy has (a return at another
- * till), else this copy stays. All or none. *kept (may be NULL): how many
- * were new or taken back here. */
-gboolean sk_database_keep_hq_purchases (SkDatabase *self,
-                                        GPtrArray  *purchases,
-                                        gint64     *kept,
-                                        GError    **error);
-/* Drops the sales kept from HQ that HQ last wrote before @before (a new
- * till keeps those of 14 days): their lines, discounts and the returns
- * taken of them here, which HQ has. Not one whose return waits in the
- * outbox, nor one whose return moved bonuses here (the ledger keeps every
- * movement). *dropped (may be NULL): how many. */
+ * till), else this copy stays. All or none. @for_a_while: the store's
+ * copy a sync keeps, let go when old (sk_database_drop_kept_sales); else
+ * sales looked up to take a return of, kept for good (also those kept
+ * before for a while). *kept (may be NULL): how many were new or taken
+ * back here. */
+gboolean sk_database_keep_hq_purchases (
+    SkDatabase *self, GPtrArray *purchases, gboolean for_a_while, gint64 *kept, GError **error);
+/* Drops the sales a sync kept from HQ that HQ last wrote before @before
+ * (a new till keeps those of 14 days), with their lines and discounts;
+ * never one a return was taken of here (its record of the money paid
+ * back stays, whatever HQ made of it). *dropped (may be NULL): how many. */
 gboolean
 sk_database_drop_kept_sales (SkDatabase *self, gint64 before, gint64 *dropped, GError **error);
 

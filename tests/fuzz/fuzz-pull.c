@@ -68,7 +68,7 @@ keep_sales (JsonNode *root)
   if (sales == NULL)
     return;
   before = count_purchases ();
-  if (sk_database_keep_hq_purchases (till, sales, &kept, &error))
+  if (sk_database_keep_hq_purchases (till, sales, TRUE, &kept, &error))
     {
       if (kept < 0 || kept > (gint64)sales->len || count_purchases () > before + kept)
         sk_fuzz_fail ("%u sales kept as %" G_GINT64_FORMAT " from %" G_GINT64_FORMAT
