@@ -655,10 +655,12 @@ sk_database_keep_hq_purchases (
 }
 
 /* The kept sales sk_database_drop_kept_sales drops, before ?1. A return
- * taken here (and its bonuses in the ledger) needs its sale. */
+ * taken here needs its sale, as does any movement of the ledger (which
+ * keeps every one). */
 #define KEPT_TO_DROP                                                                               \
   "SELECT p.id FROM purchases AS p WHERE p.kept = 1 AND p.updated_at < ?1"                         \
-  " AND NOT EXISTS (SELECT 1 FROM refunds AS r WHERE r.purchase_id = p.id)"
+  " AND NOT EXISTS (SELECT 1 FROM refunds AS r WHERE r.purchase_id = p.id)"                        \
+  " AND NOT EXISTS (SELECT 1 FROM bonus_transactions AS b WHERE b.purchase_id = p.id)"
 
 gboolean
 sk_database_drop_kept_sales (SkDatabase *self, gint64 before, gint64 *dropped, GError **error)
