@@ -1877,8 +1877,16 @@ test_import_balance_bound (Fixture *f, gconstpointer data)
 static void
 test_import_member_types (Fixture *f, gconstpointer data)
 {
-  const char *refused[]
-      = { "{\"format\": {}}", "{\"format\": [\"skidka-export\"]}", "{\"format\": 5}" };
+  const char *refused[] = {
+    "{\"format\": {}}",
+    "{\"format\": [\"skidka-export\"]}",
+    "{\"format\": 5}",
+    "{\"format\": \"skidka-export\", \"kept_sales\": {}}",
+    "{\"format\": \"skidka-export\", \"kept_sales\": [5]}",
+    /* A sale the document does not have. */
+    "{\"format\": \"skidka-export\", \"stores\": [{\"id\": \"s1\", \"code\": \"S1\", "
+    "\"name\": \"One\"}], \"kept_sales\": [\"nope\"]}",
+  };
   const char *read[] = {
     "{\"format\": \"skidka-export\", \"schema_version\": []}",
     "{\"format\": \"skidka-export\", \"schema_version\": {\"a\": 1}, \"settings\": {\"a\": [1], "
@@ -1893,6 +1901,7 @@ test_import_member_types (Fixture *f, gconstpointer data)
       g_assert_no_error (error);
       g_assert_false (sk_database_import (f->db, root, &error));
       g_assert_error (error, SK_ERROR, SK_ERROR_MALFORMED);
+      g_assert_cmpint (count_rows (f->db, "stores"), ==, 0);
     }
   for (guint i = 0; i < G_N_ELEMENTS (read); i++)
     {

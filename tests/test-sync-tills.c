@@ -1826,6 +1826,32 @@ test_store_sales_dropped (void)
       count_at (c->db, "SELECT count(*) FROM bonus_transactions WHERE purchase_id = ?", bonused),
       >=, 1);
 
+  /* A copy of the till made by export and import keeps the same sales for
+   * a while, and would let the same ones go. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *path = g_build_filename (env.hq.dir, "dropped-copy.db", NULL);
+    g_autoptr (SkDatabase) copy = sk_database_open (path, &error);
+    g_autoptr (JsonNode) exported = sk_database_export (c->db, &error);
+    const char *kept = "SELECT count(*) FROM purchases WHERE kept = 1 AND id = ?";
+    gint64      dropped = -1;
+
+    g_assert_no_error (error);
+    g_assert_true (sk_database_import (copy, exported, &error));
+    g_assert_no_error (error);
+    for (const char *const *id
+         = (const char *const[]){ old, returned, bonused, looked_up, recent, own, NULL };
+         *id != NULL; id++)
+      g_assert_cmpint (count_at (copy, kept, *id), ==, count_at (c->db, kept, *id));
+    g_assert_cmpint (count_at (copy, "SELECT count(*) FROM purchases WHERE kept = 1", NULL), ==, 4);
+    /* All of them old: the two without a return or bonuses go. */
+    g_assert_true (sk_database_drop_kept_sales (copy, G_MAXINT64, &dropped, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (dropped, ==, 2);
+    g_assert_cmpint (count_at (copy, sql, old), ==, 0);
+    g_assert_cmpint (count_at (copy, sql, recent), ==, 0);
+  }
+
   /* Fifteen days on for all but the recent one. */
   age_sales (c, (const char *const[]){ old, returned, bonused, looked_up, own, NULL }, 15);
   s = till_sync (c);
@@ -1851,6 +1877,55 @@ test_store_sales_dropped (void)
   g_clear_pointer (&s, sk_sync_summary_free);
   g_assert_cmpint (count_at (c->db, sql, old), ==, 0);
   assert_till_agrees (c);
+}
+
+/* A till moved by `export` and `import`: the copy takes a till's picture
+ * (balances that are HQ's, a ledger of its own movements only) and its
+ * outbox, so a sale the till had not pushed reaches HQ from the copy, a new
+ * device (SPEC 6: one per file). The old till, pushing the same event
+ * again, is refused it, and the sale is at HQ once. */
+static void
+test_till_copy (void)
+{
+  g_autofree char *olga = hq_customer ("Olga Copied", "+79050000091", env.stores.store2, 50000);
+  g_autoptr (Till) t = till_new ("copied.db", "manager2", env.stores.store2, env.hq.url);
+  g_autoptr (Till) copy = g_new0 (Till, 1);
+  g_autoptr (JsonNode) exported = NULL;
+  g_autoptr (SkSyncSummary) s = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *sale = NULL;
+
+  till_sync_expect (t, 0, 0);
+  g_assert_cmpint (balance_at (t->db, olga), ==, 50000);
+  sale = sell (t, olga, 1, 0);
+  exported = sk_database_export (t->db, &error);
+  g_assert_no_error (error);
+
+  copy->path = g_build_filename (env.hq.dir, "copied-copy.db", NULL);
+  copy->store_id = g_strdup (t->store_id);
+  copy->db = sk_database_open (copy->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (sk_database_import (copy->db, exported, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sk_database_count_outbox (copy->db, NULL), ==, 1);
+  g_assert_cmpint (balance_at (copy->db, olga), ==, balance_at (t->db, olga));
+  g_assert_cmpstr (sk_database_get_device_id (copy->db), !=, sk_database_get_device_id (t->db));
+
+  copy->client = sk_sync_client_new (copy->path, env.hq.url);
+  sk_sync_client_set_token (copy->client, t->token);
+  till_sync_expect (copy, 1, 0);
+  s = till_sync (t);
+  g_assert_cmpint (s->applied, ==, 0);
+  g_assert_cmpint (s->rejected, ==, 1);
+  g_assert_cmpint (count_at (env.hq.db,
+                             "SELECT count(*) FROM sync_events WHERE device_id = ?"
+                             " AND status = 'applied'",
+                             sk_database_get_device_id (copy->db)),
+                   ==, 1);
+  g_assert_cmpint (count_at (env.hq.db, "SELECT count(*) FROM purchases WHERE id = ?", sale), ==,
+                   1);
+  g_assert_cmpint (balance_at (copy->db, olga), ==, balance_at (env.hq.db, olga));
+  g_assert_cmpint (balance_at (t->db, olga), ==, balance_at (env.hq.db, olga));
 }
 
 int
@@ -1881,6 +1956,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync-tills/receipt-email", test_receipt_email);
   g_test_add_func ("/sync-tills/store-sales", test_store_sales);
   g_test_add_func ("/sync-tills/store-sales-dropped", test_store_sales_dropped);
+  g_test_add_func ("/sync-tills/till-copy", test_till_copy);
   status = g_test_run ();
 
   sk_test_hq_close (&env.hq);

@@ -8,6 +8,7 @@
 #include "sk-database-private.h"
 #include "sk-error.h"
 #include "sk-money.h"
+#include "sk-sync-till.h"
 
 #define EXPORT_FORMAT "skidka-export"
 
@@ -38,8 +39,16 @@ static const Section sections[] = {
     sk_notification_get_type },
 };
 
-/* Plain tables with no record type: exported row by row. */
-static const char *const plain_tables[] = { "rule_customer_uses", "refunds" };
+/* The store's sales a till keeps from HQ for a while (purchases.kept, see
+ * sk_database_drop_kept_sales): a column no record carries, exported as
+ * the list of their ids, so an imported till lets them go as this one
+ * would have. */
+#define KEPT_SALES "kept_sales"
+
+/* Plain tables with no record type: exported row by row. A till's outbox
+ * goes with it: what it has not pushed yet is pushed by its copy (HQ
+ * knows an event it has by its id, whichever device pushes it again). */
+static const char *const plain_tables[] = { "rule_customer_uses", "refunds", "sync_outbox" };
 
 static gboolean
 add_plain_rows (SkDatabase *self, JsonBuilder *b, const char *table, GError **error)
@@ -143,6 +152,15 @@ sk_database_export (SkDatabase *self, GError **error)
   for (guint t = 0; t < G_N_ELEMENTS (plain_tables); t++)
     if (!add_plain_rows (self, b, plain_tables[t], error))
       goto fail;
+  json_builder_set_member_name (b, KEPT_SALES);
+  json_builder_begin_array (b);
+  stmt = sk_db_query (self, error, "SELECT id FROM purchases WHERE kept = 1 ORDER BY id", NULL);
+  if (stmt == NULL)
+    goto fail;
+  while (sk_db_step (self, stmt, &has_row, error) && has_row)
+    json_builder_add_string_value (b, sk_stmt_text (stmt, 0));
+  sk_stmt_reset (stmt);
+  json_builder_end_array (b);
   json_builder_end_object (b);
 
   sk_db_rollback (self);
@@ -241,6 +259,45 @@ import_plain_rows (SkDatabase *self, JsonObject *root, const char *table, GError
 }
 
 static gboolean
+import_kept_sales (SkDatabase *self, JsonObject *root, GError **error)
+{
+  JsonNode  *node = json_object_get_member (root, KEPT_SALES);
+  JsonArray *ids;
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      sk_set_field_error (error, SK_ERROR_MALFORMED, KEPT_SALES, _ ("“%s” must be a list"),
+                          KEPT_SALES);
+      return FALSE;
+    }
+  ids = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (ids); i++)
+    {
+      JsonNode *id = json_array_get_element (ids, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (id) || json_node_get_value_type (id) != G_TYPE_STRING)
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, KEPT_SALES,
+                              _ ("“%s” must list the ids of sales"), KEPT_SALES);
+          return FALSE;
+        }
+      if (!sk_db_exec (self, error, "UPDATE purchases SET kept = 1 WHERE id = ?", "s",
+                       json_node_get_string (id)))
+        return FALSE;
+      if (sk_db_changes (self) == 0)
+        {
+          sk_set_field_error (error, SK_ERROR_MALFORMED, KEPT_SALES,
+                              _ ("“%s” names a sale the export does not have: %s"), KEPT_SALES,
+                              json_node_get_string (id));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+static gboolean
 import_record (SkDatabase *self, const char *table, SkRecord *record, GError **error)
 {
   if (SK_IS_SEGMENT_ASSIGNMENT (record))
@@ -292,9 +349,10 @@ int_member (JsonObject *object, const char *name, gint64 fallback)
 gboolean
 sk_database_import (SkDatabase *self, JsonNode *root, GError **error)
 {
-  JsonObject *object;
-  JsonNode   *settings;
-  gint64      mismatched, beyond;
+  JsonObject      *object;
+  JsonNode        *settings;
+  gint64           mismatched, beyond;
+  g_autofree char *till = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
 
@@ -376,13 +434,20 @@ sk_database_import (SkDatabase *self, JsonNode *root, GError **error)
   for (guint t = 0; t < G_N_ELEMENTS (plain_tables); t++)
     if (!import_plain_rows (self, object, plain_tables[t], error))
       goto fail;
+  if (!import_kept_sales (self, object, error))
+    goto fail;
 
-  /* A document whose balances disagree with its ledger is refused whole. */
-  mismatched = sk_db_query_int (
-      self, error, -1,
-      "SELECT count(*) FROM customers AS c WHERE c.bonus_balance <>"
-      " (SELECT coalesce (sum (amount), 0) FROM bonus_transactions WHERE customer_id = c.id)",
-      NULL);
+  /* A document whose balances disagree with its ledger is refused whole;
+   * but a till's balances are HQ's and its ledger only the movements it
+   * made or keeps: its copy pulls HQ's balances as the till would. */
+  till = sk_database_get_setting (self, SK_SETTING_SYNC_CURSOR);
+  mismatched = till != NULL
+                   ? 0
+                   : sk_db_query_int (self, error, -1,
+                                      "SELECT count(*) FROM customers AS c WHERE c.bonus_balance <>"
+                                      " (SELECT coalesce (sum (amount), 0) FROM bonus_transactions"
+                                      " WHERE customer_id = c.id)",
+                                      NULL);
   if (mismatched != 0)
     {
       g_autofree char *count = g_strdup_printf ("%" G_GINT64_FORMAT, mismatched);
