@@ -90,7 +90,7 @@ sk_database_export (SkDatabase *self, GError **error)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   SkStmt  *stmt;
-  gboolean has_row;
+  gboolean has_row, stepped;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
 
@@ -110,12 +110,14 @@ sk_database_export (SkDatabase *self, GError **error)
       self, error, "SELECT key, value FROM settings WHERE key <> 'device_id' ORDER BY key", NULL);
   if (stmt == NULL)
     goto fail;
-  while (sk_db_step (self, stmt, &has_row, error) && has_row)
+  while ((stepped = sk_db_step (self, stmt, &has_row, error)) && has_row)
     {
       json_builder_set_member_name (b, sk_stmt_text (stmt, 0));
       json_builder_add_string_value (b, sk_stmt_text (stmt, 1));
     }
   sk_stmt_reset (stmt);
+  if (!stepped)
+    goto fail;
   json_builder_end_object (b);
 
   for (guint s = 0; s < G_N_ELEMENTS (sections); s++)
@@ -157,9 +159,11 @@ sk_database_export (SkDatabase *self, GError **error)
   stmt = sk_db_query (self, error, "SELECT id FROM purchases WHERE kept = 1 ORDER BY id", NULL);
   if (stmt == NULL)
     goto fail;
-  while (sk_db_step (self, stmt, &has_row, error) && has_row)
+  while ((stepped = sk_db_step (self, stmt, &has_row, error)) && has_row)
     json_builder_add_string_value (b, sk_stmt_text (stmt, 0));
   sk_stmt_reset (stmt);
+  if (!stepped)
+    goto fail;
   json_builder_end_array (b);
   json_builder_end_object (b);
 
