@@ -314,7 +314,8 @@ test_campaign_figures (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   SkCampaignFigures figures;
 
-  g_assert_true (sk_analytics_campaign (f->db, sk_record_get_id (f->campaign), &figures, &error));
+  g_assert_true (
+      sk_analytics_campaign (f->db, sk_record_get_id (f->campaign), NULL, &figures, &error));
   g_assert_no_error (error);
   g_assert_cmpint (figures.purchases, ==, 4);
   g_assert_cmpint (figures.discount, ==, 1000 + 2000 + 500 + 1000);
@@ -322,8 +323,26 @@ test_campaign_figures (Fixture *f, gconstpointer data)
   g_assert_cmpint (figures.budget, ==, 100000);
   g_assert_cmpint (figures.customers, ==, 2);
   g_assert_cmpint (figures.revenue, ==, 8500 + 18000 + 4500 + 8500);
+  g_assert_false (figures.store_only);
 
-  g_assert_false (sk_analytics_campaign (f->db, "no-such-campaign", &figures, &error));
+  /* One store's sales; the budget and what it spent are the campaign's. */
+  g_assert_true (sk_analytics_campaign (f->db, sk_record_get_id (f->campaign), f->store_a->id,
+                                        &figures, &error));
+  g_assert_no_error (error);
+  g_assert_true (figures.store_only);
+  g_assert_cmpint (figures.purchases, ==, 2);
+  g_assert_cmpint (figures.discount, ==, 1000 + 500);
+  g_assert_cmpint (figures.revenue, ==, 8500 + 4500);
+  g_assert_cmpint (figures.customers, ==, 1);
+  g_assert_cmpint (figures.spent, ==, 1000 + 2000 + 500 + 1000);
+  g_assert_cmpint (figures.budget, ==, 100000);
+  g_assert_true (sk_analytics_campaign (f->db, sk_record_get_id (f->campaign), f->store_b->id,
+                                        &figures, &error));
+  g_assert_cmpint (figures.purchases, ==, 2);
+  g_assert_cmpint (figures.revenue, ==, 18000 + 8500);
+  g_assert_cmpint (figures.customers, ==, 2);
+
+  g_assert_false (sk_analytics_campaign (f->db, "no-such-campaign", NULL, &figures, &error));
   g_assert_error (error, SK_ERROR, SK_ERROR_NOT_FOUND);
 }
 
@@ -394,7 +413,8 @@ test_refund (Fixture *f, gconstpointer data)
   g_assert_cmpint (ten->revenue_with, ==, 8500 + 4500);
   g_assert_cmpint (ten->purchases_without, ==, 0);
 
-  g_assert_true (sk_analytics_campaign (f->db, sk_record_get_id (f->campaign), &campaign, &error));
+  g_assert_true (
+      sk_analytics_campaign (f->db, sk_record_get_id (f->campaign), NULL, &campaign, &error));
   g_assert_cmpint (campaign.purchases, ==, 3);
   g_assert_cmpint (campaign.discount, ==, 1000 + 500 + 1000);
   g_assert_cmpint (campaign.spent, ==, campaign.discount);
@@ -444,7 +464,8 @@ test_refund_partial (Fixture *f, gconstpointer data)
   g_assert_cmpint (ten->uses, ==, 5);
   g_assert_cmpint (ten->discount, ==, 3500 + 2000 + 1000 - 1000 - 500);
 
-  g_assert_true (sk_analytics_campaign (f->db, sk_record_get_id (f->campaign), &campaign, &error));
+  g_assert_true (
+      sk_analytics_campaign (f->db, sk_record_get_id (f->campaign), NULL, &campaign, &error));
   g_assert_cmpint (campaign.purchases, ==, 6);
   g_assert_cmpint (campaign.spent, ==, campaign.discount);
   g_assert_cmpint (campaign.discount, ==, 1000 + 2000 + 500 + 1000 + 1000 + 500);

@@ -14,6 +14,7 @@
 
 #include "sk-accounts.h"
 #include "sk-analytics.h"
+#include "sk-campaigns-view.h"
 #include "sk-charts-view.h"
 #include "sk-checkout-view.h"
 #include "sk-connect.h"
@@ -982,6 +983,27 @@ store_menu_bound (gpointer view)
          && !gtk_widget_get_sensitive (GTK_WIDGET (store_menu (view)));
 }
 
+static gboolean
+is_column_view (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_COLUMN_VIEW (widget);
+}
+
+static gboolean
+campaigns_loaded (gpointer view)
+{
+  return !sk_campaigns_view_get_loading (view);
+}
+
+/* The campaigns view shows figures, told as the store's. */
+static gboolean
+store_figures_shown (gpointer view)
+{
+  AdwActionRow *row = app_find_action_row (view, "Purchases");
+
+  return row != NULL && g_strcmp0 (adw_action_row_get_subtitle (row), "At this store") == 0;
+}
+
 /* An HQ account's app (marketing): the rules and campaigns it saves are
  * saved at HQ, where the tills get them, and kept here as HQ answered; a
  * rule someone saved at HQ meanwhile is a conflict, with HQ's version to
@@ -1144,7 +1166,7 @@ test_hq_editors (AppFixture *f, gconstpointer data)
         = sk_repository_campaign_figures_finish (repository, result, &error);
 
     g_assert_no_error (error);
-    g_assert_true (sk_analytics_campaign (hq.db, campaign_saved->id, &hq_figures, &error));
+    g_assert_true (sk_analytics_campaign (hq.db, campaign_saved->id, NULL, &hq_figures, &error));
     g_assert_cmpint (figures->purchases, ==, 3);
     g_assert_cmpint (figures->purchases, ==, hq_figures.purchases);
     g_assert_cmpint (figures->discount, >, 0);
@@ -1259,15 +1281,14 @@ test_hq_editors (AppFixture *f, gconstpointer data)
         app_find_widget (GTK_WIDGET (customers), app_is_action_button, "customers.new")));
   }
 
-  /* A store's manager may not read them at HQ: the till's own, no error.
-   * The till keeps its store's sales, not another store's, which the
-   * chain's figures count. */
+  /* A store's manager reads them at HQ, of its store's sales: not another
+   * store's, which the chain's figures count. */
   {
     g_autofree char              *manager = login ("manager1", "manager-pass");
     GSettings                    *settings = sk_application_get_settings (f->app);
     g_autofree SkCampaignFigures *figures = NULL;
     g_autoptr (SkStore) two = sk_test_store_new ("S3", "Store three");
-    SkCampaignFigures at_till = { 0 }, chain = { 0 };
+    SkCampaignFigures at_store = { 0 }, chain = { 0 };
 
     g_assert_true (sk_database_save_store (hq.db, two, &error));
     g_assert_no_error (error);
@@ -1289,13 +1310,42 @@ test_hq_editors (AppFixture *f, gconstpointer data)
     g_assert_true (app_wait (has_result, &result, 10000));
     figures = sk_repository_campaign_figures_finish (repository, result, &error);
     g_assert_no_error (error);
-    g_assert_true (sk_analytics_campaign (f->db, campaign_saved->id, &at_till, &error));
-    g_assert_true (sk_analytics_campaign (hq.db, campaign_saved->id, &chain, &error));
+    g_assert_true (sk_analytics_campaign (hq.db, campaign_saved->id, hq_store, &at_store, &error));
+    g_assert_true (sk_analytics_campaign (hq.db, campaign_saved->id, NULL, &chain, &error));
     g_assert_no_error (error);
-    g_assert_cmpint (at_till.purchases, >=, 1);
-    g_assert_cmpint (at_till.purchases, <, chain.purchases);
-    g_assert_cmpint (figures->purchases, ==, at_till.purchases);
-    g_assert_cmpint (figures->revenue, ==, at_till.revenue);
+    g_assert_cmpint (at_store.purchases, >=, 1);
+    g_assert_cmpint (at_store.purchases, <, chain.purchases);
+    g_assert_true (figures->store_only);
+    g_assert_cmpint (figures->purchases, ==, at_store.purchases);
+    g_assert_cmpint (figures->revenue, ==, at_store.revenue);
+    g_assert_cmpint (figures->spent, ==, chain.spent);
+
+    /* As the campaigns view shows them: the store's sales, the campaign's
+     * budget. */
+    {
+      GtkWidget         *campaigns;
+      GtkSelectionModel *model;
+      g_autofree char   *purchases = g_strdup_printf ("%" G_GINT64_FORMAT, at_store.purchases);
+
+      sk_window_show_view (f->window, "campaigns");
+      campaigns = sk_window_get_view (f->window, "campaigns");
+      sk_campaigns_view_reload (SK_CAMPAIGNS_VIEW (campaigns));
+      g_assert_true (app_wait (campaigns_loaded, campaigns, 20000));
+      model = gtk_column_view_get_model (
+          GTK_COLUMN_VIEW (app_find_widget (campaigns, is_column_view, NULL)));
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (model)); i++)
+        {
+          g_autoptr (SkCampaign) c = g_list_model_get_item (G_LIST_MODEL (model), i);
+
+          if (g_strcmp0 (sk_record_get_id (c), campaign_saved->id) == 0)
+            gtk_selection_model_select_item (model, i, TRUE);
+        }
+      g_assert_true (app_wait (store_figures_shown, campaigns, 10000));
+      g_assert_nonnull (
+          app_find_label (GTK_WIDGET (app_find_action_row (campaigns, "Purchases")), purchases));
+      g_assert_cmpstr (
+          adw_action_row_get_subtitle (app_find_action_row (campaigns, "Budget spent")), ==, "");
+    }
   }
 
   /* Nor may a cashier read HQ's messages: the till's own, no error. */

@@ -1719,12 +1719,12 @@ test_refund_per_rule (Fixture *f, gconstpointer data)
   /* A moves to K3: the sale stays K1's, in its figures and its budget. */
   sk_test_set_string (&toys->campaign_id, k3->id);
   sk_test_save_rule (f->db, toys);
-  g_assert_true (sk_analytics_campaign (f->db, k1->id, &figures, &error));
+  g_assert_true (sk_analytics_campaign (f->db, k1->id, NULL, &figures, &error));
   g_assert_no_error (error);
   g_assert_cmpint (figures.purchases, ==, 1);
   g_assert_cmpint (figures.discount, ==,
                    toys_amount - application_figure (f, "amount_refunded", toys->id));
-  g_assert_true (sk_analytics_campaign (f->db, k3->id, &figures, &error));
+  g_assert_true (sk_analytics_campaign (f->db, k3->id, NULL, &figures, &error));
   g_assert_cmpint (figures.purchases, ==, 0);
   g_assert_cmpint (figures.discount, ==, 0);
 

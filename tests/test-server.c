@@ -994,6 +994,11 @@ test_stores_campaigns_users (void)
   figures = g_strdup_printf ("/api/campaigns/%s/figures", campaign);
   call_expect (&reply, "GET", figures, MARKETING, NULL, 200);
   g_assert_cmpint (num (reply, "purchases"), ==, 0);
+  g_assert_false (json_object_get_boolean_member (obj (reply), "store_only"));
+  /* A store's manager: its store's sales, the campaign's budget. */
+  call_expect (&reply, "GET", figures, MANAGER, NULL, 200);
+  g_assert_true (json_object_get_boolean_member (obj (reply), "store_only"));
+  g_assert_cmpint (num (reply, "budget"), ==, 1000000);
   call_expect (&reply, "GET", "/api/campaigns", CASHIER, NULL, 200);
 
   users = count ("SELECT count(*) FROM users");
@@ -1218,7 +1223,7 @@ test_roles (void)
     { "POST", "/api/campaigns", "{}", "AM" },
     { "GET", "/api/campaigns/none", NULL, "AMGC" },
     { "PUT", "/api/campaigns/none", "{}", "AM" },
-    { "GET", "/api/campaigns/none/figures", NULL, "AM" },
+    { "GET", "/api/campaigns/none/figures", NULL, "AMG" },
     { "GET", "/api/users", NULL, "A" },
     { "POST", "/api/users", "{}", "A" },
     { "PUT", "/api/users/none", "{}", "A" },
@@ -2624,8 +2629,10 @@ static const PolicyCase policy_cases[] = {
   { "GET", "/api/campaigns/*", "/api/campaigns/{k}", NULL, ANY_ROLE, ANY_ROLE },
   { "PUT", "/api/campaigns/*", "/api/campaigns/{k}", "{\"description\": \"policy {n}\"}",
     "200 200 403 403 401", "200 200 403 403 401" },
-  { "GET", "/api/campaigns/*/figures", "/api/campaigns/{k}/figures", NULL, "200 200 403 403 401",
-    "200 200 403 403 401" },
+  { "GET", "/api/campaigns/*/figures", "/api/campaigns/{k}/figures", NULL, "200 200 200 403 401",
+    "200 200 200 403 401" },
+  { "GET", "/api/campaigns/*/figures", "/api/campaigns/{k}/figures?store_id={s}", NULL,
+    "200 200 200 403 401", "200 200 403 403 401" },
 
   /* Products are HQ's price list: an admin keeps it, every till reads it. */
   { "GET", "/api/products", "/api/products?q=policy", NULL, ANY_ROLE, ANY_ROLE },

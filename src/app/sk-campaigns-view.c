@@ -225,6 +225,10 @@ figures_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
         gtk_label_set_text (GTK_LABEL (label), _ ("none"));
       gtk_widget_add_css_class (label, "numeric");
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), rows[i].title);
+      /* HQ gives a store's account its store's sales; the budget is the
+       * whole campaign's. */
+      if (figures->store_only && i < 5)
+        adw_action_row_set_subtitle (ADW_ACTION_ROW (row), _ ("At this store"));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
       adw_preferences_group_add (self->figures_group, row);
       g_ptr_array_add (self->figure_rows, row);

@@ -950,6 +950,7 @@ sk_analytics_rule_effectiveness (
 gboolean
 sk_analytics_campaign (SkDatabase        *db,
                        const char        *campaign_id,
+                       const char        *store_id,
                        SkCampaignFigures *out,
                        GError           **error)
 {
@@ -966,17 +967,18 @@ sk_analytics_campaign (SkDatabase        *db,
     return FALSE;
   out->budget = campaign->budget;
   out->spent = campaign->spent;
+  out->store_only = store_id != NULL;
 
   stmt = sk_db_query (
       db, error,
       "WITH a AS (SELECT a.purchase_id, sum (a.amount - a.amount_refunded) AS amount"
-      "  FROM discount_applications AS a WHERE a.campaign_id = ? GROUP BY a.purchase_id)"
+      "  FROM discount_applications AS a WHERE a.campaign_id = ?1 GROUP BY a.purchase_id)"
       " SELECT coalesce (sum (" KEPT "), 0),"
       " coalesce (sum (p.subtotal - p.discount_total - p.refunded_total), 0),"
       " coalesce (sum (a.amount), 0), coalesce (sum (p.bonus_earned - p.bonus_reversed), 0),"
       " count (DISTINCT CASE WHEN p.status = 'refunded' THEN NULL ELSE p.customer_id END)"
-      " FROM a JOIN purchases AS p ON p.id = a.purchase_id",
-      "s", campaign_id);
+      " FROM a JOIN purchases AS p ON p.id = a.purchase_id WHERE ?2 = '' OR p.store_id = ?2",
+      "ss", campaign_id, store_id != NULL ? store_id : "");
   if (stmt == NULL || !sk_db_step (db, stmt, &has_row, error))
     return FALSE;
   if (has_row)
@@ -1035,6 +1037,7 @@ static const SkMember campaign_members[] = {
   SK_MEMBER (SkCampaignFigures, INT64, customers),
   SK_MEMBER (SkCampaignFigures, INT64, budget),
   SK_MEMBER (SkCampaignFigures, INT64, spent),
+  SK_MEMBER (SkCampaignFigures, BOOL, store_only),
 };
 
 void

@@ -55,13 +55,14 @@ typedef struct
 
 typedef struct
 {
-  gint64 purchases;
-  gint64 revenue;
-  gint64 discount;
-  gint64 bonus_earned;
-  gint64 customers;
-  gint64 budget;
-  gint64 spent;
+  gint64   purchases;
+  gint64   revenue;
+  gint64   discount;
+  gint64   bonus_earned;
+  gint64   customers;
+  gint64   budget;
+  gint64   spent;
+  gboolean store_only; /* the sales' figures are one store's; the budget is the campaign's */
 } SkCampaignFigures;
 
 /* Builds the per-day figures of [from, to) ahead of the first chart (they
@@ -82,8 +83,11 @@ GArray *sk_analytics_segments (SkDatabase *db, GError **error);
 /* SkRuleStats for every rule, by discount given. */
 GArray *sk_analytics_rule_effectiveness (
     SkDatabase *db, gint64 from, gint64 to, const char *const *store_ids, GError **error);
+/* A campaign's figures: of its sales at @store_id, or (NULL) at every
+ * store; its budget and what it spent are the whole campaign's. */
 gboolean sk_analytics_campaign (SkDatabase        *db,
                                 const char        *campaign_id,
+                                const char        *store_id,
                                 SkCampaignFigures *out,
                                 GError           **error);
 

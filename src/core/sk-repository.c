@@ -1498,15 +1498,15 @@ campaign_figures_job (
   g_autofree char              *path = g_strdup_printf ("/api/campaigns/%s/figures", escaped);
   g_autoptr (JsonNode) answer = NULL;
 
-  /* Connected: the chain's figures, which HQ has (this file has the sales
-   * made here, and only the recent ones of its store's other tills), to
-   * an account that may read them (HQ's); a store's
-   * account sees its till's. */
+  /* Connected: HQ's figures (this file has the sales made here, and only
+   * the recent ones of its store's other tills): the chain's to an HQ
+   * account, its store's to a manager; a cashier, refused, sees its
+   * till's. */
   if (at_hq (self, "GET", path, NULL, NULL, TRUE, cancellable, &answer, error))
     return answer != NULL && sk_campaign_figures_from_json (answer, figures, error)
                ? g_steal_pointer (&figures)
                : NULL;
-  if (!sk_analytics_campaign (db, job->data, figures, error))
+  if (!sk_analytics_campaign (db, job->data, NULL, figures, error))
     return NULL;
   return g_steal_pointer (&figures);
 }

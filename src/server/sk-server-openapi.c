@@ -299,7 +299,8 @@ static const char fixed_schemas[]
       "  \"bonus_earned\": {\"type\": \"integer\", \"format\": \"int64\"}, \"customers\": "
       "{\"type\": \"integer\"},"
       "  \"budget\": {\"type\": \"integer\", \"format\": \"int64\", \"nullable\": true},"
-      "  \"spent\": {\"type\": \"integer\", \"format\": \"int64\"}}},"
+      "  \"spent\": {\"type\": \"integer\", \"format\": \"int64\"},"
+      "  \"store_only\": {\"type\": \"boolean\"}}},"
       /* Price lists (sk-products-csv.h). */
       "\"ProductImport\": {\"type\": \"object\", \"required\": [\"created\", \"updated\", "
       "\"unchanged\"], \"properties\": {"

@@ -131,12 +131,19 @@ static void
 handle_campaign_figures (SkRequest *r)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (SkCampaign) campaign = sk_database_get_campaign (r->db, sk_request_arg (r, 0), &error);
+  g_autoptr (SkCampaign) campaign = NULL;
+  const char       *store_id = sk_request_query (r, "store_id");
   SkCampaignFigures figures;
 
+  /* A store's manager sees its store's sales, as its other analytics. */
+  if (store_id != NULL && !sk_request_store_allowed (r, store_id))
+    return;
+  if (store_id == NULL)
+    store_id = sk_request_own_store (r);
+  campaign = sk_database_get_campaign (r->db, sk_request_arg (r, 0), &error);
   if (campaign == NULL)
     sk_request_set_error (r, error);
-  else if (!sk_analytics_campaign (r->db, sk_request_arg (r, 0), &figures, &error))
+  else if (!sk_analytics_campaign (r->db, sk_request_arg (r, 0), store_id, &figures, &error))
     sk_request_set_error (r, error);
   else
     sk_request_reply (r, 200, sk_campaign_figures_to_json (&figures));
@@ -195,10 +202,11 @@ const SkRoute sk_server_records_routes[] = {
       .method = "GET",
       .pattern = "/api/campaigns/*/figures",
       .handler = handle_campaign_figures,
-      .roles = SK_ROLES_HQ,
-      .summary = "A campaign's figures",
+      .roles = SK_ROLES_HQ | SK_ROLE_MANAGER,
+      .summary = "A campaign's figures: its sales at store_id (none: every store), its budget",
       .response_schema = "CampaignFigures",
-      .policy = P_HQ_WRITE ("campaign"),
+      .query_params = "store_id",
+      .policy = P_ANALYTICS,
   },
 };
 
