@@ -10,6 +10,7 @@
 #include "sk-model-private.h"
 #include "sk-rule-editor.h"
 #include "sk-rules-view.h"
+#include "sk-widgets.h"
 #include "test-app-common.h"
 
 static gboolean
@@ -241,6 +242,40 @@ test_editor_discard (AppFixture *f, gconstpointer data)
   gtk_widget_activate_action (GTK_WIDGET (editor), "window.close", NULL);
   g_assert_true (app_wait (editor_gone, &editor, 5000));
   g_assert_null (app_find_dialog ());
+}
+
+/* A dialog over a phone-wide window lays its buttons out side by side,
+ * then stacks them once it knows its size (as Russian's longer words make
+ * the record editor's "Discard Changes?" do): the focus follows to the
+ * default response, so Return does not answer the other. */
+static void
+test_dialog_focus_stacked (AppFixture *f, gconstpointer data)
+{
+  GtkWidget *narrow = gtk_window_new ();
+  GtkWidget *dialog;
+  GtkWidget *focus;
+
+  gtk_window_set_transient_for (GTK_WINDOW (narrow), GTK_WINDOW (f->window));
+  gtk_window_set_default_size (GTK_WINDOW (narrow), 360, 640);
+  gtk_window_present (GTK_WINDOW (narrow));
+  app_pump (200);
+  dialog = adw_message_dialog_new (GTK_WINDOW (narrow), "Отменить изменения?",
+                                   "Введённое здесь не сохранено.");
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "keep",
+                                    "_Продолжить редактирование", "discard", "_Отменить изменения",
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "discard",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  gtk_window_present (GTK_WINDOW (dialog));
+  sk_message_dialog_focus_default (ADW_MESSAGE_DIALOG (dialog));
+  app_pump (500);
+  focus = gtk_root_get_focus (GTK_ROOT (dialog));
+  g_assert_true (GTK_IS_BUTTON (focus));
+  g_assert_true (gtk_widget_get_mapped (focus));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (focus)), ==, "_Продолжить редактирование");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (narrow));
 }
 
 static void
@@ -630,6 +665,7 @@ main (int argc, char *argv[])
   app_test_add ("/app/rules/editor", test_editor);
   app_test_add ("/app/rules/editor-money", test_editor_money);
   app_test_add ("/app/rules/editor-discard", test_editor_discard);
+  app_test_add ("/app/rules/dialog-focus-stacked", test_dialog_focus_stacked);
   app_test_add ("/app/rules/preview", test_preview);
   app_test_add ("/app/rules/preview-segment", test_preview_segment);
   app_test_add ("/app/rules/preview-multiplier", test_preview_multiplier);

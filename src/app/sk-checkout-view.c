@@ -1642,6 +1642,8 @@ ask_quantity (SkCheckoutView *self, SkPurchaseLine *line, gint64 quantity)
   g_object_set_data (G_OBJECT (dialog), "quantity", GSIZE_TO_POINTER (quantity));
   g_signal_connect_object (dialog, "response", G_CALLBACK (quantity_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+  /* Return, or the next scan's, keeps the quantity. */
+  sk_message_dialog_focus_default (ADW_MESSAGE_DIALOG (dialog));
 }
 
 static void

@@ -209,6 +209,7 @@ reset_clicked_cb (SkPreferencesWindow *self)
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect_object (dialog, "response", G_CALLBACK (reset_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+  sk_message_dialog_focus_default (ADW_MESSAGE_DIALOG (dialog));
 }
 
 static void

@@ -417,7 +417,7 @@ sk_record_editor_close_request (GtkWindow *window)
   gtk_window_present (GTK_WINDOW (dialog));
   /* Return keeps the typing: on a narrow window libadwaita stacks the
    * buttons, Discard first, and the focus would start on it. */
-  sk_message_dialog_focus_response (ADW_MESSAGE_DIALOG (dialog), _ ("_Keep Editing"));
+  sk_message_dialog_focus_default (ADW_MESSAGE_DIALOG (dialog));
   return TRUE;
 }
 

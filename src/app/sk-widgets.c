@@ -114,23 +114,63 @@ find_labelled_button (GtkWidget *widget, const char *label)
   return NULL;
 }
 
-static gboolean
-focus_response_cb (gpointer dialog)
+static void focus_response_later (GtkWidget *dialog);
+
+/* libadwaita shows its other row of buttons once the dialog has found its
+ * size, after it was first laid out: the focus follows, unless it was
+ * moved meanwhile or the dialog is closing. */
+static void
+response_unmapped_cb (GtkWidget *button, GtkWidget *dialog)
 {
-  GtkWidget *button
-      = find_labelled_button (dialog, g_object_get_data (G_OBJECT (dialog), "sk-focus-response"));
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (dialog));
+
+  g_signal_handlers_disconnect_by_func (button, response_unmapped_cb, dialog);
+  if (gtk_widget_get_mapped (dialog) && (focus == NULL || focus == button))
+    focus_response_later (dialog);
+}
+
+static gboolean
+focus_response_cb (gpointer data)
+{
+  g_autoptr (GtkWidget) dialog = g_weak_ref_get (data);
+  GtkWidget *button = dialog != NULL ? find_labelled_button (
+                          dialog, g_object_get_data (G_OBJECT (dialog), "sk-focus-response"))
+                                     : NULL;
 
   if (button != NULL)
-    gtk_widget_grab_focus (button);
+    {
+      gtk_widget_grab_focus (button);
+      g_signal_connect_object (button, "unmap", G_CALLBACK (response_unmapped_cb), dialog, 0);
+    }
   return G_SOURCE_REMOVE;
 }
 
-void
-sk_message_dialog_focus_response (AdwMessageDialog *dialog, const char *label)
+static void
+weak_ref_free (GWeakRef *ref)
 {
+  g_weak_ref_clear (ref);
+  g_free (ref);
+}
+
+/* Once it is laid out, which row of buttons shows known; the dialog is
+ * not kept for it (it may close first). */
+static void
+focus_response_later (GtkWidget *dialog)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, dialog);
+  g_idle_add_full (G_PRIORITY_LOW, focus_response_cb, ref, (GDestroyNotify)weak_ref_free);
+}
+
+void
+sk_message_dialog_focus_default (AdwMessageDialog *dialog)
+{
+  const char *label = adw_message_dialog_get_response_label (
+      dialog, adw_message_dialog_get_default_response (dialog));
+
   g_object_set_data_full (G_OBJECT (dialog), "sk-focus-response", g_strdup (label), g_free);
-  /* Once it is laid out, which row of buttons shows known. */
-  g_idle_add_full (G_PRIORITY_LOW, focus_response_cb, g_object_ref (dialog), g_object_unref);
+  focus_response_later (GTK_WIDGET (dialog));
 }
 
 static int

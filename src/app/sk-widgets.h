@@ -34,11 +34,10 @@ void sk_widget_toast_error (GtkWidget *widget, const GError *error);
 
 /* Sets @row's text; NULL empties it. */
 void sk_entry_row_set_text (AdwEntryRow *row, const char *text);
-/* A list as people type it, "a, b": split at the commas, each part
- * trimmed, the empty ones dropped. */
-/* Puts the focus on the button of @dialog's response labelled @label, so
- * that Return answers it whichever way the buttons are laid out. */
-void sk_message_dialog_focus_response (AdwMessageDialog *dialog, const char *label);
+/* Puts the focus on the button of @dialog's default response, so that
+ * Return answers it whichever way the buttons are laid out (side by side,
+ * or stacked, the last first, where they do not fit). */
+void sk_message_dialog_focus_default (AdwMessageDialog *dialog);
 /* The categories of @products (SkProduct), each once whatever its case,
  * spelled as the first product has it, by name. */
 char **sk_categories_of (GPtrArray *products);
