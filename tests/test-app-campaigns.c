@@ -541,6 +541,65 @@ test_status_ended (AppFixture *f, gconstpointer data)
   }
 }
 
+static gboolean
+editor_open (gpointer f)
+{
+  return app_find_window (f, SK_TYPE_CAMPAIGN_EDITOR) != NULL;
+}
+
+static gboolean
+selected_is (gpointer data)
+{
+  gpointer   *pair = data;
+  SkCampaign *c = gtk_single_selection_get_selected_item (pair[0]);
+
+  return c != NULL && g_strcmp0 (sk_record_get_id (c), pair[1]) == 0;
+}
+
+/* Return on a campaign edits it; once saved, the list read again keeps
+ * it selected, its figures beside it, wherever it was in the list. */
+static void
+test_edit_keeps_selection (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SkCampaign) edited = NULL;
+  g_autofree char   *id = NULL;
+  SkCampaignsView   *view;
+  GtkColumnView     *column_view;
+  GtkSelectionModel *model;
+  SkCampaignEditor  *editor;
+  gpointer           pair[2];
+  guint              last;
+
+  g_settings_set_string (sk_application_get_settings (f->app), "role", "marketing");
+  sk_window_show_view (f->window, "campaigns");
+  view = SK_CAMPAIGNS_VIEW (sk_window_get_view (f->window, "campaigns"));
+  app_pump (100);
+  g_assert_true (app_wait (campaigns_loaded, view, 20000));
+  column_view = GTK_COLUMN_VIEW (app_find_widget (GTK_WIDGET (view), is_column_view, NULL));
+  model = gtk_column_view_get_model (column_view);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), >, 2);
+  last = g_list_model_get_n_items (G_LIST_MODEL (model)) - 1;
+  edited = g_list_model_get_item (G_LIST_MODEL (model), last);
+  id = g_strdup (sk_record_get_id (edited));
+  gtk_selection_model_select_item (model, last, TRUE);
+  g_signal_emit_by_name (column_view, "activate", last);
+  g_assert_true (app_wait (editor_open, f, 5000));
+  editor = SK_CAMPAIGN_EDITOR (app_find_window (f, SK_TYPE_CAMPAIGN_EDITOR));
+  sk_campaign_editor_set_text (editor, "description", "Edited from the list");
+  g_assert_true (editor_save (editor, &error));
+  g_assert_no_error (error);
+  gtk_window_destroy (GTK_WINDOW (editor));
+  app_pump (300);
+  g_assert_true (app_wait (campaigns_loaded, view, 20000));
+  pair[0] = model;
+  pair[1] = id;
+  g_assert_true (app_wait (selected_is, pair, 5000));
+  app_pump (200);
+  g_assert_true (selected_is (pair));
+  g_assert_nonnull (app_find_label (GTK_WIDGET (view), "Edited from the list"));
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -551,5 +610,6 @@ main (int argc, char *argv[])
   app_test_add ("/app/campaigns/filter-empty", test_filter_empty);
   app_test_add ("/app/campaigns/status-ended", test_status_ended);
   app_test_add ("/app/campaigns/announce", test_announce);
+  app_test_add ("/app/campaigns/edit-keeps-selection", test_edit_keeps_selection);
   return g_test_run ();
 }

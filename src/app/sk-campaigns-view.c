@@ -31,6 +31,7 @@ struct _SkCampaignsView
   GPtrArray          *figure_rows;
   GCancellable       *cancellable;         /* the list being read */
   GCancellable       *figures_cancellable; /* the figures being read */
+  char               *select_id;           /* the campaign just saved, selected once listed */
   gboolean            loaded;
 };
 
@@ -148,8 +149,19 @@ campaigns_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
         g_ptr_array_add (shown, c);
     }
   g_ptr_array_sort (shown, compare_campaigns);
-  g_list_store_remove_all (self->campaigns);
-  g_list_store_splice (self->campaigns, 0, 0, shown->pdata, shown->len);
+  /* The selection stays on its campaign wherever the list puts it, or
+   * moves to the one just saved: its figures stay in view, and Edit acts
+   * on it. */
+  if (self->select_id == NULL && gtk_single_selection_get_selected_item (self->selection) != NULL)
+    self->select_id
+        = g_strdup (sk_record_get_id (gtk_single_selection_get_selected_item (self->selection)));
+  g_list_store_splice (self->campaigns, 0,
+                       g_list_model_get_n_items (G_LIST_MODEL (self->campaigns)), shown->pdata,
+                       shown->len);
+  for (guint i = 0; self->select_id != NULL && i < shown->len; i++)
+    if (g_strcmp0 (sk_record_get_id (g_ptr_array_index (shown, i)), self->select_id) == 0)
+      gtk_single_selection_set_selected (self->selection, i);
+  g_clear_pointer (&self->select_id, g_free);
   gtk_stack_set_visible_child_name (self->stack, shown->len ? "list" : "empty");
   /* Campaigns there are, just none of the status chosen. */
   {
@@ -281,6 +293,8 @@ show_figures (SkCampaignsView *self)
 static void
 campaign_saved_cb (SkCampaignEditor *editor, SkCampaign *campaign, SkCampaignsView *self)
 {
+  g_free (self->select_id);
+  self->select_id = g_strdup (sk_record_get_id (campaign));
   sk_widget_toast (GTK_WIDGET (self), _ ("Campaign saved"));
 }
 
@@ -311,6 +325,16 @@ edit_action (GtkWidget *widget, const char *action_name, GVariant *param)
   SkCampaign      *c = gtk_single_selection_get_selected_item (self->selection);
 
   if (c != NULL)
+    open_editor (self, c);
+}
+
+/* Return or a double click on a campaign edits it, where the role may. */
+static void
+activate_cb (GtkColumnView *view, guint position, SkCampaignsView *self)
+{
+  g_autoptr (SkCampaign) c = g_list_model_get_item (G_LIST_MODEL (self->campaigns), position);
+
+  if (c != NULL && sk_role_can_edit_rules (sk_application_get_role (sk_app ())))
     open_editor (self, c);
 }
 
@@ -462,6 +486,7 @@ sk_campaigns_view_dispose (GObject *object)
   g_clear_object (&self->selection);
   g_clear_object (&self->campaigns);
   g_clear_pointer (&self->figure_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->select_id, g_free);
   G_OBJECT_CLASS (sk_campaigns_view_parent_class)->dispose (object);
 }
 
@@ -514,6 +539,7 @@ sk_campaigns_view_init (SkCampaignsView *self)
   }
   g_signal_connect_swapped (self->selection, "notify::selected-item", G_CALLBACK (show_figures),
                             self);
+  g_signal_connect (self->column_view, "activate", G_CALLBACK (activate_cb), self);
   g_signal_connect_swapped (self->status_filter, "notify::selected",
                             G_CALLBACK (sk_campaigns_view_reload), self);
   sk_widget_follow_repository (GTK_WIDGET (self), changes, G_CALLBACK (campaigns_changed_cb));
