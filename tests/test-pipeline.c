@@ -1292,9 +1292,29 @@ test_refund_whole (Fixture *f, gconstpointer data)
 
   refund_setup (f, &s);
   outbox = sk_database_count_outbox (f->db, NULL);
+  /* The sale's message of bonuses earned: by e-mail, sent already; by
+   * SMS, still waiting. */
+  g_assert_cmpint (sk_test_query_int (f->db,
+                                      "SELECT count(*) FROM notifications WHERE event ="
+                                      " 'bonus_earned' AND status = 'pending' AND dedup_key LIKE"
+                                      " 'bonus_earned:' || ? || ':%'",
+                                      s.purchase_id),
+                   ==, 2);
+  sk_test_exec_sql (f->db, "UPDATE notifications SET status = 'sent' WHERE channel = 'email'");
   refunded = sk_database_refund_purchase (f->db, refund_id, s.purchase_id, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (refunded->status, ==, "refunded");
+  /* The bonuses went back with it: the SMS saying they were earned is not
+   * sent; the e-mail that was is kept. */
+  g_assert_cmpint (
+      sk_test_query_int (f->db,
+                         "SELECT count(*) FROM notifications WHERE event ="
+                         " 'bonus_earned' AND dedup_key LIKE 'bonus_earned:' || ? || ':%'",
+                         s.purchase_id),
+      ==, 1);
+  g_assert_cmpint (
+      sk_test_query_int (f->db, "SELECT count(*) FROM notifications WHERE channel = 'sms'", NULL),
+      ==, 0);
   g_assert_cmpint (refunded->refunded_total, ==, 99516);
   for (guint i = 0; i < 2; i++)
     {
@@ -1493,6 +1513,12 @@ test_refund_partial (Fixture *f, gconstpointer data)
       g_assert_cmpint (anna->visits, ==, step < 2 ? 1 : 0);
       g_assert_cmpint (rule_uses (f, s.rule->id), ==, step < 2 ? 1 : 0);
       g_assert_cmpint (customer_rule_uses (f, s.rule->id, f->anna->id), ==, step < 2 ? 1 : 0);
+      /* The message of bonuses earned waits until none of them is left. */
+      g_assert_cmpint (sk_test_query_int (f->db,
+                                          "SELECT count(*) FROM notifications"
+                                          " WHERE event = 'bonus_earned' AND status = 'pending'",
+                                          NULL),
+                       ==, step < 2 ? 2 : 0);
     }
 
   /* The parts add up to the whole exactly. */

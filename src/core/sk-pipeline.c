@@ -175,19 +175,24 @@ sk_db_update_customer_segment (
 
 /* The pipeline */
 
-/* @message, of bonuses earned, with its values. */
+/* The key a sale's message of bonuses earned is queued under (with its
+ * channel after it): one per sale, and what a return finds it by. */
+#define BONUS_EARNED_KEY "bonus_earned:"
+
+/* @message, of the bonuses @purchase earned, with its values. */
 static gboolean
 queue_notifications (SkDatabase      *self,
                      SkQueuedMessage *message,
+                     SkPurchase      *purchase,
                      SkStore         *store,
-                     gint64           earned,
                      gint64           balance,
                      gint64           now,
                      GError         **error)
 {
   g_autoptr (GHashTable) values = sk_notification_values_new ();
-  g_autofree char *earned_text = sk_money_format_chain (earned);
+  g_autofree char *earned_text = sk_money_format_chain (purchase->bonus_earned);
   g_autofree char *balance_text = sk_money_format_chain (balance);
+  g_autofree char *key = g_strconcat (BONUS_EARNED_KEY, purchase->id, NULL);
   SkCustomer      *customer = message->customer;
 
   sk_notification_values_set (values, "name",
@@ -196,6 +201,7 @@ queue_notifications (SkDatabase      *self,
   sk_notification_values_set (values, "balance", balance_text);
   sk_notification_values_set (values, "store", store->name);
   message->values = values;
+  message->dedup_key = key;
   return sk_db_queue_notifications (self, message, now, NULL, error);
 }
 
@@ -583,8 +589,7 @@ record_customer_side (SkDatabase *self,
 
   /* 7: the notification, queued with the sale. */
   if (earn_tx != NULL
-      && !queue_notifications (self, &message, store, purchase->bonus_earned,
-                               earn_tx->balance_after, now, error))
+      && !queue_notifications (self, &message, purchase, store, earn_tx->balance_after, now, error))
     return FALSE;
   if (sk_db_fail_point_hit (self, "notification", error))
     return FALSE;
@@ -1010,6 +1015,22 @@ sk_database_refund_purchase (
                        purchase->customer_id)
           || !sk_db_update_customer_segment (self, purchase->customer_id, now, NULL, error))
         goto fail;
+      /* A sale wholly returned took its bonuses back: the message that
+       * they were earned is not sent, where it has not gone yet (nor is
+       * being sent). */
+      if (figures.complete)
+        {
+          g_autofree char *key = g_strconcat (BONUS_EARNED_KEY, purchase->id, ":", NULL);
+          g_autofree char *email = g_strconcat (key, "email", NULL);
+          g_autofree char *sms = g_strconcat (key, "sms", NULL);
+          g_autofree char *push = g_strconcat (key, "push", NULL);
+
+          if (!sk_db_exec (self, error,
+                           "DELETE FROM notifications WHERE dedup_key IN (?, ?, ?)"
+                           " AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?)",
+                           "sssi", email, sms, push, now))
+            goto fail;
+        }
     }
 
   builder = json_builder_new ();
