@@ -7,11 +7,13 @@
 set -eu
 
 # Build, run, man pages (desktop-file-utils: meson install updates the
-# desktop database; libxml2-utils: xmllint strips the UI resources).
+# desktop database; libxml2-utils: xmllint strips the UI resources;
+# librsvg2-common: GTK draws the app's SVG icons with it, a package GTK
+# only recommends).
 run_packages="
   gcc meson ninja-build pkg-config gettext help2man desktop-file-utils libxml2-utils
   libglib2.0-dev libjson-glib-dev libsqlite3-dev sqlite3
-  libgtk-4-dev libadwaita-1-dev libsecret-1-dev
+  libgtk-4-dev libadwaita-1-dev libsecret-1-dev librsvg2-common
   libsoup-3.0-dev libsodium-dev libpq-dev libcurl4-openssl-dev
 "
 # The tests (Xvfb, xprop and xdotool to find the installed app's window,
