@@ -683,6 +683,17 @@ test_customers_search (AppFixture *f, gconstpointer data)
   scan (f, second->card_number);
   g_assert_true (app_wait (customer_shown, &(Shown){ view, second->id }, 10000));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (search)), ==, second->card_number);
+
+  /* Ctrl+F, the focus in the search already, selects what it holds: the
+   * next card replaces it. */
+  {
+    const char *find[] = { "ctrl+f", NULL };
+
+    send_keys (f, 3, find);
+  }
+  scan (f, first->card_number);
+  g_assert_true (app_wait (customer_shown, &(Shown){ view, first->id }, 10000));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (search)), ==, first->card_number);
 }
 
 static gboolean

@@ -813,7 +813,12 @@ sell_action (GtkWidget *widget, const char *action_name, GVariant *param)
 static void
 focus_search_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
-  gtk_widget_grab_focus (GTK_WIDGET (SK_CUSTOMERS_VIEW (widget)->search_entry));
+  GtkWidget *entry = GTK_WIDGET (SK_CUSTOMERS_VIEW (widget)->search_entry);
+
+  /* What is typed next replaces the search, even where the focus was in
+   * it already. */
+  gtk_widget_grab_focus (entry);
+  gtk_editable_select_region (GTK_EDITABLE (entry), 0, -1);
 }
 
 /* The list runs its search again (only rows whose customer changed are
