@@ -1160,6 +1160,46 @@ test_expired_reason (AppFixture *f, gconstpointer data)
     g_error ("The checkout does not say “%s”:\n%s", expected, text->str);
 }
 
+/* The sale's figures beside the cart, scrolled down to the rules not
+ * applied, start at their top for the next sale: after paying, and after
+ * a new sale. */
+static void
+test_figures_scroll_back (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkCustomer) customer = customer_with_bonus (f->db);
+  g_autoptr (GPtrArray) products = sk_database_list_products (f->db, NULL);
+  SkCheckoutView *view;
+  GtkAdjustment  *figures;
+
+  app_resize (f, 1366, 420);
+  sk_window_show_view (f->window, "checkout");
+  app_pump (300);
+  view = SK_CHECKOUT_VIEW (sk_window_get_view (f->window, "checkout"));
+  figures = gtk_scrolled_window_get_vadjustment (view->sale_scroller);
+  for (guint round = 0; round < 2; round++)
+    {
+      g_assert_true (find_customer (view, customer->card_number));
+      for (guint i = 0; i < 3; i++)
+        {
+          SkProduct *product = g_ptr_array_index (products, i);
+
+          g_assert_true (sk_checkout_view_add_sku (view, product->sku));
+        }
+      wait_priced (view);
+      app_pump (200);
+      g_assert_cmpfloat (gtk_adjustment_get_upper (figures), >,
+                         gtk_adjustment_get_page_size (figures));
+      gtk_adjustment_set_value (figures, gtk_adjustment_get_upper (figures));
+      g_assert_cmpfloat (gtk_adjustment_get_value (figures), >, 0);
+      if (round == 0)
+        pay (view);
+      else
+        gtk_widget_activate_action (GTK_WIDGET (view), "checkout.new-sale", NULL);
+      app_pump (200);
+      g_assert_cmpfloat (gtk_adjustment_get_value (figures), ==, 0);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1178,6 +1218,7 @@ main (int argc, char *argv[])
       return g_test_run ();
     }
   app_test_add ("/app/checkout/sale", test_sale);
+  app_test_add ("/app/checkout/figures-scroll-back", test_figures_scroll_back);
   app_test_add ("/app/checkout/keyboard", test_keyboard);
   app_test_add ("/app/checkout/shortcuts", test_shortcuts);
   app_test_add ("/app/checkout/receipt-pdf", test_receipt_pdf);

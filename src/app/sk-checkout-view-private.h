@@ -22,39 +22,40 @@ struct _SkCheckoutView
 {
   AdwBin parent_instance;
 
-  AdwLeaflet     *leaflet;
-  GtkEntry       *scan_entry;
-  GtkLabel       *scan_message;
-  AdwActionRow   *customer_row;
-  GtkWidget      *clear_customer_button;
-  GtkWidget      *register_button;
-  GtkWidget      *new_product_button;
-  GtkWidget      *import_products_button;
-  GtkDropDown    *product_dropdown;
-  GtkExpander    *free_expander;
-  GtkEntry       *name_entry;
-  GtkEntry       *category_entry;
-  GtkEntry       *price_entry;
-  GtkSpinButton  *quantity_spin;
-  GtkStack       *cart_stack;
-  GtkColumnView  *cart_view;
-  GtkLabel       *narrow_total_label;
-  GtkStack       *panel_stack;
-  GtkLabel       *subtotal_label;
-  GtkListBox     *applied_list;
-  GtkWidget      *rejected_box;
-  AdwExpanderRow *rejected_row;
-  GPtrArray      *rejected_rows; /* the rows added under rejected_row */
-  GtkWidget      *bonus_box;
-  AdwActionRow   *spend_row;
-  GtkWidget      *spend_controls;     /* the spin and Max: spend_row's end, or on a phone */
-  GtkListBoxRow  *spend_controls_row; /* their row under spend_row */
-  GtkSpinButton  *bonus_spin;
-  GtkLabel       *earn_label;
-  GtkLabel       *total_label;
-  GtkWidget      *pay_button;
-  GtkLabel       *receipt_label;
-  GtkWidget      *email_receipt_button;
+  AdwLeaflet        *leaflet;
+  GtkEntry          *scan_entry;
+  GtkLabel          *scan_message;
+  AdwActionRow      *customer_row;
+  GtkWidget         *clear_customer_button;
+  GtkWidget         *register_button;
+  GtkWidget         *new_product_button;
+  GtkWidget         *import_products_button;
+  GtkDropDown       *product_dropdown;
+  GtkExpander       *free_expander;
+  GtkEntry          *name_entry;
+  GtkEntry          *category_entry;
+  GtkEntry          *price_entry;
+  GtkSpinButton     *quantity_spin;
+  GtkStack          *cart_stack;
+  GtkColumnView     *cart_view;
+  GtkLabel          *narrow_total_label;
+  GtkStack          *panel_stack;
+  GtkScrolledWindow *sale_scroller; /* the sale's figures beside the cart */
+  GtkLabel          *subtotal_label;
+  GtkListBox        *applied_list;
+  GtkWidget         *rejected_box;
+  AdwExpanderRow    *rejected_row;
+  GPtrArray         *rejected_rows; /* the rows added under rejected_row */
+  GtkWidget         *bonus_box;
+  AdwActionRow      *spend_row;
+  GtkWidget         *spend_controls;     /* the spin and Max: spend_row's end, or on a phone */
+  GtkListBoxRow     *spend_controls_row; /* their row under spend_row */
+  GtkSpinButton     *bonus_spin;
+  GtkLabel          *earn_label;
+  GtkLabel          *total_label;
+  GtkWidget         *pay_button;
+  GtkLabel          *receipt_label;
+  GtkWidget         *email_receipt_button;
 
   /* Owned by cart_view; where it gives way, the item's cells show the
    * quantity. */

@@ -589,6 +589,9 @@ new_sale (SkCheckoutView *self)
   self->bonus_asked = 0;
   gtk_editable_set_text (GTK_EDITABLE (self->scan_entry), "");
   _sk_checkout_view_scan_message (self, FALSE, NULL);
+  /* The next sale's figures start at their top: the subtotal, the
+   * discounts given, not the rules the last one did not get. */
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->sale_scroller), 0);
   update_customer_row (self);
   sk_checkout_view_recompute (self);
 }
@@ -2067,6 +2070,7 @@ sk_checkout_view_class_init (SkCheckoutViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, cart_view);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, narrow_total_label);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, panel_stack);
+  gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, sale_scroller);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, subtotal_label);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, applied_list);
   gtk_widget_class_bind_template_child (widget_class, SkCheckoutView, rejected_box);
