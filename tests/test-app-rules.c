@@ -142,6 +142,40 @@ test_editor (AppFixture *f, gconstpointer data)
   g_assert_true (saved->is_active);
 }
 
+/* A value refused gives examples as the user's locale writes them, and
+ * says what is wrong with a number of three decimals. */
+static void
+test_editor_examples (AppFixture *f, gconstpointer data)
+{
+  static const struct
+  {
+    const char *locale, *example;
+  } locales[] = { { "en_US.UTF-8", "12.50" }, { "ru_RU.UTF-8", "12,50" } };
+  g_autofree char *monetary = g_strdup (setlocale (LC_MONETARY, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (locales); i++)
+    {
+      g_autoptr (GError) error = NULL;
+      SkRuleEditor *editor;
+
+      if (setlocale (LC_MONETARY, locales[i].locale) == NULL)
+        {
+          g_test_skip ("locales en_US.UTF-8 and ru_RU.UTF-8 are not installed");
+          break;
+        }
+      editor = sk_rule_editor_new (GTK_WINDOW (f->window), NULL);
+      sk_rule_editor_set_field (editor, "name", "Examples");
+      sk_rule_editor_set_field (editor, "value", "12.345");
+      g_assert_false (editor_save (editor, &error));
+      g_assert_error (error, SK_ERROR, SK_ERROR_INVALID);
+      g_test_message ("%s: %s", locales[i].locale, error->message);
+      g_assert_nonnull (strstr (error->message, "two decimals"));
+      g_assert_nonnull (strstr (error->message, locales[i].example));
+      gtk_window_destroy (GTK_WINDOW (editor));
+    }
+  setlocale (LC_MONETARY, monetary);
+}
+
 static gboolean
 is_entry_row_titled (GtkWidget *widget, gconstpointer title)
 {
@@ -666,6 +700,7 @@ main (int argc, char *argv[])
   app_test_add ("/app/rules/editor-money", test_editor_money);
   app_test_add ("/app/rules/editor-discard", test_editor_discard);
   app_test_add ("/app/rules/dialog-focus-stacked", test_dialog_focus_stacked);
+  app_test_add ("/app/rules/editor-examples", test_editor_examples);
   app_test_add ("/app/rules/preview", test_preview);
   app_test_add ("/app/rules/preview-segment", test_preview_segment);
   app_test_add ("/app/rules/preview-multiplier", test_preview_multiplier);

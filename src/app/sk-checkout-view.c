@@ -1176,7 +1176,7 @@ new_product_check (AdwMessageDialog *dialog, gpointer user_data)
   if (_sk_checkout_view_find_product (self, sku) != NULL)
     return _ ("A product with this SKU exists already");
   if (!sk_money_parse (price_text, &price) || price <= 0 || price > SK_MONEY_MAX)
-    return _ ("The price must be a positive amount, like 1299 or 1 299,50");
+    return sk_price_hint ();
   return NULL;
 }
 
@@ -1408,7 +1408,7 @@ add_free_action (GtkWidget *widget, const char *action_name, GVariant *param)
     }
   if (!sk_money_parse (price_text, &price) || price <= 0 || price > SK_MONEY_MAX)
     {
-      sk_widget_toast (widget, _ ("The price must be a positive amount, like 1299 or 1 299,50"));
+      sk_widget_toast (widget, sk_price_hint ());
       gtk_widget_grab_focus (GTK_WIDGET (self->price_entry));
       return;
     }

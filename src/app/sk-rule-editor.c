@@ -153,9 +153,14 @@ parse_money_row (AdwEntryRow *row, gint64 *out, GError **error, const char *what
     }
   if (!sk_money_parse (text, out) || *out < 0 || *out > SK_MONEY_MAX)
     {
-      /* Translators: %s is a field, like "Minimum purchase" */
+      g_autofree char *whole = sk_money_format_number (150000);
+      g_autofree char *kopecks = sk_money_format_number (9990);
+
+      /* Translators: the first %s is a field, like "Minimum purchase"; the
+       * others are amounts as the user's locale writes them, like "1,500"
+       * and "99.90" */
       g_set_error (error, SK_ERROR, SK_ERROR_INVALID,
-                   _ ("%s must be an amount in rubles, like 1500 or 99,90"), what);
+                   _ ("%s must be an amount in rubles, like %s or %s"), what, whole, kopecks);
       return FALSE;
     }
   return TRUE;
@@ -186,9 +191,15 @@ read_form_into (SkRuleEditor *self, SkDiscountRule *rule, GtkWidget **bad, GErro
     type = 0;
   if (!sk_money_parse (value_text, &value))
     {
+      g_autofree char *whole = sk_money_format_number (1000);
+      g_autofree char *part = sk_money_format_number (1250);
+
       *bad = GTK_WIDGET (self->value_row);
+      /* Translators: the %s are numbers as the user's locale writes them,
+       * like "10" and "12.50" */
       g_set_error (error, SK_ERROR, SK_ERROR_INVALID,
-                   _ ("The value must be a number, like 10 or 12,5"));
+                   _ ("The value must be a number with at most two decimals, like %s or %s"), whole,
+                   part);
       return FALSE;
     }
   /* One parser for all three: "10" is 10 % = 1000 bp, 10 ₽ = 1000 kopecks,

@@ -173,6 +173,24 @@ sk_message_dialog_focus_default (AdwMessageDialog *dialog)
   focus_response_later (GTK_WIDGET (dialog));
 }
 
+const char *
+sk_price_hint (void)
+{
+  static gsize hint = 0;
+
+  /* Made once: the locale stays what it was at the start. */
+  if (g_once_init_enter (&hint))
+    {
+      g_autofree char *whole = sk_money_format_number (129900);
+      g_autofree char *kopecks = sk_money_format_number (129950);
+
+      g_once_init_leave (
+          &hint, (gsize)g_strdup_printf (_ ("The price must be a positive amount, like %s or %s"),
+                                         whole, kopecks));
+    }
+  return (const char *)hint;
+}
+
 static int
 by_collation (gconstpointer a, gconstpointer b)
 {

@@ -34,6 +34,9 @@ void sk_widget_toast_error (GtkWidget *widget, const GError *error);
 
 /* Sets @row's text; NULL empties it. */
 void sk_entry_row_set_text (AdwEntryRow *row, const char *text);
+/* "The price must be a positive amount, like 1,299 or 1,299.50", the
+ * examples written as the user's locale writes amounts. */
+const char *sk_price_hint (void);
 /* Puts the focus on the button of @dialog's default response, so that
  * Return answers it whichever way the buttons are laid out (side by side,
  * or stacked, the last first, where they do not fit). */
