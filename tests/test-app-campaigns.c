@@ -71,6 +71,23 @@ saved_cb (SkCampaignEditor *editor, SkCampaign *campaign, gpointer user_data)
   g_set_object ((SkCampaign **)user_data, campaign);
 }
 
+/* A row whose title starts with @title (a date's says how to write it). */
+static gboolean
+is_row_titled (GtkWidget *widget, gconstpointer title)
+{
+  return ADW_IS_PREFERENCES_ROW (widget)
+         && g_str_has_prefix (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title);
+}
+
+static GtkWidget *
+row_titled (SkCampaignEditor *editor, const char *title)
+{
+  GtkWidget *row = app_find_widget (GTK_WIDGET (editor), is_row_titled, title);
+
+  g_assert_nonnull (row);
+  return row;
+}
+
 static gboolean
 is_channels_row (GtkWidget *widget, gconstpointer data)
 {
@@ -110,6 +127,9 @@ test_editor (AppFixture *f, gconstpointer data)
   sk_campaign_editor_set_text (editor, "starts", "2026-09-01");
   sk_campaign_editor_set_text (editor, "ends", "2026-08-01");
   expect_refused (editor); /* ends before it starts */
+  /* The field that is wrong is marked, the others not. */
+  g_assert_true (gtk_widget_has_css_class (row_titled (editor, "Ends"), "error"));
+  g_assert_false (gtk_widget_has_css_class (row_titled (editor, "Starts"), "error"));
   {
     g_autofree char *ends = sk_date_display_from_iso ("2026-09-30");
 
@@ -118,6 +138,9 @@ test_editor (AppFixture *f, gconstpointer data)
   }
   sk_campaign_editor_set_text (editor, "budget", "lots");
   expect_refused (editor);
+  g_assert_true (
+      gtk_widget_has_css_class (row_titled (editor, "Budget, ₽ (empty: none)"), "error"));
+  g_assert_false (gtk_widget_has_css_class (row_titled (editor, "Ends"), "error"));
   g_assert_null (saved);
   /* Below zero is said as such, not as "not an amount". */
   sk_campaign_editor_set_text (editor, "budget", "-500");

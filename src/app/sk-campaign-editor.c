@@ -130,6 +130,9 @@ read_form (SkRecordEditor *editor, GError **error)
   gint64      from = 0, until = 0, budget = 0;
   const char *budget_text;
   guint       status;
+  GtkWidget  *bad = NULL;
+  GtkWidget  *checked[] = { GTK_WIDGET (self->starts_row), GTK_WIDGET (self->ends_row),
+                            GTK_WIDGET (self->budget_row) };
 
   rule_ids = g_strv_builder_new ();
   for (guint i = 0; i < self->rule_checks->len; i++)
@@ -147,21 +150,34 @@ read_form (SkRecordEditor *editor, GError **error)
   status = adw_combo_row_get_selected (self->status_row);
 
   if (!sk_usec_from_date_kept (gtk_editable_get_text (GTK_EDITABLE (self->starts_row)),
-                               sk_record_get_int64 (campaign, "starts_at"), FALSE, &from)
-      || !sk_usec_from_date_kept (gtk_editable_get_text (GTK_EDITABLE (self->ends_row)),
-                                  sk_record_get_int64 (campaign, "ends_at"), TRUE, &until))
+                               sk_record_get_int64 (campaign, "starts_at"), FALSE, &from))
+    bad = GTK_WIDGET (self->starts_row);
+  else if (!sk_usec_from_date_kept (gtk_editable_get_text (GTK_EDITABLE (self->ends_row)),
+                                    sk_record_get_int64 (campaign, "ends_at"), TRUE, &until))
+    bad = GTK_WIDGET (self->ends_row);
+  if (bad != NULL)
     {
       g_autofree char *example = sk_date_example (0);
 
       g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("Dates look like %s"), example);
     }
   else if (until != 0 && from != 0 && until < from)
-    g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("The campaign must end after it starts"));
+    {
+      bad = GTK_WIDGET (self->ends_row);
+      g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("The campaign must end after it starts"));
+    }
   else if (*budget_text != '\0' && !sk_money_parse (budget_text, &budget))
-    g_set_error (&local, SK_ERROR, SK_ERROR_INVALID, _ ("The budget must be an amount in rubles"));
+    {
+      bad = GTK_WIDGET (self->budget_row);
+      g_set_error (&local, SK_ERROR, SK_ERROR_INVALID,
+                   _ ("The budget must be an amount in rubles"));
+    }
   else if (budget < 0)
-    g_set_error (&local, SK_ERROR, SK_ERROR_INVALID,
-                 _ ("The budget cannot be below zero (empty: no budget)"));
+    {
+      bad = GTK_WIDGET (self->budget_row);
+      g_set_error (&local, SK_ERROR, SK_ERROR_INVALID,
+                   _ ("The budget cannot be below zero (empty: no budget)"));
+    }
   if (local == NULL)
     {
       g_object_set (campaign, "name", gtk_editable_get_text (GTK_EDITABLE (self->name_row)),
@@ -174,9 +190,14 @@ read_form (SkRecordEditor *editor, GError **error)
       if (self->rules_listed)
         g_object_set (campaign, "rule-ids", ids, NULL);
     }
+  /* The field that is wrong is marked, and the focus goes to it. */
+  for (guint i = 0; i < G_N_ELEMENTS (checked); i++)
+    gtk_widget_remove_css_class (checked[i], "error");
   if (local != NULL)
     {
       sk_error_label_set (self->error_label, local->message);
+      gtk_widget_add_css_class (bad, "error");
+      gtk_widget_grab_focus (bad);
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
