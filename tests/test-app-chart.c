@@ -154,8 +154,17 @@ test_axis (AppFixture *f, gconstpointer data)
     gboolean    money;
     const char *top;
   } cases[] = {
-    { 0, FALSE, "5" },         { 3, FALSE, "5" },           { 40, FALSE, "50" },
-    { 0, TRUE, "5\u00a0₽" }, { 199, TRUE, "5\u00a0₽" }, { 123456789, TRUE, NULL },
+    { 0, FALSE, "5" },
+    { 3, FALSE, "5" },
+    { 40, FALSE, "40" },
+    { 0, TRUE, "5\u00a0₽" },
+    { 199, TRUE, "5\u00a0₽" },
+    { 123456789, TRUE, NULL },
+    /* Not much above the highest: 270 to 300, not 500; but no axis of
+     * fractions for small counts. */
+    { 270, FALSE, "300" },
+    { 61, FALSE, "80" },
+    { 7, FALSE, "10" },
   };
   const char *labels[] = { "New" };
 
@@ -292,7 +301,18 @@ test_view (AppFixture *f, gconstpointer data)
   app_pump (100);
   g_assert_true (app_wait (charts_loaded, view, 20000));
   app_pump (300);
-  g_assert_cmpuint (sk_chart_get_n_series (sk_charts_view_get_daily_chart (view)), ==, 4);
+  /* Revenue and discounts; bonuses on a chart of their own, its axis on
+   * their scale: a hundredth of revenue, they were a line on zero. */
+  g_assert_cmpuint (sk_chart_get_n_series (sk_charts_view_get_daily_chart (view)), ==, 2);
+  g_assert_cmpuint (sk_chart_get_n_series (sk_charts_view_get_bonus_chart (view)), ==, 2);
+  {
+    g_auto (GStrv) revenue = sk_chart_dup_axis_labels (sk_charts_view_get_daily_chart (view));
+    g_auto (GStrv) bonuses = sk_chart_dup_axis_labels (sk_charts_view_get_bonus_chart (view));
+
+    g_test_message ("axis tops: revenue %s, bonuses %s", revenue[5], bonuses[5]);
+    g_assert_cmpstr (revenue[5], !=, bonuses[5]);
+    g_assert_cmpuint (strlen (bonuses[5]), <, strlen (revenue[5]));
+  }
   csv = sk_charts_view_to_csv (view);
   g_assert_true (g_str_has_prefix (csv, "day,revenue,"));
   g_assert_cmpuint (strlen (csv), >, 40);

@@ -204,22 +204,26 @@ sk_chart_describe (SkChart *self, guint index)
 
 /* A round upper bound for the axis: 1, 2, 2.5 or 5 × 10^n. */
 static double
-nice_max (double v)
+nice_max (double v, double fine_from)
 {
-  double p, f;
+  /* Where a fifth of 3, 4, 6 or 8 × p is still a whole number of the
+   * unit (p of @fine_from or more), those too: 270 000 ₽ a day gets an
+   * axis to 300 000, not 500 000, and the lines the height. */
+  static const double fine[] = { 1, 2, 2.5, 3, 4, 5, 6, 8, 10 };
+  static const double coarse[] = { 1, 2, 2.5, 5, 10 };
+  const double       *steps;
+  guint               n;
+  double              p, f;
 
   if (v <= 0)
     return 1;
   p = pow (10, floor (log10 (v)));
   f = v / p;
-  if (f <= 1)
-    return p;
-  if (f <= 2)
-    return 2 * p;
-  if (f <= 2.5)
-    return 2.5 * p;
-  if (f <= 5)
-    return 5 * p;
+  steps = p >= fine_from ? fine : coarse;
+  n = p >= fine_from ? G_N_ELEMENTS (fine) : G_N_ELEMENTS (coarse);
+  for (guint i = 0; i < n; i++)
+    if (f <= steps[i])
+      return steps[i] * p;
   return 10 * p;
 }
 
@@ -313,7 +317,8 @@ axis_top (SkChart *self)
       for (guint j = 0; j < s->values->len; j++)
         max = MAX (max, g_array_index (s->values, gint64, j));
     }
-  return MAX (nice_max ((double)max), money ? 500 : 5);
+  /* Money is in kopecks, its axis in whole rubles. */
+  return MAX (nice_max ((double)max, money ? 1000 : 10), money ? 500 : 5);
 }
 
 GStrv

@@ -20,7 +20,9 @@ struct _SkChartsView
   GtkDropDown   *kind_dropdown;
   GtkSpinner    *spinner;
   GtkLabel      *summary_label;
+  GtkWidget     *daily_box; /* the two charts per day, exported as one picture */
   SkChart       *daily_chart;
+  SkChart       *bonus_chart;
   SkChart       *segments_chart;
   GtkColumnView *rules_view;
 
@@ -118,11 +120,13 @@ apply_figures (SkChartsView *self, SkChartFigures *f)
                        revenue->len, TRUE);
   sk_chart_add_series (self->daily_chart, _ ("Discounts"), "#e66100", (gint64 *)discounts->data,
                        discounts->len, TRUE);
-  sk_chart_add_series (self->daily_chart, _ ("Bonuses earned"), "#2ec27e", (gint64 *)earned->data,
-                       earned->len, TRUE);
-  sk_chart_add_series (self->daily_chart, _ ("Bonuses spent"), "#9141ac", (gint64 *)spent->data,
-                       spent->len, TRUE);
   sk_chart_set_partial (self->daily_chart, partial, _ ("Today so far"));
+  sk_chart_set_categories (self->bonus_chart, (const char *const *)labels->pdata, labels->len);
+  sk_chart_add_series (self->bonus_chart, _ ("Bonuses earned"), "#2ec27e", (gint64 *)earned->data,
+                       earned->len, TRUE);
+  sk_chart_add_series (self->bonus_chart, _ ("Bonuses spent"), "#9141ac", (gint64 *)spent->data,
+                       spent->len, TRUE);
+  sk_chart_set_partial (self->bonus_chart, partial, _ ("Today so far"));
 
   for (guint i = 0; i < f->segments->len; i++)
     {
@@ -191,6 +195,12 @@ SkChart *
 sk_charts_view_get_daily_chart (SkChartsView *self)
 {
   return self->daily_chart;
+}
+
+SkChart *
+sk_charts_view_get_bonus_chart (SkChartsView *self)
+{
+  return self->bonus_chart;
 }
 
 void
@@ -319,7 +329,7 @@ export_response_cb (GtkNativeDialog *dialog, int response, SkChartsView *self)
       G_GNUC_END_IGNORE_DEPRECATIONS
       path = g_file_get_path (file);
       if (png)
-        sk_widget_save_png (GTK_WIDGET (self->daily_chart), path, &error);
+        sk_widget_save_png (self->daily_box, path, &error);
       else
         {
           g_autofree char *csv = sk_charts_view_to_csv (self);
@@ -369,9 +379,11 @@ export_action (GtkWidget *widget, const char *action_name, GVariant *param)
 static void
 kind_changed_cb (SkChartsView *self)
 {
-  sk_chart_set_kind (self->daily_chart, gtk_drop_down_get_selected (self->kind_dropdown) == 1
-                                            ? SK_CHART_BARS
-                                            : SK_CHART_LINES);
+  SkChartKind kind
+      = gtk_drop_down_get_selected (self->kind_dropdown) == 1 ? SK_CHART_BARS : SK_CHART_LINES;
+
+  sk_chart_set_kind (self->daily_chart, kind);
+  sk_chart_set_kind (self->bonus_chart, kind);
 }
 
 /* Sales, rules (their names in the table), stores and the whole file:
@@ -433,7 +445,9 @@ sk_charts_view_class_init (SkChartsViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SkChartsView, kind_dropdown);
   gtk_widget_class_bind_template_child (widget_class, SkChartsView, spinner);
   gtk_widget_class_bind_template_child (widget_class, SkChartsView, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, SkChartsView, daily_box);
   gtk_widget_class_bind_template_child (widget_class, SkChartsView, daily_chart);
+  gtk_widget_class_bind_template_child (widget_class, SkChartsView, bonus_chart);
   gtk_widget_class_bind_template_child (widget_class, SkChartsView, segments_chart);
   gtk_widget_class_bind_template_child (widget_class, SkChartsView, rules_view);
   gtk_widget_class_install_action (widget_class, "charts.export-csv", NULL, export_action);

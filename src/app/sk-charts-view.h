@@ -16,6 +16,7 @@ gboolean sk_charts_view_is_loading (SkChartsView *self);
 /* How many reads of the figures the view started (tests). */
 guint    sk_charts_view_get_n_reloads (SkChartsView *self);
 SkChart *sk_charts_view_get_daily_chart (SkChartsView *self);
+SkChart *sk_charts_view_get_bonus_chart (SkChartsView *self);
 /* The daily figures shown, as CSV (day,revenue,discounts,...; rubles). */
 char *sk_charts_view_to_csv (SkChartsView *self);
 /* The file an export suggests: its figures and days,
