@@ -290,6 +290,12 @@ test_view_today (AppFixture *f, gconstpointer data)
   app_save_png (GTK_WIDGET (chart), "charts-view-today");
 }
 
+static gboolean
+is_column_view (GtkWidget *widget, gconstpointer data)
+{
+  return GTK_IS_COLUMN_VIEW (widget);
+}
+
 static void
 test_view (AppFixture *f, gconstpointer data)
 {
@@ -344,6 +350,26 @@ test_view (AppFixture *f, gconstpointer data)
     g_assert_cmpuint (at + 5, <, g_strv_length (cells));
     g_assert_cmpstr (cells[at + 1], ==, "0");
     g_assert_cmpstr (cells[at + 4], ==, "—");
+  }
+
+  /* On a phone the table keeps the rule, named in full, and the
+   * discount it gave. */
+  app_resize (f, 360, 720);
+  app_pump (300);
+  {
+    GListModel *columns = gtk_column_view_get_columns (
+        GTK_COLUMN_VIEW (app_find_widget (GTK_WIDGET (view), is_column_view, NULL)));
+    gboolean shown[6];
+
+    g_assert_cmpuint (g_list_model_get_n_items (columns), ==, 6);
+    for (guint i = 0; i < 6; i++)
+      {
+        g_autoptr (GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+
+        shown[i] = gtk_column_view_column_get_visible (column);
+      }
+    g_assert_true (shown[0] && shown[2]);
+    g_assert_false (shown[1] || shown[3] || shown[4] || shown[5]);
   }
 }
 

@@ -16,6 +16,9 @@
 #define MARGIN_RIGHT  16.0
 #define MARGIN_TOP    56.0
 #define MARGIN_BOTTOM 36.0
+/* A second line of x labels, and the most categories put on two. */
+#define LABEL_LINE    16.0
+#define MAX_STAGGERED 12
 
 typedef struct
 {
@@ -362,6 +365,7 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
   float    slot;
   float    legend_x = 8, legend_y = 34;
   guint    label_step;
+  gboolean stagger;
   gboolean noted = self->partial >= 0 && (guint)self->partial < n && self->partial_note != NULL;
 
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
@@ -408,7 +412,14 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
       legend_x += w + 32;
     }
   margin_top += legend_y - 34;
-  plot_h = height - margin_top - MARGIN_BOTTOM;
+  /* Labels too wide for their slot are thinned out where there are many
+   * (days: every third says enough); a few (segments), each needed, go
+   * on two lines, every other one lower. */
+  label_step = plot_w > 10 ? MAX (1, (guint)ceil (n * 80.0 / plot_w)) : 1;
+  stagger = label_step > 1 && n <= MAX_STAGGERED;
+  if (stagger)
+    label_step = 1;
+  plot_h = height - margin_top - MARGIN_BOTTOM - (stagger ? LABEL_LINE : 0);
   if (plot_w <= 10 || plot_h <= 10)
     return;
   if (n == 0 || self->series->len == 0)
@@ -440,11 +451,11 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         snapshot, &hover_bg,
         &GRAPHENE_RECT_INIT (MARGIN_LEFT + slot * self->hover, margin_top, slot, plot_h));
 
-  /* x labels, thinned so they do not overlap */
-  label_step = MAX (1, (guint)ceil (n * 80.0 / plot_w));
+  /* x labels, thinned or staggered so they do not overlap */
   for (guint i = 0; i < n; i += label_step)
     append_text (snapshot, layout, g_ptr_array_index (self->labels, i),
-                 MARGIN_LEFT + slot * (i + 0.5), margin_top + plot_h + 14, 0.5, &fg);
+                 MARGIN_LEFT + slot * (i + 0.5),
+                 margin_top + plot_h + 14 + (stagger && i % 2 == 1 ? LABEL_LINE : 0), 0.5, &fg);
 
   if (self->kind == SK_CHART_BARS)
     {

@@ -476,6 +476,12 @@ sk_charts_view_init (SkChartsView *self)
   gtk_column_view_set_model (self->rules_view, GTK_SELECTION_MODEL (gtk_no_selection_new (
                                                    g_object_ref (G_LIST_MODEL (self->rule_rows)))));
   sk_column_view_append_text_columns (self->rules_view, columns, G_N_ELEMENTS (columns));
+  {
+    /* On a phone: the rule, named in full, and the discount it gave. */
+    static const SkColumnFit narrow[] = { { 5, 760 }, { 4, 640 }, { 3, 520 }, { 1, 420 } };
+
+    sk_column_view_fit_width (self->rules_view, narrow, G_N_ELEMENTS (narrow));
+  }
   g_signal_connect_swapped (self->period_dropdown, "notify::selected",
                             G_CALLBACK (sk_charts_view_reload), self);
   g_signal_connect_swapped (self->store_dropdown, "notify::selected",
