@@ -596,9 +596,13 @@ test_failed_then_good (AppFixture *f, gconstpointer data)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view->scan_message)));
   g_assert_null (sk_checkout_view_get_customer (view));
 
-  /* A phone nobody has: registering starts from it. */
+  /* A phone nobody has: the message says how to register its owner, and
+   * registering starts from it. */
   scan (f, UNKNOWN_PHONE);
   g_assert_true (app_wait (nobody_with_phone, view, 10000));
+  g_assert_cmpstr (gtk_label_get_text (view->scan_message), ==,
+                   "No customer with the phone “" UNKNOWN_PHONE
+                   "”: the button beside registers one with it");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "checkout.register", NULL));
   app_pump (300);
   {

@@ -625,8 +625,18 @@ customer_found_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          g_autofree char *msg = g_strdup_printf (_ ("No product or customer with the code “%s”"),
-                                                  (const char *)g_task_get_task_data (task));
+          const char      *code = g_task_get_task_data (task);
+          g_autofree char *phone = sk_normalize_phone (code, NULL);
+          g_autofree char *msg = NULL;
+
+          /* A phone number is no product code: the cashier is told how to
+           * register its owner, the number filled in. */
+          if (phone != NULL && gtk_widget_get_visible (self->register_button))
+            msg = g_strdup_printf (
+                _ ("No customer with the phone “%s”: the button beside registers one with it"),
+                code);
+          else
+            msg = g_strdup_printf (_ ("No product or customer with the code “%s”"), code);
 
           /* Said next to the scan field, which is ready for the next try. */
           _sk_checkout_view_scan_message (self, TRUE, msg);
