@@ -34,6 +34,8 @@ keysym_of (char c, char buf[2])
       return "plus";
     case ' ':
       return "space";
+    case '*':
+      return "KP_Multiply";
     default:
       buf[0] = c;
       buf[1] = '\0';
@@ -191,6 +193,56 @@ product (SkDatabase *db, guint i)
 
   g_assert_cmpuint (products->len, >, i);
   return g_object_ref (g_ptr_array_index (products, i));
+}
+
+static gboolean
+no_dialog (gpointer data)
+{
+  return app_find_dialog () == NULL;
+}
+
+/* A quantity typed before the scan, as tills take it: "3*" then the item
+ * sells three more of it; "*5" makes the last line five; a quantity that
+ * looks like a mis-scan asks first, Return keeping the line as it was. */
+static void
+test_quantity_typed (AppFixture *f, gconstpointer data)
+{
+  g_autoptr (SkProduct) a = product (f->db, 0);
+  g_autoptr (SkProduct) b = product (f->db, 1);
+  g_autofree char *three = g_strconcat ("=3*", a->sku, NULL);
+  SkCheckoutView  *view;
+
+  if (!have_xdotool ())
+    return;
+  view = show_checkout (f);
+  send_keys (f, 30, (const char *[]){ "=3*", NULL });
+  scan (f, a->sku);
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 1);
+  g_assert_cmpint (line_quantity (view, 0), ==, 3);
+  /* Three more, typed at once. */
+  send_keys (f, 3, (const char *[]){ three, "Return", NULL });
+  g_assert_cmpint (line_quantity (view, 0), ==, 6);
+  scan (f, b->sku);
+  send_keys (f, 30, (const char *[]){ "=*5", "Return", NULL });
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 2);
+  g_assert_cmpint (line_quantity (view, 0), ==, 6);
+  g_assert_cmpint (line_quantity (view, 1), ==, 5);
+  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  /* A quantity to ask about; a barcode's digits are none. */
+  send_keys (f, 30, (const char *[]){ "=*400", "Return", NULL });
+  g_assert_true (app_wait (app_dialog_shown, NULL, 5000));
+  app_pump (300);
+  send_keys_to (GTK_WINDOW (app_find_dialog ()), 30, (const char *[]){ "Return", NULL });
+  g_assert_true (app_wait (no_dialog, NULL, 5000));
+  g_assert_cmpint (line_quantity (view, 1), ==, 5);
+  send_keys (f, 3, (const char *[]){ "=*4607000000014", "Return", NULL });
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view->scan_message)));
+  g_assert_cmpint (line_quantity (view, 1), ==, 5);
+  /* Nothing to sell it of: said, nothing changes. */
+  send_keys (f, 30, (const char *[]){ "=2*NOSUCH", "Return", NULL });
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view->scan_message)));
+  g_assert_nonnull (strstr (gtk_label_get_text (view->scan_message), "NOSUCH"));
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 2);
 }
 
 /* The card, three items, the first again, F12; the receipt shows in the
@@ -1463,6 +1515,7 @@ main (int argc, char *argv[])
     }
   app_test_add ("/app/scanner/sale-by-scans", test_sale_by_scans);
   app_test_add ("/app/scanner/new-sale-undo", test_new_sale_undo);
+  app_test_add ("/app/scanner/quantity-typed", test_quantity_typed);
   app_test_add ("/app/scanner/ctrl-n-in-lists", test_ctrl_n_in_lists);
   app_test_add ("/app/scanner/scan-into-quantity", test_scan_into_quantity);
   app_test_add ("/app/scanner/bonus-then-pay", test_bonus_then_pay);

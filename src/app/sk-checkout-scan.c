@@ -88,6 +88,93 @@ scan_customer_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     _sk_checkout_view_scan_message (self, TRUE, error->message);
 }
 
+/* "3*CODE": three of CODE; "*3": three of the last line (a quantity
+ * typed before the scan, as tills take it). FALSE: @code is not such;
+ * else *quantity (from 1) and *rest (CODE, or empty) point into it. */
+static gboolean
+split_quantity (char *code, gint64 *quantity, char **rest)
+{
+  char   *star = strchr (code, '*');
+  guint64 n;
+
+  if (star == NULL)
+    return FALSE;
+  *star = '\0';
+  *rest = g_strstrip (star + 1);
+  g_strstrip (code);
+  /* "*3" alone: the number after the star. */
+  if (*code == '\0')
+    {
+      code = *rest;
+      *rest = code + strlen (code);
+    }
+  if (!g_ascii_string_to_unsigned (code, 10, 1, 99999, &n, NULL))
+    {
+      *quantity = 0;
+      return TRUE;
+    }
+  *quantity = (gint64)n;
+  return TRUE;
+}
+
+/* The line of @sku, or the last one (NULL); -1: none. */
+static int
+line_of (SkCheckoutView *self, const char *sku)
+{
+  GListModel *lines = sk_sale_get_lines (self->sale);
+  guint       n = g_list_model_get_n_items (lines);
+
+  for (guint i = 0; sku != NULL && i < n; i++)
+    {
+      g_autoptr (SkPurchaseLine) line = g_list_model_get_item (lines, i);
+
+      if (g_strcmp0 (sk_record_get_string (line, "sku"), sku) == 0)
+        return (int)i;
+    }
+  return sku == NULL ? (int)n - 1 : -1;
+}
+
+static gint64
+quantity_of (SkCheckoutView *self, int position)
+{
+  g_autoptr (SkPurchaseLine) line
+      = position >= 0 ? g_list_model_get_item (sk_sale_get_lines (self->sale), position) : NULL;
+
+  return line != NULL ? sk_record_get_int64 (line, "quantity") : 0;
+}
+
+/* What "N*CODE" or "*N" says: N more of CODE, or N of the last line. */
+static gboolean
+scan_quantity (SkCheckoutView *self, gint64 quantity, const char *rest)
+{
+  SkProduct *product = *rest != '\0' ? _sk_checkout_view_find_product (self, rest) : NULL;
+  int        position;
+
+  if (quantity == 0 || (*rest != '\0' && product == NULL)
+      || (*rest == '\0' && sk_sale_get_n_lines (self->sale) == 0))
+    {
+      g_autofree char *msg
+          = quantity == 0   ? g_strdup (_ ("A quantity is a whole number: 3*, then the item"))
+            : *rest == '\0' ? g_strdup (_ ("Scan the item first, then *3 sells three of it"))
+                            : g_strdup_printf (_ ("No product with the code “%s”"), rest);
+
+      _sk_checkout_view_scan_message (self, TRUE, msg);
+      return FALSE;
+    }
+  if (product == NULL)
+    {
+      _sk_checkout_view_sell_quantity (self, line_of (self, NULL), quantity);
+      return TRUE;
+    }
+  /* N more of it: one as a scan adds it, the others with it. */
+  position = line_of (self, sk_record_get_string (product, "sku"));
+  quantity += quantity_of (self, position);
+  _sk_checkout_view_add_product (self, product);
+  _sk_checkout_view_sell_quantity (self, line_of (self, sk_record_get_string (product, "sku")),
+                                   quantity);
+  return TRUE;
+}
+
 gboolean
 sk_checkout_view_scan (SkCheckoutView *self, const char *text)
 {
@@ -105,6 +192,13 @@ sk_checkout_view_scan (SkCheckoutView *self, const char *text)
   _sk_checkout_view_focus_scan (self);
   if (*code == '\0')
     return FALSE;
+  {
+    gint64 quantity;
+    char  *rest;
+
+    if (split_quantity (code, &quantity, &rest))
+      return scan_quantity (self, quantity, rest);
+  }
 
   product = _sk_checkout_view_find_product (self, code);
   if (product != NULL)

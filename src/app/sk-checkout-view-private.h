@@ -104,6 +104,9 @@ SkProduct *_sk_checkout_view_find_product (SkCheckoutView *self, const char *cod
 void       _sk_checkout_view_add_product (SkCheckoutView *self, SkProduct *product);
 void       _sk_checkout_view_leave_receipt (SkCheckoutView *self);
 void       _sk_checkout_view_set_unknown_code (SkCheckoutView *self, const char *code);
+/* Sells @quantity of the line at @position, asking first above the
+ * mis-scan limit as a quantity typed in its cell does. */
+void _sk_checkout_view_sell_quantity (SkCheckoutView *self, guint position, gint64 quantity);
 
 /* sk-checkout-scan.c */
 void _sk_checkout_view_scan_message (SkCheckoutView *self, gboolean error, const char *message);

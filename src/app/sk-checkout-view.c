@@ -1659,6 +1659,20 @@ ask_quantity (SkCheckoutView *self, SkPurchaseLine *line, gint64 quantity)
   sk_message_dialog_focus_default (ADW_MESSAGE_DIALOG (dialog));
 }
 
+void
+_sk_checkout_view_sell_quantity (SkCheckoutView *self, guint position, gint64 quantity)
+{
+  g_autoptr (SkPurchaseLine) line
+      = g_list_model_get_item (sk_sale_get_lines (self->sale), position);
+
+  if (line == NULL)
+    return;
+  if (quantity > confirm_quantity_above ())
+    ask_quantity (self, line, quantity);
+  else
+    sk_checkout_view_set_quantity (self, position, quantity);
+}
+
 static void
 quantity_changed_cb (GtkSpinButton *spin, GtkListItem *list_item)
 {
