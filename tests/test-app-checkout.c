@@ -316,6 +316,14 @@ find_entry (GtkWidget *root, GType type, const char *placeholder)
 
 /* What the keyboard does: the scanner types a card and Enter, the cashier
  * types SKUs and Enter, then a free item with Enter on its price. */
+static gboolean
+has_focus (AppFixture *f, GtkWidget *widget)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
 static void
 test_keyboard (AppFixture *f, gconstpointer data)
 {
@@ -388,6 +396,27 @@ test_keyboard (AppFixture *f, gconstpointer data)
   g_signal_emit_by_name (price_entry, "activate");
   g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 2);
 
+  /* A price like an EAN-8 scanned into it (460 700,01 ₽) asks first: the
+   * default answer corrects it, nothing added; saying so sells it. */
+  for (guint sell = 0; sell < 2; sell++)
+    {
+      AdwMessageDialog *dialog;
+
+      gtk_editable_set_text (GTK_EDITABLE (name_entry), "Kite");
+      gtk_editable_set_text (GTK_EDITABLE (price_entry), "46070001");
+      g_signal_emit_by_name (price_entry, "activate");
+      g_assert_true (app_wait (app_dialog_shown, NULL, 5000));
+      dialog = app_find_dialog ();
+      g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "cancel");
+      g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 2);
+      adw_message_dialog_response (dialog, sell ? "sell" : "cancel");
+      app_pump (100);
+      g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 2 + sell);
+      if (!sell)
+        g_assert_true (has_focus (f, price_entry));
+    }
+  sk_checkout_view_remove_line (SK_CHECKOUT_VIEW (view), 2);
+
   /* F12 is bound to this action. */
   g_assert_true (pay (SK_CHECKOUT_VIEW (view)));
   g_assert_nonnull (sk_checkout_view_get_last_purchase (SK_CHECKOUT_VIEW (view)));
@@ -400,14 +429,6 @@ visible_view (AppFixture *f)
   GtkWidget *stack = gtk_widget_get_parent (sk_window_get_view (f->window, "checkout"));
 
   return adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (stack));
-}
-
-static gboolean
-has_focus (AppFixture *f, GtkWidget *widget)
-{
-  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
-
-  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
 }
 
 /* F2, F3, F4, F12 and Ctrl+N work from any view: they bring the checkout

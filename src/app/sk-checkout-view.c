@@ -1401,12 +1401,47 @@ import_products_action (GtkWidget *widget, const char *action_name, GVariant *pa
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 
+/* The item typed by hand, at @price, sold; its fields ready for the next. */
+static void
+add_free_line (SkCheckoutView *self, gint64 price)
+{
+  sk_checkout_view_add_line (self, NULL, gtk_editable_get_text (GTK_EDITABLE (self->name_entry)),
+                             gtk_editable_get_text (GTK_EDITABLE (self->category_entry)), price,
+                             gtk_spin_button_get_value_as_int (self->quantity_spin));
+  gtk_editable_set_text (GTK_EDITABLE (self->name_entry), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->price_entry), "");
+  gtk_spin_button_set_value (self->quantity_spin, 1);
+  _sk_checkout_view_focus_scan (self);
+}
+
+/* Prices above this (in kopecks) look like a code scanned into the price. */
+static gint64
+confirm_price_above (void)
+{
+  gint64 rubles = sk_app () != NULL ? g_settings_get_int (sk_application_get_settings (sk_app ()),
+                                                          "confirm-price-above")
+                                    : 100000;
+
+  return rubles * 100;
+}
+
+static void
+price_response_cb (AdwMessageDialog *dialog, const char *response, SkCheckoutView *self)
+{
+  if (g_str_equal (response, "sell"))
+    add_free_line (self, *(gint64 *)g_object_get_data (G_OBJECT (dialog), "price"));
+  else
+    {
+      gtk_widget_grab_focus (GTK_WIDGET (self->price_entry));
+      gtk_editable_select_region (GTK_EDITABLE (self->price_entry), 0, -1);
+    }
+}
+
 static void
 add_free_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   SkCheckoutView *self = SK_CHECKOUT_VIEW (widget);
   const char     *name = gtk_editable_get_text (GTK_EDITABLE (self->name_entry));
-  const char     *category = gtk_editable_get_text (GTK_EDITABLE (self->category_entry));
   const char     *price_text = gtk_editable_get_text (GTK_EDITABLE (self->price_entry));
   gint64          price = 0;
 
@@ -1422,12 +1457,32 @@ add_free_action (GtkWidget *widget, const char *action_name, GVariant *param)
       gtk_widget_grab_focus (GTK_WIDGET (self->price_entry));
       return;
     }
-  sk_checkout_view_add_line (self, NULL, name, category, price,
-                             gtk_spin_button_get_value_as_int (self->quantity_spin));
-  gtk_editable_set_text (GTK_EDITABLE (self->name_entry), "");
-  gtk_editable_set_text (GTK_EDITABLE (self->price_entry), "");
-  gtk_spin_button_set_value (self->quantity_spin, 1);
-  _sk_checkout_view_focus_scan (self);
+  if (price > confirm_price_above ())
+    {
+      g_autofree char *amount = sk_money_format (price);
+      g_autofree char *limit = sk_money_format (confirm_price_above ());
+      g_autofree char *heading = g_strdup_printf (_ ("Sell “%s” at %s?"), name, amount);
+      g_autofree char *body = g_strdup_printf (
+          _ ("Above %s is unusual for one item: a code scanned into the price looks like this."),
+          limit);
+      g_autofree char *sell = g_strdup_printf (_ ("_Sell at %s"), amount);
+      GtkRoot         *root = gtk_widget_get_root (widget);
+      GtkWidget       *dialog
+          = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading, body);
+
+      adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog), "cancel",
+                                        _ ("_Correct the Price"), "sell", sell, NULL);
+      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "sell",
+                                                  ADW_RESPONSE_DESTRUCTIVE);
+      adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+      adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+      g_object_set_data_full (G_OBJECT (dialog), "price", g_memdup2 (&price, sizeof price), g_free);
+      g_signal_connect_object (dialog, "response", G_CALLBACK (price_response_cb), self, 0);
+      gtk_window_present (GTK_WINDOW (dialog));
+      sk_message_dialog_focus_default (ADW_MESSAGE_DIALOG (dialog));
+      return;
+    }
+  add_free_line (self, price);
 }
 
 static void
