@@ -426,6 +426,22 @@ is_column_view (GtkWidget *widget, gconstpointer data)
   return GTK_IS_COLUMN_VIEW (widget);
 }
 
+/* The campaigns view as marketing sees it, its list read; *column_view its
+ * list. */
+static SkCampaignsView *
+show_campaigns (AppFixture *f, GtkColumnView **column_view)
+{
+  SkCampaignsView *view;
+
+  g_settings_set_string (sk_application_get_settings (f->app), "role", "marketing");
+  sk_window_show_view (f->window, "campaigns");
+  view = SK_CAMPAIGNS_VIEW (sk_window_get_view (f->window, "campaigns"));
+  app_pump (100);
+  g_assert_true (app_wait (campaigns_loaded, view, 20000));
+  *column_view = GTK_COLUMN_VIEW (app_find_widget (GTK_WIDGET (view), is_column_view, NULL));
+  return view;
+}
+
 static gboolean
 has_dialog (gpointer data)
 {
@@ -448,18 +464,14 @@ test_announce (AppFixture *f, gconstpointer data)
   g_autoptr (SkCampaign) campaign = NULL;
   g_autofree char   *expected = NULL;
   SkCampaignsView   *view;
+  GtkColumnView     *column_view;
   GtkSelectionModel *model;
   AdwMessageDialog  *dialog;
   GtkWidget         *announce;
   SkReach            reach = { 0 };
 
-  g_settings_set_string (sk_application_get_settings (f->app), "role", "marketing");
-  sk_window_show_view (f->window, "campaigns");
-  view = SK_CAMPAIGNS_VIEW (sk_window_get_view (f->window, "campaigns"));
-  app_pump (100);
-  g_assert_true (app_wait (campaigns_loaded, view, 20000));
-  model = gtk_column_view_get_model (
-      GTK_COLUMN_VIEW (app_find_widget (GTK_WIDGET (view), is_column_view, NULL)));
+  view = show_campaigns (f, &column_view);
+  model = gtk_column_view_get_model (column_view);
   announce = app_find_button (GTK_WIDGET (view), "_Announce…");
   g_assert_nonnull (announce);
   /* The campaign that reaches the most customers, so there is someone;
@@ -594,12 +606,7 @@ test_edit_keeps_selection (AppFixture *f, gconstpointer data)
   gpointer           pair[2];
   guint              last;
 
-  g_settings_set_string (sk_application_get_settings (f->app), "role", "marketing");
-  sk_window_show_view (f->window, "campaigns");
-  view = SK_CAMPAIGNS_VIEW (sk_window_get_view (f->window, "campaigns"));
-  app_pump (100);
-  g_assert_true (app_wait (campaigns_loaded, view, 20000));
-  column_view = GTK_COLUMN_VIEW (app_find_widget (GTK_WIDGET (view), is_column_view, NULL));
+  view = show_campaigns (f, &column_view);
   model = gtk_column_view_get_model (column_view);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), >, 2);
   last = g_list_model_get_n_items (G_LIST_MODEL (model)) - 1;
