@@ -577,6 +577,14 @@ test_status_ended (AppFixture *f, gconstpointer data)
 }
 
 static gboolean
+focus_within (AppFixture *f, GtkWidget *widget)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
+static gboolean
 editor_open (gpointer f)
 {
   return app_find_window (f, SK_TYPE_CAMPAIGN_EDITOR) != NULL;
@@ -613,6 +621,10 @@ test_edit_keeps_selection (AppFixture *f, gconstpointer data)
   edited = g_list_model_get_item (G_LIST_MODEL (model), last);
   id = g_strdup (sk_record_get_id (edited));
   gtk_selection_model_select_item (model, last, TRUE);
+  /* The keyboard on the list, as Return on a row leaves it. */
+  gtk_widget_grab_focus (GTK_WIDGET (column_view));
+  app_pump (100);
+  g_assert_true (focus_within (f, GTK_WIDGET (column_view)));
   g_signal_emit_by_name (column_view, "activate", last);
   g_assert_true (app_wait (editor_open, f, 5000));
   editor = SK_CAMPAIGN_EDITOR (app_find_window (f, SK_TYPE_CAMPAIGN_EDITOR));
@@ -628,6 +640,8 @@ test_edit_keeps_selection (AppFixture *f, gconstpointer data)
   app_pump (200);
   g_assert_true (selected_is (pair));
   g_assert_nonnull (app_find_label (GTK_WIDGET (view), "Edited from the list"));
+  /* And the keyboard is still on the list, not on the view switcher. */
+  g_assert_true (focus_within (f, GTK_WIDGET (column_view)));
 }
 
 int

@@ -152,15 +152,8 @@ campaigns_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   /* The selection stays on its campaign wherever the list puts it, or
    * moves to the one just saved: its figures stay in view, and Edit acts
    * on it. */
-  if (self->select_id == NULL && gtk_single_selection_get_selected_item (self->selection) != NULL)
-    self->select_id
-        = g_strdup (sk_record_get_id (gtk_single_selection_get_selected_item (self->selection)));
-  g_list_store_splice (self->campaigns, 0,
-                       g_list_model_get_n_items (G_LIST_MODEL (self->campaigns)), shown->pdata,
-                       shown->len);
-  for (guint i = 0; self->select_id != NULL && i < shown->len; i++)
-    if (g_strcmp0 (sk_record_get_id (g_ptr_array_index (shown, i)), self->select_id) == 0)
-      gtk_single_selection_set_selected (self->selection, i);
+  sk_column_view_replace_records (self->column_view, self->campaigns, self->selection, shown,
+                                  self->select_id);
   g_clear_pointer (&self->select_id, g_free);
   gtk_stack_set_visible_child_name (self->stack, shown->len ? "list" : "empty");
   /* Campaigns there are, just none of the status chosen. */

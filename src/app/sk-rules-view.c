@@ -203,13 +203,8 @@ rules_listed_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   /* The selection stays on its rule wherever the list puts it, or moves to
    * the rule just saved (a new one, a copy): Edit, Duplicate and Enable act
    * on what the user expects. */
-  if (self->select_id == NULL && selected_rule (self) != NULL)
-    self->select_id = g_strdup (sk_record_get_id (selected_rule (self)));
-  g_list_store_splice (self->rules, 0, g_list_model_get_n_items (G_LIST_MODEL (self->rules)),
-                       rules->pdata, rules->len);
-  for (guint i = 0; self->select_id != NULL && i < rules->len; i++)
-    if (g_strcmp0 (sk_record_get_id (g_ptr_array_index (rules, i)), self->select_id) == 0)
-      gtk_single_selection_set_selected (self->selection, i);
+  sk_column_view_replace_records (self->column_view, self->rules, self->selection, rules,
+                                  self->select_id);
   g_clear_pointer (&self->select_id, g_free);
   gtk_stack_set_visible_child_name (self->stack, rules->len ? "list" : "empty");
 }

@@ -423,6 +423,32 @@ sk_column_view_fit_width (GtkColumnView *view, const SkColumnFit *fits, guint n_
 }
 
 void
+sk_column_view_replace_records (GtkColumnView      *view,
+                                GListStore         *store,
+                                GtkSingleSelection *selection,
+                                GPtrArray          *records,
+                                const char         *select_id)
+{
+  GtkRoot         *root = gtk_widget_get_root (GTK_WIDGET (view));
+  GtkWidget       *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+  gboolean         focused = focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (view));
+  gpointer         selected = gtk_single_selection_get_selected_item (selection);
+  g_autofree char *keep = g_strdup (select_id != NULL  ? select_id
+                                    : selected != NULL ? sk_record_get_id (selected)
+                                                       : NULL);
+
+  g_list_store_splice (store, 0, g_list_model_get_n_items (G_LIST_MODEL (store)), records->pdata,
+                       records->len);
+  for (guint i = 0; keep != NULL && i < records->len; i++)
+    if (g_strcmp0 (sk_record_get_id (g_ptr_array_index (records, i)), keep) == 0)
+      gtk_single_selection_set_selected (selection, i);
+  /* The row that had it is gone: without this the window's focus falls to
+   * its first widget, the view switcher, after an edit saved. */
+  if (focused)
+    gtk_widget_grab_focus (GTK_WIDGET (view));
+}
+
+void
 sk_column_view_append_text_columns (GtkColumnView      *view,
                                     const SkTextColumn *columns,
                                     guint               n_columns)

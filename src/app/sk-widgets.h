@@ -94,6 +94,17 @@ typedef struct
  * scrolled window gives it, after the allocation that told it. */
 void sk_column_view_fit_width (GtkColumnView *view, const SkColumnFit *fits, guint n_fits);
 
+/* Puts @records (SkRecord) in @view's list, @store under @selection, in
+ * place of what it shows: the selection stays on the record of the same
+ * id wherever it lands, or goes to @select_id's (NULL: the one selected);
+ * the keyboard focus stays in the list when it was there (its rows are
+ * new ones). */
+void sk_column_view_replace_records (GtkColumnView      *view,
+                                     GListStore         *store,
+                                     GtkSingleSelection *selection,
+                                     GPtrArray          *records,
+                                     const char         *select_id);
+
 /* Appends a text column to @view for each of @columns, titles translated. */
 void sk_column_view_append_text_columns (GtkColumnView      *view,
                                          const SkTextColumn *columns,
