@@ -909,7 +909,7 @@ static const Column columns[] = {
   { N_ ("Full name"), cell_name, FALSE, TRUE, 220 },
   { N_ ("Phone"), cell_phone, FALSE, FALSE, 130 },
   { N_ ("Card"), cell_card, FALSE, FALSE, 130 },
-  { N_ ("Segment"), cell_segment, FALSE, FALSE, 100 },
+  { N_ ("Segment"), cell_segment, FALSE, FALSE, 124 }, /* "Эпизодический" */
   { N_ ("Visits"), cell_visits, TRUE, FALSE, 60 },
   { N_ ("Total spent"), cell_spent, TRUE, FALSE, 120 },
   { N_ ("Bonuses"), cell_balance, TRUE, FALSE, 100 },
