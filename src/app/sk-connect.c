@@ -266,6 +266,9 @@ connect_clicked_cb (SkConnectWindow *self)
   g_autoptr (GTask) task = NULL;
   Login *login;
 
+  /* A sign-in is under way. */
+  if (!gtk_widget_get_sensitive (self->connect_button))
+    return;
   g_free (self->server_url);
   self->server_url = normalize_url (gtk_editable_get_text (GTK_EDITABLE (self->server_row)));
   if (*self->server_url == '\0' || *account == '\0' || *password == '\0')
@@ -373,8 +376,9 @@ sk_connect_window_init (SkConnectWindow *self)
   self->user_row = entry_row (group, ADW_TYPE_ENTRY_ROW, _ ("User name"));
   self->password_row = entry_row (group, ADW_TYPE_PASSWORD_ENTRY_ROW, _ ("Password"));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->server_row), "https://hq.example:8443");
-  g_signal_connect_swapped (self->password_row, "entry-activated", G_CALLBACK (connect_clicked_cb),
-                            self);
+  /* Enter there presses Connect, the window's default: once (connected to
+   * "entry-activated" as well, it signed in twice, and two failures a try
+   * locked the account out after three). */
   adw_entry_row_set_activates_default (self->password_row, TRUE);
 
   self->message = GTK_LABEL (gtk_label_new (NULL));
