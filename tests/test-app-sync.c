@@ -1591,10 +1591,11 @@ test_review (AppFixture *f, gconstpointer data)
   g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (SkStore) other = sk_test_store_new ("S2", "Store two");
   g_autoptr (GError) error = NULL;
-  GSettings      *settings = sk_application_get_settings (f->app);
-  SkReviewWindow *window;
-  GtkWidget      *resolve;
-  guint           open_before;
+  GSettings       *settings = sk_application_get_settings (f->app);
+  g_autofree char *notice = NULL;
+  SkReviewWindow  *window;
+  GtkWidget       *resolve;
+  guint            open_before;
 
   open_before = hq_review_items (token, FALSE);
   g_settings_set_string (settings, "role", "manager");
@@ -1607,10 +1608,15 @@ test_review (AppFixture *f, gconstpointer data)
   wait_format (f, "Synced %s");
 
   sell_in (f, sk_record_get_id (other), 1, ids);
+  g_signal_connect (sk_application_get_sync (f->app), "notice", G_CALLBACK (keep_notice), &notice);
   press_sync_now (f);
   g_assert_true (app_wait ((gboolean (*) (gpointer))till_outbox_empty, f, 30000));
   wait_format (f, "Synced %s");
   g_assert_cmpint (hq_has (ids), ==, 0);
+  /* The manager is told, not only HQ's review. */
+  g_assert_true (app_wait (has_notice, &notice, 10000));
+  g_assert_cmpstr (notice, ==, T ("HQ refused 1 change made here; its figures are HQ's again"));
+  g_signal_handlers_disconnect_by_func (sk_application_get_sync (f->app), keep_notice, &notice);
   g_assert_cmpuint (hq_review_items (token, FALSE), ==, open_before + 1);
 
   g_action_group_activate_action (G_ACTION_GROUP (f->app), "review", NULL);

@@ -1932,6 +1932,32 @@ test_till_copy (void)
   g_assert_cmpint (balance_at (t->db, olga), ==, balance_at (env.hq.db, olga));
 }
 
+/* A manager's bonuses by hand for another store's customer: HQ refuses
+ * them (SPEC 5), and the till, told so, shows HQ's balance again rather
+ * than one HQ never had; the app hears of the customer. */
+static void
+test_refused_adjustment (void)
+{
+  g_autofree char *zoya = hq_customer ("Zoya Elsewhere", "+79050000101", env.stores.store2, 30000);
+  g_autoptr (Till) t = till_new ("refused.db", "manager1", env.stores.store1, env.hq.url);
+  g_autoptr (SkBonusTransaction) tx = NULL;
+  g_autoptr (SkSyncSummary) s = NULL;
+  g_autoptr (GError) error = NULL;
+
+  till_sync_expect (t, 0, 0);
+  g_assert_cmpint (balance_at (t->db, zoya), ==, 30000);
+  tx = sk_database_bonus_manual (t->db, zoya, "earn", 1000, "goodwill", t->store_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (balance_at (t->db, zoya), ==, 31000);
+  s = till_sync (t);
+  g_assert_cmpint (s->rejected, ==, 1);
+  g_assert_cmpint (s->pending, ==, 0);
+  g_assert_cmpint (balance_at (env.hq.db, zoya), ==, 30000);
+  g_assert_cmpint (balance_at (t->db, zoya), ==, 30000);
+  g_assert_nonnull (s->customer_ids);
+  g_assert_true (g_ptr_array_find_with_equal_func (s->customer_ids, zoya, g_str_equal, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1961,6 +1987,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync-tills/store-sales", test_store_sales);
   g_test_add_func ("/sync-tills/store-sales-dropped", test_store_sales_dropped);
   g_test_add_func ("/sync-tills/till-copy", test_till_copy);
+  g_test_add_func ("/sync-tills/refused-adjustment", test_refused_adjustment);
   status = g_test_run ();
 
   sk_test_hq_close (&env.hq);

@@ -107,6 +107,20 @@ synced_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   if (summary != NULL)
     {
+      /* What HQ refused of this till's (a movement by hand for another
+       * store's customer) is said, not only listed in HQ's review: the
+       * till has put HQ's figures back. */
+      if (summary->rejected > 0)
+        {
+          g_autofree char *text = g_strdup_printf (
+              g_dngettext (GETTEXT_PACKAGE,
+                           "HQ refused %d change made here; its figures are HQ's again",
+                           "HQ refused %d changes made here; their figures are HQ's again",
+                           (gulong)summary->rejected),
+              (int)summary->rejected);
+
+          g_signal_emit (self, signals[NOTICE], 0, text);
+        }
       set_offline_since (self, 0);
       if (self->again)
         schedule (self, 0);

@@ -385,6 +385,81 @@ outcome_free (Outcome *outcome)
   g_free (outcome);
 }
 
+/* A customer a page changed, noted once; beyond SK_SYNC_SUMMARY_MAX_IDS,
+ * none are (*too_many). */
+static void
+note_customer (SkSyncSummary *summary, const char *id, gboolean *too_many)
+{
+  if (*too_many)
+    return;
+  if (summary->customer_ids == NULL)
+    summary->customer_ids = g_ptr_array_new_with_free_func (g_free);
+  if (!g_ptr_array_find_with_equal_func (summary->customer_ids, id, g_str_equal, NULL))
+    g_ptr_array_add (summary->customer_ids, g_strdup (id));
+  if (summary->customer_ids->len > SK_SYNC_SUMMARY_MAX_IDS)
+    {
+      g_clear_pointer (&summary->customer_ids, g_ptr_array_unref);
+      *too_many = TRUE;
+    }
+}
+
+/* What a page changed, for the views to hear of it. */
+/* The customer of an event HQ refused (a movement by hand for another
+ * store's customer, say), noted once in @refused. */
+static void
+note_refused (SkDatabase *db, GPtrArray *refused, const char *event_id)
+{
+  g_autofree char *customer_id = sk_database_outbox_customer (db, event_id);
+
+  if (customer_id != NULL
+      && !g_ptr_array_find_with_equal_func (refused, customer_id, g_str_equal, NULL))
+    g_ptr_array_add (refused, g_steal_pointer (&customer_id));
+}
+
+/* What this file has of a customer HQ refused a change of is the change as
+ * it was made here: HQ's record takes its place, so the till shows the
+ * balance HQ has, not one HQ never had. */
+static gboolean
+keep_hq_customers (SkDatabase    *db,
+                   SoupSession   *session,
+                   Job           *job,
+                   GPtrArray     *ids,
+                   SkSyncSummary *summary,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  gboolean too_many = FALSE;
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char      *id = g_ptr_array_index (ids, i);
+      g_autofree char *escaped = g_uri_escape_string (id, NULL, FALSE);
+      g_autofree char *path = g_strconcat ("/api/customers/", escaped, NULL);
+      g_autoptr (JsonNode) answer = NULL;
+      g_autoptr (SkCustomer) customer = NULL;
+      guint status;
+
+      answer
+          = http_json_retrying (session, job, "GET", path, NULL, NULL, &status, cancellable, error);
+      if (answer == NULL)
+        return FALSE;
+      /* Gone (merged into another), or never registered at HQ. */
+      if (status == SOUP_STATUS_NOT_FOUND)
+        continue;
+      if (status != SOUP_STATUS_OK)
+        {
+          sk_sync_http_error (status, answer, error);
+          return FALSE;
+        }
+      customer = sk_record_from_json (SK_TYPE_CUSTOMER, answer, error);
+      if (customer == NULL || !sk_database_keep_hq_record (db, SK_RECORD (customer), error))
+        return FALSE;
+      summary->changed |= SK_SYNC_CHANGED_CUSTOMERS;
+      note_customer (summary, id, &too_many);
+    }
+  return TRUE;
+}
+
 static gboolean
 push_all (SkDatabase    *db,
           SoupSession   *session,
@@ -393,6 +468,8 @@ push_all (SkDatabase    *db,
           GCancellable  *cancellable,
           GError       **error)
 {
+  g_autoptr (GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
+
   for (;;)
     {
       g_autoptr (JsonNode) events = NULL;
@@ -450,7 +527,10 @@ push_all (SkDatabase    *db,
           else if (g_str_equal (s, "duplicate"))
             summary->duplicates++;
           else if (g_str_equal (s, "rejected"))
-            summary->rejected++;
+            {
+              summary->rejected++;
+              note_refused (db, refused, sk_json_member_string (result, "id", NULL));
+            }
         }
 
       /* Exactly what HQ acknowledged leaves the outbox, in one transaction. */
@@ -458,6 +538,9 @@ push_all (SkDatabase    *db,
       if (!sk_database_outbox_acknowledge (db, acked_seq, &removed, error))
         return FALSE;
       summary->pushed += removed;
+      if (!keep_hq_customers (db, session, job, refused, summary, cancellable, error))
+        return FALSE;
+      g_ptr_array_set_size (refused, 0);
 
       if (json_object_has_member (object, "error"))
         {
@@ -481,25 +564,6 @@ push_all (SkDatabase    *db,
     }
 }
 
-/* A customer a page changed, noted once; beyond SK_SYNC_SUMMARY_MAX_IDS,
- * none are (*too_many). */
-static void
-note_customer (SkSyncSummary *summary, const char *id, gboolean *too_many)
-{
-  if (*too_many)
-    return;
-  if (summary->customer_ids == NULL)
-    summary->customer_ids = g_ptr_array_new_with_free_func (g_free);
-  if (!g_ptr_array_find_with_equal_func (summary->customer_ids, id, g_str_equal, NULL))
-    g_ptr_array_add (summary->customer_ids, g_strdup (id));
-  if (summary->customer_ids->len > SK_SYNC_SUMMARY_MAX_IDS)
-    {
-      g_clear_pointer (&summary->customer_ids, g_ptr_array_unref);
-      *too_many = TRUE;
-    }
-}
-
-/* What a page changed, for the views to hear of it. */
 static void
 note_changes (SkSyncSummary *summary, JsonArray *changes, gboolean *too_many)
 {

@@ -64,6 +64,35 @@ sk_database_outbox_batch (SkDatabase *self, guint limit, gint64 *last_seq, GErro
   return json_builder_get_root (builder);
 }
 
+char *
+sk_database_outbox_customer (SkDatabase *self, const char *event_id)
+{
+  SkStmt  *stmt;
+  gboolean has_row = FALSE;
+  char    *customer_id = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+
+  if (event_id == NULL)
+    return NULL;
+  stmt = sk_db_query (
+      self, NULL,
+      "SELECT CASE o.entity WHEN 'customer' THEN o.entity_id"
+      " WHEN 'bonus_transaction' THEN (SELECT customer_id FROM bonus_transactions"
+      "   WHERE id = o.entity_id)"
+      " WHEN 'purchase' THEN (SELECT customer_id FROM purchases WHERE id = o.entity_id)"
+      " WHEN 'refund' THEN (SELECT p.customer_id FROM refunds AS r"
+      "   JOIN purchases AS p ON p.id = r.purchase_id WHERE r.id = o.entity_id) END"
+      " FROM sync_outbox AS o WHERE o.event_id = ?",
+      "s", event_id);
+  if (stmt != NULL && sk_db_step (self, stmt, &has_row, NULL) && has_row
+      && !sk_stmt_is_null (stmt, 0))
+    customer_id = g_strdup (sk_stmt_text (stmt, 0));
+  if (stmt != NULL)
+    sk_stmt_reset (stmt);
+  return customer_id;
+}
+
 gboolean
 sk_database_outbox_acknowledge (SkDatabase *self, gint64 acked_seq, gint64 *removed, GError **error)
 {
@@ -552,6 +581,7 @@ sk_database_keep_hq_record (SkDatabase *self, SkRecord *record, GError **error)
   const Kind *kind = SK_IS_DISCOUNT_RULE (record) ? kind_of (SK_FEED_RULE)
                      : SK_IS_CAMPAIGN (record)    ? kind_of (SK_FEED_CAMPAIGN)
                      : SK_IS_PRODUCT (record)     ? kind_of (SK_FEED_PRODUCT)
+                     : SK_IS_CUSTOMER (record)    ? kind_of (SK_FEED_CUSTOMER)
                                                   : NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
@@ -559,6 +589,17 @@ sk_database_keep_hq_record (SkDatabase *self, SkRecord *record, GError **error)
 
   if (!sk_db_begin (self, error))
     return FALSE;
+  if (SK_IS_CUSTOMER (record))
+    {
+      g_autofree char *name_key = sk_name_key (SK_CUSTOMER (record)->full_name);
+
+      if (!apply_customer (self, kind, SK_CUSTOMER (record), name_key, TRUE, error))
+        {
+          sk_db_rollback (self);
+          return FALSE;
+        }
+      return sk_db_commit (self, error);
+    }
   if ((SK_IS_PRODUCT (record) && !release_barcode (self, SK_PRODUCT (record), error))
       || !upsert_record (self, kind, record, NULL, FALSE, error)
       || (SK_IS_CAMPAIGN (record) && SK_CAMPAIGN (record)->rule_ids != NULL

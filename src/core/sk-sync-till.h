@@ -20,6 +20,9 @@ G_BEGIN_DECLS
 JsonNode *
 sk_database_outbox_batch (SkDatabase *self, guint limit, gint64 *last_seq, GError **error);
 
+/* The customer the outbox's event @event_id is of (a customer's edit, a
+ * bonus movement by hand, a sale or a return of a customer's), or NULL. */
+char *sk_database_outbox_customer (SkDatabase *self, const char *event_id);
 /* Removes the events HQ acknowledged (seq <= @acked_seq), in one
  * transaction; *removed (may be NULL) says how many. */
 gboolean sk_database_outbox_acknowledge (SkDatabase *self,
@@ -51,8 +54,9 @@ gboolean sk_database_apply_changes (
  * change that is not one; nothing is applied then. */
 typedef struct _SkPulledPage SkPulledPage;
 
-/* Keeps @record (a rule, a campaign and the rules its rule_ids move, or
- * a product) as HQ answered an edit of it, as its pull will. */
+/* Keeps @record (a rule, a campaign and the rules its rule_ids move, a
+ * product, or a customer: its figures HQ's plus what the outbox still
+ * holds of it) as HQ answered, as its pull will. */
 gboolean sk_database_keep_hq_record (SkDatabase *self, SkRecord *record, GError **error);
 /* Keeps sales of the store (SkPurchase), as HQ has them, to take returns
  * of them here: a sale new here is kept whole; of one known here, what HQ
