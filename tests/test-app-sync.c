@@ -717,6 +717,12 @@ connected_till (AppFixture *f, const char *token)
   app_pump (300);
 }
 
+static void
+note_most_pending (SkSyncClient *client, GParamSpec *pspec, gint64 *most)
+{
+  *most = MAX (*most, sk_sync_client_get_pending (client));
+}
+
 /* HQ stops; three sales; "3 pending" while offline; HQ is back, Ctrl+R:
  * "Synced", and HQ has the three sales once each. */
 static void
@@ -768,6 +774,22 @@ test_offline (AppFixture *f, gconstpointer data)
   g_assert_cmpuint (strlen (sk_sync_status_get_shown_text (status)), ==, strlen ("14:05"));
   g_assert_nonnull (
       strstr (sk_sync_status_get_text (status), sk_sync_status_get_shown_text (status)));
+
+  /* A sale with HQ up: the header counts it at once, before the cycle that
+   * sends it (which HQ, or a network slow to fail, may keep a while). */
+  {
+    SkSyncClient *client = sk_background_sync_get_client (sk_application_get_sync (f->app));
+    gint64        most = 0;
+    gulong        handler
+        = g_signal_connect (client, "notify::pending", G_CALLBACK (note_most_pending), &most);
+
+    sell (f, 1, ids);
+    g_assert_true (app_wait ((gboolean (*) (gpointer))till_outbox_empty, f, 30000));
+    wait_format (f, "Synced %s");
+    g_signal_handler_disconnect (client, handler);
+    g_assert_cmpint (most, ==, 1);
+    g_assert_cmpint (hq_has (ids), ==, 4);
+  }
 }
 
 typedef struct

@@ -176,11 +176,12 @@ local_change (SkBackgroundSync *self)
 {
   if (self->client == NULL || self->announcing)
     return;
+  /* Counted at once: the header says "1 pending" while the cycle that
+   * sends it is still to come (or waits on a network slow to fail). */
+  sk_sync_client_update_pending (self->client);
   if (sk_sync_client_get_state (self->client) == SK_SYNC_STATE_SYNCING)
     self->again = TRUE;
-  else if (sk_sync_client_get_failures (self->client) > 0)
-    sk_sync_client_update_pending (self->client);
-  else
+  else if (sk_sync_client_get_failures (self->client) == 0)
     schedule (self, AFTER_CHANGE_MS * 1000);
 }
 

@@ -42,6 +42,7 @@ struct _SkSyncClient
   guint       retries;       /* more attempts of a request within a cycle */
   guint       retry_base_ms; /* the first backoff */
   guint       failures;      /* cycles failed in a row */
+  guint       cycles_done;   /* each cycle's end: a count taken before it is old */
 };
 
 G_DEFINE_FINAL_TYPE (SkSyncClient, sk_sync_client, G_TYPE_OBJECT)
@@ -1076,6 +1077,7 @@ sync_done (GObject *source, GAsyncResult *result, gpointer user_data)
   gboolean sign_in;
 
   g_object_freeze_notify (G_OBJECT (self));
+  self->cycles_done++;
   if (outcome->summary->pending >= 0 && outcome->summary->pending != self->pending)
     {
       self->pending = outcome->summary->pending;
@@ -1398,9 +1400,11 @@ counted_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   SkSyncClient *self = SK_SYNC_CLIENT (source);
   gint64        pending = g_task_propagate_int (G_TASK (result), NULL);
+  guint         cycles = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (result), "cycles-done"));
 
-  /* A cycle's own count, when one runs, comes later and wins. */
-  if (pending < 0 || pending == self->pending || self->state == SK_SYNC_STATE_SYNCING)
+  /* Shown also while a cycle runs (the sale just made waits for it); a
+   * count taken before a cycle ended is older than the cycle's own. */
+  if (pending < 0 || pending == self->pending || cycles != self->cycles_done)
     return;
   self->pending = pending;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PENDING]);
@@ -1415,6 +1419,7 @@ sk_sync_client_update_pending (SkSyncClient *self)
 
   task = g_task_new (self, NULL, counted_cb, NULL);
   g_task_set_source_tag (task, sk_sync_client_update_pending);
+  g_object_set_data (G_OBJECT (task), "cycles-done", GUINT_TO_POINTER (self->cycles_done));
   g_task_set_task_data (task, g_strdup (self->database_path), g_free);
   g_task_run_in_thread (task, count_thread);
 }
