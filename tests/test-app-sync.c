@@ -542,6 +542,27 @@ test_sign_in (AppFixture *f, gconstpointer data)
   g_assert_cmpstr (gtk_editable_get_text (user), ==, "cashier1");
   g_assert_cmpstr (gtk_editable_get_text (password), ==, "wrong-pass");
 
+  /* HQ's address without http:// (tried as https://), then with a path:
+   * each says what to type instead. */
+  {
+    const char      *bare = hq.url + strlen ("http://");
+    g_autofree char *secure = g_strconcat ("https://", bare, NULL);
+    g_autofree char *with_path = g_strconcat (hq.url, "/skidka", NULL);
+    g_autofree char *not_https = g_strdup_printf (
+        T ("The server at %s did not answer a secure (HTTPS) connection. If it is a plain HTTP "
+           "server, type its address with http://."),
+        secure);
+    g_autofree char *no_skidka = g_strdup_printf (
+        T ("Nothing at %s answers as a Skidka server. Check the address: the server's, with no "
+           "path after it."),
+        with_path);
+
+    gtk_editable_set_text (server, bare);
+    click_connect_and_wait (window, not_https);
+    gtk_editable_set_text (server, with_path);
+    click_connect_and_wait (window, no_skidka);
+  }
+
   /* A wrong password */
   gtk_editable_set_text (server, hq.url);
   click_connect_and_wait (window, T ("The user name or the password is wrong."));

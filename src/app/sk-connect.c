@@ -43,10 +43,21 @@ sk_connect_describe_error (const GError *error, const char *server_url)
     return g_strdup (_ ("The user name or the password is wrong."));
   if (g_error_matches (error, SK_ERROR, SK_ERROR_FORBIDDEN))
     return g_strdup (_ ("This account may not sign in from a till."));
-  if (error->domain == G_TLS_ERROR)
+  if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
     return g_strdup_printf (
         _ ("The secure connection to %s failed: its certificate is not trusted or not valid. "
            "Check the address, or ask the administrator to fix the server's certificate."),
+        server_url);
+  /* An address typed without http:// is tried with https://: a server of
+   * plain HTTP answers that with something that is not TLS. */
+  if (error->domain == G_TLS_ERROR)
+    return g_strdup_printf (_ ("The server at %s did not answer a secure (HTTPS) connection. If "
+                               "it is a plain HTTP server, type its address with http://."),
+                            server_url);
+  if (g_error_matches (error, SK_ERROR, SK_ERROR_NOT_FOUND))
+    return g_strdup_printf (
+        _ ("Nothing at %s answers as a Skidka server. Check the address: the server's, with no "
+           "path after it."),
         server_url);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
     return g_strdup_printf (_ ("“%s” is not a server address."), server_url);
@@ -55,6 +66,9 @@ sk_connect_describe_error (const GError *error, const char *server_url)
         _ ("Cannot reach the server at %s. Check the address and the network, or try again "
            "later."),
         server_url);
+  /* HQ's answer says itself what it was ("The server answered 429: …"). */
+  if (error->domain == SK_ERROR)
+    return g_strdup (error->message);
   return g_strdup_printf (_ ("The server answered with an error: %s"), error->message);
 }
 
