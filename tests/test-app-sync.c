@@ -1841,6 +1841,25 @@ test_return_other_till (AppFixture *f, gconstpointer data)
         sk_record_get_string (g_ptr_array_index (details->history, details->history->len - 1),
                               "segment"),
         ==, "one_time");
+    g_assert_false (details->till_only);
+  }
+
+  /* Someone of no store of this till's, no sale here: HQ keeps his story
+   * from this store's manager, and the page says it shows the till's
+   * part only. */
+  {
+    g_autoptr (SkCustomer) ivan = hq_customer_new ("Ivan Elsewhere", "+79050000094", FALSE);
+    g_autoptr (SkCustomerDetails) details = NULL;
+
+    press_sync_now (f);
+    g_assert_true (app_wait (till_has_customer, (gpointer)ivan->id, 30000));
+    sk_repository_load_customer_details_async (repository, ivan->id, NULL, sk_test_keep_result,
+                                               &result);
+    g_assert_true (app_wait (has_result, &result, 10000));
+    details = sk_repository_load_customer_details_finish (repository, result, &error);
+    g_assert_no_error (error);
+    g_clear_object (&result);
+    g_assert_true (details->till_only);
   }
 
   /* F8's list of the store's latest sales has it. */

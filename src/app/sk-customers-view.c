@@ -361,6 +361,15 @@ show_details (SkCustomersView *self, SkCustomerDetails *d)
     info_row (group, _ ("Customer since"), since);
   }
 
+  /* Connected, but HQ keeps this customer's story for their store: what
+   * follows is this till's part of it, and says so. */
+  if (d != NULL && d->till_only)
+    {
+      group = group_new (self->details_box, NULL);
+      info_row (group, _ ("Only this till's records of this customer"),
+                _ ("HQ has the whole story: it shows it to the customer's store and to HQ, "
+                   "while it can be reached"));
+    }
   group = group_new (self->details_box, _ ("Segment History"));
   for (guint i = 0; history && i < history->len; i++)
     {

@@ -874,6 +874,7 @@ customer_story (SkRepository *self,
                 guint         limit,
                 GPtrArray    *here,
                 gboolean      merge,
+                gboolean     *till_only,
                 GCancellable *cancellable)
 {
   g_autoptr (JsonNode) answer = NULL;
@@ -887,6 +888,7 @@ customer_story (SkRepository *self,
     {
       if (error != NULL)
         g_debug ("A customer's %s from this file: %s", path, error->message);
+      *till_only |= here != NULL && sk_repository_get_at_hq (self);
       return here != NULL ? g_ptr_array_ref (here) : NULL;
     }
   if (!merge)
@@ -924,11 +926,11 @@ customer_details_job (
   if (d->customer != NULL && !g_cancellable_is_cancelled (cancellable))
     purchases = sk_database_list_purchases (db, id, CUSTOMER_PURCHASES, NULL);
   d->history = customer_story (self, history_path, SK_TYPE_SEGMENT_ASSIGNMENT, CUSTOMER_LEDGER,
-                               history, FALSE, cancellable);
+                               history, FALSE, &d->till_only, cancellable);
   d->ledger = customer_story (self, ledger_path, SK_TYPE_BONUS_TRANSACTION, CUSTOMER_LEDGER, ledger,
-                              TRUE, cancellable);
+                              TRUE, &d->till_only, cancellable);
   d->purchases = customer_story (self, purchases_path, SK_TYPE_PURCHASE, CUSTOMER_PURCHASES,
-                                 purchases, TRUE, cancellable);
+                                 purchases, TRUE, &d->till_only, cancellable);
   return d;
 }
 

@@ -128,6 +128,9 @@ typedef struct
   GPtrArray  *history;   /* SkSegmentAssignment */
   GPtrArray  *ledger;    /* SkBonusTransaction, newest first */
   GPtrArray  *purchases; /* SkPurchase, the newest 50 */
+  /* Connected, but HQ did not give the customer's story (it shows it to
+   * their store and to HQ; or out of reach): what this till has of it. */
+  gboolean till_only;
 } SkCustomerDetails;
 
 void sk_customer_details_free (SkCustomerDetails *details);
