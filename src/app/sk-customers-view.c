@@ -365,7 +365,7 @@ show_details (SkCustomersView *self, SkCustomerDetails *d)
    * follows is this till's part of it, and says so. */
   if (d != NULL && d->till_only)
     {
-      group = group_new (self->details_box, NULL);
+      group = group_new (self->details_box, "");
       info_row (group, _ ("Only this till's records of this customer"),
                 _ ("HQ has the whole story: it shows it to the customer's store and to HQ, "
                    "while it can be reached"));
