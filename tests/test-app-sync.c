@@ -1860,6 +1860,19 @@ test_return_other_till (AppFixture *f, gconstpointer data)
     g_assert_no_error (error);
     g_clear_object (&result);
     g_assert_true (details->till_only);
+    /* As his page says it. */
+    {
+      SkCustomersView *customers;
+
+      sk_window_show_view (f->window, "customers");
+      customers = SK_CUSTOMERS_VIEW (sk_window_get_view (f->window, "customers"));
+      sk_customers_view_show_customer (customers, ivan->id);
+      g_assert_true (app_wait (app_customer_details_ready, customers, 10000));
+      app_pump (200);
+      g_assert_nonnull (app_find_action_row (sk_customers_view_get_details (customers),
+                                             T ("Only this till's records of this customer")));
+      shot (GTK_WIDGET (f->window), "sync-customer-till-only");
+    }
   }
 
   /* F8's list of the store's latest sales has it. */
