@@ -177,6 +177,51 @@ value_text (JsonNode *node)
   return json_to_string (node, FALSE);
 }
 
+/* What HQ's details of an item are called here; amounts are kopecks. */
+typedef struct
+{
+  const char *name;
+  const char *title;
+  gboolean    money;
+} Detail;
+
+static const Detail detail_names[] = {
+  { "code", N_ ("HQ's reason"), FALSE },
+  { "field", N_ ("Field"), FALSE },
+  { "amount", N_ ("Amount"), TRUE },
+  { "till_amount", N_ ("Amount at the till"), TRUE },
+  { "balance", N_ ("Balance"), TRUE },
+  { "spent", N_ ("Spent"), TRUE },
+  { "uses", N_ ("Uses"), FALSE },
+  { "customer_id", N_ ("Customer"), FALSE },
+  { "alias_id", N_ ("Merged customer"), FALSE },
+  { "purchase_id", N_ ("Sale"), FALSE },
+  { "refund_id", N_ ("Return"), FALSE },
+  { "rule_id", N_ ("Rule"), FALSE },
+  { "campaign_id", N_ ("Campaign"), FALSE },
+  { "created_at", N_ ("Time"), FALSE },
+  { "payload_id", N_ ("Record"), FALSE },
+};
+
+/* An event's kind as the till's user calls it. */
+static const SkDisplayName event_kinds[] = {
+  { SK_SYNC_KIND_PURCHASE, N_ ("A sale") },
+  { SK_SYNC_KIND_REFUND, N_ ("A return") },
+  { SK_SYNC_KIND_BONUS, N_ ("Bonuses by hand") },
+  { SK_SYNC_KIND_CUSTOMER_CREATE, N_ ("A customer registered") },
+  { SK_SYNC_KIND_CUSTOMER_UPDATE, N_ ("A customer's edit") },
+  { SK_SYNC_KIND_NOTIFICATION, N_ ("A receipt by e-mail") },
+};
+
+static const Detail *
+detail_of (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (detail_names); i++)
+    if (g_str_equal (detail_names[i].name, name))
+      return &detail_names[i];
+  return NULL;
+}
+
 static void
 add_detail (AdwExpanderRow *expander, const char *title, const char *text)
 {
@@ -237,6 +282,16 @@ item_row (SkReviewWindow *self, JsonObject *item)
           && !json_object_get_null_member (item, members[i].member))
         {
           g_autofree char *text = value_text (json_object_get_member (item, members[i].member));
+          const char      *said = NULL;
+
+          if (g_str_equal (members[i].member, "event_kind"))
+            said = sk_display_name (event_kinds, G_N_ELEMENTS (event_kinds), text);
+          /* sk_display_name gives back an unknown kind as it is: text. */
+          if (said != NULL && said != text)
+            {
+              g_free (text);
+              text = g_strdup (said);
+            }
 
           add_detail (ADW_EXPANDER_ROW (row), _ (members[i].title), text);
         }
@@ -249,9 +304,17 @@ item_row (SkReviewWindow *self, JsonObject *item)
         json_object_iter_init (&iter, json_node_get_object (details));
         while (json_object_iter_next (&iter, &name, &value))
           {
-            g_autofree char *text = value_text (value);
+            const Detail    *detail = detail_of (name);
+            g_autofree char *text = NULL;
 
-            add_detail (ADW_EXPANDER_ROW (row), name, text);
+            /* The message is the item's subtitle already. */
+            if (g_str_equal (name, "message") || g_str_equal (name, "reason"))
+              continue;
+            text = detail != NULL && detail->money && JSON_NODE_HOLDS_VALUE (value)
+                           && json_node_get_value_type (value) == G_TYPE_INT64
+                       ? sk_money_format (json_node_get_int (value))
+                       : value_text (value);
+            add_detail (ADW_EXPANDER_ROW (row), detail != NULL ? _ (detail->title) : name, text);
           }
       }
   }
