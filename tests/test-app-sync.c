@@ -647,6 +647,18 @@ test_sign_in (AppFixture *f, gconstpointer data)
     shot (GTK_WIDGET (prefs), "sync-preferences-connected");
     gtk_window_destroy (prefs);
   }
+
+  /* Signing in again: the user-only file, agreed to once, is used without
+   * asking again. */
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "connect", NULL);
+  app_pump (300);
+  window = find_connect_window (f);
+  g_assert_nonnull (window);
+  gtk_editable_set_text (find_row (GTK_WIDGET (window), T ("Server address")), hq.url);
+  gtk_editable_set_text (find_row (GTK_WIDGET (window), T ("User name")), "cashier1");
+  gtk_editable_set_text (find_row (GTK_WIDGET (window), T ("Password")), "cashier-pass");
+  gtk_widget_activate (app_find_button (GTK_WIDGET (window), T ("_Connect")));
+  g_assert_true (app_wait (window_gone, f, 10000));
 }
 
 static void

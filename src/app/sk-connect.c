@@ -254,8 +254,16 @@ logged_in_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   self->role = login->role;
   g_free (self->store_id);
   self->store_id = g_steal_pointer (&login->store_id);
-  sk_token_store_save_async (self->server_url, self->account, self->token, SK_TOKEN_PLACE_KEYRING,
-                             self->cancellable, token_saved_cb, g_object_ref (self));
+  /* Where the user agreed to keep it before (no keyring here), again
+   * without asking. */
+  {
+    g_autofree char *file = sk_token_store_file_path ();
+
+    sk_token_store_save_async (self->server_url, self->account, self->token,
+                               g_file_test (file, G_FILE_TEST_EXISTS) ? SK_TOKEN_PLACE_FILE
+                                                                      : SK_TOKEN_PLACE_KEYRING,
+                               self->cancellable, token_saved_cb, g_object_ref (self));
+  }
 }
 
 /* "hq.example:8443" means https. */
