@@ -577,14 +577,6 @@ test_status_ended (AppFixture *f, gconstpointer data)
 }
 
 static gboolean
-focus_within (AppFixture *f, GtkWidget *widget)
-{
-  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
-
-  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
-}
-
-static gboolean
 editor_open (gpointer f)
 {
   return app_find_window (f, SK_TYPE_CAMPAIGN_EDITOR) != NULL;
@@ -624,7 +616,7 @@ test_edit_keeps_selection (AppFixture *f, gconstpointer data)
   /* The keyboard on the list, as Return on a row leaves it. */
   gtk_widget_grab_focus (GTK_WIDGET (column_view));
   app_pump (100);
-  g_assert_true (focus_within (f, GTK_WIDGET (column_view)));
+  g_assert_true (app_focus_within (f, GTK_WIDGET (column_view)));
   g_signal_emit_by_name (column_view, "activate", last);
   g_assert_true (app_wait (editor_open, f, 5000));
   editor = SK_CAMPAIGN_EDITOR (app_find_window (f, SK_TYPE_CAMPAIGN_EDITOR));
@@ -641,7 +633,7 @@ test_edit_keeps_selection (AppFixture *f, gconstpointer data)
   g_assert_true (selected_is (pair));
   g_assert_nonnull (app_find_label (GTK_WIDGET (view), "Edited from the list"));
   /* And the keyboard is still on the list, not on the view switcher. */
-  g_assert_true (focus_within (f, GTK_WIDGET (column_view)));
+  g_assert_true (app_focus_within (f, GTK_WIDGET (column_view)));
 }
 
 int

@@ -316,14 +316,6 @@ find_entry (GtkWidget *root, GType type, const char *placeholder)
 
 /* What the keyboard does: the scanner types a card and Enter, the cashier
  * types SKUs and Enter, then a free item with Enter on its price. */
-static gboolean
-has_focus (AppFixture *f, GtkWidget *widget)
-{
-  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
-
-  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
-}
-
 static void
 test_keyboard (AppFixture *f, gconstpointer data)
 {
@@ -413,7 +405,7 @@ test_keyboard (AppFixture *f, gconstpointer data)
       app_pump (100);
       g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 2 + sell);
       if (!sell)
-        g_assert_true (has_focus (f, price_entry));
+        g_assert_true (app_focus_within (f, price_entry));
     }
   sk_checkout_view_remove_line (SK_CHECKOUT_VIEW (view), 2);
 
@@ -462,7 +454,7 @@ test_shortcuts (AppFixture *f, gconstpointer data)
       g_assert_true (app_press (window, focus[i].accel));
       app_pump (100);
       g_assert_cmpstr (visible_view (f), ==, "checkout");
-      g_assert_true (has_focus (f, focus[i].target));
+      g_assert_true (app_focus_within (f, focus[i].target));
     }
   sk_window_show_view (f->window, "rules");
   g_assert_true (app_press (window, "F4"));
@@ -476,7 +468,7 @@ test_shortcuts (AppFixture *f, gconstpointer data)
   g_assert_cmpstr (visible_view (f), ==, "checkout");
   g_assert_cmpuint (sk_checkout_view_get_n_lines (SK_CHECKOUT_VIEW (view)), ==, 0);
   app_pump (100);
-  g_assert_true (has_focus (f, customer_entry));
+  g_assert_true (app_focus_within (f, customer_entry));
 
   /* F12 from another view pays (the line just added is still being
    * priced: the payment waits for it). */

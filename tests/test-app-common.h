@@ -229,6 +229,15 @@ app_find_window (AppFixture *f, GType type)
   return NULL;
 }
 
+/* Whether the keyboard focus of the app's window is on @widget or inside it. */
+static inline gboolean
+app_focus_within (AppFixture *f, GtkWidget *widget)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
 /* Adds the test @func at @path, run on a fixture with the demo chain. */
 #define app_test_add(path, func)                                                                   \
   g_test_add ((path), AppFixture, NULL, app_fixture_setup, (func), app_fixture_teardown)

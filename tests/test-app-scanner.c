@@ -141,14 +141,6 @@ show_checkout (AppFixture *f)
 }
 
 static gboolean
-focus_in (AppFixture *f, GtkWidget *widget)
-{
-  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (f->window));
-
-  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
-}
-
-static gboolean
 sale_done (gpointer view)
 {
   return !sk_checkout_view_get_paying (view) && !sk_checkout_view_get_calculating (view);
@@ -227,7 +219,7 @@ test_quantity_typed (AppFixture *f, gconstpointer data)
   g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 2);
   g_assert_cmpint (line_quantity (view, 0), ==, 6);
   g_assert_cmpint (line_quantity (view, 1), ==, 5);
-  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  g_assert_true (app_focus_within (f, GTK_WIDGET (view->scan_entry)));
   /* A quantity to ask about; a barcode's digits are none. */
   send_keys (f, 30, (const char *[]){ "=*400", "Return", NULL });
   g_assert_true (app_wait (app_dialog_shown, NULL, 5000));
@@ -263,7 +255,7 @@ test_new_sale_undo (AppFixture *f, gconstpointer data)
   if (!have_xdotool ())
     return;
   view = show_checkout (f);
-  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  g_assert_true (app_focus_within (f, GTK_WIDGET (view->scan_entry)));
   scan (f, customer->card_number);
   g_assert_true (app_wait (app_checkout_has_customer, view, 10000));
   scan (f, a->sku);
@@ -288,7 +280,7 @@ test_new_sale_undo (AppFixture *f, gconstpointer data)
   g_assert_cmpstr (sk_record_get_id (sk_checkout_view_get_customer (view)), ==, customer->id);
   g_assert_true (app_wait (app_checkout_priced, view, 10000));
   g_assert_cmpint (sk_checkout_view_get_result (view)->subtotal, ==, 2 * a->price + b->price);
-  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  g_assert_true (app_focus_within (f, GTK_WIDGET (view->scan_entry)));
   /* Once only: a second Undo adds nothing. */
   gtk_widget_activate_action (GTK_WIDGET (view), "checkout.undo-new-sale", NULL);
   g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 2);
@@ -388,12 +380,12 @@ test_sale_by_scans (AppFixture *f, gconstpointer data)
   g_assert_nonnull (customer);
   before = sk_database_list_purchases (f->db, customer->id, 10000, NULL);
   view = show_checkout (f);
-  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  g_assert_true (app_focus_within (f, GTK_WIDGET (view->scan_entry)));
 
   scan (f, customer->card_number);
   g_assert_true (app_wait (app_checkout_has_customer, view, 10000));
   g_assert_cmpstr (sk_record_get_id (sk_checkout_view_get_customer (view)), ==, customer->id);
-  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  g_assert_true (app_focus_within (f, GTK_WIDGET (view->scan_entry)));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (view->scan_entry)), ==, "");
 
   scan (f, a->sku);
@@ -406,14 +398,14 @@ test_sale_by_scans (AppFixture *f, gconstpointer data)
   g_assert_cmpint (line_quantity (view, 0), ==, 2);
   g_assert_cmpint (line_quantity (view, 1), ==, 1);
   g_assert_cmpint (line_quantity (view, 2), ==, 1);
-  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  g_assert_true (app_focus_within (f, GTK_WIDGET (view->scan_entry)));
 
   send_keys (f, 3, f12);
   g_assert_true (app_wait (sale_done, view, 30000));
   app_pump (100);
   g_assert_nonnull (sk_checkout_view_get_last_purchase (view));
   g_assert_true (sk_checkout_view_get_receipt_shown (view));
-  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  g_assert_true (app_focus_within (f, GTK_WIDGET (view->scan_entry)));
   g_assert_nonnull (strstr (gtk_label_get_text (view->receipt_label), a->name));
   after = sk_database_list_purchases (f->db, customer->id, 10000, NULL);
   g_assert_cmpuint (after->len, ==, before->len + 1);
@@ -479,13 +471,13 @@ test_scan_into_quantity (AppFixture *f, gconstpointer data)
   spin = find_spin (GTK_WIDGET (view->cart_view));
   g_assert_nonnull (spin);
   gtk_widget_grab_focus (spin);
-  g_assert_true (focus_in (f, spin));
+  g_assert_true (app_focus_within (f, spin));
 
   scan (f, customer->card_number);
   g_assert_true (app_wait (app_checkout_has_customer, view, 10000));
   g_assert_cmpint (line_quantity (view, 0), ==, 1);
   g_assert_cmpint (gtk_spin_button_get_value_as_int (GTK_SPIN_BUTTON (spin)), ==, 1);
-  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  g_assert_true (app_focus_within (f, GTK_WIDGET (view->scan_entry)));
   g_assert_true (app_wait (app_checkout_priced, view, 10000));
   g_assert_cmpint (sk_checkout_view_get_result (view)->subtotal, ==, a->price);
 
@@ -493,11 +485,11 @@ test_scan_into_quantity (AppFixture *f, gconstpointer data)
    * Shift: the product is added and the quantity keeps. */
   g_assert_true (g_ascii_isupper (b->sku[0]));
   gtk_widget_grab_focus (spin);
-  g_assert_true (focus_in (f, spin));
+  g_assert_true (app_focus_within (f, spin));
   scan (f, b->sku);
   g_assert_true (app_wait (has_two_lines, view, 10000));
   g_assert_cmpint (line_quantity (view, 0), ==, 1);
-  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  g_assert_true (app_focus_within (f, GTK_WIDGET (view->scan_entry)));
   g_assert_true (app_wait (app_checkout_priced, view, 10000));
   spin = find_spin (GTK_WIDGET (view->cart_view));
 
@@ -510,7 +502,7 @@ test_scan_into_quantity (AppFixture *f, gconstpointer data)
   adw_message_dialog_response (dialog, "set");
   app_pump (100);
   g_assert_cmpint (line_quantity (view, 0), ==, 150);
-  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  g_assert_true (app_focus_within (f, GTK_WIDGET (view->scan_entry)));
 }
 
 /* F4, 500, F12 without Enter: 500 ₽ of bonuses spent. */
@@ -555,7 +547,7 @@ test_bonus_then_pay (AppFixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_cmpint (fresh->bonus_balance, ==,
                    customer->bonus_balance + 100000 - 50000 + purchase->bonus_earned);
-  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  g_assert_true (app_focus_within (f, GTK_WIDGET (view->scan_entry)));
 }
 
 static gboolean
@@ -1435,7 +1427,7 @@ test_refund (AppFixture *f, gconstpointer data)
   }
   send_keys_to (GTK_WINDOW (window), 3, enter);
   g_assert_true (app_wait (refund_window_gone, f, 10000));
-  g_assert_true (focus_in (f, GTK_WIDGET (view->scan_entry)));
+  g_assert_true (app_focus_within (f, GTK_WIDGET (view->scan_entry)));
 
   /* The rest: the line returned before shows what is left. */
   window = open_return (f, number);
