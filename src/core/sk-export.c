@@ -45,17 +45,29 @@ static const Section sections[] = {
  * would have. */
 #define KEPT_SALES "kept_sales"
 
-/* Plain tables with no record type: exported row by row. A till's outbox
- * goes with it: what it has not pushed yet is pushed by its copy (HQ
- * knows an event it has by its id, whichever device pushes it again). */
-static const char *const plain_tables[] = { "rule_customer_uses", "refunds", "sync_outbox" };
+/* Plain tables with no record type: exported row by row, as @select reads
+ * them. A till's outbox goes with it, in its order but without its
+ * numbers, which the file it goes into gives anew (PostgreSQL's sequence
+ * too): what the till has not pushed yet, its copy pushes (a new device;
+ * should the old till push it as well, HQ refuses it that one, so the
+ * event counts once). */
+static const struct
+{
+  const char *table;
+  const char *select;
+} plain_tables[] = {
+  { "rule_customer_uses", "SELECT * FROM rule_customer_uses ORDER BY 1, 2" },
+  { "refunds", "SELECT * FROM refunds ORDER BY 1, 2" },
+  { "sync_outbox", "SELECT event_id, entity, entity_id, op, payload, created_at FROM sync_outbox"
+                   " ORDER BY seq" },
+};
 
 static gboolean
-add_plain_rows (SkDatabase *self, JsonBuilder *b, const char *table, GError **error)
+add_plain_rows (
+    SkDatabase *self, JsonBuilder *b, const char *table, const char *sql, GError **error)
 {
-  g_autofree char *sql = g_strdup_printf ("SELECT * FROM %s ORDER BY 1, 2", table);
-  SkStmt          *stmt = sk_db_query (self, error, sql, NULL);
-  gboolean         has_row;
+  SkStmt  *stmt = sk_db_query (self, error, sql, NULL);
+  gboolean has_row;
 
   if (stmt == NULL)
     return FALSE;
@@ -152,7 +164,7 @@ sk_database_export (SkDatabase *self, GError **error)
       json_builder_end_array (b);
     }
   for (guint t = 0; t < G_N_ELEMENTS (plain_tables); t++)
-    if (!add_plain_rows (self, b, plain_tables[t], error))
+    if (!add_plain_rows (self, b, plain_tables[t].table, plain_tables[t].select, error))
       goto fail;
   json_builder_set_member_name (b, KEPT_SALES);
   json_builder_begin_array (b);
@@ -436,7 +448,7 @@ sk_database_import (SkDatabase *self, JsonNode *root, GError **error)
         }
     }
   for (guint t = 0; t < G_N_ELEMENTS (plain_tables); t++)
-    if (!import_plain_rows (self, object, plain_tables[t], error))
+    if (!import_plain_rows (self, object, plain_tables[t].table, error))
       goto fail;
   if (!import_kept_sales (self, object, error))
     goto fail;
