@@ -1943,28 +1943,59 @@ test_till_copy (void)
 
 /* A manager's bonuses by hand for another store's customer: HQ refuses
  * them (SPEC 5), and the till, told so, shows HQ's balance again rather
- * than one HQ never had; the app hears of the customer. */
+ * than one HQ never had; the app hears of the customer. Should HQ's record
+ * of her not come (the network), the push stands and the next cycle asks
+ * again. */
 static void
 test_refused_adjustment (void)
 {
   g_autofree char *zoya = hq_customer ("Zoya Elsewhere", "+79050000101", env.stores.store2, 30000);
   g_autoptr (Till) t = till_new ("refused.db", "manager1", env.stores.store1, env.hq.url);
+  SkTestProxy     *proxy = sk_test_proxy_new (env.hq.port);
+  g_autofree char *proxy_url
+      = g_strdup_printf ("http://127.0.0.1:%u", sk_test_proxy_get_port (proxy));
+  g_autoptr (SkSyncClient) faulty = sk_sync_client_new (t->path, proxy_url);
   g_autoptr (SkBonusTransaction) tx = NULL;
   g_autoptr (SkSyncSummary) s = NULL;
   g_autoptr (GError) error = NULL;
 
+  sk_sync_client_set_token (faulty, t->token);
+  sk_sync_client_set_retry (faulty, 1, 20);
   till_sync_expect (t, 0, 0);
   g_assert_cmpint (balance_at (t->db, zoya), ==, 30000);
   tx = sk_database_bonus_manual (t->db, zoya, "earn", 1000, "goodwill", t->store_id, &error);
   g_assert_no_error (error);
   g_assert_cmpint (balance_at (t->db, zoya), ==, 31000);
-  s = till_sync (t);
+
+  /* HQ's record of her does not come back. */
+  sk_test_proxy_set_fault (proxy, SK_TEST_PROXY_RESET_REQUEST, "/api/customers/", 0, -1, 0);
+  s = sync_client (faulty, &error);
+  g_assert_no_error (error);
   g_assert_cmpint (s->rejected, ==, 1);
   g_assert_cmpint (s->pending, ==, 0);
+  g_assert_cmpuint (sk_test_proxy_get_faulted (proxy), >=, 1);
   g_assert_cmpint (balance_at (env.hq.db, zoya), ==, 30000);
+  g_assert_cmpint (balance_at (t->db, zoya), ==, 31000);
+  g_clear_pointer (&s, sk_sync_summary_free);
+
+  /* The next cycle, the network back: her balance is HQ's. */
+  sk_test_proxy_set_fault (proxy, SK_TEST_PROXY_PASS, NULL, 0, 0, 0);
+  s = sync_client (faulty, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (s->rejected, ==, 0);
   g_assert_cmpint (balance_at (t->db, zoya), ==, 30000);
   g_assert_nonnull (s->customer_ids);
   g_assert_true (g_ptr_array_find_with_equal_func (s->customer_ids, zoya, g_str_equal, NULL));
+  g_clear_pointer (&s, sk_sync_summary_free);
+  /* Nothing left to ask for. */
+  {
+    g_auto (GStrv) left = sk_database_refused_customers (t->db);
+
+    g_assert_cmpuint (g_strv_length (left), <=, 1);
+    g_assert_true (left[0] == NULL || *left[0] == '\0');
+  }
+  g_clear_object (&faulty);
+  sk_test_proxy_free (proxy);
 }
 
 int

@@ -405,60 +405,55 @@ note_customer (SkSyncSummary *summary, const char *id, gboolean *too_many)
 }
 
 /* What a page changed, for the views to hear of it. */
-/* The customer of an event HQ refused (a movement by hand for another
- * store's customer, say), noted once in @refused. */
-static void
-note_refused (SkDatabase *db, GPtrArray *refused, const char *event_id)
-{
-  g_autofree char *customer_id = sk_database_outbox_customer (db, event_id);
-
-  if (customer_id != NULL
-      && !g_ptr_array_find_with_equal_func (refused, customer_id, g_str_equal, NULL))
-    g_ptr_array_add (refused, g_steal_pointer (&customer_id));
-}
-
 /* What this file has of a customer HQ refused a change of is the change as
  * it was made here: HQ's record takes its place, so the till shows the
- * balance HQ has, not one HQ never had. */
-static gboolean
+ * balance HQ has, not one HQ never had. Those noted (in this cycle, or one
+ * that could not ask) are asked for; one HQ does not answer for now stays
+ * noted for the next cycle, and the push it follows stands. */
+static void
 keep_hq_customers (SkDatabase    *db,
                    SoupSession   *session,
                    Job           *job,
-                   GPtrArray     *ids,
                    SkSyncSummary *summary,
-                   GCancellable  *cancellable,
-                   GError       **error)
+                   GCancellable  *cancellable)
 {
+  g_auto (GStrv) ids = sk_database_refused_customers (db);
   gboolean too_many = FALSE;
 
-  for (guint i = 0; i < ids->len; i++)
+  for (guint i = 0; ids[i] != NULL; i++)
     {
-      const char      *id = g_ptr_array_index (ids, i);
-      g_autofree char *escaped = g_uri_escape_string (id, NULL, FALSE);
+      g_autofree char *escaped = g_uri_escape_string (ids[i], NULL, FALSE);
       g_autofree char *path = g_strconcat ("/api/customers/", escaped, NULL);
       g_autoptr (JsonNode) answer = NULL;
       g_autoptr (SkCustomer) customer = NULL;
+      g_autoptr (GError) error = NULL;
       guint status;
 
-      answer
-          = http_json_retrying (session, job, "GET", path, NULL, NULL, &status, cancellable, error);
-      if (answer == NULL)
-        return FALSE;
-      /* Gone (merged into another), or never registered at HQ. */
-      if (status == SOUP_STATUS_NOT_FOUND)
+      if (*ids[i] == '\0')
         continue;
-      if (status != SOUP_STATUS_OK)
+      answer = http_json_retrying (session, job, "GET", path, NULL, NULL, &status, cancellable,
+                                   &error);
+      if (answer != NULL && status != SOUP_STATUS_OK && status != SOUP_STATUS_NOT_FOUND)
+        sk_sync_http_error (status, answer, &error);
+      /* Gone (merged into another), or never registered at HQ: nothing
+       * to take. */
+      else if (answer != NULL && status == SOUP_STATUS_OK)
         {
-          sk_sync_http_error (status, answer, error);
-          return FALSE;
+          customer = sk_record_from_json (SK_TYPE_CUSTOMER, answer, &error);
+          if (customer != NULL && sk_database_keep_hq_record (db, SK_RECORD (customer), &error))
+            {
+              summary->changed |= SK_SYNC_CHANGED_CUSTOMERS;
+              note_customer (summary, ids[i], &too_many);
+            }
         }
-      customer = sk_record_from_json (SK_TYPE_CUSTOMER, answer, error);
-      if (customer == NULL || !sk_database_keep_hq_record (db, SK_RECORD (customer), error))
-        return FALSE;
-      summary->changed |= SK_SYNC_CHANGED_CUSTOMERS;
-      note_customer (summary, id, &too_many);
+      if (error == NULL)
+        sk_database_forget_refused (db, ids[i], &error);
+      if (error != NULL)
+        {
+          g_debug ("A customer HQ refused a change of stays as it is for now: %s", error->message);
+          return;
+        }
     }
-  return TRUE;
 }
 
 static gboolean
@@ -469,8 +464,6 @@ push_all (SkDatabase    *db,
           GCancellable  *cancellable,
           GError       **error)
 {
-  g_autoptr (GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
-
   for (;;)
     {
       g_autoptr (JsonNode) events = NULL;
@@ -530,7 +523,8 @@ push_all (SkDatabase    *db,
           else if (g_str_equal (s, "rejected"))
             {
               summary->rejected++;
-              note_refused (db, refused, sk_json_member_string (result, "id", NULL));
+              if (!sk_database_note_refused (db, sk_json_member_string (result, "id", NULL), error))
+                return FALSE;
             }
         }
 
@@ -539,9 +533,6 @@ push_all (SkDatabase    *db,
       if (!sk_database_outbox_acknowledge (db, acked_seq, &removed, error))
         return FALSE;
       summary->pushed += removed;
-      if (!keep_hq_customers (db, session, job, refused, summary, cancellable, error))
-        return FALSE;
-      g_ptr_array_set_size (refused, 0);
 
       if (json_object_has_member (object, "error"))
         {
@@ -1045,9 +1036,12 @@ sync_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
       g_autofree char *agent = g_strdup_printf ("skidka/%s", PACKAGE_VERSION);
 
       session = soup_session_new_with_options ("timeout", 60, "user-agent", agent, NULL);
-      if (push_all (db, session, job, outcome->summary, cancellable, &outcome->error)
-          && pull_all (db, session, job, outcome->summary, &hq_now, cancellable, &outcome->error))
-        keep_store_sales (db, session, job, outcome->summary, hq_now, cancellable);
+      if (push_all (db, session, job, outcome->summary, cancellable, &outcome->error))
+        {
+          keep_hq_customers (db, session, job, outcome->summary, cancellable);
+          if (pull_all (db, session, job, outcome->summary, &hq_now, cancellable, &outcome->error))
+            keep_store_sales (db, session, job, outcome->summary, hq_now, cancellable);
+        }
       outcome->summary->pending = sk_database_count_outbox (db, NULL);
       if (outcome->summary->cursor == NULL)
         outcome->summary->cursor = sk_database_get_sync_cursor (db);

@@ -64,19 +64,44 @@ sk_database_outbox_batch (SkDatabase *self, guint limit, gint64 *last_seq, GErro
   return json_builder_get_root (builder);
 }
 
-char *
-sk_database_outbox_customer (SkDatabase *self, const char *event_id)
+/* The ids of customers whose record is to be HQ's again, one a line. */
+#define SETTING_REFUSED "sync_refused_customers"
+
+char **
+sk_database_refused_customers (SkDatabase *self)
 {
-  SkStmt  *stmt;
-  gboolean has_row = FALSE;
-  char    *customer_id = NULL;
+  g_autofree char *list = sk_database_get_setting (self, SETTING_REFUSED);
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  return g_strsplit (list != NULL ? list : "", "\n", -1);
+}
+
+static gboolean
+set_refused (SkDatabase *self, GStrv ids, GError **error)
+{
+  g_autofree char *list = g_strjoinv ("\n", ids);
+
+  return *list == '\0'
+             ? sk_db_exec (self, error, "DELETE FROM settings WHERE key = ?", "s", SETTING_REFUSED)
+             : sk_database_set_setting (self, SETTING_REFUSED, list, error);
+}
+
+gboolean
+sk_database_note_refused (SkDatabase *self, const char *event_id, GError **error)
+{
+  g_auto (GStrv) ids = sk_database_refused_customers (self);
+  g_autoptr (GStrvBuilder) more = g_strv_builder_new ();
+  g_auto (GStrv) noted = NULL;
+  g_autofree char *customer_id = NULL;
+  SkStmt          *stmt;
+  gboolean         has_row = FALSE;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
 
   if (event_id == NULL)
-    return NULL;
+    return TRUE;
   stmt = sk_db_query (
-      self, NULL,
+      self, error,
       "SELECT CASE o.entity WHEN 'customer' THEN o.entity_id"
       " WHEN 'bonus_transaction' THEN (SELECT customer_id FROM bonus_transactions"
       "   WHERE id = o.entity_id)"
@@ -85,12 +110,33 @@ sk_database_outbox_customer (SkDatabase *self, const char *event_id)
       "   JOIN purchases AS p ON p.id = r.purchase_id WHERE r.id = o.entity_id) END"
       " FROM sync_outbox AS o WHERE o.event_id = ?",
       "s", event_id);
-  if (stmt != NULL && sk_db_step (self, stmt, &has_row, NULL) && has_row
-      && !sk_stmt_is_null (stmt, 0))
+  if (stmt == NULL || !sk_db_step (self, stmt, &has_row, error))
+    return FALSE;
+  if (has_row && !sk_stmt_is_null (stmt, 0))
     customer_id = g_strdup (sk_stmt_text (stmt, 0));
-  if (stmt != NULL)
-    sk_stmt_reset (stmt);
-  return customer_id;
+  sk_stmt_reset (stmt);
+  if (customer_id == NULL || g_strv_contains ((const char *const *)ids, customer_id))
+    return TRUE;
+  g_strv_builder_addv (more, (const char **)ids);
+  g_strv_builder_add (more, customer_id);
+  noted = g_strv_builder_end (more);
+  return set_refused (self, noted, error);
+}
+
+gboolean
+sk_database_forget_refused (SkDatabase *self, const char *customer_id, GError **error)
+{
+  g_auto (GStrv) ids = sk_database_refused_customers (self);
+  g_autoptr (GStrvBuilder) left = g_strv_builder_new ();
+  g_auto (GStrv) kept = NULL;
+
+  g_return_val_if_fail (SK_IS_DATABASE (self), FALSE);
+
+  for (guint i = 0; ids[i] != NULL; i++)
+    if (*ids[i] != '\0' && g_strcmp0 (ids[i], customer_id) != 0)
+      g_strv_builder_add (left, ids[i]);
+  kept = g_strv_builder_end (left);
+  return set_refused (self, kept, error);
 }
 
 gboolean

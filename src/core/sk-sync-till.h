@@ -20,9 +20,15 @@ G_BEGIN_DECLS
 JsonNode *
 sk_database_outbox_batch (SkDatabase *self, guint limit, gint64 *last_seq, GError **error);
 
-/* The customer the outbox's event @event_id is of (a customer's edit, a
- * bonus movement by hand, a sale or a return of a customer's), or NULL. */
-char *sk_database_outbox_customer (SkDatabase *self, const char *event_id);
+/* Notes the customer the outbox's event @event_id is of (a customer's
+ * edit, a bonus movement by hand, a sale or a return of a customer's), if
+ * any, as one whose record is to be HQ's again: HQ refused the event. A
+ * setting of the till's own, so a refresh that fails is tried again. */
+gboolean sk_database_note_refused (SkDatabase *self, const char *event_id, GError **error);
+/* The customers noted so (NULL-terminated; empty: none). */
+char **sk_database_refused_customers (SkDatabase *self);
+/* @customer_id is HQ's again (or HQ has it no more). */
+gboolean sk_database_forget_refused (SkDatabase *self, const char *customer_id, GError **error);
 /* Removes the events HQ acknowledged (seq <= @acked_seq), in one
  * transaction; *removed (may be NULL) says how many. */
 gboolean sk_database_outbox_acknowledge (SkDatabase *self,
