@@ -230,11 +230,25 @@ test_quantity_typed (AppFixture *f, gconstpointer data)
   send_keys (f, 3, (const char *[]){ "=*4607000000014", "Return", NULL });
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view->scan_message)));
   g_assert_cmpint (line_quantity (view, 1), ==, 5);
-  /* Nothing to sell it of: said, nothing changes. */
+  /* Nothing to sell it of: said, nothing changes; nor with no item after
+   * the quantity. */
   send_keys (f, 30, (const char *[]){ "=2*NOSUCH", "Return", NULL });
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view->scan_message)));
   g_assert_nonnull (strstr (gtk_label_get_text (view->scan_message), "NOSUCH"));
   g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 2);
+  send_keys (f, 30, (const char *[]){ "=2*", "Return", NULL });
+  g_assert_cmpstr (gtk_label_get_text (view->scan_message), ==,
+                   "Scan the item after the quantity, as 3* then the item");
+  g_assert_cmpint (line_quantity (view, 1), ==, 5);
+
+  /* Its line at another price (HQ changed it since): the new ones go on a
+   * line at today's price, the other line as it was. */
+  gtk_widget_activate_action (GTK_WIDGET (view), "checkout.new-sale", NULL);
+  sk_checkout_view_add_line (view, a->sku, a->name, a->category, a->price + 100, 1);
+  send_keys (f, 3, (const char *[]){ three, "Return", NULL });
+  g_assert_cmpuint (sk_checkout_view_get_n_lines (view), ==, 2);
+  g_assert_cmpint (line_quantity (view, 0), ==, 1);
+  g_assert_cmpint (line_quantity (view, 1), ==, 3);
 }
 
 /* The card, three items, the first again, F12; the receipt shows in the

@@ -90,9 +90,10 @@ scan_customer_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
 /* "3*CODE": three of CODE; "*3": three of the last line (a quantity
  * typed before the scan, as tills take it). FALSE: @code is not such;
- * else *quantity (from 1) and *rest (CODE, or empty) point into it. */
+ * else *quantity (from 1; 0: not a quantity), *rest (CODE, empty for the
+ * last line) and *dangling ("3*" and no item yet). */
 static gboolean
-split_quantity (char *code, gint64 *quantity, char **rest)
+split_quantity (char *code, gint64 *quantity, char **rest, gboolean *dangling)
 {
   char   *star = strchr (code, '*');
   guint64 n;
@@ -102,36 +103,34 @@ split_quantity (char *code, gint64 *quantity, char **rest)
   *star = '\0';
   *rest = g_strstrip (star + 1);
   g_strstrip (code);
-  /* "*3" alone: the number after the star. */
+  *dangling = *code != '\0' && **rest == '\0';
+  /* "*3": the number after the star. */
   if (*code == '\0')
     {
       code = *rest;
       *rest = code + strlen (code);
     }
-  if (!g_ascii_string_to_unsigned (code, 10, 1, 99999, &n, NULL))
-    {
-      *quantity = 0;
-      return TRUE;
-    }
-  *quantity = (gint64)n;
+  *quantity = g_ascii_string_to_unsigned (code, 10, 1, 99999, &n, NULL) ? (gint64)n : 0;
   return TRUE;
 }
 
-/* The line of @sku, or the last one (NULL); -1: none. */
+/* The line a scan of @product adds to (its SKU at its price, as
+ * sk_sale_add_line merges), or with @product NULL the last one; -1: none. */
 static int
-line_of (SkCheckoutView *self, const char *sku)
+line_of (SkCheckoutView *self, SkProduct *product)
 {
   GListModel *lines = sk_sale_get_lines (self->sale);
   guint       n = g_list_model_get_n_items (lines);
 
-  for (guint i = 0; sku != NULL && i < n; i++)
+  for (guint i = 0; product != NULL && i < n; i++)
     {
       g_autoptr (SkPurchaseLine) line = g_list_model_get_item (lines, i);
 
-      if (g_strcmp0 (sk_record_get_string (line, "sku"), sku) == 0)
+      if (g_strcmp0 (sk_record_get_string (line, "sku"), sk_record_get_string (product, "sku")) == 0
+          && sk_record_get_int64 (line, "unit_price") == sk_record_get_int64 (product, "price"))
         return (int)i;
     }
-  return sku == NULL ? (int)n - 1 : -1;
+  return product == NULL ? (int)n - 1 : -1;
 }
 
 static gint64
@@ -145,16 +144,16 @@ quantity_of (SkCheckoutView *self, int position)
 
 /* What "N*CODE" or "*N" says: N more of CODE, or N of the last line. */
 static gboolean
-scan_quantity (SkCheckoutView *self, gint64 quantity, const char *rest)
+scan_quantity (SkCheckoutView *self, gint64 quantity, const char *rest, gboolean dangling)
 {
   SkProduct *product = *rest != '\0' ? _sk_checkout_view_find_product (self, rest) : NULL;
-  int        position;
 
-  if (quantity == 0 || (*rest != '\0' && product == NULL)
+  if (quantity == 0 || dangling || (*rest != '\0' && product == NULL)
       || (*rest == '\0' && sk_sale_get_n_lines (self->sale) == 0))
     {
       g_autofree char *msg
           = quantity == 0   ? g_strdup (_ ("A quantity is a whole number: 3*, then the item"))
+            : dangling      ? g_strdup (_ ("Scan the item after the quantity, as 3* then the item"))
             : *rest == '\0' ? g_strdup (_ ("Scan the item first, then *3 sells three of it"))
                             : g_strdup_printf (_ ("No product with the code “%s”"), rest);
 
@@ -167,11 +166,9 @@ scan_quantity (SkCheckoutView *self, gint64 quantity, const char *rest)
       return TRUE;
     }
   /* N more of it: one as a scan adds it, the others with it. */
-  position = line_of (self, sk_record_get_string (product, "sku"));
-  quantity += quantity_of (self, position);
+  quantity += quantity_of (self, line_of (self, product));
   _sk_checkout_view_add_product (self, product);
-  _sk_checkout_view_sell_quantity (self, line_of (self, sk_record_get_string (product, "sku")),
-                                   quantity);
+  _sk_checkout_view_sell_quantity (self, line_of (self, product), quantity);
   return TRUE;
 }
 
@@ -193,11 +190,12 @@ sk_checkout_view_scan (SkCheckoutView *self, const char *text)
   if (*code == '\0')
     return FALSE;
   {
-    gint64 quantity;
-    char  *rest;
+    gint64   quantity;
+    char    *rest;
+    gboolean dangling;
 
-    if (split_quantity (code, &quantity, &rest))
-      return scan_quantity (self, quantity, rest);
+    if (split_quantity (code, &quantity, &rest, &dangling))
+      return scan_quantity (self, quantity, rest, dangling);
   }
 
   product = _sk_checkout_view_find_product (self, code);
