@@ -416,7 +416,8 @@ sk_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
    * (days: every third says enough); a few (segments), each needed, go
    * on two lines, every other one lower. */
   label_step = plot_w > 10 ? MAX (1, (guint)ceil (n * 80.0 / plot_w)) : 1;
-  stagger = label_step > 1 && n <= MAX_STAGGERED;
+  /* Two lines make room for every label only where every other one fits. */
+  stagger = label_step == 2 && n <= MAX_STAGGERED;
   if (stagger)
     label_step = 1;
   plot_h = height - margin_top - MARGIN_BOTTOM - (stagger ? LABEL_LINE : 0);
