@@ -404,7 +404,6 @@ note_customer (SkSyncSummary *summary, const char *id, gboolean *too_many)
     }
 }
 
-/* What a page changed, for the views to hear of it. */
 /* What this file has of a customer HQ refused a change of is the change as
  * it was made here: HQ's record takes its place, so the till shows the
  * balance HQ has, not one HQ never had. Those noted (in this cycle, or one
@@ -556,6 +555,7 @@ push_all (SkDatabase    *db,
     }
 }
 
+/* What a page changed, for the views to hear of it. */
 static void
 note_changes (SkSyncSummary *summary, JsonArray *changes, gboolean *too_many)
 {
@@ -819,9 +819,12 @@ pull_pages (SkDatabase *db, Pull *pull, SkSyncSummary *summary, GError **error)
 {
   g_autofree char *cursor = sk_database_get_sync_cursor (db);
   gboolean         restarted = FALSE;
-  gboolean         too_many = FALSE;
   gboolean         ok = FALSE;
   Page            *next;
+  /* Customers changed before the pull (taken back after a refusal) with
+   * none listed: too many to list already. */
+  gboolean too_many
+      = (summary->changed & SK_SYNC_CHANGED_CUSTOMERS) != 0 && summary->customer_ids == NULL;
 
   summary->full_copy = cursor == NULL;
   next = page_start (pull, pull_path (cursor));
