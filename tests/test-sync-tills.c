@@ -1998,6 +1998,33 @@ test_refused_adjustment (void)
   sk_test_proxy_free (proxy);
 }
 
+/* An HQ desk (an account of no store) syncing: HQ has no store's sales
+ * to give it (422), and its client does not ask again at every cycle. */
+static void
+test_desk_no_store_sales (void)
+{
+  g_autoptr (Till) t = till_new ("desk.db", "admin", NULL, env.hq.url);
+  SkTestProxy     *proxy = sk_test_proxy_new (env.hq.port);
+  g_autofree char *proxy_url
+      = g_strdup_printf ("http://127.0.0.1:%u", sk_test_proxy_get_port (proxy));
+  g_autoptr (SkSyncClient) desk = sk_sync_client_new (t->path, proxy_url);
+  g_autoptr (GError) error = NULL;
+
+  sk_sync_client_set_token (desk, t->token);
+  /* Every ask for sales, counted (a delay of nothing). */
+  sk_test_proxy_set_fault (proxy, SK_TEST_PROXY_DELAY, "/api/pos/purchases", 0, -1, 0);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr (SkSyncSummary) s = sync_client (desk, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (s->sales_kept, ==, 0);
+    }
+  g_assert_cmpuint (sk_test_proxy_get_faulted (proxy), ==, 1);
+  g_clear_object (&desk);
+  sk_test_proxy_free (proxy);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -2028,6 +2055,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sync-tills/store-sales-dropped", test_store_sales_dropped);
   g_test_add_func ("/sync-tills/till-copy", test_till_copy);
   g_test_add_func ("/sync-tills/refused-adjustment", test_refused_adjustment);
+  g_test_add_func ("/sync-tills/desk-no-store-sales", test_desk_no_store_sales);
   status = g_test_run ();
 
   sk_test_hq_close (&env.hq);

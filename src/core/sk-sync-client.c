@@ -43,6 +43,7 @@ struct _SkSyncClient
   guint       retry_base_ms; /* the first backoff */
   guint       failures;      /* cycles failed in a row */
   guint       cycles_done;   /* each cycle's end: a count taken before it is old */
+  gboolean    storeless;     /* HQ's account of no store: no store's sales to keep */
 };
 
 G_DEFINE_FINAL_TYPE (SkSyncClient, sk_sync_client, G_TYPE_OBJECT)
@@ -286,12 +287,13 @@ sk_sync_http_error (guint status, JsonNode *node, GError **error)
 
 typedef struct
 {
-  char *database_path;
-  char *server_url;
-  char *token;
-  char *app_version;
-  guint retries;
-  guint retry_base_ms;
+  char    *database_path;
+  char    *server_url;
+  char    *token;
+  char    *app_version;
+  guint    retries;
+  guint    retry_base_ms;
+  gboolean storeless;
 } Job;
 
 static void
@@ -376,6 +378,7 @@ typedef struct
 {
   SkSyncSummary *summary;
   GError        *error;
+  gboolean       storeless; /* HQ answered the sales of "its store" with a 422 */
 } Outcome;
 
 static void
@@ -955,6 +958,7 @@ keep_store_sales (SkDatabase    *db,
                   Job           *job,
                   SkSyncSummary *summary,
                   gint64         hq_now,
+                  gboolean      *storeless,
                   GCancellable  *cancellable)
 {
   gint64           since = sk_database_get_setting_int (db, SK_SETTING_SYNC_SALES_SINCE, 0);
@@ -992,6 +996,13 @@ keep_store_sales (SkDatabase    *db,
       answer = http_send (session, job->server_url, "GET", path->str, job->token, NULL, NULL, NULL,
                           &status, cancellable, &error, &retry_after,
                           asked_at == 0 ? &asked_at : NULL);
+      /* An account of no store (an HQ desk's): HQ asks it to name one;
+       * it has none to keep, and is not asked again by this client. */
+      if (answer != NULL && status == SOUP_STATUS_UNPROCESSABLE_ENTITY)
+        {
+          *storeless = TRUE;
+          return;
+        }
       if (answer != NULL && status != SOUP_STATUS_OK)
         sk_sync_http_error (status, answer, &error);
       else if (answer != NULL)
@@ -1042,8 +1053,10 @@ sync_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
       if (push_all (db, session, job, outcome->summary, cancellable, &outcome->error))
         {
           keep_hq_customers (db, session, job, outcome->summary, cancellable);
-          if (pull_all (db, session, job, outcome->summary, &hq_now, cancellable, &outcome->error))
-            keep_store_sales (db, session, job, outcome->summary, hq_now, cancellable);
+          if (pull_all (db, session, job, outcome->summary, &hq_now, cancellable, &outcome->error)
+              && !job->storeless)
+            keep_store_sales (db, session, job, outcome->summary, hq_now, &outcome->storeless,
+                              cancellable);
         }
       outcome->summary->pending = sk_database_count_outbox (db, NULL);
       if (outcome->summary->cursor == NULL)
@@ -1075,6 +1088,7 @@ sync_done (GObject *source, GAsyncResult *result, gpointer user_data)
 
   g_object_freeze_notify (G_OBJECT (self));
   self->cycles_done++;
+  self->storeless |= outcome->storeless;
   if (outcome->summary->pending >= 0 && outcome->summary->pending != self->pending)
     {
       self->pending = outcome->summary->pending;
@@ -1164,6 +1178,7 @@ sk_sync_client_sync_async (SkSyncClient       *self,
   job->app_version = g_strdup (self->app_version);
   job->retries = self->retries;
   job->retry_base_ms = self->retry_base_ms;
+  job->storeless = self->storeless;
   set_state (self, SK_SYNC_STATE_SYNCING);
 
   inner = g_task_new (self, cancellable, sync_done, g_steal_pointer (&outer));
