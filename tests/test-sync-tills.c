@@ -72,6 +72,17 @@ till_free (Till *t)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Till, till_free)
 
+/* A client of @t's file and account whose requests go through @proxy. */
+static SkSyncClient *
+till_client_via (Till *t, SkTestProxy *proxy)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", sk_test_proxy_get_port (proxy));
+  SkSyncClient    *client = sk_sync_client_new (t->path, url);
+
+  sk_sync_client_set_token (client, t->token);
+  return client;
+}
+
 /* Programs */
 
 /* skidka-cli with @args (NULL-terminated); its standard output, or the
@@ -682,16 +693,13 @@ test_proxy (void)
 {
   g_autofree char *customer = hq_customer ("Proxy", "+79050000010", env.stores.store1, 0);
   g_autoptr (Till) t = till_new ("till-proxy.db", "cashier1", env.stores.store1, env.hq.url);
-  SkTestProxy     *proxy = sk_test_proxy_new (env.hq.port);
-  g_autofree char *proxy_url
-      = g_strdup_printf ("http://127.0.0.1:%u", sk_test_proxy_get_port (proxy));
-  g_autoptr (SkSyncClient) faulty = sk_sync_client_new (t->path, proxy_url);
+  SkTestProxy *proxy = sk_test_proxy_new (env.hq.port);
+  g_autoptr (SkSyncClient) faulty = till_client_via (t, proxy);
   g_autoptr (SkSyncSummary) s = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GAsyncResult) result = NULL;
   gint64 before;
 
-  sk_sync_client_set_token (faulty, t->token);
   /* Two tries more within a cycle, soon after one another. */
   sk_sync_client_set_retry (faulty, 2, 20);
   till_sync_expect (t, 0, 0);
@@ -1951,15 +1959,12 @@ test_refused_adjustment (void)
 {
   g_autofree char *zoya = hq_customer ("Zoya Elsewhere", "+79050000101", env.stores.store2, 30000);
   g_autoptr (Till) t = till_new ("refused.db", "manager1", env.stores.store1, env.hq.url);
-  SkTestProxy     *proxy = sk_test_proxy_new (env.hq.port);
-  g_autofree char *proxy_url
-      = g_strdup_printf ("http://127.0.0.1:%u", sk_test_proxy_get_port (proxy));
-  g_autoptr (SkSyncClient) faulty = sk_sync_client_new (t->path, proxy_url);
+  SkTestProxy *proxy = sk_test_proxy_new (env.hq.port);
+  g_autoptr (SkSyncClient) faulty = till_client_via (t, proxy);
   g_autoptr (SkBonusTransaction) tx = NULL;
   g_autoptr (SkSyncSummary) s = NULL;
   g_autoptr (GError) error = NULL;
 
-  sk_sync_client_set_token (faulty, t->token);
   sk_sync_client_set_retry (faulty, 1, 20);
   till_sync_expect (t, 0, 0);
   g_assert_cmpint (balance_at (t->db, zoya), ==, 30000);
@@ -2004,13 +2009,10 @@ static void
 test_desk_no_store_sales (void)
 {
   g_autoptr (Till) t = till_new ("desk.db", "admin", NULL, env.hq.url);
-  SkTestProxy     *proxy = sk_test_proxy_new (env.hq.port);
-  g_autofree char *proxy_url
-      = g_strdup_printf ("http://127.0.0.1:%u", sk_test_proxy_get_port (proxy));
-  g_autoptr (SkSyncClient) desk = sk_sync_client_new (t->path, proxy_url);
+  SkTestProxy *proxy = sk_test_proxy_new (env.hq.port);
+  g_autoptr (SkSyncClient) desk = till_client_via (t, proxy);
   g_autoptr (GError) error = NULL;
 
-  sk_sync_client_set_token (desk, t->token);
   /* Every ask for sales, counted (a delay of nothing). */
   sk_test_proxy_set_fault (proxy, SK_TEST_PROXY_DELAY, "/api/pos/purchases", 0, -1, 0);
   for (guint i = 0; i < 3; i++)

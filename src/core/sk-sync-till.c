@@ -70,9 +70,10 @@ sk_database_outbox_batch (SkDatabase *self, guint limit, gint64 *last_seq, GErro
 char **
 sk_database_refused_customers (SkDatabase *self)
 {
-  g_autofree char *list = sk_database_get_setting (self, SETTING_REFUSED);
+  g_autofree char *list = NULL;
 
   g_return_val_if_fail (SK_IS_DATABASE (self), NULL);
+  list = sk_database_get_setting (self, SETTING_REFUSED);
   return g_strsplit (list != NULL ? list : "", "\n", -1);
 }
 
